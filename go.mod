@@ -1,0 +1,3 @@
+module github.com/segloss/segloss
+
+go 1.26

@@ -1,0 +1,80 @@
+package kernels
+
+import (
+	"fmt"
+	"os"
+	"sync/atomic"
+)
+
+// Label is the element type of class-index targets.
+type Label interface{ ~uint8 | ~int32 }
+
+// tier is one implementation of every primitive.
+type tier struct {
+	name string
+
+	exp, log, sigmoid func(dst, x []float32)
+
+	sigmoidStats func(x, y []float32, p *SigmoidParams, s *SigmoidSums[float32])
+	sigmoidGrad  func(x, y []float32, c *SigmoidCoef, dst []float32)
+
+	softmaxStatsU8  func(x []float32, S, lo, hi int, lab []uint8, p *SoftmaxParams, s *SoftmaxSums[float32])
+	softmaxStatsI32 func(x []float32, S, lo, hi int, lab []int32, p *SoftmaxParams, s *SoftmaxSums[float32])
+	softmaxGradU8   func(x []float32, S, lo, hi int, lab []uint8, c *SoftmaxCoef, dst []float32)
+	softmaxGradI32  func(x []float32, S, lo, hi int, lab []int32, c *SoftmaxCoef, dst []float32)
+
+	confusionU8  func(x []float32, S, C, lo, hi int, lab []uint8, ign int32, useIgn bool, tp, fp, fn []int64)
+	confusionI32 func(x []float32, S, C, lo, hi int, lab []int32, ign int32, useIgn bool, tp, fp, fn []int64)
+}
+
+// tiers lists the implementations this CPU runs, best first. The generic
+// tier is always last.
+var tiers = supportedTiers()
+
+var active atomic.Pointer[tier]
+
+func init() {
+	t := tiers[0]
+	if name := os.Getenv("SEGLOSS_KERNEL"); name != "" {
+		if f := find(name); f != nil {
+			t = f
+		} else {
+			fmt.Fprintf(os.Stderr, "segloss: SEGLOSS_KERNEL=%q is not a tier this CPU runs (available: %v); using %s\n",
+				name, Available(), t.name)
+		}
+	}
+	active.Store(t)
+}
+
+func find(name string) *tier {
+	for _, t := range tiers {
+		if t.name == name {
+			return t
+		}
+	}
+	return nil
+}
+
+// Available returns the names of the tiers this CPU runs, best first; the
+// last one is always "generic".
+func Available() []string {
+	names := make([]string, len(tiers))
+	for i, t := range tiers {
+		names[i] = t.name
+	}
+	return names
+}
+
+// Active returns the name of the tier in use.
+func Active() string { return active.Load().name }
+
+// Use switches every primitive to the named tier. It is meant for tests and
+// benchmarks; calls running concurrently with Use finish on either tier.
+func Use(name string) error {
+	t := find(name)
+	if t == nil {
+		return fmt.Errorf("kernels: tier %q is not available on this CPU (available: %v)", name, Available())
+	}
+	active.Store(t)
+	return nil
+}

@@ -1,0 +1,305 @@
+package kernels
+
+// The generic tier: plain Go, one element at a time. Each function is the
+// specification of the assembly versions of the same primitive.
+
+var genericTier = &tier{
+	name:            "generic",
+	exp:             expGeneric,
+	log:             logGeneric,
+	sigmoid:         sigmoidGeneric,
+	sigmoidStats:    sigmoidStatsGeneric,
+	sigmoidGrad:     sigmoidGradGeneric,
+	softmaxStatsU8:  softmaxStatsGeneric[uint8],
+	softmaxStatsI32: softmaxStatsGeneric[int32],
+	softmaxGradU8:   softmaxGradGeneric[uint8],
+	softmaxGradI32:  softmaxGradGeneric[int32],
+	confusionU8:     confusionGeneric[uint8],
+	confusionI32:    confusionGeneric[int32],
+}
+
+func expGeneric(dst, x []float32) {
+	for i, v := range x[:len(dst)] {
+		dst[i] = expf(v)
+	}
+}
+
+func logGeneric(dst, x []float32) {
+	for i, v := range x[:len(dst)] {
+		dst[i] = logf(v)
+	}
+}
+
+func sigmoidGeneric(dst, x []float32) {
+	for i, v := range x[:len(dst)] {
+		dst[i] = sigmoidf(v)
+	}
+}
+
+// sigmoidPair returns p = sigmoid(x), q = 1-p, each with its own relative
+// accuracy, and e = exp(-|x|).
+func sigmoidPair(x float32) (p, q, e float32) {
+	e = expf(-abs32(x))
+	big := 1 / (1 + e)
+	small := e * big
+	if x < 0 {
+		return small, big, e
+	}
+	return big, small, e
+}
+
+func sigmoidStatsGeneric(x, y []float32, prm *SigmoidParams, s *SigmoidSums[float32]) {
+	var sp, spy, sy, spp, syy, bce, foc float32
+	need := prm.Need
+	pw := prm.PosWeight
+	alpha, gamma := prm.FocalAlpha, prm.FocalGamma
+	y = y[:len(x)]
+	for i, xv := range x {
+		yv := y[i]
+		p, q, e := sigmoidPair(xv)
+		if need&NeedRegion != 0 {
+			sp += p
+			spy += p * yv
+			sy += yv
+		}
+		if need&NeedSquared != 0 {
+			spp += p * p
+			syy += yv * yv
+		}
+		if need&(NeedCE|NeedFocal) != 0 {
+			l1p := log1pf(e)
+			if need&NeedCE != 0 {
+				// (1-y)*x + (1+(pw-1)*y) * softplus(-x)
+				lw := fma32(pw-1, yv, 1)
+				bce += fma32(1-yv, xv, lw*(l1p+max(-xv, 0)))
+			}
+			if need&NeedFocal != 0 {
+				ce := fma32(-xv, yv, max(xv, 0)) + l1p
+				pt1 := fma32(p, 1-yv, q*yv) // 1 - p_t
+				f := ce * powf(pt1, gamma)
+				if alpha >= 0 {
+					f *= fma32(alpha, yv, (1-alpha)*(1-yv))
+				}
+				foc += f
+			}
+		}
+	}
+	*s = SigmoidSums[float32]{P: sp, PY: spy, Y: sy, PP: spp, YY: syy, BCE: bce, Focal: foc}
+}
+
+func sigmoidGradGeneric(x, y []float32, c *SigmoidCoef, dst []float32) {
+	region := c.A != 0 || c.B != 0 || c.E != 0
+	y = y[:len(x)]
+	dst = dst[:len(x)]
+	for i, xv := range x {
+		yv := y[i]
+		p, q, e := sigmoidPair(xv)
+		var g float32
+		if region {
+			g = p * q * (c.A*yv + c.B + c.E*p)
+		}
+		if c.BCEScale != 0 {
+			g += c.BCEScale * ((1-yv)*p - c.PosWeight*yv*q)
+		}
+		if c.FocalScale != 0 {
+			ce := fma32(-xv, yv, max(xv, 0)) + log1pf(e)
+			pt1 := fma32(p, 1-yv, q*yv)
+			d := (p - yv) * powf(pt1, c.FocalGamma)
+			if pt1 > 0 && c.FocalGamma != 0 {
+				d += ce * c.FocalGamma * powf(pt1, c.FocalGamma-1) * (1 - 2*yv) * p * q
+			}
+			if c.FocalAlpha >= 0 {
+				d *= fma32(c.FocalAlpha, yv, (1-c.FocalAlpha)*(1-yv))
+			}
+			g += c.FocalScale * d
+		}
+		dst[i] = g
+	}
+}
+
+// softmaxPixel loads the C logits of pixel i (planes S apart), writes
+// e_c = exp(x_c - max) into e and returns sum_c e_c and the max.
+func softmaxPixel(x []float32, S, i int, e []float32) (sum, mx float32) {
+	mx = x[i]
+	for c := 1; c < len(e); c++ {
+		mx = max(mx, x[c*S+i])
+	}
+	for c := range e {
+		v := expf(x[c*S+i] - mx)
+		e[c] = v
+		sum += v
+	}
+	return sum, mx
+}
+
+func softmaxStatsGeneric[L Label](x []float32, S, lo, hi int, lab []L, prm *SoftmaxParams, s *SoftmaxSums[float32]) {
+	C := prm.C
+	e := prm.Scratch[:C]
+	sP, sPY, sCount, sPP := s.P[:C], s.PY[:C], s.Count[:C], s.PP[:C]
+	clear(sP)
+	clear(sPY)
+	clear(sCount)
+	clear(sPP)
+	var ce, w, foc, valid float32
+	need := prm.Need
+	for i := lo; i < hi; i++ {
+		y := int32(lab[i])
+		if prm.UseIgnore && y == prm.Ignore {
+			continue
+		}
+		valid++
+		sum, mx := softmaxPixel(x, S, i, e)
+		inv := 1 / sum
+		if need&NeedRegion != 0 {
+			for c, v := range e {
+				p := v * inv
+				sP[c] += p
+				if need&NeedSquared != 0 {
+					sPP[c] += p * p
+				}
+			}
+			sPY[y] += e[y] * inv
+			sCount[y]++
+		}
+		if need&(NeedCE|NeedFocal) != 0 {
+			lse := logf(sum)
+			nll := lse - (x[int(y)*S+i] - mx) // -log p_y
+			if need&NeedCE != 0 {
+				wy := float32(1)
+				if prm.CEWeight != nil {
+					wy = prm.CEWeight[y]
+				}
+				l := (1 - prm.Smoothing) * wy * nll
+				if prm.Smoothing != 0 {
+					// sum_k w_k * (lse - z_k)
+					var sm float32
+					for c := 0; c < C; c++ {
+						wc := float32(1)
+						if prm.CEWeight != nil {
+							wc = prm.CEWeight[c]
+						}
+						sm += wc * (lse - (x[c*S+i] - mx))
+					}
+					l += prm.Smoothing / float32(C) * sm
+				}
+				ce += l
+				w += wy
+			}
+			if need&NeedFocal != 0 {
+				pt1 := 1 - e[y]*inv
+				f := powf(pt1, prm.Gamma) * nll
+				if prm.Alpha != nil {
+					f *= prm.Alpha[y]
+				}
+				foc += f
+			}
+		}
+	}
+	s.CE, s.W, s.Focal, s.Valid = ce, w, foc, valid
+}
+
+func softmaxGradGeneric[L Label](x []float32, S, lo, hi int, lab []L, c *SoftmaxCoef, dst []float32) {
+	C := c.C
+	e := c.Scratch[:C]
+	region := c.A != nil
+	var wsum float32 // sum of CE class weights
+	if c.CEScale != 0 {
+		if c.CEWeight == nil {
+			wsum = float32(C)
+		} else {
+			for _, v := range c.CEWeight[:C] {
+				wsum += v
+			}
+		}
+	}
+	for i := lo; i < hi; i++ {
+		y := int32(lab[i])
+		if c.UseIgnore && y == c.Ignore {
+			for k := 0; k < C; k++ {
+				dst[k*S+i] = 0
+			}
+			continue
+		}
+		sum, _ := softmaxPixel(x, S, i, e)
+		inv := 1 / sum
+		for k := range e {
+			e[k] *= inv // now p_k
+		}
+		// Per-pixel CE/focal coefficients: dx_c gets s*p_c - tau*[c=y] - kappa_c.
+		var s, tau float32
+		if c.CEScale != 0 {
+			wy := float32(1)
+			if c.CEWeight != nil {
+				wy = c.CEWeight[y]
+			}
+			tau = c.CEScale * (1 - c.Smoothing) * wy
+			s = tau + c.CEScale*c.Smoothing*wsum/float32(C)
+		}
+		if c.FocalScale != 0 {
+			pt := e[y]
+			pt1 := 1 - pt
+			f := -powf(pt1, c.Gamma)
+			if pt1 > 0 && c.Gamma != 0 {
+				f += c.Gamma * powf(pt1, c.Gamma-1) * pt * logf(pt)
+			}
+			if c.Alpha != nil {
+				f *= c.Alpha[y]
+			}
+			f *= c.FocalScale
+			s -= f
+			tau -= f
+		}
+		var dot float32
+		g := c.Scratch[C : 2*C]
+		if region {
+			for k, p := range e {
+				g[k] = c.B[k] + c.E[k]*p
+			}
+			g[y] += c.A[y]
+			for k, p := range e {
+				dot += p * g[k]
+			}
+		} else {
+			clear(g)
+		}
+		var kappa float32 // CE smoothing term eps/C * w_k, per class
+		if c.CEScale != 0 && c.Smoothing != 0 {
+			kappa = c.CEScale * c.Smoothing / float32(C)
+		}
+		for k, p := range e {
+			v := p * (g[k] - dot + s)
+			if kappa != 0 {
+				wk := float32(1)
+				if c.CEWeight != nil {
+					wk = c.CEWeight[k]
+				}
+				v -= kappa * wk
+			}
+			if int32(k) == y {
+				v -= tau
+			}
+			dst[k*S+i] = v
+		}
+	}
+}
+
+func confusionGeneric[L Label](x []float32, S, C, lo, hi int, lab []L, ign int32, useIgn bool, tp, fp, fn []int64) {
+	for i := lo; i < hi; i++ {
+		y := int32(lab[i])
+		if useIgn && y == ign {
+			continue
+		}
+		best, arg := x[i], int32(0)
+		for c := 1; c < C; c++ {
+			if v := x[c*S+i]; v > best {
+				best, arg = v, int32(c)
+			}
+		}
+		if arg == y {
+			tp[y]++
+		} else {
+			fp[arg]++
+			fn[y]++
+		}
+	}
+}

@@ -1,0 +1,168 @@
+package kernels
+
+import "math"
+
+// This file holds the scalar float32 math every tier implements: the generic
+// tier calls these functions per element, and the assembly tiers evaluate the
+// same formulas, in the same order, on vector lanes. They are the
+// specification of exp, log and sigmoid described in DESIGN.md (Numerics).
+
+const (
+	log2e = 1.44269504088896341
+
+	// Cody-Waite split of ln 2: ln2Hi has few enough significant bits that
+	// n*ln2Hi is exact for |n| <= 256.
+	ln2Hi = 0.693359375
+	ln2Lo = -2.12194440e-4
+
+	// expHi is the largest float32 whose exp is finite; expLo is ln(2^-126),
+	// below which expf returns exactly 0 (no denormal results).
+	expHi = 88.72283935546875
+	expLo = -87.33654475055310898657
+
+	// Degree-6 exp polynomial (Cephes expf coefficients):
+	// exp(r) ~ 1 + r + r^2*(p5 + p4 r + p3 r^2 + p2 r^3 + p1 r^4 + p0 r^5).
+	expP0 = 1.9875691500e-4
+	expP1 = 1.3981999507e-3
+	expP2 = 8.3334519073e-3
+	expP3 = 4.1665795894e-2
+	expP4 = 1.6666665459e-1
+	expP5 = 5.0000001201e-1
+
+	// Cephes logf polynomial on the reduced mantissa m-1, m in [sqrt(1/2), sqrt(2)).
+	logQ0    = 7.0376836292e-2
+	logQ1    = -1.1514610310e-1
+	logQ2    = 1.1676998740e-1
+	logQ3    = -1.2420140846e-1
+	logQ4    = 1.4249322787e-1
+	logQ5    = -1.6668057665e-1
+	logQ6    = 2.0000714765e-1
+	logQ7    = -2.4999993993e-1
+	logQ8    = 3.3333331174e-1
+	sqrtHalf = 0.707106781186547524
+)
+
+// fma32 returns a*b+c rounded once to float32 in the common case. The product
+// of two float32 values is exact in float64, so only the final sum rounds (a
+// double rounding through float64 can differ from a hardware float32 FMA in
+// the last bit in very rare cases).
+func fma32(a, b, c float32) float32 {
+	return float32(float64(a)*float64(b) + float64(c))
+}
+
+// expf returns e**x for float32 x: Cody-Waite reduction x = n*ln2 + r with a
+// two-constant ln2, exp(r) by a degree-6 polynomial evaluated in Estrin form
+// with FMAs, and the result scaled by 2**n. Results below 2**-126 are 0; NaN
+// propagates; x above 88.7228 gives +Inf.
+func expf(x float32) float32 {
+	switch {
+	case x != x:
+		return x
+	case x > expHi:
+		return float32(math.Inf(1))
+	case x < expLo:
+		return 0
+	}
+	n := float32(math.RoundToEven(float64(x * log2e)))
+	r := fma32(n, -ln2Hi, x)
+	r = fma32(n, -ln2Lo, r)
+	r2 := r * r
+	a := fma32(expP4, r, expP5)
+	b := fma32(expP2, r, expP3)
+	c := fma32(expP0, r, expP1)
+	q := fma32(fma32(c, r2, b), r2, a)
+	y := fma32(q, r2, r) + 1
+	e := int32(n)
+	if e > 127 { // 2**128 is not a float32: scale in two steps
+		return y * 2 * math.Float32frombits(uint32(e-1+127)<<23)
+	}
+	return y * math.Float32frombits(uint32(e+127)<<23)
+}
+
+// logf returns the natural logarithm of x (Cephes logf): x = m * 2**e with m
+// in [sqrt(1/2), sqrt(2)), log(m) by a degree-9 polynomial in m-1 evaluated
+// with FMAs (Horner), plus e*ln2 in two parts. log(0) = -Inf, log(x<0) = NaN,
+// log(+Inf) = +Inf, NaN propagates; denormals are handled.
+func logf(x float32) float32 {
+	switch {
+	case x != x || x > math.MaxFloat32:
+		return x
+	case x < 0:
+		return float32(math.NaN())
+	case x == 0:
+		return float32(math.Inf(-1))
+	}
+	bits := math.Float32bits(x)
+	e := int32(bits>>23) - 126
+	if bits < 1<<23 { // denormal: scale into the normal range first
+		bits = math.Float32bits(x * (1 << 23))
+		e = int32(bits>>23) - 126 - 23
+	}
+	m := math.Float32frombits(bits&0x807fffff | 126<<23) // in [0.5, 1)
+	if m < sqrtHalf {
+		e--
+		m = m + m - 1
+	} else {
+		m = m - 1
+	}
+	fe := float32(e)
+	z := m * m
+	y := fma32(logQ0, m, logQ1)
+	y = fma32(y, m, logQ2)
+	y = fma32(y, m, logQ3)
+	y = fma32(y, m, logQ4)
+	y = fma32(y, m, logQ5)
+	y = fma32(y, m, logQ6)
+	y = fma32(y, m, logQ7)
+	y = fma32(y, m, logQ8)
+	y = y * m * z
+	y = fma32(fe, ln2Lo, y)
+	y = fma32(z, -0.5, y)
+	return fma32(fe, ln2Hi, m+y)
+}
+
+// log1pf returns log(1+t) for t >= 0, accurate for small t: with u = 1+t
+// rounded, log1p(t) = log(u) + (t - (u-1))/u.
+func log1pf(t float32) float32 {
+	u := 1 + t
+	if u == 1 {
+		return t
+	}
+	return logf(u) + (t-(u-1))/u
+}
+
+// sigmoidf returns 1/(1+exp(-x)), evaluated as 1/(1+e) for x >= 0 and
+// e/(1+e) for x < 0 with e = exp(-|x|), so that both tails keep their
+// relative accuracy.
+func sigmoidf(x float32) float32 {
+	e := expf(-abs32(x))
+	if x < 0 {
+		return e / (1 + e)
+	}
+	return 1 / (1 + e)
+}
+
+// softplusf returns log(1+exp(x)) = max(x, 0) + log1p(exp(-|x|)).
+func softplusf(x float32) float32 {
+	return max(x, 0) + log1pf(expf(-abs32(x)))
+}
+
+// powf returns q**g for q >= 0 as exp(g*log(q)), with 0**g = 0 for g > 0 and
+// q**0 = 1.
+func powf(q, g float32) float32 {
+	switch {
+	case g == 0:
+		return 1
+	case q <= 0:
+		return 0
+	case g == 1:
+		return q
+	case g == 2:
+		return q * q
+	}
+	return expf(g * logf(q))
+}
+
+func abs32(x float32) float32 {
+	return math.Float32frombits(math.Float32bits(x) &^ (1 << 31))
+}

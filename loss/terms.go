@@ -1,0 +1,291 @@
+package loss
+
+import (
+	"fmt"
+	"math"
+)
+
+// Term is one loss term of a Multiclass or Binary loss: *CrossEntropy,
+// *Focal, *Region, *BCE or *SigmoidFocal (or their values).
+type Term interface {
+	termName() string
+}
+
+// Weighted is a term with its weight in a sum of terms.
+type Weighted struct {
+	Weight float64
+	Term   Term
+}
+
+// CrossEntropy is torch.nn.functional.cross_entropy with class-index
+// targets (softmax over the C classes), for Multiclass losses:
+//
+//	l_i = (1-eps) * w_{y_i} * (-log p_{i,y_i}) + eps/C * sum_c w_c * (-log p_{i,c})
+//
+// reduced by Reduction (Mean divides by the sum of w_{y_i}).
+type CrossEntropy struct {
+	// Weight holds C class weights (torch weight), or nil for 1.
+	Weight []float32
+	// LabelSmoothing is torch's label_smoothing, in [0, 1].
+	LabelSmoothing float64
+	// Reduction is Mean (the default), Sum, None or PixelMean.
+	Reduction Reduction
+}
+
+// Focal is the seed's softmax focal loss (Lin et al.), for Multiclass:
+//
+//	l_i = alpha_{y_i} * (1 - p_{i,y_i})^gamma * (-log p_{i,y_i})
+//
+// Mean averages over non-ignored pixels. Gamma 0 without Alpha is the
+// unweighted cross entropy. The seed's default is Gamma 2.
+type Focal struct {
+	// Gamma is the focusing exponent, >= 0.
+	Gamma float64
+	// Alpha holds C per-class weights indexed by the target, or nil for 1.
+	Alpha []float32
+	// Reduction is Mean (the default), Sum or None.
+	Reduction Reduction
+}
+
+// BCE is torch.nn.functional.binary_cross_entropy_with_logits, for Binary
+// losses: l = -[pw_c*y*log(sigmoid(x)) + (1-y)*log(1-sigmoid(x))],
+// evaluated in softplus form.
+type BCE struct {
+	// PosWeight holds C per-channel weights of the positive part (torch
+	// pos_weight broadcast over channel), or nil for 1.
+	PosWeight []float32
+	// Reduction is Mean (over all elements, the default), Sum or None.
+	Reduction Reduction
+}
+
+// SigmoidFocal is torchvision.ops.sigmoid_focal_loss, for Binary losses:
+//
+//	l = alpha_t * (1 - p_t)^gamma * BCE(x, y),  p_t = p*y + (1-p)*(1-y),
+//	alpha_t = alpha*y + (1-alpha)*(1-y)   (no alpha_t when Alpha < 0)
+//
+// torchvision's defaults are Alpha 0.25, Gamma 2 (NewSigmoidFocal).
+type SigmoidFocal struct {
+	Alpha     float64
+	Gamma     float64
+	Reduction Reduction
+}
+
+// NewSigmoidFocal returns torchvision's defaults: Alpha 0.25, Gamma 2, Mean.
+func NewSigmoidFocal() *SigmoidFocal { return &SigmoidFocal{Alpha: 0.25, Gamma: 2} }
+
+// RegionKind selects the overlap ratio of a Region term.
+type RegionKind int
+
+const (
+	// DiceRatio is (2I + sn) / (P + Y + sd).
+	DiceRatio RegionKind = iota
+	// IoURatio (Jaccard) is (I + sn) / (P + Y - I + sd).
+	IoURatio
+	// TverskyRatio is (I + sn) / (I + alpha*(P-I) + beta*(Y-I) + sd): alpha
+	// weights false positives, beta false negatives.
+	TverskyRatio
+)
+
+// EmptyPolicy says what a Region term does with an entry (a class, or an
+// image and class when PerImage) absent from the target (sum of y = 0).
+type EmptyPolicy int
+
+const (
+	// EmptyComputed keeps the entry as the formula computes it: with the
+	// smoothing terms, the ratio is about 1 when the prediction is empty
+	// too and about 0 otherwise (the seed's and MONAI's behaviour).
+	EmptyComputed EmptyPolicy = iota
+	// EmptySkip leaves the entry out of the mean.
+	EmptySkip
+	// EmptyZero counts the entry as a perfect score (loss 0) in the mean
+	// (segmentation_models_pytorch's behaviour).
+	EmptyZero
+)
+
+// Region is a region (overlap) loss over soft predictions p (softmax for
+// Multiclass, sigmoid for Binary) and targets y. Per entry, a class c summed
+// over the whole batch (or, with PerImage, an image n and class c):
+//
+//	I = sum p*y, P = sum p (sum p^2 if Squared), Y = sum y (sum y^2 if Squared)
+//	R = the Kind's ratio, f = 1 - R (or -log R with Log), F = f^Gamma
+//
+// and the term is the mean over kept entries of Weight[c] * F. Ignored
+// pixels count in neither p nor y. Use Dice, IoU, Tversky or FocalTversky
+// for the seed's defaults (smoothing 1e-6 in numerator and denominator).
+type Region struct {
+	Kind RegionKind
+	// Alpha and Beta weight false positives and false negatives
+	// (TverskyRatio only), each >= 0.
+	Alpha, Beta float64
+	// Gamma is the exponent applied to each entry (focal Tversky); 0 means
+	// 1. Abraham and Khan's focal Tversky with their gamma = 4/3 is
+	// Gamma = 0.75 here.
+	Gamma float64
+	// SmoothNum and SmoothDen are added to the numerator and denominator
+	// (MONAI smooth_nr, smooth_dr), each >= 0.
+	SmoothNum, SmoothDen float64
+	// PerImage computes one entry per image and class instead of summing
+	// over the batch (MONAI batch=False; the seed sums over the batch).
+	PerImage bool
+	// Squared uses sum p^2 and sum y^2 in the denominator (MONAI
+	// squared_pred).
+	Squared bool
+	// ExcludeBackground drops class 0 (MONAI include_background=False).
+	ExcludeBackground bool
+	// Weight holds C class weights multiplying each entry, or nil for 1.
+	Weight []float32
+	// Log uses -log(R) instead of 1 - R.
+	Log bool
+	// Empty is the policy for entries absent from the target.
+	Empty EmptyPolicy
+}
+
+const seedSmooth = 1e-6
+
+// Dice returns the seed's Dice loss (DiceLoss / MultiClassDiceLoss): Dice
+// ratio, smoothing 1e-6 in numerator and denominator, batch aggregation,
+// background included.
+func Dice() *Region { return &Region{Kind: DiceRatio, SmoothNum: seedSmooth, SmoothDen: seedSmooth} }
+
+// IoU returns the Jaccard loss 1 - (I + s)/(P + Y - I + s) with s = 1e-6.
+func IoU() *Region { return &Region{Kind: IoURatio, SmoothNum: seedSmooth, SmoothDen: seedSmooth} }
+
+// Tversky returns the Tversky loss 1 - TI with alpha weighting false
+// positives and beta false negatives (beta > alpha favours recall), s = 1e-6.
+func Tversky(alpha, beta float64) *Region {
+	return &Region{Kind: TverskyRatio, Alpha: alpha, Beta: beta, SmoothNum: seedSmooth, SmoothDen: seedSmooth}
+}
+
+// FocalTversky returns the focal Tversky loss (1 - TI)^gamma, applied per
+// class before the mean.
+func FocalTversky(alpha, beta, gamma float64) *Region {
+	r := Tversky(alpha, beta)
+	r.Gamma = gamma
+	return r
+}
+
+func (CrossEntropy) termName() string { return "CrossEntropy" }
+func (Focal) termName() string        { return "Focal" }
+func (BCE) termName() string          { return "BCE" }
+func (SigmoidFocal) termName() string { return "SigmoidFocal" }
+func (Region) termName() string       { return "Region" }
+
+func (r *Region) check(C int) error {
+	if r.Kind < DiceRatio || r.Kind > TverskyRatio {
+		return fmt.Errorf("%w: Region: unknown kind %d", ErrOption, int(r.Kind))
+	}
+	if r.Empty < EmptyComputed || r.Empty > EmptyZero {
+		return fmt.Errorf("%w: Region: unknown empty policy %d", ErrOption, int(r.Empty))
+	}
+	for _, v := range []struct {
+		v    float64
+		what string
+	}{{r.Alpha, "Region.Alpha"}, {r.Beta, "Region.Beta"}, {r.Gamma, "Region.Gamma"},
+		{r.SmoothNum, "Region.SmoothNum"}, {r.SmoothDen, "Region.SmoothDen"}} {
+		if err := checkRange(v.v, 0, math.MaxFloat64, v.what); err != nil {
+			return err
+		}
+	}
+	if r.ExcludeBackground && C == 1 {
+		return fmt.Errorf("%w: Region.ExcludeBackground with C = 1 leaves no class", ErrOption)
+	}
+	return checkWeights(r.Weight, C, "Region.Weight")
+}
+
+// ratio returns the coefficients of R = (k*I + sn) / (aI*I + aP*P + aY*Y + sd).
+func (r *Region) ratio() (k, aI, aP, aY float64) {
+	switch r.Kind {
+	case IoURatio:
+		return 1, -1, 1, 1
+	case TverskyRatio:
+		return 1, 1 - r.Alpha - r.Beta, r.Alpha, r.Beta
+	}
+	return 2, 0, 1, 1
+}
+
+// entry returns F for one entry and the derivatives of F with respect to I
+// and P.
+func (r *Region) entry(I, P, Y float64) (F, dI, dP float64) {
+	k, aI, aP, aY := r.ratio()
+	num := k*I + r.SmoothNum
+	den := aI*I + aP*P + aY*Y + r.SmoothDen
+	R := num / den
+	dRdI := k/den - num*aI/(den*den)
+	dRdP := -num * aP / (den * den)
+	var f, dfdR float64
+	if r.Log {
+		f, dfdR = -math.Log(R), -1/R
+	} else {
+		f, dfdR = 1-R, -1
+	}
+	F, dFdf := f, 1.0
+	if g := r.Gamma; g != 0 && g != 1 {
+		F = math.Pow(f, g)
+		dFdf = 0
+		if f > 0 {
+			dFdf = g * math.Pow(f, g-1)
+		}
+	}
+	return F, dFdf * dfdR * dRdI, dFdf * dfdR * dRdP
+}
+
+// regionSums are the statistics of one entry.
+type regionSums struct{ I, P, PP, Y, YY float64 }
+
+// finalize adds the term's value to the returned sum and its gradient
+// coefficients, scaled by w, to coef(n, c) for every image n of the entry.
+// sums(g, c) returns the statistics of group g (an image, or the whole batch
+// when not PerImage) and class c.
+func (r *Region) finalize(w float64, N, C int, sums func(g, c int) regionSums, coef func(n, c int, a, b, e float64)) float64 {
+	groups := 1
+	if r.PerImage {
+		groups = N
+	}
+	c0 := 0
+	if r.ExcludeBackground {
+		c0 = 1
+	}
+	kept := 0
+	for g := 0; g < groups; g++ {
+		for c := c0; c < C; c++ {
+			if r.Empty != EmptySkip || sums(g, c).Y != 0 {
+				kept++
+			}
+		}
+	}
+	if kept == 0 {
+		return 0
+	}
+	scale := w / float64(kept)
+	var value float64
+	for g := 0; g < groups; g++ {
+		for c := c0; c < C; c++ {
+			s := sums(g, c)
+			if s.Y == 0 && r.Empty != EmptyComputed {
+				continue
+			}
+			sc := scale
+			if r.Weight != nil {
+				sc *= float64(r.Weight[c])
+			}
+			P, Y := s.P, s.Y
+			if r.Squared {
+				P, Y = s.PP, s.YY
+			}
+			F, dI, dP := r.entry(s.I, P, Y)
+			value += sc * F
+			a, b, e := sc*dI, sc*dP, 0.0
+			if r.Squared {
+				b, e = 0, 2*sc*dP
+			}
+			if r.PerImage {
+				coef(g, c, a, b, e)
+			} else {
+				for n := 0; n < N; n++ {
+					coef(n, c, a, b, e)
+				}
+			}
+		}
+	}
+	return value
+}

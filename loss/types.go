@@ -1,0 +1,186 @@
+package loss
+
+import (
+	"errors"
+	"fmt"
+	"math"
+)
+
+// Errors returned by the losses; each returned error wraps one of these and
+// says which value is wrong.
+var (
+	// ErrShape: N, C or S is less than 1, or N*C*S overflows.
+	ErrShape = errors.New("loss: bad shape")
+	// ErrLength: logits, labels, targets, gradient or a per-class slice
+	// does not have the length the shape asks for.
+	ErrLength = errors.New("loss: wrong length")
+	// ErrLabel: a label is outside [0, C) and is not the ignore index, or a
+	// target is outside [0, 1].
+	ErrLabel = errors.New("loss: label out of range")
+	// ErrWeight: a weight is negative, NaN or infinite.
+	ErrWeight = errors.New("loss: bad weight")
+	// ErrOption: an option is out of range or does not fit the loss.
+	ErrOption = errors.New("loss: bad option")
+)
+
+// Shape is the shape of a batch of logits: N images, C classes (channels
+// for Binary), S pixels per plane.
+type Shape struct{ N, C, S int }
+
+// NewShape returns the Shape of an N x C x spatial... batch, S being the
+// product of the spatial sizes (H, W for images, D, H, W for volumes).
+func NewShape(n, c int, spatial ...int) Shape {
+	s := 1
+	for _, d := range spatial {
+		s *= d
+	}
+	return Shape{N: n, C: c, S: s}
+}
+
+// Len returns N*C*S, the number of logits.
+func (s Shape) Len() int { return s.N * s.C * s.S }
+
+func (s Shape) check() error {
+	if s.N < 1 || s.C < 1 || s.S < 1 {
+		return fmt.Errorf("%w: N=%d C=%d S=%d, each must be at least 1", ErrShape, s.N, s.C, s.S)
+	}
+	const maxInt = int(^uint(0) >> 1)
+	if s.N > maxInt/s.C || s.N*s.C > maxInt/s.S {
+		return fmt.Errorf("%w: N*C*S overflows", ErrShape)
+	}
+	return nil
+}
+
+// Reduction says how per-pixel values of a pixelwise term (CrossEntropy,
+// Focal, BCE, SigmoidFocal) become the term's value.
+type Reduction int
+
+const (
+	// Mean is torch's default: for CrossEntropy the sum of w_y * l over
+	// non-ignored pixels divided by the sum of w_y; for Focal the mean over
+	// non-ignored pixels; for BCE and SigmoidFocal the mean over elements.
+	Mean Reduction = iota
+	// Sum adds the per-pixel values.
+	Sum
+	// None keeps the per-pixel values: Pixelwise writes them, and Forward
+	// and Backward use their sum (the value whose gradient torch's
+	// loss.sum().backward() gives).
+	None
+	// PixelMean divides the sum by the number of non-ignored pixels, even
+	// with class weights: the seed's weighted cross entropy,
+	// -1/N sum_i w_{y_i} log p_{i,y_i}.
+	PixelMean
+)
+
+// String returns the reduction's name.
+func (r Reduction) String() string {
+	switch r {
+	case Mean:
+		return "mean"
+	case Sum:
+		return "sum"
+	case None:
+		return "none"
+	case PixelMean:
+		return "pixelmean"
+	}
+	return fmt.Sprintf("Reduction(%d)", int(r))
+}
+
+func (r Reduction) check(term string) error {
+	if r < Mean || r > PixelMean {
+		return fmt.Errorf("%w: %s: unknown reduction %d", ErrOption, term, int(r))
+	}
+	return nil
+}
+
+// IgnoreIndex names a label value whose pixels take no part in a loss. Its
+// zero value ignores nothing; Ignore(255) ignores label 255.
+type IgnoreIndex struct {
+	label int32
+	set   bool
+}
+
+// Ignore returns the IgnoreIndex for label (torch's ignore_index; it may be
+// negative, such as torch's -100, for int32 labels).
+func Ignore(label int) IgnoreIndex { return IgnoreIndex{label: int32(label), set: true} }
+
+// Label returns the ignored label and whether one is set.
+func (g IgnoreIndex) Label() (int, bool) { return int(g.label), g.set }
+
+// Labels holds the class-index targets of a batch, one per pixel (N*S), as
+// uint8 or int32.
+type Labels struct {
+	u8  []uint8
+	i32 []int32
+}
+
+// U8 wraps uint8 labels.
+func U8(l []uint8) Labels { return Labels{u8: l} }
+
+// I32 wraps int32 labels.
+func I32(l []int32) Labels { return Labels{i32: l} }
+
+// Len returns the number of labels.
+func (l Labels) Len() int {
+	if l.i32 != nil {
+		return len(l.i32)
+	}
+	return len(l.u8)
+}
+
+// checkLabels returns an error naming the first label outside [0, C) that is
+// not ignored.
+func checkLabels(l Labels, C int, ign IgnoreIndex) error {
+	bad := func(i int, v int32) error {
+		return fmt.Errorf("%w: label %d at index %d, want 0 <= label < C = %d or the ignore index", ErrLabel, v, i, C)
+	}
+	if l.i32 != nil {
+		for i, v := range l.i32 {
+			if (v < 0 || int(v) >= C) && !(ign.set && v == ign.label) {
+				return bad(i, v)
+			}
+		}
+		return nil
+	}
+	if C >= 256 {
+		return nil
+	}
+	for i, v := range l.u8 {
+		if int(v) >= C && !(ign.set && int32(v) == ign.label) {
+			return bad(i, int32(v))
+		}
+	}
+	return nil
+}
+
+// checkWeights checks an optional per-class slice: nil, or C finite values
+// >= 0.
+func checkWeights(w []float32, C int, what string) error {
+	if w == nil {
+		return nil
+	}
+	if len(w) != C {
+		return fmt.Errorf("%w: %s has %d values, want C = %d", ErrLength, what, len(w), C)
+	}
+	for i, v := range w {
+		if !(v >= 0) || math.IsInf(float64(v), 0) {
+			return fmt.Errorf("%w: %s[%d] = %v, want a finite value >= 0", ErrWeight, what, i, v)
+		}
+	}
+	return nil
+}
+
+func checkTermWeight(w float64, i int) error {
+	if !(w >= 0) || math.IsInf(w, 0) {
+		return fmt.Errorf("%w: term %d has weight %v, want a finite value >= 0", ErrWeight, i, w)
+	}
+	return nil
+}
+
+func checkRange(v float64, lo, hi float64, what string) error {
+	if !(v >= lo && v <= hi) {
+		return fmt.Errorf("%w: %s = %v, want a value in [%v, %v]", ErrOption, what, v, lo, hi)
+	}
+	return nil
+}
