@@ -220,7 +220,7 @@ func softmaxGradGeneric[L Label](x []float32, S, lo, hi int, lab []L, c *Softmax
 			}
 			continue
 		}
-		sum, _ := softmaxPixel(x, S, i, e)
+		sum, mx := softmaxPixel(x, S, i, e)
 		inv := 1 / sum
 		for k := range e {
 			e[k] *= inv // now p_k
@@ -240,7 +240,9 @@ func softmaxGradGeneric[L Label](x []float32, S, lo, hi int, lab []L, c *Softmax
 			pt1 := 1 - pt
 			f := -powf(pt1, c.Gamma)
 			if pt1 > 0 && c.Gamma != 0 {
-				f += c.Gamma * powf(pt1, c.Gamma-1) * pt * logf(pt)
+				// log p_t from the logits, finite even where p_t underflows to 0
+				logpt := (x[int(y)*S+i] - mx) - logf(sum)
+				f += c.Gamma * powf(pt1, c.Gamma-1) * pt * logpt
 			}
 			if c.Alpha != nil {
 				f *= c.Alpha[y]

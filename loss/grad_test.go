@@ -3,7 +3,9 @@ package loss
 import (
 	"fmt"
 	"math"
+	"maps"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -107,7 +109,9 @@ func checkGrad(t *testing.T, name string, f func([]float64) float64, x []float64
 		num[i] = (fp - fm) / (2 * h)
 		gmax = math.Max(gmax, math.Abs(num[i]))
 	}
-	tol := 1e-5*gmax + 1e-9
+	// Absolute floor: where the exact gradient cancels to 0 (C = 1, say),
+	// float32 rounding of the per-pixel coefficients (~1/count) remains.
+	tol := 1e-5*gmax + 1e-8
 	for i := range x {
 		if d := math.Abs(float64(g[i]) - num[i]); !(d <= tol) {
 			t.Errorf("%s: grad[%d] = %g, central difference %g (|diff| %g > %g)", name, i, g[i], num[i], d, tol)
@@ -123,7 +127,9 @@ func closeRel(a, b, rel, abs float64) bool {
 func TestMulticlassAgainstReference(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	for _, sh := range []Shape{{2, 3, 37}, {3, 1, 5}, {1, 5, 63}} {
-		for name, m := range mcCases(sh.C) {
+		cases := mcCases(sh.C)
+		for _, name := range slices.Sorted(maps.Keys(cases)) {
+			m := cases[name]
 			t.Run(fmt.Sprintf("%s/%dx%dx%d", name, sh.N, sh.C, sh.S), func(t *testing.T) {
 				x := randLogits(r, sh.Len(), 2)
 				lab := make([]uint8, sh.N*sh.S)
@@ -164,7 +170,9 @@ func TestMulticlassAgainstReference(t *testing.T) {
 func TestBinaryAgainstReference(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
 	for _, sh := range []Shape{{2, 1, 41}, {2, 3, 17}} {
-		for name, b := range bnCases(sh.C) {
+		cases := bnCases(sh.C)
+		for _, name := range slices.Sorted(maps.Keys(cases)) {
+			b := cases[name]
 			for _, soft := range []bool{false, true} {
 				t.Run(fmt.Sprintf("%s/soft=%v/%dx%dx%d", name, soft, sh.N, sh.C, sh.S), func(t *testing.T) {
 					x := randLogits(r, sh.Len(), 2)
