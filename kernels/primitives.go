@@ -19,14 +19,15 @@ func SigmoidBlock(x, y []float32, p *SigmoidParams, s *SigmoidSums[float32]) {
 }
 
 // SigmoidPlane adds the sums of p = sigmoid(x) against targets y (same
-// length) to out, block by block in float64.
-func SigmoidPlane(x, y []float32, p *SigmoidParams, out *SigmoidSums[float64]) {
+// length) to out, block by block in float64; blk is the float32 block
+// buffer.
+func SigmoidPlane(x, y []float32, p *SigmoidParams, blk *SigmoidSums[float32], out *SigmoidSums[float64]) {
 	t := active.Load()
 	y = y[:len(x)]
-	var b SigmoidSums[float32]
 	for lo := 0; lo < len(x); lo += BlockSize {
 		hi := min(lo+BlockSize, len(x))
-		t.sigmoidStats(x[lo:hi], y[lo:hi], p, &b)
+		t.sigmoidStats(x[lo:hi], y[lo:hi], p, blk)
+		b := blk
 		out.P += float64(b.P)
 		out.PY += float64(b.PY)
 		out.Y += float64(b.Y)

@@ -185,10 +185,10 @@ func (b *Binary) run(ws *Workspace, logits, targets []float32, sh Shape, grad []
 	for n := 0; n < N; n++ {
 		for c := 0; c < C; c++ {
 			o := (n*C + c) * S
-			prm := p.params(c)
+			ws.sgPrm = p.params(c)
 			st := &ws.sig[n*C+c]
 			*st = kernels.SigmoidSums[float64]{}
-			kernels.SigmoidPlane(logits[o:o+S], targets[o:o+S], &prm, st)
+			kernels.SigmoidPlane(logits[o:o+S], targets[o:o+S], &ws.sgPrm, &ws.sgBlk, st)
 			bceSum += st.BCE
 			focSum += st.Focal
 		}
@@ -208,7 +208,7 @@ func (b *Binary) run(ws *Workspace, logits, targets []float32, sh Shape, grad []
 		focScale = p.wFoc / d
 	}
 	for i := range p.regions {
-		value += p.regions[i].finalize(p.wRegions[i], N, C, ws.bnSums(N, C, p.regions[i].PerImage), ws.addCoef(C))
+		value += p.regions[i].finalize(p.wRegions[i], N, C, regionSrc{ws: ws, N: N, C: C, perImage: p.regions[i].PerImage, sigmoid: true})
 	}
 	if grad == nil {
 		return value, nil
@@ -220,12 +220,12 @@ func (b *Binary) run(ws *Workspace, logits, targets []float32, sh Shape, grad []
 		for c := 0; c < C; c++ {
 			o, i := (n*C+c)*S, n*C+c
 			prm := p.params(c)
-			coef := kernels.SigmoidCoef{
+			ws.sgCoef = kernels.SigmoidCoef{
 				A: ws.a[i], B: ws.b[i], E: ws.e[i],
 				BCEScale: float32(bceScale), PosWeight: prm.PosWeight,
 				FocalScale: float32(focScale), FocalAlpha: prm.FocalAlpha, FocalGamma: prm.FocalGamma,
 			}
-			kernels.SigmoidGrad(logits[o:o+S], targets[o:o+S], &coef, grad[o:o+S])
+			kernels.SigmoidGrad(logits[o:o+S], targets[o:o+S], &ws.sgCoef, grad[o:o+S])
 		}
 	}
 	return value, nil
@@ -246,13 +246,13 @@ func (b *Binary) Pixelwise(ws *Workspace, logits, targets []float32, sh Shape, o
 	if len(out) != sh.Len() {
 		return fmt.Errorf("%w: out has %d elements, want N*C*S = %d", ErrLength, len(out), sh.Len())
 	}
-	var s kernels.SigmoidSums[float32]
+	s := &ws.sgBlk
 	for n := 0; n < sh.N; n++ {
 		for c := 0; c < sh.C; c++ {
 			o := (n*sh.C + c) * sh.S
-			prm := p.params(c)
+			ws.sgPrm = p.params(c)
 			for i := o; i < o+sh.S; i++ {
-				kernels.SigmoidBlock(logits[i:i+1], targets[i:i+1], &prm, &s)
+				kernels.SigmoidBlock(logits[i:i+1], targets[i:i+1], &ws.sgPrm, s)
 				out[i] = float32(p.wBCE*float64(s.BCE) + p.wFoc*float64(s.Focal))
 			}
 		}

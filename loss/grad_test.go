@@ -2,8 +2,8 @@ package loss
 
 import (
 	"fmt"
-	"math"
 	"maps"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"testing"

@@ -184,16 +184,17 @@ func (m *Multiclass) run(ws *Workspace, logits []float32, labels Labels, sh Shap
 	ws.grow(N, C)
 
 	// Pass 1: statistics per image.
-	prm := p.params(C, m.Ignore, ws.scratch)
+	ws.smPrm = p.params(C, m.Ignore, ws.scratch)
+	prm := &ws.smPrm
 	var tot kernels.SoftmaxSums[float64]
 	for n := 0; n < N; n++ {
 		x := logits[n*C*S : (n+1)*C*S]
 		out := ws.image(n, C)
 		switch {
 		case labels.i32 != nil:
-			kernels.SoftmaxImage(x, S, labels.i32[n*S:(n+1)*S], &prm, &ws.blk, &out)
+			kernels.SoftmaxImage(x, S, labels.i32[n*S:(n+1)*S], prm, &ws.blk, &out)
 		default:
-			kernels.SoftmaxImage(x, S, labels.u8[n*S:(n+1)*S], &prm, &ws.blk, &out)
+			kernels.SoftmaxImage(x, S, labels.u8[n*S:(n+1)*S], prm, &ws.blk, &out)
 		}
 		tot.CE += out.CE
 		tot.W += out.W
@@ -219,7 +220,7 @@ func (m *Multiclass) run(ws *Workspace, logits []float32, labels Labels, sh Shap
 		}
 	}
 	for i := range p.regions {
-		value += p.regions[i].finalize(p.wRegions[i], N, C, ws.mcSums(N, C, p.regions[i].PerImage), ws.addCoef(C))
+		value += p.regions[i].finalize(p.wRegions[i], N, C, regionSrc{ws: ws, N: N, C: C, perImage: p.regions[i].PerImage})
 	}
 	if grad == nil {
 		return value, nil
@@ -227,11 +228,12 @@ func (m *Multiclass) run(ws *Workspace, logits []float32, labels Labels, sh Shap
 	ws.coefs()
 
 	// Pass 2: the gradient.
-	coef := kernels.SoftmaxCoef{
+	ws.smCoef = kernels.SoftmaxCoef{
 		C: C, UseIgnore: m.Ignore.set, Ignore: m.Ignore.label,
 		CEScale: float32(ceScale), FocalScale: float32(focalScale),
 		Scratch: ws.scratch,
 	}
+	coef := &ws.smCoef
 	if p.ce {
 		coef.CEWeight = p.ceT.Weight
 		coef.Smoothing = float32(p.ceT.LabelSmoothing)
@@ -247,9 +249,9 @@ func (m *Multiclass) run(ws *Workspace, logits []float32, labels Labels, sh Shap
 		x, g := logits[n*C*S:(n+1)*C*S], grad[n*C*S:(n+1)*C*S]
 		switch {
 		case labels.i32 != nil:
-			kernels.SoftmaxGrad(x, S, labels.i32[n*S:(n+1)*S], &coef, g)
+			kernels.SoftmaxGrad(x, S, labels.i32[n*S:(n+1)*S], coef, g)
 		default:
-			kernels.SoftmaxGrad(x, S, labels.u8[n*S:(n+1)*S], &coef, g)
+			kernels.SoftmaxGrad(x, S, labels.u8[n*S:(n+1)*S], coef, g)
 		}
 	}
 	return value, nil
@@ -283,14 +285,15 @@ func (m *Multiclass) Pixelwise(ws *Workspace, logits []float32, labels Labels, s
 	}
 	N, C, S := sh.N, sh.C, sh.S
 	ws.grow(N, C)
-	prm := p.params(C, m.Ignore, ws.scratch)
+	ws.smPrm = p.params(C, m.Ignore, ws.scratch)
+	prm := &ws.smPrm
 	for n := 0; n < N; n++ {
 		x := logits[n*C*S : (n+1)*C*S]
 		for i := 0; i < S; i++ {
 			if labels.i32 != nil {
-				kernels.SoftmaxBlock(x, S, i, i+1, labels.i32[n*S:(n+1)*S], &prm, &ws.blk)
+				kernels.SoftmaxBlock(x, S, i, i+1, labels.i32[n*S:(n+1)*S], prm, &ws.blk)
 			} else {
-				kernels.SoftmaxBlock(x, S, i, i+1, labels.u8[n*S:(n+1)*S], &prm, &ws.blk)
+				kernels.SoftmaxBlock(x, S, i, i+1, labels.u8[n*S:(n+1)*S], prm, &ws.blk)
 			}
 			out[n*S+i] = float32(p.wCE*float64(ws.blk.CE) + p.wFocal*float64(ws.blk.Focal))
 		}

@@ -232,11 +232,9 @@ func (r *Region) entry(I, P, Y float64) (F, dI, dP float64) {
 // regionSums are the statistics of one entry.
 type regionSums struct{ I, P, PP, Y, YY float64 }
 
-// finalize adds the term's value to the returned sum and its gradient
-// coefficients, scaled by w, to coef(n, c) for every image n of the entry.
-// sums(g, c) returns the statistics of group g (an image, or the whole batch
-// when not PerImage) and class c.
-func (r *Region) finalize(w float64, N, C int, sums func(g, c int) regionSums, coef func(n, c int, a, b, e float64)) float64 {
+// finalize returns the term's value, scaled by w, and adds its gradient
+// coefficients to every image n of each entry through src.
+func (r *Region) finalize(w float64, N, C int, src regionSrc) float64 {
 	groups := 1
 	if r.PerImage {
 		groups = N
@@ -248,7 +246,7 @@ func (r *Region) finalize(w float64, N, C int, sums func(g, c int) regionSums, c
 	kept := 0
 	for g := 0; g < groups; g++ {
 		for c := c0; c < C; c++ {
-			if r.Empty != EmptySkip || sums(g, c).Y != 0 {
+			if r.Empty != EmptySkip || src.sums(g, c).Y != 0 {
 				kept++
 			}
 		}
@@ -260,7 +258,7 @@ func (r *Region) finalize(w float64, N, C int, sums func(g, c int) regionSums, c
 	var value float64
 	for g := 0; g < groups; g++ {
 		for c := c0; c < C; c++ {
-			s := sums(g, c)
+			s := src.sums(g, c)
 			if s.Y == 0 && r.Empty != EmptyComputed {
 				continue
 			}
@@ -279,10 +277,10 @@ func (r *Region) finalize(w float64, N, C int, sums func(g, c int) regionSums, c
 				b, e = 0, 2*sc*dP
 			}
 			if r.PerImage {
-				coef(g, c, a, b, e)
+				src.addCoef(g, c, a, b, e)
 			} else {
 				for n := 0; n < N; n++ {
-					coef(n, c, a, b, e)
+					src.addCoef(n, c, a, b, e)
 				}
 			}
 		}

@@ -21,6 +21,14 @@ type Workspace struct {
 	a64, b64, e64 []float64
 	a, b, e       []float32
 	scratch       []float32
+
+	// Kernel arguments, kept here so that passing them by pointer to the
+	// dispatched primitives does not allocate.
+	smPrm  kernels.SoftmaxParams
+	smCoef kernels.SoftmaxCoef
+	sgPrm  kernels.SigmoidParams
+	sgCoef kernels.SigmoidCoef
+	sgBlk  kernels.SigmoidSums[float32]
 }
 
 func grow[T any](s []T, n int) []T {
@@ -58,56 +66,50 @@ func (ws *Workspace) image(n, C int) kernels.SoftmaxSums[float64] {
 	return s
 }
 
-// mcSums returns the region statistics of group g and class c: image g when
-// perImage, else the sum over the batch in image order.
-func (ws *Workspace) mcSums(N, C int, perImage bool) func(g, c int) regionSums {
-	return func(g, c int) regionSums {
-		n0, n1 := g, g+1
-		if !perImage {
-			n0, n1 = 0, N
-		}
-		var s regionSums
-		for n := n0; n < n1; n++ {
-			i := n*C + c
-			s.I += ws.py[i]
-			s.P += ws.p[i]
-			s.PP += ws.pp[i]
-			s.Y += ws.count[i]
-		}
-		s.YY = s.Y // one-hot targets: y*y = y
-		return s
-	}
+// regionSrc reads the region statistics of a call from the workspace.
+type regionSrc struct {
+	ws       *Workspace
+	N, C     int
+	perImage bool
+	sigmoid  bool
 }
 
-// bnSums returns the region statistics of group g and channel c of a sigmoid
-// loss.
-func (ws *Workspace) bnSums(N, C int, perImage bool) func(g, c int) regionSums {
-	return func(g, c int) regionSums {
-		n0, n1 := g, g+1
-		if !perImage {
-			n0, n1 = 0, N
-		}
-		var s regionSums
-		for n := n0; n < n1; n++ {
-			t := &ws.sig[n*C+c]
+// sums returns the statistics of group g and class c: image g when perImage,
+// else the sum over the batch in image order.
+func (r regionSrc) sums(g, c int) regionSums {
+	n0, n1 := g, g+1
+	if !r.perImage {
+		n0, n1 = 0, r.N
+	}
+	var s regionSums
+	for n := n0; n < n1; n++ {
+		i := n*r.C + c
+		if r.sigmoid {
+			t := &r.ws.sig[i]
 			s.I += t.PY
 			s.P += t.P
 			s.PP += t.PP
 			s.Y += t.Y
 			s.YY += t.YY
+		} else {
+			s.I += r.ws.py[i]
+			s.P += r.ws.p[i]
+			s.PP += r.ws.pp[i]
+			s.Y += r.ws.count[i]
 		}
-		return s
 	}
+	if !r.sigmoid {
+		s.YY = s.Y // one-hot targets: y*y = y
+	}
+	return s
 }
 
-// addCoef returns the function that adds region gradient coefficients.
-func (ws *Workspace) addCoef(C int) func(n, c int, a, b, e float64) {
-	return func(n, c int, a, b, e float64) {
-		i := n*C + c
-		ws.a64[i] += a
-		ws.b64[i] += b
-		ws.e64[i] += e
-	}
+// addCoef adds region gradient coefficients of image n and class c.
+func (r regionSrc) addCoef(n, c int, a, b, e float64) {
+	i := n*r.C + c
+	r.ws.a64[i] += a
+	r.ws.b64[i] += b
+	r.ws.e64[i] += e
 }
 
 // coefs rounds the accumulated coefficients to float32.

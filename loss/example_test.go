@@ -1,0 +1,167 @@
+package loss_test
+
+import (
+	"fmt"
+
+	"github.com/segloss/segloss/loss"
+)
+
+// A batch of 2 images with 3 classes and 2x2 pixels, NCHW, and its labels.
+var (
+	shape  = loss.NewShape(2, 3, 2, 2)
+	logits = []float32{
+		// image 0: class 0, 1, 2 planes
+		2, 0, 0, 1,
+		0, 2, 0, 0,
+		0, 0, 2, 1,
+		// image 1
+		1, 1, 1, 1,
+		3, 0, 0, -1,
+		0, 0, 3, 2,
+	}
+	labels = []uint8{0, 1, 2, 2, 1, 1, 2, 2}
+)
+
+// The seed's cross entropy: torch.nn.functional.cross_entropy.
+func ExampleCrossEntropy() {
+	var ws loss.Workspace
+	ce := &loss.Multiclass{Terms: []loss.Weighted{{Weight: 1, Term: &loss.CrossEntropy{}}}}
+	grad := make([]float32, shape.Len())
+	v, err := ce.Backward(&ws, logits, loss.U8(labels), shape, grad)
+	fmt.Printf("CE %.6f %v, d/dx[0] %.6f\n", v, err, grad[0])
+	// Output:
+	// CE 0.477597 <nil>, d/dx[0] -0.026627
+}
+
+// Weighted cross entropy with class weights inversely proportional to the
+// class frequencies, reduced the seed's way (divided by the pixel count).
+func ExampleClassWeights() {
+	w := make([]float32, 3)
+	if err := loss.ClassWeights(loss.U8(labels), 3, loss.IgnoreIndex{}, w); err != nil {
+		fmt.Println(err)
+		return
+	}
+	wce := &loss.Multiclass{Terms: []loss.Weighted{{Weight: 1, Term: &loss.CrossEntropy{Weight: w, Reduction: loss.PixelMean}}}}
+	var ws loss.Workspace
+	v, _ := wce.Forward(&ws, logits, loss.U8(labels), shape)
+	fmt.Printf("weights %.4f, weighted CE %.6f\n", w, v)
+	// Output:
+	// weights [2.6667 0.8889 0.6667], weighted CE 0.432752
+}
+
+// The seed's FocalLoss with gamma 2.
+func ExampleFocal() {
+	var ws loss.Workspace
+	fl := &loss.Multiclass{Terms: []loss.Weighted{{Weight: 1, Term: &loss.Focal{Gamma: 2}}}}
+	v, _ := fl.Forward(&ws, logits, loss.U8(labels), shape)
+	fmt.Printf("focal %.6f\n", v)
+	// Output:
+	// focal 0.165294
+}
+
+// The seed's MultiClassDiceLoss, and a MONAI-style variant: per image,
+// without background, ignoring label 255.
+func ExampleDice() {
+	var ws loss.Workspace
+	dice := &loss.Multiclass{Terms: []loss.Weighted{{Weight: 1, Term: loss.Dice()}}}
+	v, _ := dice.Forward(&ws, logits, loss.U8(labels), shape)
+	fmt.Printf("dice loss %.6f\n", v)
+
+	r := loss.Dice()
+	r.PerImage, r.ExcludeBackground = true, true
+	monai := &loss.Multiclass{Terms: []loss.Weighted{{Weight: 1, Term: r}}, Ignore: loss.Ignore(255)}
+	v, _ = monai.Forward(&ws, logits, loss.U8(labels), shape)
+	fmt.Printf("per-image dice loss without background %.6f\n", v)
+	// Output:
+	// dice loss 0.362689
+	// per-image dice loss without background 0.268591
+}
+
+// The seed's binary DiceLoss on sigmoid outputs.
+func ExampleBinary() {
+	x := []float32{3, -2, 0.5, -4, 2, 1}
+	y := []float32{1, 0, 1, 0, 1, 0}
+	var ws loss.Workspace
+	dice := &loss.Binary{Terms: []loss.Weighted{{Weight: 1, Term: loss.Dice()}}}
+	grad := make([]float32, len(x))
+	v, _ := dice.Backward(&ws, x, y, loss.NewShape(1, 1, 2, 3), grad)
+	fmt.Printf("binary dice loss %.6f, d/dx %.4f\n", v, grad)
+	// Output:
+	// binary dice loss 0.223340, d/dx [-0.0087 0.0129 -0.0455 0.0022 -0.0203 0.0241]
+}
+
+// IoU (Jaccard) loss; IoU = Dice / (2 - Dice) holds per class.
+func ExampleIoU() {
+	var ws loss.Workspace
+	iou := &loss.Multiclass{Terms: []loss.Weighted{{Weight: 1, Term: loss.IoU()}}}
+	v, _ := iou.Forward(&ws, logits, loss.U8(labels), shape)
+	fmt.Printf("IoU loss %.6f\n", v)
+	// Output:
+	// IoU loss 0.518701
+}
+
+// Tversky with beta > alpha penalises false negatives more (small
+// structures), and its focal variant.
+func ExampleTversky() {
+	var ws loss.Workspace
+	tv := &loss.Multiclass{Terms: []loss.Weighted{{Weight: 1, Term: loss.Tversky(0.3, 0.7)}}}
+	v, _ := tv.Forward(&ws, logits, loss.U8(labels), shape)
+	ftv := &loss.Multiclass{Terms: []loss.Weighted{{Weight: 1, Term: loss.FocalTversky(0.3, 0.7, 0.75)}}}
+	f, _ := ftv.Forward(&ws, logits, loss.U8(labels), shape)
+	fmt.Printf("Tversky %.6f, focal Tversky %.6f\n", v, f)
+	// Output:
+	// Tversky 0.354082, focal Tversky 0.456978
+}
+
+// The seed's CombinedLoss: 0.5 * CE + 0.5 * Dice, in one statistics pass
+// and one gradient pass.
+func ExampleCombinedLoss() {
+	var ws loss.Workspace
+	grad := make([]float32, shape.Len())
+	v, _ := loss.CombinedLoss(0.5, 0.5).Backward(&ws, logits, loss.U8(labels), shape, grad)
+	fmt.Printf("CE + Dice %.6f\n", v)
+	// Output:
+	// CE + Dice 0.420143
+}
+
+// The seed's adaptive mix lambda(t) * CE + (1 - lambda(t)) * Dice, lambda
+// decaying linearly from 1 to 0 over 10 epochs.
+func ExampleMix() {
+	var ws loss.Workspace
+	for _, epoch := range []int{0, 5, 10} {
+		m := loss.Mix(loss.Linear{}, epoch, 10, &loss.CrossEntropy{}, loss.Dice())
+		v, _ := m.Forward(&ws, logits, loss.U8(labels), shape)
+		fmt.Printf("epoch %2d: lambda %.1f, loss %.6f\n", epoch, m.Terms[0].Weight, v)
+	}
+	// Output:
+	// epoch  0: lambda 1.0, loss 0.477597
+	// epoch  5: lambda 0.5, loss 0.420143
+	// epoch 10: lambda 0.0, loss 0.362689
+}
+
+// torch's binary_cross_entropy_with_logits with pos_weight, and torchvision's
+// sigmoid_focal_loss.
+func ExampleBCE() {
+	x := []float32{3, -2, 0.5, -4, 2, 1}
+	y := []float32{1, 0, 1, 0, 1, 0}
+	sh := loss.NewShape(1, 1, 6)
+	var ws loss.Workspace
+	bce := &loss.Binary{Terms: []loss.Weighted{{Weight: 1, Term: &loss.BCE{PosWeight: []float32{3}}}}}
+	v, _ := bce.Forward(&ws, x, y, sh)
+	sf := &loss.Binary{Terms: []loss.Weighted{{Weight: 1, Term: loss.NewSigmoidFocal()}}}
+	f, _ := sf.Forward(&ws, x, y, sh)
+	fmt.Printf("BCE %.6f, sigmoid focal %.6f\n", v, f)
+	// Output:
+	// BCE 0.567853, sigmoid focal 0.090855
+}
+
+// Per-pixel values (torch reduction='none'), e.g. to multiply by a weight map.
+func ExampleMulticlass_Pixelwise() {
+	var ws loss.Workspace
+	ce := &loss.Multiclass{Terms: []loss.Weighted{{Weight: 1, Term: &loss.CrossEntropy{Reduction: loss.None}}}}
+	out := make([]float32, shape.N*shape.S)
+	err := ce.Pixelwise(&ws, logits, loss.U8(labels), shape, out)
+	fmt.Printf("%.4f %v\n", out, err)
+	// Output:
+	// [0.2395 0.2395 0.2395 0.8620 0.1698 1.5514 0.1698 0.3490] <nil>
+}
