@@ -131,15 +131,20 @@ func log1pf(t float32) float32 {
 	return logf(u) + (t-(u-1))/u
 }
 
-// sigmoidf returns 1/(1+exp(-x)), evaluated as 1/(1+e) for x >= 0 and
-// e/(1+e) for x < 0 with e = exp(-|x|), so that both tails keep their
-// relative accuracy.
+// sigmoidf returns 1/(1+exp(-x)) as n/d with e = exp(-|x|), d = 1+e and n
+// = 1 for x >= 0, n = e for x < 0, so that both tails keep their relative
+// accuracy; the rounding error of d (dlo = e - (d-1), exact) is corrected
+// to first order: n/(d+dlo) ~ q - q*dlo with q = n/d (d is in [1, 2]).
 func sigmoidf(x float32) float32 {
 	e := expf(-abs32(x))
+	d := 1 + e
+	dlo := e - (d - 1)
+	n := float32(1)
 	if x < 0 {
-		return e / (1 + e)
+		n = e
 	}
-	return 1 / (1 + e)
+	q := n / d
+	return fma32(-q, dlo, q)
 }
 
 // softplusf returns log(1+exp(x)) = max(x, 0) + log1p(exp(-|x|)).
