@@ -16,6 +16,7 @@ var genericTier = &tier{
 	softmaxGradI32:  softmaxGradGeneric[int32],
 	confusionU8:     confusionGeneric[uint8],
 	confusionI32:    confusionGeneric[int32],
+	confusionBin:    confusionBinaryGeneric,
 }
 
 func expGeneric(dst, x []float32) {
@@ -304,4 +305,22 @@ func confusionGeneric[L Label](x []float32, S, C, lo, hi int, lab []L, ign int32
 			fn[y]++
 		}
 	}
+}
+
+func confusionBinaryGeneric(x, y []float32, thr float32, n *BinaryCounts) {
+	var tp, fp, fn int64
+	for i, v := range x {
+		pred, pos := v > thr, y[i] >= 0.5
+		switch {
+		case pred && pos:
+			tp++
+		case pred:
+			fp++
+		case pos:
+			fn++
+		}
+	}
+	n.TP += tp
+	n.FP += fp
+	n.FN += fn
 }

@@ -125,3 +125,19 @@ func Confusion[L Label](x []float32, S, C int, labels []L, ignore int32, useIgno
 		}
 	}
 }
+
+// BinaryCounts are the confusion counts of a thresholded binary prediction.
+type BinaryCounts struct{ TP, FP, FN int64 }
+
+// ConfusionBinary adds to n the confusion counts of logits x against targets
+// y (same length): an element is predicted positive when x > thr (a logit:
+// thr = log(t/(1-t)) thresholds the sigmoid at t, and 0 means
+// sigmoid(x) > 0.5) and is a positive target when y >= 0.5. NaN logits predict negative.
+func ConfusionBinary(x, y []float32, thr float32, n *BinaryCounts) {
+	t := active.Load()
+	y = y[:len(x)]
+	for lo := 0; lo < len(x); lo += BlockSize {
+		hi := min(lo+BlockSize, len(x))
+		t.confusionBin(x[lo:hi], y[lo:hi], thr, n)
+	}
+}
