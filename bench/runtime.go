@@ -1,0 +1,5 @@
+package main
+
+import "runtime"
+
+func runtimeDesc() string { return runtime.GOOS + "/" + runtime.GOARCH }
