@@ -70,9 +70,16 @@ func SoftmaxBlock[L Label](x []float32, S, lo, hi int, labels []L, p *SoftmaxPar
 // labels) to out, block by block in float64. blk is the float32 block
 // buffer (slices of length C).
 func SoftmaxImage[L Label](x []float32, S int, labels []L, p *SoftmaxParams, blk *SoftmaxSums[float32], out *SoftmaxSums[float64]) {
+	SoftmaxRange(x, S, 0, S, labels, p, blk, out)
+}
+
+// SoftmaxRange adds the sums of pixels [lo, hi) of one image to out, block
+// by block in float64, blocks starting at lo. blk is the float32 block
+// buffer (slices of length C).
+func SoftmaxRange[L Label](x []float32, S, lo, hi int, labels []L, p *SoftmaxParams, blk *SoftmaxSums[float32], out *SoftmaxSums[float64]) {
 	C := p.C
-	for lo := 0; lo < S; lo += BlockSize {
-		hi := min(lo+BlockSize, S)
+	for lo := lo; lo < hi; lo += BlockSize {
+		hi := min(lo+BlockSize, hi)
 		SoftmaxBlock(x, S, lo, hi, labels, p, blk)
 		for c := 0; c < C; c++ {
 			out.P[c] += float64(blk.P[c])
@@ -90,10 +97,17 @@ func SoftmaxImage[L Label](x []float32, S int, labels []L, p *SoftmaxParams, blk
 // SoftmaxGrad writes the gradient of SoftmaxCoef for every pixel of one
 // image: x and dst hold C planes of S pixels, labels S labels.
 func SoftmaxGrad[L Label](x []float32, S int, labels []L, c *SoftmaxCoef, dst []float32) {
+	SoftmaxGradRange(x, S, 0, S, labels, c, dst)
+}
+
+// SoftmaxGradRange writes the gradient of SoftmaxCoef for pixels [lo, hi) of
+// one image (x and dst hold its C planes of S pixels, labels its S labels),
+// block by block from lo.
+func SoftmaxGradRange[L Label](x []float32, S, lo, hi int, labels []L, c *SoftmaxCoef, dst []float32) {
 	t := active.Load()
 	x, dst, labels = x[:c.C*S], dst[:c.C*S], labels[:S]
-	for lo := 0; lo < S; lo += BlockSize {
-		hi := min(lo+BlockSize, S)
+	for lo := lo; lo < hi; lo += BlockSize {
+		hi := min(lo+BlockSize, hi)
 		switch l := any(labels).(type) {
 		case []uint8:
 			t.softmaxGradU8(x, S, lo, hi, l, c, dst)
