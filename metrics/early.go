@@ -1,0 +1,120 @@
+package metrics
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/segloss/segloss/loss"
+)
+
+// Mode says whether a larger or a smaller score is better.
+type Mode int
+
+const (
+	// Max: larger is better (Dice, IoU, accuracy).
+	Max Mode = iota
+	// Min: smaller is better (a validation loss).
+	Min
+)
+
+// String returns "max" or "min".
+func (m Mode) String() string {
+	switch m {
+	case Max:
+		return "max"
+	case Min:
+		return "min"
+	}
+	return fmt.Sprintf("Mode(%d)", int(m))
+}
+
+// EarlyStopping follows one validation score per epoch and says when to
+// stop: at the patience-th epoch in a row without an improvement, as Keras'
+// and PyTorch Lightning's EarlyStopping callbacks do. An epoch improves when
+// its score beats the best so far by more than MinDelta (score > best +
+// MinDelta in Max mode, score < best - MinDelta in Min mode); the first
+// finite score always improves. A NaN score never improves.
+//
+// Make one with NewEarlyStopping; epochs are numbered from 0 in the order
+// their scores are given to Step.
+type EarlyStopping struct {
+	mode     Mode
+	patience int
+	minDelta float64
+
+	epochs    int // scores seen
+	best      float64
+	bestEpoch int // -1 before any improvement
+	wait      int // epochs since the best
+	stopped   bool
+}
+
+// NewEarlyStopping returns a tracker for scores to maximise (Max) or
+// minimise (Min) that stops after patience (>= 0) epochs without an
+// improvement larger than minDelta (finite, >= 0). Patience 0 stops at the
+// first epoch that does not improve, as patience 1 does (Keras, Lightning).
+func NewEarlyStopping(mode Mode, patience int, minDelta float64) (*EarlyStopping, error) {
+	if mode != Max && mode != Min {
+		return nil, fmt.Errorf("%w: metrics: unknown Mode %d", loss.ErrOption, int(mode))
+	}
+	if patience < 0 {
+		return nil, fmt.Errorf("%w: metrics: patience = %d, want at least 0", loss.ErrOption, patience)
+	}
+	if !(minDelta >= 0) || math.IsInf(minDelta, 1) {
+		return nil, fmt.Errorf("%w: metrics: minDelta = %v, want a finite value >= 0", loss.ErrOption, minDelta)
+	}
+	e := &EarlyStopping{mode: mode, patience: patience, minDelta: minDelta}
+	e.Reset()
+	return e, nil
+}
+
+// Step records the score of the next epoch. improved says the epoch is the
+// new best (save the model's weights now: they are the ones to restore);
+// stop says training should end (it stays true until Reset). Steps after
+// stop are recorded all the same.
+func (e *EarlyStopping) Step(score float64) (improved, stop bool) {
+	epoch := e.epochs
+	e.epochs++
+	switch {
+	case math.IsNaN(score):
+	case e.bestEpoch < 0:
+		improved = true
+	case e.mode == Max:
+		improved = score > e.best+e.minDelta
+	default:
+		improved = score < e.best-e.minDelta
+	}
+	if improved {
+		e.best, e.bestEpoch, e.wait = score, epoch, 0
+	} else {
+		e.wait++
+		if e.wait >= e.patience {
+			e.stopped = true
+		}
+	}
+	return improved, e.stopped
+}
+
+// Stop reports whether training should end: patience epochs in a row
+// (at least one) passed without an improvement.
+func (e *EarlyStopping) Stop() bool { return e.stopped }
+
+// Best returns the epoch of the best score and the score: the epoch whose
+// weights to restore. ok is false before any finite score.
+func (e *EarlyStopping) Best() (epoch int, score float64, ok bool) {
+	if e.bestEpoch < 0 {
+		return -1, math.NaN(), false
+	}
+	return e.bestEpoch, e.best, true
+}
+
+// Epochs returns the number of scores recorded.
+func (e *EarlyStopping) Epochs() int { return e.epochs }
+
+// Wait returns the number of epochs since the best one.
+func (e *EarlyStopping) Wait() int { return e.wait }
+
+// Reset forgets every score, keeping the mode, patience and minimum delta.
+func (e *EarlyStopping) Reset() {
+	e.epochs, e.best, e.bestEpoch, e.wait, e.stopped = 0, math.NaN(), -1, 0, false
+}
