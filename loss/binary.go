@@ -15,6 +15,10 @@ import (
 // The zero value has no terms; a call on it returns ErrOption.
 type Binary struct {
 	Terms []Weighted
+	// Workers is the number of goroutines a call may use (0: GOMAXPROCS).
+	// Inputs under about 128k logits stay on the caller's goroutine. The
+	// result is bit-identical for any Workers and any GOMAXPROCS.
+	Workers int
 }
 
 // bnPlan is a validated Binary, with copies of its terms.
@@ -176,59 +180,137 @@ func (b *Binary) run(ws *Workspace, logits, targets []float32, sh Shape, grad []
 	if err := b.check(ws, logits, targets, sh, grad); err != nil {
 		return 0, err
 	}
-	p := &ws.bn
-	N, C, S := sh.N, sh.C, sh.S
-	ws.grow(N, C)
-
-	// Pass 1: statistics per plane.
-	var bceSum, focSum float64
-	for n := 0; n < N; n++ {
-		for c := 0; c < C; c++ {
-			o := (n*C + c) * S
-			ws.sgPrm = p.params(c)
-			st := &ws.sig[n*C+c]
-			*st = kernels.SigmoidSums[float64]{}
-			kernels.SigmoidPlane(logits[o:o+S], targets[o:o+S], &ws.sgPrm, &ws.sgBlk, st)
-			bceSum += st.BCE
-			focSum += st.Focal
-		}
-	}
-
-	// Finalize.
-	total := float64(sh.Len())
-	var value, bceScale, focScale float64
-	if p.bce {
-		d := divisor(p.bceT.Reduction, total, total)
-		value += p.wBCE * bceSum / d
-		bceScale = p.wBCE / d
-	}
-	if p.focal {
-		d := divisor(p.focalT.Reduction, total, total)
-		value += p.wFoc * focSum / d
-		focScale = p.wFoc / d
-	}
-	for i := range p.regions {
-		value += p.regions[i].finalize(p.wRegions[i], N, C, regionSrc{ws: ws, N: N, C: C, perImage: p.regions[i].PerImage, sigmoid: true})
-	}
-	if grad == nil {
-		return value, nil
-	}
-	ws.coefs()
-
-	// Pass 2: the gradient.
-	for n := 0; n < N; n++ {
-		for c := 0; c < C; c++ {
-			o, i := (n*C+c)*S, n*C+c
-			prm := p.params(c)
-			ws.sgCoef = kernels.SigmoidCoef{
-				A: ws.a[i], B: ws.b[i], E: ws.e[i],
-				BCEScale: float32(bceScale), PosWeight: prm.PosWeight,
-				FocalScale: float32(focScale), FocalAlpha: prm.FocalAlpha, FocalGamma: prm.FocalGamma,
-			}
-			kernels.SigmoidGrad(logits[o:o+S], targets[o:o+S], &ws.sgCoef, grad[o:o+S])
-		}
+	ws.st.Reset(sh.N, sh.C)
+	ws.st.kind = kindSigmoid
+	b.accumulate(ws, &ws.st, logits, targets, sh, 0)
+	value := b.finalize(ws, &ws.st, grad != nil)
+	if grad != nil {
+		b.gradient(ws, logits, targets, sh, 0, grad)
 	}
 	return value, nil
+}
+
+// Accumulate adds the statistics of a shard to st: sh.N images whose index
+// in the whole batch starts at first, with their targets (a tile of images
+// is a shard too). st must have been Reset for the whole batch.
+func (b *Binary) Accumulate(ws *Workspace, st *Stats, logits, targets []float32, sh Shape, first int) error {
+	if err := b.check(ws, logits, targets, sh, nil); err != nil {
+		return err
+	}
+	if err := st.check(first, sh.N, sh.C, kindSigmoid); err != nil {
+		return err
+	}
+	st.kind = kindSigmoid
+	b.accumulate(ws, st, logits, targets, sh, first)
+	return nil
+}
+
+// Value returns the loss value of (merged) statistics.
+func (b *Binary) Value(ws *Workspace, st *Stats) (float64, error) {
+	if ws == nil {
+		return 0, fmt.Errorf("%w: nil Workspace", ErrOption)
+	}
+	if err := st.check(0, 0, st.C, kindSigmoid); err != nil {
+		return 0, err
+	}
+	if err := b.plan(Shape{st.N, st.C, 1}, &ws.bn); err != nil {
+		return 0, err
+	}
+	return b.finalize(ws, st, false), nil
+}
+
+// Gradient writes into grad the gradient of the loss of (merged) statistics
+// st with respect to the logits of one shard (as given to Accumulate), and
+// returns the loss value.
+func (b *Binary) Gradient(ws *Workspace, st *Stats, logits, targets []float32, sh Shape, first int, grad []float32) (float64, error) {
+	if grad == nil {
+		return 0, fmt.Errorf("%w: gradient buffer is nil, want N*C*S = %d elements", ErrLength, sh.Len())
+	}
+	if err := b.check(ws, logits, targets, sh, grad); err != nil {
+		return 0, err
+	}
+	if err := st.check(first, sh.N, sh.C, kindSigmoid); err != nil {
+		return 0, err
+	}
+	value := b.finalize(ws, st, true)
+	b.gradient(ws, logits, targets, sh, first, grad)
+	return value, nil
+}
+
+// accumulate runs the statistics pass over the chunks of every plane of the
+// shard and adds the chunk sums to st in chunk order.
+func (b *Binary) accumulate(ws *Workspace, st *Stats, logits, targets []float32, sh Shape, first int) {
+	N, C, S := sh.N, sh.C, sh.S
+	cpp := (S + chunkPixels - 1) / chunkPixels
+	chunks := N * C * cpp
+	workers := workerCount(b.Workers, sh, chunks)
+	ws.growWorkers(workers, C, chunks, true)
+	ws.job = job{ws: ws, kind: sigmoidStats, chunks: chunks, cpi: cpp, sh: sh, logits: logits, targets: targets}
+	ws.runJob(&ws.job, workers)
+	ws.job = job{}
+
+	P, PY, Y, PP, YY := st.block(sP), st.block(sPY), st.block(sY), st.block(sPP), st.block(sYY)
+	for i := 0; i < chunks; i++ {
+		r := first*C + i/cpp
+		t := &ws.sgChunks[i]
+		P[r] += t.P
+		PY[r] += t.PY
+		Y[r] += t.Y
+		PP[r] += t.PP
+		YY[r] += t.YY
+		st.addScalar(sCE, t.BCE)
+		st.addScalar(sFocal, t.Focal)
+	}
+	st.addScalar(sValid, float64(sh.Len()))
+}
+
+// finalize returns the loss value of st and, when coefs, leaves the gradient
+// coefficients of every plane in the workspace.
+func (b *Binary) finalize(ws *Workspace, st *Stats, coefs bool) float64 {
+	p := &ws.bn
+	N, C := st.N, st.C
+	ws.grow(N, C)
+	total := st.scalar(sValid)
+	var value float64
+	ws.ceScale, ws.focScale = 0, 0
+	if p.bce {
+		if d := divisor(p.bceT.Reduction, total, total); d != 0 {
+			value += p.wBCE * st.scalar(sCE) / d
+			ws.ceScale = float32(p.wBCE / d)
+		}
+	}
+	if p.focal {
+		if d := divisor(p.focalT.Reduction, total, total); d != 0 {
+			value += p.wFoc * st.scalar(sFocal) / d
+			ws.focScale = float32(p.wFoc / d)
+		}
+	}
+	src := regionSrc{st: st}
+	if coefs {
+		src.ws = ws
+	}
+	for i := range p.regions {
+		src.perImage = p.regions[i].PerImage
+		value += p.regions[i].finalize(p.wRegions[i], N, C, src)
+	}
+	if coefs {
+		ws.coefs()
+	}
+	return value
+}
+
+// gradient runs the gradient pass over the chunks of a shard whose first
+// image is image first of the statistics finalized last.
+func (b *Binary) gradient(ws *Workspace, logits, targets []float32, sh Shape, first int, grad []float32) {
+	N, C, S := sh.N, sh.C, sh.S
+	cpp := (S + chunkPixels - 1) / chunkPixels
+	chunks := N * C * cpp
+	workers := workerCount(b.Workers, sh, chunks)
+	ws.growWorkers(workers, C, 0, true)
+	ws.job = job{ws: ws, kind: sigmoidGrad, chunks: chunks, cpi: cpp, sh: sh, first: first,
+		logits: logits, targets: targets, grad: grad}
+	ws.runJob(&ws.job, workers)
+	ws.job = job{}
 }
 
 // Pixelwise writes the weighted sum of the pixelwise terms (BCE,

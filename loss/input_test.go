@@ -219,32 +219,38 @@ func TestInputsUnchanged(t *testing.T) {
 
 func TestZeroAllocs(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 8))
-	sh := Shape{2, 5, 3000}
-	x := randLogits(r, sh.Len(), 2)
-	lab := make([]uint8, sh.N*sh.S)
-	for i := range lab {
-		lab[i] = uint8(r.IntN(sh.C))
+	// The first shape stays on the caller's goroutine, the second runs on
+	// two workers.
+	for _, sh := range []Shape{{2, 5, 3000}, {2, 3, 2*chunkPixels + 5}} {
+		x := randLogits(r, sh.Len(), 2)
+		lab := make([]uint8, sh.N*sh.S)
+		for i := range lab {
+			lab[i] = uint8(r.IntN(sh.C))
+		}
+		y := make([]float32, sh.Len())
+		g := make([]float32, sh.Len())
+		eachTier(t, func(t *testing.T) {
+			var ws Workspace
+			defer ws.Close()
+			for name, m := range mcCases(sh.C) {
+				m.Workers = 2
+				m.Backward(&ws, x, U8(lab), sh, g) // grow the workspace
+				if a := testing.AllocsPerRun(5, func() { m.Backward(&ws, x, U8(lab), sh, g) }); a != 0 {
+					t.Errorf("%v %s Backward: %v allocs/op", sh, name, a)
+				}
+				if a := testing.AllocsPerRun(5, func() { m.Forward(&ws, x, U8(lab), sh) }); a != 0 {
+					t.Errorf("%v %s Forward: %v allocs/op", sh, name, a)
+				}
+			}
+			for name, b := range bnCases(sh.C) {
+				b.Workers = 2
+				b.Backward(&ws, x, y, sh, g)
+				if a := testing.AllocsPerRun(5, func() { b.Backward(&ws, x, y, sh, g) }); a != 0 {
+					t.Errorf("%v binary %s Backward: %v allocs/op", sh, name, a)
+				}
+			}
+		})
 	}
-	y := make([]float32, sh.Len())
-	g := make([]float32, sh.Len())
-	eachTier(t, func(t *testing.T) {
-		var ws Workspace
-		for name, m := range mcCases(sh.C) {
-			m.Backward(&ws, x, U8(lab), sh, g) // grow the workspace
-			if a := testing.AllocsPerRun(5, func() { m.Backward(&ws, x, U8(lab), sh, g) }); a != 0 {
-				t.Errorf("%s Backward: %v allocs/op", name, a)
-			}
-			if a := testing.AllocsPerRun(5, func() { m.Forward(&ws, x, U8(lab), sh) }); a != 0 {
-				t.Errorf("%s Forward: %v allocs/op", name, a)
-			}
-		}
-		for name, b := range bnCases(sh.C) {
-			b.Backward(&ws, x, y, sh, g)
-			if a := testing.AllocsPerRun(5, func() { b.Backward(&ws, x, y, sh, g) }); a != 0 {
-				t.Errorf("binary %s Backward: %v allocs/op", name, a)
-			}
-		}
-	})
 }
 
 func TestClassWeights(t *testing.T) {

@@ -15,6 +15,10 @@ type Multiclass struct {
 	Terms []Weighted
 	// Ignore names a label whose pixels take no part in any term.
 	Ignore IgnoreIndex
+	// Workers is the number of goroutines a call may use (0: GOMAXPROCS).
+	// Inputs under about 128k logits stay on the caller's goroutine. The
+	// result is bit-identical for any Workers and any GOMAXPROCS.
+	Workers int
 }
 
 // CombinedLoss returns the seed's CombinedLoss: wCE * cross entropy + wDice
@@ -179,82 +183,162 @@ func (m *Multiclass) run(ws *Workspace, logits []float32, labels Labels, sh Shap
 	if err := m.check(ws, logits, labels, sh, grad); err != nil {
 		return 0, err
 	}
-	p := &ws.mc
-	N, C, S := sh.N, sh.C, sh.S
-	ws.grow(N, C)
-
-	// Pass 1: statistics per image.
-	ws.smPrm = p.params(C, m.Ignore, ws.scratch)
-	prm := &ws.smPrm
-	var tot kernels.SoftmaxSums[float64]
-	for n := 0; n < N; n++ {
-		x := logits[n*C*S : (n+1)*C*S]
-		out := ws.image(n, C)
-		switch {
-		case labels.i32 != nil:
-			kernels.SoftmaxImage(x, S, labels.i32[n*S:(n+1)*S], prm, &ws.blk, &out)
-		default:
-			kernels.SoftmaxImage(x, S, labels.u8[n*S:(n+1)*S], prm, &ws.blk, &out)
-		}
-		tot.CE += out.CE
-		tot.W += out.W
-		tot.Focal += out.Focal
-		tot.Valid += out.Valid
-		ws.scalars[n] = out
-	}
-
-	// Finalize: the value and the gradient coefficients.
-	var value, ceScale, focalScale float64
-	if p.ce {
-		d := divisor(p.ceT.Reduction, tot.W, tot.Valid)
-		if d != 0 {
-			value += p.wCE * tot.CE / d
-			ceScale = p.wCE / d
-		}
-	}
-	if p.focal {
-		d := divisor(p.focalT.Reduction, tot.Valid, tot.Valid)
-		if d != 0 {
-			value += p.wFocal * tot.Focal / d
-			focalScale = p.wFocal / d
-		}
-	}
-	for i := range p.regions {
-		value += p.regions[i].finalize(p.wRegions[i], N, C, regionSrc{ws: ws, N: N, C: C, perImage: p.regions[i].PerImage})
-	}
-	if grad == nil {
-		return value, nil
-	}
-	ws.coefs()
-
-	// Pass 2: the gradient.
-	ws.smCoef = kernels.SoftmaxCoef{
-		C: C, UseIgnore: m.Ignore.set, Ignore: m.Ignore.label,
-		CEScale: float32(ceScale), FocalScale: float32(focalScale),
-		Scratch: ws.scratch,
-	}
-	coef := &ws.smCoef
-	if p.ce {
-		coef.CEWeight = p.ceT.Weight
-		coef.Smoothing = float32(p.ceT.LabelSmoothing)
-	}
-	if p.focal {
-		coef.Alpha = p.focalT.Alpha
-		coef.Gamma = float32(p.focalT.Gamma)
-	}
-	for n := 0; n < N; n++ {
-		if len(p.regions) > 0 {
-			coef.A, coef.B, coef.E = ws.a[n*C:(n+1)*C], ws.b[n*C:(n+1)*C], ws.e[n*C:(n+1)*C]
-		}
-		x, g := logits[n*C*S:(n+1)*C*S], grad[n*C*S:(n+1)*C*S]
-		switch {
-		case labels.i32 != nil:
-			kernels.SoftmaxGrad(x, S, labels.i32[n*S:(n+1)*S], coef, g)
-		default:
-			kernels.SoftmaxGrad(x, S, labels.u8[n*S:(n+1)*S], coef, g)
-		}
+	ws.st.Reset(sh.N, sh.C)
+	ws.st.kind = kindSoftmax
+	m.accumulate(ws, &ws.st, logits, labels, sh, 0)
+	value := m.finalize(ws, &ws.st, grad != nil)
+	if grad != nil {
+		m.gradient(ws, logits, labels, sh, 0, grad)
 	}
 	return value, nil
+}
+
+// Accumulate adds the statistics of a shard to st: sh.N images whose index
+// in the whole batch starts at first, with their labels (a tile of images
+// is a shard too: its S pixels are any part of each image's pixels). st must
+// have been Reset for the whole batch.
+func (m *Multiclass) Accumulate(ws *Workspace, st *Stats, logits []float32, labels Labels, sh Shape, first int) error {
+	if err := m.check(ws, logits, labels, sh, nil); err != nil {
+		return err
+	}
+	if err := st.check(first, sh.N, sh.C, kindSoftmax); err != nil {
+		return err
+	}
+	st.kind = kindSoftmax
+	m.accumulate(ws, st, logits, labels, sh, first)
+	return nil
+}
+
+// Value returns the loss value of (merged) statistics.
+func (m *Multiclass) Value(ws *Workspace, st *Stats) (float64, error) {
+	if ws == nil {
+		return 0, fmt.Errorf("%w: nil Workspace", ErrOption)
+	}
+	if err := st.check(0, 0, st.C, kindSoftmax); err != nil {
+		return 0, err
+	}
+	if err := m.plan(Shape{st.N, st.C, 1}, &ws.mc); err != nil {
+		return 0, err
+	}
+	return m.finalize(ws, st, false), nil
+}
+
+// Gradient writes into grad the gradient of the loss of (merged) statistics
+// st with respect to the logits of one shard (as given to Accumulate), and
+// returns the loss value.
+func (m *Multiclass) Gradient(ws *Workspace, st *Stats, logits []float32, labels Labels, sh Shape, first int, grad []float32) (float64, error) {
+	if grad == nil {
+		return 0, fmt.Errorf("%w: gradient buffer is nil, want N*C*S = %d elements", ErrLength, sh.Len())
+	}
+	if err := m.check(ws, logits, labels, sh, grad); err != nil {
+		return 0, err
+	}
+	if err := st.check(first, sh.N, sh.C, kindSoftmax); err != nil {
+		return 0, err
+	}
+	value := m.finalize(ws, st, true)
+	m.gradient(ws, logits, labels, sh, first, grad)
+	return value, nil
+}
+
+// accumulate runs the statistics pass over the chunks of the shard and adds
+// the chunk sums to st in chunk order.
+func (m *Multiclass) accumulate(ws *Workspace, st *Stats, logits []float32, labels Labels, sh Shape, first int) {
+	p := &ws.mc
+	N, C, S := sh.N, sh.C, sh.S
+	cpi := (S + chunkPixels - 1) / chunkPixels
+	chunks := N * cpi
+	workers := workerCount(m.Workers, sh, chunks)
+	ws.growWorkers(workers, C, chunks, false)
+	for w := range ws.workers[:workers] {
+		ws.workers[w].smPrm = p.params(C, m.Ignore, ws.workers[w].scratch)
+	}
+	ws.job = job{ws: ws, kind: softmaxStats, chunks: chunks, cpi: cpi, sh: sh, logits: logits, labels: labels}
+	ws.runJob(&ws.job, workers)
+	ws.job = job{}
+
+	P, PY, Y, PP, YY := st.block(sP), st.block(sPY), st.block(sY), st.block(sPP), st.block(sYY)
+	for i := 0; i < chunks; i++ {
+		r := (first + i/cpi) * C
+		b := ws.chunkBuf[4*C*i : 4*C*(i+1)]
+		for c := 0; c < C; c++ {
+			P[r+c] += b[c]
+			PY[r+c] += b[C+c]
+			Y[r+c] += b[2*C+c]
+			YY[r+c] += b[2*C+c] // one-hot labels: y*y = y
+			PP[r+c] += b[3*C+c]
+		}
+		sc := &ws.chunkScalars[i]
+		st.addScalar(sCE, sc[0])
+		st.addScalar(sW, sc[1])
+		st.addScalar(sFocal, sc[2])
+		st.addScalar(sValid, sc[3])
+	}
+}
+
+// finalize returns the loss value of st and, when coefs, leaves the gradient
+// coefficients of every image in the workspace.
+func (m *Multiclass) finalize(ws *Workspace, st *Stats, coefs bool) float64 {
+	p := &ws.mc
+	N, C := st.N, st.C
+	ws.grow(N, C)
+	var value float64
+	ws.ceScale, ws.focScale = 0, 0
+	if p.ce {
+		if d := divisor(p.ceT.Reduction, st.scalar(sW), st.scalar(sValid)); d != 0 {
+			value += p.wCE * st.scalar(sCE) / d
+			ws.ceScale = float32(p.wCE / d)
+		}
+	}
+	if p.focal {
+		if d := divisor(p.focalT.Reduction, st.scalar(sValid), st.scalar(sValid)); d != 0 {
+			value += p.wFocal * st.scalar(sFocal) / d
+			ws.focScale = float32(p.wFocal / d)
+		}
+	}
+	src := regionSrc{st: st}
+	if coefs {
+		src.ws = ws
+	}
+	for i := range p.regions {
+		src.perImage = p.regions[i].PerImage
+		value += p.regions[i].finalize(p.wRegions[i], N, C, src)
+	}
+	if coefs {
+		ws.coefs()
+	}
+	return value
+}
+
+// gradient runs the gradient pass over the chunks of a shard whose first
+// image is image first of the statistics finalized last.
+func (m *Multiclass) gradient(ws *Workspace, logits []float32, labels Labels, sh Shape, first int, grad []float32) {
+	p := &ws.mc
+	N, C, S := sh.N, sh.C, sh.S
+	cpi := (S + chunkPixels - 1) / chunkPixels
+	chunks := N * cpi
+	workers := workerCount(m.Workers, sh, chunks)
+	ws.growWorkers(workers, C, 0, false)
+	for w := range ws.workers[:workers] {
+		coef := kernels.SoftmaxCoef{
+			C: C, UseIgnore: m.Ignore.set, Ignore: m.Ignore.label,
+			CEScale: ws.ceScale, FocalScale: ws.focScale,
+			Scratch: ws.workers[w].scratch,
+		}
+		if p.ce {
+			coef.CEWeight = p.ceT.Weight
+			coef.Smoothing = float32(p.ceT.LabelSmoothing)
+		}
+		if p.focal {
+			coef.Alpha = p.focalT.Alpha
+			coef.Gamma = float32(p.focalT.Gamma)
+		}
+		ws.workers[w].smCoef = coef
+	}
+	ws.job = job{ws: ws, kind: softmaxGrad, chunks: chunks, cpi: cpi, sh: sh, first: first,
+		logits: logits, labels: labels, grad: grad, region: len(p.regions) > 0}
+	ws.runJob(&ws.job, workers)
+	ws.job = job{}
 }
 
 // divisor returns what a pixelwise term's sum is divided by.

@@ -1,6 +1,10 @@
 package loss
 
-import "github.com/segloss/segloss/kernels"
+import (
+	"runtime"
+
+	"github.com/segloss/segloss/kernels"
+)
 
 // Workspace holds the buffers of a loss call: statistics, gradient
 // coefficients and kernel scratch, O(N*C) in all. A call grows it to the
@@ -11,12 +15,9 @@ type Workspace struct {
 	mc mcPlan
 	bn bnPlan
 
-	// Per image and class statistics (softmax), N*C each.
-	p, py, count, pp []float64
-	scalars          []kernels.SoftmaxSums[float64] // per image
-	blk              kernels.SoftmaxSums[float32]   // one block, C each
-	// Per plane statistics (sigmoid), N*C.
-	sig []kernels.SigmoidSums[float64]
+	// The statistics of a Forward or Backward call.
+	st  Stats
+	blk kernels.SoftmaxSums[float32] // one block, C each (Pixelwise)
 	// Gradient coefficients per image and class, N*C each.
 	a64, b64, e64 []float64
 	a, b, e       []float32
@@ -24,11 +25,20 @@ type Workspace struct {
 
 	// Kernel arguments, kept here so that passing them by pointer to the
 	// dispatched primitives does not allocate.
-	smPrm  kernels.SoftmaxParams
-	smCoef kernels.SoftmaxCoef
-	sgPrm  kernels.SigmoidParams
-	sgCoef kernels.SigmoidCoef
-	sgBlk  kernels.SigmoidSums[float32]
+	smPrm kernels.SoftmaxParams
+	sgPrm kernels.SigmoidParams
+	sgBlk kernels.SigmoidSums[float32]
+
+	// Parallel passes: per-worker state, per-chunk partial sums, the job
+	// and the worker goroutines.
+	workers           []workerState
+	chunkBuf          []float64    // softmax: 4*C per chunk (P, PY, Count, PP)
+	chunkScalars      [][4]float64 // softmax: CE, W, Focal, Valid per chunk
+	sgChunks          []kernels.SigmoidSums[float64]
+	ceScale, focScale float32 // CE (or BCE) and focal gradient scales
+	job               job
+	pool              *pool
+	cleanup           runtime.Cleanup
 }
 
 func grow[T any](s []T, n int) []T {
@@ -41,9 +51,6 @@ func grow[T any](s []T, n int) []T {
 // grow sizes every buffer for N images of C classes.
 func (ws *Workspace) grow(N, C int) {
 	nc := N * C
-	ws.p, ws.py, ws.count, ws.pp = grow(ws.p, nc), grow(ws.py, nc), grow(ws.count, nc), grow(ws.pp, nc)
-	ws.scalars = grow(ws.scalars, N)
-	ws.sig = grow(ws.sig, nc)
 	ws.blk.P, ws.blk.PY, ws.blk.Count, ws.blk.PP = grow(ws.blk.P, C), grow(ws.blk.PY, C), grow(ws.blk.Count, C), grow(ws.blk.PP, C)
 	ws.a64, ws.b64, ws.e64 = grow(ws.a64, nc), grow(ws.b64, nc), grow(ws.e64, nc)
 	ws.a, ws.b, ws.e = grow(ws.a, nc), grow(ws.b, nc), grow(ws.e, nc)
@@ -53,60 +60,68 @@ func (ws *Workspace) grow(N, C int) {
 	clear(ws.e64)
 }
 
-// image returns zeroed float64 sums of image n, backed by the workspace.
-func (ws *Workspace) image(n, C int) kernels.SoftmaxSums[float64] {
-	r := n * C
-	s := kernels.SoftmaxSums[float64]{
-		P: ws.p[r : r+C], PY: ws.py[r : r+C], Count: ws.count[r : r+C], PP: ws.pp[r : r+C],
+// growWorkers sizes the per-worker state for w workers and C classes, and
+// the chunk buffers for the given number of chunks.
+func (ws *Workspace) growWorkers(w, C, chunks int, sigmoid bool) {
+	if len(ws.workers) < w {
+		ws.workers = append(ws.workers, make([]workerState, w-len(ws.workers))...)
 	}
-	clear(s.P)
-	clear(s.PY)
-	clear(s.Count)
-	clear(s.PP)
-	return s
+	for i := range ws.workers[:w] {
+		st := &ws.workers[i]
+		st.scratch = grow(st.scratch, 2*C)
+		st.smBlk.P, st.smBlk.PY, st.smBlk.Count, st.smBlk.PP = grow(st.smBlk.P, C), grow(st.smBlk.PY, C), grow(st.smBlk.Count, C), grow(st.smBlk.PP, C)
+	}
+	if sigmoid {
+		ws.sgChunks = grow(ws.sgChunks, chunks)
+	} else {
+		ws.chunkBuf = grow(ws.chunkBuf, 4*C*chunks)
+		ws.chunkScalars = grow(ws.chunkScalars, chunks)
+	}
 }
 
-// regionSrc reads the region statistics of a call from the workspace.
+// chunkSums returns zeroed float64 sums of softmax chunk i, backed by the
+// workspace.
+func (ws *Workspace) chunkSums(i, C int) kernels.SoftmaxSums[float64] {
+	b := ws.chunkBuf[4*C*i : 4*C*(i+1)]
+	clear(b)
+	return kernels.SoftmaxSums[float64]{P: b[:C], PY: b[C : 2*C], Count: b[2*C : 3*C], PP: b[3*C:]}
+}
+
+// regionSrc reads the region statistics of a loss from Stats and, when ws
+// is not nil, adds the gradient coefficients to the workspace.
 type regionSrc struct {
+	st       *Stats
 	ws       *Workspace
-	N, C     int
 	perImage bool
-	sigmoid  bool
 }
 
 // sums returns the statistics of group g and class c: image g when perImage,
 // else the sum over the batch in image order.
 func (r regionSrc) sums(g, c int) regionSums {
+	N, C := r.st.N, r.st.C
 	n0, n1 := g, g+1
 	if !r.perImage {
-		n0, n1 = 0, r.N
+		n0, n1 = 0, N
 	}
+	P, PY, Y, PP, YY := r.st.block(sP), r.st.block(sPY), r.st.block(sY), r.st.block(sPP), r.st.block(sYY)
 	var s regionSums
 	for n := n0; n < n1; n++ {
-		i := n*r.C + c
-		if r.sigmoid {
-			t := &r.ws.sig[i]
-			s.I += t.PY
-			s.P += t.P
-			s.PP += t.PP
-			s.Y += t.Y
-			s.YY += t.YY
-		} else {
-			s.I += r.ws.py[i]
-			s.P += r.ws.p[i]
-			s.PP += r.ws.pp[i]
-			s.Y += r.ws.count[i]
-		}
-	}
-	if !r.sigmoid {
-		s.YY = s.Y // one-hot targets: y*y = y
+		i := n*C + c
+		s.I += PY[i]
+		s.P += P[i]
+		s.PP += PP[i]
+		s.Y += Y[i]
+		s.YY += YY[i]
 	}
 	return s
 }
 
 // addCoef adds region gradient coefficients of image n and class c.
 func (r regionSrc) addCoef(n, c int, a, b, e float64) {
-	i := n*r.C + c
+	if r.ws == nil {
+		return
+	}
+	i := n*r.st.C + c
 	r.ws.a64[i] += a
 	r.ws.b64[i] += b
 	r.ws.e64[i] += e
