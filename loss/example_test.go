@@ -165,3 +165,34 @@ func ExampleMulticlass_Pixelwise() {
 	// Output:
 	// [0.2395 0.2395 0.2395 0.8620 0.1698 1.5514 0.1698 0.3490] <nil>
 }
+
+// A batch split in shards, as a data-parallel job holds it: each shard's
+// statistics are accumulated on its own (here in one process; on several
+// machines, all-reduce st.Data by summing), the merged statistics give the
+// whole batch's loss, and each shard's gradient follows from them.
+func ExampleStats() {
+	m := loss.CombinedLoss(0.5, 0.5)
+	var ws loss.Workspace
+
+	// The whole batch at once.
+	whole, _ := m.Forward(&ws, logits, loss.U8(labels), shape)
+
+	// Two shards of one image each: images 0 and 1 of the batch.
+	per := shape.C * shape.S
+	shardShape := loss.Shape{N: 1, C: shape.C, S: shape.S}
+	var st loss.Stats
+	st.Reset(shape.N, shape.C)
+	for n := 0; n < shape.N; n++ {
+		var part loss.Stats // on machine n
+		part.Reset(shape.N, shape.C)
+		m.Accumulate(&ws, &part, logits[n*per:(n+1)*per], loss.U8(labels[n*shape.S:(n+1)*shape.S]), shardShape, n)
+		st.Merge(&part) // the all-reduce
+	}
+	merged, _ := m.Value(&ws, &st)
+
+	grad := make([]float32, per)
+	m.Gradient(&ws, &st, logits[per:], loss.U8(labels[shape.S:]), shardShape, 1, grad) // machine 1's gradient
+	fmt.Printf("whole batch %.6f, merged shards %.6f\n", whole, merged)
+	// Output:
+	// whole batch 0.420143, merged shards 0.420143
+}
