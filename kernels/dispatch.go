@@ -26,6 +26,9 @@ type tier struct {
 	confusionU8  func(x []float32, S, C, lo, hi int, lab []uint8, ign int32, useIgn bool, tp, fp, fn []int64)
 	confusionI32 func(x []float32, S, C, lo, hi int, lab []int32, ign int32, useIgn bool, tp, fp, fn []int64)
 	confusionBin func(x, y []float32, thr float32, n *BinaryCounts)
+
+	// sum is the roofline reduction (optional: nil uses the generic one).
+	sum func(x []float32) float32
 }
 
 // tiers lists the implementations this CPU runs, best first. The generic
