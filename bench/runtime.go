@@ -1,5 +1,0 @@
-package main
-
-import "runtime"
-
-func runtimeDesc() string { return runtime.GOOS + "/" + runtime.GOARCH }

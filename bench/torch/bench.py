@@ -1,0 +1,200 @@
+#!/usr/bin/env python3
+"""PyTorch side of `go run ./bench -torch`: each loss computed the way a
+PyTorch user computes it (the seed chapter's reference classes and torch's own
+functions), forward and forward+backward, timed fairly: float32 logits,
+int64 targets, the requested thread count, a warm-up, the median of runs,
+backward() included.
+
+Input (stdin), JSON: {"threads": T, "count": K, "rows": [{"loss": name,
+"N": n, "C": c, "spatial": [...]}, ...]}.
+Output (stdout), JSON: {"torch": version, "rows": [{"loss", "shape",
+"forward_ms", "backward_ms", "value"} | {"loss", "shape", "error"}]}.
+"""
+
+import json
+import math
+import statistics
+import sys
+import time
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+# --- the seed chapter's reference classes, as its readers use them ---------
+
+class DiceLoss(nn.Module):
+    def __init__(self, smooth=1e-6):
+        super().__init__()
+        self.smooth = smooth
+
+    def forward(self, pred, target):
+        pred = torch.sigmoid(pred)
+        pred_flat = pred.contiguous().view(-1)
+        target_flat = target.contiguous().view(-1)
+        intersection = (pred_flat * target_flat).sum()
+        dice = (2. * intersection + self.smooth) / (pred_flat.sum() + target_flat.sum() + self.smooth)
+        return 1 - dice
+
+
+class MultiClassDiceLoss(nn.Module):
+    def __init__(self, num_classes, smooth=1e-6):
+        super().__init__()
+        self.num_classes = num_classes
+        self.smooth = smooth
+
+    def forward(self, pred, target):
+        dice_loss = 0.0
+        pred_softmax = F.softmax(pred, dim=1)
+        for c in range(self.num_classes):
+            pred_c = pred_softmax[:, c]
+            target_c = (target == c).float()
+            intersection = (pred_c * target_c).sum()
+            dice = (2. * intersection + self.smooth) / (pred_c.sum() + target_c.sum() + self.smooth)
+            dice_loss += 1 - dice
+        return dice_loss / self.num_classes
+
+
+class CombinedLoss(nn.Module):
+    def __init__(self, weight_ce=0.5, weight_dice=0.5, num_classes=2):
+        super().__init__()
+        self.weight_ce = weight_ce
+        self.weight_dice = weight_dice
+        self.ce_loss = nn.CrossEntropyLoss()
+        self.dice_loss = MultiClassDiceLoss(num_classes=num_classes)
+
+    def forward(self, pred, target):
+        return self.weight_ce * self.ce_loss(pred, target) + self.weight_dice * self.dice_loss(pred, target)
+
+
+class FocalLoss(nn.Module):
+    def __init__(self, gamma=2.0, alpha=None):
+        super().__init__()
+        self.gamma = gamma
+        self.alpha = alpha
+
+    def forward(self, pred, target):
+        ce_loss = F.cross_entropy(pred, target, reduction='none')
+        pt = torch.exp(-ce_loss)
+        if self.alpha is not None:
+            focal_loss = self.alpha[target] * (1 - pt) ** self.gamma * ce_loss
+        else:
+            focal_loss = (1 - pt) ** self.gamma * ce_loss
+        return focal_loss.mean()
+
+
+# --- region losses the way MONAI/SMP write them ------------------------------
+
+def region_stats(x, y, per_image=False):
+    """Soft sums I, P, Y per class (batch) or per image and class."""
+    p = F.softmax(x, dim=1)
+    onehot = F.one_hot(y, x.shape[1]).movedim(-1, 1).to(p.dtype)
+    dims = tuple(range(2, x.dim())) if per_image else (0,) + tuple(range(2, x.dim()))
+    return (p * onehot).sum(dims), p.sum(dims), onehot.sum(dims)
+
+
+def tversky(x, y, a, b, gamma=1.0, s=1e-6):
+    i, p, t = region_stats(x, y)
+    ti = (i + s) / (i + a * (p - i) + b * (t - i) + s)
+    return ((1 - ti) ** gamma).mean()
+
+
+def iou(x, y, s=1e-6):
+    i, p, t = region_stats(x, y)
+    return (1 - (i + s) / (p + t - i + s)).mean()
+
+
+def dice_per_image_nobg(x, y, s=1e-6):
+    i, p, t = region_stats(x, y, per_image=True)
+    return (1 - (2 * i + s) / (p + t + s))[:, 1:].mean()
+
+
+def sigmoid_focal(x, t, alpha=0.25, gamma=2.0):
+    p = torch.sigmoid(x)
+    ce = F.binary_cross_entropy_with_logits(x, t, reduction="none")
+    p_t = p * t + (1 - p) * (1 - t)
+    loss = ce * ((1 - p_t) ** gamma)
+    loss = (alpha * t + (1 - alpha) * (1 - t)) * loss
+    return loss.mean()
+
+
+def make_loss(name, C, labels):
+    """Returns (f(x, target), binary?) for a loss name of `go run ./bench`."""
+    counts = torch.bincount(labels.view(-1), minlength=C).double()
+    w = (labels.numel() / (C * counts.clamp(min=1))).float()
+    dice = MultiClassDiceLoss(C)
+    table = {
+        "ce": (lambda x, y: F.cross_entropy(x, y), False),
+        "weighted-ce": (lambda x, y: F.cross_entropy(x, y, weight=w, reduction="sum") / y.numel(), False),
+        "ce-smooth-0.1": (lambda x, y: F.cross_entropy(x, y, label_smoothing=0.1), False),
+        "focal": (FocalLoss(gamma=2.0), False),
+        "dice": (dice, False),
+        "dice-per-image-nobg": (dice_per_image_nobg, False),
+        "iou": (iou, False),
+        "tversky": (lambda x, y: tversky(x, y, 0.3, 0.7), False),
+        "focal-tversky": (lambda x, y: tversky(x, y, 0.3, 0.7, 0.75), False),
+        "ce+dice": (CombinedLoss(0.5, 0.5, num_classes=C), False),
+        "mix-linear-3of10": (lambda x, y: 0.7 * F.cross_entropy(x, y) + 0.3 * dice(x, y), False),
+        "binary-bce": (lambda x, t: F.binary_cross_entropy_with_logits(x, t), True),
+        "binary-focal": (sigmoid_focal, True),
+        "binary-dice": (DiceLoss(), True),
+        "binary-bce+dice": (lambda x, t: 0.5 * F.binary_cross_entropy_with_logits(x, t) + 0.5 * DiceLoss()(x, t), True),
+    }
+    return table[name]
+
+
+def median_ms(f, count):
+    f()  # warm-up
+    times = []
+    for _ in range(count):
+        t0 = time.perf_counter()
+        f()
+        times.append((time.perf_counter() - t0) * 1e3)
+    return statistics.median(times)
+
+
+def run_row(row, count, data_cache):
+    N, C, spatial = row["N"], row["C"], row["spatial"]
+    key = (N, C, tuple(spatial))
+    if key not in data_cache:
+        g = torch.Generator().manual_seed(1)
+        labels = torch.randint(0, C, (N, *spatial), generator=g)
+        x = torch.randn((N, C, *spatial), generator=g) + 2 * F.one_hot(labels, C).movedim(-1, 1)
+        xb = torch.randn((N, 1, *spatial), generator=g)
+        tb = (labels == 1).float().unsqueeze(1)
+        data_cache.clear()  # one workload in memory at a time
+        data_cache[key] = (x.contiguous(), labels, xb, tb)
+    x, labels, xb, tb = data_cache[key]
+    f, binary = make_loss(row["loss"], C, labels)
+    logits, target = (xb, tb) if binary else (x, labels)
+    with torch.no_grad():
+        value = float(f(logits, target))
+        fwd = median_ms(lambda: f(logits, target), count)
+    xg = logits.clone().requires_grad_(True)
+
+    def fwd_bwd():
+        xg.grad = None
+        f(xg, target).backward()
+
+    bwd = median_ms(fwd_bwd, count)
+    return {"loss": row["loss"], "shape": [N, 1 if binary else C, *spatial],
+            "forward_ms": fwd, "backward_ms": bwd, "value": value}
+
+
+def main():
+    req = json.load(sys.stdin)
+    torch.set_num_threads(req["threads"])
+    cache = {}
+    rows = []
+    for row in req["rows"]:
+        try:
+            rows.append(run_row(row, req["count"], cache))
+        except Exception as e:  # report, keep going
+            rows.append({"loss": row["loss"], "error": repr(e)})
+        print(f"torch: {row['loss']} done", file=sys.stderr, flush=True)
+    json.dump({"torch": torch.__version__, "threads": torch.get_num_threads(), "rows": rows}, sys.stdout)
+
+
+if __name__ == "__main__":
+    main()

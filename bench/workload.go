@@ -1,0 +1,183 @@
+package main
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"strconv"
+	"strings"
+
+	"github.com/segloss/segloss/loss"
+)
+
+// workload is a synthetic batch: logits that mostly agree with imbalanced
+// blob-shaped labels, and for the binary losses one channel of logits with
+// 0/1 targets (class 1 of the labels).
+type workload struct {
+	name    string
+	n, c    int
+	spatial []int
+	int32   bool // int32 labels (else uint8)
+
+	shape, bshape loss.Shape
+	logits        []float32
+	u8            []uint8
+	i32           []int32
+	blogits       []float32
+	targets       []float32
+	weights       []float32 // class weights inversely proportional to frequency
+	grad          []float32
+}
+
+// defaultWorkloads are the two batches of `go run ./bench`: a 2-D batch with
+// uint8 labels and a 3-D CT patch (14 organs) with int32 labels.
+var defaultWorkloads = []string{"8x4x512x512", "1x14x96x96x96"}
+
+// parseShape reads "NxCxS1xS2..." into N, C and the spatial sizes.
+func parseShape(s string) (n, c int, spatial []int, err error) {
+	parts := strings.Split(s, "x")
+	if len(parts) < 3 {
+		return 0, 0, nil, fmt.Errorf("shape %q: want NxCxH[xW[xD]]", s)
+	}
+	v := make([]int, len(parts))
+	for i, p := range parts {
+		if v[i], err = strconv.Atoi(p); err != nil || v[i] < 1 {
+			return 0, 0, nil, fmt.Errorf("shape %q: %q is not a positive integer", s, p)
+		}
+	}
+	if v[1] > 255 && len(v) == 4 {
+		return 0, 0, nil, fmt.Errorf("shape %q: 2-D workloads use uint8 labels, C <= 255", s)
+	}
+	return v[0], v[1], v[2:], nil
+}
+
+// newWorkload builds the batch of a shape: uint8 labels for 2-D images,
+// int32 for volumes.
+func newWorkload(spec string) (*workload, error) {
+	n, c, spatial, err := parseShape(spec)
+	if err != nil {
+		return nil, err
+	}
+	w := &workload{name: spec, n: n, c: c, spatial: spatial, int32: len(spatial) != 2}
+	w.shape = loss.NewShape(n, c, spatial...)
+	w.bshape = loss.NewShape(n, 1, spatial...)
+	r := rand.New(rand.NewPCG(1, 2))
+	S := w.shape.S
+	last := spatial[len(spatial)-1]
+	labels := make([]int32, n*S)
+	for i := range labels {
+		px := i % S
+		h, x := px/last, px%last
+		if k := ((h/64)*7 + (x/48)*3) % (c + 3); k < c {
+			labels[i] = int32(k)
+		}
+		if r.IntN(10) == 0 {
+			labels[i] = int32(r.IntN(c))
+		}
+	}
+	if w.int32 {
+		w.i32 = labels
+	} else {
+		w.u8 = make([]uint8, len(labels))
+		for i, v := range labels {
+			w.u8[i] = uint8(v)
+		}
+	}
+	w.logits = make([]float32, w.shape.Len())
+	for i := range w.logits {
+		img, cls, px := i/(c*S), (i/S)%c, i%S
+		v := float32(r.NormFloat64())
+		if int(labels[img*S+px]) == cls {
+			v += 2
+		}
+		w.logits[i] = v
+	}
+	w.blogits = make([]float32, w.bshape.Len())
+	w.targets = make([]float32, w.bshape.Len())
+	for i := range w.targets {
+		if labels[i] == 1 {
+			w.targets[i] = 1
+		}
+		w.blogits[i] = float32(r.NormFloat64()) + 3*w.targets[i] - 1.5
+	}
+	w.weights = make([]float32, c)
+	if err := loss.ClassWeights(w.labels(), c, loss.IgnoreIndex{}, w.weights); err != nil {
+		return nil, err
+	}
+	w.grad = make([]float32, w.shape.Len())
+	return w, nil
+}
+
+func (w *workload) labels() loss.Labels {
+	if w.int32 {
+		return loss.I32(w.i32)
+	}
+	return loss.U8(w.u8)
+}
+
+// lossDef is one row of the table: a loss as a PyTorch user knows it.
+type lossDef struct {
+	name   string
+	binary bool
+	// multiclass or binary builds the loss for a workload.
+	multiclass func(w *workload) *loss.Multiclass
+	binaryLoss func(w *workload) *loss.Binary
+}
+
+func one(t loss.Term) []loss.Weighted { return []loss.Weighted{{Weight: 1, Term: t}} }
+
+// losses lists every loss of the table; bench/torch/bench.py computes the
+// same ones with PyTorch under the same names.
+var losses = []lossDef{
+	{name: "ce", multiclass: func(*workload) *loss.Multiclass { return &loss.Multiclass{Terms: one(&loss.CrossEntropy{})} }},
+	{name: "weighted-ce", multiclass: func(w *workload) *loss.Multiclass {
+		return &loss.Multiclass{Terms: one(&loss.CrossEntropy{Weight: w.weights, Reduction: loss.PixelMean})}
+	}},
+	{name: "ce-smooth-0.1", multiclass: func(*workload) *loss.Multiclass {
+		return &loss.Multiclass{Terms: one(&loss.CrossEntropy{LabelSmoothing: 0.1})}
+	}},
+	{name: "focal", multiclass: func(*workload) *loss.Multiclass { return &loss.Multiclass{Terms: one(&loss.Focal{Gamma: 2})} }},
+	{name: "dice", multiclass: func(*workload) *loss.Multiclass { return &loss.Multiclass{Terms: one(loss.Dice())} }},
+	{name: "dice-per-image-nobg", multiclass: func(*workload) *loss.Multiclass {
+		r := loss.Dice()
+		r.PerImage, r.ExcludeBackground = true, true
+		return &loss.Multiclass{Terms: one(r)}
+	}},
+	{name: "iou", multiclass: func(*workload) *loss.Multiclass { return &loss.Multiclass{Terms: one(loss.IoU())} }},
+	{name: "tversky", multiclass: func(*workload) *loss.Multiclass { return &loss.Multiclass{Terms: one(loss.Tversky(0.3, 0.7))} }},
+	{name: "focal-tversky", multiclass: func(*workload) *loss.Multiclass {
+		return &loss.Multiclass{Terms: one(loss.FocalTversky(0.3, 0.7, 0.75))}
+	}},
+	{name: "ce+dice", multiclass: func(*workload) *loss.Multiclass { return loss.CombinedLoss(0.5, 0.5) }},
+	{name: "mix-linear-3of10", multiclass: func(*workload) *loss.Multiclass {
+		return loss.Mix(loss.Linear{}, 3, 10, &loss.CrossEntropy{}, loss.Dice())
+	}},
+	{name: "binary-bce", binary: true, binaryLoss: func(*workload) *loss.Binary { return &loss.Binary{Terms: one(&loss.BCE{})} }},
+	{name: "binary-focal", binary: true, binaryLoss: func(*workload) *loss.Binary {
+		return &loss.Binary{Terms: one(loss.NewSigmoidFocal())}
+	}},
+	{name: "binary-dice", binary: true, binaryLoss: func(*workload) *loss.Binary { return &loss.Binary{Terms: one(loss.Dice())} }},
+	{name: "binary-bce+dice", binary: true, binaryLoss: func(*workload) *loss.Binary {
+		return &loss.Binary{Terms: []loss.Weighted{{Weight: 0.5, Term: &loss.BCE{}}, {Weight: 0.5, Term: loss.Dice()}}}
+	}},
+}
+
+// runner returns the function that computes one loss in one mode on a
+// workload with the given number of workers, and the number of logits it
+// reads.
+func (d *lossDef) runner(w *workload, backward bool, workers int, ws *loss.Workspace) (func() (float64, error), int) {
+	if d.binary {
+		b := d.binaryLoss(w)
+		b.Workers = workers
+		n := w.bshape.Len()
+		if backward {
+			return func() (float64, error) { return b.Backward(ws, w.blogits, w.targets, w.bshape, w.grad[:n]) }, n
+		}
+		return func() (float64, error) { return b.Forward(ws, w.blogits, w.targets, w.bshape) }, n
+	}
+	m := d.multiclass(w)
+	m.Workers = workers
+	if backward {
+		return func() (float64, error) { return m.Backward(ws, w.logits, w.labels(), w.shape, w.grad) }, w.shape.Len()
+	}
+	return func() (float64, error) { return m.Forward(ws, w.logits, w.labels(), w.shape) }, w.shape.Len()
+}
