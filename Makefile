@@ -3,11 +3,11 @@
 GO ?= go
 PYTHON ?= /usr/bin/python3
 
-.PHONY: test vet fmt-check unit purego race golden bench-run
+.PHONY: test vet fmt-check unit purego race golden bench-run generate check-generate fuzz fuzz-short test-exhaustive
 
 # Every check CI runs: formatting, vet for amd64 and arm64, the whole test
 # suite (every kernel tier this CPU runs), and the pure-Go build.
-test: fmt-check vet unit purego race
+test: check-generate fmt-check vet unit purego race fuzz-short
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -34,3 +34,36 @@ golden:
 # The README's first command: every loss's value and throughput.
 bench-run:
 	$(GO) run ./bench
+
+# Regenerate the assembly of asm/ with the avo generators of gen/ (their own
+# module: the root never requires avo).
+generate:
+	$(GO) generate ./...
+
+# Fails when a generated file in asm/ differs from what the generators write
+# now (the regenerated files are left in place to be committed).
+check-generate:
+	@tmp=$$(mktemp -d) && cp -r asm "$$tmp/asm" && $(GO) generate ./asm/ && \
+	if ! diff -r "$$tmp/asm" asm >/dev/null; then \
+		diff -r "$$tmp/asm" asm | head -20; rm -rf "$$tmp"; \
+		echo "asm/ is stale: the generators in gen/ write something else; commit the regenerated files"; exit 1; \
+	fi; rm -rf "$$tmp"
+
+# Every fuzz target of kernels/ against the generic tier: briefly in `make
+# test`, for FUZZTIME each with `make fuzz`.
+FUZZTIME ?= 1m
+FUZZ_TARGETS = $$($(GO) test -list 'Fuzz.*' ./kernels/ | grep '^Fuzz')
+
+fuzz-short:
+	@$(MAKE) --no-print-directory fuzz FUZZTIME=2s
+
+fuzz:
+	@log=$$(mktemp); for f in $(FUZZ_TARGETS); do \
+		echo "fuzz $$f ($(FUZZTIME))"; \
+		$(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) ./kernels/ >$$log 2>&1 || { cat $$log; rm -f $$log; exit 1; }; \
+	done; rm -f $$log
+
+# Exhaustive ULP sweeps of exp, log and sigmoid over every float32 of their
+# domains, on every tier this CPU runs (minutes).
+test-exhaustive:
+	SEGLOSS_EXHAUSTIVE=1 $(GO) test -count=1 -timeout 2h -run 'TestAccuracyExhaustive' -v ./kernels/

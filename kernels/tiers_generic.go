@@ -1,5 +1,8 @@
+//go:build !amd64 || purego
+
 package kernels
 
-// supportedTiers returns the tiers this build and CPU run, best first. Only
-// the generic tier exists so far; assembly tiers are added in front of it.
+// supportedTiers returns the tiers this build and CPU run, best first: the
+// generic tier alone without assembly (other architectures, or the purego
+// build tag).
 func supportedTiers() []*tier { return []*tier{genericTier} }

@@ -1,0 +1,268 @@
+package main
+
+import (
+	"math"
+
+	. "github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/operand"
+	. "github.com/mmcloughlin/avo/reg"
+)
+
+// The constants of kernels/math.go, rounded to float32 exactly as Go rounds
+// them there (an untyped constant meeting a float32 operand).
+const (
+	log2e = 1.44269504088896341
+	ln2Hi = 0.693359375
+	ln2Lo = -2.12194440e-4
+	expHi = 88.72283935546875
+	expLo = -87.33654475055310898657
+
+	expP0 = 1.9875691500e-4
+	expP1 = 1.3981999507e-3
+	expP2 = 8.3334519073e-3
+	expP3 = 4.1665795894e-2
+	expP4 = 1.6666665459e-1
+	expP5 = 5.0000001201e-1
+
+	logQ0    = 7.0376836292e-2
+	logQ1    = -1.1514610310e-1
+	logQ2    = 1.1676998740e-1
+	logQ3    = -1.2420140846e-1
+	logQ4    = 1.4249322787e-1
+	logQ5    = -1.6668057665e-1
+	logQ6    = 2.0000714765e-1
+	logQ7    = -2.4999993993e-1
+	logQ8    = 3.3333331174e-1
+	sqrtHalf = 0.707106781186547524
+)
+
+func f32(v float64) float32 { return float32(v) }
+
+// expFinite is the largest float32 whose exp is finite (float32(expHi) itself
+// overflows: exp(88.72283935546875) > MaxFloat32).
+const expFinite = 88.72283172607421875
+
+var (
+	inf32    = float32(math.Inf(1))
+	negInf32 = float32(math.Inf(-1))
+	nan32    = math.Float32frombits(0x7fc00000)
+)
+
+// expOpts narrows the domain an exp is evaluated on.
+type expOpts struct {
+	nonPositive bool // x <= 0 or NaN: no overflow to handle
+}
+
+// exp returns a new register holding exp(x) for every lane of x (x is
+// preserved): kernels/math.go expf, operation for operation.
+func (t *Tier) exp(x Register, o expOpts) VecVirtual {
+	n := t.V()
+	VMULPS(t.F(f32(log2e)), x, n)
+	if t.avx512 {
+		VRNDSCALEPS(U8(0), n, n) // round to nearest even
+	} else {
+		VROUNDPS(U8(0), n, n)
+	}
+	r := t.V()
+	VMOVAPS(x, r)
+	VFNMADD231PS(t.F(f32(ln2Hi)), n, r) // r = x - n*ln2Hi
+	VFNMADD231PS(t.F(f32(ln2Lo)), n, r) // r -= n*ln2Lo
+	r2 := t.V()
+	VMULPS(r, r, r2)
+	a, b, c := t.V(), t.V(), t.V()
+	VMOVUPS(t.F(f32(expP4)), a)
+	VFMADD213PS(t.F(f32(expP5)), r, a) // a = P4*r + P5
+	VMOVUPS(t.F(f32(expP2)), b)
+	VFMADD213PS(t.F(f32(expP3)), r, b) // b = P2*r + P3
+	VMOVUPS(t.F(f32(expP0)), c)
+	VFMADD213PS(t.F(f32(expP1)), r, c) // c = P0*r + P1
+	VFMADD213PS(b, r2, c)              // c = c*r2 + b
+	VFMADD213PS(a, r2, c)              // q = c*r2 + a
+	VFMADD213PS(r, r2, c)              // y = q*r2 + r
+	VADDPS(t.F(1), c, c)               // y += 1
+	y := c
+	if t.avx512 {
+		VSCALEFPS(n, y, y) // y * 2^n, one rounding (denormals, n = 128)
+		lo := t.cmp(cmpLT, x, t.F(f32(expLo)))
+		t.zeroWhere(lo, y)
+		if !o.nonPositive {
+			hi := t.cmp(cmpGT, x, t.F(f32(expHi)))
+			t.setWhere(hi, t.F(inf32), y)
+		}
+		return y
+	}
+	// AVX2: 2^n by adding n to the exponent field. Exact whenever the result
+	// is a normal float (n = 128 only occurs with y < 1); a result below
+	// 2^-126 (n = -126 with y < 1) is recomputed as y * 2^-126, rounded
+	// once. NaN keeps its bits (cvt gives 0x80000000, shifted out).
+	ni := t.V()
+	VCVTPS2DQ(n, ni)
+	VPSLLD(U8(23), ni, ni)
+	res := t.V()
+	VPADDD(ni, y, res)
+	den := t.cmp(cmpLT, res, t.F(0x1p-126))
+	VMULPS(t.F(0x1p-126), y, y)
+	t.setWhere(den, y, res)
+	lo := t.cmp(cmpLT, x, t.F(f32(expLo)))
+	t.zeroWhere(lo, res)
+	if !o.nonPositive {
+		// From expHi down to the largest x whose exp is finite, n = 128 with
+		// y >= 1: the sum would carry into the exponent's top. Those x give
+		// +Inf in kernels/math.go too (y*2*2^127 overflows).
+		hi := t.cmp(cmpGT, x, t.F(expFinite))
+		t.setWhere(hi, t.F(inf32), res)
+	}
+	return res
+}
+
+// logOpts narrows the domain a log is evaluated on.
+type logOpts struct {
+	// normal: x is a positive normal float, +Inf or NaN is impossible except
+	// NaN, which must propagate (log of a softmax denominator, of 1+e).
+	normal bool
+}
+
+// log returns a new register holding log(x) (x preserved): kernels/math.go
+// logf, operation for operation.
+func (t *Tier) log(x Register, o logOpts) VecVirtual {
+	m, fe := t.V(), t.V()
+	if t.avx512 {
+		// Exponent and mantissa in [0.5, 1), denormals included.
+		VGETEXPPS(x, fe)
+		VADDPS(t.F(1), fe, fe)
+		VGETMANTPS(U8(0b0010), x, m)
+	} else {
+		xb := x
+		var eadj VecVirtual
+		if !o.normal {
+			// denormal: scale by 2^23 first
+			dm := t.cmp(cmpLT, x, t.F(0x1p-126))
+			xs := t.V()
+			VMULPS(t.F(0x1p23), x, xs)
+			xb2 := t.V()
+			t.sel(dm, xs, x, xb2)
+			xb = xb2
+			eadj = t.V()
+			VANDPS(t.I(23), dm.v, eadj)
+		}
+		e := t.V()
+		VPSRLD(U8(23), xb, e)
+		VPSUBD(t.I(126), e, e)
+		if eadj != nil {
+			VPSUBD(eadj, e, e)
+		}
+		VCVTDQ2PS(e, fe)
+		VANDPS(t.I(0x807fffff), xb, m)
+		VORPS(t.I(126<<23), m, m)
+	}
+	small := t.cmp(cmpLT, m, t.F(f32(sqrtHalf)))
+	m1, m2 := t.V(), t.V()
+	VSUBPS(t.F(1), m, m1) // m - 1
+	VADDPS(m, m, m2)
+	VSUBPS(t.F(1), m2, m2) // m + m - 1
+	t.sel(small, m2, m1, m)
+	if t.avx512 {
+		VSUBPS(t.F(1), fe, small.k, fe)
+	} else {
+		one := t.V()
+		VANDPS(t.F(1), small.v, one)
+		VSUBPS(one, fe, fe)
+	}
+	z := t.V()
+	VMULPS(m, m, z)
+	y := t.V()
+	VMOVUPS(t.F(f32(logQ0)), y)
+	for _, q := range []float64{logQ1, logQ2, logQ3, logQ4, logQ5, logQ6, logQ7, logQ8} {
+		VFMADD213PS(t.F(f32(q)), m, y) // y = y*m + q
+	}
+	VMULPS(m, y, y)
+	VMULPS(z, y, y)
+	VFMADD231PS(t.F(f32(ln2Lo)), fe, y) // y += fe*ln2Lo
+	VFNMADD231PS(t.F(0.5), z, y)        // y -= z*0.5
+	VADDPS(y, m, y)                     // m + y
+	VFMADD231PS(t.F(f32(ln2Hi)), fe, y) // y += fe*ln2Hi
+	if o.normal {
+		nan := t.cmp(cmpUNORD, x, x)
+		t.setWhere(nan, x, y)
+		return y
+	}
+	pass := t.cmp(cmpNLT, x, t.F(inf32)) // +Inf or NaN: x
+	t.setWhere(pass, x, y)
+	neg := t.cmp(cmpLT, x, t.F(0))
+	t.setWhere(neg, t.F(nan32), y)
+	zero := t.cmp(cmpEQ, x, t.F(0))
+	t.setWhere(zero, t.F(negInf32), y)
+	return y
+}
+
+// sigmoid returns 1/(1+exp(-x)) as kernels/math.go sigmoidf computes it.
+func (t *Tier) sigmoid(x Register) VecVirtual {
+	na := t.V()
+	VORPS(t.I(0x80000000), x, na) // -|x|
+	e := t.exp(na, expOpts{nonPositive: true})
+	d := t.V()
+	VADDPS(t.F(1), e, d) // d = 1 + e
+	dlo := t.V()
+	VSUBPS(t.F(1), d, dlo)
+	VSUBPS(dlo, e, dlo) // dlo = e - (d - 1)
+	neg := t.cmp(cmpLT, x, t.F(0))
+	n := t.V()
+	VMOVUPS(t.F(1), n)
+	t.setWhere(neg, e, n) // x < 0: e, else 1
+	q := t.V()
+	VDIVPS(d, n, q)
+	VFNMADD231PS(dlo, q, q) // q - q*dlo
+	return q
+}
+
+// sigmoidPair returns p = sigmoid(x), q = 1-p and e = exp(-|x|) as
+// kernels/generic.go sigmoidPair, and the mask of x < 0.
+func (t *Tier) sigmoidPair(x Register) (p, q, e VecVirtual, neg *Mask) {
+	na := t.V()
+	VORPS(t.I(0x80000000), x, na)
+	e = t.exp(na, expOpts{nonPositive: true})
+	d := t.V()
+	VADDPS(t.F(1), e, d)
+	big := t.V()
+	VMOVUPS(t.F(1), big)
+	VDIVPS(d, big, big) // 1/(1+e)
+	small := t.V()
+	VMULPS(big, e, small)
+	neg = t.cmp(cmpLT, x, t.F(0))
+	p, q = t.V(), t.V()
+	t.sel(neg, small, big, p)
+	t.sel(neg, big, small, q)
+	return p, q, e, neg
+}
+
+// pow returns q**g (kernels/math.go powf) for q >= 0 and a scalar g whose
+// kind is in mode (0: g == 0, 1: g == 1, 2: g == 2, 3: any other g). g is
+// a vector of g.
+func (t *Tier) pow(q Register, g Op, mode GPVirtual) VecVirtual {
+	r := t.V()
+	one, gen, sq, done := newLabel("pow1"), newLabel("powg"), newLabel("pow2"), newLabel("powd")
+	CMPQ(mode, U8(1))
+	JEQ(LabelRef(one))
+	CMPQ(mode, U8(2))
+	JEQ(LabelRef(sq))
+	CMPQ(mode, U8(3))
+	JEQ(LabelRef(gen))
+	VMOVUPS(t.F(1), r) // g == 0
+	JMP(LabelRef(done))
+	Label(one)
+	VMOVAPS(q, r)
+	t.zeroWhere(t.cmp(cmpLE, q, t.F(0)), r)
+	JMP(LabelRef(done))
+	Label(sq)
+	VMULPS(q, q, r)
+	t.zeroWhere(t.cmp(cmpLE, q, t.F(0)), r)
+	JMP(LabelRef(done))
+	Label(gen)
+	l := t.log(q, logOpts{})
+	VMULPS(g, l, l)
+	e := t.exp(l, expOpts{})
+	VMOVAPS(e, r)
+	t.zeroWhere(t.cmp(cmpLE, q, t.F(0)), r)
+	Label(done)
+	return r
+}

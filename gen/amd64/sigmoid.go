@@ -1,0 +1,254 @@
+package main
+
+import (
+	"fmt"
+
+	. "github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/operand"
+	. "github.com/mmcloughlin/avo/reg"
+)
+
+// Flag bits of the sigmoid and softmax kernels: kernels.Flags, plus
+// flagAlpha (the focal alpha weighting is on) and flagRegion for the
+// gradient's region term.
+const (
+	flagCE      = 1
+	flagFocal   = 2
+	flagRegion  = 4
+	flagSquared = 8
+	flagAlpha   = 256
+)
+
+// ifFlag emits body only when flags has one of the bits of f set at run time.
+func ifFlag(flags GPVirtual, f uint32, body func()) {
+	skip := newLabel("noflag")
+	TESTQ(U32(f), flags)
+	JZ(LabelRef(skip))
+	body()
+	Label(skip)
+}
+
+// log1p returns log(1+e) for e >= 0 (or NaN) as kernels/math.go log1pf: with
+// u = 1+e, log(u) + (e - (u-1))/u (which is e where u == 1).
+func (t *Tier) log1p(e Register) VecVirtual {
+	u := t.V()
+	VADDPS(t.F(1), e, u)
+	l := t.log(u, logOpts{normal: true})
+	c := t.V()
+	VSUBPS(t.F(1), u, c)
+	VSUBPS(c, e, c) // e - (u-1)
+	VDIVPS(u, c, c)
+	VADDPS(c, l, l)
+	return l
+}
+
+// sigmoidFamily: the statistics and gradient passes of the sigmoid losses
+// over one block of one plane.
+func sigmoidFamily(t *Tier) {
+	sigmoidStats(t)
+	sigmoidGrad(t)
+}
+
+func sigmoidStats(t *Tier) {
+	t.text("SigmoidStats"+t.Name, "func(x, y []float32, flags uint64, pw, alpha, gamma float32, gmode int, out []float32)")
+	Doc(fmt.Sprintf("SigmoidStats%s computes kernels.sigmoidStatsGeneric over len(x) <= kernels.BlockSize elements", t.Name),
+		"into out[0:7] = P, PY, Y, PP, YY, BCE, Focal (sums not asked for are 0). flags: kernels.Flags | 256 when",
+		"alpha >= 0; gmode: 0, 1, 2 when gamma is that integer, else 3.")
+	p := sliceArgs("x", "y")
+	px, py := p[0], p[1]
+	n := Load(Param("x").Len(), GP64()).(GPVirtual)
+	flags := Load(Param("flags"), GP64()).(GPVirtual)
+	gmode := Load(Param("gmode"), GP64()).(GPVirtual)
+	as := t.newAccs(7)
+	for _, a := range as {
+		a.zero()
+	}
+	sP, sPY, sY, sPP, sYY, sBCE, sFoc := as[0], as[1], as[2], as[3], as[4], as[5], as[6]
+	t.stream(n, []ptr{{px, 4}, {py, 4}}, func(tail *Mask, _ GPVirtual) {
+		x, y := t.V(), t.V()
+		t.load(Mem{Base: px}, x, tail)
+		t.load(Mem{Base: py}, y, tail)
+		pv, qv, e, _ := t.sigmoidPair(x)
+		ifFlag(flags, flagRegion, func() {
+			v := t.V()
+			VMOVAPS(pv, v)
+			sP.add(v, tail)
+			sPY.fma(pv, y, tail)
+			VMOVAPS(y, v)
+			sY.add(v, tail)
+		})
+		ifFlag(flags, flagSquared, func() {
+			sPP.fma(pv, pv, tail)
+			sYY.fma(y, y, tail)
+		})
+		ifFlag(flags, flagCE|flagFocal, func() {
+			l1p := t.log1p(e)
+			omy := t.V()
+			VMOVUPS(t.F(1), omy)
+			VSUBPS(y, omy, omy) // 1 - y
+			ifFlag(flags, flagCE, func() {
+				// (1-y)*x + (1+(pw-1)*y) * (log1p(e) + max(-x, 0))
+				pwm1 := t.bcast(arg("pw"))
+				VSUBPS(t.F(1), pwm1, pwm1)
+				lw := t.V()
+				VMOVAPS(y, lw)
+				VFMADD213PS(t.F(1), pwm1, lw) // lw = (pw-1)*y + 1
+				nx := t.V()
+				VXORPS(t.I(0x80000000), x, nx)
+				VMAXPS(t.F(0), nx, nx) // max(-x, 0)
+				VADDPS(nx, l1p, nx)
+				VMULPS(nx, lw, lw)
+				VFMADD231PS(x, omy, lw) // (1-y)*x + lw*(...)
+				sBCE.add(lw, tail)
+			})
+			ifFlag(flags, flagFocal, func() {
+				ce := t.focalCE(x, y, l1p)
+				pt1 := t.V()
+				VMULPS(y, qv, pt1)
+				VFMADD231PS(omy, pv, pt1) // p*(1-y) + q*y
+				g := t.bcast(arg("gamma"))
+				pw := t.pow(pt1, g, gmode)
+				VMULPS(pw, ce, ce)
+				ifFlag(flags, flagAlpha, func() {
+					t.alphaWeight(y, omy, arg("alpha"), ce)
+				})
+				sFoc.add(ce, tail)
+			})
+		})
+	})
+	out := Load(Param("out").Base(), GP64())
+	for i, a := range as {
+		s := a.sum()
+		VMOVSS(s, Mem{Base: out, Disp: 4 * i})
+	}
+	end()
+}
+
+// focalCE returns max(x,0) - x*y + l1p, the BCE of the focal loss.
+func (t *Tier) focalCE(x, y, l1p Register) VecVirtual {
+	ce := t.V()
+	VMAXPS(t.F(0), x, ce)
+	VFNMADD231PS(y, x, ce) // max(x,0) - x*y
+	VADDPS(l1p, ce, ce)
+	return ce
+}
+
+// alphaWeight multiplies d by alpha*y + (1-alpha)*(1-y).
+func (t *Tier) alphaWeight(y, omy Op, alpha Mem, d Register) {
+	a := t.bcast(alpha)
+	oma := t.V()
+	VMOVUPS(t.F(1), oma)
+	VSUBPS(a, oma, oma)
+	VMULPS(omy, oma, oma)  // (1-alpha)*(1-y)
+	VFMADD231PS(y, a, oma) // + alpha*y
+	VMULPS(oma, d, d)
+}
+
+func sigmoidGrad(t *Tier) {
+	t.text("SigmoidGrad"+t.Name, "func(x, y, dst []float32, flags uint64, a, b, e, bceScale, pw, focalScale, alpha, gamma float32, gmode, g1mode int)")
+	Doc(fmt.Sprintf("SigmoidGrad%s writes kernels.sigmoidGradGeneric's gradient of len(x) <= kernels.BlockSize elements", t.Name),
+		"into dst. flags: 4 when a, b or e is not 0, 1 when bceScale is not 0, 2 when focalScale is not 0, 256",
+		"when alpha >= 0; gmode and g1mode classify gamma and gamma-1 as for SigmoidStats.")
+	p := sliceArgs("x", "y", "dst")
+	px, py, pd := p[0], p[1], p[2]
+	n := Load(Param("x").Len(), GP64()).(GPVirtual)
+	flags := Load(Param("flags"), GP64()).(GPVirtual)
+	gmode := Load(Param("gmode"), GP64()).(GPVirtual)
+	g1mode := Load(Param("g1mode"), GP64()).(GPVirtual)
+	t.stream(n, []ptr{{px, 4}, {py, 4}, {pd, 4}}, func(tail *Mask, _ GPVirtual) {
+		x, y := t.V(), t.V()
+		t.load(Mem{Base: px}, x, tail)
+		t.load(Mem{Base: py}, y, tail)
+		pv, qv, ev, _ := t.sigmoidPair(x)
+		P, Q, E, X, Y := t.keep(pv), t.keep(qv), t.keep(ev), t.keep(x), t.keep(y)
+		omy := t.V()
+		VMOVUPS(t.F(1), omy)
+		VSUBPS(Y, omy, omy)
+		OMY := t.keep(omy)
+		g := t.V()
+		VXORPS(g, g, g)
+		ifFlag(flags, flagRegion, func() {
+			// p*q*(a*y + b + e*p)
+			v := t.bcast(arg("a"))
+			VMULPS(Y, v, v)
+			bb := t.bcast(arg("b"))
+			VADDPS(bb, v, v)
+			ee := t.bcast(arg("e"))
+			VFMADD231PS(P, ee, v)
+			pq := t.cp(P)
+			VMULPS(Q, pq, pq)
+			VMULPS(v, pq, pq)
+			VADDPS(pq, g, g)
+		})
+		ifFlag(flags, flagCE, func() {
+			// bceScale*((1-y)*p - pw*y*q)
+			a1 := t.cp(P)
+			VMULPS(OMY, a1, a1)
+			w := t.bcast(arg("pw"))
+			VMULPS(Y, w, w)
+			VFNMADD231PS(Q, w, a1)
+			s := t.bcast(arg("bceScale"))
+			VFMADD231PS(s, a1, g)
+		})
+		G := t.keep(g)
+		ifFlag(flags, flagFocal, func() {
+			l1p := t.log1p(t.ld(E))
+			xr := t.ld(X)
+			ce := t.V()
+			VMAXPS(t.F(0), xr, ce)
+			VFNMADD231PS(Y, xr, ce) // max(x,0) - x*y
+			VADDPS(l1p, ce, ce)
+			CE := t.keep(ce)
+			pt1 := t.cp(Q)
+			VMULPS(Y, pt1, pt1)
+			VFMADD231PS(OMY, t.ld(P), pt1) // p*(1-y) + q*y
+			PT1 := t.keep(pt1)
+			gam := t.bcast(arg("gamma"))
+			GAM := t.keep(gam)
+			pw := t.pow(pt1, GAM, gmode)
+			d := t.cp(P)
+			VSUBPS(Y, d, d)
+			VMULPS(pw, d, d) // (p-y)*pt1^gamma
+			D := t.keep(d)
+			noSecond := newLabel("gamma0")
+			CMPQ(gmode, U8(0))
+			JEQ(LabelRef(noSecond))
+			{
+				gm1 := t.cp(GAM)
+				VSUBPS(t.F(1), gm1, gm1)
+				GM1 := t.keep(gm1)
+				pw1 := t.pow(t.ld(PT1), GM1, g1mode)
+				// ce*gamma*pt1^(gamma-1)*(1-2y)*p*q where pt1 > 0
+				c := t.cp(CE)
+				VMULPS(GAM, c, c)
+				VMULPS(pw1, c, c)
+				o2, two := t.V(), t.V()
+				VMOVUPS(t.F(1), o2)
+				VMOVUPS(t.F(2), two)
+				VFNMADD231PS(Y, two, o2) // 1 - 2y
+				VMULPS(o2, c, c)
+				VMULPS(P, c, c)
+				VMULPS(Q, c, c)
+				pos := t.cmp(cmpGT, t.ld(PT1), t.F(0))
+				dd := t.ld(D)
+				t.addWhere(pos, c, dd)
+				if !t.avx512 {
+					VMOVUPS(dd, D)
+				}
+			}
+			Label(noSecond)
+			d2 := t.ld(D)
+			ifFlag(flags, flagAlpha, func() {
+				t.alphaWeight(Y, OMY, arg("alpha"), d2)
+			})
+			s := t.bcast(arg("focalScale"))
+			g2 := t.ld(G)
+			VFMADD231PS(s, d2, g2)
+			if !t.avx512 {
+				VMOVUPS(g2, G)
+			}
+		})
+		t.store(t.ld(G), Mem{Base: pd}, tail)
+	})
+	end()
+}

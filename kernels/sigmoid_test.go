@@ -1,0 +1,212 @@
+package kernels
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// Tolerances of the block comparisons between a tier and the generic one.
+//
+// Block sums: both sides add the same float32 terms (each within a few ULP
+// of the other side's, from fused multiply-adds) in a different order
+// (vector lanes, then a tree at the end). Every sum here has non-negative
+// terms, for which recursive float32 summation of n terms is within n*u of
+// the exact sum (u = 2^-24), so two orders differ by at most 2*n*u relative;
+// sumTol allows that plus a few ULP per term.
+func sumTol(n int) float64 { return float64(2*n+8) * 0x1p-24 * 1.5 }
+
+// gradTol is the tolerance of one gradient element relative to the largest
+// magnitude of the block: the terms of a gradient are products of bounded
+// factors, each within a few ULP of the generic one, so an absolute error of
+// a few ULP of the largest magnitude covers cancellations between terms.
+const gradTol = 2e-5
+
+func sumClose(got, want float32, n int) bool {
+	if got != got || want != want {
+		return got != got && want != want
+	}
+	if math.IsInf(float64(want), 0) || math.IsInf(float64(got), 0) {
+		return got == want
+	}
+	return math.Abs(float64(got)-float64(want)) <= sumTol(n)*math.Abs(float64(want))+1e-30
+}
+
+func maxAbs(v []float32) float64 {
+	m := 0.0
+	for _, f := range v {
+		if a := math.Abs(float64(f)); a > m && !math.IsInf(a, 0) && a == a {
+			m = a
+		}
+	}
+	return m
+}
+
+var sigmoidParamCases = []SigmoidParams{
+	{Need: NeedRegion, PosWeight: 1, FocalAlpha: -1},
+	{Need: NeedRegion | NeedSquared, PosWeight: 1, FocalAlpha: -1},
+	{Need: NeedCE, PosWeight: 1, FocalAlpha: -1},
+	{Need: NeedCE, PosWeight: 2.5, FocalAlpha: -1},
+	{Need: NeedFocal, FocalAlpha: 0.25, FocalGamma: 2},
+	{Need: NeedFocal, FocalAlpha: -1, FocalGamma: 0},
+	{Need: NeedFocal, FocalAlpha: 0.5, FocalGamma: 1},
+	{Need: NeedFocal, FocalAlpha: -1, FocalGamma: 1.5},
+	{Need: NeedFocal, FocalAlpha: 0.75, FocalGamma: 0.5},
+	{Need: NeedFocal, FocalAlpha: 0.75, FocalGamma: 3},
+	{Need: NeedCE | NeedFocal | NeedRegion | NeedSquared, PosWeight: 0.3, FocalAlpha: 0.25, FocalGamma: 2},
+}
+
+var sigmoidCoefCases = []SigmoidCoef{
+	{A: -0.01, B: 0.003, FocalAlpha: -1},
+	{A: -0.01, B: 0.003, E: 0.002, FocalAlpha: -1},
+	{BCEScale: 1e-3, PosWeight: 1, FocalAlpha: -1},
+	{BCEScale: 1e-3, PosWeight: 3, FocalAlpha: -1},
+	{FocalScale: 1e-3, FocalAlpha: 0.25, FocalGamma: 2},
+	{FocalScale: 1e-3, FocalAlpha: -1, FocalGamma: 0},
+	{FocalScale: 1e-3, FocalAlpha: -1, FocalGamma: 1},
+	{FocalScale: 1e-3, FocalAlpha: 0.5, FocalGamma: 1.5},
+	{FocalScale: 1e-3, FocalAlpha: 0.5, FocalGamma: 0.5},
+	{FocalScale: 1e-3, FocalAlpha: 0.5, FocalGamma: 3},
+	{A: -0.01, B: 0.003, E: 0.001, BCEScale: 1e-3, PosWeight: 2, FocalScale: 5e-4, FocalAlpha: 0.25, FocalGamma: 2},
+}
+
+// randTargets returns n targets: binary, soft or a mix.
+func randTargets(r *rand.Rand, n int) []float32 {
+	y := make([]float32, n)
+	kind := r.IntN(3)
+	for i := range y {
+		switch {
+		case kind == 0 || (kind == 2 && r.IntN(2) == 0):
+			y[i] = float32(r.IntN(2))
+		default:
+			y[i] = r.Float32()
+		}
+	}
+	return y
+}
+
+func checkSigmoidStats(t *testing.T, tr *tier, p *SigmoidParams, x, y []float32, off int) {
+	t.Helper()
+	n := len(x)
+	gx, gy := newF32(n, off), newF32(n, (off+5)%16)
+	copy(gx.s, x)
+	copy(gy.s, y)
+	var got, want SigmoidSums[float32]
+	tr.sigmoidStats(gx.s, gy.s, p, &got)
+	genericTier.sigmoidStats(x, y, p, &want)
+	gx.check(t, "x")
+	gy.check(t, "y")
+	g := []float32{got.P, got.PY, got.Y, got.PP, got.YY, got.BCE, got.Focal}
+	w := []float32{want.P, want.PY, want.Y, want.PP, want.YY, want.BCE, want.Focal}
+	for i := range g {
+		if !sumClose(g[i], w[i], n) {
+			t.Fatalf("%s sigmoid stats %+v n=%d off=%d: sum %d = %v, generic %v\nx=%v\ny=%v", tr.name, *p, n, off, i, g[i], w[i], x, y)
+		}
+	}
+}
+
+func checkSigmoidGrad(t *testing.T, tr *tier, c *SigmoidCoef, x, y []float32, off int) {
+	t.Helper()
+	n := len(x)
+	gx, gy, gd := newF32(n, off), newF32(n, (off+5)%16), newF32(n, (off+9)%16)
+	copy(gx.s, x)
+	copy(gy.s, y)
+	want := make([]float32, n)
+	tr.sigmoidGrad(gx.s, gy.s, c, gd.s)
+	genericTier.sigmoidGrad(x, y, c, want)
+	gx.check(t, "x")
+	gy.check(t, "y")
+	gd.check(t, "dst")
+	// The largest magnitude of the block, or of the coefficients where the
+	// terms of every element cancel (a*y + b + e*p == 0 and the like).
+	coef := math.Abs(float64(c.A)) + math.Abs(float64(c.B)) + math.Abs(float64(c.E)) +
+		math.Abs(float64(c.BCEScale))*(1+math.Abs(float64(c.PosWeight))) + math.Abs(float64(c.FocalScale))
+	scale := max(maxAbs(want), 1e-3*coef)
+	for i := range want {
+		if !close32(gd.s[i], want[i], gradTol, scale) {
+			t.Fatalf("%s sigmoid grad %+v n=%d off=%d i=%d: x=%v y=%v: %v, generic %v", tr.name, *c, n, off, i, x[i], y[i], gd.s[i], want[i])
+		}
+	}
+}
+
+func TestSigmoidTiers(t *testing.T) {
+	forTiers(t, func(t *testing.T, tr *tier) {
+		r := rand.New(rand.NewPCG(5, 6))
+		for ci := range sigmoidParamCases {
+			for _, n := range lengths() {
+				for off := 0; off < 16; off += 1 + n%3 {
+					x, y := randLogits(r, n, 4, false), randTargets(r, n)
+					checkSigmoidStats(t, tr, &sigmoidParamCases[ci], x, y, off)
+					checkSigmoidGrad(t, tr, &sigmoidCoefCases[ci], x, y, off)
+				}
+			}
+		}
+	})
+}
+
+// TestSigmoidSpecial feeds the special values (NaN, infinities, zeros,
+// denormals, +-88, +-1e4) at every lane position.
+func TestSigmoidSpecial(t *testing.T) {
+	forTiers(t, func(t *testing.T, tr *tier) {
+		for ci := range sigmoidParamCases {
+			for _, v := range specials {
+				for _, yv := range []float32{0, 1, 0.5} {
+					x, y := make([]float32, 37), make([]float32, 37)
+					for i := range x {
+						x[i], y[i] = v, yv
+					}
+					checkSigmoidStats(t, tr, &sigmoidParamCases[ci], x, y, 1)
+					checkSigmoidGrad(t, tr, &sigmoidCoefCases[ci], x, y, 1)
+				}
+			}
+			// specials mixed into ordinary values
+			r := rand.New(rand.NewPCG(7, uint64(ci)))
+			x, y := randLogits(r, 100, 4, true), randTargets(r, 100)
+			checkSigmoidStats(t, tr, &sigmoidParamCases[ci], x, y, 3)
+			checkSigmoidGrad(t, tr, &sigmoidCoefCases[ci], x, y, 3)
+		}
+	})
+}
+
+func TestGuardPagesSigmoid(t *testing.T) {
+	if !haveGuardPages {
+		t.Skip("guard pages need linux")
+	}
+	forTiers(t, func(t *testing.T, tr *tier) {
+		r := rand.New(rand.NewPCG(8, 9))
+		for ci := range sigmoidParamCases {
+			for _, n := range lengths() {
+				x, y := guardF32(t, randLogits(r, n, 4, false)), guardF32(t, randTargets(r, n))
+				var s SigmoidSums[float32]
+				tr.sigmoidStats(x, y, &sigmoidParamCases[ci], &s)
+				tr.sigmoidGrad(x, y, &sigmoidCoefCases[ci], guardF32(t, make([]float32, n)))
+			}
+		}
+	})
+}
+
+func fuzzSigmoid(f *testing.F, grad bool) {
+	seedFloats(f)
+	f.Fuzz(func(t *testing.T, b []byte) {
+		x := floatsOf(b)
+		y := make([]float32, len(x))
+		for i := range y {
+			y[i] = float32(b[4*i]%3) / 2
+		}
+		for _, tr := range asmTiers() {
+			for ci := range sigmoidParamCases {
+				if grad {
+					checkSigmoidGrad(t, tr, &sigmoidCoefCases[ci], x, y, len(b)%16)
+				} else {
+					checkSigmoidStats(t, tr, &sigmoidParamCases[ci], x, y, len(b)%16)
+				}
+			}
+		}
+	})
+}
+
+func FuzzSigmoidStats(f *testing.F) { fuzzSigmoid(f, false) }
+func FuzzSigmoidGrad(f *testing.F)  { fuzzSigmoid(f, true) }
+
+var _ = fmt.Sprint

@@ -1,0 +1,136 @@
+//go:build !purego
+
+package kernels
+
+import (
+	"github.com/klauspost/cpuid/v2"
+	"github.com/segloss/segloss/asm"
+)
+
+// supportedTiers returns the tiers this CPU runs, best first: AVX-512 (F,
+// BW, VL, DQ), AVX2 with FMA, generic. cpuid also checks that the OS saves
+// the YMM/ZMM state.
+func supportedTiers() []*tier {
+	var ts []*tier
+	c := cpuid.CPU
+	if c.Supports(cpuid.AVX512F, cpuid.AVX512BW, cpuid.AVX512VL, cpuid.AVX512DQ, cpuid.AVX2, cpuid.FMA3, cpuid.BMI2) {
+		ts = append(ts, avx512Tier)
+	}
+	if c.Supports(cpuid.AVX2, cpuid.FMA3, cpuid.BMI2) {
+		ts = append(ts, avx2Tier)
+	}
+	return append(ts, genericTier)
+}
+
+// asmFuncs are the generated kernels of one tier.
+type asmFuncs struct {
+	exp, log, sigmoid func(dst, x []float32)
+	sigmoidGrad       func(x, y, dst []float32, flags uint64, a, b, e, bceScale, pw, focalScale, alpha, gamma float32, gmode, g1mode int)
+}
+
+var (
+	avx2Tier = asmTier("avx2", asmFuncs{
+		exp: asm.ExpAVX2, log: asm.LogAVX2, sigmoid: asm.SigmoidAVX2,
+		sigmoidGrad: asm.SigmoidGradAVX2,
+	})
+	avx512Tier = asmTier("avx512", asmFuncs{
+		exp: asm.ExpAVX512, log: asm.LogAVX512, sigmoid: asm.SigmoidAVX512,
+		sigmoidGrad: asm.SigmoidGradAVX512,
+	})
+)
+
+// asmTier builds a tier from generated kernels; the Go side only splits the
+// work into blocks of at most BlockSize elements (assembly is not
+// preemptible) and prepares the kernels' arguments.
+func asmTier(name string, f asmFuncs) *tier {
+	t := *genericTier
+	t.name = name
+	t.exp = blocked(f.exp)
+	t.log = blocked(f.log)
+	t.sigmoid = blocked(f.sigmoid)
+	t.sigmoidStats = sigmoidStatsAsm(name == "avx512")
+	t.sigmoidGrad = sigmoidGradAsm(f.sigmoidGrad)
+	return &t
+}
+
+// Extra flag bits of the assembly kernels (beyond Flags).
+const (
+	asmAlpha = 256 // the focal alpha weighting is on
+)
+
+// powMode classifies an exponent for the kernels' powf: 0, 1 and 2 are
+// special cases of kernels/math.go powf, 3 is exp(g*log(q)).
+func powMode(g float32) int {
+	switch g {
+	case 0:
+		return 0
+	case 1:
+		return 1
+	case 2:
+		return 2
+	}
+	return 3
+}
+
+// Kernels that write into the wrapper's own arrays are called directly (not
+// through a func value), so that the arrays stay on the stack.
+
+func sigmoidStatsAsm(avx512 bool) func(x, y []float32, p *SigmoidParams, s *SigmoidSums[float32]) {
+	return func(x, y []float32, p *SigmoidParams, s *SigmoidSums[float32]) {
+		flags := uint64(p.Need)
+		if p.FocalAlpha >= 0 {
+			flags |= asmAlpha
+		}
+		y = y[:len(x)]
+		var out, blk [8]float32
+		for lo := 0; lo < len(x); lo += BlockSize {
+			hi := min(lo+BlockSize, len(x))
+			if avx512 {
+				asm.SigmoidStatsAVX512(x[lo:hi], y[lo:hi], flags, p.PosWeight, p.FocalAlpha, p.FocalGamma, powMode(p.FocalGamma), blk[:])
+			} else {
+				asm.SigmoidStatsAVX2(x[lo:hi], y[lo:hi], flags, p.PosWeight, p.FocalAlpha, p.FocalGamma, powMode(p.FocalGamma), blk[:])
+			}
+			for i := range out {
+				out[i] += blk[i]
+			}
+		}
+		*s = SigmoidSums[float32]{P: out[0], PY: out[1], Y: out[2], PP: out[3], YY: out[4], BCE: out[5], Focal: out[6]}
+	}
+}
+
+func sigmoidGradAsm(f func(x, y, dst []float32, flags uint64, a, b, e, bceScale, pw, focalScale, alpha, gamma float32, gmode, g1mode int)) func(x, y []float32, c *SigmoidCoef, dst []float32) {
+	return func(x, y []float32, c *SigmoidCoef, dst []float32) {
+		var flags uint64
+		if c.A != 0 || c.B != 0 || c.E != 0 {
+			flags |= uint64(NeedRegion)
+		}
+		if c.BCEScale != 0 {
+			flags |= uint64(NeedCE)
+		}
+		if c.FocalScale != 0 {
+			flags |= uint64(NeedFocal)
+		}
+		if c.FocalAlpha >= 0 {
+			flags |= asmAlpha
+		}
+		y, dst = y[:len(x)], dst[:len(x)]
+		gm, gm1 := powMode(c.FocalGamma), powMode(c.FocalGamma-1)
+		for lo := 0; lo < len(x); lo += BlockSize {
+			hi := min(lo+BlockSize, len(x))
+			f(x[lo:hi], y[lo:hi], dst[lo:hi], flags, c.A, c.B, c.E, c.BCEScale, c.PosWeight, c.FocalScale, c.FocalAlpha, c.FocalGamma, gm, gm1)
+		}
+	}
+}
+
+// blocked calls an elementwise kernel on blocks of at most BlockSize
+// elements.
+func blocked(f func(dst, x []float32)) func(dst, x []float32) {
+	return func(dst, x []float32) {
+		x = x[:len(dst)]
+		for len(dst) > 0 {
+			n := min(len(dst), BlockSize)
+			f(dst[:n], x[:n])
+			dst, x = dst[n:], x[n:]
+		}
+	}
+}
