@@ -31,9 +31,10 @@ func (m Mode) String() string {
 // EarlyStopping follows one validation score per epoch and says when to
 // stop: at the patience-th epoch in a row without an improvement, as Keras'
 // and PyTorch Lightning's EarlyStopping callbacks do. An epoch improves when
-// its score beats the best so far by more than MinDelta (score > best +
-// MinDelta in Max mode, score < best - MinDelta in Min mode); the first
-// finite score always improves. A NaN score never improves.
+// its score beats the best so far by more than the minimum delta (score >
+// best + minDelta in Max mode, score < best - minDelta in Min mode); the
+// first score that is not NaN always improves. A NaN score never improves
+// and counts toward the patience.
 //
 // Make one with NewEarlyStopping; epochs are numbered from 0 in the order
 // their scores are given to Step.
@@ -100,7 +101,7 @@ func (e *EarlyStopping) Step(score float64) (improved, stop bool) {
 func (e *EarlyStopping) Stop() bool { return e.stopped }
 
 // Best returns the epoch of the best score and the score: the epoch whose
-// weights to restore. ok is false before any finite score.
+// weights to restore. ok is false before any score that is not NaN.
 func (e *EarlyStopping) Best() (epoch int, score float64, ok bool) {
 	if e.bestEpoch < 0 {
 		return -1, math.NaN(), false

@@ -8,8 +8,9 @@ import (
 )
 
 // EmptyPolicy says what Dice and IoU a class (or, per image, an image and
-// class) scores when the formula 2TP/(2TP+FP+FN) has nothing to count. NaN
-// scores are left out of every mean.
+// class) scores when it is empty: the formula 2TP/(2TP+FP+FN) is 0/0 for a
+// class absent from both prediction and target, and a class absent from the
+// target alone can only score 0. NaN scores are left out of every mean.
 //
 // The Both* policies only act on a class absent from both prediction and
 // target (TP = FP = FN = 0); a class absent from the target but predicted
@@ -137,7 +138,8 @@ type Scores struct {
 	Dice, IoU []float64
 	// MacroDice and MacroIoU are the means of the per-class scores that
 	// are not NaN (NaN when every class is NaN): 1 - the loss.Region Dice
-	// or IoU loss of one-hot predictions with batch aggregation.
+	// or IoU loss of one-hot predictions with batch aggregation, under the
+	// policy EmptyFromLoss maps and without class weights.
 	MacroDice, MacroIoU float64
 	// MicroDice and MicroIoU are computed from the counts summed over the
 	// included classes, the policy applied to the sums. With Add (argmax)
