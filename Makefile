@@ -3,11 +3,11 @@
 GO ?= go
 PYTHON ?= /usr/bin/python3
 
-.PHONY: test vet fmt-check unit purego race golden bench-run generate check-generate fuzz fuzz-short test-exhaustive
+.PHONY: test vet fmt-check unit purego race golden bench-run example-test example-run bench bench-compare bench-baseline generate check-generate fuzz fuzz-short test-exhaustive
 
 # Every check CI runs: formatting, vet for amd64 and arm64, the whole test
 # suite (every kernel tier this CPU runs), and the pure-Go build.
-test: check-generate fmt-check vet unit purego race fuzz-short
+test: check-generate fmt-check vet unit purego race fuzz-short example-test
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -67,3 +67,29 @@ fuzz:
 # domains, on every tier this CPU runs (minutes).
 test-exhaustive:
 	SEGLOSS_EXHAUSTIVE=1 $(GO) test -count=1 -timeout 2h -run 'TestAccuracyExhaustive' -v ./kernels/
+
+# The worked example, a module of its own (needs gonum plot from the module
+# proxy): its test trains every loss briefly and checks the model learns.
+example-test:
+	cd examples/train && $(GO) vet ./... && $(GO) test -count=1 ./...
+
+example-run:
+	cd examples/train && $(GO) run . -out out
+
+# Benchmarks for regression tracking: every loss, mode, SIMD tier and
+# workload, plus the rooflines (BENCH selects, BENCHFLAGS sizes the run).
+BENCH ?= Loss/.*/tier=(avx512|avx2|neon)/|Roofline
+BENCHFLAGS ?= -count 10 -benchtime 10x
+
+bench:
+	@mkdir -p bench/out
+	$(GO) test ./bench -run '^$$' -bench '$(BENCH)' $(BENCHFLAGS) -timeout 2h | tee bench/out/new.txt
+
+# benchstat of bench/out/new.txt against bench/baseline.txt; fails when a
+# benchmark is slower beyond its noise by more than 10%.
+bench-compare:
+	cd gen && $(GO) tool benchstat ../bench/baseline.txt ../bench/out/new.txt
+	cd gen && $(GO) tool benchstat -format csv ../bench/baseline.txt ../bench/out/new.txt 2>/dev/null | (cd .. && $(GO) run ./bench/benchcheck -max 10)
+
+bench-baseline:
+	cp bench/out/new.txt bench/baseline.txt
