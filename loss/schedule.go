@@ -52,7 +52,8 @@ func (s Step) Lambda(t, T int) float64 {
 func clamp01(v float64) float64 { return min(max(v, 0), 1) }
 
 // Mix returns the seed's adaptive loss lambda(t)*ce + (1-lambda(t))*region
-// for epoch t of T, lambda given by the schedule.
+// for epoch t of T, lambda given by the schedule. Set Ignore (and Workers)
+// on the result as on any Multiclass.
 func Mix(s Schedule, epoch, total int, ce *CrossEntropy, region *Region) *Multiclass {
 	l := s.Lambda(epoch, total)
 	return &Multiclass{Terms: []Weighted{{l, ce}, {1 - l, region}}}

@@ -87,7 +87,10 @@ const (
 )
 
 // EmptyPolicy says what a Region term does with an entry (a class, or an
-// image and class when PerImage) absent from the target (sum of y = 0).
+// image and class when PerImage) absent from the target (sum of y = 0),
+// whether or not it is predicted: with EmptySkip and EmptyZero, predicting
+// such a class costs nothing (as in MONAI and SMP). When EmptySkip leaves no
+// entry at all, the term is 0.
 type EmptyPolicy int
 
 const (

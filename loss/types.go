@@ -72,6 +72,19 @@ const (
 	PixelMean
 )
 
+// String returns the policy's name.
+func (p EmptyPolicy) String() string {
+	switch p {
+	case EmptyComputed:
+		return "computed"
+	case EmptySkip:
+		return "skip"
+	case EmptyZero:
+		return "zero"
+	}
+	return fmt.Sprintf("EmptyPolicy(%d)", int(p))
+}
+
 // String returns the reduction's name.
 func (r Reduction) String() string {
 	switch r {
@@ -120,6 +133,16 @@ func U8(l []uint8) Labels { return Labels{u8: l} }
 
 // I32 wraps int32 labels.
 func I32(l []int32) Labels { return Labels{i32: l} }
+
+// Uint8 returns the uint8 labels, or nil when they are int32.
+func (l Labels) Uint8() []uint8 { return l.u8 }
+
+// Int32 returns the int32 labels, or nil when they are uint8.
+func (l Labels) Int32() []int32 { return l.i32 }
+
+// Check returns an error wrapping ErrLabel that names the first label
+// outside [0, C) that is not the ignore index.
+func (l Labels) Check(C int, ignore IgnoreIndex) error { return checkLabels(l, C, ignore) }
 
 // Len returns the number of labels.
 func (l Labels) Len() int {

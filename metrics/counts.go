@@ -8,27 +8,6 @@ import (
 	"github.com/segloss/segloss/loss"
 )
 
-// Labels holds the class-index targets of a batch, one per pixel (N*S), as
-// uint8 or int32, like loss.Labels (whose slices this package cannot read).
-type Labels struct {
-	u8  []uint8
-	i32 []int32
-}
-
-// U8 wraps uint8 labels.
-func U8(l []uint8) Labels { return Labels{u8: l} }
-
-// I32 wraps int32 labels.
-func I32(l []int32) Labels { return Labels{i32: l} }
-
-// Len returns the number of labels.
-func (l Labels) Len() int {
-	if l.i32 != nil {
-		return len(l.i32)
-	}
-	return len(l.u8)
-}
-
 // ImageCounts are the per-class confusion counts of one image: TP[c], FP[c]
 // and FN[c] for class (or channel) c.
 type ImageCounts struct {
@@ -69,14 +48,14 @@ type Counts struct {
 // wins the argmax unless it is in class 0 (kernels.Confusion).
 //
 // Labels must be in [0, C) or the ignore index. On error nothing is added.
-func (m *Counts) Add(logits []float32, labels Labels, sh loss.Shape) error {
+func (m *Counts) Add(logits []float32, labels loss.Labels, sh loss.Shape) error {
 	if err := m.check(sh, len(logits)); err != nil {
 		return err
 	}
 	if labels.Len() != sh.N*sh.S {
 		return fmt.Errorf("%w: metrics: labels have %d elements, want N*S = %d", loss.ErrLength, labels.Len(), sh.N*sh.S)
 	}
-	if err := checkLabels(labels, sh.C, m.Ignore); err != nil {
+	if err := labels.Check(sh.C, m.Ignore); err != nil {
 		return err
 	}
 	m.grow()
@@ -90,10 +69,10 @@ func (m *Counts) Add(logits []float32, labels Labels, sh loss.Shape) error {
 			m.Images = append(m.Images, im)
 			tp, fp, fn = im.TP, im.FP, im.FN
 		}
-		if labels.i32 != nil {
-			kernels.Confusion(x, S, C, labels.i32[n*S:(n+1)*S], int32(ign), useIgn, tp, fp, fn)
+		if l := labels.Int32(); l != nil {
+			kernels.Confusion(x, S, C, l[n*S:(n+1)*S], int32(ign), useIgn, tp, fp, fn)
 		} else {
-			kernels.Confusion(x, S, C, labels.u8[n*S:(n+1)*S], int32(ign), useIgn, tp, fp, fn)
+			kernels.Confusion(x, S, C, labels.Uint8()[n*S:(n+1)*S], int32(ign), useIgn, tp, fp, fn)
 		}
 		if m.PerImage {
 			addTo(m.TP, tp)
@@ -267,30 +246,4 @@ func addTo(dst, src []int64) {
 	for i, v := range src {
 		dst[i] += v
 	}
-}
-
-// checkLabels returns an error naming the first label outside [0, C) that is
-// not ignored.
-func checkLabels(l Labels, C int, ign loss.IgnoreIndex) error {
-	il, set := ign.Label()
-	bad := func(i int, v int) error {
-		return fmt.Errorf("%w: metrics: label %d at index %d, want 0 <= label < C = %d or the ignore index", loss.ErrLabel, v, i, C)
-	}
-	if l.i32 != nil {
-		for i, v := range l.i32 {
-			if (v < 0 || int(v) >= C) && !(set && int(v) == il) {
-				return bad(i, int(v))
-			}
-		}
-		return nil
-	}
-	if C >= 256 {
-		return nil
-	}
-	for i, v := range l.u8 {
-		if int(v) >= C && !(set && int(v) == il) {
-			return bad(i, int(v))
-		}
-	}
-	return nil
 }

@@ -68,7 +68,7 @@ func nearAll(a, b []float64, tol float64) bool {
 func TestKnownCounts(t *testing.T) {
 	eachTier(t, func(t *testing.T) {
 		m := Counts{C: 3, PerImage: true}
-		if err := m.Add(exLogits, U8(exLabels), exShape); err != nil {
+		if err := m.Add(exLogits, loss.U8(exLabels), exShape); err != nil {
 			t.Fatal(err)
 		}
 		want := func(name string, got, want []int64) {
@@ -195,7 +195,7 @@ func TestCountsReference(t *testing.T) {
 						}
 					}
 					tp, fp, fn := refCounts(x, lab, sh, 255, useIgn)
-					for _, labels := range []Labels{U8(lab8), I32(lab)} {
+					for _, labels := range []loss.Labels{loss.U8(lab8), loss.I32(lab)} {
 						m := Counts{C: C, Ignore: ign, PerImage: true}
 						if err := m.Add(x, labels, sh); err != nil {
 							t.Fatal(err)
@@ -287,15 +287,15 @@ func TestBinaryCounts(t *testing.T) {
 // per image in order, and that Reset starts over.
 func TestMerge(t *testing.T) {
 	whole := Counts{C: 3, PerImage: true}
-	if err := whole.Add(exLogits, U8(exLabels), exShape); err != nil {
+	if err := whole.Add(exLogits, loss.U8(exLabels), exShape); err != nil {
 		t.Fatal(err)
 	}
 	one := loss.Shape{N: 1, C: 3, S: 4}
 	a, b := Counts{C: 3, PerImage: true}, Counts{C: 3, PerImage: true}
-	if err := a.Add(exLogits[:12], U8(exLabels[:4]), one); err != nil {
+	if err := a.Add(exLogits[:12], loss.U8(exLabels[:4]), one); err != nil {
 		t.Fatal(err)
 	}
-	if err := b.Add(exLogits[12:], U8(exLabels[4:]), one); err != nil {
+	if err := b.Add(exLogits[12:], loss.U8(exLabels[4:]), one); err != nil {
 		t.Fatal(err)
 	}
 	var m = Counts{C: 3, PerImage: true}
@@ -331,7 +331,7 @@ func TestMerge(t *testing.T) {
 	}
 	// Add after Reset counts from zero.
 	whole.Reset()
-	if err := whole.Add(exLogits, U8(exLabels), exShape); err != nil || !slices.Equal(whole.TP, []int64{1, 2, 3}) || len(whole.Images) != 2 {
+	if err := whole.Add(exLogits, loss.U8(exLabels), exShape); err != nil || !slices.Equal(whole.TP, []int64{1, 2, 3}) || len(whole.Images) != 2 {
 		t.Errorf("after Reset and Add: %v %v, %d images", err, whole.TP, len(whole.Images))
 	}
 }
@@ -348,21 +348,21 @@ func TestBadInput(t *testing.T) {
 		want error
 		f    func(m *Counts) error
 	}{
-		{"C zero", loss.ErrShape, func(m *Counts) error { m.C = 0; return m.Add(x, U8(ok), sh) }},
+		{"C zero", loss.ErrShape, func(m *Counts) error { m.C = 0; return m.Add(x, loss.U8(ok), sh) }},
 		{"C negative", loss.ErrShape, func(m *Counts) error { m.C = -1; return m.AddBinary(x, y, sh) }},
-		{"shape N zero", loss.ErrShape, func(m *Counts) error { return m.Add(nil, U8(nil), loss.Shape{N: 0, C: 2, S: 3}) }},
-		{"shape C mismatch", loss.ErrShape, func(m *Counts) error { return m.Add(x, U8(ok[:2]), loss.Shape{N: 1, C: 3, S: 2}) }},
-		{"shape overflow", loss.ErrShape, func(m *Counts) error { return m.Add(x, U8(ok), loss.Shape{N: 1 << 40, C: 2, S: 1 << 40}) }},
-		{"short logits", loss.ErrLength, func(m *Counts) error { return m.Add(x[:5], U8(ok), sh) }},
-		{"long labels", loss.ErrLength, func(m *Counts) error { return m.Add(x, U8([]uint8{0, 1, 1, 0}), sh) }},
-		{"nil labels", loss.ErrLength, func(m *Counts) error { return m.Add(x, Labels{}, sh) }},
+		{"shape N zero", loss.ErrShape, func(m *Counts) error { return m.Add(nil, loss.U8(nil), loss.Shape{N: 0, C: 2, S: 3}) }},
+		{"shape C mismatch", loss.ErrShape, func(m *Counts) error { return m.Add(x, loss.U8(ok[:2]), loss.Shape{N: 1, C: 3, S: 2}) }},
+		{"shape overflow", loss.ErrShape, func(m *Counts) error { return m.Add(x, loss.U8(ok), loss.Shape{N: 1 << 40, C: 2, S: 1 << 40}) }},
+		{"short logits", loss.ErrLength, func(m *Counts) error { return m.Add(x[:5], loss.U8(ok), sh) }},
+		{"long labels", loss.ErrLength, func(m *Counts) error { return m.Add(x, loss.U8([]uint8{0, 1, 1, 0}), sh) }},
+		{"nil labels", loss.ErrLength, func(m *Counts) error { return m.Add(x, loss.Labels{}, sh) }},
 		{"short targets", loss.ErrLength, func(m *Counts) error { return m.AddBinary(x, y[:5], sh) }},
-		{"u8 label >= C", loss.ErrLabel, func(m *Counts) error { return m.Add(x, U8([]uint8{0, 2, 1}), sh) }},
-		{"u8 255 not ignored", loss.ErrLabel, func(m *Counts) error { return m.Add(x, U8([]uint8{0, 255, 1}), sh) }},
-		{"i32 negative", loss.ErrLabel, func(m *Counts) error { return m.Add(x, I32([]int32{0, -1, 1}), sh) }},
+		{"u8 label >= C", loss.ErrLabel, func(m *Counts) error { return m.Add(x, loss.U8([]uint8{0, 2, 1}), sh) }},
+		{"u8 255 not ignored", loss.ErrLabel, func(m *Counts) error { return m.Add(x, loss.U8([]uint8{0, 255, 1}), sh) }},
+		{"i32 negative", loss.ErrLabel, func(m *Counts) error { return m.Add(x, loss.I32([]int32{0, -1, 1}), sh) }},
 		{"i32 other than ignore", loss.ErrLabel, func(m *Counts) error {
 			m.Ignore = loss.Ignore(-100)
-			return m.Add(x, I32([]int32{0, -99, 1}), sh)
+			return m.Add(x, loss.I32([]int32{0, -99, 1}), sh)
 		}},
 		{"target above 1", loss.ErrLabel, func(m *Counts) error { return m.AddBinary(x, []float32{0, 1, 0, 1, 1.5, 0}, sh) }},
 		{"target NaN", loss.ErrLabel, func(m *Counts) error {
@@ -370,7 +370,7 @@ func TestBadInput(t *testing.T) {
 		}},
 		{"threshold 1", loss.ErrOption, func(m *Counts) error { m.Threshold = 1; return m.AddBinary(x, y, sh) }},
 		{"threshold NaN", loss.ErrOption, func(m *Counts) error { m.Threshold = math.NaN(); return m.AddBinary(x, y, sh) }},
-		{"totals of wrong length", loss.ErrLength, func(m *Counts) error { m.FN = m.FN[:1]; return m.Add(x, U8(ok), sh) }},
+		{"totals of wrong length", loss.ErrLength, func(m *Counts) error { m.FN = m.FN[:1]; return m.Add(x, loss.U8(ok), sh) }},
 		{"merge nil", loss.ErrOption, func(m *Counts) error { return m.Merge(nil) }},
 		{"merge other C", loss.ErrShape, func(m *Counts) error { return m.Merge(&Counts{C: 3}) }},
 		{"merge other ignore", loss.ErrOption, func(m *Counts) error { return m.Merge(&Counts{C: 2, Ignore: loss.Ignore(255)}) }},
@@ -385,7 +385,7 @@ func TestBadInput(t *testing.T) {
 	}
 	for _, tc := range cases {
 		m := Counts{C: 2}
-		if err := m.Add(x, U8(ok), sh); err != nil {
+		if err := m.Add(x, loss.U8(ok), sh); err != nil {
 			t.Fatal(err)
 		}
 		before := [3][]int64{slices.Clone(m.TP), slices.Clone(m.FP), slices.Clone(m.FN)}

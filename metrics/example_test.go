@@ -22,7 +22,7 @@ func ExampleCounts() {
 	labels := []uint8{0, 1, 2, 2, 1, 1, 2, 2}
 
 	m := metrics.Counts{C: 3}
-	if err := m.Add(logits, metrics.U8(labels), sh); err != nil {
+	if err := m.Add(logits, loss.U8(labels), sh); err != nil {
 		fmt.Println(err)
 		return
 	}
@@ -74,7 +74,7 @@ func ExampleCounts_Merge() {
 	total := metrics.Counts{C: 2, PerImage: true}
 	for _, b := range batches {
 		worker := metrics.Counts{C: 2, PerImage: true}
-		if err := worker.Add(b.logits, metrics.U8(b.labels), one); err != nil {
+		if err := worker.Add(b.logits, loss.U8(b.labels), one); err != nil {
 			fmt.Println(err)
 			return
 		}

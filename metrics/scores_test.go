@@ -62,7 +62,7 @@ func TestDiceIsOneMinusLoss(t *testing.T) {
 		rng := rand.New(rand.NewPCG(5, 6))
 		x, lab, sh := oneHotBatch(rng)
 		m := Counts{C: sh.C, Ignore: loss.Ignore(255), PerImage: true}
-		if err := m.Add(x, U8(lab), sh); err != nil {
+		if err := m.Add(x, loss.U8(lab), sh); err != nil {
 			t.Fatal(err)
 		}
 		var ws loss.Workspace
@@ -194,7 +194,7 @@ func TestDiceIoURelation(t *testing.T) {
 		lab[i] = int32(rng.IntN(sh.C - 1)) // class 5 is never a target
 	}
 	m := Counts{C: sh.C, PerImage: true}
-	if err := m.Add(x, I32(lab), sh); err != nil {
+	if err := m.Add(x, loss.I32(lab), sh); err != nil {
 		t.Fatal(err)
 	}
 	for pol := BothEmptyOne; pol <= TargetEmptyOne; pol++ {

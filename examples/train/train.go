@@ -185,7 +185,7 @@ func evaluate(model *Model, d data, l *loss.Multiclass, ws *loss.Workspace, logi
 		}
 	}
 	m.Reset()
-	return v, m.Add(logits, metrics.U8(d.labels), sh)
+	return v, m.Add(logits, loss.U8(d.labels), sh)
 }
 
 // Run makes the data set, trains one model per loss and returns the
