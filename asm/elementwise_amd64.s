@@ -32,16 +32,19 @@ loop_1:
 	VFMADD213PS  Y2, Y3, Y6
 	VADDPS       elementwiseconsts<>+576(SB), Y6, Y6
 	VCVTPS2DQ    Y1, Y1
+	VPSRAD       $0x01, Y1, Y2
+	VPSUBD       Y2, Y1, Y1
+	VPADDD       elementwiseconsts<>+640(SB), Y2, Y2
+	VPSLLD       $0x17, Y2, Y2
+	VPADDD       elementwiseconsts<>+640(SB), Y1, Y1
 	VPSLLD       $0x17, Y1, Y1
-	VPADDD       Y1, Y6, Y1
-	VCMPPS       $0x01, elementwiseconsts<>+640(SB), Y1, Y2
-	VMULPS       elementwiseconsts<>+640(SB), Y6, Y6
-	VBLENDVPS    Y2, Y6, Y1, Y1
-	VCMPPS       $0x01, elementwiseconsts<>+704(SB), Y0, Y2
-	VANDNPS      Y1, Y2, Y1
+	VMULPS       Y2, Y6, Y2
+	VMULPS       Y1, Y2, Y2
+	VCMPPS       $0x01, elementwiseconsts<>+704(SB), Y0, Y1
+	VANDNPS      Y2, Y1, Y2
 	VCMPPS       $0x0e, elementwiseconsts<>+768(SB), Y0, Y0
-	VBLENDVPS    Y0, elementwiseconsts<>+832(SB), Y1, Y1
-	VMOVUPS      Y1, (AX)
+	VBLENDVPS    Y0, elementwiseconsts<>+832(SB), Y2, Y2
+	VMOVUPS      Y2, (AX)
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	SUBQ         $0x00000008, DX
@@ -71,16 +74,19 @@ tail_2:
 	VFMADD213PS  Y3, Y4, Y7
 	VADDPS       elementwiseconsts<>+576(SB), Y7, Y7
 	VCVTPS2DQ    Y2, Y2
+	VPSRAD       $0x01, Y2, Y3
+	VPSUBD       Y3, Y2, Y2
+	VPADDD       elementwiseconsts<>+640(SB), Y3, Y3
+	VPSLLD       $0x17, Y3, Y3
+	VPADDD       elementwiseconsts<>+640(SB), Y2, Y2
 	VPSLLD       $0x17, Y2, Y2
-	VPADDD       Y2, Y7, Y2
-	VCMPPS       $0x01, elementwiseconsts<>+640(SB), Y2, Y3
-	VMULPS       elementwiseconsts<>+640(SB), Y7, Y7
-	VBLENDVPS    Y3, Y7, Y2, Y2
-	VCMPPS       $0x01, elementwiseconsts<>+704(SB), Y1, Y3
-	VANDNPS      Y2, Y3, Y2
+	VMULPS       Y3, Y7, Y3
+	VMULPS       Y2, Y3, Y3
+	VCMPPS       $0x01, elementwiseconsts<>+704(SB), Y1, Y2
+	VANDNPS      Y3, Y2, Y3
 	VCMPPS       $0x0e, elementwiseconsts<>+768(SB), Y1, Y1
-	VBLENDVPS    Y1, elementwiseconsts<>+832(SB), Y2, Y2
-	VMASKMOVPS   Y2, Y0, (AX)
+	VBLENDVPS    Y1, elementwiseconsts<>+832(SB), Y3, Y3
+	VMASKMOVPS   Y3, Y0, (AX)
 
 done_3:
 	VZEROUPPER
@@ -97,17 +103,17 @@ loop_4:
 	CMPQ         DX, $0x00000008
 	JB           tail_5
 	VMOVUPS      (CX), Y0
-	VCMPPS       $0x01, elementwiseconsts<>+640(SB), Y0, Y2
-	VMULPS       elementwiseconsts<>+1024(SB), Y0, Y1
+	VCMPPS       $0x01, elementwiseconsts<>+1024(SB), Y0, Y2
+	VMULPS       elementwiseconsts<>+1088(SB), Y0, Y1
 	VBLENDVPS    Y2, Y1, Y0, Y1
-	VANDPS       elementwiseconsts<>+1088(SB), Y2, Y2
+	VANDPS       elementwiseconsts<>+1152(SB), Y2, Y2
 	VPSRLD       $0x17, Y1, Y3
-	VPSUBD       elementwiseconsts<>+1152(SB), Y3, Y3
+	VPSUBD       elementwiseconsts<>+1216(SB), Y3, Y3
 	VPSUBD       Y2, Y3, Y3
 	VCVTDQ2PS    Y3, Y2
-	VANDPS       elementwiseconsts<>+1216(SB), Y1, Y1
+	VANDPS       elementwiseconsts<>+1280(SB), Y1, Y1
 	VORPS        elementwiseconsts<>+256(SB), Y1, Y1
-	VCMPPS       $0x01, elementwiseconsts<>+1280(SB), Y1, Y3
+	VCMPPS       $0x01, elementwiseconsts<>+1344(SB), Y1, Y3
 	VSUBPS       elementwiseconsts<>+576(SB), Y1, Y4
 	VADDPS       Y1, Y1, Y1
 	VSUBPS       elementwiseconsts<>+576(SB), Y1, Y1
@@ -115,8 +121,7 @@ loop_4:
 	VANDPS       elementwiseconsts<>+576(SB), Y3, Y3
 	VSUBPS       Y3, Y2, Y2
 	VMULPS       Y1, Y1, Y3
-	VMOVUPS      elementwiseconsts<>+1344(SB), Y4
-	VFMADD213PS  elementwiseconsts<>+1408(SB), Y1, Y4
+	VMOVUPS      elementwiseconsts<>+1408(SB), Y4
 	VFMADD213PS  elementwiseconsts<>+1472(SB), Y1, Y4
 	VFMADD213PS  elementwiseconsts<>+1536(SB), Y1, Y4
 	VFMADD213PS  elementwiseconsts<>+1600(SB), Y1, Y4
@@ -124,6 +129,7 @@ loop_4:
 	VFMADD213PS  elementwiseconsts<>+1728(SB), Y1, Y4
 	VFMADD213PS  elementwiseconsts<>+1792(SB), Y1, Y4
 	VFMADD213PS  elementwiseconsts<>+1856(SB), Y1, Y4
+	VFMADD213PS  elementwiseconsts<>+1920(SB), Y1, Y4
 	VMULPS       Y1, Y4, Y4
 	VMULPS       Y3, Y4, Y4
 	VFMADD231PS  elementwiseconsts<>+128(SB), Y2, Y4
@@ -132,10 +138,10 @@ loop_4:
 	VFMADD231PS  elementwiseconsts<>+64(SB), Y2, Y4
 	VCMPPS       $0x05, elementwiseconsts<>+832(SB), Y0, Y1
 	VBLENDVPS    Y1, Y0, Y4, Y4
-	VCMPPS       $0x01, elementwiseconsts<>+1920(SB), Y0, Y1
-	VBLENDVPS    Y1, elementwiseconsts<>+1984(SB), Y4, Y4
-	VCMPPS       $0x00, elementwiseconsts<>+1920(SB), Y0, Y0
-	VBLENDVPS    Y0, elementwiseconsts<>+2048(SB), Y4, Y4
+	VCMPPS       $0x01, elementwiseconsts<>+1984(SB), Y0, Y1
+	VBLENDVPS    Y1, elementwiseconsts<>+2048(SB), Y4, Y4
+	VCMPPS       $0x00, elementwiseconsts<>+1984(SB), Y0, Y0
+	VBLENDVPS    Y0, elementwiseconsts<>+2112(SB), Y4, Y4
 	VMOVUPS      Y4, (AX)
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
@@ -149,17 +155,17 @@ tail_5:
 	NEGQ         DX
 	VMOVDQU      64(BX)(DX*4), Y0
 	VMASKMOVPS   (CX), Y0, Y1
-	VCMPPS       $0x01, elementwiseconsts<>+640(SB), Y1, Y3
-	VMULPS       elementwiseconsts<>+1024(SB), Y1, Y2
+	VCMPPS       $0x01, elementwiseconsts<>+1024(SB), Y1, Y3
+	VMULPS       elementwiseconsts<>+1088(SB), Y1, Y2
 	VBLENDVPS    Y3, Y2, Y1, Y2
-	VANDPS       elementwiseconsts<>+1088(SB), Y3, Y3
+	VANDPS       elementwiseconsts<>+1152(SB), Y3, Y3
 	VPSRLD       $0x17, Y2, Y4
-	VPSUBD       elementwiseconsts<>+1152(SB), Y4, Y4
+	VPSUBD       elementwiseconsts<>+1216(SB), Y4, Y4
 	VPSUBD       Y3, Y4, Y4
 	VCVTDQ2PS    Y4, Y3
-	VANDPS       elementwiseconsts<>+1216(SB), Y2, Y2
+	VANDPS       elementwiseconsts<>+1280(SB), Y2, Y2
 	VORPS        elementwiseconsts<>+256(SB), Y2, Y2
-	VCMPPS       $0x01, elementwiseconsts<>+1280(SB), Y2, Y4
+	VCMPPS       $0x01, elementwiseconsts<>+1344(SB), Y2, Y4
 	VSUBPS       elementwiseconsts<>+576(SB), Y2, Y5
 	VADDPS       Y2, Y2, Y2
 	VSUBPS       elementwiseconsts<>+576(SB), Y2, Y2
@@ -167,8 +173,7 @@ tail_5:
 	VANDPS       elementwiseconsts<>+576(SB), Y4, Y4
 	VSUBPS       Y4, Y3, Y3
 	VMULPS       Y2, Y2, Y4
-	VMOVUPS      elementwiseconsts<>+1344(SB), Y5
-	VFMADD213PS  elementwiseconsts<>+1408(SB), Y2, Y5
+	VMOVUPS      elementwiseconsts<>+1408(SB), Y5
 	VFMADD213PS  elementwiseconsts<>+1472(SB), Y2, Y5
 	VFMADD213PS  elementwiseconsts<>+1536(SB), Y2, Y5
 	VFMADD213PS  elementwiseconsts<>+1600(SB), Y2, Y5
@@ -176,6 +181,7 @@ tail_5:
 	VFMADD213PS  elementwiseconsts<>+1728(SB), Y2, Y5
 	VFMADD213PS  elementwiseconsts<>+1792(SB), Y2, Y5
 	VFMADD213PS  elementwiseconsts<>+1856(SB), Y2, Y5
+	VFMADD213PS  elementwiseconsts<>+1920(SB), Y2, Y5
 	VMULPS       Y2, Y5, Y5
 	VMULPS       Y4, Y5, Y5
 	VFMADD231PS  elementwiseconsts<>+128(SB), Y3, Y5
@@ -184,10 +190,10 @@ tail_5:
 	VFMADD231PS  elementwiseconsts<>+64(SB), Y3, Y5
 	VCMPPS       $0x05, elementwiseconsts<>+832(SB), Y1, Y2
 	VBLENDVPS    Y2, Y1, Y5, Y5
-	VCMPPS       $0x01, elementwiseconsts<>+1920(SB), Y1, Y2
-	VBLENDVPS    Y2, elementwiseconsts<>+1984(SB), Y5, Y5
-	VCMPPS       $0x00, elementwiseconsts<>+1920(SB), Y1, Y1
-	VBLENDVPS    Y1, elementwiseconsts<>+2048(SB), Y5, Y5
+	VCMPPS       $0x01, elementwiseconsts<>+1984(SB), Y1, Y2
+	VBLENDVPS    Y2, elementwiseconsts<>+2048(SB), Y5, Y5
+	VCMPPS       $0x00, elementwiseconsts<>+1984(SB), Y1, Y1
+	VBLENDVPS    Y1, elementwiseconsts<>+2112(SB), Y5, Y5
 	VMASKMOVPS   Y5, Y0, (AX)
 
 done_6:
@@ -205,7 +211,7 @@ loop_7:
 	CMPQ         DX, $0x00000008
 	JB           tail_8
 	VMOVUPS      (CX), Y0
-	VORPS        elementwiseconsts<>+2112(SB), Y0, Y1
+	VORPS        elementwiseconsts<>+2176(SB), Y0, Y1
 	VMULPS       elementwiseconsts<>+0(SB), Y1, Y2
 	VROUNDPS     $0x00, Y2, Y2
 	VMOVAPS      Y1, Y3
@@ -223,21 +229,24 @@ loop_7:
 	VFMADD213PS  Y3, Y4, Y7
 	VADDPS       elementwiseconsts<>+576(SB), Y7, Y7
 	VCVTPS2DQ    Y2, Y2
+	VPSRAD       $0x01, Y2, Y3
+	VPSUBD       Y3, Y2, Y2
+	VPADDD       elementwiseconsts<>+640(SB), Y3, Y3
+	VPSLLD       $0x17, Y3, Y3
+	VPADDD       elementwiseconsts<>+640(SB), Y2, Y2
 	VPSLLD       $0x17, Y2, Y2
-	VPADDD       Y2, Y7, Y2
-	VCMPPS       $0x01, elementwiseconsts<>+640(SB), Y2, Y3
-	VMULPS       elementwiseconsts<>+640(SB), Y7, Y7
-	VBLENDVPS    Y3, Y7, Y2, Y2
+	VMULPS       Y3, Y7, Y3
+	VMULPS       Y2, Y3, Y3
 	VCMPPS       $0x01, elementwiseconsts<>+704(SB), Y1, Y1
-	VANDNPS      Y2, Y1, Y2
-	VADDPS       elementwiseconsts<>+576(SB), Y2, Y1
-	VSUBPS       elementwiseconsts<>+576(SB), Y1, Y3
-	VSUBPS       Y3, Y2, Y3
-	VCMPPS       $0x01, elementwiseconsts<>+1920(SB), Y0, Y0
+	VANDNPS      Y3, Y1, Y3
+	VADDPS       elementwiseconsts<>+576(SB), Y3, Y1
+	VSUBPS       elementwiseconsts<>+576(SB), Y1, Y2
+	VSUBPS       Y2, Y3, Y2
+	VCMPPS       $0x01, elementwiseconsts<>+1984(SB), Y0, Y0
 	VMOVUPS      elementwiseconsts<>+576(SB), Y4
-	VBLENDVPS    Y0, Y2, Y4, Y4
+	VBLENDVPS    Y0, Y3, Y4, Y4
 	VDIVPS       Y1, Y4, Y0
-	VFNMADD231PS Y3, Y0, Y0
+	VFNMADD231PS Y2, Y0, Y0
 	VMOVUPS      Y0, (AX)
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
@@ -251,7 +260,7 @@ tail_8:
 	NEGQ         DX
 	VMOVDQU      64(BX)(DX*4), Y0
 	VMASKMOVPS   (CX), Y0, Y1
-	VORPS        elementwiseconsts<>+2112(SB), Y1, Y2
+	VORPS        elementwiseconsts<>+2176(SB), Y1, Y2
 	VMULPS       elementwiseconsts<>+0(SB), Y2, Y3
 	VROUNDPS     $0x00, Y3, Y3
 	VMOVAPS      Y2, Y4
@@ -269,21 +278,24 @@ tail_8:
 	VFMADD213PS  Y4, Y5, Y8
 	VADDPS       elementwiseconsts<>+576(SB), Y8, Y8
 	VCVTPS2DQ    Y3, Y3
+	VPSRAD       $0x01, Y3, Y4
+	VPSUBD       Y4, Y3, Y3
+	VPADDD       elementwiseconsts<>+640(SB), Y4, Y4
+	VPSLLD       $0x17, Y4, Y4
+	VPADDD       elementwiseconsts<>+640(SB), Y3, Y3
 	VPSLLD       $0x17, Y3, Y3
-	VPADDD       Y3, Y8, Y3
-	VCMPPS       $0x01, elementwiseconsts<>+640(SB), Y3, Y4
-	VMULPS       elementwiseconsts<>+640(SB), Y8, Y8
-	VBLENDVPS    Y4, Y8, Y3, Y3
+	VMULPS       Y4, Y8, Y4
+	VMULPS       Y3, Y4, Y4
 	VCMPPS       $0x01, elementwiseconsts<>+704(SB), Y2, Y2
-	VANDNPS      Y3, Y2, Y3
-	VADDPS       elementwiseconsts<>+576(SB), Y3, Y2
-	VSUBPS       elementwiseconsts<>+576(SB), Y2, Y4
-	VSUBPS       Y4, Y3, Y4
-	VCMPPS       $0x01, elementwiseconsts<>+1920(SB), Y1, Y1
+	VANDNPS      Y4, Y2, Y4
+	VADDPS       elementwiseconsts<>+576(SB), Y4, Y2
+	VSUBPS       elementwiseconsts<>+576(SB), Y2, Y3
+	VSUBPS       Y3, Y4, Y3
+	VCMPPS       $0x01, elementwiseconsts<>+1984(SB), Y1, Y1
 	VMOVUPS      elementwiseconsts<>+576(SB), Y5
-	VBLENDVPS    Y1, Y3, Y5, Y5
+	VBLENDVPS    Y1, Y4, Y5, Y5
 	VDIVPS       Y2, Y5, Y1
-	VFNMADD231PS Y4, Y1, Y1
+	VFNMADD231PS Y3, Y1, Y1
 	VMASKMOVPS   Y1, Y0, (AX)
 
 done_9:
@@ -320,7 +332,7 @@ loop_10:
 	VSCALEFPS    Z1, Z6, Z6
 	VCMPPS       $0x01, elementwiseconsts<>+704(SB), Z0, K1
 	VXORPS       Z6, Z6, K1, Z6
-	VCMPPS       $0x0e, elementwiseconsts<>+2176(SB), Z0, K1
+	VCMPPS       $0x0e, elementwiseconsts<>+2240(SB), Z0, K1
 	VMOVUPS      elementwiseconsts<>+832(SB), K1, Z6
 	VMOVUPS      Z6, (AX)
 	ADDQ         $0x00000040, AX
@@ -354,7 +366,7 @@ tail_11:
 	VSCALEFPS    Z1, Z6, Z6
 	VCMPPS       $0x01, elementwiseconsts<>+704(SB), Z0, K2
 	VXORPS       Z6, Z6, K2, Z6
-	VCMPPS       $0x0e, elementwiseconsts<>+2176(SB), Z0, K2
+	VCMPPS       $0x0e, elementwiseconsts<>+2240(SB), Z0, K2
 	VMOVUPS      elementwiseconsts<>+832(SB), K2, Z6
 	VMOVUPS      Z6, K1, (AX)
 
@@ -376,15 +388,14 @@ loop_13:
 	VGETEXPPS    Z0, Z2
 	VADDPS       elementwiseconsts<>+576(SB), Z2, Z2
 	VGETMANTPS   $0x02, Z0, Z1
-	VCMPPS       $0x01, elementwiseconsts<>+1280(SB), Z1, K1
+	VCMPPS       $0x01, elementwiseconsts<>+1344(SB), Z1, K1
 	VSUBPS       elementwiseconsts<>+576(SB), Z1, Z3
 	VADDPS       Z1, Z1, Z4
 	VSUBPS       elementwiseconsts<>+576(SB), Z4, Z4
 	VBLENDMPS    Z4, Z3, K1, Z1
 	VSUBPS       elementwiseconsts<>+576(SB), Z2, K1, Z2
 	VMULPS       Z1, Z1, Z3
-	VMOVUPS      elementwiseconsts<>+1344(SB), Z4
-	VFMADD213PS  elementwiseconsts<>+1408(SB), Z1, Z4
+	VMOVUPS      elementwiseconsts<>+1408(SB), Z4
 	VFMADD213PS  elementwiseconsts<>+1472(SB), Z1, Z4
 	VFMADD213PS  elementwiseconsts<>+1536(SB), Z1, Z4
 	VFMADD213PS  elementwiseconsts<>+1600(SB), Z1, Z4
@@ -392,6 +403,7 @@ loop_13:
 	VFMADD213PS  elementwiseconsts<>+1728(SB), Z1, Z4
 	VFMADD213PS  elementwiseconsts<>+1792(SB), Z1, Z4
 	VFMADD213PS  elementwiseconsts<>+1856(SB), Z1, Z4
+	VFMADD213PS  elementwiseconsts<>+1920(SB), Z1, Z4
 	VMULPS       Z1, Z4, Z4
 	VMULPS       Z3, Z4, Z4
 	VFMADD231PS  elementwiseconsts<>+128(SB), Z2, Z4
@@ -400,10 +412,10 @@ loop_13:
 	VFMADD231PS  elementwiseconsts<>+64(SB), Z2, Z4
 	VCMPPS       $0x05, elementwiseconsts<>+832(SB), Z0, K1
 	VMOVUPS      Z0, K1, Z4
-	VCMPPS       $0x01, elementwiseconsts<>+1920(SB), Z0, K1
-	VMOVUPS      elementwiseconsts<>+1984(SB), K1, Z4
-	VCMPPS       $0x00, elementwiseconsts<>+1920(SB), Z0, K1
+	VCMPPS       $0x01, elementwiseconsts<>+1984(SB), Z0, K1
 	VMOVUPS      elementwiseconsts<>+2048(SB), K1, Z4
+	VCMPPS       $0x00, elementwiseconsts<>+1984(SB), Z0, K1
+	VMOVUPS      elementwiseconsts<>+2112(SB), K1, Z4
 	VMOVUPS      Z4, (AX)
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
@@ -420,15 +432,14 @@ tail_14:
 	VGETEXPPS    Z0, Z2
 	VADDPS       elementwiseconsts<>+576(SB), Z2, Z2
 	VGETMANTPS   $0x02, Z0, Z1
-	VCMPPS       $0x01, elementwiseconsts<>+1280(SB), Z1, K2
+	VCMPPS       $0x01, elementwiseconsts<>+1344(SB), Z1, K2
 	VSUBPS       elementwiseconsts<>+576(SB), Z1, Z3
 	VADDPS       Z1, Z1, Z4
 	VSUBPS       elementwiseconsts<>+576(SB), Z4, Z4
 	VBLENDMPS    Z4, Z3, K2, Z1
 	VSUBPS       elementwiseconsts<>+576(SB), Z2, K2, Z2
 	VMULPS       Z1, Z1, Z3
-	VMOVUPS      elementwiseconsts<>+1344(SB), Z4
-	VFMADD213PS  elementwiseconsts<>+1408(SB), Z1, Z4
+	VMOVUPS      elementwiseconsts<>+1408(SB), Z4
 	VFMADD213PS  elementwiseconsts<>+1472(SB), Z1, Z4
 	VFMADD213PS  elementwiseconsts<>+1536(SB), Z1, Z4
 	VFMADD213PS  elementwiseconsts<>+1600(SB), Z1, Z4
@@ -436,6 +447,7 @@ tail_14:
 	VFMADD213PS  elementwiseconsts<>+1728(SB), Z1, Z4
 	VFMADD213PS  elementwiseconsts<>+1792(SB), Z1, Z4
 	VFMADD213PS  elementwiseconsts<>+1856(SB), Z1, Z4
+	VFMADD213PS  elementwiseconsts<>+1920(SB), Z1, Z4
 	VMULPS       Z1, Z4, Z4
 	VMULPS       Z3, Z4, Z4
 	VFMADD231PS  elementwiseconsts<>+128(SB), Z2, Z4
@@ -444,10 +456,10 @@ tail_14:
 	VFMADD231PS  elementwiseconsts<>+64(SB), Z2, Z4
 	VCMPPS       $0x05, elementwiseconsts<>+832(SB), Z0, K2
 	VMOVUPS      Z0, K2, Z4
-	VCMPPS       $0x01, elementwiseconsts<>+1920(SB), Z0, K2
-	VMOVUPS      elementwiseconsts<>+1984(SB), K2, Z4
-	VCMPPS       $0x00, elementwiseconsts<>+1920(SB), Z0, K2
+	VCMPPS       $0x01, elementwiseconsts<>+1984(SB), Z0, K2
 	VMOVUPS      elementwiseconsts<>+2048(SB), K2, Z4
+	VCMPPS       $0x00, elementwiseconsts<>+1984(SB), Z0, K2
+	VMOVUPS      elementwiseconsts<>+2112(SB), K2, Z4
 	VMOVUPS      Z4, K1, (AX)
 
 done_15:
@@ -465,7 +477,7 @@ loop_16:
 	CMPQ         DX, $0x00000010
 	JB           tail_17
 	VMOVUPS      (CX), Z0
-	VORPS        elementwiseconsts<>+2112(SB), Z0, Z1
+	VORPS        elementwiseconsts<>+2176(SB), Z0, Z1
 	VMULPS       elementwiseconsts<>+0(SB), Z1, Z2
 	VRNDSCALEPS  $0x00, Z2, Z2
 	VMOVAPS      Z1, Z3
@@ -488,7 +500,7 @@ loop_16:
 	VADDPS       elementwiseconsts<>+576(SB), Z7, Z1
 	VSUBPS       elementwiseconsts<>+576(SB), Z1, Z2
 	VSUBPS       Z2, Z7, Z2
-	VCMPPS       $0x01, elementwiseconsts<>+1920(SB), Z0, K1
+	VCMPPS       $0x01, elementwiseconsts<>+1984(SB), Z0, K1
 	VMOVUPS      elementwiseconsts<>+576(SB), Z0
 	VMOVUPS      Z7, K1, Z0
 	VDIVPS       Z1, Z0, Z0
@@ -506,7 +518,7 @@ tail_17:
 	BZHIL        DX, BX, BX
 	KMOVW        BX, K1
 	VMOVUPS.Z    (CX), K1, Z0
-	VORPS        elementwiseconsts<>+2112(SB), Z0, Z1
+	VORPS        elementwiseconsts<>+2176(SB), Z0, Z1
 	VMULPS       elementwiseconsts<>+0(SB), Z1, Z2
 	VRNDSCALEPS  $0x00, Z2, Z2
 	VMOVAPS      Z1, Z3
@@ -529,7 +541,7 @@ tail_17:
 	VADDPS       elementwiseconsts<>+576(SB), Z7, Z1
 	VSUBPS       elementwiseconsts<>+576(SB), Z1, Z2
 	VSUBPS       Z2, Z7, Z2
-	VCMPPS       $0x01, elementwiseconsts<>+1920(SB), Z0, K2
+	VCMPPS       $0x01, elementwiseconsts<>+1984(SB), Z0, K2
 	VMOVUPS      elementwiseconsts<>+576(SB), Z0
 	VMOVUPS      Z7, K2, Z0
 	VDIVPS       Z1, Z0, Z0
@@ -700,22 +712,22 @@ DATA elementwiseconsts<>+624(SB)/4, $0x3f800000
 DATA elementwiseconsts<>+628(SB)/4, $0x3f800000
 DATA elementwiseconsts<>+632(SB)/4, $0x3f800000
 DATA elementwiseconsts<>+636(SB)/4, $0x3f800000
-DATA elementwiseconsts<>+640(SB)/4, $0x00800000
-DATA elementwiseconsts<>+644(SB)/4, $0x00800000
-DATA elementwiseconsts<>+648(SB)/4, $0x00800000
-DATA elementwiseconsts<>+652(SB)/4, $0x00800000
-DATA elementwiseconsts<>+656(SB)/4, $0x00800000
-DATA elementwiseconsts<>+660(SB)/4, $0x00800000
-DATA elementwiseconsts<>+664(SB)/4, $0x00800000
-DATA elementwiseconsts<>+668(SB)/4, $0x00800000
-DATA elementwiseconsts<>+672(SB)/4, $0x00800000
-DATA elementwiseconsts<>+676(SB)/4, $0x00800000
-DATA elementwiseconsts<>+680(SB)/4, $0x00800000
-DATA elementwiseconsts<>+684(SB)/4, $0x00800000
-DATA elementwiseconsts<>+688(SB)/4, $0x00800000
-DATA elementwiseconsts<>+692(SB)/4, $0x00800000
-DATA elementwiseconsts<>+696(SB)/4, $0x00800000
-DATA elementwiseconsts<>+700(SB)/4, $0x00800000
+DATA elementwiseconsts<>+640(SB)/4, $0x0000007f
+DATA elementwiseconsts<>+644(SB)/4, $0x0000007f
+DATA elementwiseconsts<>+648(SB)/4, $0x0000007f
+DATA elementwiseconsts<>+652(SB)/4, $0x0000007f
+DATA elementwiseconsts<>+656(SB)/4, $0x0000007f
+DATA elementwiseconsts<>+660(SB)/4, $0x0000007f
+DATA elementwiseconsts<>+664(SB)/4, $0x0000007f
+DATA elementwiseconsts<>+668(SB)/4, $0x0000007f
+DATA elementwiseconsts<>+672(SB)/4, $0x0000007f
+DATA elementwiseconsts<>+676(SB)/4, $0x0000007f
+DATA elementwiseconsts<>+680(SB)/4, $0x0000007f
+DATA elementwiseconsts<>+684(SB)/4, $0x0000007f
+DATA elementwiseconsts<>+688(SB)/4, $0x0000007f
+DATA elementwiseconsts<>+692(SB)/4, $0x0000007f
+DATA elementwiseconsts<>+696(SB)/4, $0x0000007f
+DATA elementwiseconsts<>+700(SB)/4, $0x0000007f
 DATA elementwiseconsts<>+704(SB)/4, $0xc2aeac50
 DATA elementwiseconsts<>+708(SB)/4, $0xc2aeac50
 DATA elementwiseconsts<>+712(SB)/4, $0xc2aeac50
@@ -796,308 +808,324 @@ DATA elementwiseconsts<>+1008(SB)/4, $0x00000000
 DATA elementwiseconsts<>+1012(SB)/4, $0x00000000
 DATA elementwiseconsts<>+1016(SB)/4, $0x00000000
 DATA elementwiseconsts<>+1020(SB)/4, $0x00000000
-DATA elementwiseconsts<>+1024(SB)/4, $0x4b000000
-DATA elementwiseconsts<>+1028(SB)/4, $0x4b000000
-DATA elementwiseconsts<>+1032(SB)/4, $0x4b000000
-DATA elementwiseconsts<>+1036(SB)/4, $0x4b000000
-DATA elementwiseconsts<>+1040(SB)/4, $0x4b000000
-DATA elementwiseconsts<>+1044(SB)/4, $0x4b000000
-DATA elementwiseconsts<>+1048(SB)/4, $0x4b000000
-DATA elementwiseconsts<>+1052(SB)/4, $0x4b000000
-DATA elementwiseconsts<>+1056(SB)/4, $0x4b000000
-DATA elementwiseconsts<>+1060(SB)/4, $0x4b000000
-DATA elementwiseconsts<>+1064(SB)/4, $0x4b000000
-DATA elementwiseconsts<>+1068(SB)/4, $0x4b000000
-DATA elementwiseconsts<>+1072(SB)/4, $0x4b000000
-DATA elementwiseconsts<>+1076(SB)/4, $0x4b000000
-DATA elementwiseconsts<>+1080(SB)/4, $0x4b000000
-DATA elementwiseconsts<>+1084(SB)/4, $0x4b000000
-DATA elementwiseconsts<>+1088(SB)/4, $0x00000017
-DATA elementwiseconsts<>+1092(SB)/4, $0x00000017
-DATA elementwiseconsts<>+1096(SB)/4, $0x00000017
-DATA elementwiseconsts<>+1100(SB)/4, $0x00000017
-DATA elementwiseconsts<>+1104(SB)/4, $0x00000017
-DATA elementwiseconsts<>+1108(SB)/4, $0x00000017
-DATA elementwiseconsts<>+1112(SB)/4, $0x00000017
-DATA elementwiseconsts<>+1116(SB)/4, $0x00000017
-DATA elementwiseconsts<>+1120(SB)/4, $0x00000017
-DATA elementwiseconsts<>+1124(SB)/4, $0x00000017
-DATA elementwiseconsts<>+1128(SB)/4, $0x00000017
-DATA elementwiseconsts<>+1132(SB)/4, $0x00000017
-DATA elementwiseconsts<>+1136(SB)/4, $0x00000017
-DATA elementwiseconsts<>+1140(SB)/4, $0x00000017
-DATA elementwiseconsts<>+1144(SB)/4, $0x00000017
-DATA elementwiseconsts<>+1148(SB)/4, $0x00000017
-DATA elementwiseconsts<>+1152(SB)/4, $0x0000007e
-DATA elementwiseconsts<>+1156(SB)/4, $0x0000007e
-DATA elementwiseconsts<>+1160(SB)/4, $0x0000007e
-DATA elementwiseconsts<>+1164(SB)/4, $0x0000007e
-DATA elementwiseconsts<>+1168(SB)/4, $0x0000007e
-DATA elementwiseconsts<>+1172(SB)/4, $0x0000007e
-DATA elementwiseconsts<>+1176(SB)/4, $0x0000007e
-DATA elementwiseconsts<>+1180(SB)/4, $0x0000007e
-DATA elementwiseconsts<>+1184(SB)/4, $0x0000007e
-DATA elementwiseconsts<>+1188(SB)/4, $0x0000007e
-DATA elementwiseconsts<>+1192(SB)/4, $0x0000007e
-DATA elementwiseconsts<>+1196(SB)/4, $0x0000007e
-DATA elementwiseconsts<>+1200(SB)/4, $0x0000007e
-DATA elementwiseconsts<>+1204(SB)/4, $0x0000007e
-DATA elementwiseconsts<>+1208(SB)/4, $0x0000007e
-DATA elementwiseconsts<>+1212(SB)/4, $0x0000007e
-DATA elementwiseconsts<>+1216(SB)/4, $0x807fffff
-DATA elementwiseconsts<>+1220(SB)/4, $0x807fffff
-DATA elementwiseconsts<>+1224(SB)/4, $0x807fffff
-DATA elementwiseconsts<>+1228(SB)/4, $0x807fffff
-DATA elementwiseconsts<>+1232(SB)/4, $0x807fffff
-DATA elementwiseconsts<>+1236(SB)/4, $0x807fffff
-DATA elementwiseconsts<>+1240(SB)/4, $0x807fffff
-DATA elementwiseconsts<>+1244(SB)/4, $0x807fffff
-DATA elementwiseconsts<>+1248(SB)/4, $0x807fffff
-DATA elementwiseconsts<>+1252(SB)/4, $0x807fffff
-DATA elementwiseconsts<>+1256(SB)/4, $0x807fffff
-DATA elementwiseconsts<>+1260(SB)/4, $0x807fffff
-DATA elementwiseconsts<>+1264(SB)/4, $0x807fffff
-DATA elementwiseconsts<>+1268(SB)/4, $0x807fffff
-DATA elementwiseconsts<>+1272(SB)/4, $0x807fffff
-DATA elementwiseconsts<>+1276(SB)/4, $0x807fffff
-DATA elementwiseconsts<>+1280(SB)/4, $0x3f3504f3
-DATA elementwiseconsts<>+1284(SB)/4, $0x3f3504f3
-DATA elementwiseconsts<>+1288(SB)/4, $0x3f3504f3
-DATA elementwiseconsts<>+1292(SB)/4, $0x3f3504f3
-DATA elementwiseconsts<>+1296(SB)/4, $0x3f3504f3
-DATA elementwiseconsts<>+1300(SB)/4, $0x3f3504f3
-DATA elementwiseconsts<>+1304(SB)/4, $0x3f3504f3
-DATA elementwiseconsts<>+1308(SB)/4, $0x3f3504f3
-DATA elementwiseconsts<>+1312(SB)/4, $0x3f3504f3
-DATA elementwiseconsts<>+1316(SB)/4, $0x3f3504f3
-DATA elementwiseconsts<>+1320(SB)/4, $0x3f3504f3
-DATA elementwiseconsts<>+1324(SB)/4, $0x3f3504f3
-DATA elementwiseconsts<>+1328(SB)/4, $0x3f3504f3
-DATA elementwiseconsts<>+1332(SB)/4, $0x3f3504f3
-DATA elementwiseconsts<>+1336(SB)/4, $0x3f3504f3
-DATA elementwiseconsts<>+1340(SB)/4, $0x3f3504f3
-DATA elementwiseconsts<>+1344(SB)/4, $0x3d9021bb
-DATA elementwiseconsts<>+1348(SB)/4, $0x3d9021bb
-DATA elementwiseconsts<>+1352(SB)/4, $0x3d9021bb
-DATA elementwiseconsts<>+1356(SB)/4, $0x3d9021bb
-DATA elementwiseconsts<>+1360(SB)/4, $0x3d9021bb
-DATA elementwiseconsts<>+1364(SB)/4, $0x3d9021bb
-DATA elementwiseconsts<>+1368(SB)/4, $0x3d9021bb
-DATA elementwiseconsts<>+1372(SB)/4, $0x3d9021bb
-DATA elementwiseconsts<>+1376(SB)/4, $0x3d9021bb
-DATA elementwiseconsts<>+1380(SB)/4, $0x3d9021bb
-DATA elementwiseconsts<>+1384(SB)/4, $0x3d9021bb
-DATA elementwiseconsts<>+1388(SB)/4, $0x3d9021bb
-DATA elementwiseconsts<>+1392(SB)/4, $0x3d9021bb
-DATA elementwiseconsts<>+1396(SB)/4, $0x3d9021bb
-DATA elementwiseconsts<>+1400(SB)/4, $0x3d9021bb
-DATA elementwiseconsts<>+1404(SB)/4, $0x3d9021bb
-DATA elementwiseconsts<>+1408(SB)/4, $0xbdebd1b8
-DATA elementwiseconsts<>+1412(SB)/4, $0xbdebd1b8
-DATA elementwiseconsts<>+1416(SB)/4, $0xbdebd1b8
-DATA elementwiseconsts<>+1420(SB)/4, $0xbdebd1b8
-DATA elementwiseconsts<>+1424(SB)/4, $0xbdebd1b8
-DATA elementwiseconsts<>+1428(SB)/4, $0xbdebd1b8
-DATA elementwiseconsts<>+1432(SB)/4, $0xbdebd1b8
-DATA elementwiseconsts<>+1436(SB)/4, $0xbdebd1b8
-DATA elementwiseconsts<>+1440(SB)/4, $0xbdebd1b8
-DATA elementwiseconsts<>+1444(SB)/4, $0xbdebd1b8
-DATA elementwiseconsts<>+1448(SB)/4, $0xbdebd1b8
-DATA elementwiseconsts<>+1452(SB)/4, $0xbdebd1b8
-DATA elementwiseconsts<>+1456(SB)/4, $0xbdebd1b8
-DATA elementwiseconsts<>+1460(SB)/4, $0xbdebd1b8
-DATA elementwiseconsts<>+1464(SB)/4, $0xbdebd1b8
-DATA elementwiseconsts<>+1468(SB)/4, $0xbdebd1b8
-DATA elementwiseconsts<>+1472(SB)/4, $0x3def251a
-DATA elementwiseconsts<>+1476(SB)/4, $0x3def251a
-DATA elementwiseconsts<>+1480(SB)/4, $0x3def251a
-DATA elementwiseconsts<>+1484(SB)/4, $0x3def251a
-DATA elementwiseconsts<>+1488(SB)/4, $0x3def251a
-DATA elementwiseconsts<>+1492(SB)/4, $0x3def251a
-DATA elementwiseconsts<>+1496(SB)/4, $0x3def251a
-DATA elementwiseconsts<>+1500(SB)/4, $0x3def251a
-DATA elementwiseconsts<>+1504(SB)/4, $0x3def251a
-DATA elementwiseconsts<>+1508(SB)/4, $0x3def251a
-DATA elementwiseconsts<>+1512(SB)/4, $0x3def251a
-DATA elementwiseconsts<>+1516(SB)/4, $0x3def251a
-DATA elementwiseconsts<>+1520(SB)/4, $0x3def251a
-DATA elementwiseconsts<>+1524(SB)/4, $0x3def251a
-DATA elementwiseconsts<>+1528(SB)/4, $0x3def251a
-DATA elementwiseconsts<>+1532(SB)/4, $0x3def251a
-DATA elementwiseconsts<>+1536(SB)/4, $0xbdfe5d4f
-DATA elementwiseconsts<>+1540(SB)/4, $0xbdfe5d4f
-DATA elementwiseconsts<>+1544(SB)/4, $0xbdfe5d4f
-DATA elementwiseconsts<>+1548(SB)/4, $0xbdfe5d4f
-DATA elementwiseconsts<>+1552(SB)/4, $0xbdfe5d4f
-DATA elementwiseconsts<>+1556(SB)/4, $0xbdfe5d4f
-DATA elementwiseconsts<>+1560(SB)/4, $0xbdfe5d4f
-DATA elementwiseconsts<>+1564(SB)/4, $0xbdfe5d4f
-DATA elementwiseconsts<>+1568(SB)/4, $0xbdfe5d4f
-DATA elementwiseconsts<>+1572(SB)/4, $0xbdfe5d4f
-DATA elementwiseconsts<>+1576(SB)/4, $0xbdfe5d4f
-DATA elementwiseconsts<>+1580(SB)/4, $0xbdfe5d4f
-DATA elementwiseconsts<>+1584(SB)/4, $0xbdfe5d4f
-DATA elementwiseconsts<>+1588(SB)/4, $0xbdfe5d4f
-DATA elementwiseconsts<>+1592(SB)/4, $0xbdfe5d4f
-DATA elementwiseconsts<>+1596(SB)/4, $0xbdfe5d4f
-DATA elementwiseconsts<>+1600(SB)/4, $0x3e11e9bf
-DATA elementwiseconsts<>+1604(SB)/4, $0x3e11e9bf
-DATA elementwiseconsts<>+1608(SB)/4, $0x3e11e9bf
-DATA elementwiseconsts<>+1612(SB)/4, $0x3e11e9bf
-DATA elementwiseconsts<>+1616(SB)/4, $0x3e11e9bf
-DATA elementwiseconsts<>+1620(SB)/4, $0x3e11e9bf
-DATA elementwiseconsts<>+1624(SB)/4, $0x3e11e9bf
-DATA elementwiseconsts<>+1628(SB)/4, $0x3e11e9bf
-DATA elementwiseconsts<>+1632(SB)/4, $0x3e11e9bf
-DATA elementwiseconsts<>+1636(SB)/4, $0x3e11e9bf
-DATA elementwiseconsts<>+1640(SB)/4, $0x3e11e9bf
-DATA elementwiseconsts<>+1644(SB)/4, $0x3e11e9bf
-DATA elementwiseconsts<>+1648(SB)/4, $0x3e11e9bf
-DATA elementwiseconsts<>+1652(SB)/4, $0x3e11e9bf
-DATA elementwiseconsts<>+1656(SB)/4, $0x3e11e9bf
-DATA elementwiseconsts<>+1660(SB)/4, $0x3e11e9bf
-DATA elementwiseconsts<>+1664(SB)/4, $0xbe2aae50
-DATA elementwiseconsts<>+1668(SB)/4, $0xbe2aae50
-DATA elementwiseconsts<>+1672(SB)/4, $0xbe2aae50
-DATA elementwiseconsts<>+1676(SB)/4, $0xbe2aae50
-DATA elementwiseconsts<>+1680(SB)/4, $0xbe2aae50
-DATA elementwiseconsts<>+1684(SB)/4, $0xbe2aae50
-DATA elementwiseconsts<>+1688(SB)/4, $0xbe2aae50
-DATA elementwiseconsts<>+1692(SB)/4, $0xbe2aae50
-DATA elementwiseconsts<>+1696(SB)/4, $0xbe2aae50
-DATA elementwiseconsts<>+1700(SB)/4, $0xbe2aae50
-DATA elementwiseconsts<>+1704(SB)/4, $0xbe2aae50
-DATA elementwiseconsts<>+1708(SB)/4, $0xbe2aae50
-DATA elementwiseconsts<>+1712(SB)/4, $0xbe2aae50
-DATA elementwiseconsts<>+1716(SB)/4, $0xbe2aae50
-DATA elementwiseconsts<>+1720(SB)/4, $0xbe2aae50
-DATA elementwiseconsts<>+1724(SB)/4, $0xbe2aae50
-DATA elementwiseconsts<>+1728(SB)/4, $0x3e4cceac
-DATA elementwiseconsts<>+1732(SB)/4, $0x3e4cceac
-DATA elementwiseconsts<>+1736(SB)/4, $0x3e4cceac
-DATA elementwiseconsts<>+1740(SB)/4, $0x3e4cceac
-DATA elementwiseconsts<>+1744(SB)/4, $0x3e4cceac
-DATA elementwiseconsts<>+1748(SB)/4, $0x3e4cceac
-DATA elementwiseconsts<>+1752(SB)/4, $0x3e4cceac
-DATA elementwiseconsts<>+1756(SB)/4, $0x3e4cceac
-DATA elementwiseconsts<>+1760(SB)/4, $0x3e4cceac
-DATA elementwiseconsts<>+1764(SB)/4, $0x3e4cceac
-DATA elementwiseconsts<>+1768(SB)/4, $0x3e4cceac
-DATA elementwiseconsts<>+1772(SB)/4, $0x3e4cceac
-DATA elementwiseconsts<>+1776(SB)/4, $0x3e4cceac
-DATA elementwiseconsts<>+1780(SB)/4, $0x3e4cceac
-DATA elementwiseconsts<>+1784(SB)/4, $0x3e4cceac
-DATA elementwiseconsts<>+1788(SB)/4, $0x3e4cceac
-DATA elementwiseconsts<>+1792(SB)/4, $0xbe7ffffc
-DATA elementwiseconsts<>+1796(SB)/4, $0xbe7ffffc
-DATA elementwiseconsts<>+1800(SB)/4, $0xbe7ffffc
-DATA elementwiseconsts<>+1804(SB)/4, $0xbe7ffffc
-DATA elementwiseconsts<>+1808(SB)/4, $0xbe7ffffc
-DATA elementwiseconsts<>+1812(SB)/4, $0xbe7ffffc
-DATA elementwiseconsts<>+1816(SB)/4, $0xbe7ffffc
-DATA elementwiseconsts<>+1820(SB)/4, $0xbe7ffffc
-DATA elementwiseconsts<>+1824(SB)/4, $0xbe7ffffc
-DATA elementwiseconsts<>+1828(SB)/4, $0xbe7ffffc
-DATA elementwiseconsts<>+1832(SB)/4, $0xbe7ffffc
-DATA elementwiseconsts<>+1836(SB)/4, $0xbe7ffffc
-DATA elementwiseconsts<>+1840(SB)/4, $0xbe7ffffc
-DATA elementwiseconsts<>+1844(SB)/4, $0xbe7ffffc
-DATA elementwiseconsts<>+1848(SB)/4, $0xbe7ffffc
-DATA elementwiseconsts<>+1852(SB)/4, $0xbe7ffffc
-DATA elementwiseconsts<>+1856(SB)/4, $0x3eaaaaaa
-DATA elementwiseconsts<>+1860(SB)/4, $0x3eaaaaaa
-DATA elementwiseconsts<>+1864(SB)/4, $0x3eaaaaaa
-DATA elementwiseconsts<>+1868(SB)/4, $0x3eaaaaaa
-DATA elementwiseconsts<>+1872(SB)/4, $0x3eaaaaaa
-DATA elementwiseconsts<>+1876(SB)/4, $0x3eaaaaaa
-DATA elementwiseconsts<>+1880(SB)/4, $0x3eaaaaaa
-DATA elementwiseconsts<>+1884(SB)/4, $0x3eaaaaaa
-DATA elementwiseconsts<>+1888(SB)/4, $0x3eaaaaaa
-DATA elementwiseconsts<>+1892(SB)/4, $0x3eaaaaaa
-DATA elementwiseconsts<>+1896(SB)/4, $0x3eaaaaaa
-DATA elementwiseconsts<>+1900(SB)/4, $0x3eaaaaaa
-DATA elementwiseconsts<>+1904(SB)/4, $0x3eaaaaaa
-DATA elementwiseconsts<>+1908(SB)/4, $0x3eaaaaaa
-DATA elementwiseconsts<>+1912(SB)/4, $0x3eaaaaaa
-DATA elementwiseconsts<>+1916(SB)/4, $0x3eaaaaaa
-DATA elementwiseconsts<>+1920(SB)/4, $0x00000000
-DATA elementwiseconsts<>+1924(SB)/4, $0x00000000
-DATA elementwiseconsts<>+1928(SB)/4, $0x00000000
-DATA elementwiseconsts<>+1932(SB)/4, $0x00000000
-DATA elementwiseconsts<>+1936(SB)/4, $0x00000000
-DATA elementwiseconsts<>+1940(SB)/4, $0x00000000
-DATA elementwiseconsts<>+1944(SB)/4, $0x00000000
-DATA elementwiseconsts<>+1948(SB)/4, $0x00000000
-DATA elementwiseconsts<>+1952(SB)/4, $0x00000000
-DATA elementwiseconsts<>+1956(SB)/4, $0x00000000
-DATA elementwiseconsts<>+1960(SB)/4, $0x00000000
-DATA elementwiseconsts<>+1964(SB)/4, $0x00000000
-DATA elementwiseconsts<>+1968(SB)/4, $0x00000000
-DATA elementwiseconsts<>+1972(SB)/4, $0x00000000
-DATA elementwiseconsts<>+1976(SB)/4, $0x00000000
-DATA elementwiseconsts<>+1980(SB)/4, $0x00000000
-DATA elementwiseconsts<>+1984(SB)/4, $0x7fc00000
-DATA elementwiseconsts<>+1988(SB)/4, $0x7fc00000
-DATA elementwiseconsts<>+1992(SB)/4, $0x7fc00000
-DATA elementwiseconsts<>+1996(SB)/4, $0x7fc00000
-DATA elementwiseconsts<>+2000(SB)/4, $0x7fc00000
-DATA elementwiseconsts<>+2004(SB)/4, $0x7fc00000
-DATA elementwiseconsts<>+2008(SB)/4, $0x7fc00000
-DATA elementwiseconsts<>+2012(SB)/4, $0x7fc00000
-DATA elementwiseconsts<>+2016(SB)/4, $0x7fc00000
-DATA elementwiseconsts<>+2020(SB)/4, $0x7fc00000
-DATA elementwiseconsts<>+2024(SB)/4, $0x7fc00000
-DATA elementwiseconsts<>+2028(SB)/4, $0x7fc00000
-DATA elementwiseconsts<>+2032(SB)/4, $0x7fc00000
-DATA elementwiseconsts<>+2036(SB)/4, $0x7fc00000
-DATA elementwiseconsts<>+2040(SB)/4, $0x7fc00000
-DATA elementwiseconsts<>+2044(SB)/4, $0x7fc00000
-DATA elementwiseconsts<>+2048(SB)/4, $0xff800000
-DATA elementwiseconsts<>+2052(SB)/4, $0xff800000
-DATA elementwiseconsts<>+2056(SB)/4, $0xff800000
-DATA elementwiseconsts<>+2060(SB)/4, $0xff800000
-DATA elementwiseconsts<>+2064(SB)/4, $0xff800000
-DATA elementwiseconsts<>+2068(SB)/4, $0xff800000
-DATA elementwiseconsts<>+2072(SB)/4, $0xff800000
-DATA elementwiseconsts<>+2076(SB)/4, $0xff800000
-DATA elementwiseconsts<>+2080(SB)/4, $0xff800000
-DATA elementwiseconsts<>+2084(SB)/4, $0xff800000
-DATA elementwiseconsts<>+2088(SB)/4, $0xff800000
-DATA elementwiseconsts<>+2092(SB)/4, $0xff800000
-DATA elementwiseconsts<>+2096(SB)/4, $0xff800000
-DATA elementwiseconsts<>+2100(SB)/4, $0xff800000
-DATA elementwiseconsts<>+2104(SB)/4, $0xff800000
-DATA elementwiseconsts<>+2108(SB)/4, $0xff800000
-DATA elementwiseconsts<>+2112(SB)/4, $0x80000000
-DATA elementwiseconsts<>+2116(SB)/4, $0x80000000
-DATA elementwiseconsts<>+2120(SB)/4, $0x80000000
-DATA elementwiseconsts<>+2124(SB)/4, $0x80000000
-DATA elementwiseconsts<>+2128(SB)/4, $0x80000000
-DATA elementwiseconsts<>+2132(SB)/4, $0x80000000
-DATA elementwiseconsts<>+2136(SB)/4, $0x80000000
-DATA elementwiseconsts<>+2140(SB)/4, $0x80000000
-DATA elementwiseconsts<>+2144(SB)/4, $0x80000000
-DATA elementwiseconsts<>+2148(SB)/4, $0x80000000
-DATA elementwiseconsts<>+2152(SB)/4, $0x80000000
-DATA elementwiseconsts<>+2156(SB)/4, $0x80000000
-DATA elementwiseconsts<>+2160(SB)/4, $0x80000000
-DATA elementwiseconsts<>+2164(SB)/4, $0x80000000
-DATA elementwiseconsts<>+2168(SB)/4, $0x80000000
-DATA elementwiseconsts<>+2172(SB)/4, $0x80000000
-DATA elementwiseconsts<>+2176(SB)/4, $0x42b17218
-DATA elementwiseconsts<>+2180(SB)/4, $0x42b17218
-DATA elementwiseconsts<>+2184(SB)/4, $0x42b17218
-DATA elementwiseconsts<>+2188(SB)/4, $0x42b17218
-DATA elementwiseconsts<>+2192(SB)/4, $0x42b17218
-DATA elementwiseconsts<>+2196(SB)/4, $0x42b17218
-DATA elementwiseconsts<>+2200(SB)/4, $0x42b17218
-DATA elementwiseconsts<>+2204(SB)/4, $0x42b17218
-DATA elementwiseconsts<>+2208(SB)/4, $0x42b17218
-DATA elementwiseconsts<>+2212(SB)/4, $0x42b17218
-DATA elementwiseconsts<>+2216(SB)/4, $0x42b17218
-DATA elementwiseconsts<>+2220(SB)/4, $0x42b17218
-DATA elementwiseconsts<>+2224(SB)/4, $0x42b17218
-DATA elementwiseconsts<>+2228(SB)/4, $0x42b17218
-DATA elementwiseconsts<>+2232(SB)/4, $0x42b17218
-DATA elementwiseconsts<>+2236(SB)/4, $0x42b17218
-GLOBL elementwiseconsts<>(SB), RODATA|NOPTR, $2240
+DATA elementwiseconsts<>+1024(SB)/4, $0x00800000
+DATA elementwiseconsts<>+1028(SB)/4, $0x00800000
+DATA elementwiseconsts<>+1032(SB)/4, $0x00800000
+DATA elementwiseconsts<>+1036(SB)/4, $0x00800000
+DATA elementwiseconsts<>+1040(SB)/4, $0x00800000
+DATA elementwiseconsts<>+1044(SB)/4, $0x00800000
+DATA elementwiseconsts<>+1048(SB)/4, $0x00800000
+DATA elementwiseconsts<>+1052(SB)/4, $0x00800000
+DATA elementwiseconsts<>+1056(SB)/4, $0x00800000
+DATA elementwiseconsts<>+1060(SB)/4, $0x00800000
+DATA elementwiseconsts<>+1064(SB)/4, $0x00800000
+DATA elementwiseconsts<>+1068(SB)/4, $0x00800000
+DATA elementwiseconsts<>+1072(SB)/4, $0x00800000
+DATA elementwiseconsts<>+1076(SB)/4, $0x00800000
+DATA elementwiseconsts<>+1080(SB)/4, $0x00800000
+DATA elementwiseconsts<>+1084(SB)/4, $0x00800000
+DATA elementwiseconsts<>+1088(SB)/4, $0x4b000000
+DATA elementwiseconsts<>+1092(SB)/4, $0x4b000000
+DATA elementwiseconsts<>+1096(SB)/4, $0x4b000000
+DATA elementwiseconsts<>+1100(SB)/4, $0x4b000000
+DATA elementwiseconsts<>+1104(SB)/4, $0x4b000000
+DATA elementwiseconsts<>+1108(SB)/4, $0x4b000000
+DATA elementwiseconsts<>+1112(SB)/4, $0x4b000000
+DATA elementwiseconsts<>+1116(SB)/4, $0x4b000000
+DATA elementwiseconsts<>+1120(SB)/4, $0x4b000000
+DATA elementwiseconsts<>+1124(SB)/4, $0x4b000000
+DATA elementwiseconsts<>+1128(SB)/4, $0x4b000000
+DATA elementwiseconsts<>+1132(SB)/4, $0x4b000000
+DATA elementwiseconsts<>+1136(SB)/4, $0x4b000000
+DATA elementwiseconsts<>+1140(SB)/4, $0x4b000000
+DATA elementwiseconsts<>+1144(SB)/4, $0x4b000000
+DATA elementwiseconsts<>+1148(SB)/4, $0x4b000000
+DATA elementwiseconsts<>+1152(SB)/4, $0x00000017
+DATA elementwiseconsts<>+1156(SB)/4, $0x00000017
+DATA elementwiseconsts<>+1160(SB)/4, $0x00000017
+DATA elementwiseconsts<>+1164(SB)/4, $0x00000017
+DATA elementwiseconsts<>+1168(SB)/4, $0x00000017
+DATA elementwiseconsts<>+1172(SB)/4, $0x00000017
+DATA elementwiseconsts<>+1176(SB)/4, $0x00000017
+DATA elementwiseconsts<>+1180(SB)/4, $0x00000017
+DATA elementwiseconsts<>+1184(SB)/4, $0x00000017
+DATA elementwiseconsts<>+1188(SB)/4, $0x00000017
+DATA elementwiseconsts<>+1192(SB)/4, $0x00000017
+DATA elementwiseconsts<>+1196(SB)/4, $0x00000017
+DATA elementwiseconsts<>+1200(SB)/4, $0x00000017
+DATA elementwiseconsts<>+1204(SB)/4, $0x00000017
+DATA elementwiseconsts<>+1208(SB)/4, $0x00000017
+DATA elementwiseconsts<>+1212(SB)/4, $0x00000017
+DATA elementwiseconsts<>+1216(SB)/4, $0x0000007e
+DATA elementwiseconsts<>+1220(SB)/4, $0x0000007e
+DATA elementwiseconsts<>+1224(SB)/4, $0x0000007e
+DATA elementwiseconsts<>+1228(SB)/4, $0x0000007e
+DATA elementwiseconsts<>+1232(SB)/4, $0x0000007e
+DATA elementwiseconsts<>+1236(SB)/4, $0x0000007e
+DATA elementwiseconsts<>+1240(SB)/4, $0x0000007e
+DATA elementwiseconsts<>+1244(SB)/4, $0x0000007e
+DATA elementwiseconsts<>+1248(SB)/4, $0x0000007e
+DATA elementwiseconsts<>+1252(SB)/4, $0x0000007e
+DATA elementwiseconsts<>+1256(SB)/4, $0x0000007e
+DATA elementwiseconsts<>+1260(SB)/4, $0x0000007e
+DATA elementwiseconsts<>+1264(SB)/4, $0x0000007e
+DATA elementwiseconsts<>+1268(SB)/4, $0x0000007e
+DATA elementwiseconsts<>+1272(SB)/4, $0x0000007e
+DATA elementwiseconsts<>+1276(SB)/4, $0x0000007e
+DATA elementwiseconsts<>+1280(SB)/4, $0x807fffff
+DATA elementwiseconsts<>+1284(SB)/4, $0x807fffff
+DATA elementwiseconsts<>+1288(SB)/4, $0x807fffff
+DATA elementwiseconsts<>+1292(SB)/4, $0x807fffff
+DATA elementwiseconsts<>+1296(SB)/4, $0x807fffff
+DATA elementwiseconsts<>+1300(SB)/4, $0x807fffff
+DATA elementwiseconsts<>+1304(SB)/4, $0x807fffff
+DATA elementwiseconsts<>+1308(SB)/4, $0x807fffff
+DATA elementwiseconsts<>+1312(SB)/4, $0x807fffff
+DATA elementwiseconsts<>+1316(SB)/4, $0x807fffff
+DATA elementwiseconsts<>+1320(SB)/4, $0x807fffff
+DATA elementwiseconsts<>+1324(SB)/4, $0x807fffff
+DATA elementwiseconsts<>+1328(SB)/4, $0x807fffff
+DATA elementwiseconsts<>+1332(SB)/4, $0x807fffff
+DATA elementwiseconsts<>+1336(SB)/4, $0x807fffff
+DATA elementwiseconsts<>+1340(SB)/4, $0x807fffff
+DATA elementwiseconsts<>+1344(SB)/4, $0x3f3504f3
+DATA elementwiseconsts<>+1348(SB)/4, $0x3f3504f3
+DATA elementwiseconsts<>+1352(SB)/4, $0x3f3504f3
+DATA elementwiseconsts<>+1356(SB)/4, $0x3f3504f3
+DATA elementwiseconsts<>+1360(SB)/4, $0x3f3504f3
+DATA elementwiseconsts<>+1364(SB)/4, $0x3f3504f3
+DATA elementwiseconsts<>+1368(SB)/4, $0x3f3504f3
+DATA elementwiseconsts<>+1372(SB)/4, $0x3f3504f3
+DATA elementwiseconsts<>+1376(SB)/4, $0x3f3504f3
+DATA elementwiseconsts<>+1380(SB)/4, $0x3f3504f3
+DATA elementwiseconsts<>+1384(SB)/4, $0x3f3504f3
+DATA elementwiseconsts<>+1388(SB)/4, $0x3f3504f3
+DATA elementwiseconsts<>+1392(SB)/4, $0x3f3504f3
+DATA elementwiseconsts<>+1396(SB)/4, $0x3f3504f3
+DATA elementwiseconsts<>+1400(SB)/4, $0x3f3504f3
+DATA elementwiseconsts<>+1404(SB)/4, $0x3f3504f3
+DATA elementwiseconsts<>+1408(SB)/4, $0x3d9021bb
+DATA elementwiseconsts<>+1412(SB)/4, $0x3d9021bb
+DATA elementwiseconsts<>+1416(SB)/4, $0x3d9021bb
+DATA elementwiseconsts<>+1420(SB)/4, $0x3d9021bb
+DATA elementwiseconsts<>+1424(SB)/4, $0x3d9021bb
+DATA elementwiseconsts<>+1428(SB)/4, $0x3d9021bb
+DATA elementwiseconsts<>+1432(SB)/4, $0x3d9021bb
+DATA elementwiseconsts<>+1436(SB)/4, $0x3d9021bb
+DATA elementwiseconsts<>+1440(SB)/4, $0x3d9021bb
+DATA elementwiseconsts<>+1444(SB)/4, $0x3d9021bb
+DATA elementwiseconsts<>+1448(SB)/4, $0x3d9021bb
+DATA elementwiseconsts<>+1452(SB)/4, $0x3d9021bb
+DATA elementwiseconsts<>+1456(SB)/4, $0x3d9021bb
+DATA elementwiseconsts<>+1460(SB)/4, $0x3d9021bb
+DATA elementwiseconsts<>+1464(SB)/4, $0x3d9021bb
+DATA elementwiseconsts<>+1468(SB)/4, $0x3d9021bb
+DATA elementwiseconsts<>+1472(SB)/4, $0xbdebd1b8
+DATA elementwiseconsts<>+1476(SB)/4, $0xbdebd1b8
+DATA elementwiseconsts<>+1480(SB)/4, $0xbdebd1b8
+DATA elementwiseconsts<>+1484(SB)/4, $0xbdebd1b8
+DATA elementwiseconsts<>+1488(SB)/4, $0xbdebd1b8
+DATA elementwiseconsts<>+1492(SB)/4, $0xbdebd1b8
+DATA elementwiseconsts<>+1496(SB)/4, $0xbdebd1b8
+DATA elementwiseconsts<>+1500(SB)/4, $0xbdebd1b8
+DATA elementwiseconsts<>+1504(SB)/4, $0xbdebd1b8
+DATA elementwiseconsts<>+1508(SB)/4, $0xbdebd1b8
+DATA elementwiseconsts<>+1512(SB)/4, $0xbdebd1b8
+DATA elementwiseconsts<>+1516(SB)/4, $0xbdebd1b8
+DATA elementwiseconsts<>+1520(SB)/4, $0xbdebd1b8
+DATA elementwiseconsts<>+1524(SB)/4, $0xbdebd1b8
+DATA elementwiseconsts<>+1528(SB)/4, $0xbdebd1b8
+DATA elementwiseconsts<>+1532(SB)/4, $0xbdebd1b8
+DATA elementwiseconsts<>+1536(SB)/4, $0x3def251a
+DATA elementwiseconsts<>+1540(SB)/4, $0x3def251a
+DATA elementwiseconsts<>+1544(SB)/4, $0x3def251a
+DATA elementwiseconsts<>+1548(SB)/4, $0x3def251a
+DATA elementwiseconsts<>+1552(SB)/4, $0x3def251a
+DATA elementwiseconsts<>+1556(SB)/4, $0x3def251a
+DATA elementwiseconsts<>+1560(SB)/4, $0x3def251a
+DATA elementwiseconsts<>+1564(SB)/4, $0x3def251a
+DATA elementwiseconsts<>+1568(SB)/4, $0x3def251a
+DATA elementwiseconsts<>+1572(SB)/4, $0x3def251a
+DATA elementwiseconsts<>+1576(SB)/4, $0x3def251a
+DATA elementwiseconsts<>+1580(SB)/4, $0x3def251a
+DATA elementwiseconsts<>+1584(SB)/4, $0x3def251a
+DATA elementwiseconsts<>+1588(SB)/4, $0x3def251a
+DATA elementwiseconsts<>+1592(SB)/4, $0x3def251a
+DATA elementwiseconsts<>+1596(SB)/4, $0x3def251a
+DATA elementwiseconsts<>+1600(SB)/4, $0xbdfe5d4f
+DATA elementwiseconsts<>+1604(SB)/4, $0xbdfe5d4f
+DATA elementwiseconsts<>+1608(SB)/4, $0xbdfe5d4f
+DATA elementwiseconsts<>+1612(SB)/4, $0xbdfe5d4f
+DATA elementwiseconsts<>+1616(SB)/4, $0xbdfe5d4f
+DATA elementwiseconsts<>+1620(SB)/4, $0xbdfe5d4f
+DATA elementwiseconsts<>+1624(SB)/4, $0xbdfe5d4f
+DATA elementwiseconsts<>+1628(SB)/4, $0xbdfe5d4f
+DATA elementwiseconsts<>+1632(SB)/4, $0xbdfe5d4f
+DATA elementwiseconsts<>+1636(SB)/4, $0xbdfe5d4f
+DATA elementwiseconsts<>+1640(SB)/4, $0xbdfe5d4f
+DATA elementwiseconsts<>+1644(SB)/4, $0xbdfe5d4f
+DATA elementwiseconsts<>+1648(SB)/4, $0xbdfe5d4f
+DATA elementwiseconsts<>+1652(SB)/4, $0xbdfe5d4f
+DATA elementwiseconsts<>+1656(SB)/4, $0xbdfe5d4f
+DATA elementwiseconsts<>+1660(SB)/4, $0xbdfe5d4f
+DATA elementwiseconsts<>+1664(SB)/4, $0x3e11e9bf
+DATA elementwiseconsts<>+1668(SB)/4, $0x3e11e9bf
+DATA elementwiseconsts<>+1672(SB)/4, $0x3e11e9bf
+DATA elementwiseconsts<>+1676(SB)/4, $0x3e11e9bf
+DATA elementwiseconsts<>+1680(SB)/4, $0x3e11e9bf
+DATA elementwiseconsts<>+1684(SB)/4, $0x3e11e9bf
+DATA elementwiseconsts<>+1688(SB)/4, $0x3e11e9bf
+DATA elementwiseconsts<>+1692(SB)/4, $0x3e11e9bf
+DATA elementwiseconsts<>+1696(SB)/4, $0x3e11e9bf
+DATA elementwiseconsts<>+1700(SB)/4, $0x3e11e9bf
+DATA elementwiseconsts<>+1704(SB)/4, $0x3e11e9bf
+DATA elementwiseconsts<>+1708(SB)/4, $0x3e11e9bf
+DATA elementwiseconsts<>+1712(SB)/4, $0x3e11e9bf
+DATA elementwiseconsts<>+1716(SB)/4, $0x3e11e9bf
+DATA elementwiseconsts<>+1720(SB)/4, $0x3e11e9bf
+DATA elementwiseconsts<>+1724(SB)/4, $0x3e11e9bf
+DATA elementwiseconsts<>+1728(SB)/4, $0xbe2aae50
+DATA elementwiseconsts<>+1732(SB)/4, $0xbe2aae50
+DATA elementwiseconsts<>+1736(SB)/4, $0xbe2aae50
+DATA elementwiseconsts<>+1740(SB)/4, $0xbe2aae50
+DATA elementwiseconsts<>+1744(SB)/4, $0xbe2aae50
+DATA elementwiseconsts<>+1748(SB)/4, $0xbe2aae50
+DATA elementwiseconsts<>+1752(SB)/4, $0xbe2aae50
+DATA elementwiseconsts<>+1756(SB)/4, $0xbe2aae50
+DATA elementwiseconsts<>+1760(SB)/4, $0xbe2aae50
+DATA elementwiseconsts<>+1764(SB)/4, $0xbe2aae50
+DATA elementwiseconsts<>+1768(SB)/4, $0xbe2aae50
+DATA elementwiseconsts<>+1772(SB)/4, $0xbe2aae50
+DATA elementwiseconsts<>+1776(SB)/4, $0xbe2aae50
+DATA elementwiseconsts<>+1780(SB)/4, $0xbe2aae50
+DATA elementwiseconsts<>+1784(SB)/4, $0xbe2aae50
+DATA elementwiseconsts<>+1788(SB)/4, $0xbe2aae50
+DATA elementwiseconsts<>+1792(SB)/4, $0x3e4cceac
+DATA elementwiseconsts<>+1796(SB)/4, $0x3e4cceac
+DATA elementwiseconsts<>+1800(SB)/4, $0x3e4cceac
+DATA elementwiseconsts<>+1804(SB)/4, $0x3e4cceac
+DATA elementwiseconsts<>+1808(SB)/4, $0x3e4cceac
+DATA elementwiseconsts<>+1812(SB)/4, $0x3e4cceac
+DATA elementwiseconsts<>+1816(SB)/4, $0x3e4cceac
+DATA elementwiseconsts<>+1820(SB)/4, $0x3e4cceac
+DATA elementwiseconsts<>+1824(SB)/4, $0x3e4cceac
+DATA elementwiseconsts<>+1828(SB)/4, $0x3e4cceac
+DATA elementwiseconsts<>+1832(SB)/4, $0x3e4cceac
+DATA elementwiseconsts<>+1836(SB)/4, $0x3e4cceac
+DATA elementwiseconsts<>+1840(SB)/4, $0x3e4cceac
+DATA elementwiseconsts<>+1844(SB)/4, $0x3e4cceac
+DATA elementwiseconsts<>+1848(SB)/4, $0x3e4cceac
+DATA elementwiseconsts<>+1852(SB)/4, $0x3e4cceac
+DATA elementwiseconsts<>+1856(SB)/4, $0xbe7ffffc
+DATA elementwiseconsts<>+1860(SB)/4, $0xbe7ffffc
+DATA elementwiseconsts<>+1864(SB)/4, $0xbe7ffffc
+DATA elementwiseconsts<>+1868(SB)/4, $0xbe7ffffc
+DATA elementwiseconsts<>+1872(SB)/4, $0xbe7ffffc
+DATA elementwiseconsts<>+1876(SB)/4, $0xbe7ffffc
+DATA elementwiseconsts<>+1880(SB)/4, $0xbe7ffffc
+DATA elementwiseconsts<>+1884(SB)/4, $0xbe7ffffc
+DATA elementwiseconsts<>+1888(SB)/4, $0xbe7ffffc
+DATA elementwiseconsts<>+1892(SB)/4, $0xbe7ffffc
+DATA elementwiseconsts<>+1896(SB)/4, $0xbe7ffffc
+DATA elementwiseconsts<>+1900(SB)/4, $0xbe7ffffc
+DATA elementwiseconsts<>+1904(SB)/4, $0xbe7ffffc
+DATA elementwiseconsts<>+1908(SB)/4, $0xbe7ffffc
+DATA elementwiseconsts<>+1912(SB)/4, $0xbe7ffffc
+DATA elementwiseconsts<>+1916(SB)/4, $0xbe7ffffc
+DATA elementwiseconsts<>+1920(SB)/4, $0x3eaaaaaa
+DATA elementwiseconsts<>+1924(SB)/4, $0x3eaaaaaa
+DATA elementwiseconsts<>+1928(SB)/4, $0x3eaaaaaa
+DATA elementwiseconsts<>+1932(SB)/4, $0x3eaaaaaa
+DATA elementwiseconsts<>+1936(SB)/4, $0x3eaaaaaa
+DATA elementwiseconsts<>+1940(SB)/4, $0x3eaaaaaa
+DATA elementwiseconsts<>+1944(SB)/4, $0x3eaaaaaa
+DATA elementwiseconsts<>+1948(SB)/4, $0x3eaaaaaa
+DATA elementwiseconsts<>+1952(SB)/4, $0x3eaaaaaa
+DATA elementwiseconsts<>+1956(SB)/4, $0x3eaaaaaa
+DATA elementwiseconsts<>+1960(SB)/4, $0x3eaaaaaa
+DATA elementwiseconsts<>+1964(SB)/4, $0x3eaaaaaa
+DATA elementwiseconsts<>+1968(SB)/4, $0x3eaaaaaa
+DATA elementwiseconsts<>+1972(SB)/4, $0x3eaaaaaa
+DATA elementwiseconsts<>+1976(SB)/4, $0x3eaaaaaa
+DATA elementwiseconsts<>+1980(SB)/4, $0x3eaaaaaa
+DATA elementwiseconsts<>+1984(SB)/4, $0x00000000
+DATA elementwiseconsts<>+1988(SB)/4, $0x00000000
+DATA elementwiseconsts<>+1992(SB)/4, $0x00000000
+DATA elementwiseconsts<>+1996(SB)/4, $0x00000000
+DATA elementwiseconsts<>+2000(SB)/4, $0x00000000
+DATA elementwiseconsts<>+2004(SB)/4, $0x00000000
+DATA elementwiseconsts<>+2008(SB)/4, $0x00000000
+DATA elementwiseconsts<>+2012(SB)/4, $0x00000000
+DATA elementwiseconsts<>+2016(SB)/4, $0x00000000
+DATA elementwiseconsts<>+2020(SB)/4, $0x00000000
+DATA elementwiseconsts<>+2024(SB)/4, $0x00000000
+DATA elementwiseconsts<>+2028(SB)/4, $0x00000000
+DATA elementwiseconsts<>+2032(SB)/4, $0x00000000
+DATA elementwiseconsts<>+2036(SB)/4, $0x00000000
+DATA elementwiseconsts<>+2040(SB)/4, $0x00000000
+DATA elementwiseconsts<>+2044(SB)/4, $0x00000000
+DATA elementwiseconsts<>+2048(SB)/4, $0x7fc00000
+DATA elementwiseconsts<>+2052(SB)/4, $0x7fc00000
+DATA elementwiseconsts<>+2056(SB)/4, $0x7fc00000
+DATA elementwiseconsts<>+2060(SB)/4, $0x7fc00000
+DATA elementwiseconsts<>+2064(SB)/4, $0x7fc00000
+DATA elementwiseconsts<>+2068(SB)/4, $0x7fc00000
+DATA elementwiseconsts<>+2072(SB)/4, $0x7fc00000
+DATA elementwiseconsts<>+2076(SB)/4, $0x7fc00000
+DATA elementwiseconsts<>+2080(SB)/4, $0x7fc00000
+DATA elementwiseconsts<>+2084(SB)/4, $0x7fc00000
+DATA elementwiseconsts<>+2088(SB)/4, $0x7fc00000
+DATA elementwiseconsts<>+2092(SB)/4, $0x7fc00000
+DATA elementwiseconsts<>+2096(SB)/4, $0x7fc00000
+DATA elementwiseconsts<>+2100(SB)/4, $0x7fc00000
+DATA elementwiseconsts<>+2104(SB)/4, $0x7fc00000
+DATA elementwiseconsts<>+2108(SB)/4, $0x7fc00000
+DATA elementwiseconsts<>+2112(SB)/4, $0xff800000
+DATA elementwiseconsts<>+2116(SB)/4, $0xff800000
+DATA elementwiseconsts<>+2120(SB)/4, $0xff800000
+DATA elementwiseconsts<>+2124(SB)/4, $0xff800000
+DATA elementwiseconsts<>+2128(SB)/4, $0xff800000
+DATA elementwiseconsts<>+2132(SB)/4, $0xff800000
+DATA elementwiseconsts<>+2136(SB)/4, $0xff800000
+DATA elementwiseconsts<>+2140(SB)/4, $0xff800000
+DATA elementwiseconsts<>+2144(SB)/4, $0xff800000
+DATA elementwiseconsts<>+2148(SB)/4, $0xff800000
+DATA elementwiseconsts<>+2152(SB)/4, $0xff800000
+DATA elementwiseconsts<>+2156(SB)/4, $0xff800000
+DATA elementwiseconsts<>+2160(SB)/4, $0xff800000
+DATA elementwiseconsts<>+2164(SB)/4, $0xff800000
+DATA elementwiseconsts<>+2168(SB)/4, $0xff800000
+DATA elementwiseconsts<>+2172(SB)/4, $0xff800000
+DATA elementwiseconsts<>+2176(SB)/4, $0x80000000
+DATA elementwiseconsts<>+2180(SB)/4, $0x80000000
+DATA elementwiseconsts<>+2184(SB)/4, $0x80000000
+DATA elementwiseconsts<>+2188(SB)/4, $0x80000000
+DATA elementwiseconsts<>+2192(SB)/4, $0x80000000
+DATA elementwiseconsts<>+2196(SB)/4, $0x80000000
+DATA elementwiseconsts<>+2200(SB)/4, $0x80000000
+DATA elementwiseconsts<>+2204(SB)/4, $0x80000000
+DATA elementwiseconsts<>+2208(SB)/4, $0x80000000
+DATA elementwiseconsts<>+2212(SB)/4, $0x80000000
+DATA elementwiseconsts<>+2216(SB)/4, $0x80000000
+DATA elementwiseconsts<>+2220(SB)/4, $0x80000000
+DATA elementwiseconsts<>+2224(SB)/4, $0x80000000
+DATA elementwiseconsts<>+2228(SB)/4, $0x80000000
+DATA elementwiseconsts<>+2232(SB)/4, $0x80000000
+DATA elementwiseconsts<>+2236(SB)/4, $0x80000000
+DATA elementwiseconsts<>+2240(SB)/4, $0x42b17218
+DATA elementwiseconsts<>+2244(SB)/4, $0x42b17218
+DATA elementwiseconsts<>+2248(SB)/4, $0x42b17218
+DATA elementwiseconsts<>+2252(SB)/4, $0x42b17218
+DATA elementwiseconsts<>+2256(SB)/4, $0x42b17218
+DATA elementwiseconsts<>+2260(SB)/4, $0x42b17218
+DATA elementwiseconsts<>+2264(SB)/4, $0x42b17218
+DATA elementwiseconsts<>+2268(SB)/4, $0x42b17218
+DATA elementwiseconsts<>+2272(SB)/4, $0x42b17218
+DATA elementwiseconsts<>+2276(SB)/4, $0x42b17218
+DATA elementwiseconsts<>+2280(SB)/4, $0x42b17218
+DATA elementwiseconsts<>+2284(SB)/4, $0x42b17218
+DATA elementwiseconsts<>+2288(SB)/4, $0x42b17218
+DATA elementwiseconsts<>+2292(SB)/4, $0x42b17218
+DATA elementwiseconsts<>+2296(SB)/4, $0x42b17218
+DATA elementwiseconsts<>+2300(SB)/4, $0x42b17218
+GLOBL elementwiseconsts<>(SB), RODATA|NOPTR, $2304

@@ -50,50 +50,53 @@ loop_1:
 	VFMADD213PS  Y4, Y5, Y8
 	VADDPS       sigmoidconsts<>+640(SB), Y8, Y8
 	VCVTPS2DQ    Y3, Y3
+	VPSRAD       $0x01, Y3, Y4
+	VPSUBD       Y4, Y3, Y3
+	VPADDD       sigmoidconsts<>+704(SB), Y4, Y4
+	VPSLLD       $0x17, Y4, Y4
+	VPADDD       sigmoidconsts<>+704(SB), Y3, Y3
 	VPSLLD       $0x17, Y3, Y3
-	VPADDD       Y3, Y8, Y3
-	VCMPPS       $0x01, sigmoidconsts<>+704(SB), Y3, Y4
-	VMULPS       sigmoidconsts<>+704(SB), Y8, Y8
-	VBLENDVPS    Y4, Y8, Y3, Y3
+	VMULPS       Y4, Y8, Y4
+	VMULPS       Y3, Y4, Y4
 	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y2, Y2
-	VANDNPS      Y3, Y2, Y3
-	VADDPS       sigmoidconsts<>+640(SB), Y3, Y2
-	VMOVUPS      sigmoidconsts<>+640(SB), Y4
-	VDIVPS       Y2, Y4, Y4
-	VMULPS       Y4, Y3, Y2
+	VANDNPS      Y4, Y2, Y4
+	VADDPS       sigmoidconsts<>+640(SB), Y4, Y2
+	VMOVUPS      sigmoidconsts<>+640(SB), Y3
+	VDIVPS       Y2, Y3, Y3
+	VMULPS       Y3, Y4, Y2
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y0, Y5
-	VBLENDVPS    Y5, Y2, Y4, Y6
-	VBLENDVPS    Y5, Y4, Y2, Y2
+	VBLENDVPS    Y5, Y2, Y3, Y6
+	VBLENDVPS    Y5, Y3, Y2, Y2
 	TESTQ        $0x00000004, BX
 	JZ           noflag_4
-	VMOVAPS      Y6, Y4
-	VADDPS       (SP), Y4, Y4
-	VMOVUPS      Y4, (SP)
-	VMULPS       Y6, Y1, Y4
-	VADDPS       32(SP), Y4, Y4
-	VMOVUPS      Y4, 32(SP)
-	VMOVAPS      Y1, Y4
-	VADDPS       64(SP), Y4, Y4
-	VMOVUPS      Y4, 64(SP)
+	VMOVAPS      Y6, Y3
+	VADDPS       (SP), Y3, Y3
+	VMOVUPS      Y3, (SP)
+	VMULPS       Y6, Y1, Y3
+	VADDPS       32(SP), Y3, Y3
+	VMOVUPS      Y3, 32(SP)
+	VMOVAPS      Y1, Y3
+	VADDPS       64(SP), Y3, Y3
+	VMOVUPS      Y3, 64(SP)
 
 noflag_4:
 	TESTQ   $0x00000008, BX
 	JZ      noflag_5
-	VMULPS  Y6, Y6, Y4
-	VADDPS  96(SP), Y4, Y4
-	VMOVUPS Y4, 96(SP)
-	VMULPS  Y1, Y1, Y4
-	VADDPS  128(SP), Y4, Y4
-	VMOVUPS Y4, 128(SP)
+	VMULPS  Y6, Y6, Y3
+	VADDPS  96(SP), Y3, Y3
+	VMOVUPS Y3, 96(SP)
+	VMULPS  Y1, Y1, Y3
+	VADDPS  128(SP), Y3, Y3
+	VMOVUPS Y3, 128(SP)
 
 noflag_5:
 	TESTQ        $0x00000003, BX
 	JZ           noflag_6
-	VADDPS       sigmoidconsts<>+640(SB), Y3, Y4
-	VPSRLD       $0x17, Y4, Y5
+	VADDPS       sigmoidconsts<>+640(SB), Y4, Y3
+	VPSRLD       $0x17, Y3, Y5
 	VPSUBD       sigmoidconsts<>+896(SB), Y5, Y5
 	VCVTDQ2PS    Y5, Y7
-	VANDPS       sigmoidconsts<>+960(SB), Y4, Y5
+	VANDPS       sigmoidconsts<>+960(SB), Y3, Y5
 	VORPS        sigmoidconsts<>+320(SB), Y5, Y5
 	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y5, Y8
 	VSUBPS       sigmoidconsts<>+640(SB), Y5, Y9
@@ -118,11 +121,11 @@ noflag_5:
 	VFNMADD231PS sigmoidconsts<>+320(SB), Y8, Y9
 	VADDPS       Y9, Y5, Y9
 	VFMADD231PS  sigmoidconsts<>+128(SB), Y7, Y9
-	VCMPPS       $0x03, Y4, Y4, Y5
-	VBLENDVPS    Y5, Y4, Y9, Y9
-	VSUBPS       sigmoidconsts<>+640(SB), Y4, Y5
-	VSUBPS       Y5, Y3, Y5
-	VDIVPS       Y4, Y5, Y5
+	VCMPPS       $0x03, Y3, Y3, Y5
+	VBLENDVPS    Y5, Y3, Y9, Y9
+	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y5
+	VSUBPS       Y5, Y4, Y5
+	VDIVPS       Y3, Y5, Y5
 	VADDPS       Y5, Y9, Y9
 	VMOVUPS      sigmoidconsts<>+640(SB), Y3
 	VSUBPS       Y1, Y3, Y3
@@ -171,10 +174,10 @@ pow2_11:
 	JMP     powd_12
 
 powg_10:
-	VCMPPS       $0x01, sigmoidconsts<>+704(SB), Y0, Y6
-	VMULPS       sigmoidconsts<>+1664(SB), Y0, Y5
+	VCMPPS       $0x01, sigmoidconsts<>+1664(SB), Y0, Y6
+	VMULPS       sigmoidconsts<>+1728(SB), Y0, Y5
 	VBLENDVPS    Y6, Y5, Y0, Y5
-	VANDPS       sigmoidconsts<>+1728(SB), Y6, Y6
+	VANDPS       sigmoidconsts<>+1792(SB), Y6, Y6
 	VPSRLD       $0x17, Y5, Y7
 	VPSUBD       sigmoidconsts<>+896(SB), Y7, Y7
 	VPSUBD       Y6, Y7, Y7
@@ -204,12 +207,12 @@ powg_10:
 	VFNMADD231PS sigmoidconsts<>+320(SB), Y7, Y8
 	VADDPS       Y8, Y5, Y8
 	VFMADD231PS  sigmoidconsts<>+128(SB), Y6, Y8
-	VCMPPS       $0x05, sigmoidconsts<>+1792(SB), Y0, Y5
+	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Y0, Y5
 	VBLENDVPS    Y5, Y0, Y8, Y8
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y0, Y5
-	VBLENDVPS    Y5, sigmoidconsts<>+1856(SB), Y8, Y8
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y0, Y5
 	VBLENDVPS    Y5, sigmoidconsts<>+1920(SB), Y8, Y8
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y0, Y5
+	VBLENDVPS    Y5, sigmoidconsts<>+1984(SB), Y8, Y8
 	VMULPS       Y2, Y8, Y8
 	VMULPS       sigmoidconsts<>+64(SB), Y8, Y2
 	VROUNDPS     $0x00, Y2, Y2
@@ -228,16 +231,19 @@ powg_10:
 	VFMADD213PS  Y5, Y6, Y10
 	VADDPS       sigmoidconsts<>+640(SB), Y10, Y10
 	VCVTPS2DQ    Y2, Y2
+	VPSRAD       $0x01, Y2, Y5
+	VPSUBD       Y5, Y2, Y2
+	VPADDD       sigmoidconsts<>+704(SB), Y5, Y5
+	VPSLLD       $0x17, Y5, Y5
+	VPADDD       sigmoidconsts<>+704(SB), Y2, Y2
 	VPSLLD       $0x17, Y2, Y2
-	VPADDD       Y2, Y10, Y2
-	VCMPPS       $0x01, sigmoidconsts<>+704(SB), Y2, Y5
-	VMULPS       sigmoidconsts<>+704(SB), Y10, Y10
-	VBLENDVPS    Y5, Y10, Y2, Y2
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y8, Y5
-	VANDNPS      Y2, Y5, Y2
-	VCMPPS       $0x0e, sigmoidconsts<>+1984(SB), Y8, Y5
-	VBLENDVPS    Y5, sigmoidconsts<>+1792(SB), Y2, Y2
-	VMOVAPS      Y2, Y2
+	VMULPS       Y5, Y10, Y5
+	VMULPS       Y2, Y5, Y5
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y8, Y2
+	VANDNPS      Y5, Y2, Y5
+	VCMPPS       $0x0e, sigmoidconsts<>+2048(SB), Y8, Y2
+	VBLENDVPS    Y2, sigmoidconsts<>+1856(SB), Y5, Y5
+	VMOVAPS      Y5, Y2
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y0, Y0
 	VANDNPS      Y2, Y0, Y2
 
@@ -266,7 +272,7 @@ noflag_6:
 tail_2:
 	TESTQ        DX, DX
 	JZ           done_3
-	LEAQ         sigmoidconsts<>+2048(SB), DI
+	LEAQ         sigmoidconsts<>+2112(SB), DI
 	NEGQ         DX
 	VMOVDQU      64(DI)(DX*4), Y0
 	VMASKMOVPS   (AX), Y0, Y1
@@ -289,55 +295,58 @@ tail_2:
 	VFMADD213PS  Y5, Y6, Y9
 	VADDPS       sigmoidconsts<>+640(SB), Y9, Y9
 	VCVTPS2DQ    Y4, Y4
+	VPSRAD       $0x01, Y4, Y5
+	VPSUBD       Y5, Y4, Y4
+	VPADDD       sigmoidconsts<>+704(SB), Y5, Y5
+	VPSLLD       $0x17, Y5, Y5
+	VPADDD       sigmoidconsts<>+704(SB), Y4, Y4
 	VPSLLD       $0x17, Y4, Y4
-	VPADDD       Y4, Y9, Y4
-	VCMPPS       $0x01, sigmoidconsts<>+704(SB), Y4, Y5
-	VMULPS       sigmoidconsts<>+704(SB), Y9, Y9
-	VBLENDVPS    Y5, Y9, Y4, Y4
+	VMULPS       Y5, Y9, Y5
+	VMULPS       Y4, Y5, Y5
 	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y3, Y3
-	VANDNPS      Y4, Y3, Y4
-	VADDPS       sigmoidconsts<>+640(SB), Y4, Y3
-	VMOVUPS      sigmoidconsts<>+640(SB), Y5
-	VDIVPS       Y3, Y5, Y5
-	VMULPS       Y5, Y4, Y3
+	VANDNPS      Y5, Y3, Y5
+	VADDPS       sigmoidconsts<>+640(SB), Y5, Y3
+	VMOVUPS      sigmoidconsts<>+640(SB), Y4
+	VDIVPS       Y3, Y4, Y4
+	VMULPS       Y4, Y5, Y3
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y1, Y6
-	VBLENDVPS    Y6, Y3, Y5, Y7
-	VBLENDVPS    Y6, Y5, Y3, Y3
+	VBLENDVPS    Y6, Y3, Y4, Y7
+	VBLENDVPS    Y6, Y4, Y3, Y3
 	TESTQ        $0x00000004, BX
 	JZ           noflag_14
-	VMOVAPS      Y7, Y5
-	VANDPS       Y0, Y5, Y5
-	VADDPS       (SP), Y5, Y5
-	VMOVUPS      Y5, (SP)
-	VMULPS       Y7, Y2, Y5
-	VANDPS       Y0, Y5, Y5
-	VADDPS       32(SP), Y5, Y5
-	VMOVUPS      Y5, 32(SP)
-	VMOVAPS      Y2, Y5
-	VANDPS       Y0, Y5, Y5
-	VADDPS       64(SP), Y5, Y5
-	VMOVUPS      Y5, 64(SP)
+	VMOVAPS      Y7, Y4
+	VANDPS       Y0, Y4, Y4
+	VADDPS       (SP), Y4, Y4
+	VMOVUPS      Y4, (SP)
+	VMULPS       Y7, Y2, Y4
+	VANDPS       Y0, Y4, Y4
+	VADDPS       32(SP), Y4, Y4
+	VMOVUPS      Y4, 32(SP)
+	VMOVAPS      Y2, Y4
+	VANDPS       Y0, Y4, Y4
+	VADDPS       64(SP), Y4, Y4
+	VMOVUPS      Y4, 64(SP)
 
 noflag_14:
 	TESTQ   $0x00000008, BX
 	JZ      noflag_15
-	VMULPS  Y7, Y7, Y5
-	VANDPS  Y0, Y5, Y5
-	VADDPS  96(SP), Y5, Y5
-	VMOVUPS Y5, 96(SP)
-	VMULPS  Y2, Y2, Y5
-	VANDPS  Y0, Y5, Y5
-	VADDPS  128(SP), Y5, Y5
-	VMOVUPS Y5, 128(SP)
+	VMULPS  Y7, Y7, Y4
+	VANDPS  Y0, Y4, Y4
+	VADDPS  96(SP), Y4, Y4
+	VMOVUPS Y4, 96(SP)
+	VMULPS  Y2, Y2, Y4
+	VANDPS  Y0, Y4, Y4
+	VADDPS  128(SP), Y4, Y4
+	VMOVUPS Y4, 128(SP)
 
 noflag_15:
 	TESTQ        $0x00000003, BX
 	JZ           noflag_16
-	VADDPS       sigmoidconsts<>+640(SB), Y4, Y5
-	VPSRLD       $0x17, Y5, Y6
+	VADDPS       sigmoidconsts<>+640(SB), Y5, Y4
+	VPSRLD       $0x17, Y4, Y6
 	VPSUBD       sigmoidconsts<>+896(SB), Y6, Y6
 	VCVTDQ2PS    Y6, Y8
-	VANDPS       sigmoidconsts<>+960(SB), Y5, Y6
+	VANDPS       sigmoidconsts<>+960(SB), Y4, Y6
 	VORPS        sigmoidconsts<>+320(SB), Y6, Y6
 	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y6, Y9
 	VSUBPS       sigmoidconsts<>+640(SB), Y6, Y10
@@ -362,11 +371,11 @@ noflag_15:
 	VFNMADD231PS sigmoidconsts<>+320(SB), Y9, Y10
 	VADDPS       Y10, Y6, Y10
 	VFMADD231PS  sigmoidconsts<>+128(SB), Y8, Y10
-	VCMPPS       $0x03, Y5, Y5, Y6
-	VBLENDVPS    Y6, Y5, Y10, Y10
-	VSUBPS       sigmoidconsts<>+640(SB), Y5, Y6
-	VSUBPS       Y6, Y4, Y6
-	VDIVPS       Y5, Y6, Y6
+	VCMPPS       $0x03, Y4, Y4, Y6
+	VBLENDVPS    Y6, Y4, Y10, Y10
+	VSUBPS       sigmoidconsts<>+640(SB), Y4, Y6
+	VSUBPS       Y6, Y5, Y6
+	VDIVPS       Y4, Y6, Y6
 	VADDPS       Y6, Y10, Y10
 	VMOVUPS      sigmoidconsts<>+640(SB), Y4
 	VSUBPS       Y2, Y4, Y4
@@ -416,10 +425,10 @@ pow2_21:
 	JMP     powd_22
 
 powg_20:
-	VCMPPS       $0x01, sigmoidconsts<>+704(SB), Y1, Y7
-	VMULPS       sigmoidconsts<>+1664(SB), Y1, Y6
+	VCMPPS       $0x01, sigmoidconsts<>+1664(SB), Y1, Y7
+	VMULPS       sigmoidconsts<>+1728(SB), Y1, Y6
 	VBLENDVPS    Y7, Y6, Y1, Y6
-	VANDPS       sigmoidconsts<>+1728(SB), Y7, Y7
+	VANDPS       sigmoidconsts<>+1792(SB), Y7, Y7
 	VPSRLD       $0x17, Y6, Y8
 	VPSUBD       sigmoidconsts<>+896(SB), Y8, Y8
 	VPSUBD       Y7, Y8, Y8
@@ -449,12 +458,12 @@ powg_20:
 	VFNMADD231PS sigmoidconsts<>+320(SB), Y8, Y9
 	VADDPS       Y9, Y6, Y9
 	VFMADD231PS  sigmoidconsts<>+128(SB), Y7, Y9
-	VCMPPS       $0x05, sigmoidconsts<>+1792(SB), Y1, Y6
+	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Y1, Y6
 	VBLENDVPS    Y6, Y1, Y9, Y9
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y1, Y6
-	VBLENDVPS    Y6, sigmoidconsts<>+1856(SB), Y9, Y9
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y1, Y6
 	VBLENDVPS    Y6, sigmoidconsts<>+1920(SB), Y9, Y9
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y1, Y6
+	VBLENDVPS    Y6, sigmoidconsts<>+1984(SB), Y9, Y9
 	VMULPS       Y3, Y9, Y9
 	VMULPS       sigmoidconsts<>+64(SB), Y9, Y3
 	VROUNDPS     $0x00, Y3, Y3
@@ -473,16 +482,19 @@ powg_20:
 	VFMADD213PS  Y6, Y7, Y11
 	VADDPS       sigmoidconsts<>+640(SB), Y11, Y11
 	VCVTPS2DQ    Y3, Y3
+	VPSRAD       $0x01, Y3, Y6
+	VPSUBD       Y6, Y3, Y3
+	VPADDD       sigmoidconsts<>+704(SB), Y6, Y6
+	VPSLLD       $0x17, Y6, Y6
+	VPADDD       sigmoidconsts<>+704(SB), Y3, Y3
 	VPSLLD       $0x17, Y3, Y3
-	VPADDD       Y3, Y11, Y3
-	VCMPPS       $0x01, sigmoidconsts<>+704(SB), Y3, Y6
-	VMULPS       sigmoidconsts<>+704(SB), Y11, Y11
-	VBLENDVPS    Y6, Y11, Y3, Y3
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y9, Y6
-	VANDNPS      Y3, Y6, Y3
-	VCMPPS       $0x0e, sigmoidconsts<>+1984(SB), Y9, Y6
-	VBLENDVPS    Y6, sigmoidconsts<>+1792(SB), Y3, Y3
-	VMOVAPS      Y3, Y3
+	VMULPS       Y6, Y11, Y6
+	VMULPS       Y3, Y6, Y6
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y9, Y3
+	VANDNPS      Y6, Y3, Y6
+	VCMPPS       $0x0e, sigmoidconsts<>+2048(SB), Y9, Y3
+	VBLENDVPS    Y3, sigmoidconsts<>+1856(SB), Y6, Y6
+	VMOVAPS      Y6, Y3
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y1, Y1
 	VANDNPS      Y3, Y1, Y3
 
@@ -606,23 +618,26 @@ loop_24:
 	VFMADD213PS  Y4, Y5, Y8
 	VADDPS       sigmoidconsts<>+640(SB), Y8, Y8
 	VCVTPS2DQ    Y3, Y3
+	VPSRAD       $0x01, Y3, Y4
+	VPSUBD       Y4, Y3, Y3
+	VPADDD       sigmoidconsts<>+704(SB), Y4, Y4
+	VPSLLD       $0x17, Y4, Y4
+	VPADDD       sigmoidconsts<>+704(SB), Y3, Y3
 	VPSLLD       $0x17, Y3, Y3
-	VPADDD       Y3, Y8, Y3
-	VCMPPS       $0x01, sigmoidconsts<>+704(SB), Y3, Y4
-	VMULPS       sigmoidconsts<>+704(SB), Y8, Y8
-	VBLENDVPS    Y4, Y8, Y3, Y3
+	VMULPS       Y4, Y8, Y4
+	VMULPS       Y3, Y4, Y4
 	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y2, Y2
-	VANDNPS      Y3, Y2, Y3
-	VADDPS       sigmoidconsts<>+640(SB), Y3, Y2
-	VMOVUPS      sigmoidconsts<>+640(SB), Y4
-	VDIVPS       Y2, Y4, Y4
-	VMULPS       Y4, Y3, Y2
+	VANDNPS      Y4, Y2, Y4
+	VADDPS       sigmoidconsts<>+640(SB), Y4, Y2
+	VMOVUPS      sigmoidconsts<>+640(SB), Y3
+	VDIVPS       Y2, Y3, Y3
+	VMULPS       Y3, Y4, Y2
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y0, Y5
-	VBLENDVPS    Y5, Y2, Y4, Y6
-	VBLENDVPS    Y5, Y4, Y2, Y2
+	VBLENDVPS    Y5, Y2, Y3, Y6
+	VBLENDVPS    Y5, Y3, Y2, Y2
 	VMOVUPS      Y6, (SP)
 	VMOVUPS      Y2, 32(SP)
-	VMOVUPS      Y3, 64(SP)
+	VMOVUPS      Y4, 64(SP)
 	VMOVUPS      Y0, 96(SP)
 	VMOVUPS      Y1, 128(SP)
 	VMOVUPS      sigmoidconsts<>+640(SB), Y0
@@ -727,10 +742,10 @@ pow2_32:
 	JMP     powd_33
 
 powg_31:
-	VCMPPS       $0x01, sigmoidconsts<>+704(SB), Y0, Y2
-	VMULPS       sigmoidconsts<>+1664(SB), Y0, Y1
+	VCMPPS       $0x01, sigmoidconsts<>+1664(SB), Y0, Y2
+	VMULPS       sigmoidconsts<>+1728(SB), Y0, Y1
 	VBLENDVPS    Y2, Y1, Y0, Y1
-	VANDPS       sigmoidconsts<>+1728(SB), Y2, Y2
+	VANDPS       sigmoidconsts<>+1792(SB), Y2, Y2
 	VPSRLD       $0x17, Y1, Y3
 	VPSUBD       sigmoidconsts<>+896(SB), Y3, Y3
 	VPSUBD       Y2, Y3, Y3
@@ -760,12 +775,12 @@ powg_31:
 	VFNMADD231PS sigmoidconsts<>+320(SB), Y3, Y4
 	VADDPS       Y4, Y1, Y4
 	VFMADD231PS  sigmoidconsts<>+128(SB), Y2, Y4
-	VCMPPS       $0x05, sigmoidconsts<>+1792(SB), Y0, Y1
+	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Y0, Y1
 	VBLENDVPS    Y1, Y0, Y4, Y4
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y0, Y1
-	VBLENDVPS    Y1, sigmoidconsts<>+1856(SB), Y4, Y4
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y0, Y1
 	VBLENDVPS    Y1, sigmoidconsts<>+1920(SB), Y4, Y4
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y0, Y1
+	VBLENDVPS    Y1, sigmoidconsts<>+1984(SB), Y4, Y4
 	VMULPS       288(SP), Y4, Y4
 	VMULPS       sigmoidconsts<>+64(SB), Y4, Y1
 	VROUNDPS     $0x00, Y1, Y1
@@ -784,16 +799,19 @@ powg_31:
 	VFMADD213PS  Y2, Y3, Y7
 	VADDPS       sigmoidconsts<>+640(SB), Y7, Y7
 	VCVTPS2DQ    Y1, Y1
+	VPSRAD       $0x01, Y1, Y2
+	VPSUBD       Y2, Y1, Y1
+	VPADDD       sigmoidconsts<>+704(SB), Y2, Y2
+	VPSLLD       $0x17, Y2, Y2
+	VPADDD       sigmoidconsts<>+704(SB), Y1, Y1
 	VPSLLD       $0x17, Y1, Y1
-	VPADDD       Y1, Y7, Y1
-	VCMPPS       $0x01, sigmoidconsts<>+704(SB), Y1, Y2
-	VMULPS       sigmoidconsts<>+704(SB), Y7, Y7
-	VBLENDVPS    Y2, Y7, Y1, Y1
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y4, Y2
-	VANDNPS      Y1, Y2, Y1
-	VCMPPS       $0x0e, sigmoidconsts<>+1984(SB), Y4, Y2
-	VBLENDVPS    Y2, sigmoidconsts<>+1792(SB), Y1, Y1
-	VMOVAPS      Y1, Y1
+	VMULPS       Y2, Y7, Y2
+	VMULPS       Y1, Y2, Y2
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y4, Y1
+	VANDNPS      Y2, Y1, Y2
+	VCMPPS       $0x0e, sigmoidconsts<>+2048(SB), Y4, Y1
+	VBLENDVPS    Y1, sigmoidconsts<>+1856(SB), Y2, Y2
+	VMOVAPS      Y2, Y1
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y0, Y0
 	VANDNPS      Y1, Y0, Y1
 
@@ -830,10 +848,10 @@ pow2_37:
 	JMP     powd_38
 
 powg_36:
-	VCMPPS       $0x01, sigmoidconsts<>+704(SB), Y0, Y2
-	VMULPS       sigmoidconsts<>+1664(SB), Y0, Y1
+	VCMPPS       $0x01, sigmoidconsts<>+1664(SB), Y0, Y2
+	VMULPS       sigmoidconsts<>+1728(SB), Y0, Y1
 	VBLENDVPS    Y2, Y1, Y0, Y1
-	VANDPS       sigmoidconsts<>+1728(SB), Y2, Y2
+	VANDPS       sigmoidconsts<>+1792(SB), Y2, Y2
 	VPSRLD       $0x17, Y1, Y3
 	VPSUBD       sigmoidconsts<>+896(SB), Y3, Y3
 	VPSUBD       Y2, Y3, Y3
@@ -863,12 +881,12 @@ powg_36:
 	VFNMADD231PS sigmoidconsts<>+320(SB), Y3, Y4
 	VADDPS       Y4, Y1, Y4
 	VFMADD231PS  sigmoidconsts<>+128(SB), Y2, Y4
-	VCMPPS       $0x05, sigmoidconsts<>+1792(SB), Y0, Y1
+	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Y0, Y1
 	VBLENDVPS    Y1, Y0, Y4, Y4
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y0, Y1
-	VBLENDVPS    Y1, sigmoidconsts<>+1856(SB), Y4, Y4
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y0, Y1
 	VBLENDVPS    Y1, sigmoidconsts<>+1920(SB), Y4, Y4
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y0, Y1
+	VBLENDVPS    Y1, sigmoidconsts<>+1984(SB), Y4, Y4
 	VMULPS       352(SP), Y4, Y4
 	VMULPS       sigmoidconsts<>+64(SB), Y4, Y1
 	VROUNDPS     $0x00, Y1, Y1
@@ -887,16 +905,19 @@ powg_36:
 	VFMADD213PS  Y2, Y3, Y7
 	VADDPS       sigmoidconsts<>+640(SB), Y7, Y7
 	VCVTPS2DQ    Y1, Y1
+	VPSRAD       $0x01, Y1, Y2
+	VPSUBD       Y2, Y1, Y1
+	VPADDD       sigmoidconsts<>+704(SB), Y2, Y2
+	VPSLLD       $0x17, Y2, Y2
+	VPADDD       sigmoidconsts<>+704(SB), Y1, Y1
 	VPSLLD       $0x17, Y1, Y1
-	VPADDD       Y1, Y7, Y1
-	VCMPPS       $0x01, sigmoidconsts<>+704(SB), Y1, Y2
-	VMULPS       sigmoidconsts<>+704(SB), Y7, Y7
-	VBLENDVPS    Y2, Y7, Y1, Y1
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y4, Y2
-	VANDNPS      Y1, Y2, Y1
-	VCMPPS       $0x0e, sigmoidconsts<>+1984(SB), Y4, Y2
-	VBLENDVPS    Y2, sigmoidconsts<>+1792(SB), Y1, Y1
-	VMOVAPS      Y1, Y1
+	VMULPS       Y2, Y7, Y2
+	VMULPS       Y1, Y2, Y2
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y4, Y1
+	VANDNPS      Y2, Y1, Y2
+	VCMPPS       $0x0e, sigmoidconsts<>+2048(SB), Y4, Y1
+	VBLENDVPS    Y1, sigmoidconsts<>+1856(SB), Y2, Y2
+	VMOVAPS      Y2, Y1
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y0, Y0
 	VANDNPS      Y1, Y0, Y1
 
@@ -905,7 +926,7 @@ powd_38:
 	VMULPS       288(SP), Y0, Y0
 	VMULPS       Y1, Y0, Y0
 	VMOVUPS      sigmoidconsts<>+640(SB), Y1
-	VMOVUPS      sigmoidconsts<>+2176(SB), Y2
+	VMOVUPS      sigmoidconsts<>+2240(SB), Y2
 	VFNMADD231PS 128(SP), Y2, Y1
 	VMULPS       Y1, Y0, Y0
 	VMULPS       (SP), Y0, Y0
@@ -946,7 +967,7 @@ noflag_29:
 tail_25:
 	TESTQ        BX, BX
 	JZ           done_26
-	LEAQ         sigmoidconsts<>+2048(SB), R9
+	LEAQ         sigmoidconsts<>+2112(SB), R9
 	NEGQ         BX
 	VMOVDQU      64(R9)(BX*4), Y0
 	VMASKMOVPS   (AX), Y0, Y1
@@ -969,23 +990,26 @@ tail_25:
 	VFMADD213PS  Y5, Y6, Y9
 	VADDPS       sigmoidconsts<>+640(SB), Y9, Y9
 	VCVTPS2DQ    Y4, Y4
+	VPSRAD       $0x01, Y4, Y5
+	VPSUBD       Y5, Y4, Y4
+	VPADDD       sigmoidconsts<>+704(SB), Y5, Y5
+	VPSLLD       $0x17, Y5, Y5
+	VPADDD       sigmoidconsts<>+704(SB), Y4, Y4
 	VPSLLD       $0x17, Y4, Y4
-	VPADDD       Y4, Y9, Y4
-	VCMPPS       $0x01, sigmoidconsts<>+704(SB), Y4, Y5
-	VMULPS       sigmoidconsts<>+704(SB), Y9, Y9
-	VBLENDVPS    Y5, Y9, Y4, Y4
+	VMULPS       Y5, Y9, Y5
+	VMULPS       Y4, Y5, Y5
 	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y3, Y3
-	VANDNPS      Y4, Y3, Y4
-	VADDPS       sigmoidconsts<>+640(SB), Y4, Y3
-	VMOVUPS      sigmoidconsts<>+640(SB), Y5
-	VDIVPS       Y3, Y5, Y5
-	VMULPS       Y5, Y4, Y3
+	VANDNPS      Y5, Y3, Y5
+	VADDPS       sigmoidconsts<>+640(SB), Y5, Y3
+	VMOVUPS      sigmoidconsts<>+640(SB), Y4
+	VDIVPS       Y3, Y4, Y4
+	VMULPS       Y4, Y5, Y3
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y1, Y6
-	VBLENDVPS    Y6, Y3, Y5, Y7
-	VBLENDVPS    Y6, Y5, Y3, Y3
+	VBLENDVPS    Y6, Y3, Y4, Y7
+	VBLENDVPS    Y6, Y4, Y3, Y3
 	VMOVUPS      Y7, (SP)
 	VMOVUPS      Y3, 32(SP)
-	VMOVUPS      Y4, 64(SP)
+	VMOVUPS      Y5, 64(SP)
 	VMOVUPS      Y1, 96(SP)
 	VMOVUPS      Y2, 128(SP)
 	VMOVUPS      sigmoidconsts<>+640(SB), Y1
@@ -1090,10 +1114,10 @@ pow2_45:
 	JMP     powd_46
 
 powg_44:
-	VCMPPS       $0x01, sigmoidconsts<>+704(SB), Y1, Y3
-	VMULPS       sigmoidconsts<>+1664(SB), Y1, Y2
+	VCMPPS       $0x01, sigmoidconsts<>+1664(SB), Y1, Y3
+	VMULPS       sigmoidconsts<>+1728(SB), Y1, Y2
 	VBLENDVPS    Y3, Y2, Y1, Y2
-	VANDPS       sigmoidconsts<>+1728(SB), Y3, Y3
+	VANDPS       sigmoidconsts<>+1792(SB), Y3, Y3
 	VPSRLD       $0x17, Y2, Y4
 	VPSUBD       sigmoidconsts<>+896(SB), Y4, Y4
 	VPSUBD       Y3, Y4, Y4
@@ -1123,12 +1147,12 @@ powg_44:
 	VFNMADD231PS sigmoidconsts<>+320(SB), Y4, Y5
 	VADDPS       Y5, Y2, Y5
 	VFMADD231PS  sigmoidconsts<>+128(SB), Y3, Y5
-	VCMPPS       $0x05, sigmoidconsts<>+1792(SB), Y1, Y2
+	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Y1, Y2
 	VBLENDVPS    Y2, Y1, Y5, Y5
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y1, Y2
-	VBLENDVPS    Y2, sigmoidconsts<>+1856(SB), Y5, Y5
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y1, Y2
 	VBLENDVPS    Y2, sigmoidconsts<>+1920(SB), Y5, Y5
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y1, Y2
+	VBLENDVPS    Y2, sigmoidconsts<>+1984(SB), Y5, Y5
 	VMULPS       288(SP), Y5, Y5
 	VMULPS       sigmoidconsts<>+64(SB), Y5, Y2
 	VROUNDPS     $0x00, Y2, Y2
@@ -1147,16 +1171,19 @@ powg_44:
 	VFMADD213PS  Y3, Y4, Y8
 	VADDPS       sigmoidconsts<>+640(SB), Y8, Y8
 	VCVTPS2DQ    Y2, Y2
+	VPSRAD       $0x01, Y2, Y3
+	VPSUBD       Y3, Y2, Y2
+	VPADDD       sigmoidconsts<>+704(SB), Y3, Y3
+	VPSLLD       $0x17, Y3, Y3
+	VPADDD       sigmoidconsts<>+704(SB), Y2, Y2
 	VPSLLD       $0x17, Y2, Y2
-	VPADDD       Y2, Y8, Y2
-	VCMPPS       $0x01, sigmoidconsts<>+704(SB), Y2, Y3
-	VMULPS       sigmoidconsts<>+704(SB), Y8, Y8
-	VBLENDVPS    Y3, Y8, Y2, Y2
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y5, Y3
-	VANDNPS      Y2, Y3, Y2
-	VCMPPS       $0x0e, sigmoidconsts<>+1984(SB), Y5, Y3
-	VBLENDVPS    Y3, sigmoidconsts<>+1792(SB), Y2, Y2
-	VMOVAPS      Y2, Y2
+	VMULPS       Y3, Y8, Y3
+	VMULPS       Y2, Y3, Y3
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y5, Y2
+	VANDNPS      Y3, Y2, Y3
+	VCMPPS       $0x0e, sigmoidconsts<>+2048(SB), Y5, Y2
+	VBLENDVPS    Y2, sigmoidconsts<>+1856(SB), Y3, Y3
+	VMOVAPS      Y3, Y2
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y1, Y1
 	VANDNPS      Y2, Y1, Y2
 
@@ -1193,10 +1220,10 @@ pow2_50:
 	JMP     powd_51
 
 powg_49:
-	VCMPPS       $0x01, sigmoidconsts<>+704(SB), Y1, Y3
-	VMULPS       sigmoidconsts<>+1664(SB), Y1, Y2
+	VCMPPS       $0x01, sigmoidconsts<>+1664(SB), Y1, Y3
+	VMULPS       sigmoidconsts<>+1728(SB), Y1, Y2
 	VBLENDVPS    Y3, Y2, Y1, Y2
-	VANDPS       sigmoidconsts<>+1728(SB), Y3, Y3
+	VANDPS       sigmoidconsts<>+1792(SB), Y3, Y3
 	VPSRLD       $0x17, Y2, Y4
 	VPSUBD       sigmoidconsts<>+896(SB), Y4, Y4
 	VPSUBD       Y3, Y4, Y4
@@ -1226,12 +1253,12 @@ powg_49:
 	VFNMADD231PS sigmoidconsts<>+320(SB), Y4, Y5
 	VADDPS       Y5, Y2, Y5
 	VFMADD231PS  sigmoidconsts<>+128(SB), Y3, Y5
-	VCMPPS       $0x05, sigmoidconsts<>+1792(SB), Y1, Y2
+	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Y1, Y2
 	VBLENDVPS    Y2, Y1, Y5, Y5
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y1, Y2
-	VBLENDVPS    Y2, sigmoidconsts<>+1856(SB), Y5, Y5
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y1, Y2
 	VBLENDVPS    Y2, sigmoidconsts<>+1920(SB), Y5, Y5
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y1, Y2
+	VBLENDVPS    Y2, sigmoidconsts<>+1984(SB), Y5, Y5
 	VMULPS       352(SP), Y5, Y5
 	VMULPS       sigmoidconsts<>+64(SB), Y5, Y2
 	VROUNDPS     $0x00, Y2, Y2
@@ -1250,16 +1277,19 @@ powg_49:
 	VFMADD213PS  Y3, Y4, Y8
 	VADDPS       sigmoidconsts<>+640(SB), Y8, Y8
 	VCVTPS2DQ    Y2, Y2
+	VPSRAD       $0x01, Y2, Y3
+	VPSUBD       Y3, Y2, Y2
+	VPADDD       sigmoidconsts<>+704(SB), Y3, Y3
+	VPSLLD       $0x17, Y3, Y3
+	VPADDD       sigmoidconsts<>+704(SB), Y2, Y2
 	VPSLLD       $0x17, Y2, Y2
-	VPADDD       Y2, Y8, Y2
-	VCMPPS       $0x01, sigmoidconsts<>+704(SB), Y2, Y3
-	VMULPS       sigmoidconsts<>+704(SB), Y8, Y8
-	VBLENDVPS    Y3, Y8, Y2, Y2
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y5, Y3
-	VANDNPS      Y2, Y3, Y2
-	VCMPPS       $0x0e, sigmoidconsts<>+1984(SB), Y5, Y3
-	VBLENDVPS    Y3, sigmoidconsts<>+1792(SB), Y2, Y2
-	VMOVAPS      Y2, Y2
+	VMULPS       Y3, Y8, Y3
+	VMULPS       Y2, Y3, Y3
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y5, Y2
+	VANDNPS      Y3, Y2, Y3
+	VCMPPS       $0x0e, sigmoidconsts<>+2048(SB), Y5, Y2
+	VBLENDVPS    Y2, sigmoidconsts<>+1856(SB), Y3, Y3
+	VMOVAPS      Y3, Y2
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y1, Y1
 	VANDNPS      Y2, Y1, Y2
 
@@ -1268,7 +1298,7 @@ powd_51:
 	VMULPS       288(SP), Y1, Y1
 	VMULPS       Y2, Y1, Y1
 	VMOVUPS      sigmoidconsts<>+640(SB), Y2
-	VMOVUPS      sigmoidconsts<>+2176(SB), Y3
+	VMOVUPS      sigmoidconsts<>+2240(SB), Y3
 	VFNMADD231PS 128(SP), Y3, Y2
 	VMULPS       Y2, Y1, Y1
 	VMULPS       (SP), Y1, Y1
@@ -1476,12 +1506,12 @@ powg_62:
 	VFNMADD231PS sigmoidconsts<>+320(SB), Z14, Z15
 	VADDPS       Z15, Z12, Z15
 	VFMADD231PS  sigmoidconsts<>+128(SB), Z13, Z15
-	VCMPPS       $0x05, sigmoidconsts<>+1792(SB), Z7, K1
+	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Z7, K1
 	VMOVUPS      Z7, K1, Z15
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z7, K1
-	VMOVUPS      sigmoidconsts<>+1856(SB), K1, Z15
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z7, K1
 	VMOVUPS      sigmoidconsts<>+1920(SB), K1, Z15
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z7, K1
+	VMOVUPS      sigmoidconsts<>+1984(SB), K1, Z15
 	VMULPS       Z11, Z15, Z15
 	VMULPS       sigmoidconsts<>+64(SB), Z15, Z11
 	VRNDSCALEPS  $0x00, Z11, Z11
@@ -1502,8 +1532,8 @@ powg_62:
 	VSCALEFPS    Z11, Z21, Z21
 	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z15, K1
 	VXORPS       Z21, Z21, K1, Z21
-	VCMPPS       $0x0e, sigmoidconsts<>+2240(SB), Z15, K1
-	VMOVUPS      sigmoidconsts<>+1792(SB), K1, Z21
+	VCMPPS       $0x0e, sigmoidconsts<>+2304(SB), Z15, K1
+	VMOVUPS      sigmoidconsts<>+1856(SB), K1, Z21
 	VMOVAPS      Z21, Z11
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z7, K1
 	VXORPS       Z11, Z11, K1, Z11
@@ -1693,12 +1723,12 @@ powg_72:
 	VFNMADD231PS sigmoidconsts<>+320(SB), Z14, Z15
 	VADDPS       Z15, Z12, Z15
 	VFMADD231PS  sigmoidconsts<>+128(SB), Z13, Z15
-	VCMPPS       $0x05, sigmoidconsts<>+1792(SB), Z7, K2
+	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Z7, K2
 	VMOVUPS      Z7, K2, Z15
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z7, K2
-	VMOVUPS      sigmoidconsts<>+1856(SB), K2, Z15
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z7, K2
 	VMOVUPS      sigmoidconsts<>+1920(SB), K2, Z15
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z7, K2
+	VMOVUPS      sigmoidconsts<>+1984(SB), K2, Z15
 	VMULPS       Z11, Z15, Z15
 	VMULPS       sigmoidconsts<>+64(SB), Z15, Z11
 	VRNDSCALEPS  $0x00, Z11, Z11
@@ -1719,8 +1749,8 @@ powg_72:
 	VSCALEFPS    Z11, Z17, Z17
 	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z15, K2
 	VXORPS       Z17, Z17, K2, Z17
-	VCMPPS       $0x0e, sigmoidconsts<>+2240(SB), Z15, K2
-	VMOVUPS      sigmoidconsts<>+1792(SB), K2, Z17
+	VCMPPS       $0x0e, sigmoidconsts<>+2304(SB), Z15, K2
+	VMOVUPS      sigmoidconsts<>+1856(SB), K2, Z17
 	VMOVAPS      Z17, Z11
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z7, K2
 	VXORPS       Z11, Z11, K2, Z11
@@ -1976,12 +2006,12 @@ powg_83:
 	VFNMADD231PS sigmoidconsts<>+320(SB), Z8, Z13
 	VADDPS       Z13, Z6, Z13
 	VFMADD231PS  sigmoidconsts<>+128(SB), Z7, Z13
-	VCMPPS       $0x05, sigmoidconsts<>+1792(SB), Z0, K1
+	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Z0, K1
 	VMOVUPS      Z0, K1, Z13
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z0, K1
-	VMOVUPS      sigmoidconsts<>+1856(SB), K1, Z13
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z0, K1
 	VMOVUPS      sigmoidconsts<>+1920(SB), K1, Z13
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z0, K1
+	VMOVUPS      sigmoidconsts<>+1984(SB), K1, Z13
 	VMULPS       Z5, Z13, Z13
 	VMULPS       sigmoidconsts<>+64(SB), Z13, Z6
 	VRNDSCALEPS  $0x00, Z6, Z6
@@ -2002,8 +2032,8 @@ powg_83:
 	VSCALEFPS    Z6, Z16, Z16
 	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z13, K1
 	VXORPS       Z16, Z16, K1, Z16
-	VCMPPS       $0x0e, sigmoidconsts<>+2240(SB), Z13, K1
-	VMOVUPS      sigmoidconsts<>+1792(SB), K1, Z16
+	VCMPPS       $0x0e, sigmoidconsts<>+2304(SB), Z13, K1
+	VMOVUPS      sigmoidconsts<>+1856(SB), K1, Z16
 	VMOVAPS      Z16, Z6
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z0, K1
 	VXORPS       Z6, Z6, K1, Z6
@@ -2063,12 +2093,12 @@ powg_88:
 	VFNMADD231PS sigmoidconsts<>+320(SB), Z14, Z15
 	VADDPS       Z15, Z8, Z15
 	VFMADD231PS  sigmoidconsts<>+128(SB), Z13, Z15
-	VCMPPS       $0x05, sigmoidconsts<>+1792(SB), Z0, K1
+	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Z0, K1
 	VMOVUPS      Z0, K1, Z15
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z0, K1
-	VMOVUPS      sigmoidconsts<>+1856(SB), K1, Z15
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z0, K1
 	VMOVUPS      sigmoidconsts<>+1920(SB), K1, Z15
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z0, K1
+	VMOVUPS      sigmoidconsts<>+1984(SB), K1, Z15
 	VMULPS       Z6, Z15, Z15
 	VMULPS       sigmoidconsts<>+64(SB), Z15, Z6
 	VRNDSCALEPS  $0x00, Z6, Z6
@@ -2089,8 +2119,8 @@ powg_88:
 	VSCALEFPS    Z6, Z17, Z17
 	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z15, K1
 	VXORPS       Z17, Z17, K1, Z17
-	VCMPPS       $0x0e, sigmoidconsts<>+2240(SB), Z15, K1
-	VMOVUPS      sigmoidconsts<>+1792(SB), K1, Z17
+	VCMPPS       $0x0e, sigmoidconsts<>+2304(SB), Z15, K1
+	VMOVUPS      sigmoidconsts<>+1856(SB), K1, Z17
 	VMOVAPS      Z17, Z6
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z0, K1
 	VXORPS       Z6, Z6, K1, Z6
@@ -2100,7 +2130,7 @@ powd_90:
 	VMULPS       Z5, Z4, Z4
 	VMULPS       Z6, Z4, Z4
 	VMOVUPS      sigmoidconsts<>+640(SB), Z5
-	VMOVUPS      sigmoidconsts<>+2176(SB), Z6
+	VMOVUPS      sigmoidconsts<>+2240(SB), Z6
 	VFNMADD231PS Z1, Z6, Z5
 	VMULPS       Z5, Z4, Z4
 	VMULPS       Z9, Z4, Z4
@@ -2281,12 +2311,12 @@ powg_96:
 	VFNMADD231PS sigmoidconsts<>+320(SB), Z8, Z9
 	VADDPS       Z9, Z6, Z9
 	VFMADD231PS  sigmoidconsts<>+128(SB), Z7, Z9
-	VCMPPS       $0x05, sigmoidconsts<>+1792(SB), Z0, K2
+	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Z0, K2
 	VMOVUPS      Z0, K2, Z9
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z0, K2
-	VMOVUPS      sigmoidconsts<>+1856(SB), K2, Z9
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z0, K2
 	VMOVUPS      sigmoidconsts<>+1920(SB), K2, Z9
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z0, K2
+	VMOVUPS      sigmoidconsts<>+1984(SB), K2, Z9
 	VMULPS       Z5, Z9, Z9
 	VMULPS       sigmoidconsts<>+64(SB), Z9, Z6
 	VRNDSCALEPS  $0x00, Z6, Z6
@@ -2307,8 +2337,8 @@ powg_96:
 	VSCALEFPS    Z6, Z14, Z14
 	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z9, K2
 	VXORPS       Z14, Z14, K2, Z14
-	VCMPPS       $0x0e, sigmoidconsts<>+2240(SB), Z9, K2
-	VMOVUPS      sigmoidconsts<>+1792(SB), K2, Z14
+	VCMPPS       $0x0e, sigmoidconsts<>+2304(SB), Z9, K2
+	VMOVUPS      sigmoidconsts<>+1856(SB), K2, Z14
 	VMOVAPS      Z14, Z6
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z0, K2
 	VXORPS       Z6, Z6, K2, Z6
@@ -2368,12 +2398,12 @@ powg_101:
 	VFNMADD231PS sigmoidconsts<>+320(SB), Z10, Z13
 	VADDPS       Z13, Z8, Z13
 	VFMADD231PS  sigmoidconsts<>+128(SB), Z9, Z13
-	VCMPPS       $0x05, sigmoidconsts<>+1792(SB), Z0, K2
+	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Z0, K2
 	VMOVUPS      Z0, K2, Z13
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z0, K2
-	VMOVUPS      sigmoidconsts<>+1856(SB), K2, Z13
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z0, K2
 	VMOVUPS      sigmoidconsts<>+1920(SB), K2, Z13
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z0, K2
+	VMOVUPS      sigmoidconsts<>+1984(SB), K2, Z13
 	VMULPS       Z6, Z13, Z13
 	VMULPS       sigmoidconsts<>+64(SB), Z13, Z6
 	VRNDSCALEPS  $0x00, Z6, Z6
@@ -2394,8 +2424,8 @@ powg_101:
 	VSCALEFPS    Z6, Z15, Z15
 	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z13, K2
 	VXORPS       Z15, Z15, K2, Z15
-	VCMPPS       $0x0e, sigmoidconsts<>+2240(SB), Z13, K2
-	VMOVUPS      sigmoidconsts<>+1792(SB), K2, Z15
+	VCMPPS       $0x0e, sigmoidconsts<>+2304(SB), Z13, K2
+	VMOVUPS      sigmoidconsts<>+1856(SB), K2, Z15
 	VMOVAPS      Z15, Z6
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z0, K2
 	VXORPS       Z6, Z6, K2, Z6
@@ -2405,7 +2435,7 @@ powd_103:
 	VMULPS       Z5, Z4, Z4
 	VMULPS       Z6, Z4, Z4
 	VMOVUPS      sigmoidconsts<>+640(SB), Z5
-	VMOVUPS      sigmoidconsts<>+2176(SB), Z6
+	VMOVUPS      sigmoidconsts<>+2240(SB), Z6
 	VFNMADD231PS Z1, Z6, Z5
 	VMULPS       Z5, Z4, Z4
 	VMULPS       Z11, Z4, Z4
@@ -2610,22 +2640,22 @@ DATA sigmoidconsts<>+688(SB)/4, $0x3f800000
 DATA sigmoidconsts<>+692(SB)/4, $0x3f800000
 DATA sigmoidconsts<>+696(SB)/4, $0x3f800000
 DATA sigmoidconsts<>+700(SB)/4, $0x3f800000
-DATA sigmoidconsts<>+704(SB)/4, $0x00800000
-DATA sigmoidconsts<>+708(SB)/4, $0x00800000
-DATA sigmoidconsts<>+712(SB)/4, $0x00800000
-DATA sigmoidconsts<>+716(SB)/4, $0x00800000
-DATA sigmoidconsts<>+720(SB)/4, $0x00800000
-DATA sigmoidconsts<>+724(SB)/4, $0x00800000
-DATA sigmoidconsts<>+728(SB)/4, $0x00800000
-DATA sigmoidconsts<>+732(SB)/4, $0x00800000
-DATA sigmoidconsts<>+736(SB)/4, $0x00800000
-DATA sigmoidconsts<>+740(SB)/4, $0x00800000
-DATA sigmoidconsts<>+744(SB)/4, $0x00800000
-DATA sigmoidconsts<>+748(SB)/4, $0x00800000
-DATA sigmoidconsts<>+752(SB)/4, $0x00800000
-DATA sigmoidconsts<>+756(SB)/4, $0x00800000
-DATA sigmoidconsts<>+760(SB)/4, $0x00800000
-DATA sigmoidconsts<>+764(SB)/4, $0x00800000
+DATA sigmoidconsts<>+704(SB)/4, $0x0000007f
+DATA sigmoidconsts<>+708(SB)/4, $0x0000007f
+DATA sigmoidconsts<>+712(SB)/4, $0x0000007f
+DATA sigmoidconsts<>+716(SB)/4, $0x0000007f
+DATA sigmoidconsts<>+720(SB)/4, $0x0000007f
+DATA sigmoidconsts<>+724(SB)/4, $0x0000007f
+DATA sigmoidconsts<>+728(SB)/4, $0x0000007f
+DATA sigmoidconsts<>+732(SB)/4, $0x0000007f
+DATA sigmoidconsts<>+736(SB)/4, $0x0000007f
+DATA sigmoidconsts<>+740(SB)/4, $0x0000007f
+DATA sigmoidconsts<>+744(SB)/4, $0x0000007f
+DATA sigmoidconsts<>+748(SB)/4, $0x0000007f
+DATA sigmoidconsts<>+752(SB)/4, $0x0000007f
+DATA sigmoidconsts<>+756(SB)/4, $0x0000007f
+DATA sigmoidconsts<>+760(SB)/4, $0x0000007f
+DATA sigmoidconsts<>+764(SB)/4, $0x0000007f
 DATA sigmoidconsts<>+768(SB)/4, $0xc2aeac50
 DATA sigmoidconsts<>+772(SB)/4, $0xc2aeac50
 DATA sigmoidconsts<>+776(SB)/4, $0xc2aeac50
@@ -2850,164 +2880,180 @@ DATA sigmoidconsts<>+1648(SB)/4, $0x3eaaaaaa
 DATA sigmoidconsts<>+1652(SB)/4, $0x3eaaaaaa
 DATA sigmoidconsts<>+1656(SB)/4, $0x3eaaaaaa
 DATA sigmoidconsts<>+1660(SB)/4, $0x3eaaaaaa
-DATA sigmoidconsts<>+1664(SB)/4, $0x4b000000
-DATA sigmoidconsts<>+1668(SB)/4, $0x4b000000
-DATA sigmoidconsts<>+1672(SB)/4, $0x4b000000
-DATA sigmoidconsts<>+1676(SB)/4, $0x4b000000
-DATA sigmoidconsts<>+1680(SB)/4, $0x4b000000
-DATA sigmoidconsts<>+1684(SB)/4, $0x4b000000
-DATA sigmoidconsts<>+1688(SB)/4, $0x4b000000
-DATA sigmoidconsts<>+1692(SB)/4, $0x4b000000
-DATA sigmoidconsts<>+1696(SB)/4, $0x4b000000
-DATA sigmoidconsts<>+1700(SB)/4, $0x4b000000
-DATA sigmoidconsts<>+1704(SB)/4, $0x4b000000
-DATA sigmoidconsts<>+1708(SB)/4, $0x4b000000
-DATA sigmoidconsts<>+1712(SB)/4, $0x4b000000
-DATA sigmoidconsts<>+1716(SB)/4, $0x4b000000
-DATA sigmoidconsts<>+1720(SB)/4, $0x4b000000
-DATA sigmoidconsts<>+1724(SB)/4, $0x4b000000
-DATA sigmoidconsts<>+1728(SB)/4, $0x00000017
-DATA sigmoidconsts<>+1732(SB)/4, $0x00000017
-DATA sigmoidconsts<>+1736(SB)/4, $0x00000017
-DATA sigmoidconsts<>+1740(SB)/4, $0x00000017
-DATA sigmoidconsts<>+1744(SB)/4, $0x00000017
-DATA sigmoidconsts<>+1748(SB)/4, $0x00000017
-DATA sigmoidconsts<>+1752(SB)/4, $0x00000017
-DATA sigmoidconsts<>+1756(SB)/4, $0x00000017
-DATA sigmoidconsts<>+1760(SB)/4, $0x00000017
-DATA sigmoidconsts<>+1764(SB)/4, $0x00000017
-DATA sigmoidconsts<>+1768(SB)/4, $0x00000017
-DATA sigmoidconsts<>+1772(SB)/4, $0x00000017
-DATA sigmoidconsts<>+1776(SB)/4, $0x00000017
-DATA sigmoidconsts<>+1780(SB)/4, $0x00000017
-DATA sigmoidconsts<>+1784(SB)/4, $0x00000017
-DATA sigmoidconsts<>+1788(SB)/4, $0x00000017
-DATA sigmoidconsts<>+1792(SB)/4, $0x7f800000
-DATA sigmoidconsts<>+1796(SB)/4, $0x7f800000
-DATA sigmoidconsts<>+1800(SB)/4, $0x7f800000
-DATA sigmoidconsts<>+1804(SB)/4, $0x7f800000
-DATA sigmoidconsts<>+1808(SB)/4, $0x7f800000
-DATA sigmoidconsts<>+1812(SB)/4, $0x7f800000
-DATA sigmoidconsts<>+1816(SB)/4, $0x7f800000
-DATA sigmoidconsts<>+1820(SB)/4, $0x7f800000
-DATA sigmoidconsts<>+1824(SB)/4, $0x7f800000
-DATA sigmoidconsts<>+1828(SB)/4, $0x7f800000
-DATA sigmoidconsts<>+1832(SB)/4, $0x7f800000
-DATA sigmoidconsts<>+1836(SB)/4, $0x7f800000
-DATA sigmoidconsts<>+1840(SB)/4, $0x7f800000
-DATA sigmoidconsts<>+1844(SB)/4, $0x7f800000
-DATA sigmoidconsts<>+1848(SB)/4, $0x7f800000
-DATA sigmoidconsts<>+1852(SB)/4, $0x7f800000
-DATA sigmoidconsts<>+1856(SB)/4, $0x7fc00000
-DATA sigmoidconsts<>+1860(SB)/4, $0x7fc00000
-DATA sigmoidconsts<>+1864(SB)/4, $0x7fc00000
-DATA sigmoidconsts<>+1868(SB)/4, $0x7fc00000
-DATA sigmoidconsts<>+1872(SB)/4, $0x7fc00000
-DATA sigmoidconsts<>+1876(SB)/4, $0x7fc00000
-DATA sigmoidconsts<>+1880(SB)/4, $0x7fc00000
-DATA sigmoidconsts<>+1884(SB)/4, $0x7fc00000
-DATA sigmoidconsts<>+1888(SB)/4, $0x7fc00000
-DATA sigmoidconsts<>+1892(SB)/4, $0x7fc00000
-DATA sigmoidconsts<>+1896(SB)/4, $0x7fc00000
-DATA sigmoidconsts<>+1900(SB)/4, $0x7fc00000
-DATA sigmoidconsts<>+1904(SB)/4, $0x7fc00000
-DATA sigmoidconsts<>+1908(SB)/4, $0x7fc00000
-DATA sigmoidconsts<>+1912(SB)/4, $0x7fc00000
-DATA sigmoidconsts<>+1916(SB)/4, $0x7fc00000
-DATA sigmoidconsts<>+1920(SB)/4, $0xff800000
-DATA sigmoidconsts<>+1924(SB)/4, $0xff800000
-DATA sigmoidconsts<>+1928(SB)/4, $0xff800000
-DATA sigmoidconsts<>+1932(SB)/4, $0xff800000
-DATA sigmoidconsts<>+1936(SB)/4, $0xff800000
-DATA sigmoidconsts<>+1940(SB)/4, $0xff800000
-DATA sigmoidconsts<>+1944(SB)/4, $0xff800000
-DATA sigmoidconsts<>+1948(SB)/4, $0xff800000
-DATA sigmoidconsts<>+1952(SB)/4, $0xff800000
-DATA sigmoidconsts<>+1956(SB)/4, $0xff800000
-DATA sigmoidconsts<>+1960(SB)/4, $0xff800000
-DATA sigmoidconsts<>+1964(SB)/4, $0xff800000
-DATA sigmoidconsts<>+1968(SB)/4, $0xff800000
-DATA sigmoidconsts<>+1972(SB)/4, $0xff800000
-DATA sigmoidconsts<>+1976(SB)/4, $0xff800000
-DATA sigmoidconsts<>+1980(SB)/4, $0xff800000
-DATA sigmoidconsts<>+1984(SB)/4, $0x42b17217
-DATA sigmoidconsts<>+1988(SB)/4, $0x42b17217
-DATA sigmoidconsts<>+1992(SB)/4, $0x42b17217
-DATA sigmoidconsts<>+1996(SB)/4, $0x42b17217
-DATA sigmoidconsts<>+2000(SB)/4, $0x42b17217
-DATA sigmoidconsts<>+2004(SB)/4, $0x42b17217
-DATA sigmoidconsts<>+2008(SB)/4, $0x42b17217
-DATA sigmoidconsts<>+2012(SB)/4, $0x42b17217
-DATA sigmoidconsts<>+2016(SB)/4, $0x42b17217
-DATA sigmoidconsts<>+2020(SB)/4, $0x42b17217
-DATA sigmoidconsts<>+2024(SB)/4, $0x42b17217
-DATA sigmoidconsts<>+2028(SB)/4, $0x42b17217
-DATA sigmoidconsts<>+2032(SB)/4, $0x42b17217
-DATA sigmoidconsts<>+2036(SB)/4, $0x42b17217
-DATA sigmoidconsts<>+2040(SB)/4, $0x42b17217
-DATA sigmoidconsts<>+2044(SB)/4, $0x42b17217
-DATA sigmoidconsts<>+2048(SB)/4, $0xffffffff
-DATA sigmoidconsts<>+2052(SB)/4, $0xffffffff
-DATA sigmoidconsts<>+2056(SB)/4, $0xffffffff
-DATA sigmoidconsts<>+2060(SB)/4, $0xffffffff
-DATA sigmoidconsts<>+2064(SB)/4, $0xffffffff
-DATA sigmoidconsts<>+2068(SB)/4, $0xffffffff
-DATA sigmoidconsts<>+2072(SB)/4, $0xffffffff
-DATA sigmoidconsts<>+2076(SB)/4, $0xffffffff
-DATA sigmoidconsts<>+2080(SB)/4, $0xffffffff
-DATA sigmoidconsts<>+2084(SB)/4, $0xffffffff
-DATA sigmoidconsts<>+2088(SB)/4, $0xffffffff
-DATA sigmoidconsts<>+2092(SB)/4, $0xffffffff
-DATA sigmoidconsts<>+2096(SB)/4, $0xffffffff
-DATA sigmoidconsts<>+2100(SB)/4, $0xffffffff
-DATA sigmoidconsts<>+2104(SB)/4, $0xffffffff
-DATA sigmoidconsts<>+2108(SB)/4, $0xffffffff
-DATA sigmoidconsts<>+2112(SB)/4, $0x00000000
-DATA sigmoidconsts<>+2116(SB)/4, $0x00000000
-DATA sigmoidconsts<>+2120(SB)/4, $0x00000000
-DATA sigmoidconsts<>+2124(SB)/4, $0x00000000
-DATA sigmoidconsts<>+2128(SB)/4, $0x00000000
-DATA sigmoidconsts<>+2132(SB)/4, $0x00000000
-DATA sigmoidconsts<>+2136(SB)/4, $0x00000000
-DATA sigmoidconsts<>+2140(SB)/4, $0x00000000
-DATA sigmoidconsts<>+2144(SB)/4, $0x00000000
-DATA sigmoidconsts<>+2148(SB)/4, $0x00000000
-DATA sigmoidconsts<>+2152(SB)/4, $0x00000000
-DATA sigmoidconsts<>+2156(SB)/4, $0x00000000
-DATA sigmoidconsts<>+2160(SB)/4, $0x00000000
-DATA sigmoidconsts<>+2164(SB)/4, $0x00000000
-DATA sigmoidconsts<>+2168(SB)/4, $0x00000000
-DATA sigmoidconsts<>+2172(SB)/4, $0x00000000
-DATA sigmoidconsts<>+2176(SB)/4, $0x40000000
-DATA sigmoidconsts<>+2180(SB)/4, $0x40000000
-DATA sigmoidconsts<>+2184(SB)/4, $0x40000000
-DATA sigmoidconsts<>+2188(SB)/4, $0x40000000
-DATA sigmoidconsts<>+2192(SB)/4, $0x40000000
-DATA sigmoidconsts<>+2196(SB)/4, $0x40000000
-DATA sigmoidconsts<>+2200(SB)/4, $0x40000000
-DATA sigmoidconsts<>+2204(SB)/4, $0x40000000
-DATA sigmoidconsts<>+2208(SB)/4, $0x40000000
-DATA sigmoidconsts<>+2212(SB)/4, $0x40000000
-DATA sigmoidconsts<>+2216(SB)/4, $0x40000000
-DATA sigmoidconsts<>+2220(SB)/4, $0x40000000
-DATA sigmoidconsts<>+2224(SB)/4, $0x40000000
-DATA sigmoidconsts<>+2228(SB)/4, $0x40000000
-DATA sigmoidconsts<>+2232(SB)/4, $0x40000000
-DATA sigmoidconsts<>+2236(SB)/4, $0x40000000
-DATA sigmoidconsts<>+2240(SB)/4, $0x42b17218
-DATA sigmoidconsts<>+2244(SB)/4, $0x42b17218
-DATA sigmoidconsts<>+2248(SB)/4, $0x42b17218
-DATA sigmoidconsts<>+2252(SB)/4, $0x42b17218
-DATA sigmoidconsts<>+2256(SB)/4, $0x42b17218
-DATA sigmoidconsts<>+2260(SB)/4, $0x42b17218
-DATA sigmoidconsts<>+2264(SB)/4, $0x42b17218
-DATA sigmoidconsts<>+2268(SB)/4, $0x42b17218
-DATA sigmoidconsts<>+2272(SB)/4, $0x42b17218
-DATA sigmoidconsts<>+2276(SB)/4, $0x42b17218
-DATA sigmoidconsts<>+2280(SB)/4, $0x42b17218
-DATA sigmoidconsts<>+2284(SB)/4, $0x42b17218
-DATA sigmoidconsts<>+2288(SB)/4, $0x42b17218
-DATA sigmoidconsts<>+2292(SB)/4, $0x42b17218
-DATA sigmoidconsts<>+2296(SB)/4, $0x42b17218
-DATA sigmoidconsts<>+2300(SB)/4, $0x42b17218
-GLOBL sigmoidconsts<>(SB), RODATA|NOPTR, $2304
+DATA sigmoidconsts<>+1664(SB)/4, $0x00800000
+DATA sigmoidconsts<>+1668(SB)/4, $0x00800000
+DATA sigmoidconsts<>+1672(SB)/4, $0x00800000
+DATA sigmoidconsts<>+1676(SB)/4, $0x00800000
+DATA sigmoidconsts<>+1680(SB)/4, $0x00800000
+DATA sigmoidconsts<>+1684(SB)/4, $0x00800000
+DATA sigmoidconsts<>+1688(SB)/4, $0x00800000
+DATA sigmoidconsts<>+1692(SB)/4, $0x00800000
+DATA sigmoidconsts<>+1696(SB)/4, $0x00800000
+DATA sigmoidconsts<>+1700(SB)/4, $0x00800000
+DATA sigmoidconsts<>+1704(SB)/4, $0x00800000
+DATA sigmoidconsts<>+1708(SB)/4, $0x00800000
+DATA sigmoidconsts<>+1712(SB)/4, $0x00800000
+DATA sigmoidconsts<>+1716(SB)/4, $0x00800000
+DATA sigmoidconsts<>+1720(SB)/4, $0x00800000
+DATA sigmoidconsts<>+1724(SB)/4, $0x00800000
+DATA sigmoidconsts<>+1728(SB)/4, $0x4b000000
+DATA sigmoidconsts<>+1732(SB)/4, $0x4b000000
+DATA sigmoidconsts<>+1736(SB)/4, $0x4b000000
+DATA sigmoidconsts<>+1740(SB)/4, $0x4b000000
+DATA sigmoidconsts<>+1744(SB)/4, $0x4b000000
+DATA sigmoidconsts<>+1748(SB)/4, $0x4b000000
+DATA sigmoidconsts<>+1752(SB)/4, $0x4b000000
+DATA sigmoidconsts<>+1756(SB)/4, $0x4b000000
+DATA sigmoidconsts<>+1760(SB)/4, $0x4b000000
+DATA sigmoidconsts<>+1764(SB)/4, $0x4b000000
+DATA sigmoidconsts<>+1768(SB)/4, $0x4b000000
+DATA sigmoidconsts<>+1772(SB)/4, $0x4b000000
+DATA sigmoidconsts<>+1776(SB)/4, $0x4b000000
+DATA sigmoidconsts<>+1780(SB)/4, $0x4b000000
+DATA sigmoidconsts<>+1784(SB)/4, $0x4b000000
+DATA sigmoidconsts<>+1788(SB)/4, $0x4b000000
+DATA sigmoidconsts<>+1792(SB)/4, $0x00000017
+DATA sigmoidconsts<>+1796(SB)/4, $0x00000017
+DATA sigmoidconsts<>+1800(SB)/4, $0x00000017
+DATA sigmoidconsts<>+1804(SB)/4, $0x00000017
+DATA sigmoidconsts<>+1808(SB)/4, $0x00000017
+DATA sigmoidconsts<>+1812(SB)/4, $0x00000017
+DATA sigmoidconsts<>+1816(SB)/4, $0x00000017
+DATA sigmoidconsts<>+1820(SB)/4, $0x00000017
+DATA sigmoidconsts<>+1824(SB)/4, $0x00000017
+DATA sigmoidconsts<>+1828(SB)/4, $0x00000017
+DATA sigmoidconsts<>+1832(SB)/4, $0x00000017
+DATA sigmoidconsts<>+1836(SB)/4, $0x00000017
+DATA sigmoidconsts<>+1840(SB)/4, $0x00000017
+DATA sigmoidconsts<>+1844(SB)/4, $0x00000017
+DATA sigmoidconsts<>+1848(SB)/4, $0x00000017
+DATA sigmoidconsts<>+1852(SB)/4, $0x00000017
+DATA sigmoidconsts<>+1856(SB)/4, $0x7f800000
+DATA sigmoidconsts<>+1860(SB)/4, $0x7f800000
+DATA sigmoidconsts<>+1864(SB)/4, $0x7f800000
+DATA sigmoidconsts<>+1868(SB)/4, $0x7f800000
+DATA sigmoidconsts<>+1872(SB)/4, $0x7f800000
+DATA sigmoidconsts<>+1876(SB)/4, $0x7f800000
+DATA sigmoidconsts<>+1880(SB)/4, $0x7f800000
+DATA sigmoidconsts<>+1884(SB)/4, $0x7f800000
+DATA sigmoidconsts<>+1888(SB)/4, $0x7f800000
+DATA sigmoidconsts<>+1892(SB)/4, $0x7f800000
+DATA sigmoidconsts<>+1896(SB)/4, $0x7f800000
+DATA sigmoidconsts<>+1900(SB)/4, $0x7f800000
+DATA sigmoidconsts<>+1904(SB)/4, $0x7f800000
+DATA sigmoidconsts<>+1908(SB)/4, $0x7f800000
+DATA sigmoidconsts<>+1912(SB)/4, $0x7f800000
+DATA sigmoidconsts<>+1916(SB)/4, $0x7f800000
+DATA sigmoidconsts<>+1920(SB)/4, $0x7fc00000
+DATA sigmoidconsts<>+1924(SB)/4, $0x7fc00000
+DATA sigmoidconsts<>+1928(SB)/4, $0x7fc00000
+DATA sigmoidconsts<>+1932(SB)/4, $0x7fc00000
+DATA sigmoidconsts<>+1936(SB)/4, $0x7fc00000
+DATA sigmoidconsts<>+1940(SB)/4, $0x7fc00000
+DATA sigmoidconsts<>+1944(SB)/4, $0x7fc00000
+DATA sigmoidconsts<>+1948(SB)/4, $0x7fc00000
+DATA sigmoidconsts<>+1952(SB)/4, $0x7fc00000
+DATA sigmoidconsts<>+1956(SB)/4, $0x7fc00000
+DATA sigmoidconsts<>+1960(SB)/4, $0x7fc00000
+DATA sigmoidconsts<>+1964(SB)/4, $0x7fc00000
+DATA sigmoidconsts<>+1968(SB)/4, $0x7fc00000
+DATA sigmoidconsts<>+1972(SB)/4, $0x7fc00000
+DATA sigmoidconsts<>+1976(SB)/4, $0x7fc00000
+DATA sigmoidconsts<>+1980(SB)/4, $0x7fc00000
+DATA sigmoidconsts<>+1984(SB)/4, $0xff800000
+DATA sigmoidconsts<>+1988(SB)/4, $0xff800000
+DATA sigmoidconsts<>+1992(SB)/4, $0xff800000
+DATA sigmoidconsts<>+1996(SB)/4, $0xff800000
+DATA sigmoidconsts<>+2000(SB)/4, $0xff800000
+DATA sigmoidconsts<>+2004(SB)/4, $0xff800000
+DATA sigmoidconsts<>+2008(SB)/4, $0xff800000
+DATA sigmoidconsts<>+2012(SB)/4, $0xff800000
+DATA sigmoidconsts<>+2016(SB)/4, $0xff800000
+DATA sigmoidconsts<>+2020(SB)/4, $0xff800000
+DATA sigmoidconsts<>+2024(SB)/4, $0xff800000
+DATA sigmoidconsts<>+2028(SB)/4, $0xff800000
+DATA sigmoidconsts<>+2032(SB)/4, $0xff800000
+DATA sigmoidconsts<>+2036(SB)/4, $0xff800000
+DATA sigmoidconsts<>+2040(SB)/4, $0xff800000
+DATA sigmoidconsts<>+2044(SB)/4, $0xff800000
+DATA sigmoidconsts<>+2048(SB)/4, $0x42b17217
+DATA sigmoidconsts<>+2052(SB)/4, $0x42b17217
+DATA sigmoidconsts<>+2056(SB)/4, $0x42b17217
+DATA sigmoidconsts<>+2060(SB)/4, $0x42b17217
+DATA sigmoidconsts<>+2064(SB)/4, $0x42b17217
+DATA sigmoidconsts<>+2068(SB)/4, $0x42b17217
+DATA sigmoidconsts<>+2072(SB)/4, $0x42b17217
+DATA sigmoidconsts<>+2076(SB)/4, $0x42b17217
+DATA sigmoidconsts<>+2080(SB)/4, $0x42b17217
+DATA sigmoidconsts<>+2084(SB)/4, $0x42b17217
+DATA sigmoidconsts<>+2088(SB)/4, $0x42b17217
+DATA sigmoidconsts<>+2092(SB)/4, $0x42b17217
+DATA sigmoidconsts<>+2096(SB)/4, $0x42b17217
+DATA sigmoidconsts<>+2100(SB)/4, $0x42b17217
+DATA sigmoidconsts<>+2104(SB)/4, $0x42b17217
+DATA sigmoidconsts<>+2108(SB)/4, $0x42b17217
+DATA sigmoidconsts<>+2112(SB)/4, $0xffffffff
+DATA sigmoidconsts<>+2116(SB)/4, $0xffffffff
+DATA sigmoidconsts<>+2120(SB)/4, $0xffffffff
+DATA sigmoidconsts<>+2124(SB)/4, $0xffffffff
+DATA sigmoidconsts<>+2128(SB)/4, $0xffffffff
+DATA sigmoidconsts<>+2132(SB)/4, $0xffffffff
+DATA sigmoidconsts<>+2136(SB)/4, $0xffffffff
+DATA sigmoidconsts<>+2140(SB)/4, $0xffffffff
+DATA sigmoidconsts<>+2144(SB)/4, $0xffffffff
+DATA sigmoidconsts<>+2148(SB)/4, $0xffffffff
+DATA sigmoidconsts<>+2152(SB)/4, $0xffffffff
+DATA sigmoidconsts<>+2156(SB)/4, $0xffffffff
+DATA sigmoidconsts<>+2160(SB)/4, $0xffffffff
+DATA sigmoidconsts<>+2164(SB)/4, $0xffffffff
+DATA sigmoidconsts<>+2168(SB)/4, $0xffffffff
+DATA sigmoidconsts<>+2172(SB)/4, $0xffffffff
+DATA sigmoidconsts<>+2176(SB)/4, $0x00000000
+DATA sigmoidconsts<>+2180(SB)/4, $0x00000000
+DATA sigmoidconsts<>+2184(SB)/4, $0x00000000
+DATA sigmoidconsts<>+2188(SB)/4, $0x00000000
+DATA sigmoidconsts<>+2192(SB)/4, $0x00000000
+DATA sigmoidconsts<>+2196(SB)/4, $0x00000000
+DATA sigmoidconsts<>+2200(SB)/4, $0x00000000
+DATA sigmoidconsts<>+2204(SB)/4, $0x00000000
+DATA sigmoidconsts<>+2208(SB)/4, $0x00000000
+DATA sigmoidconsts<>+2212(SB)/4, $0x00000000
+DATA sigmoidconsts<>+2216(SB)/4, $0x00000000
+DATA sigmoidconsts<>+2220(SB)/4, $0x00000000
+DATA sigmoidconsts<>+2224(SB)/4, $0x00000000
+DATA sigmoidconsts<>+2228(SB)/4, $0x00000000
+DATA sigmoidconsts<>+2232(SB)/4, $0x00000000
+DATA sigmoidconsts<>+2236(SB)/4, $0x00000000
+DATA sigmoidconsts<>+2240(SB)/4, $0x40000000
+DATA sigmoidconsts<>+2244(SB)/4, $0x40000000
+DATA sigmoidconsts<>+2248(SB)/4, $0x40000000
+DATA sigmoidconsts<>+2252(SB)/4, $0x40000000
+DATA sigmoidconsts<>+2256(SB)/4, $0x40000000
+DATA sigmoidconsts<>+2260(SB)/4, $0x40000000
+DATA sigmoidconsts<>+2264(SB)/4, $0x40000000
+DATA sigmoidconsts<>+2268(SB)/4, $0x40000000
+DATA sigmoidconsts<>+2272(SB)/4, $0x40000000
+DATA sigmoidconsts<>+2276(SB)/4, $0x40000000
+DATA sigmoidconsts<>+2280(SB)/4, $0x40000000
+DATA sigmoidconsts<>+2284(SB)/4, $0x40000000
+DATA sigmoidconsts<>+2288(SB)/4, $0x40000000
+DATA sigmoidconsts<>+2292(SB)/4, $0x40000000
+DATA sigmoidconsts<>+2296(SB)/4, $0x40000000
+DATA sigmoidconsts<>+2300(SB)/4, $0x40000000
+DATA sigmoidconsts<>+2304(SB)/4, $0x42b17218
+DATA sigmoidconsts<>+2308(SB)/4, $0x42b17218
+DATA sigmoidconsts<>+2312(SB)/4, $0x42b17218
+DATA sigmoidconsts<>+2316(SB)/4, $0x42b17218
+DATA sigmoidconsts<>+2320(SB)/4, $0x42b17218
+DATA sigmoidconsts<>+2324(SB)/4, $0x42b17218
+DATA sigmoidconsts<>+2328(SB)/4, $0x42b17218
+DATA sigmoidconsts<>+2332(SB)/4, $0x42b17218
+DATA sigmoidconsts<>+2336(SB)/4, $0x42b17218
+DATA sigmoidconsts<>+2340(SB)/4, $0x42b17218
+DATA sigmoidconsts<>+2344(SB)/4, $0x42b17218
+DATA sigmoidconsts<>+2348(SB)/4, $0x42b17218
+DATA sigmoidconsts<>+2352(SB)/4, $0x42b17218
+DATA sigmoidconsts<>+2356(SB)/4, $0x42b17218
+DATA sigmoidconsts<>+2360(SB)/4, $0x42b17218
+DATA sigmoidconsts<>+2364(SB)/4, $0x42b17218
+GLOBL sigmoidconsts<>(SB), RODATA|NOPTR, $2368

@@ -50,6 +50,11 @@ func asmTier(name string, f asmFuncs) *tier {
 	t.sigmoid = blocked(f.sigmoid)
 	t.sigmoidStats = sigmoidStatsAsm(name == "avx512")
 	t.sigmoidGrad = sigmoidGradAsm(f.sigmoidGrad)
+	avx512 := name == "avx512"
+	t.softmaxStatsU8 = softmaxStatsAsm[uint8](avx512)
+	t.softmaxStatsI32 = softmaxStatsAsm[int32](avx512)
+	t.softmaxGradU8 = softmaxGradAsm[uint8](avx512)
+	t.softmaxGradI32 = softmaxGradAsm[int32](avx512)
 	return &t
 }
 

@@ -38,6 +38,9 @@ func main() {
 	ConstraintExpr("!purego")
 	consts := newConstTable(*family + "consts")
 	for _, t := range tiers {
+		if only := os.Getenv("SEGLOSS_GEN_ONLY"); only != "" && only != t.Name {
+			continue
+		}
 		t.consts = consts
 		gen(t)
 	}
@@ -111,7 +114,6 @@ func elementwise(t *Tier) {
 	}
 }
 
-func softmaxFamily(t *Tier)   {}
 func confusionFamily(t *Tier) {}
 func roofline(t *Tier)        {}
 

@@ -91,18 +91,23 @@ func (t *Tier) exp(x Register, o expOpts) VecVirtual {
 		}
 		return y
 	}
-	// AVX2: 2^n by adding n to the exponent field. Exact whenever the result
-	// is a normal float (n = 128 only occurs with y < 1); a result below
-	// 2^-126 (n = -126 with y < 1) is recomputed as y * 2^-126, rounded
-	// once. NaN keeps its bits (cvt gives 0x80000000, shifted out).
-	ni := t.V()
+	// AVX2: y * 2^n as (y * 2^n1) * 2^n2 with n1 = n>>1, n2 = n - n1, both
+	// powers built in the exponent field: the first product is exact and
+	// normal for every n in [-126, 128], so the result rounds once, like
+	// kernels/math.go (denormal results and n = 128 included), and only a
+	// result that is itself denormal is ever computed as one (a denormal
+	// operand or result costs a microcode assist). NaN propagates.
+	ni, n1 := t.V(), t.V()
 	VCVTPS2DQ(n, ni)
+	VPSRAD(U8(1), ni, n1)
+	VPSUBD(n1, ni, ni)
+	VPADDD(t.I(127), n1, n1)
+	VPSLLD(U8(23), n1, n1)
+	VPADDD(t.I(127), ni, ni)
 	VPSLLD(U8(23), ni, ni)
 	res := t.V()
-	VPADDD(ni, y, res)
-	den := t.cmp(cmpLT, res, t.F(0x1p-126))
-	VMULPS(t.F(0x1p-126), y, y)
-	t.setWhere(den, y, res)
+	VMULPS(n1, y, res)
+	VMULPS(ni, res, res)
 	lo := t.cmp(cmpLT, x, t.F(f32(expLo)))
 	t.zeroWhere(lo, res)
 	if !o.nonPositive {

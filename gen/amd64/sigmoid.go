@@ -20,7 +20,7 @@ const (
 )
 
 // ifFlag emits body only when flags has one of the bits of f set at run time.
-func ifFlag(flags GPVirtual, f uint32, body func()) {
+func ifFlag(flags Op, f uint32, body func()) {
 	skip := newLabel("noflag")
 	TESTQ(U32(f), flags)
 	JZ(LabelRef(skip))

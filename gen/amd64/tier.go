@@ -312,6 +312,8 @@ func (t *Tier) store(v Register, m Mem, k *Mask) {
 // bytes are read; n is preserved.
 func (t *Tier) loadLabels(m Mem, u8 bool, d Register, tail *Mask, n GPVirtual) {
 	switch {
+	case !u8 && tail == nil && t.avx512:
+		VMOVDQU32(m, d)
 	case !u8 && tail == nil:
 		VMOVDQU(m, d)
 	case !u8 && t.avx512:

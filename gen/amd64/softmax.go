@@ -1,0 +1,571 @@
+package main
+
+import (
+	"fmt"
+
+	. "github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/operand"
+	. "github.com/mmcloughlin/avo/reg"
+)
+
+// The per-class table of the softmax kernels: 8 floats per class.
+const (
+	tabStride = 32
+	tabW      = 0 // CE weight
+	tabAlpha  = 1 // focal alpha
+	tabKappa  = 2 // CEScale*eps/C*w_k
+	tabA      = 3
+	tabB      = 4
+	tabE      = 5
+)
+
+// Extra flag bits of the softmax kernels.
+const (
+	flagWeights = 512  // tab holds CE class weights (else every weight is 1)
+	flagSmooth  = 1024 // label smoothing is on
+)
+
+// softmaxFamily: the statistics and gradient passes of the softmax losses
+// over one block of pixels of one image (C planes S apart), for uint8 and
+// int32 labels.
+func softmaxFamily(t *Tier) {
+	for _, u8 := range []bool{true, false} {
+		softmaxStats(t, u8)
+		softmaxGrad(t, u8)
+	}
+}
+
+func labelName(u8 bool) (string, string, int) {
+	if u8 {
+		return "U8", "uint8", 1
+	}
+	return "I32", "int32", 4
+}
+
+// pixelState is what a softmax kernel knows of one vector of pixels.
+type pixelState struct {
+	y     VecVirtual // labels; -1 in ignored and tail lanes
+	valid *Mask      // lanes that are pixels and not ignored
+}
+
+// loadPixels loads the labels of one vector of pixels and their validity.
+func (t *Tier) loadPixels(lab GPVirtual, u8 bool, ign Mem, tail *Mask, rem GPVirtual) pixelState {
+	y := t.V()
+	t.loadLabels(Mem{Base: lab}, u8, y, tail, rem)
+	ig := t.V()
+	r := GP32()
+	MOVL(ign, r)
+	if t.avx512 {
+		VPBROADCASTD(r, ig)
+	} else {
+		xi := XMM()
+		VMOVD(r, xi)
+		VPBROADCASTD(xi, ig)
+	}
+	st := pixelState{y: y, valid: t.newMask()}
+	if t.avx512 {
+		if tail != nil {
+			VPCMPD(U8(4), ig, y, tail.k, st.valid.k)
+		} else {
+			VPCMPD(U8(4), ig, y, st.valid.k)
+		}
+		m1 := t.V()
+		VMOVDQU32(t.I(0xffffffff), m1)
+		VPBLENDMD(y, m1, st.valid.k, y)
+		return st
+	}
+	VPCMPEQD(ig, y, ig) // ignored
+	if tail != nil {
+		VPANDN(tail.v, ig, st.valid.v)
+	} else {
+		VPXOR(t.I(0xffffffff), ig, st.valid.v)
+	}
+	inv := t.V()
+	VPXOR(t.I(0xffffffff), st.valid.v, inv)
+	VPOR(inv, y, y)
+	return st
+}
+
+// classLoop emits a loop over the C classes: body gets the class as an
+// int32 vector (cv) and the pointers, which advance by their strides.
+type classPtr struct {
+	r      GPVirtual
+	stride Op // register or immediate
+}
+
+func (t *Tier) classLoop(C Op, ps []classPtr, withCV bool, body func(cv VecVirtual)) {
+	var cv VecVirtual
+	if withCV {
+		cv = t.V()
+		VXORPS(cv, cv, cv)
+	}
+	c := GP64()
+	XORQ(c, c)
+	loop := newLabel("class")
+	Label(loop)
+	body(cv)
+	for _, p := range ps {
+		ADDQ(p.stride, p.r)
+	}
+	if withCV {
+		VPADDD(t.I(1), cv, cv)
+	}
+	INCQ(c)
+	CMPQ(c, C)
+	JB(LabelRef(loop))
+}
+
+// softmaxArgs are the registers every softmax kernel sets up.
+type softmaxArgs struct {
+	x, lab, n, stride GPVirtual
+	C, flags          Mem       // arguments, read from the frame (GP registers are few)
+	scr               GPVirtual // 64-byte aligned scratch (the caller aligns it)
+	tab               GPVirtual // per class: w, alpha, kappa, A, B, E, -, - (32 bytes)
+}
+
+func (t *Tier) softmaxSetup(elem int) softmaxArgs {
+	var a softmaxArgs
+	a.x = Load(Param("x").Base(), GP64()).(GPVirtual)
+	lo := Load(Param("lo"), GP64()).(GPVirtual)
+	a.n = Load(Param("hi"), GP64()).(GPVirtual)
+	SUBQ(lo, a.n)
+	LEAQ(Mem{Base: a.x, Index: lo, Scale: 4}, a.x)
+	a.lab = Load(Param("lab").Base(), GP64()).(GPVirtual)
+	LEAQ(Mem{Base: a.lab, Index: lo, Scale: uint8(elem)}, a.lab)
+	a.stride = Load(Param("S"), GP64()).(GPVirtual)
+	SHLQ(U8(2), a.stride)
+	a.C = arg("C")
+	a.flags = arg("flags")
+	a.scr = Load(Param("scr").Base(), GP64()).(GPVirtual)
+	a.tab = Load(Param("tab").Base(), GP64()).(GPVirtual)
+	return a
+}
+
+// maxAndExp computes, for one vector of pixels, mx = max_c x_c, e_c =
+// exp(x_c - mx) (stored to the scratch at e[c*W] when store) and sum =
+// sum_c e_c; with zy, the x_y - mx of each pixel's label. x lanes outside
+// valid read as 0.
+func (t *Tier) maxAndExp(a softmaxArgs, st pixelState, store, wantZy bool) (sum VecVirtual, MX Op, zy Op) {
+	mx := t.V()
+	t.load(Mem{Base: a.x}, mx, st.valid)
+	if true {
+		px := GP64()
+		MOVQ(a.x, px)
+		C1 := GP64()
+		MOVQ(a.C, C1)
+		DECQ(C1)
+		skip := newLabel("c1")
+		JZ(LabelRef(skip))
+		loop := newLabel("max")
+		Label(loop)
+		ADDQ(a.stride, px)
+		v := t.V()
+		t.load(Mem{Base: px}, v, st.valid)
+		VMAXPS(v, mx, mx)
+		DECQ(C1)
+		JNZ(LabelRef(loop))
+		Label(skip)
+	}
+	MX = t.keep(mx)
+	sum = t.V()
+	VXORPS(sum, sum, sum)
+	var zyr VecVirtual
+	if wantZy {
+		zyr = t.V()
+		VXORPS(zyr, zyr, zyr)
+	}
+	px, pe := GP64(), GP64()
+	MOVQ(a.x, px)
+	MOVQ(a.scr, pe)
+	t.classLoop(a.C, []classPtr{{px, a.stride}, {pe, U32(t.W())}}, wantZy, func(cv VecVirtual) {
+		z := t.V()
+		t.load(Mem{Base: px}, z, st.valid)
+		VSUBPS(MX, z, z)
+		e := t.exp(z, expOpts{nonPositive: true})
+		VADDPS(e, sum, sum)
+		if store {
+			VMOVUPS(e, Mem{Base: pe})
+		}
+		if wantZy {
+			eq := t.eqD(st.y, cv)
+			t.setWhere(eq, z, zyr)
+		}
+	})
+	if wantZy {
+		zy = t.keep(zyr)
+	}
+	return sum, MX, zy
+}
+
+// selectByLabel sets d to tab[y] (float32 table at tab) in every valid lane.
+func (t *Tier) selectByLabel(a softmaxArgs, st pixelState, field int, d VecVirtual) {
+	p := GP64()
+	MOVQ(a.tab, p)
+	t.classLoop(a.C, []classPtr{{p, U32(tabStride)}}, true, func(cv VecVirtual) {
+		eq := t.eqD(st.y, cv)
+		if t.avx512 {
+			VBROADCASTSS(Mem{Base: p, Disp: 4 * field}, eq.k, d)
+		} else {
+			w := t.V()
+			VBROADCASTSS(Mem{Base: p, Disp: 4 * field}, w)
+			VBLENDVPS(eq.v, w, d, d)
+		}
+	})
+}
+
+func softmaxStats(t *Tier, u8 bool) {
+	ln, lt, elem := labelName(u8)
+	name := "SoftmaxStats" + ln + t.Name
+	t.text(name, fmt.Sprintf("func(x []float32, S, lo, hi int, lab []%s, C int, ign int32, flags uint64, tab, scr []float32, eps1, epsC, wsum, gamma float32, gmode int, out []float32)", lt))
+	Doc(fmt.Sprintf("%s computes kernels.softmaxStatsGeneric over pixels [lo, hi) (at most kernels.BlockSize) of one", name),
+		"image into out = P[C], PY[C], Count[C], PP[C], CE, W, Focal, Valid. ign is the ignore label (-1: none).",
+		"tab holds the CE weights (flags&512) and the focal alphas (flags&256), C each; scr is 64-byte aligned,",
+		"at least 5*16*C floats; eps1 = 1-eps, epsC = eps/C, wsum = the sum of the CE weights.")
+	a := t.softmaxSetup(elem)
+	// per-class accumulators after the e vectors: class c at scr + C*W + c*4*W
+	accs := GP64()
+	MOVQ(a.C, accs)
+	SHLQ(U8(uint8(log2(t.W()))), accs)
+	ADDQ(a.scr, accs)
+	{
+		p := GP64()
+		MOVQ(accs, p)
+		z := t.V()
+		VXORPS(z, z, z)
+		t.classLoop(a.C, []classPtr{{p, U32(4 * t.W())}}, false, func(VecVirtual) {
+			for i := 0; i < 4; i++ {
+				VMOVUPS(z, Mem{Base: p, Disp: i * t.W()})
+			}
+		})
+	}
+	sc := t.newAccs(4) // CE, W, Focal, Valid
+	for _, s := range sc {
+		s.zero()
+	}
+	sCE, sW, sFoc, sValid := sc[0], sc[1], sc[2], sc[3]
+	t.stream(a.n, []ptr{{a.x, 4}, {a.lab, elem}}, func(tail *Mask, rem GPVirtual) {
+		st := t.loadPixels(a.lab, u8, arg("ign"), tail, rem)
+		one := t.V()
+		VMOVUPS(t.F(1), one)
+		t.keepWhere(st.valid, one)
+		sValid.add(one, nil)
+		sum, mx, zy := t.maxAndExp(a, st, true, true)
+		inv := t.V()
+		VMOVUPS(t.F(1), inv)
+		VDIVPS(sum, inv, inv)
+		INV := t.keep(inv)
+		SUM := t.keep(sum)
+		ifFlag(a.flags, flagRegion, func() {
+			pe, pa := GP64(), GP64()
+			MOVQ(a.scr, pe)
+			MOVQ(accs, pa)
+			t.classLoop(a.C, []classPtr{{pe, U32(t.W())}, {pa, U32(4 * t.W())}}, true, func(cv VecVirtual) {
+				p := t.V()
+				VMULPS(Mem{Base: pe}, t.ld(INV), p)
+				t.keepWhere(st.valid, p)
+				s := t.V()
+				VADDPS(Mem{Base: pa}, p, s)
+				VMOVUPS(s, Mem{Base: pa})
+				pp := t.V()
+				VMULPS(p, p, pp)
+				VADDPS(Mem{Base: pa, Disp: 3 * t.W()}, pp, pp)
+				VMOVUPS(pp, Mem{Base: pa, Disp: 3 * t.W()})
+				eq := t.eqD(st.y, cv)
+				py, cnt := t.V(), t.V()
+				VMOVUPS(Mem{Base: pa, Disp: t.W()}, py)
+				t.addWhere(eq, p, py)
+				VMOVUPS(py, Mem{Base: pa, Disp: t.W()})
+				VMOVUPS(Mem{Base: pa, Disp: 2 * t.W()}, cnt)
+				if t.avx512 {
+					VADDPS(t.F(1), cnt, eq.k, cnt)
+				} else {
+					o := t.V()
+					VANDPS(t.F(1), eq.v, o)
+					VADDPS(o, cnt, cnt)
+				}
+				VMOVUPS(cnt, Mem{Base: pa, Disp: 2 * t.W()})
+			})
+		})
+		ifFlag(a.flags, flagCE|flagFocal, func() {
+			lse := t.log(t.ld(SUM), logOpts{normal: true})
+			nll := t.V()
+			VSUBPS(zy, lse, nll) // lse - (x_y - mx)
+			LSE, NLL := t.keep(lse), t.keep(nll)
+			ifFlag(a.flags, flagCE, func() {
+				wy := t.V()
+				VMOVUPS(t.F(1), wy)
+				ifFlag(a.flags, flagWeights, func() {
+					t.selectByLabel(a, st, tabW, wy)
+				})
+				WY := t.keep(wy)
+				l := t.bcast(arg("eps1"))
+				VMULPS(WY, l, l)
+				VMULPS(NLL, l, l) // (1-eps)*w_y*nll
+				L := t.keep(l)
+				ifFlag(a.flags, flagSmooth, func() {
+					// eps/C * sum_k w_k*(lse - z_k) = eps/C * (lse*wsum - sum_k w_k*z_k),
+					// z_k = x_k - mx recomputed from the logits.
+					swz := t.V()
+					VXORPS(swz, swz, swz)
+					px, pw := GP64(), GP64()
+					MOVQ(a.x, px)
+					MOVQ(a.tab, pw)
+					t.classLoop(a.C, []classPtr{{px, a.stride}, {pw, U32(tabStride)}}, false, func(VecVirtual) {
+						z := t.V()
+						t.load(Mem{Base: px}, z, st.valid)
+						VSUBPS(mx, z, z)
+						ifFlag(a.flags, flagWeights, func() {
+							w := t.V()
+							VBROADCASTSS(Mem{Base: pw}, w)
+							VMULPS(w, z, z)
+						})
+						VADDPS(z, swz, swz)
+					})
+					sm := t.bcast(arg("wsum"))
+					VMULPS(LSE, sm, sm)
+					VSUBPS(swz, sm, sm)
+					ec := t.bcast(arg("epsC"))
+					l2 := t.ld(L)
+					VFMADD231PS(ec, sm, l2)
+					if !t.avx512 {
+						VMOVUPS(l2, L)
+					}
+				})
+				lf := t.ld(L)
+				t.keepWhere(st.valid, lf)
+				sCE.add(lf, nil)
+				w := t.ld(WY)
+				t.keepWhere(st.valid, w)
+				sW.add(w, nil)
+			})
+			ifFlag(a.flags, flagFocal, func() {
+				// pt = exp(x_y - mx)/sum; (1-pt)^gamma * nll * alpha_y
+				ey := t.exp(t.ld(zy), expOpts{nonPositive: true})
+				VMULPS(INV, ey, ey)
+				pt1 := t.V()
+				VMOVUPS(t.F(1), pt1)
+				VSUBPS(ey, pt1, pt1)
+				g := t.bcast(arg("gamma"))
+				G := t.keep(g)
+				gm := Load(Param("gmode"), GP64()).(GPVirtual)
+				f := t.pow(pt1, G, gm)
+				VMULPS(NLL, f, f)
+				F := t.keep(f)
+				ifFlag(a.flags, flagAlpha, func() {
+					ay := t.V()
+					VMOVUPS(t.F(1), ay)
+					t.selectByLabel(a, st, tabAlpha, ay)
+					f2 := t.ld(F)
+					VMULPS(ay, f2, f2)
+					if !t.avx512 {
+						VMOVUPS(f2, F)
+					}
+				})
+				f3 := t.ld(F)
+				t.keepWhere(st.valid, f3)
+				sFoc.add(f3, nil)
+			})
+		})
+	})
+	// Reduce: per class, then the per-image sums.
+	out := Load(Param("out").Base(), GP64()).(GPVirtual)
+	{
+		pa, po := GP64(), GP64()
+		MOVQ(accs, pa)
+		MOVQ(out, po)
+		C4 := GP64()
+		MOVQ(a.C, C4)
+		SHLQ(U8(2), C4)
+		t.classLoop(a.C, []classPtr{{pa, U32(4 * t.W())}, {po, U32(4)}}, false, func(VecVirtual) {
+			for i := 0; i < 4; i++ {
+				v := t.V()
+				VMOVUPS(Mem{Base: pa, Disp: i * t.W()}, v)
+				s := t.hsum(v)
+				q := GP64()
+				MOVQ(C4, q)
+				if i > 0 {
+					IMUL3Q(U8(uint8(i)), q, q)
+				} else {
+					XORQ(q, q)
+				}
+				VMOVSS(s, Mem{Base: po, Index: q, Scale: 1})
+			}
+		})
+		MOVQ(a.C, C4)
+		SHLQ(U8(4), C4)
+		ADDQ(C4, out)
+	}
+	for i, s := range sc {
+		VMOVSS(s.sum(), Mem{Base: out, Disp: 4 * i})
+	}
+	end()
+}
+
+func log2(n int) int {
+	k := 0
+	for 1<<k < n {
+		k++
+	}
+	return k
+}
+
+func softmaxGrad(t *Tier, u8 bool) {
+	for _, focal := range []bool{false, true} {
+		ln, lt, elem := labelName(u8)
+		name := "SoftmaxGrad" + ln + t.Name
+		if focal {
+			name = "SoftmaxGradFocal" + ln + t.Name
+		}
+		t.text(name, fmt.Sprintf("func(x []float32, S, lo, hi int, lab []%s, C int, ign int32, flags uint64, tab, scr []float32, k1, k2, fs, gamma float32, gmode, g1mode int, dst []float32)", lt))
+		Doc(fmt.Sprintf("%s writes kernels.softmaxGradGeneric's gradient of pixels [lo, hi) (at most", name),
+			"kernels.BlockSize) of one image into dst (C planes S apart, like x). tab holds w[C] (CE weights,",
+			"flags&512), alpha[C] (flags&256), kappa[C] (flags&1024: CEScale*eps/C*w_k), A[C], B[C], E[C]",
+			"(flags&4); k1 = CEScale*(1-eps), k2 = CEScale*eps*wsum/C, fs = FocalScale; scr is 64-byte",
+			"aligned, at least 16*C floats. The Focal variant adds the focal term.")
+		a := t.softmaxSetup(elem)
+		pd := Load(Param("dst").Base(), GP64()).(GPVirtual)
+		lo := Load(Param("lo"), GP64())
+		LEAQ(Mem{Base: pd, Index: lo, Scale: 4}, pd)
+		t.stream(a.n, []ptr{{a.x, 4}, {a.lab, elem}, {pd, 4}}, func(tail *Mask, rem GPVirtual) {
+			st := t.loadPixels(a.lab, u8, arg("ign"), tail, rem)
+			sum, _, zy := t.maxAndExp(a, st, true, focal)
+			SUM := t.keep(sum)
+			inv := t.V()
+			VMOVUPS(t.F(1), inv)
+			VDIVPS(sum, inv, inv)
+			INV := t.keep(inv)
+			wy := t.V()
+			VMOVUPS(t.F(1), wy)
+			ifFlag(a.flags, flagWeights, func() {
+				t.selectByLabel(a, st, tabW, wy)
+			})
+			tau := t.bcast(arg("k1"))
+			VMULPS(wy, tau, tau) // CEScale*(1-eps)*w_y
+			sv := t.bcast(arg("k2"))
+			VADDPS(tau, sv, sv) // tau + CEScale*eps*wsum/C
+			TAU, SV := t.keep(tau), t.keep(sv)
+			if focal {
+				// f = -(1-pt)^gamma [+ gamma*(1-pt)^(gamma-1)*pt*log(pt) where pt < 1]
+				pt := t.exp(t.ld(zy), expOpts{nonPositive: true})
+				VMULPS(INV, pt, pt)
+				PT := t.keep(pt)
+				pt1 := t.V()
+				VMOVUPS(t.F(1), pt1)
+				VSUBPS(pt, pt1, pt1)
+				PT1 := t.keep(pt1)
+				g := t.bcast(arg("gamma"))
+				G := t.keep(g)
+				gm := Load(Param("gmode"), GP64()).(GPVirtual)
+				f := t.pow(pt1, G, gm)
+				VXORPS(t.I(0x80000000), f, f)
+				F := t.keep(f)
+				skip := newLabel("gamma0")
+				CMPQ(gm, U8(0))
+				JEQ(LabelRef(skip))
+				{
+					lsum := t.log(t.ld(SUM), logOpts{normal: true})
+					logpt := t.cp(zy)
+					VSUBPS(lsum, logpt, logpt)
+					LOGPT := t.keep(logpt)
+					gm1 := t.cp(G)
+					VSUBPS(t.F(1), gm1, gm1)
+					GM1 := t.keep(gm1)
+					g1m := Load(Param("g1mode"), GP64()).(GPVirtual)
+					q := t.pow(t.ld(PT1), GM1, g1m)
+					VMULPS(G, q, q)
+					VMULPS(PT, q, q)
+					VMULPS(LOGPT, q, q)
+					pos := t.cmp(cmpGT, t.ld(PT1), t.F(0))
+					f2 := t.ld(F)
+					t.addWhere(pos, q, f2)
+					if !t.avx512 {
+						VMOVUPS(f2, F)
+					}
+				}
+				Label(skip)
+				f3 := t.ld(F)
+				ifFlag(a.flags, flagAlpha, func() {
+					ay := t.V()
+					VMOVUPS(t.F(1), ay)
+					t.selectByLabel(a, st, tabAlpha, ay)
+					VMULPS(ay, f3, f3)
+				})
+				fs := t.bcast(arg("fs"))
+				VMULPS(fs, f3, f3)
+				s2, t2 := t.ld(SV), t.ld(TAU)
+				VSUBPS(f3, s2, s2)
+				VSUBPS(f3, t2, t2)
+				if !t.avx512 {
+					VMOVUPS(s2, SV)
+					VMOVUPS(t2, TAU)
+				}
+			}
+			// Region terms: g_k = B_k + E_k*p_k + A_k*[k == y], dot = sum_k p_k*g_k.
+			dot := t.V()
+			VXORPS(dot, dot, dot)
+			regionG := func(p Register, pt GPVirtual, eq *Mask) VecVirtual {
+				g := t.V()
+				VBROADCASTSS(Mem{Base: pt, Disp: 4 * tabE}, g)
+				VMULPS(p, g, g)
+				b := t.V()
+				VBROADCASTSS(Mem{Base: pt, Disp: 4 * tabB}, b)
+				VADDPS(g, b, g) // B + E*p
+				aa := t.V()
+				VBROADCASTSS(Mem{Base: pt, Disp: 4 * tabA}, aa)
+				t.addWhere(eq, aa, g)
+				return g
+			}
+			ifFlag(a.flags, flagRegion, func() {
+				pe, pt := GP64(), GP64()
+				MOVQ(a.scr, pe)
+				MOVQ(a.tab, pt)
+				t.classLoop(a.C, []classPtr{{pe, U32(t.W())}, {pt, U32(tabStride)}}, true, func(cv VecVirtual) {
+					p := t.V()
+					VMULPS(Mem{Base: pe}, t.ld(INV), p)
+					eq := t.eqD(st.y, cv)
+					g := regionG(p, pt, eq)
+					VFMADD231PS(g, p, dot)
+				})
+			})
+			DOT := t.keep(dot)
+			// Output: dx_k = p_k*(g_k - dot + s) - kappa_k - tau*[k == y], 0 where ignored.
+			out := func(region bool) {
+				pe, pt, po := GP64(), GP64(), GP64()
+				MOVQ(a.scr, pe)
+				MOVQ(a.tab, pt)
+				MOVQ(pd, po)
+				ps := []classPtr{{pe, U32(t.W())}, {pt, U32(tabStride)}, {po, a.stride}}
+				t.classLoop(a.C, ps, true, func(cv VecVirtual) {
+					p := t.V()
+					VMULPS(Mem{Base: pe}, t.ld(INV), p)
+					eq := t.eqD(st.y, cv)
+					v := t.V()
+					if region {
+						g := regionG(p, pt, eq)
+						VSUBPS(DOT, g, g)
+						VADDPS(SV, g, g)
+						VMULPS(g, p, v)
+					} else {
+						VMULPS(SV, p, v)
+					}
+					kk := t.V()
+					VBROADCASTSS(Mem{Base: pt, Disp: 4 * tabKappa}, kk)
+					VSUBPS(kk, v, v)
+					t.subWhere(eq, t.ld(TAU), v)
+					t.keepWhere(st.valid, v)
+					t.store(v, Mem{Base: po}, tail)
+				})
+			}
+			done := newLabel("outd")
+			noRegion := newLabel("outnr")
+			TESTQ(U32(flagRegion), a.flags)
+			JZ(LabelRef(noRegion))
+			out(true)
+			JMP(LabelRef(done))
+			Label(noRegion)
+			out(false)
+			Label(done)
+		})
+		end()
+	}
+}

@@ -1,0 +1,180 @@
+//go:build !purego
+
+package kernels
+
+import (
+	"unsafe"
+
+	"github.com/segloss/segloss/asm"
+)
+
+// Flag bits of the softmax kernels beyond Flags and asmAlpha.
+const (
+	asmRegion  = 4    // the gradient has region terms (A, B, E)
+	asmWeights = 512  // CE class weights in the table
+	asmSmooth  = 1024 // label smoothing
+)
+
+// tabFloats is the size of one class's entry in the table of the softmax
+// kernels: w, alpha, kappa, A, B, E and two unused floats. In Scratch, the
+// table (tabFloats*C) is followed by the kernels' 64-byte aligned scratch
+// (e_c vectors and per-class lane accumulators, 80*C floats) and the
+// statistics' output (4*C+4 floats).
+const tabFloats = 8
+
+// asmScratchLen is the length of Scratch the assembly softmax kernels need
+// for C classes.
+func asmScratchLen(C int) int { return ScratchLen(C) }
+
+// splitScratch carves the table, the aligned kernel scratch and the output
+// out of s (at least asmScratchLen(C) floats).
+func splitScratch(s []float32, C int) (tab, scr, out []float32) {
+	tab = s[:tabFloats*C]
+	rest := s[tabFloats*C:]
+	if a := uintptr(unsafe.Pointer(unsafe.SliceData(rest))) % 64; a != 0 {
+		rest = rest[(64-a)/4:]
+	}
+	scr = rest[:80*C]
+	out = rest[80*C : 80*C+4*C+4]
+	return tab, scr, out
+}
+
+func softmaxStatsAsm[L Label](avx512 bool) func(x []float32, S, lo, hi int, lab []L, p *SoftmaxParams, s *SoftmaxSums[float32]) {
+	return func(x []float32, S, lo, hi int, lab []L, p *SoftmaxParams, s *SoftmaxSums[float32]) {
+		C := p.C
+		if len(p.Scratch) < asmScratchLen(C) || hi-lo > BlockSize {
+			softmaxStatsGeneric(x, S, lo, hi, lab, p, s)
+			return
+		}
+		tab, scr, out := splitScratch(p.Scratch, C)
+		flags := uint64(p.Need)
+		wsum := float32(C)
+		if p.CEWeight != nil {
+			flags |= asmWeights
+			wsum = 0
+			for c, w := range p.CEWeight[:C] {
+				tab[c*tabFloats] = w
+				wsum += w
+			}
+		}
+		if p.Alpha != nil {
+			flags |= asmAlpha
+			for c, a := range p.Alpha[:C] {
+				tab[c*tabFloats+1] = a
+			}
+		}
+		if p.Smoothing != 0 {
+			flags |= asmSmooth
+		}
+		ign := int32(-1)
+		if p.UseIgnore {
+			ign = p.Ignore
+		}
+		eps1, epsC := 1-p.Smoothing, p.Smoothing/float32(C)
+		gm := powMode(p.Gamma)
+		switch l := any(lab).(type) {
+		case []uint8:
+			if avx512 {
+				asm.SoftmaxStatsU8AVX512(x, S, lo, hi, l, C, ign, flags, tab, scr, eps1, epsC, wsum, p.Gamma, gm, out)
+			} else {
+				asm.SoftmaxStatsU8AVX2(x, S, lo, hi, l, C, ign, flags, tab, scr, eps1, epsC, wsum, p.Gamma, gm, out)
+			}
+		case []int32:
+			if avx512 {
+				asm.SoftmaxStatsI32AVX512(x, S, lo, hi, l, C, ign, flags, tab, scr, eps1, epsC, wsum, p.Gamma, gm, out)
+			} else {
+				asm.SoftmaxStatsI32AVX2(x, S, lo, hi, l, C, ign, flags, tab, scr, eps1, epsC, wsum, p.Gamma, gm, out)
+			}
+		}
+		copy(s.P[:C], out[0:C])
+		copy(s.PY[:C], out[C:2*C])
+		copy(s.Count[:C], out[2*C:3*C])
+		if p.Need&NeedSquared != 0 {
+			copy(s.PP[:C], out[3*C:4*C])
+		} else {
+			clear(s.PP[:C])
+		}
+		r := out[4*C:]
+		s.CE, s.W, s.Focal, s.Valid = r[0], r[1], r[2], r[3]
+	}
+}
+
+func softmaxGradAsm[L Label](avx512 bool) func(x []float32, S, lo, hi int, lab []L, c *SoftmaxCoef, dst []float32) {
+	return func(x []float32, S, lo, hi int, lab []L, c *SoftmaxCoef, dst []float32) {
+		C := c.C
+		if len(c.Scratch) < asmScratchLen(C) || hi-lo > BlockSize {
+			softmaxGradGeneric(x, S, lo, hi, lab, c, dst)
+			return
+		}
+		tab, scr, _ := splitScratch(c.Scratch, C)
+		var flags uint64
+		var k1, k2, kappa float32
+		if c.CEScale != 0 {
+			wsum := float32(C)
+			if c.CEWeight != nil {
+				flags |= asmWeights
+				wsum = 0
+				for _, v := range c.CEWeight[:C] {
+					wsum += v
+				}
+			}
+			k1 = c.CEScale * (1 - c.Smoothing)
+			k2 = c.CEScale * c.Smoothing * wsum / float32(C)
+			if c.Smoothing != 0 {
+				kappa = c.CEScale * c.Smoothing / float32(C)
+			}
+		}
+		for k := 0; k < C; k++ {
+			t := tab[k*tabFloats : (k+1)*tabFloats]
+			w := float32(1)
+			if c.CEWeight != nil {
+				w = c.CEWeight[k]
+			}
+			t[0] = w
+			t[1] = 1
+			if c.Alpha != nil {
+				t[1] = c.Alpha[k]
+			}
+			t[2] = kappa * w
+			if c.A != nil {
+				t[3], t[4], t[5] = c.A[k], c.B[k], c.E[k]
+			}
+		}
+		if c.A != nil {
+			flags |= asmRegion
+		}
+		if c.Alpha != nil {
+			flags |= asmAlpha
+		}
+		ign := int32(-1)
+		if c.UseIgnore {
+			ign = c.Ignore
+		}
+		gm, gm1 := powMode(c.Gamma), powMode(c.Gamma-1)
+		focal := c.FocalScale != 0
+		switch l := any(lab).(type) {
+		case []uint8:
+			switch {
+			case avx512 && focal:
+				asm.SoftmaxGradFocalU8AVX512(x, S, lo, hi, l, C, ign, flags, tab, scr, k1, k2, c.FocalScale, c.Gamma, gm, gm1, dst)
+			case avx512:
+				asm.SoftmaxGradU8AVX512(x, S, lo, hi, l, C, ign, flags, tab, scr, k1, k2, c.FocalScale, c.Gamma, gm, gm1, dst)
+			case focal:
+				asm.SoftmaxGradFocalU8AVX2(x, S, lo, hi, l, C, ign, flags, tab, scr, k1, k2, c.FocalScale, c.Gamma, gm, gm1, dst)
+			default:
+				asm.SoftmaxGradU8AVX2(x, S, lo, hi, l, C, ign, flags, tab, scr, k1, k2, c.FocalScale, c.Gamma, gm, gm1, dst)
+			}
+		case []int32:
+			switch {
+			case avx512 && focal:
+				asm.SoftmaxGradFocalI32AVX512(x, S, lo, hi, l, C, ign, flags, tab, scr, k1, k2, c.FocalScale, c.Gamma, gm, gm1, dst)
+			case avx512:
+				asm.SoftmaxGradI32AVX512(x, S, lo, hi, l, C, ign, flags, tab, scr, k1, k2, c.FocalScale, c.Gamma, gm, gm1, dst)
+			case focal:
+				asm.SoftmaxGradFocalI32AVX2(x, S, lo, hi, l, C, ign, flags, tab, scr, k1, k2, c.FocalScale, c.Gamma, gm, gm1, dst)
+			default:
+				asm.SoftmaxGradI32AVX2(x, S, lo, hi, l, C, ign, flags, tab, scr, k1, k2, c.FocalScale, c.Gamma, gm, gm1, dst)
+			}
+		}
+	}
+}
