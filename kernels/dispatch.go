@@ -29,6 +29,8 @@ type tier struct {
 
 	// sum is the roofline reduction (optional: nil uses the generic one).
 	sum func(x []float32) float32
+	// copy is the roofline copy (optional: nil uses the Go runtime's memmove).
+	copy func(dst, src []float32)
 }
 
 // tiers lists the implementations this CPU runs, best first. The generic

@@ -15,10 +15,18 @@ func Sum(x []float32) float32 {
 }
 
 // Copy copies src into dst (the shorter length): the roofline of a gradient
-// pass, which reads the logits and writes the gradient. It is the Go
-// runtime's memmove, which uses the widest vector moves of the CPU on every
-// tier.
-func Copy(dst, src []float32) int { return copy(dst, src) }
+// pass, which reads the logits and writes the gradient. The assembly tiers
+// copy with their own vector width (asm CopyAVX2, CopyAVX512); the generic
+// tier uses the Go runtime's memmove, which uses the widest vector moves of
+// the CPU.
+func Copy(dst, src []float32) int {
+	if f := active.Load().copy; f != nil {
+		n := min(len(dst), len(src))
+		f(dst[:n], src[:n])
+		return n
+	}
+	return copy(dst, src)
+}
 
 func sumGeneric(x []float32) float32 {
 	var s [8]float32

@@ -51,6 +51,7 @@ func asmTier(name string, f asmFuncs) *tier {
 	t.sigmoidStats = sigmoidStatsAsm(name == "avx512")
 	t.sigmoidGrad = sigmoidGradAsm(f.sigmoidGrad)
 	avx512 := name == "avx512"
+	t.sum, t.copy = rooflineSum(avx512), rooflineCopy(avx512)
 	t.softmaxStatsU8 = softmaxStatsAsm[uint8](avx512)
 	t.softmaxStatsI32 = softmaxStatsAsm[int32](avx512)
 	t.softmaxGradU8 = softmaxGradAsm[uint8](avx512)
@@ -136,6 +137,40 @@ func blocked(f func(dst, x []float32)) func(dst, x []float32) {
 			n := min(len(dst), BlockSize)
 			f(dst[:n], x[:n])
 			dst, x = dst[n:], x[n:]
+		}
+	}
+}
+
+// rooflineChunk bounds the work of one roofline kernel call.
+const rooflineChunk = 16 * BlockSize
+
+func rooflineSum(avx512 bool) func(x []float32) float32 {
+	return func(x []float32) float32 {
+		var s float32
+		for len(x) > 0 {
+			n := min(len(x), rooflineChunk)
+			if avx512 {
+				s += asm.SumAVX512(x[:n])
+			} else {
+				s += asm.SumAVX2(x[:n])
+			}
+			x = x[n:]
+		}
+		return s
+	}
+}
+
+func rooflineCopy(avx512 bool) func(dst, src []float32) {
+	return func(dst, src []float32) {
+		src = src[:len(dst)]
+		for len(dst) > 0 {
+			n := min(len(dst), rooflineChunk)
+			if avx512 {
+				asm.CopyAVX512(dst[:n], src[:n])
+			} else {
+				asm.CopyAVX2(dst[:n], src[:n])
+			}
+			dst, src = dst[n:], src[n:]
 		}
 	}
 }

@@ -115,7 +115,6 @@ func elementwise(t *Tier) {
 }
 
 func confusionFamily(t *Tier) {}
-func roofline(t *Tier)        {}
 
 // arg returns the memory operand of a scalar parameter.
 func arg(name string) Mem {
