@@ -8,3 +8,4 @@ package asm
 //go:generate sh -c "cd ../gen && go run ./amd64 -family sigmoid -pkg asm -out ../asm/sigmoid_amd64.s -stubs ../asm/sigmoid_amd64.go"
 //go:generate sh -c "cd ../gen && go run ./amd64 -family softmax -pkg asm -out ../asm/softmax_amd64.s -stubs ../asm/softmax_amd64.go"
 //go:generate sh -c "cd ../gen && go run ./amd64 -family roofline -pkg asm -out ../asm/roofline_amd64.s -stubs ../asm/roofline_amd64.go"
+//go:generate sh -c "cd ../gen && go run ./amd64 -family confusion -pkg asm -out ../asm/confusion_amd64.s -stubs ../asm/confusion_amd64.go"

@@ -52,6 +52,9 @@ func asmTier(name string, f asmFuncs) *tier {
 	t.sigmoidGrad = sigmoidGradAsm(f.sigmoidGrad)
 	avx512 := name == "avx512"
 	t.sum, t.copy = rooflineSum(avx512), rooflineCopy(avx512)
+	t.confusionU8 = confusionAsm[uint8](avx512)
+	t.confusionI32 = confusionAsm[int32](avx512)
+	t.confusionBin = confusionBinAsm(avx512)
 	t.softmaxStatsU8 = softmaxStatsAsm[uint8](avx512)
 	t.softmaxStatsI32 = softmaxStatsAsm[int32](avx512)
 	t.softmaxGradU8 = softmaxGradAsm[uint8](avx512)
@@ -172,5 +175,48 @@ func rooflineCopy(avx512 bool) func(dst, src []float32) {
 			}
 			dst, src = dst[n:], src[n:]
 		}
+	}
+}
+
+func confusionAsm[L Label](avx512 bool) func(x []float32, S, C, lo, hi int, lab []L, ign int32, useIgn bool, tp, fp, fn []int64) {
+	return func(x []float32, S, C, lo, hi int, lab []L, ign int32, useIgn bool, tp, fp, fn []int64) {
+		if !useIgn {
+			ign = -1
+		}
+		for ; lo < hi; lo += BlockSize {
+			h := min(lo+BlockSize, hi)
+			switch l := any(lab).(type) {
+			case []uint8:
+				if avx512 {
+					asm.ConfusionU8AVX512(x, S, C, lo, h, l, ign, tp, fp, fn)
+				} else {
+					asm.ConfusionU8AVX2(x, S, C, lo, h, l, ign, tp, fp, fn)
+				}
+			case []int32:
+				if avx512 {
+					asm.ConfusionI32AVX512(x, S, C, lo, h, l, ign, tp, fp, fn)
+				} else {
+					asm.ConfusionI32AVX2(x, S, C, lo, h, l, ign, tp, fp, fn)
+				}
+			}
+		}
+	}
+}
+
+func confusionBinAsm(avx512 bool) func(x, y []float32, thr float32, n *BinaryCounts) {
+	return func(x, y []float32, thr float32, n *BinaryCounts) {
+		y = y[:len(x)]
+		var out [3]int64
+		for lo := 0; lo < len(x); lo += BlockSize {
+			hi := min(lo+BlockSize, len(x))
+			if avx512 {
+				asm.ConfusionBinaryAVX512(x[lo:hi], y[lo:hi], thr, out[:])
+			} else {
+				asm.ConfusionBinaryAVX2(x[lo:hi], y[lo:hi], thr, out[:])
+			}
+		}
+		n.TP += out[0]
+		n.FP += out[1]
+		n.FN += out[2]
 	}
 }
