@@ -54,7 +54,7 @@ func (ws *Workspace) grow(N, C int) {
 	ws.blk.P, ws.blk.PY, ws.blk.Count, ws.blk.PP = grow(ws.blk.P, C), grow(ws.blk.PY, C), grow(ws.blk.Count, C), grow(ws.blk.PP, C)
 	ws.a64, ws.b64, ws.e64 = grow(ws.a64, nc), grow(ws.b64, nc), grow(ws.e64, nc)
 	ws.a, ws.b, ws.e = grow(ws.a, nc), grow(ws.b, nc), grow(ws.e, nc)
-	ws.scratch = grow(ws.scratch, 2*C)
+	ws.scratch = grow(ws.scratch, kernels.ScratchLen(C))
 	clear(ws.a64)
 	clear(ws.b64)
 	clear(ws.e64)
@@ -68,7 +68,7 @@ func (ws *Workspace) growWorkers(w, C, chunks int, sigmoid bool) {
 	}
 	for i := range ws.workers[:w] {
 		st := &ws.workers[i]
-		st.scratch = grow(st.scratch, 2*C)
+		st.scratch = grow(st.scratch, kernels.ScratchLen(C))
 		st.smBlk.P, st.smBlk.PY, st.smBlk.Count, st.smBlk.PP = grow(st.smBlk.P, C), grow(st.smBlk.PY, C), grow(st.smBlk.Count, C), grow(st.smBlk.PP, C)
 	}
 	if sigmoid {
