@@ -6,104 +6,104 @@ package asm
 
 // SoftmaxStatsU8AVX2 computes kernels.softmaxStatsGeneric over pixels [lo, hi) (at most kernels.BlockSize) of one
 // image into out = P[C], PY[C], Count[C], PP[C], CE, W, Focal, Valid. ign is the ignore label (-1: none).
-// tab holds the CE weights (flags&512) and the focal alphas (flags&256), C each; scr is 64-byte aligned,
-// at least 5*16*C floats; eps1 = 1-eps, epsC = eps/C, wsum = the sum of the CE weights.
+// tab holds 8 floats per class: the CE weight (used when flags&512) and the focal alpha (flags&256);
+// scr is 64-byte aligned, at least 5*16*C floats; eps1 = 1-eps, epsC = eps/C, wsum = the sum of the CE weights.
 //
 //go:noescape
 func SoftmaxStatsU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
 
 // SoftmaxGradU8AVX2 writes kernels.softmaxGradGeneric's gradient of pixels [lo, hi) (at most
-// kernels.BlockSize) of one image into dst (C planes S apart, like x). tab holds w[C] (CE weights,
-// flags&512), alpha[C] (flags&256), kappa[C] (flags&1024: CEScale*eps/C*w_k), A[C], B[C], E[C]
-// (flags&4); k1 = CEScale*(1-eps), k2 = CEScale*eps*wsum/C, fs = FocalScale; scr is 64-byte
-// aligned, at least 16*C floats. The Focal variant adds the focal term.
+// kernels.BlockSize) of one image into dst (C planes S apart, like x). tab holds 8 floats per class:
+// w (CE weight, flags&512), alpha (flags&256), kappa (CEScale*eps/C*w), A, B, E (flags&4);
+// k1 = CEScale*(1-eps), k2 = CEScale*eps*wsum/C, fs = FocalScale; scr is 64-byte aligned, at
+// least 16*C floats. The Focal variant adds the focal term.
 //
 //go:noescape
 func SoftmaxGradU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
 
 // SoftmaxGradFocalU8AVX2 writes kernels.softmaxGradGeneric's gradient of pixels [lo, hi) (at most
-// kernels.BlockSize) of one image into dst (C planes S apart, like x). tab holds w[C] (CE weights,
-// flags&512), alpha[C] (flags&256), kappa[C] (flags&1024: CEScale*eps/C*w_k), A[C], B[C], E[C]
-// (flags&4); k1 = CEScale*(1-eps), k2 = CEScale*eps*wsum/C, fs = FocalScale; scr is 64-byte
-// aligned, at least 16*C floats. The Focal variant adds the focal term.
+// kernels.BlockSize) of one image into dst (C planes S apart, like x). tab holds 8 floats per class:
+// w (CE weight, flags&512), alpha (flags&256), kappa (CEScale*eps/C*w), A, B, E (flags&4);
+// k1 = CEScale*(1-eps), k2 = CEScale*eps*wsum/C, fs = FocalScale; scr is 64-byte aligned, at
+// least 16*C floats. The Focal variant adds the focal term.
 //
 //go:noescape
 func SoftmaxGradFocalU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
 
 // SoftmaxStatsI32AVX2 computes kernels.softmaxStatsGeneric over pixels [lo, hi) (at most kernels.BlockSize) of one
 // image into out = P[C], PY[C], Count[C], PP[C], CE, W, Focal, Valid. ign is the ignore label (-1: none).
-// tab holds the CE weights (flags&512) and the focal alphas (flags&256), C each; scr is 64-byte aligned,
-// at least 5*16*C floats; eps1 = 1-eps, epsC = eps/C, wsum = the sum of the CE weights.
+// tab holds 8 floats per class: the CE weight (used when flags&512) and the focal alpha (flags&256);
+// scr is 64-byte aligned, at least 5*16*C floats; eps1 = 1-eps, epsC = eps/C, wsum = the sum of the CE weights.
 //
 //go:noescape
 func SoftmaxStatsI32AVX2(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
 
 // SoftmaxGradI32AVX2 writes kernels.softmaxGradGeneric's gradient of pixels [lo, hi) (at most
-// kernels.BlockSize) of one image into dst (C planes S apart, like x). tab holds w[C] (CE weights,
-// flags&512), alpha[C] (flags&256), kappa[C] (flags&1024: CEScale*eps/C*w_k), A[C], B[C], E[C]
-// (flags&4); k1 = CEScale*(1-eps), k2 = CEScale*eps*wsum/C, fs = FocalScale; scr is 64-byte
-// aligned, at least 16*C floats. The Focal variant adds the focal term.
+// kernels.BlockSize) of one image into dst (C planes S apart, like x). tab holds 8 floats per class:
+// w (CE weight, flags&512), alpha (flags&256), kappa (CEScale*eps/C*w), A, B, E (flags&4);
+// k1 = CEScale*(1-eps), k2 = CEScale*eps*wsum/C, fs = FocalScale; scr is 64-byte aligned, at
+// least 16*C floats. The Focal variant adds the focal term.
 //
 //go:noescape
 func SoftmaxGradI32AVX2(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
 
 // SoftmaxGradFocalI32AVX2 writes kernels.softmaxGradGeneric's gradient of pixels [lo, hi) (at most
-// kernels.BlockSize) of one image into dst (C planes S apart, like x). tab holds w[C] (CE weights,
-// flags&512), alpha[C] (flags&256), kappa[C] (flags&1024: CEScale*eps/C*w_k), A[C], B[C], E[C]
-// (flags&4); k1 = CEScale*(1-eps), k2 = CEScale*eps*wsum/C, fs = FocalScale; scr is 64-byte
-// aligned, at least 16*C floats. The Focal variant adds the focal term.
+// kernels.BlockSize) of one image into dst (C planes S apart, like x). tab holds 8 floats per class:
+// w (CE weight, flags&512), alpha (flags&256), kappa (CEScale*eps/C*w), A, B, E (flags&4);
+// k1 = CEScale*(1-eps), k2 = CEScale*eps*wsum/C, fs = FocalScale; scr is 64-byte aligned, at
+// least 16*C floats. The Focal variant adds the focal term.
 //
 //go:noescape
 func SoftmaxGradFocalI32AVX2(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
 
 // SoftmaxStatsU8AVX512 computes kernels.softmaxStatsGeneric over pixels [lo, hi) (at most kernels.BlockSize) of one
 // image into out = P[C], PY[C], Count[C], PP[C], CE, W, Focal, Valid. ign is the ignore label (-1: none).
-// tab holds the CE weights (flags&512) and the focal alphas (flags&256), C each; scr is 64-byte aligned,
-// at least 5*16*C floats; eps1 = 1-eps, epsC = eps/C, wsum = the sum of the CE weights.
+// tab holds 8 floats per class: the CE weight (used when flags&512) and the focal alpha (flags&256);
+// scr is 64-byte aligned, at least 5*16*C floats; eps1 = 1-eps, epsC = eps/C, wsum = the sum of the CE weights.
 //
 //go:noescape
 func SoftmaxStatsU8AVX512(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
 
 // SoftmaxGradU8AVX512 writes kernels.softmaxGradGeneric's gradient of pixels [lo, hi) (at most
-// kernels.BlockSize) of one image into dst (C planes S apart, like x). tab holds w[C] (CE weights,
-// flags&512), alpha[C] (flags&256), kappa[C] (flags&1024: CEScale*eps/C*w_k), A[C], B[C], E[C]
-// (flags&4); k1 = CEScale*(1-eps), k2 = CEScale*eps*wsum/C, fs = FocalScale; scr is 64-byte
-// aligned, at least 16*C floats. The Focal variant adds the focal term.
+// kernels.BlockSize) of one image into dst (C planes S apart, like x). tab holds 8 floats per class:
+// w (CE weight, flags&512), alpha (flags&256), kappa (CEScale*eps/C*w), A, B, E (flags&4);
+// k1 = CEScale*(1-eps), k2 = CEScale*eps*wsum/C, fs = FocalScale; scr is 64-byte aligned, at
+// least 16*C floats. The Focal variant adds the focal term.
 //
 //go:noescape
 func SoftmaxGradU8AVX512(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
 
 // SoftmaxGradFocalU8AVX512 writes kernels.softmaxGradGeneric's gradient of pixels [lo, hi) (at most
-// kernels.BlockSize) of one image into dst (C planes S apart, like x). tab holds w[C] (CE weights,
-// flags&512), alpha[C] (flags&256), kappa[C] (flags&1024: CEScale*eps/C*w_k), A[C], B[C], E[C]
-// (flags&4); k1 = CEScale*(1-eps), k2 = CEScale*eps*wsum/C, fs = FocalScale; scr is 64-byte
-// aligned, at least 16*C floats. The Focal variant adds the focal term.
+// kernels.BlockSize) of one image into dst (C planes S apart, like x). tab holds 8 floats per class:
+// w (CE weight, flags&512), alpha (flags&256), kappa (CEScale*eps/C*w), A, B, E (flags&4);
+// k1 = CEScale*(1-eps), k2 = CEScale*eps*wsum/C, fs = FocalScale; scr is 64-byte aligned, at
+// least 16*C floats. The Focal variant adds the focal term.
 //
 //go:noescape
 func SoftmaxGradFocalU8AVX512(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
 
 // SoftmaxStatsI32AVX512 computes kernels.softmaxStatsGeneric over pixels [lo, hi) (at most kernels.BlockSize) of one
 // image into out = P[C], PY[C], Count[C], PP[C], CE, W, Focal, Valid. ign is the ignore label (-1: none).
-// tab holds the CE weights (flags&512) and the focal alphas (flags&256), C each; scr is 64-byte aligned,
-// at least 5*16*C floats; eps1 = 1-eps, epsC = eps/C, wsum = the sum of the CE weights.
+// tab holds 8 floats per class: the CE weight (used when flags&512) and the focal alpha (flags&256);
+// scr is 64-byte aligned, at least 5*16*C floats; eps1 = 1-eps, epsC = eps/C, wsum = the sum of the CE weights.
 //
 //go:noescape
 func SoftmaxStatsI32AVX512(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
 
 // SoftmaxGradI32AVX512 writes kernels.softmaxGradGeneric's gradient of pixels [lo, hi) (at most
-// kernels.BlockSize) of one image into dst (C planes S apart, like x). tab holds w[C] (CE weights,
-// flags&512), alpha[C] (flags&256), kappa[C] (flags&1024: CEScale*eps/C*w_k), A[C], B[C], E[C]
-// (flags&4); k1 = CEScale*(1-eps), k2 = CEScale*eps*wsum/C, fs = FocalScale; scr is 64-byte
-// aligned, at least 16*C floats. The Focal variant adds the focal term.
+// kernels.BlockSize) of one image into dst (C planes S apart, like x). tab holds 8 floats per class:
+// w (CE weight, flags&512), alpha (flags&256), kappa (CEScale*eps/C*w), A, B, E (flags&4);
+// k1 = CEScale*(1-eps), k2 = CEScale*eps*wsum/C, fs = FocalScale; scr is 64-byte aligned, at
+// least 16*C floats. The Focal variant adds the focal term.
 //
 //go:noescape
 func SoftmaxGradI32AVX512(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
 
 // SoftmaxGradFocalI32AVX512 writes kernels.softmaxGradGeneric's gradient of pixels [lo, hi) (at most
-// kernels.BlockSize) of one image into dst (C planes S apart, like x). tab holds w[C] (CE weights,
-// flags&512), alpha[C] (flags&256), kappa[C] (flags&1024: CEScale*eps/C*w_k), A[C], B[C], E[C]
-// (flags&4); k1 = CEScale*(1-eps), k2 = CEScale*eps*wsum/C, fs = FocalScale; scr is 64-byte
-// aligned, at least 16*C floats. The Focal variant adds the focal term.
+// kernels.BlockSize) of one image into dst (C planes S apart, like x). tab holds 8 floats per class:
+// w (CE weight, flags&512), alpha (flags&256), kappa (CEScale*eps/C*w), A, B, E (flags&4);
+// k1 = CEScale*(1-eps), k2 = CEScale*eps*wsum/C, fs = FocalScale; scr is 64-byte aligned, at
+// least 16*C floats. The Focal variant adds the focal term.
 //
 //go:noescape
 func SoftmaxGradFocalI32AVX512(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)

@@ -5,7 +5,7 @@
 #include "textflag.h"
 
 // func SoftmaxStatsU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
-// Requires: AVX, AVX2, FMA3
+// Requires: AVX, AVX2, FMA3, MMX+
 TEXT ·SoftmaxStatsU8AVX2(SB), NOSPLIT, $448-192
 	MOVQ   x_base+0(FP), AX
 	MOVQ   lo+32(FP), CX
@@ -59,6 +59,7 @@ loop_2:
 	VADDPS       96(SP), Y2, Y2
 	VMOVUPS      Y2, 96(SP)
 	VMASKMOVPS   (AX), Y1, Y2
+	PREFETCHT0   1024(AX)
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
 	DECQ         R10
@@ -67,6 +68,7 @@ loop_2:
 max_6:
 	ADDQ       CX, R9
 	VMASKMOVPS (R9), Y1, Y3
+	PREFETCHT0 1024(R9)
 	VMAXPS     Y3, Y2, Y2
 	DECQ       R10
 	JNZ        max_6
@@ -457,6 +459,7 @@ lab8_24:
 	VADDPS       96(SP), Y2, Y2
 	VMOVUPS      Y2, 96(SP)
 	VMASKMOVPS   (AX), Y0, Y2
+	PREFETCHT0   1024(AX)
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
@@ -465,6 +468,7 @@ lab8_24:
 max_26:
 	ADDQ       CX, DX
 	VMASKMOVPS (DX), Y0, Y3
+	PREFETCHT0 1024(DX)
 	VMAXPS     Y3, Y2, Y2
 	DECQ       BX
 	JNZ        max_26
@@ -920,7 +924,7 @@ class_44:
 	RET
 
 // func SoftmaxGradU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
-// Requires: AVX, AVX2, FMA3
+// Requires: AVX, AVX2, FMA3, MMX+
 TEXT ·SoftmaxGradU8AVX2(SB), NOSPLIT, $192-200
 	MOVQ x_base+0(FP), AX
 	MOVQ lo+32(FP), CX
@@ -949,6 +953,7 @@ loop_45:
 	VPXOR        softmaxconsts<>+0(SB), Y1, Y2
 	VPOR         Y2, Y0, Y0
 	VMASKMOVPS   (AX), Y1, Y2
+	PREFETCHT0   1024(AX)
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
 	DECQ         R10
@@ -957,6 +962,7 @@ loop_45:
 max_49:
 	ADDQ       CX, R9
 	VMASKMOVPS (R9), Y1, Y3
+	PREFETCHT0 1024(R9)
 	VMAXPS     Y3, Y2, Y2
 	DECQ       R10
 	JNZ        max_49
@@ -1160,6 +1166,7 @@ lab8_59:
 	VPXOR        softmaxconsts<>+0(SB), Y2, Y3
 	VPOR         Y3, Y1, Y1
 	VMASKMOVPS   (AX), Y2, Y3
+	PREFETCHT0   1024(AX)
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
@@ -1168,6 +1175,7 @@ lab8_59:
 max_61:
 	ADDQ       CX, DX
 	VMASKMOVPS (DX), Y2, Y4
+	PREFETCHT0 1024(DX)
 	VMAXPS     Y4, Y3, Y3
 	DECQ       BX
 	JNZ        max_61
@@ -1343,7 +1351,7 @@ done_47:
 	RET
 
 // func SoftmaxGradFocalU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
-// Requires: AVX, AVX2, FMA3
+// Requires: AVX, AVX2, FMA3, MMX+
 TEXT ·SoftmaxGradFocalU8AVX2(SB), NOSPLIT, $416-200
 	MOVQ x_base+0(FP), AX
 	MOVQ lo+32(FP), CX
@@ -1372,6 +1380,7 @@ loop_71:
 	VPXOR        softmaxconsts<>+0(SB), Y1, Y2
 	VPOR         Y2, Y0, Y0
 	VMASKMOVPS   (AX), Y1, Y2
+	PREFETCHT0   1024(AX)
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
 	DECQ         R10
@@ -1380,6 +1389,7 @@ loop_71:
 max_75:
 	ADDQ       CX, R9
 	VMASKMOVPS (R9), Y1, Y3
+	PREFETCHT0 1024(R9)
 	VMAXPS     Y3, Y2, Y2
 	DECQ       R10
 	JNZ        max_75
@@ -1899,6 +1909,7 @@ lab8_96:
 	VPXOR        softmaxconsts<>+0(SB), Y2, Y3
 	VPOR         Y3, Y1, Y1
 	VMASKMOVPS   (AX), Y2, Y3
+	PREFETCHT0   1024(AX)
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
@@ -1907,6 +1918,7 @@ lab8_96:
 max_98:
 	ADDQ       CX, DX
 	VMASKMOVPS (DX), Y2, Y4
+	PREFETCHT0 1024(DX)
 	VMAXPS     Y4, Y3, Y3
 	DECQ       BX
 	JNZ        max_98
@@ -2398,7 +2410,7 @@ done_73:
 	RET
 
 // func SoftmaxStatsI32AVX2(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
-// Requires: AVX, AVX2, FMA3
+// Requires: AVX, AVX2, FMA3, MMX+
 TEXT ·SoftmaxStatsI32AVX2(SB), NOSPLIT, $448-192
 	MOVQ   x_base+0(FP), AX
 	MOVQ   lo+32(FP), CX
@@ -2452,6 +2464,7 @@ loop_120:
 	VADDPS       96(SP), Y2, Y2
 	VMOVUPS      Y2, 96(SP)
 	VMASKMOVPS   (AX), Y1, Y2
+	PREFETCHT0   1024(AX)
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
 	DECQ         R10
@@ -2460,6 +2473,7 @@ loop_120:
 max_124:
 	ADDQ       CX, R9
 	VMASKMOVPS (R9), Y1, Y3
+	PREFETCHT0 1024(R9)
 	VMAXPS     Y3, Y2, Y2
 	DECQ       R10
 	JNZ        max_124
@@ -2839,6 +2853,7 @@ tail_121:
 	VADDPS       96(SP), Y2, Y2
 	VMOVUPS      Y2, 96(SP)
 	VMASKMOVPS   (AX), Y0, Y2
+	PREFETCHT0   1024(AX)
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
@@ -2847,6 +2862,7 @@ tail_121:
 max_143:
 	ADDQ       CX, DX
 	VMASKMOVPS (DX), Y0, Y3
+	PREFETCHT0 1024(DX)
 	VMAXPS     Y3, Y2, Y2
 	DECQ       BX
 	JNZ        max_143
@@ -3302,7 +3318,7 @@ class_161:
 	RET
 
 // func SoftmaxGradI32AVX2(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
-// Requires: AVX, AVX2, FMA3
+// Requires: AVX, AVX2, FMA3, MMX+
 TEXT ·SoftmaxGradI32AVX2(SB), NOSPLIT, $192-200
 	MOVQ x_base+0(FP), AX
 	MOVQ lo+32(FP), CX
@@ -3331,6 +3347,7 @@ loop_162:
 	VPXOR        softmaxconsts<>+0(SB), Y1, Y2
 	VPOR         Y2, Y0, Y0
 	VMASKMOVPS   (AX), Y1, Y2
+	PREFETCHT0   1024(AX)
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
 	DECQ         R10
@@ -3339,6 +3356,7 @@ loop_162:
 max_166:
 	ADDQ       CX, R9
 	VMASKMOVPS (R9), Y1, Y3
+	PREFETCHT0 1024(R9)
 	VMAXPS     Y3, Y2, Y2
 	DECQ       R10
 	JNZ        max_166
@@ -3531,6 +3549,7 @@ tail_163:
 	VPXOR        softmaxconsts<>+0(SB), Y2, Y3
 	VPOR         Y3, Y1, Y1
 	VMASKMOVPS   (AX), Y2, Y3
+	PREFETCHT0   1024(AX)
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
@@ -3539,6 +3558,7 @@ tail_163:
 max_177:
 	ADDQ       CX, DX
 	VMASKMOVPS (DX), Y2, Y4
+	PREFETCHT0 1024(DX)
 	VMAXPS     Y4, Y3, Y3
 	DECQ       BX
 	JNZ        max_177
@@ -3714,7 +3734,7 @@ done_164:
 	RET
 
 // func SoftmaxGradFocalI32AVX2(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
-// Requires: AVX, AVX2, FMA3
+// Requires: AVX, AVX2, FMA3, MMX+
 TEXT ·SoftmaxGradFocalI32AVX2(SB), NOSPLIT, $416-200
 	MOVQ x_base+0(FP), AX
 	MOVQ lo+32(FP), CX
@@ -3743,6 +3763,7 @@ loop_187:
 	VPXOR        softmaxconsts<>+0(SB), Y1, Y2
 	VPOR         Y2, Y0, Y0
 	VMASKMOVPS   (AX), Y1, Y2
+	PREFETCHT0   1024(AX)
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
 	DECQ         R10
@@ -3751,6 +3772,7 @@ loop_187:
 max_191:
 	ADDQ       CX, R9
 	VMASKMOVPS (R9), Y1, Y3
+	PREFETCHT0 1024(R9)
 	VMAXPS     Y3, Y2, Y2
 	DECQ       R10
 	JNZ        max_191
@@ -4259,6 +4281,7 @@ tail_188:
 	VPXOR        softmaxconsts<>+0(SB), Y2, Y3
 	VPOR         Y3, Y1, Y1
 	VMASKMOVPS   (AX), Y2, Y3
+	PREFETCHT0   1024(AX)
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
@@ -4267,6 +4290,7 @@ tail_188:
 max_213:
 	ADDQ       CX, DX
 	VMASKMOVPS (DX), Y2, Y4
+	PREFETCHT0 1024(DX)
 	VMAXPS     Y4, Y3, Y3
 	DECQ       BX
 	JNZ        max_213
@@ -4758,7 +4782,7 @@ done_189:
 	RET
 
 // func SoftmaxStatsU8AVX512(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
-// Requires: AVX, AVX512BW, AVX512DQ, AVX512F, AVX512VL, BMI2
+// Requires: AVX, AVX512BW, AVX512DQ, AVX512F, AVX512VL, BMI2, MMX+
 TEXT ·SoftmaxStatsU8AVX512(SB), NOSPLIT, $0-192
 	MOVQ   x_base+0(FP), AX
 	MOVQ   lo+32(FP), CX
@@ -4805,17 +4829,19 @@ loop_235:
 	VMOVAPS.Z    Z5, K1, Z5
 	VADDPS       Z5, Z3, Z3
 	VMOVUPS.Z    (AX), K1, Z5
+	PREFETCHT0   1024(AX)
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
 	DECQ         R10
 	JZ           c1_238
 
 max_239:
-	ADDQ      CX, R9
-	VMOVUPS.Z (R9), K1, Z6
-	VMAXPS    Z6, Z5, Z5
-	DECQ      R10
-	JNZ       max_239
+	ADDQ       CX, R9
+	VMOVUPS.Z  (R9), K1, Z6
+	PREFETCHT0 1024(R9)
+	VMAXPS     Z6, Z5, Z5
+	DECQ       R10
+	JNZ        max_239
 
 c1_238:
 	VXORPS Z6, Z6, Z6
@@ -5128,17 +5154,19 @@ tail_236:
 	VMOVAPS.Z    Z5, K1, Z5
 	VADDPS       Z5, Z3, Z3
 	VMOVUPS.Z    (AX), K1, Z5
+	PREFETCHT0   1024(AX)
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
 	JZ           c1_257
 
 max_258:
-	ADDQ      CX, DX
-	VMOVUPS.Z (DX), K1, Z6
-	VMAXPS    Z6, Z5, Z5
-	DECQ      BX
-	JNZ       max_258
+	ADDQ       CX, DX
+	VMOVUPS.Z  (DX), K1, Z6
+	PREFETCHT0 1024(DX)
+	VMAXPS     Z6, Z5, Z5
+	DECQ       BX
+	JNZ        max_258
 
 c1_257:
 	VXORPS Z6, Z6, Z6
@@ -5537,7 +5565,7 @@ class_276:
 	RET
 
 // func SoftmaxGradU8AVX512(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
-// Requires: AVX, AVX512BW, AVX512DQ, AVX512F, AVX512VL, BMI2
+// Requires: AVX, AVX512BW, AVX512DQ, AVX512F, AVX512VL, BMI2, MMX+
 TEXT ·SoftmaxGradU8AVX512(SB), NOSPLIT, $0-200
 	MOVQ x_base+0(FP), AX
 	MOVQ lo+32(FP), CX
@@ -5564,17 +5592,19 @@ loop_277:
 	VMOVDQU32    softmaxconsts<>+0(SB), Z1
 	VPBLENDMD    Z0, Z1, K1, Z0
 	VMOVUPS.Z    (AX), K1, Z1
+	PREFETCHT0   1024(AX)
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
 	DECQ         R10
 	JZ           c1_280
 
 max_281:
-	ADDQ      CX, R9
-	VMOVUPS.Z (R9), K1, Z2
-	VMAXPS    Z2, Z1, Z1
-	DECQ      R10
-	JNZ       max_281
+	ADDQ       CX, R9
+	VMOVUPS.Z  (R9), K1, Z2
+	PREFETCHT0 1024(R9)
+	VMAXPS     Z2, Z1, Z1
+	DECQ       R10
+	JNZ        max_281
 
 c1_280:
 	VXORPS Z2, Z2, Z2
@@ -5739,17 +5769,19 @@ tail_278:
 	VMOVDQU32    softmaxconsts<>+0(SB), Z1
 	VPBLENDMD    Z0, Z1, K2, Z0
 	VMOVUPS.Z    (AX), K2, Z1
+	PREFETCHT0   1024(AX)
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
 	JZ           c1_291
 
 max_292:
-	ADDQ      CX, DX
-	VMOVUPS.Z (DX), K2, Z2
-	VMAXPS    Z2, Z1, Z1
-	DECQ      BX
-	JNZ       max_292
+	ADDQ       CX, DX
+	VMOVUPS.Z  (DX), K2, Z2
+	PREFETCHT0 1024(DX)
+	VMAXPS     Z2, Z1, Z1
+	DECQ       BX
+	JNZ        max_292
 
 c1_291:
 	VXORPS Z2, Z2, Z2
@@ -5898,7 +5930,7 @@ done_279:
 	RET
 
 // func SoftmaxGradFocalU8AVX512(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
-// Requires: AVX, AVX512BW, AVX512DQ, AVX512F, AVX512VL, BMI2
+// Requires: AVX, AVX512BW, AVX512DQ, AVX512F, AVX512VL, BMI2, MMX+
 TEXT ·SoftmaxGradFocalU8AVX512(SB), NOSPLIT, $0-200
 	MOVQ x_base+0(FP), AX
 	MOVQ lo+32(FP), CX
@@ -5925,17 +5957,19 @@ loop_302:
 	VMOVDQU32    softmaxconsts<>+0(SB), Z1
 	VPBLENDMD    Z0, Z1, K1, Z0
 	VMOVUPS.Z    (AX), K1, Z1
+	PREFETCHT0   1024(AX)
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
 	DECQ         R10
 	JZ           c1_305
 
 max_306:
-	ADDQ      CX, R9
-	VMOVUPS.Z (R9), K1, Z2
-	VMAXPS    Z2, Z1, Z1
-	DECQ      R10
-	JNZ       max_306
+	ADDQ       CX, R9
+	VMOVUPS.Z  (R9), K1, Z2
+	PREFETCHT0 1024(R9)
+	VMAXPS     Z2, Z1, Z1
+	DECQ       R10
+	JNZ        max_306
 
 c1_305:
 	VXORPS Z2, Z2, Z2
@@ -6353,17 +6387,19 @@ tail_303:
 	VMOVDQU32    softmaxconsts<>+0(SB), Z1
 	VPBLENDMD    Z0, Z1, K2, Z0
 	VMOVUPS.Z    (AX), K2, Z1
+	PREFETCHT0   1024(AX)
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
 	JZ           c1_327
 
 max_328:
-	ADDQ      CX, DX
-	VMOVUPS.Z (DX), K2, Z2
-	VMAXPS    Z2, Z1, Z1
-	DECQ      BX
-	JNZ       max_328
+	ADDQ       CX, DX
+	VMOVUPS.Z  (DX), K2, Z2
+	PREFETCHT0 1024(DX)
+	VMAXPS     Z2, Z1, Z1
+	DECQ       BX
+	JNZ        max_328
 
 c1_327:
 	VXORPS Z2, Z2, Z2
@@ -6765,7 +6801,7 @@ done_304:
 	RET
 
 // func SoftmaxStatsI32AVX512(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
-// Requires: AVX, AVX512DQ, AVX512F, BMI2
+// Requires: AVX, AVX512DQ, AVX512F, BMI2, MMX+
 TEXT ·SoftmaxStatsI32AVX512(SB), NOSPLIT, $0-192
 	MOVQ   x_base+0(FP), AX
 	MOVQ   lo+32(FP), CX
@@ -6812,17 +6848,19 @@ loop_350:
 	VMOVAPS.Z    Z5, K1, Z5
 	VADDPS       Z5, Z3, Z3
 	VMOVUPS.Z    (AX), K1, Z5
+	PREFETCHT0   1024(AX)
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
 	DECQ         R10
 	JZ           c1_353
 
 max_354:
-	ADDQ      CX, R9
-	VMOVUPS.Z (R9), K1, Z6
-	VMAXPS    Z6, Z5, Z5
-	DECQ      R10
-	JNZ       max_354
+	ADDQ       CX, R9
+	VMOVUPS.Z  (R9), K1, Z6
+	PREFETCHT0 1024(R9)
+	VMAXPS     Z6, Z5, Z5
+	DECQ       R10
+	JNZ        max_354
 
 c1_353:
 	VXORPS Z6, Z6, Z6
@@ -7134,17 +7172,19 @@ tail_351:
 	VMOVAPS.Z    Z5, K1, Z5
 	VADDPS       Z5, Z3, Z3
 	VMOVUPS.Z    (AX), K1, Z5
+	PREFETCHT0   1024(AX)
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
 	JZ           c1_372
 
 max_373:
-	ADDQ      CX, DX
-	VMOVUPS.Z (DX), K1, Z6
-	VMAXPS    Z6, Z5, Z5
-	DECQ      BX
-	JNZ       max_373
+	ADDQ       CX, DX
+	VMOVUPS.Z  (DX), K1, Z6
+	PREFETCHT0 1024(DX)
+	VMAXPS     Z6, Z5, Z5
+	DECQ       BX
+	JNZ        max_373
 
 c1_372:
 	VXORPS Z6, Z6, Z6
@@ -7543,7 +7583,7 @@ class_391:
 	RET
 
 // func SoftmaxGradI32AVX512(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
-// Requires: AVX, AVX512DQ, AVX512F, BMI2
+// Requires: AVX, AVX512DQ, AVX512F, BMI2, MMX+
 TEXT ·SoftmaxGradI32AVX512(SB), NOSPLIT, $0-200
 	MOVQ x_base+0(FP), AX
 	MOVQ lo+32(FP), CX
@@ -7570,17 +7610,19 @@ loop_392:
 	VMOVDQU32    softmaxconsts<>+0(SB), Z1
 	VPBLENDMD    Z0, Z1, K1, Z0
 	VMOVUPS.Z    (AX), K1, Z1
+	PREFETCHT0   1024(AX)
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
 	DECQ         R10
 	JZ           c1_395
 
 max_396:
-	ADDQ      CX, R9
-	VMOVUPS.Z (R9), K1, Z2
-	VMAXPS    Z2, Z1, Z1
-	DECQ      R10
-	JNZ       max_396
+	ADDQ       CX, R9
+	VMOVUPS.Z  (R9), K1, Z2
+	PREFETCHT0 1024(R9)
+	VMAXPS     Z2, Z1, Z1
+	DECQ       R10
+	JNZ        max_396
 
 c1_395:
 	VXORPS Z2, Z2, Z2
@@ -7744,17 +7786,19 @@ tail_393:
 	VMOVDQU32    softmaxconsts<>+0(SB), Z1
 	VPBLENDMD    Z0, Z1, K2, Z0
 	VMOVUPS.Z    (AX), K2, Z1
+	PREFETCHT0   1024(AX)
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
 	JZ           c1_406
 
 max_407:
-	ADDQ      CX, DX
-	VMOVUPS.Z (DX), K2, Z2
-	VMAXPS    Z2, Z1, Z1
-	DECQ      BX
-	JNZ       max_407
+	ADDQ       CX, DX
+	VMOVUPS.Z  (DX), K2, Z2
+	PREFETCHT0 1024(DX)
+	VMAXPS     Z2, Z1, Z1
+	DECQ       BX
+	JNZ        max_407
 
 c1_406:
 	VXORPS Z2, Z2, Z2
@@ -7903,7 +7947,7 @@ done_394:
 	RET
 
 // func SoftmaxGradFocalI32AVX512(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
-// Requires: AVX, AVX512DQ, AVX512F, BMI2
+// Requires: AVX, AVX512DQ, AVX512F, BMI2, MMX+
 TEXT ·SoftmaxGradFocalI32AVX512(SB), NOSPLIT, $0-200
 	MOVQ x_base+0(FP), AX
 	MOVQ lo+32(FP), CX
@@ -7930,17 +7974,19 @@ loop_417:
 	VMOVDQU32    softmaxconsts<>+0(SB), Z1
 	VPBLENDMD    Z0, Z1, K1, Z0
 	VMOVUPS.Z    (AX), K1, Z1
+	PREFETCHT0   1024(AX)
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
 	DECQ         R10
 	JZ           c1_420
 
 max_421:
-	ADDQ      CX, R9
-	VMOVUPS.Z (R9), K1, Z2
-	VMAXPS    Z2, Z1, Z1
-	DECQ      R10
-	JNZ       max_421
+	ADDQ       CX, R9
+	VMOVUPS.Z  (R9), K1, Z2
+	PREFETCHT0 1024(R9)
+	VMAXPS     Z2, Z1, Z1
+	DECQ       R10
+	JNZ        max_421
 
 c1_420:
 	VXORPS Z2, Z2, Z2
@@ -8357,17 +8403,19 @@ tail_418:
 	VMOVDQU32    softmaxconsts<>+0(SB), Z1
 	VPBLENDMD    Z0, Z1, K2, Z0
 	VMOVUPS.Z    (AX), K2, Z1
+	PREFETCHT0   1024(AX)
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
 	JZ           c1_442
 
 max_443:
-	ADDQ      CX, DX
-	VMOVUPS.Z (DX), K2, Z2
-	VMAXPS    Z2, Z1, Z1
-	DECQ      BX
-	JNZ       max_443
+	ADDQ       CX, DX
+	VMOVUPS.Z  (DX), K2, Z2
+	PREFETCHT0 1024(DX)
+	VMAXPS     Z2, Z1, Z1
+	DECQ       BX
+	JNZ        max_443
 
 c1_442:
 	VXORPS Z2, Z2, Z2

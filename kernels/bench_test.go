@@ -159,3 +159,22 @@ func BenchmarkSum(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkSoftmaxCEHot is BenchmarkSoftmaxCE on one image of 128x128 pixels
+// (C = 4, 256 KB of logits: cache resident), the compute-bound rate of the
+// same passes.
+func BenchmarkSoftmaxCEHot(b *testing.B) {
+	bb := getBatch(4)
+	const S = 128 * 128
+	C := 4
+	p := SoftmaxParams{C: C, Need: NeedCE, Scratch: bb.scr}
+	c := SoftmaxCoef{C: C, CEScale: 1.0 / S, Scratch: bb.scr}
+	x, g, lab := bb.x[:C*S], bb.g[:C*S], bb.lab[:S]
+	forBenchTiers(b, func(b *testing.B) {
+		b.SetBytes(int64(4 * C * S))
+		for b.Loop() {
+			SoftmaxImage(x, S, lab, &p, &bb.blk, &bb.out)
+			SoftmaxGrad(x, S, lab, &c, g)
+		}
+	})
+}

@@ -114,7 +114,6 @@ func elementwise(t *Tier) {
 	}
 }
 
-
 // arg returns the memory operand of a scalar parameter.
 func arg(name string) Mem {
 	b, err := Param(name).Resolve()

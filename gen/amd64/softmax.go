@@ -8,6 +8,11 @@ import (
 	. "github.com/mmcloughlin/avo/reg"
 )
 
+// prefetchDist is how far ahead (bytes) the softmax kernels prefetch each
+// class plane: the planes are C separate streams, and the work per vector
+// of pixels is long enough that the hardware prefetchers fall behind.
+var prefetchDist = 1024
+
 // The per-class table of the softmax kernels: 8 floats per class.
 const (
 	tabStride = 32
@@ -148,6 +153,7 @@ func (t *Tier) softmaxSetup(elem int) softmaxArgs {
 func (t *Tier) maxAndExp(a softmaxArgs, st pixelState, store, wantZy bool) (sum VecVirtual, MX Op, zy Op) {
 	mx := t.V()
 	t.load(Mem{Base: a.x}, mx, st.valid)
+	PREFETCHT0(Mem{Base: a.x, Disp: prefetchDist})
 	if true {
 		px := GP64()
 		MOVQ(a.x, px)
@@ -161,6 +167,7 @@ func (t *Tier) maxAndExp(a softmaxArgs, st pixelState, store, wantZy bool) (sum 
 		ADDQ(a.stride, px)
 		v := t.V()
 		t.load(Mem{Base: px}, v, st.valid)
+		PREFETCHT0(Mem{Base: px, Disp: prefetchDist})
 		VMAXPS(v, mx, mx)
 		DECQ(C1)
 		JNZ(LabelRef(loop))
@@ -219,8 +226,8 @@ func softmaxStats(t *Tier, u8 bool) {
 	t.text(name, fmt.Sprintf("func(x []float32, S, lo, hi int, lab []%s, C int, ign int32, flags uint64, tab, scr []float32, eps1, epsC, wsum, gamma float32, gmode int, out []float32)", lt))
 	Doc(fmt.Sprintf("%s computes kernels.softmaxStatsGeneric over pixels [lo, hi) (at most kernels.BlockSize) of one", name),
 		"image into out = P[C], PY[C], Count[C], PP[C], CE, W, Focal, Valid. ign is the ignore label (-1: none).",
-		"tab holds the CE weights (flags&512) and the focal alphas (flags&256), C each; scr is 64-byte aligned,",
-		"at least 5*16*C floats; eps1 = 1-eps, epsC = eps/C, wsum = the sum of the CE weights.")
+		"tab holds 8 floats per class: the CE weight (used when flags&512) and the focal alpha (flags&256);",
+		"scr is 64-byte aligned, at least 5*16*C floats; eps1 = 1-eps, epsC = eps/C, wsum = the sum of the CE weights.")
 	a := t.softmaxSetup(elem)
 	// per-class accumulators after the e vectors: class c at scr + C*W + c*4*W
 	accs := GP64()
@@ -418,10 +425,10 @@ func softmaxGrad(t *Tier, u8 bool) {
 		}
 		t.text(name, fmt.Sprintf("func(x []float32, S, lo, hi int, lab []%s, C int, ign int32, flags uint64, tab, scr []float32, k1, k2, fs, gamma float32, gmode, g1mode int, dst []float32)", lt))
 		Doc(fmt.Sprintf("%s writes kernels.softmaxGradGeneric's gradient of pixels [lo, hi) (at most", name),
-			"kernels.BlockSize) of one image into dst (C planes S apart, like x). tab holds w[C] (CE weights,",
-			"flags&512), alpha[C] (flags&256), kappa[C] (flags&1024: CEScale*eps/C*w_k), A[C], B[C], E[C]",
-			"(flags&4); k1 = CEScale*(1-eps), k2 = CEScale*eps*wsum/C, fs = FocalScale; scr is 64-byte",
-			"aligned, at least 16*C floats. The Focal variant adds the focal term.")
+			"kernels.BlockSize) of one image into dst (C planes S apart, like x). tab holds 8 floats per class:",
+			"w (CE weight, flags&512), alpha (flags&256), kappa (CEScale*eps/C*w), A, B, E (flags&4);",
+			"k1 = CEScale*(1-eps), k2 = CEScale*eps*wsum/C, fs = FocalScale; scr is 64-byte aligned, at",
+			"least 16*C floats. The Focal variant adds the focal term.")
 		a := t.softmaxSetup(elem)
 		pd := Load(Param("dst").Base(), GP64()).(GPVirtual)
 		lo := Load(Param("lo"), GP64())
