@@ -1,0 +1,353 @@
+package main
+
+import "math"
+
+// The vector math of kernels/math.go, operation for operation, on 4 lanes.
+
+// The constants of kernels/math.go (rounded to float32 as Go rounds them
+// there).
+const (
+	log2e = 1.44269504088896341
+	ln2Hi = 0.693359375
+	ln2Lo = -2.12194440e-4
+	expHi = 88.72283935546875
+	expLo = -87.33654475055310898657
+
+	expP0 = 1.9875691500e-4
+	expP1 = 1.3981999507e-3
+	expP2 = 8.3334519073e-3
+	expP3 = 4.1665795894e-2
+	expP4 = 1.6666665459e-1
+	expP5 = 5.0000001201e-1
+
+	logQ0    = 7.0376836292e-2
+	logQ1    = -1.1514610310e-1
+	logQ2    = 1.1676998740e-1
+	logQ3    = -1.2420140846e-1
+	logQ4    = 1.4249322787e-1
+	logQ5    = -1.6668057665e-1
+	logQ6    = 2.0000714765e-1
+	logQ7    = -2.4999993993e-1
+	logQ8    = 3.3333331174e-1
+	sqrtHalf = 0.707106781186547524
+)
+
+const (
+	signBit  = 0x80000000
+	infBits  = 0x7f800000
+	ninfBits = 0xff800000
+	nanBits  = 0x7fc00000
+)
+
+// expConsts are the constants of one exp; pinning them keeps an exp free of
+// table loads.
+func expConsts(nonPositive bool) []uint32 {
+	var bs []uint32
+	for _, f := range []float32{log2e, ln2Hi, ln2Lo, expP0, expP1, expP2, expP3, expP4, expP5, 1, expLo} {
+		bs = append(bs, math.Float32bits(f))
+	}
+	bs = append(bs, 127<<23)
+	if !nonPositive {
+		bs = append(bs, math.Float32bits(127), math.Float32bits(expHi), infBits)
+	}
+	return bs
+}
+
+// expLoopConsts are the constants worth pinning for an exp inside a loop
+// with many live registers: the multiplicands of the FMAs and 1 (the
+// others are loaded straight into the registers they initialise).
+func expLoopConsts() []uint32 {
+	var bs []uint32
+	for _, f := range []float32{log2e, ln2Hi, ln2Lo, expP0, expP2, expP4, 1} {
+		bs = append(bs, math.Float32bits(f))
+	}
+	return bs
+}
+
+// exp returns a new register holding kernels/math.go expf of every lane of
+// x (x is preserved). nonPositive promises x <= 0 or NaN (no overflow).
+func exp(x V, nonPositive bool) V {
+	n := vget()
+	k := Kf(log2e)
+	FMUL(n, x, k)
+	vput(k)
+	FRINTN(n, n) // n = round-to-even(x*log2e)
+	r := vget()
+	MOVv(r, x)
+	k = Kf(ln2Hi)
+	FMLS(r, n, k) // r = x - n*ln2Hi
+	vput(k)
+	k = Kf(ln2Lo)
+	FMLS(r, n, k) // r -= n*ln2Lo
+	vput(k)
+	r2 := vget()
+	FMUL(r2, r, r)
+	a, b, c := vget(), vget(), vget()
+	KfInto(a, expP5)
+	k = Kf(expP4)
+	FMLA(a, r, k) // a = P4*r + P5
+	vput(k)
+	KfInto(b, expP3)
+	k = Kf(expP2)
+	FMLA(b, r, k) // b = P2*r + P3
+	vput(k)
+	KfInto(c, expP1)
+	k = Kf(expP0)
+	FMLA(c, r, k) // c = P0*r + P1
+	vput(k)
+	FMLA(b, c, r2) // b = c*r2 + b
+	FMLA(a, b, r2) // q = b*r2 + a
+	FMLA(r, a, r2) // y = q*r2 + r
+	k = Kf(1)
+	FADD(r, r, k) // y += 1
+	vput(k)
+	y := r
+	if !nonPositive {
+		// n = 128 (x in (88.03, 88.72]): 2^128 is not a float32, so y*2
+		// (exact) times 2^127, as expf does.
+		k = Kf(127)
+		FMIN(c, n, k)
+		vput(k)
+		FSUB(b, n, c) // 1 where n = 128, else 0
+		FMLA(y, y, b) // y*2 or y
+		MOVv(n, c)
+	}
+	// 2^n from its exponent bits: exact for the n of every x >= expLo
+	// (n >= -126), so y*2^n rounds once, as in expf (denormal results
+	// included).
+	FCVTZS(n, n)
+	SHL4S(n, n, 23)
+	k = K(127 << 23)
+	ADD4S(n, n, k)
+	vput(k)
+	FMUL(y, y, n)
+	// x < expLo: 0 (also -Inf); x > expHi: +Inf (also +Inf); NaN stays NaN.
+	k = Kf(expLo)
+	FCMGT(a, k, x)
+	vput(k)
+	BIC(y, y, a)
+	if !nonPositive {
+		k = Kf(expHi)
+		FCMGT(a, x, k)
+		vput(k)
+		k = K(infBits)
+		BIT(y, k, a)
+		vput(k)
+	}
+	vput(n, r2, a, b, c)
+	return y
+}
+
+// logConsts are the constants of one log.
+func logConsts() []uint32 {
+	var bs []uint32
+	for _, f := range []float32{logQ0, logQ1, logQ2, logQ3, logQ4, logQ5, logQ6, logQ7, logQ8, sqrtHalf, ln2Hi, ln2Lo, 0.5, 1} {
+		bs = append(bs, math.Float32bits(f))
+	}
+	return append(bs, 126, 0x807fffff, 126<<23)
+}
+
+// log returns a new register holding kernels/math.go logf of every lane of
+// x (x preserved). normal promises that x is a positive normal float or NaN
+// (the log of a softmax denominator or of 1+e).
+func log(x V, normal bool) V {
+	xb := x
+	e := vget()
+	var adj V = noMask
+	if !normal {
+		// denormals (and zeros and negatives, replaced below): scale by 2^23
+		adj = vget()
+		k := Kf(0x1p-126)
+		FCMGT(adj, k, x) // x < 2^-126
+		vput(k)
+		xb = vget()
+		k = Kf(0x1p23)
+		FMUL(xb, x, k)
+		vput(k)
+		BIF(xb, x, adj) // adj ? x*2^23 : x
+		k = K(23)
+		AND(adj, adj, k)
+		vput(k)
+	}
+	USHR4S(e, xb, 23)
+	k := K(126)
+	SUB4S(e, e, k)
+	vput(k)
+	if !normal {
+		SUB4S(e, e, adj)
+		vput(adj)
+	}
+	m := vget()
+	k = K(0x807fffff)
+	AND(m, xb, k)
+	vput(k)
+	k = K(126 << 23)
+	ORR(m, m, k) // m in [0.5, 1)
+	vput(k)
+	if !normal {
+		vput(xb)
+	}
+	small := vget()
+	k = Kf(sqrtHalf)
+	FCMGT(small, k, m) // m < sqrt(1/2)
+	vput(k)
+	ADD4S(e, e, small) // e-- where small
+	t := vget()
+	AND(t, m, small)
+	FADD(m, m, t) // m+m where small
+	vput(small)
+	k = Kf(1)
+	FSUB(m, m, k) // m+m-1 or m-1
+	vput(k)
+	SCVTF(e, e) // fe
+	z := vget()
+	FMUL(z, m, m)
+	y := vget()
+	KfInto(y, logQ1)
+	k = Kf(logQ0)
+	FMLA(y, m, k) // y = Q0*m + Q1
+	vput(k)
+	for _, q := range []float32{logQ2, logQ3, logQ4, logQ5, logQ6, logQ7, logQ8} {
+		KfInto(t, q)
+		FMLA(t, y, m) // t = y*m + q
+		MOVv(y, t)
+	}
+	FMUL(y, y, m)
+	FMUL(y, y, z) // y*m*z
+	k = Kf(ln2Lo)
+	FMLA(y, e, k) // y += fe*ln2Lo
+	vput(k)
+	k = Kf(0.5)
+	FMLS(y, z, k) // y -= z*0.5
+	vput(k)
+	FADD(t, m, y) // m + y
+	k = Kf(ln2Hi)
+	FMLA(t, e, k) // fe*ln2Hi + (m+y)
+	vput(k)
+	vput(e, m, z, y)
+	if normal {
+		ok := vget()
+		FCMEQ(ok, x, x)
+		BIF(t, x, ok) // NaN: x
+		vput(ok)
+		return t
+	}
+	mk := vget()
+	k = K(infBits)
+	FCMGT(mk, k, x) // x < +Inf (false for NaN)
+	vput(k)
+	BIF(t, x, mk) // NaN, +Inf: x
+	FCMLTz(mk, x)
+	k = K(nanBits)
+	BIT(t, k, mk) // x < 0: NaN
+	vput(k)
+	FCMEQz(mk, x)
+	k = K(ninfBits)
+	BIT(t, k, mk) // +-0: -Inf
+	vput(k, mk)
+	return t
+}
+
+// sigmoid returns a new register holding kernels/math.go sigmoidf of x.
+func sigmoid(x V) V {
+	na := vget()
+	k := K(signBit)
+	ORR(na, x, k) // -|x|
+	vput(k)
+	e := exp(na, true)
+	vput(na)
+	one := Kf(1)
+	d := vget()
+	FADD(d, e, one) // d = 1 + e
+	dlo := vget()
+	FSUB(dlo, d, one)
+	FSUB(dlo, e, dlo) // dlo = e - (d-1)
+	neg := vget()
+	FCMLTz(neg, x)
+	q := vget()
+	MOVv(q, one)
+	vput(one)
+	BIT(q, e, neg) // n = x < 0 ? e : 1
+	FDIV(q, q, d)
+	FMLS(q, q, dlo) // q - q*dlo
+	vput(e, d, dlo, neg)
+	return q
+}
+
+// sigmoidPair returns p = sigmoid(x), q = 1-p and e = exp(-|x|) as
+// kernels/generic.go sigmoidPair computes them.
+func sigmoidPair(x V) (p, q, e V) {
+	na := vget()
+	k := K(signBit)
+	ORR(na, x, k)
+	vput(k)
+	e = exp(na, true)
+	vput(na)
+	one := Kf(1)
+	big := vget()
+	FADD(big, e, one)
+	FDIV(big, one, big) // 1/(1+e)
+	vput(one)
+	small := vget()
+	FMUL(small, e, big)
+	neg := vget()
+	FCMLTz(neg, x)
+	p, q = vget(), vget()
+	MOVv(p, neg)
+	BSL(p, small, big)
+	MOVv(q, neg)
+	BSL(q, big, small)
+	vput(big, small, neg)
+	return p, q, e
+}
+
+// log1p returns log(1+e) for e >= 0 or NaN, as kernels/math.go log1pf.
+func log1p(e V) V {
+	u := vget()
+	one := Kf(1)
+	FADD(u, e, one)
+	l := log(u, true)
+	c := vget()
+	FSUB(c, u, one)
+	vput(one)
+	FSUB(c, e, c) // e - (u-1)
+	FDIV(c, c, u)
+	FADD(l, l, c)
+	vput(u, c)
+	return l
+}
+
+// pow returns kernels/math.go powf(q, g) for q >= 0 or NaN: mode (a
+// register) is 0, 1 or 2 when g is that integer, else 3; g holds g in
+// every lane.
+func pow(q, g V, mode R) V {
+	r := vget()
+	one, sq, gen, zero, done := newLabel("pow1"), newLabel("pow2"), newLabel("powg"), newLabel("powz"), newLabel("powd")
+	CMPi(mode, 1)
+	Bcond("EQ", one)
+	CMPi(mode, 2)
+	Bcond("EQ", sq)
+	CMPi(mode, 3)
+	Bcond("EQ", gen)
+	KfInto(r, 1) // g == 0: 1
+	B(done)
+	label(one)
+	MOVv(r, q)
+	B(zero)
+	label(sq)
+	FMUL(r, q, q)
+	B(zero)
+	label(gen)
+	l := log(q, false)
+	FMUL(l, l, g)
+	e := exp(l, false)
+	MOVv(r, e)
+	vput(l, e)
+	label(zero)
+	m := vget()
+	FCMLEz(m, q)
+	BIC(r, r, m) // q <= 0: 0
+	vput(m)
+	label(done)
+	return r
+}

@@ -1,0 +1,283 @@
+package main
+
+// The statistics and gradient passes of the sigmoid losses over one block
+// of one plane: kernels/generic.go sigmoidStatsGeneric and
+// sigmoidGradGeneric on 4 lanes, with the arguments of the amd64 kernels.
+
+// Flag bits of the sigmoid and softmax kernels: kernels.Flags, plus
+// flagAlpha (the focal alpha weighting is on).
+const (
+	bitCE      = 0 // kernels.NeedCE
+	bitFocal   = 1 // kernels.NeedFocal
+	bitRegion  = 2 // kernels.NeedRegion
+	bitSquared = 3 // kernels.NeedSquared
+	bitAlpha   = 8 // 256: alpha weighting on
+)
+
+// ifBit emits body only when bit b of flags is set at run time.
+func ifBit(flags R, b int, body func()) {
+	skip := newLabel("nobit")
+	TBZ(flags, b, skip)
+	body()
+	label(skip)
+}
+
+// accAdd adds v (the lanes of mask m only, unless m is noMask) to a.
+func accAdd(a, v, m V) {
+	if m == noMask {
+		FADD(a, a, v)
+		return
+	}
+	t := vget()
+	AND(t, v, m)
+	FADD(a, a, t)
+	vput(t)
+}
+
+// accMul adds x*y (lanes of m) to a.
+func accMul(a, x, y, m V) {
+	t := vget()
+	FMUL(t, x, y)
+	if m != noMask {
+		AND(t, t, m)
+	}
+	FADD(a, a, t)
+	vput(t)
+}
+
+// oneMinus returns 1 - v in a new register.
+func oneMinus(v V) V {
+	r := vget()
+	k := Kf(1)
+	FSUB(r, k, v)
+	vput(k)
+	return r
+}
+
+// focalCE returns max(x,0) - x*y + l1p.
+func focalCE(x, y, l1p V) V {
+	c := vget()
+	ZERO(c)
+	FMAX(c, x, c)
+	FMLS(c, x, y)
+	FADD(c, c, l1p)
+	return c
+}
+
+// alphaWeight multiplies d by alpha*y + (1-alpha)*(1-y) (oma = 1-alpha).
+func alphaWeight(d, y, omy, alpha V) {
+	w := oneMinus(alpha)
+	FMUL(w, w, omy)
+	FMLA(w, alpha, y)
+	FMUL(d, d, w)
+	vput(w)
+}
+
+func sigmoidFamily() {
+	sigmoidStats()
+	sigmoidGrad()
+}
+
+func sigmoidStats() {
+	begin(&Func{
+		Name: "SigmoidStatsNEON",
+		Doc: []string{
+			"SigmoidStatsNEON computes kernels.sigmoidStatsGeneric over len(x) <= kernels.BlockSize elements",
+			"into out[0:7] = P, PY, Y, PP, YY, BCE, Focal (sums not asked for are 0). flags: kernels.Flags | 256 when",
+			"alpha >= 0; gmode: 0, 1, 2 when gamma is that integer, else 3.",
+		},
+		Params: []Param{{"x", "[]float32"}, {"y", "[]float32"}, {"flags", "uint64"}, {"pw", "float32"},
+			{"alpha", "float32"}, {"gamma", "float32"}, {"gmode", "int"}, {"out", "[]float32"}},
+	})
+	px, py := argBase("x"), argBase("y")
+	n := argLen("x")
+	flags, gmode := argInt("flags"), argInt("gmode")
+	var as [7]V
+	for i := range as {
+		as[i] = vget()
+		ZERO(as[i])
+	}
+	sP, sPY, sY, sPP, sYY, sBCE, sFoc := as[0], as[1], as[2], as[3], as[4], as[5], as[6]
+	stream(n, []R{px, py}, func(tail bool) {
+		m := noMask
+		if tail {
+			m = tailMask(n)
+		}
+		x, y := vget(), vget()
+		load(x, px, tail, n)
+		load(y, py, tail, n)
+		p, q, e := sigmoidPair(x)
+		ifBit(flags, bitRegion, func() {
+			accAdd(sP, p, m)
+			accMul(sPY, p, y, m)
+			accAdd(sY, y, m)
+		})
+		ifBit(flags, bitSquared, func() {
+			accMul(sPP, p, p, m)
+			accMul(sYY, y, y, m)
+		})
+		skip := newLabel("noloss")
+		TSTi(flags, 1<<bitCE|1<<bitFocal)
+		Bcond("EQ", skip)
+		l1p := log1p(e)
+		omy := oneMinus(y)
+		ifBit(flags, bitCE, func() {
+			// (1-y)*x + (1+(pw-1)*y) * (log1p(e) + max(-x, 0))
+			pwm1 := argF32("pw")
+			k := Kf(1)
+			FSUB(pwm1, pwm1, k)
+			lw := vget()
+			MOVv(lw, k)
+			vput(k)
+			FMLA(lw, pwm1, y) // lw = (pw-1)*y + 1
+			vput(pwm1)
+			nx := vget()
+			FNEG(nx, x)
+			t := vget()
+			ZERO(t)
+			FMAX(nx, nx, t) // max(-x, 0)
+			FADD(nx, l1p, nx)
+			FMUL(t, lw, nx)
+			FMLA(t, omy, x) // (1-y)*x + lw*(...)
+			accAdd(sBCE, t, m)
+			vput(lw, nx, t)
+		})
+		ifBit(flags, bitFocal, func() {
+			ce := focalCE(x, y, l1p)
+			pt1 := vget()
+			FMUL(pt1, q, y)
+			FMLA(pt1, p, omy) // p*(1-y) + q*y
+			g := argF32("gamma")
+			pw := pow(pt1, g, gmode)
+			vput(g, pt1)
+			FMUL(ce, ce, pw)
+			vput(pw)
+			ifBit(flags, bitAlpha, func() {
+				a := argF32("alpha")
+				alphaWeight(ce, y, omy, a)
+				vput(a)
+			})
+			accAdd(sFoc, ce, m)
+			vput(ce)
+		})
+		vput(l1p, omy)
+		label(skip)
+		vput(x, y, p, q, e)
+		if m != noMask {
+			vput(m)
+		}
+	})
+	po := argBase("out")
+	for i, a := range as {
+		s := hsum(a)
+		STRS(s, po, 4*i)
+		vput(s, a)
+	}
+	end()
+}
+
+func sigmoidGrad() {
+	begin(&Func{
+		Name: "SigmoidGradNEON",
+		Doc: []string{
+			"SigmoidGradNEON writes kernels.sigmoidGradGeneric's gradient of len(x) <= kernels.BlockSize elements",
+			"into dst. flags: 4 when a, b or e is not 0, 1 when bceScale is not 0, 2 when focalScale is not 0, 256",
+			"when alpha >= 0; gmode and g1mode classify gamma and gamma-1 as for SigmoidStats.",
+		},
+		Params: []Param{{"x", "[]float32"}, {"y", "[]float32"}, {"dst", "[]float32"}, {"flags", "uint64"},
+			{"a", "float32"}, {"b", "float32"}, {"e", "float32"}, {"bceScale", "float32"}, {"pw", "float32"},
+			{"focalScale", "float32"}, {"alpha", "float32"}, {"gamma", "float32"}, {"gmode", "int"}, {"g1mode", "int"}},
+	})
+	px, py, pd := argBase("x"), argBase("y"), argBase("dst")
+	n := argLen("x")
+	flags, gmode, g1mode := argInt("flags"), argInt("gmode"), argInt("g1mode")
+	stream(n, []R{px, py, pd}, func(tail bool) {
+		x, y := vget(), vget()
+		load(x, px, tail, n)
+		load(y, py, tail, n)
+		p, q, e := sigmoidPair(x)
+		omy := oneMinus(y)
+		g := vget()
+		ZERO(g)
+		ifBit(flags, bitRegion, func() {
+			// p*q*(a*y + b + e*p)
+			v := argF32("b")
+			a := argF32("a")
+			FMLA(v, a, y)
+			vput(a)
+			ee := argF32("e")
+			FMLA(v, ee, p)
+			vput(ee)
+			pq := vget()
+			FMUL(pq, p, q)
+			FMUL(g, pq, v)
+			vput(v, pq)
+		})
+		ifBit(flags, bitCE, func() {
+			// bceScale*((1-y)*p - pw*y*q)
+			a1 := vget()
+			FMUL(a1, omy, p)
+			w := argF32("pw")
+			FMUL(w, w, y)
+			FMLS(a1, w, q)
+			vput(w)
+			s := argF32("bceScale")
+			FMLA(g, s, a1)
+			vput(s, a1)
+		})
+		ifBit(flags, bitFocal, func() {
+			l1p := log1p(e)
+			ce := focalCE(x, y, l1p)
+			vput(l1p)
+			pt1 := vget()
+			FMUL(pt1, q, y)
+			FMLA(pt1, p, omy) // p*(1-y) + q*y
+			gam := argF32("gamma")
+			pw := pow(pt1, gam, gmode)
+			d := vget()
+			FSUB(d, p, y)
+			FMUL(d, d, pw) // (p-y)*pt1^gamma
+			vput(pw)
+			noSecond := newLabel("gamma0")
+			CBZ(gmode, noSecond)
+			{
+				// + ce*gamma*pt1^(gamma-1)*(1-2y)*p*q where pt1 > 0
+				gm1 := vget()
+				k := Kf(1)
+				FSUB(gm1, gam, k)
+				vput(k)
+				pw1 := pow(pt1, gm1, g1mode)
+				vput(gm1)
+				c := vget()
+				FMUL(c, ce, gam)
+				FMUL(c, c, pw1)
+				vput(pw1)
+				o2 := vget()
+				KfInto(o2, 1)
+				k = Kf(2)
+				FMLS(o2, k, y) // 1 - 2y
+				vput(k)
+				FMUL(c, c, o2)
+				FMUL(c, c, p)
+				FMUL(c, c, q)
+				FCMGTz(o2, pt1)
+				AND(c, c, o2)
+				FADD(d, d, c)
+				vput(c, o2)
+			}
+			label(noSecond)
+			vput(gam, pt1, ce)
+			ifBit(flags, bitAlpha, func() {
+				a := argF32("alpha")
+				alphaWeight(d, y, omy, a)
+				vput(a)
+			})
+			s := argF32("focalScale")
+			FMLA(g, s, d)
+			vput(s, d)
+		})
+		store(g, pd, tail, n)
+		vput(x, y, p, q, e, omy, g)
+	})
+	end()
+}

@@ -1,0 +1,581 @@
+package main
+
+import "fmt"
+
+// The softmax statistics and gradient passes over pixels [lo, hi) of one
+// image (C planes of S pixels): kernels/generic.go softmaxStatsGeneric and
+// softmaxGradGeneric with 4 neighbouring pixels in the lanes of a vector
+// and a loop over the C planes, no scratch memory.
+//
+// Per vector of pixels the statistics pass reads the planes two or three
+// times: the max, then exp(x_c - max) and its sum (and e_y, x_y - max by
+// comparing the class with the label lane by lane), then, for the region
+// sums only, exp(x_c - max)/sum again, since the per-class sums need the
+// denominator. The gradient pass keeps e_c in dst between its second and
+// third pass instead of recomputing it. Per-class sums add the horizontal
+// sum of each vector to the output array; the label-indexed sums (p_y,
+// class counts) and the confusion counts are added lane by lane in pixel
+// order, as the generic tier adds them.
+
+// Flag bits beyond sigmoid.go's.
+const (
+	bitWeights = 9  // 512: CE class weights
+	bitSmooth  = 10 // 1024: label smoothing
+)
+
+// pixels is the loop over the pixels [lo, hi) of an image: px points at
+// plane 0, plab at the labels, n counts the pixels left.
+type pixels struct {
+	px, plab, n, stride R
+	u8                  bool
+}
+
+func newPixels(u8 bool) *pixels {
+	p := &pixels{u8: u8}
+	p.px = argBase("x")
+	p.plab = argBase("lab")
+	lo := argInt("lo")
+	p.n = argInt("hi")
+	SUB(p.n, p.n, lo)
+	ADDlsl(p.px, p.px, lo, 2)
+	if u8 {
+		ADD(p.plab, p.plab, lo)
+	} else {
+		ADDlsl(p.plab, p.plab, lo, 2)
+	}
+	rput(lo)
+	p.stride = argInt("S")
+	LSLi(p.stride, p.stride, 2) // bytes between planes
+	return p
+}
+
+// loop emits body for every vector of pixels (tail: the last 1-3 pixels,
+// their count in p.n).
+func (p *pixels) loop(body func(tail bool)) {
+	lb := 16
+	if p.u8 {
+		lb = 4
+	}
+	loop, tail, done := newLabel("px"), newLabel("pxtail"), newLabel("pxdone")
+	label(loop)
+	CMPi(p.n, 4)
+	Bcond("LT", tail)
+	body(false)
+	ADDi(p.px, p.px, 16)
+	ADDi(p.plab, p.plab, int64(lb))
+	SUBi(p.n, p.n, 4)
+	B(loop)
+	label(tail)
+	CBZ(p.n, done)
+	body(true)
+	label(done)
+}
+
+// labels loads the labels of the vector as int32 lanes (lanes past the
+// tail are 0).
+func (p *pixels) labels(tail bool) V {
+	v := vget()
+	if !p.u8 {
+		load(v, p.plab, tail, p.n)
+		return v
+	}
+	t := rget()
+	if !tail {
+		LDRWU(t, p.plab, 0)
+		INSr(v, 0, t)
+		UXTL8(v, v)
+		UXTL16(v, v)
+	} else {
+		ZERO(v)
+		lanes(true, p.n, func(j int) {
+			LDRB(t, p.plab, j)
+			INSr(v, j, t)
+		})
+	}
+	rput(t)
+	return v
+}
+
+// valid returns the mask of the lanes that are pixels of the block and not
+// ignored, and the labels with every other lane set to 0 (safe to index
+// the per-class arrays with).
+func (p *pixels) valid(tail bool, ign R) (valid, labz V) {
+	lab := p.labels(tail)
+	if tail {
+		valid = tailMask(p.n)
+	} else {
+		valid = K(0xffffffff)
+		if isPinned(valid) {
+			v := vget()
+			MOVv(v, valid)
+			valid = v
+		}
+	}
+	t := vget()
+	DUPr(t, ign)
+	CMEQ4S(t, lab, t)
+	BIC(valid, valid, t)
+	vput(t)
+	AND(lab, lab, valid)
+	return valid, lab
+}
+
+// planes emits body once per class c = 0..C-1 (first: from c = 1) with pc
+// pointing at the vector of plane c; each pointer of extra advances by 4
+// bytes per class.
+func (p *pixels) planes(C R, first int, extra []R, body func(pc R)) {
+	pc, c := rget(), rget()
+	saved := make([]R, len(extra))
+	for i, e := range extra {
+		saved[i] = rget()
+		MOV(saved[i], e)
+	}
+	MOV(pc, p.px)
+	MOV(c, C)
+	if first == 1 {
+		ADD(pc, pc, p.stride)
+		SUBi(c, c, 1)
+		for _, s := range saved {
+			ADDi(s, s, 4)
+		}
+	}
+	loop, done := newLabel("cls"), newLabel("clsdone")
+	CBZ(c, done)
+	label(loop)
+	curExtra = saved
+	body(pc)
+	curExtra = nil
+	ADD(pc, pc, p.stride)
+	for _, s := range saved {
+		ADDi(s, s, 4)
+	}
+	SUBSi(c, c, 1)
+	Bcond("NE", loop)
+	label(done)
+	rput(pc, c)
+	rput(saved...)
+}
+
+// curExtra holds, inside a planes body, the per-class pointers (same order
+// as the extra argument).
+var curExtra []R
+
+// gather loads base[labz[j]] (float32) into lane j of a new register.
+func gather(base R, labz V) V {
+	d := vget()
+	t := rget()
+	for j := 0; j < 4; j++ {
+		UMOV(t, labz, j)
+		ADDlsl(t, base, t, 2)
+		LD1lane(d, j, t)
+	}
+	rput(t)
+	return d
+}
+
+// maxPass returns the lane-wise max over the C planes (Go's max: NaN wins,
+// +0 above -0, as FMAX).
+func (p *pixels) maxPass(C R, tail bool) V {
+	mx := vget()
+	load(mx, p.px, tail, p.n)
+	v := vget()
+	p.planes(C, 1, nil, func(pc R) {
+		load(v, pc, tail, p.n)
+		FMAX(mx, mx, v)
+	})
+	vput(v)
+	return mx
+}
+
+func softmaxFamily() {
+	for _, u8 := range []bool{true, false} {
+		softmaxStats(u8)
+		softmaxGrad(u8)
+	}
+}
+
+func labType(u8 bool) (string, string) {
+	if u8 {
+		return "U8", "[]uint8"
+	}
+	return "I32", "[]int32"
+}
+
+func softmaxStats(u8 bool) {
+	suf, lt := labType(u8)
+	begin(&Func{
+		Name: "SoftmaxStats" + suf + "NEON",
+		Doc: []string{
+			fmt.Sprintf("SoftmaxStats%sNEON adds kernels.softmaxStatsGeneric's per-class sums of pixels [lo, hi) (hi-lo <=", suf),
+			"kernels.BlockSize) of x (nc planes of S pixels) to P, PY, Count and PP, and writes out[0:4] = CE, W,",
+			"Focal, Valid. Pixels labelled ign are skipped (-1: none). flags: kernels.Flags | 256 (alpha) | 512",
+			"(CE weights w) | 1024 (smoothing); eps1 = 1-eps, epsC = eps/C, wsum = sum of the CE weights (nc without);",
+			"gmode classifies gamma as for SigmoidStats.",
+		},
+		Params: []Param{{"x", "[]float32"}, {"S", "int"}, {"lo", "int"}, {"hi", "int"}, {"lab", lt},
+			{"nc", "int"}, {"ign", "int32"}, {"flags", "uint64"}, {"w", "[]float32"}, {"alpha", "[]float32"},
+			{"eps1", "float32"}, {"epsC", "float32"}, {"wsum", "float32"}, {"gamma", "float32"}, {"gmode", "int"},
+			{"P", "[]float32"}, {"PY", "[]float32"}, {"Count", "[]float32"}, {"PP", "[]float32"}, {"out", "[]float32"}},
+	})
+	px := newPixels(u8)
+	C, ign, flags, gmode := argInt("nc"), argInt("ign"), argInt("flags"), argInt("gmode")
+	pw, pa := argBase("w"), argBase("alpha")
+	pP, pPY, pCount, pPP := argBase("P"), argBase("PY"), argBase("Count"), argBase("PP")
+	accCE, accW, accFoc, accValid := vget(), vget(), vget(), vget()
+	for _, a := range []V{accCE, accW, accFoc, accValid} {
+		ZERO(a)
+	}
+	px.loop(func(tail bool) {
+		valid, labz := px.valid(tail, ign)
+		one := Kf(1)
+		t := vget()
+		AND(t, valid, one)
+		FADD(accValid, accValid, t) // valid++
+		vput(t, one)
+		mx := px.maxPass(C, tail)
+
+		// exp(x_c - max), their sum, e_y, x_y - max, sum_c w_c*(x_c - max)
+		sum, ey, zy, T, cvec := vget(), vget(), vget(), vget(), vget()
+		for _, v := range []V{sum, ey, zy, T, cvec} {
+			ZERO(v)
+		}
+		release := pinScope(expLoopConsts()...)
+		px.planes(C, 0, []R{pw}, func(pc R) {
+			v := vget()
+			load(v, pc, tail, px.n)
+			FSUB(v, v, mx)
+			e := exp(v, true)
+			FADD(sum, sum, e)
+			sel := vget()
+			CMEQ4S(sel, cvec, labz)
+			BIT(ey, e, sel)
+			BIT(zy, v, sel)
+			vput(e)
+			ifBit(flags, bitSmooth, func() {
+				KfInto(sel, 1)
+				ifBit(flags, bitWeights, func() { LD1R(sel, curExtra[0]) })
+				FMLA(T, sel, v)
+			})
+			k := K(1)
+			ADD4S(cvec, cvec, k)
+			vput(k, sel, v)
+		})
+		release()
+		vput(cvec)
+		inv := vget()
+		one = Kf(1)
+		FDIV(inv, one, sum)
+		vput(one)
+
+		ifBit(flags, bitRegion, func() {
+			release := pinScope(expLoopConsts()...)
+			px.planes(C, 0, []R{pP, pPP}, func(pc R) {
+				v := vget()
+				load(v, pc, tail, px.n)
+				FSUB(v, v, mx)
+				e := exp(v, true)
+				vput(v)
+				FMUL(e, e, inv)
+				AND(e, e, valid)
+				addLanes(curExtra[0], e)
+				ifBit(flags, bitSquared, func() {
+					FMUL(e, e, e)
+					addLanes(curExtra[1], e)
+				})
+				vput(e)
+			})
+			release()
+			// PY[y] += p_y, Count[y]++, pixel by pixel
+			py := vget()
+			FMUL(py, ey, inv)
+			ry, ra := rget(), rget()
+			f1, f2 := vget(), vget()
+			lanes(tail, px.n, func(j int) {
+				skip := newLabel("inval")
+				UMOV(ry, valid, j)
+				CBZ(ry, skip)
+				UMOV(ry, labz, j)
+				ADDlsl(ra, pPY, ry, 2)
+				LDRS(f1, ra, 0)
+				DUPe(f2, py, j)
+				FADDs(f1, f1, f2)
+				STRS(f1, ra, 0)
+				ADDlsl(ra, pCount, ry, 2)
+				LDRS(f1, ra, 0)
+				KfInto(f2, 1)
+				FADDs(f1, f1, f2)
+				STRS(f1, ra, 0)
+				label(skip)
+			})
+			rput(ry, ra)
+			vput(py, f1, f2)
+		})
+
+		skip := newLabel("noloss")
+		TSTi(flags, 1<<bitCE|1<<bitFocal)
+		Bcond("EQ", skip)
+		lse := log(sum, true)
+		nll := vget()
+		FSUB(nll, lse, zy) // -log p_y
+		ifBit(flags, bitCE, func() {
+			wy := vget()
+			KfInto(wy, 1)
+			ifBit(flags, bitWeights, func() {
+				g := gather(pw, labz)
+				MOVv(wy, g)
+				vput(g)
+			})
+			l := argF32("eps1")
+			FMUL(l, l, wy)
+			FMUL(l, l, nll) // (1-eps)*w_y*nll
+			ifBit(flags, bitSmooth, func() {
+				// eps/C * sum_k w_k*(lse - z_k) = eps/C * (lse*wsum - sum_k w_k*z_k)
+				sm := argF32("wsum")
+				FMUL(sm, sm, lse)
+				FSUB(sm, sm, T)
+				ec := argF32("epsC")
+				FMLA(l, ec, sm)
+				vput(sm, ec)
+			})
+			accAdd(accCE, l, valid)
+			accAdd(accW, wy, valid)
+			vput(l, wy)
+		})
+		ifBit(flags, bitFocal, func() {
+			pt1 := vget()
+			KfInto(pt1, 1)
+			FMLS(pt1, ey, inv) // 1 - p_y
+			g := argF32("gamma")
+			f := pow(pt1, g, gmode)
+			vput(g, pt1)
+			FMUL(f, f, nll)
+			ifBit(flags, bitAlpha, func() {
+				a := gather(pa, labz)
+				FMUL(f, f, a)
+				vput(a)
+			})
+			accAdd(accFoc, f, valid)
+			vput(f)
+		})
+		vput(lse, nll)
+		label(skip)
+		vput(valid, labz, mx, sum, ey, zy, T, inv)
+	})
+	po := argBase("out")
+	for i, a := range []V{accCE, accW, accFoc, accValid} {
+		s := hsum(a)
+		STRS(s, po, 4*i)
+		vput(s, a)
+	}
+	end()
+}
+
+// addLanes adds the sum of v's lanes to the float32 at p.
+func addLanes(p R, v V) {
+	s := hsum(v)
+	t := vget()
+	LDRS(t, p, 0)
+	FADDs(t, t, s)
+	STRS(t, p, 0)
+	vput(s, t)
+}
+
+func softmaxGrad(u8 bool) {
+	suf, lt := labType(u8)
+	begin(&Func{
+		Name: "SoftmaxGrad" + suf + "NEON",
+		Doc: []string{
+			fmt.Sprintf("SoftmaxGrad%sNEON writes kernels.softmaxGradGeneric's gradient of pixels [lo, hi) (hi-lo <=", suf),
+			"kernels.BlockSize) into dst (nc planes of S pixels, like x). Pixels labelled ign get 0 (-1: none).",
+			"flags: 1 (CE: tau = tauK*w_y, s = tau + sK), 2 (focal), 4 (region terms A, B, E), 256 (alpha), 512",
+			"(CE weights w), 1024 (smoothing: kappa*w_k); gmode and g1mode classify gamma and gamma-1 as for",
+			"SigmoidGrad.",
+		},
+		Params: []Param{{"x", "[]float32"}, {"S", "int"}, {"lo", "int"}, {"hi", "int"}, {"lab", lt},
+			{"nc", "int"}, {"ign", "int32"}, {"flags", "uint64"}, {"w", "[]float32"}, {"alpha", "[]float32"},
+			{"A", "[]float32"}, {"B", "[]float32"}, {"E", "[]float32"},
+			{"tauK", "float32"}, {"sK", "float32"}, {"kappa", "float32"}, {"focalScale", "float32"}, {"gamma", "float32"},
+			{"gmode", "int"}, {"g1mode", "int"}, {"dst", "[]float32"}},
+	})
+	px := newPixels(u8)
+	C, ign, flags := argInt("nc"), argInt("ign"), argInt("flags")
+	pw, pa := argBase("w"), argBase("alpha")
+	pA, pB, pE := argBase("A"), argBase("B"), argBase("E")
+	// dst at the same pixel as x: the offset between the two is constant.
+	pd := argBase("dst")
+	x0 := argBase("x")
+	SUB(pd, pd, x0)
+	rput(x0)
+	px.loop(func(tail bool) {
+		valid, labz := px.valid(tail, ign)
+		mx := px.maxPass(C, tail)
+		dp := rget()
+
+		// e_c = exp(x_c - max) into dst, their sum, e_y, x_y - max and
+		// the region dot products sum e_c*B_c, sum e_c^2*E_c.
+		sum, ey, zy, cvec, dotB, dotE := vget(), vget(), vget(), vget(), vget(), vget()
+		for _, v := range []V{sum, ey, zy, cvec, dotB, dotE} {
+			ZERO(v)
+		}
+		release := pinScope(expLoopConsts()...)
+		px.planes(C, 0, []R{pB, pE}, func(pc R) {
+			v := vget()
+			load(v, pc, tail, px.n)
+			FSUB(v, v, mx)
+			e := exp(v, true)
+			FADD(sum, sum, e)
+			ADD(dp, pc, pd)
+			store(e, dp, tail, px.n)
+			sel := vget()
+			CMEQ4S(sel, cvec, labz)
+			BIT(ey, e, sel)
+			BIT(zy, v, sel)
+			ifBit(flags, bitRegion, func() {
+				LD1R(sel, curExtra[0])
+				FMLA(dotB, e, sel)
+				LD1R(sel, curExtra[1])
+				FMUL(v, e, e)
+				FMLA(dotE, v, sel)
+			})
+			k := K(1)
+			ADD4S(cvec, cvec, k)
+			vput(k, sel, v, e)
+		})
+		release()
+		inv := vget()
+		one := Kf(1)
+		FDIV(inv, one, sum)
+		vput(one)
+		py := vget()
+		FMUL(py, ey, inv) // p_y
+		vput(ey)
+
+		// dot = sum_k p_k*g_k = dotB/sum + dotE/sum^2 + p_y*A_y
+		dot := vget()
+		ZERO(dot)
+		ifBit(flags, bitRegion, func() {
+			FMUL(dot, dotB, inv)
+			FMUL(dotE, dotE, inv)
+			FMLA(dot, dotE, inv)
+			a := gather(pA, labz)
+			FMLA(dot, py, a)
+			vput(a)
+		})
+		vput(dotB, dotE)
+
+		// per-pixel coefficients: dx_c = p_c*(g_c - dot + s) - tau*[c=y] - kappa*w_c
+		s, tau := vget(), vget()
+		ZERO(s)
+		ZERO(tau)
+		ifBit(flags, bitCE, func() {
+			wy := vget()
+			KfInto(wy, 1)
+			ifBit(flags, bitWeights, func() {
+				g := gather(pw, labz)
+				MOVv(wy, g)
+				vput(g)
+			})
+			// tau = tauK*w_y; s = tau + sK with tauK*w_y not rounded, as Go
+			// compiles softmaxGradGeneric on arm64 (the difference shows
+			// where s - kappa*w_c - tau cancels, C = 1)
+			k := argF32("tauK")
+			FMUL(tau, k, wy)
+			t := argF32("sK")
+			FMLA(t, k, wy)
+			MOVv(s, t)
+			vput(k, wy, t)
+		})
+		ifBit(flags, bitFocal, func() {
+			pt1 := vget()
+			one := Kf(1)
+			FSUB(pt1, one, py)
+			vput(one)
+			g := argF32("gamma")
+			gm, g1m := argInt("gmode"), argInt("g1mode")
+			f := pow(pt1, g, gm)
+			FNEG(f, f) // -(1-p_t)^gamma
+			noSecond := newLabel("gamma0")
+			CBZ(gm, noSecond)
+			{
+				// + gamma*(1-p_t)^(gamma-1)*p_t*log(p_t) where 1-p_t > 0
+				lse := log(sum, true)
+				FSUB(lse, zy, lse) // log p_t
+				gm1 := vget()
+				one := Kf(1)
+				FSUB(gm1, g, one)
+				vput(one)
+				pw1 := pow(pt1, gm1, g1m)
+				vput(gm1)
+				FMUL(pw1, g, pw1)
+				FMUL(pw1, pw1, py)
+				FMUL(pw1, pw1, lse)
+				FCMGTz(lse, pt1)
+				AND(pw1, pw1, lse)
+				FADD(f, f, pw1)
+				vput(pw1, lse)
+			}
+			label(noSecond)
+			rput(gm, g1m)
+			vput(g, pt1)
+			ifBit(flags, bitAlpha, func() {
+				a := gather(pa, labz)
+				FMUL(f, f, a)
+				vput(a)
+			})
+			k := argF32("focalScale")
+			FMLS(s, f, k) // s -= f*focalScale, rounded once (as Go on arm64)
+			FMLS(tau, f, k)
+			vput(k, f)
+		})
+		vput(sum, zy)
+
+		// the gradient, class by class, from e_c in dst
+		ay := vget()
+		ZERO(ay)
+		ifBit(flags, bitRegion, func() {
+			g := gather(pA, labz)
+			MOVv(ay, g)
+			vput(g)
+		})
+		ZERO(cvec)
+		px.planes(C, 0, []R{pB, pE, pw}, func(pc R) {
+			ADD(dp, pc, pd)
+			p := vget()
+			load(p, dp, tail, px.n)
+			FMUL(p, p, inv) // p_c
+			gk := vget()
+			ZERO(gk)
+			sel := vget()
+			CMEQ4S(sel, cvec, labz)
+			ifBit(flags, bitRegion, func() {
+				t := vget()
+				LD1R(gk, curExtra[0]) // B_c
+				LD1R(t, curExtra[1])  // E_c
+				FMLA(gk, t, p)
+				AND(t, ay, sel)
+				FADD(gk, gk, t) // + A_y where c = y
+				vput(t)
+			})
+			FSUB(gk, gk, dot)
+			FADD(gk, gk, s)
+			FMUL(p, p, gk)
+			ifBit(flags, bitSmooth, func() {
+				t := argF32("kappa")
+				KfInto(gk, 1)
+				ifBit(flags, bitWeights, func() { LD1R(gk, curExtra[2]) })
+				FMLS(p, t, gk) // - kappa*w_c, rounded once (as Go compiles v -= kappa*wk on arm64)
+				vput(t)
+			})
+			AND(gk, tau, sel)
+			FSUB(p, p, gk) // - tau where c = y
+			AND(p, p, valid)
+			store(p, dp, tail, px.n)
+			k := K(1)
+			ADD4S(cvec, cvec, k)
+			vput(k, p, gk, sel)
+		})
+		rput(dp)
+		vput(valid, labz, mx, inv, py, dot, s, tau, ay, cvec)
+	})
+	end()
+}
