@@ -1,0 +1,255 @@
+//go:build !purego
+
+package kernels
+
+import "github.com/segloss/segloss/asm"
+
+// supportedTiers returns the tiers this CPU runs, best first: NEON (every
+// arm64 CPU Go runs on has Advanced SIMD), generic.
+func supportedTiers() []*tier { return []*tier{neonTier, genericTier} }
+
+// neonTier binds the generated NEON kernels of package asm; the Go side
+// only splits the work into blocks of at most BlockSize elements (assembly
+// is not preemptible) and prepares the kernels' arguments.
+var neonTier = func() *tier {
+	t := *genericTier
+	t.name = "neon"
+	t.exp = neonBlocked(asm.ExpNEON)
+	t.log = neonBlocked(asm.LogNEON)
+	t.sigmoid = neonBlocked(asm.SigmoidNEON)
+	t.sigmoidStats = neonSigmoidStats
+	t.sigmoidGrad = neonSigmoidGrad
+	t.softmaxStatsU8 = neonSoftmaxStats[uint8]
+	t.softmaxStatsI32 = neonSoftmaxStats[int32]
+	t.softmaxGradU8 = neonSoftmaxGrad[uint8]
+	t.softmaxGradI32 = neonSoftmaxGrad[int32]
+	t.confusionU8 = neonConfusion[uint8]
+	t.confusionI32 = neonConfusion[int32]
+	t.confusionBin = neonConfusionBinary
+	t.sum = neonSum
+	t.copy = neonCopy
+	return &t
+}()
+
+// neonBlocked calls an elementwise kernel on blocks of at most BlockSize
+// elements.
+func neonBlocked(f func(dst, x []float32)) func(dst, x []float32) {
+	return func(dst, x []float32) {
+		x = x[:len(dst)]
+		for len(dst) > 0 {
+			n := min(len(dst), BlockSize)
+			f(dst[:n], x[:n])
+			dst, x = dst[n:], x[n:]
+		}
+	}
+}
+
+// Extra flag bits of the assembly kernels (beyond Flags).
+const (
+	neonAlpha   = 256  // the focal alpha weighting is on
+	neonWeights = 512  // CE class weights
+	neonSmooth  = 1024 // label smoothing
+)
+
+// neonPowMode classifies an exponent for the kernels' powf: 0, 1 and 2 are
+// the special cases of kernels/math.go powf, 3 is exp(g*log(q)).
+func neonPowMode(g float32) int {
+	switch g {
+	case 0:
+		return 0
+	case 1:
+		return 1
+	case 2:
+		return 2
+	}
+	return 3
+}
+
+func neonSigmoidStats(x, y []float32, p *SigmoidParams, s *SigmoidSums[float32]) {
+	flags := uint64(p.Need)
+	if p.FocalAlpha >= 0 {
+		flags |= neonAlpha
+	}
+	y = y[:len(x)]
+	var out, blk [8]float32
+	for lo := 0; lo < len(x); lo += BlockSize {
+		hi := min(lo+BlockSize, len(x))
+		asm.SigmoidStatsNEON(x[lo:hi], y[lo:hi], flags, p.PosWeight, p.FocalAlpha, p.FocalGamma, neonPowMode(p.FocalGamma), blk[:])
+		for i := range out {
+			out[i] += blk[i]
+		}
+	}
+	*s = SigmoidSums[float32]{P: out[0], PY: out[1], Y: out[2], PP: out[3], YY: out[4], BCE: out[5], Focal: out[6]}
+}
+
+func neonSigmoidGrad(x, y []float32, c *SigmoidCoef, dst []float32) {
+	var flags uint64
+	if c.A != 0 || c.B != 0 || c.E != 0 {
+		flags |= uint64(NeedRegion)
+	}
+	if c.BCEScale != 0 {
+		flags |= uint64(NeedCE)
+	}
+	if c.FocalScale != 0 {
+		flags |= uint64(NeedFocal)
+	}
+	if c.FocalAlpha >= 0 {
+		flags |= neonAlpha
+	}
+	y, dst = y[:len(x)], dst[:len(x)]
+	gm, gm1 := neonPowMode(c.FocalGamma), neonPowMode(c.FocalGamma-1)
+	for lo := 0; lo < len(x); lo += BlockSize {
+		hi := min(lo+BlockSize, len(x))
+		asm.SigmoidGradNEON(x[lo:hi], y[lo:hi], dst[lo:hi], flags, c.A, c.B, c.E, c.BCEScale, c.PosWeight, c.FocalScale, c.FocalAlpha, c.FocalGamma, gm, gm1)
+	}
+}
+
+// The NEON softmax kernels need no scratch: they keep the e_c of the
+// gradient pass in dst and recompute them for the statistics' region sums.
+
+func neonSoftmaxStats[L Label](x []float32, S, lo, hi int, lab []L, p *SoftmaxParams, s *SoftmaxSums[float32]) {
+	C := p.C
+	sP, sPY, sCount, sPP := s.P[:C], s.PY[:C], s.Count[:C], s.PP[:C]
+	clear(sP)
+	clear(sPY)
+	clear(sCount)
+	clear(sPP)
+	flags := uint64(p.Need)
+	wsum := float32(C)
+	if p.CEWeight != nil {
+		flags |= neonWeights
+		wsum = 0
+		for _, w := range p.CEWeight[:C] {
+			wsum += w
+		}
+	}
+	if p.Alpha != nil {
+		flags |= neonAlpha
+		_ = p.Alpha[:C]
+	}
+	if p.Smoothing != 0 {
+		flags |= neonSmooth
+	}
+	ign := int32(-1)
+	if p.UseIgnore {
+		ign = p.Ignore
+	}
+	x, lab = x[:C*S], lab[:S]
+	_ = lab[lo:hi]
+	eps1, epsC := 1-p.Smoothing, p.Smoothing/float32(C)
+	gm := neonPowMode(p.Gamma)
+	var out, sum [4]float32
+	for ; lo < hi; lo += BlockSize {
+		h := min(lo+BlockSize, hi)
+		switch l := any(lab).(type) {
+		case []uint8:
+			asm.SoftmaxStatsU8NEON(x, S, lo, h, l, C, ign, flags, p.CEWeight, p.Alpha, eps1, epsC, wsum, p.Gamma, gm, sP, sPY, sCount, sPP, out[:])
+		case []int32:
+			asm.SoftmaxStatsI32NEON(x, S, lo, h, l, C, ign, flags, p.CEWeight, p.Alpha, eps1, epsC, wsum, p.Gamma, gm, sP, sPY, sCount, sPP, out[:])
+		}
+		for i := range sum {
+			sum[i] += out[i]
+		}
+	}
+	s.CE, s.W, s.Focal, s.Valid = sum[0], sum[1], sum[2], sum[3]
+}
+
+func neonSoftmaxGrad[L Label](x []float32, S, lo, hi int, lab []L, c *SoftmaxCoef, dst []float32) {
+	C := c.C
+	var flags uint64
+	var tauK, sK, kappa float32
+	if c.CEScale != 0 {
+		flags |= uint64(NeedCE)
+		wsum := float32(C)
+		if c.CEWeight != nil {
+			flags |= neonWeights
+			wsum = 0
+			for _, v := range c.CEWeight[:C] {
+				wsum += v
+			}
+		}
+		tauK = c.CEScale * (1 - c.Smoothing)
+		sK = c.CEScale * c.Smoothing * wsum / float32(C)
+		if c.Smoothing != 0 {
+			flags |= neonSmooth
+			kappa = c.CEScale * c.Smoothing / float32(C)
+		}
+	}
+	if c.FocalScale != 0 {
+		flags |= uint64(NeedFocal)
+		if c.Alpha != nil {
+			flags |= neonAlpha
+			_ = c.Alpha[:C]
+		}
+	}
+	if c.A != nil {
+		flags |= uint64(NeedRegion)
+		_, _, _ = c.A[:C], c.B[:C], c.E[:C]
+	}
+	ign := int32(-1)
+	if c.UseIgnore {
+		ign = c.Ignore
+	}
+	x, dst, lab = x[:C*S], dst[:C*S], lab[:S]
+	_ = lab[lo:hi]
+	gm, gm1 := neonPowMode(c.Gamma), neonPowMode(c.Gamma-1)
+	for ; lo < hi; lo += BlockSize {
+		h := min(lo+BlockSize, hi)
+		switch l := any(lab).(type) {
+		case []uint8:
+			asm.SoftmaxGradU8NEON(x, S, lo, h, l, C, ign, flags, c.CEWeight, c.Alpha, c.A, c.B, c.E, tauK, sK, kappa, c.FocalScale, c.Gamma, gm, gm1, dst)
+		case []int32:
+			asm.SoftmaxGradI32NEON(x, S, lo, h, l, C, ign, flags, c.CEWeight, c.Alpha, c.A, c.B, c.E, tauK, sK, kappa, c.FocalScale, c.Gamma, gm, gm1, dst)
+		}
+	}
+}
+
+func neonConfusion[L Label](x []float32, S, C, lo, hi int, lab []L, ign int32, useIgn bool, tp, fp, fn []int64) {
+	if !useIgn {
+		ign = -1
+	}
+	x, lab = x[:C*S], lab[:S]
+	_ = lab[lo:hi]
+	tp, fp, fn = tp[:C], fp[:C], fn[:C]
+	for ; lo < hi; lo += BlockSize {
+		h := min(lo+BlockSize, hi)
+		switch l := any(lab).(type) {
+		case []uint8:
+			asm.ConfusionU8NEON(x, S, C, lo, h, l, ign, tp, fp, fn)
+		case []int32:
+			asm.ConfusionI32NEON(x, S, C, lo, h, l, ign, tp, fp, fn)
+		}
+	}
+}
+
+func neonConfusionBinary(x, y []float32, thr float32, n *BinaryCounts) {
+	y = y[:len(x)]
+	var out [3]int64
+	for lo := 0; lo < len(x); lo += BlockSize {
+		hi := min(lo+BlockSize, len(x))
+		asm.ConfusionBinaryNEON(x[lo:hi], y[lo:hi], thr, out[:])
+	}
+	n.TP += out[0]
+	n.FP += out[1]
+	n.FN += out[2]
+}
+
+// neonSum adds the float32 sums of the blocks of x in order.
+func neonSum(x []float32) float32 {
+	var s float32
+	for len(x) > 0 {
+		n := min(len(x), BlockSize)
+		s += asm.SumNEON(x[:n])
+		x = x[n:]
+	}
+	return s
+}
+
+func neonCopy(dst, src []float32) {
+	src = src[:len(dst)]
+	for len(dst) > 0 {
+		n := min(len(dst), BlockSize)
+		asm.CopyNEON(dst[:n], src[:n])
+		dst, src = dst[n:], src[n:]
+	}
+}
