@@ -15,8 +15,10 @@ const (
 	ln2Hi = 0.693359375
 	ln2Lo = -2.12194440e-4
 
-	// expHi is the largest float32 whose exp is finite; expLo is ln(2^-126),
-	// below which expf returns exactly 0 (no denormal results).
+	// Above expHi exp returns +Inf (exp(expHi) itself rounds to +Inf; the
+	// largest finite input is 88.72283172607421875). Below expLo, the
+	// float32 nearest ln(2^-126), exp returns exactly 0; at expLo itself the
+	// result is just below 2^-126 (a denormal), the only denormal exp gives.
 	expHi = 88.72283935546875
 	expLo = -87.33654475055310898657
 
@@ -52,8 +54,8 @@ func fma32(a, b, c float32) float32 {
 
 // expf returns e**x for float32 x: Cody-Waite reduction x = n*ln2 + r with a
 // two-constant ln2, exp(r) by a degree-6 polynomial evaluated in Estrin form
-// with FMAs, and the result scaled by 2**n. Results below 2**-126 are 0; NaN
-// propagates; x above 88.7228 gives +Inf.
+// with FMAs, and the result scaled by 2**n. Inputs below expLo (ln 2**-126)
+// give 0; NaN propagates; x above 88.7228 gives +Inf.
 func expf(x float32) float32 {
 	switch {
 	case x != x:
