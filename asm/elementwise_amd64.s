@@ -229,24 +229,19 @@ loop_7:
 	VFMADD213PS  Y3, Y4, Y7
 	VADDPS       elementwiseconsts<>+576(SB), Y7, Y7
 	VCVTPS2DQ    Y2, Y2
-	VPSRAD       $0x01, Y2, Y3
-	VPSUBD       Y3, Y2, Y2
-	VPADDD       elementwiseconsts<>+640(SB), Y3, Y3
-	VPSLLD       $0x17, Y3, Y3
 	VPADDD       elementwiseconsts<>+640(SB), Y2, Y2
 	VPSLLD       $0x17, Y2, Y2
-	VMULPS       Y3, Y7, Y3
-	VMULPS       Y2, Y3, Y3
+	VMULPS       Y2, Y7, Y2
 	VCMPPS       $0x01, elementwiseconsts<>+704(SB), Y1, Y1
-	VANDNPS      Y3, Y1, Y3
-	VADDPS       elementwiseconsts<>+576(SB), Y3, Y1
-	VSUBPS       elementwiseconsts<>+576(SB), Y1, Y2
-	VSUBPS       Y2, Y3, Y2
+	VANDNPS      Y2, Y1, Y2
+	VADDPS       elementwiseconsts<>+576(SB), Y2, Y1
+	VSUBPS       elementwiseconsts<>+576(SB), Y1, Y3
+	VSUBPS       Y3, Y2, Y3
 	VCMPPS       $0x01, elementwiseconsts<>+1984(SB), Y0, Y0
 	VMOVUPS      elementwiseconsts<>+576(SB), Y4
-	VBLENDVPS    Y0, Y3, Y4, Y4
+	VBLENDVPS    Y0, Y2, Y4, Y4
 	VDIVPS       Y1, Y4, Y0
-	VFNMADD231PS Y2, Y0, Y0
+	VFNMADD231PS Y3, Y0, Y0
 	VMOVUPS      Y0, (AX)
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
@@ -278,24 +273,19 @@ tail_8:
 	VFMADD213PS  Y4, Y5, Y8
 	VADDPS       elementwiseconsts<>+576(SB), Y8, Y8
 	VCVTPS2DQ    Y3, Y3
-	VPSRAD       $0x01, Y3, Y4
-	VPSUBD       Y4, Y3, Y3
-	VPADDD       elementwiseconsts<>+640(SB), Y4, Y4
-	VPSLLD       $0x17, Y4, Y4
 	VPADDD       elementwiseconsts<>+640(SB), Y3, Y3
 	VPSLLD       $0x17, Y3, Y3
-	VMULPS       Y4, Y8, Y4
-	VMULPS       Y3, Y4, Y4
+	VMULPS       Y3, Y8, Y3
 	VCMPPS       $0x01, elementwiseconsts<>+704(SB), Y2, Y2
-	VANDNPS      Y4, Y2, Y4
-	VADDPS       elementwiseconsts<>+576(SB), Y4, Y2
-	VSUBPS       elementwiseconsts<>+576(SB), Y2, Y3
-	VSUBPS       Y3, Y4, Y3
+	VANDNPS      Y3, Y2, Y3
+	VADDPS       elementwiseconsts<>+576(SB), Y3, Y2
+	VSUBPS       elementwiseconsts<>+576(SB), Y2, Y4
+	VSUBPS       Y4, Y3, Y4
 	VCMPPS       $0x01, elementwiseconsts<>+1984(SB), Y1, Y1
 	VMOVUPS      elementwiseconsts<>+576(SB), Y5
-	VBLENDVPS    Y1, Y4, Y5, Y5
+	VBLENDVPS    Y1, Y3, Y5, Y5
 	VDIVPS       Y2, Y5, Y1
-	VFNMADD231PS Y3, Y1, Y1
+	VFNMADD231PS Y4, Y1, Y1
 	VMASKMOVPS   Y1, Y0, (AX)
 
 done_9:

@@ -50,53 +50,48 @@ loop_1:
 	VFMADD213PS  Y4, Y5, Y8
 	VADDPS       sigmoidconsts<>+640(SB), Y8, Y8
 	VCVTPS2DQ    Y3, Y3
-	VPSRAD       $0x01, Y3, Y4
-	VPSUBD       Y4, Y3, Y3
-	VPADDD       sigmoidconsts<>+704(SB), Y4, Y4
-	VPSLLD       $0x17, Y4, Y4
 	VPADDD       sigmoidconsts<>+704(SB), Y3, Y3
 	VPSLLD       $0x17, Y3, Y3
-	VMULPS       Y4, Y8, Y4
-	VMULPS       Y3, Y4, Y4
+	VMULPS       Y3, Y8, Y3
 	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y2, Y2
-	VANDNPS      Y4, Y2, Y4
-	VADDPS       sigmoidconsts<>+640(SB), Y4, Y2
-	VMOVUPS      sigmoidconsts<>+640(SB), Y3
-	VDIVPS       Y2, Y3, Y3
-	VMULPS       Y3, Y4, Y2
+	VANDNPS      Y3, Y2, Y3
+	VADDPS       sigmoidconsts<>+640(SB), Y3, Y2
+	VMOVUPS      sigmoidconsts<>+640(SB), Y4
+	VDIVPS       Y2, Y4, Y4
+	VMULPS       Y4, Y3, Y2
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y0, Y5
-	VBLENDVPS    Y5, Y2, Y3, Y6
-	VBLENDVPS    Y5, Y3, Y2, Y2
+	VBLENDVPS    Y5, Y2, Y4, Y6
+	VBLENDVPS    Y5, Y4, Y2, Y2
 	TESTQ        $0x00000004, BX
 	JZ           noflag_4
-	VMOVAPS      Y6, Y3
-	VADDPS       (SP), Y3, Y3
-	VMOVUPS      Y3, (SP)
-	VMULPS       Y6, Y1, Y3
-	VADDPS       32(SP), Y3, Y3
-	VMOVUPS      Y3, 32(SP)
-	VMOVAPS      Y1, Y3
-	VADDPS       64(SP), Y3, Y3
-	VMOVUPS      Y3, 64(SP)
+	VMOVAPS      Y6, Y4
+	VADDPS       (SP), Y4, Y4
+	VMOVUPS      Y4, (SP)
+	VMULPS       Y6, Y1, Y4
+	VADDPS       32(SP), Y4, Y4
+	VMOVUPS      Y4, 32(SP)
+	VMOVAPS      Y1, Y4
+	VADDPS       64(SP), Y4, Y4
+	VMOVUPS      Y4, 64(SP)
 
 noflag_4:
 	TESTQ   $0x00000008, BX
 	JZ      noflag_5
-	VMULPS  Y6, Y6, Y3
-	VADDPS  96(SP), Y3, Y3
-	VMOVUPS Y3, 96(SP)
-	VMULPS  Y1, Y1, Y3
-	VADDPS  128(SP), Y3, Y3
-	VMOVUPS Y3, 128(SP)
+	VMULPS  Y6, Y6, Y4
+	VADDPS  96(SP), Y4, Y4
+	VMOVUPS Y4, 96(SP)
+	VMULPS  Y1, Y1, Y4
+	VADDPS  128(SP), Y4, Y4
+	VMOVUPS Y4, 128(SP)
 
 noflag_5:
 	TESTQ        $0x00000003, BX
 	JZ           noflag_6
-	VADDPS       sigmoidconsts<>+640(SB), Y4, Y3
-	VPSRLD       $0x17, Y3, Y5
+	VADDPS       sigmoidconsts<>+640(SB), Y3, Y4
+	VPSRLD       $0x17, Y4, Y5
 	VPSUBD       sigmoidconsts<>+896(SB), Y5, Y5
 	VCVTDQ2PS    Y5, Y7
-	VANDPS       sigmoidconsts<>+960(SB), Y3, Y5
+	VANDPS       sigmoidconsts<>+960(SB), Y4, Y5
 	VORPS        sigmoidconsts<>+320(SB), Y5, Y5
 	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y5, Y8
 	VSUBPS       sigmoidconsts<>+640(SB), Y5, Y9
@@ -121,11 +116,11 @@ noflag_5:
 	VFNMADD231PS sigmoidconsts<>+320(SB), Y8, Y9
 	VADDPS       Y9, Y5, Y9
 	VFMADD231PS  sigmoidconsts<>+128(SB), Y7, Y9
-	VCMPPS       $0x03, Y3, Y3, Y5
-	VBLENDVPS    Y5, Y3, Y9, Y9
-	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y5
-	VSUBPS       Y5, Y4, Y5
-	VDIVPS       Y3, Y5, Y5
+	VCMPPS       $0x03, Y4, Y4, Y5
+	VBLENDVPS    Y5, Y4, Y9, Y9
+	VSUBPS       sigmoidconsts<>+640(SB), Y4, Y5
+	VSUBPS       Y5, Y3, Y5
+	VDIVPS       Y4, Y5, Y5
 	VADDPS       Y5, Y9, Y9
 	VMOVUPS      sigmoidconsts<>+640(SB), Y3
 	VSUBPS       Y1, Y3, Y3
@@ -295,58 +290,53 @@ tail_2:
 	VFMADD213PS  Y5, Y6, Y9
 	VADDPS       sigmoidconsts<>+640(SB), Y9, Y9
 	VCVTPS2DQ    Y4, Y4
-	VPSRAD       $0x01, Y4, Y5
-	VPSUBD       Y5, Y4, Y4
-	VPADDD       sigmoidconsts<>+704(SB), Y5, Y5
-	VPSLLD       $0x17, Y5, Y5
 	VPADDD       sigmoidconsts<>+704(SB), Y4, Y4
 	VPSLLD       $0x17, Y4, Y4
-	VMULPS       Y5, Y9, Y5
-	VMULPS       Y4, Y5, Y5
+	VMULPS       Y4, Y9, Y4
 	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y3, Y3
-	VANDNPS      Y5, Y3, Y5
-	VADDPS       sigmoidconsts<>+640(SB), Y5, Y3
-	VMOVUPS      sigmoidconsts<>+640(SB), Y4
-	VDIVPS       Y3, Y4, Y4
-	VMULPS       Y4, Y5, Y3
+	VANDNPS      Y4, Y3, Y4
+	VADDPS       sigmoidconsts<>+640(SB), Y4, Y3
+	VMOVUPS      sigmoidconsts<>+640(SB), Y5
+	VDIVPS       Y3, Y5, Y5
+	VMULPS       Y5, Y4, Y3
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y1, Y6
-	VBLENDVPS    Y6, Y3, Y4, Y7
-	VBLENDVPS    Y6, Y4, Y3, Y3
+	VBLENDVPS    Y6, Y3, Y5, Y7
+	VBLENDVPS    Y6, Y5, Y3, Y3
 	TESTQ        $0x00000004, BX
 	JZ           noflag_14
-	VMOVAPS      Y7, Y4
-	VANDPS       Y0, Y4, Y4
-	VADDPS       (SP), Y4, Y4
-	VMOVUPS      Y4, (SP)
-	VMULPS       Y7, Y2, Y4
-	VANDPS       Y0, Y4, Y4
-	VADDPS       32(SP), Y4, Y4
-	VMOVUPS      Y4, 32(SP)
-	VMOVAPS      Y2, Y4
-	VANDPS       Y0, Y4, Y4
-	VADDPS       64(SP), Y4, Y4
-	VMOVUPS      Y4, 64(SP)
+	VMOVAPS      Y7, Y5
+	VANDPS       Y0, Y5, Y5
+	VADDPS       (SP), Y5, Y5
+	VMOVUPS      Y5, (SP)
+	VMULPS       Y7, Y2, Y5
+	VANDPS       Y0, Y5, Y5
+	VADDPS       32(SP), Y5, Y5
+	VMOVUPS      Y5, 32(SP)
+	VMOVAPS      Y2, Y5
+	VANDPS       Y0, Y5, Y5
+	VADDPS       64(SP), Y5, Y5
+	VMOVUPS      Y5, 64(SP)
 
 noflag_14:
 	TESTQ   $0x00000008, BX
 	JZ      noflag_15
-	VMULPS  Y7, Y7, Y4
-	VANDPS  Y0, Y4, Y4
-	VADDPS  96(SP), Y4, Y4
-	VMOVUPS Y4, 96(SP)
-	VMULPS  Y2, Y2, Y4
-	VANDPS  Y0, Y4, Y4
-	VADDPS  128(SP), Y4, Y4
-	VMOVUPS Y4, 128(SP)
+	VMULPS  Y7, Y7, Y5
+	VANDPS  Y0, Y5, Y5
+	VADDPS  96(SP), Y5, Y5
+	VMOVUPS Y5, 96(SP)
+	VMULPS  Y2, Y2, Y5
+	VANDPS  Y0, Y5, Y5
+	VADDPS  128(SP), Y5, Y5
+	VMOVUPS Y5, 128(SP)
 
 noflag_15:
 	TESTQ        $0x00000003, BX
 	JZ           noflag_16
-	VADDPS       sigmoidconsts<>+640(SB), Y5, Y4
-	VPSRLD       $0x17, Y4, Y6
+	VADDPS       sigmoidconsts<>+640(SB), Y4, Y5
+	VPSRLD       $0x17, Y5, Y6
 	VPSUBD       sigmoidconsts<>+896(SB), Y6, Y6
 	VCVTDQ2PS    Y6, Y8
-	VANDPS       sigmoidconsts<>+960(SB), Y4, Y6
+	VANDPS       sigmoidconsts<>+960(SB), Y5, Y6
 	VORPS        sigmoidconsts<>+320(SB), Y6, Y6
 	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y6, Y9
 	VSUBPS       sigmoidconsts<>+640(SB), Y6, Y10
@@ -371,11 +361,11 @@ noflag_15:
 	VFNMADD231PS sigmoidconsts<>+320(SB), Y9, Y10
 	VADDPS       Y10, Y6, Y10
 	VFMADD231PS  sigmoidconsts<>+128(SB), Y8, Y10
-	VCMPPS       $0x03, Y4, Y4, Y6
-	VBLENDVPS    Y6, Y4, Y10, Y10
-	VSUBPS       sigmoidconsts<>+640(SB), Y4, Y6
-	VSUBPS       Y6, Y5, Y6
-	VDIVPS       Y4, Y6, Y6
+	VCMPPS       $0x03, Y5, Y5, Y6
+	VBLENDVPS    Y6, Y5, Y10, Y10
+	VSUBPS       sigmoidconsts<>+640(SB), Y5, Y6
+	VSUBPS       Y6, Y4, Y6
+	VDIVPS       Y5, Y6, Y6
 	VADDPS       Y6, Y10, Y10
 	VMOVUPS      sigmoidconsts<>+640(SB), Y4
 	VSUBPS       Y2, Y4, Y4
@@ -618,26 +608,21 @@ loop_24:
 	VFMADD213PS  Y4, Y5, Y8
 	VADDPS       sigmoidconsts<>+640(SB), Y8, Y8
 	VCVTPS2DQ    Y3, Y3
-	VPSRAD       $0x01, Y3, Y4
-	VPSUBD       Y4, Y3, Y3
-	VPADDD       sigmoidconsts<>+704(SB), Y4, Y4
-	VPSLLD       $0x17, Y4, Y4
 	VPADDD       sigmoidconsts<>+704(SB), Y3, Y3
 	VPSLLD       $0x17, Y3, Y3
-	VMULPS       Y4, Y8, Y4
-	VMULPS       Y3, Y4, Y4
+	VMULPS       Y3, Y8, Y3
 	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y2, Y2
-	VANDNPS      Y4, Y2, Y4
-	VADDPS       sigmoidconsts<>+640(SB), Y4, Y2
-	VMOVUPS      sigmoidconsts<>+640(SB), Y3
-	VDIVPS       Y2, Y3, Y3
-	VMULPS       Y3, Y4, Y2
+	VANDNPS      Y3, Y2, Y3
+	VADDPS       sigmoidconsts<>+640(SB), Y3, Y2
+	VMOVUPS      sigmoidconsts<>+640(SB), Y4
+	VDIVPS       Y2, Y4, Y4
+	VMULPS       Y4, Y3, Y2
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y0, Y5
-	VBLENDVPS    Y5, Y2, Y3, Y6
-	VBLENDVPS    Y5, Y3, Y2, Y2
+	VBLENDVPS    Y5, Y2, Y4, Y6
+	VBLENDVPS    Y5, Y4, Y2, Y2
 	VMOVUPS      Y6, (SP)
 	VMOVUPS      Y2, 32(SP)
-	VMOVUPS      Y4, 64(SP)
+	VMOVUPS      Y3, 64(SP)
 	VMOVUPS      Y0, 96(SP)
 	VMOVUPS      Y1, 128(SP)
 	VMOVUPS      sigmoidconsts<>+640(SB), Y0
@@ -990,26 +975,21 @@ tail_25:
 	VFMADD213PS  Y5, Y6, Y9
 	VADDPS       sigmoidconsts<>+640(SB), Y9, Y9
 	VCVTPS2DQ    Y4, Y4
-	VPSRAD       $0x01, Y4, Y5
-	VPSUBD       Y5, Y4, Y4
-	VPADDD       sigmoidconsts<>+704(SB), Y5, Y5
-	VPSLLD       $0x17, Y5, Y5
 	VPADDD       sigmoidconsts<>+704(SB), Y4, Y4
 	VPSLLD       $0x17, Y4, Y4
-	VMULPS       Y5, Y9, Y5
-	VMULPS       Y4, Y5, Y5
+	VMULPS       Y4, Y9, Y4
 	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y3, Y3
-	VANDNPS      Y5, Y3, Y5
-	VADDPS       sigmoidconsts<>+640(SB), Y5, Y3
-	VMOVUPS      sigmoidconsts<>+640(SB), Y4
-	VDIVPS       Y3, Y4, Y4
-	VMULPS       Y4, Y5, Y3
+	VANDNPS      Y4, Y3, Y4
+	VADDPS       sigmoidconsts<>+640(SB), Y4, Y3
+	VMOVUPS      sigmoidconsts<>+640(SB), Y5
+	VDIVPS       Y3, Y5, Y5
+	VMULPS       Y5, Y4, Y3
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y1, Y6
-	VBLENDVPS    Y6, Y3, Y4, Y7
-	VBLENDVPS    Y6, Y4, Y3, Y3
+	VBLENDVPS    Y6, Y3, Y5, Y7
+	VBLENDVPS    Y6, Y5, Y3, Y3
 	VMOVUPS      Y7, (SP)
 	VMOVUPS      Y3, 32(SP)
-	VMOVUPS      Y5, 64(SP)
+	VMOVUPS      Y4, 64(SP)
 	VMOVUPS      Y1, 96(SP)
 	VMOVUPS      Y2, 128(SP)
 	VMOVUPS      sigmoidconsts<>+640(SB), Y1

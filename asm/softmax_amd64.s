@@ -102,18 +102,13 @@ class_7:
 	VFMADD213PS  Y7, Y8, Y11
 	VADDPS       softmaxconsts<>+64(SB), Y11, Y11
 	VCVTPS2DQ    Y6, Y6
-	VPSRAD       $0x01, Y6, Y7
-	VPSUBD       Y7, Y6, Y6
-	VPADDD       softmaxconsts<>+704(SB), Y7, Y7
-	VPSLLD       $0x17, Y7, Y7
 	VPADDD       softmaxconsts<>+704(SB), Y6, Y6
 	VPSLLD       $0x17, Y6, Y6
-	VMULPS       Y7, Y11, Y7
-	VMULPS       Y6, Y7, Y7
-	VCMPPS       $0x01, softmaxconsts<>+768(SB), Y5, Y6
-	VANDNPS      Y7, Y6, Y7
-	VADDPS       Y7, Y2, Y2
-	VMOVUPS      Y7, (R10)
+	VMULPS       Y6, Y11, Y6
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Y5, Y7
+	VANDNPS      Y6, Y7, Y6
+	VADDPS       Y6, Y2, Y2
+	VMOVUPS      Y6, (R10)
 	VPCMPEQD     Y4, Y0, Y6
 	VBLENDVPS    Y6, Y5, Y3, Y3
 	ADDQ         CX, R9
@@ -282,19 +277,14 @@ noflag_11:
 	VFMADD213PS  Y4, Y5, Y8
 	VADDPS       softmaxconsts<>+64(SB), Y8, Y8
 	VCVTPS2DQ    Y3, Y3
-	VPSRAD       $0x01, Y3, Y4
-	VPSUBD       Y4, Y3, Y3
-	VPADDD       softmaxconsts<>+704(SB), Y4, Y4
-	VPSLLD       $0x17, Y4, Y4
 	VPADDD       softmaxconsts<>+704(SB), Y3, Y3
 	VPSLLD       $0x17, Y3, Y3
-	VMULPS       Y4, Y8, Y4
-	VMULPS       Y3, Y4, Y4
+	VMULPS       Y3, Y8, Y3
 	VCMPPS       $0x01, softmaxconsts<>+768(SB), Y2, Y2
-	VANDNPS      Y4, Y2, Y4
-	VMULPS       192(SP), Y4, Y4
+	VANDNPS      Y3, Y2, Y3
+	VMULPS       192(SP), Y3, Y3
 	VMOVUPS      softmaxconsts<>+64(SB), Y2
-	VSUBPS       Y4, Y2, Y2
+	VSUBPS       Y3, Y2, Y2
 	VBROADCASTSS gamma+156(FP), Y3
 	VMOVUPS      Y3, 384(SP)
 	MOVQ         gmode+160(FP), R9
@@ -502,18 +492,13 @@ class_27:
 	VFMADD213PS  Y7, Y8, Y11
 	VADDPS       softmaxconsts<>+64(SB), Y11, Y11
 	VCVTPS2DQ    Y6, Y6
-	VPSRAD       $0x01, Y6, Y7
-	VPSUBD       Y7, Y6, Y6
-	VPADDD       softmaxconsts<>+704(SB), Y7, Y7
-	VPSLLD       $0x17, Y7, Y7
 	VPADDD       softmaxconsts<>+704(SB), Y6, Y6
 	VPSLLD       $0x17, Y6, Y6
-	VMULPS       Y7, Y11, Y7
-	VMULPS       Y6, Y7, Y7
-	VCMPPS       $0x01, softmaxconsts<>+768(SB), Y5, Y6
-	VANDNPS      Y7, Y6, Y7
-	VADDPS       Y7, Y2, Y2
-	VMOVUPS      Y7, (BX)
+	VMULPS       Y6, Y11, Y6
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Y5, Y7
+	VANDNPS      Y6, Y7, Y6
+	VADDPS       Y6, Y2, Y2
+	VMOVUPS      Y6, (BX)
 	VPCMPEQD     Y4, Y1, Y6
 	VBLENDVPS    Y6, Y5, Y3, Y3
 	ADDQ         CX, DX
@@ -681,19 +666,14 @@ noflag_31:
 	VFMADD213PS  Y4, Y5, Y8
 	VADDPS       softmaxconsts<>+64(SB), Y8, Y8
 	VCVTPS2DQ    Y3, Y3
-	VPSRAD       $0x01, Y3, Y4
-	VPSUBD       Y4, Y3, Y3
-	VPADDD       softmaxconsts<>+704(SB), Y4, Y4
-	VPSLLD       $0x17, Y4, Y4
 	VPADDD       softmaxconsts<>+704(SB), Y3, Y3
 	VPSLLD       $0x17, Y3, Y3
-	VMULPS       Y4, Y8, Y4
-	VMULPS       Y3, Y4, Y4
+	VMULPS       Y3, Y8, Y3
 	VCMPPS       $0x01, softmaxconsts<>+768(SB), Y2, Y2
-	VANDNPS      Y4, Y2, Y4
-	VMULPS       192(SP), Y4, Y4
+	VANDNPS      Y3, Y2, Y3
+	VMULPS       192(SP), Y3, Y3
 	VMOVUPS      softmaxconsts<>+64(SB), Y2
-	VSUBPS       Y4, Y2, Y2
+	VSUBPS       Y3, Y2, Y2
 	VBROADCASTSS gamma+156(FP), Y3
 	VMOVUPS      Y3, 384(SP)
 	MOVQ         gmode+160(FP), AX
@@ -994,18 +974,13 @@ class_50:
 	VFMADD213PS  Y5, Y6, Y9
 	VADDPS       softmaxconsts<>+64(SB), Y9, Y9
 	VCVTPS2DQ    Y4, Y4
-	VPSRAD       $0x01, Y4, Y5
-	VPSUBD       Y5, Y4, Y4
-	VPADDD       softmaxconsts<>+704(SB), Y5, Y5
-	VPSLLD       $0x17, Y5, Y5
 	VPADDD       softmaxconsts<>+704(SB), Y4, Y4
 	VPSLLD       $0x17, Y4, Y4
-	VMULPS       Y5, Y9, Y5
-	VMULPS       Y4, Y5, Y5
+	VMULPS       Y4, Y9, Y4
 	VCMPPS       $0x01, softmaxconsts<>+768(SB), Y3, Y3
-	VANDNPS      Y5, Y3, Y5
-	VADDPS       Y5, Y2, Y2
-	VMOVUPS      Y5, (R10)
+	VANDNPS      Y4, Y3, Y4
+	VADDPS       Y4, Y2, Y2
+	VMOVUPS      Y4, (R10)
 	ADDQ         CX, R9
 	ADDQ         $0x00000020, R10
 	INCQ         R11
@@ -1206,18 +1181,13 @@ class_62:
 	VFMADD213PS  Y6, Y7, Y10
 	VADDPS       softmaxconsts<>+64(SB), Y10, Y10
 	VCVTPS2DQ    Y5, Y5
-	VPSRAD       $0x01, Y5, Y6
-	VPSUBD       Y6, Y5, Y5
-	VPADDD       softmaxconsts<>+704(SB), Y6, Y6
-	VPSLLD       $0x17, Y6, Y6
 	VPADDD       softmaxconsts<>+704(SB), Y5, Y5
 	VPSLLD       $0x17, Y5, Y5
-	VMULPS       Y6, Y10, Y6
-	VMULPS       Y5, Y6, Y6
+	VMULPS       Y5, Y10, Y5
 	VCMPPS       $0x01, softmaxconsts<>+768(SB), Y4, Y4
-	VANDNPS      Y6, Y4, Y6
-	VADDPS       Y6, Y3, Y3
-	VMOVUPS      Y6, (DX)
+	VANDNPS      Y5, Y4, Y5
+	VADDPS       Y5, Y3, Y3
+	VMOVUPS      Y5, (DX)
 	ADDQ         CX, AX
 	ADDQ         $0x00000020, DX
 	INCQ         BX
@@ -1423,18 +1393,13 @@ class_76:
 	VFMADD213PS  Y7, Y8, Y11
 	VADDPS       softmaxconsts<>+64(SB), Y11, Y11
 	VCVTPS2DQ    Y6, Y6
-	VPSRAD       $0x01, Y6, Y7
-	VPSUBD       Y7, Y6, Y6
-	VPADDD       softmaxconsts<>+704(SB), Y7, Y7
-	VPSLLD       $0x17, Y7, Y7
 	VPADDD       softmaxconsts<>+704(SB), Y6, Y6
 	VPSLLD       $0x17, Y6, Y6
-	VMULPS       Y7, Y11, Y7
-	VMULPS       Y6, Y7, Y7
-	VCMPPS       $0x01, softmaxconsts<>+768(SB), Y5, Y6
-	VANDNPS      Y7, Y6, Y7
-	VADDPS       Y7, Y2, Y2
-	VMOVUPS      Y7, (R10)
+	VMULPS       Y6, Y11, Y6
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Y5, Y7
+	VANDNPS      Y6, Y7, Y6
+	VADDPS       Y6, Y2, Y2
+	VMOVUPS      Y6, (R10)
 	VPCMPEQD     Y4, Y0, Y6
 	VBLENDVPS    Y6, Y5, Y3, Y3
 	ADDQ         CX, R9
@@ -1490,20 +1455,15 @@ noflag_77:
 	VFMADD213PS  Y4, Y5, Y8
 	VADDPS       softmaxconsts<>+64(SB), Y8, Y8
 	VCVTPS2DQ    Y3, Y3
-	VPSRAD       $0x01, Y3, Y4
-	VPSUBD       Y4, Y3, Y3
-	VPADDD       softmaxconsts<>+704(SB), Y4, Y4
-	VPSLLD       $0x17, Y4, Y4
 	VPADDD       softmaxconsts<>+704(SB), Y3, Y3
 	VPSLLD       $0x17, Y3, Y3
-	VMULPS       Y4, Y8, Y4
-	VMULPS       Y3, Y4, Y4
+	VMULPS       Y3, Y8, Y3
 	VCMPPS       $0x01, softmaxconsts<>+768(SB), Y2, Y2
-	VANDNPS      Y4, Y2, Y4
-	VMULPS       96(SP), Y4, Y4
-	VMOVUPS      Y4, 192(SP)
+	VANDNPS      Y3, Y2, Y3
+	VMULPS       96(SP), Y3, Y3
+	VMOVUPS      Y3, 192(SP)
 	VMOVUPS      softmaxconsts<>+64(SB), Y2
-	VSUBPS       Y4, Y2, Y2
+	VSUBPS       Y3, Y2, Y2
 	VMOVUPS      Y2, 224(SP)
 	VBROADCASTSS gamma+156(FP), Y3
 	VMOVUPS      Y3, 256(SP)
@@ -1951,18 +1911,13 @@ class_99:
 	VFMADD213PS  Y8, Y9, Y12
 	VADDPS       softmaxconsts<>+64(SB), Y12, Y12
 	VCVTPS2DQ    Y7, Y7
-	VPSRAD       $0x01, Y7, Y8
-	VPSUBD       Y8, Y7, Y7
-	VPADDD       softmaxconsts<>+704(SB), Y8, Y8
-	VPSLLD       $0x17, Y8, Y8
 	VPADDD       softmaxconsts<>+704(SB), Y7, Y7
 	VPSLLD       $0x17, Y7, Y7
-	VMULPS       Y8, Y12, Y8
-	VMULPS       Y7, Y8, Y8
-	VCMPPS       $0x01, softmaxconsts<>+768(SB), Y6, Y7
-	VANDNPS      Y8, Y7, Y8
-	VADDPS       Y8, Y3, Y3
-	VMOVUPS      Y8, (DX)
+	VMULPS       Y7, Y12, Y7
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Y6, Y8
+	VANDNPS      Y7, Y8, Y7
+	VADDPS       Y7, Y3, Y3
+	VMOVUPS      Y7, (DX)
 	VPCMPEQD     Y5, Y1, Y7
 	VBLENDVPS    Y7, Y6, Y4, Y4
 	ADDQ         CX, AX
@@ -2018,20 +1973,15 @@ noflag_100:
 	VFMADD213PS  Y5, Y6, Y9
 	VADDPS       softmaxconsts<>+64(SB), Y9, Y9
 	VCVTPS2DQ    Y4, Y4
-	VPSRAD       $0x01, Y4, Y5
-	VPSUBD       Y5, Y4, Y4
-	VPADDD       softmaxconsts<>+704(SB), Y5, Y5
-	VPSLLD       $0x17, Y5, Y5
 	VPADDD       softmaxconsts<>+704(SB), Y4, Y4
 	VPSLLD       $0x17, Y4, Y4
-	VMULPS       Y5, Y9, Y5
-	VMULPS       Y4, Y5, Y5
+	VMULPS       Y4, Y9, Y4
 	VCMPPS       $0x01, softmaxconsts<>+768(SB), Y3, Y3
-	VANDNPS      Y5, Y3, Y5
-	VMULPS       96(SP), Y5, Y5
-	VMOVUPS      Y5, 192(SP)
+	VANDNPS      Y4, Y3, Y4
+	VMULPS       96(SP), Y4, Y4
+	VMOVUPS      Y4, 192(SP)
 	VMOVUPS      softmaxconsts<>+64(SB), Y3
-	VSUBPS       Y5, Y3, Y3
+	VSUBPS       Y4, Y3, Y3
 	VMOVUPS      Y3, 224(SP)
 	VBROADCASTSS gamma+156(FP), Y4
 	VMOVUPS      Y4, 256(SP)
@@ -2507,18 +2457,13 @@ class_125:
 	VFMADD213PS  Y7, Y8, Y11
 	VADDPS       softmaxconsts<>+64(SB), Y11, Y11
 	VCVTPS2DQ    Y6, Y6
-	VPSRAD       $0x01, Y6, Y7
-	VPSUBD       Y7, Y6, Y6
-	VPADDD       softmaxconsts<>+704(SB), Y7, Y7
-	VPSLLD       $0x17, Y7, Y7
 	VPADDD       softmaxconsts<>+704(SB), Y6, Y6
 	VPSLLD       $0x17, Y6, Y6
-	VMULPS       Y7, Y11, Y7
-	VMULPS       Y6, Y7, Y7
-	VCMPPS       $0x01, softmaxconsts<>+768(SB), Y5, Y6
-	VANDNPS      Y7, Y6, Y7
-	VADDPS       Y7, Y2, Y2
-	VMOVUPS      Y7, (R10)
+	VMULPS       Y6, Y11, Y6
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Y5, Y7
+	VANDNPS      Y6, Y7, Y6
+	VADDPS       Y6, Y2, Y2
+	VMOVUPS      Y6, (R10)
 	VPCMPEQD     Y4, Y0, Y6
 	VBLENDVPS    Y6, Y5, Y3, Y3
 	ADDQ         CX, R9
@@ -2687,19 +2632,14 @@ noflag_129:
 	VFMADD213PS  Y4, Y5, Y8
 	VADDPS       softmaxconsts<>+64(SB), Y8, Y8
 	VCVTPS2DQ    Y3, Y3
-	VPSRAD       $0x01, Y3, Y4
-	VPSUBD       Y4, Y3, Y3
-	VPADDD       softmaxconsts<>+704(SB), Y4, Y4
-	VPSLLD       $0x17, Y4, Y4
 	VPADDD       softmaxconsts<>+704(SB), Y3, Y3
 	VPSLLD       $0x17, Y3, Y3
-	VMULPS       Y4, Y8, Y4
-	VMULPS       Y3, Y4, Y4
+	VMULPS       Y3, Y8, Y3
 	VCMPPS       $0x01, softmaxconsts<>+768(SB), Y2, Y2
-	VANDNPS      Y4, Y2, Y4
-	VMULPS       192(SP), Y4, Y4
+	VANDNPS      Y3, Y2, Y3
+	VMULPS       192(SP), Y3, Y3
 	VMOVUPS      softmaxconsts<>+64(SB), Y2
-	VSUBPS       Y4, Y2, Y2
+	VSUBPS       Y3, Y2, Y2
 	VBROADCASTSS gamma+156(FP), Y3
 	VMOVUPS      Y3, 384(SP)
 	MOVQ         gmode+160(FP), R9
@@ -2896,18 +2836,13 @@ class_144:
 	VFMADD213PS  Y7, Y8, Y11
 	VADDPS       softmaxconsts<>+64(SB), Y11, Y11
 	VCVTPS2DQ    Y6, Y6
-	VPSRAD       $0x01, Y6, Y7
-	VPSUBD       Y7, Y6, Y6
-	VPADDD       softmaxconsts<>+704(SB), Y7, Y7
-	VPSLLD       $0x17, Y7, Y7
 	VPADDD       softmaxconsts<>+704(SB), Y6, Y6
 	VPSLLD       $0x17, Y6, Y6
-	VMULPS       Y7, Y11, Y7
-	VMULPS       Y6, Y7, Y7
-	VCMPPS       $0x01, softmaxconsts<>+768(SB), Y5, Y6
-	VANDNPS      Y7, Y6, Y7
-	VADDPS       Y7, Y2, Y2
-	VMOVUPS      Y7, (BX)
+	VMULPS       Y6, Y11, Y6
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Y5, Y7
+	VANDNPS      Y6, Y7, Y6
+	VADDPS       Y6, Y2, Y2
+	VMOVUPS      Y6, (BX)
 	VPCMPEQD     Y4, Y1, Y6
 	VBLENDVPS    Y6, Y5, Y3, Y3
 	ADDQ         CX, DX
@@ -3075,19 +3010,14 @@ noflag_148:
 	VFMADD213PS  Y4, Y5, Y8
 	VADDPS       softmaxconsts<>+64(SB), Y8, Y8
 	VCVTPS2DQ    Y3, Y3
-	VPSRAD       $0x01, Y3, Y4
-	VPSUBD       Y4, Y3, Y3
-	VPADDD       softmaxconsts<>+704(SB), Y4, Y4
-	VPSLLD       $0x17, Y4, Y4
 	VPADDD       softmaxconsts<>+704(SB), Y3, Y3
 	VPSLLD       $0x17, Y3, Y3
-	VMULPS       Y4, Y8, Y4
-	VMULPS       Y3, Y4, Y4
+	VMULPS       Y3, Y8, Y3
 	VCMPPS       $0x01, softmaxconsts<>+768(SB), Y2, Y2
-	VANDNPS      Y4, Y2, Y4
-	VMULPS       192(SP), Y4, Y4
+	VANDNPS      Y3, Y2, Y3
+	VMULPS       192(SP), Y3, Y3
 	VMOVUPS      softmaxconsts<>+64(SB), Y2
-	VSUBPS       Y4, Y2, Y2
+	VSUBPS       Y3, Y2, Y2
 	VBROADCASTSS gamma+156(FP), Y3
 	VMOVUPS      Y3, 384(SP)
 	MOVQ         gmode+160(FP), AX
@@ -3388,18 +3318,13 @@ class_167:
 	VFMADD213PS  Y5, Y6, Y9
 	VADDPS       softmaxconsts<>+64(SB), Y9, Y9
 	VCVTPS2DQ    Y4, Y4
-	VPSRAD       $0x01, Y4, Y5
-	VPSUBD       Y5, Y4, Y4
-	VPADDD       softmaxconsts<>+704(SB), Y5, Y5
-	VPSLLD       $0x17, Y5, Y5
 	VPADDD       softmaxconsts<>+704(SB), Y4, Y4
 	VPSLLD       $0x17, Y4, Y4
-	VMULPS       Y5, Y9, Y5
-	VMULPS       Y4, Y5, Y5
+	VMULPS       Y4, Y9, Y4
 	VCMPPS       $0x01, softmaxconsts<>+768(SB), Y3, Y3
-	VANDNPS      Y5, Y3, Y5
-	VADDPS       Y5, Y2, Y2
-	VMOVUPS      Y5, (R10)
+	VANDNPS      Y4, Y3, Y4
+	VADDPS       Y4, Y2, Y2
+	VMOVUPS      Y4, (R10)
 	ADDQ         CX, R9
 	ADDQ         $0x00000020, R10
 	INCQ         R11
@@ -3589,18 +3514,13 @@ class_178:
 	VFMADD213PS  Y6, Y7, Y10
 	VADDPS       softmaxconsts<>+64(SB), Y10, Y10
 	VCVTPS2DQ    Y5, Y5
-	VPSRAD       $0x01, Y5, Y6
-	VPSUBD       Y6, Y5, Y5
-	VPADDD       softmaxconsts<>+704(SB), Y6, Y6
-	VPSLLD       $0x17, Y6, Y6
 	VPADDD       softmaxconsts<>+704(SB), Y5, Y5
 	VPSLLD       $0x17, Y5, Y5
-	VMULPS       Y6, Y10, Y6
-	VMULPS       Y5, Y6, Y6
+	VMULPS       Y5, Y10, Y5
 	VCMPPS       $0x01, softmaxconsts<>+768(SB), Y4, Y4
-	VANDNPS      Y6, Y4, Y6
-	VADDPS       Y6, Y3, Y3
-	VMOVUPS      Y6, (DX)
+	VANDNPS      Y5, Y4, Y5
+	VADDPS       Y5, Y3, Y3
+	VMOVUPS      Y5, (DX)
 	ADDQ         CX, AX
 	ADDQ         $0x00000020, DX
 	INCQ         BX
@@ -3806,18 +3726,13 @@ class_192:
 	VFMADD213PS  Y7, Y8, Y11
 	VADDPS       softmaxconsts<>+64(SB), Y11, Y11
 	VCVTPS2DQ    Y6, Y6
-	VPSRAD       $0x01, Y6, Y7
-	VPSUBD       Y7, Y6, Y6
-	VPADDD       softmaxconsts<>+704(SB), Y7, Y7
-	VPSLLD       $0x17, Y7, Y7
 	VPADDD       softmaxconsts<>+704(SB), Y6, Y6
 	VPSLLD       $0x17, Y6, Y6
-	VMULPS       Y7, Y11, Y7
-	VMULPS       Y6, Y7, Y7
-	VCMPPS       $0x01, softmaxconsts<>+768(SB), Y5, Y6
-	VANDNPS      Y7, Y6, Y7
-	VADDPS       Y7, Y2, Y2
-	VMOVUPS      Y7, (R10)
+	VMULPS       Y6, Y11, Y6
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Y5, Y7
+	VANDNPS      Y6, Y7, Y6
+	VADDPS       Y6, Y2, Y2
+	VMOVUPS      Y6, (R10)
 	VPCMPEQD     Y4, Y0, Y6
 	VBLENDVPS    Y6, Y5, Y3, Y3
 	ADDQ         CX, R9
@@ -3873,20 +3788,15 @@ noflag_193:
 	VFMADD213PS  Y4, Y5, Y8
 	VADDPS       softmaxconsts<>+64(SB), Y8, Y8
 	VCVTPS2DQ    Y3, Y3
-	VPSRAD       $0x01, Y3, Y4
-	VPSUBD       Y4, Y3, Y3
-	VPADDD       softmaxconsts<>+704(SB), Y4, Y4
-	VPSLLD       $0x17, Y4, Y4
 	VPADDD       softmaxconsts<>+704(SB), Y3, Y3
 	VPSLLD       $0x17, Y3, Y3
-	VMULPS       Y4, Y8, Y4
-	VMULPS       Y3, Y4, Y4
+	VMULPS       Y3, Y8, Y3
 	VCMPPS       $0x01, softmaxconsts<>+768(SB), Y2, Y2
-	VANDNPS      Y4, Y2, Y4
-	VMULPS       96(SP), Y4, Y4
-	VMOVUPS      Y4, 192(SP)
+	VANDNPS      Y3, Y2, Y3
+	VMULPS       96(SP), Y3, Y3
+	VMOVUPS      Y3, 192(SP)
 	VMOVUPS      softmaxconsts<>+64(SB), Y2
-	VSUBPS       Y4, Y2, Y2
+	VSUBPS       Y3, Y2, Y2
 	VMOVUPS      Y2, 224(SP)
 	VBROADCASTSS gamma+156(FP), Y3
 	VMOVUPS      Y3, 256(SP)
@@ -4323,18 +4233,13 @@ class_214:
 	VFMADD213PS  Y8, Y9, Y12
 	VADDPS       softmaxconsts<>+64(SB), Y12, Y12
 	VCVTPS2DQ    Y7, Y7
-	VPSRAD       $0x01, Y7, Y8
-	VPSUBD       Y8, Y7, Y7
-	VPADDD       softmaxconsts<>+704(SB), Y8, Y8
-	VPSLLD       $0x17, Y8, Y8
 	VPADDD       softmaxconsts<>+704(SB), Y7, Y7
 	VPSLLD       $0x17, Y7, Y7
-	VMULPS       Y8, Y12, Y8
-	VMULPS       Y7, Y8, Y8
-	VCMPPS       $0x01, softmaxconsts<>+768(SB), Y6, Y7
-	VANDNPS      Y8, Y7, Y8
-	VADDPS       Y8, Y3, Y3
-	VMOVUPS      Y8, (DX)
+	VMULPS       Y7, Y12, Y7
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Y6, Y8
+	VANDNPS      Y7, Y8, Y7
+	VADDPS       Y7, Y3, Y3
+	VMOVUPS      Y7, (DX)
 	VPCMPEQD     Y5, Y1, Y7
 	VBLENDVPS    Y7, Y6, Y4, Y4
 	ADDQ         CX, AX
@@ -4390,20 +4295,15 @@ noflag_215:
 	VFMADD213PS  Y5, Y6, Y9
 	VADDPS       softmaxconsts<>+64(SB), Y9, Y9
 	VCVTPS2DQ    Y4, Y4
-	VPSRAD       $0x01, Y4, Y5
-	VPSUBD       Y5, Y4, Y4
-	VPADDD       softmaxconsts<>+704(SB), Y5, Y5
-	VPSLLD       $0x17, Y5, Y5
 	VPADDD       softmaxconsts<>+704(SB), Y4, Y4
 	VPSLLD       $0x17, Y4, Y4
-	VMULPS       Y5, Y9, Y5
-	VMULPS       Y4, Y5, Y5
+	VMULPS       Y4, Y9, Y4
 	VCMPPS       $0x01, softmaxconsts<>+768(SB), Y3, Y3
-	VANDNPS      Y5, Y3, Y5
-	VMULPS       96(SP), Y5, Y5
-	VMOVUPS      Y5, 192(SP)
+	VANDNPS      Y4, Y3, Y4
+	VMULPS       96(SP), Y4, Y4
+	VMOVUPS      Y4, 192(SP)
 	VMOVUPS      softmaxconsts<>+64(SB), Y3
-	VSUBPS       Y5, Y3, Y3
+	VSUBPS       Y4, Y3, Y3
 	VMOVUPS      Y3, 224(SP)
 	VBROADCASTSS gamma+156(FP), Y4
 	VMOVUPS      Y4, 256(SP)

@@ -97,6 +97,20 @@ func (t *Tier) exp(x Register, o expOpts) VecVirtual {
 	// kernels/math.go (denormal results and n = 128 included), and only a
 	// result that is itself denormal is ever computed as one (a denormal
 	// operand or result costs a microcode assist). NaN propagates.
+	if o.nonPositive {
+		// x <= 0: n in [-126, 0] wherever x >= expLo, so 2^n is a normal
+		// float and y * 2^n rounds once, as kernels/math.go computes it (the
+		// lanes below expLo are zeroed, NaN propagates through y).
+		ni := t.V()
+		VCVTPS2DQ(n, ni)
+		VPADDD(t.I(127), ni, ni)
+		VPSLLD(U8(23), ni, ni)
+		res := t.V()
+		VMULPS(ni, y, res)
+		lo := t.cmp(cmpLT, x, t.F(f32(expLo)))
+		t.zeroWhere(lo, res)
+		return res
+	}
 	ni, n1 := t.V(), t.V()
 	VCVTPS2DQ(n, ni)
 	VPSRAD(U8(1), ni, n1)
