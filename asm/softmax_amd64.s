@@ -58,7 +58,7 @@ loop_2:
 	VANDPS       Y1, Y2, Y2
 	VADDPS       96(SP), Y2, Y2
 	VMOVUPS      Y2, 96(SP)
-	VMASKMOVPS   (AX), Y1, Y2
+	VMOVUPS      (AX), Y2
 	PREFETCHT0   1024(AX)
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
@@ -67,7 +67,7 @@ loop_2:
 
 max_6:
 	ADDQ       CX, R9
-	VMASKMOVPS (R9), Y1, Y3
+	VMOVUPS    (R9), Y3
 	PREFETCHT0 1024(R9)
 	VMAXPS     Y3, Y2, Y2
 	DECQ       R10
@@ -83,7 +83,7 @@ c1_5:
 	XORQ    R11, R11
 
 class_7:
-	VMASKMOVPS   (R9), Y1, Y5
+	VMOVUPS      (R9), Y5
 	VSUBPS       128(SP), Y5, Y5
 	VMULPS       softmaxconsts<>+128(SB), Y5, Y6
 	VROUNDPS     $0x00, Y6, Y6
@@ -224,7 +224,7 @@ noflag_12:
 	XORQ         R11, R11
 
 class_15:
-	VMASKMOVPS   (R9), Y1, Y3
+	VMOVUPS      (R9), Y3
 	VSUBPS       128(SP), Y3, Y3
 	TESTQ        $0x00000200, flags+88(FP)
 	JZ           noflag_16
@@ -932,7 +932,7 @@ loop_45:
 	VPXOR        softmaxconsts<>+0(SB), Y1, Y1
 	VPXOR        softmaxconsts<>+0(SB), Y1, Y2
 	VPOR         Y2, Y0, Y0
-	VMASKMOVPS   (AX), Y1, Y2
+	VMOVUPS      (AX), Y2
 	PREFETCHT0   1024(AX)
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
@@ -941,7 +941,7 @@ loop_45:
 
 max_49:
 	ADDQ       CX, R9
-	VMASKMOVPS (R9), Y1, Y3
+	VMOVUPS    (R9), Y3
 	PREFETCHT0 1024(R9)
 	VMAXPS     Y3, Y2, Y2
 	DECQ       R10
@@ -955,7 +955,7 @@ c1_48:
 	XORQ    R11, R11
 
 class_50:
-	VMASKMOVPS   (R9), Y1, Y3
+	VMOVUPS      (R9), Y3
 	VSUBPS       (SP), Y3, Y3
 	VMULPS       softmaxconsts<>+128(SB), Y3, Y4
 	VROUNDPS     $0x00, Y4, Y4
@@ -1349,7 +1349,7 @@ loop_71:
 	VPXOR        softmaxconsts<>+0(SB), Y1, Y1
 	VPXOR        softmaxconsts<>+0(SB), Y1, Y2
 	VPOR         Y2, Y0, Y0
-	VMASKMOVPS   (AX), Y1, Y2
+	VMOVUPS      (AX), Y2
 	PREFETCHT0   1024(AX)
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
@@ -1358,7 +1358,7 @@ loop_71:
 
 max_75:
 	ADDQ       CX, R9
-	VMASKMOVPS (R9), Y1, Y3
+	VMOVUPS    (R9), Y3
 	PREFETCHT0 1024(R9)
 	VMAXPS     Y3, Y2, Y2
 	DECQ       R10
@@ -1374,7 +1374,7 @@ c1_74:
 	XORQ    R11, R11
 
 class_76:
-	VMASKMOVPS   (R9), Y1, Y5
+	VMOVUPS      (R9), Y5
 	VSUBPS       (SP), Y5, Y5
 	VMULPS       softmaxconsts<>+128(SB), Y5, Y6
 	VROUNDPS     $0x00, Y6, Y6
@@ -2413,7 +2413,7 @@ loop_120:
 	VANDPS       Y1, Y2, Y2
 	VADDPS       96(SP), Y2, Y2
 	VMOVUPS      Y2, 96(SP)
-	VMASKMOVPS   (AX), Y1, Y2
+	VMOVUPS      (AX), Y2
 	PREFETCHT0   1024(AX)
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
@@ -2422,7 +2422,7 @@ loop_120:
 
 max_124:
 	ADDQ       CX, R9
-	VMASKMOVPS (R9), Y1, Y3
+	VMOVUPS    (R9), Y3
 	PREFETCHT0 1024(R9)
 	VMAXPS     Y3, Y2, Y2
 	DECQ       R10
@@ -2438,7 +2438,7 @@ c1_123:
 	XORQ    R11, R11
 
 class_125:
-	VMASKMOVPS   (R9), Y1, Y5
+	VMOVUPS      (R9), Y5
 	VSUBPS       128(SP), Y5, Y5
 	VMULPS       softmaxconsts<>+128(SB), Y5, Y6
 	VROUNDPS     $0x00, Y6, Y6
@@ -2579,7 +2579,7 @@ noflag_130:
 	XORQ         R11, R11
 
 class_133:
-	VMASKMOVPS   (R9), Y1, Y3
+	VMOVUPS      (R9), Y3
 	VSUBPS       128(SP), Y3, Y3
 	TESTQ        $0x00000200, flags+88(FP)
 	JZ           noflag_134
@@ -3276,7 +3276,7 @@ loop_162:
 	VPXOR        softmaxconsts<>+0(SB), Y1, Y1
 	VPXOR        softmaxconsts<>+0(SB), Y1, Y2
 	VPOR         Y2, Y0, Y0
-	VMASKMOVPS   (AX), Y1, Y2
+	VMOVUPS      (AX), Y2
 	PREFETCHT0   1024(AX)
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
@@ -3285,7 +3285,7 @@ loop_162:
 
 max_166:
 	ADDQ       CX, R9
-	VMASKMOVPS (R9), Y1, Y3
+	VMOVUPS    (R9), Y3
 	PREFETCHT0 1024(R9)
 	VMAXPS     Y3, Y2, Y2
 	DECQ       R10
@@ -3299,7 +3299,7 @@ c1_165:
 	XORQ    R11, R11
 
 class_167:
-	VMASKMOVPS   (R9), Y1, Y3
+	VMOVUPS      (R9), Y3
 	VSUBPS       (SP), Y3, Y3
 	VMULPS       softmaxconsts<>+128(SB), Y3, Y4
 	VROUNDPS     $0x00, Y4, Y4
@@ -3682,7 +3682,7 @@ loop_187:
 	VPXOR        softmaxconsts<>+0(SB), Y1, Y1
 	VPXOR        softmaxconsts<>+0(SB), Y1, Y2
 	VPOR         Y2, Y0, Y0
-	VMASKMOVPS   (AX), Y1, Y2
+	VMOVUPS      (AX), Y2
 	PREFETCHT0   1024(AX)
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
@@ -3691,7 +3691,7 @@ loop_187:
 
 max_191:
 	ADDQ       CX, R9
-	VMASKMOVPS (R9), Y1, Y3
+	VMOVUPS    (R9), Y3
 	PREFETCHT0 1024(R9)
 	VMAXPS     Y3, Y2, Y2
 	DECQ       R10
@@ -3707,7 +3707,7 @@ c1_190:
 	XORQ    R11, R11
 
 class_192:
-	VMASKMOVPS   (R9), Y1, Y5
+	VMOVUPS      (R9), Y5
 	VSUBPS       (SP), Y5, Y5
 	VMULPS       softmaxconsts<>+128(SB), Y5, Y6
 	VROUNDPS     $0x00, Y6, Y6
