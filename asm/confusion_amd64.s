@@ -21,9 +21,7 @@ loop_1:
 	CMPQ         DX, $0x00000008
 	JB           tail_2
 	VPMOVZXBD    (BX), Y0
-	MOVL         ign+80(FP), SI
-	VMOVD        SI, X1
-	VPBROADCASTD X1, Y1
+	VBROADCASTSS ign+80(FP), Y1
 	VPCMPEQD     Y1, Y0, Y1
 	VPXOR        confusionconsts<>+0(SB), Y1, Y1
 	VPXOR        confusionconsts<>+0(SB), Y1, Y2
@@ -99,9 +97,7 @@ lab8_7:
 	JNZ          lab8_7
 	VMOVQ        SI, X1
 	VPMOVZXBD    X1, Y1
-	MOVL         ign+80(FP), DX
-	VMOVD        DX, X2
-	VPBROADCASTD X2, Y2
+	VBROADCASTSS ign+80(FP), Y2
 	VPCMPEQD     Y2, Y1, Y2
 	VPANDN       Y0, Y2, Y0
 	VPXOR        confusionconsts<>+0(SB), Y0, Y2
@@ -175,9 +171,7 @@ loop_11:
 	CMPQ         DX, $0x00000008
 	JB           tail_12
 	VMOVDQU      (BX), Y0
-	MOVL         ign+80(FP), SI
-	VMOVD        SI, X1
-	VPBROADCASTD X1, Y1
+	VBROADCASTSS ign+80(FP), Y1
 	VPCMPEQD     Y1, Y0, Y1
 	VPXOR        confusionconsts<>+0(SB), Y1, Y1
 	VPXOR        confusionconsts<>+0(SB), Y1, Y2
@@ -242,9 +236,7 @@ tail_12:
 	NEGQ         DX
 	VMOVDQU      64(SI)(DX*4), Y0
 	VPMASKMOVD   (BX), Y0, Y1
-	MOVL         ign+80(FP), DX
-	VMOVD        DX, X2
-	VPBROADCASTD X2, Y2
+	VBROADCASTSS ign+80(FP), Y2
 	VPCMPEQD     Y2, Y1, Y2
 	VPANDN       Y0, Y2, Y0
 	VPXOR        confusionconsts<>+0(SB), Y0, Y2
@@ -381,8 +373,7 @@ loop_23:
 	CMPQ         DX, $0x00000010
 	JB           tail_24
 	VPMOVZXBD    (BX), Z0
-	MOVL         ign+80(FP), SI
-	VPBROADCASTD SI, Z1
+	VBROADCASTSS ign+80(FP), Z1
 	VPCMPD       $0x04, Z1, Z0, K1
 	VMOVDQU32    confusionconsts<>+0(SB), Z1
 	VPBLENDMD    Z0, Z1, K1, Z0
@@ -447,8 +438,7 @@ tail_24:
 	KMOVW        SI, K1
 	VMOVDQU8.Z   (BX), K1, X0
 	VPMOVZXBD    X0, Z0
-	MOVL         ign+80(FP), DX
-	VPBROADCASTD DX, Z1
+	VBROADCASTSS ign+80(FP), Z1
 	VPCMPD       $0x04, Z1, Z0, K1, K1
 	VMOVDQU32    confusionconsts<>+0(SB), Z1
 	VPBLENDMD    Z0, Z1, K1, Z0
@@ -521,8 +511,7 @@ loop_32:
 	CMPQ         DX, $0x00000010
 	JB           tail_33
 	VMOVDQU32    (BX), Z0
-	MOVL         ign+80(FP), SI
-	VPBROADCASTD SI, Z1
+	VBROADCASTSS ign+80(FP), Z1
 	VPCMPD       $0x04, Z1, Z0, K1
 	VMOVDQU32    confusionconsts<>+0(SB), Z1
 	VPBLENDMD    Z0, Z1, K1, Z0
@@ -586,8 +575,7 @@ tail_33:
 	BZHIL        DX, SI, SI
 	KMOVW        SI, K1
 	VMOVDQU32.Z  (BX), K1, Z0
-	MOVL         ign+80(FP), DX
-	VPBROADCASTD DX, Z1
+	VBROADCASTSS ign+80(FP), Z1
 	VPCMPD       $0x04, Z1, Z0, K1, K1
 	VMOVDQU32    confusionconsts<>+0(SB), Z1
 	VPBLENDMD    Z0, Z1, K1, Z0

@@ -14,7 +14,7 @@ func SoftmaxStatsU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, C int, 
 
 // SoftmaxGradU8AVX2 writes kernels.softmaxGradGeneric's gradient of pixels [lo, hi) (at most
 // kernels.BlockSize) of one image into dst (C planes S apart, like x). tab holds 8 floats per class:
-// w (CE weight, flags&512), alpha (flags&256), kappa (CEScale*eps/C*w), A, B, E (flags&4);
+// w (CE weight, flags&512), alpha (flags&256), kappa (CEScale*eps/C*w, flags&1024), A, B, E (flags&4);
 // k1 = CEScale*(1-eps), k2 = CEScale*eps*wsum/C, fs = FocalScale; scr is 64-byte aligned, at
 // least 16*C floats. The Focal variant adds the focal term.
 //
@@ -23,7 +23,7 @@ func SoftmaxGradU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, C int, i
 
 // SoftmaxGradFocalU8AVX2 writes kernels.softmaxGradGeneric's gradient of pixels [lo, hi) (at most
 // kernels.BlockSize) of one image into dst (C planes S apart, like x). tab holds 8 floats per class:
-// w (CE weight, flags&512), alpha (flags&256), kappa (CEScale*eps/C*w), A, B, E (flags&4);
+// w (CE weight, flags&512), alpha (flags&256), kappa (CEScale*eps/C*w, flags&1024), A, B, E (flags&4);
 // k1 = CEScale*(1-eps), k2 = CEScale*eps*wsum/C, fs = FocalScale; scr is 64-byte aligned, at
 // least 16*C floats. The Focal variant adds the focal term.
 //
@@ -40,7 +40,7 @@ func SoftmaxStatsI32AVX2(x []float32, S int, lo int, hi int, lab []int32, C int,
 
 // SoftmaxGradI32AVX2 writes kernels.softmaxGradGeneric's gradient of pixels [lo, hi) (at most
 // kernels.BlockSize) of one image into dst (C planes S apart, like x). tab holds 8 floats per class:
-// w (CE weight, flags&512), alpha (flags&256), kappa (CEScale*eps/C*w), A, B, E (flags&4);
+// w (CE weight, flags&512), alpha (flags&256), kappa (CEScale*eps/C*w, flags&1024), A, B, E (flags&4);
 // k1 = CEScale*(1-eps), k2 = CEScale*eps*wsum/C, fs = FocalScale; scr is 64-byte aligned, at
 // least 16*C floats. The Focal variant adds the focal term.
 //
@@ -49,7 +49,7 @@ func SoftmaxGradI32AVX2(x []float32, S int, lo int, hi int, lab []int32, C int, 
 
 // SoftmaxGradFocalI32AVX2 writes kernels.softmaxGradGeneric's gradient of pixels [lo, hi) (at most
 // kernels.BlockSize) of one image into dst (C planes S apart, like x). tab holds 8 floats per class:
-// w (CE weight, flags&512), alpha (flags&256), kappa (CEScale*eps/C*w), A, B, E (flags&4);
+// w (CE weight, flags&512), alpha (flags&256), kappa (CEScale*eps/C*w, flags&1024), A, B, E (flags&4);
 // k1 = CEScale*(1-eps), k2 = CEScale*eps*wsum/C, fs = FocalScale; scr is 64-byte aligned, at
 // least 16*C floats. The Focal variant adds the focal term.
 //
@@ -66,7 +66,7 @@ func SoftmaxStatsU8AVX512(x []float32, S int, lo int, hi int, lab []uint8, C int
 
 // SoftmaxGradU8AVX512 writes kernels.softmaxGradGeneric's gradient of pixels [lo, hi) (at most
 // kernels.BlockSize) of one image into dst (C planes S apart, like x). tab holds 8 floats per class:
-// w (CE weight, flags&512), alpha (flags&256), kappa (CEScale*eps/C*w), A, B, E (flags&4);
+// w (CE weight, flags&512), alpha (flags&256), kappa (CEScale*eps/C*w, flags&1024), A, B, E (flags&4);
 // k1 = CEScale*(1-eps), k2 = CEScale*eps*wsum/C, fs = FocalScale; scr is 64-byte aligned, at
 // least 16*C floats. The Focal variant adds the focal term.
 //
@@ -75,7 +75,7 @@ func SoftmaxGradU8AVX512(x []float32, S int, lo int, hi int, lab []uint8, C int,
 
 // SoftmaxGradFocalU8AVX512 writes kernels.softmaxGradGeneric's gradient of pixels [lo, hi) (at most
 // kernels.BlockSize) of one image into dst (C planes S apart, like x). tab holds 8 floats per class:
-// w (CE weight, flags&512), alpha (flags&256), kappa (CEScale*eps/C*w), A, B, E (flags&4);
+// w (CE weight, flags&512), alpha (flags&256), kappa (CEScale*eps/C*w, flags&1024), A, B, E (flags&4);
 // k1 = CEScale*(1-eps), k2 = CEScale*eps*wsum/C, fs = FocalScale; scr is 64-byte aligned, at
 // least 16*C floats. The Focal variant adds the focal term.
 //
@@ -92,7 +92,7 @@ func SoftmaxStatsI32AVX512(x []float32, S int, lo int, hi int, lab []int32, C in
 
 // SoftmaxGradI32AVX512 writes kernels.softmaxGradGeneric's gradient of pixels [lo, hi) (at most
 // kernels.BlockSize) of one image into dst (C planes S apart, like x). tab holds 8 floats per class:
-// w (CE weight, flags&512), alpha (flags&256), kappa (CEScale*eps/C*w), A, B, E (flags&4);
+// w (CE weight, flags&512), alpha (flags&256), kappa (CEScale*eps/C*w, flags&1024), A, B, E (flags&4);
 // k1 = CEScale*(1-eps), k2 = CEScale*eps*wsum/C, fs = FocalScale; scr is 64-byte aligned, at
 // least 16*C floats. The Focal variant adds the focal term.
 //
@@ -101,7 +101,7 @@ func SoftmaxGradI32AVX512(x []float32, S int, lo int, hi int, lab []int32, C int
 
 // SoftmaxGradFocalI32AVX512 writes kernels.softmaxGradGeneric's gradient of pixels [lo, hi) (at most
 // kernels.BlockSize) of one image into dst (C planes S apart, like x). tab holds 8 floats per class:
-// w (CE weight, flags&512), alpha (flags&256), kappa (CEScale*eps/C*w), A, B, E (flags&4);
+// w (CE weight, flags&512), alpha (flags&256), kappa (CEScale*eps/C*w, flags&1024), A, B, E (flags&4);
 // k1 = CEScale*(1-eps), k2 = CEScale*eps*wsum/C, fs = FocalScale; scr is 64-byte aligned, at
 // least 16*C floats. The Focal variant adds the focal term.
 //

@@ -47,9 +47,7 @@ loop_2:
 	CMPQ         DX, $0x00000008
 	JB           tail_3
 	VPMOVZXBD    (BX), Y0
-	MOVL         ign+80(FP), R9
-	VMOVD        R9, X1
-	VPBROADCASTD X1, Y1
+	VBROADCASTSS ign+80(FP), Y1
 	VPCMPEQD     Y1, Y0, Y1
 	VPXOR        softmaxconsts<>+0(SB), Y1, Y1
 	VPXOR        softmaxconsts<>+0(SB), Y1, Y2
@@ -108,28 +106,32 @@ class_7:
 	VCMPPS       $0x01, softmaxconsts<>+768(SB), Y5, Y7
 	VANDNPS      Y6, Y7, Y6
 	VADDPS       Y6, Y2, Y2
-	VMOVUPS      Y6, (R10)
-	VPCMPEQD     Y4, Y0, Y6
-	VBLENDVPS    Y6, Y5, Y3, Y3
-	ADDQ         CX, R9
-	ADDQ         $0x00000020, R10
-	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
-	INCQ         R11
-	CMPQ         R11, C+72(FP)
-	JB           class_7
-	VMOVUPS      Y3, 160(SP)
-	VMOVUPS      softmaxconsts<>+64(SB), Y3
-	VDIVPS       Y2, Y3, Y3
-	VMOVUPS      Y3, 192(SP)
-	VMOVUPS      Y2, 224(SP)
 	TESTQ        $0x00000004, flags+88(FP)
 	JZ           noflag_8
-	MOVQ         SI, R9
-	MOVQ         R8, R10
-	VXORPS       Y2, Y2, Y2
-	XORQ         R11, R11
+	VMOVUPS      Y6, (R10)
 
-class_9:
+noflag_8:
+	VPCMPEQD  Y4, Y0, Y6
+	VBLENDVPS Y6, Y5, Y3, Y3
+	ADDQ      CX, R9
+	ADDQ      $0x00000020, R10
+	VPADDD    softmaxconsts<>+832(SB), Y4, Y4
+	INCQ      R11
+	CMPQ      R11, C+72(FP)
+	JB        class_7
+	VMOVUPS   Y3, 160(SP)
+	VMOVUPS   softmaxconsts<>+64(SB), Y3
+	VDIVPS    Y2, Y3, Y3
+	VMOVUPS   Y3, 192(SP)
+	VMOVUPS   Y2, 224(SP)
+	TESTQ     $0x00000004, flags+88(FP)
+	JZ        noflag_9
+	MOVQ      SI, R9
+	MOVQ      R8, R10
+	VXORPS    Y2, Y2, Y2
+	XORQ      R11, R11
+
+class_10:
 	VMOVUPS  192(SP), Y3
 	VMULPS   (R9), Y3, Y3
 	VANDPS   Y1, Y3, Y3
@@ -152,11 +154,11 @@ class_9:
 	VPADDD   softmaxconsts<>+832(SB), Y2, Y2
 	INCQ     R11
 	CMPQ     R11, C+72(FP)
-	JB       class_9
+	JB       class_10
 
-noflag_8:
+noflag_9:
 	TESTQ        $0x00000003, flags+88(FP)
-	JZ           noflag_10
+	JZ           noflag_11
 	VMOVUPS      224(SP), Y2
 	VPSRLD       $0x17, Y2, Y3
 	VPSUBD       softmaxconsts<>+896(SB), Y3, Y3
@@ -192,15 +194,15 @@ noflag_8:
 	VMOVUPS      Y6, 256(SP)
 	VMOVUPS      Y2, 288(SP)
 	TESTQ        $0x00000001, flags+88(FP)
-	JZ           noflag_11
+	JZ           noflag_12
 	VMOVUPS      softmaxconsts<>+64(SB), Y2
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_12
+	JZ           noflag_13
 	MOVQ         DI, R9
 	VXORPS       Y3, Y3, Y3
 	XORQ         R10, R10
 
-class_13:
+class_14:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS (R9), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -208,36 +210,36 @@ class_13:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_13
+	JB           class_14
 
-noflag_12:
+noflag_13:
 	VMOVUPS      Y2, 320(SP)
 	VBROADCASTSS eps1+144(FP), Y2
 	VMULPS       320(SP), Y2, Y2
 	VMULPS       288(SP), Y2, Y2
 	VMOVUPS      Y2, 352(SP)
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_14
+	JZ           noflag_15
 	VXORPS       Y2, Y2, Y2
 	MOVQ         AX, R9
 	MOVQ         DI, R10
 	XORQ         R11, R11
 
-class_15:
+class_16:
 	VMOVUPS      (R9), Y3
 	VSUBPS       128(SP), Y3, Y3
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_16
+	JZ           noflag_17
 	VBROADCASTSS (R10), Y4
 	VMULPS       Y4, Y3, Y3
 
-noflag_16:
+noflag_17:
 	VADDPS       Y3, Y2, Y2
 	ADDQ         CX, R9
 	ADDQ         $0x00000020, R10
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_15
+	JB           class_16
 	VBROADCASTSS wsum+152(FP), Y3
 	VMULPS       256(SP), Y3, Y3
 	VSUBPS       Y2, Y3, Y3
@@ -246,7 +248,7 @@ noflag_16:
 	VFMADD231PS  Y2, Y3, Y4
 	VMOVUPS      Y4, 352(SP)
 
-noflag_14:
+noflag_15:
 	VMOVUPS 352(SP), Y2
 	VANDPS  Y1, Y2, Y2
 	VADDPS  (SP), Y2, Y2
@@ -256,9 +258,9 @@ noflag_14:
 	VADDPS  32(SP), Y2, Y2
 	VMOVUPS Y2, 32(SP)
 
-noflag_11:
+noflag_12:
 	TESTQ        $0x00000002, flags+88(FP)
-	JZ           noflag_17
+	JZ           noflag_18
 	VMOVUPS      160(SP), Y2
 	VMULPS       softmaxconsts<>+128(SB), Y2, Y3
 	VROUNDPS     $0x00, Y3, Y3
@@ -289,27 +291,27 @@ noflag_11:
 	VMOVUPS      Y3, 384(SP)
 	MOVQ         gmode+160(FP), R9
 	CMPQ         R9, $0x01
-	JEQ          pow1_18
+	JEQ          pow1_19
 	CMPQ         R9, $0x02
-	JEQ          pow2_20
+	JEQ          pow2_21
 	CMPQ         R9, $0x03
-	JEQ          powg_19
+	JEQ          powg_20
 	VMOVUPS      softmaxconsts<>+64(SB), Y3
-	JMP          powd_21
+	JMP          powd_22
 
-pow1_18:
+pow1_19:
 	VMOVAPS Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_21
+	JMP     powd_22
 
-pow2_20:
+pow2_21:
 	VMULPS  Y2, Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_21
+	JMP     powd_22
 
-powg_19:
+powg_20:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y2, Y4
 	VMULPS       softmaxconsts<>+1792(SB), Y2, Y3
 	VBLENDVPS    Y4, Y3, Y2, Y3
@@ -383,17 +385,17 @@ powg_19:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
-powd_21:
+powd_22:
 	VMULPS  288(SP), Y3, Y3
 	VMOVUPS Y3, 416(SP)
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_22
+	JZ      noflag_23
 	VMOVUPS softmaxconsts<>+64(SB), Y2
 	MOVQ    DI, R9
 	VXORPS  Y3, Y3, Y3
 	XORQ    R10, R10
 
-class_23:
+class_24:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS 4(R9), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -401,19 +403,19 @@ class_23:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_23
+	JB           class_24
 	VMOVUPS      416(SP), Y0
 	VMULPS       Y2, Y0, Y0
 	VMOVUPS      Y0, 416(SP)
 
-noflag_22:
+noflag_23:
 	VMOVUPS 416(SP), Y0
 	VANDPS  Y1, Y0, Y0
 	VADDPS  64(SP), Y0, Y0
 	VMOVUPS Y0, 64(SP)
 
-noflag_17:
-noflag_10:
+noflag_18:
+noflag_11:
 	ADDQ $0x00000020, AX
 	ADDQ $0x00000008, BX
 	SUBQ $0x00000008, DX
@@ -428,18 +430,16 @@ tail_3:
 	VMOVDQU 64(R10)(R9*4), Y0
 	XORQ    R9, R9
 
-lab8_24:
+lab8_25:
 	DECQ         DX
 	SHLQ         $0x08, R9
 	MOVBQZX      (BX)(DX*1), R10
 	ORQ          R10, R9
 	TESTQ        DX, DX
-	JNZ          lab8_24
+	JNZ          lab8_25
 	VMOVQ        R9, X1
 	VPMOVZXBD    X1, Y1
-	MOVL         ign+80(FP), DX
-	VMOVD        DX, X2
-	VPBROADCASTD X2, Y2
+	VBROADCASTSS ign+80(FP), Y2
 	VPCMPEQD     Y2, Y1, Y2
 	VPANDN       Y0, Y2, Y0
 	VPXOR        softmaxconsts<>+0(SB), Y0, Y2
@@ -453,17 +453,17 @@ lab8_24:
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
-	JZ           c1_25
+	JZ           c1_26
 
-max_26:
+max_27:
 	ADDQ       CX, DX
 	VMASKMOVPS (DX), Y0, Y3
 	PREFETCHT0 1024(DX)
 	VMAXPS     Y3, Y2, Y2
 	DECQ       BX
-	JNZ        max_26
+	JNZ        max_27
 
-c1_25:
+c1_26:
 	VMOVUPS Y2, 128(SP)
 	VXORPS  Y2, Y2, Y2
 	VXORPS  Y3, Y3, Y3
@@ -472,7 +472,7 @@ c1_25:
 	VXORPS  Y4, Y4, Y4
 	XORQ    R9, R9
 
-class_27:
+class_28:
 	VMASKMOVPS   (DX), Y0, Y5
 	VSUBPS       128(SP), Y5, Y5
 	VMULPS       softmaxconsts<>+128(SB), Y5, Y6
@@ -498,28 +498,32 @@ class_27:
 	VCMPPS       $0x01, softmaxconsts<>+768(SB), Y5, Y7
 	VANDNPS      Y6, Y7, Y6
 	VADDPS       Y6, Y2, Y2
-	VMOVUPS      Y6, (BX)
-	VPCMPEQD     Y4, Y1, Y6
-	VBLENDVPS    Y6, Y5, Y3, Y3
-	ADDQ         CX, DX
-	ADDQ         $0x00000020, BX
-	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
-	INCQ         R9
-	CMPQ         R9, C+72(FP)
-	JB           class_27
-	VMOVUPS      Y3, 160(SP)
-	VMOVUPS      softmaxconsts<>+64(SB), Y3
-	VDIVPS       Y2, Y3, Y3
-	VMOVUPS      Y3, 192(SP)
-	VMOVUPS      Y2, 224(SP)
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_28
-	MOVQ         SI, DX
-	MOVQ         R8, BX
-	VXORPS       Y2, Y2, Y2
-	XORQ         SI, SI
+	JZ           noflag_29
+	VMOVUPS      Y6, (BX)
 
-class_29:
+noflag_29:
+	VPCMPEQD  Y4, Y1, Y6
+	VBLENDVPS Y6, Y5, Y3, Y3
+	ADDQ      CX, DX
+	ADDQ      $0x00000020, BX
+	VPADDD    softmaxconsts<>+832(SB), Y4, Y4
+	INCQ      R9
+	CMPQ      R9, C+72(FP)
+	JB        class_28
+	VMOVUPS   Y3, 160(SP)
+	VMOVUPS   softmaxconsts<>+64(SB), Y3
+	VDIVPS    Y2, Y3, Y3
+	VMOVUPS   Y3, 192(SP)
+	VMOVUPS   Y2, 224(SP)
+	TESTQ     $0x00000004, flags+88(FP)
+	JZ        noflag_30
+	MOVQ      SI, DX
+	MOVQ      R8, BX
+	VXORPS    Y2, Y2, Y2
+	XORQ      SI, SI
+
+class_31:
 	VMOVUPS  192(SP), Y3
 	VMULPS   (DX), Y3, Y3
 	VANDPS   Y0, Y3, Y3
@@ -542,11 +546,11 @@ class_29:
 	VPADDD   softmaxconsts<>+832(SB), Y2, Y2
 	INCQ     SI
 	CMPQ     SI, C+72(FP)
-	JB       class_29
+	JB       class_31
 
-noflag_28:
+noflag_30:
 	TESTQ        $0x00000003, flags+88(FP)
-	JZ           noflag_30
+	JZ           noflag_32
 	VMOVUPS      224(SP), Y2
 	VPSRLD       $0x17, Y2, Y3
 	VPSUBD       softmaxconsts<>+896(SB), Y3, Y3
@@ -582,15 +586,15 @@ noflag_28:
 	VMOVUPS      Y6, 256(SP)
 	VMOVUPS      Y2, 288(SP)
 	TESTQ        $0x00000001, flags+88(FP)
-	JZ           noflag_31
+	JZ           noflag_33
 	VMOVUPS      softmaxconsts<>+64(SB), Y2
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_32
+	JZ           noflag_34
 	MOVQ         DI, DX
 	VXORPS       Y3, Y3, Y3
 	XORQ         BX, BX
 
-class_33:
+class_35:
 	VPCMPEQD     Y3, Y1, Y4
 	VBROADCASTSS (DX), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -598,35 +602,35 @@ class_33:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_33
+	JB           class_35
 
-noflag_32:
+noflag_34:
 	VMOVUPS      Y2, 320(SP)
 	VBROADCASTSS eps1+144(FP), Y2
 	VMULPS       320(SP), Y2, Y2
 	VMULPS       288(SP), Y2, Y2
 	VMOVUPS      Y2, 352(SP)
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_34
+	JZ           noflag_36
 	VXORPS       Y2, Y2, Y2
 	MOVQ         DI, DX
 	XORQ         BX, BX
 
-class_35:
+class_37:
 	VMASKMOVPS   (AX), Y0, Y3
 	VSUBPS       128(SP), Y3, Y3
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_36
+	JZ           noflag_38
 	VBROADCASTSS (DX), Y4
 	VMULPS       Y4, Y3, Y3
 
-noflag_36:
+noflag_38:
 	VADDPS       Y3, Y2, Y2
 	ADDQ         CX, AX
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_35
+	JB           class_37
 	VBROADCASTSS wsum+152(FP), Y3
 	VMULPS       256(SP), Y3, Y3
 	VSUBPS       Y2, Y3, Y3
@@ -635,7 +639,7 @@ noflag_36:
 	VFMADD231PS  Y2, Y3, Y4
 	VMOVUPS      Y4, 352(SP)
 
-noflag_34:
+noflag_36:
 	VMOVUPS 352(SP), Y2
 	VANDPS  Y0, Y2, Y2
 	VADDPS  (SP), Y2, Y2
@@ -645,9 +649,9 @@ noflag_34:
 	VADDPS  32(SP), Y2, Y2
 	VMOVUPS Y2, 32(SP)
 
-noflag_31:
+noflag_33:
 	TESTQ        $0x00000002, flags+88(FP)
-	JZ           noflag_37
+	JZ           noflag_39
 	VMOVUPS      160(SP), Y2
 	VMULPS       softmaxconsts<>+128(SB), Y2, Y3
 	VROUNDPS     $0x00, Y3, Y3
@@ -678,27 +682,27 @@ noflag_31:
 	VMOVUPS      Y3, 384(SP)
 	MOVQ         gmode+160(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_38
+	JEQ          pow1_40
 	CMPQ         AX, $0x02
-	JEQ          pow2_40
+	JEQ          pow2_42
 	CMPQ         AX, $0x03
-	JEQ          powg_39
+	JEQ          powg_41
 	VMOVUPS      softmaxconsts<>+64(SB), Y3
-	JMP          powd_41
+	JMP          powd_43
 
-pow1_38:
+pow1_40:
 	VMOVAPS Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_41
+	JMP     powd_43
 
-pow2_40:
+pow2_42:
 	VMULPS  Y2, Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_41
+	JMP     powd_43
 
-powg_39:
+powg_41:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y2, Y4
 	VMULPS       softmaxconsts<>+1792(SB), Y2, Y3
 	VBLENDVPS    Y4, Y3, Y2, Y3
@@ -772,17 +776,17 @@ powg_39:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
-powd_41:
+powd_43:
 	VMULPS  288(SP), Y3, Y3
 	VMOVUPS Y3, 416(SP)
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_42
+	JZ      noflag_44
 	VMOVUPS softmaxconsts<>+64(SB), Y2
 	MOVQ    DI, AX
 	VXORPS  Y3, Y3, Y3
 	XORQ    CX, CX
 
-class_43:
+class_45:
 	VPCMPEQD     Y3, Y1, Y4
 	VBROADCASTSS 4(AX), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -790,19 +794,19 @@ class_43:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         CX
 	CMPQ         CX, C+72(FP)
-	JB           class_43
+	JB           class_45
 	VMOVUPS      416(SP), Y1
 	VMULPS       Y2, Y1, Y1
 	VMOVUPS      Y1, 416(SP)
 
-noflag_42:
+noflag_44:
 	VMOVUPS 416(SP), Y1
 	VANDPS  Y0, Y1, Y1
 	VADDPS  64(SP), Y1, Y1
 	VMOVUPS Y1, 64(SP)
 
-noflag_37:
-noflag_30:
+noflag_39:
+noflag_32:
 done_4:
 	MOVQ out_base+168(FP), AX
 	MOVQ R8, CX
@@ -811,7 +815,7 @@ done_4:
 	SHLQ $0x02, BX
 	XORQ SI, SI
 
-class_44:
+class_46:
 	VMOVUPS      (CX), Y0
 	VMOVAPS      Y0, Y1
 	VEXTRACTF128 $0x01, Y1, X0
@@ -860,7 +864,7 @@ class_44:
 	ADDQ         $0x00000004, DX
 	INCQ         SI
 	CMPQ         SI, C+72(FP)
-	JB           class_44
+	JB           class_46
 	MOVQ         C+72(FP), BX
 	SHLQ         $0x04, BX
 	ADDQ         BX, AX
@@ -905,7 +909,7 @@ class_44:
 
 // func SoftmaxGradU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
 // Requires: AVX, AVX2, FMA3, MMX+
-TEXT ·SoftmaxGradU8AVX2(SB), NOSPLIT, $192-200
+TEXT ·SoftmaxGradU8AVX2(SB), NOSPLIT, $224-200
 	MOVQ x_base+0(FP), AX
 	MOVQ lo+32(FP), CX
 	MOVQ hi+40(FP), DX
@@ -921,13 +925,11 @@ TEXT ·SoftmaxGradU8AVX2(SB), NOSPLIT, $192-200
 	MOVQ lo+32(FP), R9
 	LEAQ (R8)(R9*4), R8
 
-loop_45:
+loop_47:
 	CMPQ         DX, $0x00000008
-	JB           tail_46
+	JB           tail_48
 	VPMOVZXBD    (BX), Y0
-	MOVL         ign+80(FP), R9
-	VMOVD        R9, X1
-	VPBROADCASTD X1, Y1
+	VBROADCASTSS ign+80(FP), Y1
 	VPCMPEQD     Y1, Y0, Y1
 	VPXOR        softmaxconsts<>+0(SB), Y1, Y1
 	VPXOR        softmaxconsts<>+0(SB), Y1, Y2
@@ -937,24 +939,24 @@ loop_45:
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
 	DECQ         R10
-	JZ           c1_48
+	JZ           c1_50
 
-max_49:
+max_51:
 	ADDQ       CX, R9
 	VMOVUPS    (R9), Y3
 	PREFETCHT0 1024(R9)
 	VMAXPS     Y3, Y2, Y2
 	DECQ       R10
-	JNZ        max_49
+	JNZ        max_51
 
-c1_48:
+c1_50:
 	VMOVUPS Y2, (SP)
 	VXORPS  Y2, Y2, Y2
 	MOVQ    AX, R9
 	MOVQ    SI, R10
 	XORQ    R11, R11
 
-class_50:
+class_52:
 	VMOVUPS      (R9), Y3
 	VSUBPS       (SP), Y3, Y3
 	VMULPS       softmaxconsts<>+128(SB), Y3, Y4
@@ -985,19 +987,19 @@ class_50:
 	ADDQ         $0x00000020, R10
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_50
+	JB           class_52
 	VMOVUPS      Y2, 32(SP)
 	VMOVUPS      softmaxconsts<>+64(SB), Y3
 	VDIVPS       Y2, Y3, Y3
 	VMOVUPS      Y3, 64(SP)
 	VMOVUPS      softmaxconsts<>+64(SB), Y2
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_51
+	JZ           noflag_53
 	MOVQ         DI, R9
 	VXORPS       Y3, Y3, Y3
 	XORQ         R10, R10
 
-class_52:
+class_54:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS (R9), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -1005,9 +1007,9 @@ class_52:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_52
+	JB           class_54
 
-noflag_51:
+noflag_53:
 	VBROADCASTSS k1+144(FP), Y3
 	VMULPS       Y2, Y3, Y3
 	VBROADCASTSS k2+148(FP), Y2
@@ -1016,13 +1018,13 @@ noflag_51:
 	VMOVUPS      Y2, 128(SP)
 	VXORPS       Y2, Y2, Y2
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_53
+	JZ           noflag_55
 	MOVQ         SI, R9
 	MOVQ         DI, R10
 	VXORPS       Y3, Y3, Y3
 	XORQ         R11, R11
 
-class_54:
+class_56:
 	VMOVUPS      64(SP), Y4
 	VMULPS       (R9), Y4, Y4
 	VPCMPEQD     Y3, Y0, Y5
@@ -1039,103 +1041,111 @@ class_54:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_54
+	JB           class_56
 
-noflag_53:
+noflag_55:
 	VMOVUPS Y2, 160(SP)
 	TESTQ   $0x00000004, flags+88(FP)
-	JZ      outnr_56
+	JZ      outnr_58
 	MOVQ    SI, R9
 	MOVQ    DI, R10
 	MOVQ    R8, R11
 	VXORPS  Y2, Y2, Y2
 	XORQ    R12, R12
 
-class_57:
-	VMOVUPS      64(SP), Y3
-	VMULPS       (R9), Y3, Y3
-	VPCMPEQD     Y2, Y0, Y4
+class_59:
+	VPCMPEQD     Y2, Y0, Y3
+	VMOVUPS      64(SP), Y4
+	VMULPS       (R9), Y4, Y4
 	VBROADCASTSS 20(R10), Y5
-	VMULPS       Y3, Y5, Y5
+	VMULPS       Y4, Y5, Y5
 	VBROADCASTSS 16(R10), Y6
 	VADDPS       Y5, Y6, Y5
 	VBROADCASTSS 12(R10), Y6
-	VANDPS       Y4, Y6, Y6
+	VANDPS       Y3, Y6, Y6
 	VADDPS       Y6, Y5, Y5
 	VSUBPS       160(SP), Y5, Y5
 	VADDPS       128(SP), Y5, Y5
-	VMULPS       Y5, Y3, Y3
+	VMULPS       Y5, Y4, Y4
+	TESTQ        $0x00000400, flags+88(FP)
+	JZ           noflag_60
 	VBROADCASTSS 8(R10), Y5
-	VSUBPS       Y5, Y3, Y3
-	VMOVUPS      96(SP), Y5
-	VANDPS       Y4, Y5, Y4
-	VSUBPS       Y4, Y3, Y3
-	VANDPS       Y1, Y3, Y3
-	VMOVUPS      Y3, (R11)
-	ADDQ         $0x00000020, R9
-	ADDQ         $0x00000020, R10
-	ADDQ         CX, R11
-	VPADDD       softmaxconsts<>+832(SB), Y2, Y2
-	INCQ         R12
-	CMPQ         R12, C+72(FP)
-	JB           class_57
-	JMP          outd_55
+	VSUBPS       Y5, Y4, Y4
 
-outnr_56:
-	MOVQ   SI, R9
-	MOVQ   DI, R10
-	MOVQ   R8, R11
-	VXORPS Y2, Y2, Y2
-	XORQ   R12, R12
+noflag_60:
+	VMOVUPS 96(SP), Y5
+	VANDPS  Y3, Y5, Y3
+	VSUBPS  Y3, Y4, Y4
+	VANDPS  Y1, Y4, Y4
+	VMOVUPS Y4, (R11)
+	ADDQ    $0x00000020, R9
+	ADDQ    $0x00000020, R10
+	ADDQ    CX, R11
+	VPADDD  softmaxconsts<>+832(SB), Y2, Y2
+	INCQ    R12
+	CMPQ    R12, C+72(FP)
+	JB      class_59
+	JMP     outd_57
 
-class_58:
-	VMOVUPS      64(SP), Y3
-	VMULPS       (R9), Y3, Y3
-	VPCMPEQD     Y2, Y0, Y4
-	VMULPS       128(SP), Y3, Y3
+outnr_58:
+	VMOVUPS 128(SP), Y2
+	VMULPS  64(SP), Y2, Y2
+	VMOVUPS Y2, 192(SP)
+	MOVQ    SI, R9
+	MOVQ    DI, R10
+	MOVQ    R8, R11
+	VXORPS  Y2, Y2, Y2
+	XORQ    R12, R12
+
+class_61:
+	VPCMPEQD     Y2, Y0, Y3
+	VMOVUPS      192(SP), Y4
+	VMULPS       (R9), Y4, Y4
+	TESTQ        $0x00000400, flags+88(FP)
+	JZ           noflag_62
 	VBROADCASTSS 8(R10), Y5
-	VSUBPS       Y5, Y3, Y3
-	VMOVUPS      96(SP), Y5
-	VANDPS       Y4, Y5, Y4
-	VSUBPS       Y4, Y3, Y3
-	VANDPS       Y1, Y3, Y3
-	VMOVUPS      Y3, (R11)
-	ADDQ         $0x00000020, R9
-	ADDQ         $0x00000020, R10
-	ADDQ         CX, R11
-	VPADDD       softmaxconsts<>+832(SB), Y2, Y2
-	INCQ         R12
-	CMPQ         R12, C+72(FP)
-	JB           class_58
+	VSUBPS       Y5, Y4, Y4
 
-outd_55:
+noflag_62:
+	VMOVUPS 96(SP), Y5
+	VANDPS  Y3, Y5, Y3
+	VSUBPS  Y3, Y4, Y4
+	VANDPS  Y1, Y4, Y4
+	VMOVUPS Y4, (R11)
+	ADDQ    $0x00000020, R9
+	ADDQ    $0x00000020, R10
+	ADDQ    CX, R11
+	VPADDD  softmaxconsts<>+832(SB), Y2, Y2
+	INCQ    R12
+	CMPQ    R12, C+72(FP)
+	JB      class_61
+
+outd_57:
 	ADDQ $0x00000020, AX
 	ADDQ $0x00000008, BX
 	ADDQ $0x00000020, R8
 	SUBQ $0x00000008, DX
-	JMP  loop_45
+	JMP  loop_47
 
-tail_46:
+tail_48:
 	TESTQ   DX, DX
-	JZ      done_47
+	JZ      done_49
 	MOVQ    DX, R9
 	LEAQ    softmaxconsts<>+2176(SB), R10
 	NEGQ    R9
 	VMOVDQU 64(R10)(R9*4), Y0
 	XORQ    R9, R9
 
-lab8_59:
+lab8_63:
 	DECQ         DX
 	SHLQ         $0x08, R9
 	MOVBQZX      (BX)(DX*1), R10
 	ORQ          R10, R9
 	TESTQ        DX, DX
-	JNZ          lab8_59
+	JNZ          lab8_63
 	VMOVQ        R9, X1
 	VPMOVZXBD    X1, Y1
-	MOVL         ign+80(FP), DX
-	VMOVD        DX, X2
-	VPBROADCASTD X2, Y2
+	VBROADCASTSS ign+80(FP), Y2
 	VPCMPEQD     Y2, Y1, Y2
 	VPANDN       Y0, Y2, Y2
 	VPXOR        softmaxconsts<>+0(SB), Y2, Y3
@@ -1145,23 +1155,23 @@ lab8_59:
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
-	JZ           c1_60
+	JZ           c1_64
 
-max_61:
+max_65:
 	ADDQ       CX, DX
 	VMASKMOVPS (DX), Y2, Y4
 	PREFETCHT0 1024(DX)
 	VMAXPS     Y4, Y3, Y3
 	DECQ       BX
-	JNZ        max_61
+	JNZ        max_65
 
-c1_60:
+c1_64:
 	VMOVUPS Y3, (SP)
 	VXORPS  Y3, Y3, Y3
 	MOVQ    SI, DX
 	XORQ    BX, BX
 
-class_62:
+class_66:
 	VMASKMOVPS   (AX), Y2, Y4
 	VSUBPS       (SP), Y4, Y4
 	VMULPS       softmaxconsts<>+128(SB), Y4, Y5
@@ -1192,19 +1202,19 @@ class_62:
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_62
+	JB           class_66
 	VMOVUPS      Y3, 32(SP)
 	VMOVUPS      softmaxconsts<>+64(SB), Y4
 	VDIVPS       Y3, Y4, Y4
 	VMOVUPS      Y4, 64(SP)
 	VMOVUPS      softmaxconsts<>+64(SB), Y3
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_63
+	JZ           noflag_67
 	MOVQ         DI, AX
 	VXORPS       Y4, Y4, Y4
 	XORQ         DX, DX
 
-class_64:
+class_68:
 	VPCMPEQD     Y4, Y1, Y5
 	VBROADCASTSS (AX), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -1212,9 +1222,9 @@ class_64:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_64
+	JB           class_68
 
-noflag_63:
+noflag_67:
 	VBROADCASTSS k1+144(FP), Y4
 	VMULPS       Y3, Y4, Y4
 	VBROADCASTSS k2+148(FP), Y3
@@ -1223,13 +1233,13 @@ noflag_63:
 	VMOVUPS      Y3, 128(SP)
 	VXORPS       Y3, Y3, Y3
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_65
+	JZ           noflag_69
 	MOVQ         SI, AX
 	MOVQ         DI, DX
 	VXORPS       Y4, Y4, Y4
 	XORQ         BX, BX
 
-class_66:
+class_70:
 	VMOVUPS      64(SP), Y5
 	VMULPS       (AX), Y5, Y5
 	VPCMPEQD     Y4, Y1, Y6
@@ -1246,83 +1256,93 @@ class_66:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_66
+	JB           class_70
 
-noflag_65:
+noflag_69:
 	VMOVUPS Y3, 160(SP)
 	TESTQ   $0x00000004, flags+88(FP)
-	JZ      outnr_68
+	JZ      outnr_72
 	MOVQ    SI, AX
 	MOVQ    DI, DX
 	MOVQ    R8, BX
 	VXORPS  Y3, Y3, Y3
 	XORQ    SI, SI
 
-class_69:
-	VMOVUPS      64(SP), Y4
-	VMULPS       (AX), Y4, Y4
-	VPCMPEQD     Y3, Y1, Y5
+class_73:
+	VPCMPEQD     Y3, Y1, Y4
+	VMOVUPS      64(SP), Y5
+	VMULPS       (AX), Y5, Y5
 	VBROADCASTSS 20(DX), Y6
-	VMULPS       Y4, Y6, Y6
+	VMULPS       Y5, Y6, Y6
 	VBROADCASTSS 16(DX), Y7
 	VADDPS       Y6, Y7, Y6
 	VBROADCASTSS 12(DX), Y7
-	VANDPS       Y5, Y7, Y7
+	VANDPS       Y4, Y7, Y7
 	VADDPS       Y7, Y6, Y6
 	VSUBPS       160(SP), Y6, Y6
 	VADDPS       128(SP), Y6, Y6
-	VMULPS       Y6, Y4, Y4
+	VMULPS       Y6, Y5, Y5
+	TESTQ        $0x00000400, flags+88(FP)
+	JZ           noflag_74
 	VBROADCASTSS 8(DX), Y6
-	VSUBPS       Y6, Y4, Y4
-	VMOVUPS      96(SP), Y6
-	VANDPS       Y5, Y6, Y5
-	VSUBPS       Y5, Y4, Y4
-	VANDPS       Y2, Y4, Y4
-	VMASKMOVPS   Y4, Y0, (BX)
-	ADDQ         $0x00000020, AX
-	ADDQ         $0x00000020, DX
-	ADDQ         CX, BX
-	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
-	INCQ         SI
-	CMPQ         SI, C+72(FP)
-	JB           class_69
-	JMP          outd_67
+	VSUBPS       Y6, Y5, Y5
 
-outnr_68:
-	MOVQ   SI, AX
-	MOVQ   DI, DX
-	MOVQ   R8, BX
-	VXORPS Y3, Y3, Y3
-	XORQ   SI, SI
+noflag_74:
+	VMOVUPS    96(SP), Y6
+	VANDPS     Y4, Y6, Y4
+	VSUBPS     Y4, Y5, Y5
+	VANDPS     Y2, Y5, Y5
+	VMASKMOVPS Y5, Y0, (BX)
+	ADDQ       $0x00000020, AX
+	ADDQ       $0x00000020, DX
+	ADDQ       CX, BX
+	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
+	INCQ       SI
+	CMPQ       SI, C+72(FP)
+	JB         class_73
+	JMP        outd_71
 
-class_70:
-	VMOVUPS      64(SP), Y4
-	VMULPS       (AX), Y4, Y4
-	VPCMPEQD     Y3, Y1, Y5
-	VMULPS       128(SP), Y4, Y4
+outnr_72:
+	VMOVUPS 128(SP), Y3
+	VMULPS  64(SP), Y3, Y3
+	VMOVUPS Y3, 192(SP)
+	MOVQ    SI, AX
+	MOVQ    DI, DX
+	MOVQ    R8, BX
+	VXORPS  Y3, Y3, Y3
+	XORQ    SI, SI
+
+class_75:
+	VPCMPEQD     Y3, Y1, Y4
+	VMOVUPS      192(SP), Y5
+	VMULPS       (AX), Y5, Y5
+	TESTQ        $0x00000400, flags+88(FP)
+	JZ           noflag_76
 	VBROADCASTSS 8(DX), Y6
-	VSUBPS       Y6, Y4, Y4
-	VMOVUPS      96(SP), Y6
-	VANDPS       Y5, Y6, Y5
-	VSUBPS       Y5, Y4, Y4
-	VANDPS       Y2, Y4, Y4
-	VMASKMOVPS   Y4, Y0, (BX)
-	ADDQ         $0x00000020, AX
-	ADDQ         $0x00000020, DX
-	ADDQ         CX, BX
-	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
-	INCQ         SI
-	CMPQ         SI, C+72(FP)
-	JB           class_70
+	VSUBPS       Y6, Y5, Y5
 
-outd_67:
-done_47:
+noflag_76:
+	VMOVUPS    96(SP), Y6
+	VANDPS     Y4, Y6, Y4
+	VSUBPS     Y4, Y5, Y5
+	VANDPS     Y2, Y5, Y5
+	VMASKMOVPS Y5, Y0, (BX)
+	ADDQ       $0x00000020, AX
+	ADDQ       $0x00000020, DX
+	ADDQ       CX, BX
+	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
+	INCQ       SI
+	CMPQ       SI, C+72(FP)
+	JB         class_75
+
+outd_71:
+done_49:
 	VZEROUPPER
 	RET
 
 // func SoftmaxGradFocalU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
 // Requires: AVX, AVX2, FMA3, MMX+
-TEXT ·SoftmaxGradFocalU8AVX2(SB), NOSPLIT, $416-200
+TEXT ·SoftmaxGradFocalU8AVX2(SB), NOSPLIT, $448-200
 	MOVQ x_base+0(FP), AX
 	MOVQ lo+32(FP), CX
 	MOVQ hi+40(FP), DX
@@ -1338,13 +1358,11 @@ TEXT ·SoftmaxGradFocalU8AVX2(SB), NOSPLIT, $416-200
 	MOVQ lo+32(FP), R9
 	LEAQ (R8)(R9*4), R8
 
-loop_71:
+loop_77:
 	CMPQ         DX, $0x00000008
-	JB           tail_72
+	JB           tail_78
 	VPMOVZXBD    (BX), Y0
-	MOVL         ign+80(FP), R9
-	VMOVD        R9, X1
-	VPBROADCASTD X1, Y1
+	VBROADCASTSS ign+80(FP), Y1
 	VPCMPEQD     Y1, Y0, Y1
 	VPXOR        softmaxconsts<>+0(SB), Y1, Y1
 	VPXOR        softmaxconsts<>+0(SB), Y1, Y2
@@ -1354,17 +1372,17 @@ loop_71:
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
 	DECQ         R10
-	JZ           c1_74
+	JZ           c1_80
 
-max_75:
+max_81:
 	ADDQ       CX, R9
 	VMOVUPS    (R9), Y3
 	PREFETCHT0 1024(R9)
 	VMAXPS     Y3, Y2, Y2
 	DECQ       R10
-	JNZ        max_75
+	JNZ        max_81
 
-c1_74:
+c1_80:
 	VMOVUPS Y2, (SP)
 	VXORPS  Y2, Y2, Y2
 	VXORPS  Y3, Y3, Y3
@@ -1373,7 +1391,7 @@ c1_74:
 	VXORPS  Y4, Y4, Y4
 	XORQ    R11, R11
 
-class_76:
+class_82:
 	VMOVUPS      (R9), Y5
 	VSUBPS       (SP), Y5, Y5
 	VMULPS       softmaxconsts<>+128(SB), Y5, Y6
@@ -1407,7 +1425,7 @@ class_76:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_76
+	JB           class_82
 	VMOVUPS      Y3, 32(SP)
 	VMOVUPS      Y2, 64(SP)
 	VMOVUPS      softmaxconsts<>+64(SB), Y3
@@ -1415,12 +1433,12 @@ class_76:
 	VMOVUPS      Y3, 96(SP)
 	VMOVUPS      softmaxconsts<>+64(SB), Y2
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_77
+	JZ           noflag_83
 	MOVQ         DI, R9
 	VXORPS       Y3, Y3, Y3
 	XORQ         R10, R10
 
-class_78:
+class_84:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS (R9), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -1428,9 +1446,9 @@ class_78:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_78
+	JB           class_84
 
-noflag_77:
+noflag_83:
 	VBROADCASTSS k1+144(FP), Y3
 	VMULPS       Y2, Y3, Y3
 	VBROADCASTSS k2+148(FP), Y2
@@ -1469,27 +1487,27 @@ noflag_77:
 	VMOVUPS      Y3, 256(SP)
 	MOVQ         gmode+160(FP), R9
 	CMPQ         R9, $0x01
-	JEQ          pow1_79
+	JEQ          pow1_85
 	CMPQ         R9, $0x02
-	JEQ          pow2_81
+	JEQ          pow2_87
 	CMPQ         R9, $0x03
-	JEQ          powg_80
+	JEQ          powg_86
 	VMOVUPS      softmaxconsts<>+64(SB), Y3
-	JMP          powd_82
+	JMP          powd_88
 
-pow1_79:
+pow1_85:
 	VMOVAPS Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_82
+	JMP     powd_88
 
-pow2_81:
+pow2_87:
 	VMULPS  Y2, Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_82
+	JMP     powd_88
 
-powg_80:
+powg_86:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y2, Y4
 	VMULPS       softmaxconsts<>+1792(SB), Y2, Y3
 	VBLENDVPS    Y4, Y3, Y2, Y3
@@ -1563,11 +1581,11 @@ powg_80:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
-powd_82:
+powd_88:
 	VXORPS       softmaxconsts<>+2304(SB), Y3, Y3
 	VMOVUPS      Y3, 288(SP)
 	CMPQ         R9, $0x00
-	JEQ          gamma0_83
+	JEQ          gamma0_89
 	VMOVUPS      64(SP), Y2
 	VPSRLD       $0x17, Y2, Y3
 	VPSUBD       softmaxconsts<>+896(SB), Y3, Y3
@@ -1608,27 +1626,27 @@ powd_82:
 	MOVQ         g1mode+168(FP), R9
 	VMOVUPS      224(SP), Y2
 	CMPQ         R9, $0x01
-	JEQ          pow1_84
+	JEQ          pow1_90
 	CMPQ         R9, $0x02
-	JEQ          pow2_86
+	JEQ          pow2_92
 	CMPQ         R9, $0x03
-	JEQ          powg_85
+	JEQ          powg_91
 	VMOVUPS      softmaxconsts<>+64(SB), Y3
-	JMP          powd_87
+	JMP          powd_93
 
-pow1_84:
+pow1_90:
 	VMOVAPS Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_87
+	JMP     powd_93
 
-pow2_86:
+pow2_92:
 	VMULPS  Y2, Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_87
+	JMP     powd_93
 
-powg_85:
+powg_91:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y2, Y4
 	VMULPS       softmaxconsts<>+1792(SB), Y2, Y3
 	VBLENDVPS    Y4, Y3, Y2, Y3
@@ -1702,7 +1720,7 @@ powg_85:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
-powd_87:
+powd_93:
 	VMULPS  256(SP), Y3, Y3
 	VMULPS  192(SP), Y3, Y3
 	VMULPS  320(SP), Y3, Y3
@@ -1713,16 +1731,16 @@ powd_87:
 	VADDPS  Y2, Y4, Y4
 	VMOVUPS Y4, 288(SP)
 
-gamma0_83:
+gamma0_89:
 	VMOVUPS 288(SP), Y2
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_88
+	JZ      noflag_94
 	VMOVUPS softmaxconsts<>+64(SB), Y3
 	MOVQ    DI, R9
 	VXORPS  Y4, Y4, Y4
 	XORQ    R10, R10
 
-class_89:
+class_95:
 	VPCMPEQD     Y4, Y0, Y5
 	VBROADCASTSS 4(R9), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -1730,10 +1748,10 @@ class_89:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_89
+	JB           class_95
 	VMULPS       Y3, Y2, Y2
 
-noflag_88:
+noflag_94:
 	VBROADCASTSS fs+152(FP), Y3
 	VMULPS       Y3, Y2, Y2
 	VMOVUPS      160(SP), Y3
@@ -1744,13 +1762,13 @@ noflag_88:
 	VMOVUPS      Y4, 128(SP)
 	VXORPS       Y2, Y2, Y2
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_90
+	JZ           noflag_96
 	MOVQ         SI, R9
 	MOVQ         DI, R10
 	VXORPS       Y3, Y3, Y3
 	XORQ         R11, R11
 
-class_91:
+class_97:
 	VMOVUPS      96(SP), Y4
 	VMULPS       (R9), Y4, Y4
 	VPCMPEQD     Y3, Y0, Y5
@@ -1767,103 +1785,111 @@ class_91:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_91
+	JB           class_97
 
-noflag_90:
+noflag_96:
 	VMOVUPS Y2, 384(SP)
 	TESTQ   $0x00000004, flags+88(FP)
-	JZ      outnr_93
+	JZ      outnr_99
 	MOVQ    SI, R9
 	MOVQ    DI, R10
 	MOVQ    R8, R11
 	VXORPS  Y2, Y2, Y2
 	XORQ    R12, R12
 
-class_94:
-	VMOVUPS      96(SP), Y3
-	VMULPS       (R9), Y3, Y3
-	VPCMPEQD     Y2, Y0, Y4
+class_100:
+	VPCMPEQD     Y2, Y0, Y3
+	VMOVUPS      96(SP), Y4
+	VMULPS       (R9), Y4, Y4
 	VBROADCASTSS 20(R10), Y5
-	VMULPS       Y3, Y5, Y5
+	VMULPS       Y4, Y5, Y5
 	VBROADCASTSS 16(R10), Y6
 	VADDPS       Y5, Y6, Y5
 	VBROADCASTSS 12(R10), Y6
-	VANDPS       Y4, Y6, Y6
+	VANDPS       Y3, Y6, Y6
 	VADDPS       Y6, Y5, Y5
 	VSUBPS       384(SP), Y5, Y5
 	VADDPS       160(SP), Y5, Y5
-	VMULPS       Y5, Y3, Y3
+	VMULPS       Y5, Y4, Y4
+	TESTQ        $0x00000400, flags+88(FP)
+	JZ           noflag_101
 	VBROADCASTSS 8(R10), Y5
-	VSUBPS       Y5, Y3, Y3
-	VMOVUPS      128(SP), Y5
-	VANDPS       Y4, Y5, Y4
-	VSUBPS       Y4, Y3, Y3
-	VANDPS       Y1, Y3, Y3
-	VMOVUPS      Y3, (R11)
-	ADDQ         $0x00000020, R9
-	ADDQ         $0x00000020, R10
-	ADDQ         CX, R11
-	VPADDD       softmaxconsts<>+832(SB), Y2, Y2
-	INCQ         R12
-	CMPQ         R12, C+72(FP)
-	JB           class_94
-	JMP          outd_92
+	VSUBPS       Y5, Y4, Y4
 
-outnr_93:
-	MOVQ   SI, R9
-	MOVQ   DI, R10
-	MOVQ   R8, R11
-	VXORPS Y2, Y2, Y2
-	XORQ   R12, R12
+noflag_101:
+	VMOVUPS 128(SP), Y5
+	VANDPS  Y3, Y5, Y3
+	VSUBPS  Y3, Y4, Y4
+	VANDPS  Y1, Y4, Y4
+	VMOVUPS Y4, (R11)
+	ADDQ    $0x00000020, R9
+	ADDQ    $0x00000020, R10
+	ADDQ    CX, R11
+	VPADDD  softmaxconsts<>+832(SB), Y2, Y2
+	INCQ    R12
+	CMPQ    R12, C+72(FP)
+	JB      class_100
+	JMP     outd_98
 
-class_95:
-	VMOVUPS      96(SP), Y3
-	VMULPS       (R9), Y3, Y3
-	VPCMPEQD     Y2, Y0, Y4
-	VMULPS       160(SP), Y3, Y3
+outnr_99:
+	VMOVUPS 160(SP), Y2
+	VMULPS  96(SP), Y2, Y2
+	VMOVUPS Y2, 416(SP)
+	MOVQ    SI, R9
+	MOVQ    DI, R10
+	MOVQ    R8, R11
+	VXORPS  Y2, Y2, Y2
+	XORQ    R12, R12
+
+class_102:
+	VPCMPEQD     Y2, Y0, Y3
+	VMOVUPS      416(SP), Y4
+	VMULPS       (R9), Y4, Y4
+	TESTQ        $0x00000400, flags+88(FP)
+	JZ           noflag_103
 	VBROADCASTSS 8(R10), Y5
-	VSUBPS       Y5, Y3, Y3
-	VMOVUPS      128(SP), Y5
-	VANDPS       Y4, Y5, Y4
-	VSUBPS       Y4, Y3, Y3
-	VANDPS       Y1, Y3, Y3
-	VMOVUPS      Y3, (R11)
-	ADDQ         $0x00000020, R9
-	ADDQ         $0x00000020, R10
-	ADDQ         CX, R11
-	VPADDD       softmaxconsts<>+832(SB), Y2, Y2
-	INCQ         R12
-	CMPQ         R12, C+72(FP)
-	JB           class_95
+	VSUBPS       Y5, Y4, Y4
 
-outd_92:
+noflag_103:
+	VMOVUPS 128(SP), Y5
+	VANDPS  Y3, Y5, Y3
+	VSUBPS  Y3, Y4, Y4
+	VANDPS  Y1, Y4, Y4
+	VMOVUPS Y4, (R11)
+	ADDQ    $0x00000020, R9
+	ADDQ    $0x00000020, R10
+	ADDQ    CX, R11
+	VPADDD  softmaxconsts<>+832(SB), Y2, Y2
+	INCQ    R12
+	CMPQ    R12, C+72(FP)
+	JB      class_102
+
+outd_98:
 	ADDQ $0x00000020, AX
 	ADDQ $0x00000008, BX
 	ADDQ $0x00000020, R8
 	SUBQ $0x00000008, DX
-	JMP  loop_71
+	JMP  loop_77
 
-tail_72:
+tail_78:
 	TESTQ   DX, DX
-	JZ      done_73
+	JZ      done_79
 	MOVQ    DX, R9
 	LEAQ    softmaxconsts<>+2176(SB), R10
 	NEGQ    R9
 	VMOVDQU 64(R10)(R9*4), Y0
 	XORQ    R9, R9
 
-lab8_96:
+lab8_104:
 	DECQ         DX
 	SHLQ         $0x08, R9
 	MOVBQZX      (BX)(DX*1), R10
 	ORQ          R10, R9
 	TESTQ        DX, DX
-	JNZ          lab8_96
+	JNZ          lab8_104
 	VMOVQ        R9, X1
 	VPMOVZXBD    X1, Y1
-	MOVL         ign+80(FP), DX
-	VMOVD        DX, X2
-	VPBROADCASTD X2, Y2
+	VBROADCASTSS ign+80(FP), Y2
 	VPCMPEQD     Y2, Y1, Y2
 	VPANDN       Y0, Y2, Y2
 	VPXOR        softmaxconsts<>+0(SB), Y2, Y3
@@ -1873,17 +1899,17 @@ lab8_96:
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
-	JZ           c1_97
+	JZ           c1_105
 
-max_98:
+max_106:
 	ADDQ       CX, DX
 	VMASKMOVPS (DX), Y2, Y4
 	PREFETCHT0 1024(DX)
 	VMAXPS     Y4, Y3, Y3
 	DECQ       BX
-	JNZ        max_98
+	JNZ        max_106
 
-c1_97:
+c1_105:
 	VMOVUPS Y3, (SP)
 	VXORPS  Y3, Y3, Y3
 	VXORPS  Y4, Y4, Y4
@@ -1891,7 +1917,7 @@ c1_97:
 	VXORPS  Y5, Y5, Y5
 	XORQ    BX, BX
 
-class_99:
+class_107:
 	VMASKMOVPS   (AX), Y2, Y6
 	VSUBPS       (SP), Y6, Y6
 	VMULPS       softmaxconsts<>+128(SB), Y6, Y7
@@ -1925,7 +1951,7 @@ class_99:
 	VPADDD       softmaxconsts<>+832(SB), Y5, Y5
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_99
+	JB           class_107
 	VMOVUPS      Y4, 32(SP)
 	VMOVUPS      Y3, 64(SP)
 	VMOVUPS      softmaxconsts<>+64(SB), Y4
@@ -1933,12 +1959,12 @@ class_99:
 	VMOVUPS      Y4, 96(SP)
 	VMOVUPS      softmaxconsts<>+64(SB), Y3
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_100
+	JZ           noflag_108
 	MOVQ         DI, AX
 	VXORPS       Y4, Y4, Y4
 	XORQ         DX, DX
 
-class_101:
+class_109:
 	VPCMPEQD     Y4, Y1, Y5
 	VBROADCASTSS (AX), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -1946,9 +1972,9 @@ class_101:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_101
+	JB           class_109
 
-noflag_100:
+noflag_108:
 	VBROADCASTSS k1+144(FP), Y4
 	VMULPS       Y3, Y4, Y4
 	VBROADCASTSS k2+148(FP), Y3
@@ -1987,27 +2013,27 @@ noflag_100:
 	VMOVUPS      Y4, 256(SP)
 	MOVQ         gmode+160(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_102
+	JEQ          pow1_110
 	CMPQ         AX, $0x02
-	JEQ          pow2_104
+	JEQ          pow2_112
 	CMPQ         AX, $0x03
-	JEQ          powg_103
+	JEQ          powg_111
 	VMOVUPS      softmaxconsts<>+64(SB), Y4
-	JMP          powd_105
+	JMP          powd_113
 
-pow1_102:
+pow1_110:
 	VMOVAPS Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_105
+	JMP     powd_113
 
-pow2_104:
+pow2_112:
 	VMULPS  Y3, Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_105
+	JMP     powd_113
 
-powg_103:
+powg_111:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y3, Y5
 	VMULPS       softmaxconsts<>+1792(SB), Y3, Y4
 	VBLENDVPS    Y5, Y4, Y3, Y4
@@ -2081,11 +2107,11 @@ powg_103:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS      Y4, Y3, Y4
 
-powd_105:
+powd_113:
 	VXORPS       softmaxconsts<>+2304(SB), Y4, Y4
 	VMOVUPS      Y4, 288(SP)
 	CMPQ         AX, $0x00
-	JEQ          gamma0_106
+	JEQ          gamma0_114
 	VMOVUPS      64(SP), Y3
 	VPSRLD       $0x17, Y3, Y4
 	VPSUBD       softmaxconsts<>+896(SB), Y4, Y4
@@ -2126,27 +2152,27 @@ powd_105:
 	MOVQ         g1mode+168(FP), AX
 	VMOVUPS      224(SP), Y3
 	CMPQ         AX, $0x01
-	JEQ          pow1_107
+	JEQ          pow1_115
 	CMPQ         AX, $0x02
-	JEQ          pow2_109
+	JEQ          pow2_117
 	CMPQ         AX, $0x03
-	JEQ          powg_108
+	JEQ          powg_116
 	VMOVUPS      softmaxconsts<>+64(SB), Y4
-	JMP          powd_110
+	JMP          powd_118
 
-pow1_107:
+pow1_115:
 	VMOVAPS Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_110
+	JMP     powd_118
 
-pow2_109:
+pow2_117:
 	VMULPS  Y3, Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_110
+	JMP     powd_118
 
-powg_108:
+powg_116:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y3, Y5
 	VMULPS       softmaxconsts<>+1792(SB), Y3, Y4
 	VBLENDVPS    Y5, Y4, Y3, Y4
@@ -2220,7 +2246,7 @@ powg_108:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS      Y4, Y3, Y4
 
-powd_110:
+powd_118:
 	VMULPS  256(SP), Y4, Y4
 	VMULPS  192(SP), Y4, Y4
 	VMULPS  320(SP), Y4, Y4
@@ -2231,16 +2257,16 @@ powd_110:
 	VADDPS  Y3, Y5, Y5
 	VMOVUPS Y5, 288(SP)
 
-gamma0_106:
+gamma0_114:
 	VMOVUPS 288(SP), Y3
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_111
+	JZ      noflag_119
 	VMOVUPS softmaxconsts<>+64(SB), Y4
 	MOVQ    DI, AX
 	VXORPS  Y5, Y5, Y5
 	XORQ    DX, DX
 
-class_112:
+class_120:
 	VPCMPEQD     Y5, Y1, Y6
 	VBROADCASTSS 4(AX), Y7
 	VBLENDVPS    Y6, Y7, Y4, Y4
@@ -2248,10 +2274,10 @@ class_112:
 	VPADDD       softmaxconsts<>+832(SB), Y5, Y5
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_112
+	JB           class_120
 	VMULPS       Y4, Y3, Y3
 
-noflag_111:
+noflag_119:
 	VBROADCASTSS fs+152(FP), Y4
 	VMULPS       Y4, Y3, Y3
 	VMOVUPS      160(SP), Y4
@@ -2262,13 +2288,13 @@ noflag_111:
 	VMOVUPS      Y5, 128(SP)
 	VXORPS       Y3, Y3, Y3
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_113
+	JZ           noflag_121
 	MOVQ         SI, AX
 	MOVQ         DI, DX
 	VXORPS       Y4, Y4, Y4
 	XORQ         BX, BX
 
-class_114:
+class_122:
 	VMOVUPS      96(SP), Y5
 	VMULPS       (AX), Y5, Y5
 	VPCMPEQD     Y4, Y1, Y6
@@ -2285,77 +2311,87 @@ class_114:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_114
+	JB           class_122
 
-noflag_113:
+noflag_121:
 	VMOVUPS Y3, 384(SP)
 	TESTQ   $0x00000004, flags+88(FP)
-	JZ      outnr_116
+	JZ      outnr_124
 	MOVQ    SI, AX
 	MOVQ    DI, DX
 	MOVQ    R8, BX
 	VXORPS  Y3, Y3, Y3
 	XORQ    SI, SI
 
-class_117:
-	VMOVUPS      96(SP), Y4
-	VMULPS       (AX), Y4, Y4
-	VPCMPEQD     Y3, Y1, Y5
+class_125:
+	VPCMPEQD     Y3, Y1, Y4
+	VMOVUPS      96(SP), Y5
+	VMULPS       (AX), Y5, Y5
 	VBROADCASTSS 20(DX), Y6
-	VMULPS       Y4, Y6, Y6
+	VMULPS       Y5, Y6, Y6
 	VBROADCASTSS 16(DX), Y7
 	VADDPS       Y6, Y7, Y6
 	VBROADCASTSS 12(DX), Y7
-	VANDPS       Y5, Y7, Y7
+	VANDPS       Y4, Y7, Y7
 	VADDPS       Y7, Y6, Y6
 	VSUBPS       384(SP), Y6, Y6
 	VADDPS       160(SP), Y6, Y6
-	VMULPS       Y6, Y4, Y4
+	VMULPS       Y6, Y5, Y5
+	TESTQ        $0x00000400, flags+88(FP)
+	JZ           noflag_126
 	VBROADCASTSS 8(DX), Y6
-	VSUBPS       Y6, Y4, Y4
-	VMOVUPS      128(SP), Y6
-	VANDPS       Y5, Y6, Y5
-	VSUBPS       Y5, Y4, Y4
-	VANDPS       Y2, Y4, Y4
-	VMASKMOVPS   Y4, Y0, (BX)
-	ADDQ         $0x00000020, AX
-	ADDQ         $0x00000020, DX
-	ADDQ         CX, BX
-	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
-	INCQ         SI
-	CMPQ         SI, C+72(FP)
-	JB           class_117
-	JMP          outd_115
+	VSUBPS       Y6, Y5, Y5
 
-outnr_116:
-	MOVQ   SI, AX
-	MOVQ   DI, DX
-	MOVQ   R8, BX
-	VXORPS Y3, Y3, Y3
-	XORQ   SI, SI
+noflag_126:
+	VMOVUPS    128(SP), Y6
+	VANDPS     Y4, Y6, Y4
+	VSUBPS     Y4, Y5, Y5
+	VANDPS     Y2, Y5, Y5
+	VMASKMOVPS Y5, Y0, (BX)
+	ADDQ       $0x00000020, AX
+	ADDQ       $0x00000020, DX
+	ADDQ       CX, BX
+	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
+	INCQ       SI
+	CMPQ       SI, C+72(FP)
+	JB         class_125
+	JMP        outd_123
 
-class_118:
-	VMOVUPS      96(SP), Y4
-	VMULPS       (AX), Y4, Y4
-	VPCMPEQD     Y3, Y1, Y5
-	VMULPS       160(SP), Y4, Y4
+outnr_124:
+	VMOVUPS 160(SP), Y3
+	VMULPS  96(SP), Y3, Y3
+	VMOVUPS Y3, 416(SP)
+	MOVQ    SI, AX
+	MOVQ    DI, DX
+	MOVQ    R8, BX
+	VXORPS  Y3, Y3, Y3
+	XORQ    SI, SI
+
+class_127:
+	VPCMPEQD     Y3, Y1, Y4
+	VMOVUPS      416(SP), Y5
+	VMULPS       (AX), Y5, Y5
+	TESTQ        $0x00000400, flags+88(FP)
+	JZ           noflag_128
 	VBROADCASTSS 8(DX), Y6
-	VSUBPS       Y6, Y4, Y4
-	VMOVUPS      128(SP), Y6
-	VANDPS       Y5, Y6, Y5
-	VSUBPS       Y5, Y4, Y4
-	VANDPS       Y2, Y4, Y4
-	VMASKMOVPS   Y4, Y0, (BX)
-	ADDQ         $0x00000020, AX
-	ADDQ         $0x00000020, DX
-	ADDQ         CX, BX
-	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
-	INCQ         SI
-	CMPQ         SI, C+72(FP)
-	JB           class_118
+	VSUBPS       Y6, Y5, Y5
 
-outd_115:
-done_73:
+noflag_128:
+	VMOVUPS    128(SP), Y6
+	VANDPS     Y4, Y6, Y4
+	VSUBPS     Y4, Y5, Y5
+	VANDPS     Y2, Y5, Y5
+	VMASKMOVPS Y5, Y0, (BX)
+	ADDQ       $0x00000020, AX
+	ADDQ       $0x00000020, DX
+	ADDQ       CX, BX
+	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
+	INCQ       SI
+	CMPQ       SI, C+72(FP)
+	JB         class_127
+
+outd_123:
+done_79:
 	VZEROUPPER
 	RET
 
@@ -2380,7 +2416,7 @@ TEXT ·SoftmaxStatsI32AVX2(SB), NOSPLIT, $448-192
 	VXORPS Y0, Y0, Y0
 	XORQ   R10, R10
 
-class_119:
+class_129:
 	VMOVUPS Y0, (R9)
 	VMOVUPS Y0, 32(R9)
 	VMOVUPS Y0, 64(R9)
@@ -2388,7 +2424,7 @@ class_119:
 	ADDQ    $0x00000080, R9
 	INCQ    R10
 	CMPQ    R10, C+72(FP)
-	JB      class_119
+	JB      class_129
 	VXORPS  Y0, Y0, Y0
 	VMOVUPS Y0, (SP)
 	VXORPS  Y0, Y0, Y0
@@ -2398,13 +2434,11 @@ class_119:
 	VXORPS  Y0, Y0, Y0
 	VMOVUPS Y0, 96(SP)
 
-loop_120:
+loop_130:
 	CMPQ         DX, $0x00000008
-	JB           tail_121
+	JB           tail_131
 	VMOVDQU      (BX), Y0
-	MOVL         ign+80(FP), R9
-	VMOVD        R9, X1
-	VPBROADCASTD X1, Y1
+	VBROADCASTSS ign+80(FP), Y1
 	VPCMPEQD     Y1, Y0, Y1
 	VPXOR        softmaxconsts<>+0(SB), Y1, Y1
 	VPXOR        softmaxconsts<>+0(SB), Y1, Y2
@@ -2418,17 +2452,17 @@ loop_120:
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
 	DECQ         R10
-	JZ           c1_123
+	JZ           c1_133
 
-max_124:
+max_134:
 	ADDQ       CX, R9
 	VMOVUPS    (R9), Y3
 	PREFETCHT0 1024(R9)
 	VMAXPS     Y3, Y2, Y2
 	DECQ       R10
-	JNZ        max_124
+	JNZ        max_134
 
-c1_123:
+c1_133:
 	VMOVUPS Y2, 128(SP)
 	VXORPS  Y2, Y2, Y2
 	VXORPS  Y3, Y3, Y3
@@ -2437,7 +2471,7 @@ c1_123:
 	VXORPS  Y4, Y4, Y4
 	XORQ    R11, R11
 
-class_125:
+class_135:
 	VMOVUPS      (R9), Y5
 	VSUBPS       128(SP), Y5, Y5
 	VMULPS       softmaxconsts<>+128(SB), Y5, Y6
@@ -2463,28 +2497,32 @@ class_125:
 	VCMPPS       $0x01, softmaxconsts<>+768(SB), Y5, Y7
 	VANDNPS      Y6, Y7, Y6
 	VADDPS       Y6, Y2, Y2
-	VMOVUPS      Y6, (R10)
-	VPCMPEQD     Y4, Y0, Y6
-	VBLENDVPS    Y6, Y5, Y3, Y3
-	ADDQ         CX, R9
-	ADDQ         $0x00000020, R10
-	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
-	INCQ         R11
-	CMPQ         R11, C+72(FP)
-	JB           class_125
-	VMOVUPS      Y3, 160(SP)
-	VMOVUPS      softmaxconsts<>+64(SB), Y3
-	VDIVPS       Y2, Y3, Y3
-	VMOVUPS      Y3, 192(SP)
-	VMOVUPS      Y2, 224(SP)
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_126
-	MOVQ         SI, R9
-	MOVQ         R8, R10
-	VXORPS       Y2, Y2, Y2
-	XORQ         R11, R11
+	JZ           noflag_136
+	VMOVUPS      Y6, (R10)
 
-class_127:
+noflag_136:
+	VPCMPEQD  Y4, Y0, Y6
+	VBLENDVPS Y6, Y5, Y3, Y3
+	ADDQ      CX, R9
+	ADDQ      $0x00000020, R10
+	VPADDD    softmaxconsts<>+832(SB), Y4, Y4
+	INCQ      R11
+	CMPQ      R11, C+72(FP)
+	JB        class_135
+	VMOVUPS   Y3, 160(SP)
+	VMOVUPS   softmaxconsts<>+64(SB), Y3
+	VDIVPS    Y2, Y3, Y3
+	VMOVUPS   Y3, 192(SP)
+	VMOVUPS   Y2, 224(SP)
+	TESTQ     $0x00000004, flags+88(FP)
+	JZ        noflag_137
+	MOVQ      SI, R9
+	MOVQ      R8, R10
+	VXORPS    Y2, Y2, Y2
+	XORQ      R11, R11
+
+class_138:
 	VMOVUPS  192(SP), Y3
 	VMULPS   (R9), Y3, Y3
 	VANDPS   Y1, Y3, Y3
@@ -2507,11 +2545,11 @@ class_127:
 	VPADDD   softmaxconsts<>+832(SB), Y2, Y2
 	INCQ     R11
 	CMPQ     R11, C+72(FP)
-	JB       class_127
+	JB       class_138
 
-noflag_126:
+noflag_137:
 	TESTQ        $0x00000003, flags+88(FP)
-	JZ           noflag_128
+	JZ           noflag_139
 	VMOVUPS      224(SP), Y2
 	VPSRLD       $0x17, Y2, Y3
 	VPSUBD       softmaxconsts<>+896(SB), Y3, Y3
@@ -2547,15 +2585,15 @@ noflag_126:
 	VMOVUPS      Y6, 256(SP)
 	VMOVUPS      Y2, 288(SP)
 	TESTQ        $0x00000001, flags+88(FP)
-	JZ           noflag_129
+	JZ           noflag_140
 	VMOVUPS      softmaxconsts<>+64(SB), Y2
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_130
+	JZ           noflag_141
 	MOVQ         DI, R9
 	VXORPS       Y3, Y3, Y3
 	XORQ         R10, R10
 
-class_131:
+class_142:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS (R9), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -2563,36 +2601,36 @@ class_131:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_131
+	JB           class_142
 
-noflag_130:
+noflag_141:
 	VMOVUPS      Y2, 320(SP)
 	VBROADCASTSS eps1+144(FP), Y2
 	VMULPS       320(SP), Y2, Y2
 	VMULPS       288(SP), Y2, Y2
 	VMOVUPS      Y2, 352(SP)
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_132
+	JZ           noflag_143
 	VXORPS       Y2, Y2, Y2
 	MOVQ         AX, R9
 	MOVQ         DI, R10
 	XORQ         R11, R11
 
-class_133:
+class_144:
 	VMOVUPS      (R9), Y3
 	VSUBPS       128(SP), Y3, Y3
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_134
+	JZ           noflag_145
 	VBROADCASTSS (R10), Y4
 	VMULPS       Y4, Y3, Y3
 
-noflag_134:
+noflag_145:
 	VADDPS       Y3, Y2, Y2
 	ADDQ         CX, R9
 	ADDQ         $0x00000020, R10
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_133
+	JB           class_144
 	VBROADCASTSS wsum+152(FP), Y3
 	VMULPS       256(SP), Y3, Y3
 	VSUBPS       Y2, Y3, Y3
@@ -2601,7 +2639,7 @@ noflag_134:
 	VFMADD231PS  Y2, Y3, Y4
 	VMOVUPS      Y4, 352(SP)
 
-noflag_132:
+noflag_143:
 	VMOVUPS 352(SP), Y2
 	VANDPS  Y1, Y2, Y2
 	VADDPS  (SP), Y2, Y2
@@ -2611,9 +2649,9 @@ noflag_132:
 	VADDPS  32(SP), Y2, Y2
 	VMOVUPS Y2, 32(SP)
 
-noflag_129:
+noflag_140:
 	TESTQ        $0x00000002, flags+88(FP)
-	JZ           noflag_135
+	JZ           noflag_146
 	VMOVUPS      160(SP), Y2
 	VMULPS       softmaxconsts<>+128(SB), Y2, Y3
 	VROUNDPS     $0x00, Y3, Y3
@@ -2644,27 +2682,27 @@ noflag_129:
 	VMOVUPS      Y3, 384(SP)
 	MOVQ         gmode+160(FP), R9
 	CMPQ         R9, $0x01
-	JEQ          pow1_136
+	JEQ          pow1_147
 	CMPQ         R9, $0x02
-	JEQ          pow2_138
+	JEQ          pow2_149
 	CMPQ         R9, $0x03
-	JEQ          powg_137
+	JEQ          powg_148
 	VMOVUPS      softmaxconsts<>+64(SB), Y3
-	JMP          powd_139
+	JMP          powd_150
 
-pow1_136:
+pow1_147:
 	VMOVAPS Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_139
+	JMP     powd_150
 
-pow2_138:
+pow2_149:
 	VMULPS  Y2, Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_139
+	JMP     powd_150
 
-powg_137:
+powg_148:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y2, Y4
 	VMULPS       softmaxconsts<>+1792(SB), Y2, Y3
 	VBLENDVPS    Y4, Y3, Y2, Y3
@@ -2738,17 +2776,17 @@ powg_137:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
-powd_139:
+powd_150:
 	VMULPS  288(SP), Y3, Y3
 	VMOVUPS Y3, 416(SP)
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_140
+	JZ      noflag_151
 	VMOVUPS softmaxconsts<>+64(SB), Y2
 	MOVQ    DI, R9
 	VXORPS  Y3, Y3, Y3
 	XORQ    R10, R10
 
-class_141:
+class_152:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS 4(R9), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -2756,34 +2794,32 @@ class_141:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_141
+	JB           class_152
 	VMOVUPS      416(SP), Y0
 	VMULPS       Y2, Y0, Y0
 	VMOVUPS      Y0, 416(SP)
 
-noflag_140:
+noflag_151:
 	VMOVUPS 416(SP), Y0
 	VANDPS  Y1, Y0, Y0
 	VADDPS  64(SP), Y0, Y0
 	VMOVUPS Y0, 64(SP)
 
-noflag_135:
-noflag_128:
+noflag_146:
+noflag_139:
 	ADDQ $0x00000020, AX
 	ADDQ $0x00000020, BX
 	SUBQ $0x00000008, DX
-	JMP  loop_120
+	JMP  loop_130
 
-tail_121:
+tail_131:
 	TESTQ        DX, DX
-	JZ           done_122
+	JZ           done_132
 	LEAQ         softmaxconsts<>+2176(SB), R9
 	NEGQ         DX
 	VMOVDQU      64(R9)(DX*4), Y0
 	VPMASKMOVD   (BX), Y0, Y1
-	MOVL         ign+80(FP), DX
-	VMOVD        DX, X2
-	VPBROADCASTD X2, Y2
+	VBROADCASTSS ign+80(FP), Y2
 	VPCMPEQD     Y2, Y1, Y2
 	VPANDN       Y0, Y2, Y0
 	VPXOR        softmaxconsts<>+0(SB), Y0, Y2
@@ -2797,17 +2833,17 @@ tail_121:
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
-	JZ           c1_142
+	JZ           c1_153
 
-max_143:
+max_154:
 	ADDQ       CX, DX
 	VMASKMOVPS (DX), Y0, Y3
 	PREFETCHT0 1024(DX)
 	VMAXPS     Y3, Y2, Y2
 	DECQ       BX
-	JNZ        max_143
+	JNZ        max_154
 
-c1_142:
+c1_153:
 	VMOVUPS Y2, 128(SP)
 	VXORPS  Y2, Y2, Y2
 	VXORPS  Y3, Y3, Y3
@@ -2816,7 +2852,7 @@ c1_142:
 	VXORPS  Y4, Y4, Y4
 	XORQ    R9, R9
 
-class_144:
+class_155:
 	VMASKMOVPS   (DX), Y0, Y5
 	VSUBPS       128(SP), Y5, Y5
 	VMULPS       softmaxconsts<>+128(SB), Y5, Y6
@@ -2842,28 +2878,32 @@ class_144:
 	VCMPPS       $0x01, softmaxconsts<>+768(SB), Y5, Y7
 	VANDNPS      Y6, Y7, Y6
 	VADDPS       Y6, Y2, Y2
-	VMOVUPS      Y6, (BX)
-	VPCMPEQD     Y4, Y1, Y6
-	VBLENDVPS    Y6, Y5, Y3, Y3
-	ADDQ         CX, DX
-	ADDQ         $0x00000020, BX
-	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
-	INCQ         R9
-	CMPQ         R9, C+72(FP)
-	JB           class_144
-	VMOVUPS      Y3, 160(SP)
-	VMOVUPS      softmaxconsts<>+64(SB), Y3
-	VDIVPS       Y2, Y3, Y3
-	VMOVUPS      Y3, 192(SP)
-	VMOVUPS      Y2, 224(SP)
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_145
-	MOVQ         SI, DX
-	MOVQ         R8, BX
-	VXORPS       Y2, Y2, Y2
-	XORQ         SI, SI
+	JZ           noflag_156
+	VMOVUPS      Y6, (BX)
 
-class_146:
+noflag_156:
+	VPCMPEQD  Y4, Y1, Y6
+	VBLENDVPS Y6, Y5, Y3, Y3
+	ADDQ      CX, DX
+	ADDQ      $0x00000020, BX
+	VPADDD    softmaxconsts<>+832(SB), Y4, Y4
+	INCQ      R9
+	CMPQ      R9, C+72(FP)
+	JB        class_155
+	VMOVUPS   Y3, 160(SP)
+	VMOVUPS   softmaxconsts<>+64(SB), Y3
+	VDIVPS    Y2, Y3, Y3
+	VMOVUPS   Y3, 192(SP)
+	VMOVUPS   Y2, 224(SP)
+	TESTQ     $0x00000004, flags+88(FP)
+	JZ        noflag_157
+	MOVQ      SI, DX
+	MOVQ      R8, BX
+	VXORPS    Y2, Y2, Y2
+	XORQ      SI, SI
+
+class_158:
 	VMOVUPS  192(SP), Y3
 	VMULPS   (DX), Y3, Y3
 	VANDPS   Y0, Y3, Y3
@@ -2886,11 +2926,11 @@ class_146:
 	VPADDD   softmaxconsts<>+832(SB), Y2, Y2
 	INCQ     SI
 	CMPQ     SI, C+72(FP)
-	JB       class_146
+	JB       class_158
 
-noflag_145:
+noflag_157:
 	TESTQ        $0x00000003, flags+88(FP)
-	JZ           noflag_147
+	JZ           noflag_159
 	VMOVUPS      224(SP), Y2
 	VPSRLD       $0x17, Y2, Y3
 	VPSUBD       softmaxconsts<>+896(SB), Y3, Y3
@@ -2926,15 +2966,15 @@ noflag_145:
 	VMOVUPS      Y6, 256(SP)
 	VMOVUPS      Y2, 288(SP)
 	TESTQ        $0x00000001, flags+88(FP)
-	JZ           noflag_148
+	JZ           noflag_160
 	VMOVUPS      softmaxconsts<>+64(SB), Y2
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_149
+	JZ           noflag_161
 	MOVQ         DI, DX
 	VXORPS       Y3, Y3, Y3
 	XORQ         BX, BX
 
-class_150:
+class_162:
 	VPCMPEQD     Y3, Y1, Y4
 	VBROADCASTSS (DX), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -2942,35 +2982,35 @@ class_150:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_150
+	JB           class_162
 
-noflag_149:
+noflag_161:
 	VMOVUPS      Y2, 320(SP)
 	VBROADCASTSS eps1+144(FP), Y2
 	VMULPS       320(SP), Y2, Y2
 	VMULPS       288(SP), Y2, Y2
 	VMOVUPS      Y2, 352(SP)
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_151
+	JZ           noflag_163
 	VXORPS       Y2, Y2, Y2
 	MOVQ         DI, DX
 	XORQ         BX, BX
 
-class_152:
+class_164:
 	VMASKMOVPS   (AX), Y0, Y3
 	VSUBPS       128(SP), Y3, Y3
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_153
+	JZ           noflag_165
 	VBROADCASTSS (DX), Y4
 	VMULPS       Y4, Y3, Y3
 
-noflag_153:
+noflag_165:
 	VADDPS       Y3, Y2, Y2
 	ADDQ         CX, AX
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_152
+	JB           class_164
 	VBROADCASTSS wsum+152(FP), Y3
 	VMULPS       256(SP), Y3, Y3
 	VSUBPS       Y2, Y3, Y3
@@ -2979,7 +3019,7 @@ noflag_153:
 	VFMADD231PS  Y2, Y3, Y4
 	VMOVUPS      Y4, 352(SP)
 
-noflag_151:
+noflag_163:
 	VMOVUPS 352(SP), Y2
 	VANDPS  Y0, Y2, Y2
 	VADDPS  (SP), Y2, Y2
@@ -2989,9 +3029,9 @@ noflag_151:
 	VADDPS  32(SP), Y2, Y2
 	VMOVUPS Y2, 32(SP)
 
-noflag_148:
+noflag_160:
 	TESTQ        $0x00000002, flags+88(FP)
-	JZ           noflag_154
+	JZ           noflag_166
 	VMOVUPS      160(SP), Y2
 	VMULPS       softmaxconsts<>+128(SB), Y2, Y3
 	VROUNDPS     $0x00, Y3, Y3
@@ -3022,27 +3062,27 @@ noflag_148:
 	VMOVUPS      Y3, 384(SP)
 	MOVQ         gmode+160(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_155
+	JEQ          pow1_167
 	CMPQ         AX, $0x02
-	JEQ          pow2_157
+	JEQ          pow2_169
 	CMPQ         AX, $0x03
-	JEQ          powg_156
+	JEQ          powg_168
 	VMOVUPS      softmaxconsts<>+64(SB), Y3
-	JMP          powd_158
+	JMP          powd_170
 
-pow1_155:
+pow1_167:
 	VMOVAPS Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_158
+	JMP     powd_170
 
-pow2_157:
+pow2_169:
 	VMULPS  Y2, Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_158
+	JMP     powd_170
 
-powg_156:
+powg_168:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y2, Y4
 	VMULPS       softmaxconsts<>+1792(SB), Y2, Y3
 	VBLENDVPS    Y4, Y3, Y2, Y3
@@ -3116,17 +3156,17 @@ powg_156:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
-powd_158:
+powd_170:
 	VMULPS  288(SP), Y3, Y3
 	VMOVUPS Y3, 416(SP)
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_159
+	JZ      noflag_171
 	VMOVUPS softmaxconsts<>+64(SB), Y2
 	MOVQ    DI, AX
 	VXORPS  Y3, Y3, Y3
 	XORQ    CX, CX
 
-class_160:
+class_172:
 	VPCMPEQD     Y3, Y1, Y4
 	VBROADCASTSS 4(AX), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -3134,20 +3174,20 @@ class_160:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         CX
 	CMPQ         CX, C+72(FP)
-	JB           class_160
+	JB           class_172
 	VMOVUPS      416(SP), Y1
 	VMULPS       Y2, Y1, Y1
 	VMOVUPS      Y1, 416(SP)
 
-noflag_159:
+noflag_171:
 	VMOVUPS 416(SP), Y1
 	VANDPS  Y0, Y1, Y1
 	VADDPS  64(SP), Y1, Y1
 	VMOVUPS Y1, 64(SP)
 
-noflag_154:
-noflag_147:
-done_122:
+noflag_166:
+noflag_159:
+done_132:
 	MOVQ out_base+168(FP), AX
 	MOVQ R8, CX
 	MOVQ AX, DX
@@ -3155,7 +3195,7 @@ done_122:
 	SHLQ $0x02, BX
 	XORQ SI, SI
 
-class_161:
+class_173:
 	VMOVUPS      (CX), Y0
 	VMOVAPS      Y0, Y1
 	VEXTRACTF128 $0x01, Y1, X0
@@ -3204,7 +3244,7 @@ class_161:
 	ADDQ         $0x00000004, DX
 	INCQ         SI
 	CMPQ         SI, C+72(FP)
-	JB           class_161
+	JB           class_173
 	MOVQ         C+72(FP), BX
 	SHLQ         $0x04, BX
 	ADDQ         BX, AX
@@ -3249,7 +3289,7 @@ class_161:
 
 // func SoftmaxGradI32AVX2(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
 // Requires: AVX, AVX2, FMA3, MMX+
-TEXT ·SoftmaxGradI32AVX2(SB), NOSPLIT, $192-200
+TEXT ·SoftmaxGradI32AVX2(SB), NOSPLIT, $224-200
 	MOVQ x_base+0(FP), AX
 	MOVQ lo+32(FP), CX
 	MOVQ hi+40(FP), DX
@@ -3265,13 +3305,11 @@ TEXT ·SoftmaxGradI32AVX2(SB), NOSPLIT, $192-200
 	MOVQ lo+32(FP), R9
 	LEAQ (R8)(R9*4), R8
 
-loop_162:
+loop_174:
 	CMPQ         DX, $0x00000008
-	JB           tail_163
+	JB           tail_175
 	VMOVDQU      (BX), Y0
-	MOVL         ign+80(FP), R9
-	VMOVD        R9, X1
-	VPBROADCASTD X1, Y1
+	VBROADCASTSS ign+80(FP), Y1
 	VPCMPEQD     Y1, Y0, Y1
 	VPXOR        softmaxconsts<>+0(SB), Y1, Y1
 	VPXOR        softmaxconsts<>+0(SB), Y1, Y2
@@ -3281,24 +3319,24 @@ loop_162:
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
 	DECQ         R10
-	JZ           c1_165
+	JZ           c1_177
 
-max_166:
+max_178:
 	ADDQ       CX, R9
 	VMOVUPS    (R9), Y3
 	PREFETCHT0 1024(R9)
 	VMAXPS     Y3, Y2, Y2
 	DECQ       R10
-	JNZ        max_166
+	JNZ        max_178
 
-c1_165:
+c1_177:
 	VMOVUPS Y2, (SP)
 	VXORPS  Y2, Y2, Y2
 	MOVQ    AX, R9
 	MOVQ    SI, R10
 	XORQ    R11, R11
 
-class_167:
+class_179:
 	VMOVUPS      (R9), Y3
 	VSUBPS       (SP), Y3, Y3
 	VMULPS       softmaxconsts<>+128(SB), Y3, Y4
@@ -3329,19 +3367,19 @@ class_167:
 	ADDQ         $0x00000020, R10
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_167
+	JB           class_179
 	VMOVUPS      Y2, 32(SP)
 	VMOVUPS      softmaxconsts<>+64(SB), Y3
 	VDIVPS       Y2, Y3, Y3
 	VMOVUPS      Y3, 64(SP)
 	VMOVUPS      softmaxconsts<>+64(SB), Y2
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_168
+	JZ           noflag_180
 	MOVQ         DI, R9
 	VXORPS       Y3, Y3, Y3
 	XORQ         R10, R10
 
-class_169:
+class_181:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS (R9), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -3349,9 +3387,9 @@ class_169:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_169
+	JB           class_181
 
-noflag_168:
+noflag_180:
 	VBROADCASTSS k1+144(FP), Y3
 	VMULPS       Y2, Y3, Y3
 	VBROADCASTSS k2+148(FP), Y2
@@ -3360,13 +3398,13 @@ noflag_168:
 	VMOVUPS      Y2, 128(SP)
 	VXORPS       Y2, Y2, Y2
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_170
+	JZ           noflag_182
 	MOVQ         SI, R9
 	MOVQ         DI, R10
 	VXORPS       Y3, Y3, Y3
 	XORQ         R11, R11
 
-class_171:
+class_183:
 	VMOVUPS      64(SP), Y4
 	VMULPS       (R9), Y4, Y4
 	VPCMPEQD     Y3, Y0, Y5
@@ -3383,92 +3421,100 @@ class_171:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_171
+	JB           class_183
 
-noflag_170:
+noflag_182:
 	VMOVUPS Y2, 160(SP)
 	TESTQ   $0x00000004, flags+88(FP)
-	JZ      outnr_173
+	JZ      outnr_185
 	MOVQ    SI, R9
 	MOVQ    DI, R10
 	MOVQ    R8, R11
 	VXORPS  Y2, Y2, Y2
 	XORQ    R12, R12
 
-class_174:
-	VMOVUPS      64(SP), Y3
-	VMULPS       (R9), Y3, Y3
-	VPCMPEQD     Y2, Y0, Y4
+class_186:
+	VPCMPEQD     Y2, Y0, Y3
+	VMOVUPS      64(SP), Y4
+	VMULPS       (R9), Y4, Y4
 	VBROADCASTSS 20(R10), Y5
-	VMULPS       Y3, Y5, Y5
+	VMULPS       Y4, Y5, Y5
 	VBROADCASTSS 16(R10), Y6
 	VADDPS       Y5, Y6, Y5
 	VBROADCASTSS 12(R10), Y6
-	VANDPS       Y4, Y6, Y6
+	VANDPS       Y3, Y6, Y6
 	VADDPS       Y6, Y5, Y5
 	VSUBPS       160(SP), Y5, Y5
 	VADDPS       128(SP), Y5, Y5
-	VMULPS       Y5, Y3, Y3
+	VMULPS       Y5, Y4, Y4
+	TESTQ        $0x00000400, flags+88(FP)
+	JZ           noflag_187
 	VBROADCASTSS 8(R10), Y5
-	VSUBPS       Y5, Y3, Y3
-	VMOVUPS      96(SP), Y5
-	VANDPS       Y4, Y5, Y4
-	VSUBPS       Y4, Y3, Y3
-	VANDPS       Y1, Y3, Y3
-	VMOVUPS      Y3, (R11)
-	ADDQ         $0x00000020, R9
-	ADDQ         $0x00000020, R10
-	ADDQ         CX, R11
-	VPADDD       softmaxconsts<>+832(SB), Y2, Y2
-	INCQ         R12
-	CMPQ         R12, C+72(FP)
-	JB           class_174
-	JMP          outd_172
+	VSUBPS       Y5, Y4, Y4
 
-outnr_173:
-	MOVQ   SI, R9
-	MOVQ   DI, R10
-	MOVQ   R8, R11
-	VXORPS Y2, Y2, Y2
-	XORQ   R12, R12
+noflag_187:
+	VMOVUPS 96(SP), Y5
+	VANDPS  Y3, Y5, Y3
+	VSUBPS  Y3, Y4, Y4
+	VANDPS  Y1, Y4, Y4
+	VMOVUPS Y4, (R11)
+	ADDQ    $0x00000020, R9
+	ADDQ    $0x00000020, R10
+	ADDQ    CX, R11
+	VPADDD  softmaxconsts<>+832(SB), Y2, Y2
+	INCQ    R12
+	CMPQ    R12, C+72(FP)
+	JB      class_186
+	JMP     outd_184
 
-class_175:
-	VMOVUPS      64(SP), Y3
-	VMULPS       (R9), Y3, Y3
-	VPCMPEQD     Y2, Y0, Y4
-	VMULPS       128(SP), Y3, Y3
+outnr_185:
+	VMOVUPS 128(SP), Y2
+	VMULPS  64(SP), Y2, Y2
+	VMOVUPS Y2, 192(SP)
+	MOVQ    SI, R9
+	MOVQ    DI, R10
+	MOVQ    R8, R11
+	VXORPS  Y2, Y2, Y2
+	XORQ    R12, R12
+
+class_188:
+	VPCMPEQD     Y2, Y0, Y3
+	VMOVUPS      192(SP), Y4
+	VMULPS       (R9), Y4, Y4
+	TESTQ        $0x00000400, flags+88(FP)
+	JZ           noflag_189
 	VBROADCASTSS 8(R10), Y5
-	VSUBPS       Y5, Y3, Y3
-	VMOVUPS      96(SP), Y5
-	VANDPS       Y4, Y5, Y4
-	VSUBPS       Y4, Y3, Y3
-	VANDPS       Y1, Y3, Y3
-	VMOVUPS      Y3, (R11)
-	ADDQ         $0x00000020, R9
-	ADDQ         $0x00000020, R10
-	ADDQ         CX, R11
-	VPADDD       softmaxconsts<>+832(SB), Y2, Y2
-	INCQ         R12
-	CMPQ         R12, C+72(FP)
-	JB           class_175
+	VSUBPS       Y5, Y4, Y4
 
-outd_172:
+noflag_189:
+	VMOVUPS 96(SP), Y5
+	VANDPS  Y3, Y5, Y3
+	VSUBPS  Y3, Y4, Y4
+	VANDPS  Y1, Y4, Y4
+	VMOVUPS Y4, (R11)
+	ADDQ    $0x00000020, R9
+	ADDQ    $0x00000020, R10
+	ADDQ    CX, R11
+	VPADDD  softmaxconsts<>+832(SB), Y2, Y2
+	INCQ    R12
+	CMPQ    R12, C+72(FP)
+	JB      class_188
+
+outd_184:
 	ADDQ $0x00000020, AX
 	ADDQ $0x00000020, BX
 	ADDQ $0x00000020, R8
 	SUBQ $0x00000008, DX
-	JMP  loop_162
+	JMP  loop_174
 
-tail_163:
+tail_175:
 	TESTQ        DX, DX
-	JZ           done_164
+	JZ           done_176
 	LEAQ         softmaxconsts<>+2176(SB), R9
 	NEGQ         DX
 	VMOVDQU      64(R9)(DX*4), Y0
 	VPMASKMOVD   (BX), Y0, Y1
-	MOVL         ign+80(FP), DX
-	VMOVD        DX, X2
-	VPBROADCASTD X2, Y2
+	VBROADCASTSS ign+80(FP), Y2
 	VPCMPEQD     Y2, Y1, Y2
 	VPANDN       Y0, Y2, Y2
 	VPXOR        softmaxconsts<>+0(SB), Y2, Y3
@@ -3478,23 +3524,23 @@ tail_163:
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
-	JZ           c1_176
+	JZ           c1_190
 
-max_177:
+max_191:
 	ADDQ       CX, DX
 	VMASKMOVPS (DX), Y2, Y4
 	PREFETCHT0 1024(DX)
 	VMAXPS     Y4, Y3, Y3
 	DECQ       BX
-	JNZ        max_177
+	JNZ        max_191
 
-c1_176:
+c1_190:
 	VMOVUPS Y3, (SP)
 	VXORPS  Y3, Y3, Y3
 	MOVQ    SI, DX
 	XORQ    BX, BX
 
-class_178:
+class_192:
 	VMASKMOVPS   (AX), Y2, Y4
 	VSUBPS       (SP), Y4, Y4
 	VMULPS       softmaxconsts<>+128(SB), Y4, Y5
@@ -3525,19 +3571,19 @@ class_178:
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_178
+	JB           class_192
 	VMOVUPS      Y3, 32(SP)
 	VMOVUPS      softmaxconsts<>+64(SB), Y4
 	VDIVPS       Y3, Y4, Y4
 	VMOVUPS      Y4, 64(SP)
 	VMOVUPS      softmaxconsts<>+64(SB), Y3
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_179
+	JZ           noflag_193
 	MOVQ         DI, AX
 	VXORPS       Y4, Y4, Y4
 	XORQ         DX, DX
 
-class_180:
+class_194:
 	VPCMPEQD     Y4, Y1, Y5
 	VBROADCASTSS (AX), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -3545,9 +3591,9 @@ class_180:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_180
+	JB           class_194
 
-noflag_179:
+noflag_193:
 	VBROADCASTSS k1+144(FP), Y4
 	VMULPS       Y3, Y4, Y4
 	VBROADCASTSS k2+148(FP), Y3
@@ -3556,13 +3602,13 @@ noflag_179:
 	VMOVUPS      Y3, 128(SP)
 	VXORPS       Y3, Y3, Y3
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_181
+	JZ           noflag_195
 	MOVQ         SI, AX
 	MOVQ         DI, DX
 	VXORPS       Y4, Y4, Y4
 	XORQ         BX, BX
 
-class_182:
+class_196:
 	VMOVUPS      64(SP), Y5
 	VMULPS       (AX), Y5, Y5
 	VPCMPEQD     Y4, Y1, Y6
@@ -3579,83 +3625,93 @@ class_182:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_182
+	JB           class_196
 
-noflag_181:
+noflag_195:
 	VMOVUPS Y3, 160(SP)
 	TESTQ   $0x00000004, flags+88(FP)
-	JZ      outnr_184
+	JZ      outnr_198
 	MOVQ    SI, AX
 	MOVQ    DI, DX
 	MOVQ    R8, BX
 	VXORPS  Y3, Y3, Y3
 	XORQ    SI, SI
 
-class_185:
-	VMOVUPS      64(SP), Y4
-	VMULPS       (AX), Y4, Y4
-	VPCMPEQD     Y3, Y1, Y5
+class_199:
+	VPCMPEQD     Y3, Y1, Y4
+	VMOVUPS      64(SP), Y5
+	VMULPS       (AX), Y5, Y5
 	VBROADCASTSS 20(DX), Y6
-	VMULPS       Y4, Y6, Y6
+	VMULPS       Y5, Y6, Y6
 	VBROADCASTSS 16(DX), Y7
 	VADDPS       Y6, Y7, Y6
 	VBROADCASTSS 12(DX), Y7
-	VANDPS       Y5, Y7, Y7
+	VANDPS       Y4, Y7, Y7
 	VADDPS       Y7, Y6, Y6
 	VSUBPS       160(SP), Y6, Y6
 	VADDPS       128(SP), Y6, Y6
-	VMULPS       Y6, Y4, Y4
+	VMULPS       Y6, Y5, Y5
+	TESTQ        $0x00000400, flags+88(FP)
+	JZ           noflag_200
 	VBROADCASTSS 8(DX), Y6
-	VSUBPS       Y6, Y4, Y4
-	VMOVUPS      96(SP), Y6
-	VANDPS       Y5, Y6, Y5
-	VSUBPS       Y5, Y4, Y4
-	VANDPS       Y2, Y4, Y4
-	VMASKMOVPS   Y4, Y0, (BX)
-	ADDQ         $0x00000020, AX
-	ADDQ         $0x00000020, DX
-	ADDQ         CX, BX
-	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
-	INCQ         SI
-	CMPQ         SI, C+72(FP)
-	JB           class_185
-	JMP          outd_183
+	VSUBPS       Y6, Y5, Y5
 
-outnr_184:
-	MOVQ   SI, AX
-	MOVQ   DI, DX
-	MOVQ   R8, BX
-	VXORPS Y3, Y3, Y3
-	XORQ   SI, SI
+noflag_200:
+	VMOVUPS    96(SP), Y6
+	VANDPS     Y4, Y6, Y4
+	VSUBPS     Y4, Y5, Y5
+	VANDPS     Y2, Y5, Y5
+	VMASKMOVPS Y5, Y0, (BX)
+	ADDQ       $0x00000020, AX
+	ADDQ       $0x00000020, DX
+	ADDQ       CX, BX
+	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
+	INCQ       SI
+	CMPQ       SI, C+72(FP)
+	JB         class_199
+	JMP        outd_197
 
-class_186:
-	VMOVUPS      64(SP), Y4
-	VMULPS       (AX), Y4, Y4
-	VPCMPEQD     Y3, Y1, Y5
-	VMULPS       128(SP), Y4, Y4
+outnr_198:
+	VMOVUPS 128(SP), Y3
+	VMULPS  64(SP), Y3, Y3
+	VMOVUPS Y3, 192(SP)
+	MOVQ    SI, AX
+	MOVQ    DI, DX
+	MOVQ    R8, BX
+	VXORPS  Y3, Y3, Y3
+	XORQ    SI, SI
+
+class_201:
+	VPCMPEQD     Y3, Y1, Y4
+	VMOVUPS      192(SP), Y5
+	VMULPS       (AX), Y5, Y5
+	TESTQ        $0x00000400, flags+88(FP)
+	JZ           noflag_202
 	VBROADCASTSS 8(DX), Y6
-	VSUBPS       Y6, Y4, Y4
-	VMOVUPS      96(SP), Y6
-	VANDPS       Y5, Y6, Y5
-	VSUBPS       Y5, Y4, Y4
-	VANDPS       Y2, Y4, Y4
-	VMASKMOVPS   Y4, Y0, (BX)
-	ADDQ         $0x00000020, AX
-	ADDQ         $0x00000020, DX
-	ADDQ         CX, BX
-	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
-	INCQ         SI
-	CMPQ         SI, C+72(FP)
-	JB           class_186
+	VSUBPS       Y6, Y5, Y5
 
-outd_183:
-done_164:
+noflag_202:
+	VMOVUPS    96(SP), Y6
+	VANDPS     Y4, Y6, Y4
+	VSUBPS     Y4, Y5, Y5
+	VANDPS     Y2, Y5, Y5
+	VMASKMOVPS Y5, Y0, (BX)
+	ADDQ       $0x00000020, AX
+	ADDQ       $0x00000020, DX
+	ADDQ       CX, BX
+	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
+	INCQ       SI
+	CMPQ       SI, C+72(FP)
+	JB         class_201
+
+outd_197:
+done_176:
 	VZEROUPPER
 	RET
 
 // func SoftmaxGradFocalI32AVX2(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
 // Requires: AVX, AVX2, FMA3, MMX+
-TEXT ·SoftmaxGradFocalI32AVX2(SB), NOSPLIT, $416-200
+TEXT ·SoftmaxGradFocalI32AVX2(SB), NOSPLIT, $448-200
 	MOVQ x_base+0(FP), AX
 	MOVQ lo+32(FP), CX
 	MOVQ hi+40(FP), DX
@@ -3671,13 +3727,11 @@ TEXT ·SoftmaxGradFocalI32AVX2(SB), NOSPLIT, $416-200
 	MOVQ lo+32(FP), R9
 	LEAQ (R8)(R9*4), R8
 
-loop_187:
+loop_203:
 	CMPQ         DX, $0x00000008
-	JB           tail_188
+	JB           tail_204
 	VMOVDQU      (BX), Y0
-	MOVL         ign+80(FP), R9
-	VMOVD        R9, X1
-	VPBROADCASTD X1, Y1
+	VBROADCASTSS ign+80(FP), Y1
 	VPCMPEQD     Y1, Y0, Y1
 	VPXOR        softmaxconsts<>+0(SB), Y1, Y1
 	VPXOR        softmaxconsts<>+0(SB), Y1, Y2
@@ -3687,17 +3741,17 @@ loop_187:
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
 	DECQ         R10
-	JZ           c1_190
+	JZ           c1_206
 
-max_191:
+max_207:
 	ADDQ       CX, R9
 	VMOVUPS    (R9), Y3
 	PREFETCHT0 1024(R9)
 	VMAXPS     Y3, Y2, Y2
 	DECQ       R10
-	JNZ        max_191
+	JNZ        max_207
 
-c1_190:
+c1_206:
 	VMOVUPS Y2, (SP)
 	VXORPS  Y2, Y2, Y2
 	VXORPS  Y3, Y3, Y3
@@ -3706,7 +3760,7 @@ c1_190:
 	VXORPS  Y4, Y4, Y4
 	XORQ    R11, R11
 
-class_192:
+class_208:
 	VMOVUPS      (R9), Y5
 	VSUBPS       (SP), Y5, Y5
 	VMULPS       softmaxconsts<>+128(SB), Y5, Y6
@@ -3740,7 +3794,7 @@ class_192:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_192
+	JB           class_208
 	VMOVUPS      Y3, 32(SP)
 	VMOVUPS      Y2, 64(SP)
 	VMOVUPS      softmaxconsts<>+64(SB), Y3
@@ -3748,12 +3802,12 @@ class_192:
 	VMOVUPS      Y3, 96(SP)
 	VMOVUPS      softmaxconsts<>+64(SB), Y2
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_193
+	JZ           noflag_209
 	MOVQ         DI, R9
 	VXORPS       Y3, Y3, Y3
 	XORQ         R10, R10
 
-class_194:
+class_210:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS (R9), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -3761,9 +3815,9 @@ class_194:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_194
+	JB           class_210
 
-noflag_193:
+noflag_209:
 	VBROADCASTSS k1+144(FP), Y3
 	VMULPS       Y2, Y3, Y3
 	VBROADCASTSS k2+148(FP), Y2
@@ -3802,27 +3856,27 @@ noflag_193:
 	VMOVUPS      Y3, 256(SP)
 	MOVQ         gmode+160(FP), R9
 	CMPQ         R9, $0x01
-	JEQ          pow1_195
+	JEQ          pow1_211
 	CMPQ         R9, $0x02
-	JEQ          pow2_197
+	JEQ          pow2_213
 	CMPQ         R9, $0x03
-	JEQ          powg_196
+	JEQ          powg_212
 	VMOVUPS      softmaxconsts<>+64(SB), Y3
-	JMP          powd_198
+	JMP          powd_214
 
-pow1_195:
+pow1_211:
 	VMOVAPS Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_198
+	JMP     powd_214
 
-pow2_197:
+pow2_213:
 	VMULPS  Y2, Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_198
+	JMP     powd_214
 
-powg_196:
+powg_212:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y2, Y4
 	VMULPS       softmaxconsts<>+1792(SB), Y2, Y3
 	VBLENDVPS    Y4, Y3, Y2, Y3
@@ -3896,11 +3950,11 @@ powg_196:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
-powd_198:
+powd_214:
 	VXORPS       softmaxconsts<>+2304(SB), Y3, Y3
 	VMOVUPS      Y3, 288(SP)
 	CMPQ         R9, $0x00
-	JEQ          gamma0_199
+	JEQ          gamma0_215
 	VMOVUPS      64(SP), Y2
 	VPSRLD       $0x17, Y2, Y3
 	VPSUBD       softmaxconsts<>+896(SB), Y3, Y3
@@ -3941,27 +3995,27 @@ powd_198:
 	MOVQ         g1mode+168(FP), R9
 	VMOVUPS      224(SP), Y2
 	CMPQ         R9, $0x01
-	JEQ          pow1_200
+	JEQ          pow1_216
 	CMPQ         R9, $0x02
-	JEQ          pow2_202
+	JEQ          pow2_218
 	CMPQ         R9, $0x03
-	JEQ          powg_201
+	JEQ          powg_217
 	VMOVUPS      softmaxconsts<>+64(SB), Y3
-	JMP          powd_203
+	JMP          powd_219
 
-pow1_200:
+pow1_216:
 	VMOVAPS Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_203
+	JMP     powd_219
 
-pow2_202:
+pow2_218:
 	VMULPS  Y2, Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_203
+	JMP     powd_219
 
-powg_201:
+powg_217:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y2, Y4
 	VMULPS       softmaxconsts<>+1792(SB), Y2, Y3
 	VBLENDVPS    Y4, Y3, Y2, Y3
@@ -4035,7 +4089,7 @@ powg_201:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
-powd_203:
+powd_219:
 	VMULPS  256(SP), Y3, Y3
 	VMULPS  192(SP), Y3, Y3
 	VMULPS  320(SP), Y3, Y3
@@ -4046,16 +4100,16 @@ powd_203:
 	VADDPS  Y2, Y4, Y4
 	VMOVUPS Y4, 288(SP)
 
-gamma0_199:
+gamma0_215:
 	VMOVUPS 288(SP), Y2
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_204
+	JZ      noflag_220
 	VMOVUPS softmaxconsts<>+64(SB), Y3
 	MOVQ    DI, R9
 	VXORPS  Y4, Y4, Y4
 	XORQ    R10, R10
 
-class_205:
+class_221:
 	VPCMPEQD     Y4, Y0, Y5
 	VBROADCASTSS 4(R9), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -4063,10 +4117,10 @@ class_205:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_205
+	JB           class_221
 	VMULPS       Y3, Y2, Y2
 
-noflag_204:
+noflag_220:
 	VBROADCASTSS fs+152(FP), Y3
 	VMULPS       Y3, Y2, Y2
 	VMOVUPS      160(SP), Y3
@@ -4077,13 +4131,13 @@ noflag_204:
 	VMOVUPS      Y4, 128(SP)
 	VXORPS       Y2, Y2, Y2
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_206
+	JZ           noflag_222
 	MOVQ         SI, R9
 	MOVQ         DI, R10
 	VXORPS       Y3, Y3, Y3
 	XORQ         R11, R11
 
-class_207:
+class_223:
 	VMOVUPS      96(SP), Y4
 	VMULPS       (R9), Y4, Y4
 	VPCMPEQD     Y3, Y0, Y5
@@ -4100,92 +4154,100 @@ class_207:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_207
+	JB           class_223
 
-noflag_206:
+noflag_222:
 	VMOVUPS Y2, 384(SP)
 	TESTQ   $0x00000004, flags+88(FP)
-	JZ      outnr_209
+	JZ      outnr_225
 	MOVQ    SI, R9
 	MOVQ    DI, R10
 	MOVQ    R8, R11
 	VXORPS  Y2, Y2, Y2
 	XORQ    R12, R12
 
-class_210:
-	VMOVUPS      96(SP), Y3
-	VMULPS       (R9), Y3, Y3
-	VPCMPEQD     Y2, Y0, Y4
+class_226:
+	VPCMPEQD     Y2, Y0, Y3
+	VMOVUPS      96(SP), Y4
+	VMULPS       (R9), Y4, Y4
 	VBROADCASTSS 20(R10), Y5
-	VMULPS       Y3, Y5, Y5
+	VMULPS       Y4, Y5, Y5
 	VBROADCASTSS 16(R10), Y6
 	VADDPS       Y5, Y6, Y5
 	VBROADCASTSS 12(R10), Y6
-	VANDPS       Y4, Y6, Y6
+	VANDPS       Y3, Y6, Y6
 	VADDPS       Y6, Y5, Y5
 	VSUBPS       384(SP), Y5, Y5
 	VADDPS       160(SP), Y5, Y5
-	VMULPS       Y5, Y3, Y3
+	VMULPS       Y5, Y4, Y4
+	TESTQ        $0x00000400, flags+88(FP)
+	JZ           noflag_227
 	VBROADCASTSS 8(R10), Y5
-	VSUBPS       Y5, Y3, Y3
-	VMOVUPS      128(SP), Y5
-	VANDPS       Y4, Y5, Y4
-	VSUBPS       Y4, Y3, Y3
-	VANDPS       Y1, Y3, Y3
-	VMOVUPS      Y3, (R11)
-	ADDQ         $0x00000020, R9
-	ADDQ         $0x00000020, R10
-	ADDQ         CX, R11
-	VPADDD       softmaxconsts<>+832(SB), Y2, Y2
-	INCQ         R12
-	CMPQ         R12, C+72(FP)
-	JB           class_210
-	JMP          outd_208
+	VSUBPS       Y5, Y4, Y4
 
-outnr_209:
-	MOVQ   SI, R9
-	MOVQ   DI, R10
-	MOVQ   R8, R11
-	VXORPS Y2, Y2, Y2
-	XORQ   R12, R12
+noflag_227:
+	VMOVUPS 128(SP), Y5
+	VANDPS  Y3, Y5, Y3
+	VSUBPS  Y3, Y4, Y4
+	VANDPS  Y1, Y4, Y4
+	VMOVUPS Y4, (R11)
+	ADDQ    $0x00000020, R9
+	ADDQ    $0x00000020, R10
+	ADDQ    CX, R11
+	VPADDD  softmaxconsts<>+832(SB), Y2, Y2
+	INCQ    R12
+	CMPQ    R12, C+72(FP)
+	JB      class_226
+	JMP     outd_224
 
-class_211:
-	VMOVUPS      96(SP), Y3
-	VMULPS       (R9), Y3, Y3
-	VPCMPEQD     Y2, Y0, Y4
-	VMULPS       160(SP), Y3, Y3
+outnr_225:
+	VMOVUPS 160(SP), Y2
+	VMULPS  96(SP), Y2, Y2
+	VMOVUPS Y2, 416(SP)
+	MOVQ    SI, R9
+	MOVQ    DI, R10
+	MOVQ    R8, R11
+	VXORPS  Y2, Y2, Y2
+	XORQ    R12, R12
+
+class_228:
+	VPCMPEQD     Y2, Y0, Y3
+	VMOVUPS      416(SP), Y4
+	VMULPS       (R9), Y4, Y4
+	TESTQ        $0x00000400, flags+88(FP)
+	JZ           noflag_229
 	VBROADCASTSS 8(R10), Y5
-	VSUBPS       Y5, Y3, Y3
-	VMOVUPS      128(SP), Y5
-	VANDPS       Y4, Y5, Y4
-	VSUBPS       Y4, Y3, Y3
-	VANDPS       Y1, Y3, Y3
-	VMOVUPS      Y3, (R11)
-	ADDQ         $0x00000020, R9
-	ADDQ         $0x00000020, R10
-	ADDQ         CX, R11
-	VPADDD       softmaxconsts<>+832(SB), Y2, Y2
-	INCQ         R12
-	CMPQ         R12, C+72(FP)
-	JB           class_211
+	VSUBPS       Y5, Y4, Y4
 
-outd_208:
+noflag_229:
+	VMOVUPS 128(SP), Y5
+	VANDPS  Y3, Y5, Y3
+	VSUBPS  Y3, Y4, Y4
+	VANDPS  Y1, Y4, Y4
+	VMOVUPS Y4, (R11)
+	ADDQ    $0x00000020, R9
+	ADDQ    $0x00000020, R10
+	ADDQ    CX, R11
+	VPADDD  softmaxconsts<>+832(SB), Y2, Y2
+	INCQ    R12
+	CMPQ    R12, C+72(FP)
+	JB      class_228
+
+outd_224:
 	ADDQ $0x00000020, AX
 	ADDQ $0x00000020, BX
 	ADDQ $0x00000020, R8
 	SUBQ $0x00000008, DX
-	JMP  loop_187
+	JMP  loop_203
 
-tail_188:
+tail_204:
 	TESTQ        DX, DX
-	JZ           done_189
+	JZ           done_205
 	LEAQ         softmaxconsts<>+2176(SB), R9
 	NEGQ         DX
 	VMOVDQU      64(R9)(DX*4), Y0
 	VPMASKMOVD   (BX), Y0, Y1
-	MOVL         ign+80(FP), DX
-	VMOVD        DX, X2
-	VPBROADCASTD X2, Y2
+	VBROADCASTSS ign+80(FP), Y2
 	VPCMPEQD     Y2, Y1, Y2
 	VPANDN       Y0, Y2, Y2
 	VPXOR        softmaxconsts<>+0(SB), Y2, Y3
@@ -4195,17 +4257,17 @@ tail_188:
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
-	JZ           c1_212
+	JZ           c1_230
 
-max_213:
+max_231:
 	ADDQ       CX, DX
 	VMASKMOVPS (DX), Y2, Y4
 	PREFETCHT0 1024(DX)
 	VMAXPS     Y4, Y3, Y3
 	DECQ       BX
-	JNZ        max_213
+	JNZ        max_231
 
-c1_212:
+c1_230:
 	VMOVUPS Y3, (SP)
 	VXORPS  Y3, Y3, Y3
 	VXORPS  Y4, Y4, Y4
@@ -4213,7 +4275,7 @@ c1_212:
 	VXORPS  Y5, Y5, Y5
 	XORQ    BX, BX
 
-class_214:
+class_232:
 	VMASKMOVPS   (AX), Y2, Y6
 	VSUBPS       (SP), Y6, Y6
 	VMULPS       softmaxconsts<>+128(SB), Y6, Y7
@@ -4247,7 +4309,7 @@ class_214:
 	VPADDD       softmaxconsts<>+832(SB), Y5, Y5
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_214
+	JB           class_232
 	VMOVUPS      Y4, 32(SP)
 	VMOVUPS      Y3, 64(SP)
 	VMOVUPS      softmaxconsts<>+64(SB), Y4
@@ -4255,12 +4317,12 @@ class_214:
 	VMOVUPS      Y4, 96(SP)
 	VMOVUPS      softmaxconsts<>+64(SB), Y3
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_215
+	JZ           noflag_233
 	MOVQ         DI, AX
 	VXORPS       Y4, Y4, Y4
 	XORQ         DX, DX
 
-class_216:
+class_234:
 	VPCMPEQD     Y4, Y1, Y5
 	VBROADCASTSS (AX), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -4268,9 +4330,9 @@ class_216:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_216
+	JB           class_234
 
-noflag_215:
+noflag_233:
 	VBROADCASTSS k1+144(FP), Y4
 	VMULPS       Y3, Y4, Y4
 	VBROADCASTSS k2+148(FP), Y3
@@ -4309,27 +4371,27 @@ noflag_215:
 	VMOVUPS      Y4, 256(SP)
 	MOVQ         gmode+160(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_217
+	JEQ          pow1_235
 	CMPQ         AX, $0x02
-	JEQ          pow2_219
+	JEQ          pow2_237
 	CMPQ         AX, $0x03
-	JEQ          powg_218
+	JEQ          powg_236
 	VMOVUPS      softmaxconsts<>+64(SB), Y4
-	JMP          powd_220
+	JMP          powd_238
 
-pow1_217:
+pow1_235:
 	VMOVAPS Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_220
+	JMP     powd_238
 
-pow2_219:
+pow2_237:
 	VMULPS  Y3, Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_220
+	JMP     powd_238
 
-powg_218:
+powg_236:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y3, Y5
 	VMULPS       softmaxconsts<>+1792(SB), Y3, Y4
 	VBLENDVPS    Y5, Y4, Y3, Y4
@@ -4403,11 +4465,11 @@ powg_218:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS      Y4, Y3, Y4
 
-powd_220:
+powd_238:
 	VXORPS       softmaxconsts<>+2304(SB), Y4, Y4
 	VMOVUPS      Y4, 288(SP)
 	CMPQ         AX, $0x00
-	JEQ          gamma0_221
+	JEQ          gamma0_239
 	VMOVUPS      64(SP), Y3
 	VPSRLD       $0x17, Y3, Y4
 	VPSUBD       softmaxconsts<>+896(SB), Y4, Y4
@@ -4448,27 +4510,27 @@ powd_220:
 	MOVQ         g1mode+168(FP), AX
 	VMOVUPS      224(SP), Y3
 	CMPQ         AX, $0x01
-	JEQ          pow1_222
+	JEQ          pow1_240
 	CMPQ         AX, $0x02
-	JEQ          pow2_224
+	JEQ          pow2_242
 	CMPQ         AX, $0x03
-	JEQ          powg_223
+	JEQ          powg_241
 	VMOVUPS      softmaxconsts<>+64(SB), Y4
-	JMP          powd_225
+	JMP          powd_243
 
-pow1_222:
+pow1_240:
 	VMOVAPS Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_225
+	JMP     powd_243
 
-pow2_224:
+pow2_242:
 	VMULPS  Y3, Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_225
+	JMP     powd_243
 
-powg_223:
+powg_241:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y3, Y5
 	VMULPS       softmaxconsts<>+1792(SB), Y3, Y4
 	VBLENDVPS    Y5, Y4, Y3, Y4
@@ -4542,7 +4604,7 @@ powg_223:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS      Y4, Y3, Y4
 
-powd_225:
+powd_243:
 	VMULPS  256(SP), Y4, Y4
 	VMULPS  192(SP), Y4, Y4
 	VMULPS  320(SP), Y4, Y4
@@ -4553,16 +4615,16 @@ powd_225:
 	VADDPS  Y3, Y5, Y5
 	VMOVUPS Y5, 288(SP)
 
-gamma0_221:
+gamma0_239:
 	VMOVUPS 288(SP), Y3
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_226
+	JZ      noflag_244
 	VMOVUPS softmaxconsts<>+64(SB), Y4
 	MOVQ    DI, AX
 	VXORPS  Y5, Y5, Y5
 	XORQ    DX, DX
 
-class_227:
+class_245:
 	VPCMPEQD     Y5, Y1, Y6
 	VBROADCASTSS 4(AX), Y7
 	VBLENDVPS    Y6, Y7, Y4, Y4
@@ -4570,10 +4632,10 @@ class_227:
 	VPADDD       softmaxconsts<>+832(SB), Y5, Y5
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_227
+	JB           class_245
 	VMULPS       Y4, Y3, Y3
 
-noflag_226:
+noflag_244:
 	VBROADCASTSS fs+152(FP), Y4
 	VMULPS       Y4, Y3, Y3
 	VMOVUPS      160(SP), Y4
@@ -4584,13 +4646,13 @@ noflag_226:
 	VMOVUPS      Y5, 128(SP)
 	VXORPS       Y3, Y3, Y3
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_228
+	JZ           noflag_246
 	MOVQ         SI, AX
 	MOVQ         DI, DX
 	VXORPS       Y4, Y4, Y4
 	XORQ         BX, BX
 
-class_229:
+class_247:
 	VMOVUPS      96(SP), Y5
 	VMULPS       (AX), Y5, Y5
 	VPCMPEQD     Y4, Y1, Y6
@@ -4607,77 +4669,87 @@ class_229:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_229
+	JB           class_247
 
-noflag_228:
+noflag_246:
 	VMOVUPS Y3, 384(SP)
 	TESTQ   $0x00000004, flags+88(FP)
-	JZ      outnr_231
+	JZ      outnr_249
 	MOVQ    SI, AX
 	MOVQ    DI, DX
 	MOVQ    R8, BX
 	VXORPS  Y3, Y3, Y3
 	XORQ    SI, SI
 
-class_232:
-	VMOVUPS      96(SP), Y4
-	VMULPS       (AX), Y4, Y4
-	VPCMPEQD     Y3, Y1, Y5
+class_250:
+	VPCMPEQD     Y3, Y1, Y4
+	VMOVUPS      96(SP), Y5
+	VMULPS       (AX), Y5, Y5
 	VBROADCASTSS 20(DX), Y6
-	VMULPS       Y4, Y6, Y6
+	VMULPS       Y5, Y6, Y6
 	VBROADCASTSS 16(DX), Y7
 	VADDPS       Y6, Y7, Y6
 	VBROADCASTSS 12(DX), Y7
-	VANDPS       Y5, Y7, Y7
+	VANDPS       Y4, Y7, Y7
 	VADDPS       Y7, Y6, Y6
 	VSUBPS       384(SP), Y6, Y6
 	VADDPS       160(SP), Y6, Y6
-	VMULPS       Y6, Y4, Y4
+	VMULPS       Y6, Y5, Y5
+	TESTQ        $0x00000400, flags+88(FP)
+	JZ           noflag_251
 	VBROADCASTSS 8(DX), Y6
-	VSUBPS       Y6, Y4, Y4
-	VMOVUPS      128(SP), Y6
-	VANDPS       Y5, Y6, Y5
-	VSUBPS       Y5, Y4, Y4
-	VANDPS       Y2, Y4, Y4
-	VMASKMOVPS   Y4, Y0, (BX)
-	ADDQ         $0x00000020, AX
-	ADDQ         $0x00000020, DX
-	ADDQ         CX, BX
-	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
-	INCQ         SI
-	CMPQ         SI, C+72(FP)
-	JB           class_232
-	JMP          outd_230
+	VSUBPS       Y6, Y5, Y5
 
-outnr_231:
-	MOVQ   SI, AX
-	MOVQ   DI, DX
-	MOVQ   R8, BX
-	VXORPS Y3, Y3, Y3
-	XORQ   SI, SI
+noflag_251:
+	VMOVUPS    128(SP), Y6
+	VANDPS     Y4, Y6, Y4
+	VSUBPS     Y4, Y5, Y5
+	VANDPS     Y2, Y5, Y5
+	VMASKMOVPS Y5, Y0, (BX)
+	ADDQ       $0x00000020, AX
+	ADDQ       $0x00000020, DX
+	ADDQ       CX, BX
+	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
+	INCQ       SI
+	CMPQ       SI, C+72(FP)
+	JB         class_250
+	JMP        outd_248
 
-class_233:
-	VMOVUPS      96(SP), Y4
-	VMULPS       (AX), Y4, Y4
-	VPCMPEQD     Y3, Y1, Y5
-	VMULPS       160(SP), Y4, Y4
+outnr_249:
+	VMOVUPS 160(SP), Y3
+	VMULPS  96(SP), Y3, Y3
+	VMOVUPS Y3, 416(SP)
+	MOVQ    SI, AX
+	MOVQ    DI, DX
+	MOVQ    R8, BX
+	VXORPS  Y3, Y3, Y3
+	XORQ    SI, SI
+
+class_252:
+	VPCMPEQD     Y3, Y1, Y4
+	VMOVUPS      416(SP), Y5
+	VMULPS       (AX), Y5, Y5
+	TESTQ        $0x00000400, flags+88(FP)
+	JZ           noflag_253
 	VBROADCASTSS 8(DX), Y6
-	VSUBPS       Y6, Y4, Y4
-	VMOVUPS      128(SP), Y6
-	VANDPS       Y5, Y6, Y5
-	VSUBPS       Y5, Y4, Y4
-	VANDPS       Y2, Y4, Y4
-	VMASKMOVPS   Y4, Y0, (BX)
-	ADDQ         $0x00000020, AX
-	ADDQ         $0x00000020, DX
-	ADDQ         CX, BX
-	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
-	INCQ         SI
-	CMPQ         SI, C+72(FP)
-	JB           class_233
+	VSUBPS       Y6, Y5, Y5
 
-outd_230:
-done_189:
+noflag_253:
+	VMOVUPS    128(SP), Y6
+	VANDPS     Y4, Y6, Y4
+	VSUBPS     Y4, Y5, Y5
+	VANDPS     Y2, Y5, Y5
+	VMASKMOVPS Y5, Y0, (BX)
+	ADDQ       $0x00000020, AX
+	ADDQ       $0x00000020, DX
+	ADDQ       CX, BX
+	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
+	INCQ       SI
+	CMPQ       SI, C+72(FP)
+	JB         class_252
+
+outd_248:
+done_205:
 	VZEROUPPER
 	RET
 
@@ -4702,7 +4774,7 @@ TEXT ·SoftmaxStatsU8AVX512(SB), NOSPLIT, $0-192
 	VXORPS Z0, Z0, Z0
 	XORQ   R10, R10
 
-class_234:
+class_254:
 	VMOVUPS Z0, (R9)
 	VMOVUPS Z0, 64(R9)
 	VMOVUPS Z0, 128(R9)
@@ -4710,18 +4782,17 @@ class_234:
 	ADDQ    $0x00000100, R9
 	INCQ    R10
 	CMPQ    R10, C+72(FP)
-	JB      class_234
+	JB      class_254
 	VXORPS  Z0, Z0, Z0
 	VXORPS  Z1, Z1, Z1
 	VXORPS  Z2, Z2, Z2
 	VXORPS  Z3, Z3, Z3
 
-loop_235:
+loop_255:
 	CMPQ         DX, $0x00000010
-	JB           tail_236
+	JB           tail_256
 	VPMOVZXBD    (BX), Z4
-	MOVL         ign+80(FP), R9
-	VPBROADCASTD R9, Z5
+	VBROADCASTSS ign+80(FP), Z5
 	VPCMPD       $0x04, Z5, Z4, K1
 	VMOVDQU32    softmaxconsts<>+0(SB), Z5
 	VPBLENDMD    Z4, Z5, K1, Z4
@@ -4733,17 +4804,17 @@ loop_235:
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
 	DECQ         R10
-	JZ           c1_238
+	JZ           c1_258
 
-max_239:
+max_259:
 	ADDQ       CX, R9
 	VMOVUPS.Z  (R9), K1, Z6
 	PREFETCHT0 1024(R9)
 	VMAXPS     Z6, Z5, Z5
 	DECQ       R10
-	JNZ        max_239
+	JNZ        max_259
 
-c1_238:
+c1_258:
 	VXORPS Z6, Z6, Z6
 	VXORPS Z7, Z7, Z7
 	MOVQ   AX, R9
@@ -4751,7 +4822,7 @@ c1_238:
 	VXORPS Z8, Z8, Z8
 	XORQ   R11, R11
 
-class_240:
+class_260:
 	VMOVUPS.Z    (R9), K1, Z9
 	VSUBPS       Z5, Z9, Z9
 	VMULPS       softmaxconsts<>+128(SB), Z9, Z10
@@ -4774,25 +4845,29 @@ class_240:
 	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z9, K2
 	VXORPS       Z15, Z15, K2, Z15
 	VADDPS       Z15, Z6, Z6
-	VMOVUPS      Z15, (R10)
-	VPCMPEQD     Z8, Z4, K2
-	VMOVUPS      Z9, K2, Z7
-	ADDQ         CX, R9
-	ADDQ         $0x00000040, R10
-	VPADDD       softmaxconsts<>+832(SB), Z8, Z8
-	INCQ         R11
-	CMPQ         R11, C+72(FP)
-	JB           class_240
-	VMOVUPS      softmaxconsts<>+64(SB), Z8
-	VDIVPS       Z6, Z8, Z8
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_241
-	MOVQ         SI, R9
-	MOVQ         R8, R10
-	VXORPS       Z9, Z9, Z9
-	XORQ         R11, R11
+	JZ           noflag_261
+	VMOVUPS      Z15, (R10)
 
-class_242:
+noflag_261:
+	VPCMPEQD Z8, Z4, K2
+	VMOVUPS  Z9, K2, Z7
+	ADDQ     CX, R9
+	ADDQ     $0x00000040, R10
+	VPADDD   softmaxconsts<>+832(SB), Z8, Z8
+	INCQ     R11
+	CMPQ     R11, C+72(FP)
+	JB       class_260
+	VMOVUPS  softmaxconsts<>+64(SB), Z8
+	VDIVPS   Z6, Z8, Z8
+	TESTQ    $0x00000004, flags+88(FP)
+	JZ       noflag_262
+	MOVQ     SI, R9
+	MOVQ     R8, R10
+	VXORPS   Z9, Z9, Z9
+	XORQ     R11, R11
+
+class_263:
 	VMULPS    (R9), Z8, Z10
 	VMOVAPS.Z Z10, K1, Z10
 	VADDPS    (R10), Z10, Z11
@@ -4812,11 +4887,11 @@ class_242:
 	VPADDD    softmaxconsts<>+832(SB), Z9, Z9
 	INCQ      R11
 	CMPQ      R11, C+72(FP)
-	JB        class_242
+	JB        class_263
 
-noflag_241:
+noflag_262:
 	TESTQ        $0x00000003, flags+88(FP)
-	JZ           noflag_243
+	JZ           noflag_264
 	VGETEXPPS    Z6, Z10
 	VADDPS       softmaxconsts<>+64(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z6, Z9
@@ -4846,64 +4921,64 @@ noflag_241:
 	VMOVUPS      Z6, K2, Z12
 	VSUBPS       Z7, Z12, Z6
 	TESTQ        $0x00000001, flags+88(FP)
-	JZ           noflag_244
+	JZ           noflag_265
 	VMOVUPS      softmaxconsts<>+64(SB), Z9
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_245
+	JZ           noflag_266
 	MOVQ         DI, R9
 	VXORPS       Z10, Z10, Z10
 	XORQ         R10, R10
 
-class_246:
+class_267:
 	VPCMPEQD     Z10, Z4, K2
 	VBROADCASTSS (R9), K2, Z9
 	ADDQ         $0x00000020, R9
 	VPADDD       softmaxconsts<>+832(SB), Z10, Z10
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_246
+	JB           class_267
 
-noflag_245:
+noflag_266:
 	VBROADCASTSS eps1+144(FP), Z10
 	VMULPS       Z9, Z10, Z10
 	VMULPS       Z6, Z10, Z10
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_247
+	JZ           noflag_268
 	VXORPS       Z11, Z11, Z11
 	MOVQ         AX, R9
 	MOVQ         DI, R10
 	XORQ         R11, R11
 
-class_248:
+class_269:
 	VMOVUPS.Z    (R9), K1, Z13
 	VSUBPS       Z5, Z13, Z13
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_249
+	JZ           noflag_270
 	VBROADCASTSS (R10), Z14
 	VMULPS       Z14, Z13, Z13
 
-noflag_249:
+noflag_270:
 	VADDPS       Z13, Z11, Z11
 	ADDQ         CX, R9
 	ADDQ         $0x00000020, R10
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_248
+	JB           class_269
 	VBROADCASTSS wsum+152(FP), Z5
 	VMULPS       Z12, Z5, Z5
 	VSUBPS       Z11, Z5, Z5
 	VBROADCASTSS epsC+148(FP), Z11
 	VFMADD231PS  Z11, Z5, Z10
 
-noflag_247:
+noflag_268:
 	VMOVAPS.Z Z10, K1, Z10
 	VADDPS    Z10, Z0, Z0
 	VMOVAPS.Z Z9, K1, Z9
 	VADDPS    Z9, Z1, Z1
 
-noflag_244:
+noflag_265:
 	TESTQ        $0x00000002, flags+88(FP)
-	JZ           noflag_250
+	JZ           noflag_271
 	VMULPS       softmaxconsts<>+128(SB), Z7, Z5
 	VRNDSCALEPS  $0x00, Z5, Z5
 	VMOVAPS      Z7, Z9
@@ -4929,27 +5004,27 @@ noflag_244:
 	VBROADCASTSS gamma+156(FP), Z7
 	MOVQ         gmode+160(FP), R9
 	CMPQ         R9, $0x01
-	JEQ          pow1_251
+	JEQ          pow1_272
 	CMPQ         R9, $0x02
-	JEQ          pow2_253
+	JEQ          pow2_274
 	CMPQ         R9, $0x03
-	JEQ          powg_252
+	JEQ          powg_273
 	VMOVUPS      softmaxconsts<>+64(SB), Z7
-	JMP          powd_254
+	JMP          powd_275
 
-pow1_251:
+pow1_272:
 	VMOVAPS Z5, Z7
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z5, K2
 	VXORPS  Z7, Z7, K2, Z7
-	JMP     powd_254
+	JMP     powd_275
 
-pow2_253:
+pow2_274:
 	VMULPS Z5, Z5, Z7
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z5, K2
 	VXORPS Z7, Z7, K2, Z7
-	JMP    powd_254
+	JMP    powd_275
 
-powg_252:
+powg_273:
 	VGETEXPPS    Z5, Z9
 	VADDPS       softmaxconsts<>+64(SB), Z9, Z9
 	VGETMANTPS   $0x02, Z5, Z8
@@ -5007,46 +5082,45 @@ powg_252:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z5, K2
 	VXORPS       Z7, Z7, K2, Z7
 
-powd_254:
+powd_275:
 	VMULPS  Z6, Z7, Z7
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_255
+	JZ      noflag_276
 	VMOVUPS softmaxconsts<>+64(SB), Z5
 	MOVQ    DI, R9
 	VXORPS  Z6, Z6, Z6
 	XORQ    R10, R10
 
-class_256:
+class_277:
 	VPCMPEQD     Z6, Z4, K2
 	VBROADCASTSS 4(R9), K2, Z5
 	ADDQ         $0x00000020, R9
 	VPADDD       softmaxconsts<>+832(SB), Z6, Z6
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_256
+	JB           class_277
 	VMULPS       Z5, Z7, Z7
 
-noflag_255:
+noflag_276:
 	VMOVAPS.Z Z7, K1, Z7
 	VADDPS    Z7, Z2, Z2
 
-noflag_250:
-noflag_243:
+noflag_271:
+noflag_264:
 	ADDQ $0x00000040, AX
 	ADDQ $0x00000010, BX
 	SUBQ $0x00000010, DX
-	JMP  loop_235
+	JMP  loop_255
 
-tail_236:
+tail_256:
 	TESTQ        DX, DX
-	JZ           done_237
+	JZ           done_257
 	MOVL         $0x0000ffff, R9
 	BZHIL        DX, R9, R9
 	KMOVW        R9, K1
 	VMOVDQU8.Z   (BX), K1, X4
 	VPMOVZXBD    X4, Z4
-	MOVL         ign+80(FP), DX
-	VPBROADCASTD DX, Z5
+	VBROADCASTSS ign+80(FP), Z5
 	VPCMPD       $0x04, Z5, Z4, K1, K1
 	VMOVDQU32    softmaxconsts<>+0(SB), Z5
 	VPBLENDMD    Z4, Z5, K1, Z4
@@ -5058,17 +5132,17 @@ tail_236:
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
-	JZ           c1_257
+	JZ           c1_278
 
-max_258:
+max_279:
 	ADDQ       CX, DX
 	VMOVUPS.Z  (DX), K1, Z6
 	PREFETCHT0 1024(DX)
 	VMAXPS     Z6, Z5, Z5
 	DECQ       BX
-	JNZ        max_258
+	JNZ        max_279
 
-c1_257:
+c1_278:
 	VXORPS Z6, Z6, Z6
 	VXORPS Z7, Z7, Z7
 	MOVQ   AX, DX
@@ -5076,7 +5150,7 @@ c1_257:
 	VXORPS Z8, Z8, Z8
 	XORQ   R9, R9
 
-class_259:
+class_280:
 	VMOVUPS.Z    (DX), K1, Z9
 	VSUBPS       Z5, Z9, Z9
 	VMULPS       softmaxconsts<>+128(SB), Z9, Z10
@@ -5099,25 +5173,29 @@ class_259:
 	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z9, K2
 	VXORPS       Z15, Z15, K2, Z15
 	VADDPS       Z15, Z6, Z6
-	VMOVUPS      Z15, (BX)
-	VPCMPEQD     Z8, Z4, K2
-	VMOVUPS      Z9, K2, Z7
-	ADDQ         CX, DX
-	ADDQ         $0x00000040, BX
-	VPADDD       softmaxconsts<>+832(SB), Z8, Z8
-	INCQ         R9
-	CMPQ         R9, C+72(FP)
-	JB           class_259
-	VMOVUPS      softmaxconsts<>+64(SB), Z8
-	VDIVPS       Z6, Z8, Z8
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_260
-	MOVQ         SI, DX
-	MOVQ         R8, BX
-	VXORPS       Z9, Z9, Z9
-	XORQ         SI, SI
+	JZ           noflag_281
+	VMOVUPS      Z15, (BX)
 
-class_261:
+noflag_281:
+	VPCMPEQD Z8, Z4, K2
+	VMOVUPS  Z9, K2, Z7
+	ADDQ     CX, DX
+	ADDQ     $0x00000040, BX
+	VPADDD   softmaxconsts<>+832(SB), Z8, Z8
+	INCQ     R9
+	CMPQ     R9, C+72(FP)
+	JB       class_280
+	VMOVUPS  softmaxconsts<>+64(SB), Z8
+	VDIVPS   Z6, Z8, Z8
+	TESTQ    $0x00000004, flags+88(FP)
+	JZ       noflag_282
+	MOVQ     SI, DX
+	MOVQ     R8, BX
+	VXORPS   Z9, Z9, Z9
+	XORQ     SI, SI
+
+class_283:
 	VMULPS    (DX), Z8, Z10
 	VMOVAPS.Z Z10, K1, Z10
 	VADDPS    (BX), Z10, Z11
@@ -5137,11 +5215,11 @@ class_261:
 	VPADDD    softmaxconsts<>+832(SB), Z9, Z9
 	INCQ      SI
 	CMPQ      SI, C+72(FP)
-	JB        class_261
+	JB        class_283
 
-noflag_260:
+noflag_282:
 	TESTQ        $0x00000003, flags+88(FP)
-	JZ           noflag_262
+	JZ           noflag_284
 	VGETEXPPS    Z6, Z10
 	VADDPS       softmaxconsts<>+64(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z6, Z9
@@ -5171,63 +5249,63 @@ noflag_260:
 	VMOVUPS      Z6, K2, Z12
 	VSUBPS       Z7, Z12, Z6
 	TESTQ        $0x00000001, flags+88(FP)
-	JZ           noflag_263
+	JZ           noflag_285
 	VMOVUPS      softmaxconsts<>+64(SB), Z9
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_264
+	JZ           noflag_286
 	MOVQ         DI, DX
 	VXORPS       Z10, Z10, Z10
 	XORQ         BX, BX
 
-class_265:
+class_287:
 	VPCMPEQD     Z10, Z4, K2
 	VBROADCASTSS (DX), K2, Z9
 	ADDQ         $0x00000020, DX
 	VPADDD       softmaxconsts<>+832(SB), Z10, Z10
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_265
+	JB           class_287
 
-noflag_264:
+noflag_286:
 	VBROADCASTSS eps1+144(FP), Z10
 	VMULPS       Z9, Z10, Z10
 	VMULPS       Z6, Z10, Z10
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_266
+	JZ           noflag_288
 	VXORPS       Z11, Z11, Z11
 	MOVQ         DI, DX
 	XORQ         BX, BX
 
-class_267:
+class_289:
 	VMOVUPS.Z    (AX), K1, Z13
 	VSUBPS       Z5, Z13, Z13
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_268
+	JZ           noflag_290
 	VBROADCASTSS (DX), Z14
 	VMULPS       Z14, Z13, Z13
 
-noflag_268:
+noflag_290:
 	VADDPS       Z13, Z11, Z11
 	ADDQ         CX, AX
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_267
+	JB           class_289
 	VBROADCASTSS wsum+152(FP), Z5
 	VMULPS       Z12, Z5, Z5
 	VSUBPS       Z11, Z5, Z5
 	VBROADCASTSS epsC+148(FP), Z11
 	VFMADD231PS  Z11, Z5, Z10
 
-noflag_266:
+noflag_288:
 	VMOVAPS.Z Z10, K1, Z10
 	VADDPS    Z10, Z0, Z0
 	VMOVAPS.Z Z9, K1, Z9
 	VADDPS    Z9, Z1, Z1
 
-noflag_263:
+noflag_285:
 	TESTQ        $0x00000002, flags+88(FP)
-	JZ           noflag_269
+	JZ           noflag_291
 	VMULPS       softmaxconsts<>+128(SB), Z7, Z5
 	VRNDSCALEPS  $0x00, Z5, Z5
 	VMOVAPS      Z7, Z9
@@ -5253,27 +5331,27 @@ noflag_263:
 	VBROADCASTSS gamma+156(FP), Z7
 	MOVQ         gmode+160(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_270
+	JEQ          pow1_292
 	CMPQ         AX, $0x02
-	JEQ          pow2_272
+	JEQ          pow2_294
 	CMPQ         AX, $0x03
-	JEQ          powg_271
+	JEQ          powg_293
 	VMOVUPS      softmaxconsts<>+64(SB), Z7
-	JMP          powd_273
+	JMP          powd_295
 
-pow1_270:
+pow1_292:
 	VMOVAPS Z5, Z7
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z5, K2
 	VXORPS  Z7, Z7, K2, Z7
-	JMP     powd_273
+	JMP     powd_295
 
-pow2_272:
+pow2_294:
 	VMULPS Z5, Z5, Z7
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z5, K2
 	VXORPS Z7, Z7, K2, Z7
-	JMP    powd_273
+	JMP    powd_295
 
-powg_271:
+powg_293:
 	VGETEXPPS    Z5, Z9
 	VADDPS       softmaxconsts<>+64(SB), Z9, Z9
 	VGETMANTPS   $0x02, Z5, Z8
@@ -5331,32 +5409,32 @@ powg_271:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z5, K2
 	VXORPS       Z7, Z7, K2, Z7
 
-powd_273:
+powd_295:
 	VMULPS  Z6, Z7, Z7
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_274
+	JZ      noflag_296
 	VMOVUPS softmaxconsts<>+64(SB), Z5
 	MOVQ    DI, AX
 	VXORPS  Z6, Z6, Z6
 	XORQ    CX, CX
 
-class_275:
+class_297:
 	VPCMPEQD     Z6, Z4, K2
 	VBROADCASTSS 4(AX), K2, Z5
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z6, Z6
 	INCQ         CX
 	CMPQ         CX, C+72(FP)
-	JB           class_275
+	JB           class_297
 	VMULPS       Z5, Z7, Z7
 
-noflag_274:
+noflag_296:
 	VMOVAPS.Z Z7, K1, Z7
 	VADDPS    Z7, Z2, Z2
 
-noflag_269:
-noflag_262:
-done_237:
+noflag_291:
+noflag_284:
+done_257:
 	MOVQ out_base+168(FP), AX
 	MOVQ R8, CX
 	MOVQ AX, DX
@@ -5364,7 +5442,7 @@ done_237:
 	SHLQ $0x02, BX
 	XORQ SI, SI
 
-class_276:
+class_298:
 	VMOVUPS       (CX), Z4
 	VEXTRACTF64X4 $0x01, Z4, Y5
 	VADDPS        Y5, Y4, Y5
@@ -5417,7 +5495,7 @@ class_276:
 	ADDQ          $0x00000004, DX
 	INCQ          SI
 	CMPQ          SI, C+72(FP)
-	JB            class_276
+	JB            class_298
 	MOVQ          C+72(FP), BX
 	SHLQ          $0x04, BX
 	ADDQ          BX, AX
@@ -5482,12 +5560,11 @@ TEXT ·SoftmaxGradU8AVX512(SB), NOSPLIT, $0-200
 	MOVQ lo+32(FP), R9
 	LEAQ (R8)(R9*4), R8
 
-loop_277:
+loop_299:
 	CMPQ         DX, $0x00000010
-	JB           tail_278
+	JB           tail_300
 	VPMOVZXBD    (BX), Z0
-	MOVL         ign+80(FP), R9
-	VPBROADCASTD R9, Z1
+	VBROADCASTSS ign+80(FP), Z1
 	VPCMPD       $0x04, Z1, Z0, K1
 	VMOVDQU32    softmaxconsts<>+0(SB), Z1
 	VPBLENDMD    Z0, Z1, K1, Z0
@@ -5496,23 +5573,23 @@ loop_277:
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
 	DECQ         R10
-	JZ           c1_280
+	JZ           c1_302
 
-max_281:
+max_303:
 	ADDQ       CX, R9
 	VMOVUPS.Z  (R9), K1, Z2
 	PREFETCHT0 1024(R9)
 	VMAXPS     Z2, Z1, Z1
 	DECQ       R10
-	JNZ        max_281
+	JNZ        max_303
 
-c1_280:
+c1_302:
 	VXORPS Z2, Z2, Z2
 	MOVQ   AX, R9
 	MOVQ   SI, R10
 	XORQ   R11, R11
 
-class_282:
+class_304:
 	VMOVUPS.Z    (R9), K1, Z3
 	VSUBPS       Z1, Z3, Z3
 	VMULPS       softmaxconsts<>+128(SB), Z3, Z4
@@ -5540,39 +5617,39 @@ class_282:
 	ADDQ         $0x00000040, R10
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_282
+	JB           class_304
 	VMOVUPS      softmaxconsts<>+64(SB), Z1
 	VDIVPS       Z2, Z1, Z1
 	VMOVUPS      softmaxconsts<>+64(SB), Z2
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_283
+	JZ           noflag_305
 	MOVQ         DI, R9
 	VXORPS       Z3, Z3, Z3
 	XORQ         R10, R10
 
-class_284:
+class_306:
 	VPCMPEQD     Z3, Z0, K2
 	VBROADCASTSS (R9), K2, Z2
 	ADDQ         $0x00000020, R9
 	VPADDD       softmaxconsts<>+832(SB), Z3, Z3
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_284
+	JB           class_306
 
-noflag_283:
+noflag_305:
 	VBROADCASTSS k1+144(FP), Z3
 	VMULPS       Z2, Z3, Z3
 	VBROADCASTSS k2+148(FP), Z2
 	VADDPS       Z3, Z2, Z2
 	VXORPS       Z4, Z4, Z4
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_285
+	JZ           noflag_307
 	MOVQ         SI, R9
 	MOVQ         DI, R10
 	VXORPS       Z5, Z5, Z5
 	XORQ         R11, R11
 
-class_286:
+class_308:
 	VMULPS       (R9), Z1, Z6
 	VPCMPEQD     Z5, Z0, K2
 	VBROADCASTSS 20(R10), Z7
@@ -5587,20 +5664,20 @@ class_286:
 	VPADDD       softmaxconsts<>+832(SB), Z5, Z5
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_286
+	JB           class_308
 
-noflag_285:
+noflag_307:
 	TESTQ  $0x00000004, flags+88(FP)
-	JZ     outnr_288
+	JZ     outnr_310
 	MOVQ   SI, R9
 	MOVQ   DI, R10
 	MOVQ   R8, R11
 	VXORPS Z5, Z5, Z5
 	XORQ   R12, R12
 
-class_289:
-	VMULPS       (R9), Z1, Z6
+class_311:
 	VPCMPEQD     Z5, Z0, K2
+	VMULPS       (R9), Z1, Z6
 	VBROADCASTSS 20(R10), Z7
 	VMULPS       Z6, Z7, Z7
 	VBROADCASTSS 16(R10), Z8
@@ -5610,61 +5687,69 @@ class_289:
 	VSUBPS       Z4, Z7, Z7
 	VADDPS       Z2, Z7, Z7
 	VMULPS       Z7, Z6, Z6
+	TESTQ        $0x00000400, flags+88(FP)
+	JZ           noflag_312
 	VBROADCASTSS 8(R10), Z7
 	VSUBPS       Z7, Z6, Z6
-	VSUBPS       Z3, Z6, K2, Z6
-	VMOVAPS.Z    Z6, K1, Z6
-	VMOVUPS      Z6, (R11)
-	ADDQ         $0x00000040, R9
-	ADDQ         $0x00000020, R10
-	ADDQ         CX, R11
-	VPADDD       softmaxconsts<>+832(SB), Z5, Z5
-	INCQ         R12
-	CMPQ         R12, C+72(FP)
-	JB           class_289
-	JMP          outd_287
 
-outnr_288:
-	MOVQ   SI, R9
-	MOVQ   DI, R10
-	MOVQ   R8, R11
-	VXORPS Z4, Z4, Z4
-	XORQ   R12, R12
+noflag_312:
+	VSUBPS    Z3, Z6, K2, Z6
+	VMOVAPS.Z Z6, K1, Z6
+	VMOVUPS   Z6, (R11)
+	ADDQ      $0x00000040, R9
+	ADDQ      $0x00000020, R10
+	ADDQ      CX, R11
+	VPADDD    softmaxconsts<>+832(SB), Z5, Z5
+	INCQ      R12
+	CMPQ      R12, C+72(FP)
+	JB        class_311
+	JMP       outd_309
 
-class_290:
-	VMULPS       (R9), Z1, Z5
-	VPCMPEQD     Z4, Z0, K2
-	VMULPS       Z2, Z5, Z5
-	VBROADCASTSS 8(R10), Z6
-	VSUBPS       Z6, Z5, Z5
-	VSUBPS       Z3, Z5, K2, Z5
-	VMOVAPS.Z    Z5, K1, Z5
-	VMOVUPS      Z5, (R11)
-	ADDQ         $0x00000040, R9
-	ADDQ         $0x00000020, R10
-	ADDQ         CX, R11
-	VPADDD       softmaxconsts<>+832(SB), Z4, Z4
-	INCQ         R12
-	CMPQ         R12, C+72(FP)
-	JB           class_290
+outnr_310:
+	VMOVAPS Z2, Z2
+	VMULPS  Z1, Z2, Z2
+	MOVQ    SI, R9
+	MOVQ    DI, R10
+	MOVQ    R8, R11
+	VXORPS  Z1, Z1, Z1
+	XORQ    R12, R12
 
-outd_287:
+class_313:
+	VPCMPEQD     Z1, Z0, K2
+	VMULPS       (R9), Z2, Z4
+	TESTQ        $0x00000400, flags+88(FP)
+	JZ           noflag_314
+	VBROADCASTSS 8(R10), Z5
+	VSUBPS       Z5, Z4, Z4
+
+noflag_314:
+	VSUBPS    Z3, Z4, K2, Z4
+	VMOVAPS.Z Z4, K1, Z4
+	VMOVUPS   Z4, (R11)
+	ADDQ      $0x00000040, R9
+	ADDQ      $0x00000020, R10
+	ADDQ      CX, R11
+	VPADDD    softmaxconsts<>+832(SB), Z1, Z1
+	INCQ      R12
+	CMPQ      R12, C+72(FP)
+	JB        class_313
+
+outd_309:
 	ADDQ $0x00000040, AX
 	ADDQ $0x00000010, BX
 	ADDQ $0x00000040, R8
 	SUBQ $0x00000010, DX
-	JMP  loop_277
+	JMP  loop_299
 
-tail_278:
+tail_300:
 	TESTQ        DX, DX
-	JZ           done_279
+	JZ           done_301
 	MOVL         $0x0000ffff, R9
 	BZHIL        DX, R9, R9
 	KMOVW        R9, K1
 	VMOVDQU8.Z   (BX), K1, X0
 	VPMOVZXBD    X0, Z0
-	MOVL         ign+80(FP), DX
-	VPBROADCASTD DX, Z1
+	VBROADCASTSS ign+80(FP), Z1
 	VPCMPD       $0x04, Z1, Z0, K1, K2
 	VMOVDQU32    softmaxconsts<>+0(SB), Z1
 	VPBLENDMD    Z0, Z1, K2, Z0
@@ -5673,22 +5758,22 @@ tail_278:
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
-	JZ           c1_291
+	JZ           c1_315
 
-max_292:
+max_316:
 	ADDQ       CX, DX
 	VMOVUPS.Z  (DX), K2, Z2
 	PREFETCHT0 1024(DX)
 	VMAXPS     Z2, Z1, Z1
 	DECQ       BX
-	JNZ        max_292
+	JNZ        max_316
 
-c1_291:
+c1_315:
 	VXORPS Z2, Z2, Z2
 	MOVQ   SI, DX
 	XORQ   BX, BX
 
-class_293:
+class_317:
 	VMOVUPS.Z    (AX), K2, Z3
 	VSUBPS       Z1, Z3, Z3
 	VMULPS       softmaxconsts<>+128(SB), Z3, Z4
@@ -5716,39 +5801,39 @@ class_293:
 	ADDQ         $0x00000040, DX
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_293
+	JB           class_317
 	VMOVUPS      softmaxconsts<>+64(SB), Z1
 	VDIVPS       Z2, Z1, Z1
 	VMOVUPS      softmaxconsts<>+64(SB), Z2
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_294
+	JZ           noflag_318
 	MOVQ         DI, AX
 	VXORPS       Z3, Z3, Z3
 	XORQ         DX, DX
 
-class_295:
+class_319:
 	VPCMPEQD     Z3, Z0, K3
 	VBROADCASTSS (AX), K3, Z2
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z3, Z3
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_295
+	JB           class_319
 
-noflag_294:
+noflag_318:
 	VBROADCASTSS k1+144(FP), Z3
 	VMULPS       Z2, Z3, Z3
 	VBROADCASTSS k2+148(FP), Z2
 	VADDPS       Z3, Z2, Z2
 	VXORPS       Z4, Z4, Z4
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_296
+	JZ           noflag_320
 	MOVQ         SI, AX
 	MOVQ         DI, DX
 	VXORPS       Z5, Z5, Z5
 	XORQ         BX, BX
 
-class_297:
+class_321:
 	VMULPS       (AX), Z1, Z6
 	VPCMPEQD     Z5, Z0, K3
 	VBROADCASTSS 20(DX), Z7
@@ -5763,20 +5848,20 @@ class_297:
 	VPADDD       softmaxconsts<>+832(SB), Z5, Z5
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_297
+	JB           class_321
 
-noflag_296:
+noflag_320:
 	TESTQ  $0x00000004, flags+88(FP)
-	JZ     outnr_299
+	JZ     outnr_323
 	MOVQ   SI, AX
 	MOVQ   DI, DX
 	MOVQ   R8, BX
 	VXORPS Z5, Z5, Z5
 	XORQ   SI, SI
 
-class_300:
-	VMULPS       (AX), Z1, Z6
+class_324:
 	VPCMPEQD     Z5, Z0, K3
+	VMULPS       (AX), Z1, Z6
 	VBROADCASTSS 20(DX), Z7
 	VMULPS       Z6, Z7, Z7
 	VBROADCASTSS 16(DX), Z8
@@ -5786,46 +5871,55 @@ class_300:
 	VSUBPS       Z4, Z7, Z7
 	VADDPS       Z2, Z7, Z7
 	VMULPS       Z7, Z6, Z6
+	TESTQ        $0x00000400, flags+88(FP)
+	JZ           noflag_325
 	VBROADCASTSS 8(DX), Z7
 	VSUBPS       Z7, Z6, Z6
-	VSUBPS       Z3, Z6, K3, Z6
-	VMOVAPS.Z    Z6, K2, Z6
-	VMOVUPS      Z6, K1, (BX)
-	ADDQ         $0x00000040, AX
-	ADDQ         $0x00000020, DX
-	ADDQ         CX, BX
-	VPADDD       softmaxconsts<>+832(SB), Z5, Z5
-	INCQ         SI
-	CMPQ         SI, C+72(FP)
-	JB           class_300
-	JMP          outd_298
 
-outnr_299:
-	MOVQ   SI, AX
-	MOVQ   DI, DX
-	MOVQ   R8, BX
-	VXORPS Z4, Z4, Z4
-	XORQ   SI, SI
+noflag_325:
+	VSUBPS    Z3, Z6, K3, Z6
+	VMOVAPS.Z Z6, K2, Z6
+	VMOVUPS   Z6, K1, (BX)
+	ADDQ      $0x00000040, AX
+	ADDQ      $0x00000020, DX
+	ADDQ      CX, BX
+	VPADDD    softmaxconsts<>+832(SB), Z5, Z5
+	INCQ      SI
+	CMPQ      SI, C+72(FP)
+	JB        class_324
+	JMP       outd_322
 
-class_301:
-	VMULPS       (AX), Z1, Z5
-	VPCMPEQD     Z4, Z0, K3
-	VMULPS       Z2, Z5, Z5
-	VBROADCASTSS 8(DX), Z6
-	VSUBPS       Z6, Z5, Z5
-	VSUBPS       Z3, Z5, K3, Z5
-	VMOVAPS.Z    Z5, K2, Z5
-	VMOVUPS      Z5, K1, (BX)
-	ADDQ         $0x00000040, AX
-	ADDQ         $0x00000020, DX
-	ADDQ         CX, BX
-	VPADDD       softmaxconsts<>+832(SB), Z4, Z4
-	INCQ         SI
-	CMPQ         SI, C+72(FP)
-	JB           class_301
+outnr_323:
+	VMOVAPS Z2, Z2
+	VMULPS  Z1, Z2, Z2
+	MOVQ    SI, AX
+	MOVQ    DI, DX
+	MOVQ    R8, BX
+	VXORPS  Z1, Z1, Z1
+	XORQ    SI, SI
 
-outd_298:
-done_279:
+class_326:
+	VPCMPEQD     Z1, Z0, K3
+	VMULPS       (AX), Z2, Z4
+	TESTQ        $0x00000400, flags+88(FP)
+	JZ           noflag_327
+	VBROADCASTSS 8(DX), Z5
+	VSUBPS       Z5, Z4, Z4
+
+noflag_327:
+	VSUBPS    Z3, Z4, K3, Z4
+	VMOVAPS.Z Z4, K2, Z4
+	VMOVUPS   Z4, K1, (BX)
+	ADDQ      $0x00000040, AX
+	ADDQ      $0x00000020, DX
+	ADDQ      CX, BX
+	VPADDD    softmaxconsts<>+832(SB), Z1, Z1
+	INCQ      SI
+	CMPQ      SI, C+72(FP)
+	JB        class_326
+
+outd_322:
+done_301:
 	VZEROUPPER
 	RET
 
@@ -5847,12 +5941,11 @@ TEXT ·SoftmaxGradFocalU8AVX512(SB), NOSPLIT, $0-200
 	MOVQ lo+32(FP), R9
 	LEAQ (R8)(R9*4), R8
 
-loop_302:
+loop_328:
 	CMPQ         DX, $0x00000010
-	JB           tail_303
+	JB           tail_329
 	VPMOVZXBD    (BX), Z0
-	MOVL         ign+80(FP), R9
-	VPBROADCASTD R9, Z1
+	VBROADCASTSS ign+80(FP), Z1
 	VPCMPD       $0x04, Z1, Z0, K1
 	VMOVDQU32    softmaxconsts<>+0(SB), Z1
 	VPBLENDMD    Z0, Z1, K1, Z0
@@ -5861,17 +5954,17 @@ loop_302:
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
 	DECQ         R10
-	JZ           c1_305
+	JZ           c1_331
 
-max_306:
+max_332:
 	ADDQ       CX, R9
 	VMOVUPS.Z  (R9), K1, Z2
 	PREFETCHT0 1024(R9)
 	VMAXPS     Z2, Z1, Z1
 	DECQ       R10
-	JNZ        max_306
+	JNZ        max_332
 
-c1_305:
+c1_331:
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 	MOVQ   AX, R9
@@ -5879,7 +5972,7 @@ c1_305:
 	VXORPS Z4, Z4, Z4
 	XORQ   R11, R11
 
-class_307:
+class_333:
 	VMOVUPS.Z    (R9), K1, Z5
 	VSUBPS       Z1, Z5, Z5
 	VMULPS       softmaxconsts<>+128(SB), Z5, Z6
@@ -5910,26 +6003,26 @@ class_307:
 	VPADDD       softmaxconsts<>+832(SB), Z4, Z4
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_307
+	JB           class_333
 	VMOVUPS      softmaxconsts<>+64(SB), Z1
 	VDIVPS       Z2, Z1, Z1
 	VMOVUPS      softmaxconsts<>+64(SB), Z4
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_308
+	JZ           noflag_334
 	MOVQ         DI, R9
 	VXORPS       Z5, Z5, Z5
 	XORQ         R10, R10
 
-class_309:
+class_335:
 	VPCMPEQD     Z5, Z0, K2
 	VBROADCASTSS (R9), K2, Z4
 	ADDQ         $0x00000020, R9
 	VPADDD       softmaxconsts<>+832(SB), Z5, Z5
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_309
+	JB           class_335
 
-noflag_308:
+noflag_334:
 	VBROADCASTSS k1+144(FP), Z5
 	VMULPS       Z4, Z5, Z5
 	VBROADCASTSS k2+148(FP), Z4
@@ -5959,27 +6052,27 @@ noflag_308:
 	VBROADCASTSS gamma+156(FP), Z7
 	MOVQ         gmode+160(FP), R9
 	CMPQ         R9, $0x01
-	JEQ          pow1_310
+	JEQ          pow1_336
 	CMPQ         R9, $0x02
-	JEQ          pow2_312
+	JEQ          pow2_338
 	CMPQ         R9, $0x03
-	JEQ          powg_311
+	JEQ          powg_337
 	VMOVUPS      softmaxconsts<>+64(SB), Z8
-	JMP          powd_313
+	JMP          powd_339
 
-pow1_310:
+pow1_336:
 	VMOVAPS Z6, Z8
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z6, K2
 	VXORPS  Z8, Z8, K2, Z8
-	JMP     powd_313
+	JMP     powd_339
 
-pow2_312:
+pow2_338:
 	VMULPS Z6, Z6, Z8
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z6, K2
 	VXORPS Z8, Z8, K2, Z8
-	JMP    powd_313
+	JMP    powd_339
 
-powg_311:
+powg_337:
 	VGETEXPPS    Z6, Z9
 	VADDPS       softmaxconsts<>+64(SB), Z9, Z9
 	VGETMANTPS   $0x02, Z6, Z8
@@ -6037,10 +6130,10 @@ powg_311:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z6, K2
 	VXORPS       Z8, Z8, K2, Z8
 
-powd_313:
+powd_339:
 	VXORPS       softmaxconsts<>+2304(SB), Z8, Z8
 	CMPQ         R9, $0x00
-	JEQ          gamma0_314
+	JEQ          gamma0_340
 	VGETEXPPS    Z2, Z10
 	VADDPS       softmaxconsts<>+64(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z2, Z9
@@ -6074,27 +6167,27 @@ powd_313:
 	VSUBPS       softmaxconsts<>+64(SB), Z3, Z3
 	MOVQ         g1mode+168(FP), R9
 	CMPQ         R9, $0x01
-	JEQ          pow1_315
+	JEQ          pow1_341
 	CMPQ         R9, $0x02
-	JEQ          pow2_317
+	JEQ          pow2_343
 	CMPQ         R9, $0x03
-	JEQ          powg_316
+	JEQ          powg_342
 	VMOVUPS      softmaxconsts<>+64(SB), Z3
-	JMP          powd_318
+	JMP          powd_344
 
-pow1_315:
+pow1_341:
 	VMOVAPS Z6, Z3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z6, K2
 	VXORPS  Z3, Z3, K2, Z3
-	JMP     powd_318
+	JMP     powd_344
 
-pow2_317:
+pow2_343:
 	VMULPS Z6, Z6, Z3
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z6, K2
 	VXORPS Z3, Z3, K2, Z3
-	JMP    powd_318
+	JMP    powd_344
 
-powg_316:
+powg_342:
 	VGETEXPPS    Z6, Z10
 	VADDPS       softmaxconsts<>+64(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z6, Z9
@@ -6152,45 +6245,45 @@ powg_316:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z6, K2
 	VXORPS       Z3, Z3, K2, Z3
 
-powd_318:
+powd_344:
 	VMULPS Z7, Z3, Z3
 	VMULPS Z11, Z3, Z3
 	VMULPS Z2, Z3, Z3
 	VCMPPS $0x0e, softmaxconsts<>+1664(SB), Z6, K2
 	VADDPS Z3, Z8, K2, Z8
 
-gamma0_314:
+gamma0_340:
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_319
+	JZ      noflag_345
 	VMOVUPS softmaxconsts<>+64(SB), Z2
 	MOVQ    DI, R9
 	VXORPS  Z3, Z3, Z3
 	XORQ    R10, R10
 
-class_320:
+class_346:
 	VPCMPEQD     Z3, Z0, K2
 	VBROADCASTSS 4(R9), K2, Z2
 	ADDQ         $0x00000020, R9
 	VPADDD       softmaxconsts<>+832(SB), Z3, Z3
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_320
+	JB           class_346
 	VMULPS       Z2, Z8, Z8
 
-noflag_319:
+noflag_345:
 	VBROADCASTSS fs+152(FP), Z2
 	VMULPS       Z2, Z8, Z8
 	VSUBPS       Z8, Z4, Z4
 	VSUBPS       Z8, Z5, Z5
 	VXORPS       Z2, Z2, Z2
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_321
+	JZ           noflag_347
 	MOVQ         SI, R9
 	MOVQ         DI, R10
 	VXORPS       Z3, Z3, Z3
 	XORQ         R11, R11
 
-class_322:
+class_348:
 	VMULPS       (R9), Z1, Z6
 	VPCMPEQD     Z3, Z0, K2
 	VBROADCASTSS 20(R10), Z7
@@ -6205,20 +6298,20 @@ class_322:
 	VPADDD       softmaxconsts<>+832(SB), Z3, Z3
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_322
+	JB           class_348
 
-noflag_321:
+noflag_347:
 	TESTQ  $0x00000004, flags+88(FP)
-	JZ     outnr_324
+	JZ     outnr_350
 	MOVQ   SI, R9
 	MOVQ   DI, R10
 	MOVQ   R8, R11
 	VXORPS Z3, Z3, Z3
 	XORQ   R12, R12
 
-class_325:
-	VMULPS       (R9), Z1, Z6
+class_351:
 	VPCMPEQD     Z3, Z0, K2
+	VMULPS       (R9), Z1, Z6
 	VBROADCASTSS 20(R10), Z7
 	VMULPS       Z6, Z7, Z7
 	VBROADCASTSS 16(R10), Z8
@@ -6228,61 +6321,69 @@ class_325:
 	VSUBPS       Z2, Z7, Z7
 	VADDPS       Z4, Z7, Z7
 	VMULPS       Z7, Z6, Z6
+	TESTQ        $0x00000400, flags+88(FP)
+	JZ           noflag_352
 	VBROADCASTSS 8(R10), Z7
 	VSUBPS       Z7, Z6, Z6
-	VSUBPS       Z5, Z6, K2, Z6
-	VMOVAPS.Z    Z6, K1, Z6
-	VMOVUPS      Z6, (R11)
-	ADDQ         $0x00000040, R9
-	ADDQ         $0x00000020, R10
-	ADDQ         CX, R11
-	VPADDD       softmaxconsts<>+832(SB), Z3, Z3
-	INCQ         R12
-	CMPQ         R12, C+72(FP)
-	JB           class_325
-	JMP          outd_323
 
-outnr_324:
-	MOVQ   SI, R9
-	MOVQ   DI, R10
-	MOVQ   R8, R11
-	VXORPS Z2, Z2, Z2
-	XORQ   R12, R12
+noflag_352:
+	VSUBPS    Z5, Z6, K2, Z6
+	VMOVAPS.Z Z6, K1, Z6
+	VMOVUPS   Z6, (R11)
+	ADDQ      $0x00000040, R9
+	ADDQ      $0x00000020, R10
+	ADDQ      CX, R11
+	VPADDD    softmaxconsts<>+832(SB), Z3, Z3
+	INCQ      R12
+	CMPQ      R12, C+72(FP)
+	JB        class_351
+	JMP       outd_349
 
-class_326:
-	VMULPS       (R9), Z1, Z3
-	VPCMPEQD     Z2, Z0, K2
-	VMULPS       Z4, Z3, Z3
-	VBROADCASTSS 8(R10), Z6
-	VSUBPS       Z6, Z3, Z3
-	VSUBPS       Z5, Z3, K2, Z3
-	VMOVAPS.Z    Z3, K1, Z3
-	VMOVUPS      Z3, (R11)
-	ADDQ         $0x00000040, R9
-	ADDQ         $0x00000020, R10
-	ADDQ         CX, R11
-	VPADDD       softmaxconsts<>+832(SB), Z2, Z2
-	INCQ         R12
-	CMPQ         R12, C+72(FP)
-	JB           class_326
+outnr_350:
+	VMOVAPS Z4, Z2
+	VMULPS  Z1, Z2, Z2
+	MOVQ    SI, R9
+	MOVQ    DI, R10
+	MOVQ    R8, R11
+	VXORPS  Z1, Z1, Z1
+	XORQ    R12, R12
 
-outd_323:
+class_353:
+	VPCMPEQD     Z1, Z0, K2
+	VMULPS       (R9), Z2, Z3
+	TESTQ        $0x00000400, flags+88(FP)
+	JZ           noflag_354
+	VBROADCASTSS 8(R10), Z4
+	VSUBPS       Z4, Z3, Z3
+
+noflag_354:
+	VSUBPS    Z5, Z3, K2, Z3
+	VMOVAPS.Z Z3, K1, Z3
+	VMOVUPS   Z3, (R11)
+	ADDQ      $0x00000040, R9
+	ADDQ      $0x00000020, R10
+	ADDQ      CX, R11
+	VPADDD    softmaxconsts<>+832(SB), Z1, Z1
+	INCQ      R12
+	CMPQ      R12, C+72(FP)
+	JB        class_353
+
+outd_349:
 	ADDQ $0x00000040, AX
 	ADDQ $0x00000010, BX
 	ADDQ $0x00000040, R8
 	SUBQ $0x00000010, DX
-	JMP  loop_302
+	JMP  loop_328
 
-tail_303:
+tail_329:
 	TESTQ        DX, DX
-	JZ           done_304
+	JZ           done_330
 	MOVL         $0x0000ffff, R9
 	BZHIL        DX, R9, R9
 	KMOVW        R9, K1
 	VMOVDQU8.Z   (BX), K1, X0
 	VPMOVZXBD    X0, Z0
-	MOVL         ign+80(FP), DX
-	VPBROADCASTD DX, Z1
+	VBROADCASTSS ign+80(FP), Z1
 	VPCMPD       $0x04, Z1, Z0, K1, K2
 	VMOVDQU32    softmaxconsts<>+0(SB), Z1
 	VPBLENDMD    Z0, Z1, K2, Z0
@@ -6291,24 +6392,24 @@ tail_303:
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
-	JZ           c1_327
+	JZ           c1_355
 
-max_328:
+max_356:
 	ADDQ       CX, DX
 	VMOVUPS.Z  (DX), K2, Z2
 	PREFETCHT0 1024(DX)
 	VMAXPS     Z2, Z1, Z1
 	DECQ       BX
-	JNZ        max_328
+	JNZ        max_356
 
-c1_327:
+c1_355:
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 	MOVQ   SI, DX
 	VXORPS Z4, Z4, Z4
 	XORQ   BX, BX
 
-class_329:
+class_357:
 	VMOVUPS.Z    (AX), K2, Z5
 	VSUBPS       Z1, Z5, Z5
 	VMULPS       softmaxconsts<>+128(SB), Z5, Z6
@@ -6339,26 +6440,26 @@ class_329:
 	VPADDD       softmaxconsts<>+832(SB), Z4, Z4
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_329
+	JB           class_357
 	VMOVUPS      softmaxconsts<>+64(SB), Z1
 	VDIVPS       Z2, Z1, Z1
 	VMOVUPS      softmaxconsts<>+64(SB), Z4
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_330
+	JZ           noflag_358
 	MOVQ         DI, AX
 	VXORPS       Z5, Z5, Z5
 	XORQ         DX, DX
 
-class_331:
+class_359:
 	VPCMPEQD     Z5, Z0, K3
 	VBROADCASTSS (AX), K3, Z4
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z5, Z5
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_331
+	JB           class_359
 
-noflag_330:
+noflag_358:
 	VBROADCASTSS k1+144(FP), Z5
 	VMULPS       Z4, Z5, Z5
 	VBROADCASTSS k2+148(FP), Z4
@@ -6388,27 +6489,27 @@ noflag_330:
 	VBROADCASTSS gamma+156(FP), Z7
 	MOVQ         gmode+160(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_332
+	JEQ          pow1_360
 	CMPQ         AX, $0x02
-	JEQ          pow2_334
+	JEQ          pow2_362
 	CMPQ         AX, $0x03
-	JEQ          powg_333
+	JEQ          powg_361
 	VMOVUPS      softmaxconsts<>+64(SB), Z8
-	JMP          powd_335
+	JMP          powd_363
 
-pow1_332:
+pow1_360:
 	VMOVAPS Z6, Z8
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z6, K3
 	VXORPS  Z8, Z8, K3, Z8
-	JMP     powd_335
+	JMP     powd_363
 
-pow2_334:
+pow2_362:
 	VMULPS Z6, Z6, Z8
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z6, K3
 	VXORPS Z8, Z8, K3, Z8
-	JMP    powd_335
+	JMP    powd_363
 
-powg_333:
+powg_361:
 	VGETEXPPS    Z6, Z9
 	VADDPS       softmaxconsts<>+64(SB), Z9, Z9
 	VGETMANTPS   $0x02, Z6, Z8
@@ -6466,10 +6567,10 @@ powg_333:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z6, K3
 	VXORPS       Z8, Z8, K3, Z8
 
-powd_335:
+powd_363:
 	VXORPS       softmaxconsts<>+2304(SB), Z8, Z8
 	CMPQ         AX, $0x00
-	JEQ          gamma0_336
+	JEQ          gamma0_364
 	VGETEXPPS    Z2, Z10
 	VADDPS       softmaxconsts<>+64(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z2, Z9
@@ -6503,27 +6604,27 @@ powd_335:
 	VSUBPS       softmaxconsts<>+64(SB), Z3, Z3
 	MOVQ         g1mode+168(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_337
+	JEQ          pow1_365
 	CMPQ         AX, $0x02
-	JEQ          pow2_339
+	JEQ          pow2_367
 	CMPQ         AX, $0x03
-	JEQ          powg_338
+	JEQ          powg_366
 	VMOVUPS      softmaxconsts<>+64(SB), Z3
-	JMP          powd_340
+	JMP          powd_368
 
-pow1_337:
+pow1_365:
 	VMOVAPS Z6, Z3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z6, K3
 	VXORPS  Z3, Z3, K3, Z3
-	JMP     powd_340
+	JMP     powd_368
 
-pow2_339:
+pow2_367:
 	VMULPS Z6, Z6, Z3
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z6, K3
 	VXORPS Z3, Z3, K3, Z3
-	JMP    powd_340
+	JMP    powd_368
 
-powg_338:
+powg_366:
 	VGETEXPPS    Z6, Z10
 	VADDPS       softmaxconsts<>+64(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z6, Z9
@@ -6581,45 +6682,45 @@ powg_338:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z6, K3
 	VXORPS       Z3, Z3, K3, Z3
 
-powd_340:
+powd_368:
 	VMULPS Z7, Z3, Z3
 	VMULPS Z11, Z3, Z3
 	VMULPS Z2, Z3, Z3
 	VCMPPS $0x0e, softmaxconsts<>+1664(SB), Z6, K3
 	VADDPS Z3, Z8, K3, Z8
 
-gamma0_336:
+gamma0_364:
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_341
+	JZ      noflag_369
 	VMOVUPS softmaxconsts<>+64(SB), Z2
 	MOVQ    DI, AX
 	VXORPS  Z3, Z3, Z3
 	XORQ    DX, DX
 
-class_342:
+class_370:
 	VPCMPEQD     Z3, Z0, K3
 	VBROADCASTSS 4(AX), K3, Z2
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z3, Z3
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_342
+	JB           class_370
 	VMULPS       Z2, Z8, Z8
 
-noflag_341:
+noflag_369:
 	VBROADCASTSS fs+152(FP), Z2
 	VMULPS       Z2, Z8, Z8
 	VSUBPS       Z8, Z4, Z4
 	VSUBPS       Z8, Z5, Z5
 	VXORPS       Z2, Z2, Z2
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_343
+	JZ           noflag_371
 	MOVQ         SI, AX
 	MOVQ         DI, DX
 	VXORPS       Z3, Z3, Z3
 	XORQ         BX, BX
 
-class_344:
+class_372:
 	VMULPS       (AX), Z1, Z6
 	VPCMPEQD     Z3, Z0, K3
 	VBROADCASTSS 20(DX), Z7
@@ -6634,20 +6735,20 @@ class_344:
 	VPADDD       softmaxconsts<>+832(SB), Z3, Z3
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_344
+	JB           class_372
 
-noflag_343:
+noflag_371:
 	TESTQ  $0x00000004, flags+88(FP)
-	JZ     outnr_346
+	JZ     outnr_374
 	MOVQ   SI, AX
 	MOVQ   DI, DX
 	MOVQ   R8, BX
 	VXORPS Z3, Z3, Z3
 	XORQ   SI, SI
 
-class_347:
-	VMULPS       (AX), Z1, Z6
+class_375:
 	VPCMPEQD     Z3, Z0, K3
+	VMULPS       (AX), Z1, Z6
 	VBROADCASTSS 20(DX), Z7
 	VMULPS       Z6, Z7, Z7
 	VBROADCASTSS 16(DX), Z8
@@ -6657,46 +6758,55 @@ class_347:
 	VSUBPS       Z2, Z7, Z7
 	VADDPS       Z4, Z7, Z7
 	VMULPS       Z7, Z6, Z6
+	TESTQ        $0x00000400, flags+88(FP)
+	JZ           noflag_376
 	VBROADCASTSS 8(DX), Z7
 	VSUBPS       Z7, Z6, Z6
-	VSUBPS       Z5, Z6, K3, Z6
-	VMOVAPS.Z    Z6, K2, Z6
-	VMOVUPS      Z6, K1, (BX)
-	ADDQ         $0x00000040, AX
-	ADDQ         $0x00000020, DX
-	ADDQ         CX, BX
-	VPADDD       softmaxconsts<>+832(SB), Z3, Z3
-	INCQ         SI
-	CMPQ         SI, C+72(FP)
-	JB           class_347
-	JMP          outd_345
 
-outnr_346:
-	MOVQ   SI, AX
-	MOVQ   DI, DX
-	MOVQ   R8, BX
-	VXORPS Z2, Z2, Z2
-	XORQ   SI, SI
+noflag_376:
+	VSUBPS    Z5, Z6, K3, Z6
+	VMOVAPS.Z Z6, K2, Z6
+	VMOVUPS   Z6, K1, (BX)
+	ADDQ      $0x00000040, AX
+	ADDQ      $0x00000020, DX
+	ADDQ      CX, BX
+	VPADDD    softmaxconsts<>+832(SB), Z3, Z3
+	INCQ      SI
+	CMPQ      SI, C+72(FP)
+	JB        class_375
+	JMP       outd_373
 
-class_348:
-	VMULPS       (AX), Z1, Z3
-	VPCMPEQD     Z2, Z0, K3
-	VMULPS       Z4, Z3, Z3
-	VBROADCASTSS 8(DX), Z6
-	VSUBPS       Z6, Z3, Z3
-	VSUBPS       Z5, Z3, K3, Z3
-	VMOVAPS.Z    Z3, K2, Z3
-	VMOVUPS      Z3, K1, (BX)
-	ADDQ         $0x00000040, AX
-	ADDQ         $0x00000020, DX
-	ADDQ         CX, BX
-	VPADDD       softmaxconsts<>+832(SB), Z2, Z2
-	INCQ         SI
-	CMPQ         SI, C+72(FP)
-	JB           class_348
+outnr_374:
+	VMOVAPS Z4, Z2
+	VMULPS  Z1, Z2, Z2
+	MOVQ    SI, AX
+	MOVQ    DI, DX
+	MOVQ    R8, BX
+	VXORPS  Z1, Z1, Z1
+	XORQ    SI, SI
 
-outd_345:
-done_304:
+class_377:
+	VPCMPEQD     Z1, Z0, K3
+	VMULPS       (AX), Z2, Z3
+	TESTQ        $0x00000400, flags+88(FP)
+	JZ           noflag_378
+	VBROADCASTSS 8(DX), Z4
+	VSUBPS       Z4, Z3, Z3
+
+noflag_378:
+	VSUBPS    Z5, Z3, K3, Z3
+	VMOVAPS.Z Z3, K2, Z3
+	VMOVUPS   Z3, K1, (BX)
+	ADDQ      $0x00000040, AX
+	ADDQ      $0x00000020, DX
+	ADDQ      CX, BX
+	VPADDD    softmaxconsts<>+832(SB), Z1, Z1
+	INCQ      SI
+	CMPQ      SI, C+72(FP)
+	JB        class_377
+
+outd_373:
+done_330:
 	VZEROUPPER
 	RET
 
@@ -6721,7 +6831,7 @@ TEXT ·SoftmaxStatsI32AVX512(SB), NOSPLIT, $0-192
 	VXORPS Z0, Z0, Z0
 	XORQ   R10, R10
 
-class_349:
+class_379:
 	VMOVUPS Z0, (R9)
 	VMOVUPS Z0, 64(R9)
 	VMOVUPS Z0, 128(R9)
@@ -6729,18 +6839,17 @@ class_349:
 	ADDQ    $0x00000100, R9
 	INCQ    R10
 	CMPQ    R10, C+72(FP)
-	JB      class_349
+	JB      class_379
 	VXORPS  Z0, Z0, Z0
 	VXORPS  Z1, Z1, Z1
 	VXORPS  Z2, Z2, Z2
 	VXORPS  Z3, Z3, Z3
 
-loop_350:
+loop_380:
 	CMPQ         DX, $0x00000010
-	JB           tail_351
+	JB           tail_381
 	VMOVDQU32    (BX), Z4
-	MOVL         ign+80(FP), R9
-	VPBROADCASTD R9, Z5
+	VBROADCASTSS ign+80(FP), Z5
 	VPCMPD       $0x04, Z5, Z4, K1
 	VMOVDQU32    softmaxconsts<>+0(SB), Z5
 	VPBLENDMD    Z4, Z5, K1, Z4
@@ -6752,17 +6861,17 @@ loop_350:
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
 	DECQ         R10
-	JZ           c1_353
+	JZ           c1_383
 
-max_354:
+max_384:
 	ADDQ       CX, R9
 	VMOVUPS.Z  (R9), K1, Z6
 	PREFETCHT0 1024(R9)
 	VMAXPS     Z6, Z5, Z5
 	DECQ       R10
-	JNZ        max_354
+	JNZ        max_384
 
-c1_353:
+c1_383:
 	VXORPS Z6, Z6, Z6
 	VXORPS Z7, Z7, Z7
 	MOVQ   AX, R9
@@ -6770,7 +6879,7 @@ c1_353:
 	VXORPS Z8, Z8, Z8
 	XORQ   R11, R11
 
-class_355:
+class_385:
 	VMOVUPS.Z    (R9), K1, Z9
 	VSUBPS       Z5, Z9, Z9
 	VMULPS       softmaxconsts<>+128(SB), Z9, Z10
@@ -6793,25 +6902,29 @@ class_355:
 	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z9, K2
 	VXORPS       Z15, Z15, K2, Z15
 	VADDPS       Z15, Z6, Z6
-	VMOVUPS      Z15, (R10)
-	VPCMPEQD     Z8, Z4, K2
-	VMOVUPS      Z9, K2, Z7
-	ADDQ         CX, R9
-	ADDQ         $0x00000040, R10
-	VPADDD       softmaxconsts<>+832(SB), Z8, Z8
-	INCQ         R11
-	CMPQ         R11, C+72(FP)
-	JB           class_355
-	VMOVUPS      softmaxconsts<>+64(SB), Z8
-	VDIVPS       Z6, Z8, Z8
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_356
-	MOVQ         SI, R9
-	MOVQ         R8, R10
-	VXORPS       Z9, Z9, Z9
-	XORQ         R11, R11
+	JZ           noflag_386
+	VMOVUPS      Z15, (R10)
 
-class_357:
+noflag_386:
+	VPCMPEQD Z8, Z4, K2
+	VMOVUPS  Z9, K2, Z7
+	ADDQ     CX, R9
+	ADDQ     $0x00000040, R10
+	VPADDD   softmaxconsts<>+832(SB), Z8, Z8
+	INCQ     R11
+	CMPQ     R11, C+72(FP)
+	JB       class_385
+	VMOVUPS  softmaxconsts<>+64(SB), Z8
+	VDIVPS   Z6, Z8, Z8
+	TESTQ    $0x00000004, flags+88(FP)
+	JZ       noflag_387
+	MOVQ     SI, R9
+	MOVQ     R8, R10
+	VXORPS   Z9, Z9, Z9
+	XORQ     R11, R11
+
+class_388:
 	VMULPS    (R9), Z8, Z10
 	VMOVAPS.Z Z10, K1, Z10
 	VADDPS    (R10), Z10, Z11
@@ -6831,11 +6944,11 @@ class_357:
 	VPADDD    softmaxconsts<>+832(SB), Z9, Z9
 	INCQ      R11
 	CMPQ      R11, C+72(FP)
-	JB        class_357
+	JB        class_388
 
-noflag_356:
+noflag_387:
 	TESTQ        $0x00000003, flags+88(FP)
-	JZ           noflag_358
+	JZ           noflag_389
 	VGETEXPPS    Z6, Z10
 	VADDPS       softmaxconsts<>+64(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z6, Z9
@@ -6865,64 +6978,64 @@ noflag_356:
 	VMOVUPS      Z6, K2, Z12
 	VSUBPS       Z7, Z12, Z6
 	TESTQ        $0x00000001, flags+88(FP)
-	JZ           noflag_359
+	JZ           noflag_390
 	VMOVUPS      softmaxconsts<>+64(SB), Z9
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_360
+	JZ           noflag_391
 	MOVQ         DI, R9
 	VXORPS       Z10, Z10, Z10
 	XORQ         R10, R10
 
-class_361:
+class_392:
 	VPCMPEQD     Z10, Z4, K2
 	VBROADCASTSS (R9), K2, Z9
 	ADDQ         $0x00000020, R9
 	VPADDD       softmaxconsts<>+832(SB), Z10, Z10
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_361
+	JB           class_392
 
-noflag_360:
+noflag_391:
 	VBROADCASTSS eps1+144(FP), Z10
 	VMULPS       Z9, Z10, Z10
 	VMULPS       Z6, Z10, Z10
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_362
+	JZ           noflag_393
 	VXORPS       Z11, Z11, Z11
 	MOVQ         AX, R9
 	MOVQ         DI, R10
 	XORQ         R11, R11
 
-class_363:
+class_394:
 	VMOVUPS.Z    (R9), K1, Z13
 	VSUBPS       Z5, Z13, Z13
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_364
+	JZ           noflag_395
 	VBROADCASTSS (R10), Z14
 	VMULPS       Z14, Z13, Z13
 
-noflag_364:
+noflag_395:
 	VADDPS       Z13, Z11, Z11
 	ADDQ         CX, R9
 	ADDQ         $0x00000020, R10
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_363
+	JB           class_394
 	VBROADCASTSS wsum+152(FP), Z5
 	VMULPS       Z12, Z5, Z5
 	VSUBPS       Z11, Z5, Z5
 	VBROADCASTSS epsC+148(FP), Z11
 	VFMADD231PS  Z11, Z5, Z10
 
-noflag_362:
+noflag_393:
 	VMOVAPS.Z Z10, K1, Z10
 	VADDPS    Z10, Z0, Z0
 	VMOVAPS.Z Z9, K1, Z9
 	VADDPS    Z9, Z1, Z1
 
-noflag_359:
+noflag_390:
 	TESTQ        $0x00000002, flags+88(FP)
-	JZ           noflag_365
+	JZ           noflag_396
 	VMULPS       softmaxconsts<>+128(SB), Z7, Z5
 	VRNDSCALEPS  $0x00, Z5, Z5
 	VMOVAPS      Z7, Z9
@@ -6948,27 +7061,27 @@ noflag_359:
 	VBROADCASTSS gamma+156(FP), Z7
 	MOVQ         gmode+160(FP), R9
 	CMPQ         R9, $0x01
-	JEQ          pow1_366
+	JEQ          pow1_397
 	CMPQ         R9, $0x02
-	JEQ          pow2_368
+	JEQ          pow2_399
 	CMPQ         R9, $0x03
-	JEQ          powg_367
+	JEQ          powg_398
 	VMOVUPS      softmaxconsts<>+64(SB), Z7
-	JMP          powd_369
+	JMP          powd_400
 
-pow1_366:
+pow1_397:
 	VMOVAPS Z5, Z7
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z5, K2
 	VXORPS  Z7, Z7, K2, Z7
-	JMP     powd_369
+	JMP     powd_400
 
-pow2_368:
+pow2_399:
 	VMULPS Z5, Z5, Z7
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z5, K2
 	VXORPS Z7, Z7, K2, Z7
-	JMP    powd_369
+	JMP    powd_400
 
-powg_367:
+powg_398:
 	VGETEXPPS    Z5, Z9
 	VADDPS       softmaxconsts<>+64(SB), Z9, Z9
 	VGETMANTPS   $0x02, Z5, Z8
@@ -7026,45 +7139,44 @@ powg_367:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z5, K2
 	VXORPS       Z7, Z7, K2, Z7
 
-powd_369:
+powd_400:
 	VMULPS  Z6, Z7, Z7
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_370
+	JZ      noflag_401
 	VMOVUPS softmaxconsts<>+64(SB), Z5
 	MOVQ    DI, R9
 	VXORPS  Z6, Z6, Z6
 	XORQ    R10, R10
 
-class_371:
+class_402:
 	VPCMPEQD     Z6, Z4, K2
 	VBROADCASTSS 4(R9), K2, Z5
 	ADDQ         $0x00000020, R9
 	VPADDD       softmaxconsts<>+832(SB), Z6, Z6
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_371
+	JB           class_402
 	VMULPS       Z5, Z7, Z7
 
-noflag_370:
+noflag_401:
 	VMOVAPS.Z Z7, K1, Z7
 	VADDPS    Z7, Z2, Z2
 
-noflag_365:
-noflag_358:
+noflag_396:
+noflag_389:
 	ADDQ $0x00000040, AX
 	ADDQ $0x00000040, BX
 	SUBQ $0x00000010, DX
-	JMP  loop_350
+	JMP  loop_380
 
-tail_351:
+tail_381:
 	TESTQ        DX, DX
-	JZ           done_352
+	JZ           done_382
 	MOVL         $0x0000ffff, R9
 	BZHIL        DX, R9, R9
 	KMOVW        R9, K1
 	VMOVDQU32.Z  (BX), K1, Z4
-	MOVL         ign+80(FP), DX
-	VPBROADCASTD DX, Z5
+	VBROADCASTSS ign+80(FP), Z5
 	VPCMPD       $0x04, Z5, Z4, K1, K1
 	VMOVDQU32    softmaxconsts<>+0(SB), Z5
 	VPBLENDMD    Z4, Z5, K1, Z4
@@ -7076,17 +7188,17 @@ tail_351:
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
-	JZ           c1_372
+	JZ           c1_403
 
-max_373:
+max_404:
 	ADDQ       CX, DX
 	VMOVUPS.Z  (DX), K1, Z6
 	PREFETCHT0 1024(DX)
 	VMAXPS     Z6, Z5, Z5
 	DECQ       BX
-	JNZ        max_373
+	JNZ        max_404
 
-c1_372:
+c1_403:
 	VXORPS Z6, Z6, Z6
 	VXORPS Z7, Z7, Z7
 	MOVQ   AX, DX
@@ -7094,7 +7206,7 @@ c1_372:
 	VXORPS Z8, Z8, Z8
 	XORQ   R9, R9
 
-class_374:
+class_405:
 	VMOVUPS.Z    (DX), K1, Z9
 	VSUBPS       Z5, Z9, Z9
 	VMULPS       softmaxconsts<>+128(SB), Z9, Z10
@@ -7117,25 +7229,29 @@ class_374:
 	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z9, K2
 	VXORPS       Z15, Z15, K2, Z15
 	VADDPS       Z15, Z6, Z6
-	VMOVUPS      Z15, (BX)
-	VPCMPEQD     Z8, Z4, K2
-	VMOVUPS      Z9, K2, Z7
-	ADDQ         CX, DX
-	ADDQ         $0x00000040, BX
-	VPADDD       softmaxconsts<>+832(SB), Z8, Z8
-	INCQ         R9
-	CMPQ         R9, C+72(FP)
-	JB           class_374
-	VMOVUPS      softmaxconsts<>+64(SB), Z8
-	VDIVPS       Z6, Z8, Z8
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_375
-	MOVQ         SI, DX
-	MOVQ         R8, BX
-	VXORPS       Z9, Z9, Z9
-	XORQ         SI, SI
+	JZ           noflag_406
+	VMOVUPS      Z15, (BX)
 
-class_376:
+noflag_406:
+	VPCMPEQD Z8, Z4, K2
+	VMOVUPS  Z9, K2, Z7
+	ADDQ     CX, DX
+	ADDQ     $0x00000040, BX
+	VPADDD   softmaxconsts<>+832(SB), Z8, Z8
+	INCQ     R9
+	CMPQ     R9, C+72(FP)
+	JB       class_405
+	VMOVUPS  softmaxconsts<>+64(SB), Z8
+	VDIVPS   Z6, Z8, Z8
+	TESTQ    $0x00000004, flags+88(FP)
+	JZ       noflag_407
+	MOVQ     SI, DX
+	MOVQ     R8, BX
+	VXORPS   Z9, Z9, Z9
+	XORQ     SI, SI
+
+class_408:
 	VMULPS    (DX), Z8, Z10
 	VMOVAPS.Z Z10, K1, Z10
 	VADDPS    (BX), Z10, Z11
@@ -7155,11 +7271,11 @@ class_376:
 	VPADDD    softmaxconsts<>+832(SB), Z9, Z9
 	INCQ      SI
 	CMPQ      SI, C+72(FP)
-	JB        class_376
+	JB        class_408
 
-noflag_375:
+noflag_407:
 	TESTQ        $0x00000003, flags+88(FP)
-	JZ           noflag_377
+	JZ           noflag_409
 	VGETEXPPS    Z6, Z10
 	VADDPS       softmaxconsts<>+64(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z6, Z9
@@ -7189,63 +7305,63 @@ noflag_375:
 	VMOVUPS      Z6, K2, Z12
 	VSUBPS       Z7, Z12, Z6
 	TESTQ        $0x00000001, flags+88(FP)
-	JZ           noflag_378
+	JZ           noflag_410
 	VMOVUPS      softmaxconsts<>+64(SB), Z9
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_379
+	JZ           noflag_411
 	MOVQ         DI, DX
 	VXORPS       Z10, Z10, Z10
 	XORQ         BX, BX
 
-class_380:
+class_412:
 	VPCMPEQD     Z10, Z4, K2
 	VBROADCASTSS (DX), K2, Z9
 	ADDQ         $0x00000020, DX
 	VPADDD       softmaxconsts<>+832(SB), Z10, Z10
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_380
+	JB           class_412
 
-noflag_379:
+noflag_411:
 	VBROADCASTSS eps1+144(FP), Z10
 	VMULPS       Z9, Z10, Z10
 	VMULPS       Z6, Z10, Z10
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_381
+	JZ           noflag_413
 	VXORPS       Z11, Z11, Z11
 	MOVQ         DI, DX
 	XORQ         BX, BX
 
-class_382:
+class_414:
 	VMOVUPS.Z    (AX), K1, Z13
 	VSUBPS       Z5, Z13, Z13
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_383
+	JZ           noflag_415
 	VBROADCASTSS (DX), Z14
 	VMULPS       Z14, Z13, Z13
 
-noflag_383:
+noflag_415:
 	VADDPS       Z13, Z11, Z11
 	ADDQ         CX, AX
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_382
+	JB           class_414
 	VBROADCASTSS wsum+152(FP), Z5
 	VMULPS       Z12, Z5, Z5
 	VSUBPS       Z11, Z5, Z5
 	VBROADCASTSS epsC+148(FP), Z11
 	VFMADD231PS  Z11, Z5, Z10
 
-noflag_381:
+noflag_413:
 	VMOVAPS.Z Z10, K1, Z10
 	VADDPS    Z10, Z0, Z0
 	VMOVAPS.Z Z9, K1, Z9
 	VADDPS    Z9, Z1, Z1
 
-noflag_378:
+noflag_410:
 	TESTQ        $0x00000002, flags+88(FP)
-	JZ           noflag_384
+	JZ           noflag_416
 	VMULPS       softmaxconsts<>+128(SB), Z7, Z5
 	VRNDSCALEPS  $0x00, Z5, Z5
 	VMOVAPS      Z7, Z9
@@ -7271,27 +7387,27 @@ noflag_378:
 	VBROADCASTSS gamma+156(FP), Z7
 	MOVQ         gmode+160(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_385
+	JEQ          pow1_417
 	CMPQ         AX, $0x02
-	JEQ          pow2_387
+	JEQ          pow2_419
 	CMPQ         AX, $0x03
-	JEQ          powg_386
+	JEQ          powg_418
 	VMOVUPS      softmaxconsts<>+64(SB), Z7
-	JMP          powd_388
+	JMP          powd_420
 
-pow1_385:
+pow1_417:
 	VMOVAPS Z5, Z7
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z5, K2
 	VXORPS  Z7, Z7, K2, Z7
-	JMP     powd_388
+	JMP     powd_420
 
-pow2_387:
+pow2_419:
 	VMULPS Z5, Z5, Z7
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z5, K2
 	VXORPS Z7, Z7, K2, Z7
-	JMP    powd_388
+	JMP    powd_420
 
-powg_386:
+powg_418:
 	VGETEXPPS    Z5, Z9
 	VADDPS       softmaxconsts<>+64(SB), Z9, Z9
 	VGETMANTPS   $0x02, Z5, Z8
@@ -7349,32 +7465,32 @@ powg_386:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z5, K2
 	VXORPS       Z7, Z7, K2, Z7
 
-powd_388:
+powd_420:
 	VMULPS  Z6, Z7, Z7
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_389
+	JZ      noflag_421
 	VMOVUPS softmaxconsts<>+64(SB), Z5
 	MOVQ    DI, AX
 	VXORPS  Z6, Z6, Z6
 	XORQ    CX, CX
 
-class_390:
+class_422:
 	VPCMPEQD     Z6, Z4, K2
 	VBROADCASTSS 4(AX), K2, Z5
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z6, Z6
 	INCQ         CX
 	CMPQ         CX, C+72(FP)
-	JB           class_390
+	JB           class_422
 	VMULPS       Z5, Z7, Z7
 
-noflag_389:
+noflag_421:
 	VMOVAPS.Z Z7, K1, Z7
 	VADDPS    Z7, Z2, Z2
 
-noflag_384:
-noflag_377:
-done_352:
+noflag_416:
+noflag_409:
+done_382:
 	MOVQ out_base+168(FP), AX
 	MOVQ R8, CX
 	MOVQ AX, DX
@@ -7382,7 +7498,7 @@ done_352:
 	SHLQ $0x02, BX
 	XORQ SI, SI
 
-class_391:
+class_423:
 	VMOVUPS       (CX), Z4
 	VEXTRACTF64X4 $0x01, Z4, Y5
 	VADDPS        Y5, Y4, Y5
@@ -7435,7 +7551,7 @@ class_391:
 	ADDQ          $0x00000004, DX
 	INCQ          SI
 	CMPQ          SI, C+72(FP)
-	JB            class_391
+	JB            class_423
 	MOVQ          C+72(FP), BX
 	SHLQ          $0x04, BX
 	ADDQ          BX, AX
@@ -7500,12 +7616,11 @@ TEXT ·SoftmaxGradI32AVX512(SB), NOSPLIT, $0-200
 	MOVQ lo+32(FP), R9
 	LEAQ (R8)(R9*4), R8
 
-loop_392:
+loop_424:
 	CMPQ         DX, $0x00000010
-	JB           tail_393
+	JB           tail_425
 	VMOVDQU32    (BX), Z0
-	MOVL         ign+80(FP), R9
-	VPBROADCASTD R9, Z1
+	VBROADCASTSS ign+80(FP), Z1
 	VPCMPD       $0x04, Z1, Z0, K1
 	VMOVDQU32    softmaxconsts<>+0(SB), Z1
 	VPBLENDMD    Z0, Z1, K1, Z0
@@ -7514,23 +7629,23 @@ loop_392:
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
 	DECQ         R10
-	JZ           c1_395
+	JZ           c1_427
 
-max_396:
+max_428:
 	ADDQ       CX, R9
 	VMOVUPS.Z  (R9), K1, Z2
 	PREFETCHT0 1024(R9)
 	VMAXPS     Z2, Z1, Z1
 	DECQ       R10
-	JNZ        max_396
+	JNZ        max_428
 
-c1_395:
+c1_427:
 	VXORPS Z2, Z2, Z2
 	MOVQ   AX, R9
 	MOVQ   SI, R10
 	XORQ   R11, R11
 
-class_397:
+class_429:
 	VMOVUPS.Z    (R9), K1, Z3
 	VSUBPS       Z1, Z3, Z3
 	VMULPS       softmaxconsts<>+128(SB), Z3, Z4
@@ -7558,39 +7673,39 @@ class_397:
 	ADDQ         $0x00000040, R10
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_397
+	JB           class_429
 	VMOVUPS      softmaxconsts<>+64(SB), Z1
 	VDIVPS       Z2, Z1, Z1
 	VMOVUPS      softmaxconsts<>+64(SB), Z2
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_398
+	JZ           noflag_430
 	MOVQ         DI, R9
 	VXORPS       Z3, Z3, Z3
 	XORQ         R10, R10
 
-class_399:
+class_431:
 	VPCMPEQD     Z3, Z0, K2
 	VBROADCASTSS (R9), K2, Z2
 	ADDQ         $0x00000020, R9
 	VPADDD       softmaxconsts<>+832(SB), Z3, Z3
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_399
+	JB           class_431
 
-noflag_398:
+noflag_430:
 	VBROADCASTSS k1+144(FP), Z3
 	VMULPS       Z2, Z3, Z3
 	VBROADCASTSS k2+148(FP), Z2
 	VADDPS       Z3, Z2, Z2
 	VXORPS       Z4, Z4, Z4
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_400
+	JZ           noflag_432
 	MOVQ         SI, R9
 	MOVQ         DI, R10
 	VXORPS       Z5, Z5, Z5
 	XORQ         R11, R11
 
-class_401:
+class_433:
 	VMULPS       (R9), Z1, Z6
 	VPCMPEQD     Z5, Z0, K2
 	VBROADCASTSS 20(R10), Z7
@@ -7605,20 +7720,20 @@ class_401:
 	VPADDD       softmaxconsts<>+832(SB), Z5, Z5
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_401
+	JB           class_433
 
-noflag_400:
+noflag_432:
 	TESTQ  $0x00000004, flags+88(FP)
-	JZ     outnr_403
+	JZ     outnr_435
 	MOVQ   SI, R9
 	MOVQ   DI, R10
 	MOVQ   R8, R11
 	VXORPS Z5, Z5, Z5
 	XORQ   R12, R12
 
-class_404:
-	VMULPS       (R9), Z1, Z6
+class_436:
 	VPCMPEQD     Z5, Z0, K2
+	VMULPS       (R9), Z1, Z6
 	VBROADCASTSS 20(R10), Z7
 	VMULPS       Z6, Z7, Z7
 	VBROADCASTSS 16(R10), Z8
@@ -7628,60 +7743,68 @@ class_404:
 	VSUBPS       Z4, Z7, Z7
 	VADDPS       Z2, Z7, Z7
 	VMULPS       Z7, Z6, Z6
+	TESTQ        $0x00000400, flags+88(FP)
+	JZ           noflag_437
 	VBROADCASTSS 8(R10), Z7
 	VSUBPS       Z7, Z6, Z6
-	VSUBPS       Z3, Z6, K2, Z6
-	VMOVAPS.Z    Z6, K1, Z6
-	VMOVUPS      Z6, (R11)
-	ADDQ         $0x00000040, R9
-	ADDQ         $0x00000020, R10
-	ADDQ         CX, R11
-	VPADDD       softmaxconsts<>+832(SB), Z5, Z5
-	INCQ         R12
-	CMPQ         R12, C+72(FP)
-	JB           class_404
-	JMP          outd_402
 
-outnr_403:
-	MOVQ   SI, R9
-	MOVQ   DI, R10
-	MOVQ   R8, R11
-	VXORPS Z4, Z4, Z4
-	XORQ   R12, R12
+noflag_437:
+	VSUBPS    Z3, Z6, K2, Z6
+	VMOVAPS.Z Z6, K1, Z6
+	VMOVUPS   Z6, (R11)
+	ADDQ      $0x00000040, R9
+	ADDQ      $0x00000020, R10
+	ADDQ      CX, R11
+	VPADDD    softmaxconsts<>+832(SB), Z5, Z5
+	INCQ      R12
+	CMPQ      R12, C+72(FP)
+	JB        class_436
+	JMP       outd_434
 
-class_405:
-	VMULPS       (R9), Z1, Z5
-	VPCMPEQD     Z4, Z0, K2
-	VMULPS       Z2, Z5, Z5
-	VBROADCASTSS 8(R10), Z6
-	VSUBPS       Z6, Z5, Z5
-	VSUBPS       Z3, Z5, K2, Z5
-	VMOVAPS.Z    Z5, K1, Z5
-	VMOVUPS      Z5, (R11)
-	ADDQ         $0x00000040, R9
-	ADDQ         $0x00000020, R10
-	ADDQ         CX, R11
-	VPADDD       softmaxconsts<>+832(SB), Z4, Z4
-	INCQ         R12
-	CMPQ         R12, C+72(FP)
-	JB           class_405
+outnr_435:
+	VMOVAPS Z2, Z2
+	VMULPS  Z1, Z2, Z2
+	MOVQ    SI, R9
+	MOVQ    DI, R10
+	MOVQ    R8, R11
+	VXORPS  Z1, Z1, Z1
+	XORQ    R12, R12
 
-outd_402:
+class_438:
+	VPCMPEQD     Z1, Z0, K2
+	VMULPS       (R9), Z2, Z4
+	TESTQ        $0x00000400, flags+88(FP)
+	JZ           noflag_439
+	VBROADCASTSS 8(R10), Z5
+	VSUBPS       Z5, Z4, Z4
+
+noflag_439:
+	VSUBPS    Z3, Z4, K2, Z4
+	VMOVAPS.Z Z4, K1, Z4
+	VMOVUPS   Z4, (R11)
+	ADDQ      $0x00000040, R9
+	ADDQ      $0x00000020, R10
+	ADDQ      CX, R11
+	VPADDD    softmaxconsts<>+832(SB), Z1, Z1
+	INCQ      R12
+	CMPQ      R12, C+72(FP)
+	JB        class_438
+
+outd_434:
 	ADDQ $0x00000040, AX
 	ADDQ $0x00000040, BX
 	ADDQ $0x00000040, R8
 	SUBQ $0x00000010, DX
-	JMP  loop_392
+	JMP  loop_424
 
-tail_393:
+tail_425:
 	TESTQ        DX, DX
-	JZ           done_394
+	JZ           done_426
 	MOVL         $0x0000ffff, R9
 	BZHIL        DX, R9, R9
 	KMOVW        R9, K1
 	VMOVDQU32.Z  (BX), K1, Z0
-	MOVL         ign+80(FP), DX
-	VPBROADCASTD DX, Z1
+	VBROADCASTSS ign+80(FP), Z1
 	VPCMPD       $0x04, Z1, Z0, K1, K2
 	VMOVDQU32    softmaxconsts<>+0(SB), Z1
 	VPBLENDMD    Z0, Z1, K2, Z0
@@ -7690,22 +7813,22 @@ tail_393:
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
-	JZ           c1_406
+	JZ           c1_440
 
-max_407:
+max_441:
 	ADDQ       CX, DX
 	VMOVUPS.Z  (DX), K2, Z2
 	PREFETCHT0 1024(DX)
 	VMAXPS     Z2, Z1, Z1
 	DECQ       BX
-	JNZ        max_407
+	JNZ        max_441
 
-c1_406:
+c1_440:
 	VXORPS Z2, Z2, Z2
 	MOVQ   SI, DX
 	XORQ   BX, BX
 
-class_408:
+class_442:
 	VMOVUPS.Z    (AX), K2, Z3
 	VSUBPS       Z1, Z3, Z3
 	VMULPS       softmaxconsts<>+128(SB), Z3, Z4
@@ -7733,39 +7856,39 @@ class_408:
 	ADDQ         $0x00000040, DX
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_408
+	JB           class_442
 	VMOVUPS      softmaxconsts<>+64(SB), Z1
 	VDIVPS       Z2, Z1, Z1
 	VMOVUPS      softmaxconsts<>+64(SB), Z2
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_409
+	JZ           noflag_443
 	MOVQ         DI, AX
 	VXORPS       Z3, Z3, Z3
 	XORQ         DX, DX
 
-class_410:
+class_444:
 	VPCMPEQD     Z3, Z0, K3
 	VBROADCASTSS (AX), K3, Z2
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z3, Z3
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_410
+	JB           class_444
 
-noflag_409:
+noflag_443:
 	VBROADCASTSS k1+144(FP), Z3
 	VMULPS       Z2, Z3, Z3
 	VBROADCASTSS k2+148(FP), Z2
 	VADDPS       Z3, Z2, Z2
 	VXORPS       Z4, Z4, Z4
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_411
+	JZ           noflag_445
 	MOVQ         SI, AX
 	MOVQ         DI, DX
 	VXORPS       Z5, Z5, Z5
 	XORQ         BX, BX
 
-class_412:
+class_446:
 	VMULPS       (AX), Z1, Z6
 	VPCMPEQD     Z5, Z0, K3
 	VBROADCASTSS 20(DX), Z7
@@ -7780,20 +7903,20 @@ class_412:
 	VPADDD       softmaxconsts<>+832(SB), Z5, Z5
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_412
+	JB           class_446
 
-noflag_411:
+noflag_445:
 	TESTQ  $0x00000004, flags+88(FP)
-	JZ     outnr_414
+	JZ     outnr_448
 	MOVQ   SI, AX
 	MOVQ   DI, DX
 	MOVQ   R8, BX
 	VXORPS Z5, Z5, Z5
 	XORQ   SI, SI
 
-class_415:
-	VMULPS       (AX), Z1, Z6
+class_449:
 	VPCMPEQD     Z5, Z0, K3
+	VMULPS       (AX), Z1, Z6
 	VBROADCASTSS 20(DX), Z7
 	VMULPS       Z6, Z7, Z7
 	VBROADCASTSS 16(DX), Z8
@@ -7803,46 +7926,55 @@ class_415:
 	VSUBPS       Z4, Z7, Z7
 	VADDPS       Z2, Z7, Z7
 	VMULPS       Z7, Z6, Z6
+	TESTQ        $0x00000400, flags+88(FP)
+	JZ           noflag_450
 	VBROADCASTSS 8(DX), Z7
 	VSUBPS       Z7, Z6, Z6
-	VSUBPS       Z3, Z6, K3, Z6
-	VMOVAPS.Z    Z6, K2, Z6
-	VMOVUPS      Z6, K1, (BX)
-	ADDQ         $0x00000040, AX
-	ADDQ         $0x00000020, DX
-	ADDQ         CX, BX
-	VPADDD       softmaxconsts<>+832(SB), Z5, Z5
-	INCQ         SI
-	CMPQ         SI, C+72(FP)
-	JB           class_415
-	JMP          outd_413
 
-outnr_414:
-	MOVQ   SI, AX
-	MOVQ   DI, DX
-	MOVQ   R8, BX
-	VXORPS Z4, Z4, Z4
-	XORQ   SI, SI
+noflag_450:
+	VSUBPS    Z3, Z6, K3, Z6
+	VMOVAPS.Z Z6, K2, Z6
+	VMOVUPS   Z6, K1, (BX)
+	ADDQ      $0x00000040, AX
+	ADDQ      $0x00000020, DX
+	ADDQ      CX, BX
+	VPADDD    softmaxconsts<>+832(SB), Z5, Z5
+	INCQ      SI
+	CMPQ      SI, C+72(FP)
+	JB        class_449
+	JMP       outd_447
 
-class_416:
-	VMULPS       (AX), Z1, Z5
-	VPCMPEQD     Z4, Z0, K3
-	VMULPS       Z2, Z5, Z5
-	VBROADCASTSS 8(DX), Z6
-	VSUBPS       Z6, Z5, Z5
-	VSUBPS       Z3, Z5, K3, Z5
-	VMOVAPS.Z    Z5, K2, Z5
-	VMOVUPS      Z5, K1, (BX)
-	ADDQ         $0x00000040, AX
-	ADDQ         $0x00000020, DX
-	ADDQ         CX, BX
-	VPADDD       softmaxconsts<>+832(SB), Z4, Z4
-	INCQ         SI
-	CMPQ         SI, C+72(FP)
-	JB           class_416
+outnr_448:
+	VMOVAPS Z2, Z2
+	VMULPS  Z1, Z2, Z2
+	MOVQ    SI, AX
+	MOVQ    DI, DX
+	MOVQ    R8, BX
+	VXORPS  Z1, Z1, Z1
+	XORQ    SI, SI
 
-outd_413:
-done_394:
+class_451:
+	VPCMPEQD     Z1, Z0, K3
+	VMULPS       (AX), Z2, Z4
+	TESTQ        $0x00000400, flags+88(FP)
+	JZ           noflag_452
+	VBROADCASTSS 8(DX), Z5
+	VSUBPS       Z5, Z4, Z4
+
+noflag_452:
+	VSUBPS    Z3, Z4, K3, Z4
+	VMOVAPS.Z Z4, K2, Z4
+	VMOVUPS   Z4, K1, (BX)
+	ADDQ      $0x00000040, AX
+	ADDQ      $0x00000020, DX
+	ADDQ      CX, BX
+	VPADDD    softmaxconsts<>+832(SB), Z1, Z1
+	INCQ      SI
+	CMPQ      SI, C+72(FP)
+	JB        class_451
+
+outd_447:
+done_426:
 	VZEROUPPER
 	RET
 
@@ -7864,12 +7996,11 @@ TEXT ·SoftmaxGradFocalI32AVX512(SB), NOSPLIT, $0-200
 	MOVQ lo+32(FP), R9
 	LEAQ (R8)(R9*4), R8
 
-loop_417:
+loop_453:
 	CMPQ         DX, $0x00000010
-	JB           tail_418
+	JB           tail_454
 	VMOVDQU32    (BX), Z0
-	MOVL         ign+80(FP), R9
-	VPBROADCASTD R9, Z1
+	VBROADCASTSS ign+80(FP), Z1
 	VPCMPD       $0x04, Z1, Z0, K1
 	VMOVDQU32    softmaxconsts<>+0(SB), Z1
 	VPBLENDMD    Z0, Z1, K1, Z0
@@ -7878,17 +8009,17 @@ loop_417:
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
 	DECQ         R10
-	JZ           c1_420
+	JZ           c1_456
 
-max_421:
+max_457:
 	ADDQ       CX, R9
 	VMOVUPS.Z  (R9), K1, Z2
 	PREFETCHT0 1024(R9)
 	VMAXPS     Z2, Z1, Z1
 	DECQ       R10
-	JNZ        max_421
+	JNZ        max_457
 
-c1_420:
+c1_456:
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 	MOVQ   AX, R9
@@ -7896,7 +8027,7 @@ c1_420:
 	VXORPS Z4, Z4, Z4
 	XORQ   R11, R11
 
-class_422:
+class_458:
 	VMOVUPS.Z    (R9), K1, Z5
 	VSUBPS       Z1, Z5, Z5
 	VMULPS       softmaxconsts<>+128(SB), Z5, Z6
@@ -7927,26 +8058,26 @@ class_422:
 	VPADDD       softmaxconsts<>+832(SB), Z4, Z4
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_422
+	JB           class_458
 	VMOVUPS      softmaxconsts<>+64(SB), Z1
 	VDIVPS       Z2, Z1, Z1
 	VMOVUPS      softmaxconsts<>+64(SB), Z4
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_423
+	JZ           noflag_459
 	MOVQ         DI, R9
 	VXORPS       Z5, Z5, Z5
 	XORQ         R10, R10
 
-class_424:
+class_460:
 	VPCMPEQD     Z5, Z0, K2
 	VBROADCASTSS (R9), K2, Z4
 	ADDQ         $0x00000020, R9
 	VPADDD       softmaxconsts<>+832(SB), Z5, Z5
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_424
+	JB           class_460
 
-noflag_423:
+noflag_459:
 	VBROADCASTSS k1+144(FP), Z5
 	VMULPS       Z4, Z5, Z5
 	VBROADCASTSS k2+148(FP), Z4
@@ -7976,27 +8107,27 @@ noflag_423:
 	VBROADCASTSS gamma+156(FP), Z7
 	MOVQ         gmode+160(FP), R9
 	CMPQ         R9, $0x01
-	JEQ          pow1_425
+	JEQ          pow1_461
 	CMPQ         R9, $0x02
-	JEQ          pow2_427
+	JEQ          pow2_463
 	CMPQ         R9, $0x03
-	JEQ          powg_426
+	JEQ          powg_462
 	VMOVUPS      softmaxconsts<>+64(SB), Z8
-	JMP          powd_428
+	JMP          powd_464
 
-pow1_425:
+pow1_461:
 	VMOVAPS Z6, Z8
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z6, K2
 	VXORPS  Z8, Z8, K2, Z8
-	JMP     powd_428
+	JMP     powd_464
 
-pow2_427:
+pow2_463:
 	VMULPS Z6, Z6, Z8
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z6, K2
 	VXORPS Z8, Z8, K2, Z8
-	JMP    powd_428
+	JMP    powd_464
 
-powg_426:
+powg_462:
 	VGETEXPPS    Z6, Z9
 	VADDPS       softmaxconsts<>+64(SB), Z9, Z9
 	VGETMANTPS   $0x02, Z6, Z8
@@ -8054,10 +8185,10 @@ powg_426:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z6, K2
 	VXORPS       Z8, Z8, K2, Z8
 
-powd_428:
+powd_464:
 	VXORPS       softmaxconsts<>+2304(SB), Z8, Z8
 	CMPQ         R9, $0x00
-	JEQ          gamma0_429
+	JEQ          gamma0_465
 	VGETEXPPS    Z2, Z10
 	VADDPS       softmaxconsts<>+64(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z2, Z9
@@ -8091,27 +8222,27 @@ powd_428:
 	VSUBPS       softmaxconsts<>+64(SB), Z3, Z3
 	MOVQ         g1mode+168(FP), R9
 	CMPQ         R9, $0x01
-	JEQ          pow1_430
+	JEQ          pow1_466
 	CMPQ         R9, $0x02
-	JEQ          pow2_432
+	JEQ          pow2_468
 	CMPQ         R9, $0x03
-	JEQ          powg_431
+	JEQ          powg_467
 	VMOVUPS      softmaxconsts<>+64(SB), Z3
-	JMP          powd_433
+	JMP          powd_469
 
-pow1_430:
+pow1_466:
 	VMOVAPS Z6, Z3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z6, K2
 	VXORPS  Z3, Z3, K2, Z3
-	JMP     powd_433
+	JMP     powd_469
 
-pow2_432:
+pow2_468:
 	VMULPS Z6, Z6, Z3
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z6, K2
 	VXORPS Z3, Z3, K2, Z3
-	JMP    powd_433
+	JMP    powd_469
 
-powg_431:
+powg_467:
 	VGETEXPPS    Z6, Z10
 	VADDPS       softmaxconsts<>+64(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z6, Z9
@@ -8169,45 +8300,45 @@ powg_431:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z6, K2
 	VXORPS       Z3, Z3, K2, Z3
 
-powd_433:
+powd_469:
 	VMULPS Z7, Z3, Z3
 	VMULPS Z11, Z3, Z3
 	VMULPS Z2, Z3, Z3
 	VCMPPS $0x0e, softmaxconsts<>+1664(SB), Z6, K2
 	VADDPS Z3, Z8, K2, Z8
 
-gamma0_429:
+gamma0_465:
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_434
+	JZ      noflag_470
 	VMOVUPS softmaxconsts<>+64(SB), Z2
 	MOVQ    DI, R9
 	VXORPS  Z3, Z3, Z3
 	XORQ    R10, R10
 
-class_435:
+class_471:
 	VPCMPEQD     Z3, Z0, K2
 	VBROADCASTSS 4(R9), K2, Z2
 	ADDQ         $0x00000020, R9
 	VPADDD       softmaxconsts<>+832(SB), Z3, Z3
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_435
+	JB           class_471
 	VMULPS       Z2, Z8, Z8
 
-noflag_434:
+noflag_470:
 	VBROADCASTSS fs+152(FP), Z2
 	VMULPS       Z2, Z8, Z8
 	VSUBPS       Z8, Z4, Z4
 	VSUBPS       Z8, Z5, Z5
 	VXORPS       Z2, Z2, Z2
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_436
+	JZ           noflag_472
 	MOVQ         SI, R9
 	MOVQ         DI, R10
 	VXORPS       Z3, Z3, Z3
 	XORQ         R11, R11
 
-class_437:
+class_473:
 	VMULPS       (R9), Z1, Z6
 	VPCMPEQD     Z3, Z0, K2
 	VBROADCASTSS 20(R10), Z7
@@ -8222,20 +8353,20 @@ class_437:
 	VPADDD       softmaxconsts<>+832(SB), Z3, Z3
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_437
+	JB           class_473
 
-noflag_436:
+noflag_472:
 	TESTQ  $0x00000004, flags+88(FP)
-	JZ     outnr_439
+	JZ     outnr_475
 	MOVQ   SI, R9
 	MOVQ   DI, R10
 	MOVQ   R8, R11
 	VXORPS Z3, Z3, Z3
 	XORQ   R12, R12
 
-class_440:
-	VMULPS       (R9), Z1, Z6
+class_476:
 	VPCMPEQD     Z3, Z0, K2
+	VMULPS       (R9), Z1, Z6
 	VBROADCASTSS 20(R10), Z7
 	VMULPS       Z6, Z7, Z7
 	VBROADCASTSS 16(R10), Z8
@@ -8245,60 +8376,68 @@ class_440:
 	VSUBPS       Z2, Z7, Z7
 	VADDPS       Z4, Z7, Z7
 	VMULPS       Z7, Z6, Z6
+	TESTQ        $0x00000400, flags+88(FP)
+	JZ           noflag_477
 	VBROADCASTSS 8(R10), Z7
 	VSUBPS       Z7, Z6, Z6
-	VSUBPS       Z5, Z6, K2, Z6
-	VMOVAPS.Z    Z6, K1, Z6
-	VMOVUPS      Z6, (R11)
-	ADDQ         $0x00000040, R9
-	ADDQ         $0x00000020, R10
-	ADDQ         CX, R11
-	VPADDD       softmaxconsts<>+832(SB), Z3, Z3
-	INCQ         R12
-	CMPQ         R12, C+72(FP)
-	JB           class_440
-	JMP          outd_438
 
-outnr_439:
-	MOVQ   SI, R9
-	MOVQ   DI, R10
-	MOVQ   R8, R11
-	VXORPS Z2, Z2, Z2
-	XORQ   R12, R12
+noflag_477:
+	VSUBPS    Z5, Z6, K2, Z6
+	VMOVAPS.Z Z6, K1, Z6
+	VMOVUPS   Z6, (R11)
+	ADDQ      $0x00000040, R9
+	ADDQ      $0x00000020, R10
+	ADDQ      CX, R11
+	VPADDD    softmaxconsts<>+832(SB), Z3, Z3
+	INCQ      R12
+	CMPQ      R12, C+72(FP)
+	JB        class_476
+	JMP       outd_474
 
-class_441:
-	VMULPS       (R9), Z1, Z3
-	VPCMPEQD     Z2, Z0, K2
-	VMULPS       Z4, Z3, Z3
-	VBROADCASTSS 8(R10), Z6
-	VSUBPS       Z6, Z3, Z3
-	VSUBPS       Z5, Z3, K2, Z3
-	VMOVAPS.Z    Z3, K1, Z3
-	VMOVUPS      Z3, (R11)
-	ADDQ         $0x00000040, R9
-	ADDQ         $0x00000020, R10
-	ADDQ         CX, R11
-	VPADDD       softmaxconsts<>+832(SB), Z2, Z2
-	INCQ         R12
-	CMPQ         R12, C+72(FP)
-	JB           class_441
+outnr_475:
+	VMOVAPS Z4, Z2
+	VMULPS  Z1, Z2, Z2
+	MOVQ    SI, R9
+	MOVQ    DI, R10
+	MOVQ    R8, R11
+	VXORPS  Z1, Z1, Z1
+	XORQ    R12, R12
 
-outd_438:
+class_478:
+	VPCMPEQD     Z1, Z0, K2
+	VMULPS       (R9), Z2, Z3
+	TESTQ        $0x00000400, flags+88(FP)
+	JZ           noflag_479
+	VBROADCASTSS 8(R10), Z4
+	VSUBPS       Z4, Z3, Z3
+
+noflag_479:
+	VSUBPS    Z5, Z3, K2, Z3
+	VMOVAPS.Z Z3, K1, Z3
+	VMOVUPS   Z3, (R11)
+	ADDQ      $0x00000040, R9
+	ADDQ      $0x00000020, R10
+	ADDQ      CX, R11
+	VPADDD    softmaxconsts<>+832(SB), Z1, Z1
+	INCQ      R12
+	CMPQ      R12, C+72(FP)
+	JB        class_478
+
+outd_474:
 	ADDQ $0x00000040, AX
 	ADDQ $0x00000040, BX
 	ADDQ $0x00000040, R8
 	SUBQ $0x00000010, DX
-	JMP  loop_417
+	JMP  loop_453
 
-tail_418:
+tail_454:
 	TESTQ        DX, DX
-	JZ           done_419
+	JZ           done_455
 	MOVL         $0x0000ffff, R9
 	BZHIL        DX, R9, R9
 	KMOVW        R9, K1
 	VMOVDQU32.Z  (BX), K1, Z0
-	MOVL         ign+80(FP), DX
-	VPBROADCASTD DX, Z1
+	VBROADCASTSS ign+80(FP), Z1
 	VPCMPD       $0x04, Z1, Z0, K1, K2
 	VMOVDQU32    softmaxconsts<>+0(SB), Z1
 	VPBLENDMD    Z0, Z1, K2, Z0
@@ -8307,24 +8446,24 @@ tail_418:
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
-	JZ           c1_442
+	JZ           c1_480
 
-max_443:
+max_481:
 	ADDQ       CX, DX
 	VMOVUPS.Z  (DX), K2, Z2
 	PREFETCHT0 1024(DX)
 	VMAXPS     Z2, Z1, Z1
 	DECQ       BX
-	JNZ        max_443
+	JNZ        max_481
 
-c1_442:
+c1_480:
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 	MOVQ   SI, DX
 	VXORPS Z4, Z4, Z4
 	XORQ   BX, BX
 
-class_444:
+class_482:
 	VMOVUPS.Z    (AX), K2, Z5
 	VSUBPS       Z1, Z5, Z5
 	VMULPS       softmaxconsts<>+128(SB), Z5, Z6
@@ -8355,26 +8494,26 @@ class_444:
 	VPADDD       softmaxconsts<>+832(SB), Z4, Z4
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_444
+	JB           class_482
 	VMOVUPS      softmaxconsts<>+64(SB), Z1
 	VDIVPS       Z2, Z1, Z1
 	VMOVUPS      softmaxconsts<>+64(SB), Z4
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_445
+	JZ           noflag_483
 	MOVQ         DI, AX
 	VXORPS       Z5, Z5, Z5
 	XORQ         DX, DX
 
-class_446:
+class_484:
 	VPCMPEQD     Z5, Z0, K3
 	VBROADCASTSS (AX), K3, Z4
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z5, Z5
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_446
+	JB           class_484
 
-noflag_445:
+noflag_483:
 	VBROADCASTSS k1+144(FP), Z5
 	VMULPS       Z4, Z5, Z5
 	VBROADCASTSS k2+148(FP), Z4
@@ -8404,27 +8543,27 @@ noflag_445:
 	VBROADCASTSS gamma+156(FP), Z7
 	MOVQ         gmode+160(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_447
+	JEQ          pow1_485
 	CMPQ         AX, $0x02
-	JEQ          pow2_449
+	JEQ          pow2_487
 	CMPQ         AX, $0x03
-	JEQ          powg_448
+	JEQ          powg_486
 	VMOVUPS      softmaxconsts<>+64(SB), Z8
-	JMP          powd_450
+	JMP          powd_488
 
-pow1_447:
+pow1_485:
 	VMOVAPS Z6, Z8
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z6, K3
 	VXORPS  Z8, Z8, K3, Z8
-	JMP     powd_450
+	JMP     powd_488
 
-pow2_449:
+pow2_487:
 	VMULPS Z6, Z6, Z8
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z6, K3
 	VXORPS Z8, Z8, K3, Z8
-	JMP    powd_450
+	JMP    powd_488
 
-powg_448:
+powg_486:
 	VGETEXPPS    Z6, Z9
 	VADDPS       softmaxconsts<>+64(SB), Z9, Z9
 	VGETMANTPS   $0x02, Z6, Z8
@@ -8482,10 +8621,10 @@ powg_448:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z6, K3
 	VXORPS       Z8, Z8, K3, Z8
 
-powd_450:
+powd_488:
 	VXORPS       softmaxconsts<>+2304(SB), Z8, Z8
 	CMPQ         AX, $0x00
-	JEQ          gamma0_451
+	JEQ          gamma0_489
 	VGETEXPPS    Z2, Z10
 	VADDPS       softmaxconsts<>+64(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z2, Z9
@@ -8519,27 +8658,27 @@ powd_450:
 	VSUBPS       softmaxconsts<>+64(SB), Z3, Z3
 	MOVQ         g1mode+168(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_452
+	JEQ          pow1_490
 	CMPQ         AX, $0x02
-	JEQ          pow2_454
+	JEQ          pow2_492
 	CMPQ         AX, $0x03
-	JEQ          powg_453
+	JEQ          powg_491
 	VMOVUPS      softmaxconsts<>+64(SB), Z3
-	JMP          powd_455
+	JMP          powd_493
 
-pow1_452:
+pow1_490:
 	VMOVAPS Z6, Z3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z6, K3
 	VXORPS  Z3, Z3, K3, Z3
-	JMP     powd_455
+	JMP     powd_493
 
-pow2_454:
+pow2_492:
 	VMULPS Z6, Z6, Z3
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z6, K3
 	VXORPS Z3, Z3, K3, Z3
-	JMP    powd_455
+	JMP    powd_493
 
-powg_453:
+powg_491:
 	VGETEXPPS    Z6, Z10
 	VADDPS       softmaxconsts<>+64(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z6, Z9
@@ -8597,45 +8736,45 @@ powg_453:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z6, K3
 	VXORPS       Z3, Z3, K3, Z3
 
-powd_455:
+powd_493:
 	VMULPS Z7, Z3, Z3
 	VMULPS Z11, Z3, Z3
 	VMULPS Z2, Z3, Z3
 	VCMPPS $0x0e, softmaxconsts<>+1664(SB), Z6, K3
 	VADDPS Z3, Z8, K3, Z8
 
-gamma0_451:
+gamma0_489:
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_456
+	JZ      noflag_494
 	VMOVUPS softmaxconsts<>+64(SB), Z2
 	MOVQ    DI, AX
 	VXORPS  Z3, Z3, Z3
 	XORQ    DX, DX
 
-class_457:
+class_495:
 	VPCMPEQD     Z3, Z0, K3
 	VBROADCASTSS 4(AX), K3, Z2
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z3, Z3
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_457
+	JB           class_495
 	VMULPS       Z2, Z8, Z8
 
-noflag_456:
+noflag_494:
 	VBROADCASTSS fs+152(FP), Z2
 	VMULPS       Z2, Z8, Z8
 	VSUBPS       Z8, Z4, Z4
 	VSUBPS       Z8, Z5, Z5
 	VXORPS       Z2, Z2, Z2
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_458
+	JZ           noflag_496
 	MOVQ         SI, AX
 	MOVQ         DI, DX
 	VXORPS       Z3, Z3, Z3
 	XORQ         BX, BX
 
-class_459:
+class_497:
 	VMULPS       (AX), Z1, Z6
 	VPCMPEQD     Z3, Z0, K3
 	VBROADCASTSS 20(DX), Z7
@@ -8650,20 +8789,20 @@ class_459:
 	VPADDD       softmaxconsts<>+832(SB), Z3, Z3
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_459
+	JB           class_497
 
-noflag_458:
+noflag_496:
 	TESTQ  $0x00000004, flags+88(FP)
-	JZ     outnr_461
+	JZ     outnr_499
 	MOVQ   SI, AX
 	MOVQ   DI, DX
 	MOVQ   R8, BX
 	VXORPS Z3, Z3, Z3
 	XORQ   SI, SI
 
-class_462:
-	VMULPS       (AX), Z1, Z6
+class_500:
 	VPCMPEQD     Z3, Z0, K3
+	VMULPS       (AX), Z1, Z6
 	VBROADCASTSS 20(DX), Z7
 	VMULPS       Z6, Z7, Z7
 	VBROADCASTSS 16(DX), Z8
@@ -8673,46 +8812,55 @@ class_462:
 	VSUBPS       Z2, Z7, Z7
 	VADDPS       Z4, Z7, Z7
 	VMULPS       Z7, Z6, Z6
+	TESTQ        $0x00000400, flags+88(FP)
+	JZ           noflag_501
 	VBROADCASTSS 8(DX), Z7
 	VSUBPS       Z7, Z6, Z6
-	VSUBPS       Z5, Z6, K3, Z6
-	VMOVAPS.Z    Z6, K2, Z6
-	VMOVUPS      Z6, K1, (BX)
-	ADDQ         $0x00000040, AX
-	ADDQ         $0x00000020, DX
-	ADDQ         CX, BX
-	VPADDD       softmaxconsts<>+832(SB), Z3, Z3
-	INCQ         SI
-	CMPQ         SI, C+72(FP)
-	JB           class_462
-	JMP          outd_460
 
-outnr_461:
-	MOVQ   SI, AX
-	MOVQ   DI, DX
-	MOVQ   R8, BX
-	VXORPS Z2, Z2, Z2
-	XORQ   SI, SI
+noflag_501:
+	VSUBPS    Z5, Z6, K3, Z6
+	VMOVAPS.Z Z6, K2, Z6
+	VMOVUPS   Z6, K1, (BX)
+	ADDQ      $0x00000040, AX
+	ADDQ      $0x00000020, DX
+	ADDQ      CX, BX
+	VPADDD    softmaxconsts<>+832(SB), Z3, Z3
+	INCQ      SI
+	CMPQ      SI, C+72(FP)
+	JB        class_500
+	JMP       outd_498
 
-class_463:
-	VMULPS       (AX), Z1, Z3
-	VPCMPEQD     Z2, Z0, K3
-	VMULPS       Z4, Z3, Z3
-	VBROADCASTSS 8(DX), Z6
-	VSUBPS       Z6, Z3, Z3
-	VSUBPS       Z5, Z3, K3, Z3
-	VMOVAPS.Z    Z3, K2, Z3
-	VMOVUPS      Z3, K1, (BX)
-	ADDQ         $0x00000040, AX
-	ADDQ         $0x00000020, DX
-	ADDQ         CX, BX
-	VPADDD       softmaxconsts<>+832(SB), Z2, Z2
-	INCQ         SI
-	CMPQ         SI, C+72(FP)
-	JB           class_463
+outnr_499:
+	VMOVAPS Z4, Z2
+	VMULPS  Z1, Z2, Z2
+	MOVQ    SI, AX
+	MOVQ    DI, DX
+	MOVQ    R8, BX
+	VXORPS  Z1, Z1, Z1
+	XORQ    SI, SI
 
-outd_460:
-done_419:
+class_502:
+	VPCMPEQD     Z1, Z0, K3
+	VMULPS       (AX), Z2, Z3
+	TESTQ        $0x00000400, flags+88(FP)
+	JZ           noflag_503
+	VBROADCASTSS 8(DX), Z4
+	VSUBPS       Z4, Z3, Z3
+
+noflag_503:
+	VSUBPS    Z5, Z3, K3, Z3
+	VMOVAPS.Z Z3, K2, Z3
+	VMOVUPS   Z3, K1, (BX)
+	ADDQ      $0x00000040, AX
+	ADDQ      $0x00000020, DX
+	ADDQ      CX, BX
+	VPADDD    softmaxconsts<>+832(SB), Z1, Z1
+	INCQ      SI
+	CMPQ      SI, C+72(FP)
+	JB        class_502
+
+outd_498:
+done_455:
 	VZEROUPPER
 	RET
 

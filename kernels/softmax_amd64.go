@@ -143,6 +143,9 @@ func softmaxGradAsm[L Label](avx512 bool) func(x []float32, S, lo, hi int, lab [
 		if c.A != nil {
 			flags |= asmRegion
 		}
+		if kappa != 0 {
+			flags |= asmSmooth
+		}
 		if c.Alpha != nil {
 			flags |= asmAlpha
 		}

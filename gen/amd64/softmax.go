@@ -72,15 +72,7 @@ func (t *Tier) loadPixels(lab GPVirtual, u8 bool, ign Mem, tail *Mask, rem GPVir
 	y := t.V()
 	t.loadLabels(Mem{Base: lab}, u8, y, tail, rem)
 	ig := t.V()
-	r := GP32()
-	MOVL(ign, r)
-	if t.avx512 {
-		VPBROADCASTD(r, ig)
-	} else {
-		xi := XMM()
-		VMOVD(r, xi)
-		VPBROADCASTD(xi, ig)
-	}
+	VBROADCASTSS(ign, ig) // the 32 bits of ign (go vet sizes VPBROADCASTD as 16 bytes)
 	st := pixelState{y: y, valid: t.newMask(), tail: tail}
 	if t.avx512 {
 		if tail != nil {
@@ -275,7 +267,7 @@ func softmaxStats(t *Tier, u8 bool) {
 		VMOVUPS(t.F(1), one)
 		t.keepWhere(st.valid, one)
 		sValid.add(one, nil)
-		sum, mx, zy := t.maxAndExp(a, st, true, 0, true)
+		sum, mx, zy := t.maxAndExp(a, st, true, flagRegion, true)
 		inv := t.V()
 		VMOVUPS(t.F(1), inv)
 		VDIVPS(sum, inv, inv)
@@ -445,7 +437,7 @@ func softmaxGrad(t *Tier, u8 bool) {
 		t.text(name, fmt.Sprintf("func(x []float32, S, lo, hi int, lab []%s, C int, ign int32, flags uint64, tab, scr []float32, k1, k2, fs, gamma float32, gmode, g1mode int, dst []float32)", lt))
 		Doc(fmt.Sprintf("%s writes kernels.softmaxGradGeneric's gradient of pixels [lo, hi) (at most", name),
 			"kernels.BlockSize) of one image into dst (C planes S apart, like x). tab holds 8 floats per class:",
-			"w (CE weight, flags&512), alpha (flags&256), kappa (CEScale*eps/C*w), A, B, E (flags&4);",
+			"w (CE weight, flags&512), alpha (flags&256), kappa (CEScale*eps/C*w, flags&1024), A, B, E (flags&4);",
 			"k1 = CEScale*(1-eps), k2 = CEScale*eps*wsum/C, fs = FocalScale; scr is 64-byte aligned, at",
 			"least 16*C floats. The Focal variant adds the focal term.")
 		a := t.softmaxSetup(elem)
@@ -555,6 +547,8 @@ func softmaxGrad(t *Tier, u8 bool) {
 			})
 			DOT := t.keep(dot)
 			// Output: dx_k = p_k*(g_k - dot + s) - kappa_k - tau*[k == y], 0 where ignored.
+			// Without region terms p_k*s is e_k*(s/sum), one product per class.
+			var invS Op
 			out := func(region bool) {
 				pe, pt, po := GP64(), GP64(), GP64()
 				MOVQ(a.scr, pe)
@@ -562,21 +556,23 @@ func softmaxGrad(t *Tier, u8 bool) {
 				MOVQ(pd, po)
 				ps := []classPtr{{pe, U32(t.W())}, {pt, U32(tabStride)}, {po, a.stride}}
 				t.classLoop(a.C, ps, true, func(cv VecVirtual) {
-					p := t.V()
-					VMULPS(Mem{Base: pe}, t.ld(INV), p)
 					eq := t.eqD(st.y, cv)
 					v := t.V()
 					if region {
+						p := t.V()
+						VMULPS(Mem{Base: pe}, t.ld(INV), p)
 						g := regionG(p, pt, eq)
 						VSUBPS(DOT, g, g)
 						VADDPS(SV, g, g)
 						VMULPS(g, p, v)
 					} else {
-						VMULPS(SV, p, v)
+						VMULPS(Mem{Base: pe}, t.ld(invS), v)
 					}
-					kk := t.V()
-					VBROADCASTSS(Mem{Base: pt, Disp: 4 * tabKappa}, kk)
-					VSUBPS(kk, v, v)
+					ifFlag(a.flags, flagSmooth, func() {
+						kk := t.V()
+						VBROADCASTSS(Mem{Base: pt, Disp: 4 * tabKappa}, kk)
+						VSUBPS(kk, v, v)
+					})
 					t.subWhere(eq, t.ld(TAU), v)
 					t.keepWhere(st.valid, v)
 					t.store(v, Mem{Base: po}, tail)
@@ -589,6 +585,9 @@ func softmaxGrad(t *Tier, u8 bool) {
 			out(true)
 			JMP(LabelRef(done))
 			Label(noRegion)
+			is := t.cp(SV)
+			VMULPS(INV, is, is)
+			invS = t.keep(is)
 			out(false)
 			Label(done)
 		})
