@@ -109,6 +109,10 @@ func neonSigmoidGrad(x, y []float32, c *SigmoidCoef, dst []float32) {
 
 func neonSoftmaxStats[L Label](x []float32, S, lo, hi int, lab []L, p *SoftmaxParams, s *SoftmaxSums[float32]) {
 	C := p.C
+	if C < 1 { // the kernels loop over C >= 1 planes
+		softmaxStatsGeneric(x, S, lo, hi, lab, p, s)
+		return
+	}
 	sP, sPY, sCount, sPP := s.P[:C], s.PY[:C], s.Count[:C], s.PP[:C]
 	clear(sP)
 	clear(sPY)
@@ -156,6 +160,10 @@ func neonSoftmaxStats[L Label](x []float32, S, lo, hi int, lab []L, p *SoftmaxPa
 
 func neonSoftmaxGrad[L Label](x []float32, S, lo, hi int, lab []L, c *SoftmaxCoef, dst []float32) {
 	C := c.C
+	if C < 1 {
+		softmaxGradGeneric(x, S, lo, hi, lab, c, dst)
+		return
+	}
 	var flags uint64
 	var tauK, sK, kappa float32
 	if c.CEScale != 0 {
@@ -205,6 +213,10 @@ func neonSoftmaxGrad[L Label](x []float32, S, lo, hi int, lab []L, c *SoftmaxCoe
 }
 
 func neonConfusion[L Label](x []float32, S, C, lo, hi int, lab []L, ign int32, useIgn bool, tp, fp, fn []int64) {
+	if C < 1 {
+		confusionGeneric(x, S, C, lo, hi, lab, ign, useIgn, tp, fp, fn)
+		return
+	}
 	if !useIgn {
 		ign = -1
 	}

@@ -302,3 +302,24 @@ func TestDeterministic(t *testing.T) {
 		}
 	}
 }
+
+// TestRegisters checks every generated kernel for the registers it must
+// leave alone (R18 platform, R26 closure context, R27 the assembler's
+// scratch, R28 g, R29 frame pointer, R30 link register, RSP) and for a
+// NOSPLIT TEXT without a stack frame.
+func TestRegisters(t *testing.T) {
+	bad := regexp.MustCompile(`\b(R18|R26|R27|R28|R29|R30|RSP|g)\b`)
+	text := regexp.MustCompile(`^TEXT ·\w+\(SB\), NOSPLIT, \$0-\d+$`)
+	for _, fam := range sortedKeys(families) {
+		s, _, _ := generate(fam)
+		for i, l := range strings.Split(s, "\n") {
+			code, _, _ := strings.Cut(l, "//")
+			if bad.MatchString(code) {
+				t.Errorf("%s:%d: reserved register: %s", fam, i+1, l)
+			}
+			if strings.HasPrefix(l, "TEXT") && !text.MatchString(l) {
+				t.Errorf("%s:%d: want a NOSPLIT TEXT without frame: %s", fam, i+1, l)
+			}
+		}
+	}
+}
