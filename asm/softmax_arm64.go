@@ -7,11 +7,11 @@ package asm
 // SoftmaxStatsU8NEON adds kernels.softmaxStatsGeneric's per-class sums of pixels [lo, hi) (hi-lo <=
 // kernels.BlockSize) of x (nc planes of S pixels) to P, PY, Count and PP, and writes out[0:4] = CE, W,
 // Focal, Valid. Pixels labelled ign are skipped (-1: none). flags: kernels.Flags | 256 (alpha) | 512
-// (CE weights w) | 1024 (smoothing); eps1 = 1-eps, epsC = eps/C, wsum = sum of the CE weights (nc without);
-// gmode classifies gamma as for SigmoidStats.
+// (CE weights w) | 1024 (smoothing) | 2048 (scr has 4*nc floats of scratch); eps1 = 1-eps, epsC = eps/C,
+// wsum = sum of the CE weights (nc without); gmode classifies gamma as for SigmoidStats.
 //
 //go:noescape
-func SoftmaxStatsU8NEON(x []float32, S int, lo int, hi int, lab []uint8, nc int, ign int32, flags uint64, w []float32, alpha []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, P []float32, PY []float32, Count []float32, PP []float32, out []float32)
+func SoftmaxStatsU8NEON(x []float32, S int, lo int, hi int, lab []uint8, nc int, ign int32, flags uint64, w []float32, alpha []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, scr []float32, P []float32, PY []float32, Count []float32, PP []float32, out []float32)
 
 // SoftmaxGradU8NEON writes kernels.softmaxGradGeneric's gradient of pixels [lo, hi) (hi-lo <=
 // kernels.BlockSize) into dst (nc planes of S pixels, like x). Pixels labelled ign get 0 (-1: none).
@@ -25,11 +25,11 @@ func SoftmaxGradU8NEON(x []float32, S int, lo int, hi int, lab []uint8, nc int, 
 // SoftmaxStatsI32NEON adds kernels.softmaxStatsGeneric's per-class sums of pixels [lo, hi) (hi-lo <=
 // kernels.BlockSize) of x (nc planes of S pixels) to P, PY, Count and PP, and writes out[0:4] = CE, W,
 // Focal, Valid. Pixels labelled ign are skipped (-1: none). flags: kernels.Flags | 256 (alpha) | 512
-// (CE weights w) | 1024 (smoothing); eps1 = 1-eps, epsC = eps/C, wsum = sum of the CE weights (nc without);
-// gmode classifies gamma as for SigmoidStats.
+// (CE weights w) | 1024 (smoothing) | 2048 (scr has 4*nc floats of scratch); eps1 = 1-eps, epsC = eps/C,
+// wsum = sum of the CE weights (nc without); gmode classifies gamma as for SigmoidStats.
 //
 //go:noescape
-func SoftmaxStatsI32NEON(x []float32, S int, lo int, hi int, lab []int32, nc int, ign int32, flags uint64, w []float32, alpha []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, P []float32, PY []float32, Count []float32, PP []float32, out []float32)
+func SoftmaxStatsI32NEON(x []float32, S int, lo int, hi int, lab []int32, nc int, ign int32, flags uint64, w []float32, alpha []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, scr []float32, P []float32, PY []float32, Count []float32, PP []float32, out []float32)
 
 // SoftmaxGradI32NEON writes kernels.softmaxGradGeneric's gradient of pixels [lo, hi) (hi-lo <=
 // kernels.BlockSize) into dst (nc planes of S pixels, like x). Pixels labelled ign get 0 (-1: none).

@@ -4,8 +4,8 @@
 
 #include "textflag.h"
 
-// func SoftmaxStatsU8NEON(x []float32, S int, lo int, hi int, lab []uint8, nc int, ign int32, flags uint64, w []float32, alpha []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, P []float32, PY []float32, Count []float32, PP []float32, out []float32)
-TEXT ·SoftmaxStatsU8NEON(SB), NOSPLIT, $0-288
+// func SoftmaxStatsU8NEON(x []float32, S int, lo int, hi int, lab []uint8, nc int, ign int32, flags uint64, w []float32, alpha []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, scr []float32, P []float32, PY []float32, Count []float32, PP []float32, out []float32)
+TEXT ·SoftmaxStatsU8NEON(SB), NOSPLIT, $0-312
 	MOVD    $softmaxneon<>(SB), R0
 	MOVD    x_base+0(FP), R1
 	MOVD    lab_base+48(FP), R2
@@ -22,10 +22,11 @@ TEXT ·SoftmaxStatsU8NEON(SB), NOSPLIT, $0-288
 	MOVD    gmode+160(FP), R8
 	MOVD    w_base+96(FP), R9
 	MOVD    alpha_base+120(FP), R10
-	MOVD    P_base+168(FP), R11
-	MOVD    PY_base+192(FP), R12
-	MOVD    Count_base+216(FP), R13
-	MOVD    PP_base+240(FP), R14
+	MOVD    P_base+192(FP), R11
+	MOVD    PY_base+216(FP), R12
+	MOVD    Count_base+240(FP), R13
+	MOVD    PP_base+264(FP), R14
+	MOVD    scr_base+168(FP), R15
 	VEOR    V0.B16, V0.B16, V0.B16
 	VEOR    V1.B16, V1.B16, V1.B16
 	VEOR    V2.B16, V2.B16, V2.B16
@@ -33,8 +34,8 @@ TEXT ·SoftmaxStatsU8NEON(SB), NOSPLIT, $0-288
 px_1:
 	CMP     $4, R4
 	BLT     pxtail_2
-	MOVWU   (R2), R15
-	VMOV    R15, V4.S[0]
+	MOVWU   (R2), R16
+	VMOV    R16, V4.S[0]
 	VUXTL   V4.B8, V4.H8
 	VUXTL   V4.H4, V4.S4
 	FMOVQ   (R0), F5
@@ -46,16 +47,16 @@ px_1:
 	VAND    V6.B16, V5.B16, V7.B16
 	WORD    $0x4e27d463 // FADD V3.4S, V3.4S, V7.4S
 	VLD1    (R1), [V6.S4]
-	MOVD    R1, R15
-	MOVD    R5, R16
-	ADD     R3, R15, R15
-	SUB     $1, R16, R16
-	CBZ     R16, clsdone_5
+	MOVD    R1, R16
+	MOVD    R5, R17
+	ADD     R3, R16, R16
+	SUB     $1, R17, R17
+	CBZ     R17, clsdone_5
 cls_4:
-	VLD1    (R15), [V7.S4]
+	VLD1    (R16), [V7.S4]
 	WORD    $0x4e27f4c6 // FMAX V6.4S, V6.4S, V7.4S
-	ADD     R3, R15, R15
-	SUBS    $1, R16, R16
+	ADD     R3, R16, R16
+	SUBS    $1, R17, R17
 	BNE     cls_4
 clsdone_5:
 	VEOR    V7.B16, V7.B16, V7.B16
@@ -70,12 +71,13 @@ clsdone_5:
 	FMOVQ   96(R0), F16
 	FMOVQ   112(R0), F17
 	FMOVQ   16(R0), F18
-	MOVD    R9, R17
-	MOVD    R1, R15
-	MOVD    R5, R16
-	CBZ     R16, clsdone_7
+	MOVD    R9, R19
+	MOVD    R15, R20
+	MOVD    R1, R16
+	MOVD    R5, R17
+	CBZ     R17, clsdone_7
 cls_6:
-	VLD1    (R15), [V19.S4]
+	VLD1    (R16), [V19.S4]
 	WORD    $0x4ea6d673 // FSUB V19.4S, V19.4S, V6.4S
 	WORD    $0x6e2cde74 // FMUL V20.4S, V19.4S, V12.4S
 	WORD    $0x4e218a94 // FRINTN V20.4S, V20.4S
@@ -101,26 +103,30 @@ cls_6:
 	WORD    $0x6eb3e757 // FCMGT V23.4S, V26.4S, V19.4S
 	WORD    $0x4e771eb5 // BIC V21.16B, V21.16B, V23.16B
 	WORD    $0x4e35d4e7 // FADD V7.4S, V7.4S, V21.4S
+	TBZ     $11, R7, nobit_8
+	VST1    [V21.S4], (R20)
+nobit_8:
 	VCMEQ   V4.S4, V11.S4, V20.S4
 	VBIT    V20.B16, V21.B16, V8.B16
 	VBIT    V20.B16, V19.B16, V9.B16
-	TBZ     $10, R7, nobit_8
+	TBZ     $10, R7, nobit_9
 	VMOV    V18.B16, V20.B16
-	TBZ     $9, R7, nobit_9
-	VLD1R   (R17), [V20.S4]
-nobit_9:
+	TBZ     $9, R7, nobit_10
+	VLD1R   (R19), [V20.S4]
+nobit_10:
 	VFMLA   V19.S4, V20.S4, V10.S4
-nobit_8:
+nobit_9:
 	FMOVQ   192(R0), F21
 	VADD    V21.S4, V11.S4, V11.S4
-	ADD     R3, R15, R15
-	ADD     $4, R17, R17
-	SUBS    $1, R16, R16
+	ADD     R3, R16, R16
+	ADD     $4, R19, R19
+	ADD     $16, R20, R20
+	SUBS    $1, R17, R17
 	BNE     cls_6
 clsdone_7:
 	FMOVQ   16(R0), F12
 	WORD    $0x6e27fd8b // FDIV V11.4S, V12.4S, V7.4S
-	TBZ     $2, R7, nobit_10
+	TBZ     $2, R7, nobit_11
 	FMOVQ   32(R0), F12
 	FMOVQ   48(R0), F13
 	FMOVQ   64(R0), F14
@@ -128,119 +134,127 @@ clsdone_7:
 	FMOVQ   96(R0), F16
 	FMOVQ   112(R0), F17
 	FMOVQ   16(R0), F18
-	MOVD    R11, R17
-	MOVD    R14, R19
-	MOVD    R1, R15
-	MOVD    R5, R16
-	CBZ     R16, clsdone_12
-cls_11:
-	VLD1    (R15), [V19.S4]
-	WORD    $0x4ea6d673 // FSUB V19.4S, V19.4S, V6.4S
-	WORD    $0x6e2cde74 // FMUL V20.4S, V19.4S, V12.4S
-	WORD    $0x4e218a94 // FRINTN V20.4S, V20.4S
-	VMOV    V19.B16, V21.B16
-	VFMLS   V13.S4, V20.S4, V21.S4
-	VFMLS   V14.S4, V20.S4, V21.S4
-	WORD    $0x6e35deb6 // FMUL V22.4S, V21.4S, V21.4S
-	FMOVQ   128(R0), F23
-	VFMLA   V17.S4, V21.S4, V23.S4
-	FMOVQ   144(R0), F24
-	VFMLA   V16.S4, V21.S4, V24.S4
-	FMOVQ   160(R0), F25
-	VFMLA   V15.S4, V21.S4, V25.S4
-	VFMLA   V22.S4, V25.S4, V24.S4
-	VFMLA   V22.S4, V24.S4, V23.S4
-	VFMLA   V22.S4, V23.S4, V21.S4
-	WORD    $0x4e32d6b5 // FADD V21.4S, V21.4S, V18.4S
-	WORD    $0x4ea1ba94 // FCVTZS V20.4S, V20.4S
-	VSHL    $23, V20.S4, V20.S4
-	VADD    V18.S4, V20.S4, V20.S4
-	WORD    $0x6e34deb5 // FMUL V21.4S, V21.4S, V20.4S
-	FMOVQ   176(R0), F26
-	WORD    $0x6eb3e757 // FCMGT V23.4S, V26.4S, V19.4S
-	WORD    $0x4e771eb5 // BIC V21.16B, V21.16B, V23.16B
-	WORD    $0x6e2bdeb5 // FMUL V21.4S, V21.4S, V11.4S
-	VAND    V5.B16, V21.B16, V21.B16
-	WORD    $0x6e35d6b3 // FADDP V19.4S, V21.4S, V21.4S
-	WORD    $0x7e30da73 // FADDP S19, V19.2S
-	FMOVS   (R17), F20
-	FADDS   F19, F20, F20
-	FMOVS   F20, (R17)
-	TBZ     $3, R7, nobit_13
-	WORD    $0x6e35deb5 // FMUL V21.4S, V21.4S, V21.4S
-	WORD    $0x6e35d6b3 // FADDP V19.4S, V21.4S, V21.4S
-	WORD    $0x7e30da73 // FADDP S19, V19.2S
-	FMOVS   (R19), F20
-	FADDS   F19, F20, F20
-	FMOVS   F20, (R19)
-nobit_13:
-	ADD     R3, R15, R15
-	ADD     $4, R17, R17
+	MOVD    R11, R19
+	MOVD    R14, R20
+	MOVD    R15, R21
+	MOVD    R1, R16
+	MOVD    R5, R17
+	CBZ     R17, clsdone_13
+cls_12:
+	TBZ     $11, R7, recompute_14
+	VLD1    (R21), [V19.S4]
+	B       havee_15
+recompute_14:
+	VLD1    (R16), [V20.S4]
+	WORD    $0x4ea6d694 // FSUB V20.4S, V20.4S, V6.4S
+	WORD    $0x6e2cde95 // FMUL V21.4S, V20.4S, V12.4S
+	WORD    $0x4e218ab5 // FRINTN V21.4S, V21.4S
+	VMOV    V20.B16, V22.B16
+	VFMLS   V13.S4, V21.S4, V22.S4
+	VFMLS   V14.S4, V21.S4, V22.S4
+	WORD    $0x6e36ded7 // FMUL V23.4S, V22.4S, V22.4S
+	FMOVQ   128(R0), F24
+	VFMLA   V17.S4, V22.S4, V24.S4
+	FMOVQ   144(R0), F25
+	VFMLA   V16.S4, V22.S4, V25.S4
+	FMOVQ   160(R0), F26
+	VFMLA   V15.S4, V22.S4, V26.S4
+	VFMLA   V23.S4, V26.S4, V25.S4
+	VFMLA   V23.S4, V25.S4, V24.S4
+	VFMLA   V23.S4, V24.S4, V22.S4
+	WORD    $0x4e32d6d6 // FADD V22.4S, V22.4S, V18.4S
+	WORD    $0x4ea1bab5 // FCVTZS V21.4S, V21.4S
+	VSHL    $23, V21.S4, V21.S4
+	VADD    V18.S4, V21.S4, V21.S4
+	WORD    $0x6e35ded6 // FMUL V22.4S, V22.4S, V21.4S
+	FMOVQ   176(R0), F27
+	WORD    $0x6eb4e778 // FCMGT V24.4S, V27.4S, V20.4S
+	WORD    $0x4e781ed6 // BIC V22.16B, V22.16B, V24.16B
+	VMOV    V22.B16, V19.B16
+havee_15:
+	WORD    $0x6e2bde73 // FMUL V19.4S, V19.4S, V11.4S
+	VAND    V5.B16, V19.B16, V19.B16
+	WORD    $0x6e33d674 // FADDP V20.4S, V19.4S, V19.4S
+	WORD    $0x7e30da94 // FADDP S20, V20.2S
+	FMOVS   (R19), F21
+	FADDS   F20, F21, F21
+	FMOVS   F21, (R19)
+	TBZ     $3, R7, nobit_16
+	WORD    $0x6e33de73 // FMUL V19.4S, V19.4S, V19.4S
+	WORD    $0x6e33d674 // FADDP V20.4S, V19.4S, V19.4S
+	WORD    $0x7e30da94 // FADDP S20, V20.2S
+	FMOVS   (R20), F21
+	FADDS   F20, F21, F21
+	FMOVS   F21, (R20)
+nobit_16:
+	ADD     R3, R16, R16
 	ADD     $4, R19, R19
-	SUBS    $1, R16, R16
-	BNE     cls_11
-clsdone_12:
+	ADD     $4, R20, R20
+	ADD     $16, R21, R21
+	SUBS    $1, R17, R17
+	BNE     cls_12
+clsdone_13:
 	WORD    $0x6e2bdd0c // FMUL V12.4S, V8.4S, V11.4S
-	VMOV    V5.S[0], R15
-	CBZ     R15, inval_15
-	VMOV    V4.S[0], R15
-	ADD     R15<<2, R12, R16
-	FMOVS   (R16), F13
+	VMOV    V5.S[0], R16
+	CBZ     R16, inval_18
+	VMOV    V4.S[0], R16
+	ADD     R16<<2, R12, R17
+	FMOVS   (R17), F13
 	VDUP    V12.S[0], V14.S4
 	FADDS   F14, F13, F13
-	FMOVS   F13, (R16)
-	ADD     R15<<2, R13, R16
-	FMOVS   (R16), F13
+	FMOVS   F13, (R17)
+	ADD     R16<<2, R13, R17
+	FMOVS   (R17), F13
 	FMOVQ   16(R0), F14
 	FADDS   F14, F13, F13
-	FMOVS   F13, (R16)
-inval_15:
-	VMOV    V5.S[1], R15
-	CBZ     R15, inval_16
-	VMOV    V4.S[1], R15
-	ADD     R15<<2, R12, R16
-	FMOVS   (R16), F13
+	FMOVS   F13, (R17)
+inval_18:
+	VMOV    V5.S[1], R16
+	CBZ     R16, inval_19
+	VMOV    V4.S[1], R16
+	ADD     R16<<2, R12, R17
+	FMOVS   (R17), F13
 	VDUP    V12.S[1], V14.S4
 	FADDS   F14, F13, F13
-	FMOVS   F13, (R16)
-	ADD     R15<<2, R13, R16
-	FMOVS   (R16), F13
+	FMOVS   F13, (R17)
+	ADD     R16<<2, R13, R17
+	FMOVS   (R17), F13
 	FMOVQ   16(R0), F14
 	FADDS   F14, F13, F13
-	FMOVS   F13, (R16)
-inval_16:
-	VMOV    V5.S[2], R15
-	CBZ     R15, inval_17
-	VMOV    V4.S[2], R15
-	ADD     R15<<2, R12, R16
-	FMOVS   (R16), F13
+	FMOVS   F13, (R17)
+inval_19:
+	VMOV    V5.S[2], R16
+	CBZ     R16, inval_20
+	VMOV    V4.S[2], R16
+	ADD     R16<<2, R12, R17
+	FMOVS   (R17), F13
 	VDUP    V12.S[2], V14.S4
 	FADDS   F14, F13, F13
-	FMOVS   F13, (R16)
-	ADD     R15<<2, R13, R16
-	FMOVS   (R16), F13
+	FMOVS   F13, (R17)
+	ADD     R16<<2, R13, R17
+	FMOVS   (R17), F13
 	FMOVQ   16(R0), F14
 	FADDS   F14, F13, F13
-	FMOVS   F13, (R16)
-inval_17:
-	VMOV    V5.S[3], R15
-	CBZ     R15, inval_18
-	VMOV    V4.S[3], R15
-	ADD     R15<<2, R12, R16
-	FMOVS   (R16), F13
+	FMOVS   F13, (R17)
+inval_20:
+	VMOV    V5.S[3], R16
+	CBZ     R16, inval_21
+	VMOV    V4.S[3], R16
+	ADD     R16<<2, R12, R17
+	FMOVS   (R17), F13
 	VDUP    V12.S[3], V14.S4
 	FADDS   F14, F13, F13
-	FMOVS   F13, (R16)
-	ADD     R15<<2, R13, R16
-	FMOVS   (R16), F13
+	FMOVS   F13, (R17)
+	ADD     R16<<2, R13, R17
+	FMOVS   (R17), F13
 	FMOVQ   16(R0), F14
 	FADDS   F14, F13, F13
-	FMOVS   F13, (R16)
-inval_18:
-lanes_14:
-nobit_10:
+	FMOVS   F13, (R17)
+inval_21:
+lanes_17:
+nobit_11:
 	TST     $3, R7
-	BEQ     noloss_19
+	BEQ     noloss_22
 	VUSHR   $23, V7.S4, V12.S4
 	FMOVQ   208(R0), F13
 	VSUB    V13.S4, V12.S4, V12.S4
@@ -293,28 +307,28 @@ nobit_10:
 	WORD    $0x4e27e4ec // FCMEQ V12.4S, V7.4S, V7.4S
 	VBIF    V12.B16, V7.B16, V15.B16
 	WORD    $0x4ea9d5ec // FSUB V12.4S, V15.4S, V9.4S
-	TBZ     $0, R7, nobit_20
+	TBZ     $0, R7, nobit_23
 	FMOVQ   16(R0), F13
-	TBZ     $9, R7, nobit_21
-	VMOV    V4.S[0], R15
-	ADD     R15<<2, R9, R15
-	VLD1    (R15), V14.S[0]
-	VMOV    V4.S[1], R15
-	ADD     R15<<2, R9, R15
-	VLD1    (R15), V14.S[1]
-	VMOV    V4.S[2], R15
-	ADD     R15<<2, R9, R15
-	VLD1    (R15), V14.S[2]
-	VMOV    V4.S[3], R15
-	ADD     R15<<2, R9, R15
-	VLD1    (R15), V14.S[3]
+	TBZ     $9, R7, nobit_24
+	VMOV    V4.S[0], R16
+	ADD     R16<<2, R9, R16
+	VLD1    (R16), V14.S[0]
+	VMOV    V4.S[1], R16
+	ADD     R16<<2, R9, R16
+	VLD1    (R16), V14.S[1]
+	VMOV    V4.S[2], R16
+	ADD     R16<<2, R9, R16
+	VLD1    (R16), V14.S[2]
+	VMOV    V4.S[3], R16
+	ADD     R16<<2, R9, R16
+	VLD1    (R16), V14.S[3]
 	VMOV    V14.B16, V13.B16
-nobit_21:
+nobit_24:
 	FMOVS   eps1+144(FP), F14
 	VDUP    V14.S[0], V14.S4
 	WORD    $0x6e2dddce // FMUL V14.4S, V14.4S, V13.4S
 	WORD    $0x6e2cddce // FMUL V14.4S, V14.4S, V12.4S
-	TBZ     $10, R7, nobit_22
+	TBZ     $10, R7, nobit_25
 	FMOVS   wsum+152(FP), F16
 	VDUP    V16.S[0], V16.S4
 	WORD    $0x6e2fde10 // FMUL V16.4S, V16.4S, V15.4S
@@ -322,32 +336,32 @@ nobit_21:
 	FMOVS   epsC+148(FP), F17
 	VDUP    V17.S[0], V17.S4
 	VFMLA   V16.S4, V17.S4, V14.S4
-nobit_22:
+nobit_25:
 	VAND    V5.B16, V14.B16, V16.B16
 	WORD    $0x4e30d400 // FADD V0.4S, V0.4S, V16.4S
 	VAND    V5.B16, V13.B16, V16.B16
 	WORD    $0x4e30d421 // FADD V1.4S, V1.4S, V16.4S
-nobit_20:
-	TBZ     $1, R7, nobit_23
+nobit_23:
+	TBZ     $1, R7, nobit_26
 	FMOVQ   16(R0), F13
 	VFMLS   V11.S4, V8.S4, V13.S4
 	FMOVS   gamma+156(FP), F14
 	VDUP    V14.S[0], V14.S4
 	CMP     $1, R8
-	BEQ     pow1_24
+	BEQ     pow1_27
 	CMP     $2, R8
-	BEQ     pow2_25
+	BEQ     pow2_28
 	CMP     $3, R8
-	BEQ     powg_26
+	BEQ     powg_29
 	FMOVQ   16(R0), F16
-	B       powd_28
-pow1_24:
+	B       powd_31
+pow1_27:
 	VMOV    V13.B16, V16.B16
-	B       powz_27
-pow2_25:
+	B       powz_30
+pow2_28:
 	WORD    $0x6e2dddb0 // FMUL V16.4S, V13.4S, V13.4S
-	B       powz_27
-powg_26:
+	B       powz_30
+powg_29:
 	FMOVQ   400(R0), F19
 	WORD    $0x6eade672 // FCMGT V18.4S, V19.4S, V13.4S
 	FMOVQ   416(R0), F20
@@ -456,30 +470,30 @@ powg_26:
 	FMOVQ   448(R0), F24
 	VBIT    V21.B16, V24.B16, V18.B16
 	VMOV    V18.B16, V16.B16
-powz_27:
+powz_30:
 	WORD    $0x6ea0d9b1 // FCMLE V17.4S, V13.4S, #0
 	WORD    $0x4e711e10 // BIC V16.16B, V16.16B, V17.16B
-powd_28:
+powd_31:
 	WORD    $0x6e2cde10 // FMUL V16.4S, V16.4S, V12.4S
-	TBZ     $8, R7, nobit_29
-	VMOV    V4.S[0], R15
-	ADD     R15<<2, R10, R15
-	VLD1    (R15), V13.S[0]
-	VMOV    V4.S[1], R15
-	ADD     R15<<2, R10, R15
-	VLD1    (R15), V13.S[1]
-	VMOV    V4.S[2], R15
-	ADD     R15<<2, R10, R15
-	VLD1    (R15), V13.S[2]
-	VMOV    V4.S[3], R15
-	ADD     R15<<2, R10, R15
-	VLD1    (R15), V13.S[3]
+	TBZ     $8, R7, nobit_32
+	VMOV    V4.S[0], R16
+	ADD     R16<<2, R10, R16
+	VLD1    (R16), V13.S[0]
+	VMOV    V4.S[1], R16
+	ADD     R16<<2, R10, R16
+	VLD1    (R16), V13.S[1]
+	VMOV    V4.S[2], R16
+	ADD     R16<<2, R10, R16
+	VLD1    (R16), V13.S[2]
+	VMOV    V4.S[3], R16
+	ADD     R16<<2, R10, R16
+	VLD1    (R16), V13.S[3]
 	WORD    $0x6e2dde10 // FMUL V16.4S, V16.4S, V13.4S
-nobit_29:
+nobit_32:
 	VAND    V5.B16, V16.B16, V13.B16
 	WORD    $0x4e2dd442 // FADD V2.4S, V2.4S, V13.4S
-nobit_23:
-noloss_19:
+nobit_26:
+noloss_22:
 	ADD     $16, R1, R1
 	ADD     $4, R2, R2
 	SUB     $4, R4, R4
@@ -487,20 +501,20 @@ noloss_19:
 pxtail_2:
 	CBZ     R4, pxdone_3
 	VEOR    V4.B16, V4.B16, V4.B16
-	MOVBU   (R2), R15
-	VMOV    R15, V4.S[0]
+	MOVBU   (R2), R16
+	VMOV    R16, V4.S[0]
 	CMP     $2, R4
-	BLT     lanes_30
-	MOVBU   1(R2), R15
-	VMOV    R15, V4.S[1]
+	BLT     lanes_33
+	MOVBU   1(R2), R16
+	VMOV    R16, V4.S[1]
 	CMP     $3, R4
-	BLT     lanes_30
-	MOVBU   2(R2), R15
-	VMOV    R15, V4.S[2]
-lanes_30:
-	ADD     $544, R0, R15
-	SUB     R4<<2, R15, R15
-	VLD1    (R15), [V5.S4]
+	BLT     lanes_33
+	MOVBU   2(R2), R16
+	VMOV    R16, V4.S[2]
+lanes_33:
+	ADD     $544, R0, R16
+	SUB     R4<<2, R16, R16
+	VLD1    (R16), [V5.S4]
 	VDUP    R6, V6.S4
 	VCMEQ   V6.S4, V4.S4, V6.S4
 	WORD    $0x4e661ca5 // BIC V5.16B, V5.16B, V6.16B
@@ -511,36 +525,36 @@ lanes_30:
 	VEOR    V6.B16, V6.B16, V6.B16
 	VLD1    (R1), V6.S[0]
 	CMP     $2, R4
-	BLT     ld_31
-	ADD     $4, R1, R15
-	VLD1    (R15), V6.S[1]
-	CMP     $3, R4
-	BLT     ld_31
-	ADD     $8, R1, R15
-	VLD1    (R15), V6.S[2]
-ld_31:
-	MOVD    R1, R15
-	MOVD    R5, R16
-	ADD     R3, R15, R15
-	SUB     $1, R16, R16
-	CBZ     R16, clsdone_33
-cls_32:
-	VEOR    V7.B16, V7.B16, V7.B16
-	VLD1    (R15), V7.S[0]
-	CMP     $2, R4
 	BLT     ld_34
-	ADD     $4, R15, R17
-	VLD1    (R17), V7.S[1]
+	ADD     $4, R1, R16
+	VLD1    (R16), V6.S[1]
 	CMP     $3, R4
 	BLT     ld_34
-	ADD     $8, R15, R17
-	VLD1    (R17), V7.S[2]
+	ADD     $8, R1, R16
+	VLD1    (R16), V6.S[2]
 ld_34:
+	MOVD    R1, R16
+	MOVD    R5, R17
+	ADD     R3, R16, R16
+	SUB     $1, R17, R17
+	CBZ     R17, clsdone_36
+cls_35:
+	VEOR    V7.B16, V7.B16, V7.B16
+	VLD1    (R16), V7.S[0]
+	CMP     $2, R4
+	BLT     ld_37
+	ADD     $4, R16, R19
+	VLD1    (R19), V7.S[1]
+	CMP     $3, R4
+	BLT     ld_37
+	ADD     $8, R16, R19
+	VLD1    (R19), V7.S[2]
+ld_37:
 	WORD    $0x4e27f4c6 // FMAX V6.4S, V6.4S, V7.4S
-	ADD     R3, R15, R15
-	SUBS    $1, R16, R16
-	BNE     cls_32
-clsdone_33:
+	ADD     R3, R16, R16
+	SUBS    $1, R17, R17
+	BNE     cls_35
+clsdone_36:
 	VEOR    V7.B16, V7.B16, V7.B16
 	VEOR    V8.B16, V8.B16, V8.B16
 	VEOR    V9.B16, V9.B16, V9.B16
@@ -553,22 +567,23 @@ clsdone_33:
 	FMOVQ   96(R0), F16
 	FMOVQ   112(R0), F17
 	FMOVQ   16(R0), F18
-	MOVD    R9, R17
-	MOVD    R1, R15
-	MOVD    R5, R16
-	CBZ     R16, clsdone_36
-cls_35:
+	MOVD    R9, R19
+	MOVD    R15, R20
+	MOVD    R1, R16
+	MOVD    R5, R17
+	CBZ     R17, clsdone_39
+cls_38:
 	VEOR    V19.B16, V19.B16, V19.B16
-	VLD1    (R15), V19.S[0]
+	VLD1    (R16), V19.S[0]
 	CMP     $2, R4
-	BLT     ld_37
-	ADD     $4, R15, R19
-	VLD1    (R19), V19.S[1]
+	BLT     ld_40
+	ADD     $4, R16, R21
+	VLD1    (R21), V19.S[1]
 	CMP     $3, R4
-	BLT     ld_37
-	ADD     $8, R15, R19
-	VLD1    (R19), V19.S[2]
-ld_37:
+	BLT     ld_40
+	ADD     $8, R16, R21
+	VLD1    (R21), V19.S[2]
+ld_40:
 	WORD    $0x4ea6d673 // FSUB V19.4S, V19.4S, V6.4S
 	WORD    $0x6e2cde74 // FMUL V20.4S, V19.4S, V12.4S
 	WORD    $0x4e218a94 // FRINTN V20.4S, V20.4S
@@ -594,26 +609,30 @@ ld_37:
 	WORD    $0x6eb3e757 // FCMGT V23.4S, V26.4S, V19.4S
 	WORD    $0x4e771eb5 // BIC V21.16B, V21.16B, V23.16B
 	WORD    $0x4e35d4e7 // FADD V7.4S, V7.4S, V21.4S
+	TBZ     $11, R7, nobit_41
+	VST1    [V21.S4], (R20)
+nobit_41:
 	VCMEQ   V4.S4, V11.S4, V20.S4
 	VBIT    V20.B16, V21.B16, V8.B16
 	VBIT    V20.B16, V19.B16, V9.B16
-	TBZ     $10, R7, nobit_38
+	TBZ     $10, R7, nobit_42
 	VMOV    V18.B16, V20.B16
-	TBZ     $9, R7, nobit_39
-	VLD1R   (R17), [V20.S4]
-nobit_39:
+	TBZ     $9, R7, nobit_43
+	VLD1R   (R19), [V20.S4]
+nobit_43:
 	VFMLA   V19.S4, V20.S4, V10.S4
-nobit_38:
+nobit_42:
 	FMOVQ   192(R0), F21
 	VADD    V21.S4, V11.S4, V11.S4
-	ADD     R3, R15, R15
-	ADD     $4, R17, R17
-	SUBS    $1, R16, R16
-	BNE     cls_35
-clsdone_36:
+	ADD     R3, R16, R16
+	ADD     $4, R19, R19
+	ADD     $16, R20, R20
+	SUBS    $1, R17, R17
+	BNE     cls_38
+clsdone_39:
 	FMOVQ   16(R0), F12
 	WORD    $0x6e27fd8b // FDIV V11.4S, V12.4S, V7.4S
-	TBZ     $2, R7, nobit_40
+	TBZ     $2, R7, nobit_44
 	FMOVQ   32(R0), F12
 	FMOVQ   48(R0), F13
 	FMOVQ   64(R0), F14
@@ -621,119 +640,127 @@ clsdone_36:
 	FMOVQ   96(R0), F16
 	FMOVQ   112(R0), F17
 	FMOVQ   16(R0), F18
-	MOVD    R11, R17
-	MOVD    R14, R19
-	MOVD    R1, R15
-	MOVD    R5, R16
-	CBZ     R16, clsdone_42
-cls_41:
-	VEOR    V19.B16, V19.B16, V19.B16
-	VLD1    (R15), V19.S[0]
+	MOVD    R11, R19
+	MOVD    R14, R20
+	MOVD    R15, R21
+	MOVD    R1, R16
+	MOVD    R5, R17
+	CBZ     R17, clsdone_46
+cls_45:
+	TBZ     $11, R7, recompute_47
+	VLD1    (R21), [V19.S4]
+	B       havee_48
+recompute_47:
+	VEOR    V20.B16, V20.B16, V20.B16
+	VLD1    (R16), V20.S[0]
 	CMP     $2, R4
-	BLT     ld_43
-	ADD     $4, R15, R20
-	VLD1    (R20), V19.S[1]
+	BLT     ld_49
+	ADD     $4, R16, R22
+	VLD1    (R22), V20.S[1]
 	CMP     $3, R4
-	BLT     ld_43
-	ADD     $8, R15, R20
-	VLD1    (R20), V19.S[2]
-ld_43:
-	WORD    $0x4ea6d673 // FSUB V19.4S, V19.4S, V6.4S
-	WORD    $0x6e2cde74 // FMUL V20.4S, V19.4S, V12.4S
-	WORD    $0x4e218a94 // FRINTN V20.4S, V20.4S
-	VMOV    V19.B16, V21.B16
-	VFMLS   V13.S4, V20.S4, V21.S4
-	VFMLS   V14.S4, V20.S4, V21.S4
-	WORD    $0x6e35deb6 // FMUL V22.4S, V21.4S, V21.4S
-	FMOVQ   128(R0), F23
-	VFMLA   V17.S4, V21.S4, V23.S4
-	FMOVQ   144(R0), F24
-	VFMLA   V16.S4, V21.S4, V24.S4
-	FMOVQ   160(R0), F25
-	VFMLA   V15.S4, V21.S4, V25.S4
-	VFMLA   V22.S4, V25.S4, V24.S4
-	VFMLA   V22.S4, V24.S4, V23.S4
-	VFMLA   V22.S4, V23.S4, V21.S4
-	WORD    $0x4e32d6b5 // FADD V21.4S, V21.4S, V18.4S
-	WORD    $0x4ea1ba94 // FCVTZS V20.4S, V20.4S
-	VSHL    $23, V20.S4, V20.S4
-	VADD    V18.S4, V20.S4, V20.S4
-	WORD    $0x6e34deb5 // FMUL V21.4S, V21.4S, V20.4S
-	FMOVQ   176(R0), F26
-	WORD    $0x6eb3e757 // FCMGT V23.4S, V26.4S, V19.4S
-	WORD    $0x4e771eb5 // BIC V21.16B, V21.16B, V23.16B
-	WORD    $0x6e2bdeb5 // FMUL V21.4S, V21.4S, V11.4S
-	VAND    V5.B16, V21.B16, V21.B16
-	WORD    $0x6e35d6b3 // FADDP V19.4S, V21.4S, V21.4S
-	WORD    $0x7e30da73 // FADDP S19, V19.2S
-	FMOVS   (R17), F20
-	FADDS   F19, F20, F20
-	FMOVS   F20, (R17)
-	TBZ     $3, R7, nobit_44
-	WORD    $0x6e35deb5 // FMUL V21.4S, V21.4S, V21.4S
-	WORD    $0x6e35d6b3 // FADDP V19.4S, V21.4S, V21.4S
-	WORD    $0x7e30da73 // FADDP S19, V19.2S
-	FMOVS   (R19), F20
-	FADDS   F19, F20, F20
-	FMOVS   F20, (R19)
-nobit_44:
-	ADD     R3, R15, R15
-	ADD     $4, R17, R17
+	BLT     ld_49
+	ADD     $8, R16, R22
+	VLD1    (R22), V20.S[2]
+ld_49:
+	WORD    $0x4ea6d694 // FSUB V20.4S, V20.4S, V6.4S
+	WORD    $0x6e2cde95 // FMUL V21.4S, V20.4S, V12.4S
+	WORD    $0x4e218ab5 // FRINTN V21.4S, V21.4S
+	VMOV    V20.B16, V22.B16
+	VFMLS   V13.S4, V21.S4, V22.S4
+	VFMLS   V14.S4, V21.S4, V22.S4
+	WORD    $0x6e36ded7 // FMUL V23.4S, V22.4S, V22.4S
+	FMOVQ   128(R0), F24
+	VFMLA   V17.S4, V22.S4, V24.S4
+	FMOVQ   144(R0), F25
+	VFMLA   V16.S4, V22.S4, V25.S4
+	FMOVQ   160(R0), F26
+	VFMLA   V15.S4, V22.S4, V26.S4
+	VFMLA   V23.S4, V26.S4, V25.S4
+	VFMLA   V23.S4, V25.S4, V24.S4
+	VFMLA   V23.S4, V24.S4, V22.S4
+	WORD    $0x4e32d6d6 // FADD V22.4S, V22.4S, V18.4S
+	WORD    $0x4ea1bab5 // FCVTZS V21.4S, V21.4S
+	VSHL    $23, V21.S4, V21.S4
+	VADD    V18.S4, V21.S4, V21.S4
+	WORD    $0x6e35ded6 // FMUL V22.4S, V22.4S, V21.4S
+	FMOVQ   176(R0), F27
+	WORD    $0x6eb4e778 // FCMGT V24.4S, V27.4S, V20.4S
+	WORD    $0x4e781ed6 // BIC V22.16B, V22.16B, V24.16B
+	VMOV    V22.B16, V19.B16
+havee_48:
+	WORD    $0x6e2bde73 // FMUL V19.4S, V19.4S, V11.4S
+	VAND    V5.B16, V19.B16, V19.B16
+	WORD    $0x6e33d674 // FADDP V20.4S, V19.4S, V19.4S
+	WORD    $0x7e30da94 // FADDP S20, V20.2S
+	FMOVS   (R19), F21
+	FADDS   F20, F21, F21
+	FMOVS   F21, (R19)
+	TBZ     $3, R7, nobit_50
+	WORD    $0x6e33de73 // FMUL V19.4S, V19.4S, V19.4S
+	WORD    $0x6e33d674 // FADDP V20.4S, V19.4S, V19.4S
+	WORD    $0x7e30da94 // FADDP S20, V20.2S
+	FMOVS   (R20), F21
+	FADDS   F20, F21, F21
+	FMOVS   F21, (R20)
+nobit_50:
+	ADD     R3, R16, R16
 	ADD     $4, R19, R19
-	SUBS    $1, R16, R16
-	BNE     cls_41
-clsdone_42:
+	ADD     $4, R20, R20
+	ADD     $16, R21, R21
+	SUBS    $1, R17, R17
+	BNE     cls_45
+clsdone_46:
 	WORD    $0x6e2bdd0c // FMUL V12.4S, V8.4S, V11.4S
-	VMOV    V5.S[0], R15
-	CBZ     R15, inval_46
-	VMOV    V4.S[0], R15
-	ADD     R15<<2, R12, R16
-	FMOVS   (R16), F13
+	VMOV    V5.S[0], R16
+	CBZ     R16, inval_52
+	VMOV    V4.S[0], R16
+	ADD     R16<<2, R12, R17
+	FMOVS   (R17), F13
 	VDUP    V12.S[0], V14.S4
 	FADDS   F14, F13, F13
-	FMOVS   F13, (R16)
-	ADD     R15<<2, R13, R16
-	FMOVS   (R16), F13
+	FMOVS   F13, (R17)
+	ADD     R16<<2, R13, R17
+	FMOVS   (R17), F13
 	FMOVQ   16(R0), F14
 	FADDS   F14, F13, F13
-	FMOVS   F13, (R16)
-inval_46:
+	FMOVS   F13, (R17)
+inval_52:
 	CMP     $2, R4
-	BLT     lanes_45
-	VMOV    V5.S[1], R15
-	CBZ     R15, inval_47
-	VMOV    V4.S[1], R15
-	ADD     R15<<2, R12, R16
-	FMOVS   (R16), F13
+	BLT     lanes_51
+	VMOV    V5.S[1], R16
+	CBZ     R16, inval_53
+	VMOV    V4.S[1], R16
+	ADD     R16<<2, R12, R17
+	FMOVS   (R17), F13
 	VDUP    V12.S[1], V14.S4
 	FADDS   F14, F13, F13
-	FMOVS   F13, (R16)
-	ADD     R15<<2, R13, R16
-	FMOVS   (R16), F13
+	FMOVS   F13, (R17)
+	ADD     R16<<2, R13, R17
+	FMOVS   (R17), F13
 	FMOVQ   16(R0), F14
 	FADDS   F14, F13, F13
-	FMOVS   F13, (R16)
-inval_47:
+	FMOVS   F13, (R17)
+inval_53:
 	CMP     $3, R4
-	BLT     lanes_45
-	VMOV    V5.S[2], R15
-	CBZ     R15, inval_48
-	VMOV    V4.S[2], R15
-	ADD     R15<<2, R12, R16
-	FMOVS   (R16), F13
+	BLT     lanes_51
+	VMOV    V5.S[2], R16
+	CBZ     R16, inval_54
+	VMOV    V4.S[2], R16
+	ADD     R16<<2, R12, R17
+	FMOVS   (R17), F13
 	VDUP    V12.S[2], V14.S4
 	FADDS   F14, F13, F13
-	FMOVS   F13, (R16)
-	ADD     R15<<2, R13, R16
-	FMOVS   (R16), F13
+	FMOVS   F13, (R17)
+	ADD     R16<<2, R13, R17
+	FMOVS   (R17), F13
 	FMOVQ   16(R0), F14
 	FADDS   F14, F13, F13
-	FMOVS   F13, (R16)
-inval_48:
-lanes_45:
-nobit_40:
+	FMOVS   F13, (R17)
+inval_54:
+lanes_51:
+nobit_44:
 	TST     $3, R7
-	BEQ     noloss_49
+	BEQ     noloss_55
 	VUSHR   $23, V7.S4, V12.S4
 	FMOVQ   208(R0), F13
 	VSUB    V13.S4, V12.S4, V12.S4
@@ -786,28 +813,28 @@ nobit_40:
 	WORD    $0x4e27e4ec // FCMEQ V12.4S, V7.4S, V7.4S
 	VBIF    V12.B16, V7.B16, V15.B16
 	WORD    $0x4ea9d5ec // FSUB V12.4S, V15.4S, V9.4S
-	TBZ     $0, R7, nobit_50
+	TBZ     $0, R7, nobit_56
 	FMOVQ   16(R0), F13
-	TBZ     $9, R7, nobit_51
-	VMOV    V4.S[0], R15
-	ADD     R15<<2, R9, R15
-	VLD1    (R15), V14.S[0]
-	VMOV    V4.S[1], R15
-	ADD     R15<<2, R9, R15
-	VLD1    (R15), V14.S[1]
-	VMOV    V4.S[2], R15
-	ADD     R15<<2, R9, R15
-	VLD1    (R15), V14.S[2]
-	VMOV    V4.S[3], R15
-	ADD     R15<<2, R9, R15
-	VLD1    (R15), V14.S[3]
+	TBZ     $9, R7, nobit_57
+	VMOV    V4.S[0], R16
+	ADD     R16<<2, R9, R16
+	VLD1    (R16), V14.S[0]
+	VMOV    V4.S[1], R16
+	ADD     R16<<2, R9, R16
+	VLD1    (R16), V14.S[1]
+	VMOV    V4.S[2], R16
+	ADD     R16<<2, R9, R16
+	VLD1    (R16), V14.S[2]
+	VMOV    V4.S[3], R16
+	ADD     R16<<2, R9, R16
+	VLD1    (R16), V14.S[3]
 	VMOV    V14.B16, V13.B16
-nobit_51:
+nobit_57:
 	FMOVS   eps1+144(FP), F14
 	VDUP    V14.S[0], V14.S4
 	WORD    $0x6e2dddce // FMUL V14.4S, V14.4S, V13.4S
 	WORD    $0x6e2cddce // FMUL V14.4S, V14.4S, V12.4S
-	TBZ     $10, R7, nobit_52
+	TBZ     $10, R7, nobit_58
 	FMOVS   wsum+152(FP), F16
 	VDUP    V16.S[0], V16.S4
 	WORD    $0x6e2fde10 // FMUL V16.4S, V16.4S, V15.4S
@@ -815,32 +842,32 @@ nobit_51:
 	FMOVS   epsC+148(FP), F17
 	VDUP    V17.S[0], V17.S4
 	VFMLA   V16.S4, V17.S4, V14.S4
-nobit_52:
+nobit_58:
 	VAND    V5.B16, V14.B16, V16.B16
 	WORD    $0x4e30d400 // FADD V0.4S, V0.4S, V16.4S
 	VAND    V5.B16, V13.B16, V16.B16
 	WORD    $0x4e30d421 // FADD V1.4S, V1.4S, V16.4S
-nobit_50:
-	TBZ     $1, R7, nobit_53
+nobit_56:
+	TBZ     $1, R7, nobit_59
 	FMOVQ   16(R0), F13
 	VFMLS   V11.S4, V8.S4, V13.S4
 	FMOVS   gamma+156(FP), F14
 	VDUP    V14.S[0], V14.S4
 	CMP     $1, R8
-	BEQ     pow1_54
+	BEQ     pow1_60
 	CMP     $2, R8
-	BEQ     pow2_55
+	BEQ     pow2_61
 	CMP     $3, R8
-	BEQ     powg_56
+	BEQ     powg_62
 	FMOVQ   16(R0), F16
-	B       powd_58
-pow1_54:
+	B       powd_64
+pow1_60:
 	VMOV    V13.B16, V16.B16
-	B       powz_57
-pow2_55:
+	B       powz_63
+pow2_61:
 	WORD    $0x6e2dddb0 // FMUL V16.4S, V13.4S, V13.4S
-	B       powz_57
-powg_56:
+	B       powz_63
+powg_62:
 	FMOVQ   400(R0), F19
 	WORD    $0x6eade672 // FCMGT V18.4S, V19.4S, V13.4S
 	FMOVQ   416(R0), F20
@@ -949,44 +976,44 @@ powg_56:
 	FMOVQ   448(R0), F24
 	VBIT    V21.B16, V24.B16, V18.B16
 	VMOV    V18.B16, V16.B16
-powz_57:
+powz_63:
 	WORD    $0x6ea0d9b1 // FCMLE V17.4S, V13.4S, #0
 	WORD    $0x4e711e10 // BIC V16.16B, V16.16B, V17.16B
-powd_58:
+powd_64:
 	WORD    $0x6e2cde10 // FMUL V16.4S, V16.4S, V12.4S
-	TBZ     $8, R7, nobit_59
-	VMOV    V4.S[0], R15
-	ADD     R15<<2, R10, R15
-	VLD1    (R15), V13.S[0]
-	VMOV    V4.S[1], R15
-	ADD     R15<<2, R10, R15
-	VLD1    (R15), V13.S[1]
-	VMOV    V4.S[2], R15
-	ADD     R15<<2, R10, R15
-	VLD1    (R15), V13.S[2]
-	VMOV    V4.S[3], R15
-	ADD     R15<<2, R10, R15
-	VLD1    (R15), V13.S[3]
+	TBZ     $8, R7, nobit_65
+	VMOV    V4.S[0], R16
+	ADD     R16<<2, R10, R16
+	VLD1    (R16), V13.S[0]
+	VMOV    V4.S[1], R16
+	ADD     R16<<2, R10, R16
+	VLD1    (R16), V13.S[1]
+	VMOV    V4.S[2], R16
+	ADD     R16<<2, R10, R16
+	VLD1    (R16), V13.S[2]
+	VMOV    V4.S[3], R16
+	ADD     R16<<2, R10, R16
+	VLD1    (R16), V13.S[3]
 	WORD    $0x6e2dde10 // FMUL V16.4S, V16.4S, V13.4S
-nobit_59:
+nobit_65:
 	VAND    V5.B16, V16.B16, V13.B16
 	WORD    $0x4e2dd442 // FADD V2.4S, V2.4S, V13.4S
-nobit_53:
-noloss_49:
+nobit_59:
+noloss_55:
 pxdone_3:
-	MOVD    out_base+264(FP), R15
+	MOVD    out_base+288(FP), R16
 	WORD    $0x6e20d404 // FADDP V4.4S, V0.4S, V0.4S
 	WORD    $0x7e30d884 // FADDP S4, V4.2S
-	FMOVS   F4, (R15)
+	FMOVS   F4, (R16)
 	WORD    $0x6e21d420 // FADDP V0.4S, V1.4S, V1.4S
 	WORD    $0x7e30d800 // FADDP S0, V0.2S
-	FMOVS   F0, 4(R15)
+	FMOVS   F0, 4(R16)
 	WORD    $0x6e22d440 // FADDP V0.4S, V2.4S, V2.4S
 	WORD    $0x7e30d800 // FADDP S0, V0.2S
-	FMOVS   F0, 8(R15)
+	FMOVS   F0, 8(R16)
 	WORD    $0x6e23d460 // FADDP V0.4S, V3.4S, V3.4S
 	WORD    $0x7e30d800 // FADDP S0, V0.2S
-	FMOVS   F0, 12(R15)
+	FMOVS   F0, 12(R16)
 	RET
 
 // func SoftmaxGradU8NEON(x []float32, S int, lo int, hi int, lab []uint8, nc int, ign int32, flags uint64, w []float32, alpha []float32, A []float32, B []float32, E []float32, tauK float32, sK float32, kappa float32, focalScale float32, gamma float32, gmode int, g1mode int, dst []float32)
@@ -1012,9 +1039,9 @@ TEXT ·SoftmaxGradU8NEON(SB), NOSPLIT, $0-280
 	MOVD    dst_base+256(FP), R13
 	MOVD    x_base+0(FP), R14
 	SUB     R14, R13, R13
-px_60:
+px_66:
 	CMP     $4, R4
-	BLT     pxtail_61
+	BLT     pxtail_67
 	MOVWU   (R2), R14
 	VMOV    R14, V0.S[0]
 	VUXTL   V0.B8, V0.H8
@@ -1029,14 +1056,14 @@ px_60:
 	MOVD    R5, R15
 	ADD     R3, R14, R14
 	SUB     $1, R15, R15
-	CBZ     R15, clsdone_64
-cls_63:
+	CBZ     R15, clsdone_70
+cls_69:
 	VLD1    (R14), [V3.S4]
 	WORD    $0x4e23f442 // FMAX V2.4S, V2.4S, V3.4S
 	ADD     R3, R14, R14
 	SUBS    $1, R15, R15
-	BNE     cls_63
-clsdone_64:
+	BNE     cls_69
+clsdone_70:
 	VEOR    V3.B16, V3.B16, V3.B16
 	VEOR    V4.B16, V4.B16, V4.B16
 	VEOR    V5.B16, V5.B16, V5.B16
@@ -1054,8 +1081,8 @@ clsdone_64:
 	MOVD    R12, R19
 	MOVD    R1, R15
 	MOVD    R5, R16
-	CBZ     R16, clsdone_66
-cls_65:
+	CBZ     R16, clsdone_72
+cls_71:
 	VLD1    (R15), [V16.S4]
 	WORD    $0x4ea2d610 // FSUB V16.4S, V16.4S, V2.4S
 	WORD    $0x6e29de11 // FMUL V17.4S, V16.4S, V9.4S
@@ -1087,26 +1114,26 @@ cls_65:
 	VCMEQ   V0.S4, V6.S4, V17.S4
 	VBIT    V17.B16, V18.B16, V4.B16
 	VBIT    V17.B16, V16.B16, V5.B16
-	TBZ     $2, R7, nobit_67
+	TBZ     $2, R7, nobit_73
 	VLD1R   (R17), [V17.S4]
 	VFMLA   V17.S4, V18.S4, V7.S4
 	VLD1R   (R19), [V17.S4]
 	WORD    $0x6e32de50 // FMUL V16.4S, V18.4S, V18.4S
 	VFMLA   V17.S4, V16.S4, V8.S4
-nobit_67:
+nobit_73:
 	FMOVQ   192(R0), F19
 	VADD    V19.S4, V6.S4, V6.S4
 	ADD     R3, R15, R15
 	ADD     $4, R17, R17
 	ADD     $4, R19, R19
 	SUBS    $1, R16, R16
-	BNE     cls_65
-clsdone_66:
+	BNE     cls_71
+clsdone_72:
 	FMOVQ   16(R0), F10
 	WORD    $0x6e23fd49 // FDIV V9.4S, V10.4S, V3.4S
 	WORD    $0x6e29dc8a // FMUL V10.4S, V4.4S, V9.4S
 	VEOR    V4.B16, V4.B16, V4.B16
-	TBZ     $2, R7, nobit_68
+	TBZ     $2, R7, nobit_74
 	WORD    $0x6e29dce4 // FMUL V4.4S, V7.4S, V9.4S
 	WORD    $0x6e29dd08 // FMUL V8.4S, V8.4S, V9.4S
 	VFMLA   V9.S4, V8.S4, V4.S4
@@ -1123,12 +1150,12 @@ clsdone_66:
 	ADD     R15<<2, R10, R15
 	VLD1    (R15), V11.S[3]
 	VFMLA   V11.S4, V10.S4, V4.S4
-nobit_68:
+nobit_74:
 	VEOR    V7.B16, V7.B16, V7.B16
 	VEOR    V8.B16, V8.B16, V8.B16
-	TBZ     $0, R7, nobit_69
+	TBZ     $0, R7, nobit_75
 	FMOVQ   16(R0), F11
-	TBZ     $9, R7, nobit_70
+	TBZ     $9, R7, nobit_76
 	VMOV    V0.S[0], R15
 	ADD     R15<<2, R8, R15
 	VLD1    (R15), V12.S[0]
@@ -1142,7 +1169,7 @@ nobit_68:
 	ADD     R15<<2, R8, R15
 	VLD1    (R15), V12.S[3]
 	VMOV    V12.B16, V11.B16
-nobit_70:
+nobit_76:
 	FMOVS   tauK+216(FP), F12
 	VDUP    V12.S[0], V12.S4
 	WORD    $0x6e2bdd88 // FMUL V8.4S, V12.4S, V11.4S
@@ -1150,8 +1177,8 @@ nobit_70:
 	VDUP    V13.S[0], V13.S4
 	VFMLA   V11.S4, V12.S4, V13.S4
 	VMOV    V13.B16, V7.B16
-nobit_69:
-	TBZ     $1, R7, nobit_71
+nobit_75:
+	TBZ     $1, R7, nobit_77
 	FMOVQ   16(R0), F12
 	WORD    $0x4eaad58b // FSUB V11.4S, V12.4S, V10.4S
 	FMOVS   gamma+232(FP), F12
@@ -1159,20 +1186,20 @@ nobit_69:
 	MOVD    gmode+240(FP), R15
 	MOVD    g1mode+248(FP), R16
 	CMP     $1, R15
-	BEQ     pow1_72
+	BEQ     pow1_78
 	CMP     $2, R15
-	BEQ     pow2_73
+	BEQ     pow2_79
 	CMP     $3, R15
-	BEQ     powg_74
+	BEQ     powg_80
 	FMOVQ   16(R0), F13
-	B       powd_76
-pow1_72:
+	B       powd_82
+pow1_78:
 	VMOV    V11.B16, V13.B16
-	B       powz_75
-pow2_73:
+	B       powz_81
+pow2_79:
 	WORD    $0x6e2bdd6d // FMUL V13.4S, V11.4S, V11.4S
-	B       powz_75
-powg_74:
+	B       powz_81
+powg_80:
 	FMOVQ   400(R0), F16
 	WORD    $0x6eabe60f // FCMGT V15.4S, V16.4S, V11.4S
 	FMOVQ   416(R0), F17
@@ -1281,12 +1308,12 @@ powg_74:
 	FMOVQ   448(R0), F21
 	VBIT    V18.B16, V21.B16, V15.B16
 	VMOV    V15.B16, V13.B16
-powz_75:
+powz_81:
 	WORD    $0x6ea0d96e // FCMLE V14.4S, V11.4S, #0
 	WORD    $0x4e6e1dad // BIC V13.16B, V13.16B, V14.16B
-powd_76:
+powd_82:
 	WORD    $0x6ea0f9ad // FNEG V13.4S, V13.4S
-	CBZ     R15, gamma0_77
+	CBZ     R15, gamma0_83
 	VUSHR   $23, V3.S4, V14.S4
 	FMOVQ   208(R0), F15
 	VSUB    V15.S4, V14.S4, V14.S4
@@ -1342,20 +1369,20 @@ powd_76:
 	FMOVQ   16(R0), F15
 	WORD    $0x4eafd58e // FSUB V14.4S, V12.4S, V15.4S
 	CMP     $1, R16
-	BEQ     pow1_78
+	BEQ     pow1_84
 	CMP     $2, R16
-	BEQ     pow2_79
+	BEQ     pow2_85
 	CMP     $3, R16
-	BEQ     powg_80
+	BEQ     powg_86
 	FMOVQ   16(R0), F15
-	B       powd_82
-pow1_78:
+	B       powd_88
+pow1_84:
 	VMOV    V11.B16, V15.B16
-	B       powz_81
-pow2_79:
+	B       powz_87
+pow2_85:
 	WORD    $0x6e2bdd6f // FMUL V15.4S, V11.4S, V11.4S
-	B       powz_81
-powg_80:
+	B       powz_87
+powg_86:
 	FMOVQ   400(R0), F19
 	WORD    $0x6eabe672 // FCMGT V18.4S, V19.4S, V11.4S
 	FMOVQ   416(R0), F20
@@ -1464,18 +1491,18 @@ powg_80:
 	FMOVQ   448(R0), F24
 	VBIT    V21.B16, V24.B16, V18.B16
 	VMOV    V18.B16, V15.B16
-powz_81:
+powz_87:
 	WORD    $0x6ea0d970 // FCMLE V16.4S, V11.4S, #0
 	WORD    $0x4e701def // BIC V15.16B, V15.16B, V16.16B
-powd_82:
+powd_88:
 	WORD    $0x6e2fdd8f // FMUL V15.4S, V12.4S, V15.4S
 	WORD    $0x6e2addef // FMUL V15.4S, V15.4S, V10.4S
 	WORD    $0x6e31ddef // FMUL V15.4S, V15.4S, V17.4S
 	WORD    $0x4ea0c971 // FCMGT V17.4S, V11.4S, #0
 	VAND    V17.B16, V15.B16, V15.B16
 	WORD    $0x4e2fd5ad // FADD V13.4S, V13.4S, V15.4S
-gamma0_77:
-	TBZ     $8, R7, nobit_83
+gamma0_83:
+	TBZ     $8, R7, nobit_89
 	VMOV    V0.S[0], R15
 	ADD     R15<<2, R9, R15
 	VLD1    (R15), V11.S[0]
@@ -1489,14 +1516,14 @@ gamma0_77:
 	ADD     R15<<2, R9, R15
 	VLD1    (R15), V11.S[3]
 	WORD    $0x6e2bddad // FMUL V13.4S, V13.4S, V11.4S
-nobit_83:
+nobit_89:
 	FMOVS   focalScale+228(FP), F11
 	VDUP    V11.S[0], V11.S4
 	VFMLS   V11.S4, V13.S4, V7.S4
 	VFMLS   V11.S4, V13.S4, V8.S4
-nobit_71:
+nobit_77:
 	VEOR    V3.B16, V3.B16, V3.B16
-	TBZ     $2, R7, nobit_84
+	TBZ     $2, R7, nobit_90
 	VMOV    V0.S[0], R15
 	ADD     R15<<2, R10, R15
 	VLD1    (R15), V5.S[0]
@@ -1510,39 +1537,39 @@ nobit_71:
 	ADD     R15<<2, R10, R15
 	VLD1    (R15), V5.S[3]
 	VMOV    V5.B16, V3.B16
-nobit_84:
+nobit_90:
 	VEOR    V6.B16, V6.B16, V6.B16
 	MOVD    R11, R17
 	MOVD    R12, R19
 	MOVD    R8, R20
 	MOVD    R1, R15
 	MOVD    R5, R16
-	CBZ     R16, clsdone_86
-cls_85:
+	CBZ     R16, clsdone_92
+cls_91:
 	ADD     R13, R15, R14
 	VLD1    (R14), [V5.S4]
 	WORD    $0x6e29dca5 // FMUL V5.4S, V5.4S, V9.4S
 	VEOR    V11.B16, V11.B16, V11.B16
 	VCMEQ   V0.S4, V6.S4, V12.S4
-	TBZ     $2, R7, nobit_87
+	TBZ     $2, R7, nobit_93
 	VLD1R   (R17), [V11.S4]
 	VLD1R   (R19), [V13.S4]
 	VFMLA   V5.S4, V13.S4, V11.S4
 	VAND    V12.B16, V3.B16, V13.B16
 	WORD    $0x4e2dd56b // FADD V11.4S, V11.4S, V13.4S
-nobit_87:
+nobit_93:
 	WORD    $0x4ea4d56b // FSUB V11.4S, V11.4S, V4.4S
 	WORD    $0x4e27d56b // FADD V11.4S, V11.4S, V7.4S
 	WORD    $0x6e2bdca5 // FMUL V5.4S, V5.4S, V11.4S
-	TBZ     $10, R7, nobit_88
+	TBZ     $10, R7, nobit_94
 	FMOVS   kappa+224(FP), F13
 	VDUP    V13.S[0], V13.S4
 	FMOVQ   16(R0), F11
-	TBZ     $9, R7, nobit_89
+	TBZ     $9, R7, nobit_95
 	VLD1R   (R20), [V11.S4]
-nobit_89:
+nobit_95:
 	VFMLS   V11.S4, V13.S4, V5.S4
-nobit_88:
+nobit_94:
 	VAND    V12.B16, V8.B16, V11.B16
 	WORD    $0x4eabd4a5 // FSUB V5.4S, V5.4S, V11.4S
 	VAND    V1.B16, V5.B16, V5.B16
@@ -1554,26 +1581,26 @@ nobit_88:
 	ADD     $4, R19, R19
 	ADD     $4, R20, R20
 	SUBS    $1, R16, R16
-	BNE     cls_85
-clsdone_86:
+	BNE     cls_91
+clsdone_92:
 	ADD     $16, R1, R1
 	ADD     $4, R2, R2
 	SUB     $4, R4, R4
-	B       px_60
-pxtail_61:
-	CBZ     R4, pxdone_62
+	B       px_66
+pxtail_67:
+	CBZ     R4, pxdone_68
 	VEOR    V0.B16, V0.B16, V0.B16
 	MOVBU   (R2), R14
 	VMOV    R14, V0.S[0]
 	CMP     $2, R4
-	BLT     lanes_90
+	BLT     lanes_96
 	MOVBU   1(R2), R14
 	VMOV    R14, V0.S[1]
 	CMP     $3, R4
-	BLT     lanes_90
+	BLT     lanes_96
 	MOVBU   2(R2), R14
 	VMOV    R14, V0.S[2]
-lanes_90:
+lanes_96:
 	ADD     $544, R0, R14
 	SUB     R4<<2, R14, R14
 	VLD1    (R14), [V1.S4]
@@ -1584,36 +1611,36 @@ lanes_90:
 	VEOR    V2.B16, V2.B16, V2.B16
 	VLD1    (R1), V2.S[0]
 	CMP     $2, R4
-	BLT     ld_91
+	BLT     ld_97
 	ADD     $4, R1, R14
 	VLD1    (R14), V2.S[1]
 	CMP     $3, R4
-	BLT     ld_91
+	BLT     ld_97
 	ADD     $8, R1, R14
 	VLD1    (R14), V2.S[2]
-ld_91:
+ld_97:
 	MOVD    R1, R14
 	MOVD    R5, R15
 	ADD     R3, R14, R14
 	SUB     $1, R15, R15
-	CBZ     R15, clsdone_93
-cls_92:
+	CBZ     R15, clsdone_99
+cls_98:
 	VEOR    V3.B16, V3.B16, V3.B16
 	VLD1    (R14), V3.S[0]
 	CMP     $2, R4
-	BLT     ld_94
+	BLT     ld_100
 	ADD     $4, R14, R16
 	VLD1    (R16), V3.S[1]
 	CMP     $3, R4
-	BLT     ld_94
+	BLT     ld_100
 	ADD     $8, R14, R16
 	VLD1    (R16), V3.S[2]
-ld_94:
+ld_100:
 	WORD    $0x4e23f442 // FMAX V2.4S, V2.4S, V3.4S
 	ADD     R3, R14, R14
 	SUBS    $1, R15, R15
-	BNE     cls_92
-clsdone_93:
+	BNE     cls_98
+clsdone_99:
 	VEOR    V3.B16, V3.B16, V3.B16
 	VEOR    V4.B16, V4.B16, V4.B16
 	VEOR    V5.B16, V5.B16, V5.B16
@@ -1631,19 +1658,19 @@ clsdone_93:
 	MOVD    R12, R19
 	MOVD    R1, R15
 	MOVD    R5, R16
-	CBZ     R16, clsdone_96
-cls_95:
+	CBZ     R16, clsdone_102
+cls_101:
 	VEOR    V16.B16, V16.B16, V16.B16
 	VLD1    (R15), V16.S[0]
 	CMP     $2, R4
-	BLT     ld_97
+	BLT     ld_103
 	ADD     $4, R15, R20
 	VLD1    (R20), V16.S[1]
 	CMP     $3, R4
-	BLT     ld_97
+	BLT     ld_103
 	ADD     $8, R15, R20
 	VLD1    (R20), V16.S[2]
-ld_97:
+ld_103:
 	WORD    $0x4ea2d610 // FSUB V16.4S, V16.4S, V2.4S
 	WORD    $0x6e29de11 // FMUL V17.4S, V16.4S, V9.4S
 	WORD    $0x4e218a31 // FRINTN V17.4S, V17.4S
@@ -1672,37 +1699,37 @@ ld_97:
 	ADD     R13, R15, R14
 	VST1    V18.S[0], (R14)
 	CMP     $2, R4
-	BLT     st_98
+	BLT     st_104
 	ADD     $4, R14, R20
 	VST1    V18.S[1], (R20)
 	CMP     $3, R4
-	BLT     st_98
+	BLT     st_104
 	ADD     $8, R14, R20
 	VST1    V18.S[2], (R20)
-st_98:
+st_104:
 	VCMEQ   V0.S4, V6.S4, V17.S4
 	VBIT    V17.B16, V18.B16, V4.B16
 	VBIT    V17.B16, V16.B16, V5.B16
-	TBZ     $2, R7, nobit_99
+	TBZ     $2, R7, nobit_105
 	VLD1R   (R17), [V17.S4]
 	VFMLA   V17.S4, V18.S4, V7.S4
 	VLD1R   (R19), [V17.S4]
 	WORD    $0x6e32de50 // FMUL V16.4S, V18.4S, V18.4S
 	VFMLA   V17.S4, V16.S4, V8.S4
-nobit_99:
+nobit_105:
 	FMOVQ   192(R0), F19
 	VADD    V19.S4, V6.S4, V6.S4
 	ADD     R3, R15, R15
 	ADD     $4, R17, R17
 	ADD     $4, R19, R19
 	SUBS    $1, R16, R16
-	BNE     cls_95
-clsdone_96:
+	BNE     cls_101
+clsdone_102:
 	FMOVQ   16(R0), F10
 	WORD    $0x6e23fd49 // FDIV V9.4S, V10.4S, V3.4S
 	WORD    $0x6e29dc8a // FMUL V10.4S, V4.4S, V9.4S
 	VEOR    V4.B16, V4.B16, V4.B16
-	TBZ     $2, R7, nobit_100
+	TBZ     $2, R7, nobit_106
 	WORD    $0x6e29dce4 // FMUL V4.4S, V7.4S, V9.4S
 	WORD    $0x6e29dd08 // FMUL V8.4S, V8.4S, V9.4S
 	VFMLA   V9.S4, V8.S4, V4.S4
@@ -1719,12 +1746,12 @@ clsdone_96:
 	ADD     R15<<2, R10, R15
 	VLD1    (R15), V11.S[3]
 	VFMLA   V11.S4, V10.S4, V4.S4
-nobit_100:
+nobit_106:
 	VEOR    V7.B16, V7.B16, V7.B16
 	VEOR    V8.B16, V8.B16, V8.B16
-	TBZ     $0, R7, nobit_101
+	TBZ     $0, R7, nobit_107
 	FMOVQ   16(R0), F11
-	TBZ     $9, R7, nobit_102
+	TBZ     $9, R7, nobit_108
 	VMOV    V0.S[0], R15
 	ADD     R15<<2, R8, R15
 	VLD1    (R15), V12.S[0]
@@ -1738,7 +1765,7 @@ nobit_100:
 	ADD     R15<<2, R8, R15
 	VLD1    (R15), V12.S[3]
 	VMOV    V12.B16, V11.B16
-nobit_102:
+nobit_108:
 	FMOVS   tauK+216(FP), F12
 	VDUP    V12.S[0], V12.S4
 	WORD    $0x6e2bdd88 // FMUL V8.4S, V12.4S, V11.4S
@@ -1746,8 +1773,8 @@ nobit_102:
 	VDUP    V13.S[0], V13.S4
 	VFMLA   V11.S4, V12.S4, V13.S4
 	VMOV    V13.B16, V7.B16
-nobit_101:
-	TBZ     $1, R7, nobit_103
+nobit_107:
+	TBZ     $1, R7, nobit_109
 	FMOVQ   16(R0), F12
 	WORD    $0x4eaad58b // FSUB V11.4S, V12.4S, V10.4S
 	FMOVS   gamma+232(FP), F12
@@ -1755,20 +1782,20 @@ nobit_101:
 	MOVD    gmode+240(FP), R15
 	MOVD    g1mode+248(FP), R16
 	CMP     $1, R15
-	BEQ     pow1_104
+	BEQ     pow1_110
 	CMP     $2, R15
-	BEQ     pow2_105
+	BEQ     pow2_111
 	CMP     $3, R15
-	BEQ     powg_106
+	BEQ     powg_112
 	FMOVQ   16(R0), F13
-	B       powd_108
-pow1_104:
+	B       powd_114
+pow1_110:
 	VMOV    V11.B16, V13.B16
-	B       powz_107
-pow2_105:
+	B       powz_113
+pow2_111:
 	WORD    $0x6e2bdd6d // FMUL V13.4S, V11.4S, V11.4S
-	B       powz_107
-powg_106:
+	B       powz_113
+powg_112:
 	FMOVQ   400(R0), F16
 	WORD    $0x6eabe60f // FCMGT V15.4S, V16.4S, V11.4S
 	FMOVQ   416(R0), F17
@@ -1877,12 +1904,12 @@ powg_106:
 	FMOVQ   448(R0), F21
 	VBIT    V18.B16, V21.B16, V15.B16
 	VMOV    V15.B16, V13.B16
-powz_107:
+powz_113:
 	WORD    $0x6ea0d96e // FCMLE V14.4S, V11.4S, #0
 	WORD    $0x4e6e1dad // BIC V13.16B, V13.16B, V14.16B
-powd_108:
+powd_114:
 	WORD    $0x6ea0f9ad // FNEG V13.4S, V13.4S
-	CBZ     R15, gamma0_109
+	CBZ     R15, gamma0_115
 	VUSHR   $23, V3.S4, V14.S4
 	FMOVQ   208(R0), F15
 	VSUB    V15.S4, V14.S4, V14.S4
@@ -1938,20 +1965,20 @@ powd_108:
 	FMOVQ   16(R0), F15
 	WORD    $0x4eafd58e // FSUB V14.4S, V12.4S, V15.4S
 	CMP     $1, R16
-	BEQ     pow1_110
+	BEQ     pow1_116
 	CMP     $2, R16
-	BEQ     pow2_111
+	BEQ     pow2_117
 	CMP     $3, R16
-	BEQ     powg_112
+	BEQ     powg_118
 	FMOVQ   16(R0), F15
-	B       powd_114
-pow1_110:
+	B       powd_120
+pow1_116:
 	VMOV    V11.B16, V15.B16
-	B       powz_113
-pow2_111:
+	B       powz_119
+pow2_117:
 	WORD    $0x6e2bdd6f // FMUL V15.4S, V11.4S, V11.4S
-	B       powz_113
-powg_112:
+	B       powz_119
+powg_118:
 	FMOVQ   400(R0), F19
 	WORD    $0x6eabe672 // FCMGT V18.4S, V19.4S, V11.4S
 	FMOVQ   416(R0), F20
@@ -2060,18 +2087,18 @@ powg_112:
 	FMOVQ   448(R0), F24
 	VBIT    V21.B16, V24.B16, V18.B16
 	VMOV    V18.B16, V15.B16
-powz_113:
+powz_119:
 	WORD    $0x6ea0d970 // FCMLE V16.4S, V11.4S, #0
 	WORD    $0x4e701def // BIC V15.16B, V15.16B, V16.16B
-powd_114:
+powd_120:
 	WORD    $0x6e2fdd8f // FMUL V15.4S, V12.4S, V15.4S
 	WORD    $0x6e2addef // FMUL V15.4S, V15.4S, V10.4S
 	WORD    $0x6e31ddef // FMUL V15.4S, V15.4S, V17.4S
 	WORD    $0x4ea0c971 // FCMGT V17.4S, V11.4S, #0
 	VAND    V17.B16, V15.B16, V15.B16
 	WORD    $0x4e2fd5ad // FADD V13.4S, V13.4S, V15.4S
-gamma0_109:
-	TBZ     $8, R7, nobit_115
+gamma0_115:
+	TBZ     $8, R7, nobit_121
 	VMOV    V0.S[0], R15
 	ADD     R15<<2, R9, R15
 	VLD1    (R15), V11.S[0]
@@ -2085,14 +2112,14 @@ gamma0_109:
 	ADD     R15<<2, R9, R15
 	VLD1    (R15), V11.S[3]
 	WORD    $0x6e2bddad // FMUL V13.4S, V13.4S, V11.4S
-nobit_115:
+nobit_121:
 	FMOVS   focalScale+228(FP), F11
 	VDUP    V11.S[0], V11.S4
 	VFMLS   V11.S4, V13.S4, V7.S4
 	VFMLS   V11.S4, V13.S4, V8.S4
-nobit_103:
+nobit_109:
 	VEOR    V3.B16, V3.B16, V3.B16
-	TBZ     $2, R7, nobit_116
+	TBZ     $2, R7, nobit_122
 	VMOV    V0.S[0], R15
 	ADD     R15<<2, R10, R15
 	VLD1    (R15), V5.S[0]
@@ -2106,62 +2133,62 @@ nobit_103:
 	ADD     R15<<2, R10, R15
 	VLD1    (R15), V5.S[3]
 	VMOV    V5.B16, V3.B16
-nobit_116:
+nobit_122:
 	VEOR    V6.B16, V6.B16, V6.B16
 	MOVD    R11, R17
 	MOVD    R12, R19
 	MOVD    R8, R20
 	MOVD    R1, R15
 	MOVD    R5, R16
-	CBZ     R16, clsdone_118
-cls_117:
+	CBZ     R16, clsdone_124
+cls_123:
 	ADD     R13, R15, R14
 	VEOR    V5.B16, V5.B16, V5.B16
 	VLD1    (R14), V5.S[0]
 	CMP     $2, R4
-	BLT     ld_119
+	BLT     ld_125
 	ADD     $4, R14, R21
 	VLD1    (R21), V5.S[1]
 	CMP     $3, R4
-	BLT     ld_119
+	BLT     ld_125
 	ADD     $8, R14, R21
 	VLD1    (R21), V5.S[2]
-ld_119:
+ld_125:
 	WORD    $0x6e29dca5 // FMUL V5.4S, V5.4S, V9.4S
 	VEOR    V11.B16, V11.B16, V11.B16
 	VCMEQ   V0.S4, V6.S4, V12.S4
-	TBZ     $2, R7, nobit_120
+	TBZ     $2, R7, nobit_126
 	VLD1R   (R17), [V11.S4]
 	VLD1R   (R19), [V13.S4]
 	VFMLA   V5.S4, V13.S4, V11.S4
 	VAND    V12.B16, V3.B16, V13.B16
 	WORD    $0x4e2dd56b // FADD V11.4S, V11.4S, V13.4S
-nobit_120:
+nobit_126:
 	WORD    $0x4ea4d56b // FSUB V11.4S, V11.4S, V4.4S
 	WORD    $0x4e27d56b // FADD V11.4S, V11.4S, V7.4S
 	WORD    $0x6e2bdca5 // FMUL V5.4S, V5.4S, V11.4S
-	TBZ     $10, R7, nobit_121
+	TBZ     $10, R7, nobit_127
 	FMOVS   kappa+224(FP), F13
 	VDUP    V13.S[0], V13.S4
 	FMOVQ   16(R0), F11
-	TBZ     $9, R7, nobit_122
+	TBZ     $9, R7, nobit_128
 	VLD1R   (R20), [V11.S4]
-nobit_122:
+nobit_128:
 	VFMLS   V11.S4, V13.S4, V5.S4
-nobit_121:
+nobit_127:
 	VAND    V12.B16, V8.B16, V11.B16
 	WORD    $0x4eabd4a5 // FSUB V5.4S, V5.4S, V11.4S
 	VAND    V1.B16, V5.B16, V5.B16
 	VST1    V5.S[0], (R14)
 	CMP     $2, R4
-	BLT     st_123
+	BLT     st_129
 	ADD     $4, R14, R21
 	VST1    V5.S[1], (R21)
 	CMP     $3, R4
-	BLT     st_123
+	BLT     st_129
 	ADD     $8, R14, R21
 	VST1    V5.S[2], (R21)
-st_123:
+st_129:
 	FMOVQ   192(R0), F13
 	VADD    V13.S4, V6.S4, V6.S4
 	ADD     R3, R15, R15
@@ -2169,13 +2196,13 @@ st_123:
 	ADD     $4, R19, R19
 	ADD     $4, R20, R20
 	SUBS    $1, R16, R16
-	BNE     cls_117
-clsdone_118:
-pxdone_62:
+	BNE     cls_123
+clsdone_124:
+pxdone_68:
 	RET
 
-// func SoftmaxStatsI32NEON(x []float32, S int, lo int, hi int, lab []int32, nc int, ign int32, flags uint64, w []float32, alpha []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, P []float32, PY []float32, Count []float32, PP []float32, out []float32)
-TEXT ·SoftmaxStatsI32NEON(SB), NOSPLIT, $0-288
+// func SoftmaxStatsI32NEON(x []float32, S int, lo int, hi int, lab []int32, nc int, ign int32, flags uint64, w []float32, alpha []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, scr []float32, P []float32, PY []float32, Count []float32, PP []float32, out []float32)
+TEXT ·SoftmaxStatsI32NEON(SB), NOSPLIT, $0-312
 	MOVD    $softmaxneon<>(SB), R0
 	MOVD    x_base+0(FP), R1
 	MOVD    lab_base+48(FP), R2
@@ -2192,17 +2219,18 @@ TEXT ·SoftmaxStatsI32NEON(SB), NOSPLIT, $0-288
 	MOVD    gmode+160(FP), R8
 	MOVD    w_base+96(FP), R9
 	MOVD    alpha_base+120(FP), R10
-	MOVD    P_base+168(FP), R11
-	MOVD    PY_base+192(FP), R12
-	MOVD    Count_base+216(FP), R13
-	MOVD    PP_base+240(FP), R14
+	MOVD    P_base+192(FP), R11
+	MOVD    PY_base+216(FP), R12
+	MOVD    Count_base+240(FP), R13
+	MOVD    PP_base+264(FP), R14
+	MOVD    scr_base+168(FP), R15
 	VEOR    V0.B16, V0.B16, V0.B16
 	VEOR    V1.B16, V1.B16, V1.B16
 	VEOR    V2.B16, V2.B16, V2.B16
 	VEOR    V3.B16, V3.B16, V3.B16
-px_124:
+px_130:
 	CMP     $4, R4
-	BLT     pxtail_125
+	BLT     pxtail_131
 	VLD1    (R2), [V4.S4]
 	FMOVQ   (R0), F5
 	VDUP    R6, V6.S4
@@ -2213,18 +2241,18 @@ px_124:
 	VAND    V6.B16, V5.B16, V7.B16
 	WORD    $0x4e27d463 // FADD V3.4S, V3.4S, V7.4S
 	VLD1    (R1), [V6.S4]
-	MOVD    R1, R15
-	MOVD    R5, R16
-	ADD     R3, R15, R15
-	SUB     $1, R16, R16
-	CBZ     R16, clsdone_128
-cls_127:
-	VLD1    (R15), [V7.S4]
+	MOVD    R1, R16
+	MOVD    R5, R17
+	ADD     R3, R16, R16
+	SUB     $1, R17, R17
+	CBZ     R17, clsdone_134
+cls_133:
+	VLD1    (R16), [V7.S4]
 	WORD    $0x4e27f4c6 // FMAX V6.4S, V6.4S, V7.4S
-	ADD     R3, R15, R15
-	SUBS    $1, R16, R16
-	BNE     cls_127
-clsdone_128:
+	ADD     R3, R16, R16
+	SUBS    $1, R17, R17
+	BNE     cls_133
+clsdone_134:
 	VEOR    V7.B16, V7.B16, V7.B16
 	VEOR    V8.B16, V8.B16, V8.B16
 	VEOR    V9.B16, V9.B16, V9.B16
@@ -2237,12 +2265,13 @@ clsdone_128:
 	FMOVQ   96(R0), F16
 	FMOVQ   112(R0), F17
 	FMOVQ   16(R0), F18
-	MOVD    R9, R17
-	MOVD    R1, R15
-	MOVD    R5, R16
-	CBZ     R16, clsdone_130
-cls_129:
-	VLD1    (R15), [V19.S4]
+	MOVD    R9, R19
+	MOVD    R15, R20
+	MOVD    R1, R16
+	MOVD    R5, R17
+	CBZ     R17, clsdone_136
+cls_135:
+	VLD1    (R16), [V19.S4]
 	WORD    $0x4ea6d673 // FSUB V19.4S, V19.4S, V6.4S
 	WORD    $0x6e2cde74 // FMUL V20.4S, V19.4S, V12.4S
 	WORD    $0x4e218a94 // FRINTN V20.4S, V20.4S
@@ -2268,26 +2297,30 @@ cls_129:
 	WORD    $0x6eb3e757 // FCMGT V23.4S, V26.4S, V19.4S
 	WORD    $0x4e771eb5 // BIC V21.16B, V21.16B, V23.16B
 	WORD    $0x4e35d4e7 // FADD V7.4S, V7.4S, V21.4S
+	TBZ     $11, R7, nobit_137
+	VST1    [V21.S4], (R20)
+nobit_137:
 	VCMEQ   V4.S4, V11.S4, V20.S4
 	VBIT    V20.B16, V21.B16, V8.B16
 	VBIT    V20.B16, V19.B16, V9.B16
-	TBZ     $10, R7, nobit_131
+	TBZ     $10, R7, nobit_138
 	VMOV    V18.B16, V20.B16
-	TBZ     $9, R7, nobit_132
-	VLD1R   (R17), [V20.S4]
-nobit_132:
+	TBZ     $9, R7, nobit_139
+	VLD1R   (R19), [V20.S4]
+nobit_139:
 	VFMLA   V19.S4, V20.S4, V10.S4
-nobit_131:
+nobit_138:
 	FMOVQ   192(R0), F21
 	VADD    V21.S4, V11.S4, V11.S4
-	ADD     R3, R15, R15
-	ADD     $4, R17, R17
-	SUBS    $1, R16, R16
-	BNE     cls_129
-clsdone_130:
+	ADD     R3, R16, R16
+	ADD     $4, R19, R19
+	ADD     $16, R20, R20
+	SUBS    $1, R17, R17
+	BNE     cls_135
+clsdone_136:
 	FMOVQ   16(R0), F12
 	WORD    $0x6e27fd8b // FDIV V11.4S, V12.4S, V7.4S
-	TBZ     $2, R7, nobit_133
+	TBZ     $2, R7, nobit_140
 	FMOVQ   32(R0), F12
 	FMOVQ   48(R0), F13
 	FMOVQ   64(R0), F14
@@ -2295,119 +2328,127 @@ clsdone_130:
 	FMOVQ   96(R0), F16
 	FMOVQ   112(R0), F17
 	FMOVQ   16(R0), F18
-	MOVD    R11, R17
-	MOVD    R14, R19
-	MOVD    R1, R15
-	MOVD    R5, R16
-	CBZ     R16, clsdone_135
-cls_134:
-	VLD1    (R15), [V19.S4]
-	WORD    $0x4ea6d673 // FSUB V19.4S, V19.4S, V6.4S
-	WORD    $0x6e2cde74 // FMUL V20.4S, V19.4S, V12.4S
-	WORD    $0x4e218a94 // FRINTN V20.4S, V20.4S
-	VMOV    V19.B16, V21.B16
-	VFMLS   V13.S4, V20.S4, V21.S4
-	VFMLS   V14.S4, V20.S4, V21.S4
-	WORD    $0x6e35deb6 // FMUL V22.4S, V21.4S, V21.4S
-	FMOVQ   128(R0), F23
-	VFMLA   V17.S4, V21.S4, V23.S4
-	FMOVQ   144(R0), F24
-	VFMLA   V16.S4, V21.S4, V24.S4
-	FMOVQ   160(R0), F25
-	VFMLA   V15.S4, V21.S4, V25.S4
-	VFMLA   V22.S4, V25.S4, V24.S4
-	VFMLA   V22.S4, V24.S4, V23.S4
-	VFMLA   V22.S4, V23.S4, V21.S4
-	WORD    $0x4e32d6b5 // FADD V21.4S, V21.4S, V18.4S
-	WORD    $0x4ea1ba94 // FCVTZS V20.4S, V20.4S
-	VSHL    $23, V20.S4, V20.S4
-	VADD    V18.S4, V20.S4, V20.S4
-	WORD    $0x6e34deb5 // FMUL V21.4S, V21.4S, V20.4S
-	FMOVQ   176(R0), F26
-	WORD    $0x6eb3e757 // FCMGT V23.4S, V26.4S, V19.4S
-	WORD    $0x4e771eb5 // BIC V21.16B, V21.16B, V23.16B
-	WORD    $0x6e2bdeb5 // FMUL V21.4S, V21.4S, V11.4S
-	VAND    V5.B16, V21.B16, V21.B16
-	WORD    $0x6e35d6b3 // FADDP V19.4S, V21.4S, V21.4S
-	WORD    $0x7e30da73 // FADDP S19, V19.2S
-	FMOVS   (R17), F20
-	FADDS   F19, F20, F20
-	FMOVS   F20, (R17)
-	TBZ     $3, R7, nobit_136
-	WORD    $0x6e35deb5 // FMUL V21.4S, V21.4S, V21.4S
-	WORD    $0x6e35d6b3 // FADDP V19.4S, V21.4S, V21.4S
-	WORD    $0x7e30da73 // FADDP S19, V19.2S
-	FMOVS   (R19), F20
-	FADDS   F19, F20, F20
-	FMOVS   F20, (R19)
-nobit_136:
-	ADD     R3, R15, R15
-	ADD     $4, R17, R17
+	MOVD    R11, R19
+	MOVD    R14, R20
+	MOVD    R15, R21
+	MOVD    R1, R16
+	MOVD    R5, R17
+	CBZ     R17, clsdone_142
+cls_141:
+	TBZ     $11, R7, recompute_143
+	VLD1    (R21), [V19.S4]
+	B       havee_144
+recompute_143:
+	VLD1    (R16), [V20.S4]
+	WORD    $0x4ea6d694 // FSUB V20.4S, V20.4S, V6.4S
+	WORD    $0x6e2cde95 // FMUL V21.4S, V20.4S, V12.4S
+	WORD    $0x4e218ab5 // FRINTN V21.4S, V21.4S
+	VMOV    V20.B16, V22.B16
+	VFMLS   V13.S4, V21.S4, V22.S4
+	VFMLS   V14.S4, V21.S4, V22.S4
+	WORD    $0x6e36ded7 // FMUL V23.4S, V22.4S, V22.4S
+	FMOVQ   128(R0), F24
+	VFMLA   V17.S4, V22.S4, V24.S4
+	FMOVQ   144(R0), F25
+	VFMLA   V16.S4, V22.S4, V25.S4
+	FMOVQ   160(R0), F26
+	VFMLA   V15.S4, V22.S4, V26.S4
+	VFMLA   V23.S4, V26.S4, V25.S4
+	VFMLA   V23.S4, V25.S4, V24.S4
+	VFMLA   V23.S4, V24.S4, V22.S4
+	WORD    $0x4e32d6d6 // FADD V22.4S, V22.4S, V18.4S
+	WORD    $0x4ea1bab5 // FCVTZS V21.4S, V21.4S
+	VSHL    $23, V21.S4, V21.S4
+	VADD    V18.S4, V21.S4, V21.S4
+	WORD    $0x6e35ded6 // FMUL V22.4S, V22.4S, V21.4S
+	FMOVQ   176(R0), F27
+	WORD    $0x6eb4e778 // FCMGT V24.4S, V27.4S, V20.4S
+	WORD    $0x4e781ed6 // BIC V22.16B, V22.16B, V24.16B
+	VMOV    V22.B16, V19.B16
+havee_144:
+	WORD    $0x6e2bde73 // FMUL V19.4S, V19.4S, V11.4S
+	VAND    V5.B16, V19.B16, V19.B16
+	WORD    $0x6e33d674 // FADDP V20.4S, V19.4S, V19.4S
+	WORD    $0x7e30da94 // FADDP S20, V20.2S
+	FMOVS   (R19), F21
+	FADDS   F20, F21, F21
+	FMOVS   F21, (R19)
+	TBZ     $3, R7, nobit_145
+	WORD    $0x6e33de73 // FMUL V19.4S, V19.4S, V19.4S
+	WORD    $0x6e33d674 // FADDP V20.4S, V19.4S, V19.4S
+	WORD    $0x7e30da94 // FADDP S20, V20.2S
+	FMOVS   (R20), F21
+	FADDS   F20, F21, F21
+	FMOVS   F21, (R20)
+nobit_145:
+	ADD     R3, R16, R16
 	ADD     $4, R19, R19
-	SUBS    $1, R16, R16
-	BNE     cls_134
-clsdone_135:
+	ADD     $4, R20, R20
+	ADD     $16, R21, R21
+	SUBS    $1, R17, R17
+	BNE     cls_141
+clsdone_142:
 	WORD    $0x6e2bdd0c // FMUL V12.4S, V8.4S, V11.4S
-	VMOV    V5.S[0], R15
-	CBZ     R15, inval_138
-	VMOV    V4.S[0], R15
-	ADD     R15<<2, R12, R16
-	FMOVS   (R16), F13
+	VMOV    V5.S[0], R16
+	CBZ     R16, inval_147
+	VMOV    V4.S[0], R16
+	ADD     R16<<2, R12, R17
+	FMOVS   (R17), F13
 	VDUP    V12.S[0], V14.S4
 	FADDS   F14, F13, F13
-	FMOVS   F13, (R16)
-	ADD     R15<<2, R13, R16
-	FMOVS   (R16), F13
+	FMOVS   F13, (R17)
+	ADD     R16<<2, R13, R17
+	FMOVS   (R17), F13
 	FMOVQ   16(R0), F14
 	FADDS   F14, F13, F13
-	FMOVS   F13, (R16)
-inval_138:
-	VMOV    V5.S[1], R15
-	CBZ     R15, inval_139
-	VMOV    V4.S[1], R15
-	ADD     R15<<2, R12, R16
-	FMOVS   (R16), F13
+	FMOVS   F13, (R17)
+inval_147:
+	VMOV    V5.S[1], R16
+	CBZ     R16, inval_148
+	VMOV    V4.S[1], R16
+	ADD     R16<<2, R12, R17
+	FMOVS   (R17), F13
 	VDUP    V12.S[1], V14.S4
 	FADDS   F14, F13, F13
-	FMOVS   F13, (R16)
-	ADD     R15<<2, R13, R16
-	FMOVS   (R16), F13
+	FMOVS   F13, (R17)
+	ADD     R16<<2, R13, R17
+	FMOVS   (R17), F13
 	FMOVQ   16(R0), F14
 	FADDS   F14, F13, F13
-	FMOVS   F13, (R16)
-inval_139:
-	VMOV    V5.S[2], R15
-	CBZ     R15, inval_140
-	VMOV    V4.S[2], R15
-	ADD     R15<<2, R12, R16
-	FMOVS   (R16), F13
+	FMOVS   F13, (R17)
+inval_148:
+	VMOV    V5.S[2], R16
+	CBZ     R16, inval_149
+	VMOV    V4.S[2], R16
+	ADD     R16<<2, R12, R17
+	FMOVS   (R17), F13
 	VDUP    V12.S[2], V14.S4
 	FADDS   F14, F13, F13
-	FMOVS   F13, (R16)
-	ADD     R15<<2, R13, R16
-	FMOVS   (R16), F13
+	FMOVS   F13, (R17)
+	ADD     R16<<2, R13, R17
+	FMOVS   (R17), F13
 	FMOVQ   16(R0), F14
 	FADDS   F14, F13, F13
-	FMOVS   F13, (R16)
-inval_140:
-	VMOV    V5.S[3], R15
-	CBZ     R15, inval_141
-	VMOV    V4.S[3], R15
-	ADD     R15<<2, R12, R16
-	FMOVS   (R16), F13
+	FMOVS   F13, (R17)
+inval_149:
+	VMOV    V5.S[3], R16
+	CBZ     R16, inval_150
+	VMOV    V4.S[3], R16
+	ADD     R16<<2, R12, R17
+	FMOVS   (R17), F13
 	VDUP    V12.S[3], V14.S4
 	FADDS   F14, F13, F13
-	FMOVS   F13, (R16)
-	ADD     R15<<2, R13, R16
-	FMOVS   (R16), F13
+	FMOVS   F13, (R17)
+	ADD     R16<<2, R13, R17
+	FMOVS   (R17), F13
 	FMOVQ   16(R0), F14
 	FADDS   F14, F13, F13
-	FMOVS   F13, (R16)
-inval_141:
-lanes_137:
-nobit_133:
+	FMOVS   F13, (R17)
+inval_150:
+lanes_146:
+nobit_140:
 	TST     $3, R7
-	BEQ     noloss_142
+	BEQ     noloss_151
 	VUSHR   $23, V7.S4, V12.S4
 	FMOVQ   208(R0), F13
 	VSUB    V13.S4, V12.S4, V12.S4
@@ -2460,28 +2501,28 @@ nobit_133:
 	WORD    $0x4e27e4ec // FCMEQ V12.4S, V7.4S, V7.4S
 	VBIF    V12.B16, V7.B16, V15.B16
 	WORD    $0x4ea9d5ec // FSUB V12.4S, V15.4S, V9.4S
-	TBZ     $0, R7, nobit_143
+	TBZ     $0, R7, nobit_152
 	FMOVQ   16(R0), F13
-	TBZ     $9, R7, nobit_144
-	VMOV    V4.S[0], R15
-	ADD     R15<<2, R9, R15
-	VLD1    (R15), V14.S[0]
-	VMOV    V4.S[1], R15
-	ADD     R15<<2, R9, R15
-	VLD1    (R15), V14.S[1]
-	VMOV    V4.S[2], R15
-	ADD     R15<<2, R9, R15
-	VLD1    (R15), V14.S[2]
-	VMOV    V4.S[3], R15
-	ADD     R15<<2, R9, R15
-	VLD1    (R15), V14.S[3]
+	TBZ     $9, R7, nobit_153
+	VMOV    V4.S[0], R16
+	ADD     R16<<2, R9, R16
+	VLD1    (R16), V14.S[0]
+	VMOV    V4.S[1], R16
+	ADD     R16<<2, R9, R16
+	VLD1    (R16), V14.S[1]
+	VMOV    V4.S[2], R16
+	ADD     R16<<2, R9, R16
+	VLD1    (R16), V14.S[2]
+	VMOV    V4.S[3], R16
+	ADD     R16<<2, R9, R16
+	VLD1    (R16), V14.S[3]
 	VMOV    V14.B16, V13.B16
-nobit_144:
+nobit_153:
 	FMOVS   eps1+144(FP), F14
 	VDUP    V14.S[0], V14.S4
 	WORD    $0x6e2dddce // FMUL V14.4S, V14.4S, V13.4S
 	WORD    $0x6e2cddce // FMUL V14.4S, V14.4S, V12.4S
-	TBZ     $10, R7, nobit_145
+	TBZ     $10, R7, nobit_154
 	FMOVS   wsum+152(FP), F16
 	VDUP    V16.S[0], V16.S4
 	WORD    $0x6e2fde10 // FMUL V16.4S, V16.4S, V15.4S
@@ -2489,32 +2530,32 @@ nobit_144:
 	FMOVS   epsC+148(FP), F17
 	VDUP    V17.S[0], V17.S4
 	VFMLA   V16.S4, V17.S4, V14.S4
-nobit_145:
+nobit_154:
 	VAND    V5.B16, V14.B16, V16.B16
 	WORD    $0x4e30d400 // FADD V0.4S, V0.4S, V16.4S
 	VAND    V5.B16, V13.B16, V16.B16
 	WORD    $0x4e30d421 // FADD V1.4S, V1.4S, V16.4S
-nobit_143:
-	TBZ     $1, R7, nobit_146
+nobit_152:
+	TBZ     $1, R7, nobit_155
 	FMOVQ   16(R0), F13
 	VFMLS   V11.S4, V8.S4, V13.S4
 	FMOVS   gamma+156(FP), F14
 	VDUP    V14.S[0], V14.S4
 	CMP     $1, R8
-	BEQ     pow1_147
+	BEQ     pow1_156
 	CMP     $2, R8
-	BEQ     pow2_148
+	BEQ     pow2_157
 	CMP     $3, R8
-	BEQ     powg_149
+	BEQ     powg_158
 	FMOVQ   16(R0), F16
-	B       powd_151
-pow1_147:
+	B       powd_160
+pow1_156:
 	VMOV    V13.B16, V16.B16
-	B       powz_150
-pow2_148:
+	B       powz_159
+pow2_157:
 	WORD    $0x6e2dddb0 // FMUL V16.4S, V13.4S, V13.4S
-	B       powz_150
-powg_149:
+	B       powz_159
+powg_158:
 	FMOVQ   400(R0), F19
 	WORD    $0x6eade672 // FCMGT V18.4S, V19.4S, V13.4S
 	FMOVQ   416(R0), F20
@@ -2623,50 +2664,50 @@ powg_149:
 	FMOVQ   448(R0), F24
 	VBIT    V21.B16, V24.B16, V18.B16
 	VMOV    V18.B16, V16.B16
-powz_150:
+powz_159:
 	WORD    $0x6ea0d9b1 // FCMLE V17.4S, V13.4S, #0
 	WORD    $0x4e711e10 // BIC V16.16B, V16.16B, V17.16B
-powd_151:
+powd_160:
 	WORD    $0x6e2cde10 // FMUL V16.4S, V16.4S, V12.4S
-	TBZ     $8, R7, nobit_152
-	VMOV    V4.S[0], R15
-	ADD     R15<<2, R10, R15
-	VLD1    (R15), V13.S[0]
-	VMOV    V4.S[1], R15
-	ADD     R15<<2, R10, R15
-	VLD1    (R15), V13.S[1]
-	VMOV    V4.S[2], R15
-	ADD     R15<<2, R10, R15
-	VLD1    (R15), V13.S[2]
-	VMOV    V4.S[3], R15
-	ADD     R15<<2, R10, R15
-	VLD1    (R15), V13.S[3]
+	TBZ     $8, R7, nobit_161
+	VMOV    V4.S[0], R16
+	ADD     R16<<2, R10, R16
+	VLD1    (R16), V13.S[0]
+	VMOV    V4.S[1], R16
+	ADD     R16<<2, R10, R16
+	VLD1    (R16), V13.S[1]
+	VMOV    V4.S[2], R16
+	ADD     R16<<2, R10, R16
+	VLD1    (R16), V13.S[2]
+	VMOV    V4.S[3], R16
+	ADD     R16<<2, R10, R16
+	VLD1    (R16), V13.S[3]
 	WORD    $0x6e2dde10 // FMUL V16.4S, V16.4S, V13.4S
-nobit_152:
+nobit_161:
 	VAND    V5.B16, V16.B16, V13.B16
 	WORD    $0x4e2dd442 // FADD V2.4S, V2.4S, V13.4S
-nobit_146:
-noloss_142:
+nobit_155:
+noloss_151:
 	ADD     $16, R1, R1
 	ADD     $16, R2, R2
 	SUB     $4, R4, R4
-	B       px_124
-pxtail_125:
-	CBZ     R4, pxdone_126
+	B       px_130
+pxtail_131:
+	CBZ     R4, pxdone_132
 	VEOR    V4.B16, V4.B16, V4.B16
 	VLD1    (R2), V4.S[0]
 	CMP     $2, R4
-	BLT     ld_153
-	ADD     $4, R2, R15
-	VLD1    (R15), V4.S[1]
+	BLT     ld_162
+	ADD     $4, R2, R16
+	VLD1    (R16), V4.S[1]
 	CMP     $3, R4
-	BLT     ld_153
-	ADD     $8, R2, R15
-	VLD1    (R15), V4.S[2]
-ld_153:
-	ADD     $544, R0, R15
-	SUB     R4<<2, R15, R15
-	VLD1    (R15), [V5.S4]
+	BLT     ld_162
+	ADD     $8, R2, R16
+	VLD1    (R16), V4.S[2]
+ld_162:
+	ADD     $544, R0, R16
+	SUB     R4<<2, R16, R16
+	VLD1    (R16), [V5.S4]
 	VDUP    R6, V6.S4
 	VCMEQ   V6.S4, V4.S4, V6.S4
 	WORD    $0x4e661ca5 // BIC V5.16B, V5.16B, V6.16B
@@ -2677,36 +2718,36 @@ ld_153:
 	VEOR    V6.B16, V6.B16, V6.B16
 	VLD1    (R1), V6.S[0]
 	CMP     $2, R4
-	BLT     ld_154
-	ADD     $4, R1, R15
-	VLD1    (R15), V6.S[1]
+	BLT     ld_163
+	ADD     $4, R1, R16
+	VLD1    (R16), V6.S[1]
 	CMP     $3, R4
-	BLT     ld_154
-	ADD     $8, R1, R15
-	VLD1    (R15), V6.S[2]
-ld_154:
-	MOVD    R1, R15
-	MOVD    R5, R16
-	ADD     R3, R15, R15
-	SUB     $1, R16, R16
-	CBZ     R16, clsdone_156
-cls_155:
+	BLT     ld_163
+	ADD     $8, R1, R16
+	VLD1    (R16), V6.S[2]
+ld_163:
+	MOVD    R1, R16
+	MOVD    R5, R17
+	ADD     R3, R16, R16
+	SUB     $1, R17, R17
+	CBZ     R17, clsdone_165
+cls_164:
 	VEOR    V7.B16, V7.B16, V7.B16
-	VLD1    (R15), V7.S[0]
+	VLD1    (R16), V7.S[0]
 	CMP     $2, R4
-	BLT     ld_157
-	ADD     $4, R15, R17
-	VLD1    (R17), V7.S[1]
+	BLT     ld_166
+	ADD     $4, R16, R19
+	VLD1    (R19), V7.S[1]
 	CMP     $3, R4
-	BLT     ld_157
-	ADD     $8, R15, R17
-	VLD1    (R17), V7.S[2]
-ld_157:
+	BLT     ld_166
+	ADD     $8, R16, R19
+	VLD1    (R19), V7.S[2]
+ld_166:
 	WORD    $0x4e27f4c6 // FMAX V6.4S, V6.4S, V7.4S
-	ADD     R3, R15, R15
-	SUBS    $1, R16, R16
-	BNE     cls_155
-clsdone_156:
+	ADD     R3, R16, R16
+	SUBS    $1, R17, R17
+	BNE     cls_164
+clsdone_165:
 	VEOR    V7.B16, V7.B16, V7.B16
 	VEOR    V8.B16, V8.B16, V8.B16
 	VEOR    V9.B16, V9.B16, V9.B16
@@ -2719,22 +2760,23 @@ clsdone_156:
 	FMOVQ   96(R0), F16
 	FMOVQ   112(R0), F17
 	FMOVQ   16(R0), F18
-	MOVD    R9, R17
-	MOVD    R1, R15
-	MOVD    R5, R16
-	CBZ     R16, clsdone_159
-cls_158:
+	MOVD    R9, R19
+	MOVD    R15, R20
+	MOVD    R1, R16
+	MOVD    R5, R17
+	CBZ     R17, clsdone_168
+cls_167:
 	VEOR    V19.B16, V19.B16, V19.B16
-	VLD1    (R15), V19.S[0]
+	VLD1    (R16), V19.S[0]
 	CMP     $2, R4
-	BLT     ld_160
-	ADD     $4, R15, R19
-	VLD1    (R19), V19.S[1]
+	BLT     ld_169
+	ADD     $4, R16, R21
+	VLD1    (R21), V19.S[1]
 	CMP     $3, R4
-	BLT     ld_160
-	ADD     $8, R15, R19
-	VLD1    (R19), V19.S[2]
-ld_160:
+	BLT     ld_169
+	ADD     $8, R16, R21
+	VLD1    (R21), V19.S[2]
+ld_169:
 	WORD    $0x4ea6d673 // FSUB V19.4S, V19.4S, V6.4S
 	WORD    $0x6e2cde74 // FMUL V20.4S, V19.4S, V12.4S
 	WORD    $0x4e218a94 // FRINTN V20.4S, V20.4S
@@ -2760,26 +2802,30 @@ ld_160:
 	WORD    $0x6eb3e757 // FCMGT V23.4S, V26.4S, V19.4S
 	WORD    $0x4e771eb5 // BIC V21.16B, V21.16B, V23.16B
 	WORD    $0x4e35d4e7 // FADD V7.4S, V7.4S, V21.4S
+	TBZ     $11, R7, nobit_170
+	VST1    [V21.S4], (R20)
+nobit_170:
 	VCMEQ   V4.S4, V11.S4, V20.S4
 	VBIT    V20.B16, V21.B16, V8.B16
 	VBIT    V20.B16, V19.B16, V9.B16
-	TBZ     $10, R7, nobit_161
+	TBZ     $10, R7, nobit_171
 	VMOV    V18.B16, V20.B16
-	TBZ     $9, R7, nobit_162
-	VLD1R   (R17), [V20.S4]
-nobit_162:
+	TBZ     $9, R7, nobit_172
+	VLD1R   (R19), [V20.S4]
+nobit_172:
 	VFMLA   V19.S4, V20.S4, V10.S4
-nobit_161:
+nobit_171:
 	FMOVQ   192(R0), F21
 	VADD    V21.S4, V11.S4, V11.S4
-	ADD     R3, R15, R15
-	ADD     $4, R17, R17
-	SUBS    $1, R16, R16
-	BNE     cls_158
-clsdone_159:
+	ADD     R3, R16, R16
+	ADD     $4, R19, R19
+	ADD     $16, R20, R20
+	SUBS    $1, R17, R17
+	BNE     cls_167
+clsdone_168:
 	FMOVQ   16(R0), F12
 	WORD    $0x6e27fd8b // FDIV V11.4S, V12.4S, V7.4S
-	TBZ     $2, R7, nobit_163
+	TBZ     $2, R7, nobit_173
 	FMOVQ   32(R0), F12
 	FMOVQ   48(R0), F13
 	FMOVQ   64(R0), F14
@@ -2787,119 +2833,127 @@ clsdone_159:
 	FMOVQ   96(R0), F16
 	FMOVQ   112(R0), F17
 	FMOVQ   16(R0), F18
-	MOVD    R11, R17
-	MOVD    R14, R19
-	MOVD    R1, R15
-	MOVD    R5, R16
-	CBZ     R16, clsdone_165
-cls_164:
-	VEOR    V19.B16, V19.B16, V19.B16
-	VLD1    (R15), V19.S[0]
+	MOVD    R11, R19
+	MOVD    R14, R20
+	MOVD    R15, R21
+	MOVD    R1, R16
+	MOVD    R5, R17
+	CBZ     R17, clsdone_175
+cls_174:
+	TBZ     $11, R7, recompute_176
+	VLD1    (R21), [V19.S4]
+	B       havee_177
+recompute_176:
+	VEOR    V20.B16, V20.B16, V20.B16
+	VLD1    (R16), V20.S[0]
 	CMP     $2, R4
-	BLT     ld_166
-	ADD     $4, R15, R20
-	VLD1    (R20), V19.S[1]
+	BLT     ld_178
+	ADD     $4, R16, R22
+	VLD1    (R22), V20.S[1]
 	CMP     $3, R4
-	BLT     ld_166
-	ADD     $8, R15, R20
-	VLD1    (R20), V19.S[2]
-ld_166:
-	WORD    $0x4ea6d673 // FSUB V19.4S, V19.4S, V6.4S
-	WORD    $0x6e2cde74 // FMUL V20.4S, V19.4S, V12.4S
-	WORD    $0x4e218a94 // FRINTN V20.4S, V20.4S
-	VMOV    V19.B16, V21.B16
-	VFMLS   V13.S4, V20.S4, V21.S4
-	VFMLS   V14.S4, V20.S4, V21.S4
-	WORD    $0x6e35deb6 // FMUL V22.4S, V21.4S, V21.4S
-	FMOVQ   128(R0), F23
-	VFMLA   V17.S4, V21.S4, V23.S4
-	FMOVQ   144(R0), F24
-	VFMLA   V16.S4, V21.S4, V24.S4
-	FMOVQ   160(R0), F25
-	VFMLA   V15.S4, V21.S4, V25.S4
-	VFMLA   V22.S4, V25.S4, V24.S4
-	VFMLA   V22.S4, V24.S4, V23.S4
-	VFMLA   V22.S4, V23.S4, V21.S4
-	WORD    $0x4e32d6b5 // FADD V21.4S, V21.4S, V18.4S
-	WORD    $0x4ea1ba94 // FCVTZS V20.4S, V20.4S
-	VSHL    $23, V20.S4, V20.S4
-	VADD    V18.S4, V20.S4, V20.S4
-	WORD    $0x6e34deb5 // FMUL V21.4S, V21.4S, V20.4S
-	FMOVQ   176(R0), F26
-	WORD    $0x6eb3e757 // FCMGT V23.4S, V26.4S, V19.4S
-	WORD    $0x4e771eb5 // BIC V21.16B, V21.16B, V23.16B
-	WORD    $0x6e2bdeb5 // FMUL V21.4S, V21.4S, V11.4S
-	VAND    V5.B16, V21.B16, V21.B16
-	WORD    $0x6e35d6b3 // FADDP V19.4S, V21.4S, V21.4S
-	WORD    $0x7e30da73 // FADDP S19, V19.2S
-	FMOVS   (R17), F20
-	FADDS   F19, F20, F20
-	FMOVS   F20, (R17)
-	TBZ     $3, R7, nobit_167
-	WORD    $0x6e35deb5 // FMUL V21.4S, V21.4S, V21.4S
-	WORD    $0x6e35d6b3 // FADDP V19.4S, V21.4S, V21.4S
-	WORD    $0x7e30da73 // FADDP S19, V19.2S
-	FMOVS   (R19), F20
-	FADDS   F19, F20, F20
-	FMOVS   F20, (R19)
-nobit_167:
-	ADD     R3, R15, R15
-	ADD     $4, R17, R17
+	BLT     ld_178
+	ADD     $8, R16, R22
+	VLD1    (R22), V20.S[2]
+ld_178:
+	WORD    $0x4ea6d694 // FSUB V20.4S, V20.4S, V6.4S
+	WORD    $0x6e2cde95 // FMUL V21.4S, V20.4S, V12.4S
+	WORD    $0x4e218ab5 // FRINTN V21.4S, V21.4S
+	VMOV    V20.B16, V22.B16
+	VFMLS   V13.S4, V21.S4, V22.S4
+	VFMLS   V14.S4, V21.S4, V22.S4
+	WORD    $0x6e36ded7 // FMUL V23.4S, V22.4S, V22.4S
+	FMOVQ   128(R0), F24
+	VFMLA   V17.S4, V22.S4, V24.S4
+	FMOVQ   144(R0), F25
+	VFMLA   V16.S4, V22.S4, V25.S4
+	FMOVQ   160(R0), F26
+	VFMLA   V15.S4, V22.S4, V26.S4
+	VFMLA   V23.S4, V26.S4, V25.S4
+	VFMLA   V23.S4, V25.S4, V24.S4
+	VFMLA   V23.S4, V24.S4, V22.S4
+	WORD    $0x4e32d6d6 // FADD V22.4S, V22.4S, V18.4S
+	WORD    $0x4ea1bab5 // FCVTZS V21.4S, V21.4S
+	VSHL    $23, V21.S4, V21.S4
+	VADD    V18.S4, V21.S4, V21.S4
+	WORD    $0x6e35ded6 // FMUL V22.4S, V22.4S, V21.4S
+	FMOVQ   176(R0), F27
+	WORD    $0x6eb4e778 // FCMGT V24.4S, V27.4S, V20.4S
+	WORD    $0x4e781ed6 // BIC V22.16B, V22.16B, V24.16B
+	VMOV    V22.B16, V19.B16
+havee_177:
+	WORD    $0x6e2bde73 // FMUL V19.4S, V19.4S, V11.4S
+	VAND    V5.B16, V19.B16, V19.B16
+	WORD    $0x6e33d674 // FADDP V20.4S, V19.4S, V19.4S
+	WORD    $0x7e30da94 // FADDP S20, V20.2S
+	FMOVS   (R19), F21
+	FADDS   F20, F21, F21
+	FMOVS   F21, (R19)
+	TBZ     $3, R7, nobit_179
+	WORD    $0x6e33de73 // FMUL V19.4S, V19.4S, V19.4S
+	WORD    $0x6e33d674 // FADDP V20.4S, V19.4S, V19.4S
+	WORD    $0x7e30da94 // FADDP S20, V20.2S
+	FMOVS   (R20), F21
+	FADDS   F20, F21, F21
+	FMOVS   F21, (R20)
+nobit_179:
+	ADD     R3, R16, R16
 	ADD     $4, R19, R19
-	SUBS    $1, R16, R16
-	BNE     cls_164
-clsdone_165:
+	ADD     $4, R20, R20
+	ADD     $16, R21, R21
+	SUBS    $1, R17, R17
+	BNE     cls_174
+clsdone_175:
 	WORD    $0x6e2bdd0c // FMUL V12.4S, V8.4S, V11.4S
-	VMOV    V5.S[0], R15
-	CBZ     R15, inval_169
-	VMOV    V4.S[0], R15
-	ADD     R15<<2, R12, R16
-	FMOVS   (R16), F13
+	VMOV    V5.S[0], R16
+	CBZ     R16, inval_181
+	VMOV    V4.S[0], R16
+	ADD     R16<<2, R12, R17
+	FMOVS   (R17), F13
 	VDUP    V12.S[0], V14.S4
 	FADDS   F14, F13, F13
-	FMOVS   F13, (R16)
-	ADD     R15<<2, R13, R16
-	FMOVS   (R16), F13
+	FMOVS   F13, (R17)
+	ADD     R16<<2, R13, R17
+	FMOVS   (R17), F13
 	FMOVQ   16(R0), F14
 	FADDS   F14, F13, F13
-	FMOVS   F13, (R16)
-inval_169:
+	FMOVS   F13, (R17)
+inval_181:
 	CMP     $2, R4
-	BLT     lanes_168
-	VMOV    V5.S[1], R15
-	CBZ     R15, inval_170
-	VMOV    V4.S[1], R15
-	ADD     R15<<2, R12, R16
-	FMOVS   (R16), F13
+	BLT     lanes_180
+	VMOV    V5.S[1], R16
+	CBZ     R16, inval_182
+	VMOV    V4.S[1], R16
+	ADD     R16<<2, R12, R17
+	FMOVS   (R17), F13
 	VDUP    V12.S[1], V14.S4
 	FADDS   F14, F13, F13
-	FMOVS   F13, (R16)
-	ADD     R15<<2, R13, R16
-	FMOVS   (R16), F13
+	FMOVS   F13, (R17)
+	ADD     R16<<2, R13, R17
+	FMOVS   (R17), F13
 	FMOVQ   16(R0), F14
 	FADDS   F14, F13, F13
-	FMOVS   F13, (R16)
-inval_170:
+	FMOVS   F13, (R17)
+inval_182:
 	CMP     $3, R4
-	BLT     lanes_168
-	VMOV    V5.S[2], R15
-	CBZ     R15, inval_171
-	VMOV    V4.S[2], R15
-	ADD     R15<<2, R12, R16
-	FMOVS   (R16), F13
+	BLT     lanes_180
+	VMOV    V5.S[2], R16
+	CBZ     R16, inval_183
+	VMOV    V4.S[2], R16
+	ADD     R16<<2, R12, R17
+	FMOVS   (R17), F13
 	VDUP    V12.S[2], V14.S4
 	FADDS   F14, F13, F13
-	FMOVS   F13, (R16)
-	ADD     R15<<2, R13, R16
-	FMOVS   (R16), F13
+	FMOVS   F13, (R17)
+	ADD     R16<<2, R13, R17
+	FMOVS   (R17), F13
 	FMOVQ   16(R0), F14
 	FADDS   F14, F13, F13
-	FMOVS   F13, (R16)
-inval_171:
-lanes_168:
-nobit_163:
+	FMOVS   F13, (R17)
+inval_183:
+lanes_180:
+nobit_173:
 	TST     $3, R7
-	BEQ     noloss_172
+	BEQ     noloss_184
 	VUSHR   $23, V7.S4, V12.S4
 	FMOVQ   208(R0), F13
 	VSUB    V13.S4, V12.S4, V12.S4
@@ -2952,28 +3006,28 @@ nobit_163:
 	WORD    $0x4e27e4ec // FCMEQ V12.4S, V7.4S, V7.4S
 	VBIF    V12.B16, V7.B16, V15.B16
 	WORD    $0x4ea9d5ec // FSUB V12.4S, V15.4S, V9.4S
-	TBZ     $0, R7, nobit_173
+	TBZ     $0, R7, nobit_185
 	FMOVQ   16(R0), F13
-	TBZ     $9, R7, nobit_174
-	VMOV    V4.S[0], R15
-	ADD     R15<<2, R9, R15
-	VLD1    (R15), V14.S[0]
-	VMOV    V4.S[1], R15
-	ADD     R15<<2, R9, R15
-	VLD1    (R15), V14.S[1]
-	VMOV    V4.S[2], R15
-	ADD     R15<<2, R9, R15
-	VLD1    (R15), V14.S[2]
-	VMOV    V4.S[3], R15
-	ADD     R15<<2, R9, R15
-	VLD1    (R15), V14.S[3]
+	TBZ     $9, R7, nobit_186
+	VMOV    V4.S[0], R16
+	ADD     R16<<2, R9, R16
+	VLD1    (R16), V14.S[0]
+	VMOV    V4.S[1], R16
+	ADD     R16<<2, R9, R16
+	VLD1    (R16), V14.S[1]
+	VMOV    V4.S[2], R16
+	ADD     R16<<2, R9, R16
+	VLD1    (R16), V14.S[2]
+	VMOV    V4.S[3], R16
+	ADD     R16<<2, R9, R16
+	VLD1    (R16), V14.S[3]
 	VMOV    V14.B16, V13.B16
-nobit_174:
+nobit_186:
 	FMOVS   eps1+144(FP), F14
 	VDUP    V14.S[0], V14.S4
 	WORD    $0x6e2dddce // FMUL V14.4S, V14.4S, V13.4S
 	WORD    $0x6e2cddce // FMUL V14.4S, V14.4S, V12.4S
-	TBZ     $10, R7, nobit_175
+	TBZ     $10, R7, nobit_187
 	FMOVS   wsum+152(FP), F16
 	VDUP    V16.S[0], V16.S4
 	WORD    $0x6e2fde10 // FMUL V16.4S, V16.4S, V15.4S
@@ -2981,32 +3035,32 @@ nobit_174:
 	FMOVS   epsC+148(FP), F17
 	VDUP    V17.S[0], V17.S4
 	VFMLA   V16.S4, V17.S4, V14.S4
-nobit_175:
+nobit_187:
 	VAND    V5.B16, V14.B16, V16.B16
 	WORD    $0x4e30d400 // FADD V0.4S, V0.4S, V16.4S
 	VAND    V5.B16, V13.B16, V16.B16
 	WORD    $0x4e30d421 // FADD V1.4S, V1.4S, V16.4S
-nobit_173:
-	TBZ     $1, R7, nobit_176
+nobit_185:
+	TBZ     $1, R7, nobit_188
 	FMOVQ   16(R0), F13
 	VFMLS   V11.S4, V8.S4, V13.S4
 	FMOVS   gamma+156(FP), F14
 	VDUP    V14.S[0], V14.S4
 	CMP     $1, R8
-	BEQ     pow1_177
+	BEQ     pow1_189
 	CMP     $2, R8
-	BEQ     pow2_178
+	BEQ     pow2_190
 	CMP     $3, R8
-	BEQ     powg_179
+	BEQ     powg_191
 	FMOVQ   16(R0), F16
-	B       powd_181
-pow1_177:
+	B       powd_193
+pow1_189:
 	VMOV    V13.B16, V16.B16
-	B       powz_180
-pow2_178:
+	B       powz_192
+pow2_190:
 	WORD    $0x6e2dddb0 // FMUL V16.4S, V13.4S, V13.4S
-	B       powz_180
-powg_179:
+	B       powz_192
+powg_191:
 	FMOVQ   400(R0), F19
 	WORD    $0x6eade672 // FCMGT V18.4S, V19.4S, V13.4S
 	FMOVQ   416(R0), F20
@@ -3115,44 +3169,44 @@ powg_179:
 	FMOVQ   448(R0), F24
 	VBIT    V21.B16, V24.B16, V18.B16
 	VMOV    V18.B16, V16.B16
-powz_180:
+powz_192:
 	WORD    $0x6ea0d9b1 // FCMLE V17.4S, V13.4S, #0
 	WORD    $0x4e711e10 // BIC V16.16B, V16.16B, V17.16B
-powd_181:
+powd_193:
 	WORD    $0x6e2cde10 // FMUL V16.4S, V16.4S, V12.4S
-	TBZ     $8, R7, nobit_182
-	VMOV    V4.S[0], R15
-	ADD     R15<<2, R10, R15
-	VLD1    (R15), V13.S[0]
-	VMOV    V4.S[1], R15
-	ADD     R15<<2, R10, R15
-	VLD1    (R15), V13.S[1]
-	VMOV    V4.S[2], R15
-	ADD     R15<<2, R10, R15
-	VLD1    (R15), V13.S[2]
-	VMOV    V4.S[3], R15
-	ADD     R15<<2, R10, R15
-	VLD1    (R15), V13.S[3]
+	TBZ     $8, R7, nobit_194
+	VMOV    V4.S[0], R16
+	ADD     R16<<2, R10, R16
+	VLD1    (R16), V13.S[0]
+	VMOV    V4.S[1], R16
+	ADD     R16<<2, R10, R16
+	VLD1    (R16), V13.S[1]
+	VMOV    V4.S[2], R16
+	ADD     R16<<2, R10, R16
+	VLD1    (R16), V13.S[2]
+	VMOV    V4.S[3], R16
+	ADD     R16<<2, R10, R16
+	VLD1    (R16), V13.S[3]
 	WORD    $0x6e2dde10 // FMUL V16.4S, V16.4S, V13.4S
-nobit_182:
+nobit_194:
 	VAND    V5.B16, V16.B16, V13.B16
 	WORD    $0x4e2dd442 // FADD V2.4S, V2.4S, V13.4S
-nobit_176:
-noloss_172:
-pxdone_126:
-	MOVD    out_base+264(FP), R15
+nobit_188:
+noloss_184:
+pxdone_132:
+	MOVD    out_base+288(FP), R16
 	WORD    $0x6e20d404 // FADDP V4.4S, V0.4S, V0.4S
 	WORD    $0x7e30d884 // FADDP S4, V4.2S
-	FMOVS   F4, (R15)
+	FMOVS   F4, (R16)
 	WORD    $0x6e21d420 // FADDP V0.4S, V1.4S, V1.4S
 	WORD    $0x7e30d800 // FADDP S0, V0.2S
-	FMOVS   F0, 4(R15)
+	FMOVS   F0, 4(R16)
 	WORD    $0x6e22d440 // FADDP V0.4S, V2.4S, V2.4S
 	WORD    $0x7e30d800 // FADDP S0, V0.2S
-	FMOVS   F0, 8(R15)
+	FMOVS   F0, 8(R16)
 	WORD    $0x6e23d460 // FADDP V0.4S, V3.4S, V3.4S
 	WORD    $0x7e30d800 // FADDP S0, V0.2S
-	FMOVS   F0, 12(R15)
+	FMOVS   F0, 12(R16)
 	RET
 
 // func SoftmaxGradI32NEON(x []float32, S int, lo int, hi int, lab []int32, nc int, ign int32, flags uint64, w []float32, alpha []float32, A []float32, B []float32, E []float32, tauK float32, sK float32, kappa float32, focalScale float32, gamma float32, gmode int, g1mode int, dst []float32)
@@ -3178,9 +3232,9 @@ TEXT ·SoftmaxGradI32NEON(SB), NOSPLIT, $0-280
 	MOVD    dst_base+256(FP), R13
 	MOVD    x_base+0(FP), R14
 	SUB     R14, R13, R13
-px_183:
+px_195:
 	CMP     $4, R4
-	BLT     pxtail_184
+	BLT     pxtail_196
 	VLD1    (R2), [V0.S4]
 	FMOVQ   (R0), F1
 	VDUP    R6, V2.S4
@@ -3192,14 +3246,14 @@ px_183:
 	MOVD    R5, R15
 	ADD     R3, R14, R14
 	SUB     $1, R15, R15
-	CBZ     R15, clsdone_187
-cls_186:
+	CBZ     R15, clsdone_199
+cls_198:
 	VLD1    (R14), [V3.S4]
 	WORD    $0x4e23f442 // FMAX V2.4S, V2.4S, V3.4S
 	ADD     R3, R14, R14
 	SUBS    $1, R15, R15
-	BNE     cls_186
-clsdone_187:
+	BNE     cls_198
+clsdone_199:
 	VEOR    V3.B16, V3.B16, V3.B16
 	VEOR    V4.B16, V4.B16, V4.B16
 	VEOR    V5.B16, V5.B16, V5.B16
@@ -3217,8 +3271,8 @@ clsdone_187:
 	MOVD    R12, R19
 	MOVD    R1, R15
 	MOVD    R5, R16
-	CBZ     R16, clsdone_189
-cls_188:
+	CBZ     R16, clsdone_201
+cls_200:
 	VLD1    (R15), [V16.S4]
 	WORD    $0x4ea2d610 // FSUB V16.4S, V16.4S, V2.4S
 	WORD    $0x6e29de11 // FMUL V17.4S, V16.4S, V9.4S
@@ -3250,26 +3304,26 @@ cls_188:
 	VCMEQ   V0.S4, V6.S4, V17.S4
 	VBIT    V17.B16, V18.B16, V4.B16
 	VBIT    V17.B16, V16.B16, V5.B16
-	TBZ     $2, R7, nobit_190
+	TBZ     $2, R7, nobit_202
 	VLD1R   (R17), [V17.S4]
 	VFMLA   V17.S4, V18.S4, V7.S4
 	VLD1R   (R19), [V17.S4]
 	WORD    $0x6e32de50 // FMUL V16.4S, V18.4S, V18.4S
 	VFMLA   V17.S4, V16.S4, V8.S4
-nobit_190:
+nobit_202:
 	FMOVQ   192(R0), F19
 	VADD    V19.S4, V6.S4, V6.S4
 	ADD     R3, R15, R15
 	ADD     $4, R17, R17
 	ADD     $4, R19, R19
 	SUBS    $1, R16, R16
-	BNE     cls_188
-clsdone_189:
+	BNE     cls_200
+clsdone_201:
 	FMOVQ   16(R0), F10
 	WORD    $0x6e23fd49 // FDIV V9.4S, V10.4S, V3.4S
 	WORD    $0x6e29dc8a // FMUL V10.4S, V4.4S, V9.4S
 	VEOR    V4.B16, V4.B16, V4.B16
-	TBZ     $2, R7, nobit_191
+	TBZ     $2, R7, nobit_203
 	WORD    $0x6e29dce4 // FMUL V4.4S, V7.4S, V9.4S
 	WORD    $0x6e29dd08 // FMUL V8.4S, V8.4S, V9.4S
 	VFMLA   V9.S4, V8.S4, V4.S4
@@ -3286,12 +3340,12 @@ clsdone_189:
 	ADD     R15<<2, R10, R15
 	VLD1    (R15), V11.S[3]
 	VFMLA   V11.S4, V10.S4, V4.S4
-nobit_191:
+nobit_203:
 	VEOR    V7.B16, V7.B16, V7.B16
 	VEOR    V8.B16, V8.B16, V8.B16
-	TBZ     $0, R7, nobit_192
+	TBZ     $0, R7, nobit_204
 	FMOVQ   16(R0), F11
-	TBZ     $9, R7, nobit_193
+	TBZ     $9, R7, nobit_205
 	VMOV    V0.S[0], R15
 	ADD     R15<<2, R8, R15
 	VLD1    (R15), V12.S[0]
@@ -3305,7 +3359,7 @@ nobit_191:
 	ADD     R15<<2, R8, R15
 	VLD1    (R15), V12.S[3]
 	VMOV    V12.B16, V11.B16
-nobit_193:
+nobit_205:
 	FMOVS   tauK+216(FP), F12
 	VDUP    V12.S[0], V12.S4
 	WORD    $0x6e2bdd88 // FMUL V8.4S, V12.4S, V11.4S
@@ -3313,8 +3367,8 @@ nobit_193:
 	VDUP    V13.S[0], V13.S4
 	VFMLA   V11.S4, V12.S4, V13.S4
 	VMOV    V13.B16, V7.B16
-nobit_192:
-	TBZ     $1, R7, nobit_194
+nobit_204:
+	TBZ     $1, R7, nobit_206
 	FMOVQ   16(R0), F12
 	WORD    $0x4eaad58b // FSUB V11.4S, V12.4S, V10.4S
 	FMOVS   gamma+232(FP), F12
@@ -3322,20 +3376,20 @@ nobit_192:
 	MOVD    gmode+240(FP), R15
 	MOVD    g1mode+248(FP), R16
 	CMP     $1, R15
-	BEQ     pow1_195
+	BEQ     pow1_207
 	CMP     $2, R15
-	BEQ     pow2_196
+	BEQ     pow2_208
 	CMP     $3, R15
-	BEQ     powg_197
+	BEQ     powg_209
 	FMOVQ   16(R0), F13
-	B       powd_199
-pow1_195:
+	B       powd_211
+pow1_207:
 	VMOV    V11.B16, V13.B16
-	B       powz_198
-pow2_196:
+	B       powz_210
+pow2_208:
 	WORD    $0x6e2bdd6d // FMUL V13.4S, V11.4S, V11.4S
-	B       powz_198
-powg_197:
+	B       powz_210
+powg_209:
 	FMOVQ   400(R0), F16
 	WORD    $0x6eabe60f // FCMGT V15.4S, V16.4S, V11.4S
 	FMOVQ   416(R0), F17
@@ -3444,12 +3498,12 @@ powg_197:
 	FMOVQ   448(R0), F21
 	VBIT    V18.B16, V21.B16, V15.B16
 	VMOV    V15.B16, V13.B16
-powz_198:
+powz_210:
 	WORD    $0x6ea0d96e // FCMLE V14.4S, V11.4S, #0
 	WORD    $0x4e6e1dad // BIC V13.16B, V13.16B, V14.16B
-powd_199:
+powd_211:
 	WORD    $0x6ea0f9ad // FNEG V13.4S, V13.4S
-	CBZ     R15, gamma0_200
+	CBZ     R15, gamma0_212
 	VUSHR   $23, V3.S4, V14.S4
 	FMOVQ   208(R0), F15
 	VSUB    V15.S4, V14.S4, V14.S4
@@ -3505,20 +3559,20 @@ powd_199:
 	FMOVQ   16(R0), F15
 	WORD    $0x4eafd58e // FSUB V14.4S, V12.4S, V15.4S
 	CMP     $1, R16
-	BEQ     pow1_201
+	BEQ     pow1_213
 	CMP     $2, R16
-	BEQ     pow2_202
+	BEQ     pow2_214
 	CMP     $3, R16
-	BEQ     powg_203
+	BEQ     powg_215
 	FMOVQ   16(R0), F15
-	B       powd_205
-pow1_201:
+	B       powd_217
+pow1_213:
 	VMOV    V11.B16, V15.B16
-	B       powz_204
-pow2_202:
+	B       powz_216
+pow2_214:
 	WORD    $0x6e2bdd6f // FMUL V15.4S, V11.4S, V11.4S
-	B       powz_204
-powg_203:
+	B       powz_216
+powg_215:
 	FMOVQ   400(R0), F19
 	WORD    $0x6eabe672 // FCMGT V18.4S, V19.4S, V11.4S
 	FMOVQ   416(R0), F20
@@ -3627,18 +3681,18 @@ powg_203:
 	FMOVQ   448(R0), F24
 	VBIT    V21.B16, V24.B16, V18.B16
 	VMOV    V18.B16, V15.B16
-powz_204:
+powz_216:
 	WORD    $0x6ea0d970 // FCMLE V16.4S, V11.4S, #0
 	WORD    $0x4e701def // BIC V15.16B, V15.16B, V16.16B
-powd_205:
+powd_217:
 	WORD    $0x6e2fdd8f // FMUL V15.4S, V12.4S, V15.4S
 	WORD    $0x6e2addef // FMUL V15.4S, V15.4S, V10.4S
 	WORD    $0x6e31ddef // FMUL V15.4S, V15.4S, V17.4S
 	WORD    $0x4ea0c971 // FCMGT V17.4S, V11.4S, #0
 	VAND    V17.B16, V15.B16, V15.B16
 	WORD    $0x4e2fd5ad // FADD V13.4S, V13.4S, V15.4S
-gamma0_200:
-	TBZ     $8, R7, nobit_206
+gamma0_212:
+	TBZ     $8, R7, nobit_218
 	VMOV    V0.S[0], R15
 	ADD     R15<<2, R9, R15
 	VLD1    (R15), V11.S[0]
@@ -3652,14 +3706,14 @@ gamma0_200:
 	ADD     R15<<2, R9, R15
 	VLD1    (R15), V11.S[3]
 	WORD    $0x6e2bddad // FMUL V13.4S, V13.4S, V11.4S
-nobit_206:
+nobit_218:
 	FMOVS   focalScale+228(FP), F11
 	VDUP    V11.S[0], V11.S4
 	VFMLS   V11.S4, V13.S4, V7.S4
 	VFMLS   V11.S4, V13.S4, V8.S4
-nobit_194:
+nobit_206:
 	VEOR    V3.B16, V3.B16, V3.B16
-	TBZ     $2, R7, nobit_207
+	TBZ     $2, R7, nobit_219
 	VMOV    V0.S[0], R15
 	ADD     R15<<2, R10, R15
 	VLD1    (R15), V5.S[0]
@@ -3673,39 +3727,39 @@ nobit_194:
 	ADD     R15<<2, R10, R15
 	VLD1    (R15), V5.S[3]
 	VMOV    V5.B16, V3.B16
-nobit_207:
+nobit_219:
 	VEOR    V6.B16, V6.B16, V6.B16
 	MOVD    R11, R17
 	MOVD    R12, R19
 	MOVD    R8, R20
 	MOVD    R1, R15
 	MOVD    R5, R16
-	CBZ     R16, clsdone_209
-cls_208:
+	CBZ     R16, clsdone_221
+cls_220:
 	ADD     R13, R15, R14
 	VLD1    (R14), [V5.S4]
 	WORD    $0x6e29dca5 // FMUL V5.4S, V5.4S, V9.4S
 	VEOR    V11.B16, V11.B16, V11.B16
 	VCMEQ   V0.S4, V6.S4, V12.S4
-	TBZ     $2, R7, nobit_210
+	TBZ     $2, R7, nobit_222
 	VLD1R   (R17), [V11.S4]
 	VLD1R   (R19), [V13.S4]
 	VFMLA   V5.S4, V13.S4, V11.S4
 	VAND    V12.B16, V3.B16, V13.B16
 	WORD    $0x4e2dd56b // FADD V11.4S, V11.4S, V13.4S
-nobit_210:
+nobit_222:
 	WORD    $0x4ea4d56b // FSUB V11.4S, V11.4S, V4.4S
 	WORD    $0x4e27d56b // FADD V11.4S, V11.4S, V7.4S
 	WORD    $0x6e2bdca5 // FMUL V5.4S, V5.4S, V11.4S
-	TBZ     $10, R7, nobit_211
+	TBZ     $10, R7, nobit_223
 	FMOVS   kappa+224(FP), F13
 	VDUP    V13.S[0], V13.S4
 	FMOVQ   16(R0), F11
-	TBZ     $9, R7, nobit_212
+	TBZ     $9, R7, nobit_224
 	VLD1R   (R20), [V11.S4]
-nobit_212:
+nobit_224:
 	VFMLS   V11.S4, V13.S4, V5.S4
-nobit_211:
+nobit_223:
 	VAND    V12.B16, V8.B16, V11.B16
 	WORD    $0x4eabd4a5 // FSUB V5.4S, V5.4S, V11.4S
 	VAND    V1.B16, V5.B16, V5.B16
@@ -3717,25 +3771,25 @@ nobit_211:
 	ADD     $4, R19, R19
 	ADD     $4, R20, R20
 	SUBS    $1, R16, R16
-	BNE     cls_208
-clsdone_209:
+	BNE     cls_220
+clsdone_221:
 	ADD     $16, R1, R1
 	ADD     $16, R2, R2
 	SUB     $4, R4, R4
-	B       px_183
-pxtail_184:
-	CBZ     R4, pxdone_185
+	B       px_195
+pxtail_196:
+	CBZ     R4, pxdone_197
 	VEOR    V0.B16, V0.B16, V0.B16
 	VLD1    (R2), V0.S[0]
 	CMP     $2, R4
-	BLT     ld_213
+	BLT     ld_225
 	ADD     $4, R2, R14
 	VLD1    (R14), V0.S[1]
 	CMP     $3, R4
-	BLT     ld_213
+	BLT     ld_225
 	ADD     $8, R2, R14
 	VLD1    (R14), V0.S[2]
-ld_213:
+ld_225:
 	ADD     $544, R0, R14
 	SUB     R4<<2, R14, R14
 	VLD1    (R14), [V1.S4]
@@ -3746,36 +3800,36 @@ ld_213:
 	VEOR    V2.B16, V2.B16, V2.B16
 	VLD1    (R1), V2.S[0]
 	CMP     $2, R4
-	BLT     ld_214
+	BLT     ld_226
 	ADD     $4, R1, R14
 	VLD1    (R14), V2.S[1]
 	CMP     $3, R4
-	BLT     ld_214
+	BLT     ld_226
 	ADD     $8, R1, R14
 	VLD1    (R14), V2.S[2]
-ld_214:
+ld_226:
 	MOVD    R1, R14
 	MOVD    R5, R15
 	ADD     R3, R14, R14
 	SUB     $1, R15, R15
-	CBZ     R15, clsdone_216
-cls_215:
+	CBZ     R15, clsdone_228
+cls_227:
 	VEOR    V3.B16, V3.B16, V3.B16
 	VLD1    (R14), V3.S[0]
 	CMP     $2, R4
-	BLT     ld_217
+	BLT     ld_229
 	ADD     $4, R14, R16
 	VLD1    (R16), V3.S[1]
 	CMP     $3, R4
-	BLT     ld_217
+	BLT     ld_229
 	ADD     $8, R14, R16
 	VLD1    (R16), V3.S[2]
-ld_217:
+ld_229:
 	WORD    $0x4e23f442 // FMAX V2.4S, V2.4S, V3.4S
 	ADD     R3, R14, R14
 	SUBS    $1, R15, R15
-	BNE     cls_215
-clsdone_216:
+	BNE     cls_227
+clsdone_228:
 	VEOR    V3.B16, V3.B16, V3.B16
 	VEOR    V4.B16, V4.B16, V4.B16
 	VEOR    V5.B16, V5.B16, V5.B16
@@ -3793,19 +3847,19 @@ clsdone_216:
 	MOVD    R12, R19
 	MOVD    R1, R15
 	MOVD    R5, R16
-	CBZ     R16, clsdone_219
-cls_218:
+	CBZ     R16, clsdone_231
+cls_230:
 	VEOR    V16.B16, V16.B16, V16.B16
 	VLD1    (R15), V16.S[0]
 	CMP     $2, R4
-	BLT     ld_220
+	BLT     ld_232
 	ADD     $4, R15, R20
 	VLD1    (R20), V16.S[1]
 	CMP     $3, R4
-	BLT     ld_220
+	BLT     ld_232
 	ADD     $8, R15, R20
 	VLD1    (R20), V16.S[2]
-ld_220:
+ld_232:
 	WORD    $0x4ea2d610 // FSUB V16.4S, V16.4S, V2.4S
 	WORD    $0x6e29de11 // FMUL V17.4S, V16.4S, V9.4S
 	WORD    $0x4e218a31 // FRINTN V17.4S, V17.4S
@@ -3834,37 +3888,37 @@ ld_220:
 	ADD     R13, R15, R14
 	VST1    V18.S[0], (R14)
 	CMP     $2, R4
-	BLT     st_221
+	BLT     st_233
 	ADD     $4, R14, R20
 	VST1    V18.S[1], (R20)
 	CMP     $3, R4
-	BLT     st_221
+	BLT     st_233
 	ADD     $8, R14, R20
 	VST1    V18.S[2], (R20)
-st_221:
+st_233:
 	VCMEQ   V0.S4, V6.S4, V17.S4
 	VBIT    V17.B16, V18.B16, V4.B16
 	VBIT    V17.B16, V16.B16, V5.B16
-	TBZ     $2, R7, nobit_222
+	TBZ     $2, R7, nobit_234
 	VLD1R   (R17), [V17.S4]
 	VFMLA   V17.S4, V18.S4, V7.S4
 	VLD1R   (R19), [V17.S4]
 	WORD    $0x6e32de50 // FMUL V16.4S, V18.4S, V18.4S
 	VFMLA   V17.S4, V16.S4, V8.S4
-nobit_222:
+nobit_234:
 	FMOVQ   192(R0), F19
 	VADD    V19.S4, V6.S4, V6.S4
 	ADD     R3, R15, R15
 	ADD     $4, R17, R17
 	ADD     $4, R19, R19
 	SUBS    $1, R16, R16
-	BNE     cls_218
-clsdone_219:
+	BNE     cls_230
+clsdone_231:
 	FMOVQ   16(R0), F10
 	WORD    $0x6e23fd49 // FDIV V9.4S, V10.4S, V3.4S
 	WORD    $0x6e29dc8a // FMUL V10.4S, V4.4S, V9.4S
 	VEOR    V4.B16, V4.B16, V4.B16
-	TBZ     $2, R7, nobit_223
+	TBZ     $2, R7, nobit_235
 	WORD    $0x6e29dce4 // FMUL V4.4S, V7.4S, V9.4S
 	WORD    $0x6e29dd08 // FMUL V8.4S, V8.4S, V9.4S
 	VFMLA   V9.S4, V8.S4, V4.S4
@@ -3881,12 +3935,12 @@ clsdone_219:
 	ADD     R15<<2, R10, R15
 	VLD1    (R15), V11.S[3]
 	VFMLA   V11.S4, V10.S4, V4.S4
-nobit_223:
+nobit_235:
 	VEOR    V7.B16, V7.B16, V7.B16
 	VEOR    V8.B16, V8.B16, V8.B16
-	TBZ     $0, R7, nobit_224
+	TBZ     $0, R7, nobit_236
 	FMOVQ   16(R0), F11
-	TBZ     $9, R7, nobit_225
+	TBZ     $9, R7, nobit_237
 	VMOV    V0.S[0], R15
 	ADD     R15<<2, R8, R15
 	VLD1    (R15), V12.S[0]
@@ -3900,7 +3954,7 @@ nobit_223:
 	ADD     R15<<2, R8, R15
 	VLD1    (R15), V12.S[3]
 	VMOV    V12.B16, V11.B16
-nobit_225:
+nobit_237:
 	FMOVS   tauK+216(FP), F12
 	VDUP    V12.S[0], V12.S4
 	WORD    $0x6e2bdd88 // FMUL V8.4S, V12.4S, V11.4S
@@ -3908,8 +3962,8 @@ nobit_225:
 	VDUP    V13.S[0], V13.S4
 	VFMLA   V11.S4, V12.S4, V13.S4
 	VMOV    V13.B16, V7.B16
-nobit_224:
-	TBZ     $1, R7, nobit_226
+nobit_236:
+	TBZ     $1, R7, nobit_238
 	FMOVQ   16(R0), F12
 	WORD    $0x4eaad58b // FSUB V11.4S, V12.4S, V10.4S
 	FMOVS   gamma+232(FP), F12
@@ -3917,20 +3971,20 @@ nobit_224:
 	MOVD    gmode+240(FP), R15
 	MOVD    g1mode+248(FP), R16
 	CMP     $1, R15
-	BEQ     pow1_227
+	BEQ     pow1_239
 	CMP     $2, R15
-	BEQ     pow2_228
+	BEQ     pow2_240
 	CMP     $3, R15
-	BEQ     powg_229
+	BEQ     powg_241
 	FMOVQ   16(R0), F13
-	B       powd_231
-pow1_227:
+	B       powd_243
+pow1_239:
 	VMOV    V11.B16, V13.B16
-	B       powz_230
-pow2_228:
+	B       powz_242
+pow2_240:
 	WORD    $0x6e2bdd6d // FMUL V13.4S, V11.4S, V11.4S
-	B       powz_230
-powg_229:
+	B       powz_242
+powg_241:
 	FMOVQ   400(R0), F16
 	WORD    $0x6eabe60f // FCMGT V15.4S, V16.4S, V11.4S
 	FMOVQ   416(R0), F17
@@ -4039,12 +4093,12 @@ powg_229:
 	FMOVQ   448(R0), F21
 	VBIT    V18.B16, V21.B16, V15.B16
 	VMOV    V15.B16, V13.B16
-powz_230:
+powz_242:
 	WORD    $0x6ea0d96e // FCMLE V14.4S, V11.4S, #0
 	WORD    $0x4e6e1dad // BIC V13.16B, V13.16B, V14.16B
-powd_231:
+powd_243:
 	WORD    $0x6ea0f9ad // FNEG V13.4S, V13.4S
-	CBZ     R15, gamma0_232
+	CBZ     R15, gamma0_244
 	VUSHR   $23, V3.S4, V14.S4
 	FMOVQ   208(R0), F15
 	VSUB    V15.S4, V14.S4, V14.S4
@@ -4100,20 +4154,20 @@ powd_231:
 	FMOVQ   16(R0), F15
 	WORD    $0x4eafd58e // FSUB V14.4S, V12.4S, V15.4S
 	CMP     $1, R16
-	BEQ     pow1_233
+	BEQ     pow1_245
 	CMP     $2, R16
-	BEQ     pow2_234
+	BEQ     pow2_246
 	CMP     $3, R16
-	BEQ     powg_235
+	BEQ     powg_247
 	FMOVQ   16(R0), F15
-	B       powd_237
-pow1_233:
+	B       powd_249
+pow1_245:
 	VMOV    V11.B16, V15.B16
-	B       powz_236
-pow2_234:
+	B       powz_248
+pow2_246:
 	WORD    $0x6e2bdd6f // FMUL V15.4S, V11.4S, V11.4S
-	B       powz_236
-powg_235:
+	B       powz_248
+powg_247:
 	FMOVQ   400(R0), F19
 	WORD    $0x6eabe672 // FCMGT V18.4S, V19.4S, V11.4S
 	FMOVQ   416(R0), F20
@@ -4222,18 +4276,18 @@ powg_235:
 	FMOVQ   448(R0), F24
 	VBIT    V21.B16, V24.B16, V18.B16
 	VMOV    V18.B16, V15.B16
-powz_236:
+powz_248:
 	WORD    $0x6ea0d970 // FCMLE V16.4S, V11.4S, #0
 	WORD    $0x4e701def // BIC V15.16B, V15.16B, V16.16B
-powd_237:
+powd_249:
 	WORD    $0x6e2fdd8f // FMUL V15.4S, V12.4S, V15.4S
 	WORD    $0x6e2addef // FMUL V15.4S, V15.4S, V10.4S
 	WORD    $0x6e31ddef // FMUL V15.4S, V15.4S, V17.4S
 	WORD    $0x4ea0c971 // FCMGT V17.4S, V11.4S, #0
 	VAND    V17.B16, V15.B16, V15.B16
 	WORD    $0x4e2fd5ad // FADD V13.4S, V13.4S, V15.4S
-gamma0_232:
-	TBZ     $8, R7, nobit_238
+gamma0_244:
+	TBZ     $8, R7, nobit_250
 	VMOV    V0.S[0], R15
 	ADD     R15<<2, R9, R15
 	VLD1    (R15), V11.S[0]
@@ -4247,14 +4301,14 @@ gamma0_232:
 	ADD     R15<<2, R9, R15
 	VLD1    (R15), V11.S[3]
 	WORD    $0x6e2bddad // FMUL V13.4S, V13.4S, V11.4S
-nobit_238:
+nobit_250:
 	FMOVS   focalScale+228(FP), F11
 	VDUP    V11.S[0], V11.S4
 	VFMLS   V11.S4, V13.S4, V7.S4
 	VFMLS   V11.S4, V13.S4, V8.S4
-nobit_226:
+nobit_238:
 	VEOR    V3.B16, V3.B16, V3.B16
-	TBZ     $2, R7, nobit_239
+	TBZ     $2, R7, nobit_251
 	VMOV    V0.S[0], R15
 	ADD     R15<<2, R10, R15
 	VLD1    (R15), V5.S[0]
@@ -4268,62 +4322,62 @@ nobit_226:
 	ADD     R15<<2, R10, R15
 	VLD1    (R15), V5.S[3]
 	VMOV    V5.B16, V3.B16
-nobit_239:
+nobit_251:
 	VEOR    V6.B16, V6.B16, V6.B16
 	MOVD    R11, R17
 	MOVD    R12, R19
 	MOVD    R8, R20
 	MOVD    R1, R15
 	MOVD    R5, R16
-	CBZ     R16, clsdone_241
-cls_240:
+	CBZ     R16, clsdone_253
+cls_252:
 	ADD     R13, R15, R14
 	VEOR    V5.B16, V5.B16, V5.B16
 	VLD1    (R14), V5.S[0]
 	CMP     $2, R4
-	BLT     ld_242
+	BLT     ld_254
 	ADD     $4, R14, R21
 	VLD1    (R21), V5.S[1]
 	CMP     $3, R4
-	BLT     ld_242
+	BLT     ld_254
 	ADD     $8, R14, R21
 	VLD1    (R21), V5.S[2]
-ld_242:
+ld_254:
 	WORD    $0x6e29dca5 // FMUL V5.4S, V5.4S, V9.4S
 	VEOR    V11.B16, V11.B16, V11.B16
 	VCMEQ   V0.S4, V6.S4, V12.S4
-	TBZ     $2, R7, nobit_243
+	TBZ     $2, R7, nobit_255
 	VLD1R   (R17), [V11.S4]
 	VLD1R   (R19), [V13.S4]
 	VFMLA   V5.S4, V13.S4, V11.S4
 	VAND    V12.B16, V3.B16, V13.B16
 	WORD    $0x4e2dd56b // FADD V11.4S, V11.4S, V13.4S
-nobit_243:
+nobit_255:
 	WORD    $0x4ea4d56b // FSUB V11.4S, V11.4S, V4.4S
 	WORD    $0x4e27d56b // FADD V11.4S, V11.4S, V7.4S
 	WORD    $0x6e2bdca5 // FMUL V5.4S, V5.4S, V11.4S
-	TBZ     $10, R7, nobit_244
+	TBZ     $10, R7, nobit_256
 	FMOVS   kappa+224(FP), F13
 	VDUP    V13.S[0], V13.S4
 	FMOVQ   16(R0), F11
-	TBZ     $9, R7, nobit_245
+	TBZ     $9, R7, nobit_257
 	VLD1R   (R20), [V11.S4]
-nobit_245:
+nobit_257:
 	VFMLS   V11.S4, V13.S4, V5.S4
-nobit_244:
+nobit_256:
 	VAND    V12.B16, V8.B16, V11.B16
 	WORD    $0x4eabd4a5 // FSUB V5.4S, V5.4S, V11.4S
 	VAND    V1.B16, V5.B16, V5.B16
 	VST1    V5.S[0], (R14)
 	CMP     $2, R4
-	BLT     st_246
+	BLT     st_258
 	ADD     $4, R14, R21
 	VST1    V5.S[1], (R21)
 	CMP     $3, R4
-	BLT     st_246
+	BLT     st_258
 	ADD     $8, R14, R21
 	VST1    V5.S[2], (R21)
-st_246:
+st_258:
 	FMOVQ   192(R0), F13
 	VADD    V13.S4, V6.S4, V6.S4
 	ADD     R3, R15, R15
@@ -4331,9 +4385,9 @@ st_246:
 	ADD     $4, R19, R19
 	ADD     $4, R20, R20
 	SUBS    $1, R16, R16
-	BNE     cls_240
-clsdone_241:
-pxdone_185:
+	BNE     cls_252
+clsdone_253:
+pxdone_197:
 	RET
 
 DATA softmaxneon<>+0(SB)/4, $0xffffffff

@@ -104,8 +104,10 @@ func neonSigmoidGrad(x, y []float32, c *SigmoidCoef, dst []float32) {
 	}
 }
 
-// The NEON softmax kernels need no scratch: they keep the e_c of the
-// gradient pass in dst and recompute them for the statistics' region sums.
+// The NEON softmax kernels need no scratch: the gradient pass keeps its e_c
+// in dst, and the statistics' region sums take them from Scratch when it
+// holds 4*C floats (kernels.ScratchLen is more) or recompute them.
+const neonScratch = 2048
 
 func neonSoftmaxStats[L Label](x []float32, S, lo, hi int, lab []L, p *SoftmaxParams, s *SoftmaxSums[float32]) {
 	C := p.C
@@ -142,14 +144,19 @@ func neonSoftmaxStats[L Label](x []float32, S, lo, hi int, lab []L, p *SoftmaxPa
 	_ = lab[lo:hi]
 	eps1, epsC := 1-p.Smoothing, p.Smoothing/float32(C)
 	gm := neonPowMode(p.Gamma)
+	var scr []float32
+	if len(p.Scratch) >= 4*C {
+		flags |= neonScratch
+		scr = p.Scratch[:4*C]
+	}
 	var out, sum [4]float32
 	for ; lo < hi; lo += BlockSize {
 		h := min(lo+BlockSize, hi)
 		switch l := any(lab).(type) {
 		case []uint8:
-			asm.SoftmaxStatsU8NEON(x, S, lo, h, l, C, ign, flags, p.CEWeight, p.Alpha, eps1, epsC, wsum, p.Gamma, gm, sP, sPY, sCount, sPP, out[:])
+			asm.SoftmaxStatsU8NEON(x, S, lo, h, l, C, ign, flags, p.CEWeight, p.Alpha, eps1, epsC, wsum, p.Gamma, gm, scr, sP, sPY, sCount, sPP, out[:])
 		case []int32:
-			asm.SoftmaxStatsI32NEON(x, S, lo, h, l, C, ign, flags, p.CEWeight, p.Alpha, eps1, epsC, wsum, p.Gamma, gm, sP, sPY, sCount, sPP, out[:])
+			asm.SoftmaxStatsI32NEON(x, S, lo, h, l, C, ign, flags, p.CEWeight, p.Alpha, eps1, epsC, wsum, p.Gamma, gm, scr, sP, sPY, sCount, sPP, out[:])
 		}
 		for i := range sum {
 			sum[i] += out[i]

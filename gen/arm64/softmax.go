@@ -10,9 +10,9 @@ import "fmt"
 // Per vector of pixels the statistics pass reads the planes two or three
 // times: the max, then exp(x_c - max) and its sum (and e_y, x_y - max by
 // comparing the class with the label lane by lane), then, for the region
-// sums only, exp(x_c - max)/sum again, since the per-class sums need the
-// denominator. The gradient pass keeps e_c in dst between its second and
-// third pass instead of recomputing it. Per-class sums add the horizontal
+// sums only, e_c/sum, since the per-class sums need the denominator: e_c
+// from scratch (4*C floats) when the caller gives enough, else recomputed.
+// The gradient pass keeps e_c in dst between its second and third pass. Per-class sums add the horizontal
 // sum of each vector to the output array; the label-indexed sums (p_y,
 // class counts) and the confusion counts are added lane by lane in pixel
 // order, as the generic tier adds them.
@@ -21,6 +21,7 @@ import "fmt"
 const (
 	bitWeights = 9  // 512: CE class weights
 	bitSmooth  = 10 // 1024: label smoothing
+	bitScratch = 11 // 2048: scr holds 4*nc floats for the e_c of a vector
 )
 
 // pixels is the loop over the pixels [lo, hi) of an image: px points at
@@ -120,23 +121,33 @@ func (p *pixels) valid(tail bool, ign R) (valid, labz V) {
 	return valid, lab
 }
 
+// perClass is a pointer into a per-class array: step bytes per class (4
+// for float32 arrays, 16 for the vectors of scratch).
+type perClass struct {
+	r    R
+	step int
+}
+
+func f32s(r R) perClass { return perClass{r, 4} }
+func vecs(r R) perClass { return perClass{r, 16} }
+
 // planes emits body once per class c = 0..C-1 (first: from c = 1) with pc
-// pointing at the vector of plane c; each pointer of extra advances by 4
-// bytes per class.
-func (p *pixels) planes(C R, first int, extra []R, body func(pc R)) {
+// pointing at the vector of plane c and curExtra[i] at element c of
+// extra[i].
+func (p *pixels) planes(C R, first int, extra []perClass, body func(pc R)) {
 	pc, c := rget(), rget()
 	saved := make([]R, len(extra))
 	for i, e := range extra {
 		saved[i] = rget()
-		MOV(saved[i], e)
+		MOV(saved[i], e.r)
 	}
 	MOV(pc, p.px)
 	MOV(c, C)
 	if first == 1 {
 		ADD(pc, pc, p.stride)
 		SUBi(c, c, 1)
-		for _, s := range saved {
-			ADDi(s, s, 4)
+		for i, s := range saved {
+			ADDi(s, s, int64(extra[i].step))
 		}
 	}
 	loop, done := newLabel("cls"), newLabel("clsdone")
@@ -146,8 +157,8 @@ func (p *pixels) planes(C R, first int, extra []R, body func(pc R)) {
 	body(pc)
 	curExtra = nil
 	ADD(pc, pc, p.stride)
-	for _, s := range saved {
-		ADDi(s, s, 4)
+	for i, s := range saved {
+		ADDi(s, s, int64(extra[i].step))
 	}
 	SUBSi(c, c, 1)
 	Bcond("NE", loop)
@@ -209,18 +220,20 @@ func softmaxStats(u8 bool) {
 			fmt.Sprintf("SoftmaxStats%sNEON adds kernels.softmaxStatsGeneric's per-class sums of pixels [lo, hi) (hi-lo <=", suf),
 			"kernels.BlockSize) of x (nc planes of S pixels) to P, PY, Count and PP, and writes out[0:4] = CE, W,",
 			"Focal, Valid. Pixels labelled ign are skipped (-1: none). flags: kernels.Flags | 256 (alpha) | 512",
-			"(CE weights w) | 1024 (smoothing); eps1 = 1-eps, epsC = eps/C, wsum = sum of the CE weights (nc without);",
-			"gmode classifies gamma as for SigmoidStats.",
+			"(CE weights w) | 1024 (smoothing) | 2048 (scr has 4*nc floats of scratch); eps1 = 1-eps, epsC = eps/C,",
+			"wsum = sum of the CE weights (nc without); gmode classifies gamma as for SigmoidStats.",
 		},
 		Params: []Param{{"x", "[]float32"}, {"S", "int"}, {"lo", "int"}, {"hi", "int"}, {"lab", lt},
 			{"nc", "int"}, {"ign", "int32"}, {"flags", "uint64"}, {"w", "[]float32"}, {"alpha", "[]float32"},
 			{"eps1", "float32"}, {"epsC", "float32"}, {"wsum", "float32"}, {"gamma", "float32"}, {"gmode", "int"},
-			{"P", "[]float32"}, {"PY", "[]float32"}, {"Count", "[]float32"}, {"PP", "[]float32"}, {"out", "[]float32"}},
+			{"scr", "[]float32"}, {"P", "[]float32"}, {"PY", "[]float32"}, {"Count", "[]float32"}, {"PP", "[]float32"},
+			{"out", "[]float32"}},
 	})
 	px := newPixels(u8)
 	C, ign, flags, gmode := argInt("nc"), argInt("ign"), argInt("flags"), argInt("gmode")
 	pw, pa := argBase("w"), argBase("alpha")
 	pP, pPY, pCount, pPP := argBase("P"), argBase("PY"), argBase("Count"), argBase("PP")
+	pscr := argBase("scr")
 	accCE, accW, accFoc, accValid := vget(), vget(), vget(), vget()
 	for _, a := range []V{accCE, accW, accFoc, accValid} {
 		ZERO(a)
@@ -240,12 +253,13 @@ func softmaxStats(u8 bool) {
 			ZERO(v)
 		}
 		release := pinScope(expLoopConsts()...)
-		px.planes(C, 0, []R{pw}, func(pc R) {
+		px.planes(C, 0, []perClass{f32s(pw), vecs(pscr)}, func(pc R) {
 			v := vget()
 			load(v, pc, tail, px.n)
 			FSUB(v, v, mx)
 			e := exp(v, true)
 			FADD(sum, sum, e)
+			ifBit(flags, bitScratch, func() { VST1(e, curExtra[1]) })
 			sel := vget()
 			CMEQ4S(sel, cvec, labz)
 			BIT(ey, e, sel)
@@ -269,12 +283,20 @@ func softmaxStats(u8 bool) {
 
 		ifBit(flags, bitRegion, func() {
 			release := pinScope(expLoopConsts()...)
-			px.planes(C, 0, []R{pP, pPP}, func(pc R) {
+			px.planes(C, 0, []perClass{f32s(pP), f32s(pPP), vecs(pscr)}, func(pc R) {
+				e := vget()
+				recompute, join := newLabel("recompute"), newLabel("havee")
+				TBZ(flags, bitScratch, recompute)
+				VLD1(e, curExtra[2])
+				B(join)
+				label(recompute)
 				v := vget()
 				load(v, pc, tail, px.n)
 				FSUB(v, v, mx)
-				e := exp(v, true)
-				vput(v)
+				e2 := exp(v, true)
+				MOVv(e, e2)
+				vput(v, e2)
+				label(join)
 				FMUL(e, e, inv)
 				AND(e, e, valid)
 				addLanes(curExtra[0], e)
@@ -418,7 +440,7 @@ func softmaxGrad(u8 bool) {
 			ZERO(v)
 		}
 		release := pinScope(expLoopConsts()...)
-		px.planes(C, 0, []R{pB, pE}, func(pc R) {
+		px.planes(C, 0, []perClass{f32s(pB), f32s(pE)}, func(pc R) {
 			v := vget()
 			load(v, pc, tail, px.n)
 			FSUB(v, v, mx)
@@ -538,7 +560,7 @@ func softmaxGrad(u8 bool) {
 			vput(g)
 		})
 		ZERO(cvec)
-		px.planes(C, 0, []R{pB, pE, pw}, func(pc R) {
+		px.planes(C, 0, []perClass{f32s(pB), f32s(pE), f32s(pw)}, func(pc R) {
 			ADD(dp, pc, pd)
 			p := vget()
 			load(p, dp, tail, px.n)
