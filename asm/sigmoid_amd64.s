@@ -6,259 +6,258 @@
 
 // func SigmoidStatsAVX2(x []float32, y []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32)
 // Requires: AVX, AVX2, FMA3
-TEXT ·SigmoidStatsAVX2(SB), NOSPLIT, $224-104
+TEXT ·SigmoidStatsAVX2(SB), NOSPLIT, $128-104
 	MOVQ    x_base+0(FP), AX
 	MOVQ    y_base+24(FP), CX
 	MOVQ    x_len+8(FP), DX
 	MOVQ    flags+48(FP), BX
 	MOVQ    gmode+72(FP), SI
 	VXORPS  Y0, Y0, Y0
-	VMOVUPS Y0, (SP)
-	VXORPS  Y0, Y0, Y0
-	VMOVUPS Y0, 32(SP)
-	VXORPS  Y0, Y0, Y0
-	VMOVUPS Y0, 64(SP)
-	VXORPS  Y0, Y0, Y0
-	VMOVUPS Y0, 96(SP)
-	VXORPS  Y0, Y0, Y0
-	VMOVUPS Y0, 128(SP)
-	VXORPS  Y0, Y0, Y0
-	VMOVUPS Y0, 160(SP)
-	VXORPS  Y0, Y0, Y0
-	VMOVUPS Y0, 192(SP)
+	VXORPS  Y1, Y1, Y1
+	VXORPS  Y2, Y2, Y2
+	VXORPS  Y3, Y3, Y3
+	VMOVUPS Y3, (SP)
+	VXORPS  Y3, Y3, Y3
+	VMOVUPS Y3, 32(SP)
+	VXORPS  Y3, Y3, Y3
+	VMOVUPS Y3, 64(SP)
+	VXORPS  Y3, Y3, Y3
+	VMOVUPS Y3, 96(SP)
 
 loop_1:
 	CMPQ         DX, $0x00000008
 	JB           tail_2
-	VMOVUPS      (AX), Y0
-	VMOVUPS      (CX), Y1
-	VORPS        sigmoidconsts<>+0(SB), Y0, Y2
-	VMULPS       sigmoidconsts<>+64(SB), Y2, Y3
-	VROUNDPS     $0x00, Y3, Y3
-	VMOVAPS      Y2, Y4
-	VFNMADD231PS sigmoidconsts<>+128(SB), Y3, Y4
-	VFNMADD231PS sigmoidconsts<>+192(SB), Y3, Y4
-	VMULPS       Y4, Y4, Y5
-	VMOVUPS      sigmoidconsts<>+256(SB), Y6
-	VFMADD213PS  sigmoidconsts<>+320(SB), Y4, Y6
-	VMOVUPS      sigmoidconsts<>+384(SB), Y7
-	VFMADD213PS  sigmoidconsts<>+448(SB), Y4, Y7
-	VMOVUPS      sigmoidconsts<>+512(SB), Y8
-	VFMADD213PS  sigmoidconsts<>+576(SB), Y4, Y8
-	VFMADD213PS  Y7, Y5, Y8
-	VFMADD213PS  Y6, Y5, Y8
-	VFMADD213PS  Y4, Y5, Y8
-	VADDPS       sigmoidconsts<>+640(SB), Y8, Y8
-	VCVTPS2DQ    Y3, Y3
-	VPADDD       sigmoidconsts<>+704(SB), Y3, Y3
-	VPSLLD       $0x17, Y3, Y3
-	VMULPS       Y3, Y8, Y3
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y2, Y2
-	VANDNPS      Y3, Y2, Y3
-	VADDPS       sigmoidconsts<>+640(SB), Y3, Y2
-	VMOVUPS      sigmoidconsts<>+640(SB), Y4
-	VDIVPS       Y2, Y4, Y4
-	VMULPS       Y4, Y3, Y2
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y0, Y5
-	VBLENDVPS    Y5, Y2, Y4, Y6
-	VBLENDVPS    Y5, Y4, Y2, Y2
-	TESTQ        $0x00000004, BX
+	VMOVUPS      (AX), Y3
+	VMOVUPS      (CX), Y4
+	VORPS        sigmoidconsts<>+0(SB), Y3, Y5
+	VMULPS       sigmoidconsts<>+64(SB), Y5, Y6
+	VROUNDPS     $0x00, Y6, Y6
+	VMOVAPS      Y5, Y7
+	VFNMADD231PS sigmoidconsts<>+128(SB), Y6, Y7
+	VFNMADD231PS sigmoidconsts<>+192(SB), Y6, Y7
+	VMULPS       Y7, Y7, Y8
+	VMOVUPS      sigmoidconsts<>+256(SB), Y9
+	VFMADD213PS  sigmoidconsts<>+320(SB), Y7, Y9
+	VMOVUPS      sigmoidconsts<>+384(SB), Y10
+	VFMADD213PS  sigmoidconsts<>+448(SB), Y7, Y10
+	VMOVUPS      sigmoidconsts<>+512(SB), Y11
+	VFMADD213PS  sigmoidconsts<>+576(SB), Y7, Y11
+	VFMADD213PS  Y10, Y8, Y11
+	VFMADD213PS  Y9, Y8, Y11
+	VFMADD213PS  Y7, Y8, Y11
+	VADDPS       sigmoidconsts<>+640(SB), Y11, Y11
+	VCVTPS2DQ    Y6, Y6
+	VPADDD       sigmoidconsts<>+704(SB), Y6, Y6
+	VPSLLD       $0x17, Y6, Y6
+	VMULPS       Y6, Y11, Y6
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y5, Y5
+	VANDNPS      Y6, Y5, Y6
+	TESTQ        $0x0000000c, BX
 	JZ           noflag_4
-	VMOVAPS      Y6, Y4
-	VADDPS       (SP), Y4, Y4
-	VMOVUPS      Y4, (SP)
-	VMULPS       Y6, Y1, Y4
-	VADDPS       32(SP), Y4, Y4
-	VMOVUPS      Y4, 32(SP)
-	VMOVAPS      Y1, Y4
-	VADDPS       64(SP), Y4, Y4
-	VMOVUPS      Y4, 64(SP)
-
-noflag_4:
-	TESTQ   $0x00000008, BX
-	JZ      noflag_5
-	VMULPS  Y6, Y6, Y4
-	VADDPS  96(SP), Y4, Y4
-	VMOVUPS Y4, 96(SP)
-	VMULPS  Y1, Y1, Y4
-	VADDPS  128(SP), Y4, Y4
-	VMOVUPS Y4, 128(SP)
+	VADDPS       sigmoidconsts<>+640(SB), Y6, Y5
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y3, Y7
+	VMOVUPS      sigmoidconsts<>+640(SB), Y8
+	VBLENDVPS    Y7, Y6, Y8, Y8
+	VDIVPS       Y5, Y8, Y8
+	TESTQ        $0x00000004, BX
+	JZ           noflag_5
+	VADDPS       Y8, Y0, Y0
+	VFMADD231PS  Y8, Y4, Y1
+	VADDPS       Y4, Y2, Y2
 
 noflag_5:
+	TESTQ       $0x00000008, BX
+	JZ          noflag_6
+	VMOVUPS     (SP), Y5
+	VFMADD231PS Y8, Y8, Y5
+	VMOVUPS     Y5, (SP)
+	VMOVUPS     32(SP), Y5
+	VFMADD231PS Y4, Y4, Y5
+	VMOVUPS     Y5, 32(SP)
+
+noflag_6:
+noflag_4:
 	TESTQ        $0x00000003, BX
-	JZ           noflag_6
-	VADDPS       sigmoidconsts<>+640(SB), Y3, Y4
-	VPSRLD       $0x17, Y4, Y5
-	VPSUBD       sigmoidconsts<>+896(SB), Y5, Y5
-	VCVTDQ2PS    Y5, Y7
-	VANDPS       sigmoidconsts<>+960(SB), Y4, Y5
-	VORPS        sigmoidconsts<>+320(SB), Y5, Y5
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y5, Y8
-	VSUBPS       sigmoidconsts<>+640(SB), Y5, Y9
-	VADDPS       Y5, Y5, Y5
-	VSUBPS       sigmoidconsts<>+640(SB), Y5, Y5
-	VBLENDVPS    Y8, Y5, Y9, Y5
-	VANDPS       sigmoidconsts<>+640(SB), Y8, Y8
-	VSUBPS       Y8, Y7, Y7
-	VMULPS       Y5, Y5, Y8
-	VMOVUPS      sigmoidconsts<>+1088(SB), Y9
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Y5, Y9
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Y5, Y9
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Y5, Y9
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Y5, Y9
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Y5, Y9
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Y5, Y9
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Y5, Y9
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Y5, Y9
-	VMULPS       Y5, Y9, Y9
-	VMULPS       Y8, Y9, Y9
-	VFMADD231PS  sigmoidconsts<>+192(SB), Y7, Y9
-	VFNMADD231PS sigmoidconsts<>+320(SB), Y8, Y9
-	VADDPS       Y9, Y5, Y9
-	VFMADD231PS  sigmoidconsts<>+128(SB), Y7, Y9
-	VCMPPS       $0x03, Y4, Y4, Y5
-	VBLENDVPS    Y5, Y4, Y9, Y9
-	VSUBPS       sigmoidconsts<>+640(SB), Y4, Y5
-	VSUBPS       Y5, Y3, Y5
-	VDIVPS       Y4, Y5, Y5
-	VADDPS       Y5, Y9, Y9
-	VMOVUPS      sigmoidconsts<>+640(SB), Y3
-	VSUBPS       Y1, Y3, Y3
-	TESTQ        $0x00000001, BX
 	JZ           noflag_7
-	VBROADCASTSS pw+56(FP), Y4
-	VSUBPS       sigmoidconsts<>+640(SB), Y4, Y4
-	VMOVAPS      Y1, Y5
-	VFMADD213PS  sigmoidconsts<>+640(SB), Y4, Y5
-	VXORPS       sigmoidconsts<>+0(SB), Y0, Y4
-	VMAXPS       sigmoidconsts<>+832(SB), Y4, Y4
-	VADDPS       Y4, Y9, Y4
-	VMULPS       Y4, Y5, Y5
-	VFMADD231PS  Y0, Y3, Y5
-	VADDPS       160(SP), Y5, Y5
-	VMOVUPS      Y5, 160(SP)
-
-noflag_7:
-	TESTQ        $0x00000002, BX
-	JZ           noflag_8
-	VMAXPS       sigmoidconsts<>+832(SB), Y0, Y4
-	VFNMADD231PS Y1, Y0, Y4
-	VADDPS       Y9, Y4, Y4
-	VMULPS       Y1, Y2, Y0
-	VFMADD231PS  Y3, Y6, Y0
-	VBROADCASTSS gamma+64(FP), Y2
-	CMPQ         SI, $0x01
-	JEQ          pow1_9
-	CMPQ         SI, $0x02
-	JEQ          pow2_11
-	CMPQ         SI, $0x03
-	JEQ          powg_10
-	VMOVUPS      sigmoidconsts<>+640(SB), Y2
-	JMP          powd_12
-
-pow1_9:
-	VMOVAPS Y0, Y2
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y0, Y0
-	VANDNPS Y2, Y0, Y2
-	JMP     powd_12
-
-pow2_11:
-	VMULPS  Y0, Y0, Y2
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y0, Y0
-	VANDNPS Y2, Y0, Y2
-	JMP     powd_12
-
-powg_10:
-	VCMPPS       $0x01, sigmoidconsts<>+1664(SB), Y0, Y6
-	VMULPS       sigmoidconsts<>+1728(SB), Y0, Y5
-	VBLENDVPS    Y6, Y5, Y0, Y5
-	VANDPS       sigmoidconsts<>+1792(SB), Y6, Y6
+	VADDPS       sigmoidconsts<>+640(SB), Y6, Y5
 	VPSRLD       $0x17, Y5, Y7
 	VPSUBD       sigmoidconsts<>+896(SB), Y7, Y7
-	VPSUBD       Y6, Y7, Y7
-	VCVTDQ2PS    Y7, Y6
-	VANDPS       sigmoidconsts<>+960(SB), Y5, Y5
-	VORPS        sigmoidconsts<>+320(SB), Y5, Y5
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y5, Y7
-	VSUBPS       sigmoidconsts<>+640(SB), Y5, Y8
-	VADDPS       Y5, Y5, Y5
-	VSUBPS       sigmoidconsts<>+640(SB), Y5, Y5
-	VBLENDVPS    Y7, Y5, Y8, Y5
-	VANDPS       sigmoidconsts<>+640(SB), Y7, Y7
-	VSUBPS       Y7, Y6, Y6
-	VMULPS       Y5, Y5, Y7
-	VMOVUPS      sigmoidconsts<>+1088(SB), Y8
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Y5, Y8
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Y5, Y8
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Y5, Y8
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Y5, Y8
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Y5, Y8
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Y5, Y8
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Y5, Y8
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Y5, Y8
-	VMULPS       Y5, Y8, Y8
+	VCVTDQ2PS    Y7, Y8
+	VANDPS       sigmoidconsts<>+960(SB), Y5, Y7
+	VORPS        sigmoidconsts<>+320(SB), Y7, Y7
+	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y7, Y9
+	VSUBPS       sigmoidconsts<>+640(SB), Y7, Y10
+	VADDPS       Y7, Y7, Y7
+	VSUBPS       sigmoidconsts<>+640(SB), Y7, Y7
+	VBLENDVPS    Y9, Y7, Y10, Y7
+	VANDPS       sigmoidconsts<>+640(SB), Y9, Y9
+	VSUBPS       Y9, Y8, Y8
+	VMULPS       Y7, Y7, Y9
+	VMOVUPS      sigmoidconsts<>+1088(SB), Y10
+	VFMADD213PS  sigmoidconsts<>+1152(SB), Y7, Y10
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Y7, Y10
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Y7, Y10
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Y7, Y10
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Y7, Y10
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Y7, Y10
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Y7, Y10
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Y7, Y10
+	VMULPS       Y7, Y10, Y10
+	VMULPS       Y9, Y10, Y10
+	VFMADD231PS  sigmoidconsts<>+192(SB), Y8, Y10
+	VFNMADD231PS sigmoidconsts<>+320(SB), Y9, Y10
+	VADDPS       Y10, Y7, Y10
+	VFMADD231PS  sigmoidconsts<>+128(SB), Y8, Y10
+	VCMPPS       $0x03, Y5, Y5, Y7
+	VBLENDVPS    Y7, Y5, Y10, Y10
+	VSUBPS       sigmoidconsts<>+640(SB), Y5, Y7
+	VSUBPS       Y7, Y6, Y7
+	VDIVPS       Y5, Y7, Y7
+	VADDPS       Y7, Y10, Y10
+	VMOVUPS      sigmoidconsts<>+640(SB), Y5
+	VSUBPS       Y4, Y5, Y5
+	TESTQ        $0x00000001, BX
+	JZ           noflag_8
+	VBROADCASTSS pw+56(FP), Y7
+	VSUBPS       sigmoidconsts<>+640(SB), Y7, Y7
+	VMOVAPS      Y4, Y8
+	VFMADD213PS  sigmoidconsts<>+640(SB), Y7, Y8
+	VXORPS       sigmoidconsts<>+0(SB), Y3, Y7
+	VMAXPS       sigmoidconsts<>+832(SB), Y7, Y7
+	VADDPS       Y7, Y10, Y7
 	VMULPS       Y7, Y8, Y8
-	VFMADD231PS  sigmoidconsts<>+192(SB), Y6, Y8
-	VFNMADD231PS sigmoidconsts<>+320(SB), Y7, Y8
-	VADDPS       Y8, Y5, Y8
-	VFMADD231PS  sigmoidconsts<>+128(SB), Y6, Y8
-	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Y0, Y5
-	VBLENDVPS    Y5, Y0, Y8, Y8
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y0, Y5
-	VBLENDVPS    Y5, sigmoidconsts<>+1920(SB), Y8, Y8
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y0, Y5
-	VBLENDVPS    Y5, sigmoidconsts<>+1984(SB), Y8, Y8
-	VMULPS       Y2, Y8, Y8
-	VMULPS       sigmoidconsts<>+64(SB), Y8, Y2
-	VROUNDPS     $0x00, Y2, Y2
-	VMOVAPS      Y8, Y5
-	VFNMADD231PS sigmoidconsts<>+128(SB), Y2, Y5
-	VFNMADD231PS sigmoidconsts<>+192(SB), Y2, Y5
-	VMULPS       Y5, Y5, Y6
-	VMOVUPS      sigmoidconsts<>+256(SB), Y7
-	VFMADD213PS  sigmoidconsts<>+320(SB), Y5, Y7
-	VMOVUPS      sigmoidconsts<>+384(SB), Y9
-	VFMADD213PS  sigmoidconsts<>+448(SB), Y5, Y9
-	VMOVUPS      sigmoidconsts<>+512(SB), Y10
-	VFMADD213PS  sigmoidconsts<>+576(SB), Y5, Y10
-	VFMADD213PS  Y9, Y6, Y10
-	VFMADD213PS  Y7, Y6, Y10
-	VFMADD213PS  Y5, Y6, Y10
-	VADDPS       sigmoidconsts<>+640(SB), Y10, Y10
-	VCVTPS2DQ    Y2, Y2
-	VPSRAD       $0x01, Y2, Y5
-	VPSUBD       Y5, Y2, Y2
-	VPADDD       sigmoidconsts<>+704(SB), Y5, Y5
-	VPSLLD       $0x17, Y5, Y5
-	VPADDD       sigmoidconsts<>+704(SB), Y2, Y2
-	VPSLLD       $0x17, Y2, Y2
-	VMULPS       Y5, Y10, Y5
-	VMULPS       Y2, Y5, Y5
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y8, Y2
-	VANDNPS      Y5, Y2, Y5
-	VCMPPS       $0x0e, sigmoidconsts<>+2048(SB), Y8, Y2
-	VBLENDVPS    Y2, sigmoidconsts<>+1856(SB), Y5, Y5
-	VMOVAPS      Y5, Y2
-	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y0, Y0
-	VANDNPS      Y2, Y0, Y2
-
-powd_12:
-	VMULPS       Y2, Y4, Y4
-	TESTQ        $0x00000100, BX
-	JZ           noflag_13
-	VBROADCASTSS alpha+60(FP), Y0
-	VMOVUPS      sigmoidconsts<>+640(SB), Y2
-	VSUBPS       Y0, Y2, Y2
-	VMULPS       Y3, Y2, Y2
-	VFMADD231PS  Y1, Y0, Y2
-	VMULPS       Y2, Y4, Y4
-
-noflag_13:
-	VADDPS  192(SP), Y4, Y4
-	VMOVUPS Y4, 192(SP)
+	VFMADD231PS  Y3, Y5, Y8
+	VADDPS       64(SP), Y8, Y8
+	VMOVUPS      Y8, 64(SP)
 
 noflag_8:
-noflag_6:
+	TESTQ        $0x00000002, BX
+	JZ           noflag_9
+	VADDPS       sigmoidconsts<>+640(SB), Y6, Y7
+	VMOVUPS      sigmoidconsts<>+640(SB), Y8
+	VDIVPS       Y7, Y8, Y8
+	VMULPS       Y8, Y6, Y6
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y3, Y7
+	VBLENDVPS    Y7, Y6, Y8, Y9
+	VBLENDVPS    Y7, Y8, Y6, Y6
+	VMAXPS       sigmoidconsts<>+832(SB), Y3, Y7
+	VFNMADD231PS Y4, Y3, Y7
+	VADDPS       Y10, Y7, Y7
+	VMULPS       Y4, Y6, Y3
+	VFMADD231PS  Y5, Y9, Y3
+	VBROADCASTSS gamma+64(FP), Y6
+	CMPQ         SI, $0x01
+	JEQ          pow1_10
+	CMPQ         SI, $0x02
+	JEQ          pow2_12
+	CMPQ         SI, $0x03
+	JEQ          powg_11
+	VMOVUPS      sigmoidconsts<>+640(SB), Y6
+	JMP          powd_13
+
+pow1_10:
+	VMOVAPS Y3, Y6
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y3, Y3
+	VANDNPS Y6, Y3, Y6
+	JMP     powd_13
+
+pow2_12:
+	VMULPS  Y3, Y3, Y6
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y3, Y3
+	VANDNPS Y6, Y3, Y6
+	JMP     powd_13
+
+powg_11:
+	VCMPPS       $0x01, sigmoidconsts<>+1664(SB), Y3, Y9
+	VMULPS       sigmoidconsts<>+1728(SB), Y3, Y8
+	VBLENDVPS    Y9, Y8, Y3, Y8
+	VANDPS       sigmoidconsts<>+1792(SB), Y9, Y9
+	VPSRLD       $0x17, Y8, Y10
+	VPSUBD       sigmoidconsts<>+896(SB), Y10, Y10
+	VPSUBD       Y9, Y10, Y10
+	VCVTDQ2PS    Y10, Y9
+	VANDPS       sigmoidconsts<>+960(SB), Y8, Y8
+	VORPS        sigmoidconsts<>+320(SB), Y8, Y8
+	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y8, Y10
+	VSUBPS       sigmoidconsts<>+640(SB), Y8, Y11
+	VADDPS       Y8, Y8, Y8
+	VSUBPS       sigmoidconsts<>+640(SB), Y8, Y8
+	VBLENDVPS    Y10, Y8, Y11, Y8
+	VANDPS       sigmoidconsts<>+640(SB), Y10, Y10
+	VSUBPS       Y10, Y9, Y9
+	VMULPS       Y8, Y8, Y10
+	VMOVUPS      sigmoidconsts<>+1088(SB), Y11
+	VFMADD213PS  sigmoidconsts<>+1152(SB), Y8, Y11
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Y8, Y11
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Y8, Y11
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Y8, Y11
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Y8, Y11
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Y8, Y11
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Y8, Y11
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Y8, Y11
+	VMULPS       Y8, Y11, Y11
+	VMULPS       Y10, Y11, Y11
+	VFMADD231PS  sigmoidconsts<>+192(SB), Y9, Y11
+	VFNMADD231PS sigmoidconsts<>+320(SB), Y10, Y11
+	VADDPS       Y11, Y8, Y11
+	VFMADD231PS  sigmoidconsts<>+128(SB), Y9, Y11
+	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Y3, Y8
+	VBLENDVPS    Y8, Y3, Y11, Y11
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y3, Y8
+	VBLENDVPS    Y8, sigmoidconsts<>+1920(SB), Y11, Y11
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y3, Y8
+	VBLENDVPS    Y8, sigmoidconsts<>+1984(SB), Y11, Y11
+	VMULPS       Y6, Y11, Y11
+	VMULPS       sigmoidconsts<>+64(SB), Y11, Y6
+	VROUNDPS     $0x00, Y6, Y6
+	VMOVAPS      Y11, Y8
+	VFNMADD231PS sigmoidconsts<>+128(SB), Y6, Y8
+	VFNMADD231PS sigmoidconsts<>+192(SB), Y6, Y8
+	VMULPS       Y8, Y8, Y9
+	VMOVUPS      sigmoidconsts<>+256(SB), Y10
+	VFMADD213PS  sigmoidconsts<>+320(SB), Y8, Y10
+	VMOVUPS      sigmoidconsts<>+384(SB), Y12
+	VFMADD213PS  sigmoidconsts<>+448(SB), Y8, Y12
+	VMOVUPS      sigmoidconsts<>+512(SB), Y13
+	VFMADD213PS  sigmoidconsts<>+576(SB), Y8, Y13
+	VFMADD213PS  Y12, Y9, Y13
+	VFMADD213PS  Y10, Y9, Y13
+	VFMADD213PS  Y8, Y9, Y13
+	VADDPS       sigmoidconsts<>+640(SB), Y13, Y13
+	VCVTPS2DQ    Y6, Y6
+	VPSRAD       $0x01, Y6, Y8
+	VPSUBD       Y8, Y6, Y6
+	VPADDD       sigmoidconsts<>+704(SB), Y8, Y8
+	VPSLLD       $0x17, Y8, Y8
+	VPADDD       sigmoidconsts<>+704(SB), Y6, Y6
+	VPSLLD       $0x17, Y6, Y6
+	VMULPS       Y8, Y13, Y8
+	VMULPS       Y6, Y8, Y8
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y11, Y6
+	VANDNPS      Y8, Y6, Y8
+	VCMPPS       $0x0e, sigmoidconsts<>+2048(SB), Y11, Y6
+	VBLENDVPS    Y6, sigmoidconsts<>+1856(SB), Y8, Y8
+	VMOVAPS      Y8, Y6
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y3, Y3
+	VANDNPS      Y6, Y3, Y6
+
+powd_13:
+	VMULPS       Y6, Y7, Y7
+	TESTQ        $0x00000100, BX
+	JZ           noflag_14
+	VBROADCASTSS alpha+60(FP), Y3
+	VMOVUPS      sigmoidconsts<>+640(SB), Y6
+	VSUBPS       Y3, Y6, Y6
+	VMULPS       Y5, Y6, Y6
+	VFMADD231PS  Y4, Y3, Y6
+	VMULPS       Y6, Y7, Y7
+
+noflag_14:
+	VADDPS  96(SP), Y7, Y7
+	VMOVUPS Y7, 96(SP)
+
+noflag_9:
+noflag_7:
 	ADDQ $0x00000020, AX
 	ADDQ $0x00000020, CX
 	SUBQ $0x00000008, DX
@@ -269,255 +268,253 @@ tail_2:
 	JZ           done_3
 	LEAQ         sigmoidconsts<>+2112(SB), DI
 	NEGQ         DX
-	VMOVDQU      64(DI)(DX*4), Y0
-	VMASKMOVPS   (AX), Y0, Y1
-	VMASKMOVPS   (CX), Y0, Y2
-	VORPS        sigmoidconsts<>+0(SB), Y1, Y3
-	VMULPS       sigmoidconsts<>+64(SB), Y3, Y4
-	VROUNDPS     $0x00, Y4, Y4
-	VMOVAPS      Y3, Y5
-	VFNMADD231PS sigmoidconsts<>+128(SB), Y4, Y5
-	VFNMADD231PS sigmoidconsts<>+192(SB), Y4, Y5
-	VMULPS       Y5, Y5, Y6
-	VMOVUPS      sigmoidconsts<>+256(SB), Y7
-	VFMADD213PS  sigmoidconsts<>+320(SB), Y5, Y7
-	VMOVUPS      sigmoidconsts<>+384(SB), Y8
-	VFMADD213PS  sigmoidconsts<>+448(SB), Y5, Y8
-	VMOVUPS      sigmoidconsts<>+512(SB), Y9
-	VFMADD213PS  sigmoidconsts<>+576(SB), Y5, Y9
-	VFMADD213PS  Y8, Y6, Y9
-	VFMADD213PS  Y7, Y6, Y9
-	VFMADD213PS  Y5, Y6, Y9
-	VADDPS       sigmoidconsts<>+640(SB), Y9, Y9
-	VCVTPS2DQ    Y4, Y4
-	VPADDD       sigmoidconsts<>+704(SB), Y4, Y4
-	VPSLLD       $0x17, Y4, Y4
-	VMULPS       Y4, Y9, Y4
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y3, Y3
-	VANDNPS      Y4, Y3, Y4
-	VADDPS       sigmoidconsts<>+640(SB), Y4, Y3
-	VMOVUPS      sigmoidconsts<>+640(SB), Y5
-	VDIVPS       Y3, Y5, Y5
-	VMULPS       Y5, Y4, Y3
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y1, Y6
-	VBLENDVPS    Y6, Y3, Y5, Y7
-	VBLENDVPS    Y6, Y5, Y3, Y3
+	VMOVDQU      64(DI)(DX*4), Y3
+	VMASKMOVPS   (AX), Y3, Y4
+	VMASKMOVPS   (CX), Y3, Y5
+	VORPS        sigmoidconsts<>+0(SB), Y4, Y6
+	VMULPS       sigmoidconsts<>+64(SB), Y6, Y7
+	VROUNDPS     $0x00, Y7, Y7
+	VMOVAPS      Y6, Y8
+	VFNMADD231PS sigmoidconsts<>+128(SB), Y7, Y8
+	VFNMADD231PS sigmoidconsts<>+192(SB), Y7, Y8
+	VMULPS       Y8, Y8, Y9
+	VMOVUPS      sigmoidconsts<>+256(SB), Y10
+	VFMADD213PS  sigmoidconsts<>+320(SB), Y8, Y10
+	VMOVUPS      sigmoidconsts<>+384(SB), Y11
+	VFMADD213PS  sigmoidconsts<>+448(SB), Y8, Y11
+	VMOVUPS      sigmoidconsts<>+512(SB), Y12
+	VFMADD213PS  sigmoidconsts<>+576(SB), Y8, Y12
+	VFMADD213PS  Y11, Y9, Y12
+	VFMADD213PS  Y10, Y9, Y12
+	VFMADD213PS  Y8, Y9, Y12
+	VADDPS       sigmoidconsts<>+640(SB), Y12, Y12
+	VCVTPS2DQ    Y7, Y7
+	VPADDD       sigmoidconsts<>+704(SB), Y7, Y7
+	VPSLLD       $0x17, Y7, Y7
+	VMULPS       Y7, Y12, Y7
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y6, Y6
+	VANDNPS      Y7, Y6, Y7
+	TESTQ        $0x0000000c, BX
+	JZ           noflag_15
+	VADDPS       sigmoidconsts<>+640(SB), Y7, Y6
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y4, Y8
+	VMOVUPS      sigmoidconsts<>+640(SB), Y9
+	VBLENDVPS    Y8, Y7, Y9, Y9
+	VDIVPS       Y6, Y9, Y9
+	VANDPS       Y3, Y9, Y9
 	TESTQ        $0x00000004, BX
-	JZ           noflag_14
-	VMOVAPS      Y7, Y5
-	VANDPS       Y0, Y5, Y5
-	VADDPS       (SP), Y5, Y5
-	VMOVUPS      Y5, (SP)
-	VMULPS       Y7, Y2, Y5
-	VANDPS       Y0, Y5, Y5
-	VADDPS       32(SP), Y5, Y5
-	VMOVUPS      Y5, 32(SP)
-	VMOVAPS      Y2, Y5
-	VANDPS       Y0, Y5, Y5
-	VADDPS       64(SP), Y5, Y5
-	VMOVUPS      Y5, 64(SP)
-
-noflag_14:
-	TESTQ   $0x00000008, BX
-	JZ      noflag_15
-	VMULPS  Y7, Y7, Y5
-	VANDPS  Y0, Y5, Y5
-	VADDPS  96(SP), Y5, Y5
-	VMOVUPS Y5, 96(SP)
-	VMULPS  Y2, Y2, Y5
-	VANDPS  Y0, Y5, Y5
-	VADDPS  128(SP), Y5, Y5
-	VMOVUPS Y5, 128(SP)
-
-noflag_15:
-	TESTQ        $0x00000003, BX
 	JZ           noflag_16
-	VADDPS       sigmoidconsts<>+640(SB), Y4, Y5
-	VPSRLD       $0x17, Y5, Y6
-	VPSUBD       sigmoidconsts<>+896(SB), Y6, Y6
-	VCVTDQ2PS    Y6, Y8
-	VANDPS       sigmoidconsts<>+960(SB), Y5, Y6
-	VORPS        sigmoidconsts<>+320(SB), Y6, Y6
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y6, Y9
-	VSUBPS       sigmoidconsts<>+640(SB), Y6, Y10
-	VADDPS       Y6, Y6, Y6
-	VSUBPS       sigmoidconsts<>+640(SB), Y6, Y6
-	VBLENDVPS    Y9, Y6, Y10, Y6
-	VANDPS       sigmoidconsts<>+640(SB), Y9, Y9
-	VSUBPS       Y9, Y8, Y8
-	VMULPS       Y6, Y6, Y9
-	VMOVUPS      sigmoidconsts<>+1088(SB), Y10
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Y6, Y10
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Y6, Y10
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Y6, Y10
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Y6, Y10
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Y6, Y10
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Y6, Y10
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Y6, Y10
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Y6, Y10
-	VMULPS       Y6, Y10, Y10
-	VMULPS       Y9, Y10, Y10
-	VFMADD231PS  sigmoidconsts<>+192(SB), Y8, Y10
-	VFNMADD231PS sigmoidconsts<>+320(SB), Y9, Y10
-	VADDPS       Y10, Y6, Y10
-	VFMADD231PS  sigmoidconsts<>+128(SB), Y8, Y10
-	VCMPPS       $0x03, Y5, Y5, Y6
-	VBLENDVPS    Y6, Y5, Y10, Y10
-	VSUBPS       sigmoidconsts<>+640(SB), Y5, Y6
-	VSUBPS       Y6, Y4, Y6
-	VDIVPS       Y5, Y6, Y6
-	VADDPS       Y6, Y10, Y10
-	VMOVUPS      sigmoidconsts<>+640(SB), Y4
-	VSUBPS       Y2, Y4, Y4
-	TESTQ        $0x00000001, BX
-	JZ           noflag_17
-	VBROADCASTSS pw+56(FP), Y5
-	VSUBPS       sigmoidconsts<>+640(SB), Y5, Y5
-	VMOVAPS      Y2, Y6
-	VFMADD213PS  sigmoidconsts<>+640(SB), Y5, Y6
-	VXORPS       sigmoidconsts<>+0(SB), Y1, Y5
-	VMAXPS       sigmoidconsts<>+832(SB), Y5, Y5
-	VADDPS       Y5, Y10, Y5
-	VMULPS       Y5, Y6, Y6
-	VFMADD231PS  Y1, Y4, Y6
-	VANDPS       Y0, Y6, Y6
-	VADDPS       160(SP), Y6, Y6
-	VMOVUPS      Y6, 160(SP)
+	VADDPS       Y9, Y0, Y0
+	VFMADD231PS  Y9, Y5, Y1
+	VADDPS       Y5, Y2, Y2
+
+noflag_16:
+	TESTQ       $0x00000008, BX
+	JZ          noflag_17
+	VMOVUPS     (SP), Y6
+	VFMADD231PS Y9, Y9, Y6
+	VMOVUPS     Y6, (SP)
+	VMOVUPS     32(SP), Y6
+	VFMADD231PS Y5, Y5, Y6
+	VMOVUPS     Y6, 32(SP)
 
 noflag_17:
-	TESTQ        $0x00000002, BX
+noflag_15:
+	TESTQ        $0x00000003, BX
 	JZ           noflag_18
-	VMAXPS       sigmoidconsts<>+832(SB), Y1, Y5
-	VFNMADD231PS Y2, Y1, Y5
-	VADDPS       Y10, Y5, Y5
-	VMULPS       Y2, Y3, Y1
-	VFMADD231PS  Y4, Y7, Y1
-	VBROADCASTSS gamma+64(FP), Y3
-	CMPQ         SI, $0x01
-	JEQ          pow1_19
-	CMPQ         SI, $0x02
-	JEQ          pow2_21
-	CMPQ         SI, $0x03
-	JEQ          powg_20
-	VMOVUPS      sigmoidconsts<>+640(SB), Y3
-	JMP          powd_22
-
-pow1_19:
-	VMOVAPS Y1, Y3
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y1, Y1
-	VANDNPS Y3, Y1, Y3
-	JMP     powd_22
-
-pow2_21:
-	VMULPS  Y1, Y1, Y3
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y1, Y1
-	VANDNPS Y3, Y1, Y3
-	JMP     powd_22
-
-powg_20:
-	VCMPPS       $0x01, sigmoidconsts<>+1664(SB), Y1, Y7
-	VMULPS       sigmoidconsts<>+1728(SB), Y1, Y6
-	VBLENDVPS    Y7, Y6, Y1, Y6
-	VANDPS       sigmoidconsts<>+1792(SB), Y7, Y7
+	VADDPS       sigmoidconsts<>+640(SB), Y7, Y6
 	VPSRLD       $0x17, Y6, Y8
 	VPSUBD       sigmoidconsts<>+896(SB), Y8, Y8
-	VPSUBD       Y7, Y8, Y8
-	VCVTDQ2PS    Y8, Y7
-	VANDPS       sigmoidconsts<>+960(SB), Y6, Y6
-	VORPS        sigmoidconsts<>+320(SB), Y6, Y6
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y6, Y8
-	VSUBPS       sigmoidconsts<>+640(SB), Y6, Y9
-	VADDPS       Y6, Y6, Y6
-	VSUBPS       sigmoidconsts<>+640(SB), Y6, Y6
-	VBLENDVPS    Y8, Y6, Y9, Y6
-	VANDPS       sigmoidconsts<>+640(SB), Y8, Y8
-	VSUBPS       Y8, Y7, Y7
-	VMULPS       Y6, Y6, Y8
-	VMOVUPS      sigmoidconsts<>+1088(SB), Y9
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Y6, Y9
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Y6, Y9
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Y6, Y9
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Y6, Y9
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Y6, Y9
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Y6, Y9
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Y6, Y9
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Y6, Y9
-	VMULPS       Y6, Y9, Y9
+	VCVTDQ2PS    Y8, Y9
+	VANDPS       sigmoidconsts<>+960(SB), Y6, Y8
+	VORPS        sigmoidconsts<>+320(SB), Y8, Y8
+	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y8, Y10
+	VSUBPS       sigmoidconsts<>+640(SB), Y8, Y11
+	VADDPS       Y8, Y8, Y8
+	VSUBPS       sigmoidconsts<>+640(SB), Y8, Y8
+	VBLENDVPS    Y10, Y8, Y11, Y8
+	VANDPS       sigmoidconsts<>+640(SB), Y10, Y10
+	VSUBPS       Y10, Y9, Y9
+	VMULPS       Y8, Y8, Y10
+	VMOVUPS      sigmoidconsts<>+1088(SB), Y11
+	VFMADD213PS  sigmoidconsts<>+1152(SB), Y8, Y11
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Y8, Y11
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Y8, Y11
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Y8, Y11
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Y8, Y11
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Y8, Y11
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Y8, Y11
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Y8, Y11
+	VMULPS       Y8, Y11, Y11
+	VMULPS       Y10, Y11, Y11
+	VFMADD231PS  sigmoidconsts<>+192(SB), Y9, Y11
+	VFNMADD231PS sigmoidconsts<>+320(SB), Y10, Y11
+	VADDPS       Y11, Y8, Y11
+	VFMADD231PS  sigmoidconsts<>+128(SB), Y9, Y11
+	VCMPPS       $0x03, Y6, Y6, Y8
+	VBLENDVPS    Y8, Y6, Y11, Y11
+	VSUBPS       sigmoidconsts<>+640(SB), Y6, Y8
+	VSUBPS       Y8, Y7, Y8
+	VDIVPS       Y6, Y8, Y8
+	VADDPS       Y8, Y11, Y11
+	VMOVUPS      sigmoidconsts<>+640(SB), Y6
+	VSUBPS       Y5, Y6, Y6
+	TESTQ        $0x00000001, BX
+	JZ           noflag_19
+	VBROADCASTSS pw+56(FP), Y8
+	VSUBPS       sigmoidconsts<>+640(SB), Y8, Y8
+	VMOVAPS      Y5, Y9
+	VFMADD213PS  sigmoidconsts<>+640(SB), Y8, Y9
+	VXORPS       sigmoidconsts<>+0(SB), Y4, Y8
+	VMAXPS       sigmoidconsts<>+832(SB), Y8, Y8
+	VADDPS       Y8, Y11, Y8
 	VMULPS       Y8, Y9, Y9
-	VFMADD231PS  sigmoidconsts<>+192(SB), Y7, Y9
-	VFNMADD231PS sigmoidconsts<>+320(SB), Y8, Y9
-	VADDPS       Y9, Y6, Y9
-	VFMADD231PS  sigmoidconsts<>+128(SB), Y7, Y9
-	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Y1, Y6
-	VBLENDVPS    Y6, Y1, Y9, Y9
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y1, Y6
-	VBLENDVPS    Y6, sigmoidconsts<>+1920(SB), Y9, Y9
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y1, Y6
-	VBLENDVPS    Y6, sigmoidconsts<>+1984(SB), Y9, Y9
-	VMULPS       Y3, Y9, Y9
-	VMULPS       sigmoidconsts<>+64(SB), Y9, Y3
-	VROUNDPS     $0x00, Y3, Y3
-	VMOVAPS      Y9, Y6
-	VFNMADD231PS sigmoidconsts<>+128(SB), Y3, Y6
-	VFNMADD231PS sigmoidconsts<>+192(SB), Y3, Y6
-	VMULPS       Y6, Y6, Y7
-	VMOVUPS      sigmoidconsts<>+256(SB), Y8
-	VFMADD213PS  sigmoidconsts<>+320(SB), Y6, Y8
-	VMOVUPS      sigmoidconsts<>+384(SB), Y10
-	VFMADD213PS  sigmoidconsts<>+448(SB), Y6, Y10
-	VMOVUPS      sigmoidconsts<>+512(SB), Y11
-	VFMADD213PS  sigmoidconsts<>+576(SB), Y6, Y11
-	VFMADD213PS  Y10, Y7, Y11
-	VFMADD213PS  Y8, Y7, Y11
-	VFMADD213PS  Y6, Y7, Y11
-	VADDPS       sigmoidconsts<>+640(SB), Y11, Y11
-	VCVTPS2DQ    Y3, Y3
-	VPSRAD       $0x01, Y3, Y6
-	VPSUBD       Y6, Y3, Y3
-	VPADDD       sigmoidconsts<>+704(SB), Y6, Y6
-	VPSLLD       $0x17, Y6, Y6
-	VPADDD       sigmoidconsts<>+704(SB), Y3, Y3
-	VPSLLD       $0x17, Y3, Y3
-	VMULPS       Y6, Y11, Y6
-	VMULPS       Y3, Y6, Y6
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y9, Y3
-	VANDNPS      Y6, Y3, Y6
-	VCMPPS       $0x0e, sigmoidconsts<>+2048(SB), Y9, Y3
-	VBLENDVPS    Y3, sigmoidconsts<>+1856(SB), Y6, Y6
-	VMOVAPS      Y6, Y3
-	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y1, Y1
-	VANDNPS      Y3, Y1, Y3
+	VFMADD231PS  Y4, Y6, Y9
+	VANDPS       Y3, Y9, Y9
+	VADDPS       64(SP), Y9, Y9
+	VMOVUPS      Y9, 64(SP)
 
-powd_22:
-	VMULPS       Y3, Y5, Y5
+noflag_19:
+	TESTQ        $0x00000002, BX
+	JZ           noflag_20
+	VADDPS       sigmoidconsts<>+640(SB), Y7, Y8
+	VMOVUPS      sigmoidconsts<>+640(SB), Y9
+	VDIVPS       Y8, Y9, Y9
+	VMULPS       Y9, Y7, Y7
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y4, Y8
+	VBLENDVPS    Y8, Y7, Y9, Y10
+	VBLENDVPS    Y8, Y9, Y7, Y7
+	VMAXPS       sigmoidconsts<>+832(SB), Y4, Y8
+	VFNMADD231PS Y5, Y4, Y8
+	VADDPS       Y11, Y8, Y8
+	VMULPS       Y5, Y7, Y4
+	VFMADD231PS  Y6, Y10, Y4
+	VBROADCASTSS gamma+64(FP), Y7
+	CMPQ         SI, $0x01
+	JEQ          pow1_21
+	CMPQ         SI, $0x02
+	JEQ          pow2_23
+	CMPQ         SI, $0x03
+	JEQ          powg_22
+	VMOVUPS      sigmoidconsts<>+640(SB), Y7
+	JMP          powd_24
+
+pow1_21:
+	VMOVAPS Y4, Y7
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y4, Y4
+	VANDNPS Y7, Y4, Y7
+	JMP     powd_24
+
+pow2_23:
+	VMULPS  Y4, Y4, Y7
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y4, Y4
+	VANDNPS Y7, Y4, Y7
+	JMP     powd_24
+
+powg_22:
+	VCMPPS       $0x01, sigmoidconsts<>+1664(SB), Y4, Y10
+	VMULPS       sigmoidconsts<>+1728(SB), Y4, Y9
+	VBLENDVPS    Y10, Y9, Y4, Y9
+	VANDPS       sigmoidconsts<>+1792(SB), Y10, Y10
+	VPSRLD       $0x17, Y9, Y11
+	VPSUBD       sigmoidconsts<>+896(SB), Y11, Y11
+	VPSUBD       Y10, Y11, Y11
+	VCVTDQ2PS    Y11, Y10
+	VANDPS       sigmoidconsts<>+960(SB), Y9, Y9
+	VORPS        sigmoidconsts<>+320(SB), Y9, Y9
+	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y9, Y11
+	VSUBPS       sigmoidconsts<>+640(SB), Y9, Y12
+	VADDPS       Y9, Y9, Y9
+	VSUBPS       sigmoidconsts<>+640(SB), Y9, Y9
+	VBLENDVPS    Y11, Y9, Y12, Y9
+	VANDPS       sigmoidconsts<>+640(SB), Y11, Y11
+	VSUBPS       Y11, Y10, Y10
+	VMULPS       Y9, Y9, Y11
+	VMOVUPS      sigmoidconsts<>+1088(SB), Y12
+	VFMADD213PS  sigmoidconsts<>+1152(SB), Y9, Y12
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Y9, Y12
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Y9, Y12
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Y9, Y12
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Y9, Y12
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Y9, Y12
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Y9, Y12
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Y9, Y12
+	VMULPS       Y9, Y12, Y12
+	VMULPS       Y11, Y12, Y12
+	VFMADD231PS  sigmoidconsts<>+192(SB), Y10, Y12
+	VFNMADD231PS sigmoidconsts<>+320(SB), Y11, Y12
+	VADDPS       Y12, Y9, Y12
+	VFMADD231PS  sigmoidconsts<>+128(SB), Y10, Y12
+	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Y4, Y9
+	VBLENDVPS    Y9, Y4, Y12, Y12
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y4, Y9
+	VBLENDVPS    Y9, sigmoidconsts<>+1920(SB), Y12, Y12
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y4, Y9
+	VBLENDVPS    Y9, sigmoidconsts<>+1984(SB), Y12, Y12
+	VMULPS       Y7, Y12, Y12
+	VMULPS       sigmoidconsts<>+64(SB), Y12, Y7
+	VROUNDPS     $0x00, Y7, Y7
+	VMOVAPS      Y12, Y9
+	VFNMADD231PS sigmoidconsts<>+128(SB), Y7, Y9
+	VFNMADD231PS sigmoidconsts<>+192(SB), Y7, Y9
+	VMULPS       Y9, Y9, Y10
+	VMOVUPS      sigmoidconsts<>+256(SB), Y11
+	VFMADD213PS  sigmoidconsts<>+320(SB), Y9, Y11
+	VMOVUPS      sigmoidconsts<>+384(SB), Y13
+	VFMADD213PS  sigmoidconsts<>+448(SB), Y9, Y13
+	VMOVUPS      sigmoidconsts<>+512(SB), Y14
+	VFMADD213PS  sigmoidconsts<>+576(SB), Y9, Y14
+	VFMADD213PS  Y13, Y10, Y14
+	VFMADD213PS  Y11, Y10, Y14
+	VFMADD213PS  Y9, Y10, Y14
+	VADDPS       sigmoidconsts<>+640(SB), Y14, Y14
+	VCVTPS2DQ    Y7, Y7
+	VPSRAD       $0x01, Y7, Y9
+	VPSUBD       Y9, Y7, Y7
+	VPADDD       sigmoidconsts<>+704(SB), Y9, Y9
+	VPSLLD       $0x17, Y9, Y9
+	VPADDD       sigmoidconsts<>+704(SB), Y7, Y7
+	VPSLLD       $0x17, Y7, Y7
+	VMULPS       Y9, Y14, Y9
+	VMULPS       Y7, Y9, Y9
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y12, Y7
+	VANDNPS      Y9, Y7, Y9
+	VCMPPS       $0x0e, sigmoidconsts<>+2048(SB), Y12, Y7
+	VBLENDVPS    Y7, sigmoidconsts<>+1856(SB), Y9, Y9
+	VMOVAPS      Y9, Y7
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y4, Y4
+	VANDNPS      Y7, Y4, Y7
+
+powd_24:
+	VMULPS       Y7, Y8, Y8
 	TESTQ        $0x00000100, BX
-	JZ           noflag_23
-	VBROADCASTSS alpha+60(FP), Y1
-	VMOVUPS      sigmoidconsts<>+640(SB), Y3
-	VSUBPS       Y1, Y3, Y3
-	VMULPS       Y4, Y3, Y3
-	VFMADD231PS  Y2, Y1, Y3
-	VMULPS       Y3, Y5, Y5
+	JZ           noflag_25
+	VBROADCASTSS alpha+60(FP), Y4
+	VMOVUPS      sigmoidconsts<>+640(SB), Y7
+	VSUBPS       Y4, Y7, Y7
+	VMULPS       Y6, Y7, Y7
+	VFMADD231PS  Y5, Y4, Y7
+	VMULPS       Y7, Y8, Y8
 
-noflag_23:
-	VANDPS  Y0, Y5, Y5
-	VADDPS  192(SP), Y5, Y5
-	VMOVUPS Y5, 192(SP)
+noflag_25:
+	VANDPS  Y3, Y8, Y8
+	VADDPS  96(SP), Y8, Y8
+	VMOVUPS Y8, 96(SP)
 
+noflag_20:
 noflag_18:
-noflag_16:
 done_3:
 	MOVQ         out_base+80(FP), AX
-	VMOVUPS      (SP), Y0
-	VMOVAPS      Y0, Y1
-	VEXTRACTF128 $0x01, Y1, X0
-	VADDPS       X0, X1, X0
-	VMOVHLPS     X0, X0, X1
-	VADDPS       X1, X0, X0
-	VMOVSHDUP    X0, X1
-	VADDSS       X1, X0, X0
+	VMOVAPS      Y0, Y0
+	VMOVAPS      Y0, Y3
+	VEXTRACTF128 $0x01, Y3, X0
+	VADDPS       X0, X3, X0
+	VMOVHLPS     X0, X0, X3
+	VADDPS       X3, X0, X0
+	VMOVSHDUP    X0, X3
+	VADDSS       X3, X0, X0
 	VMOVSS       X0, (AX)
-	VMOVUPS      32(SP), Y0
+	VMOVAPS      Y1, Y0
 	VMOVAPS      Y0, Y1
 	VEXTRACTF128 $0x01, Y1, X0
 	VADDPS       X0, X1, X0
@@ -526,7 +523,7 @@ done_3:
 	VMOVSHDUP    X0, X1
 	VADDSS       X1, X0, X0
 	VMOVSS       X0, 4(AX)
-	VMOVUPS      64(SP), Y0
+	VMOVAPS      Y2, Y0
 	VMOVAPS      Y0, Y1
 	VEXTRACTF128 $0x01, Y1, X0
 	VADDPS       X0, X1, X0
@@ -535,7 +532,7 @@ done_3:
 	VMOVSHDUP    X0, X1
 	VADDSS       X1, X0, X0
 	VMOVSS       X0, 8(AX)
-	VMOVUPS      96(SP), Y0
+	VMOVUPS      (SP), Y0
 	VMOVAPS      Y0, Y1
 	VEXTRACTF128 $0x01, Y1, X0
 	VADDPS       X0, X1, X0
@@ -544,7 +541,7 @@ done_3:
 	VMOVSHDUP    X0, X1
 	VADDSS       X1, X0, X0
 	VMOVSS       X0, 12(AX)
-	VMOVUPS      128(SP), Y0
+	VMOVUPS      32(SP), Y0
 	VMOVAPS      Y0, Y1
 	VEXTRACTF128 $0x01, Y1, X0
 	VADDPS       X0, X1, X0
@@ -553,7 +550,7 @@ done_3:
 	VMOVSHDUP    X0, X1
 	VADDSS       X1, X0, X0
 	VMOVSS       X0, 16(AX)
-	VMOVUPS      160(SP), Y0
+	VMOVUPS      64(SP), Y0
 	VMOVAPS      Y0, Y1
 	VEXTRACTF128 $0x01, Y1, X0
 	VADDPS       X0, X1, X0
@@ -562,7 +559,7 @@ done_3:
 	VMOVSHDUP    X0, X1
 	VADDSS       X1, X0, X0
 	VMOVSS       X0, 20(AX)
-	VMOVUPS      192(SP), Y0
+	VMOVUPS      96(SP), Y0
 	VMOVAPS      Y0, Y1
 	VEXTRACTF128 $0x01, Y1, X0
 	VADDPS       X0, X1, X0
@@ -585,9 +582,9 @@ TEXT ·SigmoidGradAVX2(SB), NOSPLIT, $384-128
 	MOVQ gmode+112(FP), DI
 	MOVQ g1mode+120(FP), R8
 
-loop_24:
+loop_26:
 	CMPQ         BX, $0x00000008
-	JB           tail_25
+	JB           tail_27
 	VMOVUPS      (AX), Y0
 	VMOVUPS      (CX), Y1
 	VORPS        sigmoidconsts<>+0(SB), Y0, Y2
@@ -630,7 +627,7 @@ loop_24:
 	VMOVUPS      Y0, 160(SP)
 	VXORPS       Y0, Y0, Y0
 	TESTQ        $0x00000004, SI
-	JZ           noflag_27
+	JZ           noflag_29
 	VBROADCASTSS a+80(FP), Y1
 	VMULPS       128(SP), Y1, Y1
 	VBROADCASTSS b+84(FP), Y2
@@ -642,9 +639,9 @@ loop_24:
 	VMULPS       Y1, Y2, Y2
 	VADDPS       Y2, Y0, Y0
 
-noflag_27:
+noflag_29:
 	TESTQ        $0x00000001, SI
-	JZ           noflag_28
+	JZ           noflag_30
 	VMOVUPS      (SP), Y1
 	VMULPS       160(SP), Y1, Y1
 	VBROADCASTSS pw+96(FP), Y2
@@ -653,10 +650,10 @@ noflag_27:
 	VBROADCASTSS bceScale+92(FP), Y2
 	VFMADD231PS  Y2, Y1, Y0
 
-noflag_28:
+noflag_30:
 	VMOVUPS      Y0, 192(SP)
 	TESTQ        $0x00000002, SI
-	JZ           noflag_29
+	JZ           noflag_31
 	VMOVUPS      64(SP), Y0
 	VADDPS       sigmoidconsts<>+640(SB), Y0, Y1
 	VPSRLD       $0x17, Y1, Y2
@@ -706,27 +703,27 @@ noflag_28:
 	VBROADCASTSS gamma+108(FP), Y1
 	VMOVUPS      Y1, 288(SP)
 	CMPQ         DI, $0x01
-	JEQ          pow1_30
+	JEQ          pow1_32
 	CMPQ         DI, $0x02
-	JEQ          pow2_32
+	JEQ          pow2_34
 	CMPQ         DI, $0x03
-	JEQ          powg_31
+	JEQ          powg_33
 	VMOVUPS      sigmoidconsts<>+640(SB), Y1
-	JMP          powd_33
+	JMP          powd_35
 
-pow1_30:
+pow1_32:
 	VMOVAPS Y0, Y1
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y0, Y0
 	VANDNPS Y1, Y0, Y1
-	JMP     powd_33
+	JMP     powd_35
 
-pow2_32:
+pow2_34:
 	VMULPS  Y0, Y0, Y1
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y0, Y0
 	VANDNPS Y1, Y0, Y1
-	JMP     powd_33
+	JMP     powd_35
 
-powg_31:
+powg_33:
 	VCMPPS       $0x01, sigmoidconsts<>+1664(SB), Y0, Y2
 	VMULPS       sigmoidconsts<>+1728(SB), Y0, Y1
 	VBLENDVPS    Y2, Y1, Y0, Y1
@@ -800,39 +797,39 @@ powg_31:
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y0, Y0
 	VANDNPS      Y1, Y0, Y1
 
-powd_33:
+powd_35:
 	VMOVUPS (SP), Y0
 	VSUBPS  128(SP), Y0, Y0
 	VMULPS  Y1, Y0, Y0
 	VMOVUPS Y0, 320(SP)
 	CMPQ    DI, $0x00
-	JEQ     gamma0_34
+	JEQ     gamma0_36
 	VMOVUPS 288(SP), Y0
 	VSUBPS  sigmoidconsts<>+640(SB), Y0, Y0
 	VMOVUPS Y0, 352(SP)
 	VMOVUPS 256(SP), Y0
 	CMPQ    R8, $0x01
-	JEQ     pow1_35
+	JEQ     pow1_37
 	CMPQ    R8, $0x02
-	JEQ     pow2_37
+	JEQ     pow2_39
 	CMPQ    R8, $0x03
-	JEQ     powg_36
+	JEQ     powg_38
 	VMOVUPS sigmoidconsts<>+640(SB), Y1
-	JMP     powd_38
+	JMP     powd_40
 
-pow1_35:
+pow1_37:
 	VMOVAPS Y0, Y1
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y0, Y0
 	VANDNPS Y1, Y0, Y1
-	JMP     powd_38
+	JMP     powd_40
 
-pow2_37:
+pow2_39:
 	VMULPS  Y0, Y0, Y1
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y0, Y0
 	VANDNPS Y1, Y0, Y1
-	JMP     powd_38
+	JMP     powd_40
 
-powg_36:
+powg_38:
 	VCMPPS       $0x01, sigmoidconsts<>+1664(SB), Y0, Y2
 	VMULPS       sigmoidconsts<>+1728(SB), Y0, Y1
 	VBLENDVPS    Y2, Y1, Y0, Y1
@@ -906,7 +903,7 @@ powg_36:
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y0, Y0
 	VANDNPS      Y1, Y0, Y1
 
-powd_38:
+powd_40:
 	VMOVUPS      224(SP), Y0
 	VMULPS       288(SP), Y0, Y0
 	VMULPS       Y1, Y0, Y0
@@ -923,10 +920,10 @@ powd_38:
 	VADDPS       Y0, Y2, Y2
 	VMOVUPS      Y2, 320(SP)
 
-gamma0_34:
+gamma0_36:
 	VMOVUPS      320(SP), Y0
 	TESTQ        $0x00000100, SI
-	JZ           noflag_39
+	JZ           noflag_41
 	VBROADCASTSS alpha+104(FP), Y1
 	VMOVUPS      sigmoidconsts<>+640(SB), Y2
 	VSUBPS       Y1, Y2, Y2
@@ -934,24 +931,24 @@ gamma0_34:
 	VFMADD231PS  128(SP), Y1, Y2
 	VMULPS       Y2, Y0, Y0
 
-noflag_39:
+noflag_41:
 	VBROADCASTSS focalScale+100(FP), Y1
 	VMOVUPS      192(SP), Y2
 	VFMADD231PS  Y1, Y0, Y2
 	VMOVUPS      Y2, 192(SP)
 
-noflag_29:
+noflag_31:
 	VMOVUPS 192(SP), Y0
 	VMOVUPS Y0, (DX)
 	ADDQ    $0x00000020, AX
 	ADDQ    $0x00000020, CX
 	ADDQ    $0x00000020, DX
 	SUBQ    $0x00000008, BX
-	JMP     loop_24
+	JMP     loop_26
 
-tail_25:
+tail_27:
 	TESTQ        BX, BX
-	JZ           done_26
+	JZ           done_28
 	LEAQ         sigmoidconsts<>+2112(SB), R9
 	NEGQ         BX
 	VMOVDQU      64(R9)(BX*4), Y0
@@ -997,7 +994,7 @@ tail_25:
 	VMOVUPS      Y1, 160(SP)
 	VXORPS       Y1, Y1, Y1
 	TESTQ        $0x00000004, SI
-	JZ           noflag_40
+	JZ           noflag_42
 	VBROADCASTSS a+80(FP), Y2
 	VMULPS       128(SP), Y2, Y2
 	VBROADCASTSS b+84(FP), Y3
@@ -1009,9 +1006,9 @@ tail_25:
 	VMULPS       Y2, Y3, Y3
 	VADDPS       Y3, Y1, Y1
 
-noflag_40:
+noflag_42:
 	TESTQ        $0x00000001, SI
-	JZ           noflag_41
+	JZ           noflag_43
 	VMOVUPS      (SP), Y2
 	VMULPS       160(SP), Y2, Y2
 	VBROADCASTSS pw+96(FP), Y3
@@ -1020,10 +1017,10 @@ noflag_40:
 	VBROADCASTSS bceScale+92(FP), Y3
 	VFMADD231PS  Y3, Y2, Y1
 
-noflag_41:
+noflag_43:
 	VMOVUPS      Y1, 192(SP)
 	TESTQ        $0x00000002, SI
-	JZ           noflag_42
+	JZ           noflag_44
 	VMOVUPS      64(SP), Y1
 	VADDPS       sigmoidconsts<>+640(SB), Y1, Y2
 	VPSRLD       $0x17, Y2, Y3
@@ -1073,27 +1070,27 @@ noflag_41:
 	VBROADCASTSS gamma+108(FP), Y2
 	VMOVUPS      Y2, 288(SP)
 	CMPQ         DI, $0x01
-	JEQ          pow1_43
+	JEQ          pow1_45
 	CMPQ         DI, $0x02
-	JEQ          pow2_45
+	JEQ          pow2_47
 	CMPQ         DI, $0x03
-	JEQ          powg_44
+	JEQ          powg_46
 	VMOVUPS      sigmoidconsts<>+640(SB), Y2
-	JMP          powd_46
+	JMP          powd_48
 
-pow1_43:
+pow1_45:
 	VMOVAPS Y1, Y2
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y1, Y1
 	VANDNPS Y2, Y1, Y2
-	JMP     powd_46
+	JMP     powd_48
 
-pow2_45:
+pow2_47:
 	VMULPS  Y1, Y1, Y2
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y1, Y1
 	VANDNPS Y2, Y1, Y2
-	JMP     powd_46
+	JMP     powd_48
 
-powg_44:
+powg_46:
 	VCMPPS       $0x01, sigmoidconsts<>+1664(SB), Y1, Y3
 	VMULPS       sigmoidconsts<>+1728(SB), Y1, Y2
 	VBLENDVPS    Y3, Y2, Y1, Y2
@@ -1167,39 +1164,39 @@ powg_44:
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y1, Y1
 	VANDNPS      Y2, Y1, Y2
 
-powd_46:
+powd_48:
 	VMOVUPS (SP), Y1
 	VSUBPS  128(SP), Y1, Y1
 	VMULPS  Y2, Y1, Y1
 	VMOVUPS Y1, 320(SP)
 	CMPQ    DI, $0x00
-	JEQ     gamma0_47
+	JEQ     gamma0_49
 	VMOVUPS 288(SP), Y1
 	VSUBPS  sigmoidconsts<>+640(SB), Y1, Y1
 	VMOVUPS Y1, 352(SP)
 	VMOVUPS 256(SP), Y1
 	CMPQ    R8, $0x01
-	JEQ     pow1_48
+	JEQ     pow1_50
 	CMPQ    R8, $0x02
-	JEQ     pow2_50
+	JEQ     pow2_52
 	CMPQ    R8, $0x03
-	JEQ     powg_49
+	JEQ     powg_51
 	VMOVUPS sigmoidconsts<>+640(SB), Y2
-	JMP     powd_51
+	JMP     powd_53
 
-pow1_48:
+pow1_50:
 	VMOVAPS Y1, Y2
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y1, Y1
 	VANDNPS Y2, Y1, Y2
-	JMP     powd_51
+	JMP     powd_53
 
-pow2_50:
+pow2_52:
 	VMULPS  Y1, Y1, Y2
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y1, Y1
 	VANDNPS Y2, Y1, Y2
-	JMP     powd_51
+	JMP     powd_53
 
-powg_49:
+powg_51:
 	VCMPPS       $0x01, sigmoidconsts<>+1664(SB), Y1, Y3
 	VMULPS       sigmoidconsts<>+1728(SB), Y1, Y2
 	VBLENDVPS    Y3, Y2, Y1, Y2
@@ -1273,7 +1270,7 @@ powg_49:
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y1, Y1
 	VANDNPS      Y2, Y1, Y2
 
-powd_51:
+powd_53:
 	VMOVUPS      224(SP), Y1
 	VMULPS       288(SP), Y1, Y1
 	VMULPS       Y2, Y1, Y1
@@ -1290,10 +1287,10 @@ powd_51:
 	VADDPS       Y1, Y3, Y3
 	VMOVUPS      Y3, 320(SP)
 
-gamma0_47:
+gamma0_49:
 	VMOVUPS      320(SP), Y1
 	TESTQ        $0x00000100, SI
-	JZ           noflag_52
+	JZ           noflag_54
 	VBROADCASTSS alpha+104(FP), Y2
 	VMOVUPS      sigmoidconsts<>+640(SB), Y3
 	VSUBPS       Y2, Y3, Y3
@@ -1301,17 +1298,17 @@ gamma0_47:
 	VFMADD231PS  128(SP), Y2, Y3
 	VMULPS       Y3, Y1, Y1
 
-noflag_52:
+noflag_54:
 	VBROADCASTSS focalScale+100(FP), Y2
 	VMOVUPS      192(SP), Y3
 	VFMADD231PS  Y2, Y1, Y3
 	VMOVUPS      Y3, 192(SP)
 
-noflag_42:
+noflag_44:
 	VMOVUPS    192(SP), Y1
 	VMASKMOVPS Y1, Y0, (DX)
 
-done_26:
+done_28:
 	VZEROUPPER
 	RET
 
@@ -1331,9 +1328,9 @@ TEXT ·SigmoidStatsAVX512(SB), NOSPLIT, $0-104
 	VXORPS Z5, Z5, Z5
 	VXORPS Z6, Z6, Z6
 
-loop_53:
+loop_55:
 	CMPQ         DX, $0x00000010
-	JB           tail_54
+	JB           tail_56
 	VMOVUPS      (AX), Z7
 	VMOVUPS      (CX), Z8
 	VORPS        sigmoidconsts<>+0(SB), Z7, Z9
@@ -1356,33 +1353,29 @@ loop_53:
 	VSCALEFPS    Z10, Z15, Z15
 	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z9, K1
 	VXORPS       Z15, Z15, K1, Z15
-	VADDPS       sigmoidconsts<>+640(SB), Z15, Z9
-	VMOVUPS      sigmoidconsts<>+640(SB), Z10
-	VDIVPS       Z9, Z10, Z10
-	VMULPS       Z10, Z15, Z9
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z7, K1
-	VBLENDMPS    Z9, Z10, K1, Z16
-	VBLENDMPS    Z10, Z9, K1, Z17
-	TESTQ        $0x00000004, BX
-	JZ           noflag_56
-	VMOVAPS      Z16, Z9
-	VADDPS       Z9, Z0, Z0
-	VMULPS       Z16, Z8, Z9
-	VADDPS       Z9, Z1, Z1
-	VMOVAPS      Z8, Z9
-	VADDPS       Z9, Z2, Z2
-
-noflag_56:
-	TESTQ  $0x00000008, BX
-	JZ     noflag_57
-	VMULPS Z16, Z16, Z9
-	VADDPS Z9, Z3, Z3
-	VMULPS Z8, Z8, Z9
-	VADDPS Z9, Z4, Z4
-
-noflag_57:
-	TESTQ        $0x00000003, BX
+	TESTQ        $0x0000000c, BX
 	JZ           noflag_58
+	VADDPS       sigmoidconsts<>+640(SB), Z15, Z9
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z7, K1
+	VMOVUPS      sigmoidconsts<>+640(SB), Z10
+	VMOVUPS      Z15, K1, Z10
+	VDIVPS       Z9, Z10, Z10
+	TESTQ        $0x00000004, BX
+	JZ           noflag_59
+	VADDPS       Z10, Z0, Z0
+	VFMADD231PS  Z10, Z8, Z1
+	VADDPS       Z8, Z2, Z2
+
+noflag_59:
+	TESTQ       $0x00000008, BX
+	JZ          noflag_60
+	VFMADD231PS Z10, Z10, Z3
+	VFMADD231PS Z8, Z8, Z4
+
+noflag_60:
+noflag_58:
+	TESTQ        $0x00000003, BX
+	JZ           noflag_61
 	VADDPS       sigmoidconsts<>+640(SB), Z15, Z9
 	VGETEXPPS    Z9, Z11
 	VADDPS       sigmoidconsts<>+640(SB), Z11, Z11
@@ -1418,7 +1411,7 @@ noflag_57:
 	VMOVUPS      sigmoidconsts<>+640(SB), Z9
 	VSUBPS       Z8, Z9, Z9
 	TESTQ        $0x00000001, BX
-	JZ           noflag_59
+	JZ           noflag_62
 	VBROADCASTSS pw+56(FP), Z10
 	VSUBPS       sigmoidconsts<>+640(SB), Z10, Z10
 	VMOVAPS      Z8, Z11
@@ -1430,9 +1423,16 @@ noflag_57:
 	VFMADD231PS  Z7, Z9, Z11
 	VADDPS       Z11, Z5, Z5
 
-noflag_59:
+noflag_62:
 	TESTQ        $0x00000002, BX
-	JZ           noflag_60
+	JZ           noflag_63
+	VADDPS       sigmoidconsts<>+640(SB), Z15, Z10
+	VMOVUPS      sigmoidconsts<>+640(SB), Z11
+	VDIVPS       Z10, Z11, Z11
+	VMULPS       Z11, Z15, Z10
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z7, K1
+	VBLENDMPS    Z10, Z11, K1, Z16
+	VBLENDMPS    Z11, Z10, K1, Z17
 	VMAXPS       sigmoidconsts<>+832(SB), Z7, Z10
 	VFNMADD231PS Z8, Z7, Z10
 	VADDPS       Z13, Z10, Z10
@@ -1440,27 +1440,27 @@ noflag_59:
 	VFMADD231PS  Z9, Z16, Z7
 	VBROADCASTSS gamma+64(FP), Z11
 	CMPQ         SI, $0x01
-	JEQ          pow1_61
+	JEQ          pow1_64
 	CMPQ         SI, $0x02
-	JEQ          pow2_63
+	JEQ          pow2_66
 	CMPQ         SI, $0x03
-	JEQ          powg_62
+	JEQ          powg_65
 	VMOVUPS      sigmoidconsts<>+640(SB), Z11
-	JMP          powd_64
+	JMP          powd_67
 
-pow1_61:
+pow1_64:
 	VMOVAPS Z7, Z11
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z7, K1
 	VXORPS  Z11, Z11, K1, Z11
-	JMP     powd_64
+	JMP     powd_67
 
-pow2_63:
+pow2_66:
 	VMULPS Z7, Z7, Z11
 	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z7, K1
 	VXORPS Z11, Z11, K1, Z11
-	JMP    powd_64
+	JMP    powd_67
 
-powg_62:
+powg_65:
 	VGETEXPPS    Z7, Z13
 	VADDPS       sigmoidconsts<>+640(SB), Z13, Z13
 	VGETMANTPS   $0x02, Z7, Z12
@@ -1518,10 +1518,10 @@ powg_62:
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z7, K1
 	VXORPS       Z11, Z11, K1, Z11
 
-powd_64:
+powd_67:
 	VMULPS       Z11, Z10, Z10
 	TESTQ        $0x00000100, BX
-	JZ           noflag_65
+	JZ           noflag_68
 	VBROADCASTSS alpha+60(FP), Z7
 	VMOVUPS      sigmoidconsts<>+640(SB), Z11
 	VSUBPS       Z7, Z11, Z11
@@ -1529,19 +1529,19 @@ powd_64:
 	VFMADD231PS  Z8, Z7, Z11
 	VMULPS       Z11, Z10, Z10
 
-noflag_65:
+noflag_68:
 	VADDPS Z10, Z6, Z6
 
-noflag_60:
-noflag_58:
+noflag_63:
+noflag_61:
 	ADDQ $0x00000040, AX
 	ADDQ $0x00000040, CX
 	SUBQ $0x00000010, DX
-	JMP  loop_53
+	JMP  loop_55
 
-tail_54:
+tail_56:
 	TESTQ        DX, DX
-	JZ           done_55
+	JZ           done_57
 	MOVL         $0x0000ffff, DI
 	BZHIL        DX, DI, DI
 	KMOVW        DI, K1
@@ -1567,38 +1567,30 @@ tail_54:
 	VSCALEFPS    Z10, Z15, Z15
 	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z9, K2
 	VXORPS       Z15, Z15, K2, Z15
+	TESTQ        $0x0000000c, BX
+	JZ           noflag_69
 	VADDPS       sigmoidconsts<>+640(SB), Z15, Z9
-	VMOVUPS      sigmoidconsts<>+640(SB), Z10
-	VDIVPS       Z9, Z10, Z10
-	VMULPS       Z10, Z15, Z9
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z7, K2
-	VBLENDMPS    Z9, Z10, K2, Z18
-	VBLENDMPS    Z10, Z9, K2, Z19
+	VMOVUPS      sigmoidconsts<>+640(SB), Z10
+	VMOVUPS      Z15, K2, Z10
+	VDIVPS       Z9, Z10, Z10
+	VMOVAPS.Z    Z10, K1, Z10
 	TESTQ        $0x00000004, BX
-	JZ           noflag_66
-	VMOVAPS      Z18, Z9
-	VMOVAPS.Z    Z9, K1, Z9
-	VADDPS       Z9, Z0, Z0
-	VMULPS       Z18, Z8, Z9
-	VMOVAPS.Z    Z9, K1, Z9
-	VADDPS       Z9, Z1, Z1
-	VMOVAPS      Z8, Z9
-	VMOVAPS.Z    Z9, K1, Z9
-	VADDPS       Z9, Z2, Z2
+	JZ           noflag_70
+	VADDPS       Z10, Z0, Z0
+	VFMADD231PS  Z10, Z8, Z1
+	VADDPS       Z8, Z2, Z2
 
-noflag_66:
-	TESTQ     $0x00000008, BX
-	JZ        noflag_67
-	VMULPS    Z18, Z18, Z9
-	VMOVAPS.Z Z9, K1, Z9
-	VADDPS    Z9, Z3, Z3
-	VMULPS    Z8, Z8, Z9
-	VMOVAPS.Z Z9, K1, Z9
-	VADDPS    Z9, Z4, Z4
+noflag_70:
+	TESTQ       $0x00000008, BX
+	JZ          noflag_71
+	VFMADD231PS Z10, Z10, Z3
+	VFMADD231PS Z8, Z8, Z4
 
-noflag_67:
+noflag_71:
+noflag_69:
 	TESTQ        $0x00000003, BX
-	JZ           noflag_68
+	JZ           noflag_72
 	VADDPS       sigmoidconsts<>+640(SB), Z15, Z9
 	VGETEXPPS    Z9, Z11
 	VADDPS       sigmoidconsts<>+640(SB), Z11, Z11
@@ -1634,7 +1626,7 @@ noflag_67:
 	VMOVUPS      sigmoidconsts<>+640(SB), Z9
 	VSUBPS       Z8, Z9, Z9
 	TESTQ        $0x00000001, BX
-	JZ           noflag_69
+	JZ           noflag_73
 	VBROADCASTSS pw+56(FP), Z10
 	VSUBPS       sigmoidconsts<>+640(SB), Z10, Z10
 	VMOVAPS      Z8, Z11
@@ -1647,9 +1639,16 @@ noflag_67:
 	VMOVAPS.Z    Z11, K1, Z11
 	VADDPS       Z11, Z5, Z5
 
-noflag_69:
+noflag_73:
 	TESTQ        $0x00000002, BX
-	JZ           noflag_70
+	JZ           noflag_74
+	VADDPS       sigmoidconsts<>+640(SB), Z15, Z10
+	VMOVUPS      sigmoidconsts<>+640(SB), Z11
+	VDIVPS       Z10, Z11, Z11
+	VMULPS       Z11, Z15, Z10
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z7, K2
+	VBLENDMPS    Z10, Z11, K2, Z18
+	VBLENDMPS    Z11, Z10, K2, Z19
 	VMAXPS       sigmoidconsts<>+832(SB), Z7, Z10
 	VFNMADD231PS Z8, Z7, Z10
 	VADDPS       Z13, Z10, Z10
@@ -1657,27 +1656,27 @@ noflag_69:
 	VFMADD231PS  Z9, Z18, Z7
 	VBROADCASTSS gamma+64(FP), Z11
 	CMPQ         SI, $0x01
-	JEQ          pow1_71
+	JEQ          pow1_75
 	CMPQ         SI, $0x02
-	JEQ          pow2_73
+	JEQ          pow2_77
 	CMPQ         SI, $0x03
-	JEQ          powg_72
+	JEQ          powg_76
 	VMOVUPS      sigmoidconsts<>+640(SB), Z11
-	JMP          powd_74
+	JMP          powd_78
 
-pow1_71:
+pow1_75:
 	VMOVAPS Z7, Z11
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z7, K2
 	VXORPS  Z11, Z11, K2, Z11
-	JMP     powd_74
+	JMP     powd_78
 
-pow2_73:
+pow2_77:
 	VMULPS Z7, Z7, Z11
 	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z7, K2
 	VXORPS Z11, Z11, K2, Z11
-	JMP    powd_74
+	JMP    powd_78
 
-powg_72:
+powg_76:
 	VGETEXPPS    Z7, Z13
 	VADDPS       sigmoidconsts<>+640(SB), Z13, Z13
 	VGETMANTPS   $0x02, Z7, Z12
@@ -1735,10 +1734,10 @@ powg_72:
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z7, K2
 	VXORPS       Z11, Z11, K2, Z11
 
-powd_74:
+powd_78:
 	VMULPS       Z11, Z10, Z10
 	TESTQ        $0x00000100, BX
-	JZ           noflag_75
+	JZ           noflag_79
 	VBROADCASTSS alpha+60(FP), Z7
 	VMOVUPS      sigmoidconsts<>+640(SB), Z11
 	VSUBPS       Z7, Z11, Z11
@@ -1746,13 +1745,13 @@ powd_74:
 	VFMADD231PS  Z8, Z7, Z11
 	VMULPS       Z11, Z10, Z10
 
-noflag_75:
+noflag_79:
 	VMOVAPS.Z Z10, K1, Z10
 	VADDPS    Z10, Z6, Z6
 
-noflag_70:
-noflag_68:
-done_55:
+noflag_74:
+noflag_72:
+done_57:
 	MOVQ          out_base+80(FP), AX
 	VMOVAPS       Z0, Z0
 	VEXTRACTF64X4 $0x01, Z0, Y7
@@ -1838,9 +1837,9 @@ TEXT ·SigmoidGradAVX512(SB), NOSPLIT, $0-128
 	MOVQ gmode+112(FP), DI
 	MOVQ g1mode+120(FP), R8
 
-loop_76:
+loop_80:
 	CMPQ         BX, $0x00000010
-	JB           tail_77
+	JB           tail_81
 	VMOVUPS      (AX), Z0
 	VMOVUPS      (CX), Z1
 	VORPS        sigmoidconsts<>+0(SB), Z0, Z2
@@ -1874,7 +1873,7 @@ loop_76:
 	VSUBPS       Z1, Z2, Z2
 	VXORPS       Z3, Z3, Z3
 	TESTQ        $0x00000004, SI
-	JZ           noflag_79
+	JZ           noflag_83
 	VBROADCASTSS a+80(FP), Z4
 	VMULPS       Z1, Z4, Z4
 	VBROADCASTSS b+84(FP), Z5
@@ -1886,9 +1885,9 @@ loop_76:
 	VMULPS       Z4, Z5, Z5
 	VADDPS       Z5, Z3, Z3
 
-noflag_79:
+noflag_83:
 	TESTQ        $0x00000001, SI
-	JZ           noflag_80
+	JZ           noflag_84
 	VMOVAPS      Z9, Z4
 	VMULPS       Z2, Z4, Z4
 	VBROADCASTSS pw+96(FP), Z5
@@ -1897,9 +1896,9 @@ noflag_79:
 	VBROADCASTSS bceScale+92(FP), Z5
 	VFMADD231PS  Z5, Z4, Z3
 
-noflag_80:
+noflag_84:
 	TESTQ        $0x00000002, SI
-	JZ           noflag_81
+	JZ           noflag_85
 	VADDPS       sigmoidconsts<>+640(SB), Z8, Z4
 	VGETEXPPS    Z4, Z6
 	VADDPS       sigmoidconsts<>+640(SB), Z6, Z6
@@ -1940,27 +1939,27 @@ noflag_80:
 	VFMADD231PS  Z2, Z9, Z0
 	VBROADCASTSS gamma+108(FP), Z5
 	CMPQ         DI, $0x01
-	JEQ          pow1_82
+	JEQ          pow1_86
 	CMPQ         DI, $0x02
-	JEQ          pow2_84
+	JEQ          pow2_88
 	CMPQ         DI, $0x03
-	JEQ          powg_83
+	JEQ          powg_87
 	VMOVUPS      sigmoidconsts<>+640(SB), Z6
-	JMP          powd_85
+	JMP          powd_89
 
-pow1_82:
+pow1_86:
 	VMOVAPS Z0, Z6
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z0, K1
 	VXORPS  Z6, Z6, K1, Z6
-	JMP     powd_85
+	JMP     powd_89
 
-pow2_84:
+pow2_88:
 	VMULPS Z0, Z0, Z6
 	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z0, K1
 	VXORPS Z6, Z6, K1, Z6
-	JMP    powd_85
+	JMP    powd_89
 
-powg_83:
+powg_87:
 	VGETEXPPS    Z0, Z7
 	VADDPS       sigmoidconsts<>+640(SB), Z7, Z7
 	VGETMANTPS   $0x02, Z0, Z6
@@ -2018,36 +2017,36 @@ powg_83:
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z0, K1
 	VXORPS       Z6, Z6, K1, Z6
 
-powd_85:
+powd_89:
 	VMOVAPS Z9, Z7
 	VSUBPS  Z1, Z7, Z7
 	VMULPS  Z6, Z7, Z7
 	CMPQ    DI, $0x00
-	JEQ     gamma0_86
+	JEQ     gamma0_90
 	VMOVAPS Z5, Z6
 	VSUBPS  sigmoidconsts<>+640(SB), Z6, Z6
 	CMPQ    R8, $0x01
-	JEQ     pow1_87
+	JEQ     pow1_91
 	CMPQ    R8, $0x02
-	JEQ     pow2_89
+	JEQ     pow2_93
 	CMPQ    R8, $0x03
-	JEQ     powg_88
+	JEQ     powg_92
 	VMOVUPS sigmoidconsts<>+640(SB), Z6
-	JMP     powd_90
+	JMP     powd_94
 
-pow1_87:
+pow1_91:
 	VMOVAPS Z0, Z6
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z0, K1
 	VXORPS  Z6, Z6, K1, Z6
-	JMP     powd_90
+	JMP     powd_94
 
-pow2_89:
+pow2_93:
 	VMULPS Z0, Z0, Z6
 	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z0, K1
 	VXORPS Z6, Z6, K1, Z6
-	JMP    powd_90
+	JMP    powd_94
 
-powg_88:
+powg_92:
 	VGETEXPPS    Z0, Z13
 	VADDPS       sigmoidconsts<>+640(SB), Z13, Z13
 	VGETMANTPS   $0x02, Z0, Z8
@@ -2105,7 +2104,7 @@ powg_88:
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z0, K1
 	VXORPS       Z6, Z6, K1, Z6
 
-powd_90:
+powd_94:
 	VMOVAPS      Z4, Z4
 	VMULPS       Z5, Z4, Z4
 	VMULPS       Z6, Z4, Z4
@@ -2118,9 +2117,9 @@ powd_90:
 	VCMPPS       $0x0e, sigmoidconsts<>+832(SB), Z0, K1
 	VADDPS       Z4, Z7, K1, Z7
 
-gamma0_86:
+gamma0_90:
 	TESTQ        $0x00000100, SI
-	JZ           noflag_91
+	JZ           noflag_95
 	VBROADCASTSS alpha+104(FP), Z0
 	VMOVUPS      sigmoidconsts<>+640(SB), Z4
 	VSUBPS       Z0, Z4, Z4
@@ -2128,21 +2127,21 @@ gamma0_86:
 	VFMADD231PS  Z1, Z0, Z4
 	VMULPS       Z4, Z7, Z7
 
-noflag_91:
+noflag_95:
 	VBROADCASTSS focalScale+100(FP), Z0
 	VFMADD231PS  Z0, Z7, Z3
 
-noflag_81:
+noflag_85:
 	VMOVUPS Z3, (DX)
 	ADDQ    $0x00000040, AX
 	ADDQ    $0x00000040, CX
 	ADDQ    $0x00000040, DX
 	SUBQ    $0x00000010, BX
-	JMP     loop_76
+	JMP     loop_80
 
-tail_77:
+tail_81:
 	TESTQ        BX, BX
-	JZ           done_78
+	JZ           done_82
 	MOVL         $0x0000ffff, R9
 	BZHIL        BX, R9, R9
 	KMOVW        R9, K1
@@ -2179,7 +2178,7 @@ tail_77:
 	VSUBPS       Z1, Z2, Z2
 	VXORPS       Z3, Z3, Z3
 	TESTQ        $0x00000004, SI
-	JZ           noflag_92
+	JZ           noflag_96
 	VBROADCASTSS a+80(FP), Z4
 	VMULPS       Z1, Z4, Z4
 	VBROADCASTSS b+84(FP), Z5
@@ -2191,9 +2190,9 @@ tail_77:
 	VMULPS       Z4, Z5, Z5
 	VADDPS       Z5, Z3, Z3
 
-noflag_92:
+noflag_96:
 	TESTQ        $0x00000001, SI
-	JZ           noflag_93
+	JZ           noflag_97
 	VMOVAPS      Z11, Z4
 	VMULPS       Z2, Z4, Z4
 	VBROADCASTSS pw+96(FP), Z5
@@ -2202,9 +2201,9 @@ noflag_92:
 	VBROADCASTSS bceScale+92(FP), Z5
 	VFMADD231PS  Z5, Z4, Z3
 
-noflag_93:
+noflag_97:
 	TESTQ        $0x00000002, SI
-	JZ           noflag_94
+	JZ           noflag_98
 	VADDPS       sigmoidconsts<>+640(SB), Z8, Z4
 	VGETEXPPS    Z4, Z6
 	VADDPS       sigmoidconsts<>+640(SB), Z6, Z6
@@ -2245,27 +2244,27 @@ noflag_93:
 	VFMADD231PS  Z2, Z11, Z0
 	VBROADCASTSS gamma+108(FP), Z5
 	CMPQ         DI, $0x01
-	JEQ          pow1_95
+	JEQ          pow1_99
 	CMPQ         DI, $0x02
-	JEQ          pow2_97
+	JEQ          pow2_101
 	CMPQ         DI, $0x03
-	JEQ          powg_96
+	JEQ          powg_100
 	VMOVUPS      sigmoidconsts<>+640(SB), Z6
-	JMP          powd_98
+	JMP          powd_102
 
-pow1_95:
+pow1_99:
 	VMOVAPS Z0, Z6
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z0, K2
 	VXORPS  Z6, Z6, K2, Z6
-	JMP     powd_98
+	JMP     powd_102
 
-pow2_97:
+pow2_101:
 	VMULPS Z0, Z0, Z6
 	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z0, K2
 	VXORPS Z6, Z6, K2, Z6
-	JMP    powd_98
+	JMP    powd_102
 
-powg_96:
+powg_100:
 	VGETEXPPS    Z0, Z7
 	VADDPS       sigmoidconsts<>+640(SB), Z7, Z7
 	VGETMANTPS   $0x02, Z0, Z6
@@ -2323,36 +2322,36 @@ powg_96:
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z0, K2
 	VXORPS       Z6, Z6, K2, Z6
 
-powd_98:
+powd_102:
 	VMOVAPS Z11, Z7
 	VSUBPS  Z1, Z7, Z7
 	VMULPS  Z6, Z7, Z7
 	CMPQ    DI, $0x00
-	JEQ     gamma0_99
+	JEQ     gamma0_103
 	VMOVAPS Z5, Z6
 	VSUBPS  sigmoidconsts<>+640(SB), Z6, Z6
 	CMPQ    R8, $0x01
-	JEQ     pow1_100
+	JEQ     pow1_104
 	CMPQ    R8, $0x02
-	JEQ     pow2_102
+	JEQ     pow2_106
 	CMPQ    R8, $0x03
-	JEQ     powg_101
+	JEQ     powg_105
 	VMOVUPS sigmoidconsts<>+640(SB), Z6
-	JMP     powd_103
+	JMP     powd_107
 
-pow1_100:
+pow1_104:
 	VMOVAPS Z0, Z6
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z0, K2
 	VXORPS  Z6, Z6, K2, Z6
-	JMP     powd_103
+	JMP     powd_107
 
-pow2_102:
+pow2_106:
 	VMULPS Z0, Z0, Z6
 	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z0, K2
 	VXORPS Z6, Z6, K2, Z6
-	JMP    powd_103
+	JMP    powd_107
 
-powg_101:
+powg_105:
 	VGETEXPPS    Z0, Z9
 	VADDPS       sigmoidconsts<>+640(SB), Z9, Z9
 	VGETMANTPS   $0x02, Z0, Z8
@@ -2410,7 +2409,7 @@ powg_101:
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z0, K2
 	VXORPS       Z6, Z6, K2, Z6
 
-powd_103:
+powd_107:
 	VMOVAPS      Z4, Z4
 	VMULPS       Z5, Z4, Z4
 	VMULPS       Z6, Z4, Z4
@@ -2423,9 +2422,9 @@ powd_103:
 	VCMPPS       $0x0e, sigmoidconsts<>+832(SB), Z0, K2
 	VADDPS       Z4, Z7, K2, Z7
 
-gamma0_99:
+gamma0_103:
 	TESTQ        $0x00000100, SI
-	JZ           noflag_104
+	JZ           noflag_108
 	VBROADCASTSS alpha+104(FP), Z0
 	VMOVUPS      sigmoidconsts<>+640(SB), Z4
 	VSUBPS       Z0, Z4, Z4
@@ -2433,14 +2432,14 @@ gamma0_99:
 	VFMADD231PS  Z1, Z0, Z4
 	VMULPS       Z4, Z7, Z7
 
-noflag_104:
+noflag_108:
 	VBROADCASTSS focalScale+100(FP), Z0
 	VFMADD231PS  Z0, Z7, Z3
 
-noflag_94:
+noflag_98:
 	VMOVUPS Z3, K1, (DX)
 
-done_78:
+done_82:
 	VZEROUPPER
 	RET
 

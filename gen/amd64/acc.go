@@ -16,17 +16,22 @@ type acc struct {
 	reg bool
 }
 
-func (t *Tier) newAccs(n int) []*acc {
+func (t *Tier) newAccs(n int) []*acc { return t.newAccsReg(n, 0) }
+
+// newAccsReg is newAccs with the first nreg accumulators in registers on
+// AVX2 too (a sum kept in the frame is a store-to-load chain per vector,
+// the bound of a short loop body).
+func (t *Tier) newAccsReg(n, nreg int) []*acc {
 	as := make([]*acc, n)
 	var frame Mem
-	if !t.avx512 {
-		frame = AllocLocal(n * t.W())
+	if !t.avx512 && n > nreg {
+		frame = AllocLocal((n - nreg) * t.W())
 	}
 	for i := range as {
-		if t.avx512 {
+		if t.avx512 || i < nreg {
 			as[i] = &acc{t: t, r: t.V(), reg: true}
 		} else {
-			as[i] = &acc{t: t, m: frame.Offset(i * t.W())}
+			as[i] = &acc{t: t, m: frame.Offset((i - nreg) * t.W())}
 		}
 	}
 	return as
@@ -53,6 +58,29 @@ func (a *acc) add(v Register, tail *Mask) {
 	}
 	VADDPS(a.m, v, v)
 	VMOVUPS(v, a.m)
+}
+
+// addKeep adds v, which it leaves as it is.
+func (a *acc) addKeep(v Register) {
+	if a.reg {
+		VADDPS(v, a.r, a.r)
+		return
+	}
+	s := a.t.V()
+	VADDPS(a.m, v, s)
+	VMOVUPS(s, a.m)
+}
+
+// fmaKeep adds x*y with one rounding.
+func (a *acc) fmaKeep(x, y Register) {
+	if a.reg {
+		VFMADD231PS(x, y, a.r)
+		return
+	}
+	s := a.t.V()
+	VMOVUPS(a.m, s)
+	VFMADD231PS(x, y, s)
+	VMOVUPS(s, a.m)
 }
 
 // fma adds x*y (lanes in tail only, when set).

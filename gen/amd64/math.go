@@ -235,11 +235,18 @@ func (t *Tier) sigmoid(x Register) VecVirtual {
 }
 
 // sigmoidPair returns p = sigmoid(x), q = 1-p and e = exp(-|x|) as
-// kernels/generic.go sigmoidPair, and the mask of x < 0.
-func (t *Tier) sigmoidPair(x Register) (p, q, e VecVirtual, neg *Mask) {
+// kernels/generic.go sigmoidPair.
+func (t *Tier) sigmoidPair(x Register) (p, q, e VecVirtual) {
 	na := t.V()
 	VORPS(t.I(0x80000000), x, na)
 	e = t.exp(na, expOpts{nonPositive: true})
+	p, q = t.sigmoidPQ(x, e)
+	return p, q, e
+}
+
+// sigmoidPQ returns p = sigmoid(x) and q = 1-p from e = exp(-|x|) as
+// kernels/generic.go sigmoidPair computes them.
+func (t *Tier) sigmoidPQ(x, e Register) (p, q VecVirtual) {
 	d := t.V()
 	VADDPS(t.F(1), e, d)
 	big := t.V()
@@ -247,11 +254,11 @@ func (t *Tier) sigmoidPair(x Register) (p, q, e VecVirtual, neg *Mask) {
 	VDIVPS(d, big, big) // 1/(1+e)
 	small := t.V()
 	VMULPS(big, e, small)
-	neg = t.cmp(cmpLT, x, t.F(0))
+	neg := t.cmp(cmpLT, x, t.F(0))
 	p, q = t.V(), t.V()
 	t.sel(neg, small, big, p)
 	t.sel(neg, big, small, q)
-	return p, q, e, neg
+	return p, q
 }
 
 // pow returns q**g (kernels/math.go powf) for q >= 0 and a scalar g whose

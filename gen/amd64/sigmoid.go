@@ -59,7 +59,7 @@ func sigmoidStats(t *Tier) {
 	n := Load(Param("x").Len(), GP64()).(GPVirtual)
 	flags := Load(Param("flags"), GP64()).(GPVirtual)
 	gmode := Load(Param("gmode"), GP64()).(GPVirtual)
-	as := t.newAccs(7)
+	as := t.newAccsReg(7, 3) // P, PY, Y in registers on AVX2 too
 	for _, a := range as {
 		a.zero()
 	}
@@ -68,18 +68,32 @@ func sigmoidStats(t *Tier) {
 		x, y := t.V(), t.V()
 		t.load(Mem{Base: px}, x, tail)
 		t.load(Mem{Base: py}, y, tail)
-		pv, qv, e, _ := t.sigmoidPair(x)
-		ifFlag(flags, flagRegion, func() {
-			v := t.V()
-			VMOVAPS(pv, v)
-			sP.add(v, tail)
-			sPY.fma(pv, y, tail)
-			VMOVAPS(y, v)
-			sY.add(v, tail)
-		})
-		ifFlag(flags, flagSquared, func() {
-			sPP.fma(pv, pv, tail)
-			sYY.fma(y, y, tail)
+		// The region sums need p alone: sigmoid(x) = (x < 0 ? e : 1)/(1+e),
+		// one division, rounded once (the focal term computes p and q as
+		// kernels/generic.go sigmoidPair does).
+		na := t.V()
+		VORPS(t.I(0x80000000), x, na)
+		e := t.exp(na, expOpts{nonPositive: true})
+		ifFlag(flags, flagRegion|flagSquared, func() {
+			d := t.V()
+			VADDPS(t.F(1), e, d)
+			neg := t.cmp(cmpLT, x, t.F(0))
+			pv := t.V()
+			VMOVUPS(t.F(1), pv)
+			t.setWhere(neg, e, pv)
+			VDIVPS(d, pv, pv)
+			if tail != nil {
+				t.keepWhere(tail, pv)
+			}
+			ifFlag(flags, flagRegion, func() {
+				sP.addKeep(pv)
+				sPY.fmaKeep(pv, y)
+				sY.addKeep(y)
+			})
+			ifFlag(flags, flagSquared, func() {
+				sPP.fmaKeep(pv, pv)
+				sYY.fmaKeep(y, y)
+			})
 		})
 		ifFlag(flags, flagCE|flagFocal, func() {
 			l1p := t.log1p(e)
@@ -102,6 +116,7 @@ func sigmoidStats(t *Tier) {
 				sBCE.add(lw, tail)
 			})
 			ifFlag(flags, flagFocal, func() {
+				pv, qv := t.sigmoidPQ(x, e)
 				ce := t.focalCE(x, y, l1p)
 				pt1 := t.V()
 				VMULPS(y, qv, pt1)
@@ -159,7 +174,7 @@ func sigmoidGrad(t *Tier) {
 		x, y := t.V(), t.V()
 		t.load(Mem{Base: px}, x, tail)
 		t.load(Mem{Base: py}, y, tail)
-		pv, qv, ev, _ := t.sigmoidPair(x)
+		pv, qv, ev := t.sigmoidPair(x)
 		P, Q, E, X, Y := t.keep(pv), t.keep(qv), t.keep(ev), t.keep(x), t.keep(y)
 		omy := t.V()
 		VMOVUPS(t.F(1), omy)
