@@ -132,14 +132,18 @@ noflag_8:
 	XORQ      R11, R11
 
 class_10:
-	VMOVUPS  192(SP), Y3
-	VMULPS   (R9), Y3, Y3
-	VANDPS   Y1, Y3, Y3
-	VADDPS   (R10), Y3, Y4
-	VMOVUPS  Y4, (R10)
-	VMULPS   Y3, Y3, Y4
-	VADDPS   96(R10), Y4, Y4
-	VMOVUPS  Y4, 96(R10)
+	VMOVUPS 192(SP), Y3
+	VMULPS  (R9), Y3, Y3
+	VANDPS  Y1, Y3, Y3
+	VADDPS  (R10), Y3, Y4
+	VMOVUPS Y4, (R10)
+	TESTQ   $0x00000008, flags+88(FP)
+	JZ      noflag_11
+	VMULPS  Y3, Y3, Y4
+	VADDPS  96(R10), Y4, Y4
+	VMOVUPS Y4, 96(R10)
+
+noflag_11:
 	VPCMPEQD Y2, Y0, Y4
 	VMOVUPS  32(R10), Y5
 	VANDPS   Y4, Y3, Y3
@@ -158,7 +162,7 @@ class_10:
 
 noflag_9:
 	TESTQ        $0x00000003, flags+88(FP)
-	JZ           noflag_11
+	JZ           noflag_12
 	VMOVUPS      224(SP), Y2
 	VPSRLD       $0x17, Y2, Y3
 	VPSUBD       softmaxconsts<>+896(SB), Y3, Y3
@@ -194,15 +198,15 @@ noflag_9:
 	VMOVUPS      Y6, 256(SP)
 	VMOVUPS      Y2, 288(SP)
 	TESTQ        $0x00000001, flags+88(FP)
-	JZ           noflag_12
+	JZ           noflag_13
 	VMOVUPS      softmaxconsts<>+64(SB), Y2
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_13
+	JZ           noflag_14
 	MOVQ         DI, R9
 	VXORPS       Y3, Y3, Y3
 	XORQ         R10, R10
 
-class_14:
+class_15:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS (R9), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -210,36 +214,36 @@ class_14:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_14
+	JB           class_15
 
-noflag_13:
+noflag_14:
 	VMOVUPS      Y2, 320(SP)
 	VBROADCASTSS eps1+144(FP), Y2
 	VMULPS       320(SP), Y2, Y2
 	VMULPS       288(SP), Y2, Y2
 	VMOVUPS      Y2, 352(SP)
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_15
+	JZ           noflag_16
 	VXORPS       Y2, Y2, Y2
 	MOVQ         AX, R9
 	MOVQ         DI, R10
 	XORQ         R11, R11
 
-class_16:
+class_17:
 	VMOVUPS      (R9), Y3
 	VSUBPS       128(SP), Y3, Y3
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_17
+	JZ           noflag_18
 	VBROADCASTSS (R10), Y4
 	VMULPS       Y4, Y3, Y3
 
-noflag_17:
+noflag_18:
 	VADDPS       Y3, Y2, Y2
 	ADDQ         CX, R9
 	ADDQ         $0x00000020, R10
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_16
+	JB           class_17
 	VBROADCASTSS wsum+152(FP), Y3
 	VMULPS       256(SP), Y3, Y3
 	VSUBPS       Y2, Y3, Y3
@@ -248,7 +252,7 @@ noflag_17:
 	VFMADD231PS  Y2, Y3, Y4
 	VMOVUPS      Y4, 352(SP)
 
-noflag_15:
+noflag_16:
 	VMOVUPS 352(SP), Y2
 	VANDPS  Y1, Y2, Y2
 	VADDPS  (SP), Y2, Y2
@@ -258,9 +262,9 @@ noflag_15:
 	VADDPS  32(SP), Y2, Y2
 	VMOVUPS Y2, 32(SP)
 
-noflag_12:
+noflag_13:
 	TESTQ        $0x00000002, flags+88(FP)
-	JZ           noflag_18
+	JZ           noflag_19
 	VMOVUPS      160(SP), Y2
 	VMULPS       softmaxconsts<>+128(SB), Y2, Y3
 	VROUNDPS     $0x00, Y3, Y3
@@ -291,27 +295,27 @@ noflag_12:
 	VMOVUPS      Y3, 384(SP)
 	MOVQ         gmode+160(FP), R9
 	CMPQ         R9, $0x01
-	JEQ          pow1_19
+	JEQ          pow1_20
 	CMPQ         R9, $0x02
-	JEQ          pow2_21
+	JEQ          pow2_22
 	CMPQ         R9, $0x03
-	JEQ          powg_20
+	JEQ          powg_21
 	VMOVUPS      softmaxconsts<>+64(SB), Y3
-	JMP          powd_22
+	JMP          powd_23
 
-pow1_19:
+pow1_20:
 	VMOVAPS Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_22
+	JMP     powd_23
 
-pow2_21:
+pow2_22:
 	VMULPS  Y2, Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_22
+	JMP     powd_23
 
-powg_20:
+powg_21:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y2, Y4
 	VMULPS       softmaxconsts<>+1792(SB), Y2, Y3
 	VBLENDVPS    Y4, Y3, Y2, Y3
@@ -385,17 +389,17 @@ powg_20:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
-powd_22:
+powd_23:
 	VMULPS  288(SP), Y3, Y3
 	VMOVUPS Y3, 416(SP)
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_23
+	JZ      noflag_24
 	VMOVUPS softmaxconsts<>+64(SB), Y2
 	MOVQ    DI, R9
 	VXORPS  Y3, Y3, Y3
 	XORQ    R10, R10
 
-class_24:
+class_25:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS 4(R9), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -403,19 +407,19 @@ class_24:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_24
+	JB           class_25
 	VMOVUPS      416(SP), Y0
 	VMULPS       Y2, Y0, Y0
 	VMOVUPS      Y0, 416(SP)
 
-noflag_23:
+noflag_24:
 	VMOVUPS 416(SP), Y0
 	VANDPS  Y1, Y0, Y0
 	VADDPS  64(SP), Y0, Y0
 	VMOVUPS Y0, 64(SP)
 
-noflag_18:
-noflag_11:
+noflag_19:
+noflag_12:
 	ADDQ $0x00000020, AX
 	ADDQ $0x00000008, BX
 	SUBQ $0x00000008, DX
@@ -430,13 +434,13 @@ tail_3:
 	VMOVDQU 64(R10)(R9*4), Y0
 	XORQ    R9, R9
 
-lab8_25:
+lab8_26:
 	DECQ         DX
 	SHLQ         $0x08, R9
 	MOVBQZX      (BX)(DX*1), R10
 	ORQ          R10, R9
 	TESTQ        DX, DX
-	JNZ          lab8_25
+	JNZ          lab8_26
 	VMOVQ        R9, X1
 	VPMOVZXBD    X1, Y1
 	VBROADCASTSS ign+80(FP), Y2
@@ -453,17 +457,17 @@ lab8_25:
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
-	JZ           c1_26
+	JZ           c1_27
 
-max_27:
+max_28:
 	ADDQ       CX, DX
 	VMASKMOVPS (DX), Y0, Y3
 	PREFETCHT0 1024(DX)
 	VMAXPS     Y3, Y2, Y2
 	DECQ       BX
-	JNZ        max_27
+	JNZ        max_28
 
-c1_26:
+c1_27:
 	VMOVUPS Y2, 128(SP)
 	VXORPS  Y2, Y2, Y2
 	VXORPS  Y3, Y3, Y3
@@ -472,7 +476,7 @@ c1_26:
 	VXORPS  Y4, Y4, Y4
 	XORQ    R9, R9
 
-class_28:
+class_29:
 	VMASKMOVPS   (DX), Y0, Y5
 	VSUBPS       128(SP), Y5, Y5
 	VMULPS       softmaxconsts<>+128(SB), Y5, Y6
@@ -499,10 +503,10 @@ class_28:
 	VANDNPS      Y6, Y7, Y6
 	VADDPS       Y6, Y2, Y2
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_29
+	JZ           noflag_30
 	VMOVUPS      Y6, (BX)
 
-noflag_29:
+noflag_30:
 	VPCMPEQD  Y4, Y1, Y6
 	VBLENDVPS Y6, Y5, Y3, Y3
 	ADDQ      CX, DX
@@ -510,28 +514,32 @@ noflag_29:
 	VPADDD    softmaxconsts<>+832(SB), Y4, Y4
 	INCQ      R9
 	CMPQ      R9, C+72(FP)
-	JB        class_28
+	JB        class_29
 	VMOVUPS   Y3, 160(SP)
 	VMOVUPS   softmaxconsts<>+64(SB), Y3
 	VDIVPS    Y2, Y3, Y3
 	VMOVUPS   Y3, 192(SP)
 	VMOVUPS   Y2, 224(SP)
 	TESTQ     $0x00000004, flags+88(FP)
-	JZ        noflag_30
+	JZ        noflag_31
 	MOVQ      SI, DX
 	MOVQ      R8, BX
 	VXORPS    Y2, Y2, Y2
 	XORQ      SI, SI
 
-class_31:
-	VMOVUPS  192(SP), Y3
-	VMULPS   (DX), Y3, Y3
-	VANDPS   Y0, Y3, Y3
-	VADDPS   (BX), Y3, Y4
-	VMOVUPS  Y4, (BX)
-	VMULPS   Y3, Y3, Y4
-	VADDPS   96(BX), Y4, Y4
-	VMOVUPS  Y4, 96(BX)
+class_32:
+	VMOVUPS 192(SP), Y3
+	VMULPS  (DX), Y3, Y3
+	VANDPS  Y0, Y3, Y3
+	VADDPS  (BX), Y3, Y4
+	VMOVUPS Y4, (BX)
+	TESTQ   $0x00000008, flags+88(FP)
+	JZ      noflag_33
+	VMULPS  Y3, Y3, Y4
+	VADDPS  96(BX), Y4, Y4
+	VMOVUPS Y4, 96(BX)
+
+noflag_33:
 	VPCMPEQD Y2, Y1, Y4
 	VMOVUPS  32(BX), Y5
 	VANDPS   Y4, Y3, Y3
@@ -546,11 +554,11 @@ class_31:
 	VPADDD   softmaxconsts<>+832(SB), Y2, Y2
 	INCQ     SI
 	CMPQ     SI, C+72(FP)
-	JB       class_31
+	JB       class_32
 
-noflag_30:
+noflag_31:
 	TESTQ        $0x00000003, flags+88(FP)
-	JZ           noflag_32
+	JZ           noflag_34
 	VMOVUPS      224(SP), Y2
 	VPSRLD       $0x17, Y2, Y3
 	VPSUBD       softmaxconsts<>+896(SB), Y3, Y3
@@ -586,15 +594,15 @@ noflag_30:
 	VMOVUPS      Y6, 256(SP)
 	VMOVUPS      Y2, 288(SP)
 	TESTQ        $0x00000001, flags+88(FP)
-	JZ           noflag_33
+	JZ           noflag_35
 	VMOVUPS      softmaxconsts<>+64(SB), Y2
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_34
+	JZ           noflag_36
 	MOVQ         DI, DX
 	VXORPS       Y3, Y3, Y3
 	XORQ         BX, BX
 
-class_35:
+class_37:
 	VPCMPEQD     Y3, Y1, Y4
 	VBROADCASTSS (DX), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -602,35 +610,35 @@ class_35:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_35
+	JB           class_37
 
-noflag_34:
+noflag_36:
 	VMOVUPS      Y2, 320(SP)
 	VBROADCASTSS eps1+144(FP), Y2
 	VMULPS       320(SP), Y2, Y2
 	VMULPS       288(SP), Y2, Y2
 	VMOVUPS      Y2, 352(SP)
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_36
+	JZ           noflag_38
 	VXORPS       Y2, Y2, Y2
 	MOVQ         DI, DX
 	XORQ         BX, BX
 
-class_37:
+class_39:
 	VMASKMOVPS   (AX), Y0, Y3
 	VSUBPS       128(SP), Y3, Y3
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_38
+	JZ           noflag_40
 	VBROADCASTSS (DX), Y4
 	VMULPS       Y4, Y3, Y3
 
-noflag_38:
+noflag_40:
 	VADDPS       Y3, Y2, Y2
 	ADDQ         CX, AX
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_37
+	JB           class_39
 	VBROADCASTSS wsum+152(FP), Y3
 	VMULPS       256(SP), Y3, Y3
 	VSUBPS       Y2, Y3, Y3
@@ -639,7 +647,7 @@ noflag_38:
 	VFMADD231PS  Y2, Y3, Y4
 	VMOVUPS      Y4, 352(SP)
 
-noflag_36:
+noflag_38:
 	VMOVUPS 352(SP), Y2
 	VANDPS  Y0, Y2, Y2
 	VADDPS  (SP), Y2, Y2
@@ -649,9 +657,9 @@ noflag_36:
 	VADDPS  32(SP), Y2, Y2
 	VMOVUPS Y2, 32(SP)
 
-noflag_33:
+noflag_35:
 	TESTQ        $0x00000002, flags+88(FP)
-	JZ           noflag_39
+	JZ           noflag_41
 	VMOVUPS      160(SP), Y2
 	VMULPS       softmaxconsts<>+128(SB), Y2, Y3
 	VROUNDPS     $0x00, Y3, Y3
@@ -682,27 +690,27 @@ noflag_33:
 	VMOVUPS      Y3, 384(SP)
 	MOVQ         gmode+160(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_40
+	JEQ          pow1_42
 	CMPQ         AX, $0x02
-	JEQ          pow2_42
+	JEQ          pow2_44
 	CMPQ         AX, $0x03
-	JEQ          powg_41
+	JEQ          powg_43
 	VMOVUPS      softmaxconsts<>+64(SB), Y3
-	JMP          powd_43
+	JMP          powd_45
 
-pow1_40:
+pow1_42:
 	VMOVAPS Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_43
+	JMP     powd_45
 
-pow2_42:
+pow2_44:
 	VMULPS  Y2, Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_43
+	JMP     powd_45
 
-powg_41:
+powg_43:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y2, Y4
 	VMULPS       softmaxconsts<>+1792(SB), Y2, Y3
 	VBLENDVPS    Y4, Y3, Y2, Y3
@@ -776,17 +784,17 @@ powg_41:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
-powd_43:
+powd_45:
 	VMULPS  288(SP), Y3, Y3
 	VMOVUPS Y3, 416(SP)
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_44
+	JZ      noflag_46
 	VMOVUPS softmaxconsts<>+64(SB), Y2
 	MOVQ    DI, AX
 	VXORPS  Y3, Y3, Y3
 	XORQ    CX, CX
 
-class_45:
+class_47:
 	VPCMPEQD     Y3, Y1, Y4
 	VBROADCASTSS 4(AX), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -794,19 +802,19 @@ class_45:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         CX
 	CMPQ         CX, C+72(FP)
-	JB           class_45
+	JB           class_47
 	VMOVUPS      416(SP), Y1
 	VMULPS       Y2, Y1, Y1
 	VMOVUPS      Y1, 416(SP)
 
-noflag_44:
+noflag_46:
 	VMOVUPS 416(SP), Y1
 	VANDPS  Y0, Y1, Y1
 	VADDPS  64(SP), Y1, Y1
 	VMOVUPS Y1, 64(SP)
 
-noflag_39:
-noflag_32:
+noflag_41:
+noflag_34:
 done_4:
 	MOVQ out_base+168(FP), AX
 	MOVQ R8, CX
@@ -815,7 +823,7 @@ done_4:
 	SHLQ $0x02, BX
 	XORQ SI, SI
 
-class_46:
+class_48:
 	VMOVUPS      (CX), Y0
 	VMOVAPS      Y0, Y1
 	VEXTRACTF128 $0x01, Y1, X0
@@ -864,7 +872,7 @@ class_46:
 	ADDQ         $0x00000004, DX
 	INCQ         SI
 	CMPQ         SI, C+72(FP)
-	JB           class_46
+	JB           class_48
 	MOVQ         C+72(FP), BX
 	SHLQ         $0x04, BX
 	ADDQ         BX, AX
@@ -925,9 +933,9 @@ TEXT ·SoftmaxGradU8AVX2(SB), NOSPLIT, $224-200
 	MOVQ lo+32(FP), R9
 	LEAQ (R8)(R9*4), R8
 
-loop_47:
+loop_49:
 	CMPQ         DX, $0x00000008
-	JB           tail_48
+	JB           tail_50
 	VPMOVZXBD    (BX), Y0
 	VBROADCASTSS ign+80(FP), Y1
 	VPCMPEQD     Y1, Y0, Y1
@@ -939,24 +947,24 @@ loop_47:
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
 	DECQ         R10
-	JZ           c1_50
+	JZ           c1_52
 
-max_51:
+max_53:
 	ADDQ       CX, R9
 	VMOVUPS    (R9), Y3
 	PREFETCHT0 1024(R9)
 	VMAXPS     Y3, Y2, Y2
 	DECQ       R10
-	JNZ        max_51
+	JNZ        max_53
 
-c1_50:
+c1_52:
 	VMOVUPS Y2, (SP)
 	VXORPS  Y2, Y2, Y2
 	MOVQ    AX, R9
 	MOVQ    SI, R10
 	XORQ    R11, R11
 
-class_52:
+class_54:
 	VMOVUPS      (R9), Y3
 	VSUBPS       (SP), Y3, Y3
 	VMULPS       softmaxconsts<>+128(SB), Y3, Y4
@@ -987,19 +995,19 @@ class_52:
 	ADDQ         $0x00000020, R10
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_52
+	JB           class_54
 	VMOVUPS      Y2, 32(SP)
 	VMOVUPS      softmaxconsts<>+64(SB), Y3
 	VDIVPS       Y2, Y3, Y3
 	VMOVUPS      Y3, 64(SP)
 	VMOVUPS      softmaxconsts<>+64(SB), Y2
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_53
+	JZ           noflag_55
 	MOVQ         DI, R9
 	VXORPS       Y3, Y3, Y3
 	XORQ         R10, R10
 
-class_54:
+class_56:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS (R9), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -1007,9 +1015,9 @@ class_54:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_54
+	JB           class_56
 
-noflag_53:
+noflag_55:
 	VBROADCASTSS k1+144(FP), Y3
 	VMULPS       Y2, Y3, Y3
 	VBROADCASTSS k2+148(FP), Y2
@@ -1018,13 +1026,13 @@ noflag_53:
 	VMOVUPS      Y2, 128(SP)
 	VXORPS       Y2, Y2, Y2
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_55
+	JZ           noflag_57
 	MOVQ         SI, R9
 	MOVQ         DI, R10
 	VXORPS       Y3, Y3, Y3
 	XORQ         R11, R11
 
-class_56:
+class_58:
 	VMOVUPS      64(SP), Y4
 	VMULPS       (R9), Y4, Y4
 	VPCMPEQD     Y3, Y0, Y5
@@ -1041,19 +1049,19 @@ class_56:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_56
+	JB           class_58
 
-noflag_55:
+noflag_57:
 	VMOVUPS Y2, 160(SP)
 	TESTQ   $0x00000004, flags+88(FP)
-	JZ      outnr_58
+	JZ      outnr_60
 	MOVQ    SI, R9
 	MOVQ    DI, R10
 	MOVQ    R8, R11
 	VXORPS  Y2, Y2, Y2
 	XORQ    R12, R12
 
-class_59:
+class_61:
 	VPCMPEQD     Y2, Y0, Y3
 	VMOVUPS      64(SP), Y4
 	VMULPS       (R9), Y4, Y4
@@ -1067,40 +1075,6 @@ class_59:
 	VSUBPS       160(SP), Y5, Y5
 	VADDPS       128(SP), Y5, Y5
 	VMULPS       Y5, Y4, Y4
-	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_60
-	VBROADCASTSS 8(R10), Y5
-	VSUBPS       Y5, Y4, Y4
-
-noflag_60:
-	VMOVUPS 96(SP), Y5
-	VANDPS  Y3, Y5, Y3
-	VSUBPS  Y3, Y4, Y4
-	VANDPS  Y1, Y4, Y4
-	VMOVUPS Y4, (R11)
-	ADDQ    $0x00000020, R9
-	ADDQ    $0x00000020, R10
-	ADDQ    CX, R11
-	VPADDD  softmaxconsts<>+832(SB), Y2, Y2
-	INCQ    R12
-	CMPQ    R12, C+72(FP)
-	JB      class_59
-	JMP     outd_57
-
-outnr_58:
-	VMOVUPS 128(SP), Y2
-	VMULPS  64(SP), Y2, Y2
-	VMOVUPS Y2, 192(SP)
-	MOVQ    SI, R9
-	MOVQ    DI, R10
-	MOVQ    R8, R11
-	VXORPS  Y2, Y2, Y2
-	XORQ    R12, R12
-
-class_61:
-	VPCMPEQD     Y2, Y0, Y3
-	VMOVUPS      192(SP), Y4
-	VMULPS       (R9), Y4, Y4
 	TESTQ        $0x00000400, flags+88(FP)
 	JZ           noflag_62
 	VBROADCASTSS 8(R10), Y5
@@ -1119,30 +1093,64 @@ noflag_62:
 	INCQ    R12
 	CMPQ    R12, C+72(FP)
 	JB      class_61
+	JMP     outd_59
 
-outd_57:
+outnr_60:
+	VMOVUPS 128(SP), Y2
+	VMULPS  64(SP), Y2, Y2
+	VMOVUPS Y2, 192(SP)
+	MOVQ    SI, R9
+	MOVQ    DI, R10
+	MOVQ    R8, R11
+	VXORPS  Y2, Y2, Y2
+	XORQ    R12, R12
+
+class_63:
+	VPCMPEQD     Y2, Y0, Y3
+	VMOVUPS      192(SP), Y4
+	VMULPS       (R9), Y4, Y4
+	TESTQ        $0x00000400, flags+88(FP)
+	JZ           noflag_64
+	VBROADCASTSS 8(R10), Y5
+	VSUBPS       Y5, Y4, Y4
+
+noflag_64:
+	VMOVUPS 96(SP), Y5
+	VANDPS  Y3, Y5, Y3
+	VSUBPS  Y3, Y4, Y4
+	VANDPS  Y1, Y4, Y4
+	VMOVUPS Y4, (R11)
+	ADDQ    $0x00000020, R9
+	ADDQ    $0x00000020, R10
+	ADDQ    CX, R11
+	VPADDD  softmaxconsts<>+832(SB), Y2, Y2
+	INCQ    R12
+	CMPQ    R12, C+72(FP)
+	JB      class_63
+
+outd_59:
 	ADDQ $0x00000020, AX
 	ADDQ $0x00000008, BX
 	ADDQ $0x00000020, R8
 	SUBQ $0x00000008, DX
-	JMP  loop_47
+	JMP  loop_49
 
-tail_48:
+tail_50:
 	TESTQ   DX, DX
-	JZ      done_49
+	JZ      done_51
 	MOVQ    DX, R9
 	LEAQ    softmaxconsts<>+2176(SB), R10
 	NEGQ    R9
 	VMOVDQU 64(R10)(R9*4), Y0
 	XORQ    R9, R9
 
-lab8_63:
+lab8_65:
 	DECQ         DX
 	SHLQ         $0x08, R9
 	MOVBQZX      (BX)(DX*1), R10
 	ORQ          R10, R9
 	TESTQ        DX, DX
-	JNZ          lab8_63
+	JNZ          lab8_65
 	VMOVQ        R9, X1
 	VPMOVZXBD    X1, Y1
 	VBROADCASTSS ign+80(FP), Y2
@@ -1155,23 +1163,23 @@ lab8_63:
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
-	JZ           c1_64
+	JZ           c1_66
 
-max_65:
+max_67:
 	ADDQ       CX, DX
 	VMASKMOVPS (DX), Y2, Y4
 	PREFETCHT0 1024(DX)
 	VMAXPS     Y4, Y3, Y3
 	DECQ       BX
-	JNZ        max_65
+	JNZ        max_67
 
-c1_64:
+c1_66:
 	VMOVUPS Y3, (SP)
 	VXORPS  Y3, Y3, Y3
 	MOVQ    SI, DX
 	XORQ    BX, BX
 
-class_66:
+class_68:
 	VMASKMOVPS   (AX), Y2, Y4
 	VSUBPS       (SP), Y4, Y4
 	VMULPS       softmaxconsts<>+128(SB), Y4, Y5
@@ -1202,19 +1210,19 @@ class_66:
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_66
+	JB           class_68
 	VMOVUPS      Y3, 32(SP)
 	VMOVUPS      softmaxconsts<>+64(SB), Y4
 	VDIVPS       Y3, Y4, Y4
 	VMOVUPS      Y4, 64(SP)
 	VMOVUPS      softmaxconsts<>+64(SB), Y3
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_67
+	JZ           noflag_69
 	MOVQ         DI, AX
 	VXORPS       Y4, Y4, Y4
 	XORQ         DX, DX
 
-class_68:
+class_70:
 	VPCMPEQD     Y4, Y1, Y5
 	VBROADCASTSS (AX), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -1222,9 +1230,9 @@ class_68:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_68
+	JB           class_70
 
-noflag_67:
+noflag_69:
 	VBROADCASTSS k1+144(FP), Y4
 	VMULPS       Y3, Y4, Y4
 	VBROADCASTSS k2+148(FP), Y3
@@ -1233,13 +1241,13 @@ noflag_67:
 	VMOVUPS      Y3, 128(SP)
 	VXORPS       Y3, Y3, Y3
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_69
+	JZ           noflag_71
 	MOVQ         SI, AX
 	MOVQ         DI, DX
 	VXORPS       Y4, Y4, Y4
 	XORQ         BX, BX
 
-class_70:
+class_72:
 	VMOVUPS      64(SP), Y5
 	VMULPS       (AX), Y5, Y5
 	VPCMPEQD     Y4, Y1, Y6
@@ -1256,19 +1264,19 @@ class_70:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_70
+	JB           class_72
 
-noflag_69:
+noflag_71:
 	VMOVUPS Y3, 160(SP)
 	TESTQ   $0x00000004, flags+88(FP)
-	JZ      outnr_72
+	JZ      outnr_74
 	MOVQ    SI, AX
 	MOVQ    DI, DX
 	MOVQ    R8, BX
 	VXORPS  Y3, Y3, Y3
 	XORQ    SI, SI
 
-class_73:
+class_75:
 	VPCMPEQD     Y3, Y1, Y4
 	VMOVUPS      64(SP), Y5
 	VMULPS       (AX), Y5, Y5
@@ -1282,40 +1290,6 @@ class_73:
 	VSUBPS       160(SP), Y6, Y6
 	VADDPS       128(SP), Y6, Y6
 	VMULPS       Y6, Y5, Y5
-	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_74
-	VBROADCASTSS 8(DX), Y6
-	VSUBPS       Y6, Y5, Y5
-
-noflag_74:
-	VMOVUPS    96(SP), Y6
-	VANDPS     Y4, Y6, Y4
-	VSUBPS     Y4, Y5, Y5
-	VANDPS     Y2, Y5, Y5
-	VMASKMOVPS Y5, Y0, (BX)
-	ADDQ       $0x00000020, AX
-	ADDQ       $0x00000020, DX
-	ADDQ       CX, BX
-	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
-	INCQ       SI
-	CMPQ       SI, C+72(FP)
-	JB         class_73
-	JMP        outd_71
-
-outnr_72:
-	VMOVUPS 128(SP), Y3
-	VMULPS  64(SP), Y3, Y3
-	VMOVUPS Y3, 192(SP)
-	MOVQ    SI, AX
-	MOVQ    DI, DX
-	MOVQ    R8, BX
-	VXORPS  Y3, Y3, Y3
-	XORQ    SI, SI
-
-class_75:
-	VPCMPEQD     Y3, Y1, Y4
-	VMOVUPS      192(SP), Y5
-	VMULPS       (AX), Y5, Y5
 	TESTQ        $0x00000400, flags+88(FP)
 	JZ           noflag_76
 	VBROADCASTSS 8(DX), Y6
@@ -1334,9 +1308,43 @@ noflag_76:
 	INCQ       SI
 	CMPQ       SI, C+72(FP)
 	JB         class_75
+	JMP        outd_73
 
-outd_71:
-done_49:
+outnr_74:
+	VMOVUPS 128(SP), Y3
+	VMULPS  64(SP), Y3, Y3
+	VMOVUPS Y3, 192(SP)
+	MOVQ    SI, AX
+	MOVQ    DI, DX
+	MOVQ    R8, BX
+	VXORPS  Y3, Y3, Y3
+	XORQ    SI, SI
+
+class_77:
+	VPCMPEQD     Y3, Y1, Y4
+	VMOVUPS      192(SP), Y5
+	VMULPS       (AX), Y5, Y5
+	TESTQ        $0x00000400, flags+88(FP)
+	JZ           noflag_78
+	VBROADCASTSS 8(DX), Y6
+	VSUBPS       Y6, Y5, Y5
+
+noflag_78:
+	VMOVUPS    96(SP), Y6
+	VANDPS     Y4, Y6, Y4
+	VSUBPS     Y4, Y5, Y5
+	VANDPS     Y2, Y5, Y5
+	VMASKMOVPS Y5, Y0, (BX)
+	ADDQ       $0x00000020, AX
+	ADDQ       $0x00000020, DX
+	ADDQ       CX, BX
+	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
+	INCQ       SI
+	CMPQ       SI, C+72(FP)
+	JB         class_77
+
+outd_73:
+done_51:
 	VZEROUPPER
 	RET
 
@@ -1358,9 +1366,9 @@ TEXT ·SoftmaxGradFocalU8AVX2(SB), NOSPLIT, $448-200
 	MOVQ lo+32(FP), R9
 	LEAQ (R8)(R9*4), R8
 
-loop_77:
+loop_79:
 	CMPQ         DX, $0x00000008
-	JB           tail_78
+	JB           tail_80
 	VPMOVZXBD    (BX), Y0
 	VBROADCASTSS ign+80(FP), Y1
 	VPCMPEQD     Y1, Y0, Y1
@@ -1372,17 +1380,17 @@ loop_77:
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
 	DECQ         R10
-	JZ           c1_80
+	JZ           c1_82
 
-max_81:
+max_83:
 	ADDQ       CX, R9
 	VMOVUPS    (R9), Y3
 	PREFETCHT0 1024(R9)
 	VMAXPS     Y3, Y2, Y2
 	DECQ       R10
-	JNZ        max_81
+	JNZ        max_83
 
-c1_80:
+c1_82:
 	VMOVUPS Y2, (SP)
 	VXORPS  Y2, Y2, Y2
 	VXORPS  Y3, Y3, Y3
@@ -1391,7 +1399,7 @@ c1_80:
 	VXORPS  Y4, Y4, Y4
 	XORQ    R11, R11
 
-class_82:
+class_84:
 	VMOVUPS      (R9), Y5
 	VSUBPS       (SP), Y5, Y5
 	VMULPS       softmaxconsts<>+128(SB), Y5, Y6
@@ -1425,7 +1433,7 @@ class_82:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_82
+	JB           class_84
 	VMOVUPS      Y3, 32(SP)
 	VMOVUPS      Y2, 64(SP)
 	VMOVUPS      softmaxconsts<>+64(SB), Y3
@@ -1433,12 +1441,12 @@ class_82:
 	VMOVUPS      Y3, 96(SP)
 	VMOVUPS      softmaxconsts<>+64(SB), Y2
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_83
+	JZ           noflag_85
 	MOVQ         DI, R9
 	VXORPS       Y3, Y3, Y3
 	XORQ         R10, R10
 
-class_84:
+class_86:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS (R9), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -1446,9 +1454,9 @@ class_84:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_84
+	JB           class_86
 
-noflag_83:
+noflag_85:
 	VBROADCASTSS k1+144(FP), Y3
 	VMULPS       Y2, Y3, Y3
 	VBROADCASTSS k2+148(FP), Y2
@@ -1487,27 +1495,27 @@ noflag_83:
 	VMOVUPS      Y3, 256(SP)
 	MOVQ         gmode+160(FP), R9
 	CMPQ         R9, $0x01
-	JEQ          pow1_85
+	JEQ          pow1_87
 	CMPQ         R9, $0x02
-	JEQ          pow2_87
+	JEQ          pow2_89
 	CMPQ         R9, $0x03
-	JEQ          powg_86
+	JEQ          powg_88
 	VMOVUPS      softmaxconsts<>+64(SB), Y3
-	JMP          powd_88
+	JMP          powd_90
 
-pow1_85:
+pow1_87:
 	VMOVAPS Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_88
+	JMP     powd_90
 
-pow2_87:
+pow2_89:
 	VMULPS  Y2, Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_88
+	JMP     powd_90
 
-powg_86:
+powg_88:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y2, Y4
 	VMULPS       softmaxconsts<>+1792(SB), Y2, Y3
 	VBLENDVPS    Y4, Y3, Y2, Y3
@@ -1581,11 +1589,11 @@ powg_86:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
-powd_88:
+powd_90:
 	VXORPS       softmaxconsts<>+2304(SB), Y3, Y3
 	VMOVUPS      Y3, 288(SP)
 	CMPQ         R9, $0x00
-	JEQ          gamma0_89
+	JEQ          gamma0_91
 	VMOVUPS      64(SP), Y2
 	VPSRLD       $0x17, Y2, Y3
 	VPSUBD       softmaxconsts<>+896(SB), Y3, Y3
@@ -1626,27 +1634,27 @@ powd_88:
 	MOVQ         g1mode+168(FP), R9
 	VMOVUPS      224(SP), Y2
 	CMPQ         R9, $0x01
-	JEQ          pow1_90
+	JEQ          pow1_92
 	CMPQ         R9, $0x02
-	JEQ          pow2_92
+	JEQ          pow2_94
 	CMPQ         R9, $0x03
-	JEQ          powg_91
+	JEQ          powg_93
 	VMOVUPS      softmaxconsts<>+64(SB), Y3
-	JMP          powd_93
+	JMP          powd_95
 
-pow1_90:
+pow1_92:
 	VMOVAPS Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_93
+	JMP     powd_95
 
-pow2_92:
+pow2_94:
 	VMULPS  Y2, Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_93
+	JMP     powd_95
 
-powg_91:
+powg_93:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y2, Y4
 	VMULPS       softmaxconsts<>+1792(SB), Y2, Y3
 	VBLENDVPS    Y4, Y3, Y2, Y3
@@ -1720,7 +1728,7 @@ powg_91:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
-powd_93:
+powd_95:
 	VMULPS  256(SP), Y3, Y3
 	VMULPS  192(SP), Y3, Y3
 	VMULPS  320(SP), Y3, Y3
@@ -1731,16 +1739,16 @@ powd_93:
 	VADDPS  Y2, Y4, Y4
 	VMOVUPS Y4, 288(SP)
 
-gamma0_89:
+gamma0_91:
 	VMOVUPS 288(SP), Y2
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_94
+	JZ      noflag_96
 	VMOVUPS softmaxconsts<>+64(SB), Y3
 	MOVQ    DI, R9
 	VXORPS  Y4, Y4, Y4
 	XORQ    R10, R10
 
-class_95:
+class_97:
 	VPCMPEQD     Y4, Y0, Y5
 	VBROADCASTSS 4(R9), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -1748,10 +1756,10 @@ class_95:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_95
+	JB           class_97
 	VMULPS       Y3, Y2, Y2
 
-noflag_94:
+noflag_96:
 	VBROADCASTSS fs+152(FP), Y3
 	VMULPS       Y3, Y2, Y2
 	VMOVUPS      160(SP), Y3
@@ -1762,13 +1770,13 @@ noflag_94:
 	VMOVUPS      Y4, 128(SP)
 	VXORPS       Y2, Y2, Y2
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_96
+	JZ           noflag_98
 	MOVQ         SI, R9
 	MOVQ         DI, R10
 	VXORPS       Y3, Y3, Y3
 	XORQ         R11, R11
 
-class_97:
+class_99:
 	VMOVUPS      96(SP), Y4
 	VMULPS       (R9), Y4, Y4
 	VPCMPEQD     Y3, Y0, Y5
@@ -1785,19 +1793,19 @@ class_97:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_97
+	JB           class_99
 
-noflag_96:
+noflag_98:
 	VMOVUPS Y2, 384(SP)
 	TESTQ   $0x00000004, flags+88(FP)
-	JZ      outnr_99
+	JZ      outnr_101
 	MOVQ    SI, R9
 	MOVQ    DI, R10
 	MOVQ    R8, R11
 	VXORPS  Y2, Y2, Y2
 	XORQ    R12, R12
 
-class_100:
+class_102:
 	VPCMPEQD     Y2, Y0, Y3
 	VMOVUPS      96(SP), Y4
 	VMULPS       (R9), Y4, Y4
@@ -1811,40 +1819,6 @@ class_100:
 	VSUBPS       384(SP), Y5, Y5
 	VADDPS       160(SP), Y5, Y5
 	VMULPS       Y5, Y4, Y4
-	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_101
-	VBROADCASTSS 8(R10), Y5
-	VSUBPS       Y5, Y4, Y4
-
-noflag_101:
-	VMOVUPS 128(SP), Y5
-	VANDPS  Y3, Y5, Y3
-	VSUBPS  Y3, Y4, Y4
-	VANDPS  Y1, Y4, Y4
-	VMOVUPS Y4, (R11)
-	ADDQ    $0x00000020, R9
-	ADDQ    $0x00000020, R10
-	ADDQ    CX, R11
-	VPADDD  softmaxconsts<>+832(SB), Y2, Y2
-	INCQ    R12
-	CMPQ    R12, C+72(FP)
-	JB      class_100
-	JMP     outd_98
-
-outnr_99:
-	VMOVUPS 160(SP), Y2
-	VMULPS  96(SP), Y2, Y2
-	VMOVUPS Y2, 416(SP)
-	MOVQ    SI, R9
-	MOVQ    DI, R10
-	MOVQ    R8, R11
-	VXORPS  Y2, Y2, Y2
-	XORQ    R12, R12
-
-class_102:
-	VPCMPEQD     Y2, Y0, Y3
-	VMOVUPS      416(SP), Y4
-	VMULPS       (R9), Y4, Y4
 	TESTQ        $0x00000400, flags+88(FP)
 	JZ           noflag_103
 	VBROADCASTSS 8(R10), Y5
@@ -1863,30 +1837,64 @@ noflag_103:
 	INCQ    R12
 	CMPQ    R12, C+72(FP)
 	JB      class_102
+	JMP     outd_100
 
-outd_98:
+outnr_101:
+	VMOVUPS 160(SP), Y2
+	VMULPS  96(SP), Y2, Y2
+	VMOVUPS Y2, 416(SP)
+	MOVQ    SI, R9
+	MOVQ    DI, R10
+	MOVQ    R8, R11
+	VXORPS  Y2, Y2, Y2
+	XORQ    R12, R12
+
+class_104:
+	VPCMPEQD     Y2, Y0, Y3
+	VMOVUPS      416(SP), Y4
+	VMULPS       (R9), Y4, Y4
+	TESTQ        $0x00000400, flags+88(FP)
+	JZ           noflag_105
+	VBROADCASTSS 8(R10), Y5
+	VSUBPS       Y5, Y4, Y4
+
+noflag_105:
+	VMOVUPS 128(SP), Y5
+	VANDPS  Y3, Y5, Y3
+	VSUBPS  Y3, Y4, Y4
+	VANDPS  Y1, Y4, Y4
+	VMOVUPS Y4, (R11)
+	ADDQ    $0x00000020, R9
+	ADDQ    $0x00000020, R10
+	ADDQ    CX, R11
+	VPADDD  softmaxconsts<>+832(SB), Y2, Y2
+	INCQ    R12
+	CMPQ    R12, C+72(FP)
+	JB      class_104
+
+outd_100:
 	ADDQ $0x00000020, AX
 	ADDQ $0x00000008, BX
 	ADDQ $0x00000020, R8
 	SUBQ $0x00000008, DX
-	JMP  loop_77
+	JMP  loop_79
 
-tail_78:
+tail_80:
 	TESTQ   DX, DX
-	JZ      done_79
+	JZ      done_81
 	MOVQ    DX, R9
 	LEAQ    softmaxconsts<>+2176(SB), R10
 	NEGQ    R9
 	VMOVDQU 64(R10)(R9*4), Y0
 	XORQ    R9, R9
 
-lab8_104:
+lab8_106:
 	DECQ         DX
 	SHLQ         $0x08, R9
 	MOVBQZX      (BX)(DX*1), R10
 	ORQ          R10, R9
 	TESTQ        DX, DX
-	JNZ          lab8_104
+	JNZ          lab8_106
 	VMOVQ        R9, X1
 	VPMOVZXBD    X1, Y1
 	VBROADCASTSS ign+80(FP), Y2
@@ -1899,17 +1907,17 @@ lab8_104:
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
-	JZ           c1_105
+	JZ           c1_107
 
-max_106:
+max_108:
 	ADDQ       CX, DX
 	VMASKMOVPS (DX), Y2, Y4
 	PREFETCHT0 1024(DX)
 	VMAXPS     Y4, Y3, Y3
 	DECQ       BX
-	JNZ        max_106
+	JNZ        max_108
 
-c1_105:
+c1_107:
 	VMOVUPS Y3, (SP)
 	VXORPS  Y3, Y3, Y3
 	VXORPS  Y4, Y4, Y4
@@ -1917,7 +1925,7 @@ c1_105:
 	VXORPS  Y5, Y5, Y5
 	XORQ    BX, BX
 
-class_107:
+class_109:
 	VMASKMOVPS   (AX), Y2, Y6
 	VSUBPS       (SP), Y6, Y6
 	VMULPS       softmaxconsts<>+128(SB), Y6, Y7
@@ -1951,7 +1959,7 @@ class_107:
 	VPADDD       softmaxconsts<>+832(SB), Y5, Y5
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_107
+	JB           class_109
 	VMOVUPS      Y4, 32(SP)
 	VMOVUPS      Y3, 64(SP)
 	VMOVUPS      softmaxconsts<>+64(SB), Y4
@@ -1959,12 +1967,12 @@ class_107:
 	VMOVUPS      Y4, 96(SP)
 	VMOVUPS      softmaxconsts<>+64(SB), Y3
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_108
+	JZ           noflag_110
 	MOVQ         DI, AX
 	VXORPS       Y4, Y4, Y4
 	XORQ         DX, DX
 
-class_109:
+class_111:
 	VPCMPEQD     Y4, Y1, Y5
 	VBROADCASTSS (AX), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -1972,9 +1980,9 @@ class_109:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_109
+	JB           class_111
 
-noflag_108:
+noflag_110:
 	VBROADCASTSS k1+144(FP), Y4
 	VMULPS       Y3, Y4, Y4
 	VBROADCASTSS k2+148(FP), Y3
@@ -2013,27 +2021,27 @@ noflag_108:
 	VMOVUPS      Y4, 256(SP)
 	MOVQ         gmode+160(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_110
+	JEQ          pow1_112
 	CMPQ         AX, $0x02
-	JEQ          pow2_112
+	JEQ          pow2_114
 	CMPQ         AX, $0x03
-	JEQ          powg_111
+	JEQ          powg_113
 	VMOVUPS      softmaxconsts<>+64(SB), Y4
-	JMP          powd_113
+	JMP          powd_115
 
-pow1_110:
+pow1_112:
 	VMOVAPS Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_113
+	JMP     powd_115
 
-pow2_112:
+pow2_114:
 	VMULPS  Y3, Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_113
+	JMP     powd_115
 
-powg_111:
+powg_113:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y3, Y5
 	VMULPS       softmaxconsts<>+1792(SB), Y3, Y4
 	VBLENDVPS    Y5, Y4, Y3, Y4
@@ -2107,11 +2115,11 @@ powg_111:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS      Y4, Y3, Y4
 
-powd_113:
+powd_115:
 	VXORPS       softmaxconsts<>+2304(SB), Y4, Y4
 	VMOVUPS      Y4, 288(SP)
 	CMPQ         AX, $0x00
-	JEQ          gamma0_114
+	JEQ          gamma0_116
 	VMOVUPS      64(SP), Y3
 	VPSRLD       $0x17, Y3, Y4
 	VPSUBD       softmaxconsts<>+896(SB), Y4, Y4
@@ -2152,27 +2160,27 @@ powd_113:
 	MOVQ         g1mode+168(FP), AX
 	VMOVUPS      224(SP), Y3
 	CMPQ         AX, $0x01
-	JEQ          pow1_115
+	JEQ          pow1_117
 	CMPQ         AX, $0x02
-	JEQ          pow2_117
+	JEQ          pow2_119
 	CMPQ         AX, $0x03
-	JEQ          powg_116
+	JEQ          powg_118
 	VMOVUPS      softmaxconsts<>+64(SB), Y4
-	JMP          powd_118
+	JMP          powd_120
 
-pow1_115:
+pow1_117:
 	VMOVAPS Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_118
+	JMP     powd_120
 
-pow2_117:
+pow2_119:
 	VMULPS  Y3, Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_118
+	JMP     powd_120
 
-powg_116:
+powg_118:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y3, Y5
 	VMULPS       softmaxconsts<>+1792(SB), Y3, Y4
 	VBLENDVPS    Y5, Y4, Y3, Y4
@@ -2246,7 +2254,7 @@ powg_116:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS      Y4, Y3, Y4
 
-powd_118:
+powd_120:
 	VMULPS  256(SP), Y4, Y4
 	VMULPS  192(SP), Y4, Y4
 	VMULPS  320(SP), Y4, Y4
@@ -2257,16 +2265,16 @@ powd_118:
 	VADDPS  Y3, Y5, Y5
 	VMOVUPS Y5, 288(SP)
 
-gamma0_114:
+gamma0_116:
 	VMOVUPS 288(SP), Y3
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_119
+	JZ      noflag_121
 	VMOVUPS softmaxconsts<>+64(SB), Y4
 	MOVQ    DI, AX
 	VXORPS  Y5, Y5, Y5
 	XORQ    DX, DX
 
-class_120:
+class_122:
 	VPCMPEQD     Y5, Y1, Y6
 	VBROADCASTSS 4(AX), Y7
 	VBLENDVPS    Y6, Y7, Y4, Y4
@@ -2274,10 +2282,10 @@ class_120:
 	VPADDD       softmaxconsts<>+832(SB), Y5, Y5
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_120
+	JB           class_122
 	VMULPS       Y4, Y3, Y3
 
-noflag_119:
+noflag_121:
 	VBROADCASTSS fs+152(FP), Y4
 	VMULPS       Y4, Y3, Y3
 	VMOVUPS      160(SP), Y4
@@ -2288,13 +2296,13 @@ noflag_119:
 	VMOVUPS      Y5, 128(SP)
 	VXORPS       Y3, Y3, Y3
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_121
+	JZ           noflag_123
 	MOVQ         SI, AX
 	MOVQ         DI, DX
 	VXORPS       Y4, Y4, Y4
 	XORQ         BX, BX
 
-class_122:
+class_124:
 	VMOVUPS      96(SP), Y5
 	VMULPS       (AX), Y5, Y5
 	VPCMPEQD     Y4, Y1, Y6
@@ -2311,19 +2319,19 @@ class_122:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_122
+	JB           class_124
 
-noflag_121:
+noflag_123:
 	VMOVUPS Y3, 384(SP)
 	TESTQ   $0x00000004, flags+88(FP)
-	JZ      outnr_124
+	JZ      outnr_126
 	MOVQ    SI, AX
 	MOVQ    DI, DX
 	MOVQ    R8, BX
 	VXORPS  Y3, Y3, Y3
 	XORQ    SI, SI
 
-class_125:
+class_127:
 	VPCMPEQD     Y3, Y1, Y4
 	VMOVUPS      96(SP), Y5
 	VMULPS       (AX), Y5, Y5
@@ -2337,40 +2345,6 @@ class_125:
 	VSUBPS       384(SP), Y6, Y6
 	VADDPS       160(SP), Y6, Y6
 	VMULPS       Y6, Y5, Y5
-	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_126
-	VBROADCASTSS 8(DX), Y6
-	VSUBPS       Y6, Y5, Y5
-
-noflag_126:
-	VMOVUPS    128(SP), Y6
-	VANDPS     Y4, Y6, Y4
-	VSUBPS     Y4, Y5, Y5
-	VANDPS     Y2, Y5, Y5
-	VMASKMOVPS Y5, Y0, (BX)
-	ADDQ       $0x00000020, AX
-	ADDQ       $0x00000020, DX
-	ADDQ       CX, BX
-	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
-	INCQ       SI
-	CMPQ       SI, C+72(FP)
-	JB         class_125
-	JMP        outd_123
-
-outnr_124:
-	VMOVUPS 160(SP), Y3
-	VMULPS  96(SP), Y3, Y3
-	VMOVUPS Y3, 416(SP)
-	MOVQ    SI, AX
-	MOVQ    DI, DX
-	MOVQ    R8, BX
-	VXORPS  Y3, Y3, Y3
-	XORQ    SI, SI
-
-class_127:
-	VPCMPEQD     Y3, Y1, Y4
-	VMOVUPS      416(SP), Y5
-	VMULPS       (AX), Y5, Y5
 	TESTQ        $0x00000400, flags+88(FP)
 	JZ           noflag_128
 	VBROADCASTSS 8(DX), Y6
@@ -2389,9 +2363,43 @@ noflag_128:
 	INCQ       SI
 	CMPQ       SI, C+72(FP)
 	JB         class_127
+	JMP        outd_125
 
-outd_123:
-done_79:
+outnr_126:
+	VMOVUPS 160(SP), Y3
+	VMULPS  96(SP), Y3, Y3
+	VMOVUPS Y3, 416(SP)
+	MOVQ    SI, AX
+	MOVQ    DI, DX
+	MOVQ    R8, BX
+	VXORPS  Y3, Y3, Y3
+	XORQ    SI, SI
+
+class_129:
+	VPCMPEQD     Y3, Y1, Y4
+	VMOVUPS      416(SP), Y5
+	VMULPS       (AX), Y5, Y5
+	TESTQ        $0x00000400, flags+88(FP)
+	JZ           noflag_130
+	VBROADCASTSS 8(DX), Y6
+	VSUBPS       Y6, Y5, Y5
+
+noflag_130:
+	VMOVUPS    128(SP), Y6
+	VANDPS     Y4, Y6, Y4
+	VSUBPS     Y4, Y5, Y5
+	VANDPS     Y2, Y5, Y5
+	VMASKMOVPS Y5, Y0, (BX)
+	ADDQ       $0x00000020, AX
+	ADDQ       $0x00000020, DX
+	ADDQ       CX, BX
+	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
+	INCQ       SI
+	CMPQ       SI, C+72(FP)
+	JB         class_129
+
+outd_125:
+done_81:
 	VZEROUPPER
 	RET
 
@@ -2416,7 +2424,7 @@ TEXT ·SoftmaxStatsI32AVX2(SB), NOSPLIT, $448-192
 	VXORPS Y0, Y0, Y0
 	XORQ   R10, R10
 
-class_129:
+class_131:
 	VMOVUPS Y0, (R9)
 	VMOVUPS Y0, 32(R9)
 	VMOVUPS Y0, 64(R9)
@@ -2424,7 +2432,7 @@ class_129:
 	ADDQ    $0x00000080, R9
 	INCQ    R10
 	CMPQ    R10, C+72(FP)
-	JB      class_129
+	JB      class_131
 	VXORPS  Y0, Y0, Y0
 	VMOVUPS Y0, (SP)
 	VXORPS  Y0, Y0, Y0
@@ -2434,9 +2442,9 @@ class_129:
 	VXORPS  Y0, Y0, Y0
 	VMOVUPS Y0, 96(SP)
 
-loop_130:
+loop_132:
 	CMPQ         DX, $0x00000008
-	JB           tail_131
+	JB           tail_133
 	VMOVDQU      (BX), Y0
 	VBROADCASTSS ign+80(FP), Y1
 	VPCMPEQD     Y1, Y0, Y1
@@ -2452,17 +2460,17 @@ loop_130:
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
 	DECQ         R10
-	JZ           c1_133
+	JZ           c1_135
 
-max_134:
+max_136:
 	ADDQ       CX, R9
 	VMOVUPS    (R9), Y3
 	PREFETCHT0 1024(R9)
 	VMAXPS     Y3, Y2, Y2
 	DECQ       R10
-	JNZ        max_134
+	JNZ        max_136
 
-c1_133:
+c1_135:
 	VMOVUPS Y2, 128(SP)
 	VXORPS  Y2, Y2, Y2
 	VXORPS  Y3, Y3, Y3
@@ -2471,7 +2479,7 @@ c1_133:
 	VXORPS  Y4, Y4, Y4
 	XORQ    R11, R11
 
-class_135:
+class_137:
 	VMOVUPS      (R9), Y5
 	VSUBPS       128(SP), Y5, Y5
 	VMULPS       softmaxconsts<>+128(SB), Y5, Y6
@@ -2498,10 +2506,10 @@ class_135:
 	VANDNPS      Y6, Y7, Y6
 	VADDPS       Y6, Y2, Y2
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_136
+	JZ           noflag_138
 	VMOVUPS      Y6, (R10)
 
-noflag_136:
+noflag_138:
 	VPCMPEQD  Y4, Y0, Y6
 	VBLENDVPS Y6, Y5, Y3, Y3
 	ADDQ      CX, R9
@@ -2509,28 +2517,32 @@ noflag_136:
 	VPADDD    softmaxconsts<>+832(SB), Y4, Y4
 	INCQ      R11
 	CMPQ      R11, C+72(FP)
-	JB        class_135
+	JB        class_137
 	VMOVUPS   Y3, 160(SP)
 	VMOVUPS   softmaxconsts<>+64(SB), Y3
 	VDIVPS    Y2, Y3, Y3
 	VMOVUPS   Y3, 192(SP)
 	VMOVUPS   Y2, 224(SP)
 	TESTQ     $0x00000004, flags+88(FP)
-	JZ        noflag_137
+	JZ        noflag_139
 	MOVQ      SI, R9
 	MOVQ      R8, R10
 	VXORPS    Y2, Y2, Y2
 	XORQ      R11, R11
 
-class_138:
-	VMOVUPS  192(SP), Y3
-	VMULPS   (R9), Y3, Y3
-	VANDPS   Y1, Y3, Y3
-	VADDPS   (R10), Y3, Y4
-	VMOVUPS  Y4, (R10)
-	VMULPS   Y3, Y3, Y4
-	VADDPS   96(R10), Y4, Y4
-	VMOVUPS  Y4, 96(R10)
+class_140:
+	VMOVUPS 192(SP), Y3
+	VMULPS  (R9), Y3, Y3
+	VANDPS  Y1, Y3, Y3
+	VADDPS  (R10), Y3, Y4
+	VMOVUPS Y4, (R10)
+	TESTQ   $0x00000008, flags+88(FP)
+	JZ      noflag_141
+	VMULPS  Y3, Y3, Y4
+	VADDPS  96(R10), Y4, Y4
+	VMOVUPS Y4, 96(R10)
+
+noflag_141:
 	VPCMPEQD Y2, Y0, Y4
 	VMOVUPS  32(R10), Y5
 	VANDPS   Y4, Y3, Y3
@@ -2545,11 +2557,11 @@ class_138:
 	VPADDD   softmaxconsts<>+832(SB), Y2, Y2
 	INCQ     R11
 	CMPQ     R11, C+72(FP)
-	JB       class_138
+	JB       class_140
 
-noflag_137:
+noflag_139:
 	TESTQ        $0x00000003, flags+88(FP)
-	JZ           noflag_139
+	JZ           noflag_142
 	VMOVUPS      224(SP), Y2
 	VPSRLD       $0x17, Y2, Y3
 	VPSUBD       softmaxconsts<>+896(SB), Y3, Y3
@@ -2585,15 +2597,15 @@ noflag_137:
 	VMOVUPS      Y6, 256(SP)
 	VMOVUPS      Y2, 288(SP)
 	TESTQ        $0x00000001, flags+88(FP)
-	JZ           noflag_140
+	JZ           noflag_143
 	VMOVUPS      softmaxconsts<>+64(SB), Y2
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_141
+	JZ           noflag_144
 	MOVQ         DI, R9
 	VXORPS       Y3, Y3, Y3
 	XORQ         R10, R10
 
-class_142:
+class_145:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS (R9), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -2601,36 +2613,36 @@ class_142:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_142
+	JB           class_145
 
-noflag_141:
+noflag_144:
 	VMOVUPS      Y2, 320(SP)
 	VBROADCASTSS eps1+144(FP), Y2
 	VMULPS       320(SP), Y2, Y2
 	VMULPS       288(SP), Y2, Y2
 	VMOVUPS      Y2, 352(SP)
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_143
+	JZ           noflag_146
 	VXORPS       Y2, Y2, Y2
 	MOVQ         AX, R9
 	MOVQ         DI, R10
 	XORQ         R11, R11
 
-class_144:
+class_147:
 	VMOVUPS      (R9), Y3
 	VSUBPS       128(SP), Y3, Y3
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_145
+	JZ           noflag_148
 	VBROADCASTSS (R10), Y4
 	VMULPS       Y4, Y3, Y3
 
-noflag_145:
+noflag_148:
 	VADDPS       Y3, Y2, Y2
 	ADDQ         CX, R9
 	ADDQ         $0x00000020, R10
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_144
+	JB           class_147
 	VBROADCASTSS wsum+152(FP), Y3
 	VMULPS       256(SP), Y3, Y3
 	VSUBPS       Y2, Y3, Y3
@@ -2639,7 +2651,7 @@ noflag_145:
 	VFMADD231PS  Y2, Y3, Y4
 	VMOVUPS      Y4, 352(SP)
 
-noflag_143:
+noflag_146:
 	VMOVUPS 352(SP), Y2
 	VANDPS  Y1, Y2, Y2
 	VADDPS  (SP), Y2, Y2
@@ -2649,9 +2661,9 @@ noflag_143:
 	VADDPS  32(SP), Y2, Y2
 	VMOVUPS Y2, 32(SP)
 
-noflag_140:
+noflag_143:
 	TESTQ        $0x00000002, flags+88(FP)
-	JZ           noflag_146
+	JZ           noflag_149
 	VMOVUPS      160(SP), Y2
 	VMULPS       softmaxconsts<>+128(SB), Y2, Y3
 	VROUNDPS     $0x00, Y3, Y3
@@ -2682,27 +2694,27 @@ noflag_140:
 	VMOVUPS      Y3, 384(SP)
 	MOVQ         gmode+160(FP), R9
 	CMPQ         R9, $0x01
-	JEQ          pow1_147
+	JEQ          pow1_150
 	CMPQ         R9, $0x02
-	JEQ          pow2_149
+	JEQ          pow2_152
 	CMPQ         R9, $0x03
-	JEQ          powg_148
+	JEQ          powg_151
 	VMOVUPS      softmaxconsts<>+64(SB), Y3
-	JMP          powd_150
+	JMP          powd_153
 
-pow1_147:
+pow1_150:
 	VMOVAPS Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_150
+	JMP     powd_153
 
-pow2_149:
+pow2_152:
 	VMULPS  Y2, Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_150
+	JMP     powd_153
 
-powg_148:
+powg_151:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y2, Y4
 	VMULPS       softmaxconsts<>+1792(SB), Y2, Y3
 	VBLENDVPS    Y4, Y3, Y2, Y3
@@ -2776,17 +2788,17 @@ powg_148:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
-powd_150:
+powd_153:
 	VMULPS  288(SP), Y3, Y3
 	VMOVUPS Y3, 416(SP)
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_151
+	JZ      noflag_154
 	VMOVUPS softmaxconsts<>+64(SB), Y2
 	MOVQ    DI, R9
 	VXORPS  Y3, Y3, Y3
 	XORQ    R10, R10
 
-class_152:
+class_155:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS 4(R9), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -2794,27 +2806,27 @@ class_152:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_152
+	JB           class_155
 	VMOVUPS      416(SP), Y0
 	VMULPS       Y2, Y0, Y0
 	VMOVUPS      Y0, 416(SP)
 
-noflag_151:
+noflag_154:
 	VMOVUPS 416(SP), Y0
 	VANDPS  Y1, Y0, Y0
 	VADDPS  64(SP), Y0, Y0
 	VMOVUPS Y0, 64(SP)
 
-noflag_146:
-noflag_139:
+noflag_149:
+noflag_142:
 	ADDQ $0x00000020, AX
 	ADDQ $0x00000020, BX
 	SUBQ $0x00000008, DX
-	JMP  loop_130
+	JMP  loop_132
 
-tail_131:
+tail_133:
 	TESTQ        DX, DX
-	JZ           done_132
+	JZ           done_134
 	LEAQ         softmaxconsts<>+2176(SB), R9
 	NEGQ         DX
 	VMOVDQU      64(R9)(DX*4), Y0
@@ -2833,17 +2845,17 @@ tail_131:
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
-	JZ           c1_153
+	JZ           c1_156
 
-max_154:
+max_157:
 	ADDQ       CX, DX
 	VMASKMOVPS (DX), Y0, Y3
 	PREFETCHT0 1024(DX)
 	VMAXPS     Y3, Y2, Y2
 	DECQ       BX
-	JNZ        max_154
+	JNZ        max_157
 
-c1_153:
+c1_156:
 	VMOVUPS Y2, 128(SP)
 	VXORPS  Y2, Y2, Y2
 	VXORPS  Y3, Y3, Y3
@@ -2852,7 +2864,7 @@ c1_153:
 	VXORPS  Y4, Y4, Y4
 	XORQ    R9, R9
 
-class_155:
+class_158:
 	VMASKMOVPS   (DX), Y0, Y5
 	VSUBPS       128(SP), Y5, Y5
 	VMULPS       softmaxconsts<>+128(SB), Y5, Y6
@@ -2879,10 +2891,10 @@ class_155:
 	VANDNPS      Y6, Y7, Y6
 	VADDPS       Y6, Y2, Y2
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_156
+	JZ           noflag_159
 	VMOVUPS      Y6, (BX)
 
-noflag_156:
+noflag_159:
 	VPCMPEQD  Y4, Y1, Y6
 	VBLENDVPS Y6, Y5, Y3, Y3
 	ADDQ      CX, DX
@@ -2890,28 +2902,32 @@ noflag_156:
 	VPADDD    softmaxconsts<>+832(SB), Y4, Y4
 	INCQ      R9
 	CMPQ      R9, C+72(FP)
-	JB        class_155
+	JB        class_158
 	VMOVUPS   Y3, 160(SP)
 	VMOVUPS   softmaxconsts<>+64(SB), Y3
 	VDIVPS    Y2, Y3, Y3
 	VMOVUPS   Y3, 192(SP)
 	VMOVUPS   Y2, 224(SP)
 	TESTQ     $0x00000004, flags+88(FP)
-	JZ        noflag_157
+	JZ        noflag_160
 	MOVQ      SI, DX
 	MOVQ      R8, BX
 	VXORPS    Y2, Y2, Y2
 	XORQ      SI, SI
 
-class_158:
-	VMOVUPS  192(SP), Y3
-	VMULPS   (DX), Y3, Y3
-	VANDPS   Y0, Y3, Y3
-	VADDPS   (BX), Y3, Y4
-	VMOVUPS  Y4, (BX)
-	VMULPS   Y3, Y3, Y4
-	VADDPS   96(BX), Y4, Y4
-	VMOVUPS  Y4, 96(BX)
+class_161:
+	VMOVUPS 192(SP), Y3
+	VMULPS  (DX), Y3, Y3
+	VANDPS  Y0, Y3, Y3
+	VADDPS  (BX), Y3, Y4
+	VMOVUPS Y4, (BX)
+	TESTQ   $0x00000008, flags+88(FP)
+	JZ      noflag_162
+	VMULPS  Y3, Y3, Y4
+	VADDPS  96(BX), Y4, Y4
+	VMOVUPS Y4, 96(BX)
+
+noflag_162:
 	VPCMPEQD Y2, Y1, Y4
 	VMOVUPS  32(BX), Y5
 	VANDPS   Y4, Y3, Y3
@@ -2926,11 +2942,11 @@ class_158:
 	VPADDD   softmaxconsts<>+832(SB), Y2, Y2
 	INCQ     SI
 	CMPQ     SI, C+72(FP)
-	JB       class_158
+	JB       class_161
 
-noflag_157:
+noflag_160:
 	TESTQ        $0x00000003, flags+88(FP)
-	JZ           noflag_159
+	JZ           noflag_163
 	VMOVUPS      224(SP), Y2
 	VPSRLD       $0x17, Y2, Y3
 	VPSUBD       softmaxconsts<>+896(SB), Y3, Y3
@@ -2966,15 +2982,15 @@ noflag_157:
 	VMOVUPS      Y6, 256(SP)
 	VMOVUPS      Y2, 288(SP)
 	TESTQ        $0x00000001, flags+88(FP)
-	JZ           noflag_160
+	JZ           noflag_164
 	VMOVUPS      softmaxconsts<>+64(SB), Y2
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_161
+	JZ           noflag_165
 	MOVQ         DI, DX
 	VXORPS       Y3, Y3, Y3
 	XORQ         BX, BX
 
-class_162:
+class_166:
 	VPCMPEQD     Y3, Y1, Y4
 	VBROADCASTSS (DX), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -2982,35 +2998,35 @@ class_162:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_162
+	JB           class_166
 
-noflag_161:
+noflag_165:
 	VMOVUPS      Y2, 320(SP)
 	VBROADCASTSS eps1+144(FP), Y2
 	VMULPS       320(SP), Y2, Y2
 	VMULPS       288(SP), Y2, Y2
 	VMOVUPS      Y2, 352(SP)
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_163
+	JZ           noflag_167
 	VXORPS       Y2, Y2, Y2
 	MOVQ         DI, DX
 	XORQ         BX, BX
 
-class_164:
+class_168:
 	VMASKMOVPS   (AX), Y0, Y3
 	VSUBPS       128(SP), Y3, Y3
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_165
+	JZ           noflag_169
 	VBROADCASTSS (DX), Y4
 	VMULPS       Y4, Y3, Y3
 
-noflag_165:
+noflag_169:
 	VADDPS       Y3, Y2, Y2
 	ADDQ         CX, AX
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_164
+	JB           class_168
 	VBROADCASTSS wsum+152(FP), Y3
 	VMULPS       256(SP), Y3, Y3
 	VSUBPS       Y2, Y3, Y3
@@ -3019,7 +3035,7 @@ noflag_165:
 	VFMADD231PS  Y2, Y3, Y4
 	VMOVUPS      Y4, 352(SP)
 
-noflag_163:
+noflag_167:
 	VMOVUPS 352(SP), Y2
 	VANDPS  Y0, Y2, Y2
 	VADDPS  (SP), Y2, Y2
@@ -3029,9 +3045,9 @@ noflag_163:
 	VADDPS  32(SP), Y2, Y2
 	VMOVUPS Y2, 32(SP)
 
-noflag_160:
+noflag_164:
 	TESTQ        $0x00000002, flags+88(FP)
-	JZ           noflag_166
+	JZ           noflag_170
 	VMOVUPS      160(SP), Y2
 	VMULPS       softmaxconsts<>+128(SB), Y2, Y3
 	VROUNDPS     $0x00, Y3, Y3
@@ -3062,27 +3078,27 @@ noflag_160:
 	VMOVUPS      Y3, 384(SP)
 	MOVQ         gmode+160(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_167
+	JEQ          pow1_171
 	CMPQ         AX, $0x02
-	JEQ          pow2_169
+	JEQ          pow2_173
 	CMPQ         AX, $0x03
-	JEQ          powg_168
+	JEQ          powg_172
 	VMOVUPS      softmaxconsts<>+64(SB), Y3
-	JMP          powd_170
+	JMP          powd_174
 
-pow1_167:
+pow1_171:
 	VMOVAPS Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_170
+	JMP     powd_174
 
-pow2_169:
+pow2_173:
 	VMULPS  Y2, Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_170
+	JMP     powd_174
 
-powg_168:
+powg_172:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y2, Y4
 	VMULPS       softmaxconsts<>+1792(SB), Y2, Y3
 	VBLENDVPS    Y4, Y3, Y2, Y3
@@ -3156,17 +3172,17 @@ powg_168:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
-powd_170:
+powd_174:
 	VMULPS  288(SP), Y3, Y3
 	VMOVUPS Y3, 416(SP)
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_171
+	JZ      noflag_175
 	VMOVUPS softmaxconsts<>+64(SB), Y2
 	MOVQ    DI, AX
 	VXORPS  Y3, Y3, Y3
 	XORQ    CX, CX
 
-class_172:
+class_176:
 	VPCMPEQD     Y3, Y1, Y4
 	VBROADCASTSS 4(AX), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -3174,20 +3190,20 @@ class_172:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         CX
 	CMPQ         CX, C+72(FP)
-	JB           class_172
+	JB           class_176
 	VMOVUPS      416(SP), Y1
 	VMULPS       Y2, Y1, Y1
 	VMOVUPS      Y1, 416(SP)
 
-noflag_171:
+noflag_175:
 	VMOVUPS 416(SP), Y1
 	VANDPS  Y0, Y1, Y1
 	VADDPS  64(SP), Y1, Y1
 	VMOVUPS Y1, 64(SP)
 
-noflag_166:
-noflag_159:
-done_132:
+noflag_170:
+noflag_163:
+done_134:
 	MOVQ out_base+168(FP), AX
 	MOVQ R8, CX
 	MOVQ AX, DX
@@ -3195,7 +3211,7 @@ done_132:
 	SHLQ $0x02, BX
 	XORQ SI, SI
 
-class_173:
+class_177:
 	VMOVUPS      (CX), Y0
 	VMOVAPS      Y0, Y1
 	VEXTRACTF128 $0x01, Y1, X0
@@ -3244,7 +3260,7 @@ class_173:
 	ADDQ         $0x00000004, DX
 	INCQ         SI
 	CMPQ         SI, C+72(FP)
-	JB           class_173
+	JB           class_177
 	MOVQ         C+72(FP), BX
 	SHLQ         $0x04, BX
 	ADDQ         BX, AX
@@ -3305,9 +3321,9 @@ TEXT ·SoftmaxGradI32AVX2(SB), NOSPLIT, $224-200
 	MOVQ lo+32(FP), R9
 	LEAQ (R8)(R9*4), R8
 
-loop_174:
+loop_178:
 	CMPQ         DX, $0x00000008
-	JB           tail_175
+	JB           tail_179
 	VMOVDQU      (BX), Y0
 	VBROADCASTSS ign+80(FP), Y1
 	VPCMPEQD     Y1, Y0, Y1
@@ -3319,24 +3335,24 @@ loop_174:
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
 	DECQ         R10
-	JZ           c1_177
+	JZ           c1_181
 
-max_178:
+max_182:
 	ADDQ       CX, R9
 	VMOVUPS    (R9), Y3
 	PREFETCHT0 1024(R9)
 	VMAXPS     Y3, Y2, Y2
 	DECQ       R10
-	JNZ        max_178
+	JNZ        max_182
 
-c1_177:
+c1_181:
 	VMOVUPS Y2, (SP)
 	VXORPS  Y2, Y2, Y2
 	MOVQ    AX, R9
 	MOVQ    SI, R10
 	XORQ    R11, R11
 
-class_179:
+class_183:
 	VMOVUPS      (R9), Y3
 	VSUBPS       (SP), Y3, Y3
 	VMULPS       softmaxconsts<>+128(SB), Y3, Y4
@@ -3367,19 +3383,19 @@ class_179:
 	ADDQ         $0x00000020, R10
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_179
+	JB           class_183
 	VMOVUPS      Y2, 32(SP)
 	VMOVUPS      softmaxconsts<>+64(SB), Y3
 	VDIVPS       Y2, Y3, Y3
 	VMOVUPS      Y3, 64(SP)
 	VMOVUPS      softmaxconsts<>+64(SB), Y2
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_180
+	JZ           noflag_184
 	MOVQ         DI, R9
 	VXORPS       Y3, Y3, Y3
 	XORQ         R10, R10
 
-class_181:
+class_185:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS (R9), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -3387,9 +3403,9 @@ class_181:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_181
+	JB           class_185
 
-noflag_180:
+noflag_184:
 	VBROADCASTSS k1+144(FP), Y3
 	VMULPS       Y2, Y3, Y3
 	VBROADCASTSS k2+148(FP), Y2
@@ -3398,13 +3414,13 @@ noflag_180:
 	VMOVUPS      Y2, 128(SP)
 	VXORPS       Y2, Y2, Y2
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_182
+	JZ           noflag_186
 	MOVQ         SI, R9
 	MOVQ         DI, R10
 	VXORPS       Y3, Y3, Y3
 	XORQ         R11, R11
 
-class_183:
+class_187:
 	VMOVUPS      64(SP), Y4
 	VMULPS       (R9), Y4, Y4
 	VPCMPEQD     Y3, Y0, Y5
@@ -3421,19 +3437,19 @@ class_183:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_183
+	JB           class_187
 
-noflag_182:
+noflag_186:
 	VMOVUPS Y2, 160(SP)
 	TESTQ   $0x00000004, flags+88(FP)
-	JZ      outnr_185
+	JZ      outnr_189
 	MOVQ    SI, R9
 	MOVQ    DI, R10
 	MOVQ    R8, R11
 	VXORPS  Y2, Y2, Y2
 	XORQ    R12, R12
 
-class_186:
+class_190:
 	VPCMPEQD     Y2, Y0, Y3
 	VMOVUPS      64(SP), Y4
 	VMULPS       (R9), Y4, Y4
@@ -3448,11 +3464,11 @@ class_186:
 	VADDPS       128(SP), Y5, Y5
 	VMULPS       Y5, Y4, Y4
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_187
+	JZ           noflag_191
 	VBROADCASTSS 8(R10), Y5
 	VSUBPS       Y5, Y4, Y4
 
-noflag_187:
+noflag_191:
 	VMOVUPS 96(SP), Y5
 	VANDPS  Y3, Y5, Y3
 	VSUBPS  Y3, Y4, Y4
@@ -3464,10 +3480,10 @@ noflag_187:
 	VPADDD  softmaxconsts<>+832(SB), Y2, Y2
 	INCQ    R12
 	CMPQ    R12, C+72(FP)
-	JB      class_186
-	JMP     outd_184
+	JB      class_190
+	JMP     outd_188
 
-outnr_185:
+outnr_189:
 	VMOVUPS 128(SP), Y2
 	VMULPS  64(SP), Y2, Y2
 	VMOVUPS Y2, 192(SP)
@@ -3477,16 +3493,16 @@ outnr_185:
 	VXORPS  Y2, Y2, Y2
 	XORQ    R12, R12
 
-class_188:
+class_192:
 	VPCMPEQD     Y2, Y0, Y3
 	VMOVUPS      192(SP), Y4
 	VMULPS       (R9), Y4, Y4
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_189
+	JZ           noflag_193
 	VBROADCASTSS 8(R10), Y5
 	VSUBPS       Y5, Y4, Y4
 
-noflag_189:
+noflag_193:
 	VMOVUPS 96(SP), Y5
 	VANDPS  Y3, Y5, Y3
 	VSUBPS  Y3, Y4, Y4
@@ -3498,18 +3514,18 @@ noflag_189:
 	VPADDD  softmaxconsts<>+832(SB), Y2, Y2
 	INCQ    R12
 	CMPQ    R12, C+72(FP)
-	JB      class_188
+	JB      class_192
 
-outd_184:
+outd_188:
 	ADDQ $0x00000020, AX
 	ADDQ $0x00000020, BX
 	ADDQ $0x00000020, R8
 	SUBQ $0x00000008, DX
-	JMP  loop_174
+	JMP  loop_178
 
-tail_175:
+tail_179:
 	TESTQ        DX, DX
-	JZ           done_176
+	JZ           done_180
 	LEAQ         softmaxconsts<>+2176(SB), R9
 	NEGQ         DX
 	VMOVDQU      64(R9)(DX*4), Y0
@@ -3524,23 +3540,23 @@ tail_175:
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
-	JZ           c1_190
+	JZ           c1_194
 
-max_191:
+max_195:
 	ADDQ       CX, DX
 	VMASKMOVPS (DX), Y2, Y4
 	PREFETCHT0 1024(DX)
 	VMAXPS     Y4, Y3, Y3
 	DECQ       BX
-	JNZ        max_191
+	JNZ        max_195
 
-c1_190:
+c1_194:
 	VMOVUPS Y3, (SP)
 	VXORPS  Y3, Y3, Y3
 	MOVQ    SI, DX
 	XORQ    BX, BX
 
-class_192:
+class_196:
 	VMASKMOVPS   (AX), Y2, Y4
 	VSUBPS       (SP), Y4, Y4
 	VMULPS       softmaxconsts<>+128(SB), Y4, Y5
@@ -3571,19 +3587,19 @@ class_192:
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_192
+	JB           class_196
 	VMOVUPS      Y3, 32(SP)
 	VMOVUPS      softmaxconsts<>+64(SB), Y4
 	VDIVPS       Y3, Y4, Y4
 	VMOVUPS      Y4, 64(SP)
 	VMOVUPS      softmaxconsts<>+64(SB), Y3
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_193
+	JZ           noflag_197
 	MOVQ         DI, AX
 	VXORPS       Y4, Y4, Y4
 	XORQ         DX, DX
 
-class_194:
+class_198:
 	VPCMPEQD     Y4, Y1, Y5
 	VBROADCASTSS (AX), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -3591,9 +3607,9 @@ class_194:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_194
+	JB           class_198
 
-noflag_193:
+noflag_197:
 	VBROADCASTSS k1+144(FP), Y4
 	VMULPS       Y3, Y4, Y4
 	VBROADCASTSS k2+148(FP), Y3
@@ -3602,13 +3618,13 @@ noflag_193:
 	VMOVUPS      Y3, 128(SP)
 	VXORPS       Y3, Y3, Y3
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_195
+	JZ           noflag_199
 	MOVQ         SI, AX
 	MOVQ         DI, DX
 	VXORPS       Y4, Y4, Y4
 	XORQ         BX, BX
 
-class_196:
+class_200:
 	VMOVUPS      64(SP), Y5
 	VMULPS       (AX), Y5, Y5
 	VPCMPEQD     Y4, Y1, Y6
@@ -3625,19 +3641,19 @@ class_196:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_196
+	JB           class_200
 
-noflag_195:
+noflag_199:
 	VMOVUPS Y3, 160(SP)
 	TESTQ   $0x00000004, flags+88(FP)
-	JZ      outnr_198
+	JZ      outnr_202
 	MOVQ    SI, AX
 	MOVQ    DI, DX
 	MOVQ    R8, BX
 	VXORPS  Y3, Y3, Y3
 	XORQ    SI, SI
 
-class_199:
+class_203:
 	VPCMPEQD     Y3, Y1, Y4
 	VMOVUPS      64(SP), Y5
 	VMULPS       (AX), Y5, Y5
@@ -3652,11 +3668,11 @@ class_199:
 	VADDPS       128(SP), Y6, Y6
 	VMULPS       Y6, Y5, Y5
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_200
+	JZ           noflag_204
 	VBROADCASTSS 8(DX), Y6
 	VSUBPS       Y6, Y5, Y5
 
-noflag_200:
+noflag_204:
 	VMOVUPS    96(SP), Y6
 	VANDPS     Y4, Y6, Y4
 	VSUBPS     Y4, Y5, Y5
@@ -3668,10 +3684,10 @@ noflag_200:
 	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
 	INCQ       SI
 	CMPQ       SI, C+72(FP)
-	JB         class_199
-	JMP        outd_197
+	JB         class_203
+	JMP        outd_201
 
-outnr_198:
+outnr_202:
 	VMOVUPS 128(SP), Y3
 	VMULPS  64(SP), Y3, Y3
 	VMOVUPS Y3, 192(SP)
@@ -3681,16 +3697,16 @@ outnr_198:
 	VXORPS  Y3, Y3, Y3
 	XORQ    SI, SI
 
-class_201:
+class_205:
 	VPCMPEQD     Y3, Y1, Y4
 	VMOVUPS      192(SP), Y5
 	VMULPS       (AX), Y5, Y5
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_202
+	JZ           noflag_206
 	VBROADCASTSS 8(DX), Y6
 	VSUBPS       Y6, Y5, Y5
 
-noflag_202:
+noflag_206:
 	VMOVUPS    96(SP), Y6
 	VANDPS     Y4, Y6, Y4
 	VSUBPS     Y4, Y5, Y5
@@ -3702,10 +3718,10 @@ noflag_202:
 	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
 	INCQ       SI
 	CMPQ       SI, C+72(FP)
-	JB         class_201
+	JB         class_205
 
-outd_197:
-done_176:
+outd_201:
+done_180:
 	VZEROUPPER
 	RET
 
@@ -3727,9 +3743,9 @@ TEXT ·SoftmaxGradFocalI32AVX2(SB), NOSPLIT, $448-200
 	MOVQ lo+32(FP), R9
 	LEAQ (R8)(R9*4), R8
 
-loop_203:
+loop_207:
 	CMPQ         DX, $0x00000008
-	JB           tail_204
+	JB           tail_208
 	VMOVDQU      (BX), Y0
 	VBROADCASTSS ign+80(FP), Y1
 	VPCMPEQD     Y1, Y0, Y1
@@ -3741,17 +3757,17 @@ loop_203:
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
 	DECQ         R10
-	JZ           c1_206
+	JZ           c1_210
 
-max_207:
+max_211:
 	ADDQ       CX, R9
 	VMOVUPS    (R9), Y3
 	PREFETCHT0 1024(R9)
 	VMAXPS     Y3, Y2, Y2
 	DECQ       R10
-	JNZ        max_207
+	JNZ        max_211
 
-c1_206:
+c1_210:
 	VMOVUPS Y2, (SP)
 	VXORPS  Y2, Y2, Y2
 	VXORPS  Y3, Y3, Y3
@@ -3760,7 +3776,7 @@ c1_206:
 	VXORPS  Y4, Y4, Y4
 	XORQ    R11, R11
 
-class_208:
+class_212:
 	VMOVUPS      (R9), Y5
 	VSUBPS       (SP), Y5, Y5
 	VMULPS       softmaxconsts<>+128(SB), Y5, Y6
@@ -3794,7 +3810,7 @@ class_208:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_208
+	JB           class_212
 	VMOVUPS      Y3, 32(SP)
 	VMOVUPS      Y2, 64(SP)
 	VMOVUPS      softmaxconsts<>+64(SB), Y3
@@ -3802,12 +3818,12 @@ class_208:
 	VMOVUPS      Y3, 96(SP)
 	VMOVUPS      softmaxconsts<>+64(SB), Y2
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_209
+	JZ           noflag_213
 	MOVQ         DI, R9
 	VXORPS       Y3, Y3, Y3
 	XORQ         R10, R10
 
-class_210:
+class_214:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS (R9), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -3815,9 +3831,9 @@ class_210:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_210
+	JB           class_214
 
-noflag_209:
+noflag_213:
 	VBROADCASTSS k1+144(FP), Y3
 	VMULPS       Y2, Y3, Y3
 	VBROADCASTSS k2+148(FP), Y2
@@ -3856,27 +3872,27 @@ noflag_209:
 	VMOVUPS      Y3, 256(SP)
 	MOVQ         gmode+160(FP), R9
 	CMPQ         R9, $0x01
-	JEQ          pow1_211
+	JEQ          pow1_215
 	CMPQ         R9, $0x02
-	JEQ          pow2_213
+	JEQ          pow2_217
 	CMPQ         R9, $0x03
-	JEQ          powg_212
+	JEQ          powg_216
 	VMOVUPS      softmaxconsts<>+64(SB), Y3
-	JMP          powd_214
+	JMP          powd_218
 
-pow1_211:
+pow1_215:
 	VMOVAPS Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_214
+	JMP     powd_218
 
-pow2_213:
+pow2_217:
 	VMULPS  Y2, Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_214
+	JMP     powd_218
 
-powg_212:
+powg_216:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y2, Y4
 	VMULPS       softmaxconsts<>+1792(SB), Y2, Y3
 	VBLENDVPS    Y4, Y3, Y2, Y3
@@ -3950,11 +3966,11 @@ powg_212:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
-powd_214:
+powd_218:
 	VXORPS       softmaxconsts<>+2304(SB), Y3, Y3
 	VMOVUPS      Y3, 288(SP)
 	CMPQ         R9, $0x00
-	JEQ          gamma0_215
+	JEQ          gamma0_219
 	VMOVUPS      64(SP), Y2
 	VPSRLD       $0x17, Y2, Y3
 	VPSUBD       softmaxconsts<>+896(SB), Y3, Y3
@@ -3995,27 +4011,27 @@ powd_214:
 	MOVQ         g1mode+168(FP), R9
 	VMOVUPS      224(SP), Y2
 	CMPQ         R9, $0x01
-	JEQ          pow1_216
+	JEQ          pow1_220
 	CMPQ         R9, $0x02
-	JEQ          pow2_218
+	JEQ          pow2_222
 	CMPQ         R9, $0x03
-	JEQ          powg_217
+	JEQ          powg_221
 	VMOVUPS      softmaxconsts<>+64(SB), Y3
-	JMP          powd_219
+	JMP          powd_223
 
-pow1_216:
+pow1_220:
 	VMOVAPS Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_219
+	JMP     powd_223
 
-pow2_218:
+pow2_222:
 	VMULPS  Y2, Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_219
+	JMP     powd_223
 
-powg_217:
+powg_221:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y2, Y4
 	VMULPS       softmaxconsts<>+1792(SB), Y2, Y3
 	VBLENDVPS    Y4, Y3, Y2, Y3
@@ -4089,7 +4105,7 @@ powg_217:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
-powd_219:
+powd_223:
 	VMULPS  256(SP), Y3, Y3
 	VMULPS  192(SP), Y3, Y3
 	VMULPS  320(SP), Y3, Y3
@@ -4100,16 +4116,16 @@ powd_219:
 	VADDPS  Y2, Y4, Y4
 	VMOVUPS Y4, 288(SP)
 
-gamma0_215:
+gamma0_219:
 	VMOVUPS 288(SP), Y2
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_220
+	JZ      noflag_224
 	VMOVUPS softmaxconsts<>+64(SB), Y3
 	MOVQ    DI, R9
 	VXORPS  Y4, Y4, Y4
 	XORQ    R10, R10
 
-class_221:
+class_225:
 	VPCMPEQD     Y4, Y0, Y5
 	VBROADCASTSS 4(R9), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -4117,10 +4133,10 @@ class_221:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_221
+	JB           class_225
 	VMULPS       Y3, Y2, Y2
 
-noflag_220:
+noflag_224:
 	VBROADCASTSS fs+152(FP), Y3
 	VMULPS       Y3, Y2, Y2
 	VMOVUPS      160(SP), Y3
@@ -4131,13 +4147,13 @@ noflag_220:
 	VMOVUPS      Y4, 128(SP)
 	VXORPS       Y2, Y2, Y2
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_222
+	JZ           noflag_226
 	MOVQ         SI, R9
 	MOVQ         DI, R10
 	VXORPS       Y3, Y3, Y3
 	XORQ         R11, R11
 
-class_223:
+class_227:
 	VMOVUPS      96(SP), Y4
 	VMULPS       (R9), Y4, Y4
 	VPCMPEQD     Y3, Y0, Y5
@@ -4154,19 +4170,19 @@ class_223:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_223
+	JB           class_227
 
-noflag_222:
+noflag_226:
 	VMOVUPS Y2, 384(SP)
 	TESTQ   $0x00000004, flags+88(FP)
-	JZ      outnr_225
+	JZ      outnr_229
 	MOVQ    SI, R9
 	MOVQ    DI, R10
 	MOVQ    R8, R11
 	VXORPS  Y2, Y2, Y2
 	XORQ    R12, R12
 
-class_226:
+class_230:
 	VPCMPEQD     Y2, Y0, Y3
 	VMOVUPS      96(SP), Y4
 	VMULPS       (R9), Y4, Y4
@@ -4181,11 +4197,11 @@ class_226:
 	VADDPS       160(SP), Y5, Y5
 	VMULPS       Y5, Y4, Y4
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_227
+	JZ           noflag_231
 	VBROADCASTSS 8(R10), Y5
 	VSUBPS       Y5, Y4, Y4
 
-noflag_227:
+noflag_231:
 	VMOVUPS 128(SP), Y5
 	VANDPS  Y3, Y5, Y3
 	VSUBPS  Y3, Y4, Y4
@@ -4197,10 +4213,10 @@ noflag_227:
 	VPADDD  softmaxconsts<>+832(SB), Y2, Y2
 	INCQ    R12
 	CMPQ    R12, C+72(FP)
-	JB      class_226
-	JMP     outd_224
+	JB      class_230
+	JMP     outd_228
 
-outnr_225:
+outnr_229:
 	VMOVUPS 160(SP), Y2
 	VMULPS  96(SP), Y2, Y2
 	VMOVUPS Y2, 416(SP)
@@ -4210,16 +4226,16 @@ outnr_225:
 	VXORPS  Y2, Y2, Y2
 	XORQ    R12, R12
 
-class_228:
+class_232:
 	VPCMPEQD     Y2, Y0, Y3
 	VMOVUPS      416(SP), Y4
 	VMULPS       (R9), Y4, Y4
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_229
+	JZ           noflag_233
 	VBROADCASTSS 8(R10), Y5
 	VSUBPS       Y5, Y4, Y4
 
-noflag_229:
+noflag_233:
 	VMOVUPS 128(SP), Y5
 	VANDPS  Y3, Y5, Y3
 	VSUBPS  Y3, Y4, Y4
@@ -4231,18 +4247,18 @@ noflag_229:
 	VPADDD  softmaxconsts<>+832(SB), Y2, Y2
 	INCQ    R12
 	CMPQ    R12, C+72(FP)
-	JB      class_228
+	JB      class_232
 
-outd_224:
+outd_228:
 	ADDQ $0x00000020, AX
 	ADDQ $0x00000020, BX
 	ADDQ $0x00000020, R8
 	SUBQ $0x00000008, DX
-	JMP  loop_203
+	JMP  loop_207
 
-tail_204:
+tail_208:
 	TESTQ        DX, DX
-	JZ           done_205
+	JZ           done_209
 	LEAQ         softmaxconsts<>+2176(SB), R9
 	NEGQ         DX
 	VMOVDQU      64(R9)(DX*4), Y0
@@ -4257,17 +4273,17 @@ tail_204:
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
-	JZ           c1_230
+	JZ           c1_234
 
-max_231:
+max_235:
 	ADDQ       CX, DX
 	VMASKMOVPS (DX), Y2, Y4
 	PREFETCHT0 1024(DX)
 	VMAXPS     Y4, Y3, Y3
 	DECQ       BX
-	JNZ        max_231
+	JNZ        max_235
 
-c1_230:
+c1_234:
 	VMOVUPS Y3, (SP)
 	VXORPS  Y3, Y3, Y3
 	VXORPS  Y4, Y4, Y4
@@ -4275,7 +4291,7 @@ c1_230:
 	VXORPS  Y5, Y5, Y5
 	XORQ    BX, BX
 
-class_232:
+class_236:
 	VMASKMOVPS   (AX), Y2, Y6
 	VSUBPS       (SP), Y6, Y6
 	VMULPS       softmaxconsts<>+128(SB), Y6, Y7
@@ -4309,7 +4325,7 @@ class_232:
 	VPADDD       softmaxconsts<>+832(SB), Y5, Y5
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_232
+	JB           class_236
 	VMOVUPS      Y4, 32(SP)
 	VMOVUPS      Y3, 64(SP)
 	VMOVUPS      softmaxconsts<>+64(SB), Y4
@@ -4317,12 +4333,12 @@ class_232:
 	VMOVUPS      Y4, 96(SP)
 	VMOVUPS      softmaxconsts<>+64(SB), Y3
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_233
+	JZ           noflag_237
 	MOVQ         DI, AX
 	VXORPS       Y4, Y4, Y4
 	XORQ         DX, DX
 
-class_234:
+class_238:
 	VPCMPEQD     Y4, Y1, Y5
 	VBROADCASTSS (AX), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -4330,9 +4346,9 @@ class_234:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_234
+	JB           class_238
 
-noflag_233:
+noflag_237:
 	VBROADCASTSS k1+144(FP), Y4
 	VMULPS       Y3, Y4, Y4
 	VBROADCASTSS k2+148(FP), Y3
@@ -4371,27 +4387,27 @@ noflag_233:
 	VMOVUPS      Y4, 256(SP)
 	MOVQ         gmode+160(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_235
+	JEQ          pow1_239
 	CMPQ         AX, $0x02
-	JEQ          pow2_237
+	JEQ          pow2_241
 	CMPQ         AX, $0x03
-	JEQ          powg_236
+	JEQ          powg_240
 	VMOVUPS      softmaxconsts<>+64(SB), Y4
-	JMP          powd_238
+	JMP          powd_242
 
-pow1_235:
+pow1_239:
 	VMOVAPS Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_238
+	JMP     powd_242
 
-pow2_237:
+pow2_241:
 	VMULPS  Y3, Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_238
+	JMP     powd_242
 
-powg_236:
+powg_240:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y3, Y5
 	VMULPS       softmaxconsts<>+1792(SB), Y3, Y4
 	VBLENDVPS    Y5, Y4, Y3, Y4
@@ -4465,11 +4481,11 @@ powg_236:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS      Y4, Y3, Y4
 
-powd_238:
+powd_242:
 	VXORPS       softmaxconsts<>+2304(SB), Y4, Y4
 	VMOVUPS      Y4, 288(SP)
 	CMPQ         AX, $0x00
-	JEQ          gamma0_239
+	JEQ          gamma0_243
 	VMOVUPS      64(SP), Y3
 	VPSRLD       $0x17, Y3, Y4
 	VPSUBD       softmaxconsts<>+896(SB), Y4, Y4
@@ -4510,27 +4526,27 @@ powd_238:
 	MOVQ         g1mode+168(FP), AX
 	VMOVUPS      224(SP), Y3
 	CMPQ         AX, $0x01
-	JEQ          pow1_240
+	JEQ          pow1_244
 	CMPQ         AX, $0x02
-	JEQ          pow2_242
+	JEQ          pow2_246
 	CMPQ         AX, $0x03
-	JEQ          powg_241
+	JEQ          powg_245
 	VMOVUPS      softmaxconsts<>+64(SB), Y4
-	JMP          powd_243
+	JMP          powd_247
 
-pow1_240:
+pow1_244:
 	VMOVAPS Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_243
+	JMP     powd_247
 
-pow2_242:
+pow2_246:
 	VMULPS  Y3, Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_243
+	JMP     powd_247
 
-powg_241:
+powg_245:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y3, Y5
 	VMULPS       softmaxconsts<>+1792(SB), Y3, Y4
 	VBLENDVPS    Y5, Y4, Y3, Y4
@@ -4604,7 +4620,7 @@ powg_241:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS      Y4, Y3, Y4
 
-powd_243:
+powd_247:
 	VMULPS  256(SP), Y4, Y4
 	VMULPS  192(SP), Y4, Y4
 	VMULPS  320(SP), Y4, Y4
@@ -4615,16 +4631,16 @@ powd_243:
 	VADDPS  Y3, Y5, Y5
 	VMOVUPS Y5, 288(SP)
 
-gamma0_239:
+gamma0_243:
 	VMOVUPS 288(SP), Y3
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_244
+	JZ      noflag_248
 	VMOVUPS softmaxconsts<>+64(SB), Y4
 	MOVQ    DI, AX
 	VXORPS  Y5, Y5, Y5
 	XORQ    DX, DX
 
-class_245:
+class_249:
 	VPCMPEQD     Y5, Y1, Y6
 	VBROADCASTSS 4(AX), Y7
 	VBLENDVPS    Y6, Y7, Y4, Y4
@@ -4632,10 +4648,10 @@ class_245:
 	VPADDD       softmaxconsts<>+832(SB), Y5, Y5
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_245
+	JB           class_249
 	VMULPS       Y4, Y3, Y3
 
-noflag_244:
+noflag_248:
 	VBROADCASTSS fs+152(FP), Y4
 	VMULPS       Y4, Y3, Y3
 	VMOVUPS      160(SP), Y4
@@ -4646,13 +4662,13 @@ noflag_244:
 	VMOVUPS      Y5, 128(SP)
 	VXORPS       Y3, Y3, Y3
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_246
+	JZ           noflag_250
 	MOVQ         SI, AX
 	MOVQ         DI, DX
 	VXORPS       Y4, Y4, Y4
 	XORQ         BX, BX
 
-class_247:
+class_251:
 	VMOVUPS      96(SP), Y5
 	VMULPS       (AX), Y5, Y5
 	VPCMPEQD     Y4, Y1, Y6
@@ -4669,19 +4685,19 @@ class_247:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_247
+	JB           class_251
 
-noflag_246:
+noflag_250:
 	VMOVUPS Y3, 384(SP)
 	TESTQ   $0x00000004, flags+88(FP)
-	JZ      outnr_249
+	JZ      outnr_253
 	MOVQ    SI, AX
 	MOVQ    DI, DX
 	MOVQ    R8, BX
 	VXORPS  Y3, Y3, Y3
 	XORQ    SI, SI
 
-class_250:
+class_254:
 	VPCMPEQD     Y3, Y1, Y4
 	VMOVUPS      96(SP), Y5
 	VMULPS       (AX), Y5, Y5
@@ -4696,11 +4712,11 @@ class_250:
 	VADDPS       160(SP), Y6, Y6
 	VMULPS       Y6, Y5, Y5
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_251
+	JZ           noflag_255
 	VBROADCASTSS 8(DX), Y6
 	VSUBPS       Y6, Y5, Y5
 
-noflag_251:
+noflag_255:
 	VMOVUPS    128(SP), Y6
 	VANDPS     Y4, Y6, Y4
 	VSUBPS     Y4, Y5, Y5
@@ -4712,10 +4728,10 @@ noflag_251:
 	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
 	INCQ       SI
 	CMPQ       SI, C+72(FP)
-	JB         class_250
-	JMP        outd_248
+	JB         class_254
+	JMP        outd_252
 
-outnr_249:
+outnr_253:
 	VMOVUPS 160(SP), Y3
 	VMULPS  96(SP), Y3, Y3
 	VMOVUPS Y3, 416(SP)
@@ -4725,16 +4741,16 @@ outnr_249:
 	VXORPS  Y3, Y3, Y3
 	XORQ    SI, SI
 
-class_252:
+class_256:
 	VPCMPEQD     Y3, Y1, Y4
 	VMOVUPS      416(SP), Y5
 	VMULPS       (AX), Y5, Y5
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_253
+	JZ           noflag_257
 	VBROADCASTSS 8(DX), Y6
 	VSUBPS       Y6, Y5, Y5
 
-noflag_253:
+noflag_257:
 	VMOVUPS    128(SP), Y6
 	VANDPS     Y4, Y6, Y4
 	VSUBPS     Y4, Y5, Y5
@@ -4746,10 +4762,10 @@ noflag_253:
 	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
 	INCQ       SI
 	CMPQ       SI, C+72(FP)
-	JB         class_252
+	JB         class_256
 
-outd_248:
-done_205:
+outd_252:
+done_209:
 	VZEROUPPER
 	RET
 
@@ -4774,7 +4790,7 @@ TEXT ·SoftmaxStatsU8AVX512(SB), NOSPLIT, $0-192
 	VXORPS Z0, Z0, Z0
 	XORQ   R10, R10
 
-class_254:
+class_258:
 	VMOVUPS Z0, (R9)
 	VMOVUPS Z0, 64(R9)
 	VMOVUPS Z0, 128(R9)
@@ -4782,15 +4798,15 @@ class_254:
 	ADDQ    $0x00000100, R9
 	INCQ    R10
 	CMPQ    R10, C+72(FP)
-	JB      class_254
+	JB      class_258
 	VXORPS  Z0, Z0, Z0
 	VXORPS  Z1, Z1, Z1
 	VXORPS  Z2, Z2, Z2
 	VXORPS  Z3, Z3, Z3
 
-loop_255:
+loop_259:
 	CMPQ         DX, $0x00000010
-	JB           tail_256
+	JB           tail_260
 	VPMOVZXBD    (BX), Z4
 	VBROADCASTSS ign+80(FP), Z5
 	VPCMPD       $0x04, Z5, Z4, K1
@@ -4804,17 +4820,17 @@ loop_255:
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
 	DECQ         R10
-	JZ           c1_258
+	JZ           c1_262
 
-max_259:
+max_263:
 	ADDQ       CX, R9
 	VMOVUPS.Z  (R9), K1, Z6
 	PREFETCHT0 1024(R9)
 	VMAXPS     Z6, Z5, Z5
 	DECQ       R10
-	JNZ        max_259
+	JNZ        max_263
 
-c1_258:
+c1_262:
 	VXORPS Z6, Z6, Z6
 	VXORPS Z7, Z7, Z7
 	MOVQ   AX, R9
@@ -4822,7 +4838,7 @@ c1_258:
 	VXORPS Z8, Z8, Z8
 	XORQ   R11, R11
 
-class_260:
+class_264:
 	VMOVUPS.Z    (R9), K1, Z9
 	VSUBPS       Z5, Z9, Z9
 	VMULPS       softmaxconsts<>+128(SB), Z9, Z10
@@ -4846,10 +4862,10 @@ class_260:
 	VXORPS       Z15, Z15, K2, Z15
 	VADDPS       Z15, Z6, Z6
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_261
+	JZ           noflag_265
 	VMOVUPS      Z15, (R10)
 
-noflag_261:
+noflag_265:
 	VPCMPEQD Z8, Z4, K2
 	VMOVUPS  Z9, K2, Z7
 	ADDQ     CX, R9
@@ -4857,41 +4873,45 @@ noflag_261:
 	VPADDD   softmaxconsts<>+832(SB), Z8, Z8
 	INCQ     R11
 	CMPQ     R11, C+72(FP)
-	JB       class_260
+	JB       class_264
 	VMOVUPS  softmaxconsts<>+64(SB), Z8
 	VDIVPS   Z6, Z8, Z8
 	TESTQ    $0x00000004, flags+88(FP)
-	JZ       noflag_262
+	JZ       noflag_266
 	MOVQ     SI, R9
 	MOVQ     R8, R10
 	VXORPS   Z9, Z9, Z9
 	XORQ     R11, R11
 
-class_263:
+class_267:
 	VMULPS    (R9), Z8, Z10
 	VMOVAPS.Z Z10, K1, Z10
 	VADDPS    (R10), Z10, Z11
 	VMOVUPS   Z11, (R10)
+	TESTQ     $0x00000008, flags+88(FP)
+	JZ        noflag_268
 	VMULPS    Z10, Z10, Z11
 	VADDPS    192(R10), Z11, Z11
 	VMOVUPS   Z11, 192(R10)
-	VPCMPEQD  Z9, Z4, K2
-	VMOVUPS   64(R10), Z11
-	VADDPS    Z10, Z11, K2, Z11
-	VMOVUPS   Z11, 64(R10)
-	VMOVUPS   128(R10), Z10
-	VADDPS    softmaxconsts<>+64(SB), Z10, K2, Z10
-	VMOVUPS   Z10, 128(R10)
-	ADDQ      $0x00000040, R9
-	ADDQ      $0x00000100, R10
-	VPADDD    softmaxconsts<>+832(SB), Z9, Z9
-	INCQ      R11
-	CMPQ      R11, C+72(FP)
-	JB        class_263
 
-noflag_262:
+noflag_268:
+	VPCMPEQD Z9, Z4, K2
+	VMOVUPS  64(R10), Z11
+	VADDPS   Z10, Z11, K2, Z11
+	VMOVUPS  Z11, 64(R10)
+	VMOVUPS  128(R10), Z10
+	VADDPS   softmaxconsts<>+64(SB), Z10, K2, Z10
+	VMOVUPS  Z10, 128(R10)
+	ADDQ     $0x00000040, R9
+	ADDQ     $0x00000100, R10
+	VPADDD   softmaxconsts<>+832(SB), Z9, Z9
+	INCQ     R11
+	CMPQ     R11, C+72(FP)
+	JB       class_267
+
+noflag_266:
 	TESTQ        $0x00000003, flags+88(FP)
-	JZ           noflag_264
+	JZ           noflag_269
 	VGETEXPPS    Z6, Z10
 	VADDPS       softmaxconsts<>+64(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z6, Z9
@@ -4921,64 +4941,64 @@ noflag_262:
 	VMOVUPS      Z6, K2, Z12
 	VSUBPS       Z7, Z12, Z6
 	TESTQ        $0x00000001, flags+88(FP)
-	JZ           noflag_265
+	JZ           noflag_270
 	VMOVUPS      softmaxconsts<>+64(SB), Z9
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_266
+	JZ           noflag_271
 	MOVQ         DI, R9
 	VXORPS       Z10, Z10, Z10
 	XORQ         R10, R10
 
-class_267:
+class_272:
 	VPCMPEQD     Z10, Z4, K2
 	VBROADCASTSS (R9), K2, Z9
 	ADDQ         $0x00000020, R9
 	VPADDD       softmaxconsts<>+832(SB), Z10, Z10
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_267
+	JB           class_272
 
-noflag_266:
+noflag_271:
 	VBROADCASTSS eps1+144(FP), Z10
 	VMULPS       Z9, Z10, Z10
 	VMULPS       Z6, Z10, Z10
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_268
+	JZ           noflag_273
 	VXORPS       Z11, Z11, Z11
 	MOVQ         AX, R9
 	MOVQ         DI, R10
 	XORQ         R11, R11
 
-class_269:
+class_274:
 	VMOVUPS.Z    (R9), K1, Z13
 	VSUBPS       Z5, Z13, Z13
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_270
+	JZ           noflag_275
 	VBROADCASTSS (R10), Z14
 	VMULPS       Z14, Z13, Z13
 
-noflag_270:
+noflag_275:
 	VADDPS       Z13, Z11, Z11
 	ADDQ         CX, R9
 	ADDQ         $0x00000020, R10
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_269
+	JB           class_274
 	VBROADCASTSS wsum+152(FP), Z5
 	VMULPS       Z12, Z5, Z5
 	VSUBPS       Z11, Z5, Z5
 	VBROADCASTSS epsC+148(FP), Z11
 	VFMADD231PS  Z11, Z5, Z10
 
-noflag_268:
+noflag_273:
 	VMOVAPS.Z Z10, K1, Z10
 	VADDPS    Z10, Z0, Z0
 	VMOVAPS.Z Z9, K1, Z9
 	VADDPS    Z9, Z1, Z1
 
-noflag_265:
+noflag_270:
 	TESTQ        $0x00000002, flags+88(FP)
-	JZ           noflag_271
+	JZ           noflag_276
 	VMULPS       softmaxconsts<>+128(SB), Z7, Z5
 	VRNDSCALEPS  $0x00, Z5, Z5
 	VMOVAPS      Z7, Z9
@@ -5004,27 +5024,27 @@ noflag_265:
 	VBROADCASTSS gamma+156(FP), Z7
 	MOVQ         gmode+160(FP), R9
 	CMPQ         R9, $0x01
-	JEQ          pow1_272
+	JEQ          pow1_277
 	CMPQ         R9, $0x02
-	JEQ          pow2_274
+	JEQ          pow2_279
 	CMPQ         R9, $0x03
-	JEQ          powg_273
+	JEQ          powg_278
 	VMOVUPS      softmaxconsts<>+64(SB), Z7
-	JMP          powd_275
+	JMP          powd_280
 
-pow1_272:
+pow1_277:
 	VMOVAPS Z5, Z7
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z5, K2
 	VXORPS  Z7, Z7, K2, Z7
-	JMP     powd_275
+	JMP     powd_280
 
-pow2_274:
+pow2_279:
 	VMULPS Z5, Z5, Z7
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z5, K2
 	VXORPS Z7, Z7, K2, Z7
-	JMP    powd_275
+	JMP    powd_280
 
-powg_273:
+powg_278:
 	VGETEXPPS    Z5, Z9
 	VADDPS       softmaxconsts<>+64(SB), Z9, Z9
 	VGETMANTPS   $0x02, Z5, Z8
@@ -5082,39 +5102,39 @@ powg_273:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z5, K2
 	VXORPS       Z7, Z7, K2, Z7
 
-powd_275:
+powd_280:
 	VMULPS  Z6, Z7, Z7
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_276
+	JZ      noflag_281
 	VMOVUPS softmaxconsts<>+64(SB), Z5
 	MOVQ    DI, R9
 	VXORPS  Z6, Z6, Z6
 	XORQ    R10, R10
 
-class_277:
+class_282:
 	VPCMPEQD     Z6, Z4, K2
 	VBROADCASTSS 4(R9), K2, Z5
 	ADDQ         $0x00000020, R9
 	VPADDD       softmaxconsts<>+832(SB), Z6, Z6
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_277
+	JB           class_282
 	VMULPS       Z5, Z7, Z7
 
-noflag_276:
+noflag_281:
 	VMOVAPS.Z Z7, K1, Z7
 	VADDPS    Z7, Z2, Z2
 
-noflag_271:
-noflag_264:
+noflag_276:
+noflag_269:
 	ADDQ $0x00000040, AX
 	ADDQ $0x00000010, BX
 	SUBQ $0x00000010, DX
-	JMP  loop_255
+	JMP  loop_259
 
-tail_256:
+tail_260:
 	TESTQ        DX, DX
-	JZ           done_257
+	JZ           done_261
 	MOVL         $0x0000ffff, R9
 	BZHIL        DX, R9, R9
 	KMOVW        R9, K1
@@ -5132,17 +5152,17 @@ tail_256:
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
-	JZ           c1_278
+	JZ           c1_283
 
-max_279:
+max_284:
 	ADDQ       CX, DX
 	VMOVUPS.Z  (DX), K1, Z6
 	PREFETCHT0 1024(DX)
 	VMAXPS     Z6, Z5, Z5
 	DECQ       BX
-	JNZ        max_279
+	JNZ        max_284
 
-c1_278:
+c1_283:
 	VXORPS Z6, Z6, Z6
 	VXORPS Z7, Z7, Z7
 	MOVQ   AX, DX
@@ -5150,7 +5170,7 @@ c1_278:
 	VXORPS Z8, Z8, Z8
 	XORQ   R9, R9
 
-class_280:
+class_285:
 	VMOVUPS.Z    (DX), K1, Z9
 	VSUBPS       Z5, Z9, Z9
 	VMULPS       softmaxconsts<>+128(SB), Z9, Z10
@@ -5174,10 +5194,10 @@ class_280:
 	VXORPS       Z15, Z15, K2, Z15
 	VADDPS       Z15, Z6, Z6
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_281
+	JZ           noflag_286
 	VMOVUPS      Z15, (BX)
 
-noflag_281:
+noflag_286:
 	VPCMPEQD Z8, Z4, K2
 	VMOVUPS  Z9, K2, Z7
 	ADDQ     CX, DX
@@ -5185,41 +5205,45 @@ noflag_281:
 	VPADDD   softmaxconsts<>+832(SB), Z8, Z8
 	INCQ     R9
 	CMPQ     R9, C+72(FP)
-	JB       class_280
+	JB       class_285
 	VMOVUPS  softmaxconsts<>+64(SB), Z8
 	VDIVPS   Z6, Z8, Z8
 	TESTQ    $0x00000004, flags+88(FP)
-	JZ       noflag_282
+	JZ       noflag_287
 	MOVQ     SI, DX
 	MOVQ     R8, BX
 	VXORPS   Z9, Z9, Z9
 	XORQ     SI, SI
 
-class_283:
+class_288:
 	VMULPS    (DX), Z8, Z10
 	VMOVAPS.Z Z10, K1, Z10
 	VADDPS    (BX), Z10, Z11
 	VMOVUPS   Z11, (BX)
+	TESTQ     $0x00000008, flags+88(FP)
+	JZ        noflag_289
 	VMULPS    Z10, Z10, Z11
 	VADDPS    192(BX), Z11, Z11
 	VMOVUPS   Z11, 192(BX)
-	VPCMPEQD  Z9, Z4, K2
-	VMOVUPS   64(BX), Z11
-	VADDPS    Z10, Z11, K2, Z11
-	VMOVUPS   Z11, 64(BX)
-	VMOVUPS   128(BX), Z10
-	VADDPS    softmaxconsts<>+64(SB), Z10, K2, Z10
-	VMOVUPS   Z10, 128(BX)
-	ADDQ      $0x00000040, DX
-	ADDQ      $0x00000100, BX
-	VPADDD    softmaxconsts<>+832(SB), Z9, Z9
-	INCQ      SI
-	CMPQ      SI, C+72(FP)
-	JB        class_283
 
-noflag_282:
+noflag_289:
+	VPCMPEQD Z9, Z4, K2
+	VMOVUPS  64(BX), Z11
+	VADDPS   Z10, Z11, K2, Z11
+	VMOVUPS  Z11, 64(BX)
+	VMOVUPS  128(BX), Z10
+	VADDPS   softmaxconsts<>+64(SB), Z10, K2, Z10
+	VMOVUPS  Z10, 128(BX)
+	ADDQ     $0x00000040, DX
+	ADDQ     $0x00000100, BX
+	VPADDD   softmaxconsts<>+832(SB), Z9, Z9
+	INCQ     SI
+	CMPQ     SI, C+72(FP)
+	JB       class_288
+
+noflag_287:
 	TESTQ        $0x00000003, flags+88(FP)
-	JZ           noflag_284
+	JZ           noflag_290
 	VGETEXPPS    Z6, Z10
 	VADDPS       softmaxconsts<>+64(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z6, Z9
@@ -5249,63 +5273,63 @@ noflag_282:
 	VMOVUPS      Z6, K2, Z12
 	VSUBPS       Z7, Z12, Z6
 	TESTQ        $0x00000001, flags+88(FP)
-	JZ           noflag_285
+	JZ           noflag_291
 	VMOVUPS      softmaxconsts<>+64(SB), Z9
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_286
+	JZ           noflag_292
 	MOVQ         DI, DX
 	VXORPS       Z10, Z10, Z10
 	XORQ         BX, BX
 
-class_287:
+class_293:
 	VPCMPEQD     Z10, Z4, K2
 	VBROADCASTSS (DX), K2, Z9
 	ADDQ         $0x00000020, DX
 	VPADDD       softmaxconsts<>+832(SB), Z10, Z10
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_287
+	JB           class_293
 
-noflag_286:
+noflag_292:
 	VBROADCASTSS eps1+144(FP), Z10
 	VMULPS       Z9, Z10, Z10
 	VMULPS       Z6, Z10, Z10
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_288
+	JZ           noflag_294
 	VXORPS       Z11, Z11, Z11
 	MOVQ         DI, DX
 	XORQ         BX, BX
 
-class_289:
+class_295:
 	VMOVUPS.Z    (AX), K1, Z13
 	VSUBPS       Z5, Z13, Z13
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_290
+	JZ           noflag_296
 	VBROADCASTSS (DX), Z14
 	VMULPS       Z14, Z13, Z13
 
-noflag_290:
+noflag_296:
 	VADDPS       Z13, Z11, Z11
 	ADDQ         CX, AX
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_289
+	JB           class_295
 	VBROADCASTSS wsum+152(FP), Z5
 	VMULPS       Z12, Z5, Z5
 	VSUBPS       Z11, Z5, Z5
 	VBROADCASTSS epsC+148(FP), Z11
 	VFMADD231PS  Z11, Z5, Z10
 
-noflag_288:
+noflag_294:
 	VMOVAPS.Z Z10, K1, Z10
 	VADDPS    Z10, Z0, Z0
 	VMOVAPS.Z Z9, K1, Z9
 	VADDPS    Z9, Z1, Z1
 
-noflag_285:
+noflag_291:
 	TESTQ        $0x00000002, flags+88(FP)
-	JZ           noflag_291
+	JZ           noflag_297
 	VMULPS       softmaxconsts<>+128(SB), Z7, Z5
 	VRNDSCALEPS  $0x00, Z5, Z5
 	VMOVAPS      Z7, Z9
@@ -5331,27 +5355,27 @@ noflag_285:
 	VBROADCASTSS gamma+156(FP), Z7
 	MOVQ         gmode+160(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_292
+	JEQ          pow1_298
 	CMPQ         AX, $0x02
-	JEQ          pow2_294
+	JEQ          pow2_300
 	CMPQ         AX, $0x03
-	JEQ          powg_293
+	JEQ          powg_299
 	VMOVUPS      softmaxconsts<>+64(SB), Z7
-	JMP          powd_295
+	JMP          powd_301
 
-pow1_292:
+pow1_298:
 	VMOVAPS Z5, Z7
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z5, K2
 	VXORPS  Z7, Z7, K2, Z7
-	JMP     powd_295
+	JMP     powd_301
 
-pow2_294:
+pow2_300:
 	VMULPS Z5, Z5, Z7
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z5, K2
 	VXORPS Z7, Z7, K2, Z7
-	JMP    powd_295
+	JMP    powd_301
 
-powg_293:
+powg_299:
 	VGETEXPPS    Z5, Z9
 	VADDPS       softmaxconsts<>+64(SB), Z9, Z9
 	VGETMANTPS   $0x02, Z5, Z8
@@ -5409,32 +5433,32 @@ powg_293:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z5, K2
 	VXORPS       Z7, Z7, K2, Z7
 
-powd_295:
+powd_301:
 	VMULPS  Z6, Z7, Z7
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_296
+	JZ      noflag_302
 	VMOVUPS softmaxconsts<>+64(SB), Z5
 	MOVQ    DI, AX
 	VXORPS  Z6, Z6, Z6
 	XORQ    CX, CX
 
-class_297:
+class_303:
 	VPCMPEQD     Z6, Z4, K2
 	VBROADCASTSS 4(AX), K2, Z5
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z6, Z6
 	INCQ         CX
 	CMPQ         CX, C+72(FP)
-	JB           class_297
+	JB           class_303
 	VMULPS       Z5, Z7, Z7
 
-noflag_296:
+noflag_302:
 	VMOVAPS.Z Z7, K1, Z7
 	VADDPS    Z7, Z2, Z2
 
-noflag_291:
-noflag_284:
-done_257:
+noflag_297:
+noflag_290:
+done_261:
 	MOVQ out_base+168(FP), AX
 	MOVQ R8, CX
 	MOVQ AX, DX
@@ -5442,7 +5466,7 @@ done_257:
 	SHLQ $0x02, BX
 	XORQ SI, SI
 
-class_298:
+class_304:
 	VMOVUPS       (CX), Z4
 	VEXTRACTF64X4 $0x01, Z4, Y5
 	VADDPS        Y5, Y4, Y5
@@ -5495,7 +5519,7 @@ class_298:
 	ADDQ          $0x00000004, DX
 	INCQ          SI
 	CMPQ          SI, C+72(FP)
-	JB            class_298
+	JB            class_304
 	MOVQ          C+72(FP), BX
 	SHLQ          $0x04, BX
 	ADDQ          BX, AX
@@ -5560,9 +5584,9 @@ TEXT ·SoftmaxGradU8AVX512(SB), NOSPLIT, $0-200
 	MOVQ lo+32(FP), R9
 	LEAQ (R8)(R9*4), R8
 
-loop_299:
+loop_305:
 	CMPQ         DX, $0x00000010
-	JB           tail_300
+	JB           tail_306
 	VPMOVZXBD    (BX), Z0
 	VBROADCASTSS ign+80(FP), Z1
 	VPCMPD       $0x04, Z1, Z0, K1
@@ -5573,23 +5597,23 @@ loop_299:
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
 	DECQ         R10
-	JZ           c1_302
+	JZ           c1_308
 
-max_303:
+max_309:
 	ADDQ       CX, R9
 	VMOVUPS.Z  (R9), K1, Z2
 	PREFETCHT0 1024(R9)
 	VMAXPS     Z2, Z1, Z1
 	DECQ       R10
-	JNZ        max_303
+	JNZ        max_309
 
-c1_302:
+c1_308:
 	VXORPS Z2, Z2, Z2
 	MOVQ   AX, R9
 	MOVQ   SI, R10
 	XORQ   R11, R11
 
-class_304:
+class_310:
 	VMOVUPS.Z    (R9), K1, Z3
 	VSUBPS       Z1, Z3, Z3
 	VMULPS       softmaxconsts<>+128(SB), Z3, Z4
@@ -5617,39 +5641,39 @@ class_304:
 	ADDQ         $0x00000040, R10
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_304
+	JB           class_310
 	VMOVUPS      softmaxconsts<>+64(SB), Z1
 	VDIVPS       Z2, Z1, Z1
 	VMOVUPS      softmaxconsts<>+64(SB), Z2
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_305
+	JZ           noflag_311
 	MOVQ         DI, R9
 	VXORPS       Z3, Z3, Z3
 	XORQ         R10, R10
 
-class_306:
+class_312:
 	VPCMPEQD     Z3, Z0, K2
 	VBROADCASTSS (R9), K2, Z2
 	ADDQ         $0x00000020, R9
 	VPADDD       softmaxconsts<>+832(SB), Z3, Z3
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_306
+	JB           class_312
 
-noflag_305:
+noflag_311:
 	VBROADCASTSS k1+144(FP), Z3
 	VMULPS       Z2, Z3, Z3
 	VBROADCASTSS k2+148(FP), Z2
 	VADDPS       Z3, Z2, Z2
 	VXORPS       Z4, Z4, Z4
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_307
+	JZ           noflag_313
 	MOVQ         SI, R9
 	MOVQ         DI, R10
 	VXORPS       Z5, Z5, Z5
 	XORQ         R11, R11
 
-class_308:
+class_314:
 	VMULPS       (R9), Z1, Z6
 	VPCMPEQD     Z5, Z0, K2
 	VBROADCASTSS 20(R10), Z7
@@ -5664,18 +5688,18 @@ class_308:
 	VPADDD       softmaxconsts<>+832(SB), Z5, Z5
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_308
+	JB           class_314
 
-noflag_307:
+noflag_313:
 	TESTQ  $0x00000004, flags+88(FP)
-	JZ     outnr_310
+	JZ     outnr_316
 	MOVQ   SI, R9
 	MOVQ   DI, R10
 	MOVQ   R8, R11
 	VXORPS Z5, Z5, Z5
 	XORQ   R12, R12
 
-class_311:
+class_317:
 	VPCMPEQD     Z5, Z0, K2
 	VMULPS       (R9), Z1, Z6
 	VBROADCASTSS 20(R10), Z7
@@ -5688,11 +5712,11 @@ class_311:
 	VADDPS       Z2, Z7, Z7
 	VMULPS       Z7, Z6, Z6
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_312
+	JZ           noflag_318
 	VBROADCASTSS 8(R10), Z7
 	VSUBPS       Z7, Z6, Z6
 
-noflag_312:
+noflag_318:
 	VSUBPS    Z3, Z6, K2, Z6
 	VMOVAPS.Z Z6, K1, Z6
 	VMOVUPS   Z6, (R11)
@@ -5702,10 +5726,10 @@ noflag_312:
 	VPADDD    softmaxconsts<>+832(SB), Z5, Z5
 	INCQ      R12
 	CMPQ      R12, C+72(FP)
-	JB        class_311
-	JMP       outd_309
+	JB        class_317
+	JMP       outd_315
 
-outnr_310:
+outnr_316:
 	VMOVAPS Z2, Z2
 	VMULPS  Z1, Z2, Z2
 	MOVQ    SI, R9
@@ -5714,15 +5738,15 @@ outnr_310:
 	VXORPS  Z1, Z1, Z1
 	XORQ    R12, R12
 
-class_313:
+class_319:
 	VPCMPEQD     Z1, Z0, K2
 	VMULPS       (R9), Z2, Z4
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_314
+	JZ           noflag_320
 	VBROADCASTSS 8(R10), Z5
 	VSUBPS       Z5, Z4, Z4
 
-noflag_314:
+noflag_320:
 	VSUBPS    Z3, Z4, K2, Z4
 	VMOVAPS.Z Z4, K1, Z4
 	VMOVUPS   Z4, (R11)
@@ -5732,18 +5756,18 @@ noflag_314:
 	VPADDD    softmaxconsts<>+832(SB), Z1, Z1
 	INCQ      R12
 	CMPQ      R12, C+72(FP)
-	JB        class_313
+	JB        class_319
 
-outd_309:
+outd_315:
 	ADDQ $0x00000040, AX
 	ADDQ $0x00000010, BX
 	ADDQ $0x00000040, R8
 	SUBQ $0x00000010, DX
-	JMP  loop_299
+	JMP  loop_305
 
-tail_300:
+tail_306:
 	TESTQ        DX, DX
-	JZ           done_301
+	JZ           done_307
 	MOVL         $0x0000ffff, R9
 	BZHIL        DX, R9, R9
 	KMOVW        R9, K1
@@ -5758,22 +5782,22 @@ tail_300:
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
-	JZ           c1_315
+	JZ           c1_321
 
-max_316:
+max_322:
 	ADDQ       CX, DX
 	VMOVUPS.Z  (DX), K2, Z2
 	PREFETCHT0 1024(DX)
 	VMAXPS     Z2, Z1, Z1
 	DECQ       BX
-	JNZ        max_316
+	JNZ        max_322
 
-c1_315:
+c1_321:
 	VXORPS Z2, Z2, Z2
 	MOVQ   SI, DX
 	XORQ   BX, BX
 
-class_317:
+class_323:
 	VMOVUPS.Z    (AX), K2, Z3
 	VSUBPS       Z1, Z3, Z3
 	VMULPS       softmaxconsts<>+128(SB), Z3, Z4
@@ -5801,39 +5825,39 @@ class_317:
 	ADDQ         $0x00000040, DX
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_317
+	JB           class_323
 	VMOVUPS      softmaxconsts<>+64(SB), Z1
 	VDIVPS       Z2, Z1, Z1
 	VMOVUPS      softmaxconsts<>+64(SB), Z2
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_318
+	JZ           noflag_324
 	MOVQ         DI, AX
 	VXORPS       Z3, Z3, Z3
 	XORQ         DX, DX
 
-class_319:
+class_325:
 	VPCMPEQD     Z3, Z0, K3
 	VBROADCASTSS (AX), K3, Z2
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z3, Z3
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_319
+	JB           class_325
 
-noflag_318:
+noflag_324:
 	VBROADCASTSS k1+144(FP), Z3
 	VMULPS       Z2, Z3, Z3
 	VBROADCASTSS k2+148(FP), Z2
 	VADDPS       Z3, Z2, Z2
 	VXORPS       Z4, Z4, Z4
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_320
+	JZ           noflag_326
 	MOVQ         SI, AX
 	MOVQ         DI, DX
 	VXORPS       Z5, Z5, Z5
 	XORQ         BX, BX
 
-class_321:
+class_327:
 	VMULPS       (AX), Z1, Z6
 	VPCMPEQD     Z5, Z0, K3
 	VBROADCASTSS 20(DX), Z7
@@ -5848,18 +5872,18 @@ class_321:
 	VPADDD       softmaxconsts<>+832(SB), Z5, Z5
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_321
+	JB           class_327
 
-noflag_320:
+noflag_326:
 	TESTQ  $0x00000004, flags+88(FP)
-	JZ     outnr_323
+	JZ     outnr_329
 	MOVQ   SI, AX
 	MOVQ   DI, DX
 	MOVQ   R8, BX
 	VXORPS Z5, Z5, Z5
 	XORQ   SI, SI
 
-class_324:
+class_330:
 	VPCMPEQD     Z5, Z0, K3
 	VMULPS       (AX), Z1, Z6
 	VBROADCASTSS 20(DX), Z7
@@ -5872,11 +5896,11 @@ class_324:
 	VADDPS       Z2, Z7, Z7
 	VMULPS       Z7, Z6, Z6
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_325
+	JZ           noflag_331
 	VBROADCASTSS 8(DX), Z7
 	VSUBPS       Z7, Z6, Z6
 
-noflag_325:
+noflag_331:
 	VSUBPS    Z3, Z6, K3, Z6
 	VMOVAPS.Z Z6, K2, Z6
 	VMOVUPS   Z6, K1, (BX)
@@ -5886,10 +5910,10 @@ noflag_325:
 	VPADDD    softmaxconsts<>+832(SB), Z5, Z5
 	INCQ      SI
 	CMPQ      SI, C+72(FP)
-	JB        class_324
-	JMP       outd_322
+	JB        class_330
+	JMP       outd_328
 
-outnr_323:
+outnr_329:
 	VMOVAPS Z2, Z2
 	VMULPS  Z1, Z2, Z2
 	MOVQ    SI, AX
@@ -5898,15 +5922,15 @@ outnr_323:
 	VXORPS  Z1, Z1, Z1
 	XORQ    SI, SI
 
-class_326:
+class_332:
 	VPCMPEQD     Z1, Z0, K3
 	VMULPS       (AX), Z2, Z4
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_327
+	JZ           noflag_333
 	VBROADCASTSS 8(DX), Z5
 	VSUBPS       Z5, Z4, Z4
 
-noflag_327:
+noflag_333:
 	VSUBPS    Z3, Z4, K3, Z4
 	VMOVAPS.Z Z4, K2, Z4
 	VMOVUPS   Z4, K1, (BX)
@@ -5916,10 +5940,10 @@ noflag_327:
 	VPADDD    softmaxconsts<>+832(SB), Z1, Z1
 	INCQ      SI
 	CMPQ      SI, C+72(FP)
-	JB        class_326
+	JB        class_332
 
-outd_322:
-done_301:
+outd_328:
+done_307:
 	VZEROUPPER
 	RET
 
@@ -5941,9 +5965,9 @@ TEXT ·SoftmaxGradFocalU8AVX512(SB), NOSPLIT, $0-200
 	MOVQ lo+32(FP), R9
 	LEAQ (R8)(R9*4), R8
 
-loop_328:
+loop_334:
 	CMPQ         DX, $0x00000010
-	JB           tail_329
+	JB           tail_335
 	VPMOVZXBD    (BX), Z0
 	VBROADCASTSS ign+80(FP), Z1
 	VPCMPD       $0x04, Z1, Z0, K1
@@ -5954,17 +5978,17 @@ loop_328:
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
 	DECQ         R10
-	JZ           c1_331
+	JZ           c1_337
 
-max_332:
+max_338:
 	ADDQ       CX, R9
 	VMOVUPS.Z  (R9), K1, Z2
 	PREFETCHT0 1024(R9)
 	VMAXPS     Z2, Z1, Z1
 	DECQ       R10
-	JNZ        max_332
+	JNZ        max_338
 
-c1_331:
+c1_337:
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 	MOVQ   AX, R9
@@ -5972,7 +5996,7 @@ c1_331:
 	VXORPS Z4, Z4, Z4
 	XORQ   R11, R11
 
-class_333:
+class_339:
 	VMOVUPS.Z    (R9), K1, Z5
 	VSUBPS       Z1, Z5, Z5
 	VMULPS       softmaxconsts<>+128(SB), Z5, Z6
@@ -6003,26 +6027,26 @@ class_333:
 	VPADDD       softmaxconsts<>+832(SB), Z4, Z4
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_333
+	JB           class_339
 	VMOVUPS      softmaxconsts<>+64(SB), Z1
 	VDIVPS       Z2, Z1, Z1
 	VMOVUPS      softmaxconsts<>+64(SB), Z4
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_334
+	JZ           noflag_340
 	MOVQ         DI, R9
 	VXORPS       Z5, Z5, Z5
 	XORQ         R10, R10
 
-class_335:
+class_341:
 	VPCMPEQD     Z5, Z0, K2
 	VBROADCASTSS (R9), K2, Z4
 	ADDQ         $0x00000020, R9
 	VPADDD       softmaxconsts<>+832(SB), Z5, Z5
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_335
+	JB           class_341
 
-noflag_334:
+noflag_340:
 	VBROADCASTSS k1+144(FP), Z5
 	VMULPS       Z4, Z5, Z5
 	VBROADCASTSS k2+148(FP), Z4
@@ -6052,27 +6076,27 @@ noflag_334:
 	VBROADCASTSS gamma+156(FP), Z7
 	MOVQ         gmode+160(FP), R9
 	CMPQ         R9, $0x01
-	JEQ          pow1_336
+	JEQ          pow1_342
 	CMPQ         R9, $0x02
-	JEQ          pow2_338
+	JEQ          pow2_344
 	CMPQ         R9, $0x03
-	JEQ          powg_337
+	JEQ          powg_343
 	VMOVUPS      softmaxconsts<>+64(SB), Z8
-	JMP          powd_339
+	JMP          powd_345
 
-pow1_336:
+pow1_342:
 	VMOVAPS Z6, Z8
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z6, K2
 	VXORPS  Z8, Z8, K2, Z8
-	JMP     powd_339
+	JMP     powd_345
 
-pow2_338:
+pow2_344:
 	VMULPS Z6, Z6, Z8
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z6, K2
 	VXORPS Z8, Z8, K2, Z8
-	JMP    powd_339
+	JMP    powd_345
 
-powg_337:
+powg_343:
 	VGETEXPPS    Z6, Z9
 	VADDPS       softmaxconsts<>+64(SB), Z9, Z9
 	VGETMANTPS   $0x02, Z6, Z8
@@ -6130,10 +6154,10 @@ powg_337:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z6, K2
 	VXORPS       Z8, Z8, K2, Z8
 
-powd_339:
+powd_345:
 	VXORPS       softmaxconsts<>+2304(SB), Z8, Z8
 	CMPQ         R9, $0x00
-	JEQ          gamma0_340
+	JEQ          gamma0_346
 	VGETEXPPS    Z2, Z10
 	VADDPS       softmaxconsts<>+64(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z2, Z9
@@ -6167,27 +6191,27 @@ powd_339:
 	VSUBPS       softmaxconsts<>+64(SB), Z3, Z3
 	MOVQ         g1mode+168(FP), R9
 	CMPQ         R9, $0x01
-	JEQ          pow1_341
+	JEQ          pow1_347
 	CMPQ         R9, $0x02
-	JEQ          pow2_343
+	JEQ          pow2_349
 	CMPQ         R9, $0x03
-	JEQ          powg_342
+	JEQ          powg_348
 	VMOVUPS      softmaxconsts<>+64(SB), Z3
-	JMP          powd_344
+	JMP          powd_350
 
-pow1_341:
+pow1_347:
 	VMOVAPS Z6, Z3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z6, K2
 	VXORPS  Z3, Z3, K2, Z3
-	JMP     powd_344
+	JMP     powd_350
 
-pow2_343:
+pow2_349:
 	VMULPS Z6, Z6, Z3
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z6, K2
 	VXORPS Z3, Z3, K2, Z3
-	JMP    powd_344
+	JMP    powd_350
 
-powg_342:
+powg_348:
 	VGETEXPPS    Z6, Z10
 	VADDPS       softmaxconsts<>+64(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z6, Z9
@@ -6245,45 +6269,45 @@ powg_342:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z6, K2
 	VXORPS       Z3, Z3, K2, Z3
 
-powd_344:
+powd_350:
 	VMULPS Z7, Z3, Z3
 	VMULPS Z11, Z3, Z3
 	VMULPS Z2, Z3, Z3
 	VCMPPS $0x0e, softmaxconsts<>+1664(SB), Z6, K2
 	VADDPS Z3, Z8, K2, Z8
 
-gamma0_340:
+gamma0_346:
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_345
+	JZ      noflag_351
 	VMOVUPS softmaxconsts<>+64(SB), Z2
 	MOVQ    DI, R9
 	VXORPS  Z3, Z3, Z3
 	XORQ    R10, R10
 
-class_346:
+class_352:
 	VPCMPEQD     Z3, Z0, K2
 	VBROADCASTSS 4(R9), K2, Z2
 	ADDQ         $0x00000020, R9
 	VPADDD       softmaxconsts<>+832(SB), Z3, Z3
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_346
+	JB           class_352
 	VMULPS       Z2, Z8, Z8
 
-noflag_345:
+noflag_351:
 	VBROADCASTSS fs+152(FP), Z2
 	VMULPS       Z2, Z8, Z8
 	VSUBPS       Z8, Z4, Z4
 	VSUBPS       Z8, Z5, Z5
 	VXORPS       Z2, Z2, Z2
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_347
+	JZ           noflag_353
 	MOVQ         SI, R9
 	MOVQ         DI, R10
 	VXORPS       Z3, Z3, Z3
 	XORQ         R11, R11
 
-class_348:
+class_354:
 	VMULPS       (R9), Z1, Z6
 	VPCMPEQD     Z3, Z0, K2
 	VBROADCASTSS 20(R10), Z7
@@ -6298,18 +6322,18 @@ class_348:
 	VPADDD       softmaxconsts<>+832(SB), Z3, Z3
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_348
+	JB           class_354
 
-noflag_347:
+noflag_353:
 	TESTQ  $0x00000004, flags+88(FP)
-	JZ     outnr_350
+	JZ     outnr_356
 	MOVQ   SI, R9
 	MOVQ   DI, R10
 	MOVQ   R8, R11
 	VXORPS Z3, Z3, Z3
 	XORQ   R12, R12
 
-class_351:
+class_357:
 	VPCMPEQD     Z3, Z0, K2
 	VMULPS       (R9), Z1, Z6
 	VBROADCASTSS 20(R10), Z7
@@ -6322,11 +6346,11 @@ class_351:
 	VADDPS       Z4, Z7, Z7
 	VMULPS       Z7, Z6, Z6
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_352
+	JZ           noflag_358
 	VBROADCASTSS 8(R10), Z7
 	VSUBPS       Z7, Z6, Z6
 
-noflag_352:
+noflag_358:
 	VSUBPS    Z5, Z6, K2, Z6
 	VMOVAPS.Z Z6, K1, Z6
 	VMOVUPS   Z6, (R11)
@@ -6336,10 +6360,10 @@ noflag_352:
 	VPADDD    softmaxconsts<>+832(SB), Z3, Z3
 	INCQ      R12
 	CMPQ      R12, C+72(FP)
-	JB        class_351
-	JMP       outd_349
+	JB        class_357
+	JMP       outd_355
 
-outnr_350:
+outnr_356:
 	VMOVAPS Z4, Z2
 	VMULPS  Z1, Z2, Z2
 	MOVQ    SI, R9
@@ -6348,15 +6372,15 @@ outnr_350:
 	VXORPS  Z1, Z1, Z1
 	XORQ    R12, R12
 
-class_353:
+class_359:
 	VPCMPEQD     Z1, Z0, K2
 	VMULPS       (R9), Z2, Z3
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_354
+	JZ           noflag_360
 	VBROADCASTSS 8(R10), Z4
 	VSUBPS       Z4, Z3, Z3
 
-noflag_354:
+noflag_360:
 	VSUBPS    Z5, Z3, K2, Z3
 	VMOVAPS.Z Z3, K1, Z3
 	VMOVUPS   Z3, (R11)
@@ -6366,18 +6390,18 @@ noflag_354:
 	VPADDD    softmaxconsts<>+832(SB), Z1, Z1
 	INCQ      R12
 	CMPQ      R12, C+72(FP)
-	JB        class_353
+	JB        class_359
 
-outd_349:
+outd_355:
 	ADDQ $0x00000040, AX
 	ADDQ $0x00000010, BX
 	ADDQ $0x00000040, R8
 	SUBQ $0x00000010, DX
-	JMP  loop_328
+	JMP  loop_334
 
-tail_329:
+tail_335:
 	TESTQ        DX, DX
-	JZ           done_330
+	JZ           done_336
 	MOVL         $0x0000ffff, R9
 	BZHIL        DX, R9, R9
 	KMOVW        R9, K1
@@ -6392,24 +6416,24 @@ tail_329:
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
-	JZ           c1_355
+	JZ           c1_361
 
-max_356:
+max_362:
 	ADDQ       CX, DX
 	VMOVUPS.Z  (DX), K2, Z2
 	PREFETCHT0 1024(DX)
 	VMAXPS     Z2, Z1, Z1
 	DECQ       BX
-	JNZ        max_356
+	JNZ        max_362
 
-c1_355:
+c1_361:
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 	MOVQ   SI, DX
 	VXORPS Z4, Z4, Z4
 	XORQ   BX, BX
 
-class_357:
+class_363:
 	VMOVUPS.Z    (AX), K2, Z5
 	VSUBPS       Z1, Z5, Z5
 	VMULPS       softmaxconsts<>+128(SB), Z5, Z6
@@ -6440,26 +6464,26 @@ class_357:
 	VPADDD       softmaxconsts<>+832(SB), Z4, Z4
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_357
+	JB           class_363
 	VMOVUPS      softmaxconsts<>+64(SB), Z1
 	VDIVPS       Z2, Z1, Z1
 	VMOVUPS      softmaxconsts<>+64(SB), Z4
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_358
+	JZ           noflag_364
 	MOVQ         DI, AX
 	VXORPS       Z5, Z5, Z5
 	XORQ         DX, DX
 
-class_359:
+class_365:
 	VPCMPEQD     Z5, Z0, K3
 	VBROADCASTSS (AX), K3, Z4
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z5, Z5
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_359
+	JB           class_365
 
-noflag_358:
+noflag_364:
 	VBROADCASTSS k1+144(FP), Z5
 	VMULPS       Z4, Z5, Z5
 	VBROADCASTSS k2+148(FP), Z4
@@ -6489,27 +6513,27 @@ noflag_358:
 	VBROADCASTSS gamma+156(FP), Z7
 	MOVQ         gmode+160(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_360
+	JEQ          pow1_366
 	CMPQ         AX, $0x02
-	JEQ          pow2_362
+	JEQ          pow2_368
 	CMPQ         AX, $0x03
-	JEQ          powg_361
+	JEQ          powg_367
 	VMOVUPS      softmaxconsts<>+64(SB), Z8
-	JMP          powd_363
+	JMP          powd_369
 
-pow1_360:
+pow1_366:
 	VMOVAPS Z6, Z8
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z6, K3
 	VXORPS  Z8, Z8, K3, Z8
-	JMP     powd_363
+	JMP     powd_369
 
-pow2_362:
+pow2_368:
 	VMULPS Z6, Z6, Z8
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z6, K3
 	VXORPS Z8, Z8, K3, Z8
-	JMP    powd_363
+	JMP    powd_369
 
-powg_361:
+powg_367:
 	VGETEXPPS    Z6, Z9
 	VADDPS       softmaxconsts<>+64(SB), Z9, Z9
 	VGETMANTPS   $0x02, Z6, Z8
@@ -6567,10 +6591,10 @@ powg_361:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z6, K3
 	VXORPS       Z8, Z8, K3, Z8
 
-powd_363:
+powd_369:
 	VXORPS       softmaxconsts<>+2304(SB), Z8, Z8
 	CMPQ         AX, $0x00
-	JEQ          gamma0_364
+	JEQ          gamma0_370
 	VGETEXPPS    Z2, Z10
 	VADDPS       softmaxconsts<>+64(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z2, Z9
@@ -6604,27 +6628,27 @@ powd_363:
 	VSUBPS       softmaxconsts<>+64(SB), Z3, Z3
 	MOVQ         g1mode+168(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_365
+	JEQ          pow1_371
 	CMPQ         AX, $0x02
-	JEQ          pow2_367
+	JEQ          pow2_373
 	CMPQ         AX, $0x03
-	JEQ          powg_366
+	JEQ          powg_372
 	VMOVUPS      softmaxconsts<>+64(SB), Z3
-	JMP          powd_368
+	JMP          powd_374
 
-pow1_365:
+pow1_371:
 	VMOVAPS Z6, Z3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z6, K3
 	VXORPS  Z3, Z3, K3, Z3
-	JMP     powd_368
+	JMP     powd_374
 
-pow2_367:
+pow2_373:
 	VMULPS Z6, Z6, Z3
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z6, K3
 	VXORPS Z3, Z3, K3, Z3
-	JMP    powd_368
+	JMP    powd_374
 
-powg_366:
+powg_372:
 	VGETEXPPS    Z6, Z10
 	VADDPS       softmaxconsts<>+64(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z6, Z9
@@ -6682,45 +6706,45 @@ powg_366:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z6, K3
 	VXORPS       Z3, Z3, K3, Z3
 
-powd_368:
+powd_374:
 	VMULPS Z7, Z3, Z3
 	VMULPS Z11, Z3, Z3
 	VMULPS Z2, Z3, Z3
 	VCMPPS $0x0e, softmaxconsts<>+1664(SB), Z6, K3
 	VADDPS Z3, Z8, K3, Z8
 
-gamma0_364:
+gamma0_370:
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_369
+	JZ      noflag_375
 	VMOVUPS softmaxconsts<>+64(SB), Z2
 	MOVQ    DI, AX
 	VXORPS  Z3, Z3, Z3
 	XORQ    DX, DX
 
-class_370:
+class_376:
 	VPCMPEQD     Z3, Z0, K3
 	VBROADCASTSS 4(AX), K3, Z2
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z3, Z3
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_370
+	JB           class_376
 	VMULPS       Z2, Z8, Z8
 
-noflag_369:
+noflag_375:
 	VBROADCASTSS fs+152(FP), Z2
 	VMULPS       Z2, Z8, Z8
 	VSUBPS       Z8, Z4, Z4
 	VSUBPS       Z8, Z5, Z5
 	VXORPS       Z2, Z2, Z2
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_371
+	JZ           noflag_377
 	MOVQ         SI, AX
 	MOVQ         DI, DX
 	VXORPS       Z3, Z3, Z3
 	XORQ         BX, BX
 
-class_372:
+class_378:
 	VMULPS       (AX), Z1, Z6
 	VPCMPEQD     Z3, Z0, K3
 	VBROADCASTSS 20(DX), Z7
@@ -6735,18 +6759,18 @@ class_372:
 	VPADDD       softmaxconsts<>+832(SB), Z3, Z3
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_372
+	JB           class_378
 
-noflag_371:
+noflag_377:
 	TESTQ  $0x00000004, flags+88(FP)
-	JZ     outnr_374
+	JZ     outnr_380
 	MOVQ   SI, AX
 	MOVQ   DI, DX
 	MOVQ   R8, BX
 	VXORPS Z3, Z3, Z3
 	XORQ   SI, SI
 
-class_375:
+class_381:
 	VPCMPEQD     Z3, Z0, K3
 	VMULPS       (AX), Z1, Z6
 	VBROADCASTSS 20(DX), Z7
@@ -6759,11 +6783,11 @@ class_375:
 	VADDPS       Z4, Z7, Z7
 	VMULPS       Z7, Z6, Z6
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_376
+	JZ           noflag_382
 	VBROADCASTSS 8(DX), Z7
 	VSUBPS       Z7, Z6, Z6
 
-noflag_376:
+noflag_382:
 	VSUBPS    Z5, Z6, K3, Z6
 	VMOVAPS.Z Z6, K2, Z6
 	VMOVUPS   Z6, K1, (BX)
@@ -6773,10 +6797,10 @@ noflag_376:
 	VPADDD    softmaxconsts<>+832(SB), Z3, Z3
 	INCQ      SI
 	CMPQ      SI, C+72(FP)
-	JB        class_375
-	JMP       outd_373
+	JB        class_381
+	JMP       outd_379
 
-outnr_374:
+outnr_380:
 	VMOVAPS Z4, Z2
 	VMULPS  Z1, Z2, Z2
 	MOVQ    SI, AX
@@ -6785,15 +6809,15 @@ outnr_374:
 	VXORPS  Z1, Z1, Z1
 	XORQ    SI, SI
 
-class_377:
+class_383:
 	VPCMPEQD     Z1, Z0, K3
 	VMULPS       (AX), Z2, Z3
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_378
+	JZ           noflag_384
 	VBROADCASTSS 8(DX), Z4
 	VSUBPS       Z4, Z3, Z3
 
-noflag_378:
+noflag_384:
 	VSUBPS    Z5, Z3, K3, Z3
 	VMOVAPS.Z Z3, K2, Z3
 	VMOVUPS   Z3, K1, (BX)
@@ -6803,10 +6827,10 @@ noflag_378:
 	VPADDD    softmaxconsts<>+832(SB), Z1, Z1
 	INCQ      SI
 	CMPQ      SI, C+72(FP)
-	JB        class_377
+	JB        class_383
 
-outd_373:
-done_330:
+outd_379:
+done_336:
 	VZEROUPPER
 	RET
 
@@ -6831,7 +6855,7 @@ TEXT ·SoftmaxStatsI32AVX512(SB), NOSPLIT, $0-192
 	VXORPS Z0, Z0, Z0
 	XORQ   R10, R10
 
-class_379:
+class_385:
 	VMOVUPS Z0, (R9)
 	VMOVUPS Z0, 64(R9)
 	VMOVUPS Z0, 128(R9)
@@ -6839,15 +6863,15 @@ class_379:
 	ADDQ    $0x00000100, R9
 	INCQ    R10
 	CMPQ    R10, C+72(FP)
-	JB      class_379
+	JB      class_385
 	VXORPS  Z0, Z0, Z0
 	VXORPS  Z1, Z1, Z1
 	VXORPS  Z2, Z2, Z2
 	VXORPS  Z3, Z3, Z3
 
-loop_380:
+loop_386:
 	CMPQ         DX, $0x00000010
-	JB           tail_381
+	JB           tail_387
 	VMOVDQU32    (BX), Z4
 	VBROADCASTSS ign+80(FP), Z5
 	VPCMPD       $0x04, Z5, Z4, K1
@@ -6861,17 +6885,17 @@ loop_380:
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
 	DECQ         R10
-	JZ           c1_383
+	JZ           c1_389
 
-max_384:
+max_390:
 	ADDQ       CX, R9
 	VMOVUPS.Z  (R9), K1, Z6
 	PREFETCHT0 1024(R9)
 	VMAXPS     Z6, Z5, Z5
 	DECQ       R10
-	JNZ        max_384
+	JNZ        max_390
 
-c1_383:
+c1_389:
 	VXORPS Z6, Z6, Z6
 	VXORPS Z7, Z7, Z7
 	MOVQ   AX, R9
@@ -6879,7 +6903,7 @@ c1_383:
 	VXORPS Z8, Z8, Z8
 	XORQ   R11, R11
 
-class_385:
+class_391:
 	VMOVUPS.Z    (R9), K1, Z9
 	VSUBPS       Z5, Z9, Z9
 	VMULPS       softmaxconsts<>+128(SB), Z9, Z10
@@ -6903,10 +6927,10 @@ class_385:
 	VXORPS       Z15, Z15, K2, Z15
 	VADDPS       Z15, Z6, Z6
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_386
+	JZ           noflag_392
 	VMOVUPS      Z15, (R10)
 
-noflag_386:
+noflag_392:
 	VPCMPEQD Z8, Z4, K2
 	VMOVUPS  Z9, K2, Z7
 	ADDQ     CX, R9
@@ -6914,41 +6938,45 @@ noflag_386:
 	VPADDD   softmaxconsts<>+832(SB), Z8, Z8
 	INCQ     R11
 	CMPQ     R11, C+72(FP)
-	JB       class_385
+	JB       class_391
 	VMOVUPS  softmaxconsts<>+64(SB), Z8
 	VDIVPS   Z6, Z8, Z8
 	TESTQ    $0x00000004, flags+88(FP)
-	JZ       noflag_387
+	JZ       noflag_393
 	MOVQ     SI, R9
 	MOVQ     R8, R10
 	VXORPS   Z9, Z9, Z9
 	XORQ     R11, R11
 
-class_388:
+class_394:
 	VMULPS    (R9), Z8, Z10
 	VMOVAPS.Z Z10, K1, Z10
 	VADDPS    (R10), Z10, Z11
 	VMOVUPS   Z11, (R10)
+	TESTQ     $0x00000008, flags+88(FP)
+	JZ        noflag_395
 	VMULPS    Z10, Z10, Z11
 	VADDPS    192(R10), Z11, Z11
 	VMOVUPS   Z11, 192(R10)
-	VPCMPEQD  Z9, Z4, K2
-	VMOVUPS   64(R10), Z11
-	VADDPS    Z10, Z11, K2, Z11
-	VMOVUPS   Z11, 64(R10)
-	VMOVUPS   128(R10), Z10
-	VADDPS    softmaxconsts<>+64(SB), Z10, K2, Z10
-	VMOVUPS   Z10, 128(R10)
-	ADDQ      $0x00000040, R9
-	ADDQ      $0x00000100, R10
-	VPADDD    softmaxconsts<>+832(SB), Z9, Z9
-	INCQ      R11
-	CMPQ      R11, C+72(FP)
-	JB        class_388
 
-noflag_387:
+noflag_395:
+	VPCMPEQD Z9, Z4, K2
+	VMOVUPS  64(R10), Z11
+	VADDPS   Z10, Z11, K2, Z11
+	VMOVUPS  Z11, 64(R10)
+	VMOVUPS  128(R10), Z10
+	VADDPS   softmaxconsts<>+64(SB), Z10, K2, Z10
+	VMOVUPS  Z10, 128(R10)
+	ADDQ     $0x00000040, R9
+	ADDQ     $0x00000100, R10
+	VPADDD   softmaxconsts<>+832(SB), Z9, Z9
+	INCQ     R11
+	CMPQ     R11, C+72(FP)
+	JB       class_394
+
+noflag_393:
 	TESTQ        $0x00000003, flags+88(FP)
-	JZ           noflag_389
+	JZ           noflag_396
 	VGETEXPPS    Z6, Z10
 	VADDPS       softmaxconsts<>+64(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z6, Z9
@@ -6978,64 +7006,64 @@ noflag_387:
 	VMOVUPS      Z6, K2, Z12
 	VSUBPS       Z7, Z12, Z6
 	TESTQ        $0x00000001, flags+88(FP)
-	JZ           noflag_390
+	JZ           noflag_397
 	VMOVUPS      softmaxconsts<>+64(SB), Z9
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_391
+	JZ           noflag_398
 	MOVQ         DI, R9
 	VXORPS       Z10, Z10, Z10
 	XORQ         R10, R10
 
-class_392:
+class_399:
 	VPCMPEQD     Z10, Z4, K2
 	VBROADCASTSS (R9), K2, Z9
 	ADDQ         $0x00000020, R9
 	VPADDD       softmaxconsts<>+832(SB), Z10, Z10
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_392
+	JB           class_399
 
-noflag_391:
+noflag_398:
 	VBROADCASTSS eps1+144(FP), Z10
 	VMULPS       Z9, Z10, Z10
 	VMULPS       Z6, Z10, Z10
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_393
+	JZ           noflag_400
 	VXORPS       Z11, Z11, Z11
 	MOVQ         AX, R9
 	MOVQ         DI, R10
 	XORQ         R11, R11
 
-class_394:
+class_401:
 	VMOVUPS.Z    (R9), K1, Z13
 	VSUBPS       Z5, Z13, Z13
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_395
+	JZ           noflag_402
 	VBROADCASTSS (R10), Z14
 	VMULPS       Z14, Z13, Z13
 
-noflag_395:
+noflag_402:
 	VADDPS       Z13, Z11, Z11
 	ADDQ         CX, R9
 	ADDQ         $0x00000020, R10
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_394
+	JB           class_401
 	VBROADCASTSS wsum+152(FP), Z5
 	VMULPS       Z12, Z5, Z5
 	VSUBPS       Z11, Z5, Z5
 	VBROADCASTSS epsC+148(FP), Z11
 	VFMADD231PS  Z11, Z5, Z10
 
-noflag_393:
+noflag_400:
 	VMOVAPS.Z Z10, K1, Z10
 	VADDPS    Z10, Z0, Z0
 	VMOVAPS.Z Z9, K1, Z9
 	VADDPS    Z9, Z1, Z1
 
-noflag_390:
+noflag_397:
 	TESTQ        $0x00000002, flags+88(FP)
-	JZ           noflag_396
+	JZ           noflag_403
 	VMULPS       softmaxconsts<>+128(SB), Z7, Z5
 	VRNDSCALEPS  $0x00, Z5, Z5
 	VMOVAPS      Z7, Z9
@@ -7061,27 +7089,27 @@ noflag_390:
 	VBROADCASTSS gamma+156(FP), Z7
 	MOVQ         gmode+160(FP), R9
 	CMPQ         R9, $0x01
-	JEQ          pow1_397
+	JEQ          pow1_404
 	CMPQ         R9, $0x02
-	JEQ          pow2_399
+	JEQ          pow2_406
 	CMPQ         R9, $0x03
-	JEQ          powg_398
+	JEQ          powg_405
 	VMOVUPS      softmaxconsts<>+64(SB), Z7
-	JMP          powd_400
+	JMP          powd_407
 
-pow1_397:
+pow1_404:
 	VMOVAPS Z5, Z7
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z5, K2
 	VXORPS  Z7, Z7, K2, Z7
-	JMP     powd_400
+	JMP     powd_407
 
-pow2_399:
+pow2_406:
 	VMULPS Z5, Z5, Z7
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z5, K2
 	VXORPS Z7, Z7, K2, Z7
-	JMP    powd_400
+	JMP    powd_407
 
-powg_398:
+powg_405:
 	VGETEXPPS    Z5, Z9
 	VADDPS       softmaxconsts<>+64(SB), Z9, Z9
 	VGETMANTPS   $0x02, Z5, Z8
@@ -7139,39 +7167,39 @@ powg_398:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z5, K2
 	VXORPS       Z7, Z7, K2, Z7
 
-powd_400:
+powd_407:
 	VMULPS  Z6, Z7, Z7
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_401
+	JZ      noflag_408
 	VMOVUPS softmaxconsts<>+64(SB), Z5
 	MOVQ    DI, R9
 	VXORPS  Z6, Z6, Z6
 	XORQ    R10, R10
 
-class_402:
+class_409:
 	VPCMPEQD     Z6, Z4, K2
 	VBROADCASTSS 4(R9), K2, Z5
 	ADDQ         $0x00000020, R9
 	VPADDD       softmaxconsts<>+832(SB), Z6, Z6
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_402
+	JB           class_409
 	VMULPS       Z5, Z7, Z7
 
-noflag_401:
+noflag_408:
 	VMOVAPS.Z Z7, K1, Z7
 	VADDPS    Z7, Z2, Z2
 
+noflag_403:
 noflag_396:
-noflag_389:
 	ADDQ $0x00000040, AX
 	ADDQ $0x00000040, BX
 	SUBQ $0x00000010, DX
-	JMP  loop_380
+	JMP  loop_386
 
-tail_381:
+tail_387:
 	TESTQ        DX, DX
-	JZ           done_382
+	JZ           done_388
 	MOVL         $0x0000ffff, R9
 	BZHIL        DX, R9, R9
 	KMOVW        R9, K1
@@ -7188,17 +7216,17 @@ tail_381:
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
-	JZ           c1_403
+	JZ           c1_410
 
-max_404:
+max_411:
 	ADDQ       CX, DX
 	VMOVUPS.Z  (DX), K1, Z6
 	PREFETCHT0 1024(DX)
 	VMAXPS     Z6, Z5, Z5
 	DECQ       BX
-	JNZ        max_404
+	JNZ        max_411
 
-c1_403:
+c1_410:
 	VXORPS Z6, Z6, Z6
 	VXORPS Z7, Z7, Z7
 	MOVQ   AX, DX
@@ -7206,7 +7234,7 @@ c1_403:
 	VXORPS Z8, Z8, Z8
 	XORQ   R9, R9
 
-class_405:
+class_412:
 	VMOVUPS.Z    (DX), K1, Z9
 	VSUBPS       Z5, Z9, Z9
 	VMULPS       softmaxconsts<>+128(SB), Z9, Z10
@@ -7230,10 +7258,10 @@ class_405:
 	VXORPS       Z15, Z15, K2, Z15
 	VADDPS       Z15, Z6, Z6
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_406
+	JZ           noflag_413
 	VMOVUPS      Z15, (BX)
 
-noflag_406:
+noflag_413:
 	VPCMPEQD Z8, Z4, K2
 	VMOVUPS  Z9, K2, Z7
 	ADDQ     CX, DX
@@ -7241,41 +7269,45 @@ noflag_406:
 	VPADDD   softmaxconsts<>+832(SB), Z8, Z8
 	INCQ     R9
 	CMPQ     R9, C+72(FP)
-	JB       class_405
+	JB       class_412
 	VMOVUPS  softmaxconsts<>+64(SB), Z8
 	VDIVPS   Z6, Z8, Z8
 	TESTQ    $0x00000004, flags+88(FP)
-	JZ       noflag_407
+	JZ       noflag_414
 	MOVQ     SI, DX
 	MOVQ     R8, BX
 	VXORPS   Z9, Z9, Z9
 	XORQ     SI, SI
 
-class_408:
+class_415:
 	VMULPS    (DX), Z8, Z10
 	VMOVAPS.Z Z10, K1, Z10
 	VADDPS    (BX), Z10, Z11
 	VMOVUPS   Z11, (BX)
+	TESTQ     $0x00000008, flags+88(FP)
+	JZ        noflag_416
 	VMULPS    Z10, Z10, Z11
 	VADDPS    192(BX), Z11, Z11
 	VMOVUPS   Z11, 192(BX)
-	VPCMPEQD  Z9, Z4, K2
-	VMOVUPS   64(BX), Z11
-	VADDPS    Z10, Z11, K2, Z11
-	VMOVUPS   Z11, 64(BX)
-	VMOVUPS   128(BX), Z10
-	VADDPS    softmaxconsts<>+64(SB), Z10, K2, Z10
-	VMOVUPS   Z10, 128(BX)
-	ADDQ      $0x00000040, DX
-	ADDQ      $0x00000100, BX
-	VPADDD    softmaxconsts<>+832(SB), Z9, Z9
-	INCQ      SI
-	CMPQ      SI, C+72(FP)
-	JB        class_408
 
-noflag_407:
+noflag_416:
+	VPCMPEQD Z9, Z4, K2
+	VMOVUPS  64(BX), Z11
+	VADDPS   Z10, Z11, K2, Z11
+	VMOVUPS  Z11, 64(BX)
+	VMOVUPS  128(BX), Z10
+	VADDPS   softmaxconsts<>+64(SB), Z10, K2, Z10
+	VMOVUPS  Z10, 128(BX)
+	ADDQ     $0x00000040, DX
+	ADDQ     $0x00000100, BX
+	VPADDD   softmaxconsts<>+832(SB), Z9, Z9
+	INCQ     SI
+	CMPQ     SI, C+72(FP)
+	JB       class_415
+
+noflag_414:
 	TESTQ        $0x00000003, flags+88(FP)
-	JZ           noflag_409
+	JZ           noflag_417
 	VGETEXPPS    Z6, Z10
 	VADDPS       softmaxconsts<>+64(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z6, Z9
@@ -7305,63 +7337,63 @@ noflag_407:
 	VMOVUPS      Z6, K2, Z12
 	VSUBPS       Z7, Z12, Z6
 	TESTQ        $0x00000001, flags+88(FP)
-	JZ           noflag_410
+	JZ           noflag_418
 	VMOVUPS      softmaxconsts<>+64(SB), Z9
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_411
+	JZ           noflag_419
 	MOVQ         DI, DX
 	VXORPS       Z10, Z10, Z10
 	XORQ         BX, BX
 
-class_412:
+class_420:
 	VPCMPEQD     Z10, Z4, K2
 	VBROADCASTSS (DX), K2, Z9
 	ADDQ         $0x00000020, DX
 	VPADDD       softmaxconsts<>+832(SB), Z10, Z10
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_412
+	JB           class_420
 
-noflag_411:
+noflag_419:
 	VBROADCASTSS eps1+144(FP), Z10
 	VMULPS       Z9, Z10, Z10
 	VMULPS       Z6, Z10, Z10
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_413
+	JZ           noflag_421
 	VXORPS       Z11, Z11, Z11
 	MOVQ         DI, DX
 	XORQ         BX, BX
 
-class_414:
+class_422:
 	VMOVUPS.Z    (AX), K1, Z13
 	VSUBPS       Z5, Z13, Z13
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_415
+	JZ           noflag_423
 	VBROADCASTSS (DX), Z14
 	VMULPS       Z14, Z13, Z13
 
-noflag_415:
+noflag_423:
 	VADDPS       Z13, Z11, Z11
 	ADDQ         CX, AX
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_414
+	JB           class_422
 	VBROADCASTSS wsum+152(FP), Z5
 	VMULPS       Z12, Z5, Z5
 	VSUBPS       Z11, Z5, Z5
 	VBROADCASTSS epsC+148(FP), Z11
 	VFMADD231PS  Z11, Z5, Z10
 
-noflag_413:
+noflag_421:
 	VMOVAPS.Z Z10, K1, Z10
 	VADDPS    Z10, Z0, Z0
 	VMOVAPS.Z Z9, K1, Z9
 	VADDPS    Z9, Z1, Z1
 
-noflag_410:
+noflag_418:
 	TESTQ        $0x00000002, flags+88(FP)
-	JZ           noflag_416
+	JZ           noflag_424
 	VMULPS       softmaxconsts<>+128(SB), Z7, Z5
 	VRNDSCALEPS  $0x00, Z5, Z5
 	VMOVAPS      Z7, Z9
@@ -7387,27 +7419,27 @@ noflag_410:
 	VBROADCASTSS gamma+156(FP), Z7
 	MOVQ         gmode+160(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_417
+	JEQ          pow1_425
 	CMPQ         AX, $0x02
-	JEQ          pow2_419
+	JEQ          pow2_427
 	CMPQ         AX, $0x03
-	JEQ          powg_418
+	JEQ          powg_426
 	VMOVUPS      softmaxconsts<>+64(SB), Z7
-	JMP          powd_420
+	JMP          powd_428
 
-pow1_417:
+pow1_425:
 	VMOVAPS Z5, Z7
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z5, K2
 	VXORPS  Z7, Z7, K2, Z7
-	JMP     powd_420
+	JMP     powd_428
 
-pow2_419:
+pow2_427:
 	VMULPS Z5, Z5, Z7
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z5, K2
 	VXORPS Z7, Z7, K2, Z7
-	JMP    powd_420
+	JMP    powd_428
 
-powg_418:
+powg_426:
 	VGETEXPPS    Z5, Z9
 	VADDPS       softmaxconsts<>+64(SB), Z9, Z9
 	VGETMANTPS   $0x02, Z5, Z8
@@ -7465,32 +7497,32 @@ powg_418:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z5, K2
 	VXORPS       Z7, Z7, K2, Z7
 
-powd_420:
+powd_428:
 	VMULPS  Z6, Z7, Z7
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_421
+	JZ      noflag_429
 	VMOVUPS softmaxconsts<>+64(SB), Z5
 	MOVQ    DI, AX
 	VXORPS  Z6, Z6, Z6
 	XORQ    CX, CX
 
-class_422:
+class_430:
 	VPCMPEQD     Z6, Z4, K2
 	VBROADCASTSS 4(AX), K2, Z5
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z6, Z6
 	INCQ         CX
 	CMPQ         CX, C+72(FP)
-	JB           class_422
+	JB           class_430
 	VMULPS       Z5, Z7, Z7
 
-noflag_421:
+noflag_429:
 	VMOVAPS.Z Z7, K1, Z7
 	VADDPS    Z7, Z2, Z2
 
-noflag_416:
-noflag_409:
-done_382:
+noflag_424:
+noflag_417:
+done_388:
 	MOVQ out_base+168(FP), AX
 	MOVQ R8, CX
 	MOVQ AX, DX
@@ -7498,7 +7530,7 @@ done_382:
 	SHLQ $0x02, BX
 	XORQ SI, SI
 
-class_423:
+class_431:
 	VMOVUPS       (CX), Z4
 	VEXTRACTF64X4 $0x01, Z4, Y5
 	VADDPS        Y5, Y4, Y5
@@ -7551,7 +7583,7 @@ class_423:
 	ADDQ          $0x00000004, DX
 	INCQ          SI
 	CMPQ          SI, C+72(FP)
-	JB            class_423
+	JB            class_431
 	MOVQ          C+72(FP), BX
 	SHLQ          $0x04, BX
 	ADDQ          BX, AX
@@ -7616,9 +7648,9 @@ TEXT ·SoftmaxGradI32AVX512(SB), NOSPLIT, $0-200
 	MOVQ lo+32(FP), R9
 	LEAQ (R8)(R9*4), R8
 
-loop_424:
+loop_432:
 	CMPQ         DX, $0x00000010
-	JB           tail_425
+	JB           tail_433
 	VMOVDQU32    (BX), Z0
 	VBROADCASTSS ign+80(FP), Z1
 	VPCMPD       $0x04, Z1, Z0, K1
@@ -7629,23 +7661,23 @@ loop_424:
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
 	DECQ         R10
-	JZ           c1_427
+	JZ           c1_435
 
-max_428:
+max_436:
 	ADDQ       CX, R9
 	VMOVUPS.Z  (R9), K1, Z2
 	PREFETCHT0 1024(R9)
 	VMAXPS     Z2, Z1, Z1
 	DECQ       R10
-	JNZ        max_428
+	JNZ        max_436
 
-c1_427:
+c1_435:
 	VXORPS Z2, Z2, Z2
 	MOVQ   AX, R9
 	MOVQ   SI, R10
 	XORQ   R11, R11
 
-class_429:
+class_437:
 	VMOVUPS.Z    (R9), K1, Z3
 	VSUBPS       Z1, Z3, Z3
 	VMULPS       softmaxconsts<>+128(SB), Z3, Z4
@@ -7673,39 +7705,39 @@ class_429:
 	ADDQ         $0x00000040, R10
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_429
+	JB           class_437
 	VMOVUPS      softmaxconsts<>+64(SB), Z1
 	VDIVPS       Z2, Z1, Z1
 	VMOVUPS      softmaxconsts<>+64(SB), Z2
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_430
+	JZ           noflag_438
 	MOVQ         DI, R9
 	VXORPS       Z3, Z3, Z3
 	XORQ         R10, R10
 
-class_431:
+class_439:
 	VPCMPEQD     Z3, Z0, K2
 	VBROADCASTSS (R9), K2, Z2
 	ADDQ         $0x00000020, R9
 	VPADDD       softmaxconsts<>+832(SB), Z3, Z3
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_431
+	JB           class_439
 
-noflag_430:
+noflag_438:
 	VBROADCASTSS k1+144(FP), Z3
 	VMULPS       Z2, Z3, Z3
 	VBROADCASTSS k2+148(FP), Z2
 	VADDPS       Z3, Z2, Z2
 	VXORPS       Z4, Z4, Z4
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_432
+	JZ           noflag_440
 	MOVQ         SI, R9
 	MOVQ         DI, R10
 	VXORPS       Z5, Z5, Z5
 	XORQ         R11, R11
 
-class_433:
+class_441:
 	VMULPS       (R9), Z1, Z6
 	VPCMPEQD     Z5, Z0, K2
 	VBROADCASTSS 20(R10), Z7
@@ -7720,18 +7752,18 @@ class_433:
 	VPADDD       softmaxconsts<>+832(SB), Z5, Z5
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_433
+	JB           class_441
 
-noflag_432:
+noflag_440:
 	TESTQ  $0x00000004, flags+88(FP)
-	JZ     outnr_435
+	JZ     outnr_443
 	MOVQ   SI, R9
 	MOVQ   DI, R10
 	MOVQ   R8, R11
 	VXORPS Z5, Z5, Z5
 	XORQ   R12, R12
 
-class_436:
+class_444:
 	VPCMPEQD     Z5, Z0, K2
 	VMULPS       (R9), Z1, Z6
 	VBROADCASTSS 20(R10), Z7
@@ -7744,11 +7776,11 @@ class_436:
 	VADDPS       Z2, Z7, Z7
 	VMULPS       Z7, Z6, Z6
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_437
+	JZ           noflag_445
 	VBROADCASTSS 8(R10), Z7
 	VSUBPS       Z7, Z6, Z6
 
-noflag_437:
+noflag_445:
 	VSUBPS    Z3, Z6, K2, Z6
 	VMOVAPS.Z Z6, K1, Z6
 	VMOVUPS   Z6, (R11)
@@ -7758,10 +7790,10 @@ noflag_437:
 	VPADDD    softmaxconsts<>+832(SB), Z5, Z5
 	INCQ      R12
 	CMPQ      R12, C+72(FP)
-	JB        class_436
-	JMP       outd_434
+	JB        class_444
+	JMP       outd_442
 
-outnr_435:
+outnr_443:
 	VMOVAPS Z2, Z2
 	VMULPS  Z1, Z2, Z2
 	MOVQ    SI, R9
@@ -7770,15 +7802,15 @@ outnr_435:
 	VXORPS  Z1, Z1, Z1
 	XORQ    R12, R12
 
-class_438:
+class_446:
 	VPCMPEQD     Z1, Z0, K2
 	VMULPS       (R9), Z2, Z4
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_439
+	JZ           noflag_447
 	VBROADCASTSS 8(R10), Z5
 	VSUBPS       Z5, Z4, Z4
 
-noflag_439:
+noflag_447:
 	VSUBPS    Z3, Z4, K2, Z4
 	VMOVAPS.Z Z4, K1, Z4
 	VMOVUPS   Z4, (R11)
@@ -7788,18 +7820,18 @@ noflag_439:
 	VPADDD    softmaxconsts<>+832(SB), Z1, Z1
 	INCQ      R12
 	CMPQ      R12, C+72(FP)
-	JB        class_438
+	JB        class_446
 
-outd_434:
+outd_442:
 	ADDQ $0x00000040, AX
 	ADDQ $0x00000040, BX
 	ADDQ $0x00000040, R8
 	SUBQ $0x00000010, DX
-	JMP  loop_424
+	JMP  loop_432
 
-tail_425:
+tail_433:
 	TESTQ        DX, DX
-	JZ           done_426
+	JZ           done_434
 	MOVL         $0x0000ffff, R9
 	BZHIL        DX, R9, R9
 	KMOVW        R9, K1
@@ -7813,22 +7845,22 @@ tail_425:
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
-	JZ           c1_440
+	JZ           c1_448
 
-max_441:
+max_449:
 	ADDQ       CX, DX
 	VMOVUPS.Z  (DX), K2, Z2
 	PREFETCHT0 1024(DX)
 	VMAXPS     Z2, Z1, Z1
 	DECQ       BX
-	JNZ        max_441
+	JNZ        max_449
 
-c1_440:
+c1_448:
 	VXORPS Z2, Z2, Z2
 	MOVQ   SI, DX
 	XORQ   BX, BX
 
-class_442:
+class_450:
 	VMOVUPS.Z    (AX), K2, Z3
 	VSUBPS       Z1, Z3, Z3
 	VMULPS       softmaxconsts<>+128(SB), Z3, Z4
@@ -7856,39 +7888,39 @@ class_442:
 	ADDQ         $0x00000040, DX
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_442
+	JB           class_450
 	VMOVUPS      softmaxconsts<>+64(SB), Z1
 	VDIVPS       Z2, Z1, Z1
 	VMOVUPS      softmaxconsts<>+64(SB), Z2
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_443
+	JZ           noflag_451
 	MOVQ         DI, AX
 	VXORPS       Z3, Z3, Z3
 	XORQ         DX, DX
 
-class_444:
+class_452:
 	VPCMPEQD     Z3, Z0, K3
 	VBROADCASTSS (AX), K3, Z2
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z3, Z3
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_444
+	JB           class_452
 
-noflag_443:
+noflag_451:
 	VBROADCASTSS k1+144(FP), Z3
 	VMULPS       Z2, Z3, Z3
 	VBROADCASTSS k2+148(FP), Z2
 	VADDPS       Z3, Z2, Z2
 	VXORPS       Z4, Z4, Z4
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_445
+	JZ           noflag_453
 	MOVQ         SI, AX
 	MOVQ         DI, DX
 	VXORPS       Z5, Z5, Z5
 	XORQ         BX, BX
 
-class_446:
+class_454:
 	VMULPS       (AX), Z1, Z6
 	VPCMPEQD     Z5, Z0, K3
 	VBROADCASTSS 20(DX), Z7
@@ -7903,18 +7935,18 @@ class_446:
 	VPADDD       softmaxconsts<>+832(SB), Z5, Z5
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_446
+	JB           class_454
 
-noflag_445:
+noflag_453:
 	TESTQ  $0x00000004, flags+88(FP)
-	JZ     outnr_448
+	JZ     outnr_456
 	MOVQ   SI, AX
 	MOVQ   DI, DX
 	MOVQ   R8, BX
 	VXORPS Z5, Z5, Z5
 	XORQ   SI, SI
 
-class_449:
+class_457:
 	VPCMPEQD     Z5, Z0, K3
 	VMULPS       (AX), Z1, Z6
 	VBROADCASTSS 20(DX), Z7
@@ -7927,11 +7959,11 @@ class_449:
 	VADDPS       Z2, Z7, Z7
 	VMULPS       Z7, Z6, Z6
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_450
+	JZ           noflag_458
 	VBROADCASTSS 8(DX), Z7
 	VSUBPS       Z7, Z6, Z6
 
-noflag_450:
+noflag_458:
 	VSUBPS    Z3, Z6, K3, Z6
 	VMOVAPS.Z Z6, K2, Z6
 	VMOVUPS   Z6, K1, (BX)
@@ -7941,10 +7973,10 @@ noflag_450:
 	VPADDD    softmaxconsts<>+832(SB), Z5, Z5
 	INCQ      SI
 	CMPQ      SI, C+72(FP)
-	JB        class_449
-	JMP       outd_447
+	JB        class_457
+	JMP       outd_455
 
-outnr_448:
+outnr_456:
 	VMOVAPS Z2, Z2
 	VMULPS  Z1, Z2, Z2
 	MOVQ    SI, AX
@@ -7953,15 +7985,15 @@ outnr_448:
 	VXORPS  Z1, Z1, Z1
 	XORQ    SI, SI
 
-class_451:
+class_459:
 	VPCMPEQD     Z1, Z0, K3
 	VMULPS       (AX), Z2, Z4
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_452
+	JZ           noflag_460
 	VBROADCASTSS 8(DX), Z5
 	VSUBPS       Z5, Z4, Z4
 
-noflag_452:
+noflag_460:
 	VSUBPS    Z3, Z4, K3, Z4
 	VMOVAPS.Z Z4, K2, Z4
 	VMOVUPS   Z4, K1, (BX)
@@ -7971,10 +8003,10 @@ noflag_452:
 	VPADDD    softmaxconsts<>+832(SB), Z1, Z1
 	INCQ      SI
 	CMPQ      SI, C+72(FP)
-	JB        class_451
+	JB        class_459
 
-outd_447:
-done_426:
+outd_455:
+done_434:
 	VZEROUPPER
 	RET
 
@@ -7996,9 +8028,9 @@ TEXT ·SoftmaxGradFocalI32AVX512(SB), NOSPLIT, $0-200
 	MOVQ lo+32(FP), R9
 	LEAQ (R8)(R9*4), R8
 
-loop_453:
+loop_461:
 	CMPQ         DX, $0x00000010
-	JB           tail_454
+	JB           tail_462
 	VMOVDQU32    (BX), Z0
 	VBROADCASTSS ign+80(FP), Z1
 	VPCMPD       $0x04, Z1, Z0, K1
@@ -8009,17 +8041,17 @@ loop_453:
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
 	DECQ         R10
-	JZ           c1_456
+	JZ           c1_464
 
-max_457:
+max_465:
 	ADDQ       CX, R9
 	VMOVUPS.Z  (R9), K1, Z2
 	PREFETCHT0 1024(R9)
 	VMAXPS     Z2, Z1, Z1
 	DECQ       R10
-	JNZ        max_457
+	JNZ        max_465
 
-c1_456:
+c1_464:
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 	MOVQ   AX, R9
@@ -8027,7 +8059,7 @@ c1_456:
 	VXORPS Z4, Z4, Z4
 	XORQ   R11, R11
 
-class_458:
+class_466:
 	VMOVUPS.Z    (R9), K1, Z5
 	VSUBPS       Z1, Z5, Z5
 	VMULPS       softmaxconsts<>+128(SB), Z5, Z6
@@ -8058,26 +8090,26 @@ class_458:
 	VPADDD       softmaxconsts<>+832(SB), Z4, Z4
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_458
+	JB           class_466
 	VMOVUPS      softmaxconsts<>+64(SB), Z1
 	VDIVPS       Z2, Z1, Z1
 	VMOVUPS      softmaxconsts<>+64(SB), Z4
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_459
+	JZ           noflag_467
 	MOVQ         DI, R9
 	VXORPS       Z5, Z5, Z5
 	XORQ         R10, R10
 
-class_460:
+class_468:
 	VPCMPEQD     Z5, Z0, K2
 	VBROADCASTSS (R9), K2, Z4
 	ADDQ         $0x00000020, R9
 	VPADDD       softmaxconsts<>+832(SB), Z5, Z5
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_460
+	JB           class_468
 
-noflag_459:
+noflag_467:
 	VBROADCASTSS k1+144(FP), Z5
 	VMULPS       Z4, Z5, Z5
 	VBROADCASTSS k2+148(FP), Z4
@@ -8107,27 +8139,27 @@ noflag_459:
 	VBROADCASTSS gamma+156(FP), Z7
 	MOVQ         gmode+160(FP), R9
 	CMPQ         R9, $0x01
-	JEQ          pow1_461
+	JEQ          pow1_469
 	CMPQ         R9, $0x02
-	JEQ          pow2_463
+	JEQ          pow2_471
 	CMPQ         R9, $0x03
-	JEQ          powg_462
+	JEQ          powg_470
 	VMOVUPS      softmaxconsts<>+64(SB), Z8
-	JMP          powd_464
+	JMP          powd_472
 
-pow1_461:
+pow1_469:
 	VMOVAPS Z6, Z8
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z6, K2
 	VXORPS  Z8, Z8, K2, Z8
-	JMP     powd_464
+	JMP     powd_472
 
-pow2_463:
+pow2_471:
 	VMULPS Z6, Z6, Z8
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z6, K2
 	VXORPS Z8, Z8, K2, Z8
-	JMP    powd_464
+	JMP    powd_472
 
-powg_462:
+powg_470:
 	VGETEXPPS    Z6, Z9
 	VADDPS       softmaxconsts<>+64(SB), Z9, Z9
 	VGETMANTPS   $0x02, Z6, Z8
@@ -8185,10 +8217,10 @@ powg_462:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z6, K2
 	VXORPS       Z8, Z8, K2, Z8
 
-powd_464:
+powd_472:
 	VXORPS       softmaxconsts<>+2304(SB), Z8, Z8
 	CMPQ         R9, $0x00
-	JEQ          gamma0_465
+	JEQ          gamma0_473
 	VGETEXPPS    Z2, Z10
 	VADDPS       softmaxconsts<>+64(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z2, Z9
@@ -8222,27 +8254,27 @@ powd_464:
 	VSUBPS       softmaxconsts<>+64(SB), Z3, Z3
 	MOVQ         g1mode+168(FP), R9
 	CMPQ         R9, $0x01
-	JEQ          pow1_466
+	JEQ          pow1_474
 	CMPQ         R9, $0x02
-	JEQ          pow2_468
+	JEQ          pow2_476
 	CMPQ         R9, $0x03
-	JEQ          powg_467
+	JEQ          powg_475
 	VMOVUPS      softmaxconsts<>+64(SB), Z3
-	JMP          powd_469
+	JMP          powd_477
 
-pow1_466:
+pow1_474:
 	VMOVAPS Z6, Z3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z6, K2
 	VXORPS  Z3, Z3, K2, Z3
-	JMP     powd_469
+	JMP     powd_477
 
-pow2_468:
+pow2_476:
 	VMULPS Z6, Z6, Z3
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z6, K2
 	VXORPS Z3, Z3, K2, Z3
-	JMP    powd_469
+	JMP    powd_477
 
-powg_467:
+powg_475:
 	VGETEXPPS    Z6, Z10
 	VADDPS       softmaxconsts<>+64(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z6, Z9
@@ -8300,45 +8332,45 @@ powg_467:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z6, K2
 	VXORPS       Z3, Z3, K2, Z3
 
-powd_469:
+powd_477:
 	VMULPS Z7, Z3, Z3
 	VMULPS Z11, Z3, Z3
 	VMULPS Z2, Z3, Z3
 	VCMPPS $0x0e, softmaxconsts<>+1664(SB), Z6, K2
 	VADDPS Z3, Z8, K2, Z8
 
-gamma0_465:
+gamma0_473:
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_470
+	JZ      noflag_478
 	VMOVUPS softmaxconsts<>+64(SB), Z2
 	MOVQ    DI, R9
 	VXORPS  Z3, Z3, Z3
 	XORQ    R10, R10
 
-class_471:
+class_479:
 	VPCMPEQD     Z3, Z0, K2
 	VBROADCASTSS 4(R9), K2, Z2
 	ADDQ         $0x00000020, R9
 	VPADDD       softmaxconsts<>+832(SB), Z3, Z3
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_471
+	JB           class_479
 	VMULPS       Z2, Z8, Z8
 
-noflag_470:
+noflag_478:
 	VBROADCASTSS fs+152(FP), Z2
 	VMULPS       Z2, Z8, Z8
 	VSUBPS       Z8, Z4, Z4
 	VSUBPS       Z8, Z5, Z5
 	VXORPS       Z2, Z2, Z2
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_472
+	JZ           noflag_480
 	MOVQ         SI, R9
 	MOVQ         DI, R10
 	VXORPS       Z3, Z3, Z3
 	XORQ         R11, R11
 
-class_473:
+class_481:
 	VMULPS       (R9), Z1, Z6
 	VPCMPEQD     Z3, Z0, K2
 	VBROADCASTSS 20(R10), Z7
@@ -8353,18 +8385,18 @@ class_473:
 	VPADDD       softmaxconsts<>+832(SB), Z3, Z3
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_473
+	JB           class_481
 
-noflag_472:
+noflag_480:
 	TESTQ  $0x00000004, flags+88(FP)
-	JZ     outnr_475
+	JZ     outnr_483
 	MOVQ   SI, R9
 	MOVQ   DI, R10
 	MOVQ   R8, R11
 	VXORPS Z3, Z3, Z3
 	XORQ   R12, R12
 
-class_476:
+class_484:
 	VPCMPEQD     Z3, Z0, K2
 	VMULPS       (R9), Z1, Z6
 	VBROADCASTSS 20(R10), Z7
@@ -8377,11 +8409,11 @@ class_476:
 	VADDPS       Z4, Z7, Z7
 	VMULPS       Z7, Z6, Z6
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_477
+	JZ           noflag_485
 	VBROADCASTSS 8(R10), Z7
 	VSUBPS       Z7, Z6, Z6
 
-noflag_477:
+noflag_485:
 	VSUBPS    Z5, Z6, K2, Z6
 	VMOVAPS.Z Z6, K1, Z6
 	VMOVUPS   Z6, (R11)
@@ -8391,10 +8423,10 @@ noflag_477:
 	VPADDD    softmaxconsts<>+832(SB), Z3, Z3
 	INCQ      R12
 	CMPQ      R12, C+72(FP)
-	JB        class_476
-	JMP       outd_474
+	JB        class_484
+	JMP       outd_482
 
-outnr_475:
+outnr_483:
 	VMOVAPS Z4, Z2
 	VMULPS  Z1, Z2, Z2
 	MOVQ    SI, R9
@@ -8403,15 +8435,15 @@ outnr_475:
 	VXORPS  Z1, Z1, Z1
 	XORQ    R12, R12
 
-class_478:
+class_486:
 	VPCMPEQD     Z1, Z0, K2
 	VMULPS       (R9), Z2, Z3
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_479
+	JZ           noflag_487
 	VBROADCASTSS 8(R10), Z4
 	VSUBPS       Z4, Z3, Z3
 
-noflag_479:
+noflag_487:
 	VSUBPS    Z5, Z3, K2, Z3
 	VMOVAPS.Z Z3, K1, Z3
 	VMOVUPS   Z3, (R11)
@@ -8421,18 +8453,18 @@ noflag_479:
 	VPADDD    softmaxconsts<>+832(SB), Z1, Z1
 	INCQ      R12
 	CMPQ      R12, C+72(FP)
-	JB        class_478
+	JB        class_486
 
-outd_474:
+outd_482:
 	ADDQ $0x00000040, AX
 	ADDQ $0x00000040, BX
 	ADDQ $0x00000040, R8
 	SUBQ $0x00000010, DX
-	JMP  loop_453
+	JMP  loop_461
 
-tail_454:
+tail_462:
 	TESTQ        DX, DX
-	JZ           done_455
+	JZ           done_463
 	MOVL         $0x0000ffff, R9
 	BZHIL        DX, R9, R9
 	KMOVW        R9, K1
@@ -8446,24 +8478,24 @@ tail_454:
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
-	JZ           c1_480
+	JZ           c1_488
 
-max_481:
+max_489:
 	ADDQ       CX, DX
 	VMOVUPS.Z  (DX), K2, Z2
 	PREFETCHT0 1024(DX)
 	VMAXPS     Z2, Z1, Z1
 	DECQ       BX
-	JNZ        max_481
+	JNZ        max_489
 
-c1_480:
+c1_488:
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 	MOVQ   SI, DX
 	VXORPS Z4, Z4, Z4
 	XORQ   BX, BX
 
-class_482:
+class_490:
 	VMOVUPS.Z    (AX), K2, Z5
 	VSUBPS       Z1, Z5, Z5
 	VMULPS       softmaxconsts<>+128(SB), Z5, Z6
@@ -8494,26 +8526,26 @@ class_482:
 	VPADDD       softmaxconsts<>+832(SB), Z4, Z4
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_482
+	JB           class_490
 	VMOVUPS      softmaxconsts<>+64(SB), Z1
 	VDIVPS       Z2, Z1, Z1
 	VMOVUPS      softmaxconsts<>+64(SB), Z4
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_483
+	JZ           noflag_491
 	MOVQ         DI, AX
 	VXORPS       Z5, Z5, Z5
 	XORQ         DX, DX
 
-class_484:
+class_492:
 	VPCMPEQD     Z5, Z0, K3
 	VBROADCASTSS (AX), K3, Z4
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z5, Z5
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_484
+	JB           class_492
 
-noflag_483:
+noflag_491:
 	VBROADCASTSS k1+144(FP), Z5
 	VMULPS       Z4, Z5, Z5
 	VBROADCASTSS k2+148(FP), Z4
@@ -8543,27 +8575,27 @@ noflag_483:
 	VBROADCASTSS gamma+156(FP), Z7
 	MOVQ         gmode+160(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_485
+	JEQ          pow1_493
 	CMPQ         AX, $0x02
-	JEQ          pow2_487
+	JEQ          pow2_495
 	CMPQ         AX, $0x03
-	JEQ          powg_486
+	JEQ          powg_494
 	VMOVUPS      softmaxconsts<>+64(SB), Z8
-	JMP          powd_488
+	JMP          powd_496
 
-pow1_485:
+pow1_493:
 	VMOVAPS Z6, Z8
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z6, K3
 	VXORPS  Z8, Z8, K3, Z8
-	JMP     powd_488
+	JMP     powd_496
 
-pow2_487:
+pow2_495:
 	VMULPS Z6, Z6, Z8
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z6, K3
 	VXORPS Z8, Z8, K3, Z8
-	JMP    powd_488
+	JMP    powd_496
 
-powg_486:
+powg_494:
 	VGETEXPPS    Z6, Z9
 	VADDPS       softmaxconsts<>+64(SB), Z9, Z9
 	VGETMANTPS   $0x02, Z6, Z8
@@ -8621,10 +8653,10 @@ powg_486:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z6, K3
 	VXORPS       Z8, Z8, K3, Z8
 
-powd_488:
+powd_496:
 	VXORPS       softmaxconsts<>+2304(SB), Z8, Z8
 	CMPQ         AX, $0x00
-	JEQ          gamma0_489
+	JEQ          gamma0_497
 	VGETEXPPS    Z2, Z10
 	VADDPS       softmaxconsts<>+64(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z2, Z9
@@ -8658,27 +8690,27 @@ powd_488:
 	VSUBPS       softmaxconsts<>+64(SB), Z3, Z3
 	MOVQ         g1mode+168(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_490
+	JEQ          pow1_498
 	CMPQ         AX, $0x02
-	JEQ          pow2_492
+	JEQ          pow2_500
 	CMPQ         AX, $0x03
-	JEQ          powg_491
+	JEQ          powg_499
 	VMOVUPS      softmaxconsts<>+64(SB), Z3
-	JMP          powd_493
+	JMP          powd_501
 
-pow1_490:
+pow1_498:
 	VMOVAPS Z6, Z3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z6, K3
 	VXORPS  Z3, Z3, K3, Z3
-	JMP     powd_493
+	JMP     powd_501
 
-pow2_492:
+pow2_500:
 	VMULPS Z6, Z6, Z3
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z6, K3
 	VXORPS Z3, Z3, K3, Z3
-	JMP    powd_493
+	JMP    powd_501
 
-powg_491:
+powg_499:
 	VGETEXPPS    Z6, Z10
 	VADDPS       softmaxconsts<>+64(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z6, Z9
@@ -8736,45 +8768,45 @@ powg_491:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z6, K3
 	VXORPS       Z3, Z3, K3, Z3
 
-powd_493:
+powd_501:
 	VMULPS Z7, Z3, Z3
 	VMULPS Z11, Z3, Z3
 	VMULPS Z2, Z3, Z3
 	VCMPPS $0x0e, softmaxconsts<>+1664(SB), Z6, K3
 	VADDPS Z3, Z8, K3, Z8
 
-gamma0_489:
+gamma0_497:
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_494
+	JZ      noflag_502
 	VMOVUPS softmaxconsts<>+64(SB), Z2
 	MOVQ    DI, AX
 	VXORPS  Z3, Z3, Z3
 	XORQ    DX, DX
 
-class_495:
+class_503:
 	VPCMPEQD     Z3, Z0, K3
 	VBROADCASTSS 4(AX), K3, Z2
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z3, Z3
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_495
+	JB           class_503
 	VMULPS       Z2, Z8, Z8
 
-noflag_494:
+noflag_502:
 	VBROADCASTSS fs+152(FP), Z2
 	VMULPS       Z2, Z8, Z8
 	VSUBPS       Z8, Z4, Z4
 	VSUBPS       Z8, Z5, Z5
 	VXORPS       Z2, Z2, Z2
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_496
+	JZ           noflag_504
 	MOVQ         SI, AX
 	MOVQ         DI, DX
 	VXORPS       Z3, Z3, Z3
 	XORQ         BX, BX
 
-class_497:
+class_505:
 	VMULPS       (AX), Z1, Z6
 	VPCMPEQD     Z3, Z0, K3
 	VBROADCASTSS 20(DX), Z7
@@ -8789,18 +8821,18 @@ class_497:
 	VPADDD       softmaxconsts<>+832(SB), Z3, Z3
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_497
+	JB           class_505
 
-noflag_496:
+noflag_504:
 	TESTQ  $0x00000004, flags+88(FP)
-	JZ     outnr_499
+	JZ     outnr_507
 	MOVQ   SI, AX
 	MOVQ   DI, DX
 	MOVQ   R8, BX
 	VXORPS Z3, Z3, Z3
 	XORQ   SI, SI
 
-class_500:
+class_508:
 	VPCMPEQD     Z3, Z0, K3
 	VMULPS       (AX), Z1, Z6
 	VBROADCASTSS 20(DX), Z7
@@ -8813,11 +8845,11 @@ class_500:
 	VADDPS       Z4, Z7, Z7
 	VMULPS       Z7, Z6, Z6
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_501
+	JZ           noflag_509
 	VBROADCASTSS 8(DX), Z7
 	VSUBPS       Z7, Z6, Z6
 
-noflag_501:
+noflag_509:
 	VSUBPS    Z5, Z6, K3, Z6
 	VMOVAPS.Z Z6, K2, Z6
 	VMOVUPS   Z6, K1, (BX)
@@ -8827,10 +8859,10 @@ noflag_501:
 	VPADDD    softmaxconsts<>+832(SB), Z3, Z3
 	INCQ      SI
 	CMPQ      SI, C+72(FP)
-	JB        class_500
-	JMP       outd_498
+	JB        class_508
+	JMP       outd_506
 
-outnr_499:
+outnr_507:
 	VMOVAPS Z4, Z2
 	VMULPS  Z1, Z2, Z2
 	MOVQ    SI, AX
@@ -8839,15 +8871,15 @@ outnr_499:
 	VXORPS  Z1, Z1, Z1
 	XORQ    SI, SI
 
-class_502:
+class_510:
 	VPCMPEQD     Z1, Z0, K3
 	VMULPS       (AX), Z2, Z3
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_503
+	JZ           noflag_511
 	VBROADCASTSS 8(DX), Z4
 	VSUBPS       Z4, Z3, Z3
 
-noflag_503:
+noflag_511:
 	VSUBPS    Z5, Z3, K3, Z3
 	VMOVAPS.Z Z3, K2, Z3
 	VMOVUPS   Z3, K1, (BX)
@@ -8857,10 +8889,10 @@ noflag_503:
 	VPADDD    softmaxconsts<>+832(SB), Z1, Z1
 	INCQ      SI
 	CMPQ      SI, C+72(FP)
-	JB        class_502
+	JB        class_510
 
-outd_498:
-done_455:
+outd_506:
+done_463:
 	VZEROUPPER
 	RET
 
