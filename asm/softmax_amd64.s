@@ -1025,59 +1025,55 @@ noflag_55:
 	VMOVUPS      Y3, 96(SP)
 	VMOVUPS      Y2, 128(SP)
 	VXORPS       Y2, Y2, Y2
+	MOVQ         C+72(FP), R9
+	SHLQ         $0x05, R9
 	TESTQ        $0x00000004, flags+88(FP)
 	JZ           noflag_57
-	MOVQ         SI, R9
-	MOVQ         DI, R10
+	MOVQ         SI, R10
+	MOVQ         DI, R11
 	VXORPS       Y3, Y3, Y3
-	XORQ         R11, R11
+	XORQ         R12, R12
 
 class_58:
 	VMOVUPS      64(SP), Y4
-	VMULPS       (R9), Y4, Y4
+	VMULPS       (R10), Y4, Y4
+	VMOVUPS      Y4, (R10)
 	VPCMPEQD     Y3, Y0, Y5
-	VBROADCASTSS 20(R10), Y6
+	VBROADCASTSS 20(R11), Y6
 	VMULPS       Y4, Y6, Y6
-	VBROADCASTSS 16(R10), Y7
+	VBROADCASTSS 16(R11), Y7
 	VADDPS       Y6, Y7, Y6
-	VBROADCASTSS 12(R10), Y7
+	VBROADCASTSS 12(R11), Y7
 	VANDPS       Y5, Y7, Y5
 	VADDPS       Y5, Y6, Y6
+	VMOVUPS      Y6, (R10)(R9*1)
 	VFMADD231PS  Y6, Y4, Y2
-	ADDQ         $0x00000020, R9
 	ADDQ         $0x00000020, R10
+	ADDQ         $0x00000020, R11
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
-	INCQ         R11
-	CMPQ         R11, C+72(FP)
+	INCQ         R12
+	CMPQ         R12, C+72(FP)
 	JB           class_58
 
 noflag_57:
 	VMOVUPS Y2, 160(SP)
 	TESTQ   $0x00000004, flags+88(FP)
 	JZ      outnr_60
-	MOVQ    SI, R9
-	MOVQ    DI, R10
-	MOVQ    R8, R11
+	MOVQ    SI, R10
+	MOVQ    DI, R11
+	MOVQ    R8, R12
 	VXORPS  Y2, Y2, Y2
-	XORQ    R12, R12
+	XORQ    R13, R13
 
 class_61:
 	VPCMPEQD     Y2, Y0, Y3
-	VMOVUPS      64(SP), Y4
-	VMULPS       (R9), Y4, Y4
-	VBROADCASTSS 20(R10), Y5
-	VMULPS       Y4, Y5, Y5
-	VBROADCASTSS 16(R10), Y6
-	VADDPS       Y5, Y6, Y5
-	VBROADCASTSS 12(R10), Y6
-	VANDPS       Y3, Y6, Y6
-	VADDPS       Y6, Y5, Y5
-	VSUBPS       160(SP), Y5, Y5
-	VADDPS       128(SP), Y5, Y5
-	VMULPS       Y5, Y4, Y4
+	VMOVUPS      (R10)(R9*1), Y4
+	VSUBPS       160(SP), Y4, Y4
+	VADDPS       128(SP), Y4, Y4
+	VMULPS       (R10), Y4, Y4
 	TESTQ        $0x00000400, flags+88(FP)
 	JZ           noflag_62
-	VBROADCASTSS 8(R10), Y5
+	VBROADCASTSS 8(R11), Y5
 	VSUBPS       Y5, Y4, Y4
 
 noflag_62:
@@ -1085,13 +1081,13 @@ noflag_62:
 	VANDPS  Y3, Y5, Y3
 	VSUBPS  Y3, Y4, Y4
 	VANDPS  Y1, Y4, Y4
-	VMOVUPS Y4, (R11)
-	ADDQ    $0x00000020, R9
+	VMOVUPS Y4, (R12)
 	ADDQ    $0x00000020, R10
-	ADDQ    CX, R11
+	ADDQ    $0x00000020, R11
+	ADDQ    CX, R12
 	VPADDD  softmaxconsts<>+832(SB), Y2, Y2
-	INCQ    R12
-	CMPQ    R12, C+72(FP)
+	INCQ    R13
+	CMPQ    R13, C+72(FP)
 	JB      class_61
 	JMP     outd_59
 
@@ -1240,59 +1236,55 @@ noflag_69:
 	VMOVUPS      Y4, 96(SP)
 	VMOVUPS      Y3, 128(SP)
 	VXORPS       Y3, Y3, Y3
+	MOVQ         C+72(FP), AX
+	SHLQ         $0x05, AX
 	TESTQ        $0x00000004, flags+88(FP)
 	JZ           noflag_71
-	MOVQ         SI, AX
-	MOVQ         DI, DX
+	MOVQ         SI, DX
+	MOVQ         DI, BX
 	VXORPS       Y4, Y4, Y4
-	XORQ         BX, BX
+	XORQ         R9, R9
 
 class_72:
 	VMOVUPS      64(SP), Y5
-	VMULPS       (AX), Y5, Y5
+	VMULPS       (DX), Y5, Y5
+	VMOVUPS      Y5, (DX)
 	VPCMPEQD     Y4, Y1, Y6
-	VBROADCASTSS 20(DX), Y7
+	VBROADCASTSS 20(BX), Y7
 	VMULPS       Y5, Y7, Y7
-	VBROADCASTSS 16(DX), Y8
+	VBROADCASTSS 16(BX), Y8
 	VADDPS       Y7, Y8, Y7
-	VBROADCASTSS 12(DX), Y8
+	VBROADCASTSS 12(BX), Y8
 	VANDPS       Y6, Y8, Y6
 	VADDPS       Y6, Y7, Y7
+	VMOVUPS      Y7, (DX)(AX*1)
 	VFMADD231PS  Y7, Y5, Y3
-	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, DX
+	ADDQ         $0x00000020, BX
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
-	INCQ         BX
-	CMPQ         BX, C+72(FP)
+	INCQ         R9
+	CMPQ         R9, C+72(FP)
 	JB           class_72
 
 noflag_71:
 	VMOVUPS Y3, 160(SP)
 	TESTQ   $0x00000004, flags+88(FP)
 	JZ      outnr_74
-	MOVQ    SI, AX
-	MOVQ    DI, DX
-	MOVQ    R8, BX
+	MOVQ    SI, DX
+	MOVQ    DI, BX
+	MOVQ    R8, SI
 	VXORPS  Y3, Y3, Y3
-	XORQ    SI, SI
+	XORQ    DI, DI
 
 class_75:
 	VPCMPEQD     Y3, Y1, Y4
-	VMOVUPS      64(SP), Y5
-	VMULPS       (AX), Y5, Y5
-	VBROADCASTSS 20(DX), Y6
-	VMULPS       Y5, Y6, Y6
-	VBROADCASTSS 16(DX), Y7
-	VADDPS       Y6, Y7, Y6
-	VBROADCASTSS 12(DX), Y7
-	VANDPS       Y4, Y7, Y7
-	VADDPS       Y7, Y6, Y6
-	VSUBPS       160(SP), Y6, Y6
-	VADDPS       128(SP), Y6, Y6
-	VMULPS       Y6, Y5, Y5
+	VMOVUPS      (DX)(AX*1), Y5
+	VSUBPS       160(SP), Y5, Y5
+	VADDPS       128(SP), Y5, Y5
+	VMULPS       (DX), Y5, Y5
 	TESTQ        $0x00000400, flags+88(FP)
 	JZ           noflag_76
-	VBROADCASTSS 8(DX), Y6
+	VBROADCASTSS 8(BX), Y6
 	VSUBPS       Y6, Y5, Y5
 
 noflag_76:
@@ -1300,13 +1292,13 @@ noflag_76:
 	VANDPS     Y4, Y6, Y4
 	VSUBPS     Y4, Y5, Y5
 	VANDPS     Y2, Y5, Y5
-	VMASKMOVPS Y5, Y0, (BX)
-	ADDQ       $0x00000020, AX
+	VMASKMOVPS Y5, Y0, (SI)
 	ADDQ       $0x00000020, DX
-	ADDQ       CX, BX
+	ADDQ       $0x00000020, BX
+	ADDQ       CX, SI
 	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
-	INCQ       SI
-	CMPQ       SI, C+72(FP)
+	INCQ       DI
+	CMPQ       DI, C+72(FP)
 	JB         class_75
 	JMP        outd_73
 
@@ -1769,59 +1761,55 @@ noflag_96:
 	VMOVUPS      Y3, 160(SP)
 	VMOVUPS      Y4, 128(SP)
 	VXORPS       Y2, Y2, Y2
+	MOVQ         C+72(FP), R9
+	SHLQ         $0x05, R9
 	TESTQ        $0x00000004, flags+88(FP)
 	JZ           noflag_98
-	MOVQ         SI, R9
-	MOVQ         DI, R10
+	MOVQ         SI, R10
+	MOVQ         DI, R11
 	VXORPS       Y3, Y3, Y3
-	XORQ         R11, R11
+	XORQ         R12, R12
 
 class_99:
 	VMOVUPS      96(SP), Y4
-	VMULPS       (R9), Y4, Y4
+	VMULPS       (R10), Y4, Y4
+	VMOVUPS      Y4, (R10)
 	VPCMPEQD     Y3, Y0, Y5
-	VBROADCASTSS 20(R10), Y6
+	VBROADCASTSS 20(R11), Y6
 	VMULPS       Y4, Y6, Y6
-	VBROADCASTSS 16(R10), Y7
+	VBROADCASTSS 16(R11), Y7
 	VADDPS       Y6, Y7, Y6
-	VBROADCASTSS 12(R10), Y7
+	VBROADCASTSS 12(R11), Y7
 	VANDPS       Y5, Y7, Y5
 	VADDPS       Y5, Y6, Y6
+	VMOVUPS      Y6, (R10)(R9*1)
 	VFMADD231PS  Y6, Y4, Y2
-	ADDQ         $0x00000020, R9
 	ADDQ         $0x00000020, R10
+	ADDQ         $0x00000020, R11
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
-	INCQ         R11
-	CMPQ         R11, C+72(FP)
+	INCQ         R12
+	CMPQ         R12, C+72(FP)
 	JB           class_99
 
 noflag_98:
 	VMOVUPS Y2, 384(SP)
 	TESTQ   $0x00000004, flags+88(FP)
 	JZ      outnr_101
-	MOVQ    SI, R9
-	MOVQ    DI, R10
-	MOVQ    R8, R11
+	MOVQ    SI, R10
+	MOVQ    DI, R11
+	MOVQ    R8, R12
 	VXORPS  Y2, Y2, Y2
-	XORQ    R12, R12
+	XORQ    R13, R13
 
 class_102:
 	VPCMPEQD     Y2, Y0, Y3
-	VMOVUPS      96(SP), Y4
-	VMULPS       (R9), Y4, Y4
-	VBROADCASTSS 20(R10), Y5
-	VMULPS       Y4, Y5, Y5
-	VBROADCASTSS 16(R10), Y6
-	VADDPS       Y5, Y6, Y5
-	VBROADCASTSS 12(R10), Y6
-	VANDPS       Y3, Y6, Y6
-	VADDPS       Y6, Y5, Y5
-	VSUBPS       384(SP), Y5, Y5
-	VADDPS       160(SP), Y5, Y5
-	VMULPS       Y5, Y4, Y4
+	VMOVUPS      (R10)(R9*1), Y4
+	VSUBPS       384(SP), Y4, Y4
+	VADDPS       160(SP), Y4, Y4
+	VMULPS       (R10), Y4, Y4
 	TESTQ        $0x00000400, flags+88(FP)
 	JZ           noflag_103
-	VBROADCASTSS 8(R10), Y5
+	VBROADCASTSS 8(R11), Y5
 	VSUBPS       Y5, Y4, Y4
 
 noflag_103:
@@ -1829,13 +1817,13 @@ noflag_103:
 	VANDPS  Y3, Y5, Y3
 	VSUBPS  Y3, Y4, Y4
 	VANDPS  Y1, Y4, Y4
-	VMOVUPS Y4, (R11)
-	ADDQ    $0x00000020, R9
+	VMOVUPS Y4, (R12)
 	ADDQ    $0x00000020, R10
-	ADDQ    CX, R11
+	ADDQ    $0x00000020, R11
+	ADDQ    CX, R12
 	VPADDD  softmaxconsts<>+832(SB), Y2, Y2
-	INCQ    R12
-	CMPQ    R12, C+72(FP)
+	INCQ    R13
+	CMPQ    R13, C+72(FP)
 	JB      class_102
 	JMP     outd_100
 
@@ -2295,59 +2283,55 @@ noflag_121:
 	VMOVUPS      Y4, 160(SP)
 	VMOVUPS      Y5, 128(SP)
 	VXORPS       Y3, Y3, Y3
+	MOVQ         C+72(FP), AX
+	SHLQ         $0x05, AX
 	TESTQ        $0x00000004, flags+88(FP)
 	JZ           noflag_123
-	MOVQ         SI, AX
-	MOVQ         DI, DX
+	MOVQ         SI, DX
+	MOVQ         DI, BX
 	VXORPS       Y4, Y4, Y4
-	XORQ         BX, BX
+	XORQ         R9, R9
 
 class_124:
 	VMOVUPS      96(SP), Y5
-	VMULPS       (AX), Y5, Y5
+	VMULPS       (DX), Y5, Y5
+	VMOVUPS      Y5, (DX)
 	VPCMPEQD     Y4, Y1, Y6
-	VBROADCASTSS 20(DX), Y7
+	VBROADCASTSS 20(BX), Y7
 	VMULPS       Y5, Y7, Y7
-	VBROADCASTSS 16(DX), Y8
+	VBROADCASTSS 16(BX), Y8
 	VADDPS       Y7, Y8, Y7
-	VBROADCASTSS 12(DX), Y8
+	VBROADCASTSS 12(BX), Y8
 	VANDPS       Y6, Y8, Y6
 	VADDPS       Y6, Y7, Y7
+	VMOVUPS      Y7, (DX)(AX*1)
 	VFMADD231PS  Y7, Y5, Y3
-	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, DX
+	ADDQ         $0x00000020, BX
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
-	INCQ         BX
-	CMPQ         BX, C+72(FP)
+	INCQ         R9
+	CMPQ         R9, C+72(FP)
 	JB           class_124
 
 noflag_123:
 	VMOVUPS Y3, 384(SP)
 	TESTQ   $0x00000004, flags+88(FP)
 	JZ      outnr_126
-	MOVQ    SI, AX
-	MOVQ    DI, DX
-	MOVQ    R8, BX
+	MOVQ    SI, DX
+	MOVQ    DI, BX
+	MOVQ    R8, SI
 	VXORPS  Y3, Y3, Y3
-	XORQ    SI, SI
+	XORQ    DI, DI
 
 class_127:
 	VPCMPEQD     Y3, Y1, Y4
-	VMOVUPS      96(SP), Y5
-	VMULPS       (AX), Y5, Y5
-	VBROADCASTSS 20(DX), Y6
-	VMULPS       Y5, Y6, Y6
-	VBROADCASTSS 16(DX), Y7
-	VADDPS       Y6, Y7, Y6
-	VBROADCASTSS 12(DX), Y7
-	VANDPS       Y4, Y7, Y7
-	VADDPS       Y7, Y6, Y6
-	VSUBPS       384(SP), Y6, Y6
-	VADDPS       160(SP), Y6, Y6
-	VMULPS       Y6, Y5, Y5
+	VMOVUPS      (DX)(AX*1), Y5
+	VSUBPS       384(SP), Y5, Y5
+	VADDPS       160(SP), Y5, Y5
+	VMULPS       (DX), Y5, Y5
 	TESTQ        $0x00000400, flags+88(FP)
 	JZ           noflag_128
-	VBROADCASTSS 8(DX), Y6
+	VBROADCASTSS 8(BX), Y6
 	VSUBPS       Y6, Y5, Y5
 
 noflag_128:
@@ -2355,13 +2339,13 @@ noflag_128:
 	VANDPS     Y4, Y6, Y4
 	VSUBPS     Y4, Y5, Y5
 	VANDPS     Y2, Y5, Y5
-	VMASKMOVPS Y5, Y0, (BX)
-	ADDQ       $0x00000020, AX
+	VMASKMOVPS Y5, Y0, (SI)
 	ADDQ       $0x00000020, DX
-	ADDQ       CX, BX
+	ADDQ       $0x00000020, BX
+	ADDQ       CX, SI
 	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
-	INCQ       SI
-	CMPQ       SI, C+72(FP)
+	INCQ       DI
+	CMPQ       DI, C+72(FP)
 	JB         class_127
 	JMP        outd_125
 
@@ -3413,59 +3397,55 @@ noflag_184:
 	VMOVUPS      Y3, 96(SP)
 	VMOVUPS      Y2, 128(SP)
 	VXORPS       Y2, Y2, Y2
+	MOVQ         C+72(FP), R9
+	SHLQ         $0x05, R9
 	TESTQ        $0x00000004, flags+88(FP)
 	JZ           noflag_186
-	MOVQ         SI, R9
-	MOVQ         DI, R10
+	MOVQ         SI, R10
+	MOVQ         DI, R11
 	VXORPS       Y3, Y3, Y3
-	XORQ         R11, R11
+	XORQ         R12, R12
 
 class_187:
 	VMOVUPS      64(SP), Y4
-	VMULPS       (R9), Y4, Y4
+	VMULPS       (R10), Y4, Y4
+	VMOVUPS      Y4, (R10)
 	VPCMPEQD     Y3, Y0, Y5
-	VBROADCASTSS 20(R10), Y6
+	VBROADCASTSS 20(R11), Y6
 	VMULPS       Y4, Y6, Y6
-	VBROADCASTSS 16(R10), Y7
+	VBROADCASTSS 16(R11), Y7
 	VADDPS       Y6, Y7, Y6
-	VBROADCASTSS 12(R10), Y7
+	VBROADCASTSS 12(R11), Y7
 	VANDPS       Y5, Y7, Y5
 	VADDPS       Y5, Y6, Y6
+	VMOVUPS      Y6, (R10)(R9*1)
 	VFMADD231PS  Y6, Y4, Y2
-	ADDQ         $0x00000020, R9
 	ADDQ         $0x00000020, R10
+	ADDQ         $0x00000020, R11
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
-	INCQ         R11
-	CMPQ         R11, C+72(FP)
+	INCQ         R12
+	CMPQ         R12, C+72(FP)
 	JB           class_187
 
 noflag_186:
 	VMOVUPS Y2, 160(SP)
 	TESTQ   $0x00000004, flags+88(FP)
 	JZ      outnr_189
-	MOVQ    SI, R9
-	MOVQ    DI, R10
-	MOVQ    R8, R11
+	MOVQ    SI, R10
+	MOVQ    DI, R11
+	MOVQ    R8, R12
 	VXORPS  Y2, Y2, Y2
-	XORQ    R12, R12
+	XORQ    R13, R13
 
 class_190:
 	VPCMPEQD     Y2, Y0, Y3
-	VMOVUPS      64(SP), Y4
-	VMULPS       (R9), Y4, Y4
-	VBROADCASTSS 20(R10), Y5
-	VMULPS       Y4, Y5, Y5
-	VBROADCASTSS 16(R10), Y6
-	VADDPS       Y5, Y6, Y5
-	VBROADCASTSS 12(R10), Y6
-	VANDPS       Y3, Y6, Y6
-	VADDPS       Y6, Y5, Y5
-	VSUBPS       160(SP), Y5, Y5
-	VADDPS       128(SP), Y5, Y5
-	VMULPS       Y5, Y4, Y4
+	VMOVUPS      (R10)(R9*1), Y4
+	VSUBPS       160(SP), Y4, Y4
+	VADDPS       128(SP), Y4, Y4
+	VMULPS       (R10), Y4, Y4
 	TESTQ        $0x00000400, flags+88(FP)
 	JZ           noflag_191
-	VBROADCASTSS 8(R10), Y5
+	VBROADCASTSS 8(R11), Y5
 	VSUBPS       Y5, Y4, Y4
 
 noflag_191:
@@ -3473,13 +3453,13 @@ noflag_191:
 	VANDPS  Y3, Y5, Y3
 	VSUBPS  Y3, Y4, Y4
 	VANDPS  Y1, Y4, Y4
-	VMOVUPS Y4, (R11)
-	ADDQ    $0x00000020, R9
+	VMOVUPS Y4, (R12)
 	ADDQ    $0x00000020, R10
-	ADDQ    CX, R11
+	ADDQ    $0x00000020, R11
+	ADDQ    CX, R12
 	VPADDD  softmaxconsts<>+832(SB), Y2, Y2
-	INCQ    R12
-	CMPQ    R12, C+72(FP)
+	INCQ    R13
+	CMPQ    R13, C+72(FP)
 	JB      class_190
 	JMP     outd_188
 
@@ -3617,59 +3597,55 @@ noflag_197:
 	VMOVUPS      Y4, 96(SP)
 	VMOVUPS      Y3, 128(SP)
 	VXORPS       Y3, Y3, Y3
+	MOVQ         C+72(FP), AX
+	SHLQ         $0x05, AX
 	TESTQ        $0x00000004, flags+88(FP)
 	JZ           noflag_199
-	MOVQ         SI, AX
-	MOVQ         DI, DX
+	MOVQ         SI, DX
+	MOVQ         DI, BX
 	VXORPS       Y4, Y4, Y4
-	XORQ         BX, BX
+	XORQ         R9, R9
 
 class_200:
 	VMOVUPS      64(SP), Y5
-	VMULPS       (AX), Y5, Y5
+	VMULPS       (DX), Y5, Y5
+	VMOVUPS      Y5, (DX)
 	VPCMPEQD     Y4, Y1, Y6
-	VBROADCASTSS 20(DX), Y7
+	VBROADCASTSS 20(BX), Y7
 	VMULPS       Y5, Y7, Y7
-	VBROADCASTSS 16(DX), Y8
+	VBROADCASTSS 16(BX), Y8
 	VADDPS       Y7, Y8, Y7
-	VBROADCASTSS 12(DX), Y8
+	VBROADCASTSS 12(BX), Y8
 	VANDPS       Y6, Y8, Y6
 	VADDPS       Y6, Y7, Y7
+	VMOVUPS      Y7, (DX)(AX*1)
 	VFMADD231PS  Y7, Y5, Y3
-	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, DX
+	ADDQ         $0x00000020, BX
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
-	INCQ         BX
-	CMPQ         BX, C+72(FP)
+	INCQ         R9
+	CMPQ         R9, C+72(FP)
 	JB           class_200
 
 noflag_199:
 	VMOVUPS Y3, 160(SP)
 	TESTQ   $0x00000004, flags+88(FP)
 	JZ      outnr_202
-	MOVQ    SI, AX
-	MOVQ    DI, DX
-	MOVQ    R8, BX
+	MOVQ    SI, DX
+	MOVQ    DI, BX
+	MOVQ    R8, SI
 	VXORPS  Y3, Y3, Y3
-	XORQ    SI, SI
+	XORQ    DI, DI
 
 class_203:
 	VPCMPEQD     Y3, Y1, Y4
-	VMOVUPS      64(SP), Y5
-	VMULPS       (AX), Y5, Y5
-	VBROADCASTSS 20(DX), Y6
-	VMULPS       Y5, Y6, Y6
-	VBROADCASTSS 16(DX), Y7
-	VADDPS       Y6, Y7, Y6
-	VBROADCASTSS 12(DX), Y7
-	VANDPS       Y4, Y7, Y7
-	VADDPS       Y7, Y6, Y6
-	VSUBPS       160(SP), Y6, Y6
-	VADDPS       128(SP), Y6, Y6
-	VMULPS       Y6, Y5, Y5
+	VMOVUPS      (DX)(AX*1), Y5
+	VSUBPS       160(SP), Y5, Y5
+	VADDPS       128(SP), Y5, Y5
+	VMULPS       (DX), Y5, Y5
 	TESTQ        $0x00000400, flags+88(FP)
 	JZ           noflag_204
-	VBROADCASTSS 8(DX), Y6
+	VBROADCASTSS 8(BX), Y6
 	VSUBPS       Y6, Y5, Y5
 
 noflag_204:
@@ -3677,13 +3653,13 @@ noflag_204:
 	VANDPS     Y4, Y6, Y4
 	VSUBPS     Y4, Y5, Y5
 	VANDPS     Y2, Y5, Y5
-	VMASKMOVPS Y5, Y0, (BX)
-	ADDQ       $0x00000020, AX
+	VMASKMOVPS Y5, Y0, (SI)
 	ADDQ       $0x00000020, DX
-	ADDQ       CX, BX
+	ADDQ       $0x00000020, BX
+	ADDQ       CX, SI
 	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
-	INCQ       SI
-	CMPQ       SI, C+72(FP)
+	INCQ       DI
+	CMPQ       DI, C+72(FP)
 	JB         class_203
 	JMP        outd_201
 
@@ -4146,59 +4122,55 @@ noflag_224:
 	VMOVUPS      Y3, 160(SP)
 	VMOVUPS      Y4, 128(SP)
 	VXORPS       Y2, Y2, Y2
+	MOVQ         C+72(FP), R9
+	SHLQ         $0x05, R9
 	TESTQ        $0x00000004, flags+88(FP)
 	JZ           noflag_226
-	MOVQ         SI, R9
-	MOVQ         DI, R10
+	MOVQ         SI, R10
+	MOVQ         DI, R11
 	VXORPS       Y3, Y3, Y3
-	XORQ         R11, R11
+	XORQ         R12, R12
 
 class_227:
 	VMOVUPS      96(SP), Y4
-	VMULPS       (R9), Y4, Y4
+	VMULPS       (R10), Y4, Y4
+	VMOVUPS      Y4, (R10)
 	VPCMPEQD     Y3, Y0, Y5
-	VBROADCASTSS 20(R10), Y6
+	VBROADCASTSS 20(R11), Y6
 	VMULPS       Y4, Y6, Y6
-	VBROADCASTSS 16(R10), Y7
+	VBROADCASTSS 16(R11), Y7
 	VADDPS       Y6, Y7, Y6
-	VBROADCASTSS 12(R10), Y7
+	VBROADCASTSS 12(R11), Y7
 	VANDPS       Y5, Y7, Y5
 	VADDPS       Y5, Y6, Y6
+	VMOVUPS      Y6, (R10)(R9*1)
 	VFMADD231PS  Y6, Y4, Y2
-	ADDQ         $0x00000020, R9
 	ADDQ         $0x00000020, R10
+	ADDQ         $0x00000020, R11
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
-	INCQ         R11
-	CMPQ         R11, C+72(FP)
+	INCQ         R12
+	CMPQ         R12, C+72(FP)
 	JB           class_227
 
 noflag_226:
 	VMOVUPS Y2, 384(SP)
 	TESTQ   $0x00000004, flags+88(FP)
 	JZ      outnr_229
-	MOVQ    SI, R9
-	MOVQ    DI, R10
-	MOVQ    R8, R11
+	MOVQ    SI, R10
+	MOVQ    DI, R11
+	MOVQ    R8, R12
 	VXORPS  Y2, Y2, Y2
-	XORQ    R12, R12
+	XORQ    R13, R13
 
 class_230:
 	VPCMPEQD     Y2, Y0, Y3
-	VMOVUPS      96(SP), Y4
-	VMULPS       (R9), Y4, Y4
-	VBROADCASTSS 20(R10), Y5
-	VMULPS       Y4, Y5, Y5
-	VBROADCASTSS 16(R10), Y6
-	VADDPS       Y5, Y6, Y5
-	VBROADCASTSS 12(R10), Y6
-	VANDPS       Y3, Y6, Y6
-	VADDPS       Y6, Y5, Y5
-	VSUBPS       384(SP), Y5, Y5
-	VADDPS       160(SP), Y5, Y5
-	VMULPS       Y5, Y4, Y4
+	VMOVUPS      (R10)(R9*1), Y4
+	VSUBPS       384(SP), Y4, Y4
+	VADDPS       160(SP), Y4, Y4
+	VMULPS       (R10), Y4, Y4
 	TESTQ        $0x00000400, flags+88(FP)
 	JZ           noflag_231
-	VBROADCASTSS 8(R10), Y5
+	VBROADCASTSS 8(R11), Y5
 	VSUBPS       Y5, Y4, Y4
 
 noflag_231:
@@ -4206,13 +4178,13 @@ noflag_231:
 	VANDPS  Y3, Y5, Y3
 	VSUBPS  Y3, Y4, Y4
 	VANDPS  Y1, Y4, Y4
-	VMOVUPS Y4, (R11)
-	ADDQ    $0x00000020, R9
+	VMOVUPS Y4, (R12)
 	ADDQ    $0x00000020, R10
-	ADDQ    CX, R11
+	ADDQ    $0x00000020, R11
+	ADDQ    CX, R12
 	VPADDD  softmaxconsts<>+832(SB), Y2, Y2
-	INCQ    R12
-	CMPQ    R12, C+72(FP)
+	INCQ    R13
+	CMPQ    R13, C+72(FP)
 	JB      class_230
 	JMP     outd_228
 
@@ -4661,59 +4633,55 @@ noflag_248:
 	VMOVUPS      Y4, 160(SP)
 	VMOVUPS      Y5, 128(SP)
 	VXORPS       Y3, Y3, Y3
+	MOVQ         C+72(FP), AX
+	SHLQ         $0x05, AX
 	TESTQ        $0x00000004, flags+88(FP)
 	JZ           noflag_250
-	MOVQ         SI, AX
-	MOVQ         DI, DX
+	MOVQ         SI, DX
+	MOVQ         DI, BX
 	VXORPS       Y4, Y4, Y4
-	XORQ         BX, BX
+	XORQ         R9, R9
 
 class_251:
 	VMOVUPS      96(SP), Y5
-	VMULPS       (AX), Y5, Y5
+	VMULPS       (DX), Y5, Y5
+	VMOVUPS      Y5, (DX)
 	VPCMPEQD     Y4, Y1, Y6
-	VBROADCASTSS 20(DX), Y7
+	VBROADCASTSS 20(BX), Y7
 	VMULPS       Y5, Y7, Y7
-	VBROADCASTSS 16(DX), Y8
+	VBROADCASTSS 16(BX), Y8
 	VADDPS       Y7, Y8, Y7
-	VBROADCASTSS 12(DX), Y8
+	VBROADCASTSS 12(BX), Y8
 	VANDPS       Y6, Y8, Y6
 	VADDPS       Y6, Y7, Y7
+	VMOVUPS      Y7, (DX)(AX*1)
 	VFMADD231PS  Y7, Y5, Y3
-	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, DX
+	ADDQ         $0x00000020, BX
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
-	INCQ         BX
-	CMPQ         BX, C+72(FP)
+	INCQ         R9
+	CMPQ         R9, C+72(FP)
 	JB           class_251
 
 noflag_250:
 	VMOVUPS Y3, 384(SP)
 	TESTQ   $0x00000004, flags+88(FP)
 	JZ      outnr_253
-	MOVQ    SI, AX
-	MOVQ    DI, DX
-	MOVQ    R8, BX
+	MOVQ    SI, DX
+	MOVQ    DI, BX
+	MOVQ    R8, SI
 	VXORPS  Y3, Y3, Y3
-	XORQ    SI, SI
+	XORQ    DI, DI
 
 class_254:
 	VPCMPEQD     Y3, Y1, Y4
-	VMOVUPS      96(SP), Y5
-	VMULPS       (AX), Y5, Y5
-	VBROADCASTSS 20(DX), Y6
-	VMULPS       Y5, Y6, Y6
-	VBROADCASTSS 16(DX), Y7
-	VADDPS       Y6, Y7, Y6
-	VBROADCASTSS 12(DX), Y7
-	VANDPS       Y4, Y7, Y7
-	VADDPS       Y7, Y6, Y6
-	VSUBPS       384(SP), Y6, Y6
-	VADDPS       160(SP), Y6, Y6
-	VMULPS       Y6, Y5, Y5
+	VMOVUPS      (DX)(AX*1), Y5
+	VSUBPS       384(SP), Y5, Y5
+	VADDPS       160(SP), Y5, Y5
+	VMULPS       (DX), Y5, Y5
 	TESTQ        $0x00000400, flags+88(FP)
 	JZ           noflag_255
-	VBROADCASTSS 8(DX), Y6
+	VBROADCASTSS 8(BX), Y6
 	VSUBPS       Y6, Y5, Y5
 
 noflag_255:
@@ -4721,13 +4689,13 @@ noflag_255:
 	VANDPS     Y4, Y6, Y4
 	VSUBPS     Y4, Y5, Y5
 	VANDPS     Y2, Y5, Y5
-	VMASKMOVPS Y5, Y0, (BX)
-	ADDQ       $0x00000020, AX
+	VMASKMOVPS Y5, Y0, (SI)
 	ADDQ       $0x00000020, DX
-	ADDQ       CX, BX
+	ADDQ       $0x00000020, BX
+	ADDQ       CX, SI
 	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
-	INCQ       SI
-	CMPQ       SI, C+72(FP)
+	INCQ       DI
+	CMPQ       DI, C+72(FP)
 	JB         class_254
 	JMP        outd_252
 
