@@ -16,7 +16,8 @@ func SoftmaxStatsU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, C int, 
 // kernels.BlockSize) of one image into dst (C planes S apart, like x). tab holds 8 floats per class:
 // w (CE weight, flags&512), alpha (flags&256), kappa (CEScale*eps/C*w, flags&1024), A, B, E (flags&4);
 // k1 = CEScale*(1-eps), k2 = CEScale*eps*wsum/C, fs = FocalScale; scr is 64-byte aligned, at
-// least 16*C floats (32*C for AVX2). The Focal variant adds the focal term.
+// least 16*C floats (32*C for AVX2). flags&2048: dst+lo and S*4 are 64-byte aligned, full vectors are
+// stored non-temporally. The Focal variant adds the focal term.
 //
 //go:noescape
 func SoftmaxGradU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
@@ -25,7 +26,8 @@ func SoftmaxGradU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, C int, i
 // kernels.BlockSize) of one image into dst (C planes S apart, like x). tab holds 8 floats per class:
 // w (CE weight, flags&512), alpha (flags&256), kappa (CEScale*eps/C*w, flags&1024), A, B, E (flags&4);
 // k1 = CEScale*(1-eps), k2 = CEScale*eps*wsum/C, fs = FocalScale; scr is 64-byte aligned, at
-// least 16*C floats (32*C for AVX2). The Focal variant adds the focal term.
+// least 16*C floats (32*C for AVX2). flags&2048: dst+lo and S*4 are 64-byte aligned, full vectors are
+// stored non-temporally. The Focal variant adds the focal term.
 //
 //go:noescape
 func SoftmaxGradFocalU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
@@ -42,7 +44,8 @@ func SoftmaxStatsI32AVX2(x []float32, S int, lo int, hi int, lab []int32, C int,
 // kernels.BlockSize) of one image into dst (C planes S apart, like x). tab holds 8 floats per class:
 // w (CE weight, flags&512), alpha (flags&256), kappa (CEScale*eps/C*w, flags&1024), A, B, E (flags&4);
 // k1 = CEScale*(1-eps), k2 = CEScale*eps*wsum/C, fs = FocalScale; scr is 64-byte aligned, at
-// least 16*C floats (32*C for AVX2). The Focal variant adds the focal term.
+// least 16*C floats (32*C for AVX2). flags&2048: dst+lo and S*4 are 64-byte aligned, full vectors are
+// stored non-temporally. The Focal variant adds the focal term.
 //
 //go:noescape
 func SoftmaxGradI32AVX2(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
@@ -51,7 +54,8 @@ func SoftmaxGradI32AVX2(x []float32, S int, lo int, hi int, lab []int32, C int, 
 // kernels.BlockSize) of one image into dst (C planes S apart, like x). tab holds 8 floats per class:
 // w (CE weight, flags&512), alpha (flags&256), kappa (CEScale*eps/C*w, flags&1024), A, B, E (flags&4);
 // k1 = CEScale*(1-eps), k2 = CEScale*eps*wsum/C, fs = FocalScale; scr is 64-byte aligned, at
-// least 16*C floats (32*C for AVX2). The Focal variant adds the focal term.
+// least 16*C floats (32*C for AVX2). flags&2048: dst+lo and S*4 are 64-byte aligned, full vectors are
+// stored non-temporally. The Focal variant adds the focal term.
 //
 //go:noescape
 func SoftmaxGradFocalI32AVX2(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
@@ -68,7 +72,8 @@ func SoftmaxStatsU8AVX512(x []float32, S int, lo int, hi int, lab []uint8, C int
 // kernels.BlockSize) of one image into dst (C planes S apart, like x). tab holds 8 floats per class:
 // w (CE weight, flags&512), alpha (flags&256), kappa (CEScale*eps/C*w, flags&1024), A, B, E (flags&4);
 // k1 = CEScale*(1-eps), k2 = CEScale*eps*wsum/C, fs = FocalScale; scr is 64-byte aligned, at
-// least 16*C floats (32*C for AVX2). The Focal variant adds the focal term.
+// least 16*C floats (32*C for AVX2). flags&2048: dst+lo and S*4 are 64-byte aligned, full vectors are
+// stored non-temporally. The Focal variant adds the focal term.
 //
 //go:noescape
 func SoftmaxGradU8AVX512(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
@@ -77,7 +82,8 @@ func SoftmaxGradU8AVX512(x []float32, S int, lo int, hi int, lab []uint8, C int,
 // kernels.BlockSize) of one image into dst (C planes S apart, like x). tab holds 8 floats per class:
 // w (CE weight, flags&512), alpha (flags&256), kappa (CEScale*eps/C*w, flags&1024), A, B, E (flags&4);
 // k1 = CEScale*(1-eps), k2 = CEScale*eps*wsum/C, fs = FocalScale; scr is 64-byte aligned, at
-// least 16*C floats (32*C for AVX2). The Focal variant adds the focal term.
+// least 16*C floats (32*C for AVX2). flags&2048: dst+lo and S*4 are 64-byte aligned, full vectors are
+// stored non-temporally. The Focal variant adds the focal term.
 //
 //go:noescape
 func SoftmaxGradFocalU8AVX512(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
@@ -94,7 +100,8 @@ func SoftmaxStatsI32AVX512(x []float32, S int, lo int, hi int, lab []int32, C in
 // kernels.BlockSize) of one image into dst (C planes S apart, like x). tab holds 8 floats per class:
 // w (CE weight, flags&512), alpha (flags&256), kappa (CEScale*eps/C*w, flags&1024), A, B, E (flags&4);
 // k1 = CEScale*(1-eps), k2 = CEScale*eps*wsum/C, fs = FocalScale; scr is 64-byte aligned, at
-// least 16*C floats (32*C for AVX2). The Focal variant adds the focal term.
+// least 16*C floats (32*C for AVX2). flags&2048: dst+lo and S*4 are 64-byte aligned, full vectors are
+// stored non-temporally. The Focal variant adds the focal term.
 //
 //go:noescape
 func SoftmaxGradI32AVX512(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
@@ -103,7 +110,8 @@ func SoftmaxGradI32AVX512(x []float32, S int, lo int, hi int, lab []int32, C int
 // kernels.BlockSize) of one image into dst (C planes S apart, like x). tab holds 8 floats per class:
 // w (CE weight, flags&512), alpha (flags&256), kappa (CEScale*eps/C*w, flags&1024), A, B, E (flags&4);
 // k1 = CEScale*(1-eps), k2 = CEScale*eps*wsum/C, fs = FocalScale; scr is 64-byte aligned, at
-// least 16*C floats (32*C for AVX2). The Focal variant adds the focal term.
+// least 16*C floats (32*C for AVX2). flags&2048: dst+lo and S*4 are 64-byte aligned, full vectors are
+// stored non-temporally. The Focal variant adds the focal term.
 //
 //go:noescape
 func SoftmaxGradFocalI32AVX512(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)

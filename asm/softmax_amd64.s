@@ -1081,15 +1081,23 @@ noflag_62:
 	VANDPS  Y3, Y5, Y3
 	VSUBPS  Y3, Y4, Y4
 	VANDPS  Y1, Y4, Y4
+	TESTQ   $0x00000800, flags+88(FP)
+	JNZ     nt_63
 	VMOVUPS Y4, (R12)
-	ADDQ    $0x00000020, R10
-	ADDQ    $0x00000020, R11
-	ADDQ    CX, R12
-	VPADDD  softmaxconsts<>+832(SB), Y2, Y2
-	INCQ    R13
-	CMPQ    R13, C+72(FP)
-	JB      class_61
-	JMP     outd_59
+	JMP     st_64
+
+nt_63:
+	VMOVNTPS Y4, (R12)
+
+st_64:
+	ADDQ   $0x00000020, R10
+	ADDQ   $0x00000020, R11
+	ADDQ   CX, R12
+	VPADDD softmaxconsts<>+832(SB), Y2, Y2
+	INCQ   R13
+	CMPQ   R13, C+72(FP)
+	JB     class_61
+	JMP    outd_59
 
 outnr_60:
 	VMOVUPS 128(SP), Y2
@@ -1101,28 +1109,36 @@ outnr_60:
 	VXORPS  Y2, Y2, Y2
 	XORQ    R12, R12
 
-class_63:
+class_65:
 	VPCMPEQD     Y2, Y0, Y3
 	VMOVUPS      192(SP), Y4
 	VMULPS       (R9), Y4, Y4
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_64
+	JZ           noflag_66
 	VBROADCASTSS 8(R10), Y5
 	VSUBPS       Y5, Y4, Y4
 
-noflag_64:
+noflag_66:
 	VMOVUPS 96(SP), Y5
 	VANDPS  Y3, Y5, Y3
 	VSUBPS  Y3, Y4, Y4
 	VANDPS  Y1, Y4, Y4
+	TESTQ   $0x00000800, flags+88(FP)
+	JNZ     nt_67
 	VMOVUPS Y4, (R11)
-	ADDQ    $0x00000020, R9
-	ADDQ    $0x00000020, R10
-	ADDQ    CX, R11
-	VPADDD  softmaxconsts<>+832(SB), Y2, Y2
-	INCQ    R12
-	CMPQ    R12, C+72(FP)
-	JB      class_63
+	JMP     st_68
+
+nt_67:
+	VMOVNTPS Y4, (R11)
+
+st_68:
+	ADDQ   $0x00000020, R9
+	ADDQ   $0x00000020, R10
+	ADDQ   CX, R11
+	VPADDD softmaxconsts<>+832(SB), Y2, Y2
+	INCQ   R12
+	CMPQ   R12, C+72(FP)
+	JB     class_65
 
 outd_59:
 	ADDQ $0x00000020, AX
@@ -1140,13 +1156,13 @@ tail_50:
 	VMOVDQU 64(R10)(R9*4), Y0
 	XORQ    R9, R9
 
-lab8_65:
+lab8_69:
 	DECQ         DX
 	SHLQ         $0x08, R9
 	MOVBQZX      (BX)(DX*1), R10
 	ORQ          R10, R9
 	TESTQ        DX, DX
-	JNZ          lab8_65
+	JNZ          lab8_69
 	VMOVQ        R9, X1
 	VPMOVZXBD    X1, Y1
 	VBROADCASTSS ign+80(FP), Y2
@@ -1159,23 +1175,23 @@ lab8_65:
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
-	JZ           c1_66
+	JZ           c1_70
 
-max_67:
+max_71:
 	ADDQ       CX, DX
 	VMASKMOVPS (DX), Y2, Y4
 	PREFETCHT0 1024(DX)
 	VMAXPS     Y4, Y3, Y3
 	DECQ       BX
-	JNZ        max_67
+	JNZ        max_71
 
-c1_66:
+c1_70:
 	VMOVUPS Y3, (SP)
 	VXORPS  Y3, Y3, Y3
 	MOVQ    SI, DX
 	XORQ    BX, BX
 
-class_68:
+class_72:
 	VMASKMOVPS   (AX), Y2, Y4
 	VSUBPS       (SP), Y4, Y4
 	VMULPS       softmaxconsts<>+128(SB), Y4, Y5
@@ -1206,19 +1222,19 @@ class_68:
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_68
+	JB           class_72
 	VMOVUPS      Y3, 32(SP)
 	VMOVUPS      softmaxconsts<>+64(SB), Y4
 	VDIVPS       Y3, Y4, Y4
 	VMOVUPS      Y4, 64(SP)
 	VMOVUPS      softmaxconsts<>+64(SB), Y3
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_69
+	JZ           noflag_73
 	MOVQ         DI, AX
 	VXORPS       Y4, Y4, Y4
 	XORQ         DX, DX
 
-class_70:
+class_74:
 	VPCMPEQD     Y4, Y1, Y5
 	VBROADCASTSS (AX), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -1226,9 +1242,9 @@ class_70:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_70
+	JB           class_74
 
-noflag_69:
+noflag_73:
 	VBROADCASTSS k1+144(FP), Y4
 	VMULPS       Y3, Y4, Y4
 	VBROADCASTSS k2+148(FP), Y3
@@ -1239,13 +1255,13 @@ noflag_69:
 	MOVQ         C+72(FP), AX
 	SHLQ         $0x05, AX
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_71
+	JZ           noflag_75
 	MOVQ         SI, DX
 	MOVQ         DI, BX
 	VXORPS       Y4, Y4, Y4
 	XORQ         R9, R9
 
-class_72:
+class_76:
 	VMOVUPS      64(SP), Y5
 	VMULPS       (DX), Y5, Y5
 	VMOVUPS      Y5, (DX)
@@ -1264,30 +1280,30 @@ class_72:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         R9
 	CMPQ         R9, C+72(FP)
-	JB           class_72
+	JB           class_76
 
-noflag_71:
+noflag_75:
 	VMOVUPS Y3, 160(SP)
 	TESTQ   $0x00000004, flags+88(FP)
-	JZ      outnr_74
+	JZ      outnr_78
 	MOVQ    SI, DX
 	MOVQ    DI, BX
 	MOVQ    R8, SI
 	VXORPS  Y3, Y3, Y3
 	XORQ    DI, DI
 
-class_75:
+class_79:
 	VPCMPEQD     Y3, Y1, Y4
 	VMOVUPS      (DX)(AX*1), Y5
 	VSUBPS       160(SP), Y5, Y5
 	VADDPS       128(SP), Y5, Y5
 	VMULPS       (DX), Y5, Y5
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_76
+	JZ           noflag_80
 	VBROADCASTSS 8(BX), Y6
 	VSUBPS       Y6, Y5, Y5
 
-noflag_76:
+noflag_80:
 	VMOVUPS    96(SP), Y6
 	VANDPS     Y4, Y6, Y4
 	VSUBPS     Y4, Y5, Y5
@@ -1299,10 +1315,10 @@ noflag_76:
 	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
 	INCQ       DI
 	CMPQ       DI, C+72(FP)
-	JB         class_75
-	JMP        outd_73
+	JB         class_79
+	JMP        outd_77
 
-outnr_74:
+outnr_78:
 	VMOVUPS 128(SP), Y3
 	VMULPS  64(SP), Y3, Y3
 	VMOVUPS Y3, 192(SP)
@@ -1312,16 +1328,16 @@ outnr_74:
 	VXORPS  Y3, Y3, Y3
 	XORQ    SI, SI
 
-class_77:
+class_81:
 	VPCMPEQD     Y3, Y1, Y4
 	VMOVUPS      192(SP), Y5
 	VMULPS       (AX), Y5, Y5
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_78
+	JZ           noflag_82
 	VBROADCASTSS 8(DX), Y6
 	VSUBPS       Y6, Y5, Y5
 
-noflag_78:
+noflag_82:
 	VMOVUPS    96(SP), Y6
 	VANDPS     Y4, Y6, Y4
 	VSUBPS     Y4, Y5, Y5
@@ -1333,10 +1349,15 @@ noflag_78:
 	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
 	INCQ       SI
 	CMPQ       SI, C+72(FP)
-	JB         class_77
+	JB         class_81
 
-outd_73:
+outd_77:
 done_51:
+	TESTQ $0x00000800, flags+88(FP)
+	JZ    noflag_83
+	SFENCE
+
+noflag_83:
 	VZEROUPPER
 	RET
 
@@ -1358,9 +1379,9 @@ TEXT ·SoftmaxGradFocalU8AVX2(SB), NOSPLIT, $448-200
 	MOVQ lo+32(FP), R9
 	LEAQ (R8)(R9*4), R8
 
-loop_79:
+loop_84:
 	CMPQ         DX, $0x00000008
-	JB           tail_80
+	JB           tail_85
 	VPMOVZXBD    (BX), Y0
 	VBROADCASTSS ign+80(FP), Y1
 	VPCMPEQD     Y1, Y0, Y1
@@ -1372,17 +1393,17 @@ loop_79:
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
 	DECQ         R10
-	JZ           c1_82
+	JZ           c1_87
 
-max_83:
+max_88:
 	ADDQ       CX, R9
 	VMOVUPS    (R9), Y3
 	PREFETCHT0 1024(R9)
 	VMAXPS     Y3, Y2, Y2
 	DECQ       R10
-	JNZ        max_83
+	JNZ        max_88
 
-c1_82:
+c1_87:
 	VMOVUPS Y2, (SP)
 	VXORPS  Y2, Y2, Y2
 	VXORPS  Y3, Y3, Y3
@@ -1391,7 +1412,7 @@ c1_82:
 	VXORPS  Y4, Y4, Y4
 	XORQ    R11, R11
 
-class_84:
+class_89:
 	VMOVUPS      (R9), Y5
 	VSUBPS       (SP), Y5, Y5
 	VMULPS       softmaxconsts<>+128(SB), Y5, Y6
@@ -1425,7 +1446,7 @@ class_84:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_84
+	JB           class_89
 	VMOVUPS      Y3, 32(SP)
 	VMOVUPS      Y2, 64(SP)
 	VMOVUPS      softmaxconsts<>+64(SB), Y3
@@ -1433,12 +1454,12 @@ class_84:
 	VMOVUPS      Y3, 96(SP)
 	VMOVUPS      softmaxconsts<>+64(SB), Y2
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_85
+	JZ           noflag_90
 	MOVQ         DI, R9
 	VXORPS       Y3, Y3, Y3
 	XORQ         R10, R10
 
-class_86:
+class_91:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS (R9), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -1446,9 +1467,9 @@ class_86:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_86
+	JB           class_91
 
-noflag_85:
+noflag_90:
 	VBROADCASTSS k1+144(FP), Y3
 	VMULPS       Y2, Y3, Y3
 	VBROADCASTSS k2+148(FP), Y2
@@ -1486,145 +1507,6 @@ noflag_85:
 	VBROADCASTSS gamma+156(FP), Y3
 	VMOVUPS      Y3, 256(SP)
 	MOVQ         gmode+160(FP), R9
-	CMPQ         R9, $0x01
-	JEQ          pow1_87
-	CMPQ         R9, $0x02
-	JEQ          pow2_89
-	CMPQ         R9, $0x03
-	JEQ          powg_88
-	VMOVUPS      softmaxconsts<>+64(SB), Y3
-	JMP          powd_90
-
-pow1_87:
-	VMOVAPS Y2, Y3
-	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
-	VANDNPS Y3, Y2, Y3
-	JMP     powd_90
-
-pow2_89:
-	VMULPS  Y2, Y2, Y3
-	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
-	VANDNPS Y3, Y2, Y3
-	JMP     powd_90
-
-powg_88:
-	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y2, Y4
-	VMULPS       softmaxconsts<>+1792(SB), Y2, Y3
-	VBLENDVPS    Y4, Y3, Y2, Y3
-	VANDPS       softmaxconsts<>+1856(SB), Y4, Y4
-	VPSRLD       $0x17, Y3, Y5
-	VPSUBD       softmaxconsts<>+896(SB), Y5, Y5
-	VPSUBD       Y4, Y5, Y5
-	VCVTDQ2PS    Y5, Y4
-	VANDPS       softmaxconsts<>+960(SB), Y3, Y3
-	VORPS        softmaxconsts<>+384(SB), Y3, Y3
-	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Y3, Y5
-	VSUBPS       softmaxconsts<>+64(SB), Y3, Y6
-	VADDPS       Y3, Y3, Y3
-	VSUBPS       softmaxconsts<>+64(SB), Y3, Y3
-	VBLENDVPS    Y5, Y3, Y6, Y3
-	VANDPS       softmaxconsts<>+64(SB), Y5, Y5
-	VSUBPS       Y5, Y4, Y4
-	VMULPS       Y3, Y3, Y5
-	VMOVUPS      softmaxconsts<>+1088(SB), Y6
-	VFMADD213PS  softmaxconsts<>+1152(SB), Y3, Y6
-	VFMADD213PS  softmaxconsts<>+1216(SB), Y3, Y6
-	VFMADD213PS  softmaxconsts<>+1280(SB), Y3, Y6
-	VFMADD213PS  softmaxconsts<>+1344(SB), Y3, Y6
-	VFMADD213PS  softmaxconsts<>+1408(SB), Y3, Y6
-	VFMADD213PS  softmaxconsts<>+1472(SB), Y3, Y6
-	VFMADD213PS  softmaxconsts<>+1536(SB), Y3, Y6
-	VFMADD213PS  softmaxconsts<>+1600(SB), Y3, Y6
-	VMULPS       Y3, Y6, Y6
-	VMULPS       Y5, Y6, Y6
-	VFMADD231PS  softmaxconsts<>+256(SB), Y4, Y6
-	VFNMADD231PS softmaxconsts<>+384(SB), Y5, Y6
-	VADDPS       Y6, Y3, Y6
-	VFMADD231PS  softmaxconsts<>+192(SB), Y4, Y6
-	VCMPPS       $0x05, softmaxconsts<>+1920(SB), Y2, Y3
-	VBLENDVPS    Y3, Y2, Y6, Y6
-	VCMPPS       $0x01, softmaxconsts<>+1664(SB), Y2, Y3
-	VBLENDVPS    Y3, softmaxconsts<>+1984(SB), Y6, Y6
-	VCMPPS       $0x00, softmaxconsts<>+1664(SB), Y2, Y3
-	VBLENDVPS    Y3, softmaxconsts<>+2048(SB), Y6, Y6
-	VMULPS       256(SP), Y6, Y6
-	VMULPS       softmaxconsts<>+128(SB), Y6, Y3
-	VROUNDPS     $0x00, Y3, Y3
-	VMOVAPS      Y6, Y4
-	VFNMADD231PS softmaxconsts<>+192(SB), Y3, Y4
-	VFNMADD231PS softmaxconsts<>+256(SB), Y3, Y4
-	VMULPS       Y4, Y4, Y5
-	VMOVUPS      softmaxconsts<>+320(SB), Y7
-	VFMADD213PS  softmaxconsts<>+384(SB), Y4, Y7
-	VMOVUPS      softmaxconsts<>+448(SB), Y8
-	VFMADD213PS  softmaxconsts<>+512(SB), Y4, Y8
-	VMOVUPS      softmaxconsts<>+576(SB), Y9
-	VFMADD213PS  softmaxconsts<>+640(SB), Y4, Y9
-	VFMADD213PS  Y8, Y5, Y9
-	VFMADD213PS  Y7, Y5, Y9
-	VFMADD213PS  Y4, Y5, Y9
-	VADDPS       softmaxconsts<>+64(SB), Y9, Y9
-	VCVTPS2DQ    Y3, Y3
-	VPSRAD       $0x01, Y3, Y4
-	VPSUBD       Y4, Y3, Y3
-	VPADDD       softmaxconsts<>+704(SB), Y4, Y4
-	VPSLLD       $0x17, Y4, Y4
-	VPADDD       softmaxconsts<>+704(SB), Y3, Y3
-	VPSLLD       $0x17, Y3, Y3
-	VMULPS       Y4, Y9, Y4
-	VMULPS       Y3, Y4, Y4
-	VCMPPS       $0x01, softmaxconsts<>+768(SB), Y6, Y3
-	VANDNPS      Y4, Y3, Y4
-	VCMPPS       $0x0e, softmaxconsts<>+2112(SB), Y6, Y3
-	VBLENDVPS    Y3, softmaxconsts<>+1920(SB), Y4, Y4
-	VMOVAPS      Y4, Y3
-	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y2, Y2
-	VANDNPS      Y3, Y2, Y3
-
-powd_90:
-	VXORPS       softmaxconsts<>+2304(SB), Y3, Y3
-	VMOVUPS      Y3, 288(SP)
-	CMPQ         R9, $0x00
-	JEQ          gamma0_91
-	VMOVUPS      64(SP), Y2
-	VPSRLD       $0x17, Y2, Y3
-	VPSUBD       softmaxconsts<>+896(SB), Y3, Y3
-	VCVTDQ2PS    Y3, Y4
-	VANDPS       softmaxconsts<>+960(SB), Y2, Y3
-	VORPS        softmaxconsts<>+384(SB), Y3, Y3
-	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Y3, Y5
-	VSUBPS       softmaxconsts<>+64(SB), Y3, Y6
-	VADDPS       Y3, Y3, Y3
-	VSUBPS       softmaxconsts<>+64(SB), Y3, Y3
-	VBLENDVPS    Y5, Y3, Y6, Y3
-	VANDPS       softmaxconsts<>+64(SB), Y5, Y5
-	VSUBPS       Y5, Y4, Y4
-	VMULPS       Y3, Y3, Y5
-	VMOVUPS      softmaxconsts<>+1088(SB), Y6
-	VFMADD213PS  softmaxconsts<>+1152(SB), Y3, Y6
-	VFMADD213PS  softmaxconsts<>+1216(SB), Y3, Y6
-	VFMADD213PS  softmaxconsts<>+1280(SB), Y3, Y6
-	VFMADD213PS  softmaxconsts<>+1344(SB), Y3, Y6
-	VFMADD213PS  softmaxconsts<>+1408(SB), Y3, Y6
-	VFMADD213PS  softmaxconsts<>+1472(SB), Y3, Y6
-	VFMADD213PS  softmaxconsts<>+1536(SB), Y3, Y6
-	VFMADD213PS  softmaxconsts<>+1600(SB), Y3, Y6
-	VMULPS       Y3, Y6, Y6
-	VMULPS       Y5, Y6, Y6
-	VFMADD231PS  softmaxconsts<>+256(SB), Y4, Y6
-	VFNMADD231PS softmaxconsts<>+384(SB), Y5, Y6
-	VADDPS       Y6, Y3, Y6
-	VFMADD231PS  softmaxconsts<>+192(SB), Y4, Y6
-	VCMPPS       $0x03, Y2, Y2, Y3
-	VBLENDVPS    Y3, Y2, Y6, Y6
-	VMOVUPS      32(SP), Y2
-	VSUBPS       Y6, Y2, Y2
-	VMOVUPS      Y2, 320(SP)
-	VMOVUPS      256(SP), Y2
-	VSUBPS       softmaxconsts<>+64(SB), Y2, Y2
-	VMOVUPS      Y2, 352(SP)
-	MOVQ         g1mode+168(FP), R9
-	VMOVUPS      224(SP), Y2
 	CMPQ         R9, $0x01
 	JEQ          pow1_92
 	CMPQ         R9, $0x02
@@ -1686,7 +1568,7 @@ powg_93:
 	VBLENDVPS    Y3, softmaxconsts<>+1984(SB), Y6, Y6
 	VCMPPS       $0x00, softmaxconsts<>+1664(SB), Y2, Y3
 	VBLENDVPS    Y3, softmaxconsts<>+2048(SB), Y6, Y6
-	VMULPS       352(SP), Y6, Y6
+	VMULPS       256(SP), Y6, Y6
 	VMULPS       softmaxconsts<>+128(SB), Y6, Y3
 	VROUNDPS     $0x00, Y3, Y3
 	VMOVAPS      Y6, Y4
@@ -1721,6 +1603,145 @@ powg_93:
 	VANDNPS      Y3, Y2, Y3
 
 powd_95:
+	VXORPS       softmaxconsts<>+2304(SB), Y3, Y3
+	VMOVUPS      Y3, 288(SP)
+	CMPQ         R9, $0x00
+	JEQ          gamma0_96
+	VMOVUPS      64(SP), Y2
+	VPSRLD       $0x17, Y2, Y3
+	VPSUBD       softmaxconsts<>+896(SB), Y3, Y3
+	VCVTDQ2PS    Y3, Y4
+	VANDPS       softmaxconsts<>+960(SB), Y2, Y3
+	VORPS        softmaxconsts<>+384(SB), Y3, Y3
+	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Y3, Y5
+	VSUBPS       softmaxconsts<>+64(SB), Y3, Y6
+	VADDPS       Y3, Y3, Y3
+	VSUBPS       softmaxconsts<>+64(SB), Y3, Y3
+	VBLENDVPS    Y5, Y3, Y6, Y3
+	VANDPS       softmaxconsts<>+64(SB), Y5, Y5
+	VSUBPS       Y5, Y4, Y4
+	VMULPS       Y3, Y3, Y5
+	VMOVUPS      softmaxconsts<>+1088(SB), Y6
+	VFMADD213PS  softmaxconsts<>+1152(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1216(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1280(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1344(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1408(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1472(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1536(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1600(SB), Y3, Y6
+	VMULPS       Y3, Y6, Y6
+	VMULPS       Y5, Y6, Y6
+	VFMADD231PS  softmaxconsts<>+256(SB), Y4, Y6
+	VFNMADD231PS softmaxconsts<>+384(SB), Y5, Y6
+	VADDPS       Y6, Y3, Y6
+	VFMADD231PS  softmaxconsts<>+192(SB), Y4, Y6
+	VCMPPS       $0x03, Y2, Y2, Y3
+	VBLENDVPS    Y3, Y2, Y6, Y6
+	VMOVUPS      32(SP), Y2
+	VSUBPS       Y6, Y2, Y2
+	VMOVUPS      Y2, 320(SP)
+	VMOVUPS      256(SP), Y2
+	VSUBPS       softmaxconsts<>+64(SB), Y2, Y2
+	VMOVUPS      Y2, 352(SP)
+	MOVQ         g1mode+168(FP), R9
+	VMOVUPS      224(SP), Y2
+	CMPQ         R9, $0x01
+	JEQ          pow1_97
+	CMPQ         R9, $0x02
+	JEQ          pow2_99
+	CMPQ         R9, $0x03
+	JEQ          powg_98
+	VMOVUPS      softmaxconsts<>+64(SB), Y3
+	JMP          powd_100
+
+pow1_97:
+	VMOVAPS Y2, Y3
+	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
+	VANDNPS Y3, Y2, Y3
+	JMP     powd_100
+
+pow2_99:
+	VMULPS  Y2, Y2, Y3
+	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
+	VANDNPS Y3, Y2, Y3
+	JMP     powd_100
+
+powg_98:
+	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y2, Y4
+	VMULPS       softmaxconsts<>+1792(SB), Y2, Y3
+	VBLENDVPS    Y4, Y3, Y2, Y3
+	VANDPS       softmaxconsts<>+1856(SB), Y4, Y4
+	VPSRLD       $0x17, Y3, Y5
+	VPSUBD       softmaxconsts<>+896(SB), Y5, Y5
+	VPSUBD       Y4, Y5, Y5
+	VCVTDQ2PS    Y5, Y4
+	VANDPS       softmaxconsts<>+960(SB), Y3, Y3
+	VORPS        softmaxconsts<>+384(SB), Y3, Y3
+	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Y3, Y5
+	VSUBPS       softmaxconsts<>+64(SB), Y3, Y6
+	VADDPS       Y3, Y3, Y3
+	VSUBPS       softmaxconsts<>+64(SB), Y3, Y3
+	VBLENDVPS    Y5, Y3, Y6, Y3
+	VANDPS       softmaxconsts<>+64(SB), Y5, Y5
+	VSUBPS       Y5, Y4, Y4
+	VMULPS       Y3, Y3, Y5
+	VMOVUPS      softmaxconsts<>+1088(SB), Y6
+	VFMADD213PS  softmaxconsts<>+1152(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1216(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1280(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1344(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1408(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1472(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1536(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1600(SB), Y3, Y6
+	VMULPS       Y3, Y6, Y6
+	VMULPS       Y5, Y6, Y6
+	VFMADD231PS  softmaxconsts<>+256(SB), Y4, Y6
+	VFNMADD231PS softmaxconsts<>+384(SB), Y5, Y6
+	VADDPS       Y6, Y3, Y6
+	VFMADD231PS  softmaxconsts<>+192(SB), Y4, Y6
+	VCMPPS       $0x05, softmaxconsts<>+1920(SB), Y2, Y3
+	VBLENDVPS    Y3, Y2, Y6, Y6
+	VCMPPS       $0x01, softmaxconsts<>+1664(SB), Y2, Y3
+	VBLENDVPS    Y3, softmaxconsts<>+1984(SB), Y6, Y6
+	VCMPPS       $0x00, softmaxconsts<>+1664(SB), Y2, Y3
+	VBLENDVPS    Y3, softmaxconsts<>+2048(SB), Y6, Y6
+	VMULPS       352(SP), Y6, Y6
+	VMULPS       softmaxconsts<>+128(SB), Y6, Y3
+	VROUNDPS     $0x00, Y3, Y3
+	VMOVAPS      Y6, Y4
+	VFNMADD231PS softmaxconsts<>+192(SB), Y3, Y4
+	VFNMADD231PS softmaxconsts<>+256(SB), Y3, Y4
+	VMULPS       Y4, Y4, Y5
+	VMOVUPS      softmaxconsts<>+320(SB), Y7
+	VFMADD213PS  softmaxconsts<>+384(SB), Y4, Y7
+	VMOVUPS      softmaxconsts<>+448(SB), Y8
+	VFMADD213PS  softmaxconsts<>+512(SB), Y4, Y8
+	VMOVUPS      softmaxconsts<>+576(SB), Y9
+	VFMADD213PS  softmaxconsts<>+640(SB), Y4, Y9
+	VFMADD213PS  Y8, Y5, Y9
+	VFMADD213PS  Y7, Y5, Y9
+	VFMADD213PS  Y4, Y5, Y9
+	VADDPS       softmaxconsts<>+64(SB), Y9, Y9
+	VCVTPS2DQ    Y3, Y3
+	VPSRAD       $0x01, Y3, Y4
+	VPSUBD       Y4, Y3, Y3
+	VPADDD       softmaxconsts<>+704(SB), Y4, Y4
+	VPSLLD       $0x17, Y4, Y4
+	VPADDD       softmaxconsts<>+704(SB), Y3, Y3
+	VPSLLD       $0x17, Y3, Y3
+	VMULPS       Y4, Y9, Y4
+	VMULPS       Y3, Y4, Y4
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Y6, Y3
+	VANDNPS      Y4, Y3, Y4
+	VCMPPS       $0x0e, softmaxconsts<>+2112(SB), Y6, Y3
+	VBLENDVPS    Y3, softmaxconsts<>+1920(SB), Y4, Y4
+	VMOVAPS      Y4, Y3
+	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y2, Y2
+	VANDNPS      Y3, Y2, Y3
+
+powd_100:
 	VMULPS  256(SP), Y3, Y3
 	VMULPS  192(SP), Y3, Y3
 	VMULPS  320(SP), Y3, Y3
@@ -1731,16 +1752,16 @@ powd_95:
 	VADDPS  Y2, Y4, Y4
 	VMOVUPS Y4, 288(SP)
 
-gamma0_91:
+gamma0_96:
 	VMOVUPS 288(SP), Y2
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_96
+	JZ      noflag_101
 	VMOVUPS softmaxconsts<>+64(SB), Y3
 	MOVQ    DI, R9
 	VXORPS  Y4, Y4, Y4
 	XORQ    R10, R10
 
-class_97:
+class_102:
 	VPCMPEQD     Y4, Y0, Y5
 	VBROADCASTSS 4(R9), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -1748,10 +1769,10 @@ class_97:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_97
+	JB           class_102
 	VMULPS       Y3, Y2, Y2
 
-noflag_96:
+noflag_101:
 	VBROADCASTSS fs+152(FP), Y3
 	VMULPS       Y3, Y2, Y2
 	VMOVUPS      160(SP), Y3
@@ -1764,13 +1785,13 @@ noflag_96:
 	MOVQ         C+72(FP), R9
 	SHLQ         $0x05, R9
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_98
+	JZ           noflag_103
 	MOVQ         SI, R10
 	MOVQ         DI, R11
 	VXORPS       Y3, Y3, Y3
 	XORQ         R12, R12
 
-class_99:
+class_104:
 	VMOVUPS      96(SP), Y4
 	VMULPS       (R10), Y4, Y4
 	VMOVUPS      Y4, (R10)
@@ -1789,45 +1810,53 @@ class_99:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R12
 	CMPQ         R12, C+72(FP)
-	JB           class_99
+	JB           class_104
 
-noflag_98:
+noflag_103:
 	VMOVUPS Y2, 384(SP)
 	TESTQ   $0x00000004, flags+88(FP)
-	JZ      outnr_101
+	JZ      outnr_106
 	MOVQ    SI, R10
 	MOVQ    DI, R11
 	MOVQ    R8, R12
 	VXORPS  Y2, Y2, Y2
 	XORQ    R13, R13
 
-class_102:
+class_107:
 	VPCMPEQD     Y2, Y0, Y3
 	VMOVUPS      (R10)(R9*1), Y4
 	VSUBPS       384(SP), Y4, Y4
 	VADDPS       160(SP), Y4, Y4
 	VMULPS       (R10), Y4, Y4
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_103
+	JZ           noflag_108
 	VBROADCASTSS 8(R11), Y5
 	VSUBPS       Y5, Y4, Y4
 
-noflag_103:
+noflag_108:
 	VMOVUPS 128(SP), Y5
 	VANDPS  Y3, Y5, Y3
 	VSUBPS  Y3, Y4, Y4
 	VANDPS  Y1, Y4, Y4
+	TESTQ   $0x00000800, flags+88(FP)
+	JNZ     nt_109
 	VMOVUPS Y4, (R12)
-	ADDQ    $0x00000020, R10
-	ADDQ    $0x00000020, R11
-	ADDQ    CX, R12
-	VPADDD  softmaxconsts<>+832(SB), Y2, Y2
-	INCQ    R13
-	CMPQ    R13, C+72(FP)
-	JB      class_102
-	JMP     outd_100
+	JMP     st_110
 
-outnr_101:
+nt_109:
+	VMOVNTPS Y4, (R12)
+
+st_110:
+	ADDQ   $0x00000020, R10
+	ADDQ   $0x00000020, R11
+	ADDQ   CX, R12
+	VPADDD softmaxconsts<>+832(SB), Y2, Y2
+	INCQ   R13
+	CMPQ   R13, C+72(FP)
+	JB     class_107
+	JMP    outd_105
+
+outnr_106:
 	VMOVUPS 160(SP), Y2
 	VMULPS  96(SP), Y2, Y2
 	VMOVUPS Y2, 416(SP)
@@ -1837,52 +1866,60 @@ outnr_101:
 	VXORPS  Y2, Y2, Y2
 	XORQ    R12, R12
 
-class_104:
+class_111:
 	VPCMPEQD     Y2, Y0, Y3
 	VMOVUPS      416(SP), Y4
 	VMULPS       (R9), Y4, Y4
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_105
+	JZ           noflag_112
 	VBROADCASTSS 8(R10), Y5
 	VSUBPS       Y5, Y4, Y4
 
-noflag_105:
+noflag_112:
 	VMOVUPS 128(SP), Y5
 	VANDPS  Y3, Y5, Y3
 	VSUBPS  Y3, Y4, Y4
 	VANDPS  Y1, Y4, Y4
+	TESTQ   $0x00000800, flags+88(FP)
+	JNZ     nt_113
 	VMOVUPS Y4, (R11)
-	ADDQ    $0x00000020, R9
-	ADDQ    $0x00000020, R10
-	ADDQ    CX, R11
-	VPADDD  softmaxconsts<>+832(SB), Y2, Y2
-	INCQ    R12
-	CMPQ    R12, C+72(FP)
-	JB      class_104
+	JMP     st_114
 
-outd_100:
+nt_113:
+	VMOVNTPS Y4, (R11)
+
+st_114:
+	ADDQ   $0x00000020, R9
+	ADDQ   $0x00000020, R10
+	ADDQ   CX, R11
+	VPADDD softmaxconsts<>+832(SB), Y2, Y2
+	INCQ   R12
+	CMPQ   R12, C+72(FP)
+	JB     class_111
+
+outd_105:
 	ADDQ $0x00000020, AX
 	ADDQ $0x00000008, BX
 	ADDQ $0x00000020, R8
 	SUBQ $0x00000008, DX
-	JMP  loop_79
+	JMP  loop_84
 
-tail_80:
+tail_85:
 	TESTQ   DX, DX
-	JZ      done_81
+	JZ      done_86
 	MOVQ    DX, R9
 	LEAQ    softmaxconsts<>+2176(SB), R10
 	NEGQ    R9
 	VMOVDQU 64(R10)(R9*4), Y0
 	XORQ    R9, R9
 
-lab8_106:
+lab8_115:
 	DECQ         DX
 	SHLQ         $0x08, R9
 	MOVBQZX      (BX)(DX*1), R10
 	ORQ          R10, R9
 	TESTQ        DX, DX
-	JNZ          lab8_106
+	JNZ          lab8_115
 	VMOVQ        R9, X1
 	VPMOVZXBD    X1, Y1
 	VBROADCASTSS ign+80(FP), Y2
@@ -1895,17 +1932,17 @@ lab8_106:
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
-	JZ           c1_107
+	JZ           c1_116
 
-max_108:
+max_117:
 	ADDQ       CX, DX
 	VMASKMOVPS (DX), Y2, Y4
 	PREFETCHT0 1024(DX)
 	VMAXPS     Y4, Y3, Y3
 	DECQ       BX
-	JNZ        max_108
+	JNZ        max_117
 
-c1_107:
+c1_116:
 	VMOVUPS Y3, (SP)
 	VXORPS  Y3, Y3, Y3
 	VXORPS  Y4, Y4, Y4
@@ -1913,7 +1950,7 @@ c1_107:
 	VXORPS  Y5, Y5, Y5
 	XORQ    BX, BX
 
-class_109:
+class_118:
 	VMASKMOVPS   (AX), Y2, Y6
 	VSUBPS       (SP), Y6, Y6
 	VMULPS       softmaxconsts<>+128(SB), Y6, Y7
@@ -1947,7 +1984,7 @@ class_109:
 	VPADDD       softmaxconsts<>+832(SB), Y5, Y5
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_109
+	JB           class_118
 	VMOVUPS      Y4, 32(SP)
 	VMOVUPS      Y3, 64(SP)
 	VMOVUPS      softmaxconsts<>+64(SB), Y4
@@ -1955,12 +1992,12 @@ class_109:
 	VMOVUPS      Y4, 96(SP)
 	VMOVUPS      softmaxconsts<>+64(SB), Y3
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_110
+	JZ           noflag_119
 	MOVQ         DI, AX
 	VXORPS       Y4, Y4, Y4
 	XORQ         DX, DX
 
-class_111:
+class_120:
 	VPCMPEQD     Y4, Y1, Y5
 	VBROADCASTSS (AX), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -1968,9 +2005,9 @@ class_111:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_111
+	JB           class_120
 
-noflag_110:
+noflag_119:
 	VBROADCASTSS k1+144(FP), Y4
 	VMULPS       Y3, Y4, Y4
 	VBROADCASTSS k2+148(FP), Y3
@@ -2009,27 +2046,27 @@ noflag_110:
 	VMOVUPS      Y4, 256(SP)
 	MOVQ         gmode+160(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_112
+	JEQ          pow1_121
 	CMPQ         AX, $0x02
-	JEQ          pow2_114
+	JEQ          pow2_123
 	CMPQ         AX, $0x03
-	JEQ          powg_113
+	JEQ          powg_122
 	VMOVUPS      softmaxconsts<>+64(SB), Y4
-	JMP          powd_115
+	JMP          powd_124
 
-pow1_112:
+pow1_121:
 	VMOVAPS Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_115
+	JMP     powd_124
 
-pow2_114:
+pow2_123:
 	VMULPS  Y3, Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_115
+	JMP     powd_124
 
-powg_113:
+powg_122:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y3, Y5
 	VMULPS       softmaxconsts<>+1792(SB), Y3, Y4
 	VBLENDVPS    Y5, Y4, Y3, Y4
@@ -2103,11 +2140,11 @@ powg_113:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS      Y4, Y3, Y4
 
-powd_115:
+powd_124:
 	VXORPS       softmaxconsts<>+2304(SB), Y4, Y4
 	VMOVUPS      Y4, 288(SP)
 	CMPQ         AX, $0x00
-	JEQ          gamma0_116
+	JEQ          gamma0_125
 	VMOVUPS      64(SP), Y3
 	VPSRLD       $0x17, Y3, Y4
 	VPSUBD       softmaxconsts<>+896(SB), Y4, Y4
@@ -2148,27 +2185,27 @@ powd_115:
 	MOVQ         g1mode+168(FP), AX
 	VMOVUPS      224(SP), Y3
 	CMPQ         AX, $0x01
-	JEQ          pow1_117
+	JEQ          pow1_126
 	CMPQ         AX, $0x02
-	JEQ          pow2_119
+	JEQ          pow2_128
 	CMPQ         AX, $0x03
-	JEQ          powg_118
+	JEQ          powg_127
 	VMOVUPS      softmaxconsts<>+64(SB), Y4
-	JMP          powd_120
+	JMP          powd_129
 
-pow1_117:
+pow1_126:
 	VMOVAPS Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_120
+	JMP     powd_129
 
-pow2_119:
+pow2_128:
 	VMULPS  Y3, Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_120
+	JMP     powd_129
 
-powg_118:
+powg_127:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y3, Y5
 	VMULPS       softmaxconsts<>+1792(SB), Y3, Y4
 	VBLENDVPS    Y5, Y4, Y3, Y4
@@ -2242,7 +2279,7 @@ powg_118:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS      Y4, Y3, Y4
 
-powd_120:
+powd_129:
 	VMULPS  256(SP), Y4, Y4
 	VMULPS  192(SP), Y4, Y4
 	VMULPS  320(SP), Y4, Y4
@@ -2253,16 +2290,16 @@ powd_120:
 	VADDPS  Y3, Y5, Y5
 	VMOVUPS Y5, 288(SP)
 
-gamma0_116:
+gamma0_125:
 	VMOVUPS 288(SP), Y3
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_121
+	JZ      noflag_130
 	VMOVUPS softmaxconsts<>+64(SB), Y4
 	MOVQ    DI, AX
 	VXORPS  Y5, Y5, Y5
 	XORQ    DX, DX
 
-class_122:
+class_131:
 	VPCMPEQD     Y5, Y1, Y6
 	VBROADCASTSS 4(AX), Y7
 	VBLENDVPS    Y6, Y7, Y4, Y4
@@ -2270,10 +2307,10 @@ class_122:
 	VPADDD       softmaxconsts<>+832(SB), Y5, Y5
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_122
+	JB           class_131
 	VMULPS       Y4, Y3, Y3
 
-noflag_121:
+noflag_130:
 	VBROADCASTSS fs+152(FP), Y4
 	VMULPS       Y4, Y3, Y3
 	VMOVUPS      160(SP), Y4
@@ -2286,13 +2323,13 @@ noflag_121:
 	MOVQ         C+72(FP), AX
 	SHLQ         $0x05, AX
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_123
+	JZ           noflag_132
 	MOVQ         SI, DX
 	MOVQ         DI, BX
 	VXORPS       Y4, Y4, Y4
 	XORQ         R9, R9
 
-class_124:
+class_133:
 	VMOVUPS      96(SP), Y5
 	VMULPS       (DX), Y5, Y5
 	VMOVUPS      Y5, (DX)
@@ -2311,30 +2348,30 @@ class_124:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         R9
 	CMPQ         R9, C+72(FP)
-	JB           class_124
+	JB           class_133
 
-noflag_123:
+noflag_132:
 	VMOVUPS Y3, 384(SP)
 	TESTQ   $0x00000004, flags+88(FP)
-	JZ      outnr_126
+	JZ      outnr_135
 	MOVQ    SI, DX
 	MOVQ    DI, BX
 	MOVQ    R8, SI
 	VXORPS  Y3, Y3, Y3
 	XORQ    DI, DI
 
-class_127:
+class_136:
 	VPCMPEQD     Y3, Y1, Y4
 	VMOVUPS      (DX)(AX*1), Y5
 	VSUBPS       384(SP), Y5, Y5
 	VADDPS       160(SP), Y5, Y5
 	VMULPS       (DX), Y5, Y5
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_128
+	JZ           noflag_137
 	VBROADCASTSS 8(BX), Y6
 	VSUBPS       Y6, Y5, Y5
 
-noflag_128:
+noflag_137:
 	VMOVUPS    128(SP), Y6
 	VANDPS     Y4, Y6, Y4
 	VSUBPS     Y4, Y5, Y5
@@ -2346,10 +2383,10 @@ noflag_128:
 	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
 	INCQ       DI
 	CMPQ       DI, C+72(FP)
-	JB         class_127
-	JMP        outd_125
+	JB         class_136
+	JMP        outd_134
 
-outnr_126:
+outnr_135:
 	VMOVUPS 160(SP), Y3
 	VMULPS  96(SP), Y3, Y3
 	VMOVUPS Y3, 416(SP)
@@ -2359,16 +2396,16 @@ outnr_126:
 	VXORPS  Y3, Y3, Y3
 	XORQ    SI, SI
 
-class_129:
+class_138:
 	VPCMPEQD     Y3, Y1, Y4
 	VMOVUPS      416(SP), Y5
 	VMULPS       (AX), Y5, Y5
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_130
+	JZ           noflag_139
 	VBROADCASTSS 8(DX), Y6
 	VSUBPS       Y6, Y5, Y5
 
-noflag_130:
+noflag_139:
 	VMOVUPS    128(SP), Y6
 	VANDPS     Y4, Y6, Y4
 	VSUBPS     Y4, Y5, Y5
@@ -2380,10 +2417,15 @@ noflag_130:
 	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
 	INCQ       SI
 	CMPQ       SI, C+72(FP)
-	JB         class_129
+	JB         class_138
 
-outd_125:
-done_81:
+outd_134:
+done_86:
+	TESTQ $0x00000800, flags+88(FP)
+	JZ    noflag_140
+	SFENCE
+
+noflag_140:
 	VZEROUPPER
 	RET
 
@@ -2408,7 +2450,7 @@ TEXT ·SoftmaxStatsI32AVX2(SB), NOSPLIT, $448-192
 	VXORPS Y0, Y0, Y0
 	XORQ   R10, R10
 
-class_131:
+class_141:
 	VMOVUPS Y0, (R9)
 	VMOVUPS Y0, 32(R9)
 	VMOVUPS Y0, 64(R9)
@@ -2416,7 +2458,7 @@ class_131:
 	ADDQ    $0x00000080, R9
 	INCQ    R10
 	CMPQ    R10, C+72(FP)
-	JB      class_131
+	JB      class_141
 	VXORPS  Y0, Y0, Y0
 	VMOVUPS Y0, (SP)
 	VXORPS  Y0, Y0, Y0
@@ -2426,9 +2468,9 @@ class_131:
 	VXORPS  Y0, Y0, Y0
 	VMOVUPS Y0, 96(SP)
 
-loop_132:
+loop_142:
 	CMPQ         DX, $0x00000008
-	JB           tail_133
+	JB           tail_143
 	VMOVDQU      (BX), Y0
 	VBROADCASTSS ign+80(FP), Y1
 	VPCMPEQD     Y1, Y0, Y1
@@ -2444,17 +2486,17 @@ loop_132:
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
 	DECQ         R10
-	JZ           c1_135
+	JZ           c1_145
 
-max_136:
+max_146:
 	ADDQ       CX, R9
 	VMOVUPS    (R9), Y3
 	PREFETCHT0 1024(R9)
 	VMAXPS     Y3, Y2, Y2
 	DECQ       R10
-	JNZ        max_136
+	JNZ        max_146
 
-c1_135:
+c1_145:
 	VMOVUPS Y2, 128(SP)
 	VXORPS  Y2, Y2, Y2
 	VXORPS  Y3, Y3, Y3
@@ -2463,7 +2505,7 @@ c1_135:
 	VXORPS  Y4, Y4, Y4
 	XORQ    R11, R11
 
-class_137:
+class_147:
 	VMOVUPS      (R9), Y5
 	VSUBPS       128(SP), Y5, Y5
 	VMULPS       softmaxconsts<>+128(SB), Y5, Y6
@@ -2490,10 +2532,10 @@ class_137:
 	VANDNPS      Y6, Y7, Y6
 	VADDPS       Y6, Y2, Y2
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_138
+	JZ           noflag_148
 	VMOVUPS      Y6, (R10)
 
-noflag_138:
+noflag_148:
 	VPCMPEQD  Y4, Y0, Y6
 	VBLENDVPS Y6, Y5, Y3, Y3
 	ADDQ      CX, R9
@@ -2501,32 +2543,32 @@ noflag_138:
 	VPADDD    softmaxconsts<>+832(SB), Y4, Y4
 	INCQ      R11
 	CMPQ      R11, C+72(FP)
-	JB        class_137
+	JB        class_147
 	VMOVUPS   Y3, 160(SP)
 	VMOVUPS   softmaxconsts<>+64(SB), Y3
 	VDIVPS    Y2, Y3, Y3
 	VMOVUPS   Y3, 192(SP)
 	VMOVUPS   Y2, 224(SP)
 	TESTQ     $0x00000004, flags+88(FP)
-	JZ        noflag_139
+	JZ        noflag_149
 	MOVQ      SI, R9
 	MOVQ      R8, R10
 	VXORPS    Y2, Y2, Y2
 	XORQ      R11, R11
 
-class_140:
+class_150:
 	VMOVUPS 192(SP), Y3
 	VMULPS  (R9), Y3, Y3
 	VANDPS  Y1, Y3, Y3
 	VADDPS  (R10), Y3, Y4
 	VMOVUPS Y4, (R10)
 	TESTQ   $0x00000008, flags+88(FP)
-	JZ      noflag_141
+	JZ      noflag_151
 	VMULPS  Y3, Y3, Y4
 	VADDPS  96(R10), Y4, Y4
 	VMOVUPS Y4, 96(R10)
 
-noflag_141:
+noflag_151:
 	VPCMPEQD Y2, Y0, Y4
 	VMOVUPS  32(R10), Y5
 	VANDPS   Y4, Y3, Y3
@@ -2541,11 +2583,11 @@ noflag_141:
 	VPADDD   softmaxconsts<>+832(SB), Y2, Y2
 	INCQ     R11
 	CMPQ     R11, C+72(FP)
-	JB       class_140
+	JB       class_150
 
-noflag_139:
+noflag_149:
 	TESTQ        $0x00000003, flags+88(FP)
-	JZ           noflag_142
+	JZ           noflag_152
 	VMOVUPS      224(SP), Y2
 	VPSRLD       $0x17, Y2, Y3
 	VPSUBD       softmaxconsts<>+896(SB), Y3, Y3
@@ -2581,15 +2623,15 @@ noflag_139:
 	VMOVUPS      Y6, 256(SP)
 	VMOVUPS      Y2, 288(SP)
 	TESTQ        $0x00000001, flags+88(FP)
-	JZ           noflag_143
+	JZ           noflag_153
 	VMOVUPS      softmaxconsts<>+64(SB), Y2
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_144
+	JZ           noflag_154
 	MOVQ         DI, R9
 	VXORPS       Y3, Y3, Y3
 	XORQ         R10, R10
 
-class_145:
+class_155:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS (R9), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -2597,36 +2639,36 @@ class_145:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_145
+	JB           class_155
 
-noflag_144:
+noflag_154:
 	VMOVUPS      Y2, 320(SP)
 	VBROADCASTSS eps1+144(FP), Y2
 	VMULPS       320(SP), Y2, Y2
 	VMULPS       288(SP), Y2, Y2
 	VMOVUPS      Y2, 352(SP)
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_146
+	JZ           noflag_156
 	VXORPS       Y2, Y2, Y2
 	MOVQ         AX, R9
 	MOVQ         DI, R10
 	XORQ         R11, R11
 
-class_147:
+class_157:
 	VMOVUPS      (R9), Y3
 	VSUBPS       128(SP), Y3, Y3
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_148
+	JZ           noflag_158
 	VBROADCASTSS (R10), Y4
 	VMULPS       Y4, Y3, Y3
 
-noflag_148:
+noflag_158:
 	VADDPS       Y3, Y2, Y2
 	ADDQ         CX, R9
 	ADDQ         $0x00000020, R10
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_147
+	JB           class_157
 	VBROADCASTSS wsum+152(FP), Y3
 	VMULPS       256(SP), Y3, Y3
 	VSUBPS       Y2, Y3, Y3
@@ -2635,7 +2677,7 @@ noflag_148:
 	VFMADD231PS  Y2, Y3, Y4
 	VMOVUPS      Y4, 352(SP)
 
-noflag_146:
+noflag_156:
 	VMOVUPS 352(SP), Y2
 	VANDPS  Y1, Y2, Y2
 	VADDPS  (SP), Y2, Y2
@@ -2645,9 +2687,9 @@ noflag_146:
 	VADDPS  32(SP), Y2, Y2
 	VMOVUPS Y2, 32(SP)
 
-noflag_143:
+noflag_153:
 	TESTQ        $0x00000002, flags+88(FP)
-	JZ           noflag_149
+	JZ           noflag_159
 	VMOVUPS      160(SP), Y2
 	VMULPS       softmaxconsts<>+128(SB), Y2, Y3
 	VROUNDPS     $0x00, Y3, Y3
@@ -2678,27 +2720,27 @@ noflag_143:
 	VMOVUPS      Y3, 384(SP)
 	MOVQ         gmode+160(FP), R9
 	CMPQ         R9, $0x01
-	JEQ          pow1_150
+	JEQ          pow1_160
 	CMPQ         R9, $0x02
-	JEQ          pow2_152
+	JEQ          pow2_162
 	CMPQ         R9, $0x03
-	JEQ          powg_151
+	JEQ          powg_161
 	VMOVUPS      softmaxconsts<>+64(SB), Y3
-	JMP          powd_153
+	JMP          powd_163
 
-pow1_150:
+pow1_160:
 	VMOVAPS Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_153
+	JMP     powd_163
 
-pow2_152:
+pow2_162:
 	VMULPS  Y2, Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_153
+	JMP     powd_163
 
-powg_151:
+powg_161:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y2, Y4
 	VMULPS       softmaxconsts<>+1792(SB), Y2, Y3
 	VBLENDVPS    Y4, Y3, Y2, Y3
@@ -2772,17 +2814,17 @@ powg_151:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
-powd_153:
+powd_163:
 	VMULPS  288(SP), Y3, Y3
 	VMOVUPS Y3, 416(SP)
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_154
+	JZ      noflag_164
 	VMOVUPS softmaxconsts<>+64(SB), Y2
 	MOVQ    DI, R9
 	VXORPS  Y3, Y3, Y3
 	XORQ    R10, R10
 
-class_155:
+class_165:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS 4(R9), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -2790,27 +2832,27 @@ class_155:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_155
+	JB           class_165
 	VMOVUPS      416(SP), Y0
 	VMULPS       Y2, Y0, Y0
 	VMOVUPS      Y0, 416(SP)
 
-noflag_154:
+noflag_164:
 	VMOVUPS 416(SP), Y0
 	VANDPS  Y1, Y0, Y0
 	VADDPS  64(SP), Y0, Y0
 	VMOVUPS Y0, 64(SP)
 
-noflag_149:
-noflag_142:
+noflag_159:
+noflag_152:
 	ADDQ $0x00000020, AX
 	ADDQ $0x00000020, BX
 	SUBQ $0x00000008, DX
-	JMP  loop_132
+	JMP  loop_142
 
-tail_133:
+tail_143:
 	TESTQ        DX, DX
-	JZ           done_134
+	JZ           done_144
 	LEAQ         softmaxconsts<>+2176(SB), R9
 	NEGQ         DX
 	VMOVDQU      64(R9)(DX*4), Y0
@@ -2829,17 +2871,17 @@ tail_133:
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
-	JZ           c1_156
+	JZ           c1_166
 
-max_157:
+max_167:
 	ADDQ       CX, DX
 	VMASKMOVPS (DX), Y0, Y3
 	PREFETCHT0 1024(DX)
 	VMAXPS     Y3, Y2, Y2
 	DECQ       BX
-	JNZ        max_157
+	JNZ        max_167
 
-c1_156:
+c1_166:
 	VMOVUPS Y2, 128(SP)
 	VXORPS  Y2, Y2, Y2
 	VXORPS  Y3, Y3, Y3
@@ -2848,7 +2890,7 @@ c1_156:
 	VXORPS  Y4, Y4, Y4
 	XORQ    R9, R9
 
-class_158:
+class_168:
 	VMASKMOVPS   (DX), Y0, Y5
 	VSUBPS       128(SP), Y5, Y5
 	VMULPS       softmaxconsts<>+128(SB), Y5, Y6
@@ -2875,10 +2917,10 @@ class_158:
 	VANDNPS      Y6, Y7, Y6
 	VADDPS       Y6, Y2, Y2
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_159
+	JZ           noflag_169
 	VMOVUPS      Y6, (BX)
 
-noflag_159:
+noflag_169:
 	VPCMPEQD  Y4, Y1, Y6
 	VBLENDVPS Y6, Y5, Y3, Y3
 	ADDQ      CX, DX
@@ -2886,32 +2928,32 @@ noflag_159:
 	VPADDD    softmaxconsts<>+832(SB), Y4, Y4
 	INCQ      R9
 	CMPQ      R9, C+72(FP)
-	JB        class_158
+	JB        class_168
 	VMOVUPS   Y3, 160(SP)
 	VMOVUPS   softmaxconsts<>+64(SB), Y3
 	VDIVPS    Y2, Y3, Y3
 	VMOVUPS   Y3, 192(SP)
 	VMOVUPS   Y2, 224(SP)
 	TESTQ     $0x00000004, flags+88(FP)
-	JZ        noflag_160
+	JZ        noflag_170
 	MOVQ      SI, DX
 	MOVQ      R8, BX
 	VXORPS    Y2, Y2, Y2
 	XORQ      SI, SI
 
-class_161:
+class_171:
 	VMOVUPS 192(SP), Y3
 	VMULPS  (DX), Y3, Y3
 	VANDPS  Y0, Y3, Y3
 	VADDPS  (BX), Y3, Y4
 	VMOVUPS Y4, (BX)
 	TESTQ   $0x00000008, flags+88(FP)
-	JZ      noflag_162
+	JZ      noflag_172
 	VMULPS  Y3, Y3, Y4
 	VADDPS  96(BX), Y4, Y4
 	VMOVUPS Y4, 96(BX)
 
-noflag_162:
+noflag_172:
 	VPCMPEQD Y2, Y1, Y4
 	VMOVUPS  32(BX), Y5
 	VANDPS   Y4, Y3, Y3
@@ -2926,11 +2968,11 @@ noflag_162:
 	VPADDD   softmaxconsts<>+832(SB), Y2, Y2
 	INCQ     SI
 	CMPQ     SI, C+72(FP)
-	JB       class_161
+	JB       class_171
 
-noflag_160:
+noflag_170:
 	TESTQ        $0x00000003, flags+88(FP)
-	JZ           noflag_163
+	JZ           noflag_173
 	VMOVUPS      224(SP), Y2
 	VPSRLD       $0x17, Y2, Y3
 	VPSUBD       softmaxconsts<>+896(SB), Y3, Y3
@@ -2966,15 +3008,15 @@ noflag_160:
 	VMOVUPS      Y6, 256(SP)
 	VMOVUPS      Y2, 288(SP)
 	TESTQ        $0x00000001, flags+88(FP)
-	JZ           noflag_164
+	JZ           noflag_174
 	VMOVUPS      softmaxconsts<>+64(SB), Y2
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_165
+	JZ           noflag_175
 	MOVQ         DI, DX
 	VXORPS       Y3, Y3, Y3
 	XORQ         BX, BX
 
-class_166:
+class_176:
 	VPCMPEQD     Y3, Y1, Y4
 	VBROADCASTSS (DX), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -2982,35 +3024,35 @@ class_166:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_166
+	JB           class_176
 
-noflag_165:
+noflag_175:
 	VMOVUPS      Y2, 320(SP)
 	VBROADCASTSS eps1+144(FP), Y2
 	VMULPS       320(SP), Y2, Y2
 	VMULPS       288(SP), Y2, Y2
 	VMOVUPS      Y2, 352(SP)
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_167
+	JZ           noflag_177
 	VXORPS       Y2, Y2, Y2
 	MOVQ         DI, DX
 	XORQ         BX, BX
 
-class_168:
+class_178:
 	VMASKMOVPS   (AX), Y0, Y3
 	VSUBPS       128(SP), Y3, Y3
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_169
+	JZ           noflag_179
 	VBROADCASTSS (DX), Y4
 	VMULPS       Y4, Y3, Y3
 
-noflag_169:
+noflag_179:
 	VADDPS       Y3, Y2, Y2
 	ADDQ         CX, AX
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_168
+	JB           class_178
 	VBROADCASTSS wsum+152(FP), Y3
 	VMULPS       256(SP), Y3, Y3
 	VSUBPS       Y2, Y3, Y3
@@ -3019,7 +3061,7 @@ noflag_169:
 	VFMADD231PS  Y2, Y3, Y4
 	VMOVUPS      Y4, 352(SP)
 
-noflag_167:
+noflag_177:
 	VMOVUPS 352(SP), Y2
 	VANDPS  Y0, Y2, Y2
 	VADDPS  (SP), Y2, Y2
@@ -3029,9 +3071,9 @@ noflag_167:
 	VADDPS  32(SP), Y2, Y2
 	VMOVUPS Y2, 32(SP)
 
-noflag_164:
+noflag_174:
 	TESTQ        $0x00000002, flags+88(FP)
-	JZ           noflag_170
+	JZ           noflag_180
 	VMOVUPS      160(SP), Y2
 	VMULPS       softmaxconsts<>+128(SB), Y2, Y3
 	VROUNDPS     $0x00, Y3, Y3
@@ -3062,27 +3104,27 @@ noflag_164:
 	VMOVUPS      Y3, 384(SP)
 	MOVQ         gmode+160(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_171
+	JEQ          pow1_181
 	CMPQ         AX, $0x02
-	JEQ          pow2_173
+	JEQ          pow2_183
 	CMPQ         AX, $0x03
-	JEQ          powg_172
+	JEQ          powg_182
 	VMOVUPS      softmaxconsts<>+64(SB), Y3
-	JMP          powd_174
+	JMP          powd_184
 
-pow1_171:
+pow1_181:
 	VMOVAPS Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_174
+	JMP     powd_184
 
-pow2_173:
+pow2_183:
 	VMULPS  Y2, Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_174
+	JMP     powd_184
 
-powg_172:
+powg_182:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y2, Y4
 	VMULPS       softmaxconsts<>+1792(SB), Y2, Y3
 	VBLENDVPS    Y4, Y3, Y2, Y3
@@ -3156,17 +3198,17 @@ powg_172:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
-powd_174:
+powd_184:
 	VMULPS  288(SP), Y3, Y3
 	VMOVUPS Y3, 416(SP)
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_175
+	JZ      noflag_185
 	VMOVUPS softmaxconsts<>+64(SB), Y2
 	MOVQ    DI, AX
 	VXORPS  Y3, Y3, Y3
 	XORQ    CX, CX
 
-class_176:
+class_186:
 	VPCMPEQD     Y3, Y1, Y4
 	VBROADCASTSS 4(AX), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -3174,20 +3216,20 @@ class_176:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         CX
 	CMPQ         CX, C+72(FP)
-	JB           class_176
+	JB           class_186
 	VMOVUPS      416(SP), Y1
 	VMULPS       Y2, Y1, Y1
 	VMOVUPS      Y1, 416(SP)
 
-noflag_175:
+noflag_185:
 	VMOVUPS 416(SP), Y1
 	VANDPS  Y0, Y1, Y1
 	VADDPS  64(SP), Y1, Y1
 	VMOVUPS Y1, 64(SP)
 
-noflag_170:
-noflag_163:
-done_134:
+noflag_180:
+noflag_173:
+done_144:
 	MOVQ out_base+168(FP), AX
 	MOVQ R8, CX
 	MOVQ AX, DX
@@ -3195,7 +3237,7 @@ done_134:
 	SHLQ $0x02, BX
 	XORQ SI, SI
 
-class_177:
+class_187:
 	VMOVUPS      (CX), Y0
 	VMOVAPS      Y0, Y1
 	VEXTRACTF128 $0x01, Y1, X0
@@ -3244,7 +3286,7 @@ class_177:
 	ADDQ         $0x00000004, DX
 	INCQ         SI
 	CMPQ         SI, C+72(FP)
-	JB           class_177
+	JB           class_187
 	MOVQ         C+72(FP), BX
 	SHLQ         $0x04, BX
 	ADDQ         BX, AX
@@ -3305,9 +3347,9 @@ TEXT ·SoftmaxGradI32AVX2(SB), NOSPLIT, $224-200
 	MOVQ lo+32(FP), R9
 	LEAQ (R8)(R9*4), R8
 
-loop_178:
+loop_188:
 	CMPQ         DX, $0x00000008
-	JB           tail_179
+	JB           tail_189
 	VMOVDQU      (BX), Y0
 	VBROADCASTSS ign+80(FP), Y1
 	VPCMPEQD     Y1, Y0, Y1
@@ -3319,24 +3361,24 @@ loop_178:
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
 	DECQ         R10
-	JZ           c1_181
+	JZ           c1_191
 
-max_182:
+max_192:
 	ADDQ       CX, R9
 	VMOVUPS    (R9), Y3
 	PREFETCHT0 1024(R9)
 	VMAXPS     Y3, Y2, Y2
 	DECQ       R10
-	JNZ        max_182
+	JNZ        max_192
 
-c1_181:
+c1_191:
 	VMOVUPS Y2, (SP)
 	VXORPS  Y2, Y2, Y2
 	MOVQ    AX, R9
 	MOVQ    SI, R10
 	XORQ    R11, R11
 
-class_183:
+class_193:
 	VMOVUPS      (R9), Y3
 	VSUBPS       (SP), Y3, Y3
 	VMULPS       softmaxconsts<>+128(SB), Y3, Y4
@@ -3367,19 +3409,19 @@ class_183:
 	ADDQ         $0x00000020, R10
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_183
+	JB           class_193
 	VMOVUPS      Y2, 32(SP)
 	VMOVUPS      softmaxconsts<>+64(SB), Y3
 	VDIVPS       Y2, Y3, Y3
 	VMOVUPS      Y3, 64(SP)
 	VMOVUPS      softmaxconsts<>+64(SB), Y2
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_184
+	JZ           noflag_194
 	MOVQ         DI, R9
 	VXORPS       Y3, Y3, Y3
 	XORQ         R10, R10
 
-class_185:
+class_195:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS (R9), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -3387,9 +3429,9 @@ class_185:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_185
+	JB           class_195
 
-noflag_184:
+noflag_194:
 	VBROADCASTSS k1+144(FP), Y3
 	VMULPS       Y2, Y3, Y3
 	VBROADCASTSS k2+148(FP), Y2
@@ -3400,13 +3442,13 @@ noflag_184:
 	MOVQ         C+72(FP), R9
 	SHLQ         $0x05, R9
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_186
+	JZ           noflag_196
 	MOVQ         SI, R10
 	MOVQ         DI, R11
 	VXORPS       Y3, Y3, Y3
 	XORQ         R12, R12
 
-class_187:
+class_197:
 	VMOVUPS      64(SP), Y4
 	VMULPS       (R10), Y4, Y4
 	VMOVUPS      Y4, (R10)
@@ -3425,45 +3467,53 @@ class_187:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R12
 	CMPQ         R12, C+72(FP)
-	JB           class_187
+	JB           class_197
 
-noflag_186:
+noflag_196:
 	VMOVUPS Y2, 160(SP)
 	TESTQ   $0x00000004, flags+88(FP)
-	JZ      outnr_189
+	JZ      outnr_199
 	MOVQ    SI, R10
 	MOVQ    DI, R11
 	MOVQ    R8, R12
 	VXORPS  Y2, Y2, Y2
 	XORQ    R13, R13
 
-class_190:
+class_200:
 	VPCMPEQD     Y2, Y0, Y3
 	VMOVUPS      (R10)(R9*1), Y4
 	VSUBPS       160(SP), Y4, Y4
 	VADDPS       128(SP), Y4, Y4
 	VMULPS       (R10), Y4, Y4
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_191
+	JZ           noflag_201
 	VBROADCASTSS 8(R11), Y5
 	VSUBPS       Y5, Y4, Y4
 
-noflag_191:
+noflag_201:
 	VMOVUPS 96(SP), Y5
 	VANDPS  Y3, Y5, Y3
 	VSUBPS  Y3, Y4, Y4
 	VANDPS  Y1, Y4, Y4
+	TESTQ   $0x00000800, flags+88(FP)
+	JNZ     nt_202
 	VMOVUPS Y4, (R12)
-	ADDQ    $0x00000020, R10
-	ADDQ    $0x00000020, R11
-	ADDQ    CX, R12
-	VPADDD  softmaxconsts<>+832(SB), Y2, Y2
-	INCQ    R13
-	CMPQ    R13, C+72(FP)
-	JB      class_190
-	JMP     outd_188
+	JMP     st_203
 
-outnr_189:
+nt_202:
+	VMOVNTPS Y4, (R12)
+
+st_203:
+	ADDQ   $0x00000020, R10
+	ADDQ   $0x00000020, R11
+	ADDQ   CX, R12
+	VPADDD softmaxconsts<>+832(SB), Y2, Y2
+	INCQ   R13
+	CMPQ   R13, C+72(FP)
+	JB     class_200
+	JMP    outd_198
+
+outnr_199:
 	VMOVUPS 128(SP), Y2
 	VMULPS  64(SP), Y2, Y2
 	VMOVUPS Y2, 192(SP)
@@ -3473,39 +3523,47 @@ outnr_189:
 	VXORPS  Y2, Y2, Y2
 	XORQ    R12, R12
 
-class_192:
+class_204:
 	VPCMPEQD     Y2, Y0, Y3
 	VMOVUPS      192(SP), Y4
 	VMULPS       (R9), Y4, Y4
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_193
+	JZ           noflag_205
 	VBROADCASTSS 8(R10), Y5
 	VSUBPS       Y5, Y4, Y4
 
-noflag_193:
+noflag_205:
 	VMOVUPS 96(SP), Y5
 	VANDPS  Y3, Y5, Y3
 	VSUBPS  Y3, Y4, Y4
 	VANDPS  Y1, Y4, Y4
+	TESTQ   $0x00000800, flags+88(FP)
+	JNZ     nt_206
 	VMOVUPS Y4, (R11)
-	ADDQ    $0x00000020, R9
-	ADDQ    $0x00000020, R10
-	ADDQ    CX, R11
-	VPADDD  softmaxconsts<>+832(SB), Y2, Y2
-	INCQ    R12
-	CMPQ    R12, C+72(FP)
-	JB      class_192
+	JMP     st_207
 
-outd_188:
+nt_206:
+	VMOVNTPS Y4, (R11)
+
+st_207:
+	ADDQ   $0x00000020, R9
+	ADDQ   $0x00000020, R10
+	ADDQ   CX, R11
+	VPADDD softmaxconsts<>+832(SB), Y2, Y2
+	INCQ   R12
+	CMPQ   R12, C+72(FP)
+	JB     class_204
+
+outd_198:
 	ADDQ $0x00000020, AX
 	ADDQ $0x00000020, BX
 	ADDQ $0x00000020, R8
 	SUBQ $0x00000008, DX
-	JMP  loop_178
+	JMP  loop_188
 
-tail_179:
+tail_189:
 	TESTQ        DX, DX
-	JZ           done_180
+	JZ           done_190
 	LEAQ         softmaxconsts<>+2176(SB), R9
 	NEGQ         DX
 	VMOVDQU      64(R9)(DX*4), Y0
@@ -3520,23 +3578,23 @@ tail_179:
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
-	JZ           c1_194
+	JZ           c1_208
 
-max_195:
+max_209:
 	ADDQ       CX, DX
 	VMASKMOVPS (DX), Y2, Y4
 	PREFETCHT0 1024(DX)
 	VMAXPS     Y4, Y3, Y3
 	DECQ       BX
-	JNZ        max_195
+	JNZ        max_209
 
-c1_194:
+c1_208:
 	VMOVUPS Y3, (SP)
 	VXORPS  Y3, Y3, Y3
 	MOVQ    SI, DX
 	XORQ    BX, BX
 
-class_196:
+class_210:
 	VMASKMOVPS   (AX), Y2, Y4
 	VSUBPS       (SP), Y4, Y4
 	VMULPS       softmaxconsts<>+128(SB), Y4, Y5
@@ -3567,19 +3625,19 @@ class_196:
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_196
+	JB           class_210
 	VMOVUPS      Y3, 32(SP)
 	VMOVUPS      softmaxconsts<>+64(SB), Y4
 	VDIVPS       Y3, Y4, Y4
 	VMOVUPS      Y4, 64(SP)
 	VMOVUPS      softmaxconsts<>+64(SB), Y3
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_197
+	JZ           noflag_211
 	MOVQ         DI, AX
 	VXORPS       Y4, Y4, Y4
 	XORQ         DX, DX
 
-class_198:
+class_212:
 	VPCMPEQD     Y4, Y1, Y5
 	VBROADCASTSS (AX), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -3587,9 +3645,9 @@ class_198:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_198
+	JB           class_212
 
-noflag_197:
+noflag_211:
 	VBROADCASTSS k1+144(FP), Y4
 	VMULPS       Y3, Y4, Y4
 	VBROADCASTSS k2+148(FP), Y3
@@ -3600,13 +3658,13 @@ noflag_197:
 	MOVQ         C+72(FP), AX
 	SHLQ         $0x05, AX
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_199
+	JZ           noflag_213
 	MOVQ         SI, DX
 	MOVQ         DI, BX
 	VXORPS       Y4, Y4, Y4
 	XORQ         R9, R9
 
-class_200:
+class_214:
 	VMOVUPS      64(SP), Y5
 	VMULPS       (DX), Y5, Y5
 	VMOVUPS      Y5, (DX)
@@ -3625,30 +3683,30 @@ class_200:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         R9
 	CMPQ         R9, C+72(FP)
-	JB           class_200
+	JB           class_214
 
-noflag_199:
+noflag_213:
 	VMOVUPS Y3, 160(SP)
 	TESTQ   $0x00000004, flags+88(FP)
-	JZ      outnr_202
+	JZ      outnr_216
 	MOVQ    SI, DX
 	MOVQ    DI, BX
 	MOVQ    R8, SI
 	VXORPS  Y3, Y3, Y3
 	XORQ    DI, DI
 
-class_203:
+class_217:
 	VPCMPEQD     Y3, Y1, Y4
 	VMOVUPS      (DX)(AX*1), Y5
 	VSUBPS       160(SP), Y5, Y5
 	VADDPS       128(SP), Y5, Y5
 	VMULPS       (DX), Y5, Y5
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_204
+	JZ           noflag_218
 	VBROADCASTSS 8(BX), Y6
 	VSUBPS       Y6, Y5, Y5
 
-noflag_204:
+noflag_218:
 	VMOVUPS    96(SP), Y6
 	VANDPS     Y4, Y6, Y4
 	VSUBPS     Y4, Y5, Y5
@@ -3660,10 +3718,10 @@ noflag_204:
 	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
 	INCQ       DI
 	CMPQ       DI, C+72(FP)
-	JB         class_203
-	JMP        outd_201
+	JB         class_217
+	JMP        outd_215
 
-outnr_202:
+outnr_216:
 	VMOVUPS 128(SP), Y3
 	VMULPS  64(SP), Y3, Y3
 	VMOVUPS Y3, 192(SP)
@@ -3673,16 +3731,16 @@ outnr_202:
 	VXORPS  Y3, Y3, Y3
 	XORQ    SI, SI
 
-class_205:
+class_219:
 	VPCMPEQD     Y3, Y1, Y4
 	VMOVUPS      192(SP), Y5
 	VMULPS       (AX), Y5, Y5
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_206
+	JZ           noflag_220
 	VBROADCASTSS 8(DX), Y6
 	VSUBPS       Y6, Y5, Y5
 
-noflag_206:
+noflag_220:
 	VMOVUPS    96(SP), Y6
 	VANDPS     Y4, Y6, Y4
 	VSUBPS     Y4, Y5, Y5
@@ -3694,10 +3752,15 @@ noflag_206:
 	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
 	INCQ       SI
 	CMPQ       SI, C+72(FP)
-	JB         class_205
+	JB         class_219
 
-outd_201:
-done_180:
+outd_215:
+done_190:
+	TESTQ $0x00000800, flags+88(FP)
+	JZ    noflag_221
+	SFENCE
+
+noflag_221:
 	VZEROUPPER
 	RET
 
@@ -3719,9 +3782,9 @@ TEXT ·SoftmaxGradFocalI32AVX2(SB), NOSPLIT, $448-200
 	MOVQ lo+32(FP), R9
 	LEAQ (R8)(R9*4), R8
 
-loop_207:
+loop_222:
 	CMPQ         DX, $0x00000008
-	JB           tail_208
+	JB           tail_223
 	VMOVDQU      (BX), Y0
 	VBROADCASTSS ign+80(FP), Y1
 	VPCMPEQD     Y1, Y0, Y1
@@ -3733,17 +3796,17 @@ loop_207:
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
 	DECQ         R10
-	JZ           c1_210
+	JZ           c1_225
 
-max_211:
+max_226:
 	ADDQ       CX, R9
 	VMOVUPS    (R9), Y3
 	PREFETCHT0 1024(R9)
 	VMAXPS     Y3, Y2, Y2
 	DECQ       R10
-	JNZ        max_211
+	JNZ        max_226
 
-c1_210:
+c1_225:
 	VMOVUPS Y2, (SP)
 	VXORPS  Y2, Y2, Y2
 	VXORPS  Y3, Y3, Y3
@@ -3752,7 +3815,7 @@ c1_210:
 	VXORPS  Y4, Y4, Y4
 	XORQ    R11, R11
 
-class_212:
+class_227:
 	VMOVUPS      (R9), Y5
 	VSUBPS       (SP), Y5, Y5
 	VMULPS       softmaxconsts<>+128(SB), Y5, Y6
@@ -3786,7 +3849,7 @@ class_212:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_212
+	JB           class_227
 	VMOVUPS      Y3, 32(SP)
 	VMOVUPS      Y2, 64(SP)
 	VMOVUPS      softmaxconsts<>+64(SB), Y3
@@ -3794,12 +3857,12 @@ class_212:
 	VMOVUPS      Y3, 96(SP)
 	VMOVUPS      softmaxconsts<>+64(SB), Y2
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_213
+	JZ           noflag_228
 	MOVQ         DI, R9
 	VXORPS       Y3, Y3, Y3
 	XORQ         R10, R10
 
-class_214:
+class_229:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS (R9), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -3807,9 +3870,9 @@ class_214:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_214
+	JB           class_229
 
-noflag_213:
+noflag_228:
 	VBROADCASTSS k1+144(FP), Y3
 	VMULPS       Y2, Y3, Y3
 	VBROADCASTSS k2+148(FP), Y2
@@ -3848,27 +3911,27 @@ noflag_213:
 	VMOVUPS      Y3, 256(SP)
 	MOVQ         gmode+160(FP), R9
 	CMPQ         R9, $0x01
-	JEQ          pow1_215
+	JEQ          pow1_230
 	CMPQ         R9, $0x02
-	JEQ          pow2_217
+	JEQ          pow2_232
 	CMPQ         R9, $0x03
-	JEQ          powg_216
+	JEQ          powg_231
 	VMOVUPS      softmaxconsts<>+64(SB), Y3
-	JMP          powd_218
+	JMP          powd_233
 
-pow1_215:
+pow1_230:
 	VMOVAPS Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_218
+	JMP     powd_233
 
-pow2_217:
+pow2_232:
 	VMULPS  Y2, Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_218
+	JMP     powd_233
 
-powg_216:
+powg_231:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y2, Y4
 	VMULPS       softmaxconsts<>+1792(SB), Y2, Y3
 	VBLENDVPS    Y4, Y3, Y2, Y3
@@ -3942,11 +4005,11 @@ powg_216:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
-powd_218:
+powd_233:
 	VXORPS       softmaxconsts<>+2304(SB), Y3, Y3
 	VMOVUPS      Y3, 288(SP)
 	CMPQ         R9, $0x00
-	JEQ          gamma0_219
+	JEQ          gamma0_234
 	VMOVUPS      64(SP), Y2
 	VPSRLD       $0x17, Y2, Y3
 	VPSUBD       softmaxconsts<>+896(SB), Y3, Y3
@@ -3987,27 +4050,27 @@ powd_218:
 	MOVQ         g1mode+168(FP), R9
 	VMOVUPS      224(SP), Y2
 	CMPQ         R9, $0x01
-	JEQ          pow1_220
+	JEQ          pow1_235
 	CMPQ         R9, $0x02
-	JEQ          pow2_222
+	JEQ          pow2_237
 	CMPQ         R9, $0x03
-	JEQ          powg_221
+	JEQ          powg_236
 	VMOVUPS      softmaxconsts<>+64(SB), Y3
-	JMP          powd_223
+	JMP          powd_238
 
-pow1_220:
+pow1_235:
 	VMOVAPS Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_223
+	JMP     powd_238
 
-pow2_222:
+pow2_237:
 	VMULPS  Y2, Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_223
+	JMP     powd_238
 
-powg_221:
+powg_236:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y2, Y4
 	VMULPS       softmaxconsts<>+1792(SB), Y2, Y3
 	VBLENDVPS    Y4, Y3, Y2, Y3
@@ -4081,7 +4144,7 @@ powg_221:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
-powd_223:
+powd_238:
 	VMULPS  256(SP), Y3, Y3
 	VMULPS  192(SP), Y3, Y3
 	VMULPS  320(SP), Y3, Y3
@@ -4092,16 +4155,16 @@ powd_223:
 	VADDPS  Y2, Y4, Y4
 	VMOVUPS Y4, 288(SP)
 
-gamma0_219:
+gamma0_234:
 	VMOVUPS 288(SP), Y2
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_224
+	JZ      noflag_239
 	VMOVUPS softmaxconsts<>+64(SB), Y3
 	MOVQ    DI, R9
 	VXORPS  Y4, Y4, Y4
 	XORQ    R10, R10
 
-class_225:
+class_240:
 	VPCMPEQD     Y4, Y0, Y5
 	VBROADCASTSS 4(R9), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -4109,10 +4172,10 @@ class_225:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_225
+	JB           class_240
 	VMULPS       Y3, Y2, Y2
 
-noflag_224:
+noflag_239:
 	VBROADCASTSS fs+152(FP), Y3
 	VMULPS       Y3, Y2, Y2
 	VMOVUPS      160(SP), Y3
@@ -4125,13 +4188,13 @@ noflag_224:
 	MOVQ         C+72(FP), R9
 	SHLQ         $0x05, R9
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_226
+	JZ           noflag_241
 	MOVQ         SI, R10
 	MOVQ         DI, R11
 	VXORPS       Y3, Y3, Y3
 	XORQ         R12, R12
 
-class_227:
+class_242:
 	VMOVUPS      96(SP), Y4
 	VMULPS       (R10), Y4, Y4
 	VMOVUPS      Y4, (R10)
@@ -4150,45 +4213,53 @@ class_227:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R12
 	CMPQ         R12, C+72(FP)
-	JB           class_227
+	JB           class_242
 
-noflag_226:
+noflag_241:
 	VMOVUPS Y2, 384(SP)
 	TESTQ   $0x00000004, flags+88(FP)
-	JZ      outnr_229
+	JZ      outnr_244
 	MOVQ    SI, R10
 	MOVQ    DI, R11
 	MOVQ    R8, R12
 	VXORPS  Y2, Y2, Y2
 	XORQ    R13, R13
 
-class_230:
+class_245:
 	VPCMPEQD     Y2, Y0, Y3
 	VMOVUPS      (R10)(R9*1), Y4
 	VSUBPS       384(SP), Y4, Y4
 	VADDPS       160(SP), Y4, Y4
 	VMULPS       (R10), Y4, Y4
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_231
+	JZ           noflag_246
 	VBROADCASTSS 8(R11), Y5
 	VSUBPS       Y5, Y4, Y4
 
-noflag_231:
+noflag_246:
 	VMOVUPS 128(SP), Y5
 	VANDPS  Y3, Y5, Y3
 	VSUBPS  Y3, Y4, Y4
 	VANDPS  Y1, Y4, Y4
+	TESTQ   $0x00000800, flags+88(FP)
+	JNZ     nt_247
 	VMOVUPS Y4, (R12)
-	ADDQ    $0x00000020, R10
-	ADDQ    $0x00000020, R11
-	ADDQ    CX, R12
-	VPADDD  softmaxconsts<>+832(SB), Y2, Y2
-	INCQ    R13
-	CMPQ    R13, C+72(FP)
-	JB      class_230
-	JMP     outd_228
+	JMP     st_248
 
-outnr_229:
+nt_247:
+	VMOVNTPS Y4, (R12)
+
+st_248:
+	ADDQ   $0x00000020, R10
+	ADDQ   $0x00000020, R11
+	ADDQ   CX, R12
+	VPADDD softmaxconsts<>+832(SB), Y2, Y2
+	INCQ   R13
+	CMPQ   R13, C+72(FP)
+	JB     class_245
+	JMP    outd_243
+
+outnr_244:
 	VMOVUPS 160(SP), Y2
 	VMULPS  96(SP), Y2, Y2
 	VMOVUPS Y2, 416(SP)
@@ -4198,39 +4269,47 @@ outnr_229:
 	VXORPS  Y2, Y2, Y2
 	XORQ    R12, R12
 
-class_232:
+class_249:
 	VPCMPEQD     Y2, Y0, Y3
 	VMOVUPS      416(SP), Y4
 	VMULPS       (R9), Y4, Y4
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_233
+	JZ           noflag_250
 	VBROADCASTSS 8(R10), Y5
 	VSUBPS       Y5, Y4, Y4
 
-noflag_233:
+noflag_250:
 	VMOVUPS 128(SP), Y5
 	VANDPS  Y3, Y5, Y3
 	VSUBPS  Y3, Y4, Y4
 	VANDPS  Y1, Y4, Y4
+	TESTQ   $0x00000800, flags+88(FP)
+	JNZ     nt_251
 	VMOVUPS Y4, (R11)
-	ADDQ    $0x00000020, R9
-	ADDQ    $0x00000020, R10
-	ADDQ    CX, R11
-	VPADDD  softmaxconsts<>+832(SB), Y2, Y2
-	INCQ    R12
-	CMPQ    R12, C+72(FP)
-	JB      class_232
+	JMP     st_252
 
-outd_228:
+nt_251:
+	VMOVNTPS Y4, (R11)
+
+st_252:
+	ADDQ   $0x00000020, R9
+	ADDQ   $0x00000020, R10
+	ADDQ   CX, R11
+	VPADDD softmaxconsts<>+832(SB), Y2, Y2
+	INCQ   R12
+	CMPQ   R12, C+72(FP)
+	JB     class_249
+
+outd_243:
 	ADDQ $0x00000020, AX
 	ADDQ $0x00000020, BX
 	ADDQ $0x00000020, R8
 	SUBQ $0x00000008, DX
-	JMP  loop_207
+	JMP  loop_222
 
-tail_208:
+tail_223:
 	TESTQ        DX, DX
-	JZ           done_209
+	JZ           done_224
 	LEAQ         softmaxconsts<>+2176(SB), R9
 	NEGQ         DX
 	VMOVDQU      64(R9)(DX*4), Y0
@@ -4245,17 +4324,17 @@ tail_208:
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
-	JZ           c1_234
+	JZ           c1_253
 
-max_235:
+max_254:
 	ADDQ       CX, DX
 	VMASKMOVPS (DX), Y2, Y4
 	PREFETCHT0 1024(DX)
 	VMAXPS     Y4, Y3, Y3
 	DECQ       BX
-	JNZ        max_235
+	JNZ        max_254
 
-c1_234:
+c1_253:
 	VMOVUPS Y3, (SP)
 	VXORPS  Y3, Y3, Y3
 	VXORPS  Y4, Y4, Y4
@@ -4263,7 +4342,7 @@ c1_234:
 	VXORPS  Y5, Y5, Y5
 	XORQ    BX, BX
 
-class_236:
+class_255:
 	VMASKMOVPS   (AX), Y2, Y6
 	VSUBPS       (SP), Y6, Y6
 	VMULPS       softmaxconsts<>+128(SB), Y6, Y7
@@ -4297,7 +4376,7 @@ class_236:
 	VPADDD       softmaxconsts<>+832(SB), Y5, Y5
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_236
+	JB           class_255
 	VMOVUPS      Y4, 32(SP)
 	VMOVUPS      Y3, 64(SP)
 	VMOVUPS      softmaxconsts<>+64(SB), Y4
@@ -4305,12 +4384,12 @@ class_236:
 	VMOVUPS      Y4, 96(SP)
 	VMOVUPS      softmaxconsts<>+64(SB), Y3
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_237
+	JZ           noflag_256
 	MOVQ         DI, AX
 	VXORPS       Y4, Y4, Y4
 	XORQ         DX, DX
 
-class_238:
+class_257:
 	VPCMPEQD     Y4, Y1, Y5
 	VBROADCASTSS (AX), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -4318,9 +4397,9 @@ class_238:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_238
+	JB           class_257
 
-noflag_237:
+noflag_256:
 	VBROADCASTSS k1+144(FP), Y4
 	VMULPS       Y3, Y4, Y4
 	VBROADCASTSS k2+148(FP), Y3
@@ -4359,27 +4438,27 @@ noflag_237:
 	VMOVUPS      Y4, 256(SP)
 	MOVQ         gmode+160(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_239
+	JEQ          pow1_258
 	CMPQ         AX, $0x02
-	JEQ          pow2_241
+	JEQ          pow2_260
 	CMPQ         AX, $0x03
-	JEQ          powg_240
+	JEQ          powg_259
 	VMOVUPS      softmaxconsts<>+64(SB), Y4
-	JMP          powd_242
+	JMP          powd_261
 
-pow1_239:
+pow1_258:
 	VMOVAPS Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_242
+	JMP     powd_261
 
-pow2_241:
+pow2_260:
 	VMULPS  Y3, Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_242
+	JMP     powd_261
 
-powg_240:
+powg_259:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y3, Y5
 	VMULPS       softmaxconsts<>+1792(SB), Y3, Y4
 	VBLENDVPS    Y5, Y4, Y3, Y4
@@ -4453,11 +4532,11 @@ powg_240:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS      Y4, Y3, Y4
 
-powd_242:
+powd_261:
 	VXORPS       softmaxconsts<>+2304(SB), Y4, Y4
 	VMOVUPS      Y4, 288(SP)
 	CMPQ         AX, $0x00
-	JEQ          gamma0_243
+	JEQ          gamma0_262
 	VMOVUPS      64(SP), Y3
 	VPSRLD       $0x17, Y3, Y4
 	VPSUBD       softmaxconsts<>+896(SB), Y4, Y4
@@ -4498,27 +4577,27 @@ powd_242:
 	MOVQ         g1mode+168(FP), AX
 	VMOVUPS      224(SP), Y3
 	CMPQ         AX, $0x01
-	JEQ          pow1_244
+	JEQ          pow1_263
 	CMPQ         AX, $0x02
-	JEQ          pow2_246
+	JEQ          pow2_265
 	CMPQ         AX, $0x03
-	JEQ          powg_245
+	JEQ          powg_264
 	VMOVUPS      softmaxconsts<>+64(SB), Y4
-	JMP          powd_247
+	JMP          powd_266
 
-pow1_244:
+pow1_263:
 	VMOVAPS Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_247
+	JMP     powd_266
 
-pow2_246:
+pow2_265:
 	VMULPS  Y3, Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_247
+	JMP     powd_266
 
-powg_245:
+powg_264:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y3, Y5
 	VMULPS       softmaxconsts<>+1792(SB), Y3, Y4
 	VBLENDVPS    Y5, Y4, Y3, Y4
@@ -4592,7 +4671,7 @@ powg_245:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS      Y4, Y3, Y4
 
-powd_247:
+powd_266:
 	VMULPS  256(SP), Y4, Y4
 	VMULPS  192(SP), Y4, Y4
 	VMULPS  320(SP), Y4, Y4
@@ -4603,16 +4682,16 @@ powd_247:
 	VADDPS  Y3, Y5, Y5
 	VMOVUPS Y5, 288(SP)
 
-gamma0_243:
+gamma0_262:
 	VMOVUPS 288(SP), Y3
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_248
+	JZ      noflag_267
 	VMOVUPS softmaxconsts<>+64(SB), Y4
 	MOVQ    DI, AX
 	VXORPS  Y5, Y5, Y5
 	XORQ    DX, DX
 
-class_249:
+class_268:
 	VPCMPEQD     Y5, Y1, Y6
 	VBROADCASTSS 4(AX), Y7
 	VBLENDVPS    Y6, Y7, Y4, Y4
@@ -4620,10 +4699,10 @@ class_249:
 	VPADDD       softmaxconsts<>+832(SB), Y5, Y5
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_249
+	JB           class_268
 	VMULPS       Y4, Y3, Y3
 
-noflag_248:
+noflag_267:
 	VBROADCASTSS fs+152(FP), Y4
 	VMULPS       Y4, Y3, Y3
 	VMOVUPS      160(SP), Y4
@@ -4636,13 +4715,13 @@ noflag_248:
 	MOVQ         C+72(FP), AX
 	SHLQ         $0x05, AX
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_250
+	JZ           noflag_269
 	MOVQ         SI, DX
 	MOVQ         DI, BX
 	VXORPS       Y4, Y4, Y4
 	XORQ         R9, R9
 
-class_251:
+class_270:
 	VMOVUPS      96(SP), Y5
 	VMULPS       (DX), Y5, Y5
 	VMOVUPS      Y5, (DX)
@@ -4661,30 +4740,30 @@ class_251:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         R9
 	CMPQ         R9, C+72(FP)
-	JB           class_251
+	JB           class_270
 
-noflag_250:
+noflag_269:
 	VMOVUPS Y3, 384(SP)
 	TESTQ   $0x00000004, flags+88(FP)
-	JZ      outnr_253
+	JZ      outnr_272
 	MOVQ    SI, DX
 	MOVQ    DI, BX
 	MOVQ    R8, SI
 	VXORPS  Y3, Y3, Y3
 	XORQ    DI, DI
 
-class_254:
+class_273:
 	VPCMPEQD     Y3, Y1, Y4
 	VMOVUPS      (DX)(AX*1), Y5
 	VSUBPS       384(SP), Y5, Y5
 	VADDPS       160(SP), Y5, Y5
 	VMULPS       (DX), Y5, Y5
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_255
+	JZ           noflag_274
 	VBROADCASTSS 8(BX), Y6
 	VSUBPS       Y6, Y5, Y5
 
-noflag_255:
+noflag_274:
 	VMOVUPS    128(SP), Y6
 	VANDPS     Y4, Y6, Y4
 	VSUBPS     Y4, Y5, Y5
@@ -4696,10 +4775,10 @@ noflag_255:
 	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
 	INCQ       DI
 	CMPQ       DI, C+72(FP)
-	JB         class_254
-	JMP        outd_252
+	JB         class_273
+	JMP        outd_271
 
-outnr_253:
+outnr_272:
 	VMOVUPS 160(SP), Y3
 	VMULPS  96(SP), Y3, Y3
 	VMOVUPS Y3, 416(SP)
@@ -4709,16 +4788,16 @@ outnr_253:
 	VXORPS  Y3, Y3, Y3
 	XORQ    SI, SI
 
-class_256:
+class_275:
 	VPCMPEQD     Y3, Y1, Y4
 	VMOVUPS      416(SP), Y5
 	VMULPS       (AX), Y5, Y5
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_257
+	JZ           noflag_276
 	VBROADCASTSS 8(DX), Y6
 	VSUBPS       Y6, Y5, Y5
 
-noflag_257:
+noflag_276:
 	VMOVUPS    128(SP), Y6
 	VANDPS     Y4, Y6, Y4
 	VSUBPS     Y4, Y5, Y5
@@ -4730,10 +4809,15 @@ noflag_257:
 	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
 	INCQ       SI
 	CMPQ       SI, C+72(FP)
-	JB         class_256
+	JB         class_275
 
-outd_252:
-done_209:
+outd_271:
+done_224:
+	TESTQ $0x00000800, flags+88(FP)
+	JZ    noflag_277
+	SFENCE
+
+noflag_277:
 	VZEROUPPER
 	RET
 
@@ -4758,7 +4842,7 @@ TEXT ·SoftmaxStatsU8AVX512(SB), NOSPLIT, $0-192
 	VXORPS Z0, Z0, Z0
 	XORQ   R10, R10
 
-class_258:
+class_278:
 	VMOVUPS Z0, (R9)
 	VMOVUPS Z0, 64(R9)
 	VMOVUPS Z0, 128(R9)
@@ -4766,15 +4850,15 @@ class_258:
 	ADDQ    $0x00000100, R9
 	INCQ    R10
 	CMPQ    R10, C+72(FP)
-	JB      class_258
+	JB      class_278
 	VXORPS  Z0, Z0, Z0
 	VXORPS  Z1, Z1, Z1
 	VXORPS  Z2, Z2, Z2
 	VXORPS  Z3, Z3, Z3
 
-loop_259:
+loop_279:
 	CMPQ         DX, $0x00000010
-	JB           tail_260
+	JB           tail_280
 	VPMOVZXBD    (BX), Z4
 	VBROADCASTSS ign+80(FP), Z5
 	VPCMPD       $0x04, Z5, Z4, K1
@@ -4788,17 +4872,17 @@ loop_259:
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
 	DECQ         R10
-	JZ           c1_262
+	JZ           c1_282
 
-max_263:
+max_283:
 	ADDQ       CX, R9
 	VMOVUPS.Z  (R9), K1, Z6
 	PREFETCHT0 1024(R9)
 	VMAXPS     Z6, Z5, Z5
 	DECQ       R10
-	JNZ        max_263
+	JNZ        max_283
 
-c1_262:
+c1_282:
 	VXORPS Z6, Z6, Z6
 	VXORPS Z7, Z7, Z7
 	MOVQ   AX, R9
@@ -4806,7 +4890,7 @@ c1_262:
 	VXORPS Z8, Z8, Z8
 	XORQ   R11, R11
 
-class_264:
+class_284:
 	VMOVUPS.Z    (R9), K1, Z9
 	VSUBPS       Z5, Z9, Z9
 	VMULPS       softmaxconsts<>+128(SB), Z9, Z10
@@ -4830,10 +4914,10 @@ class_264:
 	VXORPS       Z15, Z15, K2, Z15
 	VADDPS       Z15, Z6, Z6
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_265
+	JZ           noflag_285
 	VMOVUPS      Z15, (R10)
 
-noflag_265:
+noflag_285:
 	VPCMPEQD Z8, Z4, K2
 	VMOVUPS  Z9, K2, Z7
 	ADDQ     CX, R9
@@ -4841,28 +4925,28 @@ noflag_265:
 	VPADDD   softmaxconsts<>+832(SB), Z8, Z8
 	INCQ     R11
 	CMPQ     R11, C+72(FP)
-	JB       class_264
+	JB       class_284
 	VMOVUPS  softmaxconsts<>+64(SB), Z8
 	VDIVPS   Z6, Z8, Z8
 	TESTQ    $0x00000004, flags+88(FP)
-	JZ       noflag_266
+	JZ       noflag_286
 	MOVQ     SI, R9
 	MOVQ     R8, R10
 	VXORPS   Z9, Z9, Z9
 	XORQ     R11, R11
 
-class_267:
+class_287:
 	VMULPS    (R9), Z8, Z10
 	VMOVAPS.Z Z10, K1, Z10
 	VADDPS    (R10), Z10, Z11
 	VMOVUPS   Z11, (R10)
 	TESTQ     $0x00000008, flags+88(FP)
-	JZ        noflag_268
+	JZ        noflag_288
 	VMULPS    Z10, Z10, Z11
 	VADDPS    192(R10), Z11, Z11
 	VMOVUPS   Z11, 192(R10)
 
-noflag_268:
+noflag_288:
 	VPCMPEQD Z9, Z4, K2
 	VMOVUPS  64(R10), Z11
 	VADDPS   Z10, Z11, K2, Z11
@@ -4875,11 +4959,11 @@ noflag_268:
 	VPADDD   softmaxconsts<>+832(SB), Z9, Z9
 	INCQ     R11
 	CMPQ     R11, C+72(FP)
-	JB       class_267
+	JB       class_287
 
-noflag_266:
+noflag_286:
 	TESTQ        $0x00000003, flags+88(FP)
-	JZ           noflag_269
+	JZ           noflag_289
 	VGETEXPPS    Z6, Z10
 	VADDPS       softmaxconsts<>+64(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z6, Z9
@@ -4909,64 +4993,64 @@ noflag_266:
 	VMOVUPS      Z6, K2, Z12
 	VSUBPS       Z7, Z12, Z6
 	TESTQ        $0x00000001, flags+88(FP)
-	JZ           noflag_270
+	JZ           noflag_290
 	VMOVUPS      softmaxconsts<>+64(SB), Z9
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_271
+	JZ           noflag_291
 	MOVQ         DI, R9
 	VXORPS       Z10, Z10, Z10
 	XORQ         R10, R10
 
-class_272:
+class_292:
 	VPCMPEQD     Z10, Z4, K2
 	VBROADCASTSS (R9), K2, Z9
 	ADDQ         $0x00000020, R9
 	VPADDD       softmaxconsts<>+832(SB), Z10, Z10
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_272
+	JB           class_292
 
-noflag_271:
+noflag_291:
 	VBROADCASTSS eps1+144(FP), Z10
 	VMULPS       Z9, Z10, Z10
 	VMULPS       Z6, Z10, Z10
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_273
+	JZ           noflag_293
 	VXORPS       Z11, Z11, Z11
 	MOVQ         AX, R9
 	MOVQ         DI, R10
 	XORQ         R11, R11
 
-class_274:
+class_294:
 	VMOVUPS.Z    (R9), K1, Z13
 	VSUBPS       Z5, Z13, Z13
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_275
+	JZ           noflag_295
 	VBROADCASTSS (R10), Z14
 	VMULPS       Z14, Z13, Z13
 
-noflag_275:
+noflag_295:
 	VADDPS       Z13, Z11, Z11
 	ADDQ         CX, R9
 	ADDQ         $0x00000020, R10
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_274
+	JB           class_294
 	VBROADCASTSS wsum+152(FP), Z5
 	VMULPS       Z12, Z5, Z5
 	VSUBPS       Z11, Z5, Z5
 	VBROADCASTSS epsC+148(FP), Z11
 	VFMADD231PS  Z11, Z5, Z10
 
-noflag_273:
+noflag_293:
 	VMOVAPS.Z Z10, K1, Z10
 	VADDPS    Z10, Z0, Z0
 	VMOVAPS.Z Z9, K1, Z9
 	VADDPS    Z9, Z1, Z1
 
-noflag_270:
+noflag_290:
 	TESTQ        $0x00000002, flags+88(FP)
-	JZ           noflag_276
+	JZ           noflag_296
 	VMULPS       softmaxconsts<>+128(SB), Z7, Z5
 	VRNDSCALEPS  $0x00, Z5, Z5
 	VMOVAPS      Z7, Z9
@@ -4992,27 +5076,27 @@ noflag_270:
 	VBROADCASTSS gamma+156(FP), Z7
 	MOVQ         gmode+160(FP), R9
 	CMPQ         R9, $0x01
-	JEQ          pow1_277
+	JEQ          pow1_297
 	CMPQ         R9, $0x02
-	JEQ          pow2_279
+	JEQ          pow2_299
 	CMPQ         R9, $0x03
-	JEQ          powg_278
+	JEQ          powg_298
 	VMOVUPS      softmaxconsts<>+64(SB), Z7
-	JMP          powd_280
+	JMP          powd_300
 
-pow1_277:
+pow1_297:
 	VMOVAPS Z5, Z7
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z5, K2
 	VXORPS  Z7, Z7, K2, Z7
-	JMP     powd_280
+	JMP     powd_300
 
-pow2_279:
+pow2_299:
 	VMULPS Z5, Z5, Z7
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z5, K2
 	VXORPS Z7, Z7, K2, Z7
-	JMP    powd_280
+	JMP    powd_300
 
-powg_278:
+powg_298:
 	VGETEXPPS    Z5, Z9
 	VADDPS       softmaxconsts<>+64(SB), Z9, Z9
 	VGETMANTPS   $0x02, Z5, Z8
@@ -5070,39 +5154,39 @@ powg_278:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z5, K2
 	VXORPS       Z7, Z7, K2, Z7
 
-powd_280:
+powd_300:
 	VMULPS  Z6, Z7, Z7
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_281
+	JZ      noflag_301
 	VMOVUPS softmaxconsts<>+64(SB), Z5
 	MOVQ    DI, R9
 	VXORPS  Z6, Z6, Z6
 	XORQ    R10, R10
 
-class_282:
+class_302:
 	VPCMPEQD     Z6, Z4, K2
 	VBROADCASTSS 4(R9), K2, Z5
 	ADDQ         $0x00000020, R9
 	VPADDD       softmaxconsts<>+832(SB), Z6, Z6
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_282
+	JB           class_302
 	VMULPS       Z5, Z7, Z7
 
-noflag_281:
+noflag_301:
 	VMOVAPS.Z Z7, K1, Z7
 	VADDPS    Z7, Z2, Z2
 
-noflag_276:
-noflag_269:
+noflag_296:
+noflag_289:
 	ADDQ $0x00000040, AX
 	ADDQ $0x00000010, BX
 	SUBQ $0x00000010, DX
-	JMP  loop_259
+	JMP  loop_279
 
-tail_260:
+tail_280:
 	TESTQ        DX, DX
-	JZ           done_261
+	JZ           done_281
 	MOVL         $0x0000ffff, R9
 	BZHIL        DX, R9, R9
 	KMOVW        R9, K1
@@ -5120,17 +5204,17 @@ tail_260:
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
-	JZ           c1_283
+	JZ           c1_303
 
-max_284:
+max_304:
 	ADDQ       CX, DX
 	VMOVUPS.Z  (DX), K1, Z6
 	PREFETCHT0 1024(DX)
 	VMAXPS     Z6, Z5, Z5
 	DECQ       BX
-	JNZ        max_284
+	JNZ        max_304
 
-c1_283:
+c1_303:
 	VXORPS Z6, Z6, Z6
 	VXORPS Z7, Z7, Z7
 	MOVQ   AX, DX
@@ -5138,7 +5222,7 @@ c1_283:
 	VXORPS Z8, Z8, Z8
 	XORQ   R9, R9
 
-class_285:
+class_305:
 	VMOVUPS.Z    (DX), K1, Z9
 	VSUBPS       Z5, Z9, Z9
 	VMULPS       softmaxconsts<>+128(SB), Z9, Z10
@@ -5162,10 +5246,10 @@ class_285:
 	VXORPS       Z15, Z15, K2, Z15
 	VADDPS       Z15, Z6, Z6
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_286
+	JZ           noflag_306
 	VMOVUPS      Z15, (BX)
 
-noflag_286:
+noflag_306:
 	VPCMPEQD Z8, Z4, K2
 	VMOVUPS  Z9, K2, Z7
 	ADDQ     CX, DX
@@ -5173,28 +5257,28 @@ noflag_286:
 	VPADDD   softmaxconsts<>+832(SB), Z8, Z8
 	INCQ     R9
 	CMPQ     R9, C+72(FP)
-	JB       class_285
+	JB       class_305
 	VMOVUPS  softmaxconsts<>+64(SB), Z8
 	VDIVPS   Z6, Z8, Z8
 	TESTQ    $0x00000004, flags+88(FP)
-	JZ       noflag_287
+	JZ       noflag_307
 	MOVQ     SI, DX
 	MOVQ     R8, BX
 	VXORPS   Z9, Z9, Z9
 	XORQ     SI, SI
 
-class_288:
+class_308:
 	VMULPS    (DX), Z8, Z10
 	VMOVAPS.Z Z10, K1, Z10
 	VADDPS    (BX), Z10, Z11
 	VMOVUPS   Z11, (BX)
 	TESTQ     $0x00000008, flags+88(FP)
-	JZ        noflag_289
+	JZ        noflag_309
 	VMULPS    Z10, Z10, Z11
 	VADDPS    192(BX), Z11, Z11
 	VMOVUPS   Z11, 192(BX)
 
-noflag_289:
+noflag_309:
 	VPCMPEQD Z9, Z4, K2
 	VMOVUPS  64(BX), Z11
 	VADDPS   Z10, Z11, K2, Z11
@@ -5207,11 +5291,11 @@ noflag_289:
 	VPADDD   softmaxconsts<>+832(SB), Z9, Z9
 	INCQ     SI
 	CMPQ     SI, C+72(FP)
-	JB       class_288
+	JB       class_308
 
-noflag_287:
+noflag_307:
 	TESTQ        $0x00000003, flags+88(FP)
-	JZ           noflag_290
+	JZ           noflag_310
 	VGETEXPPS    Z6, Z10
 	VADDPS       softmaxconsts<>+64(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z6, Z9
@@ -5241,63 +5325,63 @@ noflag_287:
 	VMOVUPS      Z6, K2, Z12
 	VSUBPS       Z7, Z12, Z6
 	TESTQ        $0x00000001, flags+88(FP)
-	JZ           noflag_291
+	JZ           noflag_311
 	VMOVUPS      softmaxconsts<>+64(SB), Z9
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_292
+	JZ           noflag_312
 	MOVQ         DI, DX
 	VXORPS       Z10, Z10, Z10
 	XORQ         BX, BX
 
-class_293:
+class_313:
 	VPCMPEQD     Z10, Z4, K2
 	VBROADCASTSS (DX), K2, Z9
 	ADDQ         $0x00000020, DX
 	VPADDD       softmaxconsts<>+832(SB), Z10, Z10
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_293
+	JB           class_313
 
-noflag_292:
+noflag_312:
 	VBROADCASTSS eps1+144(FP), Z10
 	VMULPS       Z9, Z10, Z10
 	VMULPS       Z6, Z10, Z10
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_294
+	JZ           noflag_314
 	VXORPS       Z11, Z11, Z11
 	MOVQ         DI, DX
 	XORQ         BX, BX
 
-class_295:
+class_315:
 	VMOVUPS.Z    (AX), K1, Z13
 	VSUBPS       Z5, Z13, Z13
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_296
+	JZ           noflag_316
 	VBROADCASTSS (DX), Z14
 	VMULPS       Z14, Z13, Z13
 
-noflag_296:
+noflag_316:
 	VADDPS       Z13, Z11, Z11
 	ADDQ         CX, AX
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_295
+	JB           class_315
 	VBROADCASTSS wsum+152(FP), Z5
 	VMULPS       Z12, Z5, Z5
 	VSUBPS       Z11, Z5, Z5
 	VBROADCASTSS epsC+148(FP), Z11
 	VFMADD231PS  Z11, Z5, Z10
 
-noflag_294:
+noflag_314:
 	VMOVAPS.Z Z10, K1, Z10
 	VADDPS    Z10, Z0, Z0
 	VMOVAPS.Z Z9, K1, Z9
 	VADDPS    Z9, Z1, Z1
 
-noflag_291:
+noflag_311:
 	TESTQ        $0x00000002, flags+88(FP)
-	JZ           noflag_297
+	JZ           noflag_317
 	VMULPS       softmaxconsts<>+128(SB), Z7, Z5
 	VRNDSCALEPS  $0x00, Z5, Z5
 	VMOVAPS      Z7, Z9
@@ -5323,27 +5407,27 @@ noflag_291:
 	VBROADCASTSS gamma+156(FP), Z7
 	MOVQ         gmode+160(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_298
+	JEQ          pow1_318
 	CMPQ         AX, $0x02
-	JEQ          pow2_300
+	JEQ          pow2_320
 	CMPQ         AX, $0x03
-	JEQ          powg_299
+	JEQ          powg_319
 	VMOVUPS      softmaxconsts<>+64(SB), Z7
-	JMP          powd_301
+	JMP          powd_321
 
-pow1_298:
+pow1_318:
 	VMOVAPS Z5, Z7
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z5, K2
 	VXORPS  Z7, Z7, K2, Z7
-	JMP     powd_301
+	JMP     powd_321
 
-pow2_300:
+pow2_320:
 	VMULPS Z5, Z5, Z7
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z5, K2
 	VXORPS Z7, Z7, K2, Z7
-	JMP    powd_301
+	JMP    powd_321
 
-powg_299:
+powg_319:
 	VGETEXPPS    Z5, Z9
 	VADDPS       softmaxconsts<>+64(SB), Z9, Z9
 	VGETMANTPS   $0x02, Z5, Z8
@@ -5401,32 +5485,32 @@ powg_299:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z5, K2
 	VXORPS       Z7, Z7, K2, Z7
 
-powd_301:
+powd_321:
 	VMULPS  Z6, Z7, Z7
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_302
+	JZ      noflag_322
 	VMOVUPS softmaxconsts<>+64(SB), Z5
 	MOVQ    DI, AX
 	VXORPS  Z6, Z6, Z6
 	XORQ    CX, CX
 
-class_303:
+class_323:
 	VPCMPEQD     Z6, Z4, K2
 	VBROADCASTSS 4(AX), K2, Z5
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z6, Z6
 	INCQ         CX
 	CMPQ         CX, C+72(FP)
-	JB           class_303
+	JB           class_323
 	VMULPS       Z5, Z7, Z7
 
-noflag_302:
+noflag_322:
 	VMOVAPS.Z Z7, K1, Z7
 	VADDPS    Z7, Z2, Z2
 
-noflag_297:
-noflag_290:
-done_261:
+noflag_317:
+noflag_310:
+done_281:
 	MOVQ out_base+168(FP), AX
 	MOVQ R8, CX
 	MOVQ AX, DX
@@ -5434,7 +5518,7 @@ done_261:
 	SHLQ $0x02, BX
 	XORQ SI, SI
 
-class_304:
+class_324:
 	VMOVUPS       (CX), Z4
 	VEXTRACTF64X4 $0x01, Z4, Y5
 	VADDPS        Y5, Y4, Y5
@@ -5487,7 +5571,7 @@ class_304:
 	ADDQ          $0x00000004, DX
 	INCQ          SI
 	CMPQ          SI, C+72(FP)
-	JB            class_304
+	JB            class_324
 	MOVQ          C+72(FP), BX
 	SHLQ          $0x04, BX
 	ADDQ          BX, AX
@@ -5552,9 +5636,9 @@ TEXT ·SoftmaxGradU8AVX512(SB), NOSPLIT, $0-200
 	MOVQ lo+32(FP), R9
 	LEAQ (R8)(R9*4), R8
 
-loop_305:
+loop_325:
 	CMPQ         DX, $0x00000010
-	JB           tail_306
+	JB           tail_326
 	VPMOVZXBD    (BX), Z0
 	VBROADCASTSS ign+80(FP), Z1
 	VPCMPD       $0x04, Z1, Z0, K1
@@ -5565,23 +5649,23 @@ loop_305:
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
 	DECQ         R10
-	JZ           c1_308
+	JZ           c1_328
 
-max_309:
+max_329:
 	ADDQ       CX, R9
 	VMOVUPS.Z  (R9), K1, Z2
 	PREFETCHT0 1024(R9)
 	VMAXPS     Z2, Z1, Z1
 	DECQ       R10
-	JNZ        max_309
+	JNZ        max_329
 
-c1_308:
+c1_328:
 	VXORPS Z2, Z2, Z2
 	MOVQ   AX, R9
 	MOVQ   SI, R10
 	XORQ   R11, R11
 
-class_310:
+class_330:
 	VMOVUPS.Z    (R9), K1, Z3
 	VSUBPS       Z1, Z3, Z3
 	VMULPS       softmaxconsts<>+128(SB), Z3, Z4
@@ -5609,39 +5693,39 @@ class_310:
 	ADDQ         $0x00000040, R10
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_310
+	JB           class_330
 	VMOVUPS      softmaxconsts<>+64(SB), Z1
 	VDIVPS       Z2, Z1, Z1
 	VMOVUPS      softmaxconsts<>+64(SB), Z2
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_311
+	JZ           noflag_331
 	MOVQ         DI, R9
 	VXORPS       Z3, Z3, Z3
 	XORQ         R10, R10
 
-class_312:
+class_332:
 	VPCMPEQD     Z3, Z0, K2
 	VBROADCASTSS (R9), K2, Z2
 	ADDQ         $0x00000020, R9
 	VPADDD       softmaxconsts<>+832(SB), Z3, Z3
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_312
+	JB           class_332
 
-noflag_311:
+noflag_331:
 	VBROADCASTSS k1+144(FP), Z3
 	VMULPS       Z2, Z3, Z3
 	VBROADCASTSS k2+148(FP), Z2
 	VADDPS       Z3, Z2, Z2
 	VXORPS       Z4, Z4, Z4
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_313
+	JZ           noflag_333
 	MOVQ         SI, R9
 	MOVQ         DI, R10
 	VXORPS       Z5, Z5, Z5
 	XORQ         R11, R11
 
-class_314:
+class_334:
 	VMULPS       (R9), Z1, Z6
 	VPCMPEQD     Z5, Z0, K2
 	VBROADCASTSS 20(R10), Z7
@@ -5656,18 +5740,18 @@ class_314:
 	VPADDD       softmaxconsts<>+832(SB), Z5, Z5
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_314
+	JB           class_334
 
-noflag_313:
+noflag_333:
 	TESTQ  $0x00000004, flags+88(FP)
-	JZ     outnr_316
+	JZ     outnr_336
 	MOVQ   SI, R9
 	MOVQ   DI, R10
 	MOVQ   R8, R11
 	VXORPS Z5, Z5, Z5
 	XORQ   R12, R12
 
-class_317:
+class_337:
 	VPCMPEQD     Z5, Z0, K2
 	VMULPS       (R9), Z1, Z6
 	VBROADCASTSS 20(R10), Z7
@@ -5680,24 +5764,32 @@ class_317:
 	VADDPS       Z2, Z7, Z7
 	VMULPS       Z7, Z6, Z6
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_318
+	JZ           noflag_338
 	VBROADCASTSS 8(R10), Z7
 	VSUBPS       Z7, Z6, Z6
 
-noflag_318:
+noflag_338:
 	VSUBPS    Z3, Z6, K2, Z6
 	VMOVAPS.Z Z6, K1, Z6
+	TESTQ     $0x00000800, flags+88(FP)
+	JNZ       nt_339
 	VMOVUPS   Z6, (R11)
-	ADDQ      $0x00000040, R9
-	ADDQ      $0x00000020, R10
-	ADDQ      CX, R11
-	VPADDD    softmaxconsts<>+832(SB), Z5, Z5
-	INCQ      R12
-	CMPQ      R12, C+72(FP)
-	JB        class_317
-	JMP       outd_315
+	JMP       st_340
 
-outnr_316:
+nt_339:
+	VMOVNTPS Z6, (R11)
+
+st_340:
+	ADDQ   $0x00000040, R9
+	ADDQ   $0x00000020, R10
+	ADDQ   CX, R11
+	VPADDD softmaxconsts<>+832(SB), Z5, Z5
+	INCQ   R12
+	CMPQ   R12, C+72(FP)
+	JB     class_337
+	JMP    outd_335
+
+outnr_336:
 	VMOVAPS Z2, Z2
 	VMULPS  Z1, Z2, Z2
 	MOVQ    SI, R9
@@ -5706,36 +5798,44 @@ outnr_316:
 	VXORPS  Z1, Z1, Z1
 	XORQ    R12, R12
 
-class_319:
+class_341:
 	VPCMPEQD     Z1, Z0, K2
 	VMULPS       (R9), Z2, Z4
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_320
+	JZ           noflag_342
 	VBROADCASTSS 8(R10), Z5
 	VSUBPS       Z5, Z4, Z4
 
-noflag_320:
+noflag_342:
 	VSUBPS    Z3, Z4, K2, Z4
 	VMOVAPS.Z Z4, K1, Z4
+	TESTQ     $0x00000800, flags+88(FP)
+	JNZ       nt_343
 	VMOVUPS   Z4, (R11)
-	ADDQ      $0x00000040, R9
-	ADDQ      $0x00000020, R10
-	ADDQ      CX, R11
-	VPADDD    softmaxconsts<>+832(SB), Z1, Z1
-	INCQ      R12
-	CMPQ      R12, C+72(FP)
-	JB        class_319
+	JMP       st_344
 
-outd_315:
+nt_343:
+	VMOVNTPS Z4, (R11)
+
+st_344:
+	ADDQ   $0x00000040, R9
+	ADDQ   $0x00000020, R10
+	ADDQ   CX, R11
+	VPADDD softmaxconsts<>+832(SB), Z1, Z1
+	INCQ   R12
+	CMPQ   R12, C+72(FP)
+	JB     class_341
+
+outd_335:
 	ADDQ $0x00000040, AX
 	ADDQ $0x00000010, BX
 	ADDQ $0x00000040, R8
 	SUBQ $0x00000010, DX
-	JMP  loop_305
+	JMP  loop_325
 
-tail_306:
+tail_326:
 	TESTQ        DX, DX
-	JZ           done_307
+	JZ           done_327
 	MOVL         $0x0000ffff, R9
 	BZHIL        DX, R9, R9
 	KMOVW        R9, K1
@@ -5750,22 +5850,22 @@ tail_306:
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
-	JZ           c1_321
+	JZ           c1_345
 
-max_322:
+max_346:
 	ADDQ       CX, DX
 	VMOVUPS.Z  (DX), K2, Z2
 	PREFETCHT0 1024(DX)
 	VMAXPS     Z2, Z1, Z1
 	DECQ       BX
-	JNZ        max_322
+	JNZ        max_346
 
-c1_321:
+c1_345:
 	VXORPS Z2, Z2, Z2
 	MOVQ   SI, DX
 	XORQ   BX, BX
 
-class_323:
+class_347:
 	VMOVUPS.Z    (AX), K2, Z3
 	VSUBPS       Z1, Z3, Z3
 	VMULPS       softmaxconsts<>+128(SB), Z3, Z4
@@ -5793,39 +5893,39 @@ class_323:
 	ADDQ         $0x00000040, DX
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_323
+	JB           class_347
 	VMOVUPS      softmaxconsts<>+64(SB), Z1
 	VDIVPS       Z2, Z1, Z1
 	VMOVUPS      softmaxconsts<>+64(SB), Z2
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_324
+	JZ           noflag_348
 	MOVQ         DI, AX
 	VXORPS       Z3, Z3, Z3
 	XORQ         DX, DX
 
-class_325:
+class_349:
 	VPCMPEQD     Z3, Z0, K3
 	VBROADCASTSS (AX), K3, Z2
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z3, Z3
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_325
+	JB           class_349
 
-noflag_324:
+noflag_348:
 	VBROADCASTSS k1+144(FP), Z3
 	VMULPS       Z2, Z3, Z3
 	VBROADCASTSS k2+148(FP), Z2
 	VADDPS       Z3, Z2, Z2
 	VXORPS       Z4, Z4, Z4
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_326
+	JZ           noflag_350
 	MOVQ         SI, AX
 	MOVQ         DI, DX
 	VXORPS       Z5, Z5, Z5
 	XORQ         BX, BX
 
-class_327:
+class_351:
 	VMULPS       (AX), Z1, Z6
 	VPCMPEQD     Z5, Z0, K3
 	VBROADCASTSS 20(DX), Z7
@@ -5840,18 +5940,18 @@ class_327:
 	VPADDD       softmaxconsts<>+832(SB), Z5, Z5
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_327
+	JB           class_351
 
-noflag_326:
+noflag_350:
 	TESTQ  $0x00000004, flags+88(FP)
-	JZ     outnr_329
+	JZ     outnr_353
 	MOVQ   SI, AX
 	MOVQ   DI, DX
 	MOVQ   R8, BX
 	VXORPS Z5, Z5, Z5
 	XORQ   SI, SI
 
-class_330:
+class_354:
 	VPCMPEQD     Z5, Z0, K3
 	VMULPS       (AX), Z1, Z6
 	VBROADCASTSS 20(DX), Z7
@@ -5864,11 +5964,11 @@ class_330:
 	VADDPS       Z2, Z7, Z7
 	VMULPS       Z7, Z6, Z6
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_331
+	JZ           noflag_355
 	VBROADCASTSS 8(DX), Z7
 	VSUBPS       Z7, Z6, Z6
 
-noflag_331:
+noflag_355:
 	VSUBPS    Z3, Z6, K3, Z6
 	VMOVAPS.Z Z6, K2, Z6
 	VMOVUPS   Z6, K1, (BX)
@@ -5878,10 +5978,10 @@ noflag_331:
 	VPADDD    softmaxconsts<>+832(SB), Z5, Z5
 	INCQ      SI
 	CMPQ      SI, C+72(FP)
-	JB        class_330
-	JMP       outd_328
+	JB        class_354
+	JMP       outd_352
 
-outnr_329:
+outnr_353:
 	VMOVAPS Z2, Z2
 	VMULPS  Z1, Z2, Z2
 	MOVQ    SI, AX
@@ -5890,15 +5990,15 @@ outnr_329:
 	VXORPS  Z1, Z1, Z1
 	XORQ    SI, SI
 
-class_332:
+class_356:
 	VPCMPEQD     Z1, Z0, K3
 	VMULPS       (AX), Z2, Z4
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_333
+	JZ           noflag_357
 	VBROADCASTSS 8(DX), Z5
 	VSUBPS       Z5, Z4, Z4
 
-noflag_333:
+noflag_357:
 	VSUBPS    Z3, Z4, K3, Z4
 	VMOVAPS.Z Z4, K2, Z4
 	VMOVUPS   Z4, K1, (BX)
@@ -5908,10 +6008,15 @@ noflag_333:
 	VPADDD    softmaxconsts<>+832(SB), Z1, Z1
 	INCQ      SI
 	CMPQ      SI, C+72(FP)
-	JB        class_332
+	JB        class_356
 
-outd_328:
-done_307:
+outd_352:
+done_327:
+	TESTQ $0x00000800, flags+88(FP)
+	JZ    noflag_358
+	SFENCE
+
+noflag_358:
 	VZEROUPPER
 	RET
 
@@ -5933,9 +6038,9 @@ TEXT ·SoftmaxGradFocalU8AVX512(SB), NOSPLIT, $0-200
 	MOVQ lo+32(FP), R9
 	LEAQ (R8)(R9*4), R8
 
-loop_334:
+loop_359:
 	CMPQ         DX, $0x00000010
-	JB           tail_335
+	JB           tail_360
 	VPMOVZXBD    (BX), Z0
 	VBROADCASTSS ign+80(FP), Z1
 	VPCMPD       $0x04, Z1, Z0, K1
@@ -5946,17 +6051,17 @@ loop_334:
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
 	DECQ         R10
-	JZ           c1_337
+	JZ           c1_362
 
-max_338:
+max_363:
 	ADDQ       CX, R9
 	VMOVUPS.Z  (R9), K1, Z2
 	PREFETCHT0 1024(R9)
 	VMAXPS     Z2, Z1, Z1
 	DECQ       R10
-	JNZ        max_338
+	JNZ        max_363
 
-c1_337:
+c1_362:
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 	MOVQ   AX, R9
@@ -5964,7 +6069,7 @@ c1_337:
 	VXORPS Z4, Z4, Z4
 	XORQ   R11, R11
 
-class_339:
+class_364:
 	VMOVUPS.Z    (R9), K1, Z5
 	VSUBPS       Z1, Z5, Z5
 	VMULPS       softmaxconsts<>+128(SB), Z5, Z6
@@ -5995,26 +6100,26 @@ class_339:
 	VPADDD       softmaxconsts<>+832(SB), Z4, Z4
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_339
+	JB           class_364
 	VMOVUPS      softmaxconsts<>+64(SB), Z1
 	VDIVPS       Z2, Z1, Z1
 	VMOVUPS      softmaxconsts<>+64(SB), Z4
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_340
+	JZ           noflag_365
 	MOVQ         DI, R9
 	VXORPS       Z5, Z5, Z5
 	XORQ         R10, R10
 
-class_341:
+class_366:
 	VPCMPEQD     Z5, Z0, K2
 	VBROADCASTSS (R9), K2, Z4
 	ADDQ         $0x00000020, R9
 	VPADDD       softmaxconsts<>+832(SB), Z5, Z5
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_341
+	JB           class_366
 
-noflag_340:
+noflag_365:
 	VBROADCASTSS k1+144(FP), Z5
 	VMULPS       Z4, Z5, Z5
 	VBROADCASTSS k2+148(FP), Z4
@@ -6044,27 +6149,27 @@ noflag_340:
 	VBROADCASTSS gamma+156(FP), Z7
 	MOVQ         gmode+160(FP), R9
 	CMPQ         R9, $0x01
-	JEQ          pow1_342
+	JEQ          pow1_367
 	CMPQ         R9, $0x02
-	JEQ          pow2_344
+	JEQ          pow2_369
 	CMPQ         R9, $0x03
-	JEQ          powg_343
+	JEQ          powg_368
 	VMOVUPS      softmaxconsts<>+64(SB), Z8
-	JMP          powd_345
+	JMP          powd_370
 
-pow1_342:
+pow1_367:
 	VMOVAPS Z6, Z8
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z6, K2
 	VXORPS  Z8, Z8, K2, Z8
-	JMP     powd_345
+	JMP     powd_370
 
-pow2_344:
+pow2_369:
 	VMULPS Z6, Z6, Z8
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z6, K2
 	VXORPS Z8, Z8, K2, Z8
-	JMP    powd_345
+	JMP    powd_370
 
-powg_343:
+powg_368:
 	VGETEXPPS    Z6, Z9
 	VADDPS       softmaxconsts<>+64(SB), Z9, Z9
 	VGETMANTPS   $0x02, Z6, Z8
@@ -6122,10 +6227,10 @@ powg_343:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z6, K2
 	VXORPS       Z8, Z8, K2, Z8
 
-powd_345:
+powd_370:
 	VXORPS       softmaxconsts<>+2304(SB), Z8, Z8
 	CMPQ         R9, $0x00
-	JEQ          gamma0_346
+	JEQ          gamma0_371
 	VGETEXPPS    Z2, Z10
 	VADDPS       softmaxconsts<>+64(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z2, Z9
@@ -6159,27 +6264,27 @@ powd_345:
 	VSUBPS       softmaxconsts<>+64(SB), Z3, Z3
 	MOVQ         g1mode+168(FP), R9
 	CMPQ         R9, $0x01
-	JEQ          pow1_347
+	JEQ          pow1_372
 	CMPQ         R9, $0x02
-	JEQ          pow2_349
+	JEQ          pow2_374
 	CMPQ         R9, $0x03
-	JEQ          powg_348
+	JEQ          powg_373
 	VMOVUPS      softmaxconsts<>+64(SB), Z3
-	JMP          powd_350
+	JMP          powd_375
 
-pow1_347:
+pow1_372:
 	VMOVAPS Z6, Z3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z6, K2
 	VXORPS  Z3, Z3, K2, Z3
-	JMP     powd_350
+	JMP     powd_375
 
-pow2_349:
+pow2_374:
 	VMULPS Z6, Z6, Z3
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z6, K2
 	VXORPS Z3, Z3, K2, Z3
-	JMP    powd_350
+	JMP    powd_375
 
-powg_348:
+powg_373:
 	VGETEXPPS    Z6, Z10
 	VADDPS       softmaxconsts<>+64(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z6, Z9
@@ -6237,45 +6342,45 @@ powg_348:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z6, K2
 	VXORPS       Z3, Z3, K2, Z3
 
-powd_350:
+powd_375:
 	VMULPS Z7, Z3, Z3
 	VMULPS Z11, Z3, Z3
 	VMULPS Z2, Z3, Z3
 	VCMPPS $0x0e, softmaxconsts<>+1664(SB), Z6, K2
 	VADDPS Z3, Z8, K2, Z8
 
-gamma0_346:
+gamma0_371:
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_351
+	JZ      noflag_376
 	VMOVUPS softmaxconsts<>+64(SB), Z2
 	MOVQ    DI, R9
 	VXORPS  Z3, Z3, Z3
 	XORQ    R10, R10
 
-class_352:
+class_377:
 	VPCMPEQD     Z3, Z0, K2
 	VBROADCASTSS 4(R9), K2, Z2
 	ADDQ         $0x00000020, R9
 	VPADDD       softmaxconsts<>+832(SB), Z3, Z3
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_352
+	JB           class_377
 	VMULPS       Z2, Z8, Z8
 
-noflag_351:
+noflag_376:
 	VBROADCASTSS fs+152(FP), Z2
 	VMULPS       Z2, Z8, Z8
 	VSUBPS       Z8, Z4, Z4
 	VSUBPS       Z8, Z5, Z5
 	VXORPS       Z2, Z2, Z2
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_353
+	JZ           noflag_378
 	MOVQ         SI, R9
 	MOVQ         DI, R10
 	VXORPS       Z3, Z3, Z3
 	XORQ         R11, R11
 
-class_354:
+class_379:
 	VMULPS       (R9), Z1, Z6
 	VPCMPEQD     Z3, Z0, K2
 	VBROADCASTSS 20(R10), Z7
@@ -6290,18 +6395,18 @@ class_354:
 	VPADDD       softmaxconsts<>+832(SB), Z3, Z3
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_354
+	JB           class_379
 
-noflag_353:
+noflag_378:
 	TESTQ  $0x00000004, flags+88(FP)
-	JZ     outnr_356
+	JZ     outnr_381
 	MOVQ   SI, R9
 	MOVQ   DI, R10
 	MOVQ   R8, R11
 	VXORPS Z3, Z3, Z3
 	XORQ   R12, R12
 
-class_357:
+class_382:
 	VPCMPEQD     Z3, Z0, K2
 	VMULPS       (R9), Z1, Z6
 	VBROADCASTSS 20(R10), Z7
@@ -6314,24 +6419,32 @@ class_357:
 	VADDPS       Z4, Z7, Z7
 	VMULPS       Z7, Z6, Z6
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_358
+	JZ           noflag_383
 	VBROADCASTSS 8(R10), Z7
 	VSUBPS       Z7, Z6, Z6
 
-noflag_358:
+noflag_383:
 	VSUBPS    Z5, Z6, K2, Z6
 	VMOVAPS.Z Z6, K1, Z6
+	TESTQ     $0x00000800, flags+88(FP)
+	JNZ       nt_384
 	VMOVUPS   Z6, (R11)
-	ADDQ      $0x00000040, R9
-	ADDQ      $0x00000020, R10
-	ADDQ      CX, R11
-	VPADDD    softmaxconsts<>+832(SB), Z3, Z3
-	INCQ      R12
-	CMPQ      R12, C+72(FP)
-	JB        class_357
-	JMP       outd_355
+	JMP       st_385
 
-outnr_356:
+nt_384:
+	VMOVNTPS Z6, (R11)
+
+st_385:
+	ADDQ   $0x00000040, R9
+	ADDQ   $0x00000020, R10
+	ADDQ   CX, R11
+	VPADDD softmaxconsts<>+832(SB), Z3, Z3
+	INCQ   R12
+	CMPQ   R12, C+72(FP)
+	JB     class_382
+	JMP    outd_380
+
+outnr_381:
 	VMOVAPS Z4, Z2
 	VMULPS  Z1, Z2, Z2
 	MOVQ    SI, R9
@@ -6340,36 +6453,44 @@ outnr_356:
 	VXORPS  Z1, Z1, Z1
 	XORQ    R12, R12
 
-class_359:
+class_386:
 	VPCMPEQD     Z1, Z0, K2
 	VMULPS       (R9), Z2, Z3
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_360
+	JZ           noflag_387
 	VBROADCASTSS 8(R10), Z4
 	VSUBPS       Z4, Z3, Z3
 
-noflag_360:
+noflag_387:
 	VSUBPS    Z5, Z3, K2, Z3
 	VMOVAPS.Z Z3, K1, Z3
+	TESTQ     $0x00000800, flags+88(FP)
+	JNZ       nt_388
 	VMOVUPS   Z3, (R11)
-	ADDQ      $0x00000040, R9
-	ADDQ      $0x00000020, R10
-	ADDQ      CX, R11
-	VPADDD    softmaxconsts<>+832(SB), Z1, Z1
-	INCQ      R12
-	CMPQ      R12, C+72(FP)
-	JB        class_359
+	JMP       st_389
 
-outd_355:
+nt_388:
+	VMOVNTPS Z3, (R11)
+
+st_389:
+	ADDQ   $0x00000040, R9
+	ADDQ   $0x00000020, R10
+	ADDQ   CX, R11
+	VPADDD softmaxconsts<>+832(SB), Z1, Z1
+	INCQ   R12
+	CMPQ   R12, C+72(FP)
+	JB     class_386
+
+outd_380:
 	ADDQ $0x00000040, AX
 	ADDQ $0x00000010, BX
 	ADDQ $0x00000040, R8
 	SUBQ $0x00000010, DX
-	JMP  loop_334
+	JMP  loop_359
 
-tail_335:
+tail_360:
 	TESTQ        DX, DX
-	JZ           done_336
+	JZ           done_361
 	MOVL         $0x0000ffff, R9
 	BZHIL        DX, R9, R9
 	KMOVW        R9, K1
@@ -6384,24 +6505,24 @@ tail_335:
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
-	JZ           c1_361
+	JZ           c1_390
 
-max_362:
+max_391:
 	ADDQ       CX, DX
 	VMOVUPS.Z  (DX), K2, Z2
 	PREFETCHT0 1024(DX)
 	VMAXPS     Z2, Z1, Z1
 	DECQ       BX
-	JNZ        max_362
+	JNZ        max_391
 
-c1_361:
+c1_390:
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 	MOVQ   SI, DX
 	VXORPS Z4, Z4, Z4
 	XORQ   BX, BX
 
-class_363:
+class_392:
 	VMOVUPS.Z    (AX), K2, Z5
 	VSUBPS       Z1, Z5, Z5
 	VMULPS       softmaxconsts<>+128(SB), Z5, Z6
@@ -6432,26 +6553,26 @@ class_363:
 	VPADDD       softmaxconsts<>+832(SB), Z4, Z4
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_363
+	JB           class_392
 	VMOVUPS      softmaxconsts<>+64(SB), Z1
 	VDIVPS       Z2, Z1, Z1
 	VMOVUPS      softmaxconsts<>+64(SB), Z4
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_364
+	JZ           noflag_393
 	MOVQ         DI, AX
 	VXORPS       Z5, Z5, Z5
 	XORQ         DX, DX
 
-class_365:
+class_394:
 	VPCMPEQD     Z5, Z0, K3
 	VBROADCASTSS (AX), K3, Z4
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z5, Z5
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_365
+	JB           class_394
 
-noflag_364:
+noflag_393:
 	VBROADCASTSS k1+144(FP), Z5
 	VMULPS       Z4, Z5, Z5
 	VBROADCASTSS k2+148(FP), Z4
@@ -6481,27 +6602,27 @@ noflag_364:
 	VBROADCASTSS gamma+156(FP), Z7
 	MOVQ         gmode+160(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_366
+	JEQ          pow1_395
 	CMPQ         AX, $0x02
-	JEQ          pow2_368
+	JEQ          pow2_397
 	CMPQ         AX, $0x03
-	JEQ          powg_367
+	JEQ          powg_396
 	VMOVUPS      softmaxconsts<>+64(SB), Z8
-	JMP          powd_369
+	JMP          powd_398
 
-pow1_366:
+pow1_395:
 	VMOVAPS Z6, Z8
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z6, K3
 	VXORPS  Z8, Z8, K3, Z8
-	JMP     powd_369
+	JMP     powd_398
 
-pow2_368:
+pow2_397:
 	VMULPS Z6, Z6, Z8
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z6, K3
 	VXORPS Z8, Z8, K3, Z8
-	JMP    powd_369
+	JMP    powd_398
 
-powg_367:
+powg_396:
 	VGETEXPPS    Z6, Z9
 	VADDPS       softmaxconsts<>+64(SB), Z9, Z9
 	VGETMANTPS   $0x02, Z6, Z8
@@ -6559,10 +6680,10 @@ powg_367:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z6, K3
 	VXORPS       Z8, Z8, K3, Z8
 
-powd_369:
+powd_398:
 	VXORPS       softmaxconsts<>+2304(SB), Z8, Z8
 	CMPQ         AX, $0x00
-	JEQ          gamma0_370
+	JEQ          gamma0_399
 	VGETEXPPS    Z2, Z10
 	VADDPS       softmaxconsts<>+64(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z2, Z9
@@ -6596,27 +6717,27 @@ powd_369:
 	VSUBPS       softmaxconsts<>+64(SB), Z3, Z3
 	MOVQ         g1mode+168(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_371
+	JEQ          pow1_400
 	CMPQ         AX, $0x02
-	JEQ          pow2_373
+	JEQ          pow2_402
 	CMPQ         AX, $0x03
-	JEQ          powg_372
+	JEQ          powg_401
 	VMOVUPS      softmaxconsts<>+64(SB), Z3
-	JMP          powd_374
+	JMP          powd_403
 
-pow1_371:
+pow1_400:
 	VMOVAPS Z6, Z3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z6, K3
 	VXORPS  Z3, Z3, K3, Z3
-	JMP     powd_374
+	JMP     powd_403
 
-pow2_373:
+pow2_402:
 	VMULPS Z6, Z6, Z3
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z6, K3
 	VXORPS Z3, Z3, K3, Z3
-	JMP    powd_374
+	JMP    powd_403
 
-powg_372:
+powg_401:
 	VGETEXPPS    Z6, Z10
 	VADDPS       softmaxconsts<>+64(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z6, Z9
@@ -6674,45 +6795,45 @@ powg_372:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z6, K3
 	VXORPS       Z3, Z3, K3, Z3
 
-powd_374:
+powd_403:
 	VMULPS Z7, Z3, Z3
 	VMULPS Z11, Z3, Z3
 	VMULPS Z2, Z3, Z3
 	VCMPPS $0x0e, softmaxconsts<>+1664(SB), Z6, K3
 	VADDPS Z3, Z8, K3, Z8
 
-gamma0_370:
+gamma0_399:
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_375
+	JZ      noflag_404
 	VMOVUPS softmaxconsts<>+64(SB), Z2
 	MOVQ    DI, AX
 	VXORPS  Z3, Z3, Z3
 	XORQ    DX, DX
 
-class_376:
+class_405:
 	VPCMPEQD     Z3, Z0, K3
 	VBROADCASTSS 4(AX), K3, Z2
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z3, Z3
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_376
+	JB           class_405
 	VMULPS       Z2, Z8, Z8
 
-noflag_375:
+noflag_404:
 	VBROADCASTSS fs+152(FP), Z2
 	VMULPS       Z2, Z8, Z8
 	VSUBPS       Z8, Z4, Z4
 	VSUBPS       Z8, Z5, Z5
 	VXORPS       Z2, Z2, Z2
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_377
+	JZ           noflag_406
 	MOVQ         SI, AX
 	MOVQ         DI, DX
 	VXORPS       Z3, Z3, Z3
 	XORQ         BX, BX
 
-class_378:
+class_407:
 	VMULPS       (AX), Z1, Z6
 	VPCMPEQD     Z3, Z0, K3
 	VBROADCASTSS 20(DX), Z7
@@ -6727,18 +6848,18 @@ class_378:
 	VPADDD       softmaxconsts<>+832(SB), Z3, Z3
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_378
+	JB           class_407
 
-noflag_377:
+noflag_406:
 	TESTQ  $0x00000004, flags+88(FP)
-	JZ     outnr_380
+	JZ     outnr_409
 	MOVQ   SI, AX
 	MOVQ   DI, DX
 	MOVQ   R8, BX
 	VXORPS Z3, Z3, Z3
 	XORQ   SI, SI
 
-class_381:
+class_410:
 	VPCMPEQD     Z3, Z0, K3
 	VMULPS       (AX), Z1, Z6
 	VBROADCASTSS 20(DX), Z7
@@ -6751,11 +6872,11 @@ class_381:
 	VADDPS       Z4, Z7, Z7
 	VMULPS       Z7, Z6, Z6
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_382
+	JZ           noflag_411
 	VBROADCASTSS 8(DX), Z7
 	VSUBPS       Z7, Z6, Z6
 
-noflag_382:
+noflag_411:
 	VSUBPS    Z5, Z6, K3, Z6
 	VMOVAPS.Z Z6, K2, Z6
 	VMOVUPS   Z6, K1, (BX)
@@ -6765,10 +6886,10 @@ noflag_382:
 	VPADDD    softmaxconsts<>+832(SB), Z3, Z3
 	INCQ      SI
 	CMPQ      SI, C+72(FP)
-	JB        class_381
-	JMP       outd_379
+	JB        class_410
+	JMP       outd_408
 
-outnr_380:
+outnr_409:
 	VMOVAPS Z4, Z2
 	VMULPS  Z1, Z2, Z2
 	MOVQ    SI, AX
@@ -6777,15 +6898,15 @@ outnr_380:
 	VXORPS  Z1, Z1, Z1
 	XORQ    SI, SI
 
-class_383:
+class_412:
 	VPCMPEQD     Z1, Z0, K3
 	VMULPS       (AX), Z2, Z3
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_384
+	JZ           noflag_413
 	VBROADCASTSS 8(DX), Z4
 	VSUBPS       Z4, Z3, Z3
 
-noflag_384:
+noflag_413:
 	VSUBPS    Z5, Z3, K3, Z3
 	VMOVAPS.Z Z3, K2, Z3
 	VMOVUPS   Z3, K1, (BX)
@@ -6795,10 +6916,15 @@ noflag_384:
 	VPADDD    softmaxconsts<>+832(SB), Z1, Z1
 	INCQ      SI
 	CMPQ      SI, C+72(FP)
-	JB        class_383
+	JB        class_412
 
-outd_379:
-done_336:
+outd_408:
+done_361:
+	TESTQ $0x00000800, flags+88(FP)
+	JZ    noflag_414
+	SFENCE
+
+noflag_414:
 	VZEROUPPER
 	RET
 
@@ -6823,7 +6949,7 @@ TEXT ·SoftmaxStatsI32AVX512(SB), NOSPLIT, $0-192
 	VXORPS Z0, Z0, Z0
 	XORQ   R10, R10
 
-class_385:
+class_415:
 	VMOVUPS Z0, (R9)
 	VMOVUPS Z0, 64(R9)
 	VMOVUPS Z0, 128(R9)
@@ -6831,15 +6957,15 @@ class_385:
 	ADDQ    $0x00000100, R9
 	INCQ    R10
 	CMPQ    R10, C+72(FP)
-	JB      class_385
+	JB      class_415
 	VXORPS  Z0, Z0, Z0
 	VXORPS  Z1, Z1, Z1
 	VXORPS  Z2, Z2, Z2
 	VXORPS  Z3, Z3, Z3
 
-loop_386:
+loop_416:
 	CMPQ         DX, $0x00000010
-	JB           tail_387
+	JB           tail_417
 	VMOVDQU32    (BX), Z4
 	VBROADCASTSS ign+80(FP), Z5
 	VPCMPD       $0x04, Z5, Z4, K1
@@ -6853,17 +6979,17 @@ loop_386:
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
 	DECQ         R10
-	JZ           c1_389
+	JZ           c1_419
 
-max_390:
+max_420:
 	ADDQ       CX, R9
 	VMOVUPS.Z  (R9), K1, Z6
 	PREFETCHT0 1024(R9)
 	VMAXPS     Z6, Z5, Z5
 	DECQ       R10
-	JNZ        max_390
+	JNZ        max_420
 
-c1_389:
+c1_419:
 	VXORPS Z6, Z6, Z6
 	VXORPS Z7, Z7, Z7
 	MOVQ   AX, R9
@@ -6871,7 +6997,7 @@ c1_389:
 	VXORPS Z8, Z8, Z8
 	XORQ   R11, R11
 
-class_391:
+class_421:
 	VMOVUPS.Z    (R9), K1, Z9
 	VSUBPS       Z5, Z9, Z9
 	VMULPS       softmaxconsts<>+128(SB), Z9, Z10
@@ -6895,10 +7021,10 @@ class_391:
 	VXORPS       Z15, Z15, K2, Z15
 	VADDPS       Z15, Z6, Z6
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_392
+	JZ           noflag_422
 	VMOVUPS      Z15, (R10)
 
-noflag_392:
+noflag_422:
 	VPCMPEQD Z8, Z4, K2
 	VMOVUPS  Z9, K2, Z7
 	ADDQ     CX, R9
@@ -6906,28 +7032,28 @@ noflag_392:
 	VPADDD   softmaxconsts<>+832(SB), Z8, Z8
 	INCQ     R11
 	CMPQ     R11, C+72(FP)
-	JB       class_391
+	JB       class_421
 	VMOVUPS  softmaxconsts<>+64(SB), Z8
 	VDIVPS   Z6, Z8, Z8
 	TESTQ    $0x00000004, flags+88(FP)
-	JZ       noflag_393
+	JZ       noflag_423
 	MOVQ     SI, R9
 	MOVQ     R8, R10
 	VXORPS   Z9, Z9, Z9
 	XORQ     R11, R11
 
-class_394:
+class_424:
 	VMULPS    (R9), Z8, Z10
 	VMOVAPS.Z Z10, K1, Z10
 	VADDPS    (R10), Z10, Z11
 	VMOVUPS   Z11, (R10)
 	TESTQ     $0x00000008, flags+88(FP)
-	JZ        noflag_395
+	JZ        noflag_425
 	VMULPS    Z10, Z10, Z11
 	VADDPS    192(R10), Z11, Z11
 	VMOVUPS   Z11, 192(R10)
 
-noflag_395:
+noflag_425:
 	VPCMPEQD Z9, Z4, K2
 	VMOVUPS  64(R10), Z11
 	VADDPS   Z10, Z11, K2, Z11
@@ -6940,11 +7066,11 @@ noflag_395:
 	VPADDD   softmaxconsts<>+832(SB), Z9, Z9
 	INCQ     R11
 	CMPQ     R11, C+72(FP)
-	JB       class_394
+	JB       class_424
 
-noflag_393:
+noflag_423:
 	TESTQ        $0x00000003, flags+88(FP)
-	JZ           noflag_396
+	JZ           noflag_426
 	VGETEXPPS    Z6, Z10
 	VADDPS       softmaxconsts<>+64(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z6, Z9
@@ -6974,64 +7100,64 @@ noflag_393:
 	VMOVUPS      Z6, K2, Z12
 	VSUBPS       Z7, Z12, Z6
 	TESTQ        $0x00000001, flags+88(FP)
-	JZ           noflag_397
+	JZ           noflag_427
 	VMOVUPS      softmaxconsts<>+64(SB), Z9
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_398
+	JZ           noflag_428
 	MOVQ         DI, R9
 	VXORPS       Z10, Z10, Z10
 	XORQ         R10, R10
 
-class_399:
+class_429:
 	VPCMPEQD     Z10, Z4, K2
 	VBROADCASTSS (R9), K2, Z9
 	ADDQ         $0x00000020, R9
 	VPADDD       softmaxconsts<>+832(SB), Z10, Z10
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_399
+	JB           class_429
 
-noflag_398:
+noflag_428:
 	VBROADCASTSS eps1+144(FP), Z10
 	VMULPS       Z9, Z10, Z10
 	VMULPS       Z6, Z10, Z10
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_400
+	JZ           noflag_430
 	VXORPS       Z11, Z11, Z11
 	MOVQ         AX, R9
 	MOVQ         DI, R10
 	XORQ         R11, R11
 
-class_401:
+class_431:
 	VMOVUPS.Z    (R9), K1, Z13
 	VSUBPS       Z5, Z13, Z13
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_402
+	JZ           noflag_432
 	VBROADCASTSS (R10), Z14
 	VMULPS       Z14, Z13, Z13
 
-noflag_402:
+noflag_432:
 	VADDPS       Z13, Z11, Z11
 	ADDQ         CX, R9
 	ADDQ         $0x00000020, R10
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_401
+	JB           class_431
 	VBROADCASTSS wsum+152(FP), Z5
 	VMULPS       Z12, Z5, Z5
 	VSUBPS       Z11, Z5, Z5
 	VBROADCASTSS epsC+148(FP), Z11
 	VFMADD231PS  Z11, Z5, Z10
 
-noflag_400:
+noflag_430:
 	VMOVAPS.Z Z10, K1, Z10
 	VADDPS    Z10, Z0, Z0
 	VMOVAPS.Z Z9, K1, Z9
 	VADDPS    Z9, Z1, Z1
 
-noflag_397:
+noflag_427:
 	TESTQ        $0x00000002, flags+88(FP)
-	JZ           noflag_403
+	JZ           noflag_433
 	VMULPS       softmaxconsts<>+128(SB), Z7, Z5
 	VRNDSCALEPS  $0x00, Z5, Z5
 	VMOVAPS      Z7, Z9
@@ -7057,27 +7183,27 @@ noflag_397:
 	VBROADCASTSS gamma+156(FP), Z7
 	MOVQ         gmode+160(FP), R9
 	CMPQ         R9, $0x01
-	JEQ          pow1_404
+	JEQ          pow1_434
 	CMPQ         R9, $0x02
-	JEQ          pow2_406
+	JEQ          pow2_436
 	CMPQ         R9, $0x03
-	JEQ          powg_405
+	JEQ          powg_435
 	VMOVUPS      softmaxconsts<>+64(SB), Z7
-	JMP          powd_407
+	JMP          powd_437
 
-pow1_404:
+pow1_434:
 	VMOVAPS Z5, Z7
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z5, K2
 	VXORPS  Z7, Z7, K2, Z7
-	JMP     powd_407
+	JMP     powd_437
 
-pow2_406:
+pow2_436:
 	VMULPS Z5, Z5, Z7
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z5, K2
 	VXORPS Z7, Z7, K2, Z7
-	JMP    powd_407
+	JMP    powd_437
 
-powg_405:
+powg_435:
 	VGETEXPPS    Z5, Z9
 	VADDPS       softmaxconsts<>+64(SB), Z9, Z9
 	VGETMANTPS   $0x02, Z5, Z8
@@ -7135,39 +7261,39 @@ powg_405:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z5, K2
 	VXORPS       Z7, Z7, K2, Z7
 
-powd_407:
+powd_437:
 	VMULPS  Z6, Z7, Z7
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_408
+	JZ      noflag_438
 	VMOVUPS softmaxconsts<>+64(SB), Z5
 	MOVQ    DI, R9
 	VXORPS  Z6, Z6, Z6
 	XORQ    R10, R10
 
-class_409:
+class_439:
 	VPCMPEQD     Z6, Z4, K2
 	VBROADCASTSS 4(R9), K2, Z5
 	ADDQ         $0x00000020, R9
 	VPADDD       softmaxconsts<>+832(SB), Z6, Z6
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_409
+	JB           class_439
 	VMULPS       Z5, Z7, Z7
 
-noflag_408:
+noflag_438:
 	VMOVAPS.Z Z7, K1, Z7
 	VADDPS    Z7, Z2, Z2
 
-noflag_403:
-noflag_396:
+noflag_433:
+noflag_426:
 	ADDQ $0x00000040, AX
 	ADDQ $0x00000040, BX
 	SUBQ $0x00000010, DX
-	JMP  loop_386
+	JMP  loop_416
 
-tail_387:
+tail_417:
 	TESTQ        DX, DX
-	JZ           done_388
+	JZ           done_418
 	MOVL         $0x0000ffff, R9
 	BZHIL        DX, R9, R9
 	KMOVW        R9, K1
@@ -7184,17 +7310,17 @@ tail_387:
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
-	JZ           c1_410
+	JZ           c1_440
 
-max_411:
+max_441:
 	ADDQ       CX, DX
 	VMOVUPS.Z  (DX), K1, Z6
 	PREFETCHT0 1024(DX)
 	VMAXPS     Z6, Z5, Z5
 	DECQ       BX
-	JNZ        max_411
+	JNZ        max_441
 
-c1_410:
+c1_440:
 	VXORPS Z6, Z6, Z6
 	VXORPS Z7, Z7, Z7
 	MOVQ   AX, DX
@@ -7202,7 +7328,7 @@ c1_410:
 	VXORPS Z8, Z8, Z8
 	XORQ   R9, R9
 
-class_412:
+class_442:
 	VMOVUPS.Z    (DX), K1, Z9
 	VSUBPS       Z5, Z9, Z9
 	VMULPS       softmaxconsts<>+128(SB), Z9, Z10
@@ -7226,10 +7352,10 @@ class_412:
 	VXORPS       Z15, Z15, K2, Z15
 	VADDPS       Z15, Z6, Z6
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_413
+	JZ           noflag_443
 	VMOVUPS      Z15, (BX)
 
-noflag_413:
+noflag_443:
 	VPCMPEQD Z8, Z4, K2
 	VMOVUPS  Z9, K2, Z7
 	ADDQ     CX, DX
@@ -7237,28 +7363,28 @@ noflag_413:
 	VPADDD   softmaxconsts<>+832(SB), Z8, Z8
 	INCQ     R9
 	CMPQ     R9, C+72(FP)
-	JB       class_412
+	JB       class_442
 	VMOVUPS  softmaxconsts<>+64(SB), Z8
 	VDIVPS   Z6, Z8, Z8
 	TESTQ    $0x00000004, flags+88(FP)
-	JZ       noflag_414
+	JZ       noflag_444
 	MOVQ     SI, DX
 	MOVQ     R8, BX
 	VXORPS   Z9, Z9, Z9
 	XORQ     SI, SI
 
-class_415:
+class_445:
 	VMULPS    (DX), Z8, Z10
 	VMOVAPS.Z Z10, K1, Z10
 	VADDPS    (BX), Z10, Z11
 	VMOVUPS   Z11, (BX)
 	TESTQ     $0x00000008, flags+88(FP)
-	JZ        noflag_416
+	JZ        noflag_446
 	VMULPS    Z10, Z10, Z11
 	VADDPS    192(BX), Z11, Z11
 	VMOVUPS   Z11, 192(BX)
 
-noflag_416:
+noflag_446:
 	VPCMPEQD Z9, Z4, K2
 	VMOVUPS  64(BX), Z11
 	VADDPS   Z10, Z11, K2, Z11
@@ -7271,11 +7397,11 @@ noflag_416:
 	VPADDD   softmaxconsts<>+832(SB), Z9, Z9
 	INCQ     SI
 	CMPQ     SI, C+72(FP)
-	JB       class_415
+	JB       class_445
 
-noflag_414:
+noflag_444:
 	TESTQ        $0x00000003, flags+88(FP)
-	JZ           noflag_417
+	JZ           noflag_447
 	VGETEXPPS    Z6, Z10
 	VADDPS       softmaxconsts<>+64(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z6, Z9
@@ -7305,63 +7431,63 @@ noflag_414:
 	VMOVUPS      Z6, K2, Z12
 	VSUBPS       Z7, Z12, Z6
 	TESTQ        $0x00000001, flags+88(FP)
-	JZ           noflag_418
+	JZ           noflag_448
 	VMOVUPS      softmaxconsts<>+64(SB), Z9
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_419
+	JZ           noflag_449
 	MOVQ         DI, DX
 	VXORPS       Z10, Z10, Z10
 	XORQ         BX, BX
 
-class_420:
+class_450:
 	VPCMPEQD     Z10, Z4, K2
 	VBROADCASTSS (DX), K2, Z9
 	ADDQ         $0x00000020, DX
 	VPADDD       softmaxconsts<>+832(SB), Z10, Z10
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_420
+	JB           class_450
 
-noflag_419:
+noflag_449:
 	VBROADCASTSS eps1+144(FP), Z10
 	VMULPS       Z9, Z10, Z10
 	VMULPS       Z6, Z10, Z10
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_421
+	JZ           noflag_451
 	VXORPS       Z11, Z11, Z11
 	MOVQ         DI, DX
 	XORQ         BX, BX
 
-class_422:
+class_452:
 	VMOVUPS.Z    (AX), K1, Z13
 	VSUBPS       Z5, Z13, Z13
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_423
+	JZ           noflag_453
 	VBROADCASTSS (DX), Z14
 	VMULPS       Z14, Z13, Z13
 
-noflag_423:
+noflag_453:
 	VADDPS       Z13, Z11, Z11
 	ADDQ         CX, AX
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_422
+	JB           class_452
 	VBROADCASTSS wsum+152(FP), Z5
 	VMULPS       Z12, Z5, Z5
 	VSUBPS       Z11, Z5, Z5
 	VBROADCASTSS epsC+148(FP), Z11
 	VFMADD231PS  Z11, Z5, Z10
 
-noflag_421:
+noflag_451:
 	VMOVAPS.Z Z10, K1, Z10
 	VADDPS    Z10, Z0, Z0
 	VMOVAPS.Z Z9, K1, Z9
 	VADDPS    Z9, Z1, Z1
 
-noflag_418:
+noflag_448:
 	TESTQ        $0x00000002, flags+88(FP)
-	JZ           noflag_424
+	JZ           noflag_454
 	VMULPS       softmaxconsts<>+128(SB), Z7, Z5
 	VRNDSCALEPS  $0x00, Z5, Z5
 	VMOVAPS      Z7, Z9
@@ -7387,27 +7513,27 @@ noflag_418:
 	VBROADCASTSS gamma+156(FP), Z7
 	MOVQ         gmode+160(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_425
+	JEQ          pow1_455
 	CMPQ         AX, $0x02
-	JEQ          pow2_427
+	JEQ          pow2_457
 	CMPQ         AX, $0x03
-	JEQ          powg_426
+	JEQ          powg_456
 	VMOVUPS      softmaxconsts<>+64(SB), Z7
-	JMP          powd_428
+	JMP          powd_458
 
-pow1_425:
+pow1_455:
 	VMOVAPS Z5, Z7
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z5, K2
 	VXORPS  Z7, Z7, K2, Z7
-	JMP     powd_428
+	JMP     powd_458
 
-pow2_427:
+pow2_457:
 	VMULPS Z5, Z5, Z7
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z5, K2
 	VXORPS Z7, Z7, K2, Z7
-	JMP    powd_428
+	JMP    powd_458
 
-powg_426:
+powg_456:
 	VGETEXPPS    Z5, Z9
 	VADDPS       softmaxconsts<>+64(SB), Z9, Z9
 	VGETMANTPS   $0x02, Z5, Z8
@@ -7465,32 +7591,32 @@ powg_426:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z5, K2
 	VXORPS       Z7, Z7, K2, Z7
 
-powd_428:
+powd_458:
 	VMULPS  Z6, Z7, Z7
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_429
+	JZ      noflag_459
 	VMOVUPS softmaxconsts<>+64(SB), Z5
 	MOVQ    DI, AX
 	VXORPS  Z6, Z6, Z6
 	XORQ    CX, CX
 
-class_430:
+class_460:
 	VPCMPEQD     Z6, Z4, K2
 	VBROADCASTSS 4(AX), K2, Z5
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z6, Z6
 	INCQ         CX
 	CMPQ         CX, C+72(FP)
-	JB           class_430
+	JB           class_460
 	VMULPS       Z5, Z7, Z7
 
-noflag_429:
+noflag_459:
 	VMOVAPS.Z Z7, K1, Z7
 	VADDPS    Z7, Z2, Z2
 
-noflag_424:
-noflag_417:
-done_388:
+noflag_454:
+noflag_447:
+done_418:
 	MOVQ out_base+168(FP), AX
 	MOVQ R8, CX
 	MOVQ AX, DX
@@ -7498,7 +7624,7 @@ done_388:
 	SHLQ $0x02, BX
 	XORQ SI, SI
 
-class_431:
+class_461:
 	VMOVUPS       (CX), Z4
 	VEXTRACTF64X4 $0x01, Z4, Y5
 	VADDPS        Y5, Y4, Y5
@@ -7551,7 +7677,7 @@ class_431:
 	ADDQ          $0x00000004, DX
 	INCQ          SI
 	CMPQ          SI, C+72(FP)
-	JB            class_431
+	JB            class_461
 	MOVQ          C+72(FP), BX
 	SHLQ          $0x04, BX
 	ADDQ          BX, AX
@@ -7616,9 +7742,9 @@ TEXT ·SoftmaxGradI32AVX512(SB), NOSPLIT, $0-200
 	MOVQ lo+32(FP), R9
 	LEAQ (R8)(R9*4), R8
 
-loop_432:
+loop_462:
 	CMPQ         DX, $0x00000010
-	JB           tail_433
+	JB           tail_463
 	VMOVDQU32    (BX), Z0
 	VBROADCASTSS ign+80(FP), Z1
 	VPCMPD       $0x04, Z1, Z0, K1
@@ -7629,23 +7755,23 @@ loop_432:
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
 	DECQ         R10
-	JZ           c1_435
+	JZ           c1_465
 
-max_436:
+max_466:
 	ADDQ       CX, R9
 	VMOVUPS.Z  (R9), K1, Z2
 	PREFETCHT0 1024(R9)
 	VMAXPS     Z2, Z1, Z1
 	DECQ       R10
-	JNZ        max_436
+	JNZ        max_466
 
-c1_435:
+c1_465:
 	VXORPS Z2, Z2, Z2
 	MOVQ   AX, R9
 	MOVQ   SI, R10
 	XORQ   R11, R11
 
-class_437:
+class_467:
 	VMOVUPS.Z    (R9), K1, Z3
 	VSUBPS       Z1, Z3, Z3
 	VMULPS       softmaxconsts<>+128(SB), Z3, Z4
@@ -7673,39 +7799,39 @@ class_437:
 	ADDQ         $0x00000040, R10
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_437
+	JB           class_467
 	VMOVUPS      softmaxconsts<>+64(SB), Z1
 	VDIVPS       Z2, Z1, Z1
 	VMOVUPS      softmaxconsts<>+64(SB), Z2
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_438
+	JZ           noflag_468
 	MOVQ         DI, R9
 	VXORPS       Z3, Z3, Z3
 	XORQ         R10, R10
 
-class_439:
+class_469:
 	VPCMPEQD     Z3, Z0, K2
 	VBROADCASTSS (R9), K2, Z2
 	ADDQ         $0x00000020, R9
 	VPADDD       softmaxconsts<>+832(SB), Z3, Z3
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_439
+	JB           class_469
 
-noflag_438:
+noflag_468:
 	VBROADCASTSS k1+144(FP), Z3
 	VMULPS       Z2, Z3, Z3
 	VBROADCASTSS k2+148(FP), Z2
 	VADDPS       Z3, Z2, Z2
 	VXORPS       Z4, Z4, Z4
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_440
+	JZ           noflag_470
 	MOVQ         SI, R9
 	MOVQ         DI, R10
 	VXORPS       Z5, Z5, Z5
 	XORQ         R11, R11
 
-class_441:
+class_471:
 	VMULPS       (R9), Z1, Z6
 	VPCMPEQD     Z5, Z0, K2
 	VBROADCASTSS 20(R10), Z7
@@ -7720,18 +7846,18 @@ class_441:
 	VPADDD       softmaxconsts<>+832(SB), Z5, Z5
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_441
+	JB           class_471
 
-noflag_440:
+noflag_470:
 	TESTQ  $0x00000004, flags+88(FP)
-	JZ     outnr_443
+	JZ     outnr_473
 	MOVQ   SI, R9
 	MOVQ   DI, R10
 	MOVQ   R8, R11
 	VXORPS Z5, Z5, Z5
 	XORQ   R12, R12
 
-class_444:
+class_474:
 	VPCMPEQD     Z5, Z0, K2
 	VMULPS       (R9), Z1, Z6
 	VBROADCASTSS 20(R10), Z7
@@ -7744,24 +7870,32 @@ class_444:
 	VADDPS       Z2, Z7, Z7
 	VMULPS       Z7, Z6, Z6
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_445
+	JZ           noflag_475
 	VBROADCASTSS 8(R10), Z7
 	VSUBPS       Z7, Z6, Z6
 
-noflag_445:
+noflag_475:
 	VSUBPS    Z3, Z6, K2, Z6
 	VMOVAPS.Z Z6, K1, Z6
+	TESTQ     $0x00000800, flags+88(FP)
+	JNZ       nt_476
 	VMOVUPS   Z6, (R11)
-	ADDQ      $0x00000040, R9
-	ADDQ      $0x00000020, R10
-	ADDQ      CX, R11
-	VPADDD    softmaxconsts<>+832(SB), Z5, Z5
-	INCQ      R12
-	CMPQ      R12, C+72(FP)
-	JB        class_444
-	JMP       outd_442
+	JMP       st_477
 
-outnr_443:
+nt_476:
+	VMOVNTPS Z6, (R11)
+
+st_477:
+	ADDQ   $0x00000040, R9
+	ADDQ   $0x00000020, R10
+	ADDQ   CX, R11
+	VPADDD softmaxconsts<>+832(SB), Z5, Z5
+	INCQ   R12
+	CMPQ   R12, C+72(FP)
+	JB     class_474
+	JMP    outd_472
+
+outnr_473:
 	VMOVAPS Z2, Z2
 	VMULPS  Z1, Z2, Z2
 	MOVQ    SI, R9
@@ -7770,36 +7904,44 @@ outnr_443:
 	VXORPS  Z1, Z1, Z1
 	XORQ    R12, R12
 
-class_446:
+class_478:
 	VPCMPEQD     Z1, Z0, K2
 	VMULPS       (R9), Z2, Z4
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_447
+	JZ           noflag_479
 	VBROADCASTSS 8(R10), Z5
 	VSUBPS       Z5, Z4, Z4
 
-noflag_447:
+noflag_479:
 	VSUBPS    Z3, Z4, K2, Z4
 	VMOVAPS.Z Z4, K1, Z4
+	TESTQ     $0x00000800, flags+88(FP)
+	JNZ       nt_480
 	VMOVUPS   Z4, (R11)
-	ADDQ      $0x00000040, R9
-	ADDQ      $0x00000020, R10
-	ADDQ      CX, R11
-	VPADDD    softmaxconsts<>+832(SB), Z1, Z1
-	INCQ      R12
-	CMPQ      R12, C+72(FP)
-	JB        class_446
+	JMP       st_481
 
-outd_442:
+nt_480:
+	VMOVNTPS Z4, (R11)
+
+st_481:
+	ADDQ   $0x00000040, R9
+	ADDQ   $0x00000020, R10
+	ADDQ   CX, R11
+	VPADDD softmaxconsts<>+832(SB), Z1, Z1
+	INCQ   R12
+	CMPQ   R12, C+72(FP)
+	JB     class_478
+
+outd_472:
 	ADDQ $0x00000040, AX
 	ADDQ $0x00000040, BX
 	ADDQ $0x00000040, R8
 	SUBQ $0x00000010, DX
-	JMP  loop_432
+	JMP  loop_462
 
-tail_433:
+tail_463:
 	TESTQ        DX, DX
-	JZ           done_434
+	JZ           done_464
 	MOVL         $0x0000ffff, R9
 	BZHIL        DX, R9, R9
 	KMOVW        R9, K1
@@ -7813,22 +7955,22 @@ tail_433:
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
-	JZ           c1_448
+	JZ           c1_482
 
-max_449:
+max_483:
 	ADDQ       CX, DX
 	VMOVUPS.Z  (DX), K2, Z2
 	PREFETCHT0 1024(DX)
 	VMAXPS     Z2, Z1, Z1
 	DECQ       BX
-	JNZ        max_449
+	JNZ        max_483
 
-c1_448:
+c1_482:
 	VXORPS Z2, Z2, Z2
 	MOVQ   SI, DX
 	XORQ   BX, BX
 
-class_450:
+class_484:
 	VMOVUPS.Z    (AX), K2, Z3
 	VSUBPS       Z1, Z3, Z3
 	VMULPS       softmaxconsts<>+128(SB), Z3, Z4
@@ -7856,39 +7998,39 @@ class_450:
 	ADDQ         $0x00000040, DX
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_450
+	JB           class_484
 	VMOVUPS      softmaxconsts<>+64(SB), Z1
 	VDIVPS       Z2, Z1, Z1
 	VMOVUPS      softmaxconsts<>+64(SB), Z2
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_451
+	JZ           noflag_485
 	MOVQ         DI, AX
 	VXORPS       Z3, Z3, Z3
 	XORQ         DX, DX
 
-class_452:
+class_486:
 	VPCMPEQD     Z3, Z0, K3
 	VBROADCASTSS (AX), K3, Z2
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z3, Z3
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_452
+	JB           class_486
 
-noflag_451:
+noflag_485:
 	VBROADCASTSS k1+144(FP), Z3
 	VMULPS       Z2, Z3, Z3
 	VBROADCASTSS k2+148(FP), Z2
 	VADDPS       Z3, Z2, Z2
 	VXORPS       Z4, Z4, Z4
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_453
+	JZ           noflag_487
 	MOVQ         SI, AX
 	MOVQ         DI, DX
 	VXORPS       Z5, Z5, Z5
 	XORQ         BX, BX
 
-class_454:
+class_488:
 	VMULPS       (AX), Z1, Z6
 	VPCMPEQD     Z5, Z0, K3
 	VBROADCASTSS 20(DX), Z7
@@ -7903,18 +8045,18 @@ class_454:
 	VPADDD       softmaxconsts<>+832(SB), Z5, Z5
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_454
+	JB           class_488
 
-noflag_453:
+noflag_487:
 	TESTQ  $0x00000004, flags+88(FP)
-	JZ     outnr_456
+	JZ     outnr_490
 	MOVQ   SI, AX
 	MOVQ   DI, DX
 	MOVQ   R8, BX
 	VXORPS Z5, Z5, Z5
 	XORQ   SI, SI
 
-class_457:
+class_491:
 	VPCMPEQD     Z5, Z0, K3
 	VMULPS       (AX), Z1, Z6
 	VBROADCASTSS 20(DX), Z7
@@ -7927,11 +8069,11 @@ class_457:
 	VADDPS       Z2, Z7, Z7
 	VMULPS       Z7, Z6, Z6
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_458
+	JZ           noflag_492
 	VBROADCASTSS 8(DX), Z7
 	VSUBPS       Z7, Z6, Z6
 
-noflag_458:
+noflag_492:
 	VSUBPS    Z3, Z6, K3, Z6
 	VMOVAPS.Z Z6, K2, Z6
 	VMOVUPS   Z6, K1, (BX)
@@ -7941,10 +8083,10 @@ noflag_458:
 	VPADDD    softmaxconsts<>+832(SB), Z5, Z5
 	INCQ      SI
 	CMPQ      SI, C+72(FP)
-	JB        class_457
-	JMP       outd_455
+	JB        class_491
+	JMP       outd_489
 
-outnr_456:
+outnr_490:
 	VMOVAPS Z2, Z2
 	VMULPS  Z1, Z2, Z2
 	MOVQ    SI, AX
@@ -7953,15 +8095,15 @@ outnr_456:
 	VXORPS  Z1, Z1, Z1
 	XORQ    SI, SI
 
-class_459:
+class_493:
 	VPCMPEQD     Z1, Z0, K3
 	VMULPS       (AX), Z2, Z4
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_460
+	JZ           noflag_494
 	VBROADCASTSS 8(DX), Z5
 	VSUBPS       Z5, Z4, Z4
 
-noflag_460:
+noflag_494:
 	VSUBPS    Z3, Z4, K3, Z4
 	VMOVAPS.Z Z4, K2, Z4
 	VMOVUPS   Z4, K1, (BX)
@@ -7971,10 +8113,15 @@ noflag_460:
 	VPADDD    softmaxconsts<>+832(SB), Z1, Z1
 	INCQ      SI
 	CMPQ      SI, C+72(FP)
-	JB        class_459
+	JB        class_493
 
-outd_455:
-done_434:
+outd_489:
+done_464:
+	TESTQ $0x00000800, flags+88(FP)
+	JZ    noflag_495
+	SFENCE
+
+noflag_495:
 	VZEROUPPER
 	RET
 
@@ -7996,9 +8143,9 @@ TEXT ·SoftmaxGradFocalI32AVX512(SB), NOSPLIT, $0-200
 	MOVQ lo+32(FP), R9
 	LEAQ (R8)(R9*4), R8
 
-loop_461:
+loop_496:
 	CMPQ         DX, $0x00000010
-	JB           tail_462
+	JB           tail_497
 	VMOVDQU32    (BX), Z0
 	VBROADCASTSS ign+80(FP), Z1
 	VPCMPD       $0x04, Z1, Z0, K1
@@ -8009,17 +8156,17 @@ loop_461:
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
 	DECQ         R10
-	JZ           c1_464
+	JZ           c1_499
 
-max_465:
+max_500:
 	ADDQ       CX, R9
 	VMOVUPS.Z  (R9), K1, Z2
 	PREFETCHT0 1024(R9)
 	VMAXPS     Z2, Z1, Z1
 	DECQ       R10
-	JNZ        max_465
+	JNZ        max_500
 
-c1_464:
+c1_499:
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 	MOVQ   AX, R9
@@ -8027,7 +8174,7 @@ c1_464:
 	VXORPS Z4, Z4, Z4
 	XORQ   R11, R11
 
-class_466:
+class_501:
 	VMOVUPS.Z    (R9), K1, Z5
 	VSUBPS       Z1, Z5, Z5
 	VMULPS       softmaxconsts<>+128(SB), Z5, Z6
@@ -8058,26 +8205,26 @@ class_466:
 	VPADDD       softmaxconsts<>+832(SB), Z4, Z4
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_466
+	JB           class_501
 	VMOVUPS      softmaxconsts<>+64(SB), Z1
 	VDIVPS       Z2, Z1, Z1
 	VMOVUPS      softmaxconsts<>+64(SB), Z4
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_467
+	JZ           noflag_502
 	MOVQ         DI, R9
 	VXORPS       Z5, Z5, Z5
 	XORQ         R10, R10
 
-class_468:
+class_503:
 	VPCMPEQD     Z5, Z0, K2
 	VBROADCASTSS (R9), K2, Z4
 	ADDQ         $0x00000020, R9
 	VPADDD       softmaxconsts<>+832(SB), Z5, Z5
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_468
+	JB           class_503
 
-noflag_467:
+noflag_502:
 	VBROADCASTSS k1+144(FP), Z5
 	VMULPS       Z4, Z5, Z5
 	VBROADCASTSS k2+148(FP), Z4
@@ -8107,27 +8254,27 @@ noflag_467:
 	VBROADCASTSS gamma+156(FP), Z7
 	MOVQ         gmode+160(FP), R9
 	CMPQ         R9, $0x01
-	JEQ          pow1_469
+	JEQ          pow1_504
 	CMPQ         R9, $0x02
-	JEQ          pow2_471
+	JEQ          pow2_506
 	CMPQ         R9, $0x03
-	JEQ          powg_470
+	JEQ          powg_505
 	VMOVUPS      softmaxconsts<>+64(SB), Z8
-	JMP          powd_472
+	JMP          powd_507
 
-pow1_469:
+pow1_504:
 	VMOVAPS Z6, Z8
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z6, K2
 	VXORPS  Z8, Z8, K2, Z8
-	JMP     powd_472
+	JMP     powd_507
 
-pow2_471:
+pow2_506:
 	VMULPS Z6, Z6, Z8
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z6, K2
 	VXORPS Z8, Z8, K2, Z8
-	JMP    powd_472
+	JMP    powd_507
 
-powg_470:
+powg_505:
 	VGETEXPPS    Z6, Z9
 	VADDPS       softmaxconsts<>+64(SB), Z9, Z9
 	VGETMANTPS   $0x02, Z6, Z8
@@ -8185,10 +8332,10 @@ powg_470:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z6, K2
 	VXORPS       Z8, Z8, K2, Z8
 
-powd_472:
+powd_507:
 	VXORPS       softmaxconsts<>+2304(SB), Z8, Z8
 	CMPQ         R9, $0x00
-	JEQ          gamma0_473
+	JEQ          gamma0_508
 	VGETEXPPS    Z2, Z10
 	VADDPS       softmaxconsts<>+64(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z2, Z9
@@ -8222,27 +8369,27 @@ powd_472:
 	VSUBPS       softmaxconsts<>+64(SB), Z3, Z3
 	MOVQ         g1mode+168(FP), R9
 	CMPQ         R9, $0x01
-	JEQ          pow1_474
+	JEQ          pow1_509
 	CMPQ         R9, $0x02
-	JEQ          pow2_476
+	JEQ          pow2_511
 	CMPQ         R9, $0x03
-	JEQ          powg_475
+	JEQ          powg_510
 	VMOVUPS      softmaxconsts<>+64(SB), Z3
-	JMP          powd_477
+	JMP          powd_512
 
-pow1_474:
+pow1_509:
 	VMOVAPS Z6, Z3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z6, K2
 	VXORPS  Z3, Z3, K2, Z3
-	JMP     powd_477
+	JMP     powd_512
 
-pow2_476:
+pow2_511:
 	VMULPS Z6, Z6, Z3
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z6, K2
 	VXORPS Z3, Z3, K2, Z3
-	JMP    powd_477
+	JMP    powd_512
 
-powg_475:
+powg_510:
 	VGETEXPPS    Z6, Z10
 	VADDPS       softmaxconsts<>+64(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z6, Z9
@@ -8300,45 +8447,45 @@ powg_475:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z6, K2
 	VXORPS       Z3, Z3, K2, Z3
 
-powd_477:
+powd_512:
 	VMULPS Z7, Z3, Z3
 	VMULPS Z11, Z3, Z3
 	VMULPS Z2, Z3, Z3
 	VCMPPS $0x0e, softmaxconsts<>+1664(SB), Z6, K2
 	VADDPS Z3, Z8, K2, Z8
 
-gamma0_473:
+gamma0_508:
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_478
+	JZ      noflag_513
 	VMOVUPS softmaxconsts<>+64(SB), Z2
 	MOVQ    DI, R9
 	VXORPS  Z3, Z3, Z3
 	XORQ    R10, R10
 
-class_479:
+class_514:
 	VPCMPEQD     Z3, Z0, K2
 	VBROADCASTSS 4(R9), K2, Z2
 	ADDQ         $0x00000020, R9
 	VPADDD       softmaxconsts<>+832(SB), Z3, Z3
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_479
+	JB           class_514
 	VMULPS       Z2, Z8, Z8
 
-noflag_478:
+noflag_513:
 	VBROADCASTSS fs+152(FP), Z2
 	VMULPS       Z2, Z8, Z8
 	VSUBPS       Z8, Z4, Z4
 	VSUBPS       Z8, Z5, Z5
 	VXORPS       Z2, Z2, Z2
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_480
+	JZ           noflag_515
 	MOVQ         SI, R9
 	MOVQ         DI, R10
 	VXORPS       Z3, Z3, Z3
 	XORQ         R11, R11
 
-class_481:
+class_516:
 	VMULPS       (R9), Z1, Z6
 	VPCMPEQD     Z3, Z0, K2
 	VBROADCASTSS 20(R10), Z7
@@ -8353,18 +8500,18 @@ class_481:
 	VPADDD       softmaxconsts<>+832(SB), Z3, Z3
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_481
+	JB           class_516
 
-noflag_480:
+noflag_515:
 	TESTQ  $0x00000004, flags+88(FP)
-	JZ     outnr_483
+	JZ     outnr_518
 	MOVQ   SI, R9
 	MOVQ   DI, R10
 	MOVQ   R8, R11
 	VXORPS Z3, Z3, Z3
 	XORQ   R12, R12
 
-class_484:
+class_519:
 	VPCMPEQD     Z3, Z0, K2
 	VMULPS       (R9), Z1, Z6
 	VBROADCASTSS 20(R10), Z7
@@ -8377,24 +8524,32 @@ class_484:
 	VADDPS       Z4, Z7, Z7
 	VMULPS       Z7, Z6, Z6
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_485
+	JZ           noflag_520
 	VBROADCASTSS 8(R10), Z7
 	VSUBPS       Z7, Z6, Z6
 
-noflag_485:
+noflag_520:
 	VSUBPS    Z5, Z6, K2, Z6
 	VMOVAPS.Z Z6, K1, Z6
+	TESTQ     $0x00000800, flags+88(FP)
+	JNZ       nt_521
 	VMOVUPS   Z6, (R11)
-	ADDQ      $0x00000040, R9
-	ADDQ      $0x00000020, R10
-	ADDQ      CX, R11
-	VPADDD    softmaxconsts<>+832(SB), Z3, Z3
-	INCQ      R12
-	CMPQ      R12, C+72(FP)
-	JB        class_484
-	JMP       outd_482
+	JMP       st_522
 
-outnr_483:
+nt_521:
+	VMOVNTPS Z6, (R11)
+
+st_522:
+	ADDQ   $0x00000040, R9
+	ADDQ   $0x00000020, R10
+	ADDQ   CX, R11
+	VPADDD softmaxconsts<>+832(SB), Z3, Z3
+	INCQ   R12
+	CMPQ   R12, C+72(FP)
+	JB     class_519
+	JMP    outd_517
+
+outnr_518:
 	VMOVAPS Z4, Z2
 	VMULPS  Z1, Z2, Z2
 	MOVQ    SI, R9
@@ -8403,36 +8558,44 @@ outnr_483:
 	VXORPS  Z1, Z1, Z1
 	XORQ    R12, R12
 
-class_486:
+class_523:
 	VPCMPEQD     Z1, Z0, K2
 	VMULPS       (R9), Z2, Z3
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_487
+	JZ           noflag_524
 	VBROADCASTSS 8(R10), Z4
 	VSUBPS       Z4, Z3, Z3
 
-noflag_487:
+noflag_524:
 	VSUBPS    Z5, Z3, K2, Z3
 	VMOVAPS.Z Z3, K1, Z3
+	TESTQ     $0x00000800, flags+88(FP)
+	JNZ       nt_525
 	VMOVUPS   Z3, (R11)
-	ADDQ      $0x00000040, R9
-	ADDQ      $0x00000020, R10
-	ADDQ      CX, R11
-	VPADDD    softmaxconsts<>+832(SB), Z1, Z1
-	INCQ      R12
-	CMPQ      R12, C+72(FP)
-	JB        class_486
+	JMP       st_526
 
-outd_482:
+nt_525:
+	VMOVNTPS Z3, (R11)
+
+st_526:
+	ADDQ   $0x00000040, R9
+	ADDQ   $0x00000020, R10
+	ADDQ   CX, R11
+	VPADDD softmaxconsts<>+832(SB), Z1, Z1
+	INCQ   R12
+	CMPQ   R12, C+72(FP)
+	JB     class_523
+
+outd_517:
 	ADDQ $0x00000040, AX
 	ADDQ $0x00000040, BX
 	ADDQ $0x00000040, R8
 	SUBQ $0x00000010, DX
-	JMP  loop_461
+	JMP  loop_496
 
-tail_462:
+tail_497:
 	TESTQ        DX, DX
-	JZ           done_463
+	JZ           done_498
 	MOVL         $0x0000ffff, R9
 	BZHIL        DX, R9, R9
 	KMOVW        R9, K1
@@ -8446,24 +8609,24 @@ tail_462:
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
-	JZ           c1_488
+	JZ           c1_527
 
-max_489:
+max_528:
 	ADDQ       CX, DX
 	VMOVUPS.Z  (DX), K2, Z2
 	PREFETCHT0 1024(DX)
 	VMAXPS     Z2, Z1, Z1
 	DECQ       BX
-	JNZ        max_489
+	JNZ        max_528
 
-c1_488:
+c1_527:
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 	MOVQ   SI, DX
 	VXORPS Z4, Z4, Z4
 	XORQ   BX, BX
 
-class_490:
+class_529:
 	VMOVUPS.Z    (AX), K2, Z5
 	VSUBPS       Z1, Z5, Z5
 	VMULPS       softmaxconsts<>+128(SB), Z5, Z6
@@ -8494,26 +8657,26 @@ class_490:
 	VPADDD       softmaxconsts<>+832(SB), Z4, Z4
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_490
+	JB           class_529
 	VMOVUPS      softmaxconsts<>+64(SB), Z1
 	VDIVPS       Z2, Z1, Z1
 	VMOVUPS      softmaxconsts<>+64(SB), Z4
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_491
+	JZ           noflag_530
 	MOVQ         DI, AX
 	VXORPS       Z5, Z5, Z5
 	XORQ         DX, DX
 
-class_492:
+class_531:
 	VPCMPEQD     Z5, Z0, K3
 	VBROADCASTSS (AX), K3, Z4
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z5, Z5
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_492
+	JB           class_531
 
-noflag_491:
+noflag_530:
 	VBROADCASTSS k1+144(FP), Z5
 	VMULPS       Z4, Z5, Z5
 	VBROADCASTSS k2+148(FP), Z4
@@ -8543,27 +8706,27 @@ noflag_491:
 	VBROADCASTSS gamma+156(FP), Z7
 	MOVQ         gmode+160(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_493
+	JEQ          pow1_532
 	CMPQ         AX, $0x02
-	JEQ          pow2_495
+	JEQ          pow2_534
 	CMPQ         AX, $0x03
-	JEQ          powg_494
+	JEQ          powg_533
 	VMOVUPS      softmaxconsts<>+64(SB), Z8
-	JMP          powd_496
+	JMP          powd_535
 
-pow1_493:
+pow1_532:
 	VMOVAPS Z6, Z8
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z6, K3
 	VXORPS  Z8, Z8, K3, Z8
-	JMP     powd_496
+	JMP     powd_535
 
-pow2_495:
+pow2_534:
 	VMULPS Z6, Z6, Z8
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z6, K3
 	VXORPS Z8, Z8, K3, Z8
-	JMP    powd_496
+	JMP    powd_535
 
-powg_494:
+powg_533:
 	VGETEXPPS    Z6, Z9
 	VADDPS       softmaxconsts<>+64(SB), Z9, Z9
 	VGETMANTPS   $0x02, Z6, Z8
@@ -8621,10 +8784,10 @@ powg_494:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z6, K3
 	VXORPS       Z8, Z8, K3, Z8
 
-powd_496:
+powd_535:
 	VXORPS       softmaxconsts<>+2304(SB), Z8, Z8
 	CMPQ         AX, $0x00
-	JEQ          gamma0_497
+	JEQ          gamma0_536
 	VGETEXPPS    Z2, Z10
 	VADDPS       softmaxconsts<>+64(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z2, Z9
@@ -8658,27 +8821,27 @@ powd_496:
 	VSUBPS       softmaxconsts<>+64(SB), Z3, Z3
 	MOVQ         g1mode+168(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_498
+	JEQ          pow1_537
 	CMPQ         AX, $0x02
-	JEQ          pow2_500
+	JEQ          pow2_539
 	CMPQ         AX, $0x03
-	JEQ          powg_499
+	JEQ          powg_538
 	VMOVUPS      softmaxconsts<>+64(SB), Z3
-	JMP          powd_501
+	JMP          powd_540
 
-pow1_498:
+pow1_537:
 	VMOVAPS Z6, Z3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z6, K3
 	VXORPS  Z3, Z3, K3, Z3
-	JMP     powd_501
+	JMP     powd_540
 
-pow2_500:
+pow2_539:
 	VMULPS Z6, Z6, Z3
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z6, K3
 	VXORPS Z3, Z3, K3, Z3
-	JMP    powd_501
+	JMP    powd_540
 
-powg_499:
+powg_538:
 	VGETEXPPS    Z6, Z10
 	VADDPS       softmaxconsts<>+64(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z6, Z9
@@ -8736,45 +8899,45 @@ powg_499:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z6, K3
 	VXORPS       Z3, Z3, K3, Z3
 
-powd_501:
+powd_540:
 	VMULPS Z7, Z3, Z3
 	VMULPS Z11, Z3, Z3
 	VMULPS Z2, Z3, Z3
 	VCMPPS $0x0e, softmaxconsts<>+1664(SB), Z6, K3
 	VADDPS Z3, Z8, K3, Z8
 
-gamma0_497:
+gamma0_536:
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_502
+	JZ      noflag_541
 	VMOVUPS softmaxconsts<>+64(SB), Z2
 	MOVQ    DI, AX
 	VXORPS  Z3, Z3, Z3
 	XORQ    DX, DX
 
-class_503:
+class_542:
 	VPCMPEQD     Z3, Z0, K3
 	VBROADCASTSS 4(AX), K3, Z2
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z3, Z3
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_503
+	JB           class_542
 	VMULPS       Z2, Z8, Z8
 
-noflag_502:
+noflag_541:
 	VBROADCASTSS fs+152(FP), Z2
 	VMULPS       Z2, Z8, Z8
 	VSUBPS       Z8, Z4, Z4
 	VSUBPS       Z8, Z5, Z5
 	VXORPS       Z2, Z2, Z2
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_504
+	JZ           noflag_543
 	MOVQ         SI, AX
 	MOVQ         DI, DX
 	VXORPS       Z3, Z3, Z3
 	XORQ         BX, BX
 
-class_505:
+class_544:
 	VMULPS       (AX), Z1, Z6
 	VPCMPEQD     Z3, Z0, K3
 	VBROADCASTSS 20(DX), Z7
@@ -8789,18 +8952,18 @@ class_505:
 	VPADDD       softmaxconsts<>+832(SB), Z3, Z3
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_505
+	JB           class_544
 
-noflag_504:
+noflag_543:
 	TESTQ  $0x00000004, flags+88(FP)
-	JZ     outnr_507
+	JZ     outnr_546
 	MOVQ   SI, AX
 	MOVQ   DI, DX
 	MOVQ   R8, BX
 	VXORPS Z3, Z3, Z3
 	XORQ   SI, SI
 
-class_508:
+class_547:
 	VPCMPEQD     Z3, Z0, K3
 	VMULPS       (AX), Z1, Z6
 	VBROADCASTSS 20(DX), Z7
@@ -8813,11 +8976,11 @@ class_508:
 	VADDPS       Z4, Z7, Z7
 	VMULPS       Z7, Z6, Z6
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_509
+	JZ           noflag_548
 	VBROADCASTSS 8(DX), Z7
 	VSUBPS       Z7, Z6, Z6
 
-noflag_509:
+noflag_548:
 	VSUBPS    Z5, Z6, K3, Z6
 	VMOVAPS.Z Z6, K2, Z6
 	VMOVUPS   Z6, K1, (BX)
@@ -8827,10 +8990,10 @@ noflag_509:
 	VPADDD    softmaxconsts<>+832(SB), Z3, Z3
 	INCQ      SI
 	CMPQ      SI, C+72(FP)
-	JB        class_508
-	JMP       outd_506
+	JB        class_547
+	JMP       outd_545
 
-outnr_507:
+outnr_546:
 	VMOVAPS Z4, Z2
 	VMULPS  Z1, Z2, Z2
 	MOVQ    SI, AX
@@ -8839,15 +9002,15 @@ outnr_507:
 	VXORPS  Z1, Z1, Z1
 	XORQ    SI, SI
 
-class_510:
+class_549:
 	VPCMPEQD     Z1, Z0, K3
 	VMULPS       (AX), Z2, Z3
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_511
+	JZ           noflag_550
 	VBROADCASTSS 8(DX), Z4
 	VSUBPS       Z4, Z3, Z3
 
-noflag_511:
+noflag_550:
 	VSUBPS    Z5, Z3, K3, Z3
 	VMOVAPS.Z Z3, K2, Z3
 	VMOVUPS   Z3, K1, (BX)
@@ -8857,10 +9020,15 @@ noflag_511:
 	VPADDD    softmaxconsts<>+832(SB), Z1, Z1
 	INCQ      SI
 	CMPQ      SI, C+72(FP)
-	JB        class_510
+	JB        class_549
 
-outd_506:
-done_463:
+outd_545:
+done_498:
+	TESTQ $0x00000800, flags+88(FP)
+	JZ    noflag_551
+	SFENCE
+
+noflag_551:
 	VZEROUPPER
 	RET
 

@@ -13,7 +13,13 @@ const (
 	asmRegion  = 4    // the gradient has region terms (A, B, E)
 	asmWeights = 512  // CE class weights in the table
 	asmSmooth  = 1024 // label smoothing
+	asmNT      = 2048 // gradient: non-temporal stores (dst aligned)
 )
+
+// ntBytes is the size of an image's gradient (C*S floats) from which the
+// gradient kernels store it non-temporally: past the caches, a write that
+// bypasses them saves the read for ownership of every line.
+const ntBytes = 4 << 20
 
 // tabFloats is the size of one class's entry in the table of the softmax
 // kernels: w, alpha, kappa, A, B, E and two unused floats. In Scratch, the
@@ -145,6 +151,9 @@ func softmaxGradAsm[L Label](avx512 bool) func(x []float32, S, lo, hi int, lab [
 		}
 		if kappa != 0 {
 			flags |= asmSmooth
+		}
+		if C*S*4 >= ntBytes && S%16 == 0 && uintptr(unsafe.Pointer(&dst[lo]))%64 == 0 {
+			flags |= asmNT
 		}
 		if c.Alpha != nil {
 			flags |= asmAlpha

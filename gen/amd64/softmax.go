@@ -28,6 +28,7 @@ const (
 const (
 	flagWeights = 512  // tab holds CE class weights (else every weight is 1)
 	flagSmooth  = 1024 // label smoothing is on
+	flagNT      = 2048 // gradient: full vectors stored non-temporally (dst aligned)
 )
 
 // softmaxFamily: the statistics and gradient passes of the softmax losses
@@ -441,7 +442,8 @@ func softmaxGrad(t *Tier, u8 bool) {
 			"kernels.BlockSize) of one image into dst (C planes S apart, like x). tab holds 8 floats per class:",
 			"w (CE weight, flags&512), alpha (flags&256), kappa (CEScale*eps/C*w, flags&1024), A, B, E (flags&4);",
 			"k1 = CEScale*(1-eps), k2 = CEScale*eps*wsum/C, fs = FocalScale; scr is 64-byte aligned, at",
-			"least 16*C floats (32*C for AVX2). The Focal variant adds the focal term.")
+			"least 16*C floats (32*C for AVX2). flags&2048: dst+lo and S*4 are 64-byte aligned, full vectors are",
+			"stored non-temporally. The Focal variant adds the focal term.")
 		a := t.softmaxSetup(elem)
 		pd := Load(Param("dst").Base(), GP64()).(GPVirtual)
 		lo := Load(Param("lo"), GP64())
@@ -598,7 +600,18 @@ func softmaxGrad(t *Tier, u8 bool) {
 					})
 					t.subWhere(eq, t.ld(TAU), v)
 					t.keepWhere(st.valid, v)
-					t.store(v, Mem{Base: po}, tail)
+					if tail == nil {
+						nt, done := newLabel("nt"), newLabel("st")
+						TESTQ(U32(flagNT), a.flags)
+						JNZ(LabelRef(nt))
+						VMOVUPS(v, Mem{Base: po})
+						JMP(LabelRef(done))
+						Label(nt)
+						VMOVNTPS(v, Mem{Base: po})
+						Label(done)
+					} else {
+						t.store(v, Mem{Base: po}, tail)
+					}
 				})
 			}
 			done := newLabel("outd")
@@ -614,6 +627,7 @@ func softmaxGrad(t *Tier, u8 bool) {
 			out(false)
 			Label(done)
 		})
+		ifFlag(a.flags, flagNT, func() { SFENCE() })
 		end()
 	}
 }
