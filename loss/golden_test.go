@@ -211,6 +211,20 @@ func eachTier(t *testing.T, f func(t *testing.T)) {
 	}
 }
 
+// eachTierLong is eachTier, but with -short (the race detector and the
+// emulated arm64 run) only the best tier runs; the full run covers them all.
+func eachTierLong(t *testing.T, f func(t *testing.T)) {
+	t.Helper()
+	if !testing.Short() {
+		eachTier(t, f)
+		return
+	}
+	best := kernels.Available()[0]
+	defer kernels.Use(best)
+	kernels.Use(best)
+	t.Run("tier="+best, f)
+}
+
 func TestGolden(t *testing.T) {
 	cases, err := golden()
 	if err != nil {

@@ -229,7 +229,11 @@ func TestZeroAllocs(t *testing.T) {
 		}
 		y := make([]float32, sh.Len())
 		g := make([]float32, sh.Len())
-		eachTier(t, func(t *testing.T) {
+		each := eachTier
+		if sh.S > chunkPixels {
+			each = eachTierLong
+		}
+		each(t, func(t *testing.T) {
 			var ws Workspace
 			defer ws.Close()
 			for name, m := range mcCases(sh.C) {

@@ -52,7 +52,7 @@ func TestWorkersBitIdentical(t *testing.T) {
 	x, lab, y := bigCase(r, sh)
 	procs := runtime.GOMAXPROCS(0)
 	defer runtime.GOMAXPROCS(procs)
-	eachTier(t, func(t *testing.T) {
+	eachTierLong(t, func(t *testing.T) {
 		mcs, bns := mcCases(sh.C), bnCases(sh.C)
 		for _, name := range slices.Sorted(maps.Keys(mcs)) {
 			m := *mcs[name]
@@ -182,7 +182,7 @@ func TestShardMerge(t *testing.T) {
 	r := rand.New(rand.NewPCG(13, 14))
 	sh := Shape{3, 4, 5*kernels.BlockSize + 333}
 	x, lab, y := bigCase(r, sh)
-	eachTier(t, func(t *testing.T) {
+	eachTierLong(t, func(t *testing.T) {
 		mcs, bns := mcCases(sh.C), bnCases(sh.C)
 		for k := 1; k <= 5; k++ {
 			for pi, parts := range shardings(sh.N, sh.S, k) {
