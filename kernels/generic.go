@@ -2,6 +2,11 @@ package kernels
 
 // The generic tier: plain Go, one element at a time. Each function is the
 // specification of the assembly versions of the same primitive.
+//
+// Every product that feeds an addition is rounded explicitly, float32(x*y),
+// or fused explicitly, fma32: Go may otherwise fuse x*y+z into one FMA on
+// some architectures (arm64) and not on others (amd64), and the
+// specification would round differently from one machine to the next.
 
 var genericTier = &tier{
 	name:            "generic",
@@ -60,26 +65,26 @@ func sigmoidStatsGeneric(x, y []float32, prm *SigmoidParams, s *SigmoidSums[floa
 		p, q, e := sigmoidPair(xv)
 		if need&NeedRegion != 0 {
 			sp += p
-			spy += p * yv
+			spy += float32(p * yv)
 			sy += yv
 		}
 		if need&NeedSquared != 0 {
-			spp += p * p
-			syy += yv * yv
+			spp += float32(p * p)
+			syy += float32(yv * yv)
 		}
 		if need&(NeedCE|NeedFocal) != 0 {
 			l1p := log1pf(e)
 			if need&NeedCE != 0 {
 				// (1-y)*x + (1+(pw-1)*y) * softplus(-x)
 				lw := fma32(pw-1, yv, 1)
-				bce += fma32(1-yv, xv, lw*(l1p+max(-xv, 0)))
+				bce += fma32(1-yv, xv, float32(lw*(l1p+max(-xv, 0))))
 			}
 			if need&NeedFocal != 0 {
 				ce := fma32(-xv, yv, max(xv, 0)) + l1p
-				pt1 := fma32(p, 1-yv, q*yv) // 1 - p_t
+				pt1 := fma32(p, 1-yv, float32(q*yv)) // 1 - p_t
 				f := ce * powf(pt1, gamma)
 				if alpha >= 0 {
-					f *= fma32(alpha, yv, (1-alpha)*(1-yv))
+					f *= fma32(alpha, yv, float32((1-alpha)*(1-yv)))
 				}
 				foc += f
 			}
@@ -97,22 +102,22 @@ func sigmoidGradGeneric(x, y []float32, c *SigmoidCoef, dst []float32) {
 		p, q, e := sigmoidPair(xv)
 		var g float32
 		if region {
-			g = p * q * (c.A*yv + c.B + c.E*p)
+			g = p * q * (float32(c.A*yv) + c.B + float32(c.E*p))
 		}
 		if c.BCEScale != 0 {
-			g += c.BCEScale * ((1-yv)*p - c.PosWeight*yv*q)
+			g += float32(c.BCEScale * (float32((1-yv)*p) - float32(c.PosWeight*yv*q)))
 		}
 		if c.FocalScale != 0 {
 			ce := fma32(-xv, yv, max(xv, 0)) + log1pf(e)
-			pt1 := fma32(p, 1-yv, q*yv)
+			pt1 := fma32(p, 1-yv, float32(q*yv))
 			d := (p - yv) * powf(pt1, c.FocalGamma)
 			if pt1 > 0 && c.FocalGamma != 0 {
-				d += ce * c.FocalGamma * powf(pt1, c.FocalGamma-1) * (1 - 2*yv) * p * q
+				d += float32(ce * c.FocalGamma * powf(pt1, c.FocalGamma-1) * (1 - float32(2*yv)) * p * q)
 			}
 			if c.FocalAlpha >= 0 {
-				d *= fma32(c.FocalAlpha, yv, (1-c.FocalAlpha)*(1-yv))
+				d *= fma32(c.FocalAlpha, yv, float32((1-c.FocalAlpha)*(1-yv)))
 			}
-			g += c.FocalScale * d
+			g += float32(c.FocalScale * d)
 		}
 		dst[i] = g
 	}
@@ -156,7 +161,7 @@ func softmaxStatsGeneric[L Label](x []float32, S, lo, hi int, lab []L, prm *Soft
 				p := v * inv
 				sP[c] += p
 				if need&NeedSquared != 0 {
-					sPP[c] += p * p
+					sPP[c] += float32(p * p)
 				}
 			}
 			sPY[y] += e[y] * inv
@@ -179,9 +184,9 @@ func softmaxStatsGeneric[L Label](x []float32, S, lo, hi int, lab []L, prm *Soft
 						if prm.CEWeight != nil {
 							wc = prm.CEWeight[c]
 						}
-						sm += wc * (lse - (x[c*S+i] - mx))
+						sm += float32(wc * (lse - (x[c*S+i] - mx)))
 					}
-					l += prm.Smoothing / float32(C) * sm
+					l += float32(prm.Smoothing / float32(C) * sm)
 				}
 				ce += l
 				w += wy
@@ -234,7 +239,7 @@ func softmaxGradGeneric[L Label](x []float32, S, lo, hi int, lab []L, c *Softmax
 				wy = c.CEWeight[y]
 			}
 			tau = c.CEScale * (1 - c.Smoothing) * wy
-			s = tau + c.CEScale*c.Smoothing*wsum/float32(C)
+			s = tau + float32(c.CEScale*c.Smoothing*wsum/float32(C))
 		}
 		if c.FocalScale != 0 {
 			pt := e[y]
@@ -243,7 +248,7 @@ func softmaxGradGeneric[L Label](x []float32, S, lo, hi int, lab []L, c *Softmax
 			if pt1 > 0 && c.Gamma != 0 {
 				// log p_t from the logits, finite even where p_t underflows to 0
 				logpt := (x[int(y)*S+i] - mx) - logf(sum)
-				f += c.Gamma * powf(pt1, c.Gamma-1) * pt * logpt
+				f += float32(c.Gamma * powf(pt1, c.Gamma-1) * pt * logpt)
 			}
 			if c.Alpha != nil {
 				f *= c.Alpha[y]
@@ -256,11 +261,11 @@ func softmaxGradGeneric[L Label](x []float32, S, lo, hi int, lab []L, c *Softmax
 		g := c.Scratch[C : 2*C]
 		if region {
 			for k, p := range e {
-				g[k] = c.B[k] + c.E[k]*p
+				g[k] = c.B[k] + float32(c.E[k]*p)
 			}
 			g[y] += c.A[y]
 			for k, p := range e {
-				dot += p * g[k]
+				dot += float32(p * g[k])
 			}
 		} else {
 			clear(g)
@@ -276,7 +281,7 @@ func softmaxGradGeneric[L Label](x []float32, S, lo, hi int, lab []L, c *Softmax
 				if c.CEWeight != nil {
 					wk = c.CEWeight[k]
 				}
-				v -= kappa * wk
+				v -= float32(kappa * wk)
 			}
 			if int32(k) == y {
 				v -= tau

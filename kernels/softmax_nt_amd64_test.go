@@ -43,7 +43,7 @@ func TestSoftmaxGradNonTemporal(t *testing.T) {
 				}
 				tr.softmaxGradU8(x, S, lo, hi, lab, &c, dst)
 				softmaxGradGeneric(x, S, lo, hi, lab, &cg, ref)
-				scale := max(maxAbs(ref), 1e-3*coefScale(&c))
+				scale := max(maxAbs(ref), coefFloor*coefScale(&c))
 				where := fmt.Sprintf("%s %s [%d,%d)", tr.name, sc.name, lo, hi)
 				for k := 0; k < C; k++ {
 					for i := lo - 1; i <= hi; i++ {

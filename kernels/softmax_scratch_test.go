@@ -46,7 +46,7 @@ func TestSoftmaxShortScratch(t *testing.T) {
 						cg := c
 						cg.Scratch = make([]float32, 2*C)
 						softmaxGradGeneric(im.x.s, S, 0, S, im.lab.s, &cg, ref)
-						scale := max(maxAbs(ref), 1e-3*coefScale(&c))
+						scale := max(maxAbs(ref), coefFloor*coefScale(&c))
 						for i := range ref {
 							if !close32(dst[i], ref[i], gradTol, scale) {
 								t.Fatalf("%s: grad %d = %v, generic %v", where, i, dst[i], ref[i])

@@ -153,7 +153,7 @@ func checkSoftmax[L Label](t *testing.T, tr *tier, sc softmaxCase, im softmaxIma
 	softmaxGradGeneric(im.x.s, S, lo, hi, im.lab.s, &cg, ref)
 	dst.check(t, where+" dst")
 	im.x.check(t, where+" x")
-	scale := max(maxAbs(ref), 1e-3*coefScale(&c))
+	scale := max(maxAbs(ref), coefFloor*coefScale(&c))
 	for i := range ref {
 		if !close32(dst.s[i], ref[i], gradTol, scale) {
 			k, px := i/S, i%S
