@@ -1,6 +1,7 @@
 package kernels
 
 import (
+	"github.com/segloss/segloss/internal/vmath"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -21,7 +22,7 @@ var accuracyDomains = []struct {
 	lo, hi float32
 	max    float64
 }{
-	{"exp", func(t *tier) func(dst, x []float32) { return t.exp }, math.Exp, expLo, expHi, 1.5},
+	{"exp", func(t *tier) func(dst, x []float32) { return t.exp }, math.Exp, vmath.ExpLo, vmath.ExpHi, 1.5},
 	{"log", func(t *tier) func(dst, x []float32) { return t.log }, math.Log, 1, 256, 1},
 	{"log_wide", func(t *tier) func(dst, x []float32) { return t.log }, math.Log, 0x1p-149, math.MaxFloat32, 1},
 	{"sigmoid", func(t *tier) func(dst, x []float32) { return t.sigmoid }, sigmoid64, -87, 88, 2},

@@ -1,48 +1,15 @@
 package kernels
 
-import "math"
+import (
+	"math"
+
+	"github.com/segloss/segloss/internal/vmath"
+)
 
 // This file holds the scalar float32 math every tier implements: the generic
 // tier calls these functions per element, and the assembly tiers evaluate the
 // same formulas, in the same order, on vector lanes. They are the
 // specification of exp, log and sigmoid described in DESIGN.md (Numerics).
-
-const (
-	log2e = 1.44269504088896341
-
-	// Cody-Waite split of ln 2: ln2Hi has few enough significant bits that
-	// n*ln2Hi is exact for |n| <= 256.
-	ln2Hi = 0.693359375
-	ln2Lo = -2.12194440e-4
-
-	// Above expHi exp returns +Inf (exp(expHi) itself rounds to +Inf; the
-	// largest finite input is 88.72283172607421875). Below expLo, the
-	// float32 nearest ln(2^-126), exp returns exactly 0; at expLo itself the
-	// result is just below 2^-126 (a denormal), the only denormal exp gives.
-	expHi = 88.72283935546875
-	expLo = -87.33654475055310898657
-
-	// Degree-6 exp polynomial (Cephes expf coefficients):
-	// exp(r) ~ 1 + r + r^2*(p5 + p4 r + p3 r^2 + p2 r^3 + p1 r^4 + p0 r^5).
-	expP0 = 1.9875691500e-4
-	expP1 = 1.3981999507e-3
-	expP2 = 8.3334519073e-3
-	expP3 = 4.1665795894e-2
-	expP4 = 1.6666665459e-1
-	expP5 = 5.0000001201e-1
-
-	// Cephes logf polynomial on the reduced mantissa m-1, m in [sqrt(1/2), sqrt(2)).
-	logQ0    = 7.0376836292e-2
-	logQ1    = -1.1514610310e-1
-	logQ2    = 1.1676998740e-1
-	logQ3    = -1.2420140846e-1
-	logQ4    = 1.4249322787e-1
-	logQ5    = -1.6668057665e-1
-	logQ6    = 2.0000714765e-1
-	logQ7    = -2.4999993993e-1
-	logQ8    = 3.3333331174e-1
-	sqrtHalf = 0.707106781186547524
-)
 
 // fma32 returns a*b+c rounded once to float32 in the common case. The product
 // of two float32 values is exact in float64, so only the final sum rounds (a
@@ -54,24 +21,24 @@ func fma32(a, b, c float32) float32 {
 
 // expf returns e**x for float32 x: Cody-Waite reduction x = n*ln2 + r with a
 // two-constant ln2, exp(r) by a degree-6 polynomial evaluated in Estrin form
-// with FMAs, and the result scaled by 2**n. Inputs below expLo (ln 2**-126)
+// with FMAs, and the result scaled by 2**n. Inputs below vmath.ExpLo (ln 2**-126)
 // give 0; NaN propagates; x above 88.7228 gives +Inf.
 func expf(x float32) float32 {
 	switch {
 	case x != x:
 		return x
-	case x > expHi:
+	case x > vmath.ExpHi:
 		return float32(math.Inf(1))
-	case x < expLo:
+	case x < vmath.ExpLo:
 		return 0
 	}
-	n := float32(math.RoundToEven(float64(x * log2e)))
-	r := fma32(n, -ln2Hi, x)
-	r = fma32(n, -ln2Lo, r)
+	n := float32(math.RoundToEven(float64(x * vmath.Log2e)))
+	r := fma32(n, -vmath.Ln2Hi, x)
+	r = fma32(n, -vmath.Ln2Lo, r)
 	r2 := r * r
-	a := fma32(expP4, r, expP5)
-	b := fma32(expP2, r, expP3)
-	c := fma32(expP0, r, expP1)
+	a := fma32(vmath.ExpP4, r, vmath.ExpP5)
+	b := fma32(vmath.ExpP2, r, vmath.ExpP3)
+	c := fma32(vmath.ExpP0, r, vmath.ExpP1)
 	q := fma32(fma32(c, r2, b), r2, a)
 	y := fma32(q, r2, r) + 1
 	e := int32(n)
@@ -101,7 +68,7 @@ func logf(x float32) float32 {
 		e = int32(bits>>23) - 126 - 23
 	}
 	m := math.Float32frombits(bits&0x807fffff | 126<<23) // in [0.5, 1)
-	if m < sqrtHalf {
+	if m < vmath.SqrtHalf {
 		e--
 		m = m + m - 1
 	} else {
@@ -109,18 +76,18 @@ func logf(x float32) float32 {
 	}
 	fe := float32(e)
 	z := m * m
-	y := fma32(logQ0, m, logQ1)
-	y = fma32(y, m, logQ2)
-	y = fma32(y, m, logQ3)
-	y = fma32(y, m, logQ4)
-	y = fma32(y, m, logQ5)
-	y = fma32(y, m, logQ6)
-	y = fma32(y, m, logQ7)
-	y = fma32(y, m, logQ8)
+	y := fma32(vmath.LogQ0, m, vmath.LogQ1)
+	y = fma32(y, m, vmath.LogQ2)
+	y = fma32(y, m, vmath.LogQ3)
+	y = fma32(y, m, vmath.LogQ4)
+	y = fma32(y, m, vmath.LogQ5)
+	y = fma32(y, m, vmath.LogQ6)
+	y = fma32(y, m, vmath.LogQ7)
+	y = fma32(y, m, vmath.LogQ8)
 	y = y * m * z
-	y = fma32(fe, ln2Lo, y)
+	y = fma32(fe, vmath.Ln2Lo, y)
 	y = fma32(z, -0.5, y)
-	return fma32(fe, ln2Hi, m+y)
+	return fma32(fe, vmath.Ln2Hi, m+y)
 }
 
 // log1pf returns log(1+t) for t >= 0, accurate for small t: with u = 1+t

@@ -3,42 +3,16 @@ package main
 import (
 	"math"
 
+	"github.com/segloss/segloss/internal/vmath"
+
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
 	. "github.com/mmcloughlin/avo/reg"
 )
 
-// The constants of kernels/math.go, rounded to float32 exactly as Go rounds
-// them there (an untyped constant meeting a float32 operand).
-const (
-	log2e = 1.44269504088896341
-	ln2Hi = 0.693359375
-	ln2Lo = -2.12194440e-4
-	expHi = 88.72283935546875
-	expLo = -87.33654475055310898657
-
-	expP0 = 1.9875691500e-4
-	expP1 = 1.3981999507e-3
-	expP2 = 8.3334519073e-3
-	expP3 = 4.1665795894e-2
-	expP4 = 1.6666665459e-1
-	expP5 = 5.0000001201e-1
-
-	logQ0    = 7.0376836292e-2
-	logQ1    = -1.1514610310e-1
-	logQ2    = 1.1676998740e-1
-	logQ3    = -1.2420140846e-1
-	logQ4    = 1.4249322787e-1
-	logQ5    = -1.6668057665e-1
-	logQ6    = 2.0000714765e-1
-	logQ7    = -2.4999993993e-1
-	logQ8    = 3.3333331174e-1
-	sqrtHalf = 0.707106781186547524
-)
-
 func f32(v float64) float32 { return float32(v) }
 
-// expFinite is the largest float32 whose exp is finite (float32(expHi) itself
+// expFinite is the largest float32 whose exp is finite (float32(vmath.ExpHi) itself
 // overflows: exp(88.72283935546875) > MaxFloat32).
 const expFinite = 88.72283172607421875
 
@@ -57,7 +31,7 @@ type expOpts struct {
 // preserved): kernels/math.go expf, operation for operation.
 func (t *Tier) exp(x Register, o expOpts) VecVirtual {
 	n := t.V()
-	VMULPS(t.F(f32(log2e)), x, n)
+	VMULPS(t.F(f32(vmath.Log2e)), x, n)
 	if t.avx512 {
 		VRNDSCALEPS(U8(0), n, n) // round to nearest even
 	} else {
@@ -65,28 +39,28 @@ func (t *Tier) exp(x Register, o expOpts) VecVirtual {
 	}
 	r := t.V()
 	VMOVAPS(x, r)
-	VFNMADD231PS(t.F(f32(ln2Hi)), n, r) // r = x - n*ln2Hi
-	VFNMADD231PS(t.F(f32(ln2Lo)), n, r) // r -= n*ln2Lo
+	VFNMADD231PS(t.F(f32(vmath.Ln2Hi)), n, r) // r = x - n*vmath.Ln2Hi
+	VFNMADD231PS(t.F(f32(vmath.Ln2Lo)), n, r) // r -= n*vmath.Ln2Lo
 	r2 := t.V()
 	VMULPS(r, r, r2)
 	a, b, c := t.V(), t.V(), t.V()
-	VMOVUPS(t.F(f32(expP4)), a)
-	VFMADD213PS(t.F(f32(expP5)), r, a) // a = P4*r + P5
-	VMOVUPS(t.F(f32(expP2)), b)
-	VFMADD213PS(t.F(f32(expP3)), r, b) // b = P2*r + P3
-	VMOVUPS(t.F(f32(expP0)), c)
-	VFMADD213PS(t.F(f32(expP1)), r, c) // c = P0*r + P1
-	VFMADD213PS(b, r2, c)              // c = c*r2 + b
-	VFMADD213PS(a, r2, c)              // q = c*r2 + a
-	VFMADD213PS(r, r2, c)              // y = q*r2 + r
-	VADDPS(t.F(1), c, c)               // y += 1
+	VMOVUPS(t.F(f32(vmath.ExpP4)), a)
+	VFMADD213PS(t.F(f32(vmath.ExpP5)), r, a) // a = P4*r + P5
+	VMOVUPS(t.F(f32(vmath.ExpP2)), b)
+	VFMADD213PS(t.F(f32(vmath.ExpP3)), r, b) // b = P2*r + P3
+	VMOVUPS(t.F(f32(vmath.ExpP0)), c)
+	VFMADD213PS(t.F(f32(vmath.ExpP1)), r, c) // c = P0*r + P1
+	VFMADD213PS(b, r2, c)                    // c = c*r2 + b
+	VFMADD213PS(a, r2, c)                    // q = c*r2 + a
+	VFMADD213PS(r, r2, c)                    // y = q*r2 + r
+	VADDPS(t.F(1), c, c)                     // y += 1
 	y := c
 	if t.avx512 {
 		VSCALEFPS(n, y, y) // y * 2^n, one rounding (denormals, n = 128)
-		lo := t.cmp(cmpLT, x, t.F(f32(expLo)))
+		lo := t.cmp(cmpLT, x, t.F(f32(vmath.ExpLo)))
 		t.zeroWhere(lo, y)
 		if !o.nonPositive {
-			hi := t.cmp(cmpGT, x, t.F(f32(expHi)))
+			hi := t.cmp(cmpGT, x, t.F(f32(vmath.ExpHi)))
 			t.setWhere(hi, t.F(inf32), y)
 		}
 		return y
@@ -98,16 +72,16 @@ func (t *Tier) exp(x Register, o expOpts) VecVirtual {
 	// result that is itself denormal is ever computed as one (a denormal
 	// operand or result costs a microcode assist). NaN propagates.
 	if o.nonPositive {
-		// x <= 0: n in [-126, 0] wherever x >= expLo, so 2^n is a normal
+		// x <= 0: n in [-126, 0] wherever x >= vmath.ExpLo, so 2^n is a normal
 		// float and y * 2^n rounds once, as kernels/math.go computes it (the
-		// lanes below expLo are zeroed, NaN propagates through y).
+		// lanes below vmath.ExpLo are zeroed, NaN propagates through y).
 		ni := t.V()
 		VCVTPS2DQ(n, ni)
 		VPADDD(t.I(127), ni, ni)
 		VPSLLD(U8(23), ni, ni)
 		res := t.V()
 		VMULPS(ni, y, res)
-		lo := t.cmp(cmpLT, x, t.F(f32(expLo)))
+		lo := t.cmp(cmpLT, x, t.F(f32(vmath.ExpLo)))
 		t.zeroWhere(lo, res)
 		return res
 	}
@@ -122,10 +96,10 @@ func (t *Tier) exp(x Register, o expOpts) VecVirtual {
 	res := t.V()
 	VMULPS(n1, y, res)
 	VMULPS(ni, res, res)
-	lo := t.cmp(cmpLT, x, t.F(f32(expLo)))
+	lo := t.cmp(cmpLT, x, t.F(f32(vmath.ExpLo)))
 	t.zeroWhere(lo, res)
 	if !o.nonPositive {
-		// From expHi down to the largest x whose exp is finite, n = 128 with
+		// From vmath.ExpHi down to the largest x whose exp is finite, n = 128 with
 		// y >= 1: the sum would carry into the exponent's top. Those x give
 		// +Inf in kernels/math.go too (y*2*2^127 overflows).
 		hi := t.cmp(cmpGT, x, t.F(expFinite))
@@ -174,7 +148,7 @@ func (t *Tier) log(x Register, o logOpts) VecVirtual {
 		VANDPS(t.I(0x807fffff), xb, m)
 		VORPS(t.I(126<<23), m, m)
 	}
-	small := t.cmp(cmpLT, m, t.F(f32(sqrtHalf)))
+	small := t.cmp(cmpLT, m, t.F(f32(vmath.SqrtHalf)))
 	m1, m2 := t.V(), t.V()
 	VSUBPS(t.F(1), m, m1) // m - 1
 	VADDPS(m, m, m2)
@@ -190,16 +164,16 @@ func (t *Tier) log(x Register, o logOpts) VecVirtual {
 	z := t.V()
 	VMULPS(m, m, z)
 	y := t.V()
-	VMOVUPS(t.F(f32(logQ0)), y)
-	for _, q := range []float64{logQ1, logQ2, logQ3, logQ4, logQ5, logQ6, logQ7, logQ8} {
+	VMOVUPS(t.F(f32(vmath.LogQ0)), y)
+	for _, q := range []float64{vmath.LogQ1, vmath.LogQ2, vmath.LogQ3, vmath.LogQ4, vmath.LogQ5, vmath.LogQ6, vmath.LogQ7, vmath.LogQ8} {
 		VFMADD213PS(t.F(f32(q)), m, y) // y = y*m + q
 	}
 	VMULPS(m, y, y)
 	VMULPS(z, y, y)
-	VFMADD231PS(t.F(f32(ln2Lo)), fe, y) // y += fe*ln2Lo
-	VFNMADD231PS(t.F(0.5), z, y)        // y -= z*0.5
-	VADDPS(y, m, y)                     // m + y
-	VFMADD231PS(t.F(f32(ln2Hi)), fe, y) // y += fe*ln2Hi
+	VFMADD231PS(t.F(f32(vmath.Ln2Lo)), fe, y) // y += fe*vmath.Ln2Lo
+	VFNMADD231PS(t.F(0.5), z, y)              // y -= z*0.5
+	VADDPS(y, m, y)                           // m + y
+	VFMADD231PS(t.F(f32(vmath.Ln2Hi)), fe, y) // y += fe*vmath.Ln2Hi
 	if o.normal {
 		nan := t.cmp(cmpUNORD, x, x)
 		t.setWhere(nan, x, y)

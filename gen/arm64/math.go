@@ -1,36 +1,12 @@
 package main
 
-import "math"
+import (
+	"math"
+
+	"github.com/segloss/segloss/internal/vmath"
+)
 
 // The vector math of kernels/math.go, operation for operation, on 4 lanes.
-
-// The constants of kernels/math.go (rounded to float32 as Go rounds them
-// there).
-const (
-	log2e = 1.44269504088896341
-	ln2Hi = 0.693359375
-	ln2Lo = -2.12194440e-4
-	expHi = 88.72283935546875
-	expLo = -87.33654475055310898657
-
-	expP0 = 1.9875691500e-4
-	expP1 = 1.3981999507e-3
-	expP2 = 8.3334519073e-3
-	expP3 = 4.1665795894e-2
-	expP4 = 1.6666665459e-1
-	expP5 = 5.0000001201e-1
-
-	logQ0    = 7.0376836292e-2
-	logQ1    = -1.1514610310e-1
-	logQ2    = 1.1676998740e-1
-	logQ3    = -1.2420140846e-1
-	logQ4    = 1.4249322787e-1
-	logQ5    = -1.6668057665e-1
-	logQ6    = 2.0000714765e-1
-	logQ7    = -2.4999993993e-1
-	logQ8    = 3.3333331174e-1
-	sqrtHalf = 0.707106781186547524
-)
 
 const (
 	signBit  = 0x80000000
@@ -43,12 +19,12 @@ const (
 // table loads.
 func expConsts(nonPositive bool) []uint32 {
 	var bs []uint32
-	for _, f := range []float32{log2e, ln2Hi, ln2Lo, expP0, expP1, expP2, expP3, expP4, expP5, 1, expLo} {
+	for _, f := range []float32{vmath.Log2e, vmath.Ln2Hi, vmath.Ln2Lo, vmath.ExpP0, vmath.ExpP1, vmath.ExpP2, vmath.ExpP3, vmath.ExpP4, vmath.ExpP5, 1, vmath.ExpLo} {
 		bs = append(bs, math.Float32bits(f))
 	}
 	bs = append(bs, 127<<23)
 	if !nonPositive {
-		bs = append(bs, math.Float32bits(127), math.Float32bits(expHi), infBits)
+		bs = append(bs, math.Float32bits(127), math.Float32bits(vmath.ExpHi), infBits)
 	}
 	return bs
 }
@@ -58,7 +34,7 @@ func expConsts(nonPositive bool) []uint32 {
 // others are loaded straight into the registers they initialise).
 func expLoopConsts() []uint32 {
 	var bs []uint32
-	for _, f := range []float32{log2e, ln2Hi, ln2Lo, expP0, expP2, expP4, 1} {
+	for _, f := range []float32{vmath.Log2e, vmath.Ln2Hi, vmath.Ln2Lo, vmath.ExpP0, vmath.ExpP2, vmath.ExpP4, 1} {
 		bs = append(bs, math.Float32bits(f))
 	}
 	return bs
@@ -68,31 +44,31 @@ func expLoopConsts() []uint32 {
 // x (x is preserved). nonPositive promises x <= 0 or NaN (no overflow).
 func exp(x V, nonPositive bool) V {
 	n := vget()
-	k := Kf(log2e)
+	k := Kf(vmath.Log2e)
 	FMUL(n, x, k)
 	vput(k)
-	FRINTN(n, n) // n = round-to-even(x*log2e)
+	FRINTN(n, n) // n = round-to-even(x*vmath.Log2e)
 	r := vget()
 	MOVv(r, x)
-	k = Kf(ln2Hi)
-	FMLS(r, n, k) // r = x - n*ln2Hi
+	k = Kf(vmath.Ln2Hi)
+	FMLS(r, n, k) // r = x - n*vmath.Ln2Hi
 	vput(k)
-	k = Kf(ln2Lo)
-	FMLS(r, n, k) // r -= n*ln2Lo
+	k = Kf(vmath.Ln2Lo)
+	FMLS(r, n, k) // r -= n*vmath.Ln2Lo
 	vput(k)
 	r2 := vget()
 	FMUL(r2, r, r)
 	a, b, c := vget(), vget(), vget()
-	KfInto(a, expP5)
-	k = Kf(expP4)
+	KfInto(a, vmath.ExpP5)
+	k = Kf(vmath.ExpP4)
 	FMLA(a, r, k) // a = P4*r + P5
 	vput(k)
-	KfInto(b, expP3)
-	k = Kf(expP2)
+	KfInto(b, vmath.ExpP3)
+	k = Kf(vmath.ExpP2)
 	FMLA(b, r, k) // b = P2*r + P3
 	vput(k)
-	KfInto(c, expP1)
-	k = Kf(expP0)
+	KfInto(c, vmath.ExpP1)
+	k = Kf(vmath.ExpP0)
 	FMLA(c, r, k) // c = P0*r + P1
 	vput(k)
 	FMLA(b, c, r2) // b = c*r2 + b
@@ -112,7 +88,7 @@ func exp(x V, nonPositive bool) V {
 		FMLA(y, y, b) // y*2 or y
 		MOVv(n, c)
 	}
-	// 2^n from its exponent bits: exact for the n of every x >= expLo
+	// 2^n from its exponent bits: exact for the n of every x >= vmath.ExpLo
 	// (n >= -126), so y*2^n rounds once, as in expf (denormal results
 	// included).
 	FCVTZS(n, n)
@@ -121,13 +97,13 @@ func exp(x V, nonPositive bool) V {
 	ADD4S(n, n, k)
 	vput(k)
 	FMUL(y, y, n)
-	// x < expLo: 0 (also -Inf); x > expHi: +Inf (also +Inf); NaN stays NaN.
-	k = Kf(expLo)
+	// x < vmath.ExpLo: 0 (also -Inf); x > vmath.ExpHi: +Inf (also +Inf); NaN stays NaN.
+	k = Kf(vmath.ExpLo)
 	FCMGT(a, k, x)
 	vput(k)
 	BIC(y, y, a)
 	if !nonPositive {
-		k = Kf(expHi)
+		k = Kf(vmath.ExpHi)
 		FCMGT(a, x, k)
 		vput(k)
 		k = K(infBits)
@@ -141,7 +117,7 @@ func exp(x V, nonPositive bool) V {
 // logConsts are the constants of one log.
 func logConsts() []uint32 {
 	var bs []uint32
-	for _, f := range []float32{logQ0, logQ1, logQ2, logQ3, logQ4, logQ5, logQ6, logQ7, logQ8, sqrtHalf, ln2Hi, ln2Lo, 0.5, 1} {
+	for _, f := range []float32{vmath.LogQ0, vmath.LogQ1, vmath.LogQ2, vmath.LogQ3, vmath.LogQ4, vmath.LogQ5, vmath.LogQ6, vmath.LogQ7, vmath.LogQ8, vmath.SqrtHalf, vmath.Ln2Hi, vmath.Ln2Lo, 0.5, 1} {
 		bs = append(bs, math.Float32bits(f))
 	}
 	return append(bs, 126, 0x807fffff, 126<<23)
@@ -188,7 +164,7 @@ func log(x V, normal bool) V {
 		vput(xb)
 	}
 	small := vget()
-	k = Kf(sqrtHalf)
+	k = Kf(vmath.SqrtHalf)
 	FCMGT(small, k, m) // m < sqrt(1/2)
 	vput(k)
 	ADD4S(e, e, small) // e-- where small
@@ -203,26 +179,26 @@ func log(x V, normal bool) V {
 	z := vget()
 	FMUL(z, m, m)
 	y := vget()
-	KfInto(y, logQ1)
-	k = Kf(logQ0)
+	KfInto(y, vmath.LogQ1)
+	k = Kf(vmath.LogQ0)
 	FMLA(y, m, k) // y = Q0*m + Q1
 	vput(k)
-	for _, q := range []float32{logQ2, logQ3, logQ4, logQ5, logQ6, logQ7, logQ8} {
+	for _, q := range []float32{vmath.LogQ2, vmath.LogQ3, vmath.LogQ4, vmath.LogQ5, vmath.LogQ6, vmath.LogQ7, vmath.LogQ8} {
 		KfInto(t, q)
 		FMLA(t, y, m) // t = y*m + q
 		MOVv(y, t)
 	}
 	FMUL(y, y, m)
 	FMUL(y, y, z) // y*m*z
-	k = Kf(ln2Lo)
-	FMLA(y, e, k) // y += fe*ln2Lo
+	k = Kf(vmath.Ln2Lo)
+	FMLA(y, e, k) // y += fe*vmath.Ln2Lo
 	vput(k)
 	k = Kf(0.5)
 	FMLS(y, z, k) // y -= z*0.5
 	vput(k)
 	FADD(t, m, y) // m + y
-	k = Kf(ln2Hi)
-	FMLA(t, e, k) // fe*ln2Hi + (m+y)
+	k = Kf(vmath.Ln2Hi)
+	FMLA(t, e, k) // fe*vmath.Ln2Hi + (m+y)
 	vput(k)
 	vput(e, m, z, y)
 	if normal {
