@@ -156,6 +156,31 @@ func (b *Binary) check(ws *Workspace, logits, targets []float32, sh Shape, grad 
 	if err := b.plan(sh, &ws.bn); err != nil {
 		return err
 	}
+	return checkTargets(targets)
+}
+
+// checkTargets returns an error naming the first target outside [0, 1]
+// (NaN included). The common case, every target in range, takes one
+// branch-free pass: as unsigned integers, the bits of the floats in [+0, 1]
+// are exactly those <= the bits of 1 (negative values, -0 included, and NaN
+// are above them); only when that fails does the exact scan run, which also
+// accepts -0.
+func checkTargets(targets []float32) error {
+	var m0, m1, m2, m3 uint32
+	i := 0
+	for ; i+4 <= len(targets); i += 4 {
+		t := targets[i : i+4 : i+4]
+		m0 = max(m0, math.Float32bits(t[0]))
+		m1 = max(m1, math.Float32bits(t[1]))
+		m2 = max(m2, math.Float32bits(t[2]))
+		m3 = max(m3, math.Float32bits(t[3]))
+	}
+	for ; i < len(targets); i++ {
+		m0 = max(m0, math.Float32bits(targets[i]))
+	}
+	if max(m0, m1, m2, m3) <= math.Float32bits(1) {
+		return nil
+	}
 	for i, v := range targets {
 		if !(v >= 0 && v <= 1) {
 			return fmt.Errorf("%w: target %v at index %d, want a value in [0, 1]", ErrLabel, v, i)

@@ -40,6 +40,10 @@ func TestBadInput(t *testing.T) {
 	badY[5] = 1.5
 	nanY := append([]float32(nil), y...)
 	nanY[2] = nan
+	negY := append([]float32(nil), y...)
+	negY[7] = -1e-30
+	infY := append([]float32(nil), y...)
+	infY[59] = float32(math.Inf(1))
 	var ws Workspace
 	for _, tc := range []struct {
 		name string
@@ -132,6 +136,8 @@ func TestBadInput(t *testing.T) {
 		{"binary targets length", ErrLength, func() error { _, err := bn(&BCE{}).Forward(&ws, x, y[1:], sh); return err }},
 		{"binary target > 1", ErrLabel, func() error { _, err := bn(&BCE{}).Forward(&ws, x, badY, sh); return err }},
 		{"binary target NaN", ErrLabel, func() error { _, err := bn(Dice()).Forward(&ws, x, nanY, sh); return err }},
+		{"binary target < 0", ErrLabel, func() error { _, err := bn(Dice()).Forward(&ws, x, negY, sh); return err }},
+		{"binary target +Inf", ErrLabel, func() error { _, err := bn(Dice()).Forward(&ws, x, infY, sh); return err }},
 		{"CE in Binary", ErrOption, func() error { _, err := bn(&CrossEntropy{}).Forward(&ws, x, y, sh); return err }},
 		{"two BCE", ErrOption, func() error { _, err := bn(&BCE{}, BCE{}).Forward(&ws, x, y, sh); return err }},
 		{"pos weight length", ErrLength, func() error { _, err := bn(&BCE{PosWeight: []float32{1}}).Forward(&ws, x, y, sh); return err }},
@@ -161,6 +167,31 @@ func TestBadInput(t *testing.T) {
 			}
 			t.Log(err)
 		})
+	}
+}
+
+// TestTargetsInRange checks the fast target scan's edges: 0, -0 and 1 are
+// targets, the floats just outside [0, 1] are not, wherever they stand.
+func TestTargetsInRange(t *testing.T) {
+	for _, v := range []float32{0, float32(math.Copysign(0, -1)), 1, 0.5, math.SmallestNonzeroFloat32} {
+		for _, n := range []int{1, 5, 8, 13} {
+			y := make([]float32, n)
+			y[n-1] = v
+			if err := checkTargets(y); err != nil {
+				t.Errorf("target %v (n=%d): %v", v, n, err)
+			}
+		}
+	}
+	for _, v := range []float32{math.Nextafter32(1, 2), -math.SmallestNonzeroFloat32, -1, float32(math.NaN()), float32(math.Inf(-1))} {
+		for _, n := range []int{1, 5, 8, 13} {
+			for at := 0; at < n; at++ {
+				y := make([]float32, n)
+				y[at] = v
+				if err := checkTargets(y); !errors.Is(err, ErrLabel) {
+					t.Errorf("target %v at %d of %d: error %v, want ErrLabel", v, at, n, err)
+				}
+			}
+		}
 	}
 }
 
