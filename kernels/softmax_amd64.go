@@ -8,12 +8,11 @@ import (
 	"github.com/segloss/segloss/asm"
 )
 
-// Flag bits of the softmax kernels beyond Flags and asmAlpha.
+// Flag bits of the amd64 softmax kernels beyond Flags and those of
+// asmflags.go.
 const (
-	asmRegion  = 4    // the gradient has region terms (A, B, E)
-	asmWeights = 512  // CE class weights in the table
-	asmSmooth  = 1024 // label smoothing
-	asmNT      = 2048 // gradient: non-temporal stores (dst aligned)
+	asmRegion = 4    // the gradient has region terms (A, B, E)
+	asmNT     = 2048 // gradient: non-temporal stores (dst aligned)
 )
 
 // ntBytes is the size of an image's gradient (C*S floats) from which the
@@ -56,7 +55,7 @@ func softmaxStatsAsm[L Label](avx512 bool) func(x []float32, S, lo, hi int, lab 
 		flags := uint64(p.Need)
 		wsum := float32(C)
 		if p.CEWeight != nil {
-			flags |= asmWeights
+			flags |= flagWeights
 			wsum = 0
 			for c, w := range p.CEWeight[:C] {
 				tab[c*tabFloats] = w
@@ -64,13 +63,13 @@ func softmaxStatsAsm[L Label](avx512 bool) func(x []float32, S, lo, hi int, lab 
 			}
 		}
 		if p.Alpha != nil {
-			flags |= asmAlpha
+			flags |= flagAlpha
 			for c, a := range p.Alpha[:C] {
 				tab[c*tabFloats+1] = a
 			}
 		}
 		if p.Smoothing != 0 {
-			flags |= asmSmooth
+			flags |= flagSmooth
 		}
 		ign := int32(-1)
 		if p.UseIgnore {
@@ -118,7 +117,7 @@ func softmaxGradAsm[L Label](avx512 bool) func(x []float32, S, lo, hi int, lab [
 		if c.CEScale != 0 {
 			wsum := float32(C)
 			if c.CEWeight != nil {
-				flags |= asmWeights
+				flags |= flagWeights
 				wsum = 0
 				for _, v := range c.CEWeight[:C] {
 					wsum += v
@@ -150,13 +149,13 @@ func softmaxGradAsm[L Label](avx512 bool) func(x []float32, S, lo, hi int, lab [
 			flags |= asmRegion
 		}
 		if kappa != 0 {
-			flags |= asmSmooth
+			flags |= flagSmooth
 		}
 		if C*S*4 >= ntBytes && S%16 == 0 && uintptr(unsafe.Pointer(&dst[lo]))%64 == 0 {
 			flags |= asmNT
 		}
 		if c.Alpha != nil {
-			flags |= asmAlpha
+			flags |= flagAlpha
 		}
 		ign := int32(-1)
 		if c.UseIgnore {

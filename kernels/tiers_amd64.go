@@ -62,34 +62,12 @@ func asmTier(name string, f asmFuncs) *tier {
 	return &t
 }
 
-// Extra flag bits of the assembly kernels (beyond Flags).
-const (
-	asmAlpha = 256 // the focal alpha weighting is on
-)
-
-// powMode classifies an exponent for the kernels' powf: 0, 1 and 2 are
-// special cases of kernels/math.go powf, 3 is exp(g*log(q)).
-func powMode(g float32) int {
-	switch g {
-	case 0:
-		return 0
-	case 1:
-		return 1
-	case 2:
-		return 2
-	}
-	return 3
-}
-
 // Kernels that write into the wrapper's own arrays are called directly (not
 // through a func value), so that the arrays stay on the stack.
 
 func sigmoidStatsAsm(avx512 bool) func(x, y []float32, p *SigmoidParams, s *SigmoidSums[float32]) {
 	return func(x, y []float32, p *SigmoidParams, s *SigmoidSums[float32]) {
-		flags := uint64(p.Need)
-		if p.FocalAlpha >= 0 {
-			flags |= asmAlpha
-		}
+		flags := sigmoidStatsFlags(p)
 		y = y[:len(x)]
 		var out, blk [8]float32
 		for lo := 0; lo < len(x); lo += BlockSize {
@@ -109,19 +87,7 @@ func sigmoidStatsAsm(avx512 bool) func(x, y []float32, p *SigmoidParams, s *Sigm
 
 func sigmoidGradAsm(f func(x, y, dst []float32, flags uint64, a, b, e, bceScale, pw, focalScale, alpha, gamma float32, gmode, g1mode int)) func(x, y []float32, c *SigmoidCoef, dst []float32) {
 	return func(x, y []float32, c *SigmoidCoef, dst []float32) {
-		var flags uint64
-		if c.A != 0 || c.B != 0 || c.E != 0 {
-			flags |= uint64(NeedRegion)
-		}
-		if c.BCEScale != 0 {
-			flags |= uint64(NeedCE)
-		}
-		if c.FocalScale != 0 {
-			flags |= uint64(NeedFocal)
-		}
-		if c.FocalAlpha >= 0 {
-			flags |= asmAlpha
-		}
+		flags := sigmoidGradFlags(c)
 		y, dst = y[:len(x)], dst[:len(x)]
 		gm, gm1 := powMode(c.FocalGamma), powMode(c.FocalGamma-1)
 		for lo := 0; lo < len(x); lo += BlockSize {

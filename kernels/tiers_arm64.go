@@ -44,37 +44,13 @@ func neonBlocked(f func(dst, x []float32)) func(dst, x []float32) {
 	}
 }
 
-// Extra flag bits of the assembly kernels (beyond Flags).
-const (
-	neonAlpha   = 256  // the focal alpha weighting is on
-	neonWeights = 512  // CE class weights
-	neonSmooth  = 1024 // label smoothing
-)
-
-// neonPowMode classifies an exponent for the kernels' powf: 0, 1 and 2 are
-// the special cases of kernels/math.go powf, 3 is exp(g*log(q)).
-func neonPowMode(g float32) int {
-	switch g {
-	case 0:
-		return 0
-	case 1:
-		return 1
-	case 2:
-		return 2
-	}
-	return 3
-}
-
 func neonSigmoidStats(x, y []float32, p *SigmoidParams, s *SigmoidSums[float32]) {
-	flags := uint64(p.Need)
-	if p.FocalAlpha >= 0 {
-		flags |= neonAlpha
-	}
+	flags := sigmoidStatsFlags(p)
 	y = y[:len(x)]
 	var out, blk [8]float32
 	for lo := 0; lo < len(x); lo += BlockSize {
 		hi := min(lo+BlockSize, len(x))
-		asm.SigmoidStatsNEON(x[lo:hi], y[lo:hi], flags, p.PosWeight, p.FocalAlpha, p.FocalGamma, neonPowMode(p.FocalGamma), blk[:])
+		asm.SigmoidStatsNEON(x[lo:hi], y[lo:hi], flags, p.PosWeight, p.FocalAlpha, p.FocalGamma, powMode(p.FocalGamma), blk[:])
 		for i := range out {
 			out[i] += blk[i]
 		}
@@ -83,21 +59,9 @@ func neonSigmoidStats(x, y []float32, p *SigmoidParams, s *SigmoidSums[float32])
 }
 
 func neonSigmoidGrad(x, y []float32, c *SigmoidCoef, dst []float32) {
-	var flags uint64
-	if c.A != 0 || c.B != 0 || c.E != 0 {
-		flags |= uint64(NeedRegion)
-	}
-	if c.BCEScale != 0 {
-		flags |= uint64(NeedCE)
-	}
-	if c.FocalScale != 0 {
-		flags |= uint64(NeedFocal)
-	}
-	if c.FocalAlpha >= 0 {
-		flags |= neonAlpha
-	}
+	flags := sigmoidGradFlags(c)
 	y, dst = y[:len(x)], dst[:len(x)]
-	gm, gm1 := neonPowMode(c.FocalGamma), neonPowMode(c.FocalGamma-1)
+	gm, gm1 := powMode(c.FocalGamma), powMode(c.FocalGamma-1)
 	for lo := 0; lo < len(x); lo += BlockSize {
 		hi := min(lo+BlockSize, len(x))
 		asm.SigmoidGradNEON(x[lo:hi], y[lo:hi], dst[lo:hi], flags, c.A, c.B, c.E, c.BCEScale, c.PosWeight, c.FocalScale, c.FocalAlpha, c.FocalGamma, gm, gm1)
@@ -123,18 +87,18 @@ func neonSoftmaxStats[L Label](x []float32, S, lo, hi int, lab []L, p *SoftmaxPa
 	flags := uint64(p.Need)
 	wsum := float32(C)
 	if p.CEWeight != nil {
-		flags |= neonWeights
+		flags |= flagWeights
 		wsum = 0
 		for _, w := range p.CEWeight[:C] {
 			wsum += w
 		}
 	}
 	if p.Alpha != nil {
-		flags |= neonAlpha
+		flags |= flagAlpha
 		_ = p.Alpha[:C]
 	}
 	if p.Smoothing != 0 {
-		flags |= neonSmooth
+		flags |= flagSmooth
 	}
 	ign := int32(-1)
 	if p.UseIgnore {
@@ -143,7 +107,7 @@ func neonSoftmaxStats[L Label](x []float32, S, lo, hi int, lab []L, p *SoftmaxPa
 	x, lab = x[:C*S], lab[:S]
 	_ = lab[lo:hi]
 	eps1, epsC := 1-p.Smoothing, p.Smoothing/float32(C)
-	gm := neonPowMode(p.Gamma)
+	gm := powMode(p.Gamma)
 	var scr []float32
 	if len(p.Scratch) >= 4*C {
 		flags |= neonScratch
@@ -177,7 +141,7 @@ func neonSoftmaxGrad[L Label](x []float32, S, lo, hi int, lab []L, c *SoftmaxCoe
 		flags |= uint64(NeedCE)
 		wsum := float32(C)
 		if c.CEWeight != nil {
-			flags |= neonWeights
+			flags |= flagWeights
 			wsum = 0
 			for _, v := range c.CEWeight[:C] {
 				wsum += v
@@ -186,14 +150,14 @@ func neonSoftmaxGrad[L Label](x []float32, S, lo, hi int, lab []L, c *SoftmaxCoe
 		tauK = c.CEScale * (1 - c.Smoothing)
 		sK = c.CEScale * c.Smoothing * wsum / float32(C)
 		if c.Smoothing != 0 {
-			flags |= neonSmooth
+			flags |= flagSmooth
 			kappa = c.CEScale * c.Smoothing / float32(C)
 		}
 	}
 	if c.FocalScale != 0 {
 		flags |= uint64(NeedFocal)
 		if c.Alpha != nil {
-			flags |= neonAlpha
+			flags |= flagAlpha
 			_ = c.Alpha[:C]
 		}
 	}
@@ -207,7 +171,7 @@ func neonSoftmaxGrad[L Label](x []float32, S, lo, hi int, lab []L, c *SoftmaxCoe
 	}
 	x, dst, lab = x[:C*S], dst[:C*S], lab[:S]
 	_ = lab[lo:hi]
-	gm, gm1 := neonPowMode(c.Gamma), neonPowMode(c.Gamma-1)
+	gm, gm1 := powMode(c.Gamma), powMode(c.Gamma-1)
 	for ; lo < hi; lo += BlockSize {
 		h := min(lo+BlockSize, hi)
 		switch l := any(lab).(type) {

@@ -1,0 +1,54 @@
+package kernels
+
+// The arguments every assembly tier (amd64 and arm64) takes beyond the Go
+// structs: flag bits and exponent classes, decided once per call here.
+
+// Flag bits of the assembly kernels beyond Flags (the generators in gen/
+// use the same values).
+const (
+	flagAlpha   = 256  // the focal alpha weighting is on
+	flagWeights = 512  // CE class weights
+	flagSmooth  = 1024 // label smoothing
+)
+
+// powMode classifies an exponent for the kernels' powf: 0, 1 and 2 are the
+// special cases of powf in math.go, 3 is exp(g*log(q)).
+func powMode(g float32) int {
+	switch g {
+	case 0:
+		return 0
+	case 1:
+		return 1
+	case 2:
+		return 2
+	}
+	return 3
+}
+
+// sigmoidStatsFlags returns the flags of a sigmoid statistics kernel.
+func sigmoidStatsFlags(p *SigmoidParams) uint64 {
+	flags := uint64(p.Need)
+	if p.FocalAlpha >= 0 {
+		flags |= flagAlpha
+	}
+	return flags
+}
+
+// sigmoidGradFlags returns the flags of a sigmoid gradient kernel: the terms
+// whose coefficients are not zero.
+func sigmoidGradFlags(c *SigmoidCoef) uint64 {
+	var flags uint64
+	if c.A != 0 || c.B != 0 || c.E != 0 {
+		flags |= uint64(NeedRegion)
+	}
+	if c.BCEScale != 0 {
+		flags |= uint64(NeedCE)
+	}
+	if c.FocalScale != 0 {
+		flags |= uint64(NeedFocal)
+	}
+	if c.FocalAlpha >= 0 {
+		flags |= flagAlpha
+	}
+	return flags
+}
