@@ -320,20 +320,13 @@ func (m *Multiclass) gradient(ws *Workspace, logits []float32, labels Labels, sh
 	workers := workerCount(m.Workers, sh, chunks)
 	ws.growWorkers(workers, C, 0, false)
 	for w := range ws.workers[:workers] {
-		coef := kernels.SoftmaxCoef{
-			C: C, UseIgnore: m.Ignore.set, Ignore: m.Ignore.label,
-			CEScale: ws.ceScale, FocalScale: ws.focScale,
-			Scratch: ws.workers[w].scratch,
+		prm := p.params(C, m.Ignore, ws.workers[w].scratch)
+		ws.workers[w].smCoef = kernels.SoftmaxCoef{
+			C: C, UseIgnore: prm.UseIgnore, Ignore: prm.Ignore,
+			CEScale: ws.ceScale, CEWeight: prm.CEWeight, Smoothing: prm.Smoothing,
+			FocalScale: ws.focScale, Alpha: prm.Alpha, Gamma: prm.Gamma,
+			Scratch: prm.Scratch,
 		}
-		if p.ce {
-			coef.CEWeight = p.ceT.Weight
-			coef.Smoothing = float32(p.ceT.LabelSmoothing)
-		}
-		if p.focal {
-			coef.Alpha = p.focalT.Alpha
-			coef.Gamma = float32(p.focalT.Gamma)
-		}
-		ws.workers[w].smCoef = coef
 	}
 	ws.job = job{ws: ws, kind: softmaxGrad, chunks: chunks, cpi: cpi, sh: sh, first: first,
 		logits: logits, labels: labels, grad: grad, region: len(p.regions) > 0}
