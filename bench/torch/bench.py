@@ -12,76 +12,21 @@ Output (stdout), JSON: {"torch": version, "rows": [{"loss", "shape",
 """
 
 import json
-import math
+import os
 import statistics
 import sys
 import time
 
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 
 
 # --- the seed chapter's reference classes, as its readers use them ---------
+# (copied verbatim once, in testdata/golden.py, which checks them against the
+# general formulations; importing it has no side effects)
 
-class DiceLoss(nn.Module):
-    def __init__(self, smooth=1e-6):
-        super().__init__()
-        self.smooth = smooth
-
-    def forward(self, pred, target):
-        pred = torch.sigmoid(pred)
-        pred_flat = pred.contiguous().view(-1)
-        target_flat = target.contiguous().view(-1)
-        intersection = (pred_flat * target_flat).sum()
-        dice = (2. * intersection + self.smooth) / (pred_flat.sum() + target_flat.sum() + self.smooth)
-        return 1 - dice
-
-
-class MultiClassDiceLoss(nn.Module):
-    def __init__(self, num_classes, smooth=1e-6):
-        super().__init__()
-        self.num_classes = num_classes
-        self.smooth = smooth
-
-    def forward(self, pred, target):
-        dice_loss = 0.0
-        pred_softmax = F.softmax(pred, dim=1)
-        for c in range(self.num_classes):
-            pred_c = pred_softmax[:, c]
-            target_c = (target == c).float()
-            intersection = (pred_c * target_c).sum()
-            dice = (2. * intersection + self.smooth) / (pred_c.sum() + target_c.sum() + self.smooth)
-            dice_loss += 1 - dice
-        return dice_loss / self.num_classes
-
-
-class CombinedLoss(nn.Module):
-    def __init__(self, weight_ce=0.5, weight_dice=0.5, num_classes=2):
-        super().__init__()
-        self.weight_ce = weight_ce
-        self.weight_dice = weight_dice
-        self.ce_loss = nn.CrossEntropyLoss()
-        self.dice_loss = MultiClassDiceLoss(num_classes=num_classes)
-
-    def forward(self, pred, target):
-        return self.weight_ce * self.ce_loss(pred, target) + self.weight_dice * self.dice_loss(pred, target)
-
-
-class FocalLoss(nn.Module):
-    def __init__(self, gamma=2.0, alpha=None):
-        super().__init__()
-        self.gamma = gamma
-        self.alpha = alpha
-
-    def forward(self, pred, target):
-        ce_loss = F.cross_entropy(pred, target, reduction='none')
-        pt = torch.exp(-ce_loss)
-        if self.alpha is not None:
-            focal_loss = self.alpha[target] * (1 - pt) ** self.gamma * ce_loss
-        else:
-            focal_loss = (1 - pt) ** self.gamma * ce_loss
-        return focal_loss.mean()
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "testdata"))
+from golden import CombinedLoss, DiceLoss, FocalLoss, MultiClassDiceLoss  # noqa: E402
 
 
 # --- region losses the way MONAI/SMP write them ------------------------------
