@@ -32,6 +32,18 @@ func SoftmaxGradU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, C int, i
 //go:noescape
 func SoftmaxGradFocalU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
 
+// It also stores the CE, W, Focal and Valid sums of SoftmaxStats (sflags, eps1, epsC and wsum as
+// its flags and arguments; tab's w and alpha as it reads them) into out[0:4].
+//
+//go:noescape
+func SoftmaxFusedU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)
+
+// It also stores the CE, W, Focal and Valid sums of SoftmaxStats (sflags, eps1, epsC and wsum as
+// its flags and arguments; tab's w and alpha as it reads them) into out[0:4].
+//
+//go:noescape
+func SoftmaxFusedFocalU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)
+
 // SoftmaxStatsI32AVX2 computes kernels.softmaxStatsGeneric over pixels [lo, hi) (at most kernels.BlockSize) of one
 // image into out = P[C], PY[C], Count[C], PP[C], CE, W, Focal, Valid. ign is the ignore label (-1: none).
 // tab holds 8 floats per class: the CE weight (used when flags&512) and the focal alpha (flags&256);
@@ -59,6 +71,18 @@ func SoftmaxGradI32AVX2(x []float32, S int, lo int, hi int, lab []int32, C int, 
 //
 //go:noescape
 func SoftmaxGradFocalI32AVX2(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
+
+// It also stores the CE, W, Focal and Valid sums of SoftmaxStats (sflags, eps1, epsC and wsum as
+// its flags and arguments; tab's w and alpha as it reads them) into out[0:4].
+//
+//go:noescape
+func SoftmaxFusedI32AVX2(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)
+
+// It also stores the CE, W, Focal and Valid sums of SoftmaxStats (sflags, eps1, epsC and wsum as
+// its flags and arguments; tab's w and alpha as it reads them) into out[0:4].
+//
+//go:noescape
+func SoftmaxFusedFocalI32AVX2(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)
 
 // SoftmaxStatsU8AVX512 computes kernels.softmaxStatsGeneric over pixels [lo, hi) (at most kernels.BlockSize) of one
 // image into out = P[C], PY[C], Count[C], PP[C], CE, W, Focal, Valid. ign is the ignore label (-1: none).
@@ -88,6 +112,18 @@ func SoftmaxGradU8AVX512(x []float32, S int, lo int, hi int, lab []uint8, C int,
 //go:noescape
 func SoftmaxGradFocalU8AVX512(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
 
+// It also stores the CE, W, Focal and Valid sums of SoftmaxStats (sflags, eps1, epsC and wsum as
+// its flags and arguments; tab's w and alpha as it reads them) into out[0:4].
+//
+//go:noescape
+func SoftmaxFusedU8AVX512(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)
+
+// It also stores the CE, W, Focal and Valid sums of SoftmaxStats (sflags, eps1, epsC and wsum as
+// its flags and arguments; tab's w and alpha as it reads them) into out[0:4].
+//
+//go:noescape
+func SoftmaxFusedFocalU8AVX512(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)
+
 // SoftmaxStatsI32AVX512 computes kernels.softmaxStatsGeneric over pixels [lo, hi) (at most kernels.BlockSize) of one
 // image into out = P[C], PY[C], Count[C], PP[C], CE, W, Focal, Valid. ign is the ignore label (-1: none).
 // tab holds 8 floats per class: the CE weight (used when flags&512) and the focal alpha (flags&256);
@@ -115,3 +151,15 @@ func SoftmaxGradI32AVX512(x []float32, S int, lo int, hi int, lab []int32, C int
 //
 //go:noescape
 func SoftmaxGradFocalI32AVX512(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
+
+// It also stores the CE, W, Focal and Valid sums of SoftmaxStats (sflags, eps1, epsC and wsum as
+// its flags and arguments; tab's w and alpha as it reads them) into out[0:4].
+//
+//go:noescape
+func SoftmaxFusedI32AVX512(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)
+
+// It also stores the CE, W, Focal and Valid sums of SoftmaxStats (sflags, eps1, epsC and wsum as
+// its flags and arguments; tab's w and alpha as it reads them) into out[0:4].
+//
+//go:noescape
+func SoftmaxFusedFocalI32AVX512(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)

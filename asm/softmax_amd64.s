@@ -2429,6 +2429,2674 @@ noflag_140:
 	VZEROUPPER
 	RET
 
+// func SoftmaxFusedU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)
+// Requires: AVX, AVX2, FMA3, MMX+
+TEXT ·SoftmaxFusedU8AVX2(SB), NOSPLIT, $576-248
+	MOVQ    x_base+0(FP), AX
+	MOVQ    lo+32(FP), CX
+	MOVQ    hi+40(FP), DX
+	SUBQ    CX, DX
+	LEAQ    (AX)(CX*4), AX
+	MOVQ    lab_base+48(FP), BX
+	LEAQ    (BX)(CX*1), BX
+	MOVQ    S+24(FP), CX
+	SHLQ    $0x02, CX
+	MOVQ    scr_base+120(FP), SI
+	MOVQ    tab_base+96(FP), DI
+	MOVQ    dst_base+176(FP), R8
+	MOVQ    lo+32(FP), R9
+	LEAQ    (R8)(R9*4), R8
+	VXORPS  Y0, Y0, Y0
+	VMOVUPS Y0, (SP)
+	VXORPS  Y0, Y0, Y0
+	VMOVUPS Y0, 32(SP)
+	VXORPS  Y0, Y0, Y0
+	VMOVUPS Y0, 64(SP)
+	VXORPS  Y0, Y0, Y0
+	VMOVUPS Y0, 96(SP)
+
+loop_141:
+	CMPQ         DX, $0x00000008
+	JB           tail_142
+	VPMOVZXBD    (BX), Y0
+	VBROADCASTSS ign+80(FP), Y1
+	VPCMPEQD     Y1, Y0, Y1
+	VPXOR        softmaxconsts<>+0(SB), Y1, Y1
+	VPXOR        softmaxconsts<>+0(SB), Y1, Y2
+	VPOR         Y2, Y0, Y0
+	VMOVUPS      (AX), Y2
+	PREFETCHT0   1024(AX)
+	MOVQ         AX, R9
+	MOVQ         C+72(FP), R10
+	DECQ         R10
+	JZ           c1_144
+
+max_145:
+	ADDQ       CX, R9
+	VMOVUPS    (R9), Y3
+	PREFETCHT0 1024(R9)
+	VMAXPS     Y3, Y2, Y2
+	DECQ       R10
+	JNZ        max_145
+
+c1_144:
+	VMOVUPS Y2, 128(SP)
+	VXORPS  Y2, Y2, Y2
+	VXORPS  Y3, Y3, Y3
+	MOVQ    AX, R9
+	MOVQ    SI, R10
+	VXORPS  Y4, Y4, Y4
+	XORQ    R11, R11
+
+class_146:
+	VMOVUPS      (R9), Y5
+	VSUBPS       128(SP), Y5, Y5
+	VMULPS       softmaxconsts<>+128(SB), Y5, Y6
+	VROUNDPS     $0x00, Y6, Y6
+	VMOVAPS      Y5, Y7
+	VFNMADD231PS softmaxconsts<>+192(SB), Y6, Y7
+	VFNMADD231PS softmaxconsts<>+256(SB), Y6, Y7
+	VMULPS       Y7, Y7, Y8
+	VMOVUPS      softmaxconsts<>+320(SB), Y9
+	VFMADD213PS  softmaxconsts<>+384(SB), Y7, Y9
+	VMOVUPS      softmaxconsts<>+448(SB), Y10
+	VFMADD213PS  softmaxconsts<>+512(SB), Y7, Y10
+	VMOVUPS      softmaxconsts<>+576(SB), Y11
+	VFMADD213PS  softmaxconsts<>+640(SB), Y7, Y11
+	VFMADD213PS  Y10, Y8, Y11
+	VFMADD213PS  Y9, Y8, Y11
+	VFMADD213PS  Y7, Y8, Y11
+	VADDPS       softmaxconsts<>+64(SB), Y11, Y11
+	VCVTPS2DQ    Y6, Y6
+	VPADDD       softmaxconsts<>+704(SB), Y6, Y6
+	VPSLLD       $0x17, Y6, Y6
+	VMULPS       Y6, Y11, Y6
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Y5, Y7
+	VANDNPS      Y6, Y7, Y6
+	VADDPS       Y6, Y2, Y2
+	VMOVUPS      Y6, (R10)
+	VPCMPEQD     Y4, Y0, Y6
+	VBLENDVPS    Y6, Y5, Y3, Y3
+	ADDQ         CX, R9
+	ADDQ         $0x00000020, R10
+	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
+	INCQ         R11
+	CMPQ         R11, C+72(FP)
+	JB           class_146
+	VMOVUPS      Y3, 160(SP)
+	VMOVUPS      Y2, 192(SP)
+	VMOVUPS      softmaxconsts<>+64(SB), Y3
+	VDIVPS       Y2, Y3, Y3
+	VMOVUPS      Y3, 224(SP)
+	VMOVUPS      softmaxconsts<>+64(SB), Y2
+	VANDPS       Y1, Y2, Y2
+	VADDPS       96(SP), Y2, Y2
+	VMOVUPS      Y2, 96(SP)
+	TESTQ        $0x00000003, sflags+200(FP)
+	JZ           noflag_147
+	VMOVUPS      192(SP), Y2
+	VPSRLD       $0x17, Y2, Y3
+	VPSUBD       softmaxconsts<>+896(SB), Y3, Y3
+	VCVTDQ2PS    Y3, Y4
+	VANDPS       softmaxconsts<>+960(SB), Y2, Y3
+	VORPS        softmaxconsts<>+384(SB), Y3, Y3
+	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Y3, Y5
+	VSUBPS       softmaxconsts<>+64(SB), Y3, Y6
+	VADDPS       Y3, Y3, Y3
+	VSUBPS       softmaxconsts<>+64(SB), Y3, Y3
+	VBLENDVPS    Y5, Y3, Y6, Y3
+	VANDPS       softmaxconsts<>+64(SB), Y5, Y5
+	VSUBPS       Y5, Y4, Y4
+	VMULPS       Y3, Y3, Y5
+	VMOVUPS      softmaxconsts<>+1088(SB), Y6
+	VFMADD213PS  softmaxconsts<>+1152(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1216(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1280(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1344(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1408(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1472(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1536(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1600(SB), Y3, Y6
+	VMULPS       Y3, Y6, Y6
+	VMULPS       Y5, Y6, Y6
+	VFMADD231PS  softmaxconsts<>+256(SB), Y4, Y6
+	VFNMADD231PS softmaxconsts<>+384(SB), Y5, Y6
+	VADDPS       Y6, Y3, Y6
+	VFMADD231PS  softmaxconsts<>+192(SB), Y4, Y6
+	VCMPPS       $0x03, Y2, Y2, Y3
+	VBLENDVPS    Y3, Y2, Y6, Y6
+	VSUBPS       160(SP), Y6, Y2
+	VMOVUPS      Y6, 256(SP)
+	VMOVUPS      Y2, 288(SP)
+	TESTQ        $0x00000001, sflags+200(FP)
+	JZ           noflag_148
+	VMOVUPS      softmaxconsts<>+64(SB), Y2
+	TESTQ        $0x00000200, sflags+200(FP)
+	JZ           noflag_149
+	MOVQ         DI, R9
+	VXORPS       Y3, Y3, Y3
+	XORQ         R10, R10
+
+class_150:
+	VPCMPEQD     Y3, Y0, Y4
+	VBROADCASTSS (R9), Y5
+	VBLENDVPS    Y4, Y5, Y2, Y2
+	ADDQ         $0x00000020, R9
+	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
+	INCQ         R10
+	CMPQ         R10, C+72(FP)
+	JB           class_150
+
+noflag_149:
+	VMOVUPS      Y2, 320(SP)
+	VBROADCASTSS eps1+208(FP), Y2
+	VMULPS       320(SP), Y2, Y2
+	VMULPS       288(SP), Y2, Y2
+	VMOVUPS      Y2, 352(SP)
+	TESTQ        $0x00000400, sflags+200(FP)
+	JZ           noflag_151
+	VXORPS       Y2, Y2, Y2
+	MOVQ         AX, R9
+	MOVQ         DI, R10
+	XORQ         R11, R11
+
+class_152:
+	VMOVUPS      (R9), Y3
+	VSUBPS       128(SP), Y3, Y3
+	TESTQ        $0x00000200, sflags+200(FP)
+	JZ           noflag_153
+	VBROADCASTSS (R10), Y4
+	VMULPS       Y4, Y3, Y3
+
+noflag_153:
+	VADDPS       Y3, Y2, Y2
+	ADDQ         CX, R9
+	ADDQ         $0x00000020, R10
+	INCQ         R11
+	CMPQ         R11, C+72(FP)
+	JB           class_152
+	VBROADCASTSS wsum+216(FP), Y3
+	VMULPS       256(SP), Y3, Y3
+	VSUBPS       Y2, Y3, Y3
+	VBROADCASTSS epsC+212(FP), Y2
+	VMOVUPS      352(SP), Y4
+	VFMADD231PS  Y2, Y3, Y4
+	VMOVUPS      Y4, 352(SP)
+
+noflag_151:
+	VMOVUPS 352(SP), Y2
+	VANDPS  Y1, Y2, Y2
+	VADDPS  (SP), Y2, Y2
+	VMOVUPS Y2, (SP)
+	VMOVUPS 320(SP), Y2
+	VANDPS  Y1, Y2, Y2
+	VADDPS  32(SP), Y2, Y2
+	VMOVUPS Y2, 32(SP)
+
+noflag_148:
+	TESTQ        $0x00000002, sflags+200(FP)
+	JZ           noflag_154
+	VMOVUPS      160(SP), Y2
+	VMULPS       softmaxconsts<>+128(SB), Y2, Y3
+	VROUNDPS     $0x00, Y3, Y3
+	VMOVAPS      Y2, Y4
+	VFNMADD231PS softmaxconsts<>+192(SB), Y3, Y4
+	VFNMADD231PS softmaxconsts<>+256(SB), Y3, Y4
+	VMULPS       Y4, Y4, Y5
+	VMOVUPS      softmaxconsts<>+320(SB), Y6
+	VFMADD213PS  softmaxconsts<>+384(SB), Y4, Y6
+	VMOVUPS      softmaxconsts<>+448(SB), Y7
+	VFMADD213PS  softmaxconsts<>+512(SB), Y4, Y7
+	VMOVUPS      softmaxconsts<>+576(SB), Y8
+	VFMADD213PS  softmaxconsts<>+640(SB), Y4, Y8
+	VFMADD213PS  Y7, Y5, Y8
+	VFMADD213PS  Y6, Y5, Y8
+	VFMADD213PS  Y4, Y5, Y8
+	VADDPS       softmaxconsts<>+64(SB), Y8, Y8
+	VCVTPS2DQ    Y3, Y3
+	VPADDD       softmaxconsts<>+704(SB), Y3, Y3
+	VPSLLD       $0x17, Y3, Y3
+	VMULPS       Y3, Y8, Y3
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Y2, Y2
+	VANDNPS      Y3, Y2, Y3
+	VMULPS       224(SP), Y3, Y3
+	VMOVUPS      softmaxconsts<>+64(SB), Y2
+	VSUBPS       Y3, Y2, Y2
+	VBROADCASTSS gamma+156(FP), Y3
+	VMOVUPS      Y3, 384(SP)
+	MOVQ         gmode+160(FP), R9
+	CMPQ         R9, $0x01
+	JEQ          pow1_155
+	CMPQ         R9, $0x02
+	JEQ          pow2_157
+	CMPQ         R9, $0x03
+	JEQ          powg_156
+	VMOVUPS      softmaxconsts<>+64(SB), Y3
+	JMP          powd_158
+
+pow1_155:
+	VMOVAPS Y2, Y3
+	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
+	VANDNPS Y3, Y2, Y3
+	JMP     powd_158
+
+pow2_157:
+	VMULPS  Y2, Y2, Y3
+	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
+	VANDNPS Y3, Y2, Y3
+	JMP     powd_158
+
+powg_156:
+	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y2, Y4
+	VMULPS       softmaxconsts<>+1792(SB), Y2, Y3
+	VBLENDVPS    Y4, Y3, Y2, Y3
+	VANDPS       softmaxconsts<>+1856(SB), Y4, Y4
+	VPSRLD       $0x17, Y3, Y5
+	VPSUBD       softmaxconsts<>+896(SB), Y5, Y5
+	VPSUBD       Y4, Y5, Y5
+	VCVTDQ2PS    Y5, Y4
+	VANDPS       softmaxconsts<>+960(SB), Y3, Y3
+	VORPS        softmaxconsts<>+384(SB), Y3, Y3
+	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Y3, Y5
+	VSUBPS       softmaxconsts<>+64(SB), Y3, Y6
+	VADDPS       Y3, Y3, Y3
+	VSUBPS       softmaxconsts<>+64(SB), Y3, Y3
+	VBLENDVPS    Y5, Y3, Y6, Y3
+	VANDPS       softmaxconsts<>+64(SB), Y5, Y5
+	VSUBPS       Y5, Y4, Y4
+	VMULPS       Y3, Y3, Y5
+	VMOVUPS      softmaxconsts<>+1088(SB), Y6
+	VFMADD213PS  softmaxconsts<>+1152(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1216(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1280(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1344(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1408(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1472(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1536(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1600(SB), Y3, Y6
+	VMULPS       Y3, Y6, Y6
+	VMULPS       Y5, Y6, Y6
+	VFMADD231PS  softmaxconsts<>+256(SB), Y4, Y6
+	VFNMADD231PS softmaxconsts<>+384(SB), Y5, Y6
+	VADDPS       Y6, Y3, Y6
+	VFMADD231PS  softmaxconsts<>+192(SB), Y4, Y6
+	VCMPPS       $0x05, softmaxconsts<>+1920(SB), Y2, Y3
+	VBLENDVPS    Y3, Y2, Y6, Y6
+	VCMPPS       $0x01, softmaxconsts<>+1664(SB), Y2, Y3
+	VBLENDVPS    Y3, softmaxconsts<>+1984(SB), Y6, Y6
+	VCMPPS       $0x00, softmaxconsts<>+1664(SB), Y2, Y3
+	VBLENDVPS    Y3, softmaxconsts<>+2048(SB), Y6, Y6
+	VMULPS       384(SP), Y6, Y6
+	VMULPS       softmaxconsts<>+128(SB), Y6, Y3
+	VROUNDPS     $0x00, Y3, Y3
+	VMOVAPS      Y6, Y4
+	VFNMADD231PS softmaxconsts<>+192(SB), Y3, Y4
+	VFNMADD231PS softmaxconsts<>+256(SB), Y3, Y4
+	VMULPS       Y4, Y4, Y5
+	VMOVUPS      softmaxconsts<>+320(SB), Y7
+	VFMADD213PS  softmaxconsts<>+384(SB), Y4, Y7
+	VMOVUPS      softmaxconsts<>+448(SB), Y8
+	VFMADD213PS  softmaxconsts<>+512(SB), Y4, Y8
+	VMOVUPS      softmaxconsts<>+576(SB), Y9
+	VFMADD213PS  softmaxconsts<>+640(SB), Y4, Y9
+	VFMADD213PS  Y8, Y5, Y9
+	VFMADD213PS  Y7, Y5, Y9
+	VFMADD213PS  Y4, Y5, Y9
+	VADDPS       softmaxconsts<>+64(SB), Y9, Y9
+	VCVTPS2DQ    Y3, Y3
+	VPSRAD       $0x01, Y3, Y4
+	VPSUBD       Y4, Y3, Y3
+	VPADDD       softmaxconsts<>+704(SB), Y4, Y4
+	VPSLLD       $0x17, Y4, Y4
+	VPADDD       softmaxconsts<>+704(SB), Y3, Y3
+	VPSLLD       $0x17, Y3, Y3
+	VMULPS       Y4, Y9, Y4
+	VMULPS       Y3, Y4, Y4
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Y6, Y3
+	VANDNPS      Y4, Y3, Y4
+	VCMPPS       $0x0e, softmaxconsts<>+2112(SB), Y6, Y3
+	VBLENDVPS    Y3, softmaxconsts<>+1920(SB), Y4, Y4
+	VMOVAPS      Y4, Y3
+	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y2, Y2
+	VANDNPS      Y3, Y2, Y3
+
+powd_158:
+	VMULPS  288(SP), Y3, Y3
+	VMOVUPS Y3, 416(SP)
+	TESTQ   $0x00000100, sflags+200(FP)
+	JZ      noflag_159
+	VMOVUPS softmaxconsts<>+64(SB), Y2
+	MOVQ    DI, R9
+	VXORPS  Y3, Y3, Y3
+	XORQ    R10, R10
+
+class_160:
+	VPCMPEQD     Y3, Y0, Y4
+	VBROADCASTSS 4(R9), Y5
+	VBLENDVPS    Y4, Y5, Y2, Y2
+	ADDQ         $0x00000020, R9
+	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
+	INCQ         R10
+	CMPQ         R10, C+72(FP)
+	JB           class_160
+	VMOVUPS      416(SP), Y3
+	VMULPS       Y2, Y3, Y3
+	VMOVUPS      Y3, 416(SP)
+
+noflag_159:
+	VMOVUPS 416(SP), Y2
+	VANDPS  Y1, Y2, Y2
+	VADDPS  64(SP), Y2, Y2
+	VMOVUPS Y2, 64(SP)
+
+noflag_154:
+noflag_147:
+	VMOVUPS softmaxconsts<>+64(SB), Y2
+	TESTQ   $0x00000200, flags+88(FP)
+	JZ      noflag_161
+	MOVQ    DI, R9
+	VXORPS  Y3, Y3, Y3
+	XORQ    R10, R10
+
+class_162:
+	VPCMPEQD     Y3, Y0, Y4
+	VBROADCASTSS (R9), Y5
+	VBLENDVPS    Y4, Y5, Y2, Y2
+	ADDQ         $0x00000020, R9
+	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
+	INCQ         R10
+	CMPQ         R10, C+72(FP)
+	JB           class_162
+
+noflag_161:
+	VBROADCASTSS k1+144(FP), Y3
+	VMULPS       Y2, Y3, Y3
+	VBROADCASTSS k2+148(FP), Y2
+	VADDPS       Y3, Y2, Y2
+	VMOVUPS      Y3, 448(SP)
+	VMOVUPS      Y2, 480(SP)
+	VXORPS       Y2, Y2, Y2
+	MOVQ         C+72(FP), R9
+	SHLQ         $0x05, R9
+	TESTQ        $0x00000004, flags+88(FP)
+	JZ           noflag_163
+	MOVQ         SI, R10
+	MOVQ         DI, R11
+	VXORPS       Y3, Y3, Y3
+	XORQ         R12, R12
+
+class_164:
+	VMOVUPS      224(SP), Y4
+	VMULPS       (R10), Y4, Y4
+	VMOVUPS      Y4, (R10)
+	VPCMPEQD     Y3, Y0, Y5
+	VBROADCASTSS 20(R11), Y6
+	VMULPS       Y4, Y6, Y6
+	VBROADCASTSS 16(R11), Y7
+	VADDPS       Y6, Y7, Y6
+	VBROADCASTSS 12(R11), Y7
+	VANDPS       Y5, Y7, Y5
+	VADDPS       Y5, Y6, Y6
+	VMOVUPS      Y6, (R10)(R9*1)
+	VFMADD231PS  Y6, Y4, Y2
+	ADDQ         $0x00000020, R10
+	ADDQ         $0x00000020, R11
+	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
+	INCQ         R12
+	CMPQ         R12, C+72(FP)
+	JB           class_164
+
+noflag_163:
+	VMOVUPS Y2, 512(SP)
+	TESTQ   $0x00000004, flags+88(FP)
+	JZ      outnr_166
+	MOVQ    SI, R10
+	MOVQ    DI, R11
+	MOVQ    R8, R12
+	VXORPS  Y2, Y2, Y2
+	XORQ    R13, R13
+
+class_167:
+	VPCMPEQD     Y2, Y0, Y3
+	VMOVUPS      (R10)(R9*1), Y4
+	VSUBPS       512(SP), Y4, Y4
+	VADDPS       480(SP), Y4, Y4
+	VMULPS       (R10), Y4, Y4
+	TESTQ        $0x00000400, flags+88(FP)
+	JZ           noflag_168
+	VBROADCASTSS 8(R11), Y5
+	VSUBPS       Y5, Y4, Y4
+
+noflag_168:
+	VMOVUPS 448(SP), Y5
+	VANDPS  Y3, Y5, Y3
+	VSUBPS  Y3, Y4, Y4
+	VANDPS  Y1, Y4, Y4
+	TESTQ   $0x00000800, flags+88(FP)
+	JNZ     nt_169
+	VMOVUPS Y4, (R12)
+	JMP     st_170
+
+nt_169:
+	VMOVNTPS Y4, (R12)
+
+st_170:
+	ADDQ   $0x00000020, R10
+	ADDQ   $0x00000020, R11
+	ADDQ   CX, R12
+	VPADDD softmaxconsts<>+832(SB), Y2, Y2
+	INCQ   R13
+	CMPQ   R13, C+72(FP)
+	JB     class_167
+	JMP    outd_165
+
+outnr_166:
+	VMOVUPS 480(SP), Y2
+	VMULPS  224(SP), Y2, Y2
+	VMOVUPS Y2, 544(SP)
+	MOVQ    SI, R9
+	MOVQ    DI, R10
+	MOVQ    R8, R11
+	VXORPS  Y2, Y2, Y2
+	XORQ    R12, R12
+
+class_171:
+	VPCMPEQD     Y2, Y0, Y3
+	VMOVUPS      544(SP), Y4
+	VMULPS       (R9), Y4, Y4
+	TESTQ        $0x00000400, flags+88(FP)
+	JZ           noflag_172
+	VBROADCASTSS 8(R10), Y5
+	VSUBPS       Y5, Y4, Y4
+
+noflag_172:
+	VMOVUPS 448(SP), Y5
+	VANDPS  Y3, Y5, Y3
+	VSUBPS  Y3, Y4, Y4
+	VANDPS  Y1, Y4, Y4
+	TESTQ   $0x00000800, flags+88(FP)
+	JNZ     nt_173
+	VMOVUPS Y4, (R11)
+	JMP     st_174
+
+nt_173:
+	VMOVNTPS Y4, (R11)
+
+st_174:
+	ADDQ   $0x00000020, R9
+	ADDQ   $0x00000020, R10
+	ADDQ   CX, R11
+	VPADDD softmaxconsts<>+832(SB), Y2, Y2
+	INCQ   R12
+	CMPQ   R12, C+72(FP)
+	JB     class_171
+
+outd_165:
+	ADDQ $0x00000020, AX
+	ADDQ $0x00000008, BX
+	ADDQ $0x00000020, R8
+	SUBQ $0x00000008, DX
+	JMP  loop_141
+
+tail_142:
+	TESTQ   DX, DX
+	JZ      done_143
+	MOVQ    DX, R9
+	LEAQ    softmaxconsts<>+2176(SB), R10
+	NEGQ    R9
+	VMOVDQU 64(R10)(R9*4), Y0
+	XORQ    R9, R9
+
+lab8_175:
+	DECQ         DX
+	SHLQ         $0x08, R9
+	MOVBQZX      (BX)(DX*1), R10
+	ORQ          R10, R9
+	TESTQ        DX, DX
+	JNZ          lab8_175
+	VMOVQ        R9, X1
+	VPMOVZXBD    X1, Y1
+	VBROADCASTSS ign+80(FP), Y2
+	VPCMPEQD     Y2, Y1, Y2
+	VPANDN       Y0, Y2, Y2
+	VPXOR        softmaxconsts<>+0(SB), Y2, Y3
+	VPOR         Y3, Y1, Y1
+	VMASKMOVPS   (AX), Y2, Y3
+	PREFETCHT0   1024(AX)
+	MOVQ         AX, DX
+	MOVQ         C+72(FP), BX
+	DECQ         BX
+	JZ           c1_176
+
+max_177:
+	ADDQ       CX, DX
+	VMASKMOVPS (DX), Y2, Y4
+	PREFETCHT0 1024(DX)
+	VMAXPS     Y4, Y3, Y3
+	DECQ       BX
+	JNZ        max_177
+
+c1_176:
+	VMOVUPS Y3, 128(SP)
+	VXORPS  Y3, Y3, Y3
+	VXORPS  Y4, Y4, Y4
+	MOVQ    AX, DX
+	MOVQ    SI, BX
+	VXORPS  Y5, Y5, Y5
+	XORQ    R9, R9
+
+class_178:
+	VMASKMOVPS   (DX), Y2, Y6
+	VSUBPS       128(SP), Y6, Y6
+	VMULPS       softmaxconsts<>+128(SB), Y6, Y7
+	VROUNDPS     $0x00, Y7, Y7
+	VMOVAPS      Y6, Y8
+	VFNMADD231PS softmaxconsts<>+192(SB), Y7, Y8
+	VFNMADD231PS softmaxconsts<>+256(SB), Y7, Y8
+	VMULPS       Y8, Y8, Y9
+	VMOVUPS      softmaxconsts<>+320(SB), Y10
+	VFMADD213PS  softmaxconsts<>+384(SB), Y8, Y10
+	VMOVUPS      softmaxconsts<>+448(SB), Y11
+	VFMADD213PS  softmaxconsts<>+512(SB), Y8, Y11
+	VMOVUPS      softmaxconsts<>+576(SB), Y12
+	VFMADD213PS  softmaxconsts<>+640(SB), Y8, Y12
+	VFMADD213PS  Y11, Y9, Y12
+	VFMADD213PS  Y10, Y9, Y12
+	VFMADD213PS  Y8, Y9, Y12
+	VADDPS       softmaxconsts<>+64(SB), Y12, Y12
+	VCVTPS2DQ    Y7, Y7
+	VPADDD       softmaxconsts<>+704(SB), Y7, Y7
+	VPSLLD       $0x17, Y7, Y7
+	VMULPS       Y7, Y12, Y7
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Y6, Y8
+	VANDNPS      Y7, Y8, Y7
+	VADDPS       Y7, Y3, Y3
+	VMOVUPS      Y7, (BX)
+	VPCMPEQD     Y5, Y1, Y7
+	VBLENDVPS    Y7, Y6, Y4, Y4
+	ADDQ         CX, DX
+	ADDQ         $0x00000020, BX
+	VPADDD       softmaxconsts<>+832(SB), Y5, Y5
+	INCQ         R9
+	CMPQ         R9, C+72(FP)
+	JB           class_178
+	VMOVUPS      Y4, 160(SP)
+	VMOVUPS      Y3, 192(SP)
+	VMOVUPS      softmaxconsts<>+64(SB), Y4
+	VDIVPS       Y3, Y4, Y4
+	VMOVUPS      Y4, 224(SP)
+	VMOVUPS      softmaxconsts<>+64(SB), Y3
+	VANDPS       Y2, Y3, Y3
+	VADDPS       96(SP), Y3, Y3
+	VMOVUPS      Y3, 96(SP)
+	TESTQ        $0x00000003, sflags+200(FP)
+	JZ           noflag_179
+	VMOVUPS      192(SP), Y3
+	VPSRLD       $0x17, Y3, Y4
+	VPSUBD       softmaxconsts<>+896(SB), Y4, Y4
+	VCVTDQ2PS    Y4, Y5
+	VANDPS       softmaxconsts<>+960(SB), Y3, Y4
+	VORPS        softmaxconsts<>+384(SB), Y4, Y4
+	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Y4, Y6
+	VSUBPS       softmaxconsts<>+64(SB), Y4, Y7
+	VADDPS       Y4, Y4, Y4
+	VSUBPS       softmaxconsts<>+64(SB), Y4, Y4
+	VBLENDVPS    Y6, Y4, Y7, Y4
+	VANDPS       softmaxconsts<>+64(SB), Y6, Y6
+	VSUBPS       Y6, Y5, Y5
+	VMULPS       Y4, Y4, Y6
+	VMOVUPS      softmaxconsts<>+1088(SB), Y7
+	VFMADD213PS  softmaxconsts<>+1152(SB), Y4, Y7
+	VFMADD213PS  softmaxconsts<>+1216(SB), Y4, Y7
+	VFMADD213PS  softmaxconsts<>+1280(SB), Y4, Y7
+	VFMADD213PS  softmaxconsts<>+1344(SB), Y4, Y7
+	VFMADD213PS  softmaxconsts<>+1408(SB), Y4, Y7
+	VFMADD213PS  softmaxconsts<>+1472(SB), Y4, Y7
+	VFMADD213PS  softmaxconsts<>+1536(SB), Y4, Y7
+	VFMADD213PS  softmaxconsts<>+1600(SB), Y4, Y7
+	VMULPS       Y4, Y7, Y7
+	VMULPS       Y6, Y7, Y7
+	VFMADD231PS  softmaxconsts<>+256(SB), Y5, Y7
+	VFNMADD231PS softmaxconsts<>+384(SB), Y6, Y7
+	VADDPS       Y7, Y4, Y7
+	VFMADD231PS  softmaxconsts<>+192(SB), Y5, Y7
+	VCMPPS       $0x03, Y3, Y3, Y4
+	VBLENDVPS    Y4, Y3, Y7, Y7
+	VSUBPS       160(SP), Y7, Y3
+	VMOVUPS      Y7, 256(SP)
+	VMOVUPS      Y3, 288(SP)
+	TESTQ        $0x00000001, sflags+200(FP)
+	JZ           noflag_180
+	VMOVUPS      softmaxconsts<>+64(SB), Y3
+	TESTQ        $0x00000200, sflags+200(FP)
+	JZ           noflag_181
+	MOVQ         DI, DX
+	VXORPS       Y4, Y4, Y4
+	XORQ         BX, BX
+
+class_182:
+	VPCMPEQD     Y4, Y1, Y5
+	VBROADCASTSS (DX), Y6
+	VBLENDVPS    Y5, Y6, Y3, Y3
+	ADDQ         $0x00000020, DX
+	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
+	INCQ         BX
+	CMPQ         BX, C+72(FP)
+	JB           class_182
+
+noflag_181:
+	VMOVUPS      Y3, 320(SP)
+	VBROADCASTSS eps1+208(FP), Y3
+	VMULPS       320(SP), Y3, Y3
+	VMULPS       288(SP), Y3, Y3
+	VMOVUPS      Y3, 352(SP)
+	TESTQ        $0x00000400, sflags+200(FP)
+	JZ           noflag_183
+	VXORPS       Y3, Y3, Y3
+	MOVQ         DI, DX
+	XORQ         BX, BX
+
+class_184:
+	VMASKMOVPS   (AX), Y2, Y4
+	VSUBPS       128(SP), Y4, Y4
+	TESTQ        $0x00000200, sflags+200(FP)
+	JZ           noflag_185
+	VBROADCASTSS (DX), Y5
+	VMULPS       Y5, Y4, Y4
+
+noflag_185:
+	VADDPS       Y4, Y3, Y3
+	ADDQ         CX, AX
+	ADDQ         $0x00000020, DX
+	INCQ         BX
+	CMPQ         BX, C+72(FP)
+	JB           class_184
+	VBROADCASTSS wsum+216(FP), Y4
+	VMULPS       256(SP), Y4, Y4
+	VSUBPS       Y3, Y4, Y4
+	VBROADCASTSS epsC+212(FP), Y3
+	VMOVUPS      352(SP), Y5
+	VFMADD231PS  Y3, Y4, Y5
+	VMOVUPS      Y5, 352(SP)
+
+noflag_183:
+	VMOVUPS 352(SP), Y3
+	VANDPS  Y2, Y3, Y3
+	VADDPS  (SP), Y3, Y3
+	VMOVUPS Y3, (SP)
+	VMOVUPS 320(SP), Y3
+	VANDPS  Y2, Y3, Y3
+	VADDPS  32(SP), Y3, Y3
+	VMOVUPS Y3, 32(SP)
+
+noflag_180:
+	TESTQ        $0x00000002, sflags+200(FP)
+	JZ           noflag_186
+	VMOVUPS      160(SP), Y3
+	VMULPS       softmaxconsts<>+128(SB), Y3, Y4
+	VROUNDPS     $0x00, Y4, Y4
+	VMOVAPS      Y3, Y5
+	VFNMADD231PS softmaxconsts<>+192(SB), Y4, Y5
+	VFNMADD231PS softmaxconsts<>+256(SB), Y4, Y5
+	VMULPS       Y5, Y5, Y6
+	VMOVUPS      softmaxconsts<>+320(SB), Y7
+	VFMADD213PS  softmaxconsts<>+384(SB), Y5, Y7
+	VMOVUPS      softmaxconsts<>+448(SB), Y8
+	VFMADD213PS  softmaxconsts<>+512(SB), Y5, Y8
+	VMOVUPS      softmaxconsts<>+576(SB), Y9
+	VFMADD213PS  softmaxconsts<>+640(SB), Y5, Y9
+	VFMADD213PS  Y8, Y6, Y9
+	VFMADD213PS  Y7, Y6, Y9
+	VFMADD213PS  Y5, Y6, Y9
+	VADDPS       softmaxconsts<>+64(SB), Y9, Y9
+	VCVTPS2DQ    Y4, Y4
+	VPADDD       softmaxconsts<>+704(SB), Y4, Y4
+	VPSLLD       $0x17, Y4, Y4
+	VMULPS       Y4, Y9, Y4
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Y3, Y3
+	VANDNPS      Y4, Y3, Y4
+	VMULPS       224(SP), Y4, Y4
+	VMOVUPS      softmaxconsts<>+64(SB), Y3
+	VSUBPS       Y4, Y3, Y3
+	VBROADCASTSS gamma+156(FP), Y4
+	VMOVUPS      Y4, 384(SP)
+	MOVQ         gmode+160(FP), AX
+	CMPQ         AX, $0x01
+	JEQ          pow1_187
+	CMPQ         AX, $0x02
+	JEQ          pow2_189
+	CMPQ         AX, $0x03
+	JEQ          powg_188
+	VMOVUPS      softmaxconsts<>+64(SB), Y4
+	JMP          powd_190
+
+pow1_187:
+	VMOVAPS Y3, Y4
+	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
+	VANDNPS Y4, Y3, Y4
+	JMP     powd_190
+
+pow2_189:
+	VMULPS  Y3, Y3, Y4
+	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
+	VANDNPS Y4, Y3, Y4
+	JMP     powd_190
+
+powg_188:
+	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y3, Y5
+	VMULPS       softmaxconsts<>+1792(SB), Y3, Y4
+	VBLENDVPS    Y5, Y4, Y3, Y4
+	VANDPS       softmaxconsts<>+1856(SB), Y5, Y5
+	VPSRLD       $0x17, Y4, Y6
+	VPSUBD       softmaxconsts<>+896(SB), Y6, Y6
+	VPSUBD       Y5, Y6, Y6
+	VCVTDQ2PS    Y6, Y5
+	VANDPS       softmaxconsts<>+960(SB), Y4, Y4
+	VORPS        softmaxconsts<>+384(SB), Y4, Y4
+	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Y4, Y6
+	VSUBPS       softmaxconsts<>+64(SB), Y4, Y7
+	VADDPS       Y4, Y4, Y4
+	VSUBPS       softmaxconsts<>+64(SB), Y4, Y4
+	VBLENDVPS    Y6, Y4, Y7, Y4
+	VANDPS       softmaxconsts<>+64(SB), Y6, Y6
+	VSUBPS       Y6, Y5, Y5
+	VMULPS       Y4, Y4, Y6
+	VMOVUPS      softmaxconsts<>+1088(SB), Y7
+	VFMADD213PS  softmaxconsts<>+1152(SB), Y4, Y7
+	VFMADD213PS  softmaxconsts<>+1216(SB), Y4, Y7
+	VFMADD213PS  softmaxconsts<>+1280(SB), Y4, Y7
+	VFMADD213PS  softmaxconsts<>+1344(SB), Y4, Y7
+	VFMADD213PS  softmaxconsts<>+1408(SB), Y4, Y7
+	VFMADD213PS  softmaxconsts<>+1472(SB), Y4, Y7
+	VFMADD213PS  softmaxconsts<>+1536(SB), Y4, Y7
+	VFMADD213PS  softmaxconsts<>+1600(SB), Y4, Y7
+	VMULPS       Y4, Y7, Y7
+	VMULPS       Y6, Y7, Y7
+	VFMADD231PS  softmaxconsts<>+256(SB), Y5, Y7
+	VFNMADD231PS softmaxconsts<>+384(SB), Y6, Y7
+	VADDPS       Y7, Y4, Y7
+	VFMADD231PS  softmaxconsts<>+192(SB), Y5, Y7
+	VCMPPS       $0x05, softmaxconsts<>+1920(SB), Y3, Y4
+	VBLENDVPS    Y4, Y3, Y7, Y7
+	VCMPPS       $0x01, softmaxconsts<>+1664(SB), Y3, Y4
+	VBLENDVPS    Y4, softmaxconsts<>+1984(SB), Y7, Y7
+	VCMPPS       $0x00, softmaxconsts<>+1664(SB), Y3, Y4
+	VBLENDVPS    Y4, softmaxconsts<>+2048(SB), Y7, Y7
+	VMULPS       384(SP), Y7, Y7
+	VMULPS       softmaxconsts<>+128(SB), Y7, Y4
+	VROUNDPS     $0x00, Y4, Y4
+	VMOVAPS      Y7, Y5
+	VFNMADD231PS softmaxconsts<>+192(SB), Y4, Y5
+	VFNMADD231PS softmaxconsts<>+256(SB), Y4, Y5
+	VMULPS       Y5, Y5, Y6
+	VMOVUPS      softmaxconsts<>+320(SB), Y8
+	VFMADD213PS  softmaxconsts<>+384(SB), Y5, Y8
+	VMOVUPS      softmaxconsts<>+448(SB), Y9
+	VFMADD213PS  softmaxconsts<>+512(SB), Y5, Y9
+	VMOVUPS      softmaxconsts<>+576(SB), Y10
+	VFMADD213PS  softmaxconsts<>+640(SB), Y5, Y10
+	VFMADD213PS  Y9, Y6, Y10
+	VFMADD213PS  Y8, Y6, Y10
+	VFMADD213PS  Y5, Y6, Y10
+	VADDPS       softmaxconsts<>+64(SB), Y10, Y10
+	VCVTPS2DQ    Y4, Y4
+	VPSRAD       $0x01, Y4, Y5
+	VPSUBD       Y5, Y4, Y4
+	VPADDD       softmaxconsts<>+704(SB), Y5, Y5
+	VPSLLD       $0x17, Y5, Y5
+	VPADDD       softmaxconsts<>+704(SB), Y4, Y4
+	VPSLLD       $0x17, Y4, Y4
+	VMULPS       Y5, Y10, Y5
+	VMULPS       Y4, Y5, Y5
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Y7, Y4
+	VANDNPS      Y5, Y4, Y5
+	VCMPPS       $0x0e, softmaxconsts<>+2112(SB), Y7, Y4
+	VBLENDVPS    Y4, softmaxconsts<>+1920(SB), Y5, Y5
+	VMOVAPS      Y5, Y4
+	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y3, Y3
+	VANDNPS      Y4, Y3, Y4
+
+powd_190:
+	VMULPS  288(SP), Y4, Y4
+	VMOVUPS Y4, 416(SP)
+	TESTQ   $0x00000100, sflags+200(FP)
+	JZ      noflag_191
+	VMOVUPS softmaxconsts<>+64(SB), Y3
+	MOVQ    DI, AX
+	VXORPS  Y4, Y4, Y4
+	XORQ    DX, DX
+
+class_192:
+	VPCMPEQD     Y4, Y1, Y5
+	VBROADCASTSS 4(AX), Y6
+	VBLENDVPS    Y5, Y6, Y3, Y3
+	ADDQ         $0x00000020, AX
+	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
+	INCQ         DX
+	CMPQ         DX, C+72(FP)
+	JB           class_192
+	VMOVUPS      416(SP), Y4
+	VMULPS       Y3, Y4, Y4
+	VMOVUPS      Y4, 416(SP)
+
+noflag_191:
+	VMOVUPS 416(SP), Y3
+	VANDPS  Y2, Y3, Y3
+	VADDPS  64(SP), Y3, Y3
+	VMOVUPS Y3, 64(SP)
+
+noflag_186:
+noflag_179:
+	VMOVUPS softmaxconsts<>+64(SB), Y3
+	TESTQ   $0x00000200, flags+88(FP)
+	JZ      noflag_193
+	MOVQ    DI, AX
+	VXORPS  Y4, Y4, Y4
+	XORQ    DX, DX
+
+class_194:
+	VPCMPEQD     Y4, Y1, Y5
+	VBROADCASTSS (AX), Y6
+	VBLENDVPS    Y5, Y6, Y3, Y3
+	ADDQ         $0x00000020, AX
+	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
+	INCQ         DX
+	CMPQ         DX, C+72(FP)
+	JB           class_194
+
+noflag_193:
+	VBROADCASTSS k1+144(FP), Y4
+	VMULPS       Y3, Y4, Y4
+	VBROADCASTSS k2+148(FP), Y3
+	VADDPS       Y4, Y3, Y3
+	VMOVUPS      Y4, 448(SP)
+	VMOVUPS      Y3, 480(SP)
+	VXORPS       Y3, Y3, Y3
+	MOVQ         C+72(FP), AX
+	SHLQ         $0x05, AX
+	TESTQ        $0x00000004, flags+88(FP)
+	JZ           noflag_195
+	MOVQ         SI, DX
+	MOVQ         DI, BX
+	VXORPS       Y4, Y4, Y4
+	XORQ         R9, R9
+
+class_196:
+	VMOVUPS      224(SP), Y5
+	VMULPS       (DX), Y5, Y5
+	VMOVUPS      Y5, (DX)
+	VPCMPEQD     Y4, Y1, Y6
+	VBROADCASTSS 20(BX), Y7
+	VMULPS       Y5, Y7, Y7
+	VBROADCASTSS 16(BX), Y8
+	VADDPS       Y7, Y8, Y7
+	VBROADCASTSS 12(BX), Y8
+	VANDPS       Y6, Y8, Y6
+	VADDPS       Y6, Y7, Y7
+	VMOVUPS      Y7, (DX)(AX*1)
+	VFMADD231PS  Y7, Y5, Y3
+	ADDQ         $0x00000020, DX
+	ADDQ         $0x00000020, BX
+	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
+	INCQ         R9
+	CMPQ         R9, C+72(FP)
+	JB           class_196
+
+noflag_195:
+	VMOVUPS Y3, 512(SP)
+	TESTQ   $0x00000004, flags+88(FP)
+	JZ      outnr_198
+	MOVQ    SI, DX
+	MOVQ    DI, BX
+	MOVQ    R8, SI
+	VXORPS  Y3, Y3, Y3
+	XORQ    DI, DI
+
+class_199:
+	VPCMPEQD     Y3, Y1, Y4
+	VMOVUPS      (DX)(AX*1), Y5
+	VSUBPS       512(SP), Y5, Y5
+	VADDPS       480(SP), Y5, Y5
+	VMULPS       (DX), Y5, Y5
+	TESTQ        $0x00000400, flags+88(FP)
+	JZ           noflag_200
+	VBROADCASTSS 8(BX), Y6
+	VSUBPS       Y6, Y5, Y5
+
+noflag_200:
+	VMOVUPS    448(SP), Y6
+	VANDPS     Y4, Y6, Y4
+	VSUBPS     Y4, Y5, Y5
+	VANDPS     Y2, Y5, Y5
+	VMASKMOVPS Y5, Y0, (SI)
+	ADDQ       $0x00000020, DX
+	ADDQ       $0x00000020, BX
+	ADDQ       CX, SI
+	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
+	INCQ       DI
+	CMPQ       DI, C+72(FP)
+	JB         class_199
+	JMP        outd_197
+
+outnr_198:
+	VMOVUPS 480(SP), Y3
+	VMULPS  224(SP), Y3, Y3
+	VMOVUPS Y3, 544(SP)
+	MOVQ    SI, AX
+	MOVQ    DI, DX
+	MOVQ    R8, BX
+	VXORPS  Y3, Y3, Y3
+	XORQ    SI, SI
+
+class_201:
+	VPCMPEQD     Y3, Y1, Y4
+	VMOVUPS      544(SP), Y5
+	VMULPS       (AX), Y5, Y5
+	TESTQ        $0x00000400, flags+88(FP)
+	JZ           noflag_202
+	VBROADCASTSS 8(DX), Y6
+	VSUBPS       Y6, Y5, Y5
+
+noflag_202:
+	VMOVUPS    448(SP), Y6
+	VANDPS     Y4, Y6, Y4
+	VSUBPS     Y4, Y5, Y5
+	VANDPS     Y2, Y5, Y5
+	VMASKMOVPS Y5, Y0, (BX)
+	ADDQ       $0x00000020, AX
+	ADDQ       $0x00000020, DX
+	ADDQ       CX, BX
+	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
+	INCQ       SI
+	CMPQ       SI, C+72(FP)
+	JB         class_201
+
+outd_197:
+done_143:
+	TESTQ $0x00000800, flags+88(FP)
+	JZ    noflag_203
+	SFENCE
+
+noflag_203:
+	MOVQ         out_base+224(FP), AX
+	VMOVUPS      (SP), Y0
+	VMOVAPS      Y0, Y1
+	VEXTRACTF128 $0x01, Y1, X0
+	VADDPS       X0, X1, X0
+	VMOVHLPS     X0, X0, X1
+	VADDPS       X1, X0, X0
+	VMOVSHDUP    X0, X1
+	VADDSS       X1, X0, X0
+	VMOVSS       X0, (AX)
+	VMOVUPS      32(SP), Y0
+	VMOVAPS      Y0, Y1
+	VEXTRACTF128 $0x01, Y1, X0
+	VADDPS       X0, X1, X0
+	VMOVHLPS     X0, X0, X1
+	VADDPS       X1, X0, X0
+	VMOVSHDUP    X0, X1
+	VADDSS       X1, X0, X0
+	VMOVSS       X0, 4(AX)
+	VMOVUPS      64(SP), Y0
+	VMOVAPS      Y0, Y1
+	VEXTRACTF128 $0x01, Y1, X0
+	VADDPS       X0, X1, X0
+	VMOVHLPS     X0, X0, X1
+	VADDPS       X1, X0, X0
+	VMOVSHDUP    X0, X1
+	VADDSS       X1, X0, X0
+	VMOVSS       X0, 8(AX)
+	VMOVUPS      96(SP), Y0
+	VMOVAPS      Y0, Y1
+	VEXTRACTF128 $0x01, Y1, X0
+	VADDPS       X0, X1, X0
+	VMOVHLPS     X0, X0, X1
+	VADDPS       X1, X0, X0
+	VMOVSHDUP    X0, X1
+	VADDSS       X1, X0, X0
+	VMOVSS       X0, 12(AX)
+	VZEROUPPER
+	RET
+
+// func SoftmaxFusedFocalU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)
+// Requires: AVX, AVX2, FMA3, MMX+
+TEXT ·SoftmaxFusedFocalU8AVX2(SB), NOSPLIT, $768-248
+	MOVQ    x_base+0(FP), AX
+	MOVQ    lo+32(FP), CX
+	MOVQ    hi+40(FP), DX
+	SUBQ    CX, DX
+	LEAQ    (AX)(CX*4), AX
+	MOVQ    lab_base+48(FP), BX
+	LEAQ    (BX)(CX*1), BX
+	MOVQ    S+24(FP), CX
+	SHLQ    $0x02, CX
+	MOVQ    scr_base+120(FP), SI
+	MOVQ    tab_base+96(FP), DI
+	MOVQ    dst_base+176(FP), R8
+	MOVQ    lo+32(FP), R9
+	LEAQ    (R8)(R9*4), R8
+	VXORPS  Y0, Y0, Y0
+	VMOVUPS Y0, (SP)
+	VXORPS  Y0, Y0, Y0
+	VMOVUPS Y0, 32(SP)
+	VXORPS  Y0, Y0, Y0
+	VMOVUPS Y0, 64(SP)
+	VXORPS  Y0, Y0, Y0
+	VMOVUPS Y0, 96(SP)
+
+loop_204:
+	CMPQ         DX, $0x00000008
+	JB           tail_205
+	VPMOVZXBD    (BX), Y0
+	VBROADCASTSS ign+80(FP), Y1
+	VPCMPEQD     Y1, Y0, Y1
+	VPXOR        softmaxconsts<>+0(SB), Y1, Y1
+	VPXOR        softmaxconsts<>+0(SB), Y1, Y2
+	VPOR         Y2, Y0, Y0
+	VMOVUPS      (AX), Y2
+	PREFETCHT0   1024(AX)
+	MOVQ         AX, R9
+	MOVQ         C+72(FP), R10
+	DECQ         R10
+	JZ           c1_207
+
+max_208:
+	ADDQ       CX, R9
+	VMOVUPS    (R9), Y3
+	PREFETCHT0 1024(R9)
+	VMAXPS     Y3, Y2, Y2
+	DECQ       R10
+	JNZ        max_208
+
+c1_207:
+	VMOVUPS Y2, 128(SP)
+	VXORPS  Y2, Y2, Y2
+	VXORPS  Y3, Y3, Y3
+	MOVQ    AX, R9
+	MOVQ    SI, R10
+	VXORPS  Y4, Y4, Y4
+	XORQ    R11, R11
+
+class_209:
+	VMOVUPS      (R9), Y5
+	VSUBPS       128(SP), Y5, Y5
+	VMULPS       softmaxconsts<>+128(SB), Y5, Y6
+	VROUNDPS     $0x00, Y6, Y6
+	VMOVAPS      Y5, Y7
+	VFNMADD231PS softmaxconsts<>+192(SB), Y6, Y7
+	VFNMADD231PS softmaxconsts<>+256(SB), Y6, Y7
+	VMULPS       Y7, Y7, Y8
+	VMOVUPS      softmaxconsts<>+320(SB), Y9
+	VFMADD213PS  softmaxconsts<>+384(SB), Y7, Y9
+	VMOVUPS      softmaxconsts<>+448(SB), Y10
+	VFMADD213PS  softmaxconsts<>+512(SB), Y7, Y10
+	VMOVUPS      softmaxconsts<>+576(SB), Y11
+	VFMADD213PS  softmaxconsts<>+640(SB), Y7, Y11
+	VFMADD213PS  Y10, Y8, Y11
+	VFMADD213PS  Y9, Y8, Y11
+	VFMADD213PS  Y7, Y8, Y11
+	VADDPS       softmaxconsts<>+64(SB), Y11, Y11
+	VCVTPS2DQ    Y6, Y6
+	VPADDD       softmaxconsts<>+704(SB), Y6, Y6
+	VPSLLD       $0x17, Y6, Y6
+	VMULPS       Y6, Y11, Y6
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Y5, Y7
+	VANDNPS      Y6, Y7, Y6
+	VADDPS       Y6, Y2, Y2
+	VMOVUPS      Y6, (R10)
+	VPCMPEQD     Y4, Y0, Y6
+	VBLENDVPS    Y6, Y5, Y3, Y3
+	ADDQ         CX, R9
+	ADDQ         $0x00000020, R10
+	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
+	INCQ         R11
+	CMPQ         R11, C+72(FP)
+	JB           class_209
+	VMOVUPS      Y3, 160(SP)
+	VMOVUPS      Y2, 192(SP)
+	VMOVUPS      softmaxconsts<>+64(SB), Y3
+	VDIVPS       Y2, Y3, Y3
+	VMOVUPS      Y3, 224(SP)
+	VMOVUPS      softmaxconsts<>+64(SB), Y2
+	VANDPS       Y1, Y2, Y2
+	VADDPS       96(SP), Y2, Y2
+	VMOVUPS      Y2, 96(SP)
+	TESTQ        $0x00000003, sflags+200(FP)
+	JZ           noflag_210
+	VMOVUPS      192(SP), Y2
+	VPSRLD       $0x17, Y2, Y3
+	VPSUBD       softmaxconsts<>+896(SB), Y3, Y3
+	VCVTDQ2PS    Y3, Y4
+	VANDPS       softmaxconsts<>+960(SB), Y2, Y3
+	VORPS        softmaxconsts<>+384(SB), Y3, Y3
+	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Y3, Y5
+	VSUBPS       softmaxconsts<>+64(SB), Y3, Y6
+	VADDPS       Y3, Y3, Y3
+	VSUBPS       softmaxconsts<>+64(SB), Y3, Y3
+	VBLENDVPS    Y5, Y3, Y6, Y3
+	VANDPS       softmaxconsts<>+64(SB), Y5, Y5
+	VSUBPS       Y5, Y4, Y4
+	VMULPS       Y3, Y3, Y5
+	VMOVUPS      softmaxconsts<>+1088(SB), Y6
+	VFMADD213PS  softmaxconsts<>+1152(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1216(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1280(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1344(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1408(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1472(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1536(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1600(SB), Y3, Y6
+	VMULPS       Y3, Y6, Y6
+	VMULPS       Y5, Y6, Y6
+	VFMADD231PS  softmaxconsts<>+256(SB), Y4, Y6
+	VFNMADD231PS softmaxconsts<>+384(SB), Y5, Y6
+	VADDPS       Y6, Y3, Y6
+	VFMADD231PS  softmaxconsts<>+192(SB), Y4, Y6
+	VCMPPS       $0x03, Y2, Y2, Y3
+	VBLENDVPS    Y3, Y2, Y6, Y6
+	VSUBPS       160(SP), Y6, Y2
+	VMOVUPS      Y6, 256(SP)
+	VMOVUPS      Y2, 288(SP)
+	TESTQ        $0x00000001, sflags+200(FP)
+	JZ           noflag_211
+	VMOVUPS      softmaxconsts<>+64(SB), Y2
+	TESTQ        $0x00000200, sflags+200(FP)
+	JZ           noflag_212
+	MOVQ         DI, R9
+	VXORPS       Y3, Y3, Y3
+	XORQ         R10, R10
+
+class_213:
+	VPCMPEQD     Y3, Y0, Y4
+	VBROADCASTSS (R9), Y5
+	VBLENDVPS    Y4, Y5, Y2, Y2
+	ADDQ         $0x00000020, R9
+	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
+	INCQ         R10
+	CMPQ         R10, C+72(FP)
+	JB           class_213
+
+noflag_212:
+	VMOVUPS      Y2, 320(SP)
+	VBROADCASTSS eps1+208(FP), Y2
+	VMULPS       320(SP), Y2, Y2
+	VMULPS       288(SP), Y2, Y2
+	VMOVUPS      Y2, 352(SP)
+	TESTQ        $0x00000400, sflags+200(FP)
+	JZ           noflag_214
+	VXORPS       Y2, Y2, Y2
+	MOVQ         AX, R9
+	MOVQ         DI, R10
+	XORQ         R11, R11
+
+class_215:
+	VMOVUPS      (R9), Y3
+	VSUBPS       128(SP), Y3, Y3
+	TESTQ        $0x00000200, sflags+200(FP)
+	JZ           noflag_216
+	VBROADCASTSS (R10), Y4
+	VMULPS       Y4, Y3, Y3
+
+noflag_216:
+	VADDPS       Y3, Y2, Y2
+	ADDQ         CX, R9
+	ADDQ         $0x00000020, R10
+	INCQ         R11
+	CMPQ         R11, C+72(FP)
+	JB           class_215
+	VBROADCASTSS wsum+216(FP), Y3
+	VMULPS       256(SP), Y3, Y3
+	VSUBPS       Y2, Y3, Y3
+	VBROADCASTSS epsC+212(FP), Y2
+	VMOVUPS      352(SP), Y4
+	VFMADD231PS  Y2, Y3, Y4
+	VMOVUPS      Y4, 352(SP)
+
+noflag_214:
+	VMOVUPS 352(SP), Y2
+	VANDPS  Y1, Y2, Y2
+	VADDPS  (SP), Y2, Y2
+	VMOVUPS Y2, (SP)
+	VMOVUPS 320(SP), Y2
+	VANDPS  Y1, Y2, Y2
+	VADDPS  32(SP), Y2, Y2
+	VMOVUPS Y2, 32(SP)
+
+noflag_211:
+	TESTQ        $0x00000002, sflags+200(FP)
+	JZ           noflag_217
+	VMOVUPS      160(SP), Y2
+	VMULPS       softmaxconsts<>+128(SB), Y2, Y3
+	VROUNDPS     $0x00, Y3, Y3
+	VMOVAPS      Y2, Y4
+	VFNMADD231PS softmaxconsts<>+192(SB), Y3, Y4
+	VFNMADD231PS softmaxconsts<>+256(SB), Y3, Y4
+	VMULPS       Y4, Y4, Y5
+	VMOVUPS      softmaxconsts<>+320(SB), Y6
+	VFMADD213PS  softmaxconsts<>+384(SB), Y4, Y6
+	VMOVUPS      softmaxconsts<>+448(SB), Y7
+	VFMADD213PS  softmaxconsts<>+512(SB), Y4, Y7
+	VMOVUPS      softmaxconsts<>+576(SB), Y8
+	VFMADD213PS  softmaxconsts<>+640(SB), Y4, Y8
+	VFMADD213PS  Y7, Y5, Y8
+	VFMADD213PS  Y6, Y5, Y8
+	VFMADD213PS  Y4, Y5, Y8
+	VADDPS       softmaxconsts<>+64(SB), Y8, Y8
+	VCVTPS2DQ    Y3, Y3
+	VPADDD       softmaxconsts<>+704(SB), Y3, Y3
+	VPSLLD       $0x17, Y3, Y3
+	VMULPS       Y3, Y8, Y3
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Y2, Y2
+	VANDNPS      Y3, Y2, Y3
+	VMULPS       224(SP), Y3, Y3
+	VMOVUPS      softmaxconsts<>+64(SB), Y2
+	VSUBPS       Y3, Y2, Y2
+	VBROADCASTSS gamma+156(FP), Y3
+	VMOVUPS      Y3, 384(SP)
+	MOVQ         gmode+160(FP), R9
+	CMPQ         R9, $0x01
+	JEQ          pow1_218
+	CMPQ         R9, $0x02
+	JEQ          pow2_220
+	CMPQ         R9, $0x03
+	JEQ          powg_219
+	VMOVUPS      softmaxconsts<>+64(SB), Y3
+	JMP          powd_221
+
+pow1_218:
+	VMOVAPS Y2, Y3
+	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
+	VANDNPS Y3, Y2, Y3
+	JMP     powd_221
+
+pow2_220:
+	VMULPS  Y2, Y2, Y3
+	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
+	VANDNPS Y3, Y2, Y3
+	JMP     powd_221
+
+powg_219:
+	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y2, Y4
+	VMULPS       softmaxconsts<>+1792(SB), Y2, Y3
+	VBLENDVPS    Y4, Y3, Y2, Y3
+	VANDPS       softmaxconsts<>+1856(SB), Y4, Y4
+	VPSRLD       $0x17, Y3, Y5
+	VPSUBD       softmaxconsts<>+896(SB), Y5, Y5
+	VPSUBD       Y4, Y5, Y5
+	VCVTDQ2PS    Y5, Y4
+	VANDPS       softmaxconsts<>+960(SB), Y3, Y3
+	VORPS        softmaxconsts<>+384(SB), Y3, Y3
+	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Y3, Y5
+	VSUBPS       softmaxconsts<>+64(SB), Y3, Y6
+	VADDPS       Y3, Y3, Y3
+	VSUBPS       softmaxconsts<>+64(SB), Y3, Y3
+	VBLENDVPS    Y5, Y3, Y6, Y3
+	VANDPS       softmaxconsts<>+64(SB), Y5, Y5
+	VSUBPS       Y5, Y4, Y4
+	VMULPS       Y3, Y3, Y5
+	VMOVUPS      softmaxconsts<>+1088(SB), Y6
+	VFMADD213PS  softmaxconsts<>+1152(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1216(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1280(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1344(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1408(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1472(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1536(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1600(SB), Y3, Y6
+	VMULPS       Y3, Y6, Y6
+	VMULPS       Y5, Y6, Y6
+	VFMADD231PS  softmaxconsts<>+256(SB), Y4, Y6
+	VFNMADD231PS softmaxconsts<>+384(SB), Y5, Y6
+	VADDPS       Y6, Y3, Y6
+	VFMADD231PS  softmaxconsts<>+192(SB), Y4, Y6
+	VCMPPS       $0x05, softmaxconsts<>+1920(SB), Y2, Y3
+	VBLENDVPS    Y3, Y2, Y6, Y6
+	VCMPPS       $0x01, softmaxconsts<>+1664(SB), Y2, Y3
+	VBLENDVPS    Y3, softmaxconsts<>+1984(SB), Y6, Y6
+	VCMPPS       $0x00, softmaxconsts<>+1664(SB), Y2, Y3
+	VBLENDVPS    Y3, softmaxconsts<>+2048(SB), Y6, Y6
+	VMULPS       384(SP), Y6, Y6
+	VMULPS       softmaxconsts<>+128(SB), Y6, Y3
+	VROUNDPS     $0x00, Y3, Y3
+	VMOVAPS      Y6, Y4
+	VFNMADD231PS softmaxconsts<>+192(SB), Y3, Y4
+	VFNMADD231PS softmaxconsts<>+256(SB), Y3, Y4
+	VMULPS       Y4, Y4, Y5
+	VMOVUPS      softmaxconsts<>+320(SB), Y7
+	VFMADD213PS  softmaxconsts<>+384(SB), Y4, Y7
+	VMOVUPS      softmaxconsts<>+448(SB), Y8
+	VFMADD213PS  softmaxconsts<>+512(SB), Y4, Y8
+	VMOVUPS      softmaxconsts<>+576(SB), Y9
+	VFMADD213PS  softmaxconsts<>+640(SB), Y4, Y9
+	VFMADD213PS  Y8, Y5, Y9
+	VFMADD213PS  Y7, Y5, Y9
+	VFMADD213PS  Y4, Y5, Y9
+	VADDPS       softmaxconsts<>+64(SB), Y9, Y9
+	VCVTPS2DQ    Y3, Y3
+	VPSRAD       $0x01, Y3, Y4
+	VPSUBD       Y4, Y3, Y3
+	VPADDD       softmaxconsts<>+704(SB), Y4, Y4
+	VPSLLD       $0x17, Y4, Y4
+	VPADDD       softmaxconsts<>+704(SB), Y3, Y3
+	VPSLLD       $0x17, Y3, Y3
+	VMULPS       Y4, Y9, Y4
+	VMULPS       Y3, Y4, Y4
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Y6, Y3
+	VANDNPS      Y4, Y3, Y4
+	VCMPPS       $0x0e, softmaxconsts<>+2112(SB), Y6, Y3
+	VBLENDVPS    Y3, softmaxconsts<>+1920(SB), Y4, Y4
+	VMOVAPS      Y4, Y3
+	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y2, Y2
+	VANDNPS      Y3, Y2, Y3
+
+powd_221:
+	VMULPS  288(SP), Y3, Y3
+	VMOVUPS Y3, 416(SP)
+	TESTQ   $0x00000100, sflags+200(FP)
+	JZ      noflag_222
+	VMOVUPS softmaxconsts<>+64(SB), Y2
+	MOVQ    DI, R9
+	VXORPS  Y3, Y3, Y3
+	XORQ    R10, R10
+
+class_223:
+	VPCMPEQD     Y3, Y0, Y4
+	VBROADCASTSS 4(R9), Y5
+	VBLENDVPS    Y4, Y5, Y2, Y2
+	ADDQ         $0x00000020, R9
+	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
+	INCQ         R10
+	CMPQ         R10, C+72(FP)
+	JB           class_223
+	VMOVUPS      416(SP), Y3
+	VMULPS       Y2, Y3, Y3
+	VMOVUPS      Y3, 416(SP)
+
+noflag_222:
+	VMOVUPS 416(SP), Y2
+	VANDPS  Y1, Y2, Y2
+	VADDPS  64(SP), Y2, Y2
+	VMOVUPS Y2, 64(SP)
+
+noflag_217:
+noflag_210:
+	VMOVUPS softmaxconsts<>+64(SB), Y2
+	TESTQ   $0x00000200, flags+88(FP)
+	JZ      noflag_224
+	MOVQ    DI, R9
+	VXORPS  Y3, Y3, Y3
+	XORQ    R10, R10
+
+class_225:
+	VPCMPEQD     Y3, Y0, Y4
+	VBROADCASTSS (R9), Y5
+	VBLENDVPS    Y4, Y5, Y2, Y2
+	ADDQ         $0x00000020, R9
+	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
+	INCQ         R10
+	CMPQ         R10, C+72(FP)
+	JB           class_225
+
+noflag_224:
+	VBROADCASTSS k1+144(FP), Y3
+	VMULPS       Y2, Y3, Y3
+	VBROADCASTSS k2+148(FP), Y2
+	VADDPS       Y3, Y2, Y2
+	VMOVUPS      Y3, 448(SP)
+	VMOVUPS      Y2, 480(SP)
+	VMOVUPS      160(SP), Y2
+	VMULPS       softmaxconsts<>+128(SB), Y2, Y3
+	VROUNDPS     $0x00, Y3, Y3
+	VMOVAPS      Y2, Y4
+	VFNMADD231PS softmaxconsts<>+192(SB), Y3, Y4
+	VFNMADD231PS softmaxconsts<>+256(SB), Y3, Y4
+	VMULPS       Y4, Y4, Y5
+	VMOVUPS      softmaxconsts<>+320(SB), Y6
+	VFMADD213PS  softmaxconsts<>+384(SB), Y4, Y6
+	VMOVUPS      softmaxconsts<>+448(SB), Y7
+	VFMADD213PS  softmaxconsts<>+512(SB), Y4, Y7
+	VMOVUPS      softmaxconsts<>+576(SB), Y8
+	VFMADD213PS  softmaxconsts<>+640(SB), Y4, Y8
+	VFMADD213PS  Y7, Y5, Y8
+	VFMADD213PS  Y6, Y5, Y8
+	VFMADD213PS  Y4, Y5, Y8
+	VADDPS       softmaxconsts<>+64(SB), Y8, Y8
+	VCVTPS2DQ    Y3, Y3
+	VPADDD       softmaxconsts<>+704(SB), Y3, Y3
+	VPSLLD       $0x17, Y3, Y3
+	VMULPS       Y3, Y8, Y3
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Y2, Y2
+	VANDNPS      Y3, Y2, Y3
+	VMULPS       224(SP), Y3, Y3
+	VMOVUPS      Y3, 512(SP)
+	VMOVUPS      softmaxconsts<>+64(SB), Y2
+	VSUBPS       Y3, Y2, Y2
+	VMOVUPS      Y2, 544(SP)
+	VBROADCASTSS gamma+156(FP), Y3
+	VMOVUPS      Y3, 576(SP)
+	MOVQ         gmode+160(FP), R9
+	CMPQ         R9, $0x01
+	JEQ          pow1_226
+	CMPQ         R9, $0x02
+	JEQ          pow2_228
+	CMPQ         R9, $0x03
+	JEQ          powg_227
+	VMOVUPS      softmaxconsts<>+64(SB), Y3
+	JMP          powd_229
+
+pow1_226:
+	VMOVAPS Y2, Y3
+	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
+	VANDNPS Y3, Y2, Y3
+	JMP     powd_229
+
+pow2_228:
+	VMULPS  Y2, Y2, Y3
+	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
+	VANDNPS Y3, Y2, Y3
+	JMP     powd_229
+
+powg_227:
+	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y2, Y4
+	VMULPS       softmaxconsts<>+1792(SB), Y2, Y3
+	VBLENDVPS    Y4, Y3, Y2, Y3
+	VANDPS       softmaxconsts<>+1856(SB), Y4, Y4
+	VPSRLD       $0x17, Y3, Y5
+	VPSUBD       softmaxconsts<>+896(SB), Y5, Y5
+	VPSUBD       Y4, Y5, Y5
+	VCVTDQ2PS    Y5, Y4
+	VANDPS       softmaxconsts<>+960(SB), Y3, Y3
+	VORPS        softmaxconsts<>+384(SB), Y3, Y3
+	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Y3, Y5
+	VSUBPS       softmaxconsts<>+64(SB), Y3, Y6
+	VADDPS       Y3, Y3, Y3
+	VSUBPS       softmaxconsts<>+64(SB), Y3, Y3
+	VBLENDVPS    Y5, Y3, Y6, Y3
+	VANDPS       softmaxconsts<>+64(SB), Y5, Y5
+	VSUBPS       Y5, Y4, Y4
+	VMULPS       Y3, Y3, Y5
+	VMOVUPS      softmaxconsts<>+1088(SB), Y6
+	VFMADD213PS  softmaxconsts<>+1152(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1216(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1280(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1344(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1408(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1472(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1536(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1600(SB), Y3, Y6
+	VMULPS       Y3, Y6, Y6
+	VMULPS       Y5, Y6, Y6
+	VFMADD231PS  softmaxconsts<>+256(SB), Y4, Y6
+	VFNMADD231PS softmaxconsts<>+384(SB), Y5, Y6
+	VADDPS       Y6, Y3, Y6
+	VFMADD231PS  softmaxconsts<>+192(SB), Y4, Y6
+	VCMPPS       $0x05, softmaxconsts<>+1920(SB), Y2, Y3
+	VBLENDVPS    Y3, Y2, Y6, Y6
+	VCMPPS       $0x01, softmaxconsts<>+1664(SB), Y2, Y3
+	VBLENDVPS    Y3, softmaxconsts<>+1984(SB), Y6, Y6
+	VCMPPS       $0x00, softmaxconsts<>+1664(SB), Y2, Y3
+	VBLENDVPS    Y3, softmaxconsts<>+2048(SB), Y6, Y6
+	VMULPS       576(SP), Y6, Y6
+	VMULPS       softmaxconsts<>+128(SB), Y6, Y3
+	VROUNDPS     $0x00, Y3, Y3
+	VMOVAPS      Y6, Y4
+	VFNMADD231PS softmaxconsts<>+192(SB), Y3, Y4
+	VFNMADD231PS softmaxconsts<>+256(SB), Y3, Y4
+	VMULPS       Y4, Y4, Y5
+	VMOVUPS      softmaxconsts<>+320(SB), Y7
+	VFMADD213PS  softmaxconsts<>+384(SB), Y4, Y7
+	VMOVUPS      softmaxconsts<>+448(SB), Y8
+	VFMADD213PS  softmaxconsts<>+512(SB), Y4, Y8
+	VMOVUPS      softmaxconsts<>+576(SB), Y9
+	VFMADD213PS  softmaxconsts<>+640(SB), Y4, Y9
+	VFMADD213PS  Y8, Y5, Y9
+	VFMADD213PS  Y7, Y5, Y9
+	VFMADD213PS  Y4, Y5, Y9
+	VADDPS       softmaxconsts<>+64(SB), Y9, Y9
+	VCVTPS2DQ    Y3, Y3
+	VPSRAD       $0x01, Y3, Y4
+	VPSUBD       Y4, Y3, Y3
+	VPADDD       softmaxconsts<>+704(SB), Y4, Y4
+	VPSLLD       $0x17, Y4, Y4
+	VPADDD       softmaxconsts<>+704(SB), Y3, Y3
+	VPSLLD       $0x17, Y3, Y3
+	VMULPS       Y4, Y9, Y4
+	VMULPS       Y3, Y4, Y4
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Y6, Y3
+	VANDNPS      Y4, Y3, Y4
+	VCMPPS       $0x0e, softmaxconsts<>+2112(SB), Y6, Y3
+	VBLENDVPS    Y3, softmaxconsts<>+1920(SB), Y4, Y4
+	VMOVAPS      Y4, Y3
+	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y2, Y2
+	VANDNPS      Y3, Y2, Y3
+
+powd_229:
+	VXORPS       softmaxconsts<>+2304(SB), Y3, Y3
+	VMOVUPS      Y3, 608(SP)
+	CMPQ         R9, $0x00
+	JEQ          gamma0_230
+	VMOVUPS      192(SP), Y2
+	VPSRLD       $0x17, Y2, Y3
+	VPSUBD       softmaxconsts<>+896(SB), Y3, Y3
+	VCVTDQ2PS    Y3, Y4
+	VANDPS       softmaxconsts<>+960(SB), Y2, Y3
+	VORPS        softmaxconsts<>+384(SB), Y3, Y3
+	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Y3, Y5
+	VSUBPS       softmaxconsts<>+64(SB), Y3, Y6
+	VADDPS       Y3, Y3, Y3
+	VSUBPS       softmaxconsts<>+64(SB), Y3, Y3
+	VBLENDVPS    Y5, Y3, Y6, Y3
+	VANDPS       softmaxconsts<>+64(SB), Y5, Y5
+	VSUBPS       Y5, Y4, Y4
+	VMULPS       Y3, Y3, Y5
+	VMOVUPS      softmaxconsts<>+1088(SB), Y6
+	VFMADD213PS  softmaxconsts<>+1152(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1216(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1280(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1344(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1408(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1472(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1536(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1600(SB), Y3, Y6
+	VMULPS       Y3, Y6, Y6
+	VMULPS       Y5, Y6, Y6
+	VFMADD231PS  softmaxconsts<>+256(SB), Y4, Y6
+	VFNMADD231PS softmaxconsts<>+384(SB), Y5, Y6
+	VADDPS       Y6, Y3, Y6
+	VFMADD231PS  softmaxconsts<>+192(SB), Y4, Y6
+	VCMPPS       $0x03, Y2, Y2, Y3
+	VBLENDVPS    Y3, Y2, Y6, Y6
+	VMOVUPS      160(SP), Y2
+	VSUBPS       Y6, Y2, Y2
+	VMOVUPS      Y2, 640(SP)
+	VMOVUPS      576(SP), Y2
+	VSUBPS       softmaxconsts<>+64(SB), Y2, Y2
+	VMOVUPS      Y2, 672(SP)
+	MOVQ         g1mode+168(FP), R9
+	VMOVUPS      544(SP), Y2
+	CMPQ         R9, $0x01
+	JEQ          pow1_231
+	CMPQ         R9, $0x02
+	JEQ          pow2_233
+	CMPQ         R9, $0x03
+	JEQ          powg_232
+	VMOVUPS      softmaxconsts<>+64(SB), Y3
+	JMP          powd_234
+
+pow1_231:
+	VMOVAPS Y2, Y3
+	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
+	VANDNPS Y3, Y2, Y3
+	JMP     powd_234
+
+pow2_233:
+	VMULPS  Y2, Y2, Y3
+	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
+	VANDNPS Y3, Y2, Y3
+	JMP     powd_234
+
+powg_232:
+	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y2, Y4
+	VMULPS       softmaxconsts<>+1792(SB), Y2, Y3
+	VBLENDVPS    Y4, Y3, Y2, Y3
+	VANDPS       softmaxconsts<>+1856(SB), Y4, Y4
+	VPSRLD       $0x17, Y3, Y5
+	VPSUBD       softmaxconsts<>+896(SB), Y5, Y5
+	VPSUBD       Y4, Y5, Y5
+	VCVTDQ2PS    Y5, Y4
+	VANDPS       softmaxconsts<>+960(SB), Y3, Y3
+	VORPS        softmaxconsts<>+384(SB), Y3, Y3
+	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Y3, Y5
+	VSUBPS       softmaxconsts<>+64(SB), Y3, Y6
+	VADDPS       Y3, Y3, Y3
+	VSUBPS       softmaxconsts<>+64(SB), Y3, Y3
+	VBLENDVPS    Y5, Y3, Y6, Y3
+	VANDPS       softmaxconsts<>+64(SB), Y5, Y5
+	VSUBPS       Y5, Y4, Y4
+	VMULPS       Y3, Y3, Y5
+	VMOVUPS      softmaxconsts<>+1088(SB), Y6
+	VFMADD213PS  softmaxconsts<>+1152(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1216(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1280(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1344(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1408(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1472(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1536(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1600(SB), Y3, Y6
+	VMULPS       Y3, Y6, Y6
+	VMULPS       Y5, Y6, Y6
+	VFMADD231PS  softmaxconsts<>+256(SB), Y4, Y6
+	VFNMADD231PS softmaxconsts<>+384(SB), Y5, Y6
+	VADDPS       Y6, Y3, Y6
+	VFMADD231PS  softmaxconsts<>+192(SB), Y4, Y6
+	VCMPPS       $0x05, softmaxconsts<>+1920(SB), Y2, Y3
+	VBLENDVPS    Y3, Y2, Y6, Y6
+	VCMPPS       $0x01, softmaxconsts<>+1664(SB), Y2, Y3
+	VBLENDVPS    Y3, softmaxconsts<>+1984(SB), Y6, Y6
+	VCMPPS       $0x00, softmaxconsts<>+1664(SB), Y2, Y3
+	VBLENDVPS    Y3, softmaxconsts<>+2048(SB), Y6, Y6
+	VMULPS       672(SP), Y6, Y6
+	VMULPS       softmaxconsts<>+128(SB), Y6, Y3
+	VROUNDPS     $0x00, Y3, Y3
+	VMOVAPS      Y6, Y4
+	VFNMADD231PS softmaxconsts<>+192(SB), Y3, Y4
+	VFNMADD231PS softmaxconsts<>+256(SB), Y3, Y4
+	VMULPS       Y4, Y4, Y5
+	VMOVUPS      softmaxconsts<>+320(SB), Y7
+	VFMADD213PS  softmaxconsts<>+384(SB), Y4, Y7
+	VMOVUPS      softmaxconsts<>+448(SB), Y8
+	VFMADD213PS  softmaxconsts<>+512(SB), Y4, Y8
+	VMOVUPS      softmaxconsts<>+576(SB), Y9
+	VFMADD213PS  softmaxconsts<>+640(SB), Y4, Y9
+	VFMADD213PS  Y8, Y5, Y9
+	VFMADD213PS  Y7, Y5, Y9
+	VFMADD213PS  Y4, Y5, Y9
+	VADDPS       softmaxconsts<>+64(SB), Y9, Y9
+	VCVTPS2DQ    Y3, Y3
+	VPSRAD       $0x01, Y3, Y4
+	VPSUBD       Y4, Y3, Y3
+	VPADDD       softmaxconsts<>+704(SB), Y4, Y4
+	VPSLLD       $0x17, Y4, Y4
+	VPADDD       softmaxconsts<>+704(SB), Y3, Y3
+	VPSLLD       $0x17, Y3, Y3
+	VMULPS       Y4, Y9, Y4
+	VMULPS       Y3, Y4, Y4
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Y6, Y3
+	VANDNPS      Y4, Y3, Y4
+	VCMPPS       $0x0e, softmaxconsts<>+2112(SB), Y6, Y3
+	VBLENDVPS    Y3, softmaxconsts<>+1920(SB), Y4, Y4
+	VMOVAPS      Y4, Y3
+	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y2, Y2
+	VANDNPS      Y3, Y2, Y3
+
+powd_234:
+	VMULPS  576(SP), Y3, Y3
+	VMULPS  512(SP), Y3, Y3
+	VMULPS  640(SP), Y3, Y3
+	VMOVUPS 544(SP), Y2
+	VCMPPS  $0x0e, softmaxconsts<>+1664(SB), Y2, Y2
+	VMOVUPS 608(SP), Y4
+	VANDPS  Y2, Y3, Y2
+	VADDPS  Y2, Y4, Y4
+	VMOVUPS Y4, 608(SP)
+
+gamma0_230:
+	VMOVUPS 608(SP), Y2
+	TESTQ   $0x00000100, flags+88(FP)
+	JZ      noflag_235
+	VMOVUPS softmaxconsts<>+64(SB), Y3
+	MOVQ    DI, R9
+	VXORPS  Y4, Y4, Y4
+	XORQ    R10, R10
+
+class_236:
+	VPCMPEQD     Y4, Y0, Y5
+	VBROADCASTSS 4(R9), Y6
+	VBLENDVPS    Y5, Y6, Y3, Y3
+	ADDQ         $0x00000020, R9
+	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
+	INCQ         R10
+	CMPQ         R10, C+72(FP)
+	JB           class_236
+	VMULPS       Y3, Y2, Y2
+
+noflag_235:
+	VBROADCASTSS fs+152(FP), Y3
+	VMULPS       Y3, Y2, Y2
+	VMOVUPS      480(SP), Y3
+	VMOVUPS      448(SP), Y4
+	VSUBPS       Y2, Y3, Y3
+	VSUBPS       Y2, Y4, Y4
+	VMOVUPS      Y3, 480(SP)
+	VMOVUPS      Y4, 448(SP)
+	VXORPS       Y2, Y2, Y2
+	MOVQ         C+72(FP), R9
+	SHLQ         $0x05, R9
+	TESTQ        $0x00000004, flags+88(FP)
+	JZ           noflag_237
+	MOVQ         SI, R10
+	MOVQ         DI, R11
+	VXORPS       Y3, Y3, Y3
+	XORQ         R12, R12
+
+class_238:
+	VMOVUPS      224(SP), Y4
+	VMULPS       (R10), Y4, Y4
+	VMOVUPS      Y4, (R10)
+	VPCMPEQD     Y3, Y0, Y5
+	VBROADCASTSS 20(R11), Y6
+	VMULPS       Y4, Y6, Y6
+	VBROADCASTSS 16(R11), Y7
+	VADDPS       Y6, Y7, Y6
+	VBROADCASTSS 12(R11), Y7
+	VANDPS       Y5, Y7, Y5
+	VADDPS       Y5, Y6, Y6
+	VMOVUPS      Y6, (R10)(R9*1)
+	VFMADD231PS  Y6, Y4, Y2
+	ADDQ         $0x00000020, R10
+	ADDQ         $0x00000020, R11
+	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
+	INCQ         R12
+	CMPQ         R12, C+72(FP)
+	JB           class_238
+
+noflag_237:
+	VMOVUPS Y2, 704(SP)
+	TESTQ   $0x00000004, flags+88(FP)
+	JZ      outnr_240
+	MOVQ    SI, R10
+	MOVQ    DI, R11
+	MOVQ    R8, R12
+	VXORPS  Y2, Y2, Y2
+	XORQ    R13, R13
+
+class_241:
+	VPCMPEQD     Y2, Y0, Y3
+	VMOVUPS      (R10)(R9*1), Y4
+	VSUBPS       704(SP), Y4, Y4
+	VADDPS       480(SP), Y4, Y4
+	VMULPS       (R10), Y4, Y4
+	TESTQ        $0x00000400, flags+88(FP)
+	JZ           noflag_242
+	VBROADCASTSS 8(R11), Y5
+	VSUBPS       Y5, Y4, Y4
+
+noflag_242:
+	VMOVUPS 448(SP), Y5
+	VANDPS  Y3, Y5, Y3
+	VSUBPS  Y3, Y4, Y4
+	VANDPS  Y1, Y4, Y4
+	TESTQ   $0x00000800, flags+88(FP)
+	JNZ     nt_243
+	VMOVUPS Y4, (R12)
+	JMP     st_244
+
+nt_243:
+	VMOVNTPS Y4, (R12)
+
+st_244:
+	ADDQ   $0x00000020, R10
+	ADDQ   $0x00000020, R11
+	ADDQ   CX, R12
+	VPADDD softmaxconsts<>+832(SB), Y2, Y2
+	INCQ   R13
+	CMPQ   R13, C+72(FP)
+	JB     class_241
+	JMP    outd_239
+
+outnr_240:
+	VMOVUPS 480(SP), Y2
+	VMULPS  224(SP), Y2, Y2
+	VMOVUPS Y2, 736(SP)
+	MOVQ    SI, R9
+	MOVQ    DI, R10
+	MOVQ    R8, R11
+	VXORPS  Y2, Y2, Y2
+	XORQ    R12, R12
+
+class_245:
+	VPCMPEQD     Y2, Y0, Y3
+	VMOVUPS      736(SP), Y4
+	VMULPS       (R9), Y4, Y4
+	TESTQ        $0x00000400, flags+88(FP)
+	JZ           noflag_246
+	VBROADCASTSS 8(R10), Y5
+	VSUBPS       Y5, Y4, Y4
+
+noflag_246:
+	VMOVUPS 448(SP), Y5
+	VANDPS  Y3, Y5, Y3
+	VSUBPS  Y3, Y4, Y4
+	VANDPS  Y1, Y4, Y4
+	TESTQ   $0x00000800, flags+88(FP)
+	JNZ     nt_247
+	VMOVUPS Y4, (R11)
+	JMP     st_248
+
+nt_247:
+	VMOVNTPS Y4, (R11)
+
+st_248:
+	ADDQ   $0x00000020, R9
+	ADDQ   $0x00000020, R10
+	ADDQ   CX, R11
+	VPADDD softmaxconsts<>+832(SB), Y2, Y2
+	INCQ   R12
+	CMPQ   R12, C+72(FP)
+	JB     class_245
+
+outd_239:
+	ADDQ $0x00000020, AX
+	ADDQ $0x00000008, BX
+	ADDQ $0x00000020, R8
+	SUBQ $0x00000008, DX
+	JMP  loop_204
+
+tail_205:
+	TESTQ   DX, DX
+	JZ      done_206
+	MOVQ    DX, R9
+	LEAQ    softmaxconsts<>+2176(SB), R10
+	NEGQ    R9
+	VMOVDQU 64(R10)(R9*4), Y0
+	XORQ    R9, R9
+
+lab8_249:
+	DECQ         DX
+	SHLQ         $0x08, R9
+	MOVBQZX      (BX)(DX*1), R10
+	ORQ          R10, R9
+	TESTQ        DX, DX
+	JNZ          lab8_249
+	VMOVQ        R9, X1
+	VPMOVZXBD    X1, Y1
+	VBROADCASTSS ign+80(FP), Y2
+	VPCMPEQD     Y2, Y1, Y2
+	VPANDN       Y0, Y2, Y2
+	VPXOR        softmaxconsts<>+0(SB), Y2, Y3
+	VPOR         Y3, Y1, Y1
+	VMASKMOVPS   (AX), Y2, Y3
+	PREFETCHT0   1024(AX)
+	MOVQ         AX, DX
+	MOVQ         C+72(FP), BX
+	DECQ         BX
+	JZ           c1_250
+
+max_251:
+	ADDQ       CX, DX
+	VMASKMOVPS (DX), Y2, Y4
+	PREFETCHT0 1024(DX)
+	VMAXPS     Y4, Y3, Y3
+	DECQ       BX
+	JNZ        max_251
+
+c1_250:
+	VMOVUPS Y3, 128(SP)
+	VXORPS  Y3, Y3, Y3
+	VXORPS  Y4, Y4, Y4
+	MOVQ    AX, DX
+	MOVQ    SI, BX
+	VXORPS  Y5, Y5, Y5
+	XORQ    R9, R9
+
+class_252:
+	VMASKMOVPS   (DX), Y2, Y6
+	VSUBPS       128(SP), Y6, Y6
+	VMULPS       softmaxconsts<>+128(SB), Y6, Y7
+	VROUNDPS     $0x00, Y7, Y7
+	VMOVAPS      Y6, Y8
+	VFNMADD231PS softmaxconsts<>+192(SB), Y7, Y8
+	VFNMADD231PS softmaxconsts<>+256(SB), Y7, Y8
+	VMULPS       Y8, Y8, Y9
+	VMOVUPS      softmaxconsts<>+320(SB), Y10
+	VFMADD213PS  softmaxconsts<>+384(SB), Y8, Y10
+	VMOVUPS      softmaxconsts<>+448(SB), Y11
+	VFMADD213PS  softmaxconsts<>+512(SB), Y8, Y11
+	VMOVUPS      softmaxconsts<>+576(SB), Y12
+	VFMADD213PS  softmaxconsts<>+640(SB), Y8, Y12
+	VFMADD213PS  Y11, Y9, Y12
+	VFMADD213PS  Y10, Y9, Y12
+	VFMADD213PS  Y8, Y9, Y12
+	VADDPS       softmaxconsts<>+64(SB), Y12, Y12
+	VCVTPS2DQ    Y7, Y7
+	VPADDD       softmaxconsts<>+704(SB), Y7, Y7
+	VPSLLD       $0x17, Y7, Y7
+	VMULPS       Y7, Y12, Y7
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Y6, Y8
+	VANDNPS      Y7, Y8, Y7
+	VADDPS       Y7, Y3, Y3
+	VMOVUPS      Y7, (BX)
+	VPCMPEQD     Y5, Y1, Y7
+	VBLENDVPS    Y7, Y6, Y4, Y4
+	ADDQ         CX, DX
+	ADDQ         $0x00000020, BX
+	VPADDD       softmaxconsts<>+832(SB), Y5, Y5
+	INCQ         R9
+	CMPQ         R9, C+72(FP)
+	JB           class_252
+	VMOVUPS      Y4, 160(SP)
+	VMOVUPS      Y3, 192(SP)
+	VMOVUPS      softmaxconsts<>+64(SB), Y4
+	VDIVPS       Y3, Y4, Y4
+	VMOVUPS      Y4, 224(SP)
+	VMOVUPS      softmaxconsts<>+64(SB), Y3
+	VANDPS       Y2, Y3, Y3
+	VADDPS       96(SP), Y3, Y3
+	VMOVUPS      Y3, 96(SP)
+	TESTQ        $0x00000003, sflags+200(FP)
+	JZ           noflag_253
+	VMOVUPS      192(SP), Y3
+	VPSRLD       $0x17, Y3, Y4
+	VPSUBD       softmaxconsts<>+896(SB), Y4, Y4
+	VCVTDQ2PS    Y4, Y5
+	VANDPS       softmaxconsts<>+960(SB), Y3, Y4
+	VORPS        softmaxconsts<>+384(SB), Y4, Y4
+	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Y4, Y6
+	VSUBPS       softmaxconsts<>+64(SB), Y4, Y7
+	VADDPS       Y4, Y4, Y4
+	VSUBPS       softmaxconsts<>+64(SB), Y4, Y4
+	VBLENDVPS    Y6, Y4, Y7, Y4
+	VANDPS       softmaxconsts<>+64(SB), Y6, Y6
+	VSUBPS       Y6, Y5, Y5
+	VMULPS       Y4, Y4, Y6
+	VMOVUPS      softmaxconsts<>+1088(SB), Y7
+	VFMADD213PS  softmaxconsts<>+1152(SB), Y4, Y7
+	VFMADD213PS  softmaxconsts<>+1216(SB), Y4, Y7
+	VFMADD213PS  softmaxconsts<>+1280(SB), Y4, Y7
+	VFMADD213PS  softmaxconsts<>+1344(SB), Y4, Y7
+	VFMADD213PS  softmaxconsts<>+1408(SB), Y4, Y7
+	VFMADD213PS  softmaxconsts<>+1472(SB), Y4, Y7
+	VFMADD213PS  softmaxconsts<>+1536(SB), Y4, Y7
+	VFMADD213PS  softmaxconsts<>+1600(SB), Y4, Y7
+	VMULPS       Y4, Y7, Y7
+	VMULPS       Y6, Y7, Y7
+	VFMADD231PS  softmaxconsts<>+256(SB), Y5, Y7
+	VFNMADD231PS softmaxconsts<>+384(SB), Y6, Y7
+	VADDPS       Y7, Y4, Y7
+	VFMADD231PS  softmaxconsts<>+192(SB), Y5, Y7
+	VCMPPS       $0x03, Y3, Y3, Y4
+	VBLENDVPS    Y4, Y3, Y7, Y7
+	VSUBPS       160(SP), Y7, Y3
+	VMOVUPS      Y7, 256(SP)
+	VMOVUPS      Y3, 288(SP)
+	TESTQ        $0x00000001, sflags+200(FP)
+	JZ           noflag_254
+	VMOVUPS      softmaxconsts<>+64(SB), Y3
+	TESTQ        $0x00000200, sflags+200(FP)
+	JZ           noflag_255
+	MOVQ         DI, DX
+	VXORPS       Y4, Y4, Y4
+	XORQ         BX, BX
+
+class_256:
+	VPCMPEQD     Y4, Y1, Y5
+	VBROADCASTSS (DX), Y6
+	VBLENDVPS    Y5, Y6, Y3, Y3
+	ADDQ         $0x00000020, DX
+	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
+	INCQ         BX
+	CMPQ         BX, C+72(FP)
+	JB           class_256
+
+noflag_255:
+	VMOVUPS      Y3, 320(SP)
+	VBROADCASTSS eps1+208(FP), Y3
+	VMULPS       320(SP), Y3, Y3
+	VMULPS       288(SP), Y3, Y3
+	VMOVUPS      Y3, 352(SP)
+	TESTQ        $0x00000400, sflags+200(FP)
+	JZ           noflag_257
+	VXORPS       Y3, Y3, Y3
+	MOVQ         DI, DX
+	XORQ         BX, BX
+
+class_258:
+	VMASKMOVPS   (AX), Y2, Y4
+	VSUBPS       128(SP), Y4, Y4
+	TESTQ        $0x00000200, sflags+200(FP)
+	JZ           noflag_259
+	VBROADCASTSS (DX), Y5
+	VMULPS       Y5, Y4, Y4
+
+noflag_259:
+	VADDPS       Y4, Y3, Y3
+	ADDQ         CX, AX
+	ADDQ         $0x00000020, DX
+	INCQ         BX
+	CMPQ         BX, C+72(FP)
+	JB           class_258
+	VBROADCASTSS wsum+216(FP), Y4
+	VMULPS       256(SP), Y4, Y4
+	VSUBPS       Y3, Y4, Y4
+	VBROADCASTSS epsC+212(FP), Y3
+	VMOVUPS      352(SP), Y5
+	VFMADD231PS  Y3, Y4, Y5
+	VMOVUPS      Y5, 352(SP)
+
+noflag_257:
+	VMOVUPS 352(SP), Y3
+	VANDPS  Y2, Y3, Y3
+	VADDPS  (SP), Y3, Y3
+	VMOVUPS Y3, (SP)
+	VMOVUPS 320(SP), Y3
+	VANDPS  Y2, Y3, Y3
+	VADDPS  32(SP), Y3, Y3
+	VMOVUPS Y3, 32(SP)
+
+noflag_254:
+	TESTQ        $0x00000002, sflags+200(FP)
+	JZ           noflag_260
+	VMOVUPS      160(SP), Y3
+	VMULPS       softmaxconsts<>+128(SB), Y3, Y4
+	VROUNDPS     $0x00, Y4, Y4
+	VMOVAPS      Y3, Y5
+	VFNMADD231PS softmaxconsts<>+192(SB), Y4, Y5
+	VFNMADD231PS softmaxconsts<>+256(SB), Y4, Y5
+	VMULPS       Y5, Y5, Y6
+	VMOVUPS      softmaxconsts<>+320(SB), Y7
+	VFMADD213PS  softmaxconsts<>+384(SB), Y5, Y7
+	VMOVUPS      softmaxconsts<>+448(SB), Y8
+	VFMADD213PS  softmaxconsts<>+512(SB), Y5, Y8
+	VMOVUPS      softmaxconsts<>+576(SB), Y9
+	VFMADD213PS  softmaxconsts<>+640(SB), Y5, Y9
+	VFMADD213PS  Y8, Y6, Y9
+	VFMADD213PS  Y7, Y6, Y9
+	VFMADD213PS  Y5, Y6, Y9
+	VADDPS       softmaxconsts<>+64(SB), Y9, Y9
+	VCVTPS2DQ    Y4, Y4
+	VPADDD       softmaxconsts<>+704(SB), Y4, Y4
+	VPSLLD       $0x17, Y4, Y4
+	VMULPS       Y4, Y9, Y4
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Y3, Y3
+	VANDNPS      Y4, Y3, Y4
+	VMULPS       224(SP), Y4, Y4
+	VMOVUPS      softmaxconsts<>+64(SB), Y3
+	VSUBPS       Y4, Y3, Y3
+	VBROADCASTSS gamma+156(FP), Y4
+	VMOVUPS      Y4, 384(SP)
+	MOVQ         gmode+160(FP), AX
+	CMPQ         AX, $0x01
+	JEQ          pow1_261
+	CMPQ         AX, $0x02
+	JEQ          pow2_263
+	CMPQ         AX, $0x03
+	JEQ          powg_262
+	VMOVUPS      softmaxconsts<>+64(SB), Y4
+	JMP          powd_264
+
+pow1_261:
+	VMOVAPS Y3, Y4
+	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
+	VANDNPS Y4, Y3, Y4
+	JMP     powd_264
+
+pow2_263:
+	VMULPS  Y3, Y3, Y4
+	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
+	VANDNPS Y4, Y3, Y4
+	JMP     powd_264
+
+powg_262:
+	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y3, Y5
+	VMULPS       softmaxconsts<>+1792(SB), Y3, Y4
+	VBLENDVPS    Y5, Y4, Y3, Y4
+	VANDPS       softmaxconsts<>+1856(SB), Y5, Y5
+	VPSRLD       $0x17, Y4, Y6
+	VPSUBD       softmaxconsts<>+896(SB), Y6, Y6
+	VPSUBD       Y5, Y6, Y6
+	VCVTDQ2PS    Y6, Y5
+	VANDPS       softmaxconsts<>+960(SB), Y4, Y4
+	VORPS        softmaxconsts<>+384(SB), Y4, Y4
+	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Y4, Y6
+	VSUBPS       softmaxconsts<>+64(SB), Y4, Y7
+	VADDPS       Y4, Y4, Y4
+	VSUBPS       softmaxconsts<>+64(SB), Y4, Y4
+	VBLENDVPS    Y6, Y4, Y7, Y4
+	VANDPS       softmaxconsts<>+64(SB), Y6, Y6
+	VSUBPS       Y6, Y5, Y5
+	VMULPS       Y4, Y4, Y6
+	VMOVUPS      softmaxconsts<>+1088(SB), Y7
+	VFMADD213PS  softmaxconsts<>+1152(SB), Y4, Y7
+	VFMADD213PS  softmaxconsts<>+1216(SB), Y4, Y7
+	VFMADD213PS  softmaxconsts<>+1280(SB), Y4, Y7
+	VFMADD213PS  softmaxconsts<>+1344(SB), Y4, Y7
+	VFMADD213PS  softmaxconsts<>+1408(SB), Y4, Y7
+	VFMADD213PS  softmaxconsts<>+1472(SB), Y4, Y7
+	VFMADD213PS  softmaxconsts<>+1536(SB), Y4, Y7
+	VFMADD213PS  softmaxconsts<>+1600(SB), Y4, Y7
+	VMULPS       Y4, Y7, Y7
+	VMULPS       Y6, Y7, Y7
+	VFMADD231PS  softmaxconsts<>+256(SB), Y5, Y7
+	VFNMADD231PS softmaxconsts<>+384(SB), Y6, Y7
+	VADDPS       Y7, Y4, Y7
+	VFMADD231PS  softmaxconsts<>+192(SB), Y5, Y7
+	VCMPPS       $0x05, softmaxconsts<>+1920(SB), Y3, Y4
+	VBLENDVPS    Y4, Y3, Y7, Y7
+	VCMPPS       $0x01, softmaxconsts<>+1664(SB), Y3, Y4
+	VBLENDVPS    Y4, softmaxconsts<>+1984(SB), Y7, Y7
+	VCMPPS       $0x00, softmaxconsts<>+1664(SB), Y3, Y4
+	VBLENDVPS    Y4, softmaxconsts<>+2048(SB), Y7, Y7
+	VMULPS       384(SP), Y7, Y7
+	VMULPS       softmaxconsts<>+128(SB), Y7, Y4
+	VROUNDPS     $0x00, Y4, Y4
+	VMOVAPS      Y7, Y5
+	VFNMADD231PS softmaxconsts<>+192(SB), Y4, Y5
+	VFNMADD231PS softmaxconsts<>+256(SB), Y4, Y5
+	VMULPS       Y5, Y5, Y6
+	VMOVUPS      softmaxconsts<>+320(SB), Y8
+	VFMADD213PS  softmaxconsts<>+384(SB), Y5, Y8
+	VMOVUPS      softmaxconsts<>+448(SB), Y9
+	VFMADD213PS  softmaxconsts<>+512(SB), Y5, Y9
+	VMOVUPS      softmaxconsts<>+576(SB), Y10
+	VFMADD213PS  softmaxconsts<>+640(SB), Y5, Y10
+	VFMADD213PS  Y9, Y6, Y10
+	VFMADD213PS  Y8, Y6, Y10
+	VFMADD213PS  Y5, Y6, Y10
+	VADDPS       softmaxconsts<>+64(SB), Y10, Y10
+	VCVTPS2DQ    Y4, Y4
+	VPSRAD       $0x01, Y4, Y5
+	VPSUBD       Y5, Y4, Y4
+	VPADDD       softmaxconsts<>+704(SB), Y5, Y5
+	VPSLLD       $0x17, Y5, Y5
+	VPADDD       softmaxconsts<>+704(SB), Y4, Y4
+	VPSLLD       $0x17, Y4, Y4
+	VMULPS       Y5, Y10, Y5
+	VMULPS       Y4, Y5, Y5
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Y7, Y4
+	VANDNPS      Y5, Y4, Y5
+	VCMPPS       $0x0e, softmaxconsts<>+2112(SB), Y7, Y4
+	VBLENDVPS    Y4, softmaxconsts<>+1920(SB), Y5, Y5
+	VMOVAPS      Y5, Y4
+	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y3, Y3
+	VANDNPS      Y4, Y3, Y4
+
+powd_264:
+	VMULPS  288(SP), Y4, Y4
+	VMOVUPS Y4, 416(SP)
+	TESTQ   $0x00000100, sflags+200(FP)
+	JZ      noflag_265
+	VMOVUPS softmaxconsts<>+64(SB), Y3
+	MOVQ    DI, AX
+	VXORPS  Y4, Y4, Y4
+	XORQ    DX, DX
+
+class_266:
+	VPCMPEQD     Y4, Y1, Y5
+	VBROADCASTSS 4(AX), Y6
+	VBLENDVPS    Y5, Y6, Y3, Y3
+	ADDQ         $0x00000020, AX
+	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
+	INCQ         DX
+	CMPQ         DX, C+72(FP)
+	JB           class_266
+	VMOVUPS      416(SP), Y4
+	VMULPS       Y3, Y4, Y4
+	VMOVUPS      Y4, 416(SP)
+
+noflag_265:
+	VMOVUPS 416(SP), Y3
+	VANDPS  Y2, Y3, Y3
+	VADDPS  64(SP), Y3, Y3
+	VMOVUPS Y3, 64(SP)
+
+noflag_260:
+noflag_253:
+	VMOVUPS softmaxconsts<>+64(SB), Y3
+	TESTQ   $0x00000200, flags+88(FP)
+	JZ      noflag_267
+	MOVQ    DI, AX
+	VXORPS  Y4, Y4, Y4
+	XORQ    DX, DX
+
+class_268:
+	VPCMPEQD     Y4, Y1, Y5
+	VBROADCASTSS (AX), Y6
+	VBLENDVPS    Y5, Y6, Y3, Y3
+	ADDQ         $0x00000020, AX
+	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
+	INCQ         DX
+	CMPQ         DX, C+72(FP)
+	JB           class_268
+
+noflag_267:
+	VBROADCASTSS k1+144(FP), Y4
+	VMULPS       Y3, Y4, Y4
+	VBROADCASTSS k2+148(FP), Y3
+	VADDPS       Y4, Y3, Y3
+	VMOVUPS      Y4, 448(SP)
+	VMOVUPS      Y3, 480(SP)
+	VMOVUPS      160(SP), Y3
+	VMULPS       softmaxconsts<>+128(SB), Y3, Y4
+	VROUNDPS     $0x00, Y4, Y4
+	VMOVAPS      Y3, Y5
+	VFNMADD231PS softmaxconsts<>+192(SB), Y4, Y5
+	VFNMADD231PS softmaxconsts<>+256(SB), Y4, Y5
+	VMULPS       Y5, Y5, Y6
+	VMOVUPS      softmaxconsts<>+320(SB), Y7
+	VFMADD213PS  softmaxconsts<>+384(SB), Y5, Y7
+	VMOVUPS      softmaxconsts<>+448(SB), Y8
+	VFMADD213PS  softmaxconsts<>+512(SB), Y5, Y8
+	VMOVUPS      softmaxconsts<>+576(SB), Y9
+	VFMADD213PS  softmaxconsts<>+640(SB), Y5, Y9
+	VFMADD213PS  Y8, Y6, Y9
+	VFMADD213PS  Y7, Y6, Y9
+	VFMADD213PS  Y5, Y6, Y9
+	VADDPS       softmaxconsts<>+64(SB), Y9, Y9
+	VCVTPS2DQ    Y4, Y4
+	VPADDD       softmaxconsts<>+704(SB), Y4, Y4
+	VPSLLD       $0x17, Y4, Y4
+	VMULPS       Y4, Y9, Y4
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Y3, Y3
+	VANDNPS      Y4, Y3, Y4
+	VMULPS       224(SP), Y4, Y4
+	VMOVUPS      Y4, 512(SP)
+	VMOVUPS      softmaxconsts<>+64(SB), Y3
+	VSUBPS       Y4, Y3, Y3
+	VMOVUPS      Y3, 544(SP)
+	VBROADCASTSS gamma+156(FP), Y4
+	VMOVUPS      Y4, 576(SP)
+	MOVQ         gmode+160(FP), AX
+	CMPQ         AX, $0x01
+	JEQ          pow1_269
+	CMPQ         AX, $0x02
+	JEQ          pow2_271
+	CMPQ         AX, $0x03
+	JEQ          powg_270
+	VMOVUPS      softmaxconsts<>+64(SB), Y4
+	JMP          powd_272
+
+pow1_269:
+	VMOVAPS Y3, Y4
+	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
+	VANDNPS Y4, Y3, Y4
+	JMP     powd_272
+
+pow2_271:
+	VMULPS  Y3, Y3, Y4
+	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
+	VANDNPS Y4, Y3, Y4
+	JMP     powd_272
+
+powg_270:
+	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y3, Y5
+	VMULPS       softmaxconsts<>+1792(SB), Y3, Y4
+	VBLENDVPS    Y5, Y4, Y3, Y4
+	VANDPS       softmaxconsts<>+1856(SB), Y5, Y5
+	VPSRLD       $0x17, Y4, Y6
+	VPSUBD       softmaxconsts<>+896(SB), Y6, Y6
+	VPSUBD       Y5, Y6, Y6
+	VCVTDQ2PS    Y6, Y5
+	VANDPS       softmaxconsts<>+960(SB), Y4, Y4
+	VORPS        softmaxconsts<>+384(SB), Y4, Y4
+	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Y4, Y6
+	VSUBPS       softmaxconsts<>+64(SB), Y4, Y7
+	VADDPS       Y4, Y4, Y4
+	VSUBPS       softmaxconsts<>+64(SB), Y4, Y4
+	VBLENDVPS    Y6, Y4, Y7, Y4
+	VANDPS       softmaxconsts<>+64(SB), Y6, Y6
+	VSUBPS       Y6, Y5, Y5
+	VMULPS       Y4, Y4, Y6
+	VMOVUPS      softmaxconsts<>+1088(SB), Y7
+	VFMADD213PS  softmaxconsts<>+1152(SB), Y4, Y7
+	VFMADD213PS  softmaxconsts<>+1216(SB), Y4, Y7
+	VFMADD213PS  softmaxconsts<>+1280(SB), Y4, Y7
+	VFMADD213PS  softmaxconsts<>+1344(SB), Y4, Y7
+	VFMADD213PS  softmaxconsts<>+1408(SB), Y4, Y7
+	VFMADD213PS  softmaxconsts<>+1472(SB), Y4, Y7
+	VFMADD213PS  softmaxconsts<>+1536(SB), Y4, Y7
+	VFMADD213PS  softmaxconsts<>+1600(SB), Y4, Y7
+	VMULPS       Y4, Y7, Y7
+	VMULPS       Y6, Y7, Y7
+	VFMADD231PS  softmaxconsts<>+256(SB), Y5, Y7
+	VFNMADD231PS softmaxconsts<>+384(SB), Y6, Y7
+	VADDPS       Y7, Y4, Y7
+	VFMADD231PS  softmaxconsts<>+192(SB), Y5, Y7
+	VCMPPS       $0x05, softmaxconsts<>+1920(SB), Y3, Y4
+	VBLENDVPS    Y4, Y3, Y7, Y7
+	VCMPPS       $0x01, softmaxconsts<>+1664(SB), Y3, Y4
+	VBLENDVPS    Y4, softmaxconsts<>+1984(SB), Y7, Y7
+	VCMPPS       $0x00, softmaxconsts<>+1664(SB), Y3, Y4
+	VBLENDVPS    Y4, softmaxconsts<>+2048(SB), Y7, Y7
+	VMULPS       576(SP), Y7, Y7
+	VMULPS       softmaxconsts<>+128(SB), Y7, Y4
+	VROUNDPS     $0x00, Y4, Y4
+	VMOVAPS      Y7, Y5
+	VFNMADD231PS softmaxconsts<>+192(SB), Y4, Y5
+	VFNMADD231PS softmaxconsts<>+256(SB), Y4, Y5
+	VMULPS       Y5, Y5, Y6
+	VMOVUPS      softmaxconsts<>+320(SB), Y8
+	VFMADD213PS  softmaxconsts<>+384(SB), Y5, Y8
+	VMOVUPS      softmaxconsts<>+448(SB), Y9
+	VFMADD213PS  softmaxconsts<>+512(SB), Y5, Y9
+	VMOVUPS      softmaxconsts<>+576(SB), Y10
+	VFMADD213PS  softmaxconsts<>+640(SB), Y5, Y10
+	VFMADD213PS  Y9, Y6, Y10
+	VFMADD213PS  Y8, Y6, Y10
+	VFMADD213PS  Y5, Y6, Y10
+	VADDPS       softmaxconsts<>+64(SB), Y10, Y10
+	VCVTPS2DQ    Y4, Y4
+	VPSRAD       $0x01, Y4, Y5
+	VPSUBD       Y5, Y4, Y4
+	VPADDD       softmaxconsts<>+704(SB), Y5, Y5
+	VPSLLD       $0x17, Y5, Y5
+	VPADDD       softmaxconsts<>+704(SB), Y4, Y4
+	VPSLLD       $0x17, Y4, Y4
+	VMULPS       Y5, Y10, Y5
+	VMULPS       Y4, Y5, Y5
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Y7, Y4
+	VANDNPS      Y5, Y4, Y5
+	VCMPPS       $0x0e, softmaxconsts<>+2112(SB), Y7, Y4
+	VBLENDVPS    Y4, softmaxconsts<>+1920(SB), Y5, Y5
+	VMOVAPS      Y5, Y4
+	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y3, Y3
+	VANDNPS      Y4, Y3, Y4
+
+powd_272:
+	VXORPS       softmaxconsts<>+2304(SB), Y4, Y4
+	VMOVUPS      Y4, 608(SP)
+	CMPQ         AX, $0x00
+	JEQ          gamma0_273
+	VMOVUPS      192(SP), Y3
+	VPSRLD       $0x17, Y3, Y4
+	VPSUBD       softmaxconsts<>+896(SB), Y4, Y4
+	VCVTDQ2PS    Y4, Y5
+	VANDPS       softmaxconsts<>+960(SB), Y3, Y4
+	VORPS        softmaxconsts<>+384(SB), Y4, Y4
+	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Y4, Y6
+	VSUBPS       softmaxconsts<>+64(SB), Y4, Y7
+	VADDPS       Y4, Y4, Y4
+	VSUBPS       softmaxconsts<>+64(SB), Y4, Y4
+	VBLENDVPS    Y6, Y4, Y7, Y4
+	VANDPS       softmaxconsts<>+64(SB), Y6, Y6
+	VSUBPS       Y6, Y5, Y5
+	VMULPS       Y4, Y4, Y6
+	VMOVUPS      softmaxconsts<>+1088(SB), Y7
+	VFMADD213PS  softmaxconsts<>+1152(SB), Y4, Y7
+	VFMADD213PS  softmaxconsts<>+1216(SB), Y4, Y7
+	VFMADD213PS  softmaxconsts<>+1280(SB), Y4, Y7
+	VFMADD213PS  softmaxconsts<>+1344(SB), Y4, Y7
+	VFMADD213PS  softmaxconsts<>+1408(SB), Y4, Y7
+	VFMADD213PS  softmaxconsts<>+1472(SB), Y4, Y7
+	VFMADD213PS  softmaxconsts<>+1536(SB), Y4, Y7
+	VFMADD213PS  softmaxconsts<>+1600(SB), Y4, Y7
+	VMULPS       Y4, Y7, Y7
+	VMULPS       Y6, Y7, Y7
+	VFMADD231PS  softmaxconsts<>+256(SB), Y5, Y7
+	VFNMADD231PS softmaxconsts<>+384(SB), Y6, Y7
+	VADDPS       Y7, Y4, Y7
+	VFMADD231PS  softmaxconsts<>+192(SB), Y5, Y7
+	VCMPPS       $0x03, Y3, Y3, Y4
+	VBLENDVPS    Y4, Y3, Y7, Y7
+	VMOVUPS      160(SP), Y3
+	VSUBPS       Y7, Y3, Y3
+	VMOVUPS      Y3, 640(SP)
+	VMOVUPS      576(SP), Y3
+	VSUBPS       softmaxconsts<>+64(SB), Y3, Y3
+	VMOVUPS      Y3, 672(SP)
+	MOVQ         g1mode+168(FP), AX
+	VMOVUPS      544(SP), Y3
+	CMPQ         AX, $0x01
+	JEQ          pow1_274
+	CMPQ         AX, $0x02
+	JEQ          pow2_276
+	CMPQ         AX, $0x03
+	JEQ          powg_275
+	VMOVUPS      softmaxconsts<>+64(SB), Y4
+	JMP          powd_277
+
+pow1_274:
+	VMOVAPS Y3, Y4
+	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
+	VANDNPS Y4, Y3, Y4
+	JMP     powd_277
+
+pow2_276:
+	VMULPS  Y3, Y3, Y4
+	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
+	VANDNPS Y4, Y3, Y4
+	JMP     powd_277
+
+powg_275:
+	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y3, Y5
+	VMULPS       softmaxconsts<>+1792(SB), Y3, Y4
+	VBLENDVPS    Y5, Y4, Y3, Y4
+	VANDPS       softmaxconsts<>+1856(SB), Y5, Y5
+	VPSRLD       $0x17, Y4, Y6
+	VPSUBD       softmaxconsts<>+896(SB), Y6, Y6
+	VPSUBD       Y5, Y6, Y6
+	VCVTDQ2PS    Y6, Y5
+	VANDPS       softmaxconsts<>+960(SB), Y4, Y4
+	VORPS        softmaxconsts<>+384(SB), Y4, Y4
+	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Y4, Y6
+	VSUBPS       softmaxconsts<>+64(SB), Y4, Y7
+	VADDPS       Y4, Y4, Y4
+	VSUBPS       softmaxconsts<>+64(SB), Y4, Y4
+	VBLENDVPS    Y6, Y4, Y7, Y4
+	VANDPS       softmaxconsts<>+64(SB), Y6, Y6
+	VSUBPS       Y6, Y5, Y5
+	VMULPS       Y4, Y4, Y6
+	VMOVUPS      softmaxconsts<>+1088(SB), Y7
+	VFMADD213PS  softmaxconsts<>+1152(SB), Y4, Y7
+	VFMADD213PS  softmaxconsts<>+1216(SB), Y4, Y7
+	VFMADD213PS  softmaxconsts<>+1280(SB), Y4, Y7
+	VFMADD213PS  softmaxconsts<>+1344(SB), Y4, Y7
+	VFMADD213PS  softmaxconsts<>+1408(SB), Y4, Y7
+	VFMADD213PS  softmaxconsts<>+1472(SB), Y4, Y7
+	VFMADD213PS  softmaxconsts<>+1536(SB), Y4, Y7
+	VFMADD213PS  softmaxconsts<>+1600(SB), Y4, Y7
+	VMULPS       Y4, Y7, Y7
+	VMULPS       Y6, Y7, Y7
+	VFMADD231PS  softmaxconsts<>+256(SB), Y5, Y7
+	VFNMADD231PS softmaxconsts<>+384(SB), Y6, Y7
+	VADDPS       Y7, Y4, Y7
+	VFMADD231PS  softmaxconsts<>+192(SB), Y5, Y7
+	VCMPPS       $0x05, softmaxconsts<>+1920(SB), Y3, Y4
+	VBLENDVPS    Y4, Y3, Y7, Y7
+	VCMPPS       $0x01, softmaxconsts<>+1664(SB), Y3, Y4
+	VBLENDVPS    Y4, softmaxconsts<>+1984(SB), Y7, Y7
+	VCMPPS       $0x00, softmaxconsts<>+1664(SB), Y3, Y4
+	VBLENDVPS    Y4, softmaxconsts<>+2048(SB), Y7, Y7
+	VMULPS       672(SP), Y7, Y7
+	VMULPS       softmaxconsts<>+128(SB), Y7, Y4
+	VROUNDPS     $0x00, Y4, Y4
+	VMOVAPS      Y7, Y5
+	VFNMADD231PS softmaxconsts<>+192(SB), Y4, Y5
+	VFNMADD231PS softmaxconsts<>+256(SB), Y4, Y5
+	VMULPS       Y5, Y5, Y6
+	VMOVUPS      softmaxconsts<>+320(SB), Y8
+	VFMADD213PS  softmaxconsts<>+384(SB), Y5, Y8
+	VMOVUPS      softmaxconsts<>+448(SB), Y9
+	VFMADD213PS  softmaxconsts<>+512(SB), Y5, Y9
+	VMOVUPS      softmaxconsts<>+576(SB), Y10
+	VFMADD213PS  softmaxconsts<>+640(SB), Y5, Y10
+	VFMADD213PS  Y9, Y6, Y10
+	VFMADD213PS  Y8, Y6, Y10
+	VFMADD213PS  Y5, Y6, Y10
+	VADDPS       softmaxconsts<>+64(SB), Y10, Y10
+	VCVTPS2DQ    Y4, Y4
+	VPSRAD       $0x01, Y4, Y5
+	VPSUBD       Y5, Y4, Y4
+	VPADDD       softmaxconsts<>+704(SB), Y5, Y5
+	VPSLLD       $0x17, Y5, Y5
+	VPADDD       softmaxconsts<>+704(SB), Y4, Y4
+	VPSLLD       $0x17, Y4, Y4
+	VMULPS       Y5, Y10, Y5
+	VMULPS       Y4, Y5, Y5
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Y7, Y4
+	VANDNPS      Y5, Y4, Y5
+	VCMPPS       $0x0e, softmaxconsts<>+2112(SB), Y7, Y4
+	VBLENDVPS    Y4, softmaxconsts<>+1920(SB), Y5, Y5
+	VMOVAPS      Y5, Y4
+	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y3, Y3
+	VANDNPS      Y4, Y3, Y4
+
+powd_277:
+	VMULPS  576(SP), Y4, Y4
+	VMULPS  512(SP), Y4, Y4
+	VMULPS  640(SP), Y4, Y4
+	VMOVUPS 544(SP), Y3
+	VCMPPS  $0x0e, softmaxconsts<>+1664(SB), Y3, Y3
+	VMOVUPS 608(SP), Y5
+	VANDPS  Y3, Y4, Y3
+	VADDPS  Y3, Y5, Y5
+	VMOVUPS Y5, 608(SP)
+
+gamma0_273:
+	VMOVUPS 608(SP), Y3
+	TESTQ   $0x00000100, flags+88(FP)
+	JZ      noflag_278
+	VMOVUPS softmaxconsts<>+64(SB), Y4
+	MOVQ    DI, AX
+	VXORPS  Y5, Y5, Y5
+	XORQ    DX, DX
+
+class_279:
+	VPCMPEQD     Y5, Y1, Y6
+	VBROADCASTSS 4(AX), Y7
+	VBLENDVPS    Y6, Y7, Y4, Y4
+	ADDQ         $0x00000020, AX
+	VPADDD       softmaxconsts<>+832(SB), Y5, Y5
+	INCQ         DX
+	CMPQ         DX, C+72(FP)
+	JB           class_279
+	VMULPS       Y4, Y3, Y3
+
+noflag_278:
+	VBROADCASTSS fs+152(FP), Y4
+	VMULPS       Y4, Y3, Y3
+	VMOVUPS      480(SP), Y4
+	VMOVUPS      448(SP), Y5
+	VSUBPS       Y3, Y4, Y4
+	VSUBPS       Y3, Y5, Y5
+	VMOVUPS      Y4, 480(SP)
+	VMOVUPS      Y5, 448(SP)
+	VXORPS       Y3, Y3, Y3
+	MOVQ         C+72(FP), AX
+	SHLQ         $0x05, AX
+	TESTQ        $0x00000004, flags+88(FP)
+	JZ           noflag_280
+	MOVQ         SI, DX
+	MOVQ         DI, BX
+	VXORPS       Y4, Y4, Y4
+	XORQ         R9, R9
+
+class_281:
+	VMOVUPS      224(SP), Y5
+	VMULPS       (DX), Y5, Y5
+	VMOVUPS      Y5, (DX)
+	VPCMPEQD     Y4, Y1, Y6
+	VBROADCASTSS 20(BX), Y7
+	VMULPS       Y5, Y7, Y7
+	VBROADCASTSS 16(BX), Y8
+	VADDPS       Y7, Y8, Y7
+	VBROADCASTSS 12(BX), Y8
+	VANDPS       Y6, Y8, Y6
+	VADDPS       Y6, Y7, Y7
+	VMOVUPS      Y7, (DX)(AX*1)
+	VFMADD231PS  Y7, Y5, Y3
+	ADDQ         $0x00000020, DX
+	ADDQ         $0x00000020, BX
+	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
+	INCQ         R9
+	CMPQ         R9, C+72(FP)
+	JB           class_281
+
+noflag_280:
+	VMOVUPS Y3, 704(SP)
+	TESTQ   $0x00000004, flags+88(FP)
+	JZ      outnr_283
+	MOVQ    SI, DX
+	MOVQ    DI, BX
+	MOVQ    R8, SI
+	VXORPS  Y3, Y3, Y3
+	XORQ    DI, DI
+
+class_284:
+	VPCMPEQD     Y3, Y1, Y4
+	VMOVUPS      (DX)(AX*1), Y5
+	VSUBPS       704(SP), Y5, Y5
+	VADDPS       480(SP), Y5, Y5
+	VMULPS       (DX), Y5, Y5
+	TESTQ        $0x00000400, flags+88(FP)
+	JZ           noflag_285
+	VBROADCASTSS 8(BX), Y6
+	VSUBPS       Y6, Y5, Y5
+
+noflag_285:
+	VMOVUPS    448(SP), Y6
+	VANDPS     Y4, Y6, Y4
+	VSUBPS     Y4, Y5, Y5
+	VANDPS     Y2, Y5, Y5
+	VMASKMOVPS Y5, Y0, (SI)
+	ADDQ       $0x00000020, DX
+	ADDQ       $0x00000020, BX
+	ADDQ       CX, SI
+	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
+	INCQ       DI
+	CMPQ       DI, C+72(FP)
+	JB         class_284
+	JMP        outd_282
+
+outnr_283:
+	VMOVUPS 480(SP), Y3
+	VMULPS  224(SP), Y3, Y3
+	VMOVUPS Y3, 736(SP)
+	MOVQ    SI, AX
+	MOVQ    DI, DX
+	MOVQ    R8, BX
+	VXORPS  Y3, Y3, Y3
+	XORQ    SI, SI
+
+class_286:
+	VPCMPEQD     Y3, Y1, Y4
+	VMOVUPS      736(SP), Y5
+	VMULPS       (AX), Y5, Y5
+	TESTQ        $0x00000400, flags+88(FP)
+	JZ           noflag_287
+	VBROADCASTSS 8(DX), Y6
+	VSUBPS       Y6, Y5, Y5
+
+noflag_287:
+	VMOVUPS    448(SP), Y6
+	VANDPS     Y4, Y6, Y4
+	VSUBPS     Y4, Y5, Y5
+	VANDPS     Y2, Y5, Y5
+	VMASKMOVPS Y5, Y0, (BX)
+	ADDQ       $0x00000020, AX
+	ADDQ       $0x00000020, DX
+	ADDQ       CX, BX
+	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
+	INCQ       SI
+	CMPQ       SI, C+72(FP)
+	JB         class_286
+
+outd_282:
+done_206:
+	TESTQ $0x00000800, flags+88(FP)
+	JZ    noflag_288
+	SFENCE
+
+noflag_288:
+	MOVQ         out_base+224(FP), AX
+	VMOVUPS      (SP), Y0
+	VMOVAPS      Y0, Y1
+	VEXTRACTF128 $0x01, Y1, X0
+	VADDPS       X0, X1, X0
+	VMOVHLPS     X0, X0, X1
+	VADDPS       X1, X0, X0
+	VMOVSHDUP    X0, X1
+	VADDSS       X1, X0, X0
+	VMOVSS       X0, (AX)
+	VMOVUPS      32(SP), Y0
+	VMOVAPS      Y0, Y1
+	VEXTRACTF128 $0x01, Y1, X0
+	VADDPS       X0, X1, X0
+	VMOVHLPS     X0, X0, X1
+	VADDPS       X1, X0, X0
+	VMOVSHDUP    X0, X1
+	VADDSS       X1, X0, X0
+	VMOVSS       X0, 4(AX)
+	VMOVUPS      64(SP), Y0
+	VMOVAPS      Y0, Y1
+	VEXTRACTF128 $0x01, Y1, X0
+	VADDPS       X0, X1, X0
+	VMOVHLPS     X0, X0, X1
+	VADDPS       X1, X0, X0
+	VMOVSHDUP    X0, X1
+	VADDSS       X1, X0, X0
+	VMOVSS       X0, 8(AX)
+	VMOVUPS      96(SP), Y0
+	VMOVAPS      Y0, Y1
+	VEXTRACTF128 $0x01, Y1, X0
+	VADDPS       X0, X1, X0
+	VMOVHLPS     X0, X0, X1
+	VADDPS       X1, X0, X0
+	VMOVSHDUP    X0, X1
+	VADDSS       X1, X0, X0
+	VMOVSS       X0, 12(AX)
+	VZEROUPPER
+	RET
+
 // func SoftmaxStatsI32AVX2(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
 // Requires: AVX, AVX2, FMA3, MMX+
 TEXT ·SoftmaxStatsI32AVX2(SB), NOSPLIT, $448-192
@@ -2450,7 +5118,7 @@ TEXT ·SoftmaxStatsI32AVX2(SB), NOSPLIT, $448-192
 	VXORPS Y0, Y0, Y0
 	XORQ   R10, R10
 
-class_141:
+class_289:
 	VMOVUPS Y0, (R9)
 	VMOVUPS Y0, 32(R9)
 	VMOVUPS Y0, 64(R9)
@@ -2458,7 +5126,7 @@ class_141:
 	ADDQ    $0x00000080, R9
 	INCQ    R10
 	CMPQ    R10, C+72(FP)
-	JB      class_141
+	JB      class_289
 	VXORPS  Y0, Y0, Y0
 	VMOVUPS Y0, (SP)
 	VXORPS  Y0, Y0, Y0
@@ -2468,9 +5136,9 @@ class_141:
 	VXORPS  Y0, Y0, Y0
 	VMOVUPS Y0, 96(SP)
 
-loop_142:
+loop_290:
 	CMPQ         DX, $0x00000008
-	JB           tail_143
+	JB           tail_291
 	VMOVDQU      (BX), Y0
 	VBROADCASTSS ign+80(FP), Y1
 	VPCMPEQD     Y1, Y0, Y1
@@ -2486,17 +5154,17 @@ loop_142:
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
 	DECQ         R10
-	JZ           c1_145
+	JZ           c1_293
 
-max_146:
+max_294:
 	ADDQ       CX, R9
 	VMOVUPS    (R9), Y3
 	PREFETCHT0 1024(R9)
 	VMAXPS     Y3, Y2, Y2
 	DECQ       R10
-	JNZ        max_146
+	JNZ        max_294
 
-c1_145:
+c1_293:
 	VMOVUPS Y2, 128(SP)
 	VXORPS  Y2, Y2, Y2
 	VXORPS  Y3, Y3, Y3
@@ -2505,7 +5173,7 @@ c1_145:
 	VXORPS  Y4, Y4, Y4
 	XORQ    R11, R11
 
-class_147:
+class_295:
 	VMOVUPS      (R9), Y5
 	VSUBPS       128(SP), Y5, Y5
 	VMULPS       softmaxconsts<>+128(SB), Y5, Y6
@@ -2532,10 +5200,10 @@ class_147:
 	VANDNPS      Y6, Y7, Y6
 	VADDPS       Y6, Y2, Y2
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_148
+	JZ           noflag_296
 	VMOVUPS      Y6, (R10)
 
-noflag_148:
+noflag_296:
 	VPCMPEQD  Y4, Y0, Y6
 	VBLENDVPS Y6, Y5, Y3, Y3
 	ADDQ      CX, R9
@@ -2543,32 +5211,32 @@ noflag_148:
 	VPADDD    softmaxconsts<>+832(SB), Y4, Y4
 	INCQ      R11
 	CMPQ      R11, C+72(FP)
-	JB        class_147
+	JB        class_295
 	VMOVUPS   Y3, 160(SP)
 	VMOVUPS   softmaxconsts<>+64(SB), Y3
 	VDIVPS    Y2, Y3, Y3
 	VMOVUPS   Y3, 192(SP)
 	VMOVUPS   Y2, 224(SP)
 	TESTQ     $0x00000004, flags+88(FP)
-	JZ        noflag_149
+	JZ        noflag_297
 	MOVQ      SI, R9
 	MOVQ      R8, R10
 	VXORPS    Y2, Y2, Y2
 	XORQ      R11, R11
 
-class_150:
+class_298:
 	VMOVUPS 192(SP), Y3
 	VMULPS  (R9), Y3, Y3
 	VANDPS  Y1, Y3, Y3
 	VADDPS  (R10), Y3, Y4
 	VMOVUPS Y4, (R10)
 	TESTQ   $0x00000008, flags+88(FP)
-	JZ      noflag_151
+	JZ      noflag_299
 	VMULPS  Y3, Y3, Y4
 	VADDPS  96(R10), Y4, Y4
 	VMOVUPS Y4, 96(R10)
 
-noflag_151:
+noflag_299:
 	VPCMPEQD Y2, Y0, Y4
 	VMOVUPS  32(R10), Y5
 	VANDPS   Y4, Y3, Y3
@@ -2583,11 +5251,11 @@ noflag_151:
 	VPADDD   softmaxconsts<>+832(SB), Y2, Y2
 	INCQ     R11
 	CMPQ     R11, C+72(FP)
-	JB       class_150
+	JB       class_298
 
-noflag_149:
+noflag_297:
 	TESTQ        $0x00000003, flags+88(FP)
-	JZ           noflag_152
+	JZ           noflag_300
 	VMOVUPS      224(SP), Y2
 	VPSRLD       $0x17, Y2, Y3
 	VPSUBD       softmaxconsts<>+896(SB), Y3, Y3
@@ -2623,15 +5291,15 @@ noflag_149:
 	VMOVUPS      Y6, 256(SP)
 	VMOVUPS      Y2, 288(SP)
 	TESTQ        $0x00000001, flags+88(FP)
-	JZ           noflag_153
+	JZ           noflag_301
 	VMOVUPS      softmaxconsts<>+64(SB), Y2
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_154
+	JZ           noflag_302
 	MOVQ         DI, R9
 	VXORPS       Y3, Y3, Y3
 	XORQ         R10, R10
 
-class_155:
+class_303:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS (R9), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -2639,36 +5307,36 @@ class_155:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_155
+	JB           class_303
 
-noflag_154:
+noflag_302:
 	VMOVUPS      Y2, 320(SP)
 	VBROADCASTSS eps1+144(FP), Y2
 	VMULPS       320(SP), Y2, Y2
 	VMULPS       288(SP), Y2, Y2
 	VMOVUPS      Y2, 352(SP)
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_156
+	JZ           noflag_304
 	VXORPS       Y2, Y2, Y2
 	MOVQ         AX, R9
 	MOVQ         DI, R10
 	XORQ         R11, R11
 
-class_157:
+class_305:
 	VMOVUPS      (R9), Y3
 	VSUBPS       128(SP), Y3, Y3
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_158
+	JZ           noflag_306
 	VBROADCASTSS (R10), Y4
 	VMULPS       Y4, Y3, Y3
 
-noflag_158:
+noflag_306:
 	VADDPS       Y3, Y2, Y2
 	ADDQ         CX, R9
 	ADDQ         $0x00000020, R10
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_157
+	JB           class_305
 	VBROADCASTSS wsum+152(FP), Y3
 	VMULPS       256(SP), Y3, Y3
 	VSUBPS       Y2, Y3, Y3
@@ -2677,7 +5345,7 @@ noflag_158:
 	VFMADD231PS  Y2, Y3, Y4
 	VMOVUPS      Y4, 352(SP)
 
-noflag_156:
+noflag_304:
 	VMOVUPS 352(SP), Y2
 	VANDPS  Y1, Y2, Y2
 	VADDPS  (SP), Y2, Y2
@@ -2687,9 +5355,9 @@ noflag_156:
 	VADDPS  32(SP), Y2, Y2
 	VMOVUPS Y2, 32(SP)
 
-noflag_153:
+noflag_301:
 	TESTQ        $0x00000002, flags+88(FP)
-	JZ           noflag_159
+	JZ           noflag_307
 	VMOVUPS      160(SP), Y2
 	VMULPS       softmaxconsts<>+128(SB), Y2, Y3
 	VROUNDPS     $0x00, Y3, Y3
@@ -2720,27 +5388,27 @@ noflag_153:
 	VMOVUPS      Y3, 384(SP)
 	MOVQ         gmode+160(FP), R9
 	CMPQ         R9, $0x01
-	JEQ          pow1_160
+	JEQ          pow1_308
 	CMPQ         R9, $0x02
-	JEQ          pow2_162
+	JEQ          pow2_310
 	CMPQ         R9, $0x03
-	JEQ          powg_161
+	JEQ          powg_309
 	VMOVUPS      softmaxconsts<>+64(SB), Y3
-	JMP          powd_163
+	JMP          powd_311
 
-pow1_160:
+pow1_308:
 	VMOVAPS Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_163
+	JMP     powd_311
 
-pow2_162:
+pow2_310:
 	VMULPS  Y2, Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_163
+	JMP     powd_311
 
-powg_161:
+powg_309:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y2, Y4
 	VMULPS       softmaxconsts<>+1792(SB), Y2, Y3
 	VBLENDVPS    Y4, Y3, Y2, Y3
@@ -2814,17 +5482,17 @@ powg_161:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
-powd_163:
+powd_311:
 	VMULPS  288(SP), Y3, Y3
 	VMOVUPS Y3, 416(SP)
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_164
+	JZ      noflag_312
 	VMOVUPS softmaxconsts<>+64(SB), Y2
 	MOVQ    DI, R9
 	VXORPS  Y3, Y3, Y3
 	XORQ    R10, R10
 
-class_165:
+class_313:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS 4(R9), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -2832,27 +5500,27 @@ class_165:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_165
+	JB           class_313
 	VMOVUPS      416(SP), Y0
 	VMULPS       Y2, Y0, Y0
 	VMOVUPS      Y0, 416(SP)
 
-noflag_164:
+noflag_312:
 	VMOVUPS 416(SP), Y0
 	VANDPS  Y1, Y0, Y0
 	VADDPS  64(SP), Y0, Y0
 	VMOVUPS Y0, 64(SP)
 
-noflag_159:
-noflag_152:
+noflag_307:
+noflag_300:
 	ADDQ $0x00000020, AX
 	ADDQ $0x00000020, BX
 	SUBQ $0x00000008, DX
-	JMP  loop_142
+	JMP  loop_290
 
-tail_143:
+tail_291:
 	TESTQ        DX, DX
-	JZ           done_144
+	JZ           done_292
 	LEAQ         softmaxconsts<>+2176(SB), R9
 	NEGQ         DX
 	VMOVDQU      64(R9)(DX*4), Y0
@@ -2871,17 +5539,17 @@ tail_143:
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
-	JZ           c1_166
+	JZ           c1_314
 
-max_167:
+max_315:
 	ADDQ       CX, DX
 	VMASKMOVPS (DX), Y0, Y3
 	PREFETCHT0 1024(DX)
 	VMAXPS     Y3, Y2, Y2
 	DECQ       BX
-	JNZ        max_167
+	JNZ        max_315
 
-c1_166:
+c1_314:
 	VMOVUPS Y2, 128(SP)
 	VXORPS  Y2, Y2, Y2
 	VXORPS  Y3, Y3, Y3
@@ -2890,7 +5558,7 @@ c1_166:
 	VXORPS  Y4, Y4, Y4
 	XORQ    R9, R9
 
-class_168:
+class_316:
 	VMASKMOVPS   (DX), Y0, Y5
 	VSUBPS       128(SP), Y5, Y5
 	VMULPS       softmaxconsts<>+128(SB), Y5, Y6
@@ -2917,10 +5585,10 @@ class_168:
 	VANDNPS      Y6, Y7, Y6
 	VADDPS       Y6, Y2, Y2
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_169
+	JZ           noflag_317
 	VMOVUPS      Y6, (BX)
 
-noflag_169:
+noflag_317:
 	VPCMPEQD  Y4, Y1, Y6
 	VBLENDVPS Y6, Y5, Y3, Y3
 	ADDQ      CX, DX
@@ -2928,32 +5596,32 @@ noflag_169:
 	VPADDD    softmaxconsts<>+832(SB), Y4, Y4
 	INCQ      R9
 	CMPQ      R9, C+72(FP)
-	JB        class_168
+	JB        class_316
 	VMOVUPS   Y3, 160(SP)
 	VMOVUPS   softmaxconsts<>+64(SB), Y3
 	VDIVPS    Y2, Y3, Y3
 	VMOVUPS   Y3, 192(SP)
 	VMOVUPS   Y2, 224(SP)
 	TESTQ     $0x00000004, flags+88(FP)
-	JZ        noflag_170
+	JZ        noflag_318
 	MOVQ      SI, DX
 	MOVQ      R8, BX
 	VXORPS    Y2, Y2, Y2
 	XORQ      SI, SI
 
-class_171:
+class_319:
 	VMOVUPS 192(SP), Y3
 	VMULPS  (DX), Y3, Y3
 	VANDPS  Y0, Y3, Y3
 	VADDPS  (BX), Y3, Y4
 	VMOVUPS Y4, (BX)
 	TESTQ   $0x00000008, flags+88(FP)
-	JZ      noflag_172
+	JZ      noflag_320
 	VMULPS  Y3, Y3, Y4
 	VADDPS  96(BX), Y4, Y4
 	VMOVUPS Y4, 96(BX)
 
-noflag_172:
+noflag_320:
 	VPCMPEQD Y2, Y1, Y4
 	VMOVUPS  32(BX), Y5
 	VANDPS   Y4, Y3, Y3
@@ -2968,11 +5636,11 @@ noflag_172:
 	VPADDD   softmaxconsts<>+832(SB), Y2, Y2
 	INCQ     SI
 	CMPQ     SI, C+72(FP)
-	JB       class_171
+	JB       class_319
 
-noflag_170:
+noflag_318:
 	TESTQ        $0x00000003, flags+88(FP)
-	JZ           noflag_173
+	JZ           noflag_321
 	VMOVUPS      224(SP), Y2
 	VPSRLD       $0x17, Y2, Y3
 	VPSUBD       softmaxconsts<>+896(SB), Y3, Y3
@@ -3008,15 +5676,15 @@ noflag_170:
 	VMOVUPS      Y6, 256(SP)
 	VMOVUPS      Y2, 288(SP)
 	TESTQ        $0x00000001, flags+88(FP)
-	JZ           noflag_174
+	JZ           noflag_322
 	VMOVUPS      softmaxconsts<>+64(SB), Y2
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_175
+	JZ           noflag_323
 	MOVQ         DI, DX
 	VXORPS       Y3, Y3, Y3
 	XORQ         BX, BX
 
-class_176:
+class_324:
 	VPCMPEQD     Y3, Y1, Y4
 	VBROADCASTSS (DX), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -3024,35 +5692,35 @@ class_176:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_176
+	JB           class_324
 
-noflag_175:
+noflag_323:
 	VMOVUPS      Y2, 320(SP)
 	VBROADCASTSS eps1+144(FP), Y2
 	VMULPS       320(SP), Y2, Y2
 	VMULPS       288(SP), Y2, Y2
 	VMOVUPS      Y2, 352(SP)
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_177
+	JZ           noflag_325
 	VXORPS       Y2, Y2, Y2
 	MOVQ         DI, DX
 	XORQ         BX, BX
 
-class_178:
+class_326:
 	VMASKMOVPS   (AX), Y0, Y3
 	VSUBPS       128(SP), Y3, Y3
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_179
+	JZ           noflag_327
 	VBROADCASTSS (DX), Y4
 	VMULPS       Y4, Y3, Y3
 
-noflag_179:
+noflag_327:
 	VADDPS       Y3, Y2, Y2
 	ADDQ         CX, AX
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_178
+	JB           class_326
 	VBROADCASTSS wsum+152(FP), Y3
 	VMULPS       256(SP), Y3, Y3
 	VSUBPS       Y2, Y3, Y3
@@ -3061,7 +5729,7 @@ noflag_179:
 	VFMADD231PS  Y2, Y3, Y4
 	VMOVUPS      Y4, 352(SP)
 
-noflag_177:
+noflag_325:
 	VMOVUPS 352(SP), Y2
 	VANDPS  Y0, Y2, Y2
 	VADDPS  (SP), Y2, Y2
@@ -3071,9 +5739,9 @@ noflag_177:
 	VADDPS  32(SP), Y2, Y2
 	VMOVUPS Y2, 32(SP)
 
-noflag_174:
+noflag_322:
 	TESTQ        $0x00000002, flags+88(FP)
-	JZ           noflag_180
+	JZ           noflag_328
 	VMOVUPS      160(SP), Y2
 	VMULPS       softmaxconsts<>+128(SB), Y2, Y3
 	VROUNDPS     $0x00, Y3, Y3
@@ -3104,27 +5772,27 @@ noflag_174:
 	VMOVUPS      Y3, 384(SP)
 	MOVQ         gmode+160(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_181
+	JEQ          pow1_329
 	CMPQ         AX, $0x02
-	JEQ          pow2_183
+	JEQ          pow2_331
 	CMPQ         AX, $0x03
-	JEQ          powg_182
+	JEQ          powg_330
 	VMOVUPS      softmaxconsts<>+64(SB), Y3
-	JMP          powd_184
+	JMP          powd_332
 
-pow1_181:
+pow1_329:
 	VMOVAPS Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_184
+	JMP     powd_332
 
-pow2_183:
+pow2_331:
 	VMULPS  Y2, Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_184
+	JMP     powd_332
 
-powg_182:
+powg_330:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y2, Y4
 	VMULPS       softmaxconsts<>+1792(SB), Y2, Y3
 	VBLENDVPS    Y4, Y3, Y2, Y3
@@ -3198,17 +5866,17 @@ powg_182:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
-powd_184:
+powd_332:
 	VMULPS  288(SP), Y3, Y3
 	VMOVUPS Y3, 416(SP)
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_185
+	JZ      noflag_333
 	VMOVUPS softmaxconsts<>+64(SB), Y2
 	MOVQ    DI, AX
 	VXORPS  Y3, Y3, Y3
 	XORQ    CX, CX
 
-class_186:
+class_334:
 	VPCMPEQD     Y3, Y1, Y4
 	VBROADCASTSS 4(AX), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -3216,20 +5884,20 @@ class_186:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         CX
 	CMPQ         CX, C+72(FP)
-	JB           class_186
+	JB           class_334
 	VMOVUPS      416(SP), Y1
 	VMULPS       Y2, Y1, Y1
 	VMOVUPS      Y1, 416(SP)
 
-noflag_185:
+noflag_333:
 	VMOVUPS 416(SP), Y1
 	VANDPS  Y0, Y1, Y1
 	VADDPS  64(SP), Y1, Y1
 	VMOVUPS Y1, 64(SP)
 
-noflag_180:
-noflag_173:
-done_144:
+noflag_328:
+noflag_321:
+done_292:
 	MOVQ out_base+168(FP), AX
 	MOVQ R8, CX
 	MOVQ AX, DX
@@ -3237,7 +5905,7 @@ done_144:
 	SHLQ $0x02, BX
 	XORQ SI, SI
 
-class_187:
+class_335:
 	VMOVUPS      (CX), Y0
 	VMOVAPS      Y0, Y1
 	VEXTRACTF128 $0x01, Y1, X0
@@ -3286,7 +5954,7 @@ class_187:
 	ADDQ         $0x00000004, DX
 	INCQ         SI
 	CMPQ         SI, C+72(FP)
-	JB           class_187
+	JB           class_335
 	MOVQ         C+72(FP), BX
 	SHLQ         $0x04, BX
 	ADDQ         BX, AX
@@ -3347,9 +6015,9 @@ TEXT ·SoftmaxGradI32AVX2(SB), NOSPLIT, $224-200
 	MOVQ lo+32(FP), R9
 	LEAQ (R8)(R9*4), R8
 
-loop_188:
+loop_336:
 	CMPQ         DX, $0x00000008
-	JB           tail_189
+	JB           tail_337
 	VMOVDQU      (BX), Y0
 	VBROADCASTSS ign+80(FP), Y1
 	VPCMPEQD     Y1, Y0, Y1
@@ -3361,24 +6029,24 @@ loop_188:
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
 	DECQ         R10
-	JZ           c1_191
+	JZ           c1_339
 
-max_192:
+max_340:
 	ADDQ       CX, R9
 	VMOVUPS    (R9), Y3
 	PREFETCHT0 1024(R9)
 	VMAXPS     Y3, Y2, Y2
 	DECQ       R10
-	JNZ        max_192
+	JNZ        max_340
 
-c1_191:
+c1_339:
 	VMOVUPS Y2, (SP)
 	VXORPS  Y2, Y2, Y2
 	MOVQ    AX, R9
 	MOVQ    SI, R10
 	XORQ    R11, R11
 
-class_193:
+class_341:
 	VMOVUPS      (R9), Y3
 	VSUBPS       (SP), Y3, Y3
 	VMULPS       softmaxconsts<>+128(SB), Y3, Y4
@@ -3409,19 +6077,19 @@ class_193:
 	ADDQ         $0x00000020, R10
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_193
+	JB           class_341
 	VMOVUPS      Y2, 32(SP)
 	VMOVUPS      softmaxconsts<>+64(SB), Y3
 	VDIVPS       Y2, Y3, Y3
 	VMOVUPS      Y3, 64(SP)
 	VMOVUPS      softmaxconsts<>+64(SB), Y2
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_194
+	JZ           noflag_342
 	MOVQ         DI, R9
 	VXORPS       Y3, Y3, Y3
 	XORQ         R10, R10
 
-class_195:
+class_343:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS (R9), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -3429,9 +6097,9 @@ class_195:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_195
+	JB           class_343
 
-noflag_194:
+noflag_342:
 	VBROADCASTSS k1+144(FP), Y3
 	VMULPS       Y2, Y3, Y3
 	VBROADCASTSS k2+148(FP), Y2
@@ -3442,13 +6110,13 @@ noflag_194:
 	MOVQ         C+72(FP), R9
 	SHLQ         $0x05, R9
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_196
+	JZ           noflag_344
 	MOVQ         SI, R10
 	MOVQ         DI, R11
 	VXORPS       Y3, Y3, Y3
 	XORQ         R12, R12
 
-class_197:
+class_345:
 	VMOVUPS      64(SP), Y4
 	VMULPS       (R10), Y4, Y4
 	VMOVUPS      Y4, (R10)
@@ -3467,53 +6135,53 @@ class_197:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R12
 	CMPQ         R12, C+72(FP)
-	JB           class_197
+	JB           class_345
 
-noflag_196:
+noflag_344:
 	VMOVUPS Y2, 160(SP)
 	TESTQ   $0x00000004, flags+88(FP)
-	JZ      outnr_199
+	JZ      outnr_347
 	MOVQ    SI, R10
 	MOVQ    DI, R11
 	MOVQ    R8, R12
 	VXORPS  Y2, Y2, Y2
 	XORQ    R13, R13
 
-class_200:
+class_348:
 	VPCMPEQD     Y2, Y0, Y3
 	VMOVUPS      (R10)(R9*1), Y4
 	VSUBPS       160(SP), Y4, Y4
 	VADDPS       128(SP), Y4, Y4
 	VMULPS       (R10), Y4, Y4
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_201
+	JZ           noflag_349
 	VBROADCASTSS 8(R11), Y5
 	VSUBPS       Y5, Y4, Y4
 
-noflag_201:
+noflag_349:
 	VMOVUPS 96(SP), Y5
 	VANDPS  Y3, Y5, Y3
 	VSUBPS  Y3, Y4, Y4
 	VANDPS  Y1, Y4, Y4
 	TESTQ   $0x00000800, flags+88(FP)
-	JNZ     nt_202
+	JNZ     nt_350
 	VMOVUPS Y4, (R12)
-	JMP     st_203
+	JMP     st_351
 
-nt_202:
+nt_350:
 	VMOVNTPS Y4, (R12)
 
-st_203:
+st_351:
 	ADDQ   $0x00000020, R10
 	ADDQ   $0x00000020, R11
 	ADDQ   CX, R12
 	VPADDD softmaxconsts<>+832(SB), Y2, Y2
 	INCQ   R13
 	CMPQ   R13, C+72(FP)
-	JB     class_200
-	JMP    outd_198
+	JB     class_348
+	JMP    outd_346
 
-outnr_199:
+outnr_347:
 	VMOVUPS 128(SP), Y2
 	VMULPS  64(SP), Y2, Y2
 	VMOVUPS Y2, 192(SP)
@@ -3523,47 +6191,47 @@ outnr_199:
 	VXORPS  Y2, Y2, Y2
 	XORQ    R12, R12
 
-class_204:
+class_352:
 	VPCMPEQD     Y2, Y0, Y3
 	VMOVUPS      192(SP), Y4
 	VMULPS       (R9), Y4, Y4
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_205
+	JZ           noflag_353
 	VBROADCASTSS 8(R10), Y5
 	VSUBPS       Y5, Y4, Y4
 
-noflag_205:
+noflag_353:
 	VMOVUPS 96(SP), Y5
 	VANDPS  Y3, Y5, Y3
 	VSUBPS  Y3, Y4, Y4
 	VANDPS  Y1, Y4, Y4
 	TESTQ   $0x00000800, flags+88(FP)
-	JNZ     nt_206
+	JNZ     nt_354
 	VMOVUPS Y4, (R11)
-	JMP     st_207
+	JMP     st_355
 
-nt_206:
+nt_354:
 	VMOVNTPS Y4, (R11)
 
-st_207:
+st_355:
 	ADDQ   $0x00000020, R9
 	ADDQ   $0x00000020, R10
 	ADDQ   CX, R11
 	VPADDD softmaxconsts<>+832(SB), Y2, Y2
 	INCQ   R12
 	CMPQ   R12, C+72(FP)
-	JB     class_204
+	JB     class_352
 
-outd_198:
+outd_346:
 	ADDQ $0x00000020, AX
 	ADDQ $0x00000020, BX
 	ADDQ $0x00000020, R8
 	SUBQ $0x00000008, DX
-	JMP  loop_188
+	JMP  loop_336
 
-tail_189:
+tail_337:
 	TESTQ        DX, DX
-	JZ           done_190
+	JZ           done_338
 	LEAQ         softmaxconsts<>+2176(SB), R9
 	NEGQ         DX
 	VMOVDQU      64(R9)(DX*4), Y0
@@ -3578,23 +6246,23 @@ tail_189:
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
-	JZ           c1_208
+	JZ           c1_356
 
-max_209:
+max_357:
 	ADDQ       CX, DX
 	VMASKMOVPS (DX), Y2, Y4
 	PREFETCHT0 1024(DX)
 	VMAXPS     Y4, Y3, Y3
 	DECQ       BX
-	JNZ        max_209
+	JNZ        max_357
 
-c1_208:
+c1_356:
 	VMOVUPS Y3, (SP)
 	VXORPS  Y3, Y3, Y3
 	MOVQ    SI, DX
 	XORQ    BX, BX
 
-class_210:
+class_358:
 	VMASKMOVPS   (AX), Y2, Y4
 	VSUBPS       (SP), Y4, Y4
 	VMULPS       softmaxconsts<>+128(SB), Y4, Y5
@@ -3625,19 +6293,19 @@ class_210:
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_210
+	JB           class_358
 	VMOVUPS      Y3, 32(SP)
 	VMOVUPS      softmaxconsts<>+64(SB), Y4
 	VDIVPS       Y3, Y4, Y4
 	VMOVUPS      Y4, 64(SP)
 	VMOVUPS      softmaxconsts<>+64(SB), Y3
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_211
+	JZ           noflag_359
 	MOVQ         DI, AX
 	VXORPS       Y4, Y4, Y4
 	XORQ         DX, DX
 
-class_212:
+class_360:
 	VPCMPEQD     Y4, Y1, Y5
 	VBROADCASTSS (AX), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -3645,9 +6313,9 @@ class_212:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_212
+	JB           class_360
 
-noflag_211:
+noflag_359:
 	VBROADCASTSS k1+144(FP), Y4
 	VMULPS       Y3, Y4, Y4
 	VBROADCASTSS k2+148(FP), Y3
@@ -3658,13 +6326,13 @@ noflag_211:
 	MOVQ         C+72(FP), AX
 	SHLQ         $0x05, AX
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_213
+	JZ           noflag_361
 	MOVQ         SI, DX
 	MOVQ         DI, BX
 	VXORPS       Y4, Y4, Y4
 	XORQ         R9, R9
 
-class_214:
+class_362:
 	VMOVUPS      64(SP), Y5
 	VMULPS       (DX), Y5, Y5
 	VMOVUPS      Y5, (DX)
@@ -3683,30 +6351,30 @@ class_214:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         R9
 	CMPQ         R9, C+72(FP)
-	JB           class_214
+	JB           class_362
 
-noflag_213:
+noflag_361:
 	VMOVUPS Y3, 160(SP)
 	TESTQ   $0x00000004, flags+88(FP)
-	JZ      outnr_216
+	JZ      outnr_364
 	MOVQ    SI, DX
 	MOVQ    DI, BX
 	MOVQ    R8, SI
 	VXORPS  Y3, Y3, Y3
 	XORQ    DI, DI
 
-class_217:
+class_365:
 	VPCMPEQD     Y3, Y1, Y4
 	VMOVUPS      (DX)(AX*1), Y5
 	VSUBPS       160(SP), Y5, Y5
 	VADDPS       128(SP), Y5, Y5
 	VMULPS       (DX), Y5, Y5
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_218
+	JZ           noflag_366
 	VBROADCASTSS 8(BX), Y6
 	VSUBPS       Y6, Y5, Y5
 
-noflag_218:
+noflag_366:
 	VMOVUPS    96(SP), Y6
 	VANDPS     Y4, Y6, Y4
 	VSUBPS     Y4, Y5, Y5
@@ -3718,10 +6386,10 @@ noflag_218:
 	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
 	INCQ       DI
 	CMPQ       DI, C+72(FP)
-	JB         class_217
-	JMP        outd_215
+	JB         class_365
+	JMP        outd_363
 
-outnr_216:
+outnr_364:
 	VMOVUPS 128(SP), Y3
 	VMULPS  64(SP), Y3, Y3
 	VMOVUPS Y3, 192(SP)
@@ -3731,16 +6399,16 @@ outnr_216:
 	VXORPS  Y3, Y3, Y3
 	XORQ    SI, SI
 
-class_219:
+class_367:
 	VPCMPEQD     Y3, Y1, Y4
 	VMOVUPS      192(SP), Y5
 	VMULPS       (AX), Y5, Y5
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_220
+	JZ           noflag_368
 	VBROADCASTSS 8(DX), Y6
 	VSUBPS       Y6, Y5, Y5
 
-noflag_220:
+noflag_368:
 	VMOVUPS    96(SP), Y6
 	VANDPS     Y4, Y6, Y4
 	VSUBPS     Y4, Y5, Y5
@@ -3752,15 +6420,15 @@ noflag_220:
 	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
 	INCQ       SI
 	CMPQ       SI, C+72(FP)
-	JB         class_219
+	JB         class_367
 
-outd_215:
-done_190:
+outd_363:
+done_338:
 	TESTQ $0x00000800, flags+88(FP)
-	JZ    noflag_221
+	JZ    noflag_369
 	SFENCE
 
-noflag_221:
+noflag_369:
 	VZEROUPPER
 	RET
 
@@ -3782,9 +6450,9 @@ TEXT ·SoftmaxGradFocalI32AVX2(SB), NOSPLIT, $448-200
 	MOVQ lo+32(FP), R9
 	LEAQ (R8)(R9*4), R8
 
-loop_222:
+loop_370:
 	CMPQ         DX, $0x00000008
-	JB           tail_223
+	JB           tail_371
 	VMOVDQU      (BX), Y0
 	VBROADCASTSS ign+80(FP), Y1
 	VPCMPEQD     Y1, Y0, Y1
@@ -3796,17 +6464,17 @@ loop_222:
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
 	DECQ         R10
-	JZ           c1_225
+	JZ           c1_373
 
-max_226:
+max_374:
 	ADDQ       CX, R9
 	VMOVUPS    (R9), Y3
 	PREFETCHT0 1024(R9)
 	VMAXPS     Y3, Y2, Y2
 	DECQ       R10
-	JNZ        max_226
+	JNZ        max_374
 
-c1_225:
+c1_373:
 	VMOVUPS Y2, (SP)
 	VXORPS  Y2, Y2, Y2
 	VXORPS  Y3, Y3, Y3
@@ -3815,7 +6483,7 @@ c1_225:
 	VXORPS  Y4, Y4, Y4
 	XORQ    R11, R11
 
-class_227:
+class_375:
 	VMOVUPS      (R9), Y5
 	VSUBPS       (SP), Y5, Y5
 	VMULPS       softmaxconsts<>+128(SB), Y5, Y6
@@ -3849,7 +6517,7 @@ class_227:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_227
+	JB           class_375
 	VMOVUPS      Y3, 32(SP)
 	VMOVUPS      Y2, 64(SP)
 	VMOVUPS      softmaxconsts<>+64(SB), Y3
@@ -3857,12 +6525,12 @@ class_227:
 	VMOVUPS      Y3, 96(SP)
 	VMOVUPS      softmaxconsts<>+64(SB), Y2
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_228
+	JZ           noflag_376
 	MOVQ         DI, R9
 	VXORPS       Y3, Y3, Y3
 	XORQ         R10, R10
 
-class_229:
+class_377:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS (R9), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -3870,9 +6538,9 @@ class_229:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_229
+	JB           class_377
 
-noflag_228:
+noflag_376:
 	VBROADCASTSS k1+144(FP), Y3
 	VMULPS       Y2, Y3, Y3
 	VBROADCASTSS k2+148(FP), Y2
@@ -3911,27 +6579,27 @@ noflag_228:
 	VMOVUPS      Y3, 256(SP)
 	MOVQ         gmode+160(FP), R9
 	CMPQ         R9, $0x01
-	JEQ          pow1_230
+	JEQ          pow1_378
 	CMPQ         R9, $0x02
-	JEQ          pow2_232
+	JEQ          pow2_380
 	CMPQ         R9, $0x03
-	JEQ          powg_231
+	JEQ          powg_379
 	VMOVUPS      softmaxconsts<>+64(SB), Y3
-	JMP          powd_233
+	JMP          powd_381
 
-pow1_230:
+pow1_378:
 	VMOVAPS Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_233
+	JMP     powd_381
 
-pow2_232:
+pow2_380:
 	VMULPS  Y2, Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_233
+	JMP     powd_381
 
-powg_231:
+powg_379:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y2, Y4
 	VMULPS       softmaxconsts<>+1792(SB), Y2, Y3
 	VBLENDVPS    Y4, Y3, Y2, Y3
@@ -4005,11 +6673,11 @@ powg_231:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
-powd_233:
+powd_381:
 	VXORPS       softmaxconsts<>+2304(SB), Y3, Y3
 	VMOVUPS      Y3, 288(SP)
 	CMPQ         R9, $0x00
-	JEQ          gamma0_234
+	JEQ          gamma0_382
 	VMOVUPS      64(SP), Y2
 	VPSRLD       $0x17, Y2, Y3
 	VPSUBD       softmaxconsts<>+896(SB), Y3, Y3
@@ -4050,27 +6718,27 @@ powd_233:
 	MOVQ         g1mode+168(FP), R9
 	VMOVUPS      224(SP), Y2
 	CMPQ         R9, $0x01
-	JEQ          pow1_235
+	JEQ          pow1_383
 	CMPQ         R9, $0x02
-	JEQ          pow2_237
+	JEQ          pow2_385
 	CMPQ         R9, $0x03
-	JEQ          powg_236
+	JEQ          powg_384
 	VMOVUPS      softmaxconsts<>+64(SB), Y3
-	JMP          powd_238
+	JMP          powd_386
 
-pow1_235:
+pow1_383:
 	VMOVAPS Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_238
+	JMP     powd_386
 
-pow2_237:
+pow2_385:
 	VMULPS  Y2, Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_238
+	JMP     powd_386
 
-powg_236:
+powg_384:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y2, Y4
 	VMULPS       softmaxconsts<>+1792(SB), Y2, Y3
 	VBLENDVPS    Y4, Y3, Y2, Y3
@@ -4144,7 +6812,7 @@ powg_236:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
-powd_238:
+powd_386:
 	VMULPS  256(SP), Y3, Y3
 	VMULPS  192(SP), Y3, Y3
 	VMULPS  320(SP), Y3, Y3
@@ -4155,16 +6823,16 @@ powd_238:
 	VADDPS  Y2, Y4, Y4
 	VMOVUPS Y4, 288(SP)
 
-gamma0_234:
+gamma0_382:
 	VMOVUPS 288(SP), Y2
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_239
+	JZ      noflag_387
 	VMOVUPS softmaxconsts<>+64(SB), Y3
 	MOVQ    DI, R9
 	VXORPS  Y4, Y4, Y4
 	XORQ    R10, R10
 
-class_240:
+class_388:
 	VPCMPEQD     Y4, Y0, Y5
 	VBROADCASTSS 4(R9), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -4172,10 +6840,10 @@ class_240:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_240
+	JB           class_388
 	VMULPS       Y3, Y2, Y2
 
-noflag_239:
+noflag_387:
 	VBROADCASTSS fs+152(FP), Y3
 	VMULPS       Y3, Y2, Y2
 	VMOVUPS      160(SP), Y3
@@ -4188,13 +6856,13 @@ noflag_239:
 	MOVQ         C+72(FP), R9
 	SHLQ         $0x05, R9
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_241
+	JZ           noflag_389
 	MOVQ         SI, R10
 	MOVQ         DI, R11
 	VXORPS       Y3, Y3, Y3
 	XORQ         R12, R12
 
-class_242:
+class_390:
 	VMOVUPS      96(SP), Y4
 	VMULPS       (R10), Y4, Y4
 	VMOVUPS      Y4, (R10)
@@ -4213,53 +6881,53 @@ class_242:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R12
 	CMPQ         R12, C+72(FP)
-	JB           class_242
+	JB           class_390
 
-noflag_241:
+noflag_389:
 	VMOVUPS Y2, 384(SP)
 	TESTQ   $0x00000004, flags+88(FP)
-	JZ      outnr_244
+	JZ      outnr_392
 	MOVQ    SI, R10
 	MOVQ    DI, R11
 	MOVQ    R8, R12
 	VXORPS  Y2, Y2, Y2
 	XORQ    R13, R13
 
-class_245:
+class_393:
 	VPCMPEQD     Y2, Y0, Y3
 	VMOVUPS      (R10)(R9*1), Y4
 	VSUBPS       384(SP), Y4, Y4
 	VADDPS       160(SP), Y4, Y4
 	VMULPS       (R10), Y4, Y4
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_246
+	JZ           noflag_394
 	VBROADCASTSS 8(R11), Y5
 	VSUBPS       Y5, Y4, Y4
 
-noflag_246:
+noflag_394:
 	VMOVUPS 128(SP), Y5
 	VANDPS  Y3, Y5, Y3
 	VSUBPS  Y3, Y4, Y4
 	VANDPS  Y1, Y4, Y4
 	TESTQ   $0x00000800, flags+88(FP)
-	JNZ     nt_247
+	JNZ     nt_395
 	VMOVUPS Y4, (R12)
-	JMP     st_248
+	JMP     st_396
 
-nt_247:
+nt_395:
 	VMOVNTPS Y4, (R12)
 
-st_248:
+st_396:
 	ADDQ   $0x00000020, R10
 	ADDQ   $0x00000020, R11
 	ADDQ   CX, R12
 	VPADDD softmaxconsts<>+832(SB), Y2, Y2
 	INCQ   R13
 	CMPQ   R13, C+72(FP)
-	JB     class_245
-	JMP    outd_243
+	JB     class_393
+	JMP    outd_391
 
-outnr_244:
+outnr_392:
 	VMOVUPS 160(SP), Y2
 	VMULPS  96(SP), Y2, Y2
 	VMOVUPS Y2, 416(SP)
@@ -4269,47 +6937,47 @@ outnr_244:
 	VXORPS  Y2, Y2, Y2
 	XORQ    R12, R12
 
-class_249:
+class_397:
 	VPCMPEQD     Y2, Y0, Y3
 	VMOVUPS      416(SP), Y4
 	VMULPS       (R9), Y4, Y4
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_250
+	JZ           noflag_398
 	VBROADCASTSS 8(R10), Y5
 	VSUBPS       Y5, Y4, Y4
 
-noflag_250:
+noflag_398:
 	VMOVUPS 128(SP), Y5
 	VANDPS  Y3, Y5, Y3
 	VSUBPS  Y3, Y4, Y4
 	VANDPS  Y1, Y4, Y4
 	TESTQ   $0x00000800, flags+88(FP)
-	JNZ     nt_251
+	JNZ     nt_399
 	VMOVUPS Y4, (R11)
-	JMP     st_252
+	JMP     st_400
 
-nt_251:
+nt_399:
 	VMOVNTPS Y4, (R11)
 
-st_252:
+st_400:
 	ADDQ   $0x00000020, R9
 	ADDQ   $0x00000020, R10
 	ADDQ   CX, R11
 	VPADDD softmaxconsts<>+832(SB), Y2, Y2
 	INCQ   R12
 	CMPQ   R12, C+72(FP)
-	JB     class_249
+	JB     class_397
 
-outd_243:
+outd_391:
 	ADDQ $0x00000020, AX
 	ADDQ $0x00000020, BX
 	ADDQ $0x00000020, R8
 	SUBQ $0x00000008, DX
-	JMP  loop_222
+	JMP  loop_370
 
-tail_223:
+tail_371:
 	TESTQ        DX, DX
-	JZ           done_224
+	JZ           done_372
 	LEAQ         softmaxconsts<>+2176(SB), R9
 	NEGQ         DX
 	VMOVDQU      64(R9)(DX*4), Y0
@@ -4324,17 +6992,17 @@ tail_223:
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
-	JZ           c1_253
+	JZ           c1_401
 
-max_254:
+max_402:
 	ADDQ       CX, DX
 	VMASKMOVPS (DX), Y2, Y4
 	PREFETCHT0 1024(DX)
 	VMAXPS     Y4, Y3, Y3
 	DECQ       BX
-	JNZ        max_254
+	JNZ        max_402
 
-c1_253:
+c1_401:
 	VMOVUPS Y3, (SP)
 	VXORPS  Y3, Y3, Y3
 	VXORPS  Y4, Y4, Y4
@@ -4342,7 +7010,7 @@ c1_253:
 	VXORPS  Y5, Y5, Y5
 	XORQ    BX, BX
 
-class_255:
+class_403:
 	VMASKMOVPS   (AX), Y2, Y6
 	VSUBPS       (SP), Y6, Y6
 	VMULPS       softmaxconsts<>+128(SB), Y6, Y7
@@ -4376,7 +7044,7 @@ class_255:
 	VPADDD       softmaxconsts<>+832(SB), Y5, Y5
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_255
+	JB           class_403
 	VMOVUPS      Y4, 32(SP)
 	VMOVUPS      Y3, 64(SP)
 	VMOVUPS      softmaxconsts<>+64(SB), Y4
@@ -4384,12 +7052,12 @@ class_255:
 	VMOVUPS      Y4, 96(SP)
 	VMOVUPS      softmaxconsts<>+64(SB), Y3
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_256
+	JZ           noflag_404
 	MOVQ         DI, AX
 	VXORPS       Y4, Y4, Y4
 	XORQ         DX, DX
 
-class_257:
+class_405:
 	VPCMPEQD     Y4, Y1, Y5
 	VBROADCASTSS (AX), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -4397,9 +7065,9 @@ class_257:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_257
+	JB           class_405
 
-noflag_256:
+noflag_404:
 	VBROADCASTSS k1+144(FP), Y4
 	VMULPS       Y3, Y4, Y4
 	VBROADCASTSS k2+148(FP), Y3
@@ -4438,27 +7106,27 @@ noflag_256:
 	VMOVUPS      Y4, 256(SP)
 	MOVQ         gmode+160(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_258
+	JEQ          pow1_406
 	CMPQ         AX, $0x02
-	JEQ          pow2_260
+	JEQ          pow2_408
 	CMPQ         AX, $0x03
-	JEQ          powg_259
+	JEQ          powg_407
 	VMOVUPS      softmaxconsts<>+64(SB), Y4
-	JMP          powd_261
+	JMP          powd_409
 
-pow1_258:
+pow1_406:
 	VMOVAPS Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_261
+	JMP     powd_409
 
-pow2_260:
+pow2_408:
 	VMULPS  Y3, Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_261
+	JMP     powd_409
 
-powg_259:
+powg_407:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y3, Y5
 	VMULPS       softmaxconsts<>+1792(SB), Y3, Y4
 	VBLENDVPS    Y5, Y4, Y3, Y4
@@ -4532,11 +7200,11 @@ powg_259:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS      Y4, Y3, Y4
 
-powd_261:
+powd_409:
 	VXORPS       softmaxconsts<>+2304(SB), Y4, Y4
 	VMOVUPS      Y4, 288(SP)
 	CMPQ         AX, $0x00
-	JEQ          gamma0_262
+	JEQ          gamma0_410
 	VMOVUPS      64(SP), Y3
 	VPSRLD       $0x17, Y3, Y4
 	VPSUBD       softmaxconsts<>+896(SB), Y4, Y4
@@ -4577,27 +7245,27 @@ powd_261:
 	MOVQ         g1mode+168(FP), AX
 	VMOVUPS      224(SP), Y3
 	CMPQ         AX, $0x01
-	JEQ          pow1_263
+	JEQ          pow1_411
 	CMPQ         AX, $0x02
-	JEQ          pow2_265
+	JEQ          pow2_413
 	CMPQ         AX, $0x03
-	JEQ          powg_264
+	JEQ          powg_412
 	VMOVUPS      softmaxconsts<>+64(SB), Y4
-	JMP          powd_266
+	JMP          powd_414
 
-pow1_263:
+pow1_411:
 	VMOVAPS Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_266
+	JMP     powd_414
 
-pow2_265:
+pow2_413:
 	VMULPS  Y3, Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_266
+	JMP     powd_414
 
-powg_264:
+powg_412:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y3, Y5
 	VMULPS       softmaxconsts<>+1792(SB), Y3, Y4
 	VBLENDVPS    Y5, Y4, Y3, Y4
@@ -4671,7 +7339,7 @@ powg_264:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS      Y4, Y3, Y4
 
-powd_266:
+powd_414:
 	VMULPS  256(SP), Y4, Y4
 	VMULPS  192(SP), Y4, Y4
 	VMULPS  320(SP), Y4, Y4
@@ -4682,16 +7350,16 @@ powd_266:
 	VADDPS  Y3, Y5, Y5
 	VMOVUPS Y5, 288(SP)
 
-gamma0_262:
+gamma0_410:
 	VMOVUPS 288(SP), Y3
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_267
+	JZ      noflag_415
 	VMOVUPS softmaxconsts<>+64(SB), Y4
 	MOVQ    DI, AX
 	VXORPS  Y5, Y5, Y5
 	XORQ    DX, DX
 
-class_268:
+class_416:
 	VPCMPEQD     Y5, Y1, Y6
 	VBROADCASTSS 4(AX), Y7
 	VBLENDVPS    Y6, Y7, Y4, Y4
@@ -4699,10 +7367,10 @@ class_268:
 	VPADDD       softmaxconsts<>+832(SB), Y5, Y5
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_268
+	JB           class_416
 	VMULPS       Y4, Y3, Y3
 
-noflag_267:
+noflag_415:
 	VBROADCASTSS fs+152(FP), Y4
 	VMULPS       Y4, Y3, Y3
 	VMOVUPS      160(SP), Y4
@@ -4715,13 +7383,13 @@ noflag_267:
 	MOVQ         C+72(FP), AX
 	SHLQ         $0x05, AX
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_269
+	JZ           noflag_417
 	MOVQ         SI, DX
 	MOVQ         DI, BX
 	VXORPS       Y4, Y4, Y4
 	XORQ         R9, R9
 
-class_270:
+class_418:
 	VMOVUPS      96(SP), Y5
 	VMULPS       (DX), Y5, Y5
 	VMOVUPS      Y5, (DX)
@@ -4740,30 +7408,30 @@ class_270:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         R9
 	CMPQ         R9, C+72(FP)
-	JB           class_270
+	JB           class_418
 
-noflag_269:
+noflag_417:
 	VMOVUPS Y3, 384(SP)
 	TESTQ   $0x00000004, flags+88(FP)
-	JZ      outnr_272
+	JZ      outnr_420
 	MOVQ    SI, DX
 	MOVQ    DI, BX
 	MOVQ    R8, SI
 	VXORPS  Y3, Y3, Y3
 	XORQ    DI, DI
 
-class_273:
+class_421:
 	VPCMPEQD     Y3, Y1, Y4
 	VMOVUPS      (DX)(AX*1), Y5
 	VSUBPS       384(SP), Y5, Y5
 	VADDPS       160(SP), Y5, Y5
 	VMULPS       (DX), Y5, Y5
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_274
+	JZ           noflag_422
 	VBROADCASTSS 8(BX), Y6
 	VSUBPS       Y6, Y5, Y5
 
-noflag_274:
+noflag_422:
 	VMOVUPS    128(SP), Y6
 	VANDPS     Y4, Y6, Y4
 	VSUBPS     Y4, Y5, Y5
@@ -4775,10 +7443,10 @@ noflag_274:
 	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
 	INCQ       DI
 	CMPQ       DI, C+72(FP)
-	JB         class_273
-	JMP        outd_271
+	JB         class_421
+	JMP        outd_419
 
-outnr_272:
+outnr_420:
 	VMOVUPS 160(SP), Y3
 	VMULPS  96(SP), Y3, Y3
 	VMOVUPS Y3, 416(SP)
@@ -4788,16 +7456,16 @@ outnr_272:
 	VXORPS  Y3, Y3, Y3
 	XORQ    SI, SI
 
-class_275:
+class_423:
 	VPCMPEQD     Y3, Y1, Y4
 	VMOVUPS      416(SP), Y5
 	VMULPS       (AX), Y5, Y5
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_276
+	JZ           noflag_424
 	VBROADCASTSS 8(DX), Y6
 	VSUBPS       Y6, Y5, Y5
 
-noflag_276:
+noflag_424:
 	VMOVUPS    128(SP), Y6
 	VANDPS     Y4, Y6, Y4
 	VSUBPS     Y4, Y5, Y5
@@ -4809,15 +7477,2661 @@ noflag_276:
 	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
 	INCQ       SI
 	CMPQ       SI, C+72(FP)
-	JB         class_275
+	JB         class_423
 
-outd_271:
-done_224:
+outd_419:
+done_372:
 	TESTQ $0x00000800, flags+88(FP)
-	JZ    noflag_277
+	JZ    noflag_425
 	SFENCE
 
-noflag_277:
+noflag_425:
+	VZEROUPPER
+	RET
+
+// func SoftmaxFusedI32AVX2(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)
+// Requires: AVX, AVX2, FMA3, MMX+
+TEXT ·SoftmaxFusedI32AVX2(SB), NOSPLIT, $576-248
+	MOVQ    x_base+0(FP), AX
+	MOVQ    lo+32(FP), CX
+	MOVQ    hi+40(FP), DX
+	SUBQ    CX, DX
+	LEAQ    (AX)(CX*4), AX
+	MOVQ    lab_base+48(FP), BX
+	LEAQ    (BX)(CX*4), BX
+	MOVQ    S+24(FP), CX
+	SHLQ    $0x02, CX
+	MOVQ    scr_base+120(FP), SI
+	MOVQ    tab_base+96(FP), DI
+	MOVQ    dst_base+176(FP), R8
+	MOVQ    lo+32(FP), R9
+	LEAQ    (R8)(R9*4), R8
+	VXORPS  Y0, Y0, Y0
+	VMOVUPS Y0, (SP)
+	VXORPS  Y0, Y0, Y0
+	VMOVUPS Y0, 32(SP)
+	VXORPS  Y0, Y0, Y0
+	VMOVUPS Y0, 64(SP)
+	VXORPS  Y0, Y0, Y0
+	VMOVUPS Y0, 96(SP)
+
+loop_426:
+	CMPQ         DX, $0x00000008
+	JB           tail_427
+	VMOVDQU      (BX), Y0
+	VBROADCASTSS ign+80(FP), Y1
+	VPCMPEQD     Y1, Y0, Y1
+	VPXOR        softmaxconsts<>+0(SB), Y1, Y1
+	VPXOR        softmaxconsts<>+0(SB), Y1, Y2
+	VPOR         Y2, Y0, Y0
+	VMOVUPS      (AX), Y2
+	PREFETCHT0   1024(AX)
+	MOVQ         AX, R9
+	MOVQ         C+72(FP), R10
+	DECQ         R10
+	JZ           c1_429
+
+max_430:
+	ADDQ       CX, R9
+	VMOVUPS    (R9), Y3
+	PREFETCHT0 1024(R9)
+	VMAXPS     Y3, Y2, Y2
+	DECQ       R10
+	JNZ        max_430
+
+c1_429:
+	VMOVUPS Y2, 128(SP)
+	VXORPS  Y2, Y2, Y2
+	VXORPS  Y3, Y3, Y3
+	MOVQ    AX, R9
+	MOVQ    SI, R10
+	VXORPS  Y4, Y4, Y4
+	XORQ    R11, R11
+
+class_431:
+	VMOVUPS      (R9), Y5
+	VSUBPS       128(SP), Y5, Y5
+	VMULPS       softmaxconsts<>+128(SB), Y5, Y6
+	VROUNDPS     $0x00, Y6, Y6
+	VMOVAPS      Y5, Y7
+	VFNMADD231PS softmaxconsts<>+192(SB), Y6, Y7
+	VFNMADD231PS softmaxconsts<>+256(SB), Y6, Y7
+	VMULPS       Y7, Y7, Y8
+	VMOVUPS      softmaxconsts<>+320(SB), Y9
+	VFMADD213PS  softmaxconsts<>+384(SB), Y7, Y9
+	VMOVUPS      softmaxconsts<>+448(SB), Y10
+	VFMADD213PS  softmaxconsts<>+512(SB), Y7, Y10
+	VMOVUPS      softmaxconsts<>+576(SB), Y11
+	VFMADD213PS  softmaxconsts<>+640(SB), Y7, Y11
+	VFMADD213PS  Y10, Y8, Y11
+	VFMADD213PS  Y9, Y8, Y11
+	VFMADD213PS  Y7, Y8, Y11
+	VADDPS       softmaxconsts<>+64(SB), Y11, Y11
+	VCVTPS2DQ    Y6, Y6
+	VPADDD       softmaxconsts<>+704(SB), Y6, Y6
+	VPSLLD       $0x17, Y6, Y6
+	VMULPS       Y6, Y11, Y6
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Y5, Y7
+	VANDNPS      Y6, Y7, Y6
+	VADDPS       Y6, Y2, Y2
+	VMOVUPS      Y6, (R10)
+	VPCMPEQD     Y4, Y0, Y6
+	VBLENDVPS    Y6, Y5, Y3, Y3
+	ADDQ         CX, R9
+	ADDQ         $0x00000020, R10
+	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
+	INCQ         R11
+	CMPQ         R11, C+72(FP)
+	JB           class_431
+	VMOVUPS      Y3, 160(SP)
+	VMOVUPS      Y2, 192(SP)
+	VMOVUPS      softmaxconsts<>+64(SB), Y3
+	VDIVPS       Y2, Y3, Y3
+	VMOVUPS      Y3, 224(SP)
+	VMOVUPS      softmaxconsts<>+64(SB), Y2
+	VANDPS       Y1, Y2, Y2
+	VADDPS       96(SP), Y2, Y2
+	VMOVUPS      Y2, 96(SP)
+	TESTQ        $0x00000003, sflags+200(FP)
+	JZ           noflag_432
+	VMOVUPS      192(SP), Y2
+	VPSRLD       $0x17, Y2, Y3
+	VPSUBD       softmaxconsts<>+896(SB), Y3, Y3
+	VCVTDQ2PS    Y3, Y4
+	VANDPS       softmaxconsts<>+960(SB), Y2, Y3
+	VORPS        softmaxconsts<>+384(SB), Y3, Y3
+	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Y3, Y5
+	VSUBPS       softmaxconsts<>+64(SB), Y3, Y6
+	VADDPS       Y3, Y3, Y3
+	VSUBPS       softmaxconsts<>+64(SB), Y3, Y3
+	VBLENDVPS    Y5, Y3, Y6, Y3
+	VANDPS       softmaxconsts<>+64(SB), Y5, Y5
+	VSUBPS       Y5, Y4, Y4
+	VMULPS       Y3, Y3, Y5
+	VMOVUPS      softmaxconsts<>+1088(SB), Y6
+	VFMADD213PS  softmaxconsts<>+1152(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1216(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1280(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1344(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1408(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1472(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1536(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1600(SB), Y3, Y6
+	VMULPS       Y3, Y6, Y6
+	VMULPS       Y5, Y6, Y6
+	VFMADD231PS  softmaxconsts<>+256(SB), Y4, Y6
+	VFNMADD231PS softmaxconsts<>+384(SB), Y5, Y6
+	VADDPS       Y6, Y3, Y6
+	VFMADD231PS  softmaxconsts<>+192(SB), Y4, Y6
+	VCMPPS       $0x03, Y2, Y2, Y3
+	VBLENDVPS    Y3, Y2, Y6, Y6
+	VSUBPS       160(SP), Y6, Y2
+	VMOVUPS      Y6, 256(SP)
+	VMOVUPS      Y2, 288(SP)
+	TESTQ        $0x00000001, sflags+200(FP)
+	JZ           noflag_433
+	VMOVUPS      softmaxconsts<>+64(SB), Y2
+	TESTQ        $0x00000200, sflags+200(FP)
+	JZ           noflag_434
+	MOVQ         DI, R9
+	VXORPS       Y3, Y3, Y3
+	XORQ         R10, R10
+
+class_435:
+	VPCMPEQD     Y3, Y0, Y4
+	VBROADCASTSS (R9), Y5
+	VBLENDVPS    Y4, Y5, Y2, Y2
+	ADDQ         $0x00000020, R9
+	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
+	INCQ         R10
+	CMPQ         R10, C+72(FP)
+	JB           class_435
+
+noflag_434:
+	VMOVUPS      Y2, 320(SP)
+	VBROADCASTSS eps1+208(FP), Y2
+	VMULPS       320(SP), Y2, Y2
+	VMULPS       288(SP), Y2, Y2
+	VMOVUPS      Y2, 352(SP)
+	TESTQ        $0x00000400, sflags+200(FP)
+	JZ           noflag_436
+	VXORPS       Y2, Y2, Y2
+	MOVQ         AX, R9
+	MOVQ         DI, R10
+	XORQ         R11, R11
+
+class_437:
+	VMOVUPS      (R9), Y3
+	VSUBPS       128(SP), Y3, Y3
+	TESTQ        $0x00000200, sflags+200(FP)
+	JZ           noflag_438
+	VBROADCASTSS (R10), Y4
+	VMULPS       Y4, Y3, Y3
+
+noflag_438:
+	VADDPS       Y3, Y2, Y2
+	ADDQ         CX, R9
+	ADDQ         $0x00000020, R10
+	INCQ         R11
+	CMPQ         R11, C+72(FP)
+	JB           class_437
+	VBROADCASTSS wsum+216(FP), Y3
+	VMULPS       256(SP), Y3, Y3
+	VSUBPS       Y2, Y3, Y3
+	VBROADCASTSS epsC+212(FP), Y2
+	VMOVUPS      352(SP), Y4
+	VFMADD231PS  Y2, Y3, Y4
+	VMOVUPS      Y4, 352(SP)
+
+noflag_436:
+	VMOVUPS 352(SP), Y2
+	VANDPS  Y1, Y2, Y2
+	VADDPS  (SP), Y2, Y2
+	VMOVUPS Y2, (SP)
+	VMOVUPS 320(SP), Y2
+	VANDPS  Y1, Y2, Y2
+	VADDPS  32(SP), Y2, Y2
+	VMOVUPS Y2, 32(SP)
+
+noflag_433:
+	TESTQ        $0x00000002, sflags+200(FP)
+	JZ           noflag_439
+	VMOVUPS      160(SP), Y2
+	VMULPS       softmaxconsts<>+128(SB), Y2, Y3
+	VROUNDPS     $0x00, Y3, Y3
+	VMOVAPS      Y2, Y4
+	VFNMADD231PS softmaxconsts<>+192(SB), Y3, Y4
+	VFNMADD231PS softmaxconsts<>+256(SB), Y3, Y4
+	VMULPS       Y4, Y4, Y5
+	VMOVUPS      softmaxconsts<>+320(SB), Y6
+	VFMADD213PS  softmaxconsts<>+384(SB), Y4, Y6
+	VMOVUPS      softmaxconsts<>+448(SB), Y7
+	VFMADD213PS  softmaxconsts<>+512(SB), Y4, Y7
+	VMOVUPS      softmaxconsts<>+576(SB), Y8
+	VFMADD213PS  softmaxconsts<>+640(SB), Y4, Y8
+	VFMADD213PS  Y7, Y5, Y8
+	VFMADD213PS  Y6, Y5, Y8
+	VFMADD213PS  Y4, Y5, Y8
+	VADDPS       softmaxconsts<>+64(SB), Y8, Y8
+	VCVTPS2DQ    Y3, Y3
+	VPADDD       softmaxconsts<>+704(SB), Y3, Y3
+	VPSLLD       $0x17, Y3, Y3
+	VMULPS       Y3, Y8, Y3
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Y2, Y2
+	VANDNPS      Y3, Y2, Y3
+	VMULPS       224(SP), Y3, Y3
+	VMOVUPS      softmaxconsts<>+64(SB), Y2
+	VSUBPS       Y3, Y2, Y2
+	VBROADCASTSS gamma+156(FP), Y3
+	VMOVUPS      Y3, 384(SP)
+	MOVQ         gmode+160(FP), R9
+	CMPQ         R9, $0x01
+	JEQ          pow1_440
+	CMPQ         R9, $0x02
+	JEQ          pow2_442
+	CMPQ         R9, $0x03
+	JEQ          powg_441
+	VMOVUPS      softmaxconsts<>+64(SB), Y3
+	JMP          powd_443
+
+pow1_440:
+	VMOVAPS Y2, Y3
+	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
+	VANDNPS Y3, Y2, Y3
+	JMP     powd_443
+
+pow2_442:
+	VMULPS  Y2, Y2, Y3
+	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
+	VANDNPS Y3, Y2, Y3
+	JMP     powd_443
+
+powg_441:
+	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y2, Y4
+	VMULPS       softmaxconsts<>+1792(SB), Y2, Y3
+	VBLENDVPS    Y4, Y3, Y2, Y3
+	VANDPS       softmaxconsts<>+1856(SB), Y4, Y4
+	VPSRLD       $0x17, Y3, Y5
+	VPSUBD       softmaxconsts<>+896(SB), Y5, Y5
+	VPSUBD       Y4, Y5, Y5
+	VCVTDQ2PS    Y5, Y4
+	VANDPS       softmaxconsts<>+960(SB), Y3, Y3
+	VORPS        softmaxconsts<>+384(SB), Y3, Y3
+	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Y3, Y5
+	VSUBPS       softmaxconsts<>+64(SB), Y3, Y6
+	VADDPS       Y3, Y3, Y3
+	VSUBPS       softmaxconsts<>+64(SB), Y3, Y3
+	VBLENDVPS    Y5, Y3, Y6, Y3
+	VANDPS       softmaxconsts<>+64(SB), Y5, Y5
+	VSUBPS       Y5, Y4, Y4
+	VMULPS       Y3, Y3, Y5
+	VMOVUPS      softmaxconsts<>+1088(SB), Y6
+	VFMADD213PS  softmaxconsts<>+1152(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1216(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1280(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1344(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1408(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1472(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1536(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1600(SB), Y3, Y6
+	VMULPS       Y3, Y6, Y6
+	VMULPS       Y5, Y6, Y6
+	VFMADD231PS  softmaxconsts<>+256(SB), Y4, Y6
+	VFNMADD231PS softmaxconsts<>+384(SB), Y5, Y6
+	VADDPS       Y6, Y3, Y6
+	VFMADD231PS  softmaxconsts<>+192(SB), Y4, Y6
+	VCMPPS       $0x05, softmaxconsts<>+1920(SB), Y2, Y3
+	VBLENDVPS    Y3, Y2, Y6, Y6
+	VCMPPS       $0x01, softmaxconsts<>+1664(SB), Y2, Y3
+	VBLENDVPS    Y3, softmaxconsts<>+1984(SB), Y6, Y6
+	VCMPPS       $0x00, softmaxconsts<>+1664(SB), Y2, Y3
+	VBLENDVPS    Y3, softmaxconsts<>+2048(SB), Y6, Y6
+	VMULPS       384(SP), Y6, Y6
+	VMULPS       softmaxconsts<>+128(SB), Y6, Y3
+	VROUNDPS     $0x00, Y3, Y3
+	VMOVAPS      Y6, Y4
+	VFNMADD231PS softmaxconsts<>+192(SB), Y3, Y4
+	VFNMADD231PS softmaxconsts<>+256(SB), Y3, Y4
+	VMULPS       Y4, Y4, Y5
+	VMOVUPS      softmaxconsts<>+320(SB), Y7
+	VFMADD213PS  softmaxconsts<>+384(SB), Y4, Y7
+	VMOVUPS      softmaxconsts<>+448(SB), Y8
+	VFMADD213PS  softmaxconsts<>+512(SB), Y4, Y8
+	VMOVUPS      softmaxconsts<>+576(SB), Y9
+	VFMADD213PS  softmaxconsts<>+640(SB), Y4, Y9
+	VFMADD213PS  Y8, Y5, Y9
+	VFMADD213PS  Y7, Y5, Y9
+	VFMADD213PS  Y4, Y5, Y9
+	VADDPS       softmaxconsts<>+64(SB), Y9, Y9
+	VCVTPS2DQ    Y3, Y3
+	VPSRAD       $0x01, Y3, Y4
+	VPSUBD       Y4, Y3, Y3
+	VPADDD       softmaxconsts<>+704(SB), Y4, Y4
+	VPSLLD       $0x17, Y4, Y4
+	VPADDD       softmaxconsts<>+704(SB), Y3, Y3
+	VPSLLD       $0x17, Y3, Y3
+	VMULPS       Y4, Y9, Y4
+	VMULPS       Y3, Y4, Y4
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Y6, Y3
+	VANDNPS      Y4, Y3, Y4
+	VCMPPS       $0x0e, softmaxconsts<>+2112(SB), Y6, Y3
+	VBLENDVPS    Y3, softmaxconsts<>+1920(SB), Y4, Y4
+	VMOVAPS      Y4, Y3
+	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y2, Y2
+	VANDNPS      Y3, Y2, Y3
+
+powd_443:
+	VMULPS  288(SP), Y3, Y3
+	VMOVUPS Y3, 416(SP)
+	TESTQ   $0x00000100, sflags+200(FP)
+	JZ      noflag_444
+	VMOVUPS softmaxconsts<>+64(SB), Y2
+	MOVQ    DI, R9
+	VXORPS  Y3, Y3, Y3
+	XORQ    R10, R10
+
+class_445:
+	VPCMPEQD     Y3, Y0, Y4
+	VBROADCASTSS 4(R9), Y5
+	VBLENDVPS    Y4, Y5, Y2, Y2
+	ADDQ         $0x00000020, R9
+	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
+	INCQ         R10
+	CMPQ         R10, C+72(FP)
+	JB           class_445
+	VMOVUPS      416(SP), Y3
+	VMULPS       Y2, Y3, Y3
+	VMOVUPS      Y3, 416(SP)
+
+noflag_444:
+	VMOVUPS 416(SP), Y2
+	VANDPS  Y1, Y2, Y2
+	VADDPS  64(SP), Y2, Y2
+	VMOVUPS Y2, 64(SP)
+
+noflag_439:
+noflag_432:
+	VMOVUPS softmaxconsts<>+64(SB), Y2
+	TESTQ   $0x00000200, flags+88(FP)
+	JZ      noflag_446
+	MOVQ    DI, R9
+	VXORPS  Y3, Y3, Y3
+	XORQ    R10, R10
+
+class_447:
+	VPCMPEQD     Y3, Y0, Y4
+	VBROADCASTSS (R9), Y5
+	VBLENDVPS    Y4, Y5, Y2, Y2
+	ADDQ         $0x00000020, R9
+	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
+	INCQ         R10
+	CMPQ         R10, C+72(FP)
+	JB           class_447
+
+noflag_446:
+	VBROADCASTSS k1+144(FP), Y3
+	VMULPS       Y2, Y3, Y3
+	VBROADCASTSS k2+148(FP), Y2
+	VADDPS       Y3, Y2, Y2
+	VMOVUPS      Y3, 448(SP)
+	VMOVUPS      Y2, 480(SP)
+	VXORPS       Y2, Y2, Y2
+	MOVQ         C+72(FP), R9
+	SHLQ         $0x05, R9
+	TESTQ        $0x00000004, flags+88(FP)
+	JZ           noflag_448
+	MOVQ         SI, R10
+	MOVQ         DI, R11
+	VXORPS       Y3, Y3, Y3
+	XORQ         R12, R12
+
+class_449:
+	VMOVUPS      224(SP), Y4
+	VMULPS       (R10), Y4, Y4
+	VMOVUPS      Y4, (R10)
+	VPCMPEQD     Y3, Y0, Y5
+	VBROADCASTSS 20(R11), Y6
+	VMULPS       Y4, Y6, Y6
+	VBROADCASTSS 16(R11), Y7
+	VADDPS       Y6, Y7, Y6
+	VBROADCASTSS 12(R11), Y7
+	VANDPS       Y5, Y7, Y5
+	VADDPS       Y5, Y6, Y6
+	VMOVUPS      Y6, (R10)(R9*1)
+	VFMADD231PS  Y6, Y4, Y2
+	ADDQ         $0x00000020, R10
+	ADDQ         $0x00000020, R11
+	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
+	INCQ         R12
+	CMPQ         R12, C+72(FP)
+	JB           class_449
+
+noflag_448:
+	VMOVUPS Y2, 512(SP)
+	TESTQ   $0x00000004, flags+88(FP)
+	JZ      outnr_451
+	MOVQ    SI, R10
+	MOVQ    DI, R11
+	MOVQ    R8, R12
+	VXORPS  Y2, Y2, Y2
+	XORQ    R13, R13
+
+class_452:
+	VPCMPEQD     Y2, Y0, Y3
+	VMOVUPS      (R10)(R9*1), Y4
+	VSUBPS       512(SP), Y4, Y4
+	VADDPS       480(SP), Y4, Y4
+	VMULPS       (R10), Y4, Y4
+	TESTQ        $0x00000400, flags+88(FP)
+	JZ           noflag_453
+	VBROADCASTSS 8(R11), Y5
+	VSUBPS       Y5, Y4, Y4
+
+noflag_453:
+	VMOVUPS 448(SP), Y5
+	VANDPS  Y3, Y5, Y3
+	VSUBPS  Y3, Y4, Y4
+	VANDPS  Y1, Y4, Y4
+	TESTQ   $0x00000800, flags+88(FP)
+	JNZ     nt_454
+	VMOVUPS Y4, (R12)
+	JMP     st_455
+
+nt_454:
+	VMOVNTPS Y4, (R12)
+
+st_455:
+	ADDQ   $0x00000020, R10
+	ADDQ   $0x00000020, R11
+	ADDQ   CX, R12
+	VPADDD softmaxconsts<>+832(SB), Y2, Y2
+	INCQ   R13
+	CMPQ   R13, C+72(FP)
+	JB     class_452
+	JMP    outd_450
+
+outnr_451:
+	VMOVUPS 480(SP), Y2
+	VMULPS  224(SP), Y2, Y2
+	VMOVUPS Y2, 544(SP)
+	MOVQ    SI, R9
+	MOVQ    DI, R10
+	MOVQ    R8, R11
+	VXORPS  Y2, Y2, Y2
+	XORQ    R12, R12
+
+class_456:
+	VPCMPEQD     Y2, Y0, Y3
+	VMOVUPS      544(SP), Y4
+	VMULPS       (R9), Y4, Y4
+	TESTQ        $0x00000400, flags+88(FP)
+	JZ           noflag_457
+	VBROADCASTSS 8(R10), Y5
+	VSUBPS       Y5, Y4, Y4
+
+noflag_457:
+	VMOVUPS 448(SP), Y5
+	VANDPS  Y3, Y5, Y3
+	VSUBPS  Y3, Y4, Y4
+	VANDPS  Y1, Y4, Y4
+	TESTQ   $0x00000800, flags+88(FP)
+	JNZ     nt_458
+	VMOVUPS Y4, (R11)
+	JMP     st_459
+
+nt_458:
+	VMOVNTPS Y4, (R11)
+
+st_459:
+	ADDQ   $0x00000020, R9
+	ADDQ   $0x00000020, R10
+	ADDQ   CX, R11
+	VPADDD softmaxconsts<>+832(SB), Y2, Y2
+	INCQ   R12
+	CMPQ   R12, C+72(FP)
+	JB     class_456
+
+outd_450:
+	ADDQ $0x00000020, AX
+	ADDQ $0x00000020, BX
+	ADDQ $0x00000020, R8
+	SUBQ $0x00000008, DX
+	JMP  loop_426
+
+tail_427:
+	TESTQ        DX, DX
+	JZ           done_428
+	LEAQ         softmaxconsts<>+2176(SB), R9
+	NEGQ         DX
+	VMOVDQU      64(R9)(DX*4), Y0
+	VPMASKMOVD   (BX), Y0, Y1
+	VBROADCASTSS ign+80(FP), Y2
+	VPCMPEQD     Y2, Y1, Y2
+	VPANDN       Y0, Y2, Y2
+	VPXOR        softmaxconsts<>+0(SB), Y2, Y3
+	VPOR         Y3, Y1, Y1
+	VMASKMOVPS   (AX), Y2, Y3
+	PREFETCHT0   1024(AX)
+	MOVQ         AX, DX
+	MOVQ         C+72(FP), BX
+	DECQ         BX
+	JZ           c1_460
+
+max_461:
+	ADDQ       CX, DX
+	VMASKMOVPS (DX), Y2, Y4
+	PREFETCHT0 1024(DX)
+	VMAXPS     Y4, Y3, Y3
+	DECQ       BX
+	JNZ        max_461
+
+c1_460:
+	VMOVUPS Y3, 128(SP)
+	VXORPS  Y3, Y3, Y3
+	VXORPS  Y4, Y4, Y4
+	MOVQ    AX, DX
+	MOVQ    SI, BX
+	VXORPS  Y5, Y5, Y5
+	XORQ    R9, R9
+
+class_462:
+	VMASKMOVPS   (DX), Y2, Y6
+	VSUBPS       128(SP), Y6, Y6
+	VMULPS       softmaxconsts<>+128(SB), Y6, Y7
+	VROUNDPS     $0x00, Y7, Y7
+	VMOVAPS      Y6, Y8
+	VFNMADD231PS softmaxconsts<>+192(SB), Y7, Y8
+	VFNMADD231PS softmaxconsts<>+256(SB), Y7, Y8
+	VMULPS       Y8, Y8, Y9
+	VMOVUPS      softmaxconsts<>+320(SB), Y10
+	VFMADD213PS  softmaxconsts<>+384(SB), Y8, Y10
+	VMOVUPS      softmaxconsts<>+448(SB), Y11
+	VFMADD213PS  softmaxconsts<>+512(SB), Y8, Y11
+	VMOVUPS      softmaxconsts<>+576(SB), Y12
+	VFMADD213PS  softmaxconsts<>+640(SB), Y8, Y12
+	VFMADD213PS  Y11, Y9, Y12
+	VFMADD213PS  Y10, Y9, Y12
+	VFMADD213PS  Y8, Y9, Y12
+	VADDPS       softmaxconsts<>+64(SB), Y12, Y12
+	VCVTPS2DQ    Y7, Y7
+	VPADDD       softmaxconsts<>+704(SB), Y7, Y7
+	VPSLLD       $0x17, Y7, Y7
+	VMULPS       Y7, Y12, Y7
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Y6, Y8
+	VANDNPS      Y7, Y8, Y7
+	VADDPS       Y7, Y3, Y3
+	VMOVUPS      Y7, (BX)
+	VPCMPEQD     Y5, Y1, Y7
+	VBLENDVPS    Y7, Y6, Y4, Y4
+	ADDQ         CX, DX
+	ADDQ         $0x00000020, BX
+	VPADDD       softmaxconsts<>+832(SB), Y5, Y5
+	INCQ         R9
+	CMPQ         R9, C+72(FP)
+	JB           class_462
+	VMOVUPS      Y4, 160(SP)
+	VMOVUPS      Y3, 192(SP)
+	VMOVUPS      softmaxconsts<>+64(SB), Y4
+	VDIVPS       Y3, Y4, Y4
+	VMOVUPS      Y4, 224(SP)
+	VMOVUPS      softmaxconsts<>+64(SB), Y3
+	VANDPS       Y2, Y3, Y3
+	VADDPS       96(SP), Y3, Y3
+	VMOVUPS      Y3, 96(SP)
+	TESTQ        $0x00000003, sflags+200(FP)
+	JZ           noflag_463
+	VMOVUPS      192(SP), Y3
+	VPSRLD       $0x17, Y3, Y4
+	VPSUBD       softmaxconsts<>+896(SB), Y4, Y4
+	VCVTDQ2PS    Y4, Y5
+	VANDPS       softmaxconsts<>+960(SB), Y3, Y4
+	VORPS        softmaxconsts<>+384(SB), Y4, Y4
+	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Y4, Y6
+	VSUBPS       softmaxconsts<>+64(SB), Y4, Y7
+	VADDPS       Y4, Y4, Y4
+	VSUBPS       softmaxconsts<>+64(SB), Y4, Y4
+	VBLENDVPS    Y6, Y4, Y7, Y4
+	VANDPS       softmaxconsts<>+64(SB), Y6, Y6
+	VSUBPS       Y6, Y5, Y5
+	VMULPS       Y4, Y4, Y6
+	VMOVUPS      softmaxconsts<>+1088(SB), Y7
+	VFMADD213PS  softmaxconsts<>+1152(SB), Y4, Y7
+	VFMADD213PS  softmaxconsts<>+1216(SB), Y4, Y7
+	VFMADD213PS  softmaxconsts<>+1280(SB), Y4, Y7
+	VFMADD213PS  softmaxconsts<>+1344(SB), Y4, Y7
+	VFMADD213PS  softmaxconsts<>+1408(SB), Y4, Y7
+	VFMADD213PS  softmaxconsts<>+1472(SB), Y4, Y7
+	VFMADD213PS  softmaxconsts<>+1536(SB), Y4, Y7
+	VFMADD213PS  softmaxconsts<>+1600(SB), Y4, Y7
+	VMULPS       Y4, Y7, Y7
+	VMULPS       Y6, Y7, Y7
+	VFMADD231PS  softmaxconsts<>+256(SB), Y5, Y7
+	VFNMADD231PS softmaxconsts<>+384(SB), Y6, Y7
+	VADDPS       Y7, Y4, Y7
+	VFMADD231PS  softmaxconsts<>+192(SB), Y5, Y7
+	VCMPPS       $0x03, Y3, Y3, Y4
+	VBLENDVPS    Y4, Y3, Y7, Y7
+	VSUBPS       160(SP), Y7, Y3
+	VMOVUPS      Y7, 256(SP)
+	VMOVUPS      Y3, 288(SP)
+	TESTQ        $0x00000001, sflags+200(FP)
+	JZ           noflag_464
+	VMOVUPS      softmaxconsts<>+64(SB), Y3
+	TESTQ        $0x00000200, sflags+200(FP)
+	JZ           noflag_465
+	MOVQ         DI, DX
+	VXORPS       Y4, Y4, Y4
+	XORQ         BX, BX
+
+class_466:
+	VPCMPEQD     Y4, Y1, Y5
+	VBROADCASTSS (DX), Y6
+	VBLENDVPS    Y5, Y6, Y3, Y3
+	ADDQ         $0x00000020, DX
+	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
+	INCQ         BX
+	CMPQ         BX, C+72(FP)
+	JB           class_466
+
+noflag_465:
+	VMOVUPS      Y3, 320(SP)
+	VBROADCASTSS eps1+208(FP), Y3
+	VMULPS       320(SP), Y3, Y3
+	VMULPS       288(SP), Y3, Y3
+	VMOVUPS      Y3, 352(SP)
+	TESTQ        $0x00000400, sflags+200(FP)
+	JZ           noflag_467
+	VXORPS       Y3, Y3, Y3
+	MOVQ         DI, DX
+	XORQ         BX, BX
+
+class_468:
+	VMASKMOVPS   (AX), Y2, Y4
+	VSUBPS       128(SP), Y4, Y4
+	TESTQ        $0x00000200, sflags+200(FP)
+	JZ           noflag_469
+	VBROADCASTSS (DX), Y5
+	VMULPS       Y5, Y4, Y4
+
+noflag_469:
+	VADDPS       Y4, Y3, Y3
+	ADDQ         CX, AX
+	ADDQ         $0x00000020, DX
+	INCQ         BX
+	CMPQ         BX, C+72(FP)
+	JB           class_468
+	VBROADCASTSS wsum+216(FP), Y4
+	VMULPS       256(SP), Y4, Y4
+	VSUBPS       Y3, Y4, Y4
+	VBROADCASTSS epsC+212(FP), Y3
+	VMOVUPS      352(SP), Y5
+	VFMADD231PS  Y3, Y4, Y5
+	VMOVUPS      Y5, 352(SP)
+
+noflag_467:
+	VMOVUPS 352(SP), Y3
+	VANDPS  Y2, Y3, Y3
+	VADDPS  (SP), Y3, Y3
+	VMOVUPS Y3, (SP)
+	VMOVUPS 320(SP), Y3
+	VANDPS  Y2, Y3, Y3
+	VADDPS  32(SP), Y3, Y3
+	VMOVUPS Y3, 32(SP)
+
+noflag_464:
+	TESTQ        $0x00000002, sflags+200(FP)
+	JZ           noflag_470
+	VMOVUPS      160(SP), Y3
+	VMULPS       softmaxconsts<>+128(SB), Y3, Y4
+	VROUNDPS     $0x00, Y4, Y4
+	VMOVAPS      Y3, Y5
+	VFNMADD231PS softmaxconsts<>+192(SB), Y4, Y5
+	VFNMADD231PS softmaxconsts<>+256(SB), Y4, Y5
+	VMULPS       Y5, Y5, Y6
+	VMOVUPS      softmaxconsts<>+320(SB), Y7
+	VFMADD213PS  softmaxconsts<>+384(SB), Y5, Y7
+	VMOVUPS      softmaxconsts<>+448(SB), Y8
+	VFMADD213PS  softmaxconsts<>+512(SB), Y5, Y8
+	VMOVUPS      softmaxconsts<>+576(SB), Y9
+	VFMADD213PS  softmaxconsts<>+640(SB), Y5, Y9
+	VFMADD213PS  Y8, Y6, Y9
+	VFMADD213PS  Y7, Y6, Y9
+	VFMADD213PS  Y5, Y6, Y9
+	VADDPS       softmaxconsts<>+64(SB), Y9, Y9
+	VCVTPS2DQ    Y4, Y4
+	VPADDD       softmaxconsts<>+704(SB), Y4, Y4
+	VPSLLD       $0x17, Y4, Y4
+	VMULPS       Y4, Y9, Y4
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Y3, Y3
+	VANDNPS      Y4, Y3, Y4
+	VMULPS       224(SP), Y4, Y4
+	VMOVUPS      softmaxconsts<>+64(SB), Y3
+	VSUBPS       Y4, Y3, Y3
+	VBROADCASTSS gamma+156(FP), Y4
+	VMOVUPS      Y4, 384(SP)
+	MOVQ         gmode+160(FP), AX
+	CMPQ         AX, $0x01
+	JEQ          pow1_471
+	CMPQ         AX, $0x02
+	JEQ          pow2_473
+	CMPQ         AX, $0x03
+	JEQ          powg_472
+	VMOVUPS      softmaxconsts<>+64(SB), Y4
+	JMP          powd_474
+
+pow1_471:
+	VMOVAPS Y3, Y4
+	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
+	VANDNPS Y4, Y3, Y4
+	JMP     powd_474
+
+pow2_473:
+	VMULPS  Y3, Y3, Y4
+	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
+	VANDNPS Y4, Y3, Y4
+	JMP     powd_474
+
+powg_472:
+	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y3, Y5
+	VMULPS       softmaxconsts<>+1792(SB), Y3, Y4
+	VBLENDVPS    Y5, Y4, Y3, Y4
+	VANDPS       softmaxconsts<>+1856(SB), Y5, Y5
+	VPSRLD       $0x17, Y4, Y6
+	VPSUBD       softmaxconsts<>+896(SB), Y6, Y6
+	VPSUBD       Y5, Y6, Y6
+	VCVTDQ2PS    Y6, Y5
+	VANDPS       softmaxconsts<>+960(SB), Y4, Y4
+	VORPS        softmaxconsts<>+384(SB), Y4, Y4
+	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Y4, Y6
+	VSUBPS       softmaxconsts<>+64(SB), Y4, Y7
+	VADDPS       Y4, Y4, Y4
+	VSUBPS       softmaxconsts<>+64(SB), Y4, Y4
+	VBLENDVPS    Y6, Y4, Y7, Y4
+	VANDPS       softmaxconsts<>+64(SB), Y6, Y6
+	VSUBPS       Y6, Y5, Y5
+	VMULPS       Y4, Y4, Y6
+	VMOVUPS      softmaxconsts<>+1088(SB), Y7
+	VFMADD213PS  softmaxconsts<>+1152(SB), Y4, Y7
+	VFMADD213PS  softmaxconsts<>+1216(SB), Y4, Y7
+	VFMADD213PS  softmaxconsts<>+1280(SB), Y4, Y7
+	VFMADD213PS  softmaxconsts<>+1344(SB), Y4, Y7
+	VFMADD213PS  softmaxconsts<>+1408(SB), Y4, Y7
+	VFMADD213PS  softmaxconsts<>+1472(SB), Y4, Y7
+	VFMADD213PS  softmaxconsts<>+1536(SB), Y4, Y7
+	VFMADD213PS  softmaxconsts<>+1600(SB), Y4, Y7
+	VMULPS       Y4, Y7, Y7
+	VMULPS       Y6, Y7, Y7
+	VFMADD231PS  softmaxconsts<>+256(SB), Y5, Y7
+	VFNMADD231PS softmaxconsts<>+384(SB), Y6, Y7
+	VADDPS       Y7, Y4, Y7
+	VFMADD231PS  softmaxconsts<>+192(SB), Y5, Y7
+	VCMPPS       $0x05, softmaxconsts<>+1920(SB), Y3, Y4
+	VBLENDVPS    Y4, Y3, Y7, Y7
+	VCMPPS       $0x01, softmaxconsts<>+1664(SB), Y3, Y4
+	VBLENDVPS    Y4, softmaxconsts<>+1984(SB), Y7, Y7
+	VCMPPS       $0x00, softmaxconsts<>+1664(SB), Y3, Y4
+	VBLENDVPS    Y4, softmaxconsts<>+2048(SB), Y7, Y7
+	VMULPS       384(SP), Y7, Y7
+	VMULPS       softmaxconsts<>+128(SB), Y7, Y4
+	VROUNDPS     $0x00, Y4, Y4
+	VMOVAPS      Y7, Y5
+	VFNMADD231PS softmaxconsts<>+192(SB), Y4, Y5
+	VFNMADD231PS softmaxconsts<>+256(SB), Y4, Y5
+	VMULPS       Y5, Y5, Y6
+	VMOVUPS      softmaxconsts<>+320(SB), Y8
+	VFMADD213PS  softmaxconsts<>+384(SB), Y5, Y8
+	VMOVUPS      softmaxconsts<>+448(SB), Y9
+	VFMADD213PS  softmaxconsts<>+512(SB), Y5, Y9
+	VMOVUPS      softmaxconsts<>+576(SB), Y10
+	VFMADD213PS  softmaxconsts<>+640(SB), Y5, Y10
+	VFMADD213PS  Y9, Y6, Y10
+	VFMADD213PS  Y8, Y6, Y10
+	VFMADD213PS  Y5, Y6, Y10
+	VADDPS       softmaxconsts<>+64(SB), Y10, Y10
+	VCVTPS2DQ    Y4, Y4
+	VPSRAD       $0x01, Y4, Y5
+	VPSUBD       Y5, Y4, Y4
+	VPADDD       softmaxconsts<>+704(SB), Y5, Y5
+	VPSLLD       $0x17, Y5, Y5
+	VPADDD       softmaxconsts<>+704(SB), Y4, Y4
+	VPSLLD       $0x17, Y4, Y4
+	VMULPS       Y5, Y10, Y5
+	VMULPS       Y4, Y5, Y5
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Y7, Y4
+	VANDNPS      Y5, Y4, Y5
+	VCMPPS       $0x0e, softmaxconsts<>+2112(SB), Y7, Y4
+	VBLENDVPS    Y4, softmaxconsts<>+1920(SB), Y5, Y5
+	VMOVAPS      Y5, Y4
+	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y3, Y3
+	VANDNPS      Y4, Y3, Y4
+
+powd_474:
+	VMULPS  288(SP), Y4, Y4
+	VMOVUPS Y4, 416(SP)
+	TESTQ   $0x00000100, sflags+200(FP)
+	JZ      noflag_475
+	VMOVUPS softmaxconsts<>+64(SB), Y3
+	MOVQ    DI, AX
+	VXORPS  Y4, Y4, Y4
+	XORQ    DX, DX
+
+class_476:
+	VPCMPEQD     Y4, Y1, Y5
+	VBROADCASTSS 4(AX), Y6
+	VBLENDVPS    Y5, Y6, Y3, Y3
+	ADDQ         $0x00000020, AX
+	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
+	INCQ         DX
+	CMPQ         DX, C+72(FP)
+	JB           class_476
+	VMOVUPS      416(SP), Y4
+	VMULPS       Y3, Y4, Y4
+	VMOVUPS      Y4, 416(SP)
+
+noflag_475:
+	VMOVUPS 416(SP), Y3
+	VANDPS  Y2, Y3, Y3
+	VADDPS  64(SP), Y3, Y3
+	VMOVUPS Y3, 64(SP)
+
+noflag_470:
+noflag_463:
+	VMOVUPS softmaxconsts<>+64(SB), Y3
+	TESTQ   $0x00000200, flags+88(FP)
+	JZ      noflag_477
+	MOVQ    DI, AX
+	VXORPS  Y4, Y4, Y4
+	XORQ    DX, DX
+
+class_478:
+	VPCMPEQD     Y4, Y1, Y5
+	VBROADCASTSS (AX), Y6
+	VBLENDVPS    Y5, Y6, Y3, Y3
+	ADDQ         $0x00000020, AX
+	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
+	INCQ         DX
+	CMPQ         DX, C+72(FP)
+	JB           class_478
+
+noflag_477:
+	VBROADCASTSS k1+144(FP), Y4
+	VMULPS       Y3, Y4, Y4
+	VBROADCASTSS k2+148(FP), Y3
+	VADDPS       Y4, Y3, Y3
+	VMOVUPS      Y4, 448(SP)
+	VMOVUPS      Y3, 480(SP)
+	VXORPS       Y3, Y3, Y3
+	MOVQ         C+72(FP), AX
+	SHLQ         $0x05, AX
+	TESTQ        $0x00000004, flags+88(FP)
+	JZ           noflag_479
+	MOVQ         SI, DX
+	MOVQ         DI, BX
+	VXORPS       Y4, Y4, Y4
+	XORQ         R9, R9
+
+class_480:
+	VMOVUPS      224(SP), Y5
+	VMULPS       (DX), Y5, Y5
+	VMOVUPS      Y5, (DX)
+	VPCMPEQD     Y4, Y1, Y6
+	VBROADCASTSS 20(BX), Y7
+	VMULPS       Y5, Y7, Y7
+	VBROADCASTSS 16(BX), Y8
+	VADDPS       Y7, Y8, Y7
+	VBROADCASTSS 12(BX), Y8
+	VANDPS       Y6, Y8, Y6
+	VADDPS       Y6, Y7, Y7
+	VMOVUPS      Y7, (DX)(AX*1)
+	VFMADD231PS  Y7, Y5, Y3
+	ADDQ         $0x00000020, DX
+	ADDQ         $0x00000020, BX
+	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
+	INCQ         R9
+	CMPQ         R9, C+72(FP)
+	JB           class_480
+
+noflag_479:
+	VMOVUPS Y3, 512(SP)
+	TESTQ   $0x00000004, flags+88(FP)
+	JZ      outnr_482
+	MOVQ    SI, DX
+	MOVQ    DI, BX
+	MOVQ    R8, SI
+	VXORPS  Y3, Y3, Y3
+	XORQ    DI, DI
+
+class_483:
+	VPCMPEQD     Y3, Y1, Y4
+	VMOVUPS      (DX)(AX*1), Y5
+	VSUBPS       512(SP), Y5, Y5
+	VADDPS       480(SP), Y5, Y5
+	VMULPS       (DX), Y5, Y5
+	TESTQ        $0x00000400, flags+88(FP)
+	JZ           noflag_484
+	VBROADCASTSS 8(BX), Y6
+	VSUBPS       Y6, Y5, Y5
+
+noflag_484:
+	VMOVUPS    448(SP), Y6
+	VANDPS     Y4, Y6, Y4
+	VSUBPS     Y4, Y5, Y5
+	VANDPS     Y2, Y5, Y5
+	VMASKMOVPS Y5, Y0, (SI)
+	ADDQ       $0x00000020, DX
+	ADDQ       $0x00000020, BX
+	ADDQ       CX, SI
+	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
+	INCQ       DI
+	CMPQ       DI, C+72(FP)
+	JB         class_483
+	JMP        outd_481
+
+outnr_482:
+	VMOVUPS 480(SP), Y3
+	VMULPS  224(SP), Y3, Y3
+	VMOVUPS Y3, 544(SP)
+	MOVQ    SI, AX
+	MOVQ    DI, DX
+	MOVQ    R8, BX
+	VXORPS  Y3, Y3, Y3
+	XORQ    SI, SI
+
+class_485:
+	VPCMPEQD     Y3, Y1, Y4
+	VMOVUPS      544(SP), Y5
+	VMULPS       (AX), Y5, Y5
+	TESTQ        $0x00000400, flags+88(FP)
+	JZ           noflag_486
+	VBROADCASTSS 8(DX), Y6
+	VSUBPS       Y6, Y5, Y5
+
+noflag_486:
+	VMOVUPS    448(SP), Y6
+	VANDPS     Y4, Y6, Y4
+	VSUBPS     Y4, Y5, Y5
+	VANDPS     Y2, Y5, Y5
+	VMASKMOVPS Y5, Y0, (BX)
+	ADDQ       $0x00000020, AX
+	ADDQ       $0x00000020, DX
+	ADDQ       CX, BX
+	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
+	INCQ       SI
+	CMPQ       SI, C+72(FP)
+	JB         class_485
+
+outd_481:
+done_428:
+	TESTQ $0x00000800, flags+88(FP)
+	JZ    noflag_487
+	SFENCE
+
+noflag_487:
+	MOVQ         out_base+224(FP), AX
+	VMOVUPS      (SP), Y0
+	VMOVAPS      Y0, Y1
+	VEXTRACTF128 $0x01, Y1, X0
+	VADDPS       X0, X1, X0
+	VMOVHLPS     X0, X0, X1
+	VADDPS       X1, X0, X0
+	VMOVSHDUP    X0, X1
+	VADDSS       X1, X0, X0
+	VMOVSS       X0, (AX)
+	VMOVUPS      32(SP), Y0
+	VMOVAPS      Y0, Y1
+	VEXTRACTF128 $0x01, Y1, X0
+	VADDPS       X0, X1, X0
+	VMOVHLPS     X0, X0, X1
+	VADDPS       X1, X0, X0
+	VMOVSHDUP    X0, X1
+	VADDSS       X1, X0, X0
+	VMOVSS       X0, 4(AX)
+	VMOVUPS      64(SP), Y0
+	VMOVAPS      Y0, Y1
+	VEXTRACTF128 $0x01, Y1, X0
+	VADDPS       X0, X1, X0
+	VMOVHLPS     X0, X0, X1
+	VADDPS       X1, X0, X0
+	VMOVSHDUP    X0, X1
+	VADDSS       X1, X0, X0
+	VMOVSS       X0, 8(AX)
+	VMOVUPS      96(SP), Y0
+	VMOVAPS      Y0, Y1
+	VEXTRACTF128 $0x01, Y1, X0
+	VADDPS       X0, X1, X0
+	VMOVHLPS     X0, X0, X1
+	VADDPS       X1, X0, X0
+	VMOVSHDUP    X0, X1
+	VADDSS       X1, X0, X0
+	VMOVSS       X0, 12(AX)
+	VZEROUPPER
+	RET
+
+// func SoftmaxFusedFocalI32AVX2(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)
+// Requires: AVX, AVX2, FMA3, MMX+
+TEXT ·SoftmaxFusedFocalI32AVX2(SB), NOSPLIT, $768-248
+	MOVQ    x_base+0(FP), AX
+	MOVQ    lo+32(FP), CX
+	MOVQ    hi+40(FP), DX
+	SUBQ    CX, DX
+	LEAQ    (AX)(CX*4), AX
+	MOVQ    lab_base+48(FP), BX
+	LEAQ    (BX)(CX*4), BX
+	MOVQ    S+24(FP), CX
+	SHLQ    $0x02, CX
+	MOVQ    scr_base+120(FP), SI
+	MOVQ    tab_base+96(FP), DI
+	MOVQ    dst_base+176(FP), R8
+	MOVQ    lo+32(FP), R9
+	LEAQ    (R8)(R9*4), R8
+	VXORPS  Y0, Y0, Y0
+	VMOVUPS Y0, (SP)
+	VXORPS  Y0, Y0, Y0
+	VMOVUPS Y0, 32(SP)
+	VXORPS  Y0, Y0, Y0
+	VMOVUPS Y0, 64(SP)
+	VXORPS  Y0, Y0, Y0
+	VMOVUPS Y0, 96(SP)
+
+loop_488:
+	CMPQ         DX, $0x00000008
+	JB           tail_489
+	VMOVDQU      (BX), Y0
+	VBROADCASTSS ign+80(FP), Y1
+	VPCMPEQD     Y1, Y0, Y1
+	VPXOR        softmaxconsts<>+0(SB), Y1, Y1
+	VPXOR        softmaxconsts<>+0(SB), Y1, Y2
+	VPOR         Y2, Y0, Y0
+	VMOVUPS      (AX), Y2
+	PREFETCHT0   1024(AX)
+	MOVQ         AX, R9
+	MOVQ         C+72(FP), R10
+	DECQ         R10
+	JZ           c1_491
+
+max_492:
+	ADDQ       CX, R9
+	VMOVUPS    (R9), Y3
+	PREFETCHT0 1024(R9)
+	VMAXPS     Y3, Y2, Y2
+	DECQ       R10
+	JNZ        max_492
+
+c1_491:
+	VMOVUPS Y2, 128(SP)
+	VXORPS  Y2, Y2, Y2
+	VXORPS  Y3, Y3, Y3
+	MOVQ    AX, R9
+	MOVQ    SI, R10
+	VXORPS  Y4, Y4, Y4
+	XORQ    R11, R11
+
+class_493:
+	VMOVUPS      (R9), Y5
+	VSUBPS       128(SP), Y5, Y5
+	VMULPS       softmaxconsts<>+128(SB), Y5, Y6
+	VROUNDPS     $0x00, Y6, Y6
+	VMOVAPS      Y5, Y7
+	VFNMADD231PS softmaxconsts<>+192(SB), Y6, Y7
+	VFNMADD231PS softmaxconsts<>+256(SB), Y6, Y7
+	VMULPS       Y7, Y7, Y8
+	VMOVUPS      softmaxconsts<>+320(SB), Y9
+	VFMADD213PS  softmaxconsts<>+384(SB), Y7, Y9
+	VMOVUPS      softmaxconsts<>+448(SB), Y10
+	VFMADD213PS  softmaxconsts<>+512(SB), Y7, Y10
+	VMOVUPS      softmaxconsts<>+576(SB), Y11
+	VFMADD213PS  softmaxconsts<>+640(SB), Y7, Y11
+	VFMADD213PS  Y10, Y8, Y11
+	VFMADD213PS  Y9, Y8, Y11
+	VFMADD213PS  Y7, Y8, Y11
+	VADDPS       softmaxconsts<>+64(SB), Y11, Y11
+	VCVTPS2DQ    Y6, Y6
+	VPADDD       softmaxconsts<>+704(SB), Y6, Y6
+	VPSLLD       $0x17, Y6, Y6
+	VMULPS       Y6, Y11, Y6
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Y5, Y7
+	VANDNPS      Y6, Y7, Y6
+	VADDPS       Y6, Y2, Y2
+	VMOVUPS      Y6, (R10)
+	VPCMPEQD     Y4, Y0, Y6
+	VBLENDVPS    Y6, Y5, Y3, Y3
+	ADDQ         CX, R9
+	ADDQ         $0x00000020, R10
+	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
+	INCQ         R11
+	CMPQ         R11, C+72(FP)
+	JB           class_493
+	VMOVUPS      Y3, 160(SP)
+	VMOVUPS      Y2, 192(SP)
+	VMOVUPS      softmaxconsts<>+64(SB), Y3
+	VDIVPS       Y2, Y3, Y3
+	VMOVUPS      Y3, 224(SP)
+	VMOVUPS      softmaxconsts<>+64(SB), Y2
+	VANDPS       Y1, Y2, Y2
+	VADDPS       96(SP), Y2, Y2
+	VMOVUPS      Y2, 96(SP)
+	TESTQ        $0x00000003, sflags+200(FP)
+	JZ           noflag_494
+	VMOVUPS      192(SP), Y2
+	VPSRLD       $0x17, Y2, Y3
+	VPSUBD       softmaxconsts<>+896(SB), Y3, Y3
+	VCVTDQ2PS    Y3, Y4
+	VANDPS       softmaxconsts<>+960(SB), Y2, Y3
+	VORPS        softmaxconsts<>+384(SB), Y3, Y3
+	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Y3, Y5
+	VSUBPS       softmaxconsts<>+64(SB), Y3, Y6
+	VADDPS       Y3, Y3, Y3
+	VSUBPS       softmaxconsts<>+64(SB), Y3, Y3
+	VBLENDVPS    Y5, Y3, Y6, Y3
+	VANDPS       softmaxconsts<>+64(SB), Y5, Y5
+	VSUBPS       Y5, Y4, Y4
+	VMULPS       Y3, Y3, Y5
+	VMOVUPS      softmaxconsts<>+1088(SB), Y6
+	VFMADD213PS  softmaxconsts<>+1152(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1216(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1280(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1344(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1408(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1472(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1536(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1600(SB), Y3, Y6
+	VMULPS       Y3, Y6, Y6
+	VMULPS       Y5, Y6, Y6
+	VFMADD231PS  softmaxconsts<>+256(SB), Y4, Y6
+	VFNMADD231PS softmaxconsts<>+384(SB), Y5, Y6
+	VADDPS       Y6, Y3, Y6
+	VFMADD231PS  softmaxconsts<>+192(SB), Y4, Y6
+	VCMPPS       $0x03, Y2, Y2, Y3
+	VBLENDVPS    Y3, Y2, Y6, Y6
+	VSUBPS       160(SP), Y6, Y2
+	VMOVUPS      Y6, 256(SP)
+	VMOVUPS      Y2, 288(SP)
+	TESTQ        $0x00000001, sflags+200(FP)
+	JZ           noflag_495
+	VMOVUPS      softmaxconsts<>+64(SB), Y2
+	TESTQ        $0x00000200, sflags+200(FP)
+	JZ           noflag_496
+	MOVQ         DI, R9
+	VXORPS       Y3, Y3, Y3
+	XORQ         R10, R10
+
+class_497:
+	VPCMPEQD     Y3, Y0, Y4
+	VBROADCASTSS (R9), Y5
+	VBLENDVPS    Y4, Y5, Y2, Y2
+	ADDQ         $0x00000020, R9
+	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
+	INCQ         R10
+	CMPQ         R10, C+72(FP)
+	JB           class_497
+
+noflag_496:
+	VMOVUPS      Y2, 320(SP)
+	VBROADCASTSS eps1+208(FP), Y2
+	VMULPS       320(SP), Y2, Y2
+	VMULPS       288(SP), Y2, Y2
+	VMOVUPS      Y2, 352(SP)
+	TESTQ        $0x00000400, sflags+200(FP)
+	JZ           noflag_498
+	VXORPS       Y2, Y2, Y2
+	MOVQ         AX, R9
+	MOVQ         DI, R10
+	XORQ         R11, R11
+
+class_499:
+	VMOVUPS      (R9), Y3
+	VSUBPS       128(SP), Y3, Y3
+	TESTQ        $0x00000200, sflags+200(FP)
+	JZ           noflag_500
+	VBROADCASTSS (R10), Y4
+	VMULPS       Y4, Y3, Y3
+
+noflag_500:
+	VADDPS       Y3, Y2, Y2
+	ADDQ         CX, R9
+	ADDQ         $0x00000020, R10
+	INCQ         R11
+	CMPQ         R11, C+72(FP)
+	JB           class_499
+	VBROADCASTSS wsum+216(FP), Y3
+	VMULPS       256(SP), Y3, Y3
+	VSUBPS       Y2, Y3, Y3
+	VBROADCASTSS epsC+212(FP), Y2
+	VMOVUPS      352(SP), Y4
+	VFMADD231PS  Y2, Y3, Y4
+	VMOVUPS      Y4, 352(SP)
+
+noflag_498:
+	VMOVUPS 352(SP), Y2
+	VANDPS  Y1, Y2, Y2
+	VADDPS  (SP), Y2, Y2
+	VMOVUPS Y2, (SP)
+	VMOVUPS 320(SP), Y2
+	VANDPS  Y1, Y2, Y2
+	VADDPS  32(SP), Y2, Y2
+	VMOVUPS Y2, 32(SP)
+
+noflag_495:
+	TESTQ        $0x00000002, sflags+200(FP)
+	JZ           noflag_501
+	VMOVUPS      160(SP), Y2
+	VMULPS       softmaxconsts<>+128(SB), Y2, Y3
+	VROUNDPS     $0x00, Y3, Y3
+	VMOVAPS      Y2, Y4
+	VFNMADD231PS softmaxconsts<>+192(SB), Y3, Y4
+	VFNMADD231PS softmaxconsts<>+256(SB), Y3, Y4
+	VMULPS       Y4, Y4, Y5
+	VMOVUPS      softmaxconsts<>+320(SB), Y6
+	VFMADD213PS  softmaxconsts<>+384(SB), Y4, Y6
+	VMOVUPS      softmaxconsts<>+448(SB), Y7
+	VFMADD213PS  softmaxconsts<>+512(SB), Y4, Y7
+	VMOVUPS      softmaxconsts<>+576(SB), Y8
+	VFMADD213PS  softmaxconsts<>+640(SB), Y4, Y8
+	VFMADD213PS  Y7, Y5, Y8
+	VFMADD213PS  Y6, Y5, Y8
+	VFMADD213PS  Y4, Y5, Y8
+	VADDPS       softmaxconsts<>+64(SB), Y8, Y8
+	VCVTPS2DQ    Y3, Y3
+	VPADDD       softmaxconsts<>+704(SB), Y3, Y3
+	VPSLLD       $0x17, Y3, Y3
+	VMULPS       Y3, Y8, Y3
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Y2, Y2
+	VANDNPS      Y3, Y2, Y3
+	VMULPS       224(SP), Y3, Y3
+	VMOVUPS      softmaxconsts<>+64(SB), Y2
+	VSUBPS       Y3, Y2, Y2
+	VBROADCASTSS gamma+156(FP), Y3
+	VMOVUPS      Y3, 384(SP)
+	MOVQ         gmode+160(FP), R9
+	CMPQ         R9, $0x01
+	JEQ          pow1_502
+	CMPQ         R9, $0x02
+	JEQ          pow2_504
+	CMPQ         R9, $0x03
+	JEQ          powg_503
+	VMOVUPS      softmaxconsts<>+64(SB), Y3
+	JMP          powd_505
+
+pow1_502:
+	VMOVAPS Y2, Y3
+	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
+	VANDNPS Y3, Y2, Y3
+	JMP     powd_505
+
+pow2_504:
+	VMULPS  Y2, Y2, Y3
+	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
+	VANDNPS Y3, Y2, Y3
+	JMP     powd_505
+
+powg_503:
+	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y2, Y4
+	VMULPS       softmaxconsts<>+1792(SB), Y2, Y3
+	VBLENDVPS    Y4, Y3, Y2, Y3
+	VANDPS       softmaxconsts<>+1856(SB), Y4, Y4
+	VPSRLD       $0x17, Y3, Y5
+	VPSUBD       softmaxconsts<>+896(SB), Y5, Y5
+	VPSUBD       Y4, Y5, Y5
+	VCVTDQ2PS    Y5, Y4
+	VANDPS       softmaxconsts<>+960(SB), Y3, Y3
+	VORPS        softmaxconsts<>+384(SB), Y3, Y3
+	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Y3, Y5
+	VSUBPS       softmaxconsts<>+64(SB), Y3, Y6
+	VADDPS       Y3, Y3, Y3
+	VSUBPS       softmaxconsts<>+64(SB), Y3, Y3
+	VBLENDVPS    Y5, Y3, Y6, Y3
+	VANDPS       softmaxconsts<>+64(SB), Y5, Y5
+	VSUBPS       Y5, Y4, Y4
+	VMULPS       Y3, Y3, Y5
+	VMOVUPS      softmaxconsts<>+1088(SB), Y6
+	VFMADD213PS  softmaxconsts<>+1152(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1216(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1280(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1344(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1408(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1472(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1536(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1600(SB), Y3, Y6
+	VMULPS       Y3, Y6, Y6
+	VMULPS       Y5, Y6, Y6
+	VFMADD231PS  softmaxconsts<>+256(SB), Y4, Y6
+	VFNMADD231PS softmaxconsts<>+384(SB), Y5, Y6
+	VADDPS       Y6, Y3, Y6
+	VFMADD231PS  softmaxconsts<>+192(SB), Y4, Y6
+	VCMPPS       $0x05, softmaxconsts<>+1920(SB), Y2, Y3
+	VBLENDVPS    Y3, Y2, Y6, Y6
+	VCMPPS       $0x01, softmaxconsts<>+1664(SB), Y2, Y3
+	VBLENDVPS    Y3, softmaxconsts<>+1984(SB), Y6, Y6
+	VCMPPS       $0x00, softmaxconsts<>+1664(SB), Y2, Y3
+	VBLENDVPS    Y3, softmaxconsts<>+2048(SB), Y6, Y6
+	VMULPS       384(SP), Y6, Y6
+	VMULPS       softmaxconsts<>+128(SB), Y6, Y3
+	VROUNDPS     $0x00, Y3, Y3
+	VMOVAPS      Y6, Y4
+	VFNMADD231PS softmaxconsts<>+192(SB), Y3, Y4
+	VFNMADD231PS softmaxconsts<>+256(SB), Y3, Y4
+	VMULPS       Y4, Y4, Y5
+	VMOVUPS      softmaxconsts<>+320(SB), Y7
+	VFMADD213PS  softmaxconsts<>+384(SB), Y4, Y7
+	VMOVUPS      softmaxconsts<>+448(SB), Y8
+	VFMADD213PS  softmaxconsts<>+512(SB), Y4, Y8
+	VMOVUPS      softmaxconsts<>+576(SB), Y9
+	VFMADD213PS  softmaxconsts<>+640(SB), Y4, Y9
+	VFMADD213PS  Y8, Y5, Y9
+	VFMADD213PS  Y7, Y5, Y9
+	VFMADD213PS  Y4, Y5, Y9
+	VADDPS       softmaxconsts<>+64(SB), Y9, Y9
+	VCVTPS2DQ    Y3, Y3
+	VPSRAD       $0x01, Y3, Y4
+	VPSUBD       Y4, Y3, Y3
+	VPADDD       softmaxconsts<>+704(SB), Y4, Y4
+	VPSLLD       $0x17, Y4, Y4
+	VPADDD       softmaxconsts<>+704(SB), Y3, Y3
+	VPSLLD       $0x17, Y3, Y3
+	VMULPS       Y4, Y9, Y4
+	VMULPS       Y3, Y4, Y4
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Y6, Y3
+	VANDNPS      Y4, Y3, Y4
+	VCMPPS       $0x0e, softmaxconsts<>+2112(SB), Y6, Y3
+	VBLENDVPS    Y3, softmaxconsts<>+1920(SB), Y4, Y4
+	VMOVAPS      Y4, Y3
+	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y2, Y2
+	VANDNPS      Y3, Y2, Y3
+
+powd_505:
+	VMULPS  288(SP), Y3, Y3
+	VMOVUPS Y3, 416(SP)
+	TESTQ   $0x00000100, sflags+200(FP)
+	JZ      noflag_506
+	VMOVUPS softmaxconsts<>+64(SB), Y2
+	MOVQ    DI, R9
+	VXORPS  Y3, Y3, Y3
+	XORQ    R10, R10
+
+class_507:
+	VPCMPEQD     Y3, Y0, Y4
+	VBROADCASTSS 4(R9), Y5
+	VBLENDVPS    Y4, Y5, Y2, Y2
+	ADDQ         $0x00000020, R9
+	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
+	INCQ         R10
+	CMPQ         R10, C+72(FP)
+	JB           class_507
+	VMOVUPS      416(SP), Y3
+	VMULPS       Y2, Y3, Y3
+	VMOVUPS      Y3, 416(SP)
+
+noflag_506:
+	VMOVUPS 416(SP), Y2
+	VANDPS  Y1, Y2, Y2
+	VADDPS  64(SP), Y2, Y2
+	VMOVUPS Y2, 64(SP)
+
+noflag_501:
+noflag_494:
+	VMOVUPS softmaxconsts<>+64(SB), Y2
+	TESTQ   $0x00000200, flags+88(FP)
+	JZ      noflag_508
+	MOVQ    DI, R9
+	VXORPS  Y3, Y3, Y3
+	XORQ    R10, R10
+
+class_509:
+	VPCMPEQD     Y3, Y0, Y4
+	VBROADCASTSS (R9), Y5
+	VBLENDVPS    Y4, Y5, Y2, Y2
+	ADDQ         $0x00000020, R9
+	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
+	INCQ         R10
+	CMPQ         R10, C+72(FP)
+	JB           class_509
+
+noflag_508:
+	VBROADCASTSS k1+144(FP), Y3
+	VMULPS       Y2, Y3, Y3
+	VBROADCASTSS k2+148(FP), Y2
+	VADDPS       Y3, Y2, Y2
+	VMOVUPS      Y3, 448(SP)
+	VMOVUPS      Y2, 480(SP)
+	VMOVUPS      160(SP), Y2
+	VMULPS       softmaxconsts<>+128(SB), Y2, Y3
+	VROUNDPS     $0x00, Y3, Y3
+	VMOVAPS      Y2, Y4
+	VFNMADD231PS softmaxconsts<>+192(SB), Y3, Y4
+	VFNMADD231PS softmaxconsts<>+256(SB), Y3, Y4
+	VMULPS       Y4, Y4, Y5
+	VMOVUPS      softmaxconsts<>+320(SB), Y6
+	VFMADD213PS  softmaxconsts<>+384(SB), Y4, Y6
+	VMOVUPS      softmaxconsts<>+448(SB), Y7
+	VFMADD213PS  softmaxconsts<>+512(SB), Y4, Y7
+	VMOVUPS      softmaxconsts<>+576(SB), Y8
+	VFMADD213PS  softmaxconsts<>+640(SB), Y4, Y8
+	VFMADD213PS  Y7, Y5, Y8
+	VFMADD213PS  Y6, Y5, Y8
+	VFMADD213PS  Y4, Y5, Y8
+	VADDPS       softmaxconsts<>+64(SB), Y8, Y8
+	VCVTPS2DQ    Y3, Y3
+	VPADDD       softmaxconsts<>+704(SB), Y3, Y3
+	VPSLLD       $0x17, Y3, Y3
+	VMULPS       Y3, Y8, Y3
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Y2, Y2
+	VANDNPS      Y3, Y2, Y3
+	VMULPS       224(SP), Y3, Y3
+	VMOVUPS      Y3, 512(SP)
+	VMOVUPS      softmaxconsts<>+64(SB), Y2
+	VSUBPS       Y3, Y2, Y2
+	VMOVUPS      Y2, 544(SP)
+	VBROADCASTSS gamma+156(FP), Y3
+	VMOVUPS      Y3, 576(SP)
+	MOVQ         gmode+160(FP), R9
+	CMPQ         R9, $0x01
+	JEQ          pow1_510
+	CMPQ         R9, $0x02
+	JEQ          pow2_512
+	CMPQ         R9, $0x03
+	JEQ          powg_511
+	VMOVUPS      softmaxconsts<>+64(SB), Y3
+	JMP          powd_513
+
+pow1_510:
+	VMOVAPS Y2, Y3
+	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
+	VANDNPS Y3, Y2, Y3
+	JMP     powd_513
+
+pow2_512:
+	VMULPS  Y2, Y2, Y3
+	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
+	VANDNPS Y3, Y2, Y3
+	JMP     powd_513
+
+powg_511:
+	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y2, Y4
+	VMULPS       softmaxconsts<>+1792(SB), Y2, Y3
+	VBLENDVPS    Y4, Y3, Y2, Y3
+	VANDPS       softmaxconsts<>+1856(SB), Y4, Y4
+	VPSRLD       $0x17, Y3, Y5
+	VPSUBD       softmaxconsts<>+896(SB), Y5, Y5
+	VPSUBD       Y4, Y5, Y5
+	VCVTDQ2PS    Y5, Y4
+	VANDPS       softmaxconsts<>+960(SB), Y3, Y3
+	VORPS        softmaxconsts<>+384(SB), Y3, Y3
+	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Y3, Y5
+	VSUBPS       softmaxconsts<>+64(SB), Y3, Y6
+	VADDPS       Y3, Y3, Y3
+	VSUBPS       softmaxconsts<>+64(SB), Y3, Y3
+	VBLENDVPS    Y5, Y3, Y6, Y3
+	VANDPS       softmaxconsts<>+64(SB), Y5, Y5
+	VSUBPS       Y5, Y4, Y4
+	VMULPS       Y3, Y3, Y5
+	VMOVUPS      softmaxconsts<>+1088(SB), Y6
+	VFMADD213PS  softmaxconsts<>+1152(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1216(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1280(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1344(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1408(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1472(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1536(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1600(SB), Y3, Y6
+	VMULPS       Y3, Y6, Y6
+	VMULPS       Y5, Y6, Y6
+	VFMADD231PS  softmaxconsts<>+256(SB), Y4, Y6
+	VFNMADD231PS softmaxconsts<>+384(SB), Y5, Y6
+	VADDPS       Y6, Y3, Y6
+	VFMADD231PS  softmaxconsts<>+192(SB), Y4, Y6
+	VCMPPS       $0x05, softmaxconsts<>+1920(SB), Y2, Y3
+	VBLENDVPS    Y3, Y2, Y6, Y6
+	VCMPPS       $0x01, softmaxconsts<>+1664(SB), Y2, Y3
+	VBLENDVPS    Y3, softmaxconsts<>+1984(SB), Y6, Y6
+	VCMPPS       $0x00, softmaxconsts<>+1664(SB), Y2, Y3
+	VBLENDVPS    Y3, softmaxconsts<>+2048(SB), Y6, Y6
+	VMULPS       576(SP), Y6, Y6
+	VMULPS       softmaxconsts<>+128(SB), Y6, Y3
+	VROUNDPS     $0x00, Y3, Y3
+	VMOVAPS      Y6, Y4
+	VFNMADD231PS softmaxconsts<>+192(SB), Y3, Y4
+	VFNMADD231PS softmaxconsts<>+256(SB), Y3, Y4
+	VMULPS       Y4, Y4, Y5
+	VMOVUPS      softmaxconsts<>+320(SB), Y7
+	VFMADD213PS  softmaxconsts<>+384(SB), Y4, Y7
+	VMOVUPS      softmaxconsts<>+448(SB), Y8
+	VFMADD213PS  softmaxconsts<>+512(SB), Y4, Y8
+	VMOVUPS      softmaxconsts<>+576(SB), Y9
+	VFMADD213PS  softmaxconsts<>+640(SB), Y4, Y9
+	VFMADD213PS  Y8, Y5, Y9
+	VFMADD213PS  Y7, Y5, Y9
+	VFMADD213PS  Y4, Y5, Y9
+	VADDPS       softmaxconsts<>+64(SB), Y9, Y9
+	VCVTPS2DQ    Y3, Y3
+	VPSRAD       $0x01, Y3, Y4
+	VPSUBD       Y4, Y3, Y3
+	VPADDD       softmaxconsts<>+704(SB), Y4, Y4
+	VPSLLD       $0x17, Y4, Y4
+	VPADDD       softmaxconsts<>+704(SB), Y3, Y3
+	VPSLLD       $0x17, Y3, Y3
+	VMULPS       Y4, Y9, Y4
+	VMULPS       Y3, Y4, Y4
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Y6, Y3
+	VANDNPS      Y4, Y3, Y4
+	VCMPPS       $0x0e, softmaxconsts<>+2112(SB), Y6, Y3
+	VBLENDVPS    Y3, softmaxconsts<>+1920(SB), Y4, Y4
+	VMOVAPS      Y4, Y3
+	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y2, Y2
+	VANDNPS      Y3, Y2, Y3
+
+powd_513:
+	VXORPS       softmaxconsts<>+2304(SB), Y3, Y3
+	VMOVUPS      Y3, 608(SP)
+	CMPQ         R9, $0x00
+	JEQ          gamma0_514
+	VMOVUPS      192(SP), Y2
+	VPSRLD       $0x17, Y2, Y3
+	VPSUBD       softmaxconsts<>+896(SB), Y3, Y3
+	VCVTDQ2PS    Y3, Y4
+	VANDPS       softmaxconsts<>+960(SB), Y2, Y3
+	VORPS        softmaxconsts<>+384(SB), Y3, Y3
+	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Y3, Y5
+	VSUBPS       softmaxconsts<>+64(SB), Y3, Y6
+	VADDPS       Y3, Y3, Y3
+	VSUBPS       softmaxconsts<>+64(SB), Y3, Y3
+	VBLENDVPS    Y5, Y3, Y6, Y3
+	VANDPS       softmaxconsts<>+64(SB), Y5, Y5
+	VSUBPS       Y5, Y4, Y4
+	VMULPS       Y3, Y3, Y5
+	VMOVUPS      softmaxconsts<>+1088(SB), Y6
+	VFMADD213PS  softmaxconsts<>+1152(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1216(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1280(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1344(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1408(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1472(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1536(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1600(SB), Y3, Y6
+	VMULPS       Y3, Y6, Y6
+	VMULPS       Y5, Y6, Y6
+	VFMADD231PS  softmaxconsts<>+256(SB), Y4, Y6
+	VFNMADD231PS softmaxconsts<>+384(SB), Y5, Y6
+	VADDPS       Y6, Y3, Y6
+	VFMADD231PS  softmaxconsts<>+192(SB), Y4, Y6
+	VCMPPS       $0x03, Y2, Y2, Y3
+	VBLENDVPS    Y3, Y2, Y6, Y6
+	VMOVUPS      160(SP), Y2
+	VSUBPS       Y6, Y2, Y2
+	VMOVUPS      Y2, 640(SP)
+	VMOVUPS      576(SP), Y2
+	VSUBPS       softmaxconsts<>+64(SB), Y2, Y2
+	VMOVUPS      Y2, 672(SP)
+	MOVQ         g1mode+168(FP), R9
+	VMOVUPS      544(SP), Y2
+	CMPQ         R9, $0x01
+	JEQ          pow1_515
+	CMPQ         R9, $0x02
+	JEQ          pow2_517
+	CMPQ         R9, $0x03
+	JEQ          powg_516
+	VMOVUPS      softmaxconsts<>+64(SB), Y3
+	JMP          powd_518
+
+pow1_515:
+	VMOVAPS Y2, Y3
+	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
+	VANDNPS Y3, Y2, Y3
+	JMP     powd_518
+
+pow2_517:
+	VMULPS  Y2, Y2, Y3
+	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
+	VANDNPS Y3, Y2, Y3
+	JMP     powd_518
+
+powg_516:
+	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y2, Y4
+	VMULPS       softmaxconsts<>+1792(SB), Y2, Y3
+	VBLENDVPS    Y4, Y3, Y2, Y3
+	VANDPS       softmaxconsts<>+1856(SB), Y4, Y4
+	VPSRLD       $0x17, Y3, Y5
+	VPSUBD       softmaxconsts<>+896(SB), Y5, Y5
+	VPSUBD       Y4, Y5, Y5
+	VCVTDQ2PS    Y5, Y4
+	VANDPS       softmaxconsts<>+960(SB), Y3, Y3
+	VORPS        softmaxconsts<>+384(SB), Y3, Y3
+	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Y3, Y5
+	VSUBPS       softmaxconsts<>+64(SB), Y3, Y6
+	VADDPS       Y3, Y3, Y3
+	VSUBPS       softmaxconsts<>+64(SB), Y3, Y3
+	VBLENDVPS    Y5, Y3, Y6, Y3
+	VANDPS       softmaxconsts<>+64(SB), Y5, Y5
+	VSUBPS       Y5, Y4, Y4
+	VMULPS       Y3, Y3, Y5
+	VMOVUPS      softmaxconsts<>+1088(SB), Y6
+	VFMADD213PS  softmaxconsts<>+1152(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1216(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1280(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1344(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1408(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1472(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1536(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1600(SB), Y3, Y6
+	VMULPS       Y3, Y6, Y6
+	VMULPS       Y5, Y6, Y6
+	VFMADD231PS  softmaxconsts<>+256(SB), Y4, Y6
+	VFNMADD231PS softmaxconsts<>+384(SB), Y5, Y6
+	VADDPS       Y6, Y3, Y6
+	VFMADD231PS  softmaxconsts<>+192(SB), Y4, Y6
+	VCMPPS       $0x05, softmaxconsts<>+1920(SB), Y2, Y3
+	VBLENDVPS    Y3, Y2, Y6, Y6
+	VCMPPS       $0x01, softmaxconsts<>+1664(SB), Y2, Y3
+	VBLENDVPS    Y3, softmaxconsts<>+1984(SB), Y6, Y6
+	VCMPPS       $0x00, softmaxconsts<>+1664(SB), Y2, Y3
+	VBLENDVPS    Y3, softmaxconsts<>+2048(SB), Y6, Y6
+	VMULPS       672(SP), Y6, Y6
+	VMULPS       softmaxconsts<>+128(SB), Y6, Y3
+	VROUNDPS     $0x00, Y3, Y3
+	VMOVAPS      Y6, Y4
+	VFNMADD231PS softmaxconsts<>+192(SB), Y3, Y4
+	VFNMADD231PS softmaxconsts<>+256(SB), Y3, Y4
+	VMULPS       Y4, Y4, Y5
+	VMOVUPS      softmaxconsts<>+320(SB), Y7
+	VFMADD213PS  softmaxconsts<>+384(SB), Y4, Y7
+	VMOVUPS      softmaxconsts<>+448(SB), Y8
+	VFMADD213PS  softmaxconsts<>+512(SB), Y4, Y8
+	VMOVUPS      softmaxconsts<>+576(SB), Y9
+	VFMADD213PS  softmaxconsts<>+640(SB), Y4, Y9
+	VFMADD213PS  Y8, Y5, Y9
+	VFMADD213PS  Y7, Y5, Y9
+	VFMADD213PS  Y4, Y5, Y9
+	VADDPS       softmaxconsts<>+64(SB), Y9, Y9
+	VCVTPS2DQ    Y3, Y3
+	VPSRAD       $0x01, Y3, Y4
+	VPSUBD       Y4, Y3, Y3
+	VPADDD       softmaxconsts<>+704(SB), Y4, Y4
+	VPSLLD       $0x17, Y4, Y4
+	VPADDD       softmaxconsts<>+704(SB), Y3, Y3
+	VPSLLD       $0x17, Y3, Y3
+	VMULPS       Y4, Y9, Y4
+	VMULPS       Y3, Y4, Y4
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Y6, Y3
+	VANDNPS      Y4, Y3, Y4
+	VCMPPS       $0x0e, softmaxconsts<>+2112(SB), Y6, Y3
+	VBLENDVPS    Y3, softmaxconsts<>+1920(SB), Y4, Y4
+	VMOVAPS      Y4, Y3
+	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y2, Y2
+	VANDNPS      Y3, Y2, Y3
+
+powd_518:
+	VMULPS  576(SP), Y3, Y3
+	VMULPS  512(SP), Y3, Y3
+	VMULPS  640(SP), Y3, Y3
+	VMOVUPS 544(SP), Y2
+	VCMPPS  $0x0e, softmaxconsts<>+1664(SB), Y2, Y2
+	VMOVUPS 608(SP), Y4
+	VANDPS  Y2, Y3, Y2
+	VADDPS  Y2, Y4, Y4
+	VMOVUPS Y4, 608(SP)
+
+gamma0_514:
+	VMOVUPS 608(SP), Y2
+	TESTQ   $0x00000100, flags+88(FP)
+	JZ      noflag_519
+	VMOVUPS softmaxconsts<>+64(SB), Y3
+	MOVQ    DI, R9
+	VXORPS  Y4, Y4, Y4
+	XORQ    R10, R10
+
+class_520:
+	VPCMPEQD     Y4, Y0, Y5
+	VBROADCASTSS 4(R9), Y6
+	VBLENDVPS    Y5, Y6, Y3, Y3
+	ADDQ         $0x00000020, R9
+	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
+	INCQ         R10
+	CMPQ         R10, C+72(FP)
+	JB           class_520
+	VMULPS       Y3, Y2, Y2
+
+noflag_519:
+	VBROADCASTSS fs+152(FP), Y3
+	VMULPS       Y3, Y2, Y2
+	VMOVUPS      480(SP), Y3
+	VMOVUPS      448(SP), Y4
+	VSUBPS       Y2, Y3, Y3
+	VSUBPS       Y2, Y4, Y4
+	VMOVUPS      Y3, 480(SP)
+	VMOVUPS      Y4, 448(SP)
+	VXORPS       Y2, Y2, Y2
+	MOVQ         C+72(FP), R9
+	SHLQ         $0x05, R9
+	TESTQ        $0x00000004, flags+88(FP)
+	JZ           noflag_521
+	MOVQ         SI, R10
+	MOVQ         DI, R11
+	VXORPS       Y3, Y3, Y3
+	XORQ         R12, R12
+
+class_522:
+	VMOVUPS      224(SP), Y4
+	VMULPS       (R10), Y4, Y4
+	VMOVUPS      Y4, (R10)
+	VPCMPEQD     Y3, Y0, Y5
+	VBROADCASTSS 20(R11), Y6
+	VMULPS       Y4, Y6, Y6
+	VBROADCASTSS 16(R11), Y7
+	VADDPS       Y6, Y7, Y6
+	VBROADCASTSS 12(R11), Y7
+	VANDPS       Y5, Y7, Y5
+	VADDPS       Y5, Y6, Y6
+	VMOVUPS      Y6, (R10)(R9*1)
+	VFMADD231PS  Y6, Y4, Y2
+	ADDQ         $0x00000020, R10
+	ADDQ         $0x00000020, R11
+	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
+	INCQ         R12
+	CMPQ         R12, C+72(FP)
+	JB           class_522
+
+noflag_521:
+	VMOVUPS Y2, 704(SP)
+	TESTQ   $0x00000004, flags+88(FP)
+	JZ      outnr_524
+	MOVQ    SI, R10
+	MOVQ    DI, R11
+	MOVQ    R8, R12
+	VXORPS  Y2, Y2, Y2
+	XORQ    R13, R13
+
+class_525:
+	VPCMPEQD     Y2, Y0, Y3
+	VMOVUPS      (R10)(R9*1), Y4
+	VSUBPS       704(SP), Y4, Y4
+	VADDPS       480(SP), Y4, Y4
+	VMULPS       (R10), Y4, Y4
+	TESTQ        $0x00000400, flags+88(FP)
+	JZ           noflag_526
+	VBROADCASTSS 8(R11), Y5
+	VSUBPS       Y5, Y4, Y4
+
+noflag_526:
+	VMOVUPS 448(SP), Y5
+	VANDPS  Y3, Y5, Y3
+	VSUBPS  Y3, Y4, Y4
+	VANDPS  Y1, Y4, Y4
+	TESTQ   $0x00000800, flags+88(FP)
+	JNZ     nt_527
+	VMOVUPS Y4, (R12)
+	JMP     st_528
+
+nt_527:
+	VMOVNTPS Y4, (R12)
+
+st_528:
+	ADDQ   $0x00000020, R10
+	ADDQ   $0x00000020, R11
+	ADDQ   CX, R12
+	VPADDD softmaxconsts<>+832(SB), Y2, Y2
+	INCQ   R13
+	CMPQ   R13, C+72(FP)
+	JB     class_525
+	JMP    outd_523
+
+outnr_524:
+	VMOVUPS 480(SP), Y2
+	VMULPS  224(SP), Y2, Y2
+	VMOVUPS Y2, 736(SP)
+	MOVQ    SI, R9
+	MOVQ    DI, R10
+	MOVQ    R8, R11
+	VXORPS  Y2, Y2, Y2
+	XORQ    R12, R12
+
+class_529:
+	VPCMPEQD     Y2, Y0, Y3
+	VMOVUPS      736(SP), Y4
+	VMULPS       (R9), Y4, Y4
+	TESTQ        $0x00000400, flags+88(FP)
+	JZ           noflag_530
+	VBROADCASTSS 8(R10), Y5
+	VSUBPS       Y5, Y4, Y4
+
+noflag_530:
+	VMOVUPS 448(SP), Y5
+	VANDPS  Y3, Y5, Y3
+	VSUBPS  Y3, Y4, Y4
+	VANDPS  Y1, Y4, Y4
+	TESTQ   $0x00000800, flags+88(FP)
+	JNZ     nt_531
+	VMOVUPS Y4, (R11)
+	JMP     st_532
+
+nt_531:
+	VMOVNTPS Y4, (R11)
+
+st_532:
+	ADDQ   $0x00000020, R9
+	ADDQ   $0x00000020, R10
+	ADDQ   CX, R11
+	VPADDD softmaxconsts<>+832(SB), Y2, Y2
+	INCQ   R12
+	CMPQ   R12, C+72(FP)
+	JB     class_529
+
+outd_523:
+	ADDQ $0x00000020, AX
+	ADDQ $0x00000020, BX
+	ADDQ $0x00000020, R8
+	SUBQ $0x00000008, DX
+	JMP  loop_488
+
+tail_489:
+	TESTQ        DX, DX
+	JZ           done_490
+	LEAQ         softmaxconsts<>+2176(SB), R9
+	NEGQ         DX
+	VMOVDQU      64(R9)(DX*4), Y0
+	VPMASKMOVD   (BX), Y0, Y1
+	VBROADCASTSS ign+80(FP), Y2
+	VPCMPEQD     Y2, Y1, Y2
+	VPANDN       Y0, Y2, Y2
+	VPXOR        softmaxconsts<>+0(SB), Y2, Y3
+	VPOR         Y3, Y1, Y1
+	VMASKMOVPS   (AX), Y2, Y3
+	PREFETCHT0   1024(AX)
+	MOVQ         AX, DX
+	MOVQ         C+72(FP), BX
+	DECQ         BX
+	JZ           c1_533
+
+max_534:
+	ADDQ       CX, DX
+	VMASKMOVPS (DX), Y2, Y4
+	PREFETCHT0 1024(DX)
+	VMAXPS     Y4, Y3, Y3
+	DECQ       BX
+	JNZ        max_534
+
+c1_533:
+	VMOVUPS Y3, 128(SP)
+	VXORPS  Y3, Y3, Y3
+	VXORPS  Y4, Y4, Y4
+	MOVQ    AX, DX
+	MOVQ    SI, BX
+	VXORPS  Y5, Y5, Y5
+	XORQ    R9, R9
+
+class_535:
+	VMASKMOVPS   (DX), Y2, Y6
+	VSUBPS       128(SP), Y6, Y6
+	VMULPS       softmaxconsts<>+128(SB), Y6, Y7
+	VROUNDPS     $0x00, Y7, Y7
+	VMOVAPS      Y6, Y8
+	VFNMADD231PS softmaxconsts<>+192(SB), Y7, Y8
+	VFNMADD231PS softmaxconsts<>+256(SB), Y7, Y8
+	VMULPS       Y8, Y8, Y9
+	VMOVUPS      softmaxconsts<>+320(SB), Y10
+	VFMADD213PS  softmaxconsts<>+384(SB), Y8, Y10
+	VMOVUPS      softmaxconsts<>+448(SB), Y11
+	VFMADD213PS  softmaxconsts<>+512(SB), Y8, Y11
+	VMOVUPS      softmaxconsts<>+576(SB), Y12
+	VFMADD213PS  softmaxconsts<>+640(SB), Y8, Y12
+	VFMADD213PS  Y11, Y9, Y12
+	VFMADD213PS  Y10, Y9, Y12
+	VFMADD213PS  Y8, Y9, Y12
+	VADDPS       softmaxconsts<>+64(SB), Y12, Y12
+	VCVTPS2DQ    Y7, Y7
+	VPADDD       softmaxconsts<>+704(SB), Y7, Y7
+	VPSLLD       $0x17, Y7, Y7
+	VMULPS       Y7, Y12, Y7
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Y6, Y8
+	VANDNPS      Y7, Y8, Y7
+	VADDPS       Y7, Y3, Y3
+	VMOVUPS      Y7, (BX)
+	VPCMPEQD     Y5, Y1, Y7
+	VBLENDVPS    Y7, Y6, Y4, Y4
+	ADDQ         CX, DX
+	ADDQ         $0x00000020, BX
+	VPADDD       softmaxconsts<>+832(SB), Y5, Y5
+	INCQ         R9
+	CMPQ         R9, C+72(FP)
+	JB           class_535
+	VMOVUPS      Y4, 160(SP)
+	VMOVUPS      Y3, 192(SP)
+	VMOVUPS      softmaxconsts<>+64(SB), Y4
+	VDIVPS       Y3, Y4, Y4
+	VMOVUPS      Y4, 224(SP)
+	VMOVUPS      softmaxconsts<>+64(SB), Y3
+	VANDPS       Y2, Y3, Y3
+	VADDPS       96(SP), Y3, Y3
+	VMOVUPS      Y3, 96(SP)
+	TESTQ        $0x00000003, sflags+200(FP)
+	JZ           noflag_536
+	VMOVUPS      192(SP), Y3
+	VPSRLD       $0x17, Y3, Y4
+	VPSUBD       softmaxconsts<>+896(SB), Y4, Y4
+	VCVTDQ2PS    Y4, Y5
+	VANDPS       softmaxconsts<>+960(SB), Y3, Y4
+	VORPS        softmaxconsts<>+384(SB), Y4, Y4
+	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Y4, Y6
+	VSUBPS       softmaxconsts<>+64(SB), Y4, Y7
+	VADDPS       Y4, Y4, Y4
+	VSUBPS       softmaxconsts<>+64(SB), Y4, Y4
+	VBLENDVPS    Y6, Y4, Y7, Y4
+	VANDPS       softmaxconsts<>+64(SB), Y6, Y6
+	VSUBPS       Y6, Y5, Y5
+	VMULPS       Y4, Y4, Y6
+	VMOVUPS      softmaxconsts<>+1088(SB), Y7
+	VFMADD213PS  softmaxconsts<>+1152(SB), Y4, Y7
+	VFMADD213PS  softmaxconsts<>+1216(SB), Y4, Y7
+	VFMADD213PS  softmaxconsts<>+1280(SB), Y4, Y7
+	VFMADD213PS  softmaxconsts<>+1344(SB), Y4, Y7
+	VFMADD213PS  softmaxconsts<>+1408(SB), Y4, Y7
+	VFMADD213PS  softmaxconsts<>+1472(SB), Y4, Y7
+	VFMADD213PS  softmaxconsts<>+1536(SB), Y4, Y7
+	VFMADD213PS  softmaxconsts<>+1600(SB), Y4, Y7
+	VMULPS       Y4, Y7, Y7
+	VMULPS       Y6, Y7, Y7
+	VFMADD231PS  softmaxconsts<>+256(SB), Y5, Y7
+	VFNMADD231PS softmaxconsts<>+384(SB), Y6, Y7
+	VADDPS       Y7, Y4, Y7
+	VFMADD231PS  softmaxconsts<>+192(SB), Y5, Y7
+	VCMPPS       $0x03, Y3, Y3, Y4
+	VBLENDVPS    Y4, Y3, Y7, Y7
+	VSUBPS       160(SP), Y7, Y3
+	VMOVUPS      Y7, 256(SP)
+	VMOVUPS      Y3, 288(SP)
+	TESTQ        $0x00000001, sflags+200(FP)
+	JZ           noflag_537
+	VMOVUPS      softmaxconsts<>+64(SB), Y3
+	TESTQ        $0x00000200, sflags+200(FP)
+	JZ           noflag_538
+	MOVQ         DI, DX
+	VXORPS       Y4, Y4, Y4
+	XORQ         BX, BX
+
+class_539:
+	VPCMPEQD     Y4, Y1, Y5
+	VBROADCASTSS (DX), Y6
+	VBLENDVPS    Y5, Y6, Y3, Y3
+	ADDQ         $0x00000020, DX
+	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
+	INCQ         BX
+	CMPQ         BX, C+72(FP)
+	JB           class_539
+
+noflag_538:
+	VMOVUPS      Y3, 320(SP)
+	VBROADCASTSS eps1+208(FP), Y3
+	VMULPS       320(SP), Y3, Y3
+	VMULPS       288(SP), Y3, Y3
+	VMOVUPS      Y3, 352(SP)
+	TESTQ        $0x00000400, sflags+200(FP)
+	JZ           noflag_540
+	VXORPS       Y3, Y3, Y3
+	MOVQ         DI, DX
+	XORQ         BX, BX
+
+class_541:
+	VMASKMOVPS   (AX), Y2, Y4
+	VSUBPS       128(SP), Y4, Y4
+	TESTQ        $0x00000200, sflags+200(FP)
+	JZ           noflag_542
+	VBROADCASTSS (DX), Y5
+	VMULPS       Y5, Y4, Y4
+
+noflag_542:
+	VADDPS       Y4, Y3, Y3
+	ADDQ         CX, AX
+	ADDQ         $0x00000020, DX
+	INCQ         BX
+	CMPQ         BX, C+72(FP)
+	JB           class_541
+	VBROADCASTSS wsum+216(FP), Y4
+	VMULPS       256(SP), Y4, Y4
+	VSUBPS       Y3, Y4, Y4
+	VBROADCASTSS epsC+212(FP), Y3
+	VMOVUPS      352(SP), Y5
+	VFMADD231PS  Y3, Y4, Y5
+	VMOVUPS      Y5, 352(SP)
+
+noflag_540:
+	VMOVUPS 352(SP), Y3
+	VANDPS  Y2, Y3, Y3
+	VADDPS  (SP), Y3, Y3
+	VMOVUPS Y3, (SP)
+	VMOVUPS 320(SP), Y3
+	VANDPS  Y2, Y3, Y3
+	VADDPS  32(SP), Y3, Y3
+	VMOVUPS Y3, 32(SP)
+
+noflag_537:
+	TESTQ        $0x00000002, sflags+200(FP)
+	JZ           noflag_543
+	VMOVUPS      160(SP), Y3
+	VMULPS       softmaxconsts<>+128(SB), Y3, Y4
+	VROUNDPS     $0x00, Y4, Y4
+	VMOVAPS      Y3, Y5
+	VFNMADD231PS softmaxconsts<>+192(SB), Y4, Y5
+	VFNMADD231PS softmaxconsts<>+256(SB), Y4, Y5
+	VMULPS       Y5, Y5, Y6
+	VMOVUPS      softmaxconsts<>+320(SB), Y7
+	VFMADD213PS  softmaxconsts<>+384(SB), Y5, Y7
+	VMOVUPS      softmaxconsts<>+448(SB), Y8
+	VFMADD213PS  softmaxconsts<>+512(SB), Y5, Y8
+	VMOVUPS      softmaxconsts<>+576(SB), Y9
+	VFMADD213PS  softmaxconsts<>+640(SB), Y5, Y9
+	VFMADD213PS  Y8, Y6, Y9
+	VFMADD213PS  Y7, Y6, Y9
+	VFMADD213PS  Y5, Y6, Y9
+	VADDPS       softmaxconsts<>+64(SB), Y9, Y9
+	VCVTPS2DQ    Y4, Y4
+	VPADDD       softmaxconsts<>+704(SB), Y4, Y4
+	VPSLLD       $0x17, Y4, Y4
+	VMULPS       Y4, Y9, Y4
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Y3, Y3
+	VANDNPS      Y4, Y3, Y4
+	VMULPS       224(SP), Y4, Y4
+	VMOVUPS      softmaxconsts<>+64(SB), Y3
+	VSUBPS       Y4, Y3, Y3
+	VBROADCASTSS gamma+156(FP), Y4
+	VMOVUPS      Y4, 384(SP)
+	MOVQ         gmode+160(FP), AX
+	CMPQ         AX, $0x01
+	JEQ          pow1_544
+	CMPQ         AX, $0x02
+	JEQ          pow2_546
+	CMPQ         AX, $0x03
+	JEQ          powg_545
+	VMOVUPS      softmaxconsts<>+64(SB), Y4
+	JMP          powd_547
+
+pow1_544:
+	VMOVAPS Y3, Y4
+	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
+	VANDNPS Y4, Y3, Y4
+	JMP     powd_547
+
+pow2_546:
+	VMULPS  Y3, Y3, Y4
+	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
+	VANDNPS Y4, Y3, Y4
+	JMP     powd_547
+
+powg_545:
+	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y3, Y5
+	VMULPS       softmaxconsts<>+1792(SB), Y3, Y4
+	VBLENDVPS    Y5, Y4, Y3, Y4
+	VANDPS       softmaxconsts<>+1856(SB), Y5, Y5
+	VPSRLD       $0x17, Y4, Y6
+	VPSUBD       softmaxconsts<>+896(SB), Y6, Y6
+	VPSUBD       Y5, Y6, Y6
+	VCVTDQ2PS    Y6, Y5
+	VANDPS       softmaxconsts<>+960(SB), Y4, Y4
+	VORPS        softmaxconsts<>+384(SB), Y4, Y4
+	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Y4, Y6
+	VSUBPS       softmaxconsts<>+64(SB), Y4, Y7
+	VADDPS       Y4, Y4, Y4
+	VSUBPS       softmaxconsts<>+64(SB), Y4, Y4
+	VBLENDVPS    Y6, Y4, Y7, Y4
+	VANDPS       softmaxconsts<>+64(SB), Y6, Y6
+	VSUBPS       Y6, Y5, Y5
+	VMULPS       Y4, Y4, Y6
+	VMOVUPS      softmaxconsts<>+1088(SB), Y7
+	VFMADD213PS  softmaxconsts<>+1152(SB), Y4, Y7
+	VFMADD213PS  softmaxconsts<>+1216(SB), Y4, Y7
+	VFMADD213PS  softmaxconsts<>+1280(SB), Y4, Y7
+	VFMADD213PS  softmaxconsts<>+1344(SB), Y4, Y7
+	VFMADD213PS  softmaxconsts<>+1408(SB), Y4, Y7
+	VFMADD213PS  softmaxconsts<>+1472(SB), Y4, Y7
+	VFMADD213PS  softmaxconsts<>+1536(SB), Y4, Y7
+	VFMADD213PS  softmaxconsts<>+1600(SB), Y4, Y7
+	VMULPS       Y4, Y7, Y7
+	VMULPS       Y6, Y7, Y7
+	VFMADD231PS  softmaxconsts<>+256(SB), Y5, Y7
+	VFNMADD231PS softmaxconsts<>+384(SB), Y6, Y7
+	VADDPS       Y7, Y4, Y7
+	VFMADD231PS  softmaxconsts<>+192(SB), Y5, Y7
+	VCMPPS       $0x05, softmaxconsts<>+1920(SB), Y3, Y4
+	VBLENDVPS    Y4, Y3, Y7, Y7
+	VCMPPS       $0x01, softmaxconsts<>+1664(SB), Y3, Y4
+	VBLENDVPS    Y4, softmaxconsts<>+1984(SB), Y7, Y7
+	VCMPPS       $0x00, softmaxconsts<>+1664(SB), Y3, Y4
+	VBLENDVPS    Y4, softmaxconsts<>+2048(SB), Y7, Y7
+	VMULPS       384(SP), Y7, Y7
+	VMULPS       softmaxconsts<>+128(SB), Y7, Y4
+	VROUNDPS     $0x00, Y4, Y4
+	VMOVAPS      Y7, Y5
+	VFNMADD231PS softmaxconsts<>+192(SB), Y4, Y5
+	VFNMADD231PS softmaxconsts<>+256(SB), Y4, Y5
+	VMULPS       Y5, Y5, Y6
+	VMOVUPS      softmaxconsts<>+320(SB), Y8
+	VFMADD213PS  softmaxconsts<>+384(SB), Y5, Y8
+	VMOVUPS      softmaxconsts<>+448(SB), Y9
+	VFMADD213PS  softmaxconsts<>+512(SB), Y5, Y9
+	VMOVUPS      softmaxconsts<>+576(SB), Y10
+	VFMADD213PS  softmaxconsts<>+640(SB), Y5, Y10
+	VFMADD213PS  Y9, Y6, Y10
+	VFMADD213PS  Y8, Y6, Y10
+	VFMADD213PS  Y5, Y6, Y10
+	VADDPS       softmaxconsts<>+64(SB), Y10, Y10
+	VCVTPS2DQ    Y4, Y4
+	VPSRAD       $0x01, Y4, Y5
+	VPSUBD       Y5, Y4, Y4
+	VPADDD       softmaxconsts<>+704(SB), Y5, Y5
+	VPSLLD       $0x17, Y5, Y5
+	VPADDD       softmaxconsts<>+704(SB), Y4, Y4
+	VPSLLD       $0x17, Y4, Y4
+	VMULPS       Y5, Y10, Y5
+	VMULPS       Y4, Y5, Y5
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Y7, Y4
+	VANDNPS      Y5, Y4, Y5
+	VCMPPS       $0x0e, softmaxconsts<>+2112(SB), Y7, Y4
+	VBLENDVPS    Y4, softmaxconsts<>+1920(SB), Y5, Y5
+	VMOVAPS      Y5, Y4
+	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y3, Y3
+	VANDNPS      Y4, Y3, Y4
+
+powd_547:
+	VMULPS  288(SP), Y4, Y4
+	VMOVUPS Y4, 416(SP)
+	TESTQ   $0x00000100, sflags+200(FP)
+	JZ      noflag_548
+	VMOVUPS softmaxconsts<>+64(SB), Y3
+	MOVQ    DI, AX
+	VXORPS  Y4, Y4, Y4
+	XORQ    DX, DX
+
+class_549:
+	VPCMPEQD     Y4, Y1, Y5
+	VBROADCASTSS 4(AX), Y6
+	VBLENDVPS    Y5, Y6, Y3, Y3
+	ADDQ         $0x00000020, AX
+	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
+	INCQ         DX
+	CMPQ         DX, C+72(FP)
+	JB           class_549
+	VMOVUPS      416(SP), Y4
+	VMULPS       Y3, Y4, Y4
+	VMOVUPS      Y4, 416(SP)
+
+noflag_548:
+	VMOVUPS 416(SP), Y3
+	VANDPS  Y2, Y3, Y3
+	VADDPS  64(SP), Y3, Y3
+	VMOVUPS Y3, 64(SP)
+
+noflag_543:
+noflag_536:
+	VMOVUPS softmaxconsts<>+64(SB), Y3
+	TESTQ   $0x00000200, flags+88(FP)
+	JZ      noflag_550
+	MOVQ    DI, AX
+	VXORPS  Y4, Y4, Y4
+	XORQ    DX, DX
+
+class_551:
+	VPCMPEQD     Y4, Y1, Y5
+	VBROADCASTSS (AX), Y6
+	VBLENDVPS    Y5, Y6, Y3, Y3
+	ADDQ         $0x00000020, AX
+	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
+	INCQ         DX
+	CMPQ         DX, C+72(FP)
+	JB           class_551
+
+noflag_550:
+	VBROADCASTSS k1+144(FP), Y4
+	VMULPS       Y3, Y4, Y4
+	VBROADCASTSS k2+148(FP), Y3
+	VADDPS       Y4, Y3, Y3
+	VMOVUPS      Y4, 448(SP)
+	VMOVUPS      Y3, 480(SP)
+	VMOVUPS      160(SP), Y3
+	VMULPS       softmaxconsts<>+128(SB), Y3, Y4
+	VROUNDPS     $0x00, Y4, Y4
+	VMOVAPS      Y3, Y5
+	VFNMADD231PS softmaxconsts<>+192(SB), Y4, Y5
+	VFNMADD231PS softmaxconsts<>+256(SB), Y4, Y5
+	VMULPS       Y5, Y5, Y6
+	VMOVUPS      softmaxconsts<>+320(SB), Y7
+	VFMADD213PS  softmaxconsts<>+384(SB), Y5, Y7
+	VMOVUPS      softmaxconsts<>+448(SB), Y8
+	VFMADD213PS  softmaxconsts<>+512(SB), Y5, Y8
+	VMOVUPS      softmaxconsts<>+576(SB), Y9
+	VFMADD213PS  softmaxconsts<>+640(SB), Y5, Y9
+	VFMADD213PS  Y8, Y6, Y9
+	VFMADD213PS  Y7, Y6, Y9
+	VFMADD213PS  Y5, Y6, Y9
+	VADDPS       softmaxconsts<>+64(SB), Y9, Y9
+	VCVTPS2DQ    Y4, Y4
+	VPADDD       softmaxconsts<>+704(SB), Y4, Y4
+	VPSLLD       $0x17, Y4, Y4
+	VMULPS       Y4, Y9, Y4
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Y3, Y3
+	VANDNPS      Y4, Y3, Y4
+	VMULPS       224(SP), Y4, Y4
+	VMOVUPS      Y4, 512(SP)
+	VMOVUPS      softmaxconsts<>+64(SB), Y3
+	VSUBPS       Y4, Y3, Y3
+	VMOVUPS      Y3, 544(SP)
+	VBROADCASTSS gamma+156(FP), Y4
+	VMOVUPS      Y4, 576(SP)
+	MOVQ         gmode+160(FP), AX
+	CMPQ         AX, $0x01
+	JEQ          pow1_552
+	CMPQ         AX, $0x02
+	JEQ          pow2_554
+	CMPQ         AX, $0x03
+	JEQ          powg_553
+	VMOVUPS      softmaxconsts<>+64(SB), Y4
+	JMP          powd_555
+
+pow1_552:
+	VMOVAPS Y3, Y4
+	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
+	VANDNPS Y4, Y3, Y4
+	JMP     powd_555
+
+pow2_554:
+	VMULPS  Y3, Y3, Y4
+	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
+	VANDNPS Y4, Y3, Y4
+	JMP     powd_555
+
+powg_553:
+	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y3, Y5
+	VMULPS       softmaxconsts<>+1792(SB), Y3, Y4
+	VBLENDVPS    Y5, Y4, Y3, Y4
+	VANDPS       softmaxconsts<>+1856(SB), Y5, Y5
+	VPSRLD       $0x17, Y4, Y6
+	VPSUBD       softmaxconsts<>+896(SB), Y6, Y6
+	VPSUBD       Y5, Y6, Y6
+	VCVTDQ2PS    Y6, Y5
+	VANDPS       softmaxconsts<>+960(SB), Y4, Y4
+	VORPS        softmaxconsts<>+384(SB), Y4, Y4
+	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Y4, Y6
+	VSUBPS       softmaxconsts<>+64(SB), Y4, Y7
+	VADDPS       Y4, Y4, Y4
+	VSUBPS       softmaxconsts<>+64(SB), Y4, Y4
+	VBLENDVPS    Y6, Y4, Y7, Y4
+	VANDPS       softmaxconsts<>+64(SB), Y6, Y6
+	VSUBPS       Y6, Y5, Y5
+	VMULPS       Y4, Y4, Y6
+	VMOVUPS      softmaxconsts<>+1088(SB), Y7
+	VFMADD213PS  softmaxconsts<>+1152(SB), Y4, Y7
+	VFMADD213PS  softmaxconsts<>+1216(SB), Y4, Y7
+	VFMADD213PS  softmaxconsts<>+1280(SB), Y4, Y7
+	VFMADD213PS  softmaxconsts<>+1344(SB), Y4, Y7
+	VFMADD213PS  softmaxconsts<>+1408(SB), Y4, Y7
+	VFMADD213PS  softmaxconsts<>+1472(SB), Y4, Y7
+	VFMADD213PS  softmaxconsts<>+1536(SB), Y4, Y7
+	VFMADD213PS  softmaxconsts<>+1600(SB), Y4, Y7
+	VMULPS       Y4, Y7, Y7
+	VMULPS       Y6, Y7, Y7
+	VFMADD231PS  softmaxconsts<>+256(SB), Y5, Y7
+	VFNMADD231PS softmaxconsts<>+384(SB), Y6, Y7
+	VADDPS       Y7, Y4, Y7
+	VFMADD231PS  softmaxconsts<>+192(SB), Y5, Y7
+	VCMPPS       $0x05, softmaxconsts<>+1920(SB), Y3, Y4
+	VBLENDVPS    Y4, Y3, Y7, Y7
+	VCMPPS       $0x01, softmaxconsts<>+1664(SB), Y3, Y4
+	VBLENDVPS    Y4, softmaxconsts<>+1984(SB), Y7, Y7
+	VCMPPS       $0x00, softmaxconsts<>+1664(SB), Y3, Y4
+	VBLENDVPS    Y4, softmaxconsts<>+2048(SB), Y7, Y7
+	VMULPS       576(SP), Y7, Y7
+	VMULPS       softmaxconsts<>+128(SB), Y7, Y4
+	VROUNDPS     $0x00, Y4, Y4
+	VMOVAPS      Y7, Y5
+	VFNMADD231PS softmaxconsts<>+192(SB), Y4, Y5
+	VFNMADD231PS softmaxconsts<>+256(SB), Y4, Y5
+	VMULPS       Y5, Y5, Y6
+	VMOVUPS      softmaxconsts<>+320(SB), Y8
+	VFMADD213PS  softmaxconsts<>+384(SB), Y5, Y8
+	VMOVUPS      softmaxconsts<>+448(SB), Y9
+	VFMADD213PS  softmaxconsts<>+512(SB), Y5, Y9
+	VMOVUPS      softmaxconsts<>+576(SB), Y10
+	VFMADD213PS  softmaxconsts<>+640(SB), Y5, Y10
+	VFMADD213PS  Y9, Y6, Y10
+	VFMADD213PS  Y8, Y6, Y10
+	VFMADD213PS  Y5, Y6, Y10
+	VADDPS       softmaxconsts<>+64(SB), Y10, Y10
+	VCVTPS2DQ    Y4, Y4
+	VPSRAD       $0x01, Y4, Y5
+	VPSUBD       Y5, Y4, Y4
+	VPADDD       softmaxconsts<>+704(SB), Y5, Y5
+	VPSLLD       $0x17, Y5, Y5
+	VPADDD       softmaxconsts<>+704(SB), Y4, Y4
+	VPSLLD       $0x17, Y4, Y4
+	VMULPS       Y5, Y10, Y5
+	VMULPS       Y4, Y5, Y5
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Y7, Y4
+	VANDNPS      Y5, Y4, Y5
+	VCMPPS       $0x0e, softmaxconsts<>+2112(SB), Y7, Y4
+	VBLENDVPS    Y4, softmaxconsts<>+1920(SB), Y5, Y5
+	VMOVAPS      Y5, Y4
+	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y3, Y3
+	VANDNPS      Y4, Y3, Y4
+
+powd_555:
+	VXORPS       softmaxconsts<>+2304(SB), Y4, Y4
+	VMOVUPS      Y4, 608(SP)
+	CMPQ         AX, $0x00
+	JEQ          gamma0_556
+	VMOVUPS      192(SP), Y3
+	VPSRLD       $0x17, Y3, Y4
+	VPSUBD       softmaxconsts<>+896(SB), Y4, Y4
+	VCVTDQ2PS    Y4, Y5
+	VANDPS       softmaxconsts<>+960(SB), Y3, Y4
+	VORPS        softmaxconsts<>+384(SB), Y4, Y4
+	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Y4, Y6
+	VSUBPS       softmaxconsts<>+64(SB), Y4, Y7
+	VADDPS       Y4, Y4, Y4
+	VSUBPS       softmaxconsts<>+64(SB), Y4, Y4
+	VBLENDVPS    Y6, Y4, Y7, Y4
+	VANDPS       softmaxconsts<>+64(SB), Y6, Y6
+	VSUBPS       Y6, Y5, Y5
+	VMULPS       Y4, Y4, Y6
+	VMOVUPS      softmaxconsts<>+1088(SB), Y7
+	VFMADD213PS  softmaxconsts<>+1152(SB), Y4, Y7
+	VFMADD213PS  softmaxconsts<>+1216(SB), Y4, Y7
+	VFMADD213PS  softmaxconsts<>+1280(SB), Y4, Y7
+	VFMADD213PS  softmaxconsts<>+1344(SB), Y4, Y7
+	VFMADD213PS  softmaxconsts<>+1408(SB), Y4, Y7
+	VFMADD213PS  softmaxconsts<>+1472(SB), Y4, Y7
+	VFMADD213PS  softmaxconsts<>+1536(SB), Y4, Y7
+	VFMADD213PS  softmaxconsts<>+1600(SB), Y4, Y7
+	VMULPS       Y4, Y7, Y7
+	VMULPS       Y6, Y7, Y7
+	VFMADD231PS  softmaxconsts<>+256(SB), Y5, Y7
+	VFNMADD231PS softmaxconsts<>+384(SB), Y6, Y7
+	VADDPS       Y7, Y4, Y7
+	VFMADD231PS  softmaxconsts<>+192(SB), Y5, Y7
+	VCMPPS       $0x03, Y3, Y3, Y4
+	VBLENDVPS    Y4, Y3, Y7, Y7
+	VMOVUPS      160(SP), Y3
+	VSUBPS       Y7, Y3, Y3
+	VMOVUPS      Y3, 640(SP)
+	VMOVUPS      576(SP), Y3
+	VSUBPS       softmaxconsts<>+64(SB), Y3, Y3
+	VMOVUPS      Y3, 672(SP)
+	MOVQ         g1mode+168(FP), AX
+	VMOVUPS      544(SP), Y3
+	CMPQ         AX, $0x01
+	JEQ          pow1_557
+	CMPQ         AX, $0x02
+	JEQ          pow2_559
+	CMPQ         AX, $0x03
+	JEQ          powg_558
+	VMOVUPS      softmaxconsts<>+64(SB), Y4
+	JMP          powd_560
+
+pow1_557:
+	VMOVAPS Y3, Y4
+	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
+	VANDNPS Y4, Y3, Y4
+	JMP     powd_560
+
+pow2_559:
+	VMULPS  Y3, Y3, Y4
+	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
+	VANDNPS Y4, Y3, Y4
+	JMP     powd_560
+
+powg_558:
+	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y3, Y5
+	VMULPS       softmaxconsts<>+1792(SB), Y3, Y4
+	VBLENDVPS    Y5, Y4, Y3, Y4
+	VANDPS       softmaxconsts<>+1856(SB), Y5, Y5
+	VPSRLD       $0x17, Y4, Y6
+	VPSUBD       softmaxconsts<>+896(SB), Y6, Y6
+	VPSUBD       Y5, Y6, Y6
+	VCVTDQ2PS    Y6, Y5
+	VANDPS       softmaxconsts<>+960(SB), Y4, Y4
+	VORPS        softmaxconsts<>+384(SB), Y4, Y4
+	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Y4, Y6
+	VSUBPS       softmaxconsts<>+64(SB), Y4, Y7
+	VADDPS       Y4, Y4, Y4
+	VSUBPS       softmaxconsts<>+64(SB), Y4, Y4
+	VBLENDVPS    Y6, Y4, Y7, Y4
+	VANDPS       softmaxconsts<>+64(SB), Y6, Y6
+	VSUBPS       Y6, Y5, Y5
+	VMULPS       Y4, Y4, Y6
+	VMOVUPS      softmaxconsts<>+1088(SB), Y7
+	VFMADD213PS  softmaxconsts<>+1152(SB), Y4, Y7
+	VFMADD213PS  softmaxconsts<>+1216(SB), Y4, Y7
+	VFMADD213PS  softmaxconsts<>+1280(SB), Y4, Y7
+	VFMADD213PS  softmaxconsts<>+1344(SB), Y4, Y7
+	VFMADD213PS  softmaxconsts<>+1408(SB), Y4, Y7
+	VFMADD213PS  softmaxconsts<>+1472(SB), Y4, Y7
+	VFMADD213PS  softmaxconsts<>+1536(SB), Y4, Y7
+	VFMADD213PS  softmaxconsts<>+1600(SB), Y4, Y7
+	VMULPS       Y4, Y7, Y7
+	VMULPS       Y6, Y7, Y7
+	VFMADD231PS  softmaxconsts<>+256(SB), Y5, Y7
+	VFNMADD231PS softmaxconsts<>+384(SB), Y6, Y7
+	VADDPS       Y7, Y4, Y7
+	VFMADD231PS  softmaxconsts<>+192(SB), Y5, Y7
+	VCMPPS       $0x05, softmaxconsts<>+1920(SB), Y3, Y4
+	VBLENDVPS    Y4, Y3, Y7, Y7
+	VCMPPS       $0x01, softmaxconsts<>+1664(SB), Y3, Y4
+	VBLENDVPS    Y4, softmaxconsts<>+1984(SB), Y7, Y7
+	VCMPPS       $0x00, softmaxconsts<>+1664(SB), Y3, Y4
+	VBLENDVPS    Y4, softmaxconsts<>+2048(SB), Y7, Y7
+	VMULPS       672(SP), Y7, Y7
+	VMULPS       softmaxconsts<>+128(SB), Y7, Y4
+	VROUNDPS     $0x00, Y4, Y4
+	VMOVAPS      Y7, Y5
+	VFNMADD231PS softmaxconsts<>+192(SB), Y4, Y5
+	VFNMADD231PS softmaxconsts<>+256(SB), Y4, Y5
+	VMULPS       Y5, Y5, Y6
+	VMOVUPS      softmaxconsts<>+320(SB), Y8
+	VFMADD213PS  softmaxconsts<>+384(SB), Y5, Y8
+	VMOVUPS      softmaxconsts<>+448(SB), Y9
+	VFMADD213PS  softmaxconsts<>+512(SB), Y5, Y9
+	VMOVUPS      softmaxconsts<>+576(SB), Y10
+	VFMADD213PS  softmaxconsts<>+640(SB), Y5, Y10
+	VFMADD213PS  Y9, Y6, Y10
+	VFMADD213PS  Y8, Y6, Y10
+	VFMADD213PS  Y5, Y6, Y10
+	VADDPS       softmaxconsts<>+64(SB), Y10, Y10
+	VCVTPS2DQ    Y4, Y4
+	VPSRAD       $0x01, Y4, Y5
+	VPSUBD       Y5, Y4, Y4
+	VPADDD       softmaxconsts<>+704(SB), Y5, Y5
+	VPSLLD       $0x17, Y5, Y5
+	VPADDD       softmaxconsts<>+704(SB), Y4, Y4
+	VPSLLD       $0x17, Y4, Y4
+	VMULPS       Y5, Y10, Y5
+	VMULPS       Y4, Y5, Y5
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Y7, Y4
+	VANDNPS      Y5, Y4, Y5
+	VCMPPS       $0x0e, softmaxconsts<>+2112(SB), Y7, Y4
+	VBLENDVPS    Y4, softmaxconsts<>+1920(SB), Y5, Y5
+	VMOVAPS      Y5, Y4
+	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y3, Y3
+	VANDNPS      Y4, Y3, Y4
+
+powd_560:
+	VMULPS  576(SP), Y4, Y4
+	VMULPS  512(SP), Y4, Y4
+	VMULPS  640(SP), Y4, Y4
+	VMOVUPS 544(SP), Y3
+	VCMPPS  $0x0e, softmaxconsts<>+1664(SB), Y3, Y3
+	VMOVUPS 608(SP), Y5
+	VANDPS  Y3, Y4, Y3
+	VADDPS  Y3, Y5, Y5
+	VMOVUPS Y5, 608(SP)
+
+gamma0_556:
+	VMOVUPS 608(SP), Y3
+	TESTQ   $0x00000100, flags+88(FP)
+	JZ      noflag_561
+	VMOVUPS softmaxconsts<>+64(SB), Y4
+	MOVQ    DI, AX
+	VXORPS  Y5, Y5, Y5
+	XORQ    DX, DX
+
+class_562:
+	VPCMPEQD     Y5, Y1, Y6
+	VBROADCASTSS 4(AX), Y7
+	VBLENDVPS    Y6, Y7, Y4, Y4
+	ADDQ         $0x00000020, AX
+	VPADDD       softmaxconsts<>+832(SB), Y5, Y5
+	INCQ         DX
+	CMPQ         DX, C+72(FP)
+	JB           class_562
+	VMULPS       Y4, Y3, Y3
+
+noflag_561:
+	VBROADCASTSS fs+152(FP), Y4
+	VMULPS       Y4, Y3, Y3
+	VMOVUPS      480(SP), Y4
+	VMOVUPS      448(SP), Y5
+	VSUBPS       Y3, Y4, Y4
+	VSUBPS       Y3, Y5, Y5
+	VMOVUPS      Y4, 480(SP)
+	VMOVUPS      Y5, 448(SP)
+	VXORPS       Y3, Y3, Y3
+	MOVQ         C+72(FP), AX
+	SHLQ         $0x05, AX
+	TESTQ        $0x00000004, flags+88(FP)
+	JZ           noflag_563
+	MOVQ         SI, DX
+	MOVQ         DI, BX
+	VXORPS       Y4, Y4, Y4
+	XORQ         R9, R9
+
+class_564:
+	VMOVUPS      224(SP), Y5
+	VMULPS       (DX), Y5, Y5
+	VMOVUPS      Y5, (DX)
+	VPCMPEQD     Y4, Y1, Y6
+	VBROADCASTSS 20(BX), Y7
+	VMULPS       Y5, Y7, Y7
+	VBROADCASTSS 16(BX), Y8
+	VADDPS       Y7, Y8, Y7
+	VBROADCASTSS 12(BX), Y8
+	VANDPS       Y6, Y8, Y6
+	VADDPS       Y6, Y7, Y7
+	VMOVUPS      Y7, (DX)(AX*1)
+	VFMADD231PS  Y7, Y5, Y3
+	ADDQ         $0x00000020, DX
+	ADDQ         $0x00000020, BX
+	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
+	INCQ         R9
+	CMPQ         R9, C+72(FP)
+	JB           class_564
+
+noflag_563:
+	VMOVUPS Y3, 704(SP)
+	TESTQ   $0x00000004, flags+88(FP)
+	JZ      outnr_566
+	MOVQ    SI, DX
+	MOVQ    DI, BX
+	MOVQ    R8, SI
+	VXORPS  Y3, Y3, Y3
+	XORQ    DI, DI
+
+class_567:
+	VPCMPEQD     Y3, Y1, Y4
+	VMOVUPS      (DX)(AX*1), Y5
+	VSUBPS       704(SP), Y5, Y5
+	VADDPS       480(SP), Y5, Y5
+	VMULPS       (DX), Y5, Y5
+	TESTQ        $0x00000400, flags+88(FP)
+	JZ           noflag_568
+	VBROADCASTSS 8(BX), Y6
+	VSUBPS       Y6, Y5, Y5
+
+noflag_568:
+	VMOVUPS    448(SP), Y6
+	VANDPS     Y4, Y6, Y4
+	VSUBPS     Y4, Y5, Y5
+	VANDPS     Y2, Y5, Y5
+	VMASKMOVPS Y5, Y0, (SI)
+	ADDQ       $0x00000020, DX
+	ADDQ       $0x00000020, BX
+	ADDQ       CX, SI
+	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
+	INCQ       DI
+	CMPQ       DI, C+72(FP)
+	JB         class_567
+	JMP        outd_565
+
+outnr_566:
+	VMOVUPS 480(SP), Y3
+	VMULPS  224(SP), Y3, Y3
+	VMOVUPS Y3, 736(SP)
+	MOVQ    SI, AX
+	MOVQ    DI, DX
+	MOVQ    R8, BX
+	VXORPS  Y3, Y3, Y3
+	XORQ    SI, SI
+
+class_569:
+	VPCMPEQD     Y3, Y1, Y4
+	VMOVUPS      736(SP), Y5
+	VMULPS       (AX), Y5, Y5
+	TESTQ        $0x00000400, flags+88(FP)
+	JZ           noflag_570
+	VBROADCASTSS 8(DX), Y6
+	VSUBPS       Y6, Y5, Y5
+
+noflag_570:
+	VMOVUPS    448(SP), Y6
+	VANDPS     Y4, Y6, Y4
+	VSUBPS     Y4, Y5, Y5
+	VANDPS     Y2, Y5, Y5
+	VMASKMOVPS Y5, Y0, (BX)
+	ADDQ       $0x00000020, AX
+	ADDQ       $0x00000020, DX
+	ADDQ       CX, BX
+	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
+	INCQ       SI
+	CMPQ       SI, C+72(FP)
+	JB         class_569
+
+outd_565:
+done_490:
+	TESTQ $0x00000800, flags+88(FP)
+	JZ    noflag_571
+	SFENCE
+
+noflag_571:
+	MOVQ         out_base+224(FP), AX
+	VMOVUPS      (SP), Y0
+	VMOVAPS      Y0, Y1
+	VEXTRACTF128 $0x01, Y1, X0
+	VADDPS       X0, X1, X0
+	VMOVHLPS     X0, X0, X1
+	VADDPS       X1, X0, X0
+	VMOVSHDUP    X0, X1
+	VADDSS       X1, X0, X0
+	VMOVSS       X0, (AX)
+	VMOVUPS      32(SP), Y0
+	VMOVAPS      Y0, Y1
+	VEXTRACTF128 $0x01, Y1, X0
+	VADDPS       X0, X1, X0
+	VMOVHLPS     X0, X0, X1
+	VADDPS       X1, X0, X0
+	VMOVSHDUP    X0, X1
+	VADDSS       X1, X0, X0
+	VMOVSS       X0, 4(AX)
+	VMOVUPS      64(SP), Y0
+	VMOVAPS      Y0, Y1
+	VEXTRACTF128 $0x01, Y1, X0
+	VADDPS       X0, X1, X0
+	VMOVHLPS     X0, X0, X1
+	VADDPS       X1, X0, X0
+	VMOVSHDUP    X0, X1
+	VADDSS       X1, X0, X0
+	VMOVSS       X0, 8(AX)
+	VMOVUPS      96(SP), Y0
+	VMOVAPS      Y0, Y1
+	VEXTRACTF128 $0x01, Y1, X0
+	VADDPS       X0, X1, X0
+	VMOVHLPS     X0, X0, X1
+	VADDPS       X1, X0, X0
+	VMOVSHDUP    X0, X1
+	VADDSS       X1, X0, X0
+	VMOVSS       X0, 12(AX)
 	VZEROUPPER
 	RET
 
@@ -4842,7 +10156,7 @@ TEXT ·SoftmaxStatsU8AVX512(SB), NOSPLIT, $0-192
 	VXORPS Z0, Z0, Z0
 	XORQ   R10, R10
 
-class_278:
+class_572:
 	VMOVUPS Z0, (R9)
 	VMOVUPS Z0, 64(R9)
 	VMOVUPS Z0, 128(R9)
@@ -4850,15 +10164,15 @@ class_278:
 	ADDQ    $0x00000100, R9
 	INCQ    R10
 	CMPQ    R10, C+72(FP)
-	JB      class_278
+	JB      class_572
 	VXORPS  Z0, Z0, Z0
 	VXORPS  Z1, Z1, Z1
 	VXORPS  Z2, Z2, Z2
 	VXORPS  Z3, Z3, Z3
 
-loop_279:
+loop_573:
 	CMPQ         DX, $0x00000010
-	JB           tail_280
+	JB           tail_574
 	VPMOVZXBD    (BX), Z4
 	VBROADCASTSS ign+80(FP), Z5
 	VPCMPD       $0x04, Z5, Z4, K1
@@ -4872,17 +10186,17 @@ loop_279:
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
 	DECQ         R10
-	JZ           c1_282
+	JZ           c1_576
 
-max_283:
+max_577:
 	ADDQ       CX, R9
 	VMOVUPS.Z  (R9), K1, Z6
 	PREFETCHT0 1024(R9)
 	VMAXPS     Z6, Z5, Z5
 	DECQ       R10
-	JNZ        max_283
+	JNZ        max_577
 
-c1_282:
+c1_576:
 	VXORPS Z6, Z6, Z6
 	VXORPS Z7, Z7, Z7
 	MOVQ   AX, R9
@@ -4890,7 +10204,7 @@ c1_282:
 	VXORPS Z8, Z8, Z8
 	XORQ   R11, R11
 
-class_284:
+class_578:
 	VMOVUPS.Z    (R9), K1, Z9
 	VSUBPS       Z5, Z9, Z9
 	VMULPS       softmaxconsts<>+128(SB), Z9, Z10
@@ -4914,10 +10228,10 @@ class_284:
 	VXORPS       Z15, Z15, K2, Z15
 	VADDPS       Z15, Z6, Z6
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_285
+	JZ           noflag_579
 	VMOVUPS      Z15, (R10)
 
-noflag_285:
+noflag_579:
 	VPCMPEQD Z8, Z4, K2
 	VMOVUPS  Z9, K2, Z7
 	ADDQ     CX, R9
@@ -4925,28 +10239,28 @@ noflag_285:
 	VPADDD   softmaxconsts<>+832(SB), Z8, Z8
 	INCQ     R11
 	CMPQ     R11, C+72(FP)
-	JB       class_284
+	JB       class_578
 	VMOVUPS  softmaxconsts<>+64(SB), Z8
 	VDIVPS   Z6, Z8, Z8
 	TESTQ    $0x00000004, flags+88(FP)
-	JZ       noflag_286
+	JZ       noflag_580
 	MOVQ     SI, R9
 	MOVQ     R8, R10
 	VXORPS   Z9, Z9, Z9
 	XORQ     R11, R11
 
-class_287:
+class_581:
 	VMULPS    (R9), Z8, Z10
 	VMOVAPS.Z Z10, K1, Z10
 	VADDPS    (R10), Z10, Z11
 	VMOVUPS   Z11, (R10)
 	TESTQ     $0x00000008, flags+88(FP)
-	JZ        noflag_288
+	JZ        noflag_582
 	VMULPS    Z10, Z10, Z11
 	VADDPS    192(R10), Z11, Z11
 	VMOVUPS   Z11, 192(R10)
 
-noflag_288:
+noflag_582:
 	VPCMPEQD Z9, Z4, K2
 	VMOVUPS  64(R10), Z11
 	VADDPS   Z10, Z11, K2, Z11
@@ -4959,11 +10273,11 @@ noflag_288:
 	VPADDD   softmaxconsts<>+832(SB), Z9, Z9
 	INCQ     R11
 	CMPQ     R11, C+72(FP)
-	JB       class_287
+	JB       class_581
 
-noflag_286:
+noflag_580:
 	TESTQ        $0x00000003, flags+88(FP)
-	JZ           noflag_289
+	JZ           noflag_583
 	VGETEXPPS    Z6, Z10
 	VADDPS       softmaxconsts<>+64(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z6, Z9
@@ -4993,64 +10307,64 @@ noflag_286:
 	VMOVUPS      Z6, K2, Z12
 	VSUBPS       Z7, Z12, Z6
 	TESTQ        $0x00000001, flags+88(FP)
-	JZ           noflag_290
+	JZ           noflag_584
 	VMOVUPS      softmaxconsts<>+64(SB), Z9
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_291
+	JZ           noflag_585
 	MOVQ         DI, R9
 	VXORPS       Z10, Z10, Z10
 	XORQ         R10, R10
 
-class_292:
+class_586:
 	VPCMPEQD     Z10, Z4, K2
 	VBROADCASTSS (R9), K2, Z9
 	ADDQ         $0x00000020, R9
 	VPADDD       softmaxconsts<>+832(SB), Z10, Z10
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_292
+	JB           class_586
 
-noflag_291:
+noflag_585:
 	VBROADCASTSS eps1+144(FP), Z10
 	VMULPS       Z9, Z10, Z10
 	VMULPS       Z6, Z10, Z10
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_293
+	JZ           noflag_587
 	VXORPS       Z11, Z11, Z11
 	MOVQ         AX, R9
 	MOVQ         DI, R10
 	XORQ         R11, R11
 
-class_294:
+class_588:
 	VMOVUPS.Z    (R9), K1, Z13
 	VSUBPS       Z5, Z13, Z13
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_295
+	JZ           noflag_589
 	VBROADCASTSS (R10), Z14
 	VMULPS       Z14, Z13, Z13
 
-noflag_295:
+noflag_589:
 	VADDPS       Z13, Z11, Z11
 	ADDQ         CX, R9
 	ADDQ         $0x00000020, R10
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_294
+	JB           class_588
 	VBROADCASTSS wsum+152(FP), Z5
 	VMULPS       Z12, Z5, Z5
 	VSUBPS       Z11, Z5, Z5
 	VBROADCASTSS epsC+148(FP), Z11
 	VFMADD231PS  Z11, Z5, Z10
 
-noflag_293:
+noflag_587:
 	VMOVAPS.Z Z10, K1, Z10
 	VADDPS    Z10, Z0, Z0
 	VMOVAPS.Z Z9, K1, Z9
 	VADDPS    Z9, Z1, Z1
 
-noflag_290:
+noflag_584:
 	TESTQ        $0x00000002, flags+88(FP)
-	JZ           noflag_296
+	JZ           noflag_590
 	VMULPS       softmaxconsts<>+128(SB), Z7, Z5
 	VRNDSCALEPS  $0x00, Z5, Z5
 	VMOVAPS      Z7, Z9
@@ -5076,27 +10390,27 @@ noflag_290:
 	VBROADCASTSS gamma+156(FP), Z7
 	MOVQ         gmode+160(FP), R9
 	CMPQ         R9, $0x01
-	JEQ          pow1_297
+	JEQ          pow1_591
 	CMPQ         R9, $0x02
-	JEQ          pow2_299
+	JEQ          pow2_593
 	CMPQ         R9, $0x03
-	JEQ          powg_298
+	JEQ          powg_592
 	VMOVUPS      softmaxconsts<>+64(SB), Z7
-	JMP          powd_300
+	JMP          powd_594
 
-pow1_297:
+pow1_591:
 	VMOVAPS Z5, Z7
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z5, K2
 	VXORPS  Z7, Z7, K2, Z7
-	JMP     powd_300
+	JMP     powd_594
 
-pow2_299:
+pow2_593:
 	VMULPS Z5, Z5, Z7
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z5, K2
 	VXORPS Z7, Z7, K2, Z7
-	JMP    powd_300
+	JMP    powd_594
 
-powg_298:
+powg_592:
 	VGETEXPPS    Z5, Z9
 	VADDPS       softmaxconsts<>+64(SB), Z9, Z9
 	VGETMANTPS   $0x02, Z5, Z8
@@ -5154,39 +10468,39 @@ powg_298:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z5, K2
 	VXORPS       Z7, Z7, K2, Z7
 
-powd_300:
+powd_594:
 	VMULPS  Z6, Z7, Z7
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_301
+	JZ      noflag_595
 	VMOVUPS softmaxconsts<>+64(SB), Z5
 	MOVQ    DI, R9
 	VXORPS  Z6, Z6, Z6
 	XORQ    R10, R10
 
-class_302:
+class_596:
 	VPCMPEQD     Z6, Z4, K2
 	VBROADCASTSS 4(R9), K2, Z5
 	ADDQ         $0x00000020, R9
 	VPADDD       softmaxconsts<>+832(SB), Z6, Z6
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_302
+	JB           class_596
 	VMULPS       Z5, Z7, Z7
 
-noflag_301:
+noflag_595:
 	VMOVAPS.Z Z7, K1, Z7
 	VADDPS    Z7, Z2, Z2
 
-noflag_296:
-noflag_289:
+noflag_590:
+noflag_583:
 	ADDQ $0x00000040, AX
 	ADDQ $0x00000010, BX
 	SUBQ $0x00000010, DX
-	JMP  loop_279
+	JMP  loop_573
 
-tail_280:
+tail_574:
 	TESTQ        DX, DX
-	JZ           done_281
+	JZ           done_575
 	MOVL         $0x0000ffff, R9
 	BZHIL        DX, R9, R9
 	KMOVW        R9, K1
@@ -5204,17 +10518,17 @@ tail_280:
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
-	JZ           c1_303
+	JZ           c1_597
 
-max_304:
+max_598:
 	ADDQ       CX, DX
 	VMOVUPS.Z  (DX), K1, Z6
 	PREFETCHT0 1024(DX)
 	VMAXPS     Z6, Z5, Z5
 	DECQ       BX
-	JNZ        max_304
+	JNZ        max_598
 
-c1_303:
+c1_597:
 	VXORPS Z6, Z6, Z6
 	VXORPS Z7, Z7, Z7
 	MOVQ   AX, DX
@@ -5222,7 +10536,7 @@ c1_303:
 	VXORPS Z8, Z8, Z8
 	XORQ   R9, R9
 
-class_305:
+class_599:
 	VMOVUPS.Z    (DX), K1, Z9
 	VSUBPS       Z5, Z9, Z9
 	VMULPS       softmaxconsts<>+128(SB), Z9, Z10
@@ -5246,10 +10560,10 @@ class_305:
 	VXORPS       Z15, Z15, K2, Z15
 	VADDPS       Z15, Z6, Z6
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_306
+	JZ           noflag_600
 	VMOVUPS      Z15, (BX)
 
-noflag_306:
+noflag_600:
 	VPCMPEQD Z8, Z4, K2
 	VMOVUPS  Z9, K2, Z7
 	ADDQ     CX, DX
@@ -5257,28 +10571,28 @@ noflag_306:
 	VPADDD   softmaxconsts<>+832(SB), Z8, Z8
 	INCQ     R9
 	CMPQ     R9, C+72(FP)
-	JB       class_305
+	JB       class_599
 	VMOVUPS  softmaxconsts<>+64(SB), Z8
 	VDIVPS   Z6, Z8, Z8
 	TESTQ    $0x00000004, flags+88(FP)
-	JZ       noflag_307
+	JZ       noflag_601
 	MOVQ     SI, DX
 	MOVQ     R8, BX
 	VXORPS   Z9, Z9, Z9
 	XORQ     SI, SI
 
-class_308:
+class_602:
 	VMULPS    (DX), Z8, Z10
 	VMOVAPS.Z Z10, K1, Z10
 	VADDPS    (BX), Z10, Z11
 	VMOVUPS   Z11, (BX)
 	TESTQ     $0x00000008, flags+88(FP)
-	JZ        noflag_309
+	JZ        noflag_603
 	VMULPS    Z10, Z10, Z11
 	VADDPS    192(BX), Z11, Z11
 	VMOVUPS   Z11, 192(BX)
 
-noflag_309:
+noflag_603:
 	VPCMPEQD Z9, Z4, K2
 	VMOVUPS  64(BX), Z11
 	VADDPS   Z10, Z11, K2, Z11
@@ -5291,11 +10605,11 @@ noflag_309:
 	VPADDD   softmaxconsts<>+832(SB), Z9, Z9
 	INCQ     SI
 	CMPQ     SI, C+72(FP)
-	JB       class_308
+	JB       class_602
 
-noflag_307:
+noflag_601:
 	TESTQ        $0x00000003, flags+88(FP)
-	JZ           noflag_310
+	JZ           noflag_604
 	VGETEXPPS    Z6, Z10
 	VADDPS       softmaxconsts<>+64(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z6, Z9
@@ -5325,63 +10639,63 @@ noflag_307:
 	VMOVUPS      Z6, K2, Z12
 	VSUBPS       Z7, Z12, Z6
 	TESTQ        $0x00000001, flags+88(FP)
-	JZ           noflag_311
+	JZ           noflag_605
 	VMOVUPS      softmaxconsts<>+64(SB), Z9
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_312
+	JZ           noflag_606
 	MOVQ         DI, DX
 	VXORPS       Z10, Z10, Z10
 	XORQ         BX, BX
 
-class_313:
+class_607:
 	VPCMPEQD     Z10, Z4, K2
 	VBROADCASTSS (DX), K2, Z9
 	ADDQ         $0x00000020, DX
 	VPADDD       softmaxconsts<>+832(SB), Z10, Z10
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_313
+	JB           class_607
 
-noflag_312:
+noflag_606:
 	VBROADCASTSS eps1+144(FP), Z10
 	VMULPS       Z9, Z10, Z10
 	VMULPS       Z6, Z10, Z10
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_314
+	JZ           noflag_608
 	VXORPS       Z11, Z11, Z11
 	MOVQ         DI, DX
 	XORQ         BX, BX
 
-class_315:
+class_609:
 	VMOVUPS.Z    (AX), K1, Z13
 	VSUBPS       Z5, Z13, Z13
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_316
+	JZ           noflag_610
 	VBROADCASTSS (DX), Z14
 	VMULPS       Z14, Z13, Z13
 
-noflag_316:
+noflag_610:
 	VADDPS       Z13, Z11, Z11
 	ADDQ         CX, AX
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_315
+	JB           class_609
 	VBROADCASTSS wsum+152(FP), Z5
 	VMULPS       Z12, Z5, Z5
 	VSUBPS       Z11, Z5, Z5
 	VBROADCASTSS epsC+148(FP), Z11
 	VFMADD231PS  Z11, Z5, Z10
 
-noflag_314:
+noflag_608:
 	VMOVAPS.Z Z10, K1, Z10
 	VADDPS    Z10, Z0, Z0
 	VMOVAPS.Z Z9, K1, Z9
 	VADDPS    Z9, Z1, Z1
 
-noflag_311:
+noflag_605:
 	TESTQ        $0x00000002, flags+88(FP)
-	JZ           noflag_317
+	JZ           noflag_611
 	VMULPS       softmaxconsts<>+128(SB), Z7, Z5
 	VRNDSCALEPS  $0x00, Z5, Z5
 	VMOVAPS      Z7, Z9
@@ -5407,27 +10721,27 @@ noflag_311:
 	VBROADCASTSS gamma+156(FP), Z7
 	MOVQ         gmode+160(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_318
+	JEQ          pow1_612
 	CMPQ         AX, $0x02
-	JEQ          pow2_320
+	JEQ          pow2_614
 	CMPQ         AX, $0x03
-	JEQ          powg_319
+	JEQ          powg_613
 	VMOVUPS      softmaxconsts<>+64(SB), Z7
-	JMP          powd_321
+	JMP          powd_615
 
-pow1_318:
+pow1_612:
 	VMOVAPS Z5, Z7
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z5, K2
 	VXORPS  Z7, Z7, K2, Z7
-	JMP     powd_321
+	JMP     powd_615
 
-pow2_320:
+pow2_614:
 	VMULPS Z5, Z5, Z7
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z5, K2
 	VXORPS Z7, Z7, K2, Z7
-	JMP    powd_321
+	JMP    powd_615
 
-powg_319:
+powg_613:
 	VGETEXPPS    Z5, Z9
 	VADDPS       softmaxconsts<>+64(SB), Z9, Z9
 	VGETMANTPS   $0x02, Z5, Z8
@@ -5485,32 +10799,32 @@ powg_319:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z5, K2
 	VXORPS       Z7, Z7, K2, Z7
 
-powd_321:
+powd_615:
 	VMULPS  Z6, Z7, Z7
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_322
+	JZ      noflag_616
 	VMOVUPS softmaxconsts<>+64(SB), Z5
 	MOVQ    DI, AX
 	VXORPS  Z6, Z6, Z6
 	XORQ    CX, CX
 
-class_323:
+class_617:
 	VPCMPEQD     Z6, Z4, K2
 	VBROADCASTSS 4(AX), K2, Z5
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z6, Z6
 	INCQ         CX
 	CMPQ         CX, C+72(FP)
-	JB           class_323
+	JB           class_617
 	VMULPS       Z5, Z7, Z7
 
-noflag_322:
+noflag_616:
 	VMOVAPS.Z Z7, K1, Z7
 	VADDPS    Z7, Z2, Z2
 
-noflag_317:
-noflag_310:
-done_281:
+noflag_611:
+noflag_604:
+done_575:
 	MOVQ out_base+168(FP), AX
 	MOVQ R8, CX
 	MOVQ AX, DX
@@ -5518,7 +10832,7 @@ done_281:
 	SHLQ $0x02, BX
 	XORQ SI, SI
 
-class_324:
+class_618:
 	VMOVUPS       (CX), Z4
 	VEXTRACTF64X4 $0x01, Z4, Y5
 	VADDPS        Y5, Y4, Y5
@@ -5571,7 +10885,7 @@ class_324:
 	ADDQ          $0x00000004, DX
 	INCQ          SI
 	CMPQ          SI, C+72(FP)
-	JB            class_324
+	JB            class_618
 	MOVQ          C+72(FP), BX
 	SHLQ          $0x04, BX
 	ADDQ          BX, AX
@@ -5636,9 +10950,9 @@ TEXT ·SoftmaxGradU8AVX512(SB), NOSPLIT, $0-200
 	MOVQ lo+32(FP), R9
 	LEAQ (R8)(R9*4), R8
 
-loop_325:
+loop_619:
 	CMPQ         DX, $0x00000010
-	JB           tail_326
+	JB           tail_620
 	VPMOVZXBD    (BX), Z0
 	VBROADCASTSS ign+80(FP), Z1
 	VPCMPD       $0x04, Z1, Z0, K1
@@ -5649,23 +10963,23 @@ loop_325:
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
 	DECQ         R10
-	JZ           c1_328
+	JZ           c1_622
 
-max_329:
+max_623:
 	ADDQ       CX, R9
 	VMOVUPS.Z  (R9), K1, Z2
 	PREFETCHT0 1024(R9)
 	VMAXPS     Z2, Z1, Z1
 	DECQ       R10
-	JNZ        max_329
+	JNZ        max_623
 
-c1_328:
+c1_622:
 	VXORPS Z2, Z2, Z2
 	MOVQ   AX, R9
 	MOVQ   SI, R10
 	XORQ   R11, R11
 
-class_330:
+class_624:
 	VMOVUPS.Z    (R9), K1, Z3
 	VSUBPS       Z1, Z3, Z3
 	VMULPS       softmaxconsts<>+128(SB), Z3, Z4
@@ -5693,39 +11007,39 @@ class_330:
 	ADDQ         $0x00000040, R10
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_330
+	JB           class_624
 	VMOVUPS      softmaxconsts<>+64(SB), Z1
 	VDIVPS       Z2, Z1, Z1
 	VMOVUPS      softmaxconsts<>+64(SB), Z2
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_331
+	JZ           noflag_625
 	MOVQ         DI, R9
 	VXORPS       Z3, Z3, Z3
 	XORQ         R10, R10
 
-class_332:
+class_626:
 	VPCMPEQD     Z3, Z0, K2
 	VBROADCASTSS (R9), K2, Z2
 	ADDQ         $0x00000020, R9
 	VPADDD       softmaxconsts<>+832(SB), Z3, Z3
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_332
+	JB           class_626
 
-noflag_331:
+noflag_625:
 	VBROADCASTSS k1+144(FP), Z3
 	VMULPS       Z2, Z3, Z3
 	VBROADCASTSS k2+148(FP), Z2
 	VADDPS       Z3, Z2, Z2
 	VXORPS       Z4, Z4, Z4
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_333
+	JZ           noflag_627
 	MOVQ         SI, R9
 	MOVQ         DI, R10
 	VXORPS       Z5, Z5, Z5
 	XORQ         R11, R11
 
-class_334:
+class_628:
 	VMULPS       (R9), Z1, Z6
 	VPCMPEQD     Z5, Z0, K2
 	VBROADCASTSS 20(R10), Z7
@@ -5740,18 +11054,18 @@ class_334:
 	VPADDD       softmaxconsts<>+832(SB), Z5, Z5
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_334
+	JB           class_628
 
-noflag_333:
+noflag_627:
 	TESTQ  $0x00000004, flags+88(FP)
-	JZ     outnr_336
+	JZ     outnr_630
 	MOVQ   SI, R9
 	MOVQ   DI, R10
 	MOVQ   R8, R11
 	VXORPS Z5, Z5, Z5
 	XORQ   R12, R12
 
-class_337:
+class_631:
 	VPCMPEQD     Z5, Z0, K2
 	VMULPS       (R9), Z1, Z6
 	VBROADCASTSS 20(R10), Z7
@@ -5764,32 +11078,32 @@ class_337:
 	VADDPS       Z2, Z7, Z7
 	VMULPS       Z7, Z6, Z6
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_338
+	JZ           noflag_632
 	VBROADCASTSS 8(R10), Z7
 	VSUBPS       Z7, Z6, Z6
 
-noflag_338:
+noflag_632:
 	VSUBPS    Z3, Z6, K2, Z6
 	VMOVAPS.Z Z6, K1, Z6
 	TESTQ     $0x00000800, flags+88(FP)
-	JNZ       nt_339
+	JNZ       nt_633
 	VMOVUPS   Z6, (R11)
-	JMP       st_340
+	JMP       st_634
 
-nt_339:
+nt_633:
 	VMOVNTPS Z6, (R11)
 
-st_340:
+st_634:
 	ADDQ   $0x00000040, R9
 	ADDQ   $0x00000020, R10
 	ADDQ   CX, R11
 	VPADDD softmaxconsts<>+832(SB), Z5, Z5
 	INCQ   R12
 	CMPQ   R12, C+72(FP)
-	JB     class_337
-	JMP    outd_335
+	JB     class_631
+	JMP    outd_629
 
-outnr_336:
+outnr_630:
 	VMOVAPS Z2, Z2
 	VMULPS  Z1, Z2, Z2
 	MOVQ    SI, R9
@@ -5798,44 +11112,44 @@ outnr_336:
 	VXORPS  Z1, Z1, Z1
 	XORQ    R12, R12
 
-class_341:
+class_635:
 	VPCMPEQD     Z1, Z0, K2
 	VMULPS       (R9), Z2, Z4
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_342
+	JZ           noflag_636
 	VBROADCASTSS 8(R10), Z5
 	VSUBPS       Z5, Z4, Z4
 
-noflag_342:
+noflag_636:
 	VSUBPS    Z3, Z4, K2, Z4
 	VMOVAPS.Z Z4, K1, Z4
 	TESTQ     $0x00000800, flags+88(FP)
-	JNZ       nt_343
+	JNZ       nt_637
 	VMOVUPS   Z4, (R11)
-	JMP       st_344
+	JMP       st_638
 
-nt_343:
+nt_637:
 	VMOVNTPS Z4, (R11)
 
-st_344:
+st_638:
 	ADDQ   $0x00000040, R9
 	ADDQ   $0x00000020, R10
 	ADDQ   CX, R11
 	VPADDD softmaxconsts<>+832(SB), Z1, Z1
 	INCQ   R12
 	CMPQ   R12, C+72(FP)
-	JB     class_341
+	JB     class_635
 
-outd_335:
+outd_629:
 	ADDQ $0x00000040, AX
 	ADDQ $0x00000010, BX
 	ADDQ $0x00000040, R8
 	SUBQ $0x00000010, DX
-	JMP  loop_325
+	JMP  loop_619
 
-tail_326:
+tail_620:
 	TESTQ        DX, DX
-	JZ           done_327
+	JZ           done_621
 	MOVL         $0x0000ffff, R9
 	BZHIL        DX, R9, R9
 	KMOVW        R9, K1
@@ -5850,22 +11164,22 @@ tail_326:
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
-	JZ           c1_345
+	JZ           c1_639
 
-max_346:
+max_640:
 	ADDQ       CX, DX
 	VMOVUPS.Z  (DX), K2, Z2
 	PREFETCHT0 1024(DX)
 	VMAXPS     Z2, Z1, Z1
 	DECQ       BX
-	JNZ        max_346
+	JNZ        max_640
 
-c1_345:
+c1_639:
 	VXORPS Z2, Z2, Z2
 	MOVQ   SI, DX
 	XORQ   BX, BX
 
-class_347:
+class_641:
 	VMOVUPS.Z    (AX), K2, Z3
 	VSUBPS       Z1, Z3, Z3
 	VMULPS       softmaxconsts<>+128(SB), Z3, Z4
@@ -5893,39 +11207,39 @@ class_347:
 	ADDQ         $0x00000040, DX
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_347
+	JB           class_641
 	VMOVUPS      softmaxconsts<>+64(SB), Z1
 	VDIVPS       Z2, Z1, Z1
 	VMOVUPS      softmaxconsts<>+64(SB), Z2
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_348
+	JZ           noflag_642
 	MOVQ         DI, AX
 	VXORPS       Z3, Z3, Z3
 	XORQ         DX, DX
 
-class_349:
+class_643:
 	VPCMPEQD     Z3, Z0, K3
 	VBROADCASTSS (AX), K3, Z2
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z3, Z3
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_349
+	JB           class_643
 
-noflag_348:
+noflag_642:
 	VBROADCASTSS k1+144(FP), Z3
 	VMULPS       Z2, Z3, Z3
 	VBROADCASTSS k2+148(FP), Z2
 	VADDPS       Z3, Z2, Z2
 	VXORPS       Z4, Z4, Z4
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_350
+	JZ           noflag_644
 	MOVQ         SI, AX
 	MOVQ         DI, DX
 	VXORPS       Z5, Z5, Z5
 	XORQ         BX, BX
 
-class_351:
+class_645:
 	VMULPS       (AX), Z1, Z6
 	VPCMPEQD     Z5, Z0, K3
 	VBROADCASTSS 20(DX), Z7
@@ -5940,18 +11254,18 @@ class_351:
 	VPADDD       softmaxconsts<>+832(SB), Z5, Z5
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_351
+	JB           class_645
 
-noflag_350:
+noflag_644:
 	TESTQ  $0x00000004, flags+88(FP)
-	JZ     outnr_353
+	JZ     outnr_647
 	MOVQ   SI, AX
 	MOVQ   DI, DX
 	MOVQ   R8, BX
 	VXORPS Z5, Z5, Z5
 	XORQ   SI, SI
 
-class_354:
+class_648:
 	VPCMPEQD     Z5, Z0, K3
 	VMULPS       (AX), Z1, Z6
 	VBROADCASTSS 20(DX), Z7
@@ -5964,11 +11278,11 @@ class_354:
 	VADDPS       Z2, Z7, Z7
 	VMULPS       Z7, Z6, Z6
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_355
+	JZ           noflag_649
 	VBROADCASTSS 8(DX), Z7
 	VSUBPS       Z7, Z6, Z6
 
-noflag_355:
+noflag_649:
 	VSUBPS    Z3, Z6, K3, Z6
 	VMOVAPS.Z Z6, K2, Z6
 	VMOVUPS   Z6, K1, (BX)
@@ -5978,10 +11292,10 @@ noflag_355:
 	VPADDD    softmaxconsts<>+832(SB), Z5, Z5
 	INCQ      SI
 	CMPQ      SI, C+72(FP)
-	JB        class_354
-	JMP       outd_352
+	JB        class_648
+	JMP       outd_646
 
-outnr_353:
+outnr_647:
 	VMOVAPS Z2, Z2
 	VMULPS  Z1, Z2, Z2
 	MOVQ    SI, AX
@@ -5990,15 +11304,15 @@ outnr_353:
 	VXORPS  Z1, Z1, Z1
 	XORQ    SI, SI
 
-class_356:
+class_650:
 	VPCMPEQD     Z1, Z0, K3
 	VMULPS       (AX), Z2, Z4
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_357
+	JZ           noflag_651
 	VBROADCASTSS 8(DX), Z5
 	VSUBPS       Z5, Z4, Z4
 
-noflag_357:
+noflag_651:
 	VSUBPS    Z3, Z4, K3, Z4
 	VMOVAPS.Z Z4, K2, Z4
 	VMOVUPS   Z4, K1, (BX)
@@ -6008,15 +11322,15 @@ noflag_357:
 	VPADDD    softmaxconsts<>+832(SB), Z1, Z1
 	INCQ      SI
 	CMPQ      SI, C+72(FP)
-	JB        class_356
+	JB        class_650
 
-outd_352:
-done_327:
+outd_646:
+done_621:
 	TESTQ $0x00000800, flags+88(FP)
-	JZ    noflag_358
+	JZ    noflag_652
 	SFENCE
 
-noflag_358:
+noflag_652:
 	VZEROUPPER
 	RET
 
@@ -6038,9 +11352,9 @@ TEXT ·SoftmaxGradFocalU8AVX512(SB), NOSPLIT, $0-200
 	MOVQ lo+32(FP), R9
 	LEAQ (R8)(R9*4), R8
 
-loop_359:
+loop_653:
 	CMPQ         DX, $0x00000010
-	JB           tail_360
+	JB           tail_654
 	VPMOVZXBD    (BX), Z0
 	VBROADCASTSS ign+80(FP), Z1
 	VPCMPD       $0x04, Z1, Z0, K1
@@ -6051,17 +11365,17 @@ loop_359:
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
 	DECQ         R10
-	JZ           c1_362
+	JZ           c1_656
 
-max_363:
+max_657:
 	ADDQ       CX, R9
 	VMOVUPS.Z  (R9), K1, Z2
 	PREFETCHT0 1024(R9)
 	VMAXPS     Z2, Z1, Z1
 	DECQ       R10
-	JNZ        max_363
+	JNZ        max_657
 
-c1_362:
+c1_656:
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 	MOVQ   AX, R9
@@ -6069,7 +11383,7 @@ c1_362:
 	VXORPS Z4, Z4, Z4
 	XORQ   R11, R11
 
-class_364:
+class_658:
 	VMOVUPS.Z    (R9), K1, Z5
 	VSUBPS       Z1, Z5, Z5
 	VMULPS       softmaxconsts<>+128(SB), Z5, Z6
@@ -6100,26 +11414,26 @@ class_364:
 	VPADDD       softmaxconsts<>+832(SB), Z4, Z4
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_364
+	JB           class_658
 	VMOVUPS      softmaxconsts<>+64(SB), Z1
 	VDIVPS       Z2, Z1, Z1
 	VMOVUPS      softmaxconsts<>+64(SB), Z4
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_365
+	JZ           noflag_659
 	MOVQ         DI, R9
 	VXORPS       Z5, Z5, Z5
 	XORQ         R10, R10
 
-class_366:
+class_660:
 	VPCMPEQD     Z5, Z0, K2
 	VBROADCASTSS (R9), K2, Z4
 	ADDQ         $0x00000020, R9
 	VPADDD       softmaxconsts<>+832(SB), Z5, Z5
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_366
+	JB           class_660
 
-noflag_365:
+noflag_659:
 	VBROADCASTSS k1+144(FP), Z5
 	VMULPS       Z4, Z5, Z5
 	VBROADCASTSS k2+148(FP), Z4
@@ -6149,27 +11463,27 @@ noflag_365:
 	VBROADCASTSS gamma+156(FP), Z7
 	MOVQ         gmode+160(FP), R9
 	CMPQ         R9, $0x01
-	JEQ          pow1_367
+	JEQ          pow1_661
 	CMPQ         R9, $0x02
-	JEQ          pow2_369
+	JEQ          pow2_663
 	CMPQ         R9, $0x03
-	JEQ          powg_368
+	JEQ          powg_662
 	VMOVUPS      softmaxconsts<>+64(SB), Z8
-	JMP          powd_370
+	JMP          powd_664
 
-pow1_367:
+pow1_661:
 	VMOVAPS Z6, Z8
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z6, K2
 	VXORPS  Z8, Z8, K2, Z8
-	JMP     powd_370
+	JMP     powd_664
 
-pow2_369:
+pow2_663:
 	VMULPS Z6, Z6, Z8
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z6, K2
 	VXORPS Z8, Z8, K2, Z8
-	JMP    powd_370
+	JMP    powd_664
 
-powg_368:
+powg_662:
 	VGETEXPPS    Z6, Z9
 	VADDPS       softmaxconsts<>+64(SB), Z9, Z9
 	VGETMANTPS   $0x02, Z6, Z8
@@ -6227,10 +11541,10 @@ powg_368:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z6, K2
 	VXORPS       Z8, Z8, K2, Z8
 
-powd_370:
+powd_664:
 	VXORPS       softmaxconsts<>+2304(SB), Z8, Z8
 	CMPQ         R9, $0x00
-	JEQ          gamma0_371
+	JEQ          gamma0_665
 	VGETEXPPS    Z2, Z10
 	VADDPS       softmaxconsts<>+64(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z2, Z9
@@ -6264,27 +11578,27 @@ powd_370:
 	VSUBPS       softmaxconsts<>+64(SB), Z3, Z3
 	MOVQ         g1mode+168(FP), R9
 	CMPQ         R9, $0x01
-	JEQ          pow1_372
+	JEQ          pow1_666
 	CMPQ         R9, $0x02
-	JEQ          pow2_374
+	JEQ          pow2_668
 	CMPQ         R9, $0x03
-	JEQ          powg_373
+	JEQ          powg_667
 	VMOVUPS      softmaxconsts<>+64(SB), Z3
-	JMP          powd_375
+	JMP          powd_669
 
-pow1_372:
+pow1_666:
 	VMOVAPS Z6, Z3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z6, K2
 	VXORPS  Z3, Z3, K2, Z3
-	JMP     powd_375
+	JMP     powd_669
 
-pow2_374:
+pow2_668:
 	VMULPS Z6, Z6, Z3
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z6, K2
 	VXORPS Z3, Z3, K2, Z3
-	JMP    powd_375
+	JMP    powd_669
 
-powg_373:
+powg_667:
 	VGETEXPPS    Z6, Z10
 	VADDPS       softmaxconsts<>+64(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z6, Z9
@@ -6342,45 +11656,45 @@ powg_373:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z6, K2
 	VXORPS       Z3, Z3, K2, Z3
 
-powd_375:
+powd_669:
 	VMULPS Z7, Z3, Z3
 	VMULPS Z11, Z3, Z3
 	VMULPS Z2, Z3, Z3
 	VCMPPS $0x0e, softmaxconsts<>+1664(SB), Z6, K2
 	VADDPS Z3, Z8, K2, Z8
 
-gamma0_371:
+gamma0_665:
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_376
+	JZ      noflag_670
 	VMOVUPS softmaxconsts<>+64(SB), Z2
 	MOVQ    DI, R9
 	VXORPS  Z3, Z3, Z3
 	XORQ    R10, R10
 
-class_377:
+class_671:
 	VPCMPEQD     Z3, Z0, K2
 	VBROADCASTSS 4(R9), K2, Z2
 	ADDQ         $0x00000020, R9
 	VPADDD       softmaxconsts<>+832(SB), Z3, Z3
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_377
+	JB           class_671
 	VMULPS       Z2, Z8, Z8
 
-noflag_376:
+noflag_670:
 	VBROADCASTSS fs+152(FP), Z2
 	VMULPS       Z2, Z8, Z8
 	VSUBPS       Z8, Z4, Z4
 	VSUBPS       Z8, Z5, Z5
 	VXORPS       Z2, Z2, Z2
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_378
+	JZ           noflag_672
 	MOVQ         SI, R9
 	MOVQ         DI, R10
 	VXORPS       Z3, Z3, Z3
 	XORQ         R11, R11
 
-class_379:
+class_673:
 	VMULPS       (R9), Z1, Z6
 	VPCMPEQD     Z3, Z0, K2
 	VBROADCASTSS 20(R10), Z7
@@ -6395,18 +11709,18 @@ class_379:
 	VPADDD       softmaxconsts<>+832(SB), Z3, Z3
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_379
+	JB           class_673
 
-noflag_378:
+noflag_672:
 	TESTQ  $0x00000004, flags+88(FP)
-	JZ     outnr_381
+	JZ     outnr_675
 	MOVQ   SI, R9
 	MOVQ   DI, R10
 	MOVQ   R8, R11
 	VXORPS Z3, Z3, Z3
 	XORQ   R12, R12
 
-class_382:
+class_676:
 	VPCMPEQD     Z3, Z0, K2
 	VMULPS       (R9), Z1, Z6
 	VBROADCASTSS 20(R10), Z7
@@ -6419,32 +11733,32 @@ class_382:
 	VADDPS       Z4, Z7, Z7
 	VMULPS       Z7, Z6, Z6
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_383
+	JZ           noflag_677
 	VBROADCASTSS 8(R10), Z7
 	VSUBPS       Z7, Z6, Z6
 
-noflag_383:
+noflag_677:
 	VSUBPS    Z5, Z6, K2, Z6
 	VMOVAPS.Z Z6, K1, Z6
 	TESTQ     $0x00000800, flags+88(FP)
-	JNZ       nt_384
+	JNZ       nt_678
 	VMOVUPS   Z6, (R11)
-	JMP       st_385
+	JMP       st_679
 
-nt_384:
+nt_678:
 	VMOVNTPS Z6, (R11)
 
-st_385:
+st_679:
 	ADDQ   $0x00000040, R9
 	ADDQ   $0x00000020, R10
 	ADDQ   CX, R11
 	VPADDD softmaxconsts<>+832(SB), Z3, Z3
 	INCQ   R12
 	CMPQ   R12, C+72(FP)
-	JB     class_382
-	JMP    outd_380
+	JB     class_676
+	JMP    outd_674
 
-outnr_381:
+outnr_675:
 	VMOVAPS Z4, Z2
 	VMULPS  Z1, Z2, Z2
 	MOVQ    SI, R9
@@ -6453,44 +11767,44 @@ outnr_381:
 	VXORPS  Z1, Z1, Z1
 	XORQ    R12, R12
 
-class_386:
+class_680:
 	VPCMPEQD     Z1, Z0, K2
 	VMULPS       (R9), Z2, Z3
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_387
+	JZ           noflag_681
 	VBROADCASTSS 8(R10), Z4
 	VSUBPS       Z4, Z3, Z3
 
-noflag_387:
+noflag_681:
 	VSUBPS    Z5, Z3, K2, Z3
 	VMOVAPS.Z Z3, K1, Z3
 	TESTQ     $0x00000800, flags+88(FP)
-	JNZ       nt_388
+	JNZ       nt_682
 	VMOVUPS   Z3, (R11)
-	JMP       st_389
+	JMP       st_683
 
-nt_388:
+nt_682:
 	VMOVNTPS Z3, (R11)
 
-st_389:
+st_683:
 	ADDQ   $0x00000040, R9
 	ADDQ   $0x00000020, R10
 	ADDQ   CX, R11
 	VPADDD softmaxconsts<>+832(SB), Z1, Z1
 	INCQ   R12
 	CMPQ   R12, C+72(FP)
-	JB     class_386
+	JB     class_680
 
-outd_380:
+outd_674:
 	ADDQ $0x00000040, AX
 	ADDQ $0x00000010, BX
 	ADDQ $0x00000040, R8
 	SUBQ $0x00000010, DX
-	JMP  loop_359
+	JMP  loop_653
 
-tail_360:
+tail_654:
 	TESTQ        DX, DX
-	JZ           done_361
+	JZ           done_655
 	MOVL         $0x0000ffff, R9
 	BZHIL        DX, R9, R9
 	KMOVW        R9, K1
@@ -6505,24 +11819,24 @@ tail_360:
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
-	JZ           c1_390
+	JZ           c1_684
 
-max_391:
+max_685:
 	ADDQ       CX, DX
 	VMOVUPS.Z  (DX), K2, Z2
 	PREFETCHT0 1024(DX)
 	VMAXPS     Z2, Z1, Z1
 	DECQ       BX
-	JNZ        max_391
+	JNZ        max_685
 
-c1_390:
+c1_684:
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 	MOVQ   SI, DX
 	VXORPS Z4, Z4, Z4
 	XORQ   BX, BX
 
-class_392:
+class_686:
 	VMOVUPS.Z    (AX), K2, Z5
 	VSUBPS       Z1, Z5, Z5
 	VMULPS       softmaxconsts<>+128(SB), Z5, Z6
@@ -6553,26 +11867,26 @@ class_392:
 	VPADDD       softmaxconsts<>+832(SB), Z4, Z4
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_392
+	JB           class_686
 	VMOVUPS      softmaxconsts<>+64(SB), Z1
 	VDIVPS       Z2, Z1, Z1
 	VMOVUPS      softmaxconsts<>+64(SB), Z4
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_393
+	JZ           noflag_687
 	MOVQ         DI, AX
 	VXORPS       Z5, Z5, Z5
 	XORQ         DX, DX
 
-class_394:
+class_688:
 	VPCMPEQD     Z5, Z0, K3
 	VBROADCASTSS (AX), K3, Z4
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z5, Z5
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_394
+	JB           class_688
 
-noflag_393:
+noflag_687:
 	VBROADCASTSS k1+144(FP), Z5
 	VMULPS       Z4, Z5, Z5
 	VBROADCASTSS k2+148(FP), Z4
@@ -6602,27 +11916,27 @@ noflag_393:
 	VBROADCASTSS gamma+156(FP), Z7
 	MOVQ         gmode+160(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_395
+	JEQ          pow1_689
 	CMPQ         AX, $0x02
-	JEQ          pow2_397
+	JEQ          pow2_691
 	CMPQ         AX, $0x03
-	JEQ          powg_396
+	JEQ          powg_690
 	VMOVUPS      softmaxconsts<>+64(SB), Z8
-	JMP          powd_398
+	JMP          powd_692
 
-pow1_395:
+pow1_689:
 	VMOVAPS Z6, Z8
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z6, K3
 	VXORPS  Z8, Z8, K3, Z8
-	JMP     powd_398
+	JMP     powd_692
 
-pow2_397:
+pow2_691:
 	VMULPS Z6, Z6, Z8
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z6, K3
 	VXORPS Z8, Z8, K3, Z8
-	JMP    powd_398
+	JMP    powd_692
 
-powg_396:
+powg_690:
 	VGETEXPPS    Z6, Z9
 	VADDPS       softmaxconsts<>+64(SB), Z9, Z9
 	VGETMANTPS   $0x02, Z6, Z8
@@ -6680,10 +11994,10 @@ powg_396:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z6, K3
 	VXORPS       Z8, Z8, K3, Z8
 
-powd_398:
+powd_692:
 	VXORPS       softmaxconsts<>+2304(SB), Z8, Z8
 	CMPQ         AX, $0x00
-	JEQ          gamma0_399
+	JEQ          gamma0_693
 	VGETEXPPS    Z2, Z10
 	VADDPS       softmaxconsts<>+64(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z2, Z9
@@ -6717,27 +12031,27 @@ powd_398:
 	VSUBPS       softmaxconsts<>+64(SB), Z3, Z3
 	MOVQ         g1mode+168(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_400
+	JEQ          pow1_694
 	CMPQ         AX, $0x02
-	JEQ          pow2_402
+	JEQ          pow2_696
 	CMPQ         AX, $0x03
-	JEQ          powg_401
+	JEQ          powg_695
 	VMOVUPS      softmaxconsts<>+64(SB), Z3
-	JMP          powd_403
+	JMP          powd_697
 
-pow1_400:
+pow1_694:
 	VMOVAPS Z6, Z3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z6, K3
 	VXORPS  Z3, Z3, K3, Z3
-	JMP     powd_403
+	JMP     powd_697
 
-pow2_402:
+pow2_696:
 	VMULPS Z6, Z6, Z3
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z6, K3
 	VXORPS Z3, Z3, K3, Z3
-	JMP    powd_403
+	JMP    powd_697
 
-powg_401:
+powg_695:
 	VGETEXPPS    Z6, Z10
 	VADDPS       softmaxconsts<>+64(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z6, Z9
@@ -6795,45 +12109,45 @@ powg_401:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z6, K3
 	VXORPS       Z3, Z3, K3, Z3
 
-powd_403:
+powd_697:
 	VMULPS Z7, Z3, Z3
 	VMULPS Z11, Z3, Z3
 	VMULPS Z2, Z3, Z3
 	VCMPPS $0x0e, softmaxconsts<>+1664(SB), Z6, K3
 	VADDPS Z3, Z8, K3, Z8
 
-gamma0_399:
+gamma0_693:
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_404
+	JZ      noflag_698
 	VMOVUPS softmaxconsts<>+64(SB), Z2
 	MOVQ    DI, AX
 	VXORPS  Z3, Z3, Z3
 	XORQ    DX, DX
 
-class_405:
+class_699:
 	VPCMPEQD     Z3, Z0, K3
 	VBROADCASTSS 4(AX), K3, Z2
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z3, Z3
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_405
+	JB           class_699
 	VMULPS       Z2, Z8, Z8
 
-noflag_404:
+noflag_698:
 	VBROADCASTSS fs+152(FP), Z2
 	VMULPS       Z2, Z8, Z8
 	VSUBPS       Z8, Z4, Z4
 	VSUBPS       Z8, Z5, Z5
 	VXORPS       Z2, Z2, Z2
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_406
+	JZ           noflag_700
 	MOVQ         SI, AX
 	MOVQ         DI, DX
 	VXORPS       Z3, Z3, Z3
 	XORQ         BX, BX
 
-class_407:
+class_701:
 	VMULPS       (AX), Z1, Z6
 	VPCMPEQD     Z3, Z0, K3
 	VBROADCASTSS 20(DX), Z7
@@ -6848,18 +12162,18 @@ class_407:
 	VPADDD       softmaxconsts<>+832(SB), Z3, Z3
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_407
+	JB           class_701
 
-noflag_406:
+noflag_700:
 	TESTQ  $0x00000004, flags+88(FP)
-	JZ     outnr_409
+	JZ     outnr_703
 	MOVQ   SI, AX
 	MOVQ   DI, DX
 	MOVQ   R8, BX
 	VXORPS Z3, Z3, Z3
 	XORQ   SI, SI
 
-class_410:
+class_704:
 	VPCMPEQD     Z3, Z0, K3
 	VMULPS       (AX), Z1, Z6
 	VBROADCASTSS 20(DX), Z7
@@ -6872,11 +12186,11 @@ class_410:
 	VADDPS       Z4, Z7, Z7
 	VMULPS       Z7, Z6, Z6
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_411
+	JZ           noflag_705
 	VBROADCASTSS 8(DX), Z7
 	VSUBPS       Z7, Z6, Z6
 
-noflag_411:
+noflag_705:
 	VSUBPS    Z5, Z6, K3, Z6
 	VMOVAPS.Z Z6, K2, Z6
 	VMOVUPS   Z6, K1, (BX)
@@ -6886,10 +12200,10 @@ noflag_411:
 	VPADDD    softmaxconsts<>+832(SB), Z3, Z3
 	INCQ      SI
 	CMPQ      SI, C+72(FP)
-	JB        class_410
-	JMP       outd_408
+	JB        class_704
+	JMP       outd_702
 
-outnr_409:
+outnr_703:
 	VMOVAPS Z4, Z2
 	VMULPS  Z1, Z2, Z2
 	MOVQ    SI, AX
@@ -6898,15 +12212,15 @@ outnr_409:
 	VXORPS  Z1, Z1, Z1
 	XORQ    SI, SI
 
-class_412:
+class_706:
 	VPCMPEQD     Z1, Z0, K3
 	VMULPS       (AX), Z2, Z3
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_413
+	JZ           noflag_707
 	VBROADCASTSS 8(DX), Z4
 	VSUBPS       Z4, Z3, Z3
 
-noflag_413:
+noflag_707:
 	VSUBPS    Z5, Z3, K3, Z3
 	VMOVAPS.Z Z3, K2, Z3
 	VMOVUPS   Z3, K1, (BX)
@@ -6916,80 +12230,64 @@ noflag_413:
 	VPADDD    softmaxconsts<>+832(SB), Z1, Z1
 	INCQ      SI
 	CMPQ      SI, C+72(FP)
-	JB        class_412
+	JB        class_706
 
-outd_408:
-done_361:
+outd_702:
+done_655:
 	TESTQ $0x00000800, flags+88(FP)
-	JZ    noflag_414
+	JZ    noflag_708
 	SFENCE
 
-noflag_414:
+noflag_708:
 	VZEROUPPER
 	RET
 
-// func SoftmaxStatsI32AVX512(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
-// Requires: AVX, AVX512DQ, AVX512F, BMI2, MMX+
-TEXT ·SoftmaxStatsI32AVX512(SB), NOSPLIT, $0-192
+// func SoftmaxFusedU8AVX512(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)
+// Requires: AVX, AVX512BW, AVX512DQ, AVX512F, AVX512VL, BMI2, MMX+
+TEXT ·SoftmaxFusedU8AVX512(SB), NOSPLIT, $0-248
 	MOVQ   x_base+0(FP), AX
 	MOVQ   lo+32(FP), CX
 	MOVQ   hi+40(FP), DX
 	SUBQ   CX, DX
 	LEAQ   (AX)(CX*4), AX
 	MOVQ   lab_base+48(FP), BX
-	LEAQ   (BX)(CX*4), BX
+	LEAQ   (BX)(CX*1), BX
 	MOVQ   S+24(FP), CX
 	SHLQ   $0x02, CX
 	MOVQ   scr_base+120(FP), SI
 	MOVQ   tab_base+96(FP), DI
-	MOVQ   C+72(FP), R8
-	SHLQ   $0x06, R8
-	ADDQ   SI, R8
-	MOVQ   R8, R9
+	MOVQ   dst_base+176(FP), R8
+	MOVQ   lo+32(FP), R9
+	LEAQ   (R8)(R9*4), R8
 	VXORPS Z0, Z0, Z0
-	XORQ   R10, R10
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
 
-class_415:
-	VMOVUPS Z0, (R9)
-	VMOVUPS Z0, 64(R9)
-	VMOVUPS Z0, 128(R9)
-	VMOVUPS Z0, 192(R9)
-	ADDQ    $0x00000100, R9
-	INCQ    R10
-	CMPQ    R10, C+72(FP)
-	JB      class_415
-	VXORPS  Z0, Z0, Z0
-	VXORPS  Z1, Z1, Z1
-	VXORPS  Z2, Z2, Z2
-	VXORPS  Z3, Z3, Z3
-
-loop_416:
+loop_709:
 	CMPQ         DX, $0x00000010
-	JB           tail_417
-	VMOVDQU32    (BX), Z4
+	JB           tail_710
+	VPMOVZXBD    (BX), Z4
 	VBROADCASTSS ign+80(FP), Z5
 	VPCMPD       $0x04, Z5, Z4, K1
 	VMOVDQU32    softmaxconsts<>+0(SB), Z5
 	VPBLENDMD    Z4, Z5, K1, Z4
-	VMOVUPS      softmaxconsts<>+64(SB), Z5
-	VMOVAPS.Z    Z5, K1, Z5
-	VADDPS       Z5, Z3, Z3
 	VMOVUPS.Z    (AX), K1, Z5
 	PREFETCHT0   1024(AX)
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
 	DECQ         R10
-	JZ           c1_419
+	JZ           c1_712
 
-max_420:
+max_713:
 	ADDQ       CX, R9
 	VMOVUPS.Z  (R9), K1, Z6
 	PREFETCHT0 1024(R9)
 	VMAXPS     Z6, Z5, Z5
 	DECQ       R10
-	JNZ        max_420
+	JNZ        max_713
 
-c1_419:
+c1_712:
 	VXORPS Z6, Z6, Z6
 	VXORPS Z7, Z7, Z7
 	MOVQ   AX, R9
@@ -6997,7 +12295,7 @@ c1_419:
 	VXORPS Z8, Z8, Z8
 	XORQ   R11, R11
 
-class_421:
+class_714:
 	VMOVUPS.Z    (R9), K1, Z9
 	VSUBPS       Z5, Z9, Z9
 	VMULPS       softmaxconsts<>+128(SB), Z9, Z10
@@ -7020,57 +12318,22 @@ class_421:
 	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z9, K2
 	VXORPS       Z15, Z15, K2, Z15
 	VADDPS       Z15, Z6, Z6
-	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_422
 	VMOVUPS      Z15, (R10)
-
-noflag_422:
-	VPCMPEQD Z8, Z4, K2
-	VMOVUPS  Z9, K2, Z7
-	ADDQ     CX, R9
-	ADDQ     $0x00000040, R10
-	VPADDD   softmaxconsts<>+832(SB), Z8, Z8
-	INCQ     R11
-	CMPQ     R11, C+72(FP)
-	JB       class_421
-	VMOVUPS  softmaxconsts<>+64(SB), Z8
-	VDIVPS   Z6, Z8, Z8
-	TESTQ    $0x00000004, flags+88(FP)
-	JZ       noflag_423
-	MOVQ     SI, R9
-	MOVQ     R8, R10
-	VXORPS   Z9, Z9, Z9
-	XORQ     R11, R11
-
-class_424:
-	VMULPS    (R9), Z8, Z10
-	VMOVAPS.Z Z10, K1, Z10
-	VADDPS    (R10), Z10, Z11
-	VMOVUPS   Z11, (R10)
-	TESTQ     $0x00000008, flags+88(FP)
-	JZ        noflag_425
-	VMULPS    Z10, Z10, Z11
-	VADDPS    192(R10), Z11, Z11
-	VMOVUPS   Z11, 192(R10)
-
-noflag_425:
-	VPCMPEQD Z9, Z4, K2
-	VMOVUPS  64(R10), Z11
-	VADDPS   Z10, Z11, K2, Z11
-	VMOVUPS  Z11, 64(R10)
-	VMOVUPS  128(R10), Z10
-	VADDPS   softmaxconsts<>+64(SB), Z10, K2, Z10
-	VMOVUPS  Z10, 128(R10)
-	ADDQ     $0x00000040, R9
-	ADDQ     $0x00000100, R10
-	VPADDD   softmaxconsts<>+832(SB), Z9, Z9
-	INCQ     R11
-	CMPQ     R11, C+72(FP)
-	JB       class_424
-
-noflag_423:
-	TESTQ        $0x00000003, flags+88(FP)
-	JZ           noflag_426
+	VPCMPEQD     Z8, Z4, K2
+	VMOVUPS      Z9, K2, Z7
+	ADDQ         CX, R9
+	ADDQ         $0x00000040, R10
+	VPADDD       softmaxconsts<>+832(SB), Z8, Z8
+	INCQ         R11
+	CMPQ         R11, C+72(FP)
+	JB           class_714
+	VMOVUPS      softmaxconsts<>+64(SB), Z8
+	VDIVPS       Z6, Z8, Z8
+	VMOVUPS      softmaxconsts<>+64(SB), Z9
+	VMOVAPS.Z    Z9, K1, Z9
+	VADDPS       Z9, Z3, Z3
+	TESTQ        $0x00000003, sflags+200(FP)
+	JZ           noflag_715
 	VGETEXPPS    Z6, Z10
 	VADDPS       softmaxconsts<>+64(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z6, Z9
@@ -7099,65 +12362,65 @@ noflag_423:
 	VCMPPS       $0x03, Z6, Z6, K2
 	VMOVUPS      Z6, K2, Z12
 	VSUBPS       Z7, Z12, Z6
-	TESTQ        $0x00000001, flags+88(FP)
-	JZ           noflag_427
+	TESTQ        $0x00000001, sflags+200(FP)
+	JZ           noflag_716
 	VMOVUPS      softmaxconsts<>+64(SB), Z9
-	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_428
+	TESTQ        $0x00000200, sflags+200(FP)
+	JZ           noflag_717
 	MOVQ         DI, R9
 	VXORPS       Z10, Z10, Z10
 	XORQ         R10, R10
 
-class_429:
+class_718:
 	VPCMPEQD     Z10, Z4, K2
 	VBROADCASTSS (R9), K2, Z9
 	ADDQ         $0x00000020, R9
 	VPADDD       softmaxconsts<>+832(SB), Z10, Z10
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_429
+	JB           class_718
 
-noflag_428:
-	VBROADCASTSS eps1+144(FP), Z10
+noflag_717:
+	VBROADCASTSS eps1+208(FP), Z10
 	VMULPS       Z9, Z10, Z10
 	VMULPS       Z6, Z10, Z10
-	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_430
+	TESTQ        $0x00000400, sflags+200(FP)
+	JZ           noflag_719
 	VXORPS       Z11, Z11, Z11
 	MOVQ         AX, R9
 	MOVQ         DI, R10
 	XORQ         R11, R11
 
-class_431:
+class_720:
 	VMOVUPS.Z    (R9), K1, Z13
 	VSUBPS       Z5, Z13, Z13
-	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_432
+	TESTQ        $0x00000200, sflags+200(FP)
+	JZ           noflag_721
 	VBROADCASTSS (R10), Z14
 	VMULPS       Z14, Z13, Z13
 
-noflag_432:
+noflag_721:
 	VADDPS       Z13, Z11, Z11
 	ADDQ         CX, R9
 	ADDQ         $0x00000020, R10
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_431
-	VBROADCASTSS wsum+152(FP), Z5
+	JB           class_720
+	VBROADCASTSS wsum+216(FP), Z5
 	VMULPS       Z12, Z5, Z5
 	VSUBPS       Z11, Z5, Z5
-	VBROADCASTSS epsC+148(FP), Z11
+	VBROADCASTSS epsC+212(FP), Z11
 	VFMADD231PS  Z11, Z5, Z10
 
-noflag_430:
+noflag_719:
 	VMOVAPS.Z Z10, K1, Z10
 	VADDPS    Z10, Z0, Z0
 	VMOVAPS.Z Z9, K1, Z9
 	VADDPS    Z9, Z1, Z1
 
-noflag_427:
-	TESTQ        $0x00000002, flags+88(FP)
-	JZ           noflag_433
+noflag_716:
+	TESTQ        $0x00000002, sflags+200(FP)
+	JZ           noflag_722
 	VMULPS       softmaxconsts<>+128(SB), Z7, Z5
 	VRNDSCALEPS  $0x00, Z5, Z5
 	VMOVAPS      Z7, Z9
@@ -7183,144 +12446,274 @@ noflag_427:
 	VBROADCASTSS gamma+156(FP), Z7
 	MOVQ         gmode+160(FP), R9
 	CMPQ         R9, $0x01
-	JEQ          pow1_434
+	JEQ          pow1_723
 	CMPQ         R9, $0x02
-	JEQ          pow2_436
+	JEQ          pow2_725
 	CMPQ         R9, $0x03
-	JEQ          powg_435
+	JEQ          powg_724
 	VMOVUPS      softmaxconsts<>+64(SB), Z7
-	JMP          powd_437
+	JMP          powd_726
 
-pow1_434:
+pow1_723:
 	VMOVAPS Z5, Z7
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z5, K2
 	VXORPS  Z7, Z7, K2, Z7
-	JMP     powd_437
+	JMP     powd_726
 
-pow2_436:
+pow2_725:
 	VMULPS Z5, Z5, Z7
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z5, K2
 	VXORPS Z7, Z7, K2, Z7
-	JMP    powd_437
+	JMP    powd_726
 
-powg_435:
-	VGETEXPPS    Z5, Z9
-	VADDPS       softmaxconsts<>+64(SB), Z9, Z9
-	VGETMANTPS   $0x02, Z5, Z8
-	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z8, K2
-	VSUBPS       softmaxconsts<>+64(SB), Z8, Z10
-	VADDPS       Z8, Z8, Z11
-	VSUBPS       softmaxconsts<>+64(SB), Z11, Z11
-	VBLENDMPS    Z11, Z10, K2, Z8
-	VSUBPS       softmaxconsts<>+64(SB), Z9, K2, Z9
-	VMULPS       Z8, Z8, Z10
-	VMOVUPS      softmaxconsts<>+1088(SB), Z11
-	VFMADD213PS  softmaxconsts<>+1152(SB), Z8, Z11
-	VFMADD213PS  softmaxconsts<>+1216(SB), Z8, Z11
-	VFMADD213PS  softmaxconsts<>+1280(SB), Z8, Z11
-	VFMADD213PS  softmaxconsts<>+1344(SB), Z8, Z11
-	VFMADD213PS  softmaxconsts<>+1408(SB), Z8, Z11
-	VFMADD213PS  softmaxconsts<>+1472(SB), Z8, Z11
-	VFMADD213PS  softmaxconsts<>+1536(SB), Z8, Z11
-	VFMADD213PS  softmaxconsts<>+1600(SB), Z8, Z11
-	VMULPS       Z8, Z11, Z11
-	VMULPS       Z10, Z11, Z11
-	VFMADD231PS  softmaxconsts<>+256(SB), Z9, Z11
-	VFNMADD231PS softmaxconsts<>+384(SB), Z10, Z11
-	VADDPS       Z11, Z8, Z11
-	VFMADD231PS  softmaxconsts<>+192(SB), Z9, Z11
+powg_724:
+	VGETEXPPS    Z5, Z10
+	VADDPS       softmaxconsts<>+64(SB), Z10, Z10
+	VGETMANTPS   $0x02, Z5, Z9
+	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z9, K2
+	VSUBPS       softmaxconsts<>+64(SB), Z9, Z11
+	VADDPS       Z9, Z9, Z12
+	VSUBPS       softmaxconsts<>+64(SB), Z12, Z12
+	VBLENDMPS    Z12, Z11, K2, Z9
+	VSUBPS       softmaxconsts<>+64(SB), Z10, K2, Z10
+	VMULPS       Z9, Z9, Z11
+	VMOVUPS      softmaxconsts<>+1088(SB), Z12
+	VFMADD213PS  softmaxconsts<>+1152(SB), Z9, Z12
+	VFMADD213PS  softmaxconsts<>+1216(SB), Z9, Z12
+	VFMADD213PS  softmaxconsts<>+1280(SB), Z9, Z12
+	VFMADD213PS  softmaxconsts<>+1344(SB), Z9, Z12
+	VFMADD213PS  softmaxconsts<>+1408(SB), Z9, Z12
+	VFMADD213PS  softmaxconsts<>+1472(SB), Z9, Z12
+	VFMADD213PS  softmaxconsts<>+1536(SB), Z9, Z12
+	VFMADD213PS  softmaxconsts<>+1600(SB), Z9, Z12
+	VMULPS       Z9, Z12, Z12
+	VMULPS       Z11, Z12, Z12
+	VFMADD231PS  softmaxconsts<>+256(SB), Z10, Z12
+	VFNMADD231PS softmaxconsts<>+384(SB), Z11, Z12
+	VADDPS       Z12, Z9, Z12
+	VFMADD231PS  softmaxconsts<>+192(SB), Z10, Z12
 	VCMPPS       $0x05, softmaxconsts<>+1920(SB), Z5, K2
-	VMOVUPS      Z5, K2, Z11
+	VMOVUPS      Z5, K2, Z12
 	VCMPPS       $0x01, softmaxconsts<>+1664(SB), Z5, K2
-	VMOVUPS      softmaxconsts<>+1984(SB), K2, Z11
+	VMOVUPS      softmaxconsts<>+1984(SB), K2, Z12
 	VCMPPS       $0x00, softmaxconsts<>+1664(SB), Z5, K2
-	VMOVUPS      softmaxconsts<>+2048(SB), K2, Z11
-	VMULPS       Z7, Z11, Z11
-	VMULPS       softmaxconsts<>+128(SB), Z11, Z7
+	VMOVUPS      softmaxconsts<>+2048(SB), K2, Z12
+	VMULPS       Z7, Z12, Z12
+	VMULPS       softmaxconsts<>+128(SB), Z12, Z7
 	VRNDSCALEPS  $0x00, Z7, Z7
-	VMOVAPS      Z11, Z8
-	VFNMADD231PS softmaxconsts<>+192(SB), Z7, Z8
-	VFNMADD231PS softmaxconsts<>+256(SB), Z7, Z8
-	VMULPS       Z8, Z8, Z9
-	VMOVUPS      softmaxconsts<>+320(SB), Z10
-	VFMADD213PS  softmaxconsts<>+384(SB), Z8, Z10
-	VMOVUPS      softmaxconsts<>+448(SB), Z12
-	VFMADD213PS  softmaxconsts<>+512(SB), Z8, Z12
-	VMOVUPS      softmaxconsts<>+576(SB), Z13
-	VFMADD213PS  softmaxconsts<>+640(SB), Z8, Z13
-	VFMADD213PS  Z12, Z9, Z13
-	VFMADD213PS  Z10, Z9, Z13
-	VFMADD213PS  Z8, Z9, Z13
-	VADDPS       softmaxconsts<>+64(SB), Z13, Z13
-	VSCALEFPS    Z7, Z13, Z13
-	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z11, K2
-	VXORPS       Z13, Z13, K2, Z13
-	VCMPPS       $0x0e, softmaxconsts<>+2368(SB), Z11, K2
-	VMOVUPS      softmaxconsts<>+1920(SB), K2, Z13
-	VMOVAPS      Z13, Z7
+	VMOVAPS      Z12, Z9
+	VFNMADD231PS softmaxconsts<>+192(SB), Z7, Z9
+	VFNMADD231PS softmaxconsts<>+256(SB), Z7, Z9
+	VMULPS       Z9, Z9, Z10
+	VMOVUPS      softmaxconsts<>+320(SB), Z11
+	VFMADD213PS  softmaxconsts<>+384(SB), Z9, Z11
+	VMOVUPS      softmaxconsts<>+448(SB), Z13
+	VFMADD213PS  softmaxconsts<>+512(SB), Z9, Z13
+	VMOVUPS      softmaxconsts<>+576(SB), Z14
+	VFMADD213PS  softmaxconsts<>+640(SB), Z9, Z14
+	VFMADD213PS  Z13, Z10, Z14
+	VFMADD213PS  Z11, Z10, Z14
+	VFMADD213PS  Z9, Z10, Z14
+	VADDPS       softmaxconsts<>+64(SB), Z14, Z14
+	VSCALEFPS    Z7, Z14, Z14
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z12, K2
+	VXORPS       Z14, Z14, K2, Z14
+	VCMPPS       $0x0e, softmaxconsts<>+2368(SB), Z12, K2
+	VMOVUPS      softmaxconsts<>+1920(SB), K2, Z14
+	VMOVAPS      Z14, Z7
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z5, K2
 	VXORPS       Z7, Z7, K2, Z7
 
-powd_437:
+powd_726:
 	VMULPS  Z6, Z7, Z7
-	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_438
+	TESTQ   $0x00000100, sflags+200(FP)
+	JZ      noflag_727
 	VMOVUPS softmaxconsts<>+64(SB), Z5
 	MOVQ    DI, R9
 	VXORPS  Z6, Z6, Z6
 	XORQ    R10, R10
 
-class_439:
+class_728:
 	VPCMPEQD     Z6, Z4, K2
 	VBROADCASTSS 4(R9), K2, Z5
 	ADDQ         $0x00000020, R9
 	VPADDD       softmaxconsts<>+832(SB), Z6, Z6
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_439
+	JB           class_728
 	VMULPS       Z5, Z7, Z7
 
-noflag_438:
+noflag_727:
 	VMOVAPS.Z Z7, K1, Z7
 	VADDPS    Z7, Z2, Z2
 
-noflag_433:
-noflag_426:
-	ADDQ $0x00000040, AX
-	ADDQ $0x00000040, BX
-	SUBQ $0x00000010, DX
-	JMP  loop_416
+noflag_722:
+noflag_715:
+	VMOVUPS softmaxconsts<>+64(SB), Z5
+	TESTQ   $0x00000200, flags+88(FP)
+	JZ      noflag_729
+	MOVQ    DI, R9
+	VXORPS  Z6, Z6, Z6
+	XORQ    R10, R10
 
-tail_417:
+class_730:
+	VPCMPEQD     Z6, Z4, K2
+	VBROADCASTSS (R9), K2, Z5
+	ADDQ         $0x00000020, R9
+	VPADDD       softmaxconsts<>+832(SB), Z6, Z6
+	INCQ         R10
+	CMPQ         R10, C+72(FP)
+	JB           class_730
+
+noflag_729:
+	VBROADCASTSS k1+144(FP), Z6
+	VMULPS       Z5, Z6, Z6
+	VBROADCASTSS k2+148(FP), Z5
+	VADDPS       Z6, Z5, Z5
+	VXORPS       Z7, Z7, Z7
+	TESTQ        $0x00000004, flags+88(FP)
+	JZ           noflag_731
+	MOVQ         SI, R9
+	MOVQ         DI, R10
+	VXORPS       Z9, Z9, Z9
+	XORQ         R11, R11
+
+class_732:
+	VMULPS       (R9), Z8, Z10
+	VPCMPEQD     Z9, Z4, K2
+	VBROADCASTSS 20(R10), Z11
+	VMULPS       Z10, Z11, Z11
+	VBROADCASTSS 16(R10), Z12
+	VADDPS       Z11, Z12, Z11
+	VBROADCASTSS 12(R10), Z12
+	VADDPS       Z12, Z11, K2, Z11
+	VFMADD231PS  Z11, Z10, Z7
+	ADDQ         $0x00000040, R9
+	ADDQ         $0x00000020, R10
+	VPADDD       softmaxconsts<>+832(SB), Z9, Z9
+	INCQ         R11
+	CMPQ         R11, C+72(FP)
+	JB           class_732
+
+noflag_731:
+	TESTQ  $0x00000004, flags+88(FP)
+	JZ     outnr_734
+	MOVQ   SI, R9
+	MOVQ   DI, R10
+	MOVQ   R8, R11
+	VXORPS Z9, Z9, Z9
+	XORQ   R12, R12
+
+class_735:
+	VPCMPEQD     Z9, Z4, K2
+	VMULPS       (R9), Z8, Z10
+	VBROADCASTSS 20(R10), Z11
+	VMULPS       Z10, Z11, Z11
+	VBROADCASTSS 16(R10), Z12
+	VADDPS       Z11, Z12, Z11
+	VBROADCASTSS 12(R10), Z12
+	VADDPS       Z12, Z11, K2, Z11
+	VSUBPS       Z7, Z11, Z11
+	VADDPS       Z5, Z11, Z11
+	VMULPS       Z11, Z10, Z10
+	TESTQ        $0x00000400, flags+88(FP)
+	JZ           noflag_736
+	VBROADCASTSS 8(R10), Z11
+	VSUBPS       Z11, Z10, Z10
+
+noflag_736:
+	VSUBPS    Z6, Z10, K2, Z10
+	VMOVAPS.Z Z10, K1, Z10
+	TESTQ     $0x00000800, flags+88(FP)
+	JNZ       nt_737
+	VMOVUPS   Z10, (R11)
+	JMP       st_738
+
+nt_737:
+	VMOVNTPS Z10, (R11)
+
+st_738:
+	ADDQ   $0x00000040, R9
+	ADDQ   $0x00000020, R10
+	ADDQ   CX, R11
+	VPADDD softmaxconsts<>+832(SB), Z9, Z9
+	INCQ   R12
+	CMPQ   R12, C+72(FP)
+	JB     class_735
+	JMP    outd_733
+
+outnr_734:
+	VMOVAPS Z5, Z5
+	VMULPS  Z8, Z5, Z5
+	MOVQ    SI, R9
+	MOVQ    DI, R10
+	MOVQ    R8, R11
+	VXORPS  Z7, Z7, Z7
+	XORQ    R12, R12
+
+class_739:
+	VPCMPEQD     Z7, Z4, K2
+	VMULPS       (R9), Z5, Z8
+	TESTQ        $0x00000400, flags+88(FP)
+	JZ           noflag_740
+	VBROADCASTSS 8(R10), Z9
+	VSUBPS       Z9, Z8, Z8
+
+noflag_740:
+	VSUBPS    Z6, Z8, K2, Z8
+	VMOVAPS.Z Z8, K1, Z8
+	TESTQ     $0x00000800, flags+88(FP)
+	JNZ       nt_741
+	VMOVUPS   Z8, (R11)
+	JMP       st_742
+
+nt_741:
+	VMOVNTPS Z8, (R11)
+
+st_742:
+	ADDQ   $0x00000040, R9
+	ADDQ   $0x00000020, R10
+	ADDQ   CX, R11
+	VPADDD softmaxconsts<>+832(SB), Z7, Z7
+	INCQ   R12
+	CMPQ   R12, C+72(FP)
+	JB     class_739
+
+outd_733:
+	ADDQ $0x00000040, AX
+	ADDQ $0x00000010, BX
+	ADDQ $0x00000040, R8
+	SUBQ $0x00000010, DX
+	JMP  loop_709
+
+tail_710:
 	TESTQ        DX, DX
-	JZ           done_418
+	JZ           done_711
 	MOVL         $0x0000ffff, R9
 	BZHIL        DX, R9, R9
 	KMOVW        R9, K1
-	VMOVDQU32.Z  (BX), K1, Z4
+	VMOVDQU8.Z   (BX), K1, X4
+	VPMOVZXBD    X4, Z4
 	VBROADCASTSS ign+80(FP), Z5
-	VPCMPD       $0x04, Z5, Z4, K1, K1
+	VPCMPD       $0x04, Z5, Z4, K1, K2
 	VMOVDQU32    softmaxconsts<>+0(SB), Z5
-	VPBLENDMD    Z4, Z5, K1, Z4
-	VMOVUPS      softmaxconsts<>+64(SB), Z5
-	VMOVAPS.Z    Z5, K1, Z5
-	VADDPS       Z5, Z3, Z3
-	VMOVUPS.Z    (AX), K1, Z5
+	VPBLENDMD    Z4, Z5, K2, Z4
+	VMOVUPS.Z    (AX), K2, Z5
 	PREFETCHT0   1024(AX)
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
-	JZ           c1_440
+	JZ           c1_743
 
-max_441:
+max_744:
 	ADDQ       CX, DX
-	VMOVUPS.Z  (DX), K1, Z6
+	VMOVUPS.Z  (DX), K2, Z6
 	PREFETCHT0 1024(DX)
 	VMAXPS     Z6, Z5, Z5
 	DECQ       BX
-	JNZ        max_441
+	JNZ        max_744
 
-c1_440:
+c1_743:
 	VXORPS Z6, Z6, Z6
 	VXORPS Z7, Z7, Z7
 	MOVQ   AX, DX
@@ -7328,8 +12721,1888 @@ c1_440:
 	VXORPS Z8, Z8, Z8
 	XORQ   R9, R9
 
-class_442:
-	VMOVUPS.Z    (DX), K1, Z9
+class_745:
+	VMOVUPS.Z    (DX), K2, Z9
+	VSUBPS       Z5, Z9, Z9
+	VMULPS       softmaxconsts<>+128(SB), Z9, Z10
+	VRNDSCALEPS  $0x00, Z10, Z10
+	VMOVAPS      Z9, Z11
+	VFNMADD231PS softmaxconsts<>+192(SB), Z10, Z11
+	VFNMADD231PS softmaxconsts<>+256(SB), Z10, Z11
+	VMULPS       Z11, Z11, Z12
+	VMOVUPS      softmaxconsts<>+320(SB), Z13
+	VFMADD213PS  softmaxconsts<>+384(SB), Z11, Z13
+	VMOVUPS      softmaxconsts<>+448(SB), Z14
+	VFMADD213PS  softmaxconsts<>+512(SB), Z11, Z14
+	VMOVUPS      softmaxconsts<>+576(SB), Z15
+	VFMADD213PS  softmaxconsts<>+640(SB), Z11, Z15
+	VFMADD213PS  Z14, Z12, Z15
+	VFMADD213PS  Z13, Z12, Z15
+	VFMADD213PS  Z11, Z12, Z15
+	VADDPS       softmaxconsts<>+64(SB), Z15, Z15
+	VSCALEFPS    Z10, Z15, Z15
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z9, K3
+	VXORPS       Z15, Z15, K3, Z15
+	VADDPS       Z15, Z6, Z6
+	VMOVUPS      Z15, (BX)
+	VPCMPEQD     Z8, Z4, K3
+	VMOVUPS      Z9, K3, Z7
+	ADDQ         CX, DX
+	ADDQ         $0x00000040, BX
+	VPADDD       softmaxconsts<>+832(SB), Z8, Z8
+	INCQ         R9
+	CMPQ         R9, C+72(FP)
+	JB           class_745
+	VMOVUPS      softmaxconsts<>+64(SB), Z8
+	VDIVPS       Z6, Z8, Z8
+	VMOVUPS      softmaxconsts<>+64(SB), Z9
+	VMOVAPS.Z    Z9, K2, Z9
+	VADDPS       Z9, Z3, Z3
+	TESTQ        $0x00000003, sflags+200(FP)
+	JZ           noflag_746
+	VGETEXPPS    Z6, Z10
+	VADDPS       softmaxconsts<>+64(SB), Z10, Z10
+	VGETMANTPS   $0x02, Z6, Z9
+	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z9, K3
+	VSUBPS       softmaxconsts<>+64(SB), Z9, Z11
+	VADDPS       Z9, Z9, Z12
+	VSUBPS       softmaxconsts<>+64(SB), Z12, Z12
+	VBLENDMPS    Z12, Z11, K3, Z9
+	VSUBPS       softmaxconsts<>+64(SB), Z10, K3, Z10
+	VMULPS       Z9, Z9, Z11
+	VMOVUPS      softmaxconsts<>+1088(SB), Z12
+	VFMADD213PS  softmaxconsts<>+1152(SB), Z9, Z12
+	VFMADD213PS  softmaxconsts<>+1216(SB), Z9, Z12
+	VFMADD213PS  softmaxconsts<>+1280(SB), Z9, Z12
+	VFMADD213PS  softmaxconsts<>+1344(SB), Z9, Z12
+	VFMADD213PS  softmaxconsts<>+1408(SB), Z9, Z12
+	VFMADD213PS  softmaxconsts<>+1472(SB), Z9, Z12
+	VFMADD213PS  softmaxconsts<>+1536(SB), Z9, Z12
+	VFMADD213PS  softmaxconsts<>+1600(SB), Z9, Z12
+	VMULPS       Z9, Z12, Z12
+	VMULPS       Z11, Z12, Z12
+	VFMADD231PS  softmaxconsts<>+256(SB), Z10, Z12
+	VFNMADD231PS softmaxconsts<>+384(SB), Z11, Z12
+	VADDPS       Z12, Z9, Z12
+	VFMADD231PS  softmaxconsts<>+192(SB), Z10, Z12
+	VCMPPS       $0x03, Z6, Z6, K3
+	VMOVUPS      Z6, K3, Z12
+	VSUBPS       Z7, Z12, Z6
+	TESTQ        $0x00000001, sflags+200(FP)
+	JZ           noflag_747
+	VMOVUPS      softmaxconsts<>+64(SB), Z9
+	TESTQ        $0x00000200, sflags+200(FP)
+	JZ           noflag_748
+	MOVQ         DI, DX
+	VXORPS       Z10, Z10, Z10
+	XORQ         BX, BX
+
+class_749:
+	VPCMPEQD     Z10, Z4, K3
+	VBROADCASTSS (DX), K3, Z9
+	ADDQ         $0x00000020, DX
+	VPADDD       softmaxconsts<>+832(SB), Z10, Z10
+	INCQ         BX
+	CMPQ         BX, C+72(FP)
+	JB           class_749
+
+noflag_748:
+	VBROADCASTSS eps1+208(FP), Z10
+	VMULPS       Z9, Z10, Z10
+	VMULPS       Z6, Z10, Z10
+	TESTQ        $0x00000400, sflags+200(FP)
+	JZ           noflag_750
+	VXORPS       Z11, Z11, Z11
+	MOVQ         DI, DX
+	XORQ         BX, BX
+
+class_751:
+	VMOVUPS.Z    (AX), K2, Z13
+	VSUBPS       Z5, Z13, Z13
+	TESTQ        $0x00000200, sflags+200(FP)
+	JZ           noflag_752
+	VBROADCASTSS (DX), Z14
+	VMULPS       Z14, Z13, Z13
+
+noflag_752:
+	VADDPS       Z13, Z11, Z11
+	ADDQ         CX, AX
+	ADDQ         $0x00000020, DX
+	INCQ         BX
+	CMPQ         BX, C+72(FP)
+	JB           class_751
+	VBROADCASTSS wsum+216(FP), Z5
+	VMULPS       Z12, Z5, Z5
+	VSUBPS       Z11, Z5, Z5
+	VBROADCASTSS epsC+212(FP), Z11
+	VFMADD231PS  Z11, Z5, Z10
+
+noflag_750:
+	VMOVAPS.Z Z10, K2, Z10
+	VADDPS    Z10, Z0, Z0
+	VMOVAPS.Z Z9, K2, Z9
+	VADDPS    Z9, Z1, Z1
+
+noflag_747:
+	TESTQ        $0x00000002, sflags+200(FP)
+	JZ           noflag_753
+	VMULPS       softmaxconsts<>+128(SB), Z7, Z5
+	VRNDSCALEPS  $0x00, Z5, Z5
+	VMOVAPS      Z7, Z9
+	VFNMADD231PS softmaxconsts<>+192(SB), Z5, Z9
+	VFNMADD231PS softmaxconsts<>+256(SB), Z5, Z9
+	VMULPS       Z9, Z9, Z10
+	VMOVUPS      softmaxconsts<>+320(SB), Z11
+	VFMADD213PS  softmaxconsts<>+384(SB), Z9, Z11
+	VMOVUPS      softmaxconsts<>+448(SB), Z12
+	VFMADD213PS  softmaxconsts<>+512(SB), Z9, Z12
+	VMOVUPS      softmaxconsts<>+576(SB), Z13
+	VFMADD213PS  softmaxconsts<>+640(SB), Z9, Z13
+	VFMADD213PS  Z12, Z10, Z13
+	VFMADD213PS  Z11, Z10, Z13
+	VFMADD213PS  Z9, Z10, Z13
+	VADDPS       softmaxconsts<>+64(SB), Z13, Z13
+	VSCALEFPS    Z5, Z13, Z13
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z7, K3
+	VXORPS       Z13, Z13, K3, Z13
+	VMULPS       Z8, Z13, Z13
+	VMOVUPS      softmaxconsts<>+64(SB), Z5
+	VSUBPS       Z13, Z5, Z5
+	VBROADCASTSS gamma+156(FP), Z7
+	MOVQ         gmode+160(FP), AX
+	CMPQ         AX, $0x01
+	JEQ          pow1_754
+	CMPQ         AX, $0x02
+	JEQ          pow2_756
+	CMPQ         AX, $0x03
+	JEQ          powg_755
+	VMOVUPS      softmaxconsts<>+64(SB), Z7
+	JMP          powd_757
+
+pow1_754:
+	VMOVAPS Z5, Z7
+	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z5, K3
+	VXORPS  Z7, Z7, K3, Z7
+	JMP     powd_757
+
+pow2_756:
+	VMULPS Z5, Z5, Z7
+	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z5, K3
+	VXORPS Z7, Z7, K3, Z7
+	JMP    powd_757
+
+powg_755:
+	VGETEXPPS    Z5, Z10
+	VADDPS       softmaxconsts<>+64(SB), Z10, Z10
+	VGETMANTPS   $0x02, Z5, Z9
+	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z9, K3
+	VSUBPS       softmaxconsts<>+64(SB), Z9, Z11
+	VADDPS       Z9, Z9, Z12
+	VSUBPS       softmaxconsts<>+64(SB), Z12, Z12
+	VBLENDMPS    Z12, Z11, K3, Z9
+	VSUBPS       softmaxconsts<>+64(SB), Z10, K3, Z10
+	VMULPS       Z9, Z9, Z11
+	VMOVUPS      softmaxconsts<>+1088(SB), Z12
+	VFMADD213PS  softmaxconsts<>+1152(SB), Z9, Z12
+	VFMADD213PS  softmaxconsts<>+1216(SB), Z9, Z12
+	VFMADD213PS  softmaxconsts<>+1280(SB), Z9, Z12
+	VFMADD213PS  softmaxconsts<>+1344(SB), Z9, Z12
+	VFMADD213PS  softmaxconsts<>+1408(SB), Z9, Z12
+	VFMADD213PS  softmaxconsts<>+1472(SB), Z9, Z12
+	VFMADD213PS  softmaxconsts<>+1536(SB), Z9, Z12
+	VFMADD213PS  softmaxconsts<>+1600(SB), Z9, Z12
+	VMULPS       Z9, Z12, Z12
+	VMULPS       Z11, Z12, Z12
+	VFMADD231PS  softmaxconsts<>+256(SB), Z10, Z12
+	VFNMADD231PS softmaxconsts<>+384(SB), Z11, Z12
+	VADDPS       Z12, Z9, Z12
+	VFMADD231PS  softmaxconsts<>+192(SB), Z10, Z12
+	VCMPPS       $0x05, softmaxconsts<>+1920(SB), Z5, K3
+	VMOVUPS      Z5, K3, Z12
+	VCMPPS       $0x01, softmaxconsts<>+1664(SB), Z5, K3
+	VMOVUPS      softmaxconsts<>+1984(SB), K3, Z12
+	VCMPPS       $0x00, softmaxconsts<>+1664(SB), Z5, K3
+	VMOVUPS      softmaxconsts<>+2048(SB), K3, Z12
+	VMULPS       Z7, Z12, Z12
+	VMULPS       softmaxconsts<>+128(SB), Z12, Z7
+	VRNDSCALEPS  $0x00, Z7, Z7
+	VMOVAPS      Z12, Z9
+	VFNMADD231PS softmaxconsts<>+192(SB), Z7, Z9
+	VFNMADD231PS softmaxconsts<>+256(SB), Z7, Z9
+	VMULPS       Z9, Z9, Z10
+	VMOVUPS      softmaxconsts<>+320(SB), Z11
+	VFMADD213PS  softmaxconsts<>+384(SB), Z9, Z11
+	VMOVUPS      softmaxconsts<>+448(SB), Z13
+	VFMADD213PS  softmaxconsts<>+512(SB), Z9, Z13
+	VMOVUPS      softmaxconsts<>+576(SB), Z14
+	VFMADD213PS  softmaxconsts<>+640(SB), Z9, Z14
+	VFMADD213PS  Z13, Z10, Z14
+	VFMADD213PS  Z11, Z10, Z14
+	VFMADD213PS  Z9, Z10, Z14
+	VADDPS       softmaxconsts<>+64(SB), Z14, Z14
+	VSCALEFPS    Z7, Z14, Z14
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z12, K3
+	VXORPS       Z14, Z14, K3, Z14
+	VCMPPS       $0x0e, softmaxconsts<>+2368(SB), Z12, K3
+	VMOVUPS      softmaxconsts<>+1920(SB), K3, Z14
+	VMOVAPS      Z14, Z7
+	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z5, K3
+	VXORPS       Z7, Z7, K3, Z7
+
+powd_757:
+	VMULPS  Z6, Z7, Z7
+	TESTQ   $0x00000100, sflags+200(FP)
+	JZ      noflag_758
+	VMOVUPS softmaxconsts<>+64(SB), Z5
+	MOVQ    DI, AX
+	VXORPS  Z6, Z6, Z6
+	XORQ    DX, DX
+
+class_759:
+	VPCMPEQD     Z6, Z4, K3
+	VBROADCASTSS 4(AX), K3, Z5
+	ADDQ         $0x00000020, AX
+	VPADDD       softmaxconsts<>+832(SB), Z6, Z6
+	INCQ         DX
+	CMPQ         DX, C+72(FP)
+	JB           class_759
+	VMULPS       Z5, Z7, Z7
+
+noflag_758:
+	VMOVAPS.Z Z7, K2, Z7
+	VADDPS    Z7, Z2, Z2
+
+noflag_753:
+noflag_746:
+	VMOVUPS softmaxconsts<>+64(SB), Z5
+	TESTQ   $0x00000200, flags+88(FP)
+	JZ      noflag_760
+	MOVQ    DI, AX
+	VXORPS  Z6, Z6, Z6
+	XORQ    DX, DX
+
+class_761:
+	VPCMPEQD     Z6, Z4, K3
+	VBROADCASTSS (AX), K3, Z5
+	ADDQ         $0x00000020, AX
+	VPADDD       softmaxconsts<>+832(SB), Z6, Z6
+	INCQ         DX
+	CMPQ         DX, C+72(FP)
+	JB           class_761
+
+noflag_760:
+	VBROADCASTSS k1+144(FP), Z6
+	VMULPS       Z5, Z6, Z6
+	VBROADCASTSS k2+148(FP), Z5
+	VADDPS       Z6, Z5, Z5
+	VXORPS       Z7, Z7, Z7
+	TESTQ        $0x00000004, flags+88(FP)
+	JZ           noflag_762
+	MOVQ         SI, AX
+	MOVQ         DI, DX
+	VXORPS       Z9, Z9, Z9
+	XORQ         BX, BX
+
+class_763:
+	VMULPS       (AX), Z8, Z10
+	VPCMPEQD     Z9, Z4, K3
+	VBROADCASTSS 20(DX), Z11
+	VMULPS       Z10, Z11, Z11
+	VBROADCASTSS 16(DX), Z12
+	VADDPS       Z11, Z12, Z11
+	VBROADCASTSS 12(DX), Z12
+	VADDPS       Z12, Z11, K3, Z11
+	VFMADD231PS  Z11, Z10, Z7
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000020, DX
+	VPADDD       softmaxconsts<>+832(SB), Z9, Z9
+	INCQ         BX
+	CMPQ         BX, C+72(FP)
+	JB           class_763
+
+noflag_762:
+	TESTQ  $0x00000004, flags+88(FP)
+	JZ     outnr_765
+	MOVQ   SI, AX
+	MOVQ   DI, DX
+	MOVQ   R8, BX
+	VXORPS Z9, Z9, Z9
+	XORQ   SI, SI
+
+class_766:
+	VPCMPEQD     Z9, Z4, K3
+	VMULPS       (AX), Z8, Z10
+	VBROADCASTSS 20(DX), Z11
+	VMULPS       Z10, Z11, Z11
+	VBROADCASTSS 16(DX), Z12
+	VADDPS       Z11, Z12, Z11
+	VBROADCASTSS 12(DX), Z12
+	VADDPS       Z12, Z11, K3, Z11
+	VSUBPS       Z7, Z11, Z11
+	VADDPS       Z5, Z11, Z11
+	VMULPS       Z11, Z10, Z10
+	TESTQ        $0x00000400, flags+88(FP)
+	JZ           noflag_767
+	VBROADCASTSS 8(DX), Z11
+	VSUBPS       Z11, Z10, Z10
+
+noflag_767:
+	VSUBPS    Z6, Z10, K3, Z10
+	VMOVAPS.Z Z10, K2, Z10
+	VMOVUPS   Z10, K1, (BX)
+	ADDQ      $0x00000040, AX
+	ADDQ      $0x00000020, DX
+	ADDQ      CX, BX
+	VPADDD    softmaxconsts<>+832(SB), Z9, Z9
+	INCQ      SI
+	CMPQ      SI, C+72(FP)
+	JB        class_766
+	JMP       outd_764
+
+outnr_765:
+	VMOVAPS Z5, Z5
+	VMULPS  Z8, Z5, Z5
+	MOVQ    SI, AX
+	MOVQ    DI, DX
+	MOVQ    R8, BX
+	VXORPS  Z7, Z7, Z7
+	XORQ    SI, SI
+
+class_768:
+	VPCMPEQD     Z7, Z4, K3
+	VMULPS       (AX), Z5, Z8
+	TESTQ        $0x00000400, flags+88(FP)
+	JZ           noflag_769
+	VBROADCASTSS 8(DX), Z9
+	VSUBPS       Z9, Z8, Z8
+
+noflag_769:
+	VSUBPS    Z6, Z8, K3, Z8
+	VMOVAPS.Z Z8, K2, Z8
+	VMOVUPS   Z8, K1, (BX)
+	ADDQ      $0x00000040, AX
+	ADDQ      $0x00000020, DX
+	ADDQ      CX, BX
+	VPADDD    softmaxconsts<>+832(SB), Z7, Z7
+	INCQ      SI
+	CMPQ      SI, C+72(FP)
+	JB        class_768
+
+outd_764:
+done_711:
+	TESTQ $0x00000800, flags+88(FP)
+	JZ    noflag_770
+	SFENCE
+
+noflag_770:
+	MOVQ          out_base+224(FP), AX
+	VMOVAPS       Z0, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y4
+	VADDPS        Y4, Y0, Y4
+	VEXTRACTF128  $0x01, Y4, X0
+	VADDPS        X0, X4, X0
+	VMOVHLPS      X0, X0, X4
+	VADDPS        X4, X0, X0
+	VMOVSHDUP     X0, X4
+	VADDSS        X4, X0, X0
+	VMOVSS        X0, (AX)
+	VMOVAPS       Z1, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y1
+	VADDPS        Y1, Y0, Y1
+	VEXTRACTF128  $0x01, Y1, X0
+	VADDPS        X0, X1, X0
+	VMOVHLPS      X0, X0, X1
+	VADDPS        X1, X0, X0
+	VMOVSHDUP     X0, X1
+	VADDSS        X1, X0, X0
+	VMOVSS        X0, 4(AX)
+	VMOVAPS       Z2, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y1
+	VADDPS        Y1, Y0, Y1
+	VEXTRACTF128  $0x01, Y1, X0
+	VADDPS        X0, X1, X0
+	VMOVHLPS      X0, X0, X1
+	VADDPS        X1, X0, X0
+	VMOVSHDUP     X0, X1
+	VADDSS        X1, X0, X0
+	VMOVSS        X0, 8(AX)
+	VMOVAPS       Z3, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y1
+	VADDPS        Y1, Y0, Y1
+	VEXTRACTF128  $0x01, Y1, X0
+	VADDPS        X0, X1, X0
+	VMOVHLPS      X0, X0, X1
+	VADDPS        X1, X0, X0
+	VMOVSHDUP     X0, X1
+	VADDSS        X1, X0, X0
+	VMOVSS        X0, 12(AX)
+	VZEROUPPER
+	RET
+
+// func SoftmaxFusedFocalU8AVX512(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)
+// Requires: AVX, AVX512BW, AVX512DQ, AVX512F, AVX512VL, BMI2, MMX+
+TEXT ·SoftmaxFusedFocalU8AVX512(SB), NOSPLIT, $0-248
+	MOVQ   x_base+0(FP), AX
+	MOVQ   lo+32(FP), CX
+	MOVQ   hi+40(FP), DX
+	SUBQ   CX, DX
+	LEAQ   (AX)(CX*4), AX
+	MOVQ   lab_base+48(FP), BX
+	LEAQ   (BX)(CX*1), BX
+	MOVQ   S+24(FP), CX
+	SHLQ   $0x02, CX
+	MOVQ   scr_base+120(FP), SI
+	MOVQ   tab_base+96(FP), DI
+	MOVQ   dst_base+176(FP), R8
+	MOVQ   lo+32(FP), R9
+	LEAQ   (R8)(R9*4), R8
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+
+loop_771:
+	CMPQ         DX, $0x00000010
+	JB           tail_772
+	VPMOVZXBD    (BX), Z4
+	VBROADCASTSS ign+80(FP), Z5
+	VPCMPD       $0x04, Z5, Z4, K1
+	VMOVDQU32    softmaxconsts<>+0(SB), Z5
+	VPBLENDMD    Z4, Z5, K1, Z4
+	VMOVUPS.Z    (AX), K1, Z5
+	PREFETCHT0   1024(AX)
+	MOVQ         AX, R9
+	MOVQ         C+72(FP), R10
+	DECQ         R10
+	JZ           c1_774
+
+max_775:
+	ADDQ       CX, R9
+	VMOVUPS.Z  (R9), K1, Z6
+	PREFETCHT0 1024(R9)
+	VMAXPS     Z6, Z5, Z5
+	DECQ       R10
+	JNZ        max_775
+
+c1_774:
+	VXORPS Z6, Z6, Z6
+	VXORPS Z7, Z7, Z7
+	MOVQ   AX, R9
+	MOVQ   SI, R10
+	VXORPS Z8, Z8, Z8
+	XORQ   R11, R11
+
+class_776:
+	VMOVUPS.Z    (R9), K1, Z9
+	VSUBPS       Z5, Z9, Z9
+	VMULPS       softmaxconsts<>+128(SB), Z9, Z10
+	VRNDSCALEPS  $0x00, Z10, Z10
+	VMOVAPS      Z9, Z11
+	VFNMADD231PS softmaxconsts<>+192(SB), Z10, Z11
+	VFNMADD231PS softmaxconsts<>+256(SB), Z10, Z11
+	VMULPS       Z11, Z11, Z12
+	VMOVUPS      softmaxconsts<>+320(SB), Z13
+	VFMADD213PS  softmaxconsts<>+384(SB), Z11, Z13
+	VMOVUPS      softmaxconsts<>+448(SB), Z14
+	VFMADD213PS  softmaxconsts<>+512(SB), Z11, Z14
+	VMOVUPS      softmaxconsts<>+576(SB), Z15
+	VFMADD213PS  softmaxconsts<>+640(SB), Z11, Z15
+	VFMADD213PS  Z14, Z12, Z15
+	VFMADD213PS  Z13, Z12, Z15
+	VFMADD213PS  Z11, Z12, Z15
+	VADDPS       softmaxconsts<>+64(SB), Z15, Z15
+	VSCALEFPS    Z10, Z15, Z15
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z9, K2
+	VXORPS       Z15, Z15, K2, Z15
+	VADDPS       Z15, Z6, Z6
+	VMOVUPS      Z15, (R10)
+	VPCMPEQD     Z8, Z4, K2
+	VMOVUPS      Z9, K2, Z7
+	ADDQ         CX, R9
+	ADDQ         $0x00000040, R10
+	VPADDD       softmaxconsts<>+832(SB), Z8, Z8
+	INCQ         R11
+	CMPQ         R11, C+72(FP)
+	JB           class_776
+	VMOVUPS      softmaxconsts<>+64(SB), Z8
+	VDIVPS       Z6, Z8, Z8
+	VMOVUPS      softmaxconsts<>+64(SB), Z9
+	VMOVAPS.Z    Z9, K1, Z9
+	VADDPS       Z9, Z3, Z3
+	TESTQ        $0x00000003, sflags+200(FP)
+	JZ           noflag_777
+	VGETEXPPS    Z6, Z10
+	VADDPS       softmaxconsts<>+64(SB), Z10, Z10
+	VGETMANTPS   $0x02, Z6, Z9
+	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z9, K2
+	VSUBPS       softmaxconsts<>+64(SB), Z9, Z11
+	VADDPS       Z9, Z9, Z12
+	VSUBPS       softmaxconsts<>+64(SB), Z12, Z12
+	VBLENDMPS    Z12, Z11, K2, Z9
+	VSUBPS       softmaxconsts<>+64(SB), Z10, K2, Z10
+	VMULPS       Z9, Z9, Z11
+	VMOVUPS      softmaxconsts<>+1088(SB), Z12
+	VFMADD213PS  softmaxconsts<>+1152(SB), Z9, Z12
+	VFMADD213PS  softmaxconsts<>+1216(SB), Z9, Z12
+	VFMADD213PS  softmaxconsts<>+1280(SB), Z9, Z12
+	VFMADD213PS  softmaxconsts<>+1344(SB), Z9, Z12
+	VFMADD213PS  softmaxconsts<>+1408(SB), Z9, Z12
+	VFMADD213PS  softmaxconsts<>+1472(SB), Z9, Z12
+	VFMADD213PS  softmaxconsts<>+1536(SB), Z9, Z12
+	VFMADD213PS  softmaxconsts<>+1600(SB), Z9, Z12
+	VMULPS       Z9, Z12, Z12
+	VMULPS       Z11, Z12, Z12
+	VFMADD231PS  softmaxconsts<>+256(SB), Z10, Z12
+	VFNMADD231PS softmaxconsts<>+384(SB), Z11, Z12
+	VADDPS       Z12, Z9, Z12
+	VFMADD231PS  softmaxconsts<>+192(SB), Z10, Z12
+	VCMPPS       $0x03, Z6, Z6, K2
+	VMOVUPS      Z6, K2, Z12
+	VSUBPS       Z7, Z12, Z9
+	TESTQ        $0x00000001, sflags+200(FP)
+	JZ           noflag_778
+	VMOVUPS      softmaxconsts<>+64(SB), Z10
+	TESTQ        $0x00000200, sflags+200(FP)
+	JZ           noflag_779
+	MOVQ         DI, R9
+	VXORPS       Z11, Z11, Z11
+	XORQ         R10, R10
+
+class_780:
+	VPCMPEQD     Z11, Z4, K2
+	VBROADCASTSS (R9), K2, Z10
+	ADDQ         $0x00000020, R9
+	VPADDD       softmaxconsts<>+832(SB), Z11, Z11
+	INCQ         R10
+	CMPQ         R10, C+72(FP)
+	JB           class_780
+
+noflag_779:
+	VBROADCASTSS eps1+208(FP), Z11
+	VMULPS       Z10, Z11, Z11
+	VMULPS       Z9, Z11, Z11
+	TESTQ        $0x00000400, sflags+200(FP)
+	JZ           noflag_781
+	VXORPS       Z13, Z13, Z13
+	MOVQ         AX, R9
+	MOVQ         DI, R10
+	XORQ         R11, R11
+
+class_782:
+	VMOVUPS.Z    (R9), K1, Z14
+	VSUBPS       Z5, Z14, Z14
+	TESTQ        $0x00000200, sflags+200(FP)
+	JZ           noflag_783
+	VBROADCASTSS (R10), Z15
+	VMULPS       Z15, Z14, Z14
+
+noflag_783:
+	VADDPS       Z14, Z13, Z13
+	ADDQ         CX, R9
+	ADDQ         $0x00000020, R10
+	INCQ         R11
+	CMPQ         R11, C+72(FP)
+	JB           class_782
+	VBROADCASTSS wsum+216(FP), Z5
+	VMULPS       Z12, Z5, Z5
+	VSUBPS       Z13, Z5, Z5
+	VBROADCASTSS epsC+212(FP), Z12
+	VFMADD231PS  Z12, Z5, Z11
+
+noflag_781:
+	VMOVAPS.Z Z11, K1, Z11
+	VADDPS    Z11, Z0, Z0
+	VMOVAPS.Z Z10, K1, Z10
+	VADDPS    Z10, Z1, Z1
+
+noflag_778:
+	TESTQ        $0x00000002, sflags+200(FP)
+	JZ           noflag_784
+	VMULPS       softmaxconsts<>+128(SB), Z7, Z5
+	VRNDSCALEPS  $0x00, Z5, Z5
+	VMOVAPS      Z7, Z10
+	VFNMADD231PS softmaxconsts<>+192(SB), Z5, Z10
+	VFNMADD231PS softmaxconsts<>+256(SB), Z5, Z10
+	VMULPS       Z10, Z10, Z11
+	VMOVUPS      softmaxconsts<>+320(SB), Z12
+	VFMADD213PS  softmaxconsts<>+384(SB), Z10, Z12
+	VMOVUPS      softmaxconsts<>+448(SB), Z13
+	VFMADD213PS  softmaxconsts<>+512(SB), Z10, Z13
+	VMOVUPS      softmaxconsts<>+576(SB), Z14
+	VFMADD213PS  softmaxconsts<>+640(SB), Z10, Z14
+	VFMADD213PS  Z13, Z11, Z14
+	VFMADD213PS  Z12, Z11, Z14
+	VFMADD213PS  Z10, Z11, Z14
+	VADDPS       softmaxconsts<>+64(SB), Z14, Z14
+	VSCALEFPS    Z5, Z14, Z14
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z7, K2
+	VXORPS       Z14, Z14, K2, Z14
+	VMULPS       Z8, Z14, Z14
+	VMOVUPS      softmaxconsts<>+64(SB), Z5
+	VSUBPS       Z14, Z5, Z5
+	VBROADCASTSS gamma+156(FP), Z10
+	MOVQ         gmode+160(FP), R9
+	CMPQ         R9, $0x01
+	JEQ          pow1_785
+	CMPQ         R9, $0x02
+	JEQ          pow2_787
+	CMPQ         R9, $0x03
+	JEQ          powg_786
+	VMOVUPS      softmaxconsts<>+64(SB), Z10
+	JMP          powd_788
+
+pow1_785:
+	VMOVAPS Z5, Z10
+	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z5, K2
+	VXORPS  Z10, Z10, K2, Z10
+	JMP     powd_788
+
+pow2_787:
+	VMULPS Z5, Z5, Z10
+	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z5, K2
+	VXORPS Z10, Z10, K2, Z10
+	JMP    powd_788
+
+powg_786:
+	VGETEXPPS    Z5, Z12
+	VADDPS       softmaxconsts<>+64(SB), Z12, Z12
+	VGETMANTPS   $0x02, Z5, Z11
+	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z11, K2
+	VSUBPS       softmaxconsts<>+64(SB), Z11, Z13
+	VADDPS       Z11, Z11, Z14
+	VSUBPS       softmaxconsts<>+64(SB), Z14, Z14
+	VBLENDMPS    Z14, Z13, K2, Z11
+	VSUBPS       softmaxconsts<>+64(SB), Z12, K2, Z12
+	VMULPS       Z11, Z11, Z13
+	VMOVUPS      softmaxconsts<>+1088(SB), Z14
+	VFMADD213PS  softmaxconsts<>+1152(SB), Z11, Z14
+	VFMADD213PS  softmaxconsts<>+1216(SB), Z11, Z14
+	VFMADD213PS  softmaxconsts<>+1280(SB), Z11, Z14
+	VFMADD213PS  softmaxconsts<>+1344(SB), Z11, Z14
+	VFMADD213PS  softmaxconsts<>+1408(SB), Z11, Z14
+	VFMADD213PS  softmaxconsts<>+1472(SB), Z11, Z14
+	VFMADD213PS  softmaxconsts<>+1536(SB), Z11, Z14
+	VFMADD213PS  softmaxconsts<>+1600(SB), Z11, Z14
+	VMULPS       Z11, Z14, Z14
+	VMULPS       Z13, Z14, Z14
+	VFMADD231PS  softmaxconsts<>+256(SB), Z12, Z14
+	VFNMADD231PS softmaxconsts<>+384(SB), Z13, Z14
+	VADDPS       Z14, Z11, Z14
+	VFMADD231PS  softmaxconsts<>+192(SB), Z12, Z14
+	VCMPPS       $0x05, softmaxconsts<>+1920(SB), Z5, K2
+	VMOVUPS      Z5, K2, Z14
+	VCMPPS       $0x01, softmaxconsts<>+1664(SB), Z5, K2
+	VMOVUPS      softmaxconsts<>+1984(SB), K2, Z14
+	VCMPPS       $0x00, softmaxconsts<>+1664(SB), Z5, K2
+	VMOVUPS      softmaxconsts<>+2048(SB), K2, Z14
+	VMULPS       Z10, Z14, Z14
+	VMULPS       softmaxconsts<>+128(SB), Z14, Z10
+	VRNDSCALEPS  $0x00, Z10, Z10
+	VMOVAPS      Z14, Z11
+	VFNMADD231PS softmaxconsts<>+192(SB), Z10, Z11
+	VFNMADD231PS softmaxconsts<>+256(SB), Z10, Z11
+	VMULPS       Z11, Z11, Z12
+	VMOVUPS      softmaxconsts<>+320(SB), Z13
+	VFMADD213PS  softmaxconsts<>+384(SB), Z11, Z13
+	VMOVUPS      softmaxconsts<>+448(SB), Z15
+	VFMADD213PS  softmaxconsts<>+512(SB), Z11, Z15
+	VMOVUPS      softmaxconsts<>+576(SB), Z16
+	VFMADD213PS  softmaxconsts<>+640(SB), Z11, Z16
+	VFMADD213PS  Z15, Z12, Z16
+	VFMADD213PS  Z13, Z12, Z16
+	VFMADD213PS  Z11, Z12, Z16
+	VADDPS       softmaxconsts<>+64(SB), Z16, Z16
+	VSCALEFPS    Z10, Z16, Z16
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z14, K2
+	VXORPS       Z16, Z16, K2, Z16
+	VCMPPS       $0x0e, softmaxconsts<>+2368(SB), Z14, K2
+	VMOVUPS      softmaxconsts<>+1920(SB), K2, Z16
+	VMOVAPS      Z16, Z10
+	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z5, K2
+	VXORPS       Z10, Z10, K2, Z10
+
+powd_788:
+	VMULPS  Z9, Z10, Z10
+	TESTQ   $0x00000100, sflags+200(FP)
+	JZ      noflag_789
+	VMOVUPS softmaxconsts<>+64(SB), Z5
+	MOVQ    DI, R9
+	VXORPS  Z9, Z9, Z9
+	XORQ    R10, R10
+
+class_790:
+	VPCMPEQD     Z9, Z4, K2
+	VBROADCASTSS 4(R9), K2, Z5
+	ADDQ         $0x00000020, R9
+	VPADDD       softmaxconsts<>+832(SB), Z9, Z9
+	INCQ         R10
+	CMPQ         R10, C+72(FP)
+	JB           class_790
+	VMULPS       Z5, Z10, Z10
+
+noflag_789:
+	VMOVAPS.Z Z10, K1, Z10
+	VADDPS    Z10, Z2, Z2
+
+noflag_784:
+noflag_777:
+	VMOVUPS softmaxconsts<>+64(SB), Z5
+	TESTQ   $0x00000200, flags+88(FP)
+	JZ      noflag_791
+	MOVQ    DI, R9
+	VXORPS  Z9, Z9, Z9
+	XORQ    R10, R10
+
+class_792:
+	VPCMPEQD     Z9, Z4, K2
+	VBROADCASTSS (R9), K2, Z5
+	ADDQ         $0x00000020, R9
+	VPADDD       softmaxconsts<>+832(SB), Z9, Z9
+	INCQ         R10
+	CMPQ         R10, C+72(FP)
+	JB           class_792
+
+noflag_791:
+	VBROADCASTSS k1+144(FP), Z9
+	VMULPS       Z5, Z9, Z9
+	VBROADCASTSS k2+148(FP), Z5
+	VADDPS       Z9, Z5, Z5
+	VMULPS       softmaxconsts<>+128(SB), Z7, Z10
+	VRNDSCALEPS  $0x00, Z10, Z10
+	VMOVAPS      Z7, Z11
+	VFNMADD231PS softmaxconsts<>+192(SB), Z10, Z11
+	VFNMADD231PS softmaxconsts<>+256(SB), Z10, Z11
+	VMULPS       Z11, Z11, Z12
+	VMOVUPS      softmaxconsts<>+320(SB), Z13
+	VFMADD213PS  softmaxconsts<>+384(SB), Z11, Z13
+	VMOVUPS      softmaxconsts<>+448(SB), Z14
+	VFMADD213PS  softmaxconsts<>+512(SB), Z11, Z14
+	VMOVUPS      softmaxconsts<>+576(SB), Z15
+	VFMADD213PS  softmaxconsts<>+640(SB), Z11, Z15
+	VFMADD213PS  Z14, Z12, Z15
+	VFMADD213PS  Z13, Z12, Z15
+	VFMADD213PS  Z11, Z12, Z15
+	VADDPS       softmaxconsts<>+64(SB), Z15, Z15
+	VSCALEFPS    Z10, Z15, Z15
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z7, K2
+	VXORPS       Z15, Z15, K2, Z15
+	VMULPS       Z8, Z15, Z15
+	VMOVUPS      softmaxconsts<>+64(SB), Z10
+	VSUBPS       Z15, Z10, Z10
+	VBROADCASTSS gamma+156(FP), Z11
+	MOVQ         gmode+160(FP), R9
+	CMPQ         R9, $0x01
+	JEQ          pow1_793
+	CMPQ         R9, $0x02
+	JEQ          pow2_795
+	CMPQ         R9, $0x03
+	JEQ          powg_794
+	VMOVUPS      softmaxconsts<>+64(SB), Z12
+	JMP          powd_796
+
+pow1_793:
+	VMOVAPS Z10, Z12
+	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z10, K2
+	VXORPS  Z12, Z12, K2, Z12
+	JMP     powd_796
+
+pow2_795:
+	VMULPS Z10, Z10, Z12
+	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z10, K2
+	VXORPS Z12, Z12, K2, Z12
+	JMP    powd_796
+
+powg_794:
+	VGETEXPPS    Z10, Z13
+	VADDPS       softmaxconsts<>+64(SB), Z13, Z13
+	VGETMANTPS   $0x02, Z10, Z12
+	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z12, K2
+	VSUBPS       softmaxconsts<>+64(SB), Z12, Z14
+	VADDPS       Z12, Z12, Z16
+	VSUBPS       softmaxconsts<>+64(SB), Z16, Z16
+	VBLENDMPS    Z16, Z14, K2, Z12
+	VSUBPS       softmaxconsts<>+64(SB), Z13, K2, Z13
+	VMULPS       Z12, Z12, Z14
+	VMOVUPS      softmaxconsts<>+1088(SB), Z16
+	VFMADD213PS  softmaxconsts<>+1152(SB), Z12, Z16
+	VFMADD213PS  softmaxconsts<>+1216(SB), Z12, Z16
+	VFMADD213PS  softmaxconsts<>+1280(SB), Z12, Z16
+	VFMADD213PS  softmaxconsts<>+1344(SB), Z12, Z16
+	VFMADD213PS  softmaxconsts<>+1408(SB), Z12, Z16
+	VFMADD213PS  softmaxconsts<>+1472(SB), Z12, Z16
+	VFMADD213PS  softmaxconsts<>+1536(SB), Z12, Z16
+	VFMADD213PS  softmaxconsts<>+1600(SB), Z12, Z16
+	VMULPS       Z12, Z16, Z16
+	VMULPS       Z14, Z16, Z16
+	VFMADD231PS  softmaxconsts<>+256(SB), Z13, Z16
+	VFNMADD231PS softmaxconsts<>+384(SB), Z14, Z16
+	VADDPS       Z16, Z12, Z16
+	VFMADD231PS  softmaxconsts<>+192(SB), Z13, Z16
+	VCMPPS       $0x05, softmaxconsts<>+1920(SB), Z10, K2
+	VMOVUPS      Z10, K2, Z16
+	VCMPPS       $0x01, softmaxconsts<>+1664(SB), Z10, K2
+	VMOVUPS      softmaxconsts<>+1984(SB), K2, Z16
+	VCMPPS       $0x00, softmaxconsts<>+1664(SB), Z10, K2
+	VMOVUPS      softmaxconsts<>+2048(SB), K2, Z16
+	VMULPS       Z11, Z16, Z16
+	VMULPS       softmaxconsts<>+128(SB), Z16, Z12
+	VRNDSCALEPS  $0x00, Z12, Z12
+	VMOVAPS      Z16, Z13
+	VFNMADD231PS softmaxconsts<>+192(SB), Z12, Z13
+	VFNMADD231PS softmaxconsts<>+256(SB), Z12, Z13
+	VMULPS       Z13, Z13, Z14
+	VMOVUPS      softmaxconsts<>+320(SB), Z17
+	VFMADD213PS  softmaxconsts<>+384(SB), Z13, Z17
+	VMOVUPS      softmaxconsts<>+448(SB), Z18
+	VFMADD213PS  softmaxconsts<>+512(SB), Z13, Z18
+	VMOVUPS      softmaxconsts<>+576(SB), Z19
+	VFMADD213PS  softmaxconsts<>+640(SB), Z13, Z19
+	VFMADD213PS  Z18, Z14, Z19
+	VFMADD213PS  Z17, Z14, Z19
+	VFMADD213PS  Z13, Z14, Z19
+	VADDPS       softmaxconsts<>+64(SB), Z19, Z19
+	VSCALEFPS    Z12, Z19, Z19
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z16, K2
+	VXORPS       Z19, Z19, K2, Z19
+	VCMPPS       $0x0e, softmaxconsts<>+2368(SB), Z16, K2
+	VMOVUPS      softmaxconsts<>+1920(SB), K2, Z19
+	VMOVAPS      Z19, Z12
+	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z10, K2
+	VXORPS       Z12, Z12, K2, Z12
+
+powd_796:
+	VXORPS       softmaxconsts<>+2304(SB), Z12, Z12
+	CMPQ         R9, $0x00
+	JEQ          gamma0_797
+	VGETEXPPS    Z6, Z14
+	VADDPS       softmaxconsts<>+64(SB), Z14, Z14
+	VGETMANTPS   $0x02, Z6, Z13
+	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z13, K2
+	VSUBPS       softmaxconsts<>+64(SB), Z13, Z16
+	VADDPS       Z13, Z13, Z17
+	VSUBPS       softmaxconsts<>+64(SB), Z17, Z17
+	VBLENDMPS    Z17, Z16, K2, Z13
+	VSUBPS       softmaxconsts<>+64(SB), Z14, K2, Z14
+	VMULPS       Z13, Z13, Z16
+	VMOVUPS      softmaxconsts<>+1088(SB), Z17
+	VFMADD213PS  softmaxconsts<>+1152(SB), Z13, Z17
+	VFMADD213PS  softmaxconsts<>+1216(SB), Z13, Z17
+	VFMADD213PS  softmaxconsts<>+1280(SB), Z13, Z17
+	VFMADD213PS  softmaxconsts<>+1344(SB), Z13, Z17
+	VFMADD213PS  softmaxconsts<>+1408(SB), Z13, Z17
+	VFMADD213PS  softmaxconsts<>+1472(SB), Z13, Z17
+	VFMADD213PS  softmaxconsts<>+1536(SB), Z13, Z17
+	VFMADD213PS  softmaxconsts<>+1600(SB), Z13, Z17
+	VMULPS       Z13, Z17, Z17
+	VMULPS       Z16, Z17, Z17
+	VFMADD231PS  softmaxconsts<>+256(SB), Z14, Z17
+	VFNMADD231PS softmaxconsts<>+384(SB), Z16, Z17
+	VADDPS       Z17, Z13, Z17
+	VFMADD231PS  softmaxconsts<>+192(SB), Z14, Z17
+	VCMPPS       $0x03, Z6, Z6, K2
+	VMOVUPS      Z6, K2, Z17
+	VMOVAPS      Z7, Z6
+	VSUBPS       Z17, Z6, Z6
+	VMOVAPS      Z11, Z7
+	VSUBPS       softmaxconsts<>+64(SB), Z7, Z7
+	MOVQ         g1mode+168(FP), R9
+	CMPQ         R9, $0x01
+	JEQ          pow1_798
+	CMPQ         R9, $0x02
+	JEQ          pow2_800
+	CMPQ         R9, $0x03
+	JEQ          powg_799
+	VMOVUPS      softmaxconsts<>+64(SB), Z7
+	JMP          powd_801
+
+pow1_798:
+	VMOVAPS Z10, Z7
+	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z10, K2
+	VXORPS  Z7, Z7, K2, Z7
+	JMP     powd_801
+
+pow2_800:
+	VMULPS Z10, Z10, Z7
+	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z10, K2
+	VXORPS Z7, Z7, K2, Z7
+	JMP    powd_801
+
+powg_799:
+	VGETEXPPS    Z10, Z14
+	VADDPS       softmaxconsts<>+64(SB), Z14, Z14
+	VGETMANTPS   $0x02, Z10, Z13
+	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z13, K2
+	VSUBPS       softmaxconsts<>+64(SB), Z13, Z16
+	VADDPS       Z13, Z13, Z17
+	VSUBPS       softmaxconsts<>+64(SB), Z17, Z17
+	VBLENDMPS    Z17, Z16, K2, Z13
+	VSUBPS       softmaxconsts<>+64(SB), Z14, K2, Z14
+	VMULPS       Z13, Z13, Z16
+	VMOVUPS      softmaxconsts<>+1088(SB), Z17
+	VFMADD213PS  softmaxconsts<>+1152(SB), Z13, Z17
+	VFMADD213PS  softmaxconsts<>+1216(SB), Z13, Z17
+	VFMADD213PS  softmaxconsts<>+1280(SB), Z13, Z17
+	VFMADD213PS  softmaxconsts<>+1344(SB), Z13, Z17
+	VFMADD213PS  softmaxconsts<>+1408(SB), Z13, Z17
+	VFMADD213PS  softmaxconsts<>+1472(SB), Z13, Z17
+	VFMADD213PS  softmaxconsts<>+1536(SB), Z13, Z17
+	VFMADD213PS  softmaxconsts<>+1600(SB), Z13, Z17
+	VMULPS       Z13, Z17, Z17
+	VMULPS       Z16, Z17, Z17
+	VFMADD231PS  softmaxconsts<>+256(SB), Z14, Z17
+	VFNMADD231PS softmaxconsts<>+384(SB), Z16, Z17
+	VADDPS       Z17, Z13, Z17
+	VFMADD231PS  softmaxconsts<>+192(SB), Z14, Z17
+	VCMPPS       $0x05, softmaxconsts<>+1920(SB), Z10, K2
+	VMOVUPS      Z10, K2, Z17
+	VCMPPS       $0x01, softmaxconsts<>+1664(SB), Z10, K2
+	VMOVUPS      softmaxconsts<>+1984(SB), K2, Z17
+	VCMPPS       $0x00, softmaxconsts<>+1664(SB), Z10, K2
+	VMOVUPS      softmaxconsts<>+2048(SB), K2, Z17
+	VMULPS       Z7, Z17, Z17
+	VMULPS       softmaxconsts<>+128(SB), Z17, Z7
+	VRNDSCALEPS  $0x00, Z7, Z7
+	VMOVAPS      Z17, Z13
+	VFNMADD231PS softmaxconsts<>+192(SB), Z7, Z13
+	VFNMADD231PS softmaxconsts<>+256(SB), Z7, Z13
+	VMULPS       Z13, Z13, Z14
+	VMOVUPS      softmaxconsts<>+320(SB), Z16
+	VFMADD213PS  softmaxconsts<>+384(SB), Z13, Z16
+	VMOVUPS      softmaxconsts<>+448(SB), Z18
+	VFMADD213PS  softmaxconsts<>+512(SB), Z13, Z18
+	VMOVUPS      softmaxconsts<>+576(SB), Z19
+	VFMADD213PS  softmaxconsts<>+640(SB), Z13, Z19
+	VFMADD213PS  Z18, Z14, Z19
+	VFMADD213PS  Z16, Z14, Z19
+	VFMADD213PS  Z13, Z14, Z19
+	VADDPS       softmaxconsts<>+64(SB), Z19, Z19
+	VSCALEFPS    Z7, Z19, Z19
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z17, K2
+	VXORPS       Z19, Z19, K2, Z19
+	VCMPPS       $0x0e, softmaxconsts<>+2368(SB), Z17, K2
+	VMOVUPS      softmaxconsts<>+1920(SB), K2, Z19
+	VMOVAPS      Z19, Z7
+	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z10, K2
+	VXORPS       Z7, Z7, K2, Z7
+
+powd_801:
+	VMULPS Z11, Z7, Z7
+	VMULPS Z15, Z7, Z7
+	VMULPS Z6, Z7, Z7
+	VCMPPS $0x0e, softmaxconsts<>+1664(SB), Z10, K2
+	VADDPS Z7, Z12, K2, Z12
+
+gamma0_797:
+	TESTQ   $0x00000100, flags+88(FP)
+	JZ      noflag_802
+	VMOVUPS softmaxconsts<>+64(SB), Z6
+	MOVQ    DI, R9
+	VXORPS  Z7, Z7, Z7
+	XORQ    R10, R10
+
+class_803:
+	VPCMPEQD     Z7, Z4, K2
+	VBROADCASTSS 4(R9), K2, Z6
+	ADDQ         $0x00000020, R9
+	VPADDD       softmaxconsts<>+832(SB), Z7, Z7
+	INCQ         R10
+	CMPQ         R10, C+72(FP)
+	JB           class_803
+	VMULPS       Z6, Z12, Z12
+
+noflag_802:
+	VBROADCASTSS fs+152(FP), Z6
+	VMULPS       Z6, Z12, Z12
+	VSUBPS       Z12, Z5, Z5
+	VSUBPS       Z12, Z9, Z9
+	VXORPS       Z6, Z6, Z6
+	TESTQ        $0x00000004, flags+88(FP)
+	JZ           noflag_804
+	MOVQ         SI, R9
+	MOVQ         DI, R10
+	VXORPS       Z7, Z7, Z7
+	XORQ         R11, R11
+
+class_805:
+	VMULPS       (R9), Z8, Z10
+	VPCMPEQD     Z7, Z4, K2
+	VBROADCASTSS 20(R10), Z11
+	VMULPS       Z10, Z11, Z11
+	VBROADCASTSS 16(R10), Z12
+	VADDPS       Z11, Z12, Z11
+	VBROADCASTSS 12(R10), Z12
+	VADDPS       Z12, Z11, K2, Z11
+	VFMADD231PS  Z11, Z10, Z6
+	ADDQ         $0x00000040, R9
+	ADDQ         $0x00000020, R10
+	VPADDD       softmaxconsts<>+832(SB), Z7, Z7
+	INCQ         R11
+	CMPQ         R11, C+72(FP)
+	JB           class_805
+
+noflag_804:
+	TESTQ  $0x00000004, flags+88(FP)
+	JZ     outnr_807
+	MOVQ   SI, R9
+	MOVQ   DI, R10
+	MOVQ   R8, R11
+	VXORPS Z7, Z7, Z7
+	XORQ   R12, R12
+
+class_808:
+	VPCMPEQD     Z7, Z4, K2
+	VMULPS       (R9), Z8, Z10
+	VBROADCASTSS 20(R10), Z11
+	VMULPS       Z10, Z11, Z11
+	VBROADCASTSS 16(R10), Z12
+	VADDPS       Z11, Z12, Z11
+	VBROADCASTSS 12(R10), Z12
+	VADDPS       Z12, Z11, K2, Z11
+	VSUBPS       Z6, Z11, Z11
+	VADDPS       Z5, Z11, Z11
+	VMULPS       Z11, Z10, Z10
+	TESTQ        $0x00000400, flags+88(FP)
+	JZ           noflag_809
+	VBROADCASTSS 8(R10), Z11
+	VSUBPS       Z11, Z10, Z10
+
+noflag_809:
+	VSUBPS    Z9, Z10, K2, Z10
+	VMOVAPS.Z Z10, K1, Z10
+	TESTQ     $0x00000800, flags+88(FP)
+	JNZ       nt_810
+	VMOVUPS   Z10, (R11)
+	JMP       st_811
+
+nt_810:
+	VMOVNTPS Z10, (R11)
+
+st_811:
+	ADDQ   $0x00000040, R9
+	ADDQ   $0x00000020, R10
+	ADDQ   CX, R11
+	VPADDD softmaxconsts<>+832(SB), Z7, Z7
+	INCQ   R12
+	CMPQ   R12, C+72(FP)
+	JB     class_808
+	JMP    outd_806
+
+outnr_807:
+	VMOVAPS Z5, Z5
+	VMULPS  Z8, Z5, Z5
+	MOVQ    SI, R9
+	MOVQ    DI, R10
+	MOVQ    R8, R11
+	VXORPS  Z6, Z6, Z6
+	XORQ    R12, R12
+
+class_812:
+	VPCMPEQD     Z6, Z4, K2
+	VMULPS       (R9), Z5, Z7
+	TESTQ        $0x00000400, flags+88(FP)
+	JZ           noflag_813
+	VBROADCASTSS 8(R10), Z8
+	VSUBPS       Z8, Z7, Z7
+
+noflag_813:
+	VSUBPS    Z9, Z7, K2, Z7
+	VMOVAPS.Z Z7, K1, Z7
+	TESTQ     $0x00000800, flags+88(FP)
+	JNZ       nt_814
+	VMOVUPS   Z7, (R11)
+	JMP       st_815
+
+nt_814:
+	VMOVNTPS Z7, (R11)
+
+st_815:
+	ADDQ   $0x00000040, R9
+	ADDQ   $0x00000020, R10
+	ADDQ   CX, R11
+	VPADDD softmaxconsts<>+832(SB), Z6, Z6
+	INCQ   R12
+	CMPQ   R12, C+72(FP)
+	JB     class_812
+
+outd_806:
+	ADDQ $0x00000040, AX
+	ADDQ $0x00000010, BX
+	ADDQ $0x00000040, R8
+	SUBQ $0x00000010, DX
+	JMP  loop_771
+
+tail_772:
+	TESTQ        DX, DX
+	JZ           done_773
+	MOVL         $0x0000ffff, R9
+	BZHIL        DX, R9, R9
+	KMOVW        R9, K1
+	VMOVDQU8.Z   (BX), K1, X4
+	VPMOVZXBD    X4, Z4
+	VBROADCASTSS ign+80(FP), Z5
+	VPCMPD       $0x04, Z5, Z4, K1, K2
+	VMOVDQU32    softmaxconsts<>+0(SB), Z5
+	VPBLENDMD    Z4, Z5, K2, Z4
+	VMOVUPS.Z    (AX), K2, Z5
+	PREFETCHT0   1024(AX)
+	MOVQ         AX, DX
+	MOVQ         C+72(FP), BX
+	DECQ         BX
+	JZ           c1_816
+
+max_817:
+	ADDQ       CX, DX
+	VMOVUPS.Z  (DX), K2, Z6
+	PREFETCHT0 1024(DX)
+	VMAXPS     Z6, Z5, Z5
+	DECQ       BX
+	JNZ        max_817
+
+c1_816:
+	VXORPS Z6, Z6, Z6
+	VXORPS Z7, Z7, Z7
+	MOVQ   AX, DX
+	MOVQ   SI, BX
+	VXORPS Z8, Z8, Z8
+	XORQ   R9, R9
+
+class_818:
+	VMOVUPS.Z    (DX), K2, Z9
+	VSUBPS       Z5, Z9, Z9
+	VMULPS       softmaxconsts<>+128(SB), Z9, Z10
+	VRNDSCALEPS  $0x00, Z10, Z10
+	VMOVAPS      Z9, Z11
+	VFNMADD231PS softmaxconsts<>+192(SB), Z10, Z11
+	VFNMADD231PS softmaxconsts<>+256(SB), Z10, Z11
+	VMULPS       Z11, Z11, Z12
+	VMOVUPS      softmaxconsts<>+320(SB), Z13
+	VFMADD213PS  softmaxconsts<>+384(SB), Z11, Z13
+	VMOVUPS      softmaxconsts<>+448(SB), Z14
+	VFMADD213PS  softmaxconsts<>+512(SB), Z11, Z14
+	VMOVUPS      softmaxconsts<>+576(SB), Z15
+	VFMADD213PS  softmaxconsts<>+640(SB), Z11, Z15
+	VFMADD213PS  Z14, Z12, Z15
+	VFMADD213PS  Z13, Z12, Z15
+	VFMADD213PS  Z11, Z12, Z15
+	VADDPS       softmaxconsts<>+64(SB), Z15, Z15
+	VSCALEFPS    Z10, Z15, Z15
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z9, K3
+	VXORPS       Z15, Z15, K3, Z15
+	VADDPS       Z15, Z6, Z6
+	VMOVUPS      Z15, (BX)
+	VPCMPEQD     Z8, Z4, K3
+	VMOVUPS      Z9, K3, Z7
+	ADDQ         CX, DX
+	ADDQ         $0x00000040, BX
+	VPADDD       softmaxconsts<>+832(SB), Z8, Z8
+	INCQ         R9
+	CMPQ         R9, C+72(FP)
+	JB           class_818
+	VMOVUPS      softmaxconsts<>+64(SB), Z8
+	VDIVPS       Z6, Z8, Z8
+	VMOVUPS      softmaxconsts<>+64(SB), Z9
+	VMOVAPS.Z    Z9, K2, Z9
+	VADDPS       Z9, Z3, Z3
+	TESTQ        $0x00000003, sflags+200(FP)
+	JZ           noflag_819
+	VGETEXPPS    Z6, Z10
+	VADDPS       softmaxconsts<>+64(SB), Z10, Z10
+	VGETMANTPS   $0x02, Z6, Z9
+	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z9, K3
+	VSUBPS       softmaxconsts<>+64(SB), Z9, Z11
+	VADDPS       Z9, Z9, Z12
+	VSUBPS       softmaxconsts<>+64(SB), Z12, Z12
+	VBLENDMPS    Z12, Z11, K3, Z9
+	VSUBPS       softmaxconsts<>+64(SB), Z10, K3, Z10
+	VMULPS       Z9, Z9, Z11
+	VMOVUPS      softmaxconsts<>+1088(SB), Z12
+	VFMADD213PS  softmaxconsts<>+1152(SB), Z9, Z12
+	VFMADD213PS  softmaxconsts<>+1216(SB), Z9, Z12
+	VFMADD213PS  softmaxconsts<>+1280(SB), Z9, Z12
+	VFMADD213PS  softmaxconsts<>+1344(SB), Z9, Z12
+	VFMADD213PS  softmaxconsts<>+1408(SB), Z9, Z12
+	VFMADD213PS  softmaxconsts<>+1472(SB), Z9, Z12
+	VFMADD213PS  softmaxconsts<>+1536(SB), Z9, Z12
+	VFMADD213PS  softmaxconsts<>+1600(SB), Z9, Z12
+	VMULPS       Z9, Z12, Z12
+	VMULPS       Z11, Z12, Z12
+	VFMADD231PS  softmaxconsts<>+256(SB), Z10, Z12
+	VFNMADD231PS softmaxconsts<>+384(SB), Z11, Z12
+	VADDPS       Z12, Z9, Z12
+	VFMADD231PS  softmaxconsts<>+192(SB), Z10, Z12
+	VCMPPS       $0x03, Z6, Z6, K3
+	VMOVUPS      Z6, K3, Z12
+	VSUBPS       Z7, Z12, Z9
+	TESTQ        $0x00000001, sflags+200(FP)
+	JZ           noflag_820
+	VMOVUPS      softmaxconsts<>+64(SB), Z10
+	TESTQ        $0x00000200, sflags+200(FP)
+	JZ           noflag_821
+	MOVQ         DI, DX
+	VXORPS       Z11, Z11, Z11
+	XORQ         BX, BX
+
+class_822:
+	VPCMPEQD     Z11, Z4, K3
+	VBROADCASTSS (DX), K3, Z10
+	ADDQ         $0x00000020, DX
+	VPADDD       softmaxconsts<>+832(SB), Z11, Z11
+	INCQ         BX
+	CMPQ         BX, C+72(FP)
+	JB           class_822
+
+noflag_821:
+	VBROADCASTSS eps1+208(FP), Z11
+	VMULPS       Z10, Z11, Z11
+	VMULPS       Z9, Z11, Z11
+	TESTQ        $0x00000400, sflags+200(FP)
+	JZ           noflag_823
+	VXORPS       Z13, Z13, Z13
+	MOVQ         DI, DX
+	XORQ         BX, BX
+
+class_824:
+	VMOVUPS.Z    (AX), K2, Z14
+	VSUBPS       Z5, Z14, Z14
+	TESTQ        $0x00000200, sflags+200(FP)
+	JZ           noflag_825
+	VBROADCASTSS (DX), Z15
+	VMULPS       Z15, Z14, Z14
+
+noflag_825:
+	VADDPS       Z14, Z13, Z13
+	ADDQ         CX, AX
+	ADDQ         $0x00000020, DX
+	INCQ         BX
+	CMPQ         BX, C+72(FP)
+	JB           class_824
+	VBROADCASTSS wsum+216(FP), Z5
+	VMULPS       Z12, Z5, Z5
+	VSUBPS       Z13, Z5, Z5
+	VBROADCASTSS epsC+212(FP), Z12
+	VFMADD231PS  Z12, Z5, Z11
+
+noflag_823:
+	VMOVAPS.Z Z11, K2, Z11
+	VADDPS    Z11, Z0, Z0
+	VMOVAPS.Z Z10, K2, Z10
+	VADDPS    Z10, Z1, Z1
+
+noflag_820:
+	TESTQ        $0x00000002, sflags+200(FP)
+	JZ           noflag_826
+	VMULPS       softmaxconsts<>+128(SB), Z7, Z5
+	VRNDSCALEPS  $0x00, Z5, Z5
+	VMOVAPS      Z7, Z10
+	VFNMADD231PS softmaxconsts<>+192(SB), Z5, Z10
+	VFNMADD231PS softmaxconsts<>+256(SB), Z5, Z10
+	VMULPS       Z10, Z10, Z11
+	VMOVUPS      softmaxconsts<>+320(SB), Z12
+	VFMADD213PS  softmaxconsts<>+384(SB), Z10, Z12
+	VMOVUPS      softmaxconsts<>+448(SB), Z13
+	VFMADD213PS  softmaxconsts<>+512(SB), Z10, Z13
+	VMOVUPS      softmaxconsts<>+576(SB), Z14
+	VFMADD213PS  softmaxconsts<>+640(SB), Z10, Z14
+	VFMADD213PS  Z13, Z11, Z14
+	VFMADD213PS  Z12, Z11, Z14
+	VFMADD213PS  Z10, Z11, Z14
+	VADDPS       softmaxconsts<>+64(SB), Z14, Z14
+	VSCALEFPS    Z5, Z14, Z14
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z7, K3
+	VXORPS       Z14, Z14, K3, Z14
+	VMULPS       Z8, Z14, Z14
+	VMOVUPS      softmaxconsts<>+64(SB), Z5
+	VSUBPS       Z14, Z5, Z5
+	VBROADCASTSS gamma+156(FP), Z10
+	MOVQ         gmode+160(FP), AX
+	CMPQ         AX, $0x01
+	JEQ          pow1_827
+	CMPQ         AX, $0x02
+	JEQ          pow2_829
+	CMPQ         AX, $0x03
+	JEQ          powg_828
+	VMOVUPS      softmaxconsts<>+64(SB), Z10
+	JMP          powd_830
+
+pow1_827:
+	VMOVAPS Z5, Z10
+	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z5, K3
+	VXORPS  Z10, Z10, K3, Z10
+	JMP     powd_830
+
+pow2_829:
+	VMULPS Z5, Z5, Z10
+	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z5, K3
+	VXORPS Z10, Z10, K3, Z10
+	JMP    powd_830
+
+powg_828:
+	VGETEXPPS    Z5, Z12
+	VADDPS       softmaxconsts<>+64(SB), Z12, Z12
+	VGETMANTPS   $0x02, Z5, Z11
+	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z11, K3
+	VSUBPS       softmaxconsts<>+64(SB), Z11, Z13
+	VADDPS       Z11, Z11, Z14
+	VSUBPS       softmaxconsts<>+64(SB), Z14, Z14
+	VBLENDMPS    Z14, Z13, K3, Z11
+	VSUBPS       softmaxconsts<>+64(SB), Z12, K3, Z12
+	VMULPS       Z11, Z11, Z13
+	VMOVUPS      softmaxconsts<>+1088(SB), Z14
+	VFMADD213PS  softmaxconsts<>+1152(SB), Z11, Z14
+	VFMADD213PS  softmaxconsts<>+1216(SB), Z11, Z14
+	VFMADD213PS  softmaxconsts<>+1280(SB), Z11, Z14
+	VFMADD213PS  softmaxconsts<>+1344(SB), Z11, Z14
+	VFMADD213PS  softmaxconsts<>+1408(SB), Z11, Z14
+	VFMADD213PS  softmaxconsts<>+1472(SB), Z11, Z14
+	VFMADD213PS  softmaxconsts<>+1536(SB), Z11, Z14
+	VFMADD213PS  softmaxconsts<>+1600(SB), Z11, Z14
+	VMULPS       Z11, Z14, Z14
+	VMULPS       Z13, Z14, Z14
+	VFMADD231PS  softmaxconsts<>+256(SB), Z12, Z14
+	VFNMADD231PS softmaxconsts<>+384(SB), Z13, Z14
+	VADDPS       Z14, Z11, Z14
+	VFMADD231PS  softmaxconsts<>+192(SB), Z12, Z14
+	VCMPPS       $0x05, softmaxconsts<>+1920(SB), Z5, K3
+	VMOVUPS      Z5, K3, Z14
+	VCMPPS       $0x01, softmaxconsts<>+1664(SB), Z5, K3
+	VMOVUPS      softmaxconsts<>+1984(SB), K3, Z14
+	VCMPPS       $0x00, softmaxconsts<>+1664(SB), Z5, K3
+	VMOVUPS      softmaxconsts<>+2048(SB), K3, Z14
+	VMULPS       Z10, Z14, Z14
+	VMULPS       softmaxconsts<>+128(SB), Z14, Z10
+	VRNDSCALEPS  $0x00, Z10, Z10
+	VMOVAPS      Z14, Z11
+	VFNMADD231PS softmaxconsts<>+192(SB), Z10, Z11
+	VFNMADD231PS softmaxconsts<>+256(SB), Z10, Z11
+	VMULPS       Z11, Z11, Z12
+	VMOVUPS      softmaxconsts<>+320(SB), Z13
+	VFMADD213PS  softmaxconsts<>+384(SB), Z11, Z13
+	VMOVUPS      softmaxconsts<>+448(SB), Z15
+	VFMADD213PS  softmaxconsts<>+512(SB), Z11, Z15
+	VMOVUPS      softmaxconsts<>+576(SB), Z16
+	VFMADD213PS  softmaxconsts<>+640(SB), Z11, Z16
+	VFMADD213PS  Z15, Z12, Z16
+	VFMADD213PS  Z13, Z12, Z16
+	VFMADD213PS  Z11, Z12, Z16
+	VADDPS       softmaxconsts<>+64(SB), Z16, Z16
+	VSCALEFPS    Z10, Z16, Z16
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z14, K3
+	VXORPS       Z16, Z16, K3, Z16
+	VCMPPS       $0x0e, softmaxconsts<>+2368(SB), Z14, K3
+	VMOVUPS      softmaxconsts<>+1920(SB), K3, Z16
+	VMOVAPS      Z16, Z10
+	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z5, K3
+	VXORPS       Z10, Z10, K3, Z10
+
+powd_830:
+	VMULPS  Z9, Z10, Z10
+	TESTQ   $0x00000100, sflags+200(FP)
+	JZ      noflag_831
+	VMOVUPS softmaxconsts<>+64(SB), Z5
+	MOVQ    DI, AX
+	VXORPS  Z9, Z9, Z9
+	XORQ    DX, DX
+
+class_832:
+	VPCMPEQD     Z9, Z4, K3
+	VBROADCASTSS 4(AX), K3, Z5
+	ADDQ         $0x00000020, AX
+	VPADDD       softmaxconsts<>+832(SB), Z9, Z9
+	INCQ         DX
+	CMPQ         DX, C+72(FP)
+	JB           class_832
+	VMULPS       Z5, Z10, Z10
+
+noflag_831:
+	VMOVAPS.Z Z10, K2, Z10
+	VADDPS    Z10, Z2, Z2
+
+noflag_826:
+noflag_819:
+	VMOVUPS softmaxconsts<>+64(SB), Z5
+	TESTQ   $0x00000200, flags+88(FP)
+	JZ      noflag_833
+	MOVQ    DI, AX
+	VXORPS  Z9, Z9, Z9
+	XORQ    DX, DX
+
+class_834:
+	VPCMPEQD     Z9, Z4, K3
+	VBROADCASTSS (AX), K3, Z5
+	ADDQ         $0x00000020, AX
+	VPADDD       softmaxconsts<>+832(SB), Z9, Z9
+	INCQ         DX
+	CMPQ         DX, C+72(FP)
+	JB           class_834
+
+noflag_833:
+	VBROADCASTSS k1+144(FP), Z9
+	VMULPS       Z5, Z9, Z9
+	VBROADCASTSS k2+148(FP), Z5
+	VADDPS       Z9, Z5, Z5
+	VMULPS       softmaxconsts<>+128(SB), Z7, Z10
+	VRNDSCALEPS  $0x00, Z10, Z10
+	VMOVAPS      Z7, Z11
+	VFNMADD231PS softmaxconsts<>+192(SB), Z10, Z11
+	VFNMADD231PS softmaxconsts<>+256(SB), Z10, Z11
+	VMULPS       Z11, Z11, Z12
+	VMOVUPS      softmaxconsts<>+320(SB), Z13
+	VFMADD213PS  softmaxconsts<>+384(SB), Z11, Z13
+	VMOVUPS      softmaxconsts<>+448(SB), Z14
+	VFMADD213PS  softmaxconsts<>+512(SB), Z11, Z14
+	VMOVUPS      softmaxconsts<>+576(SB), Z15
+	VFMADD213PS  softmaxconsts<>+640(SB), Z11, Z15
+	VFMADD213PS  Z14, Z12, Z15
+	VFMADD213PS  Z13, Z12, Z15
+	VFMADD213PS  Z11, Z12, Z15
+	VADDPS       softmaxconsts<>+64(SB), Z15, Z15
+	VSCALEFPS    Z10, Z15, Z15
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z7, K3
+	VXORPS       Z15, Z15, K3, Z15
+	VMULPS       Z8, Z15, Z15
+	VMOVUPS      softmaxconsts<>+64(SB), Z10
+	VSUBPS       Z15, Z10, Z10
+	VBROADCASTSS gamma+156(FP), Z11
+	MOVQ         gmode+160(FP), AX
+	CMPQ         AX, $0x01
+	JEQ          pow1_835
+	CMPQ         AX, $0x02
+	JEQ          pow2_837
+	CMPQ         AX, $0x03
+	JEQ          powg_836
+	VMOVUPS      softmaxconsts<>+64(SB), Z12
+	JMP          powd_838
+
+pow1_835:
+	VMOVAPS Z10, Z12
+	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z10, K3
+	VXORPS  Z12, Z12, K3, Z12
+	JMP     powd_838
+
+pow2_837:
+	VMULPS Z10, Z10, Z12
+	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z10, K3
+	VXORPS Z12, Z12, K3, Z12
+	JMP    powd_838
+
+powg_836:
+	VGETEXPPS    Z10, Z13
+	VADDPS       softmaxconsts<>+64(SB), Z13, Z13
+	VGETMANTPS   $0x02, Z10, Z12
+	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z12, K3
+	VSUBPS       softmaxconsts<>+64(SB), Z12, Z14
+	VADDPS       Z12, Z12, Z16
+	VSUBPS       softmaxconsts<>+64(SB), Z16, Z16
+	VBLENDMPS    Z16, Z14, K3, Z12
+	VSUBPS       softmaxconsts<>+64(SB), Z13, K3, Z13
+	VMULPS       Z12, Z12, Z14
+	VMOVUPS      softmaxconsts<>+1088(SB), Z16
+	VFMADD213PS  softmaxconsts<>+1152(SB), Z12, Z16
+	VFMADD213PS  softmaxconsts<>+1216(SB), Z12, Z16
+	VFMADD213PS  softmaxconsts<>+1280(SB), Z12, Z16
+	VFMADD213PS  softmaxconsts<>+1344(SB), Z12, Z16
+	VFMADD213PS  softmaxconsts<>+1408(SB), Z12, Z16
+	VFMADD213PS  softmaxconsts<>+1472(SB), Z12, Z16
+	VFMADD213PS  softmaxconsts<>+1536(SB), Z12, Z16
+	VFMADD213PS  softmaxconsts<>+1600(SB), Z12, Z16
+	VMULPS       Z12, Z16, Z16
+	VMULPS       Z14, Z16, Z16
+	VFMADD231PS  softmaxconsts<>+256(SB), Z13, Z16
+	VFNMADD231PS softmaxconsts<>+384(SB), Z14, Z16
+	VADDPS       Z16, Z12, Z16
+	VFMADD231PS  softmaxconsts<>+192(SB), Z13, Z16
+	VCMPPS       $0x05, softmaxconsts<>+1920(SB), Z10, K3
+	VMOVUPS      Z10, K3, Z16
+	VCMPPS       $0x01, softmaxconsts<>+1664(SB), Z10, K3
+	VMOVUPS      softmaxconsts<>+1984(SB), K3, Z16
+	VCMPPS       $0x00, softmaxconsts<>+1664(SB), Z10, K3
+	VMOVUPS      softmaxconsts<>+2048(SB), K3, Z16
+	VMULPS       Z11, Z16, Z16
+	VMULPS       softmaxconsts<>+128(SB), Z16, Z12
+	VRNDSCALEPS  $0x00, Z12, Z12
+	VMOVAPS      Z16, Z13
+	VFNMADD231PS softmaxconsts<>+192(SB), Z12, Z13
+	VFNMADD231PS softmaxconsts<>+256(SB), Z12, Z13
+	VMULPS       Z13, Z13, Z14
+	VMOVUPS      softmaxconsts<>+320(SB), Z17
+	VFMADD213PS  softmaxconsts<>+384(SB), Z13, Z17
+	VMOVUPS      softmaxconsts<>+448(SB), Z18
+	VFMADD213PS  softmaxconsts<>+512(SB), Z13, Z18
+	VMOVUPS      softmaxconsts<>+576(SB), Z19
+	VFMADD213PS  softmaxconsts<>+640(SB), Z13, Z19
+	VFMADD213PS  Z18, Z14, Z19
+	VFMADD213PS  Z17, Z14, Z19
+	VFMADD213PS  Z13, Z14, Z19
+	VADDPS       softmaxconsts<>+64(SB), Z19, Z19
+	VSCALEFPS    Z12, Z19, Z19
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z16, K3
+	VXORPS       Z19, Z19, K3, Z19
+	VCMPPS       $0x0e, softmaxconsts<>+2368(SB), Z16, K3
+	VMOVUPS      softmaxconsts<>+1920(SB), K3, Z19
+	VMOVAPS      Z19, Z12
+	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z10, K3
+	VXORPS       Z12, Z12, K3, Z12
+
+powd_838:
+	VXORPS       softmaxconsts<>+2304(SB), Z12, Z12
+	CMPQ         AX, $0x00
+	JEQ          gamma0_839
+	VGETEXPPS    Z6, Z14
+	VADDPS       softmaxconsts<>+64(SB), Z14, Z14
+	VGETMANTPS   $0x02, Z6, Z13
+	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z13, K3
+	VSUBPS       softmaxconsts<>+64(SB), Z13, Z16
+	VADDPS       Z13, Z13, Z17
+	VSUBPS       softmaxconsts<>+64(SB), Z17, Z17
+	VBLENDMPS    Z17, Z16, K3, Z13
+	VSUBPS       softmaxconsts<>+64(SB), Z14, K3, Z14
+	VMULPS       Z13, Z13, Z16
+	VMOVUPS      softmaxconsts<>+1088(SB), Z17
+	VFMADD213PS  softmaxconsts<>+1152(SB), Z13, Z17
+	VFMADD213PS  softmaxconsts<>+1216(SB), Z13, Z17
+	VFMADD213PS  softmaxconsts<>+1280(SB), Z13, Z17
+	VFMADD213PS  softmaxconsts<>+1344(SB), Z13, Z17
+	VFMADD213PS  softmaxconsts<>+1408(SB), Z13, Z17
+	VFMADD213PS  softmaxconsts<>+1472(SB), Z13, Z17
+	VFMADD213PS  softmaxconsts<>+1536(SB), Z13, Z17
+	VFMADD213PS  softmaxconsts<>+1600(SB), Z13, Z17
+	VMULPS       Z13, Z17, Z17
+	VMULPS       Z16, Z17, Z17
+	VFMADD231PS  softmaxconsts<>+256(SB), Z14, Z17
+	VFNMADD231PS softmaxconsts<>+384(SB), Z16, Z17
+	VADDPS       Z17, Z13, Z17
+	VFMADD231PS  softmaxconsts<>+192(SB), Z14, Z17
+	VCMPPS       $0x03, Z6, Z6, K3
+	VMOVUPS      Z6, K3, Z17
+	VMOVAPS      Z7, Z6
+	VSUBPS       Z17, Z6, Z6
+	VMOVAPS      Z11, Z7
+	VSUBPS       softmaxconsts<>+64(SB), Z7, Z7
+	MOVQ         g1mode+168(FP), AX
+	CMPQ         AX, $0x01
+	JEQ          pow1_840
+	CMPQ         AX, $0x02
+	JEQ          pow2_842
+	CMPQ         AX, $0x03
+	JEQ          powg_841
+	VMOVUPS      softmaxconsts<>+64(SB), Z7
+	JMP          powd_843
+
+pow1_840:
+	VMOVAPS Z10, Z7
+	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z10, K3
+	VXORPS  Z7, Z7, K3, Z7
+	JMP     powd_843
+
+pow2_842:
+	VMULPS Z10, Z10, Z7
+	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z10, K3
+	VXORPS Z7, Z7, K3, Z7
+	JMP    powd_843
+
+powg_841:
+	VGETEXPPS    Z10, Z14
+	VADDPS       softmaxconsts<>+64(SB), Z14, Z14
+	VGETMANTPS   $0x02, Z10, Z13
+	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z13, K3
+	VSUBPS       softmaxconsts<>+64(SB), Z13, Z16
+	VADDPS       Z13, Z13, Z17
+	VSUBPS       softmaxconsts<>+64(SB), Z17, Z17
+	VBLENDMPS    Z17, Z16, K3, Z13
+	VSUBPS       softmaxconsts<>+64(SB), Z14, K3, Z14
+	VMULPS       Z13, Z13, Z16
+	VMOVUPS      softmaxconsts<>+1088(SB), Z17
+	VFMADD213PS  softmaxconsts<>+1152(SB), Z13, Z17
+	VFMADD213PS  softmaxconsts<>+1216(SB), Z13, Z17
+	VFMADD213PS  softmaxconsts<>+1280(SB), Z13, Z17
+	VFMADD213PS  softmaxconsts<>+1344(SB), Z13, Z17
+	VFMADD213PS  softmaxconsts<>+1408(SB), Z13, Z17
+	VFMADD213PS  softmaxconsts<>+1472(SB), Z13, Z17
+	VFMADD213PS  softmaxconsts<>+1536(SB), Z13, Z17
+	VFMADD213PS  softmaxconsts<>+1600(SB), Z13, Z17
+	VMULPS       Z13, Z17, Z17
+	VMULPS       Z16, Z17, Z17
+	VFMADD231PS  softmaxconsts<>+256(SB), Z14, Z17
+	VFNMADD231PS softmaxconsts<>+384(SB), Z16, Z17
+	VADDPS       Z17, Z13, Z17
+	VFMADD231PS  softmaxconsts<>+192(SB), Z14, Z17
+	VCMPPS       $0x05, softmaxconsts<>+1920(SB), Z10, K3
+	VMOVUPS      Z10, K3, Z17
+	VCMPPS       $0x01, softmaxconsts<>+1664(SB), Z10, K3
+	VMOVUPS      softmaxconsts<>+1984(SB), K3, Z17
+	VCMPPS       $0x00, softmaxconsts<>+1664(SB), Z10, K3
+	VMOVUPS      softmaxconsts<>+2048(SB), K3, Z17
+	VMULPS       Z7, Z17, Z17
+	VMULPS       softmaxconsts<>+128(SB), Z17, Z7
+	VRNDSCALEPS  $0x00, Z7, Z7
+	VMOVAPS      Z17, Z13
+	VFNMADD231PS softmaxconsts<>+192(SB), Z7, Z13
+	VFNMADD231PS softmaxconsts<>+256(SB), Z7, Z13
+	VMULPS       Z13, Z13, Z14
+	VMOVUPS      softmaxconsts<>+320(SB), Z16
+	VFMADD213PS  softmaxconsts<>+384(SB), Z13, Z16
+	VMOVUPS      softmaxconsts<>+448(SB), Z18
+	VFMADD213PS  softmaxconsts<>+512(SB), Z13, Z18
+	VMOVUPS      softmaxconsts<>+576(SB), Z19
+	VFMADD213PS  softmaxconsts<>+640(SB), Z13, Z19
+	VFMADD213PS  Z18, Z14, Z19
+	VFMADD213PS  Z16, Z14, Z19
+	VFMADD213PS  Z13, Z14, Z19
+	VADDPS       softmaxconsts<>+64(SB), Z19, Z19
+	VSCALEFPS    Z7, Z19, Z19
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z17, K3
+	VXORPS       Z19, Z19, K3, Z19
+	VCMPPS       $0x0e, softmaxconsts<>+2368(SB), Z17, K3
+	VMOVUPS      softmaxconsts<>+1920(SB), K3, Z19
+	VMOVAPS      Z19, Z7
+	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z10, K3
+	VXORPS       Z7, Z7, K3, Z7
+
+powd_843:
+	VMULPS Z11, Z7, Z7
+	VMULPS Z15, Z7, Z7
+	VMULPS Z6, Z7, Z7
+	VCMPPS $0x0e, softmaxconsts<>+1664(SB), Z10, K3
+	VADDPS Z7, Z12, K3, Z12
+
+gamma0_839:
+	TESTQ   $0x00000100, flags+88(FP)
+	JZ      noflag_844
+	VMOVUPS softmaxconsts<>+64(SB), Z6
+	MOVQ    DI, AX
+	VXORPS  Z7, Z7, Z7
+	XORQ    DX, DX
+
+class_845:
+	VPCMPEQD     Z7, Z4, K3
+	VBROADCASTSS 4(AX), K3, Z6
+	ADDQ         $0x00000020, AX
+	VPADDD       softmaxconsts<>+832(SB), Z7, Z7
+	INCQ         DX
+	CMPQ         DX, C+72(FP)
+	JB           class_845
+	VMULPS       Z6, Z12, Z12
+
+noflag_844:
+	VBROADCASTSS fs+152(FP), Z6
+	VMULPS       Z6, Z12, Z12
+	VSUBPS       Z12, Z5, Z5
+	VSUBPS       Z12, Z9, Z9
+	VXORPS       Z6, Z6, Z6
+	TESTQ        $0x00000004, flags+88(FP)
+	JZ           noflag_846
+	MOVQ         SI, AX
+	MOVQ         DI, DX
+	VXORPS       Z7, Z7, Z7
+	XORQ         BX, BX
+
+class_847:
+	VMULPS       (AX), Z8, Z10
+	VPCMPEQD     Z7, Z4, K3
+	VBROADCASTSS 20(DX), Z11
+	VMULPS       Z10, Z11, Z11
+	VBROADCASTSS 16(DX), Z12
+	VADDPS       Z11, Z12, Z11
+	VBROADCASTSS 12(DX), Z12
+	VADDPS       Z12, Z11, K3, Z11
+	VFMADD231PS  Z11, Z10, Z6
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000020, DX
+	VPADDD       softmaxconsts<>+832(SB), Z7, Z7
+	INCQ         BX
+	CMPQ         BX, C+72(FP)
+	JB           class_847
+
+noflag_846:
+	TESTQ  $0x00000004, flags+88(FP)
+	JZ     outnr_849
+	MOVQ   SI, AX
+	MOVQ   DI, DX
+	MOVQ   R8, BX
+	VXORPS Z7, Z7, Z7
+	XORQ   SI, SI
+
+class_850:
+	VPCMPEQD     Z7, Z4, K3
+	VMULPS       (AX), Z8, Z10
+	VBROADCASTSS 20(DX), Z11
+	VMULPS       Z10, Z11, Z11
+	VBROADCASTSS 16(DX), Z12
+	VADDPS       Z11, Z12, Z11
+	VBROADCASTSS 12(DX), Z12
+	VADDPS       Z12, Z11, K3, Z11
+	VSUBPS       Z6, Z11, Z11
+	VADDPS       Z5, Z11, Z11
+	VMULPS       Z11, Z10, Z10
+	TESTQ        $0x00000400, flags+88(FP)
+	JZ           noflag_851
+	VBROADCASTSS 8(DX), Z11
+	VSUBPS       Z11, Z10, Z10
+
+noflag_851:
+	VSUBPS    Z9, Z10, K3, Z10
+	VMOVAPS.Z Z10, K2, Z10
+	VMOVUPS   Z10, K1, (BX)
+	ADDQ      $0x00000040, AX
+	ADDQ      $0x00000020, DX
+	ADDQ      CX, BX
+	VPADDD    softmaxconsts<>+832(SB), Z7, Z7
+	INCQ      SI
+	CMPQ      SI, C+72(FP)
+	JB        class_850
+	JMP       outd_848
+
+outnr_849:
+	VMOVAPS Z5, Z5
+	VMULPS  Z8, Z5, Z5
+	MOVQ    SI, AX
+	MOVQ    DI, DX
+	MOVQ    R8, BX
+	VXORPS  Z6, Z6, Z6
+	XORQ    SI, SI
+
+class_852:
+	VPCMPEQD     Z6, Z4, K3
+	VMULPS       (AX), Z5, Z7
+	TESTQ        $0x00000400, flags+88(FP)
+	JZ           noflag_853
+	VBROADCASTSS 8(DX), Z8
+	VSUBPS       Z8, Z7, Z7
+
+noflag_853:
+	VSUBPS    Z9, Z7, K3, Z7
+	VMOVAPS.Z Z7, K2, Z7
+	VMOVUPS   Z7, K1, (BX)
+	ADDQ      $0x00000040, AX
+	ADDQ      $0x00000020, DX
+	ADDQ      CX, BX
+	VPADDD    softmaxconsts<>+832(SB), Z6, Z6
+	INCQ      SI
+	CMPQ      SI, C+72(FP)
+	JB        class_852
+
+outd_848:
+done_773:
+	TESTQ $0x00000800, flags+88(FP)
+	JZ    noflag_854
+	SFENCE
+
+noflag_854:
+	MOVQ          out_base+224(FP), AX
+	VMOVAPS       Z0, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y4
+	VADDPS        Y4, Y0, Y4
+	VEXTRACTF128  $0x01, Y4, X0
+	VADDPS        X0, X4, X0
+	VMOVHLPS      X0, X0, X4
+	VADDPS        X4, X0, X0
+	VMOVSHDUP     X0, X4
+	VADDSS        X4, X0, X0
+	VMOVSS        X0, (AX)
+	VMOVAPS       Z1, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y1
+	VADDPS        Y1, Y0, Y1
+	VEXTRACTF128  $0x01, Y1, X0
+	VADDPS        X0, X1, X0
+	VMOVHLPS      X0, X0, X1
+	VADDPS        X1, X0, X0
+	VMOVSHDUP     X0, X1
+	VADDSS        X1, X0, X0
+	VMOVSS        X0, 4(AX)
+	VMOVAPS       Z2, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y1
+	VADDPS        Y1, Y0, Y1
+	VEXTRACTF128  $0x01, Y1, X0
+	VADDPS        X0, X1, X0
+	VMOVHLPS      X0, X0, X1
+	VADDPS        X1, X0, X0
+	VMOVSHDUP     X0, X1
+	VADDSS        X1, X0, X0
+	VMOVSS        X0, 8(AX)
+	VMOVAPS       Z3, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y1
+	VADDPS        Y1, Y0, Y1
+	VEXTRACTF128  $0x01, Y1, X0
+	VADDPS        X0, X1, X0
+	VMOVHLPS      X0, X0, X1
+	VADDPS        X1, X0, X0
+	VMOVSHDUP     X0, X1
+	VADDSS        X1, X0, X0
+	VMOVSS        X0, 12(AX)
+	VZEROUPPER
+	RET
+
+// func SoftmaxStatsI32AVX512(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
+// Requires: AVX, AVX512DQ, AVX512F, BMI2, MMX+
+TEXT ·SoftmaxStatsI32AVX512(SB), NOSPLIT, $0-192
+	MOVQ   x_base+0(FP), AX
+	MOVQ   lo+32(FP), CX
+	MOVQ   hi+40(FP), DX
+	SUBQ   CX, DX
+	LEAQ   (AX)(CX*4), AX
+	MOVQ   lab_base+48(FP), BX
+	LEAQ   (BX)(CX*4), BX
+	MOVQ   S+24(FP), CX
+	SHLQ   $0x02, CX
+	MOVQ   scr_base+120(FP), SI
+	MOVQ   tab_base+96(FP), DI
+	MOVQ   C+72(FP), R8
+	SHLQ   $0x06, R8
+	ADDQ   SI, R8
+	MOVQ   R8, R9
+	VXORPS Z0, Z0, Z0
+	XORQ   R10, R10
+
+class_855:
+	VMOVUPS Z0, (R9)
+	VMOVUPS Z0, 64(R9)
+	VMOVUPS Z0, 128(R9)
+	VMOVUPS Z0, 192(R9)
+	ADDQ    $0x00000100, R9
+	INCQ    R10
+	CMPQ    R10, C+72(FP)
+	JB      class_855
+	VXORPS  Z0, Z0, Z0
+	VXORPS  Z1, Z1, Z1
+	VXORPS  Z2, Z2, Z2
+	VXORPS  Z3, Z3, Z3
+
+loop_856:
+	CMPQ         DX, $0x00000010
+	JB           tail_857
+	VMOVDQU32    (BX), Z4
+	VBROADCASTSS ign+80(FP), Z5
+	VPCMPD       $0x04, Z5, Z4, K1
+	VMOVDQU32    softmaxconsts<>+0(SB), Z5
+	VPBLENDMD    Z4, Z5, K1, Z4
+	VMOVUPS      softmaxconsts<>+64(SB), Z5
+	VMOVAPS.Z    Z5, K1, Z5
+	VADDPS       Z5, Z3, Z3
+	VMOVUPS.Z    (AX), K1, Z5
+	PREFETCHT0   1024(AX)
+	MOVQ         AX, R9
+	MOVQ         C+72(FP), R10
+	DECQ         R10
+	JZ           c1_859
+
+max_860:
+	ADDQ       CX, R9
+	VMOVUPS.Z  (R9), K1, Z6
+	PREFETCHT0 1024(R9)
+	VMAXPS     Z6, Z5, Z5
+	DECQ       R10
+	JNZ        max_860
+
+c1_859:
+	VXORPS Z6, Z6, Z6
+	VXORPS Z7, Z7, Z7
+	MOVQ   AX, R9
+	MOVQ   SI, R10
+	VXORPS Z8, Z8, Z8
+	XORQ   R11, R11
+
+class_861:
+	VMOVUPS.Z    (R9), K1, Z9
 	VSUBPS       Z5, Z9, Z9
 	VMULPS       softmaxconsts<>+128(SB), Z9, Z10
 	VRNDSCALEPS  $0x00, Z10, Z10
@@ -7352,56 +14625,56 @@ class_442:
 	VXORPS       Z15, Z15, K2, Z15
 	VADDPS       Z15, Z6, Z6
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_443
-	VMOVUPS      Z15, (BX)
+	JZ           noflag_862
+	VMOVUPS      Z15, (R10)
 
-noflag_443:
+noflag_862:
 	VPCMPEQD Z8, Z4, K2
 	VMOVUPS  Z9, K2, Z7
-	ADDQ     CX, DX
-	ADDQ     $0x00000040, BX
+	ADDQ     CX, R9
+	ADDQ     $0x00000040, R10
 	VPADDD   softmaxconsts<>+832(SB), Z8, Z8
-	INCQ     R9
-	CMPQ     R9, C+72(FP)
-	JB       class_442
+	INCQ     R11
+	CMPQ     R11, C+72(FP)
+	JB       class_861
 	VMOVUPS  softmaxconsts<>+64(SB), Z8
 	VDIVPS   Z6, Z8, Z8
 	TESTQ    $0x00000004, flags+88(FP)
-	JZ       noflag_444
-	MOVQ     SI, DX
-	MOVQ     R8, BX
+	JZ       noflag_863
+	MOVQ     SI, R9
+	MOVQ     R8, R10
 	VXORPS   Z9, Z9, Z9
-	XORQ     SI, SI
+	XORQ     R11, R11
 
-class_445:
-	VMULPS    (DX), Z8, Z10
+class_864:
+	VMULPS    (R9), Z8, Z10
 	VMOVAPS.Z Z10, K1, Z10
-	VADDPS    (BX), Z10, Z11
-	VMOVUPS   Z11, (BX)
+	VADDPS    (R10), Z10, Z11
+	VMOVUPS   Z11, (R10)
 	TESTQ     $0x00000008, flags+88(FP)
-	JZ        noflag_446
+	JZ        noflag_865
 	VMULPS    Z10, Z10, Z11
-	VADDPS    192(BX), Z11, Z11
-	VMOVUPS   Z11, 192(BX)
+	VADDPS    192(R10), Z11, Z11
+	VMOVUPS   Z11, 192(R10)
 
-noflag_446:
+noflag_865:
 	VPCMPEQD Z9, Z4, K2
-	VMOVUPS  64(BX), Z11
+	VMOVUPS  64(R10), Z11
 	VADDPS   Z10, Z11, K2, Z11
-	VMOVUPS  Z11, 64(BX)
-	VMOVUPS  128(BX), Z10
+	VMOVUPS  Z11, 64(R10)
+	VMOVUPS  128(R10), Z10
 	VADDPS   softmaxconsts<>+64(SB), Z10, K2, Z10
-	VMOVUPS  Z10, 128(BX)
-	ADDQ     $0x00000040, DX
-	ADDQ     $0x00000100, BX
+	VMOVUPS  Z10, 128(R10)
+	ADDQ     $0x00000040, R9
+	ADDQ     $0x00000100, R10
 	VPADDD   softmaxconsts<>+832(SB), Z9, Z9
-	INCQ     SI
-	CMPQ     SI, C+72(FP)
-	JB       class_445
+	INCQ     R11
+	CMPQ     R11, C+72(FP)
+	JB       class_864
 
-noflag_444:
+noflag_863:
 	TESTQ        $0x00000003, flags+88(FP)
-	JZ           noflag_447
+	JZ           noflag_866
 	VGETEXPPS    Z6, Z10
 	VADDPS       softmaxconsts<>+64(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z6, Z9
@@ -7431,63 +14704,64 @@ noflag_444:
 	VMOVUPS      Z6, K2, Z12
 	VSUBPS       Z7, Z12, Z6
 	TESTQ        $0x00000001, flags+88(FP)
-	JZ           noflag_448
+	JZ           noflag_867
 	VMOVUPS      softmaxconsts<>+64(SB), Z9
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_449
-	MOVQ         DI, DX
+	JZ           noflag_868
+	MOVQ         DI, R9
 	VXORPS       Z10, Z10, Z10
-	XORQ         BX, BX
+	XORQ         R10, R10
 
-class_450:
+class_869:
 	VPCMPEQD     Z10, Z4, K2
-	VBROADCASTSS (DX), K2, Z9
-	ADDQ         $0x00000020, DX
+	VBROADCASTSS (R9), K2, Z9
+	ADDQ         $0x00000020, R9
 	VPADDD       softmaxconsts<>+832(SB), Z10, Z10
-	INCQ         BX
-	CMPQ         BX, C+72(FP)
-	JB           class_450
+	INCQ         R10
+	CMPQ         R10, C+72(FP)
+	JB           class_869
 
-noflag_449:
+noflag_868:
 	VBROADCASTSS eps1+144(FP), Z10
 	VMULPS       Z9, Z10, Z10
 	VMULPS       Z6, Z10, Z10
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_451
+	JZ           noflag_870
 	VXORPS       Z11, Z11, Z11
-	MOVQ         DI, DX
-	XORQ         BX, BX
+	MOVQ         AX, R9
+	MOVQ         DI, R10
+	XORQ         R11, R11
 
-class_452:
-	VMOVUPS.Z    (AX), K1, Z13
+class_871:
+	VMOVUPS.Z    (R9), K1, Z13
 	VSUBPS       Z5, Z13, Z13
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_453
-	VBROADCASTSS (DX), Z14
+	JZ           noflag_872
+	VBROADCASTSS (R10), Z14
 	VMULPS       Z14, Z13, Z13
 
-noflag_453:
+noflag_872:
 	VADDPS       Z13, Z11, Z11
-	ADDQ         CX, AX
-	ADDQ         $0x00000020, DX
-	INCQ         BX
-	CMPQ         BX, C+72(FP)
-	JB           class_452
+	ADDQ         CX, R9
+	ADDQ         $0x00000020, R10
+	INCQ         R11
+	CMPQ         R11, C+72(FP)
+	JB           class_871
 	VBROADCASTSS wsum+152(FP), Z5
 	VMULPS       Z12, Z5, Z5
 	VSUBPS       Z11, Z5, Z5
 	VBROADCASTSS epsC+148(FP), Z11
 	VFMADD231PS  Z11, Z5, Z10
 
-noflag_451:
+noflag_870:
 	VMOVAPS.Z Z10, K1, Z10
 	VADDPS    Z10, Z0, Z0
 	VMOVAPS.Z Z9, K1, Z9
 	VADDPS    Z9, Z1, Z1
 
-noflag_448:
+noflag_867:
 	TESTQ        $0x00000002, flags+88(FP)
-	JZ           noflag_454
+	JZ           noflag_873
 	VMULPS       softmaxconsts<>+128(SB), Z7, Z5
 	VRNDSCALEPS  $0x00, Z5, Z5
 	VMOVAPS      Z7, Z9
@@ -7511,29 +14785,29 @@ noflag_448:
 	VMOVUPS      softmaxconsts<>+64(SB), Z5
 	VSUBPS       Z13, Z5, Z5
 	VBROADCASTSS gamma+156(FP), Z7
-	MOVQ         gmode+160(FP), AX
-	CMPQ         AX, $0x01
-	JEQ          pow1_455
-	CMPQ         AX, $0x02
-	JEQ          pow2_457
-	CMPQ         AX, $0x03
-	JEQ          powg_456
+	MOVQ         gmode+160(FP), R9
+	CMPQ         R9, $0x01
+	JEQ          pow1_874
+	CMPQ         R9, $0x02
+	JEQ          pow2_876
+	CMPQ         R9, $0x03
+	JEQ          powg_875
 	VMOVUPS      softmaxconsts<>+64(SB), Z7
-	JMP          powd_458
+	JMP          powd_877
 
-pow1_455:
+pow1_874:
 	VMOVAPS Z5, Z7
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z5, K2
 	VXORPS  Z7, Z7, K2, Z7
-	JMP     powd_458
+	JMP     powd_877
 
-pow2_457:
+pow2_876:
 	VMULPS Z5, Z5, Z7
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z5, K2
 	VXORPS Z7, Z7, K2, Z7
-	JMP    powd_458
+	JMP    powd_877
 
-powg_456:
+powg_875:
 	VGETEXPPS    Z5, Z9
 	VADDPS       softmaxconsts<>+64(SB), Z9, Z9
 	VGETMANTPS   $0x02, Z5, Z8
@@ -7591,32 +14865,362 @@ powg_456:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z5, K2
 	VXORPS       Z7, Z7, K2, Z7
 
-powd_458:
+powd_877:
 	VMULPS  Z6, Z7, Z7
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_459
+	JZ      noflag_878
+	VMOVUPS softmaxconsts<>+64(SB), Z5
+	MOVQ    DI, R9
+	VXORPS  Z6, Z6, Z6
+	XORQ    R10, R10
+
+class_879:
+	VPCMPEQD     Z6, Z4, K2
+	VBROADCASTSS 4(R9), K2, Z5
+	ADDQ         $0x00000020, R9
+	VPADDD       softmaxconsts<>+832(SB), Z6, Z6
+	INCQ         R10
+	CMPQ         R10, C+72(FP)
+	JB           class_879
+	VMULPS       Z5, Z7, Z7
+
+noflag_878:
+	VMOVAPS.Z Z7, K1, Z7
+	VADDPS    Z7, Z2, Z2
+
+noflag_873:
+noflag_866:
+	ADDQ $0x00000040, AX
+	ADDQ $0x00000040, BX
+	SUBQ $0x00000010, DX
+	JMP  loop_856
+
+tail_857:
+	TESTQ        DX, DX
+	JZ           done_858
+	MOVL         $0x0000ffff, R9
+	BZHIL        DX, R9, R9
+	KMOVW        R9, K1
+	VMOVDQU32.Z  (BX), K1, Z4
+	VBROADCASTSS ign+80(FP), Z5
+	VPCMPD       $0x04, Z5, Z4, K1, K1
+	VMOVDQU32    softmaxconsts<>+0(SB), Z5
+	VPBLENDMD    Z4, Z5, K1, Z4
+	VMOVUPS      softmaxconsts<>+64(SB), Z5
+	VMOVAPS.Z    Z5, K1, Z5
+	VADDPS       Z5, Z3, Z3
+	VMOVUPS.Z    (AX), K1, Z5
+	PREFETCHT0   1024(AX)
+	MOVQ         AX, DX
+	MOVQ         C+72(FP), BX
+	DECQ         BX
+	JZ           c1_880
+
+max_881:
+	ADDQ       CX, DX
+	VMOVUPS.Z  (DX), K1, Z6
+	PREFETCHT0 1024(DX)
+	VMAXPS     Z6, Z5, Z5
+	DECQ       BX
+	JNZ        max_881
+
+c1_880:
+	VXORPS Z6, Z6, Z6
+	VXORPS Z7, Z7, Z7
+	MOVQ   AX, DX
+	MOVQ   SI, BX
+	VXORPS Z8, Z8, Z8
+	XORQ   R9, R9
+
+class_882:
+	VMOVUPS.Z    (DX), K1, Z9
+	VSUBPS       Z5, Z9, Z9
+	VMULPS       softmaxconsts<>+128(SB), Z9, Z10
+	VRNDSCALEPS  $0x00, Z10, Z10
+	VMOVAPS      Z9, Z11
+	VFNMADD231PS softmaxconsts<>+192(SB), Z10, Z11
+	VFNMADD231PS softmaxconsts<>+256(SB), Z10, Z11
+	VMULPS       Z11, Z11, Z12
+	VMOVUPS      softmaxconsts<>+320(SB), Z13
+	VFMADD213PS  softmaxconsts<>+384(SB), Z11, Z13
+	VMOVUPS      softmaxconsts<>+448(SB), Z14
+	VFMADD213PS  softmaxconsts<>+512(SB), Z11, Z14
+	VMOVUPS      softmaxconsts<>+576(SB), Z15
+	VFMADD213PS  softmaxconsts<>+640(SB), Z11, Z15
+	VFMADD213PS  Z14, Z12, Z15
+	VFMADD213PS  Z13, Z12, Z15
+	VFMADD213PS  Z11, Z12, Z15
+	VADDPS       softmaxconsts<>+64(SB), Z15, Z15
+	VSCALEFPS    Z10, Z15, Z15
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z9, K2
+	VXORPS       Z15, Z15, K2, Z15
+	VADDPS       Z15, Z6, Z6
+	TESTQ        $0x00000004, flags+88(FP)
+	JZ           noflag_883
+	VMOVUPS      Z15, (BX)
+
+noflag_883:
+	VPCMPEQD Z8, Z4, K2
+	VMOVUPS  Z9, K2, Z7
+	ADDQ     CX, DX
+	ADDQ     $0x00000040, BX
+	VPADDD   softmaxconsts<>+832(SB), Z8, Z8
+	INCQ     R9
+	CMPQ     R9, C+72(FP)
+	JB       class_882
+	VMOVUPS  softmaxconsts<>+64(SB), Z8
+	VDIVPS   Z6, Z8, Z8
+	TESTQ    $0x00000004, flags+88(FP)
+	JZ       noflag_884
+	MOVQ     SI, DX
+	MOVQ     R8, BX
+	VXORPS   Z9, Z9, Z9
+	XORQ     SI, SI
+
+class_885:
+	VMULPS    (DX), Z8, Z10
+	VMOVAPS.Z Z10, K1, Z10
+	VADDPS    (BX), Z10, Z11
+	VMOVUPS   Z11, (BX)
+	TESTQ     $0x00000008, flags+88(FP)
+	JZ        noflag_886
+	VMULPS    Z10, Z10, Z11
+	VADDPS    192(BX), Z11, Z11
+	VMOVUPS   Z11, 192(BX)
+
+noflag_886:
+	VPCMPEQD Z9, Z4, K2
+	VMOVUPS  64(BX), Z11
+	VADDPS   Z10, Z11, K2, Z11
+	VMOVUPS  Z11, 64(BX)
+	VMOVUPS  128(BX), Z10
+	VADDPS   softmaxconsts<>+64(SB), Z10, K2, Z10
+	VMOVUPS  Z10, 128(BX)
+	ADDQ     $0x00000040, DX
+	ADDQ     $0x00000100, BX
+	VPADDD   softmaxconsts<>+832(SB), Z9, Z9
+	INCQ     SI
+	CMPQ     SI, C+72(FP)
+	JB       class_885
+
+noflag_884:
+	TESTQ        $0x00000003, flags+88(FP)
+	JZ           noflag_887
+	VGETEXPPS    Z6, Z10
+	VADDPS       softmaxconsts<>+64(SB), Z10, Z10
+	VGETMANTPS   $0x02, Z6, Z9
+	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z9, K2
+	VSUBPS       softmaxconsts<>+64(SB), Z9, Z11
+	VADDPS       Z9, Z9, Z12
+	VSUBPS       softmaxconsts<>+64(SB), Z12, Z12
+	VBLENDMPS    Z12, Z11, K2, Z9
+	VSUBPS       softmaxconsts<>+64(SB), Z10, K2, Z10
+	VMULPS       Z9, Z9, Z11
+	VMOVUPS      softmaxconsts<>+1088(SB), Z12
+	VFMADD213PS  softmaxconsts<>+1152(SB), Z9, Z12
+	VFMADD213PS  softmaxconsts<>+1216(SB), Z9, Z12
+	VFMADD213PS  softmaxconsts<>+1280(SB), Z9, Z12
+	VFMADD213PS  softmaxconsts<>+1344(SB), Z9, Z12
+	VFMADD213PS  softmaxconsts<>+1408(SB), Z9, Z12
+	VFMADD213PS  softmaxconsts<>+1472(SB), Z9, Z12
+	VFMADD213PS  softmaxconsts<>+1536(SB), Z9, Z12
+	VFMADD213PS  softmaxconsts<>+1600(SB), Z9, Z12
+	VMULPS       Z9, Z12, Z12
+	VMULPS       Z11, Z12, Z12
+	VFMADD231PS  softmaxconsts<>+256(SB), Z10, Z12
+	VFNMADD231PS softmaxconsts<>+384(SB), Z11, Z12
+	VADDPS       Z12, Z9, Z12
+	VFMADD231PS  softmaxconsts<>+192(SB), Z10, Z12
+	VCMPPS       $0x03, Z6, Z6, K2
+	VMOVUPS      Z6, K2, Z12
+	VSUBPS       Z7, Z12, Z6
+	TESTQ        $0x00000001, flags+88(FP)
+	JZ           noflag_888
+	VMOVUPS      softmaxconsts<>+64(SB), Z9
+	TESTQ        $0x00000200, flags+88(FP)
+	JZ           noflag_889
+	MOVQ         DI, DX
+	VXORPS       Z10, Z10, Z10
+	XORQ         BX, BX
+
+class_890:
+	VPCMPEQD     Z10, Z4, K2
+	VBROADCASTSS (DX), K2, Z9
+	ADDQ         $0x00000020, DX
+	VPADDD       softmaxconsts<>+832(SB), Z10, Z10
+	INCQ         BX
+	CMPQ         BX, C+72(FP)
+	JB           class_890
+
+noflag_889:
+	VBROADCASTSS eps1+144(FP), Z10
+	VMULPS       Z9, Z10, Z10
+	VMULPS       Z6, Z10, Z10
+	TESTQ        $0x00000400, flags+88(FP)
+	JZ           noflag_891
+	VXORPS       Z11, Z11, Z11
+	MOVQ         DI, DX
+	XORQ         BX, BX
+
+class_892:
+	VMOVUPS.Z    (AX), K1, Z13
+	VSUBPS       Z5, Z13, Z13
+	TESTQ        $0x00000200, flags+88(FP)
+	JZ           noflag_893
+	VBROADCASTSS (DX), Z14
+	VMULPS       Z14, Z13, Z13
+
+noflag_893:
+	VADDPS       Z13, Z11, Z11
+	ADDQ         CX, AX
+	ADDQ         $0x00000020, DX
+	INCQ         BX
+	CMPQ         BX, C+72(FP)
+	JB           class_892
+	VBROADCASTSS wsum+152(FP), Z5
+	VMULPS       Z12, Z5, Z5
+	VSUBPS       Z11, Z5, Z5
+	VBROADCASTSS epsC+148(FP), Z11
+	VFMADD231PS  Z11, Z5, Z10
+
+noflag_891:
+	VMOVAPS.Z Z10, K1, Z10
+	VADDPS    Z10, Z0, Z0
+	VMOVAPS.Z Z9, K1, Z9
+	VADDPS    Z9, Z1, Z1
+
+noflag_888:
+	TESTQ        $0x00000002, flags+88(FP)
+	JZ           noflag_894
+	VMULPS       softmaxconsts<>+128(SB), Z7, Z5
+	VRNDSCALEPS  $0x00, Z5, Z5
+	VMOVAPS      Z7, Z9
+	VFNMADD231PS softmaxconsts<>+192(SB), Z5, Z9
+	VFNMADD231PS softmaxconsts<>+256(SB), Z5, Z9
+	VMULPS       Z9, Z9, Z10
+	VMOVUPS      softmaxconsts<>+320(SB), Z11
+	VFMADD213PS  softmaxconsts<>+384(SB), Z9, Z11
+	VMOVUPS      softmaxconsts<>+448(SB), Z12
+	VFMADD213PS  softmaxconsts<>+512(SB), Z9, Z12
+	VMOVUPS      softmaxconsts<>+576(SB), Z13
+	VFMADD213PS  softmaxconsts<>+640(SB), Z9, Z13
+	VFMADD213PS  Z12, Z10, Z13
+	VFMADD213PS  Z11, Z10, Z13
+	VFMADD213PS  Z9, Z10, Z13
+	VADDPS       softmaxconsts<>+64(SB), Z13, Z13
+	VSCALEFPS    Z5, Z13, Z13
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z7, K2
+	VXORPS       Z13, Z13, K2, Z13
+	VMULPS       Z8, Z13, Z13
+	VMOVUPS      softmaxconsts<>+64(SB), Z5
+	VSUBPS       Z13, Z5, Z5
+	VBROADCASTSS gamma+156(FP), Z7
+	MOVQ         gmode+160(FP), AX
+	CMPQ         AX, $0x01
+	JEQ          pow1_895
+	CMPQ         AX, $0x02
+	JEQ          pow2_897
+	CMPQ         AX, $0x03
+	JEQ          powg_896
+	VMOVUPS      softmaxconsts<>+64(SB), Z7
+	JMP          powd_898
+
+pow1_895:
+	VMOVAPS Z5, Z7
+	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z5, K2
+	VXORPS  Z7, Z7, K2, Z7
+	JMP     powd_898
+
+pow2_897:
+	VMULPS Z5, Z5, Z7
+	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z5, K2
+	VXORPS Z7, Z7, K2, Z7
+	JMP    powd_898
+
+powg_896:
+	VGETEXPPS    Z5, Z9
+	VADDPS       softmaxconsts<>+64(SB), Z9, Z9
+	VGETMANTPS   $0x02, Z5, Z8
+	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z8, K2
+	VSUBPS       softmaxconsts<>+64(SB), Z8, Z10
+	VADDPS       Z8, Z8, Z11
+	VSUBPS       softmaxconsts<>+64(SB), Z11, Z11
+	VBLENDMPS    Z11, Z10, K2, Z8
+	VSUBPS       softmaxconsts<>+64(SB), Z9, K2, Z9
+	VMULPS       Z8, Z8, Z10
+	VMOVUPS      softmaxconsts<>+1088(SB), Z11
+	VFMADD213PS  softmaxconsts<>+1152(SB), Z8, Z11
+	VFMADD213PS  softmaxconsts<>+1216(SB), Z8, Z11
+	VFMADD213PS  softmaxconsts<>+1280(SB), Z8, Z11
+	VFMADD213PS  softmaxconsts<>+1344(SB), Z8, Z11
+	VFMADD213PS  softmaxconsts<>+1408(SB), Z8, Z11
+	VFMADD213PS  softmaxconsts<>+1472(SB), Z8, Z11
+	VFMADD213PS  softmaxconsts<>+1536(SB), Z8, Z11
+	VFMADD213PS  softmaxconsts<>+1600(SB), Z8, Z11
+	VMULPS       Z8, Z11, Z11
+	VMULPS       Z10, Z11, Z11
+	VFMADD231PS  softmaxconsts<>+256(SB), Z9, Z11
+	VFNMADD231PS softmaxconsts<>+384(SB), Z10, Z11
+	VADDPS       Z11, Z8, Z11
+	VFMADD231PS  softmaxconsts<>+192(SB), Z9, Z11
+	VCMPPS       $0x05, softmaxconsts<>+1920(SB), Z5, K2
+	VMOVUPS      Z5, K2, Z11
+	VCMPPS       $0x01, softmaxconsts<>+1664(SB), Z5, K2
+	VMOVUPS      softmaxconsts<>+1984(SB), K2, Z11
+	VCMPPS       $0x00, softmaxconsts<>+1664(SB), Z5, K2
+	VMOVUPS      softmaxconsts<>+2048(SB), K2, Z11
+	VMULPS       Z7, Z11, Z11
+	VMULPS       softmaxconsts<>+128(SB), Z11, Z7
+	VRNDSCALEPS  $0x00, Z7, Z7
+	VMOVAPS      Z11, Z8
+	VFNMADD231PS softmaxconsts<>+192(SB), Z7, Z8
+	VFNMADD231PS softmaxconsts<>+256(SB), Z7, Z8
+	VMULPS       Z8, Z8, Z9
+	VMOVUPS      softmaxconsts<>+320(SB), Z10
+	VFMADD213PS  softmaxconsts<>+384(SB), Z8, Z10
+	VMOVUPS      softmaxconsts<>+448(SB), Z12
+	VFMADD213PS  softmaxconsts<>+512(SB), Z8, Z12
+	VMOVUPS      softmaxconsts<>+576(SB), Z13
+	VFMADD213PS  softmaxconsts<>+640(SB), Z8, Z13
+	VFMADD213PS  Z12, Z9, Z13
+	VFMADD213PS  Z10, Z9, Z13
+	VFMADD213PS  Z8, Z9, Z13
+	VADDPS       softmaxconsts<>+64(SB), Z13, Z13
+	VSCALEFPS    Z7, Z13, Z13
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z11, K2
+	VXORPS       Z13, Z13, K2, Z13
+	VCMPPS       $0x0e, softmaxconsts<>+2368(SB), Z11, K2
+	VMOVUPS      softmaxconsts<>+1920(SB), K2, Z13
+	VMOVAPS      Z13, Z7
+	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z5, K2
+	VXORPS       Z7, Z7, K2, Z7
+
+powd_898:
+	VMULPS  Z6, Z7, Z7
+	TESTQ   $0x00000100, flags+88(FP)
+	JZ      noflag_899
 	VMOVUPS softmaxconsts<>+64(SB), Z5
 	MOVQ    DI, AX
 	VXORPS  Z6, Z6, Z6
 	XORQ    CX, CX
 
-class_460:
+class_900:
 	VPCMPEQD     Z6, Z4, K2
 	VBROADCASTSS 4(AX), K2, Z5
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z6, Z6
 	INCQ         CX
 	CMPQ         CX, C+72(FP)
-	JB           class_460
+	JB           class_900
 	VMULPS       Z5, Z7, Z7
 
-noflag_459:
+noflag_899:
 	VMOVAPS.Z Z7, K1, Z7
 	VADDPS    Z7, Z2, Z2
 
-noflag_454:
-noflag_447:
-done_418:
+noflag_894:
+noflag_887:
+done_858:
 	MOVQ out_base+168(FP), AX
 	MOVQ R8, CX
 	MOVQ AX, DX
@@ -7624,7 +15228,7 @@ done_418:
 	SHLQ $0x02, BX
 	XORQ SI, SI
 
-class_461:
+class_901:
 	VMOVUPS       (CX), Z4
 	VEXTRACTF64X4 $0x01, Z4, Y5
 	VADDPS        Y5, Y4, Y5
@@ -7677,7 +15281,7 @@ class_461:
 	ADDQ          $0x00000004, DX
 	INCQ          SI
 	CMPQ          SI, C+72(FP)
-	JB            class_461
+	JB            class_901
 	MOVQ          C+72(FP), BX
 	SHLQ          $0x04, BX
 	ADDQ          BX, AX
@@ -7742,9 +15346,9 @@ TEXT ·SoftmaxGradI32AVX512(SB), NOSPLIT, $0-200
 	MOVQ lo+32(FP), R9
 	LEAQ (R8)(R9*4), R8
 
-loop_462:
+loop_902:
 	CMPQ         DX, $0x00000010
-	JB           tail_463
+	JB           tail_903
 	VMOVDQU32    (BX), Z0
 	VBROADCASTSS ign+80(FP), Z1
 	VPCMPD       $0x04, Z1, Z0, K1
@@ -7755,23 +15359,23 @@ loop_462:
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
 	DECQ         R10
-	JZ           c1_465
+	JZ           c1_905
 
-max_466:
+max_906:
 	ADDQ       CX, R9
 	VMOVUPS.Z  (R9), K1, Z2
 	PREFETCHT0 1024(R9)
 	VMAXPS     Z2, Z1, Z1
 	DECQ       R10
-	JNZ        max_466
+	JNZ        max_906
 
-c1_465:
+c1_905:
 	VXORPS Z2, Z2, Z2
 	MOVQ   AX, R9
 	MOVQ   SI, R10
 	XORQ   R11, R11
 
-class_467:
+class_907:
 	VMOVUPS.Z    (R9), K1, Z3
 	VSUBPS       Z1, Z3, Z3
 	VMULPS       softmaxconsts<>+128(SB), Z3, Z4
@@ -7799,39 +15403,39 @@ class_467:
 	ADDQ         $0x00000040, R10
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_467
+	JB           class_907
 	VMOVUPS      softmaxconsts<>+64(SB), Z1
 	VDIVPS       Z2, Z1, Z1
 	VMOVUPS      softmaxconsts<>+64(SB), Z2
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_468
+	JZ           noflag_908
 	MOVQ         DI, R9
 	VXORPS       Z3, Z3, Z3
 	XORQ         R10, R10
 
-class_469:
+class_909:
 	VPCMPEQD     Z3, Z0, K2
 	VBROADCASTSS (R9), K2, Z2
 	ADDQ         $0x00000020, R9
 	VPADDD       softmaxconsts<>+832(SB), Z3, Z3
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_469
+	JB           class_909
 
-noflag_468:
+noflag_908:
 	VBROADCASTSS k1+144(FP), Z3
 	VMULPS       Z2, Z3, Z3
 	VBROADCASTSS k2+148(FP), Z2
 	VADDPS       Z3, Z2, Z2
 	VXORPS       Z4, Z4, Z4
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_470
+	JZ           noflag_910
 	MOVQ         SI, R9
 	MOVQ         DI, R10
 	VXORPS       Z5, Z5, Z5
 	XORQ         R11, R11
 
-class_471:
+class_911:
 	VMULPS       (R9), Z1, Z6
 	VPCMPEQD     Z5, Z0, K2
 	VBROADCASTSS 20(R10), Z7
@@ -7846,18 +15450,18 @@ class_471:
 	VPADDD       softmaxconsts<>+832(SB), Z5, Z5
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_471
+	JB           class_911
 
-noflag_470:
+noflag_910:
 	TESTQ  $0x00000004, flags+88(FP)
-	JZ     outnr_473
+	JZ     outnr_913
 	MOVQ   SI, R9
 	MOVQ   DI, R10
 	MOVQ   R8, R11
 	VXORPS Z5, Z5, Z5
 	XORQ   R12, R12
 
-class_474:
+class_914:
 	VPCMPEQD     Z5, Z0, K2
 	VMULPS       (R9), Z1, Z6
 	VBROADCASTSS 20(R10), Z7
@@ -7870,32 +15474,32 @@ class_474:
 	VADDPS       Z2, Z7, Z7
 	VMULPS       Z7, Z6, Z6
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_475
+	JZ           noflag_915
 	VBROADCASTSS 8(R10), Z7
 	VSUBPS       Z7, Z6, Z6
 
-noflag_475:
+noflag_915:
 	VSUBPS    Z3, Z6, K2, Z6
 	VMOVAPS.Z Z6, K1, Z6
 	TESTQ     $0x00000800, flags+88(FP)
-	JNZ       nt_476
+	JNZ       nt_916
 	VMOVUPS   Z6, (R11)
-	JMP       st_477
+	JMP       st_917
 
-nt_476:
+nt_916:
 	VMOVNTPS Z6, (R11)
 
-st_477:
+st_917:
 	ADDQ   $0x00000040, R9
 	ADDQ   $0x00000020, R10
 	ADDQ   CX, R11
 	VPADDD softmaxconsts<>+832(SB), Z5, Z5
 	INCQ   R12
 	CMPQ   R12, C+72(FP)
-	JB     class_474
-	JMP    outd_472
+	JB     class_914
+	JMP    outd_912
 
-outnr_473:
+outnr_913:
 	VMOVAPS Z2, Z2
 	VMULPS  Z1, Z2, Z2
 	MOVQ    SI, R9
@@ -7904,44 +15508,44 @@ outnr_473:
 	VXORPS  Z1, Z1, Z1
 	XORQ    R12, R12
 
-class_478:
+class_918:
 	VPCMPEQD     Z1, Z0, K2
 	VMULPS       (R9), Z2, Z4
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_479
+	JZ           noflag_919
 	VBROADCASTSS 8(R10), Z5
 	VSUBPS       Z5, Z4, Z4
 
-noflag_479:
+noflag_919:
 	VSUBPS    Z3, Z4, K2, Z4
 	VMOVAPS.Z Z4, K1, Z4
 	TESTQ     $0x00000800, flags+88(FP)
-	JNZ       nt_480
+	JNZ       nt_920
 	VMOVUPS   Z4, (R11)
-	JMP       st_481
+	JMP       st_921
 
-nt_480:
+nt_920:
 	VMOVNTPS Z4, (R11)
 
-st_481:
+st_921:
 	ADDQ   $0x00000040, R9
 	ADDQ   $0x00000020, R10
 	ADDQ   CX, R11
 	VPADDD softmaxconsts<>+832(SB), Z1, Z1
 	INCQ   R12
 	CMPQ   R12, C+72(FP)
-	JB     class_478
+	JB     class_918
 
-outd_472:
+outd_912:
 	ADDQ $0x00000040, AX
 	ADDQ $0x00000040, BX
 	ADDQ $0x00000040, R8
 	SUBQ $0x00000010, DX
-	JMP  loop_462
+	JMP  loop_902
 
-tail_463:
+tail_903:
 	TESTQ        DX, DX
-	JZ           done_464
+	JZ           done_904
 	MOVL         $0x0000ffff, R9
 	BZHIL        DX, R9, R9
 	KMOVW        R9, K1
@@ -7955,22 +15559,22 @@ tail_463:
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
-	JZ           c1_482
+	JZ           c1_922
 
-max_483:
+max_923:
 	ADDQ       CX, DX
 	VMOVUPS.Z  (DX), K2, Z2
 	PREFETCHT0 1024(DX)
 	VMAXPS     Z2, Z1, Z1
 	DECQ       BX
-	JNZ        max_483
+	JNZ        max_923
 
-c1_482:
+c1_922:
 	VXORPS Z2, Z2, Z2
 	MOVQ   SI, DX
 	XORQ   BX, BX
 
-class_484:
+class_924:
 	VMOVUPS.Z    (AX), K2, Z3
 	VSUBPS       Z1, Z3, Z3
 	VMULPS       softmaxconsts<>+128(SB), Z3, Z4
@@ -7998,39 +15602,39 @@ class_484:
 	ADDQ         $0x00000040, DX
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_484
+	JB           class_924
 	VMOVUPS      softmaxconsts<>+64(SB), Z1
 	VDIVPS       Z2, Z1, Z1
 	VMOVUPS      softmaxconsts<>+64(SB), Z2
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_485
+	JZ           noflag_925
 	MOVQ         DI, AX
 	VXORPS       Z3, Z3, Z3
 	XORQ         DX, DX
 
-class_486:
+class_926:
 	VPCMPEQD     Z3, Z0, K3
 	VBROADCASTSS (AX), K3, Z2
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z3, Z3
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_486
+	JB           class_926
 
-noflag_485:
+noflag_925:
 	VBROADCASTSS k1+144(FP), Z3
 	VMULPS       Z2, Z3, Z3
 	VBROADCASTSS k2+148(FP), Z2
 	VADDPS       Z3, Z2, Z2
 	VXORPS       Z4, Z4, Z4
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_487
+	JZ           noflag_927
 	MOVQ         SI, AX
 	MOVQ         DI, DX
 	VXORPS       Z5, Z5, Z5
 	XORQ         BX, BX
 
-class_488:
+class_928:
 	VMULPS       (AX), Z1, Z6
 	VPCMPEQD     Z5, Z0, K3
 	VBROADCASTSS 20(DX), Z7
@@ -8045,18 +15649,18 @@ class_488:
 	VPADDD       softmaxconsts<>+832(SB), Z5, Z5
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_488
+	JB           class_928
 
-noflag_487:
+noflag_927:
 	TESTQ  $0x00000004, flags+88(FP)
-	JZ     outnr_490
+	JZ     outnr_930
 	MOVQ   SI, AX
 	MOVQ   DI, DX
 	MOVQ   R8, BX
 	VXORPS Z5, Z5, Z5
 	XORQ   SI, SI
 
-class_491:
+class_931:
 	VPCMPEQD     Z5, Z0, K3
 	VMULPS       (AX), Z1, Z6
 	VBROADCASTSS 20(DX), Z7
@@ -8069,11 +15673,11 @@ class_491:
 	VADDPS       Z2, Z7, Z7
 	VMULPS       Z7, Z6, Z6
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_492
+	JZ           noflag_932
 	VBROADCASTSS 8(DX), Z7
 	VSUBPS       Z7, Z6, Z6
 
-noflag_492:
+noflag_932:
 	VSUBPS    Z3, Z6, K3, Z6
 	VMOVAPS.Z Z6, K2, Z6
 	VMOVUPS   Z6, K1, (BX)
@@ -8083,10 +15687,10 @@ noflag_492:
 	VPADDD    softmaxconsts<>+832(SB), Z5, Z5
 	INCQ      SI
 	CMPQ      SI, C+72(FP)
-	JB        class_491
-	JMP       outd_489
+	JB        class_931
+	JMP       outd_929
 
-outnr_490:
+outnr_930:
 	VMOVAPS Z2, Z2
 	VMULPS  Z1, Z2, Z2
 	MOVQ    SI, AX
@@ -8095,15 +15699,15 @@ outnr_490:
 	VXORPS  Z1, Z1, Z1
 	XORQ    SI, SI
 
-class_493:
+class_933:
 	VPCMPEQD     Z1, Z0, K3
 	VMULPS       (AX), Z2, Z4
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_494
+	JZ           noflag_934
 	VBROADCASTSS 8(DX), Z5
 	VSUBPS       Z5, Z4, Z4
 
-noflag_494:
+noflag_934:
 	VSUBPS    Z3, Z4, K3, Z4
 	VMOVAPS.Z Z4, K2, Z4
 	VMOVUPS   Z4, K1, (BX)
@@ -8113,15 +15717,15 @@ noflag_494:
 	VPADDD    softmaxconsts<>+832(SB), Z1, Z1
 	INCQ      SI
 	CMPQ      SI, C+72(FP)
-	JB        class_493
+	JB        class_933
 
-outd_489:
-done_464:
+outd_929:
+done_904:
 	TESTQ $0x00000800, flags+88(FP)
-	JZ    noflag_495
+	JZ    noflag_935
 	SFENCE
 
-noflag_495:
+noflag_935:
 	VZEROUPPER
 	RET
 
@@ -8143,9 +15747,9 @@ TEXT ·SoftmaxGradFocalI32AVX512(SB), NOSPLIT, $0-200
 	MOVQ lo+32(FP), R9
 	LEAQ (R8)(R9*4), R8
 
-loop_496:
+loop_936:
 	CMPQ         DX, $0x00000010
-	JB           tail_497
+	JB           tail_937
 	VMOVDQU32    (BX), Z0
 	VBROADCASTSS ign+80(FP), Z1
 	VPCMPD       $0x04, Z1, Z0, K1
@@ -8156,17 +15760,17 @@ loop_496:
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
 	DECQ         R10
-	JZ           c1_499
+	JZ           c1_939
 
-max_500:
+max_940:
 	ADDQ       CX, R9
 	VMOVUPS.Z  (R9), K1, Z2
 	PREFETCHT0 1024(R9)
 	VMAXPS     Z2, Z1, Z1
 	DECQ       R10
-	JNZ        max_500
+	JNZ        max_940
 
-c1_499:
+c1_939:
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 	MOVQ   AX, R9
@@ -8174,7 +15778,7 @@ c1_499:
 	VXORPS Z4, Z4, Z4
 	XORQ   R11, R11
 
-class_501:
+class_941:
 	VMOVUPS.Z    (R9), K1, Z5
 	VSUBPS       Z1, Z5, Z5
 	VMULPS       softmaxconsts<>+128(SB), Z5, Z6
@@ -8205,26 +15809,26 @@ class_501:
 	VPADDD       softmaxconsts<>+832(SB), Z4, Z4
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_501
+	JB           class_941
 	VMOVUPS      softmaxconsts<>+64(SB), Z1
 	VDIVPS       Z2, Z1, Z1
 	VMOVUPS      softmaxconsts<>+64(SB), Z4
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_502
+	JZ           noflag_942
 	MOVQ         DI, R9
 	VXORPS       Z5, Z5, Z5
 	XORQ         R10, R10
 
-class_503:
+class_943:
 	VPCMPEQD     Z5, Z0, K2
 	VBROADCASTSS (R9), K2, Z4
 	ADDQ         $0x00000020, R9
 	VPADDD       softmaxconsts<>+832(SB), Z5, Z5
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_503
+	JB           class_943
 
-noflag_502:
+noflag_942:
 	VBROADCASTSS k1+144(FP), Z5
 	VMULPS       Z4, Z5, Z5
 	VBROADCASTSS k2+148(FP), Z4
@@ -8254,27 +15858,27 @@ noflag_502:
 	VBROADCASTSS gamma+156(FP), Z7
 	MOVQ         gmode+160(FP), R9
 	CMPQ         R9, $0x01
-	JEQ          pow1_504
+	JEQ          pow1_944
 	CMPQ         R9, $0x02
-	JEQ          pow2_506
+	JEQ          pow2_946
 	CMPQ         R9, $0x03
-	JEQ          powg_505
+	JEQ          powg_945
 	VMOVUPS      softmaxconsts<>+64(SB), Z8
-	JMP          powd_507
+	JMP          powd_947
 
-pow1_504:
+pow1_944:
 	VMOVAPS Z6, Z8
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z6, K2
 	VXORPS  Z8, Z8, K2, Z8
-	JMP     powd_507
+	JMP     powd_947
 
-pow2_506:
+pow2_946:
 	VMULPS Z6, Z6, Z8
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z6, K2
 	VXORPS Z8, Z8, K2, Z8
-	JMP    powd_507
+	JMP    powd_947
 
-powg_505:
+powg_945:
 	VGETEXPPS    Z6, Z9
 	VADDPS       softmaxconsts<>+64(SB), Z9, Z9
 	VGETMANTPS   $0x02, Z6, Z8
@@ -8332,10 +15936,10 @@ powg_505:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z6, K2
 	VXORPS       Z8, Z8, K2, Z8
 
-powd_507:
+powd_947:
 	VXORPS       softmaxconsts<>+2304(SB), Z8, Z8
 	CMPQ         R9, $0x00
-	JEQ          gamma0_508
+	JEQ          gamma0_948
 	VGETEXPPS    Z2, Z10
 	VADDPS       softmaxconsts<>+64(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z2, Z9
@@ -8369,27 +15973,27 @@ powd_507:
 	VSUBPS       softmaxconsts<>+64(SB), Z3, Z3
 	MOVQ         g1mode+168(FP), R9
 	CMPQ         R9, $0x01
-	JEQ          pow1_509
+	JEQ          pow1_949
 	CMPQ         R9, $0x02
-	JEQ          pow2_511
+	JEQ          pow2_951
 	CMPQ         R9, $0x03
-	JEQ          powg_510
+	JEQ          powg_950
 	VMOVUPS      softmaxconsts<>+64(SB), Z3
-	JMP          powd_512
+	JMP          powd_952
 
-pow1_509:
+pow1_949:
 	VMOVAPS Z6, Z3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z6, K2
 	VXORPS  Z3, Z3, K2, Z3
-	JMP     powd_512
+	JMP     powd_952
 
-pow2_511:
+pow2_951:
 	VMULPS Z6, Z6, Z3
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z6, K2
 	VXORPS Z3, Z3, K2, Z3
-	JMP    powd_512
+	JMP    powd_952
 
-powg_510:
+powg_950:
 	VGETEXPPS    Z6, Z10
 	VADDPS       softmaxconsts<>+64(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z6, Z9
@@ -8447,45 +16051,45 @@ powg_510:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z6, K2
 	VXORPS       Z3, Z3, K2, Z3
 
-powd_512:
+powd_952:
 	VMULPS Z7, Z3, Z3
 	VMULPS Z11, Z3, Z3
 	VMULPS Z2, Z3, Z3
 	VCMPPS $0x0e, softmaxconsts<>+1664(SB), Z6, K2
 	VADDPS Z3, Z8, K2, Z8
 
-gamma0_508:
+gamma0_948:
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_513
+	JZ      noflag_953
 	VMOVUPS softmaxconsts<>+64(SB), Z2
 	MOVQ    DI, R9
 	VXORPS  Z3, Z3, Z3
 	XORQ    R10, R10
 
-class_514:
+class_954:
 	VPCMPEQD     Z3, Z0, K2
 	VBROADCASTSS 4(R9), K2, Z2
 	ADDQ         $0x00000020, R9
 	VPADDD       softmaxconsts<>+832(SB), Z3, Z3
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_514
+	JB           class_954
 	VMULPS       Z2, Z8, Z8
 
-noflag_513:
+noflag_953:
 	VBROADCASTSS fs+152(FP), Z2
 	VMULPS       Z2, Z8, Z8
 	VSUBPS       Z8, Z4, Z4
 	VSUBPS       Z8, Z5, Z5
 	VXORPS       Z2, Z2, Z2
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_515
+	JZ           noflag_955
 	MOVQ         SI, R9
 	MOVQ         DI, R10
 	VXORPS       Z3, Z3, Z3
 	XORQ         R11, R11
 
-class_516:
+class_956:
 	VMULPS       (R9), Z1, Z6
 	VPCMPEQD     Z3, Z0, K2
 	VBROADCASTSS 20(R10), Z7
@@ -8500,18 +16104,18 @@ class_516:
 	VPADDD       softmaxconsts<>+832(SB), Z3, Z3
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_516
+	JB           class_956
 
-noflag_515:
+noflag_955:
 	TESTQ  $0x00000004, flags+88(FP)
-	JZ     outnr_518
+	JZ     outnr_958
 	MOVQ   SI, R9
 	MOVQ   DI, R10
 	MOVQ   R8, R11
 	VXORPS Z3, Z3, Z3
 	XORQ   R12, R12
 
-class_519:
+class_959:
 	VPCMPEQD     Z3, Z0, K2
 	VMULPS       (R9), Z1, Z6
 	VBROADCASTSS 20(R10), Z7
@@ -8524,32 +16128,32 @@ class_519:
 	VADDPS       Z4, Z7, Z7
 	VMULPS       Z7, Z6, Z6
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_520
+	JZ           noflag_960
 	VBROADCASTSS 8(R10), Z7
 	VSUBPS       Z7, Z6, Z6
 
-noflag_520:
+noflag_960:
 	VSUBPS    Z5, Z6, K2, Z6
 	VMOVAPS.Z Z6, K1, Z6
 	TESTQ     $0x00000800, flags+88(FP)
-	JNZ       nt_521
+	JNZ       nt_961
 	VMOVUPS   Z6, (R11)
-	JMP       st_522
+	JMP       st_962
 
-nt_521:
+nt_961:
 	VMOVNTPS Z6, (R11)
 
-st_522:
+st_962:
 	ADDQ   $0x00000040, R9
 	ADDQ   $0x00000020, R10
 	ADDQ   CX, R11
 	VPADDD softmaxconsts<>+832(SB), Z3, Z3
 	INCQ   R12
 	CMPQ   R12, C+72(FP)
-	JB     class_519
-	JMP    outd_517
+	JB     class_959
+	JMP    outd_957
 
-outnr_518:
+outnr_958:
 	VMOVAPS Z4, Z2
 	VMULPS  Z1, Z2, Z2
 	MOVQ    SI, R9
@@ -8558,44 +16162,44 @@ outnr_518:
 	VXORPS  Z1, Z1, Z1
 	XORQ    R12, R12
 
-class_523:
+class_963:
 	VPCMPEQD     Z1, Z0, K2
 	VMULPS       (R9), Z2, Z3
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_524
+	JZ           noflag_964
 	VBROADCASTSS 8(R10), Z4
 	VSUBPS       Z4, Z3, Z3
 
-noflag_524:
+noflag_964:
 	VSUBPS    Z5, Z3, K2, Z3
 	VMOVAPS.Z Z3, K1, Z3
 	TESTQ     $0x00000800, flags+88(FP)
-	JNZ       nt_525
+	JNZ       nt_965
 	VMOVUPS   Z3, (R11)
-	JMP       st_526
+	JMP       st_966
 
-nt_525:
+nt_965:
 	VMOVNTPS Z3, (R11)
 
-st_526:
+st_966:
 	ADDQ   $0x00000040, R9
 	ADDQ   $0x00000020, R10
 	ADDQ   CX, R11
 	VPADDD softmaxconsts<>+832(SB), Z1, Z1
 	INCQ   R12
 	CMPQ   R12, C+72(FP)
-	JB     class_523
+	JB     class_963
 
-outd_517:
+outd_957:
 	ADDQ $0x00000040, AX
 	ADDQ $0x00000040, BX
 	ADDQ $0x00000040, R8
 	SUBQ $0x00000010, DX
-	JMP  loop_496
+	JMP  loop_936
 
-tail_497:
+tail_937:
 	TESTQ        DX, DX
-	JZ           done_498
+	JZ           done_938
 	MOVL         $0x0000ffff, R9
 	BZHIL        DX, R9, R9
 	KMOVW        R9, K1
@@ -8609,24 +16213,24 @@ tail_497:
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
-	JZ           c1_527
+	JZ           c1_967
 
-max_528:
+max_968:
 	ADDQ       CX, DX
 	VMOVUPS.Z  (DX), K2, Z2
 	PREFETCHT0 1024(DX)
 	VMAXPS     Z2, Z1, Z1
 	DECQ       BX
-	JNZ        max_528
+	JNZ        max_968
 
-c1_527:
+c1_967:
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 	MOVQ   SI, DX
 	VXORPS Z4, Z4, Z4
 	XORQ   BX, BX
 
-class_529:
+class_969:
 	VMOVUPS.Z    (AX), K2, Z5
 	VSUBPS       Z1, Z5, Z5
 	VMULPS       softmaxconsts<>+128(SB), Z5, Z6
@@ -8657,26 +16261,26 @@ class_529:
 	VPADDD       softmaxconsts<>+832(SB), Z4, Z4
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_529
+	JB           class_969
 	VMOVUPS      softmaxconsts<>+64(SB), Z1
 	VDIVPS       Z2, Z1, Z1
 	VMOVUPS      softmaxconsts<>+64(SB), Z4
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_530
+	JZ           noflag_970
 	MOVQ         DI, AX
 	VXORPS       Z5, Z5, Z5
 	XORQ         DX, DX
 
-class_531:
+class_971:
 	VPCMPEQD     Z5, Z0, K3
 	VBROADCASTSS (AX), K3, Z4
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z5, Z5
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_531
+	JB           class_971
 
-noflag_530:
+noflag_970:
 	VBROADCASTSS k1+144(FP), Z5
 	VMULPS       Z4, Z5, Z5
 	VBROADCASTSS k2+148(FP), Z4
@@ -8706,27 +16310,27 @@ noflag_530:
 	VBROADCASTSS gamma+156(FP), Z7
 	MOVQ         gmode+160(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_532
+	JEQ          pow1_972
 	CMPQ         AX, $0x02
-	JEQ          pow2_534
+	JEQ          pow2_974
 	CMPQ         AX, $0x03
-	JEQ          powg_533
+	JEQ          powg_973
 	VMOVUPS      softmaxconsts<>+64(SB), Z8
-	JMP          powd_535
+	JMP          powd_975
 
-pow1_532:
+pow1_972:
 	VMOVAPS Z6, Z8
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z6, K3
 	VXORPS  Z8, Z8, K3, Z8
-	JMP     powd_535
+	JMP     powd_975
 
-pow2_534:
+pow2_974:
 	VMULPS Z6, Z6, Z8
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z6, K3
 	VXORPS Z8, Z8, K3, Z8
-	JMP    powd_535
+	JMP    powd_975
 
-powg_533:
+powg_973:
 	VGETEXPPS    Z6, Z9
 	VADDPS       softmaxconsts<>+64(SB), Z9, Z9
 	VGETMANTPS   $0x02, Z6, Z8
@@ -8784,10 +16388,10 @@ powg_533:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z6, K3
 	VXORPS       Z8, Z8, K3, Z8
 
-powd_535:
+powd_975:
 	VXORPS       softmaxconsts<>+2304(SB), Z8, Z8
 	CMPQ         AX, $0x00
-	JEQ          gamma0_536
+	JEQ          gamma0_976
 	VGETEXPPS    Z2, Z10
 	VADDPS       softmaxconsts<>+64(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z2, Z9
@@ -8821,27 +16425,27 @@ powd_535:
 	VSUBPS       softmaxconsts<>+64(SB), Z3, Z3
 	MOVQ         g1mode+168(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_537
+	JEQ          pow1_977
 	CMPQ         AX, $0x02
-	JEQ          pow2_539
+	JEQ          pow2_979
 	CMPQ         AX, $0x03
-	JEQ          powg_538
+	JEQ          powg_978
 	VMOVUPS      softmaxconsts<>+64(SB), Z3
-	JMP          powd_540
+	JMP          powd_980
 
-pow1_537:
+pow1_977:
 	VMOVAPS Z6, Z3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z6, K3
 	VXORPS  Z3, Z3, K3, Z3
-	JMP     powd_540
+	JMP     powd_980
 
-pow2_539:
+pow2_979:
 	VMULPS Z6, Z6, Z3
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z6, K3
 	VXORPS Z3, Z3, K3, Z3
-	JMP    powd_540
+	JMP    powd_980
 
-powg_538:
+powg_978:
 	VGETEXPPS    Z6, Z10
 	VADDPS       softmaxconsts<>+64(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z6, Z9
@@ -8899,45 +16503,45 @@ powg_538:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z6, K3
 	VXORPS       Z3, Z3, K3, Z3
 
-powd_540:
+powd_980:
 	VMULPS Z7, Z3, Z3
 	VMULPS Z11, Z3, Z3
 	VMULPS Z2, Z3, Z3
 	VCMPPS $0x0e, softmaxconsts<>+1664(SB), Z6, K3
 	VADDPS Z3, Z8, K3, Z8
 
-gamma0_536:
+gamma0_976:
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_541
+	JZ      noflag_981
 	VMOVUPS softmaxconsts<>+64(SB), Z2
 	MOVQ    DI, AX
 	VXORPS  Z3, Z3, Z3
 	XORQ    DX, DX
 
-class_542:
+class_982:
 	VPCMPEQD     Z3, Z0, K3
 	VBROADCASTSS 4(AX), K3, Z2
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z3, Z3
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_542
+	JB           class_982
 	VMULPS       Z2, Z8, Z8
 
-noflag_541:
+noflag_981:
 	VBROADCASTSS fs+152(FP), Z2
 	VMULPS       Z2, Z8, Z8
 	VSUBPS       Z8, Z4, Z4
 	VSUBPS       Z8, Z5, Z5
 	VXORPS       Z2, Z2, Z2
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_543
+	JZ           noflag_983
 	MOVQ         SI, AX
 	MOVQ         DI, DX
 	VXORPS       Z3, Z3, Z3
 	XORQ         BX, BX
 
-class_544:
+class_984:
 	VMULPS       (AX), Z1, Z6
 	VPCMPEQD     Z3, Z0, K3
 	VBROADCASTSS 20(DX), Z7
@@ -8952,18 +16556,18 @@ class_544:
 	VPADDD       softmaxconsts<>+832(SB), Z3, Z3
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_544
+	JB           class_984
 
-noflag_543:
+noflag_983:
 	TESTQ  $0x00000004, flags+88(FP)
-	JZ     outnr_546
+	JZ     outnr_986
 	MOVQ   SI, AX
 	MOVQ   DI, DX
 	MOVQ   R8, BX
 	VXORPS Z3, Z3, Z3
 	XORQ   SI, SI
 
-class_547:
+class_987:
 	VPCMPEQD     Z3, Z0, K3
 	VMULPS       (AX), Z1, Z6
 	VBROADCASTSS 20(DX), Z7
@@ -8976,11 +16580,11 @@ class_547:
 	VADDPS       Z4, Z7, Z7
 	VMULPS       Z7, Z6, Z6
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_548
+	JZ           noflag_988
 	VBROADCASTSS 8(DX), Z7
 	VSUBPS       Z7, Z6, Z6
 
-noflag_548:
+noflag_988:
 	VSUBPS    Z5, Z6, K3, Z6
 	VMOVAPS.Z Z6, K2, Z6
 	VMOVUPS   Z6, K1, (BX)
@@ -8990,10 +16594,10 @@ noflag_548:
 	VPADDD    softmaxconsts<>+832(SB), Z3, Z3
 	INCQ      SI
 	CMPQ      SI, C+72(FP)
-	JB        class_547
-	JMP       outd_545
+	JB        class_987
+	JMP       outd_985
 
-outnr_546:
+outnr_986:
 	VMOVAPS Z4, Z2
 	VMULPS  Z1, Z2, Z2
 	MOVQ    SI, AX
@@ -9002,15 +16606,15 @@ outnr_546:
 	VXORPS  Z1, Z1, Z1
 	XORQ    SI, SI
 
-class_549:
+class_989:
 	VPCMPEQD     Z1, Z0, K3
 	VMULPS       (AX), Z2, Z3
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_550
+	JZ           noflag_990
 	VBROADCASTSS 8(DX), Z4
 	VSUBPS       Z4, Z3, Z3
 
-noflag_550:
+noflag_990:
 	VSUBPS    Z5, Z3, K3, Z3
 	VMOVAPS.Z Z3, K2, Z3
 	VMOVUPS   Z3, K1, (BX)
@@ -9020,15 +16624,2303 @@ noflag_550:
 	VPADDD    softmaxconsts<>+832(SB), Z1, Z1
 	INCQ      SI
 	CMPQ      SI, C+72(FP)
-	JB        class_549
+	JB        class_989
 
-outd_545:
-done_498:
+outd_985:
+done_938:
 	TESTQ $0x00000800, flags+88(FP)
-	JZ    noflag_551
+	JZ    noflag_991
 	SFENCE
 
-noflag_551:
+noflag_991:
+	VZEROUPPER
+	RET
+
+// func SoftmaxFusedI32AVX512(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)
+// Requires: AVX, AVX512DQ, AVX512F, BMI2, MMX+
+TEXT ·SoftmaxFusedI32AVX512(SB), NOSPLIT, $0-248
+	MOVQ   x_base+0(FP), AX
+	MOVQ   lo+32(FP), CX
+	MOVQ   hi+40(FP), DX
+	SUBQ   CX, DX
+	LEAQ   (AX)(CX*4), AX
+	MOVQ   lab_base+48(FP), BX
+	LEAQ   (BX)(CX*4), BX
+	MOVQ   S+24(FP), CX
+	SHLQ   $0x02, CX
+	MOVQ   scr_base+120(FP), SI
+	MOVQ   tab_base+96(FP), DI
+	MOVQ   dst_base+176(FP), R8
+	MOVQ   lo+32(FP), R9
+	LEAQ   (R8)(R9*4), R8
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+
+loop_992:
+	CMPQ         DX, $0x00000010
+	JB           tail_993
+	VMOVDQU32    (BX), Z4
+	VBROADCASTSS ign+80(FP), Z5
+	VPCMPD       $0x04, Z5, Z4, K1
+	VMOVDQU32    softmaxconsts<>+0(SB), Z5
+	VPBLENDMD    Z4, Z5, K1, Z4
+	VMOVUPS.Z    (AX), K1, Z5
+	PREFETCHT0   1024(AX)
+	MOVQ         AX, R9
+	MOVQ         C+72(FP), R10
+	DECQ         R10
+	JZ           c1_995
+
+max_996:
+	ADDQ       CX, R9
+	VMOVUPS.Z  (R9), K1, Z6
+	PREFETCHT0 1024(R9)
+	VMAXPS     Z6, Z5, Z5
+	DECQ       R10
+	JNZ        max_996
+
+c1_995:
+	VXORPS Z6, Z6, Z6
+	VXORPS Z7, Z7, Z7
+	MOVQ   AX, R9
+	MOVQ   SI, R10
+	VXORPS Z8, Z8, Z8
+	XORQ   R11, R11
+
+class_997:
+	VMOVUPS.Z    (R9), K1, Z9
+	VSUBPS       Z5, Z9, Z9
+	VMULPS       softmaxconsts<>+128(SB), Z9, Z10
+	VRNDSCALEPS  $0x00, Z10, Z10
+	VMOVAPS      Z9, Z11
+	VFNMADD231PS softmaxconsts<>+192(SB), Z10, Z11
+	VFNMADD231PS softmaxconsts<>+256(SB), Z10, Z11
+	VMULPS       Z11, Z11, Z12
+	VMOVUPS      softmaxconsts<>+320(SB), Z13
+	VFMADD213PS  softmaxconsts<>+384(SB), Z11, Z13
+	VMOVUPS      softmaxconsts<>+448(SB), Z14
+	VFMADD213PS  softmaxconsts<>+512(SB), Z11, Z14
+	VMOVUPS      softmaxconsts<>+576(SB), Z15
+	VFMADD213PS  softmaxconsts<>+640(SB), Z11, Z15
+	VFMADD213PS  Z14, Z12, Z15
+	VFMADD213PS  Z13, Z12, Z15
+	VFMADD213PS  Z11, Z12, Z15
+	VADDPS       softmaxconsts<>+64(SB), Z15, Z15
+	VSCALEFPS    Z10, Z15, Z15
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z9, K2
+	VXORPS       Z15, Z15, K2, Z15
+	VADDPS       Z15, Z6, Z6
+	VMOVUPS      Z15, (R10)
+	VPCMPEQD     Z8, Z4, K2
+	VMOVUPS      Z9, K2, Z7
+	ADDQ         CX, R9
+	ADDQ         $0x00000040, R10
+	VPADDD       softmaxconsts<>+832(SB), Z8, Z8
+	INCQ         R11
+	CMPQ         R11, C+72(FP)
+	JB           class_997
+	VMOVUPS      softmaxconsts<>+64(SB), Z8
+	VDIVPS       Z6, Z8, Z8
+	VMOVUPS      softmaxconsts<>+64(SB), Z9
+	VMOVAPS.Z    Z9, K1, Z9
+	VADDPS       Z9, Z3, Z3
+	TESTQ        $0x00000003, sflags+200(FP)
+	JZ           noflag_998
+	VGETEXPPS    Z6, Z10
+	VADDPS       softmaxconsts<>+64(SB), Z10, Z10
+	VGETMANTPS   $0x02, Z6, Z9
+	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z9, K2
+	VSUBPS       softmaxconsts<>+64(SB), Z9, Z11
+	VADDPS       Z9, Z9, Z12
+	VSUBPS       softmaxconsts<>+64(SB), Z12, Z12
+	VBLENDMPS    Z12, Z11, K2, Z9
+	VSUBPS       softmaxconsts<>+64(SB), Z10, K2, Z10
+	VMULPS       Z9, Z9, Z11
+	VMOVUPS      softmaxconsts<>+1088(SB), Z12
+	VFMADD213PS  softmaxconsts<>+1152(SB), Z9, Z12
+	VFMADD213PS  softmaxconsts<>+1216(SB), Z9, Z12
+	VFMADD213PS  softmaxconsts<>+1280(SB), Z9, Z12
+	VFMADD213PS  softmaxconsts<>+1344(SB), Z9, Z12
+	VFMADD213PS  softmaxconsts<>+1408(SB), Z9, Z12
+	VFMADD213PS  softmaxconsts<>+1472(SB), Z9, Z12
+	VFMADD213PS  softmaxconsts<>+1536(SB), Z9, Z12
+	VFMADD213PS  softmaxconsts<>+1600(SB), Z9, Z12
+	VMULPS       Z9, Z12, Z12
+	VMULPS       Z11, Z12, Z12
+	VFMADD231PS  softmaxconsts<>+256(SB), Z10, Z12
+	VFNMADD231PS softmaxconsts<>+384(SB), Z11, Z12
+	VADDPS       Z12, Z9, Z12
+	VFMADD231PS  softmaxconsts<>+192(SB), Z10, Z12
+	VCMPPS       $0x03, Z6, Z6, K2
+	VMOVUPS      Z6, K2, Z12
+	VSUBPS       Z7, Z12, Z6
+	TESTQ        $0x00000001, sflags+200(FP)
+	JZ           noflag_999
+	VMOVUPS      softmaxconsts<>+64(SB), Z9
+	TESTQ        $0x00000200, sflags+200(FP)
+	JZ           noflag_1000
+	MOVQ         DI, R9
+	VXORPS       Z10, Z10, Z10
+	XORQ         R10, R10
+
+class_1001:
+	VPCMPEQD     Z10, Z4, K2
+	VBROADCASTSS (R9), K2, Z9
+	ADDQ         $0x00000020, R9
+	VPADDD       softmaxconsts<>+832(SB), Z10, Z10
+	INCQ         R10
+	CMPQ         R10, C+72(FP)
+	JB           class_1001
+
+noflag_1000:
+	VBROADCASTSS eps1+208(FP), Z10
+	VMULPS       Z9, Z10, Z10
+	VMULPS       Z6, Z10, Z10
+	TESTQ        $0x00000400, sflags+200(FP)
+	JZ           noflag_1002
+	VXORPS       Z11, Z11, Z11
+	MOVQ         AX, R9
+	MOVQ         DI, R10
+	XORQ         R11, R11
+
+class_1003:
+	VMOVUPS.Z    (R9), K1, Z13
+	VSUBPS       Z5, Z13, Z13
+	TESTQ        $0x00000200, sflags+200(FP)
+	JZ           noflag_1004
+	VBROADCASTSS (R10), Z14
+	VMULPS       Z14, Z13, Z13
+
+noflag_1004:
+	VADDPS       Z13, Z11, Z11
+	ADDQ         CX, R9
+	ADDQ         $0x00000020, R10
+	INCQ         R11
+	CMPQ         R11, C+72(FP)
+	JB           class_1003
+	VBROADCASTSS wsum+216(FP), Z5
+	VMULPS       Z12, Z5, Z5
+	VSUBPS       Z11, Z5, Z5
+	VBROADCASTSS epsC+212(FP), Z11
+	VFMADD231PS  Z11, Z5, Z10
+
+noflag_1002:
+	VMOVAPS.Z Z10, K1, Z10
+	VADDPS    Z10, Z0, Z0
+	VMOVAPS.Z Z9, K1, Z9
+	VADDPS    Z9, Z1, Z1
+
+noflag_999:
+	TESTQ        $0x00000002, sflags+200(FP)
+	JZ           noflag_1005
+	VMULPS       softmaxconsts<>+128(SB), Z7, Z5
+	VRNDSCALEPS  $0x00, Z5, Z5
+	VMOVAPS      Z7, Z9
+	VFNMADD231PS softmaxconsts<>+192(SB), Z5, Z9
+	VFNMADD231PS softmaxconsts<>+256(SB), Z5, Z9
+	VMULPS       Z9, Z9, Z10
+	VMOVUPS      softmaxconsts<>+320(SB), Z11
+	VFMADD213PS  softmaxconsts<>+384(SB), Z9, Z11
+	VMOVUPS      softmaxconsts<>+448(SB), Z12
+	VFMADD213PS  softmaxconsts<>+512(SB), Z9, Z12
+	VMOVUPS      softmaxconsts<>+576(SB), Z13
+	VFMADD213PS  softmaxconsts<>+640(SB), Z9, Z13
+	VFMADD213PS  Z12, Z10, Z13
+	VFMADD213PS  Z11, Z10, Z13
+	VFMADD213PS  Z9, Z10, Z13
+	VADDPS       softmaxconsts<>+64(SB), Z13, Z13
+	VSCALEFPS    Z5, Z13, Z13
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z7, K2
+	VXORPS       Z13, Z13, K2, Z13
+	VMULPS       Z8, Z13, Z13
+	VMOVUPS      softmaxconsts<>+64(SB), Z5
+	VSUBPS       Z13, Z5, Z5
+	VBROADCASTSS gamma+156(FP), Z7
+	MOVQ         gmode+160(FP), R9
+	CMPQ         R9, $0x01
+	JEQ          pow1_1006
+	CMPQ         R9, $0x02
+	JEQ          pow2_1008
+	CMPQ         R9, $0x03
+	JEQ          powg_1007
+	VMOVUPS      softmaxconsts<>+64(SB), Z7
+	JMP          powd_1009
+
+pow1_1006:
+	VMOVAPS Z5, Z7
+	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z5, K2
+	VXORPS  Z7, Z7, K2, Z7
+	JMP     powd_1009
+
+pow2_1008:
+	VMULPS Z5, Z5, Z7
+	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z5, K2
+	VXORPS Z7, Z7, K2, Z7
+	JMP    powd_1009
+
+powg_1007:
+	VGETEXPPS    Z5, Z10
+	VADDPS       softmaxconsts<>+64(SB), Z10, Z10
+	VGETMANTPS   $0x02, Z5, Z9
+	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z9, K2
+	VSUBPS       softmaxconsts<>+64(SB), Z9, Z11
+	VADDPS       Z9, Z9, Z12
+	VSUBPS       softmaxconsts<>+64(SB), Z12, Z12
+	VBLENDMPS    Z12, Z11, K2, Z9
+	VSUBPS       softmaxconsts<>+64(SB), Z10, K2, Z10
+	VMULPS       Z9, Z9, Z11
+	VMOVUPS      softmaxconsts<>+1088(SB), Z12
+	VFMADD213PS  softmaxconsts<>+1152(SB), Z9, Z12
+	VFMADD213PS  softmaxconsts<>+1216(SB), Z9, Z12
+	VFMADD213PS  softmaxconsts<>+1280(SB), Z9, Z12
+	VFMADD213PS  softmaxconsts<>+1344(SB), Z9, Z12
+	VFMADD213PS  softmaxconsts<>+1408(SB), Z9, Z12
+	VFMADD213PS  softmaxconsts<>+1472(SB), Z9, Z12
+	VFMADD213PS  softmaxconsts<>+1536(SB), Z9, Z12
+	VFMADD213PS  softmaxconsts<>+1600(SB), Z9, Z12
+	VMULPS       Z9, Z12, Z12
+	VMULPS       Z11, Z12, Z12
+	VFMADD231PS  softmaxconsts<>+256(SB), Z10, Z12
+	VFNMADD231PS softmaxconsts<>+384(SB), Z11, Z12
+	VADDPS       Z12, Z9, Z12
+	VFMADD231PS  softmaxconsts<>+192(SB), Z10, Z12
+	VCMPPS       $0x05, softmaxconsts<>+1920(SB), Z5, K2
+	VMOVUPS      Z5, K2, Z12
+	VCMPPS       $0x01, softmaxconsts<>+1664(SB), Z5, K2
+	VMOVUPS      softmaxconsts<>+1984(SB), K2, Z12
+	VCMPPS       $0x00, softmaxconsts<>+1664(SB), Z5, K2
+	VMOVUPS      softmaxconsts<>+2048(SB), K2, Z12
+	VMULPS       Z7, Z12, Z12
+	VMULPS       softmaxconsts<>+128(SB), Z12, Z7
+	VRNDSCALEPS  $0x00, Z7, Z7
+	VMOVAPS      Z12, Z9
+	VFNMADD231PS softmaxconsts<>+192(SB), Z7, Z9
+	VFNMADD231PS softmaxconsts<>+256(SB), Z7, Z9
+	VMULPS       Z9, Z9, Z10
+	VMOVUPS      softmaxconsts<>+320(SB), Z11
+	VFMADD213PS  softmaxconsts<>+384(SB), Z9, Z11
+	VMOVUPS      softmaxconsts<>+448(SB), Z13
+	VFMADD213PS  softmaxconsts<>+512(SB), Z9, Z13
+	VMOVUPS      softmaxconsts<>+576(SB), Z14
+	VFMADD213PS  softmaxconsts<>+640(SB), Z9, Z14
+	VFMADD213PS  Z13, Z10, Z14
+	VFMADD213PS  Z11, Z10, Z14
+	VFMADD213PS  Z9, Z10, Z14
+	VADDPS       softmaxconsts<>+64(SB), Z14, Z14
+	VSCALEFPS    Z7, Z14, Z14
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z12, K2
+	VXORPS       Z14, Z14, K2, Z14
+	VCMPPS       $0x0e, softmaxconsts<>+2368(SB), Z12, K2
+	VMOVUPS      softmaxconsts<>+1920(SB), K2, Z14
+	VMOVAPS      Z14, Z7
+	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z5, K2
+	VXORPS       Z7, Z7, K2, Z7
+
+powd_1009:
+	VMULPS  Z6, Z7, Z7
+	TESTQ   $0x00000100, sflags+200(FP)
+	JZ      noflag_1010
+	VMOVUPS softmaxconsts<>+64(SB), Z5
+	MOVQ    DI, R9
+	VXORPS  Z6, Z6, Z6
+	XORQ    R10, R10
+
+class_1011:
+	VPCMPEQD     Z6, Z4, K2
+	VBROADCASTSS 4(R9), K2, Z5
+	ADDQ         $0x00000020, R9
+	VPADDD       softmaxconsts<>+832(SB), Z6, Z6
+	INCQ         R10
+	CMPQ         R10, C+72(FP)
+	JB           class_1011
+	VMULPS       Z5, Z7, Z7
+
+noflag_1010:
+	VMOVAPS.Z Z7, K1, Z7
+	VADDPS    Z7, Z2, Z2
+
+noflag_1005:
+noflag_998:
+	VMOVUPS softmaxconsts<>+64(SB), Z5
+	TESTQ   $0x00000200, flags+88(FP)
+	JZ      noflag_1012
+	MOVQ    DI, R9
+	VXORPS  Z6, Z6, Z6
+	XORQ    R10, R10
+
+class_1013:
+	VPCMPEQD     Z6, Z4, K2
+	VBROADCASTSS (R9), K2, Z5
+	ADDQ         $0x00000020, R9
+	VPADDD       softmaxconsts<>+832(SB), Z6, Z6
+	INCQ         R10
+	CMPQ         R10, C+72(FP)
+	JB           class_1013
+
+noflag_1012:
+	VBROADCASTSS k1+144(FP), Z6
+	VMULPS       Z5, Z6, Z6
+	VBROADCASTSS k2+148(FP), Z5
+	VADDPS       Z6, Z5, Z5
+	VXORPS       Z7, Z7, Z7
+	TESTQ        $0x00000004, flags+88(FP)
+	JZ           noflag_1014
+	MOVQ         SI, R9
+	MOVQ         DI, R10
+	VXORPS       Z9, Z9, Z9
+	XORQ         R11, R11
+
+class_1015:
+	VMULPS       (R9), Z8, Z10
+	VPCMPEQD     Z9, Z4, K2
+	VBROADCASTSS 20(R10), Z11
+	VMULPS       Z10, Z11, Z11
+	VBROADCASTSS 16(R10), Z12
+	VADDPS       Z11, Z12, Z11
+	VBROADCASTSS 12(R10), Z12
+	VADDPS       Z12, Z11, K2, Z11
+	VFMADD231PS  Z11, Z10, Z7
+	ADDQ         $0x00000040, R9
+	ADDQ         $0x00000020, R10
+	VPADDD       softmaxconsts<>+832(SB), Z9, Z9
+	INCQ         R11
+	CMPQ         R11, C+72(FP)
+	JB           class_1015
+
+noflag_1014:
+	TESTQ  $0x00000004, flags+88(FP)
+	JZ     outnr_1017
+	MOVQ   SI, R9
+	MOVQ   DI, R10
+	MOVQ   R8, R11
+	VXORPS Z9, Z9, Z9
+	XORQ   R12, R12
+
+class_1018:
+	VPCMPEQD     Z9, Z4, K2
+	VMULPS       (R9), Z8, Z10
+	VBROADCASTSS 20(R10), Z11
+	VMULPS       Z10, Z11, Z11
+	VBROADCASTSS 16(R10), Z12
+	VADDPS       Z11, Z12, Z11
+	VBROADCASTSS 12(R10), Z12
+	VADDPS       Z12, Z11, K2, Z11
+	VSUBPS       Z7, Z11, Z11
+	VADDPS       Z5, Z11, Z11
+	VMULPS       Z11, Z10, Z10
+	TESTQ        $0x00000400, flags+88(FP)
+	JZ           noflag_1019
+	VBROADCASTSS 8(R10), Z11
+	VSUBPS       Z11, Z10, Z10
+
+noflag_1019:
+	VSUBPS    Z6, Z10, K2, Z10
+	VMOVAPS.Z Z10, K1, Z10
+	TESTQ     $0x00000800, flags+88(FP)
+	JNZ       nt_1020
+	VMOVUPS   Z10, (R11)
+	JMP       st_1021
+
+nt_1020:
+	VMOVNTPS Z10, (R11)
+
+st_1021:
+	ADDQ   $0x00000040, R9
+	ADDQ   $0x00000020, R10
+	ADDQ   CX, R11
+	VPADDD softmaxconsts<>+832(SB), Z9, Z9
+	INCQ   R12
+	CMPQ   R12, C+72(FP)
+	JB     class_1018
+	JMP    outd_1016
+
+outnr_1017:
+	VMOVAPS Z5, Z5
+	VMULPS  Z8, Z5, Z5
+	MOVQ    SI, R9
+	MOVQ    DI, R10
+	MOVQ    R8, R11
+	VXORPS  Z7, Z7, Z7
+	XORQ    R12, R12
+
+class_1022:
+	VPCMPEQD     Z7, Z4, K2
+	VMULPS       (R9), Z5, Z8
+	TESTQ        $0x00000400, flags+88(FP)
+	JZ           noflag_1023
+	VBROADCASTSS 8(R10), Z9
+	VSUBPS       Z9, Z8, Z8
+
+noflag_1023:
+	VSUBPS    Z6, Z8, K2, Z8
+	VMOVAPS.Z Z8, K1, Z8
+	TESTQ     $0x00000800, flags+88(FP)
+	JNZ       nt_1024
+	VMOVUPS   Z8, (R11)
+	JMP       st_1025
+
+nt_1024:
+	VMOVNTPS Z8, (R11)
+
+st_1025:
+	ADDQ   $0x00000040, R9
+	ADDQ   $0x00000020, R10
+	ADDQ   CX, R11
+	VPADDD softmaxconsts<>+832(SB), Z7, Z7
+	INCQ   R12
+	CMPQ   R12, C+72(FP)
+	JB     class_1022
+
+outd_1016:
+	ADDQ $0x00000040, AX
+	ADDQ $0x00000040, BX
+	ADDQ $0x00000040, R8
+	SUBQ $0x00000010, DX
+	JMP  loop_992
+
+tail_993:
+	TESTQ        DX, DX
+	JZ           done_994
+	MOVL         $0x0000ffff, R9
+	BZHIL        DX, R9, R9
+	KMOVW        R9, K1
+	VMOVDQU32.Z  (BX), K1, Z4
+	VBROADCASTSS ign+80(FP), Z5
+	VPCMPD       $0x04, Z5, Z4, K1, K2
+	VMOVDQU32    softmaxconsts<>+0(SB), Z5
+	VPBLENDMD    Z4, Z5, K2, Z4
+	VMOVUPS.Z    (AX), K2, Z5
+	PREFETCHT0   1024(AX)
+	MOVQ         AX, DX
+	MOVQ         C+72(FP), BX
+	DECQ         BX
+	JZ           c1_1026
+
+max_1027:
+	ADDQ       CX, DX
+	VMOVUPS.Z  (DX), K2, Z6
+	PREFETCHT0 1024(DX)
+	VMAXPS     Z6, Z5, Z5
+	DECQ       BX
+	JNZ        max_1027
+
+c1_1026:
+	VXORPS Z6, Z6, Z6
+	VXORPS Z7, Z7, Z7
+	MOVQ   AX, DX
+	MOVQ   SI, BX
+	VXORPS Z8, Z8, Z8
+	XORQ   R9, R9
+
+class_1028:
+	VMOVUPS.Z    (DX), K2, Z9
+	VSUBPS       Z5, Z9, Z9
+	VMULPS       softmaxconsts<>+128(SB), Z9, Z10
+	VRNDSCALEPS  $0x00, Z10, Z10
+	VMOVAPS      Z9, Z11
+	VFNMADD231PS softmaxconsts<>+192(SB), Z10, Z11
+	VFNMADD231PS softmaxconsts<>+256(SB), Z10, Z11
+	VMULPS       Z11, Z11, Z12
+	VMOVUPS      softmaxconsts<>+320(SB), Z13
+	VFMADD213PS  softmaxconsts<>+384(SB), Z11, Z13
+	VMOVUPS      softmaxconsts<>+448(SB), Z14
+	VFMADD213PS  softmaxconsts<>+512(SB), Z11, Z14
+	VMOVUPS      softmaxconsts<>+576(SB), Z15
+	VFMADD213PS  softmaxconsts<>+640(SB), Z11, Z15
+	VFMADD213PS  Z14, Z12, Z15
+	VFMADD213PS  Z13, Z12, Z15
+	VFMADD213PS  Z11, Z12, Z15
+	VADDPS       softmaxconsts<>+64(SB), Z15, Z15
+	VSCALEFPS    Z10, Z15, Z15
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z9, K3
+	VXORPS       Z15, Z15, K3, Z15
+	VADDPS       Z15, Z6, Z6
+	VMOVUPS      Z15, (BX)
+	VPCMPEQD     Z8, Z4, K3
+	VMOVUPS      Z9, K3, Z7
+	ADDQ         CX, DX
+	ADDQ         $0x00000040, BX
+	VPADDD       softmaxconsts<>+832(SB), Z8, Z8
+	INCQ         R9
+	CMPQ         R9, C+72(FP)
+	JB           class_1028
+	VMOVUPS      softmaxconsts<>+64(SB), Z8
+	VDIVPS       Z6, Z8, Z8
+	VMOVUPS      softmaxconsts<>+64(SB), Z9
+	VMOVAPS.Z    Z9, K2, Z9
+	VADDPS       Z9, Z3, Z3
+	TESTQ        $0x00000003, sflags+200(FP)
+	JZ           noflag_1029
+	VGETEXPPS    Z6, Z10
+	VADDPS       softmaxconsts<>+64(SB), Z10, Z10
+	VGETMANTPS   $0x02, Z6, Z9
+	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z9, K3
+	VSUBPS       softmaxconsts<>+64(SB), Z9, Z11
+	VADDPS       Z9, Z9, Z12
+	VSUBPS       softmaxconsts<>+64(SB), Z12, Z12
+	VBLENDMPS    Z12, Z11, K3, Z9
+	VSUBPS       softmaxconsts<>+64(SB), Z10, K3, Z10
+	VMULPS       Z9, Z9, Z11
+	VMOVUPS      softmaxconsts<>+1088(SB), Z12
+	VFMADD213PS  softmaxconsts<>+1152(SB), Z9, Z12
+	VFMADD213PS  softmaxconsts<>+1216(SB), Z9, Z12
+	VFMADD213PS  softmaxconsts<>+1280(SB), Z9, Z12
+	VFMADD213PS  softmaxconsts<>+1344(SB), Z9, Z12
+	VFMADD213PS  softmaxconsts<>+1408(SB), Z9, Z12
+	VFMADD213PS  softmaxconsts<>+1472(SB), Z9, Z12
+	VFMADD213PS  softmaxconsts<>+1536(SB), Z9, Z12
+	VFMADD213PS  softmaxconsts<>+1600(SB), Z9, Z12
+	VMULPS       Z9, Z12, Z12
+	VMULPS       Z11, Z12, Z12
+	VFMADD231PS  softmaxconsts<>+256(SB), Z10, Z12
+	VFNMADD231PS softmaxconsts<>+384(SB), Z11, Z12
+	VADDPS       Z12, Z9, Z12
+	VFMADD231PS  softmaxconsts<>+192(SB), Z10, Z12
+	VCMPPS       $0x03, Z6, Z6, K3
+	VMOVUPS      Z6, K3, Z12
+	VSUBPS       Z7, Z12, Z6
+	TESTQ        $0x00000001, sflags+200(FP)
+	JZ           noflag_1030
+	VMOVUPS      softmaxconsts<>+64(SB), Z9
+	TESTQ        $0x00000200, sflags+200(FP)
+	JZ           noflag_1031
+	MOVQ         DI, DX
+	VXORPS       Z10, Z10, Z10
+	XORQ         BX, BX
+
+class_1032:
+	VPCMPEQD     Z10, Z4, K3
+	VBROADCASTSS (DX), K3, Z9
+	ADDQ         $0x00000020, DX
+	VPADDD       softmaxconsts<>+832(SB), Z10, Z10
+	INCQ         BX
+	CMPQ         BX, C+72(FP)
+	JB           class_1032
+
+noflag_1031:
+	VBROADCASTSS eps1+208(FP), Z10
+	VMULPS       Z9, Z10, Z10
+	VMULPS       Z6, Z10, Z10
+	TESTQ        $0x00000400, sflags+200(FP)
+	JZ           noflag_1033
+	VXORPS       Z11, Z11, Z11
+	MOVQ         DI, DX
+	XORQ         BX, BX
+
+class_1034:
+	VMOVUPS.Z    (AX), K2, Z13
+	VSUBPS       Z5, Z13, Z13
+	TESTQ        $0x00000200, sflags+200(FP)
+	JZ           noflag_1035
+	VBROADCASTSS (DX), Z14
+	VMULPS       Z14, Z13, Z13
+
+noflag_1035:
+	VADDPS       Z13, Z11, Z11
+	ADDQ         CX, AX
+	ADDQ         $0x00000020, DX
+	INCQ         BX
+	CMPQ         BX, C+72(FP)
+	JB           class_1034
+	VBROADCASTSS wsum+216(FP), Z5
+	VMULPS       Z12, Z5, Z5
+	VSUBPS       Z11, Z5, Z5
+	VBROADCASTSS epsC+212(FP), Z11
+	VFMADD231PS  Z11, Z5, Z10
+
+noflag_1033:
+	VMOVAPS.Z Z10, K2, Z10
+	VADDPS    Z10, Z0, Z0
+	VMOVAPS.Z Z9, K2, Z9
+	VADDPS    Z9, Z1, Z1
+
+noflag_1030:
+	TESTQ        $0x00000002, sflags+200(FP)
+	JZ           noflag_1036
+	VMULPS       softmaxconsts<>+128(SB), Z7, Z5
+	VRNDSCALEPS  $0x00, Z5, Z5
+	VMOVAPS      Z7, Z9
+	VFNMADD231PS softmaxconsts<>+192(SB), Z5, Z9
+	VFNMADD231PS softmaxconsts<>+256(SB), Z5, Z9
+	VMULPS       Z9, Z9, Z10
+	VMOVUPS      softmaxconsts<>+320(SB), Z11
+	VFMADD213PS  softmaxconsts<>+384(SB), Z9, Z11
+	VMOVUPS      softmaxconsts<>+448(SB), Z12
+	VFMADD213PS  softmaxconsts<>+512(SB), Z9, Z12
+	VMOVUPS      softmaxconsts<>+576(SB), Z13
+	VFMADD213PS  softmaxconsts<>+640(SB), Z9, Z13
+	VFMADD213PS  Z12, Z10, Z13
+	VFMADD213PS  Z11, Z10, Z13
+	VFMADD213PS  Z9, Z10, Z13
+	VADDPS       softmaxconsts<>+64(SB), Z13, Z13
+	VSCALEFPS    Z5, Z13, Z13
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z7, K3
+	VXORPS       Z13, Z13, K3, Z13
+	VMULPS       Z8, Z13, Z13
+	VMOVUPS      softmaxconsts<>+64(SB), Z5
+	VSUBPS       Z13, Z5, Z5
+	VBROADCASTSS gamma+156(FP), Z7
+	MOVQ         gmode+160(FP), AX
+	CMPQ         AX, $0x01
+	JEQ          pow1_1037
+	CMPQ         AX, $0x02
+	JEQ          pow2_1039
+	CMPQ         AX, $0x03
+	JEQ          powg_1038
+	VMOVUPS      softmaxconsts<>+64(SB), Z7
+	JMP          powd_1040
+
+pow1_1037:
+	VMOVAPS Z5, Z7
+	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z5, K3
+	VXORPS  Z7, Z7, K3, Z7
+	JMP     powd_1040
+
+pow2_1039:
+	VMULPS Z5, Z5, Z7
+	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z5, K3
+	VXORPS Z7, Z7, K3, Z7
+	JMP    powd_1040
+
+powg_1038:
+	VGETEXPPS    Z5, Z10
+	VADDPS       softmaxconsts<>+64(SB), Z10, Z10
+	VGETMANTPS   $0x02, Z5, Z9
+	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z9, K3
+	VSUBPS       softmaxconsts<>+64(SB), Z9, Z11
+	VADDPS       Z9, Z9, Z12
+	VSUBPS       softmaxconsts<>+64(SB), Z12, Z12
+	VBLENDMPS    Z12, Z11, K3, Z9
+	VSUBPS       softmaxconsts<>+64(SB), Z10, K3, Z10
+	VMULPS       Z9, Z9, Z11
+	VMOVUPS      softmaxconsts<>+1088(SB), Z12
+	VFMADD213PS  softmaxconsts<>+1152(SB), Z9, Z12
+	VFMADD213PS  softmaxconsts<>+1216(SB), Z9, Z12
+	VFMADD213PS  softmaxconsts<>+1280(SB), Z9, Z12
+	VFMADD213PS  softmaxconsts<>+1344(SB), Z9, Z12
+	VFMADD213PS  softmaxconsts<>+1408(SB), Z9, Z12
+	VFMADD213PS  softmaxconsts<>+1472(SB), Z9, Z12
+	VFMADD213PS  softmaxconsts<>+1536(SB), Z9, Z12
+	VFMADD213PS  softmaxconsts<>+1600(SB), Z9, Z12
+	VMULPS       Z9, Z12, Z12
+	VMULPS       Z11, Z12, Z12
+	VFMADD231PS  softmaxconsts<>+256(SB), Z10, Z12
+	VFNMADD231PS softmaxconsts<>+384(SB), Z11, Z12
+	VADDPS       Z12, Z9, Z12
+	VFMADD231PS  softmaxconsts<>+192(SB), Z10, Z12
+	VCMPPS       $0x05, softmaxconsts<>+1920(SB), Z5, K3
+	VMOVUPS      Z5, K3, Z12
+	VCMPPS       $0x01, softmaxconsts<>+1664(SB), Z5, K3
+	VMOVUPS      softmaxconsts<>+1984(SB), K3, Z12
+	VCMPPS       $0x00, softmaxconsts<>+1664(SB), Z5, K3
+	VMOVUPS      softmaxconsts<>+2048(SB), K3, Z12
+	VMULPS       Z7, Z12, Z12
+	VMULPS       softmaxconsts<>+128(SB), Z12, Z7
+	VRNDSCALEPS  $0x00, Z7, Z7
+	VMOVAPS      Z12, Z9
+	VFNMADD231PS softmaxconsts<>+192(SB), Z7, Z9
+	VFNMADD231PS softmaxconsts<>+256(SB), Z7, Z9
+	VMULPS       Z9, Z9, Z10
+	VMOVUPS      softmaxconsts<>+320(SB), Z11
+	VFMADD213PS  softmaxconsts<>+384(SB), Z9, Z11
+	VMOVUPS      softmaxconsts<>+448(SB), Z13
+	VFMADD213PS  softmaxconsts<>+512(SB), Z9, Z13
+	VMOVUPS      softmaxconsts<>+576(SB), Z14
+	VFMADD213PS  softmaxconsts<>+640(SB), Z9, Z14
+	VFMADD213PS  Z13, Z10, Z14
+	VFMADD213PS  Z11, Z10, Z14
+	VFMADD213PS  Z9, Z10, Z14
+	VADDPS       softmaxconsts<>+64(SB), Z14, Z14
+	VSCALEFPS    Z7, Z14, Z14
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z12, K3
+	VXORPS       Z14, Z14, K3, Z14
+	VCMPPS       $0x0e, softmaxconsts<>+2368(SB), Z12, K3
+	VMOVUPS      softmaxconsts<>+1920(SB), K3, Z14
+	VMOVAPS      Z14, Z7
+	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z5, K3
+	VXORPS       Z7, Z7, K3, Z7
+
+powd_1040:
+	VMULPS  Z6, Z7, Z7
+	TESTQ   $0x00000100, sflags+200(FP)
+	JZ      noflag_1041
+	VMOVUPS softmaxconsts<>+64(SB), Z5
+	MOVQ    DI, AX
+	VXORPS  Z6, Z6, Z6
+	XORQ    DX, DX
+
+class_1042:
+	VPCMPEQD     Z6, Z4, K3
+	VBROADCASTSS 4(AX), K3, Z5
+	ADDQ         $0x00000020, AX
+	VPADDD       softmaxconsts<>+832(SB), Z6, Z6
+	INCQ         DX
+	CMPQ         DX, C+72(FP)
+	JB           class_1042
+	VMULPS       Z5, Z7, Z7
+
+noflag_1041:
+	VMOVAPS.Z Z7, K2, Z7
+	VADDPS    Z7, Z2, Z2
+
+noflag_1036:
+noflag_1029:
+	VMOVUPS softmaxconsts<>+64(SB), Z5
+	TESTQ   $0x00000200, flags+88(FP)
+	JZ      noflag_1043
+	MOVQ    DI, AX
+	VXORPS  Z6, Z6, Z6
+	XORQ    DX, DX
+
+class_1044:
+	VPCMPEQD     Z6, Z4, K3
+	VBROADCASTSS (AX), K3, Z5
+	ADDQ         $0x00000020, AX
+	VPADDD       softmaxconsts<>+832(SB), Z6, Z6
+	INCQ         DX
+	CMPQ         DX, C+72(FP)
+	JB           class_1044
+
+noflag_1043:
+	VBROADCASTSS k1+144(FP), Z6
+	VMULPS       Z5, Z6, Z6
+	VBROADCASTSS k2+148(FP), Z5
+	VADDPS       Z6, Z5, Z5
+	VXORPS       Z7, Z7, Z7
+	TESTQ        $0x00000004, flags+88(FP)
+	JZ           noflag_1045
+	MOVQ         SI, AX
+	MOVQ         DI, DX
+	VXORPS       Z9, Z9, Z9
+	XORQ         BX, BX
+
+class_1046:
+	VMULPS       (AX), Z8, Z10
+	VPCMPEQD     Z9, Z4, K3
+	VBROADCASTSS 20(DX), Z11
+	VMULPS       Z10, Z11, Z11
+	VBROADCASTSS 16(DX), Z12
+	VADDPS       Z11, Z12, Z11
+	VBROADCASTSS 12(DX), Z12
+	VADDPS       Z12, Z11, K3, Z11
+	VFMADD231PS  Z11, Z10, Z7
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000020, DX
+	VPADDD       softmaxconsts<>+832(SB), Z9, Z9
+	INCQ         BX
+	CMPQ         BX, C+72(FP)
+	JB           class_1046
+
+noflag_1045:
+	TESTQ  $0x00000004, flags+88(FP)
+	JZ     outnr_1048
+	MOVQ   SI, AX
+	MOVQ   DI, DX
+	MOVQ   R8, BX
+	VXORPS Z9, Z9, Z9
+	XORQ   SI, SI
+
+class_1049:
+	VPCMPEQD     Z9, Z4, K3
+	VMULPS       (AX), Z8, Z10
+	VBROADCASTSS 20(DX), Z11
+	VMULPS       Z10, Z11, Z11
+	VBROADCASTSS 16(DX), Z12
+	VADDPS       Z11, Z12, Z11
+	VBROADCASTSS 12(DX), Z12
+	VADDPS       Z12, Z11, K3, Z11
+	VSUBPS       Z7, Z11, Z11
+	VADDPS       Z5, Z11, Z11
+	VMULPS       Z11, Z10, Z10
+	TESTQ        $0x00000400, flags+88(FP)
+	JZ           noflag_1050
+	VBROADCASTSS 8(DX), Z11
+	VSUBPS       Z11, Z10, Z10
+
+noflag_1050:
+	VSUBPS    Z6, Z10, K3, Z10
+	VMOVAPS.Z Z10, K2, Z10
+	VMOVUPS   Z10, K1, (BX)
+	ADDQ      $0x00000040, AX
+	ADDQ      $0x00000020, DX
+	ADDQ      CX, BX
+	VPADDD    softmaxconsts<>+832(SB), Z9, Z9
+	INCQ      SI
+	CMPQ      SI, C+72(FP)
+	JB        class_1049
+	JMP       outd_1047
+
+outnr_1048:
+	VMOVAPS Z5, Z5
+	VMULPS  Z8, Z5, Z5
+	MOVQ    SI, AX
+	MOVQ    DI, DX
+	MOVQ    R8, BX
+	VXORPS  Z7, Z7, Z7
+	XORQ    SI, SI
+
+class_1051:
+	VPCMPEQD     Z7, Z4, K3
+	VMULPS       (AX), Z5, Z8
+	TESTQ        $0x00000400, flags+88(FP)
+	JZ           noflag_1052
+	VBROADCASTSS 8(DX), Z9
+	VSUBPS       Z9, Z8, Z8
+
+noflag_1052:
+	VSUBPS    Z6, Z8, K3, Z8
+	VMOVAPS.Z Z8, K2, Z8
+	VMOVUPS   Z8, K1, (BX)
+	ADDQ      $0x00000040, AX
+	ADDQ      $0x00000020, DX
+	ADDQ      CX, BX
+	VPADDD    softmaxconsts<>+832(SB), Z7, Z7
+	INCQ      SI
+	CMPQ      SI, C+72(FP)
+	JB        class_1051
+
+outd_1047:
+done_994:
+	TESTQ $0x00000800, flags+88(FP)
+	JZ    noflag_1053
+	SFENCE
+
+noflag_1053:
+	MOVQ          out_base+224(FP), AX
+	VMOVAPS       Z0, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y4
+	VADDPS        Y4, Y0, Y4
+	VEXTRACTF128  $0x01, Y4, X0
+	VADDPS        X0, X4, X0
+	VMOVHLPS      X0, X0, X4
+	VADDPS        X4, X0, X0
+	VMOVSHDUP     X0, X4
+	VADDSS        X4, X0, X0
+	VMOVSS        X0, (AX)
+	VMOVAPS       Z1, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y1
+	VADDPS        Y1, Y0, Y1
+	VEXTRACTF128  $0x01, Y1, X0
+	VADDPS        X0, X1, X0
+	VMOVHLPS      X0, X0, X1
+	VADDPS        X1, X0, X0
+	VMOVSHDUP     X0, X1
+	VADDSS        X1, X0, X0
+	VMOVSS        X0, 4(AX)
+	VMOVAPS       Z2, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y1
+	VADDPS        Y1, Y0, Y1
+	VEXTRACTF128  $0x01, Y1, X0
+	VADDPS        X0, X1, X0
+	VMOVHLPS      X0, X0, X1
+	VADDPS        X1, X0, X0
+	VMOVSHDUP     X0, X1
+	VADDSS        X1, X0, X0
+	VMOVSS        X0, 8(AX)
+	VMOVAPS       Z3, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y1
+	VADDPS        Y1, Y0, Y1
+	VEXTRACTF128  $0x01, Y1, X0
+	VADDPS        X0, X1, X0
+	VMOVHLPS      X0, X0, X1
+	VADDPS        X1, X0, X0
+	VMOVSHDUP     X0, X1
+	VADDSS        X1, X0, X0
+	VMOVSS        X0, 12(AX)
+	VZEROUPPER
+	RET
+
+// func SoftmaxFusedFocalI32AVX512(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)
+// Requires: AVX, AVX512DQ, AVX512F, BMI2, MMX+
+TEXT ·SoftmaxFusedFocalI32AVX512(SB), NOSPLIT, $0-248
+	MOVQ   x_base+0(FP), AX
+	MOVQ   lo+32(FP), CX
+	MOVQ   hi+40(FP), DX
+	SUBQ   CX, DX
+	LEAQ   (AX)(CX*4), AX
+	MOVQ   lab_base+48(FP), BX
+	LEAQ   (BX)(CX*4), BX
+	MOVQ   S+24(FP), CX
+	SHLQ   $0x02, CX
+	MOVQ   scr_base+120(FP), SI
+	MOVQ   tab_base+96(FP), DI
+	MOVQ   dst_base+176(FP), R8
+	MOVQ   lo+32(FP), R9
+	LEAQ   (R8)(R9*4), R8
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+
+loop_1054:
+	CMPQ         DX, $0x00000010
+	JB           tail_1055
+	VMOVDQU32    (BX), Z4
+	VBROADCASTSS ign+80(FP), Z5
+	VPCMPD       $0x04, Z5, Z4, K1
+	VMOVDQU32    softmaxconsts<>+0(SB), Z5
+	VPBLENDMD    Z4, Z5, K1, Z4
+	VMOVUPS.Z    (AX), K1, Z5
+	PREFETCHT0   1024(AX)
+	MOVQ         AX, R9
+	MOVQ         C+72(FP), R10
+	DECQ         R10
+	JZ           c1_1057
+
+max_1058:
+	ADDQ       CX, R9
+	VMOVUPS.Z  (R9), K1, Z6
+	PREFETCHT0 1024(R9)
+	VMAXPS     Z6, Z5, Z5
+	DECQ       R10
+	JNZ        max_1058
+
+c1_1057:
+	VXORPS Z6, Z6, Z6
+	VXORPS Z7, Z7, Z7
+	MOVQ   AX, R9
+	MOVQ   SI, R10
+	VXORPS Z8, Z8, Z8
+	XORQ   R11, R11
+
+class_1059:
+	VMOVUPS.Z    (R9), K1, Z9
+	VSUBPS       Z5, Z9, Z9
+	VMULPS       softmaxconsts<>+128(SB), Z9, Z10
+	VRNDSCALEPS  $0x00, Z10, Z10
+	VMOVAPS      Z9, Z11
+	VFNMADD231PS softmaxconsts<>+192(SB), Z10, Z11
+	VFNMADD231PS softmaxconsts<>+256(SB), Z10, Z11
+	VMULPS       Z11, Z11, Z12
+	VMOVUPS      softmaxconsts<>+320(SB), Z13
+	VFMADD213PS  softmaxconsts<>+384(SB), Z11, Z13
+	VMOVUPS      softmaxconsts<>+448(SB), Z14
+	VFMADD213PS  softmaxconsts<>+512(SB), Z11, Z14
+	VMOVUPS      softmaxconsts<>+576(SB), Z15
+	VFMADD213PS  softmaxconsts<>+640(SB), Z11, Z15
+	VFMADD213PS  Z14, Z12, Z15
+	VFMADD213PS  Z13, Z12, Z15
+	VFMADD213PS  Z11, Z12, Z15
+	VADDPS       softmaxconsts<>+64(SB), Z15, Z15
+	VSCALEFPS    Z10, Z15, Z15
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z9, K2
+	VXORPS       Z15, Z15, K2, Z15
+	VADDPS       Z15, Z6, Z6
+	VMOVUPS      Z15, (R10)
+	VPCMPEQD     Z8, Z4, K2
+	VMOVUPS      Z9, K2, Z7
+	ADDQ         CX, R9
+	ADDQ         $0x00000040, R10
+	VPADDD       softmaxconsts<>+832(SB), Z8, Z8
+	INCQ         R11
+	CMPQ         R11, C+72(FP)
+	JB           class_1059
+	VMOVUPS      softmaxconsts<>+64(SB), Z8
+	VDIVPS       Z6, Z8, Z8
+	VMOVUPS      softmaxconsts<>+64(SB), Z9
+	VMOVAPS.Z    Z9, K1, Z9
+	VADDPS       Z9, Z3, Z3
+	TESTQ        $0x00000003, sflags+200(FP)
+	JZ           noflag_1060
+	VGETEXPPS    Z6, Z10
+	VADDPS       softmaxconsts<>+64(SB), Z10, Z10
+	VGETMANTPS   $0x02, Z6, Z9
+	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z9, K2
+	VSUBPS       softmaxconsts<>+64(SB), Z9, Z11
+	VADDPS       Z9, Z9, Z12
+	VSUBPS       softmaxconsts<>+64(SB), Z12, Z12
+	VBLENDMPS    Z12, Z11, K2, Z9
+	VSUBPS       softmaxconsts<>+64(SB), Z10, K2, Z10
+	VMULPS       Z9, Z9, Z11
+	VMOVUPS      softmaxconsts<>+1088(SB), Z12
+	VFMADD213PS  softmaxconsts<>+1152(SB), Z9, Z12
+	VFMADD213PS  softmaxconsts<>+1216(SB), Z9, Z12
+	VFMADD213PS  softmaxconsts<>+1280(SB), Z9, Z12
+	VFMADD213PS  softmaxconsts<>+1344(SB), Z9, Z12
+	VFMADD213PS  softmaxconsts<>+1408(SB), Z9, Z12
+	VFMADD213PS  softmaxconsts<>+1472(SB), Z9, Z12
+	VFMADD213PS  softmaxconsts<>+1536(SB), Z9, Z12
+	VFMADD213PS  softmaxconsts<>+1600(SB), Z9, Z12
+	VMULPS       Z9, Z12, Z12
+	VMULPS       Z11, Z12, Z12
+	VFMADD231PS  softmaxconsts<>+256(SB), Z10, Z12
+	VFNMADD231PS softmaxconsts<>+384(SB), Z11, Z12
+	VADDPS       Z12, Z9, Z12
+	VFMADD231PS  softmaxconsts<>+192(SB), Z10, Z12
+	VCMPPS       $0x03, Z6, Z6, K2
+	VMOVUPS      Z6, K2, Z12
+	VSUBPS       Z7, Z12, Z9
+	TESTQ        $0x00000001, sflags+200(FP)
+	JZ           noflag_1061
+	VMOVUPS      softmaxconsts<>+64(SB), Z10
+	TESTQ        $0x00000200, sflags+200(FP)
+	JZ           noflag_1062
+	MOVQ         DI, R9
+	VXORPS       Z11, Z11, Z11
+	XORQ         R10, R10
+
+class_1063:
+	VPCMPEQD     Z11, Z4, K2
+	VBROADCASTSS (R9), K2, Z10
+	ADDQ         $0x00000020, R9
+	VPADDD       softmaxconsts<>+832(SB), Z11, Z11
+	INCQ         R10
+	CMPQ         R10, C+72(FP)
+	JB           class_1063
+
+noflag_1062:
+	VBROADCASTSS eps1+208(FP), Z11
+	VMULPS       Z10, Z11, Z11
+	VMULPS       Z9, Z11, Z11
+	TESTQ        $0x00000400, sflags+200(FP)
+	JZ           noflag_1064
+	VXORPS       Z13, Z13, Z13
+	MOVQ         AX, R9
+	MOVQ         DI, R10
+	XORQ         R11, R11
+
+class_1065:
+	VMOVUPS.Z    (R9), K1, Z14
+	VSUBPS       Z5, Z14, Z14
+	TESTQ        $0x00000200, sflags+200(FP)
+	JZ           noflag_1066
+	VBROADCASTSS (R10), Z15
+	VMULPS       Z15, Z14, Z14
+
+noflag_1066:
+	VADDPS       Z14, Z13, Z13
+	ADDQ         CX, R9
+	ADDQ         $0x00000020, R10
+	INCQ         R11
+	CMPQ         R11, C+72(FP)
+	JB           class_1065
+	VBROADCASTSS wsum+216(FP), Z5
+	VMULPS       Z12, Z5, Z5
+	VSUBPS       Z13, Z5, Z5
+	VBROADCASTSS epsC+212(FP), Z12
+	VFMADD231PS  Z12, Z5, Z11
+
+noflag_1064:
+	VMOVAPS.Z Z11, K1, Z11
+	VADDPS    Z11, Z0, Z0
+	VMOVAPS.Z Z10, K1, Z10
+	VADDPS    Z10, Z1, Z1
+
+noflag_1061:
+	TESTQ        $0x00000002, sflags+200(FP)
+	JZ           noflag_1067
+	VMULPS       softmaxconsts<>+128(SB), Z7, Z5
+	VRNDSCALEPS  $0x00, Z5, Z5
+	VMOVAPS      Z7, Z10
+	VFNMADD231PS softmaxconsts<>+192(SB), Z5, Z10
+	VFNMADD231PS softmaxconsts<>+256(SB), Z5, Z10
+	VMULPS       Z10, Z10, Z11
+	VMOVUPS      softmaxconsts<>+320(SB), Z12
+	VFMADD213PS  softmaxconsts<>+384(SB), Z10, Z12
+	VMOVUPS      softmaxconsts<>+448(SB), Z13
+	VFMADD213PS  softmaxconsts<>+512(SB), Z10, Z13
+	VMOVUPS      softmaxconsts<>+576(SB), Z14
+	VFMADD213PS  softmaxconsts<>+640(SB), Z10, Z14
+	VFMADD213PS  Z13, Z11, Z14
+	VFMADD213PS  Z12, Z11, Z14
+	VFMADD213PS  Z10, Z11, Z14
+	VADDPS       softmaxconsts<>+64(SB), Z14, Z14
+	VSCALEFPS    Z5, Z14, Z14
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z7, K2
+	VXORPS       Z14, Z14, K2, Z14
+	VMULPS       Z8, Z14, Z14
+	VMOVUPS      softmaxconsts<>+64(SB), Z5
+	VSUBPS       Z14, Z5, Z5
+	VBROADCASTSS gamma+156(FP), Z10
+	MOVQ         gmode+160(FP), R9
+	CMPQ         R9, $0x01
+	JEQ          pow1_1068
+	CMPQ         R9, $0x02
+	JEQ          pow2_1070
+	CMPQ         R9, $0x03
+	JEQ          powg_1069
+	VMOVUPS      softmaxconsts<>+64(SB), Z10
+	JMP          powd_1071
+
+pow1_1068:
+	VMOVAPS Z5, Z10
+	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z5, K2
+	VXORPS  Z10, Z10, K2, Z10
+	JMP     powd_1071
+
+pow2_1070:
+	VMULPS Z5, Z5, Z10
+	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z5, K2
+	VXORPS Z10, Z10, K2, Z10
+	JMP    powd_1071
+
+powg_1069:
+	VGETEXPPS    Z5, Z12
+	VADDPS       softmaxconsts<>+64(SB), Z12, Z12
+	VGETMANTPS   $0x02, Z5, Z11
+	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z11, K2
+	VSUBPS       softmaxconsts<>+64(SB), Z11, Z13
+	VADDPS       Z11, Z11, Z14
+	VSUBPS       softmaxconsts<>+64(SB), Z14, Z14
+	VBLENDMPS    Z14, Z13, K2, Z11
+	VSUBPS       softmaxconsts<>+64(SB), Z12, K2, Z12
+	VMULPS       Z11, Z11, Z13
+	VMOVUPS      softmaxconsts<>+1088(SB), Z14
+	VFMADD213PS  softmaxconsts<>+1152(SB), Z11, Z14
+	VFMADD213PS  softmaxconsts<>+1216(SB), Z11, Z14
+	VFMADD213PS  softmaxconsts<>+1280(SB), Z11, Z14
+	VFMADD213PS  softmaxconsts<>+1344(SB), Z11, Z14
+	VFMADD213PS  softmaxconsts<>+1408(SB), Z11, Z14
+	VFMADD213PS  softmaxconsts<>+1472(SB), Z11, Z14
+	VFMADD213PS  softmaxconsts<>+1536(SB), Z11, Z14
+	VFMADD213PS  softmaxconsts<>+1600(SB), Z11, Z14
+	VMULPS       Z11, Z14, Z14
+	VMULPS       Z13, Z14, Z14
+	VFMADD231PS  softmaxconsts<>+256(SB), Z12, Z14
+	VFNMADD231PS softmaxconsts<>+384(SB), Z13, Z14
+	VADDPS       Z14, Z11, Z14
+	VFMADD231PS  softmaxconsts<>+192(SB), Z12, Z14
+	VCMPPS       $0x05, softmaxconsts<>+1920(SB), Z5, K2
+	VMOVUPS      Z5, K2, Z14
+	VCMPPS       $0x01, softmaxconsts<>+1664(SB), Z5, K2
+	VMOVUPS      softmaxconsts<>+1984(SB), K2, Z14
+	VCMPPS       $0x00, softmaxconsts<>+1664(SB), Z5, K2
+	VMOVUPS      softmaxconsts<>+2048(SB), K2, Z14
+	VMULPS       Z10, Z14, Z14
+	VMULPS       softmaxconsts<>+128(SB), Z14, Z10
+	VRNDSCALEPS  $0x00, Z10, Z10
+	VMOVAPS      Z14, Z11
+	VFNMADD231PS softmaxconsts<>+192(SB), Z10, Z11
+	VFNMADD231PS softmaxconsts<>+256(SB), Z10, Z11
+	VMULPS       Z11, Z11, Z12
+	VMOVUPS      softmaxconsts<>+320(SB), Z13
+	VFMADD213PS  softmaxconsts<>+384(SB), Z11, Z13
+	VMOVUPS      softmaxconsts<>+448(SB), Z15
+	VFMADD213PS  softmaxconsts<>+512(SB), Z11, Z15
+	VMOVUPS      softmaxconsts<>+576(SB), Z16
+	VFMADD213PS  softmaxconsts<>+640(SB), Z11, Z16
+	VFMADD213PS  Z15, Z12, Z16
+	VFMADD213PS  Z13, Z12, Z16
+	VFMADD213PS  Z11, Z12, Z16
+	VADDPS       softmaxconsts<>+64(SB), Z16, Z16
+	VSCALEFPS    Z10, Z16, Z16
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z14, K2
+	VXORPS       Z16, Z16, K2, Z16
+	VCMPPS       $0x0e, softmaxconsts<>+2368(SB), Z14, K2
+	VMOVUPS      softmaxconsts<>+1920(SB), K2, Z16
+	VMOVAPS      Z16, Z10
+	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z5, K2
+	VXORPS       Z10, Z10, K2, Z10
+
+powd_1071:
+	VMULPS  Z9, Z10, Z10
+	TESTQ   $0x00000100, sflags+200(FP)
+	JZ      noflag_1072
+	VMOVUPS softmaxconsts<>+64(SB), Z5
+	MOVQ    DI, R9
+	VXORPS  Z9, Z9, Z9
+	XORQ    R10, R10
+
+class_1073:
+	VPCMPEQD     Z9, Z4, K2
+	VBROADCASTSS 4(R9), K2, Z5
+	ADDQ         $0x00000020, R9
+	VPADDD       softmaxconsts<>+832(SB), Z9, Z9
+	INCQ         R10
+	CMPQ         R10, C+72(FP)
+	JB           class_1073
+	VMULPS       Z5, Z10, Z10
+
+noflag_1072:
+	VMOVAPS.Z Z10, K1, Z10
+	VADDPS    Z10, Z2, Z2
+
+noflag_1067:
+noflag_1060:
+	VMOVUPS softmaxconsts<>+64(SB), Z5
+	TESTQ   $0x00000200, flags+88(FP)
+	JZ      noflag_1074
+	MOVQ    DI, R9
+	VXORPS  Z9, Z9, Z9
+	XORQ    R10, R10
+
+class_1075:
+	VPCMPEQD     Z9, Z4, K2
+	VBROADCASTSS (R9), K2, Z5
+	ADDQ         $0x00000020, R9
+	VPADDD       softmaxconsts<>+832(SB), Z9, Z9
+	INCQ         R10
+	CMPQ         R10, C+72(FP)
+	JB           class_1075
+
+noflag_1074:
+	VBROADCASTSS k1+144(FP), Z9
+	VMULPS       Z5, Z9, Z9
+	VBROADCASTSS k2+148(FP), Z5
+	VADDPS       Z9, Z5, Z5
+	VMULPS       softmaxconsts<>+128(SB), Z7, Z10
+	VRNDSCALEPS  $0x00, Z10, Z10
+	VMOVAPS      Z7, Z11
+	VFNMADD231PS softmaxconsts<>+192(SB), Z10, Z11
+	VFNMADD231PS softmaxconsts<>+256(SB), Z10, Z11
+	VMULPS       Z11, Z11, Z12
+	VMOVUPS      softmaxconsts<>+320(SB), Z13
+	VFMADD213PS  softmaxconsts<>+384(SB), Z11, Z13
+	VMOVUPS      softmaxconsts<>+448(SB), Z14
+	VFMADD213PS  softmaxconsts<>+512(SB), Z11, Z14
+	VMOVUPS      softmaxconsts<>+576(SB), Z15
+	VFMADD213PS  softmaxconsts<>+640(SB), Z11, Z15
+	VFMADD213PS  Z14, Z12, Z15
+	VFMADD213PS  Z13, Z12, Z15
+	VFMADD213PS  Z11, Z12, Z15
+	VADDPS       softmaxconsts<>+64(SB), Z15, Z15
+	VSCALEFPS    Z10, Z15, Z15
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z7, K2
+	VXORPS       Z15, Z15, K2, Z15
+	VMULPS       Z8, Z15, Z15
+	VMOVUPS      softmaxconsts<>+64(SB), Z10
+	VSUBPS       Z15, Z10, Z10
+	VBROADCASTSS gamma+156(FP), Z11
+	MOVQ         gmode+160(FP), R9
+	CMPQ         R9, $0x01
+	JEQ          pow1_1076
+	CMPQ         R9, $0x02
+	JEQ          pow2_1078
+	CMPQ         R9, $0x03
+	JEQ          powg_1077
+	VMOVUPS      softmaxconsts<>+64(SB), Z12
+	JMP          powd_1079
+
+pow1_1076:
+	VMOVAPS Z10, Z12
+	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z10, K2
+	VXORPS  Z12, Z12, K2, Z12
+	JMP     powd_1079
+
+pow2_1078:
+	VMULPS Z10, Z10, Z12
+	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z10, K2
+	VXORPS Z12, Z12, K2, Z12
+	JMP    powd_1079
+
+powg_1077:
+	VGETEXPPS    Z10, Z13
+	VADDPS       softmaxconsts<>+64(SB), Z13, Z13
+	VGETMANTPS   $0x02, Z10, Z12
+	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z12, K2
+	VSUBPS       softmaxconsts<>+64(SB), Z12, Z14
+	VADDPS       Z12, Z12, Z16
+	VSUBPS       softmaxconsts<>+64(SB), Z16, Z16
+	VBLENDMPS    Z16, Z14, K2, Z12
+	VSUBPS       softmaxconsts<>+64(SB), Z13, K2, Z13
+	VMULPS       Z12, Z12, Z14
+	VMOVUPS      softmaxconsts<>+1088(SB), Z16
+	VFMADD213PS  softmaxconsts<>+1152(SB), Z12, Z16
+	VFMADD213PS  softmaxconsts<>+1216(SB), Z12, Z16
+	VFMADD213PS  softmaxconsts<>+1280(SB), Z12, Z16
+	VFMADD213PS  softmaxconsts<>+1344(SB), Z12, Z16
+	VFMADD213PS  softmaxconsts<>+1408(SB), Z12, Z16
+	VFMADD213PS  softmaxconsts<>+1472(SB), Z12, Z16
+	VFMADD213PS  softmaxconsts<>+1536(SB), Z12, Z16
+	VFMADD213PS  softmaxconsts<>+1600(SB), Z12, Z16
+	VMULPS       Z12, Z16, Z16
+	VMULPS       Z14, Z16, Z16
+	VFMADD231PS  softmaxconsts<>+256(SB), Z13, Z16
+	VFNMADD231PS softmaxconsts<>+384(SB), Z14, Z16
+	VADDPS       Z16, Z12, Z16
+	VFMADD231PS  softmaxconsts<>+192(SB), Z13, Z16
+	VCMPPS       $0x05, softmaxconsts<>+1920(SB), Z10, K2
+	VMOVUPS      Z10, K2, Z16
+	VCMPPS       $0x01, softmaxconsts<>+1664(SB), Z10, K2
+	VMOVUPS      softmaxconsts<>+1984(SB), K2, Z16
+	VCMPPS       $0x00, softmaxconsts<>+1664(SB), Z10, K2
+	VMOVUPS      softmaxconsts<>+2048(SB), K2, Z16
+	VMULPS       Z11, Z16, Z16
+	VMULPS       softmaxconsts<>+128(SB), Z16, Z12
+	VRNDSCALEPS  $0x00, Z12, Z12
+	VMOVAPS      Z16, Z13
+	VFNMADD231PS softmaxconsts<>+192(SB), Z12, Z13
+	VFNMADD231PS softmaxconsts<>+256(SB), Z12, Z13
+	VMULPS       Z13, Z13, Z14
+	VMOVUPS      softmaxconsts<>+320(SB), Z17
+	VFMADD213PS  softmaxconsts<>+384(SB), Z13, Z17
+	VMOVUPS      softmaxconsts<>+448(SB), Z18
+	VFMADD213PS  softmaxconsts<>+512(SB), Z13, Z18
+	VMOVUPS      softmaxconsts<>+576(SB), Z19
+	VFMADD213PS  softmaxconsts<>+640(SB), Z13, Z19
+	VFMADD213PS  Z18, Z14, Z19
+	VFMADD213PS  Z17, Z14, Z19
+	VFMADD213PS  Z13, Z14, Z19
+	VADDPS       softmaxconsts<>+64(SB), Z19, Z19
+	VSCALEFPS    Z12, Z19, Z19
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z16, K2
+	VXORPS       Z19, Z19, K2, Z19
+	VCMPPS       $0x0e, softmaxconsts<>+2368(SB), Z16, K2
+	VMOVUPS      softmaxconsts<>+1920(SB), K2, Z19
+	VMOVAPS      Z19, Z12
+	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z10, K2
+	VXORPS       Z12, Z12, K2, Z12
+
+powd_1079:
+	VXORPS       softmaxconsts<>+2304(SB), Z12, Z12
+	CMPQ         R9, $0x00
+	JEQ          gamma0_1080
+	VGETEXPPS    Z6, Z14
+	VADDPS       softmaxconsts<>+64(SB), Z14, Z14
+	VGETMANTPS   $0x02, Z6, Z13
+	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z13, K2
+	VSUBPS       softmaxconsts<>+64(SB), Z13, Z16
+	VADDPS       Z13, Z13, Z17
+	VSUBPS       softmaxconsts<>+64(SB), Z17, Z17
+	VBLENDMPS    Z17, Z16, K2, Z13
+	VSUBPS       softmaxconsts<>+64(SB), Z14, K2, Z14
+	VMULPS       Z13, Z13, Z16
+	VMOVUPS      softmaxconsts<>+1088(SB), Z17
+	VFMADD213PS  softmaxconsts<>+1152(SB), Z13, Z17
+	VFMADD213PS  softmaxconsts<>+1216(SB), Z13, Z17
+	VFMADD213PS  softmaxconsts<>+1280(SB), Z13, Z17
+	VFMADD213PS  softmaxconsts<>+1344(SB), Z13, Z17
+	VFMADD213PS  softmaxconsts<>+1408(SB), Z13, Z17
+	VFMADD213PS  softmaxconsts<>+1472(SB), Z13, Z17
+	VFMADD213PS  softmaxconsts<>+1536(SB), Z13, Z17
+	VFMADD213PS  softmaxconsts<>+1600(SB), Z13, Z17
+	VMULPS       Z13, Z17, Z17
+	VMULPS       Z16, Z17, Z17
+	VFMADD231PS  softmaxconsts<>+256(SB), Z14, Z17
+	VFNMADD231PS softmaxconsts<>+384(SB), Z16, Z17
+	VADDPS       Z17, Z13, Z17
+	VFMADD231PS  softmaxconsts<>+192(SB), Z14, Z17
+	VCMPPS       $0x03, Z6, Z6, K2
+	VMOVUPS      Z6, K2, Z17
+	VMOVAPS      Z7, Z6
+	VSUBPS       Z17, Z6, Z6
+	VMOVAPS      Z11, Z7
+	VSUBPS       softmaxconsts<>+64(SB), Z7, Z7
+	MOVQ         g1mode+168(FP), R9
+	CMPQ         R9, $0x01
+	JEQ          pow1_1081
+	CMPQ         R9, $0x02
+	JEQ          pow2_1083
+	CMPQ         R9, $0x03
+	JEQ          powg_1082
+	VMOVUPS      softmaxconsts<>+64(SB), Z7
+	JMP          powd_1084
+
+pow1_1081:
+	VMOVAPS Z10, Z7
+	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z10, K2
+	VXORPS  Z7, Z7, K2, Z7
+	JMP     powd_1084
+
+pow2_1083:
+	VMULPS Z10, Z10, Z7
+	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z10, K2
+	VXORPS Z7, Z7, K2, Z7
+	JMP    powd_1084
+
+powg_1082:
+	VGETEXPPS    Z10, Z14
+	VADDPS       softmaxconsts<>+64(SB), Z14, Z14
+	VGETMANTPS   $0x02, Z10, Z13
+	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z13, K2
+	VSUBPS       softmaxconsts<>+64(SB), Z13, Z16
+	VADDPS       Z13, Z13, Z17
+	VSUBPS       softmaxconsts<>+64(SB), Z17, Z17
+	VBLENDMPS    Z17, Z16, K2, Z13
+	VSUBPS       softmaxconsts<>+64(SB), Z14, K2, Z14
+	VMULPS       Z13, Z13, Z16
+	VMOVUPS      softmaxconsts<>+1088(SB), Z17
+	VFMADD213PS  softmaxconsts<>+1152(SB), Z13, Z17
+	VFMADD213PS  softmaxconsts<>+1216(SB), Z13, Z17
+	VFMADD213PS  softmaxconsts<>+1280(SB), Z13, Z17
+	VFMADD213PS  softmaxconsts<>+1344(SB), Z13, Z17
+	VFMADD213PS  softmaxconsts<>+1408(SB), Z13, Z17
+	VFMADD213PS  softmaxconsts<>+1472(SB), Z13, Z17
+	VFMADD213PS  softmaxconsts<>+1536(SB), Z13, Z17
+	VFMADD213PS  softmaxconsts<>+1600(SB), Z13, Z17
+	VMULPS       Z13, Z17, Z17
+	VMULPS       Z16, Z17, Z17
+	VFMADD231PS  softmaxconsts<>+256(SB), Z14, Z17
+	VFNMADD231PS softmaxconsts<>+384(SB), Z16, Z17
+	VADDPS       Z17, Z13, Z17
+	VFMADD231PS  softmaxconsts<>+192(SB), Z14, Z17
+	VCMPPS       $0x05, softmaxconsts<>+1920(SB), Z10, K2
+	VMOVUPS      Z10, K2, Z17
+	VCMPPS       $0x01, softmaxconsts<>+1664(SB), Z10, K2
+	VMOVUPS      softmaxconsts<>+1984(SB), K2, Z17
+	VCMPPS       $0x00, softmaxconsts<>+1664(SB), Z10, K2
+	VMOVUPS      softmaxconsts<>+2048(SB), K2, Z17
+	VMULPS       Z7, Z17, Z17
+	VMULPS       softmaxconsts<>+128(SB), Z17, Z7
+	VRNDSCALEPS  $0x00, Z7, Z7
+	VMOVAPS      Z17, Z13
+	VFNMADD231PS softmaxconsts<>+192(SB), Z7, Z13
+	VFNMADD231PS softmaxconsts<>+256(SB), Z7, Z13
+	VMULPS       Z13, Z13, Z14
+	VMOVUPS      softmaxconsts<>+320(SB), Z16
+	VFMADD213PS  softmaxconsts<>+384(SB), Z13, Z16
+	VMOVUPS      softmaxconsts<>+448(SB), Z18
+	VFMADD213PS  softmaxconsts<>+512(SB), Z13, Z18
+	VMOVUPS      softmaxconsts<>+576(SB), Z19
+	VFMADD213PS  softmaxconsts<>+640(SB), Z13, Z19
+	VFMADD213PS  Z18, Z14, Z19
+	VFMADD213PS  Z16, Z14, Z19
+	VFMADD213PS  Z13, Z14, Z19
+	VADDPS       softmaxconsts<>+64(SB), Z19, Z19
+	VSCALEFPS    Z7, Z19, Z19
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z17, K2
+	VXORPS       Z19, Z19, K2, Z19
+	VCMPPS       $0x0e, softmaxconsts<>+2368(SB), Z17, K2
+	VMOVUPS      softmaxconsts<>+1920(SB), K2, Z19
+	VMOVAPS      Z19, Z7
+	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z10, K2
+	VXORPS       Z7, Z7, K2, Z7
+
+powd_1084:
+	VMULPS Z11, Z7, Z7
+	VMULPS Z15, Z7, Z7
+	VMULPS Z6, Z7, Z7
+	VCMPPS $0x0e, softmaxconsts<>+1664(SB), Z10, K2
+	VADDPS Z7, Z12, K2, Z12
+
+gamma0_1080:
+	TESTQ   $0x00000100, flags+88(FP)
+	JZ      noflag_1085
+	VMOVUPS softmaxconsts<>+64(SB), Z6
+	MOVQ    DI, R9
+	VXORPS  Z7, Z7, Z7
+	XORQ    R10, R10
+
+class_1086:
+	VPCMPEQD     Z7, Z4, K2
+	VBROADCASTSS 4(R9), K2, Z6
+	ADDQ         $0x00000020, R9
+	VPADDD       softmaxconsts<>+832(SB), Z7, Z7
+	INCQ         R10
+	CMPQ         R10, C+72(FP)
+	JB           class_1086
+	VMULPS       Z6, Z12, Z12
+
+noflag_1085:
+	VBROADCASTSS fs+152(FP), Z6
+	VMULPS       Z6, Z12, Z12
+	VSUBPS       Z12, Z5, Z5
+	VSUBPS       Z12, Z9, Z9
+	VXORPS       Z6, Z6, Z6
+	TESTQ        $0x00000004, flags+88(FP)
+	JZ           noflag_1087
+	MOVQ         SI, R9
+	MOVQ         DI, R10
+	VXORPS       Z7, Z7, Z7
+	XORQ         R11, R11
+
+class_1088:
+	VMULPS       (R9), Z8, Z10
+	VPCMPEQD     Z7, Z4, K2
+	VBROADCASTSS 20(R10), Z11
+	VMULPS       Z10, Z11, Z11
+	VBROADCASTSS 16(R10), Z12
+	VADDPS       Z11, Z12, Z11
+	VBROADCASTSS 12(R10), Z12
+	VADDPS       Z12, Z11, K2, Z11
+	VFMADD231PS  Z11, Z10, Z6
+	ADDQ         $0x00000040, R9
+	ADDQ         $0x00000020, R10
+	VPADDD       softmaxconsts<>+832(SB), Z7, Z7
+	INCQ         R11
+	CMPQ         R11, C+72(FP)
+	JB           class_1088
+
+noflag_1087:
+	TESTQ  $0x00000004, flags+88(FP)
+	JZ     outnr_1090
+	MOVQ   SI, R9
+	MOVQ   DI, R10
+	MOVQ   R8, R11
+	VXORPS Z7, Z7, Z7
+	XORQ   R12, R12
+
+class_1091:
+	VPCMPEQD     Z7, Z4, K2
+	VMULPS       (R9), Z8, Z10
+	VBROADCASTSS 20(R10), Z11
+	VMULPS       Z10, Z11, Z11
+	VBROADCASTSS 16(R10), Z12
+	VADDPS       Z11, Z12, Z11
+	VBROADCASTSS 12(R10), Z12
+	VADDPS       Z12, Z11, K2, Z11
+	VSUBPS       Z6, Z11, Z11
+	VADDPS       Z5, Z11, Z11
+	VMULPS       Z11, Z10, Z10
+	TESTQ        $0x00000400, flags+88(FP)
+	JZ           noflag_1092
+	VBROADCASTSS 8(R10), Z11
+	VSUBPS       Z11, Z10, Z10
+
+noflag_1092:
+	VSUBPS    Z9, Z10, K2, Z10
+	VMOVAPS.Z Z10, K1, Z10
+	TESTQ     $0x00000800, flags+88(FP)
+	JNZ       nt_1093
+	VMOVUPS   Z10, (R11)
+	JMP       st_1094
+
+nt_1093:
+	VMOVNTPS Z10, (R11)
+
+st_1094:
+	ADDQ   $0x00000040, R9
+	ADDQ   $0x00000020, R10
+	ADDQ   CX, R11
+	VPADDD softmaxconsts<>+832(SB), Z7, Z7
+	INCQ   R12
+	CMPQ   R12, C+72(FP)
+	JB     class_1091
+	JMP    outd_1089
+
+outnr_1090:
+	VMOVAPS Z5, Z5
+	VMULPS  Z8, Z5, Z5
+	MOVQ    SI, R9
+	MOVQ    DI, R10
+	MOVQ    R8, R11
+	VXORPS  Z6, Z6, Z6
+	XORQ    R12, R12
+
+class_1095:
+	VPCMPEQD     Z6, Z4, K2
+	VMULPS       (R9), Z5, Z7
+	TESTQ        $0x00000400, flags+88(FP)
+	JZ           noflag_1096
+	VBROADCASTSS 8(R10), Z8
+	VSUBPS       Z8, Z7, Z7
+
+noflag_1096:
+	VSUBPS    Z9, Z7, K2, Z7
+	VMOVAPS.Z Z7, K1, Z7
+	TESTQ     $0x00000800, flags+88(FP)
+	JNZ       nt_1097
+	VMOVUPS   Z7, (R11)
+	JMP       st_1098
+
+nt_1097:
+	VMOVNTPS Z7, (R11)
+
+st_1098:
+	ADDQ   $0x00000040, R9
+	ADDQ   $0x00000020, R10
+	ADDQ   CX, R11
+	VPADDD softmaxconsts<>+832(SB), Z6, Z6
+	INCQ   R12
+	CMPQ   R12, C+72(FP)
+	JB     class_1095
+
+outd_1089:
+	ADDQ $0x00000040, AX
+	ADDQ $0x00000040, BX
+	ADDQ $0x00000040, R8
+	SUBQ $0x00000010, DX
+	JMP  loop_1054
+
+tail_1055:
+	TESTQ        DX, DX
+	JZ           done_1056
+	MOVL         $0x0000ffff, R9
+	BZHIL        DX, R9, R9
+	KMOVW        R9, K1
+	VMOVDQU32.Z  (BX), K1, Z4
+	VBROADCASTSS ign+80(FP), Z5
+	VPCMPD       $0x04, Z5, Z4, K1, K2
+	VMOVDQU32    softmaxconsts<>+0(SB), Z5
+	VPBLENDMD    Z4, Z5, K2, Z4
+	VMOVUPS.Z    (AX), K2, Z5
+	PREFETCHT0   1024(AX)
+	MOVQ         AX, DX
+	MOVQ         C+72(FP), BX
+	DECQ         BX
+	JZ           c1_1099
+
+max_1100:
+	ADDQ       CX, DX
+	VMOVUPS.Z  (DX), K2, Z6
+	PREFETCHT0 1024(DX)
+	VMAXPS     Z6, Z5, Z5
+	DECQ       BX
+	JNZ        max_1100
+
+c1_1099:
+	VXORPS Z6, Z6, Z6
+	VXORPS Z7, Z7, Z7
+	MOVQ   AX, DX
+	MOVQ   SI, BX
+	VXORPS Z8, Z8, Z8
+	XORQ   R9, R9
+
+class_1101:
+	VMOVUPS.Z    (DX), K2, Z9
+	VSUBPS       Z5, Z9, Z9
+	VMULPS       softmaxconsts<>+128(SB), Z9, Z10
+	VRNDSCALEPS  $0x00, Z10, Z10
+	VMOVAPS      Z9, Z11
+	VFNMADD231PS softmaxconsts<>+192(SB), Z10, Z11
+	VFNMADD231PS softmaxconsts<>+256(SB), Z10, Z11
+	VMULPS       Z11, Z11, Z12
+	VMOVUPS      softmaxconsts<>+320(SB), Z13
+	VFMADD213PS  softmaxconsts<>+384(SB), Z11, Z13
+	VMOVUPS      softmaxconsts<>+448(SB), Z14
+	VFMADD213PS  softmaxconsts<>+512(SB), Z11, Z14
+	VMOVUPS      softmaxconsts<>+576(SB), Z15
+	VFMADD213PS  softmaxconsts<>+640(SB), Z11, Z15
+	VFMADD213PS  Z14, Z12, Z15
+	VFMADD213PS  Z13, Z12, Z15
+	VFMADD213PS  Z11, Z12, Z15
+	VADDPS       softmaxconsts<>+64(SB), Z15, Z15
+	VSCALEFPS    Z10, Z15, Z15
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z9, K3
+	VXORPS       Z15, Z15, K3, Z15
+	VADDPS       Z15, Z6, Z6
+	VMOVUPS      Z15, (BX)
+	VPCMPEQD     Z8, Z4, K3
+	VMOVUPS      Z9, K3, Z7
+	ADDQ         CX, DX
+	ADDQ         $0x00000040, BX
+	VPADDD       softmaxconsts<>+832(SB), Z8, Z8
+	INCQ         R9
+	CMPQ         R9, C+72(FP)
+	JB           class_1101
+	VMOVUPS      softmaxconsts<>+64(SB), Z8
+	VDIVPS       Z6, Z8, Z8
+	VMOVUPS      softmaxconsts<>+64(SB), Z9
+	VMOVAPS.Z    Z9, K2, Z9
+	VADDPS       Z9, Z3, Z3
+	TESTQ        $0x00000003, sflags+200(FP)
+	JZ           noflag_1102
+	VGETEXPPS    Z6, Z10
+	VADDPS       softmaxconsts<>+64(SB), Z10, Z10
+	VGETMANTPS   $0x02, Z6, Z9
+	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z9, K3
+	VSUBPS       softmaxconsts<>+64(SB), Z9, Z11
+	VADDPS       Z9, Z9, Z12
+	VSUBPS       softmaxconsts<>+64(SB), Z12, Z12
+	VBLENDMPS    Z12, Z11, K3, Z9
+	VSUBPS       softmaxconsts<>+64(SB), Z10, K3, Z10
+	VMULPS       Z9, Z9, Z11
+	VMOVUPS      softmaxconsts<>+1088(SB), Z12
+	VFMADD213PS  softmaxconsts<>+1152(SB), Z9, Z12
+	VFMADD213PS  softmaxconsts<>+1216(SB), Z9, Z12
+	VFMADD213PS  softmaxconsts<>+1280(SB), Z9, Z12
+	VFMADD213PS  softmaxconsts<>+1344(SB), Z9, Z12
+	VFMADD213PS  softmaxconsts<>+1408(SB), Z9, Z12
+	VFMADD213PS  softmaxconsts<>+1472(SB), Z9, Z12
+	VFMADD213PS  softmaxconsts<>+1536(SB), Z9, Z12
+	VFMADD213PS  softmaxconsts<>+1600(SB), Z9, Z12
+	VMULPS       Z9, Z12, Z12
+	VMULPS       Z11, Z12, Z12
+	VFMADD231PS  softmaxconsts<>+256(SB), Z10, Z12
+	VFNMADD231PS softmaxconsts<>+384(SB), Z11, Z12
+	VADDPS       Z12, Z9, Z12
+	VFMADD231PS  softmaxconsts<>+192(SB), Z10, Z12
+	VCMPPS       $0x03, Z6, Z6, K3
+	VMOVUPS      Z6, K3, Z12
+	VSUBPS       Z7, Z12, Z9
+	TESTQ        $0x00000001, sflags+200(FP)
+	JZ           noflag_1103
+	VMOVUPS      softmaxconsts<>+64(SB), Z10
+	TESTQ        $0x00000200, sflags+200(FP)
+	JZ           noflag_1104
+	MOVQ         DI, DX
+	VXORPS       Z11, Z11, Z11
+	XORQ         BX, BX
+
+class_1105:
+	VPCMPEQD     Z11, Z4, K3
+	VBROADCASTSS (DX), K3, Z10
+	ADDQ         $0x00000020, DX
+	VPADDD       softmaxconsts<>+832(SB), Z11, Z11
+	INCQ         BX
+	CMPQ         BX, C+72(FP)
+	JB           class_1105
+
+noflag_1104:
+	VBROADCASTSS eps1+208(FP), Z11
+	VMULPS       Z10, Z11, Z11
+	VMULPS       Z9, Z11, Z11
+	TESTQ        $0x00000400, sflags+200(FP)
+	JZ           noflag_1106
+	VXORPS       Z13, Z13, Z13
+	MOVQ         DI, DX
+	XORQ         BX, BX
+
+class_1107:
+	VMOVUPS.Z    (AX), K2, Z14
+	VSUBPS       Z5, Z14, Z14
+	TESTQ        $0x00000200, sflags+200(FP)
+	JZ           noflag_1108
+	VBROADCASTSS (DX), Z15
+	VMULPS       Z15, Z14, Z14
+
+noflag_1108:
+	VADDPS       Z14, Z13, Z13
+	ADDQ         CX, AX
+	ADDQ         $0x00000020, DX
+	INCQ         BX
+	CMPQ         BX, C+72(FP)
+	JB           class_1107
+	VBROADCASTSS wsum+216(FP), Z5
+	VMULPS       Z12, Z5, Z5
+	VSUBPS       Z13, Z5, Z5
+	VBROADCASTSS epsC+212(FP), Z12
+	VFMADD231PS  Z12, Z5, Z11
+
+noflag_1106:
+	VMOVAPS.Z Z11, K2, Z11
+	VADDPS    Z11, Z0, Z0
+	VMOVAPS.Z Z10, K2, Z10
+	VADDPS    Z10, Z1, Z1
+
+noflag_1103:
+	TESTQ        $0x00000002, sflags+200(FP)
+	JZ           noflag_1109
+	VMULPS       softmaxconsts<>+128(SB), Z7, Z5
+	VRNDSCALEPS  $0x00, Z5, Z5
+	VMOVAPS      Z7, Z10
+	VFNMADD231PS softmaxconsts<>+192(SB), Z5, Z10
+	VFNMADD231PS softmaxconsts<>+256(SB), Z5, Z10
+	VMULPS       Z10, Z10, Z11
+	VMOVUPS      softmaxconsts<>+320(SB), Z12
+	VFMADD213PS  softmaxconsts<>+384(SB), Z10, Z12
+	VMOVUPS      softmaxconsts<>+448(SB), Z13
+	VFMADD213PS  softmaxconsts<>+512(SB), Z10, Z13
+	VMOVUPS      softmaxconsts<>+576(SB), Z14
+	VFMADD213PS  softmaxconsts<>+640(SB), Z10, Z14
+	VFMADD213PS  Z13, Z11, Z14
+	VFMADD213PS  Z12, Z11, Z14
+	VFMADD213PS  Z10, Z11, Z14
+	VADDPS       softmaxconsts<>+64(SB), Z14, Z14
+	VSCALEFPS    Z5, Z14, Z14
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z7, K3
+	VXORPS       Z14, Z14, K3, Z14
+	VMULPS       Z8, Z14, Z14
+	VMOVUPS      softmaxconsts<>+64(SB), Z5
+	VSUBPS       Z14, Z5, Z5
+	VBROADCASTSS gamma+156(FP), Z10
+	MOVQ         gmode+160(FP), AX
+	CMPQ         AX, $0x01
+	JEQ          pow1_1110
+	CMPQ         AX, $0x02
+	JEQ          pow2_1112
+	CMPQ         AX, $0x03
+	JEQ          powg_1111
+	VMOVUPS      softmaxconsts<>+64(SB), Z10
+	JMP          powd_1113
+
+pow1_1110:
+	VMOVAPS Z5, Z10
+	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z5, K3
+	VXORPS  Z10, Z10, K3, Z10
+	JMP     powd_1113
+
+pow2_1112:
+	VMULPS Z5, Z5, Z10
+	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z5, K3
+	VXORPS Z10, Z10, K3, Z10
+	JMP    powd_1113
+
+powg_1111:
+	VGETEXPPS    Z5, Z12
+	VADDPS       softmaxconsts<>+64(SB), Z12, Z12
+	VGETMANTPS   $0x02, Z5, Z11
+	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z11, K3
+	VSUBPS       softmaxconsts<>+64(SB), Z11, Z13
+	VADDPS       Z11, Z11, Z14
+	VSUBPS       softmaxconsts<>+64(SB), Z14, Z14
+	VBLENDMPS    Z14, Z13, K3, Z11
+	VSUBPS       softmaxconsts<>+64(SB), Z12, K3, Z12
+	VMULPS       Z11, Z11, Z13
+	VMOVUPS      softmaxconsts<>+1088(SB), Z14
+	VFMADD213PS  softmaxconsts<>+1152(SB), Z11, Z14
+	VFMADD213PS  softmaxconsts<>+1216(SB), Z11, Z14
+	VFMADD213PS  softmaxconsts<>+1280(SB), Z11, Z14
+	VFMADD213PS  softmaxconsts<>+1344(SB), Z11, Z14
+	VFMADD213PS  softmaxconsts<>+1408(SB), Z11, Z14
+	VFMADD213PS  softmaxconsts<>+1472(SB), Z11, Z14
+	VFMADD213PS  softmaxconsts<>+1536(SB), Z11, Z14
+	VFMADD213PS  softmaxconsts<>+1600(SB), Z11, Z14
+	VMULPS       Z11, Z14, Z14
+	VMULPS       Z13, Z14, Z14
+	VFMADD231PS  softmaxconsts<>+256(SB), Z12, Z14
+	VFNMADD231PS softmaxconsts<>+384(SB), Z13, Z14
+	VADDPS       Z14, Z11, Z14
+	VFMADD231PS  softmaxconsts<>+192(SB), Z12, Z14
+	VCMPPS       $0x05, softmaxconsts<>+1920(SB), Z5, K3
+	VMOVUPS      Z5, K3, Z14
+	VCMPPS       $0x01, softmaxconsts<>+1664(SB), Z5, K3
+	VMOVUPS      softmaxconsts<>+1984(SB), K3, Z14
+	VCMPPS       $0x00, softmaxconsts<>+1664(SB), Z5, K3
+	VMOVUPS      softmaxconsts<>+2048(SB), K3, Z14
+	VMULPS       Z10, Z14, Z14
+	VMULPS       softmaxconsts<>+128(SB), Z14, Z10
+	VRNDSCALEPS  $0x00, Z10, Z10
+	VMOVAPS      Z14, Z11
+	VFNMADD231PS softmaxconsts<>+192(SB), Z10, Z11
+	VFNMADD231PS softmaxconsts<>+256(SB), Z10, Z11
+	VMULPS       Z11, Z11, Z12
+	VMOVUPS      softmaxconsts<>+320(SB), Z13
+	VFMADD213PS  softmaxconsts<>+384(SB), Z11, Z13
+	VMOVUPS      softmaxconsts<>+448(SB), Z15
+	VFMADD213PS  softmaxconsts<>+512(SB), Z11, Z15
+	VMOVUPS      softmaxconsts<>+576(SB), Z16
+	VFMADD213PS  softmaxconsts<>+640(SB), Z11, Z16
+	VFMADD213PS  Z15, Z12, Z16
+	VFMADD213PS  Z13, Z12, Z16
+	VFMADD213PS  Z11, Z12, Z16
+	VADDPS       softmaxconsts<>+64(SB), Z16, Z16
+	VSCALEFPS    Z10, Z16, Z16
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z14, K3
+	VXORPS       Z16, Z16, K3, Z16
+	VCMPPS       $0x0e, softmaxconsts<>+2368(SB), Z14, K3
+	VMOVUPS      softmaxconsts<>+1920(SB), K3, Z16
+	VMOVAPS      Z16, Z10
+	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z5, K3
+	VXORPS       Z10, Z10, K3, Z10
+
+powd_1113:
+	VMULPS  Z9, Z10, Z10
+	TESTQ   $0x00000100, sflags+200(FP)
+	JZ      noflag_1114
+	VMOVUPS softmaxconsts<>+64(SB), Z5
+	MOVQ    DI, AX
+	VXORPS  Z9, Z9, Z9
+	XORQ    DX, DX
+
+class_1115:
+	VPCMPEQD     Z9, Z4, K3
+	VBROADCASTSS 4(AX), K3, Z5
+	ADDQ         $0x00000020, AX
+	VPADDD       softmaxconsts<>+832(SB), Z9, Z9
+	INCQ         DX
+	CMPQ         DX, C+72(FP)
+	JB           class_1115
+	VMULPS       Z5, Z10, Z10
+
+noflag_1114:
+	VMOVAPS.Z Z10, K2, Z10
+	VADDPS    Z10, Z2, Z2
+
+noflag_1109:
+noflag_1102:
+	VMOVUPS softmaxconsts<>+64(SB), Z5
+	TESTQ   $0x00000200, flags+88(FP)
+	JZ      noflag_1116
+	MOVQ    DI, AX
+	VXORPS  Z9, Z9, Z9
+	XORQ    DX, DX
+
+class_1117:
+	VPCMPEQD     Z9, Z4, K3
+	VBROADCASTSS (AX), K3, Z5
+	ADDQ         $0x00000020, AX
+	VPADDD       softmaxconsts<>+832(SB), Z9, Z9
+	INCQ         DX
+	CMPQ         DX, C+72(FP)
+	JB           class_1117
+
+noflag_1116:
+	VBROADCASTSS k1+144(FP), Z9
+	VMULPS       Z5, Z9, Z9
+	VBROADCASTSS k2+148(FP), Z5
+	VADDPS       Z9, Z5, Z5
+	VMULPS       softmaxconsts<>+128(SB), Z7, Z10
+	VRNDSCALEPS  $0x00, Z10, Z10
+	VMOVAPS      Z7, Z11
+	VFNMADD231PS softmaxconsts<>+192(SB), Z10, Z11
+	VFNMADD231PS softmaxconsts<>+256(SB), Z10, Z11
+	VMULPS       Z11, Z11, Z12
+	VMOVUPS      softmaxconsts<>+320(SB), Z13
+	VFMADD213PS  softmaxconsts<>+384(SB), Z11, Z13
+	VMOVUPS      softmaxconsts<>+448(SB), Z14
+	VFMADD213PS  softmaxconsts<>+512(SB), Z11, Z14
+	VMOVUPS      softmaxconsts<>+576(SB), Z15
+	VFMADD213PS  softmaxconsts<>+640(SB), Z11, Z15
+	VFMADD213PS  Z14, Z12, Z15
+	VFMADD213PS  Z13, Z12, Z15
+	VFMADD213PS  Z11, Z12, Z15
+	VADDPS       softmaxconsts<>+64(SB), Z15, Z15
+	VSCALEFPS    Z10, Z15, Z15
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z7, K3
+	VXORPS       Z15, Z15, K3, Z15
+	VMULPS       Z8, Z15, Z15
+	VMOVUPS      softmaxconsts<>+64(SB), Z10
+	VSUBPS       Z15, Z10, Z10
+	VBROADCASTSS gamma+156(FP), Z11
+	MOVQ         gmode+160(FP), AX
+	CMPQ         AX, $0x01
+	JEQ          pow1_1118
+	CMPQ         AX, $0x02
+	JEQ          pow2_1120
+	CMPQ         AX, $0x03
+	JEQ          powg_1119
+	VMOVUPS      softmaxconsts<>+64(SB), Z12
+	JMP          powd_1121
+
+pow1_1118:
+	VMOVAPS Z10, Z12
+	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z10, K3
+	VXORPS  Z12, Z12, K3, Z12
+	JMP     powd_1121
+
+pow2_1120:
+	VMULPS Z10, Z10, Z12
+	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z10, K3
+	VXORPS Z12, Z12, K3, Z12
+	JMP    powd_1121
+
+powg_1119:
+	VGETEXPPS    Z10, Z13
+	VADDPS       softmaxconsts<>+64(SB), Z13, Z13
+	VGETMANTPS   $0x02, Z10, Z12
+	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z12, K3
+	VSUBPS       softmaxconsts<>+64(SB), Z12, Z14
+	VADDPS       Z12, Z12, Z16
+	VSUBPS       softmaxconsts<>+64(SB), Z16, Z16
+	VBLENDMPS    Z16, Z14, K3, Z12
+	VSUBPS       softmaxconsts<>+64(SB), Z13, K3, Z13
+	VMULPS       Z12, Z12, Z14
+	VMOVUPS      softmaxconsts<>+1088(SB), Z16
+	VFMADD213PS  softmaxconsts<>+1152(SB), Z12, Z16
+	VFMADD213PS  softmaxconsts<>+1216(SB), Z12, Z16
+	VFMADD213PS  softmaxconsts<>+1280(SB), Z12, Z16
+	VFMADD213PS  softmaxconsts<>+1344(SB), Z12, Z16
+	VFMADD213PS  softmaxconsts<>+1408(SB), Z12, Z16
+	VFMADD213PS  softmaxconsts<>+1472(SB), Z12, Z16
+	VFMADD213PS  softmaxconsts<>+1536(SB), Z12, Z16
+	VFMADD213PS  softmaxconsts<>+1600(SB), Z12, Z16
+	VMULPS       Z12, Z16, Z16
+	VMULPS       Z14, Z16, Z16
+	VFMADD231PS  softmaxconsts<>+256(SB), Z13, Z16
+	VFNMADD231PS softmaxconsts<>+384(SB), Z14, Z16
+	VADDPS       Z16, Z12, Z16
+	VFMADD231PS  softmaxconsts<>+192(SB), Z13, Z16
+	VCMPPS       $0x05, softmaxconsts<>+1920(SB), Z10, K3
+	VMOVUPS      Z10, K3, Z16
+	VCMPPS       $0x01, softmaxconsts<>+1664(SB), Z10, K3
+	VMOVUPS      softmaxconsts<>+1984(SB), K3, Z16
+	VCMPPS       $0x00, softmaxconsts<>+1664(SB), Z10, K3
+	VMOVUPS      softmaxconsts<>+2048(SB), K3, Z16
+	VMULPS       Z11, Z16, Z16
+	VMULPS       softmaxconsts<>+128(SB), Z16, Z12
+	VRNDSCALEPS  $0x00, Z12, Z12
+	VMOVAPS      Z16, Z13
+	VFNMADD231PS softmaxconsts<>+192(SB), Z12, Z13
+	VFNMADD231PS softmaxconsts<>+256(SB), Z12, Z13
+	VMULPS       Z13, Z13, Z14
+	VMOVUPS      softmaxconsts<>+320(SB), Z17
+	VFMADD213PS  softmaxconsts<>+384(SB), Z13, Z17
+	VMOVUPS      softmaxconsts<>+448(SB), Z18
+	VFMADD213PS  softmaxconsts<>+512(SB), Z13, Z18
+	VMOVUPS      softmaxconsts<>+576(SB), Z19
+	VFMADD213PS  softmaxconsts<>+640(SB), Z13, Z19
+	VFMADD213PS  Z18, Z14, Z19
+	VFMADD213PS  Z17, Z14, Z19
+	VFMADD213PS  Z13, Z14, Z19
+	VADDPS       softmaxconsts<>+64(SB), Z19, Z19
+	VSCALEFPS    Z12, Z19, Z19
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z16, K3
+	VXORPS       Z19, Z19, K3, Z19
+	VCMPPS       $0x0e, softmaxconsts<>+2368(SB), Z16, K3
+	VMOVUPS      softmaxconsts<>+1920(SB), K3, Z19
+	VMOVAPS      Z19, Z12
+	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z10, K3
+	VXORPS       Z12, Z12, K3, Z12
+
+powd_1121:
+	VXORPS       softmaxconsts<>+2304(SB), Z12, Z12
+	CMPQ         AX, $0x00
+	JEQ          gamma0_1122
+	VGETEXPPS    Z6, Z14
+	VADDPS       softmaxconsts<>+64(SB), Z14, Z14
+	VGETMANTPS   $0x02, Z6, Z13
+	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z13, K3
+	VSUBPS       softmaxconsts<>+64(SB), Z13, Z16
+	VADDPS       Z13, Z13, Z17
+	VSUBPS       softmaxconsts<>+64(SB), Z17, Z17
+	VBLENDMPS    Z17, Z16, K3, Z13
+	VSUBPS       softmaxconsts<>+64(SB), Z14, K3, Z14
+	VMULPS       Z13, Z13, Z16
+	VMOVUPS      softmaxconsts<>+1088(SB), Z17
+	VFMADD213PS  softmaxconsts<>+1152(SB), Z13, Z17
+	VFMADD213PS  softmaxconsts<>+1216(SB), Z13, Z17
+	VFMADD213PS  softmaxconsts<>+1280(SB), Z13, Z17
+	VFMADD213PS  softmaxconsts<>+1344(SB), Z13, Z17
+	VFMADD213PS  softmaxconsts<>+1408(SB), Z13, Z17
+	VFMADD213PS  softmaxconsts<>+1472(SB), Z13, Z17
+	VFMADD213PS  softmaxconsts<>+1536(SB), Z13, Z17
+	VFMADD213PS  softmaxconsts<>+1600(SB), Z13, Z17
+	VMULPS       Z13, Z17, Z17
+	VMULPS       Z16, Z17, Z17
+	VFMADD231PS  softmaxconsts<>+256(SB), Z14, Z17
+	VFNMADD231PS softmaxconsts<>+384(SB), Z16, Z17
+	VADDPS       Z17, Z13, Z17
+	VFMADD231PS  softmaxconsts<>+192(SB), Z14, Z17
+	VCMPPS       $0x03, Z6, Z6, K3
+	VMOVUPS      Z6, K3, Z17
+	VMOVAPS      Z7, Z6
+	VSUBPS       Z17, Z6, Z6
+	VMOVAPS      Z11, Z7
+	VSUBPS       softmaxconsts<>+64(SB), Z7, Z7
+	MOVQ         g1mode+168(FP), AX
+	CMPQ         AX, $0x01
+	JEQ          pow1_1123
+	CMPQ         AX, $0x02
+	JEQ          pow2_1125
+	CMPQ         AX, $0x03
+	JEQ          powg_1124
+	VMOVUPS      softmaxconsts<>+64(SB), Z7
+	JMP          powd_1126
+
+pow1_1123:
+	VMOVAPS Z10, Z7
+	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z10, K3
+	VXORPS  Z7, Z7, K3, Z7
+	JMP     powd_1126
+
+pow2_1125:
+	VMULPS Z10, Z10, Z7
+	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z10, K3
+	VXORPS Z7, Z7, K3, Z7
+	JMP    powd_1126
+
+powg_1124:
+	VGETEXPPS    Z10, Z14
+	VADDPS       softmaxconsts<>+64(SB), Z14, Z14
+	VGETMANTPS   $0x02, Z10, Z13
+	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z13, K3
+	VSUBPS       softmaxconsts<>+64(SB), Z13, Z16
+	VADDPS       Z13, Z13, Z17
+	VSUBPS       softmaxconsts<>+64(SB), Z17, Z17
+	VBLENDMPS    Z17, Z16, K3, Z13
+	VSUBPS       softmaxconsts<>+64(SB), Z14, K3, Z14
+	VMULPS       Z13, Z13, Z16
+	VMOVUPS      softmaxconsts<>+1088(SB), Z17
+	VFMADD213PS  softmaxconsts<>+1152(SB), Z13, Z17
+	VFMADD213PS  softmaxconsts<>+1216(SB), Z13, Z17
+	VFMADD213PS  softmaxconsts<>+1280(SB), Z13, Z17
+	VFMADD213PS  softmaxconsts<>+1344(SB), Z13, Z17
+	VFMADD213PS  softmaxconsts<>+1408(SB), Z13, Z17
+	VFMADD213PS  softmaxconsts<>+1472(SB), Z13, Z17
+	VFMADD213PS  softmaxconsts<>+1536(SB), Z13, Z17
+	VFMADD213PS  softmaxconsts<>+1600(SB), Z13, Z17
+	VMULPS       Z13, Z17, Z17
+	VMULPS       Z16, Z17, Z17
+	VFMADD231PS  softmaxconsts<>+256(SB), Z14, Z17
+	VFNMADD231PS softmaxconsts<>+384(SB), Z16, Z17
+	VADDPS       Z17, Z13, Z17
+	VFMADD231PS  softmaxconsts<>+192(SB), Z14, Z17
+	VCMPPS       $0x05, softmaxconsts<>+1920(SB), Z10, K3
+	VMOVUPS      Z10, K3, Z17
+	VCMPPS       $0x01, softmaxconsts<>+1664(SB), Z10, K3
+	VMOVUPS      softmaxconsts<>+1984(SB), K3, Z17
+	VCMPPS       $0x00, softmaxconsts<>+1664(SB), Z10, K3
+	VMOVUPS      softmaxconsts<>+2048(SB), K3, Z17
+	VMULPS       Z7, Z17, Z17
+	VMULPS       softmaxconsts<>+128(SB), Z17, Z7
+	VRNDSCALEPS  $0x00, Z7, Z7
+	VMOVAPS      Z17, Z13
+	VFNMADD231PS softmaxconsts<>+192(SB), Z7, Z13
+	VFNMADD231PS softmaxconsts<>+256(SB), Z7, Z13
+	VMULPS       Z13, Z13, Z14
+	VMOVUPS      softmaxconsts<>+320(SB), Z16
+	VFMADD213PS  softmaxconsts<>+384(SB), Z13, Z16
+	VMOVUPS      softmaxconsts<>+448(SB), Z18
+	VFMADD213PS  softmaxconsts<>+512(SB), Z13, Z18
+	VMOVUPS      softmaxconsts<>+576(SB), Z19
+	VFMADD213PS  softmaxconsts<>+640(SB), Z13, Z19
+	VFMADD213PS  Z18, Z14, Z19
+	VFMADD213PS  Z16, Z14, Z19
+	VFMADD213PS  Z13, Z14, Z19
+	VADDPS       softmaxconsts<>+64(SB), Z19, Z19
+	VSCALEFPS    Z7, Z19, Z19
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z17, K3
+	VXORPS       Z19, Z19, K3, Z19
+	VCMPPS       $0x0e, softmaxconsts<>+2368(SB), Z17, K3
+	VMOVUPS      softmaxconsts<>+1920(SB), K3, Z19
+	VMOVAPS      Z19, Z7
+	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z10, K3
+	VXORPS       Z7, Z7, K3, Z7
+
+powd_1126:
+	VMULPS Z11, Z7, Z7
+	VMULPS Z15, Z7, Z7
+	VMULPS Z6, Z7, Z7
+	VCMPPS $0x0e, softmaxconsts<>+1664(SB), Z10, K3
+	VADDPS Z7, Z12, K3, Z12
+
+gamma0_1122:
+	TESTQ   $0x00000100, flags+88(FP)
+	JZ      noflag_1127
+	VMOVUPS softmaxconsts<>+64(SB), Z6
+	MOVQ    DI, AX
+	VXORPS  Z7, Z7, Z7
+	XORQ    DX, DX
+
+class_1128:
+	VPCMPEQD     Z7, Z4, K3
+	VBROADCASTSS 4(AX), K3, Z6
+	ADDQ         $0x00000020, AX
+	VPADDD       softmaxconsts<>+832(SB), Z7, Z7
+	INCQ         DX
+	CMPQ         DX, C+72(FP)
+	JB           class_1128
+	VMULPS       Z6, Z12, Z12
+
+noflag_1127:
+	VBROADCASTSS fs+152(FP), Z6
+	VMULPS       Z6, Z12, Z12
+	VSUBPS       Z12, Z5, Z5
+	VSUBPS       Z12, Z9, Z9
+	VXORPS       Z6, Z6, Z6
+	TESTQ        $0x00000004, flags+88(FP)
+	JZ           noflag_1129
+	MOVQ         SI, AX
+	MOVQ         DI, DX
+	VXORPS       Z7, Z7, Z7
+	XORQ         BX, BX
+
+class_1130:
+	VMULPS       (AX), Z8, Z10
+	VPCMPEQD     Z7, Z4, K3
+	VBROADCASTSS 20(DX), Z11
+	VMULPS       Z10, Z11, Z11
+	VBROADCASTSS 16(DX), Z12
+	VADDPS       Z11, Z12, Z11
+	VBROADCASTSS 12(DX), Z12
+	VADDPS       Z12, Z11, K3, Z11
+	VFMADD231PS  Z11, Z10, Z6
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000020, DX
+	VPADDD       softmaxconsts<>+832(SB), Z7, Z7
+	INCQ         BX
+	CMPQ         BX, C+72(FP)
+	JB           class_1130
+
+noflag_1129:
+	TESTQ  $0x00000004, flags+88(FP)
+	JZ     outnr_1132
+	MOVQ   SI, AX
+	MOVQ   DI, DX
+	MOVQ   R8, BX
+	VXORPS Z7, Z7, Z7
+	XORQ   SI, SI
+
+class_1133:
+	VPCMPEQD     Z7, Z4, K3
+	VMULPS       (AX), Z8, Z10
+	VBROADCASTSS 20(DX), Z11
+	VMULPS       Z10, Z11, Z11
+	VBROADCASTSS 16(DX), Z12
+	VADDPS       Z11, Z12, Z11
+	VBROADCASTSS 12(DX), Z12
+	VADDPS       Z12, Z11, K3, Z11
+	VSUBPS       Z6, Z11, Z11
+	VADDPS       Z5, Z11, Z11
+	VMULPS       Z11, Z10, Z10
+	TESTQ        $0x00000400, flags+88(FP)
+	JZ           noflag_1134
+	VBROADCASTSS 8(DX), Z11
+	VSUBPS       Z11, Z10, Z10
+
+noflag_1134:
+	VSUBPS    Z9, Z10, K3, Z10
+	VMOVAPS.Z Z10, K2, Z10
+	VMOVUPS   Z10, K1, (BX)
+	ADDQ      $0x00000040, AX
+	ADDQ      $0x00000020, DX
+	ADDQ      CX, BX
+	VPADDD    softmaxconsts<>+832(SB), Z7, Z7
+	INCQ      SI
+	CMPQ      SI, C+72(FP)
+	JB        class_1133
+	JMP       outd_1131
+
+outnr_1132:
+	VMOVAPS Z5, Z5
+	VMULPS  Z8, Z5, Z5
+	MOVQ    SI, AX
+	MOVQ    DI, DX
+	MOVQ    R8, BX
+	VXORPS  Z6, Z6, Z6
+	XORQ    SI, SI
+
+class_1135:
+	VPCMPEQD     Z6, Z4, K3
+	VMULPS       (AX), Z5, Z7
+	TESTQ        $0x00000400, flags+88(FP)
+	JZ           noflag_1136
+	VBROADCASTSS 8(DX), Z8
+	VSUBPS       Z8, Z7, Z7
+
+noflag_1136:
+	VSUBPS    Z9, Z7, K3, Z7
+	VMOVAPS.Z Z7, K2, Z7
+	VMOVUPS   Z7, K1, (BX)
+	ADDQ      $0x00000040, AX
+	ADDQ      $0x00000020, DX
+	ADDQ      CX, BX
+	VPADDD    softmaxconsts<>+832(SB), Z6, Z6
+	INCQ      SI
+	CMPQ      SI, C+72(FP)
+	JB        class_1135
+
+outd_1131:
+done_1056:
+	TESTQ $0x00000800, flags+88(FP)
+	JZ    noflag_1137
+	SFENCE
+
+noflag_1137:
+	MOVQ          out_base+224(FP), AX
+	VMOVAPS       Z0, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y4
+	VADDPS        Y4, Y0, Y4
+	VEXTRACTF128  $0x01, Y4, X0
+	VADDPS        X0, X4, X0
+	VMOVHLPS      X0, X0, X4
+	VADDPS        X4, X0, X0
+	VMOVSHDUP     X0, X4
+	VADDSS        X4, X0, X0
+	VMOVSS        X0, (AX)
+	VMOVAPS       Z1, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y1
+	VADDPS        Y1, Y0, Y1
+	VEXTRACTF128  $0x01, Y1, X0
+	VADDPS        X0, X1, X0
+	VMOVHLPS      X0, X0, X1
+	VADDPS        X1, X0, X0
+	VMOVSHDUP     X0, X1
+	VADDSS        X1, X0, X0
+	VMOVSS        X0, 4(AX)
+	VMOVAPS       Z2, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y1
+	VADDPS        Y1, Y0, Y1
+	VEXTRACTF128  $0x01, Y1, X0
+	VADDPS        X0, X1, X0
+	VMOVHLPS      X0, X0, X1
+	VADDPS        X1, X0, X0
+	VMOVSHDUP     X0, X1
+	VADDSS        X1, X0, X0
+	VMOVSS        X0, 8(AX)
+	VMOVAPS       Z3, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y1
+	VADDPS        Y1, Y0, Y1
+	VEXTRACTF128  $0x01, Y1, X0
+	VADDPS        X0, X1, X0
+	VMOVHLPS      X0, X0, X1
+	VADDPS        X1, X0, X0
+	VMOVSHDUP     X0, X1
+	VADDSS        X1, X0, X0
+	VMOVSS        X0, 12(AX)
 	VZEROUPPER
 	RET
 

@@ -108,6 +108,26 @@ func BenchmarkSoftmaxCE(b *testing.B) {
 	})
 }
 
+// BenchmarkSoftmaxCEFused: the same loss in one fused pass per image
+// (SoftmaxFusedRange: the statistics and the gradient together), as
+// loss.Multiclass.Backward runs a loss of pixelwise terms only.
+func BenchmarkSoftmaxCEFused(b *testing.B) {
+	bb := getBatch(4)
+	C, S := bb.C, benchS
+	p := SoftmaxParams{C: C, Need: NeedCE, Scratch: bb.scr}
+	c := SoftmaxCoef{C: C, CEScale: 1.0 / float32(benchN*S), Scratch: bb.scr}
+	forBenchTiers(b, func(b *testing.B) {
+		b.SetBytes(int64(4 * len(bb.x)))
+		for b.Loop() {
+			for n := 0; n < benchN; n++ {
+				x, g := bb.x[n*C*S:(n+1)*C*S], bb.g[n*C*S:(n+1)*C*S]
+				var out SoftmaxSums[float64]
+				SoftmaxFusedRange(x, S, 0, S, bb.lab[n*S:(n+1)*S], &p, &c, &bb.blk, &out, g)
+			}
+		}
+	})
+}
+
 // BenchmarkSoftmaxCEDice: cross entropy + multi-class Dice, forward and backward.
 func BenchmarkSoftmaxCEDice(b *testing.B) {
 	bb := getBatch(4)

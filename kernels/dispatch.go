@@ -22,6 +22,8 @@ type tier struct {
 	softmaxStatsI32 func(x []float32, S, lo, hi int, lab []int32, p *SoftmaxParams, s *SoftmaxSums[float32])
 	softmaxGradU8   func(x []float32, S, lo, hi int, lab []uint8, c *SoftmaxCoef, dst []float32)
 	softmaxGradI32  func(x []float32, S, lo, hi int, lab []int32, c *SoftmaxCoef, dst []float32)
+	softmaxFusedU8  func(x []float32, S, lo, hi int, lab []uint8, p *SoftmaxParams, c *SoftmaxCoef, s *SoftmaxSums[float32], dst []float32)
+	softmaxFusedI32 func(x []float32, S, lo, hi int, lab []int32, p *SoftmaxParams, c *SoftmaxCoef, s *SoftmaxSums[float32], dst []float32)
 
 	confusionU8  func(x []float32, S, C, lo, hi int, lab []uint8, ign int32, useIgn bool, tp, fp, fn []int64)
 	confusionI32 func(x []float32, S, C, lo, hi int, lab []int32, ign int32, useIgn bool, tp, fp, fn []int64)

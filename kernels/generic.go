@@ -19,6 +19,8 @@ var genericTier = &tier{
 	softmaxStatsI32: softmaxStatsGeneric[int32],
 	softmaxGradU8:   softmaxGradGeneric[uint8],
 	softmaxGradI32:  softmaxGradGeneric[int32],
+	softmaxFusedU8:  softmaxFusedGeneric[uint8],
+	softmaxFusedI32: softmaxFusedGeneric[int32],
 	confusionU8:     confusionGeneric[uint8],
 	confusionI32:    confusionGeneric[int32],
 	confusionBin:    confusionBinaryGeneric,
@@ -288,6 +290,30 @@ func softmaxGradGeneric[L Label](x []float32, S, lo, hi int, lab []L, c *Softmax
 			}
 			dst[k*S+i] = v
 		}
+	}
+}
+
+// softmaxFusedGeneric is the specification of the fused kernels: the
+// statistics pass's CE, W, Focal and Valid sums of the block (p without
+// its region flags), then the gradient pass of the same pixels.
+func softmaxFusedGeneric[L Label](x []float32, S, lo, hi int, lab []L, p *SoftmaxParams, c *SoftmaxCoef, s *SoftmaxSums[float32], dst []float32) {
+	q := *p
+	q.Need &^= NeedRegion | NeedSquared
+	softmaxStatsGeneric(x, S, lo, hi, lab, &q, s)
+	softmaxGradGeneric(x, S, lo, hi, lab, c, dst)
+}
+
+// fusedOf returns a fused kernel that runs a tier's statistics kernel and
+// then its gradient kernel on the same block (the second read of the block
+// comes from the cache).
+func fusedOf[L Label](stats func(x []float32, S, lo, hi int, lab []L, p *SoftmaxParams, s *SoftmaxSums[float32]),
+	grad func(x []float32, S, lo, hi int, lab []L, c *SoftmaxCoef, dst []float32),
+) func(x []float32, S, lo, hi int, lab []L, p *SoftmaxParams, c *SoftmaxCoef, s *SoftmaxSums[float32], dst []float32) {
+	return func(x []float32, S, lo, hi int, lab []L, p *SoftmaxParams, c *SoftmaxCoef, s *SoftmaxSums[float32], dst []float32) {
+		q := *p
+		q.Need &^= NeedRegion | NeedSquared
+		stats(x, S, lo, hi, lab, &q, s)
+		grad(x, S, lo, hi, lab, c, dst)
 	}
 }
 

@@ -119,6 +119,36 @@ func SoftmaxGradRange[L Label](x []float32, S, lo, hi int, labels []L, c *Softma
 	}
 }
 
+// SoftmaxFusedRange runs the statistics pass and the gradient pass of
+// pixels [lo, hi) of one image at once, block by block from lo: it writes
+// the gradient of c into dst, as SoftmaxGradRange does, and adds the CE, W,
+// Focal and Valid sums of p to out, as SoftmaxRange does (the same values
+// bit for bit); the per-class sums (P, PY, Count, PP) are not computed. It
+// is the single pass of a loss whose terms are all pixelwise, whose
+// gradient coefficients are known before its statistics. p and c describe
+// the same loss: the same C, ignored label, CE weights, smoothing, focal
+// alpha and gamma (they may share their Scratch). blk is the float32 block
+// buffer.
+func SoftmaxFusedRange[L Label](x []float32, S, lo, hi int, labels []L, p *SoftmaxParams, c *SoftmaxCoef, blk *SoftmaxSums[float32], out *SoftmaxSums[float64], dst []float32) {
+	t := active.Load()
+	x, dst, labels = x[:c.C*S], dst[:c.C*S], labels[:S]
+	for lo := lo; lo < hi; lo += BlockSize {
+		hi := min(lo+BlockSize, hi)
+		switch l := any(labels).(type) {
+		case []uint8:
+			t.softmaxFusedU8(x, S, lo, hi, l, p, c, blk, dst)
+		case []int32:
+			t.softmaxFusedI32(x, S, lo, hi, l, p, c, blk, dst)
+		default:
+			softmaxFusedGeneric(x, S, lo, hi, labels, p, c, blk, dst)
+		}
+		out.CE += float64(blk.CE)
+		out.W += float64(blk.W)
+		out.Focal += float64(blk.Focal)
+		out.Valid += float64(blk.Valid)
+	}
+}
+
 // Confusion adds the argmax confusion counts of one image to tp, fp and fn
 // (each of length C): for every pixel whose label y is not ignored, with k
 // the first class of largest logit, tp[y]++ when k == y, else fp[k]++ and

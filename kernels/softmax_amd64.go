@@ -44,6 +44,34 @@ func splitScratch(s []float32, C int) (tab, scr, out []float32) {
 	return tab, scr, out
 }
 
+// statsArgs fills tab's CE weights and focal alphas for the statistics
+// kernels and returns their flags and scalar arguments.
+func statsArgs(p *SoftmaxParams, tab []float32) (flags uint64, eps1, epsC, wsum float32, gm int) {
+	C := p.C
+	flags = uint64(p.Need)
+	wsum = float32(C)
+	if p.CEWeight != nil {
+		flags |= flagWeights
+		wsum = 0
+		for c, w := range p.CEWeight[:C] {
+			tab[c*tabFloats] = w
+			wsum += w
+		}
+	}
+	if p.Alpha != nil {
+		flags |= flagAlpha
+		for c, a := range p.Alpha[:C] {
+			tab[c*tabFloats+1] = a
+		}
+	}
+	if p.Smoothing != 0 {
+		flags |= flagSmooth
+	}
+	eps1, epsC = 1-p.Smoothing, p.Smoothing/float32(C)
+	gm = powMode(p.Gamma)
+	return flags, eps1, epsC, wsum, gm
+}
+
 func softmaxStatsAsm[L Label](avx512 bool) func(x []float32, S, lo, hi int, lab []L, p *SoftmaxParams, s *SoftmaxSums[float32]) {
 	return func(x []float32, S, lo, hi int, lab []L, p *SoftmaxParams, s *SoftmaxSums[float32]) {
 		C := p.C
@@ -52,31 +80,8 @@ func softmaxStatsAsm[L Label](avx512 bool) func(x []float32, S, lo, hi int, lab 
 			return
 		}
 		tab, scr, out := splitScratch(p.Scratch, C)
-		flags := uint64(p.Need)
-		wsum := float32(C)
-		if p.CEWeight != nil {
-			flags |= flagWeights
-			wsum = 0
-			for c, w := range p.CEWeight[:C] {
-				tab[c*tabFloats] = w
-				wsum += w
-			}
-		}
-		if p.Alpha != nil {
-			flags |= flagAlpha
-			for c, a := range p.Alpha[:C] {
-				tab[c*tabFloats+1] = a
-			}
-		}
-		if p.Smoothing != 0 {
-			flags |= flagSmooth
-		}
-		ign := int32(-1)
-		if p.UseIgnore {
-			ign = p.Ignore
-		}
-		eps1, epsC := 1-p.Smoothing, p.Smoothing/float32(C)
-		gm := powMode(p.Gamma)
+		flags, eps1, epsC, wsum, gm := statsArgs(p, tab)
+		ign := ignoreArg(p.UseIgnore, p.Ignore)
 		switch l := any(lab).(type) {
 		case []uint8:
 			if avx512 {
@@ -104,6 +109,66 @@ func softmaxStatsAsm[L Label](avx512 bool) func(x []float32, S, lo, hi int, lab 
 	}
 }
 
+// gradArgs fills tab for the gradient kernels (w, alpha, kappa*w, A, B,
+// E per class) and returns their flags and k1, k2.
+func gradArgs(c *SoftmaxCoef, S, lo int, tab, dst []float32) (flags uint64, k1, k2 float32) {
+	C := c.C
+	var kappa float32
+	if c.CEScale != 0 {
+		wsum := float32(C)
+		if c.CEWeight != nil {
+			flags |= flagWeights
+			wsum = 0
+			for _, v := range c.CEWeight[:C] {
+				wsum += v
+			}
+		}
+		k1 = c.CEScale * (1 - c.Smoothing)
+		k2 = c.CEScale * c.Smoothing * wsum / float32(C)
+		if c.Smoothing != 0 {
+			kappa = c.CEScale * c.Smoothing / float32(C)
+		}
+	}
+	for k := 0; k < C; k++ {
+		t := tab[k*tabFloats : (k+1)*tabFloats]
+		w := float32(1)
+		if c.CEWeight != nil {
+			w = c.CEWeight[k]
+		}
+		t[0] = w
+		t[1] = 1
+		if c.Alpha != nil {
+			t[1] = c.Alpha[k]
+		}
+		t[2] = kappa * w
+		if c.A != nil {
+			t[3], t[4], t[5] = c.A[k], c.B[k], c.E[k]
+		}
+	}
+	if c.A != nil {
+		flags |= asmRegion
+	}
+	if kappa != 0 {
+		flags |= flagSmooth
+	}
+	if C*S*4 >= ntBytes && S%16 == 0 && uintptr(unsafe.Pointer(&dst[lo]))%64 == 0 {
+		flags |= asmNT
+	}
+	if c.Alpha != nil {
+		flags |= flagAlpha
+	}
+	return flags, k1, k2
+}
+
+// ignoreArg is the ign argument of the softmax kernels: the ignored label,
+// or -1.
+func ignoreArg(use bool, label int32) int32 {
+	if use {
+		return label
+	}
+	return -1
+}
+
 func softmaxGradAsm[L Label](avx512 bool) func(x []float32, S, lo, hi int, lab []L, c *SoftmaxCoef, dst []float32) {
 	return func(x []float32, S, lo, hi int, lab []L, c *SoftmaxCoef, dst []float32) {
 		C := c.C
@@ -112,55 +177,8 @@ func softmaxGradAsm[L Label](avx512 bool) func(x []float32, S, lo, hi int, lab [
 			return
 		}
 		tab, scr, _ := splitScratch(c.Scratch, C)
-		var flags uint64
-		var k1, k2, kappa float32
-		if c.CEScale != 0 {
-			wsum := float32(C)
-			if c.CEWeight != nil {
-				flags |= flagWeights
-				wsum = 0
-				for _, v := range c.CEWeight[:C] {
-					wsum += v
-				}
-			}
-			k1 = c.CEScale * (1 - c.Smoothing)
-			k2 = c.CEScale * c.Smoothing * wsum / float32(C)
-			if c.Smoothing != 0 {
-				kappa = c.CEScale * c.Smoothing / float32(C)
-			}
-		}
-		for k := 0; k < C; k++ {
-			t := tab[k*tabFloats : (k+1)*tabFloats]
-			w := float32(1)
-			if c.CEWeight != nil {
-				w = c.CEWeight[k]
-			}
-			t[0] = w
-			t[1] = 1
-			if c.Alpha != nil {
-				t[1] = c.Alpha[k]
-			}
-			t[2] = kappa * w
-			if c.A != nil {
-				t[3], t[4], t[5] = c.A[k], c.B[k], c.E[k]
-			}
-		}
-		if c.A != nil {
-			flags |= asmRegion
-		}
-		if kappa != 0 {
-			flags |= flagSmooth
-		}
-		if C*S*4 >= ntBytes && S%16 == 0 && uintptr(unsafe.Pointer(&dst[lo]))%64 == 0 {
-			flags |= asmNT
-		}
-		if c.Alpha != nil {
-			flags |= flagAlpha
-		}
-		ign := int32(-1)
-		if c.UseIgnore {
-			ign = c.Ignore
-		}
+		flags, k1, k2 := gradArgs(c, S, lo, tab, dst)
+		ign := ignoreArg(c.UseIgnore, c.Ignore)
 		gm, gm1 := powMode(c.Gamma), powMode(c.Gamma-1)
 		focal := c.FocalScale != 0
 		switch l := any(lab).(type) {
@@ -187,5 +205,47 @@ func softmaxGradAsm[L Label](avx512 bool) func(x []float32, S, lo, hi int, lab [
 				asm.SoftmaxGradI32AVX2(x, S, lo, hi, l, C, ign, flags, tab, scr, k1, k2, c.FocalScale, c.Gamma, gm, gm1, dst)
 			}
 		}
+	}
+}
+
+func softmaxFusedAsm[L Label](avx512 bool) func(x []float32, S, lo, hi int, lab []L, p *SoftmaxParams, c *SoftmaxCoef, s *SoftmaxSums[float32], dst []float32) {
+	return func(x []float32, S, lo, hi int, lab []L, p *SoftmaxParams, c *SoftmaxCoef, s *SoftmaxSums[float32], dst []float32) {
+		C := c.C
+		if len(c.Scratch) < asmScratchLen(C) || hi-lo > BlockSize {
+			softmaxFusedGeneric(x, S, lo, hi, lab, p, c, s, dst)
+			return
+		}
+		tab, scr, out := splitScratch(c.Scratch, C)
+		sflags, eps1, epsC, wsum, _ := statsArgs(p, tab)
+		sflags &^= uint64(NeedRegion | NeedSquared)
+		flags, k1, k2 := gradArgs(c, S, lo, tab, dst)
+		ign := ignoreArg(c.UseIgnore, c.Ignore)
+		gm, gm1 := powMode(c.Gamma), powMode(c.Gamma-1)
+		focal := c.FocalScale != 0
+		switch l := any(lab).(type) {
+		case []uint8:
+			switch {
+			case avx512 && focal:
+				asm.SoftmaxFusedFocalU8AVX512(x, S, lo, hi, l, C, ign, flags, tab, scr, k1, k2, c.FocalScale, c.Gamma, gm, gm1, dst, sflags, eps1, epsC, wsum, out)
+			case avx512:
+				asm.SoftmaxFusedU8AVX512(x, S, lo, hi, l, C, ign, flags, tab, scr, k1, k2, c.FocalScale, c.Gamma, gm, gm1, dst, sflags, eps1, epsC, wsum, out)
+			case focal:
+				asm.SoftmaxFusedFocalU8AVX2(x, S, lo, hi, l, C, ign, flags, tab, scr, k1, k2, c.FocalScale, c.Gamma, gm, gm1, dst, sflags, eps1, epsC, wsum, out)
+			default:
+				asm.SoftmaxFusedU8AVX2(x, S, lo, hi, l, C, ign, flags, tab, scr, k1, k2, c.FocalScale, c.Gamma, gm, gm1, dst, sflags, eps1, epsC, wsum, out)
+			}
+		case []int32:
+			switch {
+			case avx512 && focal:
+				asm.SoftmaxFusedFocalI32AVX512(x, S, lo, hi, l, C, ign, flags, tab, scr, k1, k2, c.FocalScale, c.Gamma, gm, gm1, dst, sflags, eps1, epsC, wsum, out)
+			case avx512:
+				asm.SoftmaxFusedI32AVX512(x, S, lo, hi, l, C, ign, flags, tab, scr, k1, k2, c.FocalScale, c.Gamma, gm, gm1, dst, sflags, eps1, epsC, wsum, out)
+			case focal:
+				asm.SoftmaxFusedFocalI32AVX2(x, S, lo, hi, l, C, ign, flags, tab, scr, k1, k2, c.FocalScale, c.Gamma, gm, gm1, dst, sflags, eps1, epsC, wsum, out)
+			default:
+				asm.SoftmaxFusedI32AVX2(x, S, lo, hi, l, C, ign, flags, tab, scr, k1, k2, c.FocalScale, c.Gamma, gm, gm1, dst, sflags, eps1, epsC, wsum, out)
+			}
+		}
+		s.CE, s.W, s.Focal, s.Valid = out[0], out[1], out[2], out[3]
 	}
 }

@@ -112,13 +112,16 @@ func checkSoftmax[L Label](t *testing.T, tr *tier, sc softmaxCase, im softmaxIma
 	got, want := newSums(C), newSums(C)
 	var stats func(x []float32, S, lo, hi int, lab []L, p *SoftmaxParams, s *SoftmaxSums[float32])
 	var grad func(x []float32, S, lo, hi int, lab []L, c *SoftmaxCoef, dst []float32)
+	var fused func(x []float32, S, lo, hi int, lab []L, p *SoftmaxParams, c *SoftmaxCoef, s *SoftmaxSums[float32], dst []float32)
 	switch any(im.lab.s).(type) {
 	case []uint8:
 		stats = any(tr.softmaxStatsU8).(func(x []float32, S, lo, hi int, lab []L, p *SoftmaxParams, s *SoftmaxSums[float32]))
 		grad = any(tr.softmaxGradU8).(func(x []float32, S, lo, hi int, lab []L, c *SoftmaxCoef, dst []float32))
+		fused = any(tr.softmaxFusedU8).(func(x []float32, S, lo, hi int, lab []L, p *SoftmaxParams, c *SoftmaxCoef, s *SoftmaxSums[float32], dst []float32))
 	default:
 		stats = any(tr.softmaxStatsI32).(func(x []float32, S, lo, hi int, lab []L, p *SoftmaxParams, s *SoftmaxSums[float32]))
 		grad = any(tr.softmaxGradI32).(func(x []float32, S, lo, hi int, lab []L, c *SoftmaxCoef, dst []float32))
+		fused = any(tr.softmaxFusedI32).(func(x []float32, S, lo, hi int, lab []L, p *SoftmaxParams, c *SoftmaxCoef, s *SoftmaxSums[float32], dst []float32))
 	}
 	stats(im.x.s, S, lo, hi, im.lab.s, &p, &got)
 	gs := make([]float32, 2*C)
@@ -160,6 +163,34 @@ func checkSoftmax[L Label](t *testing.T, tr *tier, sc softmaxCase, im softmaxIma
 			t.Fatalf("%s: grad class %d pixel %d (label %v) = %v, generic %v", where, k, px, im.lab.s[px], dst.s[i], ref[i])
 		}
 	}
+	// The fused pass: the statistics kernel's pixelwise sums and the
+	// gradient kernel's gradient, bit for bit.
+	fdst := newF32(C*S, (S+5)%16)
+	for i := range fdst.s {
+		fdst.s[i] = -7
+	}
+	fs := newSums(C)
+	fused(im.x.s, S, lo, hi, im.lab.s, &p, &c, &fs, fdst.s)
+	fdst.check(t, where+" fused dst")
+	im.x.check(t, where+" x")
+	im.lab.check(t, where+" labels")
+	scr.check(t, where+" scratch")
+	for i, pair := range [][2]float32{{fs.CE, got.CE}, {fs.W, got.W}, {fs.Focal, got.Focal}, {fs.Valid, got.Valid}} {
+		if !sameBits(pair[0], pair[1]) {
+			t.Fatalf("%s: fused sum %d (CE, W, Focal, Valid) = %v, statistics kernel %v", where, i, pair[0], pair[1])
+		}
+	}
+	for i := range fdst.s {
+		if !sameBits(fdst.s[i], dst.s[i]) {
+			t.Fatalf("%s: fused grad class %d pixel %d = %v, gradient kernel %v", where, i/S, i%S, fdst.s[i], dst.s[i])
+		}
+	}
+}
+
+// sameBits reports whether a and b are the same float32, NaNs of any
+// payload being the same.
+func sameBits(a, b float32) bool {
+	return math.Float32bits(a) == math.Float32bits(b) || (a != a && b != b)
 }
 
 func softmaxShapes() [][4]int { // C, S, lo, hi
@@ -258,6 +289,8 @@ func TestGuardPagesSoftmax(t *testing.T) {
 					dst := guardF32(t, make([]float32, C*S))
 					tr.softmaxGradU8(x, S, 0, S, lab8, &c, dst)
 					tr.softmaxGradI32(x, S, 0, S, lab32, &c, dst)
+					tr.softmaxFusedU8(x, S, 0, S, lab8, &p, &c, &s, dst)
+					tr.softmaxFusedI32(x, S, 0, S, lab32, &p, &c, &s, dst)
 				}
 			}
 		}

@@ -59,6 +59,8 @@ func asmTier(name string, f asmFuncs) *tier {
 	t.softmaxStatsI32 = softmaxStatsAsm[int32](avx512)
 	t.softmaxGradU8 = softmaxGradAsm[uint8](avx512)
 	t.softmaxGradI32 = softmaxGradAsm[int32](avx512)
+	t.softmaxFusedU8 = softmaxFusedAsm[uint8](avx512)
+	t.softmaxFusedI32 = softmaxFusedAsm[int32](avx512)
 	return &t
 }
 

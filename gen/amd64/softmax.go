@@ -307,86 +307,7 @@ func softmaxStats(t *Tier, u8 bool) {
 				VMOVUPS(cnt, Mem{Base: pa, Disp: 2 * t.W()})
 			})
 		})
-		ifFlag(a.flags, flagCE|flagFocal, func() {
-			lse := t.log(t.ld(SUM), logOpts{normal: true})
-			nll := t.V()
-			VSUBPS(zy, lse, nll) // lse - (x_y - mx)
-			LSE, NLL := t.keep(lse), t.keep(nll)
-			ifFlag(a.flags, flagCE, func() {
-				wy := t.V()
-				VMOVUPS(t.F(1), wy)
-				ifFlag(a.flags, flagWeights, func() {
-					t.selectByLabel(a, st, tabW, wy)
-				})
-				WY := t.keep(wy)
-				l := t.bcast(arg("eps1"))
-				VMULPS(WY, l, l)
-				VMULPS(NLL, l, l) // (1-eps)*w_y*nll
-				L := t.keep(l)
-				ifFlag(a.flags, flagSmooth, func() {
-					// eps/C * sum_k w_k*(lse - z_k) = eps/C * (lse*wsum - sum_k w_k*z_k),
-					// z_k = x_k - mx recomputed from the logits.
-					swz := t.V()
-					VXORPS(swz, swz, swz)
-					px, pw := GP64(), GP64()
-					MOVQ(a.x, px)
-					MOVQ(a.tab, pw)
-					t.classLoop(a.C, []classPtr{{px, a.stride}, {pw, U32(tabStride)}}, false, func(VecVirtual) {
-						z := t.V()
-						t.loadX(Mem{Base: px}, z, st)
-						VSUBPS(mx, z, z)
-						ifFlag(a.flags, flagWeights, func() {
-							w := t.V()
-							VBROADCASTSS(Mem{Base: pw}, w)
-							VMULPS(w, z, z)
-						})
-						VADDPS(z, swz, swz)
-					})
-					sm := t.bcast(arg("wsum"))
-					VMULPS(LSE, sm, sm)
-					VSUBPS(swz, sm, sm)
-					ec := t.bcast(arg("epsC"))
-					l2 := t.ld(L)
-					VFMADD231PS(ec, sm, l2)
-					if !t.avx512 {
-						VMOVUPS(l2, L)
-					}
-				})
-				lf := t.ld(L)
-				t.keepWhere(st.valid, lf)
-				sCE.add(lf, nil)
-				w := t.ld(WY)
-				t.keepWhere(st.valid, w)
-				sW.add(w, nil)
-			})
-			ifFlag(a.flags, flagFocal, func() {
-				// pt = exp(x_y - mx)/sum; (1-pt)^gamma * nll * alpha_y
-				ey := t.exp(t.ld(zy), expOpts{nonPositive: true})
-				VMULPS(INV, ey, ey)
-				pt1 := t.V()
-				VMOVUPS(t.F(1), pt1)
-				VSUBPS(ey, pt1, pt1)
-				g := t.bcast(arg("gamma"))
-				G := t.keep(g)
-				gm := Load(Param("gmode"), GP64()).(GPVirtual)
-				f := t.pow(pt1, G, gm)
-				VMULPS(NLL, f, f)
-				F := t.keep(f)
-				ifFlag(a.flags, flagAlpha, func() {
-					ay := t.V()
-					VMOVUPS(t.F(1), ay)
-					t.selectByLabel(a, st, tabAlpha, ay)
-					f2 := t.ld(F)
-					VMULPS(ay, f2, f2)
-					if !t.avx512 {
-						VMOVUPS(f2, F)
-					}
-				})
-				f3 := t.ld(F)
-				t.keepWhere(st.valid, f3)
-				sFoc.add(f3, nil)
-			})
-		})
+		t.pixelwiseSums(a, a.flags, st, SUM, INV, mx, zy, sCE, sW, sFoc)
 	})
 	// Reduce: per class, then the per-image sums.
 	out := Load(Param("out").Base(), GP64()).(GPVirtual)
@@ -422,6 +343,94 @@ func softmaxStats(t *Tier, u8 bool) {
 	end()
 }
 
+// pixelwiseSums adds the cross-entropy (sCE, sW) and focal (sFoc) sums of
+// one vector of pixels, under flags (flagCE, flagFocal, flagWeights,
+// flagSmooth, flagAlpha): SUM = sum_c exp(x_c - mx), INV = 1/SUM, zy =
+// x_y - mx. The statistics kernels and the fused kernels both call it, so
+// their sums are the same bit for bit.
+func (t *Tier) pixelwiseSums(a softmaxArgs, flags Mem, st pixelState, SUM, INV, mx, zy Op, sCE, sW, sFoc *acc) {
+	ifFlag(flags, flagCE|flagFocal, func() {
+		lse := t.log(t.ld(SUM), logOpts{normal: true})
+		nll := t.V()
+		VSUBPS(zy, lse, nll) // lse - (x_y - mx)
+		LSE, NLL := t.keep(lse), t.keep(nll)
+		ifFlag(flags, flagCE, func() {
+			wy := t.V()
+			VMOVUPS(t.F(1), wy)
+			ifFlag(flags, flagWeights, func() {
+				t.selectByLabel(a, st, tabW, wy)
+			})
+			WY := t.keep(wy)
+			l := t.bcast(arg("eps1"))
+			VMULPS(WY, l, l)
+			VMULPS(NLL, l, l) // (1-eps)*w_y*nll
+			L := t.keep(l)
+			ifFlag(flags, flagSmooth, func() {
+				// eps/C * sum_k w_k*(lse - z_k) = eps/C * (lse*wsum - sum_k w_k*z_k),
+				// z_k = x_k - mx recomputed from the logits.
+				swz := t.V()
+				VXORPS(swz, swz, swz)
+				px, pw := GP64(), GP64()
+				MOVQ(a.x, px)
+				MOVQ(a.tab, pw)
+				t.classLoop(a.C, []classPtr{{px, a.stride}, {pw, U32(tabStride)}}, false, func(VecVirtual) {
+					z := t.V()
+					t.loadX(Mem{Base: px}, z, st)
+					VSUBPS(mx, z, z)
+					ifFlag(flags, flagWeights, func() {
+						w := t.V()
+						VBROADCASTSS(Mem{Base: pw}, w)
+						VMULPS(w, z, z)
+					})
+					VADDPS(z, swz, swz)
+				})
+				sm := t.bcast(arg("wsum"))
+				VMULPS(LSE, sm, sm)
+				VSUBPS(swz, sm, sm)
+				ec := t.bcast(arg("epsC"))
+				l2 := t.ld(L)
+				VFMADD231PS(ec, sm, l2)
+				if !t.avx512 {
+					VMOVUPS(l2, L)
+				}
+			})
+			lf := t.ld(L)
+			t.keepWhere(st.valid, lf)
+			sCE.add(lf, nil)
+			w := t.ld(WY)
+			t.keepWhere(st.valid, w)
+			sW.add(w, nil)
+		})
+		ifFlag(flags, flagFocal, func() {
+			// pt = exp(x_y - mx)/sum; (1-pt)^gamma * nll * alpha_y
+			ey := t.exp(t.ld(zy), expOpts{nonPositive: true})
+			VMULPS(INV, ey, ey)
+			pt1 := t.V()
+			VMOVUPS(t.F(1), pt1)
+			VSUBPS(ey, pt1, pt1)
+			g := t.bcast(arg("gamma"))
+			G := t.keep(g)
+			gm := Load(Param("gmode"), GP64()).(GPVirtual)
+			f := t.pow(pt1, G, gm)
+			VMULPS(NLL, f, f)
+			F := t.keep(f)
+			ifFlag(flags, flagAlpha, func() {
+				ay := t.V()
+				VMOVUPS(t.F(1), ay)
+				t.selectByLabel(a, st, tabAlpha, ay)
+				f2 := t.ld(F)
+				VMULPS(ay, f2, f2)
+				if !t.avx512 {
+					VMOVUPS(f2, F)
+				}
+			})
+			f3 := t.ld(F)
+			t.keepWhere(st.valid, f3)
+			sFoc.add(f3, nil)
+		})
+	})
+}
+
 func log2(n int) int {
 	k := 0
 	for 1<<k < n {
@@ -431,31 +440,70 @@ func log2(n int) int {
 }
 
 func softmaxGrad(t *Tier, u8 bool) {
-	for _, focal := range []bool{false, true} {
-		ln, lt, elem := labelName(u8)
-		name := "SoftmaxGrad" + ln + t.Name
-		if focal {
-			name = "SoftmaxGradFocal" + ln + t.Name
+	for _, fused := range []bool{false, true} {
+		for _, focal := range []bool{false, true} {
+			softmaxGradKernel(t, u8, focal, fused)
 		}
-		t.text(name, fmt.Sprintf("func(x []float32, S, lo, hi int, lab []%s, C int, ign int32, flags uint64, tab, scr []float32, k1, k2, fs, gamma float32, gmode, g1mode int, dst []float32)", lt))
+	}
+}
+
+// softmaxGradKernel emits one gradient kernel. A fused kernel also adds
+// the statistics kernel's cross-entropy, focal and valid-pixel sums of the
+// same pixels (flagged by sflags like the statistics kernel's flags) and
+// stores them into out: a loss with pixelwise terms only takes its value
+// and its gradient from one pass over the logits.
+func softmaxGradKernel(t *Tier, u8, focal, fused bool) {
+	{
+		ln, lt, elem := labelName(u8)
+		kind := "Grad"
+		if fused {
+			kind = "Fused"
+		}
+		if focal {
+			kind += "Focal"
+		}
+		name := "Softmax" + kind + ln + t.Name
+		sig := fmt.Sprintf("func(x []float32, S, lo, hi int, lab []%s, C int, ign int32, flags uint64, tab, scr []float32, k1, k2, fs, gamma float32, gmode, g1mode int, dst []float32", lt)
+		if fused {
+			sig += ", sflags uint64, eps1, epsC, wsum float32, out []float32"
+		}
+		t.text(name, sig+")")
 		Doc(fmt.Sprintf("%s writes kernels.softmaxGradGeneric's gradient of pixels [lo, hi) (at most", name),
 			"kernels.BlockSize) of one image into dst (C planes S apart, like x). tab holds 8 floats per class:",
 			"w (CE weight, flags&512), alpha (flags&256), kappa (CEScale*eps/C*w, flags&1024), A, B, E (flags&4);",
 			"k1 = CEScale*(1-eps), k2 = CEScale*eps*wsum/C, fs = FocalScale; scr is 64-byte aligned, at",
 			"least 16*C floats (32*C for AVX2). flags&2048: dst+lo and S*4 are 64-byte aligned, full vectors are",
 			"stored non-temporally. The Focal variant adds the focal term.")
+		if fused {
+			Doc("It also stores the CE, W, Focal and Valid sums of SoftmaxStats (sflags, eps1, epsC and wsum as",
+				"its flags and arguments; tab's w and alpha as it reads them) into out[0:4].")
+		}
 		a := t.softmaxSetup(elem)
 		pd := Load(Param("dst").Base(), GP64()).(GPVirtual)
 		lo := Load(Param("lo"), GP64())
 		LEAQ(Mem{Base: pd, Index: lo, Scale: 4}, pd)
+		var sc []*acc // CE, W, Focal, Valid
+		if fused {
+			sc = t.newAccs(4)
+			for _, s := range sc {
+				s.zero()
+			}
+		}
 		t.stream(a.n, []ptr{{a.x, 4}, {a.lab, elem}, {pd, 4}}, func(tail *Mask, rem GPVirtual) {
 			st := t.loadPixels(a.lab, u8, arg("ign"), tail, rem)
-			sum, _, zy := t.maxAndExp(a, st, true, 0, focal)
+			sum, mx, zy := t.maxAndExp(a, st, true, 0, focal || fused)
 			SUM := t.keep(sum)
 			inv := t.V()
 			VMOVUPS(t.F(1), inv)
 			VDIVPS(sum, inv, inv)
 			INV := t.keep(inv)
+			if fused {
+				one := t.V()
+				VMOVUPS(t.F(1), one)
+				t.keepWhere(st.valid, one)
+				sc[3].add(one, nil)
+				t.pixelwiseSums(a, arg("sflags"), st, SUM, INV, mx, zy, sc[0], sc[1], sc[2])
+			}
 			wy := t.V()
 			VMOVUPS(t.F(1), wy)
 			ifFlag(a.flags, flagWeights, func() {
@@ -628,6 +676,12 @@ func softmaxGrad(t *Tier, u8 bool) {
 			Label(done)
 		})
 		ifFlag(a.flags, flagNT, func() { SFENCE() })
+		if fused {
+			out := Load(Param("out").Base(), GP64()).(GPVirtual)
+			for i, s := range sc {
+				VMOVSS(s.sum(), Mem{Base: out, Disp: 4 * i})
+			}
+		}
 		end()
 	}
 }
