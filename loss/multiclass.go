@@ -143,6 +143,17 @@ func (p *mcPlan) params(C int, ign IgnoreIndex, scratch []float32) kernels.Softm
 	return prm
 }
 
+// coef returns the gradient pass's parameters: those of the statistics
+// pass prm, with the CE and focal gradient scales.
+func coef(prm *kernels.SoftmaxParams, ceScale, focScale float32) kernels.SoftmaxCoef {
+	return kernels.SoftmaxCoef{
+		C: prm.C, UseIgnore: prm.UseIgnore, Ignore: prm.Ignore,
+		CEScale: ceScale, CEWeight: prm.CEWeight, Smoothing: prm.Smoothing,
+		FocalScale: focScale, Alpha: prm.Alpha, Gamma: prm.Gamma,
+		Scratch: prm.Scratch,
+	}
+}
+
 // Forward returns the loss value.
 func (m *Multiclass) Forward(ws *Workspace, logits []float32, labels Labels, sh Shape) (float64, error) {
 	return m.run(ws, logits, labels, sh, nil)
@@ -185,6 +196,10 @@ func (m *Multiclass) run(ws *Workspace, logits []float32, labels Labels, sh Shap
 	}
 	ws.st.Reset(sh.N, sh.C)
 	ws.st.kind = kindSoftmax
+	if grad != nil && len(ws.mc.regions) == 0 {
+		m.fused(ws, &ws.st, logits, labels, sh, grad)
+		return m.finalize(ws, &ws.st, false), nil
+	}
 	m.accumulate(ws, &ws.st, logits, labels, sh, 0)
 	value := m.finalize(ws, &ws.st, grad != nil)
 	if grad != nil {
@@ -270,10 +285,70 @@ func (m *Multiclass) accumulate(ws *Workspace, st *Stats, logits []float32, labe
 		}
 		sc := &ws.chunkScalars[i]
 		st.addScalar(sCE, sc[0])
-		st.addScalar(sW, sc[1])
 		st.addScalar(sFocal, sc[2])
-		st.addScalar(sValid, sc[3])
 	}
+	m.addTotals(ws, st, labels, C)
+}
+
+// fused is the single pass of a loss whose terms are all pixelwise (CE,
+// focal): their gradient scales come from the labels alone (the weight sum
+// and count of the non-ignored pixels), so one pass over the logits writes
+// the gradient and adds the CE, W, Focal and Valid sums to st, the same
+// sums as accumulate's, in the same chunk order.
+func (m *Multiclass) fused(ws *Workspace, st *Stats, logits []float32, labels Labels, sh Shape, grad []float32) {
+	p := &ws.mc
+	N, C, S := sh.N, sh.C, sh.S
+	wsum, valid := ws.labelTotals(labels, C, m.Ignore, m.ceWeights(p))
+	var ceScale, focScale float32
+	if p.ce {
+		if d := divisor(p.ceT.Reduction, wsum, valid); d != 0 {
+			ceScale = float32(p.wCE / d)
+		}
+	}
+	if p.focal {
+		if d := divisor(p.focalT.Reduction, valid, valid); d != 0 {
+			focScale = float32(p.wFocal / d)
+		}
+	}
+	cpi := (S + chunkPixels - 1) / chunkPixels
+	chunks := N * cpi
+	workers := workerCount(m.Workers, sh, chunks)
+	ws.growWorkers(workers, C, chunks, false)
+	for w := range ws.workers[:workers] {
+		st := &ws.workers[w]
+		st.smPrm = p.params(C, m.Ignore, st.scratch)
+		st.smCoef = coef(&st.smPrm, ceScale, focScale)
+	}
+	ws.job = job{ws: ws, kind: softmaxFused, chunks: chunks, cpi: cpi, sh: sh, logits: logits, labels: labels, grad: grad}
+	ws.runJob(&ws.job, workers)
+	ws.job = job{}
+	for i := 0; i < chunks; i++ {
+		sc := &ws.chunkScalars[i]
+		st.addScalar(sCE, sc[0])
+		st.addScalar(sFocal, sc[2])
+	}
+	st.addScalar(sW, wsum)
+	st.addScalar(sValid, valid)
+}
+
+// addTotals adds the CE weight sum and the count of the non-ignored pixels
+// of a shard's labels to st. They are exact (float64 from label counts),
+// not the kernels' float32 block sums, so that the single pass, which
+// needs them before it runs, and the statistics pass divide by the same
+// numbers.
+func (m *Multiclass) addTotals(ws *Workspace, st *Stats, labels Labels, C int) {
+	wsum, valid := ws.labelTotals(labels, C, m.Ignore, m.ceWeights(&ws.mc))
+	st.addScalar(sW, wsum)
+	st.addScalar(sValid, valid)
+}
+
+// ceWeights returns the CE class weights of the plan (nil: none, or no CE
+// term).
+func (m *Multiclass) ceWeights(p *mcPlan) []float32 {
+	if p.ce {
+		return p.ceT.Weight
+	}
+	return nil
 }
 
 // finalize returns the loss value of st and, when coefs, leaves the gradient
@@ -321,12 +396,7 @@ func (m *Multiclass) gradient(ws *Workspace, logits []float32, labels Labels, sh
 	ws.growWorkers(workers, C, 0, false)
 	for w := range ws.workers[:workers] {
 		prm := p.params(C, m.Ignore, ws.workers[w].scratch)
-		ws.workers[w].smCoef = kernels.SoftmaxCoef{
-			C: C, UseIgnore: prm.UseIgnore, Ignore: prm.Ignore,
-			CEScale: ws.ceScale, CEWeight: prm.CEWeight, Smoothing: prm.Smoothing,
-			FocalScale: ws.focScale, Alpha: prm.Alpha, Gamma: prm.Gamma,
-			Scratch: prm.Scratch,
-		}
+		ws.workers[w].smCoef = coef(&prm, ws.ceScale, ws.focScale)
 	}
 	ws.job = job{ws: ws, kind: softmaxGrad, chunks: chunks, cpi: cpi, sh: sh, first: first,
 		logits: logits, labels: labels, grad: grad, region: len(p.regions) > 0}

@@ -44,6 +44,7 @@ type jobKind int
 const (
 	softmaxStats jobKind = iota
 	softmaxGrad
+	softmaxFused
 	sigmoidStats
 	sigmoidGrad
 )
@@ -103,6 +104,15 @@ func (j *job) chunk(st *workerState, i int) {
 		} else {
 			kernels.SoftmaxGradRange(x, S, lo, hi, j.labels.u8[n*S:(n+1)*S], &st.smCoef, g)
 		}
+	case softmaxFused:
+		var out kernels.SoftmaxSums[float64]
+		x, g := j.logits[n*C*S:(n+1)*C*S], j.grad[n*C*S:(n+1)*C*S]
+		if j.labels.i32 != nil {
+			kernels.SoftmaxFusedRange(x, S, lo, hi, j.labels.i32[n*S:(n+1)*S], &st.smPrm, &st.smCoef, &st.smBlk, &out, g)
+		} else {
+			kernels.SoftmaxFusedRange(x, S, lo, hi, j.labels.u8[n*S:(n+1)*S], &st.smPrm, &st.smCoef, &st.smBlk, &out, g)
+		}
+		ws.chunkScalars[i] = [4]float64{out.CE, out.W, out.Focal, out.Valid}
 	case sigmoidStats:
 		o := n * S // n is the plane: image*C + channel
 		st.sgPrm = ws.bn.params(n % C)

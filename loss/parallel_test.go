@@ -305,3 +305,86 @@ func TestStatsErrors(t *testing.T) {
 		t.Error("Merge of different shapes: no error")
 	}
 }
+
+// TestSinglePass: a loss of pixelwise terms only (CE, focal) takes its
+// Backward from one fused pass. Its value must be Forward's bit for bit,
+// and its gradient that of the two passes (Accumulate, then Gradient) bit
+// for bit, for uint8 and int32 labels, with and without an ignored label,
+// on every tier.
+func TestSinglePass(t *testing.T) {
+	r := rand.New(rand.NewPCG(15, 16))
+	sh := Shape{2, 5, 2*kernels.BlockSize + 77}
+	x, lab, _ := bigCase(r, sh)
+	l32 := make([]int32, len(lab))
+	lab0, l320 := make([]uint8, len(lab)), make([]int32, len(lab)) // for ignore 0
+	for i, v := range lab {
+		l32[i] = int32(v)
+		if v == 255 {
+			l32[i] = -100
+		} else {
+			lab0[i], l320[i] = v, int32(v)
+		}
+	}
+	eachTierLong(t, func(t *testing.T) {
+		mcs := mcCases(sh.C)
+		mcs["ce_focal_ignore0"] = &Multiclass{Terms: []Weighted{{0.7, &CrossEntropy{Weight: []float32{1, 2, 0.5, 0.25, 3}}}, {0.3, &Focal{Gamma: 2}}}, Ignore: Ignore(0)}
+		for _, name := range slices.Sorted(maps.Keys(mcs)) {
+			m := *mcs[name]
+			single := true
+			for _, tm := range m.Terms {
+				switch tm.Term.(type) {
+				case Region, *Region:
+					single = false
+				}
+			}
+			if !single {
+				continue
+			}
+			for _, i32 := range []bool{false, true} {
+				labels, ign := U8(lab), Ignore(255)
+				if i32 {
+					labels, ign = I32(l32), Ignore(-100)
+				}
+				if name == "ce_focal_ignore0" {
+					labels = U8(lab0)
+					if i32 {
+						labels = I32(l320)
+					}
+				} else {
+					m.Ignore = ign
+				}
+				t.Run(fmt.Sprintf("%s/i32=%v", name, i32), func(t *testing.T) {
+					var ws Workspace
+					fwd, err := m.Forward(&ws, x, labels, sh)
+					if err != nil {
+						t.Fatal(err)
+					}
+					g := make([]float32, sh.Len())
+					v, err := m.Backward(&ws, x, labels, sh, g)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if math.Float64bits(v) != math.Float64bits(fwd) {
+						t.Errorf("Backward value %v, Forward %v", v, fwd)
+					}
+					var st Stats
+					st.Reset(sh.N, sh.C)
+					if err := m.Accumulate(&ws, &st, x, labels, sh, 0); err != nil {
+						t.Fatal(err)
+					}
+					g2 := make([]float32, sh.Len())
+					v2, err := m.Gradient(&ws, &st, x, labels, sh, 0, g2)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if math.Float64bits(v2) != math.Float64bits(v) {
+						t.Errorf("two-pass value %v, single pass %v", v2, v)
+					}
+					if i := sameBits(g, g2); i >= 0 {
+						t.Fatalf("grad[%d] = %v single pass, %v two passes", i, g[i], g2[i])
+					}
+				})
+			}
+		}
+	})
+}

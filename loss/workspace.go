@@ -36,6 +36,7 @@ type Workspace struct {
 	chunkScalars      [][4]float64 // softmax: CE, W, Focal, Valid per chunk
 	sgChunks          []kernels.SigmoidSums[float64]
 	ceScale, focScale float32 // CE (or BCE) and focal gradient scales
+	hist              []int   // per-class label counts (labelTotals)
 	job               job
 	pool              *pool
 	cleanup           runtime.Cleanup
