@@ -1,6 +1,7 @@
 package loss
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
@@ -169,6 +170,9 @@ func checkLabels(l Labels, C int, ign IgnoreIndex) error {
 	if C >= 256 {
 		return nil
 	}
+	if C <= 128 && !anyBadU8(l.u8, C, ign) {
+		return nil
+	}
 	for i, v := range l.u8 {
 		if int(v) >= C && !(ign.set && int32(v) == ign.label) {
 			return bad(i, int32(v))
@@ -206,4 +210,40 @@ func checkRange(v float64, lo, hi float64, what string) error {
 		return fmt.Errorf("%w: %s = %v, want a value in [%v, %v]", ErrOption, what, v, lo, hi)
 	}
 	return nil
+}
+
+// anyBadU8 reports whether a label of l is >= C (C <= 128) and not the
+// ignore index, eight labels per step (SWAR): the exact scan that names the
+// first bad label runs only when it finds one.
+func anyBadU8(l []uint8, C int, ign IgnoreIndex) bool {
+	const ones, lows, highs = 0x0101010101010101, 0x7f7f7f7f7f7f7f7f, 0x8080808080808080
+	add := uint64(128-C) * ones // low 7 bits + 128-C carries into bit 7 iff they are >= C
+	ignSet := ign.set && ign.label >= 0 && ign.label <= 255
+	ignB := uint64(uint8(ign.label)) * ones
+	// ge has bit 7 of each byte set where the label is >= C; where the
+	// byte equals the ignore index, ne has its bit 7 clear.
+	bad := func(x uint64) uint64 {
+		ge := ((x & lows) + add | x) & highs
+		if ignSet {
+			y := x ^ ignB
+			ne := ((y & lows) + lows | y) & highs // 7 low bits + 0x7f carry into bit 7 iff they are not 0
+			ge &= ne
+		}
+		return ge
+	}
+	i := 0
+	var acc uint64
+	for ; i+32 <= len(l); i += 32 {
+		acc |= bad(binary.LittleEndian.Uint64(l[i:])) | bad(binary.LittleEndian.Uint64(l[i+8:])) |
+			bad(binary.LittleEndian.Uint64(l[i+16:])) | bad(binary.LittleEndian.Uint64(l[i+24:]))
+		if acc != 0 {
+			return true
+		}
+	}
+	for ; i < len(l); i++ {
+		if v := l[i]; int(v) >= C && !(ignSet && uint64(v) == ignB&0xff) {
+			return true
+		}
+	}
+	return false
 }
