@@ -1312,6 +1312,1140 @@ done_28:
 	VZEROUPPER
 	RET
 
+// func SigmoidFusedAVX2(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32)
+// Requires: AVX, AVX2, FMA3
+TEXT ·SigmoidFusedAVX2(SB), NOSPLIT, $448-160
+	MOVQ    x_base+0(FP), AX
+	MOVQ    y_base+24(FP), CX
+	MOVQ    dst_base+48(FP), DX
+	MOVQ    x_len+8(FP), BX
+	MOVQ    flags+72(FP), SI
+	MOVQ    gmode+112(FP), DI
+	MOVQ    g1mode+120(FP), R8
+	VXORPS  Y0, Y0, Y0
+	VMOVUPS Y0, (SP)
+	VXORPS  Y0, Y0, Y0
+	VMOVUPS Y0, 32(SP)
+
+loop_55:
+	CMPQ         BX, $0x00000008
+	JB           tail_56
+	VMOVUPS      (AX), Y0
+	VMOVUPS      (CX), Y1
+	VORPS        sigmoidconsts<>+0(SB), Y0, Y2
+	VMULPS       sigmoidconsts<>+64(SB), Y2, Y3
+	VROUNDPS     $0x00, Y3, Y3
+	VMOVAPS      Y2, Y4
+	VFNMADD231PS sigmoidconsts<>+128(SB), Y3, Y4
+	VFNMADD231PS sigmoidconsts<>+192(SB), Y3, Y4
+	VMULPS       Y4, Y4, Y5
+	VMOVUPS      sigmoidconsts<>+256(SB), Y6
+	VFMADD213PS  sigmoidconsts<>+320(SB), Y4, Y6
+	VMOVUPS      sigmoidconsts<>+384(SB), Y7
+	VFMADD213PS  sigmoidconsts<>+448(SB), Y4, Y7
+	VMOVUPS      sigmoidconsts<>+512(SB), Y8
+	VFMADD213PS  sigmoidconsts<>+576(SB), Y4, Y8
+	VFMADD213PS  Y7, Y5, Y8
+	VFMADD213PS  Y6, Y5, Y8
+	VFMADD213PS  Y4, Y5, Y8
+	VADDPS       sigmoidconsts<>+640(SB), Y8, Y8
+	VCVTPS2DQ    Y3, Y3
+	VPADDD       sigmoidconsts<>+704(SB), Y3, Y3
+	VPSLLD       $0x17, Y3, Y3
+	VMULPS       Y3, Y8, Y3
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y2, Y2
+	VANDNPS      Y3, Y2, Y3
+	VADDPS       sigmoidconsts<>+640(SB), Y3, Y2
+	VMOVUPS      sigmoidconsts<>+640(SB), Y4
+	VDIVPS       Y2, Y4, Y4
+	VMULPS       Y4, Y3, Y2
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y0, Y5
+	VBLENDVPS    Y5, Y2, Y4, Y6
+	VBLENDVPS    Y5, Y4, Y2, Y2
+	VMOVUPS      Y6, 64(SP)
+	VMOVUPS      Y2, 96(SP)
+	VMOVUPS      Y3, 128(SP)
+	VMOVUPS      Y0, 160(SP)
+	VMOVUPS      Y1, 192(SP)
+	VMOVUPS      160(SP), Y0
+	VMOVUPS      192(SP), Y1
+	VMOVUPS      128(SP), Y2
+	TESTQ        $0x00000003, sflags+128(FP)
+	JZ           noflag_58
+	VADDPS       sigmoidconsts<>+640(SB), Y2, Y3
+	VPSRLD       $0x17, Y3, Y4
+	VPSUBD       sigmoidconsts<>+896(SB), Y4, Y4
+	VCVTDQ2PS    Y4, Y5
+	VANDPS       sigmoidconsts<>+960(SB), Y3, Y4
+	VORPS        sigmoidconsts<>+320(SB), Y4, Y4
+	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y4, Y6
+	VSUBPS       sigmoidconsts<>+640(SB), Y4, Y7
+	VADDPS       Y4, Y4, Y4
+	VSUBPS       sigmoidconsts<>+640(SB), Y4, Y4
+	VBLENDVPS    Y6, Y4, Y7, Y4
+	VANDPS       sigmoidconsts<>+640(SB), Y6, Y6
+	VSUBPS       Y6, Y5, Y5
+	VMULPS       Y4, Y4, Y6
+	VMOVUPS      sigmoidconsts<>+1088(SB), Y7
+	VFMADD213PS  sigmoidconsts<>+1152(SB), Y4, Y7
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Y4, Y7
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Y4, Y7
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Y4, Y7
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Y4, Y7
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Y4, Y7
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Y4, Y7
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Y4, Y7
+	VMULPS       Y4, Y7, Y7
+	VMULPS       Y6, Y7, Y7
+	VFMADD231PS  sigmoidconsts<>+192(SB), Y5, Y7
+	VFNMADD231PS sigmoidconsts<>+320(SB), Y6, Y7
+	VADDPS       Y7, Y4, Y7
+	VFMADD231PS  sigmoidconsts<>+128(SB), Y5, Y7
+	VCMPPS       $0x03, Y3, Y3, Y4
+	VBLENDVPS    Y4, Y3, Y7, Y7
+	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y4
+	VSUBPS       Y4, Y2, Y4
+	VDIVPS       Y3, Y4, Y4
+	VADDPS       Y4, Y7, Y7
+	VMOVUPS      sigmoidconsts<>+640(SB), Y3
+	VSUBPS       Y1, Y3, Y3
+	TESTQ        $0x00000001, sflags+128(FP)
+	JZ           noflag_59
+	VBROADCASTSS pw+96(FP), Y4
+	VSUBPS       sigmoidconsts<>+640(SB), Y4, Y4
+	VMOVAPS      Y1, Y5
+	VFMADD213PS  sigmoidconsts<>+640(SB), Y4, Y5
+	VXORPS       sigmoidconsts<>+0(SB), Y0, Y4
+	VMAXPS       sigmoidconsts<>+832(SB), Y4, Y4
+	VADDPS       Y4, Y7, Y4
+	VMULPS       Y4, Y5, Y5
+	VFMADD231PS  Y0, Y3, Y5
+	VADDPS       (SP), Y5, Y5
+	VMOVUPS      Y5, (SP)
+
+noflag_59:
+	TESTQ        $0x00000002, sflags+128(FP)
+	JZ           noflag_60
+	VADDPS       sigmoidconsts<>+640(SB), Y2, Y4
+	VMOVUPS      sigmoidconsts<>+640(SB), Y5
+	VDIVPS       Y4, Y5, Y5
+	VMULPS       Y5, Y2, Y2
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y0, Y4
+	VBLENDVPS    Y4, Y2, Y5, Y6
+	VBLENDVPS    Y4, Y5, Y2, Y2
+	VMAXPS       sigmoidconsts<>+832(SB), Y0, Y4
+	VFNMADD231PS Y1, Y0, Y4
+	VADDPS       Y7, Y4, Y4
+	VMULPS       Y1, Y2, Y0
+	VFMADD231PS  Y3, Y6, Y0
+	VBROADCASTSS gamma+108(FP), Y2
+	CMPQ         DI, $0x01
+	JEQ          pow1_61
+	CMPQ         DI, $0x02
+	JEQ          pow2_63
+	CMPQ         DI, $0x03
+	JEQ          powg_62
+	VMOVUPS      sigmoidconsts<>+640(SB), Y2
+	JMP          powd_64
+
+pow1_61:
+	VMOVAPS Y0, Y2
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y0, Y0
+	VANDNPS Y2, Y0, Y2
+	JMP     powd_64
+
+pow2_63:
+	VMULPS  Y0, Y0, Y2
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y0, Y0
+	VANDNPS Y2, Y0, Y2
+	JMP     powd_64
+
+powg_62:
+	VCMPPS       $0x01, sigmoidconsts<>+1664(SB), Y0, Y6
+	VMULPS       sigmoidconsts<>+1728(SB), Y0, Y5
+	VBLENDVPS    Y6, Y5, Y0, Y5
+	VANDPS       sigmoidconsts<>+1792(SB), Y6, Y6
+	VPSRLD       $0x17, Y5, Y7
+	VPSUBD       sigmoidconsts<>+896(SB), Y7, Y7
+	VPSUBD       Y6, Y7, Y7
+	VCVTDQ2PS    Y7, Y6
+	VANDPS       sigmoidconsts<>+960(SB), Y5, Y5
+	VORPS        sigmoidconsts<>+320(SB), Y5, Y5
+	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y5, Y7
+	VSUBPS       sigmoidconsts<>+640(SB), Y5, Y8
+	VADDPS       Y5, Y5, Y5
+	VSUBPS       sigmoidconsts<>+640(SB), Y5, Y5
+	VBLENDVPS    Y7, Y5, Y8, Y5
+	VANDPS       sigmoidconsts<>+640(SB), Y7, Y7
+	VSUBPS       Y7, Y6, Y6
+	VMULPS       Y5, Y5, Y7
+	VMOVUPS      sigmoidconsts<>+1088(SB), Y8
+	VFMADD213PS  sigmoidconsts<>+1152(SB), Y5, Y8
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Y5, Y8
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Y5, Y8
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Y5, Y8
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Y5, Y8
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Y5, Y8
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Y5, Y8
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Y5, Y8
+	VMULPS       Y5, Y8, Y8
+	VMULPS       Y7, Y8, Y8
+	VFMADD231PS  sigmoidconsts<>+192(SB), Y6, Y8
+	VFNMADD231PS sigmoidconsts<>+320(SB), Y7, Y8
+	VADDPS       Y8, Y5, Y8
+	VFMADD231PS  sigmoidconsts<>+128(SB), Y6, Y8
+	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Y0, Y5
+	VBLENDVPS    Y5, Y0, Y8, Y8
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y0, Y5
+	VBLENDVPS    Y5, sigmoidconsts<>+1920(SB), Y8, Y8
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y0, Y5
+	VBLENDVPS    Y5, sigmoidconsts<>+1984(SB), Y8, Y8
+	VMULPS       Y2, Y8, Y8
+	VMULPS       sigmoidconsts<>+64(SB), Y8, Y2
+	VROUNDPS     $0x00, Y2, Y2
+	VMOVAPS      Y8, Y5
+	VFNMADD231PS sigmoidconsts<>+128(SB), Y2, Y5
+	VFNMADD231PS sigmoidconsts<>+192(SB), Y2, Y5
+	VMULPS       Y5, Y5, Y6
+	VMOVUPS      sigmoidconsts<>+256(SB), Y7
+	VFMADD213PS  sigmoidconsts<>+320(SB), Y5, Y7
+	VMOVUPS      sigmoidconsts<>+384(SB), Y9
+	VFMADD213PS  sigmoidconsts<>+448(SB), Y5, Y9
+	VMOVUPS      sigmoidconsts<>+512(SB), Y10
+	VFMADD213PS  sigmoidconsts<>+576(SB), Y5, Y10
+	VFMADD213PS  Y9, Y6, Y10
+	VFMADD213PS  Y7, Y6, Y10
+	VFMADD213PS  Y5, Y6, Y10
+	VADDPS       sigmoidconsts<>+640(SB), Y10, Y10
+	VCVTPS2DQ    Y2, Y2
+	VPSRAD       $0x01, Y2, Y5
+	VPSUBD       Y5, Y2, Y2
+	VPADDD       sigmoidconsts<>+704(SB), Y5, Y5
+	VPSLLD       $0x17, Y5, Y5
+	VPADDD       sigmoidconsts<>+704(SB), Y2, Y2
+	VPSLLD       $0x17, Y2, Y2
+	VMULPS       Y5, Y10, Y5
+	VMULPS       Y2, Y5, Y5
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y8, Y2
+	VANDNPS      Y5, Y2, Y5
+	VCMPPS       $0x0e, sigmoidconsts<>+2048(SB), Y8, Y2
+	VBLENDVPS    Y2, sigmoidconsts<>+1856(SB), Y5, Y5
+	VMOVAPS      Y5, Y2
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y0, Y0
+	VANDNPS      Y2, Y0, Y2
+
+powd_64:
+	VMULPS       Y2, Y4, Y4
+	TESTQ        $0x00000100, sflags+128(FP)
+	JZ           noflag_65
+	VBROADCASTSS alpha+104(FP), Y0
+	VMOVUPS      sigmoidconsts<>+640(SB), Y2
+	VSUBPS       Y0, Y2, Y2
+	VMULPS       Y3, Y2, Y2
+	VFMADD231PS  Y1, Y0, Y2
+	VMULPS       Y2, Y4, Y4
+
+noflag_65:
+	VADDPS  32(SP), Y4, Y4
+	VMOVUPS Y4, 32(SP)
+
+noflag_60:
+noflag_58:
+	VMOVUPS      sigmoidconsts<>+640(SB), Y0
+	VSUBPS       192(SP), Y0, Y0
+	VMOVUPS      Y0, 224(SP)
+	VXORPS       Y0, Y0, Y0
+	TESTQ        $0x00000004, SI
+	JZ           noflag_66
+	VBROADCASTSS a+80(FP), Y1
+	VMULPS       192(SP), Y1, Y1
+	VBROADCASTSS b+84(FP), Y2
+	VADDPS       Y2, Y1, Y1
+	VBROADCASTSS e+88(FP), Y2
+	VFMADD231PS  64(SP), Y2, Y1
+	VMOVUPS      64(SP), Y2
+	VMULPS       96(SP), Y2, Y2
+	VMULPS       Y1, Y2, Y2
+	VADDPS       Y2, Y0, Y0
+
+noflag_66:
+	TESTQ        $0x00000001, SI
+	JZ           noflag_67
+	VMOVUPS      64(SP), Y1
+	VMULPS       224(SP), Y1, Y1
+	VBROADCASTSS pw+96(FP), Y2
+	VMULPS       192(SP), Y2, Y2
+	VFNMADD231PS 96(SP), Y2, Y1
+	VBROADCASTSS bceScale+92(FP), Y2
+	VFMADD231PS  Y2, Y1, Y0
+
+noflag_67:
+	VMOVUPS      Y0, 256(SP)
+	TESTQ        $0x00000002, SI
+	JZ           noflag_68
+	VMOVUPS      128(SP), Y0
+	VADDPS       sigmoidconsts<>+640(SB), Y0, Y1
+	VPSRLD       $0x17, Y1, Y2
+	VPSUBD       sigmoidconsts<>+896(SB), Y2, Y2
+	VCVTDQ2PS    Y2, Y3
+	VANDPS       sigmoidconsts<>+960(SB), Y1, Y2
+	VORPS        sigmoidconsts<>+320(SB), Y2, Y2
+	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y2, Y4
+	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y5
+	VADDPS       Y2, Y2, Y2
+	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y2
+	VBLENDVPS    Y4, Y2, Y5, Y2
+	VANDPS       sigmoidconsts<>+640(SB), Y4, Y4
+	VSUBPS       Y4, Y3, Y3
+	VMULPS       Y2, Y2, Y4
+	VMOVUPS      sigmoidconsts<>+1088(SB), Y5
+	VFMADD213PS  sigmoidconsts<>+1152(SB), Y2, Y5
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Y2, Y5
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Y2, Y5
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Y2, Y5
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Y2, Y5
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Y2, Y5
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Y2, Y5
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Y2, Y5
+	VMULPS       Y2, Y5, Y5
+	VMULPS       Y4, Y5, Y5
+	VFMADD231PS  sigmoidconsts<>+192(SB), Y3, Y5
+	VFNMADD231PS sigmoidconsts<>+320(SB), Y4, Y5
+	VADDPS       Y5, Y2, Y5
+	VFMADD231PS  sigmoidconsts<>+128(SB), Y3, Y5
+	VCMPPS       $0x03, Y1, Y1, Y2
+	VBLENDVPS    Y2, Y1, Y5, Y5
+	VSUBPS       sigmoidconsts<>+640(SB), Y1, Y2
+	VSUBPS       Y2, Y0, Y2
+	VDIVPS       Y1, Y2, Y2
+	VADDPS       Y2, Y5, Y5
+	VMOVUPS      160(SP), Y0
+	VMAXPS       sigmoidconsts<>+832(SB), Y0, Y1
+	VFNMADD231PS 192(SP), Y0, Y1
+	VADDPS       Y5, Y1, Y1
+	VMOVUPS      Y1, 288(SP)
+	VMOVUPS      96(SP), Y0
+	VMULPS       192(SP), Y0, Y0
+	VMOVUPS      64(SP), Y1
+	VFMADD231PS  224(SP), Y1, Y0
+	VMOVUPS      Y0, 320(SP)
+	VBROADCASTSS gamma+108(FP), Y1
+	VMOVUPS      Y1, 352(SP)
+	CMPQ         DI, $0x01
+	JEQ          pow1_69
+	CMPQ         DI, $0x02
+	JEQ          pow2_71
+	CMPQ         DI, $0x03
+	JEQ          powg_70
+	VMOVUPS      sigmoidconsts<>+640(SB), Y1
+	JMP          powd_72
+
+pow1_69:
+	VMOVAPS Y0, Y1
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y0, Y0
+	VANDNPS Y1, Y0, Y1
+	JMP     powd_72
+
+pow2_71:
+	VMULPS  Y0, Y0, Y1
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y0, Y0
+	VANDNPS Y1, Y0, Y1
+	JMP     powd_72
+
+powg_70:
+	VCMPPS       $0x01, sigmoidconsts<>+1664(SB), Y0, Y2
+	VMULPS       sigmoidconsts<>+1728(SB), Y0, Y1
+	VBLENDVPS    Y2, Y1, Y0, Y1
+	VANDPS       sigmoidconsts<>+1792(SB), Y2, Y2
+	VPSRLD       $0x17, Y1, Y3
+	VPSUBD       sigmoidconsts<>+896(SB), Y3, Y3
+	VPSUBD       Y2, Y3, Y3
+	VCVTDQ2PS    Y3, Y2
+	VANDPS       sigmoidconsts<>+960(SB), Y1, Y1
+	VORPS        sigmoidconsts<>+320(SB), Y1, Y1
+	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y1, Y3
+	VSUBPS       sigmoidconsts<>+640(SB), Y1, Y4
+	VADDPS       Y1, Y1, Y1
+	VSUBPS       sigmoidconsts<>+640(SB), Y1, Y1
+	VBLENDVPS    Y3, Y1, Y4, Y1
+	VANDPS       sigmoidconsts<>+640(SB), Y3, Y3
+	VSUBPS       Y3, Y2, Y2
+	VMULPS       Y1, Y1, Y3
+	VMOVUPS      sigmoidconsts<>+1088(SB), Y4
+	VFMADD213PS  sigmoidconsts<>+1152(SB), Y1, Y4
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Y1, Y4
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Y1, Y4
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Y1, Y4
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Y1, Y4
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Y1, Y4
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Y1, Y4
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Y1, Y4
+	VMULPS       Y1, Y4, Y4
+	VMULPS       Y3, Y4, Y4
+	VFMADD231PS  sigmoidconsts<>+192(SB), Y2, Y4
+	VFNMADD231PS sigmoidconsts<>+320(SB), Y3, Y4
+	VADDPS       Y4, Y1, Y4
+	VFMADD231PS  sigmoidconsts<>+128(SB), Y2, Y4
+	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Y0, Y1
+	VBLENDVPS    Y1, Y0, Y4, Y4
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y0, Y1
+	VBLENDVPS    Y1, sigmoidconsts<>+1920(SB), Y4, Y4
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y0, Y1
+	VBLENDVPS    Y1, sigmoidconsts<>+1984(SB), Y4, Y4
+	VMULPS       352(SP), Y4, Y4
+	VMULPS       sigmoidconsts<>+64(SB), Y4, Y1
+	VROUNDPS     $0x00, Y1, Y1
+	VMOVAPS      Y4, Y2
+	VFNMADD231PS sigmoidconsts<>+128(SB), Y1, Y2
+	VFNMADD231PS sigmoidconsts<>+192(SB), Y1, Y2
+	VMULPS       Y2, Y2, Y3
+	VMOVUPS      sigmoidconsts<>+256(SB), Y5
+	VFMADD213PS  sigmoidconsts<>+320(SB), Y2, Y5
+	VMOVUPS      sigmoidconsts<>+384(SB), Y6
+	VFMADD213PS  sigmoidconsts<>+448(SB), Y2, Y6
+	VMOVUPS      sigmoidconsts<>+512(SB), Y7
+	VFMADD213PS  sigmoidconsts<>+576(SB), Y2, Y7
+	VFMADD213PS  Y6, Y3, Y7
+	VFMADD213PS  Y5, Y3, Y7
+	VFMADD213PS  Y2, Y3, Y7
+	VADDPS       sigmoidconsts<>+640(SB), Y7, Y7
+	VCVTPS2DQ    Y1, Y1
+	VPSRAD       $0x01, Y1, Y2
+	VPSUBD       Y2, Y1, Y1
+	VPADDD       sigmoidconsts<>+704(SB), Y2, Y2
+	VPSLLD       $0x17, Y2, Y2
+	VPADDD       sigmoidconsts<>+704(SB), Y1, Y1
+	VPSLLD       $0x17, Y1, Y1
+	VMULPS       Y2, Y7, Y2
+	VMULPS       Y1, Y2, Y2
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y4, Y1
+	VANDNPS      Y2, Y1, Y2
+	VCMPPS       $0x0e, sigmoidconsts<>+2048(SB), Y4, Y1
+	VBLENDVPS    Y1, sigmoidconsts<>+1856(SB), Y2, Y2
+	VMOVAPS      Y2, Y1
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y0, Y0
+	VANDNPS      Y1, Y0, Y1
+
+powd_72:
+	VMOVUPS 64(SP), Y0
+	VSUBPS  192(SP), Y0, Y0
+	VMULPS  Y1, Y0, Y0
+	VMOVUPS Y0, 384(SP)
+	CMPQ    DI, $0x00
+	JEQ     gamma0_73
+	VMOVUPS 352(SP), Y0
+	VSUBPS  sigmoidconsts<>+640(SB), Y0, Y0
+	VMOVUPS Y0, 416(SP)
+	VMOVUPS 320(SP), Y0
+	CMPQ    R8, $0x01
+	JEQ     pow1_74
+	CMPQ    R8, $0x02
+	JEQ     pow2_76
+	CMPQ    R8, $0x03
+	JEQ     powg_75
+	VMOVUPS sigmoidconsts<>+640(SB), Y1
+	JMP     powd_77
+
+pow1_74:
+	VMOVAPS Y0, Y1
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y0, Y0
+	VANDNPS Y1, Y0, Y1
+	JMP     powd_77
+
+pow2_76:
+	VMULPS  Y0, Y0, Y1
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y0, Y0
+	VANDNPS Y1, Y0, Y1
+	JMP     powd_77
+
+powg_75:
+	VCMPPS       $0x01, sigmoidconsts<>+1664(SB), Y0, Y2
+	VMULPS       sigmoidconsts<>+1728(SB), Y0, Y1
+	VBLENDVPS    Y2, Y1, Y0, Y1
+	VANDPS       sigmoidconsts<>+1792(SB), Y2, Y2
+	VPSRLD       $0x17, Y1, Y3
+	VPSUBD       sigmoidconsts<>+896(SB), Y3, Y3
+	VPSUBD       Y2, Y3, Y3
+	VCVTDQ2PS    Y3, Y2
+	VANDPS       sigmoidconsts<>+960(SB), Y1, Y1
+	VORPS        sigmoidconsts<>+320(SB), Y1, Y1
+	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y1, Y3
+	VSUBPS       sigmoidconsts<>+640(SB), Y1, Y4
+	VADDPS       Y1, Y1, Y1
+	VSUBPS       sigmoidconsts<>+640(SB), Y1, Y1
+	VBLENDVPS    Y3, Y1, Y4, Y1
+	VANDPS       sigmoidconsts<>+640(SB), Y3, Y3
+	VSUBPS       Y3, Y2, Y2
+	VMULPS       Y1, Y1, Y3
+	VMOVUPS      sigmoidconsts<>+1088(SB), Y4
+	VFMADD213PS  sigmoidconsts<>+1152(SB), Y1, Y4
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Y1, Y4
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Y1, Y4
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Y1, Y4
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Y1, Y4
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Y1, Y4
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Y1, Y4
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Y1, Y4
+	VMULPS       Y1, Y4, Y4
+	VMULPS       Y3, Y4, Y4
+	VFMADD231PS  sigmoidconsts<>+192(SB), Y2, Y4
+	VFNMADD231PS sigmoidconsts<>+320(SB), Y3, Y4
+	VADDPS       Y4, Y1, Y4
+	VFMADD231PS  sigmoidconsts<>+128(SB), Y2, Y4
+	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Y0, Y1
+	VBLENDVPS    Y1, Y0, Y4, Y4
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y0, Y1
+	VBLENDVPS    Y1, sigmoidconsts<>+1920(SB), Y4, Y4
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y0, Y1
+	VBLENDVPS    Y1, sigmoidconsts<>+1984(SB), Y4, Y4
+	VMULPS       416(SP), Y4, Y4
+	VMULPS       sigmoidconsts<>+64(SB), Y4, Y1
+	VROUNDPS     $0x00, Y1, Y1
+	VMOVAPS      Y4, Y2
+	VFNMADD231PS sigmoidconsts<>+128(SB), Y1, Y2
+	VFNMADD231PS sigmoidconsts<>+192(SB), Y1, Y2
+	VMULPS       Y2, Y2, Y3
+	VMOVUPS      sigmoidconsts<>+256(SB), Y5
+	VFMADD213PS  sigmoidconsts<>+320(SB), Y2, Y5
+	VMOVUPS      sigmoidconsts<>+384(SB), Y6
+	VFMADD213PS  sigmoidconsts<>+448(SB), Y2, Y6
+	VMOVUPS      sigmoidconsts<>+512(SB), Y7
+	VFMADD213PS  sigmoidconsts<>+576(SB), Y2, Y7
+	VFMADD213PS  Y6, Y3, Y7
+	VFMADD213PS  Y5, Y3, Y7
+	VFMADD213PS  Y2, Y3, Y7
+	VADDPS       sigmoidconsts<>+640(SB), Y7, Y7
+	VCVTPS2DQ    Y1, Y1
+	VPSRAD       $0x01, Y1, Y2
+	VPSUBD       Y2, Y1, Y1
+	VPADDD       sigmoidconsts<>+704(SB), Y2, Y2
+	VPSLLD       $0x17, Y2, Y2
+	VPADDD       sigmoidconsts<>+704(SB), Y1, Y1
+	VPSLLD       $0x17, Y1, Y1
+	VMULPS       Y2, Y7, Y2
+	VMULPS       Y1, Y2, Y2
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y4, Y1
+	VANDNPS      Y2, Y1, Y2
+	VCMPPS       $0x0e, sigmoidconsts<>+2048(SB), Y4, Y1
+	VBLENDVPS    Y1, sigmoidconsts<>+1856(SB), Y2, Y2
+	VMOVAPS      Y2, Y1
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y0, Y0
+	VANDNPS      Y1, Y0, Y1
+
+powd_77:
+	VMOVUPS      288(SP), Y0
+	VMULPS       352(SP), Y0, Y0
+	VMULPS       Y1, Y0, Y0
+	VMOVUPS      sigmoidconsts<>+640(SB), Y1
+	VMOVUPS      sigmoidconsts<>+2240(SB), Y2
+	VFNMADD231PS 192(SP), Y2, Y1
+	VMULPS       Y1, Y0, Y0
+	VMULPS       64(SP), Y0, Y0
+	VMULPS       96(SP), Y0, Y0
+	VMOVUPS      320(SP), Y1
+	VCMPPS       $0x0e, sigmoidconsts<>+832(SB), Y1, Y1
+	VMOVUPS      384(SP), Y2
+	VANDPS       Y1, Y0, Y0
+	VADDPS       Y0, Y2, Y2
+	VMOVUPS      Y2, 384(SP)
+
+gamma0_73:
+	VMOVUPS      384(SP), Y0
+	TESTQ        $0x00000100, SI
+	JZ           noflag_78
+	VBROADCASTSS alpha+104(FP), Y1
+	VMOVUPS      sigmoidconsts<>+640(SB), Y2
+	VSUBPS       Y1, Y2, Y2
+	VMULPS       224(SP), Y2, Y2
+	VFMADD231PS  192(SP), Y1, Y2
+	VMULPS       Y2, Y0, Y0
+
+noflag_78:
+	VBROADCASTSS focalScale+100(FP), Y1
+	VMOVUPS      256(SP), Y2
+	VFMADD231PS  Y1, Y0, Y2
+	VMOVUPS      Y2, 256(SP)
+
+noflag_68:
+	VMOVUPS 256(SP), Y0
+	VMOVUPS Y0, (DX)
+	ADDQ    $0x00000020, AX
+	ADDQ    $0x00000020, CX
+	ADDQ    $0x00000020, DX
+	SUBQ    $0x00000008, BX
+	JMP     loop_55
+
+tail_56:
+	TESTQ        BX, BX
+	JZ           done_57
+	LEAQ         sigmoidconsts<>+2112(SB), R9
+	NEGQ         BX
+	VMOVDQU      64(R9)(BX*4), Y0
+	VMASKMOVPS   (AX), Y0, Y1
+	VMASKMOVPS   (CX), Y0, Y2
+	VORPS        sigmoidconsts<>+0(SB), Y1, Y3
+	VMULPS       sigmoidconsts<>+64(SB), Y3, Y4
+	VROUNDPS     $0x00, Y4, Y4
+	VMOVAPS      Y3, Y5
+	VFNMADD231PS sigmoidconsts<>+128(SB), Y4, Y5
+	VFNMADD231PS sigmoidconsts<>+192(SB), Y4, Y5
+	VMULPS       Y5, Y5, Y6
+	VMOVUPS      sigmoidconsts<>+256(SB), Y7
+	VFMADD213PS  sigmoidconsts<>+320(SB), Y5, Y7
+	VMOVUPS      sigmoidconsts<>+384(SB), Y8
+	VFMADD213PS  sigmoidconsts<>+448(SB), Y5, Y8
+	VMOVUPS      sigmoidconsts<>+512(SB), Y9
+	VFMADD213PS  sigmoidconsts<>+576(SB), Y5, Y9
+	VFMADD213PS  Y8, Y6, Y9
+	VFMADD213PS  Y7, Y6, Y9
+	VFMADD213PS  Y5, Y6, Y9
+	VADDPS       sigmoidconsts<>+640(SB), Y9, Y9
+	VCVTPS2DQ    Y4, Y4
+	VPADDD       sigmoidconsts<>+704(SB), Y4, Y4
+	VPSLLD       $0x17, Y4, Y4
+	VMULPS       Y4, Y9, Y4
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y3, Y3
+	VANDNPS      Y4, Y3, Y4
+	VADDPS       sigmoidconsts<>+640(SB), Y4, Y3
+	VMOVUPS      sigmoidconsts<>+640(SB), Y5
+	VDIVPS       Y3, Y5, Y5
+	VMULPS       Y5, Y4, Y3
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y1, Y6
+	VBLENDVPS    Y6, Y3, Y5, Y7
+	VBLENDVPS    Y6, Y5, Y3, Y3
+	VMOVUPS      Y7, 64(SP)
+	VMOVUPS      Y3, 96(SP)
+	VMOVUPS      Y4, 128(SP)
+	VMOVUPS      Y1, 160(SP)
+	VMOVUPS      Y2, 192(SP)
+	VMOVUPS      160(SP), Y1
+	VMOVUPS      192(SP), Y2
+	VMOVUPS      128(SP), Y3
+	TESTQ        $0x00000003, sflags+128(FP)
+	JZ           noflag_79
+	VADDPS       sigmoidconsts<>+640(SB), Y3, Y4
+	VPSRLD       $0x17, Y4, Y5
+	VPSUBD       sigmoidconsts<>+896(SB), Y5, Y5
+	VCVTDQ2PS    Y5, Y6
+	VANDPS       sigmoidconsts<>+960(SB), Y4, Y5
+	VORPS        sigmoidconsts<>+320(SB), Y5, Y5
+	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y5, Y7
+	VSUBPS       sigmoidconsts<>+640(SB), Y5, Y8
+	VADDPS       Y5, Y5, Y5
+	VSUBPS       sigmoidconsts<>+640(SB), Y5, Y5
+	VBLENDVPS    Y7, Y5, Y8, Y5
+	VANDPS       sigmoidconsts<>+640(SB), Y7, Y7
+	VSUBPS       Y7, Y6, Y6
+	VMULPS       Y5, Y5, Y7
+	VMOVUPS      sigmoidconsts<>+1088(SB), Y8
+	VFMADD213PS  sigmoidconsts<>+1152(SB), Y5, Y8
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Y5, Y8
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Y5, Y8
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Y5, Y8
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Y5, Y8
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Y5, Y8
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Y5, Y8
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Y5, Y8
+	VMULPS       Y5, Y8, Y8
+	VMULPS       Y7, Y8, Y8
+	VFMADD231PS  sigmoidconsts<>+192(SB), Y6, Y8
+	VFNMADD231PS sigmoidconsts<>+320(SB), Y7, Y8
+	VADDPS       Y8, Y5, Y8
+	VFMADD231PS  sigmoidconsts<>+128(SB), Y6, Y8
+	VCMPPS       $0x03, Y4, Y4, Y5
+	VBLENDVPS    Y5, Y4, Y8, Y8
+	VSUBPS       sigmoidconsts<>+640(SB), Y4, Y5
+	VSUBPS       Y5, Y3, Y5
+	VDIVPS       Y4, Y5, Y5
+	VADDPS       Y5, Y8, Y8
+	VMOVUPS      sigmoidconsts<>+640(SB), Y4
+	VSUBPS       Y2, Y4, Y4
+	TESTQ        $0x00000001, sflags+128(FP)
+	JZ           noflag_80
+	VBROADCASTSS pw+96(FP), Y5
+	VSUBPS       sigmoidconsts<>+640(SB), Y5, Y5
+	VMOVAPS      Y2, Y6
+	VFMADD213PS  sigmoidconsts<>+640(SB), Y5, Y6
+	VXORPS       sigmoidconsts<>+0(SB), Y1, Y5
+	VMAXPS       sigmoidconsts<>+832(SB), Y5, Y5
+	VADDPS       Y5, Y8, Y5
+	VMULPS       Y5, Y6, Y6
+	VFMADD231PS  Y1, Y4, Y6
+	VANDPS       Y0, Y6, Y6
+	VADDPS       (SP), Y6, Y6
+	VMOVUPS      Y6, (SP)
+
+noflag_80:
+	TESTQ        $0x00000002, sflags+128(FP)
+	JZ           noflag_81
+	VADDPS       sigmoidconsts<>+640(SB), Y3, Y5
+	VMOVUPS      sigmoidconsts<>+640(SB), Y6
+	VDIVPS       Y5, Y6, Y6
+	VMULPS       Y6, Y3, Y3
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y1, Y5
+	VBLENDVPS    Y5, Y3, Y6, Y7
+	VBLENDVPS    Y5, Y6, Y3, Y3
+	VMAXPS       sigmoidconsts<>+832(SB), Y1, Y5
+	VFNMADD231PS Y2, Y1, Y5
+	VADDPS       Y8, Y5, Y5
+	VMULPS       Y2, Y3, Y1
+	VFMADD231PS  Y4, Y7, Y1
+	VBROADCASTSS gamma+108(FP), Y3
+	CMPQ         DI, $0x01
+	JEQ          pow1_82
+	CMPQ         DI, $0x02
+	JEQ          pow2_84
+	CMPQ         DI, $0x03
+	JEQ          powg_83
+	VMOVUPS      sigmoidconsts<>+640(SB), Y3
+	JMP          powd_85
+
+pow1_82:
+	VMOVAPS Y1, Y3
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y1, Y1
+	VANDNPS Y3, Y1, Y3
+	JMP     powd_85
+
+pow2_84:
+	VMULPS  Y1, Y1, Y3
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y1, Y1
+	VANDNPS Y3, Y1, Y3
+	JMP     powd_85
+
+powg_83:
+	VCMPPS       $0x01, sigmoidconsts<>+1664(SB), Y1, Y7
+	VMULPS       sigmoidconsts<>+1728(SB), Y1, Y6
+	VBLENDVPS    Y7, Y6, Y1, Y6
+	VANDPS       sigmoidconsts<>+1792(SB), Y7, Y7
+	VPSRLD       $0x17, Y6, Y8
+	VPSUBD       sigmoidconsts<>+896(SB), Y8, Y8
+	VPSUBD       Y7, Y8, Y8
+	VCVTDQ2PS    Y8, Y7
+	VANDPS       sigmoidconsts<>+960(SB), Y6, Y6
+	VORPS        sigmoidconsts<>+320(SB), Y6, Y6
+	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y6, Y8
+	VSUBPS       sigmoidconsts<>+640(SB), Y6, Y9
+	VADDPS       Y6, Y6, Y6
+	VSUBPS       sigmoidconsts<>+640(SB), Y6, Y6
+	VBLENDVPS    Y8, Y6, Y9, Y6
+	VANDPS       sigmoidconsts<>+640(SB), Y8, Y8
+	VSUBPS       Y8, Y7, Y7
+	VMULPS       Y6, Y6, Y8
+	VMOVUPS      sigmoidconsts<>+1088(SB), Y9
+	VFMADD213PS  sigmoidconsts<>+1152(SB), Y6, Y9
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Y6, Y9
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Y6, Y9
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Y6, Y9
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Y6, Y9
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Y6, Y9
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Y6, Y9
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Y6, Y9
+	VMULPS       Y6, Y9, Y9
+	VMULPS       Y8, Y9, Y9
+	VFMADD231PS  sigmoidconsts<>+192(SB), Y7, Y9
+	VFNMADD231PS sigmoidconsts<>+320(SB), Y8, Y9
+	VADDPS       Y9, Y6, Y9
+	VFMADD231PS  sigmoidconsts<>+128(SB), Y7, Y9
+	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Y1, Y6
+	VBLENDVPS    Y6, Y1, Y9, Y9
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y1, Y6
+	VBLENDVPS    Y6, sigmoidconsts<>+1920(SB), Y9, Y9
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y1, Y6
+	VBLENDVPS    Y6, sigmoidconsts<>+1984(SB), Y9, Y9
+	VMULPS       Y3, Y9, Y9
+	VMULPS       sigmoidconsts<>+64(SB), Y9, Y3
+	VROUNDPS     $0x00, Y3, Y3
+	VMOVAPS      Y9, Y6
+	VFNMADD231PS sigmoidconsts<>+128(SB), Y3, Y6
+	VFNMADD231PS sigmoidconsts<>+192(SB), Y3, Y6
+	VMULPS       Y6, Y6, Y7
+	VMOVUPS      sigmoidconsts<>+256(SB), Y8
+	VFMADD213PS  sigmoidconsts<>+320(SB), Y6, Y8
+	VMOVUPS      sigmoidconsts<>+384(SB), Y10
+	VFMADD213PS  sigmoidconsts<>+448(SB), Y6, Y10
+	VMOVUPS      sigmoidconsts<>+512(SB), Y11
+	VFMADD213PS  sigmoidconsts<>+576(SB), Y6, Y11
+	VFMADD213PS  Y10, Y7, Y11
+	VFMADD213PS  Y8, Y7, Y11
+	VFMADD213PS  Y6, Y7, Y11
+	VADDPS       sigmoidconsts<>+640(SB), Y11, Y11
+	VCVTPS2DQ    Y3, Y3
+	VPSRAD       $0x01, Y3, Y6
+	VPSUBD       Y6, Y3, Y3
+	VPADDD       sigmoidconsts<>+704(SB), Y6, Y6
+	VPSLLD       $0x17, Y6, Y6
+	VPADDD       sigmoidconsts<>+704(SB), Y3, Y3
+	VPSLLD       $0x17, Y3, Y3
+	VMULPS       Y6, Y11, Y6
+	VMULPS       Y3, Y6, Y6
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y9, Y3
+	VANDNPS      Y6, Y3, Y6
+	VCMPPS       $0x0e, sigmoidconsts<>+2048(SB), Y9, Y3
+	VBLENDVPS    Y3, sigmoidconsts<>+1856(SB), Y6, Y6
+	VMOVAPS      Y6, Y3
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y1, Y1
+	VANDNPS      Y3, Y1, Y3
+
+powd_85:
+	VMULPS       Y3, Y5, Y5
+	TESTQ        $0x00000100, sflags+128(FP)
+	JZ           noflag_86
+	VBROADCASTSS alpha+104(FP), Y1
+	VMOVUPS      sigmoidconsts<>+640(SB), Y3
+	VSUBPS       Y1, Y3, Y3
+	VMULPS       Y4, Y3, Y3
+	VFMADD231PS  Y2, Y1, Y3
+	VMULPS       Y3, Y5, Y5
+
+noflag_86:
+	VANDPS  Y0, Y5, Y5
+	VADDPS  32(SP), Y5, Y5
+	VMOVUPS Y5, 32(SP)
+
+noflag_81:
+noflag_79:
+	VMOVUPS      sigmoidconsts<>+640(SB), Y1
+	VSUBPS       192(SP), Y1, Y1
+	VMOVUPS      Y1, 224(SP)
+	VXORPS       Y1, Y1, Y1
+	TESTQ        $0x00000004, SI
+	JZ           noflag_87
+	VBROADCASTSS a+80(FP), Y2
+	VMULPS       192(SP), Y2, Y2
+	VBROADCASTSS b+84(FP), Y3
+	VADDPS       Y3, Y2, Y2
+	VBROADCASTSS e+88(FP), Y3
+	VFMADD231PS  64(SP), Y3, Y2
+	VMOVUPS      64(SP), Y3
+	VMULPS       96(SP), Y3, Y3
+	VMULPS       Y2, Y3, Y3
+	VADDPS       Y3, Y1, Y1
+
+noflag_87:
+	TESTQ        $0x00000001, SI
+	JZ           noflag_88
+	VMOVUPS      64(SP), Y2
+	VMULPS       224(SP), Y2, Y2
+	VBROADCASTSS pw+96(FP), Y3
+	VMULPS       192(SP), Y3, Y3
+	VFNMADD231PS 96(SP), Y3, Y2
+	VBROADCASTSS bceScale+92(FP), Y3
+	VFMADD231PS  Y3, Y2, Y1
+
+noflag_88:
+	VMOVUPS      Y1, 256(SP)
+	TESTQ        $0x00000002, SI
+	JZ           noflag_89
+	VMOVUPS      128(SP), Y1
+	VADDPS       sigmoidconsts<>+640(SB), Y1, Y2
+	VPSRLD       $0x17, Y2, Y3
+	VPSUBD       sigmoidconsts<>+896(SB), Y3, Y3
+	VCVTDQ2PS    Y3, Y4
+	VANDPS       sigmoidconsts<>+960(SB), Y2, Y3
+	VORPS        sigmoidconsts<>+320(SB), Y3, Y3
+	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y3, Y5
+	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y6
+	VADDPS       Y3, Y3, Y3
+	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y3
+	VBLENDVPS    Y5, Y3, Y6, Y3
+	VANDPS       sigmoidconsts<>+640(SB), Y5, Y5
+	VSUBPS       Y5, Y4, Y4
+	VMULPS       Y3, Y3, Y5
+	VMOVUPS      sigmoidconsts<>+1088(SB), Y6
+	VFMADD213PS  sigmoidconsts<>+1152(SB), Y3, Y6
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Y3, Y6
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Y3, Y6
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Y3, Y6
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Y3, Y6
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Y3, Y6
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Y3, Y6
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Y3, Y6
+	VMULPS       Y3, Y6, Y6
+	VMULPS       Y5, Y6, Y6
+	VFMADD231PS  sigmoidconsts<>+192(SB), Y4, Y6
+	VFNMADD231PS sigmoidconsts<>+320(SB), Y5, Y6
+	VADDPS       Y6, Y3, Y6
+	VFMADD231PS  sigmoidconsts<>+128(SB), Y4, Y6
+	VCMPPS       $0x03, Y2, Y2, Y3
+	VBLENDVPS    Y3, Y2, Y6, Y6
+	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y3
+	VSUBPS       Y3, Y1, Y3
+	VDIVPS       Y2, Y3, Y3
+	VADDPS       Y3, Y6, Y6
+	VMOVUPS      160(SP), Y1
+	VMAXPS       sigmoidconsts<>+832(SB), Y1, Y2
+	VFNMADD231PS 192(SP), Y1, Y2
+	VADDPS       Y6, Y2, Y2
+	VMOVUPS      Y2, 288(SP)
+	VMOVUPS      96(SP), Y1
+	VMULPS       192(SP), Y1, Y1
+	VMOVUPS      64(SP), Y2
+	VFMADD231PS  224(SP), Y2, Y1
+	VMOVUPS      Y1, 320(SP)
+	VBROADCASTSS gamma+108(FP), Y2
+	VMOVUPS      Y2, 352(SP)
+	CMPQ         DI, $0x01
+	JEQ          pow1_90
+	CMPQ         DI, $0x02
+	JEQ          pow2_92
+	CMPQ         DI, $0x03
+	JEQ          powg_91
+	VMOVUPS      sigmoidconsts<>+640(SB), Y2
+	JMP          powd_93
+
+pow1_90:
+	VMOVAPS Y1, Y2
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y1, Y1
+	VANDNPS Y2, Y1, Y2
+	JMP     powd_93
+
+pow2_92:
+	VMULPS  Y1, Y1, Y2
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y1, Y1
+	VANDNPS Y2, Y1, Y2
+	JMP     powd_93
+
+powg_91:
+	VCMPPS       $0x01, sigmoidconsts<>+1664(SB), Y1, Y3
+	VMULPS       sigmoidconsts<>+1728(SB), Y1, Y2
+	VBLENDVPS    Y3, Y2, Y1, Y2
+	VANDPS       sigmoidconsts<>+1792(SB), Y3, Y3
+	VPSRLD       $0x17, Y2, Y4
+	VPSUBD       sigmoidconsts<>+896(SB), Y4, Y4
+	VPSUBD       Y3, Y4, Y4
+	VCVTDQ2PS    Y4, Y3
+	VANDPS       sigmoidconsts<>+960(SB), Y2, Y2
+	VORPS        sigmoidconsts<>+320(SB), Y2, Y2
+	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y2, Y4
+	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y5
+	VADDPS       Y2, Y2, Y2
+	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y2
+	VBLENDVPS    Y4, Y2, Y5, Y2
+	VANDPS       sigmoidconsts<>+640(SB), Y4, Y4
+	VSUBPS       Y4, Y3, Y3
+	VMULPS       Y2, Y2, Y4
+	VMOVUPS      sigmoidconsts<>+1088(SB), Y5
+	VFMADD213PS  sigmoidconsts<>+1152(SB), Y2, Y5
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Y2, Y5
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Y2, Y5
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Y2, Y5
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Y2, Y5
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Y2, Y5
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Y2, Y5
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Y2, Y5
+	VMULPS       Y2, Y5, Y5
+	VMULPS       Y4, Y5, Y5
+	VFMADD231PS  sigmoidconsts<>+192(SB), Y3, Y5
+	VFNMADD231PS sigmoidconsts<>+320(SB), Y4, Y5
+	VADDPS       Y5, Y2, Y5
+	VFMADD231PS  sigmoidconsts<>+128(SB), Y3, Y5
+	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Y1, Y2
+	VBLENDVPS    Y2, Y1, Y5, Y5
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y1, Y2
+	VBLENDVPS    Y2, sigmoidconsts<>+1920(SB), Y5, Y5
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y1, Y2
+	VBLENDVPS    Y2, sigmoidconsts<>+1984(SB), Y5, Y5
+	VMULPS       352(SP), Y5, Y5
+	VMULPS       sigmoidconsts<>+64(SB), Y5, Y2
+	VROUNDPS     $0x00, Y2, Y2
+	VMOVAPS      Y5, Y3
+	VFNMADD231PS sigmoidconsts<>+128(SB), Y2, Y3
+	VFNMADD231PS sigmoidconsts<>+192(SB), Y2, Y3
+	VMULPS       Y3, Y3, Y4
+	VMOVUPS      sigmoidconsts<>+256(SB), Y6
+	VFMADD213PS  sigmoidconsts<>+320(SB), Y3, Y6
+	VMOVUPS      sigmoidconsts<>+384(SB), Y7
+	VFMADD213PS  sigmoidconsts<>+448(SB), Y3, Y7
+	VMOVUPS      sigmoidconsts<>+512(SB), Y8
+	VFMADD213PS  sigmoidconsts<>+576(SB), Y3, Y8
+	VFMADD213PS  Y7, Y4, Y8
+	VFMADD213PS  Y6, Y4, Y8
+	VFMADD213PS  Y3, Y4, Y8
+	VADDPS       sigmoidconsts<>+640(SB), Y8, Y8
+	VCVTPS2DQ    Y2, Y2
+	VPSRAD       $0x01, Y2, Y3
+	VPSUBD       Y3, Y2, Y2
+	VPADDD       sigmoidconsts<>+704(SB), Y3, Y3
+	VPSLLD       $0x17, Y3, Y3
+	VPADDD       sigmoidconsts<>+704(SB), Y2, Y2
+	VPSLLD       $0x17, Y2, Y2
+	VMULPS       Y3, Y8, Y3
+	VMULPS       Y2, Y3, Y3
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y5, Y2
+	VANDNPS      Y3, Y2, Y3
+	VCMPPS       $0x0e, sigmoidconsts<>+2048(SB), Y5, Y2
+	VBLENDVPS    Y2, sigmoidconsts<>+1856(SB), Y3, Y3
+	VMOVAPS      Y3, Y2
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y1, Y1
+	VANDNPS      Y2, Y1, Y2
+
+powd_93:
+	VMOVUPS 64(SP), Y1
+	VSUBPS  192(SP), Y1, Y1
+	VMULPS  Y2, Y1, Y1
+	VMOVUPS Y1, 384(SP)
+	CMPQ    DI, $0x00
+	JEQ     gamma0_94
+	VMOVUPS 352(SP), Y1
+	VSUBPS  sigmoidconsts<>+640(SB), Y1, Y1
+	VMOVUPS Y1, 416(SP)
+	VMOVUPS 320(SP), Y1
+	CMPQ    R8, $0x01
+	JEQ     pow1_95
+	CMPQ    R8, $0x02
+	JEQ     pow2_97
+	CMPQ    R8, $0x03
+	JEQ     powg_96
+	VMOVUPS sigmoidconsts<>+640(SB), Y2
+	JMP     powd_98
+
+pow1_95:
+	VMOVAPS Y1, Y2
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y1, Y1
+	VANDNPS Y2, Y1, Y2
+	JMP     powd_98
+
+pow2_97:
+	VMULPS  Y1, Y1, Y2
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y1, Y1
+	VANDNPS Y2, Y1, Y2
+	JMP     powd_98
+
+powg_96:
+	VCMPPS       $0x01, sigmoidconsts<>+1664(SB), Y1, Y3
+	VMULPS       sigmoidconsts<>+1728(SB), Y1, Y2
+	VBLENDVPS    Y3, Y2, Y1, Y2
+	VANDPS       sigmoidconsts<>+1792(SB), Y3, Y3
+	VPSRLD       $0x17, Y2, Y4
+	VPSUBD       sigmoidconsts<>+896(SB), Y4, Y4
+	VPSUBD       Y3, Y4, Y4
+	VCVTDQ2PS    Y4, Y3
+	VANDPS       sigmoidconsts<>+960(SB), Y2, Y2
+	VORPS        sigmoidconsts<>+320(SB), Y2, Y2
+	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y2, Y4
+	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y5
+	VADDPS       Y2, Y2, Y2
+	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y2
+	VBLENDVPS    Y4, Y2, Y5, Y2
+	VANDPS       sigmoidconsts<>+640(SB), Y4, Y4
+	VSUBPS       Y4, Y3, Y3
+	VMULPS       Y2, Y2, Y4
+	VMOVUPS      sigmoidconsts<>+1088(SB), Y5
+	VFMADD213PS  sigmoidconsts<>+1152(SB), Y2, Y5
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Y2, Y5
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Y2, Y5
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Y2, Y5
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Y2, Y5
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Y2, Y5
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Y2, Y5
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Y2, Y5
+	VMULPS       Y2, Y5, Y5
+	VMULPS       Y4, Y5, Y5
+	VFMADD231PS  sigmoidconsts<>+192(SB), Y3, Y5
+	VFNMADD231PS sigmoidconsts<>+320(SB), Y4, Y5
+	VADDPS       Y5, Y2, Y5
+	VFMADD231PS  sigmoidconsts<>+128(SB), Y3, Y5
+	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Y1, Y2
+	VBLENDVPS    Y2, Y1, Y5, Y5
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y1, Y2
+	VBLENDVPS    Y2, sigmoidconsts<>+1920(SB), Y5, Y5
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y1, Y2
+	VBLENDVPS    Y2, sigmoidconsts<>+1984(SB), Y5, Y5
+	VMULPS       416(SP), Y5, Y5
+	VMULPS       sigmoidconsts<>+64(SB), Y5, Y2
+	VROUNDPS     $0x00, Y2, Y2
+	VMOVAPS      Y5, Y3
+	VFNMADD231PS sigmoidconsts<>+128(SB), Y2, Y3
+	VFNMADD231PS sigmoidconsts<>+192(SB), Y2, Y3
+	VMULPS       Y3, Y3, Y4
+	VMOVUPS      sigmoidconsts<>+256(SB), Y6
+	VFMADD213PS  sigmoidconsts<>+320(SB), Y3, Y6
+	VMOVUPS      sigmoidconsts<>+384(SB), Y7
+	VFMADD213PS  sigmoidconsts<>+448(SB), Y3, Y7
+	VMOVUPS      sigmoidconsts<>+512(SB), Y8
+	VFMADD213PS  sigmoidconsts<>+576(SB), Y3, Y8
+	VFMADD213PS  Y7, Y4, Y8
+	VFMADD213PS  Y6, Y4, Y8
+	VFMADD213PS  Y3, Y4, Y8
+	VADDPS       sigmoidconsts<>+640(SB), Y8, Y8
+	VCVTPS2DQ    Y2, Y2
+	VPSRAD       $0x01, Y2, Y3
+	VPSUBD       Y3, Y2, Y2
+	VPADDD       sigmoidconsts<>+704(SB), Y3, Y3
+	VPSLLD       $0x17, Y3, Y3
+	VPADDD       sigmoidconsts<>+704(SB), Y2, Y2
+	VPSLLD       $0x17, Y2, Y2
+	VMULPS       Y3, Y8, Y3
+	VMULPS       Y2, Y3, Y3
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y5, Y2
+	VANDNPS      Y3, Y2, Y3
+	VCMPPS       $0x0e, sigmoidconsts<>+2048(SB), Y5, Y2
+	VBLENDVPS    Y2, sigmoidconsts<>+1856(SB), Y3, Y3
+	VMOVAPS      Y3, Y2
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y1, Y1
+	VANDNPS      Y2, Y1, Y2
+
+powd_98:
+	VMOVUPS      288(SP), Y1
+	VMULPS       352(SP), Y1, Y1
+	VMULPS       Y2, Y1, Y1
+	VMOVUPS      sigmoidconsts<>+640(SB), Y2
+	VMOVUPS      sigmoidconsts<>+2240(SB), Y3
+	VFNMADD231PS 192(SP), Y3, Y2
+	VMULPS       Y2, Y1, Y1
+	VMULPS       64(SP), Y1, Y1
+	VMULPS       96(SP), Y1, Y1
+	VMOVUPS      320(SP), Y2
+	VCMPPS       $0x0e, sigmoidconsts<>+832(SB), Y2, Y2
+	VMOVUPS      384(SP), Y3
+	VANDPS       Y2, Y1, Y1
+	VADDPS       Y1, Y3, Y3
+	VMOVUPS      Y3, 384(SP)
+
+gamma0_94:
+	VMOVUPS      384(SP), Y1
+	TESTQ        $0x00000100, SI
+	JZ           noflag_99
+	VBROADCASTSS alpha+104(FP), Y2
+	VMOVUPS      sigmoidconsts<>+640(SB), Y3
+	VSUBPS       Y2, Y3, Y3
+	VMULPS       224(SP), Y3, Y3
+	VFMADD231PS  192(SP), Y2, Y3
+	VMULPS       Y3, Y1, Y1
+
+noflag_99:
+	VBROADCASTSS focalScale+100(FP), Y2
+	VMOVUPS      256(SP), Y3
+	VFMADD231PS  Y2, Y1, Y3
+	VMOVUPS      Y3, 256(SP)
+
+noflag_89:
+	VMOVUPS    256(SP), Y1
+	VMASKMOVPS Y1, Y0, (DX)
+
+done_57:
+	MOVQ         out_base+136(FP), AX
+	VMOVUPS      (SP), Y0
+	VMOVAPS      Y0, Y1
+	VEXTRACTF128 $0x01, Y1, X0
+	VADDPS       X0, X1, X0
+	VMOVHLPS     X0, X0, X1
+	VADDPS       X1, X0, X0
+	VMOVSHDUP    X0, X1
+	VADDSS       X1, X0, X0
+	VMOVSS       X0, (AX)
+	VMOVUPS      32(SP), Y0
+	VMOVAPS      Y0, Y1
+	VEXTRACTF128 $0x01, Y1, X0
+	VADDPS       X0, X1, X0
+	VMOVHLPS     X0, X0, X1
+	VADDPS       X1, X0, X0
+	VMOVSHDUP    X0, X1
+	VADDSS       X1, X0, X0
+	VMOVSS       X0, 4(AX)
+	VZEROUPPER
+	RET
+
 // func SigmoidStatsAVX512(x []float32, y []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32)
 // Requires: AVX, AVX512DQ, AVX512F, BMI2
 TEXT ·SigmoidStatsAVX512(SB), NOSPLIT, $0-104
@@ -1328,9 +2462,9 @@ TEXT ·SigmoidStatsAVX512(SB), NOSPLIT, $0-104
 	VXORPS Z5, Z5, Z5
 	VXORPS Z6, Z6, Z6
 
-loop_55:
+loop_100:
 	CMPQ         DX, $0x00000010
-	JB           tail_56
+	JB           tail_101
 	VMOVUPS      (AX), Z7
 	VMOVUPS      (CX), Z8
 	VORPS        sigmoidconsts<>+0(SB), Z7, Z9
@@ -1354,28 +2488,28 @@ loop_55:
 	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z9, K1
 	VXORPS       Z15, Z15, K1, Z15
 	TESTQ        $0x0000000c, BX
-	JZ           noflag_58
+	JZ           noflag_103
 	VADDPS       sigmoidconsts<>+640(SB), Z15, Z9
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z7, K1
 	VMOVUPS      sigmoidconsts<>+640(SB), Z10
 	VMOVUPS      Z15, K1, Z10
 	VDIVPS       Z9, Z10, Z10
 	TESTQ        $0x00000004, BX
-	JZ           noflag_59
+	JZ           noflag_104
 	VADDPS       Z10, Z0, Z0
 	VFMADD231PS  Z10, Z8, Z1
 	VADDPS       Z8, Z2, Z2
 
-noflag_59:
+noflag_104:
 	TESTQ       $0x00000008, BX
-	JZ          noflag_60
+	JZ          noflag_105
 	VFMADD231PS Z10, Z10, Z3
 	VFMADD231PS Z8, Z8, Z4
 
-noflag_60:
-noflag_58:
+noflag_105:
+noflag_103:
 	TESTQ        $0x00000003, BX
-	JZ           noflag_61
+	JZ           noflag_106
 	VADDPS       sigmoidconsts<>+640(SB), Z15, Z9
 	VGETEXPPS    Z9, Z11
 	VADDPS       sigmoidconsts<>+640(SB), Z11, Z11
@@ -1411,7 +2545,7 @@ noflag_58:
 	VMOVUPS      sigmoidconsts<>+640(SB), Z9
 	VSUBPS       Z8, Z9, Z9
 	TESTQ        $0x00000001, BX
-	JZ           noflag_62
+	JZ           noflag_107
 	VBROADCASTSS pw+56(FP), Z10
 	VSUBPS       sigmoidconsts<>+640(SB), Z10, Z10
 	VMOVAPS      Z8, Z11
@@ -1423,9 +2557,9 @@ noflag_58:
 	VFMADD231PS  Z7, Z9, Z11
 	VADDPS       Z11, Z5, Z5
 
-noflag_62:
+noflag_107:
 	TESTQ        $0x00000002, BX
-	JZ           noflag_63
+	JZ           noflag_108
 	VADDPS       sigmoidconsts<>+640(SB), Z15, Z10
 	VMOVUPS      sigmoidconsts<>+640(SB), Z11
 	VDIVPS       Z10, Z11, Z11
@@ -1440,27 +2574,27 @@ noflag_62:
 	VFMADD231PS  Z9, Z16, Z7
 	VBROADCASTSS gamma+64(FP), Z11
 	CMPQ         SI, $0x01
-	JEQ          pow1_64
+	JEQ          pow1_109
 	CMPQ         SI, $0x02
-	JEQ          pow2_66
+	JEQ          pow2_111
 	CMPQ         SI, $0x03
-	JEQ          powg_65
+	JEQ          powg_110
 	VMOVUPS      sigmoidconsts<>+640(SB), Z11
-	JMP          powd_67
+	JMP          powd_112
 
-pow1_64:
+pow1_109:
 	VMOVAPS Z7, Z11
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z7, K1
 	VXORPS  Z11, Z11, K1, Z11
-	JMP     powd_67
+	JMP     powd_112
 
-pow2_66:
+pow2_111:
 	VMULPS Z7, Z7, Z11
 	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z7, K1
 	VXORPS Z11, Z11, K1, Z11
-	JMP    powd_67
+	JMP    powd_112
 
-powg_65:
+powg_110:
 	VGETEXPPS    Z7, Z13
 	VADDPS       sigmoidconsts<>+640(SB), Z13, Z13
 	VGETMANTPS   $0x02, Z7, Z12
@@ -1518,10 +2652,10 @@ powg_65:
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z7, K1
 	VXORPS       Z11, Z11, K1, Z11
 
-powd_67:
+powd_112:
 	VMULPS       Z11, Z10, Z10
 	TESTQ        $0x00000100, BX
-	JZ           noflag_68
+	JZ           noflag_113
 	VBROADCASTSS alpha+60(FP), Z7
 	VMOVUPS      sigmoidconsts<>+640(SB), Z11
 	VSUBPS       Z7, Z11, Z11
@@ -1529,19 +2663,19 @@ powd_67:
 	VFMADD231PS  Z8, Z7, Z11
 	VMULPS       Z11, Z10, Z10
 
-noflag_68:
+noflag_113:
 	VADDPS Z10, Z6, Z6
 
-noflag_63:
-noflag_61:
+noflag_108:
+noflag_106:
 	ADDQ $0x00000040, AX
 	ADDQ $0x00000040, CX
 	SUBQ $0x00000010, DX
-	JMP  loop_55
+	JMP  loop_100
 
-tail_56:
+tail_101:
 	TESTQ        DX, DX
-	JZ           done_57
+	JZ           done_102
 	MOVL         $0x0000ffff, DI
 	BZHIL        DX, DI, DI
 	KMOVW        DI, K1
@@ -1568,7 +2702,7 @@ tail_56:
 	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z9, K2
 	VXORPS       Z15, Z15, K2, Z15
 	TESTQ        $0x0000000c, BX
-	JZ           noflag_69
+	JZ           noflag_114
 	VADDPS       sigmoidconsts<>+640(SB), Z15, Z9
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z7, K2
 	VMOVUPS      sigmoidconsts<>+640(SB), Z10
@@ -1576,21 +2710,21 @@ tail_56:
 	VDIVPS       Z9, Z10, Z10
 	VMOVAPS.Z    Z10, K1, Z10
 	TESTQ        $0x00000004, BX
-	JZ           noflag_70
+	JZ           noflag_115
 	VADDPS       Z10, Z0, Z0
 	VFMADD231PS  Z10, Z8, Z1
 	VADDPS       Z8, Z2, Z2
 
-noflag_70:
+noflag_115:
 	TESTQ       $0x00000008, BX
-	JZ          noflag_71
+	JZ          noflag_116
 	VFMADD231PS Z10, Z10, Z3
 	VFMADD231PS Z8, Z8, Z4
 
-noflag_71:
-noflag_69:
+noflag_116:
+noflag_114:
 	TESTQ        $0x00000003, BX
-	JZ           noflag_72
+	JZ           noflag_117
 	VADDPS       sigmoidconsts<>+640(SB), Z15, Z9
 	VGETEXPPS    Z9, Z11
 	VADDPS       sigmoidconsts<>+640(SB), Z11, Z11
@@ -1626,7 +2760,7 @@ noflag_69:
 	VMOVUPS      sigmoidconsts<>+640(SB), Z9
 	VSUBPS       Z8, Z9, Z9
 	TESTQ        $0x00000001, BX
-	JZ           noflag_73
+	JZ           noflag_118
 	VBROADCASTSS pw+56(FP), Z10
 	VSUBPS       sigmoidconsts<>+640(SB), Z10, Z10
 	VMOVAPS      Z8, Z11
@@ -1639,9 +2773,9 @@ noflag_69:
 	VMOVAPS.Z    Z11, K1, Z11
 	VADDPS       Z11, Z5, Z5
 
-noflag_73:
+noflag_118:
 	TESTQ        $0x00000002, BX
-	JZ           noflag_74
+	JZ           noflag_119
 	VADDPS       sigmoidconsts<>+640(SB), Z15, Z10
 	VMOVUPS      sigmoidconsts<>+640(SB), Z11
 	VDIVPS       Z10, Z11, Z11
@@ -1656,27 +2790,27 @@ noflag_73:
 	VFMADD231PS  Z9, Z18, Z7
 	VBROADCASTSS gamma+64(FP), Z11
 	CMPQ         SI, $0x01
-	JEQ          pow1_75
+	JEQ          pow1_120
 	CMPQ         SI, $0x02
-	JEQ          pow2_77
+	JEQ          pow2_122
 	CMPQ         SI, $0x03
-	JEQ          powg_76
+	JEQ          powg_121
 	VMOVUPS      sigmoidconsts<>+640(SB), Z11
-	JMP          powd_78
+	JMP          powd_123
 
-pow1_75:
+pow1_120:
 	VMOVAPS Z7, Z11
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z7, K2
 	VXORPS  Z11, Z11, K2, Z11
-	JMP     powd_78
+	JMP     powd_123
 
-pow2_77:
+pow2_122:
 	VMULPS Z7, Z7, Z11
 	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z7, K2
 	VXORPS Z11, Z11, K2, Z11
-	JMP    powd_78
+	JMP    powd_123
 
-powg_76:
+powg_121:
 	VGETEXPPS    Z7, Z13
 	VADDPS       sigmoidconsts<>+640(SB), Z13, Z13
 	VGETMANTPS   $0x02, Z7, Z12
@@ -1734,10 +2868,10 @@ powg_76:
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z7, K2
 	VXORPS       Z11, Z11, K2, Z11
 
-powd_78:
+powd_123:
 	VMULPS       Z11, Z10, Z10
 	TESTQ        $0x00000100, BX
-	JZ           noflag_79
+	JZ           noflag_124
 	VBROADCASTSS alpha+60(FP), Z7
 	VMOVUPS      sigmoidconsts<>+640(SB), Z11
 	VSUBPS       Z7, Z11, Z11
@@ -1745,13 +2879,13 @@ powd_78:
 	VFMADD231PS  Z8, Z7, Z11
 	VMULPS       Z11, Z10, Z10
 
-noflag_79:
+noflag_124:
 	VMOVAPS.Z Z10, K1, Z10
 	VADDPS    Z10, Z6, Z6
 
-noflag_74:
-noflag_72:
-done_57:
+noflag_119:
+noflag_117:
+done_102:
 	MOVQ          out_base+80(FP), AX
 	VMOVAPS       Z0, Z0
 	VEXTRACTF64X4 $0x01, Z0, Y7
@@ -1837,9 +2971,9 @@ TEXT ·SigmoidGradAVX512(SB), NOSPLIT, $0-128
 	MOVQ gmode+112(FP), DI
 	MOVQ g1mode+120(FP), R8
 
-loop_80:
+loop_125:
 	CMPQ         BX, $0x00000010
-	JB           tail_81
+	JB           tail_126
 	VMOVUPS      (AX), Z0
 	VMOVUPS      (CX), Z1
 	VORPS        sigmoidconsts<>+0(SB), Z0, Z2
@@ -1873,7 +3007,7 @@ loop_80:
 	VSUBPS       Z1, Z2, Z2
 	VXORPS       Z3, Z3, Z3
 	TESTQ        $0x00000004, SI
-	JZ           noflag_83
+	JZ           noflag_128
 	VBROADCASTSS a+80(FP), Z4
 	VMULPS       Z1, Z4, Z4
 	VBROADCASTSS b+84(FP), Z5
@@ -1885,9 +3019,9 @@ loop_80:
 	VMULPS       Z4, Z5, Z5
 	VADDPS       Z5, Z3, Z3
 
-noflag_83:
+noflag_128:
 	TESTQ        $0x00000001, SI
-	JZ           noflag_84
+	JZ           noflag_129
 	VMOVAPS      Z9, Z4
 	VMULPS       Z2, Z4, Z4
 	VBROADCASTSS pw+96(FP), Z5
@@ -1896,9 +3030,9 @@ noflag_83:
 	VBROADCASTSS bceScale+92(FP), Z5
 	VFMADD231PS  Z5, Z4, Z3
 
-noflag_84:
+noflag_129:
 	TESTQ        $0x00000002, SI
-	JZ           noflag_85
+	JZ           noflag_130
 	VADDPS       sigmoidconsts<>+640(SB), Z8, Z4
 	VGETEXPPS    Z4, Z6
 	VADDPS       sigmoidconsts<>+640(SB), Z6, Z6
@@ -1939,27 +3073,27 @@ noflag_84:
 	VFMADD231PS  Z2, Z9, Z0
 	VBROADCASTSS gamma+108(FP), Z5
 	CMPQ         DI, $0x01
-	JEQ          pow1_86
+	JEQ          pow1_131
 	CMPQ         DI, $0x02
-	JEQ          pow2_88
+	JEQ          pow2_133
 	CMPQ         DI, $0x03
-	JEQ          powg_87
+	JEQ          powg_132
 	VMOVUPS      sigmoidconsts<>+640(SB), Z6
-	JMP          powd_89
+	JMP          powd_134
 
-pow1_86:
+pow1_131:
 	VMOVAPS Z0, Z6
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z0, K1
 	VXORPS  Z6, Z6, K1, Z6
-	JMP     powd_89
+	JMP     powd_134
 
-pow2_88:
+pow2_133:
 	VMULPS Z0, Z0, Z6
 	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z0, K1
 	VXORPS Z6, Z6, K1, Z6
-	JMP    powd_89
+	JMP    powd_134
 
-powg_87:
+powg_132:
 	VGETEXPPS    Z0, Z7
 	VADDPS       sigmoidconsts<>+640(SB), Z7, Z7
 	VGETMANTPS   $0x02, Z0, Z6
@@ -2017,36 +3151,36 @@ powg_87:
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z0, K1
 	VXORPS       Z6, Z6, K1, Z6
 
-powd_89:
+powd_134:
 	VMOVAPS Z9, Z7
 	VSUBPS  Z1, Z7, Z7
 	VMULPS  Z6, Z7, Z7
 	CMPQ    DI, $0x00
-	JEQ     gamma0_90
+	JEQ     gamma0_135
 	VMOVAPS Z5, Z6
 	VSUBPS  sigmoidconsts<>+640(SB), Z6, Z6
 	CMPQ    R8, $0x01
-	JEQ     pow1_91
+	JEQ     pow1_136
 	CMPQ    R8, $0x02
-	JEQ     pow2_93
+	JEQ     pow2_138
 	CMPQ    R8, $0x03
-	JEQ     powg_92
+	JEQ     powg_137
 	VMOVUPS sigmoidconsts<>+640(SB), Z6
-	JMP     powd_94
+	JMP     powd_139
 
-pow1_91:
+pow1_136:
 	VMOVAPS Z0, Z6
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z0, K1
 	VXORPS  Z6, Z6, K1, Z6
-	JMP     powd_94
+	JMP     powd_139
 
-pow2_93:
+pow2_138:
 	VMULPS Z0, Z0, Z6
 	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z0, K1
 	VXORPS Z6, Z6, K1, Z6
-	JMP    powd_94
+	JMP    powd_139
 
-powg_92:
+powg_137:
 	VGETEXPPS    Z0, Z13
 	VADDPS       sigmoidconsts<>+640(SB), Z13, Z13
 	VGETMANTPS   $0x02, Z0, Z8
@@ -2104,7 +3238,7 @@ powg_92:
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z0, K1
 	VXORPS       Z6, Z6, K1, Z6
 
-powd_94:
+powd_139:
 	VMOVAPS      Z4, Z4
 	VMULPS       Z5, Z4, Z4
 	VMULPS       Z6, Z4, Z4
@@ -2117,9 +3251,9 @@ powd_94:
 	VCMPPS       $0x0e, sigmoidconsts<>+832(SB), Z0, K1
 	VADDPS       Z4, Z7, K1, Z7
 
-gamma0_90:
+gamma0_135:
 	TESTQ        $0x00000100, SI
-	JZ           noflag_95
+	JZ           noflag_140
 	VBROADCASTSS alpha+104(FP), Z0
 	VMOVUPS      sigmoidconsts<>+640(SB), Z4
 	VSUBPS       Z0, Z4, Z4
@@ -2127,21 +3261,21 @@ gamma0_90:
 	VFMADD231PS  Z1, Z0, Z4
 	VMULPS       Z4, Z7, Z7
 
-noflag_95:
+noflag_140:
 	VBROADCASTSS focalScale+100(FP), Z0
 	VFMADD231PS  Z0, Z7, Z3
 
-noflag_85:
+noflag_130:
 	VMOVUPS Z3, (DX)
 	ADDQ    $0x00000040, AX
 	ADDQ    $0x00000040, CX
 	ADDQ    $0x00000040, DX
 	SUBQ    $0x00000010, BX
-	JMP     loop_80
+	JMP     loop_125
 
-tail_81:
+tail_126:
 	TESTQ        BX, BX
-	JZ           done_82
+	JZ           done_127
 	MOVL         $0x0000ffff, R9
 	BZHIL        BX, R9, R9
 	KMOVW        R9, K1
@@ -2178,7 +3312,7 @@ tail_81:
 	VSUBPS       Z1, Z2, Z2
 	VXORPS       Z3, Z3, Z3
 	TESTQ        $0x00000004, SI
-	JZ           noflag_96
+	JZ           noflag_141
 	VBROADCASTSS a+80(FP), Z4
 	VMULPS       Z1, Z4, Z4
 	VBROADCASTSS b+84(FP), Z5
@@ -2190,9 +3324,9 @@ tail_81:
 	VMULPS       Z4, Z5, Z5
 	VADDPS       Z5, Z3, Z3
 
-noflag_96:
+noflag_141:
 	TESTQ        $0x00000001, SI
-	JZ           noflag_97
+	JZ           noflag_142
 	VMOVAPS      Z11, Z4
 	VMULPS       Z2, Z4, Z4
 	VBROADCASTSS pw+96(FP), Z5
@@ -2201,9 +3335,9 @@ noflag_96:
 	VBROADCASTSS bceScale+92(FP), Z5
 	VFMADD231PS  Z5, Z4, Z3
 
-noflag_97:
+noflag_142:
 	TESTQ        $0x00000002, SI
-	JZ           noflag_98
+	JZ           noflag_143
 	VADDPS       sigmoidconsts<>+640(SB), Z8, Z4
 	VGETEXPPS    Z4, Z6
 	VADDPS       sigmoidconsts<>+640(SB), Z6, Z6
@@ -2244,27 +3378,27 @@ noflag_97:
 	VFMADD231PS  Z2, Z11, Z0
 	VBROADCASTSS gamma+108(FP), Z5
 	CMPQ         DI, $0x01
-	JEQ          pow1_99
+	JEQ          pow1_144
 	CMPQ         DI, $0x02
-	JEQ          pow2_101
+	JEQ          pow2_146
 	CMPQ         DI, $0x03
-	JEQ          powg_100
+	JEQ          powg_145
 	VMOVUPS      sigmoidconsts<>+640(SB), Z6
-	JMP          powd_102
+	JMP          powd_147
 
-pow1_99:
+pow1_144:
 	VMOVAPS Z0, Z6
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z0, K2
 	VXORPS  Z6, Z6, K2, Z6
-	JMP     powd_102
+	JMP     powd_147
 
-pow2_101:
+pow2_146:
 	VMULPS Z0, Z0, Z6
 	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z0, K2
 	VXORPS Z6, Z6, K2, Z6
-	JMP    powd_102
+	JMP    powd_147
 
-powg_100:
+powg_145:
 	VGETEXPPS    Z0, Z7
 	VADDPS       sigmoidconsts<>+640(SB), Z7, Z7
 	VGETMANTPS   $0x02, Z0, Z6
@@ -2322,36 +3456,36 @@ powg_100:
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z0, K2
 	VXORPS       Z6, Z6, K2, Z6
 
-powd_102:
+powd_147:
 	VMOVAPS Z11, Z7
 	VSUBPS  Z1, Z7, Z7
 	VMULPS  Z6, Z7, Z7
 	CMPQ    DI, $0x00
-	JEQ     gamma0_103
+	JEQ     gamma0_148
 	VMOVAPS Z5, Z6
 	VSUBPS  sigmoidconsts<>+640(SB), Z6, Z6
 	CMPQ    R8, $0x01
-	JEQ     pow1_104
+	JEQ     pow1_149
 	CMPQ    R8, $0x02
-	JEQ     pow2_106
+	JEQ     pow2_151
 	CMPQ    R8, $0x03
-	JEQ     powg_105
+	JEQ     powg_150
 	VMOVUPS sigmoidconsts<>+640(SB), Z6
-	JMP     powd_107
+	JMP     powd_152
 
-pow1_104:
+pow1_149:
 	VMOVAPS Z0, Z6
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z0, K2
 	VXORPS  Z6, Z6, K2, Z6
-	JMP     powd_107
+	JMP     powd_152
 
-pow2_106:
+pow2_151:
 	VMULPS Z0, Z0, Z6
 	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z0, K2
 	VXORPS Z6, Z6, K2, Z6
-	JMP    powd_107
+	JMP    powd_152
 
-powg_105:
+powg_150:
 	VGETEXPPS    Z0, Z9
 	VADDPS       sigmoidconsts<>+640(SB), Z9, Z9
 	VGETMANTPS   $0x02, Z0, Z8
@@ -2409,7 +3543,7 @@ powg_105:
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z0, K2
 	VXORPS       Z6, Z6, K2, Z6
 
-powd_107:
+powd_152:
 	VMOVAPS      Z4, Z4
 	VMULPS       Z5, Z4, Z4
 	VMULPS       Z6, Z4, Z4
@@ -2422,9 +3556,9 @@ powd_107:
 	VCMPPS       $0x0e, sigmoidconsts<>+832(SB), Z0, K2
 	VADDPS       Z4, Z7, K2, Z7
 
-gamma0_103:
+gamma0_148:
 	TESTQ        $0x00000100, SI
-	JZ           noflag_108
+	JZ           noflag_153
 	VBROADCASTSS alpha+104(FP), Z0
 	VMOVUPS      sigmoidconsts<>+640(SB), Z4
 	VSUBPS       Z0, Z4, Z4
@@ -2432,14 +3566,976 @@ gamma0_103:
 	VFMADD231PS  Z1, Z0, Z4
 	VMULPS       Z4, Z7, Z7
 
-noflag_108:
+noflag_153:
 	VBROADCASTSS focalScale+100(FP), Z0
 	VFMADD231PS  Z0, Z7, Z3
 
-noflag_98:
+noflag_143:
 	VMOVUPS Z3, K1, (DX)
 
-done_82:
+done_127:
+	VZEROUPPER
+	RET
+
+// func SigmoidFusedAVX512(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32)
+// Requires: AVX, AVX512DQ, AVX512F, BMI2
+TEXT ·SigmoidFusedAVX512(SB), NOSPLIT, $0-160
+	MOVQ   x_base+0(FP), AX
+	MOVQ   y_base+24(FP), CX
+	MOVQ   dst_base+48(FP), DX
+	MOVQ   x_len+8(FP), BX
+	MOVQ   flags+72(FP), SI
+	MOVQ   gmode+112(FP), DI
+	MOVQ   g1mode+120(FP), R8
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+
+loop_154:
+	CMPQ         BX, $0x00000010
+	JB           tail_155
+	VMOVUPS      (AX), Z2
+	VMOVUPS      (CX), Z3
+	VORPS        sigmoidconsts<>+0(SB), Z2, Z4
+	VMULPS       sigmoidconsts<>+64(SB), Z4, Z5
+	VRNDSCALEPS  $0x00, Z5, Z5
+	VMOVAPS      Z4, Z6
+	VFNMADD231PS sigmoidconsts<>+128(SB), Z5, Z6
+	VFNMADD231PS sigmoidconsts<>+192(SB), Z5, Z6
+	VMULPS       Z6, Z6, Z7
+	VMOVUPS      sigmoidconsts<>+256(SB), Z8
+	VFMADD213PS  sigmoidconsts<>+320(SB), Z6, Z8
+	VMOVUPS      sigmoidconsts<>+384(SB), Z9
+	VFMADD213PS  sigmoidconsts<>+448(SB), Z6, Z9
+	VMOVUPS      sigmoidconsts<>+512(SB), Z10
+	VFMADD213PS  sigmoidconsts<>+576(SB), Z6, Z10
+	VFMADD213PS  Z9, Z7, Z10
+	VFMADD213PS  Z8, Z7, Z10
+	VFMADD213PS  Z6, Z7, Z10
+	VADDPS       sigmoidconsts<>+640(SB), Z10, Z10
+	VSCALEFPS    Z5, Z10, Z10
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z4, K1
+	VXORPS       Z10, Z10, K1, Z10
+	VADDPS       sigmoidconsts<>+640(SB), Z10, Z4
+	VMOVUPS      sigmoidconsts<>+640(SB), Z5
+	VDIVPS       Z4, Z5, Z5
+	VMULPS       Z5, Z10, Z4
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z2, K1
+	VBLENDMPS    Z4, Z5, K1, Z11
+	VBLENDMPS    Z5, Z4, K1, Z12
+	TESTQ        $0x00000003, sflags+128(FP)
+	JZ           noflag_157
+	VADDPS       sigmoidconsts<>+640(SB), Z10, Z4
+	VGETEXPPS    Z4, Z6
+	VADDPS       sigmoidconsts<>+640(SB), Z6, Z6
+	VGETMANTPS   $0x02, Z4, Z5
+	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Z5, K1
+	VSUBPS       sigmoidconsts<>+640(SB), Z5, Z7
+	VADDPS       Z5, Z5, Z8
+	VSUBPS       sigmoidconsts<>+640(SB), Z8, Z8
+	VBLENDMPS    Z8, Z7, K1, Z5
+	VSUBPS       sigmoidconsts<>+640(SB), Z6, K1, Z6
+	VMULPS       Z5, Z5, Z7
+	VMOVUPS      sigmoidconsts<>+1088(SB), Z8
+	VFMADD213PS  sigmoidconsts<>+1152(SB), Z5, Z8
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Z5, Z8
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z5, Z8
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z5, Z8
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z5, Z8
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z5, Z8
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z5, Z8
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z5, Z8
+	VMULPS       Z5, Z8, Z8
+	VMULPS       Z7, Z8, Z8
+	VFMADD231PS  sigmoidconsts<>+192(SB), Z6, Z8
+	VFNMADD231PS sigmoidconsts<>+320(SB), Z7, Z8
+	VADDPS       Z8, Z5, Z8
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z6, Z8
+	VCMPPS       $0x03, Z4, Z4, K1
+	VMOVUPS      Z4, K1, Z8
+	VSUBPS       sigmoidconsts<>+640(SB), Z4, Z5
+	VSUBPS       Z5, Z10, Z5
+	VDIVPS       Z4, Z5, Z5
+	VADDPS       Z5, Z8, Z8
+	VMOVUPS      sigmoidconsts<>+640(SB), Z4
+	VSUBPS       Z3, Z4, Z4
+	TESTQ        $0x00000001, sflags+128(FP)
+	JZ           noflag_158
+	VBROADCASTSS pw+96(FP), Z5
+	VSUBPS       sigmoidconsts<>+640(SB), Z5, Z5
+	VMOVAPS      Z3, Z6
+	VFMADD213PS  sigmoidconsts<>+640(SB), Z5, Z6
+	VXORPS       sigmoidconsts<>+0(SB), Z2, Z5
+	VMAXPS       sigmoidconsts<>+832(SB), Z5, Z5
+	VADDPS       Z5, Z8, Z5
+	VMULPS       Z5, Z6, Z6
+	VFMADD231PS  Z2, Z4, Z6
+	VADDPS       Z6, Z0, Z0
+
+noflag_158:
+	TESTQ        $0x00000002, sflags+128(FP)
+	JZ           noflag_159
+	VADDPS       sigmoidconsts<>+640(SB), Z10, Z5
+	VMOVUPS      sigmoidconsts<>+640(SB), Z6
+	VDIVPS       Z5, Z6, Z6
+	VMULPS       Z6, Z10, Z5
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z2, K1
+	VBLENDMPS    Z5, Z6, K1, Z13
+	VBLENDMPS    Z6, Z5, K1, Z14
+	VMAXPS       sigmoidconsts<>+832(SB), Z2, Z5
+	VFNMADD231PS Z3, Z2, Z5
+	VADDPS       Z8, Z5, Z5
+	VMULPS       Z3, Z14, Z6
+	VFMADD231PS  Z4, Z13, Z6
+	VBROADCASTSS gamma+108(FP), Z7
+	CMPQ         DI, $0x01
+	JEQ          pow1_160
+	CMPQ         DI, $0x02
+	JEQ          pow2_162
+	CMPQ         DI, $0x03
+	JEQ          powg_161
+	VMOVUPS      sigmoidconsts<>+640(SB), Z7
+	JMP          powd_163
+
+pow1_160:
+	VMOVAPS Z6, Z7
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z6, K1
+	VXORPS  Z7, Z7, K1, Z7
+	JMP     powd_163
+
+pow2_162:
+	VMULPS Z6, Z6, Z7
+	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z6, K1
+	VXORPS Z7, Z7, K1, Z7
+	JMP    powd_163
+
+powg_161:
+	VGETEXPPS    Z6, Z9
+	VADDPS       sigmoidconsts<>+640(SB), Z9, Z9
+	VGETMANTPS   $0x02, Z6, Z8
+	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Z8, K1
+	VSUBPS       sigmoidconsts<>+640(SB), Z8, Z19
+	VADDPS       Z8, Z8, Z20
+	VSUBPS       sigmoidconsts<>+640(SB), Z20, Z20
+	VBLENDMPS    Z20, Z19, K1, Z8
+	VSUBPS       sigmoidconsts<>+640(SB), Z9, K1, Z9
+	VMULPS       Z8, Z8, Z19
+	VMOVUPS      sigmoidconsts<>+1088(SB), Z20
+	VFMADD213PS  sigmoidconsts<>+1152(SB), Z8, Z20
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Z8, Z20
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z8, Z20
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z8, Z20
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z8, Z20
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z8, Z20
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z8, Z20
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z8, Z20
+	VMULPS       Z8, Z20, Z20
+	VMULPS       Z19, Z20, Z20
+	VFMADD231PS  sigmoidconsts<>+192(SB), Z9, Z20
+	VFNMADD231PS sigmoidconsts<>+320(SB), Z19, Z20
+	VADDPS       Z20, Z8, Z20
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z9, Z20
+	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Z6, K1
+	VMOVUPS      Z6, K1, Z20
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z6, K1
+	VMOVUPS      sigmoidconsts<>+1920(SB), K1, Z20
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z6, K1
+	VMOVUPS      sigmoidconsts<>+1984(SB), K1, Z20
+	VMULPS       Z7, Z20, Z20
+	VMULPS       sigmoidconsts<>+64(SB), Z20, Z7
+	VRNDSCALEPS  $0x00, Z7, Z7
+	VMOVAPS      Z20, Z8
+	VFNMADD231PS sigmoidconsts<>+128(SB), Z7, Z8
+	VFNMADD231PS sigmoidconsts<>+192(SB), Z7, Z8
+	VMULPS       Z8, Z8, Z9
+	VMOVUPS      sigmoidconsts<>+256(SB), Z19
+	VFMADD213PS  sigmoidconsts<>+320(SB), Z8, Z19
+	VMOVUPS      sigmoidconsts<>+384(SB), Z21
+	VFMADD213PS  sigmoidconsts<>+448(SB), Z8, Z21
+	VMOVUPS      sigmoidconsts<>+512(SB), Z22
+	VFMADD213PS  sigmoidconsts<>+576(SB), Z8, Z22
+	VFMADD213PS  Z21, Z9, Z22
+	VFMADD213PS  Z19, Z9, Z22
+	VFMADD213PS  Z8, Z9, Z22
+	VADDPS       sigmoidconsts<>+640(SB), Z22, Z22
+	VSCALEFPS    Z7, Z22, Z22
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z20, K1
+	VXORPS       Z22, Z22, K1, Z22
+	VCMPPS       $0x0e, sigmoidconsts<>+2304(SB), Z20, K1
+	VMOVUPS      sigmoidconsts<>+1856(SB), K1, Z22
+	VMOVAPS      Z22, Z7
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z6, K1
+	VXORPS       Z7, Z7, K1, Z7
+
+powd_163:
+	VMULPS       Z7, Z5, Z5
+	TESTQ        $0x00000100, sflags+128(FP)
+	JZ           noflag_164
+	VBROADCASTSS alpha+104(FP), Z6
+	VMOVUPS      sigmoidconsts<>+640(SB), Z7
+	VSUBPS       Z6, Z7, Z7
+	VMULPS       Z4, Z7, Z7
+	VFMADD231PS  Z3, Z6, Z7
+	VMULPS       Z7, Z5, Z5
+
+noflag_164:
+	VADDPS Z5, Z1, Z1
+
+noflag_159:
+noflag_157:
+	VMOVUPS      sigmoidconsts<>+640(SB), Z4
+	VSUBPS       Z3, Z4, Z4
+	VXORPS       Z5, Z5, Z5
+	TESTQ        $0x00000004, SI
+	JZ           noflag_165
+	VBROADCASTSS a+80(FP), Z6
+	VMULPS       Z3, Z6, Z6
+	VBROADCASTSS b+84(FP), Z7
+	VADDPS       Z7, Z6, Z6
+	VBROADCASTSS e+88(FP), Z7
+	VFMADD231PS  Z11, Z7, Z6
+	VMOVAPS      Z11, Z7
+	VMULPS       Z12, Z7, Z7
+	VMULPS       Z6, Z7, Z7
+	VADDPS       Z7, Z5, Z5
+
+noflag_165:
+	TESTQ        $0x00000001, SI
+	JZ           noflag_166
+	VMOVAPS      Z11, Z6
+	VMULPS       Z4, Z6, Z6
+	VBROADCASTSS pw+96(FP), Z7
+	VMULPS       Z3, Z7, Z7
+	VFNMADD231PS Z12, Z7, Z6
+	VBROADCASTSS bceScale+92(FP), Z7
+	VFMADD231PS  Z7, Z6, Z5
+
+noflag_166:
+	TESTQ        $0x00000002, SI
+	JZ           noflag_167
+	VADDPS       sigmoidconsts<>+640(SB), Z10, Z6
+	VGETEXPPS    Z6, Z8
+	VADDPS       sigmoidconsts<>+640(SB), Z8, Z8
+	VGETMANTPS   $0x02, Z6, Z7
+	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Z7, K1
+	VSUBPS       sigmoidconsts<>+640(SB), Z7, Z9
+	VADDPS       Z7, Z7, Z19
+	VSUBPS       sigmoidconsts<>+640(SB), Z19, Z19
+	VBLENDMPS    Z19, Z9, K1, Z7
+	VSUBPS       sigmoidconsts<>+640(SB), Z8, K1, Z8
+	VMULPS       Z7, Z7, Z9
+	VMOVUPS      sigmoidconsts<>+1088(SB), Z19
+	VFMADD213PS  sigmoidconsts<>+1152(SB), Z7, Z19
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Z7, Z19
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z7, Z19
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z7, Z19
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z7, Z19
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z7, Z19
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z7, Z19
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z7, Z19
+	VMULPS       Z7, Z19, Z19
+	VMULPS       Z9, Z19, Z19
+	VFMADD231PS  sigmoidconsts<>+192(SB), Z8, Z19
+	VFNMADD231PS sigmoidconsts<>+320(SB), Z9, Z19
+	VADDPS       Z19, Z7, Z19
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z8, Z19
+	VCMPPS       $0x03, Z6, Z6, K1
+	VMOVUPS      Z6, K1, Z19
+	VSUBPS       sigmoidconsts<>+640(SB), Z6, Z7
+	VSUBPS       Z7, Z10, Z7
+	VDIVPS       Z6, Z7, Z7
+	VADDPS       Z7, Z19, Z19
+	VMAXPS       sigmoidconsts<>+832(SB), Z2, Z6
+	VFNMADD231PS Z3, Z2, Z6
+	VADDPS       Z19, Z6, Z6
+	VMOVAPS      Z12, Z2
+	VMULPS       Z3, Z2, Z2
+	VFMADD231PS  Z4, Z11, Z2
+	VBROADCASTSS gamma+108(FP), Z7
+	CMPQ         DI, $0x01
+	JEQ          pow1_168
+	CMPQ         DI, $0x02
+	JEQ          pow2_170
+	CMPQ         DI, $0x03
+	JEQ          powg_169
+	VMOVUPS      sigmoidconsts<>+640(SB), Z8
+	JMP          powd_171
+
+pow1_168:
+	VMOVAPS Z2, Z8
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z2, K1
+	VXORPS  Z8, Z8, K1, Z8
+	JMP     powd_171
+
+pow2_170:
+	VMULPS Z2, Z2, Z8
+	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z2, K1
+	VXORPS Z8, Z8, K1, Z8
+	JMP    powd_171
+
+powg_169:
+	VGETEXPPS    Z2, Z9
+	VADDPS       sigmoidconsts<>+640(SB), Z9, Z9
+	VGETMANTPS   $0x02, Z2, Z8
+	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Z8, K1
+	VSUBPS       sigmoidconsts<>+640(SB), Z8, Z10
+	VADDPS       Z8, Z8, Z19
+	VSUBPS       sigmoidconsts<>+640(SB), Z19, Z19
+	VBLENDMPS    Z19, Z10, K1, Z8
+	VSUBPS       sigmoidconsts<>+640(SB), Z9, K1, Z9
+	VMULPS       Z8, Z8, Z10
+	VMOVUPS      sigmoidconsts<>+1088(SB), Z19
+	VFMADD213PS  sigmoidconsts<>+1152(SB), Z8, Z19
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Z8, Z19
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z8, Z19
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z8, Z19
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z8, Z19
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z8, Z19
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z8, Z19
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z8, Z19
+	VMULPS       Z8, Z19, Z19
+	VMULPS       Z10, Z19, Z19
+	VFMADD231PS  sigmoidconsts<>+192(SB), Z9, Z19
+	VFNMADD231PS sigmoidconsts<>+320(SB), Z10, Z19
+	VADDPS       Z19, Z8, Z19
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z9, Z19
+	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Z2, K1
+	VMOVUPS      Z2, K1, Z19
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z2, K1
+	VMOVUPS      sigmoidconsts<>+1920(SB), K1, Z19
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z2, K1
+	VMOVUPS      sigmoidconsts<>+1984(SB), K1, Z19
+	VMULPS       Z7, Z19, Z19
+	VMULPS       sigmoidconsts<>+64(SB), Z19, Z8
+	VRNDSCALEPS  $0x00, Z8, Z8
+	VMOVAPS      Z19, Z9
+	VFNMADD231PS sigmoidconsts<>+128(SB), Z8, Z9
+	VFNMADD231PS sigmoidconsts<>+192(SB), Z8, Z9
+	VMULPS       Z9, Z9, Z10
+	VMOVUPS      sigmoidconsts<>+256(SB), Z20
+	VFMADD213PS  sigmoidconsts<>+320(SB), Z9, Z20
+	VMOVUPS      sigmoidconsts<>+384(SB), Z21
+	VFMADD213PS  sigmoidconsts<>+448(SB), Z9, Z21
+	VMOVUPS      sigmoidconsts<>+512(SB), Z22
+	VFMADD213PS  sigmoidconsts<>+576(SB), Z9, Z22
+	VFMADD213PS  Z21, Z10, Z22
+	VFMADD213PS  Z20, Z10, Z22
+	VFMADD213PS  Z9, Z10, Z22
+	VADDPS       sigmoidconsts<>+640(SB), Z22, Z22
+	VSCALEFPS    Z8, Z22, Z22
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z19, K1
+	VXORPS       Z22, Z22, K1, Z22
+	VCMPPS       $0x0e, sigmoidconsts<>+2304(SB), Z19, K1
+	VMOVUPS      sigmoidconsts<>+1856(SB), K1, Z22
+	VMOVAPS      Z22, Z8
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z2, K1
+	VXORPS       Z8, Z8, K1, Z8
+
+powd_171:
+	VMOVAPS Z11, Z9
+	VSUBPS  Z3, Z9, Z9
+	VMULPS  Z8, Z9, Z9
+	CMPQ    DI, $0x00
+	JEQ     gamma0_172
+	VMOVAPS Z7, Z8
+	VSUBPS  sigmoidconsts<>+640(SB), Z8, Z8
+	CMPQ    R8, $0x01
+	JEQ     pow1_173
+	CMPQ    R8, $0x02
+	JEQ     pow2_175
+	CMPQ    R8, $0x03
+	JEQ     powg_174
+	VMOVUPS sigmoidconsts<>+640(SB), Z8
+	JMP     powd_176
+
+pow1_173:
+	VMOVAPS Z2, Z8
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z2, K1
+	VXORPS  Z8, Z8, K1, Z8
+	JMP     powd_176
+
+pow2_175:
+	VMULPS Z2, Z2, Z8
+	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z2, K1
+	VXORPS Z8, Z8, K1, Z8
+	JMP    powd_176
+
+powg_174:
+	VGETEXPPS    Z2, Z19
+	VADDPS       sigmoidconsts<>+640(SB), Z19, Z19
+	VGETMANTPS   $0x02, Z2, Z10
+	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Z10, K1
+	VSUBPS       sigmoidconsts<>+640(SB), Z10, Z20
+	VADDPS       Z10, Z10, Z21
+	VSUBPS       sigmoidconsts<>+640(SB), Z21, Z21
+	VBLENDMPS    Z21, Z20, K1, Z10
+	VSUBPS       sigmoidconsts<>+640(SB), Z19, K1, Z19
+	VMULPS       Z10, Z10, Z20
+	VMOVUPS      sigmoidconsts<>+1088(SB), Z21
+	VFMADD213PS  sigmoidconsts<>+1152(SB), Z10, Z21
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Z10, Z21
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z10, Z21
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z10, Z21
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z10, Z21
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z10, Z21
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z10, Z21
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z10, Z21
+	VMULPS       Z10, Z21, Z21
+	VMULPS       Z20, Z21, Z21
+	VFMADD231PS  sigmoidconsts<>+192(SB), Z19, Z21
+	VFNMADD231PS sigmoidconsts<>+320(SB), Z20, Z21
+	VADDPS       Z21, Z10, Z21
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z19, Z21
+	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Z2, K1
+	VMOVUPS      Z2, K1, Z21
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z2, K1
+	VMOVUPS      sigmoidconsts<>+1920(SB), K1, Z21
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z2, K1
+	VMOVUPS      sigmoidconsts<>+1984(SB), K1, Z21
+	VMULPS       Z8, Z21, Z21
+	VMULPS       sigmoidconsts<>+64(SB), Z21, Z8
+	VRNDSCALEPS  $0x00, Z8, Z8
+	VMOVAPS      Z21, Z10
+	VFNMADD231PS sigmoidconsts<>+128(SB), Z8, Z10
+	VFNMADD231PS sigmoidconsts<>+192(SB), Z8, Z10
+	VMULPS       Z10, Z10, Z19
+	VMOVUPS      sigmoidconsts<>+256(SB), Z20
+	VFMADD213PS  sigmoidconsts<>+320(SB), Z10, Z20
+	VMOVUPS      sigmoidconsts<>+384(SB), Z22
+	VFMADD213PS  sigmoidconsts<>+448(SB), Z10, Z22
+	VMOVUPS      sigmoidconsts<>+512(SB), Z23
+	VFMADD213PS  sigmoidconsts<>+576(SB), Z10, Z23
+	VFMADD213PS  Z22, Z19, Z23
+	VFMADD213PS  Z20, Z19, Z23
+	VFMADD213PS  Z10, Z19, Z23
+	VADDPS       sigmoidconsts<>+640(SB), Z23, Z23
+	VSCALEFPS    Z8, Z23, Z23
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z21, K1
+	VXORPS       Z23, Z23, K1, Z23
+	VCMPPS       $0x0e, sigmoidconsts<>+2304(SB), Z21, K1
+	VMOVUPS      sigmoidconsts<>+1856(SB), K1, Z23
+	VMOVAPS      Z23, Z8
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z2, K1
+	VXORPS       Z8, Z8, K1, Z8
+
+powd_176:
+	VMOVAPS      Z6, Z6
+	VMULPS       Z7, Z6, Z6
+	VMULPS       Z8, Z6, Z6
+	VMOVUPS      sigmoidconsts<>+640(SB), Z7
+	VMOVUPS      sigmoidconsts<>+2240(SB), Z8
+	VFNMADD231PS Z3, Z8, Z7
+	VMULPS       Z7, Z6, Z6
+	VMULPS       Z11, Z6, Z6
+	VMULPS       Z12, Z6, Z6
+	VCMPPS       $0x0e, sigmoidconsts<>+832(SB), Z2, K1
+	VADDPS       Z6, Z9, K1, Z9
+
+gamma0_172:
+	TESTQ        $0x00000100, SI
+	JZ           noflag_177
+	VBROADCASTSS alpha+104(FP), Z2
+	VMOVUPS      sigmoidconsts<>+640(SB), Z6
+	VSUBPS       Z2, Z6, Z6
+	VMULPS       Z4, Z6, Z6
+	VFMADD231PS  Z3, Z2, Z6
+	VMULPS       Z6, Z9, Z9
+
+noflag_177:
+	VBROADCASTSS focalScale+100(FP), Z2
+	VFMADD231PS  Z2, Z9, Z5
+
+noflag_167:
+	VMOVUPS Z5, (DX)
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SUBQ    $0x00000010, BX
+	JMP     loop_154
+
+tail_155:
+	TESTQ        BX, BX
+	JZ           done_156
+	MOVL         $0x0000ffff, R9
+	BZHIL        BX, R9, R9
+	KMOVW        R9, K1
+	VMOVUPS.Z    (AX), K1, Z2
+	VMOVUPS.Z    (CX), K1, Z3
+	VORPS        sigmoidconsts<>+0(SB), Z2, Z4
+	VMULPS       sigmoidconsts<>+64(SB), Z4, Z5
+	VRNDSCALEPS  $0x00, Z5, Z5
+	VMOVAPS      Z4, Z6
+	VFNMADD231PS sigmoidconsts<>+128(SB), Z5, Z6
+	VFNMADD231PS sigmoidconsts<>+192(SB), Z5, Z6
+	VMULPS       Z6, Z6, Z7
+	VMOVUPS      sigmoidconsts<>+256(SB), Z8
+	VFMADD213PS  sigmoidconsts<>+320(SB), Z6, Z8
+	VMOVUPS      sigmoidconsts<>+384(SB), Z9
+	VFMADD213PS  sigmoidconsts<>+448(SB), Z6, Z9
+	VMOVUPS      sigmoidconsts<>+512(SB), Z10
+	VFMADD213PS  sigmoidconsts<>+576(SB), Z6, Z10
+	VFMADD213PS  Z9, Z7, Z10
+	VFMADD213PS  Z8, Z7, Z10
+	VFMADD213PS  Z6, Z7, Z10
+	VADDPS       sigmoidconsts<>+640(SB), Z10, Z10
+	VSCALEFPS    Z5, Z10, Z10
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z4, K2
+	VXORPS       Z10, Z10, K2, Z10
+	VADDPS       sigmoidconsts<>+640(SB), Z10, Z4
+	VMOVUPS      sigmoidconsts<>+640(SB), Z5
+	VDIVPS       Z4, Z5, Z5
+	VMULPS       Z5, Z10, Z4
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z2, K2
+	VBLENDMPS    Z4, Z5, K2, Z15
+	VBLENDMPS    Z5, Z4, K2, Z16
+	TESTQ        $0x00000003, sflags+128(FP)
+	JZ           noflag_178
+	VADDPS       sigmoidconsts<>+640(SB), Z10, Z4
+	VGETEXPPS    Z4, Z6
+	VADDPS       sigmoidconsts<>+640(SB), Z6, Z6
+	VGETMANTPS   $0x02, Z4, Z5
+	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Z5, K2
+	VSUBPS       sigmoidconsts<>+640(SB), Z5, Z7
+	VADDPS       Z5, Z5, Z8
+	VSUBPS       sigmoidconsts<>+640(SB), Z8, Z8
+	VBLENDMPS    Z8, Z7, K2, Z5
+	VSUBPS       sigmoidconsts<>+640(SB), Z6, K2, Z6
+	VMULPS       Z5, Z5, Z7
+	VMOVUPS      sigmoidconsts<>+1088(SB), Z8
+	VFMADD213PS  sigmoidconsts<>+1152(SB), Z5, Z8
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Z5, Z8
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z5, Z8
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z5, Z8
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z5, Z8
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z5, Z8
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z5, Z8
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z5, Z8
+	VMULPS       Z5, Z8, Z8
+	VMULPS       Z7, Z8, Z8
+	VFMADD231PS  sigmoidconsts<>+192(SB), Z6, Z8
+	VFNMADD231PS sigmoidconsts<>+320(SB), Z7, Z8
+	VADDPS       Z8, Z5, Z8
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z6, Z8
+	VCMPPS       $0x03, Z4, Z4, K2
+	VMOVUPS      Z4, K2, Z8
+	VSUBPS       sigmoidconsts<>+640(SB), Z4, Z5
+	VSUBPS       Z5, Z10, Z5
+	VDIVPS       Z4, Z5, Z5
+	VADDPS       Z5, Z8, Z8
+	VMOVUPS      sigmoidconsts<>+640(SB), Z4
+	VSUBPS       Z3, Z4, Z4
+	TESTQ        $0x00000001, sflags+128(FP)
+	JZ           noflag_179
+	VBROADCASTSS pw+96(FP), Z5
+	VSUBPS       sigmoidconsts<>+640(SB), Z5, Z5
+	VMOVAPS      Z3, Z6
+	VFMADD213PS  sigmoidconsts<>+640(SB), Z5, Z6
+	VXORPS       sigmoidconsts<>+0(SB), Z2, Z5
+	VMAXPS       sigmoidconsts<>+832(SB), Z5, Z5
+	VADDPS       Z5, Z8, Z5
+	VMULPS       Z5, Z6, Z6
+	VFMADD231PS  Z2, Z4, Z6
+	VMOVAPS.Z    Z6, K1, Z6
+	VADDPS       Z6, Z0, Z0
+
+noflag_179:
+	TESTQ        $0x00000002, sflags+128(FP)
+	JZ           noflag_180
+	VADDPS       sigmoidconsts<>+640(SB), Z10, Z5
+	VMOVUPS      sigmoidconsts<>+640(SB), Z6
+	VDIVPS       Z5, Z6, Z6
+	VMULPS       Z6, Z10, Z5
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z2, K2
+	VBLENDMPS    Z5, Z6, K2, Z17
+	VBLENDMPS    Z6, Z5, K2, Z18
+	VMAXPS       sigmoidconsts<>+832(SB), Z2, Z5
+	VFNMADD231PS Z3, Z2, Z5
+	VADDPS       Z8, Z5, Z5
+	VMULPS       Z3, Z18, Z6
+	VFMADD231PS  Z4, Z17, Z6
+	VBROADCASTSS gamma+108(FP), Z7
+	CMPQ         DI, $0x01
+	JEQ          pow1_181
+	CMPQ         DI, $0x02
+	JEQ          pow2_183
+	CMPQ         DI, $0x03
+	JEQ          powg_182
+	VMOVUPS      sigmoidconsts<>+640(SB), Z7
+	JMP          powd_184
+
+pow1_181:
+	VMOVAPS Z6, Z7
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z6, K2
+	VXORPS  Z7, Z7, K2, Z7
+	JMP     powd_184
+
+pow2_183:
+	VMULPS Z6, Z6, Z7
+	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z6, K2
+	VXORPS Z7, Z7, K2, Z7
+	JMP    powd_184
+
+powg_182:
+	VGETEXPPS    Z6, Z9
+	VADDPS       sigmoidconsts<>+640(SB), Z9, Z9
+	VGETMANTPS   $0x02, Z6, Z8
+	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Z8, K2
+	VSUBPS       sigmoidconsts<>+640(SB), Z8, Z11
+	VADDPS       Z8, Z8, Z12
+	VSUBPS       sigmoidconsts<>+640(SB), Z12, Z12
+	VBLENDMPS    Z12, Z11, K2, Z8
+	VSUBPS       sigmoidconsts<>+640(SB), Z9, K2, Z9
+	VMULPS       Z8, Z8, Z11
+	VMOVUPS      sigmoidconsts<>+1088(SB), Z12
+	VFMADD213PS  sigmoidconsts<>+1152(SB), Z8, Z12
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Z8, Z12
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z8, Z12
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z8, Z12
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z8, Z12
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z8, Z12
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z8, Z12
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z8, Z12
+	VMULPS       Z8, Z12, Z12
+	VMULPS       Z11, Z12, Z12
+	VFMADD231PS  sigmoidconsts<>+192(SB), Z9, Z12
+	VFNMADD231PS sigmoidconsts<>+320(SB), Z11, Z12
+	VADDPS       Z12, Z8, Z12
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z9, Z12
+	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Z6, K2
+	VMOVUPS      Z6, K2, Z12
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z6, K2
+	VMOVUPS      sigmoidconsts<>+1920(SB), K2, Z12
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z6, K2
+	VMOVUPS      sigmoidconsts<>+1984(SB), K2, Z12
+	VMULPS       Z7, Z12, Z12
+	VMULPS       sigmoidconsts<>+64(SB), Z12, Z7
+	VRNDSCALEPS  $0x00, Z7, Z7
+	VMOVAPS      Z12, Z8
+	VFNMADD231PS sigmoidconsts<>+128(SB), Z7, Z8
+	VFNMADD231PS sigmoidconsts<>+192(SB), Z7, Z8
+	VMULPS       Z8, Z8, Z9
+	VMOVUPS      sigmoidconsts<>+256(SB), Z11
+	VFMADD213PS  sigmoidconsts<>+320(SB), Z8, Z11
+	VMOVUPS      sigmoidconsts<>+384(SB), Z13
+	VFMADD213PS  sigmoidconsts<>+448(SB), Z8, Z13
+	VMOVUPS      sigmoidconsts<>+512(SB), Z14
+	VFMADD213PS  sigmoidconsts<>+576(SB), Z8, Z14
+	VFMADD213PS  Z13, Z9, Z14
+	VFMADD213PS  Z11, Z9, Z14
+	VFMADD213PS  Z8, Z9, Z14
+	VADDPS       sigmoidconsts<>+640(SB), Z14, Z14
+	VSCALEFPS    Z7, Z14, Z14
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z12, K2
+	VXORPS       Z14, Z14, K2, Z14
+	VCMPPS       $0x0e, sigmoidconsts<>+2304(SB), Z12, K2
+	VMOVUPS      sigmoidconsts<>+1856(SB), K2, Z14
+	VMOVAPS      Z14, Z7
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z6, K2
+	VXORPS       Z7, Z7, K2, Z7
+
+powd_184:
+	VMULPS       Z7, Z5, Z5
+	TESTQ        $0x00000100, sflags+128(FP)
+	JZ           noflag_185
+	VBROADCASTSS alpha+104(FP), Z6
+	VMOVUPS      sigmoidconsts<>+640(SB), Z7
+	VSUBPS       Z6, Z7, Z7
+	VMULPS       Z4, Z7, Z7
+	VFMADD231PS  Z3, Z6, Z7
+	VMULPS       Z7, Z5, Z5
+
+noflag_185:
+	VMOVAPS.Z Z5, K1, Z5
+	VADDPS    Z5, Z1, Z1
+
+noflag_180:
+noflag_178:
+	VMOVUPS      sigmoidconsts<>+640(SB), Z4
+	VSUBPS       Z3, Z4, Z4
+	VXORPS       Z5, Z5, Z5
+	TESTQ        $0x00000004, SI
+	JZ           noflag_186
+	VBROADCASTSS a+80(FP), Z6
+	VMULPS       Z3, Z6, Z6
+	VBROADCASTSS b+84(FP), Z7
+	VADDPS       Z7, Z6, Z6
+	VBROADCASTSS e+88(FP), Z7
+	VFMADD231PS  Z15, Z7, Z6
+	VMOVAPS      Z15, Z7
+	VMULPS       Z16, Z7, Z7
+	VMULPS       Z6, Z7, Z7
+	VADDPS       Z7, Z5, Z5
+
+noflag_186:
+	TESTQ        $0x00000001, SI
+	JZ           noflag_187
+	VMOVAPS      Z15, Z6
+	VMULPS       Z4, Z6, Z6
+	VBROADCASTSS pw+96(FP), Z7
+	VMULPS       Z3, Z7, Z7
+	VFNMADD231PS Z16, Z7, Z6
+	VBROADCASTSS bceScale+92(FP), Z7
+	VFMADD231PS  Z7, Z6, Z5
+
+noflag_187:
+	TESTQ        $0x00000002, SI
+	JZ           noflag_188
+	VADDPS       sigmoidconsts<>+640(SB), Z10, Z6
+	VGETEXPPS    Z6, Z8
+	VADDPS       sigmoidconsts<>+640(SB), Z8, Z8
+	VGETMANTPS   $0x02, Z6, Z7
+	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Z7, K2
+	VSUBPS       sigmoidconsts<>+640(SB), Z7, Z9
+	VADDPS       Z7, Z7, Z11
+	VSUBPS       sigmoidconsts<>+640(SB), Z11, Z11
+	VBLENDMPS    Z11, Z9, K2, Z7
+	VSUBPS       sigmoidconsts<>+640(SB), Z8, K2, Z8
+	VMULPS       Z7, Z7, Z9
+	VMOVUPS      sigmoidconsts<>+1088(SB), Z11
+	VFMADD213PS  sigmoidconsts<>+1152(SB), Z7, Z11
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Z7, Z11
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z7, Z11
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z7, Z11
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z7, Z11
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z7, Z11
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z7, Z11
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z7, Z11
+	VMULPS       Z7, Z11, Z11
+	VMULPS       Z9, Z11, Z11
+	VFMADD231PS  sigmoidconsts<>+192(SB), Z8, Z11
+	VFNMADD231PS sigmoidconsts<>+320(SB), Z9, Z11
+	VADDPS       Z11, Z7, Z11
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z8, Z11
+	VCMPPS       $0x03, Z6, Z6, K2
+	VMOVUPS      Z6, K2, Z11
+	VSUBPS       sigmoidconsts<>+640(SB), Z6, Z7
+	VSUBPS       Z7, Z10, Z7
+	VDIVPS       Z6, Z7, Z7
+	VADDPS       Z7, Z11, Z11
+	VMAXPS       sigmoidconsts<>+832(SB), Z2, Z6
+	VFNMADD231PS Z3, Z2, Z6
+	VADDPS       Z11, Z6, Z6
+	VMOVAPS      Z16, Z2
+	VMULPS       Z3, Z2, Z2
+	VFMADD231PS  Z4, Z15, Z2
+	VBROADCASTSS gamma+108(FP), Z7
+	CMPQ         DI, $0x01
+	JEQ          pow1_189
+	CMPQ         DI, $0x02
+	JEQ          pow2_191
+	CMPQ         DI, $0x03
+	JEQ          powg_190
+	VMOVUPS      sigmoidconsts<>+640(SB), Z8
+	JMP          powd_192
+
+pow1_189:
+	VMOVAPS Z2, Z8
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z2, K2
+	VXORPS  Z8, Z8, K2, Z8
+	JMP     powd_192
+
+pow2_191:
+	VMULPS Z2, Z2, Z8
+	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z2, K2
+	VXORPS Z8, Z8, K2, Z8
+	JMP    powd_192
+
+powg_190:
+	VGETEXPPS    Z2, Z9
+	VADDPS       sigmoidconsts<>+640(SB), Z9, Z9
+	VGETMANTPS   $0x02, Z2, Z8
+	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Z8, K2
+	VSUBPS       sigmoidconsts<>+640(SB), Z8, Z10
+	VADDPS       Z8, Z8, Z11
+	VSUBPS       sigmoidconsts<>+640(SB), Z11, Z11
+	VBLENDMPS    Z11, Z10, K2, Z8
+	VSUBPS       sigmoidconsts<>+640(SB), Z9, K2, Z9
+	VMULPS       Z8, Z8, Z10
+	VMOVUPS      sigmoidconsts<>+1088(SB), Z11
+	VFMADD213PS  sigmoidconsts<>+1152(SB), Z8, Z11
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Z8, Z11
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z8, Z11
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z8, Z11
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z8, Z11
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z8, Z11
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z8, Z11
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z8, Z11
+	VMULPS       Z8, Z11, Z11
+	VMULPS       Z10, Z11, Z11
+	VFMADD231PS  sigmoidconsts<>+192(SB), Z9, Z11
+	VFNMADD231PS sigmoidconsts<>+320(SB), Z10, Z11
+	VADDPS       Z11, Z8, Z11
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z9, Z11
+	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Z2, K2
+	VMOVUPS      Z2, K2, Z11
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z2, K2
+	VMOVUPS      sigmoidconsts<>+1920(SB), K2, Z11
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z2, K2
+	VMOVUPS      sigmoidconsts<>+1984(SB), K2, Z11
+	VMULPS       Z7, Z11, Z11
+	VMULPS       sigmoidconsts<>+64(SB), Z11, Z8
+	VRNDSCALEPS  $0x00, Z8, Z8
+	VMOVAPS      Z11, Z9
+	VFNMADD231PS sigmoidconsts<>+128(SB), Z8, Z9
+	VFNMADD231PS sigmoidconsts<>+192(SB), Z8, Z9
+	VMULPS       Z9, Z9, Z10
+	VMOVUPS      sigmoidconsts<>+256(SB), Z12
+	VFMADD213PS  sigmoidconsts<>+320(SB), Z9, Z12
+	VMOVUPS      sigmoidconsts<>+384(SB), Z13
+	VFMADD213PS  sigmoidconsts<>+448(SB), Z9, Z13
+	VMOVUPS      sigmoidconsts<>+512(SB), Z14
+	VFMADD213PS  sigmoidconsts<>+576(SB), Z9, Z14
+	VFMADD213PS  Z13, Z10, Z14
+	VFMADD213PS  Z12, Z10, Z14
+	VFMADD213PS  Z9, Z10, Z14
+	VADDPS       sigmoidconsts<>+640(SB), Z14, Z14
+	VSCALEFPS    Z8, Z14, Z14
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z11, K2
+	VXORPS       Z14, Z14, K2, Z14
+	VCMPPS       $0x0e, sigmoidconsts<>+2304(SB), Z11, K2
+	VMOVUPS      sigmoidconsts<>+1856(SB), K2, Z14
+	VMOVAPS      Z14, Z8
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z2, K2
+	VXORPS       Z8, Z8, K2, Z8
+
+powd_192:
+	VMOVAPS Z15, Z9
+	VSUBPS  Z3, Z9, Z9
+	VMULPS  Z8, Z9, Z9
+	CMPQ    DI, $0x00
+	JEQ     gamma0_193
+	VMOVAPS Z7, Z8
+	VSUBPS  sigmoidconsts<>+640(SB), Z8, Z8
+	CMPQ    R8, $0x01
+	JEQ     pow1_194
+	CMPQ    R8, $0x02
+	JEQ     pow2_196
+	CMPQ    R8, $0x03
+	JEQ     powg_195
+	VMOVUPS sigmoidconsts<>+640(SB), Z8
+	JMP     powd_197
+
+pow1_194:
+	VMOVAPS Z2, Z8
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z2, K2
+	VXORPS  Z8, Z8, K2, Z8
+	JMP     powd_197
+
+pow2_196:
+	VMULPS Z2, Z2, Z8
+	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z2, K2
+	VXORPS Z8, Z8, K2, Z8
+	JMP    powd_197
+
+powg_195:
+	VGETEXPPS    Z2, Z11
+	VADDPS       sigmoidconsts<>+640(SB), Z11, Z11
+	VGETMANTPS   $0x02, Z2, Z10
+	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Z10, K2
+	VSUBPS       sigmoidconsts<>+640(SB), Z10, Z12
+	VADDPS       Z10, Z10, Z13
+	VSUBPS       sigmoidconsts<>+640(SB), Z13, Z13
+	VBLENDMPS    Z13, Z12, K2, Z10
+	VSUBPS       sigmoidconsts<>+640(SB), Z11, K2, Z11
+	VMULPS       Z10, Z10, Z12
+	VMOVUPS      sigmoidconsts<>+1088(SB), Z13
+	VFMADD213PS  sigmoidconsts<>+1152(SB), Z10, Z13
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Z10, Z13
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z10, Z13
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z10, Z13
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z10, Z13
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z10, Z13
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z10, Z13
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z10, Z13
+	VMULPS       Z10, Z13, Z13
+	VMULPS       Z12, Z13, Z13
+	VFMADD231PS  sigmoidconsts<>+192(SB), Z11, Z13
+	VFNMADD231PS sigmoidconsts<>+320(SB), Z12, Z13
+	VADDPS       Z13, Z10, Z13
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z11, Z13
+	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Z2, K2
+	VMOVUPS      Z2, K2, Z13
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z2, K2
+	VMOVUPS      sigmoidconsts<>+1920(SB), K2, Z13
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z2, K2
+	VMOVUPS      sigmoidconsts<>+1984(SB), K2, Z13
+	VMULPS       Z8, Z13, Z13
+	VMULPS       sigmoidconsts<>+64(SB), Z13, Z8
+	VRNDSCALEPS  $0x00, Z8, Z8
+	VMOVAPS      Z13, Z10
+	VFNMADD231PS sigmoidconsts<>+128(SB), Z8, Z10
+	VFNMADD231PS sigmoidconsts<>+192(SB), Z8, Z10
+	VMULPS       Z10, Z10, Z11
+	VMOVUPS      sigmoidconsts<>+256(SB), Z12
+	VFMADD213PS  sigmoidconsts<>+320(SB), Z10, Z12
+	VMOVUPS      sigmoidconsts<>+384(SB), Z14
+	VFMADD213PS  sigmoidconsts<>+448(SB), Z10, Z14
+	VMOVUPS      sigmoidconsts<>+512(SB), Z17
+	VFMADD213PS  sigmoidconsts<>+576(SB), Z10, Z17
+	VFMADD213PS  Z14, Z11, Z17
+	VFMADD213PS  Z12, Z11, Z17
+	VFMADD213PS  Z10, Z11, Z17
+	VADDPS       sigmoidconsts<>+640(SB), Z17, Z17
+	VSCALEFPS    Z8, Z17, Z17
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z13, K2
+	VXORPS       Z17, Z17, K2, Z17
+	VCMPPS       $0x0e, sigmoidconsts<>+2304(SB), Z13, K2
+	VMOVUPS      sigmoidconsts<>+1856(SB), K2, Z17
+	VMOVAPS      Z17, Z8
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z2, K2
+	VXORPS       Z8, Z8, K2, Z8
+
+powd_197:
+	VMOVAPS      Z6, Z6
+	VMULPS       Z7, Z6, Z6
+	VMULPS       Z8, Z6, Z6
+	VMOVUPS      sigmoidconsts<>+640(SB), Z7
+	VMOVUPS      sigmoidconsts<>+2240(SB), Z8
+	VFNMADD231PS Z3, Z8, Z7
+	VMULPS       Z7, Z6, Z6
+	VMULPS       Z15, Z6, Z6
+	VMULPS       Z16, Z6, Z6
+	VCMPPS       $0x0e, sigmoidconsts<>+832(SB), Z2, K2
+	VADDPS       Z6, Z9, K2, Z9
+
+gamma0_193:
+	TESTQ        $0x00000100, SI
+	JZ           noflag_198
+	VBROADCASTSS alpha+104(FP), Z2
+	VMOVUPS      sigmoidconsts<>+640(SB), Z6
+	VSUBPS       Z2, Z6, Z6
+	VMULPS       Z4, Z6, Z6
+	VFMADD231PS  Z3, Z2, Z6
+	VMULPS       Z6, Z9, Z9
+
+noflag_198:
+	VBROADCASTSS focalScale+100(FP), Z2
+	VFMADD231PS  Z2, Z9, Z5
+
+noflag_188:
+	VMOVUPS Z5, K1, (DX)
+
+done_156:
+	MOVQ          out_base+136(FP), AX
+	VMOVAPS       Z0, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y2
+	VADDPS        Y2, Y0, Y2
+	VEXTRACTF128  $0x01, Y2, X0
+	VADDPS        X0, X2, X0
+	VMOVHLPS      X0, X0, X2
+	VADDPS        X2, X0, X0
+	VMOVSHDUP     X0, X2
+	VADDSS        X2, X0, X0
+	VMOVSS        X0, (AX)
+	VMOVAPS       Z1, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y1
+	VADDPS        Y1, Y0, Y1
+	VEXTRACTF128  $0x01, Y1, X0
+	VADDPS        X0, X1, X0
+	VMOVHLPS      X0, X0, X1
+	VADDPS        X1, X0, X0
+	VMOVSHDUP     X0, X1
+	VADDSS        X1, X0, X0
+	VMOVSS        X0, 4(AX)
 	VZEROUPPER
 	RET
 

@@ -15,6 +15,7 @@ var genericTier = &tier{
 	sigmoid:         sigmoidGeneric,
 	sigmoidStats:    sigmoidStatsGeneric,
 	sigmoidGrad:     sigmoidGradGeneric,
+	sigmoidFused:    sigmoidFusedGeneric,
 	softmaxStatsU8:  softmaxStatsGeneric[uint8],
 	softmaxStatsI32: softmaxStatsGeneric[int32],
 	softmaxGradU8:   softmaxGradGeneric[uint8],
@@ -291,6 +292,16 @@ func softmaxGradGeneric[L Label](x []float32, S, lo, hi int, lab []L, c *Softmax
 			dst[k*S+i] = v
 		}
 	}
+}
+
+// sigmoidFusedGeneric is the specification of the fused sigmoid kernels:
+// the statistics pass's BCE and Focal sums (p without its region flags),
+// then the gradient pass of the same elements.
+func sigmoidFusedGeneric(x, y []float32, p *SigmoidParams, c *SigmoidCoef, s *SigmoidSums[float32], dst []float32) {
+	q := *p
+	q.Need &^= NeedRegion | NeedSquared
+	sigmoidStatsGeneric(x, y, &q, s)
+	sigmoidGradGeneric(x, y, c, dst)
 }
 
 // softmaxFusedGeneric is the specification of the fused kernels: the

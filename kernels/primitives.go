@@ -49,6 +49,25 @@ func SigmoidGrad(x, y []float32, c *SigmoidCoef, dst []float32) {
 	}
 }
 
+// SigmoidFused runs the statistics pass and the gradient pass of x against
+// targets y (same length) at once, block by block: it writes the gradient
+// of c into dst (at least as long as x), as SigmoidGrad does, and adds the
+// BCE and Focal sums of p to out, as SigmoidPlane does (the same values bit
+// for bit; the region sums are not computed). It is the single pass of a
+// loss whose terms are all pixelwise. p and c describe the same loss: the
+// same PosWeight, FocalAlpha and FocalGamma. blk is the float32 block
+// buffer.
+func SigmoidFused(x, y []float32, p *SigmoidParams, c *SigmoidCoef, blk *SigmoidSums[float32], out *SigmoidSums[float64], dst []float32) {
+	t := active.Load()
+	y, dst = y[:len(x)], dst[:len(x)]
+	for lo := 0; lo < len(x); lo += BlockSize {
+		hi := min(lo+BlockSize, len(x))
+		t.sigmoidFused(x[lo:hi], y[lo:hi], p, c, blk, dst[lo:hi])
+		out.BCE += float64(blk.BCE)
+		out.Focal += float64(blk.Focal)
+	}
+}
+
 // SoftmaxBlock computes the float32 sums of pixels [lo, hi) of one image
 // (hi-lo at most BlockSize): x holds the image's C planes of S pixels each,
 // labels its S labels. s's slices have length p.C at least.

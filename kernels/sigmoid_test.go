@@ -139,6 +139,34 @@ func checkSigmoidGrad(t *testing.T, tr *tier, c *SigmoidCoef, x, y []float32, of
 	}
 }
 
+// checkSigmoidFused checks a tier's fused kernel against its own statistics
+// and gradient kernels, bit for bit, on the loss of c (p takes c's
+// parameters, with both pixelwise sums asked for).
+func checkSigmoidFused(t *testing.T, tr *tier, c *SigmoidCoef, x, y []float32, off int) {
+	t.Helper()
+	n := len(x)
+	p := SigmoidParams{Need: NeedCE | NeedFocal | NeedRegion, PosWeight: c.PosWeight, FocalAlpha: c.FocalAlpha, FocalGamma: c.FocalGamma}
+	gx, gy, gd := newF32(n, off), newF32(n, (off+5)%16), newF32(n, (off+11)%16)
+	copy(gx.s, x)
+	copy(gy.s, y)
+	var got, want SigmoidSums[float32]
+	tr.sigmoidFused(gx.s, gy.s, &p, c, &got, gd.s)
+	gx.check(t, "x")
+	gy.check(t, "y")
+	gd.check(t, "dst")
+	tr.sigmoidStats(x, y, &p, &want)
+	wd := make([]float32, n)
+	tr.sigmoidGrad(x, y, c, wd)
+	if !sameBits(got.BCE, want.BCE) || !sameBits(got.Focal, want.Focal) {
+		t.Fatalf("%s sigmoid fused %+v n=%d off=%d: BCE, Focal = %v, %v; statistics kernel %v, %v", tr.name, *c, n, off, got.BCE, got.Focal, want.BCE, want.Focal)
+	}
+	for i := range wd {
+		if !sameBits(gd.s[i], wd[i]) {
+			t.Fatalf("%s sigmoid fused %+v n=%d off=%d i=%d: grad %v, gradient kernel %v", tr.name, *c, n, off, i, gd.s[i], wd[i])
+		}
+	}
+}
+
 func TestSigmoidTiers(t *testing.T) {
 	forTiers(t, func(t *testing.T, tr *tier) {
 		r := rand.New(rand.NewPCG(5, 6))
@@ -148,6 +176,7 @@ func TestSigmoidTiers(t *testing.T) {
 					x, y := randLogits(r, n, 4, false), randTargets(r, n)
 					checkSigmoidStats(t, tr, &sigmoidParamCases[ci], x, y, off)
 					checkSigmoidGrad(t, tr, &sigmoidCoefCases[ci], x, y, off)
+					checkSigmoidFused(t, tr, &sigmoidCoefCases[ci], x, y, off)
 				}
 			}
 		}
@@ -167,6 +196,7 @@ func TestSigmoidSpecial(t *testing.T) {
 					}
 					checkSigmoidStats(t, tr, &sigmoidParamCases[ci], x, y, 1)
 					checkSigmoidGrad(t, tr, &sigmoidCoefCases[ci], x, y, 1)
+					checkSigmoidFused(t, tr, &sigmoidCoefCases[ci], x, y, 1)
 				}
 			}
 			// specials mixed into ordinary values
@@ -174,6 +204,7 @@ func TestSigmoidSpecial(t *testing.T) {
 			x, y := randLogits(r, 100, 4, true), randTargets(r, 100)
 			checkSigmoidStats(t, tr, &sigmoidParamCases[ci], x, y, 3)
 			checkSigmoidGrad(t, tr, &sigmoidCoefCases[ci], x, y, 3)
+			checkSigmoidFused(t, tr, &sigmoidCoefCases[ci], x, y, 3)
 		}
 	})
 }
@@ -190,6 +221,9 @@ func TestGuardPagesSigmoid(t *testing.T) {
 				var s SigmoidSums[float32]
 				tr.sigmoidStats(x, y, &sigmoidParamCases[ci], &s)
 				tr.sigmoidGrad(x, y, &sigmoidCoefCases[ci], guardF32(t, make([]float32, n)))
+				c := &sigmoidCoefCases[ci]
+				p := SigmoidParams{Need: NeedCE | NeedFocal, PosWeight: c.PosWeight, FocalAlpha: c.FocalAlpha, FocalGamma: c.FocalGamma}
+				tr.sigmoidFused(x, y, &p, c, &s, guardF32(t, make([]float32, n)))
 			}
 		}
 	})
@@ -207,6 +241,7 @@ func fuzzSigmoid(f *testing.F, grad bool) {
 			for ci := range sigmoidParamCases {
 				if grad {
 					checkSigmoidGrad(t, tr, &sigmoidCoefCases[ci], x, y, len(b)%16)
+					checkSigmoidFused(t, tr, &sigmoidCoefCases[ci], x, y, len(b)%16)
 				} else {
 					checkSigmoidStats(t, tr, &sigmoidParamCases[ci], x, y, len(b)%16)
 				}

@@ -50,6 +50,7 @@ func asmTier(name string, f asmFuncs) *tier {
 	t.sigmoid = blocked(f.sigmoid)
 	t.sigmoidStats = sigmoidStatsAsm(name == "avx512")
 	t.sigmoidGrad = sigmoidGradAsm(f.sigmoidGrad)
+	t.sigmoidFused = sigmoidFusedAsm(name == "avx512")
 	avx512 := name == "avx512"
 	t.sum, t.copy = rooflineSum(avx512), rooflineCopy(avx512)
 	t.confusionU8 = confusionAsm[uint8](avx512)
@@ -96,6 +97,27 @@ func sigmoidGradAsm(f func(x, y, dst []float32, flags uint64, a, b, e, bceScale,
 			hi := min(lo+BlockSize, len(x))
 			f(x[lo:hi], y[lo:hi], dst[lo:hi], flags, c.A, c.B, c.E, c.BCEScale, c.PosWeight, c.FocalScale, c.FocalAlpha, c.FocalGamma, gm, gm1)
 		}
+	}
+}
+
+func sigmoidFusedAsm(avx512 bool) func(x, y []float32, p *SigmoidParams, c *SigmoidCoef, s *SigmoidSums[float32], dst []float32) {
+	return func(x, y []float32, p *SigmoidParams, c *SigmoidCoef, s *SigmoidSums[float32], dst []float32) {
+		sflags := sigmoidStatsFlags(p) &^ uint64(NeedRegion|NeedSquared)
+		flags := sigmoidGradFlags(c)
+		y, dst = y[:len(x)], dst[:len(x)]
+		gm, gm1 := powMode(c.FocalGamma), powMode(c.FocalGamma-1)
+		var out, blk [2]float32
+		for lo := 0; lo < len(x); lo += BlockSize {
+			hi := min(lo+BlockSize, len(x))
+			if avx512 {
+				asm.SigmoidFusedAVX512(x[lo:hi], y[lo:hi], dst[lo:hi], flags, c.A, c.B, c.E, c.BCEScale, c.PosWeight, c.FocalScale, c.FocalAlpha, c.FocalGamma, gm, gm1, sflags, blk[:])
+			} else {
+				asm.SigmoidFusedAVX2(x[lo:hi], y[lo:hi], dst[lo:hi], flags, c.A, c.B, c.E, c.BCEScale, c.PosWeight, c.FocalScale, c.FocalAlpha, c.FocalGamma, gm, gm1, sflags, blk[:])
+			}
+			out[0] += blk[0]
+			out[1] += blk[1]
+		}
+		*s = SigmoidSums[float32]{BCE: out[0], Focal: out[1]}
 	}
 }
 

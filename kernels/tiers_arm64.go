@@ -19,6 +19,7 @@ var neonTier = func() *tier {
 	t.sigmoid = neonBlocked(asm.SigmoidNEON)
 	t.sigmoidStats = neonSigmoidStats
 	t.sigmoidGrad = neonSigmoidGrad
+	t.sigmoidFused = neonSigmoidFused
 	t.softmaxStatsU8 = neonSoftmaxStats[uint8]
 	t.softmaxStatsI32 = neonSoftmaxStats[int32]
 	t.softmaxGradU8 = neonSoftmaxGrad[uint8]
@@ -68,6 +69,23 @@ func neonSigmoidGrad(x, y []float32, c *SigmoidCoef, dst []float32) {
 		hi := min(lo+BlockSize, len(x))
 		asm.SigmoidGradNEON(x[lo:hi], y[lo:hi], dst[lo:hi], flags, c.A, c.B, c.E, c.BCEScale, c.PosWeight, c.FocalScale, c.FocalAlpha, c.FocalGamma, gm, gm1)
 	}
+}
+
+// neonSigmoidFused runs the statistics kernel and then the gradient kernel
+// on each block.
+func neonSigmoidFused(x, y []float32, p *SigmoidParams, c *SigmoidCoef, s *SigmoidSums[float32], dst []float32) {
+	q := *p
+	q.Need &^= NeedRegion | NeedSquared
+	y, dst = y[:len(x)], dst[:len(x)]
+	var out SigmoidSums[float32]
+	for lo := 0; lo < len(x); lo += BlockSize {
+		hi := min(lo+BlockSize, len(x))
+		neonSigmoidStats(x[lo:hi], y[lo:hi], &q, s)
+		neonSigmoidGrad(x[lo:hi], y[lo:hi], c, dst[lo:hi])
+		out.BCE += s.BCE
+		out.Focal += s.Focal
+	}
+	*s = out
 }
 
 // The NEON softmax kernels need no scratch: the gradient pass keeps its e_c

@@ -46,7 +46,8 @@ func (t *Tier) log1p(e Register) VecVirtual {
 // over one block of one plane.
 func sigmoidFamily(t *Tier) {
 	sigmoidStats(t)
-	sigmoidGrad(t)
+	sigmoidGrad(t, false)
+	sigmoidGrad(t, true)
 }
 
 func sigmoidStats(t *Tier) {
@@ -95,41 +96,7 @@ func sigmoidStats(t *Tier) {
 				sYY.fmaKeep(y, y)
 			})
 		})
-		ifFlag(flags, flagCE|flagFocal, func() {
-			l1p := t.log1p(e)
-			omy := t.V()
-			VMOVUPS(t.F(1), omy)
-			VSUBPS(y, omy, omy) // 1 - y
-			ifFlag(flags, flagCE, func() {
-				// (1-y)*x + (1+(pw-1)*y) * (log1p(e) + max(-x, 0))
-				pwm1 := t.bcast(arg("pw"))
-				VSUBPS(t.F(1), pwm1, pwm1)
-				lw := t.V()
-				VMOVAPS(y, lw)
-				VFMADD213PS(t.F(1), pwm1, lw) // lw = (pw-1)*y + 1
-				nx := t.V()
-				VXORPS(t.I(0x80000000), x, nx)
-				VMAXPS(t.F(0), nx, nx) // max(-x, 0)
-				VADDPS(nx, l1p, nx)
-				VMULPS(nx, lw, lw)
-				VFMADD231PS(x, omy, lw) // (1-y)*x + lw*(...)
-				sBCE.add(lw, tail)
-			})
-			ifFlag(flags, flagFocal, func() {
-				pv, qv := t.sigmoidPQ(x, e)
-				ce := t.focalCE(x, y, l1p)
-				pt1 := t.V()
-				VMULPS(y, qv, pt1)
-				VFMADD231PS(omy, pv, pt1) // p*(1-y) + q*y
-				g := t.bcast(arg("gamma"))
-				pw := t.pow(pt1, g, gmode)
-				VMULPS(pw, ce, ce)
-				ifFlag(flags, flagAlpha, func() {
-					t.alphaWeight(y, omy, arg("alpha"), ce)
-				})
-				sFoc.add(ce, tail)
-			})
-		})
+		t.sigmoidPixelwiseSums(flags, gmode, x, y, e, tail, sBCE, sFoc)
 	})
 	out := Load(Param("out").Base(), GP64())
 	for i, a := range as {
@@ -137,6 +104,48 @@ func sigmoidStats(t *Tier) {
 		VMOVSS(s, Mem{Base: out, Disp: 4 * i})
 	}
 	end()
+}
+
+// sigmoidPixelwiseSums adds the BCE (sBCE) and focal (sFoc) sums of one
+// vector of x and targets y under flags (flagCE, flagFocal, flagAlpha), e
+// = exp(-|x|): the statistics and the fused kernels both call it, so their
+// sums are the same bit for bit.
+func (t *Tier) sigmoidPixelwiseSums(flags Op, gmode GPVirtual, x, y, e Register, tail *Mask, sBCE, sFoc *acc) {
+	ifFlag(flags, flagCE|flagFocal, func() {
+		l1p := t.log1p(e)
+		omy := t.V()
+		VMOVUPS(t.F(1), omy)
+		VSUBPS(y, omy, omy) // 1 - y
+		ifFlag(flags, flagCE, func() {
+			// (1-y)*x + (1+(pw-1)*y) * (log1p(e) + max(-x, 0))
+			pwm1 := t.bcast(arg("pw"))
+			VSUBPS(t.F(1), pwm1, pwm1)
+			lw := t.V()
+			VMOVAPS(y, lw)
+			VFMADD213PS(t.F(1), pwm1, lw) // lw = (pw-1)*y + 1
+			nx := t.V()
+			VXORPS(t.I(0x80000000), x, nx)
+			VMAXPS(t.F(0), nx, nx) // max(-x, 0)
+			VADDPS(nx, l1p, nx)
+			VMULPS(nx, lw, lw)
+			VFMADD231PS(x, omy, lw) // (1-y)*x + lw*(...)
+			sBCE.add(lw, tail)
+		})
+		ifFlag(flags, flagFocal, func() {
+			pv, qv := t.sigmoidPQ(x, e)
+			ce := t.focalCE(x, y, l1p)
+			pt1 := t.V()
+			VMULPS(y, qv, pt1)
+			VFMADD231PS(omy, pv, pt1) // p*(1-y) + q*y
+			g := t.bcast(arg("gamma"))
+			pw := t.pow(pt1, g, gmode)
+			VMULPS(pw, ce, ce)
+			ifFlag(flags, flagAlpha, func() {
+				t.alphaWeight(y, omy, arg("alpha"), ce)
+			})
+			sFoc.add(ce, tail)
+		})
+	})
 }
 
 // focalCE returns max(x,0) - x*y + l1p, the BCE of the focal loss.
@@ -159,23 +168,47 @@ func (t *Tier) alphaWeight(y, omy Op, alpha Mem, d Register) {
 	VMULPS(oma, d, d)
 }
 
-func sigmoidGrad(t *Tier) {
-	t.text("SigmoidGrad"+t.Name, "func(x, y, dst []float32, flags uint64, a, b, e, bceScale, pw, focalScale, alpha, gamma float32, gmode, g1mode int)")
-	Doc(fmt.Sprintf("SigmoidGrad%s writes kernels.sigmoidGradGeneric's gradient of len(x) <= kernels.BlockSize elements", t.Name),
+// sigmoidGrad emits the gradient kernel, or with fused the fused kernel:
+// the gradient plus the statistics kernel's BCE and focal sums of the same
+// elements (flagged by sflags like the statistics kernel's flags), for a
+// loss of pixelwise terms only, in one pass.
+func sigmoidGrad(t *Tier, fused bool) {
+	name := "SigmoidGrad" + t.Name
+	sig := "func(x, y, dst []float32, flags uint64, a, b, e, bceScale, pw, focalScale, alpha, gamma float32, gmode, g1mode int"
+	if fused {
+		name = "SigmoidFused" + t.Name
+		sig += ", sflags uint64, out []float32"
+	}
+	t.text(name, sig+")")
+	Doc(fmt.Sprintf("%s writes kernels.sigmoidGradGeneric's gradient of len(x) <= kernels.BlockSize elements", name),
 		"into dst. flags: 4 when a, b or e is not 0, 1 when bceScale is not 0, 2 when focalScale is not 0, 256",
 		"when alpha >= 0; gmode and g1mode classify gamma and gamma-1 as for SigmoidStats.")
+	if fused {
+		Doc("It also stores the BCE and Focal sums of SigmoidStats (sflags as its flags; pw, alpha, gamma and",
+			"gmode as its arguments) into out[0:2].")
+	}
 	p := sliceArgs("x", "y", "dst")
 	px, py, pd := p[0], p[1], p[2]
 	n := Load(Param("x").Len(), GP64()).(GPVirtual)
 	flags := Load(Param("flags"), GP64()).(GPVirtual)
 	gmode := Load(Param("gmode"), GP64()).(GPVirtual)
 	g1mode := Load(Param("g1mode"), GP64()).(GPVirtual)
+	var sums []*acc // BCE, Focal
+	if fused {
+		sums = t.newAccs(2)
+		for _, a := range sums {
+			a.zero()
+		}
+	}
 	t.stream(n, []ptr{{px, 4}, {py, 4}, {pd, 4}}, func(tail *Mask, _ GPVirtual) {
 		x, y := t.V(), t.V()
 		t.load(Mem{Base: px}, x, tail)
 		t.load(Mem{Base: py}, y, tail)
 		pv, qv, ev := t.sigmoidPair(x)
 		P, Q, E, X, Y := t.keep(pv), t.keep(qv), t.keep(ev), t.keep(x), t.keep(y)
+		if fused {
+			t.sigmoidPixelwiseSums(arg("sflags"), gmode, t.ld(X), t.ld(Y), t.ld(E), tail, sums[0], sums[1])
+		}
 		omy := t.V()
 		VMOVUPS(t.F(1), omy)
 		VSUBPS(Y, omy, omy)
@@ -265,5 +298,11 @@ func sigmoidGrad(t *Tier) {
 		})
 		t.store(t.ld(G), Mem{Base: pd}, tail)
 	})
+	if fused {
+		out := Load(Param("out").Base(), GP64())
+		for i, a := range sums {
+			VMOVSS(a.sum(), Mem{Base: out, Disp: 4 * i})
+		}
+	}
 	end()
 }
