@@ -207,6 +207,10 @@ func (b *Binary) run(ws *Workspace, logits, targets []float32, sh Shape, grad []
 	}
 	ws.st.Reset(sh.N, sh.C)
 	ws.st.kind = kindSigmoid
+	if grad != nil && len(ws.bn.regions) == 0 {
+		b.fused(ws, &ws.st, logits, targets, sh, grad)
+		return b.finalize(ws, &ws.st, false), nil
+	}
 	b.accumulate(ws, &ws.st, logits, targets, sh, 0)
 	value := b.finalize(ws, &ws.st, grad != nil)
 	if grad != nil {
@@ -287,6 +291,36 @@ func (b *Binary) accumulate(ws *Workspace, st *Stats, logits, targets []float32,
 		st.addScalar(sFocal, t.Focal)
 	}
 	st.addScalar(sValid, float64(sh.Len()))
+}
+
+// fused is the single pass of a loss whose terms are all pixelwise (BCE,
+// sigmoid focal): their gradient scales depend only on the element count,
+// so one pass writes the gradient and adds the BCE and focal sums to st, the
+// same sums as accumulate's, in the same chunk order.
+func (b *Binary) fused(ws *Workspace, st *Stats, logits, targets []float32, sh Shape, grad []float32) {
+	p := &ws.bn
+	N, C, S := sh.N, sh.C, sh.S
+	total := float64(sh.Len())
+	ws.ceScale, ws.focScale = 0, 0
+	if d := divisor(p.bceT.Reduction, total, total); p.bce && d != 0 {
+		ws.ceScale = float32(p.wBCE / d)
+	}
+	if d := divisor(p.focalT.Reduction, total, total); p.focal && d != 0 {
+		ws.focScale = float32(p.wFoc / d)
+	}
+	cpp := (S + chunkPixels - 1) / chunkPixels
+	chunks := N * C * cpp
+	workers := workerCount(b.Workers, sh, chunks)
+	ws.growWorkers(workers, C, chunks, true)
+	ws.job = job{ws: ws, kind: sigmoidFused, chunks: chunks, cpi: cpp, sh: sh, logits: logits, targets: targets, grad: grad}
+	ws.runJob(&ws.job, workers)
+	ws.job = job{}
+	for i := 0; i < chunks; i++ {
+		t := &ws.sgChunks[i]
+		st.addScalar(sCE, t.BCE)
+		st.addScalar(sFocal, t.Focal)
+	}
+	st.addScalar(sValid, total)
 }
 
 // finalize returns the loss value of st and, when coefs, leaves the gradient

@@ -47,6 +47,7 @@ const (
 	softmaxFused
 	sigmoidStats
 	sigmoidGrad
+	sigmoidFused
 )
 
 // job is one pass over the chunks of a call. It refers to the workspace and
@@ -129,6 +130,16 @@ func (j *job) chunk(st *workerState, i int) {
 			FocalScale: ws.focScale, FocalAlpha: prm.FocalAlpha, FocalGamma: prm.FocalGamma,
 		}
 		kernels.SigmoidGrad(j.logits[o+lo:o+hi], j.targets[o+lo:o+hi], &st.sgCoef, j.grad[o+lo:o+hi])
+	case sigmoidFused:
+		o := n * S
+		st.sgPrm = ws.bn.params(n % C)
+		st.sgCoef = kernels.SigmoidCoef{
+			BCEScale: ws.ceScale, PosWeight: st.sgPrm.PosWeight,
+			FocalScale: ws.focScale, FocalAlpha: st.sgPrm.FocalAlpha, FocalGamma: st.sgPrm.FocalGamma,
+		}
+		out := &ws.sgChunks[i]
+		*out = kernels.SigmoidSums[float64]{}
+		kernels.SigmoidFused(j.logits[o+lo:o+hi], j.targets[o+lo:o+hi], &st.sgPrm, &st.sgCoef, &st.sgBlk, out, j.grad[o+lo:o+hi])
 	}
 }
 

@@ -388,3 +388,59 @@ func TestSinglePass(t *testing.T) {
 		}
 	})
 }
+
+// TestSinglePassBinary is TestSinglePass for the Binary losses of
+// pixelwise terms only (BCE, sigmoid focal).
+func TestSinglePassBinary(t *testing.T) {
+	r := rand.New(rand.NewPCG(17, 18))
+	sh := Shape{2, 3, 2*kernels.BlockSize + 77}
+	x, _, y := bigCase(r, sh)
+	eachTierLong(t, func(t *testing.T) {
+		bns := bnCases(sh.C)
+		bns["bce_sfocal"] = &Binary{Terms: []Weighted{{0.6, &BCE{PosWeight: []float32{1, 2, 3}}}, {0.4, NewSigmoidFocal()}}}
+		for _, name := range slices.Sorted(maps.Keys(bns)) {
+			b := *bns[name]
+			single := true
+			for _, tm := range b.Terms {
+				switch tm.Term.(type) {
+				case Region, *Region:
+					single = false
+				}
+			}
+			if !single {
+				continue
+			}
+			t.Run(name, func(t *testing.T) {
+				var ws Workspace
+				fwd, err := b.Forward(&ws, x, y, sh)
+				if err != nil {
+					t.Fatal(err)
+				}
+				g := make([]float32, sh.Len())
+				v, err := b.Backward(&ws, x, y, sh, g)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if math.Float64bits(v) != math.Float64bits(fwd) {
+					t.Errorf("Backward value %v, Forward %v", v, fwd)
+				}
+				var st Stats
+				st.Reset(sh.N, sh.C)
+				if err := b.Accumulate(&ws, &st, x, y, sh, 0); err != nil {
+					t.Fatal(err)
+				}
+				g2 := make([]float32, sh.Len())
+				v2, err := b.Gradient(&ws, &st, x, y, sh, 0, g2)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if math.Float64bits(v2) != math.Float64bits(v) {
+					t.Errorf("two-pass value %v, single pass %v", v2, v)
+				}
+				if i := sameBits(g, g2); i >= 0 {
+					t.Fatalf("grad[%d] = %v single pass, %v two passes", i, g[i], g2[i])
+				}
+			})
+		}
+	})
+}
