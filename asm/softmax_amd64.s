@@ -6,7 +6,7 @@
 
 // func SoftmaxStatsU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
 // Requires: AVX, AVX2, FMA3, MMX+
-TEXT ·SoftmaxStatsU8AVX2(SB), NOSPLIT, $448-192
+TEXT ·SoftmaxStatsU8AVX2(SB), NOSPLIT, $544-192
 	MOVQ   x_base+0(FP), AX
 	MOVQ   lo+32(FP), CX
 	MOVQ   hi+40(FP), DX
@@ -42,6 +42,12 @@ class_1:
 	VMOVUPS Y0, 64(SP)
 	VXORPS  Y0, Y0, Y0
 	VMOVUPS Y0, 96(SP)
+	VXORPS  Y0, Y0, Y0
+	VMOVUPS Y0, 128(SP)
+	VXORPS  Y0, Y0, Y0
+	VMOVUPS Y0, 160(SP)
+	VMOVUPS softmaxconsts<>+0(SB), Y0
+	VMOVUPS Y0, 128(SP)
 
 loop_2:
 	CMPQ         DX, $0x00000008
@@ -49,10 +55,10 @@ loop_2:
 	VPMOVZXBD    (BX), Y0
 	VBROADCASTSS ign+80(FP), Y1
 	VPCMPEQD     Y1, Y0, Y1
-	VPXOR        softmaxconsts<>+0(SB), Y1, Y1
-	VPXOR        softmaxconsts<>+0(SB), Y1, Y2
+	VPXOR        softmaxconsts<>+64(SB), Y1, Y1
+	VPXOR        softmaxconsts<>+64(SB), Y1, Y2
 	VPOR         Y2, Y0, Y0
-	VMOVUPS      softmaxconsts<>+64(SB), Y2
+	VMOVUPS      softmaxconsts<>+0(SB), Y2
 	VANDPS       Y1, Y2, Y2
 	VADDPS       96(SP), Y2, Y2
 	VMOVUPS      Y2, 96(SP)
@@ -72,7 +78,7 @@ max_6:
 	JNZ        max_6
 
 c1_5:
-	VMOVUPS Y2, 128(SP)
+	VMOVUPS Y2, 192(SP)
 	VXORPS  Y2, Y2, Y2
 	VXORPS  Y3, Y3, Y3
 	MOVQ    AX, R9
@@ -82,7 +88,7 @@ c1_5:
 
 class_7:
 	VMOVUPS      (R9), Y5
-	VSUBPS       128(SP), Y5, Y5
+	VSUBPS       192(SP), Y5, Y5
 	VMULPS       softmaxconsts<>+128(SB), Y5, Y6
 	VROUNDPS     $0x00, Y6, Y6
 	VMOVAPS      Y5, Y7
@@ -98,7 +104,7 @@ class_7:
 	VFMADD213PS  Y10, Y8, Y11
 	VFMADD213PS  Y9, Y8, Y11
 	VFMADD213PS  Y7, Y8, Y11
-	VADDPS       softmaxconsts<>+64(SB), Y11, Y11
+	VADDPS       softmaxconsts<>+0(SB), Y11, Y11
 	VCVTPS2DQ    Y6, Y6
 	VPADDD       softmaxconsts<>+704(SB), Y6, Y6
 	VPSLLD       $0x17, Y6, Y6
@@ -119,11 +125,11 @@ noflag_8:
 	INCQ      R11
 	CMPQ      R11, C+72(FP)
 	JB        class_7
-	VMOVUPS   Y3, 160(SP)
-	VMOVUPS   softmaxconsts<>+64(SB), Y3
+	VMOVUPS   Y3, 224(SP)
+	VMOVUPS   softmaxconsts<>+0(SB), Y3
 	VDIVPS    Y2, Y3, Y3
-	VMOVUPS   Y3, 192(SP)
-	VMOVUPS   Y2, 224(SP)
+	VMOVUPS   Y3, 256(SP)
+	VMOVUPS   Y2, 288(SP)
 	TESTQ     $0x00000004, flags+88(FP)
 	JZ        noflag_9
 	MOVQ      SI, R9
@@ -132,7 +138,7 @@ noflag_8:
 	XORQ      R11, R11
 
 class_10:
-	VMOVUPS 192(SP), Y3
+	VMOVUPS 256(SP), Y3
 	VMULPS  (R9), Y3, Y3
 	VANDPS  Y1, Y3, Y3
 	VADDPS  (R10), Y3, Y4
@@ -150,7 +156,7 @@ noflag_11:
 	VADDPS   Y3, Y5, Y5
 	VMOVUPS  Y5, 32(R10)
 	VMOVUPS  64(R10), Y3
-	VANDPS   softmaxconsts<>+64(SB), Y4, Y4
+	VANDPS   softmaxconsts<>+0(SB), Y4, Y4
 	VADDPS   Y4, Y3, Y3
 	VMOVUPS  Y3, 64(R10)
 	ADDQ     $0x00000020, R9
@@ -161,20 +167,24 @@ noflag_11:
 	JB       class_10
 
 noflag_9:
+	MOVQ         flags+88(FP), R9
+	ANDQ         $0x00000203, R9
+	CMPQ         R9, $0x00000001
+	JEQ          prodmode_12
 	TESTQ        $0x00000003, flags+88(FP)
-	JZ           noflag_12
-	VMOVUPS      224(SP), Y2
+	JZ           noflag_14
+	VMOVUPS      288(SP), Y2
 	VPSRLD       $0x17, Y2, Y3
 	VPSUBD       softmaxconsts<>+896(SB), Y3, Y3
 	VCVTDQ2PS    Y3, Y4
 	VANDPS       softmaxconsts<>+960(SB), Y2, Y3
 	VORPS        softmaxconsts<>+384(SB), Y3, Y3
 	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Y3, Y5
-	VSUBPS       softmaxconsts<>+64(SB), Y3, Y6
+	VSUBPS       softmaxconsts<>+0(SB), Y3, Y6
 	VADDPS       Y3, Y3, Y3
-	VSUBPS       softmaxconsts<>+64(SB), Y3, Y3
+	VSUBPS       softmaxconsts<>+0(SB), Y3, Y3
 	VBLENDVPS    Y5, Y3, Y6, Y3
-	VANDPS       softmaxconsts<>+64(SB), Y5, Y5
+	VANDPS       softmaxconsts<>+0(SB), Y5, Y5
 	VSUBPS       Y5, Y4, Y4
 	VMULPS       Y3, Y3, Y5
 	VMOVUPS      softmaxconsts<>+1088(SB), Y6
@@ -194,19 +204,19 @@ noflag_9:
 	VFMADD231PS  softmaxconsts<>+192(SB), Y4, Y6
 	VCMPPS       $0x03, Y2, Y2, Y3
 	VBLENDVPS    Y3, Y2, Y6, Y6
-	VSUBPS       160(SP), Y6, Y2
-	VMOVUPS      Y6, 256(SP)
-	VMOVUPS      Y2, 288(SP)
+	VSUBPS       224(SP), Y6, Y2
+	VMOVUPS      Y6, 320(SP)
+	VMOVUPS      Y2, 352(SP)
 	TESTQ        $0x00000001, flags+88(FP)
-	JZ           noflag_13
-	VMOVUPS      softmaxconsts<>+64(SB), Y2
+	JZ           noflag_15
+	VMOVUPS      softmaxconsts<>+0(SB), Y2
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_14
+	JZ           noflag_16
 	MOVQ         DI, R9
 	VXORPS       Y3, Y3, Y3
 	XORQ         R10, R10
 
-class_15:
+class_17:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS (R9), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -214,58 +224,58 @@ class_15:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_15
+	JB           class_17
 
-noflag_14:
-	VMOVUPS      Y2, 320(SP)
+noflag_16:
+	VMOVUPS      Y2, 384(SP)
 	VBROADCASTSS eps1+144(FP), Y2
-	VMULPS       320(SP), Y2, Y2
-	VMULPS       288(SP), Y2, Y2
-	VMOVUPS      Y2, 352(SP)
+	VMULPS       384(SP), Y2, Y2
+	VMULPS       352(SP), Y2, Y2
+	VMOVUPS      Y2, 416(SP)
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_16
+	JZ           noflag_18
 	VXORPS       Y2, Y2, Y2
 	MOVQ         AX, R9
 	MOVQ         DI, R10
 	XORQ         R11, R11
 
-class_17:
+class_19:
 	VMOVUPS      (R9), Y3
-	VSUBPS       128(SP), Y3, Y3
+	VSUBPS       192(SP), Y3, Y3
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_18
+	JZ           noflag_20
 	VBROADCASTSS (R10), Y4
 	VMULPS       Y4, Y3, Y3
 
-noflag_18:
+noflag_20:
 	VADDPS       Y3, Y2, Y2
 	ADDQ         CX, R9
 	ADDQ         $0x00000020, R10
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_17
+	JB           class_19
 	VBROADCASTSS wsum+152(FP), Y3
-	VMULPS       256(SP), Y3, Y3
+	VMULPS       320(SP), Y3, Y3
 	VSUBPS       Y2, Y3, Y3
 	VBROADCASTSS epsC+148(FP), Y2
-	VMOVUPS      352(SP), Y4
+	VMOVUPS      416(SP), Y4
 	VFMADD231PS  Y2, Y3, Y4
-	VMOVUPS      Y4, 352(SP)
+	VMOVUPS      Y4, 416(SP)
 
-noflag_16:
-	VMOVUPS 352(SP), Y2
+noflag_18:
+	VMOVUPS 416(SP), Y2
 	VANDPS  Y1, Y2, Y2
 	VADDPS  (SP), Y2, Y2
 	VMOVUPS Y2, (SP)
-	VMOVUPS 320(SP), Y2
+	VMOVUPS 384(SP), Y2
 	VANDPS  Y1, Y2, Y2
 	VADDPS  32(SP), Y2, Y2
 	VMOVUPS Y2, 32(SP)
 
-noflag_13:
+noflag_15:
 	TESTQ        $0x00000002, flags+88(FP)
-	JZ           noflag_19
-	VMOVUPS      160(SP), Y2
+	JZ           noflag_21
+	VMOVUPS      224(SP), Y2
 	VMULPS       softmaxconsts<>+128(SB), Y2, Y3
 	VROUNDPS     $0x00, Y3, Y3
 	VMOVAPS      Y2, Y4
@@ -281,41 +291,41 @@ noflag_13:
 	VFMADD213PS  Y7, Y5, Y8
 	VFMADD213PS  Y6, Y5, Y8
 	VFMADD213PS  Y4, Y5, Y8
-	VADDPS       softmaxconsts<>+64(SB), Y8, Y8
+	VADDPS       softmaxconsts<>+0(SB), Y8, Y8
 	VCVTPS2DQ    Y3, Y3
 	VPADDD       softmaxconsts<>+704(SB), Y3, Y3
 	VPSLLD       $0x17, Y3, Y3
 	VMULPS       Y3, Y8, Y3
 	VCMPPS       $0x01, softmaxconsts<>+768(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
-	VMULPS       192(SP), Y3, Y3
-	VMOVUPS      softmaxconsts<>+64(SB), Y2
+	VMULPS       256(SP), Y3, Y3
+	VMOVUPS      softmaxconsts<>+0(SB), Y2
 	VSUBPS       Y3, Y2, Y2
 	VBROADCASTSS gamma+156(FP), Y3
-	VMOVUPS      Y3, 384(SP)
+	VMOVUPS      Y3, 448(SP)
 	MOVQ         gmode+160(FP), R9
 	CMPQ         R9, $0x01
-	JEQ          pow1_20
+	JEQ          pow1_22
 	CMPQ         R9, $0x02
-	JEQ          pow2_22
+	JEQ          pow2_24
 	CMPQ         R9, $0x03
-	JEQ          powg_21
-	VMOVUPS      softmaxconsts<>+64(SB), Y3
-	JMP          powd_23
+	JEQ          powg_23
+	VMOVUPS      softmaxconsts<>+0(SB), Y3
+	JMP          powd_25
 
-pow1_20:
+pow1_22:
 	VMOVAPS Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_23
+	JMP     powd_25
 
-pow2_22:
+pow2_24:
 	VMULPS  Y2, Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_23
+	JMP     powd_25
 
-powg_21:
+powg_23:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y2, Y4
 	VMULPS       softmaxconsts<>+1792(SB), Y2, Y3
 	VBLENDVPS    Y4, Y3, Y2, Y3
@@ -327,11 +337,11 @@ powg_21:
 	VANDPS       softmaxconsts<>+960(SB), Y3, Y3
 	VORPS        softmaxconsts<>+384(SB), Y3, Y3
 	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Y3, Y5
-	VSUBPS       softmaxconsts<>+64(SB), Y3, Y6
+	VSUBPS       softmaxconsts<>+0(SB), Y3, Y6
 	VADDPS       Y3, Y3, Y3
-	VSUBPS       softmaxconsts<>+64(SB), Y3, Y3
+	VSUBPS       softmaxconsts<>+0(SB), Y3, Y3
 	VBLENDVPS    Y5, Y3, Y6, Y3
-	VANDPS       softmaxconsts<>+64(SB), Y5, Y5
+	VANDPS       softmaxconsts<>+0(SB), Y5, Y5
 	VSUBPS       Y5, Y4, Y4
 	VMULPS       Y3, Y3, Y5
 	VMOVUPS      softmaxconsts<>+1088(SB), Y6
@@ -355,7 +365,7 @@ powg_21:
 	VBLENDVPS    Y3, softmaxconsts<>+1984(SB), Y6, Y6
 	VCMPPS       $0x00, softmaxconsts<>+1664(SB), Y2, Y3
 	VBLENDVPS    Y3, softmaxconsts<>+2048(SB), Y6, Y6
-	VMULPS       384(SP), Y6, Y6
+	VMULPS       448(SP), Y6, Y6
 	VMULPS       softmaxconsts<>+128(SB), Y6, Y3
 	VROUNDPS     $0x00, Y3, Y3
 	VMOVAPS      Y6, Y4
@@ -371,7 +381,7 @@ powg_21:
 	VFMADD213PS  Y8, Y5, Y9
 	VFMADD213PS  Y7, Y5, Y9
 	VFMADD213PS  Y4, Y5, Y9
-	VADDPS       softmaxconsts<>+64(SB), Y9, Y9
+	VADDPS       softmaxconsts<>+0(SB), Y9, Y9
 	VCVTPS2DQ    Y3, Y3
 	VPSRAD       $0x01, Y3, Y4
 	VPSUBD       Y4, Y3, Y3
@@ -389,17 +399,17 @@ powg_21:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
-powd_23:
-	VMULPS  288(SP), Y3, Y3
-	VMOVUPS Y3, 416(SP)
+powd_25:
+	VMULPS  352(SP), Y3, Y3
+	VMOVUPS Y3, 480(SP)
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_24
-	VMOVUPS softmaxconsts<>+64(SB), Y2
+	JZ      noflag_26
+	VMOVUPS softmaxconsts<>+0(SB), Y2
 	MOVQ    DI, R9
 	VXORPS  Y3, Y3, Y3
 	XORQ    R10, R10
 
-class_25:
+class_27:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS 4(R9), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -407,19 +417,69 @@ class_25:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_25
-	VMOVUPS      416(SP), Y0
+	JB           class_27
+	VMOVUPS      480(SP), Y0
 	VMULPS       Y2, Y0, Y0
-	VMOVUPS      Y0, 416(SP)
+	VMOVUPS      Y0, 480(SP)
 
-noflag_24:
-	VMOVUPS 416(SP), Y0
+noflag_26:
+	VMOVUPS 480(SP), Y0
 	VANDPS  Y1, Y0, Y0
 	VADDPS  64(SP), Y0, Y0
 	VMOVUPS Y0, 64(SP)
 
-noflag_19:
-noflag_12:
+noflag_21:
+noflag_14:
+	JMP pwdone_13
+
+prodmode_12:
+	VBROADCASTSS eps1+144(FP), Y0
+	VXORPS       softmaxconsts<>+2176(SB), Y0, Y0
+	VMULPS       224(SP), Y0, Y0
+	VMOVUPS      Y0, 512(SP)
+	TESTQ        $0x00000400, flags+88(FP)
+	JZ           noflag_28
+	VXORPS       Y0, Y0, Y0
+	MOVQ         AX, R9
+	XORQ         R10, R10
+
+class_29:
+	VMOVUPS      (R9), Y2
+	VSUBPS       192(SP), Y2, Y2
+	VADDPS       Y2, Y0, Y0
+	ADDQ         CX, R9
+	INCQ         R10
+	CMPQ         R10, C+72(FP)
+	JB           class_29
+	VBROADCASTSS epsC+148(FP), Y2
+	VMOVUPS      512(SP), Y3
+	VFNMADD231PS Y2, Y0, Y3
+	VMOVUPS      Y3, 512(SP)
+
+noflag_28:
+	VMOVUPS   512(SP), Y0
+	VANDPS    Y1, Y0, Y0
+	VADDPS    (SP), Y0, Y0
+	VMOVUPS   Y0, (SP)
+	VMOVUPS   softmaxconsts<>+0(SB), Y0
+	VANDPS    Y1, Y0, Y0
+	VADDPS    32(SP), Y0, Y0
+	VMOVUPS   Y0, 32(SP)
+	VMOVUPS   softmaxconsts<>+0(SB), Y0
+	VBLENDVPS Y1, 288(SP), Y0, Y0
+	VMULPS    128(SP), Y0, Y0
+	VPSRLD    $0x17, Y0, Y1
+	VPSUBD    softmaxconsts<>+704(SB), Y1, Y1
+	VCVTDQ2PS Y1, Y1
+	VADDPS    160(SP), Y1, Y1
+	VMOVUPS   Y1, 160(SP)
+	VANDPS    softmaxconsts<>+960(SB), Y0, Y1
+	VORPS     softmaxconsts<>+0(SB), Y1, Y1
+	VCMPPS    $0x03, Y0, Y0, Y2
+	VBLENDVPS Y2, Y0, Y1, Y1
+	VMOVUPS   Y1, 128(SP)
+
+pwdone_13:
 	ADDQ $0x00000020, AX
 	ADDQ $0x00000008, BX
 	SUBQ $0x00000008, DX
@@ -429,26 +489,26 @@ tail_3:
 	TESTQ   DX, DX
 	JZ      done_4
 	MOVQ    DX, R9
-	LEAQ    softmaxconsts<>+2176(SB), R10
+	LEAQ    softmaxconsts<>+2240(SB), R10
 	NEGQ    R9
 	VMOVDQU 64(R10)(R9*4), Y0
 	XORQ    R9, R9
 
-lab8_26:
+lab8_30:
 	DECQ         DX
 	SHLQ         $0x08, R9
 	MOVBQZX      (BX)(DX*1), R10
 	ORQ          R10, R9
 	TESTQ        DX, DX
-	JNZ          lab8_26
+	JNZ          lab8_30
 	VMOVQ        R9, X1
 	VPMOVZXBD    X1, Y1
 	VBROADCASTSS ign+80(FP), Y2
 	VPCMPEQD     Y2, Y1, Y2
 	VPANDN       Y0, Y2, Y0
-	VPXOR        softmaxconsts<>+0(SB), Y0, Y2
+	VPXOR        softmaxconsts<>+64(SB), Y0, Y2
 	VPOR         Y2, Y1, Y1
-	VMOVUPS      softmaxconsts<>+64(SB), Y2
+	VMOVUPS      softmaxconsts<>+0(SB), Y2
 	VANDPS       Y0, Y2, Y2
 	VADDPS       96(SP), Y2, Y2
 	VMOVUPS      Y2, 96(SP)
@@ -457,18 +517,18 @@ lab8_26:
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
-	JZ           c1_27
+	JZ           c1_31
 
-max_28:
+max_32:
 	ADDQ       CX, DX
 	VMASKMOVPS (DX), Y0, Y3
 	PREFETCHT0 1024(DX)
 	VMAXPS     Y3, Y2, Y2
 	DECQ       BX
-	JNZ        max_28
+	JNZ        max_32
 
-c1_27:
-	VMOVUPS Y2, 128(SP)
+c1_31:
+	VMOVUPS Y2, 192(SP)
 	VXORPS  Y2, Y2, Y2
 	VXORPS  Y3, Y3, Y3
 	MOVQ    AX, DX
@@ -476,9 +536,9 @@ c1_27:
 	VXORPS  Y4, Y4, Y4
 	XORQ    R9, R9
 
-class_29:
+class_33:
 	VMASKMOVPS   (DX), Y0, Y5
-	VSUBPS       128(SP), Y5, Y5
+	VSUBPS       192(SP), Y5, Y5
 	VMULPS       softmaxconsts<>+128(SB), Y5, Y6
 	VROUNDPS     $0x00, Y6, Y6
 	VMOVAPS      Y5, Y7
@@ -494,7 +554,7 @@ class_29:
 	VFMADD213PS  Y10, Y8, Y11
 	VFMADD213PS  Y9, Y8, Y11
 	VFMADD213PS  Y7, Y8, Y11
-	VADDPS       softmaxconsts<>+64(SB), Y11, Y11
+	VADDPS       softmaxconsts<>+0(SB), Y11, Y11
 	VCVTPS2DQ    Y6, Y6
 	VPADDD       softmaxconsts<>+704(SB), Y6, Y6
 	VPSLLD       $0x17, Y6, Y6
@@ -503,10 +563,10 @@ class_29:
 	VANDNPS      Y6, Y7, Y6
 	VADDPS       Y6, Y2, Y2
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_30
+	JZ           noflag_34
 	VMOVUPS      Y6, (BX)
 
-noflag_30:
+noflag_34:
 	VPCMPEQD  Y4, Y1, Y6
 	VBLENDVPS Y6, Y5, Y3, Y3
 	ADDQ      CX, DX
@@ -514,39 +574,39 @@ noflag_30:
 	VPADDD    softmaxconsts<>+832(SB), Y4, Y4
 	INCQ      R9
 	CMPQ      R9, C+72(FP)
-	JB        class_29
-	VMOVUPS   Y3, 160(SP)
-	VMOVUPS   softmaxconsts<>+64(SB), Y3
+	JB        class_33
+	VMOVUPS   Y3, 224(SP)
+	VMOVUPS   softmaxconsts<>+0(SB), Y3
 	VDIVPS    Y2, Y3, Y3
-	VMOVUPS   Y3, 192(SP)
-	VMOVUPS   Y2, 224(SP)
+	VMOVUPS   Y3, 256(SP)
+	VMOVUPS   Y2, 288(SP)
 	TESTQ     $0x00000004, flags+88(FP)
-	JZ        noflag_31
+	JZ        noflag_35
 	MOVQ      SI, DX
 	MOVQ      R8, BX
 	VXORPS    Y2, Y2, Y2
 	XORQ      SI, SI
 
-class_32:
-	VMOVUPS 192(SP), Y3
+class_36:
+	VMOVUPS 256(SP), Y3
 	VMULPS  (DX), Y3, Y3
 	VANDPS  Y0, Y3, Y3
 	VADDPS  (BX), Y3, Y4
 	VMOVUPS Y4, (BX)
 	TESTQ   $0x00000008, flags+88(FP)
-	JZ      noflag_33
+	JZ      noflag_37
 	VMULPS  Y3, Y3, Y4
 	VADDPS  96(BX), Y4, Y4
 	VMOVUPS Y4, 96(BX)
 
-noflag_33:
+noflag_37:
 	VPCMPEQD Y2, Y1, Y4
 	VMOVUPS  32(BX), Y5
 	VANDPS   Y4, Y3, Y3
 	VADDPS   Y3, Y5, Y5
 	VMOVUPS  Y5, 32(BX)
 	VMOVUPS  64(BX), Y3
-	VANDPS   softmaxconsts<>+64(SB), Y4, Y4
+	VANDPS   softmaxconsts<>+0(SB), Y4, Y4
 	VADDPS   Y4, Y3, Y3
 	VMOVUPS  Y3, 64(BX)
 	ADDQ     $0x00000020, DX
@@ -554,23 +614,27 @@ noflag_33:
 	VPADDD   softmaxconsts<>+832(SB), Y2, Y2
 	INCQ     SI
 	CMPQ     SI, C+72(FP)
-	JB       class_32
+	JB       class_36
 
-noflag_31:
+noflag_35:
+	MOVQ         flags+88(FP), DX
+	ANDQ         $0x00000203, DX
+	CMPQ         DX, $0x00000001
+	JEQ          prodmode_38
 	TESTQ        $0x00000003, flags+88(FP)
-	JZ           noflag_34
-	VMOVUPS      224(SP), Y2
+	JZ           noflag_40
+	VMOVUPS      288(SP), Y2
 	VPSRLD       $0x17, Y2, Y3
 	VPSUBD       softmaxconsts<>+896(SB), Y3, Y3
 	VCVTDQ2PS    Y3, Y4
 	VANDPS       softmaxconsts<>+960(SB), Y2, Y3
 	VORPS        softmaxconsts<>+384(SB), Y3, Y3
 	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Y3, Y5
-	VSUBPS       softmaxconsts<>+64(SB), Y3, Y6
+	VSUBPS       softmaxconsts<>+0(SB), Y3, Y6
 	VADDPS       Y3, Y3, Y3
-	VSUBPS       softmaxconsts<>+64(SB), Y3, Y3
+	VSUBPS       softmaxconsts<>+0(SB), Y3, Y3
 	VBLENDVPS    Y5, Y3, Y6, Y3
-	VANDPS       softmaxconsts<>+64(SB), Y5, Y5
+	VANDPS       softmaxconsts<>+0(SB), Y5, Y5
 	VSUBPS       Y5, Y4, Y4
 	VMULPS       Y3, Y3, Y5
 	VMOVUPS      softmaxconsts<>+1088(SB), Y6
@@ -590,19 +654,19 @@ noflag_31:
 	VFMADD231PS  softmaxconsts<>+192(SB), Y4, Y6
 	VCMPPS       $0x03, Y2, Y2, Y3
 	VBLENDVPS    Y3, Y2, Y6, Y6
-	VSUBPS       160(SP), Y6, Y2
-	VMOVUPS      Y6, 256(SP)
-	VMOVUPS      Y2, 288(SP)
+	VSUBPS       224(SP), Y6, Y2
+	VMOVUPS      Y6, 320(SP)
+	VMOVUPS      Y2, 352(SP)
 	TESTQ        $0x00000001, flags+88(FP)
-	JZ           noflag_35
-	VMOVUPS      softmaxconsts<>+64(SB), Y2
+	JZ           noflag_41
+	VMOVUPS      softmaxconsts<>+0(SB), Y2
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_36
+	JZ           noflag_42
 	MOVQ         DI, DX
 	VXORPS       Y3, Y3, Y3
 	XORQ         BX, BX
 
-class_37:
+class_43:
 	VPCMPEQD     Y3, Y1, Y4
 	VBROADCASTSS (DX), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -610,57 +674,57 @@ class_37:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_37
+	JB           class_43
 
-noflag_36:
-	VMOVUPS      Y2, 320(SP)
+noflag_42:
+	VMOVUPS      Y2, 384(SP)
 	VBROADCASTSS eps1+144(FP), Y2
-	VMULPS       320(SP), Y2, Y2
-	VMULPS       288(SP), Y2, Y2
-	VMOVUPS      Y2, 352(SP)
+	VMULPS       384(SP), Y2, Y2
+	VMULPS       352(SP), Y2, Y2
+	VMOVUPS      Y2, 416(SP)
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_38
+	JZ           noflag_44
 	VXORPS       Y2, Y2, Y2
 	MOVQ         DI, DX
 	XORQ         BX, BX
 
-class_39:
+class_45:
 	VMASKMOVPS   (AX), Y0, Y3
-	VSUBPS       128(SP), Y3, Y3
+	VSUBPS       192(SP), Y3, Y3
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_40
+	JZ           noflag_46
 	VBROADCASTSS (DX), Y4
 	VMULPS       Y4, Y3, Y3
 
-noflag_40:
+noflag_46:
 	VADDPS       Y3, Y2, Y2
 	ADDQ         CX, AX
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_39
+	JB           class_45
 	VBROADCASTSS wsum+152(FP), Y3
-	VMULPS       256(SP), Y3, Y3
+	VMULPS       320(SP), Y3, Y3
 	VSUBPS       Y2, Y3, Y3
 	VBROADCASTSS epsC+148(FP), Y2
-	VMOVUPS      352(SP), Y4
+	VMOVUPS      416(SP), Y4
 	VFMADD231PS  Y2, Y3, Y4
-	VMOVUPS      Y4, 352(SP)
+	VMOVUPS      Y4, 416(SP)
 
-noflag_38:
-	VMOVUPS 352(SP), Y2
+noflag_44:
+	VMOVUPS 416(SP), Y2
 	VANDPS  Y0, Y2, Y2
 	VADDPS  (SP), Y2, Y2
 	VMOVUPS Y2, (SP)
-	VMOVUPS 320(SP), Y2
+	VMOVUPS 384(SP), Y2
 	VANDPS  Y0, Y2, Y2
 	VADDPS  32(SP), Y2, Y2
 	VMOVUPS Y2, 32(SP)
 
-noflag_35:
+noflag_41:
 	TESTQ        $0x00000002, flags+88(FP)
-	JZ           noflag_41
-	VMOVUPS      160(SP), Y2
+	JZ           noflag_47
+	VMOVUPS      224(SP), Y2
 	VMULPS       softmaxconsts<>+128(SB), Y2, Y3
 	VROUNDPS     $0x00, Y3, Y3
 	VMOVAPS      Y2, Y4
@@ -676,41 +740,41 @@ noflag_35:
 	VFMADD213PS  Y7, Y5, Y8
 	VFMADD213PS  Y6, Y5, Y8
 	VFMADD213PS  Y4, Y5, Y8
-	VADDPS       softmaxconsts<>+64(SB), Y8, Y8
+	VADDPS       softmaxconsts<>+0(SB), Y8, Y8
 	VCVTPS2DQ    Y3, Y3
 	VPADDD       softmaxconsts<>+704(SB), Y3, Y3
 	VPSLLD       $0x17, Y3, Y3
 	VMULPS       Y3, Y8, Y3
 	VCMPPS       $0x01, softmaxconsts<>+768(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
-	VMULPS       192(SP), Y3, Y3
-	VMOVUPS      softmaxconsts<>+64(SB), Y2
+	VMULPS       256(SP), Y3, Y3
+	VMOVUPS      softmaxconsts<>+0(SB), Y2
 	VSUBPS       Y3, Y2, Y2
 	VBROADCASTSS gamma+156(FP), Y3
-	VMOVUPS      Y3, 384(SP)
+	VMOVUPS      Y3, 448(SP)
 	MOVQ         gmode+160(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_42
+	JEQ          pow1_48
 	CMPQ         AX, $0x02
-	JEQ          pow2_44
+	JEQ          pow2_50
 	CMPQ         AX, $0x03
-	JEQ          powg_43
-	VMOVUPS      softmaxconsts<>+64(SB), Y3
-	JMP          powd_45
+	JEQ          powg_49
+	VMOVUPS      softmaxconsts<>+0(SB), Y3
+	JMP          powd_51
 
-pow1_42:
+pow1_48:
 	VMOVAPS Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_45
+	JMP     powd_51
 
-pow2_44:
+pow2_50:
 	VMULPS  Y2, Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_45
+	JMP     powd_51
 
-powg_43:
+powg_49:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y2, Y4
 	VMULPS       softmaxconsts<>+1792(SB), Y2, Y3
 	VBLENDVPS    Y4, Y3, Y2, Y3
@@ -722,11 +786,11 @@ powg_43:
 	VANDPS       softmaxconsts<>+960(SB), Y3, Y3
 	VORPS        softmaxconsts<>+384(SB), Y3, Y3
 	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Y3, Y5
-	VSUBPS       softmaxconsts<>+64(SB), Y3, Y6
+	VSUBPS       softmaxconsts<>+0(SB), Y3, Y6
 	VADDPS       Y3, Y3, Y3
-	VSUBPS       softmaxconsts<>+64(SB), Y3, Y3
+	VSUBPS       softmaxconsts<>+0(SB), Y3, Y3
 	VBLENDVPS    Y5, Y3, Y6, Y3
-	VANDPS       softmaxconsts<>+64(SB), Y5, Y5
+	VANDPS       softmaxconsts<>+0(SB), Y5, Y5
 	VSUBPS       Y5, Y4, Y4
 	VMULPS       Y3, Y3, Y5
 	VMOVUPS      softmaxconsts<>+1088(SB), Y6
@@ -750,7 +814,7 @@ powg_43:
 	VBLENDVPS    Y3, softmaxconsts<>+1984(SB), Y6, Y6
 	VCMPPS       $0x00, softmaxconsts<>+1664(SB), Y2, Y3
 	VBLENDVPS    Y3, softmaxconsts<>+2048(SB), Y6, Y6
-	VMULPS       384(SP), Y6, Y6
+	VMULPS       448(SP), Y6, Y6
 	VMULPS       softmaxconsts<>+128(SB), Y6, Y3
 	VROUNDPS     $0x00, Y3, Y3
 	VMOVAPS      Y6, Y4
@@ -766,7 +830,7 @@ powg_43:
 	VFMADD213PS  Y8, Y5, Y9
 	VFMADD213PS  Y7, Y5, Y9
 	VFMADD213PS  Y4, Y5, Y9
-	VADDPS       softmaxconsts<>+64(SB), Y9, Y9
+	VADDPS       softmaxconsts<>+0(SB), Y9, Y9
 	VCVTPS2DQ    Y3, Y3
 	VPSRAD       $0x01, Y3, Y4
 	VPSUBD       Y4, Y3, Y3
@@ -784,17 +848,17 @@ powg_43:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
-powd_45:
-	VMULPS  288(SP), Y3, Y3
-	VMOVUPS Y3, 416(SP)
+powd_51:
+	VMULPS  352(SP), Y3, Y3
+	VMOVUPS Y3, 480(SP)
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_46
-	VMOVUPS softmaxconsts<>+64(SB), Y2
+	JZ      noflag_52
+	VMOVUPS softmaxconsts<>+0(SB), Y2
 	MOVQ    DI, AX
 	VXORPS  Y3, Y3, Y3
 	XORQ    CX, CX
 
-class_47:
+class_53:
 	VPCMPEQD     Y3, Y1, Y4
 	VBROADCASTSS 4(AX), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -802,19 +866,68 @@ class_47:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         CX
 	CMPQ         CX, C+72(FP)
-	JB           class_47
-	VMOVUPS      416(SP), Y1
+	JB           class_53
+	VMOVUPS      480(SP), Y1
 	VMULPS       Y2, Y1, Y1
-	VMOVUPS      Y1, 416(SP)
+	VMOVUPS      Y1, 480(SP)
 
-noflag_46:
-	VMOVUPS 416(SP), Y1
+noflag_52:
+	VMOVUPS 480(SP), Y1
 	VANDPS  Y0, Y1, Y1
 	VADDPS  64(SP), Y1, Y1
 	VMOVUPS Y1, 64(SP)
 
-noflag_41:
-noflag_34:
+noflag_47:
+noflag_40:
+	JMP pwdone_39
+
+prodmode_38:
+	VBROADCASTSS eps1+144(FP), Y1
+	VXORPS       softmaxconsts<>+2176(SB), Y1, Y1
+	VMULPS       224(SP), Y1, Y1
+	VMOVUPS      Y1, 512(SP)
+	TESTQ        $0x00000400, flags+88(FP)
+	JZ           noflag_54
+	VXORPS       Y1, Y1, Y1
+	XORQ         DX, DX
+
+class_55:
+	VMASKMOVPS   (AX), Y0, Y2
+	VSUBPS       192(SP), Y2, Y2
+	VADDPS       Y2, Y1, Y1
+	ADDQ         CX, AX
+	INCQ         DX
+	CMPQ         DX, C+72(FP)
+	JB           class_55
+	VBROADCASTSS epsC+148(FP), Y2
+	VMOVUPS      512(SP), Y3
+	VFNMADD231PS Y2, Y1, Y3
+	VMOVUPS      Y3, 512(SP)
+
+noflag_54:
+	VMOVUPS   512(SP), Y1
+	VANDPS    Y0, Y1, Y1
+	VADDPS    (SP), Y1, Y1
+	VMOVUPS   Y1, (SP)
+	VMOVUPS   softmaxconsts<>+0(SB), Y1
+	VANDPS    Y0, Y1, Y1
+	VADDPS    32(SP), Y1, Y1
+	VMOVUPS   Y1, 32(SP)
+	VMOVUPS   softmaxconsts<>+0(SB), Y1
+	VBLENDVPS Y0, 288(SP), Y1, Y1
+	VMULPS    128(SP), Y1, Y0
+	VPSRLD    $0x17, Y0, Y1
+	VPSUBD    softmaxconsts<>+704(SB), Y1, Y1
+	VCVTDQ2PS Y1, Y1
+	VADDPS    160(SP), Y1, Y1
+	VMOVUPS   Y1, 160(SP)
+	VANDPS    softmaxconsts<>+960(SB), Y0, Y1
+	VORPS     softmaxconsts<>+0(SB), Y1, Y1
+	VCMPPS    $0x03, Y0, Y0, Y2
+	VBLENDVPS Y2, Y0, Y1, Y1
+	VMOVUPS   Y1, 128(SP)
+
+pwdone_39:
 done_4:
 	MOVQ out_base+168(FP), AX
 	MOVQ R8, CX
@@ -823,7 +936,7 @@ done_4:
 	SHLQ $0x02, BX
 	XORQ SI, SI
 
-class_48:
+class_56:
 	VMOVUPS      (CX), Y0
 	VMOVAPS      Y0, Y1
 	VEXTRACTF128 $0x01, Y1, X0
@@ -872,10 +985,52 @@ class_48:
 	ADDQ         $0x00000004, DX
 	INCQ         SI
 	CMPQ         SI, C+72(FP)
-	JB           class_48
+	JB           class_56
 	MOVQ         C+72(FP), BX
 	SHLQ         $0x04, BX
 	ADDQ         BX, AX
+	MOVQ         flags+88(FP), CX
+	ANDQ         $0x00000203, CX
+	CMPQ         CX, $0x00000001
+	JNE          noprod_57
+	VMOVUPS      128(SP), Y0
+	VMOVUPS      160(SP), Y1
+	VPSRLD       $0x17, Y0, Y2
+	VPSUBD       softmaxconsts<>+896(SB), Y2, Y2
+	VCVTDQ2PS    Y2, Y3
+	VANDPS       softmaxconsts<>+960(SB), Y0, Y2
+	VORPS        softmaxconsts<>+384(SB), Y2, Y2
+	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Y2, Y4
+	VSUBPS       softmaxconsts<>+0(SB), Y2, Y5
+	VADDPS       Y2, Y2, Y2
+	VSUBPS       softmaxconsts<>+0(SB), Y2, Y2
+	VBLENDVPS    Y4, Y2, Y5, Y2
+	VANDPS       softmaxconsts<>+0(SB), Y4, Y4
+	VSUBPS       Y4, Y3, Y3
+	VMULPS       Y2, Y2, Y4
+	VMOVUPS      softmaxconsts<>+1088(SB), Y5
+	VFMADD213PS  softmaxconsts<>+1152(SB), Y2, Y5
+	VFMADD213PS  softmaxconsts<>+1216(SB), Y2, Y5
+	VFMADD213PS  softmaxconsts<>+1280(SB), Y2, Y5
+	VFMADD213PS  softmaxconsts<>+1344(SB), Y2, Y5
+	VFMADD213PS  softmaxconsts<>+1408(SB), Y2, Y5
+	VFMADD213PS  softmaxconsts<>+1472(SB), Y2, Y5
+	VFMADD213PS  softmaxconsts<>+1536(SB), Y2, Y5
+	VFMADD213PS  softmaxconsts<>+1600(SB), Y2, Y5
+	VMULPS       Y2, Y5, Y5
+	VMULPS       Y4, Y5, Y5
+	VFMADD231PS  softmaxconsts<>+256(SB), Y3, Y5
+	VFNMADD231PS softmaxconsts<>+384(SB), Y4, Y5
+	VADDPS       Y5, Y2, Y5
+	VFMADD231PS  softmaxconsts<>+192(SB), Y3, Y5
+	VCMPPS       $0x03, Y0, Y0, Y2
+	VBLENDVPS    Y2, Y0, Y5, Y5
+	VFMADD231PS  softmaxconsts<>+256(SB), Y1, Y5
+	VFMADD231PS  softmaxconsts<>+192(SB), Y1, Y5
+	VADDPS       (SP), Y5, Y5
+	VMOVUPS      Y5, (SP)
+
+noprod_57:
 	VMOVUPS      (SP), Y0
 	VMOVAPS      Y0, Y1
 	VEXTRACTF128 $0x01, Y1, X0
@@ -933,38 +1088,38 @@ TEXT ·SoftmaxGradU8AVX2(SB), NOSPLIT, $224-200
 	MOVQ lo+32(FP), R9
 	LEAQ (R8)(R9*4), R8
 
-loop_49:
+loop_58:
 	CMPQ         DX, $0x00000008
-	JB           tail_50
+	JB           tail_59
 	VPMOVZXBD    (BX), Y0
 	VBROADCASTSS ign+80(FP), Y1
 	VPCMPEQD     Y1, Y0, Y1
-	VPXOR        softmaxconsts<>+0(SB), Y1, Y1
-	VPXOR        softmaxconsts<>+0(SB), Y1, Y2
+	VPXOR        softmaxconsts<>+64(SB), Y1, Y1
+	VPXOR        softmaxconsts<>+64(SB), Y1, Y2
 	VPOR         Y2, Y0, Y0
 	VMOVUPS      (AX), Y2
 	PREFETCHT0   1024(AX)
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
 	DECQ         R10
-	JZ           c1_52
+	JZ           c1_61
 
-max_53:
+max_62:
 	ADDQ       CX, R9
 	VMOVUPS    (R9), Y3
 	PREFETCHT0 1024(R9)
 	VMAXPS     Y3, Y2, Y2
 	DECQ       R10
-	JNZ        max_53
+	JNZ        max_62
 
-c1_52:
+c1_61:
 	VMOVUPS Y2, (SP)
 	VXORPS  Y2, Y2, Y2
 	MOVQ    AX, R9
 	MOVQ    SI, R10
 	XORQ    R11, R11
 
-class_54:
+class_63:
 	VMOVUPS      (R9), Y3
 	VSUBPS       (SP), Y3, Y3
 	VMULPS       softmaxconsts<>+128(SB), Y3, Y4
@@ -982,7 +1137,7 @@ class_54:
 	VFMADD213PS  Y8, Y6, Y9
 	VFMADD213PS  Y7, Y6, Y9
 	VFMADD213PS  Y5, Y6, Y9
-	VADDPS       softmaxconsts<>+64(SB), Y9, Y9
+	VADDPS       softmaxconsts<>+0(SB), Y9, Y9
 	VCVTPS2DQ    Y4, Y4
 	VPADDD       softmaxconsts<>+704(SB), Y4, Y4
 	VPSLLD       $0x17, Y4, Y4
@@ -995,19 +1150,19 @@ class_54:
 	ADDQ         $0x00000020, R10
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_54
+	JB           class_63
 	VMOVUPS      Y2, 32(SP)
-	VMOVUPS      softmaxconsts<>+64(SB), Y3
+	VMOVUPS      softmaxconsts<>+0(SB), Y3
 	VDIVPS       Y2, Y3, Y3
 	VMOVUPS      Y3, 64(SP)
-	VMOVUPS      softmaxconsts<>+64(SB), Y2
+	VMOVUPS      softmaxconsts<>+0(SB), Y2
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_55
+	JZ           noflag_64
 	MOVQ         DI, R9
 	VXORPS       Y3, Y3, Y3
 	XORQ         R10, R10
 
-class_56:
+class_65:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS (R9), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -1015,9 +1170,9 @@ class_56:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_56
+	JB           class_65
 
-noflag_55:
+noflag_64:
 	VBROADCASTSS k1+144(FP), Y3
 	VMULPS       Y2, Y3, Y3
 	VBROADCASTSS k2+148(FP), Y2
@@ -1028,13 +1183,13 @@ noflag_55:
 	MOVQ         C+72(FP), R9
 	SHLQ         $0x05, R9
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_57
+	JZ           noflag_66
 	MOVQ         SI, R10
 	MOVQ         DI, R11
 	VXORPS       Y3, Y3, Y3
 	XORQ         R12, R12
 
-class_58:
+class_67:
 	VMOVUPS      64(SP), Y4
 	VMULPS       (R10), Y4, Y4
 	VMOVUPS      Y4, (R10)
@@ -1053,53 +1208,53 @@ class_58:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R12
 	CMPQ         R12, C+72(FP)
-	JB           class_58
+	JB           class_67
 
-noflag_57:
+noflag_66:
 	VMOVUPS Y2, 160(SP)
 	TESTQ   $0x00000004, flags+88(FP)
-	JZ      outnr_60
+	JZ      outnr_69
 	MOVQ    SI, R10
 	MOVQ    DI, R11
 	MOVQ    R8, R12
 	VXORPS  Y2, Y2, Y2
 	XORQ    R13, R13
 
-class_61:
+class_70:
 	VPCMPEQD     Y2, Y0, Y3
 	VMOVUPS      (R10)(R9*1), Y4
 	VSUBPS       160(SP), Y4, Y4
 	VADDPS       128(SP), Y4, Y4
 	VMULPS       (R10), Y4, Y4
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_62
+	JZ           noflag_71
 	VBROADCASTSS 8(R11), Y5
 	VSUBPS       Y5, Y4, Y4
 
-noflag_62:
+noflag_71:
 	VMOVUPS 96(SP), Y5
 	VANDPS  Y3, Y5, Y3
 	VSUBPS  Y3, Y4, Y4
 	VANDPS  Y1, Y4, Y4
 	TESTQ   $0x00000800, flags+88(FP)
-	JNZ     nt_63
+	JNZ     nt_72
 	VMOVUPS Y4, (R12)
-	JMP     st_64
+	JMP     st_73
 
-nt_63:
+nt_72:
 	VMOVNTPS Y4, (R12)
 
-st_64:
+st_73:
 	ADDQ   $0x00000020, R10
 	ADDQ   $0x00000020, R11
 	ADDQ   CX, R12
 	VPADDD softmaxconsts<>+832(SB), Y2, Y2
 	INCQ   R13
 	CMPQ   R13, C+72(FP)
-	JB     class_61
-	JMP    outd_59
+	JB     class_70
+	JMP    outd_68
 
-outnr_60:
+outnr_69:
 	VMOVUPS 128(SP), Y2
 	VMULPS  64(SP), Y2, Y2
 	VMOVUPS Y2, 192(SP)
@@ -1109,89 +1264,89 @@ outnr_60:
 	VXORPS  Y2, Y2, Y2
 	XORQ    R12, R12
 
-class_65:
+class_74:
 	VPCMPEQD     Y2, Y0, Y3
 	VMOVUPS      192(SP), Y4
 	VMULPS       (R9), Y4, Y4
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_66
+	JZ           noflag_75
 	VBROADCASTSS 8(R10), Y5
 	VSUBPS       Y5, Y4, Y4
 
-noflag_66:
+noflag_75:
 	VMOVUPS 96(SP), Y5
 	VANDPS  Y3, Y5, Y3
 	VSUBPS  Y3, Y4, Y4
 	VANDPS  Y1, Y4, Y4
 	TESTQ   $0x00000800, flags+88(FP)
-	JNZ     nt_67
+	JNZ     nt_76
 	VMOVUPS Y4, (R11)
-	JMP     st_68
+	JMP     st_77
 
-nt_67:
+nt_76:
 	VMOVNTPS Y4, (R11)
 
-st_68:
+st_77:
 	ADDQ   $0x00000020, R9
 	ADDQ   $0x00000020, R10
 	ADDQ   CX, R11
 	VPADDD softmaxconsts<>+832(SB), Y2, Y2
 	INCQ   R12
 	CMPQ   R12, C+72(FP)
-	JB     class_65
+	JB     class_74
 
-outd_59:
+outd_68:
 	ADDQ $0x00000020, AX
 	ADDQ $0x00000008, BX
 	ADDQ $0x00000020, R8
 	SUBQ $0x00000008, DX
-	JMP  loop_49
+	JMP  loop_58
 
-tail_50:
+tail_59:
 	TESTQ   DX, DX
-	JZ      done_51
+	JZ      done_60
 	MOVQ    DX, R9
-	LEAQ    softmaxconsts<>+2176(SB), R10
+	LEAQ    softmaxconsts<>+2240(SB), R10
 	NEGQ    R9
 	VMOVDQU 64(R10)(R9*4), Y0
 	XORQ    R9, R9
 
-lab8_69:
+lab8_78:
 	DECQ         DX
 	SHLQ         $0x08, R9
 	MOVBQZX      (BX)(DX*1), R10
 	ORQ          R10, R9
 	TESTQ        DX, DX
-	JNZ          lab8_69
+	JNZ          lab8_78
 	VMOVQ        R9, X1
 	VPMOVZXBD    X1, Y1
 	VBROADCASTSS ign+80(FP), Y2
 	VPCMPEQD     Y2, Y1, Y2
 	VPANDN       Y0, Y2, Y2
-	VPXOR        softmaxconsts<>+0(SB), Y2, Y3
+	VPXOR        softmaxconsts<>+64(SB), Y2, Y3
 	VPOR         Y3, Y1, Y1
 	VMASKMOVPS   (AX), Y2, Y3
 	PREFETCHT0   1024(AX)
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
-	JZ           c1_70
+	JZ           c1_79
 
-max_71:
+max_80:
 	ADDQ       CX, DX
 	VMASKMOVPS (DX), Y2, Y4
 	PREFETCHT0 1024(DX)
 	VMAXPS     Y4, Y3, Y3
 	DECQ       BX
-	JNZ        max_71
+	JNZ        max_80
 
-c1_70:
+c1_79:
 	VMOVUPS Y3, (SP)
 	VXORPS  Y3, Y3, Y3
 	MOVQ    SI, DX
 	XORQ    BX, BX
 
-class_72:
+class_81:
 	VMASKMOVPS   (AX), Y2, Y4
 	VSUBPS       (SP), Y4, Y4
 	VMULPS       softmaxconsts<>+128(SB), Y4, Y5
@@ -1209,7 +1364,7 @@ class_72:
 	VFMADD213PS  Y9, Y7, Y10
 	VFMADD213PS  Y8, Y7, Y10
 	VFMADD213PS  Y6, Y7, Y10
-	VADDPS       softmaxconsts<>+64(SB), Y10, Y10
+	VADDPS       softmaxconsts<>+0(SB), Y10, Y10
 	VCVTPS2DQ    Y5, Y5
 	VPADDD       softmaxconsts<>+704(SB), Y5, Y5
 	VPSLLD       $0x17, Y5, Y5
@@ -1222,19 +1377,19 @@ class_72:
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_72
+	JB           class_81
 	VMOVUPS      Y3, 32(SP)
-	VMOVUPS      softmaxconsts<>+64(SB), Y4
+	VMOVUPS      softmaxconsts<>+0(SB), Y4
 	VDIVPS       Y3, Y4, Y4
 	VMOVUPS      Y4, 64(SP)
-	VMOVUPS      softmaxconsts<>+64(SB), Y3
+	VMOVUPS      softmaxconsts<>+0(SB), Y3
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_73
+	JZ           noflag_82
 	MOVQ         DI, AX
 	VXORPS       Y4, Y4, Y4
 	XORQ         DX, DX
 
-class_74:
+class_83:
 	VPCMPEQD     Y4, Y1, Y5
 	VBROADCASTSS (AX), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -1242,9 +1397,9 @@ class_74:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_74
+	JB           class_83
 
-noflag_73:
+noflag_82:
 	VBROADCASTSS k1+144(FP), Y4
 	VMULPS       Y3, Y4, Y4
 	VBROADCASTSS k2+148(FP), Y3
@@ -1255,13 +1410,13 @@ noflag_73:
 	MOVQ         C+72(FP), AX
 	SHLQ         $0x05, AX
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_75
+	JZ           noflag_84
 	MOVQ         SI, DX
 	MOVQ         DI, BX
 	VXORPS       Y4, Y4, Y4
 	XORQ         R9, R9
 
-class_76:
+class_85:
 	VMOVUPS      64(SP), Y5
 	VMULPS       (DX), Y5, Y5
 	VMOVUPS      Y5, (DX)
@@ -1280,30 +1435,30 @@ class_76:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         R9
 	CMPQ         R9, C+72(FP)
-	JB           class_76
+	JB           class_85
 
-noflag_75:
+noflag_84:
 	VMOVUPS Y3, 160(SP)
 	TESTQ   $0x00000004, flags+88(FP)
-	JZ      outnr_78
+	JZ      outnr_87
 	MOVQ    SI, DX
 	MOVQ    DI, BX
 	MOVQ    R8, SI
 	VXORPS  Y3, Y3, Y3
 	XORQ    DI, DI
 
-class_79:
+class_88:
 	VPCMPEQD     Y3, Y1, Y4
 	VMOVUPS      (DX)(AX*1), Y5
 	VSUBPS       160(SP), Y5, Y5
 	VADDPS       128(SP), Y5, Y5
 	VMULPS       (DX), Y5, Y5
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_80
+	JZ           noflag_89
 	VBROADCASTSS 8(BX), Y6
 	VSUBPS       Y6, Y5, Y5
 
-noflag_80:
+noflag_89:
 	VMOVUPS    96(SP), Y6
 	VANDPS     Y4, Y6, Y4
 	VSUBPS     Y4, Y5, Y5
@@ -1315,10 +1470,10 @@ noflag_80:
 	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
 	INCQ       DI
 	CMPQ       DI, C+72(FP)
-	JB         class_79
-	JMP        outd_77
+	JB         class_88
+	JMP        outd_86
 
-outnr_78:
+outnr_87:
 	VMOVUPS 128(SP), Y3
 	VMULPS  64(SP), Y3, Y3
 	VMOVUPS Y3, 192(SP)
@@ -1328,16 +1483,16 @@ outnr_78:
 	VXORPS  Y3, Y3, Y3
 	XORQ    SI, SI
 
-class_81:
+class_90:
 	VPCMPEQD     Y3, Y1, Y4
 	VMOVUPS      192(SP), Y5
 	VMULPS       (AX), Y5, Y5
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_82
+	JZ           noflag_91
 	VBROADCASTSS 8(DX), Y6
 	VSUBPS       Y6, Y5, Y5
 
-noflag_82:
+noflag_91:
 	VMOVUPS    96(SP), Y6
 	VANDPS     Y4, Y6, Y4
 	VSUBPS     Y4, Y5, Y5
@@ -1349,15 +1504,15 @@ noflag_82:
 	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
 	INCQ       SI
 	CMPQ       SI, C+72(FP)
-	JB         class_81
+	JB         class_90
 
-outd_77:
-done_51:
+outd_86:
+done_60:
 	TESTQ $0x00000800, flags+88(FP)
-	JZ    noflag_83
+	JZ    noflag_92
 	SFENCE
 
-noflag_83:
+noflag_92:
 	VZEROUPPER
 	RET
 
@@ -1379,31 +1534,31 @@ TEXT ·SoftmaxGradFocalU8AVX2(SB), NOSPLIT, $448-200
 	MOVQ lo+32(FP), R9
 	LEAQ (R8)(R9*4), R8
 
-loop_84:
+loop_93:
 	CMPQ         DX, $0x00000008
-	JB           tail_85
+	JB           tail_94
 	VPMOVZXBD    (BX), Y0
 	VBROADCASTSS ign+80(FP), Y1
 	VPCMPEQD     Y1, Y0, Y1
-	VPXOR        softmaxconsts<>+0(SB), Y1, Y1
-	VPXOR        softmaxconsts<>+0(SB), Y1, Y2
+	VPXOR        softmaxconsts<>+64(SB), Y1, Y1
+	VPXOR        softmaxconsts<>+64(SB), Y1, Y2
 	VPOR         Y2, Y0, Y0
 	VMOVUPS      (AX), Y2
 	PREFETCHT0   1024(AX)
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
 	DECQ         R10
-	JZ           c1_87
+	JZ           c1_96
 
-max_88:
+max_97:
 	ADDQ       CX, R9
 	VMOVUPS    (R9), Y3
 	PREFETCHT0 1024(R9)
 	VMAXPS     Y3, Y2, Y2
 	DECQ       R10
-	JNZ        max_88
+	JNZ        max_97
 
-c1_87:
+c1_96:
 	VMOVUPS Y2, (SP)
 	VXORPS  Y2, Y2, Y2
 	VXORPS  Y3, Y3, Y3
@@ -1412,7 +1567,7 @@ c1_87:
 	VXORPS  Y4, Y4, Y4
 	XORQ    R11, R11
 
-class_89:
+class_98:
 	VMOVUPS      (R9), Y5
 	VSUBPS       (SP), Y5, Y5
 	VMULPS       softmaxconsts<>+128(SB), Y5, Y6
@@ -1430,7 +1585,7 @@ class_89:
 	VFMADD213PS  Y10, Y8, Y11
 	VFMADD213PS  Y9, Y8, Y11
 	VFMADD213PS  Y7, Y8, Y11
-	VADDPS       softmaxconsts<>+64(SB), Y11, Y11
+	VADDPS       softmaxconsts<>+0(SB), Y11, Y11
 	VCVTPS2DQ    Y6, Y6
 	VPADDD       softmaxconsts<>+704(SB), Y6, Y6
 	VPSLLD       $0x17, Y6, Y6
@@ -1446,20 +1601,20 @@ class_89:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_89
+	JB           class_98
 	VMOVUPS      Y3, 32(SP)
 	VMOVUPS      Y2, 64(SP)
-	VMOVUPS      softmaxconsts<>+64(SB), Y3
+	VMOVUPS      softmaxconsts<>+0(SB), Y3
 	VDIVPS       Y2, Y3, Y3
 	VMOVUPS      Y3, 96(SP)
-	VMOVUPS      softmaxconsts<>+64(SB), Y2
+	VMOVUPS      softmaxconsts<>+0(SB), Y2
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_90
+	JZ           noflag_99
 	MOVQ         DI, R9
 	VXORPS       Y3, Y3, Y3
 	XORQ         R10, R10
 
-class_91:
+class_100:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS (R9), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -1467,9 +1622,9 @@ class_91:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_91
+	JB           class_100
 
-noflag_90:
+noflag_99:
 	VBROADCASTSS k1+144(FP), Y3
 	VMULPS       Y2, Y3, Y3
 	VBROADCASTSS k2+148(FP), Y2
@@ -1492,7 +1647,7 @@ noflag_90:
 	VFMADD213PS  Y7, Y5, Y8
 	VFMADD213PS  Y6, Y5, Y8
 	VFMADD213PS  Y4, Y5, Y8
-	VADDPS       softmaxconsts<>+64(SB), Y8, Y8
+	VADDPS       softmaxconsts<>+0(SB), Y8, Y8
 	VCVTPS2DQ    Y3, Y3
 	VPADDD       softmaxconsts<>+704(SB), Y3, Y3
 	VPSLLD       $0x17, Y3, Y3
@@ -1501,34 +1656,34 @@ noflag_90:
 	VANDNPS      Y3, Y2, Y3
 	VMULPS       96(SP), Y3, Y3
 	VMOVUPS      Y3, 192(SP)
-	VMOVUPS      softmaxconsts<>+64(SB), Y2
+	VMOVUPS      softmaxconsts<>+0(SB), Y2
 	VSUBPS       Y3, Y2, Y2
 	VMOVUPS      Y2, 224(SP)
 	VBROADCASTSS gamma+156(FP), Y3
 	VMOVUPS      Y3, 256(SP)
 	MOVQ         gmode+160(FP), R9
 	CMPQ         R9, $0x01
-	JEQ          pow1_92
+	JEQ          pow1_101
 	CMPQ         R9, $0x02
-	JEQ          pow2_94
+	JEQ          pow2_103
 	CMPQ         R9, $0x03
-	JEQ          powg_93
-	VMOVUPS      softmaxconsts<>+64(SB), Y3
-	JMP          powd_95
+	JEQ          powg_102
+	VMOVUPS      softmaxconsts<>+0(SB), Y3
+	JMP          powd_104
 
-pow1_92:
+pow1_101:
 	VMOVAPS Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_95
+	JMP     powd_104
 
-pow2_94:
+pow2_103:
 	VMULPS  Y2, Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_95
+	JMP     powd_104
 
-powg_93:
+powg_102:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y2, Y4
 	VMULPS       softmaxconsts<>+1792(SB), Y2, Y3
 	VBLENDVPS    Y4, Y3, Y2, Y3
@@ -1540,11 +1695,11 @@ powg_93:
 	VANDPS       softmaxconsts<>+960(SB), Y3, Y3
 	VORPS        softmaxconsts<>+384(SB), Y3, Y3
 	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Y3, Y5
-	VSUBPS       softmaxconsts<>+64(SB), Y3, Y6
+	VSUBPS       softmaxconsts<>+0(SB), Y3, Y6
 	VADDPS       Y3, Y3, Y3
-	VSUBPS       softmaxconsts<>+64(SB), Y3, Y3
+	VSUBPS       softmaxconsts<>+0(SB), Y3, Y3
 	VBLENDVPS    Y5, Y3, Y6, Y3
-	VANDPS       softmaxconsts<>+64(SB), Y5, Y5
+	VANDPS       softmaxconsts<>+0(SB), Y5, Y5
 	VSUBPS       Y5, Y4, Y4
 	VMULPS       Y3, Y3, Y5
 	VMOVUPS      softmaxconsts<>+1088(SB), Y6
@@ -1584,7 +1739,7 @@ powg_93:
 	VFMADD213PS  Y8, Y5, Y9
 	VFMADD213PS  Y7, Y5, Y9
 	VFMADD213PS  Y4, Y5, Y9
-	VADDPS       softmaxconsts<>+64(SB), Y9, Y9
+	VADDPS       softmaxconsts<>+0(SB), Y9, Y9
 	VCVTPS2DQ    Y3, Y3
 	VPSRAD       $0x01, Y3, Y4
 	VPSUBD       Y4, Y3, Y3
@@ -1602,11 +1757,11 @@ powg_93:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
-powd_95:
-	VXORPS       softmaxconsts<>+2304(SB), Y3, Y3
+powd_104:
+	VXORPS       softmaxconsts<>+2176(SB), Y3, Y3
 	VMOVUPS      Y3, 288(SP)
 	CMPQ         R9, $0x00
-	JEQ          gamma0_96
+	JEQ          gamma0_105
 	VMOVUPS      64(SP), Y2
 	VPSRLD       $0x17, Y2, Y3
 	VPSUBD       softmaxconsts<>+896(SB), Y3, Y3
@@ -1614,11 +1769,11 @@ powd_95:
 	VANDPS       softmaxconsts<>+960(SB), Y2, Y3
 	VORPS        softmaxconsts<>+384(SB), Y3, Y3
 	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Y3, Y5
-	VSUBPS       softmaxconsts<>+64(SB), Y3, Y6
+	VSUBPS       softmaxconsts<>+0(SB), Y3, Y6
 	VADDPS       Y3, Y3, Y3
-	VSUBPS       softmaxconsts<>+64(SB), Y3, Y3
+	VSUBPS       softmaxconsts<>+0(SB), Y3, Y3
 	VBLENDVPS    Y5, Y3, Y6, Y3
-	VANDPS       softmaxconsts<>+64(SB), Y5, Y5
+	VANDPS       softmaxconsts<>+0(SB), Y5, Y5
 	VSUBPS       Y5, Y4, Y4
 	VMULPS       Y3, Y3, Y5
 	VMOVUPS      softmaxconsts<>+1088(SB), Y6
@@ -1642,32 +1797,32 @@ powd_95:
 	VSUBPS       Y6, Y2, Y2
 	VMOVUPS      Y2, 320(SP)
 	VMOVUPS      256(SP), Y2
-	VSUBPS       softmaxconsts<>+64(SB), Y2, Y2
+	VSUBPS       softmaxconsts<>+0(SB), Y2, Y2
 	VMOVUPS      Y2, 352(SP)
 	MOVQ         g1mode+168(FP), R9
 	VMOVUPS      224(SP), Y2
 	CMPQ         R9, $0x01
-	JEQ          pow1_97
+	JEQ          pow1_106
 	CMPQ         R9, $0x02
-	JEQ          pow2_99
+	JEQ          pow2_108
 	CMPQ         R9, $0x03
-	JEQ          powg_98
-	VMOVUPS      softmaxconsts<>+64(SB), Y3
-	JMP          powd_100
+	JEQ          powg_107
+	VMOVUPS      softmaxconsts<>+0(SB), Y3
+	JMP          powd_109
 
-pow1_97:
+pow1_106:
 	VMOVAPS Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_100
+	JMP     powd_109
 
-pow2_99:
+pow2_108:
 	VMULPS  Y2, Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_100
+	JMP     powd_109
 
-powg_98:
+powg_107:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y2, Y4
 	VMULPS       softmaxconsts<>+1792(SB), Y2, Y3
 	VBLENDVPS    Y4, Y3, Y2, Y3
@@ -1679,11 +1834,11 @@ powg_98:
 	VANDPS       softmaxconsts<>+960(SB), Y3, Y3
 	VORPS        softmaxconsts<>+384(SB), Y3, Y3
 	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Y3, Y5
-	VSUBPS       softmaxconsts<>+64(SB), Y3, Y6
+	VSUBPS       softmaxconsts<>+0(SB), Y3, Y6
 	VADDPS       Y3, Y3, Y3
-	VSUBPS       softmaxconsts<>+64(SB), Y3, Y3
+	VSUBPS       softmaxconsts<>+0(SB), Y3, Y3
 	VBLENDVPS    Y5, Y3, Y6, Y3
-	VANDPS       softmaxconsts<>+64(SB), Y5, Y5
+	VANDPS       softmaxconsts<>+0(SB), Y5, Y5
 	VSUBPS       Y5, Y4, Y4
 	VMULPS       Y3, Y3, Y5
 	VMOVUPS      softmaxconsts<>+1088(SB), Y6
@@ -1723,7 +1878,7 @@ powg_98:
 	VFMADD213PS  Y8, Y5, Y9
 	VFMADD213PS  Y7, Y5, Y9
 	VFMADD213PS  Y4, Y5, Y9
-	VADDPS       softmaxconsts<>+64(SB), Y9, Y9
+	VADDPS       softmaxconsts<>+0(SB), Y9, Y9
 	VCVTPS2DQ    Y3, Y3
 	VPSRAD       $0x01, Y3, Y4
 	VPSUBD       Y4, Y3, Y3
@@ -1741,7 +1896,7 @@ powg_98:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
-powd_100:
+powd_109:
 	VMULPS  256(SP), Y3, Y3
 	VMULPS  192(SP), Y3, Y3
 	VMULPS  320(SP), Y3, Y3
@@ -1752,16 +1907,16 @@ powd_100:
 	VADDPS  Y2, Y4, Y4
 	VMOVUPS Y4, 288(SP)
 
-gamma0_96:
+gamma0_105:
 	VMOVUPS 288(SP), Y2
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_101
-	VMOVUPS softmaxconsts<>+64(SB), Y3
+	JZ      noflag_110
+	VMOVUPS softmaxconsts<>+0(SB), Y3
 	MOVQ    DI, R9
 	VXORPS  Y4, Y4, Y4
 	XORQ    R10, R10
 
-class_102:
+class_111:
 	VPCMPEQD     Y4, Y0, Y5
 	VBROADCASTSS 4(R9), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -1769,10 +1924,10 @@ class_102:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_102
+	JB           class_111
 	VMULPS       Y3, Y2, Y2
 
-noflag_101:
+noflag_110:
 	VBROADCASTSS fs+152(FP), Y3
 	VMULPS       Y3, Y2, Y2
 	VMOVUPS      160(SP), Y3
@@ -1785,13 +1940,13 @@ noflag_101:
 	MOVQ         C+72(FP), R9
 	SHLQ         $0x05, R9
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_103
+	JZ           noflag_112
 	MOVQ         SI, R10
 	MOVQ         DI, R11
 	VXORPS       Y3, Y3, Y3
 	XORQ         R12, R12
 
-class_104:
+class_113:
 	VMOVUPS      96(SP), Y4
 	VMULPS       (R10), Y4, Y4
 	VMOVUPS      Y4, (R10)
@@ -1810,53 +1965,53 @@ class_104:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R12
 	CMPQ         R12, C+72(FP)
-	JB           class_104
+	JB           class_113
 
-noflag_103:
+noflag_112:
 	VMOVUPS Y2, 384(SP)
 	TESTQ   $0x00000004, flags+88(FP)
-	JZ      outnr_106
+	JZ      outnr_115
 	MOVQ    SI, R10
 	MOVQ    DI, R11
 	MOVQ    R8, R12
 	VXORPS  Y2, Y2, Y2
 	XORQ    R13, R13
 
-class_107:
+class_116:
 	VPCMPEQD     Y2, Y0, Y3
 	VMOVUPS      (R10)(R9*1), Y4
 	VSUBPS       384(SP), Y4, Y4
 	VADDPS       160(SP), Y4, Y4
 	VMULPS       (R10), Y4, Y4
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_108
+	JZ           noflag_117
 	VBROADCASTSS 8(R11), Y5
 	VSUBPS       Y5, Y4, Y4
 
-noflag_108:
+noflag_117:
 	VMOVUPS 128(SP), Y5
 	VANDPS  Y3, Y5, Y3
 	VSUBPS  Y3, Y4, Y4
 	VANDPS  Y1, Y4, Y4
 	TESTQ   $0x00000800, flags+88(FP)
-	JNZ     nt_109
+	JNZ     nt_118
 	VMOVUPS Y4, (R12)
-	JMP     st_110
+	JMP     st_119
 
-nt_109:
+nt_118:
 	VMOVNTPS Y4, (R12)
 
-st_110:
+st_119:
 	ADDQ   $0x00000020, R10
 	ADDQ   $0x00000020, R11
 	ADDQ   CX, R12
 	VPADDD softmaxconsts<>+832(SB), Y2, Y2
 	INCQ   R13
 	CMPQ   R13, C+72(FP)
-	JB     class_107
-	JMP    outd_105
+	JB     class_116
+	JMP    outd_114
 
-outnr_106:
+outnr_115:
 	VMOVUPS 160(SP), Y2
 	VMULPS  96(SP), Y2, Y2
 	VMOVUPS Y2, 416(SP)
@@ -1866,83 +2021,83 @@ outnr_106:
 	VXORPS  Y2, Y2, Y2
 	XORQ    R12, R12
 
-class_111:
+class_120:
 	VPCMPEQD     Y2, Y0, Y3
 	VMOVUPS      416(SP), Y4
 	VMULPS       (R9), Y4, Y4
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_112
+	JZ           noflag_121
 	VBROADCASTSS 8(R10), Y5
 	VSUBPS       Y5, Y4, Y4
 
-noflag_112:
+noflag_121:
 	VMOVUPS 128(SP), Y5
 	VANDPS  Y3, Y5, Y3
 	VSUBPS  Y3, Y4, Y4
 	VANDPS  Y1, Y4, Y4
 	TESTQ   $0x00000800, flags+88(FP)
-	JNZ     nt_113
+	JNZ     nt_122
 	VMOVUPS Y4, (R11)
-	JMP     st_114
+	JMP     st_123
 
-nt_113:
+nt_122:
 	VMOVNTPS Y4, (R11)
 
-st_114:
+st_123:
 	ADDQ   $0x00000020, R9
 	ADDQ   $0x00000020, R10
 	ADDQ   CX, R11
 	VPADDD softmaxconsts<>+832(SB), Y2, Y2
 	INCQ   R12
 	CMPQ   R12, C+72(FP)
-	JB     class_111
+	JB     class_120
 
-outd_105:
+outd_114:
 	ADDQ $0x00000020, AX
 	ADDQ $0x00000008, BX
 	ADDQ $0x00000020, R8
 	SUBQ $0x00000008, DX
-	JMP  loop_84
+	JMP  loop_93
 
-tail_85:
+tail_94:
 	TESTQ   DX, DX
-	JZ      done_86
+	JZ      done_95
 	MOVQ    DX, R9
-	LEAQ    softmaxconsts<>+2176(SB), R10
+	LEAQ    softmaxconsts<>+2240(SB), R10
 	NEGQ    R9
 	VMOVDQU 64(R10)(R9*4), Y0
 	XORQ    R9, R9
 
-lab8_115:
+lab8_124:
 	DECQ         DX
 	SHLQ         $0x08, R9
 	MOVBQZX      (BX)(DX*1), R10
 	ORQ          R10, R9
 	TESTQ        DX, DX
-	JNZ          lab8_115
+	JNZ          lab8_124
 	VMOVQ        R9, X1
 	VPMOVZXBD    X1, Y1
 	VBROADCASTSS ign+80(FP), Y2
 	VPCMPEQD     Y2, Y1, Y2
 	VPANDN       Y0, Y2, Y2
-	VPXOR        softmaxconsts<>+0(SB), Y2, Y3
+	VPXOR        softmaxconsts<>+64(SB), Y2, Y3
 	VPOR         Y3, Y1, Y1
 	VMASKMOVPS   (AX), Y2, Y3
 	PREFETCHT0   1024(AX)
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
-	JZ           c1_116
+	JZ           c1_125
 
-max_117:
+max_126:
 	ADDQ       CX, DX
 	VMASKMOVPS (DX), Y2, Y4
 	PREFETCHT0 1024(DX)
 	VMAXPS     Y4, Y3, Y3
 	DECQ       BX
-	JNZ        max_117
+	JNZ        max_126
 
-c1_116:
+c1_125:
 	VMOVUPS Y3, (SP)
 	VXORPS  Y3, Y3, Y3
 	VXORPS  Y4, Y4, Y4
@@ -1950,7 +2105,7 @@ c1_116:
 	VXORPS  Y5, Y5, Y5
 	XORQ    BX, BX
 
-class_118:
+class_127:
 	VMASKMOVPS   (AX), Y2, Y6
 	VSUBPS       (SP), Y6, Y6
 	VMULPS       softmaxconsts<>+128(SB), Y6, Y7
@@ -1968,7 +2123,7 @@ class_118:
 	VFMADD213PS  Y11, Y9, Y12
 	VFMADD213PS  Y10, Y9, Y12
 	VFMADD213PS  Y8, Y9, Y12
-	VADDPS       softmaxconsts<>+64(SB), Y12, Y12
+	VADDPS       softmaxconsts<>+0(SB), Y12, Y12
 	VCVTPS2DQ    Y7, Y7
 	VPADDD       softmaxconsts<>+704(SB), Y7, Y7
 	VPSLLD       $0x17, Y7, Y7
@@ -1984,20 +2139,20 @@ class_118:
 	VPADDD       softmaxconsts<>+832(SB), Y5, Y5
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_118
+	JB           class_127
 	VMOVUPS      Y4, 32(SP)
 	VMOVUPS      Y3, 64(SP)
-	VMOVUPS      softmaxconsts<>+64(SB), Y4
+	VMOVUPS      softmaxconsts<>+0(SB), Y4
 	VDIVPS       Y3, Y4, Y4
 	VMOVUPS      Y4, 96(SP)
-	VMOVUPS      softmaxconsts<>+64(SB), Y3
+	VMOVUPS      softmaxconsts<>+0(SB), Y3
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_119
+	JZ           noflag_128
 	MOVQ         DI, AX
 	VXORPS       Y4, Y4, Y4
 	XORQ         DX, DX
 
-class_120:
+class_129:
 	VPCMPEQD     Y4, Y1, Y5
 	VBROADCASTSS (AX), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -2005,9 +2160,9 @@ class_120:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_120
+	JB           class_129
 
-noflag_119:
+noflag_128:
 	VBROADCASTSS k1+144(FP), Y4
 	VMULPS       Y3, Y4, Y4
 	VBROADCASTSS k2+148(FP), Y3
@@ -2030,7 +2185,7 @@ noflag_119:
 	VFMADD213PS  Y8, Y6, Y9
 	VFMADD213PS  Y7, Y6, Y9
 	VFMADD213PS  Y5, Y6, Y9
-	VADDPS       softmaxconsts<>+64(SB), Y9, Y9
+	VADDPS       softmaxconsts<>+0(SB), Y9, Y9
 	VCVTPS2DQ    Y4, Y4
 	VPADDD       softmaxconsts<>+704(SB), Y4, Y4
 	VPSLLD       $0x17, Y4, Y4
@@ -2039,34 +2194,34 @@ noflag_119:
 	VANDNPS      Y4, Y3, Y4
 	VMULPS       96(SP), Y4, Y4
 	VMOVUPS      Y4, 192(SP)
-	VMOVUPS      softmaxconsts<>+64(SB), Y3
+	VMOVUPS      softmaxconsts<>+0(SB), Y3
 	VSUBPS       Y4, Y3, Y3
 	VMOVUPS      Y3, 224(SP)
 	VBROADCASTSS gamma+156(FP), Y4
 	VMOVUPS      Y4, 256(SP)
 	MOVQ         gmode+160(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_121
+	JEQ          pow1_130
 	CMPQ         AX, $0x02
-	JEQ          pow2_123
+	JEQ          pow2_132
 	CMPQ         AX, $0x03
-	JEQ          powg_122
-	VMOVUPS      softmaxconsts<>+64(SB), Y4
-	JMP          powd_124
+	JEQ          powg_131
+	VMOVUPS      softmaxconsts<>+0(SB), Y4
+	JMP          powd_133
 
-pow1_121:
+pow1_130:
 	VMOVAPS Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_124
+	JMP     powd_133
 
-pow2_123:
+pow2_132:
 	VMULPS  Y3, Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_124
+	JMP     powd_133
 
-powg_122:
+powg_131:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y3, Y5
 	VMULPS       softmaxconsts<>+1792(SB), Y3, Y4
 	VBLENDVPS    Y5, Y4, Y3, Y4
@@ -2078,11 +2233,11 @@ powg_122:
 	VANDPS       softmaxconsts<>+960(SB), Y4, Y4
 	VORPS        softmaxconsts<>+384(SB), Y4, Y4
 	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Y4, Y6
-	VSUBPS       softmaxconsts<>+64(SB), Y4, Y7
+	VSUBPS       softmaxconsts<>+0(SB), Y4, Y7
 	VADDPS       Y4, Y4, Y4
-	VSUBPS       softmaxconsts<>+64(SB), Y4, Y4
+	VSUBPS       softmaxconsts<>+0(SB), Y4, Y4
 	VBLENDVPS    Y6, Y4, Y7, Y4
-	VANDPS       softmaxconsts<>+64(SB), Y6, Y6
+	VANDPS       softmaxconsts<>+0(SB), Y6, Y6
 	VSUBPS       Y6, Y5, Y5
 	VMULPS       Y4, Y4, Y6
 	VMOVUPS      softmaxconsts<>+1088(SB), Y7
@@ -2122,7 +2277,7 @@ powg_122:
 	VFMADD213PS  Y9, Y6, Y10
 	VFMADD213PS  Y8, Y6, Y10
 	VFMADD213PS  Y5, Y6, Y10
-	VADDPS       softmaxconsts<>+64(SB), Y10, Y10
+	VADDPS       softmaxconsts<>+0(SB), Y10, Y10
 	VCVTPS2DQ    Y4, Y4
 	VPSRAD       $0x01, Y4, Y5
 	VPSUBD       Y5, Y4, Y4
@@ -2140,11 +2295,11 @@ powg_122:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS      Y4, Y3, Y4
 
-powd_124:
-	VXORPS       softmaxconsts<>+2304(SB), Y4, Y4
+powd_133:
+	VXORPS       softmaxconsts<>+2176(SB), Y4, Y4
 	VMOVUPS      Y4, 288(SP)
 	CMPQ         AX, $0x00
-	JEQ          gamma0_125
+	JEQ          gamma0_134
 	VMOVUPS      64(SP), Y3
 	VPSRLD       $0x17, Y3, Y4
 	VPSUBD       softmaxconsts<>+896(SB), Y4, Y4
@@ -2152,11 +2307,11 @@ powd_124:
 	VANDPS       softmaxconsts<>+960(SB), Y3, Y4
 	VORPS        softmaxconsts<>+384(SB), Y4, Y4
 	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Y4, Y6
-	VSUBPS       softmaxconsts<>+64(SB), Y4, Y7
+	VSUBPS       softmaxconsts<>+0(SB), Y4, Y7
 	VADDPS       Y4, Y4, Y4
-	VSUBPS       softmaxconsts<>+64(SB), Y4, Y4
+	VSUBPS       softmaxconsts<>+0(SB), Y4, Y4
 	VBLENDVPS    Y6, Y4, Y7, Y4
-	VANDPS       softmaxconsts<>+64(SB), Y6, Y6
+	VANDPS       softmaxconsts<>+0(SB), Y6, Y6
 	VSUBPS       Y6, Y5, Y5
 	VMULPS       Y4, Y4, Y6
 	VMOVUPS      softmaxconsts<>+1088(SB), Y7
@@ -2180,32 +2335,32 @@ powd_124:
 	VSUBPS       Y7, Y3, Y3
 	VMOVUPS      Y3, 320(SP)
 	VMOVUPS      256(SP), Y3
-	VSUBPS       softmaxconsts<>+64(SB), Y3, Y3
+	VSUBPS       softmaxconsts<>+0(SB), Y3, Y3
 	VMOVUPS      Y3, 352(SP)
 	MOVQ         g1mode+168(FP), AX
 	VMOVUPS      224(SP), Y3
 	CMPQ         AX, $0x01
-	JEQ          pow1_126
+	JEQ          pow1_135
 	CMPQ         AX, $0x02
-	JEQ          pow2_128
+	JEQ          pow2_137
 	CMPQ         AX, $0x03
-	JEQ          powg_127
-	VMOVUPS      softmaxconsts<>+64(SB), Y4
-	JMP          powd_129
+	JEQ          powg_136
+	VMOVUPS      softmaxconsts<>+0(SB), Y4
+	JMP          powd_138
 
-pow1_126:
+pow1_135:
 	VMOVAPS Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_129
+	JMP     powd_138
 
-pow2_128:
+pow2_137:
 	VMULPS  Y3, Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_129
+	JMP     powd_138
 
-powg_127:
+powg_136:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y3, Y5
 	VMULPS       softmaxconsts<>+1792(SB), Y3, Y4
 	VBLENDVPS    Y5, Y4, Y3, Y4
@@ -2217,11 +2372,11 @@ powg_127:
 	VANDPS       softmaxconsts<>+960(SB), Y4, Y4
 	VORPS        softmaxconsts<>+384(SB), Y4, Y4
 	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Y4, Y6
-	VSUBPS       softmaxconsts<>+64(SB), Y4, Y7
+	VSUBPS       softmaxconsts<>+0(SB), Y4, Y7
 	VADDPS       Y4, Y4, Y4
-	VSUBPS       softmaxconsts<>+64(SB), Y4, Y4
+	VSUBPS       softmaxconsts<>+0(SB), Y4, Y4
 	VBLENDVPS    Y6, Y4, Y7, Y4
-	VANDPS       softmaxconsts<>+64(SB), Y6, Y6
+	VANDPS       softmaxconsts<>+0(SB), Y6, Y6
 	VSUBPS       Y6, Y5, Y5
 	VMULPS       Y4, Y4, Y6
 	VMOVUPS      softmaxconsts<>+1088(SB), Y7
@@ -2261,7 +2416,7 @@ powg_127:
 	VFMADD213PS  Y9, Y6, Y10
 	VFMADD213PS  Y8, Y6, Y10
 	VFMADD213PS  Y5, Y6, Y10
-	VADDPS       softmaxconsts<>+64(SB), Y10, Y10
+	VADDPS       softmaxconsts<>+0(SB), Y10, Y10
 	VCVTPS2DQ    Y4, Y4
 	VPSRAD       $0x01, Y4, Y5
 	VPSUBD       Y5, Y4, Y4
@@ -2279,7 +2434,7 @@ powg_127:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS      Y4, Y3, Y4
 
-powd_129:
+powd_138:
 	VMULPS  256(SP), Y4, Y4
 	VMULPS  192(SP), Y4, Y4
 	VMULPS  320(SP), Y4, Y4
@@ -2290,16 +2445,16 @@ powd_129:
 	VADDPS  Y3, Y5, Y5
 	VMOVUPS Y5, 288(SP)
 
-gamma0_125:
+gamma0_134:
 	VMOVUPS 288(SP), Y3
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_130
-	VMOVUPS softmaxconsts<>+64(SB), Y4
+	JZ      noflag_139
+	VMOVUPS softmaxconsts<>+0(SB), Y4
 	MOVQ    DI, AX
 	VXORPS  Y5, Y5, Y5
 	XORQ    DX, DX
 
-class_131:
+class_140:
 	VPCMPEQD     Y5, Y1, Y6
 	VBROADCASTSS 4(AX), Y7
 	VBLENDVPS    Y6, Y7, Y4, Y4
@@ -2307,10 +2462,10 @@ class_131:
 	VPADDD       softmaxconsts<>+832(SB), Y5, Y5
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_131
+	JB           class_140
 	VMULPS       Y4, Y3, Y3
 
-noflag_130:
+noflag_139:
 	VBROADCASTSS fs+152(FP), Y4
 	VMULPS       Y4, Y3, Y3
 	VMOVUPS      160(SP), Y4
@@ -2323,13 +2478,13 @@ noflag_130:
 	MOVQ         C+72(FP), AX
 	SHLQ         $0x05, AX
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_132
+	JZ           noflag_141
 	MOVQ         SI, DX
 	MOVQ         DI, BX
 	VXORPS       Y4, Y4, Y4
 	XORQ         R9, R9
 
-class_133:
+class_142:
 	VMOVUPS      96(SP), Y5
 	VMULPS       (DX), Y5, Y5
 	VMOVUPS      Y5, (DX)
@@ -2348,30 +2503,30 @@ class_133:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         R9
 	CMPQ         R9, C+72(FP)
-	JB           class_133
+	JB           class_142
 
-noflag_132:
+noflag_141:
 	VMOVUPS Y3, 384(SP)
 	TESTQ   $0x00000004, flags+88(FP)
-	JZ      outnr_135
+	JZ      outnr_144
 	MOVQ    SI, DX
 	MOVQ    DI, BX
 	MOVQ    R8, SI
 	VXORPS  Y3, Y3, Y3
 	XORQ    DI, DI
 
-class_136:
+class_145:
 	VPCMPEQD     Y3, Y1, Y4
 	VMOVUPS      (DX)(AX*1), Y5
 	VSUBPS       384(SP), Y5, Y5
 	VADDPS       160(SP), Y5, Y5
 	VMULPS       (DX), Y5, Y5
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_137
+	JZ           noflag_146
 	VBROADCASTSS 8(BX), Y6
 	VSUBPS       Y6, Y5, Y5
 
-noflag_137:
+noflag_146:
 	VMOVUPS    128(SP), Y6
 	VANDPS     Y4, Y6, Y4
 	VSUBPS     Y4, Y5, Y5
@@ -2383,10 +2538,10 @@ noflag_137:
 	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
 	INCQ       DI
 	CMPQ       DI, C+72(FP)
-	JB         class_136
-	JMP        outd_134
+	JB         class_145
+	JMP        outd_143
 
-outnr_135:
+outnr_144:
 	VMOVUPS 160(SP), Y3
 	VMULPS  96(SP), Y3, Y3
 	VMOVUPS Y3, 416(SP)
@@ -2396,16 +2551,16 @@ outnr_135:
 	VXORPS  Y3, Y3, Y3
 	XORQ    SI, SI
 
-class_138:
+class_147:
 	VPCMPEQD     Y3, Y1, Y4
 	VMOVUPS      416(SP), Y5
 	VMULPS       (AX), Y5, Y5
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_139
+	JZ           noflag_148
 	VBROADCASTSS 8(DX), Y6
 	VSUBPS       Y6, Y5, Y5
 
-noflag_139:
+noflag_148:
 	VMOVUPS    128(SP), Y6
 	VANDPS     Y4, Y6, Y4
 	VSUBPS     Y4, Y5, Y5
@@ -2417,21 +2572,21 @@ noflag_139:
 	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
 	INCQ       SI
 	CMPQ       SI, C+72(FP)
-	JB         class_138
+	JB         class_147
 
-outd_134:
-done_86:
+outd_143:
+done_95:
 	TESTQ $0x00000800, flags+88(FP)
-	JZ    noflag_140
+	JZ    noflag_149
 	SFENCE
 
-noflag_140:
+noflag_149:
 	VZEROUPPER
 	RET
 
 // func SoftmaxFusedU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)
 // Requires: AVX, AVX2, FMA3, MMX+
-TEXT ·SoftmaxFusedU8AVX2(SB), NOSPLIT, $576-248
+TEXT ·SoftmaxFusedU8AVX2(SB), NOSPLIT, $672-248
 	MOVQ    x_base+0(FP), AX
 	MOVQ    lo+32(FP), CX
 	MOVQ    hi+40(FP), DX
@@ -2454,33 +2609,39 @@ TEXT ·SoftmaxFusedU8AVX2(SB), NOSPLIT, $576-248
 	VMOVUPS Y0, 64(SP)
 	VXORPS  Y0, Y0, Y0
 	VMOVUPS Y0, 96(SP)
+	VXORPS  Y0, Y0, Y0
+	VMOVUPS Y0, 128(SP)
+	VXORPS  Y0, Y0, Y0
+	VMOVUPS Y0, 160(SP)
+	VMOVUPS softmaxconsts<>+0(SB), Y0
+	VMOVUPS Y0, 128(SP)
 
-loop_141:
+loop_150:
 	CMPQ         DX, $0x00000008
-	JB           tail_142
+	JB           tail_151
 	VPMOVZXBD    (BX), Y0
 	VBROADCASTSS ign+80(FP), Y1
 	VPCMPEQD     Y1, Y0, Y1
-	VPXOR        softmaxconsts<>+0(SB), Y1, Y1
-	VPXOR        softmaxconsts<>+0(SB), Y1, Y2
+	VPXOR        softmaxconsts<>+64(SB), Y1, Y1
+	VPXOR        softmaxconsts<>+64(SB), Y1, Y2
 	VPOR         Y2, Y0, Y0
 	VMOVUPS      (AX), Y2
 	PREFETCHT0   1024(AX)
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
 	DECQ         R10
-	JZ           c1_144
+	JZ           c1_153
 
-max_145:
+max_154:
 	ADDQ       CX, R9
 	VMOVUPS    (R9), Y3
 	PREFETCHT0 1024(R9)
 	VMAXPS     Y3, Y2, Y2
 	DECQ       R10
-	JNZ        max_145
+	JNZ        max_154
 
-c1_144:
-	VMOVUPS Y2, 128(SP)
+c1_153:
+	VMOVUPS Y2, 192(SP)
 	VXORPS  Y2, Y2, Y2
 	VXORPS  Y3, Y3, Y3
 	MOVQ    AX, R9
@@ -2488,9 +2649,9 @@ c1_144:
 	VXORPS  Y4, Y4, Y4
 	XORQ    R11, R11
 
-class_146:
+class_155:
 	VMOVUPS      (R9), Y5
-	VSUBPS       128(SP), Y5, Y5
+	VSUBPS       192(SP), Y5, Y5
 	VMULPS       softmaxconsts<>+128(SB), Y5, Y6
 	VROUNDPS     $0x00, Y6, Y6
 	VMOVAPS      Y5, Y7
@@ -2506,7 +2667,7 @@ class_146:
 	VFMADD213PS  Y10, Y8, Y11
 	VFMADD213PS  Y9, Y8, Y11
 	VFMADD213PS  Y7, Y8, Y11
-	VADDPS       softmaxconsts<>+64(SB), Y11, Y11
+	VADDPS       softmaxconsts<>+0(SB), Y11, Y11
 	VCVTPS2DQ    Y6, Y6
 	VPADDD       softmaxconsts<>+704(SB), Y6, Y6
 	VPSLLD       $0x17, Y6, Y6
@@ -2522,30 +2683,34 @@ class_146:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_146
-	VMOVUPS      Y3, 160(SP)
-	VMOVUPS      Y2, 192(SP)
-	VMOVUPS      softmaxconsts<>+64(SB), Y3
-	VDIVPS       Y2, Y3, Y3
+	JB           class_155
 	VMOVUPS      Y3, 224(SP)
-	VMOVUPS      softmaxconsts<>+64(SB), Y2
+	VMOVUPS      Y2, 256(SP)
+	VMOVUPS      softmaxconsts<>+0(SB), Y3
+	VDIVPS       Y2, Y3, Y3
+	VMOVUPS      Y3, 288(SP)
+	VMOVUPS      softmaxconsts<>+0(SB), Y2
 	VANDPS       Y1, Y2, Y2
 	VADDPS       96(SP), Y2, Y2
 	VMOVUPS      Y2, 96(SP)
+	MOVQ         sflags+200(FP), R9
+	ANDQ         $0x00000203, R9
+	CMPQ         R9, $0x00000001
+	JEQ          prodmode_156
 	TESTQ        $0x00000003, sflags+200(FP)
-	JZ           noflag_147
-	VMOVUPS      192(SP), Y2
+	JZ           noflag_158
+	VMOVUPS      256(SP), Y2
 	VPSRLD       $0x17, Y2, Y3
 	VPSUBD       softmaxconsts<>+896(SB), Y3, Y3
 	VCVTDQ2PS    Y3, Y4
 	VANDPS       softmaxconsts<>+960(SB), Y2, Y3
 	VORPS        softmaxconsts<>+384(SB), Y3, Y3
 	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Y3, Y5
-	VSUBPS       softmaxconsts<>+64(SB), Y3, Y6
+	VSUBPS       softmaxconsts<>+0(SB), Y3, Y6
 	VADDPS       Y3, Y3, Y3
-	VSUBPS       softmaxconsts<>+64(SB), Y3, Y3
+	VSUBPS       softmaxconsts<>+0(SB), Y3, Y3
 	VBLENDVPS    Y5, Y3, Y6, Y3
-	VANDPS       softmaxconsts<>+64(SB), Y5, Y5
+	VANDPS       softmaxconsts<>+0(SB), Y5, Y5
 	VSUBPS       Y5, Y4, Y4
 	VMULPS       Y3, Y3, Y5
 	VMOVUPS      softmaxconsts<>+1088(SB), Y6
@@ -2565,19 +2730,19 @@ class_146:
 	VFMADD231PS  softmaxconsts<>+192(SB), Y4, Y6
 	VCMPPS       $0x03, Y2, Y2, Y3
 	VBLENDVPS    Y3, Y2, Y6, Y6
-	VSUBPS       160(SP), Y6, Y2
-	VMOVUPS      Y6, 256(SP)
-	VMOVUPS      Y2, 288(SP)
+	VSUBPS       224(SP), Y6, Y2
+	VMOVUPS      Y6, 320(SP)
+	VMOVUPS      Y2, 352(SP)
 	TESTQ        $0x00000001, sflags+200(FP)
-	JZ           noflag_148
-	VMOVUPS      softmaxconsts<>+64(SB), Y2
+	JZ           noflag_159
+	VMOVUPS      softmaxconsts<>+0(SB), Y2
 	TESTQ        $0x00000200, sflags+200(FP)
-	JZ           noflag_149
+	JZ           noflag_160
 	MOVQ         DI, R9
 	VXORPS       Y3, Y3, Y3
 	XORQ         R10, R10
 
-class_150:
+class_161:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS (R9), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -2585,58 +2750,58 @@ class_150:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_150
+	JB           class_161
 
-noflag_149:
-	VMOVUPS      Y2, 320(SP)
+noflag_160:
+	VMOVUPS      Y2, 384(SP)
 	VBROADCASTSS eps1+208(FP), Y2
-	VMULPS       320(SP), Y2, Y2
-	VMULPS       288(SP), Y2, Y2
-	VMOVUPS      Y2, 352(SP)
+	VMULPS       384(SP), Y2, Y2
+	VMULPS       352(SP), Y2, Y2
+	VMOVUPS      Y2, 416(SP)
 	TESTQ        $0x00000400, sflags+200(FP)
-	JZ           noflag_151
+	JZ           noflag_162
 	VXORPS       Y2, Y2, Y2
 	MOVQ         AX, R9
 	MOVQ         DI, R10
 	XORQ         R11, R11
 
-class_152:
+class_163:
 	VMOVUPS      (R9), Y3
-	VSUBPS       128(SP), Y3, Y3
+	VSUBPS       192(SP), Y3, Y3
 	TESTQ        $0x00000200, sflags+200(FP)
-	JZ           noflag_153
+	JZ           noflag_164
 	VBROADCASTSS (R10), Y4
 	VMULPS       Y4, Y3, Y3
 
-noflag_153:
+noflag_164:
 	VADDPS       Y3, Y2, Y2
 	ADDQ         CX, R9
 	ADDQ         $0x00000020, R10
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_152
+	JB           class_163
 	VBROADCASTSS wsum+216(FP), Y3
-	VMULPS       256(SP), Y3, Y3
+	VMULPS       320(SP), Y3, Y3
 	VSUBPS       Y2, Y3, Y3
 	VBROADCASTSS epsC+212(FP), Y2
-	VMOVUPS      352(SP), Y4
+	VMOVUPS      416(SP), Y4
 	VFMADD231PS  Y2, Y3, Y4
-	VMOVUPS      Y4, 352(SP)
+	VMOVUPS      Y4, 416(SP)
 
-noflag_151:
-	VMOVUPS 352(SP), Y2
+noflag_162:
+	VMOVUPS 416(SP), Y2
 	VANDPS  Y1, Y2, Y2
 	VADDPS  (SP), Y2, Y2
 	VMOVUPS Y2, (SP)
-	VMOVUPS 320(SP), Y2
+	VMOVUPS 384(SP), Y2
 	VANDPS  Y1, Y2, Y2
 	VADDPS  32(SP), Y2, Y2
 	VMOVUPS Y2, 32(SP)
 
-noflag_148:
+noflag_159:
 	TESTQ        $0x00000002, sflags+200(FP)
-	JZ           noflag_154
-	VMOVUPS      160(SP), Y2
+	JZ           noflag_165
+	VMOVUPS      224(SP), Y2
 	VMULPS       softmaxconsts<>+128(SB), Y2, Y3
 	VROUNDPS     $0x00, Y3, Y3
 	VMOVAPS      Y2, Y4
@@ -2652,41 +2817,41 @@ noflag_148:
 	VFMADD213PS  Y7, Y5, Y8
 	VFMADD213PS  Y6, Y5, Y8
 	VFMADD213PS  Y4, Y5, Y8
-	VADDPS       softmaxconsts<>+64(SB), Y8, Y8
+	VADDPS       softmaxconsts<>+0(SB), Y8, Y8
 	VCVTPS2DQ    Y3, Y3
 	VPADDD       softmaxconsts<>+704(SB), Y3, Y3
 	VPSLLD       $0x17, Y3, Y3
 	VMULPS       Y3, Y8, Y3
 	VCMPPS       $0x01, softmaxconsts<>+768(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
-	VMULPS       224(SP), Y3, Y3
-	VMOVUPS      softmaxconsts<>+64(SB), Y2
+	VMULPS       288(SP), Y3, Y3
+	VMOVUPS      softmaxconsts<>+0(SB), Y2
 	VSUBPS       Y3, Y2, Y2
 	VBROADCASTSS gamma+156(FP), Y3
-	VMOVUPS      Y3, 384(SP)
+	VMOVUPS      Y3, 448(SP)
 	MOVQ         gmode+160(FP), R9
 	CMPQ         R9, $0x01
-	JEQ          pow1_155
+	JEQ          pow1_166
 	CMPQ         R9, $0x02
-	JEQ          pow2_157
+	JEQ          pow2_168
 	CMPQ         R9, $0x03
-	JEQ          powg_156
-	VMOVUPS      softmaxconsts<>+64(SB), Y3
-	JMP          powd_158
+	JEQ          powg_167
+	VMOVUPS      softmaxconsts<>+0(SB), Y3
+	JMP          powd_169
 
-pow1_155:
+pow1_166:
 	VMOVAPS Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_158
+	JMP     powd_169
 
-pow2_157:
+pow2_168:
 	VMULPS  Y2, Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_158
+	JMP     powd_169
 
-powg_156:
+powg_167:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y2, Y4
 	VMULPS       softmaxconsts<>+1792(SB), Y2, Y3
 	VBLENDVPS    Y4, Y3, Y2, Y3
@@ -2698,11 +2863,11 @@ powg_156:
 	VANDPS       softmaxconsts<>+960(SB), Y3, Y3
 	VORPS        softmaxconsts<>+384(SB), Y3, Y3
 	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Y3, Y5
-	VSUBPS       softmaxconsts<>+64(SB), Y3, Y6
+	VSUBPS       softmaxconsts<>+0(SB), Y3, Y6
 	VADDPS       Y3, Y3, Y3
-	VSUBPS       softmaxconsts<>+64(SB), Y3, Y3
+	VSUBPS       softmaxconsts<>+0(SB), Y3, Y3
 	VBLENDVPS    Y5, Y3, Y6, Y3
-	VANDPS       softmaxconsts<>+64(SB), Y5, Y5
+	VANDPS       softmaxconsts<>+0(SB), Y5, Y5
 	VSUBPS       Y5, Y4, Y4
 	VMULPS       Y3, Y3, Y5
 	VMOVUPS      softmaxconsts<>+1088(SB), Y6
@@ -2726,7 +2891,7 @@ powg_156:
 	VBLENDVPS    Y3, softmaxconsts<>+1984(SB), Y6, Y6
 	VCMPPS       $0x00, softmaxconsts<>+1664(SB), Y2, Y3
 	VBLENDVPS    Y3, softmaxconsts<>+2048(SB), Y6, Y6
-	VMULPS       384(SP), Y6, Y6
+	VMULPS       448(SP), Y6, Y6
 	VMULPS       softmaxconsts<>+128(SB), Y6, Y3
 	VROUNDPS     $0x00, Y3, Y3
 	VMOVAPS      Y6, Y4
@@ -2742,7 +2907,7 @@ powg_156:
 	VFMADD213PS  Y8, Y5, Y9
 	VFMADD213PS  Y7, Y5, Y9
 	VFMADD213PS  Y4, Y5, Y9
-	VADDPS       softmaxconsts<>+64(SB), Y9, Y9
+	VADDPS       softmaxconsts<>+0(SB), Y9, Y9
 	VCVTPS2DQ    Y3, Y3
 	VPSRAD       $0x01, Y3, Y4
 	VPSUBD       Y4, Y3, Y3
@@ -2760,17 +2925,17 @@ powg_156:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
-powd_158:
-	VMULPS  288(SP), Y3, Y3
-	VMOVUPS Y3, 416(SP)
+powd_169:
+	VMULPS  352(SP), Y3, Y3
+	VMOVUPS Y3, 480(SP)
 	TESTQ   $0x00000100, sflags+200(FP)
-	JZ      noflag_159
-	VMOVUPS softmaxconsts<>+64(SB), Y2
+	JZ      noflag_170
+	VMOVUPS softmaxconsts<>+0(SB), Y2
 	MOVQ    DI, R9
 	VXORPS  Y3, Y3, Y3
 	XORQ    R10, R10
 
-class_160:
+class_171:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS 4(R9), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -2778,27 +2943,77 @@ class_160:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_160
-	VMOVUPS      416(SP), Y3
+	JB           class_171
+	VMOVUPS      480(SP), Y3
 	VMULPS       Y2, Y3, Y3
-	VMOVUPS      Y3, 416(SP)
+	VMOVUPS      Y3, 480(SP)
 
-noflag_159:
-	VMOVUPS 416(SP), Y2
+noflag_170:
+	VMOVUPS 480(SP), Y2
 	VANDPS  Y1, Y2, Y2
 	VADDPS  64(SP), Y2, Y2
 	VMOVUPS Y2, 64(SP)
 
-noflag_154:
-noflag_147:
-	VMOVUPS softmaxconsts<>+64(SB), Y2
+noflag_165:
+noflag_158:
+	JMP pwdone_157
+
+prodmode_156:
+	VBROADCASTSS eps1+208(FP), Y2
+	VXORPS       softmaxconsts<>+2176(SB), Y2, Y2
+	VMULPS       224(SP), Y2, Y2
+	VMOVUPS      Y2, 512(SP)
+	TESTQ        $0x00000400, sflags+200(FP)
+	JZ           noflag_172
+	VXORPS       Y2, Y2, Y2
+	MOVQ         AX, R9
+	XORQ         R10, R10
+
+class_173:
+	VMOVUPS      (R9), Y3
+	VSUBPS       192(SP), Y3, Y3
+	VADDPS       Y3, Y2, Y2
+	ADDQ         CX, R9
+	INCQ         R10
+	CMPQ         R10, C+72(FP)
+	JB           class_173
+	VBROADCASTSS epsC+212(FP), Y3
+	VMOVUPS      512(SP), Y4
+	VFNMADD231PS Y3, Y2, Y4
+	VMOVUPS      Y4, 512(SP)
+
+noflag_172:
+	VMOVUPS   512(SP), Y2
+	VANDPS    Y1, Y2, Y2
+	VADDPS    (SP), Y2, Y2
+	VMOVUPS   Y2, (SP)
+	VMOVUPS   softmaxconsts<>+0(SB), Y2
+	VANDPS    Y1, Y2, Y2
+	VADDPS    32(SP), Y2, Y2
+	VMOVUPS   Y2, 32(SP)
+	VMOVUPS   softmaxconsts<>+0(SB), Y2
+	VBLENDVPS Y1, 256(SP), Y2, Y2
+	VMULPS    128(SP), Y2, Y2
+	VPSRLD    $0x17, Y2, Y3
+	VPSUBD    softmaxconsts<>+704(SB), Y3, Y3
+	VCVTDQ2PS Y3, Y3
+	VADDPS    160(SP), Y3, Y3
+	VMOVUPS   Y3, 160(SP)
+	VANDPS    softmaxconsts<>+960(SB), Y2, Y3
+	VORPS     softmaxconsts<>+0(SB), Y3, Y3
+	VCMPPS    $0x03, Y2, Y2, Y4
+	VBLENDVPS Y4, Y2, Y3, Y3
+	VMOVUPS   Y3, 128(SP)
+
+pwdone_157:
+	VMOVUPS softmaxconsts<>+0(SB), Y2
 	TESTQ   $0x00000200, flags+88(FP)
-	JZ      noflag_161
+	JZ      noflag_174
 	MOVQ    DI, R9
 	VXORPS  Y3, Y3, Y3
 	XORQ    R10, R10
 
-class_162:
+class_175:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS (R9), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -2806,27 +3021,27 @@ class_162:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_162
+	JB           class_175
 
-noflag_161:
+noflag_174:
 	VBROADCASTSS k1+144(FP), Y3
 	VMULPS       Y2, Y3, Y3
 	VBROADCASTSS k2+148(FP), Y2
 	VADDPS       Y3, Y2, Y2
-	VMOVUPS      Y3, 448(SP)
-	VMOVUPS      Y2, 480(SP)
+	VMOVUPS      Y3, 544(SP)
+	VMOVUPS      Y2, 576(SP)
 	VXORPS       Y2, Y2, Y2
 	MOVQ         C+72(FP), R9
 	SHLQ         $0x05, R9
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_163
+	JZ           noflag_176
 	MOVQ         SI, R10
 	MOVQ         DI, R11
 	VXORPS       Y3, Y3, Y3
 	XORQ         R12, R12
 
-class_164:
-	VMOVUPS      224(SP), Y4
+class_177:
+	VMOVUPS      288(SP), Y4
 	VMULPS       (R10), Y4, Y4
 	VMOVUPS      Y4, (R10)
 	VPCMPEQD     Y3, Y0, Y5
@@ -2844,140 +3059,140 @@ class_164:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R12
 	CMPQ         R12, C+72(FP)
-	JB           class_164
+	JB           class_177
 
-noflag_163:
-	VMOVUPS Y2, 512(SP)
+noflag_176:
+	VMOVUPS Y2, 608(SP)
 	TESTQ   $0x00000004, flags+88(FP)
-	JZ      outnr_166
+	JZ      outnr_179
 	MOVQ    SI, R10
 	MOVQ    DI, R11
 	MOVQ    R8, R12
 	VXORPS  Y2, Y2, Y2
 	XORQ    R13, R13
 
-class_167:
+class_180:
 	VPCMPEQD     Y2, Y0, Y3
 	VMOVUPS      (R10)(R9*1), Y4
-	VSUBPS       512(SP), Y4, Y4
-	VADDPS       480(SP), Y4, Y4
+	VSUBPS       608(SP), Y4, Y4
+	VADDPS       576(SP), Y4, Y4
 	VMULPS       (R10), Y4, Y4
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_168
+	JZ           noflag_181
 	VBROADCASTSS 8(R11), Y5
 	VSUBPS       Y5, Y4, Y4
 
-noflag_168:
-	VMOVUPS 448(SP), Y5
+noflag_181:
+	VMOVUPS 544(SP), Y5
 	VANDPS  Y3, Y5, Y3
 	VSUBPS  Y3, Y4, Y4
 	VANDPS  Y1, Y4, Y4
 	TESTQ   $0x00000800, flags+88(FP)
-	JNZ     nt_169
+	JNZ     nt_182
 	VMOVUPS Y4, (R12)
-	JMP     st_170
+	JMP     st_183
 
-nt_169:
+nt_182:
 	VMOVNTPS Y4, (R12)
 
-st_170:
+st_183:
 	ADDQ   $0x00000020, R10
 	ADDQ   $0x00000020, R11
 	ADDQ   CX, R12
 	VPADDD softmaxconsts<>+832(SB), Y2, Y2
 	INCQ   R13
 	CMPQ   R13, C+72(FP)
-	JB     class_167
-	JMP    outd_165
+	JB     class_180
+	JMP    outd_178
 
-outnr_166:
-	VMOVUPS 480(SP), Y2
-	VMULPS  224(SP), Y2, Y2
-	VMOVUPS Y2, 544(SP)
+outnr_179:
+	VMOVUPS 576(SP), Y2
+	VMULPS  288(SP), Y2, Y2
+	VMOVUPS Y2, 640(SP)
 	MOVQ    SI, R9
 	MOVQ    DI, R10
 	MOVQ    R8, R11
 	VXORPS  Y2, Y2, Y2
 	XORQ    R12, R12
 
-class_171:
+class_184:
 	VPCMPEQD     Y2, Y0, Y3
-	VMOVUPS      544(SP), Y4
+	VMOVUPS      640(SP), Y4
 	VMULPS       (R9), Y4, Y4
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_172
+	JZ           noflag_185
 	VBROADCASTSS 8(R10), Y5
 	VSUBPS       Y5, Y4, Y4
 
-noflag_172:
-	VMOVUPS 448(SP), Y5
+noflag_185:
+	VMOVUPS 544(SP), Y5
 	VANDPS  Y3, Y5, Y3
 	VSUBPS  Y3, Y4, Y4
 	VANDPS  Y1, Y4, Y4
 	TESTQ   $0x00000800, flags+88(FP)
-	JNZ     nt_173
+	JNZ     nt_186
 	VMOVUPS Y4, (R11)
-	JMP     st_174
+	JMP     st_187
 
-nt_173:
+nt_186:
 	VMOVNTPS Y4, (R11)
 
-st_174:
+st_187:
 	ADDQ   $0x00000020, R9
 	ADDQ   $0x00000020, R10
 	ADDQ   CX, R11
 	VPADDD softmaxconsts<>+832(SB), Y2, Y2
 	INCQ   R12
 	CMPQ   R12, C+72(FP)
-	JB     class_171
+	JB     class_184
 
-outd_165:
+outd_178:
 	ADDQ $0x00000020, AX
 	ADDQ $0x00000008, BX
 	ADDQ $0x00000020, R8
 	SUBQ $0x00000008, DX
-	JMP  loop_141
+	JMP  loop_150
 
-tail_142:
+tail_151:
 	TESTQ   DX, DX
-	JZ      done_143
+	JZ      done_152
 	MOVQ    DX, R9
-	LEAQ    softmaxconsts<>+2176(SB), R10
+	LEAQ    softmaxconsts<>+2240(SB), R10
 	NEGQ    R9
 	VMOVDQU 64(R10)(R9*4), Y0
 	XORQ    R9, R9
 
-lab8_175:
+lab8_188:
 	DECQ         DX
 	SHLQ         $0x08, R9
 	MOVBQZX      (BX)(DX*1), R10
 	ORQ          R10, R9
 	TESTQ        DX, DX
-	JNZ          lab8_175
+	JNZ          lab8_188
 	VMOVQ        R9, X1
 	VPMOVZXBD    X1, Y1
 	VBROADCASTSS ign+80(FP), Y2
 	VPCMPEQD     Y2, Y1, Y2
 	VPANDN       Y0, Y2, Y2
-	VPXOR        softmaxconsts<>+0(SB), Y2, Y3
+	VPXOR        softmaxconsts<>+64(SB), Y2, Y3
 	VPOR         Y3, Y1, Y1
 	VMASKMOVPS   (AX), Y2, Y3
 	PREFETCHT0   1024(AX)
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
-	JZ           c1_176
+	JZ           c1_189
 
-max_177:
+max_190:
 	ADDQ       CX, DX
 	VMASKMOVPS (DX), Y2, Y4
 	PREFETCHT0 1024(DX)
 	VMAXPS     Y4, Y3, Y3
 	DECQ       BX
-	JNZ        max_177
+	JNZ        max_190
 
-c1_176:
-	VMOVUPS Y3, 128(SP)
+c1_189:
+	VMOVUPS Y3, 192(SP)
 	VXORPS  Y3, Y3, Y3
 	VXORPS  Y4, Y4, Y4
 	MOVQ    AX, DX
@@ -2985,9 +3200,9 @@ c1_176:
 	VXORPS  Y5, Y5, Y5
 	XORQ    R9, R9
 
-class_178:
+class_191:
 	VMASKMOVPS   (DX), Y2, Y6
-	VSUBPS       128(SP), Y6, Y6
+	VSUBPS       192(SP), Y6, Y6
 	VMULPS       softmaxconsts<>+128(SB), Y6, Y7
 	VROUNDPS     $0x00, Y7, Y7
 	VMOVAPS      Y6, Y8
@@ -3003,7 +3218,7 @@ class_178:
 	VFMADD213PS  Y11, Y9, Y12
 	VFMADD213PS  Y10, Y9, Y12
 	VFMADD213PS  Y8, Y9, Y12
-	VADDPS       softmaxconsts<>+64(SB), Y12, Y12
+	VADDPS       softmaxconsts<>+0(SB), Y12, Y12
 	VCVTPS2DQ    Y7, Y7
 	VPADDD       softmaxconsts<>+704(SB), Y7, Y7
 	VPSLLD       $0x17, Y7, Y7
@@ -3019,30 +3234,34 @@ class_178:
 	VPADDD       softmaxconsts<>+832(SB), Y5, Y5
 	INCQ         R9
 	CMPQ         R9, C+72(FP)
-	JB           class_178
-	VMOVUPS      Y4, 160(SP)
-	VMOVUPS      Y3, 192(SP)
-	VMOVUPS      softmaxconsts<>+64(SB), Y4
-	VDIVPS       Y3, Y4, Y4
+	JB           class_191
 	VMOVUPS      Y4, 224(SP)
-	VMOVUPS      softmaxconsts<>+64(SB), Y3
+	VMOVUPS      Y3, 256(SP)
+	VMOVUPS      softmaxconsts<>+0(SB), Y4
+	VDIVPS       Y3, Y4, Y4
+	VMOVUPS      Y4, 288(SP)
+	VMOVUPS      softmaxconsts<>+0(SB), Y3
 	VANDPS       Y2, Y3, Y3
 	VADDPS       96(SP), Y3, Y3
 	VMOVUPS      Y3, 96(SP)
+	MOVQ         sflags+200(FP), DX
+	ANDQ         $0x00000203, DX
+	CMPQ         DX, $0x00000001
+	JEQ          prodmode_192
 	TESTQ        $0x00000003, sflags+200(FP)
-	JZ           noflag_179
-	VMOVUPS      192(SP), Y3
+	JZ           noflag_194
+	VMOVUPS      256(SP), Y3
 	VPSRLD       $0x17, Y3, Y4
 	VPSUBD       softmaxconsts<>+896(SB), Y4, Y4
 	VCVTDQ2PS    Y4, Y5
 	VANDPS       softmaxconsts<>+960(SB), Y3, Y4
 	VORPS        softmaxconsts<>+384(SB), Y4, Y4
 	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Y4, Y6
-	VSUBPS       softmaxconsts<>+64(SB), Y4, Y7
+	VSUBPS       softmaxconsts<>+0(SB), Y4, Y7
 	VADDPS       Y4, Y4, Y4
-	VSUBPS       softmaxconsts<>+64(SB), Y4, Y4
+	VSUBPS       softmaxconsts<>+0(SB), Y4, Y4
 	VBLENDVPS    Y6, Y4, Y7, Y4
-	VANDPS       softmaxconsts<>+64(SB), Y6, Y6
+	VANDPS       softmaxconsts<>+0(SB), Y6, Y6
 	VSUBPS       Y6, Y5, Y5
 	VMULPS       Y4, Y4, Y6
 	VMOVUPS      softmaxconsts<>+1088(SB), Y7
@@ -3062,19 +3281,19 @@ class_178:
 	VFMADD231PS  softmaxconsts<>+192(SB), Y5, Y7
 	VCMPPS       $0x03, Y3, Y3, Y4
 	VBLENDVPS    Y4, Y3, Y7, Y7
-	VSUBPS       160(SP), Y7, Y3
-	VMOVUPS      Y7, 256(SP)
-	VMOVUPS      Y3, 288(SP)
+	VSUBPS       224(SP), Y7, Y3
+	VMOVUPS      Y7, 320(SP)
+	VMOVUPS      Y3, 352(SP)
 	TESTQ        $0x00000001, sflags+200(FP)
-	JZ           noflag_180
-	VMOVUPS      softmaxconsts<>+64(SB), Y3
+	JZ           noflag_195
+	VMOVUPS      softmaxconsts<>+0(SB), Y3
 	TESTQ        $0x00000200, sflags+200(FP)
-	JZ           noflag_181
+	JZ           noflag_196
 	MOVQ         DI, DX
 	VXORPS       Y4, Y4, Y4
 	XORQ         BX, BX
 
-class_182:
+class_197:
 	VPCMPEQD     Y4, Y1, Y5
 	VBROADCASTSS (DX), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -3082,57 +3301,57 @@ class_182:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_182
+	JB           class_197
 
-noflag_181:
-	VMOVUPS      Y3, 320(SP)
+noflag_196:
+	VMOVUPS      Y3, 384(SP)
 	VBROADCASTSS eps1+208(FP), Y3
-	VMULPS       320(SP), Y3, Y3
-	VMULPS       288(SP), Y3, Y3
-	VMOVUPS      Y3, 352(SP)
+	VMULPS       384(SP), Y3, Y3
+	VMULPS       352(SP), Y3, Y3
+	VMOVUPS      Y3, 416(SP)
 	TESTQ        $0x00000400, sflags+200(FP)
-	JZ           noflag_183
+	JZ           noflag_198
 	VXORPS       Y3, Y3, Y3
 	MOVQ         DI, DX
 	XORQ         BX, BX
 
-class_184:
+class_199:
 	VMASKMOVPS   (AX), Y2, Y4
-	VSUBPS       128(SP), Y4, Y4
+	VSUBPS       192(SP), Y4, Y4
 	TESTQ        $0x00000200, sflags+200(FP)
-	JZ           noflag_185
+	JZ           noflag_200
 	VBROADCASTSS (DX), Y5
 	VMULPS       Y5, Y4, Y4
 
-noflag_185:
+noflag_200:
 	VADDPS       Y4, Y3, Y3
 	ADDQ         CX, AX
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_184
+	JB           class_199
 	VBROADCASTSS wsum+216(FP), Y4
-	VMULPS       256(SP), Y4, Y4
+	VMULPS       320(SP), Y4, Y4
 	VSUBPS       Y3, Y4, Y4
 	VBROADCASTSS epsC+212(FP), Y3
-	VMOVUPS      352(SP), Y5
+	VMOVUPS      416(SP), Y5
 	VFMADD231PS  Y3, Y4, Y5
-	VMOVUPS      Y5, 352(SP)
+	VMOVUPS      Y5, 416(SP)
 
-noflag_183:
-	VMOVUPS 352(SP), Y3
+noflag_198:
+	VMOVUPS 416(SP), Y3
 	VANDPS  Y2, Y3, Y3
 	VADDPS  (SP), Y3, Y3
 	VMOVUPS Y3, (SP)
-	VMOVUPS 320(SP), Y3
+	VMOVUPS 384(SP), Y3
 	VANDPS  Y2, Y3, Y3
 	VADDPS  32(SP), Y3, Y3
 	VMOVUPS Y3, 32(SP)
 
-noflag_180:
+noflag_195:
 	TESTQ        $0x00000002, sflags+200(FP)
-	JZ           noflag_186
-	VMOVUPS      160(SP), Y3
+	JZ           noflag_201
+	VMOVUPS      224(SP), Y3
 	VMULPS       softmaxconsts<>+128(SB), Y3, Y4
 	VROUNDPS     $0x00, Y4, Y4
 	VMOVAPS      Y3, Y5
@@ -3148,41 +3367,41 @@ noflag_180:
 	VFMADD213PS  Y8, Y6, Y9
 	VFMADD213PS  Y7, Y6, Y9
 	VFMADD213PS  Y5, Y6, Y9
-	VADDPS       softmaxconsts<>+64(SB), Y9, Y9
+	VADDPS       softmaxconsts<>+0(SB), Y9, Y9
 	VCVTPS2DQ    Y4, Y4
 	VPADDD       softmaxconsts<>+704(SB), Y4, Y4
 	VPSLLD       $0x17, Y4, Y4
 	VMULPS       Y4, Y9, Y4
 	VCMPPS       $0x01, softmaxconsts<>+768(SB), Y3, Y3
 	VANDNPS      Y4, Y3, Y4
-	VMULPS       224(SP), Y4, Y4
-	VMOVUPS      softmaxconsts<>+64(SB), Y3
+	VMULPS       288(SP), Y4, Y4
+	VMOVUPS      softmaxconsts<>+0(SB), Y3
 	VSUBPS       Y4, Y3, Y3
 	VBROADCASTSS gamma+156(FP), Y4
-	VMOVUPS      Y4, 384(SP)
+	VMOVUPS      Y4, 448(SP)
 	MOVQ         gmode+160(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_187
+	JEQ          pow1_202
 	CMPQ         AX, $0x02
-	JEQ          pow2_189
+	JEQ          pow2_204
 	CMPQ         AX, $0x03
-	JEQ          powg_188
-	VMOVUPS      softmaxconsts<>+64(SB), Y4
-	JMP          powd_190
+	JEQ          powg_203
+	VMOVUPS      softmaxconsts<>+0(SB), Y4
+	JMP          powd_205
 
-pow1_187:
+pow1_202:
 	VMOVAPS Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_190
+	JMP     powd_205
 
-pow2_189:
+pow2_204:
 	VMULPS  Y3, Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_190
+	JMP     powd_205
 
-powg_188:
+powg_203:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y3, Y5
 	VMULPS       softmaxconsts<>+1792(SB), Y3, Y4
 	VBLENDVPS    Y5, Y4, Y3, Y4
@@ -3194,11 +3413,11 @@ powg_188:
 	VANDPS       softmaxconsts<>+960(SB), Y4, Y4
 	VORPS        softmaxconsts<>+384(SB), Y4, Y4
 	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Y4, Y6
-	VSUBPS       softmaxconsts<>+64(SB), Y4, Y7
+	VSUBPS       softmaxconsts<>+0(SB), Y4, Y7
 	VADDPS       Y4, Y4, Y4
-	VSUBPS       softmaxconsts<>+64(SB), Y4, Y4
+	VSUBPS       softmaxconsts<>+0(SB), Y4, Y4
 	VBLENDVPS    Y6, Y4, Y7, Y4
-	VANDPS       softmaxconsts<>+64(SB), Y6, Y6
+	VANDPS       softmaxconsts<>+0(SB), Y6, Y6
 	VSUBPS       Y6, Y5, Y5
 	VMULPS       Y4, Y4, Y6
 	VMOVUPS      softmaxconsts<>+1088(SB), Y7
@@ -3222,7 +3441,7 @@ powg_188:
 	VBLENDVPS    Y4, softmaxconsts<>+1984(SB), Y7, Y7
 	VCMPPS       $0x00, softmaxconsts<>+1664(SB), Y3, Y4
 	VBLENDVPS    Y4, softmaxconsts<>+2048(SB), Y7, Y7
-	VMULPS       384(SP), Y7, Y7
+	VMULPS       448(SP), Y7, Y7
 	VMULPS       softmaxconsts<>+128(SB), Y7, Y4
 	VROUNDPS     $0x00, Y4, Y4
 	VMOVAPS      Y7, Y5
@@ -3238,7 +3457,7 @@ powg_188:
 	VFMADD213PS  Y9, Y6, Y10
 	VFMADD213PS  Y8, Y6, Y10
 	VFMADD213PS  Y5, Y6, Y10
-	VADDPS       softmaxconsts<>+64(SB), Y10, Y10
+	VADDPS       softmaxconsts<>+0(SB), Y10, Y10
 	VCVTPS2DQ    Y4, Y4
 	VPSRAD       $0x01, Y4, Y5
 	VPSUBD       Y5, Y4, Y4
@@ -3256,17 +3475,17 @@ powg_188:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS      Y4, Y3, Y4
 
-powd_190:
-	VMULPS  288(SP), Y4, Y4
-	VMOVUPS Y4, 416(SP)
+powd_205:
+	VMULPS  352(SP), Y4, Y4
+	VMOVUPS Y4, 480(SP)
 	TESTQ   $0x00000100, sflags+200(FP)
-	JZ      noflag_191
-	VMOVUPS softmaxconsts<>+64(SB), Y3
+	JZ      noflag_206
+	VMOVUPS softmaxconsts<>+0(SB), Y3
 	MOVQ    DI, AX
 	VXORPS  Y4, Y4, Y4
 	XORQ    DX, DX
 
-class_192:
+class_207:
 	VPCMPEQD     Y4, Y1, Y5
 	VBROADCASTSS 4(AX), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -3274,27 +3493,76 @@ class_192:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_192
-	VMOVUPS      416(SP), Y4
+	JB           class_207
+	VMOVUPS      480(SP), Y4
 	VMULPS       Y3, Y4, Y4
-	VMOVUPS      Y4, 416(SP)
+	VMOVUPS      Y4, 480(SP)
 
-noflag_191:
-	VMOVUPS 416(SP), Y3
+noflag_206:
+	VMOVUPS 480(SP), Y3
 	VANDPS  Y2, Y3, Y3
 	VADDPS  64(SP), Y3, Y3
 	VMOVUPS Y3, 64(SP)
 
-noflag_186:
-noflag_179:
-	VMOVUPS softmaxconsts<>+64(SB), Y3
+noflag_201:
+noflag_194:
+	JMP pwdone_193
+
+prodmode_192:
+	VBROADCASTSS eps1+208(FP), Y3
+	VXORPS       softmaxconsts<>+2176(SB), Y3, Y3
+	VMULPS       224(SP), Y3, Y3
+	VMOVUPS      Y3, 512(SP)
+	TESTQ        $0x00000400, sflags+200(FP)
+	JZ           noflag_208
+	VXORPS       Y3, Y3, Y3
+	XORQ         DX, DX
+
+class_209:
+	VMASKMOVPS   (AX), Y2, Y4
+	VSUBPS       192(SP), Y4, Y4
+	VADDPS       Y4, Y3, Y3
+	ADDQ         CX, AX
+	INCQ         DX
+	CMPQ         DX, C+72(FP)
+	JB           class_209
+	VBROADCASTSS epsC+212(FP), Y4
+	VMOVUPS      512(SP), Y5
+	VFNMADD231PS Y4, Y3, Y5
+	VMOVUPS      Y5, 512(SP)
+
+noflag_208:
+	VMOVUPS   512(SP), Y3
+	VANDPS    Y2, Y3, Y3
+	VADDPS    (SP), Y3, Y3
+	VMOVUPS   Y3, (SP)
+	VMOVUPS   softmaxconsts<>+0(SB), Y3
+	VANDPS    Y2, Y3, Y3
+	VADDPS    32(SP), Y3, Y3
+	VMOVUPS   Y3, 32(SP)
+	VMOVUPS   softmaxconsts<>+0(SB), Y3
+	VBLENDVPS Y2, 256(SP), Y3, Y3
+	VMULPS    128(SP), Y3, Y3
+	VPSRLD    $0x17, Y3, Y4
+	VPSUBD    softmaxconsts<>+704(SB), Y4, Y4
+	VCVTDQ2PS Y4, Y4
+	VADDPS    160(SP), Y4, Y4
+	VMOVUPS   Y4, 160(SP)
+	VANDPS    softmaxconsts<>+960(SB), Y3, Y4
+	VORPS     softmaxconsts<>+0(SB), Y4, Y4
+	VCMPPS    $0x03, Y3, Y3, Y5
+	VBLENDVPS Y5, Y3, Y4, Y4
+	VMOVUPS   Y4, 128(SP)
+
+pwdone_193:
+	VMOVUPS softmaxconsts<>+0(SB), Y3
 	TESTQ   $0x00000200, flags+88(FP)
-	JZ      noflag_193
+	JZ      noflag_210
 	MOVQ    DI, AX
 	VXORPS  Y4, Y4, Y4
 	XORQ    DX, DX
 
-class_194:
+class_211:
 	VPCMPEQD     Y4, Y1, Y5
 	VBROADCASTSS (AX), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -3302,27 +3570,27 @@ class_194:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_194
+	JB           class_211
 
-noflag_193:
+noflag_210:
 	VBROADCASTSS k1+144(FP), Y4
 	VMULPS       Y3, Y4, Y4
 	VBROADCASTSS k2+148(FP), Y3
 	VADDPS       Y4, Y3, Y3
-	VMOVUPS      Y4, 448(SP)
-	VMOVUPS      Y3, 480(SP)
+	VMOVUPS      Y4, 544(SP)
+	VMOVUPS      Y3, 576(SP)
 	VXORPS       Y3, Y3, Y3
 	MOVQ         C+72(FP), AX
 	SHLQ         $0x05, AX
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_195
+	JZ           noflag_212
 	MOVQ         SI, DX
 	MOVQ         DI, BX
 	VXORPS       Y4, Y4, Y4
 	XORQ         R9, R9
 
-class_196:
-	VMOVUPS      224(SP), Y5
+class_213:
+	VMOVUPS      288(SP), Y5
 	VMULPS       (DX), Y5, Y5
 	VMOVUPS      Y5, (DX)
 	VPCMPEQD     Y4, Y1, Y6
@@ -3340,31 +3608,31 @@ class_196:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         R9
 	CMPQ         R9, C+72(FP)
-	JB           class_196
+	JB           class_213
 
-noflag_195:
-	VMOVUPS Y3, 512(SP)
+noflag_212:
+	VMOVUPS Y3, 608(SP)
 	TESTQ   $0x00000004, flags+88(FP)
-	JZ      outnr_198
+	JZ      outnr_215
 	MOVQ    SI, DX
 	MOVQ    DI, BX
 	MOVQ    R8, SI
 	VXORPS  Y3, Y3, Y3
 	XORQ    DI, DI
 
-class_199:
+class_216:
 	VPCMPEQD     Y3, Y1, Y4
 	VMOVUPS      (DX)(AX*1), Y5
-	VSUBPS       512(SP), Y5, Y5
-	VADDPS       480(SP), Y5, Y5
+	VSUBPS       608(SP), Y5, Y5
+	VADDPS       576(SP), Y5, Y5
 	VMULPS       (DX), Y5, Y5
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_200
+	JZ           noflag_217
 	VBROADCASTSS 8(BX), Y6
 	VSUBPS       Y6, Y5, Y5
 
-noflag_200:
-	VMOVUPS    448(SP), Y6
+noflag_217:
+	VMOVUPS    544(SP), Y6
 	VANDPS     Y4, Y6, Y4
 	VSUBPS     Y4, Y5, Y5
 	VANDPS     Y2, Y5, Y5
@@ -3375,30 +3643,30 @@ noflag_200:
 	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
 	INCQ       DI
 	CMPQ       DI, C+72(FP)
-	JB         class_199
-	JMP        outd_197
+	JB         class_216
+	JMP        outd_214
 
-outnr_198:
-	VMOVUPS 480(SP), Y3
-	VMULPS  224(SP), Y3, Y3
-	VMOVUPS Y3, 544(SP)
+outnr_215:
+	VMOVUPS 576(SP), Y3
+	VMULPS  288(SP), Y3, Y3
+	VMOVUPS Y3, 640(SP)
 	MOVQ    SI, AX
 	MOVQ    DI, DX
 	MOVQ    R8, BX
 	VXORPS  Y3, Y3, Y3
 	XORQ    SI, SI
 
-class_201:
+class_218:
 	VPCMPEQD     Y3, Y1, Y4
-	VMOVUPS      544(SP), Y5
+	VMOVUPS      640(SP), Y5
 	VMULPS       (AX), Y5, Y5
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_202
+	JZ           noflag_219
 	VBROADCASTSS 8(DX), Y6
 	VSUBPS       Y6, Y5, Y5
 
-noflag_202:
-	VMOVUPS    448(SP), Y6
+noflag_219:
+	VMOVUPS    544(SP), Y6
 	VANDPS     Y4, Y6, Y4
 	VSUBPS     Y4, Y5, Y5
 	VANDPS     Y2, Y5, Y5
@@ -3409,15 +3677,57 @@ noflag_202:
 	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
 	INCQ       SI
 	CMPQ       SI, C+72(FP)
-	JB         class_201
+	JB         class_218
 
-outd_197:
-done_143:
+outd_214:
+done_152:
 	TESTQ $0x00000800, flags+88(FP)
-	JZ    noflag_203
+	JZ    noflag_220
 	SFENCE
 
-noflag_203:
+noflag_220:
+	MOVQ         sflags+200(FP), AX
+	ANDQ         $0x00000203, AX
+	CMPQ         AX, $0x00000001
+	JNE          noprod_221
+	VMOVUPS      128(SP), Y0
+	VMOVUPS      160(SP), Y1
+	VPSRLD       $0x17, Y0, Y2
+	VPSUBD       softmaxconsts<>+896(SB), Y2, Y2
+	VCVTDQ2PS    Y2, Y3
+	VANDPS       softmaxconsts<>+960(SB), Y0, Y2
+	VORPS        softmaxconsts<>+384(SB), Y2, Y2
+	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Y2, Y4
+	VSUBPS       softmaxconsts<>+0(SB), Y2, Y5
+	VADDPS       Y2, Y2, Y2
+	VSUBPS       softmaxconsts<>+0(SB), Y2, Y2
+	VBLENDVPS    Y4, Y2, Y5, Y2
+	VANDPS       softmaxconsts<>+0(SB), Y4, Y4
+	VSUBPS       Y4, Y3, Y3
+	VMULPS       Y2, Y2, Y4
+	VMOVUPS      softmaxconsts<>+1088(SB), Y5
+	VFMADD213PS  softmaxconsts<>+1152(SB), Y2, Y5
+	VFMADD213PS  softmaxconsts<>+1216(SB), Y2, Y5
+	VFMADD213PS  softmaxconsts<>+1280(SB), Y2, Y5
+	VFMADD213PS  softmaxconsts<>+1344(SB), Y2, Y5
+	VFMADD213PS  softmaxconsts<>+1408(SB), Y2, Y5
+	VFMADD213PS  softmaxconsts<>+1472(SB), Y2, Y5
+	VFMADD213PS  softmaxconsts<>+1536(SB), Y2, Y5
+	VFMADD213PS  softmaxconsts<>+1600(SB), Y2, Y5
+	VMULPS       Y2, Y5, Y5
+	VMULPS       Y4, Y5, Y5
+	VFMADD231PS  softmaxconsts<>+256(SB), Y3, Y5
+	VFNMADD231PS softmaxconsts<>+384(SB), Y4, Y5
+	VADDPS       Y5, Y2, Y5
+	VFMADD231PS  softmaxconsts<>+192(SB), Y3, Y5
+	VCMPPS       $0x03, Y0, Y0, Y2
+	VBLENDVPS    Y2, Y0, Y5, Y5
+	VFMADD231PS  softmaxconsts<>+256(SB), Y1, Y5
+	VFMADD231PS  softmaxconsts<>+192(SB), Y1, Y5
+	VADDPS       (SP), Y5, Y5
+	VMOVUPS      Y5, (SP)
+
+noprod_221:
 	MOVQ         out_base+224(FP), AX
 	VMOVUPS      (SP), Y0
 	VMOVAPS      Y0, Y1
@@ -3484,31 +3794,31 @@ TEXT ·SoftmaxFusedFocalU8AVX2(SB), NOSPLIT, $768-248
 	VXORPS  Y0, Y0, Y0
 	VMOVUPS Y0, 96(SP)
 
-loop_204:
+loop_222:
 	CMPQ         DX, $0x00000008
-	JB           tail_205
+	JB           tail_223
 	VPMOVZXBD    (BX), Y0
 	VBROADCASTSS ign+80(FP), Y1
 	VPCMPEQD     Y1, Y0, Y1
-	VPXOR        softmaxconsts<>+0(SB), Y1, Y1
-	VPXOR        softmaxconsts<>+0(SB), Y1, Y2
+	VPXOR        softmaxconsts<>+64(SB), Y1, Y1
+	VPXOR        softmaxconsts<>+64(SB), Y1, Y2
 	VPOR         Y2, Y0, Y0
 	VMOVUPS      (AX), Y2
 	PREFETCHT0   1024(AX)
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
 	DECQ         R10
-	JZ           c1_207
+	JZ           c1_225
 
-max_208:
+max_226:
 	ADDQ       CX, R9
 	VMOVUPS    (R9), Y3
 	PREFETCHT0 1024(R9)
 	VMAXPS     Y3, Y2, Y2
 	DECQ       R10
-	JNZ        max_208
+	JNZ        max_226
 
-c1_207:
+c1_225:
 	VMOVUPS Y2, 128(SP)
 	VXORPS  Y2, Y2, Y2
 	VXORPS  Y3, Y3, Y3
@@ -3517,7 +3827,7 @@ c1_207:
 	VXORPS  Y4, Y4, Y4
 	XORQ    R11, R11
 
-class_209:
+class_227:
 	VMOVUPS      (R9), Y5
 	VSUBPS       128(SP), Y5, Y5
 	VMULPS       softmaxconsts<>+128(SB), Y5, Y6
@@ -3535,7 +3845,7 @@ class_209:
 	VFMADD213PS  Y10, Y8, Y11
 	VFMADD213PS  Y9, Y8, Y11
 	VFMADD213PS  Y7, Y8, Y11
-	VADDPS       softmaxconsts<>+64(SB), Y11, Y11
+	VADDPS       softmaxconsts<>+0(SB), Y11, Y11
 	VCVTPS2DQ    Y6, Y6
 	VPADDD       softmaxconsts<>+704(SB), Y6, Y6
 	VPSLLD       $0x17, Y6, Y6
@@ -3551,18 +3861,18 @@ class_209:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_209
+	JB           class_227
 	VMOVUPS      Y3, 160(SP)
 	VMOVUPS      Y2, 192(SP)
-	VMOVUPS      softmaxconsts<>+64(SB), Y3
+	VMOVUPS      softmaxconsts<>+0(SB), Y3
 	VDIVPS       Y2, Y3, Y3
 	VMOVUPS      Y3, 224(SP)
-	VMOVUPS      softmaxconsts<>+64(SB), Y2
+	VMOVUPS      softmaxconsts<>+0(SB), Y2
 	VANDPS       Y1, Y2, Y2
 	VADDPS       96(SP), Y2, Y2
 	VMOVUPS      Y2, 96(SP)
 	TESTQ        $0x00000003, sflags+200(FP)
-	JZ           noflag_210
+	JZ           noflag_230
 	VMOVUPS      192(SP), Y2
 	VPSRLD       $0x17, Y2, Y3
 	VPSUBD       softmaxconsts<>+896(SB), Y3, Y3
@@ -3570,11 +3880,11 @@ class_209:
 	VANDPS       softmaxconsts<>+960(SB), Y2, Y3
 	VORPS        softmaxconsts<>+384(SB), Y3, Y3
 	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Y3, Y5
-	VSUBPS       softmaxconsts<>+64(SB), Y3, Y6
+	VSUBPS       softmaxconsts<>+0(SB), Y3, Y6
 	VADDPS       Y3, Y3, Y3
-	VSUBPS       softmaxconsts<>+64(SB), Y3, Y3
+	VSUBPS       softmaxconsts<>+0(SB), Y3, Y3
 	VBLENDVPS    Y5, Y3, Y6, Y3
-	VANDPS       softmaxconsts<>+64(SB), Y5, Y5
+	VANDPS       softmaxconsts<>+0(SB), Y5, Y5
 	VSUBPS       Y5, Y4, Y4
 	VMULPS       Y3, Y3, Y5
 	VMOVUPS      softmaxconsts<>+1088(SB), Y6
@@ -3598,15 +3908,15 @@ class_209:
 	VMOVUPS      Y6, 256(SP)
 	VMOVUPS      Y2, 288(SP)
 	TESTQ        $0x00000001, sflags+200(FP)
-	JZ           noflag_211
-	VMOVUPS      softmaxconsts<>+64(SB), Y2
+	JZ           noflag_231
+	VMOVUPS      softmaxconsts<>+0(SB), Y2
 	TESTQ        $0x00000200, sflags+200(FP)
-	JZ           noflag_212
+	JZ           noflag_232
 	MOVQ         DI, R9
 	VXORPS       Y3, Y3, Y3
 	XORQ         R10, R10
 
-class_213:
+class_233:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS (R9), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -3614,36 +3924,36 @@ class_213:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_213
+	JB           class_233
 
-noflag_212:
+noflag_232:
 	VMOVUPS      Y2, 320(SP)
 	VBROADCASTSS eps1+208(FP), Y2
 	VMULPS       320(SP), Y2, Y2
 	VMULPS       288(SP), Y2, Y2
 	VMOVUPS      Y2, 352(SP)
 	TESTQ        $0x00000400, sflags+200(FP)
-	JZ           noflag_214
+	JZ           noflag_234
 	VXORPS       Y2, Y2, Y2
 	MOVQ         AX, R9
 	MOVQ         DI, R10
 	XORQ         R11, R11
 
-class_215:
+class_235:
 	VMOVUPS      (R9), Y3
 	VSUBPS       128(SP), Y3, Y3
 	TESTQ        $0x00000200, sflags+200(FP)
-	JZ           noflag_216
+	JZ           noflag_236
 	VBROADCASTSS (R10), Y4
 	VMULPS       Y4, Y3, Y3
 
-noflag_216:
+noflag_236:
 	VADDPS       Y3, Y2, Y2
 	ADDQ         CX, R9
 	ADDQ         $0x00000020, R10
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_215
+	JB           class_235
 	VBROADCASTSS wsum+216(FP), Y3
 	VMULPS       256(SP), Y3, Y3
 	VSUBPS       Y2, Y3, Y3
@@ -3652,7 +3962,7 @@ noflag_216:
 	VFMADD231PS  Y2, Y3, Y4
 	VMOVUPS      Y4, 352(SP)
 
-noflag_214:
+noflag_234:
 	VMOVUPS 352(SP), Y2
 	VANDPS  Y1, Y2, Y2
 	VADDPS  (SP), Y2, Y2
@@ -3662,9 +3972,9 @@ noflag_214:
 	VADDPS  32(SP), Y2, Y2
 	VMOVUPS Y2, 32(SP)
 
-noflag_211:
+noflag_231:
 	TESTQ        $0x00000002, sflags+200(FP)
-	JZ           noflag_217
+	JZ           noflag_237
 	VMOVUPS      160(SP), Y2
 	VMULPS       softmaxconsts<>+128(SB), Y2, Y3
 	VROUNDPS     $0x00, Y3, Y3
@@ -3681,7 +3991,7 @@ noflag_211:
 	VFMADD213PS  Y7, Y5, Y8
 	VFMADD213PS  Y6, Y5, Y8
 	VFMADD213PS  Y4, Y5, Y8
-	VADDPS       softmaxconsts<>+64(SB), Y8, Y8
+	VADDPS       softmaxconsts<>+0(SB), Y8, Y8
 	VCVTPS2DQ    Y3, Y3
 	VPADDD       softmaxconsts<>+704(SB), Y3, Y3
 	VPSLLD       $0x17, Y3, Y3
@@ -3689,33 +3999,33 @@ noflag_211:
 	VCMPPS       $0x01, softmaxconsts<>+768(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 	VMULPS       224(SP), Y3, Y3
-	VMOVUPS      softmaxconsts<>+64(SB), Y2
+	VMOVUPS      softmaxconsts<>+0(SB), Y2
 	VSUBPS       Y3, Y2, Y2
 	VBROADCASTSS gamma+156(FP), Y3
 	VMOVUPS      Y3, 384(SP)
 	MOVQ         gmode+160(FP), R9
 	CMPQ         R9, $0x01
-	JEQ          pow1_218
+	JEQ          pow1_238
 	CMPQ         R9, $0x02
-	JEQ          pow2_220
+	JEQ          pow2_240
 	CMPQ         R9, $0x03
-	JEQ          powg_219
-	VMOVUPS      softmaxconsts<>+64(SB), Y3
-	JMP          powd_221
+	JEQ          powg_239
+	VMOVUPS      softmaxconsts<>+0(SB), Y3
+	JMP          powd_241
 
-pow1_218:
+pow1_238:
 	VMOVAPS Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_221
+	JMP     powd_241
 
-pow2_220:
+pow2_240:
 	VMULPS  Y2, Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_221
+	JMP     powd_241
 
-powg_219:
+powg_239:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y2, Y4
 	VMULPS       softmaxconsts<>+1792(SB), Y2, Y3
 	VBLENDVPS    Y4, Y3, Y2, Y3
@@ -3727,11 +4037,11 @@ powg_219:
 	VANDPS       softmaxconsts<>+960(SB), Y3, Y3
 	VORPS        softmaxconsts<>+384(SB), Y3, Y3
 	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Y3, Y5
-	VSUBPS       softmaxconsts<>+64(SB), Y3, Y6
+	VSUBPS       softmaxconsts<>+0(SB), Y3, Y6
 	VADDPS       Y3, Y3, Y3
-	VSUBPS       softmaxconsts<>+64(SB), Y3, Y3
+	VSUBPS       softmaxconsts<>+0(SB), Y3, Y3
 	VBLENDVPS    Y5, Y3, Y6, Y3
-	VANDPS       softmaxconsts<>+64(SB), Y5, Y5
+	VANDPS       softmaxconsts<>+0(SB), Y5, Y5
 	VSUBPS       Y5, Y4, Y4
 	VMULPS       Y3, Y3, Y5
 	VMOVUPS      softmaxconsts<>+1088(SB), Y6
@@ -3771,7 +4081,7 @@ powg_219:
 	VFMADD213PS  Y8, Y5, Y9
 	VFMADD213PS  Y7, Y5, Y9
 	VFMADD213PS  Y4, Y5, Y9
-	VADDPS       softmaxconsts<>+64(SB), Y9, Y9
+	VADDPS       softmaxconsts<>+0(SB), Y9, Y9
 	VCVTPS2DQ    Y3, Y3
 	VPSRAD       $0x01, Y3, Y4
 	VPSUBD       Y4, Y3, Y3
@@ -3789,17 +4099,17 @@ powg_219:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
-powd_221:
+powd_241:
 	VMULPS  288(SP), Y3, Y3
 	VMOVUPS Y3, 416(SP)
 	TESTQ   $0x00000100, sflags+200(FP)
-	JZ      noflag_222
-	VMOVUPS softmaxconsts<>+64(SB), Y2
+	JZ      noflag_242
+	VMOVUPS softmaxconsts<>+0(SB), Y2
 	MOVQ    DI, R9
 	VXORPS  Y3, Y3, Y3
 	XORQ    R10, R10
 
-class_223:
+class_243:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS 4(R9), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -3807,27 +4117,27 @@ class_223:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_223
+	JB           class_243
 	VMOVUPS      416(SP), Y3
 	VMULPS       Y2, Y3, Y3
 	VMOVUPS      Y3, 416(SP)
 
-noflag_222:
+noflag_242:
 	VMOVUPS 416(SP), Y2
 	VANDPS  Y1, Y2, Y2
 	VADDPS  64(SP), Y2, Y2
 	VMOVUPS Y2, 64(SP)
 
-noflag_217:
-noflag_210:
-	VMOVUPS softmaxconsts<>+64(SB), Y2
+noflag_237:
+noflag_230:
+	VMOVUPS softmaxconsts<>+0(SB), Y2
 	TESTQ   $0x00000200, flags+88(FP)
-	JZ      noflag_224
+	JZ      noflag_244
 	MOVQ    DI, R9
 	VXORPS  Y3, Y3, Y3
 	XORQ    R10, R10
 
-class_225:
+class_245:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS (R9), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -3835,9 +4145,9 @@ class_225:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_225
+	JB           class_245
 
-noflag_224:
+noflag_244:
 	VBROADCASTSS k1+144(FP), Y3
 	VMULPS       Y2, Y3, Y3
 	VBROADCASTSS k2+148(FP), Y2
@@ -3860,7 +4170,7 @@ noflag_224:
 	VFMADD213PS  Y7, Y5, Y8
 	VFMADD213PS  Y6, Y5, Y8
 	VFMADD213PS  Y4, Y5, Y8
-	VADDPS       softmaxconsts<>+64(SB), Y8, Y8
+	VADDPS       softmaxconsts<>+0(SB), Y8, Y8
 	VCVTPS2DQ    Y3, Y3
 	VPADDD       softmaxconsts<>+704(SB), Y3, Y3
 	VPSLLD       $0x17, Y3, Y3
@@ -3869,34 +4179,34 @@ noflag_224:
 	VANDNPS      Y3, Y2, Y3
 	VMULPS       224(SP), Y3, Y3
 	VMOVUPS      Y3, 512(SP)
-	VMOVUPS      softmaxconsts<>+64(SB), Y2
+	VMOVUPS      softmaxconsts<>+0(SB), Y2
 	VSUBPS       Y3, Y2, Y2
 	VMOVUPS      Y2, 544(SP)
 	VBROADCASTSS gamma+156(FP), Y3
 	VMOVUPS      Y3, 576(SP)
 	MOVQ         gmode+160(FP), R9
 	CMPQ         R9, $0x01
-	JEQ          pow1_226
+	JEQ          pow1_246
 	CMPQ         R9, $0x02
-	JEQ          pow2_228
+	JEQ          pow2_248
 	CMPQ         R9, $0x03
-	JEQ          powg_227
-	VMOVUPS      softmaxconsts<>+64(SB), Y3
-	JMP          powd_229
+	JEQ          powg_247
+	VMOVUPS      softmaxconsts<>+0(SB), Y3
+	JMP          powd_249
 
-pow1_226:
+pow1_246:
 	VMOVAPS Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_229
+	JMP     powd_249
 
-pow2_228:
+pow2_248:
 	VMULPS  Y2, Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_229
+	JMP     powd_249
 
-powg_227:
+powg_247:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y2, Y4
 	VMULPS       softmaxconsts<>+1792(SB), Y2, Y3
 	VBLENDVPS    Y4, Y3, Y2, Y3
@@ -3908,11 +4218,11 @@ powg_227:
 	VANDPS       softmaxconsts<>+960(SB), Y3, Y3
 	VORPS        softmaxconsts<>+384(SB), Y3, Y3
 	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Y3, Y5
-	VSUBPS       softmaxconsts<>+64(SB), Y3, Y6
+	VSUBPS       softmaxconsts<>+0(SB), Y3, Y6
 	VADDPS       Y3, Y3, Y3
-	VSUBPS       softmaxconsts<>+64(SB), Y3, Y3
+	VSUBPS       softmaxconsts<>+0(SB), Y3, Y3
 	VBLENDVPS    Y5, Y3, Y6, Y3
-	VANDPS       softmaxconsts<>+64(SB), Y5, Y5
+	VANDPS       softmaxconsts<>+0(SB), Y5, Y5
 	VSUBPS       Y5, Y4, Y4
 	VMULPS       Y3, Y3, Y5
 	VMOVUPS      softmaxconsts<>+1088(SB), Y6
@@ -3952,7 +4262,7 @@ powg_227:
 	VFMADD213PS  Y8, Y5, Y9
 	VFMADD213PS  Y7, Y5, Y9
 	VFMADD213PS  Y4, Y5, Y9
-	VADDPS       softmaxconsts<>+64(SB), Y9, Y9
+	VADDPS       softmaxconsts<>+0(SB), Y9, Y9
 	VCVTPS2DQ    Y3, Y3
 	VPSRAD       $0x01, Y3, Y4
 	VPSUBD       Y4, Y3, Y3
@@ -3970,11 +4280,11 @@ powg_227:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
-powd_229:
-	VXORPS       softmaxconsts<>+2304(SB), Y3, Y3
+powd_249:
+	VXORPS       softmaxconsts<>+2176(SB), Y3, Y3
 	VMOVUPS      Y3, 608(SP)
 	CMPQ         R9, $0x00
-	JEQ          gamma0_230
+	JEQ          gamma0_250
 	VMOVUPS      192(SP), Y2
 	VPSRLD       $0x17, Y2, Y3
 	VPSUBD       softmaxconsts<>+896(SB), Y3, Y3
@@ -3982,11 +4292,11 @@ powd_229:
 	VANDPS       softmaxconsts<>+960(SB), Y2, Y3
 	VORPS        softmaxconsts<>+384(SB), Y3, Y3
 	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Y3, Y5
-	VSUBPS       softmaxconsts<>+64(SB), Y3, Y6
+	VSUBPS       softmaxconsts<>+0(SB), Y3, Y6
 	VADDPS       Y3, Y3, Y3
-	VSUBPS       softmaxconsts<>+64(SB), Y3, Y3
+	VSUBPS       softmaxconsts<>+0(SB), Y3, Y3
 	VBLENDVPS    Y5, Y3, Y6, Y3
-	VANDPS       softmaxconsts<>+64(SB), Y5, Y5
+	VANDPS       softmaxconsts<>+0(SB), Y5, Y5
 	VSUBPS       Y5, Y4, Y4
 	VMULPS       Y3, Y3, Y5
 	VMOVUPS      softmaxconsts<>+1088(SB), Y6
@@ -4010,32 +4320,32 @@ powd_229:
 	VSUBPS       Y6, Y2, Y2
 	VMOVUPS      Y2, 640(SP)
 	VMOVUPS      576(SP), Y2
-	VSUBPS       softmaxconsts<>+64(SB), Y2, Y2
+	VSUBPS       softmaxconsts<>+0(SB), Y2, Y2
 	VMOVUPS      Y2, 672(SP)
 	MOVQ         g1mode+168(FP), R9
 	VMOVUPS      544(SP), Y2
 	CMPQ         R9, $0x01
-	JEQ          pow1_231
+	JEQ          pow1_251
 	CMPQ         R9, $0x02
-	JEQ          pow2_233
+	JEQ          pow2_253
 	CMPQ         R9, $0x03
-	JEQ          powg_232
-	VMOVUPS      softmaxconsts<>+64(SB), Y3
-	JMP          powd_234
+	JEQ          powg_252
+	VMOVUPS      softmaxconsts<>+0(SB), Y3
+	JMP          powd_254
 
-pow1_231:
+pow1_251:
 	VMOVAPS Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_234
+	JMP     powd_254
 
-pow2_233:
+pow2_253:
 	VMULPS  Y2, Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_234
+	JMP     powd_254
 
-powg_232:
+powg_252:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y2, Y4
 	VMULPS       softmaxconsts<>+1792(SB), Y2, Y3
 	VBLENDVPS    Y4, Y3, Y2, Y3
@@ -4047,11 +4357,11 @@ powg_232:
 	VANDPS       softmaxconsts<>+960(SB), Y3, Y3
 	VORPS        softmaxconsts<>+384(SB), Y3, Y3
 	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Y3, Y5
-	VSUBPS       softmaxconsts<>+64(SB), Y3, Y6
+	VSUBPS       softmaxconsts<>+0(SB), Y3, Y6
 	VADDPS       Y3, Y3, Y3
-	VSUBPS       softmaxconsts<>+64(SB), Y3, Y3
+	VSUBPS       softmaxconsts<>+0(SB), Y3, Y3
 	VBLENDVPS    Y5, Y3, Y6, Y3
-	VANDPS       softmaxconsts<>+64(SB), Y5, Y5
+	VANDPS       softmaxconsts<>+0(SB), Y5, Y5
 	VSUBPS       Y5, Y4, Y4
 	VMULPS       Y3, Y3, Y5
 	VMOVUPS      softmaxconsts<>+1088(SB), Y6
@@ -4091,7 +4401,7 @@ powg_232:
 	VFMADD213PS  Y8, Y5, Y9
 	VFMADD213PS  Y7, Y5, Y9
 	VFMADD213PS  Y4, Y5, Y9
-	VADDPS       softmaxconsts<>+64(SB), Y9, Y9
+	VADDPS       softmaxconsts<>+0(SB), Y9, Y9
 	VCVTPS2DQ    Y3, Y3
 	VPSRAD       $0x01, Y3, Y4
 	VPSUBD       Y4, Y3, Y3
@@ -4109,7 +4419,7 @@ powg_232:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
-powd_234:
+powd_254:
 	VMULPS  576(SP), Y3, Y3
 	VMULPS  512(SP), Y3, Y3
 	VMULPS  640(SP), Y3, Y3
@@ -4120,16 +4430,16 @@ powd_234:
 	VADDPS  Y2, Y4, Y4
 	VMOVUPS Y4, 608(SP)
 
-gamma0_230:
+gamma0_250:
 	VMOVUPS 608(SP), Y2
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_235
-	VMOVUPS softmaxconsts<>+64(SB), Y3
+	JZ      noflag_255
+	VMOVUPS softmaxconsts<>+0(SB), Y3
 	MOVQ    DI, R9
 	VXORPS  Y4, Y4, Y4
 	XORQ    R10, R10
 
-class_236:
+class_256:
 	VPCMPEQD     Y4, Y0, Y5
 	VBROADCASTSS 4(R9), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -4137,10 +4447,10 @@ class_236:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_236
+	JB           class_256
 	VMULPS       Y3, Y2, Y2
 
-noflag_235:
+noflag_255:
 	VBROADCASTSS fs+152(FP), Y3
 	VMULPS       Y3, Y2, Y2
 	VMOVUPS      480(SP), Y3
@@ -4153,13 +4463,13 @@ noflag_235:
 	MOVQ         C+72(FP), R9
 	SHLQ         $0x05, R9
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_237
+	JZ           noflag_257
 	MOVQ         SI, R10
 	MOVQ         DI, R11
 	VXORPS       Y3, Y3, Y3
 	XORQ         R12, R12
 
-class_238:
+class_258:
 	VMOVUPS      224(SP), Y4
 	VMULPS       (R10), Y4, Y4
 	VMOVUPS      Y4, (R10)
@@ -4178,53 +4488,53 @@ class_238:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R12
 	CMPQ         R12, C+72(FP)
-	JB           class_238
+	JB           class_258
 
-noflag_237:
+noflag_257:
 	VMOVUPS Y2, 704(SP)
 	TESTQ   $0x00000004, flags+88(FP)
-	JZ      outnr_240
+	JZ      outnr_260
 	MOVQ    SI, R10
 	MOVQ    DI, R11
 	MOVQ    R8, R12
 	VXORPS  Y2, Y2, Y2
 	XORQ    R13, R13
 
-class_241:
+class_261:
 	VPCMPEQD     Y2, Y0, Y3
 	VMOVUPS      (R10)(R9*1), Y4
 	VSUBPS       704(SP), Y4, Y4
 	VADDPS       480(SP), Y4, Y4
 	VMULPS       (R10), Y4, Y4
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_242
+	JZ           noflag_262
 	VBROADCASTSS 8(R11), Y5
 	VSUBPS       Y5, Y4, Y4
 
-noflag_242:
+noflag_262:
 	VMOVUPS 448(SP), Y5
 	VANDPS  Y3, Y5, Y3
 	VSUBPS  Y3, Y4, Y4
 	VANDPS  Y1, Y4, Y4
 	TESTQ   $0x00000800, flags+88(FP)
-	JNZ     nt_243
+	JNZ     nt_263
 	VMOVUPS Y4, (R12)
-	JMP     st_244
+	JMP     st_264
 
-nt_243:
+nt_263:
 	VMOVNTPS Y4, (R12)
 
-st_244:
+st_264:
 	ADDQ   $0x00000020, R10
 	ADDQ   $0x00000020, R11
 	ADDQ   CX, R12
 	VPADDD softmaxconsts<>+832(SB), Y2, Y2
 	INCQ   R13
 	CMPQ   R13, C+72(FP)
-	JB     class_241
-	JMP    outd_239
+	JB     class_261
+	JMP    outd_259
 
-outnr_240:
+outnr_260:
 	VMOVUPS 480(SP), Y2
 	VMULPS  224(SP), Y2, Y2
 	VMOVUPS Y2, 736(SP)
@@ -4234,83 +4544,83 @@ outnr_240:
 	VXORPS  Y2, Y2, Y2
 	XORQ    R12, R12
 
-class_245:
+class_265:
 	VPCMPEQD     Y2, Y0, Y3
 	VMOVUPS      736(SP), Y4
 	VMULPS       (R9), Y4, Y4
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_246
+	JZ           noflag_266
 	VBROADCASTSS 8(R10), Y5
 	VSUBPS       Y5, Y4, Y4
 
-noflag_246:
+noflag_266:
 	VMOVUPS 448(SP), Y5
 	VANDPS  Y3, Y5, Y3
 	VSUBPS  Y3, Y4, Y4
 	VANDPS  Y1, Y4, Y4
 	TESTQ   $0x00000800, flags+88(FP)
-	JNZ     nt_247
+	JNZ     nt_267
 	VMOVUPS Y4, (R11)
-	JMP     st_248
+	JMP     st_268
 
-nt_247:
+nt_267:
 	VMOVNTPS Y4, (R11)
 
-st_248:
+st_268:
 	ADDQ   $0x00000020, R9
 	ADDQ   $0x00000020, R10
 	ADDQ   CX, R11
 	VPADDD softmaxconsts<>+832(SB), Y2, Y2
 	INCQ   R12
 	CMPQ   R12, C+72(FP)
-	JB     class_245
+	JB     class_265
 
-outd_239:
+outd_259:
 	ADDQ $0x00000020, AX
 	ADDQ $0x00000008, BX
 	ADDQ $0x00000020, R8
 	SUBQ $0x00000008, DX
-	JMP  loop_204
+	JMP  loop_222
 
-tail_205:
+tail_223:
 	TESTQ   DX, DX
-	JZ      done_206
+	JZ      done_224
 	MOVQ    DX, R9
-	LEAQ    softmaxconsts<>+2176(SB), R10
+	LEAQ    softmaxconsts<>+2240(SB), R10
 	NEGQ    R9
 	VMOVDQU 64(R10)(R9*4), Y0
 	XORQ    R9, R9
 
-lab8_249:
+lab8_269:
 	DECQ         DX
 	SHLQ         $0x08, R9
 	MOVBQZX      (BX)(DX*1), R10
 	ORQ          R10, R9
 	TESTQ        DX, DX
-	JNZ          lab8_249
+	JNZ          lab8_269
 	VMOVQ        R9, X1
 	VPMOVZXBD    X1, Y1
 	VBROADCASTSS ign+80(FP), Y2
 	VPCMPEQD     Y2, Y1, Y2
 	VPANDN       Y0, Y2, Y2
-	VPXOR        softmaxconsts<>+0(SB), Y2, Y3
+	VPXOR        softmaxconsts<>+64(SB), Y2, Y3
 	VPOR         Y3, Y1, Y1
 	VMASKMOVPS   (AX), Y2, Y3
 	PREFETCHT0   1024(AX)
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
-	JZ           c1_250
+	JZ           c1_270
 
-max_251:
+max_271:
 	ADDQ       CX, DX
 	VMASKMOVPS (DX), Y2, Y4
 	PREFETCHT0 1024(DX)
 	VMAXPS     Y4, Y3, Y3
 	DECQ       BX
-	JNZ        max_251
+	JNZ        max_271
 
-c1_250:
+c1_270:
 	VMOVUPS Y3, 128(SP)
 	VXORPS  Y3, Y3, Y3
 	VXORPS  Y4, Y4, Y4
@@ -4319,7 +4629,7 @@ c1_250:
 	VXORPS  Y5, Y5, Y5
 	XORQ    R9, R9
 
-class_252:
+class_272:
 	VMASKMOVPS   (DX), Y2, Y6
 	VSUBPS       128(SP), Y6, Y6
 	VMULPS       softmaxconsts<>+128(SB), Y6, Y7
@@ -4337,7 +4647,7 @@ class_252:
 	VFMADD213PS  Y11, Y9, Y12
 	VFMADD213PS  Y10, Y9, Y12
 	VFMADD213PS  Y8, Y9, Y12
-	VADDPS       softmaxconsts<>+64(SB), Y12, Y12
+	VADDPS       softmaxconsts<>+0(SB), Y12, Y12
 	VCVTPS2DQ    Y7, Y7
 	VPADDD       softmaxconsts<>+704(SB), Y7, Y7
 	VPSLLD       $0x17, Y7, Y7
@@ -4353,18 +4663,18 @@ class_252:
 	VPADDD       softmaxconsts<>+832(SB), Y5, Y5
 	INCQ         R9
 	CMPQ         R9, C+72(FP)
-	JB           class_252
+	JB           class_272
 	VMOVUPS      Y4, 160(SP)
 	VMOVUPS      Y3, 192(SP)
-	VMOVUPS      softmaxconsts<>+64(SB), Y4
+	VMOVUPS      softmaxconsts<>+0(SB), Y4
 	VDIVPS       Y3, Y4, Y4
 	VMOVUPS      Y4, 224(SP)
-	VMOVUPS      softmaxconsts<>+64(SB), Y3
+	VMOVUPS      softmaxconsts<>+0(SB), Y3
 	VANDPS       Y2, Y3, Y3
 	VADDPS       96(SP), Y3, Y3
 	VMOVUPS      Y3, 96(SP)
 	TESTQ        $0x00000003, sflags+200(FP)
-	JZ           noflag_253
+	JZ           noflag_275
 	VMOVUPS      192(SP), Y3
 	VPSRLD       $0x17, Y3, Y4
 	VPSUBD       softmaxconsts<>+896(SB), Y4, Y4
@@ -4372,11 +4682,11 @@ class_252:
 	VANDPS       softmaxconsts<>+960(SB), Y3, Y4
 	VORPS        softmaxconsts<>+384(SB), Y4, Y4
 	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Y4, Y6
-	VSUBPS       softmaxconsts<>+64(SB), Y4, Y7
+	VSUBPS       softmaxconsts<>+0(SB), Y4, Y7
 	VADDPS       Y4, Y4, Y4
-	VSUBPS       softmaxconsts<>+64(SB), Y4, Y4
+	VSUBPS       softmaxconsts<>+0(SB), Y4, Y4
 	VBLENDVPS    Y6, Y4, Y7, Y4
-	VANDPS       softmaxconsts<>+64(SB), Y6, Y6
+	VANDPS       softmaxconsts<>+0(SB), Y6, Y6
 	VSUBPS       Y6, Y5, Y5
 	VMULPS       Y4, Y4, Y6
 	VMOVUPS      softmaxconsts<>+1088(SB), Y7
@@ -4400,15 +4710,15 @@ class_252:
 	VMOVUPS      Y7, 256(SP)
 	VMOVUPS      Y3, 288(SP)
 	TESTQ        $0x00000001, sflags+200(FP)
-	JZ           noflag_254
-	VMOVUPS      softmaxconsts<>+64(SB), Y3
+	JZ           noflag_276
+	VMOVUPS      softmaxconsts<>+0(SB), Y3
 	TESTQ        $0x00000200, sflags+200(FP)
-	JZ           noflag_255
+	JZ           noflag_277
 	MOVQ         DI, DX
 	VXORPS       Y4, Y4, Y4
 	XORQ         BX, BX
 
-class_256:
+class_278:
 	VPCMPEQD     Y4, Y1, Y5
 	VBROADCASTSS (DX), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -4416,35 +4726,35 @@ class_256:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_256
+	JB           class_278
 
-noflag_255:
+noflag_277:
 	VMOVUPS      Y3, 320(SP)
 	VBROADCASTSS eps1+208(FP), Y3
 	VMULPS       320(SP), Y3, Y3
 	VMULPS       288(SP), Y3, Y3
 	VMOVUPS      Y3, 352(SP)
 	TESTQ        $0x00000400, sflags+200(FP)
-	JZ           noflag_257
+	JZ           noflag_279
 	VXORPS       Y3, Y3, Y3
 	MOVQ         DI, DX
 	XORQ         BX, BX
 
-class_258:
+class_280:
 	VMASKMOVPS   (AX), Y2, Y4
 	VSUBPS       128(SP), Y4, Y4
 	TESTQ        $0x00000200, sflags+200(FP)
-	JZ           noflag_259
+	JZ           noflag_281
 	VBROADCASTSS (DX), Y5
 	VMULPS       Y5, Y4, Y4
 
-noflag_259:
+noflag_281:
 	VADDPS       Y4, Y3, Y3
 	ADDQ         CX, AX
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_258
+	JB           class_280
 	VBROADCASTSS wsum+216(FP), Y4
 	VMULPS       256(SP), Y4, Y4
 	VSUBPS       Y3, Y4, Y4
@@ -4453,7 +4763,7 @@ noflag_259:
 	VFMADD231PS  Y3, Y4, Y5
 	VMOVUPS      Y5, 352(SP)
 
-noflag_257:
+noflag_279:
 	VMOVUPS 352(SP), Y3
 	VANDPS  Y2, Y3, Y3
 	VADDPS  (SP), Y3, Y3
@@ -4463,9 +4773,9 @@ noflag_257:
 	VADDPS  32(SP), Y3, Y3
 	VMOVUPS Y3, 32(SP)
 
-noflag_254:
+noflag_276:
 	TESTQ        $0x00000002, sflags+200(FP)
-	JZ           noflag_260
+	JZ           noflag_282
 	VMOVUPS      160(SP), Y3
 	VMULPS       softmaxconsts<>+128(SB), Y3, Y4
 	VROUNDPS     $0x00, Y4, Y4
@@ -4482,7 +4792,7 @@ noflag_254:
 	VFMADD213PS  Y8, Y6, Y9
 	VFMADD213PS  Y7, Y6, Y9
 	VFMADD213PS  Y5, Y6, Y9
-	VADDPS       softmaxconsts<>+64(SB), Y9, Y9
+	VADDPS       softmaxconsts<>+0(SB), Y9, Y9
 	VCVTPS2DQ    Y4, Y4
 	VPADDD       softmaxconsts<>+704(SB), Y4, Y4
 	VPSLLD       $0x17, Y4, Y4
@@ -4490,33 +4800,33 @@ noflag_254:
 	VCMPPS       $0x01, softmaxconsts<>+768(SB), Y3, Y3
 	VANDNPS      Y4, Y3, Y4
 	VMULPS       224(SP), Y4, Y4
-	VMOVUPS      softmaxconsts<>+64(SB), Y3
+	VMOVUPS      softmaxconsts<>+0(SB), Y3
 	VSUBPS       Y4, Y3, Y3
 	VBROADCASTSS gamma+156(FP), Y4
 	VMOVUPS      Y4, 384(SP)
 	MOVQ         gmode+160(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_261
+	JEQ          pow1_283
 	CMPQ         AX, $0x02
-	JEQ          pow2_263
+	JEQ          pow2_285
 	CMPQ         AX, $0x03
-	JEQ          powg_262
-	VMOVUPS      softmaxconsts<>+64(SB), Y4
-	JMP          powd_264
+	JEQ          powg_284
+	VMOVUPS      softmaxconsts<>+0(SB), Y4
+	JMP          powd_286
 
-pow1_261:
+pow1_283:
 	VMOVAPS Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_264
+	JMP     powd_286
 
-pow2_263:
+pow2_285:
 	VMULPS  Y3, Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_264
+	JMP     powd_286
 
-powg_262:
+powg_284:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y3, Y5
 	VMULPS       softmaxconsts<>+1792(SB), Y3, Y4
 	VBLENDVPS    Y5, Y4, Y3, Y4
@@ -4528,11 +4838,11 @@ powg_262:
 	VANDPS       softmaxconsts<>+960(SB), Y4, Y4
 	VORPS        softmaxconsts<>+384(SB), Y4, Y4
 	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Y4, Y6
-	VSUBPS       softmaxconsts<>+64(SB), Y4, Y7
+	VSUBPS       softmaxconsts<>+0(SB), Y4, Y7
 	VADDPS       Y4, Y4, Y4
-	VSUBPS       softmaxconsts<>+64(SB), Y4, Y4
+	VSUBPS       softmaxconsts<>+0(SB), Y4, Y4
 	VBLENDVPS    Y6, Y4, Y7, Y4
-	VANDPS       softmaxconsts<>+64(SB), Y6, Y6
+	VANDPS       softmaxconsts<>+0(SB), Y6, Y6
 	VSUBPS       Y6, Y5, Y5
 	VMULPS       Y4, Y4, Y6
 	VMOVUPS      softmaxconsts<>+1088(SB), Y7
@@ -4572,7 +4882,7 @@ powg_262:
 	VFMADD213PS  Y9, Y6, Y10
 	VFMADD213PS  Y8, Y6, Y10
 	VFMADD213PS  Y5, Y6, Y10
-	VADDPS       softmaxconsts<>+64(SB), Y10, Y10
+	VADDPS       softmaxconsts<>+0(SB), Y10, Y10
 	VCVTPS2DQ    Y4, Y4
 	VPSRAD       $0x01, Y4, Y5
 	VPSUBD       Y5, Y4, Y4
@@ -4590,17 +4900,17 @@ powg_262:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS      Y4, Y3, Y4
 
-powd_264:
+powd_286:
 	VMULPS  288(SP), Y4, Y4
 	VMOVUPS Y4, 416(SP)
 	TESTQ   $0x00000100, sflags+200(FP)
-	JZ      noflag_265
-	VMOVUPS softmaxconsts<>+64(SB), Y3
+	JZ      noflag_287
+	VMOVUPS softmaxconsts<>+0(SB), Y3
 	MOVQ    DI, AX
 	VXORPS  Y4, Y4, Y4
 	XORQ    DX, DX
 
-class_266:
+class_288:
 	VPCMPEQD     Y4, Y1, Y5
 	VBROADCASTSS 4(AX), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -4608,27 +4918,27 @@ class_266:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_266
+	JB           class_288
 	VMOVUPS      416(SP), Y4
 	VMULPS       Y3, Y4, Y4
 	VMOVUPS      Y4, 416(SP)
 
-noflag_265:
+noflag_287:
 	VMOVUPS 416(SP), Y3
 	VANDPS  Y2, Y3, Y3
 	VADDPS  64(SP), Y3, Y3
 	VMOVUPS Y3, 64(SP)
 
-noflag_260:
-noflag_253:
-	VMOVUPS softmaxconsts<>+64(SB), Y3
+noflag_282:
+noflag_275:
+	VMOVUPS softmaxconsts<>+0(SB), Y3
 	TESTQ   $0x00000200, flags+88(FP)
-	JZ      noflag_267
+	JZ      noflag_289
 	MOVQ    DI, AX
 	VXORPS  Y4, Y4, Y4
 	XORQ    DX, DX
 
-class_268:
+class_290:
 	VPCMPEQD     Y4, Y1, Y5
 	VBROADCASTSS (AX), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -4636,9 +4946,9 @@ class_268:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_268
+	JB           class_290
 
-noflag_267:
+noflag_289:
 	VBROADCASTSS k1+144(FP), Y4
 	VMULPS       Y3, Y4, Y4
 	VBROADCASTSS k2+148(FP), Y3
@@ -4661,7 +4971,7 @@ noflag_267:
 	VFMADD213PS  Y8, Y6, Y9
 	VFMADD213PS  Y7, Y6, Y9
 	VFMADD213PS  Y5, Y6, Y9
-	VADDPS       softmaxconsts<>+64(SB), Y9, Y9
+	VADDPS       softmaxconsts<>+0(SB), Y9, Y9
 	VCVTPS2DQ    Y4, Y4
 	VPADDD       softmaxconsts<>+704(SB), Y4, Y4
 	VPSLLD       $0x17, Y4, Y4
@@ -4670,34 +4980,34 @@ noflag_267:
 	VANDNPS      Y4, Y3, Y4
 	VMULPS       224(SP), Y4, Y4
 	VMOVUPS      Y4, 512(SP)
-	VMOVUPS      softmaxconsts<>+64(SB), Y3
+	VMOVUPS      softmaxconsts<>+0(SB), Y3
 	VSUBPS       Y4, Y3, Y3
 	VMOVUPS      Y3, 544(SP)
 	VBROADCASTSS gamma+156(FP), Y4
 	VMOVUPS      Y4, 576(SP)
 	MOVQ         gmode+160(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_269
+	JEQ          pow1_291
 	CMPQ         AX, $0x02
-	JEQ          pow2_271
+	JEQ          pow2_293
 	CMPQ         AX, $0x03
-	JEQ          powg_270
-	VMOVUPS      softmaxconsts<>+64(SB), Y4
-	JMP          powd_272
+	JEQ          powg_292
+	VMOVUPS      softmaxconsts<>+0(SB), Y4
+	JMP          powd_294
 
-pow1_269:
+pow1_291:
 	VMOVAPS Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_272
+	JMP     powd_294
 
-pow2_271:
+pow2_293:
 	VMULPS  Y3, Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_272
+	JMP     powd_294
 
-powg_270:
+powg_292:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y3, Y5
 	VMULPS       softmaxconsts<>+1792(SB), Y3, Y4
 	VBLENDVPS    Y5, Y4, Y3, Y4
@@ -4709,11 +5019,11 @@ powg_270:
 	VANDPS       softmaxconsts<>+960(SB), Y4, Y4
 	VORPS        softmaxconsts<>+384(SB), Y4, Y4
 	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Y4, Y6
-	VSUBPS       softmaxconsts<>+64(SB), Y4, Y7
+	VSUBPS       softmaxconsts<>+0(SB), Y4, Y7
 	VADDPS       Y4, Y4, Y4
-	VSUBPS       softmaxconsts<>+64(SB), Y4, Y4
+	VSUBPS       softmaxconsts<>+0(SB), Y4, Y4
 	VBLENDVPS    Y6, Y4, Y7, Y4
-	VANDPS       softmaxconsts<>+64(SB), Y6, Y6
+	VANDPS       softmaxconsts<>+0(SB), Y6, Y6
 	VSUBPS       Y6, Y5, Y5
 	VMULPS       Y4, Y4, Y6
 	VMOVUPS      softmaxconsts<>+1088(SB), Y7
@@ -4753,7 +5063,7 @@ powg_270:
 	VFMADD213PS  Y9, Y6, Y10
 	VFMADD213PS  Y8, Y6, Y10
 	VFMADD213PS  Y5, Y6, Y10
-	VADDPS       softmaxconsts<>+64(SB), Y10, Y10
+	VADDPS       softmaxconsts<>+0(SB), Y10, Y10
 	VCVTPS2DQ    Y4, Y4
 	VPSRAD       $0x01, Y4, Y5
 	VPSUBD       Y5, Y4, Y4
@@ -4771,11 +5081,11 @@ powg_270:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS      Y4, Y3, Y4
 
-powd_272:
-	VXORPS       softmaxconsts<>+2304(SB), Y4, Y4
+powd_294:
+	VXORPS       softmaxconsts<>+2176(SB), Y4, Y4
 	VMOVUPS      Y4, 608(SP)
 	CMPQ         AX, $0x00
-	JEQ          gamma0_273
+	JEQ          gamma0_295
 	VMOVUPS      192(SP), Y3
 	VPSRLD       $0x17, Y3, Y4
 	VPSUBD       softmaxconsts<>+896(SB), Y4, Y4
@@ -4783,11 +5093,11 @@ powd_272:
 	VANDPS       softmaxconsts<>+960(SB), Y3, Y4
 	VORPS        softmaxconsts<>+384(SB), Y4, Y4
 	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Y4, Y6
-	VSUBPS       softmaxconsts<>+64(SB), Y4, Y7
+	VSUBPS       softmaxconsts<>+0(SB), Y4, Y7
 	VADDPS       Y4, Y4, Y4
-	VSUBPS       softmaxconsts<>+64(SB), Y4, Y4
+	VSUBPS       softmaxconsts<>+0(SB), Y4, Y4
 	VBLENDVPS    Y6, Y4, Y7, Y4
-	VANDPS       softmaxconsts<>+64(SB), Y6, Y6
+	VANDPS       softmaxconsts<>+0(SB), Y6, Y6
 	VSUBPS       Y6, Y5, Y5
 	VMULPS       Y4, Y4, Y6
 	VMOVUPS      softmaxconsts<>+1088(SB), Y7
@@ -4811,32 +5121,32 @@ powd_272:
 	VSUBPS       Y7, Y3, Y3
 	VMOVUPS      Y3, 640(SP)
 	VMOVUPS      576(SP), Y3
-	VSUBPS       softmaxconsts<>+64(SB), Y3, Y3
+	VSUBPS       softmaxconsts<>+0(SB), Y3, Y3
 	VMOVUPS      Y3, 672(SP)
 	MOVQ         g1mode+168(FP), AX
 	VMOVUPS      544(SP), Y3
 	CMPQ         AX, $0x01
-	JEQ          pow1_274
+	JEQ          pow1_296
 	CMPQ         AX, $0x02
-	JEQ          pow2_276
+	JEQ          pow2_298
 	CMPQ         AX, $0x03
-	JEQ          powg_275
-	VMOVUPS      softmaxconsts<>+64(SB), Y4
-	JMP          powd_277
+	JEQ          powg_297
+	VMOVUPS      softmaxconsts<>+0(SB), Y4
+	JMP          powd_299
 
-pow1_274:
+pow1_296:
 	VMOVAPS Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_277
+	JMP     powd_299
 
-pow2_276:
+pow2_298:
 	VMULPS  Y3, Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_277
+	JMP     powd_299
 
-powg_275:
+powg_297:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y3, Y5
 	VMULPS       softmaxconsts<>+1792(SB), Y3, Y4
 	VBLENDVPS    Y5, Y4, Y3, Y4
@@ -4848,11 +5158,11 @@ powg_275:
 	VANDPS       softmaxconsts<>+960(SB), Y4, Y4
 	VORPS        softmaxconsts<>+384(SB), Y4, Y4
 	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Y4, Y6
-	VSUBPS       softmaxconsts<>+64(SB), Y4, Y7
+	VSUBPS       softmaxconsts<>+0(SB), Y4, Y7
 	VADDPS       Y4, Y4, Y4
-	VSUBPS       softmaxconsts<>+64(SB), Y4, Y4
+	VSUBPS       softmaxconsts<>+0(SB), Y4, Y4
 	VBLENDVPS    Y6, Y4, Y7, Y4
-	VANDPS       softmaxconsts<>+64(SB), Y6, Y6
+	VANDPS       softmaxconsts<>+0(SB), Y6, Y6
 	VSUBPS       Y6, Y5, Y5
 	VMULPS       Y4, Y4, Y6
 	VMOVUPS      softmaxconsts<>+1088(SB), Y7
@@ -4892,7 +5202,7 @@ powg_275:
 	VFMADD213PS  Y9, Y6, Y10
 	VFMADD213PS  Y8, Y6, Y10
 	VFMADD213PS  Y5, Y6, Y10
-	VADDPS       softmaxconsts<>+64(SB), Y10, Y10
+	VADDPS       softmaxconsts<>+0(SB), Y10, Y10
 	VCVTPS2DQ    Y4, Y4
 	VPSRAD       $0x01, Y4, Y5
 	VPSUBD       Y5, Y4, Y4
@@ -4910,7 +5220,7 @@ powg_275:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS      Y4, Y3, Y4
 
-powd_277:
+powd_299:
 	VMULPS  576(SP), Y4, Y4
 	VMULPS  512(SP), Y4, Y4
 	VMULPS  640(SP), Y4, Y4
@@ -4921,16 +5231,16 @@ powd_277:
 	VADDPS  Y3, Y5, Y5
 	VMOVUPS Y5, 608(SP)
 
-gamma0_273:
+gamma0_295:
 	VMOVUPS 608(SP), Y3
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_278
-	VMOVUPS softmaxconsts<>+64(SB), Y4
+	JZ      noflag_300
+	VMOVUPS softmaxconsts<>+0(SB), Y4
 	MOVQ    DI, AX
 	VXORPS  Y5, Y5, Y5
 	XORQ    DX, DX
 
-class_279:
+class_301:
 	VPCMPEQD     Y5, Y1, Y6
 	VBROADCASTSS 4(AX), Y7
 	VBLENDVPS    Y6, Y7, Y4, Y4
@@ -4938,10 +5248,10 @@ class_279:
 	VPADDD       softmaxconsts<>+832(SB), Y5, Y5
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_279
+	JB           class_301
 	VMULPS       Y4, Y3, Y3
 
-noflag_278:
+noflag_300:
 	VBROADCASTSS fs+152(FP), Y4
 	VMULPS       Y4, Y3, Y3
 	VMOVUPS      480(SP), Y4
@@ -4954,13 +5264,13 @@ noflag_278:
 	MOVQ         C+72(FP), AX
 	SHLQ         $0x05, AX
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_280
+	JZ           noflag_302
 	MOVQ         SI, DX
 	MOVQ         DI, BX
 	VXORPS       Y4, Y4, Y4
 	XORQ         R9, R9
 
-class_281:
+class_303:
 	VMOVUPS      224(SP), Y5
 	VMULPS       (DX), Y5, Y5
 	VMOVUPS      Y5, (DX)
@@ -4979,30 +5289,30 @@ class_281:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         R9
 	CMPQ         R9, C+72(FP)
-	JB           class_281
+	JB           class_303
 
-noflag_280:
+noflag_302:
 	VMOVUPS Y3, 704(SP)
 	TESTQ   $0x00000004, flags+88(FP)
-	JZ      outnr_283
+	JZ      outnr_305
 	MOVQ    SI, DX
 	MOVQ    DI, BX
 	MOVQ    R8, SI
 	VXORPS  Y3, Y3, Y3
 	XORQ    DI, DI
 
-class_284:
+class_306:
 	VPCMPEQD     Y3, Y1, Y4
 	VMOVUPS      (DX)(AX*1), Y5
 	VSUBPS       704(SP), Y5, Y5
 	VADDPS       480(SP), Y5, Y5
 	VMULPS       (DX), Y5, Y5
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_285
+	JZ           noflag_307
 	VBROADCASTSS 8(BX), Y6
 	VSUBPS       Y6, Y5, Y5
 
-noflag_285:
+noflag_307:
 	VMOVUPS    448(SP), Y6
 	VANDPS     Y4, Y6, Y4
 	VSUBPS     Y4, Y5, Y5
@@ -5014,10 +5324,10 @@ noflag_285:
 	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
 	INCQ       DI
 	CMPQ       DI, C+72(FP)
-	JB         class_284
-	JMP        outd_282
+	JB         class_306
+	JMP        outd_304
 
-outnr_283:
+outnr_305:
 	VMOVUPS 480(SP), Y3
 	VMULPS  224(SP), Y3, Y3
 	VMOVUPS Y3, 736(SP)
@@ -5027,16 +5337,16 @@ outnr_283:
 	VXORPS  Y3, Y3, Y3
 	XORQ    SI, SI
 
-class_286:
+class_308:
 	VPCMPEQD     Y3, Y1, Y4
 	VMOVUPS      736(SP), Y5
 	VMULPS       (AX), Y5, Y5
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_287
+	JZ           noflag_309
 	VBROADCASTSS 8(DX), Y6
 	VSUBPS       Y6, Y5, Y5
 
-noflag_287:
+noflag_309:
 	VMOVUPS    448(SP), Y6
 	VANDPS     Y4, Y6, Y4
 	VSUBPS     Y4, Y5, Y5
@@ -5048,15 +5358,15 @@ noflag_287:
 	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
 	INCQ       SI
 	CMPQ       SI, C+72(FP)
-	JB         class_286
+	JB         class_308
 
-outd_282:
-done_206:
+outd_304:
+done_224:
 	TESTQ $0x00000800, flags+88(FP)
-	JZ    noflag_288
+	JZ    noflag_310
 	SFENCE
 
-noflag_288:
+noflag_310:
 	MOVQ         out_base+224(FP), AX
 	VMOVUPS      (SP), Y0
 	VMOVAPS      Y0, Y1
@@ -5099,7 +5409,7 @@ noflag_288:
 
 // func SoftmaxStatsI32AVX2(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
 // Requires: AVX, AVX2, FMA3, MMX+
-TEXT ·SoftmaxStatsI32AVX2(SB), NOSPLIT, $448-192
+TEXT ·SoftmaxStatsI32AVX2(SB), NOSPLIT, $544-192
 	MOVQ   x_base+0(FP), AX
 	MOVQ   lo+32(FP), CX
 	MOVQ   hi+40(FP), DX
@@ -5118,7 +5428,7 @@ TEXT ·SoftmaxStatsI32AVX2(SB), NOSPLIT, $448-192
 	VXORPS Y0, Y0, Y0
 	XORQ   R10, R10
 
-class_289:
+class_311:
 	VMOVUPS Y0, (R9)
 	VMOVUPS Y0, 32(R9)
 	VMOVUPS Y0, 64(R9)
@@ -5126,7 +5436,7 @@ class_289:
 	ADDQ    $0x00000080, R9
 	INCQ    R10
 	CMPQ    R10, C+72(FP)
-	JB      class_289
+	JB      class_311
 	VXORPS  Y0, Y0, Y0
 	VMOVUPS Y0, (SP)
 	VXORPS  Y0, Y0, Y0
@@ -5135,17 +5445,23 @@ class_289:
 	VMOVUPS Y0, 64(SP)
 	VXORPS  Y0, Y0, Y0
 	VMOVUPS Y0, 96(SP)
+	VXORPS  Y0, Y0, Y0
+	VMOVUPS Y0, 128(SP)
+	VXORPS  Y0, Y0, Y0
+	VMOVUPS Y0, 160(SP)
+	VMOVUPS softmaxconsts<>+0(SB), Y0
+	VMOVUPS Y0, 128(SP)
 
-loop_290:
+loop_312:
 	CMPQ         DX, $0x00000008
-	JB           tail_291
+	JB           tail_313
 	VMOVDQU      (BX), Y0
 	VBROADCASTSS ign+80(FP), Y1
 	VPCMPEQD     Y1, Y0, Y1
-	VPXOR        softmaxconsts<>+0(SB), Y1, Y1
-	VPXOR        softmaxconsts<>+0(SB), Y1, Y2
+	VPXOR        softmaxconsts<>+64(SB), Y1, Y1
+	VPXOR        softmaxconsts<>+64(SB), Y1, Y2
 	VPOR         Y2, Y0, Y0
-	VMOVUPS      softmaxconsts<>+64(SB), Y2
+	VMOVUPS      softmaxconsts<>+0(SB), Y2
 	VANDPS       Y1, Y2, Y2
 	VADDPS       96(SP), Y2, Y2
 	VMOVUPS      Y2, 96(SP)
@@ -5154,18 +5470,18 @@ loop_290:
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
 	DECQ         R10
-	JZ           c1_293
+	JZ           c1_315
 
-max_294:
+max_316:
 	ADDQ       CX, R9
 	VMOVUPS    (R9), Y3
 	PREFETCHT0 1024(R9)
 	VMAXPS     Y3, Y2, Y2
 	DECQ       R10
-	JNZ        max_294
+	JNZ        max_316
 
-c1_293:
-	VMOVUPS Y2, 128(SP)
+c1_315:
+	VMOVUPS Y2, 192(SP)
 	VXORPS  Y2, Y2, Y2
 	VXORPS  Y3, Y3, Y3
 	MOVQ    AX, R9
@@ -5173,9 +5489,9 @@ c1_293:
 	VXORPS  Y4, Y4, Y4
 	XORQ    R11, R11
 
-class_295:
+class_317:
 	VMOVUPS      (R9), Y5
-	VSUBPS       128(SP), Y5, Y5
+	VSUBPS       192(SP), Y5, Y5
 	VMULPS       softmaxconsts<>+128(SB), Y5, Y6
 	VROUNDPS     $0x00, Y6, Y6
 	VMOVAPS      Y5, Y7
@@ -5191,7 +5507,7 @@ class_295:
 	VFMADD213PS  Y10, Y8, Y11
 	VFMADD213PS  Y9, Y8, Y11
 	VFMADD213PS  Y7, Y8, Y11
-	VADDPS       softmaxconsts<>+64(SB), Y11, Y11
+	VADDPS       softmaxconsts<>+0(SB), Y11, Y11
 	VCVTPS2DQ    Y6, Y6
 	VPADDD       softmaxconsts<>+704(SB), Y6, Y6
 	VPSLLD       $0x17, Y6, Y6
@@ -5200,10 +5516,10 @@ class_295:
 	VANDNPS      Y6, Y7, Y6
 	VADDPS       Y6, Y2, Y2
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_296
+	JZ           noflag_318
 	VMOVUPS      Y6, (R10)
 
-noflag_296:
+noflag_318:
 	VPCMPEQD  Y4, Y0, Y6
 	VBLENDVPS Y6, Y5, Y3, Y3
 	ADDQ      CX, R9
@@ -5211,39 +5527,39 @@ noflag_296:
 	VPADDD    softmaxconsts<>+832(SB), Y4, Y4
 	INCQ      R11
 	CMPQ      R11, C+72(FP)
-	JB        class_295
-	VMOVUPS   Y3, 160(SP)
-	VMOVUPS   softmaxconsts<>+64(SB), Y3
+	JB        class_317
+	VMOVUPS   Y3, 224(SP)
+	VMOVUPS   softmaxconsts<>+0(SB), Y3
 	VDIVPS    Y2, Y3, Y3
-	VMOVUPS   Y3, 192(SP)
-	VMOVUPS   Y2, 224(SP)
+	VMOVUPS   Y3, 256(SP)
+	VMOVUPS   Y2, 288(SP)
 	TESTQ     $0x00000004, flags+88(FP)
-	JZ        noflag_297
+	JZ        noflag_319
 	MOVQ      SI, R9
 	MOVQ      R8, R10
 	VXORPS    Y2, Y2, Y2
 	XORQ      R11, R11
 
-class_298:
-	VMOVUPS 192(SP), Y3
+class_320:
+	VMOVUPS 256(SP), Y3
 	VMULPS  (R9), Y3, Y3
 	VANDPS  Y1, Y3, Y3
 	VADDPS  (R10), Y3, Y4
 	VMOVUPS Y4, (R10)
 	TESTQ   $0x00000008, flags+88(FP)
-	JZ      noflag_299
+	JZ      noflag_321
 	VMULPS  Y3, Y3, Y4
 	VADDPS  96(R10), Y4, Y4
 	VMOVUPS Y4, 96(R10)
 
-noflag_299:
+noflag_321:
 	VPCMPEQD Y2, Y0, Y4
 	VMOVUPS  32(R10), Y5
 	VANDPS   Y4, Y3, Y3
 	VADDPS   Y3, Y5, Y5
 	VMOVUPS  Y5, 32(R10)
 	VMOVUPS  64(R10), Y3
-	VANDPS   softmaxconsts<>+64(SB), Y4, Y4
+	VANDPS   softmaxconsts<>+0(SB), Y4, Y4
 	VADDPS   Y4, Y3, Y3
 	VMOVUPS  Y3, 64(R10)
 	ADDQ     $0x00000020, R9
@@ -5251,23 +5567,27 @@ noflag_299:
 	VPADDD   softmaxconsts<>+832(SB), Y2, Y2
 	INCQ     R11
 	CMPQ     R11, C+72(FP)
-	JB       class_298
+	JB       class_320
 
-noflag_297:
+noflag_319:
+	MOVQ         flags+88(FP), R9
+	ANDQ         $0x00000203, R9
+	CMPQ         R9, $0x00000001
+	JEQ          prodmode_322
 	TESTQ        $0x00000003, flags+88(FP)
-	JZ           noflag_300
-	VMOVUPS      224(SP), Y2
+	JZ           noflag_324
+	VMOVUPS      288(SP), Y2
 	VPSRLD       $0x17, Y2, Y3
 	VPSUBD       softmaxconsts<>+896(SB), Y3, Y3
 	VCVTDQ2PS    Y3, Y4
 	VANDPS       softmaxconsts<>+960(SB), Y2, Y3
 	VORPS        softmaxconsts<>+384(SB), Y3, Y3
 	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Y3, Y5
-	VSUBPS       softmaxconsts<>+64(SB), Y3, Y6
+	VSUBPS       softmaxconsts<>+0(SB), Y3, Y6
 	VADDPS       Y3, Y3, Y3
-	VSUBPS       softmaxconsts<>+64(SB), Y3, Y3
+	VSUBPS       softmaxconsts<>+0(SB), Y3, Y3
 	VBLENDVPS    Y5, Y3, Y6, Y3
-	VANDPS       softmaxconsts<>+64(SB), Y5, Y5
+	VANDPS       softmaxconsts<>+0(SB), Y5, Y5
 	VSUBPS       Y5, Y4, Y4
 	VMULPS       Y3, Y3, Y5
 	VMOVUPS      softmaxconsts<>+1088(SB), Y6
@@ -5287,19 +5607,19 @@ noflag_297:
 	VFMADD231PS  softmaxconsts<>+192(SB), Y4, Y6
 	VCMPPS       $0x03, Y2, Y2, Y3
 	VBLENDVPS    Y3, Y2, Y6, Y6
-	VSUBPS       160(SP), Y6, Y2
-	VMOVUPS      Y6, 256(SP)
-	VMOVUPS      Y2, 288(SP)
+	VSUBPS       224(SP), Y6, Y2
+	VMOVUPS      Y6, 320(SP)
+	VMOVUPS      Y2, 352(SP)
 	TESTQ        $0x00000001, flags+88(FP)
-	JZ           noflag_301
-	VMOVUPS      softmaxconsts<>+64(SB), Y2
+	JZ           noflag_325
+	VMOVUPS      softmaxconsts<>+0(SB), Y2
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_302
+	JZ           noflag_326
 	MOVQ         DI, R9
 	VXORPS       Y3, Y3, Y3
 	XORQ         R10, R10
 
-class_303:
+class_327:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS (R9), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -5307,58 +5627,58 @@ class_303:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_303
+	JB           class_327
 
-noflag_302:
-	VMOVUPS      Y2, 320(SP)
+noflag_326:
+	VMOVUPS      Y2, 384(SP)
 	VBROADCASTSS eps1+144(FP), Y2
-	VMULPS       320(SP), Y2, Y2
-	VMULPS       288(SP), Y2, Y2
-	VMOVUPS      Y2, 352(SP)
+	VMULPS       384(SP), Y2, Y2
+	VMULPS       352(SP), Y2, Y2
+	VMOVUPS      Y2, 416(SP)
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_304
+	JZ           noflag_328
 	VXORPS       Y2, Y2, Y2
 	MOVQ         AX, R9
 	MOVQ         DI, R10
 	XORQ         R11, R11
 
-class_305:
+class_329:
 	VMOVUPS      (R9), Y3
-	VSUBPS       128(SP), Y3, Y3
+	VSUBPS       192(SP), Y3, Y3
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_306
+	JZ           noflag_330
 	VBROADCASTSS (R10), Y4
 	VMULPS       Y4, Y3, Y3
 
-noflag_306:
+noflag_330:
 	VADDPS       Y3, Y2, Y2
 	ADDQ         CX, R9
 	ADDQ         $0x00000020, R10
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_305
+	JB           class_329
 	VBROADCASTSS wsum+152(FP), Y3
-	VMULPS       256(SP), Y3, Y3
+	VMULPS       320(SP), Y3, Y3
 	VSUBPS       Y2, Y3, Y3
 	VBROADCASTSS epsC+148(FP), Y2
-	VMOVUPS      352(SP), Y4
+	VMOVUPS      416(SP), Y4
 	VFMADD231PS  Y2, Y3, Y4
-	VMOVUPS      Y4, 352(SP)
+	VMOVUPS      Y4, 416(SP)
 
-noflag_304:
-	VMOVUPS 352(SP), Y2
+noflag_328:
+	VMOVUPS 416(SP), Y2
 	VANDPS  Y1, Y2, Y2
 	VADDPS  (SP), Y2, Y2
 	VMOVUPS Y2, (SP)
-	VMOVUPS 320(SP), Y2
+	VMOVUPS 384(SP), Y2
 	VANDPS  Y1, Y2, Y2
 	VADDPS  32(SP), Y2, Y2
 	VMOVUPS Y2, 32(SP)
 
-noflag_301:
+noflag_325:
 	TESTQ        $0x00000002, flags+88(FP)
-	JZ           noflag_307
-	VMOVUPS      160(SP), Y2
+	JZ           noflag_331
+	VMOVUPS      224(SP), Y2
 	VMULPS       softmaxconsts<>+128(SB), Y2, Y3
 	VROUNDPS     $0x00, Y3, Y3
 	VMOVAPS      Y2, Y4
@@ -5374,41 +5694,41 @@ noflag_301:
 	VFMADD213PS  Y7, Y5, Y8
 	VFMADD213PS  Y6, Y5, Y8
 	VFMADD213PS  Y4, Y5, Y8
-	VADDPS       softmaxconsts<>+64(SB), Y8, Y8
+	VADDPS       softmaxconsts<>+0(SB), Y8, Y8
 	VCVTPS2DQ    Y3, Y3
 	VPADDD       softmaxconsts<>+704(SB), Y3, Y3
 	VPSLLD       $0x17, Y3, Y3
 	VMULPS       Y3, Y8, Y3
 	VCMPPS       $0x01, softmaxconsts<>+768(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
-	VMULPS       192(SP), Y3, Y3
-	VMOVUPS      softmaxconsts<>+64(SB), Y2
+	VMULPS       256(SP), Y3, Y3
+	VMOVUPS      softmaxconsts<>+0(SB), Y2
 	VSUBPS       Y3, Y2, Y2
 	VBROADCASTSS gamma+156(FP), Y3
-	VMOVUPS      Y3, 384(SP)
+	VMOVUPS      Y3, 448(SP)
 	MOVQ         gmode+160(FP), R9
 	CMPQ         R9, $0x01
-	JEQ          pow1_308
+	JEQ          pow1_332
 	CMPQ         R9, $0x02
-	JEQ          pow2_310
+	JEQ          pow2_334
 	CMPQ         R9, $0x03
-	JEQ          powg_309
-	VMOVUPS      softmaxconsts<>+64(SB), Y3
-	JMP          powd_311
+	JEQ          powg_333
+	VMOVUPS      softmaxconsts<>+0(SB), Y3
+	JMP          powd_335
 
-pow1_308:
+pow1_332:
 	VMOVAPS Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_311
+	JMP     powd_335
 
-pow2_310:
+pow2_334:
 	VMULPS  Y2, Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_311
+	JMP     powd_335
 
-powg_309:
+powg_333:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y2, Y4
 	VMULPS       softmaxconsts<>+1792(SB), Y2, Y3
 	VBLENDVPS    Y4, Y3, Y2, Y3
@@ -5420,11 +5740,11 @@ powg_309:
 	VANDPS       softmaxconsts<>+960(SB), Y3, Y3
 	VORPS        softmaxconsts<>+384(SB), Y3, Y3
 	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Y3, Y5
-	VSUBPS       softmaxconsts<>+64(SB), Y3, Y6
+	VSUBPS       softmaxconsts<>+0(SB), Y3, Y6
 	VADDPS       Y3, Y3, Y3
-	VSUBPS       softmaxconsts<>+64(SB), Y3, Y3
+	VSUBPS       softmaxconsts<>+0(SB), Y3, Y3
 	VBLENDVPS    Y5, Y3, Y6, Y3
-	VANDPS       softmaxconsts<>+64(SB), Y5, Y5
+	VANDPS       softmaxconsts<>+0(SB), Y5, Y5
 	VSUBPS       Y5, Y4, Y4
 	VMULPS       Y3, Y3, Y5
 	VMOVUPS      softmaxconsts<>+1088(SB), Y6
@@ -5448,7 +5768,7 @@ powg_309:
 	VBLENDVPS    Y3, softmaxconsts<>+1984(SB), Y6, Y6
 	VCMPPS       $0x00, softmaxconsts<>+1664(SB), Y2, Y3
 	VBLENDVPS    Y3, softmaxconsts<>+2048(SB), Y6, Y6
-	VMULPS       384(SP), Y6, Y6
+	VMULPS       448(SP), Y6, Y6
 	VMULPS       softmaxconsts<>+128(SB), Y6, Y3
 	VROUNDPS     $0x00, Y3, Y3
 	VMOVAPS      Y6, Y4
@@ -5464,7 +5784,7 @@ powg_309:
 	VFMADD213PS  Y8, Y5, Y9
 	VFMADD213PS  Y7, Y5, Y9
 	VFMADD213PS  Y4, Y5, Y9
-	VADDPS       softmaxconsts<>+64(SB), Y9, Y9
+	VADDPS       softmaxconsts<>+0(SB), Y9, Y9
 	VCVTPS2DQ    Y3, Y3
 	VPSRAD       $0x01, Y3, Y4
 	VPSUBD       Y4, Y3, Y3
@@ -5482,17 +5802,17 @@ powg_309:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
-powd_311:
-	VMULPS  288(SP), Y3, Y3
-	VMOVUPS Y3, 416(SP)
+powd_335:
+	VMULPS  352(SP), Y3, Y3
+	VMOVUPS Y3, 480(SP)
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_312
-	VMOVUPS softmaxconsts<>+64(SB), Y2
+	JZ      noflag_336
+	VMOVUPS softmaxconsts<>+0(SB), Y2
 	MOVQ    DI, R9
 	VXORPS  Y3, Y3, Y3
 	XORQ    R10, R10
 
-class_313:
+class_337:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS 4(R9), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -5500,37 +5820,87 @@ class_313:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_313
-	VMOVUPS      416(SP), Y0
+	JB           class_337
+	VMOVUPS      480(SP), Y0
 	VMULPS       Y2, Y0, Y0
-	VMOVUPS      Y0, 416(SP)
+	VMOVUPS      Y0, 480(SP)
 
-noflag_312:
-	VMOVUPS 416(SP), Y0
+noflag_336:
+	VMOVUPS 480(SP), Y0
 	VANDPS  Y1, Y0, Y0
 	VADDPS  64(SP), Y0, Y0
 	VMOVUPS Y0, 64(SP)
 
-noflag_307:
-noflag_300:
+noflag_331:
+noflag_324:
+	JMP pwdone_323
+
+prodmode_322:
+	VBROADCASTSS eps1+144(FP), Y0
+	VXORPS       softmaxconsts<>+2176(SB), Y0, Y0
+	VMULPS       224(SP), Y0, Y0
+	VMOVUPS      Y0, 512(SP)
+	TESTQ        $0x00000400, flags+88(FP)
+	JZ           noflag_338
+	VXORPS       Y0, Y0, Y0
+	MOVQ         AX, R9
+	XORQ         R10, R10
+
+class_339:
+	VMOVUPS      (R9), Y2
+	VSUBPS       192(SP), Y2, Y2
+	VADDPS       Y2, Y0, Y0
+	ADDQ         CX, R9
+	INCQ         R10
+	CMPQ         R10, C+72(FP)
+	JB           class_339
+	VBROADCASTSS epsC+148(FP), Y2
+	VMOVUPS      512(SP), Y3
+	VFNMADD231PS Y2, Y0, Y3
+	VMOVUPS      Y3, 512(SP)
+
+noflag_338:
+	VMOVUPS   512(SP), Y0
+	VANDPS    Y1, Y0, Y0
+	VADDPS    (SP), Y0, Y0
+	VMOVUPS   Y0, (SP)
+	VMOVUPS   softmaxconsts<>+0(SB), Y0
+	VANDPS    Y1, Y0, Y0
+	VADDPS    32(SP), Y0, Y0
+	VMOVUPS   Y0, 32(SP)
+	VMOVUPS   softmaxconsts<>+0(SB), Y0
+	VBLENDVPS Y1, 288(SP), Y0, Y0
+	VMULPS    128(SP), Y0, Y0
+	VPSRLD    $0x17, Y0, Y1
+	VPSUBD    softmaxconsts<>+704(SB), Y1, Y1
+	VCVTDQ2PS Y1, Y1
+	VADDPS    160(SP), Y1, Y1
+	VMOVUPS   Y1, 160(SP)
+	VANDPS    softmaxconsts<>+960(SB), Y0, Y1
+	VORPS     softmaxconsts<>+0(SB), Y1, Y1
+	VCMPPS    $0x03, Y0, Y0, Y2
+	VBLENDVPS Y2, Y0, Y1, Y1
+	VMOVUPS   Y1, 128(SP)
+
+pwdone_323:
 	ADDQ $0x00000020, AX
 	ADDQ $0x00000020, BX
 	SUBQ $0x00000008, DX
-	JMP  loop_290
+	JMP  loop_312
 
-tail_291:
+tail_313:
 	TESTQ        DX, DX
-	JZ           done_292
-	LEAQ         softmaxconsts<>+2176(SB), R9
+	JZ           done_314
+	LEAQ         softmaxconsts<>+2240(SB), R9
 	NEGQ         DX
 	VMOVDQU      64(R9)(DX*4), Y0
 	VPMASKMOVD   (BX), Y0, Y1
 	VBROADCASTSS ign+80(FP), Y2
 	VPCMPEQD     Y2, Y1, Y2
 	VPANDN       Y0, Y2, Y0
-	VPXOR        softmaxconsts<>+0(SB), Y0, Y2
+	VPXOR        softmaxconsts<>+64(SB), Y0, Y2
 	VPOR         Y2, Y1, Y1
-	VMOVUPS      softmaxconsts<>+64(SB), Y2
+	VMOVUPS      softmaxconsts<>+0(SB), Y2
 	VANDPS       Y0, Y2, Y2
 	VADDPS       96(SP), Y2, Y2
 	VMOVUPS      Y2, 96(SP)
@@ -5539,18 +5909,18 @@ tail_291:
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
-	JZ           c1_314
+	JZ           c1_340
 
-max_315:
+max_341:
 	ADDQ       CX, DX
 	VMASKMOVPS (DX), Y0, Y3
 	PREFETCHT0 1024(DX)
 	VMAXPS     Y3, Y2, Y2
 	DECQ       BX
-	JNZ        max_315
+	JNZ        max_341
 
-c1_314:
-	VMOVUPS Y2, 128(SP)
+c1_340:
+	VMOVUPS Y2, 192(SP)
 	VXORPS  Y2, Y2, Y2
 	VXORPS  Y3, Y3, Y3
 	MOVQ    AX, DX
@@ -5558,9 +5928,9 @@ c1_314:
 	VXORPS  Y4, Y4, Y4
 	XORQ    R9, R9
 
-class_316:
+class_342:
 	VMASKMOVPS   (DX), Y0, Y5
-	VSUBPS       128(SP), Y5, Y5
+	VSUBPS       192(SP), Y5, Y5
 	VMULPS       softmaxconsts<>+128(SB), Y5, Y6
 	VROUNDPS     $0x00, Y6, Y6
 	VMOVAPS      Y5, Y7
@@ -5576,7 +5946,7 @@ class_316:
 	VFMADD213PS  Y10, Y8, Y11
 	VFMADD213PS  Y9, Y8, Y11
 	VFMADD213PS  Y7, Y8, Y11
-	VADDPS       softmaxconsts<>+64(SB), Y11, Y11
+	VADDPS       softmaxconsts<>+0(SB), Y11, Y11
 	VCVTPS2DQ    Y6, Y6
 	VPADDD       softmaxconsts<>+704(SB), Y6, Y6
 	VPSLLD       $0x17, Y6, Y6
@@ -5585,10 +5955,10 @@ class_316:
 	VANDNPS      Y6, Y7, Y6
 	VADDPS       Y6, Y2, Y2
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_317
+	JZ           noflag_343
 	VMOVUPS      Y6, (BX)
 
-noflag_317:
+noflag_343:
 	VPCMPEQD  Y4, Y1, Y6
 	VBLENDVPS Y6, Y5, Y3, Y3
 	ADDQ      CX, DX
@@ -5596,39 +5966,39 @@ noflag_317:
 	VPADDD    softmaxconsts<>+832(SB), Y4, Y4
 	INCQ      R9
 	CMPQ      R9, C+72(FP)
-	JB        class_316
-	VMOVUPS   Y3, 160(SP)
-	VMOVUPS   softmaxconsts<>+64(SB), Y3
+	JB        class_342
+	VMOVUPS   Y3, 224(SP)
+	VMOVUPS   softmaxconsts<>+0(SB), Y3
 	VDIVPS    Y2, Y3, Y3
-	VMOVUPS   Y3, 192(SP)
-	VMOVUPS   Y2, 224(SP)
+	VMOVUPS   Y3, 256(SP)
+	VMOVUPS   Y2, 288(SP)
 	TESTQ     $0x00000004, flags+88(FP)
-	JZ        noflag_318
+	JZ        noflag_344
 	MOVQ      SI, DX
 	MOVQ      R8, BX
 	VXORPS    Y2, Y2, Y2
 	XORQ      SI, SI
 
-class_319:
-	VMOVUPS 192(SP), Y3
+class_345:
+	VMOVUPS 256(SP), Y3
 	VMULPS  (DX), Y3, Y3
 	VANDPS  Y0, Y3, Y3
 	VADDPS  (BX), Y3, Y4
 	VMOVUPS Y4, (BX)
 	TESTQ   $0x00000008, flags+88(FP)
-	JZ      noflag_320
+	JZ      noflag_346
 	VMULPS  Y3, Y3, Y4
 	VADDPS  96(BX), Y4, Y4
 	VMOVUPS Y4, 96(BX)
 
-noflag_320:
+noflag_346:
 	VPCMPEQD Y2, Y1, Y4
 	VMOVUPS  32(BX), Y5
 	VANDPS   Y4, Y3, Y3
 	VADDPS   Y3, Y5, Y5
 	VMOVUPS  Y5, 32(BX)
 	VMOVUPS  64(BX), Y3
-	VANDPS   softmaxconsts<>+64(SB), Y4, Y4
+	VANDPS   softmaxconsts<>+0(SB), Y4, Y4
 	VADDPS   Y4, Y3, Y3
 	VMOVUPS  Y3, 64(BX)
 	ADDQ     $0x00000020, DX
@@ -5636,23 +6006,27 @@ noflag_320:
 	VPADDD   softmaxconsts<>+832(SB), Y2, Y2
 	INCQ     SI
 	CMPQ     SI, C+72(FP)
-	JB       class_319
+	JB       class_345
 
-noflag_318:
+noflag_344:
+	MOVQ         flags+88(FP), DX
+	ANDQ         $0x00000203, DX
+	CMPQ         DX, $0x00000001
+	JEQ          prodmode_347
 	TESTQ        $0x00000003, flags+88(FP)
-	JZ           noflag_321
-	VMOVUPS      224(SP), Y2
+	JZ           noflag_349
+	VMOVUPS      288(SP), Y2
 	VPSRLD       $0x17, Y2, Y3
 	VPSUBD       softmaxconsts<>+896(SB), Y3, Y3
 	VCVTDQ2PS    Y3, Y4
 	VANDPS       softmaxconsts<>+960(SB), Y2, Y3
 	VORPS        softmaxconsts<>+384(SB), Y3, Y3
 	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Y3, Y5
-	VSUBPS       softmaxconsts<>+64(SB), Y3, Y6
+	VSUBPS       softmaxconsts<>+0(SB), Y3, Y6
 	VADDPS       Y3, Y3, Y3
-	VSUBPS       softmaxconsts<>+64(SB), Y3, Y3
+	VSUBPS       softmaxconsts<>+0(SB), Y3, Y3
 	VBLENDVPS    Y5, Y3, Y6, Y3
-	VANDPS       softmaxconsts<>+64(SB), Y5, Y5
+	VANDPS       softmaxconsts<>+0(SB), Y5, Y5
 	VSUBPS       Y5, Y4, Y4
 	VMULPS       Y3, Y3, Y5
 	VMOVUPS      softmaxconsts<>+1088(SB), Y6
@@ -5672,19 +6046,19 @@ noflag_318:
 	VFMADD231PS  softmaxconsts<>+192(SB), Y4, Y6
 	VCMPPS       $0x03, Y2, Y2, Y3
 	VBLENDVPS    Y3, Y2, Y6, Y6
-	VSUBPS       160(SP), Y6, Y2
-	VMOVUPS      Y6, 256(SP)
-	VMOVUPS      Y2, 288(SP)
+	VSUBPS       224(SP), Y6, Y2
+	VMOVUPS      Y6, 320(SP)
+	VMOVUPS      Y2, 352(SP)
 	TESTQ        $0x00000001, flags+88(FP)
-	JZ           noflag_322
-	VMOVUPS      softmaxconsts<>+64(SB), Y2
+	JZ           noflag_350
+	VMOVUPS      softmaxconsts<>+0(SB), Y2
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_323
+	JZ           noflag_351
 	MOVQ         DI, DX
 	VXORPS       Y3, Y3, Y3
 	XORQ         BX, BX
 
-class_324:
+class_352:
 	VPCMPEQD     Y3, Y1, Y4
 	VBROADCASTSS (DX), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -5692,57 +6066,57 @@ class_324:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_324
+	JB           class_352
 
-noflag_323:
-	VMOVUPS      Y2, 320(SP)
+noflag_351:
+	VMOVUPS      Y2, 384(SP)
 	VBROADCASTSS eps1+144(FP), Y2
-	VMULPS       320(SP), Y2, Y2
-	VMULPS       288(SP), Y2, Y2
-	VMOVUPS      Y2, 352(SP)
+	VMULPS       384(SP), Y2, Y2
+	VMULPS       352(SP), Y2, Y2
+	VMOVUPS      Y2, 416(SP)
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_325
+	JZ           noflag_353
 	VXORPS       Y2, Y2, Y2
 	MOVQ         DI, DX
 	XORQ         BX, BX
 
-class_326:
+class_354:
 	VMASKMOVPS   (AX), Y0, Y3
-	VSUBPS       128(SP), Y3, Y3
+	VSUBPS       192(SP), Y3, Y3
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_327
+	JZ           noflag_355
 	VBROADCASTSS (DX), Y4
 	VMULPS       Y4, Y3, Y3
 
-noflag_327:
+noflag_355:
 	VADDPS       Y3, Y2, Y2
 	ADDQ         CX, AX
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_326
+	JB           class_354
 	VBROADCASTSS wsum+152(FP), Y3
-	VMULPS       256(SP), Y3, Y3
+	VMULPS       320(SP), Y3, Y3
 	VSUBPS       Y2, Y3, Y3
 	VBROADCASTSS epsC+148(FP), Y2
-	VMOVUPS      352(SP), Y4
+	VMOVUPS      416(SP), Y4
 	VFMADD231PS  Y2, Y3, Y4
-	VMOVUPS      Y4, 352(SP)
+	VMOVUPS      Y4, 416(SP)
 
-noflag_325:
-	VMOVUPS 352(SP), Y2
+noflag_353:
+	VMOVUPS 416(SP), Y2
 	VANDPS  Y0, Y2, Y2
 	VADDPS  (SP), Y2, Y2
 	VMOVUPS Y2, (SP)
-	VMOVUPS 320(SP), Y2
+	VMOVUPS 384(SP), Y2
 	VANDPS  Y0, Y2, Y2
 	VADDPS  32(SP), Y2, Y2
 	VMOVUPS Y2, 32(SP)
 
-noflag_322:
+noflag_350:
 	TESTQ        $0x00000002, flags+88(FP)
-	JZ           noflag_328
-	VMOVUPS      160(SP), Y2
+	JZ           noflag_356
+	VMOVUPS      224(SP), Y2
 	VMULPS       softmaxconsts<>+128(SB), Y2, Y3
 	VROUNDPS     $0x00, Y3, Y3
 	VMOVAPS      Y2, Y4
@@ -5758,41 +6132,41 @@ noflag_322:
 	VFMADD213PS  Y7, Y5, Y8
 	VFMADD213PS  Y6, Y5, Y8
 	VFMADD213PS  Y4, Y5, Y8
-	VADDPS       softmaxconsts<>+64(SB), Y8, Y8
+	VADDPS       softmaxconsts<>+0(SB), Y8, Y8
 	VCVTPS2DQ    Y3, Y3
 	VPADDD       softmaxconsts<>+704(SB), Y3, Y3
 	VPSLLD       $0x17, Y3, Y3
 	VMULPS       Y3, Y8, Y3
 	VCMPPS       $0x01, softmaxconsts<>+768(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
-	VMULPS       192(SP), Y3, Y3
-	VMOVUPS      softmaxconsts<>+64(SB), Y2
+	VMULPS       256(SP), Y3, Y3
+	VMOVUPS      softmaxconsts<>+0(SB), Y2
 	VSUBPS       Y3, Y2, Y2
 	VBROADCASTSS gamma+156(FP), Y3
-	VMOVUPS      Y3, 384(SP)
+	VMOVUPS      Y3, 448(SP)
 	MOVQ         gmode+160(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_329
+	JEQ          pow1_357
 	CMPQ         AX, $0x02
-	JEQ          pow2_331
+	JEQ          pow2_359
 	CMPQ         AX, $0x03
-	JEQ          powg_330
-	VMOVUPS      softmaxconsts<>+64(SB), Y3
-	JMP          powd_332
+	JEQ          powg_358
+	VMOVUPS      softmaxconsts<>+0(SB), Y3
+	JMP          powd_360
 
-pow1_329:
+pow1_357:
 	VMOVAPS Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_332
+	JMP     powd_360
 
-pow2_331:
+pow2_359:
 	VMULPS  Y2, Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_332
+	JMP     powd_360
 
-powg_330:
+powg_358:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y2, Y4
 	VMULPS       softmaxconsts<>+1792(SB), Y2, Y3
 	VBLENDVPS    Y4, Y3, Y2, Y3
@@ -5804,11 +6178,11 @@ powg_330:
 	VANDPS       softmaxconsts<>+960(SB), Y3, Y3
 	VORPS        softmaxconsts<>+384(SB), Y3, Y3
 	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Y3, Y5
-	VSUBPS       softmaxconsts<>+64(SB), Y3, Y6
+	VSUBPS       softmaxconsts<>+0(SB), Y3, Y6
 	VADDPS       Y3, Y3, Y3
-	VSUBPS       softmaxconsts<>+64(SB), Y3, Y3
+	VSUBPS       softmaxconsts<>+0(SB), Y3, Y3
 	VBLENDVPS    Y5, Y3, Y6, Y3
-	VANDPS       softmaxconsts<>+64(SB), Y5, Y5
+	VANDPS       softmaxconsts<>+0(SB), Y5, Y5
 	VSUBPS       Y5, Y4, Y4
 	VMULPS       Y3, Y3, Y5
 	VMOVUPS      softmaxconsts<>+1088(SB), Y6
@@ -5832,7 +6206,7 @@ powg_330:
 	VBLENDVPS    Y3, softmaxconsts<>+1984(SB), Y6, Y6
 	VCMPPS       $0x00, softmaxconsts<>+1664(SB), Y2, Y3
 	VBLENDVPS    Y3, softmaxconsts<>+2048(SB), Y6, Y6
-	VMULPS       384(SP), Y6, Y6
+	VMULPS       448(SP), Y6, Y6
 	VMULPS       softmaxconsts<>+128(SB), Y6, Y3
 	VROUNDPS     $0x00, Y3, Y3
 	VMOVAPS      Y6, Y4
@@ -5848,7 +6222,7 @@ powg_330:
 	VFMADD213PS  Y8, Y5, Y9
 	VFMADD213PS  Y7, Y5, Y9
 	VFMADD213PS  Y4, Y5, Y9
-	VADDPS       softmaxconsts<>+64(SB), Y9, Y9
+	VADDPS       softmaxconsts<>+0(SB), Y9, Y9
 	VCVTPS2DQ    Y3, Y3
 	VPSRAD       $0x01, Y3, Y4
 	VPSUBD       Y4, Y3, Y3
@@ -5866,17 +6240,17 @@ powg_330:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
-powd_332:
-	VMULPS  288(SP), Y3, Y3
-	VMOVUPS Y3, 416(SP)
+powd_360:
+	VMULPS  352(SP), Y3, Y3
+	VMOVUPS Y3, 480(SP)
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_333
-	VMOVUPS softmaxconsts<>+64(SB), Y2
+	JZ      noflag_361
+	VMOVUPS softmaxconsts<>+0(SB), Y2
 	MOVQ    DI, AX
 	VXORPS  Y3, Y3, Y3
 	XORQ    CX, CX
 
-class_334:
+class_362:
 	VPCMPEQD     Y3, Y1, Y4
 	VBROADCASTSS 4(AX), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -5884,20 +6258,69 @@ class_334:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         CX
 	CMPQ         CX, C+72(FP)
-	JB           class_334
-	VMOVUPS      416(SP), Y1
+	JB           class_362
+	VMOVUPS      480(SP), Y1
 	VMULPS       Y2, Y1, Y1
-	VMOVUPS      Y1, 416(SP)
+	VMOVUPS      Y1, 480(SP)
 
-noflag_333:
-	VMOVUPS 416(SP), Y1
+noflag_361:
+	VMOVUPS 480(SP), Y1
 	VANDPS  Y0, Y1, Y1
 	VADDPS  64(SP), Y1, Y1
 	VMOVUPS Y1, 64(SP)
 
-noflag_328:
-noflag_321:
-done_292:
+noflag_356:
+noflag_349:
+	JMP pwdone_348
+
+prodmode_347:
+	VBROADCASTSS eps1+144(FP), Y1
+	VXORPS       softmaxconsts<>+2176(SB), Y1, Y1
+	VMULPS       224(SP), Y1, Y1
+	VMOVUPS      Y1, 512(SP)
+	TESTQ        $0x00000400, flags+88(FP)
+	JZ           noflag_363
+	VXORPS       Y1, Y1, Y1
+	XORQ         DX, DX
+
+class_364:
+	VMASKMOVPS   (AX), Y0, Y2
+	VSUBPS       192(SP), Y2, Y2
+	VADDPS       Y2, Y1, Y1
+	ADDQ         CX, AX
+	INCQ         DX
+	CMPQ         DX, C+72(FP)
+	JB           class_364
+	VBROADCASTSS epsC+148(FP), Y2
+	VMOVUPS      512(SP), Y3
+	VFNMADD231PS Y2, Y1, Y3
+	VMOVUPS      Y3, 512(SP)
+
+noflag_363:
+	VMOVUPS   512(SP), Y1
+	VANDPS    Y0, Y1, Y1
+	VADDPS    (SP), Y1, Y1
+	VMOVUPS   Y1, (SP)
+	VMOVUPS   softmaxconsts<>+0(SB), Y1
+	VANDPS    Y0, Y1, Y1
+	VADDPS    32(SP), Y1, Y1
+	VMOVUPS   Y1, 32(SP)
+	VMOVUPS   softmaxconsts<>+0(SB), Y1
+	VBLENDVPS Y0, 288(SP), Y1, Y1
+	VMULPS    128(SP), Y1, Y0
+	VPSRLD    $0x17, Y0, Y1
+	VPSUBD    softmaxconsts<>+704(SB), Y1, Y1
+	VCVTDQ2PS Y1, Y1
+	VADDPS    160(SP), Y1, Y1
+	VMOVUPS   Y1, 160(SP)
+	VANDPS    softmaxconsts<>+960(SB), Y0, Y1
+	VORPS     softmaxconsts<>+0(SB), Y1, Y1
+	VCMPPS    $0x03, Y0, Y0, Y2
+	VBLENDVPS Y2, Y0, Y1, Y1
+	VMOVUPS   Y1, 128(SP)
+
+pwdone_348:
+done_314:
 	MOVQ out_base+168(FP), AX
 	MOVQ R8, CX
 	MOVQ AX, DX
@@ -5905,7 +6328,7 @@ done_292:
 	SHLQ $0x02, BX
 	XORQ SI, SI
 
-class_335:
+class_365:
 	VMOVUPS      (CX), Y0
 	VMOVAPS      Y0, Y1
 	VEXTRACTF128 $0x01, Y1, X0
@@ -5954,10 +6377,52 @@ class_335:
 	ADDQ         $0x00000004, DX
 	INCQ         SI
 	CMPQ         SI, C+72(FP)
-	JB           class_335
+	JB           class_365
 	MOVQ         C+72(FP), BX
 	SHLQ         $0x04, BX
 	ADDQ         BX, AX
+	MOVQ         flags+88(FP), CX
+	ANDQ         $0x00000203, CX
+	CMPQ         CX, $0x00000001
+	JNE          noprod_366
+	VMOVUPS      128(SP), Y0
+	VMOVUPS      160(SP), Y1
+	VPSRLD       $0x17, Y0, Y2
+	VPSUBD       softmaxconsts<>+896(SB), Y2, Y2
+	VCVTDQ2PS    Y2, Y3
+	VANDPS       softmaxconsts<>+960(SB), Y0, Y2
+	VORPS        softmaxconsts<>+384(SB), Y2, Y2
+	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Y2, Y4
+	VSUBPS       softmaxconsts<>+0(SB), Y2, Y5
+	VADDPS       Y2, Y2, Y2
+	VSUBPS       softmaxconsts<>+0(SB), Y2, Y2
+	VBLENDVPS    Y4, Y2, Y5, Y2
+	VANDPS       softmaxconsts<>+0(SB), Y4, Y4
+	VSUBPS       Y4, Y3, Y3
+	VMULPS       Y2, Y2, Y4
+	VMOVUPS      softmaxconsts<>+1088(SB), Y5
+	VFMADD213PS  softmaxconsts<>+1152(SB), Y2, Y5
+	VFMADD213PS  softmaxconsts<>+1216(SB), Y2, Y5
+	VFMADD213PS  softmaxconsts<>+1280(SB), Y2, Y5
+	VFMADD213PS  softmaxconsts<>+1344(SB), Y2, Y5
+	VFMADD213PS  softmaxconsts<>+1408(SB), Y2, Y5
+	VFMADD213PS  softmaxconsts<>+1472(SB), Y2, Y5
+	VFMADD213PS  softmaxconsts<>+1536(SB), Y2, Y5
+	VFMADD213PS  softmaxconsts<>+1600(SB), Y2, Y5
+	VMULPS       Y2, Y5, Y5
+	VMULPS       Y4, Y5, Y5
+	VFMADD231PS  softmaxconsts<>+256(SB), Y3, Y5
+	VFNMADD231PS softmaxconsts<>+384(SB), Y4, Y5
+	VADDPS       Y5, Y2, Y5
+	VFMADD231PS  softmaxconsts<>+192(SB), Y3, Y5
+	VCMPPS       $0x03, Y0, Y0, Y2
+	VBLENDVPS    Y2, Y0, Y5, Y5
+	VFMADD231PS  softmaxconsts<>+256(SB), Y1, Y5
+	VFMADD231PS  softmaxconsts<>+192(SB), Y1, Y5
+	VADDPS       (SP), Y5, Y5
+	VMOVUPS      Y5, (SP)
+
+noprod_366:
 	VMOVUPS      (SP), Y0
 	VMOVAPS      Y0, Y1
 	VEXTRACTF128 $0x01, Y1, X0
@@ -6015,38 +6480,38 @@ TEXT ·SoftmaxGradI32AVX2(SB), NOSPLIT, $224-200
 	MOVQ lo+32(FP), R9
 	LEAQ (R8)(R9*4), R8
 
-loop_336:
+loop_367:
 	CMPQ         DX, $0x00000008
-	JB           tail_337
+	JB           tail_368
 	VMOVDQU      (BX), Y0
 	VBROADCASTSS ign+80(FP), Y1
 	VPCMPEQD     Y1, Y0, Y1
-	VPXOR        softmaxconsts<>+0(SB), Y1, Y1
-	VPXOR        softmaxconsts<>+0(SB), Y1, Y2
+	VPXOR        softmaxconsts<>+64(SB), Y1, Y1
+	VPXOR        softmaxconsts<>+64(SB), Y1, Y2
 	VPOR         Y2, Y0, Y0
 	VMOVUPS      (AX), Y2
 	PREFETCHT0   1024(AX)
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
 	DECQ         R10
-	JZ           c1_339
+	JZ           c1_370
 
-max_340:
+max_371:
 	ADDQ       CX, R9
 	VMOVUPS    (R9), Y3
 	PREFETCHT0 1024(R9)
 	VMAXPS     Y3, Y2, Y2
 	DECQ       R10
-	JNZ        max_340
+	JNZ        max_371
 
-c1_339:
+c1_370:
 	VMOVUPS Y2, (SP)
 	VXORPS  Y2, Y2, Y2
 	MOVQ    AX, R9
 	MOVQ    SI, R10
 	XORQ    R11, R11
 
-class_341:
+class_372:
 	VMOVUPS      (R9), Y3
 	VSUBPS       (SP), Y3, Y3
 	VMULPS       softmaxconsts<>+128(SB), Y3, Y4
@@ -6064,7 +6529,7 @@ class_341:
 	VFMADD213PS  Y8, Y6, Y9
 	VFMADD213PS  Y7, Y6, Y9
 	VFMADD213PS  Y5, Y6, Y9
-	VADDPS       softmaxconsts<>+64(SB), Y9, Y9
+	VADDPS       softmaxconsts<>+0(SB), Y9, Y9
 	VCVTPS2DQ    Y4, Y4
 	VPADDD       softmaxconsts<>+704(SB), Y4, Y4
 	VPSLLD       $0x17, Y4, Y4
@@ -6077,19 +6542,19 @@ class_341:
 	ADDQ         $0x00000020, R10
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_341
+	JB           class_372
 	VMOVUPS      Y2, 32(SP)
-	VMOVUPS      softmaxconsts<>+64(SB), Y3
+	VMOVUPS      softmaxconsts<>+0(SB), Y3
 	VDIVPS       Y2, Y3, Y3
 	VMOVUPS      Y3, 64(SP)
-	VMOVUPS      softmaxconsts<>+64(SB), Y2
+	VMOVUPS      softmaxconsts<>+0(SB), Y2
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_342
+	JZ           noflag_373
 	MOVQ         DI, R9
 	VXORPS       Y3, Y3, Y3
 	XORQ         R10, R10
 
-class_343:
+class_374:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS (R9), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -6097,9 +6562,9 @@ class_343:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_343
+	JB           class_374
 
-noflag_342:
+noflag_373:
 	VBROADCASTSS k1+144(FP), Y3
 	VMULPS       Y2, Y3, Y3
 	VBROADCASTSS k2+148(FP), Y2
@@ -6110,13 +6575,13 @@ noflag_342:
 	MOVQ         C+72(FP), R9
 	SHLQ         $0x05, R9
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_344
+	JZ           noflag_375
 	MOVQ         SI, R10
 	MOVQ         DI, R11
 	VXORPS       Y3, Y3, Y3
 	XORQ         R12, R12
 
-class_345:
+class_376:
 	VMOVUPS      64(SP), Y4
 	VMULPS       (R10), Y4, Y4
 	VMOVUPS      Y4, (R10)
@@ -6135,53 +6600,53 @@ class_345:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R12
 	CMPQ         R12, C+72(FP)
-	JB           class_345
+	JB           class_376
 
-noflag_344:
+noflag_375:
 	VMOVUPS Y2, 160(SP)
 	TESTQ   $0x00000004, flags+88(FP)
-	JZ      outnr_347
+	JZ      outnr_378
 	MOVQ    SI, R10
 	MOVQ    DI, R11
 	MOVQ    R8, R12
 	VXORPS  Y2, Y2, Y2
 	XORQ    R13, R13
 
-class_348:
+class_379:
 	VPCMPEQD     Y2, Y0, Y3
 	VMOVUPS      (R10)(R9*1), Y4
 	VSUBPS       160(SP), Y4, Y4
 	VADDPS       128(SP), Y4, Y4
 	VMULPS       (R10), Y4, Y4
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_349
+	JZ           noflag_380
 	VBROADCASTSS 8(R11), Y5
 	VSUBPS       Y5, Y4, Y4
 
-noflag_349:
+noflag_380:
 	VMOVUPS 96(SP), Y5
 	VANDPS  Y3, Y5, Y3
 	VSUBPS  Y3, Y4, Y4
 	VANDPS  Y1, Y4, Y4
 	TESTQ   $0x00000800, flags+88(FP)
-	JNZ     nt_350
+	JNZ     nt_381
 	VMOVUPS Y4, (R12)
-	JMP     st_351
+	JMP     st_382
 
-nt_350:
+nt_381:
 	VMOVNTPS Y4, (R12)
 
-st_351:
+st_382:
 	ADDQ   $0x00000020, R10
 	ADDQ   $0x00000020, R11
 	ADDQ   CX, R12
 	VPADDD softmaxconsts<>+832(SB), Y2, Y2
 	INCQ   R13
 	CMPQ   R13, C+72(FP)
-	JB     class_348
-	JMP    outd_346
+	JB     class_379
+	JMP    outd_377
 
-outnr_347:
+outnr_378:
 	VMOVUPS 128(SP), Y2
 	VMULPS  64(SP), Y2, Y2
 	VMOVUPS Y2, 192(SP)
@@ -6191,78 +6656,78 @@ outnr_347:
 	VXORPS  Y2, Y2, Y2
 	XORQ    R12, R12
 
-class_352:
+class_383:
 	VPCMPEQD     Y2, Y0, Y3
 	VMOVUPS      192(SP), Y4
 	VMULPS       (R9), Y4, Y4
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_353
+	JZ           noflag_384
 	VBROADCASTSS 8(R10), Y5
 	VSUBPS       Y5, Y4, Y4
 
-noflag_353:
+noflag_384:
 	VMOVUPS 96(SP), Y5
 	VANDPS  Y3, Y5, Y3
 	VSUBPS  Y3, Y4, Y4
 	VANDPS  Y1, Y4, Y4
 	TESTQ   $0x00000800, flags+88(FP)
-	JNZ     nt_354
+	JNZ     nt_385
 	VMOVUPS Y4, (R11)
-	JMP     st_355
+	JMP     st_386
 
-nt_354:
+nt_385:
 	VMOVNTPS Y4, (R11)
 
-st_355:
+st_386:
 	ADDQ   $0x00000020, R9
 	ADDQ   $0x00000020, R10
 	ADDQ   CX, R11
 	VPADDD softmaxconsts<>+832(SB), Y2, Y2
 	INCQ   R12
 	CMPQ   R12, C+72(FP)
-	JB     class_352
+	JB     class_383
 
-outd_346:
+outd_377:
 	ADDQ $0x00000020, AX
 	ADDQ $0x00000020, BX
 	ADDQ $0x00000020, R8
 	SUBQ $0x00000008, DX
-	JMP  loop_336
+	JMP  loop_367
 
-tail_337:
+tail_368:
 	TESTQ        DX, DX
-	JZ           done_338
-	LEAQ         softmaxconsts<>+2176(SB), R9
+	JZ           done_369
+	LEAQ         softmaxconsts<>+2240(SB), R9
 	NEGQ         DX
 	VMOVDQU      64(R9)(DX*4), Y0
 	VPMASKMOVD   (BX), Y0, Y1
 	VBROADCASTSS ign+80(FP), Y2
 	VPCMPEQD     Y2, Y1, Y2
 	VPANDN       Y0, Y2, Y2
-	VPXOR        softmaxconsts<>+0(SB), Y2, Y3
+	VPXOR        softmaxconsts<>+64(SB), Y2, Y3
 	VPOR         Y3, Y1, Y1
 	VMASKMOVPS   (AX), Y2, Y3
 	PREFETCHT0   1024(AX)
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
-	JZ           c1_356
+	JZ           c1_387
 
-max_357:
+max_388:
 	ADDQ       CX, DX
 	VMASKMOVPS (DX), Y2, Y4
 	PREFETCHT0 1024(DX)
 	VMAXPS     Y4, Y3, Y3
 	DECQ       BX
-	JNZ        max_357
+	JNZ        max_388
 
-c1_356:
+c1_387:
 	VMOVUPS Y3, (SP)
 	VXORPS  Y3, Y3, Y3
 	MOVQ    SI, DX
 	XORQ    BX, BX
 
-class_358:
+class_389:
 	VMASKMOVPS   (AX), Y2, Y4
 	VSUBPS       (SP), Y4, Y4
 	VMULPS       softmaxconsts<>+128(SB), Y4, Y5
@@ -6280,7 +6745,7 @@ class_358:
 	VFMADD213PS  Y9, Y7, Y10
 	VFMADD213PS  Y8, Y7, Y10
 	VFMADD213PS  Y6, Y7, Y10
-	VADDPS       softmaxconsts<>+64(SB), Y10, Y10
+	VADDPS       softmaxconsts<>+0(SB), Y10, Y10
 	VCVTPS2DQ    Y5, Y5
 	VPADDD       softmaxconsts<>+704(SB), Y5, Y5
 	VPSLLD       $0x17, Y5, Y5
@@ -6293,19 +6758,19 @@ class_358:
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_358
+	JB           class_389
 	VMOVUPS      Y3, 32(SP)
-	VMOVUPS      softmaxconsts<>+64(SB), Y4
+	VMOVUPS      softmaxconsts<>+0(SB), Y4
 	VDIVPS       Y3, Y4, Y4
 	VMOVUPS      Y4, 64(SP)
-	VMOVUPS      softmaxconsts<>+64(SB), Y3
+	VMOVUPS      softmaxconsts<>+0(SB), Y3
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_359
+	JZ           noflag_390
 	MOVQ         DI, AX
 	VXORPS       Y4, Y4, Y4
 	XORQ         DX, DX
 
-class_360:
+class_391:
 	VPCMPEQD     Y4, Y1, Y5
 	VBROADCASTSS (AX), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -6313,9 +6778,9 @@ class_360:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_360
+	JB           class_391
 
-noflag_359:
+noflag_390:
 	VBROADCASTSS k1+144(FP), Y4
 	VMULPS       Y3, Y4, Y4
 	VBROADCASTSS k2+148(FP), Y3
@@ -6326,13 +6791,13 @@ noflag_359:
 	MOVQ         C+72(FP), AX
 	SHLQ         $0x05, AX
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_361
+	JZ           noflag_392
 	MOVQ         SI, DX
 	MOVQ         DI, BX
 	VXORPS       Y4, Y4, Y4
 	XORQ         R9, R9
 
-class_362:
+class_393:
 	VMOVUPS      64(SP), Y5
 	VMULPS       (DX), Y5, Y5
 	VMOVUPS      Y5, (DX)
@@ -6351,30 +6816,30 @@ class_362:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         R9
 	CMPQ         R9, C+72(FP)
-	JB           class_362
+	JB           class_393
 
-noflag_361:
+noflag_392:
 	VMOVUPS Y3, 160(SP)
 	TESTQ   $0x00000004, flags+88(FP)
-	JZ      outnr_364
+	JZ      outnr_395
 	MOVQ    SI, DX
 	MOVQ    DI, BX
 	MOVQ    R8, SI
 	VXORPS  Y3, Y3, Y3
 	XORQ    DI, DI
 
-class_365:
+class_396:
 	VPCMPEQD     Y3, Y1, Y4
 	VMOVUPS      (DX)(AX*1), Y5
 	VSUBPS       160(SP), Y5, Y5
 	VADDPS       128(SP), Y5, Y5
 	VMULPS       (DX), Y5, Y5
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_366
+	JZ           noflag_397
 	VBROADCASTSS 8(BX), Y6
 	VSUBPS       Y6, Y5, Y5
 
-noflag_366:
+noflag_397:
 	VMOVUPS    96(SP), Y6
 	VANDPS     Y4, Y6, Y4
 	VSUBPS     Y4, Y5, Y5
@@ -6386,10 +6851,10 @@ noflag_366:
 	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
 	INCQ       DI
 	CMPQ       DI, C+72(FP)
-	JB         class_365
-	JMP        outd_363
+	JB         class_396
+	JMP        outd_394
 
-outnr_364:
+outnr_395:
 	VMOVUPS 128(SP), Y3
 	VMULPS  64(SP), Y3, Y3
 	VMOVUPS Y3, 192(SP)
@@ -6399,16 +6864,16 @@ outnr_364:
 	VXORPS  Y3, Y3, Y3
 	XORQ    SI, SI
 
-class_367:
+class_398:
 	VPCMPEQD     Y3, Y1, Y4
 	VMOVUPS      192(SP), Y5
 	VMULPS       (AX), Y5, Y5
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_368
+	JZ           noflag_399
 	VBROADCASTSS 8(DX), Y6
 	VSUBPS       Y6, Y5, Y5
 
-noflag_368:
+noflag_399:
 	VMOVUPS    96(SP), Y6
 	VANDPS     Y4, Y6, Y4
 	VSUBPS     Y4, Y5, Y5
@@ -6420,15 +6885,15 @@ noflag_368:
 	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
 	INCQ       SI
 	CMPQ       SI, C+72(FP)
-	JB         class_367
+	JB         class_398
 
-outd_363:
-done_338:
+outd_394:
+done_369:
 	TESTQ $0x00000800, flags+88(FP)
-	JZ    noflag_369
+	JZ    noflag_400
 	SFENCE
 
-noflag_369:
+noflag_400:
 	VZEROUPPER
 	RET
 
@@ -6450,31 +6915,31 @@ TEXT ·SoftmaxGradFocalI32AVX2(SB), NOSPLIT, $448-200
 	MOVQ lo+32(FP), R9
 	LEAQ (R8)(R9*4), R8
 
-loop_370:
+loop_401:
 	CMPQ         DX, $0x00000008
-	JB           tail_371
+	JB           tail_402
 	VMOVDQU      (BX), Y0
 	VBROADCASTSS ign+80(FP), Y1
 	VPCMPEQD     Y1, Y0, Y1
-	VPXOR        softmaxconsts<>+0(SB), Y1, Y1
-	VPXOR        softmaxconsts<>+0(SB), Y1, Y2
+	VPXOR        softmaxconsts<>+64(SB), Y1, Y1
+	VPXOR        softmaxconsts<>+64(SB), Y1, Y2
 	VPOR         Y2, Y0, Y0
 	VMOVUPS      (AX), Y2
 	PREFETCHT0   1024(AX)
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
 	DECQ         R10
-	JZ           c1_373
+	JZ           c1_404
 
-max_374:
+max_405:
 	ADDQ       CX, R9
 	VMOVUPS    (R9), Y3
 	PREFETCHT0 1024(R9)
 	VMAXPS     Y3, Y2, Y2
 	DECQ       R10
-	JNZ        max_374
+	JNZ        max_405
 
-c1_373:
+c1_404:
 	VMOVUPS Y2, (SP)
 	VXORPS  Y2, Y2, Y2
 	VXORPS  Y3, Y3, Y3
@@ -6483,7 +6948,7 @@ c1_373:
 	VXORPS  Y4, Y4, Y4
 	XORQ    R11, R11
 
-class_375:
+class_406:
 	VMOVUPS      (R9), Y5
 	VSUBPS       (SP), Y5, Y5
 	VMULPS       softmaxconsts<>+128(SB), Y5, Y6
@@ -6501,7 +6966,7 @@ class_375:
 	VFMADD213PS  Y10, Y8, Y11
 	VFMADD213PS  Y9, Y8, Y11
 	VFMADD213PS  Y7, Y8, Y11
-	VADDPS       softmaxconsts<>+64(SB), Y11, Y11
+	VADDPS       softmaxconsts<>+0(SB), Y11, Y11
 	VCVTPS2DQ    Y6, Y6
 	VPADDD       softmaxconsts<>+704(SB), Y6, Y6
 	VPSLLD       $0x17, Y6, Y6
@@ -6517,20 +6982,20 @@ class_375:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_375
+	JB           class_406
 	VMOVUPS      Y3, 32(SP)
 	VMOVUPS      Y2, 64(SP)
-	VMOVUPS      softmaxconsts<>+64(SB), Y3
+	VMOVUPS      softmaxconsts<>+0(SB), Y3
 	VDIVPS       Y2, Y3, Y3
 	VMOVUPS      Y3, 96(SP)
-	VMOVUPS      softmaxconsts<>+64(SB), Y2
+	VMOVUPS      softmaxconsts<>+0(SB), Y2
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_376
+	JZ           noflag_407
 	MOVQ         DI, R9
 	VXORPS       Y3, Y3, Y3
 	XORQ         R10, R10
 
-class_377:
+class_408:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS (R9), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -6538,9 +7003,9 @@ class_377:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_377
+	JB           class_408
 
-noflag_376:
+noflag_407:
 	VBROADCASTSS k1+144(FP), Y3
 	VMULPS       Y2, Y3, Y3
 	VBROADCASTSS k2+148(FP), Y2
@@ -6563,7 +7028,7 @@ noflag_376:
 	VFMADD213PS  Y7, Y5, Y8
 	VFMADD213PS  Y6, Y5, Y8
 	VFMADD213PS  Y4, Y5, Y8
-	VADDPS       softmaxconsts<>+64(SB), Y8, Y8
+	VADDPS       softmaxconsts<>+0(SB), Y8, Y8
 	VCVTPS2DQ    Y3, Y3
 	VPADDD       softmaxconsts<>+704(SB), Y3, Y3
 	VPSLLD       $0x17, Y3, Y3
@@ -6572,34 +7037,34 @@ noflag_376:
 	VANDNPS      Y3, Y2, Y3
 	VMULPS       96(SP), Y3, Y3
 	VMOVUPS      Y3, 192(SP)
-	VMOVUPS      softmaxconsts<>+64(SB), Y2
+	VMOVUPS      softmaxconsts<>+0(SB), Y2
 	VSUBPS       Y3, Y2, Y2
 	VMOVUPS      Y2, 224(SP)
 	VBROADCASTSS gamma+156(FP), Y3
 	VMOVUPS      Y3, 256(SP)
 	MOVQ         gmode+160(FP), R9
 	CMPQ         R9, $0x01
-	JEQ          pow1_378
+	JEQ          pow1_409
 	CMPQ         R9, $0x02
-	JEQ          pow2_380
+	JEQ          pow2_411
 	CMPQ         R9, $0x03
-	JEQ          powg_379
-	VMOVUPS      softmaxconsts<>+64(SB), Y3
-	JMP          powd_381
+	JEQ          powg_410
+	VMOVUPS      softmaxconsts<>+0(SB), Y3
+	JMP          powd_412
 
-pow1_378:
+pow1_409:
 	VMOVAPS Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_381
+	JMP     powd_412
 
-pow2_380:
+pow2_411:
 	VMULPS  Y2, Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_381
+	JMP     powd_412
 
-powg_379:
+powg_410:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y2, Y4
 	VMULPS       softmaxconsts<>+1792(SB), Y2, Y3
 	VBLENDVPS    Y4, Y3, Y2, Y3
@@ -6611,11 +7076,11 @@ powg_379:
 	VANDPS       softmaxconsts<>+960(SB), Y3, Y3
 	VORPS        softmaxconsts<>+384(SB), Y3, Y3
 	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Y3, Y5
-	VSUBPS       softmaxconsts<>+64(SB), Y3, Y6
+	VSUBPS       softmaxconsts<>+0(SB), Y3, Y6
 	VADDPS       Y3, Y3, Y3
-	VSUBPS       softmaxconsts<>+64(SB), Y3, Y3
+	VSUBPS       softmaxconsts<>+0(SB), Y3, Y3
 	VBLENDVPS    Y5, Y3, Y6, Y3
-	VANDPS       softmaxconsts<>+64(SB), Y5, Y5
+	VANDPS       softmaxconsts<>+0(SB), Y5, Y5
 	VSUBPS       Y5, Y4, Y4
 	VMULPS       Y3, Y3, Y5
 	VMOVUPS      softmaxconsts<>+1088(SB), Y6
@@ -6655,7 +7120,7 @@ powg_379:
 	VFMADD213PS  Y8, Y5, Y9
 	VFMADD213PS  Y7, Y5, Y9
 	VFMADD213PS  Y4, Y5, Y9
-	VADDPS       softmaxconsts<>+64(SB), Y9, Y9
+	VADDPS       softmaxconsts<>+0(SB), Y9, Y9
 	VCVTPS2DQ    Y3, Y3
 	VPSRAD       $0x01, Y3, Y4
 	VPSUBD       Y4, Y3, Y3
@@ -6673,11 +7138,11 @@ powg_379:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
-powd_381:
-	VXORPS       softmaxconsts<>+2304(SB), Y3, Y3
+powd_412:
+	VXORPS       softmaxconsts<>+2176(SB), Y3, Y3
 	VMOVUPS      Y3, 288(SP)
 	CMPQ         R9, $0x00
-	JEQ          gamma0_382
+	JEQ          gamma0_413
 	VMOVUPS      64(SP), Y2
 	VPSRLD       $0x17, Y2, Y3
 	VPSUBD       softmaxconsts<>+896(SB), Y3, Y3
@@ -6685,11 +7150,11 @@ powd_381:
 	VANDPS       softmaxconsts<>+960(SB), Y2, Y3
 	VORPS        softmaxconsts<>+384(SB), Y3, Y3
 	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Y3, Y5
-	VSUBPS       softmaxconsts<>+64(SB), Y3, Y6
+	VSUBPS       softmaxconsts<>+0(SB), Y3, Y6
 	VADDPS       Y3, Y3, Y3
-	VSUBPS       softmaxconsts<>+64(SB), Y3, Y3
+	VSUBPS       softmaxconsts<>+0(SB), Y3, Y3
 	VBLENDVPS    Y5, Y3, Y6, Y3
-	VANDPS       softmaxconsts<>+64(SB), Y5, Y5
+	VANDPS       softmaxconsts<>+0(SB), Y5, Y5
 	VSUBPS       Y5, Y4, Y4
 	VMULPS       Y3, Y3, Y5
 	VMOVUPS      softmaxconsts<>+1088(SB), Y6
@@ -6713,32 +7178,32 @@ powd_381:
 	VSUBPS       Y6, Y2, Y2
 	VMOVUPS      Y2, 320(SP)
 	VMOVUPS      256(SP), Y2
-	VSUBPS       softmaxconsts<>+64(SB), Y2, Y2
+	VSUBPS       softmaxconsts<>+0(SB), Y2, Y2
 	VMOVUPS      Y2, 352(SP)
 	MOVQ         g1mode+168(FP), R9
 	VMOVUPS      224(SP), Y2
 	CMPQ         R9, $0x01
-	JEQ          pow1_383
+	JEQ          pow1_414
 	CMPQ         R9, $0x02
-	JEQ          pow2_385
+	JEQ          pow2_416
 	CMPQ         R9, $0x03
-	JEQ          powg_384
-	VMOVUPS      softmaxconsts<>+64(SB), Y3
-	JMP          powd_386
+	JEQ          powg_415
+	VMOVUPS      softmaxconsts<>+0(SB), Y3
+	JMP          powd_417
 
-pow1_383:
+pow1_414:
 	VMOVAPS Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_386
+	JMP     powd_417
 
-pow2_385:
+pow2_416:
 	VMULPS  Y2, Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_386
+	JMP     powd_417
 
-powg_384:
+powg_415:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y2, Y4
 	VMULPS       softmaxconsts<>+1792(SB), Y2, Y3
 	VBLENDVPS    Y4, Y3, Y2, Y3
@@ -6750,11 +7215,11 @@ powg_384:
 	VANDPS       softmaxconsts<>+960(SB), Y3, Y3
 	VORPS        softmaxconsts<>+384(SB), Y3, Y3
 	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Y3, Y5
-	VSUBPS       softmaxconsts<>+64(SB), Y3, Y6
+	VSUBPS       softmaxconsts<>+0(SB), Y3, Y6
 	VADDPS       Y3, Y3, Y3
-	VSUBPS       softmaxconsts<>+64(SB), Y3, Y3
+	VSUBPS       softmaxconsts<>+0(SB), Y3, Y3
 	VBLENDVPS    Y5, Y3, Y6, Y3
-	VANDPS       softmaxconsts<>+64(SB), Y5, Y5
+	VANDPS       softmaxconsts<>+0(SB), Y5, Y5
 	VSUBPS       Y5, Y4, Y4
 	VMULPS       Y3, Y3, Y5
 	VMOVUPS      softmaxconsts<>+1088(SB), Y6
@@ -6794,7 +7259,7 @@ powg_384:
 	VFMADD213PS  Y8, Y5, Y9
 	VFMADD213PS  Y7, Y5, Y9
 	VFMADD213PS  Y4, Y5, Y9
-	VADDPS       softmaxconsts<>+64(SB), Y9, Y9
+	VADDPS       softmaxconsts<>+0(SB), Y9, Y9
 	VCVTPS2DQ    Y3, Y3
 	VPSRAD       $0x01, Y3, Y4
 	VPSUBD       Y4, Y3, Y3
@@ -6812,7 +7277,7 @@ powg_384:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
-powd_386:
+powd_417:
 	VMULPS  256(SP), Y3, Y3
 	VMULPS  192(SP), Y3, Y3
 	VMULPS  320(SP), Y3, Y3
@@ -6823,16 +7288,16 @@ powd_386:
 	VADDPS  Y2, Y4, Y4
 	VMOVUPS Y4, 288(SP)
 
-gamma0_382:
+gamma0_413:
 	VMOVUPS 288(SP), Y2
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_387
-	VMOVUPS softmaxconsts<>+64(SB), Y3
+	JZ      noflag_418
+	VMOVUPS softmaxconsts<>+0(SB), Y3
 	MOVQ    DI, R9
 	VXORPS  Y4, Y4, Y4
 	XORQ    R10, R10
 
-class_388:
+class_419:
 	VPCMPEQD     Y4, Y0, Y5
 	VBROADCASTSS 4(R9), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -6840,10 +7305,10 @@ class_388:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_388
+	JB           class_419
 	VMULPS       Y3, Y2, Y2
 
-noflag_387:
+noflag_418:
 	VBROADCASTSS fs+152(FP), Y3
 	VMULPS       Y3, Y2, Y2
 	VMOVUPS      160(SP), Y3
@@ -6856,13 +7321,13 @@ noflag_387:
 	MOVQ         C+72(FP), R9
 	SHLQ         $0x05, R9
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_389
+	JZ           noflag_420
 	MOVQ         SI, R10
 	MOVQ         DI, R11
 	VXORPS       Y3, Y3, Y3
 	XORQ         R12, R12
 
-class_390:
+class_421:
 	VMOVUPS      96(SP), Y4
 	VMULPS       (R10), Y4, Y4
 	VMOVUPS      Y4, (R10)
@@ -6881,53 +7346,53 @@ class_390:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R12
 	CMPQ         R12, C+72(FP)
-	JB           class_390
+	JB           class_421
 
-noflag_389:
+noflag_420:
 	VMOVUPS Y2, 384(SP)
 	TESTQ   $0x00000004, flags+88(FP)
-	JZ      outnr_392
+	JZ      outnr_423
 	MOVQ    SI, R10
 	MOVQ    DI, R11
 	MOVQ    R8, R12
 	VXORPS  Y2, Y2, Y2
 	XORQ    R13, R13
 
-class_393:
+class_424:
 	VPCMPEQD     Y2, Y0, Y3
 	VMOVUPS      (R10)(R9*1), Y4
 	VSUBPS       384(SP), Y4, Y4
 	VADDPS       160(SP), Y4, Y4
 	VMULPS       (R10), Y4, Y4
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_394
+	JZ           noflag_425
 	VBROADCASTSS 8(R11), Y5
 	VSUBPS       Y5, Y4, Y4
 
-noflag_394:
+noflag_425:
 	VMOVUPS 128(SP), Y5
 	VANDPS  Y3, Y5, Y3
 	VSUBPS  Y3, Y4, Y4
 	VANDPS  Y1, Y4, Y4
 	TESTQ   $0x00000800, flags+88(FP)
-	JNZ     nt_395
+	JNZ     nt_426
 	VMOVUPS Y4, (R12)
-	JMP     st_396
+	JMP     st_427
 
-nt_395:
+nt_426:
 	VMOVNTPS Y4, (R12)
 
-st_396:
+st_427:
 	ADDQ   $0x00000020, R10
 	ADDQ   $0x00000020, R11
 	ADDQ   CX, R12
 	VPADDD softmaxconsts<>+832(SB), Y2, Y2
 	INCQ   R13
 	CMPQ   R13, C+72(FP)
-	JB     class_393
-	JMP    outd_391
+	JB     class_424
+	JMP    outd_422
 
-outnr_392:
+outnr_423:
 	VMOVUPS 160(SP), Y2
 	VMULPS  96(SP), Y2, Y2
 	VMOVUPS Y2, 416(SP)
@@ -6937,72 +7402,72 @@ outnr_392:
 	VXORPS  Y2, Y2, Y2
 	XORQ    R12, R12
 
-class_397:
+class_428:
 	VPCMPEQD     Y2, Y0, Y3
 	VMOVUPS      416(SP), Y4
 	VMULPS       (R9), Y4, Y4
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_398
+	JZ           noflag_429
 	VBROADCASTSS 8(R10), Y5
 	VSUBPS       Y5, Y4, Y4
 
-noflag_398:
+noflag_429:
 	VMOVUPS 128(SP), Y5
 	VANDPS  Y3, Y5, Y3
 	VSUBPS  Y3, Y4, Y4
 	VANDPS  Y1, Y4, Y4
 	TESTQ   $0x00000800, flags+88(FP)
-	JNZ     nt_399
+	JNZ     nt_430
 	VMOVUPS Y4, (R11)
-	JMP     st_400
+	JMP     st_431
 
-nt_399:
+nt_430:
 	VMOVNTPS Y4, (R11)
 
-st_400:
+st_431:
 	ADDQ   $0x00000020, R9
 	ADDQ   $0x00000020, R10
 	ADDQ   CX, R11
 	VPADDD softmaxconsts<>+832(SB), Y2, Y2
 	INCQ   R12
 	CMPQ   R12, C+72(FP)
-	JB     class_397
+	JB     class_428
 
-outd_391:
+outd_422:
 	ADDQ $0x00000020, AX
 	ADDQ $0x00000020, BX
 	ADDQ $0x00000020, R8
 	SUBQ $0x00000008, DX
-	JMP  loop_370
+	JMP  loop_401
 
-tail_371:
+tail_402:
 	TESTQ        DX, DX
-	JZ           done_372
-	LEAQ         softmaxconsts<>+2176(SB), R9
+	JZ           done_403
+	LEAQ         softmaxconsts<>+2240(SB), R9
 	NEGQ         DX
 	VMOVDQU      64(R9)(DX*4), Y0
 	VPMASKMOVD   (BX), Y0, Y1
 	VBROADCASTSS ign+80(FP), Y2
 	VPCMPEQD     Y2, Y1, Y2
 	VPANDN       Y0, Y2, Y2
-	VPXOR        softmaxconsts<>+0(SB), Y2, Y3
+	VPXOR        softmaxconsts<>+64(SB), Y2, Y3
 	VPOR         Y3, Y1, Y1
 	VMASKMOVPS   (AX), Y2, Y3
 	PREFETCHT0   1024(AX)
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
-	JZ           c1_401
+	JZ           c1_432
 
-max_402:
+max_433:
 	ADDQ       CX, DX
 	VMASKMOVPS (DX), Y2, Y4
 	PREFETCHT0 1024(DX)
 	VMAXPS     Y4, Y3, Y3
 	DECQ       BX
-	JNZ        max_402
+	JNZ        max_433
 
-c1_401:
+c1_432:
 	VMOVUPS Y3, (SP)
 	VXORPS  Y3, Y3, Y3
 	VXORPS  Y4, Y4, Y4
@@ -7010,7 +7475,7 @@ c1_401:
 	VXORPS  Y5, Y5, Y5
 	XORQ    BX, BX
 
-class_403:
+class_434:
 	VMASKMOVPS   (AX), Y2, Y6
 	VSUBPS       (SP), Y6, Y6
 	VMULPS       softmaxconsts<>+128(SB), Y6, Y7
@@ -7028,7 +7493,7 @@ class_403:
 	VFMADD213PS  Y11, Y9, Y12
 	VFMADD213PS  Y10, Y9, Y12
 	VFMADD213PS  Y8, Y9, Y12
-	VADDPS       softmaxconsts<>+64(SB), Y12, Y12
+	VADDPS       softmaxconsts<>+0(SB), Y12, Y12
 	VCVTPS2DQ    Y7, Y7
 	VPADDD       softmaxconsts<>+704(SB), Y7, Y7
 	VPSLLD       $0x17, Y7, Y7
@@ -7044,20 +7509,20 @@ class_403:
 	VPADDD       softmaxconsts<>+832(SB), Y5, Y5
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_403
+	JB           class_434
 	VMOVUPS      Y4, 32(SP)
 	VMOVUPS      Y3, 64(SP)
-	VMOVUPS      softmaxconsts<>+64(SB), Y4
+	VMOVUPS      softmaxconsts<>+0(SB), Y4
 	VDIVPS       Y3, Y4, Y4
 	VMOVUPS      Y4, 96(SP)
-	VMOVUPS      softmaxconsts<>+64(SB), Y3
+	VMOVUPS      softmaxconsts<>+0(SB), Y3
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_404
+	JZ           noflag_435
 	MOVQ         DI, AX
 	VXORPS       Y4, Y4, Y4
 	XORQ         DX, DX
 
-class_405:
+class_436:
 	VPCMPEQD     Y4, Y1, Y5
 	VBROADCASTSS (AX), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -7065,9 +7530,9 @@ class_405:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_405
+	JB           class_436
 
-noflag_404:
+noflag_435:
 	VBROADCASTSS k1+144(FP), Y4
 	VMULPS       Y3, Y4, Y4
 	VBROADCASTSS k2+148(FP), Y3
@@ -7090,7 +7555,7 @@ noflag_404:
 	VFMADD213PS  Y8, Y6, Y9
 	VFMADD213PS  Y7, Y6, Y9
 	VFMADD213PS  Y5, Y6, Y9
-	VADDPS       softmaxconsts<>+64(SB), Y9, Y9
+	VADDPS       softmaxconsts<>+0(SB), Y9, Y9
 	VCVTPS2DQ    Y4, Y4
 	VPADDD       softmaxconsts<>+704(SB), Y4, Y4
 	VPSLLD       $0x17, Y4, Y4
@@ -7099,34 +7564,34 @@ noflag_404:
 	VANDNPS      Y4, Y3, Y4
 	VMULPS       96(SP), Y4, Y4
 	VMOVUPS      Y4, 192(SP)
-	VMOVUPS      softmaxconsts<>+64(SB), Y3
+	VMOVUPS      softmaxconsts<>+0(SB), Y3
 	VSUBPS       Y4, Y3, Y3
 	VMOVUPS      Y3, 224(SP)
 	VBROADCASTSS gamma+156(FP), Y4
 	VMOVUPS      Y4, 256(SP)
 	MOVQ         gmode+160(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_406
+	JEQ          pow1_437
 	CMPQ         AX, $0x02
-	JEQ          pow2_408
+	JEQ          pow2_439
 	CMPQ         AX, $0x03
-	JEQ          powg_407
-	VMOVUPS      softmaxconsts<>+64(SB), Y4
-	JMP          powd_409
+	JEQ          powg_438
+	VMOVUPS      softmaxconsts<>+0(SB), Y4
+	JMP          powd_440
 
-pow1_406:
+pow1_437:
 	VMOVAPS Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_409
+	JMP     powd_440
 
-pow2_408:
+pow2_439:
 	VMULPS  Y3, Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_409
+	JMP     powd_440
 
-powg_407:
+powg_438:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y3, Y5
 	VMULPS       softmaxconsts<>+1792(SB), Y3, Y4
 	VBLENDVPS    Y5, Y4, Y3, Y4
@@ -7138,11 +7603,11 @@ powg_407:
 	VANDPS       softmaxconsts<>+960(SB), Y4, Y4
 	VORPS        softmaxconsts<>+384(SB), Y4, Y4
 	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Y4, Y6
-	VSUBPS       softmaxconsts<>+64(SB), Y4, Y7
+	VSUBPS       softmaxconsts<>+0(SB), Y4, Y7
 	VADDPS       Y4, Y4, Y4
-	VSUBPS       softmaxconsts<>+64(SB), Y4, Y4
+	VSUBPS       softmaxconsts<>+0(SB), Y4, Y4
 	VBLENDVPS    Y6, Y4, Y7, Y4
-	VANDPS       softmaxconsts<>+64(SB), Y6, Y6
+	VANDPS       softmaxconsts<>+0(SB), Y6, Y6
 	VSUBPS       Y6, Y5, Y5
 	VMULPS       Y4, Y4, Y6
 	VMOVUPS      softmaxconsts<>+1088(SB), Y7
@@ -7182,7 +7647,7 @@ powg_407:
 	VFMADD213PS  Y9, Y6, Y10
 	VFMADD213PS  Y8, Y6, Y10
 	VFMADD213PS  Y5, Y6, Y10
-	VADDPS       softmaxconsts<>+64(SB), Y10, Y10
+	VADDPS       softmaxconsts<>+0(SB), Y10, Y10
 	VCVTPS2DQ    Y4, Y4
 	VPSRAD       $0x01, Y4, Y5
 	VPSUBD       Y5, Y4, Y4
@@ -7200,11 +7665,11 @@ powg_407:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS      Y4, Y3, Y4
 
-powd_409:
-	VXORPS       softmaxconsts<>+2304(SB), Y4, Y4
+powd_440:
+	VXORPS       softmaxconsts<>+2176(SB), Y4, Y4
 	VMOVUPS      Y4, 288(SP)
 	CMPQ         AX, $0x00
-	JEQ          gamma0_410
+	JEQ          gamma0_441
 	VMOVUPS      64(SP), Y3
 	VPSRLD       $0x17, Y3, Y4
 	VPSUBD       softmaxconsts<>+896(SB), Y4, Y4
@@ -7212,11 +7677,11 @@ powd_409:
 	VANDPS       softmaxconsts<>+960(SB), Y3, Y4
 	VORPS        softmaxconsts<>+384(SB), Y4, Y4
 	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Y4, Y6
-	VSUBPS       softmaxconsts<>+64(SB), Y4, Y7
+	VSUBPS       softmaxconsts<>+0(SB), Y4, Y7
 	VADDPS       Y4, Y4, Y4
-	VSUBPS       softmaxconsts<>+64(SB), Y4, Y4
+	VSUBPS       softmaxconsts<>+0(SB), Y4, Y4
 	VBLENDVPS    Y6, Y4, Y7, Y4
-	VANDPS       softmaxconsts<>+64(SB), Y6, Y6
+	VANDPS       softmaxconsts<>+0(SB), Y6, Y6
 	VSUBPS       Y6, Y5, Y5
 	VMULPS       Y4, Y4, Y6
 	VMOVUPS      softmaxconsts<>+1088(SB), Y7
@@ -7240,32 +7705,32 @@ powd_409:
 	VSUBPS       Y7, Y3, Y3
 	VMOVUPS      Y3, 320(SP)
 	VMOVUPS      256(SP), Y3
-	VSUBPS       softmaxconsts<>+64(SB), Y3, Y3
+	VSUBPS       softmaxconsts<>+0(SB), Y3, Y3
 	VMOVUPS      Y3, 352(SP)
 	MOVQ         g1mode+168(FP), AX
 	VMOVUPS      224(SP), Y3
 	CMPQ         AX, $0x01
-	JEQ          pow1_411
+	JEQ          pow1_442
 	CMPQ         AX, $0x02
-	JEQ          pow2_413
+	JEQ          pow2_444
 	CMPQ         AX, $0x03
-	JEQ          powg_412
-	VMOVUPS      softmaxconsts<>+64(SB), Y4
-	JMP          powd_414
+	JEQ          powg_443
+	VMOVUPS      softmaxconsts<>+0(SB), Y4
+	JMP          powd_445
 
-pow1_411:
+pow1_442:
 	VMOVAPS Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_414
+	JMP     powd_445
 
-pow2_413:
+pow2_444:
 	VMULPS  Y3, Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_414
+	JMP     powd_445
 
-powg_412:
+powg_443:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y3, Y5
 	VMULPS       softmaxconsts<>+1792(SB), Y3, Y4
 	VBLENDVPS    Y5, Y4, Y3, Y4
@@ -7277,11 +7742,11 @@ powg_412:
 	VANDPS       softmaxconsts<>+960(SB), Y4, Y4
 	VORPS        softmaxconsts<>+384(SB), Y4, Y4
 	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Y4, Y6
-	VSUBPS       softmaxconsts<>+64(SB), Y4, Y7
+	VSUBPS       softmaxconsts<>+0(SB), Y4, Y7
 	VADDPS       Y4, Y4, Y4
-	VSUBPS       softmaxconsts<>+64(SB), Y4, Y4
+	VSUBPS       softmaxconsts<>+0(SB), Y4, Y4
 	VBLENDVPS    Y6, Y4, Y7, Y4
-	VANDPS       softmaxconsts<>+64(SB), Y6, Y6
+	VANDPS       softmaxconsts<>+0(SB), Y6, Y6
 	VSUBPS       Y6, Y5, Y5
 	VMULPS       Y4, Y4, Y6
 	VMOVUPS      softmaxconsts<>+1088(SB), Y7
@@ -7321,7 +7786,7 @@ powg_412:
 	VFMADD213PS  Y9, Y6, Y10
 	VFMADD213PS  Y8, Y6, Y10
 	VFMADD213PS  Y5, Y6, Y10
-	VADDPS       softmaxconsts<>+64(SB), Y10, Y10
+	VADDPS       softmaxconsts<>+0(SB), Y10, Y10
 	VCVTPS2DQ    Y4, Y4
 	VPSRAD       $0x01, Y4, Y5
 	VPSUBD       Y5, Y4, Y4
@@ -7339,7 +7804,7 @@ powg_412:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS      Y4, Y3, Y4
 
-powd_414:
+powd_445:
 	VMULPS  256(SP), Y4, Y4
 	VMULPS  192(SP), Y4, Y4
 	VMULPS  320(SP), Y4, Y4
@@ -7350,16 +7815,16 @@ powd_414:
 	VADDPS  Y3, Y5, Y5
 	VMOVUPS Y5, 288(SP)
 
-gamma0_410:
+gamma0_441:
 	VMOVUPS 288(SP), Y3
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_415
-	VMOVUPS softmaxconsts<>+64(SB), Y4
+	JZ      noflag_446
+	VMOVUPS softmaxconsts<>+0(SB), Y4
 	MOVQ    DI, AX
 	VXORPS  Y5, Y5, Y5
 	XORQ    DX, DX
 
-class_416:
+class_447:
 	VPCMPEQD     Y5, Y1, Y6
 	VBROADCASTSS 4(AX), Y7
 	VBLENDVPS    Y6, Y7, Y4, Y4
@@ -7367,10 +7832,10 @@ class_416:
 	VPADDD       softmaxconsts<>+832(SB), Y5, Y5
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_416
+	JB           class_447
 	VMULPS       Y4, Y3, Y3
 
-noflag_415:
+noflag_446:
 	VBROADCASTSS fs+152(FP), Y4
 	VMULPS       Y4, Y3, Y3
 	VMOVUPS      160(SP), Y4
@@ -7383,13 +7848,13 @@ noflag_415:
 	MOVQ         C+72(FP), AX
 	SHLQ         $0x05, AX
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_417
+	JZ           noflag_448
 	MOVQ         SI, DX
 	MOVQ         DI, BX
 	VXORPS       Y4, Y4, Y4
 	XORQ         R9, R9
 
-class_418:
+class_449:
 	VMOVUPS      96(SP), Y5
 	VMULPS       (DX), Y5, Y5
 	VMOVUPS      Y5, (DX)
@@ -7408,30 +7873,30 @@ class_418:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         R9
 	CMPQ         R9, C+72(FP)
-	JB           class_418
+	JB           class_449
 
-noflag_417:
+noflag_448:
 	VMOVUPS Y3, 384(SP)
 	TESTQ   $0x00000004, flags+88(FP)
-	JZ      outnr_420
+	JZ      outnr_451
 	MOVQ    SI, DX
 	MOVQ    DI, BX
 	MOVQ    R8, SI
 	VXORPS  Y3, Y3, Y3
 	XORQ    DI, DI
 
-class_421:
+class_452:
 	VPCMPEQD     Y3, Y1, Y4
 	VMOVUPS      (DX)(AX*1), Y5
 	VSUBPS       384(SP), Y5, Y5
 	VADDPS       160(SP), Y5, Y5
 	VMULPS       (DX), Y5, Y5
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_422
+	JZ           noflag_453
 	VBROADCASTSS 8(BX), Y6
 	VSUBPS       Y6, Y5, Y5
 
-noflag_422:
+noflag_453:
 	VMOVUPS    128(SP), Y6
 	VANDPS     Y4, Y6, Y4
 	VSUBPS     Y4, Y5, Y5
@@ -7443,10 +7908,10 @@ noflag_422:
 	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
 	INCQ       DI
 	CMPQ       DI, C+72(FP)
-	JB         class_421
-	JMP        outd_419
+	JB         class_452
+	JMP        outd_450
 
-outnr_420:
+outnr_451:
 	VMOVUPS 160(SP), Y3
 	VMULPS  96(SP), Y3, Y3
 	VMOVUPS Y3, 416(SP)
@@ -7456,16 +7921,16 @@ outnr_420:
 	VXORPS  Y3, Y3, Y3
 	XORQ    SI, SI
 
-class_423:
+class_454:
 	VPCMPEQD     Y3, Y1, Y4
 	VMOVUPS      416(SP), Y5
 	VMULPS       (AX), Y5, Y5
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_424
+	JZ           noflag_455
 	VBROADCASTSS 8(DX), Y6
 	VSUBPS       Y6, Y5, Y5
 
-noflag_424:
+noflag_455:
 	VMOVUPS    128(SP), Y6
 	VANDPS     Y4, Y6, Y4
 	VSUBPS     Y4, Y5, Y5
@@ -7477,21 +7942,21 @@ noflag_424:
 	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
 	INCQ       SI
 	CMPQ       SI, C+72(FP)
-	JB         class_423
+	JB         class_454
 
-outd_419:
-done_372:
+outd_450:
+done_403:
 	TESTQ $0x00000800, flags+88(FP)
-	JZ    noflag_425
+	JZ    noflag_456
 	SFENCE
 
-noflag_425:
+noflag_456:
 	VZEROUPPER
 	RET
 
 // func SoftmaxFusedI32AVX2(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)
 // Requires: AVX, AVX2, FMA3, MMX+
-TEXT ·SoftmaxFusedI32AVX2(SB), NOSPLIT, $576-248
+TEXT ·SoftmaxFusedI32AVX2(SB), NOSPLIT, $672-248
 	MOVQ    x_base+0(FP), AX
 	MOVQ    lo+32(FP), CX
 	MOVQ    hi+40(FP), DX
@@ -7514,33 +7979,39 @@ TEXT ·SoftmaxFusedI32AVX2(SB), NOSPLIT, $576-248
 	VMOVUPS Y0, 64(SP)
 	VXORPS  Y0, Y0, Y0
 	VMOVUPS Y0, 96(SP)
+	VXORPS  Y0, Y0, Y0
+	VMOVUPS Y0, 128(SP)
+	VXORPS  Y0, Y0, Y0
+	VMOVUPS Y0, 160(SP)
+	VMOVUPS softmaxconsts<>+0(SB), Y0
+	VMOVUPS Y0, 128(SP)
 
-loop_426:
+loop_457:
 	CMPQ         DX, $0x00000008
-	JB           tail_427
+	JB           tail_458
 	VMOVDQU      (BX), Y0
 	VBROADCASTSS ign+80(FP), Y1
 	VPCMPEQD     Y1, Y0, Y1
-	VPXOR        softmaxconsts<>+0(SB), Y1, Y1
-	VPXOR        softmaxconsts<>+0(SB), Y1, Y2
+	VPXOR        softmaxconsts<>+64(SB), Y1, Y1
+	VPXOR        softmaxconsts<>+64(SB), Y1, Y2
 	VPOR         Y2, Y0, Y0
 	VMOVUPS      (AX), Y2
 	PREFETCHT0   1024(AX)
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
 	DECQ         R10
-	JZ           c1_429
+	JZ           c1_460
 
-max_430:
+max_461:
 	ADDQ       CX, R9
 	VMOVUPS    (R9), Y3
 	PREFETCHT0 1024(R9)
 	VMAXPS     Y3, Y2, Y2
 	DECQ       R10
-	JNZ        max_430
+	JNZ        max_461
 
-c1_429:
-	VMOVUPS Y2, 128(SP)
+c1_460:
+	VMOVUPS Y2, 192(SP)
 	VXORPS  Y2, Y2, Y2
 	VXORPS  Y3, Y3, Y3
 	MOVQ    AX, R9
@@ -7548,9 +8019,9 @@ c1_429:
 	VXORPS  Y4, Y4, Y4
 	XORQ    R11, R11
 
-class_431:
+class_462:
 	VMOVUPS      (R9), Y5
-	VSUBPS       128(SP), Y5, Y5
+	VSUBPS       192(SP), Y5, Y5
 	VMULPS       softmaxconsts<>+128(SB), Y5, Y6
 	VROUNDPS     $0x00, Y6, Y6
 	VMOVAPS      Y5, Y7
@@ -7566,7 +8037,7 @@ class_431:
 	VFMADD213PS  Y10, Y8, Y11
 	VFMADD213PS  Y9, Y8, Y11
 	VFMADD213PS  Y7, Y8, Y11
-	VADDPS       softmaxconsts<>+64(SB), Y11, Y11
+	VADDPS       softmaxconsts<>+0(SB), Y11, Y11
 	VCVTPS2DQ    Y6, Y6
 	VPADDD       softmaxconsts<>+704(SB), Y6, Y6
 	VPSLLD       $0x17, Y6, Y6
@@ -7582,30 +8053,34 @@ class_431:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_431
-	VMOVUPS      Y3, 160(SP)
-	VMOVUPS      Y2, 192(SP)
-	VMOVUPS      softmaxconsts<>+64(SB), Y3
-	VDIVPS       Y2, Y3, Y3
+	JB           class_462
 	VMOVUPS      Y3, 224(SP)
-	VMOVUPS      softmaxconsts<>+64(SB), Y2
+	VMOVUPS      Y2, 256(SP)
+	VMOVUPS      softmaxconsts<>+0(SB), Y3
+	VDIVPS       Y2, Y3, Y3
+	VMOVUPS      Y3, 288(SP)
+	VMOVUPS      softmaxconsts<>+0(SB), Y2
 	VANDPS       Y1, Y2, Y2
 	VADDPS       96(SP), Y2, Y2
 	VMOVUPS      Y2, 96(SP)
+	MOVQ         sflags+200(FP), R9
+	ANDQ         $0x00000203, R9
+	CMPQ         R9, $0x00000001
+	JEQ          prodmode_463
 	TESTQ        $0x00000003, sflags+200(FP)
-	JZ           noflag_432
-	VMOVUPS      192(SP), Y2
+	JZ           noflag_465
+	VMOVUPS      256(SP), Y2
 	VPSRLD       $0x17, Y2, Y3
 	VPSUBD       softmaxconsts<>+896(SB), Y3, Y3
 	VCVTDQ2PS    Y3, Y4
 	VANDPS       softmaxconsts<>+960(SB), Y2, Y3
 	VORPS        softmaxconsts<>+384(SB), Y3, Y3
 	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Y3, Y5
-	VSUBPS       softmaxconsts<>+64(SB), Y3, Y6
+	VSUBPS       softmaxconsts<>+0(SB), Y3, Y6
 	VADDPS       Y3, Y3, Y3
-	VSUBPS       softmaxconsts<>+64(SB), Y3, Y3
+	VSUBPS       softmaxconsts<>+0(SB), Y3, Y3
 	VBLENDVPS    Y5, Y3, Y6, Y3
-	VANDPS       softmaxconsts<>+64(SB), Y5, Y5
+	VANDPS       softmaxconsts<>+0(SB), Y5, Y5
 	VSUBPS       Y5, Y4, Y4
 	VMULPS       Y3, Y3, Y5
 	VMOVUPS      softmaxconsts<>+1088(SB), Y6
@@ -7625,19 +8100,19 @@ class_431:
 	VFMADD231PS  softmaxconsts<>+192(SB), Y4, Y6
 	VCMPPS       $0x03, Y2, Y2, Y3
 	VBLENDVPS    Y3, Y2, Y6, Y6
-	VSUBPS       160(SP), Y6, Y2
-	VMOVUPS      Y6, 256(SP)
-	VMOVUPS      Y2, 288(SP)
+	VSUBPS       224(SP), Y6, Y2
+	VMOVUPS      Y6, 320(SP)
+	VMOVUPS      Y2, 352(SP)
 	TESTQ        $0x00000001, sflags+200(FP)
-	JZ           noflag_433
-	VMOVUPS      softmaxconsts<>+64(SB), Y2
+	JZ           noflag_466
+	VMOVUPS      softmaxconsts<>+0(SB), Y2
 	TESTQ        $0x00000200, sflags+200(FP)
-	JZ           noflag_434
+	JZ           noflag_467
 	MOVQ         DI, R9
 	VXORPS       Y3, Y3, Y3
 	XORQ         R10, R10
 
-class_435:
+class_468:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS (R9), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -7645,58 +8120,58 @@ class_435:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_435
+	JB           class_468
 
-noflag_434:
-	VMOVUPS      Y2, 320(SP)
+noflag_467:
+	VMOVUPS      Y2, 384(SP)
 	VBROADCASTSS eps1+208(FP), Y2
-	VMULPS       320(SP), Y2, Y2
-	VMULPS       288(SP), Y2, Y2
-	VMOVUPS      Y2, 352(SP)
+	VMULPS       384(SP), Y2, Y2
+	VMULPS       352(SP), Y2, Y2
+	VMOVUPS      Y2, 416(SP)
 	TESTQ        $0x00000400, sflags+200(FP)
-	JZ           noflag_436
+	JZ           noflag_469
 	VXORPS       Y2, Y2, Y2
 	MOVQ         AX, R9
 	MOVQ         DI, R10
 	XORQ         R11, R11
 
-class_437:
+class_470:
 	VMOVUPS      (R9), Y3
-	VSUBPS       128(SP), Y3, Y3
+	VSUBPS       192(SP), Y3, Y3
 	TESTQ        $0x00000200, sflags+200(FP)
-	JZ           noflag_438
+	JZ           noflag_471
 	VBROADCASTSS (R10), Y4
 	VMULPS       Y4, Y3, Y3
 
-noflag_438:
+noflag_471:
 	VADDPS       Y3, Y2, Y2
 	ADDQ         CX, R9
 	ADDQ         $0x00000020, R10
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_437
+	JB           class_470
 	VBROADCASTSS wsum+216(FP), Y3
-	VMULPS       256(SP), Y3, Y3
+	VMULPS       320(SP), Y3, Y3
 	VSUBPS       Y2, Y3, Y3
 	VBROADCASTSS epsC+212(FP), Y2
-	VMOVUPS      352(SP), Y4
+	VMOVUPS      416(SP), Y4
 	VFMADD231PS  Y2, Y3, Y4
-	VMOVUPS      Y4, 352(SP)
+	VMOVUPS      Y4, 416(SP)
 
-noflag_436:
-	VMOVUPS 352(SP), Y2
+noflag_469:
+	VMOVUPS 416(SP), Y2
 	VANDPS  Y1, Y2, Y2
 	VADDPS  (SP), Y2, Y2
 	VMOVUPS Y2, (SP)
-	VMOVUPS 320(SP), Y2
+	VMOVUPS 384(SP), Y2
 	VANDPS  Y1, Y2, Y2
 	VADDPS  32(SP), Y2, Y2
 	VMOVUPS Y2, 32(SP)
 
-noflag_433:
+noflag_466:
 	TESTQ        $0x00000002, sflags+200(FP)
-	JZ           noflag_439
-	VMOVUPS      160(SP), Y2
+	JZ           noflag_472
+	VMOVUPS      224(SP), Y2
 	VMULPS       softmaxconsts<>+128(SB), Y2, Y3
 	VROUNDPS     $0x00, Y3, Y3
 	VMOVAPS      Y2, Y4
@@ -7712,41 +8187,41 @@ noflag_433:
 	VFMADD213PS  Y7, Y5, Y8
 	VFMADD213PS  Y6, Y5, Y8
 	VFMADD213PS  Y4, Y5, Y8
-	VADDPS       softmaxconsts<>+64(SB), Y8, Y8
+	VADDPS       softmaxconsts<>+0(SB), Y8, Y8
 	VCVTPS2DQ    Y3, Y3
 	VPADDD       softmaxconsts<>+704(SB), Y3, Y3
 	VPSLLD       $0x17, Y3, Y3
 	VMULPS       Y3, Y8, Y3
 	VCMPPS       $0x01, softmaxconsts<>+768(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
-	VMULPS       224(SP), Y3, Y3
-	VMOVUPS      softmaxconsts<>+64(SB), Y2
+	VMULPS       288(SP), Y3, Y3
+	VMOVUPS      softmaxconsts<>+0(SB), Y2
 	VSUBPS       Y3, Y2, Y2
 	VBROADCASTSS gamma+156(FP), Y3
-	VMOVUPS      Y3, 384(SP)
+	VMOVUPS      Y3, 448(SP)
 	MOVQ         gmode+160(FP), R9
 	CMPQ         R9, $0x01
-	JEQ          pow1_440
+	JEQ          pow1_473
 	CMPQ         R9, $0x02
-	JEQ          pow2_442
+	JEQ          pow2_475
 	CMPQ         R9, $0x03
-	JEQ          powg_441
-	VMOVUPS      softmaxconsts<>+64(SB), Y3
-	JMP          powd_443
+	JEQ          powg_474
+	VMOVUPS      softmaxconsts<>+0(SB), Y3
+	JMP          powd_476
 
-pow1_440:
+pow1_473:
 	VMOVAPS Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_443
+	JMP     powd_476
 
-pow2_442:
+pow2_475:
 	VMULPS  Y2, Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_443
+	JMP     powd_476
 
-powg_441:
+powg_474:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y2, Y4
 	VMULPS       softmaxconsts<>+1792(SB), Y2, Y3
 	VBLENDVPS    Y4, Y3, Y2, Y3
@@ -7758,11 +8233,11 @@ powg_441:
 	VANDPS       softmaxconsts<>+960(SB), Y3, Y3
 	VORPS        softmaxconsts<>+384(SB), Y3, Y3
 	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Y3, Y5
-	VSUBPS       softmaxconsts<>+64(SB), Y3, Y6
+	VSUBPS       softmaxconsts<>+0(SB), Y3, Y6
 	VADDPS       Y3, Y3, Y3
-	VSUBPS       softmaxconsts<>+64(SB), Y3, Y3
+	VSUBPS       softmaxconsts<>+0(SB), Y3, Y3
 	VBLENDVPS    Y5, Y3, Y6, Y3
-	VANDPS       softmaxconsts<>+64(SB), Y5, Y5
+	VANDPS       softmaxconsts<>+0(SB), Y5, Y5
 	VSUBPS       Y5, Y4, Y4
 	VMULPS       Y3, Y3, Y5
 	VMOVUPS      softmaxconsts<>+1088(SB), Y6
@@ -7786,7 +8261,7 @@ powg_441:
 	VBLENDVPS    Y3, softmaxconsts<>+1984(SB), Y6, Y6
 	VCMPPS       $0x00, softmaxconsts<>+1664(SB), Y2, Y3
 	VBLENDVPS    Y3, softmaxconsts<>+2048(SB), Y6, Y6
-	VMULPS       384(SP), Y6, Y6
+	VMULPS       448(SP), Y6, Y6
 	VMULPS       softmaxconsts<>+128(SB), Y6, Y3
 	VROUNDPS     $0x00, Y3, Y3
 	VMOVAPS      Y6, Y4
@@ -7802,7 +8277,7 @@ powg_441:
 	VFMADD213PS  Y8, Y5, Y9
 	VFMADD213PS  Y7, Y5, Y9
 	VFMADD213PS  Y4, Y5, Y9
-	VADDPS       softmaxconsts<>+64(SB), Y9, Y9
+	VADDPS       softmaxconsts<>+0(SB), Y9, Y9
 	VCVTPS2DQ    Y3, Y3
 	VPSRAD       $0x01, Y3, Y4
 	VPSUBD       Y4, Y3, Y3
@@ -7820,17 +8295,17 @@ powg_441:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
-powd_443:
-	VMULPS  288(SP), Y3, Y3
-	VMOVUPS Y3, 416(SP)
+powd_476:
+	VMULPS  352(SP), Y3, Y3
+	VMOVUPS Y3, 480(SP)
 	TESTQ   $0x00000100, sflags+200(FP)
-	JZ      noflag_444
-	VMOVUPS softmaxconsts<>+64(SB), Y2
+	JZ      noflag_477
+	VMOVUPS softmaxconsts<>+0(SB), Y2
 	MOVQ    DI, R9
 	VXORPS  Y3, Y3, Y3
 	XORQ    R10, R10
 
-class_445:
+class_478:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS 4(R9), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -7838,27 +8313,77 @@ class_445:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_445
-	VMOVUPS      416(SP), Y3
+	JB           class_478
+	VMOVUPS      480(SP), Y3
 	VMULPS       Y2, Y3, Y3
-	VMOVUPS      Y3, 416(SP)
+	VMOVUPS      Y3, 480(SP)
 
-noflag_444:
-	VMOVUPS 416(SP), Y2
+noflag_477:
+	VMOVUPS 480(SP), Y2
 	VANDPS  Y1, Y2, Y2
 	VADDPS  64(SP), Y2, Y2
 	VMOVUPS Y2, 64(SP)
 
-noflag_439:
-noflag_432:
-	VMOVUPS softmaxconsts<>+64(SB), Y2
+noflag_472:
+noflag_465:
+	JMP pwdone_464
+
+prodmode_463:
+	VBROADCASTSS eps1+208(FP), Y2
+	VXORPS       softmaxconsts<>+2176(SB), Y2, Y2
+	VMULPS       224(SP), Y2, Y2
+	VMOVUPS      Y2, 512(SP)
+	TESTQ        $0x00000400, sflags+200(FP)
+	JZ           noflag_479
+	VXORPS       Y2, Y2, Y2
+	MOVQ         AX, R9
+	XORQ         R10, R10
+
+class_480:
+	VMOVUPS      (R9), Y3
+	VSUBPS       192(SP), Y3, Y3
+	VADDPS       Y3, Y2, Y2
+	ADDQ         CX, R9
+	INCQ         R10
+	CMPQ         R10, C+72(FP)
+	JB           class_480
+	VBROADCASTSS epsC+212(FP), Y3
+	VMOVUPS      512(SP), Y4
+	VFNMADD231PS Y3, Y2, Y4
+	VMOVUPS      Y4, 512(SP)
+
+noflag_479:
+	VMOVUPS   512(SP), Y2
+	VANDPS    Y1, Y2, Y2
+	VADDPS    (SP), Y2, Y2
+	VMOVUPS   Y2, (SP)
+	VMOVUPS   softmaxconsts<>+0(SB), Y2
+	VANDPS    Y1, Y2, Y2
+	VADDPS    32(SP), Y2, Y2
+	VMOVUPS   Y2, 32(SP)
+	VMOVUPS   softmaxconsts<>+0(SB), Y2
+	VBLENDVPS Y1, 256(SP), Y2, Y2
+	VMULPS    128(SP), Y2, Y2
+	VPSRLD    $0x17, Y2, Y3
+	VPSUBD    softmaxconsts<>+704(SB), Y3, Y3
+	VCVTDQ2PS Y3, Y3
+	VADDPS    160(SP), Y3, Y3
+	VMOVUPS   Y3, 160(SP)
+	VANDPS    softmaxconsts<>+960(SB), Y2, Y3
+	VORPS     softmaxconsts<>+0(SB), Y3, Y3
+	VCMPPS    $0x03, Y2, Y2, Y4
+	VBLENDVPS Y4, Y2, Y3, Y3
+	VMOVUPS   Y3, 128(SP)
+
+pwdone_464:
+	VMOVUPS softmaxconsts<>+0(SB), Y2
 	TESTQ   $0x00000200, flags+88(FP)
-	JZ      noflag_446
+	JZ      noflag_481
 	MOVQ    DI, R9
 	VXORPS  Y3, Y3, Y3
 	XORQ    R10, R10
 
-class_447:
+class_482:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS (R9), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -7866,27 +8391,27 @@ class_447:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_447
+	JB           class_482
 
-noflag_446:
+noflag_481:
 	VBROADCASTSS k1+144(FP), Y3
 	VMULPS       Y2, Y3, Y3
 	VBROADCASTSS k2+148(FP), Y2
 	VADDPS       Y3, Y2, Y2
-	VMOVUPS      Y3, 448(SP)
-	VMOVUPS      Y2, 480(SP)
+	VMOVUPS      Y3, 544(SP)
+	VMOVUPS      Y2, 576(SP)
 	VXORPS       Y2, Y2, Y2
 	MOVQ         C+72(FP), R9
 	SHLQ         $0x05, R9
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_448
+	JZ           noflag_483
 	MOVQ         SI, R10
 	MOVQ         DI, R11
 	VXORPS       Y3, Y3, Y3
 	XORQ         R12, R12
 
-class_449:
-	VMOVUPS      224(SP), Y4
+class_484:
+	VMOVUPS      288(SP), Y4
 	VMULPS       (R10), Y4, Y4
 	VMOVUPS      Y4, (R10)
 	VPCMPEQD     Y3, Y0, Y5
@@ -7904,129 +8429,129 @@ class_449:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R12
 	CMPQ         R12, C+72(FP)
-	JB           class_449
+	JB           class_484
 
-noflag_448:
-	VMOVUPS Y2, 512(SP)
+noflag_483:
+	VMOVUPS Y2, 608(SP)
 	TESTQ   $0x00000004, flags+88(FP)
-	JZ      outnr_451
+	JZ      outnr_486
 	MOVQ    SI, R10
 	MOVQ    DI, R11
 	MOVQ    R8, R12
 	VXORPS  Y2, Y2, Y2
 	XORQ    R13, R13
 
-class_452:
+class_487:
 	VPCMPEQD     Y2, Y0, Y3
 	VMOVUPS      (R10)(R9*1), Y4
-	VSUBPS       512(SP), Y4, Y4
-	VADDPS       480(SP), Y4, Y4
+	VSUBPS       608(SP), Y4, Y4
+	VADDPS       576(SP), Y4, Y4
 	VMULPS       (R10), Y4, Y4
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_453
+	JZ           noflag_488
 	VBROADCASTSS 8(R11), Y5
 	VSUBPS       Y5, Y4, Y4
 
-noflag_453:
-	VMOVUPS 448(SP), Y5
+noflag_488:
+	VMOVUPS 544(SP), Y5
 	VANDPS  Y3, Y5, Y3
 	VSUBPS  Y3, Y4, Y4
 	VANDPS  Y1, Y4, Y4
 	TESTQ   $0x00000800, flags+88(FP)
-	JNZ     nt_454
+	JNZ     nt_489
 	VMOVUPS Y4, (R12)
-	JMP     st_455
+	JMP     st_490
 
-nt_454:
+nt_489:
 	VMOVNTPS Y4, (R12)
 
-st_455:
+st_490:
 	ADDQ   $0x00000020, R10
 	ADDQ   $0x00000020, R11
 	ADDQ   CX, R12
 	VPADDD softmaxconsts<>+832(SB), Y2, Y2
 	INCQ   R13
 	CMPQ   R13, C+72(FP)
-	JB     class_452
-	JMP    outd_450
+	JB     class_487
+	JMP    outd_485
 
-outnr_451:
-	VMOVUPS 480(SP), Y2
-	VMULPS  224(SP), Y2, Y2
-	VMOVUPS Y2, 544(SP)
+outnr_486:
+	VMOVUPS 576(SP), Y2
+	VMULPS  288(SP), Y2, Y2
+	VMOVUPS Y2, 640(SP)
 	MOVQ    SI, R9
 	MOVQ    DI, R10
 	MOVQ    R8, R11
 	VXORPS  Y2, Y2, Y2
 	XORQ    R12, R12
 
-class_456:
+class_491:
 	VPCMPEQD     Y2, Y0, Y3
-	VMOVUPS      544(SP), Y4
+	VMOVUPS      640(SP), Y4
 	VMULPS       (R9), Y4, Y4
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_457
+	JZ           noflag_492
 	VBROADCASTSS 8(R10), Y5
 	VSUBPS       Y5, Y4, Y4
 
-noflag_457:
-	VMOVUPS 448(SP), Y5
+noflag_492:
+	VMOVUPS 544(SP), Y5
 	VANDPS  Y3, Y5, Y3
 	VSUBPS  Y3, Y4, Y4
 	VANDPS  Y1, Y4, Y4
 	TESTQ   $0x00000800, flags+88(FP)
-	JNZ     nt_458
+	JNZ     nt_493
 	VMOVUPS Y4, (R11)
-	JMP     st_459
+	JMP     st_494
 
-nt_458:
+nt_493:
 	VMOVNTPS Y4, (R11)
 
-st_459:
+st_494:
 	ADDQ   $0x00000020, R9
 	ADDQ   $0x00000020, R10
 	ADDQ   CX, R11
 	VPADDD softmaxconsts<>+832(SB), Y2, Y2
 	INCQ   R12
 	CMPQ   R12, C+72(FP)
-	JB     class_456
+	JB     class_491
 
-outd_450:
+outd_485:
 	ADDQ $0x00000020, AX
 	ADDQ $0x00000020, BX
 	ADDQ $0x00000020, R8
 	SUBQ $0x00000008, DX
-	JMP  loop_426
+	JMP  loop_457
 
-tail_427:
+tail_458:
 	TESTQ        DX, DX
-	JZ           done_428
-	LEAQ         softmaxconsts<>+2176(SB), R9
+	JZ           done_459
+	LEAQ         softmaxconsts<>+2240(SB), R9
 	NEGQ         DX
 	VMOVDQU      64(R9)(DX*4), Y0
 	VPMASKMOVD   (BX), Y0, Y1
 	VBROADCASTSS ign+80(FP), Y2
 	VPCMPEQD     Y2, Y1, Y2
 	VPANDN       Y0, Y2, Y2
-	VPXOR        softmaxconsts<>+0(SB), Y2, Y3
+	VPXOR        softmaxconsts<>+64(SB), Y2, Y3
 	VPOR         Y3, Y1, Y1
 	VMASKMOVPS   (AX), Y2, Y3
 	PREFETCHT0   1024(AX)
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
-	JZ           c1_460
+	JZ           c1_495
 
-max_461:
+max_496:
 	ADDQ       CX, DX
 	VMASKMOVPS (DX), Y2, Y4
 	PREFETCHT0 1024(DX)
 	VMAXPS     Y4, Y3, Y3
 	DECQ       BX
-	JNZ        max_461
+	JNZ        max_496
 
-c1_460:
-	VMOVUPS Y3, 128(SP)
+c1_495:
+	VMOVUPS Y3, 192(SP)
 	VXORPS  Y3, Y3, Y3
 	VXORPS  Y4, Y4, Y4
 	MOVQ    AX, DX
@@ -8034,9 +8559,9 @@ c1_460:
 	VXORPS  Y5, Y5, Y5
 	XORQ    R9, R9
 
-class_462:
+class_497:
 	VMASKMOVPS   (DX), Y2, Y6
-	VSUBPS       128(SP), Y6, Y6
+	VSUBPS       192(SP), Y6, Y6
 	VMULPS       softmaxconsts<>+128(SB), Y6, Y7
 	VROUNDPS     $0x00, Y7, Y7
 	VMOVAPS      Y6, Y8
@@ -8052,7 +8577,7 @@ class_462:
 	VFMADD213PS  Y11, Y9, Y12
 	VFMADD213PS  Y10, Y9, Y12
 	VFMADD213PS  Y8, Y9, Y12
-	VADDPS       softmaxconsts<>+64(SB), Y12, Y12
+	VADDPS       softmaxconsts<>+0(SB), Y12, Y12
 	VCVTPS2DQ    Y7, Y7
 	VPADDD       softmaxconsts<>+704(SB), Y7, Y7
 	VPSLLD       $0x17, Y7, Y7
@@ -8068,30 +8593,34 @@ class_462:
 	VPADDD       softmaxconsts<>+832(SB), Y5, Y5
 	INCQ         R9
 	CMPQ         R9, C+72(FP)
-	JB           class_462
-	VMOVUPS      Y4, 160(SP)
-	VMOVUPS      Y3, 192(SP)
-	VMOVUPS      softmaxconsts<>+64(SB), Y4
-	VDIVPS       Y3, Y4, Y4
+	JB           class_497
 	VMOVUPS      Y4, 224(SP)
-	VMOVUPS      softmaxconsts<>+64(SB), Y3
+	VMOVUPS      Y3, 256(SP)
+	VMOVUPS      softmaxconsts<>+0(SB), Y4
+	VDIVPS       Y3, Y4, Y4
+	VMOVUPS      Y4, 288(SP)
+	VMOVUPS      softmaxconsts<>+0(SB), Y3
 	VANDPS       Y2, Y3, Y3
 	VADDPS       96(SP), Y3, Y3
 	VMOVUPS      Y3, 96(SP)
+	MOVQ         sflags+200(FP), DX
+	ANDQ         $0x00000203, DX
+	CMPQ         DX, $0x00000001
+	JEQ          prodmode_498
 	TESTQ        $0x00000003, sflags+200(FP)
-	JZ           noflag_463
-	VMOVUPS      192(SP), Y3
+	JZ           noflag_500
+	VMOVUPS      256(SP), Y3
 	VPSRLD       $0x17, Y3, Y4
 	VPSUBD       softmaxconsts<>+896(SB), Y4, Y4
 	VCVTDQ2PS    Y4, Y5
 	VANDPS       softmaxconsts<>+960(SB), Y3, Y4
 	VORPS        softmaxconsts<>+384(SB), Y4, Y4
 	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Y4, Y6
-	VSUBPS       softmaxconsts<>+64(SB), Y4, Y7
+	VSUBPS       softmaxconsts<>+0(SB), Y4, Y7
 	VADDPS       Y4, Y4, Y4
-	VSUBPS       softmaxconsts<>+64(SB), Y4, Y4
+	VSUBPS       softmaxconsts<>+0(SB), Y4, Y4
 	VBLENDVPS    Y6, Y4, Y7, Y4
-	VANDPS       softmaxconsts<>+64(SB), Y6, Y6
+	VANDPS       softmaxconsts<>+0(SB), Y6, Y6
 	VSUBPS       Y6, Y5, Y5
 	VMULPS       Y4, Y4, Y6
 	VMOVUPS      softmaxconsts<>+1088(SB), Y7
@@ -8111,19 +8640,19 @@ class_462:
 	VFMADD231PS  softmaxconsts<>+192(SB), Y5, Y7
 	VCMPPS       $0x03, Y3, Y3, Y4
 	VBLENDVPS    Y4, Y3, Y7, Y7
-	VSUBPS       160(SP), Y7, Y3
-	VMOVUPS      Y7, 256(SP)
-	VMOVUPS      Y3, 288(SP)
+	VSUBPS       224(SP), Y7, Y3
+	VMOVUPS      Y7, 320(SP)
+	VMOVUPS      Y3, 352(SP)
 	TESTQ        $0x00000001, sflags+200(FP)
-	JZ           noflag_464
-	VMOVUPS      softmaxconsts<>+64(SB), Y3
+	JZ           noflag_501
+	VMOVUPS      softmaxconsts<>+0(SB), Y3
 	TESTQ        $0x00000200, sflags+200(FP)
-	JZ           noflag_465
+	JZ           noflag_502
 	MOVQ         DI, DX
 	VXORPS       Y4, Y4, Y4
 	XORQ         BX, BX
 
-class_466:
+class_503:
 	VPCMPEQD     Y4, Y1, Y5
 	VBROADCASTSS (DX), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -8131,57 +8660,57 @@ class_466:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_466
+	JB           class_503
 
-noflag_465:
-	VMOVUPS      Y3, 320(SP)
+noflag_502:
+	VMOVUPS      Y3, 384(SP)
 	VBROADCASTSS eps1+208(FP), Y3
-	VMULPS       320(SP), Y3, Y3
-	VMULPS       288(SP), Y3, Y3
-	VMOVUPS      Y3, 352(SP)
+	VMULPS       384(SP), Y3, Y3
+	VMULPS       352(SP), Y3, Y3
+	VMOVUPS      Y3, 416(SP)
 	TESTQ        $0x00000400, sflags+200(FP)
-	JZ           noflag_467
+	JZ           noflag_504
 	VXORPS       Y3, Y3, Y3
 	MOVQ         DI, DX
 	XORQ         BX, BX
 
-class_468:
+class_505:
 	VMASKMOVPS   (AX), Y2, Y4
-	VSUBPS       128(SP), Y4, Y4
+	VSUBPS       192(SP), Y4, Y4
 	TESTQ        $0x00000200, sflags+200(FP)
-	JZ           noflag_469
+	JZ           noflag_506
 	VBROADCASTSS (DX), Y5
 	VMULPS       Y5, Y4, Y4
 
-noflag_469:
+noflag_506:
 	VADDPS       Y4, Y3, Y3
 	ADDQ         CX, AX
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_468
+	JB           class_505
 	VBROADCASTSS wsum+216(FP), Y4
-	VMULPS       256(SP), Y4, Y4
+	VMULPS       320(SP), Y4, Y4
 	VSUBPS       Y3, Y4, Y4
 	VBROADCASTSS epsC+212(FP), Y3
-	VMOVUPS      352(SP), Y5
+	VMOVUPS      416(SP), Y5
 	VFMADD231PS  Y3, Y4, Y5
-	VMOVUPS      Y5, 352(SP)
+	VMOVUPS      Y5, 416(SP)
 
-noflag_467:
-	VMOVUPS 352(SP), Y3
+noflag_504:
+	VMOVUPS 416(SP), Y3
 	VANDPS  Y2, Y3, Y3
 	VADDPS  (SP), Y3, Y3
 	VMOVUPS Y3, (SP)
-	VMOVUPS 320(SP), Y3
+	VMOVUPS 384(SP), Y3
 	VANDPS  Y2, Y3, Y3
 	VADDPS  32(SP), Y3, Y3
 	VMOVUPS Y3, 32(SP)
 
-noflag_464:
+noflag_501:
 	TESTQ        $0x00000002, sflags+200(FP)
-	JZ           noflag_470
-	VMOVUPS      160(SP), Y3
+	JZ           noflag_507
+	VMOVUPS      224(SP), Y3
 	VMULPS       softmaxconsts<>+128(SB), Y3, Y4
 	VROUNDPS     $0x00, Y4, Y4
 	VMOVAPS      Y3, Y5
@@ -8197,41 +8726,41 @@ noflag_464:
 	VFMADD213PS  Y8, Y6, Y9
 	VFMADD213PS  Y7, Y6, Y9
 	VFMADD213PS  Y5, Y6, Y9
-	VADDPS       softmaxconsts<>+64(SB), Y9, Y9
+	VADDPS       softmaxconsts<>+0(SB), Y9, Y9
 	VCVTPS2DQ    Y4, Y4
 	VPADDD       softmaxconsts<>+704(SB), Y4, Y4
 	VPSLLD       $0x17, Y4, Y4
 	VMULPS       Y4, Y9, Y4
 	VCMPPS       $0x01, softmaxconsts<>+768(SB), Y3, Y3
 	VANDNPS      Y4, Y3, Y4
-	VMULPS       224(SP), Y4, Y4
-	VMOVUPS      softmaxconsts<>+64(SB), Y3
+	VMULPS       288(SP), Y4, Y4
+	VMOVUPS      softmaxconsts<>+0(SB), Y3
 	VSUBPS       Y4, Y3, Y3
 	VBROADCASTSS gamma+156(FP), Y4
-	VMOVUPS      Y4, 384(SP)
+	VMOVUPS      Y4, 448(SP)
 	MOVQ         gmode+160(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_471
+	JEQ          pow1_508
 	CMPQ         AX, $0x02
-	JEQ          pow2_473
+	JEQ          pow2_510
 	CMPQ         AX, $0x03
-	JEQ          powg_472
-	VMOVUPS      softmaxconsts<>+64(SB), Y4
-	JMP          powd_474
+	JEQ          powg_509
+	VMOVUPS      softmaxconsts<>+0(SB), Y4
+	JMP          powd_511
 
-pow1_471:
+pow1_508:
 	VMOVAPS Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_474
+	JMP     powd_511
 
-pow2_473:
+pow2_510:
 	VMULPS  Y3, Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_474
+	JMP     powd_511
 
-powg_472:
+powg_509:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y3, Y5
 	VMULPS       softmaxconsts<>+1792(SB), Y3, Y4
 	VBLENDVPS    Y5, Y4, Y3, Y4
@@ -8243,11 +8772,11 @@ powg_472:
 	VANDPS       softmaxconsts<>+960(SB), Y4, Y4
 	VORPS        softmaxconsts<>+384(SB), Y4, Y4
 	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Y4, Y6
-	VSUBPS       softmaxconsts<>+64(SB), Y4, Y7
+	VSUBPS       softmaxconsts<>+0(SB), Y4, Y7
 	VADDPS       Y4, Y4, Y4
-	VSUBPS       softmaxconsts<>+64(SB), Y4, Y4
+	VSUBPS       softmaxconsts<>+0(SB), Y4, Y4
 	VBLENDVPS    Y6, Y4, Y7, Y4
-	VANDPS       softmaxconsts<>+64(SB), Y6, Y6
+	VANDPS       softmaxconsts<>+0(SB), Y6, Y6
 	VSUBPS       Y6, Y5, Y5
 	VMULPS       Y4, Y4, Y6
 	VMOVUPS      softmaxconsts<>+1088(SB), Y7
@@ -8271,7 +8800,7 @@ powg_472:
 	VBLENDVPS    Y4, softmaxconsts<>+1984(SB), Y7, Y7
 	VCMPPS       $0x00, softmaxconsts<>+1664(SB), Y3, Y4
 	VBLENDVPS    Y4, softmaxconsts<>+2048(SB), Y7, Y7
-	VMULPS       384(SP), Y7, Y7
+	VMULPS       448(SP), Y7, Y7
 	VMULPS       softmaxconsts<>+128(SB), Y7, Y4
 	VROUNDPS     $0x00, Y4, Y4
 	VMOVAPS      Y7, Y5
@@ -8287,7 +8816,7 @@ powg_472:
 	VFMADD213PS  Y9, Y6, Y10
 	VFMADD213PS  Y8, Y6, Y10
 	VFMADD213PS  Y5, Y6, Y10
-	VADDPS       softmaxconsts<>+64(SB), Y10, Y10
+	VADDPS       softmaxconsts<>+0(SB), Y10, Y10
 	VCVTPS2DQ    Y4, Y4
 	VPSRAD       $0x01, Y4, Y5
 	VPSUBD       Y5, Y4, Y4
@@ -8305,17 +8834,17 @@ powg_472:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS      Y4, Y3, Y4
 
-powd_474:
-	VMULPS  288(SP), Y4, Y4
-	VMOVUPS Y4, 416(SP)
+powd_511:
+	VMULPS  352(SP), Y4, Y4
+	VMOVUPS Y4, 480(SP)
 	TESTQ   $0x00000100, sflags+200(FP)
-	JZ      noflag_475
-	VMOVUPS softmaxconsts<>+64(SB), Y3
+	JZ      noflag_512
+	VMOVUPS softmaxconsts<>+0(SB), Y3
 	MOVQ    DI, AX
 	VXORPS  Y4, Y4, Y4
 	XORQ    DX, DX
 
-class_476:
+class_513:
 	VPCMPEQD     Y4, Y1, Y5
 	VBROADCASTSS 4(AX), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -8323,27 +8852,76 @@ class_476:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_476
-	VMOVUPS      416(SP), Y4
+	JB           class_513
+	VMOVUPS      480(SP), Y4
 	VMULPS       Y3, Y4, Y4
-	VMOVUPS      Y4, 416(SP)
+	VMOVUPS      Y4, 480(SP)
 
-noflag_475:
-	VMOVUPS 416(SP), Y3
+noflag_512:
+	VMOVUPS 480(SP), Y3
 	VANDPS  Y2, Y3, Y3
 	VADDPS  64(SP), Y3, Y3
 	VMOVUPS Y3, 64(SP)
 
-noflag_470:
-noflag_463:
-	VMOVUPS softmaxconsts<>+64(SB), Y3
+noflag_507:
+noflag_500:
+	JMP pwdone_499
+
+prodmode_498:
+	VBROADCASTSS eps1+208(FP), Y3
+	VXORPS       softmaxconsts<>+2176(SB), Y3, Y3
+	VMULPS       224(SP), Y3, Y3
+	VMOVUPS      Y3, 512(SP)
+	TESTQ        $0x00000400, sflags+200(FP)
+	JZ           noflag_514
+	VXORPS       Y3, Y3, Y3
+	XORQ         DX, DX
+
+class_515:
+	VMASKMOVPS   (AX), Y2, Y4
+	VSUBPS       192(SP), Y4, Y4
+	VADDPS       Y4, Y3, Y3
+	ADDQ         CX, AX
+	INCQ         DX
+	CMPQ         DX, C+72(FP)
+	JB           class_515
+	VBROADCASTSS epsC+212(FP), Y4
+	VMOVUPS      512(SP), Y5
+	VFNMADD231PS Y4, Y3, Y5
+	VMOVUPS      Y5, 512(SP)
+
+noflag_514:
+	VMOVUPS   512(SP), Y3
+	VANDPS    Y2, Y3, Y3
+	VADDPS    (SP), Y3, Y3
+	VMOVUPS   Y3, (SP)
+	VMOVUPS   softmaxconsts<>+0(SB), Y3
+	VANDPS    Y2, Y3, Y3
+	VADDPS    32(SP), Y3, Y3
+	VMOVUPS   Y3, 32(SP)
+	VMOVUPS   softmaxconsts<>+0(SB), Y3
+	VBLENDVPS Y2, 256(SP), Y3, Y3
+	VMULPS    128(SP), Y3, Y3
+	VPSRLD    $0x17, Y3, Y4
+	VPSUBD    softmaxconsts<>+704(SB), Y4, Y4
+	VCVTDQ2PS Y4, Y4
+	VADDPS    160(SP), Y4, Y4
+	VMOVUPS   Y4, 160(SP)
+	VANDPS    softmaxconsts<>+960(SB), Y3, Y4
+	VORPS     softmaxconsts<>+0(SB), Y4, Y4
+	VCMPPS    $0x03, Y3, Y3, Y5
+	VBLENDVPS Y5, Y3, Y4, Y4
+	VMOVUPS   Y4, 128(SP)
+
+pwdone_499:
+	VMOVUPS softmaxconsts<>+0(SB), Y3
 	TESTQ   $0x00000200, flags+88(FP)
-	JZ      noflag_477
+	JZ      noflag_516
 	MOVQ    DI, AX
 	VXORPS  Y4, Y4, Y4
 	XORQ    DX, DX
 
-class_478:
+class_517:
 	VPCMPEQD     Y4, Y1, Y5
 	VBROADCASTSS (AX), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -8351,27 +8929,27 @@ class_478:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_478
+	JB           class_517
 
-noflag_477:
+noflag_516:
 	VBROADCASTSS k1+144(FP), Y4
 	VMULPS       Y3, Y4, Y4
 	VBROADCASTSS k2+148(FP), Y3
 	VADDPS       Y4, Y3, Y3
-	VMOVUPS      Y4, 448(SP)
-	VMOVUPS      Y3, 480(SP)
+	VMOVUPS      Y4, 544(SP)
+	VMOVUPS      Y3, 576(SP)
 	VXORPS       Y3, Y3, Y3
 	MOVQ         C+72(FP), AX
 	SHLQ         $0x05, AX
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_479
+	JZ           noflag_518
 	MOVQ         SI, DX
 	MOVQ         DI, BX
 	VXORPS       Y4, Y4, Y4
 	XORQ         R9, R9
 
-class_480:
-	VMOVUPS      224(SP), Y5
+class_519:
+	VMOVUPS      288(SP), Y5
 	VMULPS       (DX), Y5, Y5
 	VMOVUPS      Y5, (DX)
 	VPCMPEQD     Y4, Y1, Y6
@@ -8389,31 +8967,31 @@ class_480:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         R9
 	CMPQ         R9, C+72(FP)
-	JB           class_480
+	JB           class_519
 
-noflag_479:
-	VMOVUPS Y3, 512(SP)
+noflag_518:
+	VMOVUPS Y3, 608(SP)
 	TESTQ   $0x00000004, flags+88(FP)
-	JZ      outnr_482
+	JZ      outnr_521
 	MOVQ    SI, DX
 	MOVQ    DI, BX
 	MOVQ    R8, SI
 	VXORPS  Y3, Y3, Y3
 	XORQ    DI, DI
 
-class_483:
+class_522:
 	VPCMPEQD     Y3, Y1, Y4
 	VMOVUPS      (DX)(AX*1), Y5
-	VSUBPS       512(SP), Y5, Y5
-	VADDPS       480(SP), Y5, Y5
+	VSUBPS       608(SP), Y5, Y5
+	VADDPS       576(SP), Y5, Y5
 	VMULPS       (DX), Y5, Y5
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_484
+	JZ           noflag_523
 	VBROADCASTSS 8(BX), Y6
 	VSUBPS       Y6, Y5, Y5
 
-noflag_484:
-	VMOVUPS    448(SP), Y6
+noflag_523:
+	VMOVUPS    544(SP), Y6
 	VANDPS     Y4, Y6, Y4
 	VSUBPS     Y4, Y5, Y5
 	VANDPS     Y2, Y5, Y5
@@ -8424,30 +9002,30 @@ noflag_484:
 	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
 	INCQ       DI
 	CMPQ       DI, C+72(FP)
-	JB         class_483
-	JMP        outd_481
+	JB         class_522
+	JMP        outd_520
 
-outnr_482:
-	VMOVUPS 480(SP), Y3
-	VMULPS  224(SP), Y3, Y3
-	VMOVUPS Y3, 544(SP)
+outnr_521:
+	VMOVUPS 576(SP), Y3
+	VMULPS  288(SP), Y3, Y3
+	VMOVUPS Y3, 640(SP)
 	MOVQ    SI, AX
 	MOVQ    DI, DX
 	MOVQ    R8, BX
 	VXORPS  Y3, Y3, Y3
 	XORQ    SI, SI
 
-class_485:
+class_524:
 	VPCMPEQD     Y3, Y1, Y4
-	VMOVUPS      544(SP), Y5
+	VMOVUPS      640(SP), Y5
 	VMULPS       (AX), Y5, Y5
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_486
+	JZ           noflag_525
 	VBROADCASTSS 8(DX), Y6
 	VSUBPS       Y6, Y5, Y5
 
-noflag_486:
-	VMOVUPS    448(SP), Y6
+noflag_525:
+	VMOVUPS    544(SP), Y6
 	VANDPS     Y4, Y6, Y4
 	VSUBPS     Y4, Y5, Y5
 	VANDPS     Y2, Y5, Y5
@@ -8458,15 +9036,57 @@ noflag_486:
 	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
 	INCQ       SI
 	CMPQ       SI, C+72(FP)
-	JB         class_485
+	JB         class_524
 
-outd_481:
-done_428:
+outd_520:
+done_459:
 	TESTQ $0x00000800, flags+88(FP)
-	JZ    noflag_487
+	JZ    noflag_526
 	SFENCE
 
-noflag_487:
+noflag_526:
+	MOVQ         sflags+200(FP), AX
+	ANDQ         $0x00000203, AX
+	CMPQ         AX, $0x00000001
+	JNE          noprod_527
+	VMOVUPS      128(SP), Y0
+	VMOVUPS      160(SP), Y1
+	VPSRLD       $0x17, Y0, Y2
+	VPSUBD       softmaxconsts<>+896(SB), Y2, Y2
+	VCVTDQ2PS    Y2, Y3
+	VANDPS       softmaxconsts<>+960(SB), Y0, Y2
+	VORPS        softmaxconsts<>+384(SB), Y2, Y2
+	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Y2, Y4
+	VSUBPS       softmaxconsts<>+0(SB), Y2, Y5
+	VADDPS       Y2, Y2, Y2
+	VSUBPS       softmaxconsts<>+0(SB), Y2, Y2
+	VBLENDVPS    Y4, Y2, Y5, Y2
+	VANDPS       softmaxconsts<>+0(SB), Y4, Y4
+	VSUBPS       Y4, Y3, Y3
+	VMULPS       Y2, Y2, Y4
+	VMOVUPS      softmaxconsts<>+1088(SB), Y5
+	VFMADD213PS  softmaxconsts<>+1152(SB), Y2, Y5
+	VFMADD213PS  softmaxconsts<>+1216(SB), Y2, Y5
+	VFMADD213PS  softmaxconsts<>+1280(SB), Y2, Y5
+	VFMADD213PS  softmaxconsts<>+1344(SB), Y2, Y5
+	VFMADD213PS  softmaxconsts<>+1408(SB), Y2, Y5
+	VFMADD213PS  softmaxconsts<>+1472(SB), Y2, Y5
+	VFMADD213PS  softmaxconsts<>+1536(SB), Y2, Y5
+	VFMADD213PS  softmaxconsts<>+1600(SB), Y2, Y5
+	VMULPS       Y2, Y5, Y5
+	VMULPS       Y4, Y5, Y5
+	VFMADD231PS  softmaxconsts<>+256(SB), Y3, Y5
+	VFNMADD231PS softmaxconsts<>+384(SB), Y4, Y5
+	VADDPS       Y5, Y2, Y5
+	VFMADD231PS  softmaxconsts<>+192(SB), Y3, Y5
+	VCMPPS       $0x03, Y0, Y0, Y2
+	VBLENDVPS    Y2, Y0, Y5, Y5
+	VFMADD231PS  softmaxconsts<>+256(SB), Y1, Y5
+	VFMADD231PS  softmaxconsts<>+192(SB), Y1, Y5
+	VADDPS       (SP), Y5, Y5
+	VMOVUPS      Y5, (SP)
+
+noprod_527:
 	MOVQ         out_base+224(FP), AX
 	VMOVUPS      (SP), Y0
 	VMOVAPS      Y0, Y1
@@ -8533,31 +9153,31 @@ TEXT ·SoftmaxFusedFocalI32AVX2(SB), NOSPLIT, $768-248
 	VXORPS  Y0, Y0, Y0
 	VMOVUPS Y0, 96(SP)
 
-loop_488:
+loop_528:
 	CMPQ         DX, $0x00000008
-	JB           tail_489
+	JB           tail_529
 	VMOVDQU      (BX), Y0
 	VBROADCASTSS ign+80(FP), Y1
 	VPCMPEQD     Y1, Y0, Y1
-	VPXOR        softmaxconsts<>+0(SB), Y1, Y1
-	VPXOR        softmaxconsts<>+0(SB), Y1, Y2
+	VPXOR        softmaxconsts<>+64(SB), Y1, Y1
+	VPXOR        softmaxconsts<>+64(SB), Y1, Y2
 	VPOR         Y2, Y0, Y0
 	VMOVUPS      (AX), Y2
 	PREFETCHT0   1024(AX)
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
 	DECQ         R10
-	JZ           c1_491
+	JZ           c1_531
 
-max_492:
+max_532:
 	ADDQ       CX, R9
 	VMOVUPS    (R9), Y3
 	PREFETCHT0 1024(R9)
 	VMAXPS     Y3, Y2, Y2
 	DECQ       R10
-	JNZ        max_492
+	JNZ        max_532
 
-c1_491:
+c1_531:
 	VMOVUPS Y2, 128(SP)
 	VXORPS  Y2, Y2, Y2
 	VXORPS  Y3, Y3, Y3
@@ -8566,7 +9186,7 @@ c1_491:
 	VXORPS  Y4, Y4, Y4
 	XORQ    R11, R11
 
-class_493:
+class_533:
 	VMOVUPS      (R9), Y5
 	VSUBPS       128(SP), Y5, Y5
 	VMULPS       softmaxconsts<>+128(SB), Y5, Y6
@@ -8584,7 +9204,7 @@ class_493:
 	VFMADD213PS  Y10, Y8, Y11
 	VFMADD213PS  Y9, Y8, Y11
 	VFMADD213PS  Y7, Y8, Y11
-	VADDPS       softmaxconsts<>+64(SB), Y11, Y11
+	VADDPS       softmaxconsts<>+0(SB), Y11, Y11
 	VCVTPS2DQ    Y6, Y6
 	VPADDD       softmaxconsts<>+704(SB), Y6, Y6
 	VPSLLD       $0x17, Y6, Y6
@@ -8600,18 +9220,18 @@ class_493:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_493
+	JB           class_533
 	VMOVUPS      Y3, 160(SP)
 	VMOVUPS      Y2, 192(SP)
-	VMOVUPS      softmaxconsts<>+64(SB), Y3
+	VMOVUPS      softmaxconsts<>+0(SB), Y3
 	VDIVPS       Y2, Y3, Y3
 	VMOVUPS      Y3, 224(SP)
-	VMOVUPS      softmaxconsts<>+64(SB), Y2
+	VMOVUPS      softmaxconsts<>+0(SB), Y2
 	VANDPS       Y1, Y2, Y2
 	VADDPS       96(SP), Y2, Y2
 	VMOVUPS      Y2, 96(SP)
 	TESTQ        $0x00000003, sflags+200(FP)
-	JZ           noflag_494
+	JZ           noflag_536
 	VMOVUPS      192(SP), Y2
 	VPSRLD       $0x17, Y2, Y3
 	VPSUBD       softmaxconsts<>+896(SB), Y3, Y3
@@ -8619,11 +9239,11 @@ class_493:
 	VANDPS       softmaxconsts<>+960(SB), Y2, Y3
 	VORPS        softmaxconsts<>+384(SB), Y3, Y3
 	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Y3, Y5
-	VSUBPS       softmaxconsts<>+64(SB), Y3, Y6
+	VSUBPS       softmaxconsts<>+0(SB), Y3, Y6
 	VADDPS       Y3, Y3, Y3
-	VSUBPS       softmaxconsts<>+64(SB), Y3, Y3
+	VSUBPS       softmaxconsts<>+0(SB), Y3, Y3
 	VBLENDVPS    Y5, Y3, Y6, Y3
-	VANDPS       softmaxconsts<>+64(SB), Y5, Y5
+	VANDPS       softmaxconsts<>+0(SB), Y5, Y5
 	VSUBPS       Y5, Y4, Y4
 	VMULPS       Y3, Y3, Y5
 	VMOVUPS      softmaxconsts<>+1088(SB), Y6
@@ -8647,15 +9267,15 @@ class_493:
 	VMOVUPS      Y6, 256(SP)
 	VMOVUPS      Y2, 288(SP)
 	TESTQ        $0x00000001, sflags+200(FP)
-	JZ           noflag_495
-	VMOVUPS      softmaxconsts<>+64(SB), Y2
+	JZ           noflag_537
+	VMOVUPS      softmaxconsts<>+0(SB), Y2
 	TESTQ        $0x00000200, sflags+200(FP)
-	JZ           noflag_496
+	JZ           noflag_538
 	MOVQ         DI, R9
 	VXORPS       Y3, Y3, Y3
 	XORQ         R10, R10
 
-class_497:
+class_539:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS (R9), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -8663,36 +9283,36 @@ class_497:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_497
+	JB           class_539
 
-noflag_496:
+noflag_538:
 	VMOVUPS      Y2, 320(SP)
 	VBROADCASTSS eps1+208(FP), Y2
 	VMULPS       320(SP), Y2, Y2
 	VMULPS       288(SP), Y2, Y2
 	VMOVUPS      Y2, 352(SP)
 	TESTQ        $0x00000400, sflags+200(FP)
-	JZ           noflag_498
+	JZ           noflag_540
 	VXORPS       Y2, Y2, Y2
 	MOVQ         AX, R9
 	MOVQ         DI, R10
 	XORQ         R11, R11
 
-class_499:
+class_541:
 	VMOVUPS      (R9), Y3
 	VSUBPS       128(SP), Y3, Y3
 	TESTQ        $0x00000200, sflags+200(FP)
-	JZ           noflag_500
+	JZ           noflag_542
 	VBROADCASTSS (R10), Y4
 	VMULPS       Y4, Y3, Y3
 
-noflag_500:
+noflag_542:
 	VADDPS       Y3, Y2, Y2
 	ADDQ         CX, R9
 	ADDQ         $0x00000020, R10
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_499
+	JB           class_541
 	VBROADCASTSS wsum+216(FP), Y3
 	VMULPS       256(SP), Y3, Y3
 	VSUBPS       Y2, Y3, Y3
@@ -8701,7 +9321,7 @@ noflag_500:
 	VFMADD231PS  Y2, Y3, Y4
 	VMOVUPS      Y4, 352(SP)
 
-noflag_498:
+noflag_540:
 	VMOVUPS 352(SP), Y2
 	VANDPS  Y1, Y2, Y2
 	VADDPS  (SP), Y2, Y2
@@ -8711,9 +9331,9 @@ noflag_498:
 	VADDPS  32(SP), Y2, Y2
 	VMOVUPS Y2, 32(SP)
 
-noflag_495:
+noflag_537:
 	TESTQ        $0x00000002, sflags+200(FP)
-	JZ           noflag_501
+	JZ           noflag_543
 	VMOVUPS      160(SP), Y2
 	VMULPS       softmaxconsts<>+128(SB), Y2, Y3
 	VROUNDPS     $0x00, Y3, Y3
@@ -8730,7 +9350,7 @@ noflag_495:
 	VFMADD213PS  Y7, Y5, Y8
 	VFMADD213PS  Y6, Y5, Y8
 	VFMADD213PS  Y4, Y5, Y8
-	VADDPS       softmaxconsts<>+64(SB), Y8, Y8
+	VADDPS       softmaxconsts<>+0(SB), Y8, Y8
 	VCVTPS2DQ    Y3, Y3
 	VPADDD       softmaxconsts<>+704(SB), Y3, Y3
 	VPSLLD       $0x17, Y3, Y3
@@ -8738,33 +9358,33 @@ noflag_495:
 	VCMPPS       $0x01, softmaxconsts<>+768(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 	VMULPS       224(SP), Y3, Y3
-	VMOVUPS      softmaxconsts<>+64(SB), Y2
+	VMOVUPS      softmaxconsts<>+0(SB), Y2
 	VSUBPS       Y3, Y2, Y2
 	VBROADCASTSS gamma+156(FP), Y3
 	VMOVUPS      Y3, 384(SP)
 	MOVQ         gmode+160(FP), R9
 	CMPQ         R9, $0x01
-	JEQ          pow1_502
+	JEQ          pow1_544
 	CMPQ         R9, $0x02
-	JEQ          pow2_504
+	JEQ          pow2_546
 	CMPQ         R9, $0x03
-	JEQ          powg_503
-	VMOVUPS      softmaxconsts<>+64(SB), Y3
-	JMP          powd_505
+	JEQ          powg_545
+	VMOVUPS      softmaxconsts<>+0(SB), Y3
+	JMP          powd_547
 
-pow1_502:
+pow1_544:
 	VMOVAPS Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_505
+	JMP     powd_547
 
-pow2_504:
+pow2_546:
 	VMULPS  Y2, Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_505
+	JMP     powd_547
 
-powg_503:
+powg_545:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y2, Y4
 	VMULPS       softmaxconsts<>+1792(SB), Y2, Y3
 	VBLENDVPS    Y4, Y3, Y2, Y3
@@ -8776,11 +9396,11 @@ powg_503:
 	VANDPS       softmaxconsts<>+960(SB), Y3, Y3
 	VORPS        softmaxconsts<>+384(SB), Y3, Y3
 	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Y3, Y5
-	VSUBPS       softmaxconsts<>+64(SB), Y3, Y6
+	VSUBPS       softmaxconsts<>+0(SB), Y3, Y6
 	VADDPS       Y3, Y3, Y3
-	VSUBPS       softmaxconsts<>+64(SB), Y3, Y3
+	VSUBPS       softmaxconsts<>+0(SB), Y3, Y3
 	VBLENDVPS    Y5, Y3, Y6, Y3
-	VANDPS       softmaxconsts<>+64(SB), Y5, Y5
+	VANDPS       softmaxconsts<>+0(SB), Y5, Y5
 	VSUBPS       Y5, Y4, Y4
 	VMULPS       Y3, Y3, Y5
 	VMOVUPS      softmaxconsts<>+1088(SB), Y6
@@ -8820,7 +9440,7 @@ powg_503:
 	VFMADD213PS  Y8, Y5, Y9
 	VFMADD213PS  Y7, Y5, Y9
 	VFMADD213PS  Y4, Y5, Y9
-	VADDPS       softmaxconsts<>+64(SB), Y9, Y9
+	VADDPS       softmaxconsts<>+0(SB), Y9, Y9
 	VCVTPS2DQ    Y3, Y3
 	VPSRAD       $0x01, Y3, Y4
 	VPSUBD       Y4, Y3, Y3
@@ -8838,17 +9458,17 @@ powg_503:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
-powd_505:
+powd_547:
 	VMULPS  288(SP), Y3, Y3
 	VMOVUPS Y3, 416(SP)
 	TESTQ   $0x00000100, sflags+200(FP)
-	JZ      noflag_506
-	VMOVUPS softmaxconsts<>+64(SB), Y2
+	JZ      noflag_548
+	VMOVUPS softmaxconsts<>+0(SB), Y2
 	MOVQ    DI, R9
 	VXORPS  Y3, Y3, Y3
 	XORQ    R10, R10
 
-class_507:
+class_549:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS 4(R9), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -8856,27 +9476,27 @@ class_507:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_507
+	JB           class_549
 	VMOVUPS      416(SP), Y3
 	VMULPS       Y2, Y3, Y3
 	VMOVUPS      Y3, 416(SP)
 
-noflag_506:
+noflag_548:
 	VMOVUPS 416(SP), Y2
 	VANDPS  Y1, Y2, Y2
 	VADDPS  64(SP), Y2, Y2
 	VMOVUPS Y2, 64(SP)
 
-noflag_501:
-noflag_494:
-	VMOVUPS softmaxconsts<>+64(SB), Y2
+noflag_543:
+noflag_536:
+	VMOVUPS softmaxconsts<>+0(SB), Y2
 	TESTQ   $0x00000200, flags+88(FP)
-	JZ      noflag_508
+	JZ      noflag_550
 	MOVQ    DI, R9
 	VXORPS  Y3, Y3, Y3
 	XORQ    R10, R10
 
-class_509:
+class_551:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS (R9), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -8884,9 +9504,9 @@ class_509:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_509
+	JB           class_551
 
-noflag_508:
+noflag_550:
 	VBROADCASTSS k1+144(FP), Y3
 	VMULPS       Y2, Y3, Y3
 	VBROADCASTSS k2+148(FP), Y2
@@ -8909,7 +9529,7 @@ noflag_508:
 	VFMADD213PS  Y7, Y5, Y8
 	VFMADD213PS  Y6, Y5, Y8
 	VFMADD213PS  Y4, Y5, Y8
-	VADDPS       softmaxconsts<>+64(SB), Y8, Y8
+	VADDPS       softmaxconsts<>+0(SB), Y8, Y8
 	VCVTPS2DQ    Y3, Y3
 	VPADDD       softmaxconsts<>+704(SB), Y3, Y3
 	VPSLLD       $0x17, Y3, Y3
@@ -8918,34 +9538,34 @@ noflag_508:
 	VANDNPS      Y3, Y2, Y3
 	VMULPS       224(SP), Y3, Y3
 	VMOVUPS      Y3, 512(SP)
-	VMOVUPS      softmaxconsts<>+64(SB), Y2
+	VMOVUPS      softmaxconsts<>+0(SB), Y2
 	VSUBPS       Y3, Y2, Y2
 	VMOVUPS      Y2, 544(SP)
 	VBROADCASTSS gamma+156(FP), Y3
 	VMOVUPS      Y3, 576(SP)
 	MOVQ         gmode+160(FP), R9
 	CMPQ         R9, $0x01
-	JEQ          pow1_510
+	JEQ          pow1_552
 	CMPQ         R9, $0x02
-	JEQ          pow2_512
+	JEQ          pow2_554
 	CMPQ         R9, $0x03
-	JEQ          powg_511
-	VMOVUPS      softmaxconsts<>+64(SB), Y3
-	JMP          powd_513
+	JEQ          powg_553
+	VMOVUPS      softmaxconsts<>+0(SB), Y3
+	JMP          powd_555
 
-pow1_510:
+pow1_552:
 	VMOVAPS Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_513
+	JMP     powd_555
 
-pow2_512:
+pow2_554:
 	VMULPS  Y2, Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_513
+	JMP     powd_555
 
-powg_511:
+powg_553:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y2, Y4
 	VMULPS       softmaxconsts<>+1792(SB), Y2, Y3
 	VBLENDVPS    Y4, Y3, Y2, Y3
@@ -8957,11 +9577,11 @@ powg_511:
 	VANDPS       softmaxconsts<>+960(SB), Y3, Y3
 	VORPS        softmaxconsts<>+384(SB), Y3, Y3
 	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Y3, Y5
-	VSUBPS       softmaxconsts<>+64(SB), Y3, Y6
+	VSUBPS       softmaxconsts<>+0(SB), Y3, Y6
 	VADDPS       Y3, Y3, Y3
-	VSUBPS       softmaxconsts<>+64(SB), Y3, Y3
+	VSUBPS       softmaxconsts<>+0(SB), Y3, Y3
 	VBLENDVPS    Y5, Y3, Y6, Y3
-	VANDPS       softmaxconsts<>+64(SB), Y5, Y5
+	VANDPS       softmaxconsts<>+0(SB), Y5, Y5
 	VSUBPS       Y5, Y4, Y4
 	VMULPS       Y3, Y3, Y5
 	VMOVUPS      softmaxconsts<>+1088(SB), Y6
@@ -9001,7 +9621,7 @@ powg_511:
 	VFMADD213PS  Y8, Y5, Y9
 	VFMADD213PS  Y7, Y5, Y9
 	VFMADD213PS  Y4, Y5, Y9
-	VADDPS       softmaxconsts<>+64(SB), Y9, Y9
+	VADDPS       softmaxconsts<>+0(SB), Y9, Y9
 	VCVTPS2DQ    Y3, Y3
 	VPSRAD       $0x01, Y3, Y4
 	VPSUBD       Y4, Y3, Y3
@@ -9019,11 +9639,11 @@ powg_511:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
-powd_513:
-	VXORPS       softmaxconsts<>+2304(SB), Y3, Y3
+powd_555:
+	VXORPS       softmaxconsts<>+2176(SB), Y3, Y3
 	VMOVUPS      Y3, 608(SP)
 	CMPQ         R9, $0x00
-	JEQ          gamma0_514
+	JEQ          gamma0_556
 	VMOVUPS      192(SP), Y2
 	VPSRLD       $0x17, Y2, Y3
 	VPSUBD       softmaxconsts<>+896(SB), Y3, Y3
@@ -9031,11 +9651,11 @@ powd_513:
 	VANDPS       softmaxconsts<>+960(SB), Y2, Y3
 	VORPS        softmaxconsts<>+384(SB), Y3, Y3
 	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Y3, Y5
-	VSUBPS       softmaxconsts<>+64(SB), Y3, Y6
+	VSUBPS       softmaxconsts<>+0(SB), Y3, Y6
 	VADDPS       Y3, Y3, Y3
-	VSUBPS       softmaxconsts<>+64(SB), Y3, Y3
+	VSUBPS       softmaxconsts<>+0(SB), Y3, Y3
 	VBLENDVPS    Y5, Y3, Y6, Y3
-	VANDPS       softmaxconsts<>+64(SB), Y5, Y5
+	VANDPS       softmaxconsts<>+0(SB), Y5, Y5
 	VSUBPS       Y5, Y4, Y4
 	VMULPS       Y3, Y3, Y5
 	VMOVUPS      softmaxconsts<>+1088(SB), Y6
@@ -9059,32 +9679,32 @@ powd_513:
 	VSUBPS       Y6, Y2, Y2
 	VMOVUPS      Y2, 640(SP)
 	VMOVUPS      576(SP), Y2
-	VSUBPS       softmaxconsts<>+64(SB), Y2, Y2
+	VSUBPS       softmaxconsts<>+0(SB), Y2, Y2
 	VMOVUPS      Y2, 672(SP)
 	MOVQ         g1mode+168(FP), R9
 	VMOVUPS      544(SP), Y2
 	CMPQ         R9, $0x01
-	JEQ          pow1_515
+	JEQ          pow1_557
 	CMPQ         R9, $0x02
-	JEQ          pow2_517
+	JEQ          pow2_559
 	CMPQ         R9, $0x03
-	JEQ          powg_516
-	VMOVUPS      softmaxconsts<>+64(SB), Y3
-	JMP          powd_518
+	JEQ          powg_558
+	VMOVUPS      softmaxconsts<>+0(SB), Y3
+	JMP          powd_560
 
-pow1_515:
+pow1_557:
 	VMOVAPS Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_518
+	JMP     powd_560
 
-pow2_517:
+pow2_559:
 	VMULPS  Y2, Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_518
+	JMP     powd_560
 
-powg_516:
+powg_558:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y2, Y4
 	VMULPS       softmaxconsts<>+1792(SB), Y2, Y3
 	VBLENDVPS    Y4, Y3, Y2, Y3
@@ -9096,11 +9716,11 @@ powg_516:
 	VANDPS       softmaxconsts<>+960(SB), Y3, Y3
 	VORPS        softmaxconsts<>+384(SB), Y3, Y3
 	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Y3, Y5
-	VSUBPS       softmaxconsts<>+64(SB), Y3, Y6
+	VSUBPS       softmaxconsts<>+0(SB), Y3, Y6
 	VADDPS       Y3, Y3, Y3
-	VSUBPS       softmaxconsts<>+64(SB), Y3, Y3
+	VSUBPS       softmaxconsts<>+0(SB), Y3, Y3
 	VBLENDVPS    Y5, Y3, Y6, Y3
-	VANDPS       softmaxconsts<>+64(SB), Y5, Y5
+	VANDPS       softmaxconsts<>+0(SB), Y5, Y5
 	VSUBPS       Y5, Y4, Y4
 	VMULPS       Y3, Y3, Y5
 	VMOVUPS      softmaxconsts<>+1088(SB), Y6
@@ -9140,7 +9760,7 @@ powg_516:
 	VFMADD213PS  Y8, Y5, Y9
 	VFMADD213PS  Y7, Y5, Y9
 	VFMADD213PS  Y4, Y5, Y9
-	VADDPS       softmaxconsts<>+64(SB), Y9, Y9
+	VADDPS       softmaxconsts<>+0(SB), Y9, Y9
 	VCVTPS2DQ    Y3, Y3
 	VPSRAD       $0x01, Y3, Y4
 	VPSUBD       Y4, Y3, Y3
@@ -9158,7 +9778,7 @@ powg_516:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
-powd_518:
+powd_560:
 	VMULPS  576(SP), Y3, Y3
 	VMULPS  512(SP), Y3, Y3
 	VMULPS  640(SP), Y3, Y3
@@ -9169,16 +9789,16 @@ powd_518:
 	VADDPS  Y2, Y4, Y4
 	VMOVUPS Y4, 608(SP)
 
-gamma0_514:
+gamma0_556:
 	VMOVUPS 608(SP), Y2
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_519
-	VMOVUPS softmaxconsts<>+64(SB), Y3
+	JZ      noflag_561
+	VMOVUPS softmaxconsts<>+0(SB), Y3
 	MOVQ    DI, R9
 	VXORPS  Y4, Y4, Y4
 	XORQ    R10, R10
 
-class_520:
+class_562:
 	VPCMPEQD     Y4, Y0, Y5
 	VBROADCASTSS 4(R9), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -9186,10 +9806,10 @@ class_520:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_520
+	JB           class_562
 	VMULPS       Y3, Y2, Y2
 
-noflag_519:
+noflag_561:
 	VBROADCASTSS fs+152(FP), Y3
 	VMULPS       Y3, Y2, Y2
 	VMOVUPS      480(SP), Y3
@@ -9202,13 +9822,13 @@ noflag_519:
 	MOVQ         C+72(FP), R9
 	SHLQ         $0x05, R9
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_521
+	JZ           noflag_563
 	MOVQ         SI, R10
 	MOVQ         DI, R11
 	VXORPS       Y3, Y3, Y3
 	XORQ         R12, R12
 
-class_522:
+class_564:
 	VMOVUPS      224(SP), Y4
 	VMULPS       (R10), Y4, Y4
 	VMOVUPS      Y4, (R10)
@@ -9227,53 +9847,53 @@ class_522:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R12
 	CMPQ         R12, C+72(FP)
-	JB           class_522
+	JB           class_564
 
-noflag_521:
+noflag_563:
 	VMOVUPS Y2, 704(SP)
 	TESTQ   $0x00000004, flags+88(FP)
-	JZ      outnr_524
+	JZ      outnr_566
 	MOVQ    SI, R10
 	MOVQ    DI, R11
 	MOVQ    R8, R12
 	VXORPS  Y2, Y2, Y2
 	XORQ    R13, R13
 
-class_525:
+class_567:
 	VPCMPEQD     Y2, Y0, Y3
 	VMOVUPS      (R10)(R9*1), Y4
 	VSUBPS       704(SP), Y4, Y4
 	VADDPS       480(SP), Y4, Y4
 	VMULPS       (R10), Y4, Y4
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_526
+	JZ           noflag_568
 	VBROADCASTSS 8(R11), Y5
 	VSUBPS       Y5, Y4, Y4
 
-noflag_526:
+noflag_568:
 	VMOVUPS 448(SP), Y5
 	VANDPS  Y3, Y5, Y3
 	VSUBPS  Y3, Y4, Y4
 	VANDPS  Y1, Y4, Y4
 	TESTQ   $0x00000800, flags+88(FP)
-	JNZ     nt_527
+	JNZ     nt_569
 	VMOVUPS Y4, (R12)
-	JMP     st_528
+	JMP     st_570
 
-nt_527:
+nt_569:
 	VMOVNTPS Y4, (R12)
 
-st_528:
+st_570:
 	ADDQ   $0x00000020, R10
 	ADDQ   $0x00000020, R11
 	ADDQ   CX, R12
 	VPADDD softmaxconsts<>+832(SB), Y2, Y2
 	INCQ   R13
 	CMPQ   R13, C+72(FP)
-	JB     class_525
-	JMP    outd_523
+	JB     class_567
+	JMP    outd_565
 
-outnr_524:
+outnr_566:
 	VMOVUPS 480(SP), Y2
 	VMULPS  224(SP), Y2, Y2
 	VMOVUPS Y2, 736(SP)
@@ -9283,72 +9903,72 @@ outnr_524:
 	VXORPS  Y2, Y2, Y2
 	XORQ    R12, R12
 
-class_529:
+class_571:
 	VPCMPEQD     Y2, Y0, Y3
 	VMOVUPS      736(SP), Y4
 	VMULPS       (R9), Y4, Y4
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_530
+	JZ           noflag_572
 	VBROADCASTSS 8(R10), Y5
 	VSUBPS       Y5, Y4, Y4
 
-noflag_530:
+noflag_572:
 	VMOVUPS 448(SP), Y5
 	VANDPS  Y3, Y5, Y3
 	VSUBPS  Y3, Y4, Y4
 	VANDPS  Y1, Y4, Y4
 	TESTQ   $0x00000800, flags+88(FP)
-	JNZ     nt_531
+	JNZ     nt_573
 	VMOVUPS Y4, (R11)
-	JMP     st_532
+	JMP     st_574
 
-nt_531:
+nt_573:
 	VMOVNTPS Y4, (R11)
 
-st_532:
+st_574:
 	ADDQ   $0x00000020, R9
 	ADDQ   $0x00000020, R10
 	ADDQ   CX, R11
 	VPADDD softmaxconsts<>+832(SB), Y2, Y2
 	INCQ   R12
 	CMPQ   R12, C+72(FP)
-	JB     class_529
+	JB     class_571
 
-outd_523:
+outd_565:
 	ADDQ $0x00000020, AX
 	ADDQ $0x00000020, BX
 	ADDQ $0x00000020, R8
 	SUBQ $0x00000008, DX
-	JMP  loop_488
+	JMP  loop_528
 
-tail_489:
+tail_529:
 	TESTQ        DX, DX
-	JZ           done_490
-	LEAQ         softmaxconsts<>+2176(SB), R9
+	JZ           done_530
+	LEAQ         softmaxconsts<>+2240(SB), R9
 	NEGQ         DX
 	VMOVDQU      64(R9)(DX*4), Y0
 	VPMASKMOVD   (BX), Y0, Y1
 	VBROADCASTSS ign+80(FP), Y2
 	VPCMPEQD     Y2, Y1, Y2
 	VPANDN       Y0, Y2, Y2
-	VPXOR        softmaxconsts<>+0(SB), Y2, Y3
+	VPXOR        softmaxconsts<>+64(SB), Y2, Y3
 	VPOR         Y3, Y1, Y1
 	VMASKMOVPS   (AX), Y2, Y3
 	PREFETCHT0   1024(AX)
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
-	JZ           c1_533
+	JZ           c1_575
 
-max_534:
+max_576:
 	ADDQ       CX, DX
 	VMASKMOVPS (DX), Y2, Y4
 	PREFETCHT0 1024(DX)
 	VMAXPS     Y4, Y3, Y3
 	DECQ       BX
-	JNZ        max_534
+	JNZ        max_576
 
-c1_533:
+c1_575:
 	VMOVUPS Y3, 128(SP)
 	VXORPS  Y3, Y3, Y3
 	VXORPS  Y4, Y4, Y4
@@ -9357,7 +9977,7 @@ c1_533:
 	VXORPS  Y5, Y5, Y5
 	XORQ    R9, R9
 
-class_535:
+class_577:
 	VMASKMOVPS   (DX), Y2, Y6
 	VSUBPS       128(SP), Y6, Y6
 	VMULPS       softmaxconsts<>+128(SB), Y6, Y7
@@ -9375,7 +9995,7 @@ class_535:
 	VFMADD213PS  Y11, Y9, Y12
 	VFMADD213PS  Y10, Y9, Y12
 	VFMADD213PS  Y8, Y9, Y12
-	VADDPS       softmaxconsts<>+64(SB), Y12, Y12
+	VADDPS       softmaxconsts<>+0(SB), Y12, Y12
 	VCVTPS2DQ    Y7, Y7
 	VPADDD       softmaxconsts<>+704(SB), Y7, Y7
 	VPSLLD       $0x17, Y7, Y7
@@ -9391,18 +10011,18 @@ class_535:
 	VPADDD       softmaxconsts<>+832(SB), Y5, Y5
 	INCQ         R9
 	CMPQ         R9, C+72(FP)
-	JB           class_535
+	JB           class_577
 	VMOVUPS      Y4, 160(SP)
 	VMOVUPS      Y3, 192(SP)
-	VMOVUPS      softmaxconsts<>+64(SB), Y4
+	VMOVUPS      softmaxconsts<>+0(SB), Y4
 	VDIVPS       Y3, Y4, Y4
 	VMOVUPS      Y4, 224(SP)
-	VMOVUPS      softmaxconsts<>+64(SB), Y3
+	VMOVUPS      softmaxconsts<>+0(SB), Y3
 	VANDPS       Y2, Y3, Y3
 	VADDPS       96(SP), Y3, Y3
 	VMOVUPS      Y3, 96(SP)
 	TESTQ        $0x00000003, sflags+200(FP)
-	JZ           noflag_536
+	JZ           noflag_580
 	VMOVUPS      192(SP), Y3
 	VPSRLD       $0x17, Y3, Y4
 	VPSUBD       softmaxconsts<>+896(SB), Y4, Y4
@@ -9410,11 +10030,11 @@ class_535:
 	VANDPS       softmaxconsts<>+960(SB), Y3, Y4
 	VORPS        softmaxconsts<>+384(SB), Y4, Y4
 	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Y4, Y6
-	VSUBPS       softmaxconsts<>+64(SB), Y4, Y7
+	VSUBPS       softmaxconsts<>+0(SB), Y4, Y7
 	VADDPS       Y4, Y4, Y4
-	VSUBPS       softmaxconsts<>+64(SB), Y4, Y4
+	VSUBPS       softmaxconsts<>+0(SB), Y4, Y4
 	VBLENDVPS    Y6, Y4, Y7, Y4
-	VANDPS       softmaxconsts<>+64(SB), Y6, Y6
+	VANDPS       softmaxconsts<>+0(SB), Y6, Y6
 	VSUBPS       Y6, Y5, Y5
 	VMULPS       Y4, Y4, Y6
 	VMOVUPS      softmaxconsts<>+1088(SB), Y7
@@ -9438,15 +10058,15 @@ class_535:
 	VMOVUPS      Y7, 256(SP)
 	VMOVUPS      Y3, 288(SP)
 	TESTQ        $0x00000001, sflags+200(FP)
-	JZ           noflag_537
-	VMOVUPS      softmaxconsts<>+64(SB), Y3
+	JZ           noflag_581
+	VMOVUPS      softmaxconsts<>+0(SB), Y3
 	TESTQ        $0x00000200, sflags+200(FP)
-	JZ           noflag_538
+	JZ           noflag_582
 	MOVQ         DI, DX
 	VXORPS       Y4, Y4, Y4
 	XORQ         BX, BX
 
-class_539:
+class_583:
 	VPCMPEQD     Y4, Y1, Y5
 	VBROADCASTSS (DX), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -9454,35 +10074,35 @@ class_539:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_539
+	JB           class_583
 
-noflag_538:
+noflag_582:
 	VMOVUPS      Y3, 320(SP)
 	VBROADCASTSS eps1+208(FP), Y3
 	VMULPS       320(SP), Y3, Y3
 	VMULPS       288(SP), Y3, Y3
 	VMOVUPS      Y3, 352(SP)
 	TESTQ        $0x00000400, sflags+200(FP)
-	JZ           noflag_540
+	JZ           noflag_584
 	VXORPS       Y3, Y3, Y3
 	MOVQ         DI, DX
 	XORQ         BX, BX
 
-class_541:
+class_585:
 	VMASKMOVPS   (AX), Y2, Y4
 	VSUBPS       128(SP), Y4, Y4
 	TESTQ        $0x00000200, sflags+200(FP)
-	JZ           noflag_542
+	JZ           noflag_586
 	VBROADCASTSS (DX), Y5
 	VMULPS       Y5, Y4, Y4
 
-noflag_542:
+noflag_586:
 	VADDPS       Y4, Y3, Y3
 	ADDQ         CX, AX
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_541
+	JB           class_585
 	VBROADCASTSS wsum+216(FP), Y4
 	VMULPS       256(SP), Y4, Y4
 	VSUBPS       Y3, Y4, Y4
@@ -9491,7 +10111,7 @@ noflag_542:
 	VFMADD231PS  Y3, Y4, Y5
 	VMOVUPS      Y5, 352(SP)
 
-noflag_540:
+noflag_584:
 	VMOVUPS 352(SP), Y3
 	VANDPS  Y2, Y3, Y3
 	VADDPS  (SP), Y3, Y3
@@ -9501,9 +10121,9 @@ noflag_540:
 	VADDPS  32(SP), Y3, Y3
 	VMOVUPS Y3, 32(SP)
 
-noflag_537:
+noflag_581:
 	TESTQ        $0x00000002, sflags+200(FP)
-	JZ           noflag_543
+	JZ           noflag_587
 	VMOVUPS      160(SP), Y3
 	VMULPS       softmaxconsts<>+128(SB), Y3, Y4
 	VROUNDPS     $0x00, Y4, Y4
@@ -9520,7 +10140,7 @@ noflag_537:
 	VFMADD213PS  Y8, Y6, Y9
 	VFMADD213PS  Y7, Y6, Y9
 	VFMADD213PS  Y5, Y6, Y9
-	VADDPS       softmaxconsts<>+64(SB), Y9, Y9
+	VADDPS       softmaxconsts<>+0(SB), Y9, Y9
 	VCVTPS2DQ    Y4, Y4
 	VPADDD       softmaxconsts<>+704(SB), Y4, Y4
 	VPSLLD       $0x17, Y4, Y4
@@ -9528,33 +10148,33 @@ noflag_537:
 	VCMPPS       $0x01, softmaxconsts<>+768(SB), Y3, Y3
 	VANDNPS      Y4, Y3, Y4
 	VMULPS       224(SP), Y4, Y4
-	VMOVUPS      softmaxconsts<>+64(SB), Y3
+	VMOVUPS      softmaxconsts<>+0(SB), Y3
 	VSUBPS       Y4, Y3, Y3
 	VBROADCASTSS gamma+156(FP), Y4
 	VMOVUPS      Y4, 384(SP)
 	MOVQ         gmode+160(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_544
+	JEQ          pow1_588
 	CMPQ         AX, $0x02
-	JEQ          pow2_546
+	JEQ          pow2_590
 	CMPQ         AX, $0x03
-	JEQ          powg_545
-	VMOVUPS      softmaxconsts<>+64(SB), Y4
-	JMP          powd_547
+	JEQ          powg_589
+	VMOVUPS      softmaxconsts<>+0(SB), Y4
+	JMP          powd_591
 
-pow1_544:
+pow1_588:
 	VMOVAPS Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_547
+	JMP     powd_591
 
-pow2_546:
+pow2_590:
 	VMULPS  Y3, Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_547
+	JMP     powd_591
 
-powg_545:
+powg_589:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y3, Y5
 	VMULPS       softmaxconsts<>+1792(SB), Y3, Y4
 	VBLENDVPS    Y5, Y4, Y3, Y4
@@ -9566,11 +10186,11 @@ powg_545:
 	VANDPS       softmaxconsts<>+960(SB), Y4, Y4
 	VORPS        softmaxconsts<>+384(SB), Y4, Y4
 	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Y4, Y6
-	VSUBPS       softmaxconsts<>+64(SB), Y4, Y7
+	VSUBPS       softmaxconsts<>+0(SB), Y4, Y7
 	VADDPS       Y4, Y4, Y4
-	VSUBPS       softmaxconsts<>+64(SB), Y4, Y4
+	VSUBPS       softmaxconsts<>+0(SB), Y4, Y4
 	VBLENDVPS    Y6, Y4, Y7, Y4
-	VANDPS       softmaxconsts<>+64(SB), Y6, Y6
+	VANDPS       softmaxconsts<>+0(SB), Y6, Y6
 	VSUBPS       Y6, Y5, Y5
 	VMULPS       Y4, Y4, Y6
 	VMOVUPS      softmaxconsts<>+1088(SB), Y7
@@ -9610,7 +10230,7 @@ powg_545:
 	VFMADD213PS  Y9, Y6, Y10
 	VFMADD213PS  Y8, Y6, Y10
 	VFMADD213PS  Y5, Y6, Y10
-	VADDPS       softmaxconsts<>+64(SB), Y10, Y10
+	VADDPS       softmaxconsts<>+0(SB), Y10, Y10
 	VCVTPS2DQ    Y4, Y4
 	VPSRAD       $0x01, Y4, Y5
 	VPSUBD       Y5, Y4, Y4
@@ -9628,17 +10248,17 @@ powg_545:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS      Y4, Y3, Y4
 
-powd_547:
+powd_591:
 	VMULPS  288(SP), Y4, Y4
 	VMOVUPS Y4, 416(SP)
 	TESTQ   $0x00000100, sflags+200(FP)
-	JZ      noflag_548
-	VMOVUPS softmaxconsts<>+64(SB), Y3
+	JZ      noflag_592
+	VMOVUPS softmaxconsts<>+0(SB), Y3
 	MOVQ    DI, AX
 	VXORPS  Y4, Y4, Y4
 	XORQ    DX, DX
 
-class_549:
+class_593:
 	VPCMPEQD     Y4, Y1, Y5
 	VBROADCASTSS 4(AX), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -9646,27 +10266,27 @@ class_549:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_549
+	JB           class_593
 	VMOVUPS      416(SP), Y4
 	VMULPS       Y3, Y4, Y4
 	VMOVUPS      Y4, 416(SP)
 
-noflag_548:
+noflag_592:
 	VMOVUPS 416(SP), Y3
 	VANDPS  Y2, Y3, Y3
 	VADDPS  64(SP), Y3, Y3
 	VMOVUPS Y3, 64(SP)
 
-noflag_543:
-noflag_536:
-	VMOVUPS softmaxconsts<>+64(SB), Y3
+noflag_587:
+noflag_580:
+	VMOVUPS softmaxconsts<>+0(SB), Y3
 	TESTQ   $0x00000200, flags+88(FP)
-	JZ      noflag_550
+	JZ      noflag_594
 	MOVQ    DI, AX
 	VXORPS  Y4, Y4, Y4
 	XORQ    DX, DX
 
-class_551:
+class_595:
 	VPCMPEQD     Y4, Y1, Y5
 	VBROADCASTSS (AX), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -9674,9 +10294,9 @@ class_551:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_551
+	JB           class_595
 
-noflag_550:
+noflag_594:
 	VBROADCASTSS k1+144(FP), Y4
 	VMULPS       Y3, Y4, Y4
 	VBROADCASTSS k2+148(FP), Y3
@@ -9699,7 +10319,7 @@ noflag_550:
 	VFMADD213PS  Y8, Y6, Y9
 	VFMADD213PS  Y7, Y6, Y9
 	VFMADD213PS  Y5, Y6, Y9
-	VADDPS       softmaxconsts<>+64(SB), Y9, Y9
+	VADDPS       softmaxconsts<>+0(SB), Y9, Y9
 	VCVTPS2DQ    Y4, Y4
 	VPADDD       softmaxconsts<>+704(SB), Y4, Y4
 	VPSLLD       $0x17, Y4, Y4
@@ -9708,34 +10328,34 @@ noflag_550:
 	VANDNPS      Y4, Y3, Y4
 	VMULPS       224(SP), Y4, Y4
 	VMOVUPS      Y4, 512(SP)
-	VMOVUPS      softmaxconsts<>+64(SB), Y3
+	VMOVUPS      softmaxconsts<>+0(SB), Y3
 	VSUBPS       Y4, Y3, Y3
 	VMOVUPS      Y3, 544(SP)
 	VBROADCASTSS gamma+156(FP), Y4
 	VMOVUPS      Y4, 576(SP)
 	MOVQ         gmode+160(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_552
+	JEQ          pow1_596
 	CMPQ         AX, $0x02
-	JEQ          pow2_554
+	JEQ          pow2_598
 	CMPQ         AX, $0x03
-	JEQ          powg_553
-	VMOVUPS      softmaxconsts<>+64(SB), Y4
-	JMP          powd_555
+	JEQ          powg_597
+	VMOVUPS      softmaxconsts<>+0(SB), Y4
+	JMP          powd_599
 
-pow1_552:
+pow1_596:
 	VMOVAPS Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_555
+	JMP     powd_599
 
-pow2_554:
+pow2_598:
 	VMULPS  Y3, Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_555
+	JMP     powd_599
 
-powg_553:
+powg_597:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y3, Y5
 	VMULPS       softmaxconsts<>+1792(SB), Y3, Y4
 	VBLENDVPS    Y5, Y4, Y3, Y4
@@ -9747,11 +10367,11 @@ powg_553:
 	VANDPS       softmaxconsts<>+960(SB), Y4, Y4
 	VORPS        softmaxconsts<>+384(SB), Y4, Y4
 	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Y4, Y6
-	VSUBPS       softmaxconsts<>+64(SB), Y4, Y7
+	VSUBPS       softmaxconsts<>+0(SB), Y4, Y7
 	VADDPS       Y4, Y4, Y4
-	VSUBPS       softmaxconsts<>+64(SB), Y4, Y4
+	VSUBPS       softmaxconsts<>+0(SB), Y4, Y4
 	VBLENDVPS    Y6, Y4, Y7, Y4
-	VANDPS       softmaxconsts<>+64(SB), Y6, Y6
+	VANDPS       softmaxconsts<>+0(SB), Y6, Y6
 	VSUBPS       Y6, Y5, Y5
 	VMULPS       Y4, Y4, Y6
 	VMOVUPS      softmaxconsts<>+1088(SB), Y7
@@ -9791,7 +10411,7 @@ powg_553:
 	VFMADD213PS  Y9, Y6, Y10
 	VFMADD213PS  Y8, Y6, Y10
 	VFMADD213PS  Y5, Y6, Y10
-	VADDPS       softmaxconsts<>+64(SB), Y10, Y10
+	VADDPS       softmaxconsts<>+0(SB), Y10, Y10
 	VCVTPS2DQ    Y4, Y4
 	VPSRAD       $0x01, Y4, Y5
 	VPSUBD       Y5, Y4, Y4
@@ -9809,11 +10429,11 @@ powg_553:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS      Y4, Y3, Y4
 
-powd_555:
-	VXORPS       softmaxconsts<>+2304(SB), Y4, Y4
+powd_599:
+	VXORPS       softmaxconsts<>+2176(SB), Y4, Y4
 	VMOVUPS      Y4, 608(SP)
 	CMPQ         AX, $0x00
-	JEQ          gamma0_556
+	JEQ          gamma0_600
 	VMOVUPS      192(SP), Y3
 	VPSRLD       $0x17, Y3, Y4
 	VPSUBD       softmaxconsts<>+896(SB), Y4, Y4
@@ -9821,11 +10441,11 @@ powd_555:
 	VANDPS       softmaxconsts<>+960(SB), Y3, Y4
 	VORPS        softmaxconsts<>+384(SB), Y4, Y4
 	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Y4, Y6
-	VSUBPS       softmaxconsts<>+64(SB), Y4, Y7
+	VSUBPS       softmaxconsts<>+0(SB), Y4, Y7
 	VADDPS       Y4, Y4, Y4
-	VSUBPS       softmaxconsts<>+64(SB), Y4, Y4
+	VSUBPS       softmaxconsts<>+0(SB), Y4, Y4
 	VBLENDVPS    Y6, Y4, Y7, Y4
-	VANDPS       softmaxconsts<>+64(SB), Y6, Y6
+	VANDPS       softmaxconsts<>+0(SB), Y6, Y6
 	VSUBPS       Y6, Y5, Y5
 	VMULPS       Y4, Y4, Y6
 	VMOVUPS      softmaxconsts<>+1088(SB), Y7
@@ -9849,32 +10469,32 @@ powd_555:
 	VSUBPS       Y7, Y3, Y3
 	VMOVUPS      Y3, 640(SP)
 	VMOVUPS      576(SP), Y3
-	VSUBPS       softmaxconsts<>+64(SB), Y3, Y3
+	VSUBPS       softmaxconsts<>+0(SB), Y3, Y3
 	VMOVUPS      Y3, 672(SP)
 	MOVQ         g1mode+168(FP), AX
 	VMOVUPS      544(SP), Y3
 	CMPQ         AX, $0x01
-	JEQ          pow1_557
+	JEQ          pow1_601
 	CMPQ         AX, $0x02
-	JEQ          pow2_559
+	JEQ          pow2_603
 	CMPQ         AX, $0x03
-	JEQ          powg_558
-	VMOVUPS      softmaxconsts<>+64(SB), Y4
-	JMP          powd_560
+	JEQ          powg_602
+	VMOVUPS      softmaxconsts<>+0(SB), Y4
+	JMP          powd_604
 
-pow1_557:
+pow1_601:
 	VMOVAPS Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_560
+	JMP     powd_604
 
-pow2_559:
+pow2_603:
 	VMULPS  Y3, Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_560
+	JMP     powd_604
 
-powg_558:
+powg_602:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y3, Y5
 	VMULPS       softmaxconsts<>+1792(SB), Y3, Y4
 	VBLENDVPS    Y5, Y4, Y3, Y4
@@ -9886,11 +10506,11 @@ powg_558:
 	VANDPS       softmaxconsts<>+960(SB), Y4, Y4
 	VORPS        softmaxconsts<>+384(SB), Y4, Y4
 	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Y4, Y6
-	VSUBPS       softmaxconsts<>+64(SB), Y4, Y7
+	VSUBPS       softmaxconsts<>+0(SB), Y4, Y7
 	VADDPS       Y4, Y4, Y4
-	VSUBPS       softmaxconsts<>+64(SB), Y4, Y4
+	VSUBPS       softmaxconsts<>+0(SB), Y4, Y4
 	VBLENDVPS    Y6, Y4, Y7, Y4
-	VANDPS       softmaxconsts<>+64(SB), Y6, Y6
+	VANDPS       softmaxconsts<>+0(SB), Y6, Y6
 	VSUBPS       Y6, Y5, Y5
 	VMULPS       Y4, Y4, Y6
 	VMOVUPS      softmaxconsts<>+1088(SB), Y7
@@ -9930,7 +10550,7 @@ powg_558:
 	VFMADD213PS  Y9, Y6, Y10
 	VFMADD213PS  Y8, Y6, Y10
 	VFMADD213PS  Y5, Y6, Y10
-	VADDPS       softmaxconsts<>+64(SB), Y10, Y10
+	VADDPS       softmaxconsts<>+0(SB), Y10, Y10
 	VCVTPS2DQ    Y4, Y4
 	VPSRAD       $0x01, Y4, Y5
 	VPSUBD       Y5, Y4, Y4
@@ -9948,7 +10568,7 @@ powg_558:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS      Y4, Y3, Y4
 
-powd_560:
+powd_604:
 	VMULPS  576(SP), Y4, Y4
 	VMULPS  512(SP), Y4, Y4
 	VMULPS  640(SP), Y4, Y4
@@ -9959,16 +10579,16 @@ powd_560:
 	VADDPS  Y3, Y5, Y5
 	VMOVUPS Y5, 608(SP)
 
-gamma0_556:
+gamma0_600:
 	VMOVUPS 608(SP), Y3
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_561
-	VMOVUPS softmaxconsts<>+64(SB), Y4
+	JZ      noflag_605
+	VMOVUPS softmaxconsts<>+0(SB), Y4
 	MOVQ    DI, AX
 	VXORPS  Y5, Y5, Y5
 	XORQ    DX, DX
 
-class_562:
+class_606:
 	VPCMPEQD     Y5, Y1, Y6
 	VBROADCASTSS 4(AX), Y7
 	VBLENDVPS    Y6, Y7, Y4, Y4
@@ -9976,10 +10596,10 @@ class_562:
 	VPADDD       softmaxconsts<>+832(SB), Y5, Y5
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_562
+	JB           class_606
 	VMULPS       Y4, Y3, Y3
 
-noflag_561:
+noflag_605:
 	VBROADCASTSS fs+152(FP), Y4
 	VMULPS       Y4, Y3, Y3
 	VMOVUPS      480(SP), Y4
@@ -9992,13 +10612,13 @@ noflag_561:
 	MOVQ         C+72(FP), AX
 	SHLQ         $0x05, AX
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_563
+	JZ           noflag_607
 	MOVQ         SI, DX
 	MOVQ         DI, BX
 	VXORPS       Y4, Y4, Y4
 	XORQ         R9, R9
 
-class_564:
+class_608:
 	VMOVUPS      224(SP), Y5
 	VMULPS       (DX), Y5, Y5
 	VMOVUPS      Y5, (DX)
@@ -10017,30 +10637,30 @@ class_564:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         R9
 	CMPQ         R9, C+72(FP)
-	JB           class_564
+	JB           class_608
 
-noflag_563:
+noflag_607:
 	VMOVUPS Y3, 704(SP)
 	TESTQ   $0x00000004, flags+88(FP)
-	JZ      outnr_566
+	JZ      outnr_610
 	MOVQ    SI, DX
 	MOVQ    DI, BX
 	MOVQ    R8, SI
 	VXORPS  Y3, Y3, Y3
 	XORQ    DI, DI
 
-class_567:
+class_611:
 	VPCMPEQD     Y3, Y1, Y4
 	VMOVUPS      (DX)(AX*1), Y5
 	VSUBPS       704(SP), Y5, Y5
 	VADDPS       480(SP), Y5, Y5
 	VMULPS       (DX), Y5, Y5
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_568
+	JZ           noflag_612
 	VBROADCASTSS 8(BX), Y6
 	VSUBPS       Y6, Y5, Y5
 
-noflag_568:
+noflag_612:
 	VMOVUPS    448(SP), Y6
 	VANDPS     Y4, Y6, Y4
 	VSUBPS     Y4, Y5, Y5
@@ -10052,10 +10672,10 @@ noflag_568:
 	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
 	INCQ       DI
 	CMPQ       DI, C+72(FP)
-	JB         class_567
-	JMP        outd_565
+	JB         class_611
+	JMP        outd_609
 
-outnr_566:
+outnr_610:
 	VMOVUPS 480(SP), Y3
 	VMULPS  224(SP), Y3, Y3
 	VMOVUPS Y3, 736(SP)
@@ -10065,16 +10685,16 @@ outnr_566:
 	VXORPS  Y3, Y3, Y3
 	XORQ    SI, SI
 
-class_569:
+class_613:
 	VPCMPEQD     Y3, Y1, Y4
 	VMOVUPS      736(SP), Y5
 	VMULPS       (AX), Y5, Y5
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_570
+	JZ           noflag_614
 	VBROADCASTSS 8(DX), Y6
 	VSUBPS       Y6, Y5, Y5
 
-noflag_570:
+noflag_614:
 	VMOVUPS    448(SP), Y6
 	VANDPS     Y4, Y6, Y4
 	VSUBPS     Y4, Y5, Y5
@@ -10086,15 +10706,15 @@ noflag_570:
 	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
 	INCQ       SI
 	CMPQ       SI, C+72(FP)
-	JB         class_569
+	JB         class_613
 
-outd_565:
-done_490:
+outd_609:
+done_530:
 	TESTQ $0x00000800, flags+88(FP)
-	JZ    noflag_571
+	JZ    noflag_615
 	SFENCE
 
-noflag_571:
+noflag_615:
 	MOVQ         out_base+224(FP), AX
 	VMOVUPS      (SP), Y0
 	VMOVAPS      Y0, Y1
@@ -10156,7 +10776,7 @@ TEXT ·SoftmaxStatsU8AVX512(SB), NOSPLIT, $0-192
 	VXORPS Z0, Z0, Z0
 	XORQ   R10, R10
 
-class_572:
+class_616:
 	VMOVUPS Z0, (R9)
 	VMOVUPS Z0, 64(R9)
 	VMOVUPS Z0, 128(R9)
@@ -10164,386 +10784,219 @@ class_572:
 	ADDQ    $0x00000100, R9
 	INCQ    R10
 	CMPQ    R10, C+72(FP)
-	JB      class_572
+	JB      class_616
 	VXORPS  Z0, Z0, Z0
 	VXORPS  Z1, Z1, Z1
 	VXORPS  Z2, Z2, Z2
 	VXORPS  Z3, Z3, Z3
+	VXORPS  Z4, Z4, Z4
+	VXORPS  Z5, Z5, Z5
+	VMOVUPS softmaxconsts<>+0(SB), Z4
 
-loop_573:
+loop_617:
 	CMPQ         DX, $0x00000010
-	JB           tail_574
-	VPMOVZXBD    (BX), Z4
-	VBROADCASTSS ign+80(FP), Z5
-	VPCMPD       $0x04, Z5, Z4, K1
-	VMOVDQU32    softmaxconsts<>+0(SB), Z5
-	VPBLENDMD    Z4, Z5, K1, Z4
-	VMOVUPS      softmaxconsts<>+64(SB), Z5
-	VMOVAPS.Z    Z5, K1, Z5
-	VADDPS       Z5, Z3, Z3
-	VMOVUPS.Z    (AX), K1, Z5
+	JB           tail_618
+	VPMOVZXBD    (BX), Z6
+	VBROADCASTSS ign+80(FP), Z7
+	VPCMPD       $0x04, Z7, Z6, K1
+	VMOVDQU32    softmaxconsts<>+64(SB), Z7
+	VPBLENDMD    Z6, Z7, K1, Z6
+	VMOVUPS      softmaxconsts<>+0(SB), Z7
+	VMOVAPS.Z    Z7, K1, Z7
+	VADDPS       Z7, Z3, Z3
+	VMOVUPS.Z    (AX), K1, Z7
 	PREFETCHT0   1024(AX)
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
 	DECQ         R10
-	JZ           c1_576
+	JZ           c1_620
 
-max_577:
+max_621:
 	ADDQ       CX, R9
-	VMOVUPS.Z  (R9), K1, Z6
+	VMOVUPS.Z  (R9), K1, Z8
 	PREFETCHT0 1024(R9)
-	VMAXPS     Z6, Z5, Z5
+	VMAXPS     Z8, Z7, Z7
 	DECQ       R10
-	JNZ        max_577
+	JNZ        max_621
 
-c1_576:
-	VXORPS Z6, Z6, Z6
-	VXORPS Z7, Z7, Z7
+c1_620:
+	VXORPS Z8, Z8, Z8
+	VXORPS Z9, Z9, Z9
 	MOVQ   AX, R9
 	MOVQ   SI, R10
-	VXORPS Z8, Z8, Z8
+	VXORPS Z10, Z10, Z10
 	XORQ   R11, R11
 
-class_578:
-	VMOVUPS.Z    (R9), K1, Z9
-	VSUBPS       Z5, Z9, Z9
-	VMULPS       softmaxconsts<>+128(SB), Z9, Z10
-	VRNDSCALEPS  $0x00, Z10, Z10
-	VMOVAPS      Z9, Z11
-	VFNMADD231PS softmaxconsts<>+192(SB), Z10, Z11
-	VFNMADD231PS softmaxconsts<>+256(SB), Z10, Z11
-	VMULPS       Z11, Z11, Z12
-	VMOVUPS      softmaxconsts<>+320(SB), Z13
-	VFMADD213PS  softmaxconsts<>+384(SB), Z11, Z13
-	VMOVUPS      softmaxconsts<>+448(SB), Z14
-	VFMADD213PS  softmaxconsts<>+512(SB), Z11, Z14
-	VMOVUPS      softmaxconsts<>+576(SB), Z15
-	VFMADD213PS  softmaxconsts<>+640(SB), Z11, Z15
-	VFMADD213PS  Z14, Z12, Z15
-	VFMADD213PS  Z13, Z12, Z15
-	VFMADD213PS  Z11, Z12, Z15
-	VADDPS       softmaxconsts<>+64(SB), Z15, Z15
-	VSCALEFPS    Z10, Z15, Z15
-	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z9, K2
-	VXORPS       Z15, Z15, K2, Z15
-	VADDPS       Z15, Z6, Z6
+class_622:
+	VMOVUPS.Z    (R9), K1, Z11
+	VSUBPS       Z7, Z11, Z11
+	VMULPS       softmaxconsts<>+128(SB), Z11, Z12
+	VRNDSCALEPS  $0x00, Z12, Z12
+	VMOVAPS      Z11, Z13
+	VFNMADD231PS softmaxconsts<>+192(SB), Z12, Z13
+	VFNMADD231PS softmaxconsts<>+256(SB), Z12, Z13
+	VMULPS       Z13, Z13, Z14
+	VMOVUPS      softmaxconsts<>+320(SB), Z15
+	VFMADD213PS  softmaxconsts<>+384(SB), Z13, Z15
+	VMOVUPS      softmaxconsts<>+448(SB), Z16
+	VFMADD213PS  softmaxconsts<>+512(SB), Z13, Z16
+	VMOVUPS      softmaxconsts<>+576(SB), Z17
+	VFMADD213PS  softmaxconsts<>+640(SB), Z13, Z17
+	VFMADD213PS  Z16, Z14, Z17
+	VFMADD213PS  Z15, Z14, Z17
+	VFMADD213PS  Z13, Z14, Z17
+	VADDPS       softmaxconsts<>+0(SB), Z17, Z17
+	VSCALEFPS    Z12, Z17, Z17
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z11, K2
+	VXORPS       Z17, Z17, K2, Z17
+	VADDPS       Z17, Z8, Z8
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_579
-	VMOVUPS      Z15, (R10)
+	JZ           noflag_623
+	VMOVUPS      Z17, (R10)
 
-noflag_579:
-	VPCMPEQD Z8, Z4, K2
-	VMOVUPS  Z9, K2, Z7
+noflag_623:
+	VPCMPEQD Z10, Z6, K2
+	VMOVUPS  Z11, K2, Z9
 	ADDQ     CX, R9
 	ADDQ     $0x00000040, R10
-	VPADDD   softmaxconsts<>+832(SB), Z8, Z8
+	VPADDD   softmaxconsts<>+832(SB), Z10, Z10
 	INCQ     R11
 	CMPQ     R11, C+72(FP)
-	JB       class_578
-	VMOVUPS  softmaxconsts<>+64(SB), Z8
-	VDIVPS   Z6, Z8, Z8
+	JB       class_622
+	VMOVUPS  softmaxconsts<>+0(SB), Z10
+	VDIVPS   Z8, Z10, Z10
 	TESTQ    $0x00000004, flags+88(FP)
-	JZ       noflag_580
+	JZ       noflag_624
 	MOVQ     SI, R9
 	MOVQ     R8, R10
-	VXORPS   Z9, Z9, Z9
+	VXORPS   Z11, Z11, Z11
 	XORQ     R11, R11
 
-class_581:
-	VMULPS    (R9), Z8, Z10
-	VMOVAPS.Z Z10, K1, Z10
-	VADDPS    (R10), Z10, Z11
-	VMOVUPS   Z11, (R10)
+class_625:
+	VMULPS    (R9), Z10, Z12
+	VMOVAPS.Z Z12, K1, Z12
+	VADDPS    (R10), Z12, Z13
+	VMOVUPS   Z13, (R10)
 	TESTQ     $0x00000008, flags+88(FP)
-	JZ        noflag_582
-	VMULPS    Z10, Z10, Z11
-	VADDPS    192(R10), Z11, Z11
-	VMOVUPS   Z11, 192(R10)
+	JZ        noflag_626
+	VMULPS    Z12, Z12, Z13
+	VADDPS    192(R10), Z13, Z13
+	VMOVUPS   Z13, 192(R10)
 
-noflag_582:
-	VPCMPEQD Z9, Z4, K2
-	VMOVUPS  64(R10), Z11
-	VADDPS   Z10, Z11, K2, Z11
-	VMOVUPS  Z11, 64(R10)
-	VMOVUPS  128(R10), Z10
-	VADDPS   softmaxconsts<>+64(SB), Z10, K2, Z10
-	VMOVUPS  Z10, 128(R10)
+noflag_626:
+	VPCMPEQD Z11, Z6, K2
+	VMOVUPS  64(R10), Z13
+	VADDPS   Z12, Z13, K2, Z13
+	VMOVUPS  Z13, 64(R10)
+	VMOVUPS  128(R10), Z12
+	VADDPS   softmaxconsts<>+0(SB), Z12, K2, Z12
+	VMOVUPS  Z12, 128(R10)
 	ADDQ     $0x00000040, R9
 	ADDQ     $0x00000100, R10
-	VPADDD   softmaxconsts<>+832(SB), Z9, Z9
+	VPADDD   softmaxconsts<>+832(SB), Z11, Z11
 	INCQ     R11
 	CMPQ     R11, C+72(FP)
-	JB       class_581
+	JB       class_625
 
-noflag_580:
+noflag_624:
+	MOVQ         flags+88(FP), R9
+	ANDQ         $0x00000203, R9
+	CMPQ         R9, $0x00000001
+	JEQ          prodmode_627
 	TESTQ        $0x00000003, flags+88(FP)
-	JZ           noflag_583
-	VGETEXPPS    Z6, Z10
-	VADDPS       softmaxconsts<>+64(SB), Z10, Z10
-	VGETMANTPS   $0x02, Z6, Z9
-	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z9, K2
-	VSUBPS       softmaxconsts<>+64(SB), Z9, Z11
-	VADDPS       Z9, Z9, Z12
-	VSUBPS       softmaxconsts<>+64(SB), Z12, Z12
-	VBLENDMPS    Z12, Z11, K2, Z9
-	VSUBPS       softmaxconsts<>+64(SB), Z10, K2, Z10
-	VMULPS       Z9, Z9, Z11
-	VMOVUPS      softmaxconsts<>+1088(SB), Z12
-	VFMADD213PS  softmaxconsts<>+1152(SB), Z9, Z12
-	VFMADD213PS  softmaxconsts<>+1216(SB), Z9, Z12
-	VFMADD213PS  softmaxconsts<>+1280(SB), Z9, Z12
-	VFMADD213PS  softmaxconsts<>+1344(SB), Z9, Z12
-	VFMADD213PS  softmaxconsts<>+1408(SB), Z9, Z12
-	VFMADD213PS  softmaxconsts<>+1472(SB), Z9, Z12
-	VFMADD213PS  softmaxconsts<>+1536(SB), Z9, Z12
-	VFMADD213PS  softmaxconsts<>+1600(SB), Z9, Z12
-	VMULPS       Z9, Z12, Z12
-	VMULPS       Z11, Z12, Z12
-	VFMADD231PS  softmaxconsts<>+256(SB), Z10, Z12
-	VFNMADD231PS softmaxconsts<>+384(SB), Z11, Z12
-	VADDPS       Z12, Z9, Z12
-	VFMADD231PS  softmaxconsts<>+192(SB), Z10, Z12
-	VCMPPS       $0x03, Z6, Z6, K2
-	VMOVUPS      Z6, K2, Z12
-	VSUBPS       Z7, Z12, Z6
+	JZ           noflag_629
+	VGETEXPPS    Z8, Z12
+	VADDPS       softmaxconsts<>+0(SB), Z12, Z12
+	VGETMANTPS   $0x02, Z8, Z11
+	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z11, K2
+	VSUBPS       softmaxconsts<>+0(SB), Z11, Z13
+	VADDPS       Z11, Z11, Z14
+	VSUBPS       softmaxconsts<>+0(SB), Z14, Z14
+	VBLENDMPS    Z14, Z13, K2, Z11
+	VSUBPS       softmaxconsts<>+0(SB), Z12, K2, Z12
+	VMULPS       Z11, Z11, Z13
+	VMOVUPS      softmaxconsts<>+1088(SB), Z14
+	VFMADD213PS  softmaxconsts<>+1152(SB), Z11, Z14
+	VFMADD213PS  softmaxconsts<>+1216(SB), Z11, Z14
+	VFMADD213PS  softmaxconsts<>+1280(SB), Z11, Z14
+	VFMADD213PS  softmaxconsts<>+1344(SB), Z11, Z14
+	VFMADD213PS  softmaxconsts<>+1408(SB), Z11, Z14
+	VFMADD213PS  softmaxconsts<>+1472(SB), Z11, Z14
+	VFMADD213PS  softmaxconsts<>+1536(SB), Z11, Z14
+	VFMADD213PS  softmaxconsts<>+1600(SB), Z11, Z14
+	VMULPS       Z11, Z14, Z14
+	VMULPS       Z13, Z14, Z14
+	VFMADD231PS  softmaxconsts<>+256(SB), Z12, Z14
+	VFNMADD231PS softmaxconsts<>+384(SB), Z13, Z14
+	VADDPS       Z14, Z11, Z14
+	VFMADD231PS  softmaxconsts<>+192(SB), Z12, Z14
+	VCMPPS       $0x03, Z8, Z8, K2
+	VMOVUPS      Z8, K2, Z14
+	VSUBPS       Z9, Z14, Z8
 	TESTQ        $0x00000001, flags+88(FP)
-	JZ           noflag_584
-	VMOVUPS      softmaxconsts<>+64(SB), Z9
+	JZ           noflag_630
+	VMOVUPS      softmaxconsts<>+0(SB), Z11
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_585
+	JZ           noflag_631
 	MOVQ         DI, R9
-	VXORPS       Z10, Z10, Z10
+	VXORPS       Z12, Z12, Z12
 	XORQ         R10, R10
 
-class_586:
-	VPCMPEQD     Z10, Z4, K2
-	VBROADCASTSS (R9), K2, Z9
+class_632:
+	VPCMPEQD     Z12, Z6, K2
+	VBROADCASTSS (R9), K2, Z11
 	ADDQ         $0x00000020, R9
-	VPADDD       softmaxconsts<>+832(SB), Z10, Z10
+	VPADDD       softmaxconsts<>+832(SB), Z12, Z12
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_586
+	JB           class_632
 
-noflag_585:
-	VBROADCASTSS eps1+144(FP), Z10
-	VMULPS       Z9, Z10, Z10
-	VMULPS       Z6, Z10, Z10
+noflag_631:
+	VBROADCASTSS eps1+144(FP), Z12
+	VMULPS       Z11, Z12, Z12
+	VMULPS       Z8, Z12, Z12
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_587
-	VXORPS       Z11, Z11, Z11
+	JZ           noflag_633
+	VXORPS       Z13, Z13, Z13
 	MOVQ         AX, R9
 	MOVQ         DI, R10
 	XORQ         R11, R11
 
-class_588:
-	VMOVUPS.Z    (R9), K1, Z13
-	VSUBPS       Z5, Z13, Z13
+class_634:
+	VMOVUPS.Z    (R9), K1, Z15
+	VSUBPS       Z7, Z15, Z15
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_589
-	VBROADCASTSS (R10), Z14
-	VMULPS       Z14, Z13, Z13
+	JZ           noflag_635
+	VBROADCASTSS (R10), Z16
+	VMULPS       Z16, Z15, Z15
 
-noflag_589:
-	VADDPS       Z13, Z11, Z11
+noflag_635:
+	VADDPS       Z15, Z13, Z13
 	ADDQ         CX, R9
 	ADDQ         $0x00000020, R10
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_588
-	VBROADCASTSS wsum+152(FP), Z5
-	VMULPS       Z12, Z5, Z5
-	VSUBPS       Z11, Z5, Z5
-	VBROADCASTSS epsC+148(FP), Z11
-	VFMADD231PS  Z11, Z5, Z10
+	JB           class_634
+	VBROADCASTSS wsum+152(FP), Z7
+	VMULPS       Z14, Z7, Z7
+	VSUBPS       Z13, Z7, Z7
+	VBROADCASTSS epsC+148(FP), Z13
+	VFMADD231PS  Z13, Z7, Z12
 
-noflag_587:
-	VMOVAPS.Z Z10, K1, Z10
-	VADDPS    Z10, Z0, Z0
-	VMOVAPS.Z Z9, K1, Z9
-	VADDPS    Z9, Z1, Z1
+noflag_633:
+	VMOVAPS.Z Z12, K1, Z12
+	VADDPS    Z12, Z0, Z0
+	VMOVAPS.Z Z11, K1, Z11
+	VADDPS    Z11, Z1, Z1
 
-noflag_584:
+noflag_630:
 	TESTQ        $0x00000002, flags+88(FP)
-	JZ           noflag_590
-	VMULPS       softmaxconsts<>+128(SB), Z7, Z5
-	VRNDSCALEPS  $0x00, Z5, Z5
-	VMOVAPS      Z7, Z9
-	VFNMADD231PS softmaxconsts<>+192(SB), Z5, Z9
-	VFNMADD231PS softmaxconsts<>+256(SB), Z5, Z9
-	VMULPS       Z9, Z9, Z10
-	VMOVUPS      softmaxconsts<>+320(SB), Z11
-	VFMADD213PS  softmaxconsts<>+384(SB), Z9, Z11
-	VMOVUPS      softmaxconsts<>+448(SB), Z12
-	VFMADD213PS  softmaxconsts<>+512(SB), Z9, Z12
-	VMOVUPS      softmaxconsts<>+576(SB), Z13
-	VFMADD213PS  softmaxconsts<>+640(SB), Z9, Z13
-	VFMADD213PS  Z12, Z10, Z13
-	VFMADD213PS  Z11, Z10, Z13
-	VFMADD213PS  Z9, Z10, Z13
-	VADDPS       softmaxconsts<>+64(SB), Z13, Z13
-	VSCALEFPS    Z5, Z13, Z13
-	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z7, K2
-	VXORPS       Z13, Z13, K2, Z13
-	VMULPS       Z8, Z13, Z13
-	VMOVUPS      softmaxconsts<>+64(SB), Z5
-	VSUBPS       Z13, Z5, Z5
-	VBROADCASTSS gamma+156(FP), Z7
-	MOVQ         gmode+160(FP), R9
-	CMPQ         R9, $0x01
-	JEQ          pow1_591
-	CMPQ         R9, $0x02
-	JEQ          pow2_593
-	CMPQ         R9, $0x03
-	JEQ          powg_592
-	VMOVUPS      softmaxconsts<>+64(SB), Z7
-	JMP          powd_594
-
-pow1_591:
-	VMOVAPS Z5, Z7
-	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z5, K2
-	VXORPS  Z7, Z7, K2, Z7
-	JMP     powd_594
-
-pow2_593:
-	VMULPS Z5, Z5, Z7
-	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z5, K2
-	VXORPS Z7, Z7, K2, Z7
-	JMP    powd_594
-
-powg_592:
-	VGETEXPPS    Z5, Z9
-	VADDPS       softmaxconsts<>+64(SB), Z9, Z9
-	VGETMANTPS   $0x02, Z5, Z8
-	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z8, K2
-	VSUBPS       softmaxconsts<>+64(SB), Z8, Z10
-	VADDPS       Z8, Z8, Z11
-	VSUBPS       softmaxconsts<>+64(SB), Z11, Z11
-	VBLENDMPS    Z11, Z10, K2, Z8
-	VSUBPS       softmaxconsts<>+64(SB), Z9, K2, Z9
-	VMULPS       Z8, Z8, Z10
-	VMOVUPS      softmaxconsts<>+1088(SB), Z11
-	VFMADD213PS  softmaxconsts<>+1152(SB), Z8, Z11
-	VFMADD213PS  softmaxconsts<>+1216(SB), Z8, Z11
-	VFMADD213PS  softmaxconsts<>+1280(SB), Z8, Z11
-	VFMADD213PS  softmaxconsts<>+1344(SB), Z8, Z11
-	VFMADD213PS  softmaxconsts<>+1408(SB), Z8, Z11
-	VFMADD213PS  softmaxconsts<>+1472(SB), Z8, Z11
-	VFMADD213PS  softmaxconsts<>+1536(SB), Z8, Z11
-	VFMADD213PS  softmaxconsts<>+1600(SB), Z8, Z11
-	VMULPS       Z8, Z11, Z11
-	VMULPS       Z10, Z11, Z11
-	VFMADD231PS  softmaxconsts<>+256(SB), Z9, Z11
-	VFNMADD231PS softmaxconsts<>+384(SB), Z10, Z11
-	VADDPS       Z11, Z8, Z11
-	VFMADD231PS  softmaxconsts<>+192(SB), Z9, Z11
-	VCMPPS       $0x05, softmaxconsts<>+1920(SB), Z5, K2
-	VMOVUPS      Z5, K2, Z11
-	VCMPPS       $0x01, softmaxconsts<>+1664(SB), Z5, K2
-	VMOVUPS      softmaxconsts<>+1984(SB), K2, Z11
-	VCMPPS       $0x00, softmaxconsts<>+1664(SB), Z5, K2
-	VMOVUPS      softmaxconsts<>+2048(SB), K2, Z11
-	VMULPS       Z7, Z11, Z11
-	VMULPS       softmaxconsts<>+128(SB), Z11, Z7
+	JZ           noflag_636
+	VMULPS       softmaxconsts<>+128(SB), Z9, Z7
 	VRNDSCALEPS  $0x00, Z7, Z7
-	VMOVAPS      Z11, Z8
-	VFNMADD231PS softmaxconsts<>+192(SB), Z7, Z8
-	VFNMADD231PS softmaxconsts<>+256(SB), Z7, Z8
-	VMULPS       Z8, Z8, Z9
-	VMOVUPS      softmaxconsts<>+320(SB), Z10
-	VFMADD213PS  softmaxconsts<>+384(SB), Z8, Z10
-	VMOVUPS      softmaxconsts<>+448(SB), Z12
-	VFMADD213PS  softmaxconsts<>+512(SB), Z8, Z12
-	VMOVUPS      softmaxconsts<>+576(SB), Z13
-	VFMADD213PS  softmaxconsts<>+640(SB), Z8, Z13
-	VFMADD213PS  Z12, Z9, Z13
-	VFMADD213PS  Z10, Z9, Z13
-	VFMADD213PS  Z8, Z9, Z13
-	VADDPS       softmaxconsts<>+64(SB), Z13, Z13
-	VSCALEFPS    Z7, Z13, Z13
-	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z11, K2
-	VXORPS       Z13, Z13, K2, Z13
-	VCMPPS       $0x0e, softmaxconsts<>+2368(SB), Z11, K2
-	VMOVUPS      softmaxconsts<>+1920(SB), K2, Z13
-	VMOVAPS      Z13, Z7
-	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z5, K2
-	VXORPS       Z7, Z7, K2, Z7
-
-powd_594:
-	VMULPS  Z6, Z7, Z7
-	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_595
-	VMOVUPS softmaxconsts<>+64(SB), Z5
-	MOVQ    DI, R9
-	VXORPS  Z6, Z6, Z6
-	XORQ    R10, R10
-
-class_596:
-	VPCMPEQD     Z6, Z4, K2
-	VBROADCASTSS 4(R9), K2, Z5
-	ADDQ         $0x00000020, R9
-	VPADDD       softmaxconsts<>+832(SB), Z6, Z6
-	INCQ         R10
-	CMPQ         R10, C+72(FP)
-	JB           class_596
-	VMULPS       Z5, Z7, Z7
-
-noflag_595:
-	VMOVAPS.Z Z7, K1, Z7
-	VADDPS    Z7, Z2, Z2
-
-noflag_590:
-noflag_583:
-	ADDQ $0x00000040, AX
-	ADDQ $0x00000010, BX
-	SUBQ $0x00000010, DX
-	JMP  loop_573
-
-tail_574:
-	TESTQ        DX, DX
-	JZ           done_575
-	MOVL         $0x0000ffff, R9
-	BZHIL        DX, R9, R9
-	KMOVW        R9, K1
-	VMOVDQU8.Z   (BX), K1, X4
-	VPMOVZXBD    X4, Z4
-	VBROADCASTSS ign+80(FP), Z5
-	VPCMPD       $0x04, Z5, Z4, K1, K1
-	VMOVDQU32    softmaxconsts<>+0(SB), Z5
-	VPBLENDMD    Z4, Z5, K1, Z4
-	VMOVUPS      softmaxconsts<>+64(SB), Z5
-	VMOVAPS.Z    Z5, K1, Z5
-	VADDPS       Z5, Z3, Z3
-	VMOVUPS.Z    (AX), K1, Z5
-	PREFETCHT0   1024(AX)
-	MOVQ         AX, DX
-	MOVQ         C+72(FP), BX
-	DECQ         BX
-	JZ           c1_597
-
-max_598:
-	ADDQ       CX, DX
-	VMOVUPS.Z  (DX), K1, Z6
-	PREFETCHT0 1024(DX)
-	VMAXPS     Z6, Z5, Z5
-	DECQ       BX
-	JNZ        max_598
-
-c1_597:
-	VXORPS Z6, Z6, Z6
-	VXORPS Z7, Z7, Z7
-	MOVQ   AX, DX
-	MOVQ   SI, BX
-	VXORPS Z8, Z8, Z8
-	XORQ   R9, R9
-
-class_599:
-	VMOVUPS.Z    (DX), K1, Z9
-	VSUBPS       Z5, Z9, Z9
-	VMULPS       softmaxconsts<>+128(SB), Z9, Z10
-	VRNDSCALEPS  $0x00, Z10, Z10
 	VMOVAPS      Z9, Z11
-	VFNMADD231PS softmaxconsts<>+192(SB), Z10, Z11
-	VFNMADD231PS softmaxconsts<>+256(SB), Z10, Z11
+	VFNMADD231PS softmaxconsts<>+192(SB), Z7, Z11
+	VFNMADD231PS softmaxconsts<>+256(SB), Z7, Z11
 	VMULPS       Z11, Z11, Z12
 	VMOVUPS      softmaxconsts<>+320(SB), Z13
 	VFMADD213PS  softmaxconsts<>+384(SB), Z11, Z13
@@ -10554,277 +11007,524 @@ class_599:
 	VFMADD213PS  Z14, Z12, Z15
 	VFMADD213PS  Z13, Z12, Z15
 	VFMADD213PS  Z11, Z12, Z15
-	VADDPS       softmaxconsts<>+64(SB), Z15, Z15
-	VSCALEFPS    Z10, Z15, Z15
+	VADDPS       softmaxconsts<>+0(SB), Z15, Z15
+	VSCALEFPS    Z7, Z15, Z15
 	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z9, K2
 	VXORPS       Z15, Z15, K2, Z15
-	VADDPS       Z15, Z6, Z6
-	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_600
-	VMOVUPS      Z15, (BX)
+	VMULPS       Z10, Z15, Z15
+	VMOVUPS      softmaxconsts<>+0(SB), Z7
+	VSUBPS       Z15, Z7, Z7
+	VBROADCASTSS gamma+156(FP), Z9
+	MOVQ         gmode+160(FP), R9
+	CMPQ         R9, $0x01
+	JEQ          pow1_637
+	CMPQ         R9, $0x02
+	JEQ          pow2_639
+	CMPQ         R9, $0x03
+	JEQ          powg_638
+	VMOVUPS      softmaxconsts<>+0(SB), Z9
+	JMP          powd_640
 
-noflag_600:
-	VPCMPEQD Z8, Z4, K2
-	VMOVUPS  Z9, K2, Z7
+pow1_637:
+	VMOVAPS Z7, Z9
+	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z7, K2
+	VXORPS  Z9, Z9, K2, Z9
+	JMP     powd_640
+
+pow2_639:
+	VMULPS Z7, Z7, Z9
+	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z7, K2
+	VXORPS Z9, Z9, K2, Z9
+	JMP    powd_640
+
+powg_638:
+	VGETEXPPS    Z7, Z11
+	VADDPS       softmaxconsts<>+0(SB), Z11, Z11
+	VGETMANTPS   $0x02, Z7, Z10
+	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z10, K2
+	VSUBPS       softmaxconsts<>+0(SB), Z10, Z12
+	VADDPS       Z10, Z10, Z13
+	VSUBPS       softmaxconsts<>+0(SB), Z13, Z13
+	VBLENDMPS    Z13, Z12, K2, Z10
+	VSUBPS       softmaxconsts<>+0(SB), Z11, K2, Z11
+	VMULPS       Z10, Z10, Z12
+	VMOVUPS      softmaxconsts<>+1088(SB), Z13
+	VFMADD213PS  softmaxconsts<>+1152(SB), Z10, Z13
+	VFMADD213PS  softmaxconsts<>+1216(SB), Z10, Z13
+	VFMADD213PS  softmaxconsts<>+1280(SB), Z10, Z13
+	VFMADD213PS  softmaxconsts<>+1344(SB), Z10, Z13
+	VFMADD213PS  softmaxconsts<>+1408(SB), Z10, Z13
+	VFMADD213PS  softmaxconsts<>+1472(SB), Z10, Z13
+	VFMADD213PS  softmaxconsts<>+1536(SB), Z10, Z13
+	VFMADD213PS  softmaxconsts<>+1600(SB), Z10, Z13
+	VMULPS       Z10, Z13, Z13
+	VMULPS       Z12, Z13, Z13
+	VFMADD231PS  softmaxconsts<>+256(SB), Z11, Z13
+	VFNMADD231PS softmaxconsts<>+384(SB), Z12, Z13
+	VADDPS       Z13, Z10, Z13
+	VFMADD231PS  softmaxconsts<>+192(SB), Z11, Z13
+	VCMPPS       $0x05, softmaxconsts<>+1920(SB), Z7, K2
+	VMOVUPS      Z7, K2, Z13
+	VCMPPS       $0x01, softmaxconsts<>+1664(SB), Z7, K2
+	VMOVUPS      softmaxconsts<>+1984(SB), K2, Z13
+	VCMPPS       $0x00, softmaxconsts<>+1664(SB), Z7, K2
+	VMOVUPS      softmaxconsts<>+2048(SB), K2, Z13
+	VMULPS       Z9, Z13, Z13
+	VMULPS       softmaxconsts<>+128(SB), Z13, Z9
+	VRNDSCALEPS  $0x00, Z9, Z9
+	VMOVAPS      Z13, Z10
+	VFNMADD231PS softmaxconsts<>+192(SB), Z9, Z10
+	VFNMADD231PS softmaxconsts<>+256(SB), Z9, Z10
+	VMULPS       Z10, Z10, Z11
+	VMOVUPS      softmaxconsts<>+320(SB), Z12
+	VFMADD213PS  softmaxconsts<>+384(SB), Z10, Z12
+	VMOVUPS      softmaxconsts<>+448(SB), Z14
+	VFMADD213PS  softmaxconsts<>+512(SB), Z10, Z14
+	VMOVUPS      softmaxconsts<>+576(SB), Z15
+	VFMADD213PS  softmaxconsts<>+640(SB), Z10, Z15
+	VFMADD213PS  Z14, Z11, Z15
+	VFMADD213PS  Z12, Z11, Z15
+	VFMADD213PS  Z10, Z11, Z15
+	VADDPS       softmaxconsts<>+0(SB), Z15, Z15
+	VSCALEFPS    Z9, Z15, Z15
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z13, K2
+	VXORPS       Z15, Z15, K2, Z15
+	VCMPPS       $0x0e, softmaxconsts<>+2368(SB), Z13, K2
+	VMOVUPS      softmaxconsts<>+1920(SB), K2, Z15
+	VMOVAPS      Z15, Z9
+	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z7, K2
+	VXORPS       Z9, Z9, K2, Z9
+
+powd_640:
+	VMULPS  Z8, Z9, Z9
+	TESTQ   $0x00000100, flags+88(FP)
+	JZ      noflag_641
+	VMOVUPS softmaxconsts<>+0(SB), Z7
+	MOVQ    DI, R9
+	VXORPS  Z8, Z8, Z8
+	XORQ    R10, R10
+
+class_642:
+	VPCMPEQD     Z8, Z6, K2
+	VBROADCASTSS 4(R9), K2, Z7
+	ADDQ         $0x00000020, R9
+	VPADDD       softmaxconsts<>+832(SB), Z8, Z8
+	INCQ         R10
+	CMPQ         R10, C+72(FP)
+	JB           class_642
+	VMULPS       Z7, Z9, Z9
+
+noflag_641:
+	VMOVAPS.Z Z9, K1, Z9
+	VADDPS    Z9, Z2, Z2
+
+noflag_636:
+noflag_629:
+	JMP pwdone_628
+
+prodmode_627:
+	VBROADCASTSS eps1+144(FP), Z6
+	VXORPS       softmaxconsts<>+2176(SB), Z6, Z6
+	VMULPS       Z9, Z6, Z6
+	TESTQ        $0x00000400, flags+88(FP)
+	JZ           noflag_643
+	VXORPS       Z9, Z9, Z9
+	MOVQ         AX, R9
+	XORQ         R10, R10
+
+class_644:
+	VMOVUPS.Z    (R9), K1, Z10
+	VSUBPS       Z7, Z10, Z10
+	VADDPS       Z10, Z9, Z9
+	ADDQ         CX, R9
+	INCQ         R10
+	CMPQ         R10, C+72(FP)
+	JB           class_644
+	VBROADCASTSS epsC+148(FP), Z7
+	VFNMADD231PS Z7, Z9, Z6
+
+noflag_643:
+	VMOVAPS.Z  Z6, K1, Z6
+	VADDPS     Z6, Z0, Z0
+	VMOVUPS    softmaxconsts<>+0(SB), Z6
+	VMOVAPS.Z  Z6, K1, Z6
+	VADDPS     Z6, Z1, Z1
+	VMULPS     Z8, Z4, K1, Z4
+	VGETEXPPS  Z4, Z6
+	VADDPS     Z6, Z5, Z5
+	VGETMANTPS $0x00, Z4, Z4
+
+pwdone_628:
+	ADDQ $0x00000040, AX
+	ADDQ $0x00000010, BX
+	SUBQ $0x00000010, DX
+	JMP  loop_617
+
+tail_618:
+	TESTQ        DX, DX
+	JZ           done_619
+	MOVL         $0x0000ffff, R9
+	BZHIL        DX, R9, R9
+	KMOVW        R9, K1
+	VMOVDQU8.Z   (BX), K1, X6
+	VPMOVZXBD    X6, Z6
+	VBROADCASTSS ign+80(FP), Z7
+	VPCMPD       $0x04, Z7, Z6, K1, K1
+	VMOVDQU32    softmaxconsts<>+64(SB), Z7
+	VPBLENDMD    Z6, Z7, K1, Z6
+	VMOVUPS      softmaxconsts<>+0(SB), Z7
+	VMOVAPS.Z    Z7, K1, Z7
+	VADDPS       Z7, Z3, Z3
+	VMOVUPS.Z    (AX), K1, Z7
+	PREFETCHT0   1024(AX)
+	MOVQ         AX, DX
+	MOVQ         C+72(FP), BX
+	DECQ         BX
+	JZ           c1_645
+
+max_646:
+	ADDQ       CX, DX
+	VMOVUPS.Z  (DX), K1, Z8
+	PREFETCHT0 1024(DX)
+	VMAXPS     Z8, Z7, Z7
+	DECQ       BX
+	JNZ        max_646
+
+c1_645:
+	VXORPS Z8, Z8, Z8
+	VXORPS Z9, Z9, Z9
+	MOVQ   AX, DX
+	MOVQ   SI, BX
+	VXORPS Z10, Z10, Z10
+	XORQ   R9, R9
+
+class_647:
+	VMOVUPS.Z    (DX), K1, Z11
+	VSUBPS       Z7, Z11, Z11
+	VMULPS       softmaxconsts<>+128(SB), Z11, Z12
+	VRNDSCALEPS  $0x00, Z12, Z12
+	VMOVAPS      Z11, Z13
+	VFNMADD231PS softmaxconsts<>+192(SB), Z12, Z13
+	VFNMADD231PS softmaxconsts<>+256(SB), Z12, Z13
+	VMULPS       Z13, Z13, Z14
+	VMOVUPS      softmaxconsts<>+320(SB), Z15
+	VFMADD213PS  softmaxconsts<>+384(SB), Z13, Z15
+	VMOVUPS      softmaxconsts<>+448(SB), Z16
+	VFMADD213PS  softmaxconsts<>+512(SB), Z13, Z16
+	VMOVUPS      softmaxconsts<>+576(SB), Z17
+	VFMADD213PS  softmaxconsts<>+640(SB), Z13, Z17
+	VFMADD213PS  Z16, Z14, Z17
+	VFMADD213PS  Z15, Z14, Z17
+	VFMADD213PS  Z13, Z14, Z17
+	VADDPS       softmaxconsts<>+0(SB), Z17, Z17
+	VSCALEFPS    Z12, Z17, Z17
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z11, K2
+	VXORPS       Z17, Z17, K2, Z17
+	VADDPS       Z17, Z8, Z8
+	TESTQ        $0x00000004, flags+88(FP)
+	JZ           noflag_648
+	VMOVUPS      Z17, (BX)
+
+noflag_648:
+	VPCMPEQD Z10, Z6, K2
+	VMOVUPS  Z11, K2, Z9
 	ADDQ     CX, DX
 	ADDQ     $0x00000040, BX
-	VPADDD   softmaxconsts<>+832(SB), Z8, Z8
+	VPADDD   softmaxconsts<>+832(SB), Z10, Z10
 	INCQ     R9
 	CMPQ     R9, C+72(FP)
-	JB       class_599
-	VMOVUPS  softmaxconsts<>+64(SB), Z8
-	VDIVPS   Z6, Z8, Z8
+	JB       class_647
+	VMOVUPS  softmaxconsts<>+0(SB), Z10
+	VDIVPS   Z8, Z10, Z10
 	TESTQ    $0x00000004, flags+88(FP)
-	JZ       noflag_601
+	JZ       noflag_649
 	MOVQ     SI, DX
 	MOVQ     R8, BX
-	VXORPS   Z9, Z9, Z9
+	VXORPS   Z11, Z11, Z11
 	XORQ     SI, SI
 
-class_602:
-	VMULPS    (DX), Z8, Z10
-	VMOVAPS.Z Z10, K1, Z10
-	VADDPS    (BX), Z10, Z11
-	VMOVUPS   Z11, (BX)
+class_650:
+	VMULPS    (DX), Z10, Z12
+	VMOVAPS.Z Z12, K1, Z12
+	VADDPS    (BX), Z12, Z13
+	VMOVUPS   Z13, (BX)
 	TESTQ     $0x00000008, flags+88(FP)
-	JZ        noflag_603
-	VMULPS    Z10, Z10, Z11
-	VADDPS    192(BX), Z11, Z11
-	VMOVUPS   Z11, 192(BX)
+	JZ        noflag_651
+	VMULPS    Z12, Z12, Z13
+	VADDPS    192(BX), Z13, Z13
+	VMOVUPS   Z13, 192(BX)
 
-noflag_603:
-	VPCMPEQD Z9, Z4, K2
-	VMOVUPS  64(BX), Z11
-	VADDPS   Z10, Z11, K2, Z11
-	VMOVUPS  Z11, 64(BX)
-	VMOVUPS  128(BX), Z10
-	VADDPS   softmaxconsts<>+64(SB), Z10, K2, Z10
-	VMOVUPS  Z10, 128(BX)
+noflag_651:
+	VPCMPEQD Z11, Z6, K2
+	VMOVUPS  64(BX), Z13
+	VADDPS   Z12, Z13, K2, Z13
+	VMOVUPS  Z13, 64(BX)
+	VMOVUPS  128(BX), Z12
+	VADDPS   softmaxconsts<>+0(SB), Z12, K2, Z12
+	VMOVUPS  Z12, 128(BX)
 	ADDQ     $0x00000040, DX
 	ADDQ     $0x00000100, BX
-	VPADDD   softmaxconsts<>+832(SB), Z9, Z9
+	VPADDD   softmaxconsts<>+832(SB), Z11, Z11
 	INCQ     SI
 	CMPQ     SI, C+72(FP)
-	JB       class_602
+	JB       class_650
 
-noflag_601:
+noflag_649:
+	MOVQ         flags+88(FP), DX
+	ANDQ         $0x00000203, DX
+	CMPQ         DX, $0x00000001
+	JEQ          prodmode_652
 	TESTQ        $0x00000003, flags+88(FP)
-	JZ           noflag_604
-	VGETEXPPS    Z6, Z10
-	VADDPS       softmaxconsts<>+64(SB), Z10, Z10
-	VGETMANTPS   $0x02, Z6, Z9
-	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z9, K2
-	VSUBPS       softmaxconsts<>+64(SB), Z9, Z11
-	VADDPS       Z9, Z9, Z12
-	VSUBPS       softmaxconsts<>+64(SB), Z12, Z12
-	VBLENDMPS    Z12, Z11, K2, Z9
-	VSUBPS       softmaxconsts<>+64(SB), Z10, K2, Z10
-	VMULPS       Z9, Z9, Z11
-	VMOVUPS      softmaxconsts<>+1088(SB), Z12
-	VFMADD213PS  softmaxconsts<>+1152(SB), Z9, Z12
-	VFMADD213PS  softmaxconsts<>+1216(SB), Z9, Z12
-	VFMADD213PS  softmaxconsts<>+1280(SB), Z9, Z12
-	VFMADD213PS  softmaxconsts<>+1344(SB), Z9, Z12
-	VFMADD213PS  softmaxconsts<>+1408(SB), Z9, Z12
-	VFMADD213PS  softmaxconsts<>+1472(SB), Z9, Z12
-	VFMADD213PS  softmaxconsts<>+1536(SB), Z9, Z12
-	VFMADD213PS  softmaxconsts<>+1600(SB), Z9, Z12
-	VMULPS       Z9, Z12, Z12
-	VMULPS       Z11, Z12, Z12
-	VFMADD231PS  softmaxconsts<>+256(SB), Z10, Z12
-	VFNMADD231PS softmaxconsts<>+384(SB), Z11, Z12
-	VADDPS       Z12, Z9, Z12
-	VFMADD231PS  softmaxconsts<>+192(SB), Z10, Z12
-	VCMPPS       $0x03, Z6, Z6, K2
-	VMOVUPS      Z6, K2, Z12
-	VSUBPS       Z7, Z12, Z6
+	JZ           noflag_654
+	VGETEXPPS    Z8, Z12
+	VADDPS       softmaxconsts<>+0(SB), Z12, Z12
+	VGETMANTPS   $0x02, Z8, Z11
+	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z11, K2
+	VSUBPS       softmaxconsts<>+0(SB), Z11, Z13
+	VADDPS       Z11, Z11, Z14
+	VSUBPS       softmaxconsts<>+0(SB), Z14, Z14
+	VBLENDMPS    Z14, Z13, K2, Z11
+	VSUBPS       softmaxconsts<>+0(SB), Z12, K2, Z12
+	VMULPS       Z11, Z11, Z13
+	VMOVUPS      softmaxconsts<>+1088(SB), Z14
+	VFMADD213PS  softmaxconsts<>+1152(SB), Z11, Z14
+	VFMADD213PS  softmaxconsts<>+1216(SB), Z11, Z14
+	VFMADD213PS  softmaxconsts<>+1280(SB), Z11, Z14
+	VFMADD213PS  softmaxconsts<>+1344(SB), Z11, Z14
+	VFMADD213PS  softmaxconsts<>+1408(SB), Z11, Z14
+	VFMADD213PS  softmaxconsts<>+1472(SB), Z11, Z14
+	VFMADD213PS  softmaxconsts<>+1536(SB), Z11, Z14
+	VFMADD213PS  softmaxconsts<>+1600(SB), Z11, Z14
+	VMULPS       Z11, Z14, Z14
+	VMULPS       Z13, Z14, Z14
+	VFMADD231PS  softmaxconsts<>+256(SB), Z12, Z14
+	VFNMADD231PS softmaxconsts<>+384(SB), Z13, Z14
+	VADDPS       Z14, Z11, Z14
+	VFMADD231PS  softmaxconsts<>+192(SB), Z12, Z14
+	VCMPPS       $0x03, Z8, Z8, K2
+	VMOVUPS      Z8, K2, Z14
+	VSUBPS       Z9, Z14, Z8
 	TESTQ        $0x00000001, flags+88(FP)
-	JZ           noflag_605
-	VMOVUPS      softmaxconsts<>+64(SB), Z9
+	JZ           noflag_655
+	VMOVUPS      softmaxconsts<>+0(SB), Z11
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_606
+	JZ           noflag_656
 	MOVQ         DI, DX
-	VXORPS       Z10, Z10, Z10
+	VXORPS       Z12, Z12, Z12
 	XORQ         BX, BX
 
-class_607:
-	VPCMPEQD     Z10, Z4, K2
-	VBROADCASTSS (DX), K2, Z9
+class_657:
+	VPCMPEQD     Z12, Z6, K2
+	VBROADCASTSS (DX), K2, Z11
 	ADDQ         $0x00000020, DX
-	VPADDD       softmaxconsts<>+832(SB), Z10, Z10
+	VPADDD       softmaxconsts<>+832(SB), Z12, Z12
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_607
+	JB           class_657
 
-noflag_606:
-	VBROADCASTSS eps1+144(FP), Z10
-	VMULPS       Z9, Z10, Z10
-	VMULPS       Z6, Z10, Z10
+noflag_656:
+	VBROADCASTSS eps1+144(FP), Z12
+	VMULPS       Z11, Z12, Z12
+	VMULPS       Z8, Z12, Z12
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_608
-	VXORPS       Z11, Z11, Z11
+	JZ           noflag_658
+	VXORPS       Z13, Z13, Z13
 	MOVQ         DI, DX
 	XORQ         BX, BX
 
-class_609:
-	VMOVUPS.Z    (AX), K1, Z13
-	VSUBPS       Z5, Z13, Z13
+class_659:
+	VMOVUPS.Z    (AX), K1, Z15
+	VSUBPS       Z7, Z15, Z15
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_610
-	VBROADCASTSS (DX), Z14
-	VMULPS       Z14, Z13, Z13
+	JZ           noflag_660
+	VBROADCASTSS (DX), Z16
+	VMULPS       Z16, Z15, Z15
 
-noflag_610:
-	VADDPS       Z13, Z11, Z11
+noflag_660:
+	VADDPS       Z15, Z13, Z13
 	ADDQ         CX, AX
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_609
-	VBROADCASTSS wsum+152(FP), Z5
-	VMULPS       Z12, Z5, Z5
-	VSUBPS       Z11, Z5, Z5
-	VBROADCASTSS epsC+148(FP), Z11
-	VFMADD231PS  Z11, Z5, Z10
+	JB           class_659
+	VBROADCASTSS wsum+152(FP), Z7
+	VMULPS       Z14, Z7, Z7
+	VSUBPS       Z13, Z7, Z7
+	VBROADCASTSS epsC+148(FP), Z13
+	VFMADD231PS  Z13, Z7, Z12
 
-noflag_608:
-	VMOVAPS.Z Z10, K1, Z10
-	VADDPS    Z10, Z0, Z0
-	VMOVAPS.Z Z9, K1, Z9
-	VADDPS    Z9, Z1, Z1
+noflag_658:
+	VMOVAPS.Z Z12, K1, Z12
+	VADDPS    Z12, Z0, Z0
+	VMOVAPS.Z Z11, K1, Z11
+	VADDPS    Z11, Z1, Z1
 
-noflag_605:
+noflag_655:
 	TESTQ        $0x00000002, flags+88(FP)
-	JZ           noflag_611
-	VMULPS       softmaxconsts<>+128(SB), Z7, Z5
-	VRNDSCALEPS  $0x00, Z5, Z5
-	VMOVAPS      Z7, Z9
-	VFNMADD231PS softmaxconsts<>+192(SB), Z5, Z9
-	VFNMADD231PS softmaxconsts<>+256(SB), Z5, Z9
-	VMULPS       Z9, Z9, Z10
-	VMOVUPS      softmaxconsts<>+320(SB), Z11
-	VFMADD213PS  softmaxconsts<>+384(SB), Z9, Z11
-	VMOVUPS      softmaxconsts<>+448(SB), Z12
-	VFMADD213PS  softmaxconsts<>+512(SB), Z9, Z12
-	VMOVUPS      softmaxconsts<>+576(SB), Z13
-	VFMADD213PS  softmaxconsts<>+640(SB), Z9, Z13
-	VFMADD213PS  Z12, Z10, Z13
-	VFMADD213PS  Z11, Z10, Z13
-	VFMADD213PS  Z9, Z10, Z13
-	VADDPS       softmaxconsts<>+64(SB), Z13, Z13
-	VSCALEFPS    Z5, Z13, Z13
-	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z7, K2
-	VXORPS       Z13, Z13, K2, Z13
-	VMULPS       Z8, Z13, Z13
-	VMOVUPS      softmaxconsts<>+64(SB), Z5
-	VSUBPS       Z13, Z5, Z5
-	VBROADCASTSS gamma+156(FP), Z7
+	JZ           noflag_661
+	VMULPS       softmaxconsts<>+128(SB), Z9, Z7
+	VRNDSCALEPS  $0x00, Z7, Z7
+	VMOVAPS      Z9, Z11
+	VFNMADD231PS softmaxconsts<>+192(SB), Z7, Z11
+	VFNMADD231PS softmaxconsts<>+256(SB), Z7, Z11
+	VMULPS       Z11, Z11, Z12
+	VMOVUPS      softmaxconsts<>+320(SB), Z13
+	VFMADD213PS  softmaxconsts<>+384(SB), Z11, Z13
+	VMOVUPS      softmaxconsts<>+448(SB), Z14
+	VFMADD213PS  softmaxconsts<>+512(SB), Z11, Z14
+	VMOVUPS      softmaxconsts<>+576(SB), Z15
+	VFMADD213PS  softmaxconsts<>+640(SB), Z11, Z15
+	VFMADD213PS  Z14, Z12, Z15
+	VFMADD213PS  Z13, Z12, Z15
+	VFMADD213PS  Z11, Z12, Z15
+	VADDPS       softmaxconsts<>+0(SB), Z15, Z15
+	VSCALEFPS    Z7, Z15, Z15
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z9, K2
+	VXORPS       Z15, Z15, K2, Z15
+	VMULPS       Z10, Z15, Z15
+	VMOVUPS      softmaxconsts<>+0(SB), Z7
+	VSUBPS       Z15, Z7, Z7
+	VBROADCASTSS gamma+156(FP), Z9
 	MOVQ         gmode+160(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_612
+	JEQ          pow1_662
 	CMPQ         AX, $0x02
-	JEQ          pow2_614
+	JEQ          pow2_664
 	CMPQ         AX, $0x03
-	JEQ          powg_613
-	VMOVUPS      softmaxconsts<>+64(SB), Z7
-	JMP          powd_615
+	JEQ          powg_663
+	VMOVUPS      softmaxconsts<>+0(SB), Z9
+	JMP          powd_665
 
-pow1_612:
-	VMOVAPS Z5, Z7
-	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z5, K2
-	VXORPS  Z7, Z7, K2, Z7
-	JMP     powd_615
+pow1_662:
+	VMOVAPS Z7, Z9
+	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z7, K2
+	VXORPS  Z9, Z9, K2, Z9
+	JMP     powd_665
 
-pow2_614:
-	VMULPS Z5, Z5, Z7
-	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z5, K2
-	VXORPS Z7, Z7, K2, Z7
-	JMP    powd_615
+pow2_664:
+	VMULPS Z7, Z7, Z9
+	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z7, K2
+	VXORPS Z9, Z9, K2, Z9
+	JMP    powd_665
 
-powg_613:
-	VGETEXPPS    Z5, Z9
-	VADDPS       softmaxconsts<>+64(SB), Z9, Z9
-	VGETMANTPS   $0x02, Z5, Z8
-	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z8, K2
-	VSUBPS       softmaxconsts<>+64(SB), Z8, Z10
-	VADDPS       Z8, Z8, Z11
-	VSUBPS       softmaxconsts<>+64(SB), Z11, Z11
-	VBLENDMPS    Z11, Z10, K2, Z8
-	VSUBPS       softmaxconsts<>+64(SB), Z9, K2, Z9
-	VMULPS       Z8, Z8, Z10
-	VMOVUPS      softmaxconsts<>+1088(SB), Z11
-	VFMADD213PS  softmaxconsts<>+1152(SB), Z8, Z11
-	VFMADD213PS  softmaxconsts<>+1216(SB), Z8, Z11
-	VFMADD213PS  softmaxconsts<>+1280(SB), Z8, Z11
-	VFMADD213PS  softmaxconsts<>+1344(SB), Z8, Z11
-	VFMADD213PS  softmaxconsts<>+1408(SB), Z8, Z11
-	VFMADD213PS  softmaxconsts<>+1472(SB), Z8, Z11
-	VFMADD213PS  softmaxconsts<>+1536(SB), Z8, Z11
-	VFMADD213PS  softmaxconsts<>+1600(SB), Z8, Z11
-	VMULPS       Z8, Z11, Z11
-	VMULPS       Z10, Z11, Z11
-	VFMADD231PS  softmaxconsts<>+256(SB), Z9, Z11
-	VFNMADD231PS softmaxconsts<>+384(SB), Z10, Z11
-	VADDPS       Z11, Z8, Z11
-	VFMADD231PS  softmaxconsts<>+192(SB), Z9, Z11
-	VCMPPS       $0x05, softmaxconsts<>+1920(SB), Z5, K2
-	VMOVUPS      Z5, K2, Z11
-	VCMPPS       $0x01, softmaxconsts<>+1664(SB), Z5, K2
-	VMOVUPS      softmaxconsts<>+1984(SB), K2, Z11
-	VCMPPS       $0x00, softmaxconsts<>+1664(SB), Z5, K2
-	VMOVUPS      softmaxconsts<>+2048(SB), K2, Z11
-	VMULPS       Z7, Z11, Z11
-	VMULPS       softmaxconsts<>+128(SB), Z11, Z7
-	VRNDSCALEPS  $0x00, Z7, Z7
-	VMOVAPS      Z11, Z8
-	VFNMADD231PS softmaxconsts<>+192(SB), Z7, Z8
-	VFNMADD231PS softmaxconsts<>+256(SB), Z7, Z8
-	VMULPS       Z8, Z8, Z9
-	VMOVUPS      softmaxconsts<>+320(SB), Z10
-	VFMADD213PS  softmaxconsts<>+384(SB), Z8, Z10
-	VMOVUPS      softmaxconsts<>+448(SB), Z12
-	VFMADD213PS  softmaxconsts<>+512(SB), Z8, Z12
-	VMOVUPS      softmaxconsts<>+576(SB), Z13
-	VFMADD213PS  softmaxconsts<>+640(SB), Z8, Z13
-	VFMADD213PS  Z12, Z9, Z13
-	VFMADD213PS  Z10, Z9, Z13
-	VFMADD213PS  Z8, Z9, Z13
-	VADDPS       softmaxconsts<>+64(SB), Z13, Z13
-	VSCALEFPS    Z7, Z13, Z13
-	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z11, K2
-	VXORPS       Z13, Z13, K2, Z13
-	VCMPPS       $0x0e, softmaxconsts<>+2368(SB), Z11, K2
-	VMOVUPS      softmaxconsts<>+1920(SB), K2, Z13
-	VMOVAPS      Z13, Z7
-	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z5, K2
-	VXORPS       Z7, Z7, K2, Z7
+powg_663:
+	VGETEXPPS    Z7, Z11
+	VADDPS       softmaxconsts<>+0(SB), Z11, Z11
+	VGETMANTPS   $0x02, Z7, Z10
+	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z10, K2
+	VSUBPS       softmaxconsts<>+0(SB), Z10, Z12
+	VADDPS       Z10, Z10, Z13
+	VSUBPS       softmaxconsts<>+0(SB), Z13, Z13
+	VBLENDMPS    Z13, Z12, K2, Z10
+	VSUBPS       softmaxconsts<>+0(SB), Z11, K2, Z11
+	VMULPS       Z10, Z10, Z12
+	VMOVUPS      softmaxconsts<>+1088(SB), Z13
+	VFMADD213PS  softmaxconsts<>+1152(SB), Z10, Z13
+	VFMADD213PS  softmaxconsts<>+1216(SB), Z10, Z13
+	VFMADD213PS  softmaxconsts<>+1280(SB), Z10, Z13
+	VFMADD213PS  softmaxconsts<>+1344(SB), Z10, Z13
+	VFMADD213PS  softmaxconsts<>+1408(SB), Z10, Z13
+	VFMADD213PS  softmaxconsts<>+1472(SB), Z10, Z13
+	VFMADD213PS  softmaxconsts<>+1536(SB), Z10, Z13
+	VFMADD213PS  softmaxconsts<>+1600(SB), Z10, Z13
+	VMULPS       Z10, Z13, Z13
+	VMULPS       Z12, Z13, Z13
+	VFMADD231PS  softmaxconsts<>+256(SB), Z11, Z13
+	VFNMADD231PS softmaxconsts<>+384(SB), Z12, Z13
+	VADDPS       Z13, Z10, Z13
+	VFMADD231PS  softmaxconsts<>+192(SB), Z11, Z13
+	VCMPPS       $0x05, softmaxconsts<>+1920(SB), Z7, K2
+	VMOVUPS      Z7, K2, Z13
+	VCMPPS       $0x01, softmaxconsts<>+1664(SB), Z7, K2
+	VMOVUPS      softmaxconsts<>+1984(SB), K2, Z13
+	VCMPPS       $0x00, softmaxconsts<>+1664(SB), Z7, K2
+	VMOVUPS      softmaxconsts<>+2048(SB), K2, Z13
+	VMULPS       Z9, Z13, Z13
+	VMULPS       softmaxconsts<>+128(SB), Z13, Z9
+	VRNDSCALEPS  $0x00, Z9, Z9
+	VMOVAPS      Z13, Z10
+	VFNMADD231PS softmaxconsts<>+192(SB), Z9, Z10
+	VFNMADD231PS softmaxconsts<>+256(SB), Z9, Z10
+	VMULPS       Z10, Z10, Z11
+	VMOVUPS      softmaxconsts<>+320(SB), Z12
+	VFMADD213PS  softmaxconsts<>+384(SB), Z10, Z12
+	VMOVUPS      softmaxconsts<>+448(SB), Z14
+	VFMADD213PS  softmaxconsts<>+512(SB), Z10, Z14
+	VMOVUPS      softmaxconsts<>+576(SB), Z15
+	VFMADD213PS  softmaxconsts<>+640(SB), Z10, Z15
+	VFMADD213PS  Z14, Z11, Z15
+	VFMADD213PS  Z12, Z11, Z15
+	VFMADD213PS  Z10, Z11, Z15
+	VADDPS       softmaxconsts<>+0(SB), Z15, Z15
+	VSCALEFPS    Z9, Z15, Z15
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z13, K2
+	VXORPS       Z15, Z15, K2, Z15
+	VCMPPS       $0x0e, softmaxconsts<>+2368(SB), Z13, K2
+	VMOVUPS      softmaxconsts<>+1920(SB), K2, Z15
+	VMOVAPS      Z15, Z9
+	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z7, K2
+	VXORPS       Z9, Z9, K2, Z9
 
-powd_615:
-	VMULPS  Z6, Z7, Z7
+powd_665:
+	VMULPS  Z8, Z9, Z9
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_616
-	VMOVUPS softmaxconsts<>+64(SB), Z5
+	JZ      noflag_666
+	VMOVUPS softmaxconsts<>+0(SB), Z7
 	MOVQ    DI, AX
-	VXORPS  Z6, Z6, Z6
+	VXORPS  Z8, Z8, Z8
 	XORQ    CX, CX
 
-class_617:
-	VPCMPEQD     Z6, Z4, K2
-	VBROADCASTSS 4(AX), K2, Z5
+class_667:
+	VPCMPEQD     Z8, Z6, K2
+	VBROADCASTSS 4(AX), K2, Z7
 	ADDQ         $0x00000020, AX
-	VPADDD       softmaxconsts<>+832(SB), Z6, Z6
+	VPADDD       softmaxconsts<>+832(SB), Z8, Z8
 	INCQ         CX
 	CMPQ         CX, C+72(FP)
-	JB           class_617
-	VMULPS       Z5, Z7, Z7
+	JB           class_667
+	VMULPS       Z7, Z9, Z9
 
-noflag_616:
-	VMOVAPS.Z Z7, K1, Z7
-	VADDPS    Z7, Z2, Z2
+noflag_666:
+	VMOVAPS.Z Z9, K1, Z9
+	VADDPS    Z9, Z2, Z2
 
-noflag_611:
-noflag_604:
-done_575:
+noflag_661:
+noflag_654:
+	JMP pwdone_653
+
+prodmode_652:
+	VBROADCASTSS eps1+144(FP), Z6
+	VXORPS       softmaxconsts<>+2176(SB), Z6, Z6
+	VMULPS       Z9, Z6, Z6
+	TESTQ        $0x00000400, flags+88(FP)
+	JZ           noflag_668
+	VXORPS       Z9, Z9, Z9
+	XORQ         DX, DX
+
+class_669:
+	VMOVUPS.Z    (AX), K1, Z10
+	VSUBPS       Z7, Z10, Z10
+	VADDPS       Z10, Z9, Z9
+	ADDQ         CX, AX
+	INCQ         DX
+	CMPQ         DX, C+72(FP)
+	JB           class_669
+	VBROADCASTSS epsC+148(FP), Z7
+	VFNMADD231PS Z7, Z9, Z6
+
+noflag_668:
+	VMOVAPS.Z  Z6, K1, Z6
+	VADDPS     Z6, Z0, Z0
+	VMOVUPS    softmaxconsts<>+0(SB), Z6
+	VMOVAPS.Z  Z6, K1, Z6
+	VADDPS     Z6, Z1, Z1
+	VMULPS     Z8, Z4, K1, Z4
+	VGETEXPPS  Z4, Z6
+	VADDPS     Z6, Z5, Z5
+	VGETMANTPS $0x00, Z4, Z4
+
+pwdone_653:
+done_619:
 	MOVQ out_base+168(FP), AX
 	MOVQ R8, CX
 	MOVQ AX, DX
@@ -10832,63 +11532,99 @@ done_575:
 	SHLQ $0x02, BX
 	XORQ SI, SI
 
-class_618:
-	VMOVUPS       (CX), Z4
-	VEXTRACTF64X4 $0x01, Z4, Y5
-	VADDPS        Y5, Y4, Y5
-	VEXTRACTF128  $0x01, Y5, X4
-	VADDPS        X4, X5, X4
-	VMOVHLPS      X4, X4, X5
-	VADDPS        X5, X4, X4
-	VMOVSHDUP     X4, X5
-	VADDSS        X5, X4, X4
+class_670:
+	VMOVUPS       (CX), Z6
+	VEXTRACTF64X4 $0x01, Z6, Y7
+	VADDPS        Y7, Y6, Y7
+	VEXTRACTF128  $0x01, Y7, X6
+	VADDPS        X6, X7, X6
+	VMOVHLPS      X6, X6, X7
+	VADDPS        X7, X6, X6
+	VMOVSHDUP     X6, X7
+	VADDSS        X7, X6, X6
 	MOVQ          BX, DI
 	XORQ          DI, DI
-	VMOVSS        X4, (DX)(DI*1)
-	VMOVUPS       64(CX), Z4
-	VEXTRACTF64X4 $0x01, Z4, Y5
-	VADDPS        Y5, Y4, Y5
-	VEXTRACTF128  $0x01, Y5, X4
-	VADDPS        X4, X5, X4
-	VMOVHLPS      X4, X4, X5
-	VADDPS        X5, X4, X4
-	VMOVSHDUP     X4, X5
-	VADDSS        X5, X4, X4
+	VMOVSS        X6, (DX)(DI*1)
+	VMOVUPS       64(CX), Z6
+	VEXTRACTF64X4 $0x01, Z6, Y7
+	VADDPS        Y7, Y6, Y7
+	VEXTRACTF128  $0x01, Y7, X6
+	VADDPS        X6, X7, X6
+	VMOVHLPS      X6, X6, X7
+	VADDPS        X7, X6, X6
+	VMOVSHDUP     X6, X7
+	VADDSS        X7, X6, X6
 	MOVQ          BX, DI
 	IMUL3Q        $0x01, DI, DI
-	VMOVSS        X4, (DX)(DI*1)
-	VMOVUPS       128(CX), Z4
-	VEXTRACTF64X4 $0x01, Z4, Y5
-	VADDPS        Y5, Y4, Y5
-	VEXTRACTF128  $0x01, Y5, X4
-	VADDPS        X4, X5, X4
-	VMOVHLPS      X4, X4, X5
-	VADDPS        X5, X4, X4
-	VMOVSHDUP     X4, X5
-	VADDSS        X5, X4, X4
+	VMOVSS        X6, (DX)(DI*1)
+	VMOVUPS       128(CX), Z6
+	VEXTRACTF64X4 $0x01, Z6, Y7
+	VADDPS        Y7, Y6, Y7
+	VEXTRACTF128  $0x01, Y7, X6
+	VADDPS        X6, X7, X6
+	VMOVHLPS      X6, X6, X7
+	VADDPS        X7, X6, X6
+	VMOVSHDUP     X6, X7
+	VADDSS        X7, X6, X6
 	MOVQ          BX, DI
 	IMUL3Q        $0x02, DI, DI
-	VMOVSS        X4, (DX)(DI*1)
-	VMOVUPS       192(CX), Z4
-	VEXTRACTF64X4 $0x01, Z4, Y5
-	VADDPS        Y5, Y4, Y5
-	VEXTRACTF128  $0x01, Y5, X4
-	VADDPS        X4, X5, X4
-	VMOVHLPS      X4, X4, X5
-	VADDPS        X5, X4, X4
-	VMOVSHDUP     X4, X5
-	VADDSS        X5, X4, X4
+	VMOVSS        X6, (DX)(DI*1)
+	VMOVUPS       192(CX), Z6
+	VEXTRACTF64X4 $0x01, Z6, Y7
+	VADDPS        Y7, Y6, Y7
+	VEXTRACTF128  $0x01, Y7, X6
+	VADDPS        X6, X7, X6
+	VMOVHLPS      X6, X6, X7
+	VADDPS        X7, X6, X6
+	VMOVSHDUP     X6, X7
+	VADDSS        X7, X6, X6
 	MOVQ          BX, DI
 	IMUL3Q        $0x03, DI, DI
-	VMOVSS        X4, (DX)(DI*1)
+	VMOVSS        X6, (DX)(DI*1)
 	ADDQ          $0x00000100, CX
 	ADDQ          $0x00000004, DX
 	INCQ          SI
 	CMPQ          SI, C+72(FP)
-	JB            class_618
+	JB            class_670
 	MOVQ          C+72(FP), BX
 	SHLQ          $0x04, BX
 	ADDQ          BX, AX
+	MOVQ          flags+88(FP), CX
+	ANDQ          $0x00000203, CX
+	CMPQ          CX, $0x00000001
+	JNE           noprod_671
+	VGETEXPPS     Z4, Z7
+	VADDPS        softmaxconsts<>+0(SB), Z7, Z7
+	VGETMANTPS    $0x02, Z4, Z6
+	VCMPPS        $0x01, softmaxconsts<>+1024(SB), Z6, K1
+	VSUBPS        softmaxconsts<>+0(SB), Z6, Z8
+	VADDPS        Z6, Z6, Z9
+	VSUBPS        softmaxconsts<>+0(SB), Z9, Z9
+	VBLENDMPS     Z9, Z8, K1, Z6
+	VSUBPS        softmaxconsts<>+0(SB), Z7, K1, Z7
+	VMULPS        Z6, Z6, Z8
+	VMOVUPS       softmaxconsts<>+1088(SB), Z9
+	VFMADD213PS   softmaxconsts<>+1152(SB), Z6, Z9
+	VFMADD213PS   softmaxconsts<>+1216(SB), Z6, Z9
+	VFMADD213PS   softmaxconsts<>+1280(SB), Z6, Z9
+	VFMADD213PS   softmaxconsts<>+1344(SB), Z6, Z9
+	VFMADD213PS   softmaxconsts<>+1408(SB), Z6, Z9
+	VFMADD213PS   softmaxconsts<>+1472(SB), Z6, Z9
+	VFMADD213PS   softmaxconsts<>+1536(SB), Z6, Z9
+	VFMADD213PS   softmaxconsts<>+1600(SB), Z6, Z9
+	VMULPS        Z6, Z9, Z9
+	VMULPS        Z8, Z9, Z9
+	VFMADD231PS   softmaxconsts<>+256(SB), Z7, Z9
+	VFNMADD231PS  softmaxconsts<>+384(SB), Z8, Z9
+	VADDPS        Z9, Z6, Z9
+	VFMADD231PS   softmaxconsts<>+192(SB), Z7, Z9
+	VCMPPS        $0x03, Z4, Z4, K1
+	VMOVUPS       Z4, K1, Z9
+	VFMADD231PS   softmaxconsts<>+256(SB), Z5, Z9
+	VFMADD231PS   softmaxconsts<>+192(SB), Z5, Z9
+	VADDPS        Z9, Z0, Z0
+
+noprod_671:
 	VMOVAPS       Z0, Z0
 	VEXTRACTF64X4 $0x01, Z0, Y4
 	VADDPS        Y4, Y0, Y4
@@ -10950,36 +11686,36 @@ TEXT ·SoftmaxGradU8AVX512(SB), NOSPLIT, $0-200
 	MOVQ lo+32(FP), R9
 	LEAQ (R8)(R9*4), R8
 
-loop_619:
+loop_672:
 	CMPQ         DX, $0x00000010
-	JB           tail_620
+	JB           tail_673
 	VPMOVZXBD    (BX), Z0
 	VBROADCASTSS ign+80(FP), Z1
 	VPCMPD       $0x04, Z1, Z0, K1
-	VMOVDQU32    softmaxconsts<>+0(SB), Z1
+	VMOVDQU32    softmaxconsts<>+64(SB), Z1
 	VPBLENDMD    Z0, Z1, K1, Z0
 	VMOVUPS.Z    (AX), K1, Z1
 	PREFETCHT0   1024(AX)
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
 	DECQ         R10
-	JZ           c1_622
+	JZ           c1_675
 
-max_623:
+max_676:
 	ADDQ       CX, R9
 	VMOVUPS.Z  (R9), K1, Z2
 	PREFETCHT0 1024(R9)
 	VMAXPS     Z2, Z1, Z1
 	DECQ       R10
-	JNZ        max_623
+	JNZ        max_676
 
-c1_622:
+c1_675:
 	VXORPS Z2, Z2, Z2
 	MOVQ   AX, R9
 	MOVQ   SI, R10
 	XORQ   R11, R11
 
-class_624:
+class_677:
 	VMOVUPS.Z    (R9), K1, Z3
 	VSUBPS       Z1, Z3, Z3
 	VMULPS       softmaxconsts<>+128(SB), Z3, Z4
@@ -10997,7 +11733,7 @@ class_624:
 	VFMADD213PS  Z8, Z6, Z9
 	VFMADD213PS  Z7, Z6, Z9
 	VFMADD213PS  Z5, Z6, Z9
-	VADDPS       softmaxconsts<>+64(SB), Z9, Z9
+	VADDPS       softmaxconsts<>+0(SB), Z9, Z9
 	VSCALEFPS    Z4, Z9, Z9
 	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z3, K2
 	VXORPS       Z9, Z9, K2, Z9
@@ -11007,39 +11743,39 @@ class_624:
 	ADDQ         $0x00000040, R10
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_624
-	VMOVUPS      softmaxconsts<>+64(SB), Z1
+	JB           class_677
+	VMOVUPS      softmaxconsts<>+0(SB), Z1
 	VDIVPS       Z2, Z1, Z1
-	VMOVUPS      softmaxconsts<>+64(SB), Z2
+	VMOVUPS      softmaxconsts<>+0(SB), Z2
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_625
+	JZ           noflag_678
 	MOVQ         DI, R9
 	VXORPS       Z3, Z3, Z3
 	XORQ         R10, R10
 
-class_626:
+class_679:
 	VPCMPEQD     Z3, Z0, K2
 	VBROADCASTSS (R9), K2, Z2
 	ADDQ         $0x00000020, R9
 	VPADDD       softmaxconsts<>+832(SB), Z3, Z3
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_626
+	JB           class_679
 
-noflag_625:
+noflag_678:
 	VBROADCASTSS k1+144(FP), Z3
 	VMULPS       Z2, Z3, Z3
 	VBROADCASTSS k2+148(FP), Z2
 	VADDPS       Z3, Z2, Z2
 	VXORPS       Z4, Z4, Z4
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_627
+	JZ           noflag_680
 	MOVQ         SI, R9
 	MOVQ         DI, R10
 	VXORPS       Z5, Z5, Z5
 	XORQ         R11, R11
 
-class_628:
+class_681:
 	VMULPS       (R9), Z1, Z6
 	VPCMPEQD     Z5, Z0, K2
 	VBROADCASTSS 20(R10), Z7
@@ -11054,18 +11790,18 @@ class_628:
 	VPADDD       softmaxconsts<>+832(SB), Z5, Z5
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_628
+	JB           class_681
 
-noflag_627:
+noflag_680:
 	TESTQ  $0x00000004, flags+88(FP)
-	JZ     outnr_630
+	JZ     outnr_683
 	MOVQ   SI, R9
 	MOVQ   DI, R10
 	MOVQ   R8, R11
 	VXORPS Z5, Z5, Z5
 	XORQ   R12, R12
 
-class_631:
+class_684:
 	VPCMPEQD     Z5, Z0, K2
 	VMULPS       (R9), Z1, Z6
 	VBROADCASTSS 20(R10), Z7
@@ -11078,32 +11814,32 @@ class_631:
 	VADDPS       Z2, Z7, Z7
 	VMULPS       Z7, Z6, Z6
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_632
+	JZ           noflag_685
 	VBROADCASTSS 8(R10), Z7
 	VSUBPS       Z7, Z6, Z6
 
-noflag_632:
+noflag_685:
 	VSUBPS    Z3, Z6, K2, Z6
 	VMOVAPS.Z Z6, K1, Z6
 	TESTQ     $0x00000800, flags+88(FP)
-	JNZ       nt_633
+	JNZ       nt_686
 	VMOVUPS   Z6, (R11)
-	JMP       st_634
+	JMP       st_687
 
-nt_633:
+nt_686:
 	VMOVNTPS Z6, (R11)
 
-st_634:
+st_687:
 	ADDQ   $0x00000040, R9
 	ADDQ   $0x00000020, R10
 	ADDQ   CX, R11
 	VPADDD softmaxconsts<>+832(SB), Z5, Z5
 	INCQ   R12
 	CMPQ   R12, C+72(FP)
-	JB     class_631
-	JMP    outd_629
+	JB     class_684
+	JMP    outd_682
 
-outnr_630:
+outnr_683:
 	VMOVAPS Z2, Z2
 	VMULPS  Z1, Z2, Z2
 	MOVQ    SI, R9
@@ -11112,44 +11848,44 @@ outnr_630:
 	VXORPS  Z1, Z1, Z1
 	XORQ    R12, R12
 
-class_635:
+class_688:
 	VPCMPEQD     Z1, Z0, K2
 	VMULPS       (R9), Z2, Z4
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_636
+	JZ           noflag_689
 	VBROADCASTSS 8(R10), Z5
 	VSUBPS       Z5, Z4, Z4
 
-noflag_636:
+noflag_689:
 	VSUBPS    Z3, Z4, K2, Z4
 	VMOVAPS.Z Z4, K1, Z4
 	TESTQ     $0x00000800, flags+88(FP)
-	JNZ       nt_637
+	JNZ       nt_690
 	VMOVUPS   Z4, (R11)
-	JMP       st_638
+	JMP       st_691
 
-nt_637:
+nt_690:
 	VMOVNTPS Z4, (R11)
 
-st_638:
+st_691:
 	ADDQ   $0x00000040, R9
 	ADDQ   $0x00000020, R10
 	ADDQ   CX, R11
 	VPADDD softmaxconsts<>+832(SB), Z1, Z1
 	INCQ   R12
 	CMPQ   R12, C+72(FP)
-	JB     class_635
+	JB     class_688
 
-outd_629:
+outd_682:
 	ADDQ $0x00000040, AX
 	ADDQ $0x00000010, BX
 	ADDQ $0x00000040, R8
 	SUBQ $0x00000010, DX
-	JMP  loop_619
+	JMP  loop_672
 
-tail_620:
+tail_673:
 	TESTQ        DX, DX
-	JZ           done_621
+	JZ           done_674
 	MOVL         $0x0000ffff, R9
 	BZHIL        DX, R9, R9
 	KMOVW        R9, K1
@@ -11157,29 +11893,29 @@ tail_620:
 	VPMOVZXBD    X0, Z0
 	VBROADCASTSS ign+80(FP), Z1
 	VPCMPD       $0x04, Z1, Z0, K1, K2
-	VMOVDQU32    softmaxconsts<>+0(SB), Z1
+	VMOVDQU32    softmaxconsts<>+64(SB), Z1
 	VPBLENDMD    Z0, Z1, K2, Z0
 	VMOVUPS.Z    (AX), K2, Z1
 	PREFETCHT0   1024(AX)
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
-	JZ           c1_639
+	JZ           c1_692
 
-max_640:
+max_693:
 	ADDQ       CX, DX
 	VMOVUPS.Z  (DX), K2, Z2
 	PREFETCHT0 1024(DX)
 	VMAXPS     Z2, Z1, Z1
 	DECQ       BX
-	JNZ        max_640
+	JNZ        max_693
 
-c1_639:
+c1_692:
 	VXORPS Z2, Z2, Z2
 	MOVQ   SI, DX
 	XORQ   BX, BX
 
-class_641:
+class_694:
 	VMOVUPS.Z    (AX), K2, Z3
 	VSUBPS       Z1, Z3, Z3
 	VMULPS       softmaxconsts<>+128(SB), Z3, Z4
@@ -11197,7 +11933,7 @@ class_641:
 	VFMADD213PS  Z8, Z6, Z9
 	VFMADD213PS  Z7, Z6, Z9
 	VFMADD213PS  Z5, Z6, Z9
-	VADDPS       softmaxconsts<>+64(SB), Z9, Z9
+	VADDPS       softmaxconsts<>+0(SB), Z9, Z9
 	VSCALEFPS    Z4, Z9, Z9
 	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z3, K3
 	VXORPS       Z9, Z9, K3, Z9
@@ -11207,39 +11943,39 @@ class_641:
 	ADDQ         $0x00000040, DX
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_641
-	VMOVUPS      softmaxconsts<>+64(SB), Z1
+	JB           class_694
+	VMOVUPS      softmaxconsts<>+0(SB), Z1
 	VDIVPS       Z2, Z1, Z1
-	VMOVUPS      softmaxconsts<>+64(SB), Z2
+	VMOVUPS      softmaxconsts<>+0(SB), Z2
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_642
+	JZ           noflag_695
 	MOVQ         DI, AX
 	VXORPS       Z3, Z3, Z3
 	XORQ         DX, DX
 
-class_643:
+class_696:
 	VPCMPEQD     Z3, Z0, K3
 	VBROADCASTSS (AX), K3, Z2
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z3, Z3
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_643
+	JB           class_696
 
-noflag_642:
+noflag_695:
 	VBROADCASTSS k1+144(FP), Z3
 	VMULPS       Z2, Z3, Z3
 	VBROADCASTSS k2+148(FP), Z2
 	VADDPS       Z3, Z2, Z2
 	VXORPS       Z4, Z4, Z4
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_644
+	JZ           noflag_697
 	MOVQ         SI, AX
 	MOVQ         DI, DX
 	VXORPS       Z5, Z5, Z5
 	XORQ         BX, BX
 
-class_645:
+class_698:
 	VMULPS       (AX), Z1, Z6
 	VPCMPEQD     Z5, Z0, K3
 	VBROADCASTSS 20(DX), Z7
@@ -11254,18 +11990,18 @@ class_645:
 	VPADDD       softmaxconsts<>+832(SB), Z5, Z5
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_645
+	JB           class_698
 
-noflag_644:
+noflag_697:
 	TESTQ  $0x00000004, flags+88(FP)
-	JZ     outnr_647
+	JZ     outnr_700
 	MOVQ   SI, AX
 	MOVQ   DI, DX
 	MOVQ   R8, BX
 	VXORPS Z5, Z5, Z5
 	XORQ   SI, SI
 
-class_648:
+class_701:
 	VPCMPEQD     Z5, Z0, K3
 	VMULPS       (AX), Z1, Z6
 	VBROADCASTSS 20(DX), Z7
@@ -11278,11 +12014,11 @@ class_648:
 	VADDPS       Z2, Z7, Z7
 	VMULPS       Z7, Z6, Z6
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_649
+	JZ           noflag_702
 	VBROADCASTSS 8(DX), Z7
 	VSUBPS       Z7, Z6, Z6
 
-noflag_649:
+noflag_702:
 	VSUBPS    Z3, Z6, K3, Z6
 	VMOVAPS.Z Z6, K2, Z6
 	VMOVUPS   Z6, K1, (BX)
@@ -11292,10 +12028,10 @@ noflag_649:
 	VPADDD    softmaxconsts<>+832(SB), Z5, Z5
 	INCQ      SI
 	CMPQ      SI, C+72(FP)
-	JB        class_648
-	JMP       outd_646
+	JB        class_701
+	JMP       outd_699
 
-outnr_647:
+outnr_700:
 	VMOVAPS Z2, Z2
 	VMULPS  Z1, Z2, Z2
 	MOVQ    SI, AX
@@ -11304,15 +12040,15 @@ outnr_647:
 	VXORPS  Z1, Z1, Z1
 	XORQ    SI, SI
 
-class_650:
+class_703:
 	VPCMPEQD     Z1, Z0, K3
 	VMULPS       (AX), Z2, Z4
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_651
+	JZ           noflag_704
 	VBROADCASTSS 8(DX), Z5
 	VSUBPS       Z5, Z4, Z4
 
-noflag_651:
+noflag_704:
 	VSUBPS    Z3, Z4, K3, Z4
 	VMOVAPS.Z Z4, K2, Z4
 	VMOVUPS   Z4, K1, (BX)
@@ -11322,15 +12058,15 @@ noflag_651:
 	VPADDD    softmaxconsts<>+832(SB), Z1, Z1
 	INCQ      SI
 	CMPQ      SI, C+72(FP)
-	JB        class_650
+	JB        class_703
 
-outd_646:
-done_621:
+outd_699:
+done_674:
 	TESTQ $0x00000800, flags+88(FP)
-	JZ    noflag_652
+	JZ    noflag_705
 	SFENCE
 
-noflag_652:
+noflag_705:
 	VZEROUPPER
 	RET
 
@@ -11352,30 +12088,30 @@ TEXT ·SoftmaxGradFocalU8AVX512(SB), NOSPLIT, $0-200
 	MOVQ lo+32(FP), R9
 	LEAQ (R8)(R9*4), R8
 
-loop_653:
+loop_706:
 	CMPQ         DX, $0x00000010
-	JB           tail_654
+	JB           tail_707
 	VPMOVZXBD    (BX), Z0
 	VBROADCASTSS ign+80(FP), Z1
 	VPCMPD       $0x04, Z1, Z0, K1
-	VMOVDQU32    softmaxconsts<>+0(SB), Z1
+	VMOVDQU32    softmaxconsts<>+64(SB), Z1
 	VPBLENDMD    Z0, Z1, K1, Z0
 	VMOVUPS.Z    (AX), K1, Z1
 	PREFETCHT0   1024(AX)
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
 	DECQ         R10
-	JZ           c1_656
+	JZ           c1_709
 
-max_657:
+max_710:
 	ADDQ       CX, R9
 	VMOVUPS.Z  (R9), K1, Z2
 	PREFETCHT0 1024(R9)
 	VMAXPS     Z2, Z1, Z1
 	DECQ       R10
-	JNZ        max_657
+	JNZ        max_710
 
-c1_656:
+c1_709:
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 	MOVQ   AX, R9
@@ -11383,7 +12119,7 @@ c1_656:
 	VXORPS Z4, Z4, Z4
 	XORQ   R11, R11
 
-class_658:
+class_711:
 	VMOVUPS.Z    (R9), K1, Z5
 	VSUBPS       Z1, Z5, Z5
 	VMULPS       softmaxconsts<>+128(SB), Z5, Z6
@@ -11401,7 +12137,7 @@ class_658:
 	VFMADD213PS  Z10, Z8, Z11
 	VFMADD213PS  Z9, Z8, Z11
 	VFMADD213PS  Z7, Z8, Z11
-	VADDPS       softmaxconsts<>+64(SB), Z11, Z11
+	VADDPS       softmaxconsts<>+0(SB), Z11, Z11
 	VSCALEFPS    Z6, Z11, Z11
 	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z5, K2
 	VXORPS       Z11, Z11, K2, Z11
@@ -11414,26 +12150,26 @@ class_658:
 	VPADDD       softmaxconsts<>+832(SB), Z4, Z4
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_658
-	VMOVUPS      softmaxconsts<>+64(SB), Z1
+	JB           class_711
+	VMOVUPS      softmaxconsts<>+0(SB), Z1
 	VDIVPS       Z2, Z1, Z1
-	VMOVUPS      softmaxconsts<>+64(SB), Z4
+	VMOVUPS      softmaxconsts<>+0(SB), Z4
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_659
+	JZ           noflag_712
 	MOVQ         DI, R9
 	VXORPS       Z5, Z5, Z5
 	XORQ         R10, R10
 
-class_660:
+class_713:
 	VPCMPEQD     Z5, Z0, K2
 	VBROADCASTSS (R9), K2, Z4
 	ADDQ         $0x00000020, R9
 	VPADDD       softmaxconsts<>+832(SB), Z5, Z5
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_660
+	JB           class_713
 
-noflag_659:
+noflag_712:
 	VBROADCASTSS k1+144(FP), Z5
 	VMULPS       Z4, Z5, Z5
 	VBROADCASTSS k2+148(FP), Z4
@@ -11453,46 +12189,46 @@ noflag_659:
 	VFMADD213PS  Z10, Z8, Z11
 	VFMADD213PS  Z9, Z8, Z11
 	VFMADD213PS  Z7, Z8, Z11
-	VADDPS       softmaxconsts<>+64(SB), Z11, Z11
+	VADDPS       softmaxconsts<>+0(SB), Z11, Z11
 	VSCALEFPS    Z6, Z11, Z11
 	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z3, K2
 	VXORPS       Z11, Z11, K2, Z11
 	VMULPS       Z1, Z11, Z11
-	VMOVUPS      softmaxconsts<>+64(SB), Z6
+	VMOVUPS      softmaxconsts<>+0(SB), Z6
 	VSUBPS       Z11, Z6, Z6
 	VBROADCASTSS gamma+156(FP), Z7
 	MOVQ         gmode+160(FP), R9
 	CMPQ         R9, $0x01
-	JEQ          pow1_661
+	JEQ          pow1_714
 	CMPQ         R9, $0x02
-	JEQ          pow2_663
+	JEQ          pow2_716
 	CMPQ         R9, $0x03
-	JEQ          powg_662
-	VMOVUPS      softmaxconsts<>+64(SB), Z8
-	JMP          powd_664
+	JEQ          powg_715
+	VMOVUPS      softmaxconsts<>+0(SB), Z8
+	JMP          powd_717
 
-pow1_661:
+pow1_714:
 	VMOVAPS Z6, Z8
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z6, K2
 	VXORPS  Z8, Z8, K2, Z8
-	JMP     powd_664
+	JMP     powd_717
 
-pow2_663:
+pow2_716:
 	VMULPS Z6, Z6, Z8
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z6, K2
 	VXORPS Z8, Z8, K2, Z8
-	JMP    powd_664
+	JMP    powd_717
 
-powg_662:
+powg_715:
 	VGETEXPPS    Z6, Z9
-	VADDPS       softmaxconsts<>+64(SB), Z9, Z9
+	VADDPS       softmaxconsts<>+0(SB), Z9, Z9
 	VGETMANTPS   $0x02, Z6, Z8
 	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z8, K2
-	VSUBPS       softmaxconsts<>+64(SB), Z8, Z10
+	VSUBPS       softmaxconsts<>+0(SB), Z8, Z10
 	VADDPS       Z8, Z8, Z12
-	VSUBPS       softmaxconsts<>+64(SB), Z12, Z12
+	VSUBPS       softmaxconsts<>+0(SB), Z12, Z12
 	VBLENDMPS    Z12, Z10, K2, Z8
-	VSUBPS       softmaxconsts<>+64(SB), Z9, K2, Z9
+	VSUBPS       softmaxconsts<>+0(SB), Z9, K2, Z9
 	VMULPS       Z8, Z8, Z10
 	VMOVUPS      softmaxconsts<>+1088(SB), Z12
 	VFMADD213PS  softmaxconsts<>+1152(SB), Z8, Z12
@@ -11531,7 +12267,7 @@ powg_662:
 	VFMADD213PS  Z14, Z10, Z15
 	VFMADD213PS  Z13, Z10, Z15
 	VFMADD213PS  Z9, Z10, Z15
-	VADDPS       softmaxconsts<>+64(SB), Z15, Z15
+	VADDPS       softmaxconsts<>+0(SB), Z15, Z15
 	VSCALEFPS    Z8, Z15, Z15
 	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z12, K2
 	VXORPS       Z15, Z15, K2, Z15
@@ -11541,19 +12277,19 @@ powg_662:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z6, K2
 	VXORPS       Z8, Z8, K2, Z8
 
-powd_664:
-	VXORPS       softmaxconsts<>+2304(SB), Z8, Z8
+powd_717:
+	VXORPS       softmaxconsts<>+2176(SB), Z8, Z8
 	CMPQ         R9, $0x00
-	JEQ          gamma0_665
+	JEQ          gamma0_718
 	VGETEXPPS    Z2, Z10
-	VADDPS       softmaxconsts<>+64(SB), Z10, Z10
+	VADDPS       softmaxconsts<>+0(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z2, Z9
 	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z9, K2
-	VSUBPS       softmaxconsts<>+64(SB), Z9, Z12
+	VSUBPS       softmaxconsts<>+0(SB), Z9, Z12
 	VADDPS       Z9, Z9, Z13
-	VSUBPS       softmaxconsts<>+64(SB), Z13, Z13
+	VSUBPS       softmaxconsts<>+0(SB), Z13, Z13
 	VBLENDMPS    Z13, Z12, K2, Z9
-	VSUBPS       softmaxconsts<>+64(SB), Z10, K2, Z10
+	VSUBPS       softmaxconsts<>+0(SB), Z10, K2, Z10
 	VMULPS       Z9, Z9, Z12
 	VMOVUPS      softmaxconsts<>+1088(SB), Z13
 	VFMADD213PS  softmaxconsts<>+1152(SB), Z9, Z13
@@ -11575,39 +12311,39 @@ powd_664:
 	VMOVAPS      Z3, Z2
 	VSUBPS       Z13, Z2, Z2
 	VMOVAPS      Z7, Z3
-	VSUBPS       softmaxconsts<>+64(SB), Z3, Z3
+	VSUBPS       softmaxconsts<>+0(SB), Z3, Z3
 	MOVQ         g1mode+168(FP), R9
 	CMPQ         R9, $0x01
-	JEQ          pow1_666
+	JEQ          pow1_719
 	CMPQ         R9, $0x02
-	JEQ          pow2_668
+	JEQ          pow2_721
 	CMPQ         R9, $0x03
-	JEQ          powg_667
-	VMOVUPS      softmaxconsts<>+64(SB), Z3
-	JMP          powd_669
+	JEQ          powg_720
+	VMOVUPS      softmaxconsts<>+0(SB), Z3
+	JMP          powd_722
 
-pow1_666:
+pow1_719:
 	VMOVAPS Z6, Z3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z6, K2
 	VXORPS  Z3, Z3, K2, Z3
-	JMP     powd_669
+	JMP     powd_722
 
-pow2_668:
+pow2_721:
 	VMULPS Z6, Z6, Z3
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z6, K2
 	VXORPS Z3, Z3, K2, Z3
-	JMP    powd_669
+	JMP    powd_722
 
-powg_667:
+powg_720:
 	VGETEXPPS    Z6, Z10
-	VADDPS       softmaxconsts<>+64(SB), Z10, Z10
+	VADDPS       softmaxconsts<>+0(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z6, Z9
 	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z9, K2
-	VSUBPS       softmaxconsts<>+64(SB), Z9, Z12
+	VSUBPS       softmaxconsts<>+0(SB), Z9, Z12
 	VADDPS       Z9, Z9, Z13
-	VSUBPS       softmaxconsts<>+64(SB), Z13, Z13
+	VSUBPS       softmaxconsts<>+0(SB), Z13, Z13
 	VBLENDMPS    Z13, Z12, K2, Z9
-	VSUBPS       softmaxconsts<>+64(SB), Z10, K2, Z10
+	VSUBPS       softmaxconsts<>+0(SB), Z10, K2, Z10
 	VMULPS       Z9, Z9, Z12
 	VMOVUPS      softmaxconsts<>+1088(SB), Z13
 	VFMADD213PS  softmaxconsts<>+1152(SB), Z9, Z13
@@ -11646,7 +12382,7 @@ powg_667:
 	VFMADD213PS  Z14, Z10, Z15
 	VFMADD213PS  Z12, Z10, Z15
 	VFMADD213PS  Z9, Z10, Z15
-	VADDPS       softmaxconsts<>+64(SB), Z15, Z15
+	VADDPS       softmaxconsts<>+0(SB), Z15, Z15
 	VSCALEFPS    Z3, Z15, Z15
 	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z13, K2
 	VXORPS       Z15, Z15, K2, Z15
@@ -11656,45 +12392,45 @@ powg_667:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z6, K2
 	VXORPS       Z3, Z3, K2, Z3
 
-powd_669:
+powd_722:
 	VMULPS Z7, Z3, Z3
 	VMULPS Z11, Z3, Z3
 	VMULPS Z2, Z3, Z3
 	VCMPPS $0x0e, softmaxconsts<>+1664(SB), Z6, K2
 	VADDPS Z3, Z8, K2, Z8
 
-gamma0_665:
+gamma0_718:
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_670
-	VMOVUPS softmaxconsts<>+64(SB), Z2
+	JZ      noflag_723
+	VMOVUPS softmaxconsts<>+0(SB), Z2
 	MOVQ    DI, R9
 	VXORPS  Z3, Z3, Z3
 	XORQ    R10, R10
 
-class_671:
+class_724:
 	VPCMPEQD     Z3, Z0, K2
 	VBROADCASTSS 4(R9), K2, Z2
 	ADDQ         $0x00000020, R9
 	VPADDD       softmaxconsts<>+832(SB), Z3, Z3
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_671
+	JB           class_724
 	VMULPS       Z2, Z8, Z8
 
-noflag_670:
+noflag_723:
 	VBROADCASTSS fs+152(FP), Z2
 	VMULPS       Z2, Z8, Z8
 	VSUBPS       Z8, Z4, Z4
 	VSUBPS       Z8, Z5, Z5
 	VXORPS       Z2, Z2, Z2
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_672
+	JZ           noflag_725
 	MOVQ         SI, R9
 	MOVQ         DI, R10
 	VXORPS       Z3, Z3, Z3
 	XORQ         R11, R11
 
-class_673:
+class_726:
 	VMULPS       (R9), Z1, Z6
 	VPCMPEQD     Z3, Z0, K2
 	VBROADCASTSS 20(R10), Z7
@@ -11709,18 +12445,18 @@ class_673:
 	VPADDD       softmaxconsts<>+832(SB), Z3, Z3
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_673
+	JB           class_726
 
-noflag_672:
+noflag_725:
 	TESTQ  $0x00000004, flags+88(FP)
-	JZ     outnr_675
+	JZ     outnr_728
 	MOVQ   SI, R9
 	MOVQ   DI, R10
 	MOVQ   R8, R11
 	VXORPS Z3, Z3, Z3
 	XORQ   R12, R12
 
-class_676:
+class_729:
 	VPCMPEQD     Z3, Z0, K2
 	VMULPS       (R9), Z1, Z6
 	VBROADCASTSS 20(R10), Z7
@@ -11733,32 +12469,32 @@ class_676:
 	VADDPS       Z4, Z7, Z7
 	VMULPS       Z7, Z6, Z6
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_677
+	JZ           noflag_730
 	VBROADCASTSS 8(R10), Z7
 	VSUBPS       Z7, Z6, Z6
 
-noflag_677:
+noflag_730:
 	VSUBPS    Z5, Z6, K2, Z6
 	VMOVAPS.Z Z6, K1, Z6
 	TESTQ     $0x00000800, flags+88(FP)
-	JNZ       nt_678
+	JNZ       nt_731
 	VMOVUPS   Z6, (R11)
-	JMP       st_679
+	JMP       st_732
 
-nt_678:
+nt_731:
 	VMOVNTPS Z6, (R11)
 
-st_679:
+st_732:
 	ADDQ   $0x00000040, R9
 	ADDQ   $0x00000020, R10
 	ADDQ   CX, R11
 	VPADDD softmaxconsts<>+832(SB), Z3, Z3
 	INCQ   R12
 	CMPQ   R12, C+72(FP)
-	JB     class_676
-	JMP    outd_674
+	JB     class_729
+	JMP    outd_727
 
-outnr_675:
+outnr_728:
 	VMOVAPS Z4, Z2
 	VMULPS  Z1, Z2, Z2
 	MOVQ    SI, R9
@@ -11767,44 +12503,44 @@ outnr_675:
 	VXORPS  Z1, Z1, Z1
 	XORQ    R12, R12
 
-class_680:
+class_733:
 	VPCMPEQD     Z1, Z0, K2
 	VMULPS       (R9), Z2, Z3
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_681
+	JZ           noflag_734
 	VBROADCASTSS 8(R10), Z4
 	VSUBPS       Z4, Z3, Z3
 
-noflag_681:
+noflag_734:
 	VSUBPS    Z5, Z3, K2, Z3
 	VMOVAPS.Z Z3, K1, Z3
 	TESTQ     $0x00000800, flags+88(FP)
-	JNZ       nt_682
+	JNZ       nt_735
 	VMOVUPS   Z3, (R11)
-	JMP       st_683
+	JMP       st_736
 
-nt_682:
+nt_735:
 	VMOVNTPS Z3, (R11)
 
-st_683:
+st_736:
 	ADDQ   $0x00000040, R9
 	ADDQ   $0x00000020, R10
 	ADDQ   CX, R11
 	VPADDD softmaxconsts<>+832(SB), Z1, Z1
 	INCQ   R12
 	CMPQ   R12, C+72(FP)
-	JB     class_680
+	JB     class_733
 
-outd_674:
+outd_727:
 	ADDQ $0x00000040, AX
 	ADDQ $0x00000010, BX
 	ADDQ $0x00000040, R8
 	SUBQ $0x00000010, DX
-	JMP  loop_653
+	JMP  loop_706
 
-tail_654:
+tail_707:
 	TESTQ        DX, DX
-	JZ           done_655
+	JZ           done_708
 	MOVL         $0x0000ffff, R9
 	BZHIL        DX, R9, R9
 	KMOVW        R9, K1
@@ -11812,31 +12548,31 @@ tail_654:
 	VPMOVZXBD    X0, Z0
 	VBROADCASTSS ign+80(FP), Z1
 	VPCMPD       $0x04, Z1, Z0, K1, K2
-	VMOVDQU32    softmaxconsts<>+0(SB), Z1
+	VMOVDQU32    softmaxconsts<>+64(SB), Z1
 	VPBLENDMD    Z0, Z1, K2, Z0
 	VMOVUPS.Z    (AX), K2, Z1
 	PREFETCHT0   1024(AX)
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
-	JZ           c1_684
+	JZ           c1_737
 
-max_685:
+max_738:
 	ADDQ       CX, DX
 	VMOVUPS.Z  (DX), K2, Z2
 	PREFETCHT0 1024(DX)
 	VMAXPS     Z2, Z1, Z1
 	DECQ       BX
-	JNZ        max_685
+	JNZ        max_738
 
-c1_684:
+c1_737:
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 	MOVQ   SI, DX
 	VXORPS Z4, Z4, Z4
 	XORQ   BX, BX
 
-class_686:
+class_739:
 	VMOVUPS.Z    (AX), K2, Z5
 	VSUBPS       Z1, Z5, Z5
 	VMULPS       softmaxconsts<>+128(SB), Z5, Z6
@@ -11854,7 +12590,7 @@ class_686:
 	VFMADD213PS  Z10, Z8, Z11
 	VFMADD213PS  Z9, Z8, Z11
 	VFMADD213PS  Z7, Z8, Z11
-	VADDPS       softmaxconsts<>+64(SB), Z11, Z11
+	VADDPS       softmaxconsts<>+0(SB), Z11, Z11
 	VSCALEFPS    Z6, Z11, Z11
 	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z5, K3
 	VXORPS       Z11, Z11, K3, Z11
@@ -11867,26 +12603,26 @@ class_686:
 	VPADDD       softmaxconsts<>+832(SB), Z4, Z4
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_686
-	VMOVUPS      softmaxconsts<>+64(SB), Z1
+	JB           class_739
+	VMOVUPS      softmaxconsts<>+0(SB), Z1
 	VDIVPS       Z2, Z1, Z1
-	VMOVUPS      softmaxconsts<>+64(SB), Z4
+	VMOVUPS      softmaxconsts<>+0(SB), Z4
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_687
+	JZ           noflag_740
 	MOVQ         DI, AX
 	VXORPS       Z5, Z5, Z5
 	XORQ         DX, DX
 
-class_688:
+class_741:
 	VPCMPEQD     Z5, Z0, K3
 	VBROADCASTSS (AX), K3, Z4
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z5, Z5
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_688
+	JB           class_741
 
-noflag_687:
+noflag_740:
 	VBROADCASTSS k1+144(FP), Z5
 	VMULPS       Z4, Z5, Z5
 	VBROADCASTSS k2+148(FP), Z4
@@ -11906,46 +12642,46 @@ noflag_687:
 	VFMADD213PS  Z10, Z8, Z11
 	VFMADD213PS  Z9, Z8, Z11
 	VFMADD213PS  Z7, Z8, Z11
-	VADDPS       softmaxconsts<>+64(SB), Z11, Z11
+	VADDPS       softmaxconsts<>+0(SB), Z11, Z11
 	VSCALEFPS    Z6, Z11, Z11
 	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z3, K3
 	VXORPS       Z11, Z11, K3, Z11
 	VMULPS       Z1, Z11, Z11
-	VMOVUPS      softmaxconsts<>+64(SB), Z6
+	VMOVUPS      softmaxconsts<>+0(SB), Z6
 	VSUBPS       Z11, Z6, Z6
 	VBROADCASTSS gamma+156(FP), Z7
 	MOVQ         gmode+160(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_689
+	JEQ          pow1_742
 	CMPQ         AX, $0x02
-	JEQ          pow2_691
+	JEQ          pow2_744
 	CMPQ         AX, $0x03
-	JEQ          powg_690
-	VMOVUPS      softmaxconsts<>+64(SB), Z8
-	JMP          powd_692
+	JEQ          powg_743
+	VMOVUPS      softmaxconsts<>+0(SB), Z8
+	JMP          powd_745
 
-pow1_689:
+pow1_742:
 	VMOVAPS Z6, Z8
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z6, K3
 	VXORPS  Z8, Z8, K3, Z8
-	JMP     powd_692
+	JMP     powd_745
 
-pow2_691:
+pow2_744:
 	VMULPS Z6, Z6, Z8
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z6, K3
 	VXORPS Z8, Z8, K3, Z8
-	JMP    powd_692
+	JMP    powd_745
 
-powg_690:
+powg_743:
 	VGETEXPPS    Z6, Z9
-	VADDPS       softmaxconsts<>+64(SB), Z9, Z9
+	VADDPS       softmaxconsts<>+0(SB), Z9, Z9
 	VGETMANTPS   $0x02, Z6, Z8
 	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z8, K3
-	VSUBPS       softmaxconsts<>+64(SB), Z8, Z10
+	VSUBPS       softmaxconsts<>+0(SB), Z8, Z10
 	VADDPS       Z8, Z8, Z12
-	VSUBPS       softmaxconsts<>+64(SB), Z12, Z12
+	VSUBPS       softmaxconsts<>+0(SB), Z12, Z12
 	VBLENDMPS    Z12, Z10, K3, Z8
-	VSUBPS       softmaxconsts<>+64(SB), Z9, K3, Z9
+	VSUBPS       softmaxconsts<>+0(SB), Z9, K3, Z9
 	VMULPS       Z8, Z8, Z10
 	VMOVUPS      softmaxconsts<>+1088(SB), Z12
 	VFMADD213PS  softmaxconsts<>+1152(SB), Z8, Z12
@@ -11984,7 +12720,7 @@ powg_690:
 	VFMADD213PS  Z14, Z10, Z15
 	VFMADD213PS  Z13, Z10, Z15
 	VFMADD213PS  Z9, Z10, Z15
-	VADDPS       softmaxconsts<>+64(SB), Z15, Z15
+	VADDPS       softmaxconsts<>+0(SB), Z15, Z15
 	VSCALEFPS    Z8, Z15, Z15
 	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z12, K3
 	VXORPS       Z15, Z15, K3, Z15
@@ -11994,19 +12730,19 @@ powg_690:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z6, K3
 	VXORPS       Z8, Z8, K3, Z8
 
-powd_692:
-	VXORPS       softmaxconsts<>+2304(SB), Z8, Z8
+powd_745:
+	VXORPS       softmaxconsts<>+2176(SB), Z8, Z8
 	CMPQ         AX, $0x00
-	JEQ          gamma0_693
+	JEQ          gamma0_746
 	VGETEXPPS    Z2, Z10
-	VADDPS       softmaxconsts<>+64(SB), Z10, Z10
+	VADDPS       softmaxconsts<>+0(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z2, Z9
 	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z9, K3
-	VSUBPS       softmaxconsts<>+64(SB), Z9, Z12
+	VSUBPS       softmaxconsts<>+0(SB), Z9, Z12
 	VADDPS       Z9, Z9, Z13
-	VSUBPS       softmaxconsts<>+64(SB), Z13, Z13
+	VSUBPS       softmaxconsts<>+0(SB), Z13, Z13
 	VBLENDMPS    Z13, Z12, K3, Z9
-	VSUBPS       softmaxconsts<>+64(SB), Z10, K3, Z10
+	VSUBPS       softmaxconsts<>+0(SB), Z10, K3, Z10
 	VMULPS       Z9, Z9, Z12
 	VMOVUPS      softmaxconsts<>+1088(SB), Z13
 	VFMADD213PS  softmaxconsts<>+1152(SB), Z9, Z13
@@ -12028,39 +12764,39 @@ powd_692:
 	VMOVAPS      Z3, Z2
 	VSUBPS       Z13, Z2, Z2
 	VMOVAPS      Z7, Z3
-	VSUBPS       softmaxconsts<>+64(SB), Z3, Z3
+	VSUBPS       softmaxconsts<>+0(SB), Z3, Z3
 	MOVQ         g1mode+168(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_694
+	JEQ          pow1_747
 	CMPQ         AX, $0x02
-	JEQ          pow2_696
+	JEQ          pow2_749
 	CMPQ         AX, $0x03
-	JEQ          powg_695
-	VMOVUPS      softmaxconsts<>+64(SB), Z3
-	JMP          powd_697
+	JEQ          powg_748
+	VMOVUPS      softmaxconsts<>+0(SB), Z3
+	JMP          powd_750
 
-pow1_694:
+pow1_747:
 	VMOVAPS Z6, Z3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z6, K3
 	VXORPS  Z3, Z3, K3, Z3
-	JMP     powd_697
+	JMP     powd_750
 
-pow2_696:
+pow2_749:
 	VMULPS Z6, Z6, Z3
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z6, K3
 	VXORPS Z3, Z3, K3, Z3
-	JMP    powd_697
+	JMP    powd_750
 
-powg_695:
+powg_748:
 	VGETEXPPS    Z6, Z10
-	VADDPS       softmaxconsts<>+64(SB), Z10, Z10
+	VADDPS       softmaxconsts<>+0(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z6, Z9
 	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z9, K3
-	VSUBPS       softmaxconsts<>+64(SB), Z9, Z12
+	VSUBPS       softmaxconsts<>+0(SB), Z9, Z12
 	VADDPS       Z9, Z9, Z13
-	VSUBPS       softmaxconsts<>+64(SB), Z13, Z13
+	VSUBPS       softmaxconsts<>+0(SB), Z13, Z13
 	VBLENDMPS    Z13, Z12, K3, Z9
-	VSUBPS       softmaxconsts<>+64(SB), Z10, K3, Z10
+	VSUBPS       softmaxconsts<>+0(SB), Z10, K3, Z10
 	VMULPS       Z9, Z9, Z12
 	VMOVUPS      softmaxconsts<>+1088(SB), Z13
 	VFMADD213PS  softmaxconsts<>+1152(SB), Z9, Z13
@@ -12099,7 +12835,7 @@ powg_695:
 	VFMADD213PS  Z14, Z10, Z15
 	VFMADD213PS  Z12, Z10, Z15
 	VFMADD213PS  Z9, Z10, Z15
-	VADDPS       softmaxconsts<>+64(SB), Z15, Z15
+	VADDPS       softmaxconsts<>+0(SB), Z15, Z15
 	VSCALEFPS    Z3, Z15, Z15
 	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z13, K3
 	VXORPS       Z15, Z15, K3, Z15
@@ -12109,45 +12845,45 @@ powg_695:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z6, K3
 	VXORPS       Z3, Z3, K3, Z3
 
-powd_697:
+powd_750:
 	VMULPS Z7, Z3, Z3
 	VMULPS Z11, Z3, Z3
 	VMULPS Z2, Z3, Z3
 	VCMPPS $0x0e, softmaxconsts<>+1664(SB), Z6, K3
 	VADDPS Z3, Z8, K3, Z8
 
-gamma0_693:
+gamma0_746:
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_698
-	VMOVUPS softmaxconsts<>+64(SB), Z2
+	JZ      noflag_751
+	VMOVUPS softmaxconsts<>+0(SB), Z2
 	MOVQ    DI, AX
 	VXORPS  Z3, Z3, Z3
 	XORQ    DX, DX
 
-class_699:
+class_752:
 	VPCMPEQD     Z3, Z0, K3
 	VBROADCASTSS 4(AX), K3, Z2
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z3, Z3
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_699
+	JB           class_752
 	VMULPS       Z2, Z8, Z8
 
-noflag_698:
+noflag_751:
 	VBROADCASTSS fs+152(FP), Z2
 	VMULPS       Z2, Z8, Z8
 	VSUBPS       Z8, Z4, Z4
 	VSUBPS       Z8, Z5, Z5
 	VXORPS       Z2, Z2, Z2
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_700
+	JZ           noflag_753
 	MOVQ         SI, AX
 	MOVQ         DI, DX
 	VXORPS       Z3, Z3, Z3
 	XORQ         BX, BX
 
-class_701:
+class_754:
 	VMULPS       (AX), Z1, Z6
 	VPCMPEQD     Z3, Z0, K3
 	VBROADCASTSS 20(DX), Z7
@@ -12162,18 +12898,18 @@ class_701:
 	VPADDD       softmaxconsts<>+832(SB), Z3, Z3
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_701
+	JB           class_754
 
-noflag_700:
+noflag_753:
 	TESTQ  $0x00000004, flags+88(FP)
-	JZ     outnr_703
+	JZ     outnr_756
 	MOVQ   SI, AX
 	MOVQ   DI, DX
 	MOVQ   R8, BX
 	VXORPS Z3, Z3, Z3
 	XORQ   SI, SI
 
-class_704:
+class_757:
 	VPCMPEQD     Z3, Z0, K3
 	VMULPS       (AX), Z1, Z6
 	VBROADCASTSS 20(DX), Z7
@@ -12186,11 +12922,11 @@ class_704:
 	VADDPS       Z4, Z7, Z7
 	VMULPS       Z7, Z6, Z6
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_705
+	JZ           noflag_758
 	VBROADCASTSS 8(DX), Z7
 	VSUBPS       Z7, Z6, Z6
 
-noflag_705:
+noflag_758:
 	VSUBPS    Z5, Z6, K3, Z6
 	VMOVAPS.Z Z6, K2, Z6
 	VMOVUPS   Z6, K1, (BX)
@@ -12200,10 +12936,10 @@ noflag_705:
 	VPADDD    softmaxconsts<>+832(SB), Z3, Z3
 	INCQ      SI
 	CMPQ      SI, C+72(FP)
-	JB        class_704
-	JMP       outd_702
+	JB        class_757
+	JMP       outd_755
 
-outnr_703:
+outnr_756:
 	VMOVAPS Z4, Z2
 	VMULPS  Z1, Z2, Z2
 	MOVQ    SI, AX
@@ -12212,15 +12948,15 @@ outnr_703:
 	VXORPS  Z1, Z1, Z1
 	XORQ    SI, SI
 
-class_706:
+class_759:
 	VPCMPEQD     Z1, Z0, K3
 	VMULPS       (AX), Z2, Z3
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_707
+	JZ           noflag_760
 	VBROADCASTSS 8(DX), Z4
 	VSUBPS       Z4, Z3, Z3
 
-noflag_707:
+noflag_760:
 	VSUBPS    Z5, Z3, K3, Z3
 	VMOVAPS.Z Z3, K2, Z3
 	VMOVUPS   Z3, K1, (BX)
@@ -12230,79 +12966,209 @@ noflag_707:
 	VPADDD    softmaxconsts<>+832(SB), Z1, Z1
 	INCQ      SI
 	CMPQ      SI, C+72(FP)
-	JB        class_706
+	JB        class_759
 
-outd_702:
-done_655:
+outd_755:
+done_708:
 	TESTQ $0x00000800, flags+88(FP)
-	JZ    noflag_708
+	JZ    noflag_761
 	SFENCE
 
-noflag_708:
+noflag_761:
 	VZEROUPPER
 	RET
 
 // func SoftmaxFusedU8AVX512(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)
 // Requires: AVX, AVX512BW, AVX512DQ, AVX512F, AVX512VL, BMI2, MMX+
 TEXT ·SoftmaxFusedU8AVX512(SB), NOSPLIT, $0-248
-	MOVQ   x_base+0(FP), AX
-	MOVQ   lo+32(FP), CX
-	MOVQ   hi+40(FP), DX
-	SUBQ   CX, DX
-	LEAQ   (AX)(CX*4), AX
-	MOVQ   lab_base+48(FP), BX
-	LEAQ   (BX)(CX*1), BX
-	MOVQ   S+24(FP), CX
-	SHLQ   $0x02, CX
-	MOVQ   scr_base+120(FP), SI
-	MOVQ   tab_base+96(FP), DI
-	MOVQ   dst_base+176(FP), R8
-	MOVQ   lo+32(FP), R9
-	LEAQ   (R8)(R9*4), R8
-	VXORPS Z0, Z0, Z0
-	VXORPS Z1, Z1, Z1
-	VXORPS Z2, Z2, Z2
-	VXORPS Z3, Z3, Z3
+	MOVQ    x_base+0(FP), AX
+	MOVQ    lo+32(FP), CX
+	MOVQ    hi+40(FP), DX
+	SUBQ    CX, DX
+	LEAQ    (AX)(CX*4), AX
+	MOVQ    lab_base+48(FP), BX
+	LEAQ    (BX)(CX*1), BX
+	MOVQ    S+24(FP), CX
+	SHLQ    $0x02, CX
+	MOVQ    scr_base+120(FP), SI
+	MOVQ    tab_base+96(FP), DI
+	MOVQ    dst_base+176(FP), R8
+	MOVQ    lo+32(FP), R9
+	LEAQ    (R8)(R9*4), R8
+	VXORPS  Z0, Z0, Z0
+	VXORPS  Z1, Z1, Z1
+	VXORPS  Z2, Z2, Z2
+	VXORPS  Z3, Z3, Z3
+	VXORPS  Z4, Z4, Z4
+	VXORPS  Z5, Z5, Z5
+	VMOVUPS softmaxconsts<>+0(SB), Z4
 
-loop_709:
+loop_762:
 	CMPQ         DX, $0x00000010
-	JB           tail_710
-	VPMOVZXBD    (BX), Z4
-	VBROADCASTSS ign+80(FP), Z5
-	VPCMPD       $0x04, Z5, Z4, K1
-	VMOVDQU32    softmaxconsts<>+0(SB), Z5
-	VPBLENDMD    Z4, Z5, K1, Z4
-	VMOVUPS.Z    (AX), K1, Z5
+	JB           tail_763
+	VPMOVZXBD    (BX), Z6
+	VBROADCASTSS ign+80(FP), Z7
+	VPCMPD       $0x04, Z7, Z6, K1
+	VMOVDQU32    softmaxconsts<>+64(SB), Z7
+	VPBLENDMD    Z6, Z7, K1, Z6
+	VMOVUPS.Z    (AX), K1, Z7
 	PREFETCHT0   1024(AX)
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
 	DECQ         R10
-	JZ           c1_712
+	JZ           c1_765
 
-max_713:
+max_766:
 	ADDQ       CX, R9
-	VMOVUPS.Z  (R9), K1, Z6
+	VMOVUPS.Z  (R9), K1, Z8
 	PREFETCHT0 1024(R9)
-	VMAXPS     Z6, Z5, Z5
+	VMAXPS     Z8, Z7, Z7
 	DECQ       R10
-	JNZ        max_713
+	JNZ        max_766
 
-c1_712:
-	VXORPS Z6, Z6, Z6
-	VXORPS Z7, Z7, Z7
+c1_765:
+	VXORPS Z8, Z8, Z8
+	VXORPS Z9, Z9, Z9
 	MOVQ   AX, R9
 	MOVQ   SI, R10
-	VXORPS Z8, Z8, Z8
+	VXORPS Z10, Z10, Z10
 	XORQ   R11, R11
 
-class_714:
-	VMOVUPS.Z    (R9), K1, Z9
-	VSUBPS       Z5, Z9, Z9
-	VMULPS       softmaxconsts<>+128(SB), Z9, Z10
-	VRNDSCALEPS  $0x00, Z10, Z10
+class_767:
+	VMOVUPS.Z    (R9), K1, Z11
+	VSUBPS       Z7, Z11, Z11
+	VMULPS       softmaxconsts<>+128(SB), Z11, Z12
+	VRNDSCALEPS  $0x00, Z12, Z12
+	VMOVAPS      Z11, Z13
+	VFNMADD231PS softmaxconsts<>+192(SB), Z12, Z13
+	VFNMADD231PS softmaxconsts<>+256(SB), Z12, Z13
+	VMULPS       Z13, Z13, Z14
+	VMOVUPS      softmaxconsts<>+320(SB), Z15
+	VFMADD213PS  softmaxconsts<>+384(SB), Z13, Z15
+	VMOVUPS      softmaxconsts<>+448(SB), Z16
+	VFMADD213PS  softmaxconsts<>+512(SB), Z13, Z16
+	VMOVUPS      softmaxconsts<>+576(SB), Z17
+	VFMADD213PS  softmaxconsts<>+640(SB), Z13, Z17
+	VFMADD213PS  Z16, Z14, Z17
+	VFMADD213PS  Z15, Z14, Z17
+	VFMADD213PS  Z13, Z14, Z17
+	VADDPS       softmaxconsts<>+0(SB), Z17, Z17
+	VSCALEFPS    Z12, Z17, Z17
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z11, K2
+	VXORPS       Z17, Z17, K2, Z17
+	VADDPS       Z17, Z8, Z8
+	VMOVUPS      Z17, (R10)
+	VPCMPEQD     Z10, Z6, K2
+	VMOVUPS      Z11, K2, Z9
+	ADDQ         CX, R9
+	ADDQ         $0x00000040, R10
+	VPADDD       softmaxconsts<>+832(SB), Z10, Z10
+	INCQ         R11
+	CMPQ         R11, C+72(FP)
+	JB           class_767
+	VMOVUPS      softmaxconsts<>+0(SB), Z10
+	VDIVPS       Z8, Z10, Z10
+	VMOVUPS      softmaxconsts<>+0(SB), Z11
+	VMOVAPS.Z    Z11, K1, Z11
+	VADDPS       Z11, Z3, Z3
+	MOVQ         sflags+200(FP), R9
+	ANDQ         $0x00000203, R9
+	CMPQ         R9, $0x00000001
+	JEQ          prodmode_768
+	TESTQ        $0x00000003, sflags+200(FP)
+	JZ           noflag_770
+	VGETEXPPS    Z8, Z12
+	VADDPS       softmaxconsts<>+0(SB), Z12, Z12
+	VGETMANTPS   $0x02, Z8, Z11
+	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z11, K2
+	VSUBPS       softmaxconsts<>+0(SB), Z11, Z13
+	VADDPS       Z11, Z11, Z14
+	VSUBPS       softmaxconsts<>+0(SB), Z14, Z14
+	VBLENDMPS    Z14, Z13, K2, Z11
+	VSUBPS       softmaxconsts<>+0(SB), Z12, K2, Z12
+	VMULPS       Z11, Z11, Z13
+	VMOVUPS      softmaxconsts<>+1088(SB), Z14
+	VFMADD213PS  softmaxconsts<>+1152(SB), Z11, Z14
+	VFMADD213PS  softmaxconsts<>+1216(SB), Z11, Z14
+	VFMADD213PS  softmaxconsts<>+1280(SB), Z11, Z14
+	VFMADD213PS  softmaxconsts<>+1344(SB), Z11, Z14
+	VFMADD213PS  softmaxconsts<>+1408(SB), Z11, Z14
+	VFMADD213PS  softmaxconsts<>+1472(SB), Z11, Z14
+	VFMADD213PS  softmaxconsts<>+1536(SB), Z11, Z14
+	VFMADD213PS  softmaxconsts<>+1600(SB), Z11, Z14
+	VMULPS       Z11, Z14, Z14
+	VMULPS       Z13, Z14, Z14
+	VFMADD231PS  softmaxconsts<>+256(SB), Z12, Z14
+	VFNMADD231PS softmaxconsts<>+384(SB), Z13, Z14
+	VADDPS       Z14, Z11, Z14
+	VFMADD231PS  softmaxconsts<>+192(SB), Z12, Z14
+	VCMPPS       $0x03, Z8, Z8, K2
+	VMOVUPS      Z8, K2, Z14
+	VSUBPS       Z9, Z14, Z8
+	TESTQ        $0x00000001, sflags+200(FP)
+	JZ           noflag_771
+	VMOVUPS      softmaxconsts<>+0(SB), Z11
+	TESTQ        $0x00000200, sflags+200(FP)
+	JZ           noflag_772
+	MOVQ         DI, R9
+	VXORPS       Z12, Z12, Z12
+	XORQ         R10, R10
+
+class_773:
+	VPCMPEQD     Z12, Z6, K2
+	VBROADCASTSS (R9), K2, Z11
+	ADDQ         $0x00000020, R9
+	VPADDD       softmaxconsts<>+832(SB), Z12, Z12
+	INCQ         R10
+	CMPQ         R10, C+72(FP)
+	JB           class_773
+
+noflag_772:
+	VBROADCASTSS eps1+208(FP), Z12
+	VMULPS       Z11, Z12, Z12
+	VMULPS       Z8, Z12, Z12
+	TESTQ        $0x00000400, sflags+200(FP)
+	JZ           noflag_774
+	VXORPS       Z13, Z13, Z13
+	MOVQ         AX, R9
+	MOVQ         DI, R10
+	XORQ         R11, R11
+
+class_775:
+	VMOVUPS.Z    (R9), K1, Z15
+	VSUBPS       Z7, Z15, Z15
+	TESTQ        $0x00000200, sflags+200(FP)
+	JZ           noflag_776
+	VBROADCASTSS (R10), Z16
+	VMULPS       Z16, Z15, Z15
+
+noflag_776:
+	VADDPS       Z15, Z13, Z13
+	ADDQ         CX, R9
+	ADDQ         $0x00000020, R10
+	INCQ         R11
+	CMPQ         R11, C+72(FP)
+	JB           class_775
+	VBROADCASTSS wsum+216(FP), Z7
+	VMULPS       Z14, Z7, Z7
+	VSUBPS       Z13, Z7, Z7
+	VBROADCASTSS epsC+212(FP), Z13
+	VFMADD231PS  Z13, Z7, Z12
+
+noflag_774:
+	VMOVAPS.Z Z12, K1, Z12
+	VADDPS    Z12, Z0, Z0
+	VMOVAPS.Z Z11, K1, Z11
+	VADDPS    Z11, Z1, Z1
+
+noflag_771:
+	TESTQ        $0x00000002, sflags+200(FP)
+	JZ           noflag_777
+	VMULPS       softmaxconsts<>+128(SB), Z9, Z7
+	VRNDSCALEPS  $0x00, Z7, Z7
 	VMOVAPS      Z9, Z11
-	VFNMADD231PS softmaxconsts<>+192(SB), Z10, Z11
-	VFNMADD231PS softmaxconsts<>+256(SB), Z10, Z11
+	VFNMADD231PS softmaxconsts<>+192(SB), Z7, Z11
+	VFNMADD231PS softmaxconsts<>+256(SB), Z7, Z11
 	VMULPS       Z11, Z11, Z12
 	VMOVUPS      softmaxconsts<>+320(SB), Z13
 	VFMADD213PS  softmaxconsts<>+384(SB), Z11, Z13
@@ -12313,422 +13179,460 @@ class_714:
 	VFMADD213PS  Z14, Z12, Z15
 	VFMADD213PS  Z13, Z12, Z15
 	VFMADD213PS  Z11, Z12, Z15
-	VADDPS       softmaxconsts<>+64(SB), Z15, Z15
-	VSCALEFPS    Z10, Z15, Z15
+	VADDPS       softmaxconsts<>+0(SB), Z15, Z15
+	VSCALEFPS    Z7, Z15, Z15
 	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z9, K2
 	VXORPS       Z15, Z15, K2, Z15
-	VADDPS       Z15, Z6, Z6
-	VMOVUPS      Z15, (R10)
-	VPCMPEQD     Z8, Z4, K2
-	VMOVUPS      Z9, K2, Z7
-	ADDQ         CX, R9
-	ADDQ         $0x00000040, R10
-	VPADDD       softmaxconsts<>+832(SB), Z8, Z8
-	INCQ         R11
-	CMPQ         R11, C+72(FP)
-	JB           class_714
-	VMOVUPS      softmaxconsts<>+64(SB), Z8
-	VDIVPS       Z6, Z8, Z8
-	VMOVUPS      softmaxconsts<>+64(SB), Z9
-	VMOVAPS.Z    Z9, K1, Z9
-	VADDPS       Z9, Z3, Z3
-	TESTQ        $0x00000003, sflags+200(FP)
-	JZ           noflag_715
-	VGETEXPPS    Z6, Z10
-	VADDPS       softmaxconsts<>+64(SB), Z10, Z10
-	VGETMANTPS   $0x02, Z6, Z9
-	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z9, K2
-	VSUBPS       softmaxconsts<>+64(SB), Z9, Z11
-	VADDPS       Z9, Z9, Z12
-	VSUBPS       softmaxconsts<>+64(SB), Z12, Z12
-	VBLENDMPS    Z12, Z11, K2, Z9
-	VSUBPS       softmaxconsts<>+64(SB), Z10, K2, Z10
-	VMULPS       Z9, Z9, Z11
-	VMOVUPS      softmaxconsts<>+1088(SB), Z12
-	VFMADD213PS  softmaxconsts<>+1152(SB), Z9, Z12
-	VFMADD213PS  softmaxconsts<>+1216(SB), Z9, Z12
-	VFMADD213PS  softmaxconsts<>+1280(SB), Z9, Z12
-	VFMADD213PS  softmaxconsts<>+1344(SB), Z9, Z12
-	VFMADD213PS  softmaxconsts<>+1408(SB), Z9, Z12
-	VFMADD213PS  softmaxconsts<>+1472(SB), Z9, Z12
-	VFMADD213PS  softmaxconsts<>+1536(SB), Z9, Z12
-	VFMADD213PS  softmaxconsts<>+1600(SB), Z9, Z12
-	VMULPS       Z9, Z12, Z12
-	VMULPS       Z11, Z12, Z12
-	VFMADD231PS  softmaxconsts<>+256(SB), Z10, Z12
-	VFNMADD231PS softmaxconsts<>+384(SB), Z11, Z12
-	VADDPS       Z12, Z9, Z12
-	VFMADD231PS  softmaxconsts<>+192(SB), Z10, Z12
-	VCMPPS       $0x03, Z6, Z6, K2
-	VMOVUPS      Z6, K2, Z12
-	VSUBPS       Z7, Z12, Z6
-	TESTQ        $0x00000001, sflags+200(FP)
-	JZ           noflag_716
-	VMOVUPS      softmaxconsts<>+64(SB), Z9
-	TESTQ        $0x00000200, sflags+200(FP)
-	JZ           noflag_717
-	MOVQ         DI, R9
-	VXORPS       Z10, Z10, Z10
-	XORQ         R10, R10
-
-class_718:
-	VPCMPEQD     Z10, Z4, K2
-	VBROADCASTSS (R9), K2, Z9
-	ADDQ         $0x00000020, R9
-	VPADDD       softmaxconsts<>+832(SB), Z10, Z10
-	INCQ         R10
-	CMPQ         R10, C+72(FP)
-	JB           class_718
-
-noflag_717:
-	VBROADCASTSS eps1+208(FP), Z10
-	VMULPS       Z9, Z10, Z10
-	VMULPS       Z6, Z10, Z10
-	TESTQ        $0x00000400, sflags+200(FP)
-	JZ           noflag_719
-	VXORPS       Z11, Z11, Z11
-	MOVQ         AX, R9
-	MOVQ         DI, R10
-	XORQ         R11, R11
-
-class_720:
-	VMOVUPS.Z    (R9), K1, Z13
-	VSUBPS       Z5, Z13, Z13
-	TESTQ        $0x00000200, sflags+200(FP)
-	JZ           noflag_721
-	VBROADCASTSS (R10), Z14
-	VMULPS       Z14, Z13, Z13
-
-noflag_721:
-	VADDPS       Z13, Z11, Z11
-	ADDQ         CX, R9
-	ADDQ         $0x00000020, R10
-	INCQ         R11
-	CMPQ         R11, C+72(FP)
-	JB           class_720
-	VBROADCASTSS wsum+216(FP), Z5
-	VMULPS       Z12, Z5, Z5
-	VSUBPS       Z11, Z5, Z5
-	VBROADCASTSS epsC+212(FP), Z11
-	VFMADD231PS  Z11, Z5, Z10
-
-noflag_719:
-	VMOVAPS.Z Z10, K1, Z10
-	VADDPS    Z10, Z0, Z0
-	VMOVAPS.Z Z9, K1, Z9
-	VADDPS    Z9, Z1, Z1
-
-noflag_716:
-	TESTQ        $0x00000002, sflags+200(FP)
-	JZ           noflag_722
-	VMULPS       softmaxconsts<>+128(SB), Z7, Z5
-	VRNDSCALEPS  $0x00, Z5, Z5
-	VMOVAPS      Z7, Z9
-	VFNMADD231PS softmaxconsts<>+192(SB), Z5, Z9
-	VFNMADD231PS softmaxconsts<>+256(SB), Z5, Z9
-	VMULPS       Z9, Z9, Z10
-	VMOVUPS      softmaxconsts<>+320(SB), Z11
-	VFMADD213PS  softmaxconsts<>+384(SB), Z9, Z11
-	VMOVUPS      softmaxconsts<>+448(SB), Z12
-	VFMADD213PS  softmaxconsts<>+512(SB), Z9, Z12
-	VMOVUPS      softmaxconsts<>+576(SB), Z13
-	VFMADD213PS  softmaxconsts<>+640(SB), Z9, Z13
-	VFMADD213PS  Z12, Z10, Z13
-	VFMADD213PS  Z11, Z10, Z13
-	VFMADD213PS  Z9, Z10, Z13
-	VADDPS       softmaxconsts<>+64(SB), Z13, Z13
-	VSCALEFPS    Z5, Z13, Z13
-	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z7, K2
-	VXORPS       Z13, Z13, K2, Z13
-	VMULPS       Z8, Z13, Z13
-	VMOVUPS      softmaxconsts<>+64(SB), Z5
-	VSUBPS       Z13, Z5, Z5
-	VBROADCASTSS gamma+156(FP), Z7
+	VMULPS       Z10, Z15, Z15
+	VMOVUPS      softmaxconsts<>+0(SB), Z7
+	VSUBPS       Z15, Z7, Z7
+	VBROADCASTSS gamma+156(FP), Z9
 	MOVQ         gmode+160(FP), R9
 	CMPQ         R9, $0x01
-	JEQ          pow1_723
+	JEQ          pow1_778
 	CMPQ         R9, $0x02
-	JEQ          pow2_725
+	JEQ          pow2_780
 	CMPQ         R9, $0x03
-	JEQ          powg_724
-	VMOVUPS      softmaxconsts<>+64(SB), Z7
-	JMP          powd_726
+	JEQ          powg_779
+	VMOVUPS      softmaxconsts<>+0(SB), Z9
+	JMP          powd_781
 
-pow1_723:
-	VMOVAPS Z5, Z7
-	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z5, K2
-	VXORPS  Z7, Z7, K2, Z7
-	JMP     powd_726
+pow1_778:
+	VMOVAPS Z7, Z9
+	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z7, K2
+	VXORPS  Z9, Z9, K2, Z9
+	JMP     powd_781
 
-pow2_725:
-	VMULPS Z5, Z5, Z7
-	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z5, K2
-	VXORPS Z7, Z7, K2, Z7
-	JMP    powd_726
+pow2_780:
+	VMULPS Z7, Z7, Z9
+	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z7, K2
+	VXORPS Z9, Z9, K2, Z9
+	JMP    powd_781
 
-powg_724:
-	VGETEXPPS    Z5, Z10
-	VADDPS       softmaxconsts<>+64(SB), Z10, Z10
-	VGETMANTPS   $0x02, Z5, Z9
-	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z9, K2
-	VSUBPS       softmaxconsts<>+64(SB), Z9, Z11
-	VADDPS       Z9, Z9, Z12
-	VSUBPS       softmaxconsts<>+64(SB), Z12, Z12
-	VBLENDMPS    Z12, Z11, K2, Z9
-	VSUBPS       softmaxconsts<>+64(SB), Z10, K2, Z10
-	VMULPS       Z9, Z9, Z11
-	VMOVUPS      softmaxconsts<>+1088(SB), Z12
-	VFMADD213PS  softmaxconsts<>+1152(SB), Z9, Z12
-	VFMADD213PS  softmaxconsts<>+1216(SB), Z9, Z12
-	VFMADD213PS  softmaxconsts<>+1280(SB), Z9, Z12
-	VFMADD213PS  softmaxconsts<>+1344(SB), Z9, Z12
-	VFMADD213PS  softmaxconsts<>+1408(SB), Z9, Z12
-	VFMADD213PS  softmaxconsts<>+1472(SB), Z9, Z12
-	VFMADD213PS  softmaxconsts<>+1536(SB), Z9, Z12
-	VFMADD213PS  softmaxconsts<>+1600(SB), Z9, Z12
-	VMULPS       Z9, Z12, Z12
-	VMULPS       Z11, Z12, Z12
-	VFMADD231PS  softmaxconsts<>+256(SB), Z10, Z12
-	VFNMADD231PS softmaxconsts<>+384(SB), Z11, Z12
-	VADDPS       Z12, Z9, Z12
-	VFMADD231PS  softmaxconsts<>+192(SB), Z10, Z12
-	VCMPPS       $0x05, softmaxconsts<>+1920(SB), Z5, K2
-	VMOVUPS      Z5, K2, Z12
-	VCMPPS       $0x01, softmaxconsts<>+1664(SB), Z5, K2
-	VMOVUPS      softmaxconsts<>+1984(SB), K2, Z12
-	VCMPPS       $0x00, softmaxconsts<>+1664(SB), Z5, K2
-	VMOVUPS      softmaxconsts<>+2048(SB), K2, Z12
-	VMULPS       Z7, Z12, Z12
-	VMULPS       softmaxconsts<>+128(SB), Z12, Z7
-	VRNDSCALEPS  $0x00, Z7, Z7
-	VMOVAPS      Z12, Z9
-	VFNMADD231PS softmaxconsts<>+192(SB), Z7, Z9
-	VFNMADD231PS softmaxconsts<>+256(SB), Z7, Z9
-	VMULPS       Z9, Z9, Z10
-	VMOVUPS      softmaxconsts<>+320(SB), Z11
-	VFMADD213PS  softmaxconsts<>+384(SB), Z9, Z11
-	VMOVUPS      softmaxconsts<>+448(SB), Z13
-	VFMADD213PS  softmaxconsts<>+512(SB), Z9, Z13
-	VMOVUPS      softmaxconsts<>+576(SB), Z14
-	VFMADD213PS  softmaxconsts<>+640(SB), Z9, Z14
-	VFMADD213PS  Z13, Z10, Z14
-	VFMADD213PS  Z11, Z10, Z14
-	VFMADD213PS  Z9, Z10, Z14
-	VADDPS       softmaxconsts<>+64(SB), Z14, Z14
-	VSCALEFPS    Z7, Z14, Z14
-	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z12, K2
-	VXORPS       Z14, Z14, K2, Z14
-	VCMPPS       $0x0e, softmaxconsts<>+2368(SB), Z12, K2
-	VMOVUPS      softmaxconsts<>+1920(SB), K2, Z14
-	VMOVAPS      Z14, Z7
-	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z5, K2
-	VXORPS       Z7, Z7, K2, Z7
+powg_779:
+	VGETEXPPS    Z7, Z12
+	VADDPS       softmaxconsts<>+0(SB), Z12, Z12
+	VGETMANTPS   $0x02, Z7, Z11
+	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z11, K2
+	VSUBPS       softmaxconsts<>+0(SB), Z11, Z13
+	VADDPS       Z11, Z11, Z14
+	VSUBPS       softmaxconsts<>+0(SB), Z14, Z14
+	VBLENDMPS    Z14, Z13, K2, Z11
+	VSUBPS       softmaxconsts<>+0(SB), Z12, K2, Z12
+	VMULPS       Z11, Z11, Z13
+	VMOVUPS      softmaxconsts<>+1088(SB), Z14
+	VFMADD213PS  softmaxconsts<>+1152(SB), Z11, Z14
+	VFMADD213PS  softmaxconsts<>+1216(SB), Z11, Z14
+	VFMADD213PS  softmaxconsts<>+1280(SB), Z11, Z14
+	VFMADD213PS  softmaxconsts<>+1344(SB), Z11, Z14
+	VFMADD213PS  softmaxconsts<>+1408(SB), Z11, Z14
+	VFMADD213PS  softmaxconsts<>+1472(SB), Z11, Z14
+	VFMADD213PS  softmaxconsts<>+1536(SB), Z11, Z14
+	VFMADD213PS  softmaxconsts<>+1600(SB), Z11, Z14
+	VMULPS       Z11, Z14, Z14
+	VMULPS       Z13, Z14, Z14
+	VFMADD231PS  softmaxconsts<>+256(SB), Z12, Z14
+	VFNMADD231PS softmaxconsts<>+384(SB), Z13, Z14
+	VADDPS       Z14, Z11, Z14
+	VFMADD231PS  softmaxconsts<>+192(SB), Z12, Z14
+	VCMPPS       $0x05, softmaxconsts<>+1920(SB), Z7, K2
+	VMOVUPS      Z7, K2, Z14
+	VCMPPS       $0x01, softmaxconsts<>+1664(SB), Z7, K2
+	VMOVUPS      softmaxconsts<>+1984(SB), K2, Z14
+	VCMPPS       $0x00, softmaxconsts<>+1664(SB), Z7, K2
+	VMOVUPS      softmaxconsts<>+2048(SB), K2, Z14
+	VMULPS       Z9, Z14, Z14
+	VMULPS       softmaxconsts<>+128(SB), Z14, Z9
+	VRNDSCALEPS  $0x00, Z9, Z9
+	VMOVAPS      Z14, Z11
+	VFNMADD231PS softmaxconsts<>+192(SB), Z9, Z11
+	VFNMADD231PS softmaxconsts<>+256(SB), Z9, Z11
+	VMULPS       Z11, Z11, Z12
+	VMOVUPS      softmaxconsts<>+320(SB), Z13
+	VFMADD213PS  softmaxconsts<>+384(SB), Z11, Z13
+	VMOVUPS      softmaxconsts<>+448(SB), Z15
+	VFMADD213PS  softmaxconsts<>+512(SB), Z11, Z15
+	VMOVUPS      softmaxconsts<>+576(SB), Z16
+	VFMADD213PS  softmaxconsts<>+640(SB), Z11, Z16
+	VFMADD213PS  Z15, Z12, Z16
+	VFMADD213PS  Z13, Z12, Z16
+	VFMADD213PS  Z11, Z12, Z16
+	VADDPS       softmaxconsts<>+0(SB), Z16, Z16
+	VSCALEFPS    Z9, Z16, Z16
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z14, K2
+	VXORPS       Z16, Z16, K2, Z16
+	VCMPPS       $0x0e, softmaxconsts<>+2368(SB), Z14, K2
+	VMOVUPS      softmaxconsts<>+1920(SB), K2, Z16
+	VMOVAPS      Z16, Z9
+	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z7, K2
+	VXORPS       Z9, Z9, K2, Z9
 
-powd_726:
-	VMULPS  Z6, Z7, Z7
+powd_781:
+	VMULPS  Z8, Z9, Z9
 	TESTQ   $0x00000100, sflags+200(FP)
-	JZ      noflag_727
-	VMOVUPS softmaxconsts<>+64(SB), Z5
+	JZ      noflag_782
+	VMOVUPS softmaxconsts<>+0(SB), Z7
 	MOVQ    DI, R9
-	VXORPS  Z6, Z6, Z6
+	VXORPS  Z8, Z8, Z8
 	XORQ    R10, R10
 
-class_728:
-	VPCMPEQD     Z6, Z4, K2
-	VBROADCASTSS 4(R9), K2, Z5
+class_783:
+	VPCMPEQD     Z8, Z6, K2
+	VBROADCASTSS 4(R9), K2, Z7
 	ADDQ         $0x00000020, R9
-	VPADDD       softmaxconsts<>+832(SB), Z6, Z6
+	VPADDD       softmaxconsts<>+832(SB), Z8, Z8
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_728
-	VMULPS       Z5, Z7, Z7
+	JB           class_783
+	VMULPS       Z7, Z9, Z9
 
-noflag_727:
-	VMOVAPS.Z Z7, K1, Z7
-	VADDPS    Z7, Z2, Z2
+noflag_782:
+	VMOVAPS.Z Z9, K1, Z9
+	VADDPS    Z9, Z2, Z2
 
-noflag_722:
-noflag_715:
-	VMOVUPS softmaxconsts<>+64(SB), Z5
+noflag_777:
+noflag_770:
+	JMP pwdone_769
+
+prodmode_768:
+	VBROADCASTSS eps1+208(FP), Z11
+	VXORPS       softmaxconsts<>+2176(SB), Z11, Z11
+	VMULPS       Z9, Z11, Z11
+	TESTQ        $0x00000400, sflags+200(FP)
+	JZ           noflag_784
+	VXORPS       Z9, Z9, Z9
+	MOVQ         AX, R9
+	XORQ         R10, R10
+
+class_785:
+	VMOVUPS.Z    (R9), K1, Z12
+	VSUBPS       Z7, Z12, Z12
+	VADDPS       Z12, Z9, Z9
+	ADDQ         CX, R9
+	INCQ         R10
+	CMPQ         R10, C+72(FP)
+	JB           class_785
+	VBROADCASTSS epsC+212(FP), Z7
+	VFNMADD231PS Z7, Z9, Z11
+
+noflag_784:
+	VMOVAPS.Z  Z11, K1, Z11
+	VADDPS     Z11, Z0, Z0
+	VMOVUPS    softmaxconsts<>+0(SB), Z7
+	VMOVAPS.Z  Z7, K1, Z7
+	VADDPS     Z7, Z1, Z1
+	VMULPS     Z8, Z4, K1, Z4
+	VGETEXPPS  Z4, Z7
+	VADDPS     Z7, Z5, Z5
+	VGETMANTPS $0x00, Z4, Z4
+
+pwdone_769:
+	VMOVUPS softmaxconsts<>+0(SB), Z7
 	TESTQ   $0x00000200, flags+88(FP)
-	JZ      noflag_729
+	JZ      noflag_786
 	MOVQ    DI, R9
-	VXORPS  Z6, Z6, Z6
+	VXORPS  Z8, Z8, Z8
 	XORQ    R10, R10
 
-class_730:
-	VPCMPEQD     Z6, Z4, K2
-	VBROADCASTSS (R9), K2, Z5
+class_787:
+	VPCMPEQD     Z8, Z6, K2
+	VBROADCASTSS (R9), K2, Z7
 	ADDQ         $0x00000020, R9
-	VPADDD       softmaxconsts<>+832(SB), Z6, Z6
+	VPADDD       softmaxconsts<>+832(SB), Z8, Z8
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_730
+	JB           class_787
 
-noflag_729:
-	VBROADCASTSS k1+144(FP), Z6
-	VMULPS       Z5, Z6, Z6
-	VBROADCASTSS k2+148(FP), Z5
-	VADDPS       Z6, Z5, Z5
-	VXORPS       Z7, Z7, Z7
+noflag_786:
+	VBROADCASTSS k1+144(FP), Z8
+	VMULPS       Z7, Z8, Z8
+	VBROADCASTSS k2+148(FP), Z7
+	VADDPS       Z8, Z7, Z7
+	VXORPS       Z9, Z9, Z9
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_731
+	JZ           noflag_788
 	MOVQ         SI, R9
 	MOVQ         DI, R10
-	VXORPS       Z9, Z9, Z9
+	VXORPS       Z11, Z11, Z11
 	XORQ         R11, R11
 
-class_732:
-	VMULPS       (R9), Z8, Z10
-	VPCMPEQD     Z9, Z4, K2
-	VBROADCASTSS 20(R10), Z11
-	VMULPS       Z10, Z11, Z11
-	VBROADCASTSS 16(R10), Z12
-	VADDPS       Z11, Z12, Z11
-	VBROADCASTSS 12(R10), Z12
-	VADDPS       Z12, Z11, K2, Z11
-	VFMADD231PS  Z11, Z10, Z7
+class_789:
+	VMULPS       (R9), Z10, Z12
+	VPCMPEQD     Z11, Z6, K2
+	VBROADCASTSS 20(R10), Z13
+	VMULPS       Z12, Z13, Z13
+	VBROADCASTSS 16(R10), Z14
+	VADDPS       Z13, Z14, Z13
+	VBROADCASTSS 12(R10), Z14
+	VADDPS       Z14, Z13, K2, Z13
+	VFMADD231PS  Z13, Z12, Z9
 	ADDQ         $0x00000040, R9
 	ADDQ         $0x00000020, R10
-	VPADDD       softmaxconsts<>+832(SB), Z9, Z9
+	VPADDD       softmaxconsts<>+832(SB), Z11, Z11
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_732
+	JB           class_789
 
-noflag_731:
+noflag_788:
 	TESTQ  $0x00000004, flags+88(FP)
-	JZ     outnr_734
+	JZ     outnr_791
 	MOVQ   SI, R9
 	MOVQ   DI, R10
 	MOVQ   R8, R11
-	VXORPS Z9, Z9, Z9
+	VXORPS Z11, Z11, Z11
 	XORQ   R12, R12
 
-class_735:
-	VPCMPEQD     Z9, Z4, K2
-	VMULPS       (R9), Z8, Z10
-	VBROADCASTSS 20(R10), Z11
-	VMULPS       Z10, Z11, Z11
-	VBROADCASTSS 16(R10), Z12
-	VADDPS       Z11, Z12, Z11
-	VBROADCASTSS 12(R10), Z12
-	VADDPS       Z12, Z11, K2, Z11
-	VSUBPS       Z7, Z11, Z11
-	VADDPS       Z5, Z11, Z11
-	VMULPS       Z11, Z10, Z10
+class_792:
+	VPCMPEQD     Z11, Z6, K2
+	VMULPS       (R9), Z10, Z12
+	VBROADCASTSS 20(R10), Z13
+	VMULPS       Z12, Z13, Z13
+	VBROADCASTSS 16(R10), Z14
+	VADDPS       Z13, Z14, Z13
+	VBROADCASTSS 12(R10), Z14
+	VADDPS       Z14, Z13, K2, Z13
+	VSUBPS       Z9, Z13, Z13
+	VADDPS       Z7, Z13, Z13
+	VMULPS       Z13, Z12, Z12
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_736
+	JZ           noflag_793
+	VBROADCASTSS 8(R10), Z13
+	VSUBPS       Z13, Z12, Z12
+
+noflag_793:
+	VSUBPS    Z8, Z12, K2, Z12
+	VMOVAPS.Z Z12, K1, Z12
+	TESTQ     $0x00000800, flags+88(FP)
+	JNZ       nt_794
+	VMOVUPS   Z12, (R11)
+	JMP       st_795
+
+nt_794:
+	VMOVNTPS Z12, (R11)
+
+st_795:
+	ADDQ   $0x00000040, R9
+	ADDQ   $0x00000020, R10
+	ADDQ   CX, R11
+	VPADDD softmaxconsts<>+832(SB), Z11, Z11
+	INCQ   R12
+	CMPQ   R12, C+72(FP)
+	JB     class_792
+	JMP    outd_790
+
+outnr_791:
+	VMOVAPS Z7, Z7
+	VMULPS  Z10, Z7, Z7
+	MOVQ    SI, R9
+	MOVQ    DI, R10
+	MOVQ    R8, R11
+	VXORPS  Z9, Z9, Z9
+	XORQ    R12, R12
+
+class_796:
+	VPCMPEQD     Z9, Z6, K2
+	VMULPS       (R9), Z7, Z10
+	TESTQ        $0x00000400, flags+88(FP)
+	JZ           noflag_797
 	VBROADCASTSS 8(R10), Z11
 	VSUBPS       Z11, Z10, Z10
 
-noflag_736:
-	VSUBPS    Z6, Z10, K2, Z10
+noflag_797:
+	VSUBPS    Z8, Z10, K2, Z10
 	VMOVAPS.Z Z10, K1, Z10
 	TESTQ     $0x00000800, flags+88(FP)
-	JNZ       nt_737
+	JNZ       nt_798
 	VMOVUPS   Z10, (R11)
-	JMP       st_738
+	JMP       st_799
 
-nt_737:
+nt_798:
 	VMOVNTPS Z10, (R11)
 
-st_738:
+st_799:
 	ADDQ   $0x00000040, R9
 	ADDQ   $0x00000020, R10
 	ADDQ   CX, R11
 	VPADDD softmaxconsts<>+832(SB), Z9, Z9
 	INCQ   R12
 	CMPQ   R12, C+72(FP)
-	JB     class_735
-	JMP    outd_733
+	JB     class_796
 
-outnr_734:
-	VMOVAPS Z5, Z5
-	VMULPS  Z8, Z5, Z5
-	MOVQ    SI, R9
-	MOVQ    DI, R10
-	MOVQ    R8, R11
-	VXORPS  Z7, Z7, Z7
-	XORQ    R12, R12
-
-class_739:
-	VPCMPEQD     Z7, Z4, K2
-	VMULPS       (R9), Z5, Z8
-	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_740
-	VBROADCASTSS 8(R10), Z9
-	VSUBPS       Z9, Z8, Z8
-
-noflag_740:
-	VSUBPS    Z6, Z8, K2, Z8
-	VMOVAPS.Z Z8, K1, Z8
-	TESTQ     $0x00000800, flags+88(FP)
-	JNZ       nt_741
-	VMOVUPS   Z8, (R11)
-	JMP       st_742
-
-nt_741:
-	VMOVNTPS Z8, (R11)
-
-st_742:
-	ADDQ   $0x00000040, R9
-	ADDQ   $0x00000020, R10
-	ADDQ   CX, R11
-	VPADDD softmaxconsts<>+832(SB), Z7, Z7
-	INCQ   R12
-	CMPQ   R12, C+72(FP)
-	JB     class_739
-
-outd_733:
+outd_790:
 	ADDQ $0x00000040, AX
 	ADDQ $0x00000010, BX
 	ADDQ $0x00000040, R8
 	SUBQ $0x00000010, DX
-	JMP  loop_709
+	JMP  loop_762
 
-tail_710:
+tail_763:
 	TESTQ        DX, DX
-	JZ           done_711
+	JZ           done_764
 	MOVL         $0x0000ffff, R9
 	BZHIL        DX, R9, R9
 	KMOVW        R9, K1
-	VMOVDQU8.Z   (BX), K1, X4
-	VPMOVZXBD    X4, Z4
-	VBROADCASTSS ign+80(FP), Z5
-	VPCMPD       $0x04, Z5, Z4, K1, K2
-	VMOVDQU32    softmaxconsts<>+0(SB), Z5
-	VPBLENDMD    Z4, Z5, K2, Z4
-	VMOVUPS.Z    (AX), K2, Z5
+	VMOVDQU8.Z   (BX), K1, X6
+	VPMOVZXBD    X6, Z6
+	VBROADCASTSS ign+80(FP), Z7
+	VPCMPD       $0x04, Z7, Z6, K1, K2
+	VMOVDQU32    softmaxconsts<>+64(SB), Z7
+	VPBLENDMD    Z6, Z7, K2, Z6
+	VMOVUPS.Z    (AX), K2, Z7
 	PREFETCHT0   1024(AX)
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
-	JZ           c1_743
+	JZ           c1_800
 
-max_744:
+max_801:
 	ADDQ       CX, DX
-	VMOVUPS.Z  (DX), K2, Z6
+	VMOVUPS.Z  (DX), K2, Z8
 	PREFETCHT0 1024(DX)
-	VMAXPS     Z6, Z5, Z5
+	VMAXPS     Z8, Z7, Z7
 	DECQ       BX
-	JNZ        max_744
+	JNZ        max_801
 
-c1_743:
-	VXORPS Z6, Z6, Z6
-	VXORPS Z7, Z7, Z7
+c1_800:
+	VXORPS Z8, Z8, Z8
+	VXORPS Z9, Z9, Z9
 	MOVQ   AX, DX
 	MOVQ   SI, BX
-	VXORPS Z8, Z8, Z8
+	VXORPS Z10, Z10, Z10
 	XORQ   R9, R9
 
-class_745:
-	VMOVUPS.Z    (DX), K2, Z9
-	VSUBPS       Z5, Z9, Z9
-	VMULPS       softmaxconsts<>+128(SB), Z9, Z10
-	VRNDSCALEPS  $0x00, Z10, Z10
+class_802:
+	VMOVUPS.Z    (DX), K2, Z11
+	VSUBPS       Z7, Z11, Z11
+	VMULPS       softmaxconsts<>+128(SB), Z11, Z12
+	VRNDSCALEPS  $0x00, Z12, Z12
+	VMOVAPS      Z11, Z13
+	VFNMADD231PS softmaxconsts<>+192(SB), Z12, Z13
+	VFNMADD231PS softmaxconsts<>+256(SB), Z12, Z13
+	VMULPS       Z13, Z13, Z14
+	VMOVUPS      softmaxconsts<>+320(SB), Z15
+	VFMADD213PS  softmaxconsts<>+384(SB), Z13, Z15
+	VMOVUPS      softmaxconsts<>+448(SB), Z16
+	VFMADD213PS  softmaxconsts<>+512(SB), Z13, Z16
+	VMOVUPS      softmaxconsts<>+576(SB), Z17
+	VFMADD213PS  softmaxconsts<>+640(SB), Z13, Z17
+	VFMADD213PS  Z16, Z14, Z17
+	VFMADD213PS  Z15, Z14, Z17
+	VFMADD213PS  Z13, Z14, Z17
+	VADDPS       softmaxconsts<>+0(SB), Z17, Z17
+	VSCALEFPS    Z12, Z17, Z17
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z11, K3
+	VXORPS       Z17, Z17, K3, Z17
+	VADDPS       Z17, Z8, Z8
+	VMOVUPS      Z17, (BX)
+	VPCMPEQD     Z10, Z6, K3
+	VMOVUPS      Z11, K3, Z9
+	ADDQ         CX, DX
+	ADDQ         $0x00000040, BX
+	VPADDD       softmaxconsts<>+832(SB), Z10, Z10
+	INCQ         R9
+	CMPQ         R9, C+72(FP)
+	JB           class_802
+	VMOVUPS      softmaxconsts<>+0(SB), Z10
+	VDIVPS       Z8, Z10, Z10
+	VMOVUPS      softmaxconsts<>+0(SB), Z11
+	VMOVAPS.Z    Z11, K2, Z11
+	VADDPS       Z11, Z3, Z3
+	MOVQ         sflags+200(FP), DX
+	ANDQ         $0x00000203, DX
+	CMPQ         DX, $0x00000001
+	JEQ          prodmode_803
+	TESTQ        $0x00000003, sflags+200(FP)
+	JZ           noflag_805
+	VGETEXPPS    Z8, Z12
+	VADDPS       softmaxconsts<>+0(SB), Z12, Z12
+	VGETMANTPS   $0x02, Z8, Z11
+	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z11, K3
+	VSUBPS       softmaxconsts<>+0(SB), Z11, Z13
+	VADDPS       Z11, Z11, Z14
+	VSUBPS       softmaxconsts<>+0(SB), Z14, Z14
+	VBLENDMPS    Z14, Z13, K3, Z11
+	VSUBPS       softmaxconsts<>+0(SB), Z12, K3, Z12
+	VMULPS       Z11, Z11, Z13
+	VMOVUPS      softmaxconsts<>+1088(SB), Z14
+	VFMADD213PS  softmaxconsts<>+1152(SB), Z11, Z14
+	VFMADD213PS  softmaxconsts<>+1216(SB), Z11, Z14
+	VFMADD213PS  softmaxconsts<>+1280(SB), Z11, Z14
+	VFMADD213PS  softmaxconsts<>+1344(SB), Z11, Z14
+	VFMADD213PS  softmaxconsts<>+1408(SB), Z11, Z14
+	VFMADD213PS  softmaxconsts<>+1472(SB), Z11, Z14
+	VFMADD213PS  softmaxconsts<>+1536(SB), Z11, Z14
+	VFMADD213PS  softmaxconsts<>+1600(SB), Z11, Z14
+	VMULPS       Z11, Z14, Z14
+	VMULPS       Z13, Z14, Z14
+	VFMADD231PS  softmaxconsts<>+256(SB), Z12, Z14
+	VFNMADD231PS softmaxconsts<>+384(SB), Z13, Z14
+	VADDPS       Z14, Z11, Z14
+	VFMADD231PS  softmaxconsts<>+192(SB), Z12, Z14
+	VCMPPS       $0x03, Z8, Z8, K3
+	VMOVUPS      Z8, K3, Z14
+	VSUBPS       Z9, Z14, Z8
+	TESTQ        $0x00000001, sflags+200(FP)
+	JZ           noflag_806
+	VMOVUPS      softmaxconsts<>+0(SB), Z11
+	TESTQ        $0x00000200, sflags+200(FP)
+	JZ           noflag_807
+	MOVQ         DI, DX
+	VXORPS       Z12, Z12, Z12
+	XORQ         BX, BX
+
+class_808:
+	VPCMPEQD     Z12, Z6, K3
+	VBROADCASTSS (DX), K3, Z11
+	ADDQ         $0x00000020, DX
+	VPADDD       softmaxconsts<>+832(SB), Z12, Z12
+	INCQ         BX
+	CMPQ         BX, C+72(FP)
+	JB           class_808
+
+noflag_807:
+	VBROADCASTSS eps1+208(FP), Z12
+	VMULPS       Z11, Z12, Z12
+	VMULPS       Z8, Z12, Z12
+	TESTQ        $0x00000400, sflags+200(FP)
+	JZ           noflag_809
+	VXORPS       Z13, Z13, Z13
+	MOVQ         DI, DX
+	XORQ         BX, BX
+
+class_810:
+	VMOVUPS.Z    (AX), K2, Z15
+	VSUBPS       Z7, Z15, Z15
+	TESTQ        $0x00000200, sflags+200(FP)
+	JZ           noflag_811
+	VBROADCASTSS (DX), Z16
+	VMULPS       Z16, Z15, Z15
+
+noflag_811:
+	VADDPS       Z15, Z13, Z13
+	ADDQ         CX, AX
+	ADDQ         $0x00000020, DX
+	INCQ         BX
+	CMPQ         BX, C+72(FP)
+	JB           class_810
+	VBROADCASTSS wsum+216(FP), Z7
+	VMULPS       Z14, Z7, Z7
+	VSUBPS       Z13, Z7, Z7
+	VBROADCASTSS epsC+212(FP), Z13
+	VFMADD231PS  Z13, Z7, Z12
+
+noflag_809:
+	VMOVAPS.Z Z12, K2, Z12
+	VADDPS    Z12, Z0, Z0
+	VMOVAPS.Z Z11, K2, Z11
+	VADDPS    Z11, Z1, Z1
+
+noflag_806:
+	TESTQ        $0x00000002, sflags+200(FP)
+	JZ           noflag_812
+	VMULPS       softmaxconsts<>+128(SB), Z9, Z7
+	VRNDSCALEPS  $0x00, Z7, Z7
 	VMOVAPS      Z9, Z11
-	VFNMADD231PS softmaxconsts<>+192(SB), Z10, Z11
-	VFNMADD231PS softmaxconsts<>+256(SB), Z10, Z11
+	VFNMADD231PS softmaxconsts<>+192(SB), Z7, Z11
+	VFNMADD231PS softmaxconsts<>+256(SB), Z7, Z11
 	VMULPS       Z11, Z11, Z12
 	VMOVUPS      softmaxconsts<>+320(SB), Z13
 	VFMADD213PS  softmaxconsts<>+384(SB), Z11, Z13
@@ -12739,315 +13643,257 @@ class_745:
 	VFMADD213PS  Z14, Z12, Z15
 	VFMADD213PS  Z13, Z12, Z15
 	VFMADD213PS  Z11, Z12, Z15
-	VADDPS       softmaxconsts<>+64(SB), Z15, Z15
-	VSCALEFPS    Z10, Z15, Z15
+	VADDPS       softmaxconsts<>+0(SB), Z15, Z15
+	VSCALEFPS    Z7, Z15, Z15
 	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z9, K3
 	VXORPS       Z15, Z15, K3, Z15
-	VADDPS       Z15, Z6, Z6
-	VMOVUPS      Z15, (BX)
-	VPCMPEQD     Z8, Z4, K3
-	VMOVUPS      Z9, K3, Z7
-	ADDQ         CX, DX
-	ADDQ         $0x00000040, BX
-	VPADDD       softmaxconsts<>+832(SB), Z8, Z8
-	INCQ         R9
-	CMPQ         R9, C+72(FP)
-	JB           class_745
-	VMOVUPS      softmaxconsts<>+64(SB), Z8
-	VDIVPS       Z6, Z8, Z8
-	VMOVUPS      softmaxconsts<>+64(SB), Z9
-	VMOVAPS.Z    Z9, K2, Z9
-	VADDPS       Z9, Z3, Z3
-	TESTQ        $0x00000003, sflags+200(FP)
-	JZ           noflag_746
-	VGETEXPPS    Z6, Z10
-	VADDPS       softmaxconsts<>+64(SB), Z10, Z10
-	VGETMANTPS   $0x02, Z6, Z9
-	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z9, K3
-	VSUBPS       softmaxconsts<>+64(SB), Z9, Z11
-	VADDPS       Z9, Z9, Z12
-	VSUBPS       softmaxconsts<>+64(SB), Z12, Z12
-	VBLENDMPS    Z12, Z11, K3, Z9
-	VSUBPS       softmaxconsts<>+64(SB), Z10, K3, Z10
-	VMULPS       Z9, Z9, Z11
-	VMOVUPS      softmaxconsts<>+1088(SB), Z12
-	VFMADD213PS  softmaxconsts<>+1152(SB), Z9, Z12
-	VFMADD213PS  softmaxconsts<>+1216(SB), Z9, Z12
-	VFMADD213PS  softmaxconsts<>+1280(SB), Z9, Z12
-	VFMADD213PS  softmaxconsts<>+1344(SB), Z9, Z12
-	VFMADD213PS  softmaxconsts<>+1408(SB), Z9, Z12
-	VFMADD213PS  softmaxconsts<>+1472(SB), Z9, Z12
-	VFMADD213PS  softmaxconsts<>+1536(SB), Z9, Z12
-	VFMADD213PS  softmaxconsts<>+1600(SB), Z9, Z12
-	VMULPS       Z9, Z12, Z12
-	VMULPS       Z11, Z12, Z12
-	VFMADD231PS  softmaxconsts<>+256(SB), Z10, Z12
-	VFNMADD231PS softmaxconsts<>+384(SB), Z11, Z12
-	VADDPS       Z12, Z9, Z12
-	VFMADD231PS  softmaxconsts<>+192(SB), Z10, Z12
-	VCMPPS       $0x03, Z6, Z6, K3
-	VMOVUPS      Z6, K3, Z12
-	VSUBPS       Z7, Z12, Z6
-	TESTQ        $0x00000001, sflags+200(FP)
-	JZ           noflag_747
-	VMOVUPS      softmaxconsts<>+64(SB), Z9
-	TESTQ        $0x00000200, sflags+200(FP)
-	JZ           noflag_748
-	MOVQ         DI, DX
-	VXORPS       Z10, Z10, Z10
-	XORQ         BX, BX
-
-class_749:
-	VPCMPEQD     Z10, Z4, K3
-	VBROADCASTSS (DX), K3, Z9
-	ADDQ         $0x00000020, DX
-	VPADDD       softmaxconsts<>+832(SB), Z10, Z10
-	INCQ         BX
-	CMPQ         BX, C+72(FP)
-	JB           class_749
-
-noflag_748:
-	VBROADCASTSS eps1+208(FP), Z10
-	VMULPS       Z9, Z10, Z10
-	VMULPS       Z6, Z10, Z10
-	TESTQ        $0x00000400, sflags+200(FP)
-	JZ           noflag_750
-	VXORPS       Z11, Z11, Z11
-	MOVQ         DI, DX
-	XORQ         BX, BX
-
-class_751:
-	VMOVUPS.Z    (AX), K2, Z13
-	VSUBPS       Z5, Z13, Z13
-	TESTQ        $0x00000200, sflags+200(FP)
-	JZ           noflag_752
-	VBROADCASTSS (DX), Z14
-	VMULPS       Z14, Z13, Z13
-
-noflag_752:
-	VADDPS       Z13, Z11, Z11
-	ADDQ         CX, AX
-	ADDQ         $0x00000020, DX
-	INCQ         BX
-	CMPQ         BX, C+72(FP)
-	JB           class_751
-	VBROADCASTSS wsum+216(FP), Z5
-	VMULPS       Z12, Z5, Z5
-	VSUBPS       Z11, Z5, Z5
-	VBROADCASTSS epsC+212(FP), Z11
-	VFMADD231PS  Z11, Z5, Z10
-
-noflag_750:
-	VMOVAPS.Z Z10, K2, Z10
-	VADDPS    Z10, Z0, Z0
-	VMOVAPS.Z Z9, K2, Z9
-	VADDPS    Z9, Z1, Z1
-
-noflag_747:
-	TESTQ        $0x00000002, sflags+200(FP)
-	JZ           noflag_753
-	VMULPS       softmaxconsts<>+128(SB), Z7, Z5
-	VRNDSCALEPS  $0x00, Z5, Z5
-	VMOVAPS      Z7, Z9
-	VFNMADD231PS softmaxconsts<>+192(SB), Z5, Z9
-	VFNMADD231PS softmaxconsts<>+256(SB), Z5, Z9
-	VMULPS       Z9, Z9, Z10
-	VMOVUPS      softmaxconsts<>+320(SB), Z11
-	VFMADD213PS  softmaxconsts<>+384(SB), Z9, Z11
-	VMOVUPS      softmaxconsts<>+448(SB), Z12
-	VFMADD213PS  softmaxconsts<>+512(SB), Z9, Z12
-	VMOVUPS      softmaxconsts<>+576(SB), Z13
-	VFMADD213PS  softmaxconsts<>+640(SB), Z9, Z13
-	VFMADD213PS  Z12, Z10, Z13
-	VFMADD213PS  Z11, Z10, Z13
-	VFMADD213PS  Z9, Z10, Z13
-	VADDPS       softmaxconsts<>+64(SB), Z13, Z13
-	VSCALEFPS    Z5, Z13, Z13
-	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z7, K3
-	VXORPS       Z13, Z13, K3, Z13
-	VMULPS       Z8, Z13, Z13
-	VMOVUPS      softmaxconsts<>+64(SB), Z5
-	VSUBPS       Z13, Z5, Z5
-	VBROADCASTSS gamma+156(FP), Z7
+	VMULPS       Z10, Z15, Z15
+	VMOVUPS      softmaxconsts<>+0(SB), Z7
+	VSUBPS       Z15, Z7, Z7
+	VBROADCASTSS gamma+156(FP), Z9
 	MOVQ         gmode+160(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_754
+	JEQ          pow1_813
 	CMPQ         AX, $0x02
-	JEQ          pow2_756
+	JEQ          pow2_815
 	CMPQ         AX, $0x03
-	JEQ          powg_755
-	VMOVUPS      softmaxconsts<>+64(SB), Z7
-	JMP          powd_757
+	JEQ          powg_814
+	VMOVUPS      softmaxconsts<>+0(SB), Z9
+	JMP          powd_816
 
-pow1_754:
-	VMOVAPS Z5, Z7
-	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z5, K3
-	VXORPS  Z7, Z7, K3, Z7
-	JMP     powd_757
+pow1_813:
+	VMOVAPS Z7, Z9
+	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z7, K3
+	VXORPS  Z9, Z9, K3, Z9
+	JMP     powd_816
 
-pow2_756:
-	VMULPS Z5, Z5, Z7
-	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z5, K3
-	VXORPS Z7, Z7, K3, Z7
-	JMP    powd_757
+pow2_815:
+	VMULPS Z7, Z7, Z9
+	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z7, K3
+	VXORPS Z9, Z9, K3, Z9
+	JMP    powd_816
 
-powg_755:
-	VGETEXPPS    Z5, Z10
-	VADDPS       softmaxconsts<>+64(SB), Z10, Z10
-	VGETMANTPS   $0x02, Z5, Z9
-	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z9, K3
-	VSUBPS       softmaxconsts<>+64(SB), Z9, Z11
-	VADDPS       Z9, Z9, Z12
-	VSUBPS       softmaxconsts<>+64(SB), Z12, Z12
-	VBLENDMPS    Z12, Z11, K3, Z9
-	VSUBPS       softmaxconsts<>+64(SB), Z10, K3, Z10
-	VMULPS       Z9, Z9, Z11
-	VMOVUPS      softmaxconsts<>+1088(SB), Z12
-	VFMADD213PS  softmaxconsts<>+1152(SB), Z9, Z12
-	VFMADD213PS  softmaxconsts<>+1216(SB), Z9, Z12
-	VFMADD213PS  softmaxconsts<>+1280(SB), Z9, Z12
-	VFMADD213PS  softmaxconsts<>+1344(SB), Z9, Z12
-	VFMADD213PS  softmaxconsts<>+1408(SB), Z9, Z12
-	VFMADD213PS  softmaxconsts<>+1472(SB), Z9, Z12
-	VFMADD213PS  softmaxconsts<>+1536(SB), Z9, Z12
-	VFMADD213PS  softmaxconsts<>+1600(SB), Z9, Z12
-	VMULPS       Z9, Z12, Z12
-	VMULPS       Z11, Z12, Z12
-	VFMADD231PS  softmaxconsts<>+256(SB), Z10, Z12
-	VFNMADD231PS softmaxconsts<>+384(SB), Z11, Z12
-	VADDPS       Z12, Z9, Z12
-	VFMADD231PS  softmaxconsts<>+192(SB), Z10, Z12
-	VCMPPS       $0x05, softmaxconsts<>+1920(SB), Z5, K3
-	VMOVUPS      Z5, K3, Z12
-	VCMPPS       $0x01, softmaxconsts<>+1664(SB), Z5, K3
-	VMOVUPS      softmaxconsts<>+1984(SB), K3, Z12
-	VCMPPS       $0x00, softmaxconsts<>+1664(SB), Z5, K3
-	VMOVUPS      softmaxconsts<>+2048(SB), K3, Z12
-	VMULPS       Z7, Z12, Z12
-	VMULPS       softmaxconsts<>+128(SB), Z12, Z7
-	VRNDSCALEPS  $0x00, Z7, Z7
-	VMOVAPS      Z12, Z9
-	VFNMADD231PS softmaxconsts<>+192(SB), Z7, Z9
-	VFNMADD231PS softmaxconsts<>+256(SB), Z7, Z9
-	VMULPS       Z9, Z9, Z10
-	VMOVUPS      softmaxconsts<>+320(SB), Z11
-	VFMADD213PS  softmaxconsts<>+384(SB), Z9, Z11
-	VMOVUPS      softmaxconsts<>+448(SB), Z13
-	VFMADD213PS  softmaxconsts<>+512(SB), Z9, Z13
-	VMOVUPS      softmaxconsts<>+576(SB), Z14
-	VFMADD213PS  softmaxconsts<>+640(SB), Z9, Z14
-	VFMADD213PS  Z13, Z10, Z14
-	VFMADD213PS  Z11, Z10, Z14
-	VFMADD213PS  Z9, Z10, Z14
-	VADDPS       softmaxconsts<>+64(SB), Z14, Z14
-	VSCALEFPS    Z7, Z14, Z14
-	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z12, K3
-	VXORPS       Z14, Z14, K3, Z14
-	VCMPPS       $0x0e, softmaxconsts<>+2368(SB), Z12, K3
-	VMOVUPS      softmaxconsts<>+1920(SB), K3, Z14
-	VMOVAPS      Z14, Z7
-	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z5, K3
-	VXORPS       Z7, Z7, K3, Z7
+powg_814:
+	VGETEXPPS    Z7, Z12
+	VADDPS       softmaxconsts<>+0(SB), Z12, Z12
+	VGETMANTPS   $0x02, Z7, Z11
+	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z11, K3
+	VSUBPS       softmaxconsts<>+0(SB), Z11, Z13
+	VADDPS       Z11, Z11, Z14
+	VSUBPS       softmaxconsts<>+0(SB), Z14, Z14
+	VBLENDMPS    Z14, Z13, K3, Z11
+	VSUBPS       softmaxconsts<>+0(SB), Z12, K3, Z12
+	VMULPS       Z11, Z11, Z13
+	VMOVUPS      softmaxconsts<>+1088(SB), Z14
+	VFMADD213PS  softmaxconsts<>+1152(SB), Z11, Z14
+	VFMADD213PS  softmaxconsts<>+1216(SB), Z11, Z14
+	VFMADD213PS  softmaxconsts<>+1280(SB), Z11, Z14
+	VFMADD213PS  softmaxconsts<>+1344(SB), Z11, Z14
+	VFMADD213PS  softmaxconsts<>+1408(SB), Z11, Z14
+	VFMADD213PS  softmaxconsts<>+1472(SB), Z11, Z14
+	VFMADD213PS  softmaxconsts<>+1536(SB), Z11, Z14
+	VFMADD213PS  softmaxconsts<>+1600(SB), Z11, Z14
+	VMULPS       Z11, Z14, Z14
+	VMULPS       Z13, Z14, Z14
+	VFMADD231PS  softmaxconsts<>+256(SB), Z12, Z14
+	VFNMADD231PS softmaxconsts<>+384(SB), Z13, Z14
+	VADDPS       Z14, Z11, Z14
+	VFMADD231PS  softmaxconsts<>+192(SB), Z12, Z14
+	VCMPPS       $0x05, softmaxconsts<>+1920(SB), Z7, K3
+	VMOVUPS      Z7, K3, Z14
+	VCMPPS       $0x01, softmaxconsts<>+1664(SB), Z7, K3
+	VMOVUPS      softmaxconsts<>+1984(SB), K3, Z14
+	VCMPPS       $0x00, softmaxconsts<>+1664(SB), Z7, K3
+	VMOVUPS      softmaxconsts<>+2048(SB), K3, Z14
+	VMULPS       Z9, Z14, Z14
+	VMULPS       softmaxconsts<>+128(SB), Z14, Z9
+	VRNDSCALEPS  $0x00, Z9, Z9
+	VMOVAPS      Z14, Z11
+	VFNMADD231PS softmaxconsts<>+192(SB), Z9, Z11
+	VFNMADD231PS softmaxconsts<>+256(SB), Z9, Z11
+	VMULPS       Z11, Z11, Z12
+	VMOVUPS      softmaxconsts<>+320(SB), Z13
+	VFMADD213PS  softmaxconsts<>+384(SB), Z11, Z13
+	VMOVUPS      softmaxconsts<>+448(SB), Z15
+	VFMADD213PS  softmaxconsts<>+512(SB), Z11, Z15
+	VMOVUPS      softmaxconsts<>+576(SB), Z16
+	VFMADD213PS  softmaxconsts<>+640(SB), Z11, Z16
+	VFMADD213PS  Z15, Z12, Z16
+	VFMADD213PS  Z13, Z12, Z16
+	VFMADD213PS  Z11, Z12, Z16
+	VADDPS       softmaxconsts<>+0(SB), Z16, Z16
+	VSCALEFPS    Z9, Z16, Z16
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z14, K3
+	VXORPS       Z16, Z16, K3, Z16
+	VCMPPS       $0x0e, softmaxconsts<>+2368(SB), Z14, K3
+	VMOVUPS      softmaxconsts<>+1920(SB), K3, Z16
+	VMOVAPS      Z16, Z9
+	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z7, K3
+	VXORPS       Z9, Z9, K3, Z9
 
-powd_757:
-	VMULPS  Z6, Z7, Z7
+powd_816:
+	VMULPS  Z8, Z9, Z9
 	TESTQ   $0x00000100, sflags+200(FP)
-	JZ      noflag_758
-	VMOVUPS softmaxconsts<>+64(SB), Z5
+	JZ      noflag_817
+	VMOVUPS softmaxconsts<>+0(SB), Z7
 	MOVQ    DI, AX
-	VXORPS  Z6, Z6, Z6
+	VXORPS  Z8, Z8, Z8
 	XORQ    DX, DX
 
-class_759:
-	VPCMPEQD     Z6, Z4, K3
-	VBROADCASTSS 4(AX), K3, Z5
+class_818:
+	VPCMPEQD     Z8, Z6, K3
+	VBROADCASTSS 4(AX), K3, Z7
 	ADDQ         $0x00000020, AX
-	VPADDD       softmaxconsts<>+832(SB), Z6, Z6
+	VPADDD       softmaxconsts<>+832(SB), Z8, Z8
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_759
-	VMULPS       Z5, Z7, Z7
+	JB           class_818
+	VMULPS       Z7, Z9, Z9
 
-noflag_758:
-	VMOVAPS.Z Z7, K2, Z7
-	VADDPS    Z7, Z2, Z2
+noflag_817:
+	VMOVAPS.Z Z9, K2, Z9
+	VADDPS    Z9, Z2, Z2
 
-noflag_753:
-noflag_746:
-	VMOVUPS softmaxconsts<>+64(SB), Z5
+noflag_812:
+noflag_805:
+	JMP pwdone_804
+
+prodmode_803:
+	VBROADCASTSS eps1+208(FP), Z11
+	VXORPS       softmaxconsts<>+2176(SB), Z11, Z11
+	VMULPS       Z9, Z11, Z11
+	TESTQ        $0x00000400, sflags+200(FP)
+	JZ           noflag_819
+	VXORPS       Z9, Z9, Z9
+	XORQ         DX, DX
+
+class_820:
+	VMOVUPS.Z    (AX), K2, Z12
+	VSUBPS       Z7, Z12, Z12
+	VADDPS       Z12, Z9, Z9
+	ADDQ         CX, AX
+	INCQ         DX
+	CMPQ         DX, C+72(FP)
+	JB           class_820
+	VBROADCASTSS epsC+212(FP), Z7
+	VFNMADD231PS Z7, Z9, Z11
+
+noflag_819:
+	VMOVAPS.Z  Z11, K2, Z11
+	VADDPS     Z11, Z0, Z0
+	VMOVUPS    softmaxconsts<>+0(SB), Z7
+	VMOVAPS.Z  Z7, K2, Z7
+	VADDPS     Z7, Z1, Z1
+	VMULPS     Z8, Z4, K2, Z4
+	VGETEXPPS  Z4, Z7
+	VADDPS     Z7, Z5, Z5
+	VGETMANTPS $0x00, Z4, Z4
+
+pwdone_804:
+	VMOVUPS softmaxconsts<>+0(SB), Z7
 	TESTQ   $0x00000200, flags+88(FP)
-	JZ      noflag_760
+	JZ      noflag_821
 	MOVQ    DI, AX
-	VXORPS  Z6, Z6, Z6
+	VXORPS  Z8, Z8, Z8
 	XORQ    DX, DX
 
-class_761:
-	VPCMPEQD     Z6, Z4, K3
-	VBROADCASTSS (AX), K3, Z5
+class_822:
+	VPCMPEQD     Z8, Z6, K3
+	VBROADCASTSS (AX), K3, Z7
 	ADDQ         $0x00000020, AX
-	VPADDD       softmaxconsts<>+832(SB), Z6, Z6
+	VPADDD       softmaxconsts<>+832(SB), Z8, Z8
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_761
+	JB           class_822
 
-noflag_760:
-	VBROADCASTSS k1+144(FP), Z6
-	VMULPS       Z5, Z6, Z6
-	VBROADCASTSS k2+148(FP), Z5
-	VADDPS       Z6, Z5, Z5
-	VXORPS       Z7, Z7, Z7
+noflag_821:
+	VBROADCASTSS k1+144(FP), Z8
+	VMULPS       Z7, Z8, Z8
+	VBROADCASTSS k2+148(FP), Z7
+	VADDPS       Z8, Z7, Z7
+	VXORPS       Z9, Z9, Z9
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_762
+	JZ           noflag_823
 	MOVQ         SI, AX
 	MOVQ         DI, DX
-	VXORPS       Z9, Z9, Z9
+	VXORPS       Z11, Z11, Z11
 	XORQ         BX, BX
 
-class_763:
-	VMULPS       (AX), Z8, Z10
-	VPCMPEQD     Z9, Z4, K3
-	VBROADCASTSS 20(DX), Z11
-	VMULPS       Z10, Z11, Z11
-	VBROADCASTSS 16(DX), Z12
-	VADDPS       Z11, Z12, Z11
-	VBROADCASTSS 12(DX), Z12
-	VADDPS       Z12, Z11, K3, Z11
-	VFMADD231PS  Z11, Z10, Z7
+class_824:
+	VMULPS       (AX), Z10, Z12
+	VPCMPEQD     Z11, Z6, K3
+	VBROADCASTSS 20(DX), Z13
+	VMULPS       Z12, Z13, Z13
+	VBROADCASTSS 16(DX), Z14
+	VADDPS       Z13, Z14, Z13
+	VBROADCASTSS 12(DX), Z14
+	VADDPS       Z14, Z13, K3, Z13
+	VFMADD231PS  Z13, Z12, Z9
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000020, DX
-	VPADDD       softmaxconsts<>+832(SB), Z9, Z9
+	VPADDD       softmaxconsts<>+832(SB), Z11, Z11
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_763
+	JB           class_824
 
-noflag_762:
+noflag_823:
 	TESTQ  $0x00000004, flags+88(FP)
-	JZ     outnr_765
+	JZ     outnr_826
 	MOVQ   SI, AX
 	MOVQ   DI, DX
 	MOVQ   R8, BX
-	VXORPS Z9, Z9, Z9
+	VXORPS Z11, Z11, Z11
 	XORQ   SI, SI
 
-class_766:
-	VPCMPEQD     Z9, Z4, K3
-	VMULPS       (AX), Z8, Z10
-	VBROADCASTSS 20(DX), Z11
-	VMULPS       Z10, Z11, Z11
-	VBROADCASTSS 16(DX), Z12
-	VADDPS       Z11, Z12, Z11
-	VBROADCASTSS 12(DX), Z12
-	VADDPS       Z12, Z11, K3, Z11
-	VSUBPS       Z7, Z11, Z11
-	VADDPS       Z5, Z11, Z11
-	VMULPS       Z11, Z10, Z10
+class_827:
+	VPCMPEQD     Z11, Z6, K3
+	VMULPS       (AX), Z10, Z12
+	VBROADCASTSS 20(DX), Z13
+	VMULPS       Z12, Z13, Z13
+	VBROADCASTSS 16(DX), Z14
+	VADDPS       Z13, Z14, Z13
+	VBROADCASTSS 12(DX), Z14
+	VADDPS       Z14, Z13, K3, Z13
+	VSUBPS       Z9, Z13, Z13
+	VADDPS       Z7, Z13, Z13
+	VMULPS       Z13, Z12, Z12
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_767
+	JZ           noflag_828
+	VBROADCASTSS 8(DX), Z13
+	VSUBPS       Z13, Z12, Z12
+
+noflag_828:
+	VSUBPS    Z8, Z12, K3, Z12
+	VMOVAPS.Z Z12, K2, Z12
+	VMOVUPS   Z12, K1, (BX)
+	ADDQ      $0x00000040, AX
+	ADDQ      $0x00000020, DX
+	ADDQ      CX, BX
+	VPADDD    softmaxconsts<>+832(SB), Z11, Z11
+	INCQ      SI
+	CMPQ      SI, C+72(FP)
+	JB        class_827
+	JMP       outd_825
+
+outnr_826:
+	VMOVAPS Z7, Z7
+	VMULPS  Z10, Z7, Z7
+	MOVQ    SI, AX
+	MOVQ    DI, DX
+	MOVQ    R8, BX
+	VXORPS  Z9, Z9, Z9
+	XORQ    SI, SI
+
+class_829:
+	VPCMPEQD     Z9, Z6, K3
+	VMULPS       (AX), Z7, Z10
+	TESTQ        $0x00000400, flags+88(FP)
+	JZ           noflag_830
 	VBROADCASTSS 8(DX), Z11
 	VSUBPS       Z11, Z10, Z10
 
-noflag_767:
-	VSUBPS    Z6, Z10, K3, Z10
+noflag_830:
+	VSUBPS    Z8, Z10, K3, Z10
 	VMOVAPS.Z Z10, K2, Z10
 	VMOVUPS   Z10, K1, (BX)
 	ADDQ      $0x00000040, AX
@@ -13056,45 +13902,51 @@ noflag_767:
 	VPADDD    softmaxconsts<>+832(SB), Z9, Z9
 	INCQ      SI
 	CMPQ      SI, C+72(FP)
-	JB        class_766
-	JMP       outd_764
+	JB        class_829
 
-outnr_765:
-	VMOVAPS Z5, Z5
-	VMULPS  Z8, Z5, Z5
-	MOVQ    SI, AX
-	MOVQ    DI, DX
-	MOVQ    R8, BX
-	VXORPS  Z7, Z7, Z7
-	XORQ    SI, SI
-
-class_768:
-	VPCMPEQD     Z7, Z4, K3
-	VMULPS       (AX), Z5, Z8
-	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_769
-	VBROADCASTSS 8(DX), Z9
-	VSUBPS       Z9, Z8, Z8
-
-noflag_769:
-	VSUBPS    Z6, Z8, K3, Z8
-	VMOVAPS.Z Z8, K2, Z8
-	VMOVUPS   Z8, K1, (BX)
-	ADDQ      $0x00000040, AX
-	ADDQ      $0x00000020, DX
-	ADDQ      CX, BX
-	VPADDD    softmaxconsts<>+832(SB), Z7, Z7
-	INCQ      SI
-	CMPQ      SI, C+72(FP)
-	JB        class_768
-
-outd_764:
-done_711:
+outd_825:
+done_764:
 	TESTQ $0x00000800, flags+88(FP)
-	JZ    noflag_770
+	JZ    noflag_831
 	SFENCE
 
-noflag_770:
+noflag_831:
+	MOVQ         sflags+200(FP), AX
+	ANDQ         $0x00000203, AX
+	CMPQ         AX, $0x00000001
+	JNE          noprod_832
+	VGETEXPPS    Z4, Z7
+	VADDPS       softmaxconsts<>+0(SB), Z7, Z7
+	VGETMANTPS   $0x02, Z4, Z6
+	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z6, K1
+	VSUBPS       softmaxconsts<>+0(SB), Z6, Z8
+	VADDPS       Z6, Z6, Z9
+	VSUBPS       softmaxconsts<>+0(SB), Z9, Z9
+	VBLENDMPS    Z9, Z8, K1, Z6
+	VSUBPS       softmaxconsts<>+0(SB), Z7, K1, Z7
+	VMULPS       Z6, Z6, Z8
+	VMOVUPS      softmaxconsts<>+1088(SB), Z9
+	VFMADD213PS  softmaxconsts<>+1152(SB), Z6, Z9
+	VFMADD213PS  softmaxconsts<>+1216(SB), Z6, Z9
+	VFMADD213PS  softmaxconsts<>+1280(SB), Z6, Z9
+	VFMADD213PS  softmaxconsts<>+1344(SB), Z6, Z9
+	VFMADD213PS  softmaxconsts<>+1408(SB), Z6, Z9
+	VFMADD213PS  softmaxconsts<>+1472(SB), Z6, Z9
+	VFMADD213PS  softmaxconsts<>+1536(SB), Z6, Z9
+	VFMADD213PS  softmaxconsts<>+1600(SB), Z6, Z9
+	VMULPS       Z6, Z9, Z9
+	VMULPS       Z8, Z9, Z9
+	VFMADD231PS  softmaxconsts<>+256(SB), Z7, Z9
+	VFNMADD231PS softmaxconsts<>+384(SB), Z8, Z9
+	VADDPS       Z9, Z6, Z9
+	VFMADD231PS  softmaxconsts<>+192(SB), Z7, Z9
+	VCMPPS       $0x03, Z4, Z4, K1
+	VMOVUPS      Z4, K1, Z9
+	VFMADD231PS  softmaxconsts<>+256(SB), Z5, Z9
+	VFMADD231PS  softmaxconsts<>+192(SB), Z5, Z9
+	VADDPS       Z9, Z0, Z0
+
+noprod_832:
 	MOVQ          out_base+224(FP), AX
 	VMOVAPS       Z0, Z0
 	VEXTRACTF64X4 $0x01, Z0, Y4
@@ -13161,30 +14013,30 @@ TEXT ·SoftmaxFusedFocalU8AVX512(SB), NOSPLIT, $0-248
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 
-loop_771:
+loop_833:
 	CMPQ         DX, $0x00000010
-	JB           tail_772
+	JB           tail_834
 	VPMOVZXBD    (BX), Z4
 	VBROADCASTSS ign+80(FP), Z5
 	VPCMPD       $0x04, Z5, Z4, K1
-	VMOVDQU32    softmaxconsts<>+0(SB), Z5
+	VMOVDQU32    softmaxconsts<>+64(SB), Z5
 	VPBLENDMD    Z4, Z5, K1, Z4
 	VMOVUPS.Z    (AX), K1, Z5
 	PREFETCHT0   1024(AX)
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
 	DECQ         R10
-	JZ           c1_774
+	JZ           c1_836
 
-max_775:
+max_837:
 	ADDQ       CX, R9
 	VMOVUPS.Z  (R9), K1, Z6
 	PREFETCHT0 1024(R9)
 	VMAXPS     Z6, Z5, Z5
 	DECQ       R10
-	JNZ        max_775
+	JNZ        max_837
 
-c1_774:
+c1_836:
 	VXORPS Z6, Z6, Z6
 	VXORPS Z7, Z7, Z7
 	MOVQ   AX, R9
@@ -13192,7 +14044,7 @@ c1_774:
 	VXORPS Z8, Z8, Z8
 	XORQ   R11, R11
 
-class_776:
+class_838:
 	VMOVUPS.Z    (R9), K1, Z9
 	VSUBPS       Z5, Z9, Z9
 	VMULPS       softmaxconsts<>+128(SB), Z9, Z10
@@ -13210,7 +14062,7 @@ class_776:
 	VFMADD213PS  Z14, Z12, Z15
 	VFMADD213PS  Z13, Z12, Z15
 	VFMADD213PS  Z11, Z12, Z15
-	VADDPS       softmaxconsts<>+64(SB), Z15, Z15
+	VADDPS       softmaxconsts<>+0(SB), Z15, Z15
 	VSCALEFPS    Z10, Z15, Z15
 	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z9, K2
 	VXORPS       Z15, Z15, K2, Z15
@@ -13223,23 +14075,23 @@ class_776:
 	VPADDD       softmaxconsts<>+832(SB), Z8, Z8
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_776
-	VMOVUPS      softmaxconsts<>+64(SB), Z8
+	JB           class_838
+	VMOVUPS      softmaxconsts<>+0(SB), Z8
 	VDIVPS       Z6, Z8, Z8
-	VMOVUPS      softmaxconsts<>+64(SB), Z9
+	VMOVUPS      softmaxconsts<>+0(SB), Z9
 	VMOVAPS.Z    Z9, K1, Z9
 	VADDPS       Z9, Z3, Z3
 	TESTQ        $0x00000003, sflags+200(FP)
-	JZ           noflag_777
+	JZ           noflag_841
 	VGETEXPPS    Z6, Z10
-	VADDPS       softmaxconsts<>+64(SB), Z10, Z10
+	VADDPS       softmaxconsts<>+0(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z6, Z9
 	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z9, K2
-	VSUBPS       softmaxconsts<>+64(SB), Z9, Z11
+	VSUBPS       softmaxconsts<>+0(SB), Z9, Z11
 	VADDPS       Z9, Z9, Z12
-	VSUBPS       softmaxconsts<>+64(SB), Z12, Z12
+	VSUBPS       softmaxconsts<>+0(SB), Z12, Z12
 	VBLENDMPS    Z12, Z11, K2, Z9
-	VSUBPS       softmaxconsts<>+64(SB), Z10, K2, Z10
+	VSUBPS       softmaxconsts<>+0(SB), Z10, K2, Z10
 	VMULPS       Z9, Z9, Z11
 	VMOVUPS      softmaxconsts<>+1088(SB), Z12
 	VFMADD213PS  softmaxconsts<>+1152(SB), Z9, Z12
@@ -13260,64 +14112,64 @@ class_776:
 	VMOVUPS      Z6, K2, Z12
 	VSUBPS       Z7, Z12, Z9
 	TESTQ        $0x00000001, sflags+200(FP)
-	JZ           noflag_778
-	VMOVUPS      softmaxconsts<>+64(SB), Z10
+	JZ           noflag_842
+	VMOVUPS      softmaxconsts<>+0(SB), Z10
 	TESTQ        $0x00000200, sflags+200(FP)
-	JZ           noflag_779
+	JZ           noflag_843
 	MOVQ         DI, R9
 	VXORPS       Z11, Z11, Z11
 	XORQ         R10, R10
 
-class_780:
+class_844:
 	VPCMPEQD     Z11, Z4, K2
 	VBROADCASTSS (R9), K2, Z10
 	ADDQ         $0x00000020, R9
 	VPADDD       softmaxconsts<>+832(SB), Z11, Z11
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_780
+	JB           class_844
 
-noflag_779:
+noflag_843:
 	VBROADCASTSS eps1+208(FP), Z11
 	VMULPS       Z10, Z11, Z11
 	VMULPS       Z9, Z11, Z11
 	TESTQ        $0x00000400, sflags+200(FP)
-	JZ           noflag_781
+	JZ           noflag_845
 	VXORPS       Z13, Z13, Z13
 	MOVQ         AX, R9
 	MOVQ         DI, R10
 	XORQ         R11, R11
 
-class_782:
+class_846:
 	VMOVUPS.Z    (R9), K1, Z14
 	VSUBPS       Z5, Z14, Z14
 	TESTQ        $0x00000200, sflags+200(FP)
-	JZ           noflag_783
+	JZ           noflag_847
 	VBROADCASTSS (R10), Z15
 	VMULPS       Z15, Z14, Z14
 
-noflag_783:
+noflag_847:
 	VADDPS       Z14, Z13, Z13
 	ADDQ         CX, R9
 	ADDQ         $0x00000020, R10
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_782
+	JB           class_846
 	VBROADCASTSS wsum+216(FP), Z5
 	VMULPS       Z12, Z5, Z5
 	VSUBPS       Z13, Z5, Z5
 	VBROADCASTSS epsC+212(FP), Z12
 	VFMADD231PS  Z12, Z5, Z11
 
-noflag_781:
+noflag_845:
 	VMOVAPS.Z Z11, K1, Z11
 	VADDPS    Z11, Z0, Z0
 	VMOVAPS.Z Z10, K1, Z10
 	VADDPS    Z10, Z1, Z1
 
-noflag_778:
+noflag_842:
 	TESTQ        $0x00000002, sflags+200(FP)
-	JZ           noflag_784
+	JZ           noflag_848
 	VMULPS       softmaxconsts<>+128(SB), Z7, Z5
 	VRNDSCALEPS  $0x00, Z5, Z5
 	VMOVAPS      Z7, Z10
@@ -13333,46 +14185,46 @@ noflag_778:
 	VFMADD213PS  Z13, Z11, Z14
 	VFMADD213PS  Z12, Z11, Z14
 	VFMADD213PS  Z10, Z11, Z14
-	VADDPS       softmaxconsts<>+64(SB), Z14, Z14
+	VADDPS       softmaxconsts<>+0(SB), Z14, Z14
 	VSCALEFPS    Z5, Z14, Z14
 	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z7, K2
 	VXORPS       Z14, Z14, K2, Z14
 	VMULPS       Z8, Z14, Z14
-	VMOVUPS      softmaxconsts<>+64(SB), Z5
+	VMOVUPS      softmaxconsts<>+0(SB), Z5
 	VSUBPS       Z14, Z5, Z5
 	VBROADCASTSS gamma+156(FP), Z10
 	MOVQ         gmode+160(FP), R9
 	CMPQ         R9, $0x01
-	JEQ          pow1_785
+	JEQ          pow1_849
 	CMPQ         R9, $0x02
-	JEQ          pow2_787
+	JEQ          pow2_851
 	CMPQ         R9, $0x03
-	JEQ          powg_786
-	VMOVUPS      softmaxconsts<>+64(SB), Z10
-	JMP          powd_788
+	JEQ          powg_850
+	VMOVUPS      softmaxconsts<>+0(SB), Z10
+	JMP          powd_852
 
-pow1_785:
+pow1_849:
 	VMOVAPS Z5, Z10
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z5, K2
 	VXORPS  Z10, Z10, K2, Z10
-	JMP     powd_788
+	JMP     powd_852
 
-pow2_787:
+pow2_851:
 	VMULPS Z5, Z5, Z10
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z5, K2
 	VXORPS Z10, Z10, K2, Z10
-	JMP    powd_788
+	JMP    powd_852
 
-powg_786:
+powg_850:
 	VGETEXPPS    Z5, Z12
-	VADDPS       softmaxconsts<>+64(SB), Z12, Z12
+	VADDPS       softmaxconsts<>+0(SB), Z12, Z12
 	VGETMANTPS   $0x02, Z5, Z11
 	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z11, K2
-	VSUBPS       softmaxconsts<>+64(SB), Z11, Z13
+	VSUBPS       softmaxconsts<>+0(SB), Z11, Z13
 	VADDPS       Z11, Z11, Z14
-	VSUBPS       softmaxconsts<>+64(SB), Z14, Z14
+	VSUBPS       softmaxconsts<>+0(SB), Z14, Z14
 	VBLENDMPS    Z14, Z13, K2, Z11
-	VSUBPS       softmaxconsts<>+64(SB), Z12, K2, Z12
+	VSUBPS       softmaxconsts<>+0(SB), Z12, K2, Z12
 	VMULPS       Z11, Z11, Z13
 	VMOVUPS      softmaxconsts<>+1088(SB), Z14
 	VFMADD213PS  softmaxconsts<>+1152(SB), Z11, Z14
@@ -13411,7 +14263,7 @@ powg_786:
 	VFMADD213PS  Z15, Z12, Z16
 	VFMADD213PS  Z13, Z12, Z16
 	VFMADD213PS  Z11, Z12, Z16
-	VADDPS       softmaxconsts<>+64(SB), Z16, Z16
+	VADDPS       softmaxconsts<>+0(SB), Z16, Z16
 	VSCALEFPS    Z10, Z16, Z16
 	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z14, K2
 	VXORPS       Z16, Z16, K2, Z16
@@ -13421,48 +14273,48 @@ powg_786:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z5, K2
 	VXORPS       Z10, Z10, K2, Z10
 
-powd_788:
+powd_852:
 	VMULPS  Z9, Z10, Z10
 	TESTQ   $0x00000100, sflags+200(FP)
-	JZ      noflag_789
-	VMOVUPS softmaxconsts<>+64(SB), Z5
+	JZ      noflag_853
+	VMOVUPS softmaxconsts<>+0(SB), Z5
 	MOVQ    DI, R9
 	VXORPS  Z9, Z9, Z9
 	XORQ    R10, R10
 
-class_790:
+class_854:
 	VPCMPEQD     Z9, Z4, K2
 	VBROADCASTSS 4(R9), K2, Z5
 	ADDQ         $0x00000020, R9
 	VPADDD       softmaxconsts<>+832(SB), Z9, Z9
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_790
+	JB           class_854
 	VMULPS       Z5, Z10, Z10
 
-noflag_789:
+noflag_853:
 	VMOVAPS.Z Z10, K1, Z10
 	VADDPS    Z10, Z2, Z2
 
-noflag_784:
-noflag_777:
-	VMOVUPS softmaxconsts<>+64(SB), Z5
+noflag_848:
+noflag_841:
+	VMOVUPS softmaxconsts<>+0(SB), Z5
 	TESTQ   $0x00000200, flags+88(FP)
-	JZ      noflag_791
+	JZ      noflag_855
 	MOVQ    DI, R9
 	VXORPS  Z9, Z9, Z9
 	XORQ    R10, R10
 
-class_792:
+class_856:
 	VPCMPEQD     Z9, Z4, K2
 	VBROADCASTSS (R9), K2, Z5
 	ADDQ         $0x00000020, R9
 	VPADDD       softmaxconsts<>+832(SB), Z9, Z9
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_792
+	JB           class_856
 
-noflag_791:
+noflag_855:
 	VBROADCASTSS k1+144(FP), Z9
 	VMULPS       Z5, Z9, Z9
 	VBROADCASTSS k2+148(FP), Z5
@@ -13482,46 +14334,46 @@ noflag_791:
 	VFMADD213PS  Z14, Z12, Z15
 	VFMADD213PS  Z13, Z12, Z15
 	VFMADD213PS  Z11, Z12, Z15
-	VADDPS       softmaxconsts<>+64(SB), Z15, Z15
+	VADDPS       softmaxconsts<>+0(SB), Z15, Z15
 	VSCALEFPS    Z10, Z15, Z15
 	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z7, K2
 	VXORPS       Z15, Z15, K2, Z15
 	VMULPS       Z8, Z15, Z15
-	VMOVUPS      softmaxconsts<>+64(SB), Z10
+	VMOVUPS      softmaxconsts<>+0(SB), Z10
 	VSUBPS       Z15, Z10, Z10
 	VBROADCASTSS gamma+156(FP), Z11
 	MOVQ         gmode+160(FP), R9
 	CMPQ         R9, $0x01
-	JEQ          pow1_793
+	JEQ          pow1_857
 	CMPQ         R9, $0x02
-	JEQ          pow2_795
+	JEQ          pow2_859
 	CMPQ         R9, $0x03
-	JEQ          powg_794
-	VMOVUPS      softmaxconsts<>+64(SB), Z12
-	JMP          powd_796
+	JEQ          powg_858
+	VMOVUPS      softmaxconsts<>+0(SB), Z12
+	JMP          powd_860
 
-pow1_793:
+pow1_857:
 	VMOVAPS Z10, Z12
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z10, K2
 	VXORPS  Z12, Z12, K2, Z12
-	JMP     powd_796
+	JMP     powd_860
 
-pow2_795:
+pow2_859:
 	VMULPS Z10, Z10, Z12
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z10, K2
 	VXORPS Z12, Z12, K2, Z12
-	JMP    powd_796
+	JMP    powd_860
 
-powg_794:
+powg_858:
 	VGETEXPPS    Z10, Z13
-	VADDPS       softmaxconsts<>+64(SB), Z13, Z13
+	VADDPS       softmaxconsts<>+0(SB), Z13, Z13
 	VGETMANTPS   $0x02, Z10, Z12
 	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z12, K2
-	VSUBPS       softmaxconsts<>+64(SB), Z12, Z14
+	VSUBPS       softmaxconsts<>+0(SB), Z12, Z14
 	VADDPS       Z12, Z12, Z16
-	VSUBPS       softmaxconsts<>+64(SB), Z16, Z16
+	VSUBPS       softmaxconsts<>+0(SB), Z16, Z16
 	VBLENDMPS    Z16, Z14, K2, Z12
-	VSUBPS       softmaxconsts<>+64(SB), Z13, K2, Z13
+	VSUBPS       softmaxconsts<>+0(SB), Z13, K2, Z13
 	VMULPS       Z12, Z12, Z14
 	VMOVUPS      softmaxconsts<>+1088(SB), Z16
 	VFMADD213PS  softmaxconsts<>+1152(SB), Z12, Z16
@@ -13560,7 +14412,7 @@ powg_794:
 	VFMADD213PS  Z18, Z14, Z19
 	VFMADD213PS  Z17, Z14, Z19
 	VFMADD213PS  Z13, Z14, Z19
-	VADDPS       softmaxconsts<>+64(SB), Z19, Z19
+	VADDPS       softmaxconsts<>+0(SB), Z19, Z19
 	VSCALEFPS    Z12, Z19, Z19
 	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z16, K2
 	VXORPS       Z19, Z19, K2, Z19
@@ -13570,19 +14422,19 @@ powg_794:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z10, K2
 	VXORPS       Z12, Z12, K2, Z12
 
-powd_796:
-	VXORPS       softmaxconsts<>+2304(SB), Z12, Z12
+powd_860:
+	VXORPS       softmaxconsts<>+2176(SB), Z12, Z12
 	CMPQ         R9, $0x00
-	JEQ          gamma0_797
+	JEQ          gamma0_861
 	VGETEXPPS    Z6, Z14
-	VADDPS       softmaxconsts<>+64(SB), Z14, Z14
+	VADDPS       softmaxconsts<>+0(SB), Z14, Z14
 	VGETMANTPS   $0x02, Z6, Z13
 	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z13, K2
-	VSUBPS       softmaxconsts<>+64(SB), Z13, Z16
+	VSUBPS       softmaxconsts<>+0(SB), Z13, Z16
 	VADDPS       Z13, Z13, Z17
-	VSUBPS       softmaxconsts<>+64(SB), Z17, Z17
+	VSUBPS       softmaxconsts<>+0(SB), Z17, Z17
 	VBLENDMPS    Z17, Z16, K2, Z13
-	VSUBPS       softmaxconsts<>+64(SB), Z14, K2, Z14
+	VSUBPS       softmaxconsts<>+0(SB), Z14, K2, Z14
 	VMULPS       Z13, Z13, Z16
 	VMOVUPS      softmaxconsts<>+1088(SB), Z17
 	VFMADD213PS  softmaxconsts<>+1152(SB), Z13, Z17
@@ -13604,39 +14456,39 @@ powd_796:
 	VMOVAPS      Z7, Z6
 	VSUBPS       Z17, Z6, Z6
 	VMOVAPS      Z11, Z7
-	VSUBPS       softmaxconsts<>+64(SB), Z7, Z7
+	VSUBPS       softmaxconsts<>+0(SB), Z7, Z7
 	MOVQ         g1mode+168(FP), R9
 	CMPQ         R9, $0x01
-	JEQ          pow1_798
+	JEQ          pow1_862
 	CMPQ         R9, $0x02
-	JEQ          pow2_800
+	JEQ          pow2_864
 	CMPQ         R9, $0x03
-	JEQ          powg_799
-	VMOVUPS      softmaxconsts<>+64(SB), Z7
-	JMP          powd_801
+	JEQ          powg_863
+	VMOVUPS      softmaxconsts<>+0(SB), Z7
+	JMP          powd_865
 
-pow1_798:
+pow1_862:
 	VMOVAPS Z10, Z7
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z10, K2
 	VXORPS  Z7, Z7, K2, Z7
-	JMP     powd_801
+	JMP     powd_865
 
-pow2_800:
+pow2_864:
 	VMULPS Z10, Z10, Z7
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z10, K2
 	VXORPS Z7, Z7, K2, Z7
-	JMP    powd_801
+	JMP    powd_865
 
-powg_799:
+powg_863:
 	VGETEXPPS    Z10, Z14
-	VADDPS       softmaxconsts<>+64(SB), Z14, Z14
+	VADDPS       softmaxconsts<>+0(SB), Z14, Z14
 	VGETMANTPS   $0x02, Z10, Z13
 	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z13, K2
-	VSUBPS       softmaxconsts<>+64(SB), Z13, Z16
+	VSUBPS       softmaxconsts<>+0(SB), Z13, Z16
 	VADDPS       Z13, Z13, Z17
-	VSUBPS       softmaxconsts<>+64(SB), Z17, Z17
+	VSUBPS       softmaxconsts<>+0(SB), Z17, Z17
 	VBLENDMPS    Z17, Z16, K2, Z13
-	VSUBPS       softmaxconsts<>+64(SB), Z14, K2, Z14
+	VSUBPS       softmaxconsts<>+0(SB), Z14, K2, Z14
 	VMULPS       Z13, Z13, Z16
 	VMOVUPS      softmaxconsts<>+1088(SB), Z17
 	VFMADD213PS  softmaxconsts<>+1152(SB), Z13, Z17
@@ -13675,7 +14527,7 @@ powg_799:
 	VFMADD213PS  Z18, Z14, Z19
 	VFMADD213PS  Z16, Z14, Z19
 	VFMADD213PS  Z13, Z14, Z19
-	VADDPS       softmaxconsts<>+64(SB), Z19, Z19
+	VADDPS       softmaxconsts<>+0(SB), Z19, Z19
 	VSCALEFPS    Z7, Z19, Z19
 	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z17, K2
 	VXORPS       Z19, Z19, K2, Z19
@@ -13685,45 +14537,45 @@ powg_799:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z10, K2
 	VXORPS       Z7, Z7, K2, Z7
 
-powd_801:
+powd_865:
 	VMULPS Z11, Z7, Z7
 	VMULPS Z15, Z7, Z7
 	VMULPS Z6, Z7, Z7
 	VCMPPS $0x0e, softmaxconsts<>+1664(SB), Z10, K2
 	VADDPS Z7, Z12, K2, Z12
 
-gamma0_797:
+gamma0_861:
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_802
-	VMOVUPS softmaxconsts<>+64(SB), Z6
+	JZ      noflag_866
+	VMOVUPS softmaxconsts<>+0(SB), Z6
 	MOVQ    DI, R9
 	VXORPS  Z7, Z7, Z7
 	XORQ    R10, R10
 
-class_803:
+class_867:
 	VPCMPEQD     Z7, Z4, K2
 	VBROADCASTSS 4(R9), K2, Z6
 	ADDQ         $0x00000020, R9
 	VPADDD       softmaxconsts<>+832(SB), Z7, Z7
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_803
+	JB           class_867
 	VMULPS       Z6, Z12, Z12
 
-noflag_802:
+noflag_866:
 	VBROADCASTSS fs+152(FP), Z6
 	VMULPS       Z6, Z12, Z12
 	VSUBPS       Z12, Z5, Z5
 	VSUBPS       Z12, Z9, Z9
 	VXORPS       Z6, Z6, Z6
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_804
+	JZ           noflag_868
 	MOVQ         SI, R9
 	MOVQ         DI, R10
 	VXORPS       Z7, Z7, Z7
 	XORQ         R11, R11
 
-class_805:
+class_869:
 	VMULPS       (R9), Z8, Z10
 	VPCMPEQD     Z7, Z4, K2
 	VBROADCASTSS 20(R10), Z11
@@ -13738,18 +14590,18 @@ class_805:
 	VPADDD       softmaxconsts<>+832(SB), Z7, Z7
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_805
+	JB           class_869
 
-noflag_804:
+noflag_868:
 	TESTQ  $0x00000004, flags+88(FP)
-	JZ     outnr_807
+	JZ     outnr_871
 	MOVQ   SI, R9
 	MOVQ   DI, R10
 	MOVQ   R8, R11
 	VXORPS Z7, Z7, Z7
 	XORQ   R12, R12
 
-class_808:
+class_872:
 	VPCMPEQD     Z7, Z4, K2
 	VMULPS       (R9), Z8, Z10
 	VBROADCASTSS 20(R10), Z11
@@ -13762,32 +14614,32 @@ class_808:
 	VADDPS       Z5, Z11, Z11
 	VMULPS       Z11, Z10, Z10
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_809
+	JZ           noflag_873
 	VBROADCASTSS 8(R10), Z11
 	VSUBPS       Z11, Z10, Z10
 
-noflag_809:
+noflag_873:
 	VSUBPS    Z9, Z10, K2, Z10
 	VMOVAPS.Z Z10, K1, Z10
 	TESTQ     $0x00000800, flags+88(FP)
-	JNZ       nt_810
+	JNZ       nt_874
 	VMOVUPS   Z10, (R11)
-	JMP       st_811
+	JMP       st_875
 
-nt_810:
+nt_874:
 	VMOVNTPS Z10, (R11)
 
-st_811:
+st_875:
 	ADDQ   $0x00000040, R9
 	ADDQ   $0x00000020, R10
 	ADDQ   CX, R11
 	VPADDD softmaxconsts<>+832(SB), Z7, Z7
 	INCQ   R12
 	CMPQ   R12, C+72(FP)
-	JB     class_808
-	JMP    outd_806
+	JB     class_872
+	JMP    outd_870
 
-outnr_807:
+outnr_871:
 	VMOVAPS Z5, Z5
 	VMULPS  Z8, Z5, Z5
 	MOVQ    SI, R9
@@ -13796,44 +14648,44 @@ outnr_807:
 	VXORPS  Z6, Z6, Z6
 	XORQ    R12, R12
 
-class_812:
+class_876:
 	VPCMPEQD     Z6, Z4, K2
 	VMULPS       (R9), Z5, Z7
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_813
+	JZ           noflag_877
 	VBROADCASTSS 8(R10), Z8
 	VSUBPS       Z8, Z7, Z7
 
-noflag_813:
+noflag_877:
 	VSUBPS    Z9, Z7, K2, Z7
 	VMOVAPS.Z Z7, K1, Z7
 	TESTQ     $0x00000800, flags+88(FP)
-	JNZ       nt_814
+	JNZ       nt_878
 	VMOVUPS   Z7, (R11)
-	JMP       st_815
+	JMP       st_879
 
-nt_814:
+nt_878:
 	VMOVNTPS Z7, (R11)
 
-st_815:
+st_879:
 	ADDQ   $0x00000040, R9
 	ADDQ   $0x00000020, R10
 	ADDQ   CX, R11
 	VPADDD softmaxconsts<>+832(SB), Z6, Z6
 	INCQ   R12
 	CMPQ   R12, C+72(FP)
-	JB     class_812
+	JB     class_876
 
-outd_806:
+outd_870:
 	ADDQ $0x00000040, AX
 	ADDQ $0x00000010, BX
 	ADDQ $0x00000040, R8
 	SUBQ $0x00000010, DX
-	JMP  loop_771
+	JMP  loop_833
 
-tail_772:
+tail_834:
 	TESTQ        DX, DX
-	JZ           done_773
+	JZ           done_835
 	MOVL         $0x0000ffff, R9
 	BZHIL        DX, R9, R9
 	KMOVW        R9, K1
@@ -13841,24 +14693,24 @@ tail_772:
 	VPMOVZXBD    X4, Z4
 	VBROADCASTSS ign+80(FP), Z5
 	VPCMPD       $0x04, Z5, Z4, K1, K2
-	VMOVDQU32    softmaxconsts<>+0(SB), Z5
+	VMOVDQU32    softmaxconsts<>+64(SB), Z5
 	VPBLENDMD    Z4, Z5, K2, Z4
 	VMOVUPS.Z    (AX), K2, Z5
 	PREFETCHT0   1024(AX)
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
-	JZ           c1_816
+	JZ           c1_880
 
-max_817:
+max_881:
 	ADDQ       CX, DX
 	VMOVUPS.Z  (DX), K2, Z6
 	PREFETCHT0 1024(DX)
 	VMAXPS     Z6, Z5, Z5
 	DECQ       BX
-	JNZ        max_817
+	JNZ        max_881
 
-c1_816:
+c1_880:
 	VXORPS Z6, Z6, Z6
 	VXORPS Z7, Z7, Z7
 	MOVQ   AX, DX
@@ -13866,7 +14718,7 @@ c1_816:
 	VXORPS Z8, Z8, Z8
 	XORQ   R9, R9
 
-class_818:
+class_882:
 	VMOVUPS.Z    (DX), K2, Z9
 	VSUBPS       Z5, Z9, Z9
 	VMULPS       softmaxconsts<>+128(SB), Z9, Z10
@@ -13884,7 +14736,7 @@ class_818:
 	VFMADD213PS  Z14, Z12, Z15
 	VFMADD213PS  Z13, Z12, Z15
 	VFMADD213PS  Z11, Z12, Z15
-	VADDPS       softmaxconsts<>+64(SB), Z15, Z15
+	VADDPS       softmaxconsts<>+0(SB), Z15, Z15
 	VSCALEFPS    Z10, Z15, Z15
 	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z9, K3
 	VXORPS       Z15, Z15, K3, Z15
@@ -13897,23 +14749,23 @@ class_818:
 	VPADDD       softmaxconsts<>+832(SB), Z8, Z8
 	INCQ         R9
 	CMPQ         R9, C+72(FP)
-	JB           class_818
-	VMOVUPS      softmaxconsts<>+64(SB), Z8
+	JB           class_882
+	VMOVUPS      softmaxconsts<>+0(SB), Z8
 	VDIVPS       Z6, Z8, Z8
-	VMOVUPS      softmaxconsts<>+64(SB), Z9
+	VMOVUPS      softmaxconsts<>+0(SB), Z9
 	VMOVAPS.Z    Z9, K2, Z9
 	VADDPS       Z9, Z3, Z3
 	TESTQ        $0x00000003, sflags+200(FP)
-	JZ           noflag_819
+	JZ           noflag_885
 	VGETEXPPS    Z6, Z10
-	VADDPS       softmaxconsts<>+64(SB), Z10, Z10
+	VADDPS       softmaxconsts<>+0(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z6, Z9
 	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z9, K3
-	VSUBPS       softmaxconsts<>+64(SB), Z9, Z11
+	VSUBPS       softmaxconsts<>+0(SB), Z9, Z11
 	VADDPS       Z9, Z9, Z12
-	VSUBPS       softmaxconsts<>+64(SB), Z12, Z12
+	VSUBPS       softmaxconsts<>+0(SB), Z12, Z12
 	VBLENDMPS    Z12, Z11, K3, Z9
-	VSUBPS       softmaxconsts<>+64(SB), Z10, K3, Z10
+	VSUBPS       softmaxconsts<>+0(SB), Z10, K3, Z10
 	VMULPS       Z9, Z9, Z11
 	VMOVUPS      softmaxconsts<>+1088(SB), Z12
 	VFMADD213PS  softmaxconsts<>+1152(SB), Z9, Z12
@@ -13934,63 +14786,63 @@ class_818:
 	VMOVUPS      Z6, K3, Z12
 	VSUBPS       Z7, Z12, Z9
 	TESTQ        $0x00000001, sflags+200(FP)
-	JZ           noflag_820
-	VMOVUPS      softmaxconsts<>+64(SB), Z10
+	JZ           noflag_886
+	VMOVUPS      softmaxconsts<>+0(SB), Z10
 	TESTQ        $0x00000200, sflags+200(FP)
-	JZ           noflag_821
+	JZ           noflag_887
 	MOVQ         DI, DX
 	VXORPS       Z11, Z11, Z11
 	XORQ         BX, BX
 
-class_822:
+class_888:
 	VPCMPEQD     Z11, Z4, K3
 	VBROADCASTSS (DX), K3, Z10
 	ADDQ         $0x00000020, DX
 	VPADDD       softmaxconsts<>+832(SB), Z11, Z11
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_822
+	JB           class_888
 
-noflag_821:
+noflag_887:
 	VBROADCASTSS eps1+208(FP), Z11
 	VMULPS       Z10, Z11, Z11
 	VMULPS       Z9, Z11, Z11
 	TESTQ        $0x00000400, sflags+200(FP)
-	JZ           noflag_823
+	JZ           noflag_889
 	VXORPS       Z13, Z13, Z13
 	MOVQ         DI, DX
 	XORQ         BX, BX
 
-class_824:
+class_890:
 	VMOVUPS.Z    (AX), K2, Z14
 	VSUBPS       Z5, Z14, Z14
 	TESTQ        $0x00000200, sflags+200(FP)
-	JZ           noflag_825
+	JZ           noflag_891
 	VBROADCASTSS (DX), Z15
 	VMULPS       Z15, Z14, Z14
 
-noflag_825:
+noflag_891:
 	VADDPS       Z14, Z13, Z13
 	ADDQ         CX, AX
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_824
+	JB           class_890
 	VBROADCASTSS wsum+216(FP), Z5
 	VMULPS       Z12, Z5, Z5
 	VSUBPS       Z13, Z5, Z5
 	VBROADCASTSS epsC+212(FP), Z12
 	VFMADD231PS  Z12, Z5, Z11
 
-noflag_823:
+noflag_889:
 	VMOVAPS.Z Z11, K2, Z11
 	VADDPS    Z11, Z0, Z0
 	VMOVAPS.Z Z10, K2, Z10
 	VADDPS    Z10, Z1, Z1
 
-noflag_820:
+noflag_886:
 	TESTQ        $0x00000002, sflags+200(FP)
-	JZ           noflag_826
+	JZ           noflag_892
 	VMULPS       softmaxconsts<>+128(SB), Z7, Z5
 	VRNDSCALEPS  $0x00, Z5, Z5
 	VMOVAPS      Z7, Z10
@@ -14006,46 +14858,46 @@ noflag_820:
 	VFMADD213PS  Z13, Z11, Z14
 	VFMADD213PS  Z12, Z11, Z14
 	VFMADD213PS  Z10, Z11, Z14
-	VADDPS       softmaxconsts<>+64(SB), Z14, Z14
+	VADDPS       softmaxconsts<>+0(SB), Z14, Z14
 	VSCALEFPS    Z5, Z14, Z14
 	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z7, K3
 	VXORPS       Z14, Z14, K3, Z14
 	VMULPS       Z8, Z14, Z14
-	VMOVUPS      softmaxconsts<>+64(SB), Z5
+	VMOVUPS      softmaxconsts<>+0(SB), Z5
 	VSUBPS       Z14, Z5, Z5
 	VBROADCASTSS gamma+156(FP), Z10
 	MOVQ         gmode+160(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_827
+	JEQ          pow1_893
 	CMPQ         AX, $0x02
-	JEQ          pow2_829
+	JEQ          pow2_895
 	CMPQ         AX, $0x03
-	JEQ          powg_828
-	VMOVUPS      softmaxconsts<>+64(SB), Z10
-	JMP          powd_830
+	JEQ          powg_894
+	VMOVUPS      softmaxconsts<>+0(SB), Z10
+	JMP          powd_896
 
-pow1_827:
+pow1_893:
 	VMOVAPS Z5, Z10
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z5, K3
 	VXORPS  Z10, Z10, K3, Z10
-	JMP     powd_830
+	JMP     powd_896
 
-pow2_829:
+pow2_895:
 	VMULPS Z5, Z5, Z10
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z5, K3
 	VXORPS Z10, Z10, K3, Z10
-	JMP    powd_830
+	JMP    powd_896
 
-powg_828:
+powg_894:
 	VGETEXPPS    Z5, Z12
-	VADDPS       softmaxconsts<>+64(SB), Z12, Z12
+	VADDPS       softmaxconsts<>+0(SB), Z12, Z12
 	VGETMANTPS   $0x02, Z5, Z11
 	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z11, K3
-	VSUBPS       softmaxconsts<>+64(SB), Z11, Z13
+	VSUBPS       softmaxconsts<>+0(SB), Z11, Z13
 	VADDPS       Z11, Z11, Z14
-	VSUBPS       softmaxconsts<>+64(SB), Z14, Z14
+	VSUBPS       softmaxconsts<>+0(SB), Z14, Z14
 	VBLENDMPS    Z14, Z13, K3, Z11
-	VSUBPS       softmaxconsts<>+64(SB), Z12, K3, Z12
+	VSUBPS       softmaxconsts<>+0(SB), Z12, K3, Z12
 	VMULPS       Z11, Z11, Z13
 	VMOVUPS      softmaxconsts<>+1088(SB), Z14
 	VFMADD213PS  softmaxconsts<>+1152(SB), Z11, Z14
@@ -14084,7 +14936,7 @@ powg_828:
 	VFMADD213PS  Z15, Z12, Z16
 	VFMADD213PS  Z13, Z12, Z16
 	VFMADD213PS  Z11, Z12, Z16
-	VADDPS       softmaxconsts<>+64(SB), Z16, Z16
+	VADDPS       softmaxconsts<>+0(SB), Z16, Z16
 	VSCALEFPS    Z10, Z16, Z16
 	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z14, K3
 	VXORPS       Z16, Z16, K3, Z16
@@ -14094,48 +14946,48 @@ powg_828:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z5, K3
 	VXORPS       Z10, Z10, K3, Z10
 
-powd_830:
+powd_896:
 	VMULPS  Z9, Z10, Z10
 	TESTQ   $0x00000100, sflags+200(FP)
-	JZ      noflag_831
-	VMOVUPS softmaxconsts<>+64(SB), Z5
+	JZ      noflag_897
+	VMOVUPS softmaxconsts<>+0(SB), Z5
 	MOVQ    DI, AX
 	VXORPS  Z9, Z9, Z9
 	XORQ    DX, DX
 
-class_832:
+class_898:
 	VPCMPEQD     Z9, Z4, K3
 	VBROADCASTSS 4(AX), K3, Z5
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z9, Z9
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_832
+	JB           class_898
 	VMULPS       Z5, Z10, Z10
 
-noflag_831:
+noflag_897:
 	VMOVAPS.Z Z10, K2, Z10
 	VADDPS    Z10, Z2, Z2
 
-noflag_826:
-noflag_819:
-	VMOVUPS softmaxconsts<>+64(SB), Z5
+noflag_892:
+noflag_885:
+	VMOVUPS softmaxconsts<>+0(SB), Z5
 	TESTQ   $0x00000200, flags+88(FP)
-	JZ      noflag_833
+	JZ      noflag_899
 	MOVQ    DI, AX
 	VXORPS  Z9, Z9, Z9
 	XORQ    DX, DX
 
-class_834:
+class_900:
 	VPCMPEQD     Z9, Z4, K3
 	VBROADCASTSS (AX), K3, Z5
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z9, Z9
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_834
+	JB           class_900
 
-noflag_833:
+noflag_899:
 	VBROADCASTSS k1+144(FP), Z9
 	VMULPS       Z5, Z9, Z9
 	VBROADCASTSS k2+148(FP), Z5
@@ -14155,46 +15007,46 @@ noflag_833:
 	VFMADD213PS  Z14, Z12, Z15
 	VFMADD213PS  Z13, Z12, Z15
 	VFMADD213PS  Z11, Z12, Z15
-	VADDPS       softmaxconsts<>+64(SB), Z15, Z15
+	VADDPS       softmaxconsts<>+0(SB), Z15, Z15
 	VSCALEFPS    Z10, Z15, Z15
 	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z7, K3
 	VXORPS       Z15, Z15, K3, Z15
 	VMULPS       Z8, Z15, Z15
-	VMOVUPS      softmaxconsts<>+64(SB), Z10
+	VMOVUPS      softmaxconsts<>+0(SB), Z10
 	VSUBPS       Z15, Z10, Z10
 	VBROADCASTSS gamma+156(FP), Z11
 	MOVQ         gmode+160(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_835
+	JEQ          pow1_901
 	CMPQ         AX, $0x02
-	JEQ          pow2_837
+	JEQ          pow2_903
 	CMPQ         AX, $0x03
-	JEQ          powg_836
-	VMOVUPS      softmaxconsts<>+64(SB), Z12
-	JMP          powd_838
+	JEQ          powg_902
+	VMOVUPS      softmaxconsts<>+0(SB), Z12
+	JMP          powd_904
 
-pow1_835:
+pow1_901:
 	VMOVAPS Z10, Z12
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z10, K3
 	VXORPS  Z12, Z12, K3, Z12
-	JMP     powd_838
+	JMP     powd_904
 
-pow2_837:
+pow2_903:
 	VMULPS Z10, Z10, Z12
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z10, K3
 	VXORPS Z12, Z12, K3, Z12
-	JMP    powd_838
+	JMP    powd_904
 
-powg_836:
+powg_902:
 	VGETEXPPS    Z10, Z13
-	VADDPS       softmaxconsts<>+64(SB), Z13, Z13
+	VADDPS       softmaxconsts<>+0(SB), Z13, Z13
 	VGETMANTPS   $0x02, Z10, Z12
 	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z12, K3
-	VSUBPS       softmaxconsts<>+64(SB), Z12, Z14
+	VSUBPS       softmaxconsts<>+0(SB), Z12, Z14
 	VADDPS       Z12, Z12, Z16
-	VSUBPS       softmaxconsts<>+64(SB), Z16, Z16
+	VSUBPS       softmaxconsts<>+0(SB), Z16, Z16
 	VBLENDMPS    Z16, Z14, K3, Z12
-	VSUBPS       softmaxconsts<>+64(SB), Z13, K3, Z13
+	VSUBPS       softmaxconsts<>+0(SB), Z13, K3, Z13
 	VMULPS       Z12, Z12, Z14
 	VMOVUPS      softmaxconsts<>+1088(SB), Z16
 	VFMADD213PS  softmaxconsts<>+1152(SB), Z12, Z16
@@ -14233,7 +15085,7 @@ powg_836:
 	VFMADD213PS  Z18, Z14, Z19
 	VFMADD213PS  Z17, Z14, Z19
 	VFMADD213PS  Z13, Z14, Z19
-	VADDPS       softmaxconsts<>+64(SB), Z19, Z19
+	VADDPS       softmaxconsts<>+0(SB), Z19, Z19
 	VSCALEFPS    Z12, Z19, Z19
 	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z16, K3
 	VXORPS       Z19, Z19, K3, Z19
@@ -14243,19 +15095,19 @@ powg_836:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z10, K3
 	VXORPS       Z12, Z12, K3, Z12
 
-powd_838:
-	VXORPS       softmaxconsts<>+2304(SB), Z12, Z12
+powd_904:
+	VXORPS       softmaxconsts<>+2176(SB), Z12, Z12
 	CMPQ         AX, $0x00
-	JEQ          gamma0_839
+	JEQ          gamma0_905
 	VGETEXPPS    Z6, Z14
-	VADDPS       softmaxconsts<>+64(SB), Z14, Z14
+	VADDPS       softmaxconsts<>+0(SB), Z14, Z14
 	VGETMANTPS   $0x02, Z6, Z13
 	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z13, K3
-	VSUBPS       softmaxconsts<>+64(SB), Z13, Z16
+	VSUBPS       softmaxconsts<>+0(SB), Z13, Z16
 	VADDPS       Z13, Z13, Z17
-	VSUBPS       softmaxconsts<>+64(SB), Z17, Z17
+	VSUBPS       softmaxconsts<>+0(SB), Z17, Z17
 	VBLENDMPS    Z17, Z16, K3, Z13
-	VSUBPS       softmaxconsts<>+64(SB), Z14, K3, Z14
+	VSUBPS       softmaxconsts<>+0(SB), Z14, K3, Z14
 	VMULPS       Z13, Z13, Z16
 	VMOVUPS      softmaxconsts<>+1088(SB), Z17
 	VFMADD213PS  softmaxconsts<>+1152(SB), Z13, Z17
@@ -14277,39 +15129,39 @@ powd_838:
 	VMOVAPS      Z7, Z6
 	VSUBPS       Z17, Z6, Z6
 	VMOVAPS      Z11, Z7
-	VSUBPS       softmaxconsts<>+64(SB), Z7, Z7
+	VSUBPS       softmaxconsts<>+0(SB), Z7, Z7
 	MOVQ         g1mode+168(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_840
+	JEQ          pow1_906
 	CMPQ         AX, $0x02
-	JEQ          pow2_842
+	JEQ          pow2_908
 	CMPQ         AX, $0x03
-	JEQ          powg_841
-	VMOVUPS      softmaxconsts<>+64(SB), Z7
-	JMP          powd_843
+	JEQ          powg_907
+	VMOVUPS      softmaxconsts<>+0(SB), Z7
+	JMP          powd_909
 
-pow1_840:
+pow1_906:
 	VMOVAPS Z10, Z7
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z10, K3
 	VXORPS  Z7, Z7, K3, Z7
-	JMP     powd_843
+	JMP     powd_909
 
-pow2_842:
+pow2_908:
 	VMULPS Z10, Z10, Z7
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z10, K3
 	VXORPS Z7, Z7, K3, Z7
-	JMP    powd_843
+	JMP    powd_909
 
-powg_841:
+powg_907:
 	VGETEXPPS    Z10, Z14
-	VADDPS       softmaxconsts<>+64(SB), Z14, Z14
+	VADDPS       softmaxconsts<>+0(SB), Z14, Z14
 	VGETMANTPS   $0x02, Z10, Z13
 	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z13, K3
-	VSUBPS       softmaxconsts<>+64(SB), Z13, Z16
+	VSUBPS       softmaxconsts<>+0(SB), Z13, Z16
 	VADDPS       Z13, Z13, Z17
-	VSUBPS       softmaxconsts<>+64(SB), Z17, Z17
+	VSUBPS       softmaxconsts<>+0(SB), Z17, Z17
 	VBLENDMPS    Z17, Z16, K3, Z13
-	VSUBPS       softmaxconsts<>+64(SB), Z14, K3, Z14
+	VSUBPS       softmaxconsts<>+0(SB), Z14, K3, Z14
 	VMULPS       Z13, Z13, Z16
 	VMOVUPS      softmaxconsts<>+1088(SB), Z17
 	VFMADD213PS  softmaxconsts<>+1152(SB), Z13, Z17
@@ -14348,7 +15200,7 @@ powg_841:
 	VFMADD213PS  Z18, Z14, Z19
 	VFMADD213PS  Z16, Z14, Z19
 	VFMADD213PS  Z13, Z14, Z19
-	VADDPS       softmaxconsts<>+64(SB), Z19, Z19
+	VADDPS       softmaxconsts<>+0(SB), Z19, Z19
 	VSCALEFPS    Z7, Z19, Z19
 	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z17, K3
 	VXORPS       Z19, Z19, K3, Z19
@@ -14358,45 +15210,45 @@ powg_841:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z10, K3
 	VXORPS       Z7, Z7, K3, Z7
 
-powd_843:
+powd_909:
 	VMULPS Z11, Z7, Z7
 	VMULPS Z15, Z7, Z7
 	VMULPS Z6, Z7, Z7
 	VCMPPS $0x0e, softmaxconsts<>+1664(SB), Z10, K3
 	VADDPS Z7, Z12, K3, Z12
 
-gamma0_839:
+gamma0_905:
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_844
-	VMOVUPS softmaxconsts<>+64(SB), Z6
+	JZ      noflag_910
+	VMOVUPS softmaxconsts<>+0(SB), Z6
 	MOVQ    DI, AX
 	VXORPS  Z7, Z7, Z7
 	XORQ    DX, DX
 
-class_845:
+class_911:
 	VPCMPEQD     Z7, Z4, K3
 	VBROADCASTSS 4(AX), K3, Z6
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z7, Z7
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_845
+	JB           class_911
 	VMULPS       Z6, Z12, Z12
 
-noflag_844:
+noflag_910:
 	VBROADCASTSS fs+152(FP), Z6
 	VMULPS       Z6, Z12, Z12
 	VSUBPS       Z12, Z5, Z5
 	VSUBPS       Z12, Z9, Z9
 	VXORPS       Z6, Z6, Z6
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_846
+	JZ           noflag_912
 	MOVQ         SI, AX
 	MOVQ         DI, DX
 	VXORPS       Z7, Z7, Z7
 	XORQ         BX, BX
 
-class_847:
+class_913:
 	VMULPS       (AX), Z8, Z10
 	VPCMPEQD     Z7, Z4, K3
 	VBROADCASTSS 20(DX), Z11
@@ -14411,18 +15263,18 @@ class_847:
 	VPADDD       softmaxconsts<>+832(SB), Z7, Z7
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_847
+	JB           class_913
 
-noflag_846:
+noflag_912:
 	TESTQ  $0x00000004, flags+88(FP)
-	JZ     outnr_849
+	JZ     outnr_915
 	MOVQ   SI, AX
 	MOVQ   DI, DX
 	MOVQ   R8, BX
 	VXORPS Z7, Z7, Z7
 	XORQ   SI, SI
 
-class_850:
+class_916:
 	VPCMPEQD     Z7, Z4, K3
 	VMULPS       (AX), Z8, Z10
 	VBROADCASTSS 20(DX), Z11
@@ -14435,11 +15287,11 @@ class_850:
 	VADDPS       Z5, Z11, Z11
 	VMULPS       Z11, Z10, Z10
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_851
+	JZ           noflag_917
 	VBROADCASTSS 8(DX), Z11
 	VSUBPS       Z11, Z10, Z10
 
-noflag_851:
+noflag_917:
 	VSUBPS    Z9, Z10, K3, Z10
 	VMOVAPS.Z Z10, K2, Z10
 	VMOVUPS   Z10, K1, (BX)
@@ -14449,10 +15301,10 @@ noflag_851:
 	VPADDD    softmaxconsts<>+832(SB), Z7, Z7
 	INCQ      SI
 	CMPQ      SI, C+72(FP)
-	JB        class_850
-	JMP       outd_848
+	JB        class_916
+	JMP       outd_914
 
-outnr_849:
+outnr_915:
 	VMOVAPS Z5, Z5
 	VMULPS  Z8, Z5, Z5
 	MOVQ    SI, AX
@@ -14461,15 +15313,15 @@ outnr_849:
 	VXORPS  Z6, Z6, Z6
 	XORQ    SI, SI
 
-class_852:
+class_918:
 	VPCMPEQD     Z6, Z4, K3
 	VMULPS       (AX), Z5, Z7
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_853
+	JZ           noflag_919
 	VBROADCASTSS 8(DX), Z8
 	VSUBPS       Z8, Z7, Z7
 
-noflag_853:
+noflag_919:
 	VSUBPS    Z9, Z7, K3, Z7
 	VMOVAPS.Z Z7, K2, Z7
 	VMOVUPS   Z7, K1, (BX)
@@ -14479,15 +15331,15 @@ noflag_853:
 	VPADDD    softmaxconsts<>+832(SB), Z6, Z6
 	INCQ      SI
 	CMPQ      SI, C+72(FP)
-	JB        class_852
+	JB        class_918
 
-outd_848:
-done_773:
+outd_914:
+done_835:
 	TESTQ $0x00000800, flags+88(FP)
-	JZ    noflag_854
+	JZ    noflag_920
 	SFENCE
 
-noflag_854:
+noflag_920:
 	MOVQ          out_base+224(FP), AX
 	VMOVAPS       Z0, Z0
 	VEXTRACTF64X4 $0x01, Z0, Y4
@@ -14553,7 +15405,7 @@ TEXT ·SoftmaxStatsI32AVX512(SB), NOSPLIT, $0-192
 	VXORPS Z0, Z0, Z0
 	XORQ   R10, R10
 
-class_855:
+class_921:
 	VMOVUPS Z0, (R9)
 	VMOVUPS Z0, 64(R9)
 	VMOVUPS Z0, 128(R9)
@@ -14561,385 +15413,219 @@ class_855:
 	ADDQ    $0x00000100, R9
 	INCQ    R10
 	CMPQ    R10, C+72(FP)
-	JB      class_855
+	JB      class_921
 	VXORPS  Z0, Z0, Z0
 	VXORPS  Z1, Z1, Z1
 	VXORPS  Z2, Z2, Z2
 	VXORPS  Z3, Z3, Z3
+	VXORPS  Z4, Z4, Z4
+	VXORPS  Z5, Z5, Z5
+	VMOVUPS softmaxconsts<>+0(SB), Z4
 
-loop_856:
+loop_922:
 	CMPQ         DX, $0x00000010
-	JB           tail_857
-	VMOVDQU32    (BX), Z4
-	VBROADCASTSS ign+80(FP), Z5
-	VPCMPD       $0x04, Z5, Z4, K1
-	VMOVDQU32    softmaxconsts<>+0(SB), Z5
-	VPBLENDMD    Z4, Z5, K1, Z4
-	VMOVUPS      softmaxconsts<>+64(SB), Z5
-	VMOVAPS.Z    Z5, K1, Z5
-	VADDPS       Z5, Z3, Z3
-	VMOVUPS.Z    (AX), K1, Z5
+	JB           tail_923
+	VMOVDQU32    (BX), Z6
+	VBROADCASTSS ign+80(FP), Z7
+	VPCMPD       $0x04, Z7, Z6, K1
+	VMOVDQU32    softmaxconsts<>+64(SB), Z7
+	VPBLENDMD    Z6, Z7, K1, Z6
+	VMOVUPS      softmaxconsts<>+0(SB), Z7
+	VMOVAPS.Z    Z7, K1, Z7
+	VADDPS       Z7, Z3, Z3
+	VMOVUPS.Z    (AX), K1, Z7
 	PREFETCHT0   1024(AX)
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
 	DECQ         R10
-	JZ           c1_859
+	JZ           c1_925
 
-max_860:
+max_926:
 	ADDQ       CX, R9
-	VMOVUPS.Z  (R9), K1, Z6
+	VMOVUPS.Z  (R9), K1, Z8
 	PREFETCHT0 1024(R9)
-	VMAXPS     Z6, Z5, Z5
+	VMAXPS     Z8, Z7, Z7
 	DECQ       R10
-	JNZ        max_860
+	JNZ        max_926
 
-c1_859:
-	VXORPS Z6, Z6, Z6
-	VXORPS Z7, Z7, Z7
+c1_925:
+	VXORPS Z8, Z8, Z8
+	VXORPS Z9, Z9, Z9
 	MOVQ   AX, R9
 	MOVQ   SI, R10
-	VXORPS Z8, Z8, Z8
+	VXORPS Z10, Z10, Z10
 	XORQ   R11, R11
 
-class_861:
-	VMOVUPS.Z    (R9), K1, Z9
-	VSUBPS       Z5, Z9, Z9
-	VMULPS       softmaxconsts<>+128(SB), Z9, Z10
-	VRNDSCALEPS  $0x00, Z10, Z10
-	VMOVAPS      Z9, Z11
-	VFNMADD231PS softmaxconsts<>+192(SB), Z10, Z11
-	VFNMADD231PS softmaxconsts<>+256(SB), Z10, Z11
-	VMULPS       Z11, Z11, Z12
-	VMOVUPS      softmaxconsts<>+320(SB), Z13
-	VFMADD213PS  softmaxconsts<>+384(SB), Z11, Z13
-	VMOVUPS      softmaxconsts<>+448(SB), Z14
-	VFMADD213PS  softmaxconsts<>+512(SB), Z11, Z14
-	VMOVUPS      softmaxconsts<>+576(SB), Z15
-	VFMADD213PS  softmaxconsts<>+640(SB), Z11, Z15
-	VFMADD213PS  Z14, Z12, Z15
-	VFMADD213PS  Z13, Z12, Z15
-	VFMADD213PS  Z11, Z12, Z15
-	VADDPS       softmaxconsts<>+64(SB), Z15, Z15
-	VSCALEFPS    Z10, Z15, Z15
-	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z9, K2
-	VXORPS       Z15, Z15, K2, Z15
-	VADDPS       Z15, Z6, Z6
+class_927:
+	VMOVUPS.Z    (R9), K1, Z11
+	VSUBPS       Z7, Z11, Z11
+	VMULPS       softmaxconsts<>+128(SB), Z11, Z12
+	VRNDSCALEPS  $0x00, Z12, Z12
+	VMOVAPS      Z11, Z13
+	VFNMADD231PS softmaxconsts<>+192(SB), Z12, Z13
+	VFNMADD231PS softmaxconsts<>+256(SB), Z12, Z13
+	VMULPS       Z13, Z13, Z14
+	VMOVUPS      softmaxconsts<>+320(SB), Z15
+	VFMADD213PS  softmaxconsts<>+384(SB), Z13, Z15
+	VMOVUPS      softmaxconsts<>+448(SB), Z16
+	VFMADD213PS  softmaxconsts<>+512(SB), Z13, Z16
+	VMOVUPS      softmaxconsts<>+576(SB), Z17
+	VFMADD213PS  softmaxconsts<>+640(SB), Z13, Z17
+	VFMADD213PS  Z16, Z14, Z17
+	VFMADD213PS  Z15, Z14, Z17
+	VFMADD213PS  Z13, Z14, Z17
+	VADDPS       softmaxconsts<>+0(SB), Z17, Z17
+	VSCALEFPS    Z12, Z17, Z17
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z11, K2
+	VXORPS       Z17, Z17, K2, Z17
+	VADDPS       Z17, Z8, Z8
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_862
-	VMOVUPS      Z15, (R10)
+	JZ           noflag_928
+	VMOVUPS      Z17, (R10)
 
-noflag_862:
-	VPCMPEQD Z8, Z4, K2
-	VMOVUPS  Z9, K2, Z7
+noflag_928:
+	VPCMPEQD Z10, Z6, K2
+	VMOVUPS  Z11, K2, Z9
 	ADDQ     CX, R9
 	ADDQ     $0x00000040, R10
-	VPADDD   softmaxconsts<>+832(SB), Z8, Z8
+	VPADDD   softmaxconsts<>+832(SB), Z10, Z10
 	INCQ     R11
 	CMPQ     R11, C+72(FP)
-	JB       class_861
-	VMOVUPS  softmaxconsts<>+64(SB), Z8
-	VDIVPS   Z6, Z8, Z8
+	JB       class_927
+	VMOVUPS  softmaxconsts<>+0(SB), Z10
+	VDIVPS   Z8, Z10, Z10
 	TESTQ    $0x00000004, flags+88(FP)
-	JZ       noflag_863
+	JZ       noflag_929
 	MOVQ     SI, R9
 	MOVQ     R8, R10
-	VXORPS   Z9, Z9, Z9
+	VXORPS   Z11, Z11, Z11
 	XORQ     R11, R11
 
-class_864:
-	VMULPS    (R9), Z8, Z10
-	VMOVAPS.Z Z10, K1, Z10
-	VADDPS    (R10), Z10, Z11
-	VMOVUPS   Z11, (R10)
+class_930:
+	VMULPS    (R9), Z10, Z12
+	VMOVAPS.Z Z12, K1, Z12
+	VADDPS    (R10), Z12, Z13
+	VMOVUPS   Z13, (R10)
 	TESTQ     $0x00000008, flags+88(FP)
-	JZ        noflag_865
-	VMULPS    Z10, Z10, Z11
-	VADDPS    192(R10), Z11, Z11
-	VMOVUPS   Z11, 192(R10)
+	JZ        noflag_931
+	VMULPS    Z12, Z12, Z13
+	VADDPS    192(R10), Z13, Z13
+	VMOVUPS   Z13, 192(R10)
 
-noflag_865:
-	VPCMPEQD Z9, Z4, K2
-	VMOVUPS  64(R10), Z11
-	VADDPS   Z10, Z11, K2, Z11
-	VMOVUPS  Z11, 64(R10)
-	VMOVUPS  128(R10), Z10
-	VADDPS   softmaxconsts<>+64(SB), Z10, K2, Z10
-	VMOVUPS  Z10, 128(R10)
+noflag_931:
+	VPCMPEQD Z11, Z6, K2
+	VMOVUPS  64(R10), Z13
+	VADDPS   Z12, Z13, K2, Z13
+	VMOVUPS  Z13, 64(R10)
+	VMOVUPS  128(R10), Z12
+	VADDPS   softmaxconsts<>+0(SB), Z12, K2, Z12
+	VMOVUPS  Z12, 128(R10)
 	ADDQ     $0x00000040, R9
 	ADDQ     $0x00000100, R10
-	VPADDD   softmaxconsts<>+832(SB), Z9, Z9
+	VPADDD   softmaxconsts<>+832(SB), Z11, Z11
 	INCQ     R11
 	CMPQ     R11, C+72(FP)
-	JB       class_864
+	JB       class_930
 
-noflag_863:
+noflag_929:
+	MOVQ         flags+88(FP), R9
+	ANDQ         $0x00000203, R9
+	CMPQ         R9, $0x00000001
+	JEQ          prodmode_932
 	TESTQ        $0x00000003, flags+88(FP)
-	JZ           noflag_866
-	VGETEXPPS    Z6, Z10
-	VADDPS       softmaxconsts<>+64(SB), Z10, Z10
-	VGETMANTPS   $0x02, Z6, Z9
-	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z9, K2
-	VSUBPS       softmaxconsts<>+64(SB), Z9, Z11
-	VADDPS       Z9, Z9, Z12
-	VSUBPS       softmaxconsts<>+64(SB), Z12, Z12
-	VBLENDMPS    Z12, Z11, K2, Z9
-	VSUBPS       softmaxconsts<>+64(SB), Z10, K2, Z10
-	VMULPS       Z9, Z9, Z11
-	VMOVUPS      softmaxconsts<>+1088(SB), Z12
-	VFMADD213PS  softmaxconsts<>+1152(SB), Z9, Z12
-	VFMADD213PS  softmaxconsts<>+1216(SB), Z9, Z12
-	VFMADD213PS  softmaxconsts<>+1280(SB), Z9, Z12
-	VFMADD213PS  softmaxconsts<>+1344(SB), Z9, Z12
-	VFMADD213PS  softmaxconsts<>+1408(SB), Z9, Z12
-	VFMADD213PS  softmaxconsts<>+1472(SB), Z9, Z12
-	VFMADD213PS  softmaxconsts<>+1536(SB), Z9, Z12
-	VFMADD213PS  softmaxconsts<>+1600(SB), Z9, Z12
-	VMULPS       Z9, Z12, Z12
-	VMULPS       Z11, Z12, Z12
-	VFMADD231PS  softmaxconsts<>+256(SB), Z10, Z12
-	VFNMADD231PS softmaxconsts<>+384(SB), Z11, Z12
-	VADDPS       Z12, Z9, Z12
-	VFMADD231PS  softmaxconsts<>+192(SB), Z10, Z12
-	VCMPPS       $0x03, Z6, Z6, K2
-	VMOVUPS      Z6, K2, Z12
-	VSUBPS       Z7, Z12, Z6
+	JZ           noflag_934
+	VGETEXPPS    Z8, Z12
+	VADDPS       softmaxconsts<>+0(SB), Z12, Z12
+	VGETMANTPS   $0x02, Z8, Z11
+	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z11, K2
+	VSUBPS       softmaxconsts<>+0(SB), Z11, Z13
+	VADDPS       Z11, Z11, Z14
+	VSUBPS       softmaxconsts<>+0(SB), Z14, Z14
+	VBLENDMPS    Z14, Z13, K2, Z11
+	VSUBPS       softmaxconsts<>+0(SB), Z12, K2, Z12
+	VMULPS       Z11, Z11, Z13
+	VMOVUPS      softmaxconsts<>+1088(SB), Z14
+	VFMADD213PS  softmaxconsts<>+1152(SB), Z11, Z14
+	VFMADD213PS  softmaxconsts<>+1216(SB), Z11, Z14
+	VFMADD213PS  softmaxconsts<>+1280(SB), Z11, Z14
+	VFMADD213PS  softmaxconsts<>+1344(SB), Z11, Z14
+	VFMADD213PS  softmaxconsts<>+1408(SB), Z11, Z14
+	VFMADD213PS  softmaxconsts<>+1472(SB), Z11, Z14
+	VFMADD213PS  softmaxconsts<>+1536(SB), Z11, Z14
+	VFMADD213PS  softmaxconsts<>+1600(SB), Z11, Z14
+	VMULPS       Z11, Z14, Z14
+	VMULPS       Z13, Z14, Z14
+	VFMADD231PS  softmaxconsts<>+256(SB), Z12, Z14
+	VFNMADD231PS softmaxconsts<>+384(SB), Z13, Z14
+	VADDPS       Z14, Z11, Z14
+	VFMADD231PS  softmaxconsts<>+192(SB), Z12, Z14
+	VCMPPS       $0x03, Z8, Z8, K2
+	VMOVUPS      Z8, K2, Z14
+	VSUBPS       Z9, Z14, Z8
 	TESTQ        $0x00000001, flags+88(FP)
-	JZ           noflag_867
-	VMOVUPS      softmaxconsts<>+64(SB), Z9
+	JZ           noflag_935
+	VMOVUPS      softmaxconsts<>+0(SB), Z11
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_868
+	JZ           noflag_936
 	MOVQ         DI, R9
-	VXORPS       Z10, Z10, Z10
+	VXORPS       Z12, Z12, Z12
 	XORQ         R10, R10
 
-class_869:
-	VPCMPEQD     Z10, Z4, K2
-	VBROADCASTSS (R9), K2, Z9
+class_937:
+	VPCMPEQD     Z12, Z6, K2
+	VBROADCASTSS (R9), K2, Z11
 	ADDQ         $0x00000020, R9
-	VPADDD       softmaxconsts<>+832(SB), Z10, Z10
+	VPADDD       softmaxconsts<>+832(SB), Z12, Z12
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_869
+	JB           class_937
 
-noflag_868:
-	VBROADCASTSS eps1+144(FP), Z10
-	VMULPS       Z9, Z10, Z10
-	VMULPS       Z6, Z10, Z10
+noflag_936:
+	VBROADCASTSS eps1+144(FP), Z12
+	VMULPS       Z11, Z12, Z12
+	VMULPS       Z8, Z12, Z12
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_870
-	VXORPS       Z11, Z11, Z11
+	JZ           noflag_938
+	VXORPS       Z13, Z13, Z13
 	MOVQ         AX, R9
 	MOVQ         DI, R10
 	XORQ         R11, R11
 
-class_871:
-	VMOVUPS.Z    (R9), K1, Z13
-	VSUBPS       Z5, Z13, Z13
+class_939:
+	VMOVUPS.Z    (R9), K1, Z15
+	VSUBPS       Z7, Z15, Z15
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_872
-	VBROADCASTSS (R10), Z14
-	VMULPS       Z14, Z13, Z13
+	JZ           noflag_940
+	VBROADCASTSS (R10), Z16
+	VMULPS       Z16, Z15, Z15
 
-noflag_872:
-	VADDPS       Z13, Z11, Z11
+noflag_940:
+	VADDPS       Z15, Z13, Z13
 	ADDQ         CX, R9
 	ADDQ         $0x00000020, R10
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_871
-	VBROADCASTSS wsum+152(FP), Z5
-	VMULPS       Z12, Z5, Z5
-	VSUBPS       Z11, Z5, Z5
-	VBROADCASTSS epsC+148(FP), Z11
-	VFMADD231PS  Z11, Z5, Z10
+	JB           class_939
+	VBROADCASTSS wsum+152(FP), Z7
+	VMULPS       Z14, Z7, Z7
+	VSUBPS       Z13, Z7, Z7
+	VBROADCASTSS epsC+148(FP), Z13
+	VFMADD231PS  Z13, Z7, Z12
 
-noflag_870:
-	VMOVAPS.Z Z10, K1, Z10
-	VADDPS    Z10, Z0, Z0
-	VMOVAPS.Z Z9, K1, Z9
-	VADDPS    Z9, Z1, Z1
+noflag_938:
+	VMOVAPS.Z Z12, K1, Z12
+	VADDPS    Z12, Z0, Z0
+	VMOVAPS.Z Z11, K1, Z11
+	VADDPS    Z11, Z1, Z1
 
-noflag_867:
+noflag_935:
 	TESTQ        $0x00000002, flags+88(FP)
-	JZ           noflag_873
-	VMULPS       softmaxconsts<>+128(SB), Z7, Z5
-	VRNDSCALEPS  $0x00, Z5, Z5
-	VMOVAPS      Z7, Z9
-	VFNMADD231PS softmaxconsts<>+192(SB), Z5, Z9
-	VFNMADD231PS softmaxconsts<>+256(SB), Z5, Z9
-	VMULPS       Z9, Z9, Z10
-	VMOVUPS      softmaxconsts<>+320(SB), Z11
-	VFMADD213PS  softmaxconsts<>+384(SB), Z9, Z11
-	VMOVUPS      softmaxconsts<>+448(SB), Z12
-	VFMADD213PS  softmaxconsts<>+512(SB), Z9, Z12
-	VMOVUPS      softmaxconsts<>+576(SB), Z13
-	VFMADD213PS  softmaxconsts<>+640(SB), Z9, Z13
-	VFMADD213PS  Z12, Z10, Z13
-	VFMADD213PS  Z11, Z10, Z13
-	VFMADD213PS  Z9, Z10, Z13
-	VADDPS       softmaxconsts<>+64(SB), Z13, Z13
-	VSCALEFPS    Z5, Z13, Z13
-	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z7, K2
-	VXORPS       Z13, Z13, K2, Z13
-	VMULPS       Z8, Z13, Z13
-	VMOVUPS      softmaxconsts<>+64(SB), Z5
-	VSUBPS       Z13, Z5, Z5
-	VBROADCASTSS gamma+156(FP), Z7
-	MOVQ         gmode+160(FP), R9
-	CMPQ         R9, $0x01
-	JEQ          pow1_874
-	CMPQ         R9, $0x02
-	JEQ          pow2_876
-	CMPQ         R9, $0x03
-	JEQ          powg_875
-	VMOVUPS      softmaxconsts<>+64(SB), Z7
-	JMP          powd_877
-
-pow1_874:
-	VMOVAPS Z5, Z7
-	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z5, K2
-	VXORPS  Z7, Z7, K2, Z7
-	JMP     powd_877
-
-pow2_876:
-	VMULPS Z5, Z5, Z7
-	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z5, K2
-	VXORPS Z7, Z7, K2, Z7
-	JMP    powd_877
-
-powg_875:
-	VGETEXPPS    Z5, Z9
-	VADDPS       softmaxconsts<>+64(SB), Z9, Z9
-	VGETMANTPS   $0x02, Z5, Z8
-	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z8, K2
-	VSUBPS       softmaxconsts<>+64(SB), Z8, Z10
-	VADDPS       Z8, Z8, Z11
-	VSUBPS       softmaxconsts<>+64(SB), Z11, Z11
-	VBLENDMPS    Z11, Z10, K2, Z8
-	VSUBPS       softmaxconsts<>+64(SB), Z9, K2, Z9
-	VMULPS       Z8, Z8, Z10
-	VMOVUPS      softmaxconsts<>+1088(SB), Z11
-	VFMADD213PS  softmaxconsts<>+1152(SB), Z8, Z11
-	VFMADD213PS  softmaxconsts<>+1216(SB), Z8, Z11
-	VFMADD213PS  softmaxconsts<>+1280(SB), Z8, Z11
-	VFMADD213PS  softmaxconsts<>+1344(SB), Z8, Z11
-	VFMADD213PS  softmaxconsts<>+1408(SB), Z8, Z11
-	VFMADD213PS  softmaxconsts<>+1472(SB), Z8, Z11
-	VFMADD213PS  softmaxconsts<>+1536(SB), Z8, Z11
-	VFMADD213PS  softmaxconsts<>+1600(SB), Z8, Z11
-	VMULPS       Z8, Z11, Z11
-	VMULPS       Z10, Z11, Z11
-	VFMADD231PS  softmaxconsts<>+256(SB), Z9, Z11
-	VFNMADD231PS softmaxconsts<>+384(SB), Z10, Z11
-	VADDPS       Z11, Z8, Z11
-	VFMADD231PS  softmaxconsts<>+192(SB), Z9, Z11
-	VCMPPS       $0x05, softmaxconsts<>+1920(SB), Z5, K2
-	VMOVUPS      Z5, K2, Z11
-	VCMPPS       $0x01, softmaxconsts<>+1664(SB), Z5, K2
-	VMOVUPS      softmaxconsts<>+1984(SB), K2, Z11
-	VCMPPS       $0x00, softmaxconsts<>+1664(SB), Z5, K2
-	VMOVUPS      softmaxconsts<>+2048(SB), K2, Z11
-	VMULPS       Z7, Z11, Z11
-	VMULPS       softmaxconsts<>+128(SB), Z11, Z7
+	JZ           noflag_941
+	VMULPS       softmaxconsts<>+128(SB), Z9, Z7
 	VRNDSCALEPS  $0x00, Z7, Z7
-	VMOVAPS      Z11, Z8
-	VFNMADD231PS softmaxconsts<>+192(SB), Z7, Z8
-	VFNMADD231PS softmaxconsts<>+256(SB), Z7, Z8
-	VMULPS       Z8, Z8, Z9
-	VMOVUPS      softmaxconsts<>+320(SB), Z10
-	VFMADD213PS  softmaxconsts<>+384(SB), Z8, Z10
-	VMOVUPS      softmaxconsts<>+448(SB), Z12
-	VFMADD213PS  softmaxconsts<>+512(SB), Z8, Z12
-	VMOVUPS      softmaxconsts<>+576(SB), Z13
-	VFMADD213PS  softmaxconsts<>+640(SB), Z8, Z13
-	VFMADD213PS  Z12, Z9, Z13
-	VFMADD213PS  Z10, Z9, Z13
-	VFMADD213PS  Z8, Z9, Z13
-	VADDPS       softmaxconsts<>+64(SB), Z13, Z13
-	VSCALEFPS    Z7, Z13, Z13
-	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z11, K2
-	VXORPS       Z13, Z13, K2, Z13
-	VCMPPS       $0x0e, softmaxconsts<>+2368(SB), Z11, K2
-	VMOVUPS      softmaxconsts<>+1920(SB), K2, Z13
-	VMOVAPS      Z13, Z7
-	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z5, K2
-	VXORPS       Z7, Z7, K2, Z7
-
-powd_877:
-	VMULPS  Z6, Z7, Z7
-	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_878
-	VMOVUPS softmaxconsts<>+64(SB), Z5
-	MOVQ    DI, R9
-	VXORPS  Z6, Z6, Z6
-	XORQ    R10, R10
-
-class_879:
-	VPCMPEQD     Z6, Z4, K2
-	VBROADCASTSS 4(R9), K2, Z5
-	ADDQ         $0x00000020, R9
-	VPADDD       softmaxconsts<>+832(SB), Z6, Z6
-	INCQ         R10
-	CMPQ         R10, C+72(FP)
-	JB           class_879
-	VMULPS       Z5, Z7, Z7
-
-noflag_878:
-	VMOVAPS.Z Z7, K1, Z7
-	VADDPS    Z7, Z2, Z2
-
-noflag_873:
-noflag_866:
-	ADDQ $0x00000040, AX
-	ADDQ $0x00000040, BX
-	SUBQ $0x00000010, DX
-	JMP  loop_856
-
-tail_857:
-	TESTQ        DX, DX
-	JZ           done_858
-	MOVL         $0x0000ffff, R9
-	BZHIL        DX, R9, R9
-	KMOVW        R9, K1
-	VMOVDQU32.Z  (BX), K1, Z4
-	VBROADCASTSS ign+80(FP), Z5
-	VPCMPD       $0x04, Z5, Z4, K1, K1
-	VMOVDQU32    softmaxconsts<>+0(SB), Z5
-	VPBLENDMD    Z4, Z5, K1, Z4
-	VMOVUPS      softmaxconsts<>+64(SB), Z5
-	VMOVAPS.Z    Z5, K1, Z5
-	VADDPS       Z5, Z3, Z3
-	VMOVUPS.Z    (AX), K1, Z5
-	PREFETCHT0   1024(AX)
-	MOVQ         AX, DX
-	MOVQ         C+72(FP), BX
-	DECQ         BX
-	JZ           c1_880
-
-max_881:
-	ADDQ       CX, DX
-	VMOVUPS.Z  (DX), K1, Z6
-	PREFETCHT0 1024(DX)
-	VMAXPS     Z6, Z5, Z5
-	DECQ       BX
-	JNZ        max_881
-
-c1_880:
-	VXORPS Z6, Z6, Z6
-	VXORPS Z7, Z7, Z7
-	MOVQ   AX, DX
-	MOVQ   SI, BX
-	VXORPS Z8, Z8, Z8
-	XORQ   R9, R9
-
-class_882:
-	VMOVUPS.Z    (DX), K1, Z9
-	VSUBPS       Z5, Z9, Z9
-	VMULPS       softmaxconsts<>+128(SB), Z9, Z10
-	VRNDSCALEPS  $0x00, Z10, Z10
 	VMOVAPS      Z9, Z11
-	VFNMADD231PS softmaxconsts<>+192(SB), Z10, Z11
-	VFNMADD231PS softmaxconsts<>+256(SB), Z10, Z11
+	VFNMADD231PS softmaxconsts<>+192(SB), Z7, Z11
+	VFNMADD231PS softmaxconsts<>+256(SB), Z7, Z11
 	VMULPS       Z11, Z11, Z12
 	VMOVUPS      softmaxconsts<>+320(SB), Z13
 	VFMADD213PS  softmaxconsts<>+384(SB), Z11, Z13
@@ -14950,277 +15636,523 @@ class_882:
 	VFMADD213PS  Z14, Z12, Z15
 	VFMADD213PS  Z13, Z12, Z15
 	VFMADD213PS  Z11, Z12, Z15
-	VADDPS       softmaxconsts<>+64(SB), Z15, Z15
-	VSCALEFPS    Z10, Z15, Z15
+	VADDPS       softmaxconsts<>+0(SB), Z15, Z15
+	VSCALEFPS    Z7, Z15, Z15
 	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z9, K2
 	VXORPS       Z15, Z15, K2, Z15
-	VADDPS       Z15, Z6, Z6
-	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_883
-	VMOVUPS      Z15, (BX)
+	VMULPS       Z10, Z15, Z15
+	VMOVUPS      softmaxconsts<>+0(SB), Z7
+	VSUBPS       Z15, Z7, Z7
+	VBROADCASTSS gamma+156(FP), Z9
+	MOVQ         gmode+160(FP), R9
+	CMPQ         R9, $0x01
+	JEQ          pow1_942
+	CMPQ         R9, $0x02
+	JEQ          pow2_944
+	CMPQ         R9, $0x03
+	JEQ          powg_943
+	VMOVUPS      softmaxconsts<>+0(SB), Z9
+	JMP          powd_945
 
-noflag_883:
-	VPCMPEQD Z8, Z4, K2
-	VMOVUPS  Z9, K2, Z7
+pow1_942:
+	VMOVAPS Z7, Z9
+	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z7, K2
+	VXORPS  Z9, Z9, K2, Z9
+	JMP     powd_945
+
+pow2_944:
+	VMULPS Z7, Z7, Z9
+	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z7, K2
+	VXORPS Z9, Z9, K2, Z9
+	JMP    powd_945
+
+powg_943:
+	VGETEXPPS    Z7, Z11
+	VADDPS       softmaxconsts<>+0(SB), Z11, Z11
+	VGETMANTPS   $0x02, Z7, Z10
+	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z10, K2
+	VSUBPS       softmaxconsts<>+0(SB), Z10, Z12
+	VADDPS       Z10, Z10, Z13
+	VSUBPS       softmaxconsts<>+0(SB), Z13, Z13
+	VBLENDMPS    Z13, Z12, K2, Z10
+	VSUBPS       softmaxconsts<>+0(SB), Z11, K2, Z11
+	VMULPS       Z10, Z10, Z12
+	VMOVUPS      softmaxconsts<>+1088(SB), Z13
+	VFMADD213PS  softmaxconsts<>+1152(SB), Z10, Z13
+	VFMADD213PS  softmaxconsts<>+1216(SB), Z10, Z13
+	VFMADD213PS  softmaxconsts<>+1280(SB), Z10, Z13
+	VFMADD213PS  softmaxconsts<>+1344(SB), Z10, Z13
+	VFMADD213PS  softmaxconsts<>+1408(SB), Z10, Z13
+	VFMADD213PS  softmaxconsts<>+1472(SB), Z10, Z13
+	VFMADD213PS  softmaxconsts<>+1536(SB), Z10, Z13
+	VFMADD213PS  softmaxconsts<>+1600(SB), Z10, Z13
+	VMULPS       Z10, Z13, Z13
+	VMULPS       Z12, Z13, Z13
+	VFMADD231PS  softmaxconsts<>+256(SB), Z11, Z13
+	VFNMADD231PS softmaxconsts<>+384(SB), Z12, Z13
+	VADDPS       Z13, Z10, Z13
+	VFMADD231PS  softmaxconsts<>+192(SB), Z11, Z13
+	VCMPPS       $0x05, softmaxconsts<>+1920(SB), Z7, K2
+	VMOVUPS      Z7, K2, Z13
+	VCMPPS       $0x01, softmaxconsts<>+1664(SB), Z7, K2
+	VMOVUPS      softmaxconsts<>+1984(SB), K2, Z13
+	VCMPPS       $0x00, softmaxconsts<>+1664(SB), Z7, K2
+	VMOVUPS      softmaxconsts<>+2048(SB), K2, Z13
+	VMULPS       Z9, Z13, Z13
+	VMULPS       softmaxconsts<>+128(SB), Z13, Z9
+	VRNDSCALEPS  $0x00, Z9, Z9
+	VMOVAPS      Z13, Z10
+	VFNMADD231PS softmaxconsts<>+192(SB), Z9, Z10
+	VFNMADD231PS softmaxconsts<>+256(SB), Z9, Z10
+	VMULPS       Z10, Z10, Z11
+	VMOVUPS      softmaxconsts<>+320(SB), Z12
+	VFMADD213PS  softmaxconsts<>+384(SB), Z10, Z12
+	VMOVUPS      softmaxconsts<>+448(SB), Z14
+	VFMADD213PS  softmaxconsts<>+512(SB), Z10, Z14
+	VMOVUPS      softmaxconsts<>+576(SB), Z15
+	VFMADD213PS  softmaxconsts<>+640(SB), Z10, Z15
+	VFMADD213PS  Z14, Z11, Z15
+	VFMADD213PS  Z12, Z11, Z15
+	VFMADD213PS  Z10, Z11, Z15
+	VADDPS       softmaxconsts<>+0(SB), Z15, Z15
+	VSCALEFPS    Z9, Z15, Z15
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z13, K2
+	VXORPS       Z15, Z15, K2, Z15
+	VCMPPS       $0x0e, softmaxconsts<>+2368(SB), Z13, K2
+	VMOVUPS      softmaxconsts<>+1920(SB), K2, Z15
+	VMOVAPS      Z15, Z9
+	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z7, K2
+	VXORPS       Z9, Z9, K2, Z9
+
+powd_945:
+	VMULPS  Z8, Z9, Z9
+	TESTQ   $0x00000100, flags+88(FP)
+	JZ      noflag_946
+	VMOVUPS softmaxconsts<>+0(SB), Z7
+	MOVQ    DI, R9
+	VXORPS  Z8, Z8, Z8
+	XORQ    R10, R10
+
+class_947:
+	VPCMPEQD     Z8, Z6, K2
+	VBROADCASTSS 4(R9), K2, Z7
+	ADDQ         $0x00000020, R9
+	VPADDD       softmaxconsts<>+832(SB), Z8, Z8
+	INCQ         R10
+	CMPQ         R10, C+72(FP)
+	JB           class_947
+	VMULPS       Z7, Z9, Z9
+
+noflag_946:
+	VMOVAPS.Z Z9, K1, Z9
+	VADDPS    Z9, Z2, Z2
+
+noflag_941:
+noflag_934:
+	JMP pwdone_933
+
+prodmode_932:
+	VBROADCASTSS eps1+144(FP), Z6
+	VXORPS       softmaxconsts<>+2176(SB), Z6, Z6
+	VMULPS       Z9, Z6, Z6
+	TESTQ        $0x00000400, flags+88(FP)
+	JZ           noflag_948
+	VXORPS       Z9, Z9, Z9
+	MOVQ         AX, R9
+	XORQ         R10, R10
+
+class_949:
+	VMOVUPS.Z    (R9), K1, Z10
+	VSUBPS       Z7, Z10, Z10
+	VADDPS       Z10, Z9, Z9
+	ADDQ         CX, R9
+	INCQ         R10
+	CMPQ         R10, C+72(FP)
+	JB           class_949
+	VBROADCASTSS epsC+148(FP), Z7
+	VFNMADD231PS Z7, Z9, Z6
+
+noflag_948:
+	VMOVAPS.Z  Z6, K1, Z6
+	VADDPS     Z6, Z0, Z0
+	VMOVUPS    softmaxconsts<>+0(SB), Z6
+	VMOVAPS.Z  Z6, K1, Z6
+	VADDPS     Z6, Z1, Z1
+	VMULPS     Z8, Z4, K1, Z4
+	VGETEXPPS  Z4, Z6
+	VADDPS     Z6, Z5, Z5
+	VGETMANTPS $0x00, Z4, Z4
+
+pwdone_933:
+	ADDQ $0x00000040, AX
+	ADDQ $0x00000040, BX
+	SUBQ $0x00000010, DX
+	JMP  loop_922
+
+tail_923:
+	TESTQ        DX, DX
+	JZ           done_924
+	MOVL         $0x0000ffff, R9
+	BZHIL        DX, R9, R9
+	KMOVW        R9, K1
+	VMOVDQU32.Z  (BX), K1, Z6
+	VBROADCASTSS ign+80(FP), Z7
+	VPCMPD       $0x04, Z7, Z6, K1, K1
+	VMOVDQU32    softmaxconsts<>+64(SB), Z7
+	VPBLENDMD    Z6, Z7, K1, Z6
+	VMOVUPS      softmaxconsts<>+0(SB), Z7
+	VMOVAPS.Z    Z7, K1, Z7
+	VADDPS       Z7, Z3, Z3
+	VMOVUPS.Z    (AX), K1, Z7
+	PREFETCHT0   1024(AX)
+	MOVQ         AX, DX
+	MOVQ         C+72(FP), BX
+	DECQ         BX
+	JZ           c1_950
+
+max_951:
+	ADDQ       CX, DX
+	VMOVUPS.Z  (DX), K1, Z8
+	PREFETCHT0 1024(DX)
+	VMAXPS     Z8, Z7, Z7
+	DECQ       BX
+	JNZ        max_951
+
+c1_950:
+	VXORPS Z8, Z8, Z8
+	VXORPS Z9, Z9, Z9
+	MOVQ   AX, DX
+	MOVQ   SI, BX
+	VXORPS Z10, Z10, Z10
+	XORQ   R9, R9
+
+class_952:
+	VMOVUPS.Z    (DX), K1, Z11
+	VSUBPS       Z7, Z11, Z11
+	VMULPS       softmaxconsts<>+128(SB), Z11, Z12
+	VRNDSCALEPS  $0x00, Z12, Z12
+	VMOVAPS      Z11, Z13
+	VFNMADD231PS softmaxconsts<>+192(SB), Z12, Z13
+	VFNMADD231PS softmaxconsts<>+256(SB), Z12, Z13
+	VMULPS       Z13, Z13, Z14
+	VMOVUPS      softmaxconsts<>+320(SB), Z15
+	VFMADD213PS  softmaxconsts<>+384(SB), Z13, Z15
+	VMOVUPS      softmaxconsts<>+448(SB), Z16
+	VFMADD213PS  softmaxconsts<>+512(SB), Z13, Z16
+	VMOVUPS      softmaxconsts<>+576(SB), Z17
+	VFMADD213PS  softmaxconsts<>+640(SB), Z13, Z17
+	VFMADD213PS  Z16, Z14, Z17
+	VFMADD213PS  Z15, Z14, Z17
+	VFMADD213PS  Z13, Z14, Z17
+	VADDPS       softmaxconsts<>+0(SB), Z17, Z17
+	VSCALEFPS    Z12, Z17, Z17
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z11, K2
+	VXORPS       Z17, Z17, K2, Z17
+	VADDPS       Z17, Z8, Z8
+	TESTQ        $0x00000004, flags+88(FP)
+	JZ           noflag_953
+	VMOVUPS      Z17, (BX)
+
+noflag_953:
+	VPCMPEQD Z10, Z6, K2
+	VMOVUPS  Z11, K2, Z9
 	ADDQ     CX, DX
 	ADDQ     $0x00000040, BX
-	VPADDD   softmaxconsts<>+832(SB), Z8, Z8
+	VPADDD   softmaxconsts<>+832(SB), Z10, Z10
 	INCQ     R9
 	CMPQ     R9, C+72(FP)
-	JB       class_882
-	VMOVUPS  softmaxconsts<>+64(SB), Z8
-	VDIVPS   Z6, Z8, Z8
+	JB       class_952
+	VMOVUPS  softmaxconsts<>+0(SB), Z10
+	VDIVPS   Z8, Z10, Z10
 	TESTQ    $0x00000004, flags+88(FP)
-	JZ       noflag_884
+	JZ       noflag_954
 	MOVQ     SI, DX
 	MOVQ     R8, BX
-	VXORPS   Z9, Z9, Z9
+	VXORPS   Z11, Z11, Z11
 	XORQ     SI, SI
 
-class_885:
-	VMULPS    (DX), Z8, Z10
-	VMOVAPS.Z Z10, K1, Z10
-	VADDPS    (BX), Z10, Z11
-	VMOVUPS   Z11, (BX)
+class_955:
+	VMULPS    (DX), Z10, Z12
+	VMOVAPS.Z Z12, K1, Z12
+	VADDPS    (BX), Z12, Z13
+	VMOVUPS   Z13, (BX)
 	TESTQ     $0x00000008, flags+88(FP)
-	JZ        noflag_886
-	VMULPS    Z10, Z10, Z11
-	VADDPS    192(BX), Z11, Z11
-	VMOVUPS   Z11, 192(BX)
+	JZ        noflag_956
+	VMULPS    Z12, Z12, Z13
+	VADDPS    192(BX), Z13, Z13
+	VMOVUPS   Z13, 192(BX)
 
-noflag_886:
-	VPCMPEQD Z9, Z4, K2
-	VMOVUPS  64(BX), Z11
-	VADDPS   Z10, Z11, K2, Z11
-	VMOVUPS  Z11, 64(BX)
-	VMOVUPS  128(BX), Z10
-	VADDPS   softmaxconsts<>+64(SB), Z10, K2, Z10
-	VMOVUPS  Z10, 128(BX)
+noflag_956:
+	VPCMPEQD Z11, Z6, K2
+	VMOVUPS  64(BX), Z13
+	VADDPS   Z12, Z13, K2, Z13
+	VMOVUPS  Z13, 64(BX)
+	VMOVUPS  128(BX), Z12
+	VADDPS   softmaxconsts<>+0(SB), Z12, K2, Z12
+	VMOVUPS  Z12, 128(BX)
 	ADDQ     $0x00000040, DX
 	ADDQ     $0x00000100, BX
-	VPADDD   softmaxconsts<>+832(SB), Z9, Z9
+	VPADDD   softmaxconsts<>+832(SB), Z11, Z11
 	INCQ     SI
 	CMPQ     SI, C+72(FP)
-	JB       class_885
+	JB       class_955
 
-noflag_884:
+noflag_954:
+	MOVQ         flags+88(FP), DX
+	ANDQ         $0x00000203, DX
+	CMPQ         DX, $0x00000001
+	JEQ          prodmode_957
 	TESTQ        $0x00000003, flags+88(FP)
-	JZ           noflag_887
-	VGETEXPPS    Z6, Z10
-	VADDPS       softmaxconsts<>+64(SB), Z10, Z10
-	VGETMANTPS   $0x02, Z6, Z9
-	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z9, K2
-	VSUBPS       softmaxconsts<>+64(SB), Z9, Z11
-	VADDPS       Z9, Z9, Z12
-	VSUBPS       softmaxconsts<>+64(SB), Z12, Z12
-	VBLENDMPS    Z12, Z11, K2, Z9
-	VSUBPS       softmaxconsts<>+64(SB), Z10, K2, Z10
-	VMULPS       Z9, Z9, Z11
-	VMOVUPS      softmaxconsts<>+1088(SB), Z12
-	VFMADD213PS  softmaxconsts<>+1152(SB), Z9, Z12
-	VFMADD213PS  softmaxconsts<>+1216(SB), Z9, Z12
-	VFMADD213PS  softmaxconsts<>+1280(SB), Z9, Z12
-	VFMADD213PS  softmaxconsts<>+1344(SB), Z9, Z12
-	VFMADD213PS  softmaxconsts<>+1408(SB), Z9, Z12
-	VFMADD213PS  softmaxconsts<>+1472(SB), Z9, Z12
-	VFMADD213PS  softmaxconsts<>+1536(SB), Z9, Z12
-	VFMADD213PS  softmaxconsts<>+1600(SB), Z9, Z12
-	VMULPS       Z9, Z12, Z12
-	VMULPS       Z11, Z12, Z12
-	VFMADD231PS  softmaxconsts<>+256(SB), Z10, Z12
-	VFNMADD231PS softmaxconsts<>+384(SB), Z11, Z12
-	VADDPS       Z12, Z9, Z12
-	VFMADD231PS  softmaxconsts<>+192(SB), Z10, Z12
-	VCMPPS       $0x03, Z6, Z6, K2
-	VMOVUPS      Z6, K2, Z12
-	VSUBPS       Z7, Z12, Z6
+	JZ           noflag_959
+	VGETEXPPS    Z8, Z12
+	VADDPS       softmaxconsts<>+0(SB), Z12, Z12
+	VGETMANTPS   $0x02, Z8, Z11
+	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z11, K2
+	VSUBPS       softmaxconsts<>+0(SB), Z11, Z13
+	VADDPS       Z11, Z11, Z14
+	VSUBPS       softmaxconsts<>+0(SB), Z14, Z14
+	VBLENDMPS    Z14, Z13, K2, Z11
+	VSUBPS       softmaxconsts<>+0(SB), Z12, K2, Z12
+	VMULPS       Z11, Z11, Z13
+	VMOVUPS      softmaxconsts<>+1088(SB), Z14
+	VFMADD213PS  softmaxconsts<>+1152(SB), Z11, Z14
+	VFMADD213PS  softmaxconsts<>+1216(SB), Z11, Z14
+	VFMADD213PS  softmaxconsts<>+1280(SB), Z11, Z14
+	VFMADD213PS  softmaxconsts<>+1344(SB), Z11, Z14
+	VFMADD213PS  softmaxconsts<>+1408(SB), Z11, Z14
+	VFMADD213PS  softmaxconsts<>+1472(SB), Z11, Z14
+	VFMADD213PS  softmaxconsts<>+1536(SB), Z11, Z14
+	VFMADD213PS  softmaxconsts<>+1600(SB), Z11, Z14
+	VMULPS       Z11, Z14, Z14
+	VMULPS       Z13, Z14, Z14
+	VFMADD231PS  softmaxconsts<>+256(SB), Z12, Z14
+	VFNMADD231PS softmaxconsts<>+384(SB), Z13, Z14
+	VADDPS       Z14, Z11, Z14
+	VFMADD231PS  softmaxconsts<>+192(SB), Z12, Z14
+	VCMPPS       $0x03, Z8, Z8, K2
+	VMOVUPS      Z8, K2, Z14
+	VSUBPS       Z9, Z14, Z8
 	TESTQ        $0x00000001, flags+88(FP)
-	JZ           noflag_888
-	VMOVUPS      softmaxconsts<>+64(SB), Z9
+	JZ           noflag_960
+	VMOVUPS      softmaxconsts<>+0(SB), Z11
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_889
+	JZ           noflag_961
 	MOVQ         DI, DX
-	VXORPS       Z10, Z10, Z10
+	VXORPS       Z12, Z12, Z12
 	XORQ         BX, BX
 
-class_890:
-	VPCMPEQD     Z10, Z4, K2
-	VBROADCASTSS (DX), K2, Z9
+class_962:
+	VPCMPEQD     Z12, Z6, K2
+	VBROADCASTSS (DX), K2, Z11
 	ADDQ         $0x00000020, DX
-	VPADDD       softmaxconsts<>+832(SB), Z10, Z10
+	VPADDD       softmaxconsts<>+832(SB), Z12, Z12
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_890
+	JB           class_962
 
-noflag_889:
-	VBROADCASTSS eps1+144(FP), Z10
-	VMULPS       Z9, Z10, Z10
-	VMULPS       Z6, Z10, Z10
+noflag_961:
+	VBROADCASTSS eps1+144(FP), Z12
+	VMULPS       Z11, Z12, Z12
+	VMULPS       Z8, Z12, Z12
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_891
-	VXORPS       Z11, Z11, Z11
+	JZ           noflag_963
+	VXORPS       Z13, Z13, Z13
 	MOVQ         DI, DX
 	XORQ         BX, BX
 
-class_892:
-	VMOVUPS.Z    (AX), K1, Z13
-	VSUBPS       Z5, Z13, Z13
+class_964:
+	VMOVUPS.Z    (AX), K1, Z15
+	VSUBPS       Z7, Z15, Z15
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_893
-	VBROADCASTSS (DX), Z14
-	VMULPS       Z14, Z13, Z13
+	JZ           noflag_965
+	VBROADCASTSS (DX), Z16
+	VMULPS       Z16, Z15, Z15
 
-noflag_893:
-	VADDPS       Z13, Z11, Z11
+noflag_965:
+	VADDPS       Z15, Z13, Z13
 	ADDQ         CX, AX
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_892
-	VBROADCASTSS wsum+152(FP), Z5
-	VMULPS       Z12, Z5, Z5
-	VSUBPS       Z11, Z5, Z5
-	VBROADCASTSS epsC+148(FP), Z11
-	VFMADD231PS  Z11, Z5, Z10
+	JB           class_964
+	VBROADCASTSS wsum+152(FP), Z7
+	VMULPS       Z14, Z7, Z7
+	VSUBPS       Z13, Z7, Z7
+	VBROADCASTSS epsC+148(FP), Z13
+	VFMADD231PS  Z13, Z7, Z12
 
-noflag_891:
-	VMOVAPS.Z Z10, K1, Z10
-	VADDPS    Z10, Z0, Z0
-	VMOVAPS.Z Z9, K1, Z9
-	VADDPS    Z9, Z1, Z1
+noflag_963:
+	VMOVAPS.Z Z12, K1, Z12
+	VADDPS    Z12, Z0, Z0
+	VMOVAPS.Z Z11, K1, Z11
+	VADDPS    Z11, Z1, Z1
 
-noflag_888:
+noflag_960:
 	TESTQ        $0x00000002, flags+88(FP)
-	JZ           noflag_894
-	VMULPS       softmaxconsts<>+128(SB), Z7, Z5
-	VRNDSCALEPS  $0x00, Z5, Z5
-	VMOVAPS      Z7, Z9
-	VFNMADD231PS softmaxconsts<>+192(SB), Z5, Z9
-	VFNMADD231PS softmaxconsts<>+256(SB), Z5, Z9
-	VMULPS       Z9, Z9, Z10
-	VMOVUPS      softmaxconsts<>+320(SB), Z11
-	VFMADD213PS  softmaxconsts<>+384(SB), Z9, Z11
-	VMOVUPS      softmaxconsts<>+448(SB), Z12
-	VFMADD213PS  softmaxconsts<>+512(SB), Z9, Z12
-	VMOVUPS      softmaxconsts<>+576(SB), Z13
-	VFMADD213PS  softmaxconsts<>+640(SB), Z9, Z13
-	VFMADD213PS  Z12, Z10, Z13
-	VFMADD213PS  Z11, Z10, Z13
-	VFMADD213PS  Z9, Z10, Z13
-	VADDPS       softmaxconsts<>+64(SB), Z13, Z13
-	VSCALEFPS    Z5, Z13, Z13
-	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z7, K2
-	VXORPS       Z13, Z13, K2, Z13
-	VMULPS       Z8, Z13, Z13
-	VMOVUPS      softmaxconsts<>+64(SB), Z5
-	VSUBPS       Z13, Z5, Z5
-	VBROADCASTSS gamma+156(FP), Z7
+	JZ           noflag_966
+	VMULPS       softmaxconsts<>+128(SB), Z9, Z7
+	VRNDSCALEPS  $0x00, Z7, Z7
+	VMOVAPS      Z9, Z11
+	VFNMADD231PS softmaxconsts<>+192(SB), Z7, Z11
+	VFNMADD231PS softmaxconsts<>+256(SB), Z7, Z11
+	VMULPS       Z11, Z11, Z12
+	VMOVUPS      softmaxconsts<>+320(SB), Z13
+	VFMADD213PS  softmaxconsts<>+384(SB), Z11, Z13
+	VMOVUPS      softmaxconsts<>+448(SB), Z14
+	VFMADD213PS  softmaxconsts<>+512(SB), Z11, Z14
+	VMOVUPS      softmaxconsts<>+576(SB), Z15
+	VFMADD213PS  softmaxconsts<>+640(SB), Z11, Z15
+	VFMADD213PS  Z14, Z12, Z15
+	VFMADD213PS  Z13, Z12, Z15
+	VFMADD213PS  Z11, Z12, Z15
+	VADDPS       softmaxconsts<>+0(SB), Z15, Z15
+	VSCALEFPS    Z7, Z15, Z15
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z9, K2
+	VXORPS       Z15, Z15, K2, Z15
+	VMULPS       Z10, Z15, Z15
+	VMOVUPS      softmaxconsts<>+0(SB), Z7
+	VSUBPS       Z15, Z7, Z7
+	VBROADCASTSS gamma+156(FP), Z9
 	MOVQ         gmode+160(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_895
+	JEQ          pow1_967
 	CMPQ         AX, $0x02
-	JEQ          pow2_897
+	JEQ          pow2_969
 	CMPQ         AX, $0x03
-	JEQ          powg_896
-	VMOVUPS      softmaxconsts<>+64(SB), Z7
-	JMP          powd_898
+	JEQ          powg_968
+	VMOVUPS      softmaxconsts<>+0(SB), Z9
+	JMP          powd_970
 
-pow1_895:
-	VMOVAPS Z5, Z7
-	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z5, K2
-	VXORPS  Z7, Z7, K2, Z7
-	JMP     powd_898
+pow1_967:
+	VMOVAPS Z7, Z9
+	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z7, K2
+	VXORPS  Z9, Z9, K2, Z9
+	JMP     powd_970
 
-pow2_897:
-	VMULPS Z5, Z5, Z7
-	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z5, K2
-	VXORPS Z7, Z7, K2, Z7
-	JMP    powd_898
+pow2_969:
+	VMULPS Z7, Z7, Z9
+	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z7, K2
+	VXORPS Z9, Z9, K2, Z9
+	JMP    powd_970
 
-powg_896:
-	VGETEXPPS    Z5, Z9
-	VADDPS       softmaxconsts<>+64(SB), Z9, Z9
-	VGETMANTPS   $0x02, Z5, Z8
-	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z8, K2
-	VSUBPS       softmaxconsts<>+64(SB), Z8, Z10
-	VADDPS       Z8, Z8, Z11
-	VSUBPS       softmaxconsts<>+64(SB), Z11, Z11
-	VBLENDMPS    Z11, Z10, K2, Z8
-	VSUBPS       softmaxconsts<>+64(SB), Z9, K2, Z9
-	VMULPS       Z8, Z8, Z10
-	VMOVUPS      softmaxconsts<>+1088(SB), Z11
-	VFMADD213PS  softmaxconsts<>+1152(SB), Z8, Z11
-	VFMADD213PS  softmaxconsts<>+1216(SB), Z8, Z11
-	VFMADD213PS  softmaxconsts<>+1280(SB), Z8, Z11
-	VFMADD213PS  softmaxconsts<>+1344(SB), Z8, Z11
-	VFMADD213PS  softmaxconsts<>+1408(SB), Z8, Z11
-	VFMADD213PS  softmaxconsts<>+1472(SB), Z8, Z11
-	VFMADD213PS  softmaxconsts<>+1536(SB), Z8, Z11
-	VFMADD213PS  softmaxconsts<>+1600(SB), Z8, Z11
-	VMULPS       Z8, Z11, Z11
-	VMULPS       Z10, Z11, Z11
-	VFMADD231PS  softmaxconsts<>+256(SB), Z9, Z11
-	VFNMADD231PS softmaxconsts<>+384(SB), Z10, Z11
-	VADDPS       Z11, Z8, Z11
-	VFMADD231PS  softmaxconsts<>+192(SB), Z9, Z11
-	VCMPPS       $0x05, softmaxconsts<>+1920(SB), Z5, K2
-	VMOVUPS      Z5, K2, Z11
-	VCMPPS       $0x01, softmaxconsts<>+1664(SB), Z5, K2
-	VMOVUPS      softmaxconsts<>+1984(SB), K2, Z11
-	VCMPPS       $0x00, softmaxconsts<>+1664(SB), Z5, K2
-	VMOVUPS      softmaxconsts<>+2048(SB), K2, Z11
-	VMULPS       Z7, Z11, Z11
-	VMULPS       softmaxconsts<>+128(SB), Z11, Z7
-	VRNDSCALEPS  $0x00, Z7, Z7
-	VMOVAPS      Z11, Z8
-	VFNMADD231PS softmaxconsts<>+192(SB), Z7, Z8
-	VFNMADD231PS softmaxconsts<>+256(SB), Z7, Z8
-	VMULPS       Z8, Z8, Z9
-	VMOVUPS      softmaxconsts<>+320(SB), Z10
-	VFMADD213PS  softmaxconsts<>+384(SB), Z8, Z10
-	VMOVUPS      softmaxconsts<>+448(SB), Z12
-	VFMADD213PS  softmaxconsts<>+512(SB), Z8, Z12
-	VMOVUPS      softmaxconsts<>+576(SB), Z13
-	VFMADD213PS  softmaxconsts<>+640(SB), Z8, Z13
-	VFMADD213PS  Z12, Z9, Z13
-	VFMADD213PS  Z10, Z9, Z13
-	VFMADD213PS  Z8, Z9, Z13
-	VADDPS       softmaxconsts<>+64(SB), Z13, Z13
-	VSCALEFPS    Z7, Z13, Z13
-	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z11, K2
-	VXORPS       Z13, Z13, K2, Z13
-	VCMPPS       $0x0e, softmaxconsts<>+2368(SB), Z11, K2
-	VMOVUPS      softmaxconsts<>+1920(SB), K2, Z13
-	VMOVAPS      Z13, Z7
-	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z5, K2
-	VXORPS       Z7, Z7, K2, Z7
+powg_968:
+	VGETEXPPS    Z7, Z11
+	VADDPS       softmaxconsts<>+0(SB), Z11, Z11
+	VGETMANTPS   $0x02, Z7, Z10
+	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z10, K2
+	VSUBPS       softmaxconsts<>+0(SB), Z10, Z12
+	VADDPS       Z10, Z10, Z13
+	VSUBPS       softmaxconsts<>+0(SB), Z13, Z13
+	VBLENDMPS    Z13, Z12, K2, Z10
+	VSUBPS       softmaxconsts<>+0(SB), Z11, K2, Z11
+	VMULPS       Z10, Z10, Z12
+	VMOVUPS      softmaxconsts<>+1088(SB), Z13
+	VFMADD213PS  softmaxconsts<>+1152(SB), Z10, Z13
+	VFMADD213PS  softmaxconsts<>+1216(SB), Z10, Z13
+	VFMADD213PS  softmaxconsts<>+1280(SB), Z10, Z13
+	VFMADD213PS  softmaxconsts<>+1344(SB), Z10, Z13
+	VFMADD213PS  softmaxconsts<>+1408(SB), Z10, Z13
+	VFMADD213PS  softmaxconsts<>+1472(SB), Z10, Z13
+	VFMADD213PS  softmaxconsts<>+1536(SB), Z10, Z13
+	VFMADD213PS  softmaxconsts<>+1600(SB), Z10, Z13
+	VMULPS       Z10, Z13, Z13
+	VMULPS       Z12, Z13, Z13
+	VFMADD231PS  softmaxconsts<>+256(SB), Z11, Z13
+	VFNMADD231PS softmaxconsts<>+384(SB), Z12, Z13
+	VADDPS       Z13, Z10, Z13
+	VFMADD231PS  softmaxconsts<>+192(SB), Z11, Z13
+	VCMPPS       $0x05, softmaxconsts<>+1920(SB), Z7, K2
+	VMOVUPS      Z7, K2, Z13
+	VCMPPS       $0x01, softmaxconsts<>+1664(SB), Z7, K2
+	VMOVUPS      softmaxconsts<>+1984(SB), K2, Z13
+	VCMPPS       $0x00, softmaxconsts<>+1664(SB), Z7, K2
+	VMOVUPS      softmaxconsts<>+2048(SB), K2, Z13
+	VMULPS       Z9, Z13, Z13
+	VMULPS       softmaxconsts<>+128(SB), Z13, Z9
+	VRNDSCALEPS  $0x00, Z9, Z9
+	VMOVAPS      Z13, Z10
+	VFNMADD231PS softmaxconsts<>+192(SB), Z9, Z10
+	VFNMADD231PS softmaxconsts<>+256(SB), Z9, Z10
+	VMULPS       Z10, Z10, Z11
+	VMOVUPS      softmaxconsts<>+320(SB), Z12
+	VFMADD213PS  softmaxconsts<>+384(SB), Z10, Z12
+	VMOVUPS      softmaxconsts<>+448(SB), Z14
+	VFMADD213PS  softmaxconsts<>+512(SB), Z10, Z14
+	VMOVUPS      softmaxconsts<>+576(SB), Z15
+	VFMADD213PS  softmaxconsts<>+640(SB), Z10, Z15
+	VFMADD213PS  Z14, Z11, Z15
+	VFMADD213PS  Z12, Z11, Z15
+	VFMADD213PS  Z10, Z11, Z15
+	VADDPS       softmaxconsts<>+0(SB), Z15, Z15
+	VSCALEFPS    Z9, Z15, Z15
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z13, K2
+	VXORPS       Z15, Z15, K2, Z15
+	VCMPPS       $0x0e, softmaxconsts<>+2368(SB), Z13, K2
+	VMOVUPS      softmaxconsts<>+1920(SB), K2, Z15
+	VMOVAPS      Z15, Z9
+	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z7, K2
+	VXORPS       Z9, Z9, K2, Z9
 
-powd_898:
-	VMULPS  Z6, Z7, Z7
+powd_970:
+	VMULPS  Z8, Z9, Z9
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_899
-	VMOVUPS softmaxconsts<>+64(SB), Z5
+	JZ      noflag_971
+	VMOVUPS softmaxconsts<>+0(SB), Z7
 	MOVQ    DI, AX
-	VXORPS  Z6, Z6, Z6
+	VXORPS  Z8, Z8, Z8
 	XORQ    CX, CX
 
-class_900:
-	VPCMPEQD     Z6, Z4, K2
-	VBROADCASTSS 4(AX), K2, Z5
+class_972:
+	VPCMPEQD     Z8, Z6, K2
+	VBROADCASTSS 4(AX), K2, Z7
 	ADDQ         $0x00000020, AX
-	VPADDD       softmaxconsts<>+832(SB), Z6, Z6
+	VPADDD       softmaxconsts<>+832(SB), Z8, Z8
 	INCQ         CX
 	CMPQ         CX, C+72(FP)
-	JB           class_900
-	VMULPS       Z5, Z7, Z7
+	JB           class_972
+	VMULPS       Z7, Z9, Z9
 
-noflag_899:
-	VMOVAPS.Z Z7, K1, Z7
-	VADDPS    Z7, Z2, Z2
+noflag_971:
+	VMOVAPS.Z Z9, K1, Z9
+	VADDPS    Z9, Z2, Z2
 
-noflag_894:
-noflag_887:
-done_858:
+noflag_966:
+noflag_959:
+	JMP pwdone_958
+
+prodmode_957:
+	VBROADCASTSS eps1+144(FP), Z6
+	VXORPS       softmaxconsts<>+2176(SB), Z6, Z6
+	VMULPS       Z9, Z6, Z6
+	TESTQ        $0x00000400, flags+88(FP)
+	JZ           noflag_973
+	VXORPS       Z9, Z9, Z9
+	XORQ         DX, DX
+
+class_974:
+	VMOVUPS.Z    (AX), K1, Z10
+	VSUBPS       Z7, Z10, Z10
+	VADDPS       Z10, Z9, Z9
+	ADDQ         CX, AX
+	INCQ         DX
+	CMPQ         DX, C+72(FP)
+	JB           class_974
+	VBROADCASTSS epsC+148(FP), Z7
+	VFNMADD231PS Z7, Z9, Z6
+
+noflag_973:
+	VMOVAPS.Z  Z6, K1, Z6
+	VADDPS     Z6, Z0, Z0
+	VMOVUPS    softmaxconsts<>+0(SB), Z6
+	VMOVAPS.Z  Z6, K1, Z6
+	VADDPS     Z6, Z1, Z1
+	VMULPS     Z8, Z4, K1, Z4
+	VGETEXPPS  Z4, Z6
+	VADDPS     Z6, Z5, Z5
+	VGETMANTPS $0x00, Z4, Z4
+
+pwdone_958:
+done_924:
 	MOVQ out_base+168(FP), AX
 	MOVQ R8, CX
 	MOVQ AX, DX
@@ -15228,63 +16160,99 @@ done_858:
 	SHLQ $0x02, BX
 	XORQ SI, SI
 
-class_901:
-	VMOVUPS       (CX), Z4
-	VEXTRACTF64X4 $0x01, Z4, Y5
-	VADDPS        Y5, Y4, Y5
-	VEXTRACTF128  $0x01, Y5, X4
-	VADDPS        X4, X5, X4
-	VMOVHLPS      X4, X4, X5
-	VADDPS        X5, X4, X4
-	VMOVSHDUP     X4, X5
-	VADDSS        X5, X4, X4
+class_975:
+	VMOVUPS       (CX), Z6
+	VEXTRACTF64X4 $0x01, Z6, Y7
+	VADDPS        Y7, Y6, Y7
+	VEXTRACTF128  $0x01, Y7, X6
+	VADDPS        X6, X7, X6
+	VMOVHLPS      X6, X6, X7
+	VADDPS        X7, X6, X6
+	VMOVSHDUP     X6, X7
+	VADDSS        X7, X6, X6
 	MOVQ          BX, DI
 	XORQ          DI, DI
-	VMOVSS        X4, (DX)(DI*1)
-	VMOVUPS       64(CX), Z4
-	VEXTRACTF64X4 $0x01, Z4, Y5
-	VADDPS        Y5, Y4, Y5
-	VEXTRACTF128  $0x01, Y5, X4
-	VADDPS        X4, X5, X4
-	VMOVHLPS      X4, X4, X5
-	VADDPS        X5, X4, X4
-	VMOVSHDUP     X4, X5
-	VADDSS        X5, X4, X4
+	VMOVSS        X6, (DX)(DI*1)
+	VMOVUPS       64(CX), Z6
+	VEXTRACTF64X4 $0x01, Z6, Y7
+	VADDPS        Y7, Y6, Y7
+	VEXTRACTF128  $0x01, Y7, X6
+	VADDPS        X6, X7, X6
+	VMOVHLPS      X6, X6, X7
+	VADDPS        X7, X6, X6
+	VMOVSHDUP     X6, X7
+	VADDSS        X7, X6, X6
 	MOVQ          BX, DI
 	IMUL3Q        $0x01, DI, DI
-	VMOVSS        X4, (DX)(DI*1)
-	VMOVUPS       128(CX), Z4
-	VEXTRACTF64X4 $0x01, Z4, Y5
-	VADDPS        Y5, Y4, Y5
-	VEXTRACTF128  $0x01, Y5, X4
-	VADDPS        X4, X5, X4
-	VMOVHLPS      X4, X4, X5
-	VADDPS        X5, X4, X4
-	VMOVSHDUP     X4, X5
-	VADDSS        X5, X4, X4
+	VMOVSS        X6, (DX)(DI*1)
+	VMOVUPS       128(CX), Z6
+	VEXTRACTF64X4 $0x01, Z6, Y7
+	VADDPS        Y7, Y6, Y7
+	VEXTRACTF128  $0x01, Y7, X6
+	VADDPS        X6, X7, X6
+	VMOVHLPS      X6, X6, X7
+	VADDPS        X7, X6, X6
+	VMOVSHDUP     X6, X7
+	VADDSS        X7, X6, X6
 	MOVQ          BX, DI
 	IMUL3Q        $0x02, DI, DI
-	VMOVSS        X4, (DX)(DI*1)
-	VMOVUPS       192(CX), Z4
-	VEXTRACTF64X4 $0x01, Z4, Y5
-	VADDPS        Y5, Y4, Y5
-	VEXTRACTF128  $0x01, Y5, X4
-	VADDPS        X4, X5, X4
-	VMOVHLPS      X4, X4, X5
-	VADDPS        X5, X4, X4
-	VMOVSHDUP     X4, X5
-	VADDSS        X5, X4, X4
+	VMOVSS        X6, (DX)(DI*1)
+	VMOVUPS       192(CX), Z6
+	VEXTRACTF64X4 $0x01, Z6, Y7
+	VADDPS        Y7, Y6, Y7
+	VEXTRACTF128  $0x01, Y7, X6
+	VADDPS        X6, X7, X6
+	VMOVHLPS      X6, X6, X7
+	VADDPS        X7, X6, X6
+	VMOVSHDUP     X6, X7
+	VADDSS        X7, X6, X6
 	MOVQ          BX, DI
 	IMUL3Q        $0x03, DI, DI
-	VMOVSS        X4, (DX)(DI*1)
+	VMOVSS        X6, (DX)(DI*1)
 	ADDQ          $0x00000100, CX
 	ADDQ          $0x00000004, DX
 	INCQ          SI
 	CMPQ          SI, C+72(FP)
-	JB            class_901
+	JB            class_975
 	MOVQ          C+72(FP), BX
 	SHLQ          $0x04, BX
 	ADDQ          BX, AX
+	MOVQ          flags+88(FP), CX
+	ANDQ          $0x00000203, CX
+	CMPQ          CX, $0x00000001
+	JNE           noprod_976
+	VGETEXPPS     Z4, Z7
+	VADDPS        softmaxconsts<>+0(SB), Z7, Z7
+	VGETMANTPS    $0x02, Z4, Z6
+	VCMPPS        $0x01, softmaxconsts<>+1024(SB), Z6, K1
+	VSUBPS        softmaxconsts<>+0(SB), Z6, Z8
+	VADDPS        Z6, Z6, Z9
+	VSUBPS        softmaxconsts<>+0(SB), Z9, Z9
+	VBLENDMPS     Z9, Z8, K1, Z6
+	VSUBPS        softmaxconsts<>+0(SB), Z7, K1, Z7
+	VMULPS        Z6, Z6, Z8
+	VMOVUPS       softmaxconsts<>+1088(SB), Z9
+	VFMADD213PS   softmaxconsts<>+1152(SB), Z6, Z9
+	VFMADD213PS   softmaxconsts<>+1216(SB), Z6, Z9
+	VFMADD213PS   softmaxconsts<>+1280(SB), Z6, Z9
+	VFMADD213PS   softmaxconsts<>+1344(SB), Z6, Z9
+	VFMADD213PS   softmaxconsts<>+1408(SB), Z6, Z9
+	VFMADD213PS   softmaxconsts<>+1472(SB), Z6, Z9
+	VFMADD213PS   softmaxconsts<>+1536(SB), Z6, Z9
+	VFMADD213PS   softmaxconsts<>+1600(SB), Z6, Z9
+	VMULPS        Z6, Z9, Z9
+	VMULPS        Z8, Z9, Z9
+	VFMADD231PS   softmaxconsts<>+256(SB), Z7, Z9
+	VFNMADD231PS  softmaxconsts<>+384(SB), Z8, Z9
+	VADDPS        Z9, Z6, Z9
+	VFMADD231PS   softmaxconsts<>+192(SB), Z7, Z9
+	VCMPPS        $0x03, Z4, Z4, K1
+	VMOVUPS       Z4, K1, Z9
+	VFMADD231PS   softmaxconsts<>+256(SB), Z5, Z9
+	VFMADD231PS   softmaxconsts<>+192(SB), Z5, Z9
+	VADDPS        Z9, Z0, Z0
+
+noprod_976:
 	VMOVAPS       Z0, Z0
 	VEXTRACTF64X4 $0x01, Z0, Y4
 	VADDPS        Y4, Y0, Y4
@@ -15346,36 +16314,36 @@ TEXT ·SoftmaxGradI32AVX512(SB), NOSPLIT, $0-200
 	MOVQ lo+32(FP), R9
 	LEAQ (R8)(R9*4), R8
 
-loop_902:
+loop_977:
 	CMPQ         DX, $0x00000010
-	JB           tail_903
+	JB           tail_978
 	VMOVDQU32    (BX), Z0
 	VBROADCASTSS ign+80(FP), Z1
 	VPCMPD       $0x04, Z1, Z0, K1
-	VMOVDQU32    softmaxconsts<>+0(SB), Z1
+	VMOVDQU32    softmaxconsts<>+64(SB), Z1
 	VPBLENDMD    Z0, Z1, K1, Z0
 	VMOVUPS.Z    (AX), K1, Z1
 	PREFETCHT0   1024(AX)
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
 	DECQ         R10
-	JZ           c1_905
+	JZ           c1_980
 
-max_906:
+max_981:
 	ADDQ       CX, R9
 	VMOVUPS.Z  (R9), K1, Z2
 	PREFETCHT0 1024(R9)
 	VMAXPS     Z2, Z1, Z1
 	DECQ       R10
-	JNZ        max_906
+	JNZ        max_981
 
-c1_905:
+c1_980:
 	VXORPS Z2, Z2, Z2
 	MOVQ   AX, R9
 	MOVQ   SI, R10
 	XORQ   R11, R11
 
-class_907:
+class_982:
 	VMOVUPS.Z    (R9), K1, Z3
 	VSUBPS       Z1, Z3, Z3
 	VMULPS       softmaxconsts<>+128(SB), Z3, Z4
@@ -15393,7 +16361,7 @@ class_907:
 	VFMADD213PS  Z8, Z6, Z9
 	VFMADD213PS  Z7, Z6, Z9
 	VFMADD213PS  Z5, Z6, Z9
-	VADDPS       softmaxconsts<>+64(SB), Z9, Z9
+	VADDPS       softmaxconsts<>+0(SB), Z9, Z9
 	VSCALEFPS    Z4, Z9, Z9
 	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z3, K2
 	VXORPS       Z9, Z9, K2, Z9
@@ -15403,39 +16371,39 @@ class_907:
 	ADDQ         $0x00000040, R10
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_907
-	VMOVUPS      softmaxconsts<>+64(SB), Z1
+	JB           class_982
+	VMOVUPS      softmaxconsts<>+0(SB), Z1
 	VDIVPS       Z2, Z1, Z1
-	VMOVUPS      softmaxconsts<>+64(SB), Z2
+	VMOVUPS      softmaxconsts<>+0(SB), Z2
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_908
+	JZ           noflag_983
 	MOVQ         DI, R9
 	VXORPS       Z3, Z3, Z3
 	XORQ         R10, R10
 
-class_909:
+class_984:
 	VPCMPEQD     Z3, Z0, K2
 	VBROADCASTSS (R9), K2, Z2
 	ADDQ         $0x00000020, R9
 	VPADDD       softmaxconsts<>+832(SB), Z3, Z3
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_909
+	JB           class_984
 
-noflag_908:
+noflag_983:
 	VBROADCASTSS k1+144(FP), Z3
 	VMULPS       Z2, Z3, Z3
 	VBROADCASTSS k2+148(FP), Z2
 	VADDPS       Z3, Z2, Z2
 	VXORPS       Z4, Z4, Z4
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_910
+	JZ           noflag_985
 	MOVQ         SI, R9
 	MOVQ         DI, R10
 	VXORPS       Z5, Z5, Z5
 	XORQ         R11, R11
 
-class_911:
+class_986:
 	VMULPS       (R9), Z1, Z6
 	VPCMPEQD     Z5, Z0, K2
 	VBROADCASTSS 20(R10), Z7
@@ -15450,18 +16418,18 @@ class_911:
 	VPADDD       softmaxconsts<>+832(SB), Z5, Z5
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_911
+	JB           class_986
 
-noflag_910:
+noflag_985:
 	TESTQ  $0x00000004, flags+88(FP)
-	JZ     outnr_913
+	JZ     outnr_988
 	MOVQ   SI, R9
 	MOVQ   DI, R10
 	MOVQ   R8, R11
 	VXORPS Z5, Z5, Z5
 	XORQ   R12, R12
 
-class_914:
+class_989:
 	VPCMPEQD     Z5, Z0, K2
 	VMULPS       (R9), Z1, Z6
 	VBROADCASTSS 20(R10), Z7
@@ -15474,32 +16442,32 @@ class_914:
 	VADDPS       Z2, Z7, Z7
 	VMULPS       Z7, Z6, Z6
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_915
+	JZ           noflag_990
 	VBROADCASTSS 8(R10), Z7
 	VSUBPS       Z7, Z6, Z6
 
-noflag_915:
+noflag_990:
 	VSUBPS    Z3, Z6, K2, Z6
 	VMOVAPS.Z Z6, K1, Z6
 	TESTQ     $0x00000800, flags+88(FP)
-	JNZ       nt_916
+	JNZ       nt_991
 	VMOVUPS   Z6, (R11)
-	JMP       st_917
+	JMP       st_992
 
-nt_916:
+nt_991:
 	VMOVNTPS Z6, (R11)
 
-st_917:
+st_992:
 	ADDQ   $0x00000040, R9
 	ADDQ   $0x00000020, R10
 	ADDQ   CX, R11
 	VPADDD softmaxconsts<>+832(SB), Z5, Z5
 	INCQ   R12
 	CMPQ   R12, C+72(FP)
-	JB     class_914
-	JMP    outd_912
+	JB     class_989
+	JMP    outd_987
 
-outnr_913:
+outnr_988:
 	VMOVAPS Z2, Z2
 	VMULPS  Z1, Z2, Z2
 	MOVQ    SI, R9
@@ -15508,73 +16476,73 @@ outnr_913:
 	VXORPS  Z1, Z1, Z1
 	XORQ    R12, R12
 
-class_918:
+class_993:
 	VPCMPEQD     Z1, Z0, K2
 	VMULPS       (R9), Z2, Z4
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_919
+	JZ           noflag_994
 	VBROADCASTSS 8(R10), Z5
 	VSUBPS       Z5, Z4, Z4
 
-noflag_919:
+noflag_994:
 	VSUBPS    Z3, Z4, K2, Z4
 	VMOVAPS.Z Z4, K1, Z4
 	TESTQ     $0x00000800, flags+88(FP)
-	JNZ       nt_920
+	JNZ       nt_995
 	VMOVUPS   Z4, (R11)
-	JMP       st_921
+	JMP       st_996
 
-nt_920:
+nt_995:
 	VMOVNTPS Z4, (R11)
 
-st_921:
+st_996:
 	ADDQ   $0x00000040, R9
 	ADDQ   $0x00000020, R10
 	ADDQ   CX, R11
 	VPADDD softmaxconsts<>+832(SB), Z1, Z1
 	INCQ   R12
 	CMPQ   R12, C+72(FP)
-	JB     class_918
+	JB     class_993
 
-outd_912:
+outd_987:
 	ADDQ $0x00000040, AX
 	ADDQ $0x00000040, BX
 	ADDQ $0x00000040, R8
 	SUBQ $0x00000010, DX
-	JMP  loop_902
+	JMP  loop_977
 
-tail_903:
+tail_978:
 	TESTQ        DX, DX
-	JZ           done_904
+	JZ           done_979
 	MOVL         $0x0000ffff, R9
 	BZHIL        DX, R9, R9
 	KMOVW        R9, K1
 	VMOVDQU32.Z  (BX), K1, Z0
 	VBROADCASTSS ign+80(FP), Z1
 	VPCMPD       $0x04, Z1, Z0, K1, K2
-	VMOVDQU32    softmaxconsts<>+0(SB), Z1
+	VMOVDQU32    softmaxconsts<>+64(SB), Z1
 	VPBLENDMD    Z0, Z1, K2, Z0
 	VMOVUPS.Z    (AX), K2, Z1
 	PREFETCHT0   1024(AX)
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
-	JZ           c1_922
+	JZ           c1_997
 
-max_923:
+max_998:
 	ADDQ       CX, DX
 	VMOVUPS.Z  (DX), K2, Z2
 	PREFETCHT0 1024(DX)
 	VMAXPS     Z2, Z1, Z1
 	DECQ       BX
-	JNZ        max_923
+	JNZ        max_998
 
-c1_922:
+c1_997:
 	VXORPS Z2, Z2, Z2
 	MOVQ   SI, DX
 	XORQ   BX, BX
 
-class_924:
+class_999:
 	VMOVUPS.Z    (AX), K2, Z3
 	VSUBPS       Z1, Z3, Z3
 	VMULPS       softmaxconsts<>+128(SB), Z3, Z4
@@ -15592,7 +16560,7 @@ class_924:
 	VFMADD213PS  Z8, Z6, Z9
 	VFMADD213PS  Z7, Z6, Z9
 	VFMADD213PS  Z5, Z6, Z9
-	VADDPS       softmaxconsts<>+64(SB), Z9, Z9
+	VADDPS       softmaxconsts<>+0(SB), Z9, Z9
 	VSCALEFPS    Z4, Z9, Z9
 	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z3, K3
 	VXORPS       Z9, Z9, K3, Z9
@@ -15602,39 +16570,39 @@ class_924:
 	ADDQ         $0x00000040, DX
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_924
-	VMOVUPS      softmaxconsts<>+64(SB), Z1
+	JB           class_999
+	VMOVUPS      softmaxconsts<>+0(SB), Z1
 	VDIVPS       Z2, Z1, Z1
-	VMOVUPS      softmaxconsts<>+64(SB), Z2
+	VMOVUPS      softmaxconsts<>+0(SB), Z2
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_925
+	JZ           noflag_1000
 	MOVQ         DI, AX
 	VXORPS       Z3, Z3, Z3
 	XORQ         DX, DX
 
-class_926:
+class_1001:
 	VPCMPEQD     Z3, Z0, K3
 	VBROADCASTSS (AX), K3, Z2
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z3, Z3
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_926
+	JB           class_1001
 
-noflag_925:
+noflag_1000:
 	VBROADCASTSS k1+144(FP), Z3
 	VMULPS       Z2, Z3, Z3
 	VBROADCASTSS k2+148(FP), Z2
 	VADDPS       Z3, Z2, Z2
 	VXORPS       Z4, Z4, Z4
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_927
+	JZ           noflag_1002
 	MOVQ         SI, AX
 	MOVQ         DI, DX
 	VXORPS       Z5, Z5, Z5
 	XORQ         BX, BX
 
-class_928:
+class_1003:
 	VMULPS       (AX), Z1, Z6
 	VPCMPEQD     Z5, Z0, K3
 	VBROADCASTSS 20(DX), Z7
@@ -15649,18 +16617,18 @@ class_928:
 	VPADDD       softmaxconsts<>+832(SB), Z5, Z5
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_928
+	JB           class_1003
 
-noflag_927:
+noflag_1002:
 	TESTQ  $0x00000004, flags+88(FP)
-	JZ     outnr_930
+	JZ     outnr_1005
 	MOVQ   SI, AX
 	MOVQ   DI, DX
 	MOVQ   R8, BX
 	VXORPS Z5, Z5, Z5
 	XORQ   SI, SI
 
-class_931:
+class_1006:
 	VPCMPEQD     Z5, Z0, K3
 	VMULPS       (AX), Z1, Z6
 	VBROADCASTSS 20(DX), Z7
@@ -15673,11 +16641,11 @@ class_931:
 	VADDPS       Z2, Z7, Z7
 	VMULPS       Z7, Z6, Z6
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_932
+	JZ           noflag_1007
 	VBROADCASTSS 8(DX), Z7
 	VSUBPS       Z7, Z6, Z6
 
-noflag_932:
+noflag_1007:
 	VSUBPS    Z3, Z6, K3, Z6
 	VMOVAPS.Z Z6, K2, Z6
 	VMOVUPS   Z6, K1, (BX)
@@ -15687,10 +16655,10 @@ noflag_932:
 	VPADDD    softmaxconsts<>+832(SB), Z5, Z5
 	INCQ      SI
 	CMPQ      SI, C+72(FP)
-	JB        class_931
-	JMP       outd_929
+	JB        class_1006
+	JMP       outd_1004
 
-outnr_930:
+outnr_1005:
 	VMOVAPS Z2, Z2
 	VMULPS  Z1, Z2, Z2
 	MOVQ    SI, AX
@@ -15699,15 +16667,15 @@ outnr_930:
 	VXORPS  Z1, Z1, Z1
 	XORQ    SI, SI
 
-class_933:
+class_1008:
 	VPCMPEQD     Z1, Z0, K3
 	VMULPS       (AX), Z2, Z4
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_934
+	JZ           noflag_1009
 	VBROADCASTSS 8(DX), Z5
 	VSUBPS       Z5, Z4, Z4
 
-noflag_934:
+noflag_1009:
 	VSUBPS    Z3, Z4, K3, Z4
 	VMOVAPS.Z Z4, K2, Z4
 	VMOVUPS   Z4, K1, (BX)
@@ -15717,15 +16685,15 @@ noflag_934:
 	VPADDD    softmaxconsts<>+832(SB), Z1, Z1
 	INCQ      SI
 	CMPQ      SI, C+72(FP)
-	JB        class_933
+	JB        class_1008
 
-outd_929:
-done_904:
+outd_1004:
+done_979:
 	TESTQ $0x00000800, flags+88(FP)
-	JZ    noflag_935
+	JZ    noflag_1010
 	SFENCE
 
-noflag_935:
+noflag_1010:
 	VZEROUPPER
 	RET
 
@@ -15747,30 +16715,30 @@ TEXT ·SoftmaxGradFocalI32AVX512(SB), NOSPLIT, $0-200
 	MOVQ lo+32(FP), R9
 	LEAQ (R8)(R9*4), R8
 
-loop_936:
+loop_1011:
 	CMPQ         DX, $0x00000010
-	JB           tail_937
+	JB           tail_1012
 	VMOVDQU32    (BX), Z0
 	VBROADCASTSS ign+80(FP), Z1
 	VPCMPD       $0x04, Z1, Z0, K1
-	VMOVDQU32    softmaxconsts<>+0(SB), Z1
+	VMOVDQU32    softmaxconsts<>+64(SB), Z1
 	VPBLENDMD    Z0, Z1, K1, Z0
 	VMOVUPS.Z    (AX), K1, Z1
 	PREFETCHT0   1024(AX)
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
 	DECQ         R10
-	JZ           c1_939
+	JZ           c1_1014
 
-max_940:
+max_1015:
 	ADDQ       CX, R9
 	VMOVUPS.Z  (R9), K1, Z2
 	PREFETCHT0 1024(R9)
 	VMAXPS     Z2, Z1, Z1
 	DECQ       R10
-	JNZ        max_940
+	JNZ        max_1015
 
-c1_939:
+c1_1014:
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 	MOVQ   AX, R9
@@ -15778,7 +16746,7 @@ c1_939:
 	VXORPS Z4, Z4, Z4
 	XORQ   R11, R11
 
-class_941:
+class_1016:
 	VMOVUPS.Z    (R9), K1, Z5
 	VSUBPS       Z1, Z5, Z5
 	VMULPS       softmaxconsts<>+128(SB), Z5, Z6
@@ -15796,7 +16764,7 @@ class_941:
 	VFMADD213PS  Z10, Z8, Z11
 	VFMADD213PS  Z9, Z8, Z11
 	VFMADD213PS  Z7, Z8, Z11
-	VADDPS       softmaxconsts<>+64(SB), Z11, Z11
+	VADDPS       softmaxconsts<>+0(SB), Z11, Z11
 	VSCALEFPS    Z6, Z11, Z11
 	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z5, K2
 	VXORPS       Z11, Z11, K2, Z11
@@ -15809,26 +16777,26 @@ class_941:
 	VPADDD       softmaxconsts<>+832(SB), Z4, Z4
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_941
-	VMOVUPS      softmaxconsts<>+64(SB), Z1
+	JB           class_1016
+	VMOVUPS      softmaxconsts<>+0(SB), Z1
 	VDIVPS       Z2, Z1, Z1
-	VMOVUPS      softmaxconsts<>+64(SB), Z4
+	VMOVUPS      softmaxconsts<>+0(SB), Z4
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_942
+	JZ           noflag_1017
 	MOVQ         DI, R9
 	VXORPS       Z5, Z5, Z5
 	XORQ         R10, R10
 
-class_943:
+class_1018:
 	VPCMPEQD     Z5, Z0, K2
 	VBROADCASTSS (R9), K2, Z4
 	ADDQ         $0x00000020, R9
 	VPADDD       softmaxconsts<>+832(SB), Z5, Z5
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_943
+	JB           class_1018
 
-noflag_942:
+noflag_1017:
 	VBROADCASTSS k1+144(FP), Z5
 	VMULPS       Z4, Z5, Z5
 	VBROADCASTSS k2+148(FP), Z4
@@ -15848,46 +16816,46 @@ noflag_942:
 	VFMADD213PS  Z10, Z8, Z11
 	VFMADD213PS  Z9, Z8, Z11
 	VFMADD213PS  Z7, Z8, Z11
-	VADDPS       softmaxconsts<>+64(SB), Z11, Z11
+	VADDPS       softmaxconsts<>+0(SB), Z11, Z11
 	VSCALEFPS    Z6, Z11, Z11
 	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z3, K2
 	VXORPS       Z11, Z11, K2, Z11
 	VMULPS       Z1, Z11, Z11
-	VMOVUPS      softmaxconsts<>+64(SB), Z6
+	VMOVUPS      softmaxconsts<>+0(SB), Z6
 	VSUBPS       Z11, Z6, Z6
 	VBROADCASTSS gamma+156(FP), Z7
 	MOVQ         gmode+160(FP), R9
 	CMPQ         R9, $0x01
-	JEQ          pow1_944
+	JEQ          pow1_1019
 	CMPQ         R9, $0x02
-	JEQ          pow2_946
+	JEQ          pow2_1021
 	CMPQ         R9, $0x03
-	JEQ          powg_945
-	VMOVUPS      softmaxconsts<>+64(SB), Z8
-	JMP          powd_947
+	JEQ          powg_1020
+	VMOVUPS      softmaxconsts<>+0(SB), Z8
+	JMP          powd_1022
 
-pow1_944:
+pow1_1019:
 	VMOVAPS Z6, Z8
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z6, K2
 	VXORPS  Z8, Z8, K2, Z8
-	JMP     powd_947
+	JMP     powd_1022
 
-pow2_946:
+pow2_1021:
 	VMULPS Z6, Z6, Z8
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z6, K2
 	VXORPS Z8, Z8, K2, Z8
-	JMP    powd_947
+	JMP    powd_1022
 
-powg_945:
+powg_1020:
 	VGETEXPPS    Z6, Z9
-	VADDPS       softmaxconsts<>+64(SB), Z9, Z9
+	VADDPS       softmaxconsts<>+0(SB), Z9, Z9
 	VGETMANTPS   $0x02, Z6, Z8
 	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z8, K2
-	VSUBPS       softmaxconsts<>+64(SB), Z8, Z10
+	VSUBPS       softmaxconsts<>+0(SB), Z8, Z10
 	VADDPS       Z8, Z8, Z12
-	VSUBPS       softmaxconsts<>+64(SB), Z12, Z12
+	VSUBPS       softmaxconsts<>+0(SB), Z12, Z12
 	VBLENDMPS    Z12, Z10, K2, Z8
-	VSUBPS       softmaxconsts<>+64(SB), Z9, K2, Z9
+	VSUBPS       softmaxconsts<>+0(SB), Z9, K2, Z9
 	VMULPS       Z8, Z8, Z10
 	VMOVUPS      softmaxconsts<>+1088(SB), Z12
 	VFMADD213PS  softmaxconsts<>+1152(SB), Z8, Z12
@@ -15926,7 +16894,7 @@ powg_945:
 	VFMADD213PS  Z14, Z10, Z15
 	VFMADD213PS  Z13, Z10, Z15
 	VFMADD213PS  Z9, Z10, Z15
-	VADDPS       softmaxconsts<>+64(SB), Z15, Z15
+	VADDPS       softmaxconsts<>+0(SB), Z15, Z15
 	VSCALEFPS    Z8, Z15, Z15
 	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z12, K2
 	VXORPS       Z15, Z15, K2, Z15
@@ -15936,19 +16904,19 @@ powg_945:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z6, K2
 	VXORPS       Z8, Z8, K2, Z8
 
-powd_947:
-	VXORPS       softmaxconsts<>+2304(SB), Z8, Z8
+powd_1022:
+	VXORPS       softmaxconsts<>+2176(SB), Z8, Z8
 	CMPQ         R9, $0x00
-	JEQ          gamma0_948
+	JEQ          gamma0_1023
 	VGETEXPPS    Z2, Z10
-	VADDPS       softmaxconsts<>+64(SB), Z10, Z10
+	VADDPS       softmaxconsts<>+0(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z2, Z9
 	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z9, K2
-	VSUBPS       softmaxconsts<>+64(SB), Z9, Z12
+	VSUBPS       softmaxconsts<>+0(SB), Z9, Z12
 	VADDPS       Z9, Z9, Z13
-	VSUBPS       softmaxconsts<>+64(SB), Z13, Z13
+	VSUBPS       softmaxconsts<>+0(SB), Z13, Z13
 	VBLENDMPS    Z13, Z12, K2, Z9
-	VSUBPS       softmaxconsts<>+64(SB), Z10, K2, Z10
+	VSUBPS       softmaxconsts<>+0(SB), Z10, K2, Z10
 	VMULPS       Z9, Z9, Z12
 	VMOVUPS      softmaxconsts<>+1088(SB), Z13
 	VFMADD213PS  softmaxconsts<>+1152(SB), Z9, Z13
@@ -15970,39 +16938,39 @@ powd_947:
 	VMOVAPS      Z3, Z2
 	VSUBPS       Z13, Z2, Z2
 	VMOVAPS      Z7, Z3
-	VSUBPS       softmaxconsts<>+64(SB), Z3, Z3
+	VSUBPS       softmaxconsts<>+0(SB), Z3, Z3
 	MOVQ         g1mode+168(FP), R9
 	CMPQ         R9, $0x01
-	JEQ          pow1_949
+	JEQ          pow1_1024
 	CMPQ         R9, $0x02
-	JEQ          pow2_951
+	JEQ          pow2_1026
 	CMPQ         R9, $0x03
-	JEQ          powg_950
-	VMOVUPS      softmaxconsts<>+64(SB), Z3
-	JMP          powd_952
+	JEQ          powg_1025
+	VMOVUPS      softmaxconsts<>+0(SB), Z3
+	JMP          powd_1027
 
-pow1_949:
+pow1_1024:
 	VMOVAPS Z6, Z3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z6, K2
 	VXORPS  Z3, Z3, K2, Z3
-	JMP     powd_952
+	JMP     powd_1027
 
-pow2_951:
+pow2_1026:
 	VMULPS Z6, Z6, Z3
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z6, K2
 	VXORPS Z3, Z3, K2, Z3
-	JMP    powd_952
+	JMP    powd_1027
 
-powg_950:
+powg_1025:
 	VGETEXPPS    Z6, Z10
-	VADDPS       softmaxconsts<>+64(SB), Z10, Z10
+	VADDPS       softmaxconsts<>+0(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z6, Z9
 	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z9, K2
-	VSUBPS       softmaxconsts<>+64(SB), Z9, Z12
+	VSUBPS       softmaxconsts<>+0(SB), Z9, Z12
 	VADDPS       Z9, Z9, Z13
-	VSUBPS       softmaxconsts<>+64(SB), Z13, Z13
+	VSUBPS       softmaxconsts<>+0(SB), Z13, Z13
 	VBLENDMPS    Z13, Z12, K2, Z9
-	VSUBPS       softmaxconsts<>+64(SB), Z10, K2, Z10
+	VSUBPS       softmaxconsts<>+0(SB), Z10, K2, Z10
 	VMULPS       Z9, Z9, Z12
 	VMOVUPS      softmaxconsts<>+1088(SB), Z13
 	VFMADD213PS  softmaxconsts<>+1152(SB), Z9, Z13
@@ -16041,7 +17009,7 @@ powg_950:
 	VFMADD213PS  Z14, Z10, Z15
 	VFMADD213PS  Z12, Z10, Z15
 	VFMADD213PS  Z9, Z10, Z15
-	VADDPS       softmaxconsts<>+64(SB), Z15, Z15
+	VADDPS       softmaxconsts<>+0(SB), Z15, Z15
 	VSCALEFPS    Z3, Z15, Z15
 	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z13, K2
 	VXORPS       Z15, Z15, K2, Z15
@@ -16051,45 +17019,45 @@ powg_950:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z6, K2
 	VXORPS       Z3, Z3, K2, Z3
 
-powd_952:
+powd_1027:
 	VMULPS Z7, Z3, Z3
 	VMULPS Z11, Z3, Z3
 	VMULPS Z2, Z3, Z3
 	VCMPPS $0x0e, softmaxconsts<>+1664(SB), Z6, K2
 	VADDPS Z3, Z8, K2, Z8
 
-gamma0_948:
+gamma0_1023:
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_953
-	VMOVUPS softmaxconsts<>+64(SB), Z2
+	JZ      noflag_1028
+	VMOVUPS softmaxconsts<>+0(SB), Z2
 	MOVQ    DI, R9
 	VXORPS  Z3, Z3, Z3
 	XORQ    R10, R10
 
-class_954:
+class_1029:
 	VPCMPEQD     Z3, Z0, K2
 	VBROADCASTSS 4(R9), K2, Z2
 	ADDQ         $0x00000020, R9
 	VPADDD       softmaxconsts<>+832(SB), Z3, Z3
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_954
+	JB           class_1029
 	VMULPS       Z2, Z8, Z8
 
-noflag_953:
+noflag_1028:
 	VBROADCASTSS fs+152(FP), Z2
 	VMULPS       Z2, Z8, Z8
 	VSUBPS       Z8, Z4, Z4
 	VSUBPS       Z8, Z5, Z5
 	VXORPS       Z2, Z2, Z2
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_955
+	JZ           noflag_1030
 	MOVQ         SI, R9
 	MOVQ         DI, R10
 	VXORPS       Z3, Z3, Z3
 	XORQ         R11, R11
 
-class_956:
+class_1031:
 	VMULPS       (R9), Z1, Z6
 	VPCMPEQD     Z3, Z0, K2
 	VBROADCASTSS 20(R10), Z7
@@ -16104,18 +17072,18 @@ class_956:
 	VPADDD       softmaxconsts<>+832(SB), Z3, Z3
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_956
+	JB           class_1031
 
-noflag_955:
+noflag_1030:
 	TESTQ  $0x00000004, flags+88(FP)
-	JZ     outnr_958
+	JZ     outnr_1033
 	MOVQ   SI, R9
 	MOVQ   DI, R10
 	MOVQ   R8, R11
 	VXORPS Z3, Z3, Z3
 	XORQ   R12, R12
 
-class_959:
+class_1034:
 	VPCMPEQD     Z3, Z0, K2
 	VMULPS       (R9), Z1, Z6
 	VBROADCASTSS 20(R10), Z7
@@ -16128,32 +17096,32 @@ class_959:
 	VADDPS       Z4, Z7, Z7
 	VMULPS       Z7, Z6, Z6
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_960
+	JZ           noflag_1035
 	VBROADCASTSS 8(R10), Z7
 	VSUBPS       Z7, Z6, Z6
 
-noflag_960:
+noflag_1035:
 	VSUBPS    Z5, Z6, K2, Z6
 	VMOVAPS.Z Z6, K1, Z6
 	TESTQ     $0x00000800, flags+88(FP)
-	JNZ       nt_961
+	JNZ       nt_1036
 	VMOVUPS   Z6, (R11)
-	JMP       st_962
+	JMP       st_1037
 
-nt_961:
+nt_1036:
 	VMOVNTPS Z6, (R11)
 
-st_962:
+st_1037:
 	ADDQ   $0x00000040, R9
 	ADDQ   $0x00000020, R10
 	ADDQ   CX, R11
 	VPADDD softmaxconsts<>+832(SB), Z3, Z3
 	INCQ   R12
 	CMPQ   R12, C+72(FP)
-	JB     class_959
-	JMP    outd_957
+	JB     class_1034
+	JMP    outd_1032
 
-outnr_958:
+outnr_1033:
 	VMOVAPS Z4, Z2
 	VMULPS  Z1, Z2, Z2
 	MOVQ    SI, R9
@@ -16162,75 +17130,75 @@ outnr_958:
 	VXORPS  Z1, Z1, Z1
 	XORQ    R12, R12
 
-class_963:
+class_1038:
 	VPCMPEQD     Z1, Z0, K2
 	VMULPS       (R9), Z2, Z3
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_964
+	JZ           noflag_1039
 	VBROADCASTSS 8(R10), Z4
 	VSUBPS       Z4, Z3, Z3
 
-noflag_964:
+noflag_1039:
 	VSUBPS    Z5, Z3, K2, Z3
 	VMOVAPS.Z Z3, K1, Z3
 	TESTQ     $0x00000800, flags+88(FP)
-	JNZ       nt_965
+	JNZ       nt_1040
 	VMOVUPS   Z3, (R11)
-	JMP       st_966
+	JMP       st_1041
 
-nt_965:
+nt_1040:
 	VMOVNTPS Z3, (R11)
 
-st_966:
+st_1041:
 	ADDQ   $0x00000040, R9
 	ADDQ   $0x00000020, R10
 	ADDQ   CX, R11
 	VPADDD softmaxconsts<>+832(SB), Z1, Z1
 	INCQ   R12
 	CMPQ   R12, C+72(FP)
-	JB     class_963
+	JB     class_1038
 
-outd_957:
+outd_1032:
 	ADDQ $0x00000040, AX
 	ADDQ $0x00000040, BX
 	ADDQ $0x00000040, R8
 	SUBQ $0x00000010, DX
-	JMP  loop_936
+	JMP  loop_1011
 
-tail_937:
+tail_1012:
 	TESTQ        DX, DX
-	JZ           done_938
+	JZ           done_1013
 	MOVL         $0x0000ffff, R9
 	BZHIL        DX, R9, R9
 	KMOVW        R9, K1
 	VMOVDQU32.Z  (BX), K1, Z0
 	VBROADCASTSS ign+80(FP), Z1
 	VPCMPD       $0x04, Z1, Z0, K1, K2
-	VMOVDQU32    softmaxconsts<>+0(SB), Z1
+	VMOVDQU32    softmaxconsts<>+64(SB), Z1
 	VPBLENDMD    Z0, Z1, K2, Z0
 	VMOVUPS.Z    (AX), K2, Z1
 	PREFETCHT0   1024(AX)
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
-	JZ           c1_967
+	JZ           c1_1042
 
-max_968:
+max_1043:
 	ADDQ       CX, DX
 	VMOVUPS.Z  (DX), K2, Z2
 	PREFETCHT0 1024(DX)
 	VMAXPS     Z2, Z1, Z1
 	DECQ       BX
-	JNZ        max_968
+	JNZ        max_1043
 
-c1_967:
+c1_1042:
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 	MOVQ   SI, DX
 	VXORPS Z4, Z4, Z4
 	XORQ   BX, BX
 
-class_969:
+class_1044:
 	VMOVUPS.Z    (AX), K2, Z5
 	VSUBPS       Z1, Z5, Z5
 	VMULPS       softmaxconsts<>+128(SB), Z5, Z6
@@ -16248,7 +17216,7 @@ class_969:
 	VFMADD213PS  Z10, Z8, Z11
 	VFMADD213PS  Z9, Z8, Z11
 	VFMADD213PS  Z7, Z8, Z11
-	VADDPS       softmaxconsts<>+64(SB), Z11, Z11
+	VADDPS       softmaxconsts<>+0(SB), Z11, Z11
 	VSCALEFPS    Z6, Z11, Z11
 	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z5, K3
 	VXORPS       Z11, Z11, K3, Z11
@@ -16261,26 +17229,26 @@ class_969:
 	VPADDD       softmaxconsts<>+832(SB), Z4, Z4
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_969
-	VMOVUPS      softmaxconsts<>+64(SB), Z1
+	JB           class_1044
+	VMOVUPS      softmaxconsts<>+0(SB), Z1
 	VDIVPS       Z2, Z1, Z1
-	VMOVUPS      softmaxconsts<>+64(SB), Z4
+	VMOVUPS      softmaxconsts<>+0(SB), Z4
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_970
+	JZ           noflag_1045
 	MOVQ         DI, AX
 	VXORPS       Z5, Z5, Z5
 	XORQ         DX, DX
 
-class_971:
+class_1046:
 	VPCMPEQD     Z5, Z0, K3
 	VBROADCASTSS (AX), K3, Z4
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z5, Z5
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_971
+	JB           class_1046
 
-noflag_970:
+noflag_1045:
 	VBROADCASTSS k1+144(FP), Z5
 	VMULPS       Z4, Z5, Z5
 	VBROADCASTSS k2+148(FP), Z4
@@ -16300,46 +17268,46 @@ noflag_970:
 	VFMADD213PS  Z10, Z8, Z11
 	VFMADD213PS  Z9, Z8, Z11
 	VFMADD213PS  Z7, Z8, Z11
-	VADDPS       softmaxconsts<>+64(SB), Z11, Z11
+	VADDPS       softmaxconsts<>+0(SB), Z11, Z11
 	VSCALEFPS    Z6, Z11, Z11
 	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z3, K3
 	VXORPS       Z11, Z11, K3, Z11
 	VMULPS       Z1, Z11, Z11
-	VMOVUPS      softmaxconsts<>+64(SB), Z6
+	VMOVUPS      softmaxconsts<>+0(SB), Z6
 	VSUBPS       Z11, Z6, Z6
 	VBROADCASTSS gamma+156(FP), Z7
 	MOVQ         gmode+160(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_972
+	JEQ          pow1_1047
 	CMPQ         AX, $0x02
-	JEQ          pow2_974
+	JEQ          pow2_1049
 	CMPQ         AX, $0x03
-	JEQ          powg_973
-	VMOVUPS      softmaxconsts<>+64(SB), Z8
-	JMP          powd_975
+	JEQ          powg_1048
+	VMOVUPS      softmaxconsts<>+0(SB), Z8
+	JMP          powd_1050
 
-pow1_972:
+pow1_1047:
 	VMOVAPS Z6, Z8
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z6, K3
 	VXORPS  Z8, Z8, K3, Z8
-	JMP     powd_975
+	JMP     powd_1050
 
-pow2_974:
+pow2_1049:
 	VMULPS Z6, Z6, Z8
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z6, K3
 	VXORPS Z8, Z8, K3, Z8
-	JMP    powd_975
+	JMP    powd_1050
 
-powg_973:
+powg_1048:
 	VGETEXPPS    Z6, Z9
-	VADDPS       softmaxconsts<>+64(SB), Z9, Z9
+	VADDPS       softmaxconsts<>+0(SB), Z9, Z9
 	VGETMANTPS   $0x02, Z6, Z8
 	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z8, K3
-	VSUBPS       softmaxconsts<>+64(SB), Z8, Z10
+	VSUBPS       softmaxconsts<>+0(SB), Z8, Z10
 	VADDPS       Z8, Z8, Z12
-	VSUBPS       softmaxconsts<>+64(SB), Z12, Z12
+	VSUBPS       softmaxconsts<>+0(SB), Z12, Z12
 	VBLENDMPS    Z12, Z10, K3, Z8
-	VSUBPS       softmaxconsts<>+64(SB), Z9, K3, Z9
+	VSUBPS       softmaxconsts<>+0(SB), Z9, K3, Z9
 	VMULPS       Z8, Z8, Z10
 	VMOVUPS      softmaxconsts<>+1088(SB), Z12
 	VFMADD213PS  softmaxconsts<>+1152(SB), Z8, Z12
@@ -16378,7 +17346,7 @@ powg_973:
 	VFMADD213PS  Z14, Z10, Z15
 	VFMADD213PS  Z13, Z10, Z15
 	VFMADD213PS  Z9, Z10, Z15
-	VADDPS       softmaxconsts<>+64(SB), Z15, Z15
+	VADDPS       softmaxconsts<>+0(SB), Z15, Z15
 	VSCALEFPS    Z8, Z15, Z15
 	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z12, K3
 	VXORPS       Z15, Z15, K3, Z15
@@ -16388,19 +17356,19 @@ powg_973:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z6, K3
 	VXORPS       Z8, Z8, K3, Z8
 
-powd_975:
-	VXORPS       softmaxconsts<>+2304(SB), Z8, Z8
+powd_1050:
+	VXORPS       softmaxconsts<>+2176(SB), Z8, Z8
 	CMPQ         AX, $0x00
-	JEQ          gamma0_976
+	JEQ          gamma0_1051
 	VGETEXPPS    Z2, Z10
-	VADDPS       softmaxconsts<>+64(SB), Z10, Z10
+	VADDPS       softmaxconsts<>+0(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z2, Z9
 	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z9, K3
-	VSUBPS       softmaxconsts<>+64(SB), Z9, Z12
+	VSUBPS       softmaxconsts<>+0(SB), Z9, Z12
 	VADDPS       Z9, Z9, Z13
-	VSUBPS       softmaxconsts<>+64(SB), Z13, Z13
+	VSUBPS       softmaxconsts<>+0(SB), Z13, Z13
 	VBLENDMPS    Z13, Z12, K3, Z9
-	VSUBPS       softmaxconsts<>+64(SB), Z10, K3, Z10
+	VSUBPS       softmaxconsts<>+0(SB), Z10, K3, Z10
 	VMULPS       Z9, Z9, Z12
 	VMOVUPS      softmaxconsts<>+1088(SB), Z13
 	VFMADD213PS  softmaxconsts<>+1152(SB), Z9, Z13
@@ -16422,39 +17390,39 @@ powd_975:
 	VMOVAPS      Z3, Z2
 	VSUBPS       Z13, Z2, Z2
 	VMOVAPS      Z7, Z3
-	VSUBPS       softmaxconsts<>+64(SB), Z3, Z3
+	VSUBPS       softmaxconsts<>+0(SB), Z3, Z3
 	MOVQ         g1mode+168(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_977
+	JEQ          pow1_1052
 	CMPQ         AX, $0x02
-	JEQ          pow2_979
+	JEQ          pow2_1054
 	CMPQ         AX, $0x03
-	JEQ          powg_978
-	VMOVUPS      softmaxconsts<>+64(SB), Z3
-	JMP          powd_980
+	JEQ          powg_1053
+	VMOVUPS      softmaxconsts<>+0(SB), Z3
+	JMP          powd_1055
 
-pow1_977:
+pow1_1052:
 	VMOVAPS Z6, Z3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z6, K3
 	VXORPS  Z3, Z3, K3, Z3
-	JMP     powd_980
+	JMP     powd_1055
 
-pow2_979:
+pow2_1054:
 	VMULPS Z6, Z6, Z3
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z6, K3
 	VXORPS Z3, Z3, K3, Z3
-	JMP    powd_980
+	JMP    powd_1055
 
-powg_978:
+powg_1053:
 	VGETEXPPS    Z6, Z10
-	VADDPS       softmaxconsts<>+64(SB), Z10, Z10
+	VADDPS       softmaxconsts<>+0(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z6, Z9
 	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z9, K3
-	VSUBPS       softmaxconsts<>+64(SB), Z9, Z12
+	VSUBPS       softmaxconsts<>+0(SB), Z9, Z12
 	VADDPS       Z9, Z9, Z13
-	VSUBPS       softmaxconsts<>+64(SB), Z13, Z13
+	VSUBPS       softmaxconsts<>+0(SB), Z13, Z13
 	VBLENDMPS    Z13, Z12, K3, Z9
-	VSUBPS       softmaxconsts<>+64(SB), Z10, K3, Z10
+	VSUBPS       softmaxconsts<>+0(SB), Z10, K3, Z10
 	VMULPS       Z9, Z9, Z12
 	VMOVUPS      softmaxconsts<>+1088(SB), Z13
 	VFMADD213PS  softmaxconsts<>+1152(SB), Z9, Z13
@@ -16493,7 +17461,7 @@ powg_978:
 	VFMADD213PS  Z14, Z10, Z15
 	VFMADD213PS  Z12, Z10, Z15
 	VFMADD213PS  Z9, Z10, Z15
-	VADDPS       softmaxconsts<>+64(SB), Z15, Z15
+	VADDPS       softmaxconsts<>+0(SB), Z15, Z15
 	VSCALEFPS    Z3, Z15, Z15
 	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z13, K3
 	VXORPS       Z15, Z15, K3, Z15
@@ -16503,45 +17471,45 @@ powg_978:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z6, K3
 	VXORPS       Z3, Z3, K3, Z3
 
-powd_980:
+powd_1055:
 	VMULPS Z7, Z3, Z3
 	VMULPS Z11, Z3, Z3
 	VMULPS Z2, Z3, Z3
 	VCMPPS $0x0e, softmaxconsts<>+1664(SB), Z6, K3
 	VADDPS Z3, Z8, K3, Z8
 
-gamma0_976:
+gamma0_1051:
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_981
-	VMOVUPS softmaxconsts<>+64(SB), Z2
+	JZ      noflag_1056
+	VMOVUPS softmaxconsts<>+0(SB), Z2
 	MOVQ    DI, AX
 	VXORPS  Z3, Z3, Z3
 	XORQ    DX, DX
 
-class_982:
+class_1057:
 	VPCMPEQD     Z3, Z0, K3
 	VBROADCASTSS 4(AX), K3, Z2
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z3, Z3
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_982
+	JB           class_1057
 	VMULPS       Z2, Z8, Z8
 
-noflag_981:
+noflag_1056:
 	VBROADCASTSS fs+152(FP), Z2
 	VMULPS       Z2, Z8, Z8
 	VSUBPS       Z8, Z4, Z4
 	VSUBPS       Z8, Z5, Z5
 	VXORPS       Z2, Z2, Z2
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_983
+	JZ           noflag_1058
 	MOVQ         SI, AX
 	MOVQ         DI, DX
 	VXORPS       Z3, Z3, Z3
 	XORQ         BX, BX
 
-class_984:
+class_1059:
 	VMULPS       (AX), Z1, Z6
 	VPCMPEQD     Z3, Z0, K3
 	VBROADCASTSS 20(DX), Z7
@@ -16556,18 +17524,18 @@ class_984:
 	VPADDD       softmaxconsts<>+832(SB), Z3, Z3
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_984
+	JB           class_1059
 
-noflag_983:
+noflag_1058:
 	TESTQ  $0x00000004, flags+88(FP)
-	JZ     outnr_986
+	JZ     outnr_1061
 	MOVQ   SI, AX
 	MOVQ   DI, DX
 	MOVQ   R8, BX
 	VXORPS Z3, Z3, Z3
 	XORQ   SI, SI
 
-class_987:
+class_1062:
 	VPCMPEQD     Z3, Z0, K3
 	VMULPS       (AX), Z1, Z6
 	VBROADCASTSS 20(DX), Z7
@@ -16580,11 +17548,11 @@ class_987:
 	VADDPS       Z4, Z7, Z7
 	VMULPS       Z7, Z6, Z6
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_988
+	JZ           noflag_1063
 	VBROADCASTSS 8(DX), Z7
 	VSUBPS       Z7, Z6, Z6
 
-noflag_988:
+noflag_1063:
 	VSUBPS    Z5, Z6, K3, Z6
 	VMOVAPS.Z Z6, K2, Z6
 	VMOVUPS   Z6, K1, (BX)
@@ -16594,10 +17562,10 @@ noflag_988:
 	VPADDD    softmaxconsts<>+832(SB), Z3, Z3
 	INCQ      SI
 	CMPQ      SI, C+72(FP)
-	JB        class_987
-	JMP       outd_985
+	JB        class_1062
+	JMP       outd_1060
 
-outnr_986:
+outnr_1061:
 	VMOVAPS Z4, Z2
 	VMULPS  Z1, Z2, Z2
 	MOVQ    SI, AX
@@ -16606,15 +17574,15 @@ outnr_986:
 	VXORPS  Z1, Z1, Z1
 	XORQ    SI, SI
 
-class_989:
+class_1064:
 	VPCMPEQD     Z1, Z0, K3
 	VMULPS       (AX), Z2, Z3
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_990
+	JZ           noflag_1065
 	VBROADCASTSS 8(DX), Z4
 	VSUBPS       Z4, Z3, Z3
 
-noflag_990:
+noflag_1065:
 	VSUBPS    Z5, Z3, K3, Z3
 	VMOVAPS.Z Z3, K2, Z3
 	VMOVUPS   Z3, K1, (BX)
@@ -16624,79 +17592,209 @@ noflag_990:
 	VPADDD    softmaxconsts<>+832(SB), Z1, Z1
 	INCQ      SI
 	CMPQ      SI, C+72(FP)
-	JB        class_989
+	JB        class_1064
 
-outd_985:
-done_938:
+outd_1060:
+done_1013:
 	TESTQ $0x00000800, flags+88(FP)
-	JZ    noflag_991
+	JZ    noflag_1066
 	SFENCE
 
-noflag_991:
+noflag_1066:
 	VZEROUPPER
 	RET
 
 // func SoftmaxFusedI32AVX512(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)
 // Requires: AVX, AVX512DQ, AVX512F, BMI2, MMX+
 TEXT ·SoftmaxFusedI32AVX512(SB), NOSPLIT, $0-248
-	MOVQ   x_base+0(FP), AX
-	MOVQ   lo+32(FP), CX
-	MOVQ   hi+40(FP), DX
-	SUBQ   CX, DX
-	LEAQ   (AX)(CX*4), AX
-	MOVQ   lab_base+48(FP), BX
-	LEAQ   (BX)(CX*4), BX
-	MOVQ   S+24(FP), CX
-	SHLQ   $0x02, CX
-	MOVQ   scr_base+120(FP), SI
-	MOVQ   tab_base+96(FP), DI
-	MOVQ   dst_base+176(FP), R8
-	MOVQ   lo+32(FP), R9
-	LEAQ   (R8)(R9*4), R8
-	VXORPS Z0, Z0, Z0
-	VXORPS Z1, Z1, Z1
-	VXORPS Z2, Z2, Z2
-	VXORPS Z3, Z3, Z3
+	MOVQ    x_base+0(FP), AX
+	MOVQ    lo+32(FP), CX
+	MOVQ    hi+40(FP), DX
+	SUBQ    CX, DX
+	LEAQ    (AX)(CX*4), AX
+	MOVQ    lab_base+48(FP), BX
+	LEAQ    (BX)(CX*4), BX
+	MOVQ    S+24(FP), CX
+	SHLQ    $0x02, CX
+	MOVQ    scr_base+120(FP), SI
+	MOVQ    tab_base+96(FP), DI
+	MOVQ    dst_base+176(FP), R8
+	MOVQ    lo+32(FP), R9
+	LEAQ    (R8)(R9*4), R8
+	VXORPS  Z0, Z0, Z0
+	VXORPS  Z1, Z1, Z1
+	VXORPS  Z2, Z2, Z2
+	VXORPS  Z3, Z3, Z3
+	VXORPS  Z4, Z4, Z4
+	VXORPS  Z5, Z5, Z5
+	VMOVUPS softmaxconsts<>+0(SB), Z4
 
-loop_992:
+loop_1067:
 	CMPQ         DX, $0x00000010
-	JB           tail_993
-	VMOVDQU32    (BX), Z4
-	VBROADCASTSS ign+80(FP), Z5
-	VPCMPD       $0x04, Z5, Z4, K1
-	VMOVDQU32    softmaxconsts<>+0(SB), Z5
-	VPBLENDMD    Z4, Z5, K1, Z4
-	VMOVUPS.Z    (AX), K1, Z5
+	JB           tail_1068
+	VMOVDQU32    (BX), Z6
+	VBROADCASTSS ign+80(FP), Z7
+	VPCMPD       $0x04, Z7, Z6, K1
+	VMOVDQU32    softmaxconsts<>+64(SB), Z7
+	VPBLENDMD    Z6, Z7, K1, Z6
+	VMOVUPS.Z    (AX), K1, Z7
 	PREFETCHT0   1024(AX)
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
 	DECQ         R10
-	JZ           c1_995
+	JZ           c1_1070
 
-max_996:
+max_1071:
 	ADDQ       CX, R9
-	VMOVUPS.Z  (R9), K1, Z6
+	VMOVUPS.Z  (R9), K1, Z8
 	PREFETCHT0 1024(R9)
-	VMAXPS     Z6, Z5, Z5
+	VMAXPS     Z8, Z7, Z7
 	DECQ       R10
-	JNZ        max_996
+	JNZ        max_1071
 
-c1_995:
-	VXORPS Z6, Z6, Z6
-	VXORPS Z7, Z7, Z7
+c1_1070:
+	VXORPS Z8, Z8, Z8
+	VXORPS Z9, Z9, Z9
 	MOVQ   AX, R9
 	MOVQ   SI, R10
-	VXORPS Z8, Z8, Z8
+	VXORPS Z10, Z10, Z10
 	XORQ   R11, R11
 
-class_997:
-	VMOVUPS.Z    (R9), K1, Z9
-	VSUBPS       Z5, Z9, Z9
-	VMULPS       softmaxconsts<>+128(SB), Z9, Z10
-	VRNDSCALEPS  $0x00, Z10, Z10
+class_1072:
+	VMOVUPS.Z    (R9), K1, Z11
+	VSUBPS       Z7, Z11, Z11
+	VMULPS       softmaxconsts<>+128(SB), Z11, Z12
+	VRNDSCALEPS  $0x00, Z12, Z12
+	VMOVAPS      Z11, Z13
+	VFNMADD231PS softmaxconsts<>+192(SB), Z12, Z13
+	VFNMADD231PS softmaxconsts<>+256(SB), Z12, Z13
+	VMULPS       Z13, Z13, Z14
+	VMOVUPS      softmaxconsts<>+320(SB), Z15
+	VFMADD213PS  softmaxconsts<>+384(SB), Z13, Z15
+	VMOVUPS      softmaxconsts<>+448(SB), Z16
+	VFMADD213PS  softmaxconsts<>+512(SB), Z13, Z16
+	VMOVUPS      softmaxconsts<>+576(SB), Z17
+	VFMADD213PS  softmaxconsts<>+640(SB), Z13, Z17
+	VFMADD213PS  Z16, Z14, Z17
+	VFMADD213PS  Z15, Z14, Z17
+	VFMADD213PS  Z13, Z14, Z17
+	VADDPS       softmaxconsts<>+0(SB), Z17, Z17
+	VSCALEFPS    Z12, Z17, Z17
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z11, K2
+	VXORPS       Z17, Z17, K2, Z17
+	VADDPS       Z17, Z8, Z8
+	VMOVUPS      Z17, (R10)
+	VPCMPEQD     Z10, Z6, K2
+	VMOVUPS      Z11, K2, Z9
+	ADDQ         CX, R9
+	ADDQ         $0x00000040, R10
+	VPADDD       softmaxconsts<>+832(SB), Z10, Z10
+	INCQ         R11
+	CMPQ         R11, C+72(FP)
+	JB           class_1072
+	VMOVUPS      softmaxconsts<>+0(SB), Z10
+	VDIVPS       Z8, Z10, Z10
+	VMOVUPS      softmaxconsts<>+0(SB), Z11
+	VMOVAPS.Z    Z11, K1, Z11
+	VADDPS       Z11, Z3, Z3
+	MOVQ         sflags+200(FP), R9
+	ANDQ         $0x00000203, R9
+	CMPQ         R9, $0x00000001
+	JEQ          prodmode_1073
+	TESTQ        $0x00000003, sflags+200(FP)
+	JZ           noflag_1075
+	VGETEXPPS    Z8, Z12
+	VADDPS       softmaxconsts<>+0(SB), Z12, Z12
+	VGETMANTPS   $0x02, Z8, Z11
+	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z11, K2
+	VSUBPS       softmaxconsts<>+0(SB), Z11, Z13
+	VADDPS       Z11, Z11, Z14
+	VSUBPS       softmaxconsts<>+0(SB), Z14, Z14
+	VBLENDMPS    Z14, Z13, K2, Z11
+	VSUBPS       softmaxconsts<>+0(SB), Z12, K2, Z12
+	VMULPS       Z11, Z11, Z13
+	VMOVUPS      softmaxconsts<>+1088(SB), Z14
+	VFMADD213PS  softmaxconsts<>+1152(SB), Z11, Z14
+	VFMADD213PS  softmaxconsts<>+1216(SB), Z11, Z14
+	VFMADD213PS  softmaxconsts<>+1280(SB), Z11, Z14
+	VFMADD213PS  softmaxconsts<>+1344(SB), Z11, Z14
+	VFMADD213PS  softmaxconsts<>+1408(SB), Z11, Z14
+	VFMADD213PS  softmaxconsts<>+1472(SB), Z11, Z14
+	VFMADD213PS  softmaxconsts<>+1536(SB), Z11, Z14
+	VFMADD213PS  softmaxconsts<>+1600(SB), Z11, Z14
+	VMULPS       Z11, Z14, Z14
+	VMULPS       Z13, Z14, Z14
+	VFMADD231PS  softmaxconsts<>+256(SB), Z12, Z14
+	VFNMADD231PS softmaxconsts<>+384(SB), Z13, Z14
+	VADDPS       Z14, Z11, Z14
+	VFMADD231PS  softmaxconsts<>+192(SB), Z12, Z14
+	VCMPPS       $0x03, Z8, Z8, K2
+	VMOVUPS      Z8, K2, Z14
+	VSUBPS       Z9, Z14, Z8
+	TESTQ        $0x00000001, sflags+200(FP)
+	JZ           noflag_1076
+	VMOVUPS      softmaxconsts<>+0(SB), Z11
+	TESTQ        $0x00000200, sflags+200(FP)
+	JZ           noflag_1077
+	MOVQ         DI, R9
+	VXORPS       Z12, Z12, Z12
+	XORQ         R10, R10
+
+class_1078:
+	VPCMPEQD     Z12, Z6, K2
+	VBROADCASTSS (R9), K2, Z11
+	ADDQ         $0x00000020, R9
+	VPADDD       softmaxconsts<>+832(SB), Z12, Z12
+	INCQ         R10
+	CMPQ         R10, C+72(FP)
+	JB           class_1078
+
+noflag_1077:
+	VBROADCASTSS eps1+208(FP), Z12
+	VMULPS       Z11, Z12, Z12
+	VMULPS       Z8, Z12, Z12
+	TESTQ        $0x00000400, sflags+200(FP)
+	JZ           noflag_1079
+	VXORPS       Z13, Z13, Z13
+	MOVQ         AX, R9
+	MOVQ         DI, R10
+	XORQ         R11, R11
+
+class_1080:
+	VMOVUPS.Z    (R9), K1, Z15
+	VSUBPS       Z7, Z15, Z15
+	TESTQ        $0x00000200, sflags+200(FP)
+	JZ           noflag_1081
+	VBROADCASTSS (R10), Z16
+	VMULPS       Z16, Z15, Z15
+
+noflag_1081:
+	VADDPS       Z15, Z13, Z13
+	ADDQ         CX, R9
+	ADDQ         $0x00000020, R10
+	INCQ         R11
+	CMPQ         R11, C+72(FP)
+	JB           class_1080
+	VBROADCASTSS wsum+216(FP), Z7
+	VMULPS       Z14, Z7, Z7
+	VSUBPS       Z13, Z7, Z7
+	VBROADCASTSS epsC+212(FP), Z13
+	VFMADD231PS  Z13, Z7, Z12
+
+noflag_1079:
+	VMOVAPS.Z Z12, K1, Z12
+	VADDPS    Z12, Z0, Z0
+	VMOVAPS.Z Z11, K1, Z11
+	VADDPS    Z11, Z1, Z1
+
+noflag_1076:
+	TESTQ        $0x00000002, sflags+200(FP)
+	JZ           noflag_1082
+	VMULPS       softmaxconsts<>+128(SB), Z9, Z7
+	VRNDSCALEPS  $0x00, Z7, Z7
 	VMOVAPS      Z9, Z11
-	VFNMADD231PS softmaxconsts<>+192(SB), Z10, Z11
-	VFNMADD231PS softmaxconsts<>+256(SB), Z10, Z11
+	VFNMADD231PS softmaxconsts<>+192(SB), Z7, Z11
+	VFNMADD231PS softmaxconsts<>+256(SB), Z7, Z11
 	VMULPS       Z11, Z11, Z12
 	VMOVUPS      softmaxconsts<>+320(SB), Z13
 	VFMADD213PS  softmaxconsts<>+384(SB), Z11, Z13
@@ -16707,421 +17805,459 @@ class_997:
 	VFMADD213PS  Z14, Z12, Z15
 	VFMADD213PS  Z13, Z12, Z15
 	VFMADD213PS  Z11, Z12, Z15
-	VADDPS       softmaxconsts<>+64(SB), Z15, Z15
-	VSCALEFPS    Z10, Z15, Z15
+	VADDPS       softmaxconsts<>+0(SB), Z15, Z15
+	VSCALEFPS    Z7, Z15, Z15
 	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z9, K2
 	VXORPS       Z15, Z15, K2, Z15
-	VADDPS       Z15, Z6, Z6
-	VMOVUPS      Z15, (R10)
-	VPCMPEQD     Z8, Z4, K2
-	VMOVUPS      Z9, K2, Z7
-	ADDQ         CX, R9
-	ADDQ         $0x00000040, R10
-	VPADDD       softmaxconsts<>+832(SB), Z8, Z8
-	INCQ         R11
-	CMPQ         R11, C+72(FP)
-	JB           class_997
-	VMOVUPS      softmaxconsts<>+64(SB), Z8
-	VDIVPS       Z6, Z8, Z8
-	VMOVUPS      softmaxconsts<>+64(SB), Z9
-	VMOVAPS.Z    Z9, K1, Z9
-	VADDPS       Z9, Z3, Z3
-	TESTQ        $0x00000003, sflags+200(FP)
-	JZ           noflag_998
-	VGETEXPPS    Z6, Z10
-	VADDPS       softmaxconsts<>+64(SB), Z10, Z10
-	VGETMANTPS   $0x02, Z6, Z9
-	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z9, K2
-	VSUBPS       softmaxconsts<>+64(SB), Z9, Z11
-	VADDPS       Z9, Z9, Z12
-	VSUBPS       softmaxconsts<>+64(SB), Z12, Z12
-	VBLENDMPS    Z12, Z11, K2, Z9
-	VSUBPS       softmaxconsts<>+64(SB), Z10, K2, Z10
-	VMULPS       Z9, Z9, Z11
-	VMOVUPS      softmaxconsts<>+1088(SB), Z12
-	VFMADD213PS  softmaxconsts<>+1152(SB), Z9, Z12
-	VFMADD213PS  softmaxconsts<>+1216(SB), Z9, Z12
-	VFMADD213PS  softmaxconsts<>+1280(SB), Z9, Z12
-	VFMADD213PS  softmaxconsts<>+1344(SB), Z9, Z12
-	VFMADD213PS  softmaxconsts<>+1408(SB), Z9, Z12
-	VFMADD213PS  softmaxconsts<>+1472(SB), Z9, Z12
-	VFMADD213PS  softmaxconsts<>+1536(SB), Z9, Z12
-	VFMADD213PS  softmaxconsts<>+1600(SB), Z9, Z12
-	VMULPS       Z9, Z12, Z12
-	VMULPS       Z11, Z12, Z12
-	VFMADD231PS  softmaxconsts<>+256(SB), Z10, Z12
-	VFNMADD231PS softmaxconsts<>+384(SB), Z11, Z12
-	VADDPS       Z12, Z9, Z12
-	VFMADD231PS  softmaxconsts<>+192(SB), Z10, Z12
-	VCMPPS       $0x03, Z6, Z6, K2
-	VMOVUPS      Z6, K2, Z12
-	VSUBPS       Z7, Z12, Z6
-	TESTQ        $0x00000001, sflags+200(FP)
-	JZ           noflag_999
-	VMOVUPS      softmaxconsts<>+64(SB), Z9
-	TESTQ        $0x00000200, sflags+200(FP)
-	JZ           noflag_1000
-	MOVQ         DI, R9
-	VXORPS       Z10, Z10, Z10
-	XORQ         R10, R10
-
-class_1001:
-	VPCMPEQD     Z10, Z4, K2
-	VBROADCASTSS (R9), K2, Z9
-	ADDQ         $0x00000020, R9
-	VPADDD       softmaxconsts<>+832(SB), Z10, Z10
-	INCQ         R10
-	CMPQ         R10, C+72(FP)
-	JB           class_1001
-
-noflag_1000:
-	VBROADCASTSS eps1+208(FP), Z10
-	VMULPS       Z9, Z10, Z10
-	VMULPS       Z6, Z10, Z10
-	TESTQ        $0x00000400, sflags+200(FP)
-	JZ           noflag_1002
-	VXORPS       Z11, Z11, Z11
-	MOVQ         AX, R9
-	MOVQ         DI, R10
-	XORQ         R11, R11
-
-class_1003:
-	VMOVUPS.Z    (R9), K1, Z13
-	VSUBPS       Z5, Z13, Z13
-	TESTQ        $0x00000200, sflags+200(FP)
-	JZ           noflag_1004
-	VBROADCASTSS (R10), Z14
-	VMULPS       Z14, Z13, Z13
-
-noflag_1004:
-	VADDPS       Z13, Z11, Z11
-	ADDQ         CX, R9
-	ADDQ         $0x00000020, R10
-	INCQ         R11
-	CMPQ         R11, C+72(FP)
-	JB           class_1003
-	VBROADCASTSS wsum+216(FP), Z5
-	VMULPS       Z12, Z5, Z5
-	VSUBPS       Z11, Z5, Z5
-	VBROADCASTSS epsC+212(FP), Z11
-	VFMADD231PS  Z11, Z5, Z10
-
-noflag_1002:
-	VMOVAPS.Z Z10, K1, Z10
-	VADDPS    Z10, Z0, Z0
-	VMOVAPS.Z Z9, K1, Z9
-	VADDPS    Z9, Z1, Z1
-
-noflag_999:
-	TESTQ        $0x00000002, sflags+200(FP)
-	JZ           noflag_1005
-	VMULPS       softmaxconsts<>+128(SB), Z7, Z5
-	VRNDSCALEPS  $0x00, Z5, Z5
-	VMOVAPS      Z7, Z9
-	VFNMADD231PS softmaxconsts<>+192(SB), Z5, Z9
-	VFNMADD231PS softmaxconsts<>+256(SB), Z5, Z9
-	VMULPS       Z9, Z9, Z10
-	VMOVUPS      softmaxconsts<>+320(SB), Z11
-	VFMADD213PS  softmaxconsts<>+384(SB), Z9, Z11
-	VMOVUPS      softmaxconsts<>+448(SB), Z12
-	VFMADD213PS  softmaxconsts<>+512(SB), Z9, Z12
-	VMOVUPS      softmaxconsts<>+576(SB), Z13
-	VFMADD213PS  softmaxconsts<>+640(SB), Z9, Z13
-	VFMADD213PS  Z12, Z10, Z13
-	VFMADD213PS  Z11, Z10, Z13
-	VFMADD213PS  Z9, Z10, Z13
-	VADDPS       softmaxconsts<>+64(SB), Z13, Z13
-	VSCALEFPS    Z5, Z13, Z13
-	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z7, K2
-	VXORPS       Z13, Z13, K2, Z13
-	VMULPS       Z8, Z13, Z13
-	VMOVUPS      softmaxconsts<>+64(SB), Z5
-	VSUBPS       Z13, Z5, Z5
-	VBROADCASTSS gamma+156(FP), Z7
+	VMULPS       Z10, Z15, Z15
+	VMOVUPS      softmaxconsts<>+0(SB), Z7
+	VSUBPS       Z15, Z7, Z7
+	VBROADCASTSS gamma+156(FP), Z9
 	MOVQ         gmode+160(FP), R9
 	CMPQ         R9, $0x01
-	JEQ          pow1_1006
+	JEQ          pow1_1083
 	CMPQ         R9, $0x02
-	JEQ          pow2_1008
+	JEQ          pow2_1085
 	CMPQ         R9, $0x03
-	JEQ          powg_1007
-	VMOVUPS      softmaxconsts<>+64(SB), Z7
-	JMP          powd_1009
+	JEQ          powg_1084
+	VMOVUPS      softmaxconsts<>+0(SB), Z9
+	JMP          powd_1086
 
-pow1_1006:
-	VMOVAPS Z5, Z7
-	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z5, K2
-	VXORPS  Z7, Z7, K2, Z7
-	JMP     powd_1009
+pow1_1083:
+	VMOVAPS Z7, Z9
+	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z7, K2
+	VXORPS  Z9, Z9, K2, Z9
+	JMP     powd_1086
 
-pow2_1008:
-	VMULPS Z5, Z5, Z7
-	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z5, K2
-	VXORPS Z7, Z7, K2, Z7
-	JMP    powd_1009
+pow2_1085:
+	VMULPS Z7, Z7, Z9
+	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z7, K2
+	VXORPS Z9, Z9, K2, Z9
+	JMP    powd_1086
 
-powg_1007:
-	VGETEXPPS    Z5, Z10
-	VADDPS       softmaxconsts<>+64(SB), Z10, Z10
-	VGETMANTPS   $0x02, Z5, Z9
-	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z9, K2
-	VSUBPS       softmaxconsts<>+64(SB), Z9, Z11
-	VADDPS       Z9, Z9, Z12
-	VSUBPS       softmaxconsts<>+64(SB), Z12, Z12
-	VBLENDMPS    Z12, Z11, K2, Z9
-	VSUBPS       softmaxconsts<>+64(SB), Z10, K2, Z10
-	VMULPS       Z9, Z9, Z11
-	VMOVUPS      softmaxconsts<>+1088(SB), Z12
-	VFMADD213PS  softmaxconsts<>+1152(SB), Z9, Z12
-	VFMADD213PS  softmaxconsts<>+1216(SB), Z9, Z12
-	VFMADD213PS  softmaxconsts<>+1280(SB), Z9, Z12
-	VFMADD213PS  softmaxconsts<>+1344(SB), Z9, Z12
-	VFMADD213PS  softmaxconsts<>+1408(SB), Z9, Z12
-	VFMADD213PS  softmaxconsts<>+1472(SB), Z9, Z12
-	VFMADD213PS  softmaxconsts<>+1536(SB), Z9, Z12
-	VFMADD213PS  softmaxconsts<>+1600(SB), Z9, Z12
-	VMULPS       Z9, Z12, Z12
-	VMULPS       Z11, Z12, Z12
-	VFMADD231PS  softmaxconsts<>+256(SB), Z10, Z12
-	VFNMADD231PS softmaxconsts<>+384(SB), Z11, Z12
-	VADDPS       Z12, Z9, Z12
-	VFMADD231PS  softmaxconsts<>+192(SB), Z10, Z12
-	VCMPPS       $0x05, softmaxconsts<>+1920(SB), Z5, K2
-	VMOVUPS      Z5, K2, Z12
-	VCMPPS       $0x01, softmaxconsts<>+1664(SB), Z5, K2
-	VMOVUPS      softmaxconsts<>+1984(SB), K2, Z12
-	VCMPPS       $0x00, softmaxconsts<>+1664(SB), Z5, K2
-	VMOVUPS      softmaxconsts<>+2048(SB), K2, Z12
-	VMULPS       Z7, Z12, Z12
-	VMULPS       softmaxconsts<>+128(SB), Z12, Z7
-	VRNDSCALEPS  $0x00, Z7, Z7
-	VMOVAPS      Z12, Z9
-	VFNMADD231PS softmaxconsts<>+192(SB), Z7, Z9
-	VFNMADD231PS softmaxconsts<>+256(SB), Z7, Z9
-	VMULPS       Z9, Z9, Z10
-	VMOVUPS      softmaxconsts<>+320(SB), Z11
-	VFMADD213PS  softmaxconsts<>+384(SB), Z9, Z11
-	VMOVUPS      softmaxconsts<>+448(SB), Z13
-	VFMADD213PS  softmaxconsts<>+512(SB), Z9, Z13
-	VMOVUPS      softmaxconsts<>+576(SB), Z14
-	VFMADD213PS  softmaxconsts<>+640(SB), Z9, Z14
-	VFMADD213PS  Z13, Z10, Z14
-	VFMADD213PS  Z11, Z10, Z14
-	VFMADD213PS  Z9, Z10, Z14
-	VADDPS       softmaxconsts<>+64(SB), Z14, Z14
-	VSCALEFPS    Z7, Z14, Z14
-	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z12, K2
-	VXORPS       Z14, Z14, K2, Z14
-	VCMPPS       $0x0e, softmaxconsts<>+2368(SB), Z12, K2
-	VMOVUPS      softmaxconsts<>+1920(SB), K2, Z14
-	VMOVAPS      Z14, Z7
-	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z5, K2
-	VXORPS       Z7, Z7, K2, Z7
+powg_1084:
+	VGETEXPPS    Z7, Z12
+	VADDPS       softmaxconsts<>+0(SB), Z12, Z12
+	VGETMANTPS   $0x02, Z7, Z11
+	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z11, K2
+	VSUBPS       softmaxconsts<>+0(SB), Z11, Z13
+	VADDPS       Z11, Z11, Z14
+	VSUBPS       softmaxconsts<>+0(SB), Z14, Z14
+	VBLENDMPS    Z14, Z13, K2, Z11
+	VSUBPS       softmaxconsts<>+0(SB), Z12, K2, Z12
+	VMULPS       Z11, Z11, Z13
+	VMOVUPS      softmaxconsts<>+1088(SB), Z14
+	VFMADD213PS  softmaxconsts<>+1152(SB), Z11, Z14
+	VFMADD213PS  softmaxconsts<>+1216(SB), Z11, Z14
+	VFMADD213PS  softmaxconsts<>+1280(SB), Z11, Z14
+	VFMADD213PS  softmaxconsts<>+1344(SB), Z11, Z14
+	VFMADD213PS  softmaxconsts<>+1408(SB), Z11, Z14
+	VFMADD213PS  softmaxconsts<>+1472(SB), Z11, Z14
+	VFMADD213PS  softmaxconsts<>+1536(SB), Z11, Z14
+	VFMADD213PS  softmaxconsts<>+1600(SB), Z11, Z14
+	VMULPS       Z11, Z14, Z14
+	VMULPS       Z13, Z14, Z14
+	VFMADD231PS  softmaxconsts<>+256(SB), Z12, Z14
+	VFNMADD231PS softmaxconsts<>+384(SB), Z13, Z14
+	VADDPS       Z14, Z11, Z14
+	VFMADD231PS  softmaxconsts<>+192(SB), Z12, Z14
+	VCMPPS       $0x05, softmaxconsts<>+1920(SB), Z7, K2
+	VMOVUPS      Z7, K2, Z14
+	VCMPPS       $0x01, softmaxconsts<>+1664(SB), Z7, K2
+	VMOVUPS      softmaxconsts<>+1984(SB), K2, Z14
+	VCMPPS       $0x00, softmaxconsts<>+1664(SB), Z7, K2
+	VMOVUPS      softmaxconsts<>+2048(SB), K2, Z14
+	VMULPS       Z9, Z14, Z14
+	VMULPS       softmaxconsts<>+128(SB), Z14, Z9
+	VRNDSCALEPS  $0x00, Z9, Z9
+	VMOVAPS      Z14, Z11
+	VFNMADD231PS softmaxconsts<>+192(SB), Z9, Z11
+	VFNMADD231PS softmaxconsts<>+256(SB), Z9, Z11
+	VMULPS       Z11, Z11, Z12
+	VMOVUPS      softmaxconsts<>+320(SB), Z13
+	VFMADD213PS  softmaxconsts<>+384(SB), Z11, Z13
+	VMOVUPS      softmaxconsts<>+448(SB), Z15
+	VFMADD213PS  softmaxconsts<>+512(SB), Z11, Z15
+	VMOVUPS      softmaxconsts<>+576(SB), Z16
+	VFMADD213PS  softmaxconsts<>+640(SB), Z11, Z16
+	VFMADD213PS  Z15, Z12, Z16
+	VFMADD213PS  Z13, Z12, Z16
+	VFMADD213PS  Z11, Z12, Z16
+	VADDPS       softmaxconsts<>+0(SB), Z16, Z16
+	VSCALEFPS    Z9, Z16, Z16
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z14, K2
+	VXORPS       Z16, Z16, K2, Z16
+	VCMPPS       $0x0e, softmaxconsts<>+2368(SB), Z14, K2
+	VMOVUPS      softmaxconsts<>+1920(SB), K2, Z16
+	VMOVAPS      Z16, Z9
+	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z7, K2
+	VXORPS       Z9, Z9, K2, Z9
 
-powd_1009:
-	VMULPS  Z6, Z7, Z7
+powd_1086:
+	VMULPS  Z8, Z9, Z9
 	TESTQ   $0x00000100, sflags+200(FP)
-	JZ      noflag_1010
-	VMOVUPS softmaxconsts<>+64(SB), Z5
+	JZ      noflag_1087
+	VMOVUPS softmaxconsts<>+0(SB), Z7
 	MOVQ    DI, R9
-	VXORPS  Z6, Z6, Z6
+	VXORPS  Z8, Z8, Z8
 	XORQ    R10, R10
 
-class_1011:
-	VPCMPEQD     Z6, Z4, K2
-	VBROADCASTSS 4(R9), K2, Z5
+class_1088:
+	VPCMPEQD     Z8, Z6, K2
+	VBROADCASTSS 4(R9), K2, Z7
 	ADDQ         $0x00000020, R9
-	VPADDD       softmaxconsts<>+832(SB), Z6, Z6
+	VPADDD       softmaxconsts<>+832(SB), Z8, Z8
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_1011
-	VMULPS       Z5, Z7, Z7
+	JB           class_1088
+	VMULPS       Z7, Z9, Z9
 
-noflag_1010:
-	VMOVAPS.Z Z7, K1, Z7
-	VADDPS    Z7, Z2, Z2
+noflag_1087:
+	VMOVAPS.Z Z9, K1, Z9
+	VADDPS    Z9, Z2, Z2
 
-noflag_1005:
-noflag_998:
-	VMOVUPS softmaxconsts<>+64(SB), Z5
+noflag_1082:
+noflag_1075:
+	JMP pwdone_1074
+
+prodmode_1073:
+	VBROADCASTSS eps1+208(FP), Z11
+	VXORPS       softmaxconsts<>+2176(SB), Z11, Z11
+	VMULPS       Z9, Z11, Z11
+	TESTQ        $0x00000400, sflags+200(FP)
+	JZ           noflag_1089
+	VXORPS       Z9, Z9, Z9
+	MOVQ         AX, R9
+	XORQ         R10, R10
+
+class_1090:
+	VMOVUPS.Z    (R9), K1, Z12
+	VSUBPS       Z7, Z12, Z12
+	VADDPS       Z12, Z9, Z9
+	ADDQ         CX, R9
+	INCQ         R10
+	CMPQ         R10, C+72(FP)
+	JB           class_1090
+	VBROADCASTSS epsC+212(FP), Z7
+	VFNMADD231PS Z7, Z9, Z11
+
+noflag_1089:
+	VMOVAPS.Z  Z11, K1, Z11
+	VADDPS     Z11, Z0, Z0
+	VMOVUPS    softmaxconsts<>+0(SB), Z7
+	VMOVAPS.Z  Z7, K1, Z7
+	VADDPS     Z7, Z1, Z1
+	VMULPS     Z8, Z4, K1, Z4
+	VGETEXPPS  Z4, Z7
+	VADDPS     Z7, Z5, Z5
+	VGETMANTPS $0x00, Z4, Z4
+
+pwdone_1074:
+	VMOVUPS softmaxconsts<>+0(SB), Z7
 	TESTQ   $0x00000200, flags+88(FP)
-	JZ      noflag_1012
+	JZ      noflag_1091
 	MOVQ    DI, R9
-	VXORPS  Z6, Z6, Z6
+	VXORPS  Z8, Z8, Z8
 	XORQ    R10, R10
 
-class_1013:
-	VPCMPEQD     Z6, Z4, K2
-	VBROADCASTSS (R9), K2, Z5
+class_1092:
+	VPCMPEQD     Z8, Z6, K2
+	VBROADCASTSS (R9), K2, Z7
 	ADDQ         $0x00000020, R9
-	VPADDD       softmaxconsts<>+832(SB), Z6, Z6
+	VPADDD       softmaxconsts<>+832(SB), Z8, Z8
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_1013
+	JB           class_1092
 
-noflag_1012:
-	VBROADCASTSS k1+144(FP), Z6
-	VMULPS       Z5, Z6, Z6
-	VBROADCASTSS k2+148(FP), Z5
-	VADDPS       Z6, Z5, Z5
-	VXORPS       Z7, Z7, Z7
+noflag_1091:
+	VBROADCASTSS k1+144(FP), Z8
+	VMULPS       Z7, Z8, Z8
+	VBROADCASTSS k2+148(FP), Z7
+	VADDPS       Z8, Z7, Z7
+	VXORPS       Z9, Z9, Z9
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_1014
+	JZ           noflag_1093
 	MOVQ         SI, R9
 	MOVQ         DI, R10
-	VXORPS       Z9, Z9, Z9
+	VXORPS       Z11, Z11, Z11
 	XORQ         R11, R11
 
-class_1015:
-	VMULPS       (R9), Z8, Z10
-	VPCMPEQD     Z9, Z4, K2
-	VBROADCASTSS 20(R10), Z11
-	VMULPS       Z10, Z11, Z11
-	VBROADCASTSS 16(R10), Z12
-	VADDPS       Z11, Z12, Z11
-	VBROADCASTSS 12(R10), Z12
-	VADDPS       Z12, Z11, K2, Z11
-	VFMADD231PS  Z11, Z10, Z7
+class_1094:
+	VMULPS       (R9), Z10, Z12
+	VPCMPEQD     Z11, Z6, K2
+	VBROADCASTSS 20(R10), Z13
+	VMULPS       Z12, Z13, Z13
+	VBROADCASTSS 16(R10), Z14
+	VADDPS       Z13, Z14, Z13
+	VBROADCASTSS 12(R10), Z14
+	VADDPS       Z14, Z13, K2, Z13
+	VFMADD231PS  Z13, Z12, Z9
 	ADDQ         $0x00000040, R9
 	ADDQ         $0x00000020, R10
-	VPADDD       softmaxconsts<>+832(SB), Z9, Z9
+	VPADDD       softmaxconsts<>+832(SB), Z11, Z11
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_1015
+	JB           class_1094
 
-noflag_1014:
+noflag_1093:
 	TESTQ  $0x00000004, flags+88(FP)
-	JZ     outnr_1017
+	JZ     outnr_1096
 	MOVQ   SI, R9
 	MOVQ   DI, R10
 	MOVQ   R8, R11
-	VXORPS Z9, Z9, Z9
+	VXORPS Z11, Z11, Z11
 	XORQ   R12, R12
 
-class_1018:
-	VPCMPEQD     Z9, Z4, K2
-	VMULPS       (R9), Z8, Z10
-	VBROADCASTSS 20(R10), Z11
-	VMULPS       Z10, Z11, Z11
-	VBROADCASTSS 16(R10), Z12
-	VADDPS       Z11, Z12, Z11
-	VBROADCASTSS 12(R10), Z12
-	VADDPS       Z12, Z11, K2, Z11
-	VSUBPS       Z7, Z11, Z11
-	VADDPS       Z5, Z11, Z11
-	VMULPS       Z11, Z10, Z10
+class_1097:
+	VPCMPEQD     Z11, Z6, K2
+	VMULPS       (R9), Z10, Z12
+	VBROADCASTSS 20(R10), Z13
+	VMULPS       Z12, Z13, Z13
+	VBROADCASTSS 16(R10), Z14
+	VADDPS       Z13, Z14, Z13
+	VBROADCASTSS 12(R10), Z14
+	VADDPS       Z14, Z13, K2, Z13
+	VSUBPS       Z9, Z13, Z13
+	VADDPS       Z7, Z13, Z13
+	VMULPS       Z13, Z12, Z12
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_1019
+	JZ           noflag_1098
+	VBROADCASTSS 8(R10), Z13
+	VSUBPS       Z13, Z12, Z12
+
+noflag_1098:
+	VSUBPS    Z8, Z12, K2, Z12
+	VMOVAPS.Z Z12, K1, Z12
+	TESTQ     $0x00000800, flags+88(FP)
+	JNZ       nt_1099
+	VMOVUPS   Z12, (R11)
+	JMP       st_1100
+
+nt_1099:
+	VMOVNTPS Z12, (R11)
+
+st_1100:
+	ADDQ   $0x00000040, R9
+	ADDQ   $0x00000020, R10
+	ADDQ   CX, R11
+	VPADDD softmaxconsts<>+832(SB), Z11, Z11
+	INCQ   R12
+	CMPQ   R12, C+72(FP)
+	JB     class_1097
+	JMP    outd_1095
+
+outnr_1096:
+	VMOVAPS Z7, Z7
+	VMULPS  Z10, Z7, Z7
+	MOVQ    SI, R9
+	MOVQ    DI, R10
+	MOVQ    R8, R11
+	VXORPS  Z9, Z9, Z9
+	XORQ    R12, R12
+
+class_1101:
+	VPCMPEQD     Z9, Z6, K2
+	VMULPS       (R9), Z7, Z10
+	TESTQ        $0x00000400, flags+88(FP)
+	JZ           noflag_1102
 	VBROADCASTSS 8(R10), Z11
 	VSUBPS       Z11, Z10, Z10
 
-noflag_1019:
-	VSUBPS    Z6, Z10, K2, Z10
+noflag_1102:
+	VSUBPS    Z8, Z10, K2, Z10
 	VMOVAPS.Z Z10, K1, Z10
 	TESTQ     $0x00000800, flags+88(FP)
-	JNZ       nt_1020
+	JNZ       nt_1103
 	VMOVUPS   Z10, (R11)
-	JMP       st_1021
+	JMP       st_1104
 
-nt_1020:
+nt_1103:
 	VMOVNTPS Z10, (R11)
 
-st_1021:
+st_1104:
 	ADDQ   $0x00000040, R9
 	ADDQ   $0x00000020, R10
 	ADDQ   CX, R11
 	VPADDD softmaxconsts<>+832(SB), Z9, Z9
 	INCQ   R12
 	CMPQ   R12, C+72(FP)
-	JB     class_1018
-	JMP    outd_1016
+	JB     class_1101
 
-outnr_1017:
-	VMOVAPS Z5, Z5
-	VMULPS  Z8, Z5, Z5
-	MOVQ    SI, R9
-	MOVQ    DI, R10
-	MOVQ    R8, R11
-	VXORPS  Z7, Z7, Z7
-	XORQ    R12, R12
-
-class_1022:
-	VPCMPEQD     Z7, Z4, K2
-	VMULPS       (R9), Z5, Z8
-	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_1023
-	VBROADCASTSS 8(R10), Z9
-	VSUBPS       Z9, Z8, Z8
-
-noflag_1023:
-	VSUBPS    Z6, Z8, K2, Z8
-	VMOVAPS.Z Z8, K1, Z8
-	TESTQ     $0x00000800, flags+88(FP)
-	JNZ       nt_1024
-	VMOVUPS   Z8, (R11)
-	JMP       st_1025
-
-nt_1024:
-	VMOVNTPS Z8, (R11)
-
-st_1025:
-	ADDQ   $0x00000040, R9
-	ADDQ   $0x00000020, R10
-	ADDQ   CX, R11
-	VPADDD softmaxconsts<>+832(SB), Z7, Z7
-	INCQ   R12
-	CMPQ   R12, C+72(FP)
-	JB     class_1022
-
-outd_1016:
+outd_1095:
 	ADDQ $0x00000040, AX
 	ADDQ $0x00000040, BX
 	ADDQ $0x00000040, R8
 	SUBQ $0x00000010, DX
-	JMP  loop_992
+	JMP  loop_1067
 
-tail_993:
+tail_1068:
 	TESTQ        DX, DX
-	JZ           done_994
+	JZ           done_1069
 	MOVL         $0x0000ffff, R9
 	BZHIL        DX, R9, R9
 	KMOVW        R9, K1
-	VMOVDQU32.Z  (BX), K1, Z4
-	VBROADCASTSS ign+80(FP), Z5
-	VPCMPD       $0x04, Z5, Z4, K1, K2
-	VMOVDQU32    softmaxconsts<>+0(SB), Z5
-	VPBLENDMD    Z4, Z5, K2, Z4
-	VMOVUPS.Z    (AX), K2, Z5
+	VMOVDQU32.Z  (BX), K1, Z6
+	VBROADCASTSS ign+80(FP), Z7
+	VPCMPD       $0x04, Z7, Z6, K1, K2
+	VMOVDQU32    softmaxconsts<>+64(SB), Z7
+	VPBLENDMD    Z6, Z7, K2, Z6
+	VMOVUPS.Z    (AX), K2, Z7
 	PREFETCHT0   1024(AX)
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
-	JZ           c1_1026
+	JZ           c1_1105
 
-max_1027:
+max_1106:
 	ADDQ       CX, DX
-	VMOVUPS.Z  (DX), K2, Z6
+	VMOVUPS.Z  (DX), K2, Z8
 	PREFETCHT0 1024(DX)
-	VMAXPS     Z6, Z5, Z5
+	VMAXPS     Z8, Z7, Z7
 	DECQ       BX
-	JNZ        max_1027
+	JNZ        max_1106
 
-c1_1026:
-	VXORPS Z6, Z6, Z6
-	VXORPS Z7, Z7, Z7
+c1_1105:
+	VXORPS Z8, Z8, Z8
+	VXORPS Z9, Z9, Z9
 	MOVQ   AX, DX
 	MOVQ   SI, BX
-	VXORPS Z8, Z8, Z8
+	VXORPS Z10, Z10, Z10
 	XORQ   R9, R9
 
-class_1028:
-	VMOVUPS.Z    (DX), K2, Z9
-	VSUBPS       Z5, Z9, Z9
-	VMULPS       softmaxconsts<>+128(SB), Z9, Z10
-	VRNDSCALEPS  $0x00, Z10, Z10
+class_1107:
+	VMOVUPS.Z    (DX), K2, Z11
+	VSUBPS       Z7, Z11, Z11
+	VMULPS       softmaxconsts<>+128(SB), Z11, Z12
+	VRNDSCALEPS  $0x00, Z12, Z12
+	VMOVAPS      Z11, Z13
+	VFNMADD231PS softmaxconsts<>+192(SB), Z12, Z13
+	VFNMADD231PS softmaxconsts<>+256(SB), Z12, Z13
+	VMULPS       Z13, Z13, Z14
+	VMOVUPS      softmaxconsts<>+320(SB), Z15
+	VFMADD213PS  softmaxconsts<>+384(SB), Z13, Z15
+	VMOVUPS      softmaxconsts<>+448(SB), Z16
+	VFMADD213PS  softmaxconsts<>+512(SB), Z13, Z16
+	VMOVUPS      softmaxconsts<>+576(SB), Z17
+	VFMADD213PS  softmaxconsts<>+640(SB), Z13, Z17
+	VFMADD213PS  Z16, Z14, Z17
+	VFMADD213PS  Z15, Z14, Z17
+	VFMADD213PS  Z13, Z14, Z17
+	VADDPS       softmaxconsts<>+0(SB), Z17, Z17
+	VSCALEFPS    Z12, Z17, Z17
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z11, K3
+	VXORPS       Z17, Z17, K3, Z17
+	VADDPS       Z17, Z8, Z8
+	VMOVUPS      Z17, (BX)
+	VPCMPEQD     Z10, Z6, K3
+	VMOVUPS      Z11, K3, Z9
+	ADDQ         CX, DX
+	ADDQ         $0x00000040, BX
+	VPADDD       softmaxconsts<>+832(SB), Z10, Z10
+	INCQ         R9
+	CMPQ         R9, C+72(FP)
+	JB           class_1107
+	VMOVUPS      softmaxconsts<>+0(SB), Z10
+	VDIVPS       Z8, Z10, Z10
+	VMOVUPS      softmaxconsts<>+0(SB), Z11
+	VMOVAPS.Z    Z11, K2, Z11
+	VADDPS       Z11, Z3, Z3
+	MOVQ         sflags+200(FP), DX
+	ANDQ         $0x00000203, DX
+	CMPQ         DX, $0x00000001
+	JEQ          prodmode_1108
+	TESTQ        $0x00000003, sflags+200(FP)
+	JZ           noflag_1110
+	VGETEXPPS    Z8, Z12
+	VADDPS       softmaxconsts<>+0(SB), Z12, Z12
+	VGETMANTPS   $0x02, Z8, Z11
+	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z11, K3
+	VSUBPS       softmaxconsts<>+0(SB), Z11, Z13
+	VADDPS       Z11, Z11, Z14
+	VSUBPS       softmaxconsts<>+0(SB), Z14, Z14
+	VBLENDMPS    Z14, Z13, K3, Z11
+	VSUBPS       softmaxconsts<>+0(SB), Z12, K3, Z12
+	VMULPS       Z11, Z11, Z13
+	VMOVUPS      softmaxconsts<>+1088(SB), Z14
+	VFMADD213PS  softmaxconsts<>+1152(SB), Z11, Z14
+	VFMADD213PS  softmaxconsts<>+1216(SB), Z11, Z14
+	VFMADD213PS  softmaxconsts<>+1280(SB), Z11, Z14
+	VFMADD213PS  softmaxconsts<>+1344(SB), Z11, Z14
+	VFMADD213PS  softmaxconsts<>+1408(SB), Z11, Z14
+	VFMADD213PS  softmaxconsts<>+1472(SB), Z11, Z14
+	VFMADD213PS  softmaxconsts<>+1536(SB), Z11, Z14
+	VFMADD213PS  softmaxconsts<>+1600(SB), Z11, Z14
+	VMULPS       Z11, Z14, Z14
+	VMULPS       Z13, Z14, Z14
+	VFMADD231PS  softmaxconsts<>+256(SB), Z12, Z14
+	VFNMADD231PS softmaxconsts<>+384(SB), Z13, Z14
+	VADDPS       Z14, Z11, Z14
+	VFMADD231PS  softmaxconsts<>+192(SB), Z12, Z14
+	VCMPPS       $0x03, Z8, Z8, K3
+	VMOVUPS      Z8, K3, Z14
+	VSUBPS       Z9, Z14, Z8
+	TESTQ        $0x00000001, sflags+200(FP)
+	JZ           noflag_1111
+	VMOVUPS      softmaxconsts<>+0(SB), Z11
+	TESTQ        $0x00000200, sflags+200(FP)
+	JZ           noflag_1112
+	MOVQ         DI, DX
+	VXORPS       Z12, Z12, Z12
+	XORQ         BX, BX
+
+class_1113:
+	VPCMPEQD     Z12, Z6, K3
+	VBROADCASTSS (DX), K3, Z11
+	ADDQ         $0x00000020, DX
+	VPADDD       softmaxconsts<>+832(SB), Z12, Z12
+	INCQ         BX
+	CMPQ         BX, C+72(FP)
+	JB           class_1113
+
+noflag_1112:
+	VBROADCASTSS eps1+208(FP), Z12
+	VMULPS       Z11, Z12, Z12
+	VMULPS       Z8, Z12, Z12
+	TESTQ        $0x00000400, sflags+200(FP)
+	JZ           noflag_1114
+	VXORPS       Z13, Z13, Z13
+	MOVQ         DI, DX
+	XORQ         BX, BX
+
+class_1115:
+	VMOVUPS.Z    (AX), K2, Z15
+	VSUBPS       Z7, Z15, Z15
+	TESTQ        $0x00000200, sflags+200(FP)
+	JZ           noflag_1116
+	VBROADCASTSS (DX), Z16
+	VMULPS       Z16, Z15, Z15
+
+noflag_1116:
+	VADDPS       Z15, Z13, Z13
+	ADDQ         CX, AX
+	ADDQ         $0x00000020, DX
+	INCQ         BX
+	CMPQ         BX, C+72(FP)
+	JB           class_1115
+	VBROADCASTSS wsum+216(FP), Z7
+	VMULPS       Z14, Z7, Z7
+	VSUBPS       Z13, Z7, Z7
+	VBROADCASTSS epsC+212(FP), Z13
+	VFMADD231PS  Z13, Z7, Z12
+
+noflag_1114:
+	VMOVAPS.Z Z12, K2, Z12
+	VADDPS    Z12, Z0, Z0
+	VMOVAPS.Z Z11, K2, Z11
+	VADDPS    Z11, Z1, Z1
+
+noflag_1111:
+	TESTQ        $0x00000002, sflags+200(FP)
+	JZ           noflag_1117
+	VMULPS       softmaxconsts<>+128(SB), Z9, Z7
+	VRNDSCALEPS  $0x00, Z7, Z7
 	VMOVAPS      Z9, Z11
-	VFNMADD231PS softmaxconsts<>+192(SB), Z10, Z11
-	VFNMADD231PS softmaxconsts<>+256(SB), Z10, Z11
+	VFNMADD231PS softmaxconsts<>+192(SB), Z7, Z11
+	VFNMADD231PS softmaxconsts<>+256(SB), Z7, Z11
 	VMULPS       Z11, Z11, Z12
 	VMOVUPS      softmaxconsts<>+320(SB), Z13
 	VFMADD213PS  softmaxconsts<>+384(SB), Z11, Z13
@@ -17132,315 +18268,257 @@ class_1028:
 	VFMADD213PS  Z14, Z12, Z15
 	VFMADD213PS  Z13, Z12, Z15
 	VFMADD213PS  Z11, Z12, Z15
-	VADDPS       softmaxconsts<>+64(SB), Z15, Z15
-	VSCALEFPS    Z10, Z15, Z15
+	VADDPS       softmaxconsts<>+0(SB), Z15, Z15
+	VSCALEFPS    Z7, Z15, Z15
 	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z9, K3
 	VXORPS       Z15, Z15, K3, Z15
-	VADDPS       Z15, Z6, Z6
-	VMOVUPS      Z15, (BX)
-	VPCMPEQD     Z8, Z4, K3
-	VMOVUPS      Z9, K3, Z7
-	ADDQ         CX, DX
-	ADDQ         $0x00000040, BX
-	VPADDD       softmaxconsts<>+832(SB), Z8, Z8
-	INCQ         R9
-	CMPQ         R9, C+72(FP)
-	JB           class_1028
-	VMOVUPS      softmaxconsts<>+64(SB), Z8
-	VDIVPS       Z6, Z8, Z8
-	VMOVUPS      softmaxconsts<>+64(SB), Z9
-	VMOVAPS.Z    Z9, K2, Z9
-	VADDPS       Z9, Z3, Z3
-	TESTQ        $0x00000003, sflags+200(FP)
-	JZ           noflag_1029
-	VGETEXPPS    Z6, Z10
-	VADDPS       softmaxconsts<>+64(SB), Z10, Z10
-	VGETMANTPS   $0x02, Z6, Z9
-	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z9, K3
-	VSUBPS       softmaxconsts<>+64(SB), Z9, Z11
-	VADDPS       Z9, Z9, Z12
-	VSUBPS       softmaxconsts<>+64(SB), Z12, Z12
-	VBLENDMPS    Z12, Z11, K3, Z9
-	VSUBPS       softmaxconsts<>+64(SB), Z10, K3, Z10
-	VMULPS       Z9, Z9, Z11
-	VMOVUPS      softmaxconsts<>+1088(SB), Z12
-	VFMADD213PS  softmaxconsts<>+1152(SB), Z9, Z12
-	VFMADD213PS  softmaxconsts<>+1216(SB), Z9, Z12
-	VFMADD213PS  softmaxconsts<>+1280(SB), Z9, Z12
-	VFMADD213PS  softmaxconsts<>+1344(SB), Z9, Z12
-	VFMADD213PS  softmaxconsts<>+1408(SB), Z9, Z12
-	VFMADD213PS  softmaxconsts<>+1472(SB), Z9, Z12
-	VFMADD213PS  softmaxconsts<>+1536(SB), Z9, Z12
-	VFMADD213PS  softmaxconsts<>+1600(SB), Z9, Z12
-	VMULPS       Z9, Z12, Z12
-	VMULPS       Z11, Z12, Z12
-	VFMADD231PS  softmaxconsts<>+256(SB), Z10, Z12
-	VFNMADD231PS softmaxconsts<>+384(SB), Z11, Z12
-	VADDPS       Z12, Z9, Z12
-	VFMADD231PS  softmaxconsts<>+192(SB), Z10, Z12
-	VCMPPS       $0x03, Z6, Z6, K3
-	VMOVUPS      Z6, K3, Z12
-	VSUBPS       Z7, Z12, Z6
-	TESTQ        $0x00000001, sflags+200(FP)
-	JZ           noflag_1030
-	VMOVUPS      softmaxconsts<>+64(SB), Z9
-	TESTQ        $0x00000200, sflags+200(FP)
-	JZ           noflag_1031
-	MOVQ         DI, DX
-	VXORPS       Z10, Z10, Z10
-	XORQ         BX, BX
-
-class_1032:
-	VPCMPEQD     Z10, Z4, K3
-	VBROADCASTSS (DX), K3, Z9
-	ADDQ         $0x00000020, DX
-	VPADDD       softmaxconsts<>+832(SB), Z10, Z10
-	INCQ         BX
-	CMPQ         BX, C+72(FP)
-	JB           class_1032
-
-noflag_1031:
-	VBROADCASTSS eps1+208(FP), Z10
-	VMULPS       Z9, Z10, Z10
-	VMULPS       Z6, Z10, Z10
-	TESTQ        $0x00000400, sflags+200(FP)
-	JZ           noflag_1033
-	VXORPS       Z11, Z11, Z11
-	MOVQ         DI, DX
-	XORQ         BX, BX
-
-class_1034:
-	VMOVUPS.Z    (AX), K2, Z13
-	VSUBPS       Z5, Z13, Z13
-	TESTQ        $0x00000200, sflags+200(FP)
-	JZ           noflag_1035
-	VBROADCASTSS (DX), Z14
-	VMULPS       Z14, Z13, Z13
-
-noflag_1035:
-	VADDPS       Z13, Z11, Z11
-	ADDQ         CX, AX
-	ADDQ         $0x00000020, DX
-	INCQ         BX
-	CMPQ         BX, C+72(FP)
-	JB           class_1034
-	VBROADCASTSS wsum+216(FP), Z5
-	VMULPS       Z12, Z5, Z5
-	VSUBPS       Z11, Z5, Z5
-	VBROADCASTSS epsC+212(FP), Z11
-	VFMADD231PS  Z11, Z5, Z10
-
-noflag_1033:
-	VMOVAPS.Z Z10, K2, Z10
-	VADDPS    Z10, Z0, Z0
-	VMOVAPS.Z Z9, K2, Z9
-	VADDPS    Z9, Z1, Z1
-
-noflag_1030:
-	TESTQ        $0x00000002, sflags+200(FP)
-	JZ           noflag_1036
-	VMULPS       softmaxconsts<>+128(SB), Z7, Z5
-	VRNDSCALEPS  $0x00, Z5, Z5
-	VMOVAPS      Z7, Z9
-	VFNMADD231PS softmaxconsts<>+192(SB), Z5, Z9
-	VFNMADD231PS softmaxconsts<>+256(SB), Z5, Z9
-	VMULPS       Z9, Z9, Z10
-	VMOVUPS      softmaxconsts<>+320(SB), Z11
-	VFMADD213PS  softmaxconsts<>+384(SB), Z9, Z11
-	VMOVUPS      softmaxconsts<>+448(SB), Z12
-	VFMADD213PS  softmaxconsts<>+512(SB), Z9, Z12
-	VMOVUPS      softmaxconsts<>+576(SB), Z13
-	VFMADD213PS  softmaxconsts<>+640(SB), Z9, Z13
-	VFMADD213PS  Z12, Z10, Z13
-	VFMADD213PS  Z11, Z10, Z13
-	VFMADD213PS  Z9, Z10, Z13
-	VADDPS       softmaxconsts<>+64(SB), Z13, Z13
-	VSCALEFPS    Z5, Z13, Z13
-	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z7, K3
-	VXORPS       Z13, Z13, K3, Z13
-	VMULPS       Z8, Z13, Z13
-	VMOVUPS      softmaxconsts<>+64(SB), Z5
-	VSUBPS       Z13, Z5, Z5
-	VBROADCASTSS gamma+156(FP), Z7
+	VMULPS       Z10, Z15, Z15
+	VMOVUPS      softmaxconsts<>+0(SB), Z7
+	VSUBPS       Z15, Z7, Z7
+	VBROADCASTSS gamma+156(FP), Z9
 	MOVQ         gmode+160(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_1037
+	JEQ          pow1_1118
 	CMPQ         AX, $0x02
-	JEQ          pow2_1039
+	JEQ          pow2_1120
 	CMPQ         AX, $0x03
-	JEQ          powg_1038
-	VMOVUPS      softmaxconsts<>+64(SB), Z7
-	JMP          powd_1040
+	JEQ          powg_1119
+	VMOVUPS      softmaxconsts<>+0(SB), Z9
+	JMP          powd_1121
 
-pow1_1037:
-	VMOVAPS Z5, Z7
-	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z5, K3
-	VXORPS  Z7, Z7, K3, Z7
-	JMP     powd_1040
+pow1_1118:
+	VMOVAPS Z7, Z9
+	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z7, K3
+	VXORPS  Z9, Z9, K3, Z9
+	JMP     powd_1121
 
-pow2_1039:
-	VMULPS Z5, Z5, Z7
-	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z5, K3
-	VXORPS Z7, Z7, K3, Z7
-	JMP    powd_1040
+pow2_1120:
+	VMULPS Z7, Z7, Z9
+	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z7, K3
+	VXORPS Z9, Z9, K3, Z9
+	JMP    powd_1121
 
-powg_1038:
-	VGETEXPPS    Z5, Z10
-	VADDPS       softmaxconsts<>+64(SB), Z10, Z10
-	VGETMANTPS   $0x02, Z5, Z9
-	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z9, K3
-	VSUBPS       softmaxconsts<>+64(SB), Z9, Z11
-	VADDPS       Z9, Z9, Z12
-	VSUBPS       softmaxconsts<>+64(SB), Z12, Z12
-	VBLENDMPS    Z12, Z11, K3, Z9
-	VSUBPS       softmaxconsts<>+64(SB), Z10, K3, Z10
-	VMULPS       Z9, Z9, Z11
-	VMOVUPS      softmaxconsts<>+1088(SB), Z12
-	VFMADD213PS  softmaxconsts<>+1152(SB), Z9, Z12
-	VFMADD213PS  softmaxconsts<>+1216(SB), Z9, Z12
-	VFMADD213PS  softmaxconsts<>+1280(SB), Z9, Z12
-	VFMADD213PS  softmaxconsts<>+1344(SB), Z9, Z12
-	VFMADD213PS  softmaxconsts<>+1408(SB), Z9, Z12
-	VFMADD213PS  softmaxconsts<>+1472(SB), Z9, Z12
-	VFMADD213PS  softmaxconsts<>+1536(SB), Z9, Z12
-	VFMADD213PS  softmaxconsts<>+1600(SB), Z9, Z12
-	VMULPS       Z9, Z12, Z12
-	VMULPS       Z11, Z12, Z12
-	VFMADD231PS  softmaxconsts<>+256(SB), Z10, Z12
-	VFNMADD231PS softmaxconsts<>+384(SB), Z11, Z12
-	VADDPS       Z12, Z9, Z12
-	VFMADD231PS  softmaxconsts<>+192(SB), Z10, Z12
-	VCMPPS       $0x05, softmaxconsts<>+1920(SB), Z5, K3
-	VMOVUPS      Z5, K3, Z12
-	VCMPPS       $0x01, softmaxconsts<>+1664(SB), Z5, K3
-	VMOVUPS      softmaxconsts<>+1984(SB), K3, Z12
-	VCMPPS       $0x00, softmaxconsts<>+1664(SB), Z5, K3
-	VMOVUPS      softmaxconsts<>+2048(SB), K3, Z12
-	VMULPS       Z7, Z12, Z12
-	VMULPS       softmaxconsts<>+128(SB), Z12, Z7
-	VRNDSCALEPS  $0x00, Z7, Z7
-	VMOVAPS      Z12, Z9
-	VFNMADD231PS softmaxconsts<>+192(SB), Z7, Z9
-	VFNMADD231PS softmaxconsts<>+256(SB), Z7, Z9
-	VMULPS       Z9, Z9, Z10
-	VMOVUPS      softmaxconsts<>+320(SB), Z11
-	VFMADD213PS  softmaxconsts<>+384(SB), Z9, Z11
-	VMOVUPS      softmaxconsts<>+448(SB), Z13
-	VFMADD213PS  softmaxconsts<>+512(SB), Z9, Z13
-	VMOVUPS      softmaxconsts<>+576(SB), Z14
-	VFMADD213PS  softmaxconsts<>+640(SB), Z9, Z14
-	VFMADD213PS  Z13, Z10, Z14
-	VFMADD213PS  Z11, Z10, Z14
-	VFMADD213PS  Z9, Z10, Z14
-	VADDPS       softmaxconsts<>+64(SB), Z14, Z14
-	VSCALEFPS    Z7, Z14, Z14
-	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z12, K3
-	VXORPS       Z14, Z14, K3, Z14
-	VCMPPS       $0x0e, softmaxconsts<>+2368(SB), Z12, K3
-	VMOVUPS      softmaxconsts<>+1920(SB), K3, Z14
-	VMOVAPS      Z14, Z7
-	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z5, K3
-	VXORPS       Z7, Z7, K3, Z7
+powg_1119:
+	VGETEXPPS    Z7, Z12
+	VADDPS       softmaxconsts<>+0(SB), Z12, Z12
+	VGETMANTPS   $0x02, Z7, Z11
+	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z11, K3
+	VSUBPS       softmaxconsts<>+0(SB), Z11, Z13
+	VADDPS       Z11, Z11, Z14
+	VSUBPS       softmaxconsts<>+0(SB), Z14, Z14
+	VBLENDMPS    Z14, Z13, K3, Z11
+	VSUBPS       softmaxconsts<>+0(SB), Z12, K3, Z12
+	VMULPS       Z11, Z11, Z13
+	VMOVUPS      softmaxconsts<>+1088(SB), Z14
+	VFMADD213PS  softmaxconsts<>+1152(SB), Z11, Z14
+	VFMADD213PS  softmaxconsts<>+1216(SB), Z11, Z14
+	VFMADD213PS  softmaxconsts<>+1280(SB), Z11, Z14
+	VFMADD213PS  softmaxconsts<>+1344(SB), Z11, Z14
+	VFMADD213PS  softmaxconsts<>+1408(SB), Z11, Z14
+	VFMADD213PS  softmaxconsts<>+1472(SB), Z11, Z14
+	VFMADD213PS  softmaxconsts<>+1536(SB), Z11, Z14
+	VFMADD213PS  softmaxconsts<>+1600(SB), Z11, Z14
+	VMULPS       Z11, Z14, Z14
+	VMULPS       Z13, Z14, Z14
+	VFMADD231PS  softmaxconsts<>+256(SB), Z12, Z14
+	VFNMADD231PS softmaxconsts<>+384(SB), Z13, Z14
+	VADDPS       Z14, Z11, Z14
+	VFMADD231PS  softmaxconsts<>+192(SB), Z12, Z14
+	VCMPPS       $0x05, softmaxconsts<>+1920(SB), Z7, K3
+	VMOVUPS      Z7, K3, Z14
+	VCMPPS       $0x01, softmaxconsts<>+1664(SB), Z7, K3
+	VMOVUPS      softmaxconsts<>+1984(SB), K3, Z14
+	VCMPPS       $0x00, softmaxconsts<>+1664(SB), Z7, K3
+	VMOVUPS      softmaxconsts<>+2048(SB), K3, Z14
+	VMULPS       Z9, Z14, Z14
+	VMULPS       softmaxconsts<>+128(SB), Z14, Z9
+	VRNDSCALEPS  $0x00, Z9, Z9
+	VMOVAPS      Z14, Z11
+	VFNMADD231PS softmaxconsts<>+192(SB), Z9, Z11
+	VFNMADD231PS softmaxconsts<>+256(SB), Z9, Z11
+	VMULPS       Z11, Z11, Z12
+	VMOVUPS      softmaxconsts<>+320(SB), Z13
+	VFMADD213PS  softmaxconsts<>+384(SB), Z11, Z13
+	VMOVUPS      softmaxconsts<>+448(SB), Z15
+	VFMADD213PS  softmaxconsts<>+512(SB), Z11, Z15
+	VMOVUPS      softmaxconsts<>+576(SB), Z16
+	VFMADD213PS  softmaxconsts<>+640(SB), Z11, Z16
+	VFMADD213PS  Z15, Z12, Z16
+	VFMADD213PS  Z13, Z12, Z16
+	VFMADD213PS  Z11, Z12, Z16
+	VADDPS       softmaxconsts<>+0(SB), Z16, Z16
+	VSCALEFPS    Z9, Z16, Z16
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z14, K3
+	VXORPS       Z16, Z16, K3, Z16
+	VCMPPS       $0x0e, softmaxconsts<>+2368(SB), Z14, K3
+	VMOVUPS      softmaxconsts<>+1920(SB), K3, Z16
+	VMOVAPS      Z16, Z9
+	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z7, K3
+	VXORPS       Z9, Z9, K3, Z9
 
-powd_1040:
-	VMULPS  Z6, Z7, Z7
+powd_1121:
+	VMULPS  Z8, Z9, Z9
 	TESTQ   $0x00000100, sflags+200(FP)
-	JZ      noflag_1041
-	VMOVUPS softmaxconsts<>+64(SB), Z5
+	JZ      noflag_1122
+	VMOVUPS softmaxconsts<>+0(SB), Z7
 	MOVQ    DI, AX
-	VXORPS  Z6, Z6, Z6
+	VXORPS  Z8, Z8, Z8
 	XORQ    DX, DX
 
-class_1042:
-	VPCMPEQD     Z6, Z4, K3
-	VBROADCASTSS 4(AX), K3, Z5
+class_1123:
+	VPCMPEQD     Z8, Z6, K3
+	VBROADCASTSS 4(AX), K3, Z7
 	ADDQ         $0x00000020, AX
-	VPADDD       softmaxconsts<>+832(SB), Z6, Z6
+	VPADDD       softmaxconsts<>+832(SB), Z8, Z8
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_1042
-	VMULPS       Z5, Z7, Z7
+	JB           class_1123
+	VMULPS       Z7, Z9, Z9
 
-noflag_1041:
-	VMOVAPS.Z Z7, K2, Z7
-	VADDPS    Z7, Z2, Z2
+noflag_1122:
+	VMOVAPS.Z Z9, K2, Z9
+	VADDPS    Z9, Z2, Z2
 
-noflag_1036:
-noflag_1029:
-	VMOVUPS softmaxconsts<>+64(SB), Z5
+noflag_1117:
+noflag_1110:
+	JMP pwdone_1109
+
+prodmode_1108:
+	VBROADCASTSS eps1+208(FP), Z11
+	VXORPS       softmaxconsts<>+2176(SB), Z11, Z11
+	VMULPS       Z9, Z11, Z11
+	TESTQ        $0x00000400, sflags+200(FP)
+	JZ           noflag_1124
+	VXORPS       Z9, Z9, Z9
+	XORQ         DX, DX
+
+class_1125:
+	VMOVUPS.Z    (AX), K2, Z12
+	VSUBPS       Z7, Z12, Z12
+	VADDPS       Z12, Z9, Z9
+	ADDQ         CX, AX
+	INCQ         DX
+	CMPQ         DX, C+72(FP)
+	JB           class_1125
+	VBROADCASTSS epsC+212(FP), Z7
+	VFNMADD231PS Z7, Z9, Z11
+
+noflag_1124:
+	VMOVAPS.Z  Z11, K2, Z11
+	VADDPS     Z11, Z0, Z0
+	VMOVUPS    softmaxconsts<>+0(SB), Z7
+	VMOVAPS.Z  Z7, K2, Z7
+	VADDPS     Z7, Z1, Z1
+	VMULPS     Z8, Z4, K2, Z4
+	VGETEXPPS  Z4, Z7
+	VADDPS     Z7, Z5, Z5
+	VGETMANTPS $0x00, Z4, Z4
+
+pwdone_1109:
+	VMOVUPS softmaxconsts<>+0(SB), Z7
 	TESTQ   $0x00000200, flags+88(FP)
-	JZ      noflag_1043
+	JZ      noflag_1126
 	MOVQ    DI, AX
-	VXORPS  Z6, Z6, Z6
+	VXORPS  Z8, Z8, Z8
 	XORQ    DX, DX
 
-class_1044:
-	VPCMPEQD     Z6, Z4, K3
-	VBROADCASTSS (AX), K3, Z5
+class_1127:
+	VPCMPEQD     Z8, Z6, K3
+	VBROADCASTSS (AX), K3, Z7
 	ADDQ         $0x00000020, AX
-	VPADDD       softmaxconsts<>+832(SB), Z6, Z6
+	VPADDD       softmaxconsts<>+832(SB), Z8, Z8
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_1044
+	JB           class_1127
 
-noflag_1043:
-	VBROADCASTSS k1+144(FP), Z6
-	VMULPS       Z5, Z6, Z6
-	VBROADCASTSS k2+148(FP), Z5
-	VADDPS       Z6, Z5, Z5
-	VXORPS       Z7, Z7, Z7
+noflag_1126:
+	VBROADCASTSS k1+144(FP), Z8
+	VMULPS       Z7, Z8, Z8
+	VBROADCASTSS k2+148(FP), Z7
+	VADDPS       Z8, Z7, Z7
+	VXORPS       Z9, Z9, Z9
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_1045
+	JZ           noflag_1128
 	MOVQ         SI, AX
 	MOVQ         DI, DX
-	VXORPS       Z9, Z9, Z9
+	VXORPS       Z11, Z11, Z11
 	XORQ         BX, BX
 
-class_1046:
-	VMULPS       (AX), Z8, Z10
-	VPCMPEQD     Z9, Z4, K3
-	VBROADCASTSS 20(DX), Z11
-	VMULPS       Z10, Z11, Z11
-	VBROADCASTSS 16(DX), Z12
-	VADDPS       Z11, Z12, Z11
-	VBROADCASTSS 12(DX), Z12
-	VADDPS       Z12, Z11, K3, Z11
-	VFMADD231PS  Z11, Z10, Z7
+class_1129:
+	VMULPS       (AX), Z10, Z12
+	VPCMPEQD     Z11, Z6, K3
+	VBROADCASTSS 20(DX), Z13
+	VMULPS       Z12, Z13, Z13
+	VBROADCASTSS 16(DX), Z14
+	VADDPS       Z13, Z14, Z13
+	VBROADCASTSS 12(DX), Z14
+	VADDPS       Z14, Z13, K3, Z13
+	VFMADD231PS  Z13, Z12, Z9
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000020, DX
-	VPADDD       softmaxconsts<>+832(SB), Z9, Z9
+	VPADDD       softmaxconsts<>+832(SB), Z11, Z11
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_1046
+	JB           class_1129
 
-noflag_1045:
+noflag_1128:
 	TESTQ  $0x00000004, flags+88(FP)
-	JZ     outnr_1048
+	JZ     outnr_1131
 	MOVQ   SI, AX
 	MOVQ   DI, DX
 	MOVQ   R8, BX
-	VXORPS Z9, Z9, Z9
+	VXORPS Z11, Z11, Z11
 	XORQ   SI, SI
 
-class_1049:
-	VPCMPEQD     Z9, Z4, K3
-	VMULPS       (AX), Z8, Z10
-	VBROADCASTSS 20(DX), Z11
-	VMULPS       Z10, Z11, Z11
-	VBROADCASTSS 16(DX), Z12
-	VADDPS       Z11, Z12, Z11
-	VBROADCASTSS 12(DX), Z12
-	VADDPS       Z12, Z11, K3, Z11
-	VSUBPS       Z7, Z11, Z11
-	VADDPS       Z5, Z11, Z11
-	VMULPS       Z11, Z10, Z10
+class_1132:
+	VPCMPEQD     Z11, Z6, K3
+	VMULPS       (AX), Z10, Z12
+	VBROADCASTSS 20(DX), Z13
+	VMULPS       Z12, Z13, Z13
+	VBROADCASTSS 16(DX), Z14
+	VADDPS       Z13, Z14, Z13
+	VBROADCASTSS 12(DX), Z14
+	VADDPS       Z14, Z13, K3, Z13
+	VSUBPS       Z9, Z13, Z13
+	VADDPS       Z7, Z13, Z13
+	VMULPS       Z13, Z12, Z12
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_1050
+	JZ           noflag_1133
+	VBROADCASTSS 8(DX), Z13
+	VSUBPS       Z13, Z12, Z12
+
+noflag_1133:
+	VSUBPS    Z8, Z12, K3, Z12
+	VMOVAPS.Z Z12, K2, Z12
+	VMOVUPS   Z12, K1, (BX)
+	ADDQ      $0x00000040, AX
+	ADDQ      $0x00000020, DX
+	ADDQ      CX, BX
+	VPADDD    softmaxconsts<>+832(SB), Z11, Z11
+	INCQ      SI
+	CMPQ      SI, C+72(FP)
+	JB        class_1132
+	JMP       outd_1130
+
+outnr_1131:
+	VMOVAPS Z7, Z7
+	VMULPS  Z10, Z7, Z7
+	MOVQ    SI, AX
+	MOVQ    DI, DX
+	MOVQ    R8, BX
+	VXORPS  Z9, Z9, Z9
+	XORQ    SI, SI
+
+class_1134:
+	VPCMPEQD     Z9, Z6, K3
+	VMULPS       (AX), Z7, Z10
+	TESTQ        $0x00000400, flags+88(FP)
+	JZ           noflag_1135
 	VBROADCASTSS 8(DX), Z11
 	VSUBPS       Z11, Z10, Z10
 
-noflag_1050:
-	VSUBPS    Z6, Z10, K3, Z10
+noflag_1135:
+	VSUBPS    Z8, Z10, K3, Z10
 	VMOVAPS.Z Z10, K2, Z10
 	VMOVUPS   Z10, K1, (BX)
 	ADDQ      $0x00000040, AX
@@ -17449,45 +18527,51 @@ noflag_1050:
 	VPADDD    softmaxconsts<>+832(SB), Z9, Z9
 	INCQ      SI
 	CMPQ      SI, C+72(FP)
-	JB        class_1049
-	JMP       outd_1047
+	JB        class_1134
 
-outnr_1048:
-	VMOVAPS Z5, Z5
-	VMULPS  Z8, Z5, Z5
-	MOVQ    SI, AX
-	MOVQ    DI, DX
-	MOVQ    R8, BX
-	VXORPS  Z7, Z7, Z7
-	XORQ    SI, SI
-
-class_1051:
-	VPCMPEQD     Z7, Z4, K3
-	VMULPS       (AX), Z5, Z8
-	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_1052
-	VBROADCASTSS 8(DX), Z9
-	VSUBPS       Z9, Z8, Z8
-
-noflag_1052:
-	VSUBPS    Z6, Z8, K3, Z8
-	VMOVAPS.Z Z8, K2, Z8
-	VMOVUPS   Z8, K1, (BX)
-	ADDQ      $0x00000040, AX
-	ADDQ      $0x00000020, DX
-	ADDQ      CX, BX
-	VPADDD    softmaxconsts<>+832(SB), Z7, Z7
-	INCQ      SI
-	CMPQ      SI, C+72(FP)
-	JB        class_1051
-
-outd_1047:
-done_994:
+outd_1130:
+done_1069:
 	TESTQ $0x00000800, flags+88(FP)
-	JZ    noflag_1053
+	JZ    noflag_1136
 	SFENCE
 
-noflag_1053:
+noflag_1136:
+	MOVQ         sflags+200(FP), AX
+	ANDQ         $0x00000203, AX
+	CMPQ         AX, $0x00000001
+	JNE          noprod_1137
+	VGETEXPPS    Z4, Z7
+	VADDPS       softmaxconsts<>+0(SB), Z7, Z7
+	VGETMANTPS   $0x02, Z4, Z6
+	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z6, K1
+	VSUBPS       softmaxconsts<>+0(SB), Z6, Z8
+	VADDPS       Z6, Z6, Z9
+	VSUBPS       softmaxconsts<>+0(SB), Z9, Z9
+	VBLENDMPS    Z9, Z8, K1, Z6
+	VSUBPS       softmaxconsts<>+0(SB), Z7, K1, Z7
+	VMULPS       Z6, Z6, Z8
+	VMOVUPS      softmaxconsts<>+1088(SB), Z9
+	VFMADD213PS  softmaxconsts<>+1152(SB), Z6, Z9
+	VFMADD213PS  softmaxconsts<>+1216(SB), Z6, Z9
+	VFMADD213PS  softmaxconsts<>+1280(SB), Z6, Z9
+	VFMADD213PS  softmaxconsts<>+1344(SB), Z6, Z9
+	VFMADD213PS  softmaxconsts<>+1408(SB), Z6, Z9
+	VFMADD213PS  softmaxconsts<>+1472(SB), Z6, Z9
+	VFMADD213PS  softmaxconsts<>+1536(SB), Z6, Z9
+	VFMADD213PS  softmaxconsts<>+1600(SB), Z6, Z9
+	VMULPS       Z6, Z9, Z9
+	VMULPS       Z8, Z9, Z9
+	VFMADD231PS  softmaxconsts<>+256(SB), Z7, Z9
+	VFNMADD231PS softmaxconsts<>+384(SB), Z8, Z9
+	VADDPS       Z9, Z6, Z9
+	VFMADD231PS  softmaxconsts<>+192(SB), Z7, Z9
+	VCMPPS       $0x03, Z4, Z4, K1
+	VMOVUPS      Z4, K1, Z9
+	VFMADD231PS  softmaxconsts<>+256(SB), Z5, Z9
+	VFMADD231PS  softmaxconsts<>+192(SB), Z5, Z9
+	VADDPS       Z9, Z0, Z0
+
+noprod_1137:
 	MOVQ          out_base+224(FP), AX
 	VMOVAPS       Z0, Z0
 	VEXTRACTF64X4 $0x01, Z0, Y4
@@ -17554,30 +18638,30 @@ TEXT ·SoftmaxFusedFocalI32AVX512(SB), NOSPLIT, $0-248
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 
-loop_1054:
+loop_1138:
 	CMPQ         DX, $0x00000010
-	JB           tail_1055
+	JB           tail_1139
 	VMOVDQU32    (BX), Z4
 	VBROADCASTSS ign+80(FP), Z5
 	VPCMPD       $0x04, Z5, Z4, K1
-	VMOVDQU32    softmaxconsts<>+0(SB), Z5
+	VMOVDQU32    softmaxconsts<>+64(SB), Z5
 	VPBLENDMD    Z4, Z5, K1, Z4
 	VMOVUPS.Z    (AX), K1, Z5
 	PREFETCHT0   1024(AX)
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
 	DECQ         R10
-	JZ           c1_1057
+	JZ           c1_1141
 
-max_1058:
+max_1142:
 	ADDQ       CX, R9
 	VMOVUPS.Z  (R9), K1, Z6
 	PREFETCHT0 1024(R9)
 	VMAXPS     Z6, Z5, Z5
 	DECQ       R10
-	JNZ        max_1058
+	JNZ        max_1142
 
-c1_1057:
+c1_1141:
 	VXORPS Z6, Z6, Z6
 	VXORPS Z7, Z7, Z7
 	MOVQ   AX, R9
@@ -17585,7 +18669,7 @@ c1_1057:
 	VXORPS Z8, Z8, Z8
 	XORQ   R11, R11
 
-class_1059:
+class_1143:
 	VMOVUPS.Z    (R9), K1, Z9
 	VSUBPS       Z5, Z9, Z9
 	VMULPS       softmaxconsts<>+128(SB), Z9, Z10
@@ -17603,7 +18687,7 @@ class_1059:
 	VFMADD213PS  Z14, Z12, Z15
 	VFMADD213PS  Z13, Z12, Z15
 	VFMADD213PS  Z11, Z12, Z15
-	VADDPS       softmaxconsts<>+64(SB), Z15, Z15
+	VADDPS       softmaxconsts<>+0(SB), Z15, Z15
 	VSCALEFPS    Z10, Z15, Z15
 	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z9, K2
 	VXORPS       Z15, Z15, K2, Z15
@@ -17616,23 +18700,23 @@ class_1059:
 	VPADDD       softmaxconsts<>+832(SB), Z8, Z8
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_1059
-	VMOVUPS      softmaxconsts<>+64(SB), Z8
+	JB           class_1143
+	VMOVUPS      softmaxconsts<>+0(SB), Z8
 	VDIVPS       Z6, Z8, Z8
-	VMOVUPS      softmaxconsts<>+64(SB), Z9
+	VMOVUPS      softmaxconsts<>+0(SB), Z9
 	VMOVAPS.Z    Z9, K1, Z9
 	VADDPS       Z9, Z3, Z3
 	TESTQ        $0x00000003, sflags+200(FP)
-	JZ           noflag_1060
+	JZ           noflag_1146
 	VGETEXPPS    Z6, Z10
-	VADDPS       softmaxconsts<>+64(SB), Z10, Z10
+	VADDPS       softmaxconsts<>+0(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z6, Z9
 	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z9, K2
-	VSUBPS       softmaxconsts<>+64(SB), Z9, Z11
+	VSUBPS       softmaxconsts<>+0(SB), Z9, Z11
 	VADDPS       Z9, Z9, Z12
-	VSUBPS       softmaxconsts<>+64(SB), Z12, Z12
+	VSUBPS       softmaxconsts<>+0(SB), Z12, Z12
 	VBLENDMPS    Z12, Z11, K2, Z9
-	VSUBPS       softmaxconsts<>+64(SB), Z10, K2, Z10
+	VSUBPS       softmaxconsts<>+0(SB), Z10, K2, Z10
 	VMULPS       Z9, Z9, Z11
 	VMOVUPS      softmaxconsts<>+1088(SB), Z12
 	VFMADD213PS  softmaxconsts<>+1152(SB), Z9, Z12
@@ -17653,64 +18737,64 @@ class_1059:
 	VMOVUPS      Z6, K2, Z12
 	VSUBPS       Z7, Z12, Z9
 	TESTQ        $0x00000001, sflags+200(FP)
-	JZ           noflag_1061
-	VMOVUPS      softmaxconsts<>+64(SB), Z10
+	JZ           noflag_1147
+	VMOVUPS      softmaxconsts<>+0(SB), Z10
 	TESTQ        $0x00000200, sflags+200(FP)
-	JZ           noflag_1062
+	JZ           noflag_1148
 	MOVQ         DI, R9
 	VXORPS       Z11, Z11, Z11
 	XORQ         R10, R10
 
-class_1063:
+class_1149:
 	VPCMPEQD     Z11, Z4, K2
 	VBROADCASTSS (R9), K2, Z10
 	ADDQ         $0x00000020, R9
 	VPADDD       softmaxconsts<>+832(SB), Z11, Z11
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_1063
+	JB           class_1149
 
-noflag_1062:
+noflag_1148:
 	VBROADCASTSS eps1+208(FP), Z11
 	VMULPS       Z10, Z11, Z11
 	VMULPS       Z9, Z11, Z11
 	TESTQ        $0x00000400, sflags+200(FP)
-	JZ           noflag_1064
+	JZ           noflag_1150
 	VXORPS       Z13, Z13, Z13
 	MOVQ         AX, R9
 	MOVQ         DI, R10
 	XORQ         R11, R11
 
-class_1065:
+class_1151:
 	VMOVUPS.Z    (R9), K1, Z14
 	VSUBPS       Z5, Z14, Z14
 	TESTQ        $0x00000200, sflags+200(FP)
-	JZ           noflag_1066
+	JZ           noflag_1152
 	VBROADCASTSS (R10), Z15
 	VMULPS       Z15, Z14, Z14
 
-noflag_1066:
+noflag_1152:
 	VADDPS       Z14, Z13, Z13
 	ADDQ         CX, R9
 	ADDQ         $0x00000020, R10
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_1065
+	JB           class_1151
 	VBROADCASTSS wsum+216(FP), Z5
 	VMULPS       Z12, Z5, Z5
 	VSUBPS       Z13, Z5, Z5
 	VBROADCASTSS epsC+212(FP), Z12
 	VFMADD231PS  Z12, Z5, Z11
 
-noflag_1064:
+noflag_1150:
 	VMOVAPS.Z Z11, K1, Z11
 	VADDPS    Z11, Z0, Z0
 	VMOVAPS.Z Z10, K1, Z10
 	VADDPS    Z10, Z1, Z1
 
-noflag_1061:
+noflag_1147:
 	TESTQ        $0x00000002, sflags+200(FP)
-	JZ           noflag_1067
+	JZ           noflag_1153
 	VMULPS       softmaxconsts<>+128(SB), Z7, Z5
 	VRNDSCALEPS  $0x00, Z5, Z5
 	VMOVAPS      Z7, Z10
@@ -17726,46 +18810,46 @@ noflag_1061:
 	VFMADD213PS  Z13, Z11, Z14
 	VFMADD213PS  Z12, Z11, Z14
 	VFMADD213PS  Z10, Z11, Z14
-	VADDPS       softmaxconsts<>+64(SB), Z14, Z14
+	VADDPS       softmaxconsts<>+0(SB), Z14, Z14
 	VSCALEFPS    Z5, Z14, Z14
 	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z7, K2
 	VXORPS       Z14, Z14, K2, Z14
 	VMULPS       Z8, Z14, Z14
-	VMOVUPS      softmaxconsts<>+64(SB), Z5
+	VMOVUPS      softmaxconsts<>+0(SB), Z5
 	VSUBPS       Z14, Z5, Z5
 	VBROADCASTSS gamma+156(FP), Z10
 	MOVQ         gmode+160(FP), R9
 	CMPQ         R9, $0x01
-	JEQ          pow1_1068
+	JEQ          pow1_1154
 	CMPQ         R9, $0x02
-	JEQ          pow2_1070
+	JEQ          pow2_1156
 	CMPQ         R9, $0x03
-	JEQ          powg_1069
-	VMOVUPS      softmaxconsts<>+64(SB), Z10
-	JMP          powd_1071
+	JEQ          powg_1155
+	VMOVUPS      softmaxconsts<>+0(SB), Z10
+	JMP          powd_1157
 
-pow1_1068:
+pow1_1154:
 	VMOVAPS Z5, Z10
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z5, K2
 	VXORPS  Z10, Z10, K2, Z10
-	JMP     powd_1071
+	JMP     powd_1157
 
-pow2_1070:
+pow2_1156:
 	VMULPS Z5, Z5, Z10
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z5, K2
 	VXORPS Z10, Z10, K2, Z10
-	JMP    powd_1071
+	JMP    powd_1157
 
-powg_1069:
+powg_1155:
 	VGETEXPPS    Z5, Z12
-	VADDPS       softmaxconsts<>+64(SB), Z12, Z12
+	VADDPS       softmaxconsts<>+0(SB), Z12, Z12
 	VGETMANTPS   $0x02, Z5, Z11
 	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z11, K2
-	VSUBPS       softmaxconsts<>+64(SB), Z11, Z13
+	VSUBPS       softmaxconsts<>+0(SB), Z11, Z13
 	VADDPS       Z11, Z11, Z14
-	VSUBPS       softmaxconsts<>+64(SB), Z14, Z14
+	VSUBPS       softmaxconsts<>+0(SB), Z14, Z14
 	VBLENDMPS    Z14, Z13, K2, Z11
-	VSUBPS       softmaxconsts<>+64(SB), Z12, K2, Z12
+	VSUBPS       softmaxconsts<>+0(SB), Z12, K2, Z12
 	VMULPS       Z11, Z11, Z13
 	VMOVUPS      softmaxconsts<>+1088(SB), Z14
 	VFMADD213PS  softmaxconsts<>+1152(SB), Z11, Z14
@@ -17804,7 +18888,7 @@ powg_1069:
 	VFMADD213PS  Z15, Z12, Z16
 	VFMADD213PS  Z13, Z12, Z16
 	VFMADD213PS  Z11, Z12, Z16
-	VADDPS       softmaxconsts<>+64(SB), Z16, Z16
+	VADDPS       softmaxconsts<>+0(SB), Z16, Z16
 	VSCALEFPS    Z10, Z16, Z16
 	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z14, K2
 	VXORPS       Z16, Z16, K2, Z16
@@ -17814,48 +18898,48 @@ powg_1069:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z5, K2
 	VXORPS       Z10, Z10, K2, Z10
 
-powd_1071:
+powd_1157:
 	VMULPS  Z9, Z10, Z10
 	TESTQ   $0x00000100, sflags+200(FP)
-	JZ      noflag_1072
-	VMOVUPS softmaxconsts<>+64(SB), Z5
+	JZ      noflag_1158
+	VMOVUPS softmaxconsts<>+0(SB), Z5
 	MOVQ    DI, R9
 	VXORPS  Z9, Z9, Z9
 	XORQ    R10, R10
 
-class_1073:
+class_1159:
 	VPCMPEQD     Z9, Z4, K2
 	VBROADCASTSS 4(R9), K2, Z5
 	ADDQ         $0x00000020, R9
 	VPADDD       softmaxconsts<>+832(SB), Z9, Z9
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_1073
+	JB           class_1159
 	VMULPS       Z5, Z10, Z10
 
-noflag_1072:
+noflag_1158:
 	VMOVAPS.Z Z10, K1, Z10
 	VADDPS    Z10, Z2, Z2
 
-noflag_1067:
-noflag_1060:
-	VMOVUPS softmaxconsts<>+64(SB), Z5
+noflag_1153:
+noflag_1146:
+	VMOVUPS softmaxconsts<>+0(SB), Z5
 	TESTQ   $0x00000200, flags+88(FP)
-	JZ      noflag_1074
+	JZ      noflag_1160
 	MOVQ    DI, R9
 	VXORPS  Z9, Z9, Z9
 	XORQ    R10, R10
 
-class_1075:
+class_1161:
 	VPCMPEQD     Z9, Z4, K2
 	VBROADCASTSS (R9), K2, Z5
 	ADDQ         $0x00000020, R9
 	VPADDD       softmaxconsts<>+832(SB), Z9, Z9
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_1075
+	JB           class_1161
 
-noflag_1074:
+noflag_1160:
 	VBROADCASTSS k1+144(FP), Z9
 	VMULPS       Z5, Z9, Z9
 	VBROADCASTSS k2+148(FP), Z5
@@ -17875,46 +18959,46 @@ noflag_1074:
 	VFMADD213PS  Z14, Z12, Z15
 	VFMADD213PS  Z13, Z12, Z15
 	VFMADD213PS  Z11, Z12, Z15
-	VADDPS       softmaxconsts<>+64(SB), Z15, Z15
+	VADDPS       softmaxconsts<>+0(SB), Z15, Z15
 	VSCALEFPS    Z10, Z15, Z15
 	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z7, K2
 	VXORPS       Z15, Z15, K2, Z15
 	VMULPS       Z8, Z15, Z15
-	VMOVUPS      softmaxconsts<>+64(SB), Z10
+	VMOVUPS      softmaxconsts<>+0(SB), Z10
 	VSUBPS       Z15, Z10, Z10
 	VBROADCASTSS gamma+156(FP), Z11
 	MOVQ         gmode+160(FP), R9
 	CMPQ         R9, $0x01
-	JEQ          pow1_1076
+	JEQ          pow1_1162
 	CMPQ         R9, $0x02
-	JEQ          pow2_1078
+	JEQ          pow2_1164
 	CMPQ         R9, $0x03
-	JEQ          powg_1077
-	VMOVUPS      softmaxconsts<>+64(SB), Z12
-	JMP          powd_1079
+	JEQ          powg_1163
+	VMOVUPS      softmaxconsts<>+0(SB), Z12
+	JMP          powd_1165
 
-pow1_1076:
+pow1_1162:
 	VMOVAPS Z10, Z12
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z10, K2
 	VXORPS  Z12, Z12, K2, Z12
-	JMP     powd_1079
+	JMP     powd_1165
 
-pow2_1078:
+pow2_1164:
 	VMULPS Z10, Z10, Z12
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z10, K2
 	VXORPS Z12, Z12, K2, Z12
-	JMP    powd_1079
+	JMP    powd_1165
 
-powg_1077:
+powg_1163:
 	VGETEXPPS    Z10, Z13
-	VADDPS       softmaxconsts<>+64(SB), Z13, Z13
+	VADDPS       softmaxconsts<>+0(SB), Z13, Z13
 	VGETMANTPS   $0x02, Z10, Z12
 	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z12, K2
-	VSUBPS       softmaxconsts<>+64(SB), Z12, Z14
+	VSUBPS       softmaxconsts<>+0(SB), Z12, Z14
 	VADDPS       Z12, Z12, Z16
-	VSUBPS       softmaxconsts<>+64(SB), Z16, Z16
+	VSUBPS       softmaxconsts<>+0(SB), Z16, Z16
 	VBLENDMPS    Z16, Z14, K2, Z12
-	VSUBPS       softmaxconsts<>+64(SB), Z13, K2, Z13
+	VSUBPS       softmaxconsts<>+0(SB), Z13, K2, Z13
 	VMULPS       Z12, Z12, Z14
 	VMOVUPS      softmaxconsts<>+1088(SB), Z16
 	VFMADD213PS  softmaxconsts<>+1152(SB), Z12, Z16
@@ -17953,7 +19037,7 @@ powg_1077:
 	VFMADD213PS  Z18, Z14, Z19
 	VFMADD213PS  Z17, Z14, Z19
 	VFMADD213PS  Z13, Z14, Z19
-	VADDPS       softmaxconsts<>+64(SB), Z19, Z19
+	VADDPS       softmaxconsts<>+0(SB), Z19, Z19
 	VSCALEFPS    Z12, Z19, Z19
 	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z16, K2
 	VXORPS       Z19, Z19, K2, Z19
@@ -17963,19 +19047,19 @@ powg_1077:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z10, K2
 	VXORPS       Z12, Z12, K2, Z12
 
-powd_1079:
-	VXORPS       softmaxconsts<>+2304(SB), Z12, Z12
+powd_1165:
+	VXORPS       softmaxconsts<>+2176(SB), Z12, Z12
 	CMPQ         R9, $0x00
-	JEQ          gamma0_1080
+	JEQ          gamma0_1166
 	VGETEXPPS    Z6, Z14
-	VADDPS       softmaxconsts<>+64(SB), Z14, Z14
+	VADDPS       softmaxconsts<>+0(SB), Z14, Z14
 	VGETMANTPS   $0x02, Z6, Z13
 	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z13, K2
-	VSUBPS       softmaxconsts<>+64(SB), Z13, Z16
+	VSUBPS       softmaxconsts<>+0(SB), Z13, Z16
 	VADDPS       Z13, Z13, Z17
-	VSUBPS       softmaxconsts<>+64(SB), Z17, Z17
+	VSUBPS       softmaxconsts<>+0(SB), Z17, Z17
 	VBLENDMPS    Z17, Z16, K2, Z13
-	VSUBPS       softmaxconsts<>+64(SB), Z14, K2, Z14
+	VSUBPS       softmaxconsts<>+0(SB), Z14, K2, Z14
 	VMULPS       Z13, Z13, Z16
 	VMOVUPS      softmaxconsts<>+1088(SB), Z17
 	VFMADD213PS  softmaxconsts<>+1152(SB), Z13, Z17
@@ -17997,39 +19081,39 @@ powd_1079:
 	VMOVAPS      Z7, Z6
 	VSUBPS       Z17, Z6, Z6
 	VMOVAPS      Z11, Z7
-	VSUBPS       softmaxconsts<>+64(SB), Z7, Z7
+	VSUBPS       softmaxconsts<>+0(SB), Z7, Z7
 	MOVQ         g1mode+168(FP), R9
 	CMPQ         R9, $0x01
-	JEQ          pow1_1081
+	JEQ          pow1_1167
 	CMPQ         R9, $0x02
-	JEQ          pow2_1083
+	JEQ          pow2_1169
 	CMPQ         R9, $0x03
-	JEQ          powg_1082
-	VMOVUPS      softmaxconsts<>+64(SB), Z7
-	JMP          powd_1084
+	JEQ          powg_1168
+	VMOVUPS      softmaxconsts<>+0(SB), Z7
+	JMP          powd_1170
 
-pow1_1081:
+pow1_1167:
 	VMOVAPS Z10, Z7
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z10, K2
 	VXORPS  Z7, Z7, K2, Z7
-	JMP     powd_1084
+	JMP     powd_1170
 
-pow2_1083:
+pow2_1169:
 	VMULPS Z10, Z10, Z7
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z10, K2
 	VXORPS Z7, Z7, K2, Z7
-	JMP    powd_1084
+	JMP    powd_1170
 
-powg_1082:
+powg_1168:
 	VGETEXPPS    Z10, Z14
-	VADDPS       softmaxconsts<>+64(SB), Z14, Z14
+	VADDPS       softmaxconsts<>+0(SB), Z14, Z14
 	VGETMANTPS   $0x02, Z10, Z13
 	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z13, K2
-	VSUBPS       softmaxconsts<>+64(SB), Z13, Z16
+	VSUBPS       softmaxconsts<>+0(SB), Z13, Z16
 	VADDPS       Z13, Z13, Z17
-	VSUBPS       softmaxconsts<>+64(SB), Z17, Z17
+	VSUBPS       softmaxconsts<>+0(SB), Z17, Z17
 	VBLENDMPS    Z17, Z16, K2, Z13
-	VSUBPS       softmaxconsts<>+64(SB), Z14, K2, Z14
+	VSUBPS       softmaxconsts<>+0(SB), Z14, K2, Z14
 	VMULPS       Z13, Z13, Z16
 	VMOVUPS      softmaxconsts<>+1088(SB), Z17
 	VFMADD213PS  softmaxconsts<>+1152(SB), Z13, Z17
@@ -18068,7 +19152,7 @@ powg_1082:
 	VFMADD213PS  Z18, Z14, Z19
 	VFMADD213PS  Z16, Z14, Z19
 	VFMADD213PS  Z13, Z14, Z19
-	VADDPS       softmaxconsts<>+64(SB), Z19, Z19
+	VADDPS       softmaxconsts<>+0(SB), Z19, Z19
 	VSCALEFPS    Z7, Z19, Z19
 	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z17, K2
 	VXORPS       Z19, Z19, K2, Z19
@@ -18078,45 +19162,45 @@ powg_1082:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z10, K2
 	VXORPS       Z7, Z7, K2, Z7
 
-powd_1084:
+powd_1170:
 	VMULPS Z11, Z7, Z7
 	VMULPS Z15, Z7, Z7
 	VMULPS Z6, Z7, Z7
 	VCMPPS $0x0e, softmaxconsts<>+1664(SB), Z10, K2
 	VADDPS Z7, Z12, K2, Z12
 
-gamma0_1080:
+gamma0_1166:
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_1085
-	VMOVUPS softmaxconsts<>+64(SB), Z6
+	JZ      noflag_1171
+	VMOVUPS softmaxconsts<>+0(SB), Z6
 	MOVQ    DI, R9
 	VXORPS  Z7, Z7, Z7
 	XORQ    R10, R10
 
-class_1086:
+class_1172:
 	VPCMPEQD     Z7, Z4, K2
 	VBROADCASTSS 4(R9), K2, Z6
 	ADDQ         $0x00000020, R9
 	VPADDD       softmaxconsts<>+832(SB), Z7, Z7
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_1086
+	JB           class_1172
 	VMULPS       Z6, Z12, Z12
 
-noflag_1085:
+noflag_1171:
 	VBROADCASTSS fs+152(FP), Z6
 	VMULPS       Z6, Z12, Z12
 	VSUBPS       Z12, Z5, Z5
 	VSUBPS       Z12, Z9, Z9
 	VXORPS       Z6, Z6, Z6
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_1087
+	JZ           noflag_1173
 	MOVQ         SI, R9
 	MOVQ         DI, R10
 	VXORPS       Z7, Z7, Z7
 	XORQ         R11, R11
 
-class_1088:
+class_1174:
 	VMULPS       (R9), Z8, Z10
 	VPCMPEQD     Z7, Z4, K2
 	VBROADCASTSS 20(R10), Z11
@@ -18131,18 +19215,18 @@ class_1088:
 	VPADDD       softmaxconsts<>+832(SB), Z7, Z7
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_1088
+	JB           class_1174
 
-noflag_1087:
+noflag_1173:
 	TESTQ  $0x00000004, flags+88(FP)
-	JZ     outnr_1090
+	JZ     outnr_1176
 	MOVQ   SI, R9
 	MOVQ   DI, R10
 	MOVQ   R8, R11
 	VXORPS Z7, Z7, Z7
 	XORQ   R12, R12
 
-class_1091:
+class_1177:
 	VPCMPEQD     Z7, Z4, K2
 	VMULPS       (R9), Z8, Z10
 	VBROADCASTSS 20(R10), Z11
@@ -18155,32 +19239,32 @@ class_1091:
 	VADDPS       Z5, Z11, Z11
 	VMULPS       Z11, Z10, Z10
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_1092
+	JZ           noflag_1178
 	VBROADCASTSS 8(R10), Z11
 	VSUBPS       Z11, Z10, Z10
 
-noflag_1092:
+noflag_1178:
 	VSUBPS    Z9, Z10, K2, Z10
 	VMOVAPS.Z Z10, K1, Z10
 	TESTQ     $0x00000800, flags+88(FP)
-	JNZ       nt_1093
+	JNZ       nt_1179
 	VMOVUPS   Z10, (R11)
-	JMP       st_1094
+	JMP       st_1180
 
-nt_1093:
+nt_1179:
 	VMOVNTPS Z10, (R11)
 
-st_1094:
+st_1180:
 	ADDQ   $0x00000040, R9
 	ADDQ   $0x00000020, R10
 	ADDQ   CX, R11
 	VPADDD softmaxconsts<>+832(SB), Z7, Z7
 	INCQ   R12
 	CMPQ   R12, C+72(FP)
-	JB     class_1091
-	JMP    outd_1089
+	JB     class_1177
+	JMP    outd_1175
 
-outnr_1090:
+outnr_1176:
 	VMOVAPS Z5, Z5
 	VMULPS  Z8, Z5, Z5
 	MOVQ    SI, R9
@@ -18189,68 +19273,68 @@ outnr_1090:
 	VXORPS  Z6, Z6, Z6
 	XORQ    R12, R12
 
-class_1095:
+class_1181:
 	VPCMPEQD     Z6, Z4, K2
 	VMULPS       (R9), Z5, Z7
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_1096
+	JZ           noflag_1182
 	VBROADCASTSS 8(R10), Z8
 	VSUBPS       Z8, Z7, Z7
 
-noflag_1096:
+noflag_1182:
 	VSUBPS    Z9, Z7, K2, Z7
 	VMOVAPS.Z Z7, K1, Z7
 	TESTQ     $0x00000800, flags+88(FP)
-	JNZ       nt_1097
+	JNZ       nt_1183
 	VMOVUPS   Z7, (R11)
-	JMP       st_1098
+	JMP       st_1184
 
-nt_1097:
+nt_1183:
 	VMOVNTPS Z7, (R11)
 
-st_1098:
+st_1184:
 	ADDQ   $0x00000040, R9
 	ADDQ   $0x00000020, R10
 	ADDQ   CX, R11
 	VPADDD softmaxconsts<>+832(SB), Z6, Z6
 	INCQ   R12
 	CMPQ   R12, C+72(FP)
-	JB     class_1095
+	JB     class_1181
 
-outd_1089:
+outd_1175:
 	ADDQ $0x00000040, AX
 	ADDQ $0x00000040, BX
 	ADDQ $0x00000040, R8
 	SUBQ $0x00000010, DX
-	JMP  loop_1054
+	JMP  loop_1138
 
-tail_1055:
+tail_1139:
 	TESTQ        DX, DX
-	JZ           done_1056
+	JZ           done_1140
 	MOVL         $0x0000ffff, R9
 	BZHIL        DX, R9, R9
 	KMOVW        R9, K1
 	VMOVDQU32.Z  (BX), K1, Z4
 	VBROADCASTSS ign+80(FP), Z5
 	VPCMPD       $0x04, Z5, Z4, K1, K2
-	VMOVDQU32    softmaxconsts<>+0(SB), Z5
+	VMOVDQU32    softmaxconsts<>+64(SB), Z5
 	VPBLENDMD    Z4, Z5, K2, Z4
 	VMOVUPS.Z    (AX), K2, Z5
 	PREFETCHT0   1024(AX)
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
-	JZ           c1_1099
+	JZ           c1_1185
 
-max_1100:
+max_1186:
 	ADDQ       CX, DX
 	VMOVUPS.Z  (DX), K2, Z6
 	PREFETCHT0 1024(DX)
 	VMAXPS     Z6, Z5, Z5
 	DECQ       BX
-	JNZ        max_1100
+	JNZ        max_1186
 
-c1_1099:
+c1_1185:
 	VXORPS Z6, Z6, Z6
 	VXORPS Z7, Z7, Z7
 	MOVQ   AX, DX
@@ -18258,7 +19342,7 @@ c1_1099:
 	VXORPS Z8, Z8, Z8
 	XORQ   R9, R9
 
-class_1101:
+class_1187:
 	VMOVUPS.Z    (DX), K2, Z9
 	VSUBPS       Z5, Z9, Z9
 	VMULPS       softmaxconsts<>+128(SB), Z9, Z10
@@ -18276,7 +19360,7 @@ class_1101:
 	VFMADD213PS  Z14, Z12, Z15
 	VFMADD213PS  Z13, Z12, Z15
 	VFMADD213PS  Z11, Z12, Z15
-	VADDPS       softmaxconsts<>+64(SB), Z15, Z15
+	VADDPS       softmaxconsts<>+0(SB), Z15, Z15
 	VSCALEFPS    Z10, Z15, Z15
 	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z9, K3
 	VXORPS       Z15, Z15, K3, Z15
@@ -18289,23 +19373,23 @@ class_1101:
 	VPADDD       softmaxconsts<>+832(SB), Z8, Z8
 	INCQ         R9
 	CMPQ         R9, C+72(FP)
-	JB           class_1101
-	VMOVUPS      softmaxconsts<>+64(SB), Z8
+	JB           class_1187
+	VMOVUPS      softmaxconsts<>+0(SB), Z8
 	VDIVPS       Z6, Z8, Z8
-	VMOVUPS      softmaxconsts<>+64(SB), Z9
+	VMOVUPS      softmaxconsts<>+0(SB), Z9
 	VMOVAPS.Z    Z9, K2, Z9
 	VADDPS       Z9, Z3, Z3
 	TESTQ        $0x00000003, sflags+200(FP)
-	JZ           noflag_1102
+	JZ           noflag_1190
 	VGETEXPPS    Z6, Z10
-	VADDPS       softmaxconsts<>+64(SB), Z10, Z10
+	VADDPS       softmaxconsts<>+0(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z6, Z9
 	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z9, K3
-	VSUBPS       softmaxconsts<>+64(SB), Z9, Z11
+	VSUBPS       softmaxconsts<>+0(SB), Z9, Z11
 	VADDPS       Z9, Z9, Z12
-	VSUBPS       softmaxconsts<>+64(SB), Z12, Z12
+	VSUBPS       softmaxconsts<>+0(SB), Z12, Z12
 	VBLENDMPS    Z12, Z11, K3, Z9
-	VSUBPS       softmaxconsts<>+64(SB), Z10, K3, Z10
+	VSUBPS       softmaxconsts<>+0(SB), Z10, K3, Z10
 	VMULPS       Z9, Z9, Z11
 	VMOVUPS      softmaxconsts<>+1088(SB), Z12
 	VFMADD213PS  softmaxconsts<>+1152(SB), Z9, Z12
@@ -18326,63 +19410,63 @@ class_1101:
 	VMOVUPS      Z6, K3, Z12
 	VSUBPS       Z7, Z12, Z9
 	TESTQ        $0x00000001, sflags+200(FP)
-	JZ           noflag_1103
-	VMOVUPS      softmaxconsts<>+64(SB), Z10
+	JZ           noflag_1191
+	VMOVUPS      softmaxconsts<>+0(SB), Z10
 	TESTQ        $0x00000200, sflags+200(FP)
-	JZ           noflag_1104
+	JZ           noflag_1192
 	MOVQ         DI, DX
 	VXORPS       Z11, Z11, Z11
 	XORQ         BX, BX
 
-class_1105:
+class_1193:
 	VPCMPEQD     Z11, Z4, K3
 	VBROADCASTSS (DX), K3, Z10
 	ADDQ         $0x00000020, DX
 	VPADDD       softmaxconsts<>+832(SB), Z11, Z11
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_1105
+	JB           class_1193
 
-noflag_1104:
+noflag_1192:
 	VBROADCASTSS eps1+208(FP), Z11
 	VMULPS       Z10, Z11, Z11
 	VMULPS       Z9, Z11, Z11
 	TESTQ        $0x00000400, sflags+200(FP)
-	JZ           noflag_1106
+	JZ           noflag_1194
 	VXORPS       Z13, Z13, Z13
 	MOVQ         DI, DX
 	XORQ         BX, BX
 
-class_1107:
+class_1195:
 	VMOVUPS.Z    (AX), K2, Z14
 	VSUBPS       Z5, Z14, Z14
 	TESTQ        $0x00000200, sflags+200(FP)
-	JZ           noflag_1108
+	JZ           noflag_1196
 	VBROADCASTSS (DX), Z15
 	VMULPS       Z15, Z14, Z14
 
-noflag_1108:
+noflag_1196:
 	VADDPS       Z14, Z13, Z13
 	ADDQ         CX, AX
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_1107
+	JB           class_1195
 	VBROADCASTSS wsum+216(FP), Z5
 	VMULPS       Z12, Z5, Z5
 	VSUBPS       Z13, Z5, Z5
 	VBROADCASTSS epsC+212(FP), Z12
 	VFMADD231PS  Z12, Z5, Z11
 
-noflag_1106:
+noflag_1194:
 	VMOVAPS.Z Z11, K2, Z11
 	VADDPS    Z11, Z0, Z0
 	VMOVAPS.Z Z10, K2, Z10
 	VADDPS    Z10, Z1, Z1
 
-noflag_1103:
+noflag_1191:
 	TESTQ        $0x00000002, sflags+200(FP)
-	JZ           noflag_1109
+	JZ           noflag_1197
 	VMULPS       softmaxconsts<>+128(SB), Z7, Z5
 	VRNDSCALEPS  $0x00, Z5, Z5
 	VMOVAPS      Z7, Z10
@@ -18398,46 +19482,46 @@ noflag_1103:
 	VFMADD213PS  Z13, Z11, Z14
 	VFMADD213PS  Z12, Z11, Z14
 	VFMADD213PS  Z10, Z11, Z14
-	VADDPS       softmaxconsts<>+64(SB), Z14, Z14
+	VADDPS       softmaxconsts<>+0(SB), Z14, Z14
 	VSCALEFPS    Z5, Z14, Z14
 	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z7, K3
 	VXORPS       Z14, Z14, K3, Z14
 	VMULPS       Z8, Z14, Z14
-	VMOVUPS      softmaxconsts<>+64(SB), Z5
+	VMOVUPS      softmaxconsts<>+0(SB), Z5
 	VSUBPS       Z14, Z5, Z5
 	VBROADCASTSS gamma+156(FP), Z10
 	MOVQ         gmode+160(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_1110
+	JEQ          pow1_1198
 	CMPQ         AX, $0x02
-	JEQ          pow2_1112
+	JEQ          pow2_1200
 	CMPQ         AX, $0x03
-	JEQ          powg_1111
-	VMOVUPS      softmaxconsts<>+64(SB), Z10
-	JMP          powd_1113
+	JEQ          powg_1199
+	VMOVUPS      softmaxconsts<>+0(SB), Z10
+	JMP          powd_1201
 
-pow1_1110:
+pow1_1198:
 	VMOVAPS Z5, Z10
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z5, K3
 	VXORPS  Z10, Z10, K3, Z10
-	JMP     powd_1113
+	JMP     powd_1201
 
-pow2_1112:
+pow2_1200:
 	VMULPS Z5, Z5, Z10
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z5, K3
 	VXORPS Z10, Z10, K3, Z10
-	JMP    powd_1113
+	JMP    powd_1201
 
-powg_1111:
+powg_1199:
 	VGETEXPPS    Z5, Z12
-	VADDPS       softmaxconsts<>+64(SB), Z12, Z12
+	VADDPS       softmaxconsts<>+0(SB), Z12, Z12
 	VGETMANTPS   $0x02, Z5, Z11
 	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z11, K3
-	VSUBPS       softmaxconsts<>+64(SB), Z11, Z13
+	VSUBPS       softmaxconsts<>+0(SB), Z11, Z13
 	VADDPS       Z11, Z11, Z14
-	VSUBPS       softmaxconsts<>+64(SB), Z14, Z14
+	VSUBPS       softmaxconsts<>+0(SB), Z14, Z14
 	VBLENDMPS    Z14, Z13, K3, Z11
-	VSUBPS       softmaxconsts<>+64(SB), Z12, K3, Z12
+	VSUBPS       softmaxconsts<>+0(SB), Z12, K3, Z12
 	VMULPS       Z11, Z11, Z13
 	VMOVUPS      softmaxconsts<>+1088(SB), Z14
 	VFMADD213PS  softmaxconsts<>+1152(SB), Z11, Z14
@@ -18476,7 +19560,7 @@ powg_1111:
 	VFMADD213PS  Z15, Z12, Z16
 	VFMADD213PS  Z13, Z12, Z16
 	VFMADD213PS  Z11, Z12, Z16
-	VADDPS       softmaxconsts<>+64(SB), Z16, Z16
+	VADDPS       softmaxconsts<>+0(SB), Z16, Z16
 	VSCALEFPS    Z10, Z16, Z16
 	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z14, K3
 	VXORPS       Z16, Z16, K3, Z16
@@ -18486,48 +19570,48 @@ powg_1111:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z5, K3
 	VXORPS       Z10, Z10, K3, Z10
 
-powd_1113:
+powd_1201:
 	VMULPS  Z9, Z10, Z10
 	TESTQ   $0x00000100, sflags+200(FP)
-	JZ      noflag_1114
-	VMOVUPS softmaxconsts<>+64(SB), Z5
+	JZ      noflag_1202
+	VMOVUPS softmaxconsts<>+0(SB), Z5
 	MOVQ    DI, AX
 	VXORPS  Z9, Z9, Z9
 	XORQ    DX, DX
 
-class_1115:
+class_1203:
 	VPCMPEQD     Z9, Z4, K3
 	VBROADCASTSS 4(AX), K3, Z5
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z9, Z9
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_1115
+	JB           class_1203
 	VMULPS       Z5, Z10, Z10
 
-noflag_1114:
+noflag_1202:
 	VMOVAPS.Z Z10, K2, Z10
 	VADDPS    Z10, Z2, Z2
 
-noflag_1109:
-noflag_1102:
-	VMOVUPS softmaxconsts<>+64(SB), Z5
+noflag_1197:
+noflag_1190:
+	VMOVUPS softmaxconsts<>+0(SB), Z5
 	TESTQ   $0x00000200, flags+88(FP)
-	JZ      noflag_1116
+	JZ      noflag_1204
 	MOVQ    DI, AX
 	VXORPS  Z9, Z9, Z9
 	XORQ    DX, DX
 
-class_1117:
+class_1205:
 	VPCMPEQD     Z9, Z4, K3
 	VBROADCASTSS (AX), K3, Z5
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z9, Z9
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_1117
+	JB           class_1205
 
-noflag_1116:
+noflag_1204:
 	VBROADCASTSS k1+144(FP), Z9
 	VMULPS       Z5, Z9, Z9
 	VBROADCASTSS k2+148(FP), Z5
@@ -18547,46 +19631,46 @@ noflag_1116:
 	VFMADD213PS  Z14, Z12, Z15
 	VFMADD213PS  Z13, Z12, Z15
 	VFMADD213PS  Z11, Z12, Z15
-	VADDPS       softmaxconsts<>+64(SB), Z15, Z15
+	VADDPS       softmaxconsts<>+0(SB), Z15, Z15
 	VSCALEFPS    Z10, Z15, Z15
 	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z7, K3
 	VXORPS       Z15, Z15, K3, Z15
 	VMULPS       Z8, Z15, Z15
-	VMOVUPS      softmaxconsts<>+64(SB), Z10
+	VMOVUPS      softmaxconsts<>+0(SB), Z10
 	VSUBPS       Z15, Z10, Z10
 	VBROADCASTSS gamma+156(FP), Z11
 	MOVQ         gmode+160(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_1118
+	JEQ          pow1_1206
 	CMPQ         AX, $0x02
-	JEQ          pow2_1120
+	JEQ          pow2_1208
 	CMPQ         AX, $0x03
-	JEQ          powg_1119
-	VMOVUPS      softmaxconsts<>+64(SB), Z12
-	JMP          powd_1121
+	JEQ          powg_1207
+	VMOVUPS      softmaxconsts<>+0(SB), Z12
+	JMP          powd_1209
 
-pow1_1118:
+pow1_1206:
 	VMOVAPS Z10, Z12
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z10, K3
 	VXORPS  Z12, Z12, K3, Z12
-	JMP     powd_1121
+	JMP     powd_1209
 
-pow2_1120:
+pow2_1208:
 	VMULPS Z10, Z10, Z12
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z10, K3
 	VXORPS Z12, Z12, K3, Z12
-	JMP    powd_1121
+	JMP    powd_1209
 
-powg_1119:
+powg_1207:
 	VGETEXPPS    Z10, Z13
-	VADDPS       softmaxconsts<>+64(SB), Z13, Z13
+	VADDPS       softmaxconsts<>+0(SB), Z13, Z13
 	VGETMANTPS   $0x02, Z10, Z12
 	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z12, K3
-	VSUBPS       softmaxconsts<>+64(SB), Z12, Z14
+	VSUBPS       softmaxconsts<>+0(SB), Z12, Z14
 	VADDPS       Z12, Z12, Z16
-	VSUBPS       softmaxconsts<>+64(SB), Z16, Z16
+	VSUBPS       softmaxconsts<>+0(SB), Z16, Z16
 	VBLENDMPS    Z16, Z14, K3, Z12
-	VSUBPS       softmaxconsts<>+64(SB), Z13, K3, Z13
+	VSUBPS       softmaxconsts<>+0(SB), Z13, K3, Z13
 	VMULPS       Z12, Z12, Z14
 	VMOVUPS      softmaxconsts<>+1088(SB), Z16
 	VFMADD213PS  softmaxconsts<>+1152(SB), Z12, Z16
@@ -18625,7 +19709,7 @@ powg_1119:
 	VFMADD213PS  Z18, Z14, Z19
 	VFMADD213PS  Z17, Z14, Z19
 	VFMADD213PS  Z13, Z14, Z19
-	VADDPS       softmaxconsts<>+64(SB), Z19, Z19
+	VADDPS       softmaxconsts<>+0(SB), Z19, Z19
 	VSCALEFPS    Z12, Z19, Z19
 	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z16, K3
 	VXORPS       Z19, Z19, K3, Z19
@@ -18635,19 +19719,19 @@ powg_1119:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z10, K3
 	VXORPS       Z12, Z12, K3, Z12
 
-powd_1121:
-	VXORPS       softmaxconsts<>+2304(SB), Z12, Z12
+powd_1209:
+	VXORPS       softmaxconsts<>+2176(SB), Z12, Z12
 	CMPQ         AX, $0x00
-	JEQ          gamma0_1122
+	JEQ          gamma0_1210
 	VGETEXPPS    Z6, Z14
-	VADDPS       softmaxconsts<>+64(SB), Z14, Z14
+	VADDPS       softmaxconsts<>+0(SB), Z14, Z14
 	VGETMANTPS   $0x02, Z6, Z13
 	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z13, K3
-	VSUBPS       softmaxconsts<>+64(SB), Z13, Z16
+	VSUBPS       softmaxconsts<>+0(SB), Z13, Z16
 	VADDPS       Z13, Z13, Z17
-	VSUBPS       softmaxconsts<>+64(SB), Z17, Z17
+	VSUBPS       softmaxconsts<>+0(SB), Z17, Z17
 	VBLENDMPS    Z17, Z16, K3, Z13
-	VSUBPS       softmaxconsts<>+64(SB), Z14, K3, Z14
+	VSUBPS       softmaxconsts<>+0(SB), Z14, K3, Z14
 	VMULPS       Z13, Z13, Z16
 	VMOVUPS      softmaxconsts<>+1088(SB), Z17
 	VFMADD213PS  softmaxconsts<>+1152(SB), Z13, Z17
@@ -18669,39 +19753,39 @@ powd_1121:
 	VMOVAPS      Z7, Z6
 	VSUBPS       Z17, Z6, Z6
 	VMOVAPS      Z11, Z7
-	VSUBPS       softmaxconsts<>+64(SB), Z7, Z7
+	VSUBPS       softmaxconsts<>+0(SB), Z7, Z7
 	MOVQ         g1mode+168(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_1123
+	JEQ          pow1_1211
 	CMPQ         AX, $0x02
-	JEQ          pow2_1125
+	JEQ          pow2_1213
 	CMPQ         AX, $0x03
-	JEQ          powg_1124
-	VMOVUPS      softmaxconsts<>+64(SB), Z7
-	JMP          powd_1126
+	JEQ          powg_1212
+	VMOVUPS      softmaxconsts<>+0(SB), Z7
+	JMP          powd_1214
 
-pow1_1123:
+pow1_1211:
 	VMOVAPS Z10, Z7
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z10, K3
 	VXORPS  Z7, Z7, K3, Z7
-	JMP     powd_1126
+	JMP     powd_1214
 
-pow2_1125:
+pow2_1213:
 	VMULPS Z10, Z10, Z7
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z10, K3
 	VXORPS Z7, Z7, K3, Z7
-	JMP    powd_1126
+	JMP    powd_1214
 
-powg_1124:
+powg_1212:
 	VGETEXPPS    Z10, Z14
-	VADDPS       softmaxconsts<>+64(SB), Z14, Z14
+	VADDPS       softmaxconsts<>+0(SB), Z14, Z14
 	VGETMANTPS   $0x02, Z10, Z13
 	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z13, K3
-	VSUBPS       softmaxconsts<>+64(SB), Z13, Z16
+	VSUBPS       softmaxconsts<>+0(SB), Z13, Z16
 	VADDPS       Z13, Z13, Z17
-	VSUBPS       softmaxconsts<>+64(SB), Z17, Z17
+	VSUBPS       softmaxconsts<>+0(SB), Z17, Z17
 	VBLENDMPS    Z17, Z16, K3, Z13
-	VSUBPS       softmaxconsts<>+64(SB), Z14, K3, Z14
+	VSUBPS       softmaxconsts<>+0(SB), Z14, K3, Z14
 	VMULPS       Z13, Z13, Z16
 	VMOVUPS      softmaxconsts<>+1088(SB), Z17
 	VFMADD213PS  softmaxconsts<>+1152(SB), Z13, Z17
@@ -18740,7 +19824,7 @@ powg_1124:
 	VFMADD213PS  Z18, Z14, Z19
 	VFMADD213PS  Z16, Z14, Z19
 	VFMADD213PS  Z13, Z14, Z19
-	VADDPS       softmaxconsts<>+64(SB), Z19, Z19
+	VADDPS       softmaxconsts<>+0(SB), Z19, Z19
 	VSCALEFPS    Z7, Z19, Z19
 	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z17, K3
 	VXORPS       Z19, Z19, K3, Z19
@@ -18750,45 +19834,45 @@ powg_1124:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z10, K3
 	VXORPS       Z7, Z7, K3, Z7
 
-powd_1126:
+powd_1214:
 	VMULPS Z11, Z7, Z7
 	VMULPS Z15, Z7, Z7
 	VMULPS Z6, Z7, Z7
 	VCMPPS $0x0e, softmaxconsts<>+1664(SB), Z10, K3
 	VADDPS Z7, Z12, K3, Z12
 
-gamma0_1122:
+gamma0_1210:
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_1127
-	VMOVUPS softmaxconsts<>+64(SB), Z6
+	JZ      noflag_1215
+	VMOVUPS softmaxconsts<>+0(SB), Z6
 	MOVQ    DI, AX
 	VXORPS  Z7, Z7, Z7
 	XORQ    DX, DX
 
-class_1128:
+class_1216:
 	VPCMPEQD     Z7, Z4, K3
 	VBROADCASTSS 4(AX), K3, Z6
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z7, Z7
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_1128
+	JB           class_1216
 	VMULPS       Z6, Z12, Z12
 
-noflag_1127:
+noflag_1215:
 	VBROADCASTSS fs+152(FP), Z6
 	VMULPS       Z6, Z12, Z12
 	VSUBPS       Z12, Z5, Z5
 	VSUBPS       Z12, Z9, Z9
 	VXORPS       Z6, Z6, Z6
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_1129
+	JZ           noflag_1217
 	MOVQ         SI, AX
 	MOVQ         DI, DX
 	VXORPS       Z7, Z7, Z7
 	XORQ         BX, BX
 
-class_1130:
+class_1218:
 	VMULPS       (AX), Z8, Z10
 	VPCMPEQD     Z7, Z4, K3
 	VBROADCASTSS 20(DX), Z11
@@ -18803,18 +19887,18 @@ class_1130:
 	VPADDD       softmaxconsts<>+832(SB), Z7, Z7
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_1130
+	JB           class_1218
 
-noflag_1129:
+noflag_1217:
 	TESTQ  $0x00000004, flags+88(FP)
-	JZ     outnr_1132
+	JZ     outnr_1220
 	MOVQ   SI, AX
 	MOVQ   DI, DX
 	MOVQ   R8, BX
 	VXORPS Z7, Z7, Z7
 	XORQ   SI, SI
 
-class_1133:
+class_1221:
 	VPCMPEQD     Z7, Z4, K3
 	VMULPS       (AX), Z8, Z10
 	VBROADCASTSS 20(DX), Z11
@@ -18827,11 +19911,11 @@ class_1133:
 	VADDPS       Z5, Z11, Z11
 	VMULPS       Z11, Z10, Z10
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_1134
+	JZ           noflag_1222
 	VBROADCASTSS 8(DX), Z11
 	VSUBPS       Z11, Z10, Z10
 
-noflag_1134:
+noflag_1222:
 	VSUBPS    Z9, Z10, K3, Z10
 	VMOVAPS.Z Z10, K2, Z10
 	VMOVUPS   Z10, K1, (BX)
@@ -18841,10 +19925,10 @@ noflag_1134:
 	VPADDD    softmaxconsts<>+832(SB), Z7, Z7
 	INCQ      SI
 	CMPQ      SI, C+72(FP)
-	JB        class_1133
-	JMP       outd_1131
+	JB        class_1221
+	JMP       outd_1219
 
-outnr_1132:
+outnr_1220:
 	VMOVAPS Z5, Z5
 	VMULPS  Z8, Z5, Z5
 	MOVQ    SI, AX
@@ -18853,15 +19937,15 @@ outnr_1132:
 	VXORPS  Z6, Z6, Z6
 	XORQ    SI, SI
 
-class_1135:
+class_1223:
 	VPCMPEQD     Z6, Z4, K3
 	VMULPS       (AX), Z5, Z7
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_1136
+	JZ           noflag_1224
 	VBROADCASTSS 8(DX), Z8
 	VSUBPS       Z8, Z7, Z7
 
-noflag_1136:
+noflag_1224:
 	VSUBPS    Z9, Z7, K3, Z7
 	VMOVAPS.Z Z7, K2, Z7
 	VMOVUPS   Z7, K1, (BX)
@@ -18871,15 +19955,15 @@ noflag_1136:
 	VPADDD    softmaxconsts<>+832(SB), Z6, Z6
 	INCQ      SI
 	CMPQ      SI, C+72(FP)
-	JB        class_1135
+	JB        class_1223
 
-outd_1131:
-done_1056:
+outd_1219:
+done_1140:
 	TESTQ $0x00000800, flags+88(FP)
-	JZ    noflag_1137
+	JZ    noflag_1225
 	SFENCE
 
-noflag_1137:
+noflag_1225:
 	MOVQ          out_base+224(FP), AX
 	VMOVAPS       Z0, Z0
 	VEXTRACTF64X4 $0x01, Z0, Y4
@@ -18924,38 +20008,38 @@ noflag_1137:
 	VZEROUPPER
 	RET
 
-DATA softmaxconsts<>+0(SB)/4, $0xffffffff
-DATA softmaxconsts<>+4(SB)/4, $0xffffffff
-DATA softmaxconsts<>+8(SB)/4, $0xffffffff
-DATA softmaxconsts<>+12(SB)/4, $0xffffffff
-DATA softmaxconsts<>+16(SB)/4, $0xffffffff
-DATA softmaxconsts<>+20(SB)/4, $0xffffffff
-DATA softmaxconsts<>+24(SB)/4, $0xffffffff
-DATA softmaxconsts<>+28(SB)/4, $0xffffffff
-DATA softmaxconsts<>+32(SB)/4, $0xffffffff
-DATA softmaxconsts<>+36(SB)/4, $0xffffffff
-DATA softmaxconsts<>+40(SB)/4, $0xffffffff
-DATA softmaxconsts<>+44(SB)/4, $0xffffffff
-DATA softmaxconsts<>+48(SB)/4, $0xffffffff
-DATA softmaxconsts<>+52(SB)/4, $0xffffffff
-DATA softmaxconsts<>+56(SB)/4, $0xffffffff
-DATA softmaxconsts<>+60(SB)/4, $0xffffffff
-DATA softmaxconsts<>+64(SB)/4, $0x3f800000
-DATA softmaxconsts<>+68(SB)/4, $0x3f800000
-DATA softmaxconsts<>+72(SB)/4, $0x3f800000
-DATA softmaxconsts<>+76(SB)/4, $0x3f800000
-DATA softmaxconsts<>+80(SB)/4, $0x3f800000
-DATA softmaxconsts<>+84(SB)/4, $0x3f800000
-DATA softmaxconsts<>+88(SB)/4, $0x3f800000
-DATA softmaxconsts<>+92(SB)/4, $0x3f800000
-DATA softmaxconsts<>+96(SB)/4, $0x3f800000
-DATA softmaxconsts<>+100(SB)/4, $0x3f800000
-DATA softmaxconsts<>+104(SB)/4, $0x3f800000
-DATA softmaxconsts<>+108(SB)/4, $0x3f800000
-DATA softmaxconsts<>+112(SB)/4, $0x3f800000
-DATA softmaxconsts<>+116(SB)/4, $0x3f800000
-DATA softmaxconsts<>+120(SB)/4, $0x3f800000
-DATA softmaxconsts<>+124(SB)/4, $0x3f800000
+DATA softmaxconsts<>+0(SB)/4, $0x3f800000
+DATA softmaxconsts<>+4(SB)/4, $0x3f800000
+DATA softmaxconsts<>+8(SB)/4, $0x3f800000
+DATA softmaxconsts<>+12(SB)/4, $0x3f800000
+DATA softmaxconsts<>+16(SB)/4, $0x3f800000
+DATA softmaxconsts<>+20(SB)/4, $0x3f800000
+DATA softmaxconsts<>+24(SB)/4, $0x3f800000
+DATA softmaxconsts<>+28(SB)/4, $0x3f800000
+DATA softmaxconsts<>+32(SB)/4, $0x3f800000
+DATA softmaxconsts<>+36(SB)/4, $0x3f800000
+DATA softmaxconsts<>+40(SB)/4, $0x3f800000
+DATA softmaxconsts<>+44(SB)/4, $0x3f800000
+DATA softmaxconsts<>+48(SB)/4, $0x3f800000
+DATA softmaxconsts<>+52(SB)/4, $0x3f800000
+DATA softmaxconsts<>+56(SB)/4, $0x3f800000
+DATA softmaxconsts<>+60(SB)/4, $0x3f800000
+DATA softmaxconsts<>+64(SB)/4, $0xffffffff
+DATA softmaxconsts<>+68(SB)/4, $0xffffffff
+DATA softmaxconsts<>+72(SB)/4, $0xffffffff
+DATA softmaxconsts<>+76(SB)/4, $0xffffffff
+DATA softmaxconsts<>+80(SB)/4, $0xffffffff
+DATA softmaxconsts<>+84(SB)/4, $0xffffffff
+DATA softmaxconsts<>+88(SB)/4, $0xffffffff
+DATA softmaxconsts<>+92(SB)/4, $0xffffffff
+DATA softmaxconsts<>+96(SB)/4, $0xffffffff
+DATA softmaxconsts<>+100(SB)/4, $0xffffffff
+DATA softmaxconsts<>+104(SB)/4, $0xffffffff
+DATA softmaxconsts<>+108(SB)/4, $0xffffffff
+DATA softmaxconsts<>+112(SB)/4, $0xffffffff
+DATA softmaxconsts<>+116(SB)/4, $0xffffffff
+DATA softmaxconsts<>+120(SB)/4, $0xffffffff
+DATA softmaxconsts<>+124(SB)/4, $0xffffffff
 DATA softmaxconsts<>+128(SB)/4, $0x3fb8aa3b
 DATA softmaxconsts<>+132(SB)/4, $0x3fb8aa3b
 DATA softmaxconsts<>+136(SB)/4, $0x3fb8aa3b
@@ -19468,54 +20552,54 @@ DATA softmaxconsts<>+2160(SB)/4, $0x42b17217
 DATA softmaxconsts<>+2164(SB)/4, $0x42b17217
 DATA softmaxconsts<>+2168(SB)/4, $0x42b17217
 DATA softmaxconsts<>+2172(SB)/4, $0x42b17217
-DATA softmaxconsts<>+2176(SB)/4, $0xffffffff
-DATA softmaxconsts<>+2180(SB)/4, $0xffffffff
-DATA softmaxconsts<>+2184(SB)/4, $0xffffffff
-DATA softmaxconsts<>+2188(SB)/4, $0xffffffff
-DATA softmaxconsts<>+2192(SB)/4, $0xffffffff
-DATA softmaxconsts<>+2196(SB)/4, $0xffffffff
-DATA softmaxconsts<>+2200(SB)/4, $0xffffffff
-DATA softmaxconsts<>+2204(SB)/4, $0xffffffff
-DATA softmaxconsts<>+2208(SB)/4, $0xffffffff
-DATA softmaxconsts<>+2212(SB)/4, $0xffffffff
-DATA softmaxconsts<>+2216(SB)/4, $0xffffffff
-DATA softmaxconsts<>+2220(SB)/4, $0xffffffff
-DATA softmaxconsts<>+2224(SB)/4, $0xffffffff
-DATA softmaxconsts<>+2228(SB)/4, $0xffffffff
-DATA softmaxconsts<>+2232(SB)/4, $0xffffffff
-DATA softmaxconsts<>+2236(SB)/4, $0xffffffff
-DATA softmaxconsts<>+2240(SB)/4, $0x00000000
-DATA softmaxconsts<>+2244(SB)/4, $0x00000000
-DATA softmaxconsts<>+2248(SB)/4, $0x00000000
-DATA softmaxconsts<>+2252(SB)/4, $0x00000000
-DATA softmaxconsts<>+2256(SB)/4, $0x00000000
-DATA softmaxconsts<>+2260(SB)/4, $0x00000000
-DATA softmaxconsts<>+2264(SB)/4, $0x00000000
-DATA softmaxconsts<>+2268(SB)/4, $0x00000000
-DATA softmaxconsts<>+2272(SB)/4, $0x00000000
-DATA softmaxconsts<>+2276(SB)/4, $0x00000000
-DATA softmaxconsts<>+2280(SB)/4, $0x00000000
-DATA softmaxconsts<>+2284(SB)/4, $0x00000000
-DATA softmaxconsts<>+2288(SB)/4, $0x00000000
-DATA softmaxconsts<>+2292(SB)/4, $0x00000000
-DATA softmaxconsts<>+2296(SB)/4, $0x00000000
-DATA softmaxconsts<>+2300(SB)/4, $0x00000000
-DATA softmaxconsts<>+2304(SB)/4, $0x80000000
-DATA softmaxconsts<>+2308(SB)/4, $0x80000000
-DATA softmaxconsts<>+2312(SB)/4, $0x80000000
-DATA softmaxconsts<>+2316(SB)/4, $0x80000000
-DATA softmaxconsts<>+2320(SB)/4, $0x80000000
-DATA softmaxconsts<>+2324(SB)/4, $0x80000000
-DATA softmaxconsts<>+2328(SB)/4, $0x80000000
-DATA softmaxconsts<>+2332(SB)/4, $0x80000000
-DATA softmaxconsts<>+2336(SB)/4, $0x80000000
-DATA softmaxconsts<>+2340(SB)/4, $0x80000000
-DATA softmaxconsts<>+2344(SB)/4, $0x80000000
-DATA softmaxconsts<>+2348(SB)/4, $0x80000000
-DATA softmaxconsts<>+2352(SB)/4, $0x80000000
-DATA softmaxconsts<>+2356(SB)/4, $0x80000000
-DATA softmaxconsts<>+2360(SB)/4, $0x80000000
-DATA softmaxconsts<>+2364(SB)/4, $0x80000000
+DATA softmaxconsts<>+2176(SB)/4, $0x80000000
+DATA softmaxconsts<>+2180(SB)/4, $0x80000000
+DATA softmaxconsts<>+2184(SB)/4, $0x80000000
+DATA softmaxconsts<>+2188(SB)/4, $0x80000000
+DATA softmaxconsts<>+2192(SB)/4, $0x80000000
+DATA softmaxconsts<>+2196(SB)/4, $0x80000000
+DATA softmaxconsts<>+2200(SB)/4, $0x80000000
+DATA softmaxconsts<>+2204(SB)/4, $0x80000000
+DATA softmaxconsts<>+2208(SB)/4, $0x80000000
+DATA softmaxconsts<>+2212(SB)/4, $0x80000000
+DATA softmaxconsts<>+2216(SB)/4, $0x80000000
+DATA softmaxconsts<>+2220(SB)/4, $0x80000000
+DATA softmaxconsts<>+2224(SB)/4, $0x80000000
+DATA softmaxconsts<>+2228(SB)/4, $0x80000000
+DATA softmaxconsts<>+2232(SB)/4, $0x80000000
+DATA softmaxconsts<>+2236(SB)/4, $0x80000000
+DATA softmaxconsts<>+2240(SB)/4, $0xffffffff
+DATA softmaxconsts<>+2244(SB)/4, $0xffffffff
+DATA softmaxconsts<>+2248(SB)/4, $0xffffffff
+DATA softmaxconsts<>+2252(SB)/4, $0xffffffff
+DATA softmaxconsts<>+2256(SB)/4, $0xffffffff
+DATA softmaxconsts<>+2260(SB)/4, $0xffffffff
+DATA softmaxconsts<>+2264(SB)/4, $0xffffffff
+DATA softmaxconsts<>+2268(SB)/4, $0xffffffff
+DATA softmaxconsts<>+2272(SB)/4, $0xffffffff
+DATA softmaxconsts<>+2276(SB)/4, $0xffffffff
+DATA softmaxconsts<>+2280(SB)/4, $0xffffffff
+DATA softmaxconsts<>+2284(SB)/4, $0xffffffff
+DATA softmaxconsts<>+2288(SB)/4, $0xffffffff
+DATA softmaxconsts<>+2292(SB)/4, $0xffffffff
+DATA softmaxconsts<>+2296(SB)/4, $0xffffffff
+DATA softmaxconsts<>+2300(SB)/4, $0xffffffff
+DATA softmaxconsts<>+2304(SB)/4, $0x00000000
+DATA softmaxconsts<>+2308(SB)/4, $0x00000000
+DATA softmaxconsts<>+2312(SB)/4, $0x00000000
+DATA softmaxconsts<>+2316(SB)/4, $0x00000000
+DATA softmaxconsts<>+2320(SB)/4, $0x00000000
+DATA softmaxconsts<>+2324(SB)/4, $0x00000000
+DATA softmaxconsts<>+2328(SB)/4, $0x00000000
+DATA softmaxconsts<>+2332(SB)/4, $0x00000000
+DATA softmaxconsts<>+2336(SB)/4, $0x00000000
+DATA softmaxconsts<>+2340(SB)/4, $0x00000000
+DATA softmaxconsts<>+2344(SB)/4, $0x00000000
+DATA softmaxconsts<>+2348(SB)/4, $0x00000000
+DATA softmaxconsts<>+2352(SB)/4, $0x00000000
+DATA softmaxconsts<>+2356(SB)/4, $0x00000000
+DATA softmaxconsts<>+2360(SB)/4, $0x00000000
+DATA softmaxconsts<>+2364(SB)/4, $0x00000000
 DATA softmaxconsts<>+2368(SB)/4, $0x42b17218
 DATA softmaxconsts<>+2372(SB)/4, $0x42b17218
 DATA softmaxconsts<>+2376(SB)/4, $0x42b17218

@@ -47,6 +47,17 @@ func (a *acc) zero() {
 	VMOVUPS(z, a.m)
 }
 
+// set sets every lane to op (a register or memory).
+func (a *acc) set(op Op) {
+	if a.reg {
+		VMOVUPS(op, a.r)
+		return
+	}
+	v := a.t.V()
+	VMOVUPS(op, v)
+	VMOVUPS(v, a.m)
+}
+
 // add adds v (its lanes in tail only, when tail is set; v may be clobbered).
 func (a *acc) add(v Register, tail *Mask) {
 	if tail != nil {

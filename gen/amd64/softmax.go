@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 
+	"github.com/segloss/segloss/internal/vmath"
+
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
 	. "github.com/mmcloughlin/avo/reg"
@@ -257,10 +259,11 @@ func softmaxStats(t *Tier, u8 bool) {
 			}
 		})
 	}
-	sc := t.newAccs(4) // CE, W, Focal, Valid
+	sc := t.newAccs(6) // CE, W, Focal, Valid; the product mode's mantissa and exponent
 	for _, s := range sc {
 		s.zero()
 	}
+	sc[4].set(t.F(1))
 	sCE, sW, sFoc, sValid := sc[0], sc[1], sc[2], sc[3]
 	t.stream(a.n, []ptr{{a.x, 4}, {a.lab, elem}}, func(tail *Mask, rem GPVirtual) {
 		st := t.loadPixels(a.lab, u8, arg("ign"), tail, rem)
@@ -307,7 +310,7 @@ func softmaxStats(t *Tier, u8 bool) {
 				VMOVUPS(cnt, Mem{Base: pa, Disp: 2 * t.W()})
 			})
 		})
-		t.pixelwiseSums(a, a.flags, st, SUM, INV, mx, zy, sCE, sW, sFoc)
+		t.pixelwiseSums(a, a.flags, st, SUM, INV, mx, zy, sCE, sW, sFoc, sc[4], sc[5])
 	})
 	// Reduce: per class, then the per-image sums.
 	out := Load(Param("out").Base(), GP64()).(GPVirtual)
@@ -337,10 +340,110 @@ func softmaxStats(t *Tier, u8 bool) {
 		SHLQ(U8(4), C4)
 		ADDQ(C4, out)
 	}
-	for i, s := range sc {
+	t.ceProductEnd(a.flags, sCE, sc[4], sc[5])
+	for i, s := range sc[:4] {
 		VMOVSS(s.sum(), Mem{Base: out, Disp: 4 * i})
 	}
 	end()
+}
+
+// jumpProdMode jumps to l when flags ask for the cross entropy without
+// class weights and without the focal term: the product mode of
+// kernels/generic.go softmaxStatsGeneric, where every pixel's -log p_y
+// is log(sum) - z_y and the log(sum) of a block are summed as the log of
+// their product.
+func jumpProdMode(flags Mem, l string) {
+	r := GP64()
+	MOVQ(flags, r)
+	ANDQ(U32(flagCE|flagFocal|flagWeights), r)
+	CMPQ(r, U32(flagCE))
+	JEQ(LabelRef(l))
+}
+
+// ceProduct is the product mode of pixelwiseSums: sCE gets -(1-eps)*z_y -
+// eps/C*sum_k z_k, sW 1, per valid pixel, and the running product of the
+// pixels' sums is kept as a mantissa in [1, 2) (sProd) and an exponent
+// (sExp); ceProductEnd adds its log to sCE.
+func (t *Tier) ceProduct(a softmaxArgs, flags Mem, st pixelState, SUM, mx, zy Op, sCE, sW, sProd, sExp *acc) {
+	l := t.bcast(arg("eps1"))
+	VXORPS(t.I(0x80000000), l, l)
+	VMULPS(zy, l, l) // -(1-eps)*z_y
+	L := t.keep(l)
+	ifFlag(flags, flagSmooth, func() {
+		swz := t.V()
+		VXORPS(swz, swz, swz)
+		px := GP64()
+		MOVQ(a.x, px)
+		t.classLoop(a.C, []classPtr{{px, a.stride}}, false, func(VecVirtual) {
+			z := t.V()
+			t.loadX(Mem{Base: px}, z, st)
+			VSUBPS(mx, z, z)
+			VADDPS(z, swz, swz)
+		})
+		ec := t.bcast(arg("epsC"))
+		l2 := t.ld(L)
+		VFNMADD231PS(ec, swz, l2) // - eps/C * sum_k z_k
+		if !t.avx512 {
+			VMOVUPS(l2, L)
+		}
+	})
+	lf := t.ld(L)
+	t.keepWhere(st.valid, lf)
+	sCE.add(lf, nil)
+	one := t.V()
+	VMOVUPS(t.F(1), one)
+	t.keepWhere(st.valid, one)
+	sW.add(one, nil)
+	// prod *= sum (valid pixels), then split into mantissa and exponent.
+	if t.avx512 {
+		p := sProd.r
+		VMULPS(SUM, p, st.valid.k, p)
+		e := t.V()
+		VGETEXPPS(p, e)
+		VADDPS(e, sExp.r, sExp.r)
+		VGETMANTPS(U8(0), p, p)
+		return
+	}
+	s := t.V()
+	VMOVUPS(t.F(1), s)
+	t.sel(st.valid, SUM, s, s)
+	p := t.V()
+	VMULPS(sProd.m, s, p)
+	k := t.V()
+	VPSRLD(U8(23), p, k)
+	VPSUBD(t.I(127), k, k)
+	VCVTDQ2PS(k, k)
+	sExp.add(k, nil)
+	m := t.V()
+	VANDPS(t.I(0x807fffff), p, m)
+	VORPS(t.I(127<<23), m, m)
+	nan := t.cmp(cmpUNORD, p, p)
+	t.setWhere(nan, p, m)
+	VMOVUPS(m, sProd.m)
+}
+
+// ceProductEnd adds log(prod) + exp*ln2, the sum of the block's log(sum),
+// to sCE in the product mode.
+func (t *Tier) ceProductEnd(flags Mem, sCE, sProd, sExp *acc) {
+	skip := newLabel("noprod")
+	r := GP64()
+	MOVQ(flags, r)
+	ANDQ(U32(flagCE|flagFocal|flagWeights), r)
+	CMPQ(r, U32(flagCE))
+	JNE(LabelRef(skip))
+	var p, e Register
+	if t.avx512 {
+		p, e = sProd.r, sExp.r
+	} else {
+		p, e = t.V(), t.V()
+		VMOVUPS(sProd.m, p)
+		VMOVUPS(sExp.m, e)
+	}
+	y := t.log(p, logOpts{normal: true})
+	VFMADD231PS(t.F(f32(vmath.Ln2Lo)), e, y)
+	VFMADD231PS(t.F(f32(vmath.Ln2Hi)), e, y)
+	sCE.add(y, nil)
+	Label(skip)
 }
 
 // pixelwiseSums adds the cross-entropy (sCE, sW) and focal (sFoc) sums of
@@ -348,7 +451,11 @@ func softmaxStats(t *Tier, u8 bool) {
 // flagSmooth, flagAlpha): SUM = sum_c exp(x_c - mx), INV = 1/SUM, zy =
 // x_y - mx. The statistics kernels and the fused kernels both call it, so
 // their sums are the same bit for bit.
-func (t *Tier) pixelwiseSums(a softmaxArgs, flags Mem, st pixelState, SUM, INV, mx, zy Op, sCE, sW, sFoc *acc) {
+func (t *Tier) pixelwiseSums(a softmaxArgs, flags Mem, st pixelState, SUM, INV, mx, zy Op, sCE, sW, sFoc, sProd, sExp *acc) {
+	pm, done := newLabel("prodmode"), newLabel("pwdone")
+	if sProd != nil {
+		jumpProdMode(flags, pm)
+	}
 	ifFlag(flags, flagCE|flagFocal, func() {
 		lse := t.log(t.ld(SUM), logOpts{normal: true})
 		nll := t.V()
@@ -429,6 +536,12 @@ func (t *Tier) pixelwiseSums(a softmaxArgs, flags Mem, st pixelState, SUM, INV, 
 			sFoc.add(f3, nil)
 		})
 	})
+	if sProd != nil {
+		JMP(LabelRef(done))
+		Label(pm)
+		t.ceProduct(a, flags, st, SUM, mx, zy, sCE, sW, sProd, sExp)
+		Label(done)
+	}
 }
 
 func log2(n int) int {
@@ -482,12 +595,23 @@ func softmaxGradKernel(t *Tier, u8, focal, fused bool) {
 		pd := Load(Param("dst").Base(), GP64()).(GPVirtual)
 		lo := Load(Param("lo"), GP64())
 		LEAQ(Mem{Base: pd, Index: lo, Scale: 4}, pd)
-		var sc []*acc // CE, W, Focal, Valid
+		// CE, W, Focal, Valid, and the product mode's mantissa and
+		// exponent: not in the focal kernels, whose loss has a focal term
+		// (the frame of the AVX2 one would pass the NOSPLIT limit).
+		var sc []*acc
 		if fused {
-			sc = t.newAccs(4)
+			n := 6
+			if focal {
+				n = 4
+			}
+			sc = t.newAccs(n)
 			for _, s := range sc {
 				s.zero()
 			}
+			if !focal {
+				sc[4].set(t.F(1))
+			}
+			sc = append(sc, nil, nil)[:6]
 		}
 		t.stream(a.n, []ptr{{a.x, 4}, {a.lab, elem}, {pd, 4}}, func(tail *Mask, rem GPVirtual) {
 			st := t.loadPixels(a.lab, u8, arg("ign"), tail, rem)
@@ -502,7 +626,7 @@ func softmaxGradKernel(t *Tier, u8, focal, fused bool) {
 				VMOVUPS(t.F(1), one)
 				t.keepWhere(st.valid, one)
 				sc[3].add(one, nil)
-				t.pixelwiseSums(a, arg("sflags"), st, SUM, INV, mx, zy, sc[0], sc[1], sc[2])
+				t.pixelwiseSums(a, arg("sflags"), st, SUM, INV, mx, zy, sc[0], sc[1], sc[2], sc[4], sc[5])
 			}
 			wy := t.V()
 			VMOVUPS(t.F(1), wy)
@@ -677,8 +801,11 @@ func softmaxGradKernel(t *Tier, u8, focal, fused bool) {
 		})
 		ifFlag(a.flags, flagNT, func() { SFENCE() })
 		if fused {
+			if !focal {
+				t.ceProductEnd(arg("sflags"), sc[0], sc[4], sc[5])
+			}
 			out := Load(Param("out").Base(), GP64()).(GPVirtual)
-			for i, s := range sc {
+			for i, s := range sc[:4] {
 				VMOVSS(s.sum(), Mem{Base: out, Disp: 4 * i})
 			}
 		}

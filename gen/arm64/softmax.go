@@ -1,6 +1,10 @@
 package main
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/segloss/segloss/internal/vmath"
+)
 
 // The softmax statistics and gradient passes over pixels [lo, hi) of one
 // image (C planes of S pixels): kernels/generic.go softmaxStatsGeneric and
@@ -238,6 +242,11 @@ func softmaxStats(u8 bool) {
 	for _, a := range []V{accCE, accW, accFoc, accValid} {
 		ZERO(a)
 	}
+	// The product mode's running product of the pixels' sums, as a
+	// mantissa in [1, 2) and an exponent (kernels/generic.go).
+	prod, pexp := vget(), vget()
+	KfInto(prod, 1)
+	ZERO(pexp)
 	px.loop(func(tail bool) {
 		valid, labz := px.valid(tail, ign)
 		one := Kf(1)
@@ -333,6 +342,45 @@ func softmaxStats(u8 bool) {
 			vput(py, f1, f2)
 		})
 
+		noProd, lossDone := newLabel("noprod"), newLabel("lossdone")
+		jumpUnlessProdMode(flags, noProd)
+		{
+			// -(1-eps)*z_y - eps/C*sum_k z_k per valid pixel; prod *= sum.
+			l, e1 := vget(), argF32("eps1")
+			FNEG(e1, e1)
+			FMUL(l, zy, e1)
+			vput(e1)
+			ifBit(flags, bitSmooth, func() {
+				ec := argF32("epsC")
+				FMLS(l, ec, T)
+				vput(ec)
+			})
+			accAdd(accCE, l, valid)
+			one := Kf(1)
+			accAdd(accW, one, valid)
+			MOVv(l, one)
+			vput(one)
+			BIT(l, sum, valid) // valid ? sum : 1
+			FMUL(prod, prod, l)
+			k := K(127)
+			USHR4S(l, prod, 23)
+			SUB4S(l, l, k)
+			vput(k)
+			SCVTF(l, l)
+			FADD(pexp, pexp, l)
+			k = K(0x807fffff)
+			AND(l, prod, k)
+			vput(k)
+			k = K(127 << 23)
+			ORR(l, l, k)
+			vput(k)
+			nn := vget()
+			FCMEQ(nn, prod, prod) // not NaN: a NaN stays
+			BIT(prod, l, nn)
+			vput(l, nn)
+		}
+		B(lossDone)
+		label(noProd)
 		skip := newLabel("noloss")
 		TSTi(flags, 1<<bitCE|1<<bitFocal)
 		Bcond("EQ", skip)
@@ -381,8 +429,24 @@ func softmaxStats(u8 bool) {
 		})
 		vput(lse, nll)
 		label(skip)
+		label(lossDone)
 		vput(valid, labz, mx, sum, ey, zy, T, inv)
 	})
+	{
+		skip := newLabel("noprodend")
+		jumpUnlessProdMode(flags, skip)
+		y := log(prod, true)
+		k := Kf(vmath.Ln2Lo)
+		FMLA(y, pexp, k)
+		vput(k)
+		k = Kf(vmath.Ln2Hi)
+		FMLA(y, pexp, k)
+		vput(k)
+		FADD(accCE, accCE, y)
+		vput(y)
+		label(skip)
+	}
+	vput(prod, pexp)
 	po := argBase("out")
 	for i, a := range []V{accCE, accW, accFoc, accValid} {
 		s := hsum(a)
@@ -390,6 +454,15 @@ func softmaxStats(u8 bool) {
 		vput(s, a)
 	}
 	end()
+}
+
+// jumpUnlessProdMode jumps to l unless flags ask for the cross entropy
+// without class weights and without the focal term (the product mode of
+// kernels/generic.go softmaxStatsGeneric).
+func jumpUnlessProdMode(flags R, l string) {
+	TBZ(flags, bitCE, l)
+	TSTi(flags, 1<<bitFocal|1<<bitWeights)
+	Bcond("NE", l)
 }
 
 // addLanes adds the sum of v's lanes to the float32 at p.
