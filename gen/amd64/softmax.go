@@ -353,11 +353,16 @@ func softmaxStats(t *Tier, u8 bool) {
 // is log(sum) - z_y and the log(sum) of a block are summed as the log of
 // their product.
 func jumpProdMode(flags Mem, l string) {
+	cmpProdMode(flags)
+	JEQ(LabelRef(l))
+}
+
+// cmpProdMode sets the condition flags: equal in the product mode.
+func cmpProdMode(flags Mem) {
 	r := GP64()
 	MOVQ(flags, r)
 	ANDQ(U32(flagCE|flagFocal|flagWeights), r)
 	CMPQ(r, U32(flagCE))
-	JEQ(LabelRef(l))
 }
 
 // ceProduct is the product mode of pixelwiseSums: sCE gets -(1-eps)*z_y -
@@ -426,10 +431,7 @@ func (t *Tier) ceProduct(a softmaxArgs, flags Mem, st pixelState, SUM, mx, zy Op
 // to sCE in the product mode.
 func (t *Tier) ceProductEnd(flags Mem, sCE, sProd, sExp *acc) {
 	skip := newLabel("noprod")
-	r := GP64()
-	MOVQ(flags, r)
-	ANDQ(U32(flagCE|flagFocal|flagWeights), r)
-	CMPQ(r, U32(flagCE))
+	cmpProdMode(flags)
 	JNE(LabelRef(skip))
 	var p, e Register
 	if t.avx512 {
@@ -599,19 +601,18 @@ func softmaxGradKernel(t *Tier, u8, focal, fused bool) {
 		// exponent: not in the focal kernels, whose loss has a focal term
 		// (the frame of the AVX2 one would pass the NOSPLIT limit).
 		var sc []*acc
+		var sProd, sExp *acc
 		if fused {
-			n := 6
-			if focal {
-				n = 4
-			}
-			sc = t.newAccs(n)
+			sc = t.newAccs(4)
 			for _, s := range sc {
 				s.zero()
 			}
 			if !focal {
-				sc[4].set(t.F(1))
+				pe := t.newAccs(2)
+				sProd, sExp = pe[0], pe[1]
+				sProd.set(t.F(1))
+				sExp.zero()
 			}
-			sc = append(sc, nil, nil)[:6]
 		}
 		t.stream(a.n, []ptr{{a.x, 4}, {a.lab, elem}, {pd, 4}}, func(tail *Mask, rem GPVirtual) {
 			st := t.loadPixels(a.lab, u8, arg("ign"), tail, rem)
@@ -626,7 +627,7 @@ func softmaxGradKernel(t *Tier, u8, focal, fused bool) {
 				VMOVUPS(t.F(1), one)
 				t.keepWhere(st.valid, one)
 				sc[3].add(one, nil)
-				t.pixelwiseSums(a, arg("sflags"), st, SUM, INV, mx, zy, sc[0], sc[1], sc[2], sc[4], sc[5])
+				t.pixelwiseSums(a, arg("sflags"), st, SUM, INV, mx, zy, sc[0], sc[1], sc[2], sProd, sExp)
 			}
 			wy := t.V()
 			VMOVUPS(t.F(1), wy)
@@ -802,10 +803,10 @@ func softmaxGradKernel(t *Tier, u8, focal, fused bool) {
 		ifFlag(a.flags, flagNT, func() { SFENCE() })
 		if fused {
 			if !focal {
-				t.ceProductEnd(arg("sflags"), sc[0], sc[4], sc[5])
+				t.ceProductEnd(arg("sflags"), sc[0], sProd, sExp)
 			}
 			out := Load(Param("out").Base(), GP64()).(GPVirtual)
-			for i, s := range sc[:4] {
+			for i, s := range sc {
 				VMOVSS(s.sum(), Mem{Base: out, Disp: 4 * i})
 			}
 		}
