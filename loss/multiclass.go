@@ -300,15 +300,12 @@ func (m *Multiclass) fused(ws *Workspace, st *Stats, logits []float32, labels La
 	N, C, S := sh.N, sh.C, sh.S
 	wsum, valid := ws.labelTotals(labels, C, m.Ignore, m.ceWeights(p))
 	var ceScale, focScale float32
-	if p.ce {
-		if d := divisor(p.ceT.Reduction, wsum, valid); d != 0 {
-			ceScale = float32(p.wCE / d)
-		}
+	dCE, dFoc := p.divisors(wsum, valid)
+	if dCE != 0 {
+		ceScale = float32(p.wCE / dCE)
 	}
-	if p.focal {
-		if d := divisor(p.focalT.Reduction, valid, valid); d != 0 {
-			focScale = float32(p.wFocal / d)
-		}
+	if dFoc != 0 {
+		focScale = float32(p.wFocal / dFoc)
 	}
 	cpi := (S + chunkPixels - 1) / chunkPixels
 	chunks := N * cpi
@@ -359,17 +356,14 @@ func (m *Multiclass) finalize(ws *Workspace, st *Stats, coefs bool) float64 {
 	ws.grow(N, C)
 	var value float64
 	ws.ceScale, ws.focScale = 0, 0
-	if p.ce {
-		if d := divisor(p.ceT.Reduction, st.scalar(sW), st.scalar(sValid)); d != 0 {
-			value += p.wCE * st.scalar(sCE) / d
-			ws.ceScale = float32(p.wCE / d)
-		}
+	dCE, dFoc := p.divisors(st.scalar(sW), st.scalar(sValid))
+	if dCE != 0 {
+		value += p.wCE * st.scalar(sCE) / dCE
+		ws.ceScale = float32(p.wCE / dCE)
 	}
-	if p.focal {
-		if d := divisor(p.focalT.Reduction, st.scalar(sValid), st.scalar(sValid)); d != 0 {
-			value += p.wFocal * st.scalar(sFocal) / d
-			ws.focScale = float32(p.wFocal / d)
-		}
+	if dFoc != 0 {
+		value += p.wFocal * st.scalar(sFocal) / dFoc
+		ws.focScale = float32(p.wFocal / dFoc)
 	}
 	src := regionSrc{st: st}
 	if coefs {
@@ -402,6 +396,19 @@ func (m *Multiclass) gradient(ws *Workspace, logits []float32, labels Labels, sh
 		logits: logits, labels: labels, grad: grad, region: len(p.regions) > 0}
 	ws.runJob(&ws.job, workers)
 	ws.job = job{}
+}
+
+// divisors returns what the CE and focal sums are divided by, given the CE
+// weight sum and the count of the non-ignored pixels (0 for a term the
+// loss does not have, or that divides by 0).
+func (p *mcPlan) divisors(wsum, valid float64) (dCE, dFoc float64) {
+	if p.ce {
+		dCE = divisor(p.ceT.Reduction, wsum, valid)
+	}
+	if p.focal {
+		dFoc = divisor(p.focalT.Reduction, valid, valid)
+	}
+	return dCE, dFoc
 }
 
 // divisor returns what a pixelwise term's sum is divided by.
