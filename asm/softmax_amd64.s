@@ -441,15 +441,23 @@ prodmode_12:
 	JZ           noflag_28
 	VXORPS       Y0, Y0, Y0
 	MOVQ         AX, R9
-	XORQ         R10, R10
+	MOVQ         DI, R10
+	XORQ         R11, R11
 
 class_29:
 	VMOVUPS      (R9), Y2
 	VSUBPS       192(SP), Y2, Y2
+	TESTQ        $0x00000200, flags+88(FP)
+	JZ           noflag_30
+	VBROADCASTSS (R10), Y3
+	VMULPS       Y3, Y2, Y2
+
+noflag_30:
 	VADDPS       Y2, Y0, Y0
 	ADDQ         CX, R9
-	INCQ         R10
-	CMPQ         R10, C+72(FP)
+	ADDQ         $0x00000020, R10
+	INCQ         R11
+	CMPQ         R11, C+72(FP)
 	JB           class_29
 	VBROADCASTSS epsC+148(FP), Y2
 	VMOVUPS      512(SP), Y3
@@ -494,13 +502,13 @@ tail_3:
 	VMOVDQU 64(R10)(R9*4), Y0
 	XORQ    R9, R9
 
-lab8_30:
+lab8_31:
 	DECQ         DX
 	SHLQ         $0x08, R9
 	MOVBQZX      (BX)(DX*1), R10
 	ORQ          R10, R9
 	TESTQ        DX, DX
-	JNZ          lab8_30
+	JNZ          lab8_31
 	VMOVQ        R9, X1
 	VPMOVZXBD    X1, Y1
 	VBROADCASTSS ign+80(FP), Y2
@@ -517,17 +525,17 @@ lab8_30:
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
-	JZ           c1_31
+	JZ           c1_32
 
-max_32:
+max_33:
 	ADDQ       CX, DX
 	VMASKMOVPS (DX), Y0, Y3
 	PREFETCHT0 1024(DX)
 	VMAXPS     Y3, Y2, Y2
 	DECQ       BX
-	JNZ        max_32
+	JNZ        max_33
 
-c1_31:
+c1_32:
 	VMOVUPS Y2, 192(SP)
 	VXORPS  Y2, Y2, Y2
 	VXORPS  Y3, Y3, Y3
@@ -536,7 +544,7 @@ c1_31:
 	VXORPS  Y4, Y4, Y4
 	XORQ    R9, R9
 
-class_33:
+class_34:
 	VMASKMOVPS   (DX), Y0, Y5
 	VSUBPS       192(SP), Y5, Y5
 	VMULPS       softmaxconsts<>+128(SB), Y5, Y6
@@ -563,10 +571,10 @@ class_33:
 	VANDNPS      Y6, Y7, Y6
 	VADDPS       Y6, Y2, Y2
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_34
+	JZ           noflag_35
 	VMOVUPS      Y6, (BX)
 
-noflag_34:
+noflag_35:
 	VPCMPEQD  Y4, Y1, Y6
 	VBLENDVPS Y6, Y5, Y3, Y3
 	ADDQ      CX, DX
@@ -574,32 +582,32 @@ noflag_34:
 	VPADDD    softmaxconsts<>+832(SB), Y4, Y4
 	INCQ      R9
 	CMPQ      R9, C+72(FP)
-	JB        class_33
+	JB        class_34
 	VMOVUPS   Y3, 224(SP)
 	VMOVUPS   softmaxconsts<>+0(SB), Y3
 	VDIVPS    Y2, Y3, Y3
 	VMOVUPS   Y3, 256(SP)
 	VMOVUPS   Y2, 288(SP)
 	TESTQ     $0x00000004, flags+88(FP)
-	JZ        noflag_35
+	JZ        noflag_36
 	MOVQ      SI, DX
 	MOVQ      R8, BX
 	VXORPS    Y2, Y2, Y2
 	XORQ      SI, SI
 
-class_36:
+class_37:
 	VMOVUPS 256(SP), Y3
 	VMULPS  (DX), Y3, Y3
 	VANDPS  Y0, Y3, Y3
 	VADDPS  (BX), Y3, Y4
 	VMOVUPS Y4, (BX)
 	TESTQ   $0x00000008, flags+88(FP)
-	JZ      noflag_37
+	JZ      noflag_38
 	VMULPS  Y3, Y3, Y4
 	VADDPS  96(BX), Y4, Y4
 	VMOVUPS Y4, 96(BX)
 
-noflag_37:
+noflag_38:
 	VPCMPEQD Y2, Y1, Y4
 	VMOVUPS  32(BX), Y5
 	VANDPS   Y4, Y3, Y3
@@ -614,15 +622,15 @@ noflag_37:
 	VPADDD   softmaxconsts<>+832(SB), Y2, Y2
 	INCQ     SI
 	CMPQ     SI, C+72(FP)
-	JB       class_36
+	JB       class_37
 
-noflag_35:
+noflag_36:
 	MOVQ         flags+88(FP), DX
 	ANDQ         $0x00000203, DX
 	CMPQ         DX, $0x00000001
-	JEQ          prodmode_38
+	JEQ          prodmode_39
 	TESTQ        $0x00000003, flags+88(FP)
-	JZ           noflag_40
+	JZ           noflag_41
 	VMOVUPS      288(SP), Y2
 	VPSRLD       $0x17, Y2, Y3
 	VPSUBD       softmaxconsts<>+896(SB), Y3, Y3
@@ -658,15 +666,15 @@ noflag_35:
 	VMOVUPS      Y6, 320(SP)
 	VMOVUPS      Y2, 352(SP)
 	TESTQ        $0x00000001, flags+88(FP)
-	JZ           noflag_41
+	JZ           noflag_42
 	VMOVUPS      softmaxconsts<>+0(SB), Y2
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_42
+	JZ           noflag_43
 	MOVQ         DI, DX
 	VXORPS       Y3, Y3, Y3
 	XORQ         BX, BX
 
-class_43:
+class_44:
 	VPCMPEQD     Y3, Y1, Y4
 	VBROADCASTSS (DX), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -674,35 +682,35 @@ class_43:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_43
+	JB           class_44
 
-noflag_42:
+noflag_43:
 	VMOVUPS      Y2, 384(SP)
 	VBROADCASTSS eps1+144(FP), Y2
 	VMULPS       384(SP), Y2, Y2
 	VMULPS       352(SP), Y2, Y2
 	VMOVUPS      Y2, 416(SP)
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_44
+	JZ           noflag_45
 	VXORPS       Y2, Y2, Y2
 	MOVQ         DI, DX
 	XORQ         BX, BX
 
-class_45:
+class_46:
 	VMASKMOVPS   (AX), Y0, Y3
 	VSUBPS       192(SP), Y3, Y3
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_46
+	JZ           noflag_47
 	VBROADCASTSS (DX), Y4
 	VMULPS       Y4, Y3, Y3
 
-noflag_46:
+noflag_47:
 	VADDPS       Y3, Y2, Y2
 	ADDQ         CX, AX
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_45
+	JB           class_46
 	VBROADCASTSS wsum+152(FP), Y3
 	VMULPS       320(SP), Y3, Y3
 	VSUBPS       Y2, Y3, Y3
@@ -711,7 +719,7 @@ noflag_46:
 	VFMADD231PS  Y2, Y3, Y4
 	VMOVUPS      Y4, 416(SP)
 
-noflag_44:
+noflag_45:
 	VMOVUPS 416(SP), Y2
 	VANDPS  Y0, Y2, Y2
 	VADDPS  (SP), Y2, Y2
@@ -721,9 +729,9 @@ noflag_44:
 	VADDPS  32(SP), Y2, Y2
 	VMOVUPS Y2, 32(SP)
 
-noflag_41:
+noflag_42:
 	TESTQ        $0x00000002, flags+88(FP)
-	JZ           noflag_47
+	JZ           noflag_48
 	VMOVUPS      224(SP), Y2
 	VMULPS       softmaxconsts<>+128(SB), Y2, Y3
 	VROUNDPS     $0x00, Y3, Y3
@@ -754,27 +762,27 @@ noflag_41:
 	VMOVUPS      Y3, 448(SP)
 	MOVQ         gmode+160(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_48
+	JEQ          pow1_49
 	CMPQ         AX, $0x02
-	JEQ          pow2_50
+	JEQ          pow2_51
 	CMPQ         AX, $0x03
-	JEQ          powg_49
+	JEQ          powg_50
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
-	JMP          powd_51
+	JMP          powd_52
 
-pow1_48:
+pow1_49:
 	VMOVAPS Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_51
+	JMP     powd_52
 
-pow2_50:
+pow2_51:
 	VMULPS  Y2, Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_51
+	JMP     powd_52
 
-powg_49:
+powg_50:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y2, Y4
 	VMULPS       softmaxconsts<>+1792(SB), Y2, Y3
 	VBLENDVPS    Y4, Y3, Y2, Y3
@@ -848,17 +856,17 @@ powg_49:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
-powd_51:
+powd_52:
 	VMULPS  352(SP), Y3, Y3
 	VMOVUPS Y3, 480(SP)
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_52
+	JZ      noflag_53
 	VMOVUPS softmaxconsts<>+0(SB), Y2
 	MOVQ    DI, AX
 	VXORPS  Y3, Y3, Y3
 	XORQ    CX, CX
 
-class_53:
+class_54:
 	VPCMPEQD     Y3, Y1, Y4
 	VBROADCASTSS 4(AX), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -866,45 +874,53 @@ class_53:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         CX
 	CMPQ         CX, C+72(FP)
-	JB           class_53
+	JB           class_54
 	VMOVUPS      480(SP), Y1
 	VMULPS       Y2, Y1, Y1
 	VMOVUPS      Y1, 480(SP)
 
-noflag_52:
+noflag_53:
 	VMOVUPS 480(SP), Y1
 	VANDPS  Y0, Y1, Y1
 	VADDPS  64(SP), Y1, Y1
 	VMOVUPS Y1, 64(SP)
 
-noflag_47:
-noflag_40:
-	JMP pwdone_39
+noflag_48:
+noflag_41:
+	JMP pwdone_40
 
-prodmode_38:
+prodmode_39:
 	VBROADCASTSS eps1+144(FP), Y1
 	VXORPS       softmaxconsts<>+2176(SB), Y1, Y1
 	VMULPS       224(SP), Y1, Y1
 	VMOVUPS      Y1, 512(SP)
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_54
+	JZ           noflag_55
 	VXORPS       Y1, Y1, Y1
-	XORQ         DX, DX
+	MOVQ         DI, DX
+	XORQ         BX, BX
 
-class_55:
+class_56:
 	VMASKMOVPS   (AX), Y0, Y2
 	VSUBPS       192(SP), Y2, Y2
+	TESTQ        $0x00000200, flags+88(FP)
+	JZ           noflag_57
+	VBROADCASTSS (DX), Y3
+	VMULPS       Y3, Y2, Y2
+
+noflag_57:
 	VADDPS       Y2, Y1, Y1
 	ADDQ         CX, AX
-	INCQ         DX
-	CMPQ         DX, C+72(FP)
-	JB           class_55
+	ADDQ         $0x00000020, DX
+	INCQ         BX
+	CMPQ         BX, C+72(FP)
+	JB           class_56
 	VBROADCASTSS epsC+148(FP), Y2
 	VMOVUPS      512(SP), Y3
 	VFNMADD231PS Y2, Y1, Y3
 	VMOVUPS      Y3, 512(SP)
 
-noflag_54:
+noflag_55:
 	VMOVUPS   512(SP), Y1
 	VANDPS    Y0, Y1, Y1
 	VADDPS    (SP), Y1, Y1
@@ -927,7 +943,7 @@ noflag_54:
 	VBLENDVPS Y2, Y0, Y1, Y1
 	VMOVUPS   Y1, 128(SP)
 
-pwdone_39:
+pwdone_40:
 done_4:
 	MOVQ out_base+168(FP), AX
 	MOVQ R8, CX
@@ -936,7 +952,7 @@ done_4:
 	SHLQ $0x02, BX
 	XORQ SI, SI
 
-class_56:
+class_58:
 	VMOVUPS      (CX), Y0
 	VMOVAPS      Y0, Y1
 	VEXTRACTF128 $0x01, Y1, X0
@@ -985,14 +1001,14 @@ class_56:
 	ADDQ         $0x00000004, DX
 	INCQ         SI
 	CMPQ         SI, C+72(FP)
-	JB           class_56
+	JB           class_58
 	MOVQ         C+72(FP), BX
 	SHLQ         $0x04, BX
 	ADDQ         BX, AX
 	MOVQ         flags+88(FP), CX
 	ANDQ         $0x00000203, CX
 	CMPQ         CX, $0x00000001
-	JNE          noprod_57
+	JNE          noprod_59
 	VMOVUPS      128(SP), Y0
 	VMOVUPS      160(SP), Y1
 	VPSRLD       $0x17, Y0, Y2
@@ -1030,7 +1046,7 @@ class_56:
 	VADDPS       (SP), Y5, Y5
 	VMOVUPS      Y5, (SP)
 
-noprod_57:
+noprod_59:
 	VMOVUPS      (SP), Y0
 	VMOVAPS      Y0, Y1
 	VEXTRACTF128 $0x01, Y1, X0
@@ -1088,9 +1104,9 @@ TEXT ·SoftmaxGradU8AVX2(SB), NOSPLIT, $224-200
 	MOVQ lo+32(FP), R9
 	LEAQ (R8)(R9*4), R8
 
-loop_58:
+loop_60:
 	CMPQ         DX, $0x00000008
-	JB           tail_59
+	JB           tail_61
 	VPMOVZXBD    (BX), Y0
 	VBROADCASTSS ign+80(FP), Y1
 	VPCMPEQD     Y1, Y0, Y1
@@ -1102,24 +1118,24 @@ loop_58:
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
 	DECQ         R10
-	JZ           c1_61
+	JZ           c1_63
 
-max_62:
+max_64:
 	ADDQ       CX, R9
 	VMOVUPS    (R9), Y3
 	PREFETCHT0 1024(R9)
 	VMAXPS     Y3, Y2, Y2
 	DECQ       R10
-	JNZ        max_62
+	JNZ        max_64
 
-c1_61:
+c1_63:
 	VMOVUPS Y2, (SP)
 	VXORPS  Y2, Y2, Y2
 	MOVQ    AX, R9
 	MOVQ    SI, R10
 	XORQ    R11, R11
 
-class_63:
+class_65:
 	VMOVUPS      (R9), Y3
 	VSUBPS       (SP), Y3, Y3
 	VMULPS       softmaxconsts<>+128(SB), Y3, Y4
@@ -1150,19 +1166,19 @@ class_63:
 	ADDQ         $0x00000020, R10
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_63
+	JB           class_65
 	VMOVUPS      Y2, 32(SP)
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
 	VDIVPS       Y2, Y3, Y3
 	VMOVUPS      Y3, 64(SP)
 	VMOVUPS      softmaxconsts<>+0(SB), Y2
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_64
+	JZ           noflag_66
 	MOVQ         DI, R9
 	VXORPS       Y3, Y3, Y3
 	XORQ         R10, R10
 
-class_65:
+class_67:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS (R9), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -1170,9 +1186,9 @@ class_65:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_65
+	JB           class_67
 
-noflag_64:
+noflag_66:
 	VBROADCASTSS k1+144(FP), Y3
 	VMULPS       Y2, Y3, Y3
 	VBROADCASTSS k2+148(FP), Y2
@@ -1183,13 +1199,13 @@ noflag_64:
 	MOVQ         C+72(FP), R9
 	SHLQ         $0x05, R9
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_66
+	JZ           noflag_68
 	MOVQ         SI, R10
 	MOVQ         DI, R11
 	VXORPS       Y3, Y3, Y3
 	XORQ         R12, R12
 
-class_67:
+class_69:
 	VMOVUPS      64(SP), Y4
 	VMULPS       (R10), Y4, Y4
 	VMOVUPS      Y4, (R10)
@@ -1208,53 +1224,53 @@ class_67:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R12
 	CMPQ         R12, C+72(FP)
-	JB           class_67
+	JB           class_69
 
-noflag_66:
+noflag_68:
 	VMOVUPS Y2, 160(SP)
 	TESTQ   $0x00000004, flags+88(FP)
-	JZ      outnr_69
+	JZ      outnr_71
 	MOVQ    SI, R10
 	MOVQ    DI, R11
 	MOVQ    R8, R12
 	VXORPS  Y2, Y2, Y2
 	XORQ    R13, R13
 
-class_70:
+class_72:
 	VPCMPEQD     Y2, Y0, Y3
 	VMOVUPS      (R10)(R9*1), Y4
 	VSUBPS       160(SP), Y4, Y4
 	VADDPS       128(SP), Y4, Y4
 	VMULPS       (R10), Y4, Y4
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_71
+	JZ           noflag_73
 	VBROADCASTSS 8(R11), Y5
 	VSUBPS       Y5, Y4, Y4
 
-noflag_71:
+noflag_73:
 	VMOVUPS 96(SP), Y5
 	VANDPS  Y3, Y5, Y3
 	VSUBPS  Y3, Y4, Y4
 	VANDPS  Y1, Y4, Y4
 	TESTQ   $0x00000800, flags+88(FP)
-	JNZ     nt_72
+	JNZ     nt_74
 	VMOVUPS Y4, (R12)
-	JMP     st_73
+	JMP     st_75
 
-nt_72:
+nt_74:
 	VMOVNTPS Y4, (R12)
 
-st_73:
+st_75:
 	ADDQ   $0x00000020, R10
 	ADDQ   $0x00000020, R11
 	ADDQ   CX, R12
 	VPADDD softmaxconsts<>+832(SB), Y2, Y2
 	INCQ   R13
 	CMPQ   R13, C+72(FP)
-	JB     class_70
-	JMP    outd_68
+	JB     class_72
+	JMP    outd_70
 
-outnr_69:
+outnr_71:
 	VMOVUPS 128(SP), Y2
 	VMULPS  64(SP), Y2, Y2
 	VMOVUPS Y2, 192(SP)
@@ -1264,60 +1280,60 @@ outnr_69:
 	VXORPS  Y2, Y2, Y2
 	XORQ    R12, R12
 
-class_74:
+class_76:
 	VPCMPEQD     Y2, Y0, Y3
 	VMOVUPS      192(SP), Y4
 	VMULPS       (R9), Y4, Y4
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_75
+	JZ           noflag_77
 	VBROADCASTSS 8(R10), Y5
 	VSUBPS       Y5, Y4, Y4
 
-noflag_75:
+noflag_77:
 	VMOVUPS 96(SP), Y5
 	VANDPS  Y3, Y5, Y3
 	VSUBPS  Y3, Y4, Y4
 	VANDPS  Y1, Y4, Y4
 	TESTQ   $0x00000800, flags+88(FP)
-	JNZ     nt_76
+	JNZ     nt_78
 	VMOVUPS Y4, (R11)
-	JMP     st_77
+	JMP     st_79
 
-nt_76:
+nt_78:
 	VMOVNTPS Y4, (R11)
 
-st_77:
+st_79:
 	ADDQ   $0x00000020, R9
 	ADDQ   $0x00000020, R10
 	ADDQ   CX, R11
 	VPADDD softmaxconsts<>+832(SB), Y2, Y2
 	INCQ   R12
 	CMPQ   R12, C+72(FP)
-	JB     class_74
+	JB     class_76
 
-outd_68:
+outd_70:
 	ADDQ $0x00000020, AX
 	ADDQ $0x00000008, BX
 	ADDQ $0x00000020, R8
 	SUBQ $0x00000008, DX
-	JMP  loop_58
+	JMP  loop_60
 
-tail_59:
+tail_61:
 	TESTQ   DX, DX
-	JZ      done_60
+	JZ      done_62
 	MOVQ    DX, R9
 	LEAQ    softmaxconsts<>+2240(SB), R10
 	NEGQ    R9
 	VMOVDQU 64(R10)(R9*4), Y0
 	XORQ    R9, R9
 
-lab8_78:
+lab8_80:
 	DECQ         DX
 	SHLQ         $0x08, R9
 	MOVBQZX      (BX)(DX*1), R10
 	ORQ          R10, R9
 	TESTQ        DX, DX
-	JNZ          lab8_78
+	JNZ          lab8_80
 	VMOVQ        R9, X1
 	VPMOVZXBD    X1, Y1
 	VBROADCASTSS ign+80(FP), Y2
@@ -1330,23 +1346,23 @@ lab8_78:
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
-	JZ           c1_79
+	JZ           c1_81
 
-max_80:
+max_82:
 	ADDQ       CX, DX
 	VMASKMOVPS (DX), Y2, Y4
 	PREFETCHT0 1024(DX)
 	VMAXPS     Y4, Y3, Y3
 	DECQ       BX
-	JNZ        max_80
+	JNZ        max_82
 
-c1_79:
+c1_81:
 	VMOVUPS Y3, (SP)
 	VXORPS  Y3, Y3, Y3
 	MOVQ    SI, DX
 	XORQ    BX, BX
 
-class_81:
+class_83:
 	VMASKMOVPS   (AX), Y2, Y4
 	VSUBPS       (SP), Y4, Y4
 	VMULPS       softmaxconsts<>+128(SB), Y4, Y5
@@ -1377,19 +1393,19 @@ class_81:
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_81
+	JB           class_83
 	VMOVUPS      Y3, 32(SP)
 	VMOVUPS      softmaxconsts<>+0(SB), Y4
 	VDIVPS       Y3, Y4, Y4
 	VMOVUPS      Y4, 64(SP)
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_82
+	JZ           noflag_84
 	MOVQ         DI, AX
 	VXORPS       Y4, Y4, Y4
 	XORQ         DX, DX
 
-class_83:
+class_85:
 	VPCMPEQD     Y4, Y1, Y5
 	VBROADCASTSS (AX), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -1397,9 +1413,9 @@ class_83:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_83
+	JB           class_85
 
-noflag_82:
+noflag_84:
 	VBROADCASTSS k1+144(FP), Y4
 	VMULPS       Y3, Y4, Y4
 	VBROADCASTSS k2+148(FP), Y3
@@ -1410,13 +1426,13 @@ noflag_82:
 	MOVQ         C+72(FP), AX
 	SHLQ         $0x05, AX
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_84
+	JZ           noflag_86
 	MOVQ         SI, DX
 	MOVQ         DI, BX
 	VXORPS       Y4, Y4, Y4
 	XORQ         R9, R9
 
-class_85:
+class_87:
 	VMOVUPS      64(SP), Y5
 	VMULPS       (DX), Y5, Y5
 	VMOVUPS      Y5, (DX)
@@ -1435,30 +1451,30 @@ class_85:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         R9
 	CMPQ         R9, C+72(FP)
-	JB           class_85
+	JB           class_87
 
-noflag_84:
+noflag_86:
 	VMOVUPS Y3, 160(SP)
 	TESTQ   $0x00000004, flags+88(FP)
-	JZ      outnr_87
+	JZ      outnr_89
 	MOVQ    SI, DX
 	MOVQ    DI, BX
 	MOVQ    R8, SI
 	VXORPS  Y3, Y3, Y3
 	XORQ    DI, DI
 
-class_88:
+class_90:
 	VPCMPEQD     Y3, Y1, Y4
 	VMOVUPS      (DX)(AX*1), Y5
 	VSUBPS       160(SP), Y5, Y5
 	VADDPS       128(SP), Y5, Y5
 	VMULPS       (DX), Y5, Y5
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_89
+	JZ           noflag_91
 	VBROADCASTSS 8(BX), Y6
 	VSUBPS       Y6, Y5, Y5
 
-noflag_89:
+noflag_91:
 	VMOVUPS    96(SP), Y6
 	VANDPS     Y4, Y6, Y4
 	VSUBPS     Y4, Y5, Y5
@@ -1470,10 +1486,10 @@ noflag_89:
 	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
 	INCQ       DI
 	CMPQ       DI, C+72(FP)
-	JB         class_88
-	JMP        outd_86
+	JB         class_90
+	JMP        outd_88
 
-outnr_87:
+outnr_89:
 	VMOVUPS 128(SP), Y3
 	VMULPS  64(SP), Y3, Y3
 	VMOVUPS Y3, 192(SP)
@@ -1483,16 +1499,16 @@ outnr_87:
 	VXORPS  Y3, Y3, Y3
 	XORQ    SI, SI
 
-class_90:
+class_92:
 	VPCMPEQD     Y3, Y1, Y4
 	VMOVUPS      192(SP), Y5
 	VMULPS       (AX), Y5, Y5
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_91
+	JZ           noflag_93
 	VBROADCASTSS 8(DX), Y6
 	VSUBPS       Y6, Y5, Y5
 
-noflag_91:
+noflag_93:
 	VMOVUPS    96(SP), Y6
 	VANDPS     Y4, Y6, Y4
 	VSUBPS     Y4, Y5, Y5
@@ -1504,15 +1520,15 @@ noflag_91:
 	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
 	INCQ       SI
 	CMPQ       SI, C+72(FP)
-	JB         class_90
+	JB         class_92
 
-outd_86:
-done_60:
+outd_88:
+done_62:
 	TESTQ $0x00000800, flags+88(FP)
-	JZ    noflag_92
+	JZ    noflag_94
 	SFENCE
 
-noflag_92:
+noflag_94:
 	VZEROUPPER
 	RET
 
@@ -1534,9 +1550,9 @@ TEXT ·SoftmaxGradFocalU8AVX2(SB), NOSPLIT, $448-200
 	MOVQ lo+32(FP), R9
 	LEAQ (R8)(R9*4), R8
 
-loop_93:
+loop_95:
 	CMPQ         DX, $0x00000008
-	JB           tail_94
+	JB           tail_96
 	VPMOVZXBD    (BX), Y0
 	VBROADCASTSS ign+80(FP), Y1
 	VPCMPEQD     Y1, Y0, Y1
@@ -1548,17 +1564,17 @@ loop_93:
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
 	DECQ         R10
-	JZ           c1_96
+	JZ           c1_98
 
-max_97:
+max_99:
 	ADDQ       CX, R9
 	VMOVUPS    (R9), Y3
 	PREFETCHT0 1024(R9)
 	VMAXPS     Y3, Y2, Y2
 	DECQ       R10
-	JNZ        max_97
+	JNZ        max_99
 
-c1_96:
+c1_98:
 	VMOVUPS Y2, (SP)
 	VXORPS  Y2, Y2, Y2
 	VXORPS  Y3, Y3, Y3
@@ -1567,7 +1583,7 @@ c1_96:
 	VXORPS  Y4, Y4, Y4
 	XORQ    R11, R11
 
-class_98:
+class_100:
 	VMOVUPS      (R9), Y5
 	VSUBPS       (SP), Y5, Y5
 	VMULPS       softmaxconsts<>+128(SB), Y5, Y6
@@ -1601,7 +1617,7 @@ class_98:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_98
+	JB           class_100
 	VMOVUPS      Y3, 32(SP)
 	VMOVUPS      Y2, 64(SP)
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
@@ -1609,12 +1625,12 @@ class_98:
 	VMOVUPS      Y3, 96(SP)
 	VMOVUPS      softmaxconsts<>+0(SB), Y2
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_99
+	JZ           noflag_101
 	MOVQ         DI, R9
 	VXORPS       Y3, Y3, Y3
 	XORQ         R10, R10
 
-class_100:
+class_102:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS (R9), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -1622,9 +1638,9 @@ class_100:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_100
+	JB           class_102
 
-noflag_99:
+noflag_101:
 	VBROADCASTSS k1+144(FP), Y3
 	VMULPS       Y2, Y3, Y3
 	VBROADCASTSS k2+148(FP), Y2
@@ -1663,27 +1679,27 @@ noflag_99:
 	VMOVUPS      Y3, 256(SP)
 	MOVQ         gmode+160(FP), R9
 	CMPQ         R9, $0x01
-	JEQ          pow1_101
+	JEQ          pow1_103
 	CMPQ         R9, $0x02
-	JEQ          pow2_103
+	JEQ          pow2_105
 	CMPQ         R9, $0x03
-	JEQ          powg_102
+	JEQ          powg_104
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
-	JMP          powd_104
+	JMP          powd_106
 
-pow1_101:
+pow1_103:
 	VMOVAPS Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_104
+	JMP     powd_106
 
-pow2_103:
+pow2_105:
 	VMULPS  Y2, Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_104
+	JMP     powd_106
 
-powg_102:
+powg_104:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y2, Y4
 	VMULPS       softmaxconsts<>+1792(SB), Y2, Y3
 	VBLENDVPS    Y4, Y3, Y2, Y3
@@ -1757,11 +1773,11 @@ powg_102:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
-powd_104:
+powd_106:
 	VXORPS       softmaxconsts<>+2176(SB), Y3, Y3
 	VMOVUPS      Y3, 288(SP)
 	CMPQ         R9, $0x00
-	JEQ          gamma0_105
+	JEQ          gamma0_107
 	VMOVUPS      64(SP), Y2
 	VPSRLD       $0x17, Y2, Y3
 	VPSUBD       softmaxconsts<>+896(SB), Y3, Y3
@@ -1802,27 +1818,27 @@ powd_104:
 	MOVQ         g1mode+168(FP), R9
 	VMOVUPS      224(SP), Y2
 	CMPQ         R9, $0x01
-	JEQ          pow1_106
+	JEQ          pow1_108
 	CMPQ         R9, $0x02
-	JEQ          pow2_108
+	JEQ          pow2_110
 	CMPQ         R9, $0x03
-	JEQ          powg_107
+	JEQ          powg_109
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
-	JMP          powd_109
+	JMP          powd_111
 
-pow1_106:
+pow1_108:
 	VMOVAPS Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_109
+	JMP     powd_111
 
-pow2_108:
+pow2_110:
 	VMULPS  Y2, Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_109
+	JMP     powd_111
 
-powg_107:
+powg_109:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y2, Y4
 	VMULPS       softmaxconsts<>+1792(SB), Y2, Y3
 	VBLENDVPS    Y4, Y3, Y2, Y3
@@ -1896,7 +1912,7 @@ powg_107:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
-powd_109:
+powd_111:
 	VMULPS  256(SP), Y3, Y3
 	VMULPS  192(SP), Y3, Y3
 	VMULPS  320(SP), Y3, Y3
@@ -1907,16 +1923,16 @@ powd_109:
 	VADDPS  Y2, Y4, Y4
 	VMOVUPS Y4, 288(SP)
 
-gamma0_105:
+gamma0_107:
 	VMOVUPS 288(SP), Y2
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_110
+	JZ      noflag_112
 	VMOVUPS softmaxconsts<>+0(SB), Y3
 	MOVQ    DI, R9
 	VXORPS  Y4, Y4, Y4
 	XORQ    R10, R10
 
-class_111:
+class_113:
 	VPCMPEQD     Y4, Y0, Y5
 	VBROADCASTSS 4(R9), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -1924,10 +1940,10 @@ class_111:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_111
+	JB           class_113
 	VMULPS       Y3, Y2, Y2
 
-noflag_110:
+noflag_112:
 	VBROADCASTSS fs+152(FP), Y3
 	VMULPS       Y3, Y2, Y2
 	VMOVUPS      160(SP), Y3
@@ -1940,13 +1956,13 @@ noflag_110:
 	MOVQ         C+72(FP), R9
 	SHLQ         $0x05, R9
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_112
+	JZ           noflag_114
 	MOVQ         SI, R10
 	MOVQ         DI, R11
 	VXORPS       Y3, Y3, Y3
 	XORQ         R12, R12
 
-class_113:
+class_115:
 	VMOVUPS      96(SP), Y4
 	VMULPS       (R10), Y4, Y4
 	VMOVUPS      Y4, (R10)
@@ -1965,53 +1981,53 @@ class_113:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R12
 	CMPQ         R12, C+72(FP)
-	JB           class_113
+	JB           class_115
 
-noflag_112:
+noflag_114:
 	VMOVUPS Y2, 384(SP)
 	TESTQ   $0x00000004, flags+88(FP)
-	JZ      outnr_115
+	JZ      outnr_117
 	MOVQ    SI, R10
 	MOVQ    DI, R11
 	MOVQ    R8, R12
 	VXORPS  Y2, Y2, Y2
 	XORQ    R13, R13
 
-class_116:
+class_118:
 	VPCMPEQD     Y2, Y0, Y3
 	VMOVUPS      (R10)(R9*1), Y4
 	VSUBPS       384(SP), Y4, Y4
 	VADDPS       160(SP), Y4, Y4
 	VMULPS       (R10), Y4, Y4
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_117
+	JZ           noflag_119
 	VBROADCASTSS 8(R11), Y5
 	VSUBPS       Y5, Y4, Y4
 
-noflag_117:
+noflag_119:
 	VMOVUPS 128(SP), Y5
 	VANDPS  Y3, Y5, Y3
 	VSUBPS  Y3, Y4, Y4
 	VANDPS  Y1, Y4, Y4
 	TESTQ   $0x00000800, flags+88(FP)
-	JNZ     nt_118
+	JNZ     nt_120
 	VMOVUPS Y4, (R12)
-	JMP     st_119
+	JMP     st_121
 
-nt_118:
+nt_120:
 	VMOVNTPS Y4, (R12)
 
-st_119:
+st_121:
 	ADDQ   $0x00000020, R10
 	ADDQ   $0x00000020, R11
 	ADDQ   CX, R12
 	VPADDD softmaxconsts<>+832(SB), Y2, Y2
 	INCQ   R13
 	CMPQ   R13, C+72(FP)
-	JB     class_116
-	JMP    outd_114
+	JB     class_118
+	JMP    outd_116
 
-outnr_115:
+outnr_117:
 	VMOVUPS 160(SP), Y2
 	VMULPS  96(SP), Y2, Y2
 	VMOVUPS Y2, 416(SP)
@@ -2021,60 +2037,60 @@ outnr_115:
 	VXORPS  Y2, Y2, Y2
 	XORQ    R12, R12
 
-class_120:
+class_122:
 	VPCMPEQD     Y2, Y0, Y3
 	VMOVUPS      416(SP), Y4
 	VMULPS       (R9), Y4, Y4
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_121
+	JZ           noflag_123
 	VBROADCASTSS 8(R10), Y5
 	VSUBPS       Y5, Y4, Y4
 
-noflag_121:
+noflag_123:
 	VMOVUPS 128(SP), Y5
 	VANDPS  Y3, Y5, Y3
 	VSUBPS  Y3, Y4, Y4
 	VANDPS  Y1, Y4, Y4
 	TESTQ   $0x00000800, flags+88(FP)
-	JNZ     nt_122
+	JNZ     nt_124
 	VMOVUPS Y4, (R11)
-	JMP     st_123
+	JMP     st_125
 
-nt_122:
+nt_124:
 	VMOVNTPS Y4, (R11)
 
-st_123:
+st_125:
 	ADDQ   $0x00000020, R9
 	ADDQ   $0x00000020, R10
 	ADDQ   CX, R11
 	VPADDD softmaxconsts<>+832(SB), Y2, Y2
 	INCQ   R12
 	CMPQ   R12, C+72(FP)
-	JB     class_120
+	JB     class_122
 
-outd_114:
+outd_116:
 	ADDQ $0x00000020, AX
 	ADDQ $0x00000008, BX
 	ADDQ $0x00000020, R8
 	SUBQ $0x00000008, DX
-	JMP  loop_93
+	JMP  loop_95
 
-tail_94:
+tail_96:
 	TESTQ   DX, DX
-	JZ      done_95
+	JZ      done_97
 	MOVQ    DX, R9
 	LEAQ    softmaxconsts<>+2240(SB), R10
 	NEGQ    R9
 	VMOVDQU 64(R10)(R9*4), Y0
 	XORQ    R9, R9
 
-lab8_124:
+lab8_126:
 	DECQ         DX
 	SHLQ         $0x08, R9
 	MOVBQZX      (BX)(DX*1), R10
 	ORQ          R10, R9
 	TESTQ        DX, DX
-	JNZ          lab8_124
+	JNZ          lab8_126
 	VMOVQ        R9, X1
 	VPMOVZXBD    X1, Y1
 	VBROADCASTSS ign+80(FP), Y2
@@ -2087,17 +2103,17 @@ lab8_124:
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
-	JZ           c1_125
+	JZ           c1_127
 
-max_126:
+max_128:
 	ADDQ       CX, DX
 	VMASKMOVPS (DX), Y2, Y4
 	PREFETCHT0 1024(DX)
 	VMAXPS     Y4, Y3, Y3
 	DECQ       BX
-	JNZ        max_126
+	JNZ        max_128
 
-c1_125:
+c1_127:
 	VMOVUPS Y3, (SP)
 	VXORPS  Y3, Y3, Y3
 	VXORPS  Y4, Y4, Y4
@@ -2105,7 +2121,7 @@ c1_125:
 	VXORPS  Y5, Y5, Y5
 	XORQ    BX, BX
 
-class_127:
+class_129:
 	VMASKMOVPS   (AX), Y2, Y6
 	VSUBPS       (SP), Y6, Y6
 	VMULPS       softmaxconsts<>+128(SB), Y6, Y7
@@ -2139,7 +2155,7 @@ class_127:
 	VPADDD       softmaxconsts<>+832(SB), Y5, Y5
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_127
+	JB           class_129
 	VMOVUPS      Y4, 32(SP)
 	VMOVUPS      Y3, 64(SP)
 	VMOVUPS      softmaxconsts<>+0(SB), Y4
@@ -2147,12 +2163,12 @@ class_127:
 	VMOVUPS      Y4, 96(SP)
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_128
+	JZ           noflag_130
 	MOVQ         DI, AX
 	VXORPS       Y4, Y4, Y4
 	XORQ         DX, DX
 
-class_129:
+class_131:
 	VPCMPEQD     Y4, Y1, Y5
 	VBROADCASTSS (AX), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -2160,9 +2176,9 @@ class_129:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_129
+	JB           class_131
 
-noflag_128:
+noflag_130:
 	VBROADCASTSS k1+144(FP), Y4
 	VMULPS       Y3, Y4, Y4
 	VBROADCASTSS k2+148(FP), Y3
@@ -2201,27 +2217,27 @@ noflag_128:
 	VMOVUPS      Y4, 256(SP)
 	MOVQ         gmode+160(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_130
+	JEQ          pow1_132
 	CMPQ         AX, $0x02
-	JEQ          pow2_132
+	JEQ          pow2_134
 	CMPQ         AX, $0x03
-	JEQ          powg_131
+	JEQ          powg_133
 	VMOVUPS      softmaxconsts<>+0(SB), Y4
-	JMP          powd_133
+	JMP          powd_135
 
-pow1_130:
+pow1_132:
 	VMOVAPS Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_133
+	JMP     powd_135
 
-pow2_132:
+pow2_134:
 	VMULPS  Y3, Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_133
+	JMP     powd_135
 
-powg_131:
+powg_133:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y3, Y5
 	VMULPS       softmaxconsts<>+1792(SB), Y3, Y4
 	VBLENDVPS    Y5, Y4, Y3, Y4
@@ -2295,11 +2311,11 @@ powg_131:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS      Y4, Y3, Y4
 
-powd_133:
+powd_135:
 	VXORPS       softmaxconsts<>+2176(SB), Y4, Y4
 	VMOVUPS      Y4, 288(SP)
 	CMPQ         AX, $0x00
-	JEQ          gamma0_134
+	JEQ          gamma0_136
 	VMOVUPS      64(SP), Y3
 	VPSRLD       $0x17, Y3, Y4
 	VPSUBD       softmaxconsts<>+896(SB), Y4, Y4
@@ -2340,27 +2356,27 @@ powd_133:
 	MOVQ         g1mode+168(FP), AX
 	VMOVUPS      224(SP), Y3
 	CMPQ         AX, $0x01
-	JEQ          pow1_135
+	JEQ          pow1_137
 	CMPQ         AX, $0x02
-	JEQ          pow2_137
+	JEQ          pow2_139
 	CMPQ         AX, $0x03
-	JEQ          powg_136
+	JEQ          powg_138
 	VMOVUPS      softmaxconsts<>+0(SB), Y4
-	JMP          powd_138
+	JMP          powd_140
 
-pow1_135:
+pow1_137:
 	VMOVAPS Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_138
+	JMP     powd_140
 
-pow2_137:
+pow2_139:
 	VMULPS  Y3, Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_138
+	JMP     powd_140
 
-powg_136:
+powg_138:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y3, Y5
 	VMULPS       softmaxconsts<>+1792(SB), Y3, Y4
 	VBLENDVPS    Y5, Y4, Y3, Y4
@@ -2434,7 +2450,7 @@ powg_136:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS      Y4, Y3, Y4
 
-powd_138:
+powd_140:
 	VMULPS  256(SP), Y4, Y4
 	VMULPS  192(SP), Y4, Y4
 	VMULPS  320(SP), Y4, Y4
@@ -2445,16 +2461,16 @@ powd_138:
 	VADDPS  Y3, Y5, Y5
 	VMOVUPS Y5, 288(SP)
 
-gamma0_134:
+gamma0_136:
 	VMOVUPS 288(SP), Y3
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_139
+	JZ      noflag_141
 	VMOVUPS softmaxconsts<>+0(SB), Y4
 	MOVQ    DI, AX
 	VXORPS  Y5, Y5, Y5
 	XORQ    DX, DX
 
-class_140:
+class_142:
 	VPCMPEQD     Y5, Y1, Y6
 	VBROADCASTSS 4(AX), Y7
 	VBLENDVPS    Y6, Y7, Y4, Y4
@@ -2462,10 +2478,10 @@ class_140:
 	VPADDD       softmaxconsts<>+832(SB), Y5, Y5
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_140
+	JB           class_142
 	VMULPS       Y4, Y3, Y3
 
-noflag_139:
+noflag_141:
 	VBROADCASTSS fs+152(FP), Y4
 	VMULPS       Y4, Y3, Y3
 	VMOVUPS      160(SP), Y4
@@ -2478,13 +2494,13 @@ noflag_139:
 	MOVQ         C+72(FP), AX
 	SHLQ         $0x05, AX
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_141
+	JZ           noflag_143
 	MOVQ         SI, DX
 	MOVQ         DI, BX
 	VXORPS       Y4, Y4, Y4
 	XORQ         R9, R9
 
-class_142:
+class_144:
 	VMOVUPS      96(SP), Y5
 	VMULPS       (DX), Y5, Y5
 	VMOVUPS      Y5, (DX)
@@ -2503,30 +2519,30 @@ class_142:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         R9
 	CMPQ         R9, C+72(FP)
-	JB           class_142
+	JB           class_144
 
-noflag_141:
+noflag_143:
 	VMOVUPS Y3, 384(SP)
 	TESTQ   $0x00000004, flags+88(FP)
-	JZ      outnr_144
+	JZ      outnr_146
 	MOVQ    SI, DX
 	MOVQ    DI, BX
 	MOVQ    R8, SI
 	VXORPS  Y3, Y3, Y3
 	XORQ    DI, DI
 
-class_145:
+class_147:
 	VPCMPEQD     Y3, Y1, Y4
 	VMOVUPS      (DX)(AX*1), Y5
 	VSUBPS       384(SP), Y5, Y5
 	VADDPS       160(SP), Y5, Y5
 	VMULPS       (DX), Y5, Y5
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_146
+	JZ           noflag_148
 	VBROADCASTSS 8(BX), Y6
 	VSUBPS       Y6, Y5, Y5
 
-noflag_146:
+noflag_148:
 	VMOVUPS    128(SP), Y6
 	VANDPS     Y4, Y6, Y4
 	VSUBPS     Y4, Y5, Y5
@@ -2538,10 +2554,10 @@ noflag_146:
 	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
 	INCQ       DI
 	CMPQ       DI, C+72(FP)
-	JB         class_145
-	JMP        outd_143
+	JB         class_147
+	JMP        outd_145
 
-outnr_144:
+outnr_146:
 	VMOVUPS 160(SP), Y3
 	VMULPS  96(SP), Y3, Y3
 	VMOVUPS Y3, 416(SP)
@@ -2551,16 +2567,16 @@ outnr_144:
 	VXORPS  Y3, Y3, Y3
 	XORQ    SI, SI
 
-class_147:
+class_149:
 	VPCMPEQD     Y3, Y1, Y4
 	VMOVUPS      416(SP), Y5
 	VMULPS       (AX), Y5, Y5
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_148
+	JZ           noflag_150
 	VBROADCASTSS 8(DX), Y6
 	VSUBPS       Y6, Y5, Y5
 
-noflag_148:
+noflag_150:
 	VMOVUPS    128(SP), Y6
 	VANDPS     Y4, Y6, Y4
 	VSUBPS     Y4, Y5, Y5
@@ -2572,15 +2588,15 @@ noflag_148:
 	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
 	INCQ       SI
 	CMPQ       SI, C+72(FP)
-	JB         class_147
+	JB         class_149
 
-outd_143:
-done_95:
+outd_145:
+done_97:
 	TESTQ $0x00000800, flags+88(FP)
-	JZ    noflag_149
+	JZ    noflag_151
 	SFENCE
 
-noflag_149:
+noflag_151:
 	VZEROUPPER
 	RET
 
@@ -2614,9 +2630,9 @@ TEXT ·SoftmaxFusedU8AVX2(SB), NOSPLIT, $672-248
 	VXORPS  Y0, Y0, Y0
 	VMOVUPS Y0, 160(SP)
 
-loop_150:
+loop_152:
 	CMPQ         DX, $0x00000008
-	JB           tail_151
+	JB           tail_153
 	VPMOVZXBD    (BX), Y0
 	VBROADCASTSS ign+80(FP), Y1
 	VPCMPEQD     Y1, Y0, Y1
@@ -2628,17 +2644,17 @@ loop_150:
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
 	DECQ         R10
-	JZ           c1_153
+	JZ           c1_155
 
-max_154:
+max_156:
 	ADDQ       CX, R9
 	VMOVUPS    (R9), Y3
 	PREFETCHT0 1024(R9)
 	VMAXPS     Y3, Y2, Y2
 	DECQ       R10
-	JNZ        max_154
+	JNZ        max_156
 
-c1_153:
+c1_155:
 	VMOVUPS Y2, 192(SP)
 	VXORPS  Y2, Y2, Y2
 	VXORPS  Y3, Y3, Y3
@@ -2647,7 +2663,7 @@ c1_153:
 	VXORPS  Y4, Y4, Y4
 	XORQ    R11, R11
 
-class_155:
+class_157:
 	VMOVUPS      (R9), Y5
 	VSUBPS       192(SP), Y5, Y5
 	VMULPS       softmaxconsts<>+128(SB), Y5, Y6
@@ -2681,7 +2697,7 @@ class_155:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_155
+	JB           class_157
 	VMOVUPS      Y3, 224(SP)
 	VMOVUPS      Y2, 256(SP)
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
@@ -2694,9 +2710,9 @@ class_155:
 	MOVQ         sflags+200(FP), R9
 	ANDQ         $0x00000203, R9
 	CMPQ         R9, $0x00000001
-	JEQ          prodmode_156
+	JEQ          prodmode_158
 	TESTQ        $0x00000003, sflags+200(FP)
-	JZ           noflag_158
+	JZ           noflag_160
 	VMOVUPS      256(SP), Y2
 	VPSRLD       $0x17, Y2, Y3
 	VPSUBD       softmaxconsts<>+896(SB), Y3, Y3
@@ -2732,15 +2748,15 @@ class_155:
 	VMOVUPS      Y6, 320(SP)
 	VMOVUPS      Y2, 352(SP)
 	TESTQ        $0x00000001, sflags+200(FP)
-	JZ           noflag_159
+	JZ           noflag_161
 	VMOVUPS      softmaxconsts<>+0(SB), Y2
 	TESTQ        $0x00000200, sflags+200(FP)
-	JZ           noflag_160
+	JZ           noflag_162
 	MOVQ         DI, R9
 	VXORPS       Y3, Y3, Y3
 	XORQ         R10, R10
 
-class_161:
+class_163:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS (R9), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -2748,36 +2764,36 @@ class_161:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_161
+	JB           class_163
 
-noflag_160:
+noflag_162:
 	VMOVUPS      Y2, 384(SP)
 	VBROADCASTSS eps1+208(FP), Y2
 	VMULPS       384(SP), Y2, Y2
 	VMULPS       352(SP), Y2, Y2
 	VMOVUPS      Y2, 416(SP)
 	TESTQ        $0x00000400, sflags+200(FP)
-	JZ           noflag_162
+	JZ           noflag_164
 	VXORPS       Y2, Y2, Y2
 	MOVQ         AX, R9
 	MOVQ         DI, R10
 	XORQ         R11, R11
 
-class_163:
+class_165:
 	VMOVUPS      (R9), Y3
 	VSUBPS       192(SP), Y3, Y3
 	TESTQ        $0x00000200, sflags+200(FP)
-	JZ           noflag_164
+	JZ           noflag_166
 	VBROADCASTSS (R10), Y4
 	VMULPS       Y4, Y3, Y3
 
-noflag_164:
+noflag_166:
 	VADDPS       Y3, Y2, Y2
 	ADDQ         CX, R9
 	ADDQ         $0x00000020, R10
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_163
+	JB           class_165
 	VBROADCASTSS wsum+216(FP), Y3
 	VMULPS       320(SP), Y3, Y3
 	VSUBPS       Y2, Y3, Y3
@@ -2786,7 +2802,7 @@ noflag_164:
 	VFMADD231PS  Y2, Y3, Y4
 	VMOVUPS      Y4, 416(SP)
 
-noflag_162:
+noflag_164:
 	VMOVUPS 416(SP), Y2
 	VANDPS  Y1, Y2, Y2
 	VADDPS  (SP), Y2, Y2
@@ -2796,9 +2812,9 @@ noflag_162:
 	VADDPS  32(SP), Y2, Y2
 	VMOVUPS Y2, 32(SP)
 
-noflag_159:
+noflag_161:
 	TESTQ        $0x00000002, sflags+200(FP)
-	JZ           noflag_165
+	JZ           noflag_167
 	VMOVUPS      224(SP), Y2
 	VMULPS       softmaxconsts<>+128(SB), Y2, Y3
 	VROUNDPS     $0x00, Y3, Y3
@@ -2829,27 +2845,27 @@ noflag_159:
 	VMOVUPS      Y3, 448(SP)
 	MOVQ         gmode+160(FP), R9
 	CMPQ         R9, $0x01
-	JEQ          pow1_166
+	JEQ          pow1_168
 	CMPQ         R9, $0x02
-	JEQ          pow2_168
+	JEQ          pow2_170
 	CMPQ         R9, $0x03
-	JEQ          powg_167
+	JEQ          powg_169
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
-	JMP          powd_169
+	JMP          powd_171
 
-pow1_166:
+pow1_168:
 	VMOVAPS Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_169
+	JMP     powd_171
 
-pow2_168:
+pow2_170:
 	VMULPS  Y2, Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_169
+	JMP     powd_171
 
-powg_167:
+powg_169:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y2, Y4
 	VMULPS       softmaxconsts<>+1792(SB), Y2, Y3
 	VBLENDVPS    Y4, Y3, Y2, Y3
@@ -2923,17 +2939,17 @@ powg_167:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
-powd_169:
+powd_171:
 	VMULPS  352(SP), Y3, Y3
 	VMOVUPS Y3, 480(SP)
 	TESTQ   $0x00000100, sflags+200(FP)
-	JZ      noflag_170
+	JZ      noflag_172
 	VMOVUPS softmaxconsts<>+0(SB), Y2
 	MOVQ    DI, R9
 	VXORPS  Y3, Y3, Y3
 	XORQ    R10, R10
 
-class_171:
+class_173:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS 4(R9), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -2941,46 +2957,54 @@ class_171:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_171
+	JB           class_173
 	VMOVUPS      480(SP), Y3
 	VMULPS       Y2, Y3, Y3
 	VMOVUPS      Y3, 480(SP)
 
-noflag_170:
+noflag_172:
 	VMOVUPS 480(SP), Y2
 	VANDPS  Y1, Y2, Y2
 	VADDPS  64(SP), Y2, Y2
 	VMOVUPS Y2, 64(SP)
 
-noflag_165:
-noflag_158:
-	JMP pwdone_157
+noflag_167:
+noflag_160:
+	JMP pwdone_159
 
-prodmode_156:
+prodmode_158:
 	VBROADCASTSS eps1+208(FP), Y2
 	VXORPS       softmaxconsts<>+2176(SB), Y2, Y2
 	VMULPS       224(SP), Y2, Y2
 	VMOVUPS      Y2, 512(SP)
 	TESTQ        $0x00000400, sflags+200(FP)
-	JZ           noflag_172
+	JZ           noflag_174
 	VXORPS       Y2, Y2, Y2
 	MOVQ         AX, R9
-	XORQ         R10, R10
+	MOVQ         DI, R10
+	XORQ         R11, R11
 
-class_173:
+class_175:
 	VMOVUPS      (R9), Y3
 	VSUBPS       192(SP), Y3, Y3
+	TESTQ        $0x00000200, sflags+200(FP)
+	JZ           noflag_176
+	VBROADCASTSS (R10), Y4
+	VMULPS       Y4, Y3, Y3
+
+noflag_176:
 	VADDPS       Y3, Y2, Y2
 	ADDQ         CX, R9
-	INCQ         R10
-	CMPQ         R10, C+72(FP)
-	JB           class_173
+	ADDQ         $0x00000020, R10
+	INCQ         R11
+	CMPQ         R11, C+72(FP)
+	JB           class_175
 	VBROADCASTSS epsC+212(FP), Y3
 	VMOVUPS      512(SP), Y4
 	VFNMADD231PS Y3, Y2, Y4
 	VMOVUPS      Y4, 512(SP)
 
-noflag_172:
+noflag_174:
 	VMOVUPS   512(SP), Y2
 	VANDPS    Y1, Y2, Y2
 	VADDPS    (SP), Y2, Y2
@@ -3003,15 +3027,15 @@ noflag_172:
 	VBLENDVPS Y4, Y2, Y3, Y3
 	VMOVUPS   Y3, 128(SP)
 
-pwdone_157:
+pwdone_159:
 	VMOVUPS softmaxconsts<>+0(SB), Y2
 	TESTQ   $0x00000200, flags+88(FP)
-	JZ      noflag_174
+	JZ      noflag_177
 	MOVQ    DI, R9
 	VXORPS  Y3, Y3, Y3
 	XORQ    R10, R10
 
-class_175:
+class_178:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS (R9), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -3019,9 +3043,9 @@ class_175:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_175
+	JB           class_178
 
-noflag_174:
+noflag_177:
 	VBROADCASTSS k1+144(FP), Y3
 	VMULPS       Y2, Y3, Y3
 	VBROADCASTSS k2+148(FP), Y2
@@ -3032,13 +3056,13 @@ noflag_174:
 	MOVQ         C+72(FP), R9
 	SHLQ         $0x05, R9
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_176
+	JZ           noflag_179
 	MOVQ         SI, R10
 	MOVQ         DI, R11
 	VXORPS       Y3, Y3, Y3
 	XORQ         R12, R12
 
-class_177:
+class_180:
 	VMOVUPS      288(SP), Y4
 	VMULPS       (R10), Y4, Y4
 	VMOVUPS      Y4, (R10)
@@ -3057,53 +3081,53 @@ class_177:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R12
 	CMPQ         R12, C+72(FP)
-	JB           class_177
+	JB           class_180
 
-noflag_176:
+noflag_179:
 	VMOVUPS Y2, 608(SP)
 	TESTQ   $0x00000004, flags+88(FP)
-	JZ      outnr_179
+	JZ      outnr_182
 	MOVQ    SI, R10
 	MOVQ    DI, R11
 	MOVQ    R8, R12
 	VXORPS  Y2, Y2, Y2
 	XORQ    R13, R13
 
-class_180:
+class_183:
 	VPCMPEQD     Y2, Y0, Y3
 	VMOVUPS      (R10)(R9*1), Y4
 	VSUBPS       608(SP), Y4, Y4
 	VADDPS       576(SP), Y4, Y4
 	VMULPS       (R10), Y4, Y4
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_181
+	JZ           noflag_184
 	VBROADCASTSS 8(R11), Y5
 	VSUBPS       Y5, Y4, Y4
 
-noflag_181:
+noflag_184:
 	VMOVUPS 544(SP), Y5
 	VANDPS  Y3, Y5, Y3
 	VSUBPS  Y3, Y4, Y4
 	VANDPS  Y1, Y4, Y4
 	TESTQ   $0x00000800, flags+88(FP)
-	JNZ     nt_182
+	JNZ     nt_185
 	VMOVUPS Y4, (R12)
-	JMP     st_183
+	JMP     st_186
 
-nt_182:
+nt_185:
 	VMOVNTPS Y4, (R12)
 
-st_183:
+st_186:
 	ADDQ   $0x00000020, R10
 	ADDQ   $0x00000020, R11
 	ADDQ   CX, R12
 	VPADDD softmaxconsts<>+832(SB), Y2, Y2
 	INCQ   R13
 	CMPQ   R13, C+72(FP)
-	JB     class_180
-	JMP    outd_178
+	JB     class_183
+	JMP    outd_181
 
-outnr_179:
+outnr_182:
 	VMOVUPS 576(SP), Y2
 	VMULPS  288(SP), Y2, Y2
 	VMOVUPS Y2, 640(SP)
@@ -3113,60 +3137,60 @@ outnr_179:
 	VXORPS  Y2, Y2, Y2
 	XORQ    R12, R12
 
-class_184:
+class_187:
 	VPCMPEQD     Y2, Y0, Y3
 	VMOVUPS      640(SP), Y4
 	VMULPS       (R9), Y4, Y4
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_185
+	JZ           noflag_188
 	VBROADCASTSS 8(R10), Y5
 	VSUBPS       Y5, Y4, Y4
 
-noflag_185:
+noflag_188:
 	VMOVUPS 544(SP), Y5
 	VANDPS  Y3, Y5, Y3
 	VSUBPS  Y3, Y4, Y4
 	VANDPS  Y1, Y4, Y4
 	TESTQ   $0x00000800, flags+88(FP)
-	JNZ     nt_186
+	JNZ     nt_189
 	VMOVUPS Y4, (R11)
-	JMP     st_187
+	JMP     st_190
 
-nt_186:
+nt_189:
 	VMOVNTPS Y4, (R11)
 
-st_187:
+st_190:
 	ADDQ   $0x00000020, R9
 	ADDQ   $0x00000020, R10
 	ADDQ   CX, R11
 	VPADDD softmaxconsts<>+832(SB), Y2, Y2
 	INCQ   R12
 	CMPQ   R12, C+72(FP)
-	JB     class_184
+	JB     class_187
 
-outd_178:
+outd_181:
 	ADDQ $0x00000020, AX
 	ADDQ $0x00000008, BX
 	ADDQ $0x00000020, R8
 	SUBQ $0x00000008, DX
-	JMP  loop_150
+	JMP  loop_152
 
-tail_151:
+tail_153:
 	TESTQ   DX, DX
-	JZ      done_152
+	JZ      done_154
 	MOVQ    DX, R9
 	LEAQ    softmaxconsts<>+2240(SB), R10
 	NEGQ    R9
 	VMOVDQU 64(R10)(R9*4), Y0
 	XORQ    R9, R9
 
-lab8_188:
+lab8_191:
 	DECQ         DX
 	SHLQ         $0x08, R9
 	MOVBQZX      (BX)(DX*1), R10
 	ORQ          R10, R9
 	TESTQ        DX, DX
-	JNZ          lab8_188
+	JNZ          lab8_191
 	VMOVQ        R9, X1
 	VPMOVZXBD    X1, Y1
 	VBROADCASTSS ign+80(FP), Y2
@@ -3179,17 +3203,17 @@ lab8_188:
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
-	JZ           c1_189
+	JZ           c1_192
 
-max_190:
+max_193:
 	ADDQ       CX, DX
 	VMASKMOVPS (DX), Y2, Y4
 	PREFETCHT0 1024(DX)
 	VMAXPS     Y4, Y3, Y3
 	DECQ       BX
-	JNZ        max_190
+	JNZ        max_193
 
-c1_189:
+c1_192:
 	VMOVUPS Y3, 192(SP)
 	VXORPS  Y3, Y3, Y3
 	VXORPS  Y4, Y4, Y4
@@ -3198,7 +3222,7 @@ c1_189:
 	VXORPS  Y5, Y5, Y5
 	XORQ    R9, R9
 
-class_191:
+class_194:
 	VMASKMOVPS   (DX), Y2, Y6
 	VSUBPS       192(SP), Y6, Y6
 	VMULPS       softmaxconsts<>+128(SB), Y6, Y7
@@ -3232,7 +3256,7 @@ class_191:
 	VPADDD       softmaxconsts<>+832(SB), Y5, Y5
 	INCQ         R9
 	CMPQ         R9, C+72(FP)
-	JB           class_191
+	JB           class_194
 	VMOVUPS      Y4, 224(SP)
 	VMOVUPS      Y3, 256(SP)
 	VMOVUPS      softmaxconsts<>+0(SB), Y4
@@ -3245,9 +3269,9 @@ class_191:
 	MOVQ         sflags+200(FP), DX
 	ANDQ         $0x00000203, DX
 	CMPQ         DX, $0x00000001
-	JEQ          prodmode_192
+	JEQ          prodmode_195
 	TESTQ        $0x00000003, sflags+200(FP)
-	JZ           noflag_194
+	JZ           noflag_197
 	VMOVUPS      256(SP), Y3
 	VPSRLD       $0x17, Y3, Y4
 	VPSUBD       softmaxconsts<>+896(SB), Y4, Y4
@@ -3283,15 +3307,15 @@ class_191:
 	VMOVUPS      Y7, 320(SP)
 	VMOVUPS      Y3, 352(SP)
 	TESTQ        $0x00000001, sflags+200(FP)
-	JZ           noflag_195
+	JZ           noflag_198
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
 	TESTQ        $0x00000200, sflags+200(FP)
-	JZ           noflag_196
+	JZ           noflag_199
 	MOVQ         DI, DX
 	VXORPS       Y4, Y4, Y4
 	XORQ         BX, BX
 
-class_197:
+class_200:
 	VPCMPEQD     Y4, Y1, Y5
 	VBROADCASTSS (DX), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -3299,35 +3323,35 @@ class_197:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_197
+	JB           class_200
 
-noflag_196:
+noflag_199:
 	VMOVUPS      Y3, 384(SP)
 	VBROADCASTSS eps1+208(FP), Y3
 	VMULPS       384(SP), Y3, Y3
 	VMULPS       352(SP), Y3, Y3
 	VMOVUPS      Y3, 416(SP)
 	TESTQ        $0x00000400, sflags+200(FP)
-	JZ           noflag_198
+	JZ           noflag_201
 	VXORPS       Y3, Y3, Y3
 	MOVQ         DI, DX
 	XORQ         BX, BX
 
-class_199:
+class_202:
 	VMASKMOVPS   (AX), Y2, Y4
 	VSUBPS       192(SP), Y4, Y4
 	TESTQ        $0x00000200, sflags+200(FP)
-	JZ           noflag_200
+	JZ           noflag_203
 	VBROADCASTSS (DX), Y5
 	VMULPS       Y5, Y4, Y4
 
-noflag_200:
+noflag_203:
 	VADDPS       Y4, Y3, Y3
 	ADDQ         CX, AX
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_199
+	JB           class_202
 	VBROADCASTSS wsum+216(FP), Y4
 	VMULPS       320(SP), Y4, Y4
 	VSUBPS       Y3, Y4, Y4
@@ -3336,7 +3360,7 @@ noflag_200:
 	VFMADD231PS  Y3, Y4, Y5
 	VMOVUPS      Y5, 416(SP)
 
-noflag_198:
+noflag_201:
 	VMOVUPS 416(SP), Y3
 	VANDPS  Y2, Y3, Y3
 	VADDPS  (SP), Y3, Y3
@@ -3346,9 +3370,9 @@ noflag_198:
 	VADDPS  32(SP), Y3, Y3
 	VMOVUPS Y3, 32(SP)
 
-noflag_195:
+noflag_198:
 	TESTQ        $0x00000002, sflags+200(FP)
-	JZ           noflag_201
+	JZ           noflag_204
 	VMOVUPS      224(SP), Y3
 	VMULPS       softmaxconsts<>+128(SB), Y3, Y4
 	VROUNDPS     $0x00, Y4, Y4
@@ -3379,27 +3403,27 @@ noflag_195:
 	VMOVUPS      Y4, 448(SP)
 	MOVQ         gmode+160(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_202
+	JEQ          pow1_205
 	CMPQ         AX, $0x02
-	JEQ          pow2_204
+	JEQ          pow2_207
 	CMPQ         AX, $0x03
-	JEQ          powg_203
+	JEQ          powg_206
 	VMOVUPS      softmaxconsts<>+0(SB), Y4
-	JMP          powd_205
+	JMP          powd_208
 
-pow1_202:
+pow1_205:
 	VMOVAPS Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_205
+	JMP     powd_208
 
-pow2_204:
+pow2_207:
 	VMULPS  Y3, Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_205
+	JMP     powd_208
 
-powg_203:
+powg_206:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y3, Y5
 	VMULPS       softmaxconsts<>+1792(SB), Y3, Y4
 	VBLENDVPS    Y5, Y4, Y3, Y4
@@ -3473,17 +3497,17 @@ powg_203:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS      Y4, Y3, Y4
 
-powd_205:
+powd_208:
 	VMULPS  352(SP), Y4, Y4
 	VMOVUPS Y4, 480(SP)
 	TESTQ   $0x00000100, sflags+200(FP)
-	JZ      noflag_206
+	JZ      noflag_209
 	VMOVUPS softmaxconsts<>+0(SB), Y3
 	MOVQ    DI, AX
 	VXORPS  Y4, Y4, Y4
 	XORQ    DX, DX
 
-class_207:
+class_210:
 	VPCMPEQD     Y4, Y1, Y5
 	VBROADCASTSS 4(AX), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -3491,45 +3515,53 @@ class_207:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_207
+	JB           class_210
 	VMOVUPS      480(SP), Y4
 	VMULPS       Y3, Y4, Y4
 	VMOVUPS      Y4, 480(SP)
 
-noflag_206:
+noflag_209:
 	VMOVUPS 480(SP), Y3
 	VANDPS  Y2, Y3, Y3
 	VADDPS  64(SP), Y3, Y3
 	VMOVUPS Y3, 64(SP)
 
-noflag_201:
-noflag_194:
-	JMP pwdone_193
+noflag_204:
+noflag_197:
+	JMP pwdone_196
 
-prodmode_192:
+prodmode_195:
 	VBROADCASTSS eps1+208(FP), Y3
 	VXORPS       softmaxconsts<>+2176(SB), Y3, Y3
 	VMULPS       224(SP), Y3, Y3
 	VMOVUPS      Y3, 512(SP)
 	TESTQ        $0x00000400, sflags+200(FP)
-	JZ           noflag_208
+	JZ           noflag_211
 	VXORPS       Y3, Y3, Y3
-	XORQ         DX, DX
+	MOVQ         DI, DX
+	XORQ         BX, BX
 
-class_209:
+class_212:
 	VMASKMOVPS   (AX), Y2, Y4
 	VSUBPS       192(SP), Y4, Y4
+	TESTQ        $0x00000200, sflags+200(FP)
+	JZ           noflag_213
+	VBROADCASTSS (DX), Y5
+	VMULPS       Y5, Y4, Y4
+
+noflag_213:
 	VADDPS       Y4, Y3, Y3
 	ADDQ         CX, AX
-	INCQ         DX
-	CMPQ         DX, C+72(FP)
-	JB           class_209
+	ADDQ         $0x00000020, DX
+	INCQ         BX
+	CMPQ         BX, C+72(FP)
+	JB           class_212
 	VBROADCASTSS epsC+212(FP), Y4
 	VMOVUPS      512(SP), Y5
 	VFNMADD231PS Y4, Y3, Y5
 	VMOVUPS      Y5, 512(SP)
 
-noflag_208:
+noflag_211:
 	VMOVUPS   512(SP), Y3
 	VANDPS    Y2, Y3, Y3
 	VADDPS    (SP), Y3, Y3
@@ -3552,15 +3584,15 @@ noflag_208:
 	VBLENDVPS Y5, Y3, Y4, Y4
 	VMOVUPS   Y4, 128(SP)
 
-pwdone_193:
+pwdone_196:
 	VMOVUPS softmaxconsts<>+0(SB), Y3
 	TESTQ   $0x00000200, flags+88(FP)
-	JZ      noflag_210
+	JZ      noflag_214
 	MOVQ    DI, AX
 	VXORPS  Y4, Y4, Y4
 	XORQ    DX, DX
 
-class_211:
+class_215:
 	VPCMPEQD     Y4, Y1, Y5
 	VBROADCASTSS (AX), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -3568,9 +3600,9 @@ class_211:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_211
+	JB           class_215
 
-noflag_210:
+noflag_214:
 	VBROADCASTSS k1+144(FP), Y4
 	VMULPS       Y3, Y4, Y4
 	VBROADCASTSS k2+148(FP), Y3
@@ -3581,13 +3613,13 @@ noflag_210:
 	MOVQ         C+72(FP), AX
 	SHLQ         $0x05, AX
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_212
+	JZ           noflag_216
 	MOVQ         SI, DX
 	MOVQ         DI, BX
 	VXORPS       Y4, Y4, Y4
 	XORQ         R9, R9
 
-class_213:
+class_217:
 	VMOVUPS      288(SP), Y5
 	VMULPS       (DX), Y5, Y5
 	VMOVUPS      Y5, (DX)
@@ -3606,30 +3638,30 @@ class_213:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         R9
 	CMPQ         R9, C+72(FP)
-	JB           class_213
+	JB           class_217
 
-noflag_212:
+noflag_216:
 	VMOVUPS Y3, 608(SP)
 	TESTQ   $0x00000004, flags+88(FP)
-	JZ      outnr_215
+	JZ      outnr_219
 	MOVQ    SI, DX
 	MOVQ    DI, BX
 	MOVQ    R8, SI
 	VXORPS  Y3, Y3, Y3
 	XORQ    DI, DI
 
-class_216:
+class_220:
 	VPCMPEQD     Y3, Y1, Y4
 	VMOVUPS      (DX)(AX*1), Y5
 	VSUBPS       608(SP), Y5, Y5
 	VADDPS       576(SP), Y5, Y5
 	VMULPS       (DX), Y5, Y5
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_217
+	JZ           noflag_221
 	VBROADCASTSS 8(BX), Y6
 	VSUBPS       Y6, Y5, Y5
 
-noflag_217:
+noflag_221:
 	VMOVUPS    544(SP), Y6
 	VANDPS     Y4, Y6, Y4
 	VSUBPS     Y4, Y5, Y5
@@ -3641,10 +3673,10 @@ noflag_217:
 	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
 	INCQ       DI
 	CMPQ       DI, C+72(FP)
-	JB         class_216
-	JMP        outd_214
+	JB         class_220
+	JMP        outd_218
 
-outnr_215:
+outnr_219:
 	VMOVUPS 576(SP), Y3
 	VMULPS  288(SP), Y3, Y3
 	VMOVUPS Y3, 640(SP)
@@ -3654,16 +3686,16 @@ outnr_215:
 	VXORPS  Y3, Y3, Y3
 	XORQ    SI, SI
 
-class_218:
+class_222:
 	VPCMPEQD     Y3, Y1, Y4
 	VMOVUPS      640(SP), Y5
 	VMULPS       (AX), Y5, Y5
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_219
+	JZ           noflag_223
 	VBROADCASTSS 8(DX), Y6
 	VSUBPS       Y6, Y5, Y5
 
-noflag_219:
+noflag_223:
 	VMOVUPS    544(SP), Y6
 	VANDPS     Y4, Y6, Y4
 	VSUBPS     Y4, Y5, Y5
@@ -3675,19 +3707,19 @@ noflag_219:
 	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
 	INCQ       SI
 	CMPQ       SI, C+72(FP)
-	JB         class_218
+	JB         class_222
 
-outd_214:
-done_152:
+outd_218:
+done_154:
 	TESTQ $0x00000800, flags+88(FP)
-	JZ    noflag_220
+	JZ    noflag_224
 	SFENCE
 
-noflag_220:
+noflag_224:
 	MOVQ         sflags+200(FP), AX
 	ANDQ         $0x00000203, AX
 	CMPQ         AX, $0x00000001
-	JNE          noprod_221
+	JNE          noprod_225
 	VMOVUPS      128(SP), Y0
 	VMOVUPS      160(SP), Y1
 	VPSRLD       $0x17, Y0, Y2
@@ -3725,7 +3757,7 @@ noflag_220:
 	VADDPS       (SP), Y5, Y5
 	VMOVUPS      Y5, (SP)
 
-noprod_221:
+noprod_225:
 	MOVQ         out_base+224(FP), AX
 	VMOVUPS      (SP), Y0
 	VMOVAPS      Y0, Y1
@@ -3792,9 +3824,9 @@ TEXT ·SoftmaxFusedFocalU8AVX2(SB), NOSPLIT, $768-248
 	VXORPS  Y0, Y0, Y0
 	VMOVUPS Y0, 96(SP)
 
-loop_222:
+loop_226:
 	CMPQ         DX, $0x00000008
-	JB           tail_223
+	JB           tail_227
 	VPMOVZXBD    (BX), Y0
 	VBROADCASTSS ign+80(FP), Y1
 	VPCMPEQD     Y1, Y0, Y1
@@ -3806,17 +3838,17 @@ loop_222:
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
 	DECQ         R10
-	JZ           c1_225
+	JZ           c1_229
 
-max_226:
+max_230:
 	ADDQ       CX, R9
 	VMOVUPS    (R9), Y3
 	PREFETCHT0 1024(R9)
 	VMAXPS     Y3, Y2, Y2
 	DECQ       R10
-	JNZ        max_226
+	JNZ        max_230
 
-c1_225:
+c1_229:
 	VMOVUPS Y2, 128(SP)
 	VXORPS  Y2, Y2, Y2
 	VXORPS  Y3, Y3, Y3
@@ -3825,7 +3857,7 @@ c1_225:
 	VXORPS  Y4, Y4, Y4
 	XORQ    R11, R11
 
-class_227:
+class_231:
 	VMOVUPS      (R9), Y5
 	VSUBPS       128(SP), Y5, Y5
 	VMULPS       softmaxconsts<>+128(SB), Y5, Y6
@@ -3859,7 +3891,7 @@ class_227:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_227
+	JB           class_231
 	VMOVUPS      Y3, 160(SP)
 	VMOVUPS      Y2, 192(SP)
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
@@ -3870,7 +3902,7 @@ class_227:
 	VADDPS       96(SP), Y2, Y2
 	VMOVUPS      Y2, 96(SP)
 	TESTQ        $0x00000003, sflags+200(FP)
-	JZ           noflag_230
+	JZ           noflag_234
 	VMOVUPS      192(SP), Y2
 	VPSRLD       $0x17, Y2, Y3
 	VPSUBD       softmaxconsts<>+896(SB), Y3, Y3
@@ -3906,15 +3938,15 @@ class_227:
 	VMOVUPS      Y6, 256(SP)
 	VMOVUPS      Y2, 288(SP)
 	TESTQ        $0x00000001, sflags+200(FP)
-	JZ           noflag_231
+	JZ           noflag_235
 	VMOVUPS      softmaxconsts<>+0(SB), Y2
 	TESTQ        $0x00000200, sflags+200(FP)
-	JZ           noflag_232
+	JZ           noflag_236
 	MOVQ         DI, R9
 	VXORPS       Y3, Y3, Y3
 	XORQ         R10, R10
 
-class_233:
+class_237:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS (R9), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -3922,36 +3954,36 @@ class_233:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_233
+	JB           class_237
 
-noflag_232:
+noflag_236:
 	VMOVUPS      Y2, 320(SP)
 	VBROADCASTSS eps1+208(FP), Y2
 	VMULPS       320(SP), Y2, Y2
 	VMULPS       288(SP), Y2, Y2
 	VMOVUPS      Y2, 352(SP)
 	TESTQ        $0x00000400, sflags+200(FP)
-	JZ           noflag_234
+	JZ           noflag_238
 	VXORPS       Y2, Y2, Y2
 	MOVQ         AX, R9
 	MOVQ         DI, R10
 	XORQ         R11, R11
 
-class_235:
+class_239:
 	VMOVUPS      (R9), Y3
 	VSUBPS       128(SP), Y3, Y3
 	TESTQ        $0x00000200, sflags+200(FP)
-	JZ           noflag_236
+	JZ           noflag_240
 	VBROADCASTSS (R10), Y4
 	VMULPS       Y4, Y3, Y3
 
-noflag_236:
+noflag_240:
 	VADDPS       Y3, Y2, Y2
 	ADDQ         CX, R9
 	ADDQ         $0x00000020, R10
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_235
+	JB           class_239
 	VBROADCASTSS wsum+216(FP), Y3
 	VMULPS       256(SP), Y3, Y3
 	VSUBPS       Y2, Y3, Y3
@@ -3960,7 +3992,7 @@ noflag_236:
 	VFMADD231PS  Y2, Y3, Y4
 	VMOVUPS      Y4, 352(SP)
 
-noflag_234:
+noflag_238:
 	VMOVUPS 352(SP), Y2
 	VANDPS  Y1, Y2, Y2
 	VADDPS  (SP), Y2, Y2
@@ -3970,9 +4002,9 @@ noflag_234:
 	VADDPS  32(SP), Y2, Y2
 	VMOVUPS Y2, 32(SP)
 
-noflag_231:
+noflag_235:
 	TESTQ        $0x00000002, sflags+200(FP)
-	JZ           noflag_237
+	JZ           noflag_241
 	VMOVUPS      160(SP), Y2
 	VMULPS       softmaxconsts<>+128(SB), Y2, Y3
 	VROUNDPS     $0x00, Y3, Y3
@@ -4003,27 +4035,27 @@ noflag_231:
 	VMOVUPS      Y3, 384(SP)
 	MOVQ         gmode+160(FP), R9
 	CMPQ         R9, $0x01
-	JEQ          pow1_238
+	JEQ          pow1_242
 	CMPQ         R9, $0x02
-	JEQ          pow2_240
+	JEQ          pow2_244
 	CMPQ         R9, $0x03
-	JEQ          powg_239
+	JEQ          powg_243
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
-	JMP          powd_241
+	JMP          powd_245
 
-pow1_238:
+pow1_242:
 	VMOVAPS Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_241
+	JMP     powd_245
 
-pow2_240:
+pow2_244:
 	VMULPS  Y2, Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_241
+	JMP     powd_245
 
-powg_239:
+powg_243:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y2, Y4
 	VMULPS       softmaxconsts<>+1792(SB), Y2, Y3
 	VBLENDVPS    Y4, Y3, Y2, Y3
@@ -4097,17 +4129,17 @@ powg_239:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
-powd_241:
+powd_245:
 	VMULPS  288(SP), Y3, Y3
 	VMOVUPS Y3, 416(SP)
 	TESTQ   $0x00000100, sflags+200(FP)
-	JZ      noflag_242
+	JZ      noflag_246
 	VMOVUPS softmaxconsts<>+0(SB), Y2
 	MOVQ    DI, R9
 	VXORPS  Y3, Y3, Y3
 	XORQ    R10, R10
 
-class_243:
+class_247:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS 4(R9), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -4115,27 +4147,27 @@ class_243:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_243
+	JB           class_247
 	VMOVUPS      416(SP), Y3
 	VMULPS       Y2, Y3, Y3
 	VMOVUPS      Y3, 416(SP)
 
-noflag_242:
+noflag_246:
 	VMOVUPS 416(SP), Y2
 	VANDPS  Y1, Y2, Y2
 	VADDPS  64(SP), Y2, Y2
 	VMOVUPS Y2, 64(SP)
 
-noflag_237:
-noflag_230:
+noflag_241:
+noflag_234:
 	VMOVUPS softmaxconsts<>+0(SB), Y2
 	TESTQ   $0x00000200, flags+88(FP)
-	JZ      noflag_244
+	JZ      noflag_248
 	MOVQ    DI, R9
 	VXORPS  Y3, Y3, Y3
 	XORQ    R10, R10
 
-class_245:
+class_249:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS (R9), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -4143,9 +4175,9 @@ class_245:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_245
+	JB           class_249
 
-noflag_244:
+noflag_248:
 	VBROADCASTSS k1+144(FP), Y3
 	VMULPS       Y2, Y3, Y3
 	VBROADCASTSS k2+148(FP), Y2
@@ -4184,27 +4216,27 @@ noflag_244:
 	VMOVUPS      Y3, 576(SP)
 	MOVQ         gmode+160(FP), R9
 	CMPQ         R9, $0x01
-	JEQ          pow1_246
+	JEQ          pow1_250
 	CMPQ         R9, $0x02
-	JEQ          pow2_248
+	JEQ          pow2_252
 	CMPQ         R9, $0x03
-	JEQ          powg_247
+	JEQ          powg_251
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
-	JMP          powd_249
+	JMP          powd_253
 
-pow1_246:
+pow1_250:
 	VMOVAPS Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_249
+	JMP     powd_253
 
-pow2_248:
+pow2_252:
 	VMULPS  Y2, Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_249
+	JMP     powd_253
 
-powg_247:
+powg_251:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y2, Y4
 	VMULPS       softmaxconsts<>+1792(SB), Y2, Y3
 	VBLENDVPS    Y4, Y3, Y2, Y3
@@ -4278,11 +4310,11 @@ powg_247:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
-powd_249:
+powd_253:
 	VXORPS       softmaxconsts<>+2176(SB), Y3, Y3
 	VMOVUPS      Y3, 608(SP)
 	CMPQ         R9, $0x00
-	JEQ          gamma0_250
+	JEQ          gamma0_254
 	VMOVUPS      192(SP), Y2
 	VPSRLD       $0x17, Y2, Y3
 	VPSUBD       softmaxconsts<>+896(SB), Y3, Y3
@@ -4323,27 +4355,27 @@ powd_249:
 	MOVQ         g1mode+168(FP), R9
 	VMOVUPS      544(SP), Y2
 	CMPQ         R9, $0x01
-	JEQ          pow1_251
+	JEQ          pow1_255
 	CMPQ         R9, $0x02
-	JEQ          pow2_253
+	JEQ          pow2_257
 	CMPQ         R9, $0x03
-	JEQ          powg_252
+	JEQ          powg_256
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
-	JMP          powd_254
+	JMP          powd_258
 
-pow1_251:
+pow1_255:
 	VMOVAPS Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_254
+	JMP     powd_258
 
-pow2_253:
+pow2_257:
 	VMULPS  Y2, Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_254
+	JMP     powd_258
 
-powg_252:
+powg_256:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y2, Y4
 	VMULPS       softmaxconsts<>+1792(SB), Y2, Y3
 	VBLENDVPS    Y4, Y3, Y2, Y3
@@ -4417,7 +4449,7 @@ powg_252:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
-powd_254:
+powd_258:
 	VMULPS  576(SP), Y3, Y3
 	VMULPS  512(SP), Y3, Y3
 	VMULPS  640(SP), Y3, Y3
@@ -4428,16 +4460,16 @@ powd_254:
 	VADDPS  Y2, Y4, Y4
 	VMOVUPS Y4, 608(SP)
 
-gamma0_250:
+gamma0_254:
 	VMOVUPS 608(SP), Y2
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_255
+	JZ      noflag_259
 	VMOVUPS softmaxconsts<>+0(SB), Y3
 	MOVQ    DI, R9
 	VXORPS  Y4, Y4, Y4
 	XORQ    R10, R10
 
-class_256:
+class_260:
 	VPCMPEQD     Y4, Y0, Y5
 	VBROADCASTSS 4(R9), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -4445,10 +4477,10 @@ class_256:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_256
+	JB           class_260
 	VMULPS       Y3, Y2, Y2
 
-noflag_255:
+noflag_259:
 	VBROADCASTSS fs+152(FP), Y3
 	VMULPS       Y3, Y2, Y2
 	VMOVUPS      480(SP), Y3
@@ -4461,13 +4493,13 @@ noflag_255:
 	MOVQ         C+72(FP), R9
 	SHLQ         $0x05, R9
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_257
+	JZ           noflag_261
 	MOVQ         SI, R10
 	MOVQ         DI, R11
 	VXORPS       Y3, Y3, Y3
 	XORQ         R12, R12
 
-class_258:
+class_262:
 	VMOVUPS      224(SP), Y4
 	VMULPS       (R10), Y4, Y4
 	VMOVUPS      Y4, (R10)
@@ -4486,69 +4518,27 @@ class_258:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R12
 	CMPQ         R12, C+72(FP)
-	JB           class_258
+	JB           class_262
 
-noflag_257:
+noflag_261:
 	VMOVUPS Y2, 704(SP)
 	TESTQ   $0x00000004, flags+88(FP)
-	JZ      outnr_260
+	JZ      outnr_264
 	MOVQ    SI, R10
 	MOVQ    DI, R11
 	MOVQ    R8, R12
 	VXORPS  Y2, Y2, Y2
 	XORQ    R13, R13
 
-class_261:
+class_265:
 	VPCMPEQD     Y2, Y0, Y3
 	VMOVUPS      (R10)(R9*1), Y4
 	VSUBPS       704(SP), Y4, Y4
 	VADDPS       480(SP), Y4, Y4
 	VMULPS       (R10), Y4, Y4
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_262
-	VBROADCASTSS 8(R11), Y5
-	VSUBPS       Y5, Y4, Y4
-
-noflag_262:
-	VMOVUPS 448(SP), Y5
-	VANDPS  Y3, Y5, Y3
-	VSUBPS  Y3, Y4, Y4
-	VANDPS  Y1, Y4, Y4
-	TESTQ   $0x00000800, flags+88(FP)
-	JNZ     nt_263
-	VMOVUPS Y4, (R12)
-	JMP     st_264
-
-nt_263:
-	VMOVNTPS Y4, (R12)
-
-st_264:
-	ADDQ   $0x00000020, R10
-	ADDQ   $0x00000020, R11
-	ADDQ   CX, R12
-	VPADDD softmaxconsts<>+832(SB), Y2, Y2
-	INCQ   R13
-	CMPQ   R13, C+72(FP)
-	JB     class_261
-	JMP    outd_259
-
-outnr_260:
-	VMOVUPS 480(SP), Y2
-	VMULPS  224(SP), Y2, Y2
-	VMOVUPS Y2, 736(SP)
-	MOVQ    SI, R9
-	MOVQ    DI, R10
-	MOVQ    R8, R11
-	VXORPS  Y2, Y2, Y2
-	XORQ    R12, R12
-
-class_265:
-	VPCMPEQD     Y2, Y0, Y3
-	VMOVUPS      736(SP), Y4
-	VMULPS       (R9), Y4, Y4
-	TESTQ        $0x00000400, flags+88(FP)
 	JZ           noflag_266
-	VBROADCASTSS 8(R10), Y5
+	VBROADCASTSS 8(R11), Y5
 	VSUBPS       Y5, Y4, Y4
 
 noflag_266:
@@ -4558,44 +4548,86 @@ noflag_266:
 	VANDPS  Y1, Y4, Y4
 	TESTQ   $0x00000800, flags+88(FP)
 	JNZ     nt_267
-	VMOVUPS Y4, (R11)
+	VMOVUPS Y4, (R12)
 	JMP     st_268
 
 nt_267:
-	VMOVNTPS Y4, (R11)
+	VMOVNTPS Y4, (R12)
 
 st_268:
+	ADDQ   $0x00000020, R10
+	ADDQ   $0x00000020, R11
+	ADDQ   CX, R12
+	VPADDD softmaxconsts<>+832(SB), Y2, Y2
+	INCQ   R13
+	CMPQ   R13, C+72(FP)
+	JB     class_265
+	JMP    outd_263
+
+outnr_264:
+	VMOVUPS 480(SP), Y2
+	VMULPS  224(SP), Y2, Y2
+	VMOVUPS Y2, 736(SP)
+	MOVQ    SI, R9
+	MOVQ    DI, R10
+	MOVQ    R8, R11
+	VXORPS  Y2, Y2, Y2
+	XORQ    R12, R12
+
+class_269:
+	VPCMPEQD     Y2, Y0, Y3
+	VMOVUPS      736(SP), Y4
+	VMULPS       (R9), Y4, Y4
+	TESTQ        $0x00000400, flags+88(FP)
+	JZ           noflag_270
+	VBROADCASTSS 8(R10), Y5
+	VSUBPS       Y5, Y4, Y4
+
+noflag_270:
+	VMOVUPS 448(SP), Y5
+	VANDPS  Y3, Y5, Y3
+	VSUBPS  Y3, Y4, Y4
+	VANDPS  Y1, Y4, Y4
+	TESTQ   $0x00000800, flags+88(FP)
+	JNZ     nt_271
+	VMOVUPS Y4, (R11)
+	JMP     st_272
+
+nt_271:
+	VMOVNTPS Y4, (R11)
+
+st_272:
 	ADDQ   $0x00000020, R9
 	ADDQ   $0x00000020, R10
 	ADDQ   CX, R11
 	VPADDD softmaxconsts<>+832(SB), Y2, Y2
 	INCQ   R12
 	CMPQ   R12, C+72(FP)
-	JB     class_265
+	JB     class_269
 
-outd_259:
+outd_263:
 	ADDQ $0x00000020, AX
 	ADDQ $0x00000008, BX
 	ADDQ $0x00000020, R8
 	SUBQ $0x00000008, DX
-	JMP  loop_222
+	JMP  loop_226
 
-tail_223:
+tail_227:
 	TESTQ   DX, DX
-	JZ      done_224
+	JZ      done_228
 	MOVQ    DX, R9
 	LEAQ    softmaxconsts<>+2240(SB), R10
 	NEGQ    R9
 	VMOVDQU 64(R10)(R9*4), Y0
 	XORQ    R9, R9
 
-lab8_269:
+lab8_273:
 	DECQ         DX
 	SHLQ         $0x08, R9
 	MOVBQZX      (BX)(DX*1), R10
 	ORQ          R10, R9
 	TESTQ        DX, DX
-	JNZ          lab8_269
+	JNZ          lab8_273
 	VMOVQ        R9, X1
 	VPMOVZXBD    X1, Y1
 	VBROADCASTSS ign+80(FP), Y2
@@ -4608,17 +4640,17 @@ lab8_269:
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
-	JZ           c1_270
+	JZ           c1_274
 
-max_271:
+max_275:
 	ADDQ       CX, DX
 	VMASKMOVPS (DX), Y2, Y4
 	PREFETCHT0 1024(DX)
 	VMAXPS     Y4, Y3, Y3
 	DECQ       BX
-	JNZ        max_271
+	JNZ        max_275
 
-c1_270:
+c1_274:
 	VMOVUPS Y3, 128(SP)
 	VXORPS  Y3, Y3, Y3
 	VXORPS  Y4, Y4, Y4
@@ -4627,7 +4659,7 @@ c1_270:
 	VXORPS  Y5, Y5, Y5
 	XORQ    R9, R9
 
-class_272:
+class_276:
 	VMASKMOVPS   (DX), Y2, Y6
 	VSUBPS       128(SP), Y6, Y6
 	VMULPS       softmaxconsts<>+128(SB), Y6, Y7
@@ -4661,7 +4693,7 @@ class_272:
 	VPADDD       softmaxconsts<>+832(SB), Y5, Y5
 	INCQ         R9
 	CMPQ         R9, C+72(FP)
-	JB           class_272
+	JB           class_276
 	VMOVUPS      Y4, 160(SP)
 	VMOVUPS      Y3, 192(SP)
 	VMOVUPS      softmaxconsts<>+0(SB), Y4
@@ -4672,7 +4704,7 @@ class_272:
 	VADDPS       96(SP), Y3, Y3
 	VMOVUPS      Y3, 96(SP)
 	TESTQ        $0x00000003, sflags+200(FP)
-	JZ           noflag_275
+	JZ           noflag_279
 	VMOVUPS      192(SP), Y3
 	VPSRLD       $0x17, Y3, Y4
 	VPSUBD       softmaxconsts<>+896(SB), Y4, Y4
@@ -4708,15 +4740,15 @@ class_272:
 	VMOVUPS      Y7, 256(SP)
 	VMOVUPS      Y3, 288(SP)
 	TESTQ        $0x00000001, sflags+200(FP)
-	JZ           noflag_276
+	JZ           noflag_280
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
 	TESTQ        $0x00000200, sflags+200(FP)
-	JZ           noflag_277
+	JZ           noflag_281
 	MOVQ         DI, DX
 	VXORPS       Y4, Y4, Y4
 	XORQ         BX, BX
 
-class_278:
+class_282:
 	VPCMPEQD     Y4, Y1, Y5
 	VBROADCASTSS (DX), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -4724,35 +4756,35 @@ class_278:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_278
+	JB           class_282
 
-noflag_277:
+noflag_281:
 	VMOVUPS      Y3, 320(SP)
 	VBROADCASTSS eps1+208(FP), Y3
 	VMULPS       320(SP), Y3, Y3
 	VMULPS       288(SP), Y3, Y3
 	VMOVUPS      Y3, 352(SP)
 	TESTQ        $0x00000400, sflags+200(FP)
-	JZ           noflag_279
+	JZ           noflag_283
 	VXORPS       Y3, Y3, Y3
 	MOVQ         DI, DX
 	XORQ         BX, BX
 
-class_280:
+class_284:
 	VMASKMOVPS   (AX), Y2, Y4
 	VSUBPS       128(SP), Y4, Y4
 	TESTQ        $0x00000200, sflags+200(FP)
-	JZ           noflag_281
+	JZ           noflag_285
 	VBROADCASTSS (DX), Y5
 	VMULPS       Y5, Y4, Y4
 
-noflag_281:
+noflag_285:
 	VADDPS       Y4, Y3, Y3
 	ADDQ         CX, AX
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_280
+	JB           class_284
 	VBROADCASTSS wsum+216(FP), Y4
 	VMULPS       256(SP), Y4, Y4
 	VSUBPS       Y3, Y4, Y4
@@ -4761,7 +4793,7 @@ noflag_281:
 	VFMADD231PS  Y3, Y4, Y5
 	VMOVUPS      Y5, 352(SP)
 
-noflag_279:
+noflag_283:
 	VMOVUPS 352(SP), Y3
 	VANDPS  Y2, Y3, Y3
 	VADDPS  (SP), Y3, Y3
@@ -4771,9 +4803,9 @@ noflag_279:
 	VADDPS  32(SP), Y3, Y3
 	VMOVUPS Y3, 32(SP)
 
-noflag_276:
+noflag_280:
 	TESTQ        $0x00000002, sflags+200(FP)
-	JZ           noflag_282
+	JZ           noflag_286
 	VMOVUPS      160(SP), Y3
 	VMULPS       softmaxconsts<>+128(SB), Y3, Y4
 	VROUNDPS     $0x00, Y4, Y4
@@ -4804,27 +4836,27 @@ noflag_276:
 	VMOVUPS      Y4, 384(SP)
 	MOVQ         gmode+160(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_283
+	JEQ          pow1_287
 	CMPQ         AX, $0x02
-	JEQ          pow2_285
+	JEQ          pow2_289
 	CMPQ         AX, $0x03
-	JEQ          powg_284
+	JEQ          powg_288
 	VMOVUPS      softmaxconsts<>+0(SB), Y4
-	JMP          powd_286
+	JMP          powd_290
 
-pow1_283:
+pow1_287:
 	VMOVAPS Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_286
+	JMP     powd_290
 
-pow2_285:
+pow2_289:
 	VMULPS  Y3, Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_286
+	JMP     powd_290
 
-powg_284:
+powg_288:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y3, Y5
 	VMULPS       softmaxconsts<>+1792(SB), Y3, Y4
 	VBLENDVPS    Y5, Y4, Y3, Y4
@@ -4898,17 +4930,17 @@ powg_284:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS      Y4, Y3, Y4
 
-powd_286:
+powd_290:
 	VMULPS  288(SP), Y4, Y4
 	VMOVUPS Y4, 416(SP)
 	TESTQ   $0x00000100, sflags+200(FP)
-	JZ      noflag_287
+	JZ      noflag_291
 	VMOVUPS softmaxconsts<>+0(SB), Y3
 	MOVQ    DI, AX
 	VXORPS  Y4, Y4, Y4
 	XORQ    DX, DX
 
-class_288:
+class_292:
 	VPCMPEQD     Y4, Y1, Y5
 	VBROADCASTSS 4(AX), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -4916,27 +4948,27 @@ class_288:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_288
+	JB           class_292
 	VMOVUPS      416(SP), Y4
 	VMULPS       Y3, Y4, Y4
 	VMOVUPS      Y4, 416(SP)
 
-noflag_287:
+noflag_291:
 	VMOVUPS 416(SP), Y3
 	VANDPS  Y2, Y3, Y3
 	VADDPS  64(SP), Y3, Y3
 	VMOVUPS Y3, 64(SP)
 
-noflag_282:
-noflag_275:
+noflag_286:
+noflag_279:
 	VMOVUPS softmaxconsts<>+0(SB), Y3
 	TESTQ   $0x00000200, flags+88(FP)
-	JZ      noflag_289
+	JZ      noflag_293
 	MOVQ    DI, AX
 	VXORPS  Y4, Y4, Y4
 	XORQ    DX, DX
 
-class_290:
+class_294:
 	VPCMPEQD     Y4, Y1, Y5
 	VBROADCASTSS (AX), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -4944,9 +4976,9 @@ class_290:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_290
+	JB           class_294
 
-noflag_289:
+noflag_293:
 	VBROADCASTSS k1+144(FP), Y4
 	VMULPS       Y3, Y4, Y4
 	VBROADCASTSS k2+148(FP), Y3
@@ -4985,27 +5017,27 @@ noflag_289:
 	VMOVUPS      Y4, 576(SP)
 	MOVQ         gmode+160(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_291
+	JEQ          pow1_295
 	CMPQ         AX, $0x02
-	JEQ          pow2_293
+	JEQ          pow2_297
 	CMPQ         AX, $0x03
-	JEQ          powg_292
+	JEQ          powg_296
 	VMOVUPS      softmaxconsts<>+0(SB), Y4
-	JMP          powd_294
+	JMP          powd_298
 
-pow1_291:
+pow1_295:
 	VMOVAPS Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_294
+	JMP     powd_298
 
-pow2_293:
+pow2_297:
 	VMULPS  Y3, Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_294
+	JMP     powd_298
 
-powg_292:
+powg_296:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y3, Y5
 	VMULPS       softmaxconsts<>+1792(SB), Y3, Y4
 	VBLENDVPS    Y5, Y4, Y3, Y4
@@ -5079,11 +5111,11 @@ powg_292:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS      Y4, Y3, Y4
 
-powd_294:
+powd_298:
 	VXORPS       softmaxconsts<>+2176(SB), Y4, Y4
 	VMOVUPS      Y4, 608(SP)
 	CMPQ         AX, $0x00
-	JEQ          gamma0_295
+	JEQ          gamma0_299
 	VMOVUPS      192(SP), Y3
 	VPSRLD       $0x17, Y3, Y4
 	VPSUBD       softmaxconsts<>+896(SB), Y4, Y4
@@ -5124,27 +5156,27 @@ powd_294:
 	MOVQ         g1mode+168(FP), AX
 	VMOVUPS      544(SP), Y3
 	CMPQ         AX, $0x01
-	JEQ          pow1_296
+	JEQ          pow1_300
 	CMPQ         AX, $0x02
-	JEQ          pow2_298
+	JEQ          pow2_302
 	CMPQ         AX, $0x03
-	JEQ          powg_297
+	JEQ          powg_301
 	VMOVUPS      softmaxconsts<>+0(SB), Y4
-	JMP          powd_299
+	JMP          powd_303
 
-pow1_296:
+pow1_300:
 	VMOVAPS Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_299
+	JMP     powd_303
 
-pow2_298:
+pow2_302:
 	VMULPS  Y3, Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_299
+	JMP     powd_303
 
-powg_297:
+powg_301:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y3, Y5
 	VMULPS       softmaxconsts<>+1792(SB), Y3, Y4
 	VBLENDVPS    Y5, Y4, Y3, Y4
@@ -5218,7 +5250,7 @@ powg_297:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS      Y4, Y3, Y4
 
-powd_299:
+powd_303:
 	VMULPS  576(SP), Y4, Y4
 	VMULPS  512(SP), Y4, Y4
 	VMULPS  640(SP), Y4, Y4
@@ -5229,16 +5261,16 @@ powd_299:
 	VADDPS  Y3, Y5, Y5
 	VMOVUPS Y5, 608(SP)
 
-gamma0_295:
+gamma0_299:
 	VMOVUPS 608(SP), Y3
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_300
+	JZ      noflag_304
 	VMOVUPS softmaxconsts<>+0(SB), Y4
 	MOVQ    DI, AX
 	VXORPS  Y5, Y5, Y5
 	XORQ    DX, DX
 
-class_301:
+class_305:
 	VPCMPEQD     Y5, Y1, Y6
 	VBROADCASTSS 4(AX), Y7
 	VBLENDVPS    Y6, Y7, Y4, Y4
@@ -5246,10 +5278,10 @@ class_301:
 	VPADDD       softmaxconsts<>+832(SB), Y5, Y5
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_301
+	JB           class_305
 	VMULPS       Y4, Y3, Y3
 
-noflag_300:
+noflag_304:
 	VBROADCASTSS fs+152(FP), Y4
 	VMULPS       Y4, Y3, Y3
 	VMOVUPS      480(SP), Y4
@@ -5262,13 +5294,13 @@ noflag_300:
 	MOVQ         C+72(FP), AX
 	SHLQ         $0x05, AX
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_302
+	JZ           noflag_306
 	MOVQ         SI, DX
 	MOVQ         DI, BX
 	VXORPS       Y4, Y4, Y4
 	XORQ         R9, R9
 
-class_303:
+class_307:
 	VMOVUPS      224(SP), Y5
 	VMULPS       (DX), Y5, Y5
 	VMOVUPS      Y5, (DX)
@@ -5287,30 +5319,30 @@ class_303:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         R9
 	CMPQ         R9, C+72(FP)
-	JB           class_303
+	JB           class_307
 
-noflag_302:
+noflag_306:
 	VMOVUPS Y3, 704(SP)
 	TESTQ   $0x00000004, flags+88(FP)
-	JZ      outnr_305
+	JZ      outnr_309
 	MOVQ    SI, DX
 	MOVQ    DI, BX
 	MOVQ    R8, SI
 	VXORPS  Y3, Y3, Y3
 	XORQ    DI, DI
 
-class_306:
+class_310:
 	VPCMPEQD     Y3, Y1, Y4
 	VMOVUPS      (DX)(AX*1), Y5
 	VSUBPS       704(SP), Y5, Y5
 	VADDPS       480(SP), Y5, Y5
 	VMULPS       (DX), Y5, Y5
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_307
+	JZ           noflag_311
 	VBROADCASTSS 8(BX), Y6
 	VSUBPS       Y6, Y5, Y5
 
-noflag_307:
+noflag_311:
 	VMOVUPS    448(SP), Y6
 	VANDPS     Y4, Y6, Y4
 	VSUBPS     Y4, Y5, Y5
@@ -5322,10 +5354,10 @@ noflag_307:
 	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
 	INCQ       DI
 	CMPQ       DI, C+72(FP)
-	JB         class_306
-	JMP        outd_304
+	JB         class_310
+	JMP        outd_308
 
-outnr_305:
+outnr_309:
 	VMOVUPS 480(SP), Y3
 	VMULPS  224(SP), Y3, Y3
 	VMOVUPS Y3, 736(SP)
@@ -5335,16 +5367,16 @@ outnr_305:
 	VXORPS  Y3, Y3, Y3
 	XORQ    SI, SI
 
-class_308:
+class_312:
 	VPCMPEQD     Y3, Y1, Y4
 	VMOVUPS      736(SP), Y5
 	VMULPS       (AX), Y5, Y5
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_309
+	JZ           noflag_313
 	VBROADCASTSS 8(DX), Y6
 	VSUBPS       Y6, Y5, Y5
 
-noflag_309:
+noflag_313:
 	VMOVUPS    448(SP), Y6
 	VANDPS     Y4, Y6, Y4
 	VSUBPS     Y4, Y5, Y5
@@ -5356,15 +5388,15 @@ noflag_309:
 	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
 	INCQ       SI
 	CMPQ       SI, C+72(FP)
-	JB         class_308
+	JB         class_312
 
-outd_304:
-done_224:
+outd_308:
+done_228:
 	TESTQ $0x00000800, flags+88(FP)
-	JZ    noflag_310
+	JZ    noflag_314
 	SFENCE
 
-noflag_310:
+noflag_314:
 	MOVQ         out_base+224(FP), AX
 	VMOVUPS      (SP), Y0
 	VMOVAPS      Y0, Y1
@@ -5426,7 +5458,7 @@ TEXT ·SoftmaxStatsI32AVX2(SB), NOSPLIT, $544-192
 	VXORPS Y0, Y0, Y0
 	XORQ   R10, R10
 
-class_311:
+class_315:
 	VMOVUPS Y0, (R9)
 	VMOVUPS Y0, 32(R9)
 	VMOVUPS Y0, 64(R9)
@@ -5434,7 +5466,7 @@ class_311:
 	ADDQ    $0x00000080, R9
 	INCQ    R10
 	CMPQ    R10, C+72(FP)
-	JB      class_311
+	JB      class_315
 	VXORPS  Y0, Y0, Y0
 	VMOVUPS Y0, (SP)
 	VXORPS  Y0, Y0, Y0
@@ -5450,9 +5482,9 @@ class_311:
 	VMOVUPS softmaxconsts<>+0(SB), Y0
 	VMOVUPS Y0, 128(SP)
 
-loop_312:
+loop_316:
 	CMPQ         DX, $0x00000008
-	JB           tail_313
+	JB           tail_317
 	VMOVDQU      (BX), Y0
 	VBROADCASTSS ign+80(FP), Y1
 	VPCMPEQD     Y1, Y0, Y1
@@ -5468,17 +5500,17 @@ loop_312:
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
 	DECQ         R10
-	JZ           c1_315
+	JZ           c1_319
 
-max_316:
+max_320:
 	ADDQ       CX, R9
 	VMOVUPS    (R9), Y3
 	PREFETCHT0 1024(R9)
 	VMAXPS     Y3, Y2, Y2
 	DECQ       R10
-	JNZ        max_316
+	JNZ        max_320
 
-c1_315:
+c1_319:
 	VMOVUPS Y2, 192(SP)
 	VXORPS  Y2, Y2, Y2
 	VXORPS  Y3, Y3, Y3
@@ -5487,7 +5519,7 @@ c1_315:
 	VXORPS  Y4, Y4, Y4
 	XORQ    R11, R11
 
-class_317:
+class_321:
 	VMOVUPS      (R9), Y5
 	VSUBPS       192(SP), Y5, Y5
 	VMULPS       softmaxconsts<>+128(SB), Y5, Y6
@@ -5514,10 +5546,10 @@ class_317:
 	VANDNPS      Y6, Y7, Y6
 	VADDPS       Y6, Y2, Y2
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_318
+	JZ           noflag_322
 	VMOVUPS      Y6, (R10)
 
-noflag_318:
+noflag_322:
 	VPCMPEQD  Y4, Y0, Y6
 	VBLENDVPS Y6, Y5, Y3, Y3
 	ADDQ      CX, R9
@@ -5525,32 +5557,32 @@ noflag_318:
 	VPADDD    softmaxconsts<>+832(SB), Y4, Y4
 	INCQ      R11
 	CMPQ      R11, C+72(FP)
-	JB        class_317
+	JB        class_321
 	VMOVUPS   Y3, 224(SP)
 	VMOVUPS   softmaxconsts<>+0(SB), Y3
 	VDIVPS    Y2, Y3, Y3
 	VMOVUPS   Y3, 256(SP)
 	VMOVUPS   Y2, 288(SP)
 	TESTQ     $0x00000004, flags+88(FP)
-	JZ        noflag_319
+	JZ        noflag_323
 	MOVQ      SI, R9
 	MOVQ      R8, R10
 	VXORPS    Y2, Y2, Y2
 	XORQ      R11, R11
 
-class_320:
+class_324:
 	VMOVUPS 256(SP), Y3
 	VMULPS  (R9), Y3, Y3
 	VANDPS  Y1, Y3, Y3
 	VADDPS  (R10), Y3, Y4
 	VMOVUPS Y4, (R10)
 	TESTQ   $0x00000008, flags+88(FP)
-	JZ      noflag_321
+	JZ      noflag_325
 	VMULPS  Y3, Y3, Y4
 	VADDPS  96(R10), Y4, Y4
 	VMOVUPS Y4, 96(R10)
 
-noflag_321:
+noflag_325:
 	VPCMPEQD Y2, Y0, Y4
 	VMOVUPS  32(R10), Y5
 	VANDPS   Y4, Y3, Y3
@@ -5565,15 +5597,15 @@ noflag_321:
 	VPADDD   softmaxconsts<>+832(SB), Y2, Y2
 	INCQ     R11
 	CMPQ     R11, C+72(FP)
-	JB       class_320
+	JB       class_324
 
-noflag_319:
+noflag_323:
 	MOVQ         flags+88(FP), R9
 	ANDQ         $0x00000203, R9
 	CMPQ         R9, $0x00000001
-	JEQ          prodmode_322
+	JEQ          prodmode_326
 	TESTQ        $0x00000003, flags+88(FP)
-	JZ           noflag_324
+	JZ           noflag_328
 	VMOVUPS      288(SP), Y2
 	VPSRLD       $0x17, Y2, Y3
 	VPSUBD       softmaxconsts<>+896(SB), Y3, Y3
@@ -5609,15 +5641,15 @@ noflag_319:
 	VMOVUPS      Y6, 320(SP)
 	VMOVUPS      Y2, 352(SP)
 	TESTQ        $0x00000001, flags+88(FP)
-	JZ           noflag_325
+	JZ           noflag_329
 	VMOVUPS      softmaxconsts<>+0(SB), Y2
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_326
+	JZ           noflag_330
 	MOVQ         DI, R9
 	VXORPS       Y3, Y3, Y3
 	XORQ         R10, R10
 
-class_327:
+class_331:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS (R9), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -5625,36 +5657,36 @@ class_327:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_327
+	JB           class_331
 
-noflag_326:
+noflag_330:
 	VMOVUPS      Y2, 384(SP)
 	VBROADCASTSS eps1+144(FP), Y2
 	VMULPS       384(SP), Y2, Y2
 	VMULPS       352(SP), Y2, Y2
 	VMOVUPS      Y2, 416(SP)
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_328
+	JZ           noflag_332
 	VXORPS       Y2, Y2, Y2
 	MOVQ         AX, R9
 	MOVQ         DI, R10
 	XORQ         R11, R11
 
-class_329:
+class_333:
 	VMOVUPS      (R9), Y3
 	VSUBPS       192(SP), Y3, Y3
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_330
+	JZ           noflag_334
 	VBROADCASTSS (R10), Y4
 	VMULPS       Y4, Y3, Y3
 
-noflag_330:
+noflag_334:
 	VADDPS       Y3, Y2, Y2
 	ADDQ         CX, R9
 	ADDQ         $0x00000020, R10
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_329
+	JB           class_333
 	VBROADCASTSS wsum+152(FP), Y3
 	VMULPS       320(SP), Y3, Y3
 	VSUBPS       Y2, Y3, Y3
@@ -5663,7 +5695,7 @@ noflag_330:
 	VFMADD231PS  Y2, Y3, Y4
 	VMOVUPS      Y4, 416(SP)
 
-noflag_328:
+noflag_332:
 	VMOVUPS 416(SP), Y2
 	VANDPS  Y1, Y2, Y2
 	VADDPS  (SP), Y2, Y2
@@ -5673,9 +5705,9 @@ noflag_328:
 	VADDPS  32(SP), Y2, Y2
 	VMOVUPS Y2, 32(SP)
 
-noflag_325:
+noflag_329:
 	TESTQ        $0x00000002, flags+88(FP)
-	JZ           noflag_331
+	JZ           noflag_335
 	VMOVUPS      224(SP), Y2
 	VMULPS       softmaxconsts<>+128(SB), Y2, Y3
 	VROUNDPS     $0x00, Y3, Y3
@@ -5706,27 +5738,27 @@ noflag_325:
 	VMOVUPS      Y3, 448(SP)
 	MOVQ         gmode+160(FP), R9
 	CMPQ         R9, $0x01
-	JEQ          pow1_332
+	JEQ          pow1_336
 	CMPQ         R9, $0x02
-	JEQ          pow2_334
+	JEQ          pow2_338
 	CMPQ         R9, $0x03
-	JEQ          powg_333
+	JEQ          powg_337
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
-	JMP          powd_335
+	JMP          powd_339
 
-pow1_332:
+pow1_336:
 	VMOVAPS Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_335
+	JMP     powd_339
 
-pow2_334:
+pow2_338:
 	VMULPS  Y2, Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_335
+	JMP     powd_339
 
-powg_333:
+powg_337:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y2, Y4
 	VMULPS       softmaxconsts<>+1792(SB), Y2, Y3
 	VBLENDVPS    Y4, Y3, Y2, Y3
@@ -5800,17 +5832,17 @@ powg_333:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
-powd_335:
+powd_339:
 	VMULPS  352(SP), Y3, Y3
 	VMOVUPS Y3, 480(SP)
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_336
+	JZ      noflag_340
 	VMOVUPS softmaxconsts<>+0(SB), Y2
 	MOVQ    DI, R9
 	VXORPS  Y3, Y3, Y3
 	XORQ    R10, R10
 
-class_337:
+class_341:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS 4(R9), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -5818,46 +5850,54 @@ class_337:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_337
+	JB           class_341
 	VMOVUPS      480(SP), Y0
 	VMULPS       Y2, Y0, Y0
 	VMOVUPS      Y0, 480(SP)
 
-noflag_336:
+noflag_340:
 	VMOVUPS 480(SP), Y0
 	VANDPS  Y1, Y0, Y0
 	VADDPS  64(SP), Y0, Y0
 	VMOVUPS Y0, 64(SP)
 
-noflag_331:
-noflag_324:
-	JMP pwdone_323
+noflag_335:
+noflag_328:
+	JMP pwdone_327
 
-prodmode_322:
+prodmode_326:
 	VBROADCASTSS eps1+144(FP), Y0
 	VXORPS       softmaxconsts<>+2176(SB), Y0, Y0
 	VMULPS       224(SP), Y0, Y0
 	VMOVUPS      Y0, 512(SP)
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_338
+	JZ           noflag_342
 	VXORPS       Y0, Y0, Y0
 	MOVQ         AX, R9
-	XORQ         R10, R10
+	MOVQ         DI, R10
+	XORQ         R11, R11
 
-class_339:
+class_343:
 	VMOVUPS      (R9), Y2
 	VSUBPS       192(SP), Y2, Y2
+	TESTQ        $0x00000200, flags+88(FP)
+	JZ           noflag_344
+	VBROADCASTSS (R10), Y3
+	VMULPS       Y3, Y2, Y2
+
+noflag_344:
 	VADDPS       Y2, Y0, Y0
 	ADDQ         CX, R9
-	INCQ         R10
-	CMPQ         R10, C+72(FP)
-	JB           class_339
+	ADDQ         $0x00000020, R10
+	INCQ         R11
+	CMPQ         R11, C+72(FP)
+	JB           class_343
 	VBROADCASTSS epsC+148(FP), Y2
 	VMOVUPS      512(SP), Y3
 	VFNMADD231PS Y2, Y0, Y3
 	VMOVUPS      Y3, 512(SP)
 
-noflag_338:
+noflag_342:
 	VMOVUPS   512(SP), Y0
 	VANDPS    Y1, Y0, Y0
 	VADDPS    (SP), Y0, Y0
@@ -5880,15 +5920,15 @@ noflag_338:
 	VBLENDVPS Y2, Y0, Y1, Y1
 	VMOVUPS   Y1, 128(SP)
 
-pwdone_323:
+pwdone_327:
 	ADDQ $0x00000020, AX
 	ADDQ $0x00000020, BX
 	SUBQ $0x00000008, DX
-	JMP  loop_312
+	JMP  loop_316
 
-tail_313:
+tail_317:
 	TESTQ        DX, DX
-	JZ           done_314
+	JZ           done_318
 	LEAQ         softmaxconsts<>+2240(SB), R9
 	NEGQ         DX
 	VMOVDQU      64(R9)(DX*4), Y0
@@ -5907,17 +5947,17 @@ tail_313:
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
-	JZ           c1_340
+	JZ           c1_345
 
-max_341:
+max_346:
 	ADDQ       CX, DX
 	VMASKMOVPS (DX), Y0, Y3
 	PREFETCHT0 1024(DX)
 	VMAXPS     Y3, Y2, Y2
 	DECQ       BX
-	JNZ        max_341
+	JNZ        max_346
 
-c1_340:
+c1_345:
 	VMOVUPS Y2, 192(SP)
 	VXORPS  Y2, Y2, Y2
 	VXORPS  Y3, Y3, Y3
@@ -5926,7 +5966,7 @@ c1_340:
 	VXORPS  Y4, Y4, Y4
 	XORQ    R9, R9
 
-class_342:
+class_347:
 	VMASKMOVPS   (DX), Y0, Y5
 	VSUBPS       192(SP), Y5, Y5
 	VMULPS       softmaxconsts<>+128(SB), Y5, Y6
@@ -5953,10 +5993,10 @@ class_342:
 	VANDNPS      Y6, Y7, Y6
 	VADDPS       Y6, Y2, Y2
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_343
+	JZ           noflag_348
 	VMOVUPS      Y6, (BX)
 
-noflag_343:
+noflag_348:
 	VPCMPEQD  Y4, Y1, Y6
 	VBLENDVPS Y6, Y5, Y3, Y3
 	ADDQ      CX, DX
@@ -5964,32 +6004,32 @@ noflag_343:
 	VPADDD    softmaxconsts<>+832(SB), Y4, Y4
 	INCQ      R9
 	CMPQ      R9, C+72(FP)
-	JB        class_342
+	JB        class_347
 	VMOVUPS   Y3, 224(SP)
 	VMOVUPS   softmaxconsts<>+0(SB), Y3
 	VDIVPS    Y2, Y3, Y3
 	VMOVUPS   Y3, 256(SP)
 	VMOVUPS   Y2, 288(SP)
 	TESTQ     $0x00000004, flags+88(FP)
-	JZ        noflag_344
+	JZ        noflag_349
 	MOVQ      SI, DX
 	MOVQ      R8, BX
 	VXORPS    Y2, Y2, Y2
 	XORQ      SI, SI
 
-class_345:
+class_350:
 	VMOVUPS 256(SP), Y3
 	VMULPS  (DX), Y3, Y3
 	VANDPS  Y0, Y3, Y3
 	VADDPS  (BX), Y3, Y4
 	VMOVUPS Y4, (BX)
 	TESTQ   $0x00000008, flags+88(FP)
-	JZ      noflag_346
+	JZ      noflag_351
 	VMULPS  Y3, Y3, Y4
 	VADDPS  96(BX), Y4, Y4
 	VMOVUPS Y4, 96(BX)
 
-noflag_346:
+noflag_351:
 	VPCMPEQD Y2, Y1, Y4
 	VMOVUPS  32(BX), Y5
 	VANDPS   Y4, Y3, Y3
@@ -6004,15 +6044,15 @@ noflag_346:
 	VPADDD   softmaxconsts<>+832(SB), Y2, Y2
 	INCQ     SI
 	CMPQ     SI, C+72(FP)
-	JB       class_345
+	JB       class_350
 
-noflag_344:
+noflag_349:
 	MOVQ         flags+88(FP), DX
 	ANDQ         $0x00000203, DX
 	CMPQ         DX, $0x00000001
-	JEQ          prodmode_347
+	JEQ          prodmode_352
 	TESTQ        $0x00000003, flags+88(FP)
-	JZ           noflag_349
+	JZ           noflag_354
 	VMOVUPS      288(SP), Y2
 	VPSRLD       $0x17, Y2, Y3
 	VPSUBD       softmaxconsts<>+896(SB), Y3, Y3
@@ -6048,15 +6088,15 @@ noflag_344:
 	VMOVUPS      Y6, 320(SP)
 	VMOVUPS      Y2, 352(SP)
 	TESTQ        $0x00000001, flags+88(FP)
-	JZ           noflag_350
+	JZ           noflag_355
 	VMOVUPS      softmaxconsts<>+0(SB), Y2
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_351
+	JZ           noflag_356
 	MOVQ         DI, DX
 	VXORPS       Y3, Y3, Y3
 	XORQ         BX, BX
 
-class_352:
+class_357:
 	VPCMPEQD     Y3, Y1, Y4
 	VBROADCASTSS (DX), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -6064,35 +6104,35 @@ class_352:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_352
+	JB           class_357
 
-noflag_351:
+noflag_356:
 	VMOVUPS      Y2, 384(SP)
 	VBROADCASTSS eps1+144(FP), Y2
 	VMULPS       384(SP), Y2, Y2
 	VMULPS       352(SP), Y2, Y2
 	VMOVUPS      Y2, 416(SP)
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_353
+	JZ           noflag_358
 	VXORPS       Y2, Y2, Y2
 	MOVQ         DI, DX
 	XORQ         BX, BX
 
-class_354:
+class_359:
 	VMASKMOVPS   (AX), Y0, Y3
 	VSUBPS       192(SP), Y3, Y3
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_355
+	JZ           noflag_360
 	VBROADCASTSS (DX), Y4
 	VMULPS       Y4, Y3, Y3
 
-noflag_355:
+noflag_360:
 	VADDPS       Y3, Y2, Y2
 	ADDQ         CX, AX
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_354
+	JB           class_359
 	VBROADCASTSS wsum+152(FP), Y3
 	VMULPS       320(SP), Y3, Y3
 	VSUBPS       Y2, Y3, Y3
@@ -6101,7 +6141,7 @@ noflag_355:
 	VFMADD231PS  Y2, Y3, Y4
 	VMOVUPS      Y4, 416(SP)
 
-noflag_353:
+noflag_358:
 	VMOVUPS 416(SP), Y2
 	VANDPS  Y0, Y2, Y2
 	VADDPS  (SP), Y2, Y2
@@ -6111,9 +6151,9 @@ noflag_353:
 	VADDPS  32(SP), Y2, Y2
 	VMOVUPS Y2, 32(SP)
 
-noflag_350:
+noflag_355:
 	TESTQ        $0x00000002, flags+88(FP)
-	JZ           noflag_356
+	JZ           noflag_361
 	VMOVUPS      224(SP), Y2
 	VMULPS       softmaxconsts<>+128(SB), Y2, Y3
 	VROUNDPS     $0x00, Y3, Y3
@@ -6144,27 +6184,27 @@ noflag_350:
 	VMOVUPS      Y3, 448(SP)
 	MOVQ         gmode+160(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_357
+	JEQ          pow1_362
 	CMPQ         AX, $0x02
-	JEQ          pow2_359
+	JEQ          pow2_364
 	CMPQ         AX, $0x03
-	JEQ          powg_358
+	JEQ          powg_363
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
-	JMP          powd_360
+	JMP          powd_365
 
-pow1_357:
+pow1_362:
 	VMOVAPS Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_360
+	JMP     powd_365
 
-pow2_359:
+pow2_364:
 	VMULPS  Y2, Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_360
+	JMP     powd_365
 
-powg_358:
+powg_363:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y2, Y4
 	VMULPS       softmaxconsts<>+1792(SB), Y2, Y3
 	VBLENDVPS    Y4, Y3, Y2, Y3
@@ -6238,17 +6278,17 @@ powg_358:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
-powd_360:
+powd_365:
 	VMULPS  352(SP), Y3, Y3
 	VMOVUPS Y3, 480(SP)
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_361
+	JZ      noflag_366
 	VMOVUPS softmaxconsts<>+0(SB), Y2
 	MOVQ    DI, AX
 	VXORPS  Y3, Y3, Y3
 	XORQ    CX, CX
 
-class_362:
+class_367:
 	VPCMPEQD     Y3, Y1, Y4
 	VBROADCASTSS 4(AX), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -6256,45 +6296,53 @@ class_362:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         CX
 	CMPQ         CX, C+72(FP)
-	JB           class_362
+	JB           class_367
 	VMOVUPS      480(SP), Y1
 	VMULPS       Y2, Y1, Y1
 	VMOVUPS      Y1, 480(SP)
 
-noflag_361:
+noflag_366:
 	VMOVUPS 480(SP), Y1
 	VANDPS  Y0, Y1, Y1
 	VADDPS  64(SP), Y1, Y1
 	VMOVUPS Y1, 64(SP)
 
-noflag_356:
-noflag_349:
-	JMP pwdone_348
+noflag_361:
+noflag_354:
+	JMP pwdone_353
 
-prodmode_347:
+prodmode_352:
 	VBROADCASTSS eps1+144(FP), Y1
 	VXORPS       softmaxconsts<>+2176(SB), Y1, Y1
 	VMULPS       224(SP), Y1, Y1
 	VMOVUPS      Y1, 512(SP)
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_363
+	JZ           noflag_368
 	VXORPS       Y1, Y1, Y1
-	XORQ         DX, DX
+	MOVQ         DI, DX
+	XORQ         BX, BX
 
-class_364:
+class_369:
 	VMASKMOVPS   (AX), Y0, Y2
 	VSUBPS       192(SP), Y2, Y2
+	TESTQ        $0x00000200, flags+88(FP)
+	JZ           noflag_370
+	VBROADCASTSS (DX), Y3
+	VMULPS       Y3, Y2, Y2
+
+noflag_370:
 	VADDPS       Y2, Y1, Y1
 	ADDQ         CX, AX
-	INCQ         DX
-	CMPQ         DX, C+72(FP)
-	JB           class_364
+	ADDQ         $0x00000020, DX
+	INCQ         BX
+	CMPQ         BX, C+72(FP)
+	JB           class_369
 	VBROADCASTSS epsC+148(FP), Y2
 	VMOVUPS      512(SP), Y3
 	VFNMADD231PS Y2, Y1, Y3
 	VMOVUPS      Y3, 512(SP)
 
-noflag_363:
+noflag_368:
 	VMOVUPS   512(SP), Y1
 	VANDPS    Y0, Y1, Y1
 	VADDPS    (SP), Y1, Y1
@@ -6317,8 +6365,8 @@ noflag_363:
 	VBLENDVPS Y2, Y0, Y1, Y1
 	VMOVUPS   Y1, 128(SP)
 
-pwdone_348:
-done_314:
+pwdone_353:
+done_318:
 	MOVQ out_base+168(FP), AX
 	MOVQ R8, CX
 	MOVQ AX, DX
@@ -6326,7 +6374,7 @@ done_314:
 	SHLQ $0x02, BX
 	XORQ SI, SI
 
-class_365:
+class_371:
 	VMOVUPS      (CX), Y0
 	VMOVAPS      Y0, Y1
 	VEXTRACTF128 $0x01, Y1, X0
@@ -6375,14 +6423,14 @@ class_365:
 	ADDQ         $0x00000004, DX
 	INCQ         SI
 	CMPQ         SI, C+72(FP)
-	JB           class_365
+	JB           class_371
 	MOVQ         C+72(FP), BX
 	SHLQ         $0x04, BX
 	ADDQ         BX, AX
 	MOVQ         flags+88(FP), CX
 	ANDQ         $0x00000203, CX
 	CMPQ         CX, $0x00000001
-	JNE          noprod_366
+	JNE          noprod_372
 	VMOVUPS      128(SP), Y0
 	VMOVUPS      160(SP), Y1
 	VPSRLD       $0x17, Y0, Y2
@@ -6420,7 +6468,7 @@ class_365:
 	VADDPS       (SP), Y5, Y5
 	VMOVUPS      Y5, (SP)
 
-noprod_366:
+noprod_372:
 	VMOVUPS      (SP), Y0
 	VMOVAPS      Y0, Y1
 	VEXTRACTF128 $0x01, Y1, X0
@@ -6478,9 +6526,9 @@ TEXT ·SoftmaxGradI32AVX2(SB), NOSPLIT, $224-200
 	MOVQ lo+32(FP), R9
 	LEAQ (R8)(R9*4), R8
 
-loop_367:
+loop_373:
 	CMPQ         DX, $0x00000008
-	JB           tail_368
+	JB           tail_374
 	VMOVDQU      (BX), Y0
 	VBROADCASTSS ign+80(FP), Y1
 	VPCMPEQD     Y1, Y0, Y1
@@ -6492,24 +6540,24 @@ loop_367:
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
 	DECQ         R10
-	JZ           c1_370
+	JZ           c1_376
 
-max_371:
+max_377:
 	ADDQ       CX, R9
 	VMOVUPS    (R9), Y3
 	PREFETCHT0 1024(R9)
 	VMAXPS     Y3, Y2, Y2
 	DECQ       R10
-	JNZ        max_371
+	JNZ        max_377
 
-c1_370:
+c1_376:
 	VMOVUPS Y2, (SP)
 	VXORPS  Y2, Y2, Y2
 	MOVQ    AX, R9
 	MOVQ    SI, R10
 	XORQ    R11, R11
 
-class_372:
+class_378:
 	VMOVUPS      (R9), Y3
 	VSUBPS       (SP), Y3, Y3
 	VMULPS       softmaxconsts<>+128(SB), Y3, Y4
@@ -6540,19 +6588,19 @@ class_372:
 	ADDQ         $0x00000020, R10
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_372
+	JB           class_378
 	VMOVUPS      Y2, 32(SP)
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
 	VDIVPS       Y2, Y3, Y3
 	VMOVUPS      Y3, 64(SP)
 	VMOVUPS      softmaxconsts<>+0(SB), Y2
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_373
+	JZ           noflag_379
 	MOVQ         DI, R9
 	VXORPS       Y3, Y3, Y3
 	XORQ         R10, R10
 
-class_374:
+class_380:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS (R9), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -6560,9 +6608,9 @@ class_374:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_374
+	JB           class_380
 
-noflag_373:
+noflag_379:
 	VBROADCASTSS k1+144(FP), Y3
 	VMULPS       Y2, Y3, Y3
 	VBROADCASTSS k2+148(FP), Y2
@@ -6573,13 +6621,13 @@ noflag_373:
 	MOVQ         C+72(FP), R9
 	SHLQ         $0x05, R9
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_375
+	JZ           noflag_381
 	MOVQ         SI, R10
 	MOVQ         DI, R11
 	VXORPS       Y3, Y3, Y3
 	XORQ         R12, R12
 
-class_376:
+class_382:
 	VMOVUPS      64(SP), Y4
 	VMULPS       (R10), Y4, Y4
 	VMOVUPS      Y4, (R10)
@@ -6598,53 +6646,53 @@ class_376:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R12
 	CMPQ         R12, C+72(FP)
-	JB           class_376
+	JB           class_382
 
-noflag_375:
+noflag_381:
 	VMOVUPS Y2, 160(SP)
 	TESTQ   $0x00000004, flags+88(FP)
-	JZ      outnr_378
+	JZ      outnr_384
 	MOVQ    SI, R10
 	MOVQ    DI, R11
 	MOVQ    R8, R12
 	VXORPS  Y2, Y2, Y2
 	XORQ    R13, R13
 
-class_379:
+class_385:
 	VPCMPEQD     Y2, Y0, Y3
 	VMOVUPS      (R10)(R9*1), Y4
 	VSUBPS       160(SP), Y4, Y4
 	VADDPS       128(SP), Y4, Y4
 	VMULPS       (R10), Y4, Y4
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_380
+	JZ           noflag_386
 	VBROADCASTSS 8(R11), Y5
 	VSUBPS       Y5, Y4, Y4
 
-noflag_380:
+noflag_386:
 	VMOVUPS 96(SP), Y5
 	VANDPS  Y3, Y5, Y3
 	VSUBPS  Y3, Y4, Y4
 	VANDPS  Y1, Y4, Y4
 	TESTQ   $0x00000800, flags+88(FP)
-	JNZ     nt_381
+	JNZ     nt_387
 	VMOVUPS Y4, (R12)
-	JMP     st_382
+	JMP     st_388
 
-nt_381:
+nt_387:
 	VMOVNTPS Y4, (R12)
 
-st_382:
+st_388:
 	ADDQ   $0x00000020, R10
 	ADDQ   $0x00000020, R11
 	ADDQ   CX, R12
 	VPADDD softmaxconsts<>+832(SB), Y2, Y2
 	INCQ   R13
 	CMPQ   R13, C+72(FP)
-	JB     class_379
-	JMP    outd_377
+	JB     class_385
+	JMP    outd_383
 
-outnr_378:
+outnr_384:
 	VMOVUPS 128(SP), Y2
 	VMULPS  64(SP), Y2, Y2
 	VMOVUPS Y2, 192(SP)
@@ -6654,47 +6702,47 @@ outnr_378:
 	VXORPS  Y2, Y2, Y2
 	XORQ    R12, R12
 
-class_383:
+class_389:
 	VPCMPEQD     Y2, Y0, Y3
 	VMOVUPS      192(SP), Y4
 	VMULPS       (R9), Y4, Y4
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_384
+	JZ           noflag_390
 	VBROADCASTSS 8(R10), Y5
 	VSUBPS       Y5, Y4, Y4
 
-noflag_384:
+noflag_390:
 	VMOVUPS 96(SP), Y5
 	VANDPS  Y3, Y5, Y3
 	VSUBPS  Y3, Y4, Y4
 	VANDPS  Y1, Y4, Y4
 	TESTQ   $0x00000800, flags+88(FP)
-	JNZ     nt_385
+	JNZ     nt_391
 	VMOVUPS Y4, (R11)
-	JMP     st_386
+	JMP     st_392
 
-nt_385:
+nt_391:
 	VMOVNTPS Y4, (R11)
 
-st_386:
+st_392:
 	ADDQ   $0x00000020, R9
 	ADDQ   $0x00000020, R10
 	ADDQ   CX, R11
 	VPADDD softmaxconsts<>+832(SB), Y2, Y2
 	INCQ   R12
 	CMPQ   R12, C+72(FP)
-	JB     class_383
+	JB     class_389
 
-outd_377:
+outd_383:
 	ADDQ $0x00000020, AX
 	ADDQ $0x00000020, BX
 	ADDQ $0x00000020, R8
 	SUBQ $0x00000008, DX
-	JMP  loop_367
+	JMP  loop_373
 
-tail_368:
+tail_374:
 	TESTQ        DX, DX
-	JZ           done_369
+	JZ           done_375
 	LEAQ         softmaxconsts<>+2240(SB), R9
 	NEGQ         DX
 	VMOVDQU      64(R9)(DX*4), Y0
@@ -6709,23 +6757,23 @@ tail_368:
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
-	JZ           c1_387
+	JZ           c1_393
 
-max_388:
+max_394:
 	ADDQ       CX, DX
 	VMASKMOVPS (DX), Y2, Y4
 	PREFETCHT0 1024(DX)
 	VMAXPS     Y4, Y3, Y3
 	DECQ       BX
-	JNZ        max_388
+	JNZ        max_394
 
-c1_387:
+c1_393:
 	VMOVUPS Y3, (SP)
 	VXORPS  Y3, Y3, Y3
 	MOVQ    SI, DX
 	XORQ    BX, BX
 
-class_389:
+class_395:
 	VMASKMOVPS   (AX), Y2, Y4
 	VSUBPS       (SP), Y4, Y4
 	VMULPS       softmaxconsts<>+128(SB), Y4, Y5
@@ -6756,19 +6804,19 @@ class_389:
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_389
+	JB           class_395
 	VMOVUPS      Y3, 32(SP)
 	VMOVUPS      softmaxconsts<>+0(SB), Y4
 	VDIVPS       Y3, Y4, Y4
 	VMOVUPS      Y4, 64(SP)
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_390
+	JZ           noflag_396
 	MOVQ         DI, AX
 	VXORPS       Y4, Y4, Y4
 	XORQ         DX, DX
 
-class_391:
+class_397:
 	VPCMPEQD     Y4, Y1, Y5
 	VBROADCASTSS (AX), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -6776,9 +6824,9 @@ class_391:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_391
+	JB           class_397
 
-noflag_390:
+noflag_396:
 	VBROADCASTSS k1+144(FP), Y4
 	VMULPS       Y3, Y4, Y4
 	VBROADCASTSS k2+148(FP), Y3
@@ -6789,13 +6837,13 @@ noflag_390:
 	MOVQ         C+72(FP), AX
 	SHLQ         $0x05, AX
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_392
+	JZ           noflag_398
 	MOVQ         SI, DX
 	MOVQ         DI, BX
 	VXORPS       Y4, Y4, Y4
 	XORQ         R9, R9
 
-class_393:
+class_399:
 	VMOVUPS      64(SP), Y5
 	VMULPS       (DX), Y5, Y5
 	VMOVUPS      Y5, (DX)
@@ -6814,30 +6862,30 @@ class_393:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         R9
 	CMPQ         R9, C+72(FP)
-	JB           class_393
+	JB           class_399
 
-noflag_392:
+noflag_398:
 	VMOVUPS Y3, 160(SP)
 	TESTQ   $0x00000004, flags+88(FP)
-	JZ      outnr_395
+	JZ      outnr_401
 	MOVQ    SI, DX
 	MOVQ    DI, BX
 	MOVQ    R8, SI
 	VXORPS  Y3, Y3, Y3
 	XORQ    DI, DI
 
-class_396:
+class_402:
 	VPCMPEQD     Y3, Y1, Y4
 	VMOVUPS      (DX)(AX*1), Y5
 	VSUBPS       160(SP), Y5, Y5
 	VADDPS       128(SP), Y5, Y5
 	VMULPS       (DX), Y5, Y5
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_397
+	JZ           noflag_403
 	VBROADCASTSS 8(BX), Y6
 	VSUBPS       Y6, Y5, Y5
 
-noflag_397:
+noflag_403:
 	VMOVUPS    96(SP), Y6
 	VANDPS     Y4, Y6, Y4
 	VSUBPS     Y4, Y5, Y5
@@ -6849,10 +6897,10 @@ noflag_397:
 	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
 	INCQ       DI
 	CMPQ       DI, C+72(FP)
-	JB         class_396
-	JMP        outd_394
+	JB         class_402
+	JMP        outd_400
 
-outnr_395:
+outnr_401:
 	VMOVUPS 128(SP), Y3
 	VMULPS  64(SP), Y3, Y3
 	VMOVUPS Y3, 192(SP)
@@ -6862,16 +6910,16 @@ outnr_395:
 	VXORPS  Y3, Y3, Y3
 	XORQ    SI, SI
 
-class_398:
+class_404:
 	VPCMPEQD     Y3, Y1, Y4
 	VMOVUPS      192(SP), Y5
 	VMULPS       (AX), Y5, Y5
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_399
+	JZ           noflag_405
 	VBROADCASTSS 8(DX), Y6
 	VSUBPS       Y6, Y5, Y5
 
-noflag_399:
+noflag_405:
 	VMOVUPS    96(SP), Y6
 	VANDPS     Y4, Y6, Y4
 	VSUBPS     Y4, Y5, Y5
@@ -6883,15 +6931,15 @@ noflag_399:
 	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
 	INCQ       SI
 	CMPQ       SI, C+72(FP)
-	JB         class_398
+	JB         class_404
 
-outd_394:
-done_369:
+outd_400:
+done_375:
 	TESTQ $0x00000800, flags+88(FP)
-	JZ    noflag_400
+	JZ    noflag_406
 	SFENCE
 
-noflag_400:
+noflag_406:
 	VZEROUPPER
 	RET
 
@@ -6913,9 +6961,9 @@ TEXT ·SoftmaxGradFocalI32AVX2(SB), NOSPLIT, $448-200
 	MOVQ lo+32(FP), R9
 	LEAQ (R8)(R9*4), R8
 
-loop_401:
+loop_407:
 	CMPQ         DX, $0x00000008
-	JB           tail_402
+	JB           tail_408
 	VMOVDQU      (BX), Y0
 	VBROADCASTSS ign+80(FP), Y1
 	VPCMPEQD     Y1, Y0, Y1
@@ -6927,17 +6975,17 @@ loop_401:
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
 	DECQ         R10
-	JZ           c1_404
+	JZ           c1_410
 
-max_405:
+max_411:
 	ADDQ       CX, R9
 	VMOVUPS    (R9), Y3
 	PREFETCHT0 1024(R9)
 	VMAXPS     Y3, Y2, Y2
 	DECQ       R10
-	JNZ        max_405
+	JNZ        max_411
 
-c1_404:
+c1_410:
 	VMOVUPS Y2, (SP)
 	VXORPS  Y2, Y2, Y2
 	VXORPS  Y3, Y3, Y3
@@ -6946,7 +6994,7 @@ c1_404:
 	VXORPS  Y4, Y4, Y4
 	XORQ    R11, R11
 
-class_406:
+class_412:
 	VMOVUPS      (R9), Y5
 	VSUBPS       (SP), Y5, Y5
 	VMULPS       softmaxconsts<>+128(SB), Y5, Y6
@@ -6980,7 +7028,7 @@ class_406:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_406
+	JB           class_412
 	VMOVUPS      Y3, 32(SP)
 	VMOVUPS      Y2, 64(SP)
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
@@ -6988,12 +7036,12 @@ class_406:
 	VMOVUPS      Y3, 96(SP)
 	VMOVUPS      softmaxconsts<>+0(SB), Y2
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_407
+	JZ           noflag_413
 	MOVQ         DI, R9
 	VXORPS       Y3, Y3, Y3
 	XORQ         R10, R10
 
-class_408:
+class_414:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS (R9), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -7001,9 +7049,9 @@ class_408:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_408
+	JB           class_414
 
-noflag_407:
+noflag_413:
 	VBROADCASTSS k1+144(FP), Y3
 	VMULPS       Y2, Y3, Y3
 	VBROADCASTSS k2+148(FP), Y2
@@ -7042,27 +7090,27 @@ noflag_407:
 	VMOVUPS      Y3, 256(SP)
 	MOVQ         gmode+160(FP), R9
 	CMPQ         R9, $0x01
-	JEQ          pow1_409
+	JEQ          pow1_415
 	CMPQ         R9, $0x02
-	JEQ          pow2_411
+	JEQ          pow2_417
 	CMPQ         R9, $0x03
-	JEQ          powg_410
+	JEQ          powg_416
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
-	JMP          powd_412
+	JMP          powd_418
 
-pow1_409:
+pow1_415:
 	VMOVAPS Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_412
+	JMP     powd_418
 
-pow2_411:
+pow2_417:
 	VMULPS  Y2, Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_412
+	JMP     powd_418
 
-powg_410:
+powg_416:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y2, Y4
 	VMULPS       softmaxconsts<>+1792(SB), Y2, Y3
 	VBLENDVPS    Y4, Y3, Y2, Y3
@@ -7136,11 +7184,11 @@ powg_410:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
-powd_412:
+powd_418:
 	VXORPS       softmaxconsts<>+2176(SB), Y3, Y3
 	VMOVUPS      Y3, 288(SP)
 	CMPQ         R9, $0x00
-	JEQ          gamma0_413
+	JEQ          gamma0_419
 	VMOVUPS      64(SP), Y2
 	VPSRLD       $0x17, Y2, Y3
 	VPSUBD       softmaxconsts<>+896(SB), Y3, Y3
@@ -7181,27 +7229,27 @@ powd_412:
 	MOVQ         g1mode+168(FP), R9
 	VMOVUPS      224(SP), Y2
 	CMPQ         R9, $0x01
-	JEQ          pow1_414
+	JEQ          pow1_420
 	CMPQ         R9, $0x02
-	JEQ          pow2_416
+	JEQ          pow2_422
 	CMPQ         R9, $0x03
-	JEQ          powg_415
+	JEQ          powg_421
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
-	JMP          powd_417
+	JMP          powd_423
 
-pow1_414:
+pow1_420:
 	VMOVAPS Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_417
+	JMP     powd_423
 
-pow2_416:
+pow2_422:
 	VMULPS  Y2, Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_417
+	JMP     powd_423
 
-powg_415:
+powg_421:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y2, Y4
 	VMULPS       softmaxconsts<>+1792(SB), Y2, Y3
 	VBLENDVPS    Y4, Y3, Y2, Y3
@@ -7275,7 +7323,7 @@ powg_415:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
-powd_417:
+powd_423:
 	VMULPS  256(SP), Y3, Y3
 	VMULPS  192(SP), Y3, Y3
 	VMULPS  320(SP), Y3, Y3
@@ -7286,16 +7334,16 @@ powd_417:
 	VADDPS  Y2, Y4, Y4
 	VMOVUPS Y4, 288(SP)
 
-gamma0_413:
+gamma0_419:
 	VMOVUPS 288(SP), Y2
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_418
+	JZ      noflag_424
 	VMOVUPS softmaxconsts<>+0(SB), Y3
 	MOVQ    DI, R9
 	VXORPS  Y4, Y4, Y4
 	XORQ    R10, R10
 
-class_419:
+class_425:
 	VPCMPEQD     Y4, Y0, Y5
 	VBROADCASTSS 4(R9), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -7303,10 +7351,10 @@ class_419:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_419
+	JB           class_425
 	VMULPS       Y3, Y2, Y2
 
-noflag_418:
+noflag_424:
 	VBROADCASTSS fs+152(FP), Y3
 	VMULPS       Y3, Y2, Y2
 	VMOVUPS      160(SP), Y3
@@ -7319,13 +7367,13 @@ noflag_418:
 	MOVQ         C+72(FP), R9
 	SHLQ         $0x05, R9
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_420
+	JZ           noflag_426
 	MOVQ         SI, R10
 	MOVQ         DI, R11
 	VXORPS       Y3, Y3, Y3
 	XORQ         R12, R12
 
-class_421:
+class_427:
 	VMOVUPS      96(SP), Y4
 	VMULPS       (R10), Y4, Y4
 	VMOVUPS      Y4, (R10)
@@ -7344,53 +7392,53 @@ class_421:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R12
 	CMPQ         R12, C+72(FP)
-	JB           class_421
+	JB           class_427
 
-noflag_420:
+noflag_426:
 	VMOVUPS Y2, 384(SP)
 	TESTQ   $0x00000004, flags+88(FP)
-	JZ      outnr_423
+	JZ      outnr_429
 	MOVQ    SI, R10
 	MOVQ    DI, R11
 	MOVQ    R8, R12
 	VXORPS  Y2, Y2, Y2
 	XORQ    R13, R13
 
-class_424:
+class_430:
 	VPCMPEQD     Y2, Y0, Y3
 	VMOVUPS      (R10)(R9*1), Y4
 	VSUBPS       384(SP), Y4, Y4
 	VADDPS       160(SP), Y4, Y4
 	VMULPS       (R10), Y4, Y4
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_425
+	JZ           noflag_431
 	VBROADCASTSS 8(R11), Y5
 	VSUBPS       Y5, Y4, Y4
 
-noflag_425:
+noflag_431:
 	VMOVUPS 128(SP), Y5
 	VANDPS  Y3, Y5, Y3
 	VSUBPS  Y3, Y4, Y4
 	VANDPS  Y1, Y4, Y4
 	TESTQ   $0x00000800, flags+88(FP)
-	JNZ     nt_426
+	JNZ     nt_432
 	VMOVUPS Y4, (R12)
-	JMP     st_427
+	JMP     st_433
 
-nt_426:
+nt_432:
 	VMOVNTPS Y4, (R12)
 
-st_427:
+st_433:
 	ADDQ   $0x00000020, R10
 	ADDQ   $0x00000020, R11
 	ADDQ   CX, R12
 	VPADDD softmaxconsts<>+832(SB), Y2, Y2
 	INCQ   R13
 	CMPQ   R13, C+72(FP)
-	JB     class_424
-	JMP    outd_422
+	JB     class_430
+	JMP    outd_428
 
-outnr_423:
+outnr_429:
 	VMOVUPS 160(SP), Y2
 	VMULPS  96(SP), Y2, Y2
 	VMOVUPS Y2, 416(SP)
@@ -7400,47 +7448,47 @@ outnr_423:
 	VXORPS  Y2, Y2, Y2
 	XORQ    R12, R12
 
-class_428:
+class_434:
 	VPCMPEQD     Y2, Y0, Y3
 	VMOVUPS      416(SP), Y4
 	VMULPS       (R9), Y4, Y4
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_429
+	JZ           noflag_435
 	VBROADCASTSS 8(R10), Y5
 	VSUBPS       Y5, Y4, Y4
 
-noflag_429:
+noflag_435:
 	VMOVUPS 128(SP), Y5
 	VANDPS  Y3, Y5, Y3
 	VSUBPS  Y3, Y4, Y4
 	VANDPS  Y1, Y4, Y4
 	TESTQ   $0x00000800, flags+88(FP)
-	JNZ     nt_430
+	JNZ     nt_436
 	VMOVUPS Y4, (R11)
-	JMP     st_431
+	JMP     st_437
 
-nt_430:
+nt_436:
 	VMOVNTPS Y4, (R11)
 
-st_431:
+st_437:
 	ADDQ   $0x00000020, R9
 	ADDQ   $0x00000020, R10
 	ADDQ   CX, R11
 	VPADDD softmaxconsts<>+832(SB), Y2, Y2
 	INCQ   R12
 	CMPQ   R12, C+72(FP)
-	JB     class_428
+	JB     class_434
 
-outd_422:
+outd_428:
 	ADDQ $0x00000020, AX
 	ADDQ $0x00000020, BX
 	ADDQ $0x00000020, R8
 	SUBQ $0x00000008, DX
-	JMP  loop_401
+	JMP  loop_407
 
-tail_402:
+tail_408:
 	TESTQ        DX, DX
-	JZ           done_403
+	JZ           done_409
 	LEAQ         softmaxconsts<>+2240(SB), R9
 	NEGQ         DX
 	VMOVDQU      64(R9)(DX*4), Y0
@@ -7455,17 +7503,17 @@ tail_402:
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
-	JZ           c1_432
+	JZ           c1_438
 
-max_433:
+max_439:
 	ADDQ       CX, DX
 	VMASKMOVPS (DX), Y2, Y4
 	PREFETCHT0 1024(DX)
 	VMAXPS     Y4, Y3, Y3
 	DECQ       BX
-	JNZ        max_433
+	JNZ        max_439
 
-c1_432:
+c1_438:
 	VMOVUPS Y3, (SP)
 	VXORPS  Y3, Y3, Y3
 	VXORPS  Y4, Y4, Y4
@@ -7473,7 +7521,7 @@ c1_432:
 	VXORPS  Y5, Y5, Y5
 	XORQ    BX, BX
 
-class_434:
+class_440:
 	VMASKMOVPS   (AX), Y2, Y6
 	VSUBPS       (SP), Y6, Y6
 	VMULPS       softmaxconsts<>+128(SB), Y6, Y7
@@ -7507,7 +7555,7 @@ class_434:
 	VPADDD       softmaxconsts<>+832(SB), Y5, Y5
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_434
+	JB           class_440
 	VMOVUPS      Y4, 32(SP)
 	VMOVUPS      Y3, 64(SP)
 	VMOVUPS      softmaxconsts<>+0(SB), Y4
@@ -7515,12 +7563,12 @@ class_434:
 	VMOVUPS      Y4, 96(SP)
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_435
+	JZ           noflag_441
 	MOVQ         DI, AX
 	VXORPS       Y4, Y4, Y4
 	XORQ         DX, DX
 
-class_436:
+class_442:
 	VPCMPEQD     Y4, Y1, Y5
 	VBROADCASTSS (AX), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -7528,9 +7576,9 @@ class_436:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_436
+	JB           class_442
 
-noflag_435:
+noflag_441:
 	VBROADCASTSS k1+144(FP), Y4
 	VMULPS       Y3, Y4, Y4
 	VBROADCASTSS k2+148(FP), Y3
@@ -7569,27 +7617,27 @@ noflag_435:
 	VMOVUPS      Y4, 256(SP)
 	MOVQ         gmode+160(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_437
+	JEQ          pow1_443
 	CMPQ         AX, $0x02
-	JEQ          pow2_439
+	JEQ          pow2_445
 	CMPQ         AX, $0x03
-	JEQ          powg_438
+	JEQ          powg_444
 	VMOVUPS      softmaxconsts<>+0(SB), Y4
-	JMP          powd_440
+	JMP          powd_446
 
-pow1_437:
+pow1_443:
 	VMOVAPS Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_440
+	JMP     powd_446
 
-pow2_439:
+pow2_445:
 	VMULPS  Y3, Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_440
+	JMP     powd_446
 
-powg_438:
+powg_444:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y3, Y5
 	VMULPS       softmaxconsts<>+1792(SB), Y3, Y4
 	VBLENDVPS    Y5, Y4, Y3, Y4
@@ -7663,11 +7711,11 @@ powg_438:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS      Y4, Y3, Y4
 
-powd_440:
+powd_446:
 	VXORPS       softmaxconsts<>+2176(SB), Y4, Y4
 	VMOVUPS      Y4, 288(SP)
 	CMPQ         AX, $0x00
-	JEQ          gamma0_441
+	JEQ          gamma0_447
 	VMOVUPS      64(SP), Y3
 	VPSRLD       $0x17, Y3, Y4
 	VPSUBD       softmaxconsts<>+896(SB), Y4, Y4
@@ -7708,27 +7756,27 @@ powd_440:
 	MOVQ         g1mode+168(FP), AX
 	VMOVUPS      224(SP), Y3
 	CMPQ         AX, $0x01
-	JEQ          pow1_442
+	JEQ          pow1_448
 	CMPQ         AX, $0x02
-	JEQ          pow2_444
+	JEQ          pow2_450
 	CMPQ         AX, $0x03
-	JEQ          powg_443
+	JEQ          powg_449
 	VMOVUPS      softmaxconsts<>+0(SB), Y4
-	JMP          powd_445
+	JMP          powd_451
 
-pow1_442:
+pow1_448:
 	VMOVAPS Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_445
+	JMP     powd_451
 
-pow2_444:
+pow2_450:
 	VMULPS  Y3, Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_445
+	JMP     powd_451
 
-powg_443:
+powg_449:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y3, Y5
 	VMULPS       softmaxconsts<>+1792(SB), Y3, Y4
 	VBLENDVPS    Y5, Y4, Y3, Y4
@@ -7802,7 +7850,7 @@ powg_443:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS      Y4, Y3, Y4
 
-powd_445:
+powd_451:
 	VMULPS  256(SP), Y4, Y4
 	VMULPS  192(SP), Y4, Y4
 	VMULPS  320(SP), Y4, Y4
@@ -7813,16 +7861,16 @@ powd_445:
 	VADDPS  Y3, Y5, Y5
 	VMOVUPS Y5, 288(SP)
 
-gamma0_441:
+gamma0_447:
 	VMOVUPS 288(SP), Y3
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_446
+	JZ      noflag_452
 	VMOVUPS softmaxconsts<>+0(SB), Y4
 	MOVQ    DI, AX
 	VXORPS  Y5, Y5, Y5
 	XORQ    DX, DX
 
-class_447:
+class_453:
 	VPCMPEQD     Y5, Y1, Y6
 	VBROADCASTSS 4(AX), Y7
 	VBLENDVPS    Y6, Y7, Y4, Y4
@@ -7830,10 +7878,10 @@ class_447:
 	VPADDD       softmaxconsts<>+832(SB), Y5, Y5
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_447
+	JB           class_453
 	VMULPS       Y4, Y3, Y3
 
-noflag_446:
+noflag_452:
 	VBROADCASTSS fs+152(FP), Y4
 	VMULPS       Y4, Y3, Y3
 	VMOVUPS      160(SP), Y4
@@ -7846,13 +7894,13 @@ noflag_446:
 	MOVQ         C+72(FP), AX
 	SHLQ         $0x05, AX
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_448
+	JZ           noflag_454
 	MOVQ         SI, DX
 	MOVQ         DI, BX
 	VXORPS       Y4, Y4, Y4
 	XORQ         R9, R9
 
-class_449:
+class_455:
 	VMOVUPS      96(SP), Y5
 	VMULPS       (DX), Y5, Y5
 	VMOVUPS      Y5, (DX)
@@ -7871,30 +7919,30 @@ class_449:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         R9
 	CMPQ         R9, C+72(FP)
-	JB           class_449
+	JB           class_455
 
-noflag_448:
+noflag_454:
 	VMOVUPS Y3, 384(SP)
 	TESTQ   $0x00000004, flags+88(FP)
-	JZ      outnr_451
+	JZ      outnr_457
 	MOVQ    SI, DX
 	MOVQ    DI, BX
 	MOVQ    R8, SI
 	VXORPS  Y3, Y3, Y3
 	XORQ    DI, DI
 
-class_452:
+class_458:
 	VPCMPEQD     Y3, Y1, Y4
 	VMOVUPS      (DX)(AX*1), Y5
 	VSUBPS       384(SP), Y5, Y5
 	VADDPS       160(SP), Y5, Y5
 	VMULPS       (DX), Y5, Y5
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_453
+	JZ           noflag_459
 	VBROADCASTSS 8(BX), Y6
 	VSUBPS       Y6, Y5, Y5
 
-noflag_453:
+noflag_459:
 	VMOVUPS    128(SP), Y6
 	VANDPS     Y4, Y6, Y4
 	VSUBPS     Y4, Y5, Y5
@@ -7906,10 +7954,10 @@ noflag_453:
 	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
 	INCQ       DI
 	CMPQ       DI, C+72(FP)
-	JB         class_452
-	JMP        outd_450
+	JB         class_458
+	JMP        outd_456
 
-outnr_451:
+outnr_457:
 	VMOVUPS 160(SP), Y3
 	VMULPS  96(SP), Y3, Y3
 	VMOVUPS Y3, 416(SP)
@@ -7919,16 +7967,16 @@ outnr_451:
 	VXORPS  Y3, Y3, Y3
 	XORQ    SI, SI
 
-class_454:
+class_460:
 	VPCMPEQD     Y3, Y1, Y4
 	VMOVUPS      416(SP), Y5
 	VMULPS       (AX), Y5, Y5
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_455
+	JZ           noflag_461
 	VBROADCASTSS 8(DX), Y6
 	VSUBPS       Y6, Y5, Y5
 
-noflag_455:
+noflag_461:
 	VMOVUPS    128(SP), Y6
 	VANDPS     Y4, Y6, Y4
 	VSUBPS     Y4, Y5, Y5
@@ -7940,15 +7988,15 @@ noflag_455:
 	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
 	INCQ       SI
 	CMPQ       SI, C+72(FP)
-	JB         class_454
+	JB         class_460
 
-outd_450:
-done_403:
+outd_456:
+done_409:
 	TESTQ $0x00000800, flags+88(FP)
-	JZ    noflag_456
+	JZ    noflag_462
 	SFENCE
 
-noflag_456:
+noflag_462:
 	VZEROUPPER
 	RET
 
@@ -7982,9 +8030,9 @@ TEXT ·SoftmaxFusedI32AVX2(SB), NOSPLIT, $672-248
 	VXORPS  Y0, Y0, Y0
 	VMOVUPS Y0, 160(SP)
 
-loop_457:
+loop_463:
 	CMPQ         DX, $0x00000008
-	JB           tail_458
+	JB           tail_464
 	VMOVDQU      (BX), Y0
 	VBROADCASTSS ign+80(FP), Y1
 	VPCMPEQD     Y1, Y0, Y1
@@ -7996,17 +8044,17 @@ loop_457:
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
 	DECQ         R10
-	JZ           c1_460
+	JZ           c1_466
 
-max_461:
+max_467:
 	ADDQ       CX, R9
 	VMOVUPS    (R9), Y3
 	PREFETCHT0 1024(R9)
 	VMAXPS     Y3, Y2, Y2
 	DECQ       R10
-	JNZ        max_461
+	JNZ        max_467
 
-c1_460:
+c1_466:
 	VMOVUPS Y2, 192(SP)
 	VXORPS  Y2, Y2, Y2
 	VXORPS  Y3, Y3, Y3
@@ -8015,7 +8063,7 @@ c1_460:
 	VXORPS  Y4, Y4, Y4
 	XORQ    R11, R11
 
-class_462:
+class_468:
 	VMOVUPS      (R9), Y5
 	VSUBPS       192(SP), Y5, Y5
 	VMULPS       softmaxconsts<>+128(SB), Y5, Y6
@@ -8049,7 +8097,7 @@ class_462:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_462
+	JB           class_468
 	VMOVUPS      Y3, 224(SP)
 	VMOVUPS      Y2, 256(SP)
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
@@ -8062,9 +8110,9 @@ class_462:
 	MOVQ         sflags+200(FP), R9
 	ANDQ         $0x00000203, R9
 	CMPQ         R9, $0x00000001
-	JEQ          prodmode_463
+	JEQ          prodmode_469
 	TESTQ        $0x00000003, sflags+200(FP)
-	JZ           noflag_465
+	JZ           noflag_471
 	VMOVUPS      256(SP), Y2
 	VPSRLD       $0x17, Y2, Y3
 	VPSUBD       softmaxconsts<>+896(SB), Y3, Y3
@@ -8100,15 +8148,15 @@ class_462:
 	VMOVUPS      Y6, 320(SP)
 	VMOVUPS      Y2, 352(SP)
 	TESTQ        $0x00000001, sflags+200(FP)
-	JZ           noflag_466
+	JZ           noflag_472
 	VMOVUPS      softmaxconsts<>+0(SB), Y2
 	TESTQ        $0x00000200, sflags+200(FP)
-	JZ           noflag_467
+	JZ           noflag_473
 	MOVQ         DI, R9
 	VXORPS       Y3, Y3, Y3
 	XORQ         R10, R10
 
-class_468:
+class_474:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS (R9), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -8116,36 +8164,36 @@ class_468:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_468
+	JB           class_474
 
-noflag_467:
+noflag_473:
 	VMOVUPS      Y2, 384(SP)
 	VBROADCASTSS eps1+208(FP), Y2
 	VMULPS       384(SP), Y2, Y2
 	VMULPS       352(SP), Y2, Y2
 	VMOVUPS      Y2, 416(SP)
 	TESTQ        $0x00000400, sflags+200(FP)
-	JZ           noflag_469
+	JZ           noflag_475
 	VXORPS       Y2, Y2, Y2
 	MOVQ         AX, R9
 	MOVQ         DI, R10
 	XORQ         R11, R11
 
-class_470:
+class_476:
 	VMOVUPS      (R9), Y3
 	VSUBPS       192(SP), Y3, Y3
 	TESTQ        $0x00000200, sflags+200(FP)
-	JZ           noflag_471
+	JZ           noflag_477
 	VBROADCASTSS (R10), Y4
 	VMULPS       Y4, Y3, Y3
 
-noflag_471:
+noflag_477:
 	VADDPS       Y3, Y2, Y2
 	ADDQ         CX, R9
 	ADDQ         $0x00000020, R10
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_470
+	JB           class_476
 	VBROADCASTSS wsum+216(FP), Y3
 	VMULPS       320(SP), Y3, Y3
 	VSUBPS       Y2, Y3, Y3
@@ -8154,7 +8202,7 @@ noflag_471:
 	VFMADD231PS  Y2, Y3, Y4
 	VMOVUPS      Y4, 416(SP)
 
-noflag_469:
+noflag_475:
 	VMOVUPS 416(SP), Y2
 	VANDPS  Y1, Y2, Y2
 	VADDPS  (SP), Y2, Y2
@@ -8164,9 +8212,9 @@ noflag_469:
 	VADDPS  32(SP), Y2, Y2
 	VMOVUPS Y2, 32(SP)
 
-noflag_466:
+noflag_472:
 	TESTQ        $0x00000002, sflags+200(FP)
-	JZ           noflag_472
+	JZ           noflag_478
 	VMOVUPS      224(SP), Y2
 	VMULPS       softmaxconsts<>+128(SB), Y2, Y3
 	VROUNDPS     $0x00, Y3, Y3
@@ -8197,27 +8245,27 @@ noflag_466:
 	VMOVUPS      Y3, 448(SP)
 	MOVQ         gmode+160(FP), R9
 	CMPQ         R9, $0x01
-	JEQ          pow1_473
+	JEQ          pow1_479
 	CMPQ         R9, $0x02
-	JEQ          pow2_475
+	JEQ          pow2_481
 	CMPQ         R9, $0x03
-	JEQ          powg_474
+	JEQ          powg_480
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
-	JMP          powd_476
+	JMP          powd_482
 
-pow1_473:
+pow1_479:
 	VMOVAPS Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_476
+	JMP     powd_482
 
-pow2_475:
+pow2_481:
 	VMULPS  Y2, Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_476
+	JMP     powd_482
 
-powg_474:
+powg_480:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y2, Y4
 	VMULPS       softmaxconsts<>+1792(SB), Y2, Y3
 	VBLENDVPS    Y4, Y3, Y2, Y3
@@ -8291,17 +8339,17 @@ powg_474:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
-powd_476:
+powd_482:
 	VMULPS  352(SP), Y3, Y3
 	VMOVUPS Y3, 480(SP)
 	TESTQ   $0x00000100, sflags+200(FP)
-	JZ      noflag_477
+	JZ      noflag_483
 	VMOVUPS softmaxconsts<>+0(SB), Y2
 	MOVQ    DI, R9
 	VXORPS  Y3, Y3, Y3
 	XORQ    R10, R10
 
-class_478:
+class_484:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS 4(R9), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -8309,46 +8357,54 @@ class_478:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_478
+	JB           class_484
 	VMOVUPS      480(SP), Y3
 	VMULPS       Y2, Y3, Y3
 	VMOVUPS      Y3, 480(SP)
 
-noflag_477:
+noflag_483:
 	VMOVUPS 480(SP), Y2
 	VANDPS  Y1, Y2, Y2
 	VADDPS  64(SP), Y2, Y2
 	VMOVUPS Y2, 64(SP)
 
-noflag_472:
-noflag_465:
-	JMP pwdone_464
+noflag_478:
+noflag_471:
+	JMP pwdone_470
 
-prodmode_463:
+prodmode_469:
 	VBROADCASTSS eps1+208(FP), Y2
 	VXORPS       softmaxconsts<>+2176(SB), Y2, Y2
 	VMULPS       224(SP), Y2, Y2
 	VMOVUPS      Y2, 512(SP)
 	TESTQ        $0x00000400, sflags+200(FP)
-	JZ           noflag_479
+	JZ           noflag_485
 	VXORPS       Y2, Y2, Y2
 	MOVQ         AX, R9
-	XORQ         R10, R10
+	MOVQ         DI, R10
+	XORQ         R11, R11
 
-class_480:
+class_486:
 	VMOVUPS      (R9), Y3
 	VSUBPS       192(SP), Y3, Y3
+	TESTQ        $0x00000200, sflags+200(FP)
+	JZ           noflag_487
+	VBROADCASTSS (R10), Y4
+	VMULPS       Y4, Y3, Y3
+
+noflag_487:
 	VADDPS       Y3, Y2, Y2
 	ADDQ         CX, R9
-	INCQ         R10
-	CMPQ         R10, C+72(FP)
-	JB           class_480
+	ADDQ         $0x00000020, R10
+	INCQ         R11
+	CMPQ         R11, C+72(FP)
+	JB           class_486
 	VBROADCASTSS epsC+212(FP), Y3
 	VMOVUPS      512(SP), Y4
 	VFNMADD231PS Y3, Y2, Y4
 	VMOVUPS      Y4, 512(SP)
 
-noflag_479:
+noflag_485:
 	VMOVUPS   512(SP), Y2
 	VANDPS    Y1, Y2, Y2
 	VADDPS    (SP), Y2, Y2
@@ -8371,15 +8427,15 @@ noflag_479:
 	VBLENDVPS Y4, Y2, Y3, Y3
 	VMOVUPS   Y3, 128(SP)
 
-pwdone_464:
+pwdone_470:
 	VMOVUPS softmaxconsts<>+0(SB), Y2
 	TESTQ   $0x00000200, flags+88(FP)
-	JZ      noflag_481
+	JZ      noflag_488
 	MOVQ    DI, R9
 	VXORPS  Y3, Y3, Y3
 	XORQ    R10, R10
 
-class_482:
+class_489:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS (R9), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -8387,9 +8443,9 @@ class_482:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_482
+	JB           class_489
 
-noflag_481:
+noflag_488:
 	VBROADCASTSS k1+144(FP), Y3
 	VMULPS       Y2, Y3, Y3
 	VBROADCASTSS k2+148(FP), Y2
@@ -8400,13 +8456,13 @@ noflag_481:
 	MOVQ         C+72(FP), R9
 	SHLQ         $0x05, R9
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_483
+	JZ           noflag_490
 	MOVQ         SI, R10
 	MOVQ         DI, R11
 	VXORPS       Y3, Y3, Y3
 	XORQ         R12, R12
 
-class_484:
+class_491:
 	VMOVUPS      288(SP), Y4
 	VMULPS       (R10), Y4, Y4
 	VMOVUPS      Y4, (R10)
@@ -8425,53 +8481,53 @@ class_484:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R12
 	CMPQ         R12, C+72(FP)
-	JB           class_484
+	JB           class_491
 
-noflag_483:
+noflag_490:
 	VMOVUPS Y2, 608(SP)
 	TESTQ   $0x00000004, flags+88(FP)
-	JZ      outnr_486
+	JZ      outnr_493
 	MOVQ    SI, R10
 	MOVQ    DI, R11
 	MOVQ    R8, R12
 	VXORPS  Y2, Y2, Y2
 	XORQ    R13, R13
 
-class_487:
+class_494:
 	VPCMPEQD     Y2, Y0, Y3
 	VMOVUPS      (R10)(R9*1), Y4
 	VSUBPS       608(SP), Y4, Y4
 	VADDPS       576(SP), Y4, Y4
 	VMULPS       (R10), Y4, Y4
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_488
+	JZ           noflag_495
 	VBROADCASTSS 8(R11), Y5
 	VSUBPS       Y5, Y4, Y4
 
-noflag_488:
+noflag_495:
 	VMOVUPS 544(SP), Y5
 	VANDPS  Y3, Y5, Y3
 	VSUBPS  Y3, Y4, Y4
 	VANDPS  Y1, Y4, Y4
 	TESTQ   $0x00000800, flags+88(FP)
-	JNZ     nt_489
+	JNZ     nt_496
 	VMOVUPS Y4, (R12)
-	JMP     st_490
+	JMP     st_497
 
-nt_489:
+nt_496:
 	VMOVNTPS Y4, (R12)
 
-st_490:
+st_497:
 	ADDQ   $0x00000020, R10
 	ADDQ   $0x00000020, R11
 	ADDQ   CX, R12
 	VPADDD softmaxconsts<>+832(SB), Y2, Y2
 	INCQ   R13
 	CMPQ   R13, C+72(FP)
-	JB     class_487
-	JMP    outd_485
+	JB     class_494
+	JMP    outd_492
 
-outnr_486:
+outnr_493:
 	VMOVUPS 576(SP), Y2
 	VMULPS  288(SP), Y2, Y2
 	VMOVUPS Y2, 640(SP)
@@ -8481,47 +8537,47 @@ outnr_486:
 	VXORPS  Y2, Y2, Y2
 	XORQ    R12, R12
 
-class_491:
+class_498:
 	VPCMPEQD     Y2, Y0, Y3
 	VMOVUPS      640(SP), Y4
 	VMULPS       (R9), Y4, Y4
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_492
+	JZ           noflag_499
 	VBROADCASTSS 8(R10), Y5
 	VSUBPS       Y5, Y4, Y4
 
-noflag_492:
+noflag_499:
 	VMOVUPS 544(SP), Y5
 	VANDPS  Y3, Y5, Y3
 	VSUBPS  Y3, Y4, Y4
 	VANDPS  Y1, Y4, Y4
 	TESTQ   $0x00000800, flags+88(FP)
-	JNZ     nt_493
+	JNZ     nt_500
 	VMOVUPS Y4, (R11)
-	JMP     st_494
+	JMP     st_501
 
-nt_493:
+nt_500:
 	VMOVNTPS Y4, (R11)
 
-st_494:
+st_501:
 	ADDQ   $0x00000020, R9
 	ADDQ   $0x00000020, R10
 	ADDQ   CX, R11
 	VPADDD softmaxconsts<>+832(SB), Y2, Y2
 	INCQ   R12
 	CMPQ   R12, C+72(FP)
-	JB     class_491
+	JB     class_498
 
-outd_485:
+outd_492:
 	ADDQ $0x00000020, AX
 	ADDQ $0x00000020, BX
 	ADDQ $0x00000020, R8
 	SUBQ $0x00000008, DX
-	JMP  loop_457
+	JMP  loop_463
 
-tail_458:
+tail_464:
 	TESTQ        DX, DX
-	JZ           done_459
+	JZ           done_465
 	LEAQ         softmaxconsts<>+2240(SB), R9
 	NEGQ         DX
 	VMOVDQU      64(R9)(DX*4), Y0
@@ -8536,17 +8592,17 @@ tail_458:
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
-	JZ           c1_495
+	JZ           c1_502
 
-max_496:
+max_503:
 	ADDQ       CX, DX
 	VMASKMOVPS (DX), Y2, Y4
 	PREFETCHT0 1024(DX)
 	VMAXPS     Y4, Y3, Y3
 	DECQ       BX
-	JNZ        max_496
+	JNZ        max_503
 
-c1_495:
+c1_502:
 	VMOVUPS Y3, 192(SP)
 	VXORPS  Y3, Y3, Y3
 	VXORPS  Y4, Y4, Y4
@@ -8555,7 +8611,7 @@ c1_495:
 	VXORPS  Y5, Y5, Y5
 	XORQ    R9, R9
 
-class_497:
+class_504:
 	VMASKMOVPS   (DX), Y2, Y6
 	VSUBPS       192(SP), Y6, Y6
 	VMULPS       softmaxconsts<>+128(SB), Y6, Y7
@@ -8589,7 +8645,7 @@ class_497:
 	VPADDD       softmaxconsts<>+832(SB), Y5, Y5
 	INCQ         R9
 	CMPQ         R9, C+72(FP)
-	JB           class_497
+	JB           class_504
 	VMOVUPS      Y4, 224(SP)
 	VMOVUPS      Y3, 256(SP)
 	VMOVUPS      softmaxconsts<>+0(SB), Y4
@@ -8602,9 +8658,9 @@ class_497:
 	MOVQ         sflags+200(FP), DX
 	ANDQ         $0x00000203, DX
 	CMPQ         DX, $0x00000001
-	JEQ          prodmode_498
+	JEQ          prodmode_505
 	TESTQ        $0x00000003, sflags+200(FP)
-	JZ           noflag_500
+	JZ           noflag_507
 	VMOVUPS      256(SP), Y3
 	VPSRLD       $0x17, Y3, Y4
 	VPSUBD       softmaxconsts<>+896(SB), Y4, Y4
@@ -8640,15 +8696,15 @@ class_497:
 	VMOVUPS      Y7, 320(SP)
 	VMOVUPS      Y3, 352(SP)
 	TESTQ        $0x00000001, sflags+200(FP)
-	JZ           noflag_501
+	JZ           noflag_508
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
 	TESTQ        $0x00000200, sflags+200(FP)
-	JZ           noflag_502
+	JZ           noflag_509
 	MOVQ         DI, DX
 	VXORPS       Y4, Y4, Y4
 	XORQ         BX, BX
 
-class_503:
+class_510:
 	VPCMPEQD     Y4, Y1, Y5
 	VBROADCASTSS (DX), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -8656,35 +8712,35 @@ class_503:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_503
+	JB           class_510
 
-noflag_502:
+noflag_509:
 	VMOVUPS      Y3, 384(SP)
 	VBROADCASTSS eps1+208(FP), Y3
 	VMULPS       384(SP), Y3, Y3
 	VMULPS       352(SP), Y3, Y3
 	VMOVUPS      Y3, 416(SP)
 	TESTQ        $0x00000400, sflags+200(FP)
-	JZ           noflag_504
+	JZ           noflag_511
 	VXORPS       Y3, Y3, Y3
 	MOVQ         DI, DX
 	XORQ         BX, BX
 
-class_505:
+class_512:
 	VMASKMOVPS   (AX), Y2, Y4
 	VSUBPS       192(SP), Y4, Y4
 	TESTQ        $0x00000200, sflags+200(FP)
-	JZ           noflag_506
+	JZ           noflag_513
 	VBROADCASTSS (DX), Y5
 	VMULPS       Y5, Y4, Y4
 
-noflag_506:
+noflag_513:
 	VADDPS       Y4, Y3, Y3
 	ADDQ         CX, AX
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_505
+	JB           class_512
 	VBROADCASTSS wsum+216(FP), Y4
 	VMULPS       320(SP), Y4, Y4
 	VSUBPS       Y3, Y4, Y4
@@ -8693,7 +8749,7 @@ noflag_506:
 	VFMADD231PS  Y3, Y4, Y5
 	VMOVUPS      Y5, 416(SP)
 
-noflag_504:
+noflag_511:
 	VMOVUPS 416(SP), Y3
 	VANDPS  Y2, Y3, Y3
 	VADDPS  (SP), Y3, Y3
@@ -8703,9 +8759,9 @@ noflag_504:
 	VADDPS  32(SP), Y3, Y3
 	VMOVUPS Y3, 32(SP)
 
-noflag_501:
+noflag_508:
 	TESTQ        $0x00000002, sflags+200(FP)
-	JZ           noflag_507
+	JZ           noflag_514
 	VMOVUPS      224(SP), Y3
 	VMULPS       softmaxconsts<>+128(SB), Y3, Y4
 	VROUNDPS     $0x00, Y4, Y4
@@ -8736,27 +8792,27 @@ noflag_501:
 	VMOVUPS      Y4, 448(SP)
 	MOVQ         gmode+160(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_508
+	JEQ          pow1_515
 	CMPQ         AX, $0x02
-	JEQ          pow2_510
+	JEQ          pow2_517
 	CMPQ         AX, $0x03
-	JEQ          powg_509
+	JEQ          powg_516
 	VMOVUPS      softmaxconsts<>+0(SB), Y4
-	JMP          powd_511
+	JMP          powd_518
 
-pow1_508:
+pow1_515:
 	VMOVAPS Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_511
+	JMP     powd_518
 
-pow2_510:
+pow2_517:
 	VMULPS  Y3, Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_511
+	JMP     powd_518
 
-powg_509:
+powg_516:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y3, Y5
 	VMULPS       softmaxconsts<>+1792(SB), Y3, Y4
 	VBLENDVPS    Y5, Y4, Y3, Y4
@@ -8830,17 +8886,17 @@ powg_509:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS      Y4, Y3, Y4
 
-powd_511:
+powd_518:
 	VMULPS  352(SP), Y4, Y4
 	VMOVUPS Y4, 480(SP)
 	TESTQ   $0x00000100, sflags+200(FP)
-	JZ      noflag_512
+	JZ      noflag_519
 	VMOVUPS softmaxconsts<>+0(SB), Y3
 	MOVQ    DI, AX
 	VXORPS  Y4, Y4, Y4
 	XORQ    DX, DX
 
-class_513:
+class_520:
 	VPCMPEQD     Y4, Y1, Y5
 	VBROADCASTSS 4(AX), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -8848,45 +8904,53 @@ class_513:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_513
+	JB           class_520
 	VMOVUPS      480(SP), Y4
 	VMULPS       Y3, Y4, Y4
 	VMOVUPS      Y4, 480(SP)
 
-noflag_512:
+noflag_519:
 	VMOVUPS 480(SP), Y3
 	VANDPS  Y2, Y3, Y3
 	VADDPS  64(SP), Y3, Y3
 	VMOVUPS Y3, 64(SP)
 
+noflag_514:
 noflag_507:
-noflag_500:
-	JMP pwdone_499
+	JMP pwdone_506
 
-prodmode_498:
+prodmode_505:
 	VBROADCASTSS eps1+208(FP), Y3
 	VXORPS       softmaxconsts<>+2176(SB), Y3, Y3
 	VMULPS       224(SP), Y3, Y3
 	VMOVUPS      Y3, 512(SP)
 	TESTQ        $0x00000400, sflags+200(FP)
-	JZ           noflag_514
+	JZ           noflag_521
 	VXORPS       Y3, Y3, Y3
-	XORQ         DX, DX
+	MOVQ         DI, DX
+	XORQ         BX, BX
 
-class_515:
+class_522:
 	VMASKMOVPS   (AX), Y2, Y4
 	VSUBPS       192(SP), Y4, Y4
+	TESTQ        $0x00000200, sflags+200(FP)
+	JZ           noflag_523
+	VBROADCASTSS (DX), Y5
+	VMULPS       Y5, Y4, Y4
+
+noflag_523:
 	VADDPS       Y4, Y3, Y3
 	ADDQ         CX, AX
-	INCQ         DX
-	CMPQ         DX, C+72(FP)
-	JB           class_515
+	ADDQ         $0x00000020, DX
+	INCQ         BX
+	CMPQ         BX, C+72(FP)
+	JB           class_522
 	VBROADCASTSS epsC+212(FP), Y4
 	VMOVUPS      512(SP), Y5
 	VFNMADD231PS Y4, Y3, Y5
 	VMOVUPS      Y5, 512(SP)
 
-noflag_514:
+noflag_521:
 	VMOVUPS   512(SP), Y3
 	VANDPS    Y2, Y3, Y3
 	VADDPS    (SP), Y3, Y3
@@ -8909,15 +8973,15 @@ noflag_514:
 	VBLENDVPS Y5, Y3, Y4, Y4
 	VMOVUPS   Y4, 128(SP)
 
-pwdone_499:
+pwdone_506:
 	VMOVUPS softmaxconsts<>+0(SB), Y3
 	TESTQ   $0x00000200, flags+88(FP)
-	JZ      noflag_516
+	JZ      noflag_524
 	MOVQ    DI, AX
 	VXORPS  Y4, Y4, Y4
 	XORQ    DX, DX
 
-class_517:
+class_525:
 	VPCMPEQD     Y4, Y1, Y5
 	VBROADCASTSS (AX), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -8925,9 +8989,9 @@ class_517:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_517
+	JB           class_525
 
-noflag_516:
+noflag_524:
 	VBROADCASTSS k1+144(FP), Y4
 	VMULPS       Y3, Y4, Y4
 	VBROADCASTSS k2+148(FP), Y3
@@ -8938,13 +9002,13 @@ noflag_516:
 	MOVQ         C+72(FP), AX
 	SHLQ         $0x05, AX
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_518
+	JZ           noflag_526
 	MOVQ         SI, DX
 	MOVQ         DI, BX
 	VXORPS       Y4, Y4, Y4
 	XORQ         R9, R9
 
-class_519:
+class_527:
 	VMOVUPS      288(SP), Y5
 	VMULPS       (DX), Y5, Y5
 	VMOVUPS      Y5, (DX)
@@ -8963,30 +9027,30 @@ class_519:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         R9
 	CMPQ         R9, C+72(FP)
-	JB           class_519
+	JB           class_527
 
-noflag_518:
+noflag_526:
 	VMOVUPS Y3, 608(SP)
 	TESTQ   $0x00000004, flags+88(FP)
-	JZ      outnr_521
+	JZ      outnr_529
 	MOVQ    SI, DX
 	MOVQ    DI, BX
 	MOVQ    R8, SI
 	VXORPS  Y3, Y3, Y3
 	XORQ    DI, DI
 
-class_522:
+class_530:
 	VPCMPEQD     Y3, Y1, Y4
 	VMOVUPS      (DX)(AX*1), Y5
 	VSUBPS       608(SP), Y5, Y5
 	VADDPS       576(SP), Y5, Y5
 	VMULPS       (DX), Y5, Y5
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_523
+	JZ           noflag_531
 	VBROADCASTSS 8(BX), Y6
 	VSUBPS       Y6, Y5, Y5
 
-noflag_523:
+noflag_531:
 	VMOVUPS    544(SP), Y6
 	VANDPS     Y4, Y6, Y4
 	VSUBPS     Y4, Y5, Y5
@@ -8998,10 +9062,10 @@ noflag_523:
 	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
 	INCQ       DI
 	CMPQ       DI, C+72(FP)
-	JB         class_522
-	JMP        outd_520
+	JB         class_530
+	JMP        outd_528
 
-outnr_521:
+outnr_529:
 	VMOVUPS 576(SP), Y3
 	VMULPS  288(SP), Y3, Y3
 	VMOVUPS Y3, 640(SP)
@@ -9011,16 +9075,16 @@ outnr_521:
 	VXORPS  Y3, Y3, Y3
 	XORQ    SI, SI
 
-class_524:
+class_532:
 	VPCMPEQD     Y3, Y1, Y4
 	VMOVUPS      640(SP), Y5
 	VMULPS       (AX), Y5, Y5
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_525
+	JZ           noflag_533
 	VBROADCASTSS 8(DX), Y6
 	VSUBPS       Y6, Y5, Y5
 
-noflag_525:
+noflag_533:
 	VMOVUPS    544(SP), Y6
 	VANDPS     Y4, Y6, Y4
 	VSUBPS     Y4, Y5, Y5
@@ -9032,19 +9096,19 @@ noflag_525:
 	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
 	INCQ       SI
 	CMPQ       SI, C+72(FP)
-	JB         class_524
+	JB         class_532
 
-outd_520:
-done_459:
+outd_528:
+done_465:
 	TESTQ $0x00000800, flags+88(FP)
-	JZ    noflag_526
+	JZ    noflag_534
 	SFENCE
 
-noflag_526:
+noflag_534:
 	MOVQ         sflags+200(FP), AX
 	ANDQ         $0x00000203, AX
 	CMPQ         AX, $0x00000001
-	JNE          noprod_527
+	JNE          noprod_535
 	VMOVUPS      128(SP), Y0
 	VMOVUPS      160(SP), Y1
 	VPSRLD       $0x17, Y0, Y2
@@ -9082,7 +9146,7 @@ noflag_526:
 	VADDPS       (SP), Y5, Y5
 	VMOVUPS      Y5, (SP)
 
-noprod_527:
+noprod_535:
 	MOVQ         out_base+224(FP), AX
 	VMOVUPS      (SP), Y0
 	VMOVAPS      Y0, Y1
@@ -9149,9 +9213,9 @@ TEXT ·SoftmaxFusedFocalI32AVX2(SB), NOSPLIT, $768-248
 	VXORPS  Y0, Y0, Y0
 	VMOVUPS Y0, 96(SP)
 
-loop_528:
+loop_536:
 	CMPQ         DX, $0x00000008
-	JB           tail_529
+	JB           tail_537
 	VMOVDQU      (BX), Y0
 	VBROADCASTSS ign+80(FP), Y1
 	VPCMPEQD     Y1, Y0, Y1
@@ -9163,17 +9227,17 @@ loop_528:
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
 	DECQ         R10
-	JZ           c1_531
+	JZ           c1_539
 
-max_532:
+max_540:
 	ADDQ       CX, R9
 	VMOVUPS    (R9), Y3
 	PREFETCHT0 1024(R9)
 	VMAXPS     Y3, Y2, Y2
 	DECQ       R10
-	JNZ        max_532
+	JNZ        max_540
 
-c1_531:
+c1_539:
 	VMOVUPS Y2, 128(SP)
 	VXORPS  Y2, Y2, Y2
 	VXORPS  Y3, Y3, Y3
@@ -9182,7 +9246,7 @@ c1_531:
 	VXORPS  Y4, Y4, Y4
 	XORQ    R11, R11
 
-class_533:
+class_541:
 	VMOVUPS      (R9), Y5
 	VSUBPS       128(SP), Y5, Y5
 	VMULPS       softmaxconsts<>+128(SB), Y5, Y6
@@ -9216,7 +9280,7 @@ class_533:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_533
+	JB           class_541
 	VMOVUPS      Y3, 160(SP)
 	VMOVUPS      Y2, 192(SP)
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
@@ -9227,7 +9291,7 @@ class_533:
 	VADDPS       96(SP), Y2, Y2
 	VMOVUPS      Y2, 96(SP)
 	TESTQ        $0x00000003, sflags+200(FP)
-	JZ           noflag_536
+	JZ           noflag_544
 	VMOVUPS      192(SP), Y2
 	VPSRLD       $0x17, Y2, Y3
 	VPSUBD       softmaxconsts<>+896(SB), Y3, Y3
@@ -9263,15 +9327,15 @@ class_533:
 	VMOVUPS      Y6, 256(SP)
 	VMOVUPS      Y2, 288(SP)
 	TESTQ        $0x00000001, sflags+200(FP)
-	JZ           noflag_537
+	JZ           noflag_545
 	VMOVUPS      softmaxconsts<>+0(SB), Y2
 	TESTQ        $0x00000200, sflags+200(FP)
-	JZ           noflag_538
+	JZ           noflag_546
 	MOVQ         DI, R9
 	VXORPS       Y3, Y3, Y3
 	XORQ         R10, R10
 
-class_539:
+class_547:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS (R9), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -9279,36 +9343,36 @@ class_539:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_539
+	JB           class_547
 
-noflag_538:
+noflag_546:
 	VMOVUPS      Y2, 320(SP)
 	VBROADCASTSS eps1+208(FP), Y2
 	VMULPS       320(SP), Y2, Y2
 	VMULPS       288(SP), Y2, Y2
 	VMOVUPS      Y2, 352(SP)
 	TESTQ        $0x00000400, sflags+200(FP)
-	JZ           noflag_540
+	JZ           noflag_548
 	VXORPS       Y2, Y2, Y2
 	MOVQ         AX, R9
 	MOVQ         DI, R10
 	XORQ         R11, R11
 
-class_541:
+class_549:
 	VMOVUPS      (R9), Y3
 	VSUBPS       128(SP), Y3, Y3
 	TESTQ        $0x00000200, sflags+200(FP)
-	JZ           noflag_542
+	JZ           noflag_550
 	VBROADCASTSS (R10), Y4
 	VMULPS       Y4, Y3, Y3
 
-noflag_542:
+noflag_550:
 	VADDPS       Y3, Y2, Y2
 	ADDQ         CX, R9
 	ADDQ         $0x00000020, R10
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_541
+	JB           class_549
 	VBROADCASTSS wsum+216(FP), Y3
 	VMULPS       256(SP), Y3, Y3
 	VSUBPS       Y2, Y3, Y3
@@ -9317,7 +9381,7 @@ noflag_542:
 	VFMADD231PS  Y2, Y3, Y4
 	VMOVUPS      Y4, 352(SP)
 
-noflag_540:
+noflag_548:
 	VMOVUPS 352(SP), Y2
 	VANDPS  Y1, Y2, Y2
 	VADDPS  (SP), Y2, Y2
@@ -9327,9 +9391,9 @@ noflag_540:
 	VADDPS  32(SP), Y2, Y2
 	VMOVUPS Y2, 32(SP)
 
-noflag_537:
+noflag_545:
 	TESTQ        $0x00000002, sflags+200(FP)
-	JZ           noflag_543
+	JZ           noflag_551
 	VMOVUPS      160(SP), Y2
 	VMULPS       softmaxconsts<>+128(SB), Y2, Y3
 	VROUNDPS     $0x00, Y3, Y3
@@ -9360,27 +9424,27 @@ noflag_537:
 	VMOVUPS      Y3, 384(SP)
 	MOVQ         gmode+160(FP), R9
 	CMPQ         R9, $0x01
-	JEQ          pow1_544
+	JEQ          pow1_552
 	CMPQ         R9, $0x02
-	JEQ          pow2_546
+	JEQ          pow2_554
 	CMPQ         R9, $0x03
-	JEQ          powg_545
+	JEQ          powg_553
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
-	JMP          powd_547
+	JMP          powd_555
 
-pow1_544:
+pow1_552:
 	VMOVAPS Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_547
+	JMP     powd_555
 
-pow2_546:
+pow2_554:
 	VMULPS  Y2, Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_547
+	JMP     powd_555
 
-powg_545:
+powg_553:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y2, Y4
 	VMULPS       softmaxconsts<>+1792(SB), Y2, Y3
 	VBLENDVPS    Y4, Y3, Y2, Y3
@@ -9454,17 +9518,17 @@ powg_545:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
-powd_547:
+powd_555:
 	VMULPS  288(SP), Y3, Y3
 	VMOVUPS Y3, 416(SP)
 	TESTQ   $0x00000100, sflags+200(FP)
-	JZ      noflag_548
+	JZ      noflag_556
 	VMOVUPS softmaxconsts<>+0(SB), Y2
 	MOVQ    DI, R9
 	VXORPS  Y3, Y3, Y3
 	XORQ    R10, R10
 
-class_549:
+class_557:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS 4(R9), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -9472,27 +9536,27 @@ class_549:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_549
+	JB           class_557
 	VMOVUPS      416(SP), Y3
 	VMULPS       Y2, Y3, Y3
 	VMOVUPS      Y3, 416(SP)
 
-noflag_548:
+noflag_556:
 	VMOVUPS 416(SP), Y2
 	VANDPS  Y1, Y2, Y2
 	VADDPS  64(SP), Y2, Y2
 	VMOVUPS Y2, 64(SP)
 
-noflag_543:
-noflag_536:
+noflag_551:
+noflag_544:
 	VMOVUPS softmaxconsts<>+0(SB), Y2
 	TESTQ   $0x00000200, flags+88(FP)
-	JZ      noflag_550
+	JZ      noflag_558
 	MOVQ    DI, R9
 	VXORPS  Y3, Y3, Y3
 	XORQ    R10, R10
 
-class_551:
+class_559:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS (R9), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -9500,9 +9564,9 @@ class_551:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_551
+	JB           class_559
 
-noflag_550:
+noflag_558:
 	VBROADCASTSS k1+144(FP), Y3
 	VMULPS       Y2, Y3, Y3
 	VBROADCASTSS k2+148(FP), Y2
@@ -9541,27 +9605,27 @@ noflag_550:
 	VMOVUPS      Y3, 576(SP)
 	MOVQ         gmode+160(FP), R9
 	CMPQ         R9, $0x01
-	JEQ          pow1_552
+	JEQ          pow1_560
 	CMPQ         R9, $0x02
-	JEQ          pow2_554
+	JEQ          pow2_562
 	CMPQ         R9, $0x03
-	JEQ          powg_553
+	JEQ          powg_561
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
-	JMP          powd_555
+	JMP          powd_563
 
-pow1_552:
+pow1_560:
 	VMOVAPS Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_555
+	JMP     powd_563
 
-pow2_554:
+pow2_562:
 	VMULPS  Y2, Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_555
+	JMP     powd_563
 
-powg_553:
+powg_561:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y2, Y4
 	VMULPS       softmaxconsts<>+1792(SB), Y2, Y3
 	VBLENDVPS    Y4, Y3, Y2, Y3
@@ -9635,11 +9699,11 @@ powg_553:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
-powd_555:
+powd_563:
 	VXORPS       softmaxconsts<>+2176(SB), Y3, Y3
 	VMOVUPS      Y3, 608(SP)
 	CMPQ         R9, $0x00
-	JEQ          gamma0_556
+	JEQ          gamma0_564
 	VMOVUPS      192(SP), Y2
 	VPSRLD       $0x17, Y2, Y3
 	VPSUBD       softmaxconsts<>+896(SB), Y3, Y3
@@ -9680,27 +9744,27 @@ powd_555:
 	MOVQ         g1mode+168(FP), R9
 	VMOVUPS      544(SP), Y2
 	CMPQ         R9, $0x01
-	JEQ          pow1_557
+	JEQ          pow1_565
 	CMPQ         R9, $0x02
-	JEQ          pow2_559
+	JEQ          pow2_567
 	CMPQ         R9, $0x03
-	JEQ          powg_558
+	JEQ          powg_566
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
-	JMP          powd_560
+	JMP          powd_568
 
-pow1_557:
+pow1_565:
 	VMOVAPS Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_560
+	JMP     powd_568
 
-pow2_559:
+pow2_567:
 	VMULPS  Y2, Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_560
+	JMP     powd_568
 
-powg_558:
+powg_566:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y2, Y4
 	VMULPS       softmaxconsts<>+1792(SB), Y2, Y3
 	VBLENDVPS    Y4, Y3, Y2, Y3
@@ -9774,7 +9838,7 @@ powg_558:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
-powd_560:
+powd_568:
 	VMULPS  576(SP), Y3, Y3
 	VMULPS  512(SP), Y3, Y3
 	VMULPS  640(SP), Y3, Y3
@@ -9785,16 +9849,16 @@ powd_560:
 	VADDPS  Y2, Y4, Y4
 	VMOVUPS Y4, 608(SP)
 
-gamma0_556:
+gamma0_564:
 	VMOVUPS 608(SP), Y2
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_561
+	JZ      noflag_569
 	VMOVUPS softmaxconsts<>+0(SB), Y3
 	MOVQ    DI, R9
 	VXORPS  Y4, Y4, Y4
 	XORQ    R10, R10
 
-class_562:
+class_570:
 	VPCMPEQD     Y4, Y0, Y5
 	VBROADCASTSS 4(R9), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -9802,10 +9866,10 @@ class_562:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_562
+	JB           class_570
 	VMULPS       Y3, Y2, Y2
 
-noflag_561:
+noflag_569:
 	VBROADCASTSS fs+152(FP), Y3
 	VMULPS       Y3, Y2, Y2
 	VMOVUPS      480(SP), Y3
@@ -9818,13 +9882,13 @@ noflag_561:
 	MOVQ         C+72(FP), R9
 	SHLQ         $0x05, R9
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_563
+	JZ           noflag_571
 	MOVQ         SI, R10
 	MOVQ         DI, R11
 	VXORPS       Y3, Y3, Y3
 	XORQ         R12, R12
 
-class_564:
+class_572:
 	VMOVUPS      224(SP), Y4
 	VMULPS       (R10), Y4, Y4
 	VMOVUPS      Y4, (R10)
@@ -9843,53 +9907,53 @@ class_564:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R12
 	CMPQ         R12, C+72(FP)
-	JB           class_564
+	JB           class_572
 
-noflag_563:
+noflag_571:
 	VMOVUPS Y2, 704(SP)
 	TESTQ   $0x00000004, flags+88(FP)
-	JZ      outnr_566
+	JZ      outnr_574
 	MOVQ    SI, R10
 	MOVQ    DI, R11
 	MOVQ    R8, R12
 	VXORPS  Y2, Y2, Y2
 	XORQ    R13, R13
 
-class_567:
+class_575:
 	VPCMPEQD     Y2, Y0, Y3
 	VMOVUPS      (R10)(R9*1), Y4
 	VSUBPS       704(SP), Y4, Y4
 	VADDPS       480(SP), Y4, Y4
 	VMULPS       (R10), Y4, Y4
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_568
+	JZ           noflag_576
 	VBROADCASTSS 8(R11), Y5
 	VSUBPS       Y5, Y4, Y4
 
-noflag_568:
+noflag_576:
 	VMOVUPS 448(SP), Y5
 	VANDPS  Y3, Y5, Y3
 	VSUBPS  Y3, Y4, Y4
 	VANDPS  Y1, Y4, Y4
 	TESTQ   $0x00000800, flags+88(FP)
-	JNZ     nt_569
+	JNZ     nt_577
 	VMOVUPS Y4, (R12)
-	JMP     st_570
+	JMP     st_578
 
-nt_569:
+nt_577:
 	VMOVNTPS Y4, (R12)
 
-st_570:
+st_578:
 	ADDQ   $0x00000020, R10
 	ADDQ   $0x00000020, R11
 	ADDQ   CX, R12
 	VPADDD softmaxconsts<>+832(SB), Y2, Y2
 	INCQ   R13
 	CMPQ   R13, C+72(FP)
-	JB     class_567
-	JMP    outd_565
+	JB     class_575
+	JMP    outd_573
 
-outnr_566:
+outnr_574:
 	VMOVUPS 480(SP), Y2
 	VMULPS  224(SP), Y2, Y2
 	VMOVUPS Y2, 736(SP)
@@ -9899,47 +9963,47 @@ outnr_566:
 	VXORPS  Y2, Y2, Y2
 	XORQ    R12, R12
 
-class_571:
+class_579:
 	VPCMPEQD     Y2, Y0, Y3
 	VMOVUPS      736(SP), Y4
 	VMULPS       (R9), Y4, Y4
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_572
+	JZ           noflag_580
 	VBROADCASTSS 8(R10), Y5
 	VSUBPS       Y5, Y4, Y4
 
-noflag_572:
+noflag_580:
 	VMOVUPS 448(SP), Y5
 	VANDPS  Y3, Y5, Y3
 	VSUBPS  Y3, Y4, Y4
 	VANDPS  Y1, Y4, Y4
 	TESTQ   $0x00000800, flags+88(FP)
-	JNZ     nt_573
+	JNZ     nt_581
 	VMOVUPS Y4, (R11)
-	JMP     st_574
+	JMP     st_582
 
-nt_573:
+nt_581:
 	VMOVNTPS Y4, (R11)
 
-st_574:
+st_582:
 	ADDQ   $0x00000020, R9
 	ADDQ   $0x00000020, R10
 	ADDQ   CX, R11
 	VPADDD softmaxconsts<>+832(SB), Y2, Y2
 	INCQ   R12
 	CMPQ   R12, C+72(FP)
-	JB     class_571
+	JB     class_579
 
-outd_565:
+outd_573:
 	ADDQ $0x00000020, AX
 	ADDQ $0x00000020, BX
 	ADDQ $0x00000020, R8
 	SUBQ $0x00000008, DX
-	JMP  loop_528
+	JMP  loop_536
 
-tail_529:
+tail_537:
 	TESTQ        DX, DX
-	JZ           done_530
+	JZ           done_538
 	LEAQ         softmaxconsts<>+2240(SB), R9
 	NEGQ         DX
 	VMOVDQU      64(R9)(DX*4), Y0
@@ -9954,17 +10018,17 @@ tail_529:
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
-	JZ           c1_575
+	JZ           c1_583
 
-max_576:
+max_584:
 	ADDQ       CX, DX
 	VMASKMOVPS (DX), Y2, Y4
 	PREFETCHT0 1024(DX)
 	VMAXPS     Y4, Y3, Y3
 	DECQ       BX
-	JNZ        max_576
+	JNZ        max_584
 
-c1_575:
+c1_583:
 	VMOVUPS Y3, 128(SP)
 	VXORPS  Y3, Y3, Y3
 	VXORPS  Y4, Y4, Y4
@@ -9973,7 +10037,7 @@ c1_575:
 	VXORPS  Y5, Y5, Y5
 	XORQ    R9, R9
 
-class_577:
+class_585:
 	VMASKMOVPS   (DX), Y2, Y6
 	VSUBPS       128(SP), Y6, Y6
 	VMULPS       softmaxconsts<>+128(SB), Y6, Y7
@@ -10007,7 +10071,7 @@ class_577:
 	VPADDD       softmaxconsts<>+832(SB), Y5, Y5
 	INCQ         R9
 	CMPQ         R9, C+72(FP)
-	JB           class_577
+	JB           class_585
 	VMOVUPS      Y4, 160(SP)
 	VMOVUPS      Y3, 192(SP)
 	VMOVUPS      softmaxconsts<>+0(SB), Y4
@@ -10018,7 +10082,7 @@ class_577:
 	VADDPS       96(SP), Y3, Y3
 	VMOVUPS      Y3, 96(SP)
 	TESTQ        $0x00000003, sflags+200(FP)
-	JZ           noflag_580
+	JZ           noflag_588
 	VMOVUPS      192(SP), Y3
 	VPSRLD       $0x17, Y3, Y4
 	VPSUBD       softmaxconsts<>+896(SB), Y4, Y4
@@ -10054,15 +10118,15 @@ class_577:
 	VMOVUPS      Y7, 256(SP)
 	VMOVUPS      Y3, 288(SP)
 	TESTQ        $0x00000001, sflags+200(FP)
-	JZ           noflag_581
+	JZ           noflag_589
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
 	TESTQ        $0x00000200, sflags+200(FP)
-	JZ           noflag_582
+	JZ           noflag_590
 	MOVQ         DI, DX
 	VXORPS       Y4, Y4, Y4
 	XORQ         BX, BX
 
-class_583:
+class_591:
 	VPCMPEQD     Y4, Y1, Y5
 	VBROADCASTSS (DX), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -10070,35 +10134,35 @@ class_583:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_583
+	JB           class_591
 
-noflag_582:
+noflag_590:
 	VMOVUPS      Y3, 320(SP)
 	VBROADCASTSS eps1+208(FP), Y3
 	VMULPS       320(SP), Y3, Y3
 	VMULPS       288(SP), Y3, Y3
 	VMOVUPS      Y3, 352(SP)
 	TESTQ        $0x00000400, sflags+200(FP)
-	JZ           noflag_584
+	JZ           noflag_592
 	VXORPS       Y3, Y3, Y3
 	MOVQ         DI, DX
 	XORQ         BX, BX
 
-class_585:
+class_593:
 	VMASKMOVPS   (AX), Y2, Y4
 	VSUBPS       128(SP), Y4, Y4
 	TESTQ        $0x00000200, sflags+200(FP)
-	JZ           noflag_586
+	JZ           noflag_594
 	VBROADCASTSS (DX), Y5
 	VMULPS       Y5, Y4, Y4
 
-noflag_586:
+noflag_594:
 	VADDPS       Y4, Y3, Y3
 	ADDQ         CX, AX
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_585
+	JB           class_593
 	VBROADCASTSS wsum+216(FP), Y4
 	VMULPS       256(SP), Y4, Y4
 	VSUBPS       Y3, Y4, Y4
@@ -10107,7 +10171,7 @@ noflag_586:
 	VFMADD231PS  Y3, Y4, Y5
 	VMOVUPS      Y5, 352(SP)
 
-noflag_584:
+noflag_592:
 	VMOVUPS 352(SP), Y3
 	VANDPS  Y2, Y3, Y3
 	VADDPS  (SP), Y3, Y3
@@ -10117,9 +10181,9 @@ noflag_584:
 	VADDPS  32(SP), Y3, Y3
 	VMOVUPS Y3, 32(SP)
 
-noflag_581:
+noflag_589:
 	TESTQ        $0x00000002, sflags+200(FP)
-	JZ           noflag_587
+	JZ           noflag_595
 	VMOVUPS      160(SP), Y3
 	VMULPS       softmaxconsts<>+128(SB), Y3, Y4
 	VROUNDPS     $0x00, Y4, Y4
@@ -10150,27 +10214,27 @@ noflag_581:
 	VMOVUPS      Y4, 384(SP)
 	MOVQ         gmode+160(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_588
+	JEQ          pow1_596
 	CMPQ         AX, $0x02
-	JEQ          pow2_590
+	JEQ          pow2_598
 	CMPQ         AX, $0x03
-	JEQ          powg_589
+	JEQ          powg_597
 	VMOVUPS      softmaxconsts<>+0(SB), Y4
-	JMP          powd_591
+	JMP          powd_599
 
-pow1_588:
+pow1_596:
 	VMOVAPS Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_591
+	JMP     powd_599
 
-pow2_590:
+pow2_598:
 	VMULPS  Y3, Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_591
+	JMP     powd_599
 
-powg_589:
+powg_597:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y3, Y5
 	VMULPS       softmaxconsts<>+1792(SB), Y3, Y4
 	VBLENDVPS    Y5, Y4, Y3, Y4
@@ -10244,17 +10308,17 @@ powg_589:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS      Y4, Y3, Y4
 
-powd_591:
+powd_599:
 	VMULPS  288(SP), Y4, Y4
 	VMOVUPS Y4, 416(SP)
 	TESTQ   $0x00000100, sflags+200(FP)
-	JZ      noflag_592
+	JZ      noflag_600
 	VMOVUPS softmaxconsts<>+0(SB), Y3
 	MOVQ    DI, AX
 	VXORPS  Y4, Y4, Y4
 	XORQ    DX, DX
 
-class_593:
+class_601:
 	VPCMPEQD     Y4, Y1, Y5
 	VBROADCASTSS 4(AX), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -10262,27 +10326,27 @@ class_593:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_593
+	JB           class_601
 	VMOVUPS      416(SP), Y4
 	VMULPS       Y3, Y4, Y4
 	VMOVUPS      Y4, 416(SP)
 
-noflag_592:
+noflag_600:
 	VMOVUPS 416(SP), Y3
 	VANDPS  Y2, Y3, Y3
 	VADDPS  64(SP), Y3, Y3
 	VMOVUPS Y3, 64(SP)
 
-noflag_587:
-noflag_580:
+noflag_595:
+noflag_588:
 	VMOVUPS softmaxconsts<>+0(SB), Y3
 	TESTQ   $0x00000200, flags+88(FP)
-	JZ      noflag_594
+	JZ      noflag_602
 	MOVQ    DI, AX
 	VXORPS  Y4, Y4, Y4
 	XORQ    DX, DX
 
-class_595:
+class_603:
 	VPCMPEQD     Y4, Y1, Y5
 	VBROADCASTSS (AX), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -10290,9 +10354,9 @@ class_595:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_595
+	JB           class_603
 
-noflag_594:
+noflag_602:
 	VBROADCASTSS k1+144(FP), Y4
 	VMULPS       Y3, Y4, Y4
 	VBROADCASTSS k2+148(FP), Y3
@@ -10331,27 +10395,27 @@ noflag_594:
 	VMOVUPS      Y4, 576(SP)
 	MOVQ         gmode+160(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_596
+	JEQ          pow1_604
 	CMPQ         AX, $0x02
-	JEQ          pow2_598
+	JEQ          pow2_606
 	CMPQ         AX, $0x03
-	JEQ          powg_597
+	JEQ          powg_605
 	VMOVUPS      softmaxconsts<>+0(SB), Y4
-	JMP          powd_599
+	JMP          powd_607
 
-pow1_596:
+pow1_604:
 	VMOVAPS Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_599
+	JMP     powd_607
 
-pow2_598:
+pow2_606:
 	VMULPS  Y3, Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_599
+	JMP     powd_607
 
-powg_597:
+powg_605:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y3, Y5
 	VMULPS       softmaxconsts<>+1792(SB), Y3, Y4
 	VBLENDVPS    Y5, Y4, Y3, Y4
@@ -10425,11 +10489,11 @@ powg_597:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS      Y4, Y3, Y4
 
-powd_599:
+powd_607:
 	VXORPS       softmaxconsts<>+2176(SB), Y4, Y4
 	VMOVUPS      Y4, 608(SP)
 	CMPQ         AX, $0x00
-	JEQ          gamma0_600
+	JEQ          gamma0_608
 	VMOVUPS      192(SP), Y3
 	VPSRLD       $0x17, Y3, Y4
 	VPSUBD       softmaxconsts<>+896(SB), Y4, Y4
@@ -10470,27 +10534,27 @@ powd_599:
 	MOVQ         g1mode+168(FP), AX
 	VMOVUPS      544(SP), Y3
 	CMPQ         AX, $0x01
-	JEQ          pow1_601
+	JEQ          pow1_609
 	CMPQ         AX, $0x02
-	JEQ          pow2_603
+	JEQ          pow2_611
 	CMPQ         AX, $0x03
-	JEQ          powg_602
+	JEQ          powg_610
 	VMOVUPS      softmaxconsts<>+0(SB), Y4
-	JMP          powd_604
+	JMP          powd_612
 
-pow1_601:
+pow1_609:
 	VMOVAPS Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_604
+	JMP     powd_612
 
-pow2_603:
+pow2_611:
 	VMULPS  Y3, Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_604
+	JMP     powd_612
 
-powg_602:
+powg_610:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y3, Y5
 	VMULPS       softmaxconsts<>+1792(SB), Y3, Y4
 	VBLENDVPS    Y5, Y4, Y3, Y4
@@ -10564,7 +10628,7 @@ powg_602:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS      Y4, Y3, Y4
 
-powd_604:
+powd_612:
 	VMULPS  576(SP), Y4, Y4
 	VMULPS  512(SP), Y4, Y4
 	VMULPS  640(SP), Y4, Y4
@@ -10575,16 +10639,16 @@ powd_604:
 	VADDPS  Y3, Y5, Y5
 	VMOVUPS Y5, 608(SP)
 
-gamma0_600:
+gamma0_608:
 	VMOVUPS 608(SP), Y3
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_605
+	JZ      noflag_613
 	VMOVUPS softmaxconsts<>+0(SB), Y4
 	MOVQ    DI, AX
 	VXORPS  Y5, Y5, Y5
 	XORQ    DX, DX
 
-class_606:
+class_614:
 	VPCMPEQD     Y5, Y1, Y6
 	VBROADCASTSS 4(AX), Y7
 	VBLENDVPS    Y6, Y7, Y4, Y4
@@ -10592,10 +10656,10 @@ class_606:
 	VPADDD       softmaxconsts<>+832(SB), Y5, Y5
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_606
+	JB           class_614
 	VMULPS       Y4, Y3, Y3
 
-noflag_605:
+noflag_613:
 	VBROADCASTSS fs+152(FP), Y4
 	VMULPS       Y4, Y3, Y3
 	VMOVUPS      480(SP), Y4
@@ -10608,13 +10672,13 @@ noflag_605:
 	MOVQ         C+72(FP), AX
 	SHLQ         $0x05, AX
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_607
+	JZ           noflag_615
 	MOVQ         SI, DX
 	MOVQ         DI, BX
 	VXORPS       Y4, Y4, Y4
 	XORQ         R9, R9
 
-class_608:
+class_616:
 	VMOVUPS      224(SP), Y5
 	VMULPS       (DX), Y5, Y5
 	VMOVUPS      Y5, (DX)
@@ -10633,30 +10697,30 @@ class_608:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         R9
 	CMPQ         R9, C+72(FP)
-	JB           class_608
+	JB           class_616
 
-noflag_607:
+noflag_615:
 	VMOVUPS Y3, 704(SP)
 	TESTQ   $0x00000004, flags+88(FP)
-	JZ      outnr_610
+	JZ      outnr_618
 	MOVQ    SI, DX
 	MOVQ    DI, BX
 	MOVQ    R8, SI
 	VXORPS  Y3, Y3, Y3
 	XORQ    DI, DI
 
-class_611:
+class_619:
 	VPCMPEQD     Y3, Y1, Y4
 	VMOVUPS      (DX)(AX*1), Y5
 	VSUBPS       704(SP), Y5, Y5
 	VADDPS       480(SP), Y5, Y5
 	VMULPS       (DX), Y5, Y5
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_612
+	JZ           noflag_620
 	VBROADCASTSS 8(BX), Y6
 	VSUBPS       Y6, Y5, Y5
 
-noflag_612:
+noflag_620:
 	VMOVUPS    448(SP), Y6
 	VANDPS     Y4, Y6, Y4
 	VSUBPS     Y4, Y5, Y5
@@ -10668,10 +10732,10 @@ noflag_612:
 	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
 	INCQ       DI
 	CMPQ       DI, C+72(FP)
-	JB         class_611
-	JMP        outd_609
+	JB         class_619
+	JMP        outd_617
 
-outnr_610:
+outnr_618:
 	VMOVUPS 480(SP), Y3
 	VMULPS  224(SP), Y3, Y3
 	VMOVUPS Y3, 736(SP)
@@ -10681,16 +10745,16 @@ outnr_610:
 	VXORPS  Y3, Y3, Y3
 	XORQ    SI, SI
 
-class_613:
+class_621:
 	VPCMPEQD     Y3, Y1, Y4
 	VMOVUPS      736(SP), Y5
 	VMULPS       (AX), Y5, Y5
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_614
+	JZ           noflag_622
 	VBROADCASTSS 8(DX), Y6
 	VSUBPS       Y6, Y5, Y5
 
-noflag_614:
+noflag_622:
 	VMOVUPS    448(SP), Y6
 	VANDPS     Y4, Y6, Y4
 	VSUBPS     Y4, Y5, Y5
@@ -10702,15 +10766,15 @@ noflag_614:
 	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
 	INCQ       SI
 	CMPQ       SI, C+72(FP)
-	JB         class_613
+	JB         class_621
 
-outd_609:
-done_530:
+outd_617:
+done_538:
 	TESTQ $0x00000800, flags+88(FP)
-	JZ    noflag_615
+	JZ    noflag_623
 	SFENCE
 
-noflag_615:
+noflag_623:
 	MOVQ         out_base+224(FP), AX
 	VMOVUPS      (SP), Y0
 	VMOVAPS      Y0, Y1
@@ -10772,7 +10836,7 @@ TEXT ·SoftmaxStatsU8AVX512(SB), NOSPLIT, $0-192
 	VXORPS Z0, Z0, Z0
 	XORQ   R10, R10
 
-class_616:
+class_624:
 	VMOVUPS Z0, (R9)
 	VMOVUPS Z0, 64(R9)
 	VMOVUPS Z0, 128(R9)
@@ -10780,7 +10844,7 @@ class_616:
 	ADDQ    $0x00000100, R9
 	INCQ    R10
 	CMPQ    R10, C+72(FP)
-	JB      class_616
+	JB      class_624
 	VXORPS  Z0, Z0, Z0
 	VXORPS  Z1, Z1, Z1
 	VXORPS  Z2, Z2, Z2
@@ -10789,9 +10853,9 @@ class_616:
 	VXORPS  Z5, Z5, Z5
 	VMOVUPS softmaxconsts<>+0(SB), Z4
 
-loop_617:
+loop_625:
 	CMPQ         DX, $0x00000010
-	JB           tail_618
+	JB           tail_626
 	VPMOVZXBD    (BX), Z6
 	VBROADCASTSS ign+80(FP), Z7
 	VPCMPD       $0x04, Z7, Z6, K1
@@ -10805,17 +10869,17 @@ loop_617:
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
 	DECQ         R10
-	JZ           c1_620
+	JZ           c1_628
 
-max_621:
+max_629:
 	ADDQ       CX, R9
 	VMOVUPS.Z  (R9), K1, Z8
 	PREFETCHT0 1024(R9)
 	VMAXPS     Z8, Z7, Z7
 	DECQ       R10
-	JNZ        max_621
+	JNZ        max_629
 
-c1_620:
+c1_628:
 	VXORPS Z8, Z8, Z8
 	VXORPS Z9, Z9, Z9
 	MOVQ   AX, R9
@@ -10823,7 +10887,7 @@ c1_620:
 	VXORPS Z10, Z10, Z10
 	XORQ   R11, R11
 
-class_622:
+class_630:
 	VMOVUPS.Z    (R9), K1, Z11
 	VSUBPS       Z7, Z11, Z11
 	VMULPS       softmaxconsts<>+128(SB), Z11, Z12
@@ -10847,10 +10911,10 @@ class_622:
 	VXORPS       Z17, Z17, K2, Z17
 	VADDPS       Z17, Z8, Z8
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_623
+	JZ           noflag_631
 	VMOVUPS      Z17, (R10)
 
-noflag_623:
+noflag_631:
 	VPCMPEQD Z10, Z6, K2
 	VMOVUPS  Z11, K2, Z9
 	ADDQ     CX, R9
@@ -10858,28 +10922,28 @@ noflag_623:
 	VPADDD   softmaxconsts<>+832(SB), Z10, Z10
 	INCQ     R11
 	CMPQ     R11, C+72(FP)
-	JB       class_622
+	JB       class_630
 	VMOVUPS  softmaxconsts<>+0(SB), Z10
 	VDIVPS   Z8, Z10, Z10
 	TESTQ    $0x00000004, flags+88(FP)
-	JZ       noflag_624
+	JZ       noflag_632
 	MOVQ     SI, R9
 	MOVQ     R8, R10
 	VXORPS   Z11, Z11, Z11
 	XORQ     R11, R11
 
-class_625:
+class_633:
 	VMULPS    (R9), Z10, Z12
 	VMOVAPS.Z Z12, K1, Z12
 	VADDPS    (R10), Z12, Z13
 	VMOVUPS   Z13, (R10)
 	TESTQ     $0x00000008, flags+88(FP)
-	JZ        noflag_626
+	JZ        noflag_634
 	VMULPS    Z12, Z12, Z13
 	VADDPS    192(R10), Z13, Z13
 	VMOVUPS   Z13, 192(R10)
 
-noflag_626:
+noflag_634:
 	VPCMPEQD Z11, Z6, K2
 	VMOVUPS  64(R10), Z13
 	VADDPS   Z12, Z13, K2, Z13
@@ -10892,15 +10956,15 @@ noflag_626:
 	VPADDD   softmaxconsts<>+832(SB), Z11, Z11
 	INCQ     R11
 	CMPQ     R11, C+72(FP)
-	JB       class_625
+	JB       class_633
 
-noflag_624:
+noflag_632:
 	MOVQ         flags+88(FP), R9
 	ANDQ         $0x00000203, R9
 	CMPQ         R9, $0x00000001
-	JEQ          prodmode_627
+	JEQ          prodmode_635
 	TESTQ        $0x00000003, flags+88(FP)
-	JZ           noflag_629
+	JZ           noflag_637
 	VGETEXPPS    Z8, Z12
 	VADDPS       softmaxconsts<>+0(SB), Z12, Z12
 	VGETMANTPS   $0x02, Z8, Z11
@@ -10930,64 +10994,64 @@ noflag_624:
 	VMOVUPS      Z8, K2, Z14
 	VSUBPS       Z9, Z14, Z8
 	TESTQ        $0x00000001, flags+88(FP)
-	JZ           noflag_630
+	JZ           noflag_638
 	VMOVUPS      softmaxconsts<>+0(SB), Z11
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_631
+	JZ           noflag_639
 	MOVQ         DI, R9
 	VXORPS       Z12, Z12, Z12
 	XORQ         R10, R10
 
-class_632:
+class_640:
 	VPCMPEQD     Z12, Z6, K2
 	VBROADCASTSS (R9), K2, Z11
 	ADDQ         $0x00000020, R9
 	VPADDD       softmaxconsts<>+832(SB), Z12, Z12
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_632
+	JB           class_640
 
-noflag_631:
+noflag_639:
 	VBROADCASTSS eps1+144(FP), Z12
 	VMULPS       Z11, Z12, Z12
 	VMULPS       Z8, Z12, Z12
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_633
+	JZ           noflag_641
 	VXORPS       Z13, Z13, Z13
 	MOVQ         AX, R9
 	MOVQ         DI, R10
 	XORQ         R11, R11
 
-class_634:
+class_642:
 	VMOVUPS.Z    (R9), K1, Z15
 	VSUBPS       Z7, Z15, Z15
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_635
+	JZ           noflag_643
 	VBROADCASTSS (R10), Z16
 	VMULPS       Z16, Z15, Z15
 
-noflag_635:
+noflag_643:
 	VADDPS       Z15, Z13, Z13
 	ADDQ         CX, R9
 	ADDQ         $0x00000020, R10
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_634
+	JB           class_642
 	VBROADCASTSS wsum+152(FP), Z7
 	VMULPS       Z14, Z7, Z7
 	VSUBPS       Z13, Z7, Z7
 	VBROADCASTSS epsC+148(FP), Z13
 	VFMADD231PS  Z13, Z7, Z12
 
-noflag_633:
+noflag_641:
 	VMOVAPS.Z Z12, K1, Z12
 	VADDPS    Z12, Z0, Z0
 	VMOVAPS.Z Z11, K1, Z11
 	VADDPS    Z11, Z1, Z1
 
-noflag_630:
+noflag_638:
 	TESTQ        $0x00000002, flags+88(FP)
-	JZ           noflag_636
+	JZ           noflag_644
 	VMULPS       softmaxconsts<>+128(SB), Z9, Z7
 	VRNDSCALEPS  $0x00, Z7, Z7
 	VMOVAPS      Z9, Z11
@@ -11013,27 +11077,27 @@ noflag_630:
 	VBROADCASTSS gamma+156(FP), Z9
 	MOVQ         gmode+160(FP), R9
 	CMPQ         R9, $0x01
-	JEQ          pow1_637
+	JEQ          pow1_645
 	CMPQ         R9, $0x02
-	JEQ          pow2_639
+	JEQ          pow2_647
 	CMPQ         R9, $0x03
-	JEQ          powg_638
+	JEQ          powg_646
 	VMOVUPS      softmaxconsts<>+0(SB), Z9
-	JMP          powd_640
+	JMP          powd_648
 
-pow1_637:
+pow1_645:
 	VMOVAPS Z7, Z9
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z7, K2
 	VXORPS  Z9, Z9, K2, Z9
-	JMP     powd_640
+	JMP     powd_648
 
-pow2_639:
+pow2_647:
 	VMULPS Z7, Z7, Z9
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z7, K2
 	VXORPS Z9, Z9, K2, Z9
-	JMP    powd_640
+	JMP    powd_648
 
-powg_638:
+powg_646:
 	VGETEXPPS    Z7, Z11
 	VADDPS       softmaxconsts<>+0(SB), Z11, Z11
 	VGETMANTPS   $0x02, Z7, Z10
@@ -11091,55 +11155,63 @@ powg_638:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z7, K2
 	VXORPS       Z9, Z9, K2, Z9
 
-powd_640:
+powd_648:
 	VMULPS  Z8, Z9, Z9
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_641
+	JZ      noflag_649
 	VMOVUPS softmaxconsts<>+0(SB), Z7
 	MOVQ    DI, R9
 	VXORPS  Z8, Z8, Z8
 	XORQ    R10, R10
 
-class_642:
+class_650:
 	VPCMPEQD     Z8, Z6, K2
 	VBROADCASTSS 4(R9), K2, Z7
 	ADDQ         $0x00000020, R9
 	VPADDD       softmaxconsts<>+832(SB), Z8, Z8
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_642
+	JB           class_650
 	VMULPS       Z7, Z9, Z9
 
-noflag_641:
+noflag_649:
 	VMOVAPS.Z Z9, K1, Z9
 	VADDPS    Z9, Z2, Z2
 
-noflag_636:
-noflag_629:
-	JMP pwdone_628
+noflag_644:
+noflag_637:
+	JMP pwdone_636
 
-prodmode_627:
+prodmode_635:
 	VBROADCASTSS eps1+144(FP), Z6
 	VXORPS       softmaxconsts<>+2176(SB), Z6, Z6
 	VMULPS       Z9, Z6, Z6
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_643
+	JZ           noflag_651
 	VXORPS       Z9, Z9, Z9
 	MOVQ         AX, R9
-	XORQ         R10, R10
+	MOVQ         DI, R10
+	XORQ         R11, R11
 
-class_644:
+class_652:
 	VMOVUPS.Z    (R9), K1, Z10
 	VSUBPS       Z7, Z10, Z10
+	TESTQ        $0x00000200, flags+88(FP)
+	JZ           noflag_653
+	VBROADCASTSS (R10), Z11
+	VMULPS       Z11, Z10, Z10
+
+noflag_653:
 	VADDPS       Z10, Z9, Z9
 	ADDQ         CX, R9
-	INCQ         R10
-	CMPQ         R10, C+72(FP)
-	JB           class_644
+	ADDQ         $0x00000020, R10
+	INCQ         R11
+	CMPQ         R11, C+72(FP)
+	JB           class_652
 	VBROADCASTSS epsC+148(FP), Z7
 	VFNMADD231PS Z7, Z9, Z6
 
-noflag_643:
+noflag_651:
 	VMOVAPS.Z  Z6, K1, Z6
 	VADDPS     Z6, Z0, Z0
 	VMOVUPS    softmaxconsts<>+0(SB), Z6
@@ -11150,15 +11222,15 @@ noflag_643:
 	VADDPS     Z6, Z5, Z5
 	VGETMANTPS $0x00, Z4, Z4
 
-pwdone_628:
+pwdone_636:
 	ADDQ $0x00000040, AX
 	ADDQ $0x00000010, BX
 	SUBQ $0x00000010, DX
-	JMP  loop_617
+	JMP  loop_625
 
-tail_618:
+tail_626:
 	TESTQ        DX, DX
-	JZ           done_619
+	JZ           done_627
 	MOVL         $0x0000ffff, R9
 	BZHIL        DX, R9, R9
 	KMOVW        R9, K1
@@ -11176,17 +11248,17 @@ tail_618:
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
-	JZ           c1_645
+	JZ           c1_654
 
-max_646:
+max_655:
 	ADDQ       CX, DX
 	VMOVUPS.Z  (DX), K1, Z8
 	PREFETCHT0 1024(DX)
 	VMAXPS     Z8, Z7, Z7
 	DECQ       BX
-	JNZ        max_646
+	JNZ        max_655
 
-c1_645:
+c1_654:
 	VXORPS Z8, Z8, Z8
 	VXORPS Z9, Z9, Z9
 	MOVQ   AX, DX
@@ -11194,7 +11266,7 @@ c1_645:
 	VXORPS Z10, Z10, Z10
 	XORQ   R9, R9
 
-class_647:
+class_656:
 	VMOVUPS.Z    (DX), K1, Z11
 	VSUBPS       Z7, Z11, Z11
 	VMULPS       softmaxconsts<>+128(SB), Z11, Z12
@@ -11218,10 +11290,10 @@ class_647:
 	VXORPS       Z17, Z17, K2, Z17
 	VADDPS       Z17, Z8, Z8
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_648
+	JZ           noflag_657
 	VMOVUPS      Z17, (BX)
 
-noflag_648:
+noflag_657:
 	VPCMPEQD Z10, Z6, K2
 	VMOVUPS  Z11, K2, Z9
 	ADDQ     CX, DX
@@ -11229,28 +11301,28 @@ noflag_648:
 	VPADDD   softmaxconsts<>+832(SB), Z10, Z10
 	INCQ     R9
 	CMPQ     R9, C+72(FP)
-	JB       class_647
+	JB       class_656
 	VMOVUPS  softmaxconsts<>+0(SB), Z10
 	VDIVPS   Z8, Z10, Z10
 	TESTQ    $0x00000004, flags+88(FP)
-	JZ       noflag_649
+	JZ       noflag_658
 	MOVQ     SI, DX
 	MOVQ     R8, BX
 	VXORPS   Z11, Z11, Z11
 	XORQ     SI, SI
 
-class_650:
+class_659:
 	VMULPS    (DX), Z10, Z12
 	VMOVAPS.Z Z12, K1, Z12
 	VADDPS    (BX), Z12, Z13
 	VMOVUPS   Z13, (BX)
 	TESTQ     $0x00000008, flags+88(FP)
-	JZ        noflag_651
+	JZ        noflag_660
 	VMULPS    Z12, Z12, Z13
 	VADDPS    192(BX), Z13, Z13
 	VMOVUPS   Z13, 192(BX)
 
-noflag_651:
+noflag_660:
 	VPCMPEQD Z11, Z6, K2
 	VMOVUPS  64(BX), Z13
 	VADDPS   Z12, Z13, K2, Z13
@@ -11263,15 +11335,15 @@ noflag_651:
 	VPADDD   softmaxconsts<>+832(SB), Z11, Z11
 	INCQ     SI
 	CMPQ     SI, C+72(FP)
-	JB       class_650
+	JB       class_659
 
-noflag_649:
+noflag_658:
 	MOVQ         flags+88(FP), DX
 	ANDQ         $0x00000203, DX
 	CMPQ         DX, $0x00000001
-	JEQ          prodmode_652
+	JEQ          prodmode_661
 	TESTQ        $0x00000003, flags+88(FP)
-	JZ           noflag_654
+	JZ           noflag_663
 	VGETEXPPS    Z8, Z12
 	VADDPS       softmaxconsts<>+0(SB), Z12, Z12
 	VGETMANTPS   $0x02, Z8, Z11
@@ -11301,63 +11373,63 @@ noflag_649:
 	VMOVUPS      Z8, K2, Z14
 	VSUBPS       Z9, Z14, Z8
 	TESTQ        $0x00000001, flags+88(FP)
-	JZ           noflag_655
+	JZ           noflag_664
 	VMOVUPS      softmaxconsts<>+0(SB), Z11
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_656
+	JZ           noflag_665
 	MOVQ         DI, DX
 	VXORPS       Z12, Z12, Z12
 	XORQ         BX, BX
 
-class_657:
+class_666:
 	VPCMPEQD     Z12, Z6, K2
 	VBROADCASTSS (DX), K2, Z11
 	ADDQ         $0x00000020, DX
 	VPADDD       softmaxconsts<>+832(SB), Z12, Z12
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_657
+	JB           class_666
 
-noflag_656:
+noflag_665:
 	VBROADCASTSS eps1+144(FP), Z12
 	VMULPS       Z11, Z12, Z12
 	VMULPS       Z8, Z12, Z12
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_658
+	JZ           noflag_667
 	VXORPS       Z13, Z13, Z13
 	MOVQ         DI, DX
 	XORQ         BX, BX
 
-class_659:
+class_668:
 	VMOVUPS.Z    (AX), K1, Z15
 	VSUBPS       Z7, Z15, Z15
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_660
+	JZ           noflag_669
 	VBROADCASTSS (DX), Z16
 	VMULPS       Z16, Z15, Z15
 
-noflag_660:
+noflag_669:
 	VADDPS       Z15, Z13, Z13
 	ADDQ         CX, AX
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_659
+	JB           class_668
 	VBROADCASTSS wsum+152(FP), Z7
 	VMULPS       Z14, Z7, Z7
 	VSUBPS       Z13, Z7, Z7
 	VBROADCASTSS epsC+148(FP), Z13
 	VFMADD231PS  Z13, Z7, Z12
 
-noflag_658:
+noflag_667:
 	VMOVAPS.Z Z12, K1, Z12
 	VADDPS    Z12, Z0, Z0
 	VMOVAPS.Z Z11, K1, Z11
 	VADDPS    Z11, Z1, Z1
 
-noflag_655:
+noflag_664:
 	TESTQ        $0x00000002, flags+88(FP)
-	JZ           noflag_661
+	JZ           noflag_670
 	VMULPS       softmaxconsts<>+128(SB), Z9, Z7
 	VRNDSCALEPS  $0x00, Z7, Z7
 	VMOVAPS      Z9, Z11
@@ -11383,27 +11455,27 @@ noflag_655:
 	VBROADCASTSS gamma+156(FP), Z9
 	MOVQ         gmode+160(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_662
+	JEQ          pow1_671
 	CMPQ         AX, $0x02
-	JEQ          pow2_664
+	JEQ          pow2_673
 	CMPQ         AX, $0x03
-	JEQ          powg_663
+	JEQ          powg_672
 	VMOVUPS      softmaxconsts<>+0(SB), Z9
-	JMP          powd_665
+	JMP          powd_674
 
-pow1_662:
+pow1_671:
 	VMOVAPS Z7, Z9
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z7, K2
 	VXORPS  Z9, Z9, K2, Z9
-	JMP     powd_665
+	JMP     powd_674
 
-pow2_664:
+pow2_673:
 	VMULPS Z7, Z7, Z9
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z7, K2
 	VXORPS Z9, Z9, K2, Z9
-	JMP    powd_665
+	JMP    powd_674
 
-powg_663:
+powg_672:
 	VGETEXPPS    Z7, Z11
 	VADDPS       softmaxconsts<>+0(SB), Z11, Z11
 	VGETMANTPS   $0x02, Z7, Z10
@@ -11461,54 +11533,62 @@ powg_663:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z7, K2
 	VXORPS       Z9, Z9, K2, Z9
 
-powd_665:
+powd_674:
 	VMULPS  Z8, Z9, Z9
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_666
+	JZ      noflag_675
 	VMOVUPS softmaxconsts<>+0(SB), Z7
 	MOVQ    DI, AX
 	VXORPS  Z8, Z8, Z8
 	XORQ    CX, CX
 
-class_667:
+class_676:
 	VPCMPEQD     Z8, Z6, K2
 	VBROADCASTSS 4(AX), K2, Z7
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z8, Z8
 	INCQ         CX
 	CMPQ         CX, C+72(FP)
-	JB           class_667
+	JB           class_676
 	VMULPS       Z7, Z9, Z9
 
-noflag_666:
+noflag_675:
 	VMOVAPS.Z Z9, K1, Z9
 	VADDPS    Z9, Z2, Z2
 
-noflag_661:
-noflag_654:
-	JMP pwdone_653
+noflag_670:
+noflag_663:
+	JMP pwdone_662
 
-prodmode_652:
+prodmode_661:
 	VBROADCASTSS eps1+144(FP), Z6
 	VXORPS       softmaxconsts<>+2176(SB), Z6, Z6
 	VMULPS       Z9, Z6, Z6
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_668
+	JZ           noflag_677
 	VXORPS       Z9, Z9, Z9
-	XORQ         DX, DX
+	MOVQ         DI, DX
+	XORQ         BX, BX
 
-class_669:
+class_678:
 	VMOVUPS.Z    (AX), K1, Z10
 	VSUBPS       Z7, Z10, Z10
+	TESTQ        $0x00000200, flags+88(FP)
+	JZ           noflag_679
+	VBROADCASTSS (DX), Z11
+	VMULPS       Z11, Z10, Z10
+
+noflag_679:
 	VADDPS       Z10, Z9, Z9
 	ADDQ         CX, AX
-	INCQ         DX
-	CMPQ         DX, C+72(FP)
-	JB           class_669
+	ADDQ         $0x00000020, DX
+	INCQ         BX
+	CMPQ         BX, C+72(FP)
+	JB           class_678
 	VBROADCASTSS epsC+148(FP), Z7
 	VFNMADD231PS Z7, Z9, Z6
 
-noflag_668:
+noflag_677:
 	VMOVAPS.Z  Z6, K1, Z6
 	VADDPS     Z6, Z0, Z0
 	VMOVUPS    softmaxconsts<>+0(SB), Z6
@@ -11519,8 +11599,8 @@ noflag_668:
 	VADDPS     Z6, Z5, Z5
 	VGETMANTPS $0x00, Z4, Z4
 
-pwdone_653:
-done_619:
+pwdone_662:
+done_627:
 	MOVQ out_base+168(FP), AX
 	MOVQ R8, CX
 	MOVQ AX, DX
@@ -11528,7 +11608,7 @@ done_619:
 	SHLQ $0x02, BX
 	XORQ SI, SI
 
-class_670:
+class_680:
 	VMOVUPS       (CX), Z6
 	VEXTRACTF64X4 $0x01, Z6, Y7
 	VADDPS        Y7, Y6, Y7
@@ -11581,14 +11661,14 @@ class_670:
 	ADDQ          $0x00000004, DX
 	INCQ          SI
 	CMPQ          SI, C+72(FP)
-	JB            class_670
+	JB            class_680
 	MOVQ          C+72(FP), BX
 	SHLQ          $0x04, BX
 	ADDQ          BX, AX
 	MOVQ          flags+88(FP), CX
 	ANDQ          $0x00000203, CX
 	CMPQ          CX, $0x00000001
-	JNE           noprod_671
+	JNE           noprod_681
 	VGETEXPPS     Z4, Z7
 	VADDPS        softmaxconsts<>+0(SB), Z7, Z7
 	VGETMANTPS    $0x02, Z4, Z6
@@ -11620,7 +11700,7 @@ class_670:
 	VFMADD231PS   softmaxconsts<>+192(SB), Z5, Z9
 	VADDPS        Z9, Z0, Z0
 
-noprod_671:
+noprod_681:
 	VMOVAPS       Z0, Z0
 	VEXTRACTF64X4 $0x01, Z0, Y4
 	VADDPS        Y4, Y0, Y4
@@ -11682,9 +11762,9 @@ TEXT ·SoftmaxGradU8AVX512(SB), NOSPLIT, $0-200
 	MOVQ lo+32(FP), R9
 	LEAQ (R8)(R9*4), R8
 
-loop_672:
+loop_682:
 	CMPQ         DX, $0x00000010
-	JB           tail_673
+	JB           tail_683
 	VPMOVZXBD    (BX), Z0
 	VBROADCASTSS ign+80(FP), Z1
 	VPCMPD       $0x04, Z1, Z0, K1
@@ -11695,23 +11775,23 @@ loop_672:
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
 	DECQ         R10
-	JZ           c1_675
+	JZ           c1_685
 
-max_676:
+max_686:
 	ADDQ       CX, R9
 	VMOVUPS.Z  (R9), K1, Z2
 	PREFETCHT0 1024(R9)
 	VMAXPS     Z2, Z1, Z1
 	DECQ       R10
-	JNZ        max_676
+	JNZ        max_686
 
-c1_675:
+c1_685:
 	VXORPS Z2, Z2, Z2
 	MOVQ   AX, R9
 	MOVQ   SI, R10
 	XORQ   R11, R11
 
-class_677:
+class_687:
 	VMOVUPS.Z    (R9), K1, Z3
 	VSUBPS       Z1, Z3, Z3
 	VMULPS       softmaxconsts<>+128(SB), Z3, Z4
@@ -11739,39 +11819,39 @@ class_677:
 	ADDQ         $0x00000040, R10
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_677
+	JB           class_687
 	VMOVUPS      softmaxconsts<>+0(SB), Z1
 	VDIVPS       Z2, Z1, Z1
 	VMOVUPS      softmaxconsts<>+0(SB), Z2
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_678
+	JZ           noflag_688
 	MOVQ         DI, R9
 	VXORPS       Z3, Z3, Z3
 	XORQ         R10, R10
 
-class_679:
+class_689:
 	VPCMPEQD     Z3, Z0, K2
 	VBROADCASTSS (R9), K2, Z2
 	ADDQ         $0x00000020, R9
 	VPADDD       softmaxconsts<>+832(SB), Z3, Z3
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_679
+	JB           class_689
 
-noflag_678:
+noflag_688:
 	VBROADCASTSS k1+144(FP), Z3
 	VMULPS       Z2, Z3, Z3
 	VBROADCASTSS k2+148(FP), Z2
 	VADDPS       Z3, Z2, Z2
 	VXORPS       Z4, Z4, Z4
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_680
+	JZ           noflag_690
 	MOVQ         SI, R9
 	MOVQ         DI, R10
 	VXORPS       Z5, Z5, Z5
 	XORQ         R11, R11
 
-class_681:
+class_691:
 	VMULPS       (R9), Z1, Z6
 	VPCMPEQD     Z5, Z0, K2
 	VBROADCASTSS 20(R10), Z7
@@ -11786,18 +11866,18 @@ class_681:
 	VPADDD       softmaxconsts<>+832(SB), Z5, Z5
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_681
+	JB           class_691
 
-noflag_680:
+noflag_690:
 	TESTQ  $0x00000004, flags+88(FP)
-	JZ     outnr_683
+	JZ     outnr_693
 	MOVQ   SI, R9
 	MOVQ   DI, R10
 	MOVQ   R8, R11
 	VXORPS Z5, Z5, Z5
 	XORQ   R12, R12
 
-class_684:
+class_694:
 	VPCMPEQD     Z5, Z0, K2
 	VMULPS       (R9), Z1, Z6
 	VBROADCASTSS 20(R10), Z7
@@ -11810,32 +11890,32 @@ class_684:
 	VADDPS       Z2, Z7, Z7
 	VMULPS       Z7, Z6, Z6
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_685
+	JZ           noflag_695
 	VBROADCASTSS 8(R10), Z7
 	VSUBPS       Z7, Z6, Z6
 
-noflag_685:
+noflag_695:
 	VSUBPS    Z3, Z6, K2, Z6
 	VMOVAPS.Z Z6, K1, Z6
 	TESTQ     $0x00000800, flags+88(FP)
-	JNZ       nt_686
+	JNZ       nt_696
 	VMOVUPS   Z6, (R11)
-	JMP       st_687
+	JMP       st_697
 
-nt_686:
+nt_696:
 	VMOVNTPS Z6, (R11)
 
-st_687:
+st_697:
 	ADDQ   $0x00000040, R9
 	ADDQ   $0x00000020, R10
 	ADDQ   CX, R11
 	VPADDD softmaxconsts<>+832(SB), Z5, Z5
 	INCQ   R12
 	CMPQ   R12, C+72(FP)
-	JB     class_684
-	JMP    outd_682
+	JB     class_694
+	JMP    outd_692
 
-outnr_683:
+outnr_693:
 	VMOVAPS Z2, Z2
 	VMULPS  Z1, Z2, Z2
 	MOVQ    SI, R9
@@ -11844,44 +11924,44 @@ outnr_683:
 	VXORPS  Z1, Z1, Z1
 	XORQ    R12, R12
 
-class_688:
+class_698:
 	VPCMPEQD     Z1, Z0, K2
 	VMULPS       (R9), Z2, Z4
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_689
+	JZ           noflag_699
 	VBROADCASTSS 8(R10), Z5
 	VSUBPS       Z5, Z4, Z4
 
-noflag_689:
+noflag_699:
 	VSUBPS    Z3, Z4, K2, Z4
 	VMOVAPS.Z Z4, K1, Z4
 	TESTQ     $0x00000800, flags+88(FP)
-	JNZ       nt_690
+	JNZ       nt_700
 	VMOVUPS   Z4, (R11)
-	JMP       st_691
+	JMP       st_701
 
-nt_690:
+nt_700:
 	VMOVNTPS Z4, (R11)
 
-st_691:
+st_701:
 	ADDQ   $0x00000040, R9
 	ADDQ   $0x00000020, R10
 	ADDQ   CX, R11
 	VPADDD softmaxconsts<>+832(SB), Z1, Z1
 	INCQ   R12
 	CMPQ   R12, C+72(FP)
-	JB     class_688
+	JB     class_698
 
-outd_682:
+outd_692:
 	ADDQ $0x00000040, AX
 	ADDQ $0x00000010, BX
 	ADDQ $0x00000040, R8
 	SUBQ $0x00000010, DX
-	JMP  loop_672
+	JMP  loop_682
 
-tail_673:
+tail_683:
 	TESTQ        DX, DX
-	JZ           done_674
+	JZ           done_684
 	MOVL         $0x0000ffff, R9
 	BZHIL        DX, R9, R9
 	KMOVW        R9, K1
@@ -11896,22 +11976,22 @@ tail_673:
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
-	JZ           c1_692
+	JZ           c1_702
 
-max_693:
+max_703:
 	ADDQ       CX, DX
 	VMOVUPS.Z  (DX), K2, Z2
 	PREFETCHT0 1024(DX)
 	VMAXPS     Z2, Z1, Z1
 	DECQ       BX
-	JNZ        max_693
+	JNZ        max_703
 
-c1_692:
+c1_702:
 	VXORPS Z2, Z2, Z2
 	MOVQ   SI, DX
 	XORQ   BX, BX
 
-class_694:
+class_704:
 	VMOVUPS.Z    (AX), K2, Z3
 	VSUBPS       Z1, Z3, Z3
 	VMULPS       softmaxconsts<>+128(SB), Z3, Z4
@@ -11939,39 +12019,39 @@ class_694:
 	ADDQ         $0x00000040, DX
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_694
+	JB           class_704
 	VMOVUPS      softmaxconsts<>+0(SB), Z1
 	VDIVPS       Z2, Z1, Z1
 	VMOVUPS      softmaxconsts<>+0(SB), Z2
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_695
+	JZ           noflag_705
 	MOVQ         DI, AX
 	VXORPS       Z3, Z3, Z3
 	XORQ         DX, DX
 
-class_696:
+class_706:
 	VPCMPEQD     Z3, Z0, K3
 	VBROADCASTSS (AX), K3, Z2
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z3, Z3
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_696
+	JB           class_706
 
-noflag_695:
+noflag_705:
 	VBROADCASTSS k1+144(FP), Z3
 	VMULPS       Z2, Z3, Z3
 	VBROADCASTSS k2+148(FP), Z2
 	VADDPS       Z3, Z2, Z2
 	VXORPS       Z4, Z4, Z4
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_697
+	JZ           noflag_707
 	MOVQ         SI, AX
 	MOVQ         DI, DX
 	VXORPS       Z5, Z5, Z5
 	XORQ         BX, BX
 
-class_698:
+class_708:
 	VMULPS       (AX), Z1, Z6
 	VPCMPEQD     Z5, Z0, K3
 	VBROADCASTSS 20(DX), Z7
@@ -11986,18 +12066,18 @@ class_698:
 	VPADDD       softmaxconsts<>+832(SB), Z5, Z5
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_698
+	JB           class_708
 
-noflag_697:
+noflag_707:
 	TESTQ  $0x00000004, flags+88(FP)
-	JZ     outnr_700
+	JZ     outnr_710
 	MOVQ   SI, AX
 	MOVQ   DI, DX
 	MOVQ   R8, BX
 	VXORPS Z5, Z5, Z5
 	XORQ   SI, SI
 
-class_701:
+class_711:
 	VPCMPEQD     Z5, Z0, K3
 	VMULPS       (AX), Z1, Z6
 	VBROADCASTSS 20(DX), Z7
@@ -12010,11 +12090,11 @@ class_701:
 	VADDPS       Z2, Z7, Z7
 	VMULPS       Z7, Z6, Z6
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_702
+	JZ           noflag_712
 	VBROADCASTSS 8(DX), Z7
 	VSUBPS       Z7, Z6, Z6
 
-noflag_702:
+noflag_712:
 	VSUBPS    Z3, Z6, K3, Z6
 	VMOVAPS.Z Z6, K2, Z6
 	VMOVUPS   Z6, K1, (BX)
@@ -12024,10 +12104,10 @@ noflag_702:
 	VPADDD    softmaxconsts<>+832(SB), Z5, Z5
 	INCQ      SI
 	CMPQ      SI, C+72(FP)
-	JB        class_701
-	JMP       outd_699
+	JB        class_711
+	JMP       outd_709
 
-outnr_700:
+outnr_710:
 	VMOVAPS Z2, Z2
 	VMULPS  Z1, Z2, Z2
 	MOVQ    SI, AX
@@ -12036,15 +12116,15 @@ outnr_700:
 	VXORPS  Z1, Z1, Z1
 	XORQ    SI, SI
 
-class_703:
+class_713:
 	VPCMPEQD     Z1, Z0, K3
 	VMULPS       (AX), Z2, Z4
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_704
+	JZ           noflag_714
 	VBROADCASTSS 8(DX), Z5
 	VSUBPS       Z5, Z4, Z4
 
-noflag_704:
+noflag_714:
 	VSUBPS    Z3, Z4, K3, Z4
 	VMOVAPS.Z Z4, K2, Z4
 	VMOVUPS   Z4, K1, (BX)
@@ -12054,15 +12134,15 @@ noflag_704:
 	VPADDD    softmaxconsts<>+832(SB), Z1, Z1
 	INCQ      SI
 	CMPQ      SI, C+72(FP)
-	JB        class_703
+	JB        class_713
 
-outd_699:
-done_674:
+outd_709:
+done_684:
 	TESTQ $0x00000800, flags+88(FP)
-	JZ    noflag_705
+	JZ    noflag_715
 	SFENCE
 
-noflag_705:
+noflag_715:
 	VZEROUPPER
 	RET
 
@@ -12084,9 +12164,9 @@ TEXT ·SoftmaxGradFocalU8AVX512(SB), NOSPLIT, $0-200
 	MOVQ lo+32(FP), R9
 	LEAQ (R8)(R9*4), R8
 
-loop_706:
+loop_716:
 	CMPQ         DX, $0x00000010
-	JB           tail_707
+	JB           tail_717
 	VPMOVZXBD    (BX), Z0
 	VBROADCASTSS ign+80(FP), Z1
 	VPCMPD       $0x04, Z1, Z0, K1
@@ -12097,17 +12177,17 @@ loop_706:
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
 	DECQ         R10
-	JZ           c1_709
+	JZ           c1_719
 
-max_710:
+max_720:
 	ADDQ       CX, R9
 	VMOVUPS.Z  (R9), K1, Z2
 	PREFETCHT0 1024(R9)
 	VMAXPS     Z2, Z1, Z1
 	DECQ       R10
-	JNZ        max_710
+	JNZ        max_720
 
-c1_709:
+c1_719:
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 	MOVQ   AX, R9
@@ -12115,7 +12195,7 @@ c1_709:
 	VXORPS Z4, Z4, Z4
 	XORQ   R11, R11
 
-class_711:
+class_721:
 	VMOVUPS.Z    (R9), K1, Z5
 	VSUBPS       Z1, Z5, Z5
 	VMULPS       softmaxconsts<>+128(SB), Z5, Z6
@@ -12146,26 +12226,26 @@ class_711:
 	VPADDD       softmaxconsts<>+832(SB), Z4, Z4
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_711
+	JB           class_721
 	VMOVUPS      softmaxconsts<>+0(SB), Z1
 	VDIVPS       Z2, Z1, Z1
 	VMOVUPS      softmaxconsts<>+0(SB), Z4
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_712
+	JZ           noflag_722
 	MOVQ         DI, R9
 	VXORPS       Z5, Z5, Z5
 	XORQ         R10, R10
 
-class_713:
+class_723:
 	VPCMPEQD     Z5, Z0, K2
 	VBROADCASTSS (R9), K2, Z4
 	ADDQ         $0x00000020, R9
 	VPADDD       softmaxconsts<>+832(SB), Z5, Z5
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_713
+	JB           class_723
 
-noflag_712:
+noflag_722:
 	VBROADCASTSS k1+144(FP), Z5
 	VMULPS       Z4, Z5, Z5
 	VBROADCASTSS k2+148(FP), Z4
@@ -12195,27 +12275,27 @@ noflag_712:
 	VBROADCASTSS gamma+156(FP), Z7
 	MOVQ         gmode+160(FP), R9
 	CMPQ         R9, $0x01
-	JEQ          pow1_714
+	JEQ          pow1_724
 	CMPQ         R9, $0x02
-	JEQ          pow2_716
+	JEQ          pow2_726
 	CMPQ         R9, $0x03
-	JEQ          powg_715
+	JEQ          powg_725
 	VMOVUPS      softmaxconsts<>+0(SB), Z8
-	JMP          powd_717
+	JMP          powd_727
 
-pow1_714:
+pow1_724:
 	VMOVAPS Z6, Z8
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z6, K2
 	VXORPS  Z8, Z8, K2, Z8
-	JMP     powd_717
+	JMP     powd_727
 
-pow2_716:
+pow2_726:
 	VMULPS Z6, Z6, Z8
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z6, K2
 	VXORPS Z8, Z8, K2, Z8
-	JMP    powd_717
+	JMP    powd_727
 
-powg_715:
+powg_725:
 	VGETEXPPS    Z6, Z9
 	VADDPS       softmaxconsts<>+0(SB), Z9, Z9
 	VGETMANTPS   $0x02, Z6, Z8
@@ -12273,10 +12353,10 @@ powg_715:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z6, K2
 	VXORPS       Z8, Z8, K2, Z8
 
-powd_717:
+powd_727:
 	VXORPS       softmaxconsts<>+2176(SB), Z8, Z8
 	CMPQ         R9, $0x00
-	JEQ          gamma0_718
+	JEQ          gamma0_728
 	VGETEXPPS    Z2, Z10
 	VADDPS       softmaxconsts<>+0(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z2, Z9
@@ -12310,27 +12390,27 @@ powd_717:
 	VSUBPS       softmaxconsts<>+0(SB), Z3, Z3
 	MOVQ         g1mode+168(FP), R9
 	CMPQ         R9, $0x01
-	JEQ          pow1_719
+	JEQ          pow1_729
 	CMPQ         R9, $0x02
-	JEQ          pow2_721
+	JEQ          pow2_731
 	CMPQ         R9, $0x03
-	JEQ          powg_720
+	JEQ          powg_730
 	VMOVUPS      softmaxconsts<>+0(SB), Z3
-	JMP          powd_722
+	JMP          powd_732
 
-pow1_719:
+pow1_729:
 	VMOVAPS Z6, Z3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z6, K2
 	VXORPS  Z3, Z3, K2, Z3
-	JMP     powd_722
+	JMP     powd_732
 
-pow2_721:
+pow2_731:
 	VMULPS Z6, Z6, Z3
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z6, K2
 	VXORPS Z3, Z3, K2, Z3
-	JMP    powd_722
+	JMP    powd_732
 
-powg_720:
+powg_730:
 	VGETEXPPS    Z6, Z10
 	VADDPS       softmaxconsts<>+0(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z6, Z9
@@ -12388,45 +12468,45 @@ powg_720:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z6, K2
 	VXORPS       Z3, Z3, K2, Z3
 
-powd_722:
+powd_732:
 	VMULPS Z7, Z3, Z3
 	VMULPS Z11, Z3, Z3
 	VMULPS Z2, Z3, Z3
 	VCMPPS $0x0e, softmaxconsts<>+1664(SB), Z6, K2
 	VADDPS Z3, Z8, K2, Z8
 
-gamma0_718:
+gamma0_728:
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_723
+	JZ      noflag_733
 	VMOVUPS softmaxconsts<>+0(SB), Z2
 	MOVQ    DI, R9
 	VXORPS  Z3, Z3, Z3
 	XORQ    R10, R10
 
-class_724:
+class_734:
 	VPCMPEQD     Z3, Z0, K2
 	VBROADCASTSS 4(R9), K2, Z2
 	ADDQ         $0x00000020, R9
 	VPADDD       softmaxconsts<>+832(SB), Z3, Z3
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_724
+	JB           class_734
 	VMULPS       Z2, Z8, Z8
 
-noflag_723:
+noflag_733:
 	VBROADCASTSS fs+152(FP), Z2
 	VMULPS       Z2, Z8, Z8
 	VSUBPS       Z8, Z4, Z4
 	VSUBPS       Z8, Z5, Z5
 	VXORPS       Z2, Z2, Z2
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_725
+	JZ           noflag_735
 	MOVQ         SI, R9
 	MOVQ         DI, R10
 	VXORPS       Z3, Z3, Z3
 	XORQ         R11, R11
 
-class_726:
+class_736:
 	VMULPS       (R9), Z1, Z6
 	VPCMPEQD     Z3, Z0, K2
 	VBROADCASTSS 20(R10), Z7
@@ -12441,18 +12521,18 @@ class_726:
 	VPADDD       softmaxconsts<>+832(SB), Z3, Z3
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_726
+	JB           class_736
 
-noflag_725:
+noflag_735:
 	TESTQ  $0x00000004, flags+88(FP)
-	JZ     outnr_728
+	JZ     outnr_738
 	MOVQ   SI, R9
 	MOVQ   DI, R10
 	MOVQ   R8, R11
 	VXORPS Z3, Z3, Z3
 	XORQ   R12, R12
 
-class_729:
+class_739:
 	VPCMPEQD     Z3, Z0, K2
 	VMULPS       (R9), Z1, Z6
 	VBROADCASTSS 20(R10), Z7
@@ -12465,32 +12545,32 @@ class_729:
 	VADDPS       Z4, Z7, Z7
 	VMULPS       Z7, Z6, Z6
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_730
+	JZ           noflag_740
 	VBROADCASTSS 8(R10), Z7
 	VSUBPS       Z7, Z6, Z6
 
-noflag_730:
+noflag_740:
 	VSUBPS    Z5, Z6, K2, Z6
 	VMOVAPS.Z Z6, K1, Z6
 	TESTQ     $0x00000800, flags+88(FP)
-	JNZ       nt_731
+	JNZ       nt_741
 	VMOVUPS   Z6, (R11)
-	JMP       st_732
+	JMP       st_742
 
-nt_731:
+nt_741:
 	VMOVNTPS Z6, (R11)
 
-st_732:
+st_742:
 	ADDQ   $0x00000040, R9
 	ADDQ   $0x00000020, R10
 	ADDQ   CX, R11
 	VPADDD softmaxconsts<>+832(SB), Z3, Z3
 	INCQ   R12
 	CMPQ   R12, C+72(FP)
-	JB     class_729
-	JMP    outd_727
+	JB     class_739
+	JMP    outd_737
 
-outnr_728:
+outnr_738:
 	VMOVAPS Z4, Z2
 	VMULPS  Z1, Z2, Z2
 	MOVQ    SI, R9
@@ -12499,44 +12579,44 @@ outnr_728:
 	VXORPS  Z1, Z1, Z1
 	XORQ    R12, R12
 
-class_733:
+class_743:
 	VPCMPEQD     Z1, Z0, K2
 	VMULPS       (R9), Z2, Z3
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_734
+	JZ           noflag_744
 	VBROADCASTSS 8(R10), Z4
 	VSUBPS       Z4, Z3, Z3
 
-noflag_734:
+noflag_744:
 	VSUBPS    Z5, Z3, K2, Z3
 	VMOVAPS.Z Z3, K1, Z3
 	TESTQ     $0x00000800, flags+88(FP)
-	JNZ       nt_735
+	JNZ       nt_745
 	VMOVUPS   Z3, (R11)
-	JMP       st_736
+	JMP       st_746
 
-nt_735:
+nt_745:
 	VMOVNTPS Z3, (R11)
 
-st_736:
+st_746:
 	ADDQ   $0x00000040, R9
 	ADDQ   $0x00000020, R10
 	ADDQ   CX, R11
 	VPADDD softmaxconsts<>+832(SB), Z1, Z1
 	INCQ   R12
 	CMPQ   R12, C+72(FP)
-	JB     class_733
+	JB     class_743
 
-outd_727:
+outd_737:
 	ADDQ $0x00000040, AX
 	ADDQ $0x00000010, BX
 	ADDQ $0x00000040, R8
 	SUBQ $0x00000010, DX
-	JMP  loop_706
+	JMP  loop_716
 
-tail_707:
+tail_717:
 	TESTQ        DX, DX
-	JZ           done_708
+	JZ           done_718
 	MOVL         $0x0000ffff, R9
 	BZHIL        DX, R9, R9
 	KMOVW        R9, K1
@@ -12551,24 +12631,24 @@ tail_707:
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
-	JZ           c1_737
+	JZ           c1_747
 
-max_738:
+max_748:
 	ADDQ       CX, DX
 	VMOVUPS.Z  (DX), K2, Z2
 	PREFETCHT0 1024(DX)
 	VMAXPS     Z2, Z1, Z1
 	DECQ       BX
-	JNZ        max_738
+	JNZ        max_748
 
-c1_737:
+c1_747:
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 	MOVQ   SI, DX
 	VXORPS Z4, Z4, Z4
 	XORQ   BX, BX
 
-class_739:
+class_749:
 	VMOVUPS.Z    (AX), K2, Z5
 	VSUBPS       Z1, Z5, Z5
 	VMULPS       softmaxconsts<>+128(SB), Z5, Z6
@@ -12599,26 +12679,26 @@ class_739:
 	VPADDD       softmaxconsts<>+832(SB), Z4, Z4
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_739
+	JB           class_749
 	VMOVUPS      softmaxconsts<>+0(SB), Z1
 	VDIVPS       Z2, Z1, Z1
 	VMOVUPS      softmaxconsts<>+0(SB), Z4
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_740
+	JZ           noflag_750
 	MOVQ         DI, AX
 	VXORPS       Z5, Z5, Z5
 	XORQ         DX, DX
 
-class_741:
+class_751:
 	VPCMPEQD     Z5, Z0, K3
 	VBROADCASTSS (AX), K3, Z4
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z5, Z5
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_741
+	JB           class_751
 
-noflag_740:
+noflag_750:
 	VBROADCASTSS k1+144(FP), Z5
 	VMULPS       Z4, Z5, Z5
 	VBROADCASTSS k2+148(FP), Z4
@@ -12648,27 +12728,27 @@ noflag_740:
 	VBROADCASTSS gamma+156(FP), Z7
 	MOVQ         gmode+160(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_742
+	JEQ          pow1_752
 	CMPQ         AX, $0x02
-	JEQ          pow2_744
+	JEQ          pow2_754
 	CMPQ         AX, $0x03
-	JEQ          powg_743
+	JEQ          powg_753
 	VMOVUPS      softmaxconsts<>+0(SB), Z8
-	JMP          powd_745
+	JMP          powd_755
 
-pow1_742:
+pow1_752:
 	VMOVAPS Z6, Z8
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z6, K3
 	VXORPS  Z8, Z8, K3, Z8
-	JMP     powd_745
+	JMP     powd_755
 
-pow2_744:
+pow2_754:
 	VMULPS Z6, Z6, Z8
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z6, K3
 	VXORPS Z8, Z8, K3, Z8
-	JMP    powd_745
+	JMP    powd_755
 
-powg_743:
+powg_753:
 	VGETEXPPS    Z6, Z9
 	VADDPS       softmaxconsts<>+0(SB), Z9, Z9
 	VGETMANTPS   $0x02, Z6, Z8
@@ -12726,10 +12806,10 @@ powg_743:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z6, K3
 	VXORPS       Z8, Z8, K3, Z8
 
-powd_745:
+powd_755:
 	VXORPS       softmaxconsts<>+2176(SB), Z8, Z8
 	CMPQ         AX, $0x00
-	JEQ          gamma0_746
+	JEQ          gamma0_756
 	VGETEXPPS    Z2, Z10
 	VADDPS       softmaxconsts<>+0(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z2, Z9
@@ -12763,27 +12843,27 @@ powd_745:
 	VSUBPS       softmaxconsts<>+0(SB), Z3, Z3
 	MOVQ         g1mode+168(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_747
+	JEQ          pow1_757
 	CMPQ         AX, $0x02
-	JEQ          pow2_749
+	JEQ          pow2_759
 	CMPQ         AX, $0x03
-	JEQ          powg_748
+	JEQ          powg_758
 	VMOVUPS      softmaxconsts<>+0(SB), Z3
-	JMP          powd_750
+	JMP          powd_760
 
-pow1_747:
+pow1_757:
 	VMOVAPS Z6, Z3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z6, K3
 	VXORPS  Z3, Z3, K3, Z3
-	JMP     powd_750
+	JMP     powd_760
 
-pow2_749:
+pow2_759:
 	VMULPS Z6, Z6, Z3
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z6, K3
 	VXORPS Z3, Z3, K3, Z3
-	JMP    powd_750
+	JMP    powd_760
 
-powg_748:
+powg_758:
 	VGETEXPPS    Z6, Z10
 	VADDPS       softmaxconsts<>+0(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z6, Z9
@@ -12841,45 +12921,45 @@ powg_748:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z6, K3
 	VXORPS       Z3, Z3, K3, Z3
 
-powd_750:
+powd_760:
 	VMULPS Z7, Z3, Z3
 	VMULPS Z11, Z3, Z3
 	VMULPS Z2, Z3, Z3
 	VCMPPS $0x0e, softmaxconsts<>+1664(SB), Z6, K3
 	VADDPS Z3, Z8, K3, Z8
 
-gamma0_746:
+gamma0_756:
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_751
+	JZ      noflag_761
 	VMOVUPS softmaxconsts<>+0(SB), Z2
 	MOVQ    DI, AX
 	VXORPS  Z3, Z3, Z3
 	XORQ    DX, DX
 
-class_752:
+class_762:
 	VPCMPEQD     Z3, Z0, K3
 	VBROADCASTSS 4(AX), K3, Z2
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z3, Z3
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_752
+	JB           class_762
 	VMULPS       Z2, Z8, Z8
 
-noflag_751:
+noflag_761:
 	VBROADCASTSS fs+152(FP), Z2
 	VMULPS       Z2, Z8, Z8
 	VSUBPS       Z8, Z4, Z4
 	VSUBPS       Z8, Z5, Z5
 	VXORPS       Z2, Z2, Z2
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_753
+	JZ           noflag_763
 	MOVQ         SI, AX
 	MOVQ         DI, DX
 	VXORPS       Z3, Z3, Z3
 	XORQ         BX, BX
 
-class_754:
+class_764:
 	VMULPS       (AX), Z1, Z6
 	VPCMPEQD     Z3, Z0, K3
 	VBROADCASTSS 20(DX), Z7
@@ -12894,18 +12974,18 @@ class_754:
 	VPADDD       softmaxconsts<>+832(SB), Z3, Z3
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_754
+	JB           class_764
 
-noflag_753:
+noflag_763:
 	TESTQ  $0x00000004, flags+88(FP)
-	JZ     outnr_756
+	JZ     outnr_766
 	MOVQ   SI, AX
 	MOVQ   DI, DX
 	MOVQ   R8, BX
 	VXORPS Z3, Z3, Z3
 	XORQ   SI, SI
 
-class_757:
+class_767:
 	VPCMPEQD     Z3, Z0, K3
 	VMULPS       (AX), Z1, Z6
 	VBROADCASTSS 20(DX), Z7
@@ -12918,11 +12998,11 @@ class_757:
 	VADDPS       Z4, Z7, Z7
 	VMULPS       Z7, Z6, Z6
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_758
+	JZ           noflag_768
 	VBROADCASTSS 8(DX), Z7
 	VSUBPS       Z7, Z6, Z6
 
-noflag_758:
+noflag_768:
 	VSUBPS    Z5, Z6, K3, Z6
 	VMOVAPS.Z Z6, K2, Z6
 	VMOVUPS   Z6, K1, (BX)
@@ -12932,10 +13012,10 @@ noflag_758:
 	VPADDD    softmaxconsts<>+832(SB), Z3, Z3
 	INCQ      SI
 	CMPQ      SI, C+72(FP)
-	JB        class_757
-	JMP       outd_755
+	JB        class_767
+	JMP       outd_765
 
-outnr_756:
+outnr_766:
 	VMOVAPS Z4, Z2
 	VMULPS  Z1, Z2, Z2
 	MOVQ    SI, AX
@@ -12944,15 +13024,15 @@ outnr_756:
 	VXORPS  Z1, Z1, Z1
 	XORQ    SI, SI
 
-class_759:
+class_769:
 	VPCMPEQD     Z1, Z0, K3
 	VMULPS       (AX), Z2, Z3
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_760
+	JZ           noflag_770
 	VBROADCASTSS 8(DX), Z4
 	VSUBPS       Z4, Z3, Z3
 
-noflag_760:
+noflag_770:
 	VSUBPS    Z5, Z3, K3, Z3
 	VMOVAPS.Z Z3, K2, Z3
 	VMOVUPS   Z3, K1, (BX)
@@ -12962,15 +13042,15 @@ noflag_760:
 	VPADDD    softmaxconsts<>+832(SB), Z1, Z1
 	INCQ      SI
 	CMPQ      SI, C+72(FP)
-	JB        class_759
+	JB        class_769
 
-outd_755:
-done_708:
+outd_765:
+done_718:
 	TESTQ $0x00000800, flags+88(FP)
-	JZ    noflag_761
+	JZ    noflag_771
 	SFENCE
 
-noflag_761:
+noflag_771:
 	VZEROUPPER
 	RET
 
@@ -12998,9 +13078,9 @@ TEXT ·SoftmaxFusedU8AVX512(SB), NOSPLIT, $0-248
 	VMOVUPS softmaxconsts<>+0(SB), Z4
 	VXORPS  Z5, Z5, Z5
 
-loop_762:
+loop_772:
 	CMPQ         DX, $0x00000010
-	JB           tail_763
+	JB           tail_773
 	VPMOVZXBD    (BX), Z6
 	VBROADCASTSS ign+80(FP), Z7
 	VPCMPD       $0x04, Z7, Z6, K1
@@ -13011,17 +13091,17 @@ loop_762:
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
 	DECQ         R10
-	JZ           c1_765
+	JZ           c1_775
 
-max_766:
+max_776:
 	ADDQ       CX, R9
 	VMOVUPS.Z  (R9), K1, Z8
 	PREFETCHT0 1024(R9)
 	VMAXPS     Z8, Z7, Z7
 	DECQ       R10
-	JNZ        max_766
+	JNZ        max_776
 
-c1_765:
+c1_775:
 	VXORPS Z8, Z8, Z8
 	VXORPS Z9, Z9, Z9
 	MOVQ   AX, R9
@@ -13029,7 +13109,7 @@ c1_765:
 	VXORPS Z10, Z10, Z10
 	XORQ   R11, R11
 
-class_767:
+class_777:
 	VMOVUPS.Z    (R9), K1, Z11
 	VSUBPS       Z7, Z11, Z11
 	VMULPS       softmaxconsts<>+128(SB), Z11, Z12
@@ -13060,7 +13140,7 @@ class_767:
 	VPADDD       softmaxconsts<>+832(SB), Z10, Z10
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_767
+	JB           class_777
 	VMOVUPS      softmaxconsts<>+0(SB), Z10
 	VDIVPS       Z8, Z10, Z10
 	VMOVUPS      softmaxconsts<>+0(SB), Z11
@@ -13069,9 +13149,9 @@ class_767:
 	MOVQ         sflags+200(FP), R9
 	ANDQ         $0x00000203, R9
 	CMPQ         R9, $0x00000001
-	JEQ          prodmode_768
+	JEQ          prodmode_778
 	TESTQ        $0x00000003, sflags+200(FP)
-	JZ           noflag_770
+	JZ           noflag_780
 	VGETEXPPS    Z8, Z12
 	VADDPS       softmaxconsts<>+0(SB), Z12, Z12
 	VGETMANTPS   $0x02, Z8, Z11
@@ -13101,64 +13181,64 @@ class_767:
 	VMOVUPS      Z8, K2, Z14
 	VSUBPS       Z9, Z14, Z8
 	TESTQ        $0x00000001, sflags+200(FP)
-	JZ           noflag_771
+	JZ           noflag_781
 	VMOVUPS      softmaxconsts<>+0(SB), Z11
 	TESTQ        $0x00000200, sflags+200(FP)
-	JZ           noflag_772
+	JZ           noflag_782
 	MOVQ         DI, R9
 	VXORPS       Z12, Z12, Z12
 	XORQ         R10, R10
 
-class_773:
+class_783:
 	VPCMPEQD     Z12, Z6, K2
 	VBROADCASTSS (R9), K2, Z11
 	ADDQ         $0x00000020, R9
 	VPADDD       softmaxconsts<>+832(SB), Z12, Z12
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_773
+	JB           class_783
 
-noflag_772:
+noflag_782:
 	VBROADCASTSS eps1+208(FP), Z12
 	VMULPS       Z11, Z12, Z12
 	VMULPS       Z8, Z12, Z12
 	TESTQ        $0x00000400, sflags+200(FP)
-	JZ           noflag_774
+	JZ           noflag_784
 	VXORPS       Z13, Z13, Z13
 	MOVQ         AX, R9
 	MOVQ         DI, R10
 	XORQ         R11, R11
 
-class_775:
+class_785:
 	VMOVUPS.Z    (R9), K1, Z15
 	VSUBPS       Z7, Z15, Z15
 	TESTQ        $0x00000200, sflags+200(FP)
-	JZ           noflag_776
+	JZ           noflag_786
 	VBROADCASTSS (R10), Z16
 	VMULPS       Z16, Z15, Z15
 
-noflag_776:
+noflag_786:
 	VADDPS       Z15, Z13, Z13
 	ADDQ         CX, R9
 	ADDQ         $0x00000020, R10
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_775
+	JB           class_785
 	VBROADCASTSS wsum+216(FP), Z7
 	VMULPS       Z14, Z7, Z7
 	VSUBPS       Z13, Z7, Z7
 	VBROADCASTSS epsC+212(FP), Z13
 	VFMADD231PS  Z13, Z7, Z12
 
-noflag_774:
+noflag_784:
 	VMOVAPS.Z Z12, K1, Z12
 	VADDPS    Z12, Z0, Z0
 	VMOVAPS.Z Z11, K1, Z11
 	VADDPS    Z11, Z1, Z1
 
-noflag_771:
+noflag_781:
 	TESTQ        $0x00000002, sflags+200(FP)
-	JZ           noflag_777
+	JZ           noflag_787
 	VMULPS       softmaxconsts<>+128(SB), Z9, Z7
 	VRNDSCALEPS  $0x00, Z7, Z7
 	VMOVAPS      Z9, Z11
@@ -13184,27 +13264,27 @@ noflag_771:
 	VBROADCASTSS gamma+156(FP), Z9
 	MOVQ         gmode+160(FP), R9
 	CMPQ         R9, $0x01
-	JEQ          pow1_778
+	JEQ          pow1_788
 	CMPQ         R9, $0x02
-	JEQ          pow2_780
+	JEQ          pow2_790
 	CMPQ         R9, $0x03
-	JEQ          powg_779
+	JEQ          powg_789
 	VMOVUPS      softmaxconsts<>+0(SB), Z9
-	JMP          powd_781
+	JMP          powd_791
 
-pow1_778:
+pow1_788:
 	VMOVAPS Z7, Z9
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z7, K2
 	VXORPS  Z9, Z9, K2, Z9
-	JMP     powd_781
+	JMP     powd_791
 
-pow2_780:
+pow2_790:
 	VMULPS Z7, Z7, Z9
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z7, K2
 	VXORPS Z9, Z9, K2, Z9
-	JMP    powd_781
+	JMP    powd_791
 
-powg_779:
+powg_789:
 	VGETEXPPS    Z7, Z12
 	VADDPS       softmaxconsts<>+0(SB), Z12, Z12
 	VGETMANTPS   $0x02, Z7, Z11
@@ -13262,55 +13342,63 @@ powg_779:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z7, K2
 	VXORPS       Z9, Z9, K2, Z9
 
-powd_781:
+powd_791:
 	VMULPS  Z8, Z9, Z9
 	TESTQ   $0x00000100, sflags+200(FP)
-	JZ      noflag_782
+	JZ      noflag_792
 	VMOVUPS softmaxconsts<>+0(SB), Z7
 	MOVQ    DI, R9
 	VXORPS  Z8, Z8, Z8
 	XORQ    R10, R10
 
-class_783:
+class_793:
 	VPCMPEQD     Z8, Z6, K2
 	VBROADCASTSS 4(R9), K2, Z7
 	ADDQ         $0x00000020, R9
 	VPADDD       softmaxconsts<>+832(SB), Z8, Z8
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_783
+	JB           class_793
 	VMULPS       Z7, Z9, Z9
 
-noflag_782:
+noflag_792:
 	VMOVAPS.Z Z9, K1, Z9
 	VADDPS    Z9, Z2, Z2
 
-noflag_777:
-noflag_770:
-	JMP pwdone_769
+noflag_787:
+noflag_780:
+	JMP pwdone_779
 
-prodmode_768:
+prodmode_778:
 	VBROADCASTSS eps1+208(FP), Z11
 	VXORPS       softmaxconsts<>+2176(SB), Z11, Z11
 	VMULPS       Z9, Z11, Z11
 	TESTQ        $0x00000400, sflags+200(FP)
-	JZ           noflag_784
+	JZ           noflag_794
 	VXORPS       Z9, Z9, Z9
 	MOVQ         AX, R9
-	XORQ         R10, R10
+	MOVQ         DI, R10
+	XORQ         R11, R11
 
-class_785:
+class_795:
 	VMOVUPS.Z    (R9), K1, Z12
 	VSUBPS       Z7, Z12, Z12
+	TESTQ        $0x00000200, sflags+200(FP)
+	JZ           noflag_796
+	VBROADCASTSS (R10), Z13
+	VMULPS       Z13, Z12, Z12
+
+noflag_796:
 	VADDPS       Z12, Z9, Z9
 	ADDQ         CX, R9
-	INCQ         R10
-	CMPQ         R10, C+72(FP)
-	JB           class_785
+	ADDQ         $0x00000020, R10
+	INCQ         R11
+	CMPQ         R11, C+72(FP)
+	JB           class_795
 	VBROADCASTSS epsC+212(FP), Z7
 	VFNMADD231PS Z7, Z9, Z11
 
-noflag_784:
+noflag_794:
 	VMOVAPS.Z  Z11, K1, Z11
 	VADDPS     Z11, Z0, Z0
 	VMOVUPS    softmaxconsts<>+0(SB), Z7
@@ -13321,37 +13409,37 @@ noflag_784:
 	VADDPS     Z7, Z5, Z5
 	VGETMANTPS $0x00, Z4, Z4
 
-pwdone_769:
+pwdone_779:
 	VMOVUPS softmaxconsts<>+0(SB), Z7
 	TESTQ   $0x00000200, flags+88(FP)
-	JZ      noflag_786
+	JZ      noflag_797
 	MOVQ    DI, R9
 	VXORPS  Z8, Z8, Z8
 	XORQ    R10, R10
 
-class_787:
+class_798:
 	VPCMPEQD     Z8, Z6, K2
 	VBROADCASTSS (R9), K2, Z7
 	ADDQ         $0x00000020, R9
 	VPADDD       softmaxconsts<>+832(SB), Z8, Z8
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_787
+	JB           class_798
 
-noflag_786:
+noflag_797:
 	VBROADCASTSS k1+144(FP), Z8
 	VMULPS       Z7, Z8, Z8
 	VBROADCASTSS k2+148(FP), Z7
 	VADDPS       Z8, Z7, Z7
 	VXORPS       Z9, Z9, Z9
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_788
+	JZ           noflag_799
 	MOVQ         SI, R9
 	MOVQ         DI, R10
 	VXORPS       Z11, Z11, Z11
 	XORQ         R11, R11
 
-class_789:
+class_800:
 	VMULPS       (R9), Z10, Z12
 	VPCMPEQD     Z11, Z6, K2
 	VBROADCASTSS 20(R10), Z13
@@ -13366,18 +13454,18 @@ class_789:
 	VPADDD       softmaxconsts<>+832(SB), Z11, Z11
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_789
+	JB           class_800
 
-noflag_788:
+noflag_799:
 	TESTQ  $0x00000004, flags+88(FP)
-	JZ     outnr_791
+	JZ     outnr_802
 	MOVQ   SI, R9
 	MOVQ   DI, R10
 	MOVQ   R8, R11
 	VXORPS Z11, Z11, Z11
 	XORQ   R12, R12
 
-class_792:
+class_803:
 	VPCMPEQD     Z11, Z6, K2
 	VMULPS       (R9), Z10, Z12
 	VBROADCASTSS 20(R10), Z13
@@ -13390,32 +13478,32 @@ class_792:
 	VADDPS       Z7, Z13, Z13
 	VMULPS       Z13, Z12, Z12
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_793
+	JZ           noflag_804
 	VBROADCASTSS 8(R10), Z13
 	VSUBPS       Z13, Z12, Z12
 
-noflag_793:
+noflag_804:
 	VSUBPS    Z8, Z12, K2, Z12
 	VMOVAPS.Z Z12, K1, Z12
 	TESTQ     $0x00000800, flags+88(FP)
-	JNZ       nt_794
+	JNZ       nt_805
 	VMOVUPS   Z12, (R11)
-	JMP       st_795
+	JMP       st_806
 
-nt_794:
+nt_805:
 	VMOVNTPS Z12, (R11)
 
-st_795:
+st_806:
 	ADDQ   $0x00000040, R9
 	ADDQ   $0x00000020, R10
 	ADDQ   CX, R11
 	VPADDD softmaxconsts<>+832(SB), Z11, Z11
 	INCQ   R12
 	CMPQ   R12, C+72(FP)
-	JB     class_792
-	JMP    outd_790
+	JB     class_803
+	JMP    outd_801
 
-outnr_791:
+outnr_802:
 	VMOVAPS Z7, Z7
 	VMULPS  Z10, Z7, Z7
 	MOVQ    SI, R9
@@ -13424,44 +13512,44 @@ outnr_791:
 	VXORPS  Z9, Z9, Z9
 	XORQ    R12, R12
 
-class_796:
+class_807:
 	VPCMPEQD     Z9, Z6, K2
 	VMULPS       (R9), Z7, Z10
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_797
+	JZ           noflag_808
 	VBROADCASTSS 8(R10), Z11
 	VSUBPS       Z11, Z10, Z10
 
-noflag_797:
+noflag_808:
 	VSUBPS    Z8, Z10, K2, Z10
 	VMOVAPS.Z Z10, K1, Z10
 	TESTQ     $0x00000800, flags+88(FP)
-	JNZ       nt_798
+	JNZ       nt_809
 	VMOVUPS   Z10, (R11)
-	JMP       st_799
+	JMP       st_810
 
-nt_798:
+nt_809:
 	VMOVNTPS Z10, (R11)
 
-st_799:
+st_810:
 	ADDQ   $0x00000040, R9
 	ADDQ   $0x00000020, R10
 	ADDQ   CX, R11
 	VPADDD softmaxconsts<>+832(SB), Z9, Z9
 	INCQ   R12
 	CMPQ   R12, C+72(FP)
-	JB     class_796
+	JB     class_807
 
-outd_790:
+outd_801:
 	ADDQ $0x00000040, AX
 	ADDQ $0x00000010, BX
 	ADDQ $0x00000040, R8
 	SUBQ $0x00000010, DX
-	JMP  loop_762
+	JMP  loop_772
 
-tail_763:
+tail_773:
 	TESTQ        DX, DX
-	JZ           done_764
+	JZ           done_774
 	MOVL         $0x0000ffff, R9
 	BZHIL        DX, R9, R9
 	KMOVW        R9, K1
@@ -13476,17 +13564,17 @@ tail_763:
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
-	JZ           c1_800
+	JZ           c1_811
 
-max_801:
+max_812:
 	ADDQ       CX, DX
 	VMOVUPS.Z  (DX), K2, Z8
 	PREFETCHT0 1024(DX)
 	VMAXPS     Z8, Z7, Z7
 	DECQ       BX
-	JNZ        max_801
+	JNZ        max_812
 
-c1_800:
+c1_811:
 	VXORPS Z8, Z8, Z8
 	VXORPS Z9, Z9, Z9
 	MOVQ   AX, DX
@@ -13494,7 +13582,7 @@ c1_800:
 	VXORPS Z10, Z10, Z10
 	XORQ   R9, R9
 
-class_802:
+class_813:
 	VMOVUPS.Z    (DX), K2, Z11
 	VSUBPS       Z7, Z11, Z11
 	VMULPS       softmaxconsts<>+128(SB), Z11, Z12
@@ -13525,7 +13613,7 @@ class_802:
 	VPADDD       softmaxconsts<>+832(SB), Z10, Z10
 	INCQ         R9
 	CMPQ         R9, C+72(FP)
-	JB           class_802
+	JB           class_813
 	VMOVUPS      softmaxconsts<>+0(SB), Z10
 	VDIVPS       Z8, Z10, Z10
 	VMOVUPS      softmaxconsts<>+0(SB), Z11
@@ -13534,9 +13622,9 @@ class_802:
 	MOVQ         sflags+200(FP), DX
 	ANDQ         $0x00000203, DX
 	CMPQ         DX, $0x00000001
-	JEQ          prodmode_803
+	JEQ          prodmode_814
 	TESTQ        $0x00000003, sflags+200(FP)
-	JZ           noflag_805
+	JZ           noflag_816
 	VGETEXPPS    Z8, Z12
 	VADDPS       softmaxconsts<>+0(SB), Z12, Z12
 	VGETMANTPS   $0x02, Z8, Z11
@@ -13566,63 +13654,63 @@ class_802:
 	VMOVUPS      Z8, K3, Z14
 	VSUBPS       Z9, Z14, Z8
 	TESTQ        $0x00000001, sflags+200(FP)
-	JZ           noflag_806
+	JZ           noflag_817
 	VMOVUPS      softmaxconsts<>+0(SB), Z11
 	TESTQ        $0x00000200, sflags+200(FP)
-	JZ           noflag_807
+	JZ           noflag_818
 	MOVQ         DI, DX
 	VXORPS       Z12, Z12, Z12
 	XORQ         BX, BX
 
-class_808:
+class_819:
 	VPCMPEQD     Z12, Z6, K3
 	VBROADCASTSS (DX), K3, Z11
 	ADDQ         $0x00000020, DX
 	VPADDD       softmaxconsts<>+832(SB), Z12, Z12
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_808
+	JB           class_819
 
-noflag_807:
+noflag_818:
 	VBROADCASTSS eps1+208(FP), Z12
 	VMULPS       Z11, Z12, Z12
 	VMULPS       Z8, Z12, Z12
 	TESTQ        $0x00000400, sflags+200(FP)
-	JZ           noflag_809
+	JZ           noflag_820
 	VXORPS       Z13, Z13, Z13
 	MOVQ         DI, DX
 	XORQ         BX, BX
 
-class_810:
+class_821:
 	VMOVUPS.Z    (AX), K2, Z15
 	VSUBPS       Z7, Z15, Z15
 	TESTQ        $0x00000200, sflags+200(FP)
-	JZ           noflag_811
+	JZ           noflag_822
 	VBROADCASTSS (DX), Z16
 	VMULPS       Z16, Z15, Z15
 
-noflag_811:
+noflag_822:
 	VADDPS       Z15, Z13, Z13
 	ADDQ         CX, AX
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_810
+	JB           class_821
 	VBROADCASTSS wsum+216(FP), Z7
 	VMULPS       Z14, Z7, Z7
 	VSUBPS       Z13, Z7, Z7
 	VBROADCASTSS epsC+212(FP), Z13
 	VFMADD231PS  Z13, Z7, Z12
 
-noflag_809:
+noflag_820:
 	VMOVAPS.Z Z12, K2, Z12
 	VADDPS    Z12, Z0, Z0
 	VMOVAPS.Z Z11, K2, Z11
 	VADDPS    Z11, Z1, Z1
 
-noflag_806:
+noflag_817:
 	TESTQ        $0x00000002, sflags+200(FP)
-	JZ           noflag_812
+	JZ           noflag_823
 	VMULPS       softmaxconsts<>+128(SB), Z9, Z7
 	VRNDSCALEPS  $0x00, Z7, Z7
 	VMOVAPS      Z9, Z11
@@ -13648,27 +13736,27 @@ noflag_806:
 	VBROADCASTSS gamma+156(FP), Z9
 	MOVQ         gmode+160(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_813
+	JEQ          pow1_824
 	CMPQ         AX, $0x02
-	JEQ          pow2_815
+	JEQ          pow2_826
 	CMPQ         AX, $0x03
-	JEQ          powg_814
+	JEQ          powg_825
 	VMOVUPS      softmaxconsts<>+0(SB), Z9
-	JMP          powd_816
+	JMP          powd_827
 
-pow1_813:
+pow1_824:
 	VMOVAPS Z7, Z9
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z7, K3
 	VXORPS  Z9, Z9, K3, Z9
-	JMP     powd_816
+	JMP     powd_827
 
-pow2_815:
+pow2_826:
 	VMULPS Z7, Z7, Z9
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z7, K3
 	VXORPS Z9, Z9, K3, Z9
-	JMP    powd_816
+	JMP    powd_827
 
-powg_814:
+powg_825:
 	VGETEXPPS    Z7, Z12
 	VADDPS       softmaxconsts<>+0(SB), Z12, Z12
 	VGETMANTPS   $0x02, Z7, Z11
@@ -13726,54 +13814,62 @@ powg_814:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z7, K3
 	VXORPS       Z9, Z9, K3, Z9
 
-powd_816:
+powd_827:
 	VMULPS  Z8, Z9, Z9
 	TESTQ   $0x00000100, sflags+200(FP)
-	JZ      noflag_817
+	JZ      noflag_828
 	VMOVUPS softmaxconsts<>+0(SB), Z7
 	MOVQ    DI, AX
 	VXORPS  Z8, Z8, Z8
 	XORQ    DX, DX
 
-class_818:
+class_829:
 	VPCMPEQD     Z8, Z6, K3
 	VBROADCASTSS 4(AX), K3, Z7
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z8, Z8
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_818
+	JB           class_829
 	VMULPS       Z7, Z9, Z9
 
-noflag_817:
+noflag_828:
 	VMOVAPS.Z Z9, K2, Z9
 	VADDPS    Z9, Z2, Z2
 
-noflag_812:
-noflag_805:
-	JMP pwdone_804
+noflag_823:
+noflag_816:
+	JMP pwdone_815
 
-prodmode_803:
+prodmode_814:
 	VBROADCASTSS eps1+208(FP), Z11
 	VXORPS       softmaxconsts<>+2176(SB), Z11, Z11
 	VMULPS       Z9, Z11, Z11
 	TESTQ        $0x00000400, sflags+200(FP)
-	JZ           noflag_819
+	JZ           noflag_830
 	VXORPS       Z9, Z9, Z9
-	XORQ         DX, DX
+	MOVQ         DI, DX
+	XORQ         BX, BX
 
-class_820:
+class_831:
 	VMOVUPS.Z    (AX), K2, Z12
 	VSUBPS       Z7, Z12, Z12
+	TESTQ        $0x00000200, sflags+200(FP)
+	JZ           noflag_832
+	VBROADCASTSS (DX), Z13
+	VMULPS       Z13, Z12, Z12
+
+noflag_832:
 	VADDPS       Z12, Z9, Z9
 	ADDQ         CX, AX
-	INCQ         DX
-	CMPQ         DX, C+72(FP)
-	JB           class_820
+	ADDQ         $0x00000020, DX
+	INCQ         BX
+	CMPQ         BX, C+72(FP)
+	JB           class_831
 	VBROADCASTSS epsC+212(FP), Z7
 	VFNMADD231PS Z7, Z9, Z11
 
-noflag_819:
+noflag_830:
 	VMOVAPS.Z  Z11, K2, Z11
 	VADDPS     Z11, Z0, Z0
 	VMOVUPS    softmaxconsts<>+0(SB), Z7
@@ -13784,37 +13880,37 @@ noflag_819:
 	VADDPS     Z7, Z5, Z5
 	VGETMANTPS $0x00, Z4, Z4
 
-pwdone_804:
+pwdone_815:
 	VMOVUPS softmaxconsts<>+0(SB), Z7
 	TESTQ   $0x00000200, flags+88(FP)
-	JZ      noflag_821
+	JZ      noflag_833
 	MOVQ    DI, AX
 	VXORPS  Z8, Z8, Z8
 	XORQ    DX, DX
 
-class_822:
+class_834:
 	VPCMPEQD     Z8, Z6, K3
 	VBROADCASTSS (AX), K3, Z7
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z8, Z8
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_822
+	JB           class_834
 
-noflag_821:
+noflag_833:
 	VBROADCASTSS k1+144(FP), Z8
 	VMULPS       Z7, Z8, Z8
 	VBROADCASTSS k2+148(FP), Z7
 	VADDPS       Z8, Z7, Z7
 	VXORPS       Z9, Z9, Z9
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_823
+	JZ           noflag_835
 	MOVQ         SI, AX
 	MOVQ         DI, DX
 	VXORPS       Z11, Z11, Z11
 	XORQ         BX, BX
 
-class_824:
+class_836:
 	VMULPS       (AX), Z10, Z12
 	VPCMPEQD     Z11, Z6, K3
 	VBROADCASTSS 20(DX), Z13
@@ -13829,18 +13925,18 @@ class_824:
 	VPADDD       softmaxconsts<>+832(SB), Z11, Z11
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_824
+	JB           class_836
 
-noflag_823:
+noflag_835:
 	TESTQ  $0x00000004, flags+88(FP)
-	JZ     outnr_826
+	JZ     outnr_838
 	MOVQ   SI, AX
 	MOVQ   DI, DX
 	MOVQ   R8, BX
 	VXORPS Z11, Z11, Z11
 	XORQ   SI, SI
 
-class_827:
+class_839:
 	VPCMPEQD     Z11, Z6, K3
 	VMULPS       (AX), Z10, Z12
 	VBROADCASTSS 20(DX), Z13
@@ -13853,11 +13949,11 @@ class_827:
 	VADDPS       Z7, Z13, Z13
 	VMULPS       Z13, Z12, Z12
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_828
+	JZ           noflag_840
 	VBROADCASTSS 8(DX), Z13
 	VSUBPS       Z13, Z12, Z12
 
-noflag_828:
+noflag_840:
 	VSUBPS    Z8, Z12, K3, Z12
 	VMOVAPS.Z Z12, K2, Z12
 	VMOVUPS   Z12, K1, (BX)
@@ -13867,10 +13963,10 @@ noflag_828:
 	VPADDD    softmaxconsts<>+832(SB), Z11, Z11
 	INCQ      SI
 	CMPQ      SI, C+72(FP)
-	JB        class_827
-	JMP       outd_825
+	JB        class_839
+	JMP       outd_837
 
-outnr_826:
+outnr_838:
 	VMOVAPS Z7, Z7
 	VMULPS  Z10, Z7, Z7
 	MOVQ    SI, AX
@@ -13879,15 +13975,15 @@ outnr_826:
 	VXORPS  Z9, Z9, Z9
 	XORQ    SI, SI
 
-class_829:
+class_841:
 	VPCMPEQD     Z9, Z6, K3
 	VMULPS       (AX), Z7, Z10
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_830
+	JZ           noflag_842
 	VBROADCASTSS 8(DX), Z11
 	VSUBPS       Z11, Z10, Z10
 
-noflag_830:
+noflag_842:
 	VSUBPS    Z8, Z10, K3, Z10
 	VMOVAPS.Z Z10, K2, Z10
 	VMOVUPS   Z10, K1, (BX)
@@ -13897,19 +13993,19 @@ noflag_830:
 	VPADDD    softmaxconsts<>+832(SB), Z9, Z9
 	INCQ      SI
 	CMPQ      SI, C+72(FP)
-	JB        class_829
+	JB        class_841
 
-outd_825:
-done_764:
+outd_837:
+done_774:
 	TESTQ $0x00000800, flags+88(FP)
-	JZ    noflag_831
+	JZ    noflag_843
 	SFENCE
 
-noflag_831:
+noflag_843:
 	MOVQ         sflags+200(FP), AX
 	ANDQ         $0x00000203, AX
 	CMPQ         AX, $0x00000001
-	JNE          noprod_832
+	JNE          noprod_844
 	VGETEXPPS    Z4, Z7
 	VADDPS       softmaxconsts<>+0(SB), Z7, Z7
 	VGETMANTPS   $0x02, Z4, Z6
@@ -13941,7 +14037,7 @@ noflag_831:
 	VFMADD231PS  softmaxconsts<>+192(SB), Z5, Z9
 	VADDPS       Z9, Z0, Z0
 
-noprod_832:
+noprod_844:
 	MOVQ          out_base+224(FP), AX
 	VMOVAPS       Z0, Z0
 	VEXTRACTF64X4 $0x01, Z0, Y4
@@ -14008,9 +14104,9 @@ TEXT ·SoftmaxFusedFocalU8AVX512(SB), NOSPLIT, $0-248
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 
-loop_833:
+loop_845:
 	CMPQ         DX, $0x00000010
-	JB           tail_834
+	JB           tail_846
 	VPMOVZXBD    (BX), Z4
 	VBROADCASTSS ign+80(FP), Z5
 	VPCMPD       $0x04, Z5, Z4, K1
@@ -14021,17 +14117,17 @@ loop_833:
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
 	DECQ         R10
-	JZ           c1_836
+	JZ           c1_848
 
-max_837:
+max_849:
 	ADDQ       CX, R9
 	VMOVUPS.Z  (R9), K1, Z6
 	PREFETCHT0 1024(R9)
 	VMAXPS     Z6, Z5, Z5
 	DECQ       R10
-	JNZ        max_837
+	JNZ        max_849
 
-c1_836:
+c1_848:
 	VXORPS Z6, Z6, Z6
 	VXORPS Z7, Z7, Z7
 	MOVQ   AX, R9
@@ -14039,7 +14135,7 @@ c1_836:
 	VXORPS Z8, Z8, Z8
 	XORQ   R11, R11
 
-class_838:
+class_850:
 	VMOVUPS.Z    (R9), K1, Z9
 	VSUBPS       Z5, Z9, Z9
 	VMULPS       softmaxconsts<>+128(SB), Z9, Z10
@@ -14070,14 +14166,14 @@ class_838:
 	VPADDD       softmaxconsts<>+832(SB), Z8, Z8
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_838
+	JB           class_850
 	VMOVUPS      softmaxconsts<>+0(SB), Z8
 	VDIVPS       Z6, Z8, Z8
 	VMOVUPS      softmaxconsts<>+0(SB), Z9
 	VMOVAPS.Z    Z9, K1, Z9
 	VADDPS       Z9, Z3, Z3
 	TESTQ        $0x00000003, sflags+200(FP)
-	JZ           noflag_841
+	JZ           noflag_853
 	VGETEXPPS    Z6, Z10
 	VADDPS       softmaxconsts<>+0(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z6, Z9
@@ -14107,64 +14203,64 @@ class_838:
 	VMOVUPS      Z6, K2, Z12
 	VSUBPS       Z7, Z12, Z9
 	TESTQ        $0x00000001, sflags+200(FP)
-	JZ           noflag_842
+	JZ           noflag_854
 	VMOVUPS      softmaxconsts<>+0(SB), Z10
 	TESTQ        $0x00000200, sflags+200(FP)
-	JZ           noflag_843
+	JZ           noflag_855
 	MOVQ         DI, R9
 	VXORPS       Z11, Z11, Z11
 	XORQ         R10, R10
 
-class_844:
+class_856:
 	VPCMPEQD     Z11, Z4, K2
 	VBROADCASTSS (R9), K2, Z10
 	ADDQ         $0x00000020, R9
 	VPADDD       softmaxconsts<>+832(SB), Z11, Z11
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_844
+	JB           class_856
 
-noflag_843:
+noflag_855:
 	VBROADCASTSS eps1+208(FP), Z11
 	VMULPS       Z10, Z11, Z11
 	VMULPS       Z9, Z11, Z11
 	TESTQ        $0x00000400, sflags+200(FP)
-	JZ           noflag_845
+	JZ           noflag_857
 	VXORPS       Z13, Z13, Z13
 	MOVQ         AX, R9
 	MOVQ         DI, R10
 	XORQ         R11, R11
 
-class_846:
+class_858:
 	VMOVUPS.Z    (R9), K1, Z14
 	VSUBPS       Z5, Z14, Z14
 	TESTQ        $0x00000200, sflags+200(FP)
-	JZ           noflag_847
+	JZ           noflag_859
 	VBROADCASTSS (R10), Z15
 	VMULPS       Z15, Z14, Z14
 
-noflag_847:
+noflag_859:
 	VADDPS       Z14, Z13, Z13
 	ADDQ         CX, R9
 	ADDQ         $0x00000020, R10
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_846
+	JB           class_858
 	VBROADCASTSS wsum+216(FP), Z5
 	VMULPS       Z12, Z5, Z5
 	VSUBPS       Z13, Z5, Z5
 	VBROADCASTSS epsC+212(FP), Z12
 	VFMADD231PS  Z12, Z5, Z11
 
-noflag_845:
+noflag_857:
 	VMOVAPS.Z Z11, K1, Z11
 	VADDPS    Z11, Z0, Z0
 	VMOVAPS.Z Z10, K1, Z10
 	VADDPS    Z10, Z1, Z1
 
-noflag_842:
+noflag_854:
 	TESTQ        $0x00000002, sflags+200(FP)
-	JZ           noflag_848
+	JZ           noflag_860
 	VMULPS       softmaxconsts<>+128(SB), Z7, Z5
 	VRNDSCALEPS  $0x00, Z5, Z5
 	VMOVAPS      Z7, Z10
@@ -14190,27 +14286,27 @@ noflag_842:
 	VBROADCASTSS gamma+156(FP), Z10
 	MOVQ         gmode+160(FP), R9
 	CMPQ         R9, $0x01
-	JEQ          pow1_849
+	JEQ          pow1_861
 	CMPQ         R9, $0x02
-	JEQ          pow2_851
+	JEQ          pow2_863
 	CMPQ         R9, $0x03
-	JEQ          powg_850
+	JEQ          powg_862
 	VMOVUPS      softmaxconsts<>+0(SB), Z10
-	JMP          powd_852
+	JMP          powd_864
 
-pow1_849:
+pow1_861:
 	VMOVAPS Z5, Z10
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z5, K2
 	VXORPS  Z10, Z10, K2, Z10
-	JMP     powd_852
+	JMP     powd_864
 
-pow2_851:
+pow2_863:
 	VMULPS Z5, Z5, Z10
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z5, K2
 	VXORPS Z10, Z10, K2, Z10
-	JMP    powd_852
+	JMP    powd_864
 
-powg_850:
+powg_862:
 	VGETEXPPS    Z5, Z12
 	VADDPS       softmaxconsts<>+0(SB), Z12, Z12
 	VGETMANTPS   $0x02, Z5, Z11
@@ -14268,48 +14364,48 @@ powg_850:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z5, K2
 	VXORPS       Z10, Z10, K2, Z10
 
-powd_852:
+powd_864:
 	VMULPS  Z9, Z10, Z10
 	TESTQ   $0x00000100, sflags+200(FP)
-	JZ      noflag_853
+	JZ      noflag_865
 	VMOVUPS softmaxconsts<>+0(SB), Z5
 	MOVQ    DI, R9
 	VXORPS  Z9, Z9, Z9
 	XORQ    R10, R10
 
-class_854:
+class_866:
 	VPCMPEQD     Z9, Z4, K2
 	VBROADCASTSS 4(R9), K2, Z5
 	ADDQ         $0x00000020, R9
 	VPADDD       softmaxconsts<>+832(SB), Z9, Z9
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_854
+	JB           class_866
 	VMULPS       Z5, Z10, Z10
 
-noflag_853:
+noflag_865:
 	VMOVAPS.Z Z10, K1, Z10
 	VADDPS    Z10, Z2, Z2
 
-noflag_848:
-noflag_841:
+noflag_860:
+noflag_853:
 	VMOVUPS softmaxconsts<>+0(SB), Z5
 	TESTQ   $0x00000200, flags+88(FP)
-	JZ      noflag_855
+	JZ      noflag_867
 	MOVQ    DI, R9
 	VXORPS  Z9, Z9, Z9
 	XORQ    R10, R10
 
-class_856:
+class_868:
 	VPCMPEQD     Z9, Z4, K2
 	VBROADCASTSS (R9), K2, Z5
 	ADDQ         $0x00000020, R9
 	VPADDD       softmaxconsts<>+832(SB), Z9, Z9
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_856
+	JB           class_868
 
-noflag_855:
+noflag_867:
 	VBROADCASTSS k1+144(FP), Z9
 	VMULPS       Z5, Z9, Z9
 	VBROADCASTSS k2+148(FP), Z5
@@ -14339,27 +14435,27 @@ noflag_855:
 	VBROADCASTSS gamma+156(FP), Z11
 	MOVQ         gmode+160(FP), R9
 	CMPQ         R9, $0x01
-	JEQ          pow1_857
+	JEQ          pow1_869
 	CMPQ         R9, $0x02
-	JEQ          pow2_859
+	JEQ          pow2_871
 	CMPQ         R9, $0x03
-	JEQ          powg_858
+	JEQ          powg_870
 	VMOVUPS      softmaxconsts<>+0(SB), Z12
-	JMP          powd_860
+	JMP          powd_872
 
-pow1_857:
+pow1_869:
 	VMOVAPS Z10, Z12
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z10, K2
 	VXORPS  Z12, Z12, K2, Z12
-	JMP     powd_860
+	JMP     powd_872
 
-pow2_859:
+pow2_871:
 	VMULPS Z10, Z10, Z12
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z10, K2
 	VXORPS Z12, Z12, K2, Z12
-	JMP    powd_860
+	JMP    powd_872
 
-powg_858:
+powg_870:
 	VGETEXPPS    Z10, Z13
 	VADDPS       softmaxconsts<>+0(SB), Z13, Z13
 	VGETMANTPS   $0x02, Z10, Z12
@@ -14417,10 +14513,10 @@ powg_858:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z10, K2
 	VXORPS       Z12, Z12, K2, Z12
 
-powd_860:
+powd_872:
 	VXORPS       softmaxconsts<>+2176(SB), Z12, Z12
 	CMPQ         R9, $0x00
-	JEQ          gamma0_861
+	JEQ          gamma0_873
 	VGETEXPPS    Z6, Z14
 	VADDPS       softmaxconsts<>+0(SB), Z14, Z14
 	VGETMANTPS   $0x02, Z6, Z13
@@ -14454,27 +14550,27 @@ powd_860:
 	VSUBPS       softmaxconsts<>+0(SB), Z7, Z7
 	MOVQ         g1mode+168(FP), R9
 	CMPQ         R9, $0x01
-	JEQ          pow1_862
+	JEQ          pow1_874
 	CMPQ         R9, $0x02
-	JEQ          pow2_864
+	JEQ          pow2_876
 	CMPQ         R9, $0x03
-	JEQ          powg_863
+	JEQ          powg_875
 	VMOVUPS      softmaxconsts<>+0(SB), Z7
-	JMP          powd_865
+	JMP          powd_877
 
-pow1_862:
+pow1_874:
 	VMOVAPS Z10, Z7
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z10, K2
 	VXORPS  Z7, Z7, K2, Z7
-	JMP     powd_865
+	JMP     powd_877
 
-pow2_864:
+pow2_876:
 	VMULPS Z10, Z10, Z7
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z10, K2
 	VXORPS Z7, Z7, K2, Z7
-	JMP    powd_865
+	JMP    powd_877
 
-powg_863:
+powg_875:
 	VGETEXPPS    Z10, Z14
 	VADDPS       softmaxconsts<>+0(SB), Z14, Z14
 	VGETMANTPS   $0x02, Z10, Z13
@@ -14532,45 +14628,45 @@ powg_863:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z10, K2
 	VXORPS       Z7, Z7, K2, Z7
 
-powd_865:
+powd_877:
 	VMULPS Z11, Z7, Z7
 	VMULPS Z15, Z7, Z7
 	VMULPS Z6, Z7, Z7
 	VCMPPS $0x0e, softmaxconsts<>+1664(SB), Z10, K2
 	VADDPS Z7, Z12, K2, Z12
 
-gamma0_861:
+gamma0_873:
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_866
+	JZ      noflag_878
 	VMOVUPS softmaxconsts<>+0(SB), Z6
 	MOVQ    DI, R9
 	VXORPS  Z7, Z7, Z7
 	XORQ    R10, R10
 
-class_867:
+class_879:
 	VPCMPEQD     Z7, Z4, K2
 	VBROADCASTSS 4(R9), K2, Z6
 	ADDQ         $0x00000020, R9
 	VPADDD       softmaxconsts<>+832(SB), Z7, Z7
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_867
+	JB           class_879
 	VMULPS       Z6, Z12, Z12
 
-noflag_866:
+noflag_878:
 	VBROADCASTSS fs+152(FP), Z6
 	VMULPS       Z6, Z12, Z12
 	VSUBPS       Z12, Z5, Z5
 	VSUBPS       Z12, Z9, Z9
 	VXORPS       Z6, Z6, Z6
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_868
+	JZ           noflag_880
 	MOVQ         SI, R9
 	MOVQ         DI, R10
 	VXORPS       Z7, Z7, Z7
 	XORQ         R11, R11
 
-class_869:
+class_881:
 	VMULPS       (R9), Z8, Z10
 	VPCMPEQD     Z7, Z4, K2
 	VBROADCASTSS 20(R10), Z11
@@ -14585,18 +14681,18 @@ class_869:
 	VPADDD       softmaxconsts<>+832(SB), Z7, Z7
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_869
+	JB           class_881
 
-noflag_868:
+noflag_880:
 	TESTQ  $0x00000004, flags+88(FP)
-	JZ     outnr_871
+	JZ     outnr_883
 	MOVQ   SI, R9
 	MOVQ   DI, R10
 	MOVQ   R8, R11
 	VXORPS Z7, Z7, Z7
 	XORQ   R12, R12
 
-class_872:
+class_884:
 	VPCMPEQD     Z7, Z4, K2
 	VMULPS       (R9), Z8, Z10
 	VBROADCASTSS 20(R10), Z11
@@ -14609,32 +14705,32 @@ class_872:
 	VADDPS       Z5, Z11, Z11
 	VMULPS       Z11, Z10, Z10
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_873
+	JZ           noflag_885
 	VBROADCASTSS 8(R10), Z11
 	VSUBPS       Z11, Z10, Z10
 
-noflag_873:
+noflag_885:
 	VSUBPS    Z9, Z10, K2, Z10
 	VMOVAPS.Z Z10, K1, Z10
 	TESTQ     $0x00000800, flags+88(FP)
-	JNZ       nt_874
+	JNZ       nt_886
 	VMOVUPS   Z10, (R11)
-	JMP       st_875
+	JMP       st_887
 
-nt_874:
+nt_886:
 	VMOVNTPS Z10, (R11)
 
-st_875:
+st_887:
 	ADDQ   $0x00000040, R9
 	ADDQ   $0x00000020, R10
 	ADDQ   CX, R11
 	VPADDD softmaxconsts<>+832(SB), Z7, Z7
 	INCQ   R12
 	CMPQ   R12, C+72(FP)
-	JB     class_872
-	JMP    outd_870
+	JB     class_884
+	JMP    outd_882
 
-outnr_871:
+outnr_883:
 	VMOVAPS Z5, Z5
 	VMULPS  Z8, Z5, Z5
 	MOVQ    SI, R9
@@ -14643,44 +14739,44 @@ outnr_871:
 	VXORPS  Z6, Z6, Z6
 	XORQ    R12, R12
 
-class_876:
+class_888:
 	VPCMPEQD     Z6, Z4, K2
 	VMULPS       (R9), Z5, Z7
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_877
+	JZ           noflag_889
 	VBROADCASTSS 8(R10), Z8
 	VSUBPS       Z8, Z7, Z7
 
-noflag_877:
+noflag_889:
 	VSUBPS    Z9, Z7, K2, Z7
 	VMOVAPS.Z Z7, K1, Z7
 	TESTQ     $0x00000800, flags+88(FP)
-	JNZ       nt_878
+	JNZ       nt_890
 	VMOVUPS   Z7, (R11)
-	JMP       st_879
+	JMP       st_891
 
-nt_878:
+nt_890:
 	VMOVNTPS Z7, (R11)
 
-st_879:
+st_891:
 	ADDQ   $0x00000040, R9
 	ADDQ   $0x00000020, R10
 	ADDQ   CX, R11
 	VPADDD softmaxconsts<>+832(SB), Z6, Z6
 	INCQ   R12
 	CMPQ   R12, C+72(FP)
-	JB     class_876
+	JB     class_888
 
-outd_870:
+outd_882:
 	ADDQ $0x00000040, AX
 	ADDQ $0x00000010, BX
 	ADDQ $0x00000040, R8
 	SUBQ $0x00000010, DX
-	JMP  loop_833
+	JMP  loop_845
 
-tail_834:
+tail_846:
 	TESTQ        DX, DX
-	JZ           done_835
+	JZ           done_847
 	MOVL         $0x0000ffff, R9
 	BZHIL        DX, R9, R9
 	KMOVW        R9, K1
@@ -14695,17 +14791,17 @@ tail_834:
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
-	JZ           c1_880
+	JZ           c1_892
 
-max_881:
+max_893:
 	ADDQ       CX, DX
 	VMOVUPS.Z  (DX), K2, Z6
 	PREFETCHT0 1024(DX)
 	VMAXPS     Z6, Z5, Z5
 	DECQ       BX
-	JNZ        max_881
+	JNZ        max_893
 
-c1_880:
+c1_892:
 	VXORPS Z6, Z6, Z6
 	VXORPS Z7, Z7, Z7
 	MOVQ   AX, DX
@@ -14713,7 +14809,7 @@ c1_880:
 	VXORPS Z8, Z8, Z8
 	XORQ   R9, R9
 
-class_882:
+class_894:
 	VMOVUPS.Z    (DX), K2, Z9
 	VSUBPS       Z5, Z9, Z9
 	VMULPS       softmaxconsts<>+128(SB), Z9, Z10
@@ -14744,14 +14840,14 @@ class_882:
 	VPADDD       softmaxconsts<>+832(SB), Z8, Z8
 	INCQ         R9
 	CMPQ         R9, C+72(FP)
-	JB           class_882
+	JB           class_894
 	VMOVUPS      softmaxconsts<>+0(SB), Z8
 	VDIVPS       Z6, Z8, Z8
 	VMOVUPS      softmaxconsts<>+0(SB), Z9
 	VMOVAPS.Z    Z9, K2, Z9
 	VADDPS       Z9, Z3, Z3
 	TESTQ        $0x00000003, sflags+200(FP)
-	JZ           noflag_885
+	JZ           noflag_897
 	VGETEXPPS    Z6, Z10
 	VADDPS       softmaxconsts<>+0(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z6, Z9
@@ -14781,63 +14877,63 @@ class_882:
 	VMOVUPS      Z6, K3, Z12
 	VSUBPS       Z7, Z12, Z9
 	TESTQ        $0x00000001, sflags+200(FP)
-	JZ           noflag_886
+	JZ           noflag_898
 	VMOVUPS      softmaxconsts<>+0(SB), Z10
 	TESTQ        $0x00000200, sflags+200(FP)
-	JZ           noflag_887
+	JZ           noflag_899
 	MOVQ         DI, DX
 	VXORPS       Z11, Z11, Z11
 	XORQ         BX, BX
 
-class_888:
+class_900:
 	VPCMPEQD     Z11, Z4, K3
 	VBROADCASTSS (DX), K3, Z10
 	ADDQ         $0x00000020, DX
 	VPADDD       softmaxconsts<>+832(SB), Z11, Z11
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_888
+	JB           class_900
 
-noflag_887:
+noflag_899:
 	VBROADCASTSS eps1+208(FP), Z11
 	VMULPS       Z10, Z11, Z11
 	VMULPS       Z9, Z11, Z11
 	TESTQ        $0x00000400, sflags+200(FP)
-	JZ           noflag_889
+	JZ           noflag_901
 	VXORPS       Z13, Z13, Z13
 	MOVQ         DI, DX
 	XORQ         BX, BX
 
-class_890:
+class_902:
 	VMOVUPS.Z    (AX), K2, Z14
 	VSUBPS       Z5, Z14, Z14
 	TESTQ        $0x00000200, sflags+200(FP)
-	JZ           noflag_891
+	JZ           noflag_903
 	VBROADCASTSS (DX), Z15
 	VMULPS       Z15, Z14, Z14
 
-noflag_891:
+noflag_903:
 	VADDPS       Z14, Z13, Z13
 	ADDQ         CX, AX
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_890
+	JB           class_902
 	VBROADCASTSS wsum+216(FP), Z5
 	VMULPS       Z12, Z5, Z5
 	VSUBPS       Z13, Z5, Z5
 	VBROADCASTSS epsC+212(FP), Z12
 	VFMADD231PS  Z12, Z5, Z11
 
-noflag_889:
+noflag_901:
 	VMOVAPS.Z Z11, K2, Z11
 	VADDPS    Z11, Z0, Z0
 	VMOVAPS.Z Z10, K2, Z10
 	VADDPS    Z10, Z1, Z1
 
-noflag_886:
+noflag_898:
 	TESTQ        $0x00000002, sflags+200(FP)
-	JZ           noflag_892
+	JZ           noflag_904
 	VMULPS       softmaxconsts<>+128(SB), Z7, Z5
 	VRNDSCALEPS  $0x00, Z5, Z5
 	VMOVAPS      Z7, Z10
@@ -14863,27 +14959,27 @@ noflag_886:
 	VBROADCASTSS gamma+156(FP), Z10
 	MOVQ         gmode+160(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_893
+	JEQ          pow1_905
 	CMPQ         AX, $0x02
-	JEQ          pow2_895
+	JEQ          pow2_907
 	CMPQ         AX, $0x03
-	JEQ          powg_894
+	JEQ          powg_906
 	VMOVUPS      softmaxconsts<>+0(SB), Z10
-	JMP          powd_896
+	JMP          powd_908
 
-pow1_893:
+pow1_905:
 	VMOVAPS Z5, Z10
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z5, K3
 	VXORPS  Z10, Z10, K3, Z10
-	JMP     powd_896
+	JMP     powd_908
 
-pow2_895:
+pow2_907:
 	VMULPS Z5, Z5, Z10
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z5, K3
 	VXORPS Z10, Z10, K3, Z10
-	JMP    powd_896
+	JMP    powd_908
 
-powg_894:
+powg_906:
 	VGETEXPPS    Z5, Z12
 	VADDPS       softmaxconsts<>+0(SB), Z12, Z12
 	VGETMANTPS   $0x02, Z5, Z11
@@ -14941,48 +15037,48 @@ powg_894:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z5, K3
 	VXORPS       Z10, Z10, K3, Z10
 
-powd_896:
+powd_908:
 	VMULPS  Z9, Z10, Z10
 	TESTQ   $0x00000100, sflags+200(FP)
-	JZ      noflag_897
+	JZ      noflag_909
 	VMOVUPS softmaxconsts<>+0(SB), Z5
 	MOVQ    DI, AX
 	VXORPS  Z9, Z9, Z9
 	XORQ    DX, DX
 
-class_898:
+class_910:
 	VPCMPEQD     Z9, Z4, K3
 	VBROADCASTSS 4(AX), K3, Z5
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z9, Z9
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_898
+	JB           class_910
 	VMULPS       Z5, Z10, Z10
 
-noflag_897:
+noflag_909:
 	VMOVAPS.Z Z10, K2, Z10
 	VADDPS    Z10, Z2, Z2
 
-noflag_892:
-noflag_885:
+noflag_904:
+noflag_897:
 	VMOVUPS softmaxconsts<>+0(SB), Z5
 	TESTQ   $0x00000200, flags+88(FP)
-	JZ      noflag_899
+	JZ      noflag_911
 	MOVQ    DI, AX
 	VXORPS  Z9, Z9, Z9
 	XORQ    DX, DX
 
-class_900:
+class_912:
 	VPCMPEQD     Z9, Z4, K3
 	VBROADCASTSS (AX), K3, Z5
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z9, Z9
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_900
+	JB           class_912
 
-noflag_899:
+noflag_911:
 	VBROADCASTSS k1+144(FP), Z9
 	VMULPS       Z5, Z9, Z9
 	VBROADCASTSS k2+148(FP), Z5
@@ -15012,27 +15108,27 @@ noflag_899:
 	VBROADCASTSS gamma+156(FP), Z11
 	MOVQ         gmode+160(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_901
+	JEQ          pow1_913
 	CMPQ         AX, $0x02
-	JEQ          pow2_903
+	JEQ          pow2_915
 	CMPQ         AX, $0x03
-	JEQ          powg_902
+	JEQ          powg_914
 	VMOVUPS      softmaxconsts<>+0(SB), Z12
-	JMP          powd_904
+	JMP          powd_916
 
-pow1_901:
+pow1_913:
 	VMOVAPS Z10, Z12
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z10, K3
 	VXORPS  Z12, Z12, K3, Z12
-	JMP     powd_904
+	JMP     powd_916
 
-pow2_903:
+pow2_915:
 	VMULPS Z10, Z10, Z12
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z10, K3
 	VXORPS Z12, Z12, K3, Z12
-	JMP    powd_904
+	JMP    powd_916
 
-powg_902:
+powg_914:
 	VGETEXPPS    Z10, Z13
 	VADDPS       softmaxconsts<>+0(SB), Z13, Z13
 	VGETMANTPS   $0x02, Z10, Z12
@@ -15090,10 +15186,10 @@ powg_902:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z10, K3
 	VXORPS       Z12, Z12, K3, Z12
 
-powd_904:
+powd_916:
 	VXORPS       softmaxconsts<>+2176(SB), Z12, Z12
 	CMPQ         AX, $0x00
-	JEQ          gamma0_905
+	JEQ          gamma0_917
 	VGETEXPPS    Z6, Z14
 	VADDPS       softmaxconsts<>+0(SB), Z14, Z14
 	VGETMANTPS   $0x02, Z6, Z13
@@ -15127,27 +15223,27 @@ powd_904:
 	VSUBPS       softmaxconsts<>+0(SB), Z7, Z7
 	MOVQ         g1mode+168(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_906
+	JEQ          pow1_918
 	CMPQ         AX, $0x02
-	JEQ          pow2_908
+	JEQ          pow2_920
 	CMPQ         AX, $0x03
-	JEQ          powg_907
+	JEQ          powg_919
 	VMOVUPS      softmaxconsts<>+0(SB), Z7
-	JMP          powd_909
+	JMP          powd_921
 
-pow1_906:
+pow1_918:
 	VMOVAPS Z10, Z7
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z10, K3
 	VXORPS  Z7, Z7, K3, Z7
-	JMP     powd_909
+	JMP     powd_921
 
-pow2_908:
+pow2_920:
 	VMULPS Z10, Z10, Z7
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z10, K3
 	VXORPS Z7, Z7, K3, Z7
-	JMP    powd_909
+	JMP    powd_921
 
-powg_907:
+powg_919:
 	VGETEXPPS    Z10, Z14
 	VADDPS       softmaxconsts<>+0(SB), Z14, Z14
 	VGETMANTPS   $0x02, Z10, Z13
@@ -15205,45 +15301,45 @@ powg_907:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z10, K3
 	VXORPS       Z7, Z7, K3, Z7
 
-powd_909:
+powd_921:
 	VMULPS Z11, Z7, Z7
 	VMULPS Z15, Z7, Z7
 	VMULPS Z6, Z7, Z7
 	VCMPPS $0x0e, softmaxconsts<>+1664(SB), Z10, K3
 	VADDPS Z7, Z12, K3, Z12
 
-gamma0_905:
+gamma0_917:
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_910
+	JZ      noflag_922
 	VMOVUPS softmaxconsts<>+0(SB), Z6
 	MOVQ    DI, AX
 	VXORPS  Z7, Z7, Z7
 	XORQ    DX, DX
 
-class_911:
+class_923:
 	VPCMPEQD     Z7, Z4, K3
 	VBROADCASTSS 4(AX), K3, Z6
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z7, Z7
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_911
+	JB           class_923
 	VMULPS       Z6, Z12, Z12
 
-noflag_910:
+noflag_922:
 	VBROADCASTSS fs+152(FP), Z6
 	VMULPS       Z6, Z12, Z12
 	VSUBPS       Z12, Z5, Z5
 	VSUBPS       Z12, Z9, Z9
 	VXORPS       Z6, Z6, Z6
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_912
+	JZ           noflag_924
 	MOVQ         SI, AX
 	MOVQ         DI, DX
 	VXORPS       Z7, Z7, Z7
 	XORQ         BX, BX
 
-class_913:
+class_925:
 	VMULPS       (AX), Z8, Z10
 	VPCMPEQD     Z7, Z4, K3
 	VBROADCASTSS 20(DX), Z11
@@ -15258,18 +15354,18 @@ class_913:
 	VPADDD       softmaxconsts<>+832(SB), Z7, Z7
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_913
+	JB           class_925
 
-noflag_912:
+noflag_924:
 	TESTQ  $0x00000004, flags+88(FP)
-	JZ     outnr_915
+	JZ     outnr_927
 	MOVQ   SI, AX
 	MOVQ   DI, DX
 	MOVQ   R8, BX
 	VXORPS Z7, Z7, Z7
 	XORQ   SI, SI
 
-class_916:
+class_928:
 	VPCMPEQD     Z7, Z4, K3
 	VMULPS       (AX), Z8, Z10
 	VBROADCASTSS 20(DX), Z11
@@ -15282,11 +15378,11 @@ class_916:
 	VADDPS       Z5, Z11, Z11
 	VMULPS       Z11, Z10, Z10
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_917
+	JZ           noflag_929
 	VBROADCASTSS 8(DX), Z11
 	VSUBPS       Z11, Z10, Z10
 
-noflag_917:
+noflag_929:
 	VSUBPS    Z9, Z10, K3, Z10
 	VMOVAPS.Z Z10, K2, Z10
 	VMOVUPS   Z10, K1, (BX)
@@ -15296,10 +15392,10 @@ noflag_917:
 	VPADDD    softmaxconsts<>+832(SB), Z7, Z7
 	INCQ      SI
 	CMPQ      SI, C+72(FP)
-	JB        class_916
-	JMP       outd_914
+	JB        class_928
+	JMP       outd_926
 
-outnr_915:
+outnr_927:
 	VMOVAPS Z5, Z5
 	VMULPS  Z8, Z5, Z5
 	MOVQ    SI, AX
@@ -15308,15 +15404,15 @@ outnr_915:
 	VXORPS  Z6, Z6, Z6
 	XORQ    SI, SI
 
-class_918:
+class_930:
 	VPCMPEQD     Z6, Z4, K3
 	VMULPS       (AX), Z5, Z7
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_919
+	JZ           noflag_931
 	VBROADCASTSS 8(DX), Z8
 	VSUBPS       Z8, Z7, Z7
 
-noflag_919:
+noflag_931:
 	VSUBPS    Z9, Z7, K3, Z7
 	VMOVAPS.Z Z7, K2, Z7
 	VMOVUPS   Z7, K1, (BX)
@@ -15326,15 +15422,15 @@ noflag_919:
 	VPADDD    softmaxconsts<>+832(SB), Z6, Z6
 	INCQ      SI
 	CMPQ      SI, C+72(FP)
-	JB        class_918
+	JB        class_930
 
-outd_914:
-done_835:
+outd_926:
+done_847:
 	TESTQ $0x00000800, flags+88(FP)
-	JZ    noflag_920
+	JZ    noflag_932
 	SFENCE
 
-noflag_920:
+noflag_932:
 	MOVQ          out_base+224(FP), AX
 	VMOVAPS       Z0, Z0
 	VEXTRACTF64X4 $0x01, Z0, Y4
@@ -15400,7 +15496,7 @@ TEXT ·SoftmaxStatsI32AVX512(SB), NOSPLIT, $0-192
 	VXORPS Z0, Z0, Z0
 	XORQ   R10, R10
 
-class_921:
+class_933:
 	VMOVUPS Z0, (R9)
 	VMOVUPS Z0, 64(R9)
 	VMOVUPS Z0, 128(R9)
@@ -15408,7 +15504,7 @@ class_921:
 	ADDQ    $0x00000100, R9
 	INCQ    R10
 	CMPQ    R10, C+72(FP)
-	JB      class_921
+	JB      class_933
 	VXORPS  Z0, Z0, Z0
 	VXORPS  Z1, Z1, Z1
 	VXORPS  Z2, Z2, Z2
@@ -15417,9 +15513,9 @@ class_921:
 	VXORPS  Z5, Z5, Z5
 	VMOVUPS softmaxconsts<>+0(SB), Z4
 
-loop_922:
+loop_934:
 	CMPQ         DX, $0x00000010
-	JB           tail_923
+	JB           tail_935
 	VMOVDQU32    (BX), Z6
 	VBROADCASTSS ign+80(FP), Z7
 	VPCMPD       $0x04, Z7, Z6, K1
@@ -15433,17 +15529,17 @@ loop_922:
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
 	DECQ         R10
-	JZ           c1_925
+	JZ           c1_937
 
-max_926:
+max_938:
 	ADDQ       CX, R9
 	VMOVUPS.Z  (R9), K1, Z8
 	PREFETCHT0 1024(R9)
 	VMAXPS     Z8, Z7, Z7
 	DECQ       R10
-	JNZ        max_926
+	JNZ        max_938
 
-c1_925:
+c1_937:
 	VXORPS Z8, Z8, Z8
 	VXORPS Z9, Z9, Z9
 	MOVQ   AX, R9
@@ -15451,7 +15547,7 @@ c1_925:
 	VXORPS Z10, Z10, Z10
 	XORQ   R11, R11
 
-class_927:
+class_939:
 	VMOVUPS.Z    (R9), K1, Z11
 	VSUBPS       Z7, Z11, Z11
 	VMULPS       softmaxconsts<>+128(SB), Z11, Z12
@@ -15475,10 +15571,10 @@ class_927:
 	VXORPS       Z17, Z17, K2, Z17
 	VADDPS       Z17, Z8, Z8
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_928
+	JZ           noflag_940
 	VMOVUPS      Z17, (R10)
 
-noflag_928:
+noflag_940:
 	VPCMPEQD Z10, Z6, K2
 	VMOVUPS  Z11, K2, Z9
 	ADDQ     CX, R9
@@ -15486,28 +15582,28 @@ noflag_928:
 	VPADDD   softmaxconsts<>+832(SB), Z10, Z10
 	INCQ     R11
 	CMPQ     R11, C+72(FP)
-	JB       class_927
+	JB       class_939
 	VMOVUPS  softmaxconsts<>+0(SB), Z10
 	VDIVPS   Z8, Z10, Z10
 	TESTQ    $0x00000004, flags+88(FP)
-	JZ       noflag_929
+	JZ       noflag_941
 	MOVQ     SI, R9
 	MOVQ     R8, R10
 	VXORPS   Z11, Z11, Z11
 	XORQ     R11, R11
 
-class_930:
+class_942:
 	VMULPS    (R9), Z10, Z12
 	VMOVAPS.Z Z12, K1, Z12
 	VADDPS    (R10), Z12, Z13
 	VMOVUPS   Z13, (R10)
 	TESTQ     $0x00000008, flags+88(FP)
-	JZ        noflag_931
+	JZ        noflag_943
 	VMULPS    Z12, Z12, Z13
 	VADDPS    192(R10), Z13, Z13
 	VMOVUPS   Z13, 192(R10)
 
-noflag_931:
+noflag_943:
 	VPCMPEQD Z11, Z6, K2
 	VMOVUPS  64(R10), Z13
 	VADDPS   Z12, Z13, K2, Z13
@@ -15520,15 +15616,15 @@ noflag_931:
 	VPADDD   softmaxconsts<>+832(SB), Z11, Z11
 	INCQ     R11
 	CMPQ     R11, C+72(FP)
-	JB       class_930
+	JB       class_942
 
-noflag_929:
+noflag_941:
 	MOVQ         flags+88(FP), R9
 	ANDQ         $0x00000203, R9
 	CMPQ         R9, $0x00000001
-	JEQ          prodmode_932
+	JEQ          prodmode_944
 	TESTQ        $0x00000003, flags+88(FP)
-	JZ           noflag_934
+	JZ           noflag_946
 	VGETEXPPS    Z8, Z12
 	VADDPS       softmaxconsts<>+0(SB), Z12, Z12
 	VGETMANTPS   $0x02, Z8, Z11
@@ -15558,64 +15654,64 @@ noflag_929:
 	VMOVUPS      Z8, K2, Z14
 	VSUBPS       Z9, Z14, Z8
 	TESTQ        $0x00000001, flags+88(FP)
-	JZ           noflag_935
+	JZ           noflag_947
 	VMOVUPS      softmaxconsts<>+0(SB), Z11
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_936
+	JZ           noflag_948
 	MOVQ         DI, R9
 	VXORPS       Z12, Z12, Z12
 	XORQ         R10, R10
 
-class_937:
+class_949:
 	VPCMPEQD     Z12, Z6, K2
 	VBROADCASTSS (R9), K2, Z11
 	ADDQ         $0x00000020, R9
 	VPADDD       softmaxconsts<>+832(SB), Z12, Z12
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_937
+	JB           class_949
 
-noflag_936:
+noflag_948:
 	VBROADCASTSS eps1+144(FP), Z12
 	VMULPS       Z11, Z12, Z12
 	VMULPS       Z8, Z12, Z12
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_938
+	JZ           noflag_950
 	VXORPS       Z13, Z13, Z13
 	MOVQ         AX, R9
 	MOVQ         DI, R10
 	XORQ         R11, R11
 
-class_939:
+class_951:
 	VMOVUPS.Z    (R9), K1, Z15
 	VSUBPS       Z7, Z15, Z15
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_940
+	JZ           noflag_952
 	VBROADCASTSS (R10), Z16
 	VMULPS       Z16, Z15, Z15
 
-noflag_940:
+noflag_952:
 	VADDPS       Z15, Z13, Z13
 	ADDQ         CX, R9
 	ADDQ         $0x00000020, R10
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_939
+	JB           class_951
 	VBROADCASTSS wsum+152(FP), Z7
 	VMULPS       Z14, Z7, Z7
 	VSUBPS       Z13, Z7, Z7
 	VBROADCASTSS epsC+148(FP), Z13
 	VFMADD231PS  Z13, Z7, Z12
 
-noflag_938:
+noflag_950:
 	VMOVAPS.Z Z12, K1, Z12
 	VADDPS    Z12, Z0, Z0
 	VMOVAPS.Z Z11, K1, Z11
 	VADDPS    Z11, Z1, Z1
 
-noflag_935:
+noflag_947:
 	TESTQ        $0x00000002, flags+88(FP)
-	JZ           noflag_941
+	JZ           noflag_953
 	VMULPS       softmaxconsts<>+128(SB), Z9, Z7
 	VRNDSCALEPS  $0x00, Z7, Z7
 	VMOVAPS      Z9, Z11
@@ -15641,27 +15737,27 @@ noflag_935:
 	VBROADCASTSS gamma+156(FP), Z9
 	MOVQ         gmode+160(FP), R9
 	CMPQ         R9, $0x01
-	JEQ          pow1_942
+	JEQ          pow1_954
 	CMPQ         R9, $0x02
-	JEQ          pow2_944
+	JEQ          pow2_956
 	CMPQ         R9, $0x03
-	JEQ          powg_943
+	JEQ          powg_955
 	VMOVUPS      softmaxconsts<>+0(SB), Z9
-	JMP          powd_945
+	JMP          powd_957
 
-pow1_942:
+pow1_954:
 	VMOVAPS Z7, Z9
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z7, K2
 	VXORPS  Z9, Z9, K2, Z9
-	JMP     powd_945
+	JMP     powd_957
 
-pow2_944:
+pow2_956:
 	VMULPS Z7, Z7, Z9
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z7, K2
 	VXORPS Z9, Z9, K2, Z9
-	JMP    powd_945
+	JMP    powd_957
 
-powg_943:
+powg_955:
 	VGETEXPPS    Z7, Z11
 	VADDPS       softmaxconsts<>+0(SB), Z11, Z11
 	VGETMANTPS   $0x02, Z7, Z10
@@ -15719,55 +15815,63 @@ powg_943:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z7, K2
 	VXORPS       Z9, Z9, K2, Z9
 
-powd_945:
+powd_957:
 	VMULPS  Z8, Z9, Z9
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_946
+	JZ      noflag_958
 	VMOVUPS softmaxconsts<>+0(SB), Z7
 	MOVQ    DI, R9
 	VXORPS  Z8, Z8, Z8
 	XORQ    R10, R10
 
-class_947:
+class_959:
 	VPCMPEQD     Z8, Z6, K2
 	VBROADCASTSS 4(R9), K2, Z7
 	ADDQ         $0x00000020, R9
 	VPADDD       softmaxconsts<>+832(SB), Z8, Z8
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_947
+	JB           class_959
 	VMULPS       Z7, Z9, Z9
 
-noflag_946:
+noflag_958:
 	VMOVAPS.Z Z9, K1, Z9
 	VADDPS    Z9, Z2, Z2
 
-noflag_941:
-noflag_934:
-	JMP pwdone_933
+noflag_953:
+noflag_946:
+	JMP pwdone_945
 
-prodmode_932:
+prodmode_944:
 	VBROADCASTSS eps1+144(FP), Z6
 	VXORPS       softmaxconsts<>+2176(SB), Z6, Z6
 	VMULPS       Z9, Z6, Z6
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_948
+	JZ           noflag_960
 	VXORPS       Z9, Z9, Z9
 	MOVQ         AX, R9
-	XORQ         R10, R10
+	MOVQ         DI, R10
+	XORQ         R11, R11
 
-class_949:
+class_961:
 	VMOVUPS.Z    (R9), K1, Z10
 	VSUBPS       Z7, Z10, Z10
+	TESTQ        $0x00000200, flags+88(FP)
+	JZ           noflag_962
+	VBROADCASTSS (R10), Z11
+	VMULPS       Z11, Z10, Z10
+
+noflag_962:
 	VADDPS       Z10, Z9, Z9
 	ADDQ         CX, R9
-	INCQ         R10
-	CMPQ         R10, C+72(FP)
-	JB           class_949
+	ADDQ         $0x00000020, R10
+	INCQ         R11
+	CMPQ         R11, C+72(FP)
+	JB           class_961
 	VBROADCASTSS epsC+148(FP), Z7
 	VFNMADD231PS Z7, Z9, Z6
 
-noflag_948:
+noflag_960:
 	VMOVAPS.Z  Z6, K1, Z6
 	VADDPS     Z6, Z0, Z0
 	VMOVUPS    softmaxconsts<>+0(SB), Z6
@@ -15778,15 +15882,15 @@ noflag_948:
 	VADDPS     Z6, Z5, Z5
 	VGETMANTPS $0x00, Z4, Z4
 
-pwdone_933:
+pwdone_945:
 	ADDQ $0x00000040, AX
 	ADDQ $0x00000040, BX
 	SUBQ $0x00000010, DX
-	JMP  loop_922
+	JMP  loop_934
 
-tail_923:
+tail_935:
 	TESTQ        DX, DX
-	JZ           done_924
+	JZ           done_936
 	MOVL         $0x0000ffff, R9
 	BZHIL        DX, R9, R9
 	KMOVW        R9, K1
@@ -15803,17 +15907,17 @@ tail_923:
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
-	JZ           c1_950
+	JZ           c1_963
 
-max_951:
+max_964:
 	ADDQ       CX, DX
 	VMOVUPS.Z  (DX), K1, Z8
 	PREFETCHT0 1024(DX)
 	VMAXPS     Z8, Z7, Z7
 	DECQ       BX
-	JNZ        max_951
+	JNZ        max_964
 
-c1_950:
+c1_963:
 	VXORPS Z8, Z8, Z8
 	VXORPS Z9, Z9, Z9
 	MOVQ   AX, DX
@@ -15821,7 +15925,7 @@ c1_950:
 	VXORPS Z10, Z10, Z10
 	XORQ   R9, R9
 
-class_952:
+class_965:
 	VMOVUPS.Z    (DX), K1, Z11
 	VSUBPS       Z7, Z11, Z11
 	VMULPS       softmaxconsts<>+128(SB), Z11, Z12
@@ -15845,10 +15949,10 @@ class_952:
 	VXORPS       Z17, Z17, K2, Z17
 	VADDPS       Z17, Z8, Z8
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_953
+	JZ           noflag_966
 	VMOVUPS      Z17, (BX)
 
-noflag_953:
+noflag_966:
 	VPCMPEQD Z10, Z6, K2
 	VMOVUPS  Z11, K2, Z9
 	ADDQ     CX, DX
@@ -15856,28 +15960,28 @@ noflag_953:
 	VPADDD   softmaxconsts<>+832(SB), Z10, Z10
 	INCQ     R9
 	CMPQ     R9, C+72(FP)
-	JB       class_952
+	JB       class_965
 	VMOVUPS  softmaxconsts<>+0(SB), Z10
 	VDIVPS   Z8, Z10, Z10
 	TESTQ    $0x00000004, flags+88(FP)
-	JZ       noflag_954
+	JZ       noflag_967
 	MOVQ     SI, DX
 	MOVQ     R8, BX
 	VXORPS   Z11, Z11, Z11
 	XORQ     SI, SI
 
-class_955:
+class_968:
 	VMULPS    (DX), Z10, Z12
 	VMOVAPS.Z Z12, K1, Z12
 	VADDPS    (BX), Z12, Z13
 	VMOVUPS   Z13, (BX)
 	TESTQ     $0x00000008, flags+88(FP)
-	JZ        noflag_956
+	JZ        noflag_969
 	VMULPS    Z12, Z12, Z13
 	VADDPS    192(BX), Z13, Z13
 	VMOVUPS   Z13, 192(BX)
 
-noflag_956:
+noflag_969:
 	VPCMPEQD Z11, Z6, K2
 	VMOVUPS  64(BX), Z13
 	VADDPS   Z12, Z13, K2, Z13
@@ -15890,15 +15994,15 @@ noflag_956:
 	VPADDD   softmaxconsts<>+832(SB), Z11, Z11
 	INCQ     SI
 	CMPQ     SI, C+72(FP)
-	JB       class_955
+	JB       class_968
 
-noflag_954:
+noflag_967:
 	MOVQ         flags+88(FP), DX
 	ANDQ         $0x00000203, DX
 	CMPQ         DX, $0x00000001
-	JEQ          prodmode_957
+	JEQ          prodmode_970
 	TESTQ        $0x00000003, flags+88(FP)
-	JZ           noflag_959
+	JZ           noflag_972
 	VGETEXPPS    Z8, Z12
 	VADDPS       softmaxconsts<>+0(SB), Z12, Z12
 	VGETMANTPS   $0x02, Z8, Z11
@@ -15928,63 +16032,63 @@ noflag_954:
 	VMOVUPS      Z8, K2, Z14
 	VSUBPS       Z9, Z14, Z8
 	TESTQ        $0x00000001, flags+88(FP)
-	JZ           noflag_960
+	JZ           noflag_973
 	VMOVUPS      softmaxconsts<>+0(SB), Z11
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_961
+	JZ           noflag_974
 	MOVQ         DI, DX
 	VXORPS       Z12, Z12, Z12
 	XORQ         BX, BX
 
-class_962:
+class_975:
 	VPCMPEQD     Z12, Z6, K2
 	VBROADCASTSS (DX), K2, Z11
 	ADDQ         $0x00000020, DX
 	VPADDD       softmaxconsts<>+832(SB), Z12, Z12
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_962
+	JB           class_975
 
-noflag_961:
+noflag_974:
 	VBROADCASTSS eps1+144(FP), Z12
 	VMULPS       Z11, Z12, Z12
 	VMULPS       Z8, Z12, Z12
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_963
+	JZ           noflag_976
 	VXORPS       Z13, Z13, Z13
 	MOVQ         DI, DX
 	XORQ         BX, BX
 
-class_964:
+class_977:
 	VMOVUPS.Z    (AX), K1, Z15
 	VSUBPS       Z7, Z15, Z15
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_965
+	JZ           noflag_978
 	VBROADCASTSS (DX), Z16
 	VMULPS       Z16, Z15, Z15
 
-noflag_965:
+noflag_978:
 	VADDPS       Z15, Z13, Z13
 	ADDQ         CX, AX
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_964
+	JB           class_977
 	VBROADCASTSS wsum+152(FP), Z7
 	VMULPS       Z14, Z7, Z7
 	VSUBPS       Z13, Z7, Z7
 	VBROADCASTSS epsC+148(FP), Z13
 	VFMADD231PS  Z13, Z7, Z12
 
-noflag_963:
+noflag_976:
 	VMOVAPS.Z Z12, K1, Z12
 	VADDPS    Z12, Z0, Z0
 	VMOVAPS.Z Z11, K1, Z11
 	VADDPS    Z11, Z1, Z1
 
-noflag_960:
+noflag_973:
 	TESTQ        $0x00000002, flags+88(FP)
-	JZ           noflag_966
+	JZ           noflag_979
 	VMULPS       softmaxconsts<>+128(SB), Z9, Z7
 	VRNDSCALEPS  $0x00, Z7, Z7
 	VMOVAPS      Z9, Z11
@@ -16010,27 +16114,27 @@ noflag_960:
 	VBROADCASTSS gamma+156(FP), Z9
 	MOVQ         gmode+160(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_967
+	JEQ          pow1_980
 	CMPQ         AX, $0x02
-	JEQ          pow2_969
+	JEQ          pow2_982
 	CMPQ         AX, $0x03
-	JEQ          powg_968
+	JEQ          powg_981
 	VMOVUPS      softmaxconsts<>+0(SB), Z9
-	JMP          powd_970
+	JMP          powd_983
 
-pow1_967:
+pow1_980:
 	VMOVAPS Z7, Z9
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z7, K2
 	VXORPS  Z9, Z9, K2, Z9
-	JMP     powd_970
+	JMP     powd_983
 
-pow2_969:
+pow2_982:
 	VMULPS Z7, Z7, Z9
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z7, K2
 	VXORPS Z9, Z9, K2, Z9
-	JMP    powd_970
+	JMP    powd_983
 
-powg_968:
+powg_981:
 	VGETEXPPS    Z7, Z11
 	VADDPS       softmaxconsts<>+0(SB), Z11, Z11
 	VGETMANTPS   $0x02, Z7, Z10
@@ -16088,54 +16192,62 @@ powg_968:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z7, K2
 	VXORPS       Z9, Z9, K2, Z9
 
-powd_970:
+powd_983:
 	VMULPS  Z8, Z9, Z9
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_971
+	JZ      noflag_984
 	VMOVUPS softmaxconsts<>+0(SB), Z7
 	MOVQ    DI, AX
 	VXORPS  Z8, Z8, Z8
 	XORQ    CX, CX
 
-class_972:
+class_985:
 	VPCMPEQD     Z8, Z6, K2
 	VBROADCASTSS 4(AX), K2, Z7
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z8, Z8
 	INCQ         CX
 	CMPQ         CX, C+72(FP)
-	JB           class_972
+	JB           class_985
 	VMULPS       Z7, Z9, Z9
 
-noflag_971:
+noflag_984:
 	VMOVAPS.Z Z9, K1, Z9
 	VADDPS    Z9, Z2, Z2
 
-noflag_966:
-noflag_959:
-	JMP pwdone_958
+noflag_979:
+noflag_972:
+	JMP pwdone_971
 
-prodmode_957:
+prodmode_970:
 	VBROADCASTSS eps1+144(FP), Z6
 	VXORPS       softmaxconsts<>+2176(SB), Z6, Z6
 	VMULPS       Z9, Z6, Z6
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_973
+	JZ           noflag_986
 	VXORPS       Z9, Z9, Z9
-	XORQ         DX, DX
+	MOVQ         DI, DX
+	XORQ         BX, BX
 
-class_974:
+class_987:
 	VMOVUPS.Z    (AX), K1, Z10
 	VSUBPS       Z7, Z10, Z10
+	TESTQ        $0x00000200, flags+88(FP)
+	JZ           noflag_988
+	VBROADCASTSS (DX), Z11
+	VMULPS       Z11, Z10, Z10
+
+noflag_988:
 	VADDPS       Z10, Z9, Z9
 	ADDQ         CX, AX
-	INCQ         DX
-	CMPQ         DX, C+72(FP)
-	JB           class_974
+	ADDQ         $0x00000020, DX
+	INCQ         BX
+	CMPQ         BX, C+72(FP)
+	JB           class_987
 	VBROADCASTSS epsC+148(FP), Z7
 	VFNMADD231PS Z7, Z9, Z6
 
-noflag_973:
+noflag_986:
 	VMOVAPS.Z  Z6, K1, Z6
 	VADDPS     Z6, Z0, Z0
 	VMOVUPS    softmaxconsts<>+0(SB), Z6
@@ -16146,8 +16258,8 @@ noflag_973:
 	VADDPS     Z6, Z5, Z5
 	VGETMANTPS $0x00, Z4, Z4
 
-pwdone_958:
-done_924:
+pwdone_971:
+done_936:
 	MOVQ out_base+168(FP), AX
 	MOVQ R8, CX
 	MOVQ AX, DX
@@ -16155,7 +16267,7 @@ done_924:
 	SHLQ $0x02, BX
 	XORQ SI, SI
 
-class_975:
+class_989:
 	VMOVUPS       (CX), Z6
 	VEXTRACTF64X4 $0x01, Z6, Y7
 	VADDPS        Y7, Y6, Y7
@@ -16208,14 +16320,14 @@ class_975:
 	ADDQ          $0x00000004, DX
 	INCQ          SI
 	CMPQ          SI, C+72(FP)
-	JB            class_975
+	JB            class_989
 	MOVQ          C+72(FP), BX
 	SHLQ          $0x04, BX
 	ADDQ          BX, AX
 	MOVQ          flags+88(FP), CX
 	ANDQ          $0x00000203, CX
 	CMPQ          CX, $0x00000001
-	JNE           noprod_976
+	JNE           noprod_990
 	VGETEXPPS     Z4, Z7
 	VADDPS        softmaxconsts<>+0(SB), Z7, Z7
 	VGETMANTPS    $0x02, Z4, Z6
@@ -16247,7 +16359,7 @@ class_975:
 	VFMADD231PS   softmaxconsts<>+192(SB), Z5, Z9
 	VADDPS        Z9, Z0, Z0
 
-noprod_976:
+noprod_990:
 	VMOVAPS       Z0, Z0
 	VEXTRACTF64X4 $0x01, Z0, Y4
 	VADDPS        Y4, Y0, Y4
@@ -16309,9 +16421,9 @@ TEXT ·SoftmaxGradI32AVX512(SB), NOSPLIT, $0-200
 	MOVQ lo+32(FP), R9
 	LEAQ (R8)(R9*4), R8
 
-loop_977:
+loop_991:
 	CMPQ         DX, $0x00000010
-	JB           tail_978
+	JB           tail_992
 	VMOVDQU32    (BX), Z0
 	VBROADCASTSS ign+80(FP), Z1
 	VPCMPD       $0x04, Z1, Z0, K1
@@ -16322,23 +16434,23 @@ loop_977:
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
 	DECQ         R10
-	JZ           c1_980
+	JZ           c1_994
 
-max_981:
+max_995:
 	ADDQ       CX, R9
 	VMOVUPS.Z  (R9), K1, Z2
 	PREFETCHT0 1024(R9)
 	VMAXPS     Z2, Z1, Z1
 	DECQ       R10
-	JNZ        max_981
+	JNZ        max_995
 
-c1_980:
+c1_994:
 	VXORPS Z2, Z2, Z2
 	MOVQ   AX, R9
 	MOVQ   SI, R10
 	XORQ   R11, R11
 
-class_982:
+class_996:
 	VMOVUPS.Z    (R9), K1, Z3
 	VSUBPS       Z1, Z3, Z3
 	VMULPS       softmaxconsts<>+128(SB), Z3, Z4
@@ -16366,39 +16478,39 @@ class_982:
 	ADDQ         $0x00000040, R10
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_982
+	JB           class_996
 	VMOVUPS      softmaxconsts<>+0(SB), Z1
 	VDIVPS       Z2, Z1, Z1
 	VMOVUPS      softmaxconsts<>+0(SB), Z2
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_983
+	JZ           noflag_997
 	MOVQ         DI, R9
 	VXORPS       Z3, Z3, Z3
 	XORQ         R10, R10
 
-class_984:
+class_998:
 	VPCMPEQD     Z3, Z0, K2
 	VBROADCASTSS (R9), K2, Z2
 	ADDQ         $0x00000020, R9
 	VPADDD       softmaxconsts<>+832(SB), Z3, Z3
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_984
+	JB           class_998
 
-noflag_983:
+noflag_997:
 	VBROADCASTSS k1+144(FP), Z3
 	VMULPS       Z2, Z3, Z3
 	VBROADCASTSS k2+148(FP), Z2
 	VADDPS       Z3, Z2, Z2
 	VXORPS       Z4, Z4, Z4
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_985
+	JZ           noflag_999
 	MOVQ         SI, R9
 	MOVQ         DI, R10
 	VXORPS       Z5, Z5, Z5
 	XORQ         R11, R11
 
-class_986:
+class_1000:
 	VMULPS       (R9), Z1, Z6
 	VPCMPEQD     Z5, Z0, K2
 	VBROADCASTSS 20(R10), Z7
@@ -16413,18 +16525,18 @@ class_986:
 	VPADDD       softmaxconsts<>+832(SB), Z5, Z5
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_986
+	JB           class_1000
 
-noflag_985:
+noflag_999:
 	TESTQ  $0x00000004, flags+88(FP)
-	JZ     outnr_988
+	JZ     outnr_1002
 	MOVQ   SI, R9
 	MOVQ   DI, R10
 	MOVQ   R8, R11
 	VXORPS Z5, Z5, Z5
 	XORQ   R12, R12
 
-class_989:
+class_1003:
 	VPCMPEQD     Z5, Z0, K2
 	VMULPS       (R9), Z1, Z6
 	VBROADCASTSS 20(R10), Z7
@@ -16437,32 +16549,32 @@ class_989:
 	VADDPS       Z2, Z7, Z7
 	VMULPS       Z7, Z6, Z6
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_990
+	JZ           noflag_1004
 	VBROADCASTSS 8(R10), Z7
 	VSUBPS       Z7, Z6, Z6
 
-noflag_990:
+noflag_1004:
 	VSUBPS    Z3, Z6, K2, Z6
 	VMOVAPS.Z Z6, K1, Z6
 	TESTQ     $0x00000800, flags+88(FP)
-	JNZ       nt_991
+	JNZ       nt_1005
 	VMOVUPS   Z6, (R11)
-	JMP       st_992
+	JMP       st_1006
 
-nt_991:
+nt_1005:
 	VMOVNTPS Z6, (R11)
 
-st_992:
+st_1006:
 	ADDQ   $0x00000040, R9
 	ADDQ   $0x00000020, R10
 	ADDQ   CX, R11
 	VPADDD softmaxconsts<>+832(SB), Z5, Z5
 	INCQ   R12
 	CMPQ   R12, C+72(FP)
-	JB     class_989
-	JMP    outd_987
+	JB     class_1003
+	JMP    outd_1001
 
-outnr_988:
+outnr_1002:
 	VMOVAPS Z2, Z2
 	VMULPS  Z1, Z2, Z2
 	MOVQ    SI, R9
@@ -16471,44 +16583,44 @@ outnr_988:
 	VXORPS  Z1, Z1, Z1
 	XORQ    R12, R12
 
-class_993:
+class_1007:
 	VPCMPEQD     Z1, Z0, K2
 	VMULPS       (R9), Z2, Z4
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_994
+	JZ           noflag_1008
 	VBROADCASTSS 8(R10), Z5
 	VSUBPS       Z5, Z4, Z4
 
-noflag_994:
+noflag_1008:
 	VSUBPS    Z3, Z4, K2, Z4
 	VMOVAPS.Z Z4, K1, Z4
 	TESTQ     $0x00000800, flags+88(FP)
-	JNZ       nt_995
+	JNZ       nt_1009
 	VMOVUPS   Z4, (R11)
-	JMP       st_996
+	JMP       st_1010
 
-nt_995:
+nt_1009:
 	VMOVNTPS Z4, (R11)
 
-st_996:
+st_1010:
 	ADDQ   $0x00000040, R9
 	ADDQ   $0x00000020, R10
 	ADDQ   CX, R11
 	VPADDD softmaxconsts<>+832(SB), Z1, Z1
 	INCQ   R12
 	CMPQ   R12, C+72(FP)
-	JB     class_993
+	JB     class_1007
 
-outd_987:
+outd_1001:
 	ADDQ $0x00000040, AX
 	ADDQ $0x00000040, BX
 	ADDQ $0x00000040, R8
 	SUBQ $0x00000010, DX
-	JMP  loop_977
+	JMP  loop_991
 
-tail_978:
+tail_992:
 	TESTQ        DX, DX
-	JZ           done_979
+	JZ           done_993
 	MOVL         $0x0000ffff, R9
 	BZHIL        DX, R9, R9
 	KMOVW        R9, K1
@@ -16522,22 +16634,22 @@ tail_978:
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
-	JZ           c1_997
+	JZ           c1_1011
 
-max_998:
+max_1012:
 	ADDQ       CX, DX
 	VMOVUPS.Z  (DX), K2, Z2
 	PREFETCHT0 1024(DX)
 	VMAXPS     Z2, Z1, Z1
 	DECQ       BX
-	JNZ        max_998
+	JNZ        max_1012
 
-c1_997:
+c1_1011:
 	VXORPS Z2, Z2, Z2
 	MOVQ   SI, DX
 	XORQ   BX, BX
 
-class_999:
+class_1013:
 	VMOVUPS.Z    (AX), K2, Z3
 	VSUBPS       Z1, Z3, Z3
 	VMULPS       softmaxconsts<>+128(SB), Z3, Z4
@@ -16565,39 +16677,39 @@ class_999:
 	ADDQ         $0x00000040, DX
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_999
+	JB           class_1013
 	VMOVUPS      softmaxconsts<>+0(SB), Z1
 	VDIVPS       Z2, Z1, Z1
 	VMOVUPS      softmaxconsts<>+0(SB), Z2
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_1000
+	JZ           noflag_1014
 	MOVQ         DI, AX
 	VXORPS       Z3, Z3, Z3
 	XORQ         DX, DX
 
-class_1001:
+class_1015:
 	VPCMPEQD     Z3, Z0, K3
 	VBROADCASTSS (AX), K3, Z2
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z3, Z3
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_1001
+	JB           class_1015
 
-noflag_1000:
+noflag_1014:
 	VBROADCASTSS k1+144(FP), Z3
 	VMULPS       Z2, Z3, Z3
 	VBROADCASTSS k2+148(FP), Z2
 	VADDPS       Z3, Z2, Z2
 	VXORPS       Z4, Z4, Z4
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_1002
+	JZ           noflag_1016
 	MOVQ         SI, AX
 	MOVQ         DI, DX
 	VXORPS       Z5, Z5, Z5
 	XORQ         BX, BX
 
-class_1003:
+class_1017:
 	VMULPS       (AX), Z1, Z6
 	VPCMPEQD     Z5, Z0, K3
 	VBROADCASTSS 20(DX), Z7
@@ -16612,18 +16724,18 @@ class_1003:
 	VPADDD       softmaxconsts<>+832(SB), Z5, Z5
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_1003
+	JB           class_1017
 
-noflag_1002:
+noflag_1016:
 	TESTQ  $0x00000004, flags+88(FP)
-	JZ     outnr_1005
+	JZ     outnr_1019
 	MOVQ   SI, AX
 	MOVQ   DI, DX
 	MOVQ   R8, BX
 	VXORPS Z5, Z5, Z5
 	XORQ   SI, SI
 
-class_1006:
+class_1020:
 	VPCMPEQD     Z5, Z0, K3
 	VMULPS       (AX), Z1, Z6
 	VBROADCASTSS 20(DX), Z7
@@ -16636,11 +16748,11 @@ class_1006:
 	VADDPS       Z2, Z7, Z7
 	VMULPS       Z7, Z6, Z6
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_1007
+	JZ           noflag_1021
 	VBROADCASTSS 8(DX), Z7
 	VSUBPS       Z7, Z6, Z6
 
-noflag_1007:
+noflag_1021:
 	VSUBPS    Z3, Z6, K3, Z6
 	VMOVAPS.Z Z6, K2, Z6
 	VMOVUPS   Z6, K1, (BX)
@@ -16650,10 +16762,10 @@ noflag_1007:
 	VPADDD    softmaxconsts<>+832(SB), Z5, Z5
 	INCQ      SI
 	CMPQ      SI, C+72(FP)
-	JB        class_1006
-	JMP       outd_1004
+	JB        class_1020
+	JMP       outd_1018
 
-outnr_1005:
+outnr_1019:
 	VMOVAPS Z2, Z2
 	VMULPS  Z1, Z2, Z2
 	MOVQ    SI, AX
@@ -16662,15 +16774,15 @@ outnr_1005:
 	VXORPS  Z1, Z1, Z1
 	XORQ    SI, SI
 
-class_1008:
+class_1022:
 	VPCMPEQD     Z1, Z0, K3
 	VMULPS       (AX), Z2, Z4
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_1009
+	JZ           noflag_1023
 	VBROADCASTSS 8(DX), Z5
 	VSUBPS       Z5, Z4, Z4
 
-noflag_1009:
+noflag_1023:
 	VSUBPS    Z3, Z4, K3, Z4
 	VMOVAPS.Z Z4, K2, Z4
 	VMOVUPS   Z4, K1, (BX)
@@ -16680,15 +16792,15 @@ noflag_1009:
 	VPADDD    softmaxconsts<>+832(SB), Z1, Z1
 	INCQ      SI
 	CMPQ      SI, C+72(FP)
-	JB        class_1008
+	JB        class_1022
 
-outd_1004:
-done_979:
+outd_1018:
+done_993:
 	TESTQ $0x00000800, flags+88(FP)
-	JZ    noflag_1010
+	JZ    noflag_1024
 	SFENCE
 
-noflag_1010:
+noflag_1024:
 	VZEROUPPER
 	RET
 
@@ -16710,9 +16822,9 @@ TEXT ·SoftmaxGradFocalI32AVX512(SB), NOSPLIT, $0-200
 	MOVQ lo+32(FP), R9
 	LEAQ (R8)(R9*4), R8
 
-loop_1011:
+loop_1025:
 	CMPQ         DX, $0x00000010
-	JB           tail_1012
+	JB           tail_1026
 	VMOVDQU32    (BX), Z0
 	VBROADCASTSS ign+80(FP), Z1
 	VPCMPD       $0x04, Z1, Z0, K1
@@ -16723,17 +16835,17 @@ loop_1011:
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
 	DECQ         R10
-	JZ           c1_1014
+	JZ           c1_1028
 
-max_1015:
+max_1029:
 	ADDQ       CX, R9
 	VMOVUPS.Z  (R9), K1, Z2
 	PREFETCHT0 1024(R9)
 	VMAXPS     Z2, Z1, Z1
 	DECQ       R10
-	JNZ        max_1015
+	JNZ        max_1029
 
-c1_1014:
+c1_1028:
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 	MOVQ   AX, R9
@@ -16741,7 +16853,7 @@ c1_1014:
 	VXORPS Z4, Z4, Z4
 	XORQ   R11, R11
 
-class_1016:
+class_1030:
 	VMOVUPS.Z    (R9), K1, Z5
 	VSUBPS       Z1, Z5, Z5
 	VMULPS       softmaxconsts<>+128(SB), Z5, Z6
@@ -16772,26 +16884,26 @@ class_1016:
 	VPADDD       softmaxconsts<>+832(SB), Z4, Z4
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_1016
+	JB           class_1030
 	VMOVUPS      softmaxconsts<>+0(SB), Z1
 	VDIVPS       Z2, Z1, Z1
 	VMOVUPS      softmaxconsts<>+0(SB), Z4
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_1017
+	JZ           noflag_1031
 	MOVQ         DI, R9
 	VXORPS       Z5, Z5, Z5
 	XORQ         R10, R10
 
-class_1018:
+class_1032:
 	VPCMPEQD     Z5, Z0, K2
 	VBROADCASTSS (R9), K2, Z4
 	ADDQ         $0x00000020, R9
 	VPADDD       softmaxconsts<>+832(SB), Z5, Z5
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_1018
+	JB           class_1032
 
-noflag_1017:
+noflag_1031:
 	VBROADCASTSS k1+144(FP), Z5
 	VMULPS       Z4, Z5, Z5
 	VBROADCASTSS k2+148(FP), Z4
@@ -16821,27 +16933,27 @@ noflag_1017:
 	VBROADCASTSS gamma+156(FP), Z7
 	MOVQ         gmode+160(FP), R9
 	CMPQ         R9, $0x01
-	JEQ          pow1_1019
+	JEQ          pow1_1033
 	CMPQ         R9, $0x02
-	JEQ          pow2_1021
+	JEQ          pow2_1035
 	CMPQ         R9, $0x03
-	JEQ          powg_1020
+	JEQ          powg_1034
 	VMOVUPS      softmaxconsts<>+0(SB), Z8
-	JMP          powd_1022
+	JMP          powd_1036
 
-pow1_1019:
+pow1_1033:
 	VMOVAPS Z6, Z8
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z6, K2
 	VXORPS  Z8, Z8, K2, Z8
-	JMP     powd_1022
+	JMP     powd_1036
 
-pow2_1021:
+pow2_1035:
 	VMULPS Z6, Z6, Z8
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z6, K2
 	VXORPS Z8, Z8, K2, Z8
-	JMP    powd_1022
+	JMP    powd_1036
 
-powg_1020:
+powg_1034:
 	VGETEXPPS    Z6, Z9
 	VADDPS       softmaxconsts<>+0(SB), Z9, Z9
 	VGETMANTPS   $0x02, Z6, Z8
@@ -16899,10 +17011,10 @@ powg_1020:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z6, K2
 	VXORPS       Z8, Z8, K2, Z8
 
-powd_1022:
+powd_1036:
 	VXORPS       softmaxconsts<>+2176(SB), Z8, Z8
 	CMPQ         R9, $0x00
-	JEQ          gamma0_1023
+	JEQ          gamma0_1037
 	VGETEXPPS    Z2, Z10
 	VADDPS       softmaxconsts<>+0(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z2, Z9
@@ -16936,27 +17048,27 @@ powd_1022:
 	VSUBPS       softmaxconsts<>+0(SB), Z3, Z3
 	MOVQ         g1mode+168(FP), R9
 	CMPQ         R9, $0x01
-	JEQ          pow1_1024
+	JEQ          pow1_1038
 	CMPQ         R9, $0x02
-	JEQ          pow2_1026
+	JEQ          pow2_1040
 	CMPQ         R9, $0x03
-	JEQ          powg_1025
+	JEQ          powg_1039
 	VMOVUPS      softmaxconsts<>+0(SB), Z3
-	JMP          powd_1027
+	JMP          powd_1041
 
-pow1_1024:
+pow1_1038:
 	VMOVAPS Z6, Z3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z6, K2
 	VXORPS  Z3, Z3, K2, Z3
-	JMP     powd_1027
+	JMP     powd_1041
 
-pow2_1026:
+pow2_1040:
 	VMULPS Z6, Z6, Z3
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z6, K2
 	VXORPS Z3, Z3, K2, Z3
-	JMP    powd_1027
+	JMP    powd_1041
 
-powg_1025:
+powg_1039:
 	VGETEXPPS    Z6, Z10
 	VADDPS       softmaxconsts<>+0(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z6, Z9
@@ -17014,45 +17126,45 @@ powg_1025:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z6, K2
 	VXORPS       Z3, Z3, K2, Z3
 
-powd_1027:
+powd_1041:
 	VMULPS Z7, Z3, Z3
 	VMULPS Z11, Z3, Z3
 	VMULPS Z2, Z3, Z3
 	VCMPPS $0x0e, softmaxconsts<>+1664(SB), Z6, K2
 	VADDPS Z3, Z8, K2, Z8
 
-gamma0_1023:
+gamma0_1037:
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_1028
+	JZ      noflag_1042
 	VMOVUPS softmaxconsts<>+0(SB), Z2
 	MOVQ    DI, R9
 	VXORPS  Z3, Z3, Z3
 	XORQ    R10, R10
 
-class_1029:
+class_1043:
 	VPCMPEQD     Z3, Z0, K2
 	VBROADCASTSS 4(R9), K2, Z2
 	ADDQ         $0x00000020, R9
 	VPADDD       softmaxconsts<>+832(SB), Z3, Z3
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_1029
+	JB           class_1043
 	VMULPS       Z2, Z8, Z8
 
-noflag_1028:
+noflag_1042:
 	VBROADCASTSS fs+152(FP), Z2
 	VMULPS       Z2, Z8, Z8
 	VSUBPS       Z8, Z4, Z4
 	VSUBPS       Z8, Z5, Z5
 	VXORPS       Z2, Z2, Z2
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_1030
+	JZ           noflag_1044
 	MOVQ         SI, R9
 	MOVQ         DI, R10
 	VXORPS       Z3, Z3, Z3
 	XORQ         R11, R11
 
-class_1031:
+class_1045:
 	VMULPS       (R9), Z1, Z6
 	VPCMPEQD     Z3, Z0, K2
 	VBROADCASTSS 20(R10), Z7
@@ -17067,18 +17179,18 @@ class_1031:
 	VPADDD       softmaxconsts<>+832(SB), Z3, Z3
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_1031
+	JB           class_1045
 
-noflag_1030:
+noflag_1044:
 	TESTQ  $0x00000004, flags+88(FP)
-	JZ     outnr_1033
+	JZ     outnr_1047
 	MOVQ   SI, R9
 	MOVQ   DI, R10
 	MOVQ   R8, R11
 	VXORPS Z3, Z3, Z3
 	XORQ   R12, R12
 
-class_1034:
+class_1048:
 	VPCMPEQD     Z3, Z0, K2
 	VMULPS       (R9), Z1, Z6
 	VBROADCASTSS 20(R10), Z7
@@ -17091,32 +17203,32 @@ class_1034:
 	VADDPS       Z4, Z7, Z7
 	VMULPS       Z7, Z6, Z6
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_1035
+	JZ           noflag_1049
 	VBROADCASTSS 8(R10), Z7
 	VSUBPS       Z7, Z6, Z6
 
-noflag_1035:
+noflag_1049:
 	VSUBPS    Z5, Z6, K2, Z6
 	VMOVAPS.Z Z6, K1, Z6
 	TESTQ     $0x00000800, flags+88(FP)
-	JNZ       nt_1036
+	JNZ       nt_1050
 	VMOVUPS   Z6, (R11)
-	JMP       st_1037
+	JMP       st_1051
 
-nt_1036:
+nt_1050:
 	VMOVNTPS Z6, (R11)
 
-st_1037:
+st_1051:
 	ADDQ   $0x00000040, R9
 	ADDQ   $0x00000020, R10
 	ADDQ   CX, R11
 	VPADDD softmaxconsts<>+832(SB), Z3, Z3
 	INCQ   R12
 	CMPQ   R12, C+72(FP)
-	JB     class_1034
-	JMP    outd_1032
+	JB     class_1048
+	JMP    outd_1046
 
-outnr_1033:
+outnr_1047:
 	VMOVAPS Z4, Z2
 	VMULPS  Z1, Z2, Z2
 	MOVQ    SI, R9
@@ -17125,44 +17237,44 @@ outnr_1033:
 	VXORPS  Z1, Z1, Z1
 	XORQ    R12, R12
 
-class_1038:
+class_1052:
 	VPCMPEQD     Z1, Z0, K2
 	VMULPS       (R9), Z2, Z3
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_1039
+	JZ           noflag_1053
 	VBROADCASTSS 8(R10), Z4
 	VSUBPS       Z4, Z3, Z3
 
-noflag_1039:
+noflag_1053:
 	VSUBPS    Z5, Z3, K2, Z3
 	VMOVAPS.Z Z3, K1, Z3
 	TESTQ     $0x00000800, flags+88(FP)
-	JNZ       nt_1040
+	JNZ       nt_1054
 	VMOVUPS   Z3, (R11)
-	JMP       st_1041
+	JMP       st_1055
 
-nt_1040:
+nt_1054:
 	VMOVNTPS Z3, (R11)
 
-st_1041:
+st_1055:
 	ADDQ   $0x00000040, R9
 	ADDQ   $0x00000020, R10
 	ADDQ   CX, R11
 	VPADDD softmaxconsts<>+832(SB), Z1, Z1
 	INCQ   R12
 	CMPQ   R12, C+72(FP)
-	JB     class_1038
+	JB     class_1052
 
-outd_1032:
+outd_1046:
 	ADDQ $0x00000040, AX
 	ADDQ $0x00000040, BX
 	ADDQ $0x00000040, R8
 	SUBQ $0x00000010, DX
-	JMP  loop_1011
+	JMP  loop_1025
 
-tail_1012:
+tail_1026:
 	TESTQ        DX, DX
-	JZ           done_1013
+	JZ           done_1027
 	MOVL         $0x0000ffff, R9
 	BZHIL        DX, R9, R9
 	KMOVW        R9, K1
@@ -17176,24 +17288,24 @@ tail_1012:
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
-	JZ           c1_1042
+	JZ           c1_1056
 
-max_1043:
+max_1057:
 	ADDQ       CX, DX
 	VMOVUPS.Z  (DX), K2, Z2
 	PREFETCHT0 1024(DX)
 	VMAXPS     Z2, Z1, Z1
 	DECQ       BX
-	JNZ        max_1043
+	JNZ        max_1057
 
-c1_1042:
+c1_1056:
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 	MOVQ   SI, DX
 	VXORPS Z4, Z4, Z4
 	XORQ   BX, BX
 
-class_1044:
+class_1058:
 	VMOVUPS.Z    (AX), K2, Z5
 	VSUBPS       Z1, Z5, Z5
 	VMULPS       softmaxconsts<>+128(SB), Z5, Z6
@@ -17224,26 +17336,26 @@ class_1044:
 	VPADDD       softmaxconsts<>+832(SB), Z4, Z4
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_1044
+	JB           class_1058
 	VMOVUPS      softmaxconsts<>+0(SB), Z1
 	VDIVPS       Z2, Z1, Z1
 	VMOVUPS      softmaxconsts<>+0(SB), Z4
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_1045
+	JZ           noflag_1059
 	MOVQ         DI, AX
 	VXORPS       Z5, Z5, Z5
 	XORQ         DX, DX
 
-class_1046:
+class_1060:
 	VPCMPEQD     Z5, Z0, K3
 	VBROADCASTSS (AX), K3, Z4
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z5, Z5
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_1046
+	JB           class_1060
 
-noflag_1045:
+noflag_1059:
 	VBROADCASTSS k1+144(FP), Z5
 	VMULPS       Z4, Z5, Z5
 	VBROADCASTSS k2+148(FP), Z4
@@ -17273,27 +17385,27 @@ noflag_1045:
 	VBROADCASTSS gamma+156(FP), Z7
 	MOVQ         gmode+160(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_1047
+	JEQ          pow1_1061
 	CMPQ         AX, $0x02
-	JEQ          pow2_1049
+	JEQ          pow2_1063
 	CMPQ         AX, $0x03
-	JEQ          powg_1048
+	JEQ          powg_1062
 	VMOVUPS      softmaxconsts<>+0(SB), Z8
-	JMP          powd_1050
+	JMP          powd_1064
 
-pow1_1047:
+pow1_1061:
 	VMOVAPS Z6, Z8
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z6, K3
 	VXORPS  Z8, Z8, K3, Z8
-	JMP     powd_1050
+	JMP     powd_1064
 
-pow2_1049:
+pow2_1063:
 	VMULPS Z6, Z6, Z8
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z6, K3
 	VXORPS Z8, Z8, K3, Z8
-	JMP    powd_1050
+	JMP    powd_1064
 
-powg_1048:
+powg_1062:
 	VGETEXPPS    Z6, Z9
 	VADDPS       softmaxconsts<>+0(SB), Z9, Z9
 	VGETMANTPS   $0x02, Z6, Z8
@@ -17351,10 +17463,10 @@ powg_1048:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z6, K3
 	VXORPS       Z8, Z8, K3, Z8
 
-powd_1050:
+powd_1064:
 	VXORPS       softmaxconsts<>+2176(SB), Z8, Z8
 	CMPQ         AX, $0x00
-	JEQ          gamma0_1051
+	JEQ          gamma0_1065
 	VGETEXPPS    Z2, Z10
 	VADDPS       softmaxconsts<>+0(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z2, Z9
@@ -17388,27 +17500,27 @@ powd_1050:
 	VSUBPS       softmaxconsts<>+0(SB), Z3, Z3
 	MOVQ         g1mode+168(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_1052
+	JEQ          pow1_1066
 	CMPQ         AX, $0x02
-	JEQ          pow2_1054
+	JEQ          pow2_1068
 	CMPQ         AX, $0x03
-	JEQ          powg_1053
+	JEQ          powg_1067
 	VMOVUPS      softmaxconsts<>+0(SB), Z3
-	JMP          powd_1055
+	JMP          powd_1069
 
-pow1_1052:
+pow1_1066:
 	VMOVAPS Z6, Z3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z6, K3
 	VXORPS  Z3, Z3, K3, Z3
-	JMP     powd_1055
+	JMP     powd_1069
 
-pow2_1054:
+pow2_1068:
 	VMULPS Z6, Z6, Z3
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z6, K3
 	VXORPS Z3, Z3, K3, Z3
-	JMP    powd_1055
+	JMP    powd_1069
 
-powg_1053:
+powg_1067:
 	VGETEXPPS    Z6, Z10
 	VADDPS       softmaxconsts<>+0(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z6, Z9
@@ -17466,45 +17578,45 @@ powg_1053:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z6, K3
 	VXORPS       Z3, Z3, K3, Z3
 
-powd_1055:
+powd_1069:
 	VMULPS Z7, Z3, Z3
 	VMULPS Z11, Z3, Z3
 	VMULPS Z2, Z3, Z3
 	VCMPPS $0x0e, softmaxconsts<>+1664(SB), Z6, K3
 	VADDPS Z3, Z8, K3, Z8
 
-gamma0_1051:
+gamma0_1065:
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_1056
+	JZ      noflag_1070
 	VMOVUPS softmaxconsts<>+0(SB), Z2
 	MOVQ    DI, AX
 	VXORPS  Z3, Z3, Z3
 	XORQ    DX, DX
 
-class_1057:
+class_1071:
 	VPCMPEQD     Z3, Z0, K3
 	VBROADCASTSS 4(AX), K3, Z2
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z3, Z3
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_1057
+	JB           class_1071
 	VMULPS       Z2, Z8, Z8
 
-noflag_1056:
+noflag_1070:
 	VBROADCASTSS fs+152(FP), Z2
 	VMULPS       Z2, Z8, Z8
 	VSUBPS       Z8, Z4, Z4
 	VSUBPS       Z8, Z5, Z5
 	VXORPS       Z2, Z2, Z2
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_1058
+	JZ           noflag_1072
 	MOVQ         SI, AX
 	MOVQ         DI, DX
 	VXORPS       Z3, Z3, Z3
 	XORQ         BX, BX
 
-class_1059:
+class_1073:
 	VMULPS       (AX), Z1, Z6
 	VPCMPEQD     Z3, Z0, K3
 	VBROADCASTSS 20(DX), Z7
@@ -17519,18 +17631,18 @@ class_1059:
 	VPADDD       softmaxconsts<>+832(SB), Z3, Z3
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_1059
+	JB           class_1073
 
-noflag_1058:
+noflag_1072:
 	TESTQ  $0x00000004, flags+88(FP)
-	JZ     outnr_1061
+	JZ     outnr_1075
 	MOVQ   SI, AX
 	MOVQ   DI, DX
 	MOVQ   R8, BX
 	VXORPS Z3, Z3, Z3
 	XORQ   SI, SI
 
-class_1062:
+class_1076:
 	VPCMPEQD     Z3, Z0, K3
 	VMULPS       (AX), Z1, Z6
 	VBROADCASTSS 20(DX), Z7
@@ -17543,11 +17655,11 @@ class_1062:
 	VADDPS       Z4, Z7, Z7
 	VMULPS       Z7, Z6, Z6
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_1063
+	JZ           noflag_1077
 	VBROADCASTSS 8(DX), Z7
 	VSUBPS       Z7, Z6, Z6
 
-noflag_1063:
+noflag_1077:
 	VSUBPS    Z5, Z6, K3, Z6
 	VMOVAPS.Z Z6, K2, Z6
 	VMOVUPS   Z6, K1, (BX)
@@ -17557,10 +17669,10 @@ noflag_1063:
 	VPADDD    softmaxconsts<>+832(SB), Z3, Z3
 	INCQ      SI
 	CMPQ      SI, C+72(FP)
-	JB        class_1062
-	JMP       outd_1060
+	JB        class_1076
+	JMP       outd_1074
 
-outnr_1061:
+outnr_1075:
 	VMOVAPS Z4, Z2
 	VMULPS  Z1, Z2, Z2
 	MOVQ    SI, AX
@@ -17569,15 +17681,15 @@ outnr_1061:
 	VXORPS  Z1, Z1, Z1
 	XORQ    SI, SI
 
-class_1064:
+class_1078:
 	VPCMPEQD     Z1, Z0, K3
 	VMULPS       (AX), Z2, Z3
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_1065
+	JZ           noflag_1079
 	VBROADCASTSS 8(DX), Z4
 	VSUBPS       Z4, Z3, Z3
 
-noflag_1065:
+noflag_1079:
 	VSUBPS    Z5, Z3, K3, Z3
 	VMOVAPS.Z Z3, K2, Z3
 	VMOVUPS   Z3, K1, (BX)
@@ -17587,15 +17699,15 @@ noflag_1065:
 	VPADDD    softmaxconsts<>+832(SB), Z1, Z1
 	INCQ      SI
 	CMPQ      SI, C+72(FP)
-	JB        class_1064
+	JB        class_1078
 
-outd_1060:
-done_1013:
+outd_1074:
+done_1027:
 	TESTQ $0x00000800, flags+88(FP)
-	JZ    noflag_1066
+	JZ    noflag_1080
 	SFENCE
 
-noflag_1066:
+noflag_1080:
 	VZEROUPPER
 	RET
 
@@ -17623,9 +17735,9 @@ TEXT ·SoftmaxFusedI32AVX512(SB), NOSPLIT, $0-248
 	VMOVUPS softmaxconsts<>+0(SB), Z4
 	VXORPS  Z5, Z5, Z5
 
-loop_1067:
+loop_1081:
 	CMPQ         DX, $0x00000010
-	JB           tail_1068
+	JB           tail_1082
 	VMOVDQU32    (BX), Z6
 	VBROADCASTSS ign+80(FP), Z7
 	VPCMPD       $0x04, Z7, Z6, K1
@@ -17636,17 +17748,17 @@ loop_1067:
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
 	DECQ         R10
-	JZ           c1_1070
+	JZ           c1_1084
 
-max_1071:
+max_1085:
 	ADDQ       CX, R9
 	VMOVUPS.Z  (R9), K1, Z8
 	PREFETCHT0 1024(R9)
 	VMAXPS     Z8, Z7, Z7
 	DECQ       R10
-	JNZ        max_1071
+	JNZ        max_1085
 
-c1_1070:
+c1_1084:
 	VXORPS Z8, Z8, Z8
 	VXORPS Z9, Z9, Z9
 	MOVQ   AX, R9
@@ -17654,7 +17766,7 @@ c1_1070:
 	VXORPS Z10, Z10, Z10
 	XORQ   R11, R11
 
-class_1072:
+class_1086:
 	VMOVUPS.Z    (R9), K1, Z11
 	VSUBPS       Z7, Z11, Z11
 	VMULPS       softmaxconsts<>+128(SB), Z11, Z12
@@ -17685,7 +17797,7 @@ class_1072:
 	VPADDD       softmaxconsts<>+832(SB), Z10, Z10
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_1072
+	JB           class_1086
 	VMOVUPS      softmaxconsts<>+0(SB), Z10
 	VDIVPS       Z8, Z10, Z10
 	VMOVUPS      softmaxconsts<>+0(SB), Z11
@@ -17694,9 +17806,9 @@ class_1072:
 	MOVQ         sflags+200(FP), R9
 	ANDQ         $0x00000203, R9
 	CMPQ         R9, $0x00000001
-	JEQ          prodmode_1073
+	JEQ          prodmode_1087
 	TESTQ        $0x00000003, sflags+200(FP)
-	JZ           noflag_1075
+	JZ           noflag_1089
 	VGETEXPPS    Z8, Z12
 	VADDPS       softmaxconsts<>+0(SB), Z12, Z12
 	VGETMANTPS   $0x02, Z8, Z11
@@ -17726,64 +17838,64 @@ class_1072:
 	VMOVUPS      Z8, K2, Z14
 	VSUBPS       Z9, Z14, Z8
 	TESTQ        $0x00000001, sflags+200(FP)
-	JZ           noflag_1076
+	JZ           noflag_1090
 	VMOVUPS      softmaxconsts<>+0(SB), Z11
 	TESTQ        $0x00000200, sflags+200(FP)
-	JZ           noflag_1077
+	JZ           noflag_1091
 	MOVQ         DI, R9
 	VXORPS       Z12, Z12, Z12
 	XORQ         R10, R10
 
-class_1078:
+class_1092:
 	VPCMPEQD     Z12, Z6, K2
 	VBROADCASTSS (R9), K2, Z11
 	ADDQ         $0x00000020, R9
 	VPADDD       softmaxconsts<>+832(SB), Z12, Z12
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_1078
+	JB           class_1092
 
-noflag_1077:
+noflag_1091:
 	VBROADCASTSS eps1+208(FP), Z12
 	VMULPS       Z11, Z12, Z12
 	VMULPS       Z8, Z12, Z12
 	TESTQ        $0x00000400, sflags+200(FP)
-	JZ           noflag_1079
+	JZ           noflag_1093
 	VXORPS       Z13, Z13, Z13
 	MOVQ         AX, R9
 	MOVQ         DI, R10
 	XORQ         R11, R11
 
-class_1080:
+class_1094:
 	VMOVUPS.Z    (R9), K1, Z15
 	VSUBPS       Z7, Z15, Z15
 	TESTQ        $0x00000200, sflags+200(FP)
-	JZ           noflag_1081
+	JZ           noflag_1095
 	VBROADCASTSS (R10), Z16
 	VMULPS       Z16, Z15, Z15
 
-noflag_1081:
+noflag_1095:
 	VADDPS       Z15, Z13, Z13
 	ADDQ         CX, R9
 	ADDQ         $0x00000020, R10
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_1080
+	JB           class_1094
 	VBROADCASTSS wsum+216(FP), Z7
 	VMULPS       Z14, Z7, Z7
 	VSUBPS       Z13, Z7, Z7
 	VBROADCASTSS epsC+212(FP), Z13
 	VFMADD231PS  Z13, Z7, Z12
 
-noflag_1079:
+noflag_1093:
 	VMOVAPS.Z Z12, K1, Z12
 	VADDPS    Z12, Z0, Z0
 	VMOVAPS.Z Z11, K1, Z11
 	VADDPS    Z11, Z1, Z1
 
-noflag_1076:
+noflag_1090:
 	TESTQ        $0x00000002, sflags+200(FP)
-	JZ           noflag_1082
+	JZ           noflag_1096
 	VMULPS       softmaxconsts<>+128(SB), Z9, Z7
 	VRNDSCALEPS  $0x00, Z7, Z7
 	VMOVAPS      Z9, Z11
@@ -17809,27 +17921,27 @@ noflag_1076:
 	VBROADCASTSS gamma+156(FP), Z9
 	MOVQ         gmode+160(FP), R9
 	CMPQ         R9, $0x01
-	JEQ          pow1_1083
+	JEQ          pow1_1097
 	CMPQ         R9, $0x02
-	JEQ          pow2_1085
+	JEQ          pow2_1099
 	CMPQ         R9, $0x03
-	JEQ          powg_1084
+	JEQ          powg_1098
 	VMOVUPS      softmaxconsts<>+0(SB), Z9
-	JMP          powd_1086
+	JMP          powd_1100
 
-pow1_1083:
+pow1_1097:
 	VMOVAPS Z7, Z9
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z7, K2
 	VXORPS  Z9, Z9, K2, Z9
-	JMP     powd_1086
+	JMP     powd_1100
 
-pow2_1085:
+pow2_1099:
 	VMULPS Z7, Z7, Z9
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z7, K2
 	VXORPS Z9, Z9, K2, Z9
-	JMP    powd_1086
+	JMP    powd_1100
 
-powg_1084:
+powg_1098:
 	VGETEXPPS    Z7, Z12
 	VADDPS       softmaxconsts<>+0(SB), Z12, Z12
 	VGETMANTPS   $0x02, Z7, Z11
@@ -17887,55 +17999,63 @@ powg_1084:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z7, K2
 	VXORPS       Z9, Z9, K2, Z9
 
-powd_1086:
+powd_1100:
 	VMULPS  Z8, Z9, Z9
 	TESTQ   $0x00000100, sflags+200(FP)
-	JZ      noflag_1087
+	JZ      noflag_1101
 	VMOVUPS softmaxconsts<>+0(SB), Z7
 	MOVQ    DI, R9
 	VXORPS  Z8, Z8, Z8
 	XORQ    R10, R10
 
-class_1088:
+class_1102:
 	VPCMPEQD     Z8, Z6, K2
 	VBROADCASTSS 4(R9), K2, Z7
 	ADDQ         $0x00000020, R9
 	VPADDD       softmaxconsts<>+832(SB), Z8, Z8
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_1088
+	JB           class_1102
 	VMULPS       Z7, Z9, Z9
 
-noflag_1087:
+noflag_1101:
 	VMOVAPS.Z Z9, K1, Z9
 	VADDPS    Z9, Z2, Z2
 
-noflag_1082:
-noflag_1075:
-	JMP pwdone_1074
+noflag_1096:
+noflag_1089:
+	JMP pwdone_1088
 
-prodmode_1073:
+prodmode_1087:
 	VBROADCASTSS eps1+208(FP), Z11
 	VXORPS       softmaxconsts<>+2176(SB), Z11, Z11
 	VMULPS       Z9, Z11, Z11
 	TESTQ        $0x00000400, sflags+200(FP)
-	JZ           noflag_1089
+	JZ           noflag_1103
 	VXORPS       Z9, Z9, Z9
 	MOVQ         AX, R9
-	XORQ         R10, R10
+	MOVQ         DI, R10
+	XORQ         R11, R11
 
-class_1090:
+class_1104:
 	VMOVUPS.Z    (R9), K1, Z12
 	VSUBPS       Z7, Z12, Z12
+	TESTQ        $0x00000200, sflags+200(FP)
+	JZ           noflag_1105
+	VBROADCASTSS (R10), Z13
+	VMULPS       Z13, Z12, Z12
+
+noflag_1105:
 	VADDPS       Z12, Z9, Z9
 	ADDQ         CX, R9
-	INCQ         R10
-	CMPQ         R10, C+72(FP)
-	JB           class_1090
+	ADDQ         $0x00000020, R10
+	INCQ         R11
+	CMPQ         R11, C+72(FP)
+	JB           class_1104
 	VBROADCASTSS epsC+212(FP), Z7
 	VFNMADD231PS Z7, Z9, Z11
 
-noflag_1089:
+noflag_1103:
 	VMOVAPS.Z  Z11, K1, Z11
 	VADDPS     Z11, Z0, Z0
 	VMOVUPS    softmaxconsts<>+0(SB), Z7
@@ -17946,37 +18066,37 @@ noflag_1089:
 	VADDPS     Z7, Z5, Z5
 	VGETMANTPS $0x00, Z4, Z4
 
-pwdone_1074:
+pwdone_1088:
 	VMOVUPS softmaxconsts<>+0(SB), Z7
 	TESTQ   $0x00000200, flags+88(FP)
-	JZ      noflag_1091
+	JZ      noflag_1106
 	MOVQ    DI, R9
 	VXORPS  Z8, Z8, Z8
 	XORQ    R10, R10
 
-class_1092:
+class_1107:
 	VPCMPEQD     Z8, Z6, K2
 	VBROADCASTSS (R9), K2, Z7
 	ADDQ         $0x00000020, R9
 	VPADDD       softmaxconsts<>+832(SB), Z8, Z8
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_1092
+	JB           class_1107
 
-noflag_1091:
+noflag_1106:
 	VBROADCASTSS k1+144(FP), Z8
 	VMULPS       Z7, Z8, Z8
 	VBROADCASTSS k2+148(FP), Z7
 	VADDPS       Z8, Z7, Z7
 	VXORPS       Z9, Z9, Z9
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_1093
+	JZ           noflag_1108
 	MOVQ         SI, R9
 	MOVQ         DI, R10
 	VXORPS       Z11, Z11, Z11
 	XORQ         R11, R11
 
-class_1094:
+class_1109:
 	VMULPS       (R9), Z10, Z12
 	VPCMPEQD     Z11, Z6, K2
 	VBROADCASTSS 20(R10), Z13
@@ -17991,18 +18111,18 @@ class_1094:
 	VPADDD       softmaxconsts<>+832(SB), Z11, Z11
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_1094
+	JB           class_1109
 
-noflag_1093:
+noflag_1108:
 	TESTQ  $0x00000004, flags+88(FP)
-	JZ     outnr_1096
+	JZ     outnr_1111
 	MOVQ   SI, R9
 	MOVQ   DI, R10
 	MOVQ   R8, R11
 	VXORPS Z11, Z11, Z11
 	XORQ   R12, R12
 
-class_1097:
+class_1112:
 	VPCMPEQD     Z11, Z6, K2
 	VMULPS       (R9), Z10, Z12
 	VBROADCASTSS 20(R10), Z13
@@ -18015,32 +18135,32 @@ class_1097:
 	VADDPS       Z7, Z13, Z13
 	VMULPS       Z13, Z12, Z12
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_1098
+	JZ           noflag_1113
 	VBROADCASTSS 8(R10), Z13
 	VSUBPS       Z13, Z12, Z12
 
-noflag_1098:
+noflag_1113:
 	VSUBPS    Z8, Z12, K2, Z12
 	VMOVAPS.Z Z12, K1, Z12
 	TESTQ     $0x00000800, flags+88(FP)
-	JNZ       nt_1099
+	JNZ       nt_1114
 	VMOVUPS   Z12, (R11)
-	JMP       st_1100
+	JMP       st_1115
 
-nt_1099:
+nt_1114:
 	VMOVNTPS Z12, (R11)
 
-st_1100:
+st_1115:
 	ADDQ   $0x00000040, R9
 	ADDQ   $0x00000020, R10
 	ADDQ   CX, R11
 	VPADDD softmaxconsts<>+832(SB), Z11, Z11
 	INCQ   R12
 	CMPQ   R12, C+72(FP)
-	JB     class_1097
-	JMP    outd_1095
+	JB     class_1112
+	JMP    outd_1110
 
-outnr_1096:
+outnr_1111:
 	VMOVAPS Z7, Z7
 	VMULPS  Z10, Z7, Z7
 	MOVQ    SI, R9
@@ -18049,44 +18169,44 @@ outnr_1096:
 	VXORPS  Z9, Z9, Z9
 	XORQ    R12, R12
 
-class_1101:
+class_1116:
 	VPCMPEQD     Z9, Z6, K2
 	VMULPS       (R9), Z7, Z10
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_1102
+	JZ           noflag_1117
 	VBROADCASTSS 8(R10), Z11
 	VSUBPS       Z11, Z10, Z10
 
-noflag_1102:
+noflag_1117:
 	VSUBPS    Z8, Z10, K2, Z10
 	VMOVAPS.Z Z10, K1, Z10
 	TESTQ     $0x00000800, flags+88(FP)
-	JNZ       nt_1103
+	JNZ       nt_1118
 	VMOVUPS   Z10, (R11)
-	JMP       st_1104
+	JMP       st_1119
 
-nt_1103:
+nt_1118:
 	VMOVNTPS Z10, (R11)
 
-st_1104:
+st_1119:
 	ADDQ   $0x00000040, R9
 	ADDQ   $0x00000020, R10
 	ADDQ   CX, R11
 	VPADDD softmaxconsts<>+832(SB), Z9, Z9
 	INCQ   R12
 	CMPQ   R12, C+72(FP)
-	JB     class_1101
+	JB     class_1116
 
-outd_1095:
+outd_1110:
 	ADDQ $0x00000040, AX
 	ADDQ $0x00000040, BX
 	ADDQ $0x00000040, R8
 	SUBQ $0x00000010, DX
-	JMP  loop_1067
+	JMP  loop_1081
 
-tail_1068:
+tail_1082:
 	TESTQ        DX, DX
-	JZ           done_1069
+	JZ           done_1083
 	MOVL         $0x0000ffff, R9
 	BZHIL        DX, R9, R9
 	KMOVW        R9, K1
@@ -18100,17 +18220,17 @@ tail_1068:
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
-	JZ           c1_1105
+	JZ           c1_1120
 
-max_1106:
+max_1121:
 	ADDQ       CX, DX
 	VMOVUPS.Z  (DX), K2, Z8
 	PREFETCHT0 1024(DX)
 	VMAXPS     Z8, Z7, Z7
 	DECQ       BX
-	JNZ        max_1106
+	JNZ        max_1121
 
-c1_1105:
+c1_1120:
 	VXORPS Z8, Z8, Z8
 	VXORPS Z9, Z9, Z9
 	MOVQ   AX, DX
@@ -18118,7 +18238,7 @@ c1_1105:
 	VXORPS Z10, Z10, Z10
 	XORQ   R9, R9
 
-class_1107:
+class_1122:
 	VMOVUPS.Z    (DX), K2, Z11
 	VSUBPS       Z7, Z11, Z11
 	VMULPS       softmaxconsts<>+128(SB), Z11, Z12
@@ -18149,7 +18269,7 @@ class_1107:
 	VPADDD       softmaxconsts<>+832(SB), Z10, Z10
 	INCQ         R9
 	CMPQ         R9, C+72(FP)
-	JB           class_1107
+	JB           class_1122
 	VMOVUPS      softmaxconsts<>+0(SB), Z10
 	VDIVPS       Z8, Z10, Z10
 	VMOVUPS      softmaxconsts<>+0(SB), Z11
@@ -18158,9 +18278,9 @@ class_1107:
 	MOVQ         sflags+200(FP), DX
 	ANDQ         $0x00000203, DX
 	CMPQ         DX, $0x00000001
-	JEQ          prodmode_1108
+	JEQ          prodmode_1123
 	TESTQ        $0x00000003, sflags+200(FP)
-	JZ           noflag_1110
+	JZ           noflag_1125
 	VGETEXPPS    Z8, Z12
 	VADDPS       softmaxconsts<>+0(SB), Z12, Z12
 	VGETMANTPS   $0x02, Z8, Z11
@@ -18190,63 +18310,63 @@ class_1107:
 	VMOVUPS      Z8, K3, Z14
 	VSUBPS       Z9, Z14, Z8
 	TESTQ        $0x00000001, sflags+200(FP)
-	JZ           noflag_1111
+	JZ           noflag_1126
 	VMOVUPS      softmaxconsts<>+0(SB), Z11
 	TESTQ        $0x00000200, sflags+200(FP)
-	JZ           noflag_1112
+	JZ           noflag_1127
 	MOVQ         DI, DX
 	VXORPS       Z12, Z12, Z12
 	XORQ         BX, BX
 
-class_1113:
+class_1128:
 	VPCMPEQD     Z12, Z6, K3
 	VBROADCASTSS (DX), K3, Z11
 	ADDQ         $0x00000020, DX
 	VPADDD       softmaxconsts<>+832(SB), Z12, Z12
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_1113
+	JB           class_1128
 
-noflag_1112:
+noflag_1127:
 	VBROADCASTSS eps1+208(FP), Z12
 	VMULPS       Z11, Z12, Z12
 	VMULPS       Z8, Z12, Z12
 	TESTQ        $0x00000400, sflags+200(FP)
-	JZ           noflag_1114
+	JZ           noflag_1129
 	VXORPS       Z13, Z13, Z13
 	MOVQ         DI, DX
 	XORQ         BX, BX
 
-class_1115:
+class_1130:
 	VMOVUPS.Z    (AX), K2, Z15
 	VSUBPS       Z7, Z15, Z15
 	TESTQ        $0x00000200, sflags+200(FP)
-	JZ           noflag_1116
+	JZ           noflag_1131
 	VBROADCASTSS (DX), Z16
 	VMULPS       Z16, Z15, Z15
 
-noflag_1116:
+noflag_1131:
 	VADDPS       Z15, Z13, Z13
 	ADDQ         CX, AX
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_1115
+	JB           class_1130
 	VBROADCASTSS wsum+216(FP), Z7
 	VMULPS       Z14, Z7, Z7
 	VSUBPS       Z13, Z7, Z7
 	VBROADCASTSS epsC+212(FP), Z13
 	VFMADD231PS  Z13, Z7, Z12
 
-noflag_1114:
+noflag_1129:
 	VMOVAPS.Z Z12, K2, Z12
 	VADDPS    Z12, Z0, Z0
 	VMOVAPS.Z Z11, K2, Z11
 	VADDPS    Z11, Z1, Z1
 
-noflag_1111:
+noflag_1126:
 	TESTQ        $0x00000002, sflags+200(FP)
-	JZ           noflag_1117
+	JZ           noflag_1132
 	VMULPS       softmaxconsts<>+128(SB), Z9, Z7
 	VRNDSCALEPS  $0x00, Z7, Z7
 	VMOVAPS      Z9, Z11
@@ -18272,27 +18392,27 @@ noflag_1111:
 	VBROADCASTSS gamma+156(FP), Z9
 	MOVQ         gmode+160(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_1118
+	JEQ          pow1_1133
 	CMPQ         AX, $0x02
-	JEQ          pow2_1120
+	JEQ          pow2_1135
 	CMPQ         AX, $0x03
-	JEQ          powg_1119
+	JEQ          powg_1134
 	VMOVUPS      softmaxconsts<>+0(SB), Z9
-	JMP          powd_1121
+	JMP          powd_1136
 
-pow1_1118:
+pow1_1133:
 	VMOVAPS Z7, Z9
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z7, K3
 	VXORPS  Z9, Z9, K3, Z9
-	JMP     powd_1121
+	JMP     powd_1136
 
-pow2_1120:
+pow2_1135:
 	VMULPS Z7, Z7, Z9
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z7, K3
 	VXORPS Z9, Z9, K3, Z9
-	JMP    powd_1121
+	JMP    powd_1136
 
-powg_1119:
+powg_1134:
 	VGETEXPPS    Z7, Z12
 	VADDPS       softmaxconsts<>+0(SB), Z12, Z12
 	VGETMANTPS   $0x02, Z7, Z11
@@ -18350,54 +18470,62 @@ powg_1119:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z7, K3
 	VXORPS       Z9, Z9, K3, Z9
 
-powd_1121:
+powd_1136:
 	VMULPS  Z8, Z9, Z9
 	TESTQ   $0x00000100, sflags+200(FP)
-	JZ      noflag_1122
+	JZ      noflag_1137
 	VMOVUPS softmaxconsts<>+0(SB), Z7
 	MOVQ    DI, AX
 	VXORPS  Z8, Z8, Z8
 	XORQ    DX, DX
 
-class_1123:
+class_1138:
 	VPCMPEQD     Z8, Z6, K3
 	VBROADCASTSS 4(AX), K3, Z7
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z8, Z8
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_1123
+	JB           class_1138
 	VMULPS       Z7, Z9, Z9
 
-noflag_1122:
+noflag_1137:
 	VMOVAPS.Z Z9, K2, Z9
 	VADDPS    Z9, Z2, Z2
 
-noflag_1117:
-noflag_1110:
-	JMP pwdone_1109
+noflag_1132:
+noflag_1125:
+	JMP pwdone_1124
 
-prodmode_1108:
+prodmode_1123:
 	VBROADCASTSS eps1+208(FP), Z11
 	VXORPS       softmaxconsts<>+2176(SB), Z11, Z11
 	VMULPS       Z9, Z11, Z11
 	TESTQ        $0x00000400, sflags+200(FP)
-	JZ           noflag_1124
+	JZ           noflag_1139
 	VXORPS       Z9, Z9, Z9
-	XORQ         DX, DX
+	MOVQ         DI, DX
+	XORQ         BX, BX
 
-class_1125:
+class_1140:
 	VMOVUPS.Z    (AX), K2, Z12
 	VSUBPS       Z7, Z12, Z12
+	TESTQ        $0x00000200, sflags+200(FP)
+	JZ           noflag_1141
+	VBROADCASTSS (DX), Z13
+	VMULPS       Z13, Z12, Z12
+
+noflag_1141:
 	VADDPS       Z12, Z9, Z9
 	ADDQ         CX, AX
-	INCQ         DX
-	CMPQ         DX, C+72(FP)
-	JB           class_1125
+	ADDQ         $0x00000020, DX
+	INCQ         BX
+	CMPQ         BX, C+72(FP)
+	JB           class_1140
 	VBROADCASTSS epsC+212(FP), Z7
 	VFNMADD231PS Z7, Z9, Z11
 
-noflag_1124:
+noflag_1139:
 	VMOVAPS.Z  Z11, K2, Z11
 	VADDPS     Z11, Z0, Z0
 	VMOVUPS    softmaxconsts<>+0(SB), Z7
@@ -18408,37 +18536,37 @@ noflag_1124:
 	VADDPS     Z7, Z5, Z5
 	VGETMANTPS $0x00, Z4, Z4
 
-pwdone_1109:
+pwdone_1124:
 	VMOVUPS softmaxconsts<>+0(SB), Z7
 	TESTQ   $0x00000200, flags+88(FP)
-	JZ      noflag_1126
+	JZ      noflag_1142
 	MOVQ    DI, AX
 	VXORPS  Z8, Z8, Z8
 	XORQ    DX, DX
 
-class_1127:
+class_1143:
 	VPCMPEQD     Z8, Z6, K3
 	VBROADCASTSS (AX), K3, Z7
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z8, Z8
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_1127
+	JB           class_1143
 
-noflag_1126:
+noflag_1142:
 	VBROADCASTSS k1+144(FP), Z8
 	VMULPS       Z7, Z8, Z8
 	VBROADCASTSS k2+148(FP), Z7
 	VADDPS       Z8, Z7, Z7
 	VXORPS       Z9, Z9, Z9
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_1128
+	JZ           noflag_1144
 	MOVQ         SI, AX
 	MOVQ         DI, DX
 	VXORPS       Z11, Z11, Z11
 	XORQ         BX, BX
 
-class_1129:
+class_1145:
 	VMULPS       (AX), Z10, Z12
 	VPCMPEQD     Z11, Z6, K3
 	VBROADCASTSS 20(DX), Z13
@@ -18453,18 +18581,18 @@ class_1129:
 	VPADDD       softmaxconsts<>+832(SB), Z11, Z11
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_1129
+	JB           class_1145
 
-noflag_1128:
+noflag_1144:
 	TESTQ  $0x00000004, flags+88(FP)
-	JZ     outnr_1131
+	JZ     outnr_1147
 	MOVQ   SI, AX
 	MOVQ   DI, DX
 	MOVQ   R8, BX
 	VXORPS Z11, Z11, Z11
 	XORQ   SI, SI
 
-class_1132:
+class_1148:
 	VPCMPEQD     Z11, Z6, K3
 	VMULPS       (AX), Z10, Z12
 	VBROADCASTSS 20(DX), Z13
@@ -18477,11 +18605,11 @@ class_1132:
 	VADDPS       Z7, Z13, Z13
 	VMULPS       Z13, Z12, Z12
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_1133
+	JZ           noflag_1149
 	VBROADCASTSS 8(DX), Z13
 	VSUBPS       Z13, Z12, Z12
 
-noflag_1133:
+noflag_1149:
 	VSUBPS    Z8, Z12, K3, Z12
 	VMOVAPS.Z Z12, K2, Z12
 	VMOVUPS   Z12, K1, (BX)
@@ -18491,10 +18619,10 @@ noflag_1133:
 	VPADDD    softmaxconsts<>+832(SB), Z11, Z11
 	INCQ      SI
 	CMPQ      SI, C+72(FP)
-	JB        class_1132
-	JMP       outd_1130
+	JB        class_1148
+	JMP       outd_1146
 
-outnr_1131:
+outnr_1147:
 	VMOVAPS Z7, Z7
 	VMULPS  Z10, Z7, Z7
 	MOVQ    SI, AX
@@ -18503,15 +18631,15 @@ outnr_1131:
 	VXORPS  Z9, Z9, Z9
 	XORQ    SI, SI
 
-class_1134:
+class_1150:
 	VPCMPEQD     Z9, Z6, K3
 	VMULPS       (AX), Z7, Z10
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_1135
+	JZ           noflag_1151
 	VBROADCASTSS 8(DX), Z11
 	VSUBPS       Z11, Z10, Z10
 
-noflag_1135:
+noflag_1151:
 	VSUBPS    Z8, Z10, K3, Z10
 	VMOVAPS.Z Z10, K2, Z10
 	VMOVUPS   Z10, K1, (BX)
@@ -18521,19 +18649,19 @@ noflag_1135:
 	VPADDD    softmaxconsts<>+832(SB), Z9, Z9
 	INCQ      SI
 	CMPQ      SI, C+72(FP)
-	JB        class_1134
+	JB        class_1150
 
-outd_1130:
-done_1069:
+outd_1146:
+done_1083:
 	TESTQ $0x00000800, flags+88(FP)
-	JZ    noflag_1136
+	JZ    noflag_1152
 	SFENCE
 
-noflag_1136:
+noflag_1152:
 	MOVQ         sflags+200(FP), AX
 	ANDQ         $0x00000203, AX
 	CMPQ         AX, $0x00000001
-	JNE          noprod_1137
+	JNE          noprod_1153
 	VGETEXPPS    Z4, Z7
 	VADDPS       softmaxconsts<>+0(SB), Z7, Z7
 	VGETMANTPS   $0x02, Z4, Z6
@@ -18565,7 +18693,7 @@ noflag_1136:
 	VFMADD231PS  softmaxconsts<>+192(SB), Z5, Z9
 	VADDPS       Z9, Z0, Z0
 
-noprod_1137:
+noprod_1153:
 	MOVQ          out_base+224(FP), AX
 	VMOVAPS       Z0, Z0
 	VEXTRACTF64X4 $0x01, Z0, Y4
@@ -18632,9 +18760,9 @@ TEXT ·SoftmaxFusedFocalI32AVX512(SB), NOSPLIT, $0-248
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 
-loop_1138:
+loop_1154:
 	CMPQ         DX, $0x00000010
-	JB           tail_1139
+	JB           tail_1155
 	VMOVDQU32    (BX), Z4
 	VBROADCASTSS ign+80(FP), Z5
 	VPCMPD       $0x04, Z5, Z4, K1
@@ -18645,17 +18773,17 @@ loop_1138:
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
 	DECQ         R10
-	JZ           c1_1141
+	JZ           c1_1157
 
-max_1142:
+max_1158:
 	ADDQ       CX, R9
 	VMOVUPS.Z  (R9), K1, Z6
 	PREFETCHT0 1024(R9)
 	VMAXPS     Z6, Z5, Z5
 	DECQ       R10
-	JNZ        max_1142
+	JNZ        max_1158
 
-c1_1141:
+c1_1157:
 	VXORPS Z6, Z6, Z6
 	VXORPS Z7, Z7, Z7
 	MOVQ   AX, R9
@@ -18663,7 +18791,7 @@ c1_1141:
 	VXORPS Z8, Z8, Z8
 	XORQ   R11, R11
 
-class_1143:
+class_1159:
 	VMOVUPS.Z    (R9), K1, Z9
 	VSUBPS       Z5, Z9, Z9
 	VMULPS       softmaxconsts<>+128(SB), Z9, Z10
@@ -18694,14 +18822,14 @@ class_1143:
 	VPADDD       softmaxconsts<>+832(SB), Z8, Z8
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_1143
+	JB           class_1159
 	VMOVUPS      softmaxconsts<>+0(SB), Z8
 	VDIVPS       Z6, Z8, Z8
 	VMOVUPS      softmaxconsts<>+0(SB), Z9
 	VMOVAPS.Z    Z9, K1, Z9
 	VADDPS       Z9, Z3, Z3
 	TESTQ        $0x00000003, sflags+200(FP)
-	JZ           noflag_1146
+	JZ           noflag_1162
 	VGETEXPPS    Z6, Z10
 	VADDPS       softmaxconsts<>+0(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z6, Z9
@@ -18731,64 +18859,64 @@ class_1143:
 	VMOVUPS      Z6, K2, Z12
 	VSUBPS       Z7, Z12, Z9
 	TESTQ        $0x00000001, sflags+200(FP)
-	JZ           noflag_1147
+	JZ           noflag_1163
 	VMOVUPS      softmaxconsts<>+0(SB), Z10
 	TESTQ        $0x00000200, sflags+200(FP)
-	JZ           noflag_1148
+	JZ           noflag_1164
 	MOVQ         DI, R9
 	VXORPS       Z11, Z11, Z11
 	XORQ         R10, R10
 
-class_1149:
+class_1165:
 	VPCMPEQD     Z11, Z4, K2
 	VBROADCASTSS (R9), K2, Z10
 	ADDQ         $0x00000020, R9
 	VPADDD       softmaxconsts<>+832(SB), Z11, Z11
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_1149
+	JB           class_1165
 
-noflag_1148:
+noflag_1164:
 	VBROADCASTSS eps1+208(FP), Z11
 	VMULPS       Z10, Z11, Z11
 	VMULPS       Z9, Z11, Z11
 	TESTQ        $0x00000400, sflags+200(FP)
-	JZ           noflag_1150
+	JZ           noflag_1166
 	VXORPS       Z13, Z13, Z13
 	MOVQ         AX, R9
 	MOVQ         DI, R10
 	XORQ         R11, R11
 
-class_1151:
+class_1167:
 	VMOVUPS.Z    (R9), K1, Z14
 	VSUBPS       Z5, Z14, Z14
 	TESTQ        $0x00000200, sflags+200(FP)
-	JZ           noflag_1152
+	JZ           noflag_1168
 	VBROADCASTSS (R10), Z15
 	VMULPS       Z15, Z14, Z14
 
-noflag_1152:
+noflag_1168:
 	VADDPS       Z14, Z13, Z13
 	ADDQ         CX, R9
 	ADDQ         $0x00000020, R10
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_1151
+	JB           class_1167
 	VBROADCASTSS wsum+216(FP), Z5
 	VMULPS       Z12, Z5, Z5
 	VSUBPS       Z13, Z5, Z5
 	VBROADCASTSS epsC+212(FP), Z12
 	VFMADD231PS  Z12, Z5, Z11
 
-noflag_1150:
+noflag_1166:
 	VMOVAPS.Z Z11, K1, Z11
 	VADDPS    Z11, Z0, Z0
 	VMOVAPS.Z Z10, K1, Z10
 	VADDPS    Z10, Z1, Z1
 
-noflag_1147:
+noflag_1163:
 	TESTQ        $0x00000002, sflags+200(FP)
-	JZ           noflag_1153
+	JZ           noflag_1169
 	VMULPS       softmaxconsts<>+128(SB), Z7, Z5
 	VRNDSCALEPS  $0x00, Z5, Z5
 	VMOVAPS      Z7, Z10
@@ -18814,27 +18942,27 @@ noflag_1147:
 	VBROADCASTSS gamma+156(FP), Z10
 	MOVQ         gmode+160(FP), R9
 	CMPQ         R9, $0x01
-	JEQ          pow1_1154
+	JEQ          pow1_1170
 	CMPQ         R9, $0x02
-	JEQ          pow2_1156
+	JEQ          pow2_1172
 	CMPQ         R9, $0x03
-	JEQ          powg_1155
+	JEQ          powg_1171
 	VMOVUPS      softmaxconsts<>+0(SB), Z10
-	JMP          powd_1157
+	JMP          powd_1173
 
-pow1_1154:
+pow1_1170:
 	VMOVAPS Z5, Z10
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z5, K2
 	VXORPS  Z10, Z10, K2, Z10
-	JMP     powd_1157
+	JMP     powd_1173
 
-pow2_1156:
+pow2_1172:
 	VMULPS Z5, Z5, Z10
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z5, K2
 	VXORPS Z10, Z10, K2, Z10
-	JMP    powd_1157
+	JMP    powd_1173
 
-powg_1155:
+powg_1171:
 	VGETEXPPS    Z5, Z12
 	VADDPS       softmaxconsts<>+0(SB), Z12, Z12
 	VGETMANTPS   $0x02, Z5, Z11
@@ -18892,48 +19020,48 @@ powg_1155:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z5, K2
 	VXORPS       Z10, Z10, K2, Z10
 
-powd_1157:
+powd_1173:
 	VMULPS  Z9, Z10, Z10
 	TESTQ   $0x00000100, sflags+200(FP)
-	JZ      noflag_1158
+	JZ      noflag_1174
 	VMOVUPS softmaxconsts<>+0(SB), Z5
 	MOVQ    DI, R9
 	VXORPS  Z9, Z9, Z9
 	XORQ    R10, R10
 
-class_1159:
+class_1175:
 	VPCMPEQD     Z9, Z4, K2
 	VBROADCASTSS 4(R9), K2, Z5
 	ADDQ         $0x00000020, R9
 	VPADDD       softmaxconsts<>+832(SB), Z9, Z9
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_1159
+	JB           class_1175
 	VMULPS       Z5, Z10, Z10
 
-noflag_1158:
+noflag_1174:
 	VMOVAPS.Z Z10, K1, Z10
 	VADDPS    Z10, Z2, Z2
 
-noflag_1153:
-noflag_1146:
+noflag_1169:
+noflag_1162:
 	VMOVUPS softmaxconsts<>+0(SB), Z5
 	TESTQ   $0x00000200, flags+88(FP)
-	JZ      noflag_1160
+	JZ      noflag_1176
 	MOVQ    DI, R9
 	VXORPS  Z9, Z9, Z9
 	XORQ    R10, R10
 
-class_1161:
+class_1177:
 	VPCMPEQD     Z9, Z4, K2
 	VBROADCASTSS (R9), K2, Z5
 	ADDQ         $0x00000020, R9
 	VPADDD       softmaxconsts<>+832(SB), Z9, Z9
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_1161
+	JB           class_1177
 
-noflag_1160:
+noflag_1176:
 	VBROADCASTSS k1+144(FP), Z9
 	VMULPS       Z5, Z9, Z9
 	VBROADCASTSS k2+148(FP), Z5
@@ -18963,27 +19091,27 @@ noflag_1160:
 	VBROADCASTSS gamma+156(FP), Z11
 	MOVQ         gmode+160(FP), R9
 	CMPQ         R9, $0x01
-	JEQ          pow1_1162
+	JEQ          pow1_1178
 	CMPQ         R9, $0x02
-	JEQ          pow2_1164
+	JEQ          pow2_1180
 	CMPQ         R9, $0x03
-	JEQ          powg_1163
+	JEQ          powg_1179
 	VMOVUPS      softmaxconsts<>+0(SB), Z12
-	JMP          powd_1165
+	JMP          powd_1181
 
-pow1_1162:
+pow1_1178:
 	VMOVAPS Z10, Z12
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z10, K2
 	VXORPS  Z12, Z12, K2, Z12
-	JMP     powd_1165
+	JMP     powd_1181
 
-pow2_1164:
+pow2_1180:
 	VMULPS Z10, Z10, Z12
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z10, K2
 	VXORPS Z12, Z12, K2, Z12
-	JMP    powd_1165
+	JMP    powd_1181
 
-powg_1163:
+powg_1179:
 	VGETEXPPS    Z10, Z13
 	VADDPS       softmaxconsts<>+0(SB), Z13, Z13
 	VGETMANTPS   $0x02, Z10, Z12
@@ -19041,10 +19169,10 @@ powg_1163:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z10, K2
 	VXORPS       Z12, Z12, K2, Z12
 
-powd_1165:
+powd_1181:
 	VXORPS       softmaxconsts<>+2176(SB), Z12, Z12
 	CMPQ         R9, $0x00
-	JEQ          gamma0_1166
+	JEQ          gamma0_1182
 	VGETEXPPS    Z6, Z14
 	VADDPS       softmaxconsts<>+0(SB), Z14, Z14
 	VGETMANTPS   $0x02, Z6, Z13
@@ -19078,27 +19206,27 @@ powd_1165:
 	VSUBPS       softmaxconsts<>+0(SB), Z7, Z7
 	MOVQ         g1mode+168(FP), R9
 	CMPQ         R9, $0x01
-	JEQ          pow1_1167
+	JEQ          pow1_1183
 	CMPQ         R9, $0x02
-	JEQ          pow2_1169
+	JEQ          pow2_1185
 	CMPQ         R9, $0x03
-	JEQ          powg_1168
+	JEQ          powg_1184
 	VMOVUPS      softmaxconsts<>+0(SB), Z7
-	JMP          powd_1170
+	JMP          powd_1186
 
-pow1_1167:
+pow1_1183:
 	VMOVAPS Z10, Z7
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z10, K2
 	VXORPS  Z7, Z7, K2, Z7
-	JMP     powd_1170
+	JMP     powd_1186
 
-pow2_1169:
+pow2_1185:
 	VMULPS Z10, Z10, Z7
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z10, K2
 	VXORPS Z7, Z7, K2, Z7
-	JMP    powd_1170
+	JMP    powd_1186
 
-powg_1168:
+powg_1184:
 	VGETEXPPS    Z10, Z14
 	VADDPS       softmaxconsts<>+0(SB), Z14, Z14
 	VGETMANTPS   $0x02, Z10, Z13
@@ -19156,45 +19284,45 @@ powg_1168:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z10, K2
 	VXORPS       Z7, Z7, K2, Z7
 
-powd_1170:
+powd_1186:
 	VMULPS Z11, Z7, Z7
 	VMULPS Z15, Z7, Z7
 	VMULPS Z6, Z7, Z7
 	VCMPPS $0x0e, softmaxconsts<>+1664(SB), Z10, K2
 	VADDPS Z7, Z12, K2, Z12
 
-gamma0_1166:
+gamma0_1182:
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_1171
+	JZ      noflag_1187
 	VMOVUPS softmaxconsts<>+0(SB), Z6
 	MOVQ    DI, R9
 	VXORPS  Z7, Z7, Z7
 	XORQ    R10, R10
 
-class_1172:
+class_1188:
 	VPCMPEQD     Z7, Z4, K2
 	VBROADCASTSS 4(R9), K2, Z6
 	ADDQ         $0x00000020, R9
 	VPADDD       softmaxconsts<>+832(SB), Z7, Z7
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_1172
+	JB           class_1188
 	VMULPS       Z6, Z12, Z12
 
-noflag_1171:
+noflag_1187:
 	VBROADCASTSS fs+152(FP), Z6
 	VMULPS       Z6, Z12, Z12
 	VSUBPS       Z12, Z5, Z5
 	VSUBPS       Z12, Z9, Z9
 	VXORPS       Z6, Z6, Z6
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_1173
+	JZ           noflag_1189
 	MOVQ         SI, R9
 	MOVQ         DI, R10
 	VXORPS       Z7, Z7, Z7
 	XORQ         R11, R11
 
-class_1174:
+class_1190:
 	VMULPS       (R9), Z8, Z10
 	VPCMPEQD     Z7, Z4, K2
 	VBROADCASTSS 20(R10), Z11
@@ -19209,18 +19337,18 @@ class_1174:
 	VPADDD       softmaxconsts<>+832(SB), Z7, Z7
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_1174
+	JB           class_1190
 
-noflag_1173:
+noflag_1189:
 	TESTQ  $0x00000004, flags+88(FP)
-	JZ     outnr_1176
+	JZ     outnr_1192
 	MOVQ   SI, R9
 	MOVQ   DI, R10
 	MOVQ   R8, R11
 	VXORPS Z7, Z7, Z7
 	XORQ   R12, R12
 
-class_1177:
+class_1193:
 	VPCMPEQD     Z7, Z4, K2
 	VMULPS       (R9), Z8, Z10
 	VBROADCASTSS 20(R10), Z11
@@ -19233,32 +19361,32 @@ class_1177:
 	VADDPS       Z5, Z11, Z11
 	VMULPS       Z11, Z10, Z10
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_1178
+	JZ           noflag_1194
 	VBROADCASTSS 8(R10), Z11
 	VSUBPS       Z11, Z10, Z10
 
-noflag_1178:
+noflag_1194:
 	VSUBPS    Z9, Z10, K2, Z10
 	VMOVAPS.Z Z10, K1, Z10
 	TESTQ     $0x00000800, flags+88(FP)
-	JNZ       nt_1179
+	JNZ       nt_1195
 	VMOVUPS   Z10, (R11)
-	JMP       st_1180
+	JMP       st_1196
 
-nt_1179:
+nt_1195:
 	VMOVNTPS Z10, (R11)
 
-st_1180:
+st_1196:
 	ADDQ   $0x00000040, R9
 	ADDQ   $0x00000020, R10
 	ADDQ   CX, R11
 	VPADDD softmaxconsts<>+832(SB), Z7, Z7
 	INCQ   R12
 	CMPQ   R12, C+72(FP)
-	JB     class_1177
-	JMP    outd_1175
+	JB     class_1193
+	JMP    outd_1191
 
-outnr_1176:
+outnr_1192:
 	VMOVAPS Z5, Z5
 	VMULPS  Z8, Z5, Z5
 	MOVQ    SI, R9
@@ -19267,44 +19395,44 @@ outnr_1176:
 	VXORPS  Z6, Z6, Z6
 	XORQ    R12, R12
 
-class_1181:
+class_1197:
 	VPCMPEQD     Z6, Z4, K2
 	VMULPS       (R9), Z5, Z7
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_1182
+	JZ           noflag_1198
 	VBROADCASTSS 8(R10), Z8
 	VSUBPS       Z8, Z7, Z7
 
-noflag_1182:
+noflag_1198:
 	VSUBPS    Z9, Z7, K2, Z7
 	VMOVAPS.Z Z7, K1, Z7
 	TESTQ     $0x00000800, flags+88(FP)
-	JNZ       nt_1183
+	JNZ       nt_1199
 	VMOVUPS   Z7, (R11)
-	JMP       st_1184
+	JMP       st_1200
 
-nt_1183:
+nt_1199:
 	VMOVNTPS Z7, (R11)
 
-st_1184:
+st_1200:
 	ADDQ   $0x00000040, R9
 	ADDQ   $0x00000020, R10
 	ADDQ   CX, R11
 	VPADDD softmaxconsts<>+832(SB), Z6, Z6
 	INCQ   R12
 	CMPQ   R12, C+72(FP)
-	JB     class_1181
+	JB     class_1197
 
-outd_1175:
+outd_1191:
 	ADDQ $0x00000040, AX
 	ADDQ $0x00000040, BX
 	ADDQ $0x00000040, R8
 	SUBQ $0x00000010, DX
-	JMP  loop_1138
+	JMP  loop_1154
 
-tail_1139:
+tail_1155:
 	TESTQ        DX, DX
-	JZ           done_1140
+	JZ           done_1156
 	MOVL         $0x0000ffff, R9
 	BZHIL        DX, R9, R9
 	KMOVW        R9, K1
@@ -19318,17 +19446,17 @@ tail_1139:
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
-	JZ           c1_1185
+	JZ           c1_1201
 
-max_1186:
+max_1202:
 	ADDQ       CX, DX
 	VMOVUPS.Z  (DX), K2, Z6
 	PREFETCHT0 1024(DX)
 	VMAXPS     Z6, Z5, Z5
 	DECQ       BX
-	JNZ        max_1186
+	JNZ        max_1202
 
-c1_1185:
+c1_1201:
 	VXORPS Z6, Z6, Z6
 	VXORPS Z7, Z7, Z7
 	MOVQ   AX, DX
@@ -19336,7 +19464,7 @@ c1_1185:
 	VXORPS Z8, Z8, Z8
 	XORQ   R9, R9
 
-class_1187:
+class_1203:
 	VMOVUPS.Z    (DX), K2, Z9
 	VSUBPS       Z5, Z9, Z9
 	VMULPS       softmaxconsts<>+128(SB), Z9, Z10
@@ -19367,14 +19495,14 @@ class_1187:
 	VPADDD       softmaxconsts<>+832(SB), Z8, Z8
 	INCQ         R9
 	CMPQ         R9, C+72(FP)
-	JB           class_1187
+	JB           class_1203
 	VMOVUPS      softmaxconsts<>+0(SB), Z8
 	VDIVPS       Z6, Z8, Z8
 	VMOVUPS      softmaxconsts<>+0(SB), Z9
 	VMOVAPS.Z    Z9, K2, Z9
 	VADDPS       Z9, Z3, Z3
 	TESTQ        $0x00000003, sflags+200(FP)
-	JZ           noflag_1190
+	JZ           noflag_1206
 	VGETEXPPS    Z6, Z10
 	VADDPS       softmaxconsts<>+0(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z6, Z9
@@ -19404,63 +19532,63 @@ class_1187:
 	VMOVUPS      Z6, K3, Z12
 	VSUBPS       Z7, Z12, Z9
 	TESTQ        $0x00000001, sflags+200(FP)
-	JZ           noflag_1191
+	JZ           noflag_1207
 	VMOVUPS      softmaxconsts<>+0(SB), Z10
 	TESTQ        $0x00000200, sflags+200(FP)
-	JZ           noflag_1192
+	JZ           noflag_1208
 	MOVQ         DI, DX
 	VXORPS       Z11, Z11, Z11
 	XORQ         BX, BX
 
-class_1193:
+class_1209:
 	VPCMPEQD     Z11, Z4, K3
 	VBROADCASTSS (DX), K3, Z10
 	ADDQ         $0x00000020, DX
 	VPADDD       softmaxconsts<>+832(SB), Z11, Z11
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_1193
+	JB           class_1209
 
-noflag_1192:
+noflag_1208:
 	VBROADCASTSS eps1+208(FP), Z11
 	VMULPS       Z10, Z11, Z11
 	VMULPS       Z9, Z11, Z11
 	TESTQ        $0x00000400, sflags+200(FP)
-	JZ           noflag_1194
+	JZ           noflag_1210
 	VXORPS       Z13, Z13, Z13
 	MOVQ         DI, DX
 	XORQ         BX, BX
 
-class_1195:
+class_1211:
 	VMOVUPS.Z    (AX), K2, Z14
 	VSUBPS       Z5, Z14, Z14
 	TESTQ        $0x00000200, sflags+200(FP)
-	JZ           noflag_1196
+	JZ           noflag_1212
 	VBROADCASTSS (DX), Z15
 	VMULPS       Z15, Z14, Z14
 
-noflag_1196:
+noflag_1212:
 	VADDPS       Z14, Z13, Z13
 	ADDQ         CX, AX
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_1195
+	JB           class_1211
 	VBROADCASTSS wsum+216(FP), Z5
 	VMULPS       Z12, Z5, Z5
 	VSUBPS       Z13, Z5, Z5
 	VBROADCASTSS epsC+212(FP), Z12
 	VFMADD231PS  Z12, Z5, Z11
 
-noflag_1194:
+noflag_1210:
 	VMOVAPS.Z Z11, K2, Z11
 	VADDPS    Z11, Z0, Z0
 	VMOVAPS.Z Z10, K2, Z10
 	VADDPS    Z10, Z1, Z1
 
-noflag_1191:
+noflag_1207:
 	TESTQ        $0x00000002, sflags+200(FP)
-	JZ           noflag_1197
+	JZ           noflag_1213
 	VMULPS       softmaxconsts<>+128(SB), Z7, Z5
 	VRNDSCALEPS  $0x00, Z5, Z5
 	VMOVAPS      Z7, Z10
@@ -19486,27 +19614,27 @@ noflag_1191:
 	VBROADCASTSS gamma+156(FP), Z10
 	MOVQ         gmode+160(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_1198
+	JEQ          pow1_1214
 	CMPQ         AX, $0x02
-	JEQ          pow2_1200
+	JEQ          pow2_1216
 	CMPQ         AX, $0x03
-	JEQ          powg_1199
+	JEQ          powg_1215
 	VMOVUPS      softmaxconsts<>+0(SB), Z10
-	JMP          powd_1201
+	JMP          powd_1217
 
-pow1_1198:
+pow1_1214:
 	VMOVAPS Z5, Z10
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z5, K3
 	VXORPS  Z10, Z10, K3, Z10
-	JMP     powd_1201
+	JMP     powd_1217
 
-pow2_1200:
+pow2_1216:
 	VMULPS Z5, Z5, Z10
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z5, K3
 	VXORPS Z10, Z10, K3, Z10
-	JMP    powd_1201
+	JMP    powd_1217
 
-powg_1199:
+powg_1215:
 	VGETEXPPS    Z5, Z12
 	VADDPS       softmaxconsts<>+0(SB), Z12, Z12
 	VGETMANTPS   $0x02, Z5, Z11
@@ -19564,48 +19692,48 @@ powg_1199:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z5, K3
 	VXORPS       Z10, Z10, K3, Z10
 
-powd_1201:
+powd_1217:
 	VMULPS  Z9, Z10, Z10
 	TESTQ   $0x00000100, sflags+200(FP)
-	JZ      noflag_1202
+	JZ      noflag_1218
 	VMOVUPS softmaxconsts<>+0(SB), Z5
 	MOVQ    DI, AX
 	VXORPS  Z9, Z9, Z9
 	XORQ    DX, DX
 
-class_1203:
+class_1219:
 	VPCMPEQD     Z9, Z4, K3
 	VBROADCASTSS 4(AX), K3, Z5
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z9, Z9
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_1203
+	JB           class_1219
 	VMULPS       Z5, Z10, Z10
 
-noflag_1202:
+noflag_1218:
 	VMOVAPS.Z Z10, K2, Z10
 	VADDPS    Z10, Z2, Z2
 
-noflag_1197:
-noflag_1190:
+noflag_1213:
+noflag_1206:
 	VMOVUPS softmaxconsts<>+0(SB), Z5
 	TESTQ   $0x00000200, flags+88(FP)
-	JZ      noflag_1204
+	JZ      noflag_1220
 	MOVQ    DI, AX
 	VXORPS  Z9, Z9, Z9
 	XORQ    DX, DX
 
-class_1205:
+class_1221:
 	VPCMPEQD     Z9, Z4, K3
 	VBROADCASTSS (AX), K3, Z5
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z9, Z9
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_1205
+	JB           class_1221
 
-noflag_1204:
+noflag_1220:
 	VBROADCASTSS k1+144(FP), Z9
 	VMULPS       Z5, Z9, Z9
 	VBROADCASTSS k2+148(FP), Z5
@@ -19635,27 +19763,27 @@ noflag_1204:
 	VBROADCASTSS gamma+156(FP), Z11
 	MOVQ         gmode+160(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_1206
+	JEQ          pow1_1222
 	CMPQ         AX, $0x02
-	JEQ          pow2_1208
+	JEQ          pow2_1224
 	CMPQ         AX, $0x03
-	JEQ          powg_1207
+	JEQ          powg_1223
 	VMOVUPS      softmaxconsts<>+0(SB), Z12
-	JMP          powd_1209
+	JMP          powd_1225
 
-pow1_1206:
+pow1_1222:
 	VMOVAPS Z10, Z12
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z10, K3
 	VXORPS  Z12, Z12, K3, Z12
-	JMP     powd_1209
+	JMP     powd_1225
 
-pow2_1208:
+pow2_1224:
 	VMULPS Z10, Z10, Z12
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z10, K3
 	VXORPS Z12, Z12, K3, Z12
-	JMP    powd_1209
+	JMP    powd_1225
 
-powg_1207:
+powg_1223:
 	VGETEXPPS    Z10, Z13
 	VADDPS       softmaxconsts<>+0(SB), Z13, Z13
 	VGETMANTPS   $0x02, Z10, Z12
@@ -19713,10 +19841,10 @@ powg_1207:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z10, K3
 	VXORPS       Z12, Z12, K3, Z12
 
-powd_1209:
+powd_1225:
 	VXORPS       softmaxconsts<>+2176(SB), Z12, Z12
 	CMPQ         AX, $0x00
-	JEQ          gamma0_1210
+	JEQ          gamma0_1226
 	VGETEXPPS    Z6, Z14
 	VADDPS       softmaxconsts<>+0(SB), Z14, Z14
 	VGETMANTPS   $0x02, Z6, Z13
@@ -19750,27 +19878,27 @@ powd_1209:
 	VSUBPS       softmaxconsts<>+0(SB), Z7, Z7
 	MOVQ         g1mode+168(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_1211
+	JEQ          pow1_1227
 	CMPQ         AX, $0x02
-	JEQ          pow2_1213
+	JEQ          pow2_1229
 	CMPQ         AX, $0x03
-	JEQ          powg_1212
+	JEQ          powg_1228
 	VMOVUPS      softmaxconsts<>+0(SB), Z7
-	JMP          powd_1214
+	JMP          powd_1230
 
-pow1_1211:
+pow1_1227:
 	VMOVAPS Z10, Z7
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z10, K3
 	VXORPS  Z7, Z7, K3, Z7
-	JMP     powd_1214
+	JMP     powd_1230
 
-pow2_1213:
+pow2_1229:
 	VMULPS Z10, Z10, Z7
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z10, K3
 	VXORPS Z7, Z7, K3, Z7
-	JMP    powd_1214
+	JMP    powd_1230
 
-powg_1212:
+powg_1228:
 	VGETEXPPS    Z10, Z14
 	VADDPS       softmaxconsts<>+0(SB), Z14, Z14
 	VGETMANTPS   $0x02, Z10, Z13
@@ -19828,45 +19956,45 @@ powg_1212:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z10, K3
 	VXORPS       Z7, Z7, K3, Z7
 
-powd_1214:
+powd_1230:
 	VMULPS Z11, Z7, Z7
 	VMULPS Z15, Z7, Z7
 	VMULPS Z6, Z7, Z7
 	VCMPPS $0x0e, softmaxconsts<>+1664(SB), Z10, K3
 	VADDPS Z7, Z12, K3, Z12
 
-gamma0_1210:
+gamma0_1226:
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_1215
+	JZ      noflag_1231
 	VMOVUPS softmaxconsts<>+0(SB), Z6
 	MOVQ    DI, AX
 	VXORPS  Z7, Z7, Z7
 	XORQ    DX, DX
 
-class_1216:
+class_1232:
 	VPCMPEQD     Z7, Z4, K3
 	VBROADCASTSS 4(AX), K3, Z6
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z7, Z7
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_1216
+	JB           class_1232
 	VMULPS       Z6, Z12, Z12
 
-noflag_1215:
+noflag_1231:
 	VBROADCASTSS fs+152(FP), Z6
 	VMULPS       Z6, Z12, Z12
 	VSUBPS       Z12, Z5, Z5
 	VSUBPS       Z12, Z9, Z9
 	VXORPS       Z6, Z6, Z6
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_1217
+	JZ           noflag_1233
 	MOVQ         SI, AX
 	MOVQ         DI, DX
 	VXORPS       Z7, Z7, Z7
 	XORQ         BX, BX
 
-class_1218:
+class_1234:
 	VMULPS       (AX), Z8, Z10
 	VPCMPEQD     Z7, Z4, K3
 	VBROADCASTSS 20(DX), Z11
@@ -19881,18 +20009,18 @@ class_1218:
 	VPADDD       softmaxconsts<>+832(SB), Z7, Z7
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_1218
+	JB           class_1234
 
-noflag_1217:
+noflag_1233:
 	TESTQ  $0x00000004, flags+88(FP)
-	JZ     outnr_1220
+	JZ     outnr_1236
 	MOVQ   SI, AX
 	MOVQ   DI, DX
 	MOVQ   R8, BX
 	VXORPS Z7, Z7, Z7
 	XORQ   SI, SI
 
-class_1221:
+class_1237:
 	VPCMPEQD     Z7, Z4, K3
 	VMULPS       (AX), Z8, Z10
 	VBROADCASTSS 20(DX), Z11
@@ -19905,11 +20033,11 @@ class_1221:
 	VADDPS       Z5, Z11, Z11
 	VMULPS       Z11, Z10, Z10
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_1222
+	JZ           noflag_1238
 	VBROADCASTSS 8(DX), Z11
 	VSUBPS       Z11, Z10, Z10
 
-noflag_1222:
+noflag_1238:
 	VSUBPS    Z9, Z10, K3, Z10
 	VMOVAPS.Z Z10, K2, Z10
 	VMOVUPS   Z10, K1, (BX)
@@ -19919,10 +20047,10 @@ noflag_1222:
 	VPADDD    softmaxconsts<>+832(SB), Z7, Z7
 	INCQ      SI
 	CMPQ      SI, C+72(FP)
-	JB        class_1221
-	JMP       outd_1219
+	JB        class_1237
+	JMP       outd_1235
 
-outnr_1220:
+outnr_1236:
 	VMOVAPS Z5, Z5
 	VMULPS  Z8, Z5, Z5
 	MOVQ    SI, AX
@@ -19931,15 +20059,15 @@ outnr_1220:
 	VXORPS  Z6, Z6, Z6
 	XORQ    SI, SI
 
-class_1223:
+class_1239:
 	VPCMPEQD     Z6, Z4, K3
 	VMULPS       (AX), Z5, Z7
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_1224
+	JZ           noflag_1240
 	VBROADCASTSS 8(DX), Z8
 	VSUBPS       Z8, Z7, Z7
 
-noflag_1224:
+noflag_1240:
 	VSUBPS    Z9, Z7, K3, Z7
 	VMOVAPS.Z Z7, K2, Z7
 	VMOVUPS   Z7, K1, (BX)
@@ -19949,15 +20077,15 @@ noflag_1224:
 	VPADDD    softmaxconsts<>+832(SB), Z6, Z6
 	INCQ      SI
 	CMPQ      SI, C+72(FP)
-	JB        class_1223
+	JB        class_1239
 
-outd_1219:
-done_1140:
+outd_1235:
+done_1156:
 	TESTQ $0x00000800, flags+88(FP)
-	JZ    noflag_1225
+	JZ    noflag_1241
 	SFENCE
 
-noflag_1225:
+noflag_1241:
 	MOVQ          out_base+224(FP), AX
 	VMOVAPS       Z0, Z0
 	VEXTRACTF64X4 $0x01, Z0, Y4

@@ -347,6 +347,28 @@ func softmaxStats(t *Tier, u8 bool) {
 	end()
 }
 
+// sumZ returns sum_k w_k*z_k, z_k = x_k - mx recomputed from the logits
+// (w_k = 1 unless flags has flagWeights), for the label smoothing term.
+func (t *Tier) sumZ(a softmaxArgs, flags Mem, st pixelState, mx Op) VecVirtual {
+	swz := t.V()
+	VXORPS(swz, swz, swz)
+	px, pw := GP64(), GP64()
+	MOVQ(a.x, px)
+	MOVQ(a.tab, pw)
+	t.classLoop(a.C, []classPtr{{px, a.stride}, {pw, U32(tabStride)}}, false, func(VecVirtual) {
+		z := t.V()
+		t.loadX(Mem{Base: px}, z, st)
+		VSUBPS(mx, z, z)
+		ifFlag(flags, flagWeights, func() {
+			w := t.V()
+			VBROADCASTSS(Mem{Base: pw}, w)
+			VMULPS(w, z, z)
+		})
+		VADDPS(z, swz, swz)
+	})
+	return swz
+}
+
 // jumpProdMode jumps to l when flags ask for the cross entropy without
 // class weights and without the focal term: the product mode of
 // kernels/generic.go softmaxStatsGeneric, where every pixel's -log p_y
@@ -375,16 +397,7 @@ func (t *Tier) ceProduct(a softmaxArgs, flags Mem, st pixelState, SUM, mx, zy Op
 	VMULPS(zy, l, l) // -(1-eps)*z_y
 	L := t.keep(l)
 	ifFlag(flags, flagSmooth, func() {
-		swz := t.V()
-		VXORPS(swz, swz, swz)
-		px := GP64()
-		MOVQ(a.x, px)
-		t.classLoop(a.C, []classPtr{{px, a.stride}}, false, func(VecVirtual) {
-			z := t.V()
-			t.loadX(Mem{Base: px}, z, st)
-			VSUBPS(mx, z, z)
-			VADDPS(z, swz, swz)
-		})
+		swz := t.sumZ(a, flags, st, mx) // no class weights in the product mode
 		ec := t.bcast(arg("epsC"))
 		l2 := t.ld(L)
 		VFNMADD231PS(ec, swz, l2) // - eps/C * sum_k z_k
@@ -477,22 +490,7 @@ func (t *Tier) pixelwiseSums(a softmaxArgs, flags Mem, st pixelState, SUM, INV, 
 			ifFlag(flags, flagSmooth, func() {
 				// eps/C * sum_k w_k*(lse - z_k) = eps/C * (lse*wsum - sum_k w_k*z_k),
 				// z_k = x_k - mx recomputed from the logits.
-				swz := t.V()
-				VXORPS(swz, swz, swz)
-				px, pw := GP64(), GP64()
-				MOVQ(a.x, px)
-				MOVQ(a.tab, pw)
-				t.classLoop(a.C, []classPtr{{px, a.stride}, {pw, U32(tabStride)}}, false, func(VecVirtual) {
-					z := t.V()
-					t.loadX(Mem{Base: px}, z, st)
-					VSUBPS(mx, z, z)
-					ifFlag(flags, flagWeights, func() {
-						w := t.V()
-						VBROADCASTSS(Mem{Base: pw}, w)
-						VMULPS(w, z, z)
-					})
-					VADDPS(z, swz, swz)
-				})
+				swz := t.sumZ(a, flags, st, mx)
 				sm := t.bcast(arg("wsum"))
 				VMULPS(LSE, sm, sm)
 				VSUBPS(swz, sm, sm)
