@@ -354,35 +354,12 @@ func TestSinglePass(t *testing.T) {
 					m.Ignore = ign
 				}
 				t.Run(fmt.Sprintf("%s/i32=%v", name, i32), func(t *testing.T) {
-					var ws Workspace
-					fwd, err := m.Forward(&ws, x, labels, sh)
-					if err != nil {
-						t.Fatal(err)
-					}
-					g := make([]float32, sh.Len())
-					v, err := m.Backward(&ws, x, labels, sh, g)
-					if err != nil {
-						t.Fatal(err)
-					}
-					if math.Float64bits(v) != math.Float64bits(fwd) {
-						t.Errorf("Backward value %v, Forward %v", v, fwd)
-					}
-					var st Stats
-					st.Reset(sh.N, sh.C)
-					if err := m.Accumulate(&ws, &st, x, labels, sh, 0); err != nil {
-						t.Fatal(err)
-					}
-					g2 := make([]float32, sh.Len())
-					v2, err := m.Gradient(&ws, &st, x, labels, sh, 0, g2)
-					if err != nil {
-						t.Fatal(err)
-					}
-					if math.Float64bits(v2) != math.Float64bits(v) {
-						t.Errorf("two-pass value %v, single pass %v", v2, v)
-					}
-					if i := sameBits(g, g2); i >= 0 {
-						t.Fatalf("grad[%d] = %v single pass, %v two passes", i, g[i], g2[i])
-					}
+					checkSinglePass(t, sh, func(ws *Workspace) (float64, error) { return m.Forward(ws, x, labels, sh) },
+						func(ws *Workspace, g []float32) (float64, error) { return m.Backward(ws, x, labels, sh, g) },
+						func(ws *Workspace, st *Stats) error { return m.Accumulate(ws, st, x, labels, sh, 0) },
+						func(ws *Workspace, st *Stats, g []float32) (float64, error) {
+							return m.Gradient(ws, st, x, labels, sh, 0, g)
+						})
 				})
 			}
 		}
@@ -411,36 +388,54 @@ func TestSinglePassBinary(t *testing.T) {
 				continue
 			}
 			t.Run(name, func(t *testing.T) {
-				var ws Workspace
-				fwd, err := b.Forward(&ws, x, y, sh)
-				if err != nil {
-					t.Fatal(err)
-				}
-				g := make([]float32, sh.Len())
-				v, err := b.Backward(&ws, x, y, sh, g)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if math.Float64bits(v) != math.Float64bits(fwd) {
-					t.Errorf("Backward value %v, Forward %v", v, fwd)
-				}
-				var st Stats
-				st.Reset(sh.N, sh.C)
-				if err := b.Accumulate(&ws, &st, x, y, sh, 0); err != nil {
-					t.Fatal(err)
-				}
-				g2 := make([]float32, sh.Len())
-				v2, err := b.Gradient(&ws, &st, x, y, sh, 0, g2)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if math.Float64bits(v2) != math.Float64bits(v) {
-					t.Errorf("two-pass value %v, single pass %v", v2, v)
-				}
-				if i := sameBits(g, g2); i >= 0 {
-					t.Fatalf("grad[%d] = %v single pass, %v two passes", i, g[i], g2[i])
-				}
+				checkSinglePass(t, sh, func(ws *Workspace) (float64, error) { return b.Forward(ws, x, y, sh) },
+					func(ws *Workspace, g []float32) (float64, error) { return b.Backward(ws, x, y, sh, g) },
+					func(ws *Workspace, st *Stats) error { return b.Accumulate(ws, st, x, y, sh, 0) },
+					func(ws *Workspace, st *Stats, g []float32) (float64, error) {
+						return b.Gradient(ws, st, x, y, sh, 0, g)
+					})
 			})
 		}
 	})
+}
+
+// checkSinglePass compares a loss's Backward (one fused pass) with its
+// Forward (the value, bit for bit) and with Accumulate then Gradient (value
+// and gradient, bit for bit), on the shape sh.
+func checkSinglePass(t *testing.T, sh Shape,
+	forward func(ws *Workspace) (float64, error),
+	backward func(ws *Workspace, g []float32) (float64, error),
+	accumulate func(ws *Workspace, st *Stats) error,
+	gradient func(ws *Workspace, st *Stats, g []float32) (float64, error),
+) {
+	t.Helper()
+	var ws Workspace
+	fwd, err := forward(&ws)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := make([]float32, sh.Len())
+	v, err := backward(&ws, g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if math.Float64bits(v) != math.Float64bits(fwd) {
+		t.Errorf("Backward value %v, Forward %v", v, fwd)
+	}
+	var st Stats
+	st.Reset(sh.N, sh.C)
+	if err := accumulate(&ws, &st); err != nil {
+		t.Fatal(err)
+	}
+	g2 := make([]float32, sh.Len())
+	v2, err := gradient(&ws, &st, g2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if math.Float64bits(v2) != math.Float64bits(v) {
+		t.Errorf("two-pass value %v, single pass %v", v2, v)
+	}
+	if i := sameBits(g, g2); i >= 0 {
+		t.Fatalf("grad[%d] = %v single pass, %v two passes", i, g[i], g2[i])
+	}
 }
