@@ -8,7 +8,9 @@
 // always one block of at most BlockSize pixels. Block primitives return
 // float32 partial sums; the plane drivers (SigmoidPlane, SoftmaxImage)
 // combine the blocks in float64 in block order, so a result never depends on
-// how the blocks were scheduled.
+// how the blocks were scheduled. The fused drivers (SoftmaxFusedRange,
+// SigmoidFused) run a statistics pass and a gradient pass in one read of
+// the logits, for losses whose terms are all pixelwise.
 //
 // Nothing in this package allocates, and nothing modifies its inputs.
 package kernels
