@@ -347,20 +347,6 @@ func softmaxFusedGeneric[L Label](x []float32, S, lo, hi int, lab []L, p *Softma
 	softmaxGradGeneric(x, S, lo, hi, lab, c, dst)
 }
 
-// fusedOf returns a fused kernel that runs a tier's statistics kernel and
-// then its gradient kernel on the same block (the second read of the block
-// comes from the cache).
-func fusedOf[L Label](stats func(x []float32, S, lo, hi int, lab []L, p *SoftmaxParams, s *SoftmaxSums[float32]),
-	grad func(x []float32, S, lo, hi int, lab []L, c *SoftmaxCoef, dst []float32),
-) func(x []float32, S, lo, hi int, lab []L, p *SoftmaxParams, c *SoftmaxCoef, s *SoftmaxSums[float32], dst []float32) {
-	return func(x []float32, S, lo, hi int, lab []L, p *SoftmaxParams, c *SoftmaxCoef, s *SoftmaxSums[float32], dst []float32) {
-		q := *p
-		q.Need &^= NeedRegion | NeedSquared
-		stats(x, S, lo, hi, lab, &q, s)
-		grad(x, S, lo, hi, lab, c, dst)
-	}
-}
-
 func confusionGeneric[L Label](x []float32, S, C, lo, hi int, lab []L, ign int32, useIgn bool, tp, fp, fn []int64) {
 	for i := lo; i < hi; i++ {
 		y := int32(lab[i])

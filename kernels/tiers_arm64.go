@@ -24,8 +24,8 @@ var neonTier = func() *tier {
 	t.softmaxStatsI32 = neonSoftmaxStats[int32]
 	t.softmaxGradU8 = neonSoftmaxGrad[uint8]
 	t.softmaxGradI32 = neonSoftmaxGrad[int32]
-	t.softmaxFusedU8 = fusedOf(neonSoftmaxStats[uint8], neonSoftmaxGrad[uint8])
-	t.softmaxFusedI32 = fusedOf(neonSoftmaxStats[int32], neonSoftmaxGrad[int32])
+	t.softmaxFusedU8 = neonSoftmaxFused[uint8]
+	t.softmaxFusedI32 = neonSoftmaxFused[int32]
 	t.confusionU8 = neonConfusion[uint8]
 	t.confusionI32 = neonConfusion[int32]
 	t.confusionBin = neonConfusionBinary
@@ -86,6 +86,15 @@ func neonSigmoidFused(x, y []float32, p *SigmoidParams, c *SigmoidCoef, s *Sigmo
 		out.Focal += s.Focal
 	}
 	*s = out
+}
+
+// neonSoftmaxFused runs the statistics kernel and then the gradient kernel
+// on the block (the second read of the block comes from the cache).
+func neonSoftmaxFused[L Label](x []float32, S, lo, hi int, lab []L, p *SoftmaxParams, c *SoftmaxCoef, s *SoftmaxSums[float32], dst []float32) {
+	q := *p
+	q.Need &^= NeedRegion | NeedSquared
+	neonSoftmaxStats(x, S, lo, hi, lab, &q, s)
+	neonSoftmaxGrad(x, S, lo, hi, lab, c, dst)
 }
 
 // The NEON softmax kernels need no scratch: the gradient pass keeps its e_c
