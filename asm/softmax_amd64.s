@@ -6,7 +6,7 @@
 
 // func SoftmaxStatsU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
 // Requires: AVX, AVX2, FMA3, MMX+
-TEXT ·SoftmaxStatsU8AVX2(SB), NOSPLIT, $544-192
+TEXT ·SoftmaxStatsU8AVX2(SB), NOSPLIT, $576-192
 	MOVQ   x_base+0(FP), AX
 	MOVQ   lo+32(FP), CX
 	MOVQ   hi+40(FP), DX
@@ -42,12 +42,12 @@ class_1:
 	VMOVUPS Y0, 64(SP)
 	VXORPS  Y0, Y0, Y0
 	VMOVUPS Y0, 96(SP)
-	VXORPS  Y0, Y0, Y0
+	VMOVUPS softmaxconsts<>+0(SB), Y0
 	VMOVUPS Y0, 128(SP)
 	VXORPS  Y0, Y0, Y0
 	VMOVUPS Y0, 160(SP)
-	VMOVUPS softmaxconsts<>+0(SB), Y0
-	VMOVUPS Y0, 128(SP)
+	VXORPS  Y0, Y0, Y0
+	VMOVUPS Y0, 192(SP)
 
 loop_2:
 	CMPQ         DX, $0x00000008
@@ -78,7 +78,7 @@ max_6:
 	JNZ        max_6
 
 c1_5:
-	VMOVUPS Y2, 192(SP)
+	VMOVUPS Y2, 224(SP)
 	VXORPS  Y2, Y2, Y2
 	VXORPS  Y3, Y3, Y3
 	MOVQ    AX, R9
@@ -88,7 +88,7 @@ c1_5:
 
 class_7:
 	VMOVUPS      (R9), Y5
-	VSUBPS       192(SP), Y5, Y5
+	VSUBPS       224(SP), Y5, Y5
 	VMULPS       softmaxconsts<>+128(SB), Y5, Y6
 	VROUNDPS     $0x00, Y6, Y6
 	VMOVAPS      Y5, Y7
@@ -125,11 +125,11 @@ noflag_8:
 	INCQ      R11
 	CMPQ      R11, C+72(FP)
 	JB        class_7
-	VMOVUPS   Y3, 224(SP)
+	VMOVUPS   Y3, 256(SP)
 	VMOVUPS   softmaxconsts<>+0(SB), Y3
 	VDIVPS    Y2, Y3, Y3
-	VMOVUPS   Y3, 256(SP)
-	VMOVUPS   Y2, 288(SP)
+	VMOVUPS   Y3, 288(SP)
+	VMOVUPS   Y2, 320(SP)
 	TESTQ     $0x00000004, flags+88(FP)
 	JZ        noflag_9
 	MOVQ      SI, R9
@@ -138,7 +138,7 @@ noflag_8:
 	XORQ      R11, R11
 
 class_10:
-	VMOVUPS 256(SP), Y3
+	VMOVUPS 288(SP), Y3
 	VMULPS  (R9), Y3, Y3
 	VANDPS  Y1, Y3, Y3
 	VADDPS  (R10), Y3, Y4
@@ -173,7 +173,7 @@ noflag_9:
 	JEQ          prodmode_12
 	TESTQ        $0x00000003, flags+88(FP)
 	JZ           noflag_14
-	VMOVUPS      288(SP), Y2
+	VMOVUPS      320(SP), Y2
 	VPSRLD       $0x17, Y2, Y3
 	VPSUBD       softmaxconsts<>+896(SB), Y3, Y3
 	VCVTDQ2PS    Y3, Y4
@@ -204,9 +204,9 @@ noflag_9:
 	VFMADD231PS  softmaxconsts<>+192(SB), Y4, Y6
 	VCMPPS       $0x03, Y2, Y2, Y3
 	VBLENDVPS    Y3, Y2, Y6, Y6
-	VSUBPS       224(SP), Y6, Y2
-	VMOVUPS      Y6, 320(SP)
-	VMOVUPS      Y2, 352(SP)
+	VSUBPS       256(SP), Y6, Y2
+	VMOVUPS      Y6, 352(SP)
+	VMOVUPS      Y2, 384(SP)
 	TESTQ        $0x00000001, flags+88(FP)
 	JZ           noflag_15
 	VMOVUPS      softmaxconsts<>+0(SB), Y2
@@ -227,11 +227,11 @@ class_17:
 	JB           class_17
 
 noflag_16:
-	VMOVUPS      Y2, 384(SP)
-	VBROADCASTSS eps1+144(FP), Y2
-	VMULPS       384(SP), Y2, Y2
-	VMULPS       352(SP), Y2, Y2
 	VMOVUPS      Y2, 416(SP)
+	VBROADCASTSS eps1+144(FP), Y2
+	VMULPS       416(SP), Y2, Y2
+	VMULPS       384(SP), Y2, Y2
+	VMOVUPS      Y2, 448(SP)
 	TESTQ        $0x00000400, flags+88(FP)
 	JZ           noflag_18
 	VXORPS       Y2, Y2, Y2
@@ -241,7 +241,7 @@ noflag_16:
 
 class_19:
 	VMOVUPS      (R9), Y3
-	VSUBPS       192(SP), Y3, Y3
+	VSUBPS       224(SP), Y3, Y3
 	TESTQ        $0x00000200, flags+88(FP)
 	JZ           noflag_20
 	VBROADCASTSS (R10), Y4
@@ -255,19 +255,19 @@ noflag_20:
 	CMPQ         R11, C+72(FP)
 	JB           class_19
 	VBROADCASTSS wsum+152(FP), Y3
-	VMULPS       320(SP), Y3, Y3
+	VMULPS       352(SP), Y3, Y3
 	VSUBPS       Y2, Y3, Y3
 	VBROADCASTSS epsC+148(FP), Y2
-	VMOVUPS      416(SP), Y4
+	VMOVUPS      448(SP), Y4
 	VFMADD231PS  Y2, Y3, Y4
-	VMOVUPS      Y4, 416(SP)
+	VMOVUPS      Y4, 448(SP)
 
 noflag_18:
-	VMOVUPS 416(SP), Y2
+	VMOVUPS 448(SP), Y2
 	VANDPS  Y1, Y2, Y2
 	VADDPS  (SP), Y2, Y2
 	VMOVUPS Y2, (SP)
-	VMOVUPS 384(SP), Y2
+	VMOVUPS 416(SP), Y2
 	VANDPS  Y1, Y2, Y2
 	VADDPS  32(SP), Y2, Y2
 	VMOVUPS Y2, 32(SP)
@@ -275,7 +275,7 @@ noflag_18:
 noflag_15:
 	TESTQ        $0x00000002, flags+88(FP)
 	JZ           noflag_21
-	VMOVUPS      224(SP), Y2
+	VMOVUPS      256(SP), Y2
 	VMULPS       softmaxconsts<>+128(SB), Y2, Y3
 	VROUNDPS     $0x00, Y3, Y3
 	VMOVAPS      Y2, Y4
@@ -298,11 +298,11 @@ noflag_15:
 	VMULPS       Y3, Y8, Y3
 	VCMPPS       $0x01, softmaxconsts<>+768(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
-	VMULPS       256(SP), Y3, Y3
+	VMULPS       288(SP), Y3, Y3
 	VMOVUPS      softmaxconsts<>+0(SB), Y2
 	VSUBPS       Y3, Y2, Y2
 	VBROADCASTSS gamma+156(FP), Y3
-	VMOVUPS      Y3, 448(SP)
+	VMOVUPS      Y3, 480(SP)
 	MOVQ         gmode+160(FP), R9
 	CMPQ         R9, $0x01
 	JEQ          pow1_22
@@ -365,7 +365,7 @@ powg_23:
 	VBLENDVPS    Y3, softmaxconsts<>+1984(SB), Y6, Y6
 	VCMPPS       $0x00, softmaxconsts<>+1664(SB), Y2, Y3
 	VBLENDVPS    Y3, softmaxconsts<>+2048(SB), Y6, Y6
-	VMULPS       448(SP), Y6, Y6
+	VMULPS       480(SP), Y6, Y6
 	VMULPS       softmaxconsts<>+128(SB), Y6, Y3
 	VROUNDPS     $0x00, Y3, Y3
 	VMOVAPS      Y6, Y4
@@ -400,8 +400,8 @@ powg_23:
 	VANDNPS      Y3, Y2, Y3
 
 powd_25:
-	VMULPS  352(SP), Y3, Y3
-	VMOVUPS Y3, 480(SP)
+	VMULPS  384(SP), Y3, Y3
+	VMOVUPS Y3, 512(SP)
 	TESTQ   $0x00000100, flags+88(FP)
 	JZ      noflag_26
 	VMOVUPS softmaxconsts<>+0(SB), Y2
@@ -418,12 +418,12 @@ class_27:
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
 	JB           class_27
-	VMOVUPS      480(SP), Y0
+	VMOVUPS      512(SP), Y0
 	VMULPS       Y2, Y0, Y0
-	VMOVUPS      Y0, 480(SP)
+	VMOVUPS      Y0, 512(SP)
 
 noflag_26:
-	VMOVUPS 480(SP), Y0
+	VMOVUPS 512(SP), Y0
 	VANDPS  Y1, Y0, Y0
 	VADDPS  64(SP), Y0, Y0
 	VMOVUPS Y0, 64(SP)
@@ -435,8 +435,8 @@ noflag_14:
 prodmode_12:
 	VBROADCASTSS eps1+144(FP), Y0
 	VXORPS       softmaxconsts<>+2176(SB), Y0, Y0
-	VMULPS       224(SP), Y0, Y0
-	VMOVUPS      Y0, 512(SP)
+	VMULPS       256(SP), Y0, Y0
+	VMOVUPS      Y0, 544(SP)
 	TESTQ        $0x00000400, flags+88(FP)
 	JZ           noflag_28
 	VXORPS       Y0, Y0, Y0
@@ -446,7 +446,7 @@ prodmode_12:
 
 class_29:
 	VMOVUPS      (R9), Y2
-	VSUBPS       192(SP), Y2, Y2
+	VSUBPS       224(SP), Y2, Y2
 	TESTQ        $0x00000200, flags+88(FP)
 	JZ           noflag_30
 	VBROADCASTSS (R10), Y3
@@ -460,32 +460,42 @@ noflag_30:
 	CMPQ         R11, C+72(FP)
 	JB           class_29
 	VBROADCASTSS epsC+148(FP), Y2
-	VMOVUPS      512(SP), Y3
+	VMOVUPS      544(SP), Y3
 	VFNMADD231PS Y2, Y0, Y3
-	VMOVUPS      Y3, 512(SP)
+	VMOVUPS      Y3, 544(SP)
 
 noflag_28:
-	VMOVUPS   512(SP), Y0
-	VANDPS    Y1, Y0, Y0
-	VADDPS    (SP), Y0, Y0
-	VMOVUPS   Y0, (SP)
-	VMOVUPS   softmaxconsts<>+0(SB), Y0
-	VANDPS    Y1, Y0, Y0
-	VADDPS    32(SP), Y0, Y0
-	VMOVUPS   Y0, 32(SP)
-	VMOVUPS   softmaxconsts<>+0(SB), Y0
-	VBLENDVPS Y1, 288(SP), Y0, Y0
-	VMULPS    128(SP), Y0, Y0
-	VPSRLD    $0x17, Y0, Y1
-	VPSUBD    softmaxconsts<>+704(SB), Y1, Y1
-	VCVTDQ2PS Y1, Y1
-	VADDPS    160(SP), Y1, Y1
-	VMOVUPS   Y1, 160(SP)
-	VANDPS    softmaxconsts<>+960(SB), Y0, Y1
-	VORPS     softmaxconsts<>+0(SB), Y1, Y1
-	VCMPPS    $0x03, Y0, Y0, Y2
-	VBLENDVPS Y2, Y0, Y1, Y1
-	VMOVUPS   Y1, 128(SP)
+	VMOVUPS     544(SP), Y0
+	VANDPS      Y1, Y0, Y0
+	VADDPS      (SP), Y0, Y0
+	VMOVUPS     Y0, (SP)
+	VMOVUPS     softmaxconsts<>+0(SB), Y0
+	VANDPS      Y1, Y0, Y0
+	VADDPS      32(SP), Y0, Y0
+	VMOVUPS     Y0, 32(SP)
+	VMOVUPS     softmaxconsts<>+0(SB), Y0
+	VBLENDVPS   Y1, 320(SP), Y0, Y0
+	VMOVUPS     128(SP), Y1
+	VMOVUPS     160(SP), Y2
+	VMULPS      Y0, Y1, Y3
+	VMOVAPS     Y3, Y4
+	VFMSUB231PS Y0, Y1, Y4
+	VFMADD231PS Y0, Y2, Y4
+	VPSRLD      $0x17, Y3, Y0
+	VPSUBD      softmaxconsts<>+704(SB), Y0, Y0
+	VCVTDQ2PS   Y0, Y1
+	VADDPS      192(SP), Y1, Y1
+	VMOVUPS     Y1, 192(SP)
+	VANDPS      softmaxconsts<>+960(SB), Y3, Y1
+	VORPS       softmaxconsts<>+0(SB), Y1, Y1
+	VCMPPS      $0x03, Y3, Y3, Y2
+	VBLENDVPS   Y2, Y3, Y1, Y1
+	VMOVUPS     Y1, 128(SP)
+	VMOVUPS     softmaxconsts<>+704(SB), Y1
+	VPSUBD      Y0, Y1, Y1
+	VPSLLD      $0x17, Y1, Y1
+	VMULPS      Y1, Y4, Y4
+	VMOVUPS     Y4, 160(SP)
 
 pwdone_13:
 	ADDQ $0x00000020, AX
@@ -536,7 +546,7 @@ max_33:
 	JNZ        max_33
 
 c1_32:
-	VMOVUPS Y2, 192(SP)
+	VMOVUPS Y2, 224(SP)
 	VXORPS  Y2, Y2, Y2
 	VXORPS  Y3, Y3, Y3
 	MOVQ    AX, DX
@@ -546,7 +556,7 @@ c1_32:
 
 class_34:
 	VMASKMOVPS   (DX), Y0, Y5
-	VSUBPS       192(SP), Y5, Y5
+	VSUBPS       224(SP), Y5, Y5
 	VMULPS       softmaxconsts<>+128(SB), Y5, Y6
 	VROUNDPS     $0x00, Y6, Y6
 	VMOVAPS      Y5, Y7
@@ -583,11 +593,11 @@ noflag_35:
 	INCQ      R9
 	CMPQ      R9, C+72(FP)
 	JB        class_34
-	VMOVUPS   Y3, 224(SP)
+	VMOVUPS   Y3, 256(SP)
 	VMOVUPS   softmaxconsts<>+0(SB), Y3
 	VDIVPS    Y2, Y3, Y3
-	VMOVUPS   Y3, 256(SP)
-	VMOVUPS   Y2, 288(SP)
+	VMOVUPS   Y3, 288(SP)
+	VMOVUPS   Y2, 320(SP)
 	TESTQ     $0x00000004, flags+88(FP)
 	JZ        noflag_36
 	MOVQ      SI, DX
@@ -596,7 +606,7 @@ noflag_35:
 	XORQ      SI, SI
 
 class_37:
-	VMOVUPS 256(SP), Y3
+	VMOVUPS 288(SP), Y3
 	VMULPS  (DX), Y3, Y3
 	VANDPS  Y0, Y3, Y3
 	VADDPS  (BX), Y3, Y4
@@ -631,7 +641,7 @@ noflag_36:
 	JEQ          prodmode_39
 	TESTQ        $0x00000003, flags+88(FP)
 	JZ           noflag_41
-	VMOVUPS      288(SP), Y2
+	VMOVUPS      320(SP), Y2
 	VPSRLD       $0x17, Y2, Y3
 	VPSUBD       softmaxconsts<>+896(SB), Y3, Y3
 	VCVTDQ2PS    Y3, Y4
@@ -662,9 +672,9 @@ noflag_36:
 	VFMADD231PS  softmaxconsts<>+192(SB), Y4, Y6
 	VCMPPS       $0x03, Y2, Y2, Y3
 	VBLENDVPS    Y3, Y2, Y6, Y6
-	VSUBPS       224(SP), Y6, Y2
-	VMOVUPS      Y6, 320(SP)
-	VMOVUPS      Y2, 352(SP)
+	VSUBPS       256(SP), Y6, Y2
+	VMOVUPS      Y6, 352(SP)
+	VMOVUPS      Y2, 384(SP)
 	TESTQ        $0x00000001, flags+88(FP)
 	JZ           noflag_42
 	VMOVUPS      softmaxconsts<>+0(SB), Y2
@@ -685,11 +695,11 @@ class_44:
 	JB           class_44
 
 noflag_43:
-	VMOVUPS      Y2, 384(SP)
-	VBROADCASTSS eps1+144(FP), Y2
-	VMULPS       384(SP), Y2, Y2
-	VMULPS       352(SP), Y2, Y2
 	VMOVUPS      Y2, 416(SP)
+	VBROADCASTSS eps1+144(FP), Y2
+	VMULPS       416(SP), Y2, Y2
+	VMULPS       384(SP), Y2, Y2
+	VMOVUPS      Y2, 448(SP)
 	TESTQ        $0x00000400, flags+88(FP)
 	JZ           noflag_45
 	VXORPS       Y2, Y2, Y2
@@ -698,7 +708,7 @@ noflag_43:
 
 class_46:
 	VMASKMOVPS   (AX), Y0, Y3
-	VSUBPS       192(SP), Y3, Y3
+	VSUBPS       224(SP), Y3, Y3
 	TESTQ        $0x00000200, flags+88(FP)
 	JZ           noflag_47
 	VBROADCASTSS (DX), Y4
@@ -712,19 +722,19 @@ noflag_47:
 	CMPQ         BX, C+72(FP)
 	JB           class_46
 	VBROADCASTSS wsum+152(FP), Y3
-	VMULPS       320(SP), Y3, Y3
+	VMULPS       352(SP), Y3, Y3
 	VSUBPS       Y2, Y3, Y3
 	VBROADCASTSS epsC+148(FP), Y2
-	VMOVUPS      416(SP), Y4
+	VMOVUPS      448(SP), Y4
 	VFMADD231PS  Y2, Y3, Y4
-	VMOVUPS      Y4, 416(SP)
+	VMOVUPS      Y4, 448(SP)
 
 noflag_45:
-	VMOVUPS 416(SP), Y2
+	VMOVUPS 448(SP), Y2
 	VANDPS  Y0, Y2, Y2
 	VADDPS  (SP), Y2, Y2
 	VMOVUPS Y2, (SP)
-	VMOVUPS 384(SP), Y2
+	VMOVUPS 416(SP), Y2
 	VANDPS  Y0, Y2, Y2
 	VADDPS  32(SP), Y2, Y2
 	VMOVUPS Y2, 32(SP)
@@ -732,7 +742,7 @@ noflag_45:
 noflag_42:
 	TESTQ        $0x00000002, flags+88(FP)
 	JZ           noflag_48
-	VMOVUPS      224(SP), Y2
+	VMOVUPS      256(SP), Y2
 	VMULPS       softmaxconsts<>+128(SB), Y2, Y3
 	VROUNDPS     $0x00, Y3, Y3
 	VMOVAPS      Y2, Y4
@@ -755,11 +765,11 @@ noflag_42:
 	VMULPS       Y3, Y8, Y3
 	VCMPPS       $0x01, softmaxconsts<>+768(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
-	VMULPS       256(SP), Y3, Y3
+	VMULPS       288(SP), Y3, Y3
 	VMOVUPS      softmaxconsts<>+0(SB), Y2
 	VSUBPS       Y3, Y2, Y2
 	VBROADCASTSS gamma+156(FP), Y3
-	VMOVUPS      Y3, 448(SP)
+	VMOVUPS      Y3, 480(SP)
 	MOVQ         gmode+160(FP), AX
 	CMPQ         AX, $0x01
 	JEQ          pow1_49
@@ -822,7 +832,7 @@ powg_50:
 	VBLENDVPS    Y3, softmaxconsts<>+1984(SB), Y6, Y6
 	VCMPPS       $0x00, softmaxconsts<>+1664(SB), Y2, Y3
 	VBLENDVPS    Y3, softmaxconsts<>+2048(SB), Y6, Y6
-	VMULPS       448(SP), Y6, Y6
+	VMULPS       480(SP), Y6, Y6
 	VMULPS       softmaxconsts<>+128(SB), Y6, Y3
 	VROUNDPS     $0x00, Y3, Y3
 	VMOVAPS      Y6, Y4
@@ -857,8 +867,8 @@ powg_50:
 	VANDNPS      Y3, Y2, Y3
 
 powd_52:
-	VMULPS  352(SP), Y3, Y3
-	VMOVUPS Y3, 480(SP)
+	VMULPS  384(SP), Y3, Y3
+	VMOVUPS Y3, 512(SP)
 	TESTQ   $0x00000100, flags+88(FP)
 	JZ      noflag_53
 	VMOVUPS softmaxconsts<>+0(SB), Y2
@@ -875,12 +885,12 @@ class_54:
 	INCQ         CX
 	CMPQ         CX, C+72(FP)
 	JB           class_54
-	VMOVUPS      480(SP), Y1
+	VMOVUPS      512(SP), Y1
 	VMULPS       Y2, Y1, Y1
-	VMOVUPS      Y1, 480(SP)
+	VMOVUPS      Y1, 512(SP)
 
 noflag_53:
-	VMOVUPS 480(SP), Y1
+	VMOVUPS 512(SP), Y1
 	VANDPS  Y0, Y1, Y1
 	VADDPS  64(SP), Y1, Y1
 	VMOVUPS Y1, 64(SP)
@@ -892,8 +902,8 @@ noflag_41:
 prodmode_39:
 	VBROADCASTSS eps1+144(FP), Y1
 	VXORPS       softmaxconsts<>+2176(SB), Y1, Y1
-	VMULPS       224(SP), Y1, Y1
-	VMOVUPS      Y1, 512(SP)
+	VMULPS       256(SP), Y1, Y1
+	VMOVUPS      Y1, 544(SP)
 	TESTQ        $0x00000400, flags+88(FP)
 	JZ           noflag_55
 	VXORPS       Y1, Y1, Y1
@@ -902,7 +912,7 @@ prodmode_39:
 
 class_56:
 	VMASKMOVPS   (AX), Y0, Y2
-	VSUBPS       192(SP), Y2, Y2
+	VSUBPS       224(SP), Y2, Y2
 	TESTQ        $0x00000200, flags+88(FP)
 	JZ           noflag_57
 	VBROADCASTSS (DX), Y3
@@ -916,32 +926,42 @@ noflag_57:
 	CMPQ         BX, C+72(FP)
 	JB           class_56
 	VBROADCASTSS epsC+148(FP), Y2
-	VMOVUPS      512(SP), Y3
+	VMOVUPS      544(SP), Y3
 	VFNMADD231PS Y2, Y1, Y3
-	VMOVUPS      Y3, 512(SP)
+	VMOVUPS      Y3, 544(SP)
 
 noflag_55:
-	VMOVUPS   512(SP), Y1
-	VANDPS    Y0, Y1, Y1
-	VADDPS    (SP), Y1, Y1
-	VMOVUPS   Y1, (SP)
-	VMOVUPS   softmaxconsts<>+0(SB), Y1
-	VANDPS    Y0, Y1, Y1
-	VADDPS    32(SP), Y1, Y1
-	VMOVUPS   Y1, 32(SP)
-	VMOVUPS   softmaxconsts<>+0(SB), Y1
-	VBLENDVPS Y0, 288(SP), Y1, Y1
-	VMULPS    128(SP), Y1, Y0
-	VPSRLD    $0x17, Y0, Y1
-	VPSUBD    softmaxconsts<>+704(SB), Y1, Y1
-	VCVTDQ2PS Y1, Y1
-	VADDPS    160(SP), Y1, Y1
-	VMOVUPS   Y1, 160(SP)
-	VANDPS    softmaxconsts<>+960(SB), Y0, Y1
-	VORPS     softmaxconsts<>+0(SB), Y1, Y1
-	VCMPPS    $0x03, Y0, Y0, Y2
-	VBLENDVPS Y2, Y0, Y1, Y1
-	VMOVUPS   Y1, 128(SP)
+	VMOVUPS     544(SP), Y1
+	VANDPS      Y0, Y1, Y1
+	VADDPS      (SP), Y1, Y1
+	VMOVUPS     Y1, (SP)
+	VMOVUPS     softmaxconsts<>+0(SB), Y1
+	VANDPS      Y0, Y1, Y1
+	VADDPS      32(SP), Y1, Y1
+	VMOVUPS     Y1, 32(SP)
+	VMOVUPS     softmaxconsts<>+0(SB), Y1
+	VBLENDVPS   Y0, 320(SP), Y1, Y1
+	VMOVUPS     128(SP), Y0
+	VMOVUPS     160(SP), Y2
+	VMULPS      Y1, Y0, Y3
+	VMOVAPS     Y3, Y4
+	VFMSUB231PS Y1, Y0, Y4
+	VFMADD231PS Y1, Y2, Y4
+	VPSRLD      $0x17, Y3, Y1
+	VPSUBD      softmaxconsts<>+704(SB), Y1, Y1
+	VCVTDQ2PS   Y1, Y0
+	VADDPS      192(SP), Y0, Y0
+	VMOVUPS     Y0, 192(SP)
+	VANDPS      softmaxconsts<>+960(SB), Y3, Y0
+	VORPS       softmaxconsts<>+0(SB), Y0, Y0
+	VCMPPS      $0x03, Y3, Y3, Y2
+	VBLENDVPS   Y2, Y3, Y0, Y0
+	VMOVUPS     Y0, 128(SP)
+	VMOVUPS     softmaxconsts<>+704(SB), Y0
+	VPSUBD      Y1, Y0, Y0
+	VPSLLD      $0x17, Y0, Y0
+	VMULPS      Y0, Y4, Y4
+	VMOVUPS     Y4, 160(SP)
 
 pwdone_40:
 done_4:
@@ -1011,40 +1031,43 @@ class_58:
 	JNE          noprod_59
 	VMOVUPS      128(SP), Y0
 	VMOVUPS      160(SP), Y1
-	VPSRLD       $0x17, Y0, Y2
-	VPSUBD       softmaxconsts<>+896(SB), Y2, Y2
-	VCVTDQ2PS    Y2, Y3
-	VANDPS       softmaxconsts<>+960(SB), Y0, Y2
-	VORPS        softmaxconsts<>+384(SB), Y2, Y2
-	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Y2, Y4
-	VSUBPS       softmaxconsts<>+0(SB), Y2, Y5
-	VADDPS       Y2, Y2, Y2
-	VSUBPS       softmaxconsts<>+0(SB), Y2, Y2
-	VBLENDVPS    Y4, Y2, Y5, Y2
-	VANDPS       softmaxconsts<>+0(SB), Y4, Y4
-	VSUBPS       Y4, Y3, Y3
-	VMULPS       Y2, Y2, Y4
-	VMOVUPS      softmaxconsts<>+1088(SB), Y5
-	VFMADD213PS  softmaxconsts<>+1152(SB), Y2, Y5
-	VFMADD213PS  softmaxconsts<>+1216(SB), Y2, Y5
-	VFMADD213PS  softmaxconsts<>+1280(SB), Y2, Y5
-	VFMADD213PS  softmaxconsts<>+1344(SB), Y2, Y5
-	VFMADD213PS  softmaxconsts<>+1408(SB), Y2, Y5
-	VFMADD213PS  softmaxconsts<>+1472(SB), Y2, Y5
-	VFMADD213PS  softmaxconsts<>+1536(SB), Y2, Y5
-	VFMADD213PS  softmaxconsts<>+1600(SB), Y2, Y5
-	VMULPS       Y2, Y5, Y5
-	VMULPS       Y4, Y5, Y5
-	VFMADD231PS  softmaxconsts<>+256(SB), Y3, Y5
-	VFNMADD231PS softmaxconsts<>+384(SB), Y4, Y5
-	VADDPS       Y5, Y2, Y5
-	VFMADD231PS  softmaxconsts<>+192(SB), Y3, Y5
-	VCMPPS       $0x03, Y0, Y0, Y2
-	VBLENDVPS    Y2, Y0, Y5, Y5
-	VFMADD231PS  softmaxconsts<>+256(SB), Y1, Y5
-	VFMADD231PS  softmaxconsts<>+192(SB), Y1, Y5
-	VADDPS       (SP), Y5, Y5
-	VMOVUPS      Y5, (SP)
+	VMOVUPS      192(SP), Y2
+	VPSRLD       $0x17, Y0, Y3
+	VPSUBD       softmaxconsts<>+896(SB), Y3, Y3
+	VCVTDQ2PS    Y3, Y4
+	VANDPS       softmaxconsts<>+960(SB), Y0, Y3
+	VORPS        softmaxconsts<>+384(SB), Y3, Y3
+	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Y3, Y5
+	VSUBPS       softmaxconsts<>+0(SB), Y3, Y6
+	VADDPS       Y3, Y3, Y3
+	VSUBPS       softmaxconsts<>+0(SB), Y3, Y3
+	VBLENDVPS    Y5, Y3, Y6, Y3
+	VANDPS       softmaxconsts<>+0(SB), Y5, Y5
+	VSUBPS       Y5, Y4, Y4
+	VMULPS       Y3, Y3, Y5
+	VMOVUPS      softmaxconsts<>+1088(SB), Y6
+	VFMADD213PS  softmaxconsts<>+1152(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1216(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1280(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1344(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1408(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1472(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1536(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1600(SB), Y3, Y6
+	VMULPS       Y3, Y6, Y6
+	VMULPS       Y5, Y6, Y6
+	VFMADD231PS  softmaxconsts<>+256(SB), Y4, Y6
+	VFNMADD231PS softmaxconsts<>+384(SB), Y5, Y6
+	VADDPS       Y6, Y3, Y6
+	VFMADD231PS  softmaxconsts<>+192(SB), Y4, Y6
+	VCMPPS       $0x03, Y0, Y0, Y3
+	VBLENDVPS    Y3, Y0, Y6, Y6
+	VDIVPS       Y0, Y1, Y0
+	VADDPS       Y0, Y6, Y6
+	VFMADD231PS  softmaxconsts<>+256(SB), Y2, Y6
+	VFMADD231PS  softmaxconsts<>+192(SB), Y2, Y6
+	VADDPS       (SP), Y6, Y6
+	VMOVUPS      Y6, (SP)
 
 noprod_59:
 	VMOVUPS      (SP), Y0
@@ -2602,7 +2625,7 @@ noflag_151:
 
 // func SoftmaxFusedU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)
 // Requires: AVX, AVX2, FMA3, MMX+
-TEXT ·SoftmaxFusedU8AVX2(SB), NOSPLIT, $672-248
+TEXT ·SoftmaxFusedU8AVX2(SB), NOSPLIT, $704-248
 	MOVQ    x_base+0(FP), AX
 	MOVQ    lo+32(FP), CX
 	MOVQ    hi+40(FP), DX
@@ -2629,6 +2652,8 @@ TEXT ·SoftmaxFusedU8AVX2(SB), NOSPLIT, $672-248
 	VMOVUPS Y0, 128(SP)
 	VXORPS  Y0, Y0, Y0
 	VMOVUPS Y0, 160(SP)
+	VXORPS  Y0, Y0, Y0
+	VMOVUPS Y0, 192(SP)
 
 loop_152:
 	CMPQ         DX, $0x00000008
@@ -2655,7 +2680,7 @@ max_156:
 	JNZ        max_156
 
 c1_155:
-	VMOVUPS Y2, 192(SP)
+	VMOVUPS Y2, 224(SP)
 	VXORPS  Y2, Y2, Y2
 	VXORPS  Y3, Y3, Y3
 	MOVQ    AX, R9
@@ -2665,7 +2690,7 @@ c1_155:
 
 class_157:
 	VMOVUPS      (R9), Y5
-	VSUBPS       192(SP), Y5, Y5
+	VSUBPS       224(SP), Y5, Y5
 	VMULPS       softmaxconsts<>+128(SB), Y5, Y6
 	VROUNDPS     $0x00, Y6, Y6
 	VMOVAPS      Y5, Y7
@@ -2698,11 +2723,11 @@ class_157:
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
 	JB           class_157
-	VMOVUPS      Y3, 224(SP)
-	VMOVUPS      Y2, 256(SP)
+	VMOVUPS      Y3, 256(SP)
+	VMOVUPS      Y2, 288(SP)
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
 	VDIVPS       Y2, Y3, Y3
-	VMOVUPS      Y3, 288(SP)
+	VMOVUPS      Y3, 320(SP)
 	VMOVUPS      softmaxconsts<>+0(SB), Y2
 	VANDPS       Y1, Y2, Y2
 	VADDPS       96(SP), Y2, Y2
@@ -2713,7 +2738,7 @@ class_157:
 	JEQ          prodmode_158
 	TESTQ        $0x00000003, sflags+200(FP)
 	JZ           noflag_160
-	VMOVUPS      256(SP), Y2
+	VMOVUPS      288(SP), Y2
 	VPSRLD       $0x17, Y2, Y3
 	VPSUBD       softmaxconsts<>+896(SB), Y3, Y3
 	VCVTDQ2PS    Y3, Y4
@@ -2744,9 +2769,9 @@ class_157:
 	VFMADD231PS  softmaxconsts<>+192(SB), Y4, Y6
 	VCMPPS       $0x03, Y2, Y2, Y3
 	VBLENDVPS    Y3, Y2, Y6, Y6
-	VSUBPS       224(SP), Y6, Y2
-	VMOVUPS      Y6, 320(SP)
-	VMOVUPS      Y2, 352(SP)
+	VSUBPS       256(SP), Y6, Y2
+	VMOVUPS      Y6, 352(SP)
+	VMOVUPS      Y2, 384(SP)
 	TESTQ        $0x00000001, sflags+200(FP)
 	JZ           noflag_161
 	VMOVUPS      softmaxconsts<>+0(SB), Y2
@@ -2767,11 +2792,11 @@ class_163:
 	JB           class_163
 
 noflag_162:
-	VMOVUPS      Y2, 384(SP)
-	VBROADCASTSS eps1+208(FP), Y2
-	VMULPS       384(SP), Y2, Y2
-	VMULPS       352(SP), Y2, Y2
 	VMOVUPS      Y2, 416(SP)
+	VBROADCASTSS eps1+208(FP), Y2
+	VMULPS       416(SP), Y2, Y2
+	VMULPS       384(SP), Y2, Y2
+	VMOVUPS      Y2, 448(SP)
 	TESTQ        $0x00000400, sflags+200(FP)
 	JZ           noflag_164
 	VXORPS       Y2, Y2, Y2
@@ -2781,7 +2806,7 @@ noflag_162:
 
 class_165:
 	VMOVUPS      (R9), Y3
-	VSUBPS       192(SP), Y3, Y3
+	VSUBPS       224(SP), Y3, Y3
 	TESTQ        $0x00000200, sflags+200(FP)
 	JZ           noflag_166
 	VBROADCASTSS (R10), Y4
@@ -2795,19 +2820,19 @@ noflag_166:
 	CMPQ         R11, C+72(FP)
 	JB           class_165
 	VBROADCASTSS wsum+216(FP), Y3
-	VMULPS       320(SP), Y3, Y3
+	VMULPS       352(SP), Y3, Y3
 	VSUBPS       Y2, Y3, Y3
 	VBROADCASTSS epsC+212(FP), Y2
-	VMOVUPS      416(SP), Y4
+	VMOVUPS      448(SP), Y4
 	VFMADD231PS  Y2, Y3, Y4
-	VMOVUPS      Y4, 416(SP)
+	VMOVUPS      Y4, 448(SP)
 
 noflag_164:
-	VMOVUPS 416(SP), Y2
+	VMOVUPS 448(SP), Y2
 	VANDPS  Y1, Y2, Y2
 	VADDPS  (SP), Y2, Y2
 	VMOVUPS Y2, (SP)
-	VMOVUPS 384(SP), Y2
+	VMOVUPS 416(SP), Y2
 	VANDPS  Y1, Y2, Y2
 	VADDPS  32(SP), Y2, Y2
 	VMOVUPS Y2, 32(SP)
@@ -2815,7 +2840,7 @@ noflag_164:
 noflag_161:
 	TESTQ        $0x00000002, sflags+200(FP)
 	JZ           noflag_167
-	VMOVUPS      224(SP), Y2
+	VMOVUPS      256(SP), Y2
 	VMULPS       softmaxconsts<>+128(SB), Y2, Y3
 	VROUNDPS     $0x00, Y3, Y3
 	VMOVAPS      Y2, Y4
@@ -2838,11 +2863,11 @@ noflag_161:
 	VMULPS       Y3, Y8, Y3
 	VCMPPS       $0x01, softmaxconsts<>+768(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
-	VMULPS       288(SP), Y3, Y3
+	VMULPS       320(SP), Y3, Y3
 	VMOVUPS      softmaxconsts<>+0(SB), Y2
 	VSUBPS       Y3, Y2, Y2
 	VBROADCASTSS gamma+156(FP), Y3
-	VMOVUPS      Y3, 448(SP)
+	VMOVUPS      Y3, 480(SP)
 	MOVQ         gmode+160(FP), R9
 	CMPQ         R9, $0x01
 	JEQ          pow1_168
@@ -2905,7 +2930,7 @@ powg_169:
 	VBLENDVPS    Y3, softmaxconsts<>+1984(SB), Y6, Y6
 	VCMPPS       $0x00, softmaxconsts<>+1664(SB), Y2, Y3
 	VBLENDVPS    Y3, softmaxconsts<>+2048(SB), Y6, Y6
-	VMULPS       448(SP), Y6, Y6
+	VMULPS       480(SP), Y6, Y6
 	VMULPS       softmaxconsts<>+128(SB), Y6, Y3
 	VROUNDPS     $0x00, Y3, Y3
 	VMOVAPS      Y6, Y4
@@ -2940,8 +2965,8 @@ powg_169:
 	VANDNPS      Y3, Y2, Y3
 
 powd_171:
-	VMULPS  352(SP), Y3, Y3
-	VMOVUPS Y3, 480(SP)
+	VMULPS  384(SP), Y3, Y3
+	VMOVUPS Y3, 512(SP)
 	TESTQ   $0x00000100, sflags+200(FP)
 	JZ      noflag_172
 	VMOVUPS softmaxconsts<>+0(SB), Y2
@@ -2958,12 +2983,12 @@ class_173:
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
 	JB           class_173
-	VMOVUPS      480(SP), Y3
+	VMOVUPS      512(SP), Y3
 	VMULPS       Y2, Y3, Y3
-	VMOVUPS      Y3, 480(SP)
+	VMOVUPS      Y3, 512(SP)
 
 noflag_172:
-	VMOVUPS 480(SP), Y2
+	VMOVUPS 512(SP), Y2
 	VANDPS  Y1, Y2, Y2
 	VADDPS  64(SP), Y2, Y2
 	VMOVUPS Y2, 64(SP)
@@ -2975,8 +3000,8 @@ noflag_160:
 prodmode_158:
 	VBROADCASTSS eps1+208(FP), Y2
 	VXORPS       softmaxconsts<>+2176(SB), Y2, Y2
-	VMULPS       224(SP), Y2, Y2
-	VMOVUPS      Y2, 512(SP)
+	VMULPS       256(SP), Y2, Y2
+	VMOVUPS      Y2, 544(SP)
 	TESTQ        $0x00000400, sflags+200(FP)
 	JZ           noflag_174
 	VXORPS       Y2, Y2, Y2
@@ -2986,7 +3011,7 @@ prodmode_158:
 
 class_175:
 	VMOVUPS      (R9), Y3
-	VSUBPS       192(SP), Y3, Y3
+	VSUBPS       224(SP), Y3, Y3
 	TESTQ        $0x00000200, sflags+200(FP)
 	JZ           noflag_176
 	VBROADCASTSS (R10), Y4
@@ -3000,32 +3025,42 @@ noflag_176:
 	CMPQ         R11, C+72(FP)
 	JB           class_175
 	VBROADCASTSS epsC+212(FP), Y3
-	VMOVUPS      512(SP), Y4
+	VMOVUPS      544(SP), Y4
 	VFNMADD231PS Y3, Y2, Y4
-	VMOVUPS      Y4, 512(SP)
+	VMOVUPS      Y4, 544(SP)
 
 noflag_174:
-	VMOVUPS   512(SP), Y2
-	VANDPS    Y1, Y2, Y2
-	VADDPS    (SP), Y2, Y2
-	VMOVUPS   Y2, (SP)
-	VMOVUPS   softmaxconsts<>+0(SB), Y2
-	VANDPS    Y1, Y2, Y2
-	VADDPS    32(SP), Y2, Y2
-	VMOVUPS   Y2, 32(SP)
-	VMOVUPS   softmaxconsts<>+0(SB), Y2
-	VBLENDVPS Y1, 256(SP), Y2, Y2
-	VMULPS    128(SP), Y2, Y2
-	VPSRLD    $0x17, Y2, Y3
-	VPSUBD    softmaxconsts<>+704(SB), Y3, Y3
-	VCVTDQ2PS Y3, Y3
-	VADDPS    160(SP), Y3, Y3
-	VMOVUPS   Y3, 160(SP)
-	VANDPS    softmaxconsts<>+960(SB), Y2, Y3
-	VORPS     softmaxconsts<>+0(SB), Y3, Y3
-	VCMPPS    $0x03, Y2, Y2, Y4
-	VBLENDVPS Y4, Y2, Y3, Y3
-	VMOVUPS   Y3, 128(SP)
+	VMOVUPS     544(SP), Y2
+	VANDPS      Y1, Y2, Y2
+	VADDPS      (SP), Y2, Y2
+	VMOVUPS     Y2, (SP)
+	VMOVUPS     softmaxconsts<>+0(SB), Y2
+	VANDPS      Y1, Y2, Y2
+	VADDPS      32(SP), Y2, Y2
+	VMOVUPS     Y2, 32(SP)
+	VMOVUPS     softmaxconsts<>+0(SB), Y2
+	VBLENDVPS   Y1, 288(SP), Y2, Y2
+	VMOVUPS     128(SP), Y3
+	VMOVUPS     160(SP), Y4
+	VMULPS      Y2, Y3, Y5
+	VMOVAPS     Y5, Y6
+	VFMSUB231PS Y2, Y3, Y6
+	VFMADD231PS Y2, Y4, Y6
+	VPSRLD      $0x17, Y5, Y2
+	VPSUBD      softmaxconsts<>+704(SB), Y2, Y2
+	VCVTDQ2PS   Y2, Y3
+	VADDPS      192(SP), Y3, Y3
+	VMOVUPS     Y3, 192(SP)
+	VANDPS      softmaxconsts<>+960(SB), Y5, Y3
+	VORPS       softmaxconsts<>+0(SB), Y3, Y3
+	VCMPPS      $0x03, Y5, Y5, Y4
+	VBLENDVPS   Y4, Y5, Y3, Y3
+	VMOVUPS     Y3, 128(SP)
+	VMOVUPS     softmaxconsts<>+704(SB), Y3
+	VPSUBD      Y2, Y3, Y3
+	VPSLLD      $0x17, Y3, Y3
+	VMULPS      Y3, Y6, Y6
+	VMOVUPS     Y6, 160(SP)
 
 pwdone_159:
 	VMOVUPS softmaxconsts<>+0(SB), Y2
@@ -3050,8 +3085,8 @@ noflag_177:
 	VMULPS       Y2, Y3, Y3
 	VBROADCASTSS k2+148(FP), Y2
 	VADDPS       Y3, Y2, Y2
-	VMOVUPS      Y3, 544(SP)
-	VMOVUPS      Y2, 576(SP)
+	VMOVUPS      Y3, 576(SP)
+	VMOVUPS      Y2, 608(SP)
 	VXORPS       Y2, Y2, Y2
 	MOVQ         C+72(FP), R9
 	SHLQ         $0x05, R9
@@ -3063,7 +3098,7 @@ noflag_177:
 	XORQ         R12, R12
 
 class_180:
-	VMOVUPS      288(SP), Y4
+	VMOVUPS      320(SP), Y4
 	VMULPS       (R10), Y4, Y4
 	VMOVUPS      Y4, (R10)
 	VPCMPEQD     Y3, Y0, Y5
@@ -3084,7 +3119,7 @@ class_180:
 	JB           class_180
 
 noflag_179:
-	VMOVUPS Y2, 608(SP)
+	VMOVUPS Y2, 640(SP)
 	TESTQ   $0x00000004, flags+88(FP)
 	JZ      outnr_182
 	MOVQ    SI, R10
@@ -3096,8 +3131,8 @@ noflag_179:
 class_183:
 	VPCMPEQD     Y2, Y0, Y3
 	VMOVUPS      (R10)(R9*1), Y4
-	VSUBPS       608(SP), Y4, Y4
-	VADDPS       576(SP), Y4, Y4
+	VSUBPS       640(SP), Y4, Y4
+	VADDPS       608(SP), Y4, Y4
 	VMULPS       (R10), Y4, Y4
 	TESTQ        $0x00000400, flags+88(FP)
 	JZ           noflag_184
@@ -3105,7 +3140,7 @@ class_183:
 	VSUBPS       Y5, Y4, Y4
 
 noflag_184:
-	VMOVUPS 544(SP), Y5
+	VMOVUPS 576(SP), Y5
 	VANDPS  Y3, Y5, Y3
 	VSUBPS  Y3, Y4, Y4
 	VANDPS  Y1, Y4, Y4
@@ -3128,9 +3163,9 @@ st_186:
 	JMP    outd_181
 
 outnr_182:
-	VMOVUPS 576(SP), Y2
-	VMULPS  288(SP), Y2, Y2
-	VMOVUPS Y2, 640(SP)
+	VMOVUPS 608(SP), Y2
+	VMULPS  320(SP), Y2, Y2
+	VMOVUPS Y2, 672(SP)
 	MOVQ    SI, R9
 	MOVQ    DI, R10
 	MOVQ    R8, R11
@@ -3139,7 +3174,7 @@ outnr_182:
 
 class_187:
 	VPCMPEQD     Y2, Y0, Y3
-	VMOVUPS      640(SP), Y4
+	VMOVUPS      672(SP), Y4
 	VMULPS       (R9), Y4, Y4
 	TESTQ        $0x00000400, flags+88(FP)
 	JZ           noflag_188
@@ -3147,7 +3182,7 @@ class_187:
 	VSUBPS       Y5, Y4, Y4
 
 noflag_188:
-	VMOVUPS 544(SP), Y5
+	VMOVUPS 576(SP), Y5
 	VANDPS  Y3, Y5, Y3
 	VSUBPS  Y3, Y4, Y4
 	VANDPS  Y1, Y4, Y4
@@ -3214,7 +3249,7 @@ max_193:
 	JNZ        max_193
 
 c1_192:
-	VMOVUPS Y3, 192(SP)
+	VMOVUPS Y3, 224(SP)
 	VXORPS  Y3, Y3, Y3
 	VXORPS  Y4, Y4, Y4
 	MOVQ    AX, DX
@@ -3224,7 +3259,7 @@ c1_192:
 
 class_194:
 	VMASKMOVPS   (DX), Y2, Y6
-	VSUBPS       192(SP), Y6, Y6
+	VSUBPS       224(SP), Y6, Y6
 	VMULPS       softmaxconsts<>+128(SB), Y6, Y7
 	VROUNDPS     $0x00, Y7, Y7
 	VMOVAPS      Y6, Y8
@@ -3257,11 +3292,11 @@ class_194:
 	INCQ         R9
 	CMPQ         R9, C+72(FP)
 	JB           class_194
-	VMOVUPS      Y4, 224(SP)
-	VMOVUPS      Y3, 256(SP)
+	VMOVUPS      Y4, 256(SP)
+	VMOVUPS      Y3, 288(SP)
 	VMOVUPS      softmaxconsts<>+0(SB), Y4
 	VDIVPS       Y3, Y4, Y4
-	VMOVUPS      Y4, 288(SP)
+	VMOVUPS      Y4, 320(SP)
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
 	VANDPS       Y2, Y3, Y3
 	VADDPS       96(SP), Y3, Y3
@@ -3272,7 +3307,7 @@ class_194:
 	JEQ          prodmode_195
 	TESTQ        $0x00000003, sflags+200(FP)
 	JZ           noflag_197
-	VMOVUPS      256(SP), Y3
+	VMOVUPS      288(SP), Y3
 	VPSRLD       $0x17, Y3, Y4
 	VPSUBD       softmaxconsts<>+896(SB), Y4, Y4
 	VCVTDQ2PS    Y4, Y5
@@ -3303,9 +3338,9 @@ class_194:
 	VFMADD231PS  softmaxconsts<>+192(SB), Y5, Y7
 	VCMPPS       $0x03, Y3, Y3, Y4
 	VBLENDVPS    Y4, Y3, Y7, Y7
-	VSUBPS       224(SP), Y7, Y3
-	VMOVUPS      Y7, 320(SP)
-	VMOVUPS      Y3, 352(SP)
+	VSUBPS       256(SP), Y7, Y3
+	VMOVUPS      Y7, 352(SP)
+	VMOVUPS      Y3, 384(SP)
 	TESTQ        $0x00000001, sflags+200(FP)
 	JZ           noflag_198
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
@@ -3326,11 +3361,11 @@ class_200:
 	JB           class_200
 
 noflag_199:
-	VMOVUPS      Y3, 384(SP)
-	VBROADCASTSS eps1+208(FP), Y3
-	VMULPS       384(SP), Y3, Y3
-	VMULPS       352(SP), Y3, Y3
 	VMOVUPS      Y3, 416(SP)
+	VBROADCASTSS eps1+208(FP), Y3
+	VMULPS       416(SP), Y3, Y3
+	VMULPS       384(SP), Y3, Y3
+	VMOVUPS      Y3, 448(SP)
 	TESTQ        $0x00000400, sflags+200(FP)
 	JZ           noflag_201
 	VXORPS       Y3, Y3, Y3
@@ -3339,7 +3374,7 @@ noflag_199:
 
 class_202:
 	VMASKMOVPS   (AX), Y2, Y4
-	VSUBPS       192(SP), Y4, Y4
+	VSUBPS       224(SP), Y4, Y4
 	TESTQ        $0x00000200, sflags+200(FP)
 	JZ           noflag_203
 	VBROADCASTSS (DX), Y5
@@ -3353,19 +3388,19 @@ noflag_203:
 	CMPQ         BX, C+72(FP)
 	JB           class_202
 	VBROADCASTSS wsum+216(FP), Y4
-	VMULPS       320(SP), Y4, Y4
+	VMULPS       352(SP), Y4, Y4
 	VSUBPS       Y3, Y4, Y4
 	VBROADCASTSS epsC+212(FP), Y3
-	VMOVUPS      416(SP), Y5
+	VMOVUPS      448(SP), Y5
 	VFMADD231PS  Y3, Y4, Y5
-	VMOVUPS      Y5, 416(SP)
+	VMOVUPS      Y5, 448(SP)
 
 noflag_201:
-	VMOVUPS 416(SP), Y3
+	VMOVUPS 448(SP), Y3
 	VANDPS  Y2, Y3, Y3
 	VADDPS  (SP), Y3, Y3
 	VMOVUPS Y3, (SP)
-	VMOVUPS 384(SP), Y3
+	VMOVUPS 416(SP), Y3
 	VANDPS  Y2, Y3, Y3
 	VADDPS  32(SP), Y3, Y3
 	VMOVUPS Y3, 32(SP)
@@ -3373,7 +3408,7 @@ noflag_201:
 noflag_198:
 	TESTQ        $0x00000002, sflags+200(FP)
 	JZ           noflag_204
-	VMOVUPS      224(SP), Y3
+	VMOVUPS      256(SP), Y3
 	VMULPS       softmaxconsts<>+128(SB), Y3, Y4
 	VROUNDPS     $0x00, Y4, Y4
 	VMOVAPS      Y3, Y5
@@ -3396,11 +3431,11 @@ noflag_198:
 	VMULPS       Y4, Y9, Y4
 	VCMPPS       $0x01, softmaxconsts<>+768(SB), Y3, Y3
 	VANDNPS      Y4, Y3, Y4
-	VMULPS       288(SP), Y4, Y4
+	VMULPS       320(SP), Y4, Y4
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
 	VSUBPS       Y4, Y3, Y3
 	VBROADCASTSS gamma+156(FP), Y4
-	VMOVUPS      Y4, 448(SP)
+	VMOVUPS      Y4, 480(SP)
 	MOVQ         gmode+160(FP), AX
 	CMPQ         AX, $0x01
 	JEQ          pow1_205
@@ -3463,7 +3498,7 @@ powg_206:
 	VBLENDVPS    Y4, softmaxconsts<>+1984(SB), Y7, Y7
 	VCMPPS       $0x00, softmaxconsts<>+1664(SB), Y3, Y4
 	VBLENDVPS    Y4, softmaxconsts<>+2048(SB), Y7, Y7
-	VMULPS       448(SP), Y7, Y7
+	VMULPS       480(SP), Y7, Y7
 	VMULPS       softmaxconsts<>+128(SB), Y7, Y4
 	VROUNDPS     $0x00, Y4, Y4
 	VMOVAPS      Y7, Y5
@@ -3498,8 +3533,8 @@ powg_206:
 	VANDNPS      Y4, Y3, Y4
 
 powd_208:
-	VMULPS  352(SP), Y4, Y4
-	VMOVUPS Y4, 480(SP)
+	VMULPS  384(SP), Y4, Y4
+	VMOVUPS Y4, 512(SP)
 	TESTQ   $0x00000100, sflags+200(FP)
 	JZ      noflag_209
 	VMOVUPS softmaxconsts<>+0(SB), Y3
@@ -3516,12 +3551,12 @@ class_210:
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
 	JB           class_210
-	VMOVUPS      480(SP), Y4
+	VMOVUPS      512(SP), Y4
 	VMULPS       Y3, Y4, Y4
-	VMOVUPS      Y4, 480(SP)
+	VMOVUPS      Y4, 512(SP)
 
 noflag_209:
-	VMOVUPS 480(SP), Y3
+	VMOVUPS 512(SP), Y3
 	VANDPS  Y2, Y3, Y3
 	VADDPS  64(SP), Y3, Y3
 	VMOVUPS Y3, 64(SP)
@@ -3533,8 +3568,8 @@ noflag_197:
 prodmode_195:
 	VBROADCASTSS eps1+208(FP), Y3
 	VXORPS       softmaxconsts<>+2176(SB), Y3, Y3
-	VMULPS       224(SP), Y3, Y3
-	VMOVUPS      Y3, 512(SP)
+	VMULPS       256(SP), Y3, Y3
+	VMOVUPS      Y3, 544(SP)
 	TESTQ        $0x00000400, sflags+200(FP)
 	JZ           noflag_211
 	VXORPS       Y3, Y3, Y3
@@ -3543,7 +3578,7 @@ prodmode_195:
 
 class_212:
 	VMASKMOVPS   (AX), Y2, Y4
-	VSUBPS       192(SP), Y4, Y4
+	VSUBPS       224(SP), Y4, Y4
 	TESTQ        $0x00000200, sflags+200(FP)
 	JZ           noflag_213
 	VBROADCASTSS (DX), Y5
@@ -3557,32 +3592,42 @@ noflag_213:
 	CMPQ         BX, C+72(FP)
 	JB           class_212
 	VBROADCASTSS epsC+212(FP), Y4
-	VMOVUPS      512(SP), Y5
+	VMOVUPS      544(SP), Y5
 	VFNMADD231PS Y4, Y3, Y5
-	VMOVUPS      Y5, 512(SP)
+	VMOVUPS      Y5, 544(SP)
 
 noflag_211:
-	VMOVUPS   512(SP), Y3
-	VANDPS    Y2, Y3, Y3
-	VADDPS    (SP), Y3, Y3
-	VMOVUPS   Y3, (SP)
-	VMOVUPS   softmaxconsts<>+0(SB), Y3
-	VANDPS    Y2, Y3, Y3
-	VADDPS    32(SP), Y3, Y3
-	VMOVUPS   Y3, 32(SP)
-	VMOVUPS   softmaxconsts<>+0(SB), Y3
-	VBLENDVPS Y2, 256(SP), Y3, Y3
-	VMULPS    128(SP), Y3, Y3
-	VPSRLD    $0x17, Y3, Y4
-	VPSUBD    softmaxconsts<>+704(SB), Y4, Y4
-	VCVTDQ2PS Y4, Y4
-	VADDPS    160(SP), Y4, Y4
-	VMOVUPS   Y4, 160(SP)
-	VANDPS    softmaxconsts<>+960(SB), Y3, Y4
-	VORPS     softmaxconsts<>+0(SB), Y4, Y4
-	VCMPPS    $0x03, Y3, Y3, Y5
-	VBLENDVPS Y5, Y3, Y4, Y4
-	VMOVUPS   Y4, 128(SP)
+	VMOVUPS     544(SP), Y3
+	VANDPS      Y2, Y3, Y3
+	VADDPS      (SP), Y3, Y3
+	VMOVUPS     Y3, (SP)
+	VMOVUPS     softmaxconsts<>+0(SB), Y3
+	VANDPS      Y2, Y3, Y3
+	VADDPS      32(SP), Y3, Y3
+	VMOVUPS     Y3, 32(SP)
+	VMOVUPS     softmaxconsts<>+0(SB), Y3
+	VBLENDVPS   Y2, 288(SP), Y3, Y3
+	VMOVUPS     128(SP), Y4
+	VMOVUPS     160(SP), Y5
+	VMULPS      Y3, Y4, Y6
+	VMOVAPS     Y6, Y7
+	VFMSUB231PS Y3, Y4, Y7
+	VFMADD231PS Y3, Y5, Y7
+	VPSRLD      $0x17, Y6, Y3
+	VPSUBD      softmaxconsts<>+704(SB), Y3, Y3
+	VCVTDQ2PS   Y3, Y4
+	VADDPS      192(SP), Y4, Y4
+	VMOVUPS     Y4, 192(SP)
+	VANDPS      softmaxconsts<>+960(SB), Y6, Y4
+	VORPS       softmaxconsts<>+0(SB), Y4, Y4
+	VCMPPS      $0x03, Y6, Y6, Y5
+	VBLENDVPS   Y5, Y6, Y4, Y4
+	VMOVUPS     Y4, 128(SP)
+	VMOVUPS     softmaxconsts<>+704(SB), Y4
+	VPSUBD      Y3, Y4, Y4
+	VPSLLD      $0x17, Y4, Y4
+	VMULPS      Y4, Y7, Y7
+	VMOVUPS     Y7, 160(SP)
 
 pwdone_196:
 	VMOVUPS softmaxconsts<>+0(SB), Y3
@@ -3607,8 +3652,8 @@ noflag_214:
 	VMULPS       Y3, Y4, Y4
 	VBROADCASTSS k2+148(FP), Y3
 	VADDPS       Y4, Y3, Y3
-	VMOVUPS      Y4, 544(SP)
-	VMOVUPS      Y3, 576(SP)
+	VMOVUPS      Y4, 576(SP)
+	VMOVUPS      Y3, 608(SP)
 	VXORPS       Y3, Y3, Y3
 	MOVQ         C+72(FP), AX
 	SHLQ         $0x05, AX
@@ -3620,7 +3665,7 @@ noflag_214:
 	XORQ         R9, R9
 
 class_217:
-	VMOVUPS      288(SP), Y5
+	VMOVUPS      320(SP), Y5
 	VMULPS       (DX), Y5, Y5
 	VMOVUPS      Y5, (DX)
 	VPCMPEQD     Y4, Y1, Y6
@@ -3641,7 +3686,7 @@ class_217:
 	JB           class_217
 
 noflag_216:
-	VMOVUPS Y3, 608(SP)
+	VMOVUPS Y3, 640(SP)
 	TESTQ   $0x00000004, flags+88(FP)
 	JZ      outnr_219
 	MOVQ    SI, DX
@@ -3653,8 +3698,8 @@ noflag_216:
 class_220:
 	VPCMPEQD     Y3, Y1, Y4
 	VMOVUPS      (DX)(AX*1), Y5
-	VSUBPS       608(SP), Y5, Y5
-	VADDPS       576(SP), Y5, Y5
+	VSUBPS       640(SP), Y5, Y5
+	VADDPS       608(SP), Y5, Y5
 	VMULPS       (DX), Y5, Y5
 	TESTQ        $0x00000400, flags+88(FP)
 	JZ           noflag_221
@@ -3662,7 +3707,7 @@ class_220:
 	VSUBPS       Y6, Y5, Y5
 
 noflag_221:
-	VMOVUPS    544(SP), Y6
+	VMOVUPS    576(SP), Y6
 	VANDPS     Y4, Y6, Y4
 	VSUBPS     Y4, Y5, Y5
 	VANDPS     Y2, Y5, Y5
@@ -3677,9 +3722,9 @@ noflag_221:
 	JMP        outd_218
 
 outnr_219:
-	VMOVUPS 576(SP), Y3
-	VMULPS  288(SP), Y3, Y3
-	VMOVUPS Y3, 640(SP)
+	VMOVUPS 608(SP), Y3
+	VMULPS  320(SP), Y3, Y3
+	VMOVUPS Y3, 672(SP)
 	MOVQ    SI, AX
 	MOVQ    DI, DX
 	MOVQ    R8, BX
@@ -3688,7 +3733,7 @@ outnr_219:
 
 class_222:
 	VPCMPEQD     Y3, Y1, Y4
-	VMOVUPS      640(SP), Y5
+	VMOVUPS      672(SP), Y5
 	VMULPS       (AX), Y5, Y5
 	TESTQ        $0x00000400, flags+88(FP)
 	JZ           noflag_223
@@ -3696,7 +3741,7 @@ class_222:
 	VSUBPS       Y6, Y5, Y5
 
 noflag_223:
-	VMOVUPS    544(SP), Y6
+	VMOVUPS    576(SP), Y6
 	VANDPS     Y4, Y6, Y4
 	VSUBPS     Y4, Y5, Y5
 	VANDPS     Y2, Y5, Y5
@@ -3722,40 +3767,43 @@ noflag_224:
 	JNE          noprod_225
 	VMOVUPS      128(SP), Y0
 	VMOVUPS      160(SP), Y1
-	VPSRLD       $0x17, Y0, Y2
-	VPSUBD       softmaxconsts<>+896(SB), Y2, Y2
-	VCVTDQ2PS    Y2, Y3
-	VANDPS       softmaxconsts<>+960(SB), Y0, Y2
-	VORPS        softmaxconsts<>+384(SB), Y2, Y2
-	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Y2, Y4
-	VSUBPS       softmaxconsts<>+0(SB), Y2, Y5
-	VADDPS       Y2, Y2, Y2
-	VSUBPS       softmaxconsts<>+0(SB), Y2, Y2
-	VBLENDVPS    Y4, Y2, Y5, Y2
-	VANDPS       softmaxconsts<>+0(SB), Y4, Y4
-	VSUBPS       Y4, Y3, Y3
-	VMULPS       Y2, Y2, Y4
-	VMOVUPS      softmaxconsts<>+1088(SB), Y5
-	VFMADD213PS  softmaxconsts<>+1152(SB), Y2, Y5
-	VFMADD213PS  softmaxconsts<>+1216(SB), Y2, Y5
-	VFMADD213PS  softmaxconsts<>+1280(SB), Y2, Y5
-	VFMADD213PS  softmaxconsts<>+1344(SB), Y2, Y5
-	VFMADD213PS  softmaxconsts<>+1408(SB), Y2, Y5
-	VFMADD213PS  softmaxconsts<>+1472(SB), Y2, Y5
-	VFMADD213PS  softmaxconsts<>+1536(SB), Y2, Y5
-	VFMADD213PS  softmaxconsts<>+1600(SB), Y2, Y5
-	VMULPS       Y2, Y5, Y5
-	VMULPS       Y4, Y5, Y5
-	VFMADD231PS  softmaxconsts<>+256(SB), Y3, Y5
-	VFNMADD231PS softmaxconsts<>+384(SB), Y4, Y5
-	VADDPS       Y5, Y2, Y5
-	VFMADD231PS  softmaxconsts<>+192(SB), Y3, Y5
-	VCMPPS       $0x03, Y0, Y0, Y2
-	VBLENDVPS    Y2, Y0, Y5, Y5
-	VFMADD231PS  softmaxconsts<>+256(SB), Y1, Y5
-	VFMADD231PS  softmaxconsts<>+192(SB), Y1, Y5
-	VADDPS       (SP), Y5, Y5
-	VMOVUPS      Y5, (SP)
+	VMOVUPS      192(SP), Y2
+	VPSRLD       $0x17, Y0, Y3
+	VPSUBD       softmaxconsts<>+896(SB), Y3, Y3
+	VCVTDQ2PS    Y3, Y4
+	VANDPS       softmaxconsts<>+960(SB), Y0, Y3
+	VORPS        softmaxconsts<>+384(SB), Y3, Y3
+	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Y3, Y5
+	VSUBPS       softmaxconsts<>+0(SB), Y3, Y6
+	VADDPS       Y3, Y3, Y3
+	VSUBPS       softmaxconsts<>+0(SB), Y3, Y3
+	VBLENDVPS    Y5, Y3, Y6, Y3
+	VANDPS       softmaxconsts<>+0(SB), Y5, Y5
+	VSUBPS       Y5, Y4, Y4
+	VMULPS       Y3, Y3, Y5
+	VMOVUPS      softmaxconsts<>+1088(SB), Y6
+	VFMADD213PS  softmaxconsts<>+1152(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1216(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1280(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1344(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1408(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1472(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1536(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1600(SB), Y3, Y6
+	VMULPS       Y3, Y6, Y6
+	VMULPS       Y5, Y6, Y6
+	VFMADD231PS  softmaxconsts<>+256(SB), Y4, Y6
+	VFNMADD231PS softmaxconsts<>+384(SB), Y5, Y6
+	VADDPS       Y6, Y3, Y6
+	VFMADD231PS  softmaxconsts<>+192(SB), Y4, Y6
+	VCMPPS       $0x03, Y0, Y0, Y3
+	VBLENDVPS    Y3, Y0, Y6, Y6
+	VDIVPS       Y0, Y1, Y0
+	VADDPS       Y0, Y6, Y6
+	VFMADD231PS  softmaxconsts<>+256(SB), Y2, Y6
+	VFMADD231PS  softmaxconsts<>+192(SB), Y2, Y6
+	VADDPS       (SP), Y6, Y6
+	VMOVUPS      Y6, (SP)
 
 noprod_225:
 	MOVQ         out_base+224(FP), AX
@@ -5439,7 +5487,7 @@ noflag_314:
 
 // func SoftmaxStatsI32AVX2(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
 // Requires: AVX, AVX2, FMA3, MMX+
-TEXT ·SoftmaxStatsI32AVX2(SB), NOSPLIT, $544-192
+TEXT ·SoftmaxStatsI32AVX2(SB), NOSPLIT, $576-192
 	MOVQ   x_base+0(FP), AX
 	MOVQ   lo+32(FP), CX
 	MOVQ   hi+40(FP), DX
@@ -5475,12 +5523,12 @@ class_315:
 	VMOVUPS Y0, 64(SP)
 	VXORPS  Y0, Y0, Y0
 	VMOVUPS Y0, 96(SP)
-	VXORPS  Y0, Y0, Y0
+	VMOVUPS softmaxconsts<>+0(SB), Y0
 	VMOVUPS Y0, 128(SP)
 	VXORPS  Y0, Y0, Y0
 	VMOVUPS Y0, 160(SP)
-	VMOVUPS softmaxconsts<>+0(SB), Y0
-	VMOVUPS Y0, 128(SP)
+	VXORPS  Y0, Y0, Y0
+	VMOVUPS Y0, 192(SP)
 
 loop_316:
 	CMPQ         DX, $0x00000008
@@ -5511,7 +5559,7 @@ max_320:
 	JNZ        max_320
 
 c1_319:
-	VMOVUPS Y2, 192(SP)
+	VMOVUPS Y2, 224(SP)
 	VXORPS  Y2, Y2, Y2
 	VXORPS  Y3, Y3, Y3
 	MOVQ    AX, R9
@@ -5521,7 +5569,7 @@ c1_319:
 
 class_321:
 	VMOVUPS      (R9), Y5
-	VSUBPS       192(SP), Y5, Y5
+	VSUBPS       224(SP), Y5, Y5
 	VMULPS       softmaxconsts<>+128(SB), Y5, Y6
 	VROUNDPS     $0x00, Y6, Y6
 	VMOVAPS      Y5, Y7
@@ -5558,11 +5606,11 @@ noflag_322:
 	INCQ      R11
 	CMPQ      R11, C+72(FP)
 	JB        class_321
-	VMOVUPS   Y3, 224(SP)
+	VMOVUPS   Y3, 256(SP)
 	VMOVUPS   softmaxconsts<>+0(SB), Y3
 	VDIVPS    Y2, Y3, Y3
-	VMOVUPS   Y3, 256(SP)
-	VMOVUPS   Y2, 288(SP)
+	VMOVUPS   Y3, 288(SP)
+	VMOVUPS   Y2, 320(SP)
 	TESTQ     $0x00000004, flags+88(FP)
 	JZ        noflag_323
 	MOVQ      SI, R9
@@ -5571,7 +5619,7 @@ noflag_322:
 	XORQ      R11, R11
 
 class_324:
-	VMOVUPS 256(SP), Y3
+	VMOVUPS 288(SP), Y3
 	VMULPS  (R9), Y3, Y3
 	VANDPS  Y1, Y3, Y3
 	VADDPS  (R10), Y3, Y4
@@ -5606,7 +5654,7 @@ noflag_323:
 	JEQ          prodmode_326
 	TESTQ        $0x00000003, flags+88(FP)
 	JZ           noflag_328
-	VMOVUPS      288(SP), Y2
+	VMOVUPS      320(SP), Y2
 	VPSRLD       $0x17, Y2, Y3
 	VPSUBD       softmaxconsts<>+896(SB), Y3, Y3
 	VCVTDQ2PS    Y3, Y4
@@ -5637,9 +5685,9 @@ noflag_323:
 	VFMADD231PS  softmaxconsts<>+192(SB), Y4, Y6
 	VCMPPS       $0x03, Y2, Y2, Y3
 	VBLENDVPS    Y3, Y2, Y6, Y6
-	VSUBPS       224(SP), Y6, Y2
-	VMOVUPS      Y6, 320(SP)
-	VMOVUPS      Y2, 352(SP)
+	VSUBPS       256(SP), Y6, Y2
+	VMOVUPS      Y6, 352(SP)
+	VMOVUPS      Y2, 384(SP)
 	TESTQ        $0x00000001, flags+88(FP)
 	JZ           noflag_329
 	VMOVUPS      softmaxconsts<>+0(SB), Y2
@@ -5660,11 +5708,11 @@ class_331:
 	JB           class_331
 
 noflag_330:
-	VMOVUPS      Y2, 384(SP)
-	VBROADCASTSS eps1+144(FP), Y2
-	VMULPS       384(SP), Y2, Y2
-	VMULPS       352(SP), Y2, Y2
 	VMOVUPS      Y2, 416(SP)
+	VBROADCASTSS eps1+144(FP), Y2
+	VMULPS       416(SP), Y2, Y2
+	VMULPS       384(SP), Y2, Y2
+	VMOVUPS      Y2, 448(SP)
 	TESTQ        $0x00000400, flags+88(FP)
 	JZ           noflag_332
 	VXORPS       Y2, Y2, Y2
@@ -5674,7 +5722,7 @@ noflag_330:
 
 class_333:
 	VMOVUPS      (R9), Y3
-	VSUBPS       192(SP), Y3, Y3
+	VSUBPS       224(SP), Y3, Y3
 	TESTQ        $0x00000200, flags+88(FP)
 	JZ           noflag_334
 	VBROADCASTSS (R10), Y4
@@ -5688,19 +5736,19 @@ noflag_334:
 	CMPQ         R11, C+72(FP)
 	JB           class_333
 	VBROADCASTSS wsum+152(FP), Y3
-	VMULPS       320(SP), Y3, Y3
+	VMULPS       352(SP), Y3, Y3
 	VSUBPS       Y2, Y3, Y3
 	VBROADCASTSS epsC+148(FP), Y2
-	VMOVUPS      416(SP), Y4
+	VMOVUPS      448(SP), Y4
 	VFMADD231PS  Y2, Y3, Y4
-	VMOVUPS      Y4, 416(SP)
+	VMOVUPS      Y4, 448(SP)
 
 noflag_332:
-	VMOVUPS 416(SP), Y2
+	VMOVUPS 448(SP), Y2
 	VANDPS  Y1, Y2, Y2
 	VADDPS  (SP), Y2, Y2
 	VMOVUPS Y2, (SP)
-	VMOVUPS 384(SP), Y2
+	VMOVUPS 416(SP), Y2
 	VANDPS  Y1, Y2, Y2
 	VADDPS  32(SP), Y2, Y2
 	VMOVUPS Y2, 32(SP)
@@ -5708,7 +5756,7 @@ noflag_332:
 noflag_329:
 	TESTQ        $0x00000002, flags+88(FP)
 	JZ           noflag_335
-	VMOVUPS      224(SP), Y2
+	VMOVUPS      256(SP), Y2
 	VMULPS       softmaxconsts<>+128(SB), Y2, Y3
 	VROUNDPS     $0x00, Y3, Y3
 	VMOVAPS      Y2, Y4
@@ -5731,11 +5779,11 @@ noflag_329:
 	VMULPS       Y3, Y8, Y3
 	VCMPPS       $0x01, softmaxconsts<>+768(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
-	VMULPS       256(SP), Y3, Y3
+	VMULPS       288(SP), Y3, Y3
 	VMOVUPS      softmaxconsts<>+0(SB), Y2
 	VSUBPS       Y3, Y2, Y2
 	VBROADCASTSS gamma+156(FP), Y3
-	VMOVUPS      Y3, 448(SP)
+	VMOVUPS      Y3, 480(SP)
 	MOVQ         gmode+160(FP), R9
 	CMPQ         R9, $0x01
 	JEQ          pow1_336
@@ -5798,7 +5846,7 @@ powg_337:
 	VBLENDVPS    Y3, softmaxconsts<>+1984(SB), Y6, Y6
 	VCMPPS       $0x00, softmaxconsts<>+1664(SB), Y2, Y3
 	VBLENDVPS    Y3, softmaxconsts<>+2048(SB), Y6, Y6
-	VMULPS       448(SP), Y6, Y6
+	VMULPS       480(SP), Y6, Y6
 	VMULPS       softmaxconsts<>+128(SB), Y6, Y3
 	VROUNDPS     $0x00, Y3, Y3
 	VMOVAPS      Y6, Y4
@@ -5833,8 +5881,8 @@ powg_337:
 	VANDNPS      Y3, Y2, Y3
 
 powd_339:
-	VMULPS  352(SP), Y3, Y3
-	VMOVUPS Y3, 480(SP)
+	VMULPS  384(SP), Y3, Y3
+	VMOVUPS Y3, 512(SP)
 	TESTQ   $0x00000100, flags+88(FP)
 	JZ      noflag_340
 	VMOVUPS softmaxconsts<>+0(SB), Y2
@@ -5851,12 +5899,12 @@ class_341:
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
 	JB           class_341
-	VMOVUPS      480(SP), Y0
+	VMOVUPS      512(SP), Y0
 	VMULPS       Y2, Y0, Y0
-	VMOVUPS      Y0, 480(SP)
+	VMOVUPS      Y0, 512(SP)
 
 noflag_340:
-	VMOVUPS 480(SP), Y0
+	VMOVUPS 512(SP), Y0
 	VANDPS  Y1, Y0, Y0
 	VADDPS  64(SP), Y0, Y0
 	VMOVUPS Y0, 64(SP)
@@ -5868,8 +5916,8 @@ noflag_328:
 prodmode_326:
 	VBROADCASTSS eps1+144(FP), Y0
 	VXORPS       softmaxconsts<>+2176(SB), Y0, Y0
-	VMULPS       224(SP), Y0, Y0
-	VMOVUPS      Y0, 512(SP)
+	VMULPS       256(SP), Y0, Y0
+	VMOVUPS      Y0, 544(SP)
 	TESTQ        $0x00000400, flags+88(FP)
 	JZ           noflag_342
 	VXORPS       Y0, Y0, Y0
@@ -5879,7 +5927,7 @@ prodmode_326:
 
 class_343:
 	VMOVUPS      (R9), Y2
-	VSUBPS       192(SP), Y2, Y2
+	VSUBPS       224(SP), Y2, Y2
 	TESTQ        $0x00000200, flags+88(FP)
 	JZ           noflag_344
 	VBROADCASTSS (R10), Y3
@@ -5893,32 +5941,42 @@ noflag_344:
 	CMPQ         R11, C+72(FP)
 	JB           class_343
 	VBROADCASTSS epsC+148(FP), Y2
-	VMOVUPS      512(SP), Y3
+	VMOVUPS      544(SP), Y3
 	VFNMADD231PS Y2, Y0, Y3
-	VMOVUPS      Y3, 512(SP)
+	VMOVUPS      Y3, 544(SP)
 
 noflag_342:
-	VMOVUPS   512(SP), Y0
-	VANDPS    Y1, Y0, Y0
-	VADDPS    (SP), Y0, Y0
-	VMOVUPS   Y0, (SP)
-	VMOVUPS   softmaxconsts<>+0(SB), Y0
-	VANDPS    Y1, Y0, Y0
-	VADDPS    32(SP), Y0, Y0
-	VMOVUPS   Y0, 32(SP)
-	VMOVUPS   softmaxconsts<>+0(SB), Y0
-	VBLENDVPS Y1, 288(SP), Y0, Y0
-	VMULPS    128(SP), Y0, Y0
-	VPSRLD    $0x17, Y0, Y1
-	VPSUBD    softmaxconsts<>+704(SB), Y1, Y1
-	VCVTDQ2PS Y1, Y1
-	VADDPS    160(SP), Y1, Y1
-	VMOVUPS   Y1, 160(SP)
-	VANDPS    softmaxconsts<>+960(SB), Y0, Y1
-	VORPS     softmaxconsts<>+0(SB), Y1, Y1
-	VCMPPS    $0x03, Y0, Y0, Y2
-	VBLENDVPS Y2, Y0, Y1, Y1
-	VMOVUPS   Y1, 128(SP)
+	VMOVUPS     544(SP), Y0
+	VANDPS      Y1, Y0, Y0
+	VADDPS      (SP), Y0, Y0
+	VMOVUPS     Y0, (SP)
+	VMOVUPS     softmaxconsts<>+0(SB), Y0
+	VANDPS      Y1, Y0, Y0
+	VADDPS      32(SP), Y0, Y0
+	VMOVUPS     Y0, 32(SP)
+	VMOVUPS     softmaxconsts<>+0(SB), Y0
+	VBLENDVPS   Y1, 320(SP), Y0, Y0
+	VMOVUPS     128(SP), Y1
+	VMOVUPS     160(SP), Y2
+	VMULPS      Y0, Y1, Y3
+	VMOVAPS     Y3, Y4
+	VFMSUB231PS Y0, Y1, Y4
+	VFMADD231PS Y0, Y2, Y4
+	VPSRLD      $0x17, Y3, Y0
+	VPSUBD      softmaxconsts<>+704(SB), Y0, Y0
+	VCVTDQ2PS   Y0, Y1
+	VADDPS      192(SP), Y1, Y1
+	VMOVUPS     Y1, 192(SP)
+	VANDPS      softmaxconsts<>+960(SB), Y3, Y1
+	VORPS       softmaxconsts<>+0(SB), Y1, Y1
+	VCMPPS      $0x03, Y3, Y3, Y2
+	VBLENDVPS   Y2, Y3, Y1, Y1
+	VMOVUPS     Y1, 128(SP)
+	VMOVUPS     softmaxconsts<>+704(SB), Y1
+	VPSUBD      Y0, Y1, Y1
+	VPSLLD      $0x17, Y1, Y1
+	VMULPS      Y1, Y4, Y4
+	VMOVUPS     Y4, 160(SP)
 
 pwdone_327:
 	ADDQ $0x00000020, AX
@@ -5958,7 +6016,7 @@ max_346:
 	JNZ        max_346
 
 c1_345:
-	VMOVUPS Y2, 192(SP)
+	VMOVUPS Y2, 224(SP)
 	VXORPS  Y2, Y2, Y2
 	VXORPS  Y3, Y3, Y3
 	MOVQ    AX, DX
@@ -5968,7 +6026,7 @@ c1_345:
 
 class_347:
 	VMASKMOVPS   (DX), Y0, Y5
-	VSUBPS       192(SP), Y5, Y5
+	VSUBPS       224(SP), Y5, Y5
 	VMULPS       softmaxconsts<>+128(SB), Y5, Y6
 	VROUNDPS     $0x00, Y6, Y6
 	VMOVAPS      Y5, Y7
@@ -6005,11 +6063,11 @@ noflag_348:
 	INCQ      R9
 	CMPQ      R9, C+72(FP)
 	JB        class_347
-	VMOVUPS   Y3, 224(SP)
+	VMOVUPS   Y3, 256(SP)
 	VMOVUPS   softmaxconsts<>+0(SB), Y3
 	VDIVPS    Y2, Y3, Y3
-	VMOVUPS   Y3, 256(SP)
-	VMOVUPS   Y2, 288(SP)
+	VMOVUPS   Y3, 288(SP)
+	VMOVUPS   Y2, 320(SP)
 	TESTQ     $0x00000004, flags+88(FP)
 	JZ        noflag_349
 	MOVQ      SI, DX
@@ -6018,7 +6076,7 @@ noflag_348:
 	XORQ      SI, SI
 
 class_350:
-	VMOVUPS 256(SP), Y3
+	VMOVUPS 288(SP), Y3
 	VMULPS  (DX), Y3, Y3
 	VANDPS  Y0, Y3, Y3
 	VADDPS  (BX), Y3, Y4
@@ -6053,7 +6111,7 @@ noflag_349:
 	JEQ          prodmode_352
 	TESTQ        $0x00000003, flags+88(FP)
 	JZ           noflag_354
-	VMOVUPS      288(SP), Y2
+	VMOVUPS      320(SP), Y2
 	VPSRLD       $0x17, Y2, Y3
 	VPSUBD       softmaxconsts<>+896(SB), Y3, Y3
 	VCVTDQ2PS    Y3, Y4
@@ -6084,9 +6142,9 @@ noflag_349:
 	VFMADD231PS  softmaxconsts<>+192(SB), Y4, Y6
 	VCMPPS       $0x03, Y2, Y2, Y3
 	VBLENDVPS    Y3, Y2, Y6, Y6
-	VSUBPS       224(SP), Y6, Y2
-	VMOVUPS      Y6, 320(SP)
-	VMOVUPS      Y2, 352(SP)
+	VSUBPS       256(SP), Y6, Y2
+	VMOVUPS      Y6, 352(SP)
+	VMOVUPS      Y2, 384(SP)
 	TESTQ        $0x00000001, flags+88(FP)
 	JZ           noflag_355
 	VMOVUPS      softmaxconsts<>+0(SB), Y2
@@ -6107,11 +6165,11 @@ class_357:
 	JB           class_357
 
 noflag_356:
-	VMOVUPS      Y2, 384(SP)
-	VBROADCASTSS eps1+144(FP), Y2
-	VMULPS       384(SP), Y2, Y2
-	VMULPS       352(SP), Y2, Y2
 	VMOVUPS      Y2, 416(SP)
+	VBROADCASTSS eps1+144(FP), Y2
+	VMULPS       416(SP), Y2, Y2
+	VMULPS       384(SP), Y2, Y2
+	VMOVUPS      Y2, 448(SP)
 	TESTQ        $0x00000400, flags+88(FP)
 	JZ           noflag_358
 	VXORPS       Y2, Y2, Y2
@@ -6120,7 +6178,7 @@ noflag_356:
 
 class_359:
 	VMASKMOVPS   (AX), Y0, Y3
-	VSUBPS       192(SP), Y3, Y3
+	VSUBPS       224(SP), Y3, Y3
 	TESTQ        $0x00000200, flags+88(FP)
 	JZ           noflag_360
 	VBROADCASTSS (DX), Y4
@@ -6134,19 +6192,19 @@ noflag_360:
 	CMPQ         BX, C+72(FP)
 	JB           class_359
 	VBROADCASTSS wsum+152(FP), Y3
-	VMULPS       320(SP), Y3, Y3
+	VMULPS       352(SP), Y3, Y3
 	VSUBPS       Y2, Y3, Y3
 	VBROADCASTSS epsC+148(FP), Y2
-	VMOVUPS      416(SP), Y4
+	VMOVUPS      448(SP), Y4
 	VFMADD231PS  Y2, Y3, Y4
-	VMOVUPS      Y4, 416(SP)
+	VMOVUPS      Y4, 448(SP)
 
 noflag_358:
-	VMOVUPS 416(SP), Y2
+	VMOVUPS 448(SP), Y2
 	VANDPS  Y0, Y2, Y2
 	VADDPS  (SP), Y2, Y2
 	VMOVUPS Y2, (SP)
-	VMOVUPS 384(SP), Y2
+	VMOVUPS 416(SP), Y2
 	VANDPS  Y0, Y2, Y2
 	VADDPS  32(SP), Y2, Y2
 	VMOVUPS Y2, 32(SP)
@@ -6154,7 +6212,7 @@ noflag_358:
 noflag_355:
 	TESTQ        $0x00000002, flags+88(FP)
 	JZ           noflag_361
-	VMOVUPS      224(SP), Y2
+	VMOVUPS      256(SP), Y2
 	VMULPS       softmaxconsts<>+128(SB), Y2, Y3
 	VROUNDPS     $0x00, Y3, Y3
 	VMOVAPS      Y2, Y4
@@ -6177,11 +6235,11 @@ noflag_355:
 	VMULPS       Y3, Y8, Y3
 	VCMPPS       $0x01, softmaxconsts<>+768(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
-	VMULPS       256(SP), Y3, Y3
+	VMULPS       288(SP), Y3, Y3
 	VMOVUPS      softmaxconsts<>+0(SB), Y2
 	VSUBPS       Y3, Y2, Y2
 	VBROADCASTSS gamma+156(FP), Y3
-	VMOVUPS      Y3, 448(SP)
+	VMOVUPS      Y3, 480(SP)
 	MOVQ         gmode+160(FP), AX
 	CMPQ         AX, $0x01
 	JEQ          pow1_362
@@ -6244,7 +6302,7 @@ powg_363:
 	VBLENDVPS    Y3, softmaxconsts<>+1984(SB), Y6, Y6
 	VCMPPS       $0x00, softmaxconsts<>+1664(SB), Y2, Y3
 	VBLENDVPS    Y3, softmaxconsts<>+2048(SB), Y6, Y6
-	VMULPS       448(SP), Y6, Y6
+	VMULPS       480(SP), Y6, Y6
 	VMULPS       softmaxconsts<>+128(SB), Y6, Y3
 	VROUNDPS     $0x00, Y3, Y3
 	VMOVAPS      Y6, Y4
@@ -6279,8 +6337,8 @@ powg_363:
 	VANDNPS      Y3, Y2, Y3
 
 powd_365:
-	VMULPS  352(SP), Y3, Y3
-	VMOVUPS Y3, 480(SP)
+	VMULPS  384(SP), Y3, Y3
+	VMOVUPS Y3, 512(SP)
 	TESTQ   $0x00000100, flags+88(FP)
 	JZ      noflag_366
 	VMOVUPS softmaxconsts<>+0(SB), Y2
@@ -6297,12 +6355,12 @@ class_367:
 	INCQ         CX
 	CMPQ         CX, C+72(FP)
 	JB           class_367
-	VMOVUPS      480(SP), Y1
+	VMOVUPS      512(SP), Y1
 	VMULPS       Y2, Y1, Y1
-	VMOVUPS      Y1, 480(SP)
+	VMOVUPS      Y1, 512(SP)
 
 noflag_366:
-	VMOVUPS 480(SP), Y1
+	VMOVUPS 512(SP), Y1
 	VANDPS  Y0, Y1, Y1
 	VADDPS  64(SP), Y1, Y1
 	VMOVUPS Y1, 64(SP)
@@ -6314,8 +6372,8 @@ noflag_354:
 prodmode_352:
 	VBROADCASTSS eps1+144(FP), Y1
 	VXORPS       softmaxconsts<>+2176(SB), Y1, Y1
-	VMULPS       224(SP), Y1, Y1
-	VMOVUPS      Y1, 512(SP)
+	VMULPS       256(SP), Y1, Y1
+	VMOVUPS      Y1, 544(SP)
 	TESTQ        $0x00000400, flags+88(FP)
 	JZ           noflag_368
 	VXORPS       Y1, Y1, Y1
@@ -6324,7 +6382,7 @@ prodmode_352:
 
 class_369:
 	VMASKMOVPS   (AX), Y0, Y2
-	VSUBPS       192(SP), Y2, Y2
+	VSUBPS       224(SP), Y2, Y2
 	TESTQ        $0x00000200, flags+88(FP)
 	JZ           noflag_370
 	VBROADCASTSS (DX), Y3
@@ -6338,32 +6396,42 @@ noflag_370:
 	CMPQ         BX, C+72(FP)
 	JB           class_369
 	VBROADCASTSS epsC+148(FP), Y2
-	VMOVUPS      512(SP), Y3
+	VMOVUPS      544(SP), Y3
 	VFNMADD231PS Y2, Y1, Y3
-	VMOVUPS      Y3, 512(SP)
+	VMOVUPS      Y3, 544(SP)
 
 noflag_368:
-	VMOVUPS   512(SP), Y1
-	VANDPS    Y0, Y1, Y1
-	VADDPS    (SP), Y1, Y1
-	VMOVUPS   Y1, (SP)
-	VMOVUPS   softmaxconsts<>+0(SB), Y1
-	VANDPS    Y0, Y1, Y1
-	VADDPS    32(SP), Y1, Y1
-	VMOVUPS   Y1, 32(SP)
-	VMOVUPS   softmaxconsts<>+0(SB), Y1
-	VBLENDVPS Y0, 288(SP), Y1, Y1
-	VMULPS    128(SP), Y1, Y0
-	VPSRLD    $0x17, Y0, Y1
-	VPSUBD    softmaxconsts<>+704(SB), Y1, Y1
-	VCVTDQ2PS Y1, Y1
-	VADDPS    160(SP), Y1, Y1
-	VMOVUPS   Y1, 160(SP)
-	VANDPS    softmaxconsts<>+960(SB), Y0, Y1
-	VORPS     softmaxconsts<>+0(SB), Y1, Y1
-	VCMPPS    $0x03, Y0, Y0, Y2
-	VBLENDVPS Y2, Y0, Y1, Y1
-	VMOVUPS   Y1, 128(SP)
+	VMOVUPS     544(SP), Y1
+	VANDPS      Y0, Y1, Y1
+	VADDPS      (SP), Y1, Y1
+	VMOVUPS     Y1, (SP)
+	VMOVUPS     softmaxconsts<>+0(SB), Y1
+	VANDPS      Y0, Y1, Y1
+	VADDPS      32(SP), Y1, Y1
+	VMOVUPS     Y1, 32(SP)
+	VMOVUPS     softmaxconsts<>+0(SB), Y1
+	VBLENDVPS   Y0, 320(SP), Y1, Y1
+	VMOVUPS     128(SP), Y0
+	VMOVUPS     160(SP), Y2
+	VMULPS      Y1, Y0, Y3
+	VMOVAPS     Y3, Y4
+	VFMSUB231PS Y1, Y0, Y4
+	VFMADD231PS Y1, Y2, Y4
+	VPSRLD      $0x17, Y3, Y1
+	VPSUBD      softmaxconsts<>+704(SB), Y1, Y1
+	VCVTDQ2PS   Y1, Y0
+	VADDPS      192(SP), Y0, Y0
+	VMOVUPS     Y0, 192(SP)
+	VANDPS      softmaxconsts<>+960(SB), Y3, Y0
+	VORPS       softmaxconsts<>+0(SB), Y0, Y0
+	VCMPPS      $0x03, Y3, Y3, Y2
+	VBLENDVPS   Y2, Y3, Y0, Y0
+	VMOVUPS     Y0, 128(SP)
+	VMOVUPS     softmaxconsts<>+704(SB), Y0
+	VPSUBD      Y1, Y0, Y0
+	VPSLLD      $0x17, Y0, Y0
+	VMULPS      Y0, Y4, Y4
+	VMOVUPS     Y4, 160(SP)
 
 pwdone_353:
 done_318:
@@ -6433,40 +6501,43 @@ class_371:
 	JNE          noprod_372
 	VMOVUPS      128(SP), Y0
 	VMOVUPS      160(SP), Y1
-	VPSRLD       $0x17, Y0, Y2
-	VPSUBD       softmaxconsts<>+896(SB), Y2, Y2
-	VCVTDQ2PS    Y2, Y3
-	VANDPS       softmaxconsts<>+960(SB), Y0, Y2
-	VORPS        softmaxconsts<>+384(SB), Y2, Y2
-	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Y2, Y4
-	VSUBPS       softmaxconsts<>+0(SB), Y2, Y5
-	VADDPS       Y2, Y2, Y2
-	VSUBPS       softmaxconsts<>+0(SB), Y2, Y2
-	VBLENDVPS    Y4, Y2, Y5, Y2
-	VANDPS       softmaxconsts<>+0(SB), Y4, Y4
-	VSUBPS       Y4, Y3, Y3
-	VMULPS       Y2, Y2, Y4
-	VMOVUPS      softmaxconsts<>+1088(SB), Y5
-	VFMADD213PS  softmaxconsts<>+1152(SB), Y2, Y5
-	VFMADD213PS  softmaxconsts<>+1216(SB), Y2, Y5
-	VFMADD213PS  softmaxconsts<>+1280(SB), Y2, Y5
-	VFMADD213PS  softmaxconsts<>+1344(SB), Y2, Y5
-	VFMADD213PS  softmaxconsts<>+1408(SB), Y2, Y5
-	VFMADD213PS  softmaxconsts<>+1472(SB), Y2, Y5
-	VFMADD213PS  softmaxconsts<>+1536(SB), Y2, Y5
-	VFMADD213PS  softmaxconsts<>+1600(SB), Y2, Y5
-	VMULPS       Y2, Y5, Y5
-	VMULPS       Y4, Y5, Y5
-	VFMADD231PS  softmaxconsts<>+256(SB), Y3, Y5
-	VFNMADD231PS softmaxconsts<>+384(SB), Y4, Y5
-	VADDPS       Y5, Y2, Y5
-	VFMADD231PS  softmaxconsts<>+192(SB), Y3, Y5
-	VCMPPS       $0x03, Y0, Y0, Y2
-	VBLENDVPS    Y2, Y0, Y5, Y5
-	VFMADD231PS  softmaxconsts<>+256(SB), Y1, Y5
-	VFMADD231PS  softmaxconsts<>+192(SB), Y1, Y5
-	VADDPS       (SP), Y5, Y5
-	VMOVUPS      Y5, (SP)
+	VMOVUPS      192(SP), Y2
+	VPSRLD       $0x17, Y0, Y3
+	VPSUBD       softmaxconsts<>+896(SB), Y3, Y3
+	VCVTDQ2PS    Y3, Y4
+	VANDPS       softmaxconsts<>+960(SB), Y0, Y3
+	VORPS        softmaxconsts<>+384(SB), Y3, Y3
+	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Y3, Y5
+	VSUBPS       softmaxconsts<>+0(SB), Y3, Y6
+	VADDPS       Y3, Y3, Y3
+	VSUBPS       softmaxconsts<>+0(SB), Y3, Y3
+	VBLENDVPS    Y5, Y3, Y6, Y3
+	VANDPS       softmaxconsts<>+0(SB), Y5, Y5
+	VSUBPS       Y5, Y4, Y4
+	VMULPS       Y3, Y3, Y5
+	VMOVUPS      softmaxconsts<>+1088(SB), Y6
+	VFMADD213PS  softmaxconsts<>+1152(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1216(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1280(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1344(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1408(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1472(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1536(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1600(SB), Y3, Y6
+	VMULPS       Y3, Y6, Y6
+	VMULPS       Y5, Y6, Y6
+	VFMADD231PS  softmaxconsts<>+256(SB), Y4, Y6
+	VFNMADD231PS softmaxconsts<>+384(SB), Y5, Y6
+	VADDPS       Y6, Y3, Y6
+	VFMADD231PS  softmaxconsts<>+192(SB), Y4, Y6
+	VCMPPS       $0x03, Y0, Y0, Y3
+	VBLENDVPS    Y3, Y0, Y6, Y6
+	VDIVPS       Y0, Y1, Y0
+	VADDPS       Y0, Y6, Y6
+	VFMADD231PS  softmaxconsts<>+256(SB), Y2, Y6
+	VFMADD231PS  softmaxconsts<>+192(SB), Y2, Y6
+	VADDPS       (SP), Y6, Y6
+	VMOVUPS      Y6, (SP)
 
 noprod_372:
 	VMOVUPS      (SP), Y0
@@ -8002,7 +8073,7 @@ noflag_462:
 
 // func SoftmaxFusedI32AVX2(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)
 // Requires: AVX, AVX2, FMA3, MMX+
-TEXT ·SoftmaxFusedI32AVX2(SB), NOSPLIT, $672-248
+TEXT ·SoftmaxFusedI32AVX2(SB), NOSPLIT, $704-248
 	MOVQ    x_base+0(FP), AX
 	MOVQ    lo+32(FP), CX
 	MOVQ    hi+40(FP), DX
@@ -8029,6 +8100,8 @@ TEXT ·SoftmaxFusedI32AVX2(SB), NOSPLIT, $672-248
 	VMOVUPS Y0, 128(SP)
 	VXORPS  Y0, Y0, Y0
 	VMOVUPS Y0, 160(SP)
+	VXORPS  Y0, Y0, Y0
+	VMOVUPS Y0, 192(SP)
 
 loop_463:
 	CMPQ         DX, $0x00000008
@@ -8055,7 +8128,7 @@ max_467:
 	JNZ        max_467
 
 c1_466:
-	VMOVUPS Y2, 192(SP)
+	VMOVUPS Y2, 224(SP)
 	VXORPS  Y2, Y2, Y2
 	VXORPS  Y3, Y3, Y3
 	MOVQ    AX, R9
@@ -8065,7 +8138,7 @@ c1_466:
 
 class_468:
 	VMOVUPS      (R9), Y5
-	VSUBPS       192(SP), Y5, Y5
+	VSUBPS       224(SP), Y5, Y5
 	VMULPS       softmaxconsts<>+128(SB), Y5, Y6
 	VROUNDPS     $0x00, Y6, Y6
 	VMOVAPS      Y5, Y7
@@ -8098,11 +8171,11 @@ class_468:
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
 	JB           class_468
-	VMOVUPS      Y3, 224(SP)
-	VMOVUPS      Y2, 256(SP)
+	VMOVUPS      Y3, 256(SP)
+	VMOVUPS      Y2, 288(SP)
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
 	VDIVPS       Y2, Y3, Y3
-	VMOVUPS      Y3, 288(SP)
+	VMOVUPS      Y3, 320(SP)
 	VMOVUPS      softmaxconsts<>+0(SB), Y2
 	VANDPS       Y1, Y2, Y2
 	VADDPS       96(SP), Y2, Y2
@@ -8113,7 +8186,7 @@ class_468:
 	JEQ          prodmode_469
 	TESTQ        $0x00000003, sflags+200(FP)
 	JZ           noflag_471
-	VMOVUPS      256(SP), Y2
+	VMOVUPS      288(SP), Y2
 	VPSRLD       $0x17, Y2, Y3
 	VPSUBD       softmaxconsts<>+896(SB), Y3, Y3
 	VCVTDQ2PS    Y3, Y4
@@ -8144,9 +8217,9 @@ class_468:
 	VFMADD231PS  softmaxconsts<>+192(SB), Y4, Y6
 	VCMPPS       $0x03, Y2, Y2, Y3
 	VBLENDVPS    Y3, Y2, Y6, Y6
-	VSUBPS       224(SP), Y6, Y2
-	VMOVUPS      Y6, 320(SP)
-	VMOVUPS      Y2, 352(SP)
+	VSUBPS       256(SP), Y6, Y2
+	VMOVUPS      Y6, 352(SP)
+	VMOVUPS      Y2, 384(SP)
 	TESTQ        $0x00000001, sflags+200(FP)
 	JZ           noflag_472
 	VMOVUPS      softmaxconsts<>+0(SB), Y2
@@ -8167,11 +8240,11 @@ class_474:
 	JB           class_474
 
 noflag_473:
-	VMOVUPS      Y2, 384(SP)
-	VBROADCASTSS eps1+208(FP), Y2
-	VMULPS       384(SP), Y2, Y2
-	VMULPS       352(SP), Y2, Y2
 	VMOVUPS      Y2, 416(SP)
+	VBROADCASTSS eps1+208(FP), Y2
+	VMULPS       416(SP), Y2, Y2
+	VMULPS       384(SP), Y2, Y2
+	VMOVUPS      Y2, 448(SP)
 	TESTQ        $0x00000400, sflags+200(FP)
 	JZ           noflag_475
 	VXORPS       Y2, Y2, Y2
@@ -8181,7 +8254,7 @@ noflag_473:
 
 class_476:
 	VMOVUPS      (R9), Y3
-	VSUBPS       192(SP), Y3, Y3
+	VSUBPS       224(SP), Y3, Y3
 	TESTQ        $0x00000200, sflags+200(FP)
 	JZ           noflag_477
 	VBROADCASTSS (R10), Y4
@@ -8195,19 +8268,19 @@ noflag_477:
 	CMPQ         R11, C+72(FP)
 	JB           class_476
 	VBROADCASTSS wsum+216(FP), Y3
-	VMULPS       320(SP), Y3, Y3
+	VMULPS       352(SP), Y3, Y3
 	VSUBPS       Y2, Y3, Y3
 	VBROADCASTSS epsC+212(FP), Y2
-	VMOVUPS      416(SP), Y4
+	VMOVUPS      448(SP), Y4
 	VFMADD231PS  Y2, Y3, Y4
-	VMOVUPS      Y4, 416(SP)
+	VMOVUPS      Y4, 448(SP)
 
 noflag_475:
-	VMOVUPS 416(SP), Y2
+	VMOVUPS 448(SP), Y2
 	VANDPS  Y1, Y2, Y2
 	VADDPS  (SP), Y2, Y2
 	VMOVUPS Y2, (SP)
-	VMOVUPS 384(SP), Y2
+	VMOVUPS 416(SP), Y2
 	VANDPS  Y1, Y2, Y2
 	VADDPS  32(SP), Y2, Y2
 	VMOVUPS Y2, 32(SP)
@@ -8215,7 +8288,7 @@ noflag_475:
 noflag_472:
 	TESTQ        $0x00000002, sflags+200(FP)
 	JZ           noflag_478
-	VMOVUPS      224(SP), Y2
+	VMOVUPS      256(SP), Y2
 	VMULPS       softmaxconsts<>+128(SB), Y2, Y3
 	VROUNDPS     $0x00, Y3, Y3
 	VMOVAPS      Y2, Y4
@@ -8238,11 +8311,11 @@ noflag_472:
 	VMULPS       Y3, Y8, Y3
 	VCMPPS       $0x01, softmaxconsts<>+768(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
-	VMULPS       288(SP), Y3, Y3
+	VMULPS       320(SP), Y3, Y3
 	VMOVUPS      softmaxconsts<>+0(SB), Y2
 	VSUBPS       Y3, Y2, Y2
 	VBROADCASTSS gamma+156(FP), Y3
-	VMOVUPS      Y3, 448(SP)
+	VMOVUPS      Y3, 480(SP)
 	MOVQ         gmode+160(FP), R9
 	CMPQ         R9, $0x01
 	JEQ          pow1_479
@@ -8305,7 +8378,7 @@ powg_480:
 	VBLENDVPS    Y3, softmaxconsts<>+1984(SB), Y6, Y6
 	VCMPPS       $0x00, softmaxconsts<>+1664(SB), Y2, Y3
 	VBLENDVPS    Y3, softmaxconsts<>+2048(SB), Y6, Y6
-	VMULPS       448(SP), Y6, Y6
+	VMULPS       480(SP), Y6, Y6
 	VMULPS       softmaxconsts<>+128(SB), Y6, Y3
 	VROUNDPS     $0x00, Y3, Y3
 	VMOVAPS      Y6, Y4
@@ -8340,8 +8413,8 @@ powg_480:
 	VANDNPS      Y3, Y2, Y3
 
 powd_482:
-	VMULPS  352(SP), Y3, Y3
-	VMOVUPS Y3, 480(SP)
+	VMULPS  384(SP), Y3, Y3
+	VMOVUPS Y3, 512(SP)
 	TESTQ   $0x00000100, sflags+200(FP)
 	JZ      noflag_483
 	VMOVUPS softmaxconsts<>+0(SB), Y2
@@ -8358,12 +8431,12 @@ class_484:
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
 	JB           class_484
-	VMOVUPS      480(SP), Y3
+	VMOVUPS      512(SP), Y3
 	VMULPS       Y2, Y3, Y3
-	VMOVUPS      Y3, 480(SP)
+	VMOVUPS      Y3, 512(SP)
 
 noflag_483:
-	VMOVUPS 480(SP), Y2
+	VMOVUPS 512(SP), Y2
 	VANDPS  Y1, Y2, Y2
 	VADDPS  64(SP), Y2, Y2
 	VMOVUPS Y2, 64(SP)
@@ -8375,8 +8448,8 @@ noflag_471:
 prodmode_469:
 	VBROADCASTSS eps1+208(FP), Y2
 	VXORPS       softmaxconsts<>+2176(SB), Y2, Y2
-	VMULPS       224(SP), Y2, Y2
-	VMOVUPS      Y2, 512(SP)
+	VMULPS       256(SP), Y2, Y2
+	VMOVUPS      Y2, 544(SP)
 	TESTQ        $0x00000400, sflags+200(FP)
 	JZ           noflag_485
 	VXORPS       Y2, Y2, Y2
@@ -8386,7 +8459,7 @@ prodmode_469:
 
 class_486:
 	VMOVUPS      (R9), Y3
-	VSUBPS       192(SP), Y3, Y3
+	VSUBPS       224(SP), Y3, Y3
 	TESTQ        $0x00000200, sflags+200(FP)
 	JZ           noflag_487
 	VBROADCASTSS (R10), Y4
@@ -8400,32 +8473,42 @@ noflag_487:
 	CMPQ         R11, C+72(FP)
 	JB           class_486
 	VBROADCASTSS epsC+212(FP), Y3
-	VMOVUPS      512(SP), Y4
+	VMOVUPS      544(SP), Y4
 	VFNMADD231PS Y3, Y2, Y4
-	VMOVUPS      Y4, 512(SP)
+	VMOVUPS      Y4, 544(SP)
 
 noflag_485:
-	VMOVUPS   512(SP), Y2
-	VANDPS    Y1, Y2, Y2
-	VADDPS    (SP), Y2, Y2
-	VMOVUPS   Y2, (SP)
-	VMOVUPS   softmaxconsts<>+0(SB), Y2
-	VANDPS    Y1, Y2, Y2
-	VADDPS    32(SP), Y2, Y2
-	VMOVUPS   Y2, 32(SP)
-	VMOVUPS   softmaxconsts<>+0(SB), Y2
-	VBLENDVPS Y1, 256(SP), Y2, Y2
-	VMULPS    128(SP), Y2, Y2
-	VPSRLD    $0x17, Y2, Y3
-	VPSUBD    softmaxconsts<>+704(SB), Y3, Y3
-	VCVTDQ2PS Y3, Y3
-	VADDPS    160(SP), Y3, Y3
-	VMOVUPS   Y3, 160(SP)
-	VANDPS    softmaxconsts<>+960(SB), Y2, Y3
-	VORPS     softmaxconsts<>+0(SB), Y3, Y3
-	VCMPPS    $0x03, Y2, Y2, Y4
-	VBLENDVPS Y4, Y2, Y3, Y3
-	VMOVUPS   Y3, 128(SP)
+	VMOVUPS     544(SP), Y2
+	VANDPS      Y1, Y2, Y2
+	VADDPS      (SP), Y2, Y2
+	VMOVUPS     Y2, (SP)
+	VMOVUPS     softmaxconsts<>+0(SB), Y2
+	VANDPS      Y1, Y2, Y2
+	VADDPS      32(SP), Y2, Y2
+	VMOVUPS     Y2, 32(SP)
+	VMOVUPS     softmaxconsts<>+0(SB), Y2
+	VBLENDVPS   Y1, 288(SP), Y2, Y2
+	VMOVUPS     128(SP), Y3
+	VMOVUPS     160(SP), Y4
+	VMULPS      Y2, Y3, Y5
+	VMOVAPS     Y5, Y6
+	VFMSUB231PS Y2, Y3, Y6
+	VFMADD231PS Y2, Y4, Y6
+	VPSRLD      $0x17, Y5, Y2
+	VPSUBD      softmaxconsts<>+704(SB), Y2, Y2
+	VCVTDQ2PS   Y2, Y3
+	VADDPS      192(SP), Y3, Y3
+	VMOVUPS     Y3, 192(SP)
+	VANDPS      softmaxconsts<>+960(SB), Y5, Y3
+	VORPS       softmaxconsts<>+0(SB), Y3, Y3
+	VCMPPS      $0x03, Y5, Y5, Y4
+	VBLENDVPS   Y4, Y5, Y3, Y3
+	VMOVUPS     Y3, 128(SP)
+	VMOVUPS     softmaxconsts<>+704(SB), Y3
+	VPSUBD      Y2, Y3, Y3
+	VPSLLD      $0x17, Y3, Y3
+	VMULPS      Y3, Y6, Y6
+	VMOVUPS     Y6, 160(SP)
 
 pwdone_470:
 	VMOVUPS softmaxconsts<>+0(SB), Y2
@@ -8450,8 +8533,8 @@ noflag_488:
 	VMULPS       Y2, Y3, Y3
 	VBROADCASTSS k2+148(FP), Y2
 	VADDPS       Y3, Y2, Y2
-	VMOVUPS      Y3, 544(SP)
-	VMOVUPS      Y2, 576(SP)
+	VMOVUPS      Y3, 576(SP)
+	VMOVUPS      Y2, 608(SP)
 	VXORPS       Y2, Y2, Y2
 	MOVQ         C+72(FP), R9
 	SHLQ         $0x05, R9
@@ -8463,7 +8546,7 @@ noflag_488:
 	XORQ         R12, R12
 
 class_491:
-	VMOVUPS      288(SP), Y4
+	VMOVUPS      320(SP), Y4
 	VMULPS       (R10), Y4, Y4
 	VMOVUPS      Y4, (R10)
 	VPCMPEQD     Y3, Y0, Y5
@@ -8484,7 +8567,7 @@ class_491:
 	JB           class_491
 
 noflag_490:
-	VMOVUPS Y2, 608(SP)
+	VMOVUPS Y2, 640(SP)
 	TESTQ   $0x00000004, flags+88(FP)
 	JZ      outnr_493
 	MOVQ    SI, R10
@@ -8496,8 +8579,8 @@ noflag_490:
 class_494:
 	VPCMPEQD     Y2, Y0, Y3
 	VMOVUPS      (R10)(R9*1), Y4
-	VSUBPS       608(SP), Y4, Y4
-	VADDPS       576(SP), Y4, Y4
+	VSUBPS       640(SP), Y4, Y4
+	VADDPS       608(SP), Y4, Y4
 	VMULPS       (R10), Y4, Y4
 	TESTQ        $0x00000400, flags+88(FP)
 	JZ           noflag_495
@@ -8505,7 +8588,7 @@ class_494:
 	VSUBPS       Y5, Y4, Y4
 
 noflag_495:
-	VMOVUPS 544(SP), Y5
+	VMOVUPS 576(SP), Y5
 	VANDPS  Y3, Y5, Y3
 	VSUBPS  Y3, Y4, Y4
 	VANDPS  Y1, Y4, Y4
@@ -8528,9 +8611,9 @@ st_497:
 	JMP    outd_492
 
 outnr_493:
-	VMOVUPS 576(SP), Y2
-	VMULPS  288(SP), Y2, Y2
-	VMOVUPS Y2, 640(SP)
+	VMOVUPS 608(SP), Y2
+	VMULPS  320(SP), Y2, Y2
+	VMOVUPS Y2, 672(SP)
 	MOVQ    SI, R9
 	MOVQ    DI, R10
 	MOVQ    R8, R11
@@ -8539,7 +8622,7 @@ outnr_493:
 
 class_498:
 	VPCMPEQD     Y2, Y0, Y3
-	VMOVUPS      640(SP), Y4
+	VMOVUPS      672(SP), Y4
 	VMULPS       (R9), Y4, Y4
 	TESTQ        $0x00000400, flags+88(FP)
 	JZ           noflag_499
@@ -8547,7 +8630,7 @@ class_498:
 	VSUBPS       Y5, Y4, Y4
 
 noflag_499:
-	VMOVUPS 544(SP), Y5
+	VMOVUPS 576(SP), Y5
 	VANDPS  Y3, Y5, Y3
 	VSUBPS  Y3, Y4, Y4
 	VANDPS  Y1, Y4, Y4
@@ -8603,7 +8686,7 @@ max_503:
 	JNZ        max_503
 
 c1_502:
-	VMOVUPS Y3, 192(SP)
+	VMOVUPS Y3, 224(SP)
 	VXORPS  Y3, Y3, Y3
 	VXORPS  Y4, Y4, Y4
 	MOVQ    AX, DX
@@ -8613,7 +8696,7 @@ c1_502:
 
 class_504:
 	VMASKMOVPS   (DX), Y2, Y6
-	VSUBPS       192(SP), Y6, Y6
+	VSUBPS       224(SP), Y6, Y6
 	VMULPS       softmaxconsts<>+128(SB), Y6, Y7
 	VROUNDPS     $0x00, Y7, Y7
 	VMOVAPS      Y6, Y8
@@ -8646,11 +8729,11 @@ class_504:
 	INCQ         R9
 	CMPQ         R9, C+72(FP)
 	JB           class_504
-	VMOVUPS      Y4, 224(SP)
-	VMOVUPS      Y3, 256(SP)
+	VMOVUPS      Y4, 256(SP)
+	VMOVUPS      Y3, 288(SP)
 	VMOVUPS      softmaxconsts<>+0(SB), Y4
 	VDIVPS       Y3, Y4, Y4
-	VMOVUPS      Y4, 288(SP)
+	VMOVUPS      Y4, 320(SP)
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
 	VANDPS       Y2, Y3, Y3
 	VADDPS       96(SP), Y3, Y3
@@ -8661,7 +8744,7 @@ class_504:
 	JEQ          prodmode_505
 	TESTQ        $0x00000003, sflags+200(FP)
 	JZ           noflag_507
-	VMOVUPS      256(SP), Y3
+	VMOVUPS      288(SP), Y3
 	VPSRLD       $0x17, Y3, Y4
 	VPSUBD       softmaxconsts<>+896(SB), Y4, Y4
 	VCVTDQ2PS    Y4, Y5
@@ -8692,9 +8775,9 @@ class_504:
 	VFMADD231PS  softmaxconsts<>+192(SB), Y5, Y7
 	VCMPPS       $0x03, Y3, Y3, Y4
 	VBLENDVPS    Y4, Y3, Y7, Y7
-	VSUBPS       224(SP), Y7, Y3
-	VMOVUPS      Y7, 320(SP)
-	VMOVUPS      Y3, 352(SP)
+	VSUBPS       256(SP), Y7, Y3
+	VMOVUPS      Y7, 352(SP)
+	VMOVUPS      Y3, 384(SP)
 	TESTQ        $0x00000001, sflags+200(FP)
 	JZ           noflag_508
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
@@ -8715,11 +8798,11 @@ class_510:
 	JB           class_510
 
 noflag_509:
-	VMOVUPS      Y3, 384(SP)
-	VBROADCASTSS eps1+208(FP), Y3
-	VMULPS       384(SP), Y3, Y3
-	VMULPS       352(SP), Y3, Y3
 	VMOVUPS      Y3, 416(SP)
+	VBROADCASTSS eps1+208(FP), Y3
+	VMULPS       416(SP), Y3, Y3
+	VMULPS       384(SP), Y3, Y3
+	VMOVUPS      Y3, 448(SP)
 	TESTQ        $0x00000400, sflags+200(FP)
 	JZ           noflag_511
 	VXORPS       Y3, Y3, Y3
@@ -8728,7 +8811,7 @@ noflag_509:
 
 class_512:
 	VMASKMOVPS   (AX), Y2, Y4
-	VSUBPS       192(SP), Y4, Y4
+	VSUBPS       224(SP), Y4, Y4
 	TESTQ        $0x00000200, sflags+200(FP)
 	JZ           noflag_513
 	VBROADCASTSS (DX), Y5
@@ -8742,19 +8825,19 @@ noflag_513:
 	CMPQ         BX, C+72(FP)
 	JB           class_512
 	VBROADCASTSS wsum+216(FP), Y4
-	VMULPS       320(SP), Y4, Y4
+	VMULPS       352(SP), Y4, Y4
 	VSUBPS       Y3, Y4, Y4
 	VBROADCASTSS epsC+212(FP), Y3
-	VMOVUPS      416(SP), Y5
+	VMOVUPS      448(SP), Y5
 	VFMADD231PS  Y3, Y4, Y5
-	VMOVUPS      Y5, 416(SP)
+	VMOVUPS      Y5, 448(SP)
 
 noflag_511:
-	VMOVUPS 416(SP), Y3
+	VMOVUPS 448(SP), Y3
 	VANDPS  Y2, Y3, Y3
 	VADDPS  (SP), Y3, Y3
 	VMOVUPS Y3, (SP)
-	VMOVUPS 384(SP), Y3
+	VMOVUPS 416(SP), Y3
 	VANDPS  Y2, Y3, Y3
 	VADDPS  32(SP), Y3, Y3
 	VMOVUPS Y3, 32(SP)
@@ -8762,7 +8845,7 @@ noflag_511:
 noflag_508:
 	TESTQ        $0x00000002, sflags+200(FP)
 	JZ           noflag_514
-	VMOVUPS      224(SP), Y3
+	VMOVUPS      256(SP), Y3
 	VMULPS       softmaxconsts<>+128(SB), Y3, Y4
 	VROUNDPS     $0x00, Y4, Y4
 	VMOVAPS      Y3, Y5
@@ -8785,11 +8868,11 @@ noflag_508:
 	VMULPS       Y4, Y9, Y4
 	VCMPPS       $0x01, softmaxconsts<>+768(SB), Y3, Y3
 	VANDNPS      Y4, Y3, Y4
-	VMULPS       288(SP), Y4, Y4
+	VMULPS       320(SP), Y4, Y4
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
 	VSUBPS       Y4, Y3, Y3
 	VBROADCASTSS gamma+156(FP), Y4
-	VMOVUPS      Y4, 448(SP)
+	VMOVUPS      Y4, 480(SP)
 	MOVQ         gmode+160(FP), AX
 	CMPQ         AX, $0x01
 	JEQ          pow1_515
@@ -8852,7 +8935,7 @@ powg_516:
 	VBLENDVPS    Y4, softmaxconsts<>+1984(SB), Y7, Y7
 	VCMPPS       $0x00, softmaxconsts<>+1664(SB), Y3, Y4
 	VBLENDVPS    Y4, softmaxconsts<>+2048(SB), Y7, Y7
-	VMULPS       448(SP), Y7, Y7
+	VMULPS       480(SP), Y7, Y7
 	VMULPS       softmaxconsts<>+128(SB), Y7, Y4
 	VROUNDPS     $0x00, Y4, Y4
 	VMOVAPS      Y7, Y5
@@ -8887,8 +8970,8 @@ powg_516:
 	VANDNPS      Y4, Y3, Y4
 
 powd_518:
-	VMULPS  352(SP), Y4, Y4
-	VMOVUPS Y4, 480(SP)
+	VMULPS  384(SP), Y4, Y4
+	VMOVUPS Y4, 512(SP)
 	TESTQ   $0x00000100, sflags+200(FP)
 	JZ      noflag_519
 	VMOVUPS softmaxconsts<>+0(SB), Y3
@@ -8905,12 +8988,12 @@ class_520:
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
 	JB           class_520
-	VMOVUPS      480(SP), Y4
+	VMOVUPS      512(SP), Y4
 	VMULPS       Y3, Y4, Y4
-	VMOVUPS      Y4, 480(SP)
+	VMOVUPS      Y4, 512(SP)
 
 noflag_519:
-	VMOVUPS 480(SP), Y3
+	VMOVUPS 512(SP), Y3
 	VANDPS  Y2, Y3, Y3
 	VADDPS  64(SP), Y3, Y3
 	VMOVUPS Y3, 64(SP)
@@ -8922,8 +9005,8 @@ noflag_507:
 prodmode_505:
 	VBROADCASTSS eps1+208(FP), Y3
 	VXORPS       softmaxconsts<>+2176(SB), Y3, Y3
-	VMULPS       224(SP), Y3, Y3
-	VMOVUPS      Y3, 512(SP)
+	VMULPS       256(SP), Y3, Y3
+	VMOVUPS      Y3, 544(SP)
 	TESTQ        $0x00000400, sflags+200(FP)
 	JZ           noflag_521
 	VXORPS       Y3, Y3, Y3
@@ -8932,7 +9015,7 @@ prodmode_505:
 
 class_522:
 	VMASKMOVPS   (AX), Y2, Y4
-	VSUBPS       192(SP), Y4, Y4
+	VSUBPS       224(SP), Y4, Y4
 	TESTQ        $0x00000200, sflags+200(FP)
 	JZ           noflag_523
 	VBROADCASTSS (DX), Y5
@@ -8946,32 +9029,42 @@ noflag_523:
 	CMPQ         BX, C+72(FP)
 	JB           class_522
 	VBROADCASTSS epsC+212(FP), Y4
-	VMOVUPS      512(SP), Y5
+	VMOVUPS      544(SP), Y5
 	VFNMADD231PS Y4, Y3, Y5
-	VMOVUPS      Y5, 512(SP)
+	VMOVUPS      Y5, 544(SP)
 
 noflag_521:
-	VMOVUPS   512(SP), Y3
-	VANDPS    Y2, Y3, Y3
-	VADDPS    (SP), Y3, Y3
-	VMOVUPS   Y3, (SP)
-	VMOVUPS   softmaxconsts<>+0(SB), Y3
-	VANDPS    Y2, Y3, Y3
-	VADDPS    32(SP), Y3, Y3
-	VMOVUPS   Y3, 32(SP)
-	VMOVUPS   softmaxconsts<>+0(SB), Y3
-	VBLENDVPS Y2, 256(SP), Y3, Y3
-	VMULPS    128(SP), Y3, Y3
-	VPSRLD    $0x17, Y3, Y4
-	VPSUBD    softmaxconsts<>+704(SB), Y4, Y4
-	VCVTDQ2PS Y4, Y4
-	VADDPS    160(SP), Y4, Y4
-	VMOVUPS   Y4, 160(SP)
-	VANDPS    softmaxconsts<>+960(SB), Y3, Y4
-	VORPS     softmaxconsts<>+0(SB), Y4, Y4
-	VCMPPS    $0x03, Y3, Y3, Y5
-	VBLENDVPS Y5, Y3, Y4, Y4
-	VMOVUPS   Y4, 128(SP)
+	VMOVUPS     544(SP), Y3
+	VANDPS      Y2, Y3, Y3
+	VADDPS      (SP), Y3, Y3
+	VMOVUPS     Y3, (SP)
+	VMOVUPS     softmaxconsts<>+0(SB), Y3
+	VANDPS      Y2, Y3, Y3
+	VADDPS      32(SP), Y3, Y3
+	VMOVUPS     Y3, 32(SP)
+	VMOVUPS     softmaxconsts<>+0(SB), Y3
+	VBLENDVPS   Y2, 288(SP), Y3, Y3
+	VMOVUPS     128(SP), Y4
+	VMOVUPS     160(SP), Y5
+	VMULPS      Y3, Y4, Y6
+	VMOVAPS     Y6, Y7
+	VFMSUB231PS Y3, Y4, Y7
+	VFMADD231PS Y3, Y5, Y7
+	VPSRLD      $0x17, Y6, Y3
+	VPSUBD      softmaxconsts<>+704(SB), Y3, Y3
+	VCVTDQ2PS   Y3, Y4
+	VADDPS      192(SP), Y4, Y4
+	VMOVUPS     Y4, 192(SP)
+	VANDPS      softmaxconsts<>+960(SB), Y6, Y4
+	VORPS       softmaxconsts<>+0(SB), Y4, Y4
+	VCMPPS      $0x03, Y6, Y6, Y5
+	VBLENDVPS   Y5, Y6, Y4, Y4
+	VMOVUPS     Y4, 128(SP)
+	VMOVUPS     softmaxconsts<>+704(SB), Y4
+	VPSUBD      Y3, Y4, Y4
+	VPSLLD      $0x17, Y4, Y4
+	VMULPS      Y4, Y7, Y7
+	VMOVUPS     Y7, 160(SP)
 
 pwdone_506:
 	VMOVUPS softmaxconsts<>+0(SB), Y3
@@ -8996,8 +9089,8 @@ noflag_524:
 	VMULPS       Y3, Y4, Y4
 	VBROADCASTSS k2+148(FP), Y3
 	VADDPS       Y4, Y3, Y3
-	VMOVUPS      Y4, 544(SP)
-	VMOVUPS      Y3, 576(SP)
+	VMOVUPS      Y4, 576(SP)
+	VMOVUPS      Y3, 608(SP)
 	VXORPS       Y3, Y3, Y3
 	MOVQ         C+72(FP), AX
 	SHLQ         $0x05, AX
@@ -9009,7 +9102,7 @@ noflag_524:
 	XORQ         R9, R9
 
 class_527:
-	VMOVUPS      288(SP), Y5
+	VMOVUPS      320(SP), Y5
 	VMULPS       (DX), Y5, Y5
 	VMOVUPS      Y5, (DX)
 	VPCMPEQD     Y4, Y1, Y6
@@ -9030,7 +9123,7 @@ class_527:
 	JB           class_527
 
 noflag_526:
-	VMOVUPS Y3, 608(SP)
+	VMOVUPS Y3, 640(SP)
 	TESTQ   $0x00000004, flags+88(FP)
 	JZ      outnr_529
 	MOVQ    SI, DX
@@ -9042,8 +9135,8 @@ noflag_526:
 class_530:
 	VPCMPEQD     Y3, Y1, Y4
 	VMOVUPS      (DX)(AX*1), Y5
-	VSUBPS       608(SP), Y5, Y5
-	VADDPS       576(SP), Y5, Y5
+	VSUBPS       640(SP), Y5, Y5
+	VADDPS       608(SP), Y5, Y5
 	VMULPS       (DX), Y5, Y5
 	TESTQ        $0x00000400, flags+88(FP)
 	JZ           noflag_531
@@ -9051,7 +9144,7 @@ class_530:
 	VSUBPS       Y6, Y5, Y5
 
 noflag_531:
-	VMOVUPS    544(SP), Y6
+	VMOVUPS    576(SP), Y6
 	VANDPS     Y4, Y6, Y4
 	VSUBPS     Y4, Y5, Y5
 	VANDPS     Y2, Y5, Y5
@@ -9066,9 +9159,9 @@ noflag_531:
 	JMP        outd_528
 
 outnr_529:
-	VMOVUPS 576(SP), Y3
-	VMULPS  288(SP), Y3, Y3
-	VMOVUPS Y3, 640(SP)
+	VMOVUPS 608(SP), Y3
+	VMULPS  320(SP), Y3, Y3
+	VMOVUPS Y3, 672(SP)
 	MOVQ    SI, AX
 	MOVQ    DI, DX
 	MOVQ    R8, BX
@@ -9077,7 +9170,7 @@ outnr_529:
 
 class_532:
 	VPCMPEQD     Y3, Y1, Y4
-	VMOVUPS      640(SP), Y5
+	VMOVUPS      672(SP), Y5
 	VMULPS       (AX), Y5, Y5
 	TESTQ        $0x00000400, flags+88(FP)
 	JZ           noflag_533
@@ -9085,7 +9178,7 @@ class_532:
 	VSUBPS       Y6, Y5, Y5
 
 noflag_533:
-	VMOVUPS    544(SP), Y6
+	VMOVUPS    576(SP), Y6
 	VANDPS     Y4, Y6, Y4
 	VSUBPS     Y4, Y5, Y5
 	VANDPS     Y2, Y5, Y5
@@ -9111,40 +9204,43 @@ noflag_534:
 	JNE          noprod_535
 	VMOVUPS      128(SP), Y0
 	VMOVUPS      160(SP), Y1
-	VPSRLD       $0x17, Y0, Y2
-	VPSUBD       softmaxconsts<>+896(SB), Y2, Y2
-	VCVTDQ2PS    Y2, Y3
-	VANDPS       softmaxconsts<>+960(SB), Y0, Y2
-	VORPS        softmaxconsts<>+384(SB), Y2, Y2
-	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Y2, Y4
-	VSUBPS       softmaxconsts<>+0(SB), Y2, Y5
-	VADDPS       Y2, Y2, Y2
-	VSUBPS       softmaxconsts<>+0(SB), Y2, Y2
-	VBLENDVPS    Y4, Y2, Y5, Y2
-	VANDPS       softmaxconsts<>+0(SB), Y4, Y4
-	VSUBPS       Y4, Y3, Y3
-	VMULPS       Y2, Y2, Y4
-	VMOVUPS      softmaxconsts<>+1088(SB), Y5
-	VFMADD213PS  softmaxconsts<>+1152(SB), Y2, Y5
-	VFMADD213PS  softmaxconsts<>+1216(SB), Y2, Y5
-	VFMADD213PS  softmaxconsts<>+1280(SB), Y2, Y5
-	VFMADD213PS  softmaxconsts<>+1344(SB), Y2, Y5
-	VFMADD213PS  softmaxconsts<>+1408(SB), Y2, Y5
-	VFMADD213PS  softmaxconsts<>+1472(SB), Y2, Y5
-	VFMADD213PS  softmaxconsts<>+1536(SB), Y2, Y5
-	VFMADD213PS  softmaxconsts<>+1600(SB), Y2, Y5
-	VMULPS       Y2, Y5, Y5
-	VMULPS       Y4, Y5, Y5
-	VFMADD231PS  softmaxconsts<>+256(SB), Y3, Y5
-	VFNMADD231PS softmaxconsts<>+384(SB), Y4, Y5
-	VADDPS       Y5, Y2, Y5
-	VFMADD231PS  softmaxconsts<>+192(SB), Y3, Y5
-	VCMPPS       $0x03, Y0, Y0, Y2
-	VBLENDVPS    Y2, Y0, Y5, Y5
-	VFMADD231PS  softmaxconsts<>+256(SB), Y1, Y5
-	VFMADD231PS  softmaxconsts<>+192(SB), Y1, Y5
-	VADDPS       (SP), Y5, Y5
-	VMOVUPS      Y5, (SP)
+	VMOVUPS      192(SP), Y2
+	VPSRLD       $0x17, Y0, Y3
+	VPSUBD       softmaxconsts<>+896(SB), Y3, Y3
+	VCVTDQ2PS    Y3, Y4
+	VANDPS       softmaxconsts<>+960(SB), Y0, Y3
+	VORPS        softmaxconsts<>+384(SB), Y3, Y3
+	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Y3, Y5
+	VSUBPS       softmaxconsts<>+0(SB), Y3, Y6
+	VADDPS       Y3, Y3, Y3
+	VSUBPS       softmaxconsts<>+0(SB), Y3, Y3
+	VBLENDVPS    Y5, Y3, Y6, Y3
+	VANDPS       softmaxconsts<>+0(SB), Y5, Y5
+	VSUBPS       Y5, Y4, Y4
+	VMULPS       Y3, Y3, Y5
+	VMOVUPS      softmaxconsts<>+1088(SB), Y6
+	VFMADD213PS  softmaxconsts<>+1152(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1216(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1280(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1344(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1408(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1472(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1536(SB), Y3, Y6
+	VFMADD213PS  softmaxconsts<>+1600(SB), Y3, Y6
+	VMULPS       Y3, Y6, Y6
+	VMULPS       Y5, Y6, Y6
+	VFMADD231PS  softmaxconsts<>+256(SB), Y4, Y6
+	VFNMADD231PS softmaxconsts<>+384(SB), Y5, Y6
+	VADDPS       Y6, Y3, Y6
+	VFMADD231PS  softmaxconsts<>+192(SB), Y4, Y6
+	VCMPPS       $0x03, Y0, Y0, Y3
+	VBLENDVPS    Y3, Y0, Y6, Y6
+	VDIVPS       Y0, Y1, Y0
+	VADDPS       Y0, Y6, Y6
+	VFMADD231PS  softmaxconsts<>+256(SB), Y2, Y6
+	VFMADD231PS  softmaxconsts<>+192(SB), Y2, Y6
+	VADDPS       (SP), Y6, Y6
+	VMOVUPS      Y6, (SP)
 
 noprod_535:
 	MOVQ         out_base+224(FP), AX
@@ -10849,22 +10945,22 @@ class_624:
 	VXORPS  Z1, Z1, Z1
 	VXORPS  Z2, Z2, Z2
 	VXORPS  Z3, Z3, Z3
-	VXORPS  Z4, Z4, Z4
-	VXORPS  Z5, Z5, Z5
 	VMOVUPS softmaxconsts<>+0(SB), Z4
+	VXORPS  Z5, Z5, Z5
+	VXORPS  Z6, Z6, Z6
 
 loop_625:
 	CMPQ         DX, $0x00000010
 	JB           tail_626
-	VPMOVZXBD    (BX), Z6
-	VBROADCASTSS ign+80(FP), Z7
-	VPCMPD       $0x04, Z7, Z6, K1
-	VMOVDQU32    softmaxconsts<>+64(SB), Z7
-	VPBLENDMD    Z6, Z7, K1, Z6
-	VMOVUPS      softmaxconsts<>+0(SB), Z7
-	VMOVAPS.Z    Z7, K1, Z7
-	VADDPS       Z7, Z3, Z3
-	VMOVUPS.Z    (AX), K1, Z7
+	VPMOVZXBD    (BX), Z7
+	VBROADCASTSS ign+80(FP), Z8
+	VPCMPD       $0x04, Z8, Z7, K1
+	VMOVDQU32    softmaxconsts<>+64(SB), Z8
+	VPBLENDMD    Z7, Z8, K1, Z7
+	VMOVUPS      softmaxconsts<>+0(SB), Z8
+	VMOVAPS.Z    Z8, K1, Z8
+	VADDPS       Z8, Z3, Z3
+	VMOVUPS.Z    (AX), K1, Z8
 	PREFETCHT0   1024(AX)
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
@@ -10873,87 +10969,87 @@ loop_625:
 
 max_629:
 	ADDQ       CX, R9
-	VMOVUPS.Z  (R9), K1, Z8
+	VMOVUPS.Z  (R9), K1, Z9
 	PREFETCHT0 1024(R9)
-	VMAXPS     Z8, Z7, Z7
+	VMAXPS     Z9, Z8, Z8
 	DECQ       R10
 	JNZ        max_629
 
 c1_628:
-	VXORPS Z8, Z8, Z8
 	VXORPS Z9, Z9, Z9
+	VXORPS Z10, Z10, Z10
 	MOVQ   AX, R9
 	MOVQ   SI, R10
-	VXORPS Z10, Z10, Z10
+	VXORPS Z11, Z11, Z11
 	XORQ   R11, R11
 
 class_630:
-	VMOVUPS.Z    (R9), K1, Z11
-	VSUBPS       Z7, Z11, Z11
-	VMULPS       softmaxconsts<>+128(SB), Z11, Z12
-	VRNDSCALEPS  $0x00, Z12, Z12
-	VMOVAPS      Z11, Z13
-	VFNMADD231PS softmaxconsts<>+192(SB), Z12, Z13
-	VFNMADD231PS softmaxconsts<>+256(SB), Z12, Z13
-	VMULPS       Z13, Z13, Z14
-	VMOVUPS      softmaxconsts<>+320(SB), Z15
-	VFMADD213PS  softmaxconsts<>+384(SB), Z13, Z15
-	VMOVUPS      softmaxconsts<>+448(SB), Z16
-	VFMADD213PS  softmaxconsts<>+512(SB), Z13, Z16
-	VMOVUPS      softmaxconsts<>+576(SB), Z17
-	VFMADD213PS  softmaxconsts<>+640(SB), Z13, Z17
-	VFMADD213PS  Z16, Z14, Z17
-	VFMADD213PS  Z15, Z14, Z17
-	VFMADD213PS  Z13, Z14, Z17
-	VADDPS       softmaxconsts<>+0(SB), Z17, Z17
-	VSCALEFPS    Z12, Z17, Z17
-	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z11, K2
-	VXORPS       Z17, Z17, K2, Z17
-	VADDPS       Z17, Z8, Z8
+	VMOVUPS.Z    (R9), K1, Z12
+	VSUBPS       Z8, Z12, Z12
+	VMULPS       softmaxconsts<>+128(SB), Z12, Z13
+	VRNDSCALEPS  $0x00, Z13, Z13
+	VMOVAPS      Z12, Z14
+	VFNMADD231PS softmaxconsts<>+192(SB), Z13, Z14
+	VFNMADD231PS softmaxconsts<>+256(SB), Z13, Z14
+	VMULPS       Z14, Z14, Z15
+	VMOVUPS      softmaxconsts<>+320(SB), Z16
+	VFMADD213PS  softmaxconsts<>+384(SB), Z14, Z16
+	VMOVUPS      softmaxconsts<>+448(SB), Z17
+	VFMADD213PS  softmaxconsts<>+512(SB), Z14, Z17
+	VMOVUPS      softmaxconsts<>+576(SB), Z18
+	VFMADD213PS  softmaxconsts<>+640(SB), Z14, Z18
+	VFMADD213PS  Z17, Z15, Z18
+	VFMADD213PS  Z16, Z15, Z18
+	VFMADD213PS  Z14, Z15, Z18
+	VADDPS       softmaxconsts<>+0(SB), Z18, Z18
+	VSCALEFPS    Z13, Z18, Z18
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z12, K2
+	VXORPS       Z18, Z18, K2, Z18
+	VADDPS       Z18, Z9, Z9
 	TESTQ        $0x00000004, flags+88(FP)
 	JZ           noflag_631
-	VMOVUPS      Z17, (R10)
+	VMOVUPS      Z18, (R10)
 
 noflag_631:
-	VPCMPEQD Z10, Z6, K2
-	VMOVUPS  Z11, K2, Z9
+	VPCMPEQD Z11, Z7, K2
+	VMOVUPS  Z12, K2, Z10
 	ADDQ     CX, R9
 	ADDQ     $0x00000040, R10
-	VPADDD   softmaxconsts<>+832(SB), Z10, Z10
+	VPADDD   softmaxconsts<>+832(SB), Z11, Z11
 	INCQ     R11
 	CMPQ     R11, C+72(FP)
 	JB       class_630
-	VMOVUPS  softmaxconsts<>+0(SB), Z10
-	VDIVPS   Z8, Z10, Z10
+	VMOVUPS  softmaxconsts<>+0(SB), Z11
+	VDIVPS   Z9, Z11, Z11
 	TESTQ    $0x00000004, flags+88(FP)
 	JZ       noflag_632
 	MOVQ     SI, R9
 	MOVQ     R8, R10
-	VXORPS   Z11, Z11, Z11
+	VXORPS   Z12, Z12, Z12
 	XORQ     R11, R11
 
 class_633:
-	VMULPS    (R9), Z10, Z12
-	VMOVAPS.Z Z12, K1, Z12
-	VADDPS    (R10), Z12, Z13
-	VMOVUPS   Z13, (R10)
+	VMULPS    (R9), Z11, Z13
+	VMOVAPS.Z Z13, K1, Z13
+	VADDPS    (R10), Z13, Z14
+	VMOVUPS   Z14, (R10)
 	TESTQ     $0x00000008, flags+88(FP)
 	JZ        noflag_634
-	VMULPS    Z12, Z12, Z13
-	VADDPS    192(R10), Z13, Z13
-	VMOVUPS   Z13, 192(R10)
+	VMULPS    Z13, Z13, Z14
+	VADDPS    192(R10), Z14, Z14
+	VMOVUPS   Z14, 192(R10)
 
 noflag_634:
-	VPCMPEQD Z11, Z6, K2
-	VMOVUPS  64(R10), Z13
-	VADDPS   Z12, Z13, K2, Z13
-	VMOVUPS  Z13, 64(R10)
-	VMOVUPS  128(R10), Z12
-	VADDPS   softmaxconsts<>+0(SB), Z12, K2, Z12
-	VMOVUPS  Z12, 128(R10)
+	VPCMPEQD Z12, Z7, K2
+	VMOVUPS  64(R10), Z14
+	VADDPS   Z13, Z14, K2, Z14
+	VMOVUPS  Z14, 64(R10)
+	VMOVUPS  128(R10), Z13
+	VADDPS   softmaxconsts<>+0(SB), Z13, K2, Z13
+	VMOVUPS  Z13, 128(R10)
 	ADDQ     $0x00000040, R9
 	ADDQ     $0x00000100, R10
-	VPADDD   softmaxconsts<>+832(SB), Z11, Z11
+	VPADDD   softmaxconsts<>+832(SB), Z12, Z12
 	INCQ     R11
 	CMPQ     R11, C+72(FP)
 	JB       class_633
@@ -10965,6 +11061,139 @@ noflag_632:
 	JEQ          prodmode_635
 	TESTQ        $0x00000003, flags+88(FP)
 	JZ           noflag_637
+	VGETEXPPS    Z9, Z13
+	VADDPS       softmaxconsts<>+0(SB), Z13, Z13
+	VGETMANTPS   $0x02, Z9, Z12
+	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z12, K2
+	VSUBPS       softmaxconsts<>+0(SB), Z12, Z14
+	VADDPS       Z12, Z12, Z15
+	VSUBPS       softmaxconsts<>+0(SB), Z15, Z15
+	VBLENDMPS    Z15, Z14, K2, Z12
+	VSUBPS       softmaxconsts<>+0(SB), Z13, K2, Z13
+	VMULPS       Z12, Z12, Z14
+	VMOVUPS      softmaxconsts<>+1088(SB), Z15
+	VFMADD213PS  softmaxconsts<>+1152(SB), Z12, Z15
+	VFMADD213PS  softmaxconsts<>+1216(SB), Z12, Z15
+	VFMADD213PS  softmaxconsts<>+1280(SB), Z12, Z15
+	VFMADD213PS  softmaxconsts<>+1344(SB), Z12, Z15
+	VFMADD213PS  softmaxconsts<>+1408(SB), Z12, Z15
+	VFMADD213PS  softmaxconsts<>+1472(SB), Z12, Z15
+	VFMADD213PS  softmaxconsts<>+1536(SB), Z12, Z15
+	VFMADD213PS  softmaxconsts<>+1600(SB), Z12, Z15
+	VMULPS       Z12, Z15, Z15
+	VMULPS       Z14, Z15, Z15
+	VFMADD231PS  softmaxconsts<>+256(SB), Z13, Z15
+	VFNMADD231PS softmaxconsts<>+384(SB), Z14, Z15
+	VADDPS       Z15, Z12, Z15
+	VFMADD231PS  softmaxconsts<>+192(SB), Z13, Z15
+	VCMPPS       $0x03, Z9, Z9, K2
+	VMOVUPS      Z9, K2, Z15
+	VSUBPS       Z10, Z15, Z9
+	TESTQ        $0x00000001, flags+88(FP)
+	JZ           noflag_638
+	VMOVUPS      softmaxconsts<>+0(SB), Z12
+	TESTQ        $0x00000200, flags+88(FP)
+	JZ           noflag_639
+	MOVQ         DI, R9
+	VXORPS       Z13, Z13, Z13
+	XORQ         R10, R10
+
+class_640:
+	VPCMPEQD     Z13, Z7, K2
+	VBROADCASTSS (R9), K2, Z12
+	ADDQ         $0x00000020, R9
+	VPADDD       softmaxconsts<>+832(SB), Z13, Z13
+	INCQ         R10
+	CMPQ         R10, C+72(FP)
+	JB           class_640
+
+noflag_639:
+	VBROADCASTSS eps1+144(FP), Z13
+	VMULPS       Z12, Z13, Z13
+	VMULPS       Z9, Z13, Z13
+	TESTQ        $0x00000400, flags+88(FP)
+	JZ           noflag_641
+	VXORPS       Z14, Z14, Z14
+	MOVQ         AX, R9
+	MOVQ         DI, R10
+	XORQ         R11, R11
+
+class_642:
+	VMOVUPS.Z    (R9), K1, Z16
+	VSUBPS       Z8, Z16, Z16
+	TESTQ        $0x00000200, flags+88(FP)
+	JZ           noflag_643
+	VBROADCASTSS (R10), Z17
+	VMULPS       Z17, Z16, Z16
+
+noflag_643:
+	VADDPS       Z16, Z14, Z14
+	ADDQ         CX, R9
+	ADDQ         $0x00000020, R10
+	INCQ         R11
+	CMPQ         R11, C+72(FP)
+	JB           class_642
+	VBROADCASTSS wsum+152(FP), Z8
+	VMULPS       Z15, Z8, Z8
+	VSUBPS       Z14, Z8, Z8
+	VBROADCASTSS epsC+148(FP), Z14
+	VFMADD231PS  Z14, Z8, Z13
+
+noflag_641:
+	VMOVAPS.Z Z13, K1, Z13
+	VADDPS    Z13, Z0, Z0
+	VMOVAPS.Z Z12, K1, Z12
+	VADDPS    Z12, Z1, Z1
+
+noflag_638:
+	TESTQ        $0x00000002, flags+88(FP)
+	JZ           noflag_644
+	VMULPS       softmaxconsts<>+128(SB), Z10, Z8
+	VRNDSCALEPS  $0x00, Z8, Z8
+	VMOVAPS      Z10, Z12
+	VFNMADD231PS softmaxconsts<>+192(SB), Z8, Z12
+	VFNMADD231PS softmaxconsts<>+256(SB), Z8, Z12
+	VMULPS       Z12, Z12, Z13
+	VMOVUPS      softmaxconsts<>+320(SB), Z14
+	VFMADD213PS  softmaxconsts<>+384(SB), Z12, Z14
+	VMOVUPS      softmaxconsts<>+448(SB), Z15
+	VFMADD213PS  softmaxconsts<>+512(SB), Z12, Z15
+	VMOVUPS      softmaxconsts<>+576(SB), Z16
+	VFMADD213PS  softmaxconsts<>+640(SB), Z12, Z16
+	VFMADD213PS  Z15, Z13, Z16
+	VFMADD213PS  Z14, Z13, Z16
+	VFMADD213PS  Z12, Z13, Z16
+	VADDPS       softmaxconsts<>+0(SB), Z16, Z16
+	VSCALEFPS    Z8, Z16, Z16
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z10, K2
+	VXORPS       Z16, Z16, K2, Z16
+	VMULPS       Z11, Z16, Z16
+	VMOVUPS      softmaxconsts<>+0(SB), Z8
+	VSUBPS       Z16, Z8, Z8
+	VBROADCASTSS gamma+156(FP), Z10
+	MOVQ         gmode+160(FP), R9
+	CMPQ         R9, $0x01
+	JEQ          pow1_645
+	CMPQ         R9, $0x02
+	JEQ          pow2_647
+	CMPQ         R9, $0x03
+	JEQ          powg_646
+	VMOVUPS      softmaxconsts<>+0(SB), Z10
+	JMP          powd_648
+
+pow1_645:
+	VMOVAPS Z8, Z10
+	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z8, K2
+	VXORPS  Z10, Z10, K2, Z10
+	JMP     powd_648
+
+pow2_647:
+	VMULPS Z8, Z8, Z10
+	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z8, K2
+	VXORPS Z10, Z10, K2, Z10
+	JMP    powd_648
+
+powg_646:
 	VGETEXPPS    Z8, Z12
 	VADDPS       softmaxconsts<>+0(SB), Z12, Z12
 	VGETMANTPS   $0x02, Z8, Z11
@@ -10990,237 +11219,111 @@ noflag_632:
 	VFNMADD231PS softmaxconsts<>+384(SB), Z13, Z14
 	VADDPS       Z14, Z11, Z14
 	VFMADD231PS  softmaxconsts<>+192(SB), Z12, Z14
-	VCMPPS       $0x03, Z8, Z8, K2
+	VCMPPS       $0x05, softmaxconsts<>+1920(SB), Z8, K2
 	VMOVUPS      Z8, K2, Z14
-	VSUBPS       Z9, Z14, Z8
-	TESTQ        $0x00000001, flags+88(FP)
-	JZ           noflag_638
-	VMOVUPS      softmaxconsts<>+0(SB), Z11
-	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_639
-	MOVQ         DI, R9
-	VXORPS       Z12, Z12, Z12
-	XORQ         R10, R10
-
-class_640:
-	VPCMPEQD     Z12, Z6, K2
-	VBROADCASTSS (R9), K2, Z11
-	ADDQ         $0x00000020, R9
-	VPADDD       softmaxconsts<>+832(SB), Z12, Z12
-	INCQ         R10
-	CMPQ         R10, C+72(FP)
-	JB           class_640
-
-noflag_639:
-	VBROADCASTSS eps1+144(FP), Z12
-	VMULPS       Z11, Z12, Z12
-	VMULPS       Z8, Z12, Z12
-	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_641
-	VXORPS       Z13, Z13, Z13
-	MOVQ         AX, R9
-	MOVQ         DI, R10
-	XORQ         R11, R11
-
-class_642:
-	VMOVUPS.Z    (R9), K1, Z15
-	VSUBPS       Z7, Z15, Z15
-	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_643
-	VBROADCASTSS (R10), Z16
-	VMULPS       Z16, Z15, Z15
-
-noflag_643:
-	VADDPS       Z15, Z13, Z13
-	ADDQ         CX, R9
-	ADDQ         $0x00000020, R10
-	INCQ         R11
-	CMPQ         R11, C+72(FP)
-	JB           class_642
-	VBROADCASTSS wsum+152(FP), Z7
-	VMULPS       Z14, Z7, Z7
-	VSUBPS       Z13, Z7, Z7
-	VBROADCASTSS epsC+148(FP), Z13
-	VFMADD231PS  Z13, Z7, Z12
-
-noflag_641:
-	VMOVAPS.Z Z12, K1, Z12
-	VADDPS    Z12, Z0, Z0
-	VMOVAPS.Z Z11, K1, Z11
-	VADDPS    Z11, Z1, Z1
-
-noflag_638:
-	TESTQ        $0x00000002, flags+88(FP)
-	JZ           noflag_644
-	VMULPS       softmaxconsts<>+128(SB), Z9, Z7
-	VRNDSCALEPS  $0x00, Z7, Z7
-	VMOVAPS      Z9, Z11
-	VFNMADD231PS softmaxconsts<>+192(SB), Z7, Z11
-	VFNMADD231PS softmaxconsts<>+256(SB), Z7, Z11
+	VCMPPS       $0x01, softmaxconsts<>+1664(SB), Z8, K2
+	VMOVUPS      softmaxconsts<>+1984(SB), K2, Z14
+	VCMPPS       $0x00, softmaxconsts<>+1664(SB), Z8, K2
+	VMOVUPS      softmaxconsts<>+2048(SB), K2, Z14
+	VMULPS       Z10, Z14, Z14
+	VMULPS       softmaxconsts<>+128(SB), Z14, Z10
+	VRNDSCALEPS  $0x00, Z10, Z10
+	VMOVAPS      Z14, Z11
+	VFNMADD231PS softmaxconsts<>+192(SB), Z10, Z11
+	VFNMADD231PS softmaxconsts<>+256(SB), Z10, Z11
 	VMULPS       Z11, Z11, Z12
 	VMOVUPS      softmaxconsts<>+320(SB), Z13
 	VFMADD213PS  softmaxconsts<>+384(SB), Z11, Z13
-	VMOVUPS      softmaxconsts<>+448(SB), Z14
-	VFMADD213PS  softmaxconsts<>+512(SB), Z11, Z14
-	VMOVUPS      softmaxconsts<>+576(SB), Z15
-	VFMADD213PS  softmaxconsts<>+640(SB), Z11, Z15
-	VFMADD213PS  Z14, Z12, Z15
-	VFMADD213PS  Z13, Z12, Z15
-	VFMADD213PS  Z11, Z12, Z15
-	VADDPS       softmaxconsts<>+0(SB), Z15, Z15
-	VSCALEFPS    Z7, Z15, Z15
-	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z9, K2
-	VXORPS       Z15, Z15, K2, Z15
-	VMULPS       Z10, Z15, Z15
-	VMOVUPS      softmaxconsts<>+0(SB), Z7
-	VSUBPS       Z15, Z7, Z7
-	VBROADCASTSS gamma+156(FP), Z9
-	MOVQ         gmode+160(FP), R9
-	CMPQ         R9, $0x01
-	JEQ          pow1_645
-	CMPQ         R9, $0x02
-	JEQ          pow2_647
-	CMPQ         R9, $0x03
-	JEQ          powg_646
-	VMOVUPS      softmaxconsts<>+0(SB), Z9
-	JMP          powd_648
-
-pow1_645:
-	VMOVAPS Z7, Z9
-	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z7, K2
-	VXORPS  Z9, Z9, K2, Z9
-	JMP     powd_648
-
-pow2_647:
-	VMULPS Z7, Z7, Z9
-	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z7, K2
-	VXORPS Z9, Z9, K2, Z9
-	JMP    powd_648
-
-powg_646:
-	VGETEXPPS    Z7, Z11
-	VADDPS       softmaxconsts<>+0(SB), Z11, Z11
-	VGETMANTPS   $0x02, Z7, Z10
-	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z10, K2
-	VSUBPS       softmaxconsts<>+0(SB), Z10, Z12
-	VADDPS       Z10, Z10, Z13
-	VSUBPS       softmaxconsts<>+0(SB), Z13, Z13
-	VBLENDMPS    Z13, Z12, K2, Z10
-	VSUBPS       softmaxconsts<>+0(SB), Z11, K2, Z11
-	VMULPS       Z10, Z10, Z12
-	VMOVUPS      softmaxconsts<>+1088(SB), Z13
-	VFMADD213PS  softmaxconsts<>+1152(SB), Z10, Z13
-	VFMADD213PS  softmaxconsts<>+1216(SB), Z10, Z13
-	VFMADD213PS  softmaxconsts<>+1280(SB), Z10, Z13
-	VFMADD213PS  softmaxconsts<>+1344(SB), Z10, Z13
-	VFMADD213PS  softmaxconsts<>+1408(SB), Z10, Z13
-	VFMADD213PS  softmaxconsts<>+1472(SB), Z10, Z13
-	VFMADD213PS  softmaxconsts<>+1536(SB), Z10, Z13
-	VFMADD213PS  softmaxconsts<>+1600(SB), Z10, Z13
-	VMULPS       Z10, Z13, Z13
-	VMULPS       Z12, Z13, Z13
-	VFMADD231PS  softmaxconsts<>+256(SB), Z11, Z13
-	VFNMADD231PS softmaxconsts<>+384(SB), Z12, Z13
-	VADDPS       Z13, Z10, Z13
-	VFMADD231PS  softmaxconsts<>+192(SB), Z11, Z13
-	VCMPPS       $0x05, softmaxconsts<>+1920(SB), Z7, K2
-	VMOVUPS      Z7, K2, Z13
-	VCMPPS       $0x01, softmaxconsts<>+1664(SB), Z7, K2
-	VMOVUPS      softmaxconsts<>+1984(SB), K2, Z13
-	VCMPPS       $0x00, softmaxconsts<>+1664(SB), Z7, K2
-	VMOVUPS      softmaxconsts<>+2048(SB), K2, Z13
-	VMULPS       Z9, Z13, Z13
-	VMULPS       softmaxconsts<>+128(SB), Z13, Z9
-	VRNDSCALEPS  $0x00, Z9, Z9
-	VMOVAPS      Z13, Z10
-	VFNMADD231PS softmaxconsts<>+192(SB), Z9, Z10
-	VFNMADD231PS softmaxconsts<>+256(SB), Z9, Z10
-	VMULPS       Z10, Z10, Z11
-	VMOVUPS      softmaxconsts<>+320(SB), Z12
-	VFMADD213PS  softmaxconsts<>+384(SB), Z10, Z12
-	VMOVUPS      softmaxconsts<>+448(SB), Z14
-	VFMADD213PS  softmaxconsts<>+512(SB), Z10, Z14
-	VMOVUPS      softmaxconsts<>+576(SB), Z15
-	VFMADD213PS  softmaxconsts<>+640(SB), Z10, Z15
-	VFMADD213PS  Z14, Z11, Z15
-	VFMADD213PS  Z12, Z11, Z15
-	VFMADD213PS  Z10, Z11, Z15
-	VADDPS       softmaxconsts<>+0(SB), Z15, Z15
-	VSCALEFPS    Z9, Z15, Z15
-	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z13, K2
-	VXORPS       Z15, Z15, K2, Z15
-	VCMPPS       $0x0e, softmaxconsts<>+2368(SB), Z13, K2
-	VMOVUPS      softmaxconsts<>+1920(SB), K2, Z15
-	VMOVAPS      Z15, Z9
-	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z7, K2
-	VXORPS       Z9, Z9, K2, Z9
+	VMOVUPS      softmaxconsts<>+448(SB), Z15
+	VFMADD213PS  softmaxconsts<>+512(SB), Z11, Z15
+	VMOVUPS      softmaxconsts<>+576(SB), Z16
+	VFMADD213PS  softmaxconsts<>+640(SB), Z11, Z16
+	VFMADD213PS  Z15, Z12, Z16
+	VFMADD213PS  Z13, Z12, Z16
+	VFMADD213PS  Z11, Z12, Z16
+	VADDPS       softmaxconsts<>+0(SB), Z16, Z16
+	VSCALEFPS    Z10, Z16, Z16
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z14, K2
+	VXORPS       Z16, Z16, K2, Z16
+	VCMPPS       $0x0e, softmaxconsts<>+2368(SB), Z14, K2
+	VMOVUPS      softmaxconsts<>+1920(SB), K2, Z16
+	VMOVAPS      Z16, Z10
+	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z8, K2
+	VXORPS       Z10, Z10, K2, Z10
 
 powd_648:
-	VMULPS  Z8, Z9, Z9
+	VMULPS  Z9, Z10, Z10
 	TESTQ   $0x00000100, flags+88(FP)
 	JZ      noflag_649
-	VMOVUPS softmaxconsts<>+0(SB), Z7
+	VMOVUPS softmaxconsts<>+0(SB), Z8
 	MOVQ    DI, R9
-	VXORPS  Z8, Z8, Z8
+	VXORPS  Z9, Z9, Z9
 	XORQ    R10, R10
 
 class_650:
-	VPCMPEQD     Z8, Z6, K2
-	VBROADCASTSS 4(R9), K2, Z7
+	VPCMPEQD     Z9, Z7, K2
+	VBROADCASTSS 4(R9), K2, Z8
 	ADDQ         $0x00000020, R9
-	VPADDD       softmaxconsts<>+832(SB), Z8, Z8
+	VPADDD       softmaxconsts<>+832(SB), Z9, Z9
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
 	JB           class_650
-	VMULPS       Z7, Z9, Z9
+	VMULPS       Z8, Z10, Z10
 
 noflag_649:
-	VMOVAPS.Z Z9, K1, Z9
-	VADDPS    Z9, Z2, Z2
+	VMOVAPS.Z Z10, K1, Z10
+	VADDPS    Z10, Z2, Z2
 
 noflag_644:
 noflag_637:
 	JMP pwdone_636
 
 prodmode_635:
-	VBROADCASTSS eps1+144(FP), Z6
-	VXORPS       softmaxconsts<>+2176(SB), Z6, Z6
-	VMULPS       Z9, Z6, Z6
+	VBROADCASTSS eps1+144(FP), Z7
+	VXORPS       softmaxconsts<>+2176(SB), Z7, Z7
+	VMULPS       Z10, Z7, Z7
 	TESTQ        $0x00000400, flags+88(FP)
 	JZ           noflag_651
-	VXORPS       Z9, Z9, Z9
+	VXORPS       Z10, Z10, Z10
 	MOVQ         AX, R9
 	MOVQ         DI, R10
 	XORQ         R11, R11
 
 class_652:
-	VMOVUPS.Z    (R9), K1, Z10
-	VSUBPS       Z7, Z10, Z10
+	VMOVUPS.Z    (R9), K1, Z11
+	VSUBPS       Z8, Z11, Z11
 	TESTQ        $0x00000200, flags+88(FP)
 	JZ           noflag_653
-	VBROADCASTSS (R10), Z11
-	VMULPS       Z11, Z10, Z10
+	VBROADCASTSS (R10), Z12
+	VMULPS       Z12, Z11, Z11
 
 noflag_653:
-	VADDPS       Z10, Z9, Z9
+	VADDPS       Z11, Z10, Z10
 	ADDQ         CX, R9
 	ADDQ         $0x00000020, R10
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
 	JB           class_652
-	VBROADCASTSS epsC+148(FP), Z7
-	VFNMADD231PS Z7, Z9, Z6
+	VBROADCASTSS epsC+148(FP), Z8
+	VFNMADD231PS Z8, Z10, Z7
 
 noflag_651:
-	VMOVAPS.Z  Z6, K1, Z6
-	VADDPS     Z6, Z0, Z0
-	VMOVUPS    softmaxconsts<>+0(SB), Z6
-	VMOVAPS.Z  Z6, K1, Z6
-	VADDPS     Z6, Z1, Z1
-	VMULPS     Z8, Z4, K1, Z4
-	VGETEXPPS  Z4, Z6
-	VADDPS     Z6, Z5, Z5
-	VGETMANTPS $0x00, Z4, Z4
+	VMOVAPS.Z   Z7, K1, Z7
+	VADDPS      Z7, Z0, Z0
+	VMOVUPS     softmaxconsts<>+0(SB), Z7
+	VMOVAPS.Z   Z7, K1, Z7
+	VADDPS      Z7, Z1, Z1
+	VMOVUPS     softmaxconsts<>+0(SB), Z7
+	VMOVUPS     Z9, K1, Z7
+	VMULPS      Z7, Z4, Z8
+	VMOVAPS     Z8, Z9
+	VFMSUB231PS Z7, Z4, Z9
+	VFMADD231PS Z7, Z5, Z9
+	VGETEXPPS   Z8, Z5
+	VADDPS      Z5, Z6, Z6
+	VGETMANTPS  $0x00, Z8, Z4
+	VXORPS      softmaxconsts<>+2176(SB), Z5, Z5
+	VSCALEFPS   Z5, Z9, Z5
 
 pwdone_636:
 	ADDQ $0x00000040, AX
@@ -11234,16 +11337,16 @@ tail_626:
 	MOVL         $0x0000ffff, R9
 	BZHIL        DX, R9, R9
 	KMOVW        R9, K1
-	VMOVDQU8.Z   (BX), K1, X6
-	VPMOVZXBD    X6, Z6
-	VBROADCASTSS ign+80(FP), Z7
-	VPCMPD       $0x04, Z7, Z6, K1, K1
-	VMOVDQU32    softmaxconsts<>+64(SB), Z7
-	VPBLENDMD    Z6, Z7, K1, Z6
-	VMOVUPS      softmaxconsts<>+0(SB), Z7
-	VMOVAPS.Z    Z7, K1, Z7
-	VADDPS       Z7, Z3, Z3
-	VMOVUPS.Z    (AX), K1, Z7
+	VMOVDQU8.Z   (BX), K1, X7
+	VPMOVZXBD    X7, Z7
+	VBROADCASTSS ign+80(FP), Z8
+	VPCMPD       $0x04, Z8, Z7, K1, K1
+	VMOVDQU32    softmaxconsts<>+64(SB), Z8
+	VPBLENDMD    Z7, Z8, K1, Z7
+	VMOVUPS      softmaxconsts<>+0(SB), Z8
+	VMOVAPS.Z    Z8, K1, Z8
+	VADDPS       Z8, Z3, Z3
+	VMOVUPS.Z    (AX), K1, Z8
 	PREFETCHT0   1024(AX)
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
@@ -11252,87 +11355,87 @@ tail_626:
 
 max_655:
 	ADDQ       CX, DX
-	VMOVUPS.Z  (DX), K1, Z8
+	VMOVUPS.Z  (DX), K1, Z9
 	PREFETCHT0 1024(DX)
-	VMAXPS     Z8, Z7, Z7
+	VMAXPS     Z9, Z8, Z8
 	DECQ       BX
 	JNZ        max_655
 
 c1_654:
-	VXORPS Z8, Z8, Z8
 	VXORPS Z9, Z9, Z9
+	VXORPS Z10, Z10, Z10
 	MOVQ   AX, DX
 	MOVQ   SI, BX
-	VXORPS Z10, Z10, Z10
+	VXORPS Z11, Z11, Z11
 	XORQ   R9, R9
 
 class_656:
-	VMOVUPS.Z    (DX), K1, Z11
-	VSUBPS       Z7, Z11, Z11
-	VMULPS       softmaxconsts<>+128(SB), Z11, Z12
-	VRNDSCALEPS  $0x00, Z12, Z12
-	VMOVAPS      Z11, Z13
-	VFNMADD231PS softmaxconsts<>+192(SB), Z12, Z13
-	VFNMADD231PS softmaxconsts<>+256(SB), Z12, Z13
-	VMULPS       Z13, Z13, Z14
-	VMOVUPS      softmaxconsts<>+320(SB), Z15
-	VFMADD213PS  softmaxconsts<>+384(SB), Z13, Z15
-	VMOVUPS      softmaxconsts<>+448(SB), Z16
-	VFMADD213PS  softmaxconsts<>+512(SB), Z13, Z16
-	VMOVUPS      softmaxconsts<>+576(SB), Z17
-	VFMADD213PS  softmaxconsts<>+640(SB), Z13, Z17
-	VFMADD213PS  Z16, Z14, Z17
-	VFMADD213PS  Z15, Z14, Z17
-	VFMADD213PS  Z13, Z14, Z17
-	VADDPS       softmaxconsts<>+0(SB), Z17, Z17
-	VSCALEFPS    Z12, Z17, Z17
-	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z11, K2
-	VXORPS       Z17, Z17, K2, Z17
-	VADDPS       Z17, Z8, Z8
+	VMOVUPS.Z    (DX), K1, Z12
+	VSUBPS       Z8, Z12, Z12
+	VMULPS       softmaxconsts<>+128(SB), Z12, Z13
+	VRNDSCALEPS  $0x00, Z13, Z13
+	VMOVAPS      Z12, Z14
+	VFNMADD231PS softmaxconsts<>+192(SB), Z13, Z14
+	VFNMADD231PS softmaxconsts<>+256(SB), Z13, Z14
+	VMULPS       Z14, Z14, Z15
+	VMOVUPS      softmaxconsts<>+320(SB), Z16
+	VFMADD213PS  softmaxconsts<>+384(SB), Z14, Z16
+	VMOVUPS      softmaxconsts<>+448(SB), Z17
+	VFMADD213PS  softmaxconsts<>+512(SB), Z14, Z17
+	VMOVUPS      softmaxconsts<>+576(SB), Z18
+	VFMADD213PS  softmaxconsts<>+640(SB), Z14, Z18
+	VFMADD213PS  Z17, Z15, Z18
+	VFMADD213PS  Z16, Z15, Z18
+	VFMADD213PS  Z14, Z15, Z18
+	VADDPS       softmaxconsts<>+0(SB), Z18, Z18
+	VSCALEFPS    Z13, Z18, Z18
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z12, K2
+	VXORPS       Z18, Z18, K2, Z18
+	VADDPS       Z18, Z9, Z9
 	TESTQ        $0x00000004, flags+88(FP)
 	JZ           noflag_657
-	VMOVUPS      Z17, (BX)
+	VMOVUPS      Z18, (BX)
 
 noflag_657:
-	VPCMPEQD Z10, Z6, K2
-	VMOVUPS  Z11, K2, Z9
+	VPCMPEQD Z11, Z7, K2
+	VMOVUPS  Z12, K2, Z10
 	ADDQ     CX, DX
 	ADDQ     $0x00000040, BX
-	VPADDD   softmaxconsts<>+832(SB), Z10, Z10
+	VPADDD   softmaxconsts<>+832(SB), Z11, Z11
 	INCQ     R9
 	CMPQ     R9, C+72(FP)
 	JB       class_656
-	VMOVUPS  softmaxconsts<>+0(SB), Z10
-	VDIVPS   Z8, Z10, Z10
+	VMOVUPS  softmaxconsts<>+0(SB), Z11
+	VDIVPS   Z9, Z11, Z11
 	TESTQ    $0x00000004, flags+88(FP)
 	JZ       noflag_658
 	MOVQ     SI, DX
 	MOVQ     R8, BX
-	VXORPS   Z11, Z11, Z11
+	VXORPS   Z12, Z12, Z12
 	XORQ     SI, SI
 
 class_659:
-	VMULPS    (DX), Z10, Z12
-	VMOVAPS.Z Z12, K1, Z12
-	VADDPS    (BX), Z12, Z13
-	VMOVUPS   Z13, (BX)
+	VMULPS    (DX), Z11, Z13
+	VMOVAPS.Z Z13, K1, Z13
+	VADDPS    (BX), Z13, Z14
+	VMOVUPS   Z14, (BX)
 	TESTQ     $0x00000008, flags+88(FP)
 	JZ        noflag_660
-	VMULPS    Z12, Z12, Z13
-	VADDPS    192(BX), Z13, Z13
-	VMOVUPS   Z13, 192(BX)
+	VMULPS    Z13, Z13, Z14
+	VADDPS    192(BX), Z14, Z14
+	VMOVUPS   Z14, 192(BX)
 
 noflag_660:
-	VPCMPEQD Z11, Z6, K2
-	VMOVUPS  64(BX), Z13
-	VADDPS   Z12, Z13, K2, Z13
-	VMOVUPS  Z13, 64(BX)
-	VMOVUPS  128(BX), Z12
-	VADDPS   softmaxconsts<>+0(SB), Z12, K2, Z12
-	VMOVUPS  Z12, 128(BX)
+	VPCMPEQD Z12, Z7, K2
+	VMOVUPS  64(BX), Z14
+	VADDPS   Z13, Z14, K2, Z14
+	VMOVUPS  Z14, 64(BX)
+	VMOVUPS  128(BX), Z13
+	VADDPS   softmaxconsts<>+0(SB), Z13, K2, Z13
+	VMOVUPS  Z13, 128(BX)
 	ADDQ     $0x00000040, DX
 	ADDQ     $0x00000100, BX
-	VPADDD   softmaxconsts<>+832(SB), Z11, Z11
+	VPADDD   softmaxconsts<>+832(SB), Z12, Z12
 	INCQ     SI
 	CMPQ     SI, C+72(FP)
 	JB       class_659
@@ -11344,6 +11447,138 @@ noflag_658:
 	JEQ          prodmode_661
 	TESTQ        $0x00000003, flags+88(FP)
 	JZ           noflag_663
+	VGETEXPPS    Z9, Z13
+	VADDPS       softmaxconsts<>+0(SB), Z13, Z13
+	VGETMANTPS   $0x02, Z9, Z12
+	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z12, K2
+	VSUBPS       softmaxconsts<>+0(SB), Z12, Z14
+	VADDPS       Z12, Z12, Z15
+	VSUBPS       softmaxconsts<>+0(SB), Z15, Z15
+	VBLENDMPS    Z15, Z14, K2, Z12
+	VSUBPS       softmaxconsts<>+0(SB), Z13, K2, Z13
+	VMULPS       Z12, Z12, Z14
+	VMOVUPS      softmaxconsts<>+1088(SB), Z15
+	VFMADD213PS  softmaxconsts<>+1152(SB), Z12, Z15
+	VFMADD213PS  softmaxconsts<>+1216(SB), Z12, Z15
+	VFMADD213PS  softmaxconsts<>+1280(SB), Z12, Z15
+	VFMADD213PS  softmaxconsts<>+1344(SB), Z12, Z15
+	VFMADD213PS  softmaxconsts<>+1408(SB), Z12, Z15
+	VFMADD213PS  softmaxconsts<>+1472(SB), Z12, Z15
+	VFMADD213PS  softmaxconsts<>+1536(SB), Z12, Z15
+	VFMADD213PS  softmaxconsts<>+1600(SB), Z12, Z15
+	VMULPS       Z12, Z15, Z15
+	VMULPS       Z14, Z15, Z15
+	VFMADD231PS  softmaxconsts<>+256(SB), Z13, Z15
+	VFNMADD231PS softmaxconsts<>+384(SB), Z14, Z15
+	VADDPS       Z15, Z12, Z15
+	VFMADD231PS  softmaxconsts<>+192(SB), Z13, Z15
+	VCMPPS       $0x03, Z9, Z9, K2
+	VMOVUPS      Z9, K2, Z15
+	VSUBPS       Z10, Z15, Z9
+	TESTQ        $0x00000001, flags+88(FP)
+	JZ           noflag_664
+	VMOVUPS      softmaxconsts<>+0(SB), Z12
+	TESTQ        $0x00000200, flags+88(FP)
+	JZ           noflag_665
+	MOVQ         DI, DX
+	VXORPS       Z13, Z13, Z13
+	XORQ         BX, BX
+
+class_666:
+	VPCMPEQD     Z13, Z7, K2
+	VBROADCASTSS (DX), K2, Z12
+	ADDQ         $0x00000020, DX
+	VPADDD       softmaxconsts<>+832(SB), Z13, Z13
+	INCQ         BX
+	CMPQ         BX, C+72(FP)
+	JB           class_666
+
+noflag_665:
+	VBROADCASTSS eps1+144(FP), Z13
+	VMULPS       Z12, Z13, Z13
+	VMULPS       Z9, Z13, Z13
+	TESTQ        $0x00000400, flags+88(FP)
+	JZ           noflag_667
+	VXORPS       Z14, Z14, Z14
+	MOVQ         DI, DX
+	XORQ         BX, BX
+
+class_668:
+	VMOVUPS.Z    (AX), K1, Z16
+	VSUBPS       Z8, Z16, Z16
+	TESTQ        $0x00000200, flags+88(FP)
+	JZ           noflag_669
+	VBROADCASTSS (DX), Z17
+	VMULPS       Z17, Z16, Z16
+
+noflag_669:
+	VADDPS       Z16, Z14, Z14
+	ADDQ         CX, AX
+	ADDQ         $0x00000020, DX
+	INCQ         BX
+	CMPQ         BX, C+72(FP)
+	JB           class_668
+	VBROADCASTSS wsum+152(FP), Z8
+	VMULPS       Z15, Z8, Z8
+	VSUBPS       Z14, Z8, Z8
+	VBROADCASTSS epsC+148(FP), Z14
+	VFMADD231PS  Z14, Z8, Z13
+
+noflag_667:
+	VMOVAPS.Z Z13, K1, Z13
+	VADDPS    Z13, Z0, Z0
+	VMOVAPS.Z Z12, K1, Z12
+	VADDPS    Z12, Z1, Z1
+
+noflag_664:
+	TESTQ        $0x00000002, flags+88(FP)
+	JZ           noflag_670
+	VMULPS       softmaxconsts<>+128(SB), Z10, Z8
+	VRNDSCALEPS  $0x00, Z8, Z8
+	VMOVAPS      Z10, Z12
+	VFNMADD231PS softmaxconsts<>+192(SB), Z8, Z12
+	VFNMADD231PS softmaxconsts<>+256(SB), Z8, Z12
+	VMULPS       Z12, Z12, Z13
+	VMOVUPS      softmaxconsts<>+320(SB), Z14
+	VFMADD213PS  softmaxconsts<>+384(SB), Z12, Z14
+	VMOVUPS      softmaxconsts<>+448(SB), Z15
+	VFMADD213PS  softmaxconsts<>+512(SB), Z12, Z15
+	VMOVUPS      softmaxconsts<>+576(SB), Z16
+	VFMADD213PS  softmaxconsts<>+640(SB), Z12, Z16
+	VFMADD213PS  Z15, Z13, Z16
+	VFMADD213PS  Z14, Z13, Z16
+	VFMADD213PS  Z12, Z13, Z16
+	VADDPS       softmaxconsts<>+0(SB), Z16, Z16
+	VSCALEFPS    Z8, Z16, Z16
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z10, K2
+	VXORPS       Z16, Z16, K2, Z16
+	VMULPS       Z11, Z16, Z16
+	VMOVUPS      softmaxconsts<>+0(SB), Z8
+	VSUBPS       Z16, Z8, Z8
+	VBROADCASTSS gamma+156(FP), Z10
+	MOVQ         gmode+160(FP), AX
+	CMPQ         AX, $0x01
+	JEQ          pow1_671
+	CMPQ         AX, $0x02
+	JEQ          pow2_673
+	CMPQ         AX, $0x03
+	JEQ          powg_672
+	VMOVUPS      softmaxconsts<>+0(SB), Z10
+	JMP          powd_674
+
+pow1_671:
+	VMOVAPS Z8, Z10
+	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z8, K2
+	VXORPS  Z10, Z10, K2, Z10
+	JMP     powd_674
+
+pow2_673:
+	VMULPS Z8, Z8, Z10
+	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z8, K2
+	VXORPS Z10, Z10, K2, Z10
+	JMP    powd_674
+
+powg_672:
 	VGETEXPPS    Z8, Z12
 	VADDPS       softmaxconsts<>+0(SB), Z12, Z12
 	VGETMANTPS   $0x02, Z8, Z11
@@ -11369,235 +11604,110 @@ noflag_658:
 	VFNMADD231PS softmaxconsts<>+384(SB), Z13, Z14
 	VADDPS       Z14, Z11, Z14
 	VFMADD231PS  softmaxconsts<>+192(SB), Z12, Z14
-	VCMPPS       $0x03, Z8, Z8, K2
+	VCMPPS       $0x05, softmaxconsts<>+1920(SB), Z8, K2
 	VMOVUPS      Z8, K2, Z14
-	VSUBPS       Z9, Z14, Z8
-	TESTQ        $0x00000001, flags+88(FP)
-	JZ           noflag_664
-	VMOVUPS      softmaxconsts<>+0(SB), Z11
-	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_665
-	MOVQ         DI, DX
-	VXORPS       Z12, Z12, Z12
-	XORQ         BX, BX
-
-class_666:
-	VPCMPEQD     Z12, Z6, K2
-	VBROADCASTSS (DX), K2, Z11
-	ADDQ         $0x00000020, DX
-	VPADDD       softmaxconsts<>+832(SB), Z12, Z12
-	INCQ         BX
-	CMPQ         BX, C+72(FP)
-	JB           class_666
-
-noflag_665:
-	VBROADCASTSS eps1+144(FP), Z12
-	VMULPS       Z11, Z12, Z12
-	VMULPS       Z8, Z12, Z12
-	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_667
-	VXORPS       Z13, Z13, Z13
-	MOVQ         DI, DX
-	XORQ         BX, BX
-
-class_668:
-	VMOVUPS.Z    (AX), K1, Z15
-	VSUBPS       Z7, Z15, Z15
-	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_669
-	VBROADCASTSS (DX), Z16
-	VMULPS       Z16, Z15, Z15
-
-noflag_669:
-	VADDPS       Z15, Z13, Z13
-	ADDQ         CX, AX
-	ADDQ         $0x00000020, DX
-	INCQ         BX
-	CMPQ         BX, C+72(FP)
-	JB           class_668
-	VBROADCASTSS wsum+152(FP), Z7
-	VMULPS       Z14, Z7, Z7
-	VSUBPS       Z13, Z7, Z7
-	VBROADCASTSS epsC+148(FP), Z13
-	VFMADD231PS  Z13, Z7, Z12
-
-noflag_667:
-	VMOVAPS.Z Z12, K1, Z12
-	VADDPS    Z12, Z0, Z0
-	VMOVAPS.Z Z11, K1, Z11
-	VADDPS    Z11, Z1, Z1
-
-noflag_664:
-	TESTQ        $0x00000002, flags+88(FP)
-	JZ           noflag_670
-	VMULPS       softmaxconsts<>+128(SB), Z9, Z7
-	VRNDSCALEPS  $0x00, Z7, Z7
-	VMOVAPS      Z9, Z11
-	VFNMADD231PS softmaxconsts<>+192(SB), Z7, Z11
-	VFNMADD231PS softmaxconsts<>+256(SB), Z7, Z11
+	VCMPPS       $0x01, softmaxconsts<>+1664(SB), Z8, K2
+	VMOVUPS      softmaxconsts<>+1984(SB), K2, Z14
+	VCMPPS       $0x00, softmaxconsts<>+1664(SB), Z8, K2
+	VMOVUPS      softmaxconsts<>+2048(SB), K2, Z14
+	VMULPS       Z10, Z14, Z14
+	VMULPS       softmaxconsts<>+128(SB), Z14, Z10
+	VRNDSCALEPS  $0x00, Z10, Z10
+	VMOVAPS      Z14, Z11
+	VFNMADD231PS softmaxconsts<>+192(SB), Z10, Z11
+	VFNMADD231PS softmaxconsts<>+256(SB), Z10, Z11
 	VMULPS       Z11, Z11, Z12
 	VMOVUPS      softmaxconsts<>+320(SB), Z13
 	VFMADD213PS  softmaxconsts<>+384(SB), Z11, Z13
-	VMOVUPS      softmaxconsts<>+448(SB), Z14
-	VFMADD213PS  softmaxconsts<>+512(SB), Z11, Z14
-	VMOVUPS      softmaxconsts<>+576(SB), Z15
-	VFMADD213PS  softmaxconsts<>+640(SB), Z11, Z15
-	VFMADD213PS  Z14, Z12, Z15
-	VFMADD213PS  Z13, Z12, Z15
-	VFMADD213PS  Z11, Z12, Z15
-	VADDPS       softmaxconsts<>+0(SB), Z15, Z15
-	VSCALEFPS    Z7, Z15, Z15
-	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z9, K2
-	VXORPS       Z15, Z15, K2, Z15
-	VMULPS       Z10, Z15, Z15
-	VMOVUPS      softmaxconsts<>+0(SB), Z7
-	VSUBPS       Z15, Z7, Z7
-	VBROADCASTSS gamma+156(FP), Z9
-	MOVQ         gmode+160(FP), AX
-	CMPQ         AX, $0x01
-	JEQ          pow1_671
-	CMPQ         AX, $0x02
-	JEQ          pow2_673
-	CMPQ         AX, $0x03
-	JEQ          powg_672
-	VMOVUPS      softmaxconsts<>+0(SB), Z9
-	JMP          powd_674
-
-pow1_671:
-	VMOVAPS Z7, Z9
-	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z7, K2
-	VXORPS  Z9, Z9, K2, Z9
-	JMP     powd_674
-
-pow2_673:
-	VMULPS Z7, Z7, Z9
-	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z7, K2
-	VXORPS Z9, Z9, K2, Z9
-	JMP    powd_674
-
-powg_672:
-	VGETEXPPS    Z7, Z11
-	VADDPS       softmaxconsts<>+0(SB), Z11, Z11
-	VGETMANTPS   $0x02, Z7, Z10
-	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z10, K2
-	VSUBPS       softmaxconsts<>+0(SB), Z10, Z12
-	VADDPS       Z10, Z10, Z13
-	VSUBPS       softmaxconsts<>+0(SB), Z13, Z13
-	VBLENDMPS    Z13, Z12, K2, Z10
-	VSUBPS       softmaxconsts<>+0(SB), Z11, K2, Z11
-	VMULPS       Z10, Z10, Z12
-	VMOVUPS      softmaxconsts<>+1088(SB), Z13
-	VFMADD213PS  softmaxconsts<>+1152(SB), Z10, Z13
-	VFMADD213PS  softmaxconsts<>+1216(SB), Z10, Z13
-	VFMADD213PS  softmaxconsts<>+1280(SB), Z10, Z13
-	VFMADD213PS  softmaxconsts<>+1344(SB), Z10, Z13
-	VFMADD213PS  softmaxconsts<>+1408(SB), Z10, Z13
-	VFMADD213PS  softmaxconsts<>+1472(SB), Z10, Z13
-	VFMADD213PS  softmaxconsts<>+1536(SB), Z10, Z13
-	VFMADD213PS  softmaxconsts<>+1600(SB), Z10, Z13
-	VMULPS       Z10, Z13, Z13
-	VMULPS       Z12, Z13, Z13
-	VFMADD231PS  softmaxconsts<>+256(SB), Z11, Z13
-	VFNMADD231PS softmaxconsts<>+384(SB), Z12, Z13
-	VADDPS       Z13, Z10, Z13
-	VFMADD231PS  softmaxconsts<>+192(SB), Z11, Z13
-	VCMPPS       $0x05, softmaxconsts<>+1920(SB), Z7, K2
-	VMOVUPS      Z7, K2, Z13
-	VCMPPS       $0x01, softmaxconsts<>+1664(SB), Z7, K2
-	VMOVUPS      softmaxconsts<>+1984(SB), K2, Z13
-	VCMPPS       $0x00, softmaxconsts<>+1664(SB), Z7, K2
-	VMOVUPS      softmaxconsts<>+2048(SB), K2, Z13
-	VMULPS       Z9, Z13, Z13
-	VMULPS       softmaxconsts<>+128(SB), Z13, Z9
-	VRNDSCALEPS  $0x00, Z9, Z9
-	VMOVAPS      Z13, Z10
-	VFNMADD231PS softmaxconsts<>+192(SB), Z9, Z10
-	VFNMADD231PS softmaxconsts<>+256(SB), Z9, Z10
-	VMULPS       Z10, Z10, Z11
-	VMOVUPS      softmaxconsts<>+320(SB), Z12
-	VFMADD213PS  softmaxconsts<>+384(SB), Z10, Z12
-	VMOVUPS      softmaxconsts<>+448(SB), Z14
-	VFMADD213PS  softmaxconsts<>+512(SB), Z10, Z14
-	VMOVUPS      softmaxconsts<>+576(SB), Z15
-	VFMADD213PS  softmaxconsts<>+640(SB), Z10, Z15
-	VFMADD213PS  Z14, Z11, Z15
-	VFMADD213PS  Z12, Z11, Z15
-	VFMADD213PS  Z10, Z11, Z15
-	VADDPS       softmaxconsts<>+0(SB), Z15, Z15
-	VSCALEFPS    Z9, Z15, Z15
-	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z13, K2
-	VXORPS       Z15, Z15, K2, Z15
-	VCMPPS       $0x0e, softmaxconsts<>+2368(SB), Z13, K2
-	VMOVUPS      softmaxconsts<>+1920(SB), K2, Z15
-	VMOVAPS      Z15, Z9
-	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z7, K2
-	VXORPS       Z9, Z9, K2, Z9
+	VMOVUPS      softmaxconsts<>+448(SB), Z15
+	VFMADD213PS  softmaxconsts<>+512(SB), Z11, Z15
+	VMOVUPS      softmaxconsts<>+576(SB), Z16
+	VFMADD213PS  softmaxconsts<>+640(SB), Z11, Z16
+	VFMADD213PS  Z15, Z12, Z16
+	VFMADD213PS  Z13, Z12, Z16
+	VFMADD213PS  Z11, Z12, Z16
+	VADDPS       softmaxconsts<>+0(SB), Z16, Z16
+	VSCALEFPS    Z10, Z16, Z16
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z14, K2
+	VXORPS       Z16, Z16, K2, Z16
+	VCMPPS       $0x0e, softmaxconsts<>+2368(SB), Z14, K2
+	VMOVUPS      softmaxconsts<>+1920(SB), K2, Z16
+	VMOVAPS      Z16, Z10
+	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z8, K2
+	VXORPS       Z10, Z10, K2, Z10
 
 powd_674:
-	VMULPS  Z8, Z9, Z9
+	VMULPS  Z9, Z10, Z10
 	TESTQ   $0x00000100, flags+88(FP)
 	JZ      noflag_675
-	VMOVUPS softmaxconsts<>+0(SB), Z7
+	VMOVUPS softmaxconsts<>+0(SB), Z8
 	MOVQ    DI, AX
-	VXORPS  Z8, Z8, Z8
+	VXORPS  Z9, Z9, Z9
 	XORQ    CX, CX
 
 class_676:
-	VPCMPEQD     Z8, Z6, K2
-	VBROADCASTSS 4(AX), K2, Z7
+	VPCMPEQD     Z9, Z7, K2
+	VBROADCASTSS 4(AX), K2, Z8
 	ADDQ         $0x00000020, AX
-	VPADDD       softmaxconsts<>+832(SB), Z8, Z8
+	VPADDD       softmaxconsts<>+832(SB), Z9, Z9
 	INCQ         CX
 	CMPQ         CX, C+72(FP)
 	JB           class_676
-	VMULPS       Z7, Z9, Z9
+	VMULPS       Z8, Z10, Z10
 
 noflag_675:
-	VMOVAPS.Z Z9, K1, Z9
-	VADDPS    Z9, Z2, Z2
+	VMOVAPS.Z Z10, K1, Z10
+	VADDPS    Z10, Z2, Z2
 
 noflag_670:
 noflag_663:
 	JMP pwdone_662
 
 prodmode_661:
-	VBROADCASTSS eps1+144(FP), Z6
-	VXORPS       softmaxconsts<>+2176(SB), Z6, Z6
-	VMULPS       Z9, Z6, Z6
+	VBROADCASTSS eps1+144(FP), Z7
+	VXORPS       softmaxconsts<>+2176(SB), Z7, Z7
+	VMULPS       Z10, Z7, Z7
 	TESTQ        $0x00000400, flags+88(FP)
 	JZ           noflag_677
-	VXORPS       Z9, Z9, Z9
+	VXORPS       Z10, Z10, Z10
 	MOVQ         DI, DX
 	XORQ         BX, BX
 
 class_678:
-	VMOVUPS.Z    (AX), K1, Z10
-	VSUBPS       Z7, Z10, Z10
+	VMOVUPS.Z    (AX), K1, Z11
+	VSUBPS       Z8, Z11, Z11
 	TESTQ        $0x00000200, flags+88(FP)
 	JZ           noflag_679
-	VBROADCASTSS (DX), Z11
-	VMULPS       Z11, Z10, Z10
+	VBROADCASTSS (DX), Z12
+	VMULPS       Z12, Z11, Z11
 
 noflag_679:
-	VADDPS       Z10, Z9, Z9
+	VADDPS       Z11, Z10, Z10
 	ADDQ         CX, AX
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
 	JB           class_678
-	VBROADCASTSS epsC+148(FP), Z7
-	VFNMADD231PS Z7, Z9, Z6
+	VBROADCASTSS epsC+148(FP), Z8
+	VFNMADD231PS Z8, Z10, Z7
 
 noflag_677:
-	VMOVAPS.Z  Z6, K1, Z6
-	VADDPS     Z6, Z0, Z0
-	VMOVUPS    softmaxconsts<>+0(SB), Z6
-	VMOVAPS.Z  Z6, K1, Z6
-	VADDPS     Z6, Z1, Z1
-	VMULPS     Z8, Z4, K1, Z4
-	VGETEXPPS  Z4, Z6
-	VADDPS     Z6, Z5, Z5
-	VGETMANTPS $0x00, Z4, Z4
+	VMOVAPS.Z   Z7, K1, Z7
+	VADDPS      Z7, Z0, Z0
+	VMOVUPS     softmaxconsts<>+0(SB), Z7
+	VMOVAPS.Z   Z7, K1, Z7
+	VADDPS      Z7, Z1, Z1
+	VMOVUPS     softmaxconsts<>+0(SB), Z7
+	VMOVUPS     Z9, K1, Z7
+	VMULPS      Z7, Z4, Z8
+	VMOVAPS     Z8, Z9
+	VFMSUB231PS Z7, Z4, Z9
+	VFMADD231PS Z7, Z5, Z9
+	VGETEXPPS   Z8, Z5
+	VADDPS      Z5, Z6, Z6
+	VGETMANTPS  $0x00, Z8, Z4
+	VXORPS      softmaxconsts<>+2176(SB), Z5, Z5
+	VSCALEFPS   Z5, Z9, Z5
 
 pwdone_662:
 done_627:
@@ -11609,54 +11719,54 @@ done_627:
 	XORQ SI, SI
 
 class_680:
-	VMOVUPS       (CX), Z6
-	VEXTRACTF64X4 $0x01, Z6, Y7
-	VADDPS        Y7, Y6, Y7
-	VEXTRACTF128  $0x01, Y7, X6
-	VADDPS        X6, X7, X6
-	VMOVHLPS      X6, X6, X7
-	VADDPS        X7, X6, X6
-	VMOVSHDUP     X6, X7
-	VADDSS        X7, X6, X6
+	VMOVUPS       (CX), Z7
+	VEXTRACTF64X4 $0x01, Z7, Y8
+	VADDPS        Y8, Y7, Y8
+	VEXTRACTF128  $0x01, Y8, X7
+	VADDPS        X7, X8, X7
+	VMOVHLPS      X7, X7, X8
+	VADDPS        X8, X7, X7
+	VMOVSHDUP     X7, X8
+	VADDSS        X8, X7, X7
 	MOVQ          BX, DI
 	XORQ          DI, DI
-	VMOVSS        X6, (DX)(DI*1)
-	VMOVUPS       64(CX), Z6
-	VEXTRACTF64X4 $0x01, Z6, Y7
-	VADDPS        Y7, Y6, Y7
-	VEXTRACTF128  $0x01, Y7, X6
-	VADDPS        X6, X7, X6
-	VMOVHLPS      X6, X6, X7
-	VADDPS        X7, X6, X6
-	VMOVSHDUP     X6, X7
-	VADDSS        X7, X6, X6
+	VMOVSS        X7, (DX)(DI*1)
+	VMOVUPS       64(CX), Z7
+	VEXTRACTF64X4 $0x01, Z7, Y8
+	VADDPS        Y8, Y7, Y8
+	VEXTRACTF128  $0x01, Y8, X7
+	VADDPS        X7, X8, X7
+	VMOVHLPS      X7, X7, X8
+	VADDPS        X8, X7, X7
+	VMOVSHDUP     X7, X8
+	VADDSS        X8, X7, X7
 	MOVQ          BX, DI
 	IMUL3Q        $0x01, DI, DI
-	VMOVSS        X6, (DX)(DI*1)
-	VMOVUPS       128(CX), Z6
-	VEXTRACTF64X4 $0x01, Z6, Y7
-	VADDPS        Y7, Y6, Y7
-	VEXTRACTF128  $0x01, Y7, X6
-	VADDPS        X6, X7, X6
-	VMOVHLPS      X6, X6, X7
-	VADDPS        X7, X6, X6
-	VMOVSHDUP     X6, X7
-	VADDSS        X7, X6, X6
+	VMOVSS        X7, (DX)(DI*1)
+	VMOVUPS       128(CX), Z7
+	VEXTRACTF64X4 $0x01, Z7, Y8
+	VADDPS        Y8, Y7, Y8
+	VEXTRACTF128  $0x01, Y8, X7
+	VADDPS        X7, X8, X7
+	VMOVHLPS      X7, X7, X8
+	VADDPS        X8, X7, X7
+	VMOVSHDUP     X7, X8
+	VADDSS        X8, X7, X7
 	MOVQ          BX, DI
 	IMUL3Q        $0x02, DI, DI
-	VMOVSS        X6, (DX)(DI*1)
-	VMOVUPS       192(CX), Z6
-	VEXTRACTF64X4 $0x01, Z6, Y7
-	VADDPS        Y7, Y6, Y7
-	VEXTRACTF128  $0x01, Y7, X6
-	VADDPS        X6, X7, X6
-	VMOVHLPS      X6, X6, X7
-	VADDPS        X7, X6, X6
-	VMOVSHDUP     X6, X7
-	VADDSS        X7, X6, X6
+	VMOVSS        X7, (DX)(DI*1)
+	VMOVUPS       192(CX), Z7
+	VEXTRACTF64X4 $0x01, Z7, Y8
+	VADDPS        Y8, Y7, Y8
+	VEXTRACTF128  $0x01, Y8, X7
+	VADDPS        X7, X8, X7
+	VMOVHLPS      X7, X7, X8
+	VADDPS        X8, X7, X7
+	VMOVSHDUP     X7, X8
+	VADDSS        X8, X7, X7
 	MOVQ          BX, DI
 	IMUL3Q        $0x03, DI, DI
-	VMOVSS        X6, (DX)(DI*1)
+	VMOVSS        X7, (DX)(DI*1)
 	ADDQ          $0x00000100, CX
 	ADDQ          $0x00000004, DX
 	INCQ          SI
@@ -11669,36 +11779,38 @@ class_680:
 	ANDQ          $0x00000203, CX
 	CMPQ          CX, $0x00000001
 	JNE           noprod_681
-	VGETEXPPS     Z4, Z7
-	VADDPS        softmaxconsts<>+0(SB), Z7, Z7
-	VGETMANTPS    $0x02, Z4, Z6
-	VCMPPS        $0x01, softmaxconsts<>+1024(SB), Z6, K1
-	VSUBPS        softmaxconsts<>+0(SB), Z6, Z8
-	VADDPS        Z6, Z6, Z9
-	VSUBPS        softmaxconsts<>+0(SB), Z9, Z9
-	VBLENDMPS     Z9, Z8, K1, Z6
-	VSUBPS        softmaxconsts<>+0(SB), Z7, K1, Z7
-	VMULPS        Z6, Z6, Z8
-	VMOVUPS       softmaxconsts<>+1088(SB), Z9
-	VFMADD213PS   softmaxconsts<>+1152(SB), Z6, Z9
-	VFMADD213PS   softmaxconsts<>+1216(SB), Z6, Z9
-	VFMADD213PS   softmaxconsts<>+1280(SB), Z6, Z9
-	VFMADD213PS   softmaxconsts<>+1344(SB), Z6, Z9
-	VFMADD213PS   softmaxconsts<>+1408(SB), Z6, Z9
-	VFMADD213PS   softmaxconsts<>+1472(SB), Z6, Z9
-	VFMADD213PS   softmaxconsts<>+1536(SB), Z6, Z9
-	VFMADD213PS   softmaxconsts<>+1600(SB), Z6, Z9
-	VMULPS        Z6, Z9, Z9
-	VMULPS        Z8, Z9, Z9
-	VFMADD231PS   softmaxconsts<>+256(SB), Z7, Z9
-	VFNMADD231PS  softmaxconsts<>+384(SB), Z8, Z9
-	VADDPS        Z9, Z6, Z9
-	VFMADD231PS   softmaxconsts<>+192(SB), Z7, Z9
+	VGETEXPPS     Z4, Z8
+	VADDPS        softmaxconsts<>+0(SB), Z8, Z8
+	VGETMANTPS    $0x02, Z4, Z7
+	VCMPPS        $0x01, softmaxconsts<>+1024(SB), Z7, K1
+	VSUBPS        softmaxconsts<>+0(SB), Z7, Z9
+	VADDPS        Z7, Z7, Z10
+	VSUBPS        softmaxconsts<>+0(SB), Z10, Z10
+	VBLENDMPS     Z10, Z9, K1, Z7
+	VSUBPS        softmaxconsts<>+0(SB), Z8, K1, Z8
+	VMULPS        Z7, Z7, Z9
+	VMOVUPS       softmaxconsts<>+1088(SB), Z10
+	VFMADD213PS   softmaxconsts<>+1152(SB), Z7, Z10
+	VFMADD213PS   softmaxconsts<>+1216(SB), Z7, Z10
+	VFMADD213PS   softmaxconsts<>+1280(SB), Z7, Z10
+	VFMADD213PS   softmaxconsts<>+1344(SB), Z7, Z10
+	VFMADD213PS   softmaxconsts<>+1408(SB), Z7, Z10
+	VFMADD213PS   softmaxconsts<>+1472(SB), Z7, Z10
+	VFMADD213PS   softmaxconsts<>+1536(SB), Z7, Z10
+	VFMADD213PS   softmaxconsts<>+1600(SB), Z7, Z10
+	VMULPS        Z7, Z10, Z10
+	VMULPS        Z9, Z10, Z10
+	VFMADD231PS   softmaxconsts<>+256(SB), Z8, Z10
+	VFNMADD231PS  softmaxconsts<>+384(SB), Z9, Z10
+	VADDPS        Z10, Z7, Z10
+	VFMADD231PS   softmaxconsts<>+192(SB), Z8, Z10
 	VCMPPS        $0x03, Z4, Z4, K1
-	VMOVUPS       Z4, K1, Z9
-	VFMADD231PS   softmaxconsts<>+256(SB), Z5, Z9
-	VFMADD231PS   softmaxconsts<>+192(SB), Z5, Z9
-	VADDPS        Z9, Z0, Z0
+	VMOVUPS       Z4, K1, Z10
+	VDIVPS        Z4, Z5, Z4
+	VADDPS        Z4, Z10, Z10
+	VFMADD231PS   softmaxconsts<>+256(SB), Z6, Z10
+	VFMADD231PS   softmaxconsts<>+192(SB), Z6, Z10
+	VADDPS        Z10, Z0, Z0
 
 noprod_681:
 	VMOVAPS       Z0, Z0
@@ -13077,16 +13189,17 @@ TEXT ·SoftmaxFusedU8AVX512(SB), NOSPLIT, $0-248
 	VXORPS  Z3, Z3, Z3
 	VMOVUPS softmaxconsts<>+0(SB), Z4
 	VXORPS  Z5, Z5, Z5
+	VXORPS  Z6, Z6, Z6
 
 loop_772:
 	CMPQ         DX, $0x00000010
 	JB           tail_773
-	VPMOVZXBD    (BX), Z6
-	VBROADCASTSS ign+80(FP), Z7
-	VPCMPD       $0x04, Z7, Z6, K1
-	VMOVDQU32    softmaxconsts<>+64(SB), Z7
-	VPBLENDMD    Z6, Z7, K1, Z6
-	VMOVUPS.Z    (AX), K1, Z7
+	VPMOVZXBD    (BX), Z7
+	VBROADCASTSS ign+80(FP), Z8
+	VPCMPD       $0x04, Z8, Z7, K1
+	VMOVDQU32    softmaxconsts<>+64(SB), Z8
+	VPBLENDMD    Z7, Z8, K1, Z7
+	VMOVUPS.Z    (AX), K1, Z8
 	PREFETCHT0   1024(AX)
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
@@ -13095,173 +13208,173 @@ loop_772:
 
 max_776:
 	ADDQ       CX, R9
-	VMOVUPS.Z  (R9), K1, Z8
+	VMOVUPS.Z  (R9), K1, Z9
 	PREFETCHT0 1024(R9)
-	VMAXPS     Z8, Z7, Z7
+	VMAXPS     Z9, Z8, Z8
 	DECQ       R10
 	JNZ        max_776
 
 c1_775:
-	VXORPS Z8, Z8, Z8
 	VXORPS Z9, Z9, Z9
+	VXORPS Z10, Z10, Z10
 	MOVQ   AX, R9
 	MOVQ   SI, R10
-	VXORPS Z10, Z10, Z10
+	VXORPS Z11, Z11, Z11
 	XORQ   R11, R11
 
 class_777:
-	VMOVUPS.Z    (R9), K1, Z11
-	VSUBPS       Z7, Z11, Z11
-	VMULPS       softmaxconsts<>+128(SB), Z11, Z12
-	VRNDSCALEPS  $0x00, Z12, Z12
-	VMOVAPS      Z11, Z13
-	VFNMADD231PS softmaxconsts<>+192(SB), Z12, Z13
-	VFNMADD231PS softmaxconsts<>+256(SB), Z12, Z13
-	VMULPS       Z13, Z13, Z14
-	VMOVUPS      softmaxconsts<>+320(SB), Z15
-	VFMADD213PS  softmaxconsts<>+384(SB), Z13, Z15
-	VMOVUPS      softmaxconsts<>+448(SB), Z16
-	VFMADD213PS  softmaxconsts<>+512(SB), Z13, Z16
-	VMOVUPS      softmaxconsts<>+576(SB), Z17
-	VFMADD213PS  softmaxconsts<>+640(SB), Z13, Z17
-	VFMADD213PS  Z16, Z14, Z17
-	VFMADD213PS  Z15, Z14, Z17
-	VFMADD213PS  Z13, Z14, Z17
-	VADDPS       softmaxconsts<>+0(SB), Z17, Z17
-	VSCALEFPS    Z12, Z17, Z17
-	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z11, K2
-	VXORPS       Z17, Z17, K2, Z17
-	VADDPS       Z17, Z8, Z8
-	VMOVUPS      Z17, (R10)
-	VPCMPEQD     Z10, Z6, K2
-	VMOVUPS      Z11, K2, Z9
+	VMOVUPS.Z    (R9), K1, Z12
+	VSUBPS       Z8, Z12, Z12
+	VMULPS       softmaxconsts<>+128(SB), Z12, Z13
+	VRNDSCALEPS  $0x00, Z13, Z13
+	VMOVAPS      Z12, Z14
+	VFNMADD231PS softmaxconsts<>+192(SB), Z13, Z14
+	VFNMADD231PS softmaxconsts<>+256(SB), Z13, Z14
+	VMULPS       Z14, Z14, Z15
+	VMOVUPS      softmaxconsts<>+320(SB), Z16
+	VFMADD213PS  softmaxconsts<>+384(SB), Z14, Z16
+	VMOVUPS      softmaxconsts<>+448(SB), Z17
+	VFMADD213PS  softmaxconsts<>+512(SB), Z14, Z17
+	VMOVUPS      softmaxconsts<>+576(SB), Z18
+	VFMADD213PS  softmaxconsts<>+640(SB), Z14, Z18
+	VFMADD213PS  Z17, Z15, Z18
+	VFMADD213PS  Z16, Z15, Z18
+	VFMADD213PS  Z14, Z15, Z18
+	VADDPS       softmaxconsts<>+0(SB), Z18, Z18
+	VSCALEFPS    Z13, Z18, Z18
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z12, K2
+	VXORPS       Z18, Z18, K2, Z18
+	VADDPS       Z18, Z9, Z9
+	VMOVUPS      Z18, (R10)
+	VPCMPEQD     Z11, Z7, K2
+	VMOVUPS      Z12, K2, Z10
 	ADDQ         CX, R9
 	ADDQ         $0x00000040, R10
-	VPADDD       softmaxconsts<>+832(SB), Z10, Z10
+	VPADDD       softmaxconsts<>+832(SB), Z11, Z11
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
 	JB           class_777
-	VMOVUPS      softmaxconsts<>+0(SB), Z10
-	VDIVPS       Z8, Z10, Z10
 	VMOVUPS      softmaxconsts<>+0(SB), Z11
-	VMOVAPS.Z    Z11, K1, Z11
-	VADDPS       Z11, Z3, Z3
+	VDIVPS       Z9, Z11, Z11
+	VMOVUPS      softmaxconsts<>+0(SB), Z12
+	VMOVAPS.Z    Z12, K1, Z12
+	VADDPS       Z12, Z3, Z3
 	MOVQ         sflags+200(FP), R9
 	ANDQ         $0x00000203, R9
 	CMPQ         R9, $0x00000001
 	JEQ          prodmode_778
 	TESTQ        $0x00000003, sflags+200(FP)
 	JZ           noflag_780
-	VGETEXPPS    Z8, Z12
-	VADDPS       softmaxconsts<>+0(SB), Z12, Z12
-	VGETMANTPS   $0x02, Z8, Z11
-	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z11, K2
-	VSUBPS       softmaxconsts<>+0(SB), Z11, Z13
-	VADDPS       Z11, Z11, Z14
-	VSUBPS       softmaxconsts<>+0(SB), Z14, Z14
-	VBLENDMPS    Z14, Z13, K2, Z11
-	VSUBPS       softmaxconsts<>+0(SB), Z12, K2, Z12
-	VMULPS       Z11, Z11, Z13
-	VMOVUPS      softmaxconsts<>+1088(SB), Z14
-	VFMADD213PS  softmaxconsts<>+1152(SB), Z11, Z14
-	VFMADD213PS  softmaxconsts<>+1216(SB), Z11, Z14
-	VFMADD213PS  softmaxconsts<>+1280(SB), Z11, Z14
-	VFMADD213PS  softmaxconsts<>+1344(SB), Z11, Z14
-	VFMADD213PS  softmaxconsts<>+1408(SB), Z11, Z14
-	VFMADD213PS  softmaxconsts<>+1472(SB), Z11, Z14
-	VFMADD213PS  softmaxconsts<>+1536(SB), Z11, Z14
-	VFMADD213PS  softmaxconsts<>+1600(SB), Z11, Z14
-	VMULPS       Z11, Z14, Z14
-	VMULPS       Z13, Z14, Z14
-	VFMADD231PS  softmaxconsts<>+256(SB), Z12, Z14
-	VFNMADD231PS softmaxconsts<>+384(SB), Z13, Z14
-	VADDPS       Z14, Z11, Z14
-	VFMADD231PS  softmaxconsts<>+192(SB), Z12, Z14
-	VCMPPS       $0x03, Z8, Z8, K2
-	VMOVUPS      Z8, K2, Z14
-	VSUBPS       Z9, Z14, Z8
+	VGETEXPPS    Z9, Z13
+	VADDPS       softmaxconsts<>+0(SB), Z13, Z13
+	VGETMANTPS   $0x02, Z9, Z12
+	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z12, K2
+	VSUBPS       softmaxconsts<>+0(SB), Z12, Z14
+	VADDPS       Z12, Z12, Z15
+	VSUBPS       softmaxconsts<>+0(SB), Z15, Z15
+	VBLENDMPS    Z15, Z14, K2, Z12
+	VSUBPS       softmaxconsts<>+0(SB), Z13, K2, Z13
+	VMULPS       Z12, Z12, Z14
+	VMOVUPS      softmaxconsts<>+1088(SB), Z15
+	VFMADD213PS  softmaxconsts<>+1152(SB), Z12, Z15
+	VFMADD213PS  softmaxconsts<>+1216(SB), Z12, Z15
+	VFMADD213PS  softmaxconsts<>+1280(SB), Z12, Z15
+	VFMADD213PS  softmaxconsts<>+1344(SB), Z12, Z15
+	VFMADD213PS  softmaxconsts<>+1408(SB), Z12, Z15
+	VFMADD213PS  softmaxconsts<>+1472(SB), Z12, Z15
+	VFMADD213PS  softmaxconsts<>+1536(SB), Z12, Z15
+	VFMADD213PS  softmaxconsts<>+1600(SB), Z12, Z15
+	VMULPS       Z12, Z15, Z15
+	VMULPS       Z14, Z15, Z15
+	VFMADD231PS  softmaxconsts<>+256(SB), Z13, Z15
+	VFNMADD231PS softmaxconsts<>+384(SB), Z14, Z15
+	VADDPS       Z15, Z12, Z15
+	VFMADD231PS  softmaxconsts<>+192(SB), Z13, Z15
+	VCMPPS       $0x03, Z9, Z9, K2
+	VMOVUPS      Z9, K2, Z15
+	VSUBPS       Z10, Z15, Z9
 	TESTQ        $0x00000001, sflags+200(FP)
 	JZ           noflag_781
-	VMOVUPS      softmaxconsts<>+0(SB), Z11
+	VMOVUPS      softmaxconsts<>+0(SB), Z12
 	TESTQ        $0x00000200, sflags+200(FP)
 	JZ           noflag_782
 	MOVQ         DI, R9
-	VXORPS       Z12, Z12, Z12
+	VXORPS       Z13, Z13, Z13
 	XORQ         R10, R10
 
 class_783:
-	VPCMPEQD     Z12, Z6, K2
-	VBROADCASTSS (R9), K2, Z11
+	VPCMPEQD     Z13, Z7, K2
+	VBROADCASTSS (R9), K2, Z12
 	ADDQ         $0x00000020, R9
-	VPADDD       softmaxconsts<>+832(SB), Z12, Z12
+	VPADDD       softmaxconsts<>+832(SB), Z13, Z13
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
 	JB           class_783
 
 noflag_782:
-	VBROADCASTSS eps1+208(FP), Z12
-	VMULPS       Z11, Z12, Z12
-	VMULPS       Z8, Z12, Z12
+	VBROADCASTSS eps1+208(FP), Z13
+	VMULPS       Z12, Z13, Z13
+	VMULPS       Z9, Z13, Z13
 	TESTQ        $0x00000400, sflags+200(FP)
 	JZ           noflag_784
-	VXORPS       Z13, Z13, Z13
+	VXORPS       Z14, Z14, Z14
 	MOVQ         AX, R9
 	MOVQ         DI, R10
 	XORQ         R11, R11
 
 class_785:
-	VMOVUPS.Z    (R9), K1, Z15
-	VSUBPS       Z7, Z15, Z15
+	VMOVUPS.Z    (R9), K1, Z16
+	VSUBPS       Z8, Z16, Z16
 	TESTQ        $0x00000200, sflags+200(FP)
 	JZ           noflag_786
-	VBROADCASTSS (R10), Z16
-	VMULPS       Z16, Z15, Z15
+	VBROADCASTSS (R10), Z17
+	VMULPS       Z17, Z16, Z16
 
 noflag_786:
-	VADDPS       Z15, Z13, Z13
+	VADDPS       Z16, Z14, Z14
 	ADDQ         CX, R9
 	ADDQ         $0x00000020, R10
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
 	JB           class_785
-	VBROADCASTSS wsum+216(FP), Z7
-	VMULPS       Z14, Z7, Z7
-	VSUBPS       Z13, Z7, Z7
-	VBROADCASTSS epsC+212(FP), Z13
-	VFMADD231PS  Z13, Z7, Z12
+	VBROADCASTSS wsum+216(FP), Z8
+	VMULPS       Z15, Z8, Z8
+	VSUBPS       Z14, Z8, Z8
+	VBROADCASTSS epsC+212(FP), Z14
+	VFMADD231PS  Z14, Z8, Z13
 
 noflag_784:
+	VMOVAPS.Z Z13, K1, Z13
+	VADDPS    Z13, Z0, Z0
 	VMOVAPS.Z Z12, K1, Z12
-	VADDPS    Z12, Z0, Z0
-	VMOVAPS.Z Z11, K1, Z11
-	VADDPS    Z11, Z1, Z1
+	VADDPS    Z12, Z1, Z1
 
 noflag_781:
 	TESTQ        $0x00000002, sflags+200(FP)
 	JZ           noflag_787
-	VMULPS       softmaxconsts<>+128(SB), Z9, Z7
-	VRNDSCALEPS  $0x00, Z7, Z7
-	VMOVAPS      Z9, Z11
-	VFNMADD231PS softmaxconsts<>+192(SB), Z7, Z11
-	VFNMADD231PS softmaxconsts<>+256(SB), Z7, Z11
-	VMULPS       Z11, Z11, Z12
-	VMOVUPS      softmaxconsts<>+320(SB), Z13
-	VFMADD213PS  softmaxconsts<>+384(SB), Z11, Z13
-	VMOVUPS      softmaxconsts<>+448(SB), Z14
-	VFMADD213PS  softmaxconsts<>+512(SB), Z11, Z14
-	VMOVUPS      softmaxconsts<>+576(SB), Z15
-	VFMADD213PS  softmaxconsts<>+640(SB), Z11, Z15
-	VFMADD213PS  Z14, Z12, Z15
-	VFMADD213PS  Z13, Z12, Z15
-	VFMADD213PS  Z11, Z12, Z15
-	VADDPS       softmaxconsts<>+0(SB), Z15, Z15
-	VSCALEFPS    Z7, Z15, Z15
-	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z9, K2
-	VXORPS       Z15, Z15, K2, Z15
-	VMULPS       Z10, Z15, Z15
-	VMOVUPS      softmaxconsts<>+0(SB), Z7
-	VSUBPS       Z15, Z7, Z7
-	VBROADCASTSS gamma+156(FP), Z9
+	VMULPS       softmaxconsts<>+128(SB), Z10, Z8
+	VRNDSCALEPS  $0x00, Z8, Z8
+	VMOVAPS      Z10, Z12
+	VFNMADD231PS softmaxconsts<>+192(SB), Z8, Z12
+	VFNMADD231PS softmaxconsts<>+256(SB), Z8, Z12
+	VMULPS       Z12, Z12, Z13
+	VMOVUPS      softmaxconsts<>+320(SB), Z14
+	VFMADD213PS  softmaxconsts<>+384(SB), Z12, Z14
+	VMOVUPS      softmaxconsts<>+448(SB), Z15
+	VFMADD213PS  softmaxconsts<>+512(SB), Z12, Z15
+	VMOVUPS      softmaxconsts<>+576(SB), Z16
+	VFMADD213PS  softmaxconsts<>+640(SB), Z12, Z16
+	VFMADD213PS  Z15, Z13, Z16
+	VFMADD213PS  Z14, Z13, Z16
+	VFMADD213PS  Z12, Z13, Z16
+	VADDPS       softmaxconsts<>+0(SB), Z16, Z16
+	VSCALEFPS    Z8, Z16, Z16
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z10, K2
+	VXORPS       Z16, Z16, K2, Z16
+	VMULPS       Z11, Z16, Z16
+	VMOVUPS      softmaxconsts<>+0(SB), Z8
+	VSUBPS       Z16, Z8, Z8
+	VBROADCASTSS gamma+156(FP), Z10
 	MOVQ         gmode+160(FP), R9
 	CMPQ         R9, $0x01
 	JEQ          pow1_788
@@ -13269,189 +13382,196 @@ noflag_781:
 	JEQ          pow2_790
 	CMPQ         R9, $0x03
 	JEQ          powg_789
-	VMOVUPS      softmaxconsts<>+0(SB), Z9
+	VMOVUPS      softmaxconsts<>+0(SB), Z10
 	JMP          powd_791
 
 pow1_788:
-	VMOVAPS Z7, Z9
-	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z7, K2
-	VXORPS  Z9, Z9, K2, Z9
+	VMOVAPS Z8, Z10
+	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z8, K2
+	VXORPS  Z10, Z10, K2, Z10
 	JMP     powd_791
 
 pow2_790:
-	VMULPS Z7, Z7, Z9
-	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z7, K2
-	VXORPS Z9, Z9, K2, Z9
+	VMULPS Z8, Z8, Z10
+	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z8, K2
+	VXORPS Z10, Z10, K2, Z10
 	JMP    powd_791
 
 powg_789:
-	VGETEXPPS    Z7, Z12
-	VADDPS       softmaxconsts<>+0(SB), Z12, Z12
-	VGETMANTPS   $0x02, Z7, Z11
-	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z11, K2
-	VSUBPS       softmaxconsts<>+0(SB), Z11, Z13
-	VADDPS       Z11, Z11, Z14
-	VSUBPS       softmaxconsts<>+0(SB), Z14, Z14
-	VBLENDMPS    Z14, Z13, K2, Z11
-	VSUBPS       softmaxconsts<>+0(SB), Z12, K2, Z12
-	VMULPS       Z11, Z11, Z13
-	VMOVUPS      softmaxconsts<>+1088(SB), Z14
-	VFMADD213PS  softmaxconsts<>+1152(SB), Z11, Z14
-	VFMADD213PS  softmaxconsts<>+1216(SB), Z11, Z14
-	VFMADD213PS  softmaxconsts<>+1280(SB), Z11, Z14
-	VFMADD213PS  softmaxconsts<>+1344(SB), Z11, Z14
-	VFMADD213PS  softmaxconsts<>+1408(SB), Z11, Z14
-	VFMADD213PS  softmaxconsts<>+1472(SB), Z11, Z14
-	VFMADD213PS  softmaxconsts<>+1536(SB), Z11, Z14
-	VFMADD213PS  softmaxconsts<>+1600(SB), Z11, Z14
-	VMULPS       Z11, Z14, Z14
-	VMULPS       Z13, Z14, Z14
-	VFMADD231PS  softmaxconsts<>+256(SB), Z12, Z14
-	VFNMADD231PS softmaxconsts<>+384(SB), Z13, Z14
-	VADDPS       Z14, Z11, Z14
-	VFMADD231PS  softmaxconsts<>+192(SB), Z12, Z14
-	VCMPPS       $0x05, softmaxconsts<>+1920(SB), Z7, K2
-	VMOVUPS      Z7, K2, Z14
-	VCMPPS       $0x01, softmaxconsts<>+1664(SB), Z7, K2
-	VMOVUPS      softmaxconsts<>+1984(SB), K2, Z14
-	VCMPPS       $0x00, softmaxconsts<>+1664(SB), Z7, K2
-	VMOVUPS      softmaxconsts<>+2048(SB), K2, Z14
-	VMULPS       Z9, Z14, Z14
-	VMULPS       softmaxconsts<>+128(SB), Z14, Z9
-	VRNDSCALEPS  $0x00, Z9, Z9
-	VMOVAPS      Z14, Z11
-	VFNMADD231PS softmaxconsts<>+192(SB), Z9, Z11
-	VFNMADD231PS softmaxconsts<>+256(SB), Z9, Z11
-	VMULPS       Z11, Z11, Z12
-	VMOVUPS      softmaxconsts<>+320(SB), Z13
-	VFMADD213PS  softmaxconsts<>+384(SB), Z11, Z13
-	VMOVUPS      softmaxconsts<>+448(SB), Z15
-	VFMADD213PS  softmaxconsts<>+512(SB), Z11, Z15
-	VMOVUPS      softmaxconsts<>+576(SB), Z16
-	VFMADD213PS  softmaxconsts<>+640(SB), Z11, Z16
-	VFMADD213PS  Z15, Z12, Z16
-	VFMADD213PS  Z13, Z12, Z16
-	VFMADD213PS  Z11, Z12, Z16
-	VADDPS       softmaxconsts<>+0(SB), Z16, Z16
-	VSCALEFPS    Z9, Z16, Z16
-	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z14, K2
-	VXORPS       Z16, Z16, K2, Z16
-	VCMPPS       $0x0e, softmaxconsts<>+2368(SB), Z14, K2
-	VMOVUPS      softmaxconsts<>+1920(SB), K2, Z16
-	VMOVAPS      Z16, Z9
-	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z7, K2
-	VXORPS       Z9, Z9, K2, Z9
+	VGETEXPPS    Z8, Z13
+	VADDPS       softmaxconsts<>+0(SB), Z13, Z13
+	VGETMANTPS   $0x02, Z8, Z12
+	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z12, K2
+	VSUBPS       softmaxconsts<>+0(SB), Z12, Z14
+	VADDPS       Z12, Z12, Z15
+	VSUBPS       softmaxconsts<>+0(SB), Z15, Z15
+	VBLENDMPS    Z15, Z14, K2, Z12
+	VSUBPS       softmaxconsts<>+0(SB), Z13, K2, Z13
+	VMULPS       Z12, Z12, Z14
+	VMOVUPS      softmaxconsts<>+1088(SB), Z15
+	VFMADD213PS  softmaxconsts<>+1152(SB), Z12, Z15
+	VFMADD213PS  softmaxconsts<>+1216(SB), Z12, Z15
+	VFMADD213PS  softmaxconsts<>+1280(SB), Z12, Z15
+	VFMADD213PS  softmaxconsts<>+1344(SB), Z12, Z15
+	VFMADD213PS  softmaxconsts<>+1408(SB), Z12, Z15
+	VFMADD213PS  softmaxconsts<>+1472(SB), Z12, Z15
+	VFMADD213PS  softmaxconsts<>+1536(SB), Z12, Z15
+	VFMADD213PS  softmaxconsts<>+1600(SB), Z12, Z15
+	VMULPS       Z12, Z15, Z15
+	VMULPS       Z14, Z15, Z15
+	VFMADD231PS  softmaxconsts<>+256(SB), Z13, Z15
+	VFNMADD231PS softmaxconsts<>+384(SB), Z14, Z15
+	VADDPS       Z15, Z12, Z15
+	VFMADD231PS  softmaxconsts<>+192(SB), Z13, Z15
+	VCMPPS       $0x05, softmaxconsts<>+1920(SB), Z8, K2
+	VMOVUPS      Z8, K2, Z15
+	VCMPPS       $0x01, softmaxconsts<>+1664(SB), Z8, K2
+	VMOVUPS      softmaxconsts<>+1984(SB), K2, Z15
+	VCMPPS       $0x00, softmaxconsts<>+1664(SB), Z8, K2
+	VMOVUPS      softmaxconsts<>+2048(SB), K2, Z15
+	VMULPS       Z10, Z15, Z15
+	VMULPS       softmaxconsts<>+128(SB), Z15, Z10
+	VRNDSCALEPS  $0x00, Z10, Z10
+	VMOVAPS      Z15, Z12
+	VFNMADD231PS softmaxconsts<>+192(SB), Z10, Z12
+	VFNMADD231PS softmaxconsts<>+256(SB), Z10, Z12
+	VMULPS       Z12, Z12, Z13
+	VMOVUPS      softmaxconsts<>+320(SB), Z14
+	VFMADD213PS  softmaxconsts<>+384(SB), Z12, Z14
+	VMOVUPS      softmaxconsts<>+448(SB), Z16
+	VFMADD213PS  softmaxconsts<>+512(SB), Z12, Z16
+	VMOVUPS      softmaxconsts<>+576(SB), Z17
+	VFMADD213PS  softmaxconsts<>+640(SB), Z12, Z17
+	VFMADD213PS  Z16, Z13, Z17
+	VFMADD213PS  Z14, Z13, Z17
+	VFMADD213PS  Z12, Z13, Z17
+	VADDPS       softmaxconsts<>+0(SB), Z17, Z17
+	VSCALEFPS    Z10, Z17, Z17
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z15, K2
+	VXORPS       Z17, Z17, K2, Z17
+	VCMPPS       $0x0e, softmaxconsts<>+2368(SB), Z15, K2
+	VMOVUPS      softmaxconsts<>+1920(SB), K2, Z17
+	VMOVAPS      Z17, Z10
+	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z8, K2
+	VXORPS       Z10, Z10, K2, Z10
 
 powd_791:
-	VMULPS  Z8, Z9, Z9
+	VMULPS  Z9, Z10, Z10
 	TESTQ   $0x00000100, sflags+200(FP)
 	JZ      noflag_792
-	VMOVUPS softmaxconsts<>+0(SB), Z7
+	VMOVUPS softmaxconsts<>+0(SB), Z8
 	MOVQ    DI, R9
-	VXORPS  Z8, Z8, Z8
+	VXORPS  Z9, Z9, Z9
 	XORQ    R10, R10
 
 class_793:
-	VPCMPEQD     Z8, Z6, K2
-	VBROADCASTSS 4(R9), K2, Z7
+	VPCMPEQD     Z9, Z7, K2
+	VBROADCASTSS 4(R9), K2, Z8
 	ADDQ         $0x00000020, R9
-	VPADDD       softmaxconsts<>+832(SB), Z8, Z8
+	VPADDD       softmaxconsts<>+832(SB), Z9, Z9
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
 	JB           class_793
-	VMULPS       Z7, Z9, Z9
+	VMULPS       Z8, Z10, Z10
 
 noflag_792:
-	VMOVAPS.Z Z9, K1, Z9
-	VADDPS    Z9, Z2, Z2
+	VMOVAPS.Z Z10, K1, Z10
+	VADDPS    Z10, Z2, Z2
 
 noflag_787:
 noflag_780:
 	JMP pwdone_779
 
 prodmode_778:
-	VBROADCASTSS eps1+208(FP), Z11
-	VXORPS       softmaxconsts<>+2176(SB), Z11, Z11
-	VMULPS       Z9, Z11, Z11
+	VBROADCASTSS eps1+208(FP), Z12
+	VXORPS       softmaxconsts<>+2176(SB), Z12, Z12
+	VMULPS       Z10, Z12, Z12
 	TESTQ        $0x00000400, sflags+200(FP)
 	JZ           noflag_794
-	VXORPS       Z9, Z9, Z9
+	VXORPS       Z10, Z10, Z10
 	MOVQ         AX, R9
 	MOVQ         DI, R10
 	XORQ         R11, R11
 
 class_795:
-	VMOVUPS.Z    (R9), K1, Z12
-	VSUBPS       Z7, Z12, Z12
+	VMOVUPS.Z    (R9), K1, Z13
+	VSUBPS       Z8, Z13, Z13
 	TESTQ        $0x00000200, sflags+200(FP)
 	JZ           noflag_796
-	VBROADCASTSS (R10), Z13
-	VMULPS       Z13, Z12, Z12
+	VBROADCASTSS (R10), Z14
+	VMULPS       Z14, Z13, Z13
 
 noflag_796:
-	VADDPS       Z12, Z9, Z9
+	VADDPS       Z13, Z10, Z10
 	ADDQ         CX, R9
 	ADDQ         $0x00000020, R10
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
 	JB           class_795
-	VBROADCASTSS epsC+212(FP), Z7
-	VFNMADD231PS Z7, Z9, Z11
+	VBROADCASTSS epsC+212(FP), Z8
+	VFNMADD231PS Z8, Z10, Z12
 
 noflag_794:
-	VMOVAPS.Z  Z11, K1, Z11
-	VADDPS     Z11, Z0, Z0
-	VMOVUPS    softmaxconsts<>+0(SB), Z7
-	VMOVAPS.Z  Z7, K1, Z7
-	VADDPS     Z7, Z1, Z1
-	VMULPS     Z8, Z4, K1, Z4
-	VGETEXPPS  Z4, Z7
-	VADDPS     Z7, Z5, Z5
-	VGETMANTPS $0x00, Z4, Z4
+	VMOVAPS.Z   Z12, K1, Z12
+	VADDPS      Z12, Z0, Z0
+	VMOVUPS     softmaxconsts<>+0(SB), Z8
+	VMOVAPS.Z   Z8, K1, Z8
+	VADDPS      Z8, Z1, Z1
+	VMOVUPS     softmaxconsts<>+0(SB), Z8
+	VMOVUPS     Z9, K1, Z8
+	VMULPS      Z8, Z4, Z9
+	VMOVAPS     Z9, Z10
+	VFMSUB231PS Z8, Z4, Z10
+	VFMADD231PS Z8, Z5, Z10
+	VGETEXPPS   Z9, Z5
+	VADDPS      Z5, Z6, Z6
+	VGETMANTPS  $0x00, Z9, Z4
+	VXORPS      softmaxconsts<>+2176(SB), Z5, Z5
+	VSCALEFPS   Z5, Z10, Z5
 
 pwdone_779:
-	VMOVUPS softmaxconsts<>+0(SB), Z7
+	VMOVUPS softmaxconsts<>+0(SB), Z8
 	TESTQ   $0x00000200, flags+88(FP)
 	JZ      noflag_797
 	MOVQ    DI, R9
-	VXORPS  Z8, Z8, Z8
+	VXORPS  Z9, Z9, Z9
 	XORQ    R10, R10
 
 class_798:
-	VPCMPEQD     Z8, Z6, K2
-	VBROADCASTSS (R9), K2, Z7
+	VPCMPEQD     Z9, Z7, K2
+	VBROADCASTSS (R9), K2, Z8
 	ADDQ         $0x00000020, R9
-	VPADDD       softmaxconsts<>+832(SB), Z8, Z8
+	VPADDD       softmaxconsts<>+832(SB), Z9, Z9
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
 	JB           class_798
 
 noflag_797:
-	VBROADCASTSS k1+144(FP), Z8
-	VMULPS       Z7, Z8, Z8
-	VBROADCASTSS k2+148(FP), Z7
-	VADDPS       Z8, Z7, Z7
-	VXORPS       Z9, Z9, Z9
+	VBROADCASTSS k1+144(FP), Z9
+	VMULPS       Z8, Z9, Z9
+	VBROADCASTSS k2+148(FP), Z8
+	VADDPS       Z9, Z8, Z8
+	VXORPS       Z10, Z10, Z10
 	TESTQ        $0x00000004, flags+88(FP)
 	JZ           noflag_799
 	MOVQ         SI, R9
 	MOVQ         DI, R10
-	VXORPS       Z11, Z11, Z11
+	VXORPS       Z12, Z12, Z12
 	XORQ         R11, R11
 
 class_800:
-	VMULPS       (R9), Z10, Z12
-	VPCMPEQD     Z11, Z6, K2
-	VBROADCASTSS 20(R10), Z13
-	VMULPS       Z12, Z13, Z13
-	VBROADCASTSS 16(R10), Z14
-	VADDPS       Z13, Z14, Z13
-	VBROADCASTSS 12(R10), Z14
-	VADDPS       Z14, Z13, K2, Z13
-	VFMADD231PS  Z13, Z12, Z9
+	VMULPS       (R9), Z11, Z13
+	VPCMPEQD     Z12, Z7, K2
+	VBROADCASTSS 20(R10), Z14
+	VMULPS       Z13, Z14, Z14
+	VBROADCASTSS 16(R10), Z15
+	VADDPS       Z14, Z15, Z14
+	VBROADCASTSS 12(R10), Z15
+	VADDPS       Z15, Z14, K2, Z14
+	VFMADD231PS  Z14, Z13, Z10
 	ADDQ         $0x00000040, R9
 	ADDQ         $0x00000020, R10
-	VPADDD       softmaxconsts<>+832(SB), Z11, Z11
+	VPADDD       softmaxconsts<>+832(SB), Z12, Z12
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
 	JB           class_800
@@ -13462,80 +13582,80 @@ noflag_799:
 	MOVQ   SI, R9
 	MOVQ   DI, R10
 	MOVQ   R8, R11
-	VXORPS Z11, Z11, Z11
+	VXORPS Z12, Z12, Z12
 	XORQ   R12, R12
 
 class_803:
-	VPCMPEQD     Z11, Z6, K2
-	VMULPS       (R9), Z10, Z12
-	VBROADCASTSS 20(R10), Z13
-	VMULPS       Z12, Z13, Z13
-	VBROADCASTSS 16(R10), Z14
-	VADDPS       Z13, Z14, Z13
-	VBROADCASTSS 12(R10), Z14
-	VADDPS       Z14, Z13, K2, Z13
-	VSUBPS       Z9, Z13, Z13
-	VADDPS       Z7, Z13, Z13
-	VMULPS       Z13, Z12, Z12
+	VPCMPEQD     Z12, Z7, K2
+	VMULPS       (R9), Z11, Z13
+	VBROADCASTSS 20(R10), Z14
+	VMULPS       Z13, Z14, Z14
+	VBROADCASTSS 16(R10), Z15
+	VADDPS       Z14, Z15, Z14
+	VBROADCASTSS 12(R10), Z15
+	VADDPS       Z15, Z14, K2, Z14
+	VSUBPS       Z10, Z14, Z14
+	VADDPS       Z8, Z14, Z14
+	VMULPS       Z14, Z13, Z13
 	TESTQ        $0x00000400, flags+88(FP)
 	JZ           noflag_804
-	VBROADCASTSS 8(R10), Z13
-	VSUBPS       Z13, Z12, Z12
+	VBROADCASTSS 8(R10), Z14
+	VSUBPS       Z14, Z13, Z13
 
 noflag_804:
-	VSUBPS    Z8, Z12, K2, Z12
-	VMOVAPS.Z Z12, K1, Z12
+	VSUBPS    Z9, Z13, K2, Z13
+	VMOVAPS.Z Z13, K1, Z13
 	TESTQ     $0x00000800, flags+88(FP)
 	JNZ       nt_805
-	VMOVUPS   Z12, (R11)
+	VMOVUPS   Z13, (R11)
 	JMP       st_806
 
 nt_805:
-	VMOVNTPS Z12, (R11)
+	VMOVNTPS Z13, (R11)
 
 st_806:
 	ADDQ   $0x00000040, R9
 	ADDQ   $0x00000020, R10
 	ADDQ   CX, R11
-	VPADDD softmaxconsts<>+832(SB), Z11, Z11
+	VPADDD softmaxconsts<>+832(SB), Z12, Z12
 	INCQ   R12
 	CMPQ   R12, C+72(FP)
 	JB     class_803
 	JMP    outd_801
 
 outnr_802:
-	VMOVAPS Z7, Z7
-	VMULPS  Z10, Z7, Z7
+	VMOVAPS Z8, Z8
+	VMULPS  Z11, Z8, Z8
 	MOVQ    SI, R9
 	MOVQ    DI, R10
 	MOVQ    R8, R11
-	VXORPS  Z9, Z9, Z9
+	VXORPS  Z10, Z10, Z10
 	XORQ    R12, R12
 
 class_807:
-	VPCMPEQD     Z9, Z6, K2
-	VMULPS       (R9), Z7, Z10
+	VPCMPEQD     Z10, Z7, K2
+	VMULPS       (R9), Z8, Z11
 	TESTQ        $0x00000400, flags+88(FP)
 	JZ           noflag_808
-	VBROADCASTSS 8(R10), Z11
-	VSUBPS       Z11, Z10, Z10
+	VBROADCASTSS 8(R10), Z12
+	VSUBPS       Z12, Z11, Z11
 
 noflag_808:
-	VSUBPS    Z8, Z10, K2, Z10
-	VMOVAPS.Z Z10, K1, Z10
+	VSUBPS    Z9, Z11, K2, Z11
+	VMOVAPS.Z Z11, K1, Z11
 	TESTQ     $0x00000800, flags+88(FP)
 	JNZ       nt_809
-	VMOVUPS   Z10, (R11)
+	VMOVUPS   Z11, (R11)
 	JMP       st_810
 
 nt_809:
-	VMOVNTPS Z10, (R11)
+	VMOVNTPS Z11, (R11)
 
 st_810:
 	ADDQ   $0x00000040, R9
 	ADDQ   $0x00000020, R10
 	ADDQ   CX, R11
-	VPADDD softmaxconsts<>+832(SB), Z9, Z9
+	VPADDD softmaxconsts<>+832(SB), Z10, Z10
 	INCQ   R12
 	CMPQ   R12, C+72(FP)
 	JB     class_807
@@ -13553,13 +13673,13 @@ tail_773:
 	MOVL         $0x0000ffff, R9
 	BZHIL        DX, R9, R9
 	KMOVW        R9, K1
-	VMOVDQU8.Z   (BX), K1, X6
-	VPMOVZXBD    X6, Z6
-	VBROADCASTSS ign+80(FP), Z7
-	VPCMPD       $0x04, Z7, Z6, K1, K2
-	VMOVDQU32    softmaxconsts<>+64(SB), Z7
-	VPBLENDMD    Z6, Z7, K2, Z6
-	VMOVUPS.Z    (AX), K2, Z7
+	VMOVDQU8.Z   (BX), K1, X7
+	VPMOVZXBD    X7, Z7
+	VBROADCASTSS ign+80(FP), Z8
+	VPCMPD       $0x04, Z8, Z7, K1, K2
+	VMOVDQU32    softmaxconsts<>+64(SB), Z8
+	VPBLENDMD    Z7, Z8, K2, Z7
+	VMOVUPS.Z    (AX), K2, Z8
 	PREFETCHT0   1024(AX)
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
@@ -13568,172 +13688,172 @@ tail_773:
 
 max_812:
 	ADDQ       CX, DX
-	VMOVUPS.Z  (DX), K2, Z8
+	VMOVUPS.Z  (DX), K2, Z9
 	PREFETCHT0 1024(DX)
-	VMAXPS     Z8, Z7, Z7
+	VMAXPS     Z9, Z8, Z8
 	DECQ       BX
 	JNZ        max_812
 
 c1_811:
-	VXORPS Z8, Z8, Z8
 	VXORPS Z9, Z9, Z9
+	VXORPS Z10, Z10, Z10
 	MOVQ   AX, DX
 	MOVQ   SI, BX
-	VXORPS Z10, Z10, Z10
+	VXORPS Z11, Z11, Z11
 	XORQ   R9, R9
 
 class_813:
-	VMOVUPS.Z    (DX), K2, Z11
-	VSUBPS       Z7, Z11, Z11
-	VMULPS       softmaxconsts<>+128(SB), Z11, Z12
-	VRNDSCALEPS  $0x00, Z12, Z12
-	VMOVAPS      Z11, Z13
-	VFNMADD231PS softmaxconsts<>+192(SB), Z12, Z13
-	VFNMADD231PS softmaxconsts<>+256(SB), Z12, Z13
-	VMULPS       Z13, Z13, Z14
-	VMOVUPS      softmaxconsts<>+320(SB), Z15
-	VFMADD213PS  softmaxconsts<>+384(SB), Z13, Z15
-	VMOVUPS      softmaxconsts<>+448(SB), Z16
-	VFMADD213PS  softmaxconsts<>+512(SB), Z13, Z16
-	VMOVUPS      softmaxconsts<>+576(SB), Z17
-	VFMADD213PS  softmaxconsts<>+640(SB), Z13, Z17
-	VFMADD213PS  Z16, Z14, Z17
-	VFMADD213PS  Z15, Z14, Z17
-	VFMADD213PS  Z13, Z14, Z17
-	VADDPS       softmaxconsts<>+0(SB), Z17, Z17
-	VSCALEFPS    Z12, Z17, Z17
-	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z11, K3
-	VXORPS       Z17, Z17, K3, Z17
-	VADDPS       Z17, Z8, Z8
-	VMOVUPS      Z17, (BX)
-	VPCMPEQD     Z10, Z6, K3
-	VMOVUPS      Z11, K3, Z9
+	VMOVUPS.Z    (DX), K2, Z12
+	VSUBPS       Z8, Z12, Z12
+	VMULPS       softmaxconsts<>+128(SB), Z12, Z13
+	VRNDSCALEPS  $0x00, Z13, Z13
+	VMOVAPS      Z12, Z14
+	VFNMADD231PS softmaxconsts<>+192(SB), Z13, Z14
+	VFNMADD231PS softmaxconsts<>+256(SB), Z13, Z14
+	VMULPS       Z14, Z14, Z15
+	VMOVUPS      softmaxconsts<>+320(SB), Z16
+	VFMADD213PS  softmaxconsts<>+384(SB), Z14, Z16
+	VMOVUPS      softmaxconsts<>+448(SB), Z17
+	VFMADD213PS  softmaxconsts<>+512(SB), Z14, Z17
+	VMOVUPS      softmaxconsts<>+576(SB), Z18
+	VFMADD213PS  softmaxconsts<>+640(SB), Z14, Z18
+	VFMADD213PS  Z17, Z15, Z18
+	VFMADD213PS  Z16, Z15, Z18
+	VFMADD213PS  Z14, Z15, Z18
+	VADDPS       softmaxconsts<>+0(SB), Z18, Z18
+	VSCALEFPS    Z13, Z18, Z18
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z12, K3
+	VXORPS       Z18, Z18, K3, Z18
+	VADDPS       Z18, Z9, Z9
+	VMOVUPS      Z18, (BX)
+	VPCMPEQD     Z11, Z7, K3
+	VMOVUPS      Z12, K3, Z10
 	ADDQ         CX, DX
 	ADDQ         $0x00000040, BX
-	VPADDD       softmaxconsts<>+832(SB), Z10, Z10
+	VPADDD       softmaxconsts<>+832(SB), Z11, Z11
 	INCQ         R9
 	CMPQ         R9, C+72(FP)
 	JB           class_813
-	VMOVUPS      softmaxconsts<>+0(SB), Z10
-	VDIVPS       Z8, Z10, Z10
 	VMOVUPS      softmaxconsts<>+0(SB), Z11
-	VMOVAPS.Z    Z11, K2, Z11
-	VADDPS       Z11, Z3, Z3
+	VDIVPS       Z9, Z11, Z11
+	VMOVUPS      softmaxconsts<>+0(SB), Z12
+	VMOVAPS.Z    Z12, K2, Z12
+	VADDPS       Z12, Z3, Z3
 	MOVQ         sflags+200(FP), DX
 	ANDQ         $0x00000203, DX
 	CMPQ         DX, $0x00000001
 	JEQ          prodmode_814
 	TESTQ        $0x00000003, sflags+200(FP)
 	JZ           noflag_816
-	VGETEXPPS    Z8, Z12
-	VADDPS       softmaxconsts<>+0(SB), Z12, Z12
-	VGETMANTPS   $0x02, Z8, Z11
-	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z11, K3
-	VSUBPS       softmaxconsts<>+0(SB), Z11, Z13
-	VADDPS       Z11, Z11, Z14
-	VSUBPS       softmaxconsts<>+0(SB), Z14, Z14
-	VBLENDMPS    Z14, Z13, K3, Z11
-	VSUBPS       softmaxconsts<>+0(SB), Z12, K3, Z12
-	VMULPS       Z11, Z11, Z13
-	VMOVUPS      softmaxconsts<>+1088(SB), Z14
-	VFMADD213PS  softmaxconsts<>+1152(SB), Z11, Z14
-	VFMADD213PS  softmaxconsts<>+1216(SB), Z11, Z14
-	VFMADD213PS  softmaxconsts<>+1280(SB), Z11, Z14
-	VFMADD213PS  softmaxconsts<>+1344(SB), Z11, Z14
-	VFMADD213PS  softmaxconsts<>+1408(SB), Z11, Z14
-	VFMADD213PS  softmaxconsts<>+1472(SB), Z11, Z14
-	VFMADD213PS  softmaxconsts<>+1536(SB), Z11, Z14
-	VFMADD213PS  softmaxconsts<>+1600(SB), Z11, Z14
-	VMULPS       Z11, Z14, Z14
-	VMULPS       Z13, Z14, Z14
-	VFMADD231PS  softmaxconsts<>+256(SB), Z12, Z14
-	VFNMADD231PS softmaxconsts<>+384(SB), Z13, Z14
-	VADDPS       Z14, Z11, Z14
-	VFMADD231PS  softmaxconsts<>+192(SB), Z12, Z14
-	VCMPPS       $0x03, Z8, Z8, K3
-	VMOVUPS      Z8, K3, Z14
-	VSUBPS       Z9, Z14, Z8
+	VGETEXPPS    Z9, Z13
+	VADDPS       softmaxconsts<>+0(SB), Z13, Z13
+	VGETMANTPS   $0x02, Z9, Z12
+	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z12, K3
+	VSUBPS       softmaxconsts<>+0(SB), Z12, Z14
+	VADDPS       Z12, Z12, Z15
+	VSUBPS       softmaxconsts<>+0(SB), Z15, Z15
+	VBLENDMPS    Z15, Z14, K3, Z12
+	VSUBPS       softmaxconsts<>+0(SB), Z13, K3, Z13
+	VMULPS       Z12, Z12, Z14
+	VMOVUPS      softmaxconsts<>+1088(SB), Z15
+	VFMADD213PS  softmaxconsts<>+1152(SB), Z12, Z15
+	VFMADD213PS  softmaxconsts<>+1216(SB), Z12, Z15
+	VFMADD213PS  softmaxconsts<>+1280(SB), Z12, Z15
+	VFMADD213PS  softmaxconsts<>+1344(SB), Z12, Z15
+	VFMADD213PS  softmaxconsts<>+1408(SB), Z12, Z15
+	VFMADD213PS  softmaxconsts<>+1472(SB), Z12, Z15
+	VFMADD213PS  softmaxconsts<>+1536(SB), Z12, Z15
+	VFMADD213PS  softmaxconsts<>+1600(SB), Z12, Z15
+	VMULPS       Z12, Z15, Z15
+	VMULPS       Z14, Z15, Z15
+	VFMADD231PS  softmaxconsts<>+256(SB), Z13, Z15
+	VFNMADD231PS softmaxconsts<>+384(SB), Z14, Z15
+	VADDPS       Z15, Z12, Z15
+	VFMADD231PS  softmaxconsts<>+192(SB), Z13, Z15
+	VCMPPS       $0x03, Z9, Z9, K3
+	VMOVUPS      Z9, K3, Z15
+	VSUBPS       Z10, Z15, Z9
 	TESTQ        $0x00000001, sflags+200(FP)
 	JZ           noflag_817
-	VMOVUPS      softmaxconsts<>+0(SB), Z11
+	VMOVUPS      softmaxconsts<>+0(SB), Z12
 	TESTQ        $0x00000200, sflags+200(FP)
 	JZ           noflag_818
 	MOVQ         DI, DX
-	VXORPS       Z12, Z12, Z12
+	VXORPS       Z13, Z13, Z13
 	XORQ         BX, BX
 
 class_819:
-	VPCMPEQD     Z12, Z6, K3
-	VBROADCASTSS (DX), K3, Z11
+	VPCMPEQD     Z13, Z7, K3
+	VBROADCASTSS (DX), K3, Z12
 	ADDQ         $0x00000020, DX
-	VPADDD       softmaxconsts<>+832(SB), Z12, Z12
+	VPADDD       softmaxconsts<>+832(SB), Z13, Z13
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
 	JB           class_819
 
 noflag_818:
-	VBROADCASTSS eps1+208(FP), Z12
-	VMULPS       Z11, Z12, Z12
-	VMULPS       Z8, Z12, Z12
+	VBROADCASTSS eps1+208(FP), Z13
+	VMULPS       Z12, Z13, Z13
+	VMULPS       Z9, Z13, Z13
 	TESTQ        $0x00000400, sflags+200(FP)
 	JZ           noflag_820
-	VXORPS       Z13, Z13, Z13
+	VXORPS       Z14, Z14, Z14
 	MOVQ         DI, DX
 	XORQ         BX, BX
 
 class_821:
-	VMOVUPS.Z    (AX), K2, Z15
-	VSUBPS       Z7, Z15, Z15
+	VMOVUPS.Z    (AX), K2, Z16
+	VSUBPS       Z8, Z16, Z16
 	TESTQ        $0x00000200, sflags+200(FP)
 	JZ           noflag_822
-	VBROADCASTSS (DX), Z16
-	VMULPS       Z16, Z15, Z15
+	VBROADCASTSS (DX), Z17
+	VMULPS       Z17, Z16, Z16
 
 noflag_822:
-	VADDPS       Z15, Z13, Z13
+	VADDPS       Z16, Z14, Z14
 	ADDQ         CX, AX
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
 	JB           class_821
-	VBROADCASTSS wsum+216(FP), Z7
-	VMULPS       Z14, Z7, Z7
-	VSUBPS       Z13, Z7, Z7
-	VBROADCASTSS epsC+212(FP), Z13
-	VFMADD231PS  Z13, Z7, Z12
+	VBROADCASTSS wsum+216(FP), Z8
+	VMULPS       Z15, Z8, Z8
+	VSUBPS       Z14, Z8, Z8
+	VBROADCASTSS epsC+212(FP), Z14
+	VFMADD231PS  Z14, Z8, Z13
 
 noflag_820:
+	VMOVAPS.Z Z13, K2, Z13
+	VADDPS    Z13, Z0, Z0
 	VMOVAPS.Z Z12, K2, Z12
-	VADDPS    Z12, Z0, Z0
-	VMOVAPS.Z Z11, K2, Z11
-	VADDPS    Z11, Z1, Z1
+	VADDPS    Z12, Z1, Z1
 
 noflag_817:
 	TESTQ        $0x00000002, sflags+200(FP)
 	JZ           noflag_823
-	VMULPS       softmaxconsts<>+128(SB), Z9, Z7
-	VRNDSCALEPS  $0x00, Z7, Z7
-	VMOVAPS      Z9, Z11
-	VFNMADD231PS softmaxconsts<>+192(SB), Z7, Z11
-	VFNMADD231PS softmaxconsts<>+256(SB), Z7, Z11
-	VMULPS       Z11, Z11, Z12
-	VMOVUPS      softmaxconsts<>+320(SB), Z13
-	VFMADD213PS  softmaxconsts<>+384(SB), Z11, Z13
-	VMOVUPS      softmaxconsts<>+448(SB), Z14
-	VFMADD213PS  softmaxconsts<>+512(SB), Z11, Z14
-	VMOVUPS      softmaxconsts<>+576(SB), Z15
-	VFMADD213PS  softmaxconsts<>+640(SB), Z11, Z15
-	VFMADD213PS  Z14, Z12, Z15
-	VFMADD213PS  Z13, Z12, Z15
-	VFMADD213PS  Z11, Z12, Z15
-	VADDPS       softmaxconsts<>+0(SB), Z15, Z15
-	VSCALEFPS    Z7, Z15, Z15
-	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z9, K3
-	VXORPS       Z15, Z15, K3, Z15
-	VMULPS       Z10, Z15, Z15
-	VMOVUPS      softmaxconsts<>+0(SB), Z7
-	VSUBPS       Z15, Z7, Z7
-	VBROADCASTSS gamma+156(FP), Z9
+	VMULPS       softmaxconsts<>+128(SB), Z10, Z8
+	VRNDSCALEPS  $0x00, Z8, Z8
+	VMOVAPS      Z10, Z12
+	VFNMADD231PS softmaxconsts<>+192(SB), Z8, Z12
+	VFNMADD231PS softmaxconsts<>+256(SB), Z8, Z12
+	VMULPS       Z12, Z12, Z13
+	VMOVUPS      softmaxconsts<>+320(SB), Z14
+	VFMADD213PS  softmaxconsts<>+384(SB), Z12, Z14
+	VMOVUPS      softmaxconsts<>+448(SB), Z15
+	VFMADD213PS  softmaxconsts<>+512(SB), Z12, Z15
+	VMOVUPS      softmaxconsts<>+576(SB), Z16
+	VFMADD213PS  softmaxconsts<>+640(SB), Z12, Z16
+	VFMADD213PS  Z15, Z13, Z16
+	VFMADD213PS  Z14, Z13, Z16
+	VFMADD213PS  Z12, Z13, Z16
+	VADDPS       softmaxconsts<>+0(SB), Z16, Z16
+	VSCALEFPS    Z8, Z16, Z16
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z10, K3
+	VXORPS       Z16, Z16, K3, Z16
+	VMULPS       Z11, Z16, Z16
+	VMOVUPS      softmaxconsts<>+0(SB), Z8
+	VSUBPS       Z16, Z8, Z8
+	VBROADCASTSS gamma+156(FP), Z10
 	MOVQ         gmode+160(FP), AX
 	CMPQ         AX, $0x01
 	JEQ          pow1_824
@@ -13741,188 +13861,195 @@ noflag_817:
 	JEQ          pow2_826
 	CMPQ         AX, $0x03
 	JEQ          powg_825
-	VMOVUPS      softmaxconsts<>+0(SB), Z9
+	VMOVUPS      softmaxconsts<>+0(SB), Z10
 	JMP          powd_827
 
 pow1_824:
-	VMOVAPS Z7, Z9
-	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z7, K3
-	VXORPS  Z9, Z9, K3, Z9
+	VMOVAPS Z8, Z10
+	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z8, K3
+	VXORPS  Z10, Z10, K3, Z10
 	JMP     powd_827
 
 pow2_826:
-	VMULPS Z7, Z7, Z9
-	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z7, K3
-	VXORPS Z9, Z9, K3, Z9
+	VMULPS Z8, Z8, Z10
+	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z8, K3
+	VXORPS Z10, Z10, K3, Z10
 	JMP    powd_827
 
 powg_825:
-	VGETEXPPS    Z7, Z12
-	VADDPS       softmaxconsts<>+0(SB), Z12, Z12
-	VGETMANTPS   $0x02, Z7, Z11
-	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z11, K3
-	VSUBPS       softmaxconsts<>+0(SB), Z11, Z13
-	VADDPS       Z11, Z11, Z14
-	VSUBPS       softmaxconsts<>+0(SB), Z14, Z14
-	VBLENDMPS    Z14, Z13, K3, Z11
-	VSUBPS       softmaxconsts<>+0(SB), Z12, K3, Z12
-	VMULPS       Z11, Z11, Z13
-	VMOVUPS      softmaxconsts<>+1088(SB), Z14
-	VFMADD213PS  softmaxconsts<>+1152(SB), Z11, Z14
-	VFMADD213PS  softmaxconsts<>+1216(SB), Z11, Z14
-	VFMADD213PS  softmaxconsts<>+1280(SB), Z11, Z14
-	VFMADD213PS  softmaxconsts<>+1344(SB), Z11, Z14
-	VFMADD213PS  softmaxconsts<>+1408(SB), Z11, Z14
-	VFMADD213PS  softmaxconsts<>+1472(SB), Z11, Z14
-	VFMADD213PS  softmaxconsts<>+1536(SB), Z11, Z14
-	VFMADD213PS  softmaxconsts<>+1600(SB), Z11, Z14
-	VMULPS       Z11, Z14, Z14
-	VMULPS       Z13, Z14, Z14
-	VFMADD231PS  softmaxconsts<>+256(SB), Z12, Z14
-	VFNMADD231PS softmaxconsts<>+384(SB), Z13, Z14
-	VADDPS       Z14, Z11, Z14
-	VFMADD231PS  softmaxconsts<>+192(SB), Z12, Z14
-	VCMPPS       $0x05, softmaxconsts<>+1920(SB), Z7, K3
-	VMOVUPS      Z7, K3, Z14
-	VCMPPS       $0x01, softmaxconsts<>+1664(SB), Z7, K3
-	VMOVUPS      softmaxconsts<>+1984(SB), K3, Z14
-	VCMPPS       $0x00, softmaxconsts<>+1664(SB), Z7, K3
-	VMOVUPS      softmaxconsts<>+2048(SB), K3, Z14
-	VMULPS       Z9, Z14, Z14
-	VMULPS       softmaxconsts<>+128(SB), Z14, Z9
-	VRNDSCALEPS  $0x00, Z9, Z9
-	VMOVAPS      Z14, Z11
-	VFNMADD231PS softmaxconsts<>+192(SB), Z9, Z11
-	VFNMADD231PS softmaxconsts<>+256(SB), Z9, Z11
-	VMULPS       Z11, Z11, Z12
-	VMOVUPS      softmaxconsts<>+320(SB), Z13
-	VFMADD213PS  softmaxconsts<>+384(SB), Z11, Z13
-	VMOVUPS      softmaxconsts<>+448(SB), Z15
-	VFMADD213PS  softmaxconsts<>+512(SB), Z11, Z15
-	VMOVUPS      softmaxconsts<>+576(SB), Z16
-	VFMADD213PS  softmaxconsts<>+640(SB), Z11, Z16
-	VFMADD213PS  Z15, Z12, Z16
-	VFMADD213PS  Z13, Z12, Z16
-	VFMADD213PS  Z11, Z12, Z16
-	VADDPS       softmaxconsts<>+0(SB), Z16, Z16
-	VSCALEFPS    Z9, Z16, Z16
-	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z14, K3
-	VXORPS       Z16, Z16, K3, Z16
-	VCMPPS       $0x0e, softmaxconsts<>+2368(SB), Z14, K3
-	VMOVUPS      softmaxconsts<>+1920(SB), K3, Z16
-	VMOVAPS      Z16, Z9
-	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z7, K3
-	VXORPS       Z9, Z9, K3, Z9
+	VGETEXPPS    Z8, Z13
+	VADDPS       softmaxconsts<>+0(SB), Z13, Z13
+	VGETMANTPS   $0x02, Z8, Z12
+	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z12, K3
+	VSUBPS       softmaxconsts<>+0(SB), Z12, Z14
+	VADDPS       Z12, Z12, Z15
+	VSUBPS       softmaxconsts<>+0(SB), Z15, Z15
+	VBLENDMPS    Z15, Z14, K3, Z12
+	VSUBPS       softmaxconsts<>+0(SB), Z13, K3, Z13
+	VMULPS       Z12, Z12, Z14
+	VMOVUPS      softmaxconsts<>+1088(SB), Z15
+	VFMADD213PS  softmaxconsts<>+1152(SB), Z12, Z15
+	VFMADD213PS  softmaxconsts<>+1216(SB), Z12, Z15
+	VFMADD213PS  softmaxconsts<>+1280(SB), Z12, Z15
+	VFMADD213PS  softmaxconsts<>+1344(SB), Z12, Z15
+	VFMADD213PS  softmaxconsts<>+1408(SB), Z12, Z15
+	VFMADD213PS  softmaxconsts<>+1472(SB), Z12, Z15
+	VFMADD213PS  softmaxconsts<>+1536(SB), Z12, Z15
+	VFMADD213PS  softmaxconsts<>+1600(SB), Z12, Z15
+	VMULPS       Z12, Z15, Z15
+	VMULPS       Z14, Z15, Z15
+	VFMADD231PS  softmaxconsts<>+256(SB), Z13, Z15
+	VFNMADD231PS softmaxconsts<>+384(SB), Z14, Z15
+	VADDPS       Z15, Z12, Z15
+	VFMADD231PS  softmaxconsts<>+192(SB), Z13, Z15
+	VCMPPS       $0x05, softmaxconsts<>+1920(SB), Z8, K3
+	VMOVUPS      Z8, K3, Z15
+	VCMPPS       $0x01, softmaxconsts<>+1664(SB), Z8, K3
+	VMOVUPS      softmaxconsts<>+1984(SB), K3, Z15
+	VCMPPS       $0x00, softmaxconsts<>+1664(SB), Z8, K3
+	VMOVUPS      softmaxconsts<>+2048(SB), K3, Z15
+	VMULPS       Z10, Z15, Z15
+	VMULPS       softmaxconsts<>+128(SB), Z15, Z10
+	VRNDSCALEPS  $0x00, Z10, Z10
+	VMOVAPS      Z15, Z12
+	VFNMADD231PS softmaxconsts<>+192(SB), Z10, Z12
+	VFNMADD231PS softmaxconsts<>+256(SB), Z10, Z12
+	VMULPS       Z12, Z12, Z13
+	VMOVUPS      softmaxconsts<>+320(SB), Z14
+	VFMADD213PS  softmaxconsts<>+384(SB), Z12, Z14
+	VMOVUPS      softmaxconsts<>+448(SB), Z16
+	VFMADD213PS  softmaxconsts<>+512(SB), Z12, Z16
+	VMOVUPS      softmaxconsts<>+576(SB), Z17
+	VFMADD213PS  softmaxconsts<>+640(SB), Z12, Z17
+	VFMADD213PS  Z16, Z13, Z17
+	VFMADD213PS  Z14, Z13, Z17
+	VFMADD213PS  Z12, Z13, Z17
+	VADDPS       softmaxconsts<>+0(SB), Z17, Z17
+	VSCALEFPS    Z10, Z17, Z17
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z15, K3
+	VXORPS       Z17, Z17, K3, Z17
+	VCMPPS       $0x0e, softmaxconsts<>+2368(SB), Z15, K3
+	VMOVUPS      softmaxconsts<>+1920(SB), K3, Z17
+	VMOVAPS      Z17, Z10
+	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z8, K3
+	VXORPS       Z10, Z10, K3, Z10
 
 powd_827:
-	VMULPS  Z8, Z9, Z9
+	VMULPS  Z9, Z10, Z10
 	TESTQ   $0x00000100, sflags+200(FP)
 	JZ      noflag_828
-	VMOVUPS softmaxconsts<>+0(SB), Z7
+	VMOVUPS softmaxconsts<>+0(SB), Z8
 	MOVQ    DI, AX
-	VXORPS  Z8, Z8, Z8
+	VXORPS  Z9, Z9, Z9
 	XORQ    DX, DX
 
 class_829:
-	VPCMPEQD     Z8, Z6, K3
-	VBROADCASTSS 4(AX), K3, Z7
+	VPCMPEQD     Z9, Z7, K3
+	VBROADCASTSS 4(AX), K3, Z8
 	ADDQ         $0x00000020, AX
-	VPADDD       softmaxconsts<>+832(SB), Z8, Z8
+	VPADDD       softmaxconsts<>+832(SB), Z9, Z9
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
 	JB           class_829
-	VMULPS       Z7, Z9, Z9
+	VMULPS       Z8, Z10, Z10
 
 noflag_828:
-	VMOVAPS.Z Z9, K2, Z9
-	VADDPS    Z9, Z2, Z2
+	VMOVAPS.Z Z10, K2, Z10
+	VADDPS    Z10, Z2, Z2
 
 noflag_823:
 noflag_816:
 	JMP pwdone_815
 
 prodmode_814:
-	VBROADCASTSS eps1+208(FP), Z11
-	VXORPS       softmaxconsts<>+2176(SB), Z11, Z11
-	VMULPS       Z9, Z11, Z11
+	VBROADCASTSS eps1+208(FP), Z12
+	VXORPS       softmaxconsts<>+2176(SB), Z12, Z12
+	VMULPS       Z10, Z12, Z12
 	TESTQ        $0x00000400, sflags+200(FP)
 	JZ           noflag_830
-	VXORPS       Z9, Z9, Z9
+	VXORPS       Z10, Z10, Z10
 	MOVQ         DI, DX
 	XORQ         BX, BX
 
 class_831:
-	VMOVUPS.Z    (AX), K2, Z12
-	VSUBPS       Z7, Z12, Z12
+	VMOVUPS.Z    (AX), K2, Z13
+	VSUBPS       Z8, Z13, Z13
 	TESTQ        $0x00000200, sflags+200(FP)
 	JZ           noflag_832
-	VBROADCASTSS (DX), Z13
-	VMULPS       Z13, Z12, Z12
+	VBROADCASTSS (DX), Z14
+	VMULPS       Z14, Z13, Z13
 
 noflag_832:
-	VADDPS       Z12, Z9, Z9
+	VADDPS       Z13, Z10, Z10
 	ADDQ         CX, AX
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
 	JB           class_831
-	VBROADCASTSS epsC+212(FP), Z7
-	VFNMADD231PS Z7, Z9, Z11
+	VBROADCASTSS epsC+212(FP), Z8
+	VFNMADD231PS Z8, Z10, Z12
 
 noflag_830:
-	VMOVAPS.Z  Z11, K2, Z11
-	VADDPS     Z11, Z0, Z0
-	VMOVUPS    softmaxconsts<>+0(SB), Z7
-	VMOVAPS.Z  Z7, K2, Z7
-	VADDPS     Z7, Z1, Z1
-	VMULPS     Z8, Z4, K2, Z4
-	VGETEXPPS  Z4, Z7
-	VADDPS     Z7, Z5, Z5
-	VGETMANTPS $0x00, Z4, Z4
+	VMOVAPS.Z   Z12, K2, Z12
+	VADDPS      Z12, Z0, Z0
+	VMOVUPS     softmaxconsts<>+0(SB), Z8
+	VMOVAPS.Z   Z8, K2, Z8
+	VADDPS      Z8, Z1, Z1
+	VMOVUPS     softmaxconsts<>+0(SB), Z8
+	VMOVUPS     Z9, K2, Z8
+	VMULPS      Z8, Z4, Z9
+	VMOVAPS     Z9, Z10
+	VFMSUB231PS Z8, Z4, Z10
+	VFMADD231PS Z8, Z5, Z10
+	VGETEXPPS   Z9, Z5
+	VADDPS      Z5, Z6, Z6
+	VGETMANTPS  $0x00, Z9, Z4
+	VXORPS      softmaxconsts<>+2176(SB), Z5, Z5
+	VSCALEFPS   Z5, Z10, Z5
 
 pwdone_815:
-	VMOVUPS softmaxconsts<>+0(SB), Z7
+	VMOVUPS softmaxconsts<>+0(SB), Z8
 	TESTQ   $0x00000200, flags+88(FP)
 	JZ      noflag_833
 	MOVQ    DI, AX
-	VXORPS  Z8, Z8, Z8
+	VXORPS  Z9, Z9, Z9
 	XORQ    DX, DX
 
 class_834:
-	VPCMPEQD     Z8, Z6, K3
-	VBROADCASTSS (AX), K3, Z7
+	VPCMPEQD     Z9, Z7, K3
+	VBROADCASTSS (AX), K3, Z8
 	ADDQ         $0x00000020, AX
-	VPADDD       softmaxconsts<>+832(SB), Z8, Z8
+	VPADDD       softmaxconsts<>+832(SB), Z9, Z9
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
 	JB           class_834
 
 noflag_833:
-	VBROADCASTSS k1+144(FP), Z8
-	VMULPS       Z7, Z8, Z8
-	VBROADCASTSS k2+148(FP), Z7
-	VADDPS       Z8, Z7, Z7
-	VXORPS       Z9, Z9, Z9
+	VBROADCASTSS k1+144(FP), Z9
+	VMULPS       Z8, Z9, Z9
+	VBROADCASTSS k2+148(FP), Z8
+	VADDPS       Z9, Z8, Z8
+	VXORPS       Z10, Z10, Z10
 	TESTQ        $0x00000004, flags+88(FP)
 	JZ           noflag_835
 	MOVQ         SI, AX
 	MOVQ         DI, DX
-	VXORPS       Z11, Z11, Z11
+	VXORPS       Z12, Z12, Z12
 	XORQ         BX, BX
 
 class_836:
-	VMULPS       (AX), Z10, Z12
-	VPCMPEQD     Z11, Z6, K3
-	VBROADCASTSS 20(DX), Z13
-	VMULPS       Z12, Z13, Z13
-	VBROADCASTSS 16(DX), Z14
-	VADDPS       Z13, Z14, Z13
-	VBROADCASTSS 12(DX), Z14
-	VADDPS       Z14, Z13, K3, Z13
-	VFMADD231PS  Z13, Z12, Z9
+	VMULPS       (AX), Z11, Z13
+	VPCMPEQD     Z12, Z7, K3
+	VBROADCASTSS 20(DX), Z14
+	VMULPS       Z13, Z14, Z14
+	VBROADCASTSS 16(DX), Z15
+	VADDPS       Z14, Z15, Z14
+	VBROADCASTSS 12(DX), Z15
+	VADDPS       Z15, Z14, K3, Z14
+	VFMADD231PS  Z14, Z13, Z10
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000020, DX
-	VPADDD       softmaxconsts<>+832(SB), Z11, Z11
+	VPADDD       softmaxconsts<>+832(SB), Z12, Z12
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
 	JB           class_836
@@ -13933,64 +14060,64 @@ noflag_835:
 	MOVQ   SI, AX
 	MOVQ   DI, DX
 	MOVQ   R8, BX
-	VXORPS Z11, Z11, Z11
+	VXORPS Z12, Z12, Z12
 	XORQ   SI, SI
 
 class_839:
-	VPCMPEQD     Z11, Z6, K3
-	VMULPS       (AX), Z10, Z12
-	VBROADCASTSS 20(DX), Z13
-	VMULPS       Z12, Z13, Z13
-	VBROADCASTSS 16(DX), Z14
-	VADDPS       Z13, Z14, Z13
-	VBROADCASTSS 12(DX), Z14
-	VADDPS       Z14, Z13, K3, Z13
-	VSUBPS       Z9, Z13, Z13
-	VADDPS       Z7, Z13, Z13
-	VMULPS       Z13, Z12, Z12
+	VPCMPEQD     Z12, Z7, K3
+	VMULPS       (AX), Z11, Z13
+	VBROADCASTSS 20(DX), Z14
+	VMULPS       Z13, Z14, Z14
+	VBROADCASTSS 16(DX), Z15
+	VADDPS       Z14, Z15, Z14
+	VBROADCASTSS 12(DX), Z15
+	VADDPS       Z15, Z14, K3, Z14
+	VSUBPS       Z10, Z14, Z14
+	VADDPS       Z8, Z14, Z14
+	VMULPS       Z14, Z13, Z13
 	TESTQ        $0x00000400, flags+88(FP)
 	JZ           noflag_840
-	VBROADCASTSS 8(DX), Z13
-	VSUBPS       Z13, Z12, Z12
+	VBROADCASTSS 8(DX), Z14
+	VSUBPS       Z14, Z13, Z13
 
 noflag_840:
-	VSUBPS    Z8, Z12, K3, Z12
-	VMOVAPS.Z Z12, K2, Z12
-	VMOVUPS   Z12, K1, (BX)
+	VSUBPS    Z9, Z13, K3, Z13
+	VMOVAPS.Z Z13, K2, Z13
+	VMOVUPS   Z13, K1, (BX)
 	ADDQ      $0x00000040, AX
 	ADDQ      $0x00000020, DX
 	ADDQ      CX, BX
-	VPADDD    softmaxconsts<>+832(SB), Z11, Z11
+	VPADDD    softmaxconsts<>+832(SB), Z12, Z12
 	INCQ      SI
 	CMPQ      SI, C+72(FP)
 	JB        class_839
 	JMP       outd_837
 
 outnr_838:
-	VMOVAPS Z7, Z7
-	VMULPS  Z10, Z7, Z7
+	VMOVAPS Z8, Z8
+	VMULPS  Z11, Z8, Z8
 	MOVQ    SI, AX
 	MOVQ    DI, DX
 	MOVQ    R8, BX
-	VXORPS  Z9, Z9, Z9
+	VXORPS  Z10, Z10, Z10
 	XORQ    SI, SI
 
 class_841:
-	VPCMPEQD     Z9, Z6, K3
-	VMULPS       (AX), Z7, Z10
+	VPCMPEQD     Z10, Z7, K3
+	VMULPS       (AX), Z8, Z11
 	TESTQ        $0x00000400, flags+88(FP)
 	JZ           noflag_842
-	VBROADCASTSS 8(DX), Z11
-	VSUBPS       Z11, Z10, Z10
+	VBROADCASTSS 8(DX), Z12
+	VSUBPS       Z12, Z11, Z11
 
 noflag_842:
-	VSUBPS    Z8, Z10, K3, Z10
-	VMOVAPS.Z Z10, K2, Z10
-	VMOVUPS   Z10, K1, (BX)
+	VSUBPS    Z9, Z11, K3, Z11
+	VMOVAPS.Z Z11, K2, Z11
+	VMOVUPS   Z11, K1, (BX)
 	ADDQ      $0x00000040, AX
 	ADDQ      $0x00000020, DX
 	ADDQ      CX, BX
-	VPADDD    softmaxconsts<>+832(SB), Z9, Z9
+	VPADDD    softmaxconsts<>+832(SB), Z10, Z10
 	INCQ      SI
 	CMPQ      SI, C+72(FP)
 	JB        class_841
@@ -14006,36 +14133,38 @@ noflag_843:
 	ANDQ         $0x00000203, AX
 	CMPQ         AX, $0x00000001
 	JNE          noprod_844
-	VGETEXPPS    Z4, Z7
-	VADDPS       softmaxconsts<>+0(SB), Z7, Z7
-	VGETMANTPS   $0x02, Z4, Z6
-	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z6, K1
-	VSUBPS       softmaxconsts<>+0(SB), Z6, Z8
-	VADDPS       Z6, Z6, Z9
-	VSUBPS       softmaxconsts<>+0(SB), Z9, Z9
-	VBLENDMPS    Z9, Z8, K1, Z6
-	VSUBPS       softmaxconsts<>+0(SB), Z7, K1, Z7
-	VMULPS       Z6, Z6, Z8
-	VMOVUPS      softmaxconsts<>+1088(SB), Z9
-	VFMADD213PS  softmaxconsts<>+1152(SB), Z6, Z9
-	VFMADD213PS  softmaxconsts<>+1216(SB), Z6, Z9
-	VFMADD213PS  softmaxconsts<>+1280(SB), Z6, Z9
-	VFMADD213PS  softmaxconsts<>+1344(SB), Z6, Z9
-	VFMADD213PS  softmaxconsts<>+1408(SB), Z6, Z9
-	VFMADD213PS  softmaxconsts<>+1472(SB), Z6, Z9
-	VFMADD213PS  softmaxconsts<>+1536(SB), Z6, Z9
-	VFMADD213PS  softmaxconsts<>+1600(SB), Z6, Z9
-	VMULPS       Z6, Z9, Z9
-	VMULPS       Z8, Z9, Z9
-	VFMADD231PS  softmaxconsts<>+256(SB), Z7, Z9
-	VFNMADD231PS softmaxconsts<>+384(SB), Z8, Z9
-	VADDPS       Z9, Z6, Z9
-	VFMADD231PS  softmaxconsts<>+192(SB), Z7, Z9
+	VGETEXPPS    Z4, Z8
+	VADDPS       softmaxconsts<>+0(SB), Z8, Z8
+	VGETMANTPS   $0x02, Z4, Z7
+	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z7, K1
+	VSUBPS       softmaxconsts<>+0(SB), Z7, Z9
+	VADDPS       Z7, Z7, Z10
+	VSUBPS       softmaxconsts<>+0(SB), Z10, Z10
+	VBLENDMPS    Z10, Z9, K1, Z7
+	VSUBPS       softmaxconsts<>+0(SB), Z8, K1, Z8
+	VMULPS       Z7, Z7, Z9
+	VMOVUPS      softmaxconsts<>+1088(SB), Z10
+	VFMADD213PS  softmaxconsts<>+1152(SB), Z7, Z10
+	VFMADD213PS  softmaxconsts<>+1216(SB), Z7, Z10
+	VFMADD213PS  softmaxconsts<>+1280(SB), Z7, Z10
+	VFMADD213PS  softmaxconsts<>+1344(SB), Z7, Z10
+	VFMADD213PS  softmaxconsts<>+1408(SB), Z7, Z10
+	VFMADD213PS  softmaxconsts<>+1472(SB), Z7, Z10
+	VFMADD213PS  softmaxconsts<>+1536(SB), Z7, Z10
+	VFMADD213PS  softmaxconsts<>+1600(SB), Z7, Z10
+	VMULPS       Z7, Z10, Z10
+	VMULPS       Z9, Z10, Z10
+	VFMADD231PS  softmaxconsts<>+256(SB), Z8, Z10
+	VFNMADD231PS softmaxconsts<>+384(SB), Z9, Z10
+	VADDPS       Z10, Z7, Z10
+	VFMADD231PS  softmaxconsts<>+192(SB), Z8, Z10
 	VCMPPS       $0x03, Z4, Z4, K1
-	VMOVUPS      Z4, K1, Z9
-	VFMADD231PS  softmaxconsts<>+256(SB), Z5, Z9
-	VFMADD231PS  softmaxconsts<>+192(SB), Z5, Z9
-	VADDPS       Z9, Z0, Z0
+	VMOVUPS      Z4, K1, Z10
+	VDIVPS       Z4, Z5, Z4
+	VADDPS       Z4, Z10, Z10
+	VFMADD231PS  softmaxconsts<>+256(SB), Z6, Z10
+	VFMADD231PS  softmaxconsts<>+192(SB), Z6, Z10
+	VADDPS       Z10, Z0, Z0
 
 noprod_844:
 	MOVQ          out_base+224(FP), AX
@@ -15509,22 +15638,22 @@ class_933:
 	VXORPS  Z1, Z1, Z1
 	VXORPS  Z2, Z2, Z2
 	VXORPS  Z3, Z3, Z3
-	VXORPS  Z4, Z4, Z4
-	VXORPS  Z5, Z5, Z5
 	VMOVUPS softmaxconsts<>+0(SB), Z4
+	VXORPS  Z5, Z5, Z5
+	VXORPS  Z6, Z6, Z6
 
 loop_934:
 	CMPQ         DX, $0x00000010
 	JB           tail_935
-	VMOVDQU32    (BX), Z6
-	VBROADCASTSS ign+80(FP), Z7
-	VPCMPD       $0x04, Z7, Z6, K1
-	VMOVDQU32    softmaxconsts<>+64(SB), Z7
-	VPBLENDMD    Z6, Z7, K1, Z6
-	VMOVUPS      softmaxconsts<>+0(SB), Z7
-	VMOVAPS.Z    Z7, K1, Z7
-	VADDPS       Z7, Z3, Z3
-	VMOVUPS.Z    (AX), K1, Z7
+	VMOVDQU32    (BX), Z7
+	VBROADCASTSS ign+80(FP), Z8
+	VPCMPD       $0x04, Z8, Z7, K1
+	VMOVDQU32    softmaxconsts<>+64(SB), Z8
+	VPBLENDMD    Z7, Z8, K1, Z7
+	VMOVUPS      softmaxconsts<>+0(SB), Z8
+	VMOVAPS.Z    Z8, K1, Z8
+	VADDPS       Z8, Z3, Z3
+	VMOVUPS.Z    (AX), K1, Z8
 	PREFETCHT0   1024(AX)
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
@@ -15533,87 +15662,87 @@ loop_934:
 
 max_938:
 	ADDQ       CX, R9
-	VMOVUPS.Z  (R9), K1, Z8
+	VMOVUPS.Z  (R9), K1, Z9
 	PREFETCHT0 1024(R9)
-	VMAXPS     Z8, Z7, Z7
+	VMAXPS     Z9, Z8, Z8
 	DECQ       R10
 	JNZ        max_938
 
 c1_937:
-	VXORPS Z8, Z8, Z8
 	VXORPS Z9, Z9, Z9
+	VXORPS Z10, Z10, Z10
 	MOVQ   AX, R9
 	MOVQ   SI, R10
-	VXORPS Z10, Z10, Z10
+	VXORPS Z11, Z11, Z11
 	XORQ   R11, R11
 
 class_939:
-	VMOVUPS.Z    (R9), K1, Z11
-	VSUBPS       Z7, Z11, Z11
-	VMULPS       softmaxconsts<>+128(SB), Z11, Z12
-	VRNDSCALEPS  $0x00, Z12, Z12
-	VMOVAPS      Z11, Z13
-	VFNMADD231PS softmaxconsts<>+192(SB), Z12, Z13
-	VFNMADD231PS softmaxconsts<>+256(SB), Z12, Z13
-	VMULPS       Z13, Z13, Z14
-	VMOVUPS      softmaxconsts<>+320(SB), Z15
-	VFMADD213PS  softmaxconsts<>+384(SB), Z13, Z15
-	VMOVUPS      softmaxconsts<>+448(SB), Z16
-	VFMADD213PS  softmaxconsts<>+512(SB), Z13, Z16
-	VMOVUPS      softmaxconsts<>+576(SB), Z17
-	VFMADD213PS  softmaxconsts<>+640(SB), Z13, Z17
-	VFMADD213PS  Z16, Z14, Z17
-	VFMADD213PS  Z15, Z14, Z17
-	VFMADD213PS  Z13, Z14, Z17
-	VADDPS       softmaxconsts<>+0(SB), Z17, Z17
-	VSCALEFPS    Z12, Z17, Z17
-	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z11, K2
-	VXORPS       Z17, Z17, K2, Z17
-	VADDPS       Z17, Z8, Z8
+	VMOVUPS.Z    (R9), K1, Z12
+	VSUBPS       Z8, Z12, Z12
+	VMULPS       softmaxconsts<>+128(SB), Z12, Z13
+	VRNDSCALEPS  $0x00, Z13, Z13
+	VMOVAPS      Z12, Z14
+	VFNMADD231PS softmaxconsts<>+192(SB), Z13, Z14
+	VFNMADD231PS softmaxconsts<>+256(SB), Z13, Z14
+	VMULPS       Z14, Z14, Z15
+	VMOVUPS      softmaxconsts<>+320(SB), Z16
+	VFMADD213PS  softmaxconsts<>+384(SB), Z14, Z16
+	VMOVUPS      softmaxconsts<>+448(SB), Z17
+	VFMADD213PS  softmaxconsts<>+512(SB), Z14, Z17
+	VMOVUPS      softmaxconsts<>+576(SB), Z18
+	VFMADD213PS  softmaxconsts<>+640(SB), Z14, Z18
+	VFMADD213PS  Z17, Z15, Z18
+	VFMADD213PS  Z16, Z15, Z18
+	VFMADD213PS  Z14, Z15, Z18
+	VADDPS       softmaxconsts<>+0(SB), Z18, Z18
+	VSCALEFPS    Z13, Z18, Z18
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z12, K2
+	VXORPS       Z18, Z18, K2, Z18
+	VADDPS       Z18, Z9, Z9
 	TESTQ        $0x00000004, flags+88(FP)
 	JZ           noflag_940
-	VMOVUPS      Z17, (R10)
+	VMOVUPS      Z18, (R10)
 
 noflag_940:
-	VPCMPEQD Z10, Z6, K2
-	VMOVUPS  Z11, K2, Z9
+	VPCMPEQD Z11, Z7, K2
+	VMOVUPS  Z12, K2, Z10
 	ADDQ     CX, R9
 	ADDQ     $0x00000040, R10
-	VPADDD   softmaxconsts<>+832(SB), Z10, Z10
+	VPADDD   softmaxconsts<>+832(SB), Z11, Z11
 	INCQ     R11
 	CMPQ     R11, C+72(FP)
 	JB       class_939
-	VMOVUPS  softmaxconsts<>+0(SB), Z10
-	VDIVPS   Z8, Z10, Z10
+	VMOVUPS  softmaxconsts<>+0(SB), Z11
+	VDIVPS   Z9, Z11, Z11
 	TESTQ    $0x00000004, flags+88(FP)
 	JZ       noflag_941
 	MOVQ     SI, R9
 	MOVQ     R8, R10
-	VXORPS   Z11, Z11, Z11
+	VXORPS   Z12, Z12, Z12
 	XORQ     R11, R11
 
 class_942:
-	VMULPS    (R9), Z10, Z12
-	VMOVAPS.Z Z12, K1, Z12
-	VADDPS    (R10), Z12, Z13
-	VMOVUPS   Z13, (R10)
+	VMULPS    (R9), Z11, Z13
+	VMOVAPS.Z Z13, K1, Z13
+	VADDPS    (R10), Z13, Z14
+	VMOVUPS   Z14, (R10)
 	TESTQ     $0x00000008, flags+88(FP)
 	JZ        noflag_943
-	VMULPS    Z12, Z12, Z13
-	VADDPS    192(R10), Z13, Z13
-	VMOVUPS   Z13, 192(R10)
+	VMULPS    Z13, Z13, Z14
+	VADDPS    192(R10), Z14, Z14
+	VMOVUPS   Z14, 192(R10)
 
 noflag_943:
-	VPCMPEQD Z11, Z6, K2
-	VMOVUPS  64(R10), Z13
-	VADDPS   Z12, Z13, K2, Z13
-	VMOVUPS  Z13, 64(R10)
-	VMOVUPS  128(R10), Z12
-	VADDPS   softmaxconsts<>+0(SB), Z12, K2, Z12
-	VMOVUPS  Z12, 128(R10)
+	VPCMPEQD Z12, Z7, K2
+	VMOVUPS  64(R10), Z14
+	VADDPS   Z13, Z14, K2, Z14
+	VMOVUPS  Z14, 64(R10)
+	VMOVUPS  128(R10), Z13
+	VADDPS   softmaxconsts<>+0(SB), Z13, K2, Z13
+	VMOVUPS  Z13, 128(R10)
 	ADDQ     $0x00000040, R9
 	ADDQ     $0x00000100, R10
-	VPADDD   softmaxconsts<>+832(SB), Z11, Z11
+	VPADDD   softmaxconsts<>+832(SB), Z12, Z12
 	INCQ     R11
 	CMPQ     R11, C+72(FP)
 	JB       class_942
@@ -15625,6 +15754,139 @@ noflag_941:
 	JEQ          prodmode_944
 	TESTQ        $0x00000003, flags+88(FP)
 	JZ           noflag_946
+	VGETEXPPS    Z9, Z13
+	VADDPS       softmaxconsts<>+0(SB), Z13, Z13
+	VGETMANTPS   $0x02, Z9, Z12
+	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z12, K2
+	VSUBPS       softmaxconsts<>+0(SB), Z12, Z14
+	VADDPS       Z12, Z12, Z15
+	VSUBPS       softmaxconsts<>+0(SB), Z15, Z15
+	VBLENDMPS    Z15, Z14, K2, Z12
+	VSUBPS       softmaxconsts<>+0(SB), Z13, K2, Z13
+	VMULPS       Z12, Z12, Z14
+	VMOVUPS      softmaxconsts<>+1088(SB), Z15
+	VFMADD213PS  softmaxconsts<>+1152(SB), Z12, Z15
+	VFMADD213PS  softmaxconsts<>+1216(SB), Z12, Z15
+	VFMADD213PS  softmaxconsts<>+1280(SB), Z12, Z15
+	VFMADD213PS  softmaxconsts<>+1344(SB), Z12, Z15
+	VFMADD213PS  softmaxconsts<>+1408(SB), Z12, Z15
+	VFMADD213PS  softmaxconsts<>+1472(SB), Z12, Z15
+	VFMADD213PS  softmaxconsts<>+1536(SB), Z12, Z15
+	VFMADD213PS  softmaxconsts<>+1600(SB), Z12, Z15
+	VMULPS       Z12, Z15, Z15
+	VMULPS       Z14, Z15, Z15
+	VFMADD231PS  softmaxconsts<>+256(SB), Z13, Z15
+	VFNMADD231PS softmaxconsts<>+384(SB), Z14, Z15
+	VADDPS       Z15, Z12, Z15
+	VFMADD231PS  softmaxconsts<>+192(SB), Z13, Z15
+	VCMPPS       $0x03, Z9, Z9, K2
+	VMOVUPS      Z9, K2, Z15
+	VSUBPS       Z10, Z15, Z9
+	TESTQ        $0x00000001, flags+88(FP)
+	JZ           noflag_947
+	VMOVUPS      softmaxconsts<>+0(SB), Z12
+	TESTQ        $0x00000200, flags+88(FP)
+	JZ           noflag_948
+	MOVQ         DI, R9
+	VXORPS       Z13, Z13, Z13
+	XORQ         R10, R10
+
+class_949:
+	VPCMPEQD     Z13, Z7, K2
+	VBROADCASTSS (R9), K2, Z12
+	ADDQ         $0x00000020, R9
+	VPADDD       softmaxconsts<>+832(SB), Z13, Z13
+	INCQ         R10
+	CMPQ         R10, C+72(FP)
+	JB           class_949
+
+noflag_948:
+	VBROADCASTSS eps1+144(FP), Z13
+	VMULPS       Z12, Z13, Z13
+	VMULPS       Z9, Z13, Z13
+	TESTQ        $0x00000400, flags+88(FP)
+	JZ           noflag_950
+	VXORPS       Z14, Z14, Z14
+	MOVQ         AX, R9
+	MOVQ         DI, R10
+	XORQ         R11, R11
+
+class_951:
+	VMOVUPS.Z    (R9), K1, Z16
+	VSUBPS       Z8, Z16, Z16
+	TESTQ        $0x00000200, flags+88(FP)
+	JZ           noflag_952
+	VBROADCASTSS (R10), Z17
+	VMULPS       Z17, Z16, Z16
+
+noflag_952:
+	VADDPS       Z16, Z14, Z14
+	ADDQ         CX, R9
+	ADDQ         $0x00000020, R10
+	INCQ         R11
+	CMPQ         R11, C+72(FP)
+	JB           class_951
+	VBROADCASTSS wsum+152(FP), Z8
+	VMULPS       Z15, Z8, Z8
+	VSUBPS       Z14, Z8, Z8
+	VBROADCASTSS epsC+148(FP), Z14
+	VFMADD231PS  Z14, Z8, Z13
+
+noflag_950:
+	VMOVAPS.Z Z13, K1, Z13
+	VADDPS    Z13, Z0, Z0
+	VMOVAPS.Z Z12, K1, Z12
+	VADDPS    Z12, Z1, Z1
+
+noflag_947:
+	TESTQ        $0x00000002, flags+88(FP)
+	JZ           noflag_953
+	VMULPS       softmaxconsts<>+128(SB), Z10, Z8
+	VRNDSCALEPS  $0x00, Z8, Z8
+	VMOVAPS      Z10, Z12
+	VFNMADD231PS softmaxconsts<>+192(SB), Z8, Z12
+	VFNMADD231PS softmaxconsts<>+256(SB), Z8, Z12
+	VMULPS       Z12, Z12, Z13
+	VMOVUPS      softmaxconsts<>+320(SB), Z14
+	VFMADD213PS  softmaxconsts<>+384(SB), Z12, Z14
+	VMOVUPS      softmaxconsts<>+448(SB), Z15
+	VFMADD213PS  softmaxconsts<>+512(SB), Z12, Z15
+	VMOVUPS      softmaxconsts<>+576(SB), Z16
+	VFMADD213PS  softmaxconsts<>+640(SB), Z12, Z16
+	VFMADD213PS  Z15, Z13, Z16
+	VFMADD213PS  Z14, Z13, Z16
+	VFMADD213PS  Z12, Z13, Z16
+	VADDPS       softmaxconsts<>+0(SB), Z16, Z16
+	VSCALEFPS    Z8, Z16, Z16
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z10, K2
+	VXORPS       Z16, Z16, K2, Z16
+	VMULPS       Z11, Z16, Z16
+	VMOVUPS      softmaxconsts<>+0(SB), Z8
+	VSUBPS       Z16, Z8, Z8
+	VBROADCASTSS gamma+156(FP), Z10
+	MOVQ         gmode+160(FP), R9
+	CMPQ         R9, $0x01
+	JEQ          pow1_954
+	CMPQ         R9, $0x02
+	JEQ          pow2_956
+	CMPQ         R9, $0x03
+	JEQ          powg_955
+	VMOVUPS      softmaxconsts<>+0(SB), Z10
+	JMP          powd_957
+
+pow1_954:
+	VMOVAPS Z8, Z10
+	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z8, K2
+	VXORPS  Z10, Z10, K2, Z10
+	JMP     powd_957
+
+pow2_956:
+	VMULPS Z8, Z8, Z10
+	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z8, K2
+	VXORPS Z10, Z10, K2, Z10
+	JMP    powd_957
+
+powg_955:
 	VGETEXPPS    Z8, Z12
 	VADDPS       softmaxconsts<>+0(SB), Z12, Z12
 	VGETMANTPS   $0x02, Z8, Z11
@@ -15650,237 +15912,111 @@ noflag_941:
 	VFNMADD231PS softmaxconsts<>+384(SB), Z13, Z14
 	VADDPS       Z14, Z11, Z14
 	VFMADD231PS  softmaxconsts<>+192(SB), Z12, Z14
-	VCMPPS       $0x03, Z8, Z8, K2
+	VCMPPS       $0x05, softmaxconsts<>+1920(SB), Z8, K2
 	VMOVUPS      Z8, K2, Z14
-	VSUBPS       Z9, Z14, Z8
-	TESTQ        $0x00000001, flags+88(FP)
-	JZ           noflag_947
-	VMOVUPS      softmaxconsts<>+0(SB), Z11
-	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_948
-	MOVQ         DI, R9
-	VXORPS       Z12, Z12, Z12
-	XORQ         R10, R10
-
-class_949:
-	VPCMPEQD     Z12, Z6, K2
-	VBROADCASTSS (R9), K2, Z11
-	ADDQ         $0x00000020, R9
-	VPADDD       softmaxconsts<>+832(SB), Z12, Z12
-	INCQ         R10
-	CMPQ         R10, C+72(FP)
-	JB           class_949
-
-noflag_948:
-	VBROADCASTSS eps1+144(FP), Z12
-	VMULPS       Z11, Z12, Z12
-	VMULPS       Z8, Z12, Z12
-	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_950
-	VXORPS       Z13, Z13, Z13
-	MOVQ         AX, R9
-	MOVQ         DI, R10
-	XORQ         R11, R11
-
-class_951:
-	VMOVUPS.Z    (R9), K1, Z15
-	VSUBPS       Z7, Z15, Z15
-	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_952
-	VBROADCASTSS (R10), Z16
-	VMULPS       Z16, Z15, Z15
-
-noflag_952:
-	VADDPS       Z15, Z13, Z13
-	ADDQ         CX, R9
-	ADDQ         $0x00000020, R10
-	INCQ         R11
-	CMPQ         R11, C+72(FP)
-	JB           class_951
-	VBROADCASTSS wsum+152(FP), Z7
-	VMULPS       Z14, Z7, Z7
-	VSUBPS       Z13, Z7, Z7
-	VBROADCASTSS epsC+148(FP), Z13
-	VFMADD231PS  Z13, Z7, Z12
-
-noflag_950:
-	VMOVAPS.Z Z12, K1, Z12
-	VADDPS    Z12, Z0, Z0
-	VMOVAPS.Z Z11, K1, Z11
-	VADDPS    Z11, Z1, Z1
-
-noflag_947:
-	TESTQ        $0x00000002, flags+88(FP)
-	JZ           noflag_953
-	VMULPS       softmaxconsts<>+128(SB), Z9, Z7
-	VRNDSCALEPS  $0x00, Z7, Z7
-	VMOVAPS      Z9, Z11
-	VFNMADD231PS softmaxconsts<>+192(SB), Z7, Z11
-	VFNMADD231PS softmaxconsts<>+256(SB), Z7, Z11
+	VCMPPS       $0x01, softmaxconsts<>+1664(SB), Z8, K2
+	VMOVUPS      softmaxconsts<>+1984(SB), K2, Z14
+	VCMPPS       $0x00, softmaxconsts<>+1664(SB), Z8, K2
+	VMOVUPS      softmaxconsts<>+2048(SB), K2, Z14
+	VMULPS       Z10, Z14, Z14
+	VMULPS       softmaxconsts<>+128(SB), Z14, Z10
+	VRNDSCALEPS  $0x00, Z10, Z10
+	VMOVAPS      Z14, Z11
+	VFNMADD231PS softmaxconsts<>+192(SB), Z10, Z11
+	VFNMADD231PS softmaxconsts<>+256(SB), Z10, Z11
 	VMULPS       Z11, Z11, Z12
 	VMOVUPS      softmaxconsts<>+320(SB), Z13
 	VFMADD213PS  softmaxconsts<>+384(SB), Z11, Z13
-	VMOVUPS      softmaxconsts<>+448(SB), Z14
-	VFMADD213PS  softmaxconsts<>+512(SB), Z11, Z14
-	VMOVUPS      softmaxconsts<>+576(SB), Z15
-	VFMADD213PS  softmaxconsts<>+640(SB), Z11, Z15
-	VFMADD213PS  Z14, Z12, Z15
-	VFMADD213PS  Z13, Z12, Z15
-	VFMADD213PS  Z11, Z12, Z15
-	VADDPS       softmaxconsts<>+0(SB), Z15, Z15
-	VSCALEFPS    Z7, Z15, Z15
-	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z9, K2
-	VXORPS       Z15, Z15, K2, Z15
-	VMULPS       Z10, Z15, Z15
-	VMOVUPS      softmaxconsts<>+0(SB), Z7
-	VSUBPS       Z15, Z7, Z7
-	VBROADCASTSS gamma+156(FP), Z9
-	MOVQ         gmode+160(FP), R9
-	CMPQ         R9, $0x01
-	JEQ          pow1_954
-	CMPQ         R9, $0x02
-	JEQ          pow2_956
-	CMPQ         R9, $0x03
-	JEQ          powg_955
-	VMOVUPS      softmaxconsts<>+0(SB), Z9
-	JMP          powd_957
-
-pow1_954:
-	VMOVAPS Z7, Z9
-	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z7, K2
-	VXORPS  Z9, Z9, K2, Z9
-	JMP     powd_957
-
-pow2_956:
-	VMULPS Z7, Z7, Z9
-	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z7, K2
-	VXORPS Z9, Z9, K2, Z9
-	JMP    powd_957
-
-powg_955:
-	VGETEXPPS    Z7, Z11
-	VADDPS       softmaxconsts<>+0(SB), Z11, Z11
-	VGETMANTPS   $0x02, Z7, Z10
-	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z10, K2
-	VSUBPS       softmaxconsts<>+0(SB), Z10, Z12
-	VADDPS       Z10, Z10, Z13
-	VSUBPS       softmaxconsts<>+0(SB), Z13, Z13
-	VBLENDMPS    Z13, Z12, K2, Z10
-	VSUBPS       softmaxconsts<>+0(SB), Z11, K2, Z11
-	VMULPS       Z10, Z10, Z12
-	VMOVUPS      softmaxconsts<>+1088(SB), Z13
-	VFMADD213PS  softmaxconsts<>+1152(SB), Z10, Z13
-	VFMADD213PS  softmaxconsts<>+1216(SB), Z10, Z13
-	VFMADD213PS  softmaxconsts<>+1280(SB), Z10, Z13
-	VFMADD213PS  softmaxconsts<>+1344(SB), Z10, Z13
-	VFMADD213PS  softmaxconsts<>+1408(SB), Z10, Z13
-	VFMADD213PS  softmaxconsts<>+1472(SB), Z10, Z13
-	VFMADD213PS  softmaxconsts<>+1536(SB), Z10, Z13
-	VFMADD213PS  softmaxconsts<>+1600(SB), Z10, Z13
-	VMULPS       Z10, Z13, Z13
-	VMULPS       Z12, Z13, Z13
-	VFMADD231PS  softmaxconsts<>+256(SB), Z11, Z13
-	VFNMADD231PS softmaxconsts<>+384(SB), Z12, Z13
-	VADDPS       Z13, Z10, Z13
-	VFMADD231PS  softmaxconsts<>+192(SB), Z11, Z13
-	VCMPPS       $0x05, softmaxconsts<>+1920(SB), Z7, K2
-	VMOVUPS      Z7, K2, Z13
-	VCMPPS       $0x01, softmaxconsts<>+1664(SB), Z7, K2
-	VMOVUPS      softmaxconsts<>+1984(SB), K2, Z13
-	VCMPPS       $0x00, softmaxconsts<>+1664(SB), Z7, K2
-	VMOVUPS      softmaxconsts<>+2048(SB), K2, Z13
-	VMULPS       Z9, Z13, Z13
-	VMULPS       softmaxconsts<>+128(SB), Z13, Z9
-	VRNDSCALEPS  $0x00, Z9, Z9
-	VMOVAPS      Z13, Z10
-	VFNMADD231PS softmaxconsts<>+192(SB), Z9, Z10
-	VFNMADD231PS softmaxconsts<>+256(SB), Z9, Z10
-	VMULPS       Z10, Z10, Z11
-	VMOVUPS      softmaxconsts<>+320(SB), Z12
-	VFMADD213PS  softmaxconsts<>+384(SB), Z10, Z12
-	VMOVUPS      softmaxconsts<>+448(SB), Z14
-	VFMADD213PS  softmaxconsts<>+512(SB), Z10, Z14
-	VMOVUPS      softmaxconsts<>+576(SB), Z15
-	VFMADD213PS  softmaxconsts<>+640(SB), Z10, Z15
-	VFMADD213PS  Z14, Z11, Z15
-	VFMADD213PS  Z12, Z11, Z15
-	VFMADD213PS  Z10, Z11, Z15
-	VADDPS       softmaxconsts<>+0(SB), Z15, Z15
-	VSCALEFPS    Z9, Z15, Z15
-	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z13, K2
-	VXORPS       Z15, Z15, K2, Z15
-	VCMPPS       $0x0e, softmaxconsts<>+2368(SB), Z13, K2
-	VMOVUPS      softmaxconsts<>+1920(SB), K2, Z15
-	VMOVAPS      Z15, Z9
-	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z7, K2
-	VXORPS       Z9, Z9, K2, Z9
+	VMOVUPS      softmaxconsts<>+448(SB), Z15
+	VFMADD213PS  softmaxconsts<>+512(SB), Z11, Z15
+	VMOVUPS      softmaxconsts<>+576(SB), Z16
+	VFMADD213PS  softmaxconsts<>+640(SB), Z11, Z16
+	VFMADD213PS  Z15, Z12, Z16
+	VFMADD213PS  Z13, Z12, Z16
+	VFMADD213PS  Z11, Z12, Z16
+	VADDPS       softmaxconsts<>+0(SB), Z16, Z16
+	VSCALEFPS    Z10, Z16, Z16
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z14, K2
+	VXORPS       Z16, Z16, K2, Z16
+	VCMPPS       $0x0e, softmaxconsts<>+2368(SB), Z14, K2
+	VMOVUPS      softmaxconsts<>+1920(SB), K2, Z16
+	VMOVAPS      Z16, Z10
+	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z8, K2
+	VXORPS       Z10, Z10, K2, Z10
 
 powd_957:
-	VMULPS  Z8, Z9, Z9
+	VMULPS  Z9, Z10, Z10
 	TESTQ   $0x00000100, flags+88(FP)
 	JZ      noflag_958
-	VMOVUPS softmaxconsts<>+0(SB), Z7
+	VMOVUPS softmaxconsts<>+0(SB), Z8
 	MOVQ    DI, R9
-	VXORPS  Z8, Z8, Z8
+	VXORPS  Z9, Z9, Z9
 	XORQ    R10, R10
 
 class_959:
-	VPCMPEQD     Z8, Z6, K2
-	VBROADCASTSS 4(R9), K2, Z7
+	VPCMPEQD     Z9, Z7, K2
+	VBROADCASTSS 4(R9), K2, Z8
 	ADDQ         $0x00000020, R9
-	VPADDD       softmaxconsts<>+832(SB), Z8, Z8
+	VPADDD       softmaxconsts<>+832(SB), Z9, Z9
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
 	JB           class_959
-	VMULPS       Z7, Z9, Z9
+	VMULPS       Z8, Z10, Z10
 
 noflag_958:
-	VMOVAPS.Z Z9, K1, Z9
-	VADDPS    Z9, Z2, Z2
+	VMOVAPS.Z Z10, K1, Z10
+	VADDPS    Z10, Z2, Z2
 
 noflag_953:
 noflag_946:
 	JMP pwdone_945
 
 prodmode_944:
-	VBROADCASTSS eps1+144(FP), Z6
-	VXORPS       softmaxconsts<>+2176(SB), Z6, Z6
-	VMULPS       Z9, Z6, Z6
+	VBROADCASTSS eps1+144(FP), Z7
+	VXORPS       softmaxconsts<>+2176(SB), Z7, Z7
+	VMULPS       Z10, Z7, Z7
 	TESTQ        $0x00000400, flags+88(FP)
 	JZ           noflag_960
-	VXORPS       Z9, Z9, Z9
+	VXORPS       Z10, Z10, Z10
 	MOVQ         AX, R9
 	MOVQ         DI, R10
 	XORQ         R11, R11
 
 class_961:
-	VMOVUPS.Z    (R9), K1, Z10
-	VSUBPS       Z7, Z10, Z10
+	VMOVUPS.Z    (R9), K1, Z11
+	VSUBPS       Z8, Z11, Z11
 	TESTQ        $0x00000200, flags+88(FP)
 	JZ           noflag_962
-	VBROADCASTSS (R10), Z11
-	VMULPS       Z11, Z10, Z10
+	VBROADCASTSS (R10), Z12
+	VMULPS       Z12, Z11, Z11
 
 noflag_962:
-	VADDPS       Z10, Z9, Z9
+	VADDPS       Z11, Z10, Z10
 	ADDQ         CX, R9
 	ADDQ         $0x00000020, R10
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
 	JB           class_961
-	VBROADCASTSS epsC+148(FP), Z7
-	VFNMADD231PS Z7, Z9, Z6
+	VBROADCASTSS epsC+148(FP), Z8
+	VFNMADD231PS Z8, Z10, Z7
 
 noflag_960:
-	VMOVAPS.Z  Z6, K1, Z6
-	VADDPS     Z6, Z0, Z0
-	VMOVUPS    softmaxconsts<>+0(SB), Z6
-	VMOVAPS.Z  Z6, K1, Z6
-	VADDPS     Z6, Z1, Z1
-	VMULPS     Z8, Z4, K1, Z4
-	VGETEXPPS  Z4, Z6
-	VADDPS     Z6, Z5, Z5
-	VGETMANTPS $0x00, Z4, Z4
+	VMOVAPS.Z   Z7, K1, Z7
+	VADDPS      Z7, Z0, Z0
+	VMOVUPS     softmaxconsts<>+0(SB), Z7
+	VMOVAPS.Z   Z7, K1, Z7
+	VADDPS      Z7, Z1, Z1
+	VMOVUPS     softmaxconsts<>+0(SB), Z7
+	VMOVUPS     Z9, K1, Z7
+	VMULPS      Z7, Z4, Z8
+	VMOVAPS     Z8, Z9
+	VFMSUB231PS Z7, Z4, Z9
+	VFMADD231PS Z7, Z5, Z9
+	VGETEXPPS   Z8, Z5
+	VADDPS      Z5, Z6, Z6
+	VGETMANTPS  $0x00, Z8, Z4
+	VXORPS      softmaxconsts<>+2176(SB), Z5, Z5
+	VSCALEFPS   Z5, Z9, Z5
 
 pwdone_945:
 	ADDQ $0x00000040, AX
@@ -15894,15 +16030,15 @@ tail_935:
 	MOVL         $0x0000ffff, R9
 	BZHIL        DX, R9, R9
 	KMOVW        R9, K1
-	VMOVDQU32.Z  (BX), K1, Z6
-	VBROADCASTSS ign+80(FP), Z7
-	VPCMPD       $0x04, Z7, Z6, K1, K1
-	VMOVDQU32    softmaxconsts<>+64(SB), Z7
-	VPBLENDMD    Z6, Z7, K1, Z6
-	VMOVUPS      softmaxconsts<>+0(SB), Z7
-	VMOVAPS.Z    Z7, K1, Z7
-	VADDPS       Z7, Z3, Z3
-	VMOVUPS.Z    (AX), K1, Z7
+	VMOVDQU32.Z  (BX), K1, Z7
+	VBROADCASTSS ign+80(FP), Z8
+	VPCMPD       $0x04, Z8, Z7, K1, K1
+	VMOVDQU32    softmaxconsts<>+64(SB), Z8
+	VPBLENDMD    Z7, Z8, K1, Z7
+	VMOVUPS      softmaxconsts<>+0(SB), Z8
+	VMOVAPS.Z    Z8, K1, Z8
+	VADDPS       Z8, Z3, Z3
+	VMOVUPS.Z    (AX), K1, Z8
 	PREFETCHT0   1024(AX)
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
@@ -15911,87 +16047,87 @@ tail_935:
 
 max_964:
 	ADDQ       CX, DX
-	VMOVUPS.Z  (DX), K1, Z8
+	VMOVUPS.Z  (DX), K1, Z9
 	PREFETCHT0 1024(DX)
-	VMAXPS     Z8, Z7, Z7
+	VMAXPS     Z9, Z8, Z8
 	DECQ       BX
 	JNZ        max_964
 
 c1_963:
-	VXORPS Z8, Z8, Z8
 	VXORPS Z9, Z9, Z9
+	VXORPS Z10, Z10, Z10
 	MOVQ   AX, DX
 	MOVQ   SI, BX
-	VXORPS Z10, Z10, Z10
+	VXORPS Z11, Z11, Z11
 	XORQ   R9, R9
 
 class_965:
-	VMOVUPS.Z    (DX), K1, Z11
-	VSUBPS       Z7, Z11, Z11
-	VMULPS       softmaxconsts<>+128(SB), Z11, Z12
-	VRNDSCALEPS  $0x00, Z12, Z12
-	VMOVAPS      Z11, Z13
-	VFNMADD231PS softmaxconsts<>+192(SB), Z12, Z13
-	VFNMADD231PS softmaxconsts<>+256(SB), Z12, Z13
-	VMULPS       Z13, Z13, Z14
-	VMOVUPS      softmaxconsts<>+320(SB), Z15
-	VFMADD213PS  softmaxconsts<>+384(SB), Z13, Z15
-	VMOVUPS      softmaxconsts<>+448(SB), Z16
-	VFMADD213PS  softmaxconsts<>+512(SB), Z13, Z16
-	VMOVUPS      softmaxconsts<>+576(SB), Z17
-	VFMADD213PS  softmaxconsts<>+640(SB), Z13, Z17
-	VFMADD213PS  Z16, Z14, Z17
-	VFMADD213PS  Z15, Z14, Z17
-	VFMADD213PS  Z13, Z14, Z17
-	VADDPS       softmaxconsts<>+0(SB), Z17, Z17
-	VSCALEFPS    Z12, Z17, Z17
-	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z11, K2
-	VXORPS       Z17, Z17, K2, Z17
-	VADDPS       Z17, Z8, Z8
+	VMOVUPS.Z    (DX), K1, Z12
+	VSUBPS       Z8, Z12, Z12
+	VMULPS       softmaxconsts<>+128(SB), Z12, Z13
+	VRNDSCALEPS  $0x00, Z13, Z13
+	VMOVAPS      Z12, Z14
+	VFNMADD231PS softmaxconsts<>+192(SB), Z13, Z14
+	VFNMADD231PS softmaxconsts<>+256(SB), Z13, Z14
+	VMULPS       Z14, Z14, Z15
+	VMOVUPS      softmaxconsts<>+320(SB), Z16
+	VFMADD213PS  softmaxconsts<>+384(SB), Z14, Z16
+	VMOVUPS      softmaxconsts<>+448(SB), Z17
+	VFMADD213PS  softmaxconsts<>+512(SB), Z14, Z17
+	VMOVUPS      softmaxconsts<>+576(SB), Z18
+	VFMADD213PS  softmaxconsts<>+640(SB), Z14, Z18
+	VFMADD213PS  Z17, Z15, Z18
+	VFMADD213PS  Z16, Z15, Z18
+	VFMADD213PS  Z14, Z15, Z18
+	VADDPS       softmaxconsts<>+0(SB), Z18, Z18
+	VSCALEFPS    Z13, Z18, Z18
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z12, K2
+	VXORPS       Z18, Z18, K2, Z18
+	VADDPS       Z18, Z9, Z9
 	TESTQ        $0x00000004, flags+88(FP)
 	JZ           noflag_966
-	VMOVUPS      Z17, (BX)
+	VMOVUPS      Z18, (BX)
 
 noflag_966:
-	VPCMPEQD Z10, Z6, K2
-	VMOVUPS  Z11, K2, Z9
+	VPCMPEQD Z11, Z7, K2
+	VMOVUPS  Z12, K2, Z10
 	ADDQ     CX, DX
 	ADDQ     $0x00000040, BX
-	VPADDD   softmaxconsts<>+832(SB), Z10, Z10
+	VPADDD   softmaxconsts<>+832(SB), Z11, Z11
 	INCQ     R9
 	CMPQ     R9, C+72(FP)
 	JB       class_965
-	VMOVUPS  softmaxconsts<>+0(SB), Z10
-	VDIVPS   Z8, Z10, Z10
+	VMOVUPS  softmaxconsts<>+0(SB), Z11
+	VDIVPS   Z9, Z11, Z11
 	TESTQ    $0x00000004, flags+88(FP)
 	JZ       noflag_967
 	MOVQ     SI, DX
 	MOVQ     R8, BX
-	VXORPS   Z11, Z11, Z11
+	VXORPS   Z12, Z12, Z12
 	XORQ     SI, SI
 
 class_968:
-	VMULPS    (DX), Z10, Z12
-	VMOVAPS.Z Z12, K1, Z12
-	VADDPS    (BX), Z12, Z13
-	VMOVUPS   Z13, (BX)
+	VMULPS    (DX), Z11, Z13
+	VMOVAPS.Z Z13, K1, Z13
+	VADDPS    (BX), Z13, Z14
+	VMOVUPS   Z14, (BX)
 	TESTQ     $0x00000008, flags+88(FP)
 	JZ        noflag_969
-	VMULPS    Z12, Z12, Z13
-	VADDPS    192(BX), Z13, Z13
-	VMOVUPS   Z13, 192(BX)
+	VMULPS    Z13, Z13, Z14
+	VADDPS    192(BX), Z14, Z14
+	VMOVUPS   Z14, 192(BX)
 
 noflag_969:
-	VPCMPEQD Z11, Z6, K2
-	VMOVUPS  64(BX), Z13
-	VADDPS   Z12, Z13, K2, Z13
-	VMOVUPS  Z13, 64(BX)
-	VMOVUPS  128(BX), Z12
-	VADDPS   softmaxconsts<>+0(SB), Z12, K2, Z12
-	VMOVUPS  Z12, 128(BX)
+	VPCMPEQD Z12, Z7, K2
+	VMOVUPS  64(BX), Z14
+	VADDPS   Z13, Z14, K2, Z14
+	VMOVUPS  Z14, 64(BX)
+	VMOVUPS  128(BX), Z13
+	VADDPS   softmaxconsts<>+0(SB), Z13, K2, Z13
+	VMOVUPS  Z13, 128(BX)
 	ADDQ     $0x00000040, DX
 	ADDQ     $0x00000100, BX
-	VPADDD   softmaxconsts<>+832(SB), Z11, Z11
+	VPADDD   softmaxconsts<>+832(SB), Z12, Z12
 	INCQ     SI
 	CMPQ     SI, C+72(FP)
 	JB       class_968
@@ -16003,6 +16139,138 @@ noflag_967:
 	JEQ          prodmode_970
 	TESTQ        $0x00000003, flags+88(FP)
 	JZ           noflag_972
+	VGETEXPPS    Z9, Z13
+	VADDPS       softmaxconsts<>+0(SB), Z13, Z13
+	VGETMANTPS   $0x02, Z9, Z12
+	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z12, K2
+	VSUBPS       softmaxconsts<>+0(SB), Z12, Z14
+	VADDPS       Z12, Z12, Z15
+	VSUBPS       softmaxconsts<>+0(SB), Z15, Z15
+	VBLENDMPS    Z15, Z14, K2, Z12
+	VSUBPS       softmaxconsts<>+0(SB), Z13, K2, Z13
+	VMULPS       Z12, Z12, Z14
+	VMOVUPS      softmaxconsts<>+1088(SB), Z15
+	VFMADD213PS  softmaxconsts<>+1152(SB), Z12, Z15
+	VFMADD213PS  softmaxconsts<>+1216(SB), Z12, Z15
+	VFMADD213PS  softmaxconsts<>+1280(SB), Z12, Z15
+	VFMADD213PS  softmaxconsts<>+1344(SB), Z12, Z15
+	VFMADD213PS  softmaxconsts<>+1408(SB), Z12, Z15
+	VFMADD213PS  softmaxconsts<>+1472(SB), Z12, Z15
+	VFMADD213PS  softmaxconsts<>+1536(SB), Z12, Z15
+	VFMADD213PS  softmaxconsts<>+1600(SB), Z12, Z15
+	VMULPS       Z12, Z15, Z15
+	VMULPS       Z14, Z15, Z15
+	VFMADD231PS  softmaxconsts<>+256(SB), Z13, Z15
+	VFNMADD231PS softmaxconsts<>+384(SB), Z14, Z15
+	VADDPS       Z15, Z12, Z15
+	VFMADD231PS  softmaxconsts<>+192(SB), Z13, Z15
+	VCMPPS       $0x03, Z9, Z9, K2
+	VMOVUPS      Z9, K2, Z15
+	VSUBPS       Z10, Z15, Z9
+	TESTQ        $0x00000001, flags+88(FP)
+	JZ           noflag_973
+	VMOVUPS      softmaxconsts<>+0(SB), Z12
+	TESTQ        $0x00000200, flags+88(FP)
+	JZ           noflag_974
+	MOVQ         DI, DX
+	VXORPS       Z13, Z13, Z13
+	XORQ         BX, BX
+
+class_975:
+	VPCMPEQD     Z13, Z7, K2
+	VBROADCASTSS (DX), K2, Z12
+	ADDQ         $0x00000020, DX
+	VPADDD       softmaxconsts<>+832(SB), Z13, Z13
+	INCQ         BX
+	CMPQ         BX, C+72(FP)
+	JB           class_975
+
+noflag_974:
+	VBROADCASTSS eps1+144(FP), Z13
+	VMULPS       Z12, Z13, Z13
+	VMULPS       Z9, Z13, Z13
+	TESTQ        $0x00000400, flags+88(FP)
+	JZ           noflag_976
+	VXORPS       Z14, Z14, Z14
+	MOVQ         DI, DX
+	XORQ         BX, BX
+
+class_977:
+	VMOVUPS.Z    (AX), K1, Z16
+	VSUBPS       Z8, Z16, Z16
+	TESTQ        $0x00000200, flags+88(FP)
+	JZ           noflag_978
+	VBROADCASTSS (DX), Z17
+	VMULPS       Z17, Z16, Z16
+
+noflag_978:
+	VADDPS       Z16, Z14, Z14
+	ADDQ         CX, AX
+	ADDQ         $0x00000020, DX
+	INCQ         BX
+	CMPQ         BX, C+72(FP)
+	JB           class_977
+	VBROADCASTSS wsum+152(FP), Z8
+	VMULPS       Z15, Z8, Z8
+	VSUBPS       Z14, Z8, Z8
+	VBROADCASTSS epsC+148(FP), Z14
+	VFMADD231PS  Z14, Z8, Z13
+
+noflag_976:
+	VMOVAPS.Z Z13, K1, Z13
+	VADDPS    Z13, Z0, Z0
+	VMOVAPS.Z Z12, K1, Z12
+	VADDPS    Z12, Z1, Z1
+
+noflag_973:
+	TESTQ        $0x00000002, flags+88(FP)
+	JZ           noflag_979
+	VMULPS       softmaxconsts<>+128(SB), Z10, Z8
+	VRNDSCALEPS  $0x00, Z8, Z8
+	VMOVAPS      Z10, Z12
+	VFNMADD231PS softmaxconsts<>+192(SB), Z8, Z12
+	VFNMADD231PS softmaxconsts<>+256(SB), Z8, Z12
+	VMULPS       Z12, Z12, Z13
+	VMOVUPS      softmaxconsts<>+320(SB), Z14
+	VFMADD213PS  softmaxconsts<>+384(SB), Z12, Z14
+	VMOVUPS      softmaxconsts<>+448(SB), Z15
+	VFMADD213PS  softmaxconsts<>+512(SB), Z12, Z15
+	VMOVUPS      softmaxconsts<>+576(SB), Z16
+	VFMADD213PS  softmaxconsts<>+640(SB), Z12, Z16
+	VFMADD213PS  Z15, Z13, Z16
+	VFMADD213PS  Z14, Z13, Z16
+	VFMADD213PS  Z12, Z13, Z16
+	VADDPS       softmaxconsts<>+0(SB), Z16, Z16
+	VSCALEFPS    Z8, Z16, Z16
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z10, K2
+	VXORPS       Z16, Z16, K2, Z16
+	VMULPS       Z11, Z16, Z16
+	VMOVUPS      softmaxconsts<>+0(SB), Z8
+	VSUBPS       Z16, Z8, Z8
+	VBROADCASTSS gamma+156(FP), Z10
+	MOVQ         gmode+160(FP), AX
+	CMPQ         AX, $0x01
+	JEQ          pow1_980
+	CMPQ         AX, $0x02
+	JEQ          pow2_982
+	CMPQ         AX, $0x03
+	JEQ          powg_981
+	VMOVUPS      softmaxconsts<>+0(SB), Z10
+	JMP          powd_983
+
+pow1_980:
+	VMOVAPS Z8, Z10
+	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z8, K2
+	VXORPS  Z10, Z10, K2, Z10
+	JMP     powd_983
+
+pow2_982:
+	VMULPS Z8, Z8, Z10
+	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z8, K2
+	VXORPS Z10, Z10, K2, Z10
+	JMP    powd_983
+
+powg_981:
 	VGETEXPPS    Z8, Z12
 	VADDPS       softmaxconsts<>+0(SB), Z12, Z12
 	VGETMANTPS   $0x02, Z8, Z11
@@ -16028,235 +16296,110 @@ noflag_967:
 	VFNMADD231PS softmaxconsts<>+384(SB), Z13, Z14
 	VADDPS       Z14, Z11, Z14
 	VFMADD231PS  softmaxconsts<>+192(SB), Z12, Z14
-	VCMPPS       $0x03, Z8, Z8, K2
+	VCMPPS       $0x05, softmaxconsts<>+1920(SB), Z8, K2
 	VMOVUPS      Z8, K2, Z14
-	VSUBPS       Z9, Z14, Z8
-	TESTQ        $0x00000001, flags+88(FP)
-	JZ           noflag_973
-	VMOVUPS      softmaxconsts<>+0(SB), Z11
-	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_974
-	MOVQ         DI, DX
-	VXORPS       Z12, Z12, Z12
-	XORQ         BX, BX
-
-class_975:
-	VPCMPEQD     Z12, Z6, K2
-	VBROADCASTSS (DX), K2, Z11
-	ADDQ         $0x00000020, DX
-	VPADDD       softmaxconsts<>+832(SB), Z12, Z12
-	INCQ         BX
-	CMPQ         BX, C+72(FP)
-	JB           class_975
-
-noflag_974:
-	VBROADCASTSS eps1+144(FP), Z12
-	VMULPS       Z11, Z12, Z12
-	VMULPS       Z8, Z12, Z12
-	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_976
-	VXORPS       Z13, Z13, Z13
-	MOVQ         DI, DX
-	XORQ         BX, BX
-
-class_977:
-	VMOVUPS.Z    (AX), K1, Z15
-	VSUBPS       Z7, Z15, Z15
-	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_978
-	VBROADCASTSS (DX), Z16
-	VMULPS       Z16, Z15, Z15
-
-noflag_978:
-	VADDPS       Z15, Z13, Z13
-	ADDQ         CX, AX
-	ADDQ         $0x00000020, DX
-	INCQ         BX
-	CMPQ         BX, C+72(FP)
-	JB           class_977
-	VBROADCASTSS wsum+152(FP), Z7
-	VMULPS       Z14, Z7, Z7
-	VSUBPS       Z13, Z7, Z7
-	VBROADCASTSS epsC+148(FP), Z13
-	VFMADD231PS  Z13, Z7, Z12
-
-noflag_976:
-	VMOVAPS.Z Z12, K1, Z12
-	VADDPS    Z12, Z0, Z0
-	VMOVAPS.Z Z11, K1, Z11
-	VADDPS    Z11, Z1, Z1
-
-noflag_973:
-	TESTQ        $0x00000002, flags+88(FP)
-	JZ           noflag_979
-	VMULPS       softmaxconsts<>+128(SB), Z9, Z7
-	VRNDSCALEPS  $0x00, Z7, Z7
-	VMOVAPS      Z9, Z11
-	VFNMADD231PS softmaxconsts<>+192(SB), Z7, Z11
-	VFNMADD231PS softmaxconsts<>+256(SB), Z7, Z11
+	VCMPPS       $0x01, softmaxconsts<>+1664(SB), Z8, K2
+	VMOVUPS      softmaxconsts<>+1984(SB), K2, Z14
+	VCMPPS       $0x00, softmaxconsts<>+1664(SB), Z8, K2
+	VMOVUPS      softmaxconsts<>+2048(SB), K2, Z14
+	VMULPS       Z10, Z14, Z14
+	VMULPS       softmaxconsts<>+128(SB), Z14, Z10
+	VRNDSCALEPS  $0x00, Z10, Z10
+	VMOVAPS      Z14, Z11
+	VFNMADD231PS softmaxconsts<>+192(SB), Z10, Z11
+	VFNMADD231PS softmaxconsts<>+256(SB), Z10, Z11
 	VMULPS       Z11, Z11, Z12
 	VMOVUPS      softmaxconsts<>+320(SB), Z13
 	VFMADD213PS  softmaxconsts<>+384(SB), Z11, Z13
-	VMOVUPS      softmaxconsts<>+448(SB), Z14
-	VFMADD213PS  softmaxconsts<>+512(SB), Z11, Z14
-	VMOVUPS      softmaxconsts<>+576(SB), Z15
-	VFMADD213PS  softmaxconsts<>+640(SB), Z11, Z15
-	VFMADD213PS  Z14, Z12, Z15
-	VFMADD213PS  Z13, Z12, Z15
-	VFMADD213PS  Z11, Z12, Z15
-	VADDPS       softmaxconsts<>+0(SB), Z15, Z15
-	VSCALEFPS    Z7, Z15, Z15
-	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z9, K2
-	VXORPS       Z15, Z15, K2, Z15
-	VMULPS       Z10, Z15, Z15
-	VMOVUPS      softmaxconsts<>+0(SB), Z7
-	VSUBPS       Z15, Z7, Z7
-	VBROADCASTSS gamma+156(FP), Z9
-	MOVQ         gmode+160(FP), AX
-	CMPQ         AX, $0x01
-	JEQ          pow1_980
-	CMPQ         AX, $0x02
-	JEQ          pow2_982
-	CMPQ         AX, $0x03
-	JEQ          powg_981
-	VMOVUPS      softmaxconsts<>+0(SB), Z9
-	JMP          powd_983
-
-pow1_980:
-	VMOVAPS Z7, Z9
-	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z7, K2
-	VXORPS  Z9, Z9, K2, Z9
-	JMP     powd_983
-
-pow2_982:
-	VMULPS Z7, Z7, Z9
-	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z7, K2
-	VXORPS Z9, Z9, K2, Z9
-	JMP    powd_983
-
-powg_981:
-	VGETEXPPS    Z7, Z11
-	VADDPS       softmaxconsts<>+0(SB), Z11, Z11
-	VGETMANTPS   $0x02, Z7, Z10
-	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z10, K2
-	VSUBPS       softmaxconsts<>+0(SB), Z10, Z12
-	VADDPS       Z10, Z10, Z13
-	VSUBPS       softmaxconsts<>+0(SB), Z13, Z13
-	VBLENDMPS    Z13, Z12, K2, Z10
-	VSUBPS       softmaxconsts<>+0(SB), Z11, K2, Z11
-	VMULPS       Z10, Z10, Z12
-	VMOVUPS      softmaxconsts<>+1088(SB), Z13
-	VFMADD213PS  softmaxconsts<>+1152(SB), Z10, Z13
-	VFMADD213PS  softmaxconsts<>+1216(SB), Z10, Z13
-	VFMADD213PS  softmaxconsts<>+1280(SB), Z10, Z13
-	VFMADD213PS  softmaxconsts<>+1344(SB), Z10, Z13
-	VFMADD213PS  softmaxconsts<>+1408(SB), Z10, Z13
-	VFMADD213PS  softmaxconsts<>+1472(SB), Z10, Z13
-	VFMADD213PS  softmaxconsts<>+1536(SB), Z10, Z13
-	VFMADD213PS  softmaxconsts<>+1600(SB), Z10, Z13
-	VMULPS       Z10, Z13, Z13
-	VMULPS       Z12, Z13, Z13
-	VFMADD231PS  softmaxconsts<>+256(SB), Z11, Z13
-	VFNMADD231PS softmaxconsts<>+384(SB), Z12, Z13
-	VADDPS       Z13, Z10, Z13
-	VFMADD231PS  softmaxconsts<>+192(SB), Z11, Z13
-	VCMPPS       $0x05, softmaxconsts<>+1920(SB), Z7, K2
-	VMOVUPS      Z7, K2, Z13
-	VCMPPS       $0x01, softmaxconsts<>+1664(SB), Z7, K2
-	VMOVUPS      softmaxconsts<>+1984(SB), K2, Z13
-	VCMPPS       $0x00, softmaxconsts<>+1664(SB), Z7, K2
-	VMOVUPS      softmaxconsts<>+2048(SB), K2, Z13
-	VMULPS       Z9, Z13, Z13
-	VMULPS       softmaxconsts<>+128(SB), Z13, Z9
-	VRNDSCALEPS  $0x00, Z9, Z9
-	VMOVAPS      Z13, Z10
-	VFNMADD231PS softmaxconsts<>+192(SB), Z9, Z10
-	VFNMADD231PS softmaxconsts<>+256(SB), Z9, Z10
-	VMULPS       Z10, Z10, Z11
-	VMOVUPS      softmaxconsts<>+320(SB), Z12
-	VFMADD213PS  softmaxconsts<>+384(SB), Z10, Z12
-	VMOVUPS      softmaxconsts<>+448(SB), Z14
-	VFMADD213PS  softmaxconsts<>+512(SB), Z10, Z14
-	VMOVUPS      softmaxconsts<>+576(SB), Z15
-	VFMADD213PS  softmaxconsts<>+640(SB), Z10, Z15
-	VFMADD213PS  Z14, Z11, Z15
-	VFMADD213PS  Z12, Z11, Z15
-	VFMADD213PS  Z10, Z11, Z15
-	VADDPS       softmaxconsts<>+0(SB), Z15, Z15
-	VSCALEFPS    Z9, Z15, Z15
-	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z13, K2
-	VXORPS       Z15, Z15, K2, Z15
-	VCMPPS       $0x0e, softmaxconsts<>+2368(SB), Z13, K2
-	VMOVUPS      softmaxconsts<>+1920(SB), K2, Z15
-	VMOVAPS      Z15, Z9
-	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z7, K2
-	VXORPS       Z9, Z9, K2, Z9
+	VMOVUPS      softmaxconsts<>+448(SB), Z15
+	VFMADD213PS  softmaxconsts<>+512(SB), Z11, Z15
+	VMOVUPS      softmaxconsts<>+576(SB), Z16
+	VFMADD213PS  softmaxconsts<>+640(SB), Z11, Z16
+	VFMADD213PS  Z15, Z12, Z16
+	VFMADD213PS  Z13, Z12, Z16
+	VFMADD213PS  Z11, Z12, Z16
+	VADDPS       softmaxconsts<>+0(SB), Z16, Z16
+	VSCALEFPS    Z10, Z16, Z16
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z14, K2
+	VXORPS       Z16, Z16, K2, Z16
+	VCMPPS       $0x0e, softmaxconsts<>+2368(SB), Z14, K2
+	VMOVUPS      softmaxconsts<>+1920(SB), K2, Z16
+	VMOVAPS      Z16, Z10
+	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z8, K2
+	VXORPS       Z10, Z10, K2, Z10
 
 powd_983:
-	VMULPS  Z8, Z9, Z9
+	VMULPS  Z9, Z10, Z10
 	TESTQ   $0x00000100, flags+88(FP)
 	JZ      noflag_984
-	VMOVUPS softmaxconsts<>+0(SB), Z7
+	VMOVUPS softmaxconsts<>+0(SB), Z8
 	MOVQ    DI, AX
-	VXORPS  Z8, Z8, Z8
+	VXORPS  Z9, Z9, Z9
 	XORQ    CX, CX
 
 class_985:
-	VPCMPEQD     Z8, Z6, K2
-	VBROADCASTSS 4(AX), K2, Z7
+	VPCMPEQD     Z9, Z7, K2
+	VBROADCASTSS 4(AX), K2, Z8
 	ADDQ         $0x00000020, AX
-	VPADDD       softmaxconsts<>+832(SB), Z8, Z8
+	VPADDD       softmaxconsts<>+832(SB), Z9, Z9
 	INCQ         CX
 	CMPQ         CX, C+72(FP)
 	JB           class_985
-	VMULPS       Z7, Z9, Z9
+	VMULPS       Z8, Z10, Z10
 
 noflag_984:
-	VMOVAPS.Z Z9, K1, Z9
-	VADDPS    Z9, Z2, Z2
+	VMOVAPS.Z Z10, K1, Z10
+	VADDPS    Z10, Z2, Z2
 
 noflag_979:
 noflag_972:
 	JMP pwdone_971
 
 prodmode_970:
-	VBROADCASTSS eps1+144(FP), Z6
-	VXORPS       softmaxconsts<>+2176(SB), Z6, Z6
-	VMULPS       Z9, Z6, Z6
+	VBROADCASTSS eps1+144(FP), Z7
+	VXORPS       softmaxconsts<>+2176(SB), Z7, Z7
+	VMULPS       Z10, Z7, Z7
 	TESTQ        $0x00000400, flags+88(FP)
 	JZ           noflag_986
-	VXORPS       Z9, Z9, Z9
+	VXORPS       Z10, Z10, Z10
 	MOVQ         DI, DX
 	XORQ         BX, BX
 
 class_987:
-	VMOVUPS.Z    (AX), K1, Z10
-	VSUBPS       Z7, Z10, Z10
+	VMOVUPS.Z    (AX), K1, Z11
+	VSUBPS       Z8, Z11, Z11
 	TESTQ        $0x00000200, flags+88(FP)
 	JZ           noflag_988
-	VBROADCASTSS (DX), Z11
-	VMULPS       Z11, Z10, Z10
+	VBROADCASTSS (DX), Z12
+	VMULPS       Z12, Z11, Z11
 
 noflag_988:
-	VADDPS       Z10, Z9, Z9
+	VADDPS       Z11, Z10, Z10
 	ADDQ         CX, AX
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
 	JB           class_987
-	VBROADCASTSS epsC+148(FP), Z7
-	VFNMADD231PS Z7, Z9, Z6
+	VBROADCASTSS epsC+148(FP), Z8
+	VFNMADD231PS Z8, Z10, Z7
 
 noflag_986:
-	VMOVAPS.Z  Z6, K1, Z6
-	VADDPS     Z6, Z0, Z0
-	VMOVUPS    softmaxconsts<>+0(SB), Z6
-	VMOVAPS.Z  Z6, K1, Z6
-	VADDPS     Z6, Z1, Z1
-	VMULPS     Z8, Z4, K1, Z4
-	VGETEXPPS  Z4, Z6
-	VADDPS     Z6, Z5, Z5
-	VGETMANTPS $0x00, Z4, Z4
+	VMOVAPS.Z   Z7, K1, Z7
+	VADDPS      Z7, Z0, Z0
+	VMOVUPS     softmaxconsts<>+0(SB), Z7
+	VMOVAPS.Z   Z7, K1, Z7
+	VADDPS      Z7, Z1, Z1
+	VMOVUPS     softmaxconsts<>+0(SB), Z7
+	VMOVUPS     Z9, K1, Z7
+	VMULPS      Z7, Z4, Z8
+	VMOVAPS     Z8, Z9
+	VFMSUB231PS Z7, Z4, Z9
+	VFMADD231PS Z7, Z5, Z9
+	VGETEXPPS   Z8, Z5
+	VADDPS      Z5, Z6, Z6
+	VGETMANTPS  $0x00, Z8, Z4
+	VXORPS      softmaxconsts<>+2176(SB), Z5, Z5
+	VSCALEFPS   Z5, Z9, Z5
 
 pwdone_971:
 done_936:
@@ -16268,54 +16411,54 @@ done_936:
 	XORQ SI, SI
 
 class_989:
-	VMOVUPS       (CX), Z6
-	VEXTRACTF64X4 $0x01, Z6, Y7
-	VADDPS        Y7, Y6, Y7
-	VEXTRACTF128  $0x01, Y7, X6
-	VADDPS        X6, X7, X6
-	VMOVHLPS      X6, X6, X7
-	VADDPS        X7, X6, X6
-	VMOVSHDUP     X6, X7
-	VADDSS        X7, X6, X6
+	VMOVUPS       (CX), Z7
+	VEXTRACTF64X4 $0x01, Z7, Y8
+	VADDPS        Y8, Y7, Y8
+	VEXTRACTF128  $0x01, Y8, X7
+	VADDPS        X7, X8, X7
+	VMOVHLPS      X7, X7, X8
+	VADDPS        X8, X7, X7
+	VMOVSHDUP     X7, X8
+	VADDSS        X8, X7, X7
 	MOVQ          BX, DI
 	XORQ          DI, DI
-	VMOVSS        X6, (DX)(DI*1)
-	VMOVUPS       64(CX), Z6
-	VEXTRACTF64X4 $0x01, Z6, Y7
-	VADDPS        Y7, Y6, Y7
-	VEXTRACTF128  $0x01, Y7, X6
-	VADDPS        X6, X7, X6
-	VMOVHLPS      X6, X6, X7
-	VADDPS        X7, X6, X6
-	VMOVSHDUP     X6, X7
-	VADDSS        X7, X6, X6
+	VMOVSS        X7, (DX)(DI*1)
+	VMOVUPS       64(CX), Z7
+	VEXTRACTF64X4 $0x01, Z7, Y8
+	VADDPS        Y8, Y7, Y8
+	VEXTRACTF128  $0x01, Y8, X7
+	VADDPS        X7, X8, X7
+	VMOVHLPS      X7, X7, X8
+	VADDPS        X8, X7, X7
+	VMOVSHDUP     X7, X8
+	VADDSS        X8, X7, X7
 	MOVQ          BX, DI
 	IMUL3Q        $0x01, DI, DI
-	VMOVSS        X6, (DX)(DI*1)
-	VMOVUPS       128(CX), Z6
-	VEXTRACTF64X4 $0x01, Z6, Y7
-	VADDPS        Y7, Y6, Y7
-	VEXTRACTF128  $0x01, Y7, X6
-	VADDPS        X6, X7, X6
-	VMOVHLPS      X6, X6, X7
-	VADDPS        X7, X6, X6
-	VMOVSHDUP     X6, X7
-	VADDSS        X7, X6, X6
+	VMOVSS        X7, (DX)(DI*1)
+	VMOVUPS       128(CX), Z7
+	VEXTRACTF64X4 $0x01, Z7, Y8
+	VADDPS        Y8, Y7, Y8
+	VEXTRACTF128  $0x01, Y8, X7
+	VADDPS        X7, X8, X7
+	VMOVHLPS      X7, X7, X8
+	VADDPS        X8, X7, X7
+	VMOVSHDUP     X7, X8
+	VADDSS        X8, X7, X7
 	MOVQ          BX, DI
 	IMUL3Q        $0x02, DI, DI
-	VMOVSS        X6, (DX)(DI*1)
-	VMOVUPS       192(CX), Z6
-	VEXTRACTF64X4 $0x01, Z6, Y7
-	VADDPS        Y7, Y6, Y7
-	VEXTRACTF128  $0x01, Y7, X6
-	VADDPS        X6, X7, X6
-	VMOVHLPS      X6, X6, X7
-	VADDPS        X7, X6, X6
-	VMOVSHDUP     X6, X7
-	VADDSS        X7, X6, X6
+	VMOVSS        X7, (DX)(DI*1)
+	VMOVUPS       192(CX), Z7
+	VEXTRACTF64X4 $0x01, Z7, Y8
+	VADDPS        Y8, Y7, Y8
+	VEXTRACTF128  $0x01, Y8, X7
+	VADDPS        X7, X8, X7
+	VMOVHLPS      X7, X7, X8
+	VADDPS        X8, X7, X7
+	VMOVSHDUP     X7, X8
+	VADDSS        X8, X7, X7
 	MOVQ          BX, DI
 	IMUL3Q        $0x03, DI, DI
-	VMOVSS        X6, (DX)(DI*1)
+	VMOVSS        X7, (DX)(DI*1)
 	ADDQ          $0x00000100, CX
 	ADDQ          $0x00000004, DX
 	INCQ          SI
@@ -16328,36 +16471,38 @@ class_989:
 	ANDQ          $0x00000203, CX
 	CMPQ          CX, $0x00000001
 	JNE           noprod_990
-	VGETEXPPS     Z4, Z7
-	VADDPS        softmaxconsts<>+0(SB), Z7, Z7
-	VGETMANTPS    $0x02, Z4, Z6
-	VCMPPS        $0x01, softmaxconsts<>+1024(SB), Z6, K1
-	VSUBPS        softmaxconsts<>+0(SB), Z6, Z8
-	VADDPS        Z6, Z6, Z9
-	VSUBPS        softmaxconsts<>+0(SB), Z9, Z9
-	VBLENDMPS     Z9, Z8, K1, Z6
-	VSUBPS        softmaxconsts<>+0(SB), Z7, K1, Z7
-	VMULPS        Z6, Z6, Z8
-	VMOVUPS       softmaxconsts<>+1088(SB), Z9
-	VFMADD213PS   softmaxconsts<>+1152(SB), Z6, Z9
-	VFMADD213PS   softmaxconsts<>+1216(SB), Z6, Z9
-	VFMADD213PS   softmaxconsts<>+1280(SB), Z6, Z9
-	VFMADD213PS   softmaxconsts<>+1344(SB), Z6, Z9
-	VFMADD213PS   softmaxconsts<>+1408(SB), Z6, Z9
-	VFMADD213PS   softmaxconsts<>+1472(SB), Z6, Z9
-	VFMADD213PS   softmaxconsts<>+1536(SB), Z6, Z9
-	VFMADD213PS   softmaxconsts<>+1600(SB), Z6, Z9
-	VMULPS        Z6, Z9, Z9
-	VMULPS        Z8, Z9, Z9
-	VFMADD231PS   softmaxconsts<>+256(SB), Z7, Z9
-	VFNMADD231PS  softmaxconsts<>+384(SB), Z8, Z9
-	VADDPS        Z9, Z6, Z9
-	VFMADD231PS   softmaxconsts<>+192(SB), Z7, Z9
+	VGETEXPPS     Z4, Z8
+	VADDPS        softmaxconsts<>+0(SB), Z8, Z8
+	VGETMANTPS    $0x02, Z4, Z7
+	VCMPPS        $0x01, softmaxconsts<>+1024(SB), Z7, K1
+	VSUBPS        softmaxconsts<>+0(SB), Z7, Z9
+	VADDPS        Z7, Z7, Z10
+	VSUBPS        softmaxconsts<>+0(SB), Z10, Z10
+	VBLENDMPS     Z10, Z9, K1, Z7
+	VSUBPS        softmaxconsts<>+0(SB), Z8, K1, Z8
+	VMULPS        Z7, Z7, Z9
+	VMOVUPS       softmaxconsts<>+1088(SB), Z10
+	VFMADD213PS   softmaxconsts<>+1152(SB), Z7, Z10
+	VFMADD213PS   softmaxconsts<>+1216(SB), Z7, Z10
+	VFMADD213PS   softmaxconsts<>+1280(SB), Z7, Z10
+	VFMADD213PS   softmaxconsts<>+1344(SB), Z7, Z10
+	VFMADD213PS   softmaxconsts<>+1408(SB), Z7, Z10
+	VFMADD213PS   softmaxconsts<>+1472(SB), Z7, Z10
+	VFMADD213PS   softmaxconsts<>+1536(SB), Z7, Z10
+	VFMADD213PS   softmaxconsts<>+1600(SB), Z7, Z10
+	VMULPS        Z7, Z10, Z10
+	VMULPS        Z9, Z10, Z10
+	VFMADD231PS   softmaxconsts<>+256(SB), Z8, Z10
+	VFNMADD231PS  softmaxconsts<>+384(SB), Z9, Z10
+	VADDPS        Z10, Z7, Z10
+	VFMADD231PS   softmaxconsts<>+192(SB), Z8, Z10
 	VCMPPS        $0x03, Z4, Z4, K1
-	VMOVUPS       Z4, K1, Z9
-	VFMADD231PS   softmaxconsts<>+256(SB), Z5, Z9
-	VFMADD231PS   softmaxconsts<>+192(SB), Z5, Z9
-	VADDPS        Z9, Z0, Z0
+	VMOVUPS       Z4, K1, Z10
+	VDIVPS        Z4, Z5, Z4
+	VADDPS        Z4, Z10, Z10
+	VFMADD231PS   softmaxconsts<>+256(SB), Z6, Z10
+	VFMADD231PS   softmaxconsts<>+192(SB), Z6, Z10
+	VADDPS        Z10, Z0, Z0
 
 noprod_990:
 	VMOVAPS       Z0, Z0
@@ -17734,16 +17879,17 @@ TEXT ·SoftmaxFusedI32AVX512(SB), NOSPLIT, $0-248
 	VXORPS  Z3, Z3, Z3
 	VMOVUPS softmaxconsts<>+0(SB), Z4
 	VXORPS  Z5, Z5, Z5
+	VXORPS  Z6, Z6, Z6
 
 loop_1081:
 	CMPQ         DX, $0x00000010
 	JB           tail_1082
-	VMOVDQU32    (BX), Z6
-	VBROADCASTSS ign+80(FP), Z7
-	VPCMPD       $0x04, Z7, Z6, K1
-	VMOVDQU32    softmaxconsts<>+64(SB), Z7
-	VPBLENDMD    Z6, Z7, K1, Z6
-	VMOVUPS.Z    (AX), K1, Z7
+	VMOVDQU32    (BX), Z7
+	VBROADCASTSS ign+80(FP), Z8
+	VPCMPD       $0x04, Z8, Z7, K1
+	VMOVDQU32    softmaxconsts<>+64(SB), Z8
+	VPBLENDMD    Z7, Z8, K1, Z7
+	VMOVUPS.Z    (AX), K1, Z8
 	PREFETCHT0   1024(AX)
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
@@ -17752,173 +17898,173 @@ loop_1081:
 
 max_1085:
 	ADDQ       CX, R9
-	VMOVUPS.Z  (R9), K1, Z8
+	VMOVUPS.Z  (R9), K1, Z9
 	PREFETCHT0 1024(R9)
-	VMAXPS     Z8, Z7, Z7
+	VMAXPS     Z9, Z8, Z8
 	DECQ       R10
 	JNZ        max_1085
 
 c1_1084:
-	VXORPS Z8, Z8, Z8
 	VXORPS Z9, Z9, Z9
+	VXORPS Z10, Z10, Z10
 	MOVQ   AX, R9
 	MOVQ   SI, R10
-	VXORPS Z10, Z10, Z10
+	VXORPS Z11, Z11, Z11
 	XORQ   R11, R11
 
 class_1086:
-	VMOVUPS.Z    (R9), K1, Z11
-	VSUBPS       Z7, Z11, Z11
-	VMULPS       softmaxconsts<>+128(SB), Z11, Z12
-	VRNDSCALEPS  $0x00, Z12, Z12
-	VMOVAPS      Z11, Z13
-	VFNMADD231PS softmaxconsts<>+192(SB), Z12, Z13
-	VFNMADD231PS softmaxconsts<>+256(SB), Z12, Z13
-	VMULPS       Z13, Z13, Z14
-	VMOVUPS      softmaxconsts<>+320(SB), Z15
-	VFMADD213PS  softmaxconsts<>+384(SB), Z13, Z15
-	VMOVUPS      softmaxconsts<>+448(SB), Z16
-	VFMADD213PS  softmaxconsts<>+512(SB), Z13, Z16
-	VMOVUPS      softmaxconsts<>+576(SB), Z17
-	VFMADD213PS  softmaxconsts<>+640(SB), Z13, Z17
-	VFMADD213PS  Z16, Z14, Z17
-	VFMADD213PS  Z15, Z14, Z17
-	VFMADD213PS  Z13, Z14, Z17
-	VADDPS       softmaxconsts<>+0(SB), Z17, Z17
-	VSCALEFPS    Z12, Z17, Z17
-	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z11, K2
-	VXORPS       Z17, Z17, K2, Z17
-	VADDPS       Z17, Z8, Z8
-	VMOVUPS      Z17, (R10)
-	VPCMPEQD     Z10, Z6, K2
-	VMOVUPS      Z11, K2, Z9
+	VMOVUPS.Z    (R9), K1, Z12
+	VSUBPS       Z8, Z12, Z12
+	VMULPS       softmaxconsts<>+128(SB), Z12, Z13
+	VRNDSCALEPS  $0x00, Z13, Z13
+	VMOVAPS      Z12, Z14
+	VFNMADD231PS softmaxconsts<>+192(SB), Z13, Z14
+	VFNMADD231PS softmaxconsts<>+256(SB), Z13, Z14
+	VMULPS       Z14, Z14, Z15
+	VMOVUPS      softmaxconsts<>+320(SB), Z16
+	VFMADD213PS  softmaxconsts<>+384(SB), Z14, Z16
+	VMOVUPS      softmaxconsts<>+448(SB), Z17
+	VFMADD213PS  softmaxconsts<>+512(SB), Z14, Z17
+	VMOVUPS      softmaxconsts<>+576(SB), Z18
+	VFMADD213PS  softmaxconsts<>+640(SB), Z14, Z18
+	VFMADD213PS  Z17, Z15, Z18
+	VFMADD213PS  Z16, Z15, Z18
+	VFMADD213PS  Z14, Z15, Z18
+	VADDPS       softmaxconsts<>+0(SB), Z18, Z18
+	VSCALEFPS    Z13, Z18, Z18
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z12, K2
+	VXORPS       Z18, Z18, K2, Z18
+	VADDPS       Z18, Z9, Z9
+	VMOVUPS      Z18, (R10)
+	VPCMPEQD     Z11, Z7, K2
+	VMOVUPS      Z12, K2, Z10
 	ADDQ         CX, R9
 	ADDQ         $0x00000040, R10
-	VPADDD       softmaxconsts<>+832(SB), Z10, Z10
+	VPADDD       softmaxconsts<>+832(SB), Z11, Z11
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
 	JB           class_1086
-	VMOVUPS      softmaxconsts<>+0(SB), Z10
-	VDIVPS       Z8, Z10, Z10
 	VMOVUPS      softmaxconsts<>+0(SB), Z11
-	VMOVAPS.Z    Z11, K1, Z11
-	VADDPS       Z11, Z3, Z3
+	VDIVPS       Z9, Z11, Z11
+	VMOVUPS      softmaxconsts<>+0(SB), Z12
+	VMOVAPS.Z    Z12, K1, Z12
+	VADDPS       Z12, Z3, Z3
 	MOVQ         sflags+200(FP), R9
 	ANDQ         $0x00000203, R9
 	CMPQ         R9, $0x00000001
 	JEQ          prodmode_1087
 	TESTQ        $0x00000003, sflags+200(FP)
 	JZ           noflag_1089
-	VGETEXPPS    Z8, Z12
-	VADDPS       softmaxconsts<>+0(SB), Z12, Z12
-	VGETMANTPS   $0x02, Z8, Z11
-	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z11, K2
-	VSUBPS       softmaxconsts<>+0(SB), Z11, Z13
-	VADDPS       Z11, Z11, Z14
-	VSUBPS       softmaxconsts<>+0(SB), Z14, Z14
-	VBLENDMPS    Z14, Z13, K2, Z11
-	VSUBPS       softmaxconsts<>+0(SB), Z12, K2, Z12
-	VMULPS       Z11, Z11, Z13
-	VMOVUPS      softmaxconsts<>+1088(SB), Z14
-	VFMADD213PS  softmaxconsts<>+1152(SB), Z11, Z14
-	VFMADD213PS  softmaxconsts<>+1216(SB), Z11, Z14
-	VFMADD213PS  softmaxconsts<>+1280(SB), Z11, Z14
-	VFMADD213PS  softmaxconsts<>+1344(SB), Z11, Z14
-	VFMADD213PS  softmaxconsts<>+1408(SB), Z11, Z14
-	VFMADD213PS  softmaxconsts<>+1472(SB), Z11, Z14
-	VFMADD213PS  softmaxconsts<>+1536(SB), Z11, Z14
-	VFMADD213PS  softmaxconsts<>+1600(SB), Z11, Z14
-	VMULPS       Z11, Z14, Z14
-	VMULPS       Z13, Z14, Z14
-	VFMADD231PS  softmaxconsts<>+256(SB), Z12, Z14
-	VFNMADD231PS softmaxconsts<>+384(SB), Z13, Z14
-	VADDPS       Z14, Z11, Z14
-	VFMADD231PS  softmaxconsts<>+192(SB), Z12, Z14
-	VCMPPS       $0x03, Z8, Z8, K2
-	VMOVUPS      Z8, K2, Z14
-	VSUBPS       Z9, Z14, Z8
+	VGETEXPPS    Z9, Z13
+	VADDPS       softmaxconsts<>+0(SB), Z13, Z13
+	VGETMANTPS   $0x02, Z9, Z12
+	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z12, K2
+	VSUBPS       softmaxconsts<>+0(SB), Z12, Z14
+	VADDPS       Z12, Z12, Z15
+	VSUBPS       softmaxconsts<>+0(SB), Z15, Z15
+	VBLENDMPS    Z15, Z14, K2, Z12
+	VSUBPS       softmaxconsts<>+0(SB), Z13, K2, Z13
+	VMULPS       Z12, Z12, Z14
+	VMOVUPS      softmaxconsts<>+1088(SB), Z15
+	VFMADD213PS  softmaxconsts<>+1152(SB), Z12, Z15
+	VFMADD213PS  softmaxconsts<>+1216(SB), Z12, Z15
+	VFMADD213PS  softmaxconsts<>+1280(SB), Z12, Z15
+	VFMADD213PS  softmaxconsts<>+1344(SB), Z12, Z15
+	VFMADD213PS  softmaxconsts<>+1408(SB), Z12, Z15
+	VFMADD213PS  softmaxconsts<>+1472(SB), Z12, Z15
+	VFMADD213PS  softmaxconsts<>+1536(SB), Z12, Z15
+	VFMADD213PS  softmaxconsts<>+1600(SB), Z12, Z15
+	VMULPS       Z12, Z15, Z15
+	VMULPS       Z14, Z15, Z15
+	VFMADD231PS  softmaxconsts<>+256(SB), Z13, Z15
+	VFNMADD231PS softmaxconsts<>+384(SB), Z14, Z15
+	VADDPS       Z15, Z12, Z15
+	VFMADD231PS  softmaxconsts<>+192(SB), Z13, Z15
+	VCMPPS       $0x03, Z9, Z9, K2
+	VMOVUPS      Z9, K2, Z15
+	VSUBPS       Z10, Z15, Z9
 	TESTQ        $0x00000001, sflags+200(FP)
 	JZ           noflag_1090
-	VMOVUPS      softmaxconsts<>+0(SB), Z11
+	VMOVUPS      softmaxconsts<>+0(SB), Z12
 	TESTQ        $0x00000200, sflags+200(FP)
 	JZ           noflag_1091
 	MOVQ         DI, R9
-	VXORPS       Z12, Z12, Z12
+	VXORPS       Z13, Z13, Z13
 	XORQ         R10, R10
 
 class_1092:
-	VPCMPEQD     Z12, Z6, K2
-	VBROADCASTSS (R9), K2, Z11
+	VPCMPEQD     Z13, Z7, K2
+	VBROADCASTSS (R9), K2, Z12
 	ADDQ         $0x00000020, R9
-	VPADDD       softmaxconsts<>+832(SB), Z12, Z12
+	VPADDD       softmaxconsts<>+832(SB), Z13, Z13
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
 	JB           class_1092
 
 noflag_1091:
-	VBROADCASTSS eps1+208(FP), Z12
-	VMULPS       Z11, Z12, Z12
-	VMULPS       Z8, Z12, Z12
+	VBROADCASTSS eps1+208(FP), Z13
+	VMULPS       Z12, Z13, Z13
+	VMULPS       Z9, Z13, Z13
 	TESTQ        $0x00000400, sflags+200(FP)
 	JZ           noflag_1093
-	VXORPS       Z13, Z13, Z13
+	VXORPS       Z14, Z14, Z14
 	MOVQ         AX, R9
 	MOVQ         DI, R10
 	XORQ         R11, R11
 
 class_1094:
-	VMOVUPS.Z    (R9), K1, Z15
-	VSUBPS       Z7, Z15, Z15
+	VMOVUPS.Z    (R9), K1, Z16
+	VSUBPS       Z8, Z16, Z16
 	TESTQ        $0x00000200, sflags+200(FP)
 	JZ           noflag_1095
-	VBROADCASTSS (R10), Z16
-	VMULPS       Z16, Z15, Z15
+	VBROADCASTSS (R10), Z17
+	VMULPS       Z17, Z16, Z16
 
 noflag_1095:
-	VADDPS       Z15, Z13, Z13
+	VADDPS       Z16, Z14, Z14
 	ADDQ         CX, R9
 	ADDQ         $0x00000020, R10
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
 	JB           class_1094
-	VBROADCASTSS wsum+216(FP), Z7
-	VMULPS       Z14, Z7, Z7
-	VSUBPS       Z13, Z7, Z7
-	VBROADCASTSS epsC+212(FP), Z13
-	VFMADD231PS  Z13, Z7, Z12
+	VBROADCASTSS wsum+216(FP), Z8
+	VMULPS       Z15, Z8, Z8
+	VSUBPS       Z14, Z8, Z8
+	VBROADCASTSS epsC+212(FP), Z14
+	VFMADD231PS  Z14, Z8, Z13
 
 noflag_1093:
+	VMOVAPS.Z Z13, K1, Z13
+	VADDPS    Z13, Z0, Z0
 	VMOVAPS.Z Z12, K1, Z12
-	VADDPS    Z12, Z0, Z0
-	VMOVAPS.Z Z11, K1, Z11
-	VADDPS    Z11, Z1, Z1
+	VADDPS    Z12, Z1, Z1
 
 noflag_1090:
 	TESTQ        $0x00000002, sflags+200(FP)
 	JZ           noflag_1096
-	VMULPS       softmaxconsts<>+128(SB), Z9, Z7
-	VRNDSCALEPS  $0x00, Z7, Z7
-	VMOVAPS      Z9, Z11
-	VFNMADD231PS softmaxconsts<>+192(SB), Z7, Z11
-	VFNMADD231PS softmaxconsts<>+256(SB), Z7, Z11
-	VMULPS       Z11, Z11, Z12
-	VMOVUPS      softmaxconsts<>+320(SB), Z13
-	VFMADD213PS  softmaxconsts<>+384(SB), Z11, Z13
-	VMOVUPS      softmaxconsts<>+448(SB), Z14
-	VFMADD213PS  softmaxconsts<>+512(SB), Z11, Z14
-	VMOVUPS      softmaxconsts<>+576(SB), Z15
-	VFMADD213PS  softmaxconsts<>+640(SB), Z11, Z15
-	VFMADD213PS  Z14, Z12, Z15
-	VFMADD213PS  Z13, Z12, Z15
-	VFMADD213PS  Z11, Z12, Z15
-	VADDPS       softmaxconsts<>+0(SB), Z15, Z15
-	VSCALEFPS    Z7, Z15, Z15
-	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z9, K2
-	VXORPS       Z15, Z15, K2, Z15
-	VMULPS       Z10, Z15, Z15
-	VMOVUPS      softmaxconsts<>+0(SB), Z7
-	VSUBPS       Z15, Z7, Z7
-	VBROADCASTSS gamma+156(FP), Z9
+	VMULPS       softmaxconsts<>+128(SB), Z10, Z8
+	VRNDSCALEPS  $0x00, Z8, Z8
+	VMOVAPS      Z10, Z12
+	VFNMADD231PS softmaxconsts<>+192(SB), Z8, Z12
+	VFNMADD231PS softmaxconsts<>+256(SB), Z8, Z12
+	VMULPS       Z12, Z12, Z13
+	VMOVUPS      softmaxconsts<>+320(SB), Z14
+	VFMADD213PS  softmaxconsts<>+384(SB), Z12, Z14
+	VMOVUPS      softmaxconsts<>+448(SB), Z15
+	VFMADD213PS  softmaxconsts<>+512(SB), Z12, Z15
+	VMOVUPS      softmaxconsts<>+576(SB), Z16
+	VFMADD213PS  softmaxconsts<>+640(SB), Z12, Z16
+	VFMADD213PS  Z15, Z13, Z16
+	VFMADD213PS  Z14, Z13, Z16
+	VFMADD213PS  Z12, Z13, Z16
+	VADDPS       softmaxconsts<>+0(SB), Z16, Z16
+	VSCALEFPS    Z8, Z16, Z16
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z10, K2
+	VXORPS       Z16, Z16, K2, Z16
+	VMULPS       Z11, Z16, Z16
+	VMOVUPS      softmaxconsts<>+0(SB), Z8
+	VSUBPS       Z16, Z8, Z8
+	VBROADCASTSS gamma+156(FP), Z10
 	MOVQ         gmode+160(FP), R9
 	CMPQ         R9, $0x01
 	JEQ          pow1_1097
@@ -17926,189 +18072,196 @@ noflag_1090:
 	JEQ          pow2_1099
 	CMPQ         R9, $0x03
 	JEQ          powg_1098
-	VMOVUPS      softmaxconsts<>+0(SB), Z9
+	VMOVUPS      softmaxconsts<>+0(SB), Z10
 	JMP          powd_1100
 
 pow1_1097:
-	VMOVAPS Z7, Z9
-	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z7, K2
-	VXORPS  Z9, Z9, K2, Z9
+	VMOVAPS Z8, Z10
+	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z8, K2
+	VXORPS  Z10, Z10, K2, Z10
 	JMP     powd_1100
 
 pow2_1099:
-	VMULPS Z7, Z7, Z9
-	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z7, K2
-	VXORPS Z9, Z9, K2, Z9
+	VMULPS Z8, Z8, Z10
+	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z8, K2
+	VXORPS Z10, Z10, K2, Z10
 	JMP    powd_1100
 
 powg_1098:
-	VGETEXPPS    Z7, Z12
-	VADDPS       softmaxconsts<>+0(SB), Z12, Z12
-	VGETMANTPS   $0x02, Z7, Z11
-	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z11, K2
-	VSUBPS       softmaxconsts<>+0(SB), Z11, Z13
-	VADDPS       Z11, Z11, Z14
-	VSUBPS       softmaxconsts<>+0(SB), Z14, Z14
-	VBLENDMPS    Z14, Z13, K2, Z11
-	VSUBPS       softmaxconsts<>+0(SB), Z12, K2, Z12
-	VMULPS       Z11, Z11, Z13
-	VMOVUPS      softmaxconsts<>+1088(SB), Z14
-	VFMADD213PS  softmaxconsts<>+1152(SB), Z11, Z14
-	VFMADD213PS  softmaxconsts<>+1216(SB), Z11, Z14
-	VFMADD213PS  softmaxconsts<>+1280(SB), Z11, Z14
-	VFMADD213PS  softmaxconsts<>+1344(SB), Z11, Z14
-	VFMADD213PS  softmaxconsts<>+1408(SB), Z11, Z14
-	VFMADD213PS  softmaxconsts<>+1472(SB), Z11, Z14
-	VFMADD213PS  softmaxconsts<>+1536(SB), Z11, Z14
-	VFMADD213PS  softmaxconsts<>+1600(SB), Z11, Z14
-	VMULPS       Z11, Z14, Z14
-	VMULPS       Z13, Z14, Z14
-	VFMADD231PS  softmaxconsts<>+256(SB), Z12, Z14
-	VFNMADD231PS softmaxconsts<>+384(SB), Z13, Z14
-	VADDPS       Z14, Z11, Z14
-	VFMADD231PS  softmaxconsts<>+192(SB), Z12, Z14
-	VCMPPS       $0x05, softmaxconsts<>+1920(SB), Z7, K2
-	VMOVUPS      Z7, K2, Z14
-	VCMPPS       $0x01, softmaxconsts<>+1664(SB), Z7, K2
-	VMOVUPS      softmaxconsts<>+1984(SB), K2, Z14
-	VCMPPS       $0x00, softmaxconsts<>+1664(SB), Z7, K2
-	VMOVUPS      softmaxconsts<>+2048(SB), K2, Z14
-	VMULPS       Z9, Z14, Z14
-	VMULPS       softmaxconsts<>+128(SB), Z14, Z9
-	VRNDSCALEPS  $0x00, Z9, Z9
-	VMOVAPS      Z14, Z11
-	VFNMADD231PS softmaxconsts<>+192(SB), Z9, Z11
-	VFNMADD231PS softmaxconsts<>+256(SB), Z9, Z11
-	VMULPS       Z11, Z11, Z12
-	VMOVUPS      softmaxconsts<>+320(SB), Z13
-	VFMADD213PS  softmaxconsts<>+384(SB), Z11, Z13
-	VMOVUPS      softmaxconsts<>+448(SB), Z15
-	VFMADD213PS  softmaxconsts<>+512(SB), Z11, Z15
-	VMOVUPS      softmaxconsts<>+576(SB), Z16
-	VFMADD213PS  softmaxconsts<>+640(SB), Z11, Z16
-	VFMADD213PS  Z15, Z12, Z16
-	VFMADD213PS  Z13, Z12, Z16
-	VFMADD213PS  Z11, Z12, Z16
-	VADDPS       softmaxconsts<>+0(SB), Z16, Z16
-	VSCALEFPS    Z9, Z16, Z16
-	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z14, K2
-	VXORPS       Z16, Z16, K2, Z16
-	VCMPPS       $0x0e, softmaxconsts<>+2368(SB), Z14, K2
-	VMOVUPS      softmaxconsts<>+1920(SB), K2, Z16
-	VMOVAPS      Z16, Z9
-	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z7, K2
-	VXORPS       Z9, Z9, K2, Z9
+	VGETEXPPS    Z8, Z13
+	VADDPS       softmaxconsts<>+0(SB), Z13, Z13
+	VGETMANTPS   $0x02, Z8, Z12
+	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z12, K2
+	VSUBPS       softmaxconsts<>+0(SB), Z12, Z14
+	VADDPS       Z12, Z12, Z15
+	VSUBPS       softmaxconsts<>+0(SB), Z15, Z15
+	VBLENDMPS    Z15, Z14, K2, Z12
+	VSUBPS       softmaxconsts<>+0(SB), Z13, K2, Z13
+	VMULPS       Z12, Z12, Z14
+	VMOVUPS      softmaxconsts<>+1088(SB), Z15
+	VFMADD213PS  softmaxconsts<>+1152(SB), Z12, Z15
+	VFMADD213PS  softmaxconsts<>+1216(SB), Z12, Z15
+	VFMADD213PS  softmaxconsts<>+1280(SB), Z12, Z15
+	VFMADD213PS  softmaxconsts<>+1344(SB), Z12, Z15
+	VFMADD213PS  softmaxconsts<>+1408(SB), Z12, Z15
+	VFMADD213PS  softmaxconsts<>+1472(SB), Z12, Z15
+	VFMADD213PS  softmaxconsts<>+1536(SB), Z12, Z15
+	VFMADD213PS  softmaxconsts<>+1600(SB), Z12, Z15
+	VMULPS       Z12, Z15, Z15
+	VMULPS       Z14, Z15, Z15
+	VFMADD231PS  softmaxconsts<>+256(SB), Z13, Z15
+	VFNMADD231PS softmaxconsts<>+384(SB), Z14, Z15
+	VADDPS       Z15, Z12, Z15
+	VFMADD231PS  softmaxconsts<>+192(SB), Z13, Z15
+	VCMPPS       $0x05, softmaxconsts<>+1920(SB), Z8, K2
+	VMOVUPS      Z8, K2, Z15
+	VCMPPS       $0x01, softmaxconsts<>+1664(SB), Z8, K2
+	VMOVUPS      softmaxconsts<>+1984(SB), K2, Z15
+	VCMPPS       $0x00, softmaxconsts<>+1664(SB), Z8, K2
+	VMOVUPS      softmaxconsts<>+2048(SB), K2, Z15
+	VMULPS       Z10, Z15, Z15
+	VMULPS       softmaxconsts<>+128(SB), Z15, Z10
+	VRNDSCALEPS  $0x00, Z10, Z10
+	VMOVAPS      Z15, Z12
+	VFNMADD231PS softmaxconsts<>+192(SB), Z10, Z12
+	VFNMADD231PS softmaxconsts<>+256(SB), Z10, Z12
+	VMULPS       Z12, Z12, Z13
+	VMOVUPS      softmaxconsts<>+320(SB), Z14
+	VFMADD213PS  softmaxconsts<>+384(SB), Z12, Z14
+	VMOVUPS      softmaxconsts<>+448(SB), Z16
+	VFMADD213PS  softmaxconsts<>+512(SB), Z12, Z16
+	VMOVUPS      softmaxconsts<>+576(SB), Z17
+	VFMADD213PS  softmaxconsts<>+640(SB), Z12, Z17
+	VFMADD213PS  Z16, Z13, Z17
+	VFMADD213PS  Z14, Z13, Z17
+	VFMADD213PS  Z12, Z13, Z17
+	VADDPS       softmaxconsts<>+0(SB), Z17, Z17
+	VSCALEFPS    Z10, Z17, Z17
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z15, K2
+	VXORPS       Z17, Z17, K2, Z17
+	VCMPPS       $0x0e, softmaxconsts<>+2368(SB), Z15, K2
+	VMOVUPS      softmaxconsts<>+1920(SB), K2, Z17
+	VMOVAPS      Z17, Z10
+	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z8, K2
+	VXORPS       Z10, Z10, K2, Z10
 
 powd_1100:
-	VMULPS  Z8, Z9, Z9
+	VMULPS  Z9, Z10, Z10
 	TESTQ   $0x00000100, sflags+200(FP)
 	JZ      noflag_1101
-	VMOVUPS softmaxconsts<>+0(SB), Z7
+	VMOVUPS softmaxconsts<>+0(SB), Z8
 	MOVQ    DI, R9
-	VXORPS  Z8, Z8, Z8
+	VXORPS  Z9, Z9, Z9
 	XORQ    R10, R10
 
 class_1102:
-	VPCMPEQD     Z8, Z6, K2
-	VBROADCASTSS 4(R9), K2, Z7
+	VPCMPEQD     Z9, Z7, K2
+	VBROADCASTSS 4(R9), K2, Z8
 	ADDQ         $0x00000020, R9
-	VPADDD       softmaxconsts<>+832(SB), Z8, Z8
+	VPADDD       softmaxconsts<>+832(SB), Z9, Z9
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
 	JB           class_1102
-	VMULPS       Z7, Z9, Z9
+	VMULPS       Z8, Z10, Z10
 
 noflag_1101:
-	VMOVAPS.Z Z9, K1, Z9
-	VADDPS    Z9, Z2, Z2
+	VMOVAPS.Z Z10, K1, Z10
+	VADDPS    Z10, Z2, Z2
 
 noflag_1096:
 noflag_1089:
 	JMP pwdone_1088
 
 prodmode_1087:
-	VBROADCASTSS eps1+208(FP), Z11
-	VXORPS       softmaxconsts<>+2176(SB), Z11, Z11
-	VMULPS       Z9, Z11, Z11
+	VBROADCASTSS eps1+208(FP), Z12
+	VXORPS       softmaxconsts<>+2176(SB), Z12, Z12
+	VMULPS       Z10, Z12, Z12
 	TESTQ        $0x00000400, sflags+200(FP)
 	JZ           noflag_1103
-	VXORPS       Z9, Z9, Z9
+	VXORPS       Z10, Z10, Z10
 	MOVQ         AX, R9
 	MOVQ         DI, R10
 	XORQ         R11, R11
 
 class_1104:
-	VMOVUPS.Z    (R9), K1, Z12
-	VSUBPS       Z7, Z12, Z12
+	VMOVUPS.Z    (R9), K1, Z13
+	VSUBPS       Z8, Z13, Z13
 	TESTQ        $0x00000200, sflags+200(FP)
 	JZ           noflag_1105
-	VBROADCASTSS (R10), Z13
-	VMULPS       Z13, Z12, Z12
+	VBROADCASTSS (R10), Z14
+	VMULPS       Z14, Z13, Z13
 
 noflag_1105:
-	VADDPS       Z12, Z9, Z9
+	VADDPS       Z13, Z10, Z10
 	ADDQ         CX, R9
 	ADDQ         $0x00000020, R10
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
 	JB           class_1104
-	VBROADCASTSS epsC+212(FP), Z7
-	VFNMADD231PS Z7, Z9, Z11
+	VBROADCASTSS epsC+212(FP), Z8
+	VFNMADD231PS Z8, Z10, Z12
 
 noflag_1103:
-	VMOVAPS.Z  Z11, K1, Z11
-	VADDPS     Z11, Z0, Z0
-	VMOVUPS    softmaxconsts<>+0(SB), Z7
-	VMOVAPS.Z  Z7, K1, Z7
-	VADDPS     Z7, Z1, Z1
-	VMULPS     Z8, Z4, K1, Z4
-	VGETEXPPS  Z4, Z7
-	VADDPS     Z7, Z5, Z5
-	VGETMANTPS $0x00, Z4, Z4
+	VMOVAPS.Z   Z12, K1, Z12
+	VADDPS      Z12, Z0, Z0
+	VMOVUPS     softmaxconsts<>+0(SB), Z8
+	VMOVAPS.Z   Z8, K1, Z8
+	VADDPS      Z8, Z1, Z1
+	VMOVUPS     softmaxconsts<>+0(SB), Z8
+	VMOVUPS     Z9, K1, Z8
+	VMULPS      Z8, Z4, Z9
+	VMOVAPS     Z9, Z10
+	VFMSUB231PS Z8, Z4, Z10
+	VFMADD231PS Z8, Z5, Z10
+	VGETEXPPS   Z9, Z5
+	VADDPS      Z5, Z6, Z6
+	VGETMANTPS  $0x00, Z9, Z4
+	VXORPS      softmaxconsts<>+2176(SB), Z5, Z5
+	VSCALEFPS   Z5, Z10, Z5
 
 pwdone_1088:
-	VMOVUPS softmaxconsts<>+0(SB), Z7
+	VMOVUPS softmaxconsts<>+0(SB), Z8
 	TESTQ   $0x00000200, flags+88(FP)
 	JZ      noflag_1106
 	MOVQ    DI, R9
-	VXORPS  Z8, Z8, Z8
+	VXORPS  Z9, Z9, Z9
 	XORQ    R10, R10
 
 class_1107:
-	VPCMPEQD     Z8, Z6, K2
-	VBROADCASTSS (R9), K2, Z7
+	VPCMPEQD     Z9, Z7, K2
+	VBROADCASTSS (R9), K2, Z8
 	ADDQ         $0x00000020, R9
-	VPADDD       softmaxconsts<>+832(SB), Z8, Z8
+	VPADDD       softmaxconsts<>+832(SB), Z9, Z9
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
 	JB           class_1107
 
 noflag_1106:
-	VBROADCASTSS k1+144(FP), Z8
-	VMULPS       Z7, Z8, Z8
-	VBROADCASTSS k2+148(FP), Z7
-	VADDPS       Z8, Z7, Z7
-	VXORPS       Z9, Z9, Z9
+	VBROADCASTSS k1+144(FP), Z9
+	VMULPS       Z8, Z9, Z9
+	VBROADCASTSS k2+148(FP), Z8
+	VADDPS       Z9, Z8, Z8
+	VXORPS       Z10, Z10, Z10
 	TESTQ        $0x00000004, flags+88(FP)
 	JZ           noflag_1108
 	MOVQ         SI, R9
 	MOVQ         DI, R10
-	VXORPS       Z11, Z11, Z11
+	VXORPS       Z12, Z12, Z12
 	XORQ         R11, R11
 
 class_1109:
-	VMULPS       (R9), Z10, Z12
-	VPCMPEQD     Z11, Z6, K2
-	VBROADCASTSS 20(R10), Z13
-	VMULPS       Z12, Z13, Z13
-	VBROADCASTSS 16(R10), Z14
-	VADDPS       Z13, Z14, Z13
-	VBROADCASTSS 12(R10), Z14
-	VADDPS       Z14, Z13, K2, Z13
-	VFMADD231PS  Z13, Z12, Z9
+	VMULPS       (R9), Z11, Z13
+	VPCMPEQD     Z12, Z7, K2
+	VBROADCASTSS 20(R10), Z14
+	VMULPS       Z13, Z14, Z14
+	VBROADCASTSS 16(R10), Z15
+	VADDPS       Z14, Z15, Z14
+	VBROADCASTSS 12(R10), Z15
+	VADDPS       Z15, Z14, K2, Z14
+	VFMADD231PS  Z14, Z13, Z10
 	ADDQ         $0x00000040, R9
 	ADDQ         $0x00000020, R10
-	VPADDD       softmaxconsts<>+832(SB), Z11, Z11
+	VPADDD       softmaxconsts<>+832(SB), Z12, Z12
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
 	JB           class_1109
@@ -18119,80 +18272,80 @@ noflag_1108:
 	MOVQ   SI, R9
 	MOVQ   DI, R10
 	MOVQ   R8, R11
-	VXORPS Z11, Z11, Z11
+	VXORPS Z12, Z12, Z12
 	XORQ   R12, R12
 
 class_1112:
-	VPCMPEQD     Z11, Z6, K2
-	VMULPS       (R9), Z10, Z12
-	VBROADCASTSS 20(R10), Z13
-	VMULPS       Z12, Z13, Z13
-	VBROADCASTSS 16(R10), Z14
-	VADDPS       Z13, Z14, Z13
-	VBROADCASTSS 12(R10), Z14
-	VADDPS       Z14, Z13, K2, Z13
-	VSUBPS       Z9, Z13, Z13
-	VADDPS       Z7, Z13, Z13
-	VMULPS       Z13, Z12, Z12
+	VPCMPEQD     Z12, Z7, K2
+	VMULPS       (R9), Z11, Z13
+	VBROADCASTSS 20(R10), Z14
+	VMULPS       Z13, Z14, Z14
+	VBROADCASTSS 16(R10), Z15
+	VADDPS       Z14, Z15, Z14
+	VBROADCASTSS 12(R10), Z15
+	VADDPS       Z15, Z14, K2, Z14
+	VSUBPS       Z10, Z14, Z14
+	VADDPS       Z8, Z14, Z14
+	VMULPS       Z14, Z13, Z13
 	TESTQ        $0x00000400, flags+88(FP)
 	JZ           noflag_1113
-	VBROADCASTSS 8(R10), Z13
-	VSUBPS       Z13, Z12, Z12
+	VBROADCASTSS 8(R10), Z14
+	VSUBPS       Z14, Z13, Z13
 
 noflag_1113:
-	VSUBPS    Z8, Z12, K2, Z12
-	VMOVAPS.Z Z12, K1, Z12
+	VSUBPS    Z9, Z13, K2, Z13
+	VMOVAPS.Z Z13, K1, Z13
 	TESTQ     $0x00000800, flags+88(FP)
 	JNZ       nt_1114
-	VMOVUPS   Z12, (R11)
+	VMOVUPS   Z13, (R11)
 	JMP       st_1115
 
 nt_1114:
-	VMOVNTPS Z12, (R11)
+	VMOVNTPS Z13, (R11)
 
 st_1115:
 	ADDQ   $0x00000040, R9
 	ADDQ   $0x00000020, R10
 	ADDQ   CX, R11
-	VPADDD softmaxconsts<>+832(SB), Z11, Z11
+	VPADDD softmaxconsts<>+832(SB), Z12, Z12
 	INCQ   R12
 	CMPQ   R12, C+72(FP)
 	JB     class_1112
 	JMP    outd_1110
 
 outnr_1111:
-	VMOVAPS Z7, Z7
-	VMULPS  Z10, Z7, Z7
+	VMOVAPS Z8, Z8
+	VMULPS  Z11, Z8, Z8
 	MOVQ    SI, R9
 	MOVQ    DI, R10
 	MOVQ    R8, R11
-	VXORPS  Z9, Z9, Z9
+	VXORPS  Z10, Z10, Z10
 	XORQ    R12, R12
 
 class_1116:
-	VPCMPEQD     Z9, Z6, K2
-	VMULPS       (R9), Z7, Z10
+	VPCMPEQD     Z10, Z7, K2
+	VMULPS       (R9), Z8, Z11
 	TESTQ        $0x00000400, flags+88(FP)
 	JZ           noflag_1117
-	VBROADCASTSS 8(R10), Z11
-	VSUBPS       Z11, Z10, Z10
+	VBROADCASTSS 8(R10), Z12
+	VSUBPS       Z12, Z11, Z11
 
 noflag_1117:
-	VSUBPS    Z8, Z10, K2, Z10
-	VMOVAPS.Z Z10, K1, Z10
+	VSUBPS    Z9, Z11, K2, Z11
+	VMOVAPS.Z Z11, K1, Z11
 	TESTQ     $0x00000800, flags+88(FP)
 	JNZ       nt_1118
-	VMOVUPS   Z10, (R11)
+	VMOVUPS   Z11, (R11)
 	JMP       st_1119
 
 nt_1118:
-	VMOVNTPS Z10, (R11)
+	VMOVNTPS Z11, (R11)
 
 st_1119:
 	ADDQ   $0x00000040, R9
 	ADDQ   $0x00000020, R10
 	ADDQ   CX, R11
-	VPADDD softmaxconsts<>+832(SB), Z9, Z9
+	VPADDD softmaxconsts<>+832(SB), Z10, Z10
 	INCQ   R12
 	CMPQ   R12, C+72(FP)
 	JB     class_1116
@@ -18210,12 +18363,12 @@ tail_1082:
 	MOVL         $0x0000ffff, R9
 	BZHIL        DX, R9, R9
 	KMOVW        R9, K1
-	VMOVDQU32.Z  (BX), K1, Z6
-	VBROADCASTSS ign+80(FP), Z7
-	VPCMPD       $0x04, Z7, Z6, K1, K2
-	VMOVDQU32    softmaxconsts<>+64(SB), Z7
-	VPBLENDMD    Z6, Z7, K2, Z6
-	VMOVUPS.Z    (AX), K2, Z7
+	VMOVDQU32.Z  (BX), K1, Z7
+	VBROADCASTSS ign+80(FP), Z8
+	VPCMPD       $0x04, Z8, Z7, K1, K2
+	VMOVDQU32    softmaxconsts<>+64(SB), Z8
+	VPBLENDMD    Z7, Z8, K2, Z7
+	VMOVUPS.Z    (AX), K2, Z8
 	PREFETCHT0   1024(AX)
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
@@ -18224,172 +18377,172 @@ tail_1082:
 
 max_1121:
 	ADDQ       CX, DX
-	VMOVUPS.Z  (DX), K2, Z8
+	VMOVUPS.Z  (DX), K2, Z9
 	PREFETCHT0 1024(DX)
-	VMAXPS     Z8, Z7, Z7
+	VMAXPS     Z9, Z8, Z8
 	DECQ       BX
 	JNZ        max_1121
 
 c1_1120:
-	VXORPS Z8, Z8, Z8
 	VXORPS Z9, Z9, Z9
+	VXORPS Z10, Z10, Z10
 	MOVQ   AX, DX
 	MOVQ   SI, BX
-	VXORPS Z10, Z10, Z10
+	VXORPS Z11, Z11, Z11
 	XORQ   R9, R9
 
 class_1122:
-	VMOVUPS.Z    (DX), K2, Z11
-	VSUBPS       Z7, Z11, Z11
-	VMULPS       softmaxconsts<>+128(SB), Z11, Z12
-	VRNDSCALEPS  $0x00, Z12, Z12
-	VMOVAPS      Z11, Z13
-	VFNMADD231PS softmaxconsts<>+192(SB), Z12, Z13
-	VFNMADD231PS softmaxconsts<>+256(SB), Z12, Z13
-	VMULPS       Z13, Z13, Z14
-	VMOVUPS      softmaxconsts<>+320(SB), Z15
-	VFMADD213PS  softmaxconsts<>+384(SB), Z13, Z15
-	VMOVUPS      softmaxconsts<>+448(SB), Z16
-	VFMADD213PS  softmaxconsts<>+512(SB), Z13, Z16
-	VMOVUPS      softmaxconsts<>+576(SB), Z17
-	VFMADD213PS  softmaxconsts<>+640(SB), Z13, Z17
-	VFMADD213PS  Z16, Z14, Z17
-	VFMADD213PS  Z15, Z14, Z17
-	VFMADD213PS  Z13, Z14, Z17
-	VADDPS       softmaxconsts<>+0(SB), Z17, Z17
-	VSCALEFPS    Z12, Z17, Z17
-	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z11, K3
-	VXORPS       Z17, Z17, K3, Z17
-	VADDPS       Z17, Z8, Z8
-	VMOVUPS      Z17, (BX)
-	VPCMPEQD     Z10, Z6, K3
-	VMOVUPS      Z11, K3, Z9
+	VMOVUPS.Z    (DX), K2, Z12
+	VSUBPS       Z8, Z12, Z12
+	VMULPS       softmaxconsts<>+128(SB), Z12, Z13
+	VRNDSCALEPS  $0x00, Z13, Z13
+	VMOVAPS      Z12, Z14
+	VFNMADD231PS softmaxconsts<>+192(SB), Z13, Z14
+	VFNMADD231PS softmaxconsts<>+256(SB), Z13, Z14
+	VMULPS       Z14, Z14, Z15
+	VMOVUPS      softmaxconsts<>+320(SB), Z16
+	VFMADD213PS  softmaxconsts<>+384(SB), Z14, Z16
+	VMOVUPS      softmaxconsts<>+448(SB), Z17
+	VFMADD213PS  softmaxconsts<>+512(SB), Z14, Z17
+	VMOVUPS      softmaxconsts<>+576(SB), Z18
+	VFMADD213PS  softmaxconsts<>+640(SB), Z14, Z18
+	VFMADD213PS  Z17, Z15, Z18
+	VFMADD213PS  Z16, Z15, Z18
+	VFMADD213PS  Z14, Z15, Z18
+	VADDPS       softmaxconsts<>+0(SB), Z18, Z18
+	VSCALEFPS    Z13, Z18, Z18
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z12, K3
+	VXORPS       Z18, Z18, K3, Z18
+	VADDPS       Z18, Z9, Z9
+	VMOVUPS      Z18, (BX)
+	VPCMPEQD     Z11, Z7, K3
+	VMOVUPS      Z12, K3, Z10
 	ADDQ         CX, DX
 	ADDQ         $0x00000040, BX
-	VPADDD       softmaxconsts<>+832(SB), Z10, Z10
+	VPADDD       softmaxconsts<>+832(SB), Z11, Z11
 	INCQ         R9
 	CMPQ         R9, C+72(FP)
 	JB           class_1122
-	VMOVUPS      softmaxconsts<>+0(SB), Z10
-	VDIVPS       Z8, Z10, Z10
 	VMOVUPS      softmaxconsts<>+0(SB), Z11
-	VMOVAPS.Z    Z11, K2, Z11
-	VADDPS       Z11, Z3, Z3
+	VDIVPS       Z9, Z11, Z11
+	VMOVUPS      softmaxconsts<>+0(SB), Z12
+	VMOVAPS.Z    Z12, K2, Z12
+	VADDPS       Z12, Z3, Z3
 	MOVQ         sflags+200(FP), DX
 	ANDQ         $0x00000203, DX
 	CMPQ         DX, $0x00000001
 	JEQ          prodmode_1123
 	TESTQ        $0x00000003, sflags+200(FP)
 	JZ           noflag_1125
-	VGETEXPPS    Z8, Z12
-	VADDPS       softmaxconsts<>+0(SB), Z12, Z12
-	VGETMANTPS   $0x02, Z8, Z11
-	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z11, K3
-	VSUBPS       softmaxconsts<>+0(SB), Z11, Z13
-	VADDPS       Z11, Z11, Z14
-	VSUBPS       softmaxconsts<>+0(SB), Z14, Z14
-	VBLENDMPS    Z14, Z13, K3, Z11
-	VSUBPS       softmaxconsts<>+0(SB), Z12, K3, Z12
-	VMULPS       Z11, Z11, Z13
-	VMOVUPS      softmaxconsts<>+1088(SB), Z14
-	VFMADD213PS  softmaxconsts<>+1152(SB), Z11, Z14
-	VFMADD213PS  softmaxconsts<>+1216(SB), Z11, Z14
-	VFMADD213PS  softmaxconsts<>+1280(SB), Z11, Z14
-	VFMADD213PS  softmaxconsts<>+1344(SB), Z11, Z14
-	VFMADD213PS  softmaxconsts<>+1408(SB), Z11, Z14
-	VFMADD213PS  softmaxconsts<>+1472(SB), Z11, Z14
-	VFMADD213PS  softmaxconsts<>+1536(SB), Z11, Z14
-	VFMADD213PS  softmaxconsts<>+1600(SB), Z11, Z14
-	VMULPS       Z11, Z14, Z14
-	VMULPS       Z13, Z14, Z14
-	VFMADD231PS  softmaxconsts<>+256(SB), Z12, Z14
-	VFNMADD231PS softmaxconsts<>+384(SB), Z13, Z14
-	VADDPS       Z14, Z11, Z14
-	VFMADD231PS  softmaxconsts<>+192(SB), Z12, Z14
-	VCMPPS       $0x03, Z8, Z8, K3
-	VMOVUPS      Z8, K3, Z14
-	VSUBPS       Z9, Z14, Z8
+	VGETEXPPS    Z9, Z13
+	VADDPS       softmaxconsts<>+0(SB), Z13, Z13
+	VGETMANTPS   $0x02, Z9, Z12
+	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z12, K3
+	VSUBPS       softmaxconsts<>+0(SB), Z12, Z14
+	VADDPS       Z12, Z12, Z15
+	VSUBPS       softmaxconsts<>+0(SB), Z15, Z15
+	VBLENDMPS    Z15, Z14, K3, Z12
+	VSUBPS       softmaxconsts<>+0(SB), Z13, K3, Z13
+	VMULPS       Z12, Z12, Z14
+	VMOVUPS      softmaxconsts<>+1088(SB), Z15
+	VFMADD213PS  softmaxconsts<>+1152(SB), Z12, Z15
+	VFMADD213PS  softmaxconsts<>+1216(SB), Z12, Z15
+	VFMADD213PS  softmaxconsts<>+1280(SB), Z12, Z15
+	VFMADD213PS  softmaxconsts<>+1344(SB), Z12, Z15
+	VFMADD213PS  softmaxconsts<>+1408(SB), Z12, Z15
+	VFMADD213PS  softmaxconsts<>+1472(SB), Z12, Z15
+	VFMADD213PS  softmaxconsts<>+1536(SB), Z12, Z15
+	VFMADD213PS  softmaxconsts<>+1600(SB), Z12, Z15
+	VMULPS       Z12, Z15, Z15
+	VMULPS       Z14, Z15, Z15
+	VFMADD231PS  softmaxconsts<>+256(SB), Z13, Z15
+	VFNMADD231PS softmaxconsts<>+384(SB), Z14, Z15
+	VADDPS       Z15, Z12, Z15
+	VFMADD231PS  softmaxconsts<>+192(SB), Z13, Z15
+	VCMPPS       $0x03, Z9, Z9, K3
+	VMOVUPS      Z9, K3, Z15
+	VSUBPS       Z10, Z15, Z9
 	TESTQ        $0x00000001, sflags+200(FP)
 	JZ           noflag_1126
-	VMOVUPS      softmaxconsts<>+0(SB), Z11
+	VMOVUPS      softmaxconsts<>+0(SB), Z12
 	TESTQ        $0x00000200, sflags+200(FP)
 	JZ           noflag_1127
 	MOVQ         DI, DX
-	VXORPS       Z12, Z12, Z12
+	VXORPS       Z13, Z13, Z13
 	XORQ         BX, BX
 
 class_1128:
-	VPCMPEQD     Z12, Z6, K3
-	VBROADCASTSS (DX), K3, Z11
+	VPCMPEQD     Z13, Z7, K3
+	VBROADCASTSS (DX), K3, Z12
 	ADDQ         $0x00000020, DX
-	VPADDD       softmaxconsts<>+832(SB), Z12, Z12
+	VPADDD       softmaxconsts<>+832(SB), Z13, Z13
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
 	JB           class_1128
 
 noflag_1127:
-	VBROADCASTSS eps1+208(FP), Z12
-	VMULPS       Z11, Z12, Z12
-	VMULPS       Z8, Z12, Z12
+	VBROADCASTSS eps1+208(FP), Z13
+	VMULPS       Z12, Z13, Z13
+	VMULPS       Z9, Z13, Z13
 	TESTQ        $0x00000400, sflags+200(FP)
 	JZ           noflag_1129
-	VXORPS       Z13, Z13, Z13
+	VXORPS       Z14, Z14, Z14
 	MOVQ         DI, DX
 	XORQ         BX, BX
 
 class_1130:
-	VMOVUPS.Z    (AX), K2, Z15
-	VSUBPS       Z7, Z15, Z15
+	VMOVUPS.Z    (AX), K2, Z16
+	VSUBPS       Z8, Z16, Z16
 	TESTQ        $0x00000200, sflags+200(FP)
 	JZ           noflag_1131
-	VBROADCASTSS (DX), Z16
-	VMULPS       Z16, Z15, Z15
+	VBROADCASTSS (DX), Z17
+	VMULPS       Z17, Z16, Z16
 
 noflag_1131:
-	VADDPS       Z15, Z13, Z13
+	VADDPS       Z16, Z14, Z14
 	ADDQ         CX, AX
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
 	JB           class_1130
-	VBROADCASTSS wsum+216(FP), Z7
-	VMULPS       Z14, Z7, Z7
-	VSUBPS       Z13, Z7, Z7
-	VBROADCASTSS epsC+212(FP), Z13
-	VFMADD231PS  Z13, Z7, Z12
+	VBROADCASTSS wsum+216(FP), Z8
+	VMULPS       Z15, Z8, Z8
+	VSUBPS       Z14, Z8, Z8
+	VBROADCASTSS epsC+212(FP), Z14
+	VFMADD231PS  Z14, Z8, Z13
 
 noflag_1129:
+	VMOVAPS.Z Z13, K2, Z13
+	VADDPS    Z13, Z0, Z0
 	VMOVAPS.Z Z12, K2, Z12
-	VADDPS    Z12, Z0, Z0
-	VMOVAPS.Z Z11, K2, Z11
-	VADDPS    Z11, Z1, Z1
+	VADDPS    Z12, Z1, Z1
 
 noflag_1126:
 	TESTQ        $0x00000002, sflags+200(FP)
 	JZ           noflag_1132
-	VMULPS       softmaxconsts<>+128(SB), Z9, Z7
-	VRNDSCALEPS  $0x00, Z7, Z7
-	VMOVAPS      Z9, Z11
-	VFNMADD231PS softmaxconsts<>+192(SB), Z7, Z11
-	VFNMADD231PS softmaxconsts<>+256(SB), Z7, Z11
-	VMULPS       Z11, Z11, Z12
-	VMOVUPS      softmaxconsts<>+320(SB), Z13
-	VFMADD213PS  softmaxconsts<>+384(SB), Z11, Z13
-	VMOVUPS      softmaxconsts<>+448(SB), Z14
-	VFMADD213PS  softmaxconsts<>+512(SB), Z11, Z14
-	VMOVUPS      softmaxconsts<>+576(SB), Z15
-	VFMADD213PS  softmaxconsts<>+640(SB), Z11, Z15
-	VFMADD213PS  Z14, Z12, Z15
-	VFMADD213PS  Z13, Z12, Z15
-	VFMADD213PS  Z11, Z12, Z15
-	VADDPS       softmaxconsts<>+0(SB), Z15, Z15
-	VSCALEFPS    Z7, Z15, Z15
-	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z9, K3
-	VXORPS       Z15, Z15, K3, Z15
-	VMULPS       Z10, Z15, Z15
-	VMOVUPS      softmaxconsts<>+0(SB), Z7
-	VSUBPS       Z15, Z7, Z7
-	VBROADCASTSS gamma+156(FP), Z9
+	VMULPS       softmaxconsts<>+128(SB), Z10, Z8
+	VRNDSCALEPS  $0x00, Z8, Z8
+	VMOVAPS      Z10, Z12
+	VFNMADD231PS softmaxconsts<>+192(SB), Z8, Z12
+	VFNMADD231PS softmaxconsts<>+256(SB), Z8, Z12
+	VMULPS       Z12, Z12, Z13
+	VMOVUPS      softmaxconsts<>+320(SB), Z14
+	VFMADD213PS  softmaxconsts<>+384(SB), Z12, Z14
+	VMOVUPS      softmaxconsts<>+448(SB), Z15
+	VFMADD213PS  softmaxconsts<>+512(SB), Z12, Z15
+	VMOVUPS      softmaxconsts<>+576(SB), Z16
+	VFMADD213PS  softmaxconsts<>+640(SB), Z12, Z16
+	VFMADD213PS  Z15, Z13, Z16
+	VFMADD213PS  Z14, Z13, Z16
+	VFMADD213PS  Z12, Z13, Z16
+	VADDPS       softmaxconsts<>+0(SB), Z16, Z16
+	VSCALEFPS    Z8, Z16, Z16
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z10, K3
+	VXORPS       Z16, Z16, K3, Z16
+	VMULPS       Z11, Z16, Z16
+	VMOVUPS      softmaxconsts<>+0(SB), Z8
+	VSUBPS       Z16, Z8, Z8
+	VBROADCASTSS gamma+156(FP), Z10
 	MOVQ         gmode+160(FP), AX
 	CMPQ         AX, $0x01
 	JEQ          pow1_1133
@@ -18397,188 +18550,195 @@ noflag_1126:
 	JEQ          pow2_1135
 	CMPQ         AX, $0x03
 	JEQ          powg_1134
-	VMOVUPS      softmaxconsts<>+0(SB), Z9
+	VMOVUPS      softmaxconsts<>+0(SB), Z10
 	JMP          powd_1136
 
 pow1_1133:
-	VMOVAPS Z7, Z9
-	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z7, K3
-	VXORPS  Z9, Z9, K3, Z9
+	VMOVAPS Z8, Z10
+	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z8, K3
+	VXORPS  Z10, Z10, K3, Z10
 	JMP     powd_1136
 
 pow2_1135:
-	VMULPS Z7, Z7, Z9
-	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z7, K3
-	VXORPS Z9, Z9, K3, Z9
+	VMULPS Z8, Z8, Z10
+	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z8, K3
+	VXORPS Z10, Z10, K3, Z10
 	JMP    powd_1136
 
 powg_1134:
-	VGETEXPPS    Z7, Z12
-	VADDPS       softmaxconsts<>+0(SB), Z12, Z12
-	VGETMANTPS   $0x02, Z7, Z11
-	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z11, K3
-	VSUBPS       softmaxconsts<>+0(SB), Z11, Z13
-	VADDPS       Z11, Z11, Z14
-	VSUBPS       softmaxconsts<>+0(SB), Z14, Z14
-	VBLENDMPS    Z14, Z13, K3, Z11
-	VSUBPS       softmaxconsts<>+0(SB), Z12, K3, Z12
-	VMULPS       Z11, Z11, Z13
-	VMOVUPS      softmaxconsts<>+1088(SB), Z14
-	VFMADD213PS  softmaxconsts<>+1152(SB), Z11, Z14
-	VFMADD213PS  softmaxconsts<>+1216(SB), Z11, Z14
-	VFMADD213PS  softmaxconsts<>+1280(SB), Z11, Z14
-	VFMADD213PS  softmaxconsts<>+1344(SB), Z11, Z14
-	VFMADD213PS  softmaxconsts<>+1408(SB), Z11, Z14
-	VFMADD213PS  softmaxconsts<>+1472(SB), Z11, Z14
-	VFMADD213PS  softmaxconsts<>+1536(SB), Z11, Z14
-	VFMADD213PS  softmaxconsts<>+1600(SB), Z11, Z14
-	VMULPS       Z11, Z14, Z14
-	VMULPS       Z13, Z14, Z14
-	VFMADD231PS  softmaxconsts<>+256(SB), Z12, Z14
-	VFNMADD231PS softmaxconsts<>+384(SB), Z13, Z14
-	VADDPS       Z14, Z11, Z14
-	VFMADD231PS  softmaxconsts<>+192(SB), Z12, Z14
-	VCMPPS       $0x05, softmaxconsts<>+1920(SB), Z7, K3
-	VMOVUPS      Z7, K3, Z14
-	VCMPPS       $0x01, softmaxconsts<>+1664(SB), Z7, K3
-	VMOVUPS      softmaxconsts<>+1984(SB), K3, Z14
-	VCMPPS       $0x00, softmaxconsts<>+1664(SB), Z7, K3
-	VMOVUPS      softmaxconsts<>+2048(SB), K3, Z14
-	VMULPS       Z9, Z14, Z14
-	VMULPS       softmaxconsts<>+128(SB), Z14, Z9
-	VRNDSCALEPS  $0x00, Z9, Z9
-	VMOVAPS      Z14, Z11
-	VFNMADD231PS softmaxconsts<>+192(SB), Z9, Z11
-	VFNMADD231PS softmaxconsts<>+256(SB), Z9, Z11
-	VMULPS       Z11, Z11, Z12
-	VMOVUPS      softmaxconsts<>+320(SB), Z13
-	VFMADD213PS  softmaxconsts<>+384(SB), Z11, Z13
-	VMOVUPS      softmaxconsts<>+448(SB), Z15
-	VFMADD213PS  softmaxconsts<>+512(SB), Z11, Z15
-	VMOVUPS      softmaxconsts<>+576(SB), Z16
-	VFMADD213PS  softmaxconsts<>+640(SB), Z11, Z16
-	VFMADD213PS  Z15, Z12, Z16
-	VFMADD213PS  Z13, Z12, Z16
-	VFMADD213PS  Z11, Z12, Z16
-	VADDPS       softmaxconsts<>+0(SB), Z16, Z16
-	VSCALEFPS    Z9, Z16, Z16
-	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z14, K3
-	VXORPS       Z16, Z16, K3, Z16
-	VCMPPS       $0x0e, softmaxconsts<>+2368(SB), Z14, K3
-	VMOVUPS      softmaxconsts<>+1920(SB), K3, Z16
-	VMOVAPS      Z16, Z9
-	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z7, K3
-	VXORPS       Z9, Z9, K3, Z9
+	VGETEXPPS    Z8, Z13
+	VADDPS       softmaxconsts<>+0(SB), Z13, Z13
+	VGETMANTPS   $0x02, Z8, Z12
+	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z12, K3
+	VSUBPS       softmaxconsts<>+0(SB), Z12, Z14
+	VADDPS       Z12, Z12, Z15
+	VSUBPS       softmaxconsts<>+0(SB), Z15, Z15
+	VBLENDMPS    Z15, Z14, K3, Z12
+	VSUBPS       softmaxconsts<>+0(SB), Z13, K3, Z13
+	VMULPS       Z12, Z12, Z14
+	VMOVUPS      softmaxconsts<>+1088(SB), Z15
+	VFMADD213PS  softmaxconsts<>+1152(SB), Z12, Z15
+	VFMADD213PS  softmaxconsts<>+1216(SB), Z12, Z15
+	VFMADD213PS  softmaxconsts<>+1280(SB), Z12, Z15
+	VFMADD213PS  softmaxconsts<>+1344(SB), Z12, Z15
+	VFMADD213PS  softmaxconsts<>+1408(SB), Z12, Z15
+	VFMADD213PS  softmaxconsts<>+1472(SB), Z12, Z15
+	VFMADD213PS  softmaxconsts<>+1536(SB), Z12, Z15
+	VFMADD213PS  softmaxconsts<>+1600(SB), Z12, Z15
+	VMULPS       Z12, Z15, Z15
+	VMULPS       Z14, Z15, Z15
+	VFMADD231PS  softmaxconsts<>+256(SB), Z13, Z15
+	VFNMADD231PS softmaxconsts<>+384(SB), Z14, Z15
+	VADDPS       Z15, Z12, Z15
+	VFMADD231PS  softmaxconsts<>+192(SB), Z13, Z15
+	VCMPPS       $0x05, softmaxconsts<>+1920(SB), Z8, K3
+	VMOVUPS      Z8, K3, Z15
+	VCMPPS       $0x01, softmaxconsts<>+1664(SB), Z8, K3
+	VMOVUPS      softmaxconsts<>+1984(SB), K3, Z15
+	VCMPPS       $0x00, softmaxconsts<>+1664(SB), Z8, K3
+	VMOVUPS      softmaxconsts<>+2048(SB), K3, Z15
+	VMULPS       Z10, Z15, Z15
+	VMULPS       softmaxconsts<>+128(SB), Z15, Z10
+	VRNDSCALEPS  $0x00, Z10, Z10
+	VMOVAPS      Z15, Z12
+	VFNMADD231PS softmaxconsts<>+192(SB), Z10, Z12
+	VFNMADD231PS softmaxconsts<>+256(SB), Z10, Z12
+	VMULPS       Z12, Z12, Z13
+	VMOVUPS      softmaxconsts<>+320(SB), Z14
+	VFMADD213PS  softmaxconsts<>+384(SB), Z12, Z14
+	VMOVUPS      softmaxconsts<>+448(SB), Z16
+	VFMADD213PS  softmaxconsts<>+512(SB), Z12, Z16
+	VMOVUPS      softmaxconsts<>+576(SB), Z17
+	VFMADD213PS  softmaxconsts<>+640(SB), Z12, Z17
+	VFMADD213PS  Z16, Z13, Z17
+	VFMADD213PS  Z14, Z13, Z17
+	VFMADD213PS  Z12, Z13, Z17
+	VADDPS       softmaxconsts<>+0(SB), Z17, Z17
+	VSCALEFPS    Z10, Z17, Z17
+	VCMPPS       $0x01, softmaxconsts<>+768(SB), Z15, K3
+	VXORPS       Z17, Z17, K3, Z17
+	VCMPPS       $0x0e, softmaxconsts<>+2368(SB), Z15, K3
+	VMOVUPS      softmaxconsts<>+1920(SB), K3, Z17
+	VMOVAPS      Z17, Z10
+	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z8, K3
+	VXORPS       Z10, Z10, K3, Z10
 
 powd_1136:
-	VMULPS  Z8, Z9, Z9
+	VMULPS  Z9, Z10, Z10
 	TESTQ   $0x00000100, sflags+200(FP)
 	JZ      noflag_1137
-	VMOVUPS softmaxconsts<>+0(SB), Z7
+	VMOVUPS softmaxconsts<>+0(SB), Z8
 	MOVQ    DI, AX
-	VXORPS  Z8, Z8, Z8
+	VXORPS  Z9, Z9, Z9
 	XORQ    DX, DX
 
 class_1138:
-	VPCMPEQD     Z8, Z6, K3
-	VBROADCASTSS 4(AX), K3, Z7
+	VPCMPEQD     Z9, Z7, K3
+	VBROADCASTSS 4(AX), K3, Z8
 	ADDQ         $0x00000020, AX
-	VPADDD       softmaxconsts<>+832(SB), Z8, Z8
+	VPADDD       softmaxconsts<>+832(SB), Z9, Z9
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
 	JB           class_1138
-	VMULPS       Z7, Z9, Z9
+	VMULPS       Z8, Z10, Z10
 
 noflag_1137:
-	VMOVAPS.Z Z9, K2, Z9
-	VADDPS    Z9, Z2, Z2
+	VMOVAPS.Z Z10, K2, Z10
+	VADDPS    Z10, Z2, Z2
 
 noflag_1132:
 noflag_1125:
 	JMP pwdone_1124
 
 prodmode_1123:
-	VBROADCASTSS eps1+208(FP), Z11
-	VXORPS       softmaxconsts<>+2176(SB), Z11, Z11
-	VMULPS       Z9, Z11, Z11
+	VBROADCASTSS eps1+208(FP), Z12
+	VXORPS       softmaxconsts<>+2176(SB), Z12, Z12
+	VMULPS       Z10, Z12, Z12
 	TESTQ        $0x00000400, sflags+200(FP)
 	JZ           noflag_1139
-	VXORPS       Z9, Z9, Z9
+	VXORPS       Z10, Z10, Z10
 	MOVQ         DI, DX
 	XORQ         BX, BX
 
 class_1140:
-	VMOVUPS.Z    (AX), K2, Z12
-	VSUBPS       Z7, Z12, Z12
+	VMOVUPS.Z    (AX), K2, Z13
+	VSUBPS       Z8, Z13, Z13
 	TESTQ        $0x00000200, sflags+200(FP)
 	JZ           noflag_1141
-	VBROADCASTSS (DX), Z13
-	VMULPS       Z13, Z12, Z12
+	VBROADCASTSS (DX), Z14
+	VMULPS       Z14, Z13, Z13
 
 noflag_1141:
-	VADDPS       Z12, Z9, Z9
+	VADDPS       Z13, Z10, Z10
 	ADDQ         CX, AX
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
 	JB           class_1140
-	VBROADCASTSS epsC+212(FP), Z7
-	VFNMADD231PS Z7, Z9, Z11
+	VBROADCASTSS epsC+212(FP), Z8
+	VFNMADD231PS Z8, Z10, Z12
 
 noflag_1139:
-	VMOVAPS.Z  Z11, K2, Z11
-	VADDPS     Z11, Z0, Z0
-	VMOVUPS    softmaxconsts<>+0(SB), Z7
-	VMOVAPS.Z  Z7, K2, Z7
-	VADDPS     Z7, Z1, Z1
-	VMULPS     Z8, Z4, K2, Z4
-	VGETEXPPS  Z4, Z7
-	VADDPS     Z7, Z5, Z5
-	VGETMANTPS $0x00, Z4, Z4
+	VMOVAPS.Z   Z12, K2, Z12
+	VADDPS      Z12, Z0, Z0
+	VMOVUPS     softmaxconsts<>+0(SB), Z8
+	VMOVAPS.Z   Z8, K2, Z8
+	VADDPS      Z8, Z1, Z1
+	VMOVUPS     softmaxconsts<>+0(SB), Z8
+	VMOVUPS     Z9, K2, Z8
+	VMULPS      Z8, Z4, Z9
+	VMOVAPS     Z9, Z10
+	VFMSUB231PS Z8, Z4, Z10
+	VFMADD231PS Z8, Z5, Z10
+	VGETEXPPS   Z9, Z5
+	VADDPS      Z5, Z6, Z6
+	VGETMANTPS  $0x00, Z9, Z4
+	VXORPS      softmaxconsts<>+2176(SB), Z5, Z5
+	VSCALEFPS   Z5, Z10, Z5
 
 pwdone_1124:
-	VMOVUPS softmaxconsts<>+0(SB), Z7
+	VMOVUPS softmaxconsts<>+0(SB), Z8
 	TESTQ   $0x00000200, flags+88(FP)
 	JZ      noflag_1142
 	MOVQ    DI, AX
-	VXORPS  Z8, Z8, Z8
+	VXORPS  Z9, Z9, Z9
 	XORQ    DX, DX
 
 class_1143:
-	VPCMPEQD     Z8, Z6, K3
-	VBROADCASTSS (AX), K3, Z7
+	VPCMPEQD     Z9, Z7, K3
+	VBROADCASTSS (AX), K3, Z8
 	ADDQ         $0x00000020, AX
-	VPADDD       softmaxconsts<>+832(SB), Z8, Z8
+	VPADDD       softmaxconsts<>+832(SB), Z9, Z9
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
 	JB           class_1143
 
 noflag_1142:
-	VBROADCASTSS k1+144(FP), Z8
-	VMULPS       Z7, Z8, Z8
-	VBROADCASTSS k2+148(FP), Z7
-	VADDPS       Z8, Z7, Z7
-	VXORPS       Z9, Z9, Z9
+	VBROADCASTSS k1+144(FP), Z9
+	VMULPS       Z8, Z9, Z9
+	VBROADCASTSS k2+148(FP), Z8
+	VADDPS       Z9, Z8, Z8
+	VXORPS       Z10, Z10, Z10
 	TESTQ        $0x00000004, flags+88(FP)
 	JZ           noflag_1144
 	MOVQ         SI, AX
 	MOVQ         DI, DX
-	VXORPS       Z11, Z11, Z11
+	VXORPS       Z12, Z12, Z12
 	XORQ         BX, BX
 
 class_1145:
-	VMULPS       (AX), Z10, Z12
-	VPCMPEQD     Z11, Z6, K3
-	VBROADCASTSS 20(DX), Z13
-	VMULPS       Z12, Z13, Z13
-	VBROADCASTSS 16(DX), Z14
-	VADDPS       Z13, Z14, Z13
-	VBROADCASTSS 12(DX), Z14
-	VADDPS       Z14, Z13, K3, Z13
-	VFMADD231PS  Z13, Z12, Z9
+	VMULPS       (AX), Z11, Z13
+	VPCMPEQD     Z12, Z7, K3
+	VBROADCASTSS 20(DX), Z14
+	VMULPS       Z13, Z14, Z14
+	VBROADCASTSS 16(DX), Z15
+	VADDPS       Z14, Z15, Z14
+	VBROADCASTSS 12(DX), Z15
+	VADDPS       Z15, Z14, K3, Z14
+	VFMADD231PS  Z14, Z13, Z10
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000020, DX
-	VPADDD       softmaxconsts<>+832(SB), Z11, Z11
+	VPADDD       softmaxconsts<>+832(SB), Z12, Z12
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
 	JB           class_1145
@@ -18589,64 +18749,64 @@ noflag_1144:
 	MOVQ   SI, AX
 	MOVQ   DI, DX
 	MOVQ   R8, BX
-	VXORPS Z11, Z11, Z11
+	VXORPS Z12, Z12, Z12
 	XORQ   SI, SI
 
 class_1148:
-	VPCMPEQD     Z11, Z6, K3
-	VMULPS       (AX), Z10, Z12
-	VBROADCASTSS 20(DX), Z13
-	VMULPS       Z12, Z13, Z13
-	VBROADCASTSS 16(DX), Z14
-	VADDPS       Z13, Z14, Z13
-	VBROADCASTSS 12(DX), Z14
-	VADDPS       Z14, Z13, K3, Z13
-	VSUBPS       Z9, Z13, Z13
-	VADDPS       Z7, Z13, Z13
-	VMULPS       Z13, Z12, Z12
+	VPCMPEQD     Z12, Z7, K3
+	VMULPS       (AX), Z11, Z13
+	VBROADCASTSS 20(DX), Z14
+	VMULPS       Z13, Z14, Z14
+	VBROADCASTSS 16(DX), Z15
+	VADDPS       Z14, Z15, Z14
+	VBROADCASTSS 12(DX), Z15
+	VADDPS       Z15, Z14, K3, Z14
+	VSUBPS       Z10, Z14, Z14
+	VADDPS       Z8, Z14, Z14
+	VMULPS       Z14, Z13, Z13
 	TESTQ        $0x00000400, flags+88(FP)
 	JZ           noflag_1149
-	VBROADCASTSS 8(DX), Z13
-	VSUBPS       Z13, Z12, Z12
+	VBROADCASTSS 8(DX), Z14
+	VSUBPS       Z14, Z13, Z13
 
 noflag_1149:
-	VSUBPS    Z8, Z12, K3, Z12
-	VMOVAPS.Z Z12, K2, Z12
-	VMOVUPS   Z12, K1, (BX)
+	VSUBPS    Z9, Z13, K3, Z13
+	VMOVAPS.Z Z13, K2, Z13
+	VMOVUPS   Z13, K1, (BX)
 	ADDQ      $0x00000040, AX
 	ADDQ      $0x00000020, DX
 	ADDQ      CX, BX
-	VPADDD    softmaxconsts<>+832(SB), Z11, Z11
+	VPADDD    softmaxconsts<>+832(SB), Z12, Z12
 	INCQ      SI
 	CMPQ      SI, C+72(FP)
 	JB        class_1148
 	JMP       outd_1146
 
 outnr_1147:
-	VMOVAPS Z7, Z7
-	VMULPS  Z10, Z7, Z7
+	VMOVAPS Z8, Z8
+	VMULPS  Z11, Z8, Z8
 	MOVQ    SI, AX
 	MOVQ    DI, DX
 	MOVQ    R8, BX
-	VXORPS  Z9, Z9, Z9
+	VXORPS  Z10, Z10, Z10
 	XORQ    SI, SI
 
 class_1150:
-	VPCMPEQD     Z9, Z6, K3
-	VMULPS       (AX), Z7, Z10
+	VPCMPEQD     Z10, Z7, K3
+	VMULPS       (AX), Z8, Z11
 	TESTQ        $0x00000400, flags+88(FP)
 	JZ           noflag_1151
-	VBROADCASTSS 8(DX), Z11
-	VSUBPS       Z11, Z10, Z10
+	VBROADCASTSS 8(DX), Z12
+	VSUBPS       Z12, Z11, Z11
 
 noflag_1151:
-	VSUBPS    Z8, Z10, K3, Z10
-	VMOVAPS.Z Z10, K2, Z10
-	VMOVUPS   Z10, K1, (BX)
+	VSUBPS    Z9, Z11, K3, Z11
+	VMOVAPS.Z Z11, K2, Z11
+	VMOVUPS   Z11, K1, (BX)
 	ADDQ      $0x00000040, AX
 	ADDQ      $0x00000020, DX
 	ADDQ      CX, BX
-	VPADDD    softmaxconsts<>+832(SB), Z9, Z9
+	VPADDD    softmaxconsts<>+832(SB), Z10, Z10
 	INCQ      SI
 	CMPQ      SI, C+72(FP)
 	JB        class_1150
@@ -18662,36 +18822,38 @@ noflag_1152:
 	ANDQ         $0x00000203, AX
 	CMPQ         AX, $0x00000001
 	JNE          noprod_1153
-	VGETEXPPS    Z4, Z7
-	VADDPS       softmaxconsts<>+0(SB), Z7, Z7
-	VGETMANTPS   $0x02, Z4, Z6
-	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z6, K1
-	VSUBPS       softmaxconsts<>+0(SB), Z6, Z8
-	VADDPS       Z6, Z6, Z9
-	VSUBPS       softmaxconsts<>+0(SB), Z9, Z9
-	VBLENDMPS    Z9, Z8, K1, Z6
-	VSUBPS       softmaxconsts<>+0(SB), Z7, K1, Z7
-	VMULPS       Z6, Z6, Z8
-	VMOVUPS      softmaxconsts<>+1088(SB), Z9
-	VFMADD213PS  softmaxconsts<>+1152(SB), Z6, Z9
-	VFMADD213PS  softmaxconsts<>+1216(SB), Z6, Z9
-	VFMADD213PS  softmaxconsts<>+1280(SB), Z6, Z9
-	VFMADD213PS  softmaxconsts<>+1344(SB), Z6, Z9
-	VFMADD213PS  softmaxconsts<>+1408(SB), Z6, Z9
-	VFMADD213PS  softmaxconsts<>+1472(SB), Z6, Z9
-	VFMADD213PS  softmaxconsts<>+1536(SB), Z6, Z9
-	VFMADD213PS  softmaxconsts<>+1600(SB), Z6, Z9
-	VMULPS       Z6, Z9, Z9
-	VMULPS       Z8, Z9, Z9
-	VFMADD231PS  softmaxconsts<>+256(SB), Z7, Z9
-	VFNMADD231PS softmaxconsts<>+384(SB), Z8, Z9
-	VADDPS       Z9, Z6, Z9
-	VFMADD231PS  softmaxconsts<>+192(SB), Z7, Z9
+	VGETEXPPS    Z4, Z8
+	VADDPS       softmaxconsts<>+0(SB), Z8, Z8
+	VGETMANTPS   $0x02, Z4, Z7
+	VCMPPS       $0x01, softmaxconsts<>+1024(SB), Z7, K1
+	VSUBPS       softmaxconsts<>+0(SB), Z7, Z9
+	VADDPS       Z7, Z7, Z10
+	VSUBPS       softmaxconsts<>+0(SB), Z10, Z10
+	VBLENDMPS    Z10, Z9, K1, Z7
+	VSUBPS       softmaxconsts<>+0(SB), Z8, K1, Z8
+	VMULPS       Z7, Z7, Z9
+	VMOVUPS      softmaxconsts<>+1088(SB), Z10
+	VFMADD213PS  softmaxconsts<>+1152(SB), Z7, Z10
+	VFMADD213PS  softmaxconsts<>+1216(SB), Z7, Z10
+	VFMADD213PS  softmaxconsts<>+1280(SB), Z7, Z10
+	VFMADD213PS  softmaxconsts<>+1344(SB), Z7, Z10
+	VFMADD213PS  softmaxconsts<>+1408(SB), Z7, Z10
+	VFMADD213PS  softmaxconsts<>+1472(SB), Z7, Z10
+	VFMADD213PS  softmaxconsts<>+1536(SB), Z7, Z10
+	VFMADD213PS  softmaxconsts<>+1600(SB), Z7, Z10
+	VMULPS       Z7, Z10, Z10
+	VMULPS       Z9, Z10, Z10
+	VFMADD231PS  softmaxconsts<>+256(SB), Z8, Z10
+	VFNMADD231PS softmaxconsts<>+384(SB), Z9, Z10
+	VADDPS       Z10, Z7, Z10
+	VFMADD231PS  softmaxconsts<>+192(SB), Z8, Z10
 	VCMPPS       $0x03, Z4, Z4, K1
-	VMOVUPS      Z4, K1, Z9
-	VFMADD231PS  softmaxconsts<>+256(SB), Z5, Z9
-	VFMADD231PS  softmaxconsts<>+192(SB), Z5, Z9
-	VADDPS       Z9, Z0, Z0
+	VMOVUPS      Z4, K1, Z10
+	VDIVPS       Z4, Z5, Z4
+	VADDPS       Z4, Z10, Z10
+	VFMADD231PS  softmaxconsts<>+256(SB), Z6, Z10
+	VFMADD231PS  softmaxconsts<>+192(SB), Z6, Z10
+	VADDPS       Z10, Z0, Z0
 
 noprod_1153:
 	MOVQ          out_base+224(FP), AX

@@ -163,7 +163,11 @@ func softmaxStatsGeneric[L Label](x []float32, S, lo, hi int, lab []L, prm *Soft
 	// a mantissa in [1, 2) and an exponent: one log per block (per vector
 	// lane in the SIMD tiers) instead of one per pixel.
 	prodMode := need&(NeedCE|NeedFocal) == NeedCE && prm.CEWeight == nil
-	prod, pexp := float32(1), float32(0)
+	// The product is prod + plo (a double-float: plo carries the rounding
+	// errors of the multiplies, so that a product near 1, the log of a
+	// nearly perfect prediction, keeps its relative accuracy), times
+	// 2^pexp.
+	prod, plo, pexp := float32(1), float32(0), float32(0)
 	for i := lo; i < hi; i++ {
 		y := int32(lab[i])
 		if prm.UseIgnore && y == prm.Ignore {
@@ -194,11 +198,15 @@ func softmaxStatsGeneric[L Label](x []float32, S, lo, hi int, lab []L, prm *Soft
 			}
 			ce += l
 			w++
-			prod = prod * sum
+			hi := prod * sum
+			plo = fma32(plo, sum, fma32(prod, sum, -hi)) // the exact error of prod*sum, plus plo*sum
+			prod = hi
 			if prod == prod { // NaN stays NaN
 				b := math.Float32bits(prod)
-				pexp += float32(int32(b>>23) - 127)
+				k := int32(b>>23) - 127
+				pexp += float32(k)
 				prod = math.Float32frombits(b&0x807fffff | 127<<23)
+				plo *= math.Float32frombits(uint32(127-k) << 23) // 2^-k, exact
 			}
 		} else if need&(NeedCE|NeedFocal) != 0 {
 			lse := logf(sum)
@@ -235,7 +243,8 @@ func softmaxStatsGeneric[L Label](x []float32, S, lo, hi int, lab []L, prm *Soft
 		}
 	}
 	if prodMode {
-		ce += fma32(pexp, vmath.Ln2Hi, fma32(pexp, vmath.Ln2Lo, logf(prod)))
+		// log(prod + plo) = log(prod) + log1p(plo/prod), plo/prod < 2^-13
+		ce += fma32(pexp, vmath.Ln2Hi, fma32(pexp, vmath.Ln2Lo, logf(prod)+plo/prod))
 	}
 	s.CE, s.W, s.Focal, s.Valid = ce, w, foc, valid
 }

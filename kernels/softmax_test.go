@@ -254,6 +254,18 @@ func TestSoftmaxSpecial(t *testing.T) {
 					}
 					checkSoftmax(t, tr, sc, im, p, c)
 				}
+				// Nearly perfect predictions: every sum is 1 + ~1e-5, the
+				// CE a sum of tiny logs (the product mode's product stays
+				// near 1 and keeps its relative accuracy).
+				for i := range im.x.s {
+					im.x.s[i] = 0
+				}
+				for i, y := range im.lab.s {
+					if int(y) < C {
+						im.x.s[int(y)*S+i] = 12 + float32(i%5)
+					}
+				}
+				checkSoftmax(t, tr, sc, im, p, c)
 				for i := range im.lab.s {
 					im.lab.s[i] = 255
 				}

@@ -259,11 +259,11 @@ func softmaxStats(t *Tier, u8 bool) {
 			}
 		})
 	}
-	sc := t.newAccs(6) // CE, W, Focal, Valid; the product mode's mantissa and exponent
+	sc := t.newAccs(4) // CE, W, Focal, Valid
 	for _, s := range sc {
 		s.zero()
 	}
-	sc[4].set(t.F(1))
+	pr := t.newProdAccs()
 	sCE, sW, sFoc, sValid := sc[0], sc[1], sc[2], sc[3]
 	t.stream(a.n, []ptr{{a.x, 4}, {a.lab, elem}}, func(tail *Mask, rem GPVirtual) {
 		st := t.loadPixels(a.lab, u8, arg("ign"), tail, rem)
@@ -310,7 +310,7 @@ func softmaxStats(t *Tier, u8 bool) {
 				VMOVUPS(cnt, Mem{Base: pa, Disp: 2 * t.W()})
 			})
 		})
-		t.pixelwiseSums(a, a.flags, st, SUM, INV, mx, zy, sCE, sW, sFoc, sc[4], sc[5])
+		t.pixelwiseSums(a, a.flags, st, SUM, INV, mx, zy, sCE, sW, sFoc, pr)
 	})
 	// Reduce: per class, then the per-image sums.
 	out := Load(Param("out").Base(), GP64()).(GPVirtual)
@@ -340,8 +340,8 @@ func softmaxStats(t *Tier, u8 bool) {
 		SHLQ(U8(4), C4)
 		ADDQ(C4, out)
 	}
-	t.ceProductEnd(a.flags, sCE, sc[4], sc[5])
-	for i, s := range sc[:4] {
+	t.ceProductEnd(a.flags, sCE, pr)
+	for i, s := range sc {
 		VMOVSS(s.sum(), Mem{Base: out, Disp: 4 * i})
 	}
 	end()
@@ -387,11 +387,25 @@ func cmpProdMode(flags Mem) {
 	CMPQ(r, U32(flagCE))
 }
 
-// ceProduct is the product mode of pixelwiseSums: sCE gets -(1-eps)*z_y -
-// eps/C*sum_k z_k, sW 1, per valid pixel, and the running product of the
-// pixels' sums is kept as a mantissa in [1, 2) (sProd) and an exponent
-// (sExp); ceProductEnd adds its log to sCE.
-func (t *Tier) ceProduct(a softmaxArgs, flags Mem, st pixelState, SUM, mx, zy Op, sCE, sW, sProd, sExp *acc) {
+// prodAccs are the product mode's accumulators: the running product of
+// the pixels' sums as the double-float m + lo (lo carries the rounding
+// errors of the multiplies, so that a product near 1, the log of a nearly
+// perfect prediction, keeps its relative accuracy) times 2^e, m in [1, 2).
+type prodAccs struct{ m, lo, e *acc }
+
+func (t *Tier) newProdAccs() *prodAccs {
+	as := t.newAccs(3)
+	as[0].set(t.F(1))
+	as[1].zero()
+	as[2].zero()
+	return &prodAccs{as[0], as[1], as[2]}
+}
+
+// ceProduct is the product mode of pixelwiseSums (kernels/generic.go
+// softmaxStatsGeneric, operation for operation): sCE gets -(1-eps)*z_y -
+// eps/C*sum_k z_k, sW 1, per valid pixel, and the product pr is multiplied
+// by the pixel's sum; ceProductEnd adds its log to sCE.
+func (t *Tier) ceProduct(a softmaxArgs, flags Mem, st pixelState, SUM, mx, zy Op, sCE, sW *acc, pr *prodAccs) {
 	l := t.bcast(arg("eps1"))
 	VXORPS(t.I(0x80000000), l, l)
 	VMULPS(zy, l, l) // -(1-eps)*z_y
@@ -412,49 +426,73 @@ func (t *Tier) ceProduct(a softmaxArgs, flags Mem, st pixelState, SUM, mx, zy Op
 	VMOVUPS(t.F(1), one)
 	t.keepWhere(st.valid, one)
 	sW.add(one, nil)
-	// prod *= sum (valid pixels), then split into mantissa and exponent.
-	if t.avx512 {
-		p := sProd.r
-		VMULPS(SUM, p, st.valid.k, p)
-		e := t.V()
-		VGETEXPPS(p, e)
-		VADDPS(e, sExp.r, sExp.r)
-		VGETMANTPS(U8(0), p, p)
-		return
-	}
+	// (m + lo) *= s, s = sum on valid pixels, 1 elsewhere: hi = m*s,
+	// lo = lo*s + (m*s - hi) exactly rounded, then hi split into its
+	// mantissa (the new m) and exponent k, lo scaled by 2^-k.
 	s := t.V()
 	VMOVUPS(t.F(1), s)
-	t.sel(st.valid, SUM, s, s)
-	p := t.V()
-	VMULPS(sProd.m, s, p)
+	t.setWhere(st.valid, SUM, s)
+	var m, lo Register
+	if t.avx512 {
+		m, lo = pr.m.r, pr.lo.r
+	} else {
+		m, lo = t.V(), t.V()
+		VMOVUPS(pr.m.m, m)
+		VMOVUPS(pr.lo.m, lo)
+	}
+	hi := t.V()
+	VMULPS(s, m, hi)
+	err := t.V()
+	VMOVAPS(hi, err)
+	VFMSUB231PS(s, m, err)  // m*s - hi
+	VFMADD231PS(s, lo, err) // lo*s + (m*s - hi)
+	if t.avx512 {
+		k := t.V()
+		VGETEXPPS(hi, k)
+		VADDPS(k, pr.e.r, pr.e.r)
+		VGETMANTPS(U8(0), hi, m)
+		VXORPS(t.I(0x80000000), k, k)
+		VSCALEFPS(k, err, lo)
+		return
+	}
 	k := t.V()
-	VPSRLD(U8(23), p, k)
+	VPSRLD(U8(23), hi, k)
 	VPSUBD(t.I(127), k, k)
-	VCVTDQ2PS(k, k)
-	sExp.add(k, nil)
-	m := t.V()
-	VANDPS(t.I(0x807fffff), p, m)
+	kf := t.V()
+	VCVTDQ2PS(k, kf)
+	pr.e.add(kf, nil)
+	VANDPS(t.I(0x807fffff), hi, m)
 	VORPS(t.I(127<<23), m, m)
-	nan := t.cmp(cmpUNORD, p, p)
-	t.setWhere(nan, p, m)
-	VMOVUPS(m, sProd.m)
+	nan := t.cmp(cmpUNORD, hi, hi)
+	t.setWhere(nan, hi, m) // a NaN stays
+	VMOVUPS(m, pr.m.m)
+	sc := t.V()
+	VMOVUPS(t.I(127), sc)
+	VPSUBD(k, sc, sc)
+	VPSLLD(U8(23), sc, sc) // 2^-k
+	VMULPS(sc, err, err)
+	VMOVUPS(err, pr.lo.m)
 }
 
-// ceProductEnd adds log(prod) + exp*ln2, the sum of the block's log(sum),
-// to sCE in the product mode.
-func (t *Tier) ceProductEnd(flags Mem, sCE, sProd, sExp *acc) {
+// ceProductEnd adds log(m) + lo/m + e*ln2, the sum of the block's
+// log(sum), to sCE in the product mode.
+func (t *Tier) ceProductEnd(flags Mem, sCE *acc, pr *prodAccs) {
 	skip := newLabel("noprod")
 	cmpProdMode(flags)
 	JNE(LabelRef(skip))
-	var p, e Register
+	var m, lo, e Register
 	if t.avx512 {
-		p, e = sProd.r, sExp.r
+		m, lo, e = pr.m.r, pr.lo.r, pr.e.r
 	} else {
-		p, e = t.V(), t.V()
-		VMOVUPS(sProd.m, p)
-		VMOVUPS(sExp.m, e)
+		m, lo, e = t.V(), t.V(), t.V()
+		VMOVUPS(pr.m.m, m)
+		VMOVUPS(pr.lo.m, lo)
+		VMOVUPS(pr.e.m, e)
 	}
-	y := t.log(p, logOpts{normal: true})
+	y := t.log(m, logOpts{normal: true})
+	q := t.V()
+	VDIVPS(m, lo, q) // lo/m < 2^-13: log1p(lo/m) = lo/m in float32
+	VADDPS(q, y, y)
 	VFMADD231PS(t.F(f32(vmath.Ln2Lo)), e, y)
 	VFMADD231PS(t.F(f32(vmath.Ln2Hi)), e, y)
 	sCE.add(y, nil)
@@ -466,9 +504,9 @@ func (t *Tier) ceProductEnd(flags Mem, sCE, sProd, sExp *acc) {
 // flagSmooth, flagAlpha): SUM = sum_c exp(x_c - mx), INV = 1/SUM, zy =
 // x_y - mx. The statistics kernels and the fused kernels both call it, so
 // their sums are the same bit for bit.
-func (t *Tier) pixelwiseSums(a softmaxArgs, flags Mem, st pixelState, SUM, INV, mx, zy Op, sCE, sW, sFoc, sProd, sExp *acc) {
+func (t *Tier) pixelwiseSums(a softmaxArgs, flags Mem, st pixelState, SUM, INV, mx, zy Op, sCE, sW, sFoc *acc, pr *prodAccs) {
 	pm, done := newLabel("prodmode"), newLabel("pwdone")
-	if sProd != nil {
+	if pr != nil {
 		jumpProdMode(flags, pm)
 	}
 	ifFlag(flags, flagCE|flagFocal, func() {
@@ -536,10 +574,10 @@ func (t *Tier) pixelwiseSums(a softmaxArgs, flags Mem, st pixelState, SUM, INV, 
 			sFoc.add(f3, nil)
 		})
 	})
-	if sProd != nil {
+	if pr != nil {
 		JMP(LabelRef(done))
 		Label(pm)
-		t.ceProduct(a, flags, st, SUM, mx, zy, sCE, sW, sProd, sExp)
+		t.ceProduct(a, flags, st, SUM, mx, zy, sCE, sW, pr)
 		Label(done)
 	}
 }
@@ -599,17 +637,14 @@ func softmaxGradKernel(t *Tier, u8, focal, fused bool) {
 		// exponent: not in the focal kernels, whose loss has a focal term
 		// (the frame of the AVX2 one would pass the NOSPLIT limit).
 		var sc []*acc
-		var sProd, sExp *acc
+		var pr *prodAccs
 		if fused {
 			sc = t.newAccs(4)
 			for _, s := range sc {
 				s.zero()
 			}
 			if !focal {
-				pe := t.newAccs(2)
-				sProd, sExp = pe[0], pe[1]
-				sProd.set(t.F(1))
-				sExp.zero()
+				pr = t.newProdAccs()
 			}
 		}
 		t.stream(a.n, []ptr{{a.x, 4}, {a.lab, elem}, {pd, 4}}, func(tail *Mask, rem GPVirtual) {
@@ -625,7 +660,7 @@ func softmaxGradKernel(t *Tier, u8, focal, fused bool) {
 				VMOVUPS(t.F(1), one)
 				t.keepWhere(st.valid, one)
 				sc[3].add(one, nil)
-				t.pixelwiseSums(a, arg("sflags"), st, SUM, INV, mx, zy, sc[0], sc[1], sc[2], sProd, sExp)
+				t.pixelwiseSums(a, arg("sflags"), st, SUM, INV, mx, zy, sc[0], sc[1], sc[2], pr)
 			}
 			wy := t.V()
 			VMOVUPS(t.F(1), wy)
@@ -801,7 +836,7 @@ func softmaxGradKernel(t *Tier, u8, focal, fused bool) {
 		ifFlag(a.flags, flagNT, func() { SFENCE() })
 		if fused {
 			if !focal {
-				t.ceProductEnd(arg("sflags"), sc[0], sProd, sExp)
+				t.ceProductEnd(arg("sflags"), sc[0], pr)
 			}
 			out := Load(Param("out").Base(), GP64()).(GPVirtual)
 			for i, s := range sc {

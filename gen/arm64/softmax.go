@@ -242,10 +242,12 @@ func softmaxStats(u8 bool) {
 	for _, a := range []V{accCE, accW, accFoc, accValid} {
 		ZERO(a)
 	}
-	// The product mode's running product of the pixels' sums, as a
-	// mantissa in [1, 2) and an exponent (kernels/generic.go).
-	prod, pexp := vget(), vget()
+	// The product mode's running product of the pixels' sums, as the
+	// double-float prod + plo, prod in [1, 2), times 2^pexp
+	// (kernels/generic.go).
+	prod, plo, pexp := vget(), vget(), vget()
 	KfInto(prod, 1)
+	ZERO(plo)
 	ZERO(pexp)
 	px.loop(func(tail bool) {
 		valid, labz := px.valid(tail, ign)
@@ -360,24 +362,33 @@ func softmaxStats(u8 bool) {
 			accAdd(accW, one, valid)
 			MOVv(l, one)
 			vput(one)
-			BIT(l, sum, valid) // valid ? sum : 1
-			FMUL(prod, prod, l)
+			BIT(l, sum, valid) // s = valid ? sum : 1
+			hi, er := vget(), vget()
+			FMUL(hi, prod, l)
+			FNEG(er, hi)
+			FMLA(er, prod, l) // prod*s - hi, exact
+			FMLA(er, plo, l)  // + plo*s
+			kk, f := vget(), vget()
 			k := K(127)
-			USHR4S(l, prod, 23)
-			SUB4S(l, l, k)
+			USHR4S(kk, hi, 23)
+			SUB4S(kk, kk, k)
+			SCVTF(f, kk)
+			FADD(pexp, pexp, f)
+			SUB4S(f, k, kk) // 127 - k
 			vput(k)
-			SCVTF(l, l)
-			FADD(pexp, pexp, l)
+			SHL4S(f, f, 23)  // 2^-k
+			FMUL(plo, er, f) // exact
 			k = K(0x807fffff)
-			AND(l, prod, k)
+			AND(f, hi, k)
 			vput(k)
 			k = K(127 << 23)
-			ORR(l, l, k)
+			ORR(f, f, k)
 			vput(k)
 			nn := vget()
-			FCMEQ(nn, prod, prod) // not NaN: a NaN stays
-			BIT(prod, l, nn)
-			vput(l, nn)
+			FCMEQ(nn, hi, hi) // not NaN: a NaN stays
+			MOVv(prod, hi)
+			BIT(prod, f, nn)
+			vput(l, nn, hi, er, kk, f)
 		}
 		B(lossDone)
 		label(noProd)
@@ -436,6 +447,10 @@ func softmaxStats(u8 bool) {
 		skip := newLabel("noprodend")
 		jumpUnlessProdMode(flags, skip)
 		y := log(prod, true)
+		q := vget()
+		FDIV(q, plo, prod) // plo/prod < 2^-13: log1p of it is itself in float32
+		FADD(y, y, q)
+		vput(q)
 		k := Kf(vmath.Ln2Lo)
 		FMLA(y, pexp, k)
 		vput(k)
@@ -446,7 +461,7 @@ func softmaxStats(u8 bool) {
 		vput(y)
 		label(skip)
 	}
-	vput(prod, pexp)
+	vput(prod, plo, pexp)
 	po := argBase("out")
 	for i, a := range []V{accCE, accW, accFoc, accValid} {
 		s := hsum(a)
