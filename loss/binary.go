@@ -125,7 +125,12 @@ func (b *Binary) plan(sh Shape, p *bnPlan) error {
 
 // Forward returns the loss value.
 func (b *Binary) Forward(ws *Workspace, logits, targets []float32, sh Shape) (float64, error) {
-	return b.run(ws, logits, targets, sh, nil)
+	w, err := ws.acquire()
+	if err != nil {
+		return 0, err
+	}
+	defer w.release()
+	return b.run(w, logits, targets, sh, nil)
 }
 
 // Backward returns the loss value and writes d(loss)/d(logits) into grad
@@ -134,13 +139,15 @@ func (b *Binary) Backward(ws *Workspace, logits, targets []float32, sh Shape, gr
 	if grad == nil {
 		return 0, fmt.Errorf("%w: gradient buffer is nil, want N*C*S = %d elements", ErrLength, sh.Len())
 	}
-	return b.run(ws, logits, targets, sh, grad)
+	w, err := ws.acquire()
+	if err != nil {
+		return 0, err
+	}
+	defer w.release()
+	return b.run(w, logits, targets, sh, grad)
 }
 
-func (b *Binary) check(ws *Workspace, logits, targets []float32, sh Shape, grad []float32) error {
-	if ws == nil {
-		return fmt.Errorf("%w: nil Workspace", ErrOption)
-	}
+func (b *Binary) check(ws *workspace, logits, targets []float32, sh Shape, grad []float32) error {
 	if err := sh.check(); err != nil {
 		return err
 	}
@@ -201,7 +208,7 @@ func (p *bnPlan) params(c int) kernels.SigmoidParams {
 	return prm
 }
 
-func (b *Binary) run(ws *Workspace, logits, targets []float32, sh Shape, grad []float32) (float64, error) {
+func (b *Binary) run(ws *workspace, logits, targets []float32, sh Shape, grad []float32) (float64, error) {
 	if err := b.check(ws, logits, targets, sh, grad); err != nil {
 		return 0, err
 	}
@@ -223,6 +230,15 @@ func (b *Binary) run(ws *Workspace, logits, targets []float32, sh Shape, grad []
 // in the whole batch starts at first, with their targets (a tile of images
 // is a shard too). st must have been Reset for the whole batch.
 func (b *Binary) Accumulate(ws *Workspace, st *Stats, logits, targets []float32, sh Shape, first int) error {
+	w, err := ws.acquire()
+	if err != nil {
+		return err
+	}
+	defer w.release()
+	return b.accumulateImpl(w, st, logits, targets, sh, first)
+}
+
+func (b *Binary) accumulateImpl(ws *workspace, st *Stats, logits, targets []float32, sh Shape, first int) error {
 	if err := b.check(ws, logits, targets, sh, nil); err != nil {
 		return err
 	}
@@ -236,9 +252,15 @@ func (b *Binary) Accumulate(ws *Workspace, st *Stats, logits, targets []float32,
 
 // Value returns the loss value of (merged) statistics.
 func (b *Binary) Value(ws *Workspace, st *Stats) (float64, error) {
-	if ws == nil {
-		return 0, fmt.Errorf("%w: nil Workspace", ErrOption)
+	w, err := ws.acquire()
+	if err != nil {
+		return 0, err
 	}
+	defer w.release()
+	return b.valueImpl(w, st)
+}
+
+func (b *Binary) valueImpl(ws *workspace, st *Stats) (float64, error) {
 	if err := st.check(0, 0, st.C, kindSigmoid); err != nil {
 		return 0, err
 	}
@@ -252,6 +274,15 @@ func (b *Binary) Value(ws *Workspace, st *Stats) (float64, error) {
 // st with respect to the logits of one shard (as given to Accumulate), and
 // returns the loss value.
 func (b *Binary) Gradient(ws *Workspace, st *Stats, logits, targets []float32, sh Shape, first int, grad []float32) (float64, error) {
+	w, err := ws.acquire()
+	if err != nil {
+		return 0, err
+	}
+	defer w.release()
+	return b.gradientImpl(w, st, logits, targets, sh, first, grad)
+}
+
+func (b *Binary) gradientImpl(ws *workspace, st *Stats, logits, targets []float32, sh Shape, first int, grad []float32) (float64, error) {
 	if grad == nil {
 		return 0, fmt.Errorf("%w: gradient buffer is nil, want N*C*S = %d elements", ErrLength, sh.Len())
 	}
@@ -268,7 +299,7 @@ func (b *Binary) Gradient(ws *Workspace, st *Stats, logits, targets []float32, s
 
 // accumulate runs the statistics pass over the chunks of every plane of the
 // shard and adds the chunk sums to st in chunk order.
-func (b *Binary) accumulate(ws *Workspace, st *Stats, logits, targets []float32, sh Shape, first int) {
+func (b *Binary) accumulate(ws *workspace, st *Stats, logits, targets []float32, sh Shape, first int) {
 	N, C, S := sh.N, sh.C, sh.S
 	cpp := (S + chunkPixels - 1) / chunkPixels
 	chunks := N * C * cpp
@@ -297,7 +328,7 @@ func (b *Binary) accumulate(ws *Workspace, st *Stats, logits, targets []float32,
 // sigmoid focal): their gradient scales depend only on the element count,
 // so one pass writes the gradient and adds the BCE and focal sums to st, the
 // same sums as accumulate's, in the same chunk order.
-func (b *Binary) fused(ws *Workspace, st *Stats, logits, targets []float32, sh Shape, grad []float32) {
+func (b *Binary) fused(ws *workspace, st *Stats, logits, targets []float32, sh Shape, grad []float32) {
 	p := &ws.bn
 	N, C, S := sh.N, sh.C, sh.S
 	total := float64(sh.Len())
@@ -325,7 +356,7 @@ func (b *Binary) fused(ws *Workspace, st *Stats, logits, targets []float32, sh S
 
 // finalize returns the loss value of st and, when coefs, leaves the gradient
 // coefficients of every plane in the workspace.
-func (b *Binary) finalize(ws *Workspace, st *Stats, coefs bool) float64 {
+func (b *Binary) finalize(ws *workspace, st *Stats, coefs bool) float64 {
 	p := &ws.bn
 	N, C := st.N, st.C
 	ws.grow(N, C)
@@ -360,7 +391,7 @@ func (b *Binary) finalize(ws *Workspace, st *Stats, coefs bool) float64 {
 
 // gradient runs the gradient pass over the chunks of a shard whose first
 // image is image first of the statistics finalized last.
-func (b *Binary) gradient(ws *Workspace, logits, targets []float32, sh Shape, first int, grad []float32) {
+func (b *Binary) gradient(ws *workspace, logits, targets []float32, sh Shape, first int, grad []float32) {
 	N, C, S := sh.N, sh.C, sh.S
 	cpp := (S + chunkPixels - 1) / chunkPixels
 	chunks := N * C * cpp
@@ -377,6 +408,15 @@ func (b *Binary) gradient(ws *Workspace, logits, targets []float32, sh Shape, fi
 // reduction, as torch's reduction='none' does. It returns ErrOption when the
 // loss has a Region term.
 func (b *Binary) Pixelwise(ws *Workspace, logits, targets []float32, sh Shape, out []float32) error {
+	w, err := ws.acquire()
+	if err != nil {
+		return err
+	}
+	defer w.release()
+	return b.pixelwiseImpl(w, logits, targets, sh, out)
+}
+
+func (b *Binary) pixelwiseImpl(ws *workspace, logits, targets []float32, sh Shape, out []float32) error {
 	if err := b.check(ws, logits, targets, sh, nil); err != nil {
 		return err
 	}

@@ -8,7 +8,7 @@ import "bytes"
 // pixelwise loss needs before it reads the logits. The labels have been
 // checked. Counts are exact; the weight sum is sum_c w_c*count_c in
 // float64.
-func (ws *Workspace) labelTotals(l Labels, C int, ign IgnoreIndex, w []float32) (wsum, valid float64) {
+func (ws *workspace) labelTotals(l Labels, C int, ign IgnoreIndex, w []float32) (wsum, valid float64) {
 	if w == nil {
 		n := l.Len()
 		if ign.set {

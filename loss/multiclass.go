@@ -156,7 +156,12 @@ func coef(prm *kernels.SoftmaxParams, ceScale, focScale float32) kernels.Softmax
 
 // Forward returns the loss value.
 func (m *Multiclass) Forward(ws *Workspace, logits []float32, labels Labels, sh Shape) (float64, error) {
-	return m.run(ws, logits, labels, sh, nil)
+	w, err := ws.acquire()
+	if err != nil {
+		return 0, err
+	}
+	defer w.release()
+	return m.run(w, logits, labels, sh, nil)
 }
 
 // Backward returns the loss value and writes d(loss)/d(logits) into grad
@@ -165,13 +170,15 @@ func (m *Multiclass) Backward(ws *Workspace, logits []float32, labels Labels, sh
 	if grad == nil {
 		return 0, fmt.Errorf("%w: gradient buffer is nil, want N*C*S = %d elements", ErrLength, sh.Len())
 	}
-	return m.run(ws, logits, labels, sh, grad)
+	w, err := ws.acquire()
+	if err != nil {
+		return 0, err
+	}
+	defer w.release()
+	return m.run(w, logits, labels, sh, grad)
 }
 
-func (m *Multiclass) check(ws *Workspace, logits []float32, labels Labels, sh Shape, grad []float32) error {
-	if ws == nil {
-		return fmt.Errorf("%w: nil Workspace", ErrOption)
-	}
+func (m *Multiclass) check(ws *workspace, logits []float32, labels Labels, sh Shape, grad []float32) error {
 	if err := sh.check(); err != nil {
 		return err
 	}
@@ -190,7 +197,7 @@ func (m *Multiclass) check(ws *Workspace, logits []float32, labels Labels, sh Sh
 	return checkLabels(labels, sh.C, m.Ignore)
 }
 
-func (m *Multiclass) run(ws *Workspace, logits []float32, labels Labels, sh Shape, grad []float32) (float64, error) {
+func (m *Multiclass) run(ws *workspace, logits []float32, labels Labels, sh Shape, grad []float32) (float64, error) {
 	if err := m.check(ws, logits, labels, sh, grad); err != nil {
 		return 0, err
 	}
@@ -213,6 +220,15 @@ func (m *Multiclass) run(ws *Workspace, logits []float32, labels Labels, sh Shap
 // is a shard too: its S pixels are any part of each image's pixels). st must
 // have been Reset for the whole batch.
 func (m *Multiclass) Accumulate(ws *Workspace, st *Stats, logits []float32, labels Labels, sh Shape, first int) error {
+	w, err := ws.acquire()
+	if err != nil {
+		return err
+	}
+	defer w.release()
+	return m.accumulateImpl(w, st, logits, labels, sh, first)
+}
+
+func (m *Multiclass) accumulateImpl(ws *workspace, st *Stats, logits []float32, labels Labels, sh Shape, first int) error {
 	if err := m.check(ws, logits, labels, sh, nil); err != nil {
 		return err
 	}
@@ -226,9 +242,15 @@ func (m *Multiclass) Accumulate(ws *Workspace, st *Stats, logits []float32, labe
 
 // Value returns the loss value of (merged) statistics.
 func (m *Multiclass) Value(ws *Workspace, st *Stats) (float64, error) {
-	if ws == nil {
-		return 0, fmt.Errorf("%w: nil Workspace", ErrOption)
+	w, err := ws.acquire()
+	if err != nil {
+		return 0, err
 	}
+	defer w.release()
+	return m.valueImpl(w, st)
+}
+
+func (m *Multiclass) valueImpl(ws *workspace, st *Stats) (float64, error) {
 	if err := st.check(0, 0, st.C, kindSoftmax); err != nil {
 		return 0, err
 	}
@@ -242,6 +264,15 @@ func (m *Multiclass) Value(ws *Workspace, st *Stats) (float64, error) {
 // st with respect to the logits of one shard (as given to Accumulate), and
 // returns the loss value.
 func (m *Multiclass) Gradient(ws *Workspace, st *Stats, logits []float32, labels Labels, sh Shape, first int, grad []float32) (float64, error) {
+	w, err := ws.acquire()
+	if err != nil {
+		return 0, err
+	}
+	defer w.release()
+	return m.gradientImpl(w, st, logits, labels, sh, first, grad)
+}
+
+func (m *Multiclass) gradientImpl(ws *workspace, st *Stats, logits []float32, labels Labels, sh Shape, first int, grad []float32) (float64, error) {
 	if grad == nil {
 		return 0, fmt.Errorf("%w: gradient buffer is nil, want N*C*S = %d elements", ErrLength, sh.Len())
 	}
@@ -258,7 +289,7 @@ func (m *Multiclass) Gradient(ws *Workspace, st *Stats, logits []float32, labels
 
 // accumulate runs the statistics pass over the chunks of the shard and adds
 // the chunk sums to st in chunk order.
-func (m *Multiclass) accumulate(ws *Workspace, st *Stats, logits []float32, labels Labels, sh Shape, first int) {
+func (m *Multiclass) accumulate(ws *workspace, st *Stats, logits []float32, labels Labels, sh Shape, first int) {
 	p := &ws.mc
 	N, C, S := sh.N, sh.C, sh.S
 	cpi := (S + chunkPixels - 1) / chunkPixels
@@ -295,7 +326,7 @@ func (m *Multiclass) accumulate(ws *Workspace, st *Stats, logits []float32, labe
 // and count of the non-ignored pixels), so one pass over the logits writes
 // the gradient and adds the CE, W, Focal and Valid sums to st, the same
 // sums as accumulate's, in the same chunk order.
-func (m *Multiclass) fused(ws *Workspace, st *Stats, logits []float32, labels Labels, sh Shape, grad []float32) {
+func (m *Multiclass) fused(ws *workspace, st *Stats, logits []float32, labels Labels, sh Shape, grad []float32) {
 	p := &ws.mc
 	N, C, S := sh.N, sh.C, sh.S
 	wsum, valid := ws.labelTotals(labels, C, m.Ignore, m.ceWeights(p))
@@ -333,7 +364,7 @@ func (m *Multiclass) fused(ws *Workspace, st *Stats, logits []float32, labels La
 // not the kernels' float32 block sums, so that the single pass, which
 // needs them before it runs, and the statistics pass divide by the same
 // numbers.
-func (m *Multiclass) addTotals(ws *Workspace, st *Stats, labels Labels, C int) {
+func (m *Multiclass) addTotals(ws *workspace, st *Stats, labels Labels, C int) {
 	wsum, valid := ws.labelTotals(labels, C, m.Ignore, m.ceWeights(&ws.mc))
 	st.addScalar(sW, wsum)
 	st.addScalar(sValid, valid)
@@ -350,7 +381,7 @@ func (m *Multiclass) ceWeights(p *mcPlan) []float32 {
 
 // finalize returns the loss value of st and, when coefs, leaves the gradient
 // coefficients of every image in the workspace.
-func (m *Multiclass) finalize(ws *Workspace, st *Stats, coefs bool) float64 {
+func (m *Multiclass) finalize(ws *workspace, st *Stats, coefs bool) float64 {
 	p := &ws.mc
 	N, C := st.N, st.C
 	ws.grow(N, C)
@@ -381,7 +412,7 @@ func (m *Multiclass) finalize(ws *Workspace, st *Stats, coefs bool) float64 {
 
 // gradient runs the gradient pass over the chunks of a shard whose first
 // image is image first of the statistics finalized last.
-func (m *Multiclass) gradient(ws *Workspace, logits []float32, labels Labels, sh Shape, first int, grad []float32) {
+func (m *Multiclass) gradient(ws *workspace, logits []float32, labels Labels, sh Shape, first int, grad []float32) {
 	p := &ws.mc
 	N, C, S := sh.N, sh.C, sh.S
 	cpi := (S + chunkPixels - 1) / chunkPixels
@@ -427,6 +458,15 @@ func divisor(r Reduction, weightSum, count float64) float64 {
 // torch's reduction='none' does; ignored pixels get 0. It returns ErrOption
 // when the loss has a Region term.
 func (m *Multiclass) Pixelwise(ws *Workspace, logits []float32, labels Labels, sh Shape, out []float32) error {
+	w, err := ws.acquire()
+	if err != nil {
+		return err
+	}
+	defer w.release()
+	return m.pixelwiseImpl(w, logits, labels, sh, out)
+}
+
+func (m *Multiclass) pixelwiseImpl(ws *workspace, logits []float32, labels Labels, sh Shape, out []float32) error {
 	if err := m.check(ws, logits, labels, sh, nil); err != nil {
 		return err
 	}

@@ -53,7 +53,7 @@ const (
 // job is one pass over the chunks of a call. It refers to the workspace and
 // the caller's slices only while the call runs.
 type job struct {
-	ws      *Workspace
+	ws      *workspace
 	kind    jobKind
 	next    atomic.Int64
 	chunks  int
@@ -181,7 +181,7 @@ func stopPool(p *pool) { close(p.tasks) }
 
 // runJob runs j with the given number of workers, the caller's goroutine
 // being worker 0, and returns when every chunk is done.
-func (ws *Workspace) runJob(j *job, workers int) {
+func (ws *workspace) runJob(j *job, workers int) {
 	j.next.Store(0)
 	if workers <= 1 {
 		j.run(0)
@@ -203,13 +203,25 @@ func (ws *Workspace) runJob(j *job, workers int) {
 	p.wg.Wait()
 }
 
-// Close stops the worker goroutines of the workspace, if any. It is
-// optional: they also stop once the workspace is garbage collected. A
-// closed workspace can still be used; it starts new workers when needed.
-func (ws *Workspace) Close() {
-	if ws.pool != nil {
-		ws.cleanup.Stop()
-		stopPool(ws.pool)
-		ws.pool = nil
+// Close stops the worker goroutines of the workspace (and of its copies),
+// if any. It is optional: they also stop once the workspace and every copy
+// of it are garbage collected. A closed workspace can still be used; it
+// starts new workers when needed. Closing a nil, unused or closed
+// Workspace does nothing; Close returns ErrBusy, and closes nothing, while
+// a call is running on the workspace.
+func (ws *Workspace) Close() error {
+	if ws == nil || atomic.LoadPointer(&ws.p) == nil {
+		return nil
 	}
+	w, err := ws.acquire()
+	if err != nil {
+		return err
+	}
+	defer w.release()
+	if w.pool != nil {
+		w.cleanup.Stop()
+		stopPool(w.pool)
+		w.pool = nil
+	}
+	return nil
 }

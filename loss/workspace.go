@@ -1,17 +1,69 @@
 package loss
 
 import (
+	"errors"
+	"fmt"
 	"runtime"
+	"sync/atomic"
+	"unsafe"
 
 	"github.com/segloss/segloss/kernels"
 )
 
 // Workspace holds the buffers of a loss call: statistics, gradient
-// coefficients and kernel scratch, O(N*C) in all. A call grows it to the
-// shape it sees; once grown, calls allocate nothing. The zero value is ready
-// to use. A Workspace must not be used by two calls at the same time; use one
-// per goroutine.
+// coefficients, kernel scratch and the worker goroutines of the parallel
+// passes. A call grows it to the shape it sees; once grown, calls allocate
+// nothing. The zero value is ready to use.
+//
+// A Workspace is a handle: its state lives behind a pointer that copies
+// share. Copying a used Workspace (appending it to a growing slice,
+// returning a struct that holds it by value) is safe, and the copy and the
+// original are then one workspace: they share buffers and workers, and
+// closing either closes both (closing twice is harmless). Copies of a
+// Workspace that was never used are independent.
+//
+// A Workspace serves one call at a time. A call that finds it in use by
+// another call (from another goroutine, directly or through a copy)
+// returns an error wrapping ErrBusy and touches nothing; use one
+// Workspace per goroutine.
 type Workspace struct {
+	// p points to the workspace state, allocated on first use; atomic,
+	// so that two goroutines racing on a zero Workspace share one state
+	// (and one of them gets ErrBusy) instead of racing on the field.
+	p unsafe.Pointer // *workspace
+}
+
+// ErrBusy: a Workspace (or a copy of it) is in use by another call.
+var ErrBusy = errors.New("loss: workspace in use by another call")
+
+// acquire returns the workspace state, marked in use, or an error when ws
+// is nil or in use. The caller must release it.
+func (ws *Workspace) acquire() (*workspace, error) {
+	if ws == nil {
+		return nil, fmt.Errorf("%w: nil Workspace", ErrOption)
+	}
+	w := (*workspace)(atomic.LoadPointer(&ws.p))
+	if w == nil {
+		n := new(workspace)
+		if atomic.CompareAndSwapPointer(&ws.p, nil, unsafe.Pointer(n)) {
+			w = n
+		} else {
+			w = (*workspace)(atomic.LoadPointer(&ws.p))
+		}
+	}
+	if !w.busy.CompareAndSwap(false, true) {
+		return nil, ErrBusy
+	}
+	return w, nil
+}
+
+// release ends a call on w.
+func (w *workspace) release() { w.busy.Store(false) }
+
+// workspace is the state of a Workspace and its copies.
+type workspace struct {
+	busy atomic.Bool // a call is running on the workspace
+
 	mc mcPlan
 	bn bnPlan
 
@@ -50,7 +102,7 @@ func grow[T any](s []T, n int) []T {
 }
 
 // grow sizes every buffer for N images of C classes.
-func (ws *Workspace) grow(N, C int) {
+func (ws *workspace) grow(N, C int) {
 	nc := N * C
 	ws.blk.P, ws.blk.PY, ws.blk.Count, ws.blk.PP = grow(ws.blk.P, C), grow(ws.blk.PY, C), grow(ws.blk.Count, C), grow(ws.blk.PP, C)
 	ws.a64, ws.b64, ws.e64 = grow(ws.a64, nc), grow(ws.b64, nc), grow(ws.e64, nc)
@@ -63,7 +115,7 @@ func (ws *Workspace) grow(N, C int) {
 
 // growWorkers sizes the per-worker state for w workers and C classes, and
 // the chunk buffers for the given number of chunks.
-func (ws *Workspace) growWorkers(w, C, chunks int, sigmoid bool) {
+func (ws *workspace) growWorkers(w, C, chunks int, sigmoid bool) {
 	if len(ws.workers) < w {
 		ws.workers = append(ws.workers, make([]workerState, w-len(ws.workers))...)
 	}
@@ -82,7 +134,7 @@ func (ws *Workspace) growWorkers(w, C, chunks int, sigmoid bool) {
 
 // chunkSums returns zeroed float64 sums of softmax chunk i, backed by the
 // workspace.
-func (ws *Workspace) chunkSums(i, C int) kernels.SoftmaxSums[float64] {
+func (ws *workspace) chunkSums(i, C int) kernels.SoftmaxSums[float64] {
 	b := ws.chunkBuf[4*C*i : 4*C*(i+1)]
 	clear(b)
 	return kernels.SoftmaxSums[float64]{P: b[:C], PY: b[C : 2*C], Count: b[2*C : 3*C], PP: b[3*C:]}
@@ -92,7 +144,7 @@ func (ws *Workspace) chunkSums(i, C int) kernels.SoftmaxSums[float64] {
 // is not nil, adds the gradient coefficients to the workspace.
 type regionSrc struct {
 	st       *Stats
-	ws       *Workspace
+	ws       *workspace
 	perImage bool
 }
 
@@ -129,7 +181,7 @@ func (r regionSrc) addCoef(n, c int, a, b, e float64) {
 }
 
 // coefs rounds the accumulated coefficients to float32.
-func (ws *Workspace) coefs() {
+func (ws *workspace) coefs() {
 	for i := range ws.a64 {
 		ws.a[i], ws.b[i], ws.e[i] = float32(ws.a64[i]), float32(ws.b64[i]), float32(ws.e64[i])
 	}
