@@ -92,7 +92,7 @@ func (b *Binary) plan(sh Shape, p *bnPlan) error {
 		if p.bceT.Reduction == PixelMean {
 			return fmt.Errorf("%w: BCE: PixelMean is for CrossEntropy; use Mean", ErrOption)
 		}
-		if err := checkWeights(p.bceT.PosWeight, sh.C, "BCE.PosWeight"); err != nil {
+		if err := checkWeights(p.bceT.PosWeight, sh.C, "BCE.PosWeight", maxWeight); err != nil {
 			return err
 		}
 	}
@@ -160,6 +160,9 @@ func (b *Binary) check(ws *workspace, logits, targets []float32, sh Shape, grad 
 	if grad != nil && len(grad) != sh.Len() {
 		return fmt.Errorf("%w: gradient has %d elements, want N*C*S = %d", ErrLength, len(grad), sh.Len())
 	}
+	if err := checkAlias(grad, "the gradient", logits, targets); err != nil {
+		return err
+	}
 	if err := b.plan(sh, &ws.bn); err != nil {
 		return err
 	}
@@ -212,7 +215,7 @@ func (b *Binary) run(ws *workspace, logits, targets []float32, sh Shape, grad []
 	if err := b.check(ws, logits, targets, sh, grad); err != nil {
 		return 0, err
 	}
-	ws.st.Reset(sh.N, sh.C)
+	ws.st.reset(sh.N, sh.C)
 	ws.st.kind = kindSigmoid
 	if grad != nil && len(ws.bn.regions) == 0 {
 		b.fused(ws, &ws.st, logits, targets, sh, grad)
@@ -261,6 +264,9 @@ func (b *Binary) Value(ws *Workspace, st *Stats) (float64, error) {
 }
 
 func (b *Binary) valueImpl(ws *workspace, st *Stats) (float64, error) {
+	if st == nil {
+		return 0, fmt.Errorf("%w: nil Stats", ErrOption)
+	}
 	if err := st.check(0, 0, st.C, kindSigmoid); err != nil {
 		return 0, err
 	}
@@ -426,6 +432,9 @@ func (b *Binary) pixelwiseImpl(ws *workspace, logits, targets []float32, sh Shap
 	}
 	if len(out) != sh.Len() {
 		return fmt.Errorf("%w: out has %d elements, want N*C*S = %d", ErrLength, len(out), sh.Len())
+	}
+	if err := checkAlias(out, "out", logits, targets); err != nil {
+		return err
 	}
 	s := &ws.sgBlk
 	for n := 0; n < sh.N; n++ {

@@ -2,6 +2,8 @@ package loss
 
 import (
 	"fmt"
+	"math"
+	"slices"
 
 	"github.com/segloss/segloss/kernels"
 )
@@ -33,13 +35,17 @@ type mcPlan struct {
 	ceT         CrossEntropy
 	focalT      Focal
 	wCE, wFocal float64
-	regions     []Region
-	wRegions    []float64
-	need        kernels.Flags
+	// wCEPix multiplies a pixel's CE (Pixelwise): wCE times the largest
+	// class weight, by which ceT.Weight was normalized into ceW.
+	wCEPix   float64
+	ceW      []float32
+	regions  []Region
+	wRegions []float64
+	need     kernels.Flags
 }
 
 func (m *Multiclass) plan(sh Shape, p *mcPlan) error {
-	*p = mcPlan{regions: p.regions[:0], wRegions: p.wRegions[:0]}
+	*p = mcPlan{regions: p.regions[:0], wRegions: p.wRegions[:0], ceW: p.ceW[:0]}
 	if len(m.Terms) == 0 {
 		return fmt.Errorf("%w: Multiclass has no terms", ErrOption)
 	}
@@ -98,7 +104,10 @@ func (m *Multiclass) plan(sh Shape, p *mcPlan) error {
 		if err := checkRange(p.ceT.LabelSmoothing, 0, 1, "CrossEntropy.LabelSmoothing"); err != nil {
 			return err
 		}
-		if err := checkWeights(p.ceT.Weight, sh.C, "CrossEntropy.Weight"); err != nil {
+		if err := checkWeights(p.ceT.Weight, sh.C, "CrossEntropy.Weight", math.Inf(1)); err != nil {
+			return err
+		}
+		if err := p.normalizeCE(); err != nil {
 			return err
 		}
 	}
@@ -112,7 +121,7 @@ func (m *Multiclass) plan(sh Shape, p *mcPlan) error {
 		if err := checkRange(p.focalT.Gamma, 0, 1e6, "Focal.Gamma"); err != nil {
 			return err
 		}
-		if err := checkWeights(p.focalT.Alpha, sh.C, "Focal.Alpha"); err != nil {
+		if err := checkWeights(p.focalT.Alpha, sh.C, "Focal.Alpha", maxWeight); err != nil {
 			return err
 		}
 	}
@@ -125,6 +134,42 @@ func (m *Multiclass) plan(sh Shape, p *mcPlan) error {
 		if r.Squared {
 			p.need |= kernels.NeedSquared
 		}
+	}
+	return nil
+}
+
+// minWeightRatio is the smallest ratio of a nonzero CE class weight to the
+// largest one: the weights are normalized by the largest before they
+// become float32, and a smaller ratio would leave float32's normal range.
+const minWeightRatio = 0x1p-60
+
+// normalizeCE divides the CE class weights by the largest into p.ceW, so
+// that weights of any finite scale (3e38, or 1e-45) reach the float32
+// kernels as values in (2^-60, 1]. The Mean reduction is a ratio of
+// weighted sums and does not depend on the scale; the other reductions and
+// Pixelwise multiply it back in float64 (wCE, wCEPix).
+func (p *mcPlan) normalizeCE() error {
+	p.wCEPix = p.wCE
+	w := p.ceT.Weight
+	if w == nil {
+		return nil
+	}
+	mx := float64(slices.Max(w))
+	if mx == 0 {
+		return nil // every weight 0: the weight sum is 0 and so is the term
+	}
+	p.ceW = slices.Grow(p.ceW[:0], len(w))[:len(w)]
+	for i, v := range w {
+		r := float64(v) / mx
+		if v != 0 && r < minWeightRatio {
+			return fmt.Errorf("%w: CrossEntropy.Weight[%d] = %v is below 2^-60 times the largest weight %v", ErrWeight, i, v, mx)
+		}
+		p.ceW[i] = float32(r)
+	}
+	p.ceT.Weight = p.ceW
+	p.wCEPix = p.wCE * mx
+	if p.ceT.Reduction != Mean {
+		p.wCE = p.wCEPix
 	}
 	return nil
 }
@@ -191,6 +236,9 @@ func (m *Multiclass) check(ws *workspace, logits []float32, labels Labels, sh Sh
 	if grad != nil && len(grad) != sh.Len() {
 		return fmt.Errorf("%w: gradient has %d elements, want N*C*S = %d", ErrLength, len(grad), sh.Len())
 	}
+	if err := checkAlias(grad, "the gradient", logits); err != nil {
+		return err
+	}
 	if err := m.plan(sh, &ws.mc); err != nil {
 		return err
 	}
@@ -201,7 +249,7 @@ func (m *Multiclass) run(ws *workspace, logits []float32, labels Labels, sh Shap
 	if err := m.check(ws, logits, labels, sh, grad); err != nil {
 		return 0, err
 	}
-	ws.st.Reset(sh.N, sh.C)
+	ws.st.reset(sh.N, sh.C)
 	ws.st.kind = kindSoftmax
 	if grad != nil && len(ws.mc.regions) == 0 {
 		m.fused(ws, &ws.st, logits, labels, sh, grad)
@@ -251,6 +299,9 @@ func (m *Multiclass) Value(ws *Workspace, st *Stats) (float64, error) {
 }
 
 func (m *Multiclass) valueImpl(ws *workspace, st *Stats) (float64, error) {
+	if st == nil {
+		return 0, fmt.Errorf("%w: nil Stats", ErrOption)
+	}
 	if err := st.check(0, 0, st.C, kindSoftmax); err != nil {
 		return 0, err
 	}
@@ -477,6 +528,9 @@ func (m *Multiclass) pixelwiseImpl(ws *workspace, logits []float32, labels Label
 	if len(out) != sh.N*sh.S {
 		return fmt.Errorf("%w: out has %d elements, want N*S = %d", ErrLength, len(out), sh.N*sh.S)
 	}
+	if err := checkAlias(out, "out", logits); err != nil {
+		return err
+	}
 	N, C, S := sh.N, sh.C, sh.S
 	ws.grow(N, C)
 	ws.smPrm = p.params(C, m.Ignore, ws.scratch)
@@ -489,7 +543,7 @@ func (m *Multiclass) pixelwiseImpl(ws *workspace, logits []float32, labels Label
 			} else {
 				kernels.SoftmaxBlock(x, S, i, i+1, labels.u8[n*S:(n+1)*S], prm, &ws.blk)
 			}
-			out[n*S+i] = float32(p.wCE*float64(ws.blk.CE) + p.wFocal*float64(ws.blk.Focal))
+			out[n*S+i] = float32(p.wCEPix*float64(ws.blk.CE) + p.wFocal*float64(ws.blk.Focal))
 		}
 	}
 	return nil

@@ -10,7 +10,7 @@ import "fmt"
 // exactly, sums within float64 rounding.
 //
 //	var st loss.Stats
-//	st.Reset(N, C)                                     // N: images of the whole batch
+//	err := st.Reset(N, C)                              // N: images of the whole batch
 //	m.Accumulate(&ws, &st, shard, labels, shape, first) // for each shard, images first..
 //	// all-reduce st.Data here (sum) when shards live on several machines
 //	v, _ := m.Value(&ws, &st)
@@ -57,16 +57,46 @@ const (
 	statScalars
 )
 
-// Reset sizes the statistics for N images of C classes and zeroes them.
-func (s *Stats) Reset(N, C int) {
+// MaxStatsEntries is the largest N*C a Stats holds (five float64 sums per
+// image and class: 5 GiB of Data at the limit).
+const MaxStatsEntries = 1 << 27
+
+// Reset sizes the statistics for N images of C classes and zeroes them. It
+// returns an error wrapping ErrShape, and leaves s unchanged, unless N >= 1,
+// C >= 1 and N*C <= MaxStatsEntries.
+func (s *Stats) Reset(N, C int) error {
+	if N < 1 || C < 1 || N > MaxStatsEntries/C {
+		return fmt.Errorf("%w: Stats.Reset(%d, %d): want N >= 1, C >= 1 and N*C <= %d", ErrShape, N, C, MaxStatsEntries)
+	}
+	s.reset(N, C)
+	return nil
+}
+
+// reset is Reset for a shape the caller has checked (N*C <= N*C*S, the
+// length of a logits slice).
+func (s *Stats) reset(N, C int) {
 	s.N, s.C, s.kind = N, C, kindUnset
 	s.Data = grow(s.Data, statBlocks*N*C+statScalars)
 	clear(s.Data)
 }
 
+// sized reports whether s's N, C and Data agree (without overflow), as
+// Reset leaves them.
+func (s *Stats) sized() bool {
+	return s.N >= 1 && s.C >= 1 && s.N <= (int(^uint(0)>>1)-statScalars)/statBlocks/s.C &&
+		len(s.Data) == statBlocks*s.N*s.C+statScalars
+}
+
 // Merge adds o's sums to s. Both must have the same N and C and come from
-// the same kind of loss.
+// the same kind of loss; a nil or unsized o (or s) is an error.
 func (s *Stats) Merge(o *Stats) error {
+	if s == nil || o == nil {
+		return fmt.Errorf("%w: Merge of a nil Stats", ErrOption)
+	}
+	if !s.sized() || !o.sized() {
+		return fmt.Errorf("%w: Merge of Stats that were not Reset (%dx%d with %d values, %dx%d with %d values)",
+			ErrShape, s.N, s.C, len(s.Data), o.N, o.C, len(o.Data))
+	}
 	if s.N != o.N || s.C != o.C || len(s.Data) != len(o.Data) {
 		return fmt.Errorf("%w: merging Stats of %dx%d with Stats of %dx%d", ErrShape, o.N, o.C, s.N, s.C)
 	}
@@ -97,14 +127,14 @@ func (s *Stats) check(first, n, C int, kind statsKind) error {
 	if s == nil {
 		return fmt.Errorf("%w: nil Stats", ErrOption)
 	}
-	if s.N < 1 || s.C < 1 || len(s.Data) != statBlocks*s.N*s.C+statScalars {
+	if !s.sized() {
 		return fmt.Errorf("%w: Stats of %dx%d with %d values: call Reset first", ErrShape, s.N, s.C, len(s.Data))
 	}
 	if s.C != C {
 		return fmt.Errorf("%w: Stats have C = %d, the shape C = %d", ErrShape, s.C, C)
 	}
-	if first < 0 || first+n > s.N {
-		return fmt.Errorf("%w: images %d..%d are outside the Stats' %d images", ErrShape, first, first+n-1, s.N)
+	if first < 0 || first > s.N-n {
+		return fmt.Errorf("%w: images from %d, %d of them, are outside the Stats' %d images", ErrShape, first, n, s.N)
 	}
 	if s.kind != kindUnset && s.kind != kind {
 		return fmt.Errorf("%w: Stats hold the statistics of another kind of loss (Multiclass vs Binary)", ErrOption)

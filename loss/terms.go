@@ -118,14 +118,16 @@ const (
 type Region struct {
 	Kind RegionKind
 	// Alpha and Beta weight false positives and false negatives
-	// (TverskyRatio only), each >= 0.
+	// (TverskyRatio only), each in [0, 1e6].
 	Alpha, Beta float64
-	// Gamma is the exponent applied to each entry (focal Tversky); 0 means
-	// 1. Abraham and Khan's focal Tversky with their gamma = 4/3 is
+	// Gamma is the exponent applied to each entry (focal Tversky), in
+	// [0, 1e6]; 0 means 1. Abraham and Khan's focal Tversky with their gamma = 4/3 is
 	// Gamma = 0.75 here.
 	Gamma float64
 	// SmoothNum and SmoothDen are added to the numerator and denominator
-	// (MONAI smooth_nr, smooth_dr), each >= 0.
+	// (MONAI smooth_nr, smooth_dr), each finite and >= 0. With both 0, an
+	// entry whose denominator is 0 (nothing predicted, nothing labelled)
+	// scores R = 1, a loss of 0 with gradient 0.
 	SmoothNum, SmoothDen float64
 	// PerImage computes one entry per image and class instead of summing
 	// over the batch (MONAI batch=False; the seed sums over the batch).
@@ -137,7 +139,8 @@ type Region struct {
 	ExcludeBackground bool
 	// Weight holds C class weights multiplying each entry, or nil for 1.
 	Weight []float32
-	// Log uses -log(R) instead of 1 - R.
+	// Log uses -log(R) instead of 1 - R. With SmoothNum = 0, an entry with
+	// no overlap (I = 0) has R = 0 and an infinite loss, as in torch.
 	Log bool
 	// Empty is the policy for entries absent from the target.
 	Empty EmptyPolicy
@@ -183,46 +186,84 @@ func (r *Region) check(C int) error {
 	for _, v := range []struct {
 		v    float64
 		what string
-	}{{r.Alpha, "Region.Alpha"}, {r.Beta, "Region.Beta"}, {r.Gamma, "Region.Gamma"},
-		{r.SmoothNum, "Region.SmoothNum"}, {r.SmoothDen, "Region.SmoothDen"}} {
-		if err := checkRange(v.v, 0, math.MaxFloat64, v.what); err != nil {
+	}{{r.Alpha, "Region.Alpha"}, {r.Beta, "Region.Beta"}, {r.Gamma, "Region.Gamma"}} {
+		if err := checkRange(v.v, 0, maxExponent, v.what); err != nil {
 			return err
+		}
+	}
+	for _, v := range []struct {
+		v    float64
+		what string
+	}{{r.SmoothNum, "Region.SmoothNum"}, {r.SmoothDen, "Region.SmoothDen"}} {
+		if !(v.v >= 0) || math.IsInf(v.v, 0) {
+			return fmt.Errorf("%w: %s = %v, want a finite value >= 0", ErrOption, v.what, v.v)
 		}
 	}
 	if r.ExcludeBackground && C == 1 {
 		return fmt.Errorf("%w: Region.ExcludeBackground with C = 1 leaves no class", ErrOption)
 	}
-	return checkWeights(r.Weight, C, "Region.Weight")
-}
-
-// ratio returns the coefficients of R = (k*I + sn) / (aI*I + aP*P + aY*Y + sd).
-func (r *Region) ratio() (k, aI, aP, aY float64) {
-	switch r.Kind {
-	case IoURatio:
-		return 1, -1, 1, 1
-	case TverskyRatio:
-		return 1, 1 - r.Alpha - r.Beta, r.Alpha, r.Beta
-	}
-	return 2, 0, 1, 1
+	return checkWeights(r.Weight, C, "Region.Weight", maxWeight)
 }
 
 // entry returns F for one entry and the derivatives of F with respect to I
-// and P.
+// and P (P and Y are sum p^2 and sum y^2 when Squared).
+//
+// The ratio R = num/den, with num = k*I + SmoothNum and den = Dice: P + Y
+// + SmoothDen, IoU: P + Y - I + SmoothDen, Tversky: I + alpha*(P-I) +
+// beta*(Y-I) + SmoothDen. Domain guards, where rounding or a degenerate
+// option would leave the math:
+//
+//   - P-I and Y-I are >= 0 in exact arithmetic (p, y in [0, 1]) and are
+//     clamped at 0, and IoU's P+Y-I is computed as P + (Y-I), so that a
+//     denominator never falls below the numerator's share of it by
+//     rounding.
+//   - den = 0 happens only for an entry with nothing predicted, nothing
+//     labelled and no denominator smoothing (every pixel ignored, an image
+//     wholly ignored with PerImage, a class absent from labels and
+//     prediction): 0/0, defined as R = 1 with zero derivatives, a perfect
+//     score. It is what the smoothing gives in the limit SmoothNum =
+//     SmoothDen -> 0, and what metrics' BothEmptyOne (the metric of
+//     EmptyComputed) scores.
+//   - With SmoothNum <= SmoothDen, R <= 1 in exact arithmetic, so f = 1-R is
+//     clamped at 0 (rounding put R a hair above 1: with Tversky 0.3, 0.7
+//     the float64 1-0.3-0.7 is not 0). With SmoothNum > SmoothDen, f may be
+//     negative; Gamma then applies to max(f, 0), since a fractional power
+//     of a negative number is not real.
 func (r *Region) entry(I, P, Y float64) (F, dI, dP float64) {
-	k, aI, aP, aY := r.ratio()
-	num := k*I + r.SmoothNum
-	den := aI*I + aP*P + aY*Y + r.SmoothDen
+	var num, den, dNdI, dDdI, dDdP float64
+	pi, yi := max(P-I, 0), max(Y-I, 0)
+	switch r.Kind {
+	case IoURatio:
+		num, dNdI = I+r.SmoothNum, 1
+		den, dDdI, dDdP = P+yi+r.SmoothDen, -1, 1
+	case TverskyRatio:
+		num, dNdI = I+r.SmoothNum, 1
+		den, dDdI, dDdP = I+r.Alpha*pi+r.Beta*yi+r.SmoothDen, 1-r.Alpha-r.Beta, r.Alpha
+	default:
+		num, dNdI = 2*I+r.SmoothNum, 2
+		den, dDdI, dDdP = P+Y+r.SmoothDen, 0, 1
+	}
+	if den == 0 {
+		return r.shape(0), 0, 0
+	}
 	R := num / den
-	dRdI := k/den - num*aI/(den*den)
-	dRdP := -num * aP / (den * den)
+	if r.SmoothNum <= r.SmoothDen {
+		R = min(R, 1)
+	}
+	dRdI := dNdI/den - num*dDdI/(den*den)
+	dRdP := -num * dDdP / (den * den)
 	var f, dfdR float64
 	if r.Log {
 		f, dfdR = -math.Log(R), -1/R
+		if r.SmoothNum <= r.SmoothDen {
+			f = max(f, 0)
+		}
 	} else {
 		f, dfdR = 1-R, -1
 	}
 	F, dFdf := f, 1.0
 	if g := r.Gamma; g != 0 && g != 1 {
+		f = max(f, 0)
 		F = math.Pow(f, g)
 		dFdf = 0
 		if f > 0 {
@@ -230,6 +271,14 @@ func (r *Region) entry(I, P, Y float64) (F, dI, dP float64) {
 		}
 	}
 	return F, dFdf * dfdR * dRdI, dFdf * dfdR * dRdP
+}
+
+// shape returns F for f (Gamma applied).
+func (r *Region) shape(f float64) float64 {
+	if g := r.Gamma; g != 0 && g != 1 {
+		return math.Pow(max(f, 0), g)
+	}
+	return f
 }
 
 // regionSums are the statistics of one entry.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"unsafe"
 )
 
 // Errors returned by the losses; each returned error wraps one of these and
@@ -29,10 +30,16 @@ var (
 type Shape struct{ N, C, S int }
 
 // NewShape returns the Shape of an N x C x spatial... batch, S being the
-// product of the spatial sizes (H, W for images, D, H, W for volumes).
+// product of the spatial sizes (H, W for images, D, H, W for volumes; none
+// for S = 1). A spatial size below 1, or a product that overflows int,
+// gives S = -1: a Shape every call rejects with ErrShape.
 func NewShape(n, c int, spatial ...int) Shape {
+	const maxInt = int(^uint(0) >> 1)
 	s := 1
 	for _, d := range spatial {
+		if d < 1 || s > maxInt/d {
+			return Shape{N: n, C: c, S: -1}
+		}
 		s *= d
 	}
 	return Shape{N: n, C: c, S: s}
@@ -43,7 +50,7 @@ func (s Shape) Len() int { return s.N * s.C * s.S }
 
 func (s Shape) check() error {
 	if s.N < 1 || s.C < 1 || s.S < 1 {
-		return fmt.Errorf("%w: N=%d C=%d S=%d, each must be at least 1", ErrShape, s.N, s.C, s.S)
+		return fmt.Errorf("%w: N=%d C=%d S=%d, each must be at least 1 (NewShape gives S = -1 for a spatial size < 1 or an overflowing product)", ErrShape, s.N, s.C, s.S)
 	}
 	const maxInt = int(^uint(0) >> 1)
 	if s.N > maxInt/s.C || s.N*s.C > maxInt/s.S {
@@ -113,14 +120,32 @@ func (r Reduction) check(term string) error {
 type IgnoreIndex struct {
 	label int32
 	set   bool
+	v     int // the value given to Ignore
 }
 
 // Ignore returns the IgnoreIndex for label (torch's ignore_index; it may be
-// negative, such as torch's -100, for int32 labels).
-func Ignore(label int) IgnoreIndex { return IgnoreIndex{label: int32(label), set: true} }
+// negative, such as torch's -100, for int32 labels). A call with the
+// resulting IgnoreIndex returns ErrOption when label cannot be a label of
+// the call: outside the int32 range for int32 labels, outside [0, 255] for
+// uint8 labels.
+func Ignore(label int) IgnoreIndex { return IgnoreIndex{label: int32(label), set: true, v: label} }
 
 // Label returns the ignored label and whether one is set.
-func (g IgnoreIndex) Label() (int, bool) { return int(g.label), g.set }
+func (g IgnoreIndex) Label() (int, bool) { return g.v, g.set }
+
+// check returns an error when the ignore index can never match labels l.
+func (g IgnoreIndex) check(l Labels) error {
+	if !g.set {
+		return nil
+	}
+	if int(g.label) != g.v {
+		return fmt.Errorf("%w: ignore index %d is outside the int32 range of labels", ErrOption, g.v)
+	}
+	if l.i32 == nil && (g.v < 0 || g.v > 255) {
+		return fmt.Errorf("%w: ignore index %d can never match uint8 labels (want 0..255, or int32 labels)", ErrOption, g.v)
+	}
+	return nil
+}
 
 // Labels holds the class-index targets of a batch, one per pixel (N*S), as
 // uint8 or int32.
@@ -156,6 +181,9 @@ func (l Labels) Len() int {
 // checkLabels returns an error naming the first label outside [0, C) that is
 // not ignored.
 func checkLabels(l Labels, C int, ign IgnoreIndex) error {
+	if err := ign.check(l); err != nil {
+		return err
+	}
 	bad := func(i int, v int32) error {
 		return fmt.Errorf("%w: label %d at index %d, want 0 <= label < C = %d or the ignore index", ErrLabel, v, i, C)
 	}
@@ -182,8 +210,8 @@ func checkLabels(l Labels, C int, ign IgnoreIndex) error {
 }
 
 // checkWeights checks an optional per-class slice: nil, or C finite values
-// >= 0.
-func checkWeights(w []float32, C int, what string) error {
+// in [0, hi].
+func checkWeights(w []float32, C int, what string, hi float64) error {
 	if w == nil {
 		return nil
 	}
@@ -194,20 +222,33 @@ func checkWeights(w []float32, C int, what string) error {
 		if !(v >= 0) || math.IsInf(float64(v), 0) {
 			return fmt.Errorf("%w: %s[%d] = %v, want a finite value >= 0", ErrWeight, what, i, v)
 		}
+		if float64(v) > hi {
+			return fmt.Errorf("%w: %s[%d] = %v, want a value <= 2^64", ErrWeight, what, i, v)
+		}
 	}
 	return nil
 }
 
 func checkTermWeight(w float64, i int) error {
-	if !(w >= 0) || math.IsInf(w, 0) {
-		return fmt.Errorf("%w: term %d has weight %v, want a finite value >= 0", ErrWeight, i, w)
+	if !(w >= 0) || w > maxWeight {
+		return fmt.Errorf("%w: term %d has weight %v, want a value in [0, 2^64]", ErrWeight, i, w)
 	}
 	return nil
 }
 
+// maxExponent bounds the exponents and ratio weights of the options (focal
+// gamma, Tversky alpha and beta): beyond it their powers and products leave
+// float64 and float32 for ordinary inputs.
+const maxExponent = 1e6
+
+// maxWeight bounds the weights that multiply per-pixel values inside the
+// float32 kernels (term weights, BCE PosWeight, focal Alpha, Region
+// Weight): a block sums up to 1024 such values in float32.
+const maxWeight = 1 << 64
+
 func checkRange(v float64, lo, hi float64, what string) error {
 	if !(v >= lo && v <= hi) {
-		return fmt.Errorf("%w: %s = %v, want a value in [%v, %v]", ErrOption, what, v, lo, hi)
+		return fmt.Errorf("%w: %s = %v, want a value in [%g, %g]", ErrOption, what, v, lo, hi)
 	}
 	return nil
 }
@@ -246,4 +287,30 @@ func anyBadU8(l []uint8, C int, ign IgnoreIndex) bool {
 		}
 	}
 	return false
+}
+
+// overlap reports whether the memory of a and b (both non-empty) overlaps.
+func overlap(a, b []float32) bool {
+	if len(a) == 0 || len(b) == 0 {
+		return false
+	}
+	pa, pb := uintptr(unsafe.Pointer(unsafe.SliceData(a))), uintptr(unsafe.Pointer(unsafe.SliceData(b)))
+	return pa < pb+uintptr(len(b))*4 && pb < pa+uintptr(len(a))*4
+}
+
+// checkAlias returns ErrOption when an output slice shares memory with an
+// input: the passes read their inputs again after writing (and in another
+// order than a pixel at a time), so no output may overlap an input, not even
+// exactly.
+func checkAlias(out []float32, what string, ins ...[]float32) error {
+	for i, in := range ins {
+		if overlap(out, in) {
+			name := "the logits"
+			if i > 0 {
+				name = "the targets"
+			}
+			return fmt.Errorf("%w: %s overlaps %s in memory; give it a buffer of its own", ErrOption, what, name)
+		}
+	}
+	return nil
 }
