@@ -33,21 +33,25 @@ func (m Mode) String() string {
 // and PyTorch Lightning's EarlyStopping callbacks do. An epoch improves when
 // its score beats the best so far by more than the minimum delta (score >
 // best + minDelta in Max mode, score < best - minDelta in Min mode); the
-// first score that is not NaN always improves. A NaN score never improves
-// and counts toward the patience.
+// first score that is not NaN always improves. A NaN score (a diverged
+// epoch) never improves and counts toward the patience, so a run whose
+// first patience scores are NaN stops with nothing to restore: Best then
+// reports ok = false. ±Inf scores compare as numbers (+Inf is the best
+// possible in Max mode).
 //
 // Make one with NewEarlyStopping; epochs are numbered from 0 in the order
-// their scores are given to Step.
+// their scores are given to Step. The zero value is ready to use: Max mode,
+// patience 0, minimum delta 0, no score yet.
 type EarlyStopping struct {
 	mode     Mode
 	patience int
 	minDelta float64
 
-	epochs    int // scores seen
-	best      float64
-	bestEpoch int // -1 before any improvement
-	wait      int // epochs since the best
-	stopped   bool
+	epochs  int // scores seen
+	best    float64
+	best1   int // the best epoch + 1; 0 before any improvement
+	wait    int // epochs since the best
+	stopped bool
 }
 
 // NewEarlyStopping returns a tracker for scores to maximise (Max) or
@@ -78,7 +82,7 @@ func (e *EarlyStopping) Step(score float64) (improved, stop bool) {
 	e.epochs++
 	switch {
 	case math.IsNaN(score):
-	case e.bestEpoch < 0:
+	case e.best1 == 0:
 		improved = true
 	case e.mode == Max:
 		improved = score > e.best+e.minDelta
@@ -86,7 +90,7 @@ func (e *EarlyStopping) Step(score float64) (improved, stop bool) {
 		improved = score < e.best-e.minDelta
 	}
 	if improved {
-		e.best, e.bestEpoch, e.wait = score, epoch, 0
+		e.best, e.best1, e.wait = score, epoch+1, 0
 	} else {
 		e.wait++
 		if e.wait >= e.patience {
@@ -103,10 +107,10 @@ func (e *EarlyStopping) Stop() bool { return e.stopped }
 // Best returns the epoch of the best score and the score: the epoch whose
 // weights to restore. ok is false before any score that is not NaN.
 func (e *EarlyStopping) Best() (epoch int, score float64, ok bool) {
-	if e.bestEpoch < 0 {
+	if e.best1 == 0 {
 		return -1, math.NaN(), false
 	}
-	return e.bestEpoch, e.best, true
+	return e.best1 - 1, e.best, true
 }
 
 // Epochs returns the number of scores recorded.
@@ -117,5 +121,5 @@ func (e *EarlyStopping) Wait() int { return e.wait }
 
 // Reset forgets every score, keeping the mode, patience and minimum delta.
 func (e *EarlyStopping) Reset() {
-	e.epochs, e.best, e.bestEpoch, e.wait, e.stopped = 0, math.NaN(), -1, 0, false
+	e.epochs, e.best, e.best1, e.wait, e.stopped = 0, 0, 0, 0, false
 }

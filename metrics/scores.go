@@ -146,6 +146,12 @@ type Scores struct {
 	// and every class included, each misclassified pixel is one FP and one
 	// FN, so MicroDice is the pixel accuracy.
 	MicroDice, MicroIoU float64
+	// NotNaN is the number of per-class Dice scores that are not NaN, the
+	// classes MacroDice averages (MONAI's not_nans). Under BothEmptyOne
+	// (the default) a class with no counts at all scores 1, so counts to
+	// which nothing was added, or only ignored pixels, score MacroDice 1
+	// with NotNaN = C; under BothEmptySkip they score NaN with NotNaN = 0.
+	NotNaN int
 }
 
 // Result holds the scores of a Counts.
@@ -163,7 +169,9 @@ type Result struct {
 }
 
 // Result returns the per-class, macro, micro and per-image Dice and IoU of
-// the counts. Counts to which nothing was added score as empty classes.
+// the counts. Counts to which nothing was added (or only ignored pixels)
+// score as empty classes: 1 under the default BothEmptyOne, NaN under
+// BothEmptySkip (see Scores.NotNaN). NaN scores are left out of every mean.
 func (m *Counts) Result(opt Options) (Result, error) {
 	if err := m.checkConfig(); err != nil {
 		return Result{}, err
@@ -227,6 +235,11 @@ func scores(tp, fp, fn []int64, opt Options) Scores {
 		sFN += fn[c]
 	}
 	s.MacroDice, s.MacroIoU = nanMean(s.Dice[c0:]), nanMean(s.IoU[c0:])
+	for _, d := range s.Dice[c0:] {
+		if !math.IsNaN(d) {
+			s.NotNaN++
+		}
+	}
 	s.MicroDice, s.MicroIoU = Dice(sTP, sFP, sFN, opt.Empty), IoU(sTP, sFP, sFN, opt.Empty)
 	return s
 }
