@@ -15,10 +15,47 @@
 // Nothing in this package allocates, and nothing modifies its inputs.
 package kernels
 
-// BlockSize is the number of pixels one block primitive call processes at
-// most. Partial sums inside a block are float32; blocks are combined in
+// BlockSize is the number of pixels (or elements) one block primitive call
+// processes at most. Partial sums inside a block are float32; blocks are combined in
 // float64 in block order.
 const BlockSize = 1024
+
+// BlockLogits bounds the logits one assembly call of the softmax and
+// confusion drivers reads. An assembly call cannot be preempted, so its work
+// is bounded by logits, not pixels: no call holds the scheduler (a garbage
+// collection's stop-the-world, a ticker) for more than some tens of
+// microseconds.
+const BlockLogits = 1 << 16
+
+// MaxAsmClasses is the largest C the assembly tiers run the softmax and
+// confusion primitives for: their smallest block, 16 pixels (a vector),
+// already reads BlockLogits logits, and each call also reduces per-class
+// lane accumulators, O(C) work whatever its pixel count. Above it, every
+// tier runs the generic (pure Go, preemptible) kernels.
+const MaxAsmClasses = BlockLogits / 16
+
+// BlockPixels returns the pixels per block of the softmax and confusion
+// drivers for C classes: BlockSize up to C = 64, then BlockLogits/C rounded
+// down to a multiple of 16 (whole vectors on every tier), down to 16 at C =
+// MaxAsmClasses; above that, where the generic kernels run, BlockSize
+// again. It depends on C alone, so a shape's blocks, and with them its
+// float32 partial sums, are the same for any worker count. C < 1 gives
+// BlockSize.
+func BlockPixels(C int) int {
+	if C <= BlockLogits/BlockSize || C > MaxAsmClasses {
+		return BlockSize
+	}
+	return (BlockLogits / C) &^ 15
+}
+
+// tierFor returns the tier that runs the softmax and confusion primitives
+// for C classes: the active one, or generic above MaxAsmClasses.
+func tierFor(C int) *tier {
+	if C > MaxAsmClasses {
+		return genericTier
+	}
+	return active.Load()
+}
 
 // Flags select the optional sums of a statistics pass.
 type Flags uint32

@@ -69,10 +69,10 @@ func SigmoidFused(x, y []float32, p *SigmoidParams, c *SigmoidCoef, blk *Sigmoid
 }
 
 // SoftmaxBlock computes the float32 sums of pixels [lo, hi) of one image
-// (hi-lo at most BlockSize): x holds the image's C planes of S pixels each,
+// (hi-lo at most BlockSize, and at most BlockPixels(C) to bound the call): x holds the image's C planes of S pixels each,
 // labels its S labels. s's slices have length p.C at least.
 func SoftmaxBlock[L Label](x []float32, S, lo, hi int, labels []L, p *SoftmaxParams, s *SoftmaxSums[float32]) {
-	t := active.Load()
+	t := tierFor(p.C)
 	x = x[:p.C*S]
 	labels = labels[:S]
 	switch l := any(labels).(type) {
@@ -97,8 +97,9 @@ func SoftmaxImage[L Label](x []float32, S int, labels []L, p *SoftmaxParams, blk
 // buffer (slices of length C).
 func SoftmaxRange[L Label](x []float32, S, lo, hi int, labels []L, p *SoftmaxParams, blk *SoftmaxSums[float32], out *SoftmaxSums[float64]) {
 	C := p.C
-	for lo := lo; lo < hi; lo += BlockSize {
-		hi := min(lo+BlockSize, hi)
+	bp := BlockPixels(C)
+	for lo := lo; lo < hi; lo += bp {
+		hi := min(lo+bp, hi)
 		SoftmaxBlock(x, S, lo, hi, labels, p, blk)
 		for c := 0; c < C; c++ {
 			out.P[c] += float64(blk.P[c])
@@ -123,10 +124,11 @@ func SoftmaxGrad[L Label](x []float32, S int, labels []L, c *SoftmaxCoef, dst []
 // one image (x and dst hold its C planes of S pixels, labels its S labels),
 // block by block from lo.
 func SoftmaxGradRange[L Label](x []float32, S, lo, hi int, labels []L, c *SoftmaxCoef, dst []float32) {
-	t := active.Load()
+	t := tierFor(c.C)
 	x, dst, labels = x[:c.C*S], dst[:c.C*S], labels[:S]
-	for lo := lo; lo < hi; lo += BlockSize {
-		hi := min(lo+BlockSize, hi)
+	bp := BlockPixels(c.C)
+	for lo := lo; lo < hi; lo += bp {
+		hi := min(lo+bp, hi)
 		switch l := any(labels).(type) {
 		case []uint8:
 			t.softmaxGradU8(x, S, lo, hi, l, c, dst)
@@ -149,10 +151,11 @@ func SoftmaxGradRange[L Label](x []float32, S, lo, hi int, labels []L, c *Softma
 // alpha and gamma (they may share their Scratch). blk is the float32 block
 // buffer.
 func SoftmaxFusedRange[L Label](x []float32, S, lo, hi int, labels []L, p *SoftmaxParams, c *SoftmaxCoef, blk *SoftmaxSums[float32], out *SoftmaxSums[float64], dst []float32) {
-	t := active.Load()
+	t := tierFor(c.C)
 	x, dst, labels = x[:c.C*S], dst[:c.C*S], labels[:S]
-	for lo := lo; lo < hi; lo += BlockSize {
-		hi := min(lo+BlockSize, hi)
+	bp := BlockPixels(c.C)
+	for lo := lo; lo < hi; lo += bp {
+		hi := min(lo+bp, hi)
 		switch l := any(labels).(type) {
 		case []uint8:
 			t.softmaxFusedU8(x, S, lo, hi, l, p, c, blk, dst)
@@ -173,11 +176,12 @@ func SoftmaxFusedRange[L Label](x []float32, S, lo, hi int, labels []L, p *Softm
 // the first class of largest logit, tp[y]++ when k == y, else fp[k]++ and
 // fn[y]++. A NaN logit never wins the argmax unless it is in class 0.
 func Confusion[L Label](x []float32, S, C int, labels []L, ignore int32, useIgnore bool, tp, fp, fn []int64) {
-	t := active.Load()
+	t := tierFor(C)
 	x, labels = x[:C*S], labels[:S]
 	tp, fp, fn = tp[:C], fp[:C], fn[:C]
-	for lo := 0; lo < S; lo += BlockSize {
-		hi := min(lo+BlockSize, S)
+	bp := BlockPixels(C)
+	for lo := 0; lo < S; lo += bp {
+		hi := min(lo+bp, S)
 		switch l := any(labels).(type) {
 		case []uint8:
 			t.confusionU8(x, S, C, lo, hi, l, ignore, useIgnore, tp, fp, fn)

@@ -307,11 +307,12 @@ func (b *Binary) gradientImpl(ws *workspace, st *Stats, logits, targets []float3
 // shard and adds the chunk sums to st in chunk order.
 func (b *Binary) accumulate(ws *workspace, st *Stats, logits, targets []float32, sh Shape, first int) {
 	N, C, S := sh.N, sh.C, sh.S
-	cpp := (S + chunkPixels - 1) / chunkPixels
+	px := chunkPixels
+	cpp := (S + px - 1) / px
 	chunks := N * C * cpp
 	workers := workerCount(b.Workers, sh, chunks)
 	ws.growWorkers(workers, C, chunks, true)
-	ws.job = job{ws: ws, kind: sigmoidStats, chunks: chunks, cpi: cpp, sh: sh, logits: logits, targets: targets}
+	ws.job = job{ws: ws, kind: sigmoidStats, chunks: chunks, cpi: cpp, px: px, sh: sh, logits: logits, targets: targets}
 	ws.runJob(&ws.job, workers)
 	ws.job = job{}
 
@@ -345,11 +346,12 @@ func (b *Binary) fused(ws *workspace, st *Stats, logits, targets []float32, sh S
 	if d := divisor(p.focalT.Reduction, total, total); p.focal && d != 0 {
 		ws.focScale = float32(p.wFoc / d)
 	}
-	cpp := (S + chunkPixels - 1) / chunkPixels
+	px := chunkPixels
+	cpp := (S + px - 1) / px
 	chunks := N * C * cpp
 	workers := workerCount(b.Workers, sh, chunks)
 	ws.growWorkers(workers, C, chunks, true)
-	ws.job = job{ws: ws, kind: sigmoidFused, chunks: chunks, cpi: cpp, sh: sh, logits: logits, targets: targets, grad: grad}
+	ws.job = job{ws: ws, kind: sigmoidFused, chunks: chunks, cpi: cpp, px: px, sh: sh, logits: logits, targets: targets, grad: grad}
 	ws.runJob(&ws.job, workers)
 	ws.job = job{}
 	for i := 0; i < chunks; i++ {
@@ -399,11 +401,12 @@ func (b *Binary) finalize(ws *workspace, st *Stats, coefs bool) float64 {
 // image is image first of the statistics finalized last.
 func (b *Binary) gradient(ws *workspace, logits, targets []float32, sh Shape, first int, grad []float32) {
 	N, C, S := sh.N, sh.C, sh.S
-	cpp := (S + chunkPixels - 1) / chunkPixels
+	px := chunkPixels
+	cpp := (S + px - 1) / px
 	chunks := N * C * cpp
 	workers := workerCount(b.Workers, sh, chunks)
 	ws.growWorkers(workers, C, 0, true)
-	ws.job = job{ws: ws, kind: sigmoidGrad, chunks: chunks, cpi: cpp, sh: sh, first: first,
+	ws.job = job{ws: ws, kind: sigmoidGrad, chunks: chunks, cpi: cpp, px: px, sh: sh, first: first,
 		logits: logits, targets: targets, grad: grad}
 	ws.runJob(&ws.job, workers)
 	ws.job = job{}

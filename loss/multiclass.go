@@ -343,14 +343,15 @@ func (m *Multiclass) gradientImpl(ws *workspace, st *Stats, logits []float32, la
 func (m *Multiclass) accumulate(ws *workspace, st *Stats, logits []float32, labels Labels, sh Shape, first int) {
 	p := &ws.mc
 	N, C, S := sh.N, sh.C, sh.S
-	cpi := (S + chunkPixels - 1) / chunkPixels
+	px := softmaxChunk(C)
+	cpi := (S + px - 1) / px
 	chunks := N * cpi
 	workers := workerCount(m.Workers, sh, chunks)
 	ws.growWorkers(workers, C, chunks, false)
 	for w := range ws.workers[:workers] {
 		ws.workers[w].smPrm = p.params(C, m.Ignore, ws.workers[w].scratch)
 	}
-	ws.job = job{ws: ws, kind: softmaxStats, chunks: chunks, cpi: cpi, sh: sh, logits: logits, labels: labels}
+	ws.job = job{ws: ws, kind: softmaxStats, chunks: chunks, cpi: cpi, px: px, sh: sh, logits: logits, labels: labels}
 	ws.runJob(&ws.job, workers)
 	ws.job = job{}
 
@@ -389,7 +390,8 @@ func (m *Multiclass) fused(ws *workspace, st *Stats, logits []float32, labels La
 	if dFoc != 0 {
 		focScale = float32(p.wFocal / dFoc)
 	}
-	cpi := (S + chunkPixels - 1) / chunkPixels
+	px := softmaxChunk(C)
+	cpi := (S + px - 1) / px
 	chunks := N * cpi
 	workers := workerCount(m.Workers, sh, chunks)
 	ws.growWorkers(workers, C, chunks, false)
@@ -398,7 +400,7 @@ func (m *Multiclass) fused(ws *workspace, st *Stats, logits []float32, labels La
 		st.smPrm = p.params(C, m.Ignore, st.scratch)
 		st.smCoef = coef(&st.smPrm, ceScale, focScale)
 	}
-	ws.job = job{ws: ws, kind: softmaxFused, chunks: chunks, cpi: cpi, sh: sh, logits: logits, labels: labels, grad: grad}
+	ws.job = job{ws: ws, kind: softmaxFused, chunks: chunks, cpi: cpi, px: px, sh: sh, logits: logits, labels: labels, grad: grad}
 	ws.runJob(&ws.job, workers)
 	ws.job = job{}
 	for i := 0; i < chunks; i++ {
@@ -466,7 +468,8 @@ func (m *Multiclass) finalize(ws *workspace, st *Stats, coefs bool) float64 {
 func (m *Multiclass) gradient(ws *workspace, logits []float32, labels Labels, sh Shape, first int, grad []float32) {
 	p := &ws.mc
 	N, C, S := sh.N, sh.C, sh.S
-	cpi := (S + chunkPixels - 1) / chunkPixels
+	px := softmaxChunk(C)
+	cpi := (S + px - 1) / px
 	chunks := N * cpi
 	workers := workerCount(m.Workers, sh, chunks)
 	ws.growWorkers(workers, C, 0, false)
@@ -474,7 +477,7 @@ func (m *Multiclass) gradient(ws *workspace, logits []float32, labels Labels, sh
 		prm := p.params(C, m.Ignore, ws.workers[w].scratch)
 		ws.workers[w].smCoef = coef(&prm, ws.ceScale, ws.focScale)
 	}
-	ws.job = job{ws: ws, kind: softmaxGrad, chunks: chunks, cpi: cpi, sh: sh, first: first,
+	ws.job = job{ws: ws, kind: softmaxGrad, chunks: chunks, cpi: cpi, px: px, sh: sh, first: first,
 		logits: logits, labels: labels, grad: grad, region: len(p.regions) > 0}
 	ws.runJob(&ws.job, workers)
 	ws.job = job{}

@@ -18,8 +18,13 @@ import (
 // the loss and every gradient element are bit-identical for any worker count
 // and any GOMAXPROCS.
 
-// chunkPixels is the number of pixels of one unit of parallel work.
+// chunkPixels is the number of pixels of one unit of parallel work of a
+// sigmoid pass.
 const chunkPixels = 16 * kernels.BlockSize
+
+// softmaxChunk returns the pixels of one unit of parallel work of a
+// softmax pass over C classes: 16 kernel blocks.
+func softmaxChunk(C int) int { return 16 * kernels.BlockPixels(C) }
 
 // minParallel is the number of logits below which a call stays on the
 // caller's goroutine.
@@ -58,6 +63,7 @@ type job struct {
 	next    atomic.Int64
 	chunks  int
 	cpi     int // chunks per image (softmax) or per plane (sigmoid)
+	px      int // pixels per chunk
 	sh      Shape
 	logits  []float32
 	labels  Labels
@@ -82,8 +88,8 @@ func (j *job) run(w int) {
 func (j *job) chunk(st *workerState, i int) {
 	ws, C, S := j.ws, j.sh.C, j.sh.S
 	n, k := i/j.cpi, i%j.cpi // image (or plane) and chunk within it
-	lo := k * chunkPixels
-	hi := min(lo+chunkPixels, S)
+	lo := k * j.px
+	hi := min(lo+j.px, S)
 	switch j.kind {
 	case softmaxStats:
 		out := ws.chunkSums(i, C)
