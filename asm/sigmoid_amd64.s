@@ -119,16 +119,16 @@ noflag_4:
 	TESTQ        $0x00000001, BX
 	JZ           noflag_8
 	VBROADCASTSS pw+56(FP), Y7
-	VSUBPS       sigmoidconsts<>+640(SB), Y7, Y7
-	VMOVAPS      Y4, Y8
-	VFMADD213PS  sigmoidconsts<>+640(SB), Y7, Y8
-	VXORPS       sigmoidconsts<>+0(SB), Y3, Y7
-	VMAXPS       sigmoidconsts<>+832(SB), Y7, Y7
-	VADDPS       Y7, Y10, Y7
-	VMULPS       Y7, Y8, Y8
-	VFMADD231PS  Y3, Y5, Y8
-	VADDPS       64(SP), Y8, Y8
-	VMOVUPS      Y8, 64(SP)
+	VMULPS       Y4, Y7, Y7
+	VXORPS       sigmoidconsts<>+0(SB), Y3, Y8
+	VMAXPS       sigmoidconsts<>+832(SB), Y8, Y8
+	VADDPS       Y10, Y8, Y8
+	VMULPS       Y8, Y7, Y7
+	VMAXPS       sigmoidconsts<>+832(SB), Y3, Y8
+	VADDPS       Y10, Y8, Y8
+	VFMADD231PS  Y8, Y5, Y7
+	VADDPS       64(SP), Y7, Y7
+	VMOVUPS      Y7, 64(SP)
 
 noflag_8:
 	TESTQ        $0x00000002, BX
@@ -362,17 +362,17 @@ noflag_15:
 	TESTQ        $0x00000001, BX
 	JZ           noflag_19
 	VBROADCASTSS pw+56(FP), Y8
-	VSUBPS       sigmoidconsts<>+640(SB), Y8, Y8
-	VMOVAPS      Y5, Y9
-	VFMADD213PS  sigmoidconsts<>+640(SB), Y8, Y9
-	VXORPS       sigmoidconsts<>+0(SB), Y4, Y8
-	VMAXPS       sigmoidconsts<>+832(SB), Y8, Y8
-	VADDPS       Y8, Y11, Y8
-	VMULPS       Y8, Y9, Y9
-	VFMADD231PS  Y4, Y6, Y9
-	VANDPS       Y3, Y9, Y9
-	VADDPS       64(SP), Y9, Y9
-	VMOVUPS      Y9, 64(SP)
+	VMULPS       Y5, Y8, Y8
+	VXORPS       sigmoidconsts<>+0(SB), Y4, Y9
+	VMAXPS       sigmoidconsts<>+832(SB), Y9, Y9
+	VADDPS       Y11, Y9, Y9
+	VMULPS       Y9, Y8, Y8
+	VMAXPS       sigmoidconsts<>+832(SB), Y4, Y9
+	VADDPS       Y11, Y9, Y9
+	VFMADD231PS  Y9, Y6, Y8
+	VANDPS       Y3, Y8, Y8
+	VADDPS       64(SP), Y8, Y8
+	VMOVUPS      Y8, 64(SP)
 
 noflag_19:
 	TESTQ        $0x00000002, BX
@@ -1412,16 +1412,16 @@ loop_55:
 	TESTQ        $0x00000001, sflags+128(FP)
 	JZ           noflag_59
 	VBROADCASTSS pw+96(FP), Y4
-	VSUBPS       sigmoidconsts<>+640(SB), Y4, Y4
-	VMOVAPS      Y1, Y5
-	VFMADD213PS  sigmoidconsts<>+640(SB), Y4, Y5
-	VXORPS       sigmoidconsts<>+0(SB), Y0, Y4
-	VMAXPS       sigmoidconsts<>+832(SB), Y4, Y4
-	VADDPS       Y4, Y7, Y4
-	VMULPS       Y4, Y5, Y5
-	VFMADD231PS  Y0, Y3, Y5
-	VADDPS       (SP), Y5, Y5
-	VMOVUPS      Y5, (SP)
+	VMULPS       Y1, Y4, Y4
+	VXORPS       sigmoidconsts<>+0(SB), Y0, Y5
+	VMAXPS       sigmoidconsts<>+832(SB), Y5, Y5
+	VADDPS       Y7, Y5, Y5
+	VMULPS       Y5, Y4, Y4
+	VMAXPS       sigmoidconsts<>+832(SB), Y0, Y5
+	VADDPS       Y7, Y5, Y5
+	VFMADD231PS  Y5, Y3, Y4
+	VADDPS       (SP), Y4, Y4
+	VMOVUPS      Y4, (SP)
 
 noflag_59:
 	TESTQ        $0x00000002, sflags+128(FP)
@@ -1963,17 +1963,17 @@ tail_56:
 	TESTQ        $0x00000001, sflags+128(FP)
 	JZ           noflag_80
 	VBROADCASTSS pw+96(FP), Y5
-	VSUBPS       sigmoidconsts<>+640(SB), Y5, Y5
-	VMOVAPS      Y2, Y6
-	VFMADD213PS  sigmoidconsts<>+640(SB), Y5, Y6
-	VXORPS       sigmoidconsts<>+0(SB), Y1, Y5
-	VMAXPS       sigmoidconsts<>+832(SB), Y5, Y5
-	VADDPS       Y5, Y8, Y5
-	VMULPS       Y5, Y6, Y6
-	VFMADD231PS  Y1, Y4, Y6
-	VANDPS       Y0, Y6, Y6
-	VADDPS       (SP), Y6, Y6
-	VMOVUPS      Y6, (SP)
+	VMULPS       Y2, Y5, Y5
+	VXORPS       sigmoidconsts<>+0(SB), Y1, Y6
+	VMAXPS       sigmoidconsts<>+832(SB), Y6, Y6
+	VADDPS       Y8, Y6, Y6
+	VMULPS       Y6, Y5, Y5
+	VMAXPS       sigmoidconsts<>+832(SB), Y1, Y6
+	VADDPS       Y8, Y6, Y6
+	VFMADD231PS  Y6, Y4, Y5
+	VANDPS       Y0, Y5, Y5
+	VADDPS       (SP), Y5, Y5
+	VMOVUPS      Y5, (SP)
 
 noflag_80:
 	TESTQ        $0x00000002, sflags+128(FP)
@@ -2547,15 +2547,15 @@ noflag_103:
 	TESTQ        $0x00000001, BX
 	JZ           noflag_107
 	VBROADCASTSS pw+56(FP), Z10
-	VSUBPS       sigmoidconsts<>+640(SB), Z10, Z10
-	VMOVAPS      Z8, Z11
-	VFMADD213PS  sigmoidconsts<>+640(SB), Z10, Z11
-	VXORPS       sigmoidconsts<>+0(SB), Z7, Z10
-	VMAXPS       sigmoidconsts<>+832(SB), Z10, Z10
-	VADDPS       Z10, Z13, Z10
-	VMULPS       Z10, Z11, Z11
-	VFMADD231PS  Z7, Z9, Z11
-	VADDPS       Z11, Z5, Z5
+	VMULPS       Z8, Z10, Z10
+	VXORPS       sigmoidconsts<>+0(SB), Z7, Z11
+	VMAXPS       sigmoidconsts<>+832(SB), Z11, Z11
+	VADDPS       Z13, Z11, Z11
+	VMULPS       Z11, Z10, Z10
+	VMAXPS       sigmoidconsts<>+832(SB), Z7, Z11
+	VADDPS       Z13, Z11, Z11
+	VFMADD231PS  Z11, Z9, Z10
+	VADDPS       Z10, Z5, Z5
 
 noflag_107:
 	TESTQ        $0x00000002, BX
@@ -2762,16 +2762,16 @@ noflag_114:
 	TESTQ        $0x00000001, BX
 	JZ           noflag_118
 	VBROADCASTSS pw+56(FP), Z10
-	VSUBPS       sigmoidconsts<>+640(SB), Z10, Z10
-	VMOVAPS      Z8, Z11
-	VFMADD213PS  sigmoidconsts<>+640(SB), Z10, Z11
-	VXORPS       sigmoidconsts<>+0(SB), Z7, Z10
-	VMAXPS       sigmoidconsts<>+832(SB), Z10, Z10
-	VADDPS       Z10, Z13, Z10
-	VMULPS       Z10, Z11, Z11
-	VFMADD231PS  Z7, Z9, Z11
-	VMOVAPS.Z    Z11, K1, Z11
-	VADDPS       Z11, Z5, Z5
+	VMULPS       Z8, Z10, Z10
+	VXORPS       sigmoidconsts<>+0(SB), Z7, Z11
+	VMAXPS       sigmoidconsts<>+832(SB), Z11, Z11
+	VADDPS       Z13, Z11, Z11
+	VMULPS       Z11, Z10, Z10
+	VMAXPS       sigmoidconsts<>+832(SB), Z7, Z11
+	VADDPS       Z13, Z11, Z11
+	VFMADD231PS  Z11, Z9, Z10
+	VMOVAPS.Z    Z10, K1, Z10
+	VADDPS       Z10, Z5, Z5
 
 noflag_118:
 	TESTQ        $0x00000002, BX
@@ -3661,15 +3661,15 @@ loop_154:
 	TESTQ        $0x00000001, sflags+128(FP)
 	JZ           noflag_158
 	VBROADCASTSS pw+96(FP), Z5
-	VSUBPS       sigmoidconsts<>+640(SB), Z5, Z5
-	VMOVAPS      Z3, Z6
-	VFMADD213PS  sigmoidconsts<>+640(SB), Z5, Z6
-	VXORPS       sigmoidconsts<>+0(SB), Z2, Z5
-	VMAXPS       sigmoidconsts<>+832(SB), Z5, Z5
-	VADDPS       Z5, Z8, Z5
-	VMULPS       Z5, Z6, Z6
-	VFMADD231PS  Z2, Z4, Z6
-	VADDPS       Z6, Z0, Z0
+	VMULPS       Z3, Z5, Z5
+	VXORPS       sigmoidconsts<>+0(SB), Z2, Z6
+	VMAXPS       sigmoidconsts<>+832(SB), Z6, Z6
+	VADDPS       Z8, Z6, Z6
+	VMULPS       Z6, Z5, Z5
+	VMAXPS       sigmoidconsts<>+832(SB), Z2, Z6
+	VADDPS       Z8, Z6, Z6
+	VFMADD231PS  Z6, Z4, Z5
+	VADDPS       Z5, Z0, Z0
 
 noflag_158:
 	TESTQ        $0x00000002, sflags+128(FP)
@@ -4126,16 +4126,16 @@ tail_155:
 	TESTQ        $0x00000001, sflags+128(FP)
 	JZ           noflag_179
 	VBROADCASTSS pw+96(FP), Z5
-	VSUBPS       sigmoidconsts<>+640(SB), Z5, Z5
-	VMOVAPS      Z3, Z6
-	VFMADD213PS  sigmoidconsts<>+640(SB), Z5, Z6
-	VXORPS       sigmoidconsts<>+0(SB), Z2, Z5
-	VMAXPS       sigmoidconsts<>+832(SB), Z5, Z5
-	VADDPS       Z5, Z8, Z5
-	VMULPS       Z5, Z6, Z6
-	VFMADD231PS  Z2, Z4, Z6
-	VMOVAPS.Z    Z6, K1, Z6
-	VADDPS       Z6, Z0, Z0
+	VMULPS       Z3, Z5, Z5
+	VXORPS       sigmoidconsts<>+0(SB), Z2, Z6
+	VMAXPS       sigmoidconsts<>+832(SB), Z6, Z6
+	VADDPS       Z8, Z6, Z6
+	VMULPS       Z6, Z5, Z5
+	VMAXPS       sigmoidconsts<>+832(SB), Z2, Z6
+	VADDPS       Z8, Z6, Z6
+	VFMADD231PS  Z6, Z4, Z5
+	VMOVAPS.Z    Z5, K1, Z5
+	VADDPS       Z5, Z0, Z0
 
 noflag_179:
 	TESTQ        $0x00000002, sflags+128(FP)
