@@ -798,24 +798,26 @@ powg_33:
 	VANDNPS      Y1, Y0, Y1
 
 powd_35:
-	VMOVUPS (SP), Y0
-	VSUBPS  128(SP), Y0, Y0
-	VMULPS  Y1, Y0, Y0
-	VMOVUPS Y0, 320(SP)
-	CMPQ    DI, $0x00
-	JEQ     gamma0_36
-	VMOVUPS 288(SP), Y0
-	VSUBPS  sigmoidconsts<>+640(SB), Y0, Y0
-	VMOVUPS Y0, 352(SP)
-	VMOVUPS 256(SP), Y0
-	CMPQ    R8, $0x01
-	JEQ     pow1_37
-	CMPQ    R8, $0x02
-	JEQ     pow2_39
-	CMPQ    R8, $0x03
-	JEQ     powg_38
-	VMOVUPS sigmoidconsts<>+640(SB), Y1
-	JMP     powd_40
+	VMOVUPS      (SP), Y0
+	VMULPS       160(SP), Y0, Y0
+	VMOVUPS      32(SP), Y2
+	VFNMADD231PS 128(SP), Y2, Y0
+	VMULPS       Y1, Y0, Y0
+	VMOVUPS      Y0, 320(SP)
+	CMPQ         DI, $0x00
+	JEQ          gamma0_36
+	VMOVUPS      288(SP), Y0
+	VSUBPS       sigmoidconsts<>+640(SB), Y0, Y0
+	VMOVUPS      Y0, 352(SP)
+	VMOVUPS      256(SP), Y0
+	CMPQ         R8, $0x01
+	JEQ          pow1_37
+	CMPQ         R8, $0x02
+	JEQ          pow2_39
+	CMPQ         R8, $0x03
+	JEQ          powg_38
+	VMOVUPS      sigmoidconsts<>+640(SB), Y1
+	JMP          powd_40
 
 pow1_37:
 	VMOVAPS Y0, Y1
@@ -1165,24 +1167,26 @@ powg_46:
 	VANDNPS      Y2, Y1, Y2
 
 powd_48:
-	VMOVUPS (SP), Y1
-	VSUBPS  128(SP), Y1, Y1
-	VMULPS  Y2, Y1, Y1
-	VMOVUPS Y1, 320(SP)
-	CMPQ    DI, $0x00
-	JEQ     gamma0_49
-	VMOVUPS 288(SP), Y1
-	VSUBPS  sigmoidconsts<>+640(SB), Y1, Y1
-	VMOVUPS Y1, 352(SP)
-	VMOVUPS 256(SP), Y1
-	CMPQ    R8, $0x01
-	JEQ     pow1_50
-	CMPQ    R8, $0x02
-	JEQ     pow2_52
-	CMPQ    R8, $0x03
-	JEQ     powg_51
-	VMOVUPS sigmoidconsts<>+640(SB), Y2
-	JMP     powd_53
+	VMOVUPS      (SP), Y1
+	VMULPS       160(SP), Y1, Y1
+	VMOVUPS      32(SP), Y3
+	VFNMADD231PS 128(SP), Y3, Y1
+	VMULPS       Y2, Y1, Y1
+	VMOVUPS      Y1, 320(SP)
+	CMPQ         DI, $0x00
+	JEQ          gamma0_49
+	VMOVUPS      288(SP), Y1
+	VSUBPS       sigmoidconsts<>+640(SB), Y1, Y1
+	VMOVUPS      Y1, 352(SP)
+	VMOVUPS      256(SP), Y1
+	CMPQ         R8, $0x01
+	JEQ          pow1_50
+	CMPQ         R8, $0x02
+	JEQ          pow2_52
+	CMPQ         R8, $0x03
+	JEQ          powg_51
+	VMOVUPS      sigmoidconsts<>+640(SB), Y2
+	JMP          powd_53
 
 pow1_50:
 	VMOVAPS Y1, Y2
@@ -1727,24 +1731,26 @@ powg_70:
 	VANDNPS      Y1, Y0, Y1
 
 powd_72:
-	VMOVUPS 64(SP), Y0
-	VSUBPS  192(SP), Y0, Y0
-	VMULPS  Y1, Y0, Y0
-	VMOVUPS Y0, 384(SP)
-	CMPQ    DI, $0x00
-	JEQ     gamma0_73
-	VMOVUPS 352(SP), Y0
-	VSUBPS  sigmoidconsts<>+640(SB), Y0, Y0
-	VMOVUPS Y0, 416(SP)
-	VMOVUPS 320(SP), Y0
-	CMPQ    R8, $0x01
-	JEQ     pow1_74
-	CMPQ    R8, $0x02
-	JEQ     pow2_76
-	CMPQ    R8, $0x03
-	JEQ     powg_75
-	VMOVUPS sigmoidconsts<>+640(SB), Y1
-	JMP     powd_77
+	VMOVUPS      64(SP), Y0
+	VMULPS       224(SP), Y0, Y0
+	VMOVUPS      96(SP), Y2
+	VFNMADD231PS 192(SP), Y2, Y0
+	VMULPS       Y1, Y0, Y0
+	VMOVUPS      Y0, 384(SP)
+	CMPQ         DI, $0x00
+	JEQ          gamma0_73
+	VMOVUPS      352(SP), Y0
+	VSUBPS       sigmoidconsts<>+640(SB), Y0, Y0
+	VMOVUPS      Y0, 416(SP)
+	VMOVUPS      320(SP), Y0
+	CMPQ         R8, $0x01
+	JEQ          pow1_74
+	CMPQ         R8, $0x02
+	JEQ          pow2_76
+	CMPQ         R8, $0x03
+	JEQ          powg_75
+	VMOVUPS      sigmoidconsts<>+640(SB), Y1
+	JMP          powd_77
 
 pow1_74:
 	VMOVAPS Y0, Y1
@@ -2280,24 +2286,26 @@ powg_91:
 	VANDNPS      Y2, Y1, Y2
 
 powd_93:
-	VMOVUPS 64(SP), Y1
-	VSUBPS  192(SP), Y1, Y1
-	VMULPS  Y2, Y1, Y1
-	VMOVUPS Y1, 384(SP)
-	CMPQ    DI, $0x00
-	JEQ     gamma0_94
-	VMOVUPS 352(SP), Y1
-	VSUBPS  sigmoidconsts<>+640(SB), Y1, Y1
-	VMOVUPS Y1, 416(SP)
-	VMOVUPS 320(SP), Y1
-	CMPQ    R8, $0x01
-	JEQ     pow1_95
-	CMPQ    R8, $0x02
-	JEQ     pow2_97
-	CMPQ    R8, $0x03
-	JEQ     powg_96
-	VMOVUPS sigmoidconsts<>+640(SB), Y2
-	JMP     powd_98
+	VMOVUPS      64(SP), Y1
+	VMULPS       224(SP), Y1, Y1
+	VMOVUPS      96(SP), Y3
+	VFNMADD231PS 192(SP), Y3, Y1
+	VMULPS       Y2, Y1, Y1
+	VMOVUPS      Y1, 384(SP)
+	CMPQ         DI, $0x00
+	JEQ          gamma0_94
+	VMOVUPS      352(SP), Y1
+	VSUBPS       sigmoidconsts<>+640(SB), Y1, Y1
+	VMOVUPS      Y1, 416(SP)
+	VMOVUPS      320(SP), Y1
+	CMPQ         R8, $0x01
+	JEQ          pow1_95
+	CMPQ         R8, $0x02
+	JEQ          pow2_97
+	CMPQ         R8, $0x03
+	JEQ          powg_96
+	VMOVUPS      sigmoidconsts<>+640(SB), Y2
+	JMP          powd_98
 
 pow1_95:
 	VMOVAPS Y1, Y2
@@ -3152,21 +3160,22 @@ powg_132:
 	VXORPS       Z6, Z6, K1, Z6
 
 powd_134:
-	VMOVAPS Z9, Z7
-	VSUBPS  Z1, Z7, Z7
-	VMULPS  Z6, Z7, Z7
-	CMPQ    DI, $0x00
-	JEQ     gamma0_135
-	VMOVAPS Z5, Z6
-	VSUBPS  sigmoidconsts<>+640(SB), Z6, Z6
-	CMPQ    R8, $0x01
-	JEQ     pow1_136
-	CMPQ    R8, $0x02
-	JEQ     pow2_138
-	CMPQ    R8, $0x03
-	JEQ     powg_137
-	VMOVUPS sigmoidconsts<>+640(SB), Z6
-	JMP     powd_139
+	VMOVAPS      Z9, Z7
+	VMULPS       Z2, Z7, Z7
+	VFNMADD231PS Z1, Z10, Z7
+	VMULPS       Z6, Z7, Z7
+	CMPQ         DI, $0x00
+	JEQ          gamma0_135
+	VMOVAPS      Z5, Z6
+	VSUBPS       sigmoidconsts<>+640(SB), Z6, Z6
+	CMPQ         R8, $0x01
+	JEQ          pow1_136
+	CMPQ         R8, $0x02
+	JEQ          pow2_138
+	CMPQ         R8, $0x03
+	JEQ          powg_137
+	VMOVUPS      sigmoidconsts<>+640(SB), Z6
+	JMP          powd_139
 
 pow1_136:
 	VMOVAPS Z0, Z6
@@ -3457,21 +3466,22 @@ powg_145:
 	VXORPS       Z6, Z6, K2, Z6
 
 powd_147:
-	VMOVAPS Z11, Z7
-	VSUBPS  Z1, Z7, Z7
-	VMULPS  Z6, Z7, Z7
-	CMPQ    DI, $0x00
-	JEQ     gamma0_148
-	VMOVAPS Z5, Z6
-	VSUBPS  sigmoidconsts<>+640(SB), Z6, Z6
-	CMPQ    R8, $0x01
-	JEQ     pow1_149
-	CMPQ    R8, $0x02
-	JEQ     pow2_151
-	CMPQ    R8, $0x03
-	JEQ     powg_150
-	VMOVUPS sigmoidconsts<>+640(SB), Z6
-	JMP     powd_152
+	VMOVAPS      Z11, Z7
+	VMULPS       Z2, Z7, Z7
+	VFNMADD231PS Z1, Z12, Z7
+	VMULPS       Z6, Z7, Z7
+	CMPQ         DI, $0x00
+	JEQ          gamma0_148
+	VMOVAPS      Z5, Z6
+	VSUBPS       sigmoidconsts<>+640(SB), Z6, Z6
+	CMPQ         R8, $0x01
+	JEQ          pow1_149
+	CMPQ         R8, $0x02
+	JEQ          pow2_151
+	CMPQ         R8, $0x03
+	JEQ          powg_150
+	VMOVUPS      sigmoidconsts<>+640(SB), Z6
+	JMP          powd_152
 
 pow1_149:
 	VMOVAPS Z0, Z6
@@ -3931,21 +3941,22 @@ powg_169:
 	VXORPS       Z8, Z8, K1, Z8
 
 powd_171:
-	VMOVAPS Z11, Z9
-	VSUBPS  Z3, Z9, Z9
-	VMULPS  Z8, Z9, Z9
-	CMPQ    DI, $0x00
-	JEQ     gamma0_172
-	VMOVAPS Z7, Z8
-	VSUBPS  sigmoidconsts<>+640(SB), Z8, Z8
-	CMPQ    R8, $0x01
-	JEQ     pow1_173
-	CMPQ    R8, $0x02
-	JEQ     pow2_175
-	CMPQ    R8, $0x03
-	JEQ     powg_174
-	VMOVUPS sigmoidconsts<>+640(SB), Z8
-	JMP     powd_176
+	VMOVAPS      Z11, Z9
+	VMULPS       Z4, Z9, Z9
+	VFNMADD231PS Z3, Z12, Z9
+	VMULPS       Z8, Z9, Z9
+	CMPQ         DI, $0x00
+	JEQ          gamma0_172
+	VMOVAPS      Z7, Z8
+	VSUBPS       sigmoidconsts<>+640(SB), Z8, Z8
+	CMPQ         R8, $0x01
+	JEQ          pow1_173
+	CMPQ         R8, $0x02
+	JEQ          pow2_175
+	CMPQ         R8, $0x03
+	JEQ          powg_174
+	VMOVUPS      sigmoidconsts<>+640(SB), Z8
+	JMP          powd_176
 
 pow1_173:
 	VMOVAPS Z2, Z8
@@ -4398,21 +4409,22 @@ powg_190:
 	VXORPS       Z8, Z8, K2, Z8
 
 powd_192:
-	VMOVAPS Z15, Z9
-	VSUBPS  Z3, Z9, Z9
-	VMULPS  Z8, Z9, Z9
-	CMPQ    DI, $0x00
-	JEQ     gamma0_193
-	VMOVAPS Z7, Z8
-	VSUBPS  sigmoidconsts<>+640(SB), Z8, Z8
-	CMPQ    R8, $0x01
-	JEQ     pow1_194
-	CMPQ    R8, $0x02
-	JEQ     pow2_196
-	CMPQ    R8, $0x03
-	JEQ     powg_195
-	VMOVUPS sigmoidconsts<>+640(SB), Z8
-	JMP     powd_197
+	VMOVAPS      Z15, Z9
+	VMULPS       Z4, Z9, Z9
+	VFNMADD231PS Z3, Z16, Z9
+	VMULPS       Z8, Z9, Z9
+	CMPQ         DI, $0x00
+	JEQ          gamma0_193
+	VMOVAPS      Z7, Z8
+	VSUBPS       sigmoidconsts<>+640(SB), Z8, Z8
+	CMPQ         R8, $0x01
+	JEQ          pow1_194
+	CMPQ         R8, $0x02
+	JEQ          pow2_196
+	CMPQ         R8, $0x03
+	JEQ          powg_195
+	VMOVUPS      sigmoidconsts<>+640(SB), Z8
+	JMP          powd_197
 
 pow1_194:
 	VMOVAPS Z2, Z8

@@ -918,7 +918,8 @@ powz_37:
 	WORD    $0x6ea0d90b // FCMLE V11.4S, V8.4S, #0
 	WORD    $0x4e6b1d4a // BIC V10.16B, V10.16B, V11.16B
 powd_38:
-	WORD    $0x4ea1d4cb // FSUB V11.4S, V6.4S, V1.4S
+	WORD    $0x6e22dccb // FMUL V11.4S, V6.4S, V2.4S
+	VFMLS   V1.S4, V7.S4, V11.S4
 	WORD    $0x6e2add6b // FMUL V11.4S, V11.4S, V10.4S
 	CBZ     R6, gamma0_39
 	FMOVQ   160(R0), F12
@@ -1365,7 +1366,8 @@ powz_54:
 	WORD    $0x6ea0d90b // FCMLE V11.4S, V8.4S, #0
 	WORD    $0x4e6b1d4a // BIC V10.16B, V10.16B, V11.16B
 powd_55:
-	WORD    $0x4ea1d4cb // FSUB V11.4S, V6.4S, V1.4S
+	WORD    $0x6e22dccb // FMUL V11.4S, V6.4S, V2.4S
+	VFMLS   V1.S4, V7.S4, V11.S4
 	WORD    $0x6e2add6b // FMUL V11.4S, V11.4S, V10.4S
 	CBZ     R6, gamma0_56
 	FMOVQ   160(R0), F12

@@ -129,7 +129,9 @@ func sigmoidGradGeneric(x, y []float32, c *SigmoidCoef, dst []float32) {
 		if c.FocalScale != 0 {
 			ce := fma32(-xv, yv, max(xv, 0)) + log1pf(e)
 			pt1 := fma32(p, 1-yv, float32(q*yv))
-			d := (p - yv) * powf(pt1, c.FocalGamma)
+			// p - y as p*(1-y) - q*y: exact for a target 0 or 1, where p - y
+			// cancels on a confident right prediction (p near 1, y = 1)
+			d := fma32(-q, yv, float32(p*(1-yv))) * powf(pt1, c.FocalGamma)
 			if pt1 > 0 && c.FocalGamma != 0 {
 				d += float32(ce * c.FocalGamma * powf(pt1, c.FocalGamma-1) * (1 - float32(2*yv)) * p * q)
 			}

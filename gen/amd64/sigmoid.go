@@ -257,8 +257,10 @@ func sigmoidGrad(t *Tier, fused bool) {
 			gam := t.bcast(arg("gamma"))
 			GAM := t.keep(gam)
 			pw := t.pow(pt1, GAM, gmode)
+			// p - y as p*(1-y) - q*y (kernels/generic.go sigmoidGradGeneric)
 			d := t.cp(P)
-			VSUBPS(Y, d, d)
+			VMULPS(OMY, d, d)
+			VFNMADD231PS(Y, t.ld(Q), d)
 			VMULPS(pw, d, d) // (p-y)*pt1^gamma
 			D := t.keep(d)
 			noSecond := newLabel("gamma0")

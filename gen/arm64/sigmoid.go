@@ -233,8 +233,10 @@ func sigmoidGrad() {
 			FMLA(pt1, p, omy) // p*(1-y) + q*y
 			gam := argF32("gamma")
 			pw := pow(pt1, gam, gmode)
+			// p - y as p*(1-y) - q*y (kernels/generic.go sigmoidGradGeneric)
 			d := vget()
-			FSUB(d, p, y)
+			FMUL(d, p, omy)
+			FMLS(d, q, y)
 			FMUL(d, d, pw) // (p-y)*pt1^gamma
 			vput(pw)
 			noSecond := newLabel("gamma0")
