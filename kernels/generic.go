@@ -91,7 +91,9 @@ func sigmoidStatsGeneric(x, y []float32, prm *SigmoidParams, s *SigmoidSums[floa
 				// form subtracts |x| from |x| + log1p(e) for y = 0 and x < 0,
 				// 0 instead of 3e-7 at x = -15). It costs what torch's form
 				// does: two max, two adds, two products, one FMA. For pw = 1
-				// it is max(x,0) - x*y + log1p(e), the focal term's ce below.
+				// it is max(x,0) - x*y + log1p(e), the focal term's ce below;
+				// that form plus (pw-1)*y*softplus(-x) would cost as little
+				// but subtracts for pw < 1 (badly as pw nears 0).
 				spx := max(xv, 0) + l1p
 				spn := max(-xv, 0) + l1p
 				bce += fma32(1-yv, spx, float32(float32(pw*yv)*spn))
