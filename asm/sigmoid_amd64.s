@@ -119,16 +119,16 @@ noflag_4:
 	TESTQ        $0x00000001, BX
 	JZ           noflag_8
 	VBROADCASTSS pw+56(FP), Y7
-	VSUBPS       sigmoidconsts<>+640(SB), Y7, Y7
-	VMOVAPS      Y4, Y8
-	VFMADD213PS  sigmoidconsts<>+640(SB), Y7, Y8
-	VXORPS       sigmoidconsts<>+0(SB), Y3, Y7
-	VMAXPS       sigmoidconsts<>+832(SB), Y7, Y7
-	VADDPS       Y7, Y10, Y7
-	VMULPS       Y7, Y8, Y8
-	VFMADD231PS  Y3, Y5, Y8
-	VADDPS       64(SP), Y8, Y8
-	VMOVUPS      Y8, 64(SP)
+	VMULPS       Y4, Y7, Y7
+	VXORPS       sigmoidconsts<>+0(SB), Y3, Y8
+	VMAXPS       sigmoidconsts<>+832(SB), Y8, Y8
+	VADDPS       Y10, Y8, Y8
+	VMULPS       Y8, Y7, Y7
+	VMAXPS       sigmoidconsts<>+832(SB), Y3, Y8
+	VADDPS       Y10, Y8, Y8
+	VFMADD231PS  Y8, Y5, Y7
+	VADDPS       64(SP), Y7, Y7
+	VMOVUPS      Y7, 64(SP)
 
 noflag_8:
 	TESTQ        $0x00000002, BX
@@ -362,17 +362,17 @@ noflag_15:
 	TESTQ        $0x00000001, BX
 	JZ           noflag_19
 	VBROADCASTSS pw+56(FP), Y8
-	VSUBPS       sigmoidconsts<>+640(SB), Y8, Y8
-	VMOVAPS      Y5, Y9
-	VFMADD213PS  sigmoidconsts<>+640(SB), Y8, Y9
-	VXORPS       sigmoidconsts<>+0(SB), Y4, Y8
-	VMAXPS       sigmoidconsts<>+832(SB), Y8, Y8
-	VADDPS       Y8, Y11, Y8
-	VMULPS       Y8, Y9, Y9
-	VFMADD231PS  Y4, Y6, Y9
-	VANDPS       Y3, Y9, Y9
-	VADDPS       64(SP), Y9, Y9
-	VMOVUPS      Y9, 64(SP)
+	VMULPS       Y5, Y8, Y8
+	VXORPS       sigmoidconsts<>+0(SB), Y4, Y9
+	VMAXPS       sigmoidconsts<>+832(SB), Y9, Y9
+	VADDPS       Y11, Y9, Y9
+	VMULPS       Y9, Y8, Y8
+	VMAXPS       sigmoidconsts<>+832(SB), Y4, Y9
+	VADDPS       Y11, Y9, Y9
+	VFMADD231PS  Y9, Y6, Y8
+	VANDPS       Y3, Y8, Y8
+	VADDPS       64(SP), Y8, Y8
+	VMOVUPS      Y8, 64(SP)
 
 noflag_19:
 	TESTQ        $0x00000002, BX
@@ -798,24 +798,26 @@ powg_33:
 	VANDNPS      Y1, Y0, Y1
 
 powd_35:
-	VMOVUPS (SP), Y0
-	VSUBPS  128(SP), Y0, Y0
-	VMULPS  Y1, Y0, Y0
-	VMOVUPS Y0, 320(SP)
-	CMPQ    DI, $0x00
-	JEQ     gamma0_36
-	VMOVUPS 288(SP), Y0
-	VSUBPS  sigmoidconsts<>+640(SB), Y0, Y0
-	VMOVUPS Y0, 352(SP)
-	VMOVUPS 256(SP), Y0
-	CMPQ    R8, $0x01
-	JEQ     pow1_37
-	CMPQ    R8, $0x02
-	JEQ     pow2_39
-	CMPQ    R8, $0x03
-	JEQ     powg_38
-	VMOVUPS sigmoidconsts<>+640(SB), Y1
-	JMP     powd_40
+	VMOVUPS      (SP), Y0
+	VMULPS       160(SP), Y0, Y0
+	VMOVUPS      32(SP), Y2
+	VFNMADD231PS 128(SP), Y2, Y0
+	VMULPS       Y1, Y0, Y0
+	VMOVUPS      Y0, 320(SP)
+	CMPQ         DI, $0x00
+	JEQ          gamma0_36
+	VMOVUPS      288(SP), Y0
+	VSUBPS       sigmoidconsts<>+640(SB), Y0, Y0
+	VMOVUPS      Y0, 352(SP)
+	VMOVUPS      256(SP), Y0
+	CMPQ         R8, $0x01
+	JEQ          pow1_37
+	CMPQ         R8, $0x02
+	JEQ          pow2_39
+	CMPQ         R8, $0x03
+	JEQ          powg_38
+	VMOVUPS      sigmoidconsts<>+640(SB), Y1
+	JMP          powd_40
 
 pow1_37:
 	VMOVAPS Y0, Y1
@@ -1165,24 +1167,26 @@ powg_46:
 	VANDNPS      Y2, Y1, Y2
 
 powd_48:
-	VMOVUPS (SP), Y1
-	VSUBPS  128(SP), Y1, Y1
-	VMULPS  Y2, Y1, Y1
-	VMOVUPS Y1, 320(SP)
-	CMPQ    DI, $0x00
-	JEQ     gamma0_49
-	VMOVUPS 288(SP), Y1
-	VSUBPS  sigmoidconsts<>+640(SB), Y1, Y1
-	VMOVUPS Y1, 352(SP)
-	VMOVUPS 256(SP), Y1
-	CMPQ    R8, $0x01
-	JEQ     pow1_50
-	CMPQ    R8, $0x02
-	JEQ     pow2_52
-	CMPQ    R8, $0x03
-	JEQ     powg_51
-	VMOVUPS sigmoidconsts<>+640(SB), Y2
-	JMP     powd_53
+	VMOVUPS      (SP), Y1
+	VMULPS       160(SP), Y1, Y1
+	VMOVUPS      32(SP), Y3
+	VFNMADD231PS 128(SP), Y3, Y1
+	VMULPS       Y2, Y1, Y1
+	VMOVUPS      Y1, 320(SP)
+	CMPQ         DI, $0x00
+	JEQ          gamma0_49
+	VMOVUPS      288(SP), Y1
+	VSUBPS       sigmoidconsts<>+640(SB), Y1, Y1
+	VMOVUPS      Y1, 352(SP)
+	VMOVUPS      256(SP), Y1
+	CMPQ         R8, $0x01
+	JEQ          pow1_50
+	CMPQ         R8, $0x02
+	JEQ          pow2_52
+	CMPQ         R8, $0x03
+	JEQ          powg_51
+	VMOVUPS      sigmoidconsts<>+640(SB), Y2
+	JMP          powd_53
 
 pow1_50:
 	VMOVAPS Y1, Y2
@@ -1412,16 +1416,16 @@ loop_55:
 	TESTQ        $0x00000001, sflags+128(FP)
 	JZ           noflag_59
 	VBROADCASTSS pw+96(FP), Y4
-	VSUBPS       sigmoidconsts<>+640(SB), Y4, Y4
-	VMOVAPS      Y1, Y5
-	VFMADD213PS  sigmoidconsts<>+640(SB), Y4, Y5
-	VXORPS       sigmoidconsts<>+0(SB), Y0, Y4
-	VMAXPS       sigmoidconsts<>+832(SB), Y4, Y4
-	VADDPS       Y4, Y7, Y4
-	VMULPS       Y4, Y5, Y5
-	VFMADD231PS  Y0, Y3, Y5
-	VADDPS       (SP), Y5, Y5
-	VMOVUPS      Y5, (SP)
+	VMULPS       Y1, Y4, Y4
+	VXORPS       sigmoidconsts<>+0(SB), Y0, Y5
+	VMAXPS       sigmoidconsts<>+832(SB), Y5, Y5
+	VADDPS       Y7, Y5, Y5
+	VMULPS       Y5, Y4, Y4
+	VMAXPS       sigmoidconsts<>+832(SB), Y0, Y5
+	VADDPS       Y7, Y5, Y5
+	VFMADD231PS  Y5, Y3, Y4
+	VADDPS       (SP), Y4, Y4
+	VMOVUPS      Y4, (SP)
 
 noflag_59:
 	TESTQ        $0x00000002, sflags+128(FP)
@@ -1727,24 +1731,26 @@ powg_70:
 	VANDNPS      Y1, Y0, Y1
 
 powd_72:
-	VMOVUPS 64(SP), Y0
-	VSUBPS  192(SP), Y0, Y0
-	VMULPS  Y1, Y0, Y0
-	VMOVUPS Y0, 384(SP)
-	CMPQ    DI, $0x00
-	JEQ     gamma0_73
-	VMOVUPS 352(SP), Y0
-	VSUBPS  sigmoidconsts<>+640(SB), Y0, Y0
-	VMOVUPS Y0, 416(SP)
-	VMOVUPS 320(SP), Y0
-	CMPQ    R8, $0x01
-	JEQ     pow1_74
-	CMPQ    R8, $0x02
-	JEQ     pow2_76
-	CMPQ    R8, $0x03
-	JEQ     powg_75
-	VMOVUPS sigmoidconsts<>+640(SB), Y1
-	JMP     powd_77
+	VMOVUPS      64(SP), Y0
+	VMULPS       224(SP), Y0, Y0
+	VMOVUPS      96(SP), Y2
+	VFNMADD231PS 192(SP), Y2, Y0
+	VMULPS       Y1, Y0, Y0
+	VMOVUPS      Y0, 384(SP)
+	CMPQ         DI, $0x00
+	JEQ          gamma0_73
+	VMOVUPS      352(SP), Y0
+	VSUBPS       sigmoidconsts<>+640(SB), Y0, Y0
+	VMOVUPS      Y0, 416(SP)
+	VMOVUPS      320(SP), Y0
+	CMPQ         R8, $0x01
+	JEQ          pow1_74
+	CMPQ         R8, $0x02
+	JEQ          pow2_76
+	CMPQ         R8, $0x03
+	JEQ          powg_75
+	VMOVUPS      sigmoidconsts<>+640(SB), Y1
+	JMP          powd_77
 
 pow1_74:
 	VMOVAPS Y0, Y1
@@ -1963,17 +1969,17 @@ tail_56:
 	TESTQ        $0x00000001, sflags+128(FP)
 	JZ           noflag_80
 	VBROADCASTSS pw+96(FP), Y5
-	VSUBPS       sigmoidconsts<>+640(SB), Y5, Y5
-	VMOVAPS      Y2, Y6
-	VFMADD213PS  sigmoidconsts<>+640(SB), Y5, Y6
-	VXORPS       sigmoidconsts<>+0(SB), Y1, Y5
-	VMAXPS       sigmoidconsts<>+832(SB), Y5, Y5
-	VADDPS       Y5, Y8, Y5
-	VMULPS       Y5, Y6, Y6
-	VFMADD231PS  Y1, Y4, Y6
-	VANDPS       Y0, Y6, Y6
-	VADDPS       (SP), Y6, Y6
-	VMOVUPS      Y6, (SP)
+	VMULPS       Y2, Y5, Y5
+	VXORPS       sigmoidconsts<>+0(SB), Y1, Y6
+	VMAXPS       sigmoidconsts<>+832(SB), Y6, Y6
+	VADDPS       Y8, Y6, Y6
+	VMULPS       Y6, Y5, Y5
+	VMAXPS       sigmoidconsts<>+832(SB), Y1, Y6
+	VADDPS       Y8, Y6, Y6
+	VFMADD231PS  Y6, Y4, Y5
+	VANDPS       Y0, Y5, Y5
+	VADDPS       (SP), Y5, Y5
+	VMOVUPS      Y5, (SP)
 
 noflag_80:
 	TESTQ        $0x00000002, sflags+128(FP)
@@ -2280,24 +2286,26 @@ powg_91:
 	VANDNPS      Y2, Y1, Y2
 
 powd_93:
-	VMOVUPS 64(SP), Y1
-	VSUBPS  192(SP), Y1, Y1
-	VMULPS  Y2, Y1, Y1
-	VMOVUPS Y1, 384(SP)
-	CMPQ    DI, $0x00
-	JEQ     gamma0_94
-	VMOVUPS 352(SP), Y1
-	VSUBPS  sigmoidconsts<>+640(SB), Y1, Y1
-	VMOVUPS Y1, 416(SP)
-	VMOVUPS 320(SP), Y1
-	CMPQ    R8, $0x01
-	JEQ     pow1_95
-	CMPQ    R8, $0x02
-	JEQ     pow2_97
-	CMPQ    R8, $0x03
-	JEQ     powg_96
-	VMOVUPS sigmoidconsts<>+640(SB), Y2
-	JMP     powd_98
+	VMOVUPS      64(SP), Y1
+	VMULPS       224(SP), Y1, Y1
+	VMOVUPS      96(SP), Y3
+	VFNMADD231PS 192(SP), Y3, Y1
+	VMULPS       Y2, Y1, Y1
+	VMOVUPS      Y1, 384(SP)
+	CMPQ         DI, $0x00
+	JEQ          gamma0_94
+	VMOVUPS      352(SP), Y1
+	VSUBPS       sigmoidconsts<>+640(SB), Y1, Y1
+	VMOVUPS      Y1, 416(SP)
+	VMOVUPS      320(SP), Y1
+	CMPQ         R8, $0x01
+	JEQ          pow1_95
+	CMPQ         R8, $0x02
+	JEQ          pow2_97
+	CMPQ         R8, $0x03
+	JEQ          powg_96
+	VMOVUPS      sigmoidconsts<>+640(SB), Y2
+	JMP          powd_98
 
 pow1_95:
 	VMOVAPS Y1, Y2
@@ -2547,15 +2555,15 @@ noflag_103:
 	TESTQ        $0x00000001, BX
 	JZ           noflag_107
 	VBROADCASTSS pw+56(FP), Z10
-	VSUBPS       sigmoidconsts<>+640(SB), Z10, Z10
-	VMOVAPS      Z8, Z11
-	VFMADD213PS  sigmoidconsts<>+640(SB), Z10, Z11
-	VXORPS       sigmoidconsts<>+0(SB), Z7, Z10
-	VMAXPS       sigmoidconsts<>+832(SB), Z10, Z10
-	VADDPS       Z10, Z13, Z10
-	VMULPS       Z10, Z11, Z11
-	VFMADD231PS  Z7, Z9, Z11
-	VADDPS       Z11, Z5, Z5
+	VMULPS       Z8, Z10, Z10
+	VXORPS       sigmoidconsts<>+0(SB), Z7, Z11
+	VMAXPS       sigmoidconsts<>+832(SB), Z11, Z11
+	VADDPS       Z13, Z11, Z11
+	VMULPS       Z11, Z10, Z10
+	VMAXPS       sigmoidconsts<>+832(SB), Z7, Z11
+	VADDPS       Z13, Z11, Z11
+	VFMADD231PS  Z11, Z9, Z10
+	VADDPS       Z10, Z5, Z5
 
 noflag_107:
 	TESTQ        $0x00000002, BX
@@ -2762,16 +2770,16 @@ noflag_114:
 	TESTQ        $0x00000001, BX
 	JZ           noflag_118
 	VBROADCASTSS pw+56(FP), Z10
-	VSUBPS       sigmoidconsts<>+640(SB), Z10, Z10
-	VMOVAPS      Z8, Z11
-	VFMADD213PS  sigmoidconsts<>+640(SB), Z10, Z11
-	VXORPS       sigmoidconsts<>+0(SB), Z7, Z10
-	VMAXPS       sigmoidconsts<>+832(SB), Z10, Z10
-	VADDPS       Z10, Z13, Z10
-	VMULPS       Z10, Z11, Z11
-	VFMADD231PS  Z7, Z9, Z11
-	VMOVAPS.Z    Z11, K1, Z11
-	VADDPS       Z11, Z5, Z5
+	VMULPS       Z8, Z10, Z10
+	VXORPS       sigmoidconsts<>+0(SB), Z7, Z11
+	VMAXPS       sigmoidconsts<>+832(SB), Z11, Z11
+	VADDPS       Z13, Z11, Z11
+	VMULPS       Z11, Z10, Z10
+	VMAXPS       sigmoidconsts<>+832(SB), Z7, Z11
+	VADDPS       Z13, Z11, Z11
+	VFMADD231PS  Z11, Z9, Z10
+	VMOVAPS.Z    Z10, K1, Z10
+	VADDPS       Z10, Z5, Z5
 
 noflag_118:
 	TESTQ        $0x00000002, BX
@@ -3152,21 +3160,22 @@ powg_132:
 	VXORPS       Z6, Z6, K1, Z6
 
 powd_134:
-	VMOVAPS Z9, Z7
-	VSUBPS  Z1, Z7, Z7
-	VMULPS  Z6, Z7, Z7
-	CMPQ    DI, $0x00
-	JEQ     gamma0_135
-	VMOVAPS Z5, Z6
-	VSUBPS  sigmoidconsts<>+640(SB), Z6, Z6
-	CMPQ    R8, $0x01
-	JEQ     pow1_136
-	CMPQ    R8, $0x02
-	JEQ     pow2_138
-	CMPQ    R8, $0x03
-	JEQ     powg_137
-	VMOVUPS sigmoidconsts<>+640(SB), Z6
-	JMP     powd_139
+	VMOVAPS      Z9, Z7
+	VMULPS       Z2, Z7, Z7
+	VFNMADD231PS Z1, Z10, Z7
+	VMULPS       Z6, Z7, Z7
+	CMPQ         DI, $0x00
+	JEQ          gamma0_135
+	VMOVAPS      Z5, Z6
+	VSUBPS       sigmoidconsts<>+640(SB), Z6, Z6
+	CMPQ         R8, $0x01
+	JEQ          pow1_136
+	CMPQ         R8, $0x02
+	JEQ          pow2_138
+	CMPQ         R8, $0x03
+	JEQ          powg_137
+	VMOVUPS      sigmoidconsts<>+640(SB), Z6
+	JMP          powd_139
 
 pow1_136:
 	VMOVAPS Z0, Z6
@@ -3457,21 +3466,22 @@ powg_145:
 	VXORPS       Z6, Z6, K2, Z6
 
 powd_147:
-	VMOVAPS Z11, Z7
-	VSUBPS  Z1, Z7, Z7
-	VMULPS  Z6, Z7, Z7
-	CMPQ    DI, $0x00
-	JEQ     gamma0_148
-	VMOVAPS Z5, Z6
-	VSUBPS  sigmoidconsts<>+640(SB), Z6, Z6
-	CMPQ    R8, $0x01
-	JEQ     pow1_149
-	CMPQ    R8, $0x02
-	JEQ     pow2_151
-	CMPQ    R8, $0x03
-	JEQ     powg_150
-	VMOVUPS sigmoidconsts<>+640(SB), Z6
-	JMP     powd_152
+	VMOVAPS      Z11, Z7
+	VMULPS       Z2, Z7, Z7
+	VFNMADD231PS Z1, Z12, Z7
+	VMULPS       Z6, Z7, Z7
+	CMPQ         DI, $0x00
+	JEQ          gamma0_148
+	VMOVAPS      Z5, Z6
+	VSUBPS       sigmoidconsts<>+640(SB), Z6, Z6
+	CMPQ         R8, $0x01
+	JEQ          pow1_149
+	CMPQ         R8, $0x02
+	JEQ          pow2_151
+	CMPQ         R8, $0x03
+	JEQ          powg_150
+	VMOVUPS      sigmoidconsts<>+640(SB), Z6
+	JMP          powd_152
 
 pow1_149:
 	VMOVAPS Z0, Z6
@@ -3661,15 +3671,15 @@ loop_154:
 	TESTQ        $0x00000001, sflags+128(FP)
 	JZ           noflag_158
 	VBROADCASTSS pw+96(FP), Z5
-	VSUBPS       sigmoidconsts<>+640(SB), Z5, Z5
-	VMOVAPS      Z3, Z6
-	VFMADD213PS  sigmoidconsts<>+640(SB), Z5, Z6
-	VXORPS       sigmoidconsts<>+0(SB), Z2, Z5
-	VMAXPS       sigmoidconsts<>+832(SB), Z5, Z5
-	VADDPS       Z5, Z8, Z5
-	VMULPS       Z5, Z6, Z6
-	VFMADD231PS  Z2, Z4, Z6
-	VADDPS       Z6, Z0, Z0
+	VMULPS       Z3, Z5, Z5
+	VXORPS       sigmoidconsts<>+0(SB), Z2, Z6
+	VMAXPS       sigmoidconsts<>+832(SB), Z6, Z6
+	VADDPS       Z8, Z6, Z6
+	VMULPS       Z6, Z5, Z5
+	VMAXPS       sigmoidconsts<>+832(SB), Z2, Z6
+	VADDPS       Z8, Z6, Z6
+	VFMADD231PS  Z6, Z4, Z5
+	VADDPS       Z5, Z0, Z0
 
 noflag_158:
 	TESTQ        $0x00000002, sflags+128(FP)
@@ -3931,21 +3941,22 @@ powg_169:
 	VXORPS       Z8, Z8, K1, Z8
 
 powd_171:
-	VMOVAPS Z11, Z9
-	VSUBPS  Z3, Z9, Z9
-	VMULPS  Z8, Z9, Z9
-	CMPQ    DI, $0x00
-	JEQ     gamma0_172
-	VMOVAPS Z7, Z8
-	VSUBPS  sigmoidconsts<>+640(SB), Z8, Z8
-	CMPQ    R8, $0x01
-	JEQ     pow1_173
-	CMPQ    R8, $0x02
-	JEQ     pow2_175
-	CMPQ    R8, $0x03
-	JEQ     powg_174
-	VMOVUPS sigmoidconsts<>+640(SB), Z8
-	JMP     powd_176
+	VMOVAPS      Z11, Z9
+	VMULPS       Z4, Z9, Z9
+	VFNMADD231PS Z3, Z12, Z9
+	VMULPS       Z8, Z9, Z9
+	CMPQ         DI, $0x00
+	JEQ          gamma0_172
+	VMOVAPS      Z7, Z8
+	VSUBPS       sigmoidconsts<>+640(SB), Z8, Z8
+	CMPQ         R8, $0x01
+	JEQ          pow1_173
+	CMPQ         R8, $0x02
+	JEQ          pow2_175
+	CMPQ         R8, $0x03
+	JEQ          powg_174
+	VMOVUPS      sigmoidconsts<>+640(SB), Z8
+	JMP          powd_176
 
 pow1_173:
 	VMOVAPS Z2, Z8
@@ -4126,16 +4137,16 @@ tail_155:
 	TESTQ        $0x00000001, sflags+128(FP)
 	JZ           noflag_179
 	VBROADCASTSS pw+96(FP), Z5
-	VSUBPS       sigmoidconsts<>+640(SB), Z5, Z5
-	VMOVAPS      Z3, Z6
-	VFMADD213PS  sigmoidconsts<>+640(SB), Z5, Z6
-	VXORPS       sigmoidconsts<>+0(SB), Z2, Z5
-	VMAXPS       sigmoidconsts<>+832(SB), Z5, Z5
-	VADDPS       Z5, Z8, Z5
-	VMULPS       Z5, Z6, Z6
-	VFMADD231PS  Z2, Z4, Z6
-	VMOVAPS.Z    Z6, K1, Z6
-	VADDPS       Z6, Z0, Z0
+	VMULPS       Z3, Z5, Z5
+	VXORPS       sigmoidconsts<>+0(SB), Z2, Z6
+	VMAXPS       sigmoidconsts<>+832(SB), Z6, Z6
+	VADDPS       Z8, Z6, Z6
+	VMULPS       Z6, Z5, Z5
+	VMAXPS       sigmoidconsts<>+832(SB), Z2, Z6
+	VADDPS       Z8, Z6, Z6
+	VFMADD231PS  Z6, Z4, Z5
+	VMOVAPS.Z    Z5, K1, Z5
+	VADDPS       Z5, Z0, Z0
 
 noflag_179:
 	TESTQ        $0x00000002, sflags+128(FP)
@@ -4398,21 +4409,22 @@ powg_190:
 	VXORPS       Z8, Z8, K2, Z8
 
 powd_192:
-	VMOVAPS Z15, Z9
-	VSUBPS  Z3, Z9, Z9
-	VMULPS  Z8, Z9, Z9
-	CMPQ    DI, $0x00
-	JEQ     gamma0_193
-	VMOVAPS Z7, Z8
-	VSUBPS  sigmoidconsts<>+640(SB), Z8, Z8
-	CMPQ    R8, $0x01
-	JEQ     pow1_194
-	CMPQ    R8, $0x02
-	JEQ     pow2_196
-	CMPQ    R8, $0x03
-	JEQ     powg_195
-	VMOVUPS sigmoidconsts<>+640(SB), Z8
-	JMP     powd_197
+	VMOVAPS      Z15, Z9
+	VMULPS       Z4, Z9, Z9
+	VFNMADD231PS Z3, Z16, Z9
+	VMULPS       Z8, Z9, Z9
+	CMPQ         DI, $0x00
+	JEQ          gamma0_193
+	VMOVAPS      Z7, Z8
+	VSUBPS       sigmoidconsts<>+640(SB), Z8, Z8
+	CMPQ         R8, $0x01
+	JEQ          pow1_194
+	CMPQ         R8, $0x02
+	JEQ          pow2_196
+	CMPQ         R8, $0x03
+	JEQ          powg_195
+	VMOVUPS      sigmoidconsts<>+640(SB), Z8
+	JMP          powd_197
 
 pow1_194:
 	VMOVAPS Z2, Z8

@@ -84,11 +84,23 @@ func sigmoidStatsGeneric(x, y []float32, prm *SigmoidParams, s *SigmoidSums[floa
 		if need&(NeedCE|NeedFocal) != 0 {
 			l1p := log1pf(e)
 			if need&NeedCE != 0 {
-				// (1-y)*x + (1+(pw-1)*y) * softplus(-x)
-				lw := fma32(pw-1, yv, 1)
-				bce += fma32(1-yv, xv, float32(lw*(l1p+max(-xv, 0))))
+				// torch's (1-y)*x + (1+(pw-1)*y)*softplus(-x), written as
+				// (1-y)*softplus(x) + pw*y*softplus(-x) with softplus(+-x)
+				// = max(+-x, 0) + log1p(e): two non-negative terms for any
+				// target in [0, 1] and any pw >= 0, so nothing cancels (torch's
+				// form subtracts |x| from |x| + log1p(e) for y = 0 and x < 0,
+				// 0 instead of 3e-7 at x = -15). It costs what torch's form
+				// does: two max, two adds, two products, one FMA. For pw = 1
+				// it is max(x,0) - x*y + log1p(e), the focal term's ce below;
+				// that form plus (pw-1)*y*softplus(-x) would cost as little
+				// but subtracts for pw < 1 (badly as pw nears 0).
+				spx := max(xv, 0) + l1p
+				spn := max(-xv, 0) + l1p
+				bce += fma32(1-yv, spx, float32(float32(pw*yv)*spn))
 			}
 			if need&NeedFocal != 0 {
+				// max(x,0) - x*y is (1-y)*x for x > 0, -x*y for x < 0, rounded
+				// once: with log1p(e) two non-negative terms, nothing cancels.
 				ce := fma32(-xv, yv, max(xv, 0)) + l1p
 				pt1 := fma32(p, 1-yv, float32(q*yv)) // 1 - p_t
 				f := ce * powf(pt1, gamma)
@@ -119,7 +131,9 @@ func sigmoidGradGeneric(x, y []float32, c *SigmoidCoef, dst []float32) {
 		if c.FocalScale != 0 {
 			ce := fma32(-xv, yv, max(xv, 0)) + log1pf(e)
 			pt1 := fma32(p, 1-yv, float32(q*yv))
-			d := (p - yv) * powf(pt1, c.FocalGamma)
+			// p - y as p*(1-y) - q*y: exact for a target 0 or 1, where p - y
+			// cancels on a confident right prediction (p near 1, y = 1)
+			d := fma32(-q, yv, float32(p*(1-yv))) * powf(pt1, c.FocalGamma)
 			if pt1 > 0 && c.FocalGamma != 0 {
 				d += float32(ce * c.FocalGamma * powf(pt1, c.FocalGamma-1) * (1 - float32(2*yv)) * p * q)
 			}

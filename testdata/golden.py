@@ -29,8 +29,11 @@ Term semantics (see the term_* functions below for the exact code):
             pixels contribute 0, "mean" divides by #non-ignored pixels.
 * region  : dice / iou / tversky family on softmax or sigmoid probabilities
             (see term_region for the definition of every option).
-* bce     : F.binary_cross_entropy_with_logits with per-class pos_weight.
-* sigmoid_focal : torchvision.ops.sigmoid_focal_loss, written out literally.
+* bce     : F.binary_cross_entropy_with_logits with per-class pos_weight
+            (evaluated as (1-t)*softplus(x) + pw*t*softplus(-x), which does
+            not cancel on confident predictions; checked against torch).
+* sigmoid_focal : torchvision.ops.sigmoid_focal_loss (the same BCE form and
+            1 - p_t without cancellation; checked against the literal code).
 
 The seed's reference classes (DiceLoss, MultiClassDiceLoss, CombinedLoss,
 FocalLoss) are copied verbatim below and every case they can express is
@@ -337,31 +340,66 @@ def term_region(x, d, term):
     return f[keep].sum() / n
 
 
-def term_bce(x, d, term):
-    pw = None
-    if term["pos_weight"] is not None:
-        pw = torch.tensor(term["pos_weight"], dtype=torch.float64).view([-1] + [1] * (x.dim() - 2))
-    return F.binary_cross_entropy_with_logits(x, d["targets"], pos_weight=pw,
-                                              reduction=term["reduction"])
-
-
-def term_sigmoid_focal(x, d, term):
-    """torchvision.ops.sigmoid_focal_loss, written out literally."""
-    t = d["targets"]
-    alpha, gamma = term["alpha"], term["gamma"]
-    p = torch.sigmoid(x)
-    ce_loss = F.binary_cross_entropy_with_logits(x, t, reduction="none")
-    p_t = p * t + (1 - p) * (1 - t)
-    loss = ce_loss * ((1 - p_t) ** gamma)
-    if alpha >= 0:
-        alpha_t = alpha * t + (1 - alpha) * (1 - t)
-        loss = alpha_t * loss
-    red = term["reduction"]
+def reduce(loss, red):
     if red == "mean":
         return loss.mean()
     if red == "sum":
         return loss.sum()
     return loss
+
+
+def softplus(x):
+    """log(1+exp(x)), accurate to its last digits for every x: torch's softplus
+    is log1p(exp(x)) up to its threshold (50 here) and x above it (an error
+    under exp(-50) relative)."""
+    return F.softplus(x, beta=1, threshold=50)
+
+
+def bce_explicit(x, t, pw):
+    """F.binary_cross_entropy_with_logits per element, (1-t)*x + (1+(pw-1)*t)
+    * softplus(-x), written as (1-t)*softplus(x) + pw*t*softplus(-x): two
+    non-negative terms.  torch's own formula cancels for confident
+    predictions (target 0 and x << 0, target 1 and x >> 0), in float64 too:
+    torch 1.13 gives 9.348e-14 for log1p(exp(-30)) = 9.3576e-14."""
+    return (1 - t) * softplus(x) + pw * t * softplus(-x)
+
+
+def term_bce(x, d, term):
+    t = d["targets"]
+    pw = None
+    if term["pos_weight"] is not None:
+        pw = torch.tensor(term["pos_weight"], dtype=torch.float64).view([-1] + [1] * (x.dim() - 2))
+    v = reduce(bce_explicit(x, t, 1.0 if pw is None else pw), term["reduction"])
+    # torch's value agrees but for its rounding on confident predictions
+    ref = F.binary_cross_entropy_with_logits(x.detach(), t, pos_weight=pw, reduction=term["reduction"])
+    assert torch.allclose(v.detach(), ref, rtol=1e-12, atol=1e-13), (v, ref)
+    return v
+
+
+def term_sigmoid_focal(x, d, term):
+    """torchvision.ops.sigmoid_focal_loss, with its ce_loss in the form of
+    bce_explicit and 1 - p_t as p*(1-t) + sigmoid(-x)*t (1 - sigmoid(x)
+    loses the relative accuracy of 1-p where p is near 1); checked against
+    the literal torchvision code."""
+    t = d["targets"]
+    alpha, gamma = term["alpha"], term["gamma"]
+    ce_loss = bce_explicit(x, t, 1.0)
+    loss = ce_loss * ((torch.sigmoid(x) * (1 - t) + torch.sigmoid(-x) * t) ** gamma)
+    if alpha >= 0:
+        alpha_t = alpha * t + (1 - alpha) * (1 - t)
+        loss = alpha_t * loss
+    v = reduce(loss, term["reduction"])
+    # the literal torchvision code
+    xd = x.detach()
+    p = torch.sigmoid(xd)
+    ce_lit = F.binary_cross_entropy_with_logits(xd, t, reduction="none")
+    p_t = p * t + (1 - p) * (1 - t)
+    lit = ce_lit * ((1 - p_t) ** gamma)
+    if alpha >= 0:
+        lit = (alpha * t + (1 - alpha) * (1 - t)) * lit
+    lit = reduce(lit, term["reduction"])
+    assert torch.allclose(v.detach(), lit, rtol=1e-12, atol=1e-13), (v, lit)
+    return v
 
 
 TERM_FUNCS = {"ce": term_ce, "focal": term_focal, "region": term_region,
@@ -446,6 +484,12 @@ def gen_sigmoid(spec):
         right = torch.rand((N, C, S), generator=g) < 0.5
         sign = torch.where(t >= 0.5, 1.0, -1.0) * torch.where(right, 1.0, -1.0)
         x = torch.where(sel, (sign * M).to(torch.float32), x)
+    if spec["pattern"]:
+        # (logit, target) pairs repeated over the elements in memory order
+        pat = spec["pattern"]
+        k = torch.arange(N * C * S) % len(pat)
+        x = torch.tensor([v for v, _ in pat], dtype=torch.float32)[k].view(N, C, S)
+        t = torch.tensor([y for _, y in pat], dtype=torch.float32)[k].view(N, C, S)
     return x, t
 
 
@@ -479,12 +523,15 @@ def softmax_case(name, N, C, spatial, terms, labels_dtype="u8", ignore=None,
 
 
 def sigmoid_case(name, N, C, spatial, terms, soft=False, pos_frac=0.4,
-                 empty_channels=(), extreme=(), equal=None, std=2.0, schedule=None):
-    """empty_channels: (n, c) pairs with all-zero targets, n=None = every image."""
+                 empty_channels=(), extreme=(), equal=None, std=2.0, schedule=None,
+                 pattern=None):
+    """empty_channels: (n, c) pairs with all-zero targets, n=None = every image.
+    pattern: (logit, target) pairs that replace the random inputs, repeated
+    over the elements in memory order."""
     CASES.append(dict(name=name, kind="sigmoid", N=N, C=C, spatial=list(spatial),
                       S=_prod(spatial), terms=terms, soft=soft, pos_frac=pos_frac,
                       empty_channels=tuple(empty_channels), extreme=tuple(extreme),
-                      equal=equal, std=std, schedule=schedule))
+                      equal=equal, std=std, schedule=schedule, pattern=pattern))
 
 
 def define_cases():
@@ -677,6 +724,31 @@ def define_cases():
     sigmoid_case("sfocal_a025_g3_soft_c2_n2_7x9", 2, 2, (7, 9), [sfocal(gamma=3.0)], soft=True)
     sigmoid_case("sfocal_extreme_g2_c1_n2_7x9", 2, 1, (7, 9), [sfocal()], extreme=[X30, X1E4])
     sigmoid_case("sfocal_noalpha_g2_3d_c2_n2_3x5x7", 2, 2, (3, 5, 7), [sfocal(alpha=-1.0)])
+    # confident predictions, right (target 0 and x <= -10, target 1 and x >=
+    # 10: tiny values, log1p(exp(-|x|)), that a cancelling form loses) and
+    # wrong (values about |x|)
+    NEG = [-30.0, -20.0, -15.0, -12.0, -10.0]
+    POS = [-v for v in NEG]
+    neg0, neg1 = [(v, 0.0) for v in NEG], [(v, 1.0) for v in NEG]
+    pos1, pos0 = [(v, 1.0) for v in POS], [(v, 0.0) for v in POS]
+    sigmoid_case("bce_confident_neg_y0_c1_n2_5x8", 2, 1, (5, 8), [bce()], pattern=neg0)
+    sigmoid_case("bce_confident_neg_y1_sum_c1_n1_5x8", 1, 1, (5, 8), [bce(reduction="sum")], pattern=neg1)
+    sigmoid_case("bce_confident_pos_y1_c1_n2_5x8", 2, 1, (5, 8), [bce()], pattern=pos1)
+    sigmoid_case("bce_confident_pos_y0_sum_c1_n1_5x8", 1, 1, (5, 8), [bce(reduction="sum")], pattern=pos0)
+    sigmoid_case("bce_confident_right_posw_none_c2_n1_5x8", 1, 2, (5, 8),
+                 [bce(pos_weight=[2.5, 0.4], reduction="none")], pattern=neg0 + pos1)
+    sigmoid_case("bce_confident_right_posw_c3_n2_5x8", 2, 3, (5, 8),
+                 [bce(pos_weight=[3.0, 0.25, 1.0])], pattern=neg0 + pos1 + pos1)
+    sigmoid_case("bce_confident_wrong_posw_sum_c2_n1_5x8", 1, 2, (5, 8),
+                 [bce(pos_weight=[2.5, 0.4], reduction="sum")], pattern=neg1 + pos0)
+    sigmoid_case("sfocal_confident_neg_y0_g0_c1_n2_5x8", 2, 1, (5, 8), [sfocal(gamma=0.0)], pattern=neg0)
+    sigmoid_case("sfocal_confident_pos_y1_noalpha_g0_sum_c1_n1_5x8", 1, 1, (5, 8),
+                 [sfocal(alpha=-1.0, gamma=0.0, reduction="sum")], pattern=pos1)
+    sigmoid_case("sfocal_confident_right_g05_none_c2_n1_5x8", 1, 2, (5, 8),
+                 [sfocal(gamma=0.5, reduction="none")], pattern=neg0 + pos1)
+    sigmoid_case("sfocal_confident_right_g2_c1_n2_5x8", 2, 1, (5, 8), [sfocal()], pattern=pos1 + neg0)
+    sigmoid_case("sfocal_confident_wrong_g2_sum_c2_n1_5x8", 1, 2, (5, 8),
+                 [sfocal(reduction="sum")], pattern=neg1 + pos0)
     # region on sigmoid; C=1 defaults are checked against the seed's DiceLoss
     sigmoid_case("sg_dice_c1_n2_7x9", 2, 1, (7, 9), [region()])
     sigmoid_case("sg_dice_c1_n1_33x31", 1, 1, (33, 31), [region()])

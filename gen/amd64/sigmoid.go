@@ -117,19 +117,21 @@ func (t *Tier) sigmoidPixelwiseSums(flags Op, gmode GPVirtual, x, y, e Register,
 		VMOVUPS(t.F(1), omy)
 		VSUBPS(y, omy, omy) // 1 - y
 		ifFlag(flags, flagCE, func() {
-			// (1-y)*x + (1+(pw-1)*y) * (log1p(e) + max(-x, 0))
-			pwm1 := t.bcast(arg("pw"))
-			VSUBPS(t.F(1), pwm1, pwm1)
-			lw := t.V()
-			VMOVAPS(y, lw)
-			VFMADD213PS(t.F(1), pwm1, lw) // lw = (pw-1)*y + 1
+			// (1-y)*softplus(x) + pw*y*softplus(-x), softplus(+-x) =
+			// max(+-x, 0) + log1p(e): two non-negative terms, nothing
+			// cancels (kernels/generic.go sigmoidStatsGeneric).
+			b := t.bcast(arg("pw"))
+			VMULPS(y, b, b) // pw*y
 			nx := t.V()
 			VXORPS(t.I(0x80000000), x, nx)
 			VMAXPS(t.F(0), nx, nx) // max(-x, 0)
-			VADDPS(nx, l1p, nx)
-			VMULPS(nx, lw, lw)
-			VFMADD231PS(x, omy, lw) // (1-y)*x + lw*(...)
-			sBCE.add(lw, tail)
+			VADDPS(l1p, nx, nx)    // softplus(-x)
+			VMULPS(nx, b, b)       // pw*y*softplus(-x)
+			px := t.V()
+			VMAXPS(t.F(0), x, px) // max(x, 0)
+			VADDPS(l1p, px, px)   // softplus(x)
+			VFMADD231PS(px, omy, b)
+			sBCE.add(b, tail)
 		})
 		ifFlag(flags, flagFocal, func() {
 			pv, qv := t.sigmoidPQ(x, e)
@@ -148,7 +150,8 @@ func (t *Tier) sigmoidPixelwiseSums(flags Op, gmode GPVirtual, x, y, e Register,
 	})
 }
 
-// focalCE returns max(x,0) - x*y + l1p, the BCE of the focal loss.
+// focalCE returns max(x,0) - x*y + l1p, the BCE of the focal loss: (1-y)*x
+// for x > 0 or -x*y for x < 0, rounded once, plus l1p, so nothing cancels.
 func (t *Tier) focalCE(x, y, l1p Register) VecVirtual {
 	ce := t.V()
 	VMAXPS(t.F(0), x, ce)
@@ -254,8 +257,10 @@ func sigmoidGrad(t *Tier, fused bool) {
 			gam := t.bcast(arg("gamma"))
 			GAM := t.keep(gam)
 			pw := t.pow(pt1, GAM, gmode)
+			// p - y as p*(1-y) - q*y (kernels/generic.go sigmoidGradGeneric)
 			d := t.cp(P)
-			VSUBPS(Y, d, d)
+			VMULPS(OMY, d, d)
+			VFNMADD231PS(Y, t.ld(Q), d)
 			VMULPS(pw, d, d) // (p-y)*pt1^gamma
 			D := t.keep(d)
 			noSecond := newLabel("gamma0")

@@ -54,7 +54,8 @@ func oneMinus(v V) V {
 	return r
 }
 
-// focalCE returns max(x,0) - x*y + l1p.
+// focalCE returns max(x,0) - x*y + l1p: (1-y)*x for x > 0 or -x*y for x <
+// 0, rounded once, plus l1p, so nothing cancels.
 func focalCE(x, y, l1p V) V {
 	c := vget()
 	ZERO(c)
@@ -122,25 +123,23 @@ func sigmoidStats() {
 		l1p := log1p(e)
 		omy := oneMinus(y)
 		ifBit(flags, bitCE, func() {
-			// (1-y)*x + (1+(pw-1)*y) * (log1p(e) + max(-x, 0))
-			pwm1 := argF32("pw")
-			k := Kf(1)
-			FSUB(pwm1, pwm1, k)
-			lw := vget()
-			MOVv(lw, k)
-			vput(k)
-			FMLA(lw, pwm1, y) // lw = (pw-1)*y + 1
-			vput(pwm1)
+			// (1-y)*softplus(x) + pw*y*softplus(-x), softplus(+-x) =
+			// max(+-x, 0) + log1p(e): two non-negative terms, nothing
+			// cancels (kernels/generic.go sigmoidStatsGeneric).
+			b := argF32("pw")
+			FMUL(b, b, y) // pw*y
+			z := vget()
+			ZERO(z)
 			nx := vget()
 			FNEG(nx, x)
-			t := vget()
-			ZERO(t)
-			FMAX(nx, nx, t) // max(-x, 0)
-			FADD(nx, l1p, nx)
-			FMUL(t, lw, nx)
-			FMLA(t, omy, x) // (1-y)*x + lw*(...)
-			accAdd(sBCE, t, m)
-			vput(lw, nx, t)
+			FMAX(nx, nx, z)   // max(-x, 0)
+			FADD(nx, nx, l1p) // softplus(-x)
+			FMUL(b, b, nx)    // pw*y*softplus(-x)
+			FMAX(nx, x, z)    // max(x, 0)
+			FADD(nx, nx, l1p) // softplus(x)
+			FMLA(b, omy, nx)  // + (1-y)*softplus(x)
+			accAdd(sBCE, b, m)
+			vput(b, z, nx)
 		})
 		ifBit(flags, bitFocal, func() {
 			ce := focalCE(x, y, l1p)
@@ -234,8 +233,10 @@ func sigmoidGrad() {
 			FMLA(pt1, p, omy) // p*(1-y) + q*y
 			gam := argF32("gamma")
 			pw := pow(pt1, gam, gmode)
+			// p - y as p*(1-y) - q*y (kernels/generic.go sigmoidGradGeneric)
 			d := vget()
-			FSUB(d, p, y)
+			FMUL(d, p, omy)
+			FMLS(d, q, y)
 			FMUL(d, d, pw) // (p-y)*pt1^gamma
 			vput(pw)
 			noSecond := newLabel("gamma0")
