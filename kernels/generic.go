@@ -64,7 +64,9 @@ func sigmoidPair(x float32) (p, q, e float32) {
 }
 
 func sigmoidStatsGeneric(x, y []float32, prm *SigmoidParams, s *SigmoidSums[float32]) {
-	var sp, spy, sy, spp, syy, bce, foc float32
+	// Sums in float64 (converted once at the end): even a block of equal
+	// values keeps them within one float32 rounding.
+	var sp, spy, sy, spp, syy, bce, foc float64
 	need := prm.Need
 	pw := prm.PosWeight
 	alpha, gamma := prm.FocalAlpha, prm.FocalGamma
@@ -73,13 +75,13 @@ func sigmoidStatsGeneric(x, y []float32, prm *SigmoidParams, s *SigmoidSums[floa
 		yv := y[i]
 		p, q, e := sigmoidPair(xv)
 		if need&NeedRegion != 0 {
-			sp += p
-			spy += float32(p * yv)
-			sy += yv
+			sp += float64(p)
+			spy += float64(float32(p * yv))
+			sy += float64(yv)
 		}
 		if need&NeedSquared != 0 {
-			spp += float32(p * p)
-			syy += float32(yv * yv)
+			spp += float64(float32(p * p))
+			syy += float64(float32(yv * yv))
 		}
 		if need&(NeedCE|NeedFocal) != 0 {
 			l1p := log1pf(e)
@@ -96,7 +98,7 @@ func sigmoidStatsGeneric(x, y []float32, prm *SigmoidParams, s *SigmoidSums[floa
 				// but subtracts for pw < 1 (badly as pw nears 0).
 				spx := max(xv, 0) + l1p
 				spn := max(-xv, 0) + l1p
-				bce += fma32(1-yv, spx, float32(float32(pw*yv)*spn))
+				bce += float64(fma32(1-yv, spx, float32(float32(pw*yv)*spn)))
 			}
 			if need&NeedFocal != 0 {
 				// max(x,0) - x*y is (1-y)*x for x > 0, -x*y for x < 0, rounded
@@ -107,11 +109,11 @@ func sigmoidStatsGeneric(x, y []float32, prm *SigmoidParams, s *SigmoidSums[floa
 				if alpha >= 0 {
 					f *= fma32(alpha, yv, float32((1-alpha)*(1-yv)))
 				}
-				foc += f
+				foc += float64(f)
 			}
 		}
 	}
-	*s = SigmoidSums[float32]{P: sp, PY: spy, Y: sy, PP: spp, YY: syy, BCE: bce, Focal: foc}
+	*s = SigmoidSums[float32]{P: float32(sp), PY: float32(spy), Y: float32(sy), PP: float32(spp), YY: float32(syy), BCE: float32(bce), Focal: float32(foc)}
 }
 
 func sigmoidGradGeneric(x, y []float32, c *SigmoidCoef, dst []float32) {
@@ -161,6 +163,10 @@ func softmaxPixel(x []float32, S, i int, e []float32) (sum, mx float32) {
 	return sum, mx
 }
 
+// subBlock is the run of pixels whose per-class sums the generic softmax
+// statistics add up in float32 before adding them to the block's sums.
+const subBlock = 32
+
 func softmaxStatsGeneric[L Label](x []float32, S, lo, hi int, lab []L, prm *SoftmaxParams, s *SoftmaxSums[float32]) {
 	C := prm.C
 	e := prm.Scratch[:C]
@@ -169,7 +175,33 @@ func softmaxStatsGeneric[L Label](x []float32, S, lo, hi int, lab []L, prm *Soft
 	clear(sPY)
 	clear(sCount)
 	clear(sPP)
-	var ce, w, foc, valid float32
+	// The block's sums: the scalars in float64, the per-class sums in
+	// float32 over runs of subBlock pixels (in the scratch, when it holds
+	// 4*C floats) added to the block's float32 sums, so that even a block
+	// of equal values keeps its sums within a few float32 roundings.
+	var ce, w, foc, valid float64
+	tP, tPY, tPP := sP, sPY, sPP
+	sub := len(prm.Scratch) >= 4*C
+	if sub {
+		tP, tPY, tPP = prm.Scratch[C:2*C], prm.Scratch[2*C:3*C], prm.Scratch[3*C:4*C]
+		clear(tP)
+		clear(tPY)
+		clear(tPP)
+	}
+	run := 0
+	flush := func() {
+		if sub {
+			for c := range sP {
+				sP[c] += tP[c]
+				sPY[c] += tPY[c]
+				sPP[c] += tPP[c]
+			}
+			clear(tP)
+			clear(tPY)
+			clear(tPP)
+		}
+		run = 0
+	}
 	need := prm.Need
 	// Product mode (CE without class weights or focal term): every pixel's
 	// CE is log(sum) - (1-eps)*z_y - eps/C*sum_k z_k (z = x - max), and
@@ -193,13 +225,16 @@ func softmaxStatsGeneric[L Label](x []float32, S, lo, hi int, lab []L, prm *Soft
 		if need&NeedRegion != 0 {
 			for c, v := range e {
 				p := v * inv
-				sP[c] += p
+				tP[c] += p
 				if need&NeedSquared != 0 {
-					sPP[c] += float32(p * p)
+					tPP[c] += float32(p * p)
 				}
 			}
-			sPY[y] += e[y] * inv
+			tPY[y] += e[y] * inv
 			sCount[y]++
+			if run++; run == subBlock {
+				flush()
+			}
 		}
 		if prodMode {
 			l := float32((x[int(y)*S+i] - mx) * -(1 - prm.Smoothing))
@@ -210,7 +245,7 @@ func softmaxStatsGeneric[L Label](x []float32, S, lo, hi int, lab []L, prm *Soft
 				}
 				l = fma32(-(prm.Smoothing / float32(C)), sz, l)
 			}
-			ce += l
+			ce += float64(l)
 			w++
 			hi := prod * sum
 			plo = fma32(plo, sum, fma32(prod, sum, -hi)) // the exact error of prod*sum, plus plo*sum
@@ -243,8 +278,8 @@ func softmaxStatsGeneric[L Label](x []float32, S, lo, hi int, lab []L, prm *Soft
 					}
 					l += float32(prm.Smoothing / float32(C) * sm)
 				}
-				ce += l
-				w += wy
+				ce += float64(l)
+				w += float64(wy)
 			}
 			if need&NeedFocal != 0 {
 				pt1 := 1 - e[y]*inv
@@ -252,15 +287,16 @@ func softmaxStatsGeneric[L Label](x []float32, S, lo, hi int, lab []L, prm *Soft
 				if prm.Alpha != nil {
 					f *= prm.Alpha[y]
 				}
-				foc += f
+				foc += float64(f)
 			}
 		}
 	}
 	if prodMode {
 		// log(prod + plo) = log(prod) + log1p(plo/prod), plo/prod < 2^-13
-		ce += fma32(pexp, vmath.Ln2Hi, fma32(pexp, vmath.Ln2Lo, logf(prod)+plo/prod))
+		ce += float64(fma32(pexp, vmath.Ln2Hi, fma32(pexp, vmath.Ln2Lo, logf(prod)+plo/prod)))
 	}
-	s.CE, s.W, s.Focal, s.Valid = ce, w, foc, valid
+	flush()
+	s.CE, s.W, s.Focal, s.Valid = float32(ce), float32(w), float32(foc), float32(valid)
 }
 
 func softmaxGradGeneric[L Label](x []float32, S, lo, hi int, lab []L, c *SoftmaxCoef, dst []float32) {

@@ -215,16 +215,21 @@ func (b *Binary) run(ws *workspace, logits, targets []float32, sh Shape, grad []
 	if err := b.check(ws, logits, targets, sh, grad); err != nil {
 		return 0, err
 	}
-	ws.st.reset(sh.N, sh.C)
+	pooled := sh.S < poolMaxS && !ws.bn.perImage()
+	if pooled {
+		ws.st.reset(1, sh.C) // the batch's sums: no per-image statistics
+	} else {
+		ws.st.reset(sh.N, sh.C)
+	}
 	ws.st.kind = kindSigmoid
 	if grad != nil && len(ws.bn.regions) == 0 {
-		b.fused(ws, &ws.st, logits, targets, sh, grad)
+		b.fused(ws, &ws.st, logits, targets, sh, grad, pooled)
 		return b.finalize(ws, &ws.st, false), nil
 	}
-	b.accumulate(ws, &ws.st, logits, targets, sh, 0)
+	b.accumulate(ws, &ws.st, logits, targets, sh, 0, pooled)
 	value := b.finalize(ws, &ws.st, grad != nil)
 	if grad != nil {
-		b.gradient(ws, logits, targets, sh, 0, grad)
+		b.gradient(ws, logits, targets, sh, 0, grad, pooled)
 	}
 	return value, nil
 }
@@ -249,7 +254,7 @@ func (b *Binary) accumulateImpl(ws *workspace, st *Stats, logits, targets []floa
 		return err
 	}
 	st.kind = kindSigmoid
-	b.accumulate(ws, st, logits, targets, sh, first)
+	b.accumulate(ws, st, logits, targets, sh, first, false)
 	return nil
 }
 
@@ -299,26 +304,25 @@ func (b *Binary) gradientImpl(ws *workspace, st *Stats, logits, targets []float3
 		return 0, err
 	}
 	value := b.finalize(ws, st, true)
-	b.gradient(ws, logits, targets, sh, first, grad)
+	b.gradient(ws, logits, targets, sh, first, grad, false)
 	return value, nil
 }
 
 // accumulate runs the statistics pass over the chunks of every plane of the
 // shard and adds the chunk sums to st in chunk order.
-func (b *Binary) accumulate(ws *workspace, st *Stats, logits, targets []float32, sh Shape, first int) {
-	N, C, S := sh.N, sh.C, sh.S
-	px := chunkPixels
-	cpp := (S + px - 1) / px
-	chunks := N * C * cpp
+func (b *Binary) accumulate(ws *workspace, st *Stats, logits, targets []float32, sh Shape, first int, pooled bool) {
+	C := sh.C
+	g := sigmoidGeom(sh, pooled)
+	chunks := g.chunks
 	workers := workerCount(b.Workers, sh, chunks)
-	ws.growWorkers(workers, C, chunks, true)
-	ws.job = job{ws: ws, kind: sigmoidStats, chunks: chunks, cpi: cpp, px: px, sh: sh, logits: logits, targets: targets}
+	ws.growWorkers(workers, C, chunks, g.poolLen(sh, true), true)
+	ws.job = job{ws: ws, kind: sigmoidStats, chunks: chunks, cpi: g.cpi, px: g.px, group: g.group, sh: sh, logits: logits, targets: targets}
 	ws.runJob(&ws.job, workers)
 	ws.job = job{}
 
 	P, PY, Y, PP, YY := st.block(sP), st.block(sPY), st.block(sY), st.block(sPP), st.block(sYY)
 	for i := 0; i < chunks; i++ {
-		r := first*C + i/cpp
+		r := g.plane(first, C, i)
 		t := &ws.sgChunks[i]
 		P[r] += t.P
 		PY[r] += t.PY
@@ -335,9 +339,9 @@ func (b *Binary) accumulate(ws *workspace, st *Stats, logits, targets []float32,
 // sigmoid focal): their gradient scales depend only on the element count,
 // so one pass writes the gradient and adds the BCE and focal sums to st, the
 // same sums as accumulate's, in the same chunk order.
-func (b *Binary) fused(ws *workspace, st *Stats, logits, targets []float32, sh Shape, grad []float32) {
+func (b *Binary) fused(ws *workspace, st *Stats, logits, targets []float32, sh Shape, grad []float32, pooled bool) {
 	p := &ws.bn
-	N, C, S := sh.N, sh.C, sh.S
+	C := sh.C
 	total := float64(sh.Len())
 	ws.ceScale, ws.focScale = 0, 0
 	if d := divisor(p.bceT.Reduction, total, total); p.bce && d != 0 {
@@ -346,12 +350,11 @@ func (b *Binary) fused(ws *workspace, st *Stats, logits, targets []float32, sh S
 	if d := divisor(p.focalT.Reduction, total, total); p.focal && d != 0 {
 		ws.focScale = float32(p.wFoc / d)
 	}
-	px := chunkPixels
-	cpp := (S + px - 1) / px
-	chunks := N * C * cpp
+	g := sigmoidGeom(sh, pooled)
+	chunks := g.chunks
 	workers := workerCount(b.Workers, sh, chunks)
-	ws.growWorkers(workers, C, chunks, true)
-	ws.job = job{ws: ws, kind: sigmoidFused, chunks: chunks, cpi: cpp, px: px, sh: sh, logits: logits, targets: targets, grad: grad}
+	ws.growWorkers(workers, C, chunks, g.poolLen(sh, true), true)
+	ws.job = job{ws: ws, kind: sigmoidFused, chunks: chunks, cpi: g.cpi, px: g.px, group: g.group, sh: sh, logits: logits, targets: targets, grad: grad}
 	ws.runJob(&ws.job, workers)
 	ws.job = job{}
 	for i := 0; i < chunks; i++ {
@@ -399,14 +402,13 @@ func (b *Binary) finalize(ws *workspace, st *Stats, coefs bool) float64 {
 
 // gradient runs the gradient pass over the chunks of a shard whose first
 // image is image first of the statistics finalized last.
-func (b *Binary) gradient(ws *workspace, logits, targets []float32, sh Shape, first int, grad []float32) {
-	N, C, S := sh.N, sh.C, sh.S
-	px := chunkPixels
-	cpp := (S + px - 1) / px
-	chunks := N * C * cpp
+func (b *Binary) gradient(ws *workspace, logits, targets []float32, sh Shape, first int, grad []float32, pooled bool) {
+	C := sh.C
+	g := sigmoidGeom(sh, pooled)
+	chunks := g.chunks
 	workers := workerCount(b.Workers, sh, chunks)
-	ws.growWorkers(workers, C, 0, true)
-	ws.job = job{ws: ws, kind: sigmoidGrad, chunks: chunks, cpi: cpp, px: px, sh: sh, first: first,
+	ws.growWorkers(workers, C, 0, g.poolLen(sh, true), true)
+	ws.job = job{ws: ws, kind: sigmoidGrad, chunks: chunks, cpi: g.cpi, px: g.px, group: g.group, sh: sh, first: first,
 		logits: logits, targets: targets, grad: grad}
 	ws.runJob(&ws.job, workers)
 	ws.job = job{}

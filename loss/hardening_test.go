@@ -491,3 +491,4 @@ func TestWeightScale(t *testing.T) {
 		t.Errorf("PosWeight 3e38: %v, want ErrWeight", err)
 	}
 }
+

@@ -249,16 +249,21 @@ func (m *Multiclass) run(ws *workspace, logits []float32, labels Labels, sh Shap
 	if err := m.check(ws, logits, labels, sh, grad); err != nil {
 		return 0, err
 	}
-	ws.st.reset(sh.N, sh.C)
+	pooled := sh.S < poolMaxS && !ws.mc.perImage()
+	if pooled {
+		ws.st.reset(1, sh.C) // the batch's sums: no per-image statistics
+	} else {
+		ws.st.reset(sh.N, sh.C)
+	}
 	ws.st.kind = kindSoftmax
 	if grad != nil && len(ws.mc.regions) == 0 {
-		m.fused(ws, &ws.st, logits, labels, sh, grad)
+		m.fused(ws, &ws.st, logits, labels, sh, grad, pooled)
 		return m.finalize(ws, &ws.st, false), nil
 	}
-	m.accumulate(ws, &ws.st, logits, labels, sh, 0)
+	m.accumulate(ws, &ws.st, logits, labels, sh, 0, pooled)
 	value := m.finalize(ws, &ws.st, grad != nil)
 	if grad != nil {
-		m.gradient(ws, logits, labels, sh, 0, grad)
+		m.gradient(ws, logits, labels, sh, 0, grad, pooled)
 	}
 	return value, nil
 }
@@ -284,7 +289,7 @@ func (m *Multiclass) accumulateImpl(ws *workspace, st *Stats, logits []float32, 
 		return err
 	}
 	st.kind = kindSoftmax
-	m.accumulate(ws, st, logits, labels, sh, first)
+	m.accumulate(ws, st, logits, labels, sh, first, false)
 	return nil
 }
 
@@ -334,30 +339,29 @@ func (m *Multiclass) gradientImpl(ws *workspace, st *Stats, logits []float32, la
 		return 0, err
 	}
 	value := m.finalize(ws, st, true)
-	m.gradient(ws, logits, labels, sh, first, grad)
+	m.gradient(ws, logits, labels, sh, first, grad, false)
 	return value, nil
 }
 
 // accumulate runs the statistics pass over the chunks of the shard and adds
 // the chunk sums to st in chunk order.
-func (m *Multiclass) accumulate(ws *workspace, st *Stats, logits []float32, labels Labels, sh Shape, first int) {
+func (m *Multiclass) accumulate(ws *workspace, st *Stats, logits []float32, labels Labels, sh Shape, first int, pooled bool) {
 	p := &ws.mc
-	N, C, S := sh.N, sh.C, sh.S
-	px := softmaxChunk(C)
-	cpi := (S + px - 1) / px
-	chunks := N * cpi
+	C := sh.C
+	g := softmaxGeom(sh, pooled)
+	chunks := g.chunks
 	workers := workerCount(m.Workers, sh, chunks)
-	ws.growWorkers(workers, C, chunks, false)
+	ws.growWorkers(workers, C, chunks, g.poolLen(sh, false), false)
 	for w := range ws.workers[:workers] {
 		ws.workers[w].smPrm = p.params(C, m.Ignore, ws.workers[w].scratch)
 	}
-	ws.job = job{ws: ws, kind: softmaxStats, chunks: chunks, cpi: cpi, px: px, sh: sh, logits: logits, labels: labels}
+	ws.job = job{ws: ws, kind: softmaxStats, chunks: chunks, cpi: g.cpi, px: g.px, group: g.group, sh: sh, logits: logits, labels: labels}
 	ws.runJob(&ws.job, workers)
 	ws.job = job{}
 
 	P, PY, Y, PP, YY := st.block(sP), st.block(sPY), st.block(sY), st.block(sPP), st.block(sYY)
 	for i := 0; i < chunks; i++ {
-		r := (first + i/cpi) * C
+		r := g.image(first, i) * C
 		b := ws.chunkBuf[4*C*i : 4*C*(i+1)]
 		for c := 0; c < C; c++ {
 			P[r+c] += b[c]
@@ -378,9 +382,9 @@ func (m *Multiclass) accumulate(ws *workspace, st *Stats, logits []float32, labe
 // and count of the non-ignored pixels), so one pass over the logits writes
 // the gradient and adds the CE, W, Focal and Valid sums to st, the same
 // sums as accumulate's, in the same chunk order.
-func (m *Multiclass) fused(ws *workspace, st *Stats, logits []float32, labels Labels, sh Shape, grad []float32) {
+func (m *Multiclass) fused(ws *workspace, st *Stats, logits []float32, labels Labels, sh Shape, grad []float32, pooled bool) {
 	p := &ws.mc
-	N, C, S := sh.N, sh.C, sh.S
+	C := sh.C
 	wsum, valid := ws.labelTotals(labels, C, m.Ignore, m.ceWeights(p))
 	var ceScale, focScale float32
 	dCE, dFoc := p.divisors(wsum, valid)
@@ -390,17 +394,16 @@ func (m *Multiclass) fused(ws *workspace, st *Stats, logits []float32, labels La
 	if dFoc != 0 {
 		focScale = float32(p.wFocal / dFoc)
 	}
-	px := softmaxChunk(C)
-	cpi := (S + px - 1) / px
-	chunks := N * cpi
+	g := softmaxGeom(sh, pooled)
+	chunks := g.chunks
 	workers := workerCount(m.Workers, sh, chunks)
-	ws.growWorkers(workers, C, chunks, false)
+	ws.growWorkers(workers, C, chunks, g.poolLen(sh, false), false)
 	for w := range ws.workers[:workers] {
 		st := &ws.workers[w]
 		st.smPrm = p.params(C, m.Ignore, st.scratch)
 		st.smCoef = coef(&st.smPrm, ceScale, focScale)
 	}
-	ws.job = job{ws: ws, kind: softmaxFused, chunks: chunks, cpi: cpi, px: px, sh: sh, logits: logits, labels: labels, grad: grad}
+	ws.job = job{ws: ws, kind: softmaxFused, chunks: chunks, cpi: g.cpi, px: g.px, group: g.group, sh: sh, logits: logits, labels: labels, grad: grad}
 	ws.runJob(&ws.job, workers)
 	ws.job = job{}
 	for i := 0; i < chunks; i++ {
@@ -465,19 +468,18 @@ func (m *Multiclass) finalize(ws *workspace, st *Stats, coefs bool) float64 {
 
 // gradient runs the gradient pass over the chunks of a shard whose first
 // image is image first of the statistics finalized last.
-func (m *Multiclass) gradient(ws *workspace, logits []float32, labels Labels, sh Shape, first int, grad []float32) {
+func (m *Multiclass) gradient(ws *workspace, logits []float32, labels Labels, sh Shape, first int, grad []float32, pooled bool) {
 	p := &ws.mc
-	N, C, S := sh.N, sh.C, sh.S
-	px := softmaxChunk(C)
-	cpi := (S + px - 1) / px
-	chunks := N * cpi
+	C := sh.C
+	g := softmaxGeom(sh, pooled)
+	chunks := g.chunks
 	workers := workerCount(m.Workers, sh, chunks)
-	ws.growWorkers(workers, C, 0, false)
+	ws.growWorkers(workers, C, 0, g.poolLen(sh, false), false)
 	for w := range ws.workers[:workers] {
 		prm := p.params(C, m.Ignore, ws.workers[w].scratch)
 		ws.workers[w].smCoef = coef(&prm, ws.ceScale, ws.focScale)
 	}
-	ws.job = job{ws: ws, kind: softmaxGrad, chunks: chunks, cpi: cpi, px: px, sh: sh, first: first,
+	ws.job = job{ws: ws, kind: softmaxGrad, chunks: chunks, cpi: g.cpi, px: g.px, group: g.group, sh: sh, first: first,
 		logits: logits, labels: labels, grad: grad, region: len(p.regions) > 0}
 	ws.runJob(&ws.job, workers)
 	ws.job = job{}

@@ -26,6 +26,81 @@ const chunkPixels = 16 * kernels.BlockSize
 // softmax pass over C classes: 16 kernel blocks.
 func softmaxChunk(C int) int { return 16 * kernels.BlockPixels(C) }
 
+// Small images (S below poolMaxS) pool: one chunk is a group of whole
+// images whose planes are gathered into a worker buffer, so that a kernel
+// call covers many images instead of a handful of pixels, and the gradient
+// is scattered back. It serves Forward and Backward of losses without
+// per-image statistics (no PerImage region term): their statistics are
+// summed over the batch into a Stats of one image (N = 1), so that neither
+// the statistics nor the gradient coefficients grow with N. Blocks then span
+// images, so the float32 partial sums differ from the per-image passes of
+// Accumulate by rounding; the result is still fixed by the shape alone.
+const poolMaxS = 64
+
+// poolPixels is the number of pixels a pooled chunk gathers at most (about
+// four kernel blocks, whole images).
+func poolPixels(C int) int { return 4 * kernels.BlockPixels(C) }
+
+// poolGroup returns the images of one pooled chunk for images of S pixels.
+func poolGroup(C, S int) int { return max(1, poolPixels(C)/S) }
+
+// geom is how a pass cuts a shape into chunks: px pixels per chunk and cpi
+// chunks per image (softmax) or plane (sigmoid), or, pooled, group images
+// per chunk.
+type geom struct {
+	px, cpi, chunks, group int
+}
+
+func softmaxGeom(sh Shape, pooled bool) geom {
+	if pooled {
+		g := poolGroup(sh.C, sh.S)
+		return geom{group: g, chunks: (sh.N + g - 1) / g}
+	}
+	px := softmaxChunk(sh.C)
+	cpi := (sh.S + px - 1) / px
+	return geom{px: px, cpi: cpi, chunks: sh.N * cpi}
+}
+
+func sigmoidGeom(sh Shape, pooled bool) geom {
+	if pooled {
+		g := max(1, poolPixels(1)/sh.S)
+		return geom{group: g, chunks: (sh.N + g - 1) / g * sh.C}
+	}
+	px := chunkPixels
+	cpp := (sh.S + px - 1) / px
+	return geom{px: px, cpi: cpp, chunks: sh.N * sh.C * cpp}
+}
+
+// image returns the statistics' image of softmax chunk i of a shard whose
+// first image is first (0 when pooled: a Stats of one image).
+func (g geom) image(first, i int) int {
+	if g.group > 0 {
+		return 0
+	}
+	return first + i/g.cpi
+}
+
+// plane returns the statistics' entry n*C+c of sigmoid chunk i (c when
+// pooled).
+func (g geom) plane(first, C, i int) int {
+	if g.group > 0 {
+		return i % C
+	}
+	return first*C + i/g.cpi
+}
+
+// poolLen returns the floats of each pooled buffer of a worker (0 unless
+// pooled).
+func (g geom) poolLen(sh Shape, sigmoid bool) int {
+	if g.group == 0 {
+		return 0
+	}
+	if sigmoid {
+		return g.group * sh.S
+	}
+	return sh.C * g.group * sh.S
+}
+
 // minParallel is the number of logits below which a call stays on the
 // caller's goroutine.
 const minParallel = 1 << 17
@@ -41,7 +116,9 @@ type workerState struct {
 	sgCoef  kernels.SigmoidCoef
 	sgBlk   kernels.SigmoidSums[float32]
 	scratch []float32
-	_       cpu.CacheLinePad
+	// Pooled chunks: the gathered logits (and targets) and the gradient.
+	px, py, pg []float32
+	_          cpu.CacheLinePad
 }
 
 type jobKind int
@@ -71,6 +148,7 @@ type job struct {
 	grad    []float32
 	first   int  // index of the shard's first image in the statistics
 	region  bool // the gradient has region coefficients
+	group   int  // images per chunk when pooled (small S), else 0
 }
 
 // run processes chunks until none is left.
@@ -86,6 +164,10 @@ func (j *job) run(w int) {
 }
 
 func (j *job) chunk(st *workerState, i int) {
+	if j.group > 0 {
+		j.pooled(st, i)
+		return
+	}
 	ws, C, S := j.ws, j.sh.C, j.sh.S
 	n, k := i/j.cpi, i%j.cpi // image (or plane) and chunk within it
 	lo := k * j.px
@@ -146,6 +228,156 @@ func (j *job) chunk(st *workerState, i int) {
 		out := &ws.sgChunks[i]
 		*out = kernels.SigmoidSums[float64]{}
 		kernels.SigmoidFused(j.logits[o+lo:o+hi], j.targets[o+lo:o+hi], &st.sgPrm, &st.sgCoef, &st.sgBlk, out, j.grad[o+lo:o+hi])
+	}
+}
+
+// pooled runs chunk i of a pooled pass: for softmax, images [n0, n1) of
+// group i; for sigmoid, channel i%C of the images of group i/C. Their planes
+// are gathered into the worker's buffers as one image of M = (n1-n0)*S
+// pixels (the labels of consecutive images are consecutive already), the
+// kernels run on it, and a gradient is scattered back. The statistics are
+// those of image 0 (a Stats of N = 1).
+func (j *job) pooled(st *workerState, i int) {
+	ws, N, C, S := j.ws, j.sh.N, j.sh.C, j.sh.S
+	sigmoid := j.kind >= sigmoidStats
+	gi, c := i, 0
+	if sigmoid {
+		gi, c = i/C, i%C
+	}
+	n0 := gi * j.group
+	n1 := min(n0+j.group, N)
+	M := (n1 - n0) * S
+	switch {
+	case sigmoid:
+		x, y := st.px[:M], st.py[:M]
+		o := n0 * C * S
+		plane(x, j.logits[o:], C, S, n1-n0, c, false)
+		plane(y, j.targets[o:], C, S, n1-n0, c, false)
+		st.sgPrm = ws.bn.params(c)
+		switch j.kind {
+		case sigmoidStats:
+			out := &ws.sgChunks[i]
+			*out = kernels.SigmoidSums[float64]{}
+			kernels.SigmoidPlane(x, y, &st.sgPrm, &st.sgBlk, out)
+			return
+		case sigmoidGrad:
+			st.sgCoef = kernels.SigmoidCoef{
+				A: ws.a[c], B: ws.b[c], E: ws.e[c],
+				BCEScale: ws.ceScale, PosWeight: st.sgPrm.PosWeight,
+				FocalScale: ws.focScale, FocalAlpha: st.sgPrm.FocalAlpha, FocalGamma: st.sgPrm.FocalGamma,
+			}
+			kernels.SigmoidGrad(x, y, &st.sgCoef, st.pg[:M])
+		case sigmoidFused:
+			st.sgCoef = kernels.SigmoidCoef{
+				BCEScale: ws.ceScale, PosWeight: st.sgPrm.PosWeight,
+				FocalScale: ws.focScale, FocalAlpha: st.sgPrm.FocalAlpha, FocalGamma: st.sgPrm.FocalGamma,
+			}
+			out := &ws.sgChunks[i]
+			*out = kernels.SigmoidSums[float64]{}
+			kernels.SigmoidFused(x, y, &st.sgPrm, &st.sgCoef, &st.sgBlk, out, st.pg[:M])
+		}
+		plane(st.pg[:M], j.grad[n0*C*S:], C, S, n1-n0, c, true)
+	default:
+		x := st.px[:C*M]
+		transpose(x, j.logits[n0*C*S:n1*C*S], C, S, n1-n0, false)
+		var l8 []uint8
+		var l32 []int32
+		if j.labels.i32 != nil {
+			l32 = j.labels.i32[n0*S : n1*S]
+		} else {
+			l8 = j.labels.u8[n0*S : n1*S]
+		}
+		g := st.pg[:C*M]
+		switch j.kind {
+		case softmaxStats:
+			out := ws.chunkSums(i, C)
+			if l32 != nil {
+				kernels.SoftmaxRange(x, M, 0, M, l32, &st.smPrm, &st.smBlk, &out)
+			} else {
+				kernels.SoftmaxRange(x, M, 0, M, l8, &st.smPrm, &st.smBlk, &out)
+			}
+			ws.chunkScalars[i] = [4]float64{out.CE, out.W, out.Focal, out.Valid}
+			return
+		case softmaxGrad:
+			if j.region {
+				st.smCoef.A, st.smCoef.B, st.smCoef.E = ws.a[:C], ws.b[:C], ws.e[:C]
+			}
+			if l32 != nil {
+				kernels.SoftmaxGradRange(x, M, 0, M, l32, &st.smCoef, g)
+			} else {
+				kernels.SoftmaxGradRange(x, M, 0, M, l8, &st.smCoef, g)
+			}
+		case softmaxFused:
+			var out kernels.SoftmaxSums[float64]
+			if l32 != nil {
+				kernels.SoftmaxFusedRange(x, M, 0, M, l32, &st.smPrm, &st.smCoef, &st.smBlk, &out, g)
+			} else {
+				kernels.SoftmaxFusedRange(x, M, 0, M, l8, &st.smPrm, &st.smCoef, &st.smBlk, &out, g)
+			}
+			ws.chunkScalars[i] = [4]float64{out.CE, out.W, out.Focal, out.Valid}
+		}
+		transpose(g, j.grad[n0*C*S:n1*C*S], C, S, n1-n0, true)
+	}
+}
+
+// transpose moves G consecutive images of C planes of S pixels (img, NCHW)
+// to and from C planes of G*S pixels (planes): planes -> img when back.
+func transpose(planes, img []float32, C, S, G int, back bool) {
+	M := G * S
+	planes, img = planes[:C*M], img[:C*M]
+	if S == 1 {
+		for c := 0; c < C; c++ {
+			p := planes[c*M : (c+1)*M]
+			if back {
+				for k, v := range p {
+					img[k*C+c] = v
+				}
+			} else {
+				for k := range p {
+					p[k] = img[k*C+c]
+				}
+			}
+		}
+		return
+	}
+	for k := 0; k < G; k++ {
+		for c := 0; c < C; c++ {
+			a := planes[c*M+k*S : c*M+(k+1)*S]
+			b := img[(k*C+c)*S : (k*C+c+1)*S]
+			if back {
+				copy(b, a)
+			} else {
+				copy(a, b)
+			}
+		}
+	}
+}
+
+// plane moves plane c of G consecutive images of C planes of S pixels (img)
+// to and from G*S consecutive values (p): p -> img when back.
+func plane(p, img []float32, C, S, G, c int, back bool) {
+	p = p[:G*S]
+	if S == 1 {
+		img = img[:(G-1)*C+c+1]
+		if back {
+			for k, v := range p {
+				img[k*C+c] = v
+			}
+		} else {
+			for k := range p {
+				p[k] = img[k*C+c]
+			}
+		}
+		return
+	}
+	for k := 0; k < G; k++ {
+		a := p[k*S : (k+1)*S]
+		b := img[(k*C+c)*S : (k*C+c+1)*S]
+		if back {
+			copy(b, a)
+		} else {
+			copy(a, b)
+		}
 	}
 }
 

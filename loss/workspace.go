@@ -113,9 +113,10 @@ func (ws *workspace) grow(N, C int) {
 	clear(ws.e64)
 }
 
-// growWorkers sizes the per-worker state for w workers and C classes, and
-// the chunk buffers for the given number of chunks.
-func (ws *workspace) growWorkers(w, C, chunks int, sigmoid bool) {
+// growWorkers sizes the per-worker state for w workers and C classes, the
+// chunk buffers for the given number of chunks and each worker's pooled
+// buffers to pool floats.
+func (ws *workspace) growWorkers(w, C, chunks, pool int, sigmoid bool) {
 	if len(ws.workers) < w {
 		ws.workers = append(ws.workers, make([]workerState, w-len(ws.workers))...)
 	}
@@ -123,6 +124,12 @@ func (ws *workspace) growWorkers(w, C, chunks int, sigmoid bool) {
 		st := &ws.workers[i]
 		st.scratch = grow(st.scratch, kernels.ScratchLen(C))
 		st.smBlk.P, st.smBlk.PY, st.smBlk.Count, st.smBlk.PP = grow(st.smBlk.P, C), grow(st.smBlk.PY, C), grow(st.smBlk.Count, C), grow(st.smBlk.PP, C)
+		if pool > 0 {
+			st.px, st.pg = grow(st.px, pool), grow(st.pg, pool)
+			if sigmoid {
+				st.py = grow(st.py, pool)
+			}
+		}
 	}
 	if sigmoid {
 		ws.sgChunks = grow(ws.sgChunks, chunks)
@@ -186,3 +193,17 @@ func (ws *workspace) coefs() {
 		ws.a[i], ws.b[i], ws.e[i] = float32(ws.a64[i]), float32(ws.b64[i]), float32(ws.e64[i])
 	}
 }
+
+// perImage reports whether a region term of the plan needs per-image
+// statistics.
+func perImage(rs []Region) bool {
+	for i := range rs {
+		if rs[i].PerImage {
+			return true
+		}
+	}
+	return false
+}
+
+func (p *mcPlan) perImage() bool { return perImage(p.regions) }
+func (p *bnPlan) perImage() bool { return perImage(p.regions) }
