@@ -491,4 +491,3 @@ func TestWeightScale(t *testing.T) {
 		t.Errorf("PosWeight 3e38: %v, want ErrWeight", err)
 	}
 }
-
