@@ -5,14 +5,14 @@
 package asm
 
 // ConfusionU8NEON adds kernels.confusionGeneric's counts of pixels [lo, hi) (hi-lo <= kernels.BlockSize)
-// of x (nc planes of S pixels) to tp, fp and fn: per pixel not labelled ign (-1: none), with k the first
+// of x (nc planes of S pixels) to tp, fp and fn: per pixel not labelled ign (-1: none) nor outside [0, nc), with k the first
 // class of largest logit (NaN never wins), tp[y]++ when k == y, else fp[k]++ and fn[y]++.
 //
 //go:noescape
 func ConfusionU8NEON(x []float32, S int, nc int, lo int, hi int, lab []uint8, ign int32, tp []int64, fp []int64, fn []int64)
 
 // ConfusionI32NEON adds kernels.confusionGeneric's counts of pixels [lo, hi) (hi-lo <= kernels.BlockSize)
-// of x (nc planes of S pixels) to tp, fp and fn: per pixel not labelled ign (-1: none), with k the first
+// of x (nc planes of S pixels) to tp, fp and fn: per pixel not labelled ign (-1: none) nor outside [0, nc), with k the first
 // class of largest logit (NaN never wins), tp[y]++ when k == y, else fp[k]++ and fn[y]++.
 //
 //go:noescape

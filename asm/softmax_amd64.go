@@ -5,7 +5,8 @@
 package asm
 
 // SoftmaxStatsU8AVX2 computes kernels.softmaxStatsGeneric over pixels [lo, hi) (at most kernels.BlockSize) of one
-// image into out = P[C], PY[C], Count[C], PP[C], CE, W, Focal, Valid. ign is the ignore label (-1: none).
+// image into out = P[C], PY[C], Count[C], PP[C], CE, W, Focal, Valid. ign is the ignore label (-1: none);
+// pixels labelled ign or outside [0, C) are skipped (their gradient is 0).
 // tab holds 8 floats per class: the CE weight (used when flags&512) and the focal alpha (flags&256);
 // scr is 64-byte aligned, at least 5*16*C floats; eps1 = 1-eps, epsC = eps/C, wsum = the sum of the CE weights.
 //
@@ -17,7 +18,8 @@ func SoftmaxStatsU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, C int, 
 // w (CE weight, flags&512), alpha (flags&256), kappa (CEScale*eps/C*w, flags&1024), A, B, E (flags&4);
 // k1 = CEScale*(1-eps), k2 = CEScale*eps*wsum/C, fs = FocalScale; scr is 64-byte aligned, at
 // least 16*C floats (32*C for AVX2). flags&2048: dst+lo and S*4 are 64-byte aligned, full vectors are
-// stored non-temporally. The Focal variant adds the focal term.
+// stored non-temporally. The Focal variant adds the focal term. Pixels labelled ign (-1: none) or
+// outside [0, C) get 0.
 //
 //go:noescape
 func SoftmaxGradU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
@@ -27,7 +29,8 @@ func SoftmaxGradU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, C int, i
 // w (CE weight, flags&512), alpha (flags&256), kappa (CEScale*eps/C*w, flags&1024), A, B, E (flags&4);
 // k1 = CEScale*(1-eps), k2 = CEScale*eps*wsum/C, fs = FocalScale; scr is 64-byte aligned, at
 // least 16*C floats (32*C for AVX2). flags&2048: dst+lo and S*4 are 64-byte aligned, full vectors are
-// stored non-temporally. The Focal variant adds the focal term.
+// stored non-temporally. The Focal variant adds the focal term. Pixels labelled ign (-1: none) or
+// outside [0, C) get 0.
 //
 //go:noescape
 func SoftmaxGradFocalU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
@@ -45,7 +48,8 @@ func SoftmaxFusedU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, C int, 
 func SoftmaxFusedFocalU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)
 
 // SoftmaxStatsI32AVX2 computes kernels.softmaxStatsGeneric over pixels [lo, hi) (at most kernels.BlockSize) of one
-// image into out = P[C], PY[C], Count[C], PP[C], CE, W, Focal, Valid. ign is the ignore label (-1: none).
+// image into out = P[C], PY[C], Count[C], PP[C], CE, W, Focal, Valid. ign is the ignore label (-1: none);
+// pixels labelled ign or outside [0, C) are skipped (their gradient is 0).
 // tab holds 8 floats per class: the CE weight (used when flags&512) and the focal alpha (flags&256);
 // scr is 64-byte aligned, at least 5*16*C floats; eps1 = 1-eps, epsC = eps/C, wsum = the sum of the CE weights.
 //
@@ -57,7 +61,8 @@ func SoftmaxStatsI32AVX2(x []float32, S int, lo int, hi int, lab []int32, C int,
 // w (CE weight, flags&512), alpha (flags&256), kappa (CEScale*eps/C*w, flags&1024), A, B, E (flags&4);
 // k1 = CEScale*(1-eps), k2 = CEScale*eps*wsum/C, fs = FocalScale; scr is 64-byte aligned, at
 // least 16*C floats (32*C for AVX2). flags&2048: dst+lo and S*4 are 64-byte aligned, full vectors are
-// stored non-temporally. The Focal variant adds the focal term.
+// stored non-temporally. The Focal variant adds the focal term. Pixels labelled ign (-1: none) or
+// outside [0, C) get 0.
 //
 //go:noescape
 func SoftmaxGradI32AVX2(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
@@ -67,7 +72,8 @@ func SoftmaxGradI32AVX2(x []float32, S int, lo int, hi int, lab []int32, C int, 
 // w (CE weight, flags&512), alpha (flags&256), kappa (CEScale*eps/C*w, flags&1024), A, B, E (flags&4);
 // k1 = CEScale*(1-eps), k2 = CEScale*eps*wsum/C, fs = FocalScale; scr is 64-byte aligned, at
 // least 16*C floats (32*C for AVX2). flags&2048: dst+lo and S*4 are 64-byte aligned, full vectors are
-// stored non-temporally. The Focal variant adds the focal term.
+// stored non-temporally. The Focal variant adds the focal term. Pixels labelled ign (-1: none) or
+// outside [0, C) get 0.
 //
 //go:noescape
 func SoftmaxGradFocalI32AVX2(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
@@ -85,7 +91,8 @@ func SoftmaxFusedI32AVX2(x []float32, S int, lo int, hi int, lab []int32, C int,
 func SoftmaxFusedFocalI32AVX2(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)
 
 // SoftmaxStatsU8AVX512 computes kernels.softmaxStatsGeneric over pixels [lo, hi) (at most kernels.BlockSize) of one
-// image into out = P[C], PY[C], Count[C], PP[C], CE, W, Focal, Valid. ign is the ignore label (-1: none).
+// image into out = P[C], PY[C], Count[C], PP[C], CE, W, Focal, Valid. ign is the ignore label (-1: none);
+// pixels labelled ign or outside [0, C) are skipped (their gradient is 0).
 // tab holds 8 floats per class: the CE weight (used when flags&512) and the focal alpha (flags&256);
 // scr is 64-byte aligned, at least 5*16*C floats; eps1 = 1-eps, epsC = eps/C, wsum = the sum of the CE weights.
 //
@@ -97,7 +104,8 @@ func SoftmaxStatsU8AVX512(x []float32, S int, lo int, hi int, lab []uint8, C int
 // w (CE weight, flags&512), alpha (flags&256), kappa (CEScale*eps/C*w, flags&1024), A, B, E (flags&4);
 // k1 = CEScale*(1-eps), k2 = CEScale*eps*wsum/C, fs = FocalScale; scr is 64-byte aligned, at
 // least 16*C floats (32*C for AVX2). flags&2048: dst+lo and S*4 are 64-byte aligned, full vectors are
-// stored non-temporally. The Focal variant adds the focal term.
+// stored non-temporally. The Focal variant adds the focal term. Pixels labelled ign (-1: none) or
+// outside [0, C) get 0.
 //
 //go:noescape
 func SoftmaxGradU8AVX512(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
@@ -107,7 +115,8 @@ func SoftmaxGradU8AVX512(x []float32, S int, lo int, hi int, lab []uint8, C int,
 // w (CE weight, flags&512), alpha (flags&256), kappa (CEScale*eps/C*w, flags&1024), A, B, E (flags&4);
 // k1 = CEScale*(1-eps), k2 = CEScale*eps*wsum/C, fs = FocalScale; scr is 64-byte aligned, at
 // least 16*C floats (32*C for AVX2). flags&2048: dst+lo and S*4 are 64-byte aligned, full vectors are
-// stored non-temporally. The Focal variant adds the focal term.
+// stored non-temporally. The Focal variant adds the focal term. Pixels labelled ign (-1: none) or
+// outside [0, C) get 0.
 //
 //go:noescape
 func SoftmaxGradFocalU8AVX512(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
@@ -125,7 +134,8 @@ func SoftmaxFusedU8AVX512(x []float32, S int, lo int, hi int, lab []uint8, C int
 func SoftmaxFusedFocalU8AVX512(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)
 
 // SoftmaxStatsI32AVX512 computes kernels.softmaxStatsGeneric over pixels [lo, hi) (at most kernels.BlockSize) of one
-// image into out = P[C], PY[C], Count[C], PP[C], CE, W, Focal, Valid. ign is the ignore label (-1: none).
+// image into out = P[C], PY[C], Count[C], PP[C], CE, W, Focal, Valid. ign is the ignore label (-1: none);
+// pixels labelled ign or outside [0, C) are skipped (their gradient is 0).
 // tab holds 8 floats per class: the CE weight (used when flags&512) and the focal alpha (flags&256);
 // scr is 64-byte aligned, at least 5*16*C floats; eps1 = 1-eps, epsC = eps/C, wsum = the sum of the CE weights.
 //
@@ -137,7 +147,8 @@ func SoftmaxStatsI32AVX512(x []float32, S int, lo int, hi int, lab []int32, C in
 // w (CE weight, flags&512), alpha (flags&256), kappa (CEScale*eps/C*w, flags&1024), A, B, E (flags&4);
 // k1 = CEScale*(1-eps), k2 = CEScale*eps*wsum/C, fs = FocalScale; scr is 64-byte aligned, at
 // least 16*C floats (32*C for AVX2). flags&2048: dst+lo and S*4 are 64-byte aligned, full vectors are
-// stored non-temporally. The Focal variant adds the focal term.
+// stored non-temporally. The Focal variant adds the focal term. Pixels labelled ign (-1: none) or
+// outside [0, C) get 0.
 //
 //go:noescape
 func SoftmaxGradI32AVX512(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
@@ -147,7 +158,8 @@ func SoftmaxGradI32AVX512(x []float32, S int, lo int, hi int, lab []int32, C int
 // w (CE weight, flags&512), alpha (flags&256), kappa (CEScale*eps/C*w, flags&1024), A, B, E (flags&4);
 // k1 = CEScale*(1-eps), k2 = CEScale*eps*wsum/C, fs = FocalScale; scr is 64-byte aligned, at
 // least 16*C floats (32*C for AVX2). flags&2048: dst+lo and S*4 are 64-byte aligned, full vectors are
-// stored non-temporally. The Focal variant adds the focal term.
+// stored non-temporally. The Focal variant adds the focal term. Pixels labelled ign (-1: none) or
+// outside [0, C) get 0.
 //
 //go:noescape
 func SoftmaxGradFocalI32AVX512(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)

@@ -6,7 +6,7 @@ package asm
 
 // SoftmaxStatsU8NEON adds kernels.softmaxStatsGeneric's per-class sums of pixels [lo, hi) (hi-lo <=
 // kernels.BlockSize) of x (nc planes of S pixels) to P, PY, Count and PP, and writes out[0:4] = CE, W,
-// Focal, Valid. Pixels labelled ign are skipped (-1: none). flags: kernels.Flags | 256 (alpha) | 512
+// Focal, Valid. Pixels labelled ign (-1: none) or outside [0, nc) are skipped. flags: kernels.Flags | 256 (alpha) | 512
 // (CE weights w) | 1024 (smoothing) | 2048 (scr has 4*nc floats of scratch); eps1 = 1-eps, epsC = eps/C,
 // wsum = sum of the CE weights (nc without); gmode classifies gamma as for SigmoidStats.
 //
@@ -14,7 +14,7 @@ package asm
 func SoftmaxStatsU8NEON(x []float32, S int, lo int, hi int, lab []uint8, nc int, ign int32, flags uint64, w []float32, alpha []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, scr []float32, P []float32, PY []float32, Count []float32, PP []float32, out []float32)
 
 // SoftmaxGradU8NEON writes kernels.softmaxGradGeneric's gradient of pixels [lo, hi) (hi-lo <=
-// kernels.BlockSize) into dst (nc planes of S pixels, like x). Pixels labelled ign get 0 (-1: none).
+// kernels.BlockSize) into dst (nc planes of S pixels, like x). Pixels labelled ign (-1: none) or outside [0, nc) get 0.
 // flags: 1 (CE: tau = tauK*w_y, s = tau + sK), 2 (focal), 4 (region terms A, B, E), 256 (alpha), 512
 // (CE weights w), 1024 (smoothing: kappa*w_k); gmode and g1mode classify gamma and gamma-1 as for
 // SigmoidGrad.
@@ -24,7 +24,7 @@ func SoftmaxGradU8NEON(x []float32, S int, lo int, hi int, lab []uint8, nc int, 
 
 // SoftmaxStatsI32NEON adds kernels.softmaxStatsGeneric's per-class sums of pixels [lo, hi) (hi-lo <=
 // kernels.BlockSize) of x (nc planes of S pixels) to P, PY, Count and PP, and writes out[0:4] = CE, W,
-// Focal, Valid. Pixels labelled ign are skipped (-1: none). flags: kernels.Flags | 256 (alpha) | 512
+// Focal, Valid. Pixels labelled ign (-1: none) or outside [0, nc) are skipped. flags: kernels.Flags | 256 (alpha) | 512
 // (CE weights w) | 1024 (smoothing) | 2048 (scr has 4*nc floats of scratch); eps1 = 1-eps, epsC = eps/C,
 // wsum = sum of the CE weights (nc without); gmode classifies gamma as for SigmoidStats.
 //
@@ -32,7 +32,7 @@ func SoftmaxGradU8NEON(x []float32, S int, lo int, hi int, lab []uint8, nc int, 
 func SoftmaxStatsI32NEON(x []float32, S int, lo int, hi int, lab []int32, nc int, ign int32, flags uint64, w []float32, alpha []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, scr []float32, P []float32, PY []float32, Count []float32, PP []float32, out []float32)
 
 // SoftmaxGradI32NEON writes kernels.softmaxGradGeneric's gradient of pixels [lo, hi) (hi-lo <=
-// kernels.BlockSize) into dst (nc planes of S pixels, like x). Pixels labelled ign get 0 (-1: none).
+// kernels.BlockSize) into dst (nc planes of S pixels, like x). Pixels labelled ign (-1: none) or outside [0, nc) get 0.
 // flags: 1 (CE: tau = tauK*w_y, s = tau + sK), 2 (focal), 4 (region terms A, B, E), 256 (alpha), 512
 // (CE weights w), 1024 (smoothing: kappa*w_k); gmode and g1mode classify gamma and gamma-1 as for
 // SigmoidGrad.

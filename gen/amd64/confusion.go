@@ -35,7 +35,7 @@ func confusion(t *Tier, u8 bool) {
 	t.text(name, fmt.Sprintf("func(x []float32, S, C, lo, hi int, lab []%s, ign int32, tp, fp, fn []int64)", lt))
 	Doc(fmt.Sprintf("%s adds kernels.confusionGeneric's counts of pixels [lo, hi) (at most kernels.BlockSize)", name),
 		"of one image to tp, fp and fn (C each): the argmax is the first class of largest logit, a NaN",
-		"never wins. ign is the ignore label (-1: none).")
+		"never wins. ign is the ignore label (-1: none); pixels labelled ign or outside [0, C) are skipped.")
 	var a softmaxArgs
 	a.x = Load(Param("x").Base(), GP64()).(GPVirtual)
 	lo := Load(Param("lo"), GP64()).(GPVirtual)
@@ -48,7 +48,7 @@ func confusion(t *Tier, u8 bool) {
 	SHLQ(U8(2), a.stride)
 	a.C = arg("C")
 	t.stream(a.n, []ptr{{a.x, 4}, {a.lab, elem}}, func(tail *Mask, rem GPVirtual) {
-		st := t.loadPixels(a.lab, u8, arg("ign"), tail, rem)
+		st := t.loadPixels(a.lab, u8, arg("ign"), a.C, tail, rem)
 		best, am := t.V(), t.V()
 		t.load(Mem{Base: a.x}, best, st.valid)
 		VXORPS(am, am, am)
