@@ -4,9 +4,9 @@
 
 #include "textflag.h"
 
-// func ConfusionU8AVX2(x []float32, S int, C int, lo int, hi int, lab []uint8, ign int32, tp []int64, fp []int64, fn []int64)
+// func confusionU8AVX2(x []float32, S int, C int, lo int, hi int, lab []uint8, ign int32, tp []int64, fp []int64, fn []int64)
 // Requires: AVX, AVX2, POPCNT
-TEXT ·ConfusionU8AVX2(SB), NOSPLIT, $0-160
+TEXT ·confusionU8AVX2(SB), NOSPLIT, $0-160
 	MOVQ x_base+0(FP), AX
 	MOVQ lo+40(FP), CX
 	MOVQ hi+48(FP), DX
@@ -164,9 +164,9 @@ done_3:
 	VZEROUPPER
 	RET
 
-// func ConfusionI32AVX2(x []float32, S int, C int, lo int, hi int, lab []int32, ign int32, tp []int64, fp []int64, fn []int64)
+// func confusionI32AVX2(x []float32, S int, C int, lo int, hi int, lab []int32, ign int32, tp []int64, fp []int64, fn []int64)
 // Requires: AVX, AVX2, POPCNT
-TEXT ·ConfusionI32AVX2(SB), NOSPLIT, $0-160
+TEXT ·confusionI32AVX2(SB), NOSPLIT, $0-160
 	MOVQ x_base+0(FP), AX
 	MOVQ lo+40(FP), CX
 	MOVQ hi+48(FP), DX
@@ -313,9 +313,9 @@ done_13:
 	VZEROUPPER
 	RET
 
-// func ConfusionBinaryAVX2(x []float32, y []float32, thr float32, out []int64)
+// func confusionBinaryAVX2(x []float32, y []float32, thr float32, out []int64)
 // Requires: AVX, AVX2, POPCNT
-TEXT ·ConfusionBinaryAVX2(SB), NOSPLIT, $0-80
+TEXT ·confusionBinaryAVX2(SB), NOSPLIT, $0-80
 	MOVQ x_base+0(FP), AX
 	MOVQ y_base+24(FP), CX
 	MOVQ x_len+8(FP), DX
@@ -376,9 +376,9 @@ done_22:
 	VZEROUPPER
 	RET
 
-// func ConfusionU8AVX512(x []float32, S int, C int, lo int, hi int, lab []uint8, ign int32, tp []int64, fp []int64, fn []int64)
+// func confusionU8AVX512(x []float32, S int, C int, lo int, hi int, lab []uint8, ign int32, tp []int64, fp []int64, fn []int64)
 // Requires: AVX, AVX512BW, AVX512DQ, AVX512F, AVX512VL, BMI2, POPCNT
-TEXT ·ConfusionU8AVX512(SB), NOSPLIT, $0-160
+TEXT ·confusionU8AVX512(SB), NOSPLIT, $0-160
 	MOVQ x_base+0(FP), AX
 	MOVQ lo+40(FP), CX
 	MOVQ hi+48(FP), DX
@@ -520,9 +520,9 @@ done_25:
 	VZEROUPPER
 	RET
 
-// func ConfusionI32AVX512(x []float32, S int, C int, lo int, hi int, lab []int32, ign int32, tp []int64, fp []int64, fn []int64)
+// func confusionI32AVX512(x []float32, S int, C int, lo int, hi int, lab []int32, ign int32, tp []int64, fp []int64, fn []int64)
 // Requires: AVX, AVX512DQ, AVX512F, BMI2, POPCNT
-TEXT ·ConfusionI32AVX512(SB), NOSPLIT, $0-160
+TEXT ·confusionI32AVX512(SB), NOSPLIT, $0-160
 	MOVQ x_base+0(FP), AX
 	MOVQ lo+40(FP), CX
 	MOVQ hi+48(FP), DX
@@ -663,9 +663,9 @@ done_34:
 	VZEROUPPER
 	RET
 
-// func ConfusionBinaryAVX512(x []float32, y []float32, thr float32, out []int64)
+// func confusionBinaryAVX512(x []float32, y []float32, thr float32, out []int64)
 // Requires: AVX, AVX512F, BMI2, POPCNT
-TEXT ·ConfusionBinaryAVX512(SB), NOSPLIT, $0-80
+TEXT ·confusionBinaryAVX512(SB), NOSPLIT, $0-80
 	MOVQ x_base+0(FP), AX
 	MOVQ y_base+24(FP), CX
 	MOVQ x_len+8(FP), DX

@@ -4,8 +4,8 @@
 
 #include "textflag.h"
 
-// func ConfusionU8NEON(x []float32, S int, nc int, lo int, hi int, lab []uint8, ign int32, tp []int64, fp []int64, fn []int64)
-TEXT ·ConfusionU8NEON(SB), NOSPLIT, $0-160
+// func confusionU8NEON(x []float32, S int, nc int, lo int, hi int, lab []uint8, ign int32, tp []int64, fp []int64, fn []int64)
+TEXT ·confusionU8NEON(SB), NOSPLIT, $0-160
 	MOVD    $confusionneon<>(SB), R0
 	MOVD    x_base+0(FP), R1
 	MOVD    lab_base+56(FP), R2
@@ -257,8 +257,8 @@ lanes_20:
 pxdone_3:
 	RET
 
-// func ConfusionI32NEON(x []float32, S int, nc int, lo int, hi int, lab []int32, ign int32, tp []int64, fp []int64, fn []int64)
-TEXT ·ConfusionI32NEON(SB), NOSPLIT, $0-160
+// func confusionI32NEON(x []float32, S int, nc int, lo int, hi int, lab []int32, ign int32, tp []int64, fp []int64, fn []int64)
+TEXT ·confusionI32NEON(SB), NOSPLIT, $0-160
 	MOVD    $confusionneon<>(SB), R0
 	MOVD    x_base+0(FP), R1
 	MOVD    lab_base+56(FP), R2
@@ -506,8 +506,8 @@ lanes_46:
 pxdone_29:
 	RET
 
-// func ConfusionBinaryNEON(x []float32, y []float32, thr float32, out []int64)
-TEXT ·ConfusionBinaryNEON(SB), NOSPLIT, $0-80
+// func confusionBinaryNEON(x []float32, y []float32, thr float32, out []int64)
+TEXT ·confusionBinaryNEON(SB), NOSPLIT, $0-80
 	MOVD    $confusionneon<>(SB), R0
 	MOVD    x_base+0(FP), R1
 	MOVD    y_base+24(FP), R2

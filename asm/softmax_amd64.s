@@ -4,9 +4,9 @@
 
 #include "textflag.h"
 
-// func SoftmaxStatsU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
+// func softmaxStatsU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
 // Requires: AVX, AVX2, FMA3, MMX+
-TEXT ·SoftmaxStatsU8AVX2(SB), NOSPLIT, $576-192
+TEXT ·softmaxStatsU8AVX2(SB), NOSPLIT, $576-192
 	MOVQ   x_base+0(FP), AX
 	MOVQ   lo+32(FP), CX
 	MOVQ   hi+40(FP), DX
@@ -1119,9 +1119,9 @@ noprod_59:
 	VZEROUPPER
 	RET
 
-// func SoftmaxGradU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
+// func softmaxGradU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
 // Requires: AVX, AVX2, FMA3, MMX+
-TEXT ·SoftmaxGradU8AVX2(SB), NOSPLIT, $224-200
+TEXT ·softmaxGradU8AVX2(SB), NOSPLIT, $224-200
 	MOVQ x_base+0(FP), AX
 	MOVQ lo+32(FP), CX
 	MOVQ hi+40(FP), DX
@@ -1575,9 +1575,9 @@ noflag_94:
 	VZEROUPPER
 	RET
 
-// func SoftmaxGradFocalU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
+// func softmaxGradFocalU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
 // Requires: AVX, AVX2, FMA3, MMX+
-TEXT ·SoftmaxGradFocalU8AVX2(SB), NOSPLIT, $448-200
+TEXT ·softmaxGradFocalU8AVX2(SB), NOSPLIT, $448-200
 	MOVQ x_base+0(FP), AX
 	MOVQ lo+32(FP), CX
 	MOVQ hi+40(FP), DX
@@ -2653,9 +2653,9 @@ noflag_151:
 	VZEROUPPER
 	RET
 
-// func SoftmaxFusedU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)
+// func softmaxFusedU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)
 // Requires: AVX, AVX2, FMA3, MMX+
-TEXT ·SoftmaxFusedU8AVX2(SB), NOSPLIT, $704-248
+TEXT ·softmaxFusedU8AVX2(SB), NOSPLIT, $704-248
 	MOVQ    x_base+0(FP), AX
 	MOVQ    lo+32(FP), CX
 	MOVQ    hi+40(FP), DX
@@ -3886,9 +3886,9 @@ noprod_225:
 	VZEROUPPER
 	RET
 
-// func SoftmaxFusedFocalU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)
+// func softmaxFusedFocalU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)
 // Requires: AVX, AVX2, FMA3, MMX+
-TEXT ·SoftmaxFusedFocalU8AVX2(SB), NOSPLIT, $768-248
+TEXT ·softmaxFusedFocalU8AVX2(SB), NOSPLIT, $768-248
 	MOVQ    x_base+0(FP), AX
 	MOVQ    lo+32(FP), CX
 	MOVQ    hi+40(FP), DX
@@ -5535,9 +5535,9 @@ noflag_314:
 	VZEROUPPER
 	RET
 
-// func SoftmaxStatsI32AVX2(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
+// func softmaxStatsI32AVX2(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
 // Requires: AVX, AVX2, FMA3, MMX+
-TEXT ·SoftmaxStatsI32AVX2(SB), NOSPLIT, $576-192
+TEXT ·softmaxStatsI32AVX2(SB), NOSPLIT, $576-192
 	MOVQ   x_base+0(FP), AX
 	MOVQ   lo+32(FP), CX
 	MOVQ   hi+40(FP), DX
@@ -6639,9 +6639,9 @@ noprod_372:
 	VZEROUPPER
 	RET
 
-// func SoftmaxGradI32AVX2(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
+// func softmaxGradI32AVX2(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
 // Requires: AVX, AVX2, FMA3, MMX+
-TEXT ·SoftmaxGradI32AVX2(SB), NOSPLIT, $224-200
+TEXT ·softmaxGradI32AVX2(SB), NOSPLIT, $224-200
 	MOVQ x_base+0(FP), AX
 	MOVQ lo+32(FP), CX
 	MOVQ hi+40(FP), DX
@@ -7084,9 +7084,9 @@ noflag_406:
 	VZEROUPPER
 	RET
 
-// func SoftmaxGradFocalI32AVX2(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
+// func softmaxGradFocalI32AVX2(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
 // Requires: AVX, AVX2, FMA3, MMX+
-TEXT ·SoftmaxGradFocalI32AVX2(SB), NOSPLIT, $448-200
+TEXT ·softmaxGradFocalI32AVX2(SB), NOSPLIT, $448-200
 	MOVQ x_base+0(FP), AX
 	MOVQ lo+32(FP), CX
 	MOVQ hi+40(FP), DX
@@ -8151,9 +8151,9 @@ noflag_462:
 	VZEROUPPER
 	RET
 
-// func SoftmaxFusedI32AVX2(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)
+// func softmaxFusedI32AVX2(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)
 // Requires: AVX, AVX2, FMA3, MMX+
-TEXT ·SoftmaxFusedI32AVX2(SB), NOSPLIT, $704-248
+TEXT ·softmaxFusedI32AVX2(SB), NOSPLIT, $704-248
 	MOVQ    x_base+0(FP), AX
 	MOVQ    lo+32(FP), CX
 	MOVQ    hi+40(FP), DX
@@ -9373,9 +9373,9 @@ noprod_535:
 	VZEROUPPER
 	RET
 
-// func SoftmaxFusedFocalI32AVX2(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)
+// func softmaxFusedFocalI32AVX2(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)
 // Requires: AVX, AVX2, FMA3, MMX+
-TEXT ·SoftmaxFusedFocalI32AVX2(SB), NOSPLIT, $768-248
+TEXT ·softmaxFusedFocalI32AVX2(SB), NOSPLIT, $768-248
 	MOVQ    x_base+0(FP), AX
 	MOVQ    lo+32(FP), CX
 	MOVQ    hi+40(FP), DX
@@ -11011,9 +11011,9 @@ noflag_623:
 	VZEROUPPER
 	RET
 
-// func SoftmaxStatsU8AVX512(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
+// func softmaxStatsU8AVX512(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
 // Requires: AVX, AVX512BW, AVX512DQ, AVX512F, AVX512VL, BMI2, MMX+
-TEXT ·SoftmaxStatsU8AVX512(SB), NOSPLIT, $0-192
+TEXT ·softmaxStatsU8AVX512(SB), NOSPLIT, $0-192
 	MOVQ   x_base+0(FP), AX
 	MOVQ   lo+32(FP), CX
 	MOVQ   hi+40(FP), DX
@@ -11962,9 +11962,9 @@ noprod_681:
 	VZEROUPPER
 	RET
 
-// func SoftmaxGradU8AVX512(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
+// func softmaxGradU8AVX512(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
 // Requires: AVX, AVX512BW, AVX512DQ, AVX512F, AVX512VL, BMI2, MMX+
-TEXT ·SoftmaxGradU8AVX512(SB), NOSPLIT, $0-200
+TEXT ·softmaxGradU8AVX512(SB), NOSPLIT, $0-200
 	MOVQ x_base+0(FP), AX
 	MOVQ lo+32(FP), CX
 	MOVQ hi+40(FP), DX
@@ -12370,9 +12370,9 @@ noflag_715:
 	VZEROUPPER
 	RET
 
-// func SoftmaxGradFocalU8AVX512(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
+// func softmaxGradFocalU8AVX512(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
 // Requires: AVX, AVX512BW, AVX512DQ, AVX512F, AVX512VL, BMI2, MMX+
-TEXT ·SoftmaxGradFocalU8AVX512(SB), NOSPLIT, $0-200
+TEXT ·softmaxGradFocalU8AVX512(SB), NOSPLIT, $0-200
 	MOVQ x_base+0(FP), AX
 	MOVQ lo+32(FP), CX
 	MOVQ hi+40(FP), DX
@@ -13284,9 +13284,9 @@ noflag_771:
 	VZEROUPPER
 	RET
 
-// func SoftmaxFusedU8AVX512(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)
+// func softmaxFusedU8AVX512(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)
 // Requires: AVX, AVX512BW, AVX512DQ, AVX512F, AVX512VL, BMI2, MMX+
-TEXT ·SoftmaxFusedU8AVX512(SB), NOSPLIT, $0-248
+TEXT ·softmaxFusedU8AVX512(SB), NOSPLIT, $0-248
 	MOVQ    x_base+0(FP), AX
 	MOVQ    lo+32(FP), CX
 	MOVQ    hi+40(FP), DX
@@ -14335,9 +14335,9 @@ noprod_844:
 	VZEROUPPER
 	RET
 
-// func SoftmaxFusedFocalU8AVX512(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)
+// func softmaxFusedFocalU8AVX512(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)
 // Requires: AVX, AVX512BW, AVX512DQ, AVX512F, AVX512VL, BMI2, MMX+
-TEXT ·SoftmaxFusedFocalU8AVX512(SB), NOSPLIT, $0-248
+TEXT ·softmaxFusedFocalU8AVX512(SB), NOSPLIT, $0-248
 	MOVQ   x_base+0(FP), AX
 	MOVQ   lo+32(FP), CX
 	MOVQ   hi+40(FP), DX
@@ -15734,9 +15734,9 @@ noflag_932:
 	VZEROUPPER
 	RET
 
-// func SoftmaxStatsI32AVX512(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
+// func softmaxStatsI32AVX512(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
 // Requires: AVX, AVX512DQ, AVX512F, BMI2, MMX+
-TEXT ·SoftmaxStatsI32AVX512(SB), NOSPLIT, $0-192
+TEXT ·softmaxStatsI32AVX512(SB), NOSPLIT, $0-192
 	MOVQ   x_base+0(FP), AX
 	MOVQ   lo+32(FP), CX
 	MOVQ   hi+40(FP), DX
@@ -16684,9 +16684,9 @@ noprod_990:
 	VZEROUPPER
 	RET
 
-// func SoftmaxGradI32AVX512(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
+// func softmaxGradI32AVX512(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
 // Requires: AVX, AVX512DQ, AVX512F, BMI2, MMX+
-TEXT ·SoftmaxGradI32AVX512(SB), NOSPLIT, $0-200
+TEXT ·softmaxGradI32AVX512(SB), NOSPLIT, $0-200
 	MOVQ x_base+0(FP), AX
 	MOVQ lo+32(FP), CX
 	MOVQ hi+40(FP), DX
@@ -17091,9 +17091,9 @@ noflag_1024:
 	VZEROUPPER
 	RET
 
-// func SoftmaxGradFocalI32AVX512(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
+// func softmaxGradFocalI32AVX512(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
 // Requires: AVX, AVX512DQ, AVX512F, BMI2, MMX+
-TEXT ·SoftmaxGradFocalI32AVX512(SB), NOSPLIT, $0-200
+TEXT ·softmaxGradFocalI32AVX512(SB), NOSPLIT, $0-200
 	MOVQ x_base+0(FP), AX
 	MOVQ lo+32(FP), CX
 	MOVQ hi+40(FP), DX
@@ -18004,9 +18004,9 @@ noflag_1080:
 	VZEROUPPER
 	RET
 
-// func SoftmaxFusedI32AVX512(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)
+// func softmaxFusedI32AVX512(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)
 // Requires: AVX, AVX512DQ, AVX512F, BMI2, MMX+
-TEXT ·SoftmaxFusedI32AVX512(SB), NOSPLIT, $0-248
+TEXT ·softmaxFusedI32AVX512(SB), NOSPLIT, $0-248
 	MOVQ    x_base+0(FP), AX
 	MOVQ    lo+32(FP), CX
 	MOVQ    hi+40(FP), DX
@@ -19054,9 +19054,9 @@ noprod_1153:
 	VZEROUPPER
 	RET
 
-// func SoftmaxFusedFocalI32AVX512(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)
+// func softmaxFusedFocalI32AVX512(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)
 // Requires: AVX, AVX512DQ, AVX512F, BMI2, MMX+
-TEXT ·SoftmaxFusedFocalI32AVX512(SB), NOSPLIT, $0-248
+TEXT ·softmaxFusedFocalI32AVX512(SB), NOSPLIT, $0-248
 	MOVQ   x_base+0(FP), AX
 	MOVQ   lo+32(FP), CX
 	MOVQ   hi+40(FP), DX

@@ -4,8 +4,8 @@
 
 #include "textflag.h"
 
-// func SoftmaxStatsU8NEON(x []float32, S int, lo int, hi int, lab []uint8, nc int, ign int32, flags uint64, w []float32, alpha []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, scr []float32, P []float32, PY []float32, Count []float32, PP []float32, out []float32)
-TEXT ·SoftmaxStatsU8NEON(SB), NOSPLIT, $0-312
+// func softmaxStatsU8NEON(x []float32, S int, lo int, hi int, lab []uint8, nc int, ign int32, flags uint64, w []float32, alpha []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, scr []float32, P []float32, PY []float32, Count []float32, PP []float32, out []float32)
+TEXT ·softmaxStatsU8NEON(SB), NOSPLIT, $0-312
 	MOVD    $softmaxneon<>(SB), R0
 	MOVD    x_base+0(FP), R1
 	MOVD    lab_base+48(FP), R2
@@ -1169,8 +1169,8 @@ noprodend_72:
 	FMOVS   F0, 12(R16)
 	RET
 
-// func SoftmaxGradU8NEON(x []float32, S int, lo int, hi int, lab []uint8, nc int, ign int32, flags uint64, w []float32, alpha []float32, A []float32, B []float32, E []float32, tauK float32, sK float32, kappa float32, focalScale float32, gamma float32, gmode int, g1mode int, dst []float32)
-TEXT ·SoftmaxGradU8NEON(SB), NOSPLIT, $0-280
+// func softmaxGradU8NEON(x []float32, S int, lo int, hi int, lab []uint8, nc int, ign int32, flags uint64, w []float32, alpha []float32, A []float32, B []float32, E []float32, tauK float32, sK float32, kappa float32, focalScale float32, gamma float32, gmode int, g1mode int, dst []float32)
+TEXT ·softmaxGradU8NEON(SB), NOSPLIT, $0-280
 	MOVD    $softmaxneon<>(SB), R0
 	MOVD    x_base+0(FP), R1
 	MOVD    lab_base+48(FP), R2
@@ -2360,8 +2360,8 @@ clsdone_131:
 pxdone_75:
 	RET
 
-// func SoftmaxStatsI32NEON(x []float32, S int, lo int, hi int, lab []int32, nc int, ign int32, flags uint64, w []float32, alpha []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, scr []float32, P []float32, PY []float32, Count []float32, PP []float32, out []float32)
-TEXT ·SoftmaxStatsI32NEON(SB), NOSPLIT, $0-312
+// func softmaxStatsI32NEON(x []float32, S int, lo int, hi int, lab []int32, nc int, ign int32, flags uint64, w []float32, alpha []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, scr []float32, P []float32, PY []float32, Count []float32, PP []float32, out []float32)
+TEXT ·softmaxStatsI32NEON(SB), NOSPLIT, $0-312
 	MOVD    $softmaxneon<>(SB), R0
 	MOVD    x_base+0(FP), R1
 	MOVD    lab_base+48(FP), R2
@@ -3521,8 +3521,8 @@ noprodend_208:
 	FMOVS   F0, 12(R16)
 	RET
 
-// func SoftmaxGradI32NEON(x []float32, S int, lo int, hi int, lab []int32, nc int, ign int32, flags uint64, w []float32, alpha []float32, A []float32, B []float32, E []float32, tauK float32, sK float32, kappa float32, focalScale float32, gamma float32, gmode int, g1mode int, dst []float32)
-TEXT ·SoftmaxGradI32NEON(SB), NOSPLIT, $0-280
+// func softmaxGradI32NEON(x []float32, S int, lo int, hi int, lab []int32, nc int, ign int32, flags uint64, w []float32, alpha []float32, A []float32, B []float32, E []float32, tauK float32, sK float32, kappa float32, focalScale float32, gamma float32, gmode int, g1mode int, dst []float32)
+TEXT ·softmaxGradI32NEON(SB), NOSPLIT, $0-280
 	MOVD    $softmaxneon<>(SB), R0
 	MOVD    x_base+0(FP), R1
 	MOVD    lab_base+48(FP), R2

@@ -36,7 +36,7 @@ var neonTier = func() *tier {
 
 // neonBlocked calls an elementwise kernel on blocks of at most BlockSize
 // elements.
-func neonBlocked(f func(dst, x []float32)) func(dst, x []float32) {
+func neonBlocked(f func(dst, x []float32) error) func(dst, x []float32) {
 	return func(dst, x []float32) {
 		x = x[:len(dst)]
 		for len(dst) > 0 {

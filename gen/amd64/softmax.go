@@ -248,7 +248,7 @@ func softmaxStats(t *Tier, u8 bool) {
 	ln, lt, elem := labelName(u8)
 	name := "SoftmaxStats" + ln + t.Name
 	t.text(name, fmt.Sprintf("func(x []float32, S, lo, hi int, lab []%s, C int, ign int32, flags uint64, tab, scr []float32, eps1, epsC, wsum, gamma float32, gmode int, out []float32)", lt))
-	Doc(fmt.Sprintf("%s computes kernels.softmaxStatsGeneric over pixels [lo, hi) (at most kernels.BlockSize) of one", name),
+	t.doc(fmt.Sprintf("%s computes kernels.softmaxStatsGeneric over pixels [lo, hi) (at most kernels.BlockSize) of one", name),
 		"image into out = P[C], PY[C], Count[C], PP[C], CE, W, Focal, Valid. ign is the ignore label (-1: none);",
 		"pixels labelled ign or outside [0, C) are skipped (their gradient is 0).",
 		"tab holds 8 floats per class: the CE weight (used when flags&512) and the focal alpha (flags&256);",
@@ -630,7 +630,7 @@ func softmaxGradKernel(t *Tier, u8, focal, fused bool) {
 			sig += ", sflags uint64, eps1, epsC, wsum float32, out []float32"
 		}
 		t.text(name, sig+")")
-		Doc(fmt.Sprintf("%s writes kernels.softmaxGradGeneric's gradient of pixels [lo, hi) (at most", name),
+		t.doc(fmt.Sprintf("%s writes kernels.softmaxGradGeneric's gradient of pixels [lo, hi) (at most", name),
 			"kernels.BlockSize) of one image into dst (C planes S apart, like x). tab holds 8 floats per class:",
 			"w (CE weight, flags&512), alpha (flags&256), kappa (CEScale*eps/C*w, flags&1024), A, B, E (flags&4);",
 			"k1 = CEScale*(1-eps), k2 = CEScale*eps*wsum/C, fs = FocalScale; scr is 64-byte aligned, at",
@@ -638,7 +638,7 @@ func softmaxGradKernel(t *Tier, u8, focal, fused bool) {
 			"stored non-temporally. The Focal variant adds the focal term. Pixels labelled ign (-1: none) or",
 			"outside [0, C) get 0.")
 		if fused {
-			Doc("It also stores the CE, W, Focal and Valid sums of SoftmaxStats (sflags, eps1, epsC and wsum as",
+			t.doc("It also stores the CE, W, Focal and Valid sums of SoftmaxStats (sflags, eps1, epsC and wsum as",
 				"its flags and arguments; tab's w and alpha as it reads them) into out[0:4].")
 		}
 		a := t.softmaxSetup(elem)
