@@ -4,32 +4,32 @@
 
 package asm
 
-// expAVX2 writes exp(x[i]) into dst[i] for i < len(dst) (x at least as long), as kernels/math.go computes it.
+// expAVX2 writes exp(x[i]) into dst[i] for i < len(dst) (x at least as long), as internal/kernels/math.go computes it.
 //
 //go:noescape
 func expAVX2(dst []float32, x []float32)
 
-// logAVX2 writes log(x[i]) into dst[i] for i < len(dst) (x at least as long), as kernels/math.go computes it.
+// logAVX2 writes log(x[i]) into dst[i] for i < len(dst) (x at least as long), as internal/kernels/math.go computes it.
 //
 //go:noescape
 func logAVX2(dst []float32, x []float32)
 
-// sigmoidAVX2 writes 1/(1+exp(-x[i])) into dst[i] for i < len(dst) (x at least as long), as kernels/math.go computes it.
+// sigmoidAVX2 writes 1/(1+exp(-x[i])) into dst[i] for i < len(dst) (x at least as long), as internal/kernels/math.go computes it.
 //
 //go:noescape
 func sigmoidAVX2(dst []float32, x []float32)
 
-// expAVX512 writes exp(x[i]) into dst[i] for i < len(dst) (x at least as long), as kernels/math.go computes it.
+// expAVX512 writes exp(x[i]) into dst[i] for i < len(dst) (x at least as long), as internal/kernels/math.go computes it.
 //
 //go:noescape
 func expAVX512(dst []float32, x []float32)
 
-// logAVX512 writes log(x[i]) into dst[i] for i < len(dst) (x at least as long), as kernels/math.go computes it.
+// logAVX512 writes log(x[i]) into dst[i] for i < len(dst) (x at least as long), as internal/kernels/math.go computes it.
 //
 //go:noescape
 func logAVX512(dst []float32, x []float32)
 
-// sigmoidAVX512 writes 1/(1+exp(-x[i])) into dst[i] for i < len(dst) (x at least as long), as kernels/math.go computes it.
+// sigmoidAVX512 writes 1/(1+exp(-x[i])) into dst[i] for i < len(dst) (x at least as long), as internal/kernels/math.go computes it.
 //
 //go:noescape
 func sigmoidAVX512(dst []float32, x []float32)

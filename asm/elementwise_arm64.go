@@ -4,17 +4,17 @@
 
 package asm
 
-// expNEON writes exp(x[i]) into dst[i] for i < len(dst) (x at least as long), as kernels/math.go computes it.
+// expNEON writes exp(x[i]) into dst[i] for i < len(dst) (x at least as long), as internal/kernels/math.go computes it.
 //
 //go:noescape
 func expNEON(dst []float32, x []float32)
 
-// logNEON writes log(x[i]) into dst[i] for i < len(dst) (x at least as long), as kernels/math.go computes it.
+// logNEON writes log(x[i]) into dst[i] for i < len(dst) (x at least as long), as internal/kernels/math.go computes it.
 //
 //go:noescape
 func logNEON(dst []float32, x []float32)
 
-// sigmoidNEON writes 1/(1+exp(-x[i])) into dst[i] for i < len(dst) (x at least as long), as kernels/math.go computes it.
+// sigmoidNEON writes 1/(1+exp(-x[i])) into dst[i] for i < len(dst) (x at least as long), as internal/kernels/math.go computes it.
 //
 //go:noescape
 func sigmoidNEON(dst []float32, x []float32)

@@ -3,7 +3,7 @@ package loss
 import (
 	"fmt"
 
-	"github.com/segloss/segloss/kernels"
+	"github.com/segloss/segloss/internal/kernels"
 )
 
 // Multiclass is a softmax segmentation loss: a weighted sum of at most one

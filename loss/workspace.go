@@ -3,7 +3,7 @@ package loss
 import (
 	"runtime"
 
-	"github.com/segloss/segloss/kernels"
+	"github.com/segloss/segloss/internal/kernels"
 )
 
 // Workspace holds the buffers of a loss call: statistics, gradient

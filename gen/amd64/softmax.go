@@ -72,7 +72,7 @@ func (t *Tier) loadX(m Mem, d Register, st pixelState) {
 
 // loadPixels loads the labels of one vector of pixels and their validity:
 // a pixel is valid when its label is not ign and is in [0, C), unsigned
-// (kernels/generic.go skipLabel; C, an int argument, is at most 2^31-1,
+// (internal/kernels/generic.go skipLabel; C, an int argument, is at most 2^31-1,
 // so its low 32 bits are C).
 func (t *Tier) loadPixels(lab GPVirtual, u8 bool, ign, C Mem, tail *Mask, rem GPVirtual) pixelState {
 	y := t.V()
@@ -382,7 +382,7 @@ func (t *Tier) sumZ(a softmaxArgs, flags Mem, st pixelState, mx Op) VecVirtual {
 
 // jumpProdMode jumps to l when flags ask for the cross entropy without
 // class weights and without the focal term: the product mode of
-// kernels/generic.go softmaxStatsGeneric, where every pixel's -log p_y
+// internal/kernels/generic.go softmaxStatsGeneric, where every pixel's -log p_y
 // is log(sum) - z_y and the log(sum) of a block are summed as the log of
 // their product.
 func jumpProdMode(flags Mem, l string) {
@@ -412,7 +412,7 @@ func (t *Tier) newProdAccs() *prodAccs {
 	return &prodAccs{as[0], as[1], as[2]}
 }
 
-// ceProduct is the product mode of pixelwiseSums (kernels/generic.go
+// ceProduct is the product mode of pixelwiseSums (internal/kernels/generic.go
 // softmaxStatsGeneric, operation for operation): sCE gets -(1-eps)*z_y -
 // eps/C*sum_k z_k, sW 1, per valid pixel, and the product pr is multiplied
 // by the pixel's sum; ceProductEnd adds its log to sCE.

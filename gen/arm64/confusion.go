@@ -3,7 +3,7 @@ package main
 import "fmt"
 
 // Argmax confusion counts over pixels [lo, hi) of one image, and the
-// thresholded binary counts: kernels/generic.go confusionGeneric and
+// thresholded binary counts: internal/kernels/generic.go confusionGeneric and
 // confusionBinaryGeneric.
 
 func confusionFamily() {

@@ -7,7 +7,7 @@ import (
 )
 
 // The softmax statistics and gradient passes over pixels [lo, hi) of one
-// image (C planes of S pixels): kernels/generic.go softmaxStatsGeneric and
+// image (C planes of S pixels): internal/kernels/generic.go softmaxStatsGeneric and
 // softmaxGradGeneric with 4 neighbouring pixels in the lanes of a vector
 // and a loop over the C planes, no scratch memory.
 //
@@ -102,7 +102,7 @@ func (p *pixels) labels(tail bool) V {
 }
 
 // valid returns the mask of the lanes that are pixels of the block, not
-// ignored and labelled in [0, C) (kernels/generic.go skipLabel), and the
+// ignored and labelled in [0, C) (internal/kernels/generic.go skipLabel), and the
 // labels with every other lane set to 0 (safe to index the per-class
 // arrays with). C is at most 2^31-1.
 func (p *pixels) valid(tail bool, ign, C R) (valid, labz V) {
@@ -248,7 +248,7 @@ func softmaxStats(u8 bool) {
 	}
 	// The product mode's running product of the pixels' sums, as the
 	// double-float prod + plo, prod in [1, 2), times 2^pexp
-	// (kernels/generic.go).
+	// (internal/kernels/generic.go).
 	prod, plo, pexp := vget(), vget(), vget()
 	KfInto(prod, 1)
 	ZERO(plo)
@@ -477,7 +477,7 @@ func softmaxStats(u8 bool) {
 
 // jumpUnlessProdMode jumps to l unless flags ask for the cross entropy
 // without class weights and without the focal term (the product mode of
-// kernels/generic.go softmaxStatsGeneric).
+// internal/kernels/generic.go softmaxStatsGeneric).
 func jumpUnlessProdMode(flags R, l string) {
 	TBZ(flags, bitCE, l)
 	TSTi(flags, 1<<bitFocal|1<<bitWeights)
