@@ -77,8 +77,9 @@ type SigmoidCoef struct {
 }
 
 // SoftmaxParams configures the softmax statistics pass over the C planes of
-// one image. Labels equal to Ignore (when UseIgnore) are skipped entirely;
-// every other label must be in [0, C) (the caller validates).
+// one image. Labels equal to Ignore (when UseIgnore) or outside [0, C) are
+// skipped entirely, on every tier (the loss package rejects the latter
+// before any kernel runs).
 type SoftmaxParams struct {
 	C         int
 	Need      Flags
