@@ -50,12 +50,12 @@ check-generate:
 		echo "asm/ is stale: the generators in gen/ write something else; commit the regenerated files"; exit 1; \
 	fi; rm -rf "$$tmp"
 
-# Every fuzz target of kernels/ against the generic tier: briefly in `make
+# Every fuzz target of internal/kernels/ against the generic tier: briefly in `make
 # test` (a count of inputs, not a time: time-limited runs of a second or two
 # sometimes end in a spurious "context deadline exceeded"), for FUZZTIME each
 # with `make fuzz`.
 FUZZTIME ?= 1m
-FUZZ_TARGETS = $$($(GO) test -list 'Fuzz.*' ./kernels/ | grep '^Fuzz')
+FUZZ_TARGETS = $$($(GO) test -list 'Fuzz.*' ./internal/kernels/ | grep '^Fuzz')
 
 fuzz-short:
 	@$(MAKE) --no-print-directory fuzz FUZZTIME=20000x
@@ -63,13 +63,13 @@ fuzz-short:
 fuzz:
 	@log=$$(mktemp); for f in $(FUZZ_TARGETS); do \
 		echo "fuzz $$f ($(FUZZTIME))"; \
-		$(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) ./kernels/ >$$log 2>&1 || { cat $$log; rm -f $$log; exit 1; }; \
+		$(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) ./internal/kernels/ >$$log 2>&1 || { cat $$log; rm -f $$log; exit 1; }; \
 	done; rm -f $$log
 
 # Exhaustive ULP sweeps of exp, log and sigmoid over every float32 of their
 # domains, on every tier this CPU runs (minutes).
 test-exhaustive:
-	SEGLOSS_EXHAUSTIVE=1 $(GO) test -count=1 -timeout 2h -run 'TestAccuracyExhaustive' -v ./kernels/
+	SEGLOSS_EXHAUSTIVE=1 $(GO) test -count=1 -timeout 2h -run 'TestAccuracyExhaustive' -v ./internal/kernels/
 
 # The worked example, a module of its own (needs gonum plot from the module
 # proxy): its test trains every loss briefly and checks the model learns.

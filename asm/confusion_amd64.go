@@ -4,42 +4,42 @@
 
 package asm
 
-// ConfusionU8AVX2 adds kernels.confusionGeneric's counts of pixels [lo, hi) (at most kernels.BlockSize)
+// confusionU8AVX2 adds kernels.confusionGeneric's counts of pixels [lo, hi) (at most kernels.BlockSize)
 // of one image to tp, fp and fn (C each): the argmax is the first class of largest logit, a NaN
-// never wins. ign is the ignore label (-1: none).
+// never wins. ign is the ignore label (-1: none); pixels labelled ign or outside [0, C) are skipped.
 //
 //go:noescape
-func ConfusionU8AVX2(x []float32, S int, C int, lo int, hi int, lab []uint8, ign int32, tp []int64, fp []int64, fn []int64)
+func confusionU8AVX2(x []float32, S int, C int, lo int, hi int, lab []uint8, ign int32, tp []int64, fp []int64, fn []int64)
 
-// ConfusionI32AVX2 adds kernels.confusionGeneric's counts of pixels [lo, hi) (at most kernels.BlockSize)
+// confusionI32AVX2 adds kernels.confusionGeneric's counts of pixels [lo, hi) (at most kernels.BlockSize)
 // of one image to tp, fp and fn (C each): the argmax is the first class of largest logit, a NaN
-// never wins. ign is the ignore label (-1: none).
+// never wins. ign is the ignore label (-1: none); pixels labelled ign or outside [0, C) are skipped.
 //
 //go:noescape
-func ConfusionI32AVX2(x []float32, S int, C int, lo int, hi int, lab []int32, ign int32, tp []int64, fp []int64, fn []int64)
+func confusionI32AVX2(x []float32, S int, C int, lo int, hi int, lab []int32, ign int32, tp []int64, fp []int64, fn []int64)
 
-// ConfusionBinaryAVX2 adds kernels.confusionBinaryGeneric's counts of len(x) (at most kernels.BlockSize)
+// confusionBinaryAVX2 adds kernels.confusionBinaryGeneric's counts of len(x) (at most kernels.BlockSize)
 // elements to out[0:3] = TP, FP, FN: predicted positive when x > thr, a positive target when y >= 0.5.
 //
 //go:noescape
-func ConfusionBinaryAVX2(x []float32, y []float32, thr float32, out []int64)
+func confusionBinaryAVX2(x []float32, y []float32, thr float32, out []int64)
 
-// ConfusionU8AVX512 adds kernels.confusionGeneric's counts of pixels [lo, hi) (at most kernels.BlockSize)
+// confusionU8AVX512 adds kernels.confusionGeneric's counts of pixels [lo, hi) (at most kernels.BlockSize)
 // of one image to tp, fp and fn (C each): the argmax is the first class of largest logit, a NaN
-// never wins. ign is the ignore label (-1: none).
+// never wins. ign is the ignore label (-1: none); pixels labelled ign or outside [0, C) are skipped.
 //
 //go:noescape
-func ConfusionU8AVX512(x []float32, S int, C int, lo int, hi int, lab []uint8, ign int32, tp []int64, fp []int64, fn []int64)
+func confusionU8AVX512(x []float32, S int, C int, lo int, hi int, lab []uint8, ign int32, tp []int64, fp []int64, fn []int64)
 
-// ConfusionI32AVX512 adds kernels.confusionGeneric's counts of pixels [lo, hi) (at most kernels.BlockSize)
+// confusionI32AVX512 adds kernels.confusionGeneric's counts of pixels [lo, hi) (at most kernels.BlockSize)
 // of one image to tp, fp and fn (C each): the argmax is the first class of largest logit, a NaN
-// never wins. ign is the ignore label (-1: none).
+// never wins. ign is the ignore label (-1: none); pixels labelled ign or outside [0, C) are skipped.
 //
 //go:noescape
-func ConfusionI32AVX512(x []float32, S int, C int, lo int, hi int, lab []int32, ign int32, tp []int64, fp []int64, fn []int64)
+func confusionI32AVX512(x []float32, S int, C int, lo int, hi int, lab []int32, ign int32, tp []int64, fp []int64, fn []int64)
 
-// ConfusionBinaryAVX512 adds kernels.confusionBinaryGeneric's counts of len(x) (at most kernels.BlockSize)
+// confusionBinaryAVX512 adds kernels.confusionBinaryGeneric's counts of len(x) (at most kernels.BlockSize)
 // elements to out[0:3] = TP, FP, FN: predicted positive when x > thr, a positive target when y >= 0.5.
 //
 //go:noescape
-func ConfusionBinaryAVX512(x []float32, y []float32, thr float32, out []int64)
+func confusionBinaryAVX512(x []float32, y []float32, thr float32, out []int64)

@@ -4,9 +4,9 @@
 
 #include "textflag.h"
 
-// func ConfusionU8AVX2(x []float32, S int, C int, lo int, hi int, lab []uint8, ign int32, tp []int64, fp []int64, fn []int64)
+// func confusionU8AVX2(x []float32, S int, C int, lo int, hi int, lab []uint8, ign int32, tp []int64, fp []int64, fn []int64)
 // Requires: AVX, AVX2, POPCNT
-TEXT ·ConfusionU8AVX2(SB), NOSPLIT, $0-160
+TEXT ·confusionU8AVX2(SB), NOSPLIT, $0-160
 	MOVQ x_base+0(FP), AX
 	MOVQ lo+40(FP), CX
 	MOVQ hi+48(FP), DX
@@ -22,8 +22,13 @@ loop_1:
 	JB           tail_2
 	VPMOVZXBD    (BX), Y0
 	VBROADCASTSS ign+80(FP), Y1
+	VMOVQ        C+32(FP), X2
+	VPBROADCASTD X2, Y2
 	VPCMPEQD     Y1, Y0, Y1
 	VPXOR        confusionconsts<>+0(SB), Y1, Y1
+	VPMAXUD      Y2, Y0, Y2
+	VPCMPEQD     Y0, Y2, Y2
+	VPANDN       Y1, Y2, Y1
 	VPXOR        confusionconsts<>+0(SB), Y1, Y2
 	VPOR         Y2, Y0, Y0
 	VMASKMOVPS   (AX), Y1, Y2
@@ -98,8 +103,13 @@ lab8_7:
 	VMOVQ        SI, X1
 	VPMOVZXBD    X1, Y1
 	VBROADCASTSS ign+80(FP), Y2
+	VMOVQ        C+32(FP), X3
+	VPBROADCASTD X3, Y3
 	VPCMPEQD     Y2, Y1, Y2
 	VPANDN       Y0, Y2, Y0
+	VPMAXUD      Y3, Y1, Y3
+	VPCMPEQD     Y1, Y3, Y3
+	VPANDN       Y0, Y3, Y0
 	VPXOR        confusionconsts<>+0(SB), Y0, Y2
 	VPOR         Y2, Y1, Y1
 	VMASKMOVPS   (AX), Y0, Y2
@@ -154,9 +164,9 @@ done_3:
 	VZEROUPPER
 	RET
 
-// func ConfusionI32AVX2(x []float32, S int, C int, lo int, hi int, lab []int32, ign int32, tp []int64, fp []int64, fn []int64)
+// func confusionI32AVX2(x []float32, S int, C int, lo int, hi int, lab []int32, ign int32, tp []int64, fp []int64, fn []int64)
 // Requires: AVX, AVX2, POPCNT
-TEXT ·ConfusionI32AVX2(SB), NOSPLIT, $0-160
+TEXT ·confusionI32AVX2(SB), NOSPLIT, $0-160
 	MOVQ x_base+0(FP), AX
 	MOVQ lo+40(FP), CX
 	MOVQ hi+48(FP), DX
@@ -172,8 +182,13 @@ loop_11:
 	JB           tail_12
 	VMOVDQU      (BX), Y0
 	VBROADCASTSS ign+80(FP), Y1
+	VMOVQ        C+32(FP), X2
+	VPBROADCASTD X2, Y2
 	VPCMPEQD     Y1, Y0, Y1
 	VPXOR        confusionconsts<>+0(SB), Y1, Y1
+	VPMAXUD      Y2, Y0, Y2
+	VPCMPEQD     Y0, Y2, Y2
+	VPANDN       Y1, Y2, Y1
 	VPXOR        confusionconsts<>+0(SB), Y1, Y2
 	VPOR         Y2, Y0, Y0
 	VMASKMOVPS   (AX), Y1, Y2
@@ -237,8 +252,13 @@ tail_12:
 	VMOVDQU      64(SI)(DX*4), Y0
 	VPMASKMOVD   (BX), Y0, Y1
 	VBROADCASTSS ign+80(FP), Y2
+	VMOVQ        C+32(FP), X3
+	VPBROADCASTD X3, Y3
 	VPCMPEQD     Y2, Y1, Y2
 	VPANDN       Y0, Y2, Y0
+	VPMAXUD      Y3, Y1, Y3
+	VPCMPEQD     Y1, Y3, Y3
+	VPANDN       Y0, Y3, Y0
 	VPXOR        confusionconsts<>+0(SB), Y0, Y2
 	VPOR         Y2, Y1, Y1
 	VMASKMOVPS   (AX), Y0, Y2
@@ -293,9 +313,9 @@ done_13:
 	VZEROUPPER
 	RET
 
-// func ConfusionBinaryAVX2(x []float32, y []float32, thr float32, out []int64)
+// func confusionBinaryAVX2(x []float32, y []float32, thr float32, out []int64)
 // Requires: AVX, AVX2, POPCNT
-TEXT ·ConfusionBinaryAVX2(SB), NOSPLIT, $0-80
+TEXT ·confusionBinaryAVX2(SB), NOSPLIT, $0-80
 	MOVQ x_base+0(FP), AX
 	MOVQ y_base+24(FP), CX
 	MOVQ x_len+8(FP), DX
@@ -356,9 +376,9 @@ done_22:
 	VZEROUPPER
 	RET
 
-// func ConfusionU8AVX512(x []float32, S int, C int, lo int, hi int, lab []uint8, ign int32, tp []int64, fp []int64, fn []int64)
+// func confusionU8AVX512(x []float32, S int, C int, lo int, hi int, lab []uint8, ign int32, tp []int64, fp []int64, fn []int64)
 // Requires: AVX, AVX512BW, AVX512DQ, AVX512F, AVX512VL, BMI2, POPCNT
-TEXT ·ConfusionU8AVX512(SB), NOSPLIT, $0-160
+TEXT ·confusionU8AVX512(SB), NOSPLIT, $0-160
 	MOVQ x_base+0(FP), AX
 	MOVQ lo+40(FP), CX
 	MOVQ hi+48(FP), DX
@@ -374,7 +394,10 @@ loop_23:
 	JB           tail_24
 	VPMOVZXBD    (BX), Z0
 	VBROADCASTSS ign+80(FP), Z1
+	VMOVQ        C+32(FP), X2
+	VPBROADCASTD X2, Z2
 	VPCMPD       $0x04, Z1, Z0, K1
+	VPCMPUD      $0x01, Z2, Z0, K1, K1
 	VMOVDQU32    confusionconsts<>+0(SB), Z1
 	VPBLENDMD    Z0, Z1, K1, Z0
 	VMOVUPS.Z    (AX), K1, Z1
@@ -439,7 +462,10 @@ tail_24:
 	VMOVDQU8.Z   (BX), K1, X0
 	VPMOVZXBD    X0, Z0
 	VBROADCASTSS ign+80(FP), Z1
+	VMOVQ        C+32(FP), X2
+	VPBROADCASTD X2, Z2
 	VPCMPD       $0x04, Z1, Z0, K1, K1
+	VPCMPUD      $0x01, Z2, Z0, K1, K1
 	VMOVDQU32    confusionconsts<>+0(SB), Z1
 	VPBLENDMD    Z0, Z1, K1, Z0
 	VMOVUPS.Z    (AX), K1, Z1
@@ -494,9 +520,9 @@ done_25:
 	VZEROUPPER
 	RET
 
-// func ConfusionI32AVX512(x []float32, S int, C int, lo int, hi int, lab []int32, ign int32, tp []int64, fp []int64, fn []int64)
+// func confusionI32AVX512(x []float32, S int, C int, lo int, hi int, lab []int32, ign int32, tp []int64, fp []int64, fn []int64)
 // Requires: AVX, AVX512DQ, AVX512F, BMI2, POPCNT
-TEXT ·ConfusionI32AVX512(SB), NOSPLIT, $0-160
+TEXT ·confusionI32AVX512(SB), NOSPLIT, $0-160
 	MOVQ x_base+0(FP), AX
 	MOVQ lo+40(FP), CX
 	MOVQ hi+48(FP), DX
@@ -512,7 +538,10 @@ loop_32:
 	JB           tail_33
 	VMOVDQU32    (BX), Z0
 	VBROADCASTSS ign+80(FP), Z1
+	VMOVQ        C+32(FP), X2
+	VPBROADCASTD X2, Z2
 	VPCMPD       $0x04, Z1, Z0, K1
+	VPCMPUD      $0x01, Z2, Z0, K1, K1
 	VMOVDQU32    confusionconsts<>+0(SB), Z1
 	VPBLENDMD    Z0, Z1, K1, Z0
 	VMOVUPS.Z    (AX), K1, Z1
@@ -576,7 +605,10 @@ tail_33:
 	KMOVW        SI, K1
 	VMOVDQU32.Z  (BX), K1, Z0
 	VBROADCASTSS ign+80(FP), Z1
+	VMOVQ        C+32(FP), X2
+	VPBROADCASTD X2, Z2
 	VPCMPD       $0x04, Z1, Z0, K1, K1
+	VPCMPUD      $0x01, Z2, Z0, K1, K1
 	VMOVDQU32    confusionconsts<>+0(SB), Z1
 	VPBLENDMD    Z0, Z1, K1, Z0
 	VMOVUPS.Z    (AX), K1, Z1
@@ -631,9 +663,9 @@ done_34:
 	VZEROUPPER
 	RET
 
-// func ConfusionBinaryAVX512(x []float32, y []float32, thr float32, out []int64)
+// func confusionBinaryAVX512(x []float32, y []float32, thr float32, out []int64)
 // Requires: AVX, AVX512F, BMI2, POPCNT
-TEXT ·ConfusionBinaryAVX512(SB), NOSPLIT, $0-80
+TEXT ·confusionBinaryAVX512(SB), NOSPLIT, $0-80
 	MOVQ x_base+0(FP), AX
 	MOVQ y_base+24(FP), CX
 	MOVQ x_len+8(FP), DX

@@ -4,22 +4,22 @@
 
 package asm
 
-// ConfusionU8NEON adds kernels.confusionGeneric's counts of pixels [lo, hi) (hi-lo <= kernels.BlockSize)
-// of x (nc planes of S pixels) to tp, fp and fn: per pixel not labelled ign (-1: none), with k the first
+// confusionU8NEON adds kernels.confusionGeneric's counts of pixels [lo, hi) (hi-lo <= kernels.BlockSize)
+// of x (nc planes of S pixels) to tp, fp and fn: per pixel not labelled ign (-1: none) nor outside [0, nc), with k the first
 // class of largest logit (NaN never wins), tp[y]++ when k == y, else fp[k]++ and fn[y]++.
 //
 //go:noescape
-func ConfusionU8NEON(x []float32, S int, nc int, lo int, hi int, lab []uint8, ign int32, tp []int64, fp []int64, fn []int64)
+func confusionU8NEON(x []float32, S int, nc int, lo int, hi int, lab []uint8, ign int32, tp []int64, fp []int64, fn []int64)
 
-// ConfusionI32NEON adds kernels.confusionGeneric's counts of pixels [lo, hi) (hi-lo <= kernels.BlockSize)
-// of x (nc planes of S pixels) to tp, fp and fn: per pixel not labelled ign (-1: none), with k the first
+// confusionI32NEON adds kernels.confusionGeneric's counts of pixels [lo, hi) (hi-lo <= kernels.BlockSize)
+// of x (nc planes of S pixels) to tp, fp and fn: per pixel not labelled ign (-1: none) nor outside [0, nc), with k the first
 // class of largest logit (NaN never wins), tp[y]++ when k == y, else fp[k]++ and fn[y]++.
 //
 //go:noescape
-func ConfusionI32NEON(x []float32, S int, nc int, lo int, hi int, lab []int32, ign int32, tp []int64, fp []int64, fn []int64)
+func confusionI32NEON(x []float32, S int, nc int, lo int, hi int, lab []int32, ign int32, tp []int64, fp []int64, fn []int64)
 
-// ConfusionBinaryNEON adds kernels.confusionBinaryGeneric's counts of len(x) <= kernels.BlockSize elements
+// confusionBinaryNEON adds kernels.confusionBinaryGeneric's counts of len(x) <= kernels.BlockSize elements
 // to out[0:3] = TP, FP, FN: predicted positive when x > thr, a positive target when y >= 0.5 (NaN: neither).
 //
 //go:noescape
-func ConfusionBinaryNEON(x []float32, y []float32, thr float32, out []int64)
+func confusionBinaryNEON(x []float32, y []float32, thr float32, out []int64)

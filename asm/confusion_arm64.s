@@ -4,8 +4,8 @@
 
 #include "textflag.h"
 
-// func ConfusionU8NEON(x []float32, S int, nc int, lo int, hi int, lab []uint8, ign int32, tp []int64, fp []int64, fn []int64)
-TEXT ·ConfusionU8NEON(SB), NOSPLIT, $0-160
+// func confusionU8NEON(x []float32, S int, nc int, lo int, hi int, lab []uint8, ign int32, tp []int64, fp []int64, fn []int64)
+TEXT ·confusionU8NEON(SB), NOSPLIT, $0-160
 	MOVD    $confusionneon<>(SB), R0
 	MOVD    x_base+0(FP), R1
 	MOVD    lab_base+56(FP), R2
@@ -31,6 +31,9 @@ px_1:
 	FMOVQ   (R0), F1
 	VDUP    R6, V2.S4
 	VCMEQ   V2.S4, V0.S4, V2.S4
+	WORD    $0x4e621c21 // BIC V1.16B, V1.16B, V2.16B
+	VDUP    R5, V2.S4
+	WORD    $0x6ea23c02 // CMHS V2.4S, V0.4S, V2.4S
 	WORD    $0x4e621c21 // BIC V1.16B, V1.16B, V2.16B
 	VAND    V1.B16, V0.B16, V0.B16
 	VLD1    (R1), [V2.S4]
@@ -149,6 +152,9 @@ lanes_15:
 	VDUP    R6, V2.S4
 	VCMEQ   V2.S4, V0.S4, V2.S4
 	WORD    $0x4e621c21 // BIC V1.16B, V1.16B, V2.16B
+	VDUP    R5, V2.S4
+	WORD    $0x6ea23c02 // CMHS V2.4S, V0.4S, V2.4S
+	WORD    $0x4e621c21 // BIC V1.16B, V1.16B, V2.16B
 	VAND    V1.B16, V0.B16, V0.B16
 	VEOR    V2.B16, V2.B16, V2.B16
 	VLD1    (R1), V2.S[0]
@@ -251,8 +257,8 @@ lanes_20:
 pxdone_3:
 	RET
 
-// func ConfusionI32NEON(x []float32, S int, nc int, lo int, hi int, lab []int32, ign int32, tp []int64, fp []int64, fn []int64)
-TEXT ·ConfusionI32NEON(SB), NOSPLIT, $0-160
+// func confusionI32NEON(x []float32, S int, nc int, lo int, hi int, lab []int32, ign int32, tp []int64, fp []int64, fn []int64)
+TEXT ·confusionI32NEON(SB), NOSPLIT, $0-160
 	MOVD    $confusionneon<>(SB), R0
 	MOVD    x_base+0(FP), R1
 	MOVD    lab_base+56(FP), R2
@@ -275,6 +281,9 @@ px_27:
 	FMOVQ   (R0), F1
 	VDUP    R6, V2.S4
 	VCMEQ   V2.S4, V0.S4, V2.S4
+	WORD    $0x4e621c21 // BIC V1.16B, V1.16B, V2.16B
+	VDUP    R5, V2.S4
+	WORD    $0x6ea23c02 // CMHS V2.4S, V0.4S, V2.4S
 	WORD    $0x4e621c21 // BIC V1.16B, V1.16B, V2.16B
 	VAND    V1.B16, V0.B16, V0.B16
 	VLD1    (R1), [V2.S4]
@@ -392,6 +401,9 @@ ld_41:
 	VDUP    R6, V2.S4
 	VCMEQ   V2.S4, V0.S4, V2.S4
 	WORD    $0x4e621c21 // BIC V1.16B, V1.16B, V2.16B
+	VDUP    R5, V2.S4
+	WORD    $0x6ea23c02 // CMHS V2.4S, V0.4S, V2.4S
+	WORD    $0x4e621c21 // BIC V1.16B, V1.16B, V2.16B
 	VAND    V1.B16, V0.B16, V0.B16
 	VEOR    V2.B16, V2.B16, V2.B16
 	VLD1    (R1), V2.S[0]
@@ -494,8 +506,8 @@ lanes_46:
 pxdone_29:
 	RET
 
-// func ConfusionBinaryNEON(x []float32, y []float32, thr float32, out []int64)
-TEXT ·ConfusionBinaryNEON(SB), NOSPLIT, $0-80
+// func confusionBinaryNEON(x []float32, y []float32, thr float32, out []int64)
+TEXT ·confusionBinaryNEON(SB), NOSPLIT, $0-80
 	MOVD    $confusionneon<>(SB), R0
 	MOVD    x_base+0(FP), R1
 	MOVD    y_base+24(FP), R2

@@ -1,8 +1,20 @@
 // Package asm holds the generated AVX2, AVX-512 and NEON kernels of segloss.
-// Every file but this one is written by the generators in ../gen (avo for
+//
+// The kernels themselves are unexported: the *_amd64.s, *_arm64.s files and
+// their stubs *_amd64.go, *_arm64.go (elementwise, sigmoid, softmax,
+// confusion, roofline) are written by the generators in ../gen (avo for
 // amd64, gen/arm64's typed emitter for arm64; go generate ./... at the
 // repository root, or make generate) and must not be edited.
-// Package kernels binds these functions at init; nothing else imports them.
+//
+// Every exported function is a checked entry point of one kernel, written
+// by hand in checked_amd64.go and checked_arm64.go with the checks of
+// check.go (and cpu_amd64.go's CPU features): it compares its slices'
+// lengths with its counts in O(1) first and returns an error (ErrArg, or
+// ErrCPU for a tier the CPU does not run) instead of running a kernel that
+// would read or write outside them. Those files, this one and the tests are
+// the only hand-written files. Package kernels binds the entry points at
+// init and is what a user calls; a direct caller gets the same safety, not
+// the same convenience.
 package asm
 
 //go:generate sh -c "cd ../gen && go run ./amd64 -family elementwise -pkg asm -out ../asm/elementwise_amd64.s -stubs ../asm/elementwise_amd64.go"

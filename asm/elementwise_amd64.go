@@ -4,32 +4,32 @@
 
 package asm
 
-// ExpAVX2 writes exp(x[i]) into dst[i] for i < len(dst) (x at least as long), as kernels/math.go computes it.
+// expAVX2 writes exp(x[i]) into dst[i] for i < len(dst) (x at least as long), as internal/kernels/math.go computes it.
 //
 //go:noescape
-func ExpAVX2(dst []float32, x []float32)
+func expAVX2(dst []float32, x []float32)
 
-// LogAVX2 writes log(x[i]) into dst[i] for i < len(dst) (x at least as long), as kernels/math.go computes it.
+// logAVX2 writes log(x[i]) into dst[i] for i < len(dst) (x at least as long), as internal/kernels/math.go computes it.
 //
 //go:noescape
-func LogAVX2(dst []float32, x []float32)
+func logAVX2(dst []float32, x []float32)
 
-// SigmoidAVX2 writes 1/(1+exp(-x[i])) into dst[i] for i < len(dst) (x at least as long), as kernels/math.go computes it.
+// sigmoidAVX2 writes 1/(1+exp(-x[i])) into dst[i] for i < len(dst) (x at least as long), as internal/kernels/math.go computes it.
 //
 //go:noescape
-func SigmoidAVX2(dst []float32, x []float32)
+func sigmoidAVX2(dst []float32, x []float32)
 
-// ExpAVX512 writes exp(x[i]) into dst[i] for i < len(dst) (x at least as long), as kernels/math.go computes it.
+// expAVX512 writes exp(x[i]) into dst[i] for i < len(dst) (x at least as long), as internal/kernels/math.go computes it.
 //
 //go:noescape
-func ExpAVX512(dst []float32, x []float32)
+func expAVX512(dst []float32, x []float32)
 
-// LogAVX512 writes log(x[i]) into dst[i] for i < len(dst) (x at least as long), as kernels/math.go computes it.
+// logAVX512 writes log(x[i]) into dst[i] for i < len(dst) (x at least as long), as internal/kernels/math.go computes it.
 //
 //go:noescape
-func LogAVX512(dst []float32, x []float32)
+func logAVX512(dst []float32, x []float32)
 
-// SigmoidAVX512 writes 1/(1+exp(-x[i])) into dst[i] for i < len(dst) (x at least as long), as kernels/math.go computes it.
+// sigmoidAVX512 writes 1/(1+exp(-x[i])) into dst[i] for i < len(dst) (x at least as long), as internal/kernels/math.go computes it.
 //
 //go:noescape
-func SigmoidAVX512(dst []float32, x []float32)
+func sigmoidAVX512(dst []float32, x []float32)

@@ -4,9 +4,9 @@
 
 #include "textflag.h"
 
-// func ExpAVX2(dst []float32, x []float32)
+// func expAVX2(dst []float32, x []float32)
 // Requires: AVX, AVX2, FMA3
-TEXT ·ExpAVX2(SB), NOSPLIT, $0-48
+TEXT ·expAVX2(SB), NOSPLIT, $0-48
 	MOVQ dst_base+0(FP), AX
 	MOVQ x_base+24(FP), CX
 	MOVQ dst_len+8(FP), DX
@@ -92,9 +92,9 @@ done_3:
 	VZEROUPPER
 	RET
 
-// func LogAVX2(dst []float32, x []float32)
+// func logAVX2(dst []float32, x []float32)
 // Requires: AVX, AVX2, FMA3
-TEXT ·LogAVX2(SB), NOSPLIT, $0-48
+TEXT ·logAVX2(SB), NOSPLIT, $0-48
 	MOVQ dst_base+0(FP), AX
 	MOVQ x_base+24(FP), CX
 	MOVQ dst_len+8(FP), DX
@@ -200,9 +200,9 @@ done_6:
 	VZEROUPPER
 	RET
 
-// func SigmoidAVX2(dst []float32, x []float32)
+// func sigmoidAVX2(dst []float32, x []float32)
 // Requires: AVX, AVX2, FMA3
-TEXT ·SigmoidAVX2(SB), NOSPLIT, $0-48
+TEXT ·sigmoidAVX2(SB), NOSPLIT, $0-48
 	MOVQ dst_base+0(FP), AX
 	MOVQ x_base+24(FP), CX
 	MOVQ dst_len+8(FP), DX
@@ -292,9 +292,9 @@ done_9:
 	VZEROUPPER
 	RET
 
-// func ExpAVX512(dst []float32, x []float32)
+// func expAVX512(dst []float32, x []float32)
 // Requires: AVX, AVX512DQ, AVX512F, BMI2
-TEXT ·ExpAVX512(SB), NOSPLIT, $0-48
+TEXT ·expAVX512(SB), NOSPLIT, $0-48
 	MOVQ dst_base+0(FP), AX
 	MOVQ x_base+24(FP), CX
 	MOVQ dst_len+8(FP), DX
@@ -364,9 +364,9 @@ done_12:
 	VZEROUPPER
 	RET
 
-// func LogAVX512(dst []float32, x []float32)
+// func logAVX512(dst []float32, x []float32)
 // Requires: AVX, AVX512F, BMI2
-TEXT ·LogAVX512(SB), NOSPLIT, $0-48
+TEXT ·logAVX512(SB), NOSPLIT, $0-48
 	MOVQ dst_base+0(FP), AX
 	MOVQ x_base+24(FP), CX
 	MOVQ dst_len+8(FP), DX
@@ -456,9 +456,9 @@ done_15:
 	VZEROUPPER
 	RET
 
-// func SigmoidAVX512(dst []float32, x []float32)
+// func sigmoidAVX512(dst []float32, x []float32)
 // Requires: AVX, AVX512DQ, AVX512F, BMI2
-TEXT ·SigmoidAVX512(SB), NOSPLIT, $0-48
+TEXT ·sigmoidAVX512(SB), NOSPLIT, $0-48
 	MOVQ dst_base+0(FP), AX
 	MOVQ x_base+24(FP), CX
 	MOVQ dst_len+8(FP), DX

@@ -4,17 +4,17 @@
 
 package asm
 
-// ExpNEON writes exp(x[i]) into dst[i] for i < len(dst) (x at least as long), as kernels/math.go computes it.
+// expNEON writes exp(x[i]) into dst[i] for i < len(dst) (x at least as long), as internal/kernels/math.go computes it.
 //
 //go:noescape
-func ExpNEON(dst []float32, x []float32)
+func expNEON(dst []float32, x []float32)
 
-// LogNEON writes log(x[i]) into dst[i] for i < len(dst) (x at least as long), as kernels/math.go computes it.
+// logNEON writes log(x[i]) into dst[i] for i < len(dst) (x at least as long), as internal/kernels/math.go computes it.
 //
 //go:noescape
-func LogNEON(dst []float32, x []float32)
+func logNEON(dst []float32, x []float32)
 
-// SigmoidNEON writes 1/(1+exp(-x[i])) into dst[i] for i < len(dst) (x at least as long), as kernels/math.go computes it.
+// sigmoidNEON writes 1/(1+exp(-x[i])) into dst[i] for i < len(dst) (x at least as long), as internal/kernels/math.go computes it.
 //
 //go:noescape
-func SigmoidNEON(dst []float32, x []float32)
+func sigmoidNEON(dst []float32, x []float32)

@@ -4,8 +4,8 @@
 
 #include "textflag.h"
 
-// func ExpNEON(dst []float32, x []float32)
-TEXT ·ExpNEON(SB), NOSPLIT, $0-48
+// func expNEON(dst []float32, x []float32)
+TEXT ·expNEON(SB), NOSPLIT, $0-48
 	MOVD    $elementwiseneon<>(SB), R0
 	MOVD    dst_base+0(FP), R1
 	MOVD    x_base+24(FP), R2
@@ -115,8 +115,8 @@ st_5:
 done_3:
 	RET
 
-// func LogNEON(dst []float32, x []float32)
-TEXT ·LogNEON(SB), NOSPLIT, $0-48
+// func logNEON(dst []float32, x []float32)
+TEXT ·logNEON(SB), NOSPLIT, $0-48
 	MOVD    $elementwiseneon<>(SB), R0
 	MOVD    dst_base+0(FP), R1
 	MOVD    x_base+24(FP), R2
@@ -286,8 +286,8 @@ st_10:
 done_8:
 	RET
 
-// func SigmoidNEON(dst []float32, x []float32)
-TEXT ·SigmoidNEON(SB), NOSPLIT, $0-48
+// func sigmoidNEON(dst []float32, x []float32)
+TEXT ·sigmoidNEON(SB), NOSPLIT, $0-48
 	MOVD    $elementwiseneon<>(SB), R0
 	MOVD    dst_base+0(FP), R1
 	MOVD    x_base+24(FP), R2

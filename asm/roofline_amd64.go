@@ -4,22 +4,22 @@
 
 package asm
 
-// CopyAVX2 copies src into dst[:len(dst)] (src at least as long) with 8-lane vector moves.
+// copyAVX2 copies src into dst[:len(dst)] (src at least as long) with 8-lane vector moves.
 //
 //go:noescape
-func CopyAVX2(dst []float32, src []float32)
+func copyAVX2(dst []float32, src []float32)
 
-// SumAVX2 returns the float32 sum of x (4 vector accumulators, summed at the end).
+// sumAVX2 returns the float32 sum of x (4 vector accumulators, summed at the end).
 //
 //go:noescape
-func SumAVX2(x []float32) float32
+func sumAVX2(x []float32) float32
 
-// CopyAVX512 copies src into dst[:len(dst)] (src at least as long) with 16-lane vector moves.
+// copyAVX512 copies src into dst[:len(dst)] (src at least as long) with 16-lane vector moves.
 //
 //go:noescape
-func CopyAVX512(dst []float32, src []float32)
+func copyAVX512(dst []float32, src []float32)
 
-// SumAVX512 returns the float32 sum of x (4 vector accumulators, summed at the end).
+// sumAVX512 returns the float32 sum of x (4 vector accumulators, summed at the end).
 //
 //go:noescape
-func SumAVX512(x []float32) float32
+func sumAVX512(x []float32) float32

@@ -4,9 +4,9 @@
 
 #include "textflag.h"
 
-// func CopyAVX2(dst []float32, src []float32)
+// func copyAVX2(dst []float32, src []float32)
 // Requires: AVX
-TEXT ·CopyAVX2(SB), NOSPLIT, $0-48
+TEXT ·copyAVX2(SB), NOSPLIT, $0-48
 	MOVQ dst_base+0(FP), AX
 	MOVQ src_base+24(FP), CX
 	MOVQ dst_len+8(FP), DX
@@ -51,9 +51,9 @@ done_5:
 	VZEROUPPER
 	RET
 
-// func SumAVX2(x []float32) float32
+// func sumAVX2(x []float32) float32
 // Requires: AVX, SSE
-TEXT ·SumAVX2(SB), NOSPLIT, $0-28
+TEXT ·sumAVX2(SB), NOSPLIT, $0-28
 	MOVQ   x_base+0(FP), AX
 	MOVQ   x_len+8(FP), CX
 	VXORPS Y0, Y0, Y0
@@ -106,9 +106,9 @@ done_10:
 	VZEROUPPER
 	RET
 
-// func CopyAVX512(dst []float32, src []float32)
+// func copyAVX512(dst []float32, src []float32)
 // Requires: AVX, AVX512F, BMI2
-TEXT ·CopyAVX512(SB), NOSPLIT, $0-48
+TEXT ·copyAVX512(SB), NOSPLIT, $0-48
 	MOVQ dst_base+0(FP), AX
 	MOVQ src_base+24(FP), CX
 	MOVQ dst_len+8(FP), DX
@@ -153,9 +153,9 @@ done_15:
 	VZEROUPPER
 	RET
 
-// func SumAVX512(x []float32) float32
+// func sumAVX512(x []float32) float32
 // Requires: AVX, AVX512DQ, AVX512F, BMI2, SSE
-TEXT ·SumAVX512(SB), NOSPLIT, $0-28
+TEXT ·sumAVX512(SB), NOSPLIT, $0-28
 	MOVQ   x_base+0(FP), AX
 	MOVQ   x_len+8(FP), CX
 	VXORPS Z0, Z0, Z0

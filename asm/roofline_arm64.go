@@ -4,13 +4,13 @@
 
 package asm
 
-// SumNEON returns the float32 sum of x (len(x) <= kernels.BlockSize): 16 lanes in 4 vectors, then
+// sumNEON returns the float32 sum of x (len(x) <= kernels.BlockSize): 16 lanes in 4 vectors, then
 // 4 at a time, the tail, and the lanes added at the end.
 //
 //go:noescape
-func SumNEON(x []float32) float32
+func sumNEON(x []float32) float32
 
-// CopyNEON copies src into dst (len(dst) <= len(src)): 64 bytes at a time, then 16, then the tail.
+// copyNEON copies src into dst (len(dst) <= len(src)): 64 bytes at a time, then 16, then the tail.
 //
 //go:noescape
-func CopyNEON(dst []float32, src []float32)
+func copyNEON(dst []float32, src []float32)

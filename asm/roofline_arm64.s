@@ -4,8 +4,8 @@
 
 #include "textflag.h"
 
-// func SumNEON(x []float32) float32
-TEXT ·SumNEON(SB), NOSPLIT, $0-28
+// func sumNEON(x []float32) float32
+TEXT ·sumNEON(SB), NOSPLIT, $0-28
 	MOVD    x_base+0(FP), R1
 	MOVD    x_len+8(FP), R2
 	VEOR    V0.B16, V0.B16, V0.B16
@@ -52,8 +52,8 @@ sumdone_4:
 	FMOVS   F8, ret+24(FP)
 	RET
 
-// func CopyNEON(dst []float32, src []float32)
-TEXT ·CopyNEON(SB), NOSPLIT, $0-48
+// func copyNEON(dst []float32, src []float32)
+TEXT ·copyNEON(SB), NOSPLIT, $0-48
 	MOVD    dst_base+0(FP), R1
 	MOVD    src_base+24(FP), R2
 	MOVD    dst_len+8(FP), R3

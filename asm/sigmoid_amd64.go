@@ -4,42 +4,42 @@
 
 package asm
 
-// SigmoidStatsAVX2 computes kernels.sigmoidStatsGeneric over len(x) <= kernels.BlockSize elements
+// sigmoidStatsAVX2 computes kernels.sigmoidStatsGeneric over len(x) <= kernels.BlockSize elements
 // into out[0:7] = P, PY, Y, PP, YY, BCE, Focal (sums not asked for are 0). flags: kernels.Flags | 256 when
 // alpha >= 0; gmode: 0, 1, 2 when gamma is that integer, else 3.
 //
 //go:noescape
-func SigmoidStatsAVX2(x []float32, y []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32)
+func sigmoidStatsAVX2(x []float32, y []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32)
 
-// SigmoidGradAVX2 writes kernels.sigmoidGradGeneric's gradient of len(x) <= kernels.BlockSize elements
+// sigmoidGradAVX2 writes kernels.sigmoidGradGeneric's gradient of len(x) <= kernels.BlockSize elements
 // into dst. flags: 4 when a, b or e is not 0, 1 when bceScale is not 0, 2 when focalScale is not 0, 256
 // when alpha >= 0; gmode and g1mode classify gamma and gamma-1 as for SigmoidStats.
 //
 //go:noescape
-func SigmoidGradAVX2(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int)
+func sigmoidGradAVX2(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int)
 
 // It also stores the BCE and Focal sums of SigmoidStats (sflags as its flags; pw, alpha, gamma and
 // gmode as its arguments) into out[0:2].
 //
 //go:noescape
-func SigmoidFusedAVX2(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32)
+func sigmoidFusedAVX2(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32)
 
-// SigmoidStatsAVX512 computes kernels.sigmoidStatsGeneric over len(x) <= kernels.BlockSize elements
+// sigmoidStatsAVX512 computes kernels.sigmoidStatsGeneric over len(x) <= kernels.BlockSize elements
 // into out[0:7] = P, PY, Y, PP, YY, BCE, Focal (sums not asked for are 0). flags: kernels.Flags | 256 when
 // alpha >= 0; gmode: 0, 1, 2 when gamma is that integer, else 3.
 //
 //go:noescape
-func SigmoidStatsAVX512(x []float32, y []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32)
+func sigmoidStatsAVX512(x []float32, y []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32)
 
-// SigmoidGradAVX512 writes kernels.sigmoidGradGeneric's gradient of len(x) <= kernels.BlockSize elements
+// sigmoidGradAVX512 writes kernels.sigmoidGradGeneric's gradient of len(x) <= kernels.BlockSize elements
 // into dst. flags: 4 when a, b or e is not 0, 1 when bceScale is not 0, 2 when focalScale is not 0, 256
 // when alpha >= 0; gmode and g1mode classify gamma and gamma-1 as for SigmoidStats.
 //
 //go:noescape
-func SigmoidGradAVX512(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int)
+func sigmoidGradAVX512(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int)
 
 // It also stores the BCE and Focal sums of SigmoidStats (sflags as its flags; pw, alpha, gamma and
 // gmode as its arguments) into out[0:2].
 //
 //go:noescape
-func SigmoidFusedAVX512(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32)
+func sigmoidFusedAVX512(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32)

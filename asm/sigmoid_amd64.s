@@ -4,9 +4,9 @@
 
 #include "textflag.h"
 
-// func SigmoidStatsAVX2(x []float32, y []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32)
+// func sigmoidStatsAVX2(x []float32, y []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32)
 // Requires: AVX, AVX2, FMA3
-TEXT ·SigmoidStatsAVX2(SB), NOSPLIT, $128-104
+TEXT ·sigmoidStatsAVX2(SB), NOSPLIT, $128-104
 	MOVQ    x_base+0(FP), AX
 	MOVQ    y_base+24(FP), CX
 	MOVQ    x_len+8(FP), DX
@@ -571,9 +571,9 @@ done_3:
 	VZEROUPPER
 	RET
 
-// func SigmoidGradAVX2(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int)
+// func sigmoidGradAVX2(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int)
 // Requires: AVX, AVX2, FMA3
-TEXT ·SigmoidGradAVX2(SB), NOSPLIT, $384-128
+TEXT ·sigmoidGradAVX2(SB), NOSPLIT, $384-128
 	MOVQ x_base+0(FP), AX
 	MOVQ y_base+24(FP), CX
 	MOVQ dst_base+48(FP), DX
@@ -1316,9 +1316,9 @@ done_28:
 	VZEROUPPER
 	RET
 
-// func SigmoidFusedAVX2(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32)
+// func sigmoidFusedAVX2(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32)
 // Requires: AVX, AVX2, FMA3
-TEXT ·SigmoidFusedAVX2(SB), NOSPLIT, $448-160
+TEXT ·sigmoidFusedAVX2(SB), NOSPLIT, $448-160
 	MOVQ    x_base+0(FP), AX
 	MOVQ    y_base+24(FP), CX
 	MOVQ    dst_base+48(FP), DX
@@ -2454,9 +2454,9 @@ done_57:
 	VZEROUPPER
 	RET
 
-// func SigmoidStatsAVX512(x []float32, y []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32)
+// func sigmoidStatsAVX512(x []float32, y []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32)
 // Requires: AVX, AVX512DQ, AVX512F, BMI2
-TEXT ·SigmoidStatsAVX512(SB), NOSPLIT, $0-104
+TEXT ·sigmoidStatsAVX512(SB), NOSPLIT, $0-104
 	MOVQ   x_base+0(FP), AX
 	MOVQ   y_base+24(FP), CX
 	MOVQ   x_len+8(FP), DX
@@ -2968,9 +2968,9 @@ done_102:
 	VZEROUPPER
 	RET
 
-// func SigmoidGradAVX512(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int)
+// func sigmoidGradAVX512(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int)
 // Requires: AVX, AVX512DQ, AVX512F, BMI2
-TEXT ·SigmoidGradAVX512(SB), NOSPLIT, $0-128
+TEXT ·sigmoidGradAVX512(SB), NOSPLIT, $0-128
 	MOVQ x_base+0(FP), AX
 	MOVQ y_base+24(FP), CX
 	MOVQ dst_base+48(FP), DX
@@ -3587,9 +3587,9 @@ done_127:
 	VZEROUPPER
 	RET
 
-// func SigmoidFusedAVX512(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32)
+// func sigmoidFusedAVX512(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32)
 // Requires: AVX, AVX512DQ, AVX512F, BMI2
-TEXT ·SigmoidFusedAVX512(SB), NOSPLIT, $0-160
+TEXT ·sigmoidFusedAVX512(SB), NOSPLIT, $0-160
 	MOVQ   x_base+0(FP), AX
 	MOVQ   y_base+24(FP), CX
 	MOVQ   dst_base+48(FP), DX

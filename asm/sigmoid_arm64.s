@@ -4,8 +4,8 @@
 
 #include "textflag.h"
 
-// func SigmoidStatsNEON(x []float32, y []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32)
-TEXT ·SigmoidStatsNEON(SB), NOSPLIT, $0-104
+// func sigmoidStatsNEON(x []float32, y []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32)
+TEXT ·sigmoidStatsNEON(SB), NOSPLIT, $0-104
 	MOVD    $sigmoidneon<>(SB), R0
 	MOVD    x_base+0(FP), R1
 	MOVD    y_base+24(FP), R2
@@ -643,8 +643,8 @@ done_3:
 	FMOVS   F0, 24(R6)
 	RET
 
-// func SigmoidGradNEON(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int)
-TEXT ·SigmoidGradNEON(SB), NOSPLIT, $0-128
+// func sigmoidGradNEON(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int)
+TEXT ·sigmoidGradNEON(SB), NOSPLIT, $0-128
 	MOVD    $sigmoidneon<>(SB), R0
 	MOVD    x_base+0(FP), R1
 	MOVD    y_base+24(FP), R2

@@ -4,9 +4,9 @@
 
 #include "textflag.h"
 
-// func SoftmaxStatsU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
+// func softmaxStatsU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
 // Requires: AVX, AVX2, FMA3, MMX+
-TEXT ·SoftmaxStatsU8AVX2(SB), NOSPLIT, $576-192
+TEXT ·softmaxStatsU8AVX2(SB), NOSPLIT, $576-192
 	MOVQ   x_base+0(FP), AX
 	MOVQ   lo+32(FP), CX
 	MOVQ   hi+40(FP), DX
@@ -54,8 +54,13 @@ loop_2:
 	JB           tail_3
 	VPMOVZXBD    (BX), Y0
 	VBROADCASTSS ign+80(FP), Y1
+	VMOVQ        C+72(FP), X2
+	VPBROADCASTD X2, Y2
 	VPCMPEQD     Y1, Y0, Y1
 	VPXOR        softmaxconsts<>+64(SB), Y1, Y1
+	VPMAXUD      Y2, Y0, Y2
+	VPCMPEQD     Y0, Y2, Y2
+	VPANDN       Y1, Y2, Y1
 	VPXOR        softmaxconsts<>+64(SB), Y1, Y2
 	VPOR         Y2, Y0, Y0
 	VMOVUPS      softmaxconsts<>+0(SB), Y2
@@ -522,8 +527,13 @@ lab8_31:
 	VMOVQ        R9, X1
 	VPMOVZXBD    X1, Y1
 	VBROADCASTSS ign+80(FP), Y2
+	VMOVQ        C+72(FP), X3
+	VPBROADCASTD X3, Y3
 	VPCMPEQD     Y2, Y1, Y2
 	VPANDN       Y0, Y2, Y0
+	VPMAXUD      Y3, Y1, Y3
+	VPCMPEQD     Y1, Y3, Y3
+	VPANDN       Y0, Y3, Y0
 	VPXOR        softmaxconsts<>+64(SB), Y0, Y2
 	VPOR         Y2, Y1, Y1
 	VMOVUPS      softmaxconsts<>+0(SB), Y2
@@ -1109,9 +1119,9 @@ noprod_59:
 	VZEROUPPER
 	RET
 
-// func SoftmaxGradU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
+// func softmaxGradU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
 // Requires: AVX, AVX2, FMA3, MMX+
-TEXT ·SoftmaxGradU8AVX2(SB), NOSPLIT, $224-200
+TEXT ·softmaxGradU8AVX2(SB), NOSPLIT, $224-200
 	MOVQ x_base+0(FP), AX
 	MOVQ lo+32(FP), CX
 	MOVQ hi+40(FP), DX
@@ -1132,8 +1142,13 @@ loop_60:
 	JB           tail_61
 	VPMOVZXBD    (BX), Y0
 	VBROADCASTSS ign+80(FP), Y1
+	VMOVQ        C+72(FP), X2
+	VPBROADCASTD X2, Y2
 	VPCMPEQD     Y1, Y0, Y1
 	VPXOR        softmaxconsts<>+64(SB), Y1, Y1
+	VPMAXUD      Y2, Y0, Y2
+	VPCMPEQD     Y0, Y2, Y2
+	VPANDN       Y1, Y2, Y1
 	VPXOR        softmaxconsts<>+64(SB), Y1, Y2
 	VPOR         Y2, Y0, Y0
 	VMOVUPS      (AX), Y2
@@ -1360,8 +1375,13 @@ lab8_80:
 	VMOVQ        R9, X1
 	VPMOVZXBD    X1, Y1
 	VBROADCASTSS ign+80(FP), Y2
+	VMOVQ        C+72(FP), X3
+	VPBROADCASTD X3, Y3
 	VPCMPEQD     Y2, Y1, Y2
 	VPANDN       Y0, Y2, Y2
+	VPMAXUD      Y3, Y1, Y3
+	VPCMPEQD     Y1, Y3, Y3
+	VPANDN       Y2, Y3, Y2
 	VPXOR        softmaxconsts<>+64(SB), Y2, Y3
 	VPOR         Y3, Y1, Y1
 	VMASKMOVPS   (AX), Y2, Y3
@@ -1555,9 +1575,9 @@ noflag_94:
 	VZEROUPPER
 	RET
 
-// func SoftmaxGradFocalU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
+// func softmaxGradFocalU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
 // Requires: AVX, AVX2, FMA3, MMX+
-TEXT ·SoftmaxGradFocalU8AVX2(SB), NOSPLIT, $448-200
+TEXT ·softmaxGradFocalU8AVX2(SB), NOSPLIT, $448-200
 	MOVQ x_base+0(FP), AX
 	MOVQ lo+32(FP), CX
 	MOVQ hi+40(FP), DX
@@ -1578,8 +1598,13 @@ loop_95:
 	JB           tail_96
 	VPMOVZXBD    (BX), Y0
 	VBROADCASTSS ign+80(FP), Y1
+	VMOVQ        C+72(FP), X2
+	VPBROADCASTD X2, Y2
 	VPCMPEQD     Y1, Y0, Y1
 	VPXOR        softmaxconsts<>+64(SB), Y1, Y1
+	VPMAXUD      Y2, Y0, Y2
+	VPCMPEQD     Y0, Y2, Y2
+	VPANDN       Y1, Y2, Y1
 	VPXOR        softmaxconsts<>+64(SB), Y1, Y2
 	VPOR         Y2, Y0, Y0
 	VMOVUPS      (AX), Y2
@@ -2117,8 +2142,13 @@ lab8_126:
 	VMOVQ        R9, X1
 	VPMOVZXBD    X1, Y1
 	VBROADCASTSS ign+80(FP), Y2
+	VMOVQ        C+72(FP), X3
+	VPBROADCASTD X3, Y3
 	VPCMPEQD     Y2, Y1, Y2
 	VPANDN       Y0, Y2, Y2
+	VPMAXUD      Y3, Y1, Y3
+	VPCMPEQD     Y1, Y3, Y3
+	VPANDN       Y2, Y3, Y2
 	VPXOR        softmaxconsts<>+64(SB), Y2, Y3
 	VPOR         Y3, Y1, Y1
 	VMASKMOVPS   (AX), Y2, Y3
@@ -2623,9 +2653,9 @@ noflag_151:
 	VZEROUPPER
 	RET
 
-// func SoftmaxFusedU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)
+// func softmaxFusedU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)
 // Requires: AVX, AVX2, FMA3, MMX+
-TEXT ·SoftmaxFusedU8AVX2(SB), NOSPLIT, $704-248
+TEXT ·softmaxFusedU8AVX2(SB), NOSPLIT, $704-248
 	MOVQ    x_base+0(FP), AX
 	MOVQ    lo+32(FP), CX
 	MOVQ    hi+40(FP), DX
@@ -2660,8 +2690,13 @@ loop_152:
 	JB           tail_153
 	VPMOVZXBD    (BX), Y0
 	VBROADCASTSS ign+80(FP), Y1
+	VMOVQ        C+72(FP), X2
+	VPBROADCASTD X2, Y2
 	VPCMPEQD     Y1, Y0, Y1
 	VPXOR        softmaxconsts<>+64(SB), Y1, Y1
+	VPMAXUD      Y2, Y0, Y2
+	VPCMPEQD     Y0, Y2, Y2
+	VPANDN       Y1, Y2, Y1
 	VPXOR        softmaxconsts<>+64(SB), Y1, Y2
 	VPOR         Y2, Y0, Y0
 	VMOVUPS      (AX), Y2
@@ -3229,8 +3264,13 @@ lab8_191:
 	VMOVQ        R9, X1
 	VPMOVZXBD    X1, Y1
 	VBROADCASTSS ign+80(FP), Y2
+	VMOVQ        C+72(FP), X3
+	VPBROADCASTD X3, Y3
 	VPCMPEQD     Y2, Y1, Y2
 	VPANDN       Y0, Y2, Y2
+	VPMAXUD      Y3, Y1, Y3
+	VPCMPEQD     Y1, Y3, Y3
+	VPANDN       Y2, Y3, Y2
 	VPXOR        softmaxconsts<>+64(SB), Y2, Y3
 	VPOR         Y3, Y1, Y1
 	VMASKMOVPS   (AX), Y2, Y3
@@ -3846,9 +3886,9 @@ noprod_225:
 	VZEROUPPER
 	RET
 
-// func SoftmaxFusedFocalU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)
+// func softmaxFusedFocalU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)
 // Requires: AVX, AVX2, FMA3, MMX+
-TEXT ·SoftmaxFusedFocalU8AVX2(SB), NOSPLIT, $768-248
+TEXT ·softmaxFusedFocalU8AVX2(SB), NOSPLIT, $768-248
 	MOVQ    x_base+0(FP), AX
 	MOVQ    lo+32(FP), CX
 	MOVQ    hi+40(FP), DX
@@ -3877,8 +3917,13 @@ loop_226:
 	JB           tail_227
 	VPMOVZXBD    (BX), Y0
 	VBROADCASTSS ign+80(FP), Y1
+	VMOVQ        C+72(FP), X2
+	VPBROADCASTD X2, Y2
 	VPCMPEQD     Y1, Y0, Y1
 	VPXOR        softmaxconsts<>+64(SB), Y1, Y1
+	VPMAXUD      Y2, Y0, Y2
+	VPCMPEQD     Y0, Y2, Y2
+	VPANDN       Y1, Y2, Y1
 	VPXOR        softmaxconsts<>+64(SB), Y1, Y2
 	VPOR         Y2, Y0, Y0
 	VMOVUPS      (AX), Y2
@@ -4679,8 +4724,13 @@ lab8_273:
 	VMOVQ        R9, X1
 	VPMOVZXBD    X1, Y1
 	VBROADCASTSS ign+80(FP), Y2
+	VMOVQ        C+72(FP), X3
+	VPBROADCASTD X3, Y3
 	VPCMPEQD     Y2, Y1, Y2
 	VPANDN       Y0, Y2, Y2
+	VPMAXUD      Y3, Y1, Y3
+	VPCMPEQD     Y1, Y3, Y3
+	VPANDN       Y2, Y3, Y2
 	VPXOR        softmaxconsts<>+64(SB), Y2, Y3
 	VPOR         Y3, Y1, Y1
 	VMASKMOVPS   (AX), Y2, Y3
@@ -5485,9 +5535,9 @@ noflag_314:
 	VZEROUPPER
 	RET
 
-// func SoftmaxStatsI32AVX2(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
+// func softmaxStatsI32AVX2(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
 // Requires: AVX, AVX2, FMA3, MMX+
-TEXT ·SoftmaxStatsI32AVX2(SB), NOSPLIT, $576-192
+TEXT ·softmaxStatsI32AVX2(SB), NOSPLIT, $576-192
 	MOVQ   x_base+0(FP), AX
 	MOVQ   lo+32(FP), CX
 	MOVQ   hi+40(FP), DX
@@ -5535,8 +5585,13 @@ loop_316:
 	JB           tail_317
 	VMOVDQU      (BX), Y0
 	VBROADCASTSS ign+80(FP), Y1
+	VMOVQ        C+72(FP), X2
+	VPBROADCASTD X2, Y2
 	VPCMPEQD     Y1, Y0, Y1
 	VPXOR        softmaxconsts<>+64(SB), Y1, Y1
+	VPMAXUD      Y2, Y0, Y2
+	VPCMPEQD     Y0, Y2, Y2
+	VPANDN       Y1, Y2, Y1
 	VPXOR        softmaxconsts<>+64(SB), Y1, Y2
 	VPOR         Y2, Y0, Y0
 	VMOVUPS      softmaxconsts<>+0(SB), Y2
@@ -5992,8 +6047,13 @@ tail_317:
 	VMOVDQU      64(R9)(DX*4), Y0
 	VPMASKMOVD   (BX), Y0, Y1
 	VBROADCASTSS ign+80(FP), Y2
+	VMOVQ        C+72(FP), X3
+	VPBROADCASTD X3, Y3
 	VPCMPEQD     Y2, Y1, Y2
 	VPANDN       Y0, Y2, Y0
+	VPMAXUD      Y3, Y1, Y3
+	VPCMPEQD     Y1, Y3, Y3
+	VPANDN       Y0, Y3, Y0
 	VPXOR        softmaxconsts<>+64(SB), Y0, Y2
 	VPOR         Y2, Y1, Y1
 	VMOVUPS      softmaxconsts<>+0(SB), Y2
@@ -6579,9 +6639,9 @@ noprod_372:
 	VZEROUPPER
 	RET
 
-// func SoftmaxGradI32AVX2(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
+// func softmaxGradI32AVX2(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
 // Requires: AVX, AVX2, FMA3, MMX+
-TEXT ·SoftmaxGradI32AVX2(SB), NOSPLIT, $224-200
+TEXT ·softmaxGradI32AVX2(SB), NOSPLIT, $224-200
 	MOVQ x_base+0(FP), AX
 	MOVQ lo+32(FP), CX
 	MOVQ hi+40(FP), DX
@@ -6602,8 +6662,13 @@ loop_373:
 	JB           tail_374
 	VMOVDQU      (BX), Y0
 	VBROADCASTSS ign+80(FP), Y1
+	VMOVQ        C+72(FP), X2
+	VPBROADCASTD X2, Y2
 	VPCMPEQD     Y1, Y0, Y1
 	VPXOR        softmaxconsts<>+64(SB), Y1, Y1
+	VPMAXUD      Y2, Y0, Y2
+	VPCMPEQD     Y0, Y2, Y2
+	VPANDN       Y1, Y2, Y1
 	VPXOR        softmaxconsts<>+64(SB), Y1, Y2
 	VPOR         Y2, Y0, Y0
 	VMOVUPS      (AX), Y2
@@ -6819,8 +6884,13 @@ tail_374:
 	VMOVDQU      64(R9)(DX*4), Y0
 	VPMASKMOVD   (BX), Y0, Y1
 	VBROADCASTSS ign+80(FP), Y2
+	VMOVQ        C+72(FP), X3
+	VPBROADCASTD X3, Y3
 	VPCMPEQD     Y2, Y1, Y2
 	VPANDN       Y0, Y2, Y2
+	VPMAXUD      Y3, Y1, Y3
+	VPCMPEQD     Y1, Y3, Y3
+	VPANDN       Y2, Y3, Y2
 	VPXOR        softmaxconsts<>+64(SB), Y2, Y3
 	VPOR         Y3, Y1, Y1
 	VMASKMOVPS   (AX), Y2, Y3
@@ -7014,9 +7084,9 @@ noflag_406:
 	VZEROUPPER
 	RET
 
-// func SoftmaxGradFocalI32AVX2(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
+// func softmaxGradFocalI32AVX2(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
 // Requires: AVX, AVX2, FMA3, MMX+
-TEXT ·SoftmaxGradFocalI32AVX2(SB), NOSPLIT, $448-200
+TEXT ·softmaxGradFocalI32AVX2(SB), NOSPLIT, $448-200
 	MOVQ x_base+0(FP), AX
 	MOVQ lo+32(FP), CX
 	MOVQ hi+40(FP), DX
@@ -7037,8 +7107,13 @@ loop_407:
 	JB           tail_408
 	VMOVDQU      (BX), Y0
 	VBROADCASTSS ign+80(FP), Y1
+	VMOVQ        C+72(FP), X2
+	VPBROADCASTD X2, Y2
 	VPCMPEQD     Y1, Y0, Y1
 	VPXOR        softmaxconsts<>+64(SB), Y1, Y1
+	VPMAXUD      Y2, Y0, Y2
+	VPCMPEQD     Y0, Y2, Y2
+	VPANDN       Y1, Y2, Y1
 	VPXOR        softmaxconsts<>+64(SB), Y1, Y2
 	VPOR         Y2, Y0, Y0
 	VMOVUPS      (AX), Y2
@@ -7565,8 +7640,13 @@ tail_408:
 	VMOVDQU      64(R9)(DX*4), Y0
 	VPMASKMOVD   (BX), Y0, Y1
 	VBROADCASTSS ign+80(FP), Y2
+	VMOVQ        C+72(FP), X3
+	VPBROADCASTD X3, Y3
 	VPCMPEQD     Y2, Y1, Y2
 	VPANDN       Y0, Y2, Y2
+	VPMAXUD      Y3, Y1, Y3
+	VPCMPEQD     Y1, Y3, Y3
+	VPANDN       Y2, Y3, Y2
 	VPXOR        softmaxconsts<>+64(SB), Y2, Y3
 	VPOR         Y3, Y1, Y1
 	VMASKMOVPS   (AX), Y2, Y3
@@ -8071,9 +8151,9 @@ noflag_462:
 	VZEROUPPER
 	RET
 
-// func SoftmaxFusedI32AVX2(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)
+// func softmaxFusedI32AVX2(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)
 // Requires: AVX, AVX2, FMA3, MMX+
-TEXT ·SoftmaxFusedI32AVX2(SB), NOSPLIT, $704-248
+TEXT ·softmaxFusedI32AVX2(SB), NOSPLIT, $704-248
 	MOVQ    x_base+0(FP), AX
 	MOVQ    lo+32(FP), CX
 	MOVQ    hi+40(FP), DX
@@ -8108,8 +8188,13 @@ loop_463:
 	JB           tail_464
 	VMOVDQU      (BX), Y0
 	VBROADCASTSS ign+80(FP), Y1
+	VMOVQ        C+72(FP), X2
+	VPBROADCASTD X2, Y2
 	VPCMPEQD     Y1, Y0, Y1
 	VPXOR        softmaxconsts<>+64(SB), Y1, Y1
+	VPMAXUD      Y2, Y0, Y2
+	VPCMPEQD     Y0, Y2, Y2
+	VPANDN       Y1, Y2, Y1
 	VPXOR        softmaxconsts<>+64(SB), Y1, Y2
 	VPOR         Y2, Y0, Y0
 	VMOVUPS      (AX), Y2
@@ -8666,8 +8751,13 @@ tail_464:
 	VMOVDQU      64(R9)(DX*4), Y0
 	VPMASKMOVD   (BX), Y0, Y1
 	VBROADCASTSS ign+80(FP), Y2
+	VMOVQ        C+72(FP), X3
+	VPBROADCASTD X3, Y3
 	VPCMPEQD     Y2, Y1, Y2
 	VPANDN       Y0, Y2, Y2
+	VPMAXUD      Y3, Y1, Y3
+	VPCMPEQD     Y1, Y3, Y3
+	VPANDN       Y2, Y3, Y2
 	VPXOR        softmaxconsts<>+64(SB), Y2, Y3
 	VPOR         Y3, Y1, Y1
 	VMASKMOVPS   (AX), Y2, Y3
@@ -9283,9 +9373,9 @@ noprod_535:
 	VZEROUPPER
 	RET
 
-// func SoftmaxFusedFocalI32AVX2(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)
+// func softmaxFusedFocalI32AVX2(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)
 // Requires: AVX, AVX2, FMA3, MMX+
-TEXT ·SoftmaxFusedFocalI32AVX2(SB), NOSPLIT, $768-248
+TEXT ·softmaxFusedFocalI32AVX2(SB), NOSPLIT, $768-248
 	MOVQ    x_base+0(FP), AX
 	MOVQ    lo+32(FP), CX
 	MOVQ    hi+40(FP), DX
@@ -9314,8 +9404,13 @@ loop_536:
 	JB           tail_537
 	VMOVDQU      (BX), Y0
 	VBROADCASTSS ign+80(FP), Y1
+	VMOVQ        C+72(FP), X2
+	VPBROADCASTD X2, Y2
 	VPCMPEQD     Y1, Y0, Y1
 	VPXOR        softmaxconsts<>+64(SB), Y1, Y1
+	VPMAXUD      Y2, Y0, Y2
+	VPCMPEQD     Y0, Y2, Y2
+	VPANDN       Y1, Y2, Y1
 	VPXOR        softmaxconsts<>+64(SB), Y1, Y2
 	VPOR         Y2, Y0, Y0
 	VMOVUPS      (AX), Y2
@@ -10105,8 +10200,13 @@ tail_537:
 	VMOVDQU      64(R9)(DX*4), Y0
 	VPMASKMOVD   (BX), Y0, Y1
 	VBROADCASTSS ign+80(FP), Y2
+	VMOVQ        C+72(FP), X3
+	VPBROADCASTD X3, Y3
 	VPCMPEQD     Y2, Y1, Y2
 	VPANDN       Y0, Y2, Y2
+	VPMAXUD      Y3, Y1, Y3
+	VPCMPEQD     Y1, Y3, Y3
+	VPANDN       Y2, Y3, Y2
 	VPXOR        softmaxconsts<>+64(SB), Y2, Y3
 	VPOR         Y3, Y1, Y1
 	VMASKMOVPS   (AX), Y2, Y3
@@ -10911,9 +11011,9 @@ noflag_623:
 	VZEROUPPER
 	RET
 
-// func SoftmaxStatsU8AVX512(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
+// func softmaxStatsU8AVX512(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
 // Requires: AVX, AVX512BW, AVX512DQ, AVX512F, AVX512VL, BMI2, MMX+
-TEXT ·SoftmaxStatsU8AVX512(SB), NOSPLIT, $0-192
+TEXT ·softmaxStatsU8AVX512(SB), NOSPLIT, $0-192
 	MOVQ   x_base+0(FP), AX
 	MOVQ   lo+32(FP), CX
 	MOVQ   hi+40(FP), DX
@@ -10954,7 +11054,10 @@ loop_625:
 	JB           tail_626
 	VPMOVZXBD    (BX), Z7
 	VBROADCASTSS ign+80(FP), Z8
+	VMOVQ        C+72(FP), X9
+	VPBROADCASTD X9, Z9
 	VPCMPD       $0x04, Z8, Z7, K1
+	VPCMPUD      $0x01, Z9, Z7, K1, K1
 	VMOVDQU32    softmaxconsts<>+64(SB), Z8
 	VPBLENDMD    Z7, Z8, K1, Z7
 	VMOVUPS      softmaxconsts<>+0(SB), Z8
@@ -11340,7 +11443,10 @@ tail_626:
 	VMOVDQU8.Z   (BX), K1, X7
 	VPMOVZXBD    X7, Z7
 	VBROADCASTSS ign+80(FP), Z8
+	VMOVQ        C+72(FP), X9
+	VPBROADCASTD X9, Z9
 	VPCMPD       $0x04, Z8, Z7, K1, K1
+	VPCMPUD      $0x01, Z9, Z7, K1, K1
 	VMOVDQU32    softmaxconsts<>+64(SB), Z8
 	VPBLENDMD    Z7, Z8, K1, Z7
 	VMOVUPS      softmaxconsts<>+0(SB), Z8
@@ -11856,9 +11962,9 @@ noprod_681:
 	VZEROUPPER
 	RET
 
-// func SoftmaxGradU8AVX512(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
+// func softmaxGradU8AVX512(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
 // Requires: AVX, AVX512BW, AVX512DQ, AVX512F, AVX512VL, BMI2, MMX+
-TEXT ·SoftmaxGradU8AVX512(SB), NOSPLIT, $0-200
+TEXT ·softmaxGradU8AVX512(SB), NOSPLIT, $0-200
 	MOVQ x_base+0(FP), AX
 	MOVQ lo+32(FP), CX
 	MOVQ hi+40(FP), DX
@@ -11879,7 +11985,10 @@ loop_682:
 	JB           tail_683
 	VPMOVZXBD    (BX), Z0
 	VBROADCASTSS ign+80(FP), Z1
+	VMOVQ        C+72(FP), X2
+	VPBROADCASTD X2, Z2
 	VPCMPD       $0x04, Z1, Z0, K1
+	VPCMPUD      $0x01, Z2, Z0, K1, K1
 	VMOVDQU32    softmaxconsts<>+64(SB), Z1
 	VPBLENDMD    Z0, Z1, K1, Z0
 	VMOVUPS.Z    (AX), K1, Z1
@@ -12080,7 +12189,10 @@ tail_683:
 	VMOVDQU8.Z   (BX), K1, X0
 	VPMOVZXBD    X0, Z0
 	VBROADCASTSS ign+80(FP), Z1
+	VMOVQ        C+72(FP), X2
+	VPBROADCASTD X2, Z2
 	VPCMPD       $0x04, Z1, Z0, K1, K2
+	VPCMPUD      $0x01, Z2, Z0, K2, K2
 	VMOVDQU32    softmaxconsts<>+64(SB), Z1
 	VPBLENDMD    Z0, Z1, K2, Z0
 	VMOVUPS.Z    (AX), K2, Z1
@@ -12258,9 +12370,9 @@ noflag_715:
 	VZEROUPPER
 	RET
 
-// func SoftmaxGradFocalU8AVX512(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
+// func softmaxGradFocalU8AVX512(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
 // Requires: AVX, AVX512BW, AVX512DQ, AVX512F, AVX512VL, BMI2, MMX+
-TEXT ·SoftmaxGradFocalU8AVX512(SB), NOSPLIT, $0-200
+TEXT ·softmaxGradFocalU8AVX512(SB), NOSPLIT, $0-200
 	MOVQ x_base+0(FP), AX
 	MOVQ lo+32(FP), CX
 	MOVQ hi+40(FP), DX
@@ -12281,7 +12393,10 @@ loop_716:
 	JB           tail_717
 	VPMOVZXBD    (BX), Z0
 	VBROADCASTSS ign+80(FP), Z1
+	VMOVQ        C+72(FP), X2
+	VPBROADCASTD X2, Z2
 	VPCMPD       $0x04, Z1, Z0, K1
+	VPCMPUD      $0x01, Z2, Z0, K1, K1
 	VMOVDQU32    softmaxconsts<>+64(SB), Z1
 	VPBLENDMD    Z0, Z1, K1, Z0
 	VMOVUPS.Z    (AX), K1, Z1
@@ -12735,7 +12850,10 @@ tail_717:
 	VMOVDQU8.Z   (BX), K1, X0
 	VPMOVZXBD    X0, Z0
 	VBROADCASTSS ign+80(FP), Z1
+	VMOVQ        C+72(FP), X2
+	VPBROADCASTD X2, Z2
 	VPCMPD       $0x04, Z1, Z0, K1, K2
+	VPCMPUD      $0x01, Z2, Z0, K2, K2
 	VMOVDQU32    softmaxconsts<>+64(SB), Z1
 	VPBLENDMD    Z0, Z1, K2, Z0
 	VMOVUPS.Z    (AX), K2, Z1
@@ -13166,9 +13284,9 @@ noflag_771:
 	VZEROUPPER
 	RET
 
-// func SoftmaxFusedU8AVX512(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)
+// func softmaxFusedU8AVX512(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)
 // Requires: AVX, AVX512BW, AVX512DQ, AVX512F, AVX512VL, BMI2, MMX+
-TEXT ·SoftmaxFusedU8AVX512(SB), NOSPLIT, $0-248
+TEXT ·softmaxFusedU8AVX512(SB), NOSPLIT, $0-248
 	MOVQ    x_base+0(FP), AX
 	MOVQ    lo+32(FP), CX
 	MOVQ    hi+40(FP), DX
@@ -13196,7 +13314,10 @@ loop_772:
 	JB           tail_773
 	VPMOVZXBD    (BX), Z7
 	VBROADCASTSS ign+80(FP), Z8
+	VMOVQ        C+72(FP), X9
+	VPBROADCASTD X9, Z9
 	VPCMPD       $0x04, Z8, Z7, K1
+	VPCMPUD      $0x01, Z9, Z7, K1, K1
 	VMOVDQU32    softmaxconsts<>+64(SB), Z8
 	VPBLENDMD    Z7, Z8, K1, Z7
 	VMOVUPS.Z    (AX), K1, Z8
@@ -13676,7 +13797,10 @@ tail_773:
 	VMOVDQU8.Z   (BX), K1, X7
 	VPMOVZXBD    X7, Z7
 	VBROADCASTSS ign+80(FP), Z8
+	VMOVQ        C+72(FP), X9
+	VPBROADCASTD X9, Z9
 	VPCMPD       $0x04, Z8, Z7, K1, K2
+	VPCMPUD      $0x01, Z9, Z7, K2, K2
 	VMOVDQU32    softmaxconsts<>+64(SB), Z8
 	VPBLENDMD    Z7, Z8, K2, Z7
 	VMOVUPS.Z    (AX), K2, Z8
@@ -14211,9 +14335,9 @@ noprod_844:
 	VZEROUPPER
 	RET
 
-// func SoftmaxFusedFocalU8AVX512(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)
+// func softmaxFusedFocalU8AVX512(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)
 // Requires: AVX, AVX512BW, AVX512DQ, AVX512F, AVX512VL, BMI2, MMX+
-TEXT ·SoftmaxFusedFocalU8AVX512(SB), NOSPLIT, $0-248
+TEXT ·softmaxFusedFocalU8AVX512(SB), NOSPLIT, $0-248
 	MOVQ   x_base+0(FP), AX
 	MOVQ   lo+32(FP), CX
 	MOVQ   hi+40(FP), DX
@@ -14238,7 +14362,10 @@ loop_845:
 	JB           tail_846
 	VPMOVZXBD    (BX), Z4
 	VBROADCASTSS ign+80(FP), Z5
+	VMOVQ        C+72(FP), X6
+	VPBROADCASTD X6, Z6
 	VPCMPD       $0x04, Z5, Z4, K1
+	VPCMPUD      $0x01, Z6, Z4, K1, K1
 	VMOVDQU32    softmaxconsts<>+64(SB), Z5
 	VPBLENDMD    Z4, Z5, K1, Z4
 	VMOVUPS.Z    (AX), K1, Z5
@@ -14912,7 +15039,10 @@ tail_846:
 	VMOVDQU8.Z   (BX), K1, X4
 	VPMOVZXBD    X4, Z4
 	VBROADCASTSS ign+80(FP), Z5
+	VMOVQ        C+72(FP), X6
+	VPBROADCASTD X6, Z6
 	VPCMPD       $0x04, Z5, Z4, K1, K2
+	VPCMPUD      $0x01, Z6, Z4, K2, K2
 	VMOVDQU32    softmaxconsts<>+64(SB), Z5
 	VPBLENDMD    Z4, Z5, K2, Z4
 	VMOVUPS.Z    (AX), K2, Z5
@@ -15604,9 +15734,9 @@ noflag_932:
 	VZEROUPPER
 	RET
 
-// func SoftmaxStatsI32AVX512(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
+// func softmaxStatsI32AVX512(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
 // Requires: AVX, AVX512DQ, AVX512F, BMI2, MMX+
-TEXT ·SoftmaxStatsI32AVX512(SB), NOSPLIT, $0-192
+TEXT ·softmaxStatsI32AVX512(SB), NOSPLIT, $0-192
 	MOVQ   x_base+0(FP), AX
 	MOVQ   lo+32(FP), CX
 	MOVQ   hi+40(FP), DX
@@ -15647,7 +15777,10 @@ loop_934:
 	JB           tail_935
 	VMOVDQU32    (BX), Z7
 	VBROADCASTSS ign+80(FP), Z8
+	VMOVQ        C+72(FP), X9
+	VPBROADCASTD X9, Z9
 	VPCMPD       $0x04, Z8, Z7, K1
+	VPCMPUD      $0x01, Z9, Z7, K1, K1
 	VMOVDQU32    softmaxconsts<>+64(SB), Z8
 	VPBLENDMD    Z7, Z8, K1, Z7
 	VMOVUPS      softmaxconsts<>+0(SB), Z8
@@ -16032,7 +16165,10 @@ tail_935:
 	KMOVW        R9, K1
 	VMOVDQU32.Z  (BX), K1, Z7
 	VBROADCASTSS ign+80(FP), Z8
+	VMOVQ        C+72(FP), X9
+	VPBROADCASTD X9, Z9
 	VPCMPD       $0x04, Z8, Z7, K1, K1
+	VPCMPUD      $0x01, Z9, Z7, K1, K1
 	VMOVDQU32    softmaxconsts<>+64(SB), Z8
 	VPBLENDMD    Z7, Z8, K1, Z7
 	VMOVUPS      softmaxconsts<>+0(SB), Z8
@@ -16548,9 +16684,9 @@ noprod_990:
 	VZEROUPPER
 	RET
 
-// func SoftmaxGradI32AVX512(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
+// func softmaxGradI32AVX512(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
 // Requires: AVX, AVX512DQ, AVX512F, BMI2, MMX+
-TEXT ·SoftmaxGradI32AVX512(SB), NOSPLIT, $0-200
+TEXT ·softmaxGradI32AVX512(SB), NOSPLIT, $0-200
 	MOVQ x_base+0(FP), AX
 	MOVQ lo+32(FP), CX
 	MOVQ hi+40(FP), DX
@@ -16571,7 +16707,10 @@ loop_991:
 	JB           tail_992
 	VMOVDQU32    (BX), Z0
 	VBROADCASTSS ign+80(FP), Z1
+	VMOVQ        C+72(FP), X2
+	VPBROADCASTD X2, Z2
 	VPCMPD       $0x04, Z1, Z0, K1
+	VPCMPUD      $0x01, Z2, Z0, K1, K1
 	VMOVDQU32    softmaxconsts<>+64(SB), Z1
 	VPBLENDMD    Z0, Z1, K1, Z0
 	VMOVUPS.Z    (AX), K1, Z1
@@ -16771,7 +16910,10 @@ tail_992:
 	KMOVW        R9, K1
 	VMOVDQU32.Z  (BX), K1, Z0
 	VBROADCASTSS ign+80(FP), Z1
+	VMOVQ        C+72(FP), X2
+	VPBROADCASTD X2, Z2
 	VPCMPD       $0x04, Z1, Z0, K1, K2
+	VPCMPUD      $0x01, Z2, Z0, K2, K2
 	VMOVDQU32    softmaxconsts<>+64(SB), Z1
 	VPBLENDMD    Z0, Z1, K2, Z0
 	VMOVUPS.Z    (AX), K2, Z1
@@ -16949,9 +17091,9 @@ noflag_1024:
 	VZEROUPPER
 	RET
 
-// func SoftmaxGradFocalI32AVX512(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
+// func softmaxGradFocalI32AVX512(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
 // Requires: AVX, AVX512DQ, AVX512F, BMI2, MMX+
-TEXT ·SoftmaxGradFocalI32AVX512(SB), NOSPLIT, $0-200
+TEXT ·softmaxGradFocalI32AVX512(SB), NOSPLIT, $0-200
 	MOVQ x_base+0(FP), AX
 	MOVQ lo+32(FP), CX
 	MOVQ hi+40(FP), DX
@@ -16972,7 +17114,10 @@ loop_1025:
 	JB           tail_1026
 	VMOVDQU32    (BX), Z0
 	VBROADCASTSS ign+80(FP), Z1
+	VMOVQ        C+72(FP), X2
+	VPBROADCASTD X2, Z2
 	VPCMPD       $0x04, Z1, Z0, K1
+	VPCMPUD      $0x01, Z2, Z0, K1, K1
 	VMOVDQU32    softmaxconsts<>+64(SB), Z1
 	VPBLENDMD    Z0, Z1, K1, Z0
 	VMOVUPS.Z    (AX), K1, Z1
@@ -17425,7 +17570,10 @@ tail_1026:
 	KMOVW        R9, K1
 	VMOVDQU32.Z  (BX), K1, Z0
 	VBROADCASTSS ign+80(FP), Z1
+	VMOVQ        C+72(FP), X2
+	VPBROADCASTD X2, Z2
 	VPCMPD       $0x04, Z1, Z0, K1, K2
+	VPCMPUD      $0x01, Z2, Z0, K2, K2
 	VMOVDQU32    softmaxconsts<>+64(SB), Z1
 	VPBLENDMD    Z0, Z1, K2, Z0
 	VMOVUPS.Z    (AX), K2, Z1
@@ -17856,9 +18004,9 @@ noflag_1080:
 	VZEROUPPER
 	RET
 
-// func SoftmaxFusedI32AVX512(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)
+// func softmaxFusedI32AVX512(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)
 // Requires: AVX, AVX512DQ, AVX512F, BMI2, MMX+
-TEXT ·SoftmaxFusedI32AVX512(SB), NOSPLIT, $0-248
+TEXT ·softmaxFusedI32AVX512(SB), NOSPLIT, $0-248
 	MOVQ    x_base+0(FP), AX
 	MOVQ    lo+32(FP), CX
 	MOVQ    hi+40(FP), DX
@@ -17886,7 +18034,10 @@ loop_1081:
 	JB           tail_1082
 	VMOVDQU32    (BX), Z7
 	VBROADCASTSS ign+80(FP), Z8
+	VMOVQ        C+72(FP), X9
+	VPBROADCASTD X9, Z9
 	VPCMPD       $0x04, Z8, Z7, K1
+	VPCMPUD      $0x01, Z9, Z7, K1, K1
 	VMOVDQU32    softmaxconsts<>+64(SB), Z8
 	VPBLENDMD    Z7, Z8, K1, Z7
 	VMOVUPS.Z    (AX), K1, Z8
@@ -18365,7 +18516,10 @@ tail_1082:
 	KMOVW        R9, K1
 	VMOVDQU32.Z  (BX), K1, Z7
 	VBROADCASTSS ign+80(FP), Z8
+	VMOVQ        C+72(FP), X9
+	VPBROADCASTD X9, Z9
 	VPCMPD       $0x04, Z8, Z7, K1, K2
+	VPCMPUD      $0x01, Z9, Z7, K2, K2
 	VMOVDQU32    softmaxconsts<>+64(SB), Z8
 	VPBLENDMD    Z7, Z8, K2, Z7
 	VMOVUPS.Z    (AX), K2, Z8
@@ -18900,9 +19054,9 @@ noprod_1153:
 	VZEROUPPER
 	RET
 
-// func SoftmaxFusedFocalI32AVX512(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)
+// func softmaxFusedFocalI32AVX512(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)
 // Requires: AVX, AVX512DQ, AVX512F, BMI2, MMX+
-TEXT ·SoftmaxFusedFocalI32AVX512(SB), NOSPLIT, $0-248
+TEXT ·softmaxFusedFocalI32AVX512(SB), NOSPLIT, $0-248
 	MOVQ   x_base+0(FP), AX
 	MOVQ   lo+32(FP), CX
 	MOVQ   hi+40(FP), DX
@@ -18927,7 +19081,10 @@ loop_1154:
 	JB           tail_1155
 	VMOVDQU32    (BX), Z4
 	VBROADCASTSS ign+80(FP), Z5
+	VMOVQ        C+72(FP), X6
+	VPBROADCASTD X6, Z6
 	VPCMPD       $0x04, Z5, Z4, K1
+	VPCMPUD      $0x01, Z6, Z4, K1, K1
 	VMOVDQU32    softmaxconsts<>+64(SB), Z5
 	VPBLENDMD    Z4, Z5, K1, Z4
 	VMOVUPS.Z    (AX), K1, Z5
@@ -19600,7 +19757,10 @@ tail_1155:
 	KMOVW        R9, K1
 	VMOVDQU32.Z  (BX), K1, Z4
 	VBROADCASTSS ign+80(FP), Z5
+	VMOVQ        C+72(FP), X6
+	VPBROADCASTD X6, Z6
 	VPCMPD       $0x04, Z5, Z4, K1, K2
+	VPCMPUD      $0x01, Z6, Z4, K2, K2
 	VMOVDQU32    softmaxconsts<>+64(SB), Z5
 	VPBLENDMD    Z4, Z5, K2, Z4
 	VMOVUPS.Z    (AX), K2, Z5

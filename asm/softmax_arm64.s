@@ -4,8 +4,8 @@
 
 #include "textflag.h"
 
-// func SoftmaxStatsU8NEON(x []float32, S int, lo int, hi int, lab []uint8, nc int, ign int32, flags uint64, w []float32, alpha []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, scr []float32, P []float32, PY []float32, Count []float32, PP []float32, out []float32)
-TEXT ·SoftmaxStatsU8NEON(SB), NOSPLIT, $0-312
+// func softmaxStatsU8NEON(x []float32, S int, lo int, hi int, lab []uint8, nc int, ign int32, flags uint64, w []float32, alpha []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, scr []float32, P []float32, PY []float32, Count []float32, PP []float32, out []float32)
+TEXT ·softmaxStatsU8NEON(SB), NOSPLIT, $0-312
 	MOVD    $softmaxneon<>(SB), R0
 	MOVD    x_base+0(FP), R1
 	MOVD    lab_base+48(FP), R2
@@ -44,6 +44,9 @@ px_1:
 	FMOVQ   16(R0), F8
 	VDUP    R6, V9.S4
 	VCMEQ   V9.S4, V7.S4, V9.S4
+	WORD    $0x4e691d08 // BIC V8.16B, V8.16B, V9.16B
+	VDUP    R5, V9.S4
+	WORD    $0x6ea93ce9 // CMHS V9.4S, V7.4S, V9.4S
 	WORD    $0x4e691d08 // BIC V8.16B, V8.16B, V9.16B
 	VAND    V8.B16, V7.B16, V7.B16
 	FMOVQ   (R0), F9
@@ -561,6 +564,9 @@ lanes_36:
 	VLD1    (R16), [V8.S4]
 	VDUP    R6, V9.S4
 	VCMEQ   V9.S4, V7.S4, V9.S4
+	WORD    $0x4e691d08 // BIC V8.16B, V8.16B, V9.16B
+	VDUP    R5, V9.S4
+	WORD    $0x6ea93ce9 // CMHS V9.4S, V7.4S, V9.4S
 	WORD    $0x4e691d08 // BIC V8.16B, V8.16B, V9.16B
 	VAND    V8.B16, V7.B16, V7.B16
 	FMOVQ   (R0), F9
@@ -1163,8 +1169,8 @@ noprodend_72:
 	FMOVS   F0, 12(R16)
 	RET
 
-// func SoftmaxGradU8NEON(x []float32, S int, lo int, hi int, lab []uint8, nc int, ign int32, flags uint64, w []float32, alpha []float32, A []float32, B []float32, E []float32, tauK float32, sK float32, kappa float32, focalScale float32, gamma float32, gmode int, g1mode int, dst []float32)
-TEXT ·SoftmaxGradU8NEON(SB), NOSPLIT, $0-280
+// func softmaxGradU8NEON(x []float32, S int, lo int, hi int, lab []uint8, nc int, ign int32, flags uint64, w []float32, alpha []float32, A []float32, B []float32, E []float32, tauK float32, sK float32, kappa float32, focalScale float32, gamma float32, gmode int, g1mode int, dst []float32)
+TEXT ·softmaxGradU8NEON(SB), NOSPLIT, $0-280
 	MOVD    $softmaxneon<>(SB), R0
 	MOVD    x_base+0(FP), R1
 	MOVD    lab_base+48(FP), R2
@@ -1196,6 +1202,9 @@ px_73:
 	FMOVQ   16(R0), F1
 	VDUP    R6, V2.S4
 	VCMEQ   V2.S4, V0.S4, V2.S4
+	WORD    $0x4e621c21 // BIC V1.16B, V1.16B, V2.16B
+	VDUP    R5, V2.S4
+	WORD    $0x6ea23c02 // CMHS V2.4S, V0.4S, V2.4S
 	WORD    $0x4e621c21 // BIC V1.16B, V1.16B, V2.16B
 	VAND    V1.B16, V0.B16, V0.B16
 	VLD1    (R1), [V2.S4]
@@ -1753,6 +1762,9 @@ lanes_103:
 	VLD1    (R14), [V1.S4]
 	VDUP    R6, V2.S4
 	VCMEQ   V2.S4, V0.S4, V2.S4
+	WORD    $0x4e621c21 // BIC V1.16B, V1.16B, V2.16B
+	VDUP    R5, V2.S4
+	WORD    $0x6ea23c02 // CMHS V2.4S, V0.4S, V2.4S
 	WORD    $0x4e621c21 // BIC V1.16B, V1.16B, V2.16B
 	VAND    V1.B16, V0.B16, V0.B16
 	VEOR    V2.B16, V2.B16, V2.B16
@@ -2348,8 +2360,8 @@ clsdone_131:
 pxdone_75:
 	RET
 
-// func SoftmaxStatsI32NEON(x []float32, S int, lo int, hi int, lab []int32, nc int, ign int32, flags uint64, w []float32, alpha []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, scr []float32, P []float32, PY []float32, Count []float32, PP []float32, out []float32)
-TEXT ·SoftmaxStatsI32NEON(SB), NOSPLIT, $0-312
+// func softmaxStatsI32NEON(x []float32, S int, lo int, hi int, lab []int32, nc int, ign int32, flags uint64, w []float32, alpha []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, scr []float32, P []float32, PY []float32, Count []float32, PP []float32, out []float32)
+TEXT ·softmaxStatsI32NEON(SB), NOSPLIT, $0-312
 	MOVD    $softmaxneon<>(SB), R0
 	MOVD    x_base+0(FP), R1
 	MOVD    lab_base+48(FP), R2
@@ -2385,6 +2397,9 @@ px_137:
 	FMOVQ   16(R0), F8
 	VDUP    R6, V9.S4
 	VCMEQ   V9.S4, V7.S4, V9.S4
+	WORD    $0x4e691d08 // BIC V8.16B, V8.16B, V9.16B
+	VDUP    R5, V9.S4
+	WORD    $0x6ea93ce9 // CMHS V9.4S, V7.4S, V9.4S
 	WORD    $0x4e691d08 // BIC V8.16B, V8.16B, V9.16B
 	VAND    V8.B16, V7.B16, V7.B16
 	FMOVQ   (R0), F9
@@ -2901,6 +2916,9 @@ ld_172:
 	VLD1    (R16), [V8.S4]
 	VDUP    R6, V9.S4
 	VCMEQ   V9.S4, V7.S4, V9.S4
+	WORD    $0x4e691d08 // BIC V8.16B, V8.16B, V9.16B
+	VDUP    R5, V9.S4
+	WORD    $0x6ea93ce9 // CMHS V9.4S, V7.4S, V9.4S
 	WORD    $0x4e691d08 // BIC V8.16B, V8.16B, V9.16B
 	VAND    V8.B16, V7.B16, V7.B16
 	FMOVQ   (R0), F9
@@ -3503,8 +3521,8 @@ noprodend_208:
 	FMOVS   F0, 12(R16)
 	RET
 
-// func SoftmaxGradI32NEON(x []float32, S int, lo int, hi int, lab []int32, nc int, ign int32, flags uint64, w []float32, alpha []float32, A []float32, B []float32, E []float32, tauK float32, sK float32, kappa float32, focalScale float32, gamma float32, gmode int, g1mode int, dst []float32)
-TEXT ·SoftmaxGradI32NEON(SB), NOSPLIT, $0-280
+// func softmaxGradI32NEON(x []float32, S int, lo int, hi int, lab []int32, nc int, ign int32, flags uint64, w []float32, alpha []float32, A []float32, B []float32, E []float32, tauK float32, sK float32, kappa float32, focalScale float32, gamma float32, gmode int, g1mode int, dst []float32)
+TEXT ·softmaxGradI32NEON(SB), NOSPLIT, $0-280
 	MOVD    $softmaxneon<>(SB), R0
 	MOVD    x_base+0(FP), R1
 	MOVD    lab_base+48(FP), R2
@@ -3533,6 +3551,9 @@ px_209:
 	FMOVQ   16(R0), F1
 	VDUP    R6, V2.S4
 	VCMEQ   V2.S4, V0.S4, V2.S4
+	WORD    $0x4e621c21 // BIC V1.16B, V1.16B, V2.16B
+	VDUP    R5, V2.S4
+	WORD    $0x6ea23c02 // CMHS V2.4S, V0.4S, V2.4S
 	WORD    $0x4e621c21 // BIC V1.16B, V1.16B, V2.16B
 	VAND    V1.B16, V0.B16, V0.B16
 	VLD1    (R1), [V2.S4]
@@ -4089,6 +4110,9 @@ ld_239:
 	VLD1    (R14), [V1.S4]
 	VDUP    R6, V2.S4
 	VCMEQ   V2.S4, V0.S4, V2.S4
+	WORD    $0x4e621c21 // BIC V1.16B, V1.16B, V2.16B
+	VDUP    R5, V2.S4
+	WORD    $0x6ea23c02 // CMHS V2.4S, V0.4S, V2.4S
 	WORD    $0x4e621c21 // BIC V1.16B, V1.16B, V2.16B
 	VAND    V1.B16, V0.B16, V0.B16
 	VEOR    V2.B16, V2.B16, V2.B16

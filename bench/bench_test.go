@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/segloss/segloss/kernels"
+	"github.com/segloss/segloss/internal/kernels"
 	"github.com/segloss/segloss/loss"
 )
 

@@ -25,7 +25,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/segloss/segloss/kernels"
+	"github.com/segloss/segloss/internal/kernels"
 	"github.com/segloss/segloss/loss"
 )
 

@@ -1,168 +1,53 @@
-// Package kernels is the primitive set of segloss: the few streaming passes
-// every loss and metric is composed of, each in a plain-Go generic version
-// that is the specification, bound at init to the fastest implementation the
-// CPU runs.
+// Package kernels is the public face of segloss's SIMD kernels: the choice
+// of instruction-set tier every loss and metric runs on, and the checked
+// elementwise primitives.
 //
-// Data layout (DESIGN.md): logits are NCHW float32, and a call sees one plane
-// (sigmoid primitives) or the C planes of one image (softmax primitives),
-// always one block of at most BlockSize pixels. Block primitives return
-// float32 partial sums; the plane drivers (SigmoidPlane, SoftmaxImage)
-// combine the blocks in float64 in block order, so a result never depends on
-// how the blocks were scheduled. The fused drivers (SoftmaxFusedRange,
-// SigmoidFused) run a statistics pass and a gradient pass in one read of
-// the logits, for losses whose terms are all pixelwise.
+// At init the best tier this CPU runs is chosen: AVX-512 (F, BW, VL, DQ) >
+// AVX2 + FMA > generic on amd64, NEON > generic on arm64, generic elsewhere
+// and with the purego build tag. SEGLOSS_KERNEL=generic|avx2|avx512|neon
+// forces one; Use switches at run time (for tests and benchmarks).
 //
-// Nothing in this package allocates, and nothing modifies its inputs.
+// The block- and plane-level primitives the loss and metrics packages are
+// made of, their plain-Go specification (the generic tier every assembly
+// tier is tested against) and their tests live in internal/kernels; the
+// generated assembly lives in package asm.
 package kernels
 
-// BlockSize is the number of pixels (or elements) one block primitive call
-// processes at most. Partial sums inside a block are float32; blocks are combined in
-// float64 in block order.
-const BlockSize = 1024
+import ik "github.com/segloss/segloss/internal/kernels"
 
-// BlockLogits bounds the logits one assembly call of the softmax and
-// confusion drivers reads. An assembly call cannot be preempted, so its work
-// is bounded by logits, not pixels: no call holds the scheduler (a garbage
-// collection's stop-the-world, a ticker) for more than some tens of
-// microseconds.
-const BlockLogits = 1 << 16
+// BlockSize is the number of pixels one block of a kernel pass covers: its
+// sums are float32, blocks are combined in float64 in block order.
+const BlockSize = ik.BlockSize
 
-// MaxAsmClasses is the largest C the assembly tiers run the softmax and
-// confusion primitives for: their smallest block, 16 pixels (a vector),
-// already reads BlockLogits logits, and each call also reduces per-class
-// lane accumulators, O(C) work whatever its pixel count. Above it, every
-// tier runs the generic (pure Go, preemptible) kernels.
-const MaxAsmClasses = BlockLogits / 16
+// ErrArg is the error the primitives return, wrapped with what is wrong,
+// for arguments they reject; a primitive that returns an error has written
+// nothing.
+var ErrArg = ik.ErrArg
 
-// BlockPixels returns the pixels per block of the softmax and confusion
-// drivers for C classes: BlockSize up to C = 64, then BlockLogits/C rounded
-// down to a multiple of 16 (whole vectors on every tier), down to 16 at C =
-// MaxAsmClasses; above that, where the generic kernels run, BlockSize
-// again. It depends on C alone, so a shape's blocks, and with them its
-// float32 partial sums, are the same for any worker count. C < 1 gives
-// BlockSize.
-func BlockPixels(C int) int {
-	if C <= BlockLogits/BlockSize || C > MaxAsmClasses {
-		return BlockSize
-	}
-	return (BlockLogits / C) &^ 15
-}
+// Available returns the names of the tiers this CPU runs, best first; the
+// last one is always "generic".
+func Available() []string { return ik.Available() }
 
-// tierFor returns the tier that runs the softmax and confusion primitives
-// for C classes: the active one, or generic above MaxAsmClasses.
-func tierFor(C int) *tier {
-	if C > MaxAsmClasses {
-		return genericTier
-	}
-	return active.Load()
-}
+// Active returns the name of the tier in use.
+func Active() string { return ik.Active() }
 
-// Flags select the optional sums of a statistics pass.
-type Flags uint32
+// Use switches every primitive, and so every loss and metric, to the named
+// tier; a name that is not in Available is an error and changes nothing.
+// Calls running concurrently with Use finish on either tier.
+func Use(name string) error { return ik.Use(name) }
 
-const (
-	// NeedCE asks the softmax statistics for the cross-entropy sum and the
-	// class-weight sum (or the sigmoid statistics for the BCE sum).
-	NeedCE Flags = 1 << iota
-	// NeedFocal asks for the focal-loss sum.
-	NeedFocal
-	// NeedRegion asks for the per-class sums of p, p*y and y.
-	NeedRegion
-	// NeedSquared asks for the sums of p*p (and y*y for sigmoid targets),
-	// used by squared-denominator region losses.
-	NeedSquared
-)
+// Exp writes exp(x[i]) into dst[i] for i < len(dst) with the active tier
+// (at most about 1 ULP from the exact value; 0 below -87.34; NaN stays
+// NaN). An x shorter than dst is an error wrapping ErrArg, and nothing is
+// written.
+func Exp(dst, x []float32) error { return ik.Exp(dst, x) }
 
-// SigmoidParams configures the sigmoid statistics pass over one plane.
-type SigmoidParams struct {
-	Need Flags
-	// PosWeight multiplies the positive part of the BCE (torch pos_weight).
-	PosWeight float32
-	// FocalAlpha weights positives by alpha and negatives by 1-alpha
-	// (torchvision sigmoid_focal_loss); a negative value disables it.
-	FocalAlpha float32
-	// FocalGamma is the focusing exponent, >= 0.
-	FocalGamma float32
-}
+// Log writes the natural logarithm of x[i] into dst[i] for i < len(dst)
+// with the active tier (under 1 ULP; -Inf at 0, NaN below 0). An x shorter
+// than dst is an error wrapping ErrArg, and nothing is written.
+func Log(dst, x []float32) error { return ik.Log(dst, x) }
 
-// SigmoidSums are the sums of one sigmoid statistics pass, with p =
-// sigmoid(x): P = sum p, PY = sum p*y, Y = sum y, PP = sum p*p, YY = sum
-// y*y, BCE = sum of binary cross entropy with logits (with PosWeight), Focal
-// = sum of the sigmoid focal loss. Sums that were not asked for are zero.
-type SigmoidSums[T float32 | float64] struct {
-	P, PY, Y, PP, YY, BCE, Focal T
-}
-
-// SigmoidCoef holds the coefficients of the sigmoid gradient pass for one
-// plane. The gradient written for element i is
-//
-//	dx = p(1-p) * (A*y + B + E*p)                       region terms
-//	   + BCEScale * ((1-y)*p - PosWeight*y*(1-p))       BCE
-//	   + FocalScale * d(sigmoid focal)/dx                focal
-type SigmoidCoef struct {
-	A, B, E    float32
-	BCEScale   float32
-	PosWeight  float32
-	FocalScale float32
-	FocalAlpha float32
-	FocalGamma float32
-}
-
-// SoftmaxParams configures the softmax statistics pass over the C planes of
-// one image. Labels equal to Ignore (when UseIgnore) are skipped entirely;
-// every other label must be in [0, C) (the caller validates).
-type SoftmaxParams struct {
-	C         int
-	Need      Flags
-	UseIgnore bool
-	Ignore    int32
-	// CEWeight holds the class weights of the cross entropy (length C) or
-	// is nil for weight 1.
-	CEWeight []float32
-	// Smoothing is the label smoothing epsilon of the cross entropy.
-	Smoothing float32
-	// Alpha holds the per-class focal alpha (length C) or is nil for 1.
-	Alpha []float32
-	// Gamma is the focal exponent.
-	Gamma float32
-	// Scratch is at least C floats the generic tier may use as workspace.
-	Scratch []float32
-}
-
-// SoftmaxSums are the sums of one softmax statistics pass. Per class c (each
-// slice has length C): P[c] = sum p_c, PY[c] = sum of p_c over pixels
-// labelled c, Count[c] = number of pixels labelled c, PP[c] = sum p_c^2.
-// Per image: CE = sum over pixels of (1-eps)*w_y*(-log p_y) + eps/C * sum_k
-// w_k*(-log p_k); W = sum of w_y; Focal = sum of alpha_y*(1-p_y)^gamma*(-log
-// p_y); Valid = number of non-ignored pixels.
-type SoftmaxSums[T float32 | float64] struct {
-	P, PY, Count, PP    []T
-	CE, W, Focal, Valid T
-}
-
-// SoftmaxCoef holds the coefficients of the softmax gradient pass for one
-// image. With p the softmax of a pixel whose label y is not ignored, the
-// derivative of the loss with respect to p_c from the region terms is g_c =
-// A[c]*[y=c] + B[c] + E[c]*p_c (A, B, E nil when there is no region term),
-// and the gradient written is
-//
-//	dx_c = p_c*(g_c - sum_k p_k g_k) + CEScale*d(CE)/dx_c + FocalScale*d(focal)/dx_c
-//
-// with CE and focal as in SoftmaxSums. Ignored pixels get 0.
-type SoftmaxCoef struct {
-	C         int
-	UseIgnore bool
-	Ignore    int32
-	A, B, E   []float32
-
-	CEScale   float32
-	CEWeight  []float32
-	Smoothing float32
-
-	FocalScale float32
-	Alpha      []float32
-	Gamma      float32
-
-	// Scratch is at least 2*C floats the generic tier may use.
-	Scratch []float32
-}
+// Sigmoid writes 1/(1+exp(-x[i])) into dst[i] for i < len(dst) with the
+// active tier. An x shorter than dst is an error wrapping ErrArg, and
+// nothing is written.
+func Sigmoid(dst, x []float32) error { return ik.Sigmoid(dst, x) }

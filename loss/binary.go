@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/segloss/segloss/kernels"
+	"github.com/segloss/segloss/internal/kernels"
 )
 
 // Binary is a sigmoid segmentation loss: a weighted sum of at most one BCE,

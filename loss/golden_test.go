@@ -9,7 +9,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/segloss/segloss/kernels"
+	"github.com/segloss/segloss/internal/kernels"
 )
 
 // The golden cases of testdata/golden.json.gz, computed in float64 by

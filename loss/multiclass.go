@@ -5,7 +5,7 @@ import (
 	"math"
 	"slices"
 
-	"github.com/segloss/segloss/kernels"
+	"github.com/segloss/segloss/internal/kernels"
 )
 
 // Multiclass is a softmax segmentation loss: a weighted sum of at most one

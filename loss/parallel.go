@@ -7,7 +7,7 @@ import (
 
 	"golang.org/x/sys/cpu"
 
-	"github.com/segloss/segloss/kernels"
+	"github.com/segloss/segloss/internal/kernels"
 )
 
 // Parallel passes. The logits of a call are cut into chunks of chunkPixels

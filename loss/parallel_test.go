@@ -9,7 +9,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/segloss/segloss/kernels"
+	"github.com/segloss/segloss/internal/kernels"
 )
 
 // bigCase returns a batch large enough to run in parallel (several chunks

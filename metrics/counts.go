@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/segloss/segloss/kernels"
+	"github.com/segloss/segloss/internal/kernels"
 	"github.com/segloss/segloss/loss"
 )
 

@@ -7,7 +7,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/segloss/segloss/kernels"
+	"github.com/segloss/segloss/internal/kernels"
 	"github.com/segloss/segloss/loss"
 )
 

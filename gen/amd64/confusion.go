@@ -33,9 +33,9 @@ func confusion(t *Tier, u8 bool) {
 	ln, lt, elem := labelName(u8)
 	name := "Confusion" + ln + t.Name
 	t.text(name, fmt.Sprintf("func(x []float32, S, C, lo, hi int, lab []%s, ign int32, tp, fp, fn []int64)", lt))
-	Doc(fmt.Sprintf("%s adds kernels.confusionGeneric's counts of pixels [lo, hi) (at most kernels.BlockSize)", name),
+	t.doc(fmt.Sprintf("%s adds kernels.confusionGeneric's counts of pixels [lo, hi) (at most kernels.BlockSize)", name),
 		"of one image to tp, fp and fn (C each): the argmax is the first class of largest logit, a NaN",
-		"never wins. ign is the ignore label (-1: none).")
+		"never wins. ign is the ignore label (-1: none); pixels labelled ign or outside [0, C) are skipped.")
 	var a softmaxArgs
 	a.x = Load(Param("x").Base(), GP64()).(GPVirtual)
 	lo := Load(Param("lo"), GP64()).(GPVirtual)
@@ -48,7 +48,7 @@ func confusion(t *Tier, u8 bool) {
 	SHLQ(U8(2), a.stride)
 	a.C = arg("C")
 	t.stream(a.n, []ptr{{a.x, 4}, {a.lab, elem}}, func(tail *Mask, rem GPVirtual) {
-		st := t.loadPixels(a.lab, u8, arg("ign"), tail, rem)
+		st := t.loadPixels(a.lab, u8, arg("ign"), a.C, tail, rem)
 		best, am := t.V(), t.V()
 		t.load(Mem{Base: a.x}, best, st.valid)
 		VXORPS(am, am, am)
@@ -98,7 +98,7 @@ func confusion(t *Tier, u8 bool) {
 func confusionBinary(t *Tier) {
 	name := "ConfusionBinary" + t.Name
 	t.text(name, "func(x, y []float32, thr float32, out []int64)")
-	Doc(fmt.Sprintf("%s adds kernels.confusionBinaryGeneric's counts of len(x) (at most kernels.BlockSize)", name),
+	t.doc(fmt.Sprintf("%s adds kernels.confusionBinaryGeneric's counts of len(x) (at most kernels.BlockSize)", name),
 		"elements to out[0:3] = TP, FP, FN: predicted positive when x > thr, a positive target when y >= 0.5.")
 	p := sliceArgs("x", "y")
 	n := Load(Param("x").Len(), GP64()).(GPVirtual)

@@ -5,7 +5,7 @@
 //
 // The //go:generate lines of asm/doc.go run it for every family. Every kernel
 // is written once against a Tier (tier.go) and emitted for both tiers; the
-// exact math (exp, log, sigmoid) follows kernels/math.go (math.go here).
+// exact math (exp, log, sigmoid) follows internal/kernels/math.go (math.go here).
 package main
 
 import (
@@ -101,7 +101,7 @@ func elementwise(t *Tier) {
 		{"Sigmoid", "1/(1+exp(-x[i]))", t.sigmoid},
 	} {
 		t.text(k.name+t.Name, "func(dst, x []float32)")
-		Doc(fmt.Sprintf("%s%s writes %s into dst[i] for i < len(dst) (x at least as long), as kernels/math.go computes it.", k.name, t.Name, k.doc))
+		t.doc(fmt.Sprintf("%s%s writes %s into dst[i] for i < len(dst) (x at least as long), as internal/kernels/math.go computes it.", k.name, t.Name, k.doc))
 		p := sliceArgs("dst", "x")
 		n := Load(Param("dst").Len(), GP64()).(GPVirtual)
 		t.stream(n, []ptr{{p[0], 4}, {p[1], 4}}, func(tail *Mask, _ GPVirtual) {

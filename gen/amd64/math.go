@@ -28,7 +28,7 @@ type expOpts struct {
 }
 
 // exp returns a new register holding exp(x) for every lane of x (x is
-// preserved): kernels/math.go expf, operation for operation.
+// preserved): internal/kernels/math.go expf, operation for operation.
 func (t *Tier) exp(x Register, o expOpts) VecVirtual {
 	n := t.V()
 	VMULPS(t.F(f32(vmath.Log2e)), x, n)
@@ -68,12 +68,12 @@ func (t *Tier) exp(x Register, o expOpts) VecVirtual {
 	// AVX2: y * 2^n as (y * 2^n1) * 2^n2 with n1 = n>>1, n2 = n - n1, both
 	// powers built in the exponent field: the first product is exact and
 	// normal for every n in [-126, 128], so the result rounds once, like
-	// kernels/math.go (denormal results and n = 128 included), and only a
+	// internal/kernels/math.go (denormal results and n = 128 included), and only a
 	// result that is itself denormal is ever computed as one (a denormal
 	// operand or result costs a microcode assist). NaN propagates.
 	if o.nonPositive {
 		// x <= 0: n in [-126, 0] wherever x >= vmath.ExpLo, so 2^n is a normal
-		// float and y * 2^n rounds once, as kernels/math.go computes it (the
+		// float and y * 2^n rounds once, as internal/kernels/math.go computes it (the
 		// lanes below vmath.ExpLo are zeroed, NaN propagates through y).
 		ni := t.V()
 		VCVTPS2DQ(n, ni)
@@ -101,7 +101,7 @@ func (t *Tier) exp(x Register, o expOpts) VecVirtual {
 	if !o.nonPositive {
 		// From vmath.ExpHi down to the largest x whose exp is finite, n = 128 with
 		// y >= 1: the sum would carry into the exponent's top. Those x give
-		// +Inf in kernels/math.go too (y*2*2^127 overflows).
+		// +Inf in internal/kernels/math.go too (y*2*2^127 overflows).
 		hi := t.cmp(cmpGT, x, t.F(expFinite))
 		t.setWhere(hi, t.F(inf32), res)
 	}
@@ -115,7 +115,7 @@ type logOpts struct {
 	normal bool
 }
 
-// log returns a new register holding log(x) (x preserved): kernels/math.go
+// log returns a new register holding log(x) (x preserved): internal/kernels/math.go
 // logf, operation for operation.
 func (t *Tier) log(x Register, o logOpts) VecVirtual {
 	m, fe := t.V(), t.V()
@@ -188,7 +188,7 @@ func (t *Tier) log(x Register, o logOpts) VecVirtual {
 	return y
 }
 
-// sigmoid returns 1/(1+exp(-x)) as kernels/math.go sigmoidf computes it.
+// sigmoid returns 1/(1+exp(-x)) as internal/kernels/math.go sigmoidf computes it.
 func (t *Tier) sigmoid(x Register) VecVirtual {
 	na := t.V()
 	VORPS(t.I(0x80000000), x, na) // -|x|
@@ -209,7 +209,7 @@ func (t *Tier) sigmoid(x Register) VecVirtual {
 }
 
 // sigmoidPair returns p = sigmoid(x), q = 1-p and e = exp(-|x|) as
-// kernels/generic.go sigmoidPair.
+// internal/kernels/generic.go sigmoidPair.
 func (t *Tier) sigmoidPair(x Register) (p, q, e VecVirtual) {
 	na := t.V()
 	VORPS(t.I(0x80000000), x, na)
@@ -219,7 +219,7 @@ func (t *Tier) sigmoidPair(x Register) (p, q, e VecVirtual) {
 }
 
 // sigmoidPQ returns p = sigmoid(x) and q = 1-p from e = exp(-|x|) as
-// kernels/generic.go sigmoidPair computes them.
+// internal/kernels/generic.go sigmoidPair computes them.
 func (t *Tier) sigmoidPQ(x, e Register) (p, q VecVirtual) {
 	d := t.V()
 	VADDPS(t.F(1), e, d)
@@ -235,7 +235,7 @@ func (t *Tier) sigmoidPQ(x, e Register) (p, q VecVirtual) {
 	return p, q
 }
 
-// pow returns q**g (kernels/math.go powf) for q >= 0 and a scalar g whose
+// pow returns q**g (internal/kernels/math.go powf) for q >= 0 and a scalar g whose
 // kind is in mode (0: g == 0, 1: g == 1, 2: g == 2, 3: any other g). g is
 // a vector of g.
 func (t *Tier) pow(q Register, g Op, mode GPVirtual) VecVirtual {

@@ -13,7 +13,7 @@ import (
 func roofline(t *Tier) {
 	const unroll = 4
 	t.text("Copy"+t.Name, "func(dst, src []float32)")
-	Doc(fmt.Sprintf("Copy%s copies src into dst[:len(dst)] (src at least as long) with %d-lane vector moves.", t.Name, t.L))
+	t.doc(fmt.Sprintf("Copy%s copies src into dst[:len(dst)] (src at least as long) with %d-lane vector moves.", t.Name, t.L))
 	p := sliceArgs("dst", "src")
 	n := Load(Param("dst").Len(), GP64()).(GPVirtual)
 	big, done := newLabel("big"), newLabel("small")
@@ -41,7 +41,7 @@ func roofline(t *Tier) {
 	end()
 
 	t.text("Sum"+t.Name, "func(x []float32) float32")
-	Doc(fmt.Sprintf("Sum%s returns the float32 sum of x (%d vector accumulators, summed at the end).", t.Name, unroll))
+	t.doc(fmt.Sprintf("Sum%s returns the float32 sum of x (%d vector accumulators, summed at the end).", t.Name, unroll))
 	px := Load(Param("x").Base(), GP64()).(GPVirtual)
 	n = Load(Param("x").Len(), GP64()).(GPVirtual)
 	acc := make([]VecVirtual, unroll)

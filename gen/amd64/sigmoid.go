@@ -52,7 +52,7 @@ func sigmoidFamily(t *Tier) {
 
 func sigmoidStats(t *Tier) {
 	t.text("SigmoidStats"+t.Name, "func(x, y []float32, flags uint64, pw, alpha, gamma float32, gmode int, out []float32)")
-	Doc(fmt.Sprintf("SigmoidStats%s computes kernels.sigmoidStatsGeneric over len(x) <= kernels.BlockSize elements", t.Name),
+	t.doc(fmt.Sprintf("SigmoidStats%s computes kernels.sigmoidStatsGeneric over len(x) <= kernels.BlockSize elements", t.Name),
 		"into out[0:7] = P, PY, Y, PP, YY, BCE, Focal (sums not asked for are 0). flags: kernels.Flags | 256 when",
 		"alpha >= 0; gmode: 0, 1, 2 when gamma is that integer, else 3.")
 	p := sliceArgs("x", "y")
@@ -183,11 +183,11 @@ func sigmoidGrad(t *Tier, fused bool) {
 		sig += ", sflags uint64, out []float32"
 	}
 	t.text(name, sig+")")
-	Doc(fmt.Sprintf("%s writes kernels.sigmoidGradGeneric's gradient of len(x) <= kernels.BlockSize elements", name),
+	t.doc(fmt.Sprintf("%s writes kernels.sigmoidGradGeneric's gradient of len(x) <= kernels.BlockSize elements", name),
 		"into dst. flags: 4 when a, b or e is not 0, 1 when bceScale is not 0, 2 when focalScale is not 0, 256",
 		"when alpha >= 0; gmode and g1mode classify gamma and gamma-1 as for SigmoidStats.")
 	if fused {
-		Doc("It also stores the BCE and Focal sums of SigmoidStats (sflags as its flags; pw, alpha, gamma and",
+		t.doc("It also stores the BCE and Focal sums of SigmoidStats (sflags as its flags; pw, alpha, gamma and",
 			"gmode as its arguments) into out[0:2].")
 	}
 	p := sliceArgs("x", "y", "dst")

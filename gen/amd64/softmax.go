@@ -70,12 +70,18 @@ func (t *Tier) loadX(m Mem, d Register, st pixelState) {
 	t.load(m, d, st.valid)
 }
 
-// loadPixels loads the labels of one vector of pixels and their validity.
-func (t *Tier) loadPixels(lab GPVirtual, u8 bool, ign Mem, tail *Mask, rem GPVirtual) pixelState {
+// loadPixels loads the labels of one vector of pixels and their validity:
+// a pixel is valid when its label is not ign and is in [0, C), unsigned
+// (internal/kernels/generic.go skipLabel; C, an int argument, is at most 2^31-1,
+// so its low 32 bits are C).
+func (t *Tier) loadPixels(lab GPVirtual, u8 bool, ign, C Mem, tail *Mask, rem GPVirtual) pixelState {
 	y := t.V()
 	t.loadLabels(Mem{Base: lab}, u8, y, tail, rem)
 	ig := t.V()
 	VBROADCASTSS(ign, ig) // the 32 bits of ign (go vet sizes VPBROADCASTD as 16 bytes)
+	cx, cb := XMM(), t.V()
+	VMOVQ(C, cx)
+	VPBROADCASTD(cx, cb) // the low 32 bits of C
 	st := pixelState{y: y, valid: t.newMask(), tail: tail}
 	if t.avx512 {
 		if tail != nil {
@@ -83,6 +89,7 @@ func (t *Tier) loadPixels(lab GPVirtual, u8 bool, ign Mem, tail *Mask, rem GPVir
 		} else {
 			VPCMPD(U8(4), ig, y, st.valid.k)
 		}
+		VPCMPUD(U8(1), cb, y, st.valid.k, st.valid.k) // y < C, unsigned
 		m1 := t.V()
 		VMOVDQU32(t.I(0xffffffff), m1)
 		VPBLENDMD(y, m1, st.valid.k, y)
@@ -94,6 +101,9 @@ func (t *Tier) loadPixels(lab GPVirtual, u8 bool, ign Mem, tail *Mask, rem GPVir
 	} else {
 		VPXOR(t.I(0xffffffff), ig, st.valid.v)
 	}
+	VPMAXUD(cb, y, cb)                 // max(y, C), unsigned
+	VPCMPEQD(y, cb, cb)                // y >= C
+	VPANDN(st.valid.v, cb, st.valid.v) // and not out of range
 	inv := t.V()
 	VPXOR(t.I(0xffffffff), st.valid.v, inv)
 	VPOR(inv, y, y)
@@ -238,8 +248,9 @@ func softmaxStats(t *Tier, u8 bool) {
 	ln, lt, elem := labelName(u8)
 	name := "SoftmaxStats" + ln + t.Name
 	t.text(name, fmt.Sprintf("func(x []float32, S, lo, hi int, lab []%s, C int, ign int32, flags uint64, tab, scr []float32, eps1, epsC, wsum, gamma float32, gmode int, out []float32)", lt))
-	Doc(fmt.Sprintf("%s computes kernels.softmaxStatsGeneric over pixels [lo, hi) (at most kernels.BlockSize) of one", name),
-		"image into out = P[C], PY[C], Count[C], PP[C], CE, W, Focal, Valid. ign is the ignore label (-1: none).",
+	t.doc(fmt.Sprintf("%s computes kernels.softmaxStatsGeneric over pixels [lo, hi) (at most kernels.BlockSize) of one", name),
+		"image into out = P[C], PY[C], Count[C], PP[C], CE, W, Focal, Valid. ign is the ignore label (-1: none);",
+		"pixels labelled ign or outside [0, C) are skipped (their gradient is 0).",
 		"tab holds 8 floats per class: the CE weight (used when flags&512) and the focal alpha (flags&256);",
 		"scr is 64-byte aligned, at least 5*16*C floats; eps1 = 1-eps, epsC = eps/C, wsum = the sum of the CE weights.")
 	a := t.softmaxSetup(elem)
@@ -266,7 +277,7 @@ func softmaxStats(t *Tier, u8 bool) {
 	pr := t.newProdAccs()
 	sCE, sW, sFoc, sValid := sc[0], sc[1], sc[2], sc[3]
 	t.stream(a.n, []ptr{{a.x, 4}, {a.lab, elem}}, func(tail *Mask, rem GPVirtual) {
-		st := t.loadPixels(a.lab, u8, arg("ign"), tail, rem)
+		st := t.loadPixels(a.lab, u8, arg("ign"), a.C, tail, rem)
 		one := t.V()
 		VMOVUPS(t.F(1), one)
 		t.keepWhere(st.valid, one)
@@ -371,7 +382,7 @@ func (t *Tier) sumZ(a softmaxArgs, flags Mem, st pixelState, mx Op) VecVirtual {
 
 // jumpProdMode jumps to l when flags ask for the cross entropy without
 // class weights and without the focal term: the product mode of
-// kernels/generic.go softmaxStatsGeneric, where every pixel's -log p_y
+// internal/kernels/generic.go softmaxStatsGeneric, where every pixel's -log p_y
 // is log(sum) - z_y and the log(sum) of a block are summed as the log of
 // their product.
 func jumpProdMode(flags Mem, l string) {
@@ -401,7 +412,7 @@ func (t *Tier) newProdAccs() *prodAccs {
 	return &prodAccs{as[0], as[1], as[2]}
 }
 
-// ceProduct is the product mode of pixelwiseSums (kernels/generic.go
+// ceProduct is the product mode of pixelwiseSums (internal/kernels/generic.go
 // softmaxStatsGeneric, operation for operation): sCE gets -(1-eps)*z_y -
 // eps/C*sum_k z_k, sW 1, per valid pixel, and the product pr is multiplied
 // by the pixel's sum; ceProductEnd adds its log to sCE.
@@ -619,14 +630,15 @@ func softmaxGradKernel(t *Tier, u8, focal, fused bool) {
 			sig += ", sflags uint64, eps1, epsC, wsum float32, out []float32"
 		}
 		t.text(name, sig+")")
-		Doc(fmt.Sprintf("%s writes kernels.softmaxGradGeneric's gradient of pixels [lo, hi) (at most", name),
+		t.doc(fmt.Sprintf("%s writes kernels.softmaxGradGeneric's gradient of pixels [lo, hi) (at most", name),
 			"kernels.BlockSize) of one image into dst (C planes S apart, like x). tab holds 8 floats per class:",
 			"w (CE weight, flags&512), alpha (flags&256), kappa (CEScale*eps/C*w, flags&1024), A, B, E (flags&4);",
 			"k1 = CEScale*(1-eps), k2 = CEScale*eps*wsum/C, fs = FocalScale; scr is 64-byte aligned, at",
 			"least 16*C floats (32*C for AVX2). flags&2048: dst+lo and S*4 are 64-byte aligned, full vectors are",
-			"stored non-temporally. The Focal variant adds the focal term.")
+			"stored non-temporally. The Focal variant adds the focal term. Pixels labelled ign (-1: none) or",
+			"outside [0, C) get 0.")
 		if fused {
-			Doc("It also stores the CE, W, Focal and Valid sums of SoftmaxStats (sflags, eps1, epsC and wsum as",
+			t.doc("It also stores the CE, W, Focal and Valid sums of SoftmaxStats (sflags, eps1, epsC and wsum as",
 				"its flags and arguments; tab's w and alpha as it reads them) into out[0:4].")
 		}
 		a := t.softmaxSetup(elem)
@@ -648,7 +660,7 @@ func softmaxGradKernel(t *Tier, u8, focal, fused bool) {
 			}
 		}
 		t.stream(a.n, []ptr{{a.x, 4}, {a.lab, elem}, {pd, 4}}, func(tail *Mask, rem GPVirtual) {
-			st := t.loadPixels(a.lab, u8, arg("ign"), tail, rem)
+			st := t.loadPixels(a.lab, u8, arg("ign"), a.C, tail, rem)
 			sum, mx, zy := t.maxAndExp(a, st, true, 0, focal || fused)
 			SUM := t.keep(sum)
 			inv := t.V()

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"math"
+	"strings"
 
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
@@ -403,11 +404,28 @@ func (t *Tier) keep(v Register) Op {
 	return m
 }
 
-// text starts a kernel: TEXT with NOSPLIT and the noescape pragma.
+// text starts a kernel: TEXT with NOSPLIT and the noescape pragma. Every
+// kernel is unexported (its name's first letter in lower case): package asm
+// exports checked entry points (asm/checked_amd64.go) that validate the
+// lengths first.
 func (t *Tier) text(name, sig string) {
-	TEXT(name, NOSPLIT, sig)
+	TEXT(unexported(name), NOSPLIT, sig)
 	Pragma("noescape")
 	t.slots, t.nslot, t.fn = nil, 0, name
+}
+
+// unexported returns name with a lower-case first letter.
+func unexported(name string) string {
+	return strings.ToLower(name[:1]) + name[1:]
+}
+
+// doc is avo's Doc for the current kernel: a first line that starts with
+// the kernel's name starts with its unexported name.
+func (t *Tier) doc(lines ...string) {
+	if len(lines) > 0 && strings.HasPrefix(lines[0], t.fn+" ") {
+		lines[0] = unexported(t.fn) + lines[0][len(t.fn):]
+	}
+	Doc(lines...)
 }
 
 // ld returns op in a register: op itself, or a fresh register loaded from it.

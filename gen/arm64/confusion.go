@@ -3,7 +3,7 @@ package main
 import "fmt"
 
 // Argmax confusion counts over pixels [lo, hi) of one image, and the
-// thresholded binary counts: kernels/generic.go confusionGeneric and
+// thresholded binary counts: internal/kernels/generic.go confusionGeneric and
 // confusionBinaryGeneric.
 
 func confusionFamily() {
@@ -28,7 +28,7 @@ func confusion(u8 bool) {
 		Name: "Confusion" + suf + "NEON",
 		Doc: []string{
 			fmt.Sprintf("Confusion%sNEON adds kernels.confusionGeneric's counts of pixels [lo, hi) (hi-lo <= kernels.BlockSize)", suf),
-			"of x (nc planes of S pixels) to tp, fp and fn: per pixel not labelled ign (-1: none), with k the first",
+			"of x (nc planes of S pixels) to tp, fp and fn: per pixel not labelled ign (-1: none) nor outside [0, nc), with k the first",
 			"class of largest logit (NaN never wins), tp[y]++ when k == y, else fp[k]++ and fn[y]++.",
 		},
 		Params: []Param{{"x", "[]float32"}, {"S", "int"}, {"nc", "int"}, {"lo", "int"}, {"hi", "int"},
@@ -38,7 +38,7 @@ func confusion(u8 bool) {
 	C, ign := argInt("nc"), argInt("ign")
 	ptp, pfp, pfn := argBase("tp"), argBase("fp"), argBase("fn")
 	px.loop(func(tail bool) {
-		valid, labz := px.valid(tail, ign)
+		valid, labz := px.valid(tail, ign, C)
 		best, arg, cvec := vget(), vget(), vget()
 		load(best, px.px, tail, px.n)
 		ZERO(arg)

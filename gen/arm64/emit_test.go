@@ -153,6 +153,7 @@ var emitterCases = []struct {
 	{func() { FCMGEz(20, 21) }, "FCMGE V20.4S, V21.4S, #0"},
 	{func() { FCMLEz(20, 21) }, "FCMLE V20.4S, V21.4S, #0"},
 	{func() { CMGT(20, 21, 22) }, "CMGT V20.4S, V21.4S, V22.4S"},
+	{func() { CMHS(20, 21, 22) }, "CMHS V20.4S, V21.4S, V22.4S"},
 	{func() { SMAX(20, 21, 22) }, "SMAX V20.4S, V21.4S, V22.4S"},
 	{func() { SMIN(20, 21, 22) }, "SMIN V20.4S, V21.4S, V22.4S"},
 	{func() { BIC(20, 21, 22) }, "BIC V20.16B, V21.16B, V22.16B"},

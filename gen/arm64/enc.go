@@ -24,6 +24,7 @@ const (
 	encFCMGE  = 0x6e20e400
 	encFCMGT  = 0x6ea0e400
 	encCMGT   = 0x4ea03400 // signed int32
+	encCMHS   = 0x6ea03c00 // unsigned int32 >=
 	encSMAX   = 0x4ea06400
 	encSMIN   = 0x4ea06c00
 	encBIC    = 0x4e601c00 // 16B
@@ -115,6 +116,9 @@ func FCMLEz(d, n V) { twoZ(encFCMLEz, "FCMLE", d, n) }
 
 // CMGT Vd.4S, Vn.4S, Vm.4S: signed int32 n > m. SMAX, SMIN: signed max, min.
 func CMGT(d, n, m V) { three(encCMGT, "CMGT", d, n, m) }
+
+// CMHS Vd.4S, Vn.4S, Vm.4S: all ones where unsigned int32 n >= m.
+func CMHS(d, n, m V) { three(encCMHS, "CMHS", d, n, m) }
 func SMAX(d, n, m V) { three(encSMAX, "SMAX", d, n, m) }
 func SMIN(d, n, m V) { three(encSMIN, "SMIN", d, n, m) }
 

@@ -271,6 +271,12 @@ var cur *Func
 
 // begin starts a kernel: TEXT, NOSPLIT, no frame.
 func begin(f *Func) {
+	// Every kernel is unexported: package asm exports checked entry points
+	// (asm/checked_arm64.go) that validate the lengths first.
+	if len(f.Doc) > 0 && strings.HasPrefix(f.Doc[0], f.Name+" ") {
+		f.Doc[0] = unexported(f.Name) + f.Doc[0][len(f.Name):]
+	}
+	f.Name = unexported(f.Name)
 	funcs = append(funcs, f)
 	cur = f
 	fn = &fnState{name: f.Name, vfree: map[V]bool{}, rfree: map[R]bool{}, pinned: map[uint32]V{}}
@@ -477,4 +483,9 @@ func sortedKeys[T any](m map[string]T) []string {
 	}
 	sort.Strings(ks)
 	return ks
+}
+
+// unexported returns name with a lower-case first letter.
+func unexported(name string) string {
+	return strings.ToLower(name[:1]) + name[1:]
 }

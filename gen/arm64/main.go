@@ -5,7 +5,7 @@
 //	go run ./arm64 -family elementwise -out ../asm/elementwise_arm64.s -stubs ../asm/elementwise_arm64.go
 //
 // The //go:generate lines of asm/doc.go run it for every family. The math
-// (exp, log, sigmoid) is kernels/math.go operation for operation (math.go
+// (exp, log, sigmoid) is internal/kernels/math.go operation for operation (math.go
 // here); every kernel processes one block of at most kernels.BlockSize
 // pixels (the loop over blocks stays in Go), reads and writes nothing past
 // its slices, uses no stack frame and leaves R18 and R26-R30 alone.
@@ -96,7 +96,7 @@ func elementwise() {
 	} {
 		begin(&Func{
 			Name:   k.name,
-			Doc:    []string{fmt.Sprintf("%s writes %s into dst[i] for i < len(dst) (x at least as long), as kernels/math.go computes it.", k.name, k.doc)},
+			Doc:    []string{fmt.Sprintf("%s writes %s into dst[i] for i < len(dst) (x at least as long), as internal/kernels/math.go computes it.", k.name, k.doc)},
 			Params: []Param{{"dst", "[]float32"}, {"x", "[]float32"}},
 		})
 		pd, px := argBase("dst"), argBase("x")

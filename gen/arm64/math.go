@@ -6,7 +6,7 @@ import (
 	"github.com/segloss/segloss/internal/vmath"
 )
 
-// The vector math of kernels/math.go, operation for operation, on 4 lanes.
+// The vector math of internal/kernels/math.go, operation for operation, on 4 lanes.
 
 const (
 	signBit  = 0x80000000
@@ -40,7 +40,7 @@ func expLoopConsts() []uint32 {
 	return bs
 }
 
-// exp returns a new register holding kernels/math.go expf of every lane of
+// exp returns a new register holding internal/kernels/math.go expf of every lane of
 // x (x is preserved). nonPositive promises x <= 0 or NaN (no overflow).
 func exp(x V, nonPositive bool) V {
 	n := vget()
@@ -123,7 +123,7 @@ func logConsts() []uint32 {
 	return append(bs, 126, 0x807fffff, 126<<23)
 }
 
-// log returns a new register holding kernels/math.go logf of every lane of
+// log returns a new register holding internal/kernels/math.go logf of every lane of
 // x (x preserved). normal promises that x is a positive normal float or NaN
 // (the log of a softmax denominator or of 1+e).
 func log(x V, normal bool) V {
@@ -224,7 +224,7 @@ func log(x V, normal bool) V {
 	return t
 }
 
-// sigmoid returns a new register holding kernels/math.go sigmoidf of x.
+// sigmoid returns a new register holding internal/kernels/math.go sigmoidf of x.
 func sigmoid(x V) V {
 	na := vget()
 	k := K(signBit)
@@ -251,7 +251,7 @@ func sigmoid(x V) V {
 }
 
 // sigmoidPair returns p = sigmoid(x), q = 1-p and e = exp(-|x|) as
-// kernels/generic.go sigmoidPair computes them.
+// internal/kernels/generic.go sigmoidPair computes them.
 func sigmoidPair(x V) (p, q, e V) {
 	na := vget()
 	k := K(signBit)
@@ -277,7 +277,7 @@ func sigmoidPair(x V) (p, q, e V) {
 	return p, q, e
 }
 
-// log1p returns log(1+e) for e >= 0 or NaN, as kernels/math.go log1pf.
+// log1p returns log(1+e) for e >= 0 or NaN, as internal/kernels/math.go log1pf.
 func log1p(e V) V {
 	u := vget()
 	one := Kf(1)
@@ -293,7 +293,7 @@ func log1p(e V) V {
 	return l
 }
 
-// pow returns kernels/math.go powf(q, g) for q >= 0 or NaN: mode (a
+// pow returns internal/kernels/math.go powf(q, g) for q >= 0 or NaN: mode (a
 // register) is 0, 1 or 2 when g is that integer, else 3; g holds g in
 // every lane.
 func pow(q, g V, mode R) V {

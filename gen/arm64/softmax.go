@@ -7,7 +7,7 @@ import (
 )
 
 // The softmax statistics and gradient passes over pixels [lo, hi) of one
-// image (C planes of S pixels): kernels/generic.go softmaxStatsGeneric and
+// image (C planes of S pixels): internal/kernels/generic.go softmaxStatsGeneric and
 // softmaxGradGeneric with 4 neighbouring pixels in the lanes of a vector
 // and a loop over the C planes, no scratch memory.
 //
@@ -101,10 +101,11 @@ func (p *pixels) labels(tail bool) V {
 	return v
 }
 
-// valid returns the mask of the lanes that are pixels of the block and not
-// ignored, and the labels with every other lane set to 0 (safe to index
-// the per-class arrays with).
-func (p *pixels) valid(tail bool, ign R) (valid, labz V) {
+// valid returns the mask of the lanes that are pixels of the block, not
+// ignored and labelled in [0, C) (internal/kernels/generic.go skipLabel), and the
+// labels with every other lane set to 0 (safe to index the per-class
+// arrays with). C is at most 2^31-1.
+func (p *pixels) valid(tail bool, ign, C R) (valid, labz V) {
 	lab := p.labels(tail)
 	if tail {
 		valid = tailMask(p.n)
@@ -119,6 +120,9 @@ func (p *pixels) valid(tail bool, ign R) (valid, labz V) {
 	t := vget()
 	DUPr(t, ign)
 	CMEQ4S(t, lab, t)
+	BIC(valid, valid, t)
+	DUPr(t, C)
+	CMHS(t, lab, t) // label >= C, unsigned: a negative int32 label too
 	BIC(valid, valid, t)
 	vput(t)
 	AND(lab, lab, valid)
@@ -223,7 +227,7 @@ func softmaxStats(u8 bool) {
 		Doc: []string{
 			fmt.Sprintf("SoftmaxStats%sNEON adds kernels.softmaxStatsGeneric's per-class sums of pixels [lo, hi) (hi-lo <=", suf),
 			"kernels.BlockSize) of x (nc planes of S pixels) to P, PY, Count and PP, and writes out[0:4] = CE, W,",
-			"Focal, Valid. Pixels labelled ign are skipped (-1: none). flags: kernels.Flags | 256 (alpha) | 512",
+			"Focal, Valid. Pixels labelled ign (-1: none) or outside [0, nc) are skipped. flags: kernels.Flags | 256 (alpha) | 512",
 			"(CE weights w) | 1024 (smoothing) | 2048 (scr has 4*nc floats of scratch); eps1 = 1-eps, epsC = eps/C,",
 			"wsum = sum of the CE weights (nc without); gmode classifies gamma as for SigmoidStats.",
 		},
@@ -244,13 +248,13 @@ func softmaxStats(u8 bool) {
 	}
 	// The product mode's running product of the pixels' sums, as the
 	// double-float prod + plo, prod in [1, 2), times 2^pexp
-	// (kernels/generic.go).
+	// (internal/kernels/generic.go).
 	prod, plo, pexp := vget(), vget(), vget()
 	KfInto(prod, 1)
 	ZERO(plo)
 	ZERO(pexp)
 	px.loop(func(tail bool) {
-		valid, labz := px.valid(tail, ign)
+		valid, labz := px.valid(tail, ign, C)
 		one := Kf(1)
 		t := vget()
 		AND(t, valid, one)
@@ -473,7 +477,7 @@ func softmaxStats(u8 bool) {
 
 // jumpUnlessProdMode jumps to l unless flags ask for the cross entropy
 // without class weights and without the focal term (the product mode of
-// kernels/generic.go softmaxStatsGeneric).
+// internal/kernels/generic.go softmaxStatsGeneric).
 func jumpUnlessProdMode(flags R, l string) {
 	TBZ(flags, bitCE, l)
 	TSTi(flags, 1<<bitFocal|1<<bitWeights)
@@ -496,7 +500,7 @@ func softmaxGrad(u8 bool) {
 		Name: "SoftmaxGrad" + suf + "NEON",
 		Doc: []string{
 			fmt.Sprintf("SoftmaxGrad%sNEON writes kernels.softmaxGradGeneric's gradient of pixels [lo, hi) (hi-lo <=", suf),
-			"kernels.BlockSize) into dst (nc planes of S pixels, like x). Pixels labelled ign get 0 (-1: none).",
+			"kernels.BlockSize) into dst (nc planes of S pixels, like x). Pixels labelled ign (-1: none) or outside [0, nc) get 0.",
 			"flags: 1 (CE: tau = tauK*w_y, s = tau + sK), 2 (focal), 4 (region terms A, B, E), 256 (alpha), 512",
 			"(CE weights w), 1024 (smoothing: kappa*w_k); gmode and g1mode classify gamma and gamma-1 as for",
 			"SigmoidGrad.",
@@ -517,7 +521,7 @@ func softmaxGrad(u8 bool) {
 	SUB(pd, pd, x0)
 	rput(x0)
 	px.loop(func(tail bool) {
-		valid, labz := px.valid(tail, ign)
+		valid, labz := px.valid(tail, ign, C)
 		mx := px.maxPass(C, tail)
 		dp := rget()
 

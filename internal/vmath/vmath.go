@@ -1,5 +1,5 @@
 // Package vmath holds the constants of segloss's float32 exp and log: the
-// one place both the Go specification (kernels/math.go) and the assembly
+// one place both the Go specification (internal/kernels/math.go) and the assembly
 // generators (gen/amd64, gen/arm64) take them from.
 package vmath
 

@@ -24,8 +24,8 @@ func supportedTiers() []*tier {
 
 // asmFuncs are the generated kernels of one tier.
 type asmFuncs struct {
-	exp, log, sigmoid func(dst, x []float32)
-	sigmoidGrad       func(x, y, dst []float32, flags uint64, a, b, e, bceScale, pw, focalScale, alpha, gamma float32, gmode, g1mode int)
+	exp, log, sigmoid func(dst, x []float32) error
+	sigmoidGrad       func(x, y, dst []float32, flags uint64, a, b, e, bceScale, pw, focalScale, alpha, gamma float32, gmode, g1mode int) error
 }
 
 var (
@@ -88,7 +88,7 @@ func sigmoidStatsAsm(avx512 bool) func(x, y []float32, p *SigmoidParams, s *Sigm
 	}
 }
 
-func sigmoidGradAsm(f func(x, y, dst []float32, flags uint64, a, b, e, bceScale, pw, focalScale, alpha, gamma float32, gmode, g1mode int)) func(x, y []float32, c *SigmoidCoef, dst []float32) {
+func sigmoidGradAsm(f func(x, y, dst []float32, flags uint64, a, b, e, bceScale, pw, focalScale, alpha, gamma float32, gmode, g1mode int) error) func(x, y []float32, c *SigmoidCoef, dst []float32) {
 	return func(x, y []float32, c *SigmoidCoef, dst []float32) {
 		flags := sigmoidGradFlags(c)
 		y, dst = y[:len(x)], dst[:len(x)]
@@ -123,7 +123,7 @@ func sigmoidFusedAsm(avx512 bool) func(x, y []float32, p *SigmoidParams, c *Sigm
 
 // blocked calls an elementwise kernel on blocks of at most BlockSize
 // elements.
-func blocked(f func(dst, x []float32)) func(dst, x []float32) {
+func blocked(f func(dst, x []float32) error) func(dst, x []float32) {
 	return func(dst, x []float32) {
 		x = x[:len(dst)]
 		for len(dst) > 0 {

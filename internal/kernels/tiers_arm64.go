@@ -36,7 +36,7 @@ var neonTier = func() *tier {
 
 // neonBlocked calls an elementwise kernel on blocks of at most BlockSize
 // elements.
-func neonBlocked(f func(dst, x []float32)) func(dst, x []float32) {
+func neonBlocked(f func(dst, x []float32) error) func(dst, x []float32) {
 	return func(dst, x []float32) {
 		x = x[:len(dst)]
 		for len(dst) > 0 {
@@ -91,9 +91,7 @@ func neonSigmoidFused(x, y []float32, p *SigmoidParams, c *SigmoidCoef, s *Sigmo
 // neonSoftmaxFused runs the statistics kernel and then the gradient kernel
 // on the block (the second read of the block comes from the cache).
 func neonSoftmaxFused[L Label](x []float32, S, lo, hi int, lab []L, p *SoftmaxParams, c *SoftmaxCoef, s *SoftmaxSums[float32], dst []float32) {
-	q := *p
-	q.Need &^= NeedRegion | NeedSquared
-	neonSoftmaxStats(x, S, lo, hi, lab, &q, s)
+	neonSoftmaxStatsCore(x, S, lo, hi, lab, p, s, false)
 	neonSoftmaxGrad(x, S, lo, hi, lab, c, dst)
 }
 
@@ -103,17 +101,28 @@ func neonSoftmaxFused[L Label](x []float32, S, lo, hi int, lab []L, p *SoftmaxPa
 const neonScratch = 2048
 
 func neonSoftmaxStats[L Label](x []float32, S, lo, hi int, lab []L, p *SoftmaxParams, s *SoftmaxSums[float32]) {
+	neonSoftmaxStatsCore(x, S, lo, hi, lab, p, s, true)
+}
+
+// neonSoftmaxStatsCore is neonSoftmaxStats; without perClass (the fused
+// pass) p's region flags are off and s's per-class slices untouched.
+func neonSoftmaxStatsCore[L Label](x []float32, S, lo, hi int, lab []L, p *SoftmaxParams, s *SoftmaxSums[float32], perClass bool) {
 	C := p.C
 	if C < 1 { // the kernels loop over C >= 1 planes
-		softmaxStatsGeneric(x, S, lo, hi, lab, p, s)
+		softmaxStatsCore(x, S, lo, hi, lab, p, s, perClass)
 		return
 	}
-	sP, sPY, sCount, sPP := s.P[:C], s.PY[:C], s.Count[:C], s.PP[:C]
-	clear(sP)
-	clear(sPY)
-	clear(sCount)
-	clear(sPP)
 	flags := uint64(p.Need)
+	var sP, sPY, sCount, sPP []float32
+	if perClass {
+		sP, sPY, sCount, sPP = s.P[:C], s.PY[:C], s.Count[:C], s.PP[:C]
+		clear(sP)
+		clear(sPY)
+		clear(sCount)
+		clear(sPP)
+	} else {
+		flags &^= uint64(NeedRegion | NeedSquared)
+	}
 	wsum := float32(C)
 	if p.CEWeight != nil {
 		flags |= flagWeights

@@ -167,21 +167,39 @@ func softmaxPixel(x []float32, S, i int, e []float32) (sum, mx float32) {
 // statistics add up in float32 before adding them to the block's sums.
 const subBlock = 32
 
+// skipLabel reports whether a pixel of label y is skipped: the ignored
+// label (when useIgn), or a label outside [0, C).
+func skipLabel(y int32, C int, ign int32, useIgn bool) bool {
+	return y < 0 || int(y) >= C || (useIgn && y == ign)
+}
+
 func softmaxStatsGeneric[L Label](x []float32, S, lo, hi int, lab []L, prm *SoftmaxParams, s *SoftmaxSums[float32]) {
+	softmaxStatsCore(x, S, lo, hi, lab, prm, s, true)
+}
+
+// softmaxStatsCore is softmaxStatsGeneric; without perClass (the fused
+// kernels) s's per-class slices are neither used nor written.
+func softmaxStatsCore[L Label](x []float32, S, lo, hi int, lab []L, prm *SoftmaxParams, s *SoftmaxSums[float32], perClass bool) {
 	C := prm.C
 	e := prm.Scratch[:C]
-	sP, sPY, sCount, sPP := s.P[:C], s.PY[:C], s.Count[:C], s.PP[:C]
-	clear(sP)
-	clear(sPY)
-	clear(sCount)
-	clear(sPP)
+	need := prm.Need
+	var sP, sPY, sCount, sPP []float32
+	if perClass {
+		sP, sPY, sCount, sPP = s.P[:C], s.PY[:C], s.Count[:C], s.PP[:C]
+		clear(sP)
+		clear(sPY)
+		clear(sCount)
+		clear(sPP)
+	} else {
+		need &^= NeedRegion | NeedSquared
+	}
 	// The block's sums: the scalars in float64, the per-class sums in
 	// float32 over runs of subBlock pixels (in the scratch, when it holds
 	// 4*C floats) added to the block's float32 sums, so that even a block
 	// of equal values keeps its sums within a few float32 roundings.
 	var ce, w, foc, valid float64
 	tP, tPY, tPP := sP, sPY, sPP
-	sub := len(prm.Scratch) >= 4*C
+	sub := perClass && len(prm.Scratch) >= 4*C
 	if sub {
 		tP, tPY, tPP = prm.Scratch[C:2*C], prm.Scratch[2*C:3*C], prm.Scratch[3*C:4*C]
 		clear(tP)
@@ -202,7 +220,6 @@ func softmaxStatsGeneric[L Label](x []float32, S, lo, hi int, lab []L, prm *Soft
 		}
 		run = 0
 	}
-	need := prm.Need
 	// Product mode (CE without class weights or focal term): every pixel's
 	// CE is log(sum) - (1-eps)*z_y - eps/C*sum_k z_k (z = x - max), and
 	// the block's log(sum) are summed as the log of their product, kept as
@@ -216,7 +233,7 @@ func softmaxStatsGeneric[L Label](x []float32, S, lo, hi int, lab []L, prm *Soft
 	prod, plo, pexp := float32(1), float32(0), float32(0)
 	for i := lo; i < hi; i++ {
 		y := int32(lab[i])
-		if prm.UseIgnore && y == prm.Ignore {
+		if skipLabel(y, C, prm.Ignore, prm.UseIgnore) {
 			continue
 		}
 		valid++
@@ -315,7 +332,7 @@ func softmaxGradGeneric[L Label](x []float32, S, lo, hi int, lab []L, c *Softmax
 	}
 	for i := lo; i < hi; i++ {
 		y := int32(lab[i])
-		if c.UseIgnore && y == c.Ignore {
+		if skipLabel(y, C, c.Ignore, c.UseIgnore) {
 			for k := 0; k < C; k++ {
 				dst[k*S+i] = 0
 			}
@@ -398,18 +415,17 @@ func sigmoidFusedGeneric(x, y []float32, p *SigmoidParams, c *SigmoidCoef, s *Si
 
 // softmaxFusedGeneric is the specification of the fused kernels: the
 // statistics pass's CE, W, Focal and Valid sums of the block (p without
-// its region flags), then the gradient pass of the same pixels.
+// its region flags; s's per-class slices untouched), then the gradient
+// pass of the same pixels.
 func softmaxFusedGeneric[L Label](x []float32, S, lo, hi int, lab []L, p *SoftmaxParams, c *SoftmaxCoef, s *SoftmaxSums[float32], dst []float32) {
-	q := *p
-	q.Need &^= NeedRegion | NeedSquared
-	softmaxStatsGeneric(x, S, lo, hi, lab, &q, s)
+	softmaxStatsCore(x, S, lo, hi, lab, p, s, false)
 	softmaxGradGeneric(x, S, lo, hi, lab, c, dst)
 }
 
 func confusionGeneric[L Label](x []float32, S, C, lo, hi int, lab []L, ign int32, useIgn bool, tp, fp, fn []int64) {
 	for i := lo; i < hi; i++ {
 		y := int32(lab[i])
-		if useIgn && y == ign {
+		if skipLabel(y, C, ign, useIgn) {
 			continue
 		}
 		best, arg := x[i], int32(0)

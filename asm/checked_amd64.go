@@ -1,0 +1,673 @@
+// Checked entry points of the generated amd64 kernels: hand-written, not
+// generated (asm/doc.go). Each exported function checks its slices
+// against its counts (check.go) and that the CPU runs its tier, and returns
+// an error, having done nothing, instead of calling the unexported kernel.
+
+//go:build !purego
+
+package asm
+
+// ExpAVX2 runs expAVX2 after its checks: it returns an error wrapping
+// ErrArg, having done nothing, when x is shorter than dst. Otherwise it
+// returns ErrCPU on a CPU without AVX2.
+func ExpAVX2(dst []float32, x []float32) error {
+	if !(len(x) >= len(dst)) {
+		return argErr("ExpAVX2")
+	}
+	if !hasAVX2 {
+		return cpuErr("ExpAVX2")
+	}
+	expAVX2(dst, x)
+	return nil
+}
+
+// LogAVX2 runs logAVX2 after its checks: it returns an error wrapping
+// ErrArg, having done nothing, when x is shorter than dst. Otherwise it
+// returns ErrCPU on a CPU without AVX2.
+func LogAVX2(dst []float32, x []float32) error {
+	if !(len(x) >= len(dst)) {
+		return argErr("LogAVX2")
+	}
+	if !hasAVX2 {
+		return cpuErr("LogAVX2")
+	}
+	logAVX2(dst, x)
+	return nil
+}
+
+// SigmoidAVX2 runs sigmoidAVX2 after its checks: it returns an error
+// wrapping ErrArg, having done nothing, when x is shorter than dst.
+// Otherwise it returns ErrCPU on a CPU without AVX2.
+func SigmoidAVX2(dst []float32, x []float32) error {
+	if !(len(x) >= len(dst)) {
+		return argErr("SigmoidAVX2")
+	}
+	if !hasAVX2 {
+		return cpuErr("SigmoidAVX2")
+	}
+	sigmoidAVX2(dst, x)
+	return nil
+}
+
+// ExpAVX512 runs expAVX512 after its checks: it returns an error wrapping
+// ErrArg, having done nothing, when x is shorter than dst. Otherwise it
+// returns ErrCPU on a CPU without AVX-512.
+func ExpAVX512(dst []float32, x []float32) error {
+	if !(len(x) >= len(dst)) {
+		return argErr("ExpAVX512")
+	}
+	if !hasAVX512 {
+		return cpuErr("ExpAVX512")
+	}
+	expAVX512(dst, x)
+	return nil
+}
+
+// LogAVX512 runs logAVX512 after its checks: it returns an error wrapping
+// ErrArg, having done nothing, when x is shorter than dst. Otherwise it
+// returns ErrCPU on a CPU without AVX-512.
+func LogAVX512(dst []float32, x []float32) error {
+	if !(len(x) >= len(dst)) {
+		return argErr("LogAVX512")
+	}
+	if !hasAVX512 {
+		return cpuErr("LogAVX512")
+	}
+	logAVX512(dst, x)
+	return nil
+}
+
+// SigmoidAVX512 runs sigmoidAVX512 after its checks: it returns an error
+// wrapping ErrArg, having done nothing, when x is shorter than dst.
+// Otherwise it returns ErrCPU on a CPU without AVX-512.
+func SigmoidAVX512(dst []float32, x []float32) error {
+	if !(len(x) >= len(dst)) {
+		return argErr("SigmoidAVX512")
+	}
+	if !hasAVX512 {
+		return cpuErr("SigmoidAVX512")
+	}
+	sigmoidAVX512(dst, x)
+	return nil
+}
+
+// SigmoidStatsAVX2 runs sigmoidStatsAVX2 after its checks: it returns an
+// error wrapping ErrArg, having done nothing, when y is shorter than x or
+// out than 7. Otherwise it returns ErrCPU on a CPU without AVX2.
+func SigmoidStatsAVX2(x []float32, y []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32) error {
+	if !(len(y) >= len(x) && len(out) >= 7) {
+		return argErr("SigmoidStatsAVX2")
+	}
+	if !hasAVX2 {
+		return cpuErr("SigmoidStatsAVX2")
+	}
+	sigmoidStatsAVX2(x, y, flags, pw, alpha, gamma, gmode, out)
+	return nil
+}
+
+// SigmoidGradAVX2 runs sigmoidGradAVX2 after its checks: it returns an error
+// wrapping ErrArg, having done nothing, when y or dst is shorter than x.
+// Otherwise it returns ErrCPU on a CPU without AVX2.
+func SigmoidGradAVX2(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int) error {
+	if !(len(y) >= len(x) && len(dst) >= len(x)) {
+		return argErr("SigmoidGradAVX2")
+	}
+	if !hasAVX2 {
+		return cpuErr("SigmoidGradAVX2")
+	}
+	sigmoidGradAVX2(x, y, dst, flags, a, b, e, bceScale, pw, focalScale, alpha, gamma, gmode, g1mode)
+	return nil
+}
+
+// SigmoidFusedAVX2 runs sigmoidFusedAVX2 after its checks: it returns an
+// error wrapping ErrArg, having done nothing, when y or dst is shorter than
+// x, or out than 2. Otherwise it returns ErrCPU on a CPU without AVX2.
+func SigmoidFusedAVX2(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32) error {
+	if !(len(y) >= len(x) && len(dst) >= len(x) && len(out) >= 2) {
+		return argErr("SigmoidFusedAVX2")
+	}
+	if !hasAVX2 {
+		return cpuErr("SigmoidFusedAVX2")
+	}
+	sigmoidFusedAVX2(x, y, dst, flags, a, b, e, bceScale, pw, focalScale, alpha, gamma, gmode, g1mode, sflags, out)
+	return nil
+}
+
+// SigmoidStatsAVX512 runs sigmoidStatsAVX512 after its checks: it returns an
+// error wrapping ErrArg, having done nothing, when y is shorter than x or
+// out than 7. Otherwise it returns ErrCPU on a CPU without AVX-512.
+func SigmoidStatsAVX512(x []float32, y []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32) error {
+	if !(len(y) >= len(x) && len(out) >= 7) {
+		return argErr("SigmoidStatsAVX512")
+	}
+	if !hasAVX512 {
+		return cpuErr("SigmoidStatsAVX512")
+	}
+	sigmoidStatsAVX512(x, y, flags, pw, alpha, gamma, gmode, out)
+	return nil
+}
+
+// SigmoidGradAVX512 runs sigmoidGradAVX512 after its checks: it returns an
+// error wrapping ErrArg, having done nothing, when y or dst is shorter than
+// x. Otherwise it returns ErrCPU on a CPU without AVX-512.
+func SigmoidGradAVX512(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int) error {
+	if !(len(y) >= len(x) && len(dst) >= len(x)) {
+		return argErr("SigmoidGradAVX512")
+	}
+	if !hasAVX512 {
+		return cpuErr("SigmoidGradAVX512")
+	}
+	sigmoidGradAVX512(x, y, dst, flags, a, b, e, bceScale, pw, focalScale, alpha, gamma, gmode, g1mode)
+	return nil
+}
+
+// SigmoidFusedAVX512 runs sigmoidFusedAVX512 after its checks: it returns an
+// error wrapping ErrArg, having done nothing, when y or dst is shorter than
+// x, or out than 2. Otherwise it returns ErrCPU on a CPU without AVX-512.
+func SigmoidFusedAVX512(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32) error {
+	if !(len(y) >= len(x) && len(dst) >= len(x) && len(out) >= 2) {
+		return argErr("SigmoidFusedAVX512")
+	}
+	if !hasAVX512 {
+		return cpuErr("SigmoidFusedAVX512")
+	}
+	sigmoidFusedAVX512(x, y, dst, flags, a, b, e, bceScale, pw, focalScale, alpha, gamma, gmode, g1mode, sflags, out)
+	return nil
+}
+
+// SoftmaxStatsU8AVX2 runs softmaxStatsU8AVX2 after its checks: it returns an
+// error wrapping ErrArg, having done nothing, when the pixels [lo, hi) of C
+// planes of S pixels are not within x and lab (1 <= C <= 2^31-1, S >= 0, C*S
+// <= len(x), 0 <= lo <= hi <= S, hi <= len(lab)), or tab, scr, out are
+// shorter than 8*C, 80*C, 4*C+4. Otherwise it returns ErrCPU on a CPU
+// without AVX2.
+func SoftmaxStatsU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32) error {
+	if !(imageOK(len(x), S, C, lo, hi, len(lab)) && statsOK(C, tab, scr, out)) {
+		return argErr("SoftmaxStatsU8AVX2")
+	}
+	if !hasAVX2 {
+		return cpuErr("SoftmaxStatsU8AVX2")
+	}
+	softmaxStatsU8AVX2(x, S, lo, hi, lab, C, ign, flags, tab, scr, eps1, epsC, wsum, gamma, gmode, out)
+	return nil
+}
+
+// SoftmaxGradU8AVX2 runs softmaxGradU8AVX2 after its checks: it returns an
+// error wrapping ErrArg, having done nothing, when the pixels [lo, hi) of C
+// planes of S pixels are not within x and lab (1 <= C <= 2^31-1, S >= 0, C*S
+// <= len(x), 0 <= lo <= hi <= S, hi <= len(lab)), or tab, scr, dst are
+// shorter than 8*C, 32*C, C*S, or flags ask for non-temporal stores (2048)
+// and S is not a multiple of 16 or dst[lo:] is not 64-byte aligned.
+// Otherwise it returns ErrCPU on a CPU without AVX2.
+func SoftmaxGradU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32) error {
+	if !(imageOK(len(x), S, C, lo, hi, len(lab)) && gradOK(C, S, lo, flags, tab, scr, dst)) {
+		return argErr("SoftmaxGradU8AVX2")
+	}
+	if !hasAVX2 {
+		return cpuErr("SoftmaxGradU8AVX2")
+	}
+	softmaxGradU8AVX2(x, S, lo, hi, lab, C, ign, flags, tab, scr, k1, k2, fs, gamma, gmode, g1mode, dst)
+	return nil
+}
+
+// SoftmaxGradFocalU8AVX2 runs softmaxGradFocalU8AVX2 after its checks: it
+// returns an error wrapping ErrArg, having done nothing, when the pixels
+// [lo, hi) of C planes of S pixels are not within x and lab (1 <= C <=
+// 2^31-1, S >= 0, C*S <= len(x), 0 <= lo <= hi <= S, hi <= len(lab)), or
+// tab, scr, dst are shorter than 8*C, 32*C, C*S, or flags ask for
+// non-temporal stores (2048) and S is not a multiple of 16 or dst[lo:] is
+// not 64-byte aligned. Otherwise it returns ErrCPU on a CPU without AVX2.
+func SoftmaxGradFocalU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32) error {
+	if !(imageOK(len(x), S, C, lo, hi, len(lab)) && gradOK(C, S, lo, flags, tab, scr, dst)) {
+		return argErr("SoftmaxGradFocalU8AVX2")
+	}
+	if !hasAVX2 {
+		return cpuErr("SoftmaxGradFocalU8AVX2")
+	}
+	softmaxGradFocalU8AVX2(x, S, lo, hi, lab, C, ign, flags, tab, scr, k1, k2, fs, gamma, gmode, g1mode, dst)
+	return nil
+}
+
+// SoftmaxFusedU8AVX2 runs softmaxFusedU8AVX2 after its checks: it returns an
+// error wrapping ErrArg, having done nothing, when the pixels [lo, hi) of C
+// planes of S pixels are not within x and lab (1 <= C <= 2^31-1, S >= 0, C*S
+// <= len(x), 0 <= lo <= hi <= S, hi <= len(lab)), or tab, scr, dst, out are
+// shorter than 8*C, 32*C, C*S, 4, or flags ask for non-temporal stores
+// (2048) and S is not a multiple of 16 or dst[lo:] is not 64-byte aligned.
+// Otherwise it returns ErrCPU on a CPU without AVX2.
+func SoftmaxFusedU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32) error {
+	if !(imageOK(len(x), S, C, lo, hi, len(lab)) && gradOK(C, S, lo, flags, tab, scr, dst) && len(out) >= 4) {
+		return argErr("SoftmaxFusedU8AVX2")
+	}
+	if !hasAVX2 {
+		return cpuErr("SoftmaxFusedU8AVX2")
+	}
+	softmaxFusedU8AVX2(x, S, lo, hi, lab, C, ign, flags, tab, scr, k1, k2, fs, gamma, gmode, g1mode, dst, sflags, eps1, epsC, wsum, out)
+	return nil
+}
+
+// SoftmaxFusedFocalU8AVX2 runs softmaxFusedFocalU8AVX2 after its checks: it
+// returns an error wrapping ErrArg, having done nothing, when the pixels
+// [lo, hi) of C planes of S pixels are not within x and lab (1 <= C <=
+// 2^31-1, S >= 0, C*S <= len(x), 0 <= lo <= hi <= S, hi <= len(lab)), or
+// tab, scr, dst, out are shorter than 8*C, 32*C, C*S, 4, or flags ask for
+// non-temporal stores (2048) and S is not a multiple of 16 or dst[lo:] is
+// not 64-byte aligned. Otherwise it returns ErrCPU on a CPU without AVX2.
+func SoftmaxFusedFocalU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32) error {
+	if !(imageOK(len(x), S, C, lo, hi, len(lab)) && gradOK(C, S, lo, flags, tab, scr, dst) && len(out) >= 4) {
+		return argErr("SoftmaxFusedFocalU8AVX2")
+	}
+	if !hasAVX2 {
+		return cpuErr("SoftmaxFusedFocalU8AVX2")
+	}
+	softmaxFusedFocalU8AVX2(x, S, lo, hi, lab, C, ign, flags, tab, scr, k1, k2, fs, gamma, gmode, g1mode, dst, sflags, eps1, epsC, wsum, out)
+	return nil
+}
+
+// SoftmaxStatsI32AVX2 runs softmaxStatsI32AVX2 after its checks: it returns
+// an error wrapping ErrArg, having done nothing, when the pixels [lo, hi) of
+// C planes of S pixels are not within x and lab (1 <= C <= 2^31-1, S >= 0,
+// C*S <= len(x), 0 <= lo <= hi <= S, hi <= len(lab)), or tab, scr, out are
+// shorter than 8*C, 80*C, 4*C+4. Otherwise it returns ErrCPU on a CPU
+// without AVX2.
+func SoftmaxStatsI32AVX2(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32) error {
+	if !(imageOK(len(x), S, C, lo, hi, len(lab)) && statsOK(C, tab, scr, out)) {
+		return argErr("SoftmaxStatsI32AVX2")
+	}
+	if !hasAVX2 {
+		return cpuErr("SoftmaxStatsI32AVX2")
+	}
+	softmaxStatsI32AVX2(x, S, lo, hi, lab, C, ign, flags, tab, scr, eps1, epsC, wsum, gamma, gmode, out)
+	return nil
+}
+
+// SoftmaxGradI32AVX2 runs softmaxGradI32AVX2 after its checks: it returns an
+// error wrapping ErrArg, having done nothing, when the pixels [lo, hi) of C
+// planes of S pixels are not within x and lab (1 <= C <= 2^31-1, S >= 0, C*S
+// <= len(x), 0 <= lo <= hi <= S, hi <= len(lab)), or tab, scr, dst are
+// shorter than 8*C, 32*C, C*S, or flags ask for non-temporal stores (2048)
+// and S is not a multiple of 16 or dst[lo:] is not 64-byte aligned.
+// Otherwise it returns ErrCPU on a CPU without AVX2.
+func SoftmaxGradI32AVX2(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32) error {
+	if !(imageOK(len(x), S, C, lo, hi, len(lab)) && gradOK(C, S, lo, flags, tab, scr, dst)) {
+		return argErr("SoftmaxGradI32AVX2")
+	}
+	if !hasAVX2 {
+		return cpuErr("SoftmaxGradI32AVX2")
+	}
+	softmaxGradI32AVX2(x, S, lo, hi, lab, C, ign, flags, tab, scr, k1, k2, fs, gamma, gmode, g1mode, dst)
+	return nil
+}
+
+// SoftmaxGradFocalI32AVX2 runs softmaxGradFocalI32AVX2 after its checks: it
+// returns an error wrapping ErrArg, having done nothing, when the pixels
+// [lo, hi) of C planes of S pixels are not within x and lab (1 <= C <=
+// 2^31-1, S >= 0, C*S <= len(x), 0 <= lo <= hi <= S, hi <= len(lab)), or
+// tab, scr, dst are shorter than 8*C, 32*C, C*S, or flags ask for
+// non-temporal stores (2048) and S is not a multiple of 16 or dst[lo:] is
+// not 64-byte aligned. Otherwise it returns ErrCPU on a CPU without AVX2.
+func SoftmaxGradFocalI32AVX2(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32) error {
+	if !(imageOK(len(x), S, C, lo, hi, len(lab)) && gradOK(C, S, lo, flags, tab, scr, dst)) {
+		return argErr("SoftmaxGradFocalI32AVX2")
+	}
+	if !hasAVX2 {
+		return cpuErr("SoftmaxGradFocalI32AVX2")
+	}
+	softmaxGradFocalI32AVX2(x, S, lo, hi, lab, C, ign, flags, tab, scr, k1, k2, fs, gamma, gmode, g1mode, dst)
+	return nil
+}
+
+// SoftmaxFusedI32AVX2 runs softmaxFusedI32AVX2 after its checks: it returns
+// an error wrapping ErrArg, having done nothing, when the pixels [lo, hi) of
+// C planes of S pixels are not within x and lab (1 <= C <= 2^31-1, S >= 0,
+// C*S <= len(x), 0 <= lo <= hi <= S, hi <= len(lab)), or tab, scr, dst, out
+// are shorter than 8*C, 32*C, C*S, 4, or flags ask for non-temporal stores
+// (2048) and S is not a multiple of 16 or dst[lo:] is not 64-byte aligned.
+// Otherwise it returns ErrCPU on a CPU without AVX2.
+func SoftmaxFusedI32AVX2(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32) error {
+	if !(imageOK(len(x), S, C, lo, hi, len(lab)) && gradOK(C, S, lo, flags, tab, scr, dst) && len(out) >= 4) {
+		return argErr("SoftmaxFusedI32AVX2")
+	}
+	if !hasAVX2 {
+		return cpuErr("SoftmaxFusedI32AVX2")
+	}
+	softmaxFusedI32AVX2(x, S, lo, hi, lab, C, ign, flags, tab, scr, k1, k2, fs, gamma, gmode, g1mode, dst, sflags, eps1, epsC, wsum, out)
+	return nil
+}
+
+// SoftmaxFusedFocalI32AVX2 runs softmaxFusedFocalI32AVX2 after its checks:
+// it returns an error wrapping ErrArg, having done nothing, when the pixels
+// [lo, hi) of C planes of S pixels are not within x and lab (1 <= C <=
+// 2^31-1, S >= 0, C*S <= len(x), 0 <= lo <= hi <= S, hi <= len(lab)), or
+// tab, scr, dst, out are shorter than 8*C, 32*C, C*S, 4, or flags ask for
+// non-temporal stores (2048) and S is not a multiple of 16 or dst[lo:] is
+// not 64-byte aligned. Otherwise it returns ErrCPU on a CPU without AVX2.
+func SoftmaxFusedFocalI32AVX2(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32) error {
+	if !(imageOK(len(x), S, C, lo, hi, len(lab)) && gradOK(C, S, lo, flags, tab, scr, dst) && len(out) >= 4) {
+		return argErr("SoftmaxFusedFocalI32AVX2")
+	}
+	if !hasAVX2 {
+		return cpuErr("SoftmaxFusedFocalI32AVX2")
+	}
+	softmaxFusedFocalI32AVX2(x, S, lo, hi, lab, C, ign, flags, tab, scr, k1, k2, fs, gamma, gmode, g1mode, dst, sflags, eps1, epsC, wsum, out)
+	return nil
+}
+
+// SoftmaxStatsU8AVX512 runs softmaxStatsU8AVX512 after its checks: it
+// returns an error wrapping ErrArg, having done nothing, when the pixels
+// [lo, hi) of C planes of S pixels are not within x and lab (1 <= C <=
+// 2^31-1, S >= 0, C*S <= len(x), 0 <= lo <= hi <= S, hi <= len(lab)), or
+// tab, scr, out are shorter than 8*C, 80*C, 4*C+4. Otherwise it returns
+// ErrCPU on a CPU without AVX-512.
+func SoftmaxStatsU8AVX512(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32) error {
+	if !(imageOK(len(x), S, C, lo, hi, len(lab)) && statsOK(C, tab, scr, out)) {
+		return argErr("SoftmaxStatsU8AVX512")
+	}
+	if !hasAVX512 {
+		return cpuErr("SoftmaxStatsU8AVX512")
+	}
+	softmaxStatsU8AVX512(x, S, lo, hi, lab, C, ign, flags, tab, scr, eps1, epsC, wsum, gamma, gmode, out)
+	return nil
+}
+
+// SoftmaxGradU8AVX512 runs softmaxGradU8AVX512 after its checks: it returns
+// an error wrapping ErrArg, having done nothing, when the pixels [lo, hi) of
+// C planes of S pixels are not within x and lab (1 <= C <= 2^31-1, S >= 0,
+// C*S <= len(x), 0 <= lo <= hi <= S, hi <= len(lab)), or tab, scr, dst are
+// shorter than 8*C, 32*C, C*S, or flags ask for non-temporal stores (2048)
+// and S is not a multiple of 16 or dst[lo:] is not 64-byte aligned.
+// Otherwise it returns ErrCPU on a CPU without AVX-512.
+func SoftmaxGradU8AVX512(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32) error {
+	if !(imageOK(len(x), S, C, lo, hi, len(lab)) && gradOK(C, S, lo, flags, tab, scr, dst)) {
+		return argErr("SoftmaxGradU8AVX512")
+	}
+	if !hasAVX512 {
+		return cpuErr("SoftmaxGradU8AVX512")
+	}
+	softmaxGradU8AVX512(x, S, lo, hi, lab, C, ign, flags, tab, scr, k1, k2, fs, gamma, gmode, g1mode, dst)
+	return nil
+}
+
+// SoftmaxGradFocalU8AVX512 runs softmaxGradFocalU8AVX512 after its checks:
+// it returns an error wrapping ErrArg, having done nothing, when the pixels
+// [lo, hi) of C planes of S pixels are not within x and lab (1 <= C <=
+// 2^31-1, S >= 0, C*S <= len(x), 0 <= lo <= hi <= S, hi <= len(lab)), or
+// tab, scr, dst are shorter than 8*C, 32*C, C*S, or flags ask for
+// non-temporal stores (2048) and S is not a multiple of 16 or dst[lo:] is
+// not 64-byte aligned. Otherwise it returns ErrCPU on a CPU without AVX-512.
+func SoftmaxGradFocalU8AVX512(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32) error {
+	if !(imageOK(len(x), S, C, lo, hi, len(lab)) && gradOK(C, S, lo, flags, tab, scr, dst)) {
+		return argErr("SoftmaxGradFocalU8AVX512")
+	}
+	if !hasAVX512 {
+		return cpuErr("SoftmaxGradFocalU8AVX512")
+	}
+	softmaxGradFocalU8AVX512(x, S, lo, hi, lab, C, ign, flags, tab, scr, k1, k2, fs, gamma, gmode, g1mode, dst)
+	return nil
+}
+
+// SoftmaxFusedU8AVX512 runs softmaxFusedU8AVX512 after its checks: it
+// returns an error wrapping ErrArg, having done nothing, when the pixels
+// [lo, hi) of C planes of S pixels are not within x and lab (1 <= C <=
+// 2^31-1, S >= 0, C*S <= len(x), 0 <= lo <= hi <= S, hi <= len(lab)), or
+// tab, scr, dst, out are shorter than 8*C, 32*C, C*S, 4, or flags ask for
+// non-temporal stores (2048) and S is not a multiple of 16 or dst[lo:] is
+// not 64-byte aligned. Otherwise it returns ErrCPU on a CPU without AVX-512.
+func SoftmaxFusedU8AVX512(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32) error {
+	if !(imageOK(len(x), S, C, lo, hi, len(lab)) && gradOK(C, S, lo, flags, tab, scr, dst) && len(out) >= 4) {
+		return argErr("SoftmaxFusedU8AVX512")
+	}
+	if !hasAVX512 {
+		return cpuErr("SoftmaxFusedU8AVX512")
+	}
+	softmaxFusedU8AVX512(x, S, lo, hi, lab, C, ign, flags, tab, scr, k1, k2, fs, gamma, gmode, g1mode, dst, sflags, eps1, epsC, wsum, out)
+	return nil
+}
+
+// SoftmaxFusedFocalU8AVX512 runs softmaxFusedFocalU8AVX512 after its checks:
+// it returns an error wrapping ErrArg, having done nothing, when the pixels
+// [lo, hi) of C planes of S pixels are not within x and lab (1 <= C <=
+// 2^31-1, S >= 0, C*S <= len(x), 0 <= lo <= hi <= S, hi <= len(lab)), or
+// tab, scr, dst, out are shorter than 8*C, 32*C, C*S, 4, or flags ask for
+// non-temporal stores (2048) and S is not a multiple of 16 or dst[lo:] is
+// not 64-byte aligned. Otherwise it returns ErrCPU on a CPU without AVX-512.
+func SoftmaxFusedFocalU8AVX512(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32) error {
+	if !(imageOK(len(x), S, C, lo, hi, len(lab)) && gradOK(C, S, lo, flags, tab, scr, dst) && len(out) >= 4) {
+		return argErr("SoftmaxFusedFocalU8AVX512")
+	}
+	if !hasAVX512 {
+		return cpuErr("SoftmaxFusedFocalU8AVX512")
+	}
+	softmaxFusedFocalU8AVX512(x, S, lo, hi, lab, C, ign, flags, tab, scr, k1, k2, fs, gamma, gmode, g1mode, dst, sflags, eps1, epsC, wsum, out)
+	return nil
+}
+
+// SoftmaxStatsI32AVX512 runs softmaxStatsI32AVX512 after its checks: it
+// returns an error wrapping ErrArg, having done nothing, when the pixels
+// [lo, hi) of C planes of S pixels are not within x and lab (1 <= C <=
+// 2^31-1, S >= 0, C*S <= len(x), 0 <= lo <= hi <= S, hi <= len(lab)), or
+// tab, scr, out are shorter than 8*C, 80*C, 4*C+4. Otherwise it returns
+// ErrCPU on a CPU without AVX-512.
+func SoftmaxStatsI32AVX512(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32) error {
+	if !(imageOK(len(x), S, C, lo, hi, len(lab)) && statsOK(C, tab, scr, out)) {
+		return argErr("SoftmaxStatsI32AVX512")
+	}
+	if !hasAVX512 {
+		return cpuErr("SoftmaxStatsI32AVX512")
+	}
+	softmaxStatsI32AVX512(x, S, lo, hi, lab, C, ign, flags, tab, scr, eps1, epsC, wsum, gamma, gmode, out)
+	return nil
+}
+
+// SoftmaxGradI32AVX512 runs softmaxGradI32AVX512 after its checks: it
+// returns an error wrapping ErrArg, having done nothing, when the pixels
+// [lo, hi) of C planes of S pixels are not within x and lab (1 <= C <=
+// 2^31-1, S >= 0, C*S <= len(x), 0 <= lo <= hi <= S, hi <= len(lab)), or
+// tab, scr, dst are shorter than 8*C, 32*C, C*S, or flags ask for
+// non-temporal stores (2048) and S is not a multiple of 16 or dst[lo:] is
+// not 64-byte aligned. Otherwise it returns ErrCPU on a CPU without AVX-512.
+func SoftmaxGradI32AVX512(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32) error {
+	if !(imageOK(len(x), S, C, lo, hi, len(lab)) && gradOK(C, S, lo, flags, tab, scr, dst)) {
+		return argErr("SoftmaxGradI32AVX512")
+	}
+	if !hasAVX512 {
+		return cpuErr("SoftmaxGradI32AVX512")
+	}
+	softmaxGradI32AVX512(x, S, lo, hi, lab, C, ign, flags, tab, scr, k1, k2, fs, gamma, gmode, g1mode, dst)
+	return nil
+}
+
+// SoftmaxGradFocalI32AVX512 runs softmaxGradFocalI32AVX512 after its checks:
+// it returns an error wrapping ErrArg, having done nothing, when the pixels
+// [lo, hi) of C planes of S pixels are not within x and lab (1 <= C <=
+// 2^31-1, S >= 0, C*S <= len(x), 0 <= lo <= hi <= S, hi <= len(lab)), or
+// tab, scr, dst are shorter than 8*C, 32*C, C*S, or flags ask for
+// non-temporal stores (2048) and S is not a multiple of 16 or dst[lo:] is
+// not 64-byte aligned. Otherwise it returns ErrCPU on a CPU without AVX-512.
+func SoftmaxGradFocalI32AVX512(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32) error {
+	if !(imageOK(len(x), S, C, lo, hi, len(lab)) && gradOK(C, S, lo, flags, tab, scr, dst)) {
+		return argErr("SoftmaxGradFocalI32AVX512")
+	}
+	if !hasAVX512 {
+		return cpuErr("SoftmaxGradFocalI32AVX512")
+	}
+	softmaxGradFocalI32AVX512(x, S, lo, hi, lab, C, ign, flags, tab, scr, k1, k2, fs, gamma, gmode, g1mode, dst)
+	return nil
+}
+
+// SoftmaxFusedI32AVX512 runs softmaxFusedI32AVX512 after its checks: it
+// returns an error wrapping ErrArg, having done nothing, when the pixels
+// [lo, hi) of C planes of S pixels are not within x and lab (1 <= C <=
+// 2^31-1, S >= 0, C*S <= len(x), 0 <= lo <= hi <= S, hi <= len(lab)), or
+// tab, scr, dst, out are shorter than 8*C, 32*C, C*S, 4, or flags ask for
+// non-temporal stores (2048) and S is not a multiple of 16 or dst[lo:] is
+// not 64-byte aligned. Otherwise it returns ErrCPU on a CPU without AVX-512.
+func SoftmaxFusedI32AVX512(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32) error {
+	if !(imageOK(len(x), S, C, lo, hi, len(lab)) && gradOK(C, S, lo, flags, tab, scr, dst) && len(out) >= 4) {
+		return argErr("SoftmaxFusedI32AVX512")
+	}
+	if !hasAVX512 {
+		return cpuErr("SoftmaxFusedI32AVX512")
+	}
+	softmaxFusedI32AVX512(x, S, lo, hi, lab, C, ign, flags, tab, scr, k1, k2, fs, gamma, gmode, g1mode, dst, sflags, eps1, epsC, wsum, out)
+	return nil
+}
+
+// SoftmaxFusedFocalI32AVX512 runs softmaxFusedFocalI32AVX512 after its
+// checks: it returns an error wrapping ErrArg, having done nothing, when the
+// pixels [lo, hi) of C planes of S pixels are not within x and lab (1 <= C
+// <= 2^31-1, S >= 0, C*S <= len(x), 0 <= lo <= hi <= S, hi <= len(lab)), or
+// tab, scr, dst, out are shorter than 8*C, 32*C, C*S, 4, or flags ask for
+// non-temporal stores (2048) and S is not a multiple of 16 or dst[lo:] is
+// not 64-byte aligned. Otherwise it returns ErrCPU on a CPU without AVX-512.
+func SoftmaxFusedFocalI32AVX512(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32) error {
+	if !(imageOK(len(x), S, C, lo, hi, len(lab)) && gradOK(C, S, lo, flags, tab, scr, dst) && len(out) >= 4) {
+		return argErr("SoftmaxFusedFocalI32AVX512")
+	}
+	if !hasAVX512 {
+		return cpuErr("SoftmaxFusedFocalI32AVX512")
+	}
+	softmaxFusedFocalI32AVX512(x, S, lo, hi, lab, C, ign, flags, tab, scr, k1, k2, fs, gamma, gmode, g1mode, dst, sflags, eps1, epsC, wsum, out)
+	return nil
+}
+
+// ConfusionU8AVX2 runs confusionU8AVX2 after its checks: it returns an error
+// wrapping ErrArg, having done nothing, when the pixels [lo, hi) of C planes
+// of S pixels are not within x and lab (1 <= C <= 2^31-1, S >= 0, C*S <=
+// len(x), 0 <= lo <= hi <= S, hi <= len(lab)), or tp, fp or fn is shorter
+// than C. Otherwise it returns ErrCPU on a CPU without AVX2.
+func ConfusionU8AVX2(x []float32, S int, C int, lo int, hi int, lab []uint8, ign int32, tp []int64, fp []int64, fn []int64) error {
+	if !(imageOK(len(x), S, C, lo, hi, len(lab)) && countsOK(C, tp, fp, fn)) {
+		return argErr("ConfusionU8AVX2")
+	}
+	if !hasAVX2 {
+		return cpuErr("ConfusionU8AVX2")
+	}
+	confusionU8AVX2(x, S, C, lo, hi, lab, ign, tp, fp, fn)
+	return nil
+}
+
+// ConfusionI32AVX2 runs confusionI32AVX2 after its checks: it returns an
+// error wrapping ErrArg, having done nothing, when the pixels [lo, hi) of C
+// planes of S pixels are not within x and lab (1 <= C <= 2^31-1, S >= 0, C*S
+// <= len(x), 0 <= lo <= hi <= S, hi <= len(lab)), or tp, fp or fn is shorter
+// than C. Otherwise it returns ErrCPU on a CPU without AVX2.
+func ConfusionI32AVX2(x []float32, S int, C int, lo int, hi int, lab []int32, ign int32, tp []int64, fp []int64, fn []int64) error {
+	if !(imageOK(len(x), S, C, lo, hi, len(lab)) && countsOK(C, tp, fp, fn)) {
+		return argErr("ConfusionI32AVX2")
+	}
+	if !hasAVX2 {
+		return cpuErr("ConfusionI32AVX2")
+	}
+	confusionI32AVX2(x, S, C, lo, hi, lab, ign, tp, fp, fn)
+	return nil
+}
+
+// ConfusionBinaryAVX2 runs confusionBinaryAVX2 after its checks: it returns
+// an error wrapping ErrArg, having done nothing, when y is shorter than x or
+// out than 3. Otherwise it returns ErrCPU on a CPU without AVX2.
+func ConfusionBinaryAVX2(x []float32, y []float32, thr float32, out []int64) error {
+	if !(len(y) >= len(x) && len(out) >= 3) {
+		return argErr("ConfusionBinaryAVX2")
+	}
+	if !hasAVX2 {
+		return cpuErr("ConfusionBinaryAVX2")
+	}
+	confusionBinaryAVX2(x, y, thr, out)
+	return nil
+}
+
+// ConfusionU8AVX512 runs confusionU8AVX512 after its checks: it returns an
+// error wrapping ErrArg, having done nothing, when the pixels [lo, hi) of C
+// planes of S pixels are not within x and lab (1 <= C <= 2^31-1, S >= 0, C*S
+// <= len(x), 0 <= lo <= hi <= S, hi <= len(lab)), or tp, fp or fn is shorter
+// than C. Otherwise it returns ErrCPU on a CPU without AVX-512.
+func ConfusionU8AVX512(x []float32, S int, C int, lo int, hi int, lab []uint8, ign int32, tp []int64, fp []int64, fn []int64) error {
+	if !(imageOK(len(x), S, C, lo, hi, len(lab)) && countsOK(C, tp, fp, fn)) {
+		return argErr("ConfusionU8AVX512")
+	}
+	if !hasAVX512 {
+		return cpuErr("ConfusionU8AVX512")
+	}
+	confusionU8AVX512(x, S, C, lo, hi, lab, ign, tp, fp, fn)
+	return nil
+}
+
+// ConfusionI32AVX512 runs confusionI32AVX512 after its checks: it returns an
+// error wrapping ErrArg, having done nothing, when the pixels [lo, hi) of C
+// planes of S pixels are not within x and lab (1 <= C <= 2^31-1, S >= 0, C*S
+// <= len(x), 0 <= lo <= hi <= S, hi <= len(lab)), or tp, fp or fn is shorter
+// than C. Otherwise it returns ErrCPU on a CPU without AVX-512.
+func ConfusionI32AVX512(x []float32, S int, C int, lo int, hi int, lab []int32, ign int32, tp []int64, fp []int64, fn []int64) error {
+	if !(imageOK(len(x), S, C, lo, hi, len(lab)) && countsOK(C, tp, fp, fn)) {
+		return argErr("ConfusionI32AVX512")
+	}
+	if !hasAVX512 {
+		return cpuErr("ConfusionI32AVX512")
+	}
+	confusionI32AVX512(x, S, C, lo, hi, lab, ign, tp, fp, fn)
+	return nil
+}
+
+// ConfusionBinaryAVX512 runs confusionBinaryAVX512 after its checks: it
+// returns an error wrapping ErrArg, having done nothing, when y is shorter
+// than x or out than 3. Otherwise it returns ErrCPU on a CPU without
+// AVX-512.
+func ConfusionBinaryAVX512(x []float32, y []float32, thr float32, out []int64) error {
+	if !(len(y) >= len(x) && len(out) >= 3) {
+		return argErr("ConfusionBinaryAVX512")
+	}
+	if !hasAVX512 {
+		return cpuErr("ConfusionBinaryAVX512")
+	}
+	confusionBinaryAVX512(x, y, thr, out)
+	return nil
+}
+
+// CopyAVX2 runs copyAVX2 after its checks: it returns an error wrapping
+// ErrArg, having done nothing, when src is shorter than dst. Otherwise it
+// returns ErrCPU on a CPU without AVX2.
+func CopyAVX2(dst []float32, src []float32) error {
+	if !(len(src) >= len(dst)) {
+		return argErr("CopyAVX2")
+	}
+	if !hasAVX2 {
+		return cpuErr("CopyAVX2")
+	}
+	copyAVX2(dst, src)
+	return nil
+}
+
+// SumAVX2 returns sumAVX2(x), the float32 sum of x in its kernel's
+// order of additions (it takes no count: every x is valid), or 0 on
+// a CPU without the tier.
+func SumAVX2(x []float32) float32 {
+	if !hasAVX2 {
+		return 0
+	}
+	return sumAVX2(x)
+}
+
+// CopyAVX512 runs copyAVX512 after its checks: it returns an error wrapping
+// ErrArg, having done nothing, when src is shorter than dst. Otherwise it
+// returns ErrCPU on a CPU without AVX-512.
+func CopyAVX512(dst []float32, src []float32) error {
+	if !(len(src) >= len(dst)) {
+		return argErr("CopyAVX512")
+	}
+	if !hasAVX512 {
+		return cpuErr("CopyAVX512")
+	}
+	copyAVX512(dst, src)
+	return nil
+}
+
+// SumAVX512 returns sumAVX512(x), the float32 sum of x in its kernel's
+// order of additions (it takes no count: every x is valid), or 0 on
+// a CPU without the tier.
+func SumAVX512(x []float32) float32 {
+	if !hasAVX512 {
+		return 0
+	}
+	return sumAVX512(x)
+}

@@ -1,0 +1,98 @@
+//go:build !purego && linux
+
+package asm
+
+import (
+	"errors"
+	"testing"
+)
+
+// TestFinding8 runs the exact cases of issue finding 8, each of which died
+// with "unexpected fault address" when the raw kernels were exported, and
+// the same on the AVX2 kernels: every one now returns ErrArg (checked
+// before the CPU, so on any amd64 CPU) and touches no memory.
+func TestFinding8(t *testing.T) {
+	x := guardF32(t, 3)
+	dst := make([]float32, 64)
+	wantArg(t, "ExpAVX512", ExpAVX512(dst, x))
+	wantArg(t, "ExpAVX2", ExpAVX2(dst, x))
+	wantArg(t, "LogAVX2", LogAVX2(dst, x))
+	wantArg(t, "SigmoidAVX512", SigmoidAVX512(dst, x))
+
+	xs, ys := make([]float32, 100), make([]float32, 100)
+	out1 := guardF32(t, 1)
+	wantArg(t, "SigmoidStatsAVX512", SigmoidStatsAVX512(xs, ys, 15, 1, 0.25, 2, 2, out1))
+	wantArg(t, "SigmoidStatsAVX2", SigmoidStatsAVX2(xs, ys, 15, 1, 0.25, 2, 2, out1))
+	wantArg(t, "SigmoidFusedAVX2", SigmoidFusedAVX2(xs, ys, dst, 1, 0, 0, 0, 1, 1, 0, -1, 0, 0, 0, 1, out1))
+
+	const C = 3
+	img := make([]float32, C*64)
+	lab := make([]uint8, 64)
+	tab, scr, out := make([]float32, 8*C), make([]float32, 80*C+16), make([]float32, 4*C+4)
+	for _, S := range []int{1 << 40, 65, -1} {
+		wantArg(t, "SoftmaxStatsU8AVX512", SoftmaxStatsU8AVX512(img, S, 0, 64, lab, C, -1, 1, tab, scr, 1, 0, C, 0, 0, out))
+		wantArg(t, "SoftmaxStatsU8AVX2", SoftmaxStatsU8AVX2(img, S, 0, 64, lab, C, -1, 1, tab, scr, 1, 0, C, 0, 0, out))
+		wantArg(t, "SoftmaxGradU8AVX2", SoftmaxGradU8AVX2(img, S, 0, 64, lab, C, -1, 1, tab, scr, 1, 0, 0, 0, 0, 0, img))
+	}
+	tp, fp, fn := make([]int64, C), make([]int64, C), make([]int64, C)
+	wantArg(t, "ConfusionU8AVX512", ConfusionU8AVX512(img, 64, 1<<30, 0, 64, lab, -1, tp, fp, fn))
+	wantArg(t, "ConfusionU8AVX2", ConfusionU8AVX2(img, 64, 1<<30, 0, 64, lab, -1, tp, fp, fn))
+	wantArg(t, "ConfusionI32AVX2 short tp", ConfusionI32AVX2(img, 64, C, 0, 64, make([]int32, 64), -1, tp[:2], fp, fn))
+}
+
+// TestCheckedBounds: the checks of the softmax entry points, case by case,
+// and a valid call that runs (where the CPU has the tier).
+func TestCheckedBounds(t *testing.T) {
+	const C, S = 3, 64
+	img := make([]float32, C*S)
+	lab := make([]int32, S)
+	tab, scr, out := make([]float32, 8*C), make([]float32, 80*C), make([]float32, 4*C+4)
+	dst := make([]float32, C*S)
+	type call func(x []float32, S, lo, hi int, lab []int32, C int, tab, scr, dst, out []float32, flags uint64) error
+	grad := func(x []float32, S, lo, hi int, lab []int32, C int, tab, scr, dst, out []float32, flags uint64) error {
+		return SoftmaxFusedI32AVX2(x, S, lo, hi, lab, C, -1, flags, tab, scr, 1, 0, 0, 0, 0, 0, dst, 1, 1, 0, float32(C), out)
+	}
+	stats := func(x []float32, S, lo, hi int, lab []int32, C int, tab, scr, dst, out []float32, flags uint64) error {
+		return SoftmaxStatsI32AVX512(x, S, lo, hi, lab, C, -1, flags, tab, scr, 1, 0, float32(C), 0, 0, out)
+	}
+	for _, f := range []call{grad, stats} {
+		for i, bad := range []func() error{
+			func() error { return f(img, S, -1, S, lab, C, tab, scr, dst, out, 1) },
+			func() error { return f(img, S, 0, S+1, lab, C, tab, scr, dst, out, 1) },
+			func() error { return f(img, S, 5, 4, lab, C, tab, scr, dst, out, 1) },
+			func() error { return f(img, S, 0, S, lab[:S-1], C, tab, scr, dst, out, 1) },
+			func() error { return f(img[:C*S-1], S, 0, S, lab, C, tab, scr, dst, out, 1) },
+			func() error { return f(img, S, 0, S, lab, 0, tab, scr, dst, out, 1) },
+			func() error { return f(img, 0, 0, 0, lab, 1<<31, tab, scr, dst, out, 1) },
+			func() error { return f(img, S, 0, S, lab, C, tab[:8*C-1], scr, dst, out, 1) },
+			func() error { return f(img, S, 0, S, lab, C, tab, scr[:32*C-1], dst, out, 1) },
+			func() error { return f(img, S, 0, S, lab, C, tab, scr, dst[:C*S-1], out[:3], 1) },
+		} {
+			if err := bad(); !errors.Is(err, ErrArg) {
+				t.Fatalf("case %d: error %v, want ErrArg", i, err)
+			}
+		}
+	}
+	// Non-temporal stores need dst[lo:] 64-byte aligned and S a multiple
+	// of 16: a misaligned dst is an error, not a fault.
+	buf := make([]float32, C*S+16)
+	for off := 0; off < 16; off++ {
+		d := buf[off : off+C*S]
+		err := grad(img, S, 0, S, lab, C, tab, scr, d, out, 1|2048)
+		if aligned := uintptr(unsafePtr(d))%64 == 0; aligned != (err == nil) && !(aligned && errors.Is(err, ErrCPU)) {
+			t.Fatalf("offset %d (aligned %v): error %v", off, aligned, err)
+		}
+	}
+	if SupportedAVX2() {
+		if err := grad(img, S, 0, S, lab, C, tab, scr, dst, out, 1); err != nil {
+			t.Fatal(err)
+		}
+	} else if err := grad(img, S, 0, S, lab, C, tab, scr, dst, out, 1); !errors.Is(err, ErrCPU) {
+		t.Fatalf("no AVX2: error %v, want ErrCPU", err)
+	}
+	if !SupportedAVX512() {
+		if err := stats(img, S, 0, S, lab, C, tab, scr, dst, out, 1); !errors.Is(err, ErrCPU) {
+			t.Fatalf("no AVX-512: error %v, want ErrCPU", err)
+		}
+	}
+}

@@ -1,0 +1,168 @@
+// Checked entry points of the generated arm64 kernels: hand-written, not
+// generated (asm/doc.go). Each exported function checks its slices
+// against its counts (check.go), and returns
+// an error, having done nothing, instead of calling the unexported kernel.
+
+//go:build !purego
+
+package asm
+
+// ExpNEON runs expNEON after its checks: it returns an error wrapping
+// ErrArg, having done nothing, when x is shorter than dst.
+func ExpNEON(dst []float32, x []float32) error {
+	if !(len(x) >= len(dst)) {
+		return argErr("ExpNEON")
+	}
+	expNEON(dst, x)
+	return nil
+}
+
+// LogNEON runs logNEON after its checks: it returns an error wrapping
+// ErrArg, having done nothing, when x is shorter than dst.
+func LogNEON(dst []float32, x []float32) error {
+	if !(len(x) >= len(dst)) {
+		return argErr("LogNEON")
+	}
+	logNEON(dst, x)
+	return nil
+}
+
+// SigmoidNEON runs sigmoidNEON after its checks: it returns an error
+// wrapping ErrArg, having done nothing, when x is shorter than dst.
+func SigmoidNEON(dst []float32, x []float32) error {
+	if !(len(x) >= len(dst)) {
+		return argErr("SigmoidNEON")
+	}
+	sigmoidNEON(dst, x)
+	return nil
+}
+
+// SigmoidStatsNEON runs sigmoidStatsNEON after its checks: it returns an
+// error wrapping ErrArg, having done nothing, when y is shorter than x or
+// out than 7.
+func SigmoidStatsNEON(x []float32, y []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32) error {
+	if !(len(y) >= len(x) && len(out) >= 7) {
+		return argErr("SigmoidStatsNEON")
+	}
+	sigmoidStatsNEON(x, y, flags, pw, alpha, gamma, gmode, out)
+	return nil
+}
+
+// SigmoidGradNEON runs sigmoidGradNEON after its checks: it returns an error
+// wrapping ErrArg, having done nothing, when y or dst is shorter than x.
+func SigmoidGradNEON(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int) error {
+	if !(len(y) >= len(x) && len(dst) >= len(x)) {
+		return argErr("SigmoidGradNEON")
+	}
+	sigmoidGradNEON(x, y, dst, flags, a, b, e, bceScale, pw, focalScale, alpha, gamma, gmode, g1mode)
+	return nil
+}
+
+// SoftmaxStatsU8NEON runs softmaxStatsU8NEON after its checks: it returns an
+// error wrapping ErrArg, having done nothing, when the pixels [lo, hi) of nc
+// planes of S pixels are not within x and lab (1 <= nc <= 2^31-1, S >= 0,
+// nc*S <= len(x), 0 <= lo <= hi <= S, hi <= len(lab)), or a slice the flags
+// use is short: w, alpha (flags 512, 256) nc floats, scr (2048) 4*nc, P, PY,
+// Count, PP (region, 4) nc each, out 4.
+func SoftmaxStatsU8NEON(x []float32, S int, lo int, hi int, lab []uint8, nc int, ign int32, flags uint64, w []float32, alpha []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, scr []float32, P []float32, PY []float32, Count []float32, PP []float32, out []float32) error {
+	if !(imageOK(len(x), S, nc, lo, hi, len(lab)) && neonStatsOK(nc, flags, w, alpha, scr, P, PY, Count, PP, out)) {
+		return argErr("SoftmaxStatsU8NEON")
+	}
+	softmaxStatsU8NEON(x, S, lo, hi, lab, nc, ign, flags, w, alpha, eps1, epsC, wsum, gamma, gmode, scr, P, PY, Count, PP, out)
+	return nil
+}
+
+// SoftmaxGradU8NEON runs softmaxGradU8NEON after its checks: it returns an
+// error wrapping ErrArg, having done nothing, when the pixels [lo, hi) of nc
+// planes of S pixels are not within x and lab (1 <= nc <= 2^31-1, S >= 0,
+// nc*S <= len(x), 0 <= lo <= hi <= S, hi <= len(lab)), or a slice the flags
+// use is short: w, alpha (flags 512, 256) nc floats, A, B, E (region, 4) nc
+// each; or dst is shorter than nc*S.
+func SoftmaxGradU8NEON(x []float32, S int, lo int, hi int, lab []uint8, nc int, ign int32, flags uint64, w []float32, alpha []float32, A []float32, B []float32, E []float32, tauK float32, sK float32, kappa float32, focalScale float32, gamma float32, gmode int, g1mode int, dst []float32) error {
+	if !(imageOK(len(x), S, nc, lo, hi, len(lab)) && neonGradOK(nc, S, flags, w, alpha, A, B, E, dst)) {
+		return argErr("SoftmaxGradU8NEON")
+	}
+	softmaxGradU8NEON(x, S, lo, hi, lab, nc, ign, flags, w, alpha, A, B, E, tauK, sK, kappa, focalScale, gamma, gmode, g1mode, dst)
+	return nil
+}
+
+// SoftmaxStatsI32NEON runs softmaxStatsI32NEON after its checks: it returns
+// an error wrapping ErrArg, having done nothing, when the pixels [lo, hi) of
+// nc planes of S pixels are not within x and lab (1 <= nc <= 2^31-1, S >= 0,
+// nc*S <= len(x), 0 <= lo <= hi <= S, hi <= len(lab)), or a slice the flags
+// use is short: w, alpha (flags 512, 256) nc floats, scr (2048) 4*nc, P, PY,
+// Count, PP (region, 4) nc each, out 4.
+func SoftmaxStatsI32NEON(x []float32, S int, lo int, hi int, lab []int32, nc int, ign int32, flags uint64, w []float32, alpha []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, scr []float32, P []float32, PY []float32, Count []float32, PP []float32, out []float32) error {
+	if !(imageOK(len(x), S, nc, lo, hi, len(lab)) && neonStatsOK(nc, flags, w, alpha, scr, P, PY, Count, PP, out)) {
+		return argErr("SoftmaxStatsI32NEON")
+	}
+	softmaxStatsI32NEON(x, S, lo, hi, lab, nc, ign, flags, w, alpha, eps1, epsC, wsum, gamma, gmode, scr, P, PY, Count, PP, out)
+	return nil
+}
+
+// SoftmaxGradI32NEON runs softmaxGradI32NEON after its checks: it returns an
+// error wrapping ErrArg, having done nothing, when the pixels [lo, hi) of nc
+// planes of S pixels are not within x and lab (1 <= nc <= 2^31-1, S >= 0,
+// nc*S <= len(x), 0 <= lo <= hi <= S, hi <= len(lab)), or a slice the flags
+// use is short: w, alpha (flags 512, 256) nc floats, A, B, E (region, 4) nc
+// each; or dst is shorter than nc*S.
+func SoftmaxGradI32NEON(x []float32, S int, lo int, hi int, lab []int32, nc int, ign int32, flags uint64, w []float32, alpha []float32, A []float32, B []float32, E []float32, tauK float32, sK float32, kappa float32, focalScale float32, gamma float32, gmode int, g1mode int, dst []float32) error {
+	if !(imageOK(len(x), S, nc, lo, hi, len(lab)) && neonGradOK(nc, S, flags, w, alpha, A, B, E, dst)) {
+		return argErr("SoftmaxGradI32NEON")
+	}
+	softmaxGradI32NEON(x, S, lo, hi, lab, nc, ign, flags, w, alpha, A, B, E, tauK, sK, kappa, focalScale, gamma, gmode, g1mode, dst)
+	return nil
+}
+
+// ConfusionU8NEON runs confusionU8NEON after its checks: it returns an error
+// wrapping ErrArg, having done nothing, when the pixels [lo, hi) of nc
+// planes of S pixels are not within x and lab (1 <= nc <= 2^31-1, S >= 0,
+// nc*S <= len(x), 0 <= lo <= hi <= S, hi <= len(lab)), or tp, fp or fn is
+// shorter than nc.
+func ConfusionU8NEON(x []float32, S int, nc int, lo int, hi int, lab []uint8, ign int32, tp []int64, fp []int64, fn []int64) error {
+	if !(imageOK(len(x), S, nc, lo, hi, len(lab)) && countsOK(nc, tp, fp, fn)) {
+		return argErr("ConfusionU8NEON")
+	}
+	confusionU8NEON(x, S, nc, lo, hi, lab, ign, tp, fp, fn)
+	return nil
+}
+
+// ConfusionI32NEON runs confusionI32NEON after its checks: it returns an
+// error wrapping ErrArg, having done nothing, when the pixels [lo, hi) of nc
+// planes of S pixels are not within x and lab (1 <= nc <= 2^31-1, S >= 0,
+// nc*S <= len(x), 0 <= lo <= hi <= S, hi <= len(lab)), or tp, fp or fn is
+// shorter than nc.
+func ConfusionI32NEON(x []float32, S int, nc int, lo int, hi int, lab []int32, ign int32, tp []int64, fp []int64, fn []int64) error {
+	if !(imageOK(len(x), S, nc, lo, hi, len(lab)) && countsOK(nc, tp, fp, fn)) {
+		return argErr("ConfusionI32NEON")
+	}
+	confusionI32NEON(x, S, nc, lo, hi, lab, ign, tp, fp, fn)
+	return nil
+}
+
+// ConfusionBinaryNEON runs confusionBinaryNEON after its checks: it returns
+// an error wrapping ErrArg, having done nothing, when y is shorter than x or
+// out than 3.
+func ConfusionBinaryNEON(x []float32, y []float32, thr float32, out []int64) error {
+	if !(len(y) >= len(x) && len(out) >= 3) {
+		return argErr("ConfusionBinaryNEON")
+	}
+	confusionBinaryNEON(x, y, thr, out)
+	return nil
+}
+
+// SumNEON returns sumNEON(x), the float32 sum of x in its kernel's
+// order of additions (it takes no count: every x is valid).
+func SumNEON(x []float32) float32 {
+	return sumNEON(x)
+}
+
+// CopyNEON runs copyNEON after its checks: it returns an error wrapping
+// ErrArg, having done nothing, when src is shorter than dst.
+func CopyNEON(dst []float32, src []float32) error {
+	if !(len(src) >= len(dst)) {
+		return argErr("CopyNEON")
+	}
+	copyNEON(dst, src)
+	return nil
+}

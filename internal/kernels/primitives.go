@@ -1,0 +1,386 @@
+package kernels
+
+// Every function here checks its arguments in O(1) first and returns an
+// error wrapping ErrArg, having written nothing, for any it rejects (see
+// check.go); the checks and their results are the same on every tier.
+
+// Exp writes exp(x[i]) into dst[i] for i < len(dst). An x shorter than dst
+// is an error.
+func Exp(dst, x []float32) error {
+	if err := checkLen("Exp", "x", len(x), len(dst)); err != nil {
+		return err
+	}
+	active.Load().exp(dst, x[:len(dst)])
+	return nil
+}
+
+// Log writes the natural logarithm of x[i] into dst[i] for i < len(dst).
+// An x shorter than dst is an error.
+func Log(dst, x []float32) error {
+	if err := checkLen("Log", "x", len(x), len(dst)); err != nil {
+		return err
+	}
+	active.Load().log(dst, x[:len(dst)])
+	return nil
+}
+
+// Sigmoid writes 1/(1+exp(-x[i])) into dst[i] for i < len(dst). An x
+// shorter than dst is an error.
+func Sigmoid(dst, x []float32) error {
+	if err := checkLen("Sigmoid", "x", len(x), len(dst)); err != nil {
+		return err
+	}
+	active.Load().sigmoid(dst, x[:len(dst)])
+	return nil
+}
+
+// SigmoidBlock computes the float32 sums of one block into s: x holds at
+// most BlockSize elements, y at least as many targets. A longer x, a
+// shorter y, nil p or s, or unknown bits in p.Need are errors.
+func SigmoidBlock(x, y []float32, p *SigmoidParams, s *SigmoidSums[float32]) error {
+	const fn = "SigmoidBlock"
+	if p == nil || s == nil {
+		return argErr(fn, "nil SigmoidParams or SigmoidSums")
+	}
+	if len(x) > BlockSize {
+		return argErr(fn, "x has %d elements, more than BlockSize = %d", len(x), BlockSize)
+	}
+	if err := checkSigmoid(fn, len(x), len(y), p); err != nil {
+		return err
+	}
+	active.Load().sigmoidStats(x, y[:len(x)], p, s)
+	return nil
+}
+
+// SigmoidPlane adds the sums of p = sigmoid(x) against targets y (at least
+// as long as x) to out, block by block in float64; blk is the float32 block
+// buffer. A shorter y, a nil pointer, or unknown bits in p.Need are errors.
+func SigmoidPlane(x, y []float32, p *SigmoidParams, blk *SigmoidSums[float32], out *SigmoidSums[float64]) error {
+	const fn = "SigmoidPlane"
+	if p == nil || blk == nil || out == nil {
+		return argErr(fn, "nil SigmoidParams or SigmoidSums")
+	}
+	if err := checkSigmoid(fn, len(x), len(y), p); err != nil {
+		return err
+	}
+	t := active.Load()
+	y = y[:len(x)]
+	for lo := 0; lo < len(x); lo += BlockSize {
+		hi := min(lo+BlockSize, len(x))
+		t.sigmoidStats(x[lo:hi], y[lo:hi], p, blk)
+		b := blk
+		out.P += float64(b.P)
+		out.PY += float64(b.PY)
+		out.Y += float64(b.Y)
+		out.PP += float64(b.PP)
+		out.YY += float64(b.YY)
+		out.BCE += float64(b.BCE)
+		out.Focal += float64(b.Focal)
+	}
+	return nil
+}
+
+// SigmoidGrad writes the gradient of SigmoidCoef for every element of x
+// into dst. A y or dst shorter than x, or a nil c, is an error.
+func SigmoidGrad(x, y []float32, c *SigmoidCoef, dst []float32) error {
+	const fn = "SigmoidGrad"
+	if c == nil {
+		return argErr(fn, "nil SigmoidCoef")
+	}
+	if err := checkSigmoid(fn, len(x), len(y), nil); err != nil {
+		return err
+	}
+	if err := checkLen(fn, "dst", len(dst), len(x)); err != nil {
+		return err
+	}
+	t := active.Load()
+	y, dst = y[:len(x)], dst[:len(x)]
+	for lo := 0; lo < len(x); lo += BlockSize {
+		hi := min(lo+BlockSize, len(x))
+		t.sigmoidGrad(x[lo:hi], y[lo:hi], c, dst[lo:hi])
+	}
+	return nil
+}
+
+// SigmoidFused runs the statistics pass and the gradient pass of x against
+// targets y at once, block by block: it writes the gradient of c into dst,
+// as SigmoidGrad does, and adds the BCE and Focal sums of p to out, as
+// SigmoidPlane does (the same values bit for bit; the region sums are not
+// computed). It is the single pass of a loss whose terms are all
+// pixelwise. p and c describe the same loss: the same PosWeight,
+// FocalAlpha and FocalGamma. blk is the float32 block buffer. A y or dst
+// shorter than x, a nil pointer, or unknown bits in p.Need are errors.
+func SigmoidFused(x, y []float32, p *SigmoidParams, c *SigmoidCoef, blk *SigmoidSums[float32], out *SigmoidSums[float64], dst []float32) error {
+	const fn = "SigmoidFused"
+	if p == nil || c == nil || blk == nil || out == nil {
+		return argErr(fn, "nil SigmoidParams, SigmoidCoef or SigmoidSums")
+	}
+	if err := checkSigmoid(fn, len(x), len(y), p); err != nil {
+		return err
+	}
+	if err := checkLen(fn, "dst", len(dst), len(x)); err != nil {
+		return err
+	}
+	t := active.Load()
+	y, dst = y[:len(x)], dst[:len(x)]
+	for lo := 0; lo < len(x); lo += BlockSize {
+		hi := min(lo+BlockSize, len(x))
+		t.sigmoidFused(x[lo:hi], y[lo:hi], p, c, blk, dst[lo:hi])
+		out.BCE += float64(blk.BCE)
+		out.Focal += float64(blk.Focal)
+	}
+	return nil
+}
+
+// The softmax primitives see pixels [lo, hi) of one image: x holds its C
+// planes of S pixels (C = p.C or c.C, at least C*S elements), labels its S
+// labels (at least S). They reject, with an error: C outside [1,
+// MaxClasses], S < 0, C*S past len(x), a range other than 0 <= lo <= hi <=
+// S, fewer than S labels, a dst (gradients) shorter than C*S, p and c of
+// different C, unknown bits in p.Need, CEWeight or Alpha neither nil nor of
+// length C, A, B and E neither all nil nor all at least C long, a Scratch
+// shorter than 2*C, nil pointers, and per-class slices of the sums shorter
+// than C where the function fills them.
+//
+// A pixel whose label is the ignored one (UseIgnore) or outside [0, C) is
+// skipped: it adds to no sum, and its gradient is 0.
+
+// SoftmaxBlock computes the float32 sums of pixels [lo, hi) of one image
+// (hi-lo at most BlockSize, else an error; the drivers take BlockPixels(C)
+// to bound an assembly call) into s (slices of at least C).
+func SoftmaxBlock[L Label](x []float32, S, lo, hi int, labels []L, p *SoftmaxParams, s *SoftmaxSums[float32]) error {
+	const fn = "SoftmaxBlock"
+	if p == nil {
+		return argErr(fn, "nil SoftmaxParams")
+	}
+	if err := checkStats(fn, x, S, lo, hi, len(labels), p, s); err != nil {
+		return err
+	}
+	if hi-lo > BlockSize {
+		return argErr(fn, "%d pixels, more than BlockSize = %d", hi-lo, BlockSize)
+	}
+	softmaxBlock(tierFor(p.C), x[:p.C*S], S, lo, hi, labels[:S], p, s)
+	return nil
+}
+
+// checkStats checks the arguments of a statistics pass.
+func checkStats(fn string, x []float32, S, lo, hi, nlab int, p *SoftmaxParams, s *SoftmaxSums[float32]) error {
+	if err := checkImage(fn, p.C, S, len(x), lo, hi, nlab); err != nil {
+		return err
+	}
+	if err := checkParams(fn, p, p.C); err != nil {
+		return err
+	}
+	return checkSums(fn, "block buffer", s, p.C, true)
+}
+
+// softmaxBlock is SoftmaxBlock without its checks.
+func softmaxBlock[L Label](t *tier, x []float32, S, lo, hi int, labels []L, p *SoftmaxParams, s *SoftmaxSums[float32]) {
+	switch l := any(labels).(type) {
+	case []uint8:
+		t.softmaxStatsU8(x, S, lo, hi, l, p, s)
+	case []int32:
+		t.softmaxStatsI32(x, S, lo, hi, l, p, s)
+	default:
+		softmaxStatsGeneric(x, S, lo, hi, labels, p, s)
+	}
+}
+
+// SoftmaxImage adds the sums of one image (C planes of S pixels in x, S
+// labels) to out, block by block in float64. blk is the float32 block
+// buffer; blk's and out's slices have at least C elements.
+func SoftmaxImage[L Label](x []float32, S int, labels []L, p *SoftmaxParams, blk *SoftmaxSums[float32], out *SoftmaxSums[float64]) error {
+	return softmaxRange("SoftmaxImage", x, S, 0, S, labels, p, blk, out)
+}
+
+// SoftmaxRange adds the sums of pixels [lo, hi) of one image to out, block
+// by block in float64, blocks starting at lo. blk is the float32 block
+// buffer; blk's and out's slices have at least C elements.
+func SoftmaxRange[L Label](x []float32, S, lo, hi int, labels []L, p *SoftmaxParams, blk *SoftmaxSums[float32], out *SoftmaxSums[float64]) error {
+	return softmaxRange("SoftmaxRange", x, S, lo, hi, labels, p, blk, out)
+}
+
+func softmaxRange[L Label](fn string, x []float32, S, lo, hi int, labels []L, p *SoftmaxParams, blk *SoftmaxSums[float32], out *SoftmaxSums[float64]) error {
+	if p == nil {
+		return argErr(fn, "nil SoftmaxParams")
+	}
+	if err := checkStats(fn, x, S, lo, hi, len(labels), p, blk); err != nil {
+		return err
+	}
+	C := p.C
+	if err := checkSums(fn, "out", out, C, true); err != nil {
+		return err
+	}
+	t := tierFor(C)
+	x, labels = x[:C*S], labels[:S]
+	oP, oPY, oCount, oPP := out.P[:C], out.PY[:C], out.Count[:C], out.PP[:C]
+	bP, bPY, bCount, bPP := blk.P[:C], blk.PY[:C], blk.Count[:C], blk.PP[:C]
+	bp := BlockPixels(C)
+	for lo := lo; lo < hi; lo += bp {
+		hi := min(lo+bp, hi)
+		softmaxBlock(t, x, S, lo, hi, labels, p, blk)
+		for c := 0; c < C; c++ {
+			oP[c] += float64(bP[c])
+			oPY[c] += float64(bPY[c])
+			oCount[c] += float64(bCount[c])
+			oPP[c] += float64(bPP[c])
+		}
+		out.CE += float64(blk.CE)
+		out.W += float64(blk.W)
+		out.Focal += float64(blk.Focal)
+		out.Valid += float64(blk.Valid)
+	}
+	return nil
+}
+
+// SoftmaxGrad writes the gradient of SoftmaxCoef for every pixel of one
+// image: x and dst hold C planes of S pixels, labels S labels.
+func SoftmaxGrad[L Label](x []float32, S int, labels []L, c *SoftmaxCoef, dst []float32) error {
+	return softmaxGradRange("SoftmaxGrad", x, S, 0, S, labels, c, dst)
+}
+
+// SoftmaxGradRange writes the gradient of SoftmaxCoef for pixels [lo, hi) of
+// one image (x and dst hold its C planes of S pixels, labels its S labels),
+// block by block from lo; dst outside those pixels is left as it is.
+func SoftmaxGradRange[L Label](x []float32, S, lo, hi int, labels []L, c *SoftmaxCoef, dst []float32) error {
+	return softmaxGradRange("SoftmaxGradRange", x, S, lo, hi, labels, c, dst)
+}
+
+// checkGrad checks the arguments of a gradient pass.
+func checkGrad(fn string, x []float32, S, lo, hi, nlab int, c *SoftmaxCoef, dst []float32) error {
+	if c == nil {
+		return argErr(fn, "nil SoftmaxCoef")
+	}
+	if err := checkImage(fn, c.C, S, len(x), lo, hi, nlab); err != nil {
+		return err
+	}
+	if err := checkCoef(fn, c, c.C); err != nil {
+		return err
+	}
+	return checkLen(fn, "dst", len(dst), c.C*S)
+}
+
+func softmaxGradRange[L Label](fn string, x []float32, S, lo, hi int, labels []L, c *SoftmaxCoef, dst []float32) error {
+	if err := checkGrad(fn, x, S, lo, hi, len(labels), c, dst); err != nil {
+		return err
+	}
+	t := tierFor(c.C)
+	x, dst, labels = x[:c.C*S], dst[:c.C*S], labels[:S]
+	bp := BlockPixels(c.C)
+	for lo := lo; lo < hi; lo += bp {
+		hi := min(lo+bp, hi)
+		switch l := any(labels).(type) {
+		case []uint8:
+			t.softmaxGradU8(x, S, lo, hi, l, c, dst)
+		case []int32:
+			t.softmaxGradI32(x, S, lo, hi, l, c, dst)
+		default:
+			softmaxGradGeneric(x, S, lo, hi, labels, c, dst)
+		}
+	}
+	return nil
+}
+
+// SoftmaxFusedRange runs the statistics pass and the gradient pass of
+// pixels [lo, hi) of one image at once, block by block from lo: it writes
+// the gradient of c into dst, as SoftmaxGradRange does, and adds the CE, W,
+// Focal and Valid sums of p to out, as SoftmaxRange does (the same values
+// bit for bit); the per-class sums (P, PY, Count, PP) are not computed, and
+// neither blk's nor out's per-class slices are used (they may be nil). It
+// is the single pass of a loss whose terms are all pixelwise, whose
+// gradient coefficients are known before its statistics. p and c describe
+// the same loss: the same C, ignored label, CE weights, smoothing, focal
+// alpha and gamma (they may share their Scratch). blk is the float32 block
+// buffer.
+func SoftmaxFusedRange[L Label](x []float32, S, lo, hi int, labels []L, p *SoftmaxParams, c *SoftmaxCoef, blk *SoftmaxSums[float32], out *SoftmaxSums[float64], dst []float32) error {
+	const fn = "SoftmaxFusedRange"
+	if err := checkGrad(fn, x, S, lo, hi, len(labels), c, dst); err != nil {
+		return err
+	}
+	if err := checkParams(fn, p, c.C); err != nil {
+		return err
+	}
+	if err := checkSums(fn, "block buffer", blk, c.C, false); err != nil {
+		return err
+	}
+	if err := checkSums(fn, "out", out, c.C, false); err != nil {
+		return err
+	}
+	t := tierFor(c.C)
+	x, dst, labels = x[:c.C*S], dst[:c.C*S], labels[:S]
+	bp := BlockPixels(c.C)
+	for lo := lo; lo < hi; lo += bp {
+		hi := min(lo+bp, hi)
+		switch l := any(labels).(type) {
+		case []uint8:
+			t.softmaxFusedU8(x, S, lo, hi, l, p, c, blk, dst)
+		case []int32:
+			t.softmaxFusedI32(x, S, lo, hi, l, p, c, blk, dst)
+		default:
+			softmaxFusedGeneric(x, S, lo, hi, labels, p, c, blk, dst)
+		}
+		out.CE += float64(blk.CE)
+		out.W += float64(blk.W)
+		out.Focal += float64(blk.Focal)
+		out.Valid += float64(blk.Valid)
+	}
+	return nil
+}
+
+// Confusion adds the argmax confusion counts of one image to tp, fp and fn
+// (each at least C long): for every pixel whose label y is not ignored and
+// is in [0, C), with k the first class of largest logit, tp[y]++ when k ==
+// y, else fp[k]++ and fn[y]++; other pixels are skipped. A NaN logit never
+// wins the argmax unless it is in class 0. x holds the image's C planes of
+// S pixels, labels its S labels; the shape is checked as for the softmax
+// primitives, and shorter counts are an error.
+func Confusion[L Label](x []float32, S, C int, labels []L, ignore int32, useIgnore bool, tp, fp, fn []int64) error {
+	const name = "Confusion"
+	if err := checkImage(name, C, S, len(x), 0, S, len(labels)); err != nil {
+		return err
+	}
+	if len(tp) < C || len(fp) < C || len(fn) < C {
+		return argErr(name, "tp, fp, fn have %d, %d, %d elements, want at least C = %d each", len(tp), len(fp), len(fn), C)
+	}
+	t := tierFor(C)
+	x, labels = x[:C*S], labels[:S]
+	tp, fp, fn = tp[:C], fp[:C], fn[:C]
+	bp := BlockPixels(C)
+	for lo := 0; lo < S; lo += bp {
+		hi := min(lo+bp, S)
+		switch l := any(labels).(type) {
+		case []uint8:
+			t.confusionU8(x, S, C, lo, hi, l, ignore, useIgnore, tp, fp, fn)
+		case []int32:
+			t.confusionI32(x, S, C, lo, hi, l, ignore, useIgnore, tp, fp, fn)
+		default:
+			confusionGeneric(x, S, C, lo, hi, labels, ignore, useIgnore, tp, fp, fn)
+		}
+	}
+	return nil
+}
+
+// BinaryCounts are the confusion counts of a thresholded binary prediction.
+type BinaryCounts struct{ TP, FP, FN int64 }
+
+// ConfusionBinary adds to n the confusion counts of logits x against targets
+// y (same length): an element is predicted positive when x > thr (a logit:
+// thr = log(t/(1-t)) thresholds the sigmoid at t, and 0 means
+// sigmoid(x) > 0.5) and is a positive target when y >= 0.5. NaN logits
+// predict negative. A y shorter than x, or a nil n, is an error.
+func ConfusionBinary(x, y []float32, thr float32, n *BinaryCounts) error {
+	const fn = "ConfusionBinary"
+	if n == nil {
+		return argErr(fn, "nil BinaryCounts")
+	}
+	if err := checkLen(fn, "y", len(y), len(x)); err != nil {
+		return err
+	}
+	t := active.Load()
+	y = y[:len(x)]
+	for lo := 0; lo < len(x); lo += BlockSize {
+		hi := min(lo+BlockSize, len(x))
+		t.confusionBin(x[lo:hi], y[lo:hi], thr, n)
+	}
+	return nil
+}
