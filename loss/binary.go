@@ -123,7 +123,9 @@ func (b *Binary) plan(sh Shape, p *bnPlan) error {
 	return nil
 }
 
-// Forward returns the loss value.
+// Forward returns the loss value. Bad input (see the package doc's
+// Contracts) returns an error and 0; ws may be a copy of a Workspace
+// another goroutine is using, in which case the call returns ErrBusy.
 func (b *Binary) Forward(ws *Workspace, logits, targets []float32, sh Shape) (float64, error) {
 	w, err := ws.acquire()
 	if err != nil {
@@ -134,7 +136,8 @@ func (b *Binary) Forward(ws *Workspace, logits, targets []float32, sh Shape) (fl
 }
 
 // Backward returns the loss value and writes d(loss)/d(logits) into grad
-// (length N*C*S; every element is overwritten).
+// (length N*C*S; every element is overwritten). grad must not overlap the
+// logits or the targets (ErrOption). On any error nothing is written into grad.
 func (b *Binary) Backward(ws *Workspace, logits, targets []float32, sh Shape, grad []float32) (float64, error) {
 	if grad == nil {
 		return 0, fmt.Errorf("%w: gradient buffer is nil, want N*C*S = %d elements", ErrLength, sh.Len())
@@ -236,7 +239,9 @@ func (b *Binary) run(ws *workspace, logits, targets []float32, sh Shape, grad []
 
 // Accumulate adds the statistics of a shard to st: sh.N images whose index
 // in the whole batch starts at first, with their targets (a tile of images
-// is a shard too). st must have been Reset for the whole batch.
+// is a shard too). st must have been Reset for the whole batch. first < 0,
+// or images first..first+N-1 outside st's images, is ErrShape; on any error
+// st is unchanged.
 func (b *Binary) Accumulate(ws *Workspace, st *Stats, logits, targets []float32, sh Shape, first int) error {
 	w, err := ws.acquire()
 	if err != nil {
@@ -258,7 +263,9 @@ func (b *Binary) accumulateImpl(ws *workspace, st *Stats, logits, targets []floa
 	return nil
 }
 
-// Value returns the loss value of (merged) statistics.
+// Value returns the loss value of (merged) statistics. A nil Stats, one
+// never Reset or hand-built with N, C and Data that disagree, or one of
+// the other kind of loss, is an error; st is only read.
 func (b *Binary) Value(ws *Workspace, st *Stats) (float64, error) {
 	w, err := ws.acquire()
 	if err != nil {
@@ -283,7 +290,9 @@ func (b *Binary) valueImpl(ws *workspace, st *Stats) (float64, error) {
 
 // Gradient writes into grad the gradient of the loss of (merged) statistics
 // st with respect to the logits of one shard (as given to Accumulate), and
-// returns the loss value.
+// returns the loss value. The arguments are checked as Accumulate's and
+// Backward's (grad must not overlap the inputs); on any error nothing is
+// written into grad.
 func (b *Binary) Gradient(ws *Workspace, st *Stats, logits, targets []float32, sh Shape, first int, grad []float32) (float64, error) {
 	w, err := ws.acquire()
 	if err != nil {
@@ -417,7 +426,8 @@ func (b *Binary) gradient(ws *workspace, logits, targets []float32, sh Shape, fi
 // Pixelwise writes the weighted sum of the pixelwise terms (BCE,
 // SigmoidFocal) of every element into out (length N*C*S) before any
 // reduction, as torch's reduction='none' does. It returns ErrOption when the
-// loss has a Region term.
+// loss has a Region term, or when out overlaps the logits or targets; on any
+// error nothing is written into out.
 func (b *Binary) Pixelwise(ws *Workspace, logits, targets []float32, sh Shape, out []float32) error {
 	w, err := ws.acquire()
 	if err != nil {

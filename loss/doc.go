@@ -10,10 +10,44 @@
 //
 // A loss is a weighted sum of terms: CrossEntropy, Focal and Region (Dice,
 // IoU, Tversky, focal Tversky) for Multiclass; BCE, SigmoidFocal and Region
-// for Binary. Whatever the terms, a call makes one statistics pass over the
+// for Binary. A loss with a Region term makes one statistics pass over the
 // logits and, for Backward, one gradient pass that writes d(loss)/d(logits)
-// with one store per element (DESIGN.md, "The fused two-pass scheme").
+// with one store per element; a loss of pixelwise terms only (CrossEntropy,
+// Focal, BCE, SigmoidFocal) takes its Backward from one fused pass that
+// writes the gradient and sums the value at once (DESIGN.md, "The fused
+// two-pass scheme").
 //
-// Calls never modify their inputs, return an error value (never panic) on
-// bad input, and allocate nothing once the Workspace has grown to the shape.
+// # Contracts
+//
+// Bad input. Every function and method returns an error value, never
+// panics, for any argument values: wrong shapes (ErrShape: N, C or S below
+// 1, N*C*S overflowing, a NewShape of a spatial size below 1), wrong
+// lengths (ErrLength), labels outside [0, C) or targets outside [0, 1]
+// (ErrLabel), negative, non-finite or out-of-scale weights (ErrWeight),
+// options out of range, ignore indices that cannot match the labels and
+// aliased buffers (ErrOption), a Workspace in use (ErrBusy). A call that
+// returns an error has written nothing: no gradient element, no Stats
+// entry, no Pixelwise output. The worker goroutines of a parallel pass only
+// ever get work that was validated on the caller's goroutine.
+//
+// Aliasing. Inputs (logits, labels, targets, class weights) are never
+// modified. An output (the gradient, Pixelwise's out) must not share memory
+// with the logits or targets, not even exactly (in place): the passes read
+// their inputs again after writing. Any overlap is ErrOption.
+//
+// Copies. A Workspace is a handle: copying one (by value, into a growing
+// slice) is safe and the copies share its buffers, its workers and its
+// in-use flag; two calls on one workspace (or on copies of it) at the same
+// time get ErrBusy for the second. Stats are plain values (copy them to
+// keep a snapshot: their Data slice is shared by a copy, so use
+// append([]float64(nil), st.Data...) for a deep copy). Loss values
+// (Multiclass, Binary, the terms) are read, never modified, by a call: one
+// loss may serve many goroutines at once, each with its own Workspace.
+//
+// Numerics. Values are within about 1e-6 relative of a float64 evaluation
+// of the same float32 inputs; an entry of a Region term with a zero
+// denominator scores a perfect 1 (see Region.SmoothDen); NaN logits or
+// targets propagate to the value.
+//
+// A call allocates nothing once the Workspace has grown to the shape.
 package loss

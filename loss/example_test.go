@@ -181,18 +181,52 @@ func ExampleStats() {
 	per := shape.C * shape.S
 	shardShape := loss.Shape{N: 1, C: shape.C, S: shape.S}
 	var st loss.Stats
-	st.Reset(shape.N, shape.C)
+	if err := st.Reset(shape.N, shape.C); err != nil {
+		panic(err)
+	}
 	for n := 0; n < shape.N; n++ {
 		var part loss.Stats // on machine n
-		part.Reset(shape.N, shape.C)
-		m.Accumulate(&ws, &part, logits[n*per:(n+1)*per], loss.U8(labels[n*shape.S:(n+1)*shape.S]), shardShape, n)
-		st.Merge(&part) // the all-reduce
+		if err := part.Reset(shape.N, shape.C); err != nil {
+			panic(err)
+		}
+		if err := m.Accumulate(&ws, &part, logits[n*per:(n+1)*per], loss.U8(labels[n*shape.S:(n+1)*shape.S]), shardShape, n); err != nil {
+			panic(err)
+		}
+		if err := st.Merge(&part); err != nil { // the all-reduce
+			panic(err)
+		}
 	}
 	merged, _ := m.Value(&ws, &st)
 
 	grad := make([]float32, per)
-	m.Gradient(&ws, &st, logits[per:], loss.U8(labels[shape.S:]), shardShape, 1, grad) // machine 1's gradient
+	if _, err := m.Gradient(&ws, &st, logits[per:], loss.U8(labels[shape.S:]), shardShape, 1, grad); err != nil { // machine 1's gradient
+		panic(err)
+	}
 	fmt.Printf("whole batch %.6f, merged shards %.6f\n", whole, merged)
 	// Output:
 	// whole batch 0.420143, merged shards 0.420143
+}
+
+// A Workspace is reused across calls (no allocation once grown) and may be
+// held by value: a copy shares its buffers and workers. One call at a time
+// per workspace; a concurrent second call gets ErrBusy.
+func ExampleWorkspace() {
+	type trainer struct {
+		loss *loss.Multiclass
+		ws   loss.Workspace // held by value: safe to copy, shared by copies
+	}
+	newTrainer := func() trainer { return trainer{loss: loss.CombinedLoss(0.5, 0.5)} }
+
+	t := newTrainer() // returned by value
+	grad := make([]float32, len(logits))
+	for step := 0; step < 3; step++ {
+		if _, err := t.loss.Backward(&t.ws, logits, loss.U8(labels), shape, grad); err != nil {
+			fmt.Println(err)
+			return
+		}
+	}
+	v, err := t.loss.Forward(&t.ws, logits, loss.U8(labels), shape)
+	fmt.Printf("%.6f %v %v\n", v, err, t.ws.Close())
+	// Output:
+	// 0.420143 <nil> <nil>
 }

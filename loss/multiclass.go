@@ -199,7 +199,9 @@ func coef(prm *kernels.SoftmaxParams, ceScale, focScale float32) kernels.Softmax
 	}
 }
 
-// Forward returns the loss value.
+// Forward returns the loss value. Bad input (see the package doc's
+// Contracts) returns an error and 0; ws may be a copy of a Workspace
+// another goroutine is using, in which case the call returns ErrBusy.
 func (m *Multiclass) Forward(ws *Workspace, logits []float32, labels Labels, sh Shape) (float64, error) {
 	w, err := ws.acquire()
 	if err != nil {
@@ -210,7 +212,8 @@ func (m *Multiclass) Forward(ws *Workspace, logits []float32, labels Labels, sh 
 }
 
 // Backward returns the loss value and writes d(loss)/d(logits) into grad
-// (length N*C*S; every element is overwritten).
+// (length N*C*S; every element is overwritten). grad must not overlap the
+// logits (ErrOption). On any error nothing is written into grad.
 func (m *Multiclass) Backward(ws *Workspace, logits []float32, labels Labels, sh Shape, grad []float32) (float64, error) {
 	if grad == nil {
 		return 0, fmt.Errorf("%w: gradient buffer is nil, want N*C*S = %d elements", ErrLength, sh.Len())
@@ -271,7 +274,8 @@ func (m *Multiclass) run(ws *workspace, logits []float32, labels Labels, sh Shap
 // Accumulate adds the statistics of a shard to st: sh.N images whose index
 // in the whole batch starts at first, with their labels (a tile of images
 // is a shard too: its S pixels are any part of each image's pixels). st must
-// have been Reset for the whole batch.
+// have been Reset for the whole batch. first < 0, or images first..first+N-1
+// outside st's images, is ErrShape; on any error st is unchanged.
 func (m *Multiclass) Accumulate(ws *Workspace, st *Stats, logits []float32, labels Labels, sh Shape, first int) error {
 	w, err := ws.acquire()
 	if err != nil {
@@ -293,7 +297,9 @@ func (m *Multiclass) accumulateImpl(ws *workspace, st *Stats, logits []float32, 
 	return nil
 }
 
-// Value returns the loss value of (merged) statistics.
+// Value returns the loss value of (merged) statistics. A nil Stats, one
+// never Reset or hand-built with N, C and Data that disagree, or one of
+// the other kind of loss, is an error; st is only read.
 func (m *Multiclass) Value(ws *Workspace, st *Stats) (float64, error) {
 	w, err := ws.acquire()
 	if err != nil {
@@ -318,7 +324,9 @@ func (m *Multiclass) valueImpl(ws *workspace, st *Stats) (float64, error) {
 
 // Gradient writes into grad the gradient of the loss of (merged) statistics
 // st with respect to the logits of one shard (as given to Accumulate), and
-// returns the loss value.
+// returns the loss value. The arguments are checked as Accumulate's and
+// Backward's (grad must not overlap the inputs); on any error nothing is
+// written into grad.
 func (m *Multiclass) Gradient(ws *Workspace, st *Stats, logits []float32, labels Labels, sh Shape, first int, grad []float32) (float64, error) {
 	w, err := ws.acquire()
 	if err != nil {
@@ -512,7 +520,8 @@ func divisor(r Reduction, weightSum, count float64) float64 {
 // Pixelwise writes the weighted sum of the pixelwise terms (CrossEntropy,
 // Focal) of every pixel into out (length N*S) before any reduction, as
 // torch's reduction='none' does; ignored pixels get 0. It returns ErrOption
-// when the loss has a Region term.
+// when the loss has a Region term, or when out overlaps the logits; on any
+// error nothing is written into out.
 func (m *Multiclass) Pixelwise(ws *Workspace, logits []float32, labels Labels, sh Shape, out []float32) error {
 	w, err := ws.acquire()
 	if err != nil {

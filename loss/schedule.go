@@ -24,7 +24,8 @@ type Cosine struct{}
 // lambda(t) = 1 - floor(Steps*t/T)/Steps, clamped to [0, 1].
 type Step struct{ Steps int }
 
-// Lambda implements Schedule.
+// Lambda implements Schedule; total <= 0 gives 0, and any epoch gives a
+// value in [0, 1].
 func (Linear) Lambda(t, T int) float64 {
 	if T <= 0 {
 		return 0
@@ -32,7 +33,8 @@ func (Linear) Lambda(t, T int) float64 {
 	return clamp01(1 - float64(t)/float64(T))
 }
 
-// Lambda implements Schedule.
+// Lambda implements Schedule; total <= 0 gives 0, and any epoch gives a
+// value in [0, 1].
 func (Cosine) Lambda(t, T int) float64 {
 	if T <= 0 {
 		return 0
@@ -40,7 +42,8 @@ func (Cosine) Lambda(t, T int) float64 {
 	return clamp01((1 + math.Cos(math.Pi*float64(min(max(t, 0), T))/float64(T))) / 2)
 }
 
-// Lambda implements Schedule. Steps < 1 counts as 1.
+// Lambda implements Schedule; Steps < 1 counts as 1, total <= 0 gives 0,
+// and any epoch gives a value in [0, 1].
 func (s Step) Lambda(t, T int) float64 {
 	if T <= 0 {
 		return 0
@@ -53,13 +56,17 @@ func clamp01(v float64) float64 { return min(max(v, 0), 1) }
 
 // Mix returns the seed's adaptive loss lambda(t)*ce + (1-lambda(t))*region
 // for epoch t of T, lambda given by the schedule. Set Ignore (and Workers)
-// on the result as on any Multiclass.
+// on the result as on any Multiclass. Nothing is checked here: a nil term,
+// bad options or a schedule returning a weight outside [0, 1] or NaN make
+// the returned loss's calls return ErrOption or ErrWeight. The terms are
+// shared with the result, not copied.
 func Mix(s Schedule, epoch, total int, ce *CrossEntropy, region *Region) *Multiclass {
 	l := s.Lambda(epoch, total)
 	return &Multiclass{Terms: []Weighted{{l, ce}, {1 - l, region}}}
 }
 
-// BinaryMix is Mix for sigmoid losses: lambda(t)*bce + (1-lambda(t))*region.
+// BinaryMix is Mix for sigmoid losses: lambda(t)*bce + (1-lambda(t))*region,
+// checked, like Mix's result, at its calls.
 func BinaryMix(s Schedule, epoch, total int, bce *BCE, region *Region) *Binary {
 	l := s.Lambda(epoch, total)
 	return &Binary{Terms: []Weighted{{l, bce}, {1 - l, region}}}
@@ -70,7 +77,9 @@ func BinaryMix(s Schedule, epoch, total int, bce *BCE, region *Region) *Binary {
 // imbalanced data: w_c = n / (C * n_c), with n the number of non-ignored
 // labels and n_c the count of class c (the "balanced" weights of
 // scikit-learn; a class that never occurs gets 0). Labels outside [0, C)
-// that are not ignored are an error.
+// that are not ignored are an error (so are C < 1, a dst of another length
+// and an ignore index that cannot match the labels); on error dst is left
+// as it was.
 func ClassWeights(labels Labels, C int, ignore IgnoreIndex, dst []float32) error {
 	if C < 1 {
 		return fmt.Errorf("%w: C = %d, want at least 1", ErrShape, C)

@@ -45,7 +45,9 @@ func NewShape(n, c int, spatial ...int) Shape {
 	return Shape{N: n, C: c, S: s}
 }
 
-// Len returns N*C*S, the number of logits.
+// Len returns N*C*S, the number of logits (meaningful for a Shape that the
+// calls accept: for a bad one, such as N*C*S overflowing, it is whatever
+// the int product gives, and the calls return ErrShape).
 func (s Shape) Len() int { return s.N * s.C * s.S }
 
 func (s Shape) check() error {
@@ -154,10 +156,12 @@ type Labels struct {
 	i32 []int32
 }
 
-// U8 wraps uint8 labels.
+// U8 wraps uint8 labels. The slice is shared, not copied; a nil slice is
+// an empty set of labels (ErrLength at a call).
 func U8(l []uint8) Labels { return Labels{u8: l} }
 
-// I32 wraps int32 labels.
+// I32 wraps int32 labels. The slice is shared, not copied; a nil slice is
+// an empty set of labels (ErrLength at a call).
 func I32(l []int32) Labels { return Labels{i32: l} }
 
 // Uint8 returns the uint8 labels, or nil when they are int32.
@@ -167,7 +171,8 @@ func (l Labels) Uint8() []uint8 { return l.u8 }
 func (l Labels) Int32() []int32 { return l.i32 }
 
 // Check returns an error wrapping ErrLabel that names the first label
-// outside [0, C) that is not the ignore index.
+// outside [0, C) that is not the ignore index, or ErrOption when the ignore
+// index can never match these labels (see Ignore).
 func (l Labels) Check(C int, ignore IgnoreIndex) error { return checkLabels(l, C, ignore) }
 
 // Len returns the number of labels.
