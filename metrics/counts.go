@@ -17,7 +17,10 @@ type ImageCounts struct {
 // Counts accumulates per-class confusion counts over batches, images and
 // workers. Set C (and the options) before the first Add; the zero value of
 // every other field is ready to use. A Counts must not be used by two
-// goroutines at the same time: give each worker its own and Merge them.
+// goroutines at the same time: give each worker its own and Merge them. A
+// copy of a Counts shares its TP, FP, FN and Images slices with the
+// original (Merge into a fresh Counts for an independent one). Add and
+// AddBinary only read their logits, labels and targets.
 type Counts struct {
 	// C is the number of classes (Add) or channels (AddBinary), at least 1.
 	// The shape of every batch added must have this C.
