@@ -137,7 +137,9 @@ func sigmoidGradGeneric(x, y []float32, c *SigmoidCoef, dst []float32) {
 			// cancels on a confident right prediction (p near 1, y = 1)
 			d := fma32(-q, yv, float32(p*(1-yv))) * powf(pt1, c.FocalGamma)
 			if pt1 > 0 && c.FocalGamma != 0 {
-				d += float32(ce * c.FocalGamma * powf(pt1, c.FocalGamma-1) * (1 - float32(2*yv)) * p * q)
+				// gamma last: ce*gamma overflows at |x| near math.MaxFloat32,
+				// where p*q = 0 (Inf*0 was NaN)
+				d += float32(ce * powf(pt1, c.FocalGamma-1) * (1 - float32(2*yv)) * p * q * c.FocalGamma)
 			}
 			if c.FocalAlpha >= 0 {
 				d *= fma32(c.FocalAlpha, yv, float32((1-c.FocalAlpha)*(1-yv)))

@@ -137,3 +137,32 @@ func TestSmoothingHugeLogit(t *testing.T) {
 		}
 	})
 }
+
+// TestSigmoidFocalGradHuge: the sigmoid focal gradient at |x| = 3e38 is
+// finite on every tier (ce*gamma overflowed before p*q = 0 multiplied it:
+// NaN at x = 3e38, y = 0).
+func TestSigmoidFocalGradHuge(t *testing.T) {
+	x := []float32{3e38, -3e38, 3e38, -3e38, 2e38, -1e38, 0.5}
+	y := []float32{0, 1, 0.5, 0.25, 1, 0, 0.75}
+	for _, tr := range tiers {
+		for _, gamma := range []float32{2, 1.5, 0.5} {
+			c := SigmoidCoef{FocalScale: 1, FocalAlpha: 0.25, FocalGamma: gamma}
+			p := SigmoidParams{Need: NeedFocal, FocalAlpha: 0.25, FocalGamma: gamma}
+			g, f := make([]float32, len(x)), make([]float32, len(x))
+			var s SigmoidSums[float32]
+			tr.sigmoidGrad(x, y, &c, g)
+			tr.sigmoidFused(x, y, &p, &c, &s, f)
+			for i := range x {
+				want := sigmoidFocalGrad64(float64(x[i]), float64(y[i]), 0.25, float64(gamma))
+				if want != want { // 0 * Inf where 1-p_t = 0 (a confident right prediction, gamma < 1)
+					want = 0
+				}
+				for k, got := range []float32{g[i], f[i]} {
+					if !(math.Abs(float64(got)-want) <= 1e-6*math.Max(1, math.Abs(want))) {
+						t.Errorf("%s gamma=%g x=%g y=%g: %s gradient %v, float64 %v", tr.name, gamma, x[i], y[i], [2]string{"grad", "fused"}[k], got, want)
+					}
+				}
+			}
+		}
+	}
+}
