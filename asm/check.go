@@ -45,6 +45,7 @@ const (
 	bitRegion  = 4    // region terms: per-class sums, A, B, E
 	bitAlpha   = 256  // focal alpha table
 	bitWeights = 512  // CE weight table
+	bitSmooth  = 1024 // label smoothing: with bitWeights, NEON statistics read ew
 	bitAux     = 2048 // amd64 gradient: non-temporal stores; NEON statistics: scr holds 4*nc floats
 )
 
@@ -70,12 +71,14 @@ func gradOK(C, S, lo int, flags uint64, tab, scr, dst []float32) bool {
 }
 
 // neonStatsOK checks what the NEON statistics kernels read and write under
-// flags: w (CE weights) and alpha nc floats when flagged, scr 4*nc with
+// flags: w (CE weights) and alpha nc floats when flagged, ew nc with CE
+// weights and label smoothing (flags 512 and 1024), scr 4*nc with
 // flags&2048, the per-class sums nc each with region terms, out 4.
-func neonStatsOK(nc int, flags uint64, w, alpha, scr, P, PY, Count, PP, out []float32) bool {
+func neonStatsOK(nc int, flags uint64, w, alpha, ew, scr, P, PY, Count, PP, out []float32) bool {
 	switch {
 	case flags&bitWeights != 0 && len(w) < nc,
 		flags&bitAlpha != 0 && len(alpha) < nc,
+		flags&(bitWeights|bitSmooth) == bitWeights|bitSmooth && len(ew) < nc,
 		flags&bitAux != 0 && len(scr) < 4*nc,
 		flags&bitRegion != 0 && (len(P) < nc || len(PY) < nc || len(Count) < nc || len(PP) < nc),
 		len(out) < 4:

@@ -62,13 +62,13 @@ func SigmoidGradNEON(x []float32, y []float32, dst []float32, flags uint64, a fl
 // error wrapping ErrArg, having done nothing, when the pixels [lo, hi) of nc
 // planes of S pixels are not within x and lab (1 <= nc <= 2^31-1, S >= 0,
 // nc*S <= len(x), 0 <= lo <= hi <= S, hi <= len(lab)), or a slice the flags
-// use is short: w, alpha (flags 512, 256) nc floats, scr (2048) 4*nc, P, PY,
-// Count, PP (region, 4) nc each, out 4.
-func SoftmaxStatsU8NEON(x []float32, S int, lo int, hi int, lab []uint8, nc int, ign int32, flags uint64, w []float32, alpha []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, scr []float32, P []float32, PY []float32, Count []float32, PP []float32, out []float32) error {
-	if !(imageOK(len(x), S, nc, lo, hi, len(lab)) && neonStatsOK(nc, flags, w, alpha, scr, P, PY, Count, PP, out)) {
+// use is short: w, alpha (flags 512, 256) nc floats, ew (512 and 1024) nc,
+// scr (2048) 4*nc, P, PY, Count, PP (region, 4) nc each, out 4.
+func SoftmaxStatsU8NEON(x []float32, S int, lo int, hi int, lab []uint8, nc int, ign int32, flags uint64, w []float32, alpha []float32, ew []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, scr []float32, P []float32, PY []float32, Count []float32, PP []float32, out []float32) error {
+	if !(imageOK(len(x), S, nc, lo, hi, len(lab)) && neonStatsOK(nc, flags, w, alpha, ew, scr, P, PY, Count, PP, out)) {
 		return argErr("SoftmaxStatsU8NEON")
 	}
-	softmaxStatsU8NEON(x, S, lo, hi, lab, nc, ign, flags, w, alpha, eps1, epsC, wsum, gamma, gmode, scr, P, PY, Count, PP, out)
+	softmaxStatsU8NEON(x, S, lo, hi, lab, nc, ign, flags, w, alpha, ew, eps1, epsC, wsum, gamma, gmode, scr, P, PY, Count, PP, out)
 	return nil
 }
 
@@ -90,13 +90,13 @@ func SoftmaxGradU8NEON(x []float32, S int, lo int, hi int, lab []uint8, nc int, 
 // an error wrapping ErrArg, having done nothing, when the pixels [lo, hi) of
 // nc planes of S pixels are not within x and lab (1 <= nc <= 2^31-1, S >= 0,
 // nc*S <= len(x), 0 <= lo <= hi <= S, hi <= len(lab)), or a slice the flags
-// use is short: w, alpha (flags 512, 256) nc floats, scr (2048) 4*nc, P, PY,
-// Count, PP (region, 4) nc each, out 4.
-func SoftmaxStatsI32NEON(x []float32, S int, lo int, hi int, lab []int32, nc int, ign int32, flags uint64, w []float32, alpha []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, scr []float32, P []float32, PY []float32, Count []float32, PP []float32, out []float32) error {
-	if !(imageOK(len(x), S, nc, lo, hi, len(lab)) && neonStatsOK(nc, flags, w, alpha, scr, P, PY, Count, PP, out)) {
+// use is short: w, alpha (flags 512, 256) nc floats, ew (512 and 1024) nc,
+// scr (2048) 4*nc, P, PY, Count, PP (region, 4) nc each, out 4.
+func SoftmaxStatsI32NEON(x []float32, S int, lo int, hi int, lab []int32, nc int, ign int32, flags uint64, w []float32, alpha []float32, ew []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, scr []float32, P []float32, PY []float32, Count []float32, PP []float32, out []float32) error {
+	if !(imageOK(len(x), S, nc, lo, hi, len(lab)) && neonStatsOK(nc, flags, w, alpha, ew, scr, P, PY, Count, PP, out)) {
 		return argErr("SoftmaxStatsI32NEON")
 	}
-	softmaxStatsI32NEON(x, S, lo, hi, lab, nc, ign, flags, w, alpha, eps1, epsC, wsum, gamma, gmode, scr, P, PY, Count, PP, out)
+	softmaxStatsI32NEON(x, S, lo, hi, lab, nc, ign, flags, w, alpha, ew, eps1, epsC, wsum, gamma, gmode, scr, P, PY, Count, PP, out)
 	return nil
 }
 

@@ -907,7 +907,6 @@ powg_38:
 
 powd_40:
 	VMOVUPS      224(SP), Y0
-	VMULPS       288(SP), Y0, Y0
 	VMULPS       Y1, Y0, Y0
 	VMOVUPS      sigmoidconsts<>+640(SB), Y1
 	VMOVUPS      sigmoidconsts<>+2240(SB), Y2
@@ -915,6 +914,7 @@ powd_40:
 	VMULPS       Y1, Y0, Y0
 	VMULPS       (SP), Y0, Y0
 	VMULPS       32(SP), Y0, Y0
+	VMULPS       288(SP), Y0, Y0
 	VMOVUPS      256(SP), Y1
 	VCMPPS       $0x0e, sigmoidconsts<>+832(SB), Y1, Y1
 	VMOVUPS      320(SP), Y2
@@ -1276,7 +1276,6 @@ powg_51:
 
 powd_53:
 	VMOVUPS      224(SP), Y1
-	VMULPS       288(SP), Y1, Y1
 	VMULPS       Y2, Y1, Y1
 	VMOVUPS      sigmoidconsts<>+640(SB), Y2
 	VMOVUPS      sigmoidconsts<>+2240(SB), Y3
@@ -1284,6 +1283,7 @@ powd_53:
 	VMULPS       Y2, Y1, Y1
 	VMULPS       (SP), Y1, Y1
 	VMULPS       32(SP), Y1, Y1
+	VMULPS       288(SP), Y1, Y1
 	VMOVUPS      256(SP), Y2
 	VCMPPS       $0x0e, sigmoidconsts<>+832(SB), Y2, Y2
 	VMOVUPS      320(SP), Y3
@@ -1840,7 +1840,6 @@ powg_75:
 
 powd_77:
 	VMOVUPS      288(SP), Y0
-	VMULPS       352(SP), Y0, Y0
 	VMULPS       Y1, Y0, Y0
 	VMOVUPS      sigmoidconsts<>+640(SB), Y1
 	VMOVUPS      sigmoidconsts<>+2240(SB), Y2
@@ -1848,6 +1847,7 @@ powd_77:
 	VMULPS       Y1, Y0, Y0
 	VMULPS       64(SP), Y0, Y0
 	VMULPS       96(SP), Y0, Y0
+	VMULPS       352(SP), Y0, Y0
 	VMOVUPS      320(SP), Y1
 	VCMPPS       $0x0e, sigmoidconsts<>+832(SB), Y1, Y1
 	VMOVUPS      384(SP), Y2
@@ -2395,7 +2395,6 @@ powg_96:
 
 powd_98:
 	VMOVUPS      288(SP), Y1
-	VMULPS       352(SP), Y1, Y1
 	VMULPS       Y2, Y1, Y1
 	VMOVUPS      sigmoidconsts<>+640(SB), Y2
 	VMOVUPS      sigmoidconsts<>+2240(SB), Y3
@@ -2403,6 +2402,7 @@ powd_98:
 	VMULPS       Y2, Y1, Y1
 	VMULPS       64(SP), Y1, Y1
 	VMULPS       96(SP), Y1, Y1
+	VMULPS       352(SP), Y1, Y1
 	VMOVUPS      320(SP), Y2
 	VCMPPS       $0x0e, sigmoidconsts<>+832(SB), Y2, Y2
 	VMOVUPS      384(SP), Y3
@@ -3249,14 +3249,14 @@ powg_137:
 
 powd_139:
 	VMOVAPS      Z4, Z4
-	VMULPS       Z5, Z4, Z4
 	VMULPS       Z6, Z4, Z4
-	VMOVUPS      sigmoidconsts<>+640(SB), Z5
-	VMOVUPS      sigmoidconsts<>+2240(SB), Z6
-	VFNMADD231PS Z1, Z6, Z5
-	VMULPS       Z5, Z4, Z4
+	VMOVUPS      sigmoidconsts<>+640(SB), Z6
+	VMOVUPS      sigmoidconsts<>+2240(SB), Z8
+	VFNMADD231PS Z1, Z8, Z6
+	VMULPS       Z6, Z4, Z4
 	VMULPS       Z9, Z4, Z4
 	VMULPS       Z10, Z4, Z4
+	VMULPS       Z5, Z4, Z4
 	VCMPPS       $0x0e, sigmoidconsts<>+832(SB), Z0, K1
 	VADDPS       Z4, Z7, K1, Z7
 
@@ -3555,14 +3555,14 @@ powg_150:
 
 powd_152:
 	VMOVAPS      Z4, Z4
-	VMULPS       Z5, Z4, Z4
 	VMULPS       Z6, Z4, Z4
-	VMOVUPS      sigmoidconsts<>+640(SB), Z5
-	VMOVUPS      sigmoidconsts<>+2240(SB), Z6
-	VFNMADD231PS Z1, Z6, Z5
-	VMULPS       Z5, Z4, Z4
+	VMOVUPS      sigmoidconsts<>+640(SB), Z6
+	VMOVUPS      sigmoidconsts<>+2240(SB), Z8
+	VFNMADD231PS Z1, Z8, Z6
+	VMULPS       Z6, Z4, Z4
 	VMULPS       Z11, Z4, Z4
 	VMULPS       Z12, Z4, Z4
+	VMULPS       Z5, Z4, Z4
 	VCMPPS       $0x0e, sigmoidconsts<>+832(SB), Z0, K2
 	VADDPS       Z4, Z7, K2, Z7
 
@@ -4030,14 +4030,14 @@ powg_174:
 
 powd_176:
 	VMOVAPS      Z6, Z6
-	VMULPS       Z7, Z6, Z6
 	VMULPS       Z8, Z6, Z6
-	VMOVUPS      sigmoidconsts<>+640(SB), Z7
-	VMOVUPS      sigmoidconsts<>+2240(SB), Z8
-	VFNMADD231PS Z3, Z8, Z7
-	VMULPS       Z7, Z6, Z6
+	VMOVUPS      sigmoidconsts<>+640(SB), Z8
+	VMOVUPS      sigmoidconsts<>+2240(SB), Z10
+	VFNMADD231PS Z3, Z10, Z8
+	VMULPS       Z8, Z6, Z6
 	VMULPS       Z11, Z6, Z6
 	VMULPS       Z12, Z6, Z6
+	VMULPS       Z7, Z6, Z6
 	VCMPPS       $0x0e, sigmoidconsts<>+832(SB), Z2, K1
 	VADDPS       Z6, Z9, K1, Z9
 
@@ -4498,14 +4498,14 @@ powg_195:
 
 powd_197:
 	VMOVAPS      Z6, Z6
-	VMULPS       Z7, Z6, Z6
 	VMULPS       Z8, Z6, Z6
-	VMOVUPS      sigmoidconsts<>+640(SB), Z7
-	VMOVUPS      sigmoidconsts<>+2240(SB), Z8
-	VFNMADD231PS Z3, Z8, Z7
-	VMULPS       Z7, Z6, Z6
+	VMOVUPS      sigmoidconsts<>+640(SB), Z8
+	VMOVUPS      sigmoidconsts<>+2240(SB), Z10
+	VFNMADD231PS Z3, Z10, Z8
+	VMULPS       Z8, Z6, Z6
 	VMULPS       Z15, Z6, Z6
 	VMULPS       Z16, Z6, Z6
+	VMULPS       Z7, Z6, Z6
 	VCMPPS       $0x0e, sigmoidconsts<>+832(SB), Z2, K2
 	VADDPS       Z6, Z9, K2, Z9
 

@@ -7,8 +7,9 @@ package asm
 // softmaxStatsU8AVX2 computes kernels.softmaxStatsGeneric over pixels [lo, hi) (at most kernels.BlockSize) of one
 // image into out = P[C], PY[C], Count[C], PP[C], CE, W, Focal, Valid. ign is the ignore label (-1: none);
 // pixels labelled ign or outside [0, C) are skipped (their gradient is 0).
-// tab holds 8 floats per class: the CE weight (used when flags&512) and the focal alpha (flags&256);
-// scr is 64-byte aligned, at least 5*16*C floats; eps1 = 1-eps, epsC = eps/C, wsum = the sum of the CE weights.
+// tab holds 8 floats per class: the CE weight (used when flags&512), the focal alpha (flags&256) and, 6th,
+// eps/C times the CE weight (flags&512 and 1024); scr is 64-byte aligned, at least 5*16*C floats;
+// eps1 = 1-eps, epsC = eps/C, wsum = the sum of the CE weights.
 //
 //go:noescape
 func softmaxStatsU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
@@ -36,13 +37,13 @@ func softmaxGradU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, C int, i
 func softmaxGradFocalU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
 
 // It also stores the CE, W, Focal and Valid sums of SoftmaxStats (sflags, eps1, epsC and wsum as
-// its flags and arguments; tab's w and alpha as it reads them) into out[0:4].
+// its flags and arguments; tab's w, alpha and eps/C*w as it reads them) into out[0:4].
 //
 //go:noescape
 func softmaxFusedU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)
 
 // It also stores the CE, W, Focal and Valid sums of SoftmaxStats (sflags, eps1, epsC and wsum as
-// its flags and arguments; tab's w and alpha as it reads them) into out[0:4].
+// its flags and arguments; tab's w, alpha and eps/C*w as it reads them) into out[0:4].
 //
 //go:noescape
 func softmaxFusedFocalU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)
@@ -50,8 +51,9 @@ func softmaxFusedFocalU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, C 
 // softmaxStatsI32AVX2 computes kernels.softmaxStatsGeneric over pixels [lo, hi) (at most kernels.BlockSize) of one
 // image into out = P[C], PY[C], Count[C], PP[C], CE, W, Focal, Valid. ign is the ignore label (-1: none);
 // pixels labelled ign or outside [0, C) are skipped (their gradient is 0).
-// tab holds 8 floats per class: the CE weight (used when flags&512) and the focal alpha (flags&256);
-// scr is 64-byte aligned, at least 5*16*C floats; eps1 = 1-eps, epsC = eps/C, wsum = the sum of the CE weights.
+// tab holds 8 floats per class: the CE weight (used when flags&512), the focal alpha (flags&256) and, 6th,
+// eps/C times the CE weight (flags&512 and 1024); scr is 64-byte aligned, at least 5*16*C floats;
+// eps1 = 1-eps, epsC = eps/C, wsum = the sum of the CE weights.
 //
 //go:noescape
 func softmaxStatsI32AVX2(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
@@ -79,13 +81,13 @@ func softmaxGradI32AVX2(x []float32, S int, lo int, hi int, lab []int32, C int, 
 func softmaxGradFocalI32AVX2(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
 
 // It also stores the CE, W, Focal and Valid sums of SoftmaxStats (sflags, eps1, epsC and wsum as
-// its flags and arguments; tab's w and alpha as it reads them) into out[0:4].
+// its flags and arguments; tab's w, alpha and eps/C*w as it reads them) into out[0:4].
 //
 //go:noescape
 func softmaxFusedI32AVX2(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)
 
 // It also stores the CE, W, Focal and Valid sums of SoftmaxStats (sflags, eps1, epsC and wsum as
-// its flags and arguments; tab's w and alpha as it reads them) into out[0:4].
+// its flags and arguments; tab's w, alpha and eps/C*w as it reads them) into out[0:4].
 //
 //go:noescape
 func softmaxFusedFocalI32AVX2(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)
@@ -93,8 +95,9 @@ func softmaxFusedFocalI32AVX2(x []float32, S int, lo int, hi int, lab []int32, C
 // softmaxStatsU8AVX512 computes kernels.softmaxStatsGeneric over pixels [lo, hi) (at most kernels.BlockSize) of one
 // image into out = P[C], PY[C], Count[C], PP[C], CE, W, Focal, Valid. ign is the ignore label (-1: none);
 // pixels labelled ign or outside [0, C) are skipped (their gradient is 0).
-// tab holds 8 floats per class: the CE weight (used when flags&512) and the focal alpha (flags&256);
-// scr is 64-byte aligned, at least 5*16*C floats; eps1 = 1-eps, epsC = eps/C, wsum = the sum of the CE weights.
+// tab holds 8 floats per class: the CE weight (used when flags&512), the focal alpha (flags&256) and, 6th,
+// eps/C times the CE weight (flags&512 and 1024); scr is 64-byte aligned, at least 5*16*C floats;
+// eps1 = 1-eps, epsC = eps/C, wsum = the sum of the CE weights.
 //
 //go:noescape
 func softmaxStatsU8AVX512(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
@@ -122,13 +125,13 @@ func softmaxGradU8AVX512(x []float32, S int, lo int, hi int, lab []uint8, C int,
 func softmaxGradFocalU8AVX512(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
 
 // It also stores the CE, W, Focal and Valid sums of SoftmaxStats (sflags, eps1, epsC and wsum as
-// its flags and arguments; tab's w and alpha as it reads them) into out[0:4].
+// its flags and arguments; tab's w, alpha and eps/C*w as it reads them) into out[0:4].
 //
 //go:noescape
 func softmaxFusedU8AVX512(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)
 
 // It also stores the CE, W, Focal and Valid sums of SoftmaxStats (sflags, eps1, epsC and wsum as
-// its flags and arguments; tab's w and alpha as it reads them) into out[0:4].
+// its flags and arguments; tab's w, alpha and eps/C*w as it reads them) into out[0:4].
 //
 //go:noescape
 func softmaxFusedFocalU8AVX512(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)
@@ -136,8 +139,9 @@ func softmaxFusedFocalU8AVX512(x []float32, S int, lo int, hi int, lab []uint8, 
 // softmaxStatsI32AVX512 computes kernels.softmaxStatsGeneric over pixels [lo, hi) (at most kernels.BlockSize) of one
 // image into out = P[C], PY[C], Count[C], PP[C], CE, W, Focal, Valid. ign is the ignore label (-1: none);
 // pixels labelled ign or outside [0, C) are skipped (their gradient is 0).
-// tab holds 8 floats per class: the CE weight (used when flags&512) and the focal alpha (flags&256);
-// scr is 64-byte aligned, at least 5*16*C floats; eps1 = 1-eps, epsC = eps/C, wsum = the sum of the CE weights.
+// tab holds 8 floats per class: the CE weight (used when flags&512), the focal alpha (flags&256) and, 6th,
+// eps/C times the CE weight (flags&512 and 1024); scr is 64-byte aligned, at least 5*16*C floats;
+// eps1 = 1-eps, epsC = eps/C, wsum = the sum of the CE weights.
 //
 //go:noescape
 func softmaxStatsI32AVX512(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
@@ -165,13 +169,13 @@ func softmaxGradI32AVX512(x []float32, S int, lo int, hi int, lab []int32, C int
 func softmaxGradFocalI32AVX512(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
 
 // It also stores the CE, W, Focal and Valid sums of SoftmaxStats (sflags, eps1, epsC and wsum as
-// its flags and arguments; tab's w and alpha as it reads them) into out[0:4].
+// its flags and arguments; tab's w, alpha and eps/C*w as it reads them) into out[0:4].
 //
 //go:noescape
 func softmaxFusedI32AVX512(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)
 
 // It also stores the CE, W, Focal and Valid sums of SoftmaxStats (sflags, eps1, epsC and wsum as
-// its flags and arguments; tab's w and alpha as it reads them) into out[0:4].
+// its flags and arguments; tab's w, alpha and eps/C*w as it reads them) into out[0:4].
 //
 //go:noescape
 func softmaxFusedFocalI32AVX512(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)

@@ -240,31 +240,47 @@ noflag_16:
 	TESTQ        $0x00000400, flags+88(FP)
 	JZ           noflag_18
 	VXORPS       Y2, Y2, Y2
+	TESTQ        $0x00000200, flags+88(FP)
+	JNZ          swzw_19
 	MOVQ         AX, R9
 	MOVQ         DI, R10
+	VBROADCASTSS epsC+148(FP), Y3
 	XORQ         R11, R11
 
-class_19:
+class_21:
+	VMOVUPS     (R9), Y4
+	VSUBPS      224(SP), Y4, Y4
+	VFMADD231PS Y3, Y4, Y2
+	ADDQ        CX, R9
+	ADDQ        $0x00000020, R10
+	INCQ        R11
+	CMPQ        R11, C+72(FP)
+	JB          class_21
+	JMP         swzd_20
+
+swzw_19:
+	MOVQ AX, R9
+	MOVQ DI, R10
+	XORQ R11, R11
+
+class_22:
 	VMOVUPS      (R9), Y3
 	VSUBPS       224(SP), Y3, Y3
-	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_20
-	VBROADCASTSS (R10), Y4
-	VMULPS       Y4, Y3, Y3
-
-noflag_20:
-	VADDPS       Y3, Y2, Y2
+	VBROADCASTSS 24(R10), Y4
+	VFMADD231PS  Y4, Y3, Y2
 	ADDQ         CX, R9
 	ADDQ         $0x00000020, R10
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_19
+	JB           class_22
+
+swzd_20:
 	VBROADCASTSS wsum+152(FP), Y3
-	VMULPS       352(SP), Y3, Y3
-	VSUBPS       Y2, Y3, Y3
-	VBROADCASTSS epsC+148(FP), Y2
+	VBROADCASTSS epsC+148(FP), Y4
+	VMULPS       Y4, Y3, Y3
 	VMOVUPS      448(SP), Y4
-	VFMADD231PS  Y2, Y3, Y4
+	VFMADD231PS  352(SP), Y3, Y4
+	VSUBPS       Y2, Y4, Y4
 	VMOVUPS      Y4, 448(SP)
 
 noflag_18:
@@ -279,7 +295,7 @@ noflag_18:
 
 noflag_15:
 	TESTQ        $0x00000002, flags+88(FP)
-	JZ           noflag_21
+	JZ           noflag_23
 	VMOVUPS      256(SP), Y2
 	VMULPS       softmaxconsts<>+128(SB), Y2, Y3
 	VROUNDPS     $0x00, Y3, Y3
@@ -310,27 +326,27 @@ noflag_15:
 	VMOVUPS      Y3, 480(SP)
 	MOVQ         gmode+160(FP), R9
 	CMPQ         R9, $0x01
-	JEQ          pow1_22
+	JEQ          pow1_24
 	CMPQ         R9, $0x02
-	JEQ          pow2_24
+	JEQ          pow2_26
 	CMPQ         R9, $0x03
-	JEQ          powg_23
+	JEQ          powg_25
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
-	JMP          powd_25
+	JMP          powd_27
 
-pow1_22:
+pow1_24:
 	VMOVAPS Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_25
+	JMP     powd_27
 
-pow2_24:
+pow2_26:
 	VMULPS  Y2, Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_25
+	JMP     powd_27
 
-powg_23:
+powg_25:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y2, Y4
 	VMULPS       softmaxconsts<>+1792(SB), Y2, Y3
 	VBLENDVPS    Y4, Y3, Y2, Y3
@@ -404,17 +420,17 @@ powg_23:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
-powd_25:
+powd_27:
 	VMULPS  384(SP), Y3, Y3
 	VMOVUPS Y3, 512(SP)
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_26
+	JZ      noflag_28
 	VMOVUPS softmaxconsts<>+0(SB), Y2
 	MOVQ    DI, R9
 	VXORPS  Y3, Y3, Y3
 	XORQ    R10, R10
 
-class_27:
+class_29:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS 4(R9), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -422,18 +438,18 @@ class_27:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_27
+	JB           class_29
 	VMOVUPS      512(SP), Y0
 	VMULPS       Y2, Y0, Y0
 	VMOVUPS      Y0, 512(SP)
 
-noflag_26:
+noflag_28:
 	VMOVUPS 512(SP), Y0
 	VANDPS  Y1, Y0, Y0
 	VADDPS  64(SP), Y0, Y0
 	VMOVUPS Y0, 64(SP)
 
-noflag_21:
+noflag_23:
 noflag_14:
 	JMP pwdone_13
 
@@ -443,33 +459,48 @@ prodmode_12:
 	VMULPS       256(SP), Y0, Y0
 	VMOVUPS      Y0, 544(SP)
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_28
+	JZ           noflag_30
 	VXORPS       Y0, Y0, Y0
+	TESTQ        $0x00000200, flags+88(FP)
+	JNZ          swzw_31
 	MOVQ         AX, R9
 	MOVQ         DI, R10
+	VBROADCASTSS epsC+148(FP), Y2
 	XORQ         R11, R11
 
-class_29:
+class_33:
+	VMOVUPS     (R9), Y3
+	VSUBPS      224(SP), Y3, Y3
+	VFMADD231PS Y2, Y3, Y0
+	ADDQ        CX, R9
+	ADDQ        $0x00000020, R10
+	INCQ        R11
+	CMPQ        R11, C+72(FP)
+	JB          class_33
+	JMP         swzd_32
+
+swzw_31:
+	MOVQ AX, R9
+	MOVQ DI, R10
+	XORQ R11, R11
+
+class_34:
 	VMOVUPS      (R9), Y2
 	VSUBPS       224(SP), Y2, Y2
-	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_30
-	VBROADCASTSS (R10), Y3
-	VMULPS       Y3, Y2, Y2
-
-noflag_30:
-	VADDPS       Y2, Y0, Y0
+	VBROADCASTSS 24(R10), Y3
+	VFMADD231PS  Y3, Y2, Y0
 	ADDQ         CX, R9
 	ADDQ         $0x00000020, R10
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_29
-	VBROADCASTSS epsC+148(FP), Y2
-	VMOVUPS      544(SP), Y3
-	VFNMADD231PS Y2, Y0, Y3
-	VMOVUPS      Y3, 544(SP)
+	JB           class_34
 
-noflag_28:
+swzd_32:
+	VMOVUPS 544(SP), Y2
+	VSUBPS  Y0, Y2, Y2
+	VMOVUPS Y2, 544(SP)
+
+noflag_30:
 	VMOVUPS     544(SP), Y0
 	VANDPS      Y1, Y0, Y0
 	VADDPS      (SP), Y0, Y0
@@ -517,13 +548,13 @@ tail_3:
 	VMOVDQU 64(R10)(R9*4), Y0
 	XORQ    R9, R9
 
-lab8_31:
+lab8_35:
 	DECQ         DX
 	SHLQ         $0x08, R9
 	MOVBQZX      (BX)(DX*1), R10
 	ORQ          R10, R9
 	TESTQ        DX, DX
-	JNZ          lab8_31
+	JNZ          lab8_35
 	VMOVQ        R9, X1
 	VPMOVZXBD    X1, Y1
 	VBROADCASTSS ign+80(FP), Y2
@@ -545,17 +576,17 @@ lab8_31:
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
-	JZ           c1_32
+	JZ           c1_36
 
-max_33:
+max_37:
 	ADDQ       CX, DX
 	VMASKMOVPS (DX), Y0, Y3
 	PREFETCHT0 1024(DX)
 	VMAXPS     Y3, Y2, Y2
 	DECQ       BX
-	JNZ        max_33
+	JNZ        max_37
 
-c1_32:
+c1_36:
 	VMOVUPS Y2, 224(SP)
 	VXORPS  Y2, Y2, Y2
 	VXORPS  Y3, Y3, Y3
@@ -564,7 +595,7 @@ c1_32:
 	VXORPS  Y4, Y4, Y4
 	XORQ    R9, R9
 
-class_34:
+class_38:
 	VMASKMOVPS   (DX), Y0, Y5
 	VSUBPS       224(SP), Y5, Y5
 	VMULPS       softmaxconsts<>+128(SB), Y5, Y6
@@ -591,10 +622,10 @@ class_34:
 	VANDNPS      Y6, Y7, Y6
 	VADDPS       Y6, Y2, Y2
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_35
+	JZ           noflag_39
 	VMOVUPS      Y6, (BX)
 
-noflag_35:
+noflag_39:
 	VPCMPEQD  Y4, Y1, Y6
 	VBLENDVPS Y6, Y5, Y3, Y3
 	ADDQ      CX, DX
@@ -602,32 +633,32 @@ noflag_35:
 	VPADDD    softmaxconsts<>+832(SB), Y4, Y4
 	INCQ      R9
 	CMPQ      R9, C+72(FP)
-	JB        class_34
+	JB        class_38
 	VMOVUPS   Y3, 256(SP)
 	VMOVUPS   softmaxconsts<>+0(SB), Y3
 	VDIVPS    Y2, Y3, Y3
 	VMOVUPS   Y3, 288(SP)
 	VMOVUPS   Y2, 320(SP)
 	TESTQ     $0x00000004, flags+88(FP)
-	JZ        noflag_36
+	JZ        noflag_40
 	MOVQ      SI, DX
 	MOVQ      R8, BX
 	VXORPS    Y2, Y2, Y2
 	XORQ      SI, SI
 
-class_37:
+class_41:
 	VMOVUPS 288(SP), Y3
 	VMULPS  (DX), Y3, Y3
 	VANDPS  Y0, Y3, Y3
 	VADDPS  (BX), Y3, Y4
 	VMOVUPS Y4, (BX)
 	TESTQ   $0x00000008, flags+88(FP)
-	JZ      noflag_38
+	JZ      noflag_42
 	VMULPS  Y3, Y3, Y4
 	VADDPS  96(BX), Y4, Y4
 	VMOVUPS Y4, 96(BX)
 
-noflag_38:
+noflag_42:
 	VPCMPEQD Y2, Y1, Y4
 	VMOVUPS  32(BX), Y5
 	VANDPS   Y4, Y3, Y3
@@ -642,15 +673,15 @@ noflag_38:
 	VPADDD   softmaxconsts<>+832(SB), Y2, Y2
 	INCQ     SI
 	CMPQ     SI, C+72(FP)
-	JB       class_37
+	JB       class_41
 
-noflag_36:
+noflag_40:
 	MOVQ         flags+88(FP), DX
 	ANDQ         $0x00000203, DX
 	CMPQ         DX, $0x00000001
-	JEQ          prodmode_39
+	JEQ          prodmode_43
 	TESTQ        $0x00000003, flags+88(FP)
-	JZ           noflag_41
+	JZ           noflag_45
 	VMOVUPS      320(SP), Y2
 	VPSRLD       $0x17, Y2, Y3
 	VPSUBD       softmaxconsts<>+896(SB), Y3, Y3
@@ -686,15 +717,15 @@ noflag_36:
 	VMOVUPS      Y6, 352(SP)
 	VMOVUPS      Y2, 384(SP)
 	TESTQ        $0x00000001, flags+88(FP)
-	JZ           noflag_42
+	JZ           noflag_46
 	VMOVUPS      softmaxconsts<>+0(SB), Y2
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_43
+	JZ           noflag_47
 	MOVQ         DI, DX
 	VXORPS       Y3, Y3, Y3
 	XORQ         BX, BX
 
-class_44:
+class_48:
 	VPCMPEQD     Y3, Y1, Y4
 	VBROADCASTSS (DX), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -702,44 +733,59 @@ class_44:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_44
+	JB           class_48
 
-noflag_43:
+noflag_47:
 	VMOVUPS      Y2, 416(SP)
 	VBROADCASTSS eps1+144(FP), Y2
 	VMULPS       416(SP), Y2, Y2
 	VMULPS       384(SP), Y2, Y2
 	VMOVUPS      Y2, 448(SP)
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_45
+	JZ           noflag_49
 	VXORPS       Y2, Y2, Y2
+	TESTQ        $0x00000200, flags+88(FP)
+	JNZ          swzw_50
 	MOVQ         DI, DX
+	VBROADCASTSS epsC+148(FP), Y3
 	XORQ         BX, BX
 
-class_46:
+class_52:
+	VMASKMOVPS  (AX), Y0, Y4
+	VSUBPS      224(SP), Y4, Y4
+	VFMADD231PS Y3, Y4, Y2
+	ADDQ        CX, AX
+	ADDQ        $0x00000020, DX
+	INCQ        BX
+	CMPQ        BX, C+72(FP)
+	JB          class_52
+	JMP         swzd_51
+
+swzw_50:
+	MOVQ DI, DX
+	XORQ BX, BX
+
+class_53:
 	VMASKMOVPS   (AX), Y0, Y3
 	VSUBPS       224(SP), Y3, Y3
-	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_47
-	VBROADCASTSS (DX), Y4
-	VMULPS       Y4, Y3, Y3
-
-noflag_47:
-	VADDPS       Y3, Y2, Y2
+	VBROADCASTSS 24(DX), Y4
+	VFMADD231PS  Y4, Y3, Y2
 	ADDQ         CX, AX
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_46
+	JB           class_53
+
+swzd_51:
 	VBROADCASTSS wsum+152(FP), Y3
-	VMULPS       352(SP), Y3, Y3
-	VSUBPS       Y2, Y3, Y3
-	VBROADCASTSS epsC+148(FP), Y2
+	VBROADCASTSS epsC+148(FP), Y4
+	VMULPS       Y4, Y3, Y3
 	VMOVUPS      448(SP), Y4
-	VFMADD231PS  Y2, Y3, Y4
+	VFMADD231PS  352(SP), Y3, Y4
+	VSUBPS       Y2, Y4, Y4
 	VMOVUPS      Y4, 448(SP)
 
-noflag_45:
+noflag_49:
 	VMOVUPS 448(SP), Y2
 	VANDPS  Y0, Y2, Y2
 	VADDPS  (SP), Y2, Y2
@@ -749,9 +795,9 @@ noflag_45:
 	VADDPS  32(SP), Y2, Y2
 	VMOVUPS Y2, 32(SP)
 
-noflag_42:
+noflag_46:
 	TESTQ        $0x00000002, flags+88(FP)
-	JZ           noflag_48
+	JZ           noflag_54
 	VMOVUPS      256(SP), Y2
 	VMULPS       softmaxconsts<>+128(SB), Y2, Y3
 	VROUNDPS     $0x00, Y3, Y3
@@ -782,27 +828,27 @@ noflag_42:
 	VMOVUPS      Y3, 480(SP)
 	MOVQ         gmode+160(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_49
+	JEQ          pow1_55
 	CMPQ         AX, $0x02
-	JEQ          pow2_51
+	JEQ          pow2_57
 	CMPQ         AX, $0x03
-	JEQ          powg_50
+	JEQ          powg_56
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
-	JMP          powd_52
+	JMP          powd_58
 
-pow1_49:
+pow1_55:
 	VMOVAPS Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_52
+	JMP     powd_58
 
-pow2_51:
+pow2_57:
 	VMULPS  Y2, Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_52
+	JMP     powd_58
 
-powg_50:
+powg_56:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y2, Y4
 	VMULPS       softmaxconsts<>+1792(SB), Y2, Y3
 	VBLENDVPS    Y4, Y3, Y2, Y3
@@ -876,17 +922,17 @@ powg_50:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
-powd_52:
+powd_58:
 	VMULPS  384(SP), Y3, Y3
 	VMOVUPS Y3, 512(SP)
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_53
+	JZ      noflag_59
 	VMOVUPS softmaxconsts<>+0(SB), Y2
 	MOVQ    DI, AX
 	VXORPS  Y3, Y3, Y3
 	XORQ    CX, CX
 
-class_54:
+class_60:
 	VPCMPEQD     Y3, Y1, Y4
 	VBROADCASTSS 4(AX), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -894,53 +940,67 @@ class_54:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         CX
 	CMPQ         CX, C+72(FP)
-	JB           class_54
+	JB           class_60
 	VMOVUPS      512(SP), Y1
 	VMULPS       Y2, Y1, Y1
 	VMOVUPS      Y1, 512(SP)
 
-noflag_53:
+noflag_59:
 	VMOVUPS 512(SP), Y1
 	VANDPS  Y0, Y1, Y1
 	VADDPS  64(SP), Y1, Y1
 	VMOVUPS Y1, 64(SP)
 
-noflag_48:
-noflag_41:
-	JMP pwdone_40
+noflag_54:
+noflag_45:
+	JMP pwdone_44
 
-prodmode_39:
+prodmode_43:
 	VBROADCASTSS eps1+144(FP), Y1
 	VXORPS       softmaxconsts<>+2176(SB), Y1, Y1
 	VMULPS       256(SP), Y1, Y1
 	VMOVUPS      Y1, 544(SP)
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_55
+	JZ           noflag_61
 	VXORPS       Y1, Y1, Y1
+	TESTQ        $0x00000200, flags+88(FP)
+	JNZ          swzw_62
 	MOVQ         DI, DX
+	VBROADCASTSS epsC+148(FP), Y2
 	XORQ         BX, BX
 
-class_56:
+class_64:
+	VMASKMOVPS  (AX), Y0, Y3
+	VSUBPS      224(SP), Y3, Y3
+	VFMADD231PS Y2, Y3, Y1
+	ADDQ        CX, AX
+	ADDQ        $0x00000020, DX
+	INCQ        BX
+	CMPQ        BX, C+72(FP)
+	JB          class_64
+	JMP         swzd_63
+
+swzw_62:
+	MOVQ DI, DX
+	XORQ BX, BX
+
+class_65:
 	VMASKMOVPS   (AX), Y0, Y2
 	VSUBPS       224(SP), Y2, Y2
-	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_57
-	VBROADCASTSS (DX), Y3
-	VMULPS       Y3, Y2, Y2
-
-noflag_57:
-	VADDPS       Y2, Y1, Y1
+	VBROADCASTSS 24(DX), Y3
+	VFMADD231PS  Y3, Y2, Y1
 	ADDQ         CX, AX
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_56
-	VBROADCASTSS epsC+148(FP), Y2
-	VMOVUPS      544(SP), Y3
-	VFNMADD231PS Y2, Y1, Y3
-	VMOVUPS      Y3, 544(SP)
+	JB           class_65
 
-noflag_55:
+swzd_63:
+	VMOVUPS 544(SP), Y2
+	VSUBPS  Y1, Y2, Y2
+	VMOVUPS Y2, 544(SP)
+
+noflag_61:
 	VMOVUPS     544(SP), Y1
 	VANDPS      Y0, Y1, Y1
 	VADDPS      (SP), Y1, Y1
@@ -973,7 +1033,7 @@ noflag_55:
 	VMULPS      Y0, Y4, Y4
 	VMOVUPS     Y4, 160(SP)
 
-pwdone_40:
+pwdone_44:
 done_4:
 	MOVQ out_base+168(FP), AX
 	MOVQ R8, CX
@@ -982,7 +1042,7 @@ done_4:
 	SHLQ $0x02, BX
 	XORQ SI, SI
 
-class_58:
+class_66:
 	VMOVUPS      (CX), Y0
 	VMOVAPS      Y0, Y1
 	VEXTRACTF128 $0x01, Y1, X0
@@ -1031,14 +1091,14 @@ class_58:
 	ADDQ         $0x00000004, DX
 	INCQ         SI
 	CMPQ         SI, C+72(FP)
-	JB           class_58
+	JB           class_66
 	MOVQ         C+72(FP), BX
 	SHLQ         $0x04, BX
 	ADDQ         BX, AX
 	MOVQ         flags+88(FP), CX
 	ANDQ         $0x00000203, CX
 	CMPQ         CX, $0x00000001
-	JNE          noprod_59
+	JNE          noprod_67
 	VMOVUPS      128(SP), Y0
 	VMOVUPS      160(SP), Y1
 	VMOVUPS      192(SP), Y2
@@ -1079,7 +1139,7 @@ class_58:
 	VADDPS       (SP), Y6, Y6
 	VMOVUPS      Y6, (SP)
 
-noprod_59:
+noprod_67:
 	VMOVUPS      (SP), Y0
 	VMOVAPS      Y0, Y1
 	VEXTRACTF128 $0x01, Y1, X0
@@ -1137,9 +1197,9 @@ TEXT ·softmaxGradU8AVX2(SB), NOSPLIT, $224-200
 	MOVQ lo+32(FP), R9
 	LEAQ (R8)(R9*4), R8
 
-loop_60:
+loop_68:
 	CMPQ         DX, $0x00000008
-	JB           tail_61
+	JB           tail_69
 	VPMOVZXBD    (BX), Y0
 	VBROADCASTSS ign+80(FP), Y1
 	VMOVQ        C+72(FP), X2
@@ -1156,24 +1216,24 @@ loop_60:
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
 	DECQ         R10
-	JZ           c1_63
+	JZ           c1_71
 
-max_64:
+max_72:
 	ADDQ       CX, R9
 	VMOVUPS    (R9), Y3
 	PREFETCHT0 1024(R9)
 	VMAXPS     Y3, Y2, Y2
 	DECQ       R10
-	JNZ        max_64
+	JNZ        max_72
 
-c1_63:
+c1_71:
 	VMOVUPS Y2, (SP)
 	VXORPS  Y2, Y2, Y2
 	MOVQ    AX, R9
 	MOVQ    SI, R10
 	XORQ    R11, R11
 
-class_65:
+class_73:
 	VMOVUPS      (R9), Y3
 	VSUBPS       (SP), Y3, Y3
 	VMULPS       softmaxconsts<>+128(SB), Y3, Y4
@@ -1204,19 +1264,19 @@ class_65:
 	ADDQ         $0x00000020, R10
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_65
+	JB           class_73
 	VMOVUPS      Y2, 32(SP)
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
 	VDIVPS       Y2, Y3, Y3
 	VMOVUPS      Y3, 64(SP)
 	VMOVUPS      softmaxconsts<>+0(SB), Y2
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_66
+	JZ           noflag_74
 	MOVQ         DI, R9
 	VXORPS       Y3, Y3, Y3
 	XORQ         R10, R10
 
-class_67:
+class_75:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS (R9), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -1224,9 +1284,9 @@ class_67:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_67
+	JB           class_75
 
-noflag_66:
+noflag_74:
 	VBROADCASTSS k1+144(FP), Y3
 	VMULPS       Y2, Y3, Y3
 	VBROADCASTSS k2+148(FP), Y2
@@ -1237,13 +1297,13 @@ noflag_66:
 	MOVQ         C+72(FP), R9
 	SHLQ         $0x05, R9
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_68
+	JZ           noflag_76
 	MOVQ         SI, R10
 	MOVQ         DI, R11
 	VXORPS       Y3, Y3, Y3
 	XORQ         R12, R12
 
-class_69:
+class_77:
 	VMOVUPS      64(SP), Y4
 	VMULPS       (R10), Y4, Y4
 	VMOVUPS      Y4, (R10)
@@ -1262,53 +1322,53 @@ class_69:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R12
 	CMPQ         R12, C+72(FP)
-	JB           class_69
+	JB           class_77
 
-noflag_68:
+noflag_76:
 	VMOVUPS Y2, 160(SP)
 	TESTQ   $0x00000004, flags+88(FP)
-	JZ      outnr_71
+	JZ      outnr_79
 	MOVQ    SI, R10
 	MOVQ    DI, R11
 	MOVQ    R8, R12
 	VXORPS  Y2, Y2, Y2
 	XORQ    R13, R13
 
-class_72:
+class_80:
 	VPCMPEQD     Y2, Y0, Y3
 	VMOVUPS      (R10)(R9*1), Y4
 	VSUBPS       160(SP), Y4, Y4
 	VADDPS       128(SP), Y4, Y4
 	VMULPS       (R10), Y4, Y4
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_73
+	JZ           noflag_81
 	VBROADCASTSS 8(R11), Y5
 	VSUBPS       Y5, Y4, Y4
 
-noflag_73:
+noflag_81:
 	VMOVUPS 96(SP), Y5
 	VANDPS  Y3, Y5, Y3
 	VSUBPS  Y3, Y4, Y4
 	VANDPS  Y1, Y4, Y4
 	TESTQ   $0x00000800, flags+88(FP)
-	JNZ     nt_74
+	JNZ     nt_82
 	VMOVUPS Y4, (R12)
-	JMP     st_75
+	JMP     st_83
 
-nt_74:
+nt_82:
 	VMOVNTPS Y4, (R12)
 
-st_75:
+st_83:
 	ADDQ   $0x00000020, R10
 	ADDQ   $0x00000020, R11
 	ADDQ   CX, R12
 	VPADDD softmaxconsts<>+832(SB), Y2, Y2
 	INCQ   R13
 	CMPQ   R13, C+72(FP)
-	JB     class_72
-	JMP    outd_70
+	JB     class_80
+	JMP    outd_78
 
-outnr_71:
+outnr_79:
 	VMOVUPS 128(SP), Y2
 	VMULPS  64(SP), Y2, Y2
 	VMOVUPS Y2, 192(SP)
@@ -1318,60 +1378,60 @@ outnr_71:
 	VXORPS  Y2, Y2, Y2
 	XORQ    R12, R12
 
-class_76:
+class_84:
 	VPCMPEQD     Y2, Y0, Y3
 	VMOVUPS      192(SP), Y4
 	VMULPS       (R9), Y4, Y4
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_77
+	JZ           noflag_85
 	VBROADCASTSS 8(R10), Y5
 	VSUBPS       Y5, Y4, Y4
 
-noflag_77:
+noflag_85:
 	VMOVUPS 96(SP), Y5
 	VANDPS  Y3, Y5, Y3
 	VSUBPS  Y3, Y4, Y4
 	VANDPS  Y1, Y4, Y4
 	TESTQ   $0x00000800, flags+88(FP)
-	JNZ     nt_78
+	JNZ     nt_86
 	VMOVUPS Y4, (R11)
-	JMP     st_79
+	JMP     st_87
 
-nt_78:
+nt_86:
 	VMOVNTPS Y4, (R11)
 
-st_79:
+st_87:
 	ADDQ   $0x00000020, R9
 	ADDQ   $0x00000020, R10
 	ADDQ   CX, R11
 	VPADDD softmaxconsts<>+832(SB), Y2, Y2
 	INCQ   R12
 	CMPQ   R12, C+72(FP)
-	JB     class_76
+	JB     class_84
 
-outd_70:
+outd_78:
 	ADDQ $0x00000020, AX
 	ADDQ $0x00000008, BX
 	ADDQ $0x00000020, R8
 	SUBQ $0x00000008, DX
-	JMP  loop_60
+	JMP  loop_68
 
-tail_61:
+tail_69:
 	TESTQ   DX, DX
-	JZ      done_62
+	JZ      done_70
 	MOVQ    DX, R9
 	LEAQ    softmaxconsts<>+2240(SB), R10
 	NEGQ    R9
 	VMOVDQU 64(R10)(R9*4), Y0
 	XORQ    R9, R9
 
-lab8_80:
+lab8_88:
 	DECQ         DX
 	SHLQ         $0x08, R9
 	MOVBQZX      (BX)(DX*1), R10
 	ORQ          R10, R9
 	TESTQ        DX, DX
-	JNZ          lab8_80
+	JNZ          lab8_88
 	VMOVQ        R9, X1
 	VPMOVZXBD    X1, Y1
 	VBROADCASTSS ign+80(FP), Y2
@@ -1389,23 +1449,23 @@ lab8_80:
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
-	JZ           c1_81
+	JZ           c1_89
 
-max_82:
+max_90:
 	ADDQ       CX, DX
 	VMASKMOVPS (DX), Y2, Y4
 	PREFETCHT0 1024(DX)
 	VMAXPS     Y4, Y3, Y3
 	DECQ       BX
-	JNZ        max_82
+	JNZ        max_90
 
-c1_81:
+c1_89:
 	VMOVUPS Y3, (SP)
 	VXORPS  Y3, Y3, Y3
 	MOVQ    SI, DX
 	XORQ    BX, BX
 
-class_83:
+class_91:
 	VMASKMOVPS   (AX), Y2, Y4
 	VSUBPS       (SP), Y4, Y4
 	VMULPS       softmaxconsts<>+128(SB), Y4, Y5
@@ -1436,19 +1496,19 @@ class_83:
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_83
+	JB           class_91
 	VMOVUPS      Y3, 32(SP)
 	VMOVUPS      softmaxconsts<>+0(SB), Y4
 	VDIVPS       Y3, Y4, Y4
 	VMOVUPS      Y4, 64(SP)
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_84
+	JZ           noflag_92
 	MOVQ         DI, AX
 	VXORPS       Y4, Y4, Y4
 	XORQ         DX, DX
 
-class_85:
+class_93:
 	VPCMPEQD     Y4, Y1, Y5
 	VBROADCASTSS (AX), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -1456,9 +1516,9 @@ class_85:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_85
+	JB           class_93
 
-noflag_84:
+noflag_92:
 	VBROADCASTSS k1+144(FP), Y4
 	VMULPS       Y3, Y4, Y4
 	VBROADCASTSS k2+148(FP), Y3
@@ -1469,13 +1529,13 @@ noflag_84:
 	MOVQ         C+72(FP), AX
 	SHLQ         $0x05, AX
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_86
+	JZ           noflag_94
 	MOVQ         SI, DX
 	MOVQ         DI, BX
 	VXORPS       Y4, Y4, Y4
 	XORQ         R9, R9
 
-class_87:
+class_95:
 	VMOVUPS      64(SP), Y5
 	VMULPS       (DX), Y5, Y5
 	VMOVUPS      Y5, (DX)
@@ -1494,30 +1554,30 @@ class_87:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         R9
 	CMPQ         R9, C+72(FP)
-	JB           class_87
+	JB           class_95
 
-noflag_86:
+noflag_94:
 	VMOVUPS Y3, 160(SP)
 	TESTQ   $0x00000004, flags+88(FP)
-	JZ      outnr_89
+	JZ      outnr_97
 	MOVQ    SI, DX
 	MOVQ    DI, BX
 	MOVQ    R8, SI
 	VXORPS  Y3, Y3, Y3
 	XORQ    DI, DI
 
-class_90:
+class_98:
 	VPCMPEQD     Y3, Y1, Y4
 	VMOVUPS      (DX)(AX*1), Y5
 	VSUBPS       160(SP), Y5, Y5
 	VADDPS       128(SP), Y5, Y5
 	VMULPS       (DX), Y5, Y5
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_91
+	JZ           noflag_99
 	VBROADCASTSS 8(BX), Y6
 	VSUBPS       Y6, Y5, Y5
 
-noflag_91:
+noflag_99:
 	VMOVUPS    96(SP), Y6
 	VANDPS     Y4, Y6, Y4
 	VSUBPS     Y4, Y5, Y5
@@ -1529,10 +1589,10 @@ noflag_91:
 	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
 	INCQ       DI
 	CMPQ       DI, C+72(FP)
-	JB         class_90
-	JMP        outd_88
+	JB         class_98
+	JMP        outd_96
 
-outnr_89:
+outnr_97:
 	VMOVUPS 128(SP), Y3
 	VMULPS  64(SP), Y3, Y3
 	VMOVUPS Y3, 192(SP)
@@ -1542,16 +1602,16 @@ outnr_89:
 	VXORPS  Y3, Y3, Y3
 	XORQ    SI, SI
 
-class_92:
+class_100:
 	VPCMPEQD     Y3, Y1, Y4
 	VMOVUPS      192(SP), Y5
 	VMULPS       (AX), Y5, Y5
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_93
+	JZ           noflag_101
 	VBROADCASTSS 8(DX), Y6
 	VSUBPS       Y6, Y5, Y5
 
-noflag_93:
+noflag_101:
 	VMOVUPS    96(SP), Y6
 	VANDPS     Y4, Y6, Y4
 	VSUBPS     Y4, Y5, Y5
@@ -1563,15 +1623,15 @@ noflag_93:
 	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
 	INCQ       SI
 	CMPQ       SI, C+72(FP)
-	JB         class_92
+	JB         class_100
 
-outd_88:
-done_62:
+outd_96:
+done_70:
 	TESTQ $0x00000800, flags+88(FP)
-	JZ    noflag_94
+	JZ    noflag_102
 	SFENCE
 
-noflag_94:
+noflag_102:
 	VZEROUPPER
 	RET
 
@@ -1593,9 +1653,9 @@ TEXT ·softmaxGradFocalU8AVX2(SB), NOSPLIT, $448-200
 	MOVQ lo+32(FP), R9
 	LEAQ (R8)(R9*4), R8
 
-loop_95:
+loop_103:
 	CMPQ         DX, $0x00000008
-	JB           tail_96
+	JB           tail_104
 	VPMOVZXBD    (BX), Y0
 	VBROADCASTSS ign+80(FP), Y1
 	VMOVQ        C+72(FP), X2
@@ -1612,17 +1672,17 @@ loop_95:
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
 	DECQ         R10
-	JZ           c1_98
+	JZ           c1_106
 
-max_99:
+max_107:
 	ADDQ       CX, R9
 	VMOVUPS    (R9), Y3
 	PREFETCHT0 1024(R9)
 	VMAXPS     Y3, Y2, Y2
 	DECQ       R10
-	JNZ        max_99
+	JNZ        max_107
 
-c1_98:
+c1_106:
 	VMOVUPS Y2, (SP)
 	VXORPS  Y2, Y2, Y2
 	VXORPS  Y3, Y3, Y3
@@ -1631,7 +1691,7 @@ c1_98:
 	VXORPS  Y4, Y4, Y4
 	XORQ    R11, R11
 
-class_100:
+class_108:
 	VMOVUPS      (R9), Y5
 	VSUBPS       (SP), Y5, Y5
 	VMULPS       softmaxconsts<>+128(SB), Y5, Y6
@@ -1665,7 +1725,7 @@ class_100:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_100
+	JB           class_108
 	VMOVUPS      Y3, 32(SP)
 	VMOVUPS      Y2, 64(SP)
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
@@ -1673,12 +1733,12 @@ class_100:
 	VMOVUPS      Y3, 96(SP)
 	VMOVUPS      softmaxconsts<>+0(SB), Y2
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_101
+	JZ           noflag_109
 	MOVQ         DI, R9
 	VXORPS       Y3, Y3, Y3
 	XORQ         R10, R10
 
-class_102:
+class_110:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS (R9), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -1686,9 +1746,9 @@ class_102:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_102
+	JB           class_110
 
-noflag_101:
+noflag_109:
 	VBROADCASTSS k1+144(FP), Y3
 	VMULPS       Y2, Y3, Y3
 	VBROADCASTSS k2+148(FP), Y2
@@ -1727,27 +1787,27 @@ noflag_101:
 	VMOVUPS      Y3, 256(SP)
 	MOVQ         gmode+160(FP), R9
 	CMPQ         R9, $0x01
-	JEQ          pow1_103
+	JEQ          pow1_111
 	CMPQ         R9, $0x02
-	JEQ          pow2_105
+	JEQ          pow2_113
 	CMPQ         R9, $0x03
-	JEQ          powg_104
+	JEQ          powg_112
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
-	JMP          powd_106
+	JMP          powd_114
 
-pow1_103:
+pow1_111:
 	VMOVAPS Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_106
+	JMP     powd_114
 
-pow2_105:
+pow2_113:
 	VMULPS  Y2, Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_106
+	JMP     powd_114
 
-powg_104:
+powg_112:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y2, Y4
 	VMULPS       softmaxconsts<>+1792(SB), Y2, Y3
 	VBLENDVPS    Y4, Y3, Y2, Y3
@@ -1821,11 +1881,11 @@ powg_104:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
-powd_106:
+powd_114:
 	VXORPS       softmaxconsts<>+2176(SB), Y3, Y3
 	VMOVUPS      Y3, 288(SP)
 	CMPQ         R9, $0x00
-	JEQ          gamma0_107
+	JEQ          gamma0_115
 	VMOVUPS      64(SP), Y2
 	VPSRLD       $0x17, Y2, Y3
 	VPSUBD       softmaxconsts<>+896(SB), Y3, Y3
@@ -1866,27 +1926,27 @@ powd_106:
 	MOVQ         g1mode+168(FP), R9
 	VMOVUPS      224(SP), Y2
 	CMPQ         R9, $0x01
-	JEQ          pow1_108
+	JEQ          pow1_116
 	CMPQ         R9, $0x02
-	JEQ          pow2_110
+	JEQ          pow2_118
 	CMPQ         R9, $0x03
-	JEQ          powg_109
+	JEQ          powg_117
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
-	JMP          powd_111
+	JMP          powd_119
 
-pow1_108:
+pow1_116:
 	VMOVAPS Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_111
+	JMP     powd_119
 
-pow2_110:
+pow2_118:
 	VMULPS  Y2, Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_111
+	JMP     powd_119
 
-powg_109:
+powg_117:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y2, Y4
 	VMULPS       softmaxconsts<>+1792(SB), Y2, Y3
 	VBLENDVPS    Y4, Y3, Y2, Y3
@@ -1960,7 +2020,7 @@ powg_109:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
-powd_111:
+powd_119:
 	VMULPS  256(SP), Y3, Y3
 	VMULPS  192(SP), Y3, Y3
 	VMULPS  320(SP), Y3, Y3
@@ -1971,16 +2031,16 @@ powd_111:
 	VADDPS  Y2, Y4, Y4
 	VMOVUPS Y4, 288(SP)
 
-gamma0_107:
+gamma0_115:
 	VMOVUPS 288(SP), Y2
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_112
+	JZ      noflag_120
 	VMOVUPS softmaxconsts<>+0(SB), Y3
 	MOVQ    DI, R9
 	VXORPS  Y4, Y4, Y4
 	XORQ    R10, R10
 
-class_113:
+class_121:
 	VPCMPEQD     Y4, Y0, Y5
 	VBROADCASTSS 4(R9), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -1988,10 +2048,10 @@ class_113:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_113
+	JB           class_121
 	VMULPS       Y3, Y2, Y2
 
-noflag_112:
+noflag_120:
 	VBROADCASTSS fs+152(FP), Y3
 	VMULPS       Y3, Y2, Y2
 	VMOVUPS      160(SP), Y3
@@ -2004,13 +2064,13 @@ noflag_112:
 	MOVQ         C+72(FP), R9
 	SHLQ         $0x05, R9
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_114
+	JZ           noflag_122
 	MOVQ         SI, R10
 	MOVQ         DI, R11
 	VXORPS       Y3, Y3, Y3
 	XORQ         R12, R12
 
-class_115:
+class_123:
 	VMOVUPS      96(SP), Y4
 	VMULPS       (R10), Y4, Y4
 	VMOVUPS      Y4, (R10)
@@ -2029,53 +2089,53 @@ class_115:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R12
 	CMPQ         R12, C+72(FP)
-	JB           class_115
+	JB           class_123
 
-noflag_114:
+noflag_122:
 	VMOVUPS Y2, 384(SP)
 	TESTQ   $0x00000004, flags+88(FP)
-	JZ      outnr_117
+	JZ      outnr_125
 	MOVQ    SI, R10
 	MOVQ    DI, R11
 	MOVQ    R8, R12
 	VXORPS  Y2, Y2, Y2
 	XORQ    R13, R13
 
-class_118:
+class_126:
 	VPCMPEQD     Y2, Y0, Y3
 	VMOVUPS      (R10)(R9*1), Y4
 	VSUBPS       384(SP), Y4, Y4
 	VADDPS       160(SP), Y4, Y4
 	VMULPS       (R10), Y4, Y4
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_119
+	JZ           noflag_127
 	VBROADCASTSS 8(R11), Y5
 	VSUBPS       Y5, Y4, Y4
 
-noflag_119:
+noflag_127:
 	VMOVUPS 128(SP), Y5
 	VANDPS  Y3, Y5, Y3
 	VSUBPS  Y3, Y4, Y4
 	VANDPS  Y1, Y4, Y4
 	TESTQ   $0x00000800, flags+88(FP)
-	JNZ     nt_120
+	JNZ     nt_128
 	VMOVUPS Y4, (R12)
-	JMP     st_121
+	JMP     st_129
 
-nt_120:
+nt_128:
 	VMOVNTPS Y4, (R12)
 
-st_121:
+st_129:
 	ADDQ   $0x00000020, R10
 	ADDQ   $0x00000020, R11
 	ADDQ   CX, R12
 	VPADDD softmaxconsts<>+832(SB), Y2, Y2
 	INCQ   R13
 	CMPQ   R13, C+72(FP)
-	JB     class_118
-	JMP    outd_116
+	JB     class_126
+	JMP    outd_124
 
-outnr_117:
+outnr_125:
 	VMOVUPS 160(SP), Y2
 	VMULPS  96(SP), Y2, Y2
 	VMOVUPS Y2, 416(SP)
@@ -2085,60 +2145,60 @@ outnr_117:
 	VXORPS  Y2, Y2, Y2
 	XORQ    R12, R12
 
-class_122:
+class_130:
 	VPCMPEQD     Y2, Y0, Y3
 	VMOVUPS      416(SP), Y4
 	VMULPS       (R9), Y4, Y4
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_123
+	JZ           noflag_131
 	VBROADCASTSS 8(R10), Y5
 	VSUBPS       Y5, Y4, Y4
 
-noflag_123:
+noflag_131:
 	VMOVUPS 128(SP), Y5
 	VANDPS  Y3, Y5, Y3
 	VSUBPS  Y3, Y4, Y4
 	VANDPS  Y1, Y4, Y4
 	TESTQ   $0x00000800, flags+88(FP)
-	JNZ     nt_124
+	JNZ     nt_132
 	VMOVUPS Y4, (R11)
-	JMP     st_125
+	JMP     st_133
 
-nt_124:
+nt_132:
 	VMOVNTPS Y4, (R11)
 
-st_125:
+st_133:
 	ADDQ   $0x00000020, R9
 	ADDQ   $0x00000020, R10
 	ADDQ   CX, R11
 	VPADDD softmaxconsts<>+832(SB), Y2, Y2
 	INCQ   R12
 	CMPQ   R12, C+72(FP)
-	JB     class_122
+	JB     class_130
 
-outd_116:
+outd_124:
 	ADDQ $0x00000020, AX
 	ADDQ $0x00000008, BX
 	ADDQ $0x00000020, R8
 	SUBQ $0x00000008, DX
-	JMP  loop_95
+	JMP  loop_103
 
-tail_96:
+tail_104:
 	TESTQ   DX, DX
-	JZ      done_97
+	JZ      done_105
 	MOVQ    DX, R9
 	LEAQ    softmaxconsts<>+2240(SB), R10
 	NEGQ    R9
 	VMOVDQU 64(R10)(R9*4), Y0
 	XORQ    R9, R9
 
-lab8_126:
+lab8_134:
 	DECQ         DX
 	SHLQ         $0x08, R9
 	MOVBQZX      (BX)(DX*1), R10
 	ORQ          R10, R9
 	TESTQ        DX, DX
-	JNZ          lab8_126
+	JNZ          lab8_134
 	VMOVQ        R9, X1
 	VPMOVZXBD    X1, Y1
 	VBROADCASTSS ign+80(FP), Y2
@@ -2156,17 +2216,17 @@ lab8_126:
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
-	JZ           c1_127
+	JZ           c1_135
 
-max_128:
+max_136:
 	ADDQ       CX, DX
 	VMASKMOVPS (DX), Y2, Y4
 	PREFETCHT0 1024(DX)
 	VMAXPS     Y4, Y3, Y3
 	DECQ       BX
-	JNZ        max_128
+	JNZ        max_136
 
-c1_127:
+c1_135:
 	VMOVUPS Y3, (SP)
 	VXORPS  Y3, Y3, Y3
 	VXORPS  Y4, Y4, Y4
@@ -2174,7 +2234,7 @@ c1_127:
 	VXORPS  Y5, Y5, Y5
 	XORQ    BX, BX
 
-class_129:
+class_137:
 	VMASKMOVPS   (AX), Y2, Y6
 	VSUBPS       (SP), Y6, Y6
 	VMULPS       softmaxconsts<>+128(SB), Y6, Y7
@@ -2208,7 +2268,7 @@ class_129:
 	VPADDD       softmaxconsts<>+832(SB), Y5, Y5
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_129
+	JB           class_137
 	VMOVUPS      Y4, 32(SP)
 	VMOVUPS      Y3, 64(SP)
 	VMOVUPS      softmaxconsts<>+0(SB), Y4
@@ -2216,12 +2276,12 @@ class_129:
 	VMOVUPS      Y4, 96(SP)
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_130
+	JZ           noflag_138
 	MOVQ         DI, AX
 	VXORPS       Y4, Y4, Y4
 	XORQ         DX, DX
 
-class_131:
+class_139:
 	VPCMPEQD     Y4, Y1, Y5
 	VBROADCASTSS (AX), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -2229,9 +2289,9 @@ class_131:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_131
+	JB           class_139
 
-noflag_130:
+noflag_138:
 	VBROADCASTSS k1+144(FP), Y4
 	VMULPS       Y3, Y4, Y4
 	VBROADCASTSS k2+148(FP), Y3
@@ -2270,27 +2330,27 @@ noflag_130:
 	VMOVUPS      Y4, 256(SP)
 	MOVQ         gmode+160(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_132
+	JEQ          pow1_140
 	CMPQ         AX, $0x02
-	JEQ          pow2_134
+	JEQ          pow2_142
 	CMPQ         AX, $0x03
-	JEQ          powg_133
+	JEQ          powg_141
 	VMOVUPS      softmaxconsts<>+0(SB), Y4
-	JMP          powd_135
+	JMP          powd_143
 
-pow1_132:
+pow1_140:
 	VMOVAPS Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_135
+	JMP     powd_143
 
-pow2_134:
+pow2_142:
 	VMULPS  Y3, Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_135
+	JMP     powd_143
 
-powg_133:
+powg_141:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y3, Y5
 	VMULPS       softmaxconsts<>+1792(SB), Y3, Y4
 	VBLENDVPS    Y5, Y4, Y3, Y4
@@ -2364,11 +2424,11 @@ powg_133:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS      Y4, Y3, Y4
 
-powd_135:
+powd_143:
 	VXORPS       softmaxconsts<>+2176(SB), Y4, Y4
 	VMOVUPS      Y4, 288(SP)
 	CMPQ         AX, $0x00
-	JEQ          gamma0_136
+	JEQ          gamma0_144
 	VMOVUPS      64(SP), Y3
 	VPSRLD       $0x17, Y3, Y4
 	VPSUBD       softmaxconsts<>+896(SB), Y4, Y4
@@ -2409,27 +2469,27 @@ powd_135:
 	MOVQ         g1mode+168(FP), AX
 	VMOVUPS      224(SP), Y3
 	CMPQ         AX, $0x01
-	JEQ          pow1_137
+	JEQ          pow1_145
 	CMPQ         AX, $0x02
-	JEQ          pow2_139
+	JEQ          pow2_147
 	CMPQ         AX, $0x03
-	JEQ          powg_138
+	JEQ          powg_146
 	VMOVUPS      softmaxconsts<>+0(SB), Y4
-	JMP          powd_140
+	JMP          powd_148
 
-pow1_137:
+pow1_145:
 	VMOVAPS Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_140
+	JMP     powd_148
 
-pow2_139:
+pow2_147:
 	VMULPS  Y3, Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_140
+	JMP     powd_148
 
-powg_138:
+powg_146:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y3, Y5
 	VMULPS       softmaxconsts<>+1792(SB), Y3, Y4
 	VBLENDVPS    Y5, Y4, Y3, Y4
@@ -2503,7 +2563,7 @@ powg_138:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS      Y4, Y3, Y4
 
-powd_140:
+powd_148:
 	VMULPS  256(SP), Y4, Y4
 	VMULPS  192(SP), Y4, Y4
 	VMULPS  320(SP), Y4, Y4
@@ -2514,16 +2574,16 @@ powd_140:
 	VADDPS  Y3, Y5, Y5
 	VMOVUPS Y5, 288(SP)
 
-gamma0_136:
+gamma0_144:
 	VMOVUPS 288(SP), Y3
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_141
+	JZ      noflag_149
 	VMOVUPS softmaxconsts<>+0(SB), Y4
 	MOVQ    DI, AX
 	VXORPS  Y5, Y5, Y5
 	XORQ    DX, DX
 
-class_142:
+class_150:
 	VPCMPEQD     Y5, Y1, Y6
 	VBROADCASTSS 4(AX), Y7
 	VBLENDVPS    Y6, Y7, Y4, Y4
@@ -2531,10 +2591,10 @@ class_142:
 	VPADDD       softmaxconsts<>+832(SB), Y5, Y5
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_142
+	JB           class_150
 	VMULPS       Y4, Y3, Y3
 
-noflag_141:
+noflag_149:
 	VBROADCASTSS fs+152(FP), Y4
 	VMULPS       Y4, Y3, Y3
 	VMOVUPS      160(SP), Y4
@@ -2547,13 +2607,13 @@ noflag_141:
 	MOVQ         C+72(FP), AX
 	SHLQ         $0x05, AX
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_143
+	JZ           noflag_151
 	MOVQ         SI, DX
 	MOVQ         DI, BX
 	VXORPS       Y4, Y4, Y4
 	XORQ         R9, R9
 
-class_144:
+class_152:
 	VMOVUPS      96(SP), Y5
 	VMULPS       (DX), Y5, Y5
 	VMOVUPS      Y5, (DX)
@@ -2572,30 +2632,30 @@ class_144:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         R9
 	CMPQ         R9, C+72(FP)
-	JB           class_144
+	JB           class_152
 
-noflag_143:
+noflag_151:
 	VMOVUPS Y3, 384(SP)
 	TESTQ   $0x00000004, flags+88(FP)
-	JZ      outnr_146
+	JZ      outnr_154
 	MOVQ    SI, DX
 	MOVQ    DI, BX
 	MOVQ    R8, SI
 	VXORPS  Y3, Y3, Y3
 	XORQ    DI, DI
 
-class_147:
+class_155:
 	VPCMPEQD     Y3, Y1, Y4
 	VMOVUPS      (DX)(AX*1), Y5
 	VSUBPS       384(SP), Y5, Y5
 	VADDPS       160(SP), Y5, Y5
 	VMULPS       (DX), Y5, Y5
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_148
+	JZ           noflag_156
 	VBROADCASTSS 8(BX), Y6
 	VSUBPS       Y6, Y5, Y5
 
-noflag_148:
+noflag_156:
 	VMOVUPS    128(SP), Y6
 	VANDPS     Y4, Y6, Y4
 	VSUBPS     Y4, Y5, Y5
@@ -2607,10 +2667,10 @@ noflag_148:
 	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
 	INCQ       DI
 	CMPQ       DI, C+72(FP)
-	JB         class_147
-	JMP        outd_145
+	JB         class_155
+	JMP        outd_153
 
-outnr_146:
+outnr_154:
 	VMOVUPS 160(SP), Y3
 	VMULPS  96(SP), Y3, Y3
 	VMOVUPS Y3, 416(SP)
@@ -2620,16 +2680,16 @@ outnr_146:
 	VXORPS  Y3, Y3, Y3
 	XORQ    SI, SI
 
-class_149:
+class_157:
 	VPCMPEQD     Y3, Y1, Y4
 	VMOVUPS      416(SP), Y5
 	VMULPS       (AX), Y5, Y5
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_150
+	JZ           noflag_158
 	VBROADCASTSS 8(DX), Y6
 	VSUBPS       Y6, Y5, Y5
 
-noflag_150:
+noflag_158:
 	VMOVUPS    128(SP), Y6
 	VANDPS     Y4, Y6, Y4
 	VSUBPS     Y4, Y5, Y5
@@ -2641,15 +2701,15 @@ noflag_150:
 	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
 	INCQ       SI
 	CMPQ       SI, C+72(FP)
-	JB         class_149
+	JB         class_157
 
-outd_145:
-done_97:
+outd_153:
+done_105:
 	TESTQ $0x00000800, flags+88(FP)
-	JZ    noflag_151
+	JZ    noflag_159
 	SFENCE
 
-noflag_151:
+noflag_159:
 	VZEROUPPER
 	RET
 
@@ -2685,9 +2745,9 @@ TEXT ·softmaxFusedU8AVX2(SB), NOSPLIT, $704-248
 	VXORPS  Y0, Y0, Y0
 	VMOVUPS Y0, 192(SP)
 
-loop_152:
+loop_160:
 	CMPQ         DX, $0x00000008
-	JB           tail_153
+	JB           tail_161
 	VPMOVZXBD    (BX), Y0
 	VBROADCASTSS ign+80(FP), Y1
 	VMOVQ        C+72(FP), X2
@@ -2704,17 +2764,17 @@ loop_152:
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
 	DECQ         R10
-	JZ           c1_155
+	JZ           c1_163
 
-max_156:
+max_164:
 	ADDQ       CX, R9
 	VMOVUPS    (R9), Y3
 	PREFETCHT0 1024(R9)
 	VMAXPS     Y3, Y2, Y2
 	DECQ       R10
-	JNZ        max_156
+	JNZ        max_164
 
-c1_155:
+c1_163:
 	VMOVUPS Y2, 224(SP)
 	VXORPS  Y2, Y2, Y2
 	VXORPS  Y3, Y3, Y3
@@ -2723,7 +2783,7 @@ c1_155:
 	VXORPS  Y4, Y4, Y4
 	XORQ    R11, R11
 
-class_157:
+class_165:
 	VMOVUPS      (R9), Y5
 	VSUBPS       224(SP), Y5, Y5
 	VMULPS       softmaxconsts<>+128(SB), Y5, Y6
@@ -2757,7 +2817,7 @@ class_157:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_157
+	JB           class_165
 	VMOVUPS      Y3, 256(SP)
 	VMOVUPS      Y2, 288(SP)
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
@@ -2770,9 +2830,9 @@ class_157:
 	MOVQ         sflags+200(FP), R9
 	ANDQ         $0x00000203, R9
 	CMPQ         R9, $0x00000001
-	JEQ          prodmode_158
+	JEQ          prodmode_166
 	TESTQ        $0x00000003, sflags+200(FP)
-	JZ           noflag_160
+	JZ           noflag_168
 	VMOVUPS      288(SP), Y2
 	VPSRLD       $0x17, Y2, Y3
 	VPSUBD       softmaxconsts<>+896(SB), Y3, Y3
@@ -2808,15 +2868,15 @@ class_157:
 	VMOVUPS      Y6, 352(SP)
 	VMOVUPS      Y2, 384(SP)
 	TESTQ        $0x00000001, sflags+200(FP)
-	JZ           noflag_161
+	JZ           noflag_169
 	VMOVUPS      softmaxconsts<>+0(SB), Y2
 	TESTQ        $0x00000200, sflags+200(FP)
-	JZ           noflag_162
+	JZ           noflag_170
 	MOVQ         DI, R9
 	VXORPS       Y3, Y3, Y3
 	XORQ         R10, R10
 
-class_163:
+class_171:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS (R9), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -2824,45 +2884,61 @@ class_163:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_163
+	JB           class_171
 
-noflag_162:
+noflag_170:
 	VMOVUPS      Y2, 416(SP)
 	VBROADCASTSS eps1+208(FP), Y2
 	VMULPS       416(SP), Y2, Y2
 	VMULPS       384(SP), Y2, Y2
 	VMOVUPS      Y2, 448(SP)
 	TESTQ        $0x00000400, sflags+200(FP)
-	JZ           noflag_164
+	JZ           noflag_172
 	VXORPS       Y2, Y2, Y2
+	TESTQ        $0x00000200, sflags+200(FP)
+	JNZ          swzw_173
 	MOVQ         AX, R9
 	MOVQ         DI, R10
+	VBROADCASTSS epsC+212(FP), Y3
 	XORQ         R11, R11
 
-class_165:
+class_175:
+	VMOVUPS     (R9), Y4
+	VSUBPS      224(SP), Y4, Y4
+	VFMADD231PS Y3, Y4, Y2
+	ADDQ        CX, R9
+	ADDQ        $0x00000020, R10
+	INCQ        R11
+	CMPQ        R11, C+72(FP)
+	JB          class_175
+	JMP         swzd_174
+
+swzw_173:
+	MOVQ AX, R9
+	MOVQ DI, R10
+	XORQ R11, R11
+
+class_176:
 	VMOVUPS      (R9), Y3
 	VSUBPS       224(SP), Y3, Y3
-	TESTQ        $0x00000200, sflags+200(FP)
-	JZ           noflag_166
-	VBROADCASTSS (R10), Y4
-	VMULPS       Y4, Y3, Y3
-
-noflag_166:
-	VADDPS       Y3, Y2, Y2
+	VBROADCASTSS 24(R10), Y4
+	VFMADD231PS  Y4, Y3, Y2
 	ADDQ         CX, R9
 	ADDQ         $0x00000020, R10
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_165
+	JB           class_176
+
+swzd_174:
 	VBROADCASTSS wsum+216(FP), Y3
-	VMULPS       352(SP), Y3, Y3
-	VSUBPS       Y2, Y3, Y3
-	VBROADCASTSS epsC+212(FP), Y2
+	VBROADCASTSS epsC+212(FP), Y4
+	VMULPS       Y4, Y3, Y3
 	VMOVUPS      448(SP), Y4
-	VFMADD231PS  Y2, Y3, Y4
+	VFMADD231PS  352(SP), Y3, Y4
+	VSUBPS       Y2, Y4, Y4
 	VMOVUPS      Y4, 448(SP)
 
-noflag_164:
+noflag_172:
 	VMOVUPS 448(SP), Y2
 	VANDPS  Y1, Y2, Y2
 	VADDPS  (SP), Y2, Y2
@@ -2872,9 +2948,9 @@ noflag_164:
 	VADDPS  32(SP), Y2, Y2
 	VMOVUPS Y2, 32(SP)
 
-noflag_161:
+noflag_169:
 	TESTQ        $0x00000002, sflags+200(FP)
-	JZ           noflag_167
+	JZ           noflag_177
 	VMOVUPS      256(SP), Y2
 	VMULPS       softmaxconsts<>+128(SB), Y2, Y3
 	VROUNDPS     $0x00, Y3, Y3
@@ -2905,27 +2981,27 @@ noflag_161:
 	VMOVUPS      Y3, 480(SP)
 	MOVQ         gmode+160(FP), R9
 	CMPQ         R9, $0x01
-	JEQ          pow1_168
+	JEQ          pow1_178
 	CMPQ         R9, $0x02
-	JEQ          pow2_170
+	JEQ          pow2_180
 	CMPQ         R9, $0x03
-	JEQ          powg_169
+	JEQ          powg_179
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
-	JMP          powd_171
+	JMP          powd_181
 
-pow1_168:
+pow1_178:
 	VMOVAPS Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_171
+	JMP     powd_181
 
-pow2_170:
+pow2_180:
 	VMULPS  Y2, Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_171
+	JMP     powd_181
 
-powg_169:
+powg_179:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y2, Y4
 	VMULPS       softmaxconsts<>+1792(SB), Y2, Y3
 	VBLENDVPS    Y4, Y3, Y2, Y3
@@ -2999,17 +3075,17 @@ powg_169:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
-powd_171:
+powd_181:
 	VMULPS  384(SP), Y3, Y3
 	VMOVUPS Y3, 512(SP)
 	TESTQ   $0x00000100, sflags+200(FP)
-	JZ      noflag_172
+	JZ      noflag_182
 	VMOVUPS softmaxconsts<>+0(SB), Y2
 	MOVQ    DI, R9
 	VXORPS  Y3, Y3, Y3
 	XORQ    R10, R10
 
-class_173:
+class_183:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS 4(R9), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -3017,54 +3093,69 @@ class_173:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_173
+	JB           class_183
 	VMOVUPS      512(SP), Y3
 	VMULPS       Y2, Y3, Y3
 	VMOVUPS      Y3, 512(SP)
 
-noflag_172:
+noflag_182:
 	VMOVUPS 512(SP), Y2
 	VANDPS  Y1, Y2, Y2
 	VADDPS  64(SP), Y2, Y2
 	VMOVUPS Y2, 64(SP)
 
-noflag_167:
-noflag_160:
-	JMP pwdone_159
+noflag_177:
+noflag_168:
+	JMP pwdone_167
 
-prodmode_158:
+prodmode_166:
 	VBROADCASTSS eps1+208(FP), Y2
 	VXORPS       softmaxconsts<>+2176(SB), Y2, Y2
 	VMULPS       256(SP), Y2, Y2
 	VMOVUPS      Y2, 544(SP)
 	TESTQ        $0x00000400, sflags+200(FP)
-	JZ           noflag_174
+	JZ           noflag_184
 	VXORPS       Y2, Y2, Y2
+	TESTQ        $0x00000200, sflags+200(FP)
+	JNZ          swzw_185
 	MOVQ         AX, R9
 	MOVQ         DI, R10
+	VBROADCASTSS epsC+212(FP), Y3
 	XORQ         R11, R11
 
-class_175:
+class_187:
+	VMOVUPS     (R9), Y4
+	VSUBPS      224(SP), Y4, Y4
+	VFMADD231PS Y3, Y4, Y2
+	ADDQ        CX, R9
+	ADDQ        $0x00000020, R10
+	INCQ        R11
+	CMPQ        R11, C+72(FP)
+	JB          class_187
+	JMP         swzd_186
+
+swzw_185:
+	MOVQ AX, R9
+	MOVQ DI, R10
+	XORQ R11, R11
+
+class_188:
 	VMOVUPS      (R9), Y3
 	VSUBPS       224(SP), Y3, Y3
-	TESTQ        $0x00000200, sflags+200(FP)
-	JZ           noflag_176
-	VBROADCASTSS (R10), Y4
-	VMULPS       Y4, Y3, Y3
-
-noflag_176:
-	VADDPS       Y3, Y2, Y2
+	VBROADCASTSS 24(R10), Y4
+	VFMADD231PS  Y4, Y3, Y2
 	ADDQ         CX, R9
 	ADDQ         $0x00000020, R10
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_175
-	VBROADCASTSS epsC+212(FP), Y3
-	VMOVUPS      544(SP), Y4
-	VFNMADD231PS Y3, Y2, Y4
-	VMOVUPS      Y4, 544(SP)
+	JB           class_188
 
-noflag_174:
+swzd_186:
+	VMOVUPS 544(SP), Y3
+	VSUBPS  Y2, Y3, Y3
+	VMOVUPS Y3, 544(SP)
+
+noflag_184:
 	VMOVUPS     544(SP), Y2
 	VANDPS      Y1, Y2, Y2
 	VADDPS      (SP), Y2, Y2
@@ -3097,15 +3188,15 @@ noflag_174:
 	VMULPS      Y3, Y6, Y6
 	VMOVUPS     Y6, 160(SP)
 
-pwdone_159:
+pwdone_167:
 	VMOVUPS softmaxconsts<>+0(SB), Y2
 	TESTQ   $0x00000200, flags+88(FP)
-	JZ      noflag_177
+	JZ      noflag_189
 	MOVQ    DI, R9
 	VXORPS  Y3, Y3, Y3
 	XORQ    R10, R10
 
-class_178:
+class_190:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS (R9), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -3113,9 +3204,9 @@ class_178:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_178
+	JB           class_190
 
-noflag_177:
+noflag_189:
 	VBROADCASTSS k1+144(FP), Y3
 	VMULPS       Y2, Y3, Y3
 	VBROADCASTSS k2+148(FP), Y2
@@ -3126,13 +3217,13 @@ noflag_177:
 	MOVQ         C+72(FP), R9
 	SHLQ         $0x05, R9
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_179
+	JZ           noflag_191
 	MOVQ         SI, R10
 	MOVQ         DI, R11
 	VXORPS       Y3, Y3, Y3
 	XORQ         R12, R12
 
-class_180:
+class_192:
 	VMOVUPS      320(SP), Y4
 	VMULPS       (R10), Y4, Y4
 	VMOVUPS      Y4, (R10)
@@ -3151,53 +3242,53 @@ class_180:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R12
 	CMPQ         R12, C+72(FP)
-	JB           class_180
+	JB           class_192
 
-noflag_179:
+noflag_191:
 	VMOVUPS Y2, 640(SP)
 	TESTQ   $0x00000004, flags+88(FP)
-	JZ      outnr_182
+	JZ      outnr_194
 	MOVQ    SI, R10
 	MOVQ    DI, R11
 	MOVQ    R8, R12
 	VXORPS  Y2, Y2, Y2
 	XORQ    R13, R13
 
-class_183:
+class_195:
 	VPCMPEQD     Y2, Y0, Y3
 	VMOVUPS      (R10)(R9*1), Y4
 	VSUBPS       640(SP), Y4, Y4
 	VADDPS       608(SP), Y4, Y4
 	VMULPS       (R10), Y4, Y4
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_184
+	JZ           noflag_196
 	VBROADCASTSS 8(R11), Y5
 	VSUBPS       Y5, Y4, Y4
 
-noflag_184:
+noflag_196:
 	VMOVUPS 576(SP), Y5
 	VANDPS  Y3, Y5, Y3
 	VSUBPS  Y3, Y4, Y4
 	VANDPS  Y1, Y4, Y4
 	TESTQ   $0x00000800, flags+88(FP)
-	JNZ     nt_185
+	JNZ     nt_197
 	VMOVUPS Y4, (R12)
-	JMP     st_186
+	JMP     st_198
 
-nt_185:
+nt_197:
 	VMOVNTPS Y4, (R12)
 
-st_186:
+st_198:
 	ADDQ   $0x00000020, R10
 	ADDQ   $0x00000020, R11
 	ADDQ   CX, R12
 	VPADDD softmaxconsts<>+832(SB), Y2, Y2
 	INCQ   R13
 	CMPQ   R13, C+72(FP)
-	JB     class_183
-	JMP    outd_181
+	JB     class_195
+	JMP    outd_193
 
-outnr_182:
+outnr_194:
 	VMOVUPS 608(SP), Y2
 	VMULPS  320(SP), Y2, Y2
 	VMOVUPS Y2, 672(SP)
@@ -3207,60 +3298,60 @@ outnr_182:
 	VXORPS  Y2, Y2, Y2
 	XORQ    R12, R12
 
-class_187:
+class_199:
 	VPCMPEQD     Y2, Y0, Y3
 	VMOVUPS      672(SP), Y4
 	VMULPS       (R9), Y4, Y4
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_188
+	JZ           noflag_200
 	VBROADCASTSS 8(R10), Y5
 	VSUBPS       Y5, Y4, Y4
 
-noflag_188:
+noflag_200:
 	VMOVUPS 576(SP), Y5
 	VANDPS  Y3, Y5, Y3
 	VSUBPS  Y3, Y4, Y4
 	VANDPS  Y1, Y4, Y4
 	TESTQ   $0x00000800, flags+88(FP)
-	JNZ     nt_189
+	JNZ     nt_201
 	VMOVUPS Y4, (R11)
-	JMP     st_190
+	JMP     st_202
 
-nt_189:
+nt_201:
 	VMOVNTPS Y4, (R11)
 
-st_190:
+st_202:
 	ADDQ   $0x00000020, R9
 	ADDQ   $0x00000020, R10
 	ADDQ   CX, R11
 	VPADDD softmaxconsts<>+832(SB), Y2, Y2
 	INCQ   R12
 	CMPQ   R12, C+72(FP)
-	JB     class_187
+	JB     class_199
 
-outd_181:
+outd_193:
 	ADDQ $0x00000020, AX
 	ADDQ $0x00000008, BX
 	ADDQ $0x00000020, R8
 	SUBQ $0x00000008, DX
-	JMP  loop_152
+	JMP  loop_160
 
-tail_153:
+tail_161:
 	TESTQ   DX, DX
-	JZ      done_154
+	JZ      done_162
 	MOVQ    DX, R9
 	LEAQ    softmaxconsts<>+2240(SB), R10
 	NEGQ    R9
 	VMOVDQU 64(R10)(R9*4), Y0
 	XORQ    R9, R9
 
-lab8_191:
+lab8_203:
 	DECQ         DX
 	SHLQ         $0x08, R9
 	MOVBQZX      (BX)(DX*1), R10
 	ORQ          R10, R9
 	TESTQ        DX, DX
-	JNZ          lab8_191
+	JNZ          lab8_203
 	VMOVQ        R9, X1
 	VPMOVZXBD    X1, Y1
 	VBROADCASTSS ign+80(FP), Y2
@@ -3278,17 +3369,17 @@ lab8_191:
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
-	JZ           c1_192
+	JZ           c1_204
 
-max_193:
+max_205:
 	ADDQ       CX, DX
 	VMASKMOVPS (DX), Y2, Y4
 	PREFETCHT0 1024(DX)
 	VMAXPS     Y4, Y3, Y3
 	DECQ       BX
-	JNZ        max_193
+	JNZ        max_205
 
-c1_192:
+c1_204:
 	VMOVUPS Y3, 224(SP)
 	VXORPS  Y3, Y3, Y3
 	VXORPS  Y4, Y4, Y4
@@ -3297,7 +3388,7 @@ c1_192:
 	VXORPS  Y5, Y5, Y5
 	XORQ    R9, R9
 
-class_194:
+class_206:
 	VMASKMOVPS   (DX), Y2, Y6
 	VSUBPS       224(SP), Y6, Y6
 	VMULPS       softmaxconsts<>+128(SB), Y6, Y7
@@ -3331,7 +3422,7 @@ class_194:
 	VPADDD       softmaxconsts<>+832(SB), Y5, Y5
 	INCQ         R9
 	CMPQ         R9, C+72(FP)
-	JB           class_194
+	JB           class_206
 	VMOVUPS      Y4, 256(SP)
 	VMOVUPS      Y3, 288(SP)
 	VMOVUPS      softmaxconsts<>+0(SB), Y4
@@ -3344,9 +3435,9 @@ class_194:
 	MOVQ         sflags+200(FP), DX
 	ANDQ         $0x00000203, DX
 	CMPQ         DX, $0x00000001
-	JEQ          prodmode_195
+	JEQ          prodmode_207
 	TESTQ        $0x00000003, sflags+200(FP)
-	JZ           noflag_197
+	JZ           noflag_209
 	VMOVUPS      288(SP), Y3
 	VPSRLD       $0x17, Y3, Y4
 	VPSUBD       softmaxconsts<>+896(SB), Y4, Y4
@@ -3382,15 +3473,15 @@ class_194:
 	VMOVUPS      Y7, 352(SP)
 	VMOVUPS      Y3, 384(SP)
 	TESTQ        $0x00000001, sflags+200(FP)
-	JZ           noflag_198
+	JZ           noflag_210
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
 	TESTQ        $0x00000200, sflags+200(FP)
-	JZ           noflag_199
+	JZ           noflag_211
 	MOVQ         DI, DX
 	VXORPS       Y4, Y4, Y4
 	XORQ         BX, BX
 
-class_200:
+class_212:
 	VPCMPEQD     Y4, Y1, Y5
 	VBROADCASTSS (DX), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -3398,44 +3489,59 @@ class_200:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_200
+	JB           class_212
 
-noflag_199:
+noflag_211:
 	VMOVUPS      Y3, 416(SP)
 	VBROADCASTSS eps1+208(FP), Y3
 	VMULPS       416(SP), Y3, Y3
 	VMULPS       384(SP), Y3, Y3
 	VMOVUPS      Y3, 448(SP)
 	TESTQ        $0x00000400, sflags+200(FP)
-	JZ           noflag_201
+	JZ           noflag_213
 	VXORPS       Y3, Y3, Y3
+	TESTQ        $0x00000200, sflags+200(FP)
+	JNZ          swzw_214
 	MOVQ         DI, DX
+	VBROADCASTSS epsC+212(FP), Y4
 	XORQ         BX, BX
 
-class_202:
+class_216:
+	VMASKMOVPS  (AX), Y2, Y5
+	VSUBPS      224(SP), Y5, Y5
+	VFMADD231PS Y4, Y5, Y3
+	ADDQ        CX, AX
+	ADDQ        $0x00000020, DX
+	INCQ        BX
+	CMPQ        BX, C+72(FP)
+	JB          class_216
+	JMP         swzd_215
+
+swzw_214:
+	MOVQ DI, DX
+	XORQ BX, BX
+
+class_217:
 	VMASKMOVPS   (AX), Y2, Y4
 	VSUBPS       224(SP), Y4, Y4
-	TESTQ        $0x00000200, sflags+200(FP)
-	JZ           noflag_203
-	VBROADCASTSS (DX), Y5
-	VMULPS       Y5, Y4, Y4
-
-noflag_203:
-	VADDPS       Y4, Y3, Y3
+	VBROADCASTSS 24(DX), Y5
+	VFMADD231PS  Y5, Y4, Y3
 	ADDQ         CX, AX
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_202
+	JB           class_217
+
+swzd_215:
 	VBROADCASTSS wsum+216(FP), Y4
-	VMULPS       352(SP), Y4, Y4
-	VSUBPS       Y3, Y4, Y4
-	VBROADCASTSS epsC+212(FP), Y3
+	VBROADCASTSS epsC+212(FP), Y5
+	VMULPS       Y5, Y4, Y4
 	VMOVUPS      448(SP), Y5
-	VFMADD231PS  Y3, Y4, Y5
+	VFMADD231PS  352(SP), Y4, Y5
+	VSUBPS       Y3, Y5, Y5
 	VMOVUPS      Y5, 448(SP)
 
-noflag_201:
+noflag_213:
 	VMOVUPS 448(SP), Y3
 	VANDPS  Y2, Y3, Y3
 	VADDPS  (SP), Y3, Y3
@@ -3445,9 +3551,9 @@ noflag_201:
 	VADDPS  32(SP), Y3, Y3
 	VMOVUPS Y3, 32(SP)
 
-noflag_198:
+noflag_210:
 	TESTQ        $0x00000002, sflags+200(FP)
-	JZ           noflag_204
+	JZ           noflag_218
 	VMOVUPS      256(SP), Y3
 	VMULPS       softmaxconsts<>+128(SB), Y3, Y4
 	VROUNDPS     $0x00, Y4, Y4
@@ -3478,27 +3584,27 @@ noflag_198:
 	VMOVUPS      Y4, 480(SP)
 	MOVQ         gmode+160(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_205
+	JEQ          pow1_219
 	CMPQ         AX, $0x02
-	JEQ          pow2_207
+	JEQ          pow2_221
 	CMPQ         AX, $0x03
-	JEQ          powg_206
+	JEQ          powg_220
 	VMOVUPS      softmaxconsts<>+0(SB), Y4
-	JMP          powd_208
+	JMP          powd_222
 
-pow1_205:
+pow1_219:
 	VMOVAPS Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_208
+	JMP     powd_222
 
-pow2_207:
+pow2_221:
 	VMULPS  Y3, Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_208
+	JMP     powd_222
 
-powg_206:
+powg_220:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y3, Y5
 	VMULPS       softmaxconsts<>+1792(SB), Y3, Y4
 	VBLENDVPS    Y5, Y4, Y3, Y4
@@ -3572,17 +3678,17 @@ powg_206:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS      Y4, Y3, Y4
 
-powd_208:
+powd_222:
 	VMULPS  384(SP), Y4, Y4
 	VMOVUPS Y4, 512(SP)
 	TESTQ   $0x00000100, sflags+200(FP)
-	JZ      noflag_209
+	JZ      noflag_223
 	VMOVUPS softmaxconsts<>+0(SB), Y3
 	MOVQ    DI, AX
 	VXORPS  Y4, Y4, Y4
 	XORQ    DX, DX
 
-class_210:
+class_224:
 	VPCMPEQD     Y4, Y1, Y5
 	VBROADCASTSS 4(AX), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -3590,53 +3696,67 @@ class_210:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_210
+	JB           class_224
 	VMOVUPS      512(SP), Y4
 	VMULPS       Y3, Y4, Y4
 	VMOVUPS      Y4, 512(SP)
 
-noflag_209:
+noflag_223:
 	VMOVUPS 512(SP), Y3
 	VANDPS  Y2, Y3, Y3
 	VADDPS  64(SP), Y3, Y3
 	VMOVUPS Y3, 64(SP)
 
-noflag_204:
-noflag_197:
-	JMP pwdone_196
+noflag_218:
+noflag_209:
+	JMP pwdone_208
 
-prodmode_195:
+prodmode_207:
 	VBROADCASTSS eps1+208(FP), Y3
 	VXORPS       softmaxconsts<>+2176(SB), Y3, Y3
 	VMULPS       256(SP), Y3, Y3
 	VMOVUPS      Y3, 544(SP)
 	TESTQ        $0x00000400, sflags+200(FP)
-	JZ           noflag_211
+	JZ           noflag_225
 	VXORPS       Y3, Y3, Y3
+	TESTQ        $0x00000200, sflags+200(FP)
+	JNZ          swzw_226
 	MOVQ         DI, DX
+	VBROADCASTSS epsC+212(FP), Y4
 	XORQ         BX, BX
 
-class_212:
+class_228:
+	VMASKMOVPS  (AX), Y2, Y5
+	VSUBPS      224(SP), Y5, Y5
+	VFMADD231PS Y4, Y5, Y3
+	ADDQ        CX, AX
+	ADDQ        $0x00000020, DX
+	INCQ        BX
+	CMPQ        BX, C+72(FP)
+	JB          class_228
+	JMP         swzd_227
+
+swzw_226:
+	MOVQ DI, DX
+	XORQ BX, BX
+
+class_229:
 	VMASKMOVPS   (AX), Y2, Y4
 	VSUBPS       224(SP), Y4, Y4
-	TESTQ        $0x00000200, sflags+200(FP)
-	JZ           noflag_213
-	VBROADCASTSS (DX), Y5
-	VMULPS       Y5, Y4, Y4
-
-noflag_213:
-	VADDPS       Y4, Y3, Y3
+	VBROADCASTSS 24(DX), Y5
+	VFMADD231PS  Y5, Y4, Y3
 	ADDQ         CX, AX
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_212
-	VBROADCASTSS epsC+212(FP), Y4
-	VMOVUPS      544(SP), Y5
-	VFNMADD231PS Y4, Y3, Y5
-	VMOVUPS      Y5, 544(SP)
+	JB           class_229
 
-noflag_211:
+swzd_227:
+	VMOVUPS 544(SP), Y4
+	VSUBPS  Y3, Y4, Y4
+	VMOVUPS Y4, 544(SP)
+
+noflag_225:
 	VMOVUPS     544(SP), Y3
 	VANDPS      Y2, Y3, Y3
 	VADDPS      (SP), Y3, Y3
@@ -3669,15 +3789,15 @@ noflag_211:
 	VMULPS      Y4, Y7, Y7
 	VMOVUPS     Y7, 160(SP)
 
-pwdone_196:
+pwdone_208:
 	VMOVUPS softmaxconsts<>+0(SB), Y3
 	TESTQ   $0x00000200, flags+88(FP)
-	JZ      noflag_214
+	JZ      noflag_230
 	MOVQ    DI, AX
 	VXORPS  Y4, Y4, Y4
 	XORQ    DX, DX
 
-class_215:
+class_231:
 	VPCMPEQD     Y4, Y1, Y5
 	VBROADCASTSS (AX), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -3685,9 +3805,9 @@ class_215:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_215
+	JB           class_231
 
-noflag_214:
+noflag_230:
 	VBROADCASTSS k1+144(FP), Y4
 	VMULPS       Y3, Y4, Y4
 	VBROADCASTSS k2+148(FP), Y3
@@ -3698,13 +3818,13 @@ noflag_214:
 	MOVQ         C+72(FP), AX
 	SHLQ         $0x05, AX
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_216
+	JZ           noflag_232
 	MOVQ         SI, DX
 	MOVQ         DI, BX
 	VXORPS       Y4, Y4, Y4
 	XORQ         R9, R9
 
-class_217:
+class_233:
 	VMOVUPS      320(SP), Y5
 	VMULPS       (DX), Y5, Y5
 	VMOVUPS      Y5, (DX)
@@ -3723,30 +3843,30 @@ class_217:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         R9
 	CMPQ         R9, C+72(FP)
-	JB           class_217
+	JB           class_233
 
-noflag_216:
+noflag_232:
 	VMOVUPS Y3, 640(SP)
 	TESTQ   $0x00000004, flags+88(FP)
-	JZ      outnr_219
+	JZ      outnr_235
 	MOVQ    SI, DX
 	MOVQ    DI, BX
 	MOVQ    R8, SI
 	VXORPS  Y3, Y3, Y3
 	XORQ    DI, DI
 
-class_220:
+class_236:
 	VPCMPEQD     Y3, Y1, Y4
 	VMOVUPS      (DX)(AX*1), Y5
 	VSUBPS       640(SP), Y5, Y5
 	VADDPS       608(SP), Y5, Y5
 	VMULPS       (DX), Y5, Y5
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_221
+	JZ           noflag_237
 	VBROADCASTSS 8(BX), Y6
 	VSUBPS       Y6, Y5, Y5
 
-noflag_221:
+noflag_237:
 	VMOVUPS    576(SP), Y6
 	VANDPS     Y4, Y6, Y4
 	VSUBPS     Y4, Y5, Y5
@@ -3758,10 +3878,10 @@ noflag_221:
 	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
 	INCQ       DI
 	CMPQ       DI, C+72(FP)
-	JB         class_220
-	JMP        outd_218
+	JB         class_236
+	JMP        outd_234
 
-outnr_219:
+outnr_235:
 	VMOVUPS 608(SP), Y3
 	VMULPS  320(SP), Y3, Y3
 	VMOVUPS Y3, 672(SP)
@@ -3771,16 +3891,16 @@ outnr_219:
 	VXORPS  Y3, Y3, Y3
 	XORQ    SI, SI
 
-class_222:
+class_238:
 	VPCMPEQD     Y3, Y1, Y4
 	VMOVUPS      672(SP), Y5
 	VMULPS       (AX), Y5, Y5
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_223
+	JZ           noflag_239
 	VBROADCASTSS 8(DX), Y6
 	VSUBPS       Y6, Y5, Y5
 
-noflag_223:
+noflag_239:
 	VMOVUPS    576(SP), Y6
 	VANDPS     Y4, Y6, Y4
 	VSUBPS     Y4, Y5, Y5
@@ -3792,19 +3912,19 @@ noflag_223:
 	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
 	INCQ       SI
 	CMPQ       SI, C+72(FP)
-	JB         class_222
+	JB         class_238
 
-outd_218:
-done_154:
+outd_234:
+done_162:
 	TESTQ $0x00000800, flags+88(FP)
-	JZ    noflag_224
+	JZ    noflag_240
 	SFENCE
 
-noflag_224:
+noflag_240:
 	MOVQ         sflags+200(FP), AX
 	ANDQ         $0x00000203, AX
 	CMPQ         AX, $0x00000001
-	JNE          noprod_225
+	JNE          noprod_241
 	VMOVUPS      128(SP), Y0
 	VMOVUPS      160(SP), Y1
 	VMOVUPS      192(SP), Y2
@@ -3845,7 +3965,7 @@ noflag_224:
 	VADDPS       (SP), Y6, Y6
 	VMOVUPS      Y6, (SP)
 
-noprod_225:
+noprod_241:
 	MOVQ         out_base+224(FP), AX
 	VMOVUPS      (SP), Y0
 	VMOVAPS      Y0, Y1
@@ -3912,9 +4032,9 @@ TEXT ·softmaxFusedFocalU8AVX2(SB), NOSPLIT, $768-248
 	VXORPS  Y0, Y0, Y0
 	VMOVUPS Y0, 96(SP)
 
-loop_226:
+loop_242:
 	CMPQ         DX, $0x00000008
-	JB           tail_227
+	JB           tail_243
 	VPMOVZXBD    (BX), Y0
 	VBROADCASTSS ign+80(FP), Y1
 	VMOVQ        C+72(FP), X2
@@ -3931,17 +4051,17 @@ loop_226:
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
 	DECQ         R10
-	JZ           c1_229
+	JZ           c1_245
 
-max_230:
+max_246:
 	ADDQ       CX, R9
 	VMOVUPS    (R9), Y3
 	PREFETCHT0 1024(R9)
 	VMAXPS     Y3, Y2, Y2
 	DECQ       R10
-	JNZ        max_230
+	JNZ        max_246
 
-c1_229:
+c1_245:
 	VMOVUPS Y2, 128(SP)
 	VXORPS  Y2, Y2, Y2
 	VXORPS  Y3, Y3, Y3
@@ -3950,7 +4070,7 @@ c1_229:
 	VXORPS  Y4, Y4, Y4
 	XORQ    R11, R11
 
-class_231:
+class_247:
 	VMOVUPS      (R9), Y5
 	VSUBPS       128(SP), Y5, Y5
 	VMULPS       softmaxconsts<>+128(SB), Y5, Y6
@@ -3984,7 +4104,7 @@ class_231:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_231
+	JB           class_247
 	VMOVUPS      Y3, 160(SP)
 	VMOVUPS      Y2, 192(SP)
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
@@ -3995,7 +4115,7 @@ class_231:
 	VADDPS       96(SP), Y2, Y2
 	VMOVUPS      Y2, 96(SP)
 	TESTQ        $0x00000003, sflags+200(FP)
-	JZ           noflag_234
+	JZ           noflag_250
 	VMOVUPS      192(SP), Y2
 	VPSRLD       $0x17, Y2, Y3
 	VPSUBD       softmaxconsts<>+896(SB), Y3, Y3
@@ -4031,15 +4151,15 @@ class_231:
 	VMOVUPS      Y6, 256(SP)
 	VMOVUPS      Y2, 288(SP)
 	TESTQ        $0x00000001, sflags+200(FP)
-	JZ           noflag_235
+	JZ           noflag_251
 	VMOVUPS      softmaxconsts<>+0(SB), Y2
 	TESTQ        $0x00000200, sflags+200(FP)
-	JZ           noflag_236
+	JZ           noflag_252
 	MOVQ         DI, R9
 	VXORPS       Y3, Y3, Y3
 	XORQ         R10, R10
 
-class_237:
+class_253:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS (R9), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -4047,45 +4167,61 @@ class_237:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_237
+	JB           class_253
 
-noflag_236:
+noflag_252:
 	VMOVUPS      Y2, 320(SP)
 	VBROADCASTSS eps1+208(FP), Y2
 	VMULPS       320(SP), Y2, Y2
 	VMULPS       288(SP), Y2, Y2
 	VMOVUPS      Y2, 352(SP)
 	TESTQ        $0x00000400, sflags+200(FP)
-	JZ           noflag_238
+	JZ           noflag_254
 	VXORPS       Y2, Y2, Y2
+	TESTQ        $0x00000200, sflags+200(FP)
+	JNZ          swzw_255
 	MOVQ         AX, R9
 	MOVQ         DI, R10
+	VBROADCASTSS epsC+212(FP), Y3
 	XORQ         R11, R11
 
-class_239:
+class_257:
+	VMOVUPS     (R9), Y4
+	VSUBPS      128(SP), Y4, Y4
+	VFMADD231PS Y3, Y4, Y2
+	ADDQ        CX, R9
+	ADDQ        $0x00000020, R10
+	INCQ        R11
+	CMPQ        R11, C+72(FP)
+	JB          class_257
+	JMP         swzd_256
+
+swzw_255:
+	MOVQ AX, R9
+	MOVQ DI, R10
+	XORQ R11, R11
+
+class_258:
 	VMOVUPS      (R9), Y3
 	VSUBPS       128(SP), Y3, Y3
-	TESTQ        $0x00000200, sflags+200(FP)
-	JZ           noflag_240
-	VBROADCASTSS (R10), Y4
-	VMULPS       Y4, Y3, Y3
-
-noflag_240:
-	VADDPS       Y3, Y2, Y2
+	VBROADCASTSS 24(R10), Y4
+	VFMADD231PS  Y4, Y3, Y2
 	ADDQ         CX, R9
 	ADDQ         $0x00000020, R10
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_239
+	JB           class_258
+
+swzd_256:
 	VBROADCASTSS wsum+216(FP), Y3
-	VMULPS       256(SP), Y3, Y3
-	VSUBPS       Y2, Y3, Y3
-	VBROADCASTSS epsC+212(FP), Y2
+	VBROADCASTSS epsC+212(FP), Y4
+	VMULPS       Y4, Y3, Y3
 	VMOVUPS      352(SP), Y4
-	VFMADD231PS  Y2, Y3, Y4
+	VFMADD231PS  256(SP), Y3, Y4
+	VSUBPS       Y2, Y4, Y4
 	VMOVUPS      Y4, 352(SP)
 
-noflag_238:
+noflag_254:
 	VMOVUPS 352(SP), Y2
 	VANDPS  Y1, Y2, Y2
 	VADDPS  (SP), Y2, Y2
@@ -4095,9 +4231,9 @@ noflag_238:
 	VADDPS  32(SP), Y2, Y2
 	VMOVUPS Y2, 32(SP)
 
-noflag_235:
+noflag_251:
 	TESTQ        $0x00000002, sflags+200(FP)
-	JZ           noflag_241
+	JZ           noflag_259
 	VMOVUPS      160(SP), Y2
 	VMULPS       softmaxconsts<>+128(SB), Y2, Y3
 	VROUNDPS     $0x00, Y3, Y3
@@ -4128,27 +4264,27 @@ noflag_235:
 	VMOVUPS      Y3, 384(SP)
 	MOVQ         gmode+160(FP), R9
 	CMPQ         R9, $0x01
-	JEQ          pow1_242
+	JEQ          pow1_260
 	CMPQ         R9, $0x02
-	JEQ          pow2_244
+	JEQ          pow2_262
 	CMPQ         R9, $0x03
-	JEQ          powg_243
+	JEQ          powg_261
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
-	JMP          powd_245
+	JMP          powd_263
 
-pow1_242:
+pow1_260:
 	VMOVAPS Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_245
+	JMP     powd_263
 
-pow2_244:
+pow2_262:
 	VMULPS  Y2, Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_245
+	JMP     powd_263
 
-powg_243:
+powg_261:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y2, Y4
 	VMULPS       softmaxconsts<>+1792(SB), Y2, Y3
 	VBLENDVPS    Y4, Y3, Y2, Y3
@@ -4222,17 +4358,17 @@ powg_243:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
-powd_245:
+powd_263:
 	VMULPS  288(SP), Y3, Y3
 	VMOVUPS Y3, 416(SP)
 	TESTQ   $0x00000100, sflags+200(FP)
-	JZ      noflag_246
+	JZ      noflag_264
 	VMOVUPS softmaxconsts<>+0(SB), Y2
 	MOVQ    DI, R9
 	VXORPS  Y3, Y3, Y3
 	XORQ    R10, R10
 
-class_247:
+class_265:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS 4(R9), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -4240,27 +4376,27 @@ class_247:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_247
+	JB           class_265
 	VMOVUPS      416(SP), Y3
 	VMULPS       Y2, Y3, Y3
 	VMOVUPS      Y3, 416(SP)
 
-noflag_246:
+noflag_264:
 	VMOVUPS 416(SP), Y2
 	VANDPS  Y1, Y2, Y2
 	VADDPS  64(SP), Y2, Y2
 	VMOVUPS Y2, 64(SP)
 
-noflag_241:
-noflag_234:
+noflag_259:
+noflag_250:
 	VMOVUPS softmaxconsts<>+0(SB), Y2
 	TESTQ   $0x00000200, flags+88(FP)
-	JZ      noflag_248
+	JZ      noflag_266
 	MOVQ    DI, R9
 	VXORPS  Y3, Y3, Y3
 	XORQ    R10, R10
 
-class_249:
+class_267:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS (R9), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -4268,9 +4404,9 @@ class_249:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_249
+	JB           class_267
 
-noflag_248:
+noflag_266:
 	VBROADCASTSS k1+144(FP), Y3
 	VMULPS       Y2, Y3, Y3
 	VBROADCASTSS k2+148(FP), Y2
@@ -4309,27 +4445,27 @@ noflag_248:
 	VMOVUPS      Y3, 576(SP)
 	MOVQ         gmode+160(FP), R9
 	CMPQ         R9, $0x01
-	JEQ          pow1_250
+	JEQ          pow1_268
 	CMPQ         R9, $0x02
-	JEQ          pow2_252
+	JEQ          pow2_270
 	CMPQ         R9, $0x03
-	JEQ          powg_251
+	JEQ          powg_269
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
-	JMP          powd_253
+	JMP          powd_271
 
-pow1_250:
+pow1_268:
 	VMOVAPS Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_253
+	JMP     powd_271
 
-pow2_252:
+pow2_270:
 	VMULPS  Y2, Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_253
+	JMP     powd_271
 
-powg_251:
+powg_269:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y2, Y4
 	VMULPS       softmaxconsts<>+1792(SB), Y2, Y3
 	VBLENDVPS    Y4, Y3, Y2, Y3
@@ -4403,11 +4539,11 @@ powg_251:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
-powd_253:
+powd_271:
 	VXORPS       softmaxconsts<>+2176(SB), Y3, Y3
 	VMOVUPS      Y3, 608(SP)
 	CMPQ         R9, $0x00
-	JEQ          gamma0_254
+	JEQ          gamma0_272
 	VMOVUPS      192(SP), Y2
 	VPSRLD       $0x17, Y2, Y3
 	VPSUBD       softmaxconsts<>+896(SB), Y3, Y3
@@ -4448,27 +4584,27 @@ powd_253:
 	MOVQ         g1mode+168(FP), R9
 	VMOVUPS      544(SP), Y2
 	CMPQ         R9, $0x01
-	JEQ          pow1_255
+	JEQ          pow1_273
 	CMPQ         R9, $0x02
-	JEQ          pow2_257
+	JEQ          pow2_275
 	CMPQ         R9, $0x03
-	JEQ          powg_256
+	JEQ          powg_274
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
-	JMP          powd_258
+	JMP          powd_276
 
-pow1_255:
+pow1_273:
 	VMOVAPS Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_258
+	JMP     powd_276
 
-pow2_257:
+pow2_275:
 	VMULPS  Y2, Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_258
+	JMP     powd_276
 
-powg_256:
+powg_274:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y2, Y4
 	VMULPS       softmaxconsts<>+1792(SB), Y2, Y3
 	VBLENDVPS    Y4, Y3, Y2, Y3
@@ -4542,7 +4678,7 @@ powg_256:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
-powd_258:
+powd_276:
 	VMULPS  576(SP), Y3, Y3
 	VMULPS  512(SP), Y3, Y3
 	VMULPS  640(SP), Y3, Y3
@@ -4553,16 +4689,16 @@ powd_258:
 	VADDPS  Y2, Y4, Y4
 	VMOVUPS Y4, 608(SP)
 
-gamma0_254:
+gamma0_272:
 	VMOVUPS 608(SP), Y2
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_259
+	JZ      noflag_277
 	VMOVUPS softmaxconsts<>+0(SB), Y3
 	MOVQ    DI, R9
 	VXORPS  Y4, Y4, Y4
 	XORQ    R10, R10
 
-class_260:
+class_278:
 	VPCMPEQD     Y4, Y0, Y5
 	VBROADCASTSS 4(R9), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -4570,10 +4706,10 @@ class_260:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_260
+	JB           class_278
 	VMULPS       Y3, Y2, Y2
 
-noflag_259:
+noflag_277:
 	VBROADCASTSS fs+152(FP), Y3
 	VMULPS       Y3, Y2, Y2
 	VMOVUPS      480(SP), Y3
@@ -4586,13 +4722,13 @@ noflag_259:
 	MOVQ         C+72(FP), R9
 	SHLQ         $0x05, R9
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_261
+	JZ           noflag_279
 	MOVQ         SI, R10
 	MOVQ         DI, R11
 	VXORPS       Y3, Y3, Y3
 	XORQ         R12, R12
 
-class_262:
+class_280:
 	VMOVUPS      224(SP), Y4
 	VMULPS       (R10), Y4, Y4
 	VMOVUPS      Y4, (R10)
@@ -4611,53 +4747,53 @@ class_262:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R12
 	CMPQ         R12, C+72(FP)
-	JB           class_262
+	JB           class_280
 
-noflag_261:
+noflag_279:
 	VMOVUPS Y2, 704(SP)
 	TESTQ   $0x00000004, flags+88(FP)
-	JZ      outnr_264
+	JZ      outnr_282
 	MOVQ    SI, R10
 	MOVQ    DI, R11
 	MOVQ    R8, R12
 	VXORPS  Y2, Y2, Y2
 	XORQ    R13, R13
 
-class_265:
+class_283:
 	VPCMPEQD     Y2, Y0, Y3
 	VMOVUPS      (R10)(R9*1), Y4
 	VSUBPS       704(SP), Y4, Y4
 	VADDPS       480(SP), Y4, Y4
 	VMULPS       (R10), Y4, Y4
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_266
+	JZ           noflag_284
 	VBROADCASTSS 8(R11), Y5
 	VSUBPS       Y5, Y4, Y4
 
-noflag_266:
+noflag_284:
 	VMOVUPS 448(SP), Y5
 	VANDPS  Y3, Y5, Y3
 	VSUBPS  Y3, Y4, Y4
 	VANDPS  Y1, Y4, Y4
 	TESTQ   $0x00000800, flags+88(FP)
-	JNZ     nt_267
+	JNZ     nt_285
 	VMOVUPS Y4, (R12)
-	JMP     st_268
+	JMP     st_286
 
-nt_267:
+nt_285:
 	VMOVNTPS Y4, (R12)
 
-st_268:
+st_286:
 	ADDQ   $0x00000020, R10
 	ADDQ   $0x00000020, R11
 	ADDQ   CX, R12
 	VPADDD softmaxconsts<>+832(SB), Y2, Y2
 	INCQ   R13
 	CMPQ   R13, C+72(FP)
-	JB     class_265
-	JMP    outd_263
+	JB     class_283
+	JMP    outd_281
 
-outnr_264:
+outnr_282:
 	VMOVUPS 480(SP), Y2
 	VMULPS  224(SP), Y2, Y2
 	VMOVUPS Y2, 736(SP)
@@ -4667,60 +4803,60 @@ outnr_264:
 	VXORPS  Y2, Y2, Y2
 	XORQ    R12, R12
 
-class_269:
+class_287:
 	VPCMPEQD     Y2, Y0, Y3
 	VMOVUPS      736(SP), Y4
 	VMULPS       (R9), Y4, Y4
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_270
+	JZ           noflag_288
 	VBROADCASTSS 8(R10), Y5
 	VSUBPS       Y5, Y4, Y4
 
-noflag_270:
+noflag_288:
 	VMOVUPS 448(SP), Y5
 	VANDPS  Y3, Y5, Y3
 	VSUBPS  Y3, Y4, Y4
 	VANDPS  Y1, Y4, Y4
 	TESTQ   $0x00000800, flags+88(FP)
-	JNZ     nt_271
+	JNZ     nt_289
 	VMOVUPS Y4, (R11)
-	JMP     st_272
+	JMP     st_290
 
-nt_271:
+nt_289:
 	VMOVNTPS Y4, (R11)
 
-st_272:
+st_290:
 	ADDQ   $0x00000020, R9
 	ADDQ   $0x00000020, R10
 	ADDQ   CX, R11
 	VPADDD softmaxconsts<>+832(SB), Y2, Y2
 	INCQ   R12
 	CMPQ   R12, C+72(FP)
-	JB     class_269
+	JB     class_287
 
-outd_263:
+outd_281:
 	ADDQ $0x00000020, AX
 	ADDQ $0x00000008, BX
 	ADDQ $0x00000020, R8
 	SUBQ $0x00000008, DX
-	JMP  loop_226
+	JMP  loop_242
 
-tail_227:
+tail_243:
 	TESTQ   DX, DX
-	JZ      done_228
+	JZ      done_244
 	MOVQ    DX, R9
 	LEAQ    softmaxconsts<>+2240(SB), R10
 	NEGQ    R9
 	VMOVDQU 64(R10)(R9*4), Y0
 	XORQ    R9, R9
 
-lab8_273:
+lab8_291:
 	DECQ         DX
 	SHLQ         $0x08, R9
 	MOVBQZX      (BX)(DX*1), R10
 	ORQ          R10, R9
 	TESTQ        DX, DX
-	JNZ          lab8_273
+	JNZ          lab8_291
 	VMOVQ        R9, X1
 	VPMOVZXBD    X1, Y1
 	VBROADCASTSS ign+80(FP), Y2
@@ -4738,17 +4874,17 @@ lab8_273:
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
-	JZ           c1_274
+	JZ           c1_292
 
-max_275:
+max_293:
 	ADDQ       CX, DX
 	VMASKMOVPS (DX), Y2, Y4
 	PREFETCHT0 1024(DX)
 	VMAXPS     Y4, Y3, Y3
 	DECQ       BX
-	JNZ        max_275
+	JNZ        max_293
 
-c1_274:
+c1_292:
 	VMOVUPS Y3, 128(SP)
 	VXORPS  Y3, Y3, Y3
 	VXORPS  Y4, Y4, Y4
@@ -4757,7 +4893,7 @@ c1_274:
 	VXORPS  Y5, Y5, Y5
 	XORQ    R9, R9
 
-class_276:
+class_294:
 	VMASKMOVPS   (DX), Y2, Y6
 	VSUBPS       128(SP), Y6, Y6
 	VMULPS       softmaxconsts<>+128(SB), Y6, Y7
@@ -4791,7 +4927,7 @@ class_276:
 	VPADDD       softmaxconsts<>+832(SB), Y5, Y5
 	INCQ         R9
 	CMPQ         R9, C+72(FP)
-	JB           class_276
+	JB           class_294
 	VMOVUPS      Y4, 160(SP)
 	VMOVUPS      Y3, 192(SP)
 	VMOVUPS      softmaxconsts<>+0(SB), Y4
@@ -4802,7 +4938,7 @@ class_276:
 	VADDPS       96(SP), Y3, Y3
 	VMOVUPS      Y3, 96(SP)
 	TESTQ        $0x00000003, sflags+200(FP)
-	JZ           noflag_279
+	JZ           noflag_297
 	VMOVUPS      192(SP), Y3
 	VPSRLD       $0x17, Y3, Y4
 	VPSUBD       softmaxconsts<>+896(SB), Y4, Y4
@@ -4838,15 +4974,15 @@ class_276:
 	VMOVUPS      Y7, 256(SP)
 	VMOVUPS      Y3, 288(SP)
 	TESTQ        $0x00000001, sflags+200(FP)
-	JZ           noflag_280
+	JZ           noflag_298
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
 	TESTQ        $0x00000200, sflags+200(FP)
-	JZ           noflag_281
+	JZ           noflag_299
 	MOVQ         DI, DX
 	VXORPS       Y4, Y4, Y4
 	XORQ         BX, BX
 
-class_282:
+class_300:
 	VPCMPEQD     Y4, Y1, Y5
 	VBROADCASTSS (DX), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -4854,44 +4990,59 @@ class_282:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_282
+	JB           class_300
 
-noflag_281:
+noflag_299:
 	VMOVUPS      Y3, 320(SP)
 	VBROADCASTSS eps1+208(FP), Y3
 	VMULPS       320(SP), Y3, Y3
 	VMULPS       288(SP), Y3, Y3
 	VMOVUPS      Y3, 352(SP)
 	TESTQ        $0x00000400, sflags+200(FP)
-	JZ           noflag_283
+	JZ           noflag_301
 	VXORPS       Y3, Y3, Y3
+	TESTQ        $0x00000200, sflags+200(FP)
+	JNZ          swzw_302
 	MOVQ         DI, DX
+	VBROADCASTSS epsC+212(FP), Y4
 	XORQ         BX, BX
 
-class_284:
+class_304:
+	VMASKMOVPS  (AX), Y2, Y5
+	VSUBPS      128(SP), Y5, Y5
+	VFMADD231PS Y4, Y5, Y3
+	ADDQ        CX, AX
+	ADDQ        $0x00000020, DX
+	INCQ        BX
+	CMPQ        BX, C+72(FP)
+	JB          class_304
+	JMP         swzd_303
+
+swzw_302:
+	MOVQ DI, DX
+	XORQ BX, BX
+
+class_305:
 	VMASKMOVPS   (AX), Y2, Y4
 	VSUBPS       128(SP), Y4, Y4
-	TESTQ        $0x00000200, sflags+200(FP)
-	JZ           noflag_285
-	VBROADCASTSS (DX), Y5
-	VMULPS       Y5, Y4, Y4
-
-noflag_285:
-	VADDPS       Y4, Y3, Y3
+	VBROADCASTSS 24(DX), Y5
+	VFMADD231PS  Y5, Y4, Y3
 	ADDQ         CX, AX
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_284
+	JB           class_305
+
+swzd_303:
 	VBROADCASTSS wsum+216(FP), Y4
-	VMULPS       256(SP), Y4, Y4
-	VSUBPS       Y3, Y4, Y4
-	VBROADCASTSS epsC+212(FP), Y3
+	VBROADCASTSS epsC+212(FP), Y5
+	VMULPS       Y5, Y4, Y4
 	VMOVUPS      352(SP), Y5
-	VFMADD231PS  Y3, Y4, Y5
+	VFMADD231PS  256(SP), Y4, Y5
+	VSUBPS       Y3, Y5, Y5
 	VMOVUPS      Y5, 352(SP)
 
-noflag_283:
+noflag_301:
 	VMOVUPS 352(SP), Y3
 	VANDPS  Y2, Y3, Y3
 	VADDPS  (SP), Y3, Y3
@@ -4901,9 +5052,9 @@ noflag_283:
 	VADDPS  32(SP), Y3, Y3
 	VMOVUPS Y3, 32(SP)
 
-noflag_280:
+noflag_298:
 	TESTQ        $0x00000002, sflags+200(FP)
-	JZ           noflag_286
+	JZ           noflag_306
 	VMOVUPS      160(SP), Y3
 	VMULPS       softmaxconsts<>+128(SB), Y3, Y4
 	VROUNDPS     $0x00, Y4, Y4
@@ -4934,27 +5085,27 @@ noflag_280:
 	VMOVUPS      Y4, 384(SP)
 	MOVQ         gmode+160(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_287
+	JEQ          pow1_307
 	CMPQ         AX, $0x02
-	JEQ          pow2_289
+	JEQ          pow2_309
 	CMPQ         AX, $0x03
-	JEQ          powg_288
+	JEQ          powg_308
 	VMOVUPS      softmaxconsts<>+0(SB), Y4
-	JMP          powd_290
+	JMP          powd_310
 
-pow1_287:
+pow1_307:
 	VMOVAPS Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_290
+	JMP     powd_310
 
-pow2_289:
+pow2_309:
 	VMULPS  Y3, Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_290
+	JMP     powd_310
 
-powg_288:
+powg_308:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y3, Y5
 	VMULPS       softmaxconsts<>+1792(SB), Y3, Y4
 	VBLENDVPS    Y5, Y4, Y3, Y4
@@ -5028,17 +5179,17 @@ powg_288:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS      Y4, Y3, Y4
 
-powd_290:
+powd_310:
 	VMULPS  288(SP), Y4, Y4
 	VMOVUPS Y4, 416(SP)
 	TESTQ   $0x00000100, sflags+200(FP)
-	JZ      noflag_291
+	JZ      noflag_311
 	VMOVUPS softmaxconsts<>+0(SB), Y3
 	MOVQ    DI, AX
 	VXORPS  Y4, Y4, Y4
 	XORQ    DX, DX
 
-class_292:
+class_312:
 	VPCMPEQD     Y4, Y1, Y5
 	VBROADCASTSS 4(AX), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -5046,27 +5197,27 @@ class_292:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_292
+	JB           class_312
 	VMOVUPS      416(SP), Y4
 	VMULPS       Y3, Y4, Y4
 	VMOVUPS      Y4, 416(SP)
 
-noflag_291:
+noflag_311:
 	VMOVUPS 416(SP), Y3
 	VANDPS  Y2, Y3, Y3
 	VADDPS  64(SP), Y3, Y3
 	VMOVUPS Y3, 64(SP)
 
-noflag_286:
-noflag_279:
+noflag_306:
+noflag_297:
 	VMOVUPS softmaxconsts<>+0(SB), Y3
 	TESTQ   $0x00000200, flags+88(FP)
-	JZ      noflag_293
+	JZ      noflag_313
 	MOVQ    DI, AX
 	VXORPS  Y4, Y4, Y4
 	XORQ    DX, DX
 
-class_294:
+class_314:
 	VPCMPEQD     Y4, Y1, Y5
 	VBROADCASTSS (AX), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -5074,9 +5225,9 @@ class_294:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_294
+	JB           class_314
 
-noflag_293:
+noflag_313:
 	VBROADCASTSS k1+144(FP), Y4
 	VMULPS       Y3, Y4, Y4
 	VBROADCASTSS k2+148(FP), Y3
@@ -5115,27 +5266,27 @@ noflag_293:
 	VMOVUPS      Y4, 576(SP)
 	MOVQ         gmode+160(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_295
+	JEQ          pow1_315
 	CMPQ         AX, $0x02
-	JEQ          pow2_297
+	JEQ          pow2_317
 	CMPQ         AX, $0x03
-	JEQ          powg_296
+	JEQ          powg_316
 	VMOVUPS      softmaxconsts<>+0(SB), Y4
-	JMP          powd_298
+	JMP          powd_318
 
-pow1_295:
+pow1_315:
 	VMOVAPS Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_298
+	JMP     powd_318
 
-pow2_297:
+pow2_317:
 	VMULPS  Y3, Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_298
+	JMP     powd_318
 
-powg_296:
+powg_316:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y3, Y5
 	VMULPS       softmaxconsts<>+1792(SB), Y3, Y4
 	VBLENDVPS    Y5, Y4, Y3, Y4
@@ -5209,11 +5360,11 @@ powg_296:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS      Y4, Y3, Y4
 
-powd_298:
+powd_318:
 	VXORPS       softmaxconsts<>+2176(SB), Y4, Y4
 	VMOVUPS      Y4, 608(SP)
 	CMPQ         AX, $0x00
-	JEQ          gamma0_299
+	JEQ          gamma0_319
 	VMOVUPS      192(SP), Y3
 	VPSRLD       $0x17, Y3, Y4
 	VPSUBD       softmaxconsts<>+896(SB), Y4, Y4
@@ -5254,27 +5405,27 @@ powd_298:
 	MOVQ         g1mode+168(FP), AX
 	VMOVUPS      544(SP), Y3
 	CMPQ         AX, $0x01
-	JEQ          pow1_300
+	JEQ          pow1_320
 	CMPQ         AX, $0x02
-	JEQ          pow2_302
+	JEQ          pow2_322
 	CMPQ         AX, $0x03
-	JEQ          powg_301
+	JEQ          powg_321
 	VMOVUPS      softmaxconsts<>+0(SB), Y4
-	JMP          powd_303
+	JMP          powd_323
 
-pow1_300:
+pow1_320:
 	VMOVAPS Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_303
+	JMP     powd_323
 
-pow2_302:
+pow2_322:
 	VMULPS  Y3, Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_303
+	JMP     powd_323
 
-powg_301:
+powg_321:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y3, Y5
 	VMULPS       softmaxconsts<>+1792(SB), Y3, Y4
 	VBLENDVPS    Y5, Y4, Y3, Y4
@@ -5348,7 +5499,7 @@ powg_301:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS      Y4, Y3, Y4
 
-powd_303:
+powd_323:
 	VMULPS  576(SP), Y4, Y4
 	VMULPS  512(SP), Y4, Y4
 	VMULPS  640(SP), Y4, Y4
@@ -5359,16 +5510,16 @@ powd_303:
 	VADDPS  Y3, Y5, Y5
 	VMOVUPS Y5, 608(SP)
 
-gamma0_299:
+gamma0_319:
 	VMOVUPS 608(SP), Y3
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_304
+	JZ      noflag_324
 	VMOVUPS softmaxconsts<>+0(SB), Y4
 	MOVQ    DI, AX
 	VXORPS  Y5, Y5, Y5
 	XORQ    DX, DX
 
-class_305:
+class_325:
 	VPCMPEQD     Y5, Y1, Y6
 	VBROADCASTSS 4(AX), Y7
 	VBLENDVPS    Y6, Y7, Y4, Y4
@@ -5376,10 +5527,10 @@ class_305:
 	VPADDD       softmaxconsts<>+832(SB), Y5, Y5
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_305
+	JB           class_325
 	VMULPS       Y4, Y3, Y3
 
-noflag_304:
+noflag_324:
 	VBROADCASTSS fs+152(FP), Y4
 	VMULPS       Y4, Y3, Y3
 	VMOVUPS      480(SP), Y4
@@ -5392,13 +5543,13 @@ noflag_304:
 	MOVQ         C+72(FP), AX
 	SHLQ         $0x05, AX
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_306
+	JZ           noflag_326
 	MOVQ         SI, DX
 	MOVQ         DI, BX
 	VXORPS       Y4, Y4, Y4
 	XORQ         R9, R9
 
-class_307:
+class_327:
 	VMOVUPS      224(SP), Y5
 	VMULPS       (DX), Y5, Y5
 	VMOVUPS      Y5, (DX)
@@ -5417,30 +5568,30 @@ class_307:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         R9
 	CMPQ         R9, C+72(FP)
-	JB           class_307
+	JB           class_327
 
-noflag_306:
+noflag_326:
 	VMOVUPS Y3, 704(SP)
 	TESTQ   $0x00000004, flags+88(FP)
-	JZ      outnr_309
+	JZ      outnr_329
 	MOVQ    SI, DX
 	MOVQ    DI, BX
 	MOVQ    R8, SI
 	VXORPS  Y3, Y3, Y3
 	XORQ    DI, DI
 
-class_310:
+class_330:
 	VPCMPEQD     Y3, Y1, Y4
 	VMOVUPS      (DX)(AX*1), Y5
 	VSUBPS       704(SP), Y5, Y5
 	VADDPS       480(SP), Y5, Y5
 	VMULPS       (DX), Y5, Y5
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_311
+	JZ           noflag_331
 	VBROADCASTSS 8(BX), Y6
 	VSUBPS       Y6, Y5, Y5
 
-noflag_311:
+noflag_331:
 	VMOVUPS    448(SP), Y6
 	VANDPS     Y4, Y6, Y4
 	VSUBPS     Y4, Y5, Y5
@@ -5452,10 +5603,10 @@ noflag_311:
 	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
 	INCQ       DI
 	CMPQ       DI, C+72(FP)
-	JB         class_310
-	JMP        outd_308
+	JB         class_330
+	JMP        outd_328
 
-outnr_309:
+outnr_329:
 	VMOVUPS 480(SP), Y3
 	VMULPS  224(SP), Y3, Y3
 	VMOVUPS Y3, 736(SP)
@@ -5465,16 +5616,16 @@ outnr_309:
 	VXORPS  Y3, Y3, Y3
 	XORQ    SI, SI
 
-class_312:
+class_332:
 	VPCMPEQD     Y3, Y1, Y4
 	VMOVUPS      736(SP), Y5
 	VMULPS       (AX), Y5, Y5
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_313
+	JZ           noflag_333
 	VBROADCASTSS 8(DX), Y6
 	VSUBPS       Y6, Y5, Y5
 
-noflag_313:
+noflag_333:
 	VMOVUPS    448(SP), Y6
 	VANDPS     Y4, Y6, Y4
 	VSUBPS     Y4, Y5, Y5
@@ -5486,15 +5637,15 @@ noflag_313:
 	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
 	INCQ       SI
 	CMPQ       SI, C+72(FP)
-	JB         class_312
+	JB         class_332
 
-outd_308:
-done_228:
+outd_328:
+done_244:
 	TESTQ $0x00000800, flags+88(FP)
-	JZ    noflag_314
+	JZ    noflag_334
 	SFENCE
 
-noflag_314:
+noflag_334:
 	MOVQ         out_base+224(FP), AX
 	VMOVUPS      (SP), Y0
 	VMOVAPS      Y0, Y1
@@ -5556,7 +5707,7 @@ TEXT ·softmaxStatsI32AVX2(SB), NOSPLIT, $576-192
 	VXORPS Y0, Y0, Y0
 	XORQ   R10, R10
 
-class_315:
+class_335:
 	VMOVUPS Y0, (R9)
 	VMOVUPS Y0, 32(R9)
 	VMOVUPS Y0, 64(R9)
@@ -5564,7 +5715,7 @@ class_315:
 	ADDQ    $0x00000080, R9
 	INCQ    R10
 	CMPQ    R10, C+72(FP)
-	JB      class_315
+	JB      class_335
 	VXORPS  Y0, Y0, Y0
 	VMOVUPS Y0, (SP)
 	VXORPS  Y0, Y0, Y0
@@ -5580,9 +5731,9 @@ class_315:
 	VXORPS  Y0, Y0, Y0
 	VMOVUPS Y0, 192(SP)
 
-loop_316:
+loop_336:
 	CMPQ         DX, $0x00000008
-	JB           tail_317
+	JB           tail_337
 	VMOVDQU      (BX), Y0
 	VBROADCASTSS ign+80(FP), Y1
 	VMOVQ        C+72(FP), X2
@@ -5603,17 +5754,17 @@ loop_316:
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
 	DECQ         R10
-	JZ           c1_319
+	JZ           c1_339
 
-max_320:
+max_340:
 	ADDQ       CX, R9
 	VMOVUPS    (R9), Y3
 	PREFETCHT0 1024(R9)
 	VMAXPS     Y3, Y2, Y2
 	DECQ       R10
-	JNZ        max_320
+	JNZ        max_340
 
-c1_319:
+c1_339:
 	VMOVUPS Y2, 224(SP)
 	VXORPS  Y2, Y2, Y2
 	VXORPS  Y3, Y3, Y3
@@ -5622,7 +5773,7 @@ c1_319:
 	VXORPS  Y4, Y4, Y4
 	XORQ    R11, R11
 
-class_321:
+class_341:
 	VMOVUPS      (R9), Y5
 	VSUBPS       224(SP), Y5, Y5
 	VMULPS       softmaxconsts<>+128(SB), Y5, Y6
@@ -5649,10 +5800,10 @@ class_321:
 	VANDNPS      Y6, Y7, Y6
 	VADDPS       Y6, Y2, Y2
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_322
+	JZ           noflag_342
 	VMOVUPS      Y6, (R10)
 
-noflag_322:
+noflag_342:
 	VPCMPEQD  Y4, Y0, Y6
 	VBLENDVPS Y6, Y5, Y3, Y3
 	ADDQ      CX, R9
@@ -5660,32 +5811,32 @@ noflag_322:
 	VPADDD    softmaxconsts<>+832(SB), Y4, Y4
 	INCQ      R11
 	CMPQ      R11, C+72(FP)
-	JB        class_321
+	JB        class_341
 	VMOVUPS   Y3, 256(SP)
 	VMOVUPS   softmaxconsts<>+0(SB), Y3
 	VDIVPS    Y2, Y3, Y3
 	VMOVUPS   Y3, 288(SP)
 	VMOVUPS   Y2, 320(SP)
 	TESTQ     $0x00000004, flags+88(FP)
-	JZ        noflag_323
+	JZ        noflag_343
 	MOVQ      SI, R9
 	MOVQ      R8, R10
 	VXORPS    Y2, Y2, Y2
 	XORQ      R11, R11
 
-class_324:
+class_344:
 	VMOVUPS 288(SP), Y3
 	VMULPS  (R9), Y3, Y3
 	VANDPS  Y1, Y3, Y3
 	VADDPS  (R10), Y3, Y4
 	VMOVUPS Y4, (R10)
 	TESTQ   $0x00000008, flags+88(FP)
-	JZ      noflag_325
+	JZ      noflag_345
 	VMULPS  Y3, Y3, Y4
 	VADDPS  96(R10), Y4, Y4
 	VMOVUPS Y4, 96(R10)
 
-noflag_325:
+noflag_345:
 	VPCMPEQD Y2, Y0, Y4
 	VMOVUPS  32(R10), Y5
 	VANDPS   Y4, Y3, Y3
@@ -5700,15 +5851,15 @@ noflag_325:
 	VPADDD   softmaxconsts<>+832(SB), Y2, Y2
 	INCQ     R11
 	CMPQ     R11, C+72(FP)
-	JB       class_324
+	JB       class_344
 
-noflag_323:
+noflag_343:
 	MOVQ         flags+88(FP), R9
 	ANDQ         $0x00000203, R9
 	CMPQ         R9, $0x00000001
-	JEQ          prodmode_326
+	JEQ          prodmode_346
 	TESTQ        $0x00000003, flags+88(FP)
-	JZ           noflag_328
+	JZ           noflag_348
 	VMOVUPS      320(SP), Y2
 	VPSRLD       $0x17, Y2, Y3
 	VPSUBD       softmaxconsts<>+896(SB), Y3, Y3
@@ -5744,15 +5895,15 @@ noflag_323:
 	VMOVUPS      Y6, 352(SP)
 	VMOVUPS      Y2, 384(SP)
 	TESTQ        $0x00000001, flags+88(FP)
-	JZ           noflag_329
+	JZ           noflag_349
 	VMOVUPS      softmaxconsts<>+0(SB), Y2
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_330
+	JZ           noflag_350
 	MOVQ         DI, R9
 	VXORPS       Y3, Y3, Y3
 	XORQ         R10, R10
 
-class_331:
+class_351:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS (R9), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -5760,45 +5911,61 @@ class_331:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_331
+	JB           class_351
 
-noflag_330:
+noflag_350:
 	VMOVUPS      Y2, 416(SP)
 	VBROADCASTSS eps1+144(FP), Y2
 	VMULPS       416(SP), Y2, Y2
 	VMULPS       384(SP), Y2, Y2
 	VMOVUPS      Y2, 448(SP)
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_332
+	JZ           noflag_352
 	VXORPS       Y2, Y2, Y2
+	TESTQ        $0x00000200, flags+88(FP)
+	JNZ          swzw_353
 	MOVQ         AX, R9
 	MOVQ         DI, R10
+	VBROADCASTSS epsC+148(FP), Y3
 	XORQ         R11, R11
 
-class_333:
+class_355:
+	VMOVUPS     (R9), Y4
+	VSUBPS      224(SP), Y4, Y4
+	VFMADD231PS Y3, Y4, Y2
+	ADDQ        CX, R9
+	ADDQ        $0x00000020, R10
+	INCQ        R11
+	CMPQ        R11, C+72(FP)
+	JB          class_355
+	JMP         swzd_354
+
+swzw_353:
+	MOVQ AX, R9
+	MOVQ DI, R10
+	XORQ R11, R11
+
+class_356:
 	VMOVUPS      (R9), Y3
 	VSUBPS       224(SP), Y3, Y3
-	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_334
-	VBROADCASTSS (R10), Y4
-	VMULPS       Y4, Y3, Y3
-
-noflag_334:
-	VADDPS       Y3, Y2, Y2
+	VBROADCASTSS 24(R10), Y4
+	VFMADD231PS  Y4, Y3, Y2
 	ADDQ         CX, R9
 	ADDQ         $0x00000020, R10
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_333
+	JB           class_356
+
+swzd_354:
 	VBROADCASTSS wsum+152(FP), Y3
-	VMULPS       352(SP), Y3, Y3
-	VSUBPS       Y2, Y3, Y3
-	VBROADCASTSS epsC+148(FP), Y2
+	VBROADCASTSS epsC+148(FP), Y4
+	VMULPS       Y4, Y3, Y3
 	VMOVUPS      448(SP), Y4
-	VFMADD231PS  Y2, Y3, Y4
+	VFMADD231PS  352(SP), Y3, Y4
+	VSUBPS       Y2, Y4, Y4
 	VMOVUPS      Y4, 448(SP)
 
-noflag_332:
+noflag_352:
 	VMOVUPS 448(SP), Y2
 	VANDPS  Y1, Y2, Y2
 	VADDPS  (SP), Y2, Y2
@@ -5808,9 +5975,9 @@ noflag_332:
 	VADDPS  32(SP), Y2, Y2
 	VMOVUPS Y2, 32(SP)
 
-noflag_329:
+noflag_349:
 	TESTQ        $0x00000002, flags+88(FP)
-	JZ           noflag_335
+	JZ           noflag_357
 	VMOVUPS      256(SP), Y2
 	VMULPS       softmaxconsts<>+128(SB), Y2, Y3
 	VROUNDPS     $0x00, Y3, Y3
@@ -5841,27 +6008,27 @@ noflag_329:
 	VMOVUPS      Y3, 480(SP)
 	MOVQ         gmode+160(FP), R9
 	CMPQ         R9, $0x01
-	JEQ          pow1_336
+	JEQ          pow1_358
 	CMPQ         R9, $0x02
-	JEQ          pow2_338
+	JEQ          pow2_360
 	CMPQ         R9, $0x03
-	JEQ          powg_337
+	JEQ          powg_359
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
-	JMP          powd_339
+	JMP          powd_361
 
-pow1_336:
+pow1_358:
 	VMOVAPS Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_339
+	JMP     powd_361
 
-pow2_338:
+pow2_360:
 	VMULPS  Y2, Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_339
+	JMP     powd_361
 
-powg_337:
+powg_359:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y2, Y4
 	VMULPS       softmaxconsts<>+1792(SB), Y2, Y3
 	VBLENDVPS    Y4, Y3, Y2, Y3
@@ -5935,17 +6102,17 @@ powg_337:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
-powd_339:
+powd_361:
 	VMULPS  384(SP), Y3, Y3
 	VMOVUPS Y3, 512(SP)
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_340
+	JZ      noflag_362
 	VMOVUPS softmaxconsts<>+0(SB), Y2
 	MOVQ    DI, R9
 	VXORPS  Y3, Y3, Y3
 	XORQ    R10, R10
 
-class_341:
+class_363:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS 4(R9), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -5953,54 +6120,69 @@ class_341:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_341
+	JB           class_363
 	VMOVUPS      512(SP), Y0
 	VMULPS       Y2, Y0, Y0
 	VMOVUPS      Y0, 512(SP)
 
-noflag_340:
+noflag_362:
 	VMOVUPS 512(SP), Y0
 	VANDPS  Y1, Y0, Y0
 	VADDPS  64(SP), Y0, Y0
 	VMOVUPS Y0, 64(SP)
 
-noflag_335:
-noflag_328:
-	JMP pwdone_327
+noflag_357:
+noflag_348:
+	JMP pwdone_347
 
-prodmode_326:
+prodmode_346:
 	VBROADCASTSS eps1+144(FP), Y0
 	VXORPS       softmaxconsts<>+2176(SB), Y0, Y0
 	VMULPS       256(SP), Y0, Y0
 	VMOVUPS      Y0, 544(SP)
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_342
+	JZ           noflag_364
 	VXORPS       Y0, Y0, Y0
+	TESTQ        $0x00000200, flags+88(FP)
+	JNZ          swzw_365
 	MOVQ         AX, R9
 	MOVQ         DI, R10
+	VBROADCASTSS epsC+148(FP), Y2
 	XORQ         R11, R11
 
-class_343:
+class_367:
+	VMOVUPS     (R9), Y3
+	VSUBPS      224(SP), Y3, Y3
+	VFMADD231PS Y2, Y3, Y0
+	ADDQ        CX, R9
+	ADDQ        $0x00000020, R10
+	INCQ        R11
+	CMPQ        R11, C+72(FP)
+	JB          class_367
+	JMP         swzd_366
+
+swzw_365:
+	MOVQ AX, R9
+	MOVQ DI, R10
+	XORQ R11, R11
+
+class_368:
 	VMOVUPS      (R9), Y2
 	VSUBPS       224(SP), Y2, Y2
-	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_344
-	VBROADCASTSS (R10), Y3
-	VMULPS       Y3, Y2, Y2
-
-noflag_344:
-	VADDPS       Y2, Y0, Y0
+	VBROADCASTSS 24(R10), Y3
+	VFMADD231PS  Y3, Y2, Y0
 	ADDQ         CX, R9
 	ADDQ         $0x00000020, R10
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_343
-	VBROADCASTSS epsC+148(FP), Y2
-	VMOVUPS      544(SP), Y3
-	VFNMADD231PS Y2, Y0, Y3
-	VMOVUPS      Y3, 544(SP)
+	JB           class_368
 
-noflag_342:
+swzd_366:
+	VMOVUPS 544(SP), Y2
+	VSUBPS  Y0, Y2, Y2
+	VMOVUPS Y2, 544(SP)
+
+noflag_364:
 	VMOVUPS     544(SP), Y0
 	VANDPS      Y1, Y0, Y0
 	VADDPS      (SP), Y0, Y0
@@ -6033,15 +6215,15 @@ noflag_342:
 	VMULPS      Y1, Y4, Y4
 	VMOVUPS     Y4, 160(SP)
 
-pwdone_327:
+pwdone_347:
 	ADDQ $0x00000020, AX
 	ADDQ $0x00000020, BX
 	SUBQ $0x00000008, DX
-	JMP  loop_316
+	JMP  loop_336
 
-tail_317:
+tail_337:
 	TESTQ        DX, DX
-	JZ           done_318
+	JZ           done_338
 	LEAQ         softmaxconsts<>+2240(SB), R9
 	NEGQ         DX
 	VMOVDQU      64(R9)(DX*4), Y0
@@ -6065,17 +6247,17 @@ tail_317:
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
-	JZ           c1_345
+	JZ           c1_369
 
-max_346:
+max_370:
 	ADDQ       CX, DX
 	VMASKMOVPS (DX), Y0, Y3
 	PREFETCHT0 1024(DX)
 	VMAXPS     Y3, Y2, Y2
 	DECQ       BX
-	JNZ        max_346
+	JNZ        max_370
 
-c1_345:
+c1_369:
 	VMOVUPS Y2, 224(SP)
 	VXORPS  Y2, Y2, Y2
 	VXORPS  Y3, Y3, Y3
@@ -6084,7 +6266,7 @@ c1_345:
 	VXORPS  Y4, Y4, Y4
 	XORQ    R9, R9
 
-class_347:
+class_371:
 	VMASKMOVPS   (DX), Y0, Y5
 	VSUBPS       224(SP), Y5, Y5
 	VMULPS       softmaxconsts<>+128(SB), Y5, Y6
@@ -6111,10 +6293,10 @@ class_347:
 	VANDNPS      Y6, Y7, Y6
 	VADDPS       Y6, Y2, Y2
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_348
+	JZ           noflag_372
 	VMOVUPS      Y6, (BX)
 
-noflag_348:
+noflag_372:
 	VPCMPEQD  Y4, Y1, Y6
 	VBLENDVPS Y6, Y5, Y3, Y3
 	ADDQ      CX, DX
@@ -6122,32 +6304,32 @@ noflag_348:
 	VPADDD    softmaxconsts<>+832(SB), Y4, Y4
 	INCQ      R9
 	CMPQ      R9, C+72(FP)
-	JB        class_347
+	JB        class_371
 	VMOVUPS   Y3, 256(SP)
 	VMOVUPS   softmaxconsts<>+0(SB), Y3
 	VDIVPS    Y2, Y3, Y3
 	VMOVUPS   Y3, 288(SP)
 	VMOVUPS   Y2, 320(SP)
 	TESTQ     $0x00000004, flags+88(FP)
-	JZ        noflag_349
+	JZ        noflag_373
 	MOVQ      SI, DX
 	MOVQ      R8, BX
 	VXORPS    Y2, Y2, Y2
 	XORQ      SI, SI
 
-class_350:
+class_374:
 	VMOVUPS 288(SP), Y3
 	VMULPS  (DX), Y3, Y3
 	VANDPS  Y0, Y3, Y3
 	VADDPS  (BX), Y3, Y4
 	VMOVUPS Y4, (BX)
 	TESTQ   $0x00000008, flags+88(FP)
-	JZ      noflag_351
+	JZ      noflag_375
 	VMULPS  Y3, Y3, Y4
 	VADDPS  96(BX), Y4, Y4
 	VMOVUPS Y4, 96(BX)
 
-noflag_351:
+noflag_375:
 	VPCMPEQD Y2, Y1, Y4
 	VMOVUPS  32(BX), Y5
 	VANDPS   Y4, Y3, Y3
@@ -6162,15 +6344,15 @@ noflag_351:
 	VPADDD   softmaxconsts<>+832(SB), Y2, Y2
 	INCQ     SI
 	CMPQ     SI, C+72(FP)
-	JB       class_350
+	JB       class_374
 
-noflag_349:
+noflag_373:
 	MOVQ         flags+88(FP), DX
 	ANDQ         $0x00000203, DX
 	CMPQ         DX, $0x00000001
-	JEQ          prodmode_352
+	JEQ          prodmode_376
 	TESTQ        $0x00000003, flags+88(FP)
-	JZ           noflag_354
+	JZ           noflag_378
 	VMOVUPS      320(SP), Y2
 	VPSRLD       $0x17, Y2, Y3
 	VPSUBD       softmaxconsts<>+896(SB), Y3, Y3
@@ -6206,15 +6388,15 @@ noflag_349:
 	VMOVUPS      Y6, 352(SP)
 	VMOVUPS      Y2, 384(SP)
 	TESTQ        $0x00000001, flags+88(FP)
-	JZ           noflag_355
+	JZ           noflag_379
 	VMOVUPS      softmaxconsts<>+0(SB), Y2
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_356
+	JZ           noflag_380
 	MOVQ         DI, DX
 	VXORPS       Y3, Y3, Y3
 	XORQ         BX, BX
 
-class_357:
+class_381:
 	VPCMPEQD     Y3, Y1, Y4
 	VBROADCASTSS (DX), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -6222,44 +6404,59 @@ class_357:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_357
+	JB           class_381
 
-noflag_356:
+noflag_380:
 	VMOVUPS      Y2, 416(SP)
 	VBROADCASTSS eps1+144(FP), Y2
 	VMULPS       416(SP), Y2, Y2
 	VMULPS       384(SP), Y2, Y2
 	VMOVUPS      Y2, 448(SP)
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_358
+	JZ           noflag_382
 	VXORPS       Y2, Y2, Y2
+	TESTQ        $0x00000200, flags+88(FP)
+	JNZ          swzw_383
 	MOVQ         DI, DX
+	VBROADCASTSS epsC+148(FP), Y3
 	XORQ         BX, BX
 
-class_359:
+class_385:
+	VMASKMOVPS  (AX), Y0, Y4
+	VSUBPS      224(SP), Y4, Y4
+	VFMADD231PS Y3, Y4, Y2
+	ADDQ        CX, AX
+	ADDQ        $0x00000020, DX
+	INCQ        BX
+	CMPQ        BX, C+72(FP)
+	JB          class_385
+	JMP         swzd_384
+
+swzw_383:
+	MOVQ DI, DX
+	XORQ BX, BX
+
+class_386:
 	VMASKMOVPS   (AX), Y0, Y3
 	VSUBPS       224(SP), Y3, Y3
-	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_360
-	VBROADCASTSS (DX), Y4
-	VMULPS       Y4, Y3, Y3
-
-noflag_360:
-	VADDPS       Y3, Y2, Y2
+	VBROADCASTSS 24(DX), Y4
+	VFMADD231PS  Y4, Y3, Y2
 	ADDQ         CX, AX
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_359
+	JB           class_386
+
+swzd_384:
 	VBROADCASTSS wsum+152(FP), Y3
-	VMULPS       352(SP), Y3, Y3
-	VSUBPS       Y2, Y3, Y3
-	VBROADCASTSS epsC+148(FP), Y2
+	VBROADCASTSS epsC+148(FP), Y4
+	VMULPS       Y4, Y3, Y3
 	VMOVUPS      448(SP), Y4
-	VFMADD231PS  Y2, Y3, Y4
+	VFMADD231PS  352(SP), Y3, Y4
+	VSUBPS       Y2, Y4, Y4
 	VMOVUPS      Y4, 448(SP)
 
-noflag_358:
+noflag_382:
 	VMOVUPS 448(SP), Y2
 	VANDPS  Y0, Y2, Y2
 	VADDPS  (SP), Y2, Y2
@@ -6269,9 +6466,9 @@ noflag_358:
 	VADDPS  32(SP), Y2, Y2
 	VMOVUPS Y2, 32(SP)
 
-noflag_355:
+noflag_379:
 	TESTQ        $0x00000002, flags+88(FP)
-	JZ           noflag_361
+	JZ           noflag_387
 	VMOVUPS      256(SP), Y2
 	VMULPS       softmaxconsts<>+128(SB), Y2, Y3
 	VROUNDPS     $0x00, Y3, Y3
@@ -6302,27 +6499,27 @@ noflag_355:
 	VMOVUPS      Y3, 480(SP)
 	MOVQ         gmode+160(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_362
+	JEQ          pow1_388
 	CMPQ         AX, $0x02
-	JEQ          pow2_364
+	JEQ          pow2_390
 	CMPQ         AX, $0x03
-	JEQ          powg_363
+	JEQ          powg_389
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
-	JMP          powd_365
+	JMP          powd_391
 
-pow1_362:
+pow1_388:
 	VMOVAPS Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_365
+	JMP     powd_391
 
-pow2_364:
+pow2_390:
 	VMULPS  Y2, Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_365
+	JMP     powd_391
 
-powg_363:
+powg_389:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y2, Y4
 	VMULPS       softmaxconsts<>+1792(SB), Y2, Y3
 	VBLENDVPS    Y4, Y3, Y2, Y3
@@ -6396,17 +6593,17 @@ powg_363:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
-powd_365:
+powd_391:
 	VMULPS  384(SP), Y3, Y3
 	VMOVUPS Y3, 512(SP)
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_366
+	JZ      noflag_392
 	VMOVUPS softmaxconsts<>+0(SB), Y2
 	MOVQ    DI, AX
 	VXORPS  Y3, Y3, Y3
 	XORQ    CX, CX
 
-class_367:
+class_393:
 	VPCMPEQD     Y3, Y1, Y4
 	VBROADCASTSS 4(AX), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -6414,53 +6611,67 @@ class_367:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         CX
 	CMPQ         CX, C+72(FP)
-	JB           class_367
+	JB           class_393
 	VMOVUPS      512(SP), Y1
 	VMULPS       Y2, Y1, Y1
 	VMOVUPS      Y1, 512(SP)
 
-noflag_366:
+noflag_392:
 	VMOVUPS 512(SP), Y1
 	VANDPS  Y0, Y1, Y1
 	VADDPS  64(SP), Y1, Y1
 	VMOVUPS Y1, 64(SP)
 
-noflag_361:
-noflag_354:
-	JMP pwdone_353
+noflag_387:
+noflag_378:
+	JMP pwdone_377
 
-prodmode_352:
+prodmode_376:
 	VBROADCASTSS eps1+144(FP), Y1
 	VXORPS       softmaxconsts<>+2176(SB), Y1, Y1
 	VMULPS       256(SP), Y1, Y1
 	VMOVUPS      Y1, 544(SP)
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_368
+	JZ           noflag_394
 	VXORPS       Y1, Y1, Y1
+	TESTQ        $0x00000200, flags+88(FP)
+	JNZ          swzw_395
 	MOVQ         DI, DX
+	VBROADCASTSS epsC+148(FP), Y2
 	XORQ         BX, BX
 
-class_369:
+class_397:
+	VMASKMOVPS  (AX), Y0, Y3
+	VSUBPS      224(SP), Y3, Y3
+	VFMADD231PS Y2, Y3, Y1
+	ADDQ        CX, AX
+	ADDQ        $0x00000020, DX
+	INCQ        BX
+	CMPQ        BX, C+72(FP)
+	JB          class_397
+	JMP         swzd_396
+
+swzw_395:
+	MOVQ DI, DX
+	XORQ BX, BX
+
+class_398:
 	VMASKMOVPS   (AX), Y0, Y2
 	VSUBPS       224(SP), Y2, Y2
-	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_370
-	VBROADCASTSS (DX), Y3
-	VMULPS       Y3, Y2, Y2
-
-noflag_370:
-	VADDPS       Y2, Y1, Y1
+	VBROADCASTSS 24(DX), Y3
+	VFMADD231PS  Y3, Y2, Y1
 	ADDQ         CX, AX
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_369
-	VBROADCASTSS epsC+148(FP), Y2
-	VMOVUPS      544(SP), Y3
-	VFNMADD231PS Y2, Y1, Y3
-	VMOVUPS      Y3, 544(SP)
+	JB           class_398
 
-noflag_368:
+swzd_396:
+	VMOVUPS 544(SP), Y2
+	VSUBPS  Y1, Y2, Y2
+	VMOVUPS Y2, 544(SP)
+
+noflag_394:
 	VMOVUPS     544(SP), Y1
 	VANDPS      Y0, Y1, Y1
 	VADDPS      (SP), Y1, Y1
@@ -6493,8 +6704,8 @@ noflag_368:
 	VMULPS      Y0, Y4, Y4
 	VMOVUPS     Y4, 160(SP)
 
-pwdone_353:
-done_318:
+pwdone_377:
+done_338:
 	MOVQ out_base+168(FP), AX
 	MOVQ R8, CX
 	MOVQ AX, DX
@@ -6502,7 +6713,7 @@ done_318:
 	SHLQ $0x02, BX
 	XORQ SI, SI
 
-class_371:
+class_399:
 	VMOVUPS      (CX), Y0
 	VMOVAPS      Y0, Y1
 	VEXTRACTF128 $0x01, Y1, X0
@@ -6551,14 +6762,14 @@ class_371:
 	ADDQ         $0x00000004, DX
 	INCQ         SI
 	CMPQ         SI, C+72(FP)
-	JB           class_371
+	JB           class_399
 	MOVQ         C+72(FP), BX
 	SHLQ         $0x04, BX
 	ADDQ         BX, AX
 	MOVQ         flags+88(FP), CX
 	ANDQ         $0x00000203, CX
 	CMPQ         CX, $0x00000001
-	JNE          noprod_372
+	JNE          noprod_400
 	VMOVUPS      128(SP), Y0
 	VMOVUPS      160(SP), Y1
 	VMOVUPS      192(SP), Y2
@@ -6599,7 +6810,7 @@ class_371:
 	VADDPS       (SP), Y6, Y6
 	VMOVUPS      Y6, (SP)
 
-noprod_372:
+noprod_400:
 	VMOVUPS      (SP), Y0
 	VMOVAPS      Y0, Y1
 	VEXTRACTF128 $0x01, Y1, X0
@@ -6657,9 +6868,9 @@ TEXT ·softmaxGradI32AVX2(SB), NOSPLIT, $224-200
 	MOVQ lo+32(FP), R9
 	LEAQ (R8)(R9*4), R8
 
-loop_373:
+loop_401:
 	CMPQ         DX, $0x00000008
-	JB           tail_374
+	JB           tail_402
 	VMOVDQU      (BX), Y0
 	VBROADCASTSS ign+80(FP), Y1
 	VMOVQ        C+72(FP), X2
@@ -6676,24 +6887,24 @@ loop_373:
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
 	DECQ         R10
-	JZ           c1_376
+	JZ           c1_404
 
-max_377:
+max_405:
 	ADDQ       CX, R9
 	VMOVUPS    (R9), Y3
 	PREFETCHT0 1024(R9)
 	VMAXPS     Y3, Y2, Y2
 	DECQ       R10
-	JNZ        max_377
+	JNZ        max_405
 
-c1_376:
+c1_404:
 	VMOVUPS Y2, (SP)
 	VXORPS  Y2, Y2, Y2
 	MOVQ    AX, R9
 	MOVQ    SI, R10
 	XORQ    R11, R11
 
-class_378:
+class_406:
 	VMOVUPS      (R9), Y3
 	VSUBPS       (SP), Y3, Y3
 	VMULPS       softmaxconsts<>+128(SB), Y3, Y4
@@ -6724,19 +6935,19 @@ class_378:
 	ADDQ         $0x00000020, R10
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_378
+	JB           class_406
 	VMOVUPS      Y2, 32(SP)
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
 	VDIVPS       Y2, Y3, Y3
 	VMOVUPS      Y3, 64(SP)
 	VMOVUPS      softmaxconsts<>+0(SB), Y2
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_379
+	JZ           noflag_407
 	MOVQ         DI, R9
 	VXORPS       Y3, Y3, Y3
 	XORQ         R10, R10
 
-class_380:
+class_408:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS (R9), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -6744,9 +6955,9 @@ class_380:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_380
+	JB           class_408
 
-noflag_379:
+noflag_407:
 	VBROADCASTSS k1+144(FP), Y3
 	VMULPS       Y2, Y3, Y3
 	VBROADCASTSS k2+148(FP), Y2
@@ -6757,13 +6968,13 @@ noflag_379:
 	MOVQ         C+72(FP), R9
 	SHLQ         $0x05, R9
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_381
+	JZ           noflag_409
 	MOVQ         SI, R10
 	MOVQ         DI, R11
 	VXORPS       Y3, Y3, Y3
 	XORQ         R12, R12
 
-class_382:
+class_410:
 	VMOVUPS      64(SP), Y4
 	VMULPS       (R10), Y4, Y4
 	VMOVUPS      Y4, (R10)
@@ -6782,53 +6993,53 @@ class_382:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R12
 	CMPQ         R12, C+72(FP)
-	JB           class_382
+	JB           class_410
 
-noflag_381:
+noflag_409:
 	VMOVUPS Y2, 160(SP)
 	TESTQ   $0x00000004, flags+88(FP)
-	JZ      outnr_384
+	JZ      outnr_412
 	MOVQ    SI, R10
 	MOVQ    DI, R11
 	MOVQ    R8, R12
 	VXORPS  Y2, Y2, Y2
 	XORQ    R13, R13
 
-class_385:
+class_413:
 	VPCMPEQD     Y2, Y0, Y3
 	VMOVUPS      (R10)(R9*1), Y4
 	VSUBPS       160(SP), Y4, Y4
 	VADDPS       128(SP), Y4, Y4
 	VMULPS       (R10), Y4, Y4
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_386
+	JZ           noflag_414
 	VBROADCASTSS 8(R11), Y5
 	VSUBPS       Y5, Y4, Y4
 
-noflag_386:
+noflag_414:
 	VMOVUPS 96(SP), Y5
 	VANDPS  Y3, Y5, Y3
 	VSUBPS  Y3, Y4, Y4
 	VANDPS  Y1, Y4, Y4
 	TESTQ   $0x00000800, flags+88(FP)
-	JNZ     nt_387
+	JNZ     nt_415
 	VMOVUPS Y4, (R12)
-	JMP     st_388
+	JMP     st_416
 
-nt_387:
+nt_415:
 	VMOVNTPS Y4, (R12)
 
-st_388:
+st_416:
 	ADDQ   $0x00000020, R10
 	ADDQ   $0x00000020, R11
 	ADDQ   CX, R12
 	VPADDD softmaxconsts<>+832(SB), Y2, Y2
 	INCQ   R13
 	CMPQ   R13, C+72(FP)
-	JB     class_385
-	JMP    outd_383
+	JB     class_413
+	JMP    outd_411
 
-outnr_384:
+outnr_412:
 	VMOVUPS 128(SP), Y2
 	VMULPS  64(SP), Y2, Y2
 	VMOVUPS Y2, 192(SP)
@@ -6838,47 +7049,47 @@ outnr_384:
 	VXORPS  Y2, Y2, Y2
 	XORQ    R12, R12
 
-class_389:
+class_417:
 	VPCMPEQD     Y2, Y0, Y3
 	VMOVUPS      192(SP), Y4
 	VMULPS       (R9), Y4, Y4
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_390
+	JZ           noflag_418
 	VBROADCASTSS 8(R10), Y5
 	VSUBPS       Y5, Y4, Y4
 
-noflag_390:
+noflag_418:
 	VMOVUPS 96(SP), Y5
 	VANDPS  Y3, Y5, Y3
 	VSUBPS  Y3, Y4, Y4
 	VANDPS  Y1, Y4, Y4
 	TESTQ   $0x00000800, flags+88(FP)
-	JNZ     nt_391
+	JNZ     nt_419
 	VMOVUPS Y4, (R11)
-	JMP     st_392
+	JMP     st_420
 
-nt_391:
+nt_419:
 	VMOVNTPS Y4, (R11)
 
-st_392:
+st_420:
 	ADDQ   $0x00000020, R9
 	ADDQ   $0x00000020, R10
 	ADDQ   CX, R11
 	VPADDD softmaxconsts<>+832(SB), Y2, Y2
 	INCQ   R12
 	CMPQ   R12, C+72(FP)
-	JB     class_389
+	JB     class_417
 
-outd_383:
+outd_411:
 	ADDQ $0x00000020, AX
 	ADDQ $0x00000020, BX
 	ADDQ $0x00000020, R8
 	SUBQ $0x00000008, DX
-	JMP  loop_373
+	JMP  loop_401
 
-tail_374:
+tail_402:
 	TESTQ        DX, DX
-	JZ           done_375
+	JZ           done_403
 	LEAQ         softmaxconsts<>+2240(SB), R9
 	NEGQ         DX
 	VMOVDQU      64(R9)(DX*4), Y0
@@ -6898,23 +7109,23 @@ tail_374:
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
-	JZ           c1_393
+	JZ           c1_421
 
-max_394:
+max_422:
 	ADDQ       CX, DX
 	VMASKMOVPS (DX), Y2, Y4
 	PREFETCHT0 1024(DX)
 	VMAXPS     Y4, Y3, Y3
 	DECQ       BX
-	JNZ        max_394
+	JNZ        max_422
 
-c1_393:
+c1_421:
 	VMOVUPS Y3, (SP)
 	VXORPS  Y3, Y3, Y3
 	MOVQ    SI, DX
 	XORQ    BX, BX
 
-class_395:
+class_423:
 	VMASKMOVPS   (AX), Y2, Y4
 	VSUBPS       (SP), Y4, Y4
 	VMULPS       softmaxconsts<>+128(SB), Y4, Y5
@@ -6945,19 +7156,19 @@ class_395:
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_395
+	JB           class_423
 	VMOVUPS      Y3, 32(SP)
 	VMOVUPS      softmaxconsts<>+0(SB), Y4
 	VDIVPS       Y3, Y4, Y4
 	VMOVUPS      Y4, 64(SP)
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_396
+	JZ           noflag_424
 	MOVQ         DI, AX
 	VXORPS       Y4, Y4, Y4
 	XORQ         DX, DX
 
-class_397:
+class_425:
 	VPCMPEQD     Y4, Y1, Y5
 	VBROADCASTSS (AX), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -6965,9 +7176,9 @@ class_397:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_397
+	JB           class_425
 
-noflag_396:
+noflag_424:
 	VBROADCASTSS k1+144(FP), Y4
 	VMULPS       Y3, Y4, Y4
 	VBROADCASTSS k2+148(FP), Y3
@@ -6978,13 +7189,13 @@ noflag_396:
 	MOVQ         C+72(FP), AX
 	SHLQ         $0x05, AX
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_398
+	JZ           noflag_426
 	MOVQ         SI, DX
 	MOVQ         DI, BX
 	VXORPS       Y4, Y4, Y4
 	XORQ         R9, R9
 
-class_399:
+class_427:
 	VMOVUPS      64(SP), Y5
 	VMULPS       (DX), Y5, Y5
 	VMOVUPS      Y5, (DX)
@@ -7003,30 +7214,30 @@ class_399:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         R9
 	CMPQ         R9, C+72(FP)
-	JB           class_399
+	JB           class_427
 
-noflag_398:
+noflag_426:
 	VMOVUPS Y3, 160(SP)
 	TESTQ   $0x00000004, flags+88(FP)
-	JZ      outnr_401
+	JZ      outnr_429
 	MOVQ    SI, DX
 	MOVQ    DI, BX
 	MOVQ    R8, SI
 	VXORPS  Y3, Y3, Y3
 	XORQ    DI, DI
 
-class_402:
+class_430:
 	VPCMPEQD     Y3, Y1, Y4
 	VMOVUPS      (DX)(AX*1), Y5
 	VSUBPS       160(SP), Y5, Y5
 	VADDPS       128(SP), Y5, Y5
 	VMULPS       (DX), Y5, Y5
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_403
+	JZ           noflag_431
 	VBROADCASTSS 8(BX), Y6
 	VSUBPS       Y6, Y5, Y5
 
-noflag_403:
+noflag_431:
 	VMOVUPS    96(SP), Y6
 	VANDPS     Y4, Y6, Y4
 	VSUBPS     Y4, Y5, Y5
@@ -7038,10 +7249,10 @@ noflag_403:
 	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
 	INCQ       DI
 	CMPQ       DI, C+72(FP)
-	JB         class_402
-	JMP        outd_400
+	JB         class_430
+	JMP        outd_428
 
-outnr_401:
+outnr_429:
 	VMOVUPS 128(SP), Y3
 	VMULPS  64(SP), Y3, Y3
 	VMOVUPS Y3, 192(SP)
@@ -7051,16 +7262,16 @@ outnr_401:
 	VXORPS  Y3, Y3, Y3
 	XORQ    SI, SI
 
-class_404:
+class_432:
 	VPCMPEQD     Y3, Y1, Y4
 	VMOVUPS      192(SP), Y5
 	VMULPS       (AX), Y5, Y5
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_405
+	JZ           noflag_433
 	VBROADCASTSS 8(DX), Y6
 	VSUBPS       Y6, Y5, Y5
 
-noflag_405:
+noflag_433:
 	VMOVUPS    96(SP), Y6
 	VANDPS     Y4, Y6, Y4
 	VSUBPS     Y4, Y5, Y5
@@ -7072,15 +7283,15 @@ noflag_405:
 	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
 	INCQ       SI
 	CMPQ       SI, C+72(FP)
-	JB         class_404
+	JB         class_432
 
-outd_400:
-done_375:
+outd_428:
+done_403:
 	TESTQ $0x00000800, flags+88(FP)
-	JZ    noflag_406
+	JZ    noflag_434
 	SFENCE
 
-noflag_406:
+noflag_434:
 	VZEROUPPER
 	RET
 
@@ -7102,9 +7313,9 @@ TEXT ·softmaxGradFocalI32AVX2(SB), NOSPLIT, $448-200
 	MOVQ lo+32(FP), R9
 	LEAQ (R8)(R9*4), R8
 
-loop_407:
+loop_435:
 	CMPQ         DX, $0x00000008
-	JB           tail_408
+	JB           tail_436
 	VMOVDQU      (BX), Y0
 	VBROADCASTSS ign+80(FP), Y1
 	VMOVQ        C+72(FP), X2
@@ -7121,17 +7332,17 @@ loop_407:
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
 	DECQ         R10
-	JZ           c1_410
+	JZ           c1_438
 
-max_411:
+max_439:
 	ADDQ       CX, R9
 	VMOVUPS    (R9), Y3
 	PREFETCHT0 1024(R9)
 	VMAXPS     Y3, Y2, Y2
 	DECQ       R10
-	JNZ        max_411
+	JNZ        max_439
 
-c1_410:
+c1_438:
 	VMOVUPS Y2, (SP)
 	VXORPS  Y2, Y2, Y2
 	VXORPS  Y3, Y3, Y3
@@ -7140,7 +7351,7 @@ c1_410:
 	VXORPS  Y4, Y4, Y4
 	XORQ    R11, R11
 
-class_412:
+class_440:
 	VMOVUPS      (R9), Y5
 	VSUBPS       (SP), Y5, Y5
 	VMULPS       softmaxconsts<>+128(SB), Y5, Y6
@@ -7174,7 +7385,7 @@ class_412:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_412
+	JB           class_440
 	VMOVUPS      Y3, 32(SP)
 	VMOVUPS      Y2, 64(SP)
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
@@ -7182,12 +7393,12 @@ class_412:
 	VMOVUPS      Y3, 96(SP)
 	VMOVUPS      softmaxconsts<>+0(SB), Y2
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_413
+	JZ           noflag_441
 	MOVQ         DI, R9
 	VXORPS       Y3, Y3, Y3
 	XORQ         R10, R10
 
-class_414:
+class_442:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS (R9), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -7195,9 +7406,9 @@ class_414:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_414
+	JB           class_442
 
-noflag_413:
+noflag_441:
 	VBROADCASTSS k1+144(FP), Y3
 	VMULPS       Y2, Y3, Y3
 	VBROADCASTSS k2+148(FP), Y2
@@ -7236,27 +7447,27 @@ noflag_413:
 	VMOVUPS      Y3, 256(SP)
 	MOVQ         gmode+160(FP), R9
 	CMPQ         R9, $0x01
-	JEQ          pow1_415
+	JEQ          pow1_443
 	CMPQ         R9, $0x02
-	JEQ          pow2_417
+	JEQ          pow2_445
 	CMPQ         R9, $0x03
-	JEQ          powg_416
+	JEQ          powg_444
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
-	JMP          powd_418
+	JMP          powd_446
 
-pow1_415:
+pow1_443:
 	VMOVAPS Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_418
+	JMP     powd_446
 
-pow2_417:
+pow2_445:
 	VMULPS  Y2, Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_418
+	JMP     powd_446
 
-powg_416:
+powg_444:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y2, Y4
 	VMULPS       softmaxconsts<>+1792(SB), Y2, Y3
 	VBLENDVPS    Y4, Y3, Y2, Y3
@@ -7330,11 +7541,11 @@ powg_416:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
-powd_418:
+powd_446:
 	VXORPS       softmaxconsts<>+2176(SB), Y3, Y3
 	VMOVUPS      Y3, 288(SP)
 	CMPQ         R9, $0x00
-	JEQ          gamma0_419
+	JEQ          gamma0_447
 	VMOVUPS      64(SP), Y2
 	VPSRLD       $0x17, Y2, Y3
 	VPSUBD       softmaxconsts<>+896(SB), Y3, Y3
@@ -7375,27 +7586,27 @@ powd_418:
 	MOVQ         g1mode+168(FP), R9
 	VMOVUPS      224(SP), Y2
 	CMPQ         R9, $0x01
-	JEQ          pow1_420
+	JEQ          pow1_448
 	CMPQ         R9, $0x02
-	JEQ          pow2_422
+	JEQ          pow2_450
 	CMPQ         R9, $0x03
-	JEQ          powg_421
+	JEQ          powg_449
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
-	JMP          powd_423
+	JMP          powd_451
 
-pow1_420:
+pow1_448:
 	VMOVAPS Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_423
+	JMP     powd_451
 
-pow2_422:
+pow2_450:
 	VMULPS  Y2, Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_423
+	JMP     powd_451
 
-powg_421:
+powg_449:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y2, Y4
 	VMULPS       softmaxconsts<>+1792(SB), Y2, Y3
 	VBLENDVPS    Y4, Y3, Y2, Y3
@@ -7469,7 +7680,7 @@ powg_421:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
-powd_423:
+powd_451:
 	VMULPS  256(SP), Y3, Y3
 	VMULPS  192(SP), Y3, Y3
 	VMULPS  320(SP), Y3, Y3
@@ -7480,16 +7691,16 @@ powd_423:
 	VADDPS  Y2, Y4, Y4
 	VMOVUPS Y4, 288(SP)
 
-gamma0_419:
+gamma0_447:
 	VMOVUPS 288(SP), Y2
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_424
+	JZ      noflag_452
 	VMOVUPS softmaxconsts<>+0(SB), Y3
 	MOVQ    DI, R9
 	VXORPS  Y4, Y4, Y4
 	XORQ    R10, R10
 
-class_425:
+class_453:
 	VPCMPEQD     Y4, Y0, Y5
 	VBROADCASTSS 4(R9), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -7497,10 +7708,10 @@ class_425:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_425
+	JB           class_453
 	VMULPS       Y3, Y2, Y2
 
-noflag_424:
+noflag_452:
 	VBROADCASTSS fs+152(FP), Y3
 	VMULPS       Y3, Y2, Y2
 	VMOVUPS      160(SP), Y3
@@ -7513,13 +7724,13 @@ noflag_424:
 	MOVQ         C+72(FP), R9
 	SHLQ         $0x05, R9
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_426
+	JZ           noflag_454
 	MOVQ         SI, R10
 	MOVQ         DI, R11
 	VXORPS       Y3, Y3, Y3
 	XORQ         R12, R12
 
-class_427:
+class_455:
 	VMOVUPS      96(SP), Y4
 	VMULPS       (R10), Y4, Y4
 	VMOVUPS      Y4, (R10)
@@ -7538,53 +7749,53 @@ class_427:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R12
 	CMPQ         R12, C+72(FP)
-	JB           class_427
+	JB           class_455
 
-noflag_426:
+noflag_454:
 	VMOVUPS Y2, 384(SP)
 	TESTQ   $0x00000004, flags+88(FP)
-	JZ      outnr_429
+	JZ      outnr_457
 	MOVQ    SI, R10
 	MOVQ    DI, R11
 	MOVQ    R8, R12
 	VXORPS  Y2, Y2, Y2
 	XORQ    R13, R13
 
-class_430:
+class_458:
 	VPCMPEQD     Y2, Y0, Y3
 	VMOVUPS      (R10)(R9*1), Y4
 	VSUBPS       384(SP), Y4, Y4
 	VADDPS       160(SP), Y4, Y4
 	VMULPS       (R10), Y4, Y4
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_431
+	JZ           noflag_459
 	VBROADCASTSS 8(R11), Y5
 	VSUBPS       Y5, Y4, Y4
 
-noflag_431:
+noflag_459:
 	VMOVUPS 128(SP), Y5
 	VANDPS  Y3, Y5, Y3
 	VSUBPS  Y3, Y4, Y4
 	VANDPS  Y1, Y4, Y4
 	TESTQ   $0x00000800, flags+88(FP)
-	JNZ     nt_432
+	JNZ     nt_460
 	VMOVUPS Y4, (R12)
-	JMP     st_433
+	JMP     st_461
 
-nt_432:
+nt_460:
 	VMOVNTPS Y4, (R12)
 
-st_433:
+st_461:
 	ADDQ   $0x00000020, R10
 	ADDQ   $0x00000020, R11
 	ADDQ   CX, R12
 	VPADDD softmaxconsts<>+832(SB), Y2, Y2
 	INCQ   R13
 	CMPQ   R13, C+72(FP)
-	JB     class_430
-	JMP    outd_428
+	JB     class_458
+	JMP    outd_456
 
-outnr_429:
+outnr_457:
 	VMOVUPS 160(SP), Y2
 	VMULPS  96(SP), Y2, Y2
 	VMOVUPS Y2, 416(SP)
@@ -7594,47 +7805,47 @@ outnr_429:
 	VXORPS  Y2, Y2, Y2
 	XORQ    R12, R12
 
-class_434:
+class_462:
 	VPCMPEQD     Y2, Y0, Y3
 	VMOVUPS      416(SP), Y4
 	VMULPS       (R9), Y4, Y4
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_435
+	JZ           noflag_463
 	VBROADCASTSS 8(R10), Y5
 	VSUBPS       Y5, Y4, Y4
 
-noflag_435:
+noflag_463:
 	VMOVUPS 128(SP), Y5
 	VANDPS  Y3, Y5, Y3
 	VSUBPS  Y3, Y4, Y4
 	VANDPS  Y1, Y4, Y4
 	TESTQ   $0x00000800, flags+88(FP)
-	JNZ     nt_436
+	JNZ     nt_464
 	VMOVUPS Y4, (R11)
-	JMP     st_437
+	JMP     st_465
 
-nt_436:
+nt_464:
 	VMOVNTPS Y4, (R11)
 
-st_437:
+st_465:
 	ADDQ   $0x00000020, R9
 	ADDQ   $0x00000020, R10
 	ADDQ   CX, R11
 	VPADDD softmaxconsts<>+832(SB), Y2, Y2
 	INCQ   R12
 	CMPQ   R12, C+72(FP)
-	JB     class_434
+	JB     class_462
 
-outd_428:
+outd_456:
 	ADDQ $0x00000020, AX
 	ADDQ $0x00000020, BX
 	ADDQ $0x00000020, R8
 	SUBQ $0x00000008, DX
-	JMP  loop_407
+	JMP  loop_435
 
-tail_408:
+tail_436:
 	TESTQ        DX, DX
-	JZ           done_409
+	JZ           done_437
 	LEAQ         softmaxconsts<>+2240(SB), R9
 	NEGQ         DX
 	VMOVDQU      64(R9)(DX*4), Y0
@@ -7654,17 +7865,17 @@ tail_408:
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
-	JZ           c1_438
+	JZ           c1_466
 
-max_439:
+max_467:
 	ADDQ       CX, DX
 	VMASKMOVPS (DX), Y2, Y4
 	PREFETCHT0 1024(DX)
 	VMAXPS     Y4, Y3, Y3
 	DECQ       BX
-	JNZ        max_439
+	JNZ        max_467
 
-c1_438:
+c1_466:
 	VMOVUPS Y3, (SP)
 	VXORPS  Y3, Y3, Y3
 	VXORPS  Y4, Y4, Y4
@@ -7672,7 +7883,7 @@ c1_438:
 	VXORPS  Y5, Y5, Y5
 	XORQ    BX, BX
 
-class_440:
+class_468:
 	VMASKMOVPS   (AX), Y2, Y6
 	VSUBPS       (SP), Y6, Y6
 	VMULPS       softmaxconsts<>+128(SB), Y6, Y7
@@ -7706,7 +7917,7 @@ class_440:
 	VPADDD       softmaxconsts<>+832(SB), Y5, Y5
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_440
+	JB           class_468
 	VMOVUPS      Y4, 32(SP)
 	VMOVUPS      Y3, 64(SP)
 	VMOVUPS      softmaxconsts<>+0(SB), Y4
@@ -7714,12 +7925,12 @@ class_440:
 	VMOVUPS      Y4, 96(SP)
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_441
+	JZ           noflag_469
 	MOVQ         DI, AX
 	VXORPS       Y4, Y4, Y4
 	XORQ         DX, DX
 
-class_442:
+class_470:
 	VPCMPEQD     Y4, Y1, Y5
 	VBROADCASTSS (AX), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -7727,9 +7938,9 @@ class_442:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_442
+	JB           class_470
 
-noflag_441:
+noflag_469:
 	VBROADCASTSS k1+144(FP), Y4
 	VMULPS       Y3, Y4, Y4
 	VBROADCASTSS k2+148(FP), Y3
@@ -7768,27 +7979,27 @@ noflag_441:
 	VMOVUPS      Y4, 256(SP)
 	MOVQ         gmode+160(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_443
+	JEQ          pow1_471
 	CMPQ         AX, $0x02
-	JEQ          pow2_445
+	JEQ          pow2_473
 	CMPQ         AX, $0x03
-	JEQ          powg_444
+	JEQ          powg_472
 	VMOVUPS      softmaxconsts<>+0(SB), Y4
-	JMP          powd_446
+	JMP          powd_474
 
-pow1_443:
+pow1_471:
 	VMOVAPS Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_446
+	JMP     powd_474
 
-pow2_445:
+pow2_473:
 	VMULPS  Y3, Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_446
+	JMP     powd_474
 
-powg_444:
+powg_472:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y3, Y5
 	VMULPS       softmaxconsts<>+1792(SB), Y3, Y4
 	VBLENDVPS    Y5, Y4, Y3, Y4
@@ -7862,11 +8073,11 @@ powg_444:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS      Y4, Y3, Y4
 
-powd_446:
+powd_474:
 	VXORPS       softmaxconsts<>+2176(SB), Y4, Y4
 	VMOVUPS      Y4, 288(SP)
 	CMPQ         AX, $0x00
-	JEQ          gamma0_447
+	JEQ          gamma0_475
 	VMOVUPS      64(SP), Y3
 	VPSRLD       $0x17, Y3, Y4
 	VPSUBD       softmaxconsts<>+896(SB), Y4, Y4
@@ -7907,27 +8118,27 @@ powd_446:
 	MOVQ         g1mode+168(FP), AX
 	VMOVUPS      224(SP), Y3
 	CMPQ         AX, $0x01
-	JEQ          pow1_448
+	JEQ          pow1_476
 	CMPQ         AX, $0x02
-	JEQ          pow2_450
+	JEQ          pow2_478
 	CMPQ         AX, $0x03
-	JEQ          powg_449
+	JEQ          powg_477
 	VMOVUPS      softmaxconsts<>+0(SB), Y4
-	JMP          powd_451
+	JMP          powd_479
 
-pow1_448:
+pow1_476:
 	VMOVAPS Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_451
+	JMP     powd_479
 
-pow2_450:
+pow2_478:
 	VMULPS  Y3, Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_451
+	JMP     powd_479
 
-powg_449:
+powg_477:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y3, Y5
 	VMULPS       softmaxconsts<>+1792(SB), Y3, Y4
 	VBLENDVPS    Y5, Y4, Y3, Y4
@@ -8001,7 +8212,7 @@ powg_449:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS      Y4, Y3, Y4
 
-powd_451:
+powd_479:
 	VMULPS  256(SP), Y4, Y4
 	VMULPS  192(SP), Y4, Y4
 	VMULPS  320(SP), Y4, Y4
@@ -8012,16 +8223,16 @@ powd_451:
 	VADDPS  Y3, Y5, Y5
 	VMOVUPS Y5, 288(SP)
 
-gamma0_447:
+gamma0_475:
 	VMOVUPS 288(SP), Y3
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_452
+	JZ      noflag_480
 	VMOVUPS softmaxconsts<>+0(SB), Y4
 	MOVQ    DI, AX
 	VXORPS  Y5, Y5, Y5
 	XORQ    DX, DX
 
-class_453:
+class_481:
 	VPCMPEQD     Y5, Y1, Y6
 	VBROADCASTSS 4(AX), Y7
 	VBLENDVPS    Y6, Y7, Y4, Y4
@@ -8029,10 +8240,10 @@ class_453:
 	VPADDD       softmaxconsts<>+832(SB), Y5, Y5
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_453
+	JB           class_481
 	VMULPS       Y4, Y3, Y3
 
-noflag_452:
+noflag_480:
 	VBROADCASTSS fs+152(FP), Y4
 	VMULPS       Y4, Y3, Y3
 	VMOVUPS      160(SP), Y4
@@ -8045,13 +8256,13 @@ noflag_452:
 	MOVQ         C+72(FP), AX
 	SHLQ         $0x05, AX
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_454
+	JZ           noflag_482
 	MOVQ         SI, DX
 	MOVQ         DI, BX
 	VXORPS       Y4, Y4, Y4
 	XORQ         R9, R9
 
-class_455:
+class_483:
 	VMOVUPS      96(SP), Y5
 	VMULPS       (DX), Y5, Y5
 	VMOVUPS      Y5, (DX)
@@ -8070,30 +8281,30 @@ class_455:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         R9
 	CMPQ         R9, C+72(FP)
-	JB           class_455
+	JB           class_483
 
-noflag_454:
+noflag_482:
 	VMOVUPS Y3, 384(SP)
 	TESTQ   $0x00000004, flags+88(FP)
-	JZ      outnr_457
+	JZ      outnr_485
 	MOVQ    SI, DX
 	MOVQ    DI, BX
 	MOVQ    R8, SI
 	VXORPS  Y3, Y3, Y3
 	XORQ    DI, DI
 
-class_458:
+class_486:
 	VPCMPEQD     Y3, Y1, Y4
 	VMOVUPS      (DX)(AX*1), Y5
 	VSUBPS       384(SP), Y5, Y5
 	VADDPS       160(SP), Y5, Y5
 	VMULPS       (DX), Y5, Y5
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_459
+	JZ           noflag_487
 	VBROADCASTSS 8(BX), Y6
 	VSUBPS       Y6, Y5, Y5
 
-noflag_459:
+noflag_487:
 	VMOVUPS    128(SP), Y6
 	VANDPS     Y4, Y6, Y4
 	VSUBPS     Y4, Y5, Y5
@@ -8105,10 +8316,10 @@ noflag_459:
 	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
 	INCQ       DI
 	CMPQ       DI, C+72(FP)
-	JB         class_458
-	JMP        outd_456
+	JB         class_486
+	JMP        outd_484
 
-outnr_457:
+outnr_485:
 	VMOVUPS 160(SP), Y3
 	VMULPS  96(SP), Y3, Y3
 	VMOVUPS Y3, 416(SP)
@@ -8118,16 +8329,16 @@ outnr_457:
 	VXORPS  Y3, Y3, Y3
 	XORQ    SI, SI
 
-class_460:
+class_488:
 	VPCMPEQD     Y3, Y1, Y4
 	VMOVUPS      416(SP), Y5
 	VMULPS       (AX), Y5, Y5
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_461
+	JZ           noflag_489
 	VBROADCASTSS 8(DX), Y6
 	VSUBPS       Y6, Y5, Y5
 
-noflag_461:
+noflag_489:
 	VMOVUPS    128(SP), Y6
 	VANDPS     Y4, Y6, Y4
 	VSUBPS     Y4, Y5, Y5
@@ -8139,15 +8350,15 @@ noflag_461:
 	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
 	INCQ       SI
 	CMPQ       SI, C+72(FP)
-	JB         class_460
+	JB         class_488
 
-outd_456:
-done_409:
+outd_484:
+done_437:
 	TESTQ $0x00000800, flags+88(FP)
-	JZ    noflag_462
+	JZ    noflag_490
 	SFENCE
 
-noflag_462:
+noflag_490:
 	VZEROUPPER
 	RET
 
@@ -8183,9 +8394,9 @@ TEXT ·softmaxFusedI32AVX2(SB), NOSPLIT, $704-248
 	VXORPS  Y0, Y0, Y0
 	VMOVUPS Y0, 192(SP)
 
-loop_463:
+loop_491:
 	CMPQ         DX, $0x00000008
-	JB           tail_464
+	JB           tail_492
 	VMOVDQU      (BX), Y0
 	VBROADCASTSS ign+80(FP), Y1
 	VMOVQ        C+72(FP), X2
@@ -8202,17 +8413,17 @@ loop_463:
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
 	DECQ         R10
-	JZ           c1_466
+	JZ           c1_494
 
-max_467:
+max_495:
 	ADDQ       CX, R9
 	VMOVUPS    (R9), Y3
 	PREFETCHT0 1024(R9)
 	VMAXPS     Y3, Y2, Y2
 	DECQ       R10
-	JNZ        max_467
+	JNZ        max_495
 
-c1_466:
+c1_494:
 	VMOVUPS Y2, 224(SP)
 	VXORPS  Y2, Y2, Y2
 	VXORPS  Y3, Y3, Y3
@@ -8221,7 +8432,7 @@ c1_466:
 	VXORPS  Y4, Y4, Y4
 	XORQ    R11, R11
 
-class_468:
+class_496:
 	VMOVUPS      (R9), Y5
 	VSUBPS       224(SP), Y5, Y5
 	VMULPS       softmaxconsts<>+128(SB), Y5, Y6
@@ -8255,7 +8466,7 @@ class_468:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_468
+	JB           class_496
 	VMOVUPS      Y3, 256(SP)
 	VMOVUPS      Y2, 288(SP)
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
@@ -8268,9 +8479,9 @@ class_468:
 	MOVQ         sflags+200(FP), R9
 	ANDQ         $0x00000203, R9
 	CMPQ         R9, $0x00000001
-	JEQ          prodmode_469
+	JEQ          prodmode_497
 	TESTQ        $0x00000003, sflags+200(FP)
-	JZ           noflag_471
+	JZ           noflag_499
 	VMOVUPS      288(SP), Y2
 	VPSRLD       $0x17, Y2, Y3
 	VPSUBD       softmaxconsts<>+896(SB), Y3, Y3
@@ -8306,15 +8517,15 @@ class_468:
 	VMOVUPS      Y6, 352(SP)
 	VMOVUPS      Y2, 384(SP)
 	TESTQ        $0x00000001, sflags+200(FP)
-	JZ           noflag_472
+	JZ           noflag_500
 	VMOVUPS      softmaxconsts<>+0(SB), Y2
 	TESTQ        $0x00000200, sflags+200(FP)
-	JZ           noflag_473
+	JZ           noflag_501
 	MOVQ         DI, R9
 	VXORPS       Y3, Y3, Y3
 	XORQ         R10, R10
 
-class_474:
+class_502:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS (R9), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -8322,45 +8533,61 @@ class_474:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_474
+	JB           class_502
 
-noflag_473:
+noflag_501:
 	VMOVUPS      Y2, 416(SP)
 	VBROADCASTSS eps1+208(FP), Y2
 	VMULPS       416(SP), Y2, Y2
 	VMULPS       384(SP), Y2, Y2
 	VMOVUPS      Y2, 448(SP)
 	TESTQ        $0x00000400, sflags+200(FP)
-	JZ           noflag_475
+	JZ           noflag_503
 	VXORPS       Y2, Y2, Y2
+	TESTQ        $0x00000200, sflags+200(FP)
+	JNZ          swzw_504
 	MOVQ         AX, R9
 	MOVQ         DI, R10
+	VBROADCASTSS epsC+212(FP), Y3
 	XORQ         R11, R11
 
-class_476:
+class_506:
+	VMOVUPS     (R9), Y4
+	VSUBPS      224(SP), Y4, Y4
+	VFMADD231PS Y3, Y4, Y2
+	ADDQ        CX, R9
+	ADDQ        $0x00000020, R10
+	INCQ        R11
+	CMPQ        R11, C+72(FP)
+	JB          class_506
+	JMP         swzd_505
+
+swzw_504:
+	MOVQ AX, R9
+	MOVQ DI, R10
+	XORQ R11, R11
+
+class_507:
 	VMOVUPS      (R9), Y3
 	VSUBPS       224(SP), Y3, Y3
-	TESTQ        $0x00000200, sflags+200(FP)
-	JZ           noflag_477
-	VBROADCASTSS (R10), Y4
-	VMULPS       Y4, Y3, Y3
-
-noflag_477:
-	VADDPS       Y3, Y2, Y2
+	VBROADCASTSS 24(R10), Y4
+	VFMADD231PS  Y4, Y3, Y2
 	ADDQ         CX, R9
 	ADDQ         $0x00000020, R10
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_476
+	JB           class_507
+
+swzd_505:
 	VBROADCASTSS wsum+216(FP), Y3
-	VMULPS       352(SP), Y3, Y3
-	VSUBPS       Y2, Y3, Y3
-	VBROADCASTSS epsC+212(FP), Y2
+	VBROADCASTSS epsC+212(FP), Y4
+	VMULPS       Y4, Y3, Y3
 	VMOVUPS      448(SP), Y4
-	VFMADD231PS  Y2, Y3, Y4
+	VFMADD231PS  352(SP), Y3, Y4
+	VSUBPS       Y2, Y4, Y4
 	VMOVUPS      Y4, 448(SP)
 
-noflag_475:
+noflag_503:
 	VMOVUPS 448(SP), Y2
 	VANDPS  Y1, Y2, Y2
 	VADDPS  (SP), Y2, Y2
@@ -8370,9 +8597,9 @@ noflag_475:
 	VADDPS  32(SP), Y2, Y2
 	VMOVUPS Y2, 32(SP)
 
-noflag_472:
+noflag_500:
 	TESTQ        $0x00000002, sflags+200(FP)
-	JZ           noflag_478
+	JZ           noflag_508
 	VMOVUPS      256(SP), Y2
 	VMULPS       softmaxconsts<>+128(SB), Y2, Y3
 	VROUNDPS     $0x00, Y3, Y3
@@ -8403,27 +8630,27 @@ noflag_472:
 	VMOVUPS      Y3, 480(SP)
 	MOVQ         gmode+160(FP), R9
 	CMPQ         R9, $0x01
-	JEQ          pow1_479
+	JEQ          pow1_509
 	CMPQ         R9, $0x02
-	JEQ          pow2_481
+	JEQ          pow2_511
 	CMPQ         R9, $0x03
-	JEQ          powg_480
+	JEQ          powg_510
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
-	JMP          powd_482
+	JMP          powd_512
 
-pow1_479:
+pow1_509:
 	VMOVAPS Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_482
+	JMP     powd_512
 
-pow2_481:
+pow2_511:
 	VMULPS  Y2, Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_482
+	JMP     powd_512
 
-powg_480:
+powg_510:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y2, Y4
 	VMULPS       softmaxconsts<>+1792(SB), Y2, Y3
 	VBLENDVPS    Y4, Y3, Y2, Y3
@@ -8497,17 +8724,17 @@ powg_480:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
-powd_482:
+powd_512:
 	VMULPS  384(SP), Y3, Y3
 	VMOVUPS Y3, 512(SP)
 	TESTQ   $0x00000100, sflags+200(FP)
-	JZ      noflag_483
+	JZ      noflag_513
 	VMOVUPS softmaxconsts<>+0(SB), Y2
 	MOVQ    DI, R9
 	VXORPS  Y3, Y3, Y3
 	XORQ    R10, R10
 
-class_484:
+class_514:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS 4(R9), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -8515,54 +8742,69 @@ class_484:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_484
+	JB           class_514
 	VMOVUPS      512(SP), Y3
 	VMULPS       Y2, Y3, Y3
 	VMOVUPS      Y3, 512(SP)
 
-noflag_483:
+noflag_513:
 	VMOVUPS 512(SP), Y2
 	VANDPS  Y1, Y2, Y2
 	VADDPS  64(SP), Y2, Y2
 	VMOVUPS Y2, 64(SP)
 
-noflag_478:
-noflag_471:
-	JMP pwdone_470
+noflag_508:
+noflag_499:
+	JMP pwdone_498
 
-prodmode_469:
+prodmode_497:
 	VBROADCASTSS eps1+208(FP), Y2
 	VXORPS       softmaxconsts<>+2176(SB), Y2, Y2
 	VMULPS       256(SP), Y2, Y2
 	VMOVUPS      Y2, 544(SP)
 	TESTQ        $0x00000400, sflags+200(FP)
-	JZ           noflag_485
+	JZ           noflag_515
 	VXORPS       Y2, Y2, Y2
+	TESTQ        $0x00000200, sflags+200(FP)
+	JNZ          swzw_516
 	MOVQ         AX, R9
 	MOVQ         DI, R10
+	VBROADCASTSS epsC+212(FP), Y3
 	XORQ         R11, R11
 
-class_486:
+class_518:
+	VMOVUPS     (R9), Y4
+	VSUBPS      224(SP), Y4, Y4
+	VFMADD231PS Y3, Y4, Y2
+	ADDQ        CX, R9
+	ADDQ        $0x00000020, R10
+	INCQ        R11
+	CMPQ        R11, C+72(FP)
+	JB          class_518
+	JMP         swzd_517
+
+swzw_516:
+	MOVQ AX, R9
+	MOVQ DI, R10
+	XORQ R11, R11
+
+class_519:
 	VMOVUPS      (R9), Y3
 	VSUBPS       224(SP), Y3, Y3
-	TESTQ        $0x00000200, sflags+200(FP)
-	JZ           noflag_487
-	VBROADCASTSS (R10), Y4
-	VMULPS       Y4, Y3, Y3
-
-noflag_487:
-	VADDPS       Y3, Y2, Y2
+	VBROADCASTSS 24(R10), Y4
+	VFMADD231PS  Y4, Y3, Y2
 	ADDQ         CX, R9
 	ADDQ         $0x00000020, R10
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_486
-	VBROADCASTSS epsC+212(FP), Y3
-	VMOVUPS      544(SP), Y4
-	VFNMADD231PS Y3, Y2, Y4
-	VMOVUPS      Y4, 544(SP)
+	JB           class_519
 
-noflag_485:
+swzd_517:
+	VMOVUPS 544(SP), Y3
+	VSUBPS  Y2, Y3, Y3
+	VMOVUPS Y3, 544(SP)
+
+noflag_515:
 	VMOVUPS     544(SP), Y2
 	VANDPS      Y1, Y2, Y2
 	VADDPS      (SP), Y2, Y2
@@ -8595,15 +8837,15 @@ noflag_485:
 	VMULPS      Y3, Y6, Y6
 	VMOVUPS     Y6, 160(SP)
 
-pwdone_470:
+pwdone_498:
 	VMOVUPS softmaxconsts<>+0(SB), Y2
 	TESTQ   $0x00000200, flags+88(FP)
-	JZ      noflag_488
+	JZ      noflag_520
 	MOVQ    DI, R9
 	VXORPS  Y3, Y3, Y3
 	XORQ    R10, R10
 
-class_489:
+class_521:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS (R9), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -8611,9 +8853,9 @@ class_489:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_489
+	JB           class_521
 
-noflag_488:
+noflag_520:
 	VBROADCASTSS k1+144(FP), Y3
 	VMULPS       Y2, Y3, Y3
 	VBROADCASTSS k2+148(FP), Y2
@@ -8624,13 +8866,13 @@ noflag_488:
 	MOVQ         C+72(FP), R9
 	SHLQ         $0x05, R9
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_490
+	JZ           noflag_522
 	MOVQ         SI, R10
 	MOVQ         DI, R11
 	VXORPS       Y3, Y3, Y3
 	XORQ         R12, R12
 
-class_491:
+class_523:
 	VMOVUPS      320(SP), Y4
 	VMULPS       (R10), Y4, Y4
 	VMOVUPS      Y4, (R10)
@@ -8649,53 +8891,53 @@ class_491:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R12
 	CMPQ         R12, C+72(FP)
-	JB           class_491
+	JB           class_523
 
-noflag_490:
+noflag_522:
 	VMOVUPS Y2, 640(SP)
 	TESTQ   $0x00000004, flags+88(FP)
-	JZ      outnr_493
+	JZ      outnr_525
 	MOVQ    SI, R10
 	MOVQ    DI, R11
 	MOVQ    R8, R12
 	VXORPS  Y2, Y2, Y2
 	XORQ    R13, R13
 
-class_494:
+class_526:
 	VPCMPEQD     Y2, Y0, Y3
 	VMOVUPS      (R10)(R9*1), Y4
 	VSUBPS       640(SP), Y4, Y4
 	VADDPS       608(SP), Y4, Y4
 	VMULPS       (R10), Y4, Y4
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_495
+	JZ           noflag_527
 	VBROADCASTSS 8(R11), Y5
 	VSUBPS       Y5, Y4, Y4
 
-noflag_495:
+noflag_527:
 	VMOVUPS 576(SP), Y5
 	VANDPS  Y3, Y5, Y3
 	VSUBPS  Y3, Y4, Y4
 	VANDPS  Y1, Y4, Y4
 	TESTQ   $0x00000800, flags+88(FP)
-	JNZ     nt_496
+	JNZ     nt_528
 	VMOVUPS Y4, (R12)
-	JMP     st_497
+	JMP     st_529
 
-nt_496:
+nt_528:
 	VMOVNTPS Y4, (R12)
 
-st_497:
+st_529:
 	ADDQ   $0x00000020, R10
 	ADDQ   $0x00000020, R11
 	ADDQ   CX, R12
 	VPADDD softmaxconsts<>+832(SB), Y2, Y2
 	INCQ   R13
 	CMPQ   R13, C+72(FP)
-	JB     class_494
-	JMP    outd_492
+	JB     class_526
+	JMP    outd_524
 
-outnr_493:
+outnr_525:
 	VMOVUPS 608(SP), Y2
 	VMULPS  320(SP), Y2, Y2
 	VMOVUPS Y2, 672(SP)
@@ -8705,47 +8947,47 @@ outnr_493:
 	VXORPS  Y2, Y2, Y2
 	XORQ    R12, R12
 
-class_498:
+class_530:
 	VPCMPEQD     Y2, Y0, Y3
 	VMOVUPS      672(SP), Y4
 	VMULPS       (R9), Y4, Y4
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_499
+	JZ           noflag_531
 	VBROADCASTSS 8(R10), Y5
 	VSUBPS       Y5, Y4, Y4
 
-noflag_499:
+noflag_531:
 	VMOVUPS 576(SP), Y5
 	VANDPS  Y3, Y5, Y3
 	VSUBPS  Y3, Y4, Y4
 	VANDPS  Y1, Y4, Y4
 	TESTQ   $0x00000800, flags+88(FP)
-	JNZ     nt_500
+	JNZ     nt_532
 	VMOVUPS Y4, (R11)
-	JMP     st_501
+	JMP     st_533
 
-nt_500:
+nt_532:
 	VMOVNTPS Y4, (R11)
 
-st_501:
+st_533:
 	ADDQ   $0x00000020, R9
 	ADDQ   $0x00000020, R10
 	ADDQ   CX, R11
 	VPADDD softmaxconsts<>+832(SB), Y2, Y2
 	INCQ   R12
 	CMPQ   R12, C+72(FP)
-	JB     class_498
+	JB     class_530
 
-outd_492:
+outd_524:
 	ADDQ $0x00000020, AX
 	ADDQ $0x00000020, BX
 	ADDQ $0x00000020, R8
 	SUBQ $0x00000008, DX
-	JMP  loop_463
+	JMP  loop_491
 
-tail_464:
+tail_492:
 	TESTQ        DX, DX
-	JZ           done_465
+	JZ           done_493
 	LEAQ         softmaxconsts<>+2240(SB), R9
 	NEGQ         DX
 	VMOVDQU      64(R9)(DX*4), Y0
@@ -8765,17 +9007,17 @@ tail_464:
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
-	JZ           c1_502
+	JZ           c1_534
 
-max_503:
+max_535:
 	ADDQ       CX, DX
 	VMASKMOVPS (DX), Y2, Y4
 	PREFETCHT0 1024(DX)
 	VMAXPS     Y4, Y3, Y3
 	DECQ       BX
-	JNZ        max_503
+	JNZ        max_535
 
-c1_502:
+c1_534:
 	VMOVUPS Y3, 224(SP)
 	VXORPS  Y3, Y3, Y3
 	VXORPS  Y4, Y4, Y4
@@ -8784,7 +9026,7 @@ c1_502:
 	VXORPS  Y5, Y5, Y5
 	XORQ    R9, R9
 
-class_504:
+class_536:
 	VMASKMOVPS   (DX), Y2, Y6
 	VSUBPS       224(SP), Y6, Y6
 	VMULPS       softmaxconsts<>+128(SB), Y6, Y7
@@ -8818,7 +9060,7 @@ class_504:
 	VPADDD       softmaxconsts<>+832(SB), Y5, Y5
 	INCQ         R9
 	CMPQ         R9, C+72(FP)
-	JB           class_504
+	JB           class_536
 	VMOVUPS      Y4, 256(SP)
 	VMOVUPS      Y3, 288(SP)
 	VMOVUPS      softmaxconsts<>+0(SB), Y4
@@ -8831,9 +9073,9 @@ class_504:
 	MOVQ         sflags+200(FP), DX
 	ANDQ         $0x00000203, DX
 	CMPQ         DX, $0x00000001
-	JEQ          prodmode_505
+	JEQ          prodmode_537
 	TESTQ        $0x00000003, sflags+200(FP)
-	JZ           noflag_507
+	JZ           noflag_539
 	VMOVUPS      288(SP), Y3
 	VPSRLD       $0x17, Y3, Y4
 	VPSUBD       softmaxconsts<>+896(SB), Y4, Y4
@@ -8869,15 +9111,15 @@ class_504:
 	VMOVUPS      Y7, 352(SP)
 	VMOVUPS      Y3, 384(SP)
 	TESTQ        $0x00000001, sflags+200(FP)
-	JZ           noflag_508
+	JZ           noflag_540
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
 	TESTQ        $0x00000200, sflags+200(FP)
-	JZ           noflag_509
+	JZ           noflag_541
 	MOVQ         DI, DX
 	VXORPS       Y4, Y4, Y4
 	XORQ         BX, BX
 
-class_510:
+class_542:
 	VPCMPEQD     Y4, Y1, Y5
 	VBROADCASTSS (DX), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -8885,44 +9127,59 @@ class_510:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_510
+	JB           class_542
 
-noflag_509:
+noflag_541:
 	VMOVUPS      Y3, 416(SP)
 	VBROADCASTSS eps1+208(FP), Y3
 	VMULPS       416(SP), Y3, Y3
 	VMULPS       384(SP), Y3, Y3
 	VMOVUPS      Y3, 448(SP)
 	TESTQ        $0x00000400, sflags+200(FP)
-	JZ           noflag_511
+	JZ           noflag_543
 	VXORPS       Y3, Y3, Y3
+	TESTQ        $0x00000200, sflags+200(FP)
+	JNZ          swzw_544
 	MOVQ         DI, DX
+	VBROADCASTSS epsC+212(FP), Y4
 	XORQ         BX, BX
 
-class_512:
+class_546:
+	VMASKMOVPS  (AX), Y2, Y5
+	VSUBPS      224(SP), Y5, Y5
+	VFMADD231PS Y4, Y5, Y3
+	ADDQ        CX, AX
+	ADDQ        $0x00000020, DX
+	INCQ        BX
+	CMPQ        BX, C+72(FP)
+	JB          class_546
+	JMP         swzd_545
+
+swzw_544:
+	MOVQ DI, DX
+	XORQ BX, BX
+
+class_547:
 	VMASKMOVPS   (AX), Y2, Y4
 	VSUBPS       224(SP), Y4, Y4
-	TESTQ        $0x00000200, sflags+200(FP)
-	JZ           noflag_513
-	VBROADCASTSS (DX), Y5
-	VMULPS       Y5, Y4, Y4
-
-noflag_513:
-	VADDPS       Y4, Y3, Y3
+	VBROADCASTSS 24(DX), Y5
+	VFMADD231PS  Y5, Y4, Y3
 	ADDQ         CX, AX
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_512
+	JB           class_547
+
+swzd_545:
 	VBROADCASTSS wsum+216(FP), Y4
-	VMULPS       352(SP), Y4, Y4
-	VSUBPS       Y3, Y4, Y4
-	VBROADCASTSS epsC+212(FP), Y3
+	VBROADCASTSS epsC+212(FP), Y5
+	VMULPS       Y5, Y4, Y4
 	VMOVUPS      448(SP), Y5
-	VFMADD231PS  Y3, Y4, Y5
+	VFMADD231PS  352(SP), Y4, Y5
+	VSUBPS       Y3, Y5, Y5
 	VMOVUPS      Y5, 448(SP)
 
-noflag_511:
+noflag_543:
 	VMOVUPS 448(SP), Y3
 	VANDPS  Y2, Y3, Y3
 	VADDPS  (SP), Y3, Y3
@@ -8932,9 +9189,9 @@ noflag_511:
 	VADDPS  32(SP), Y3, Y3
 	VMOVUPS Y3, 32(SP)
 
-noflag_508:
+noflag_540:
 	TESTQ        $0x00000002, sflags+200(FP)
-	JZ           noflag_514
+	JZ           noflag_548
 	VMOVUPS      256(SP), Y3
 	VMULPS       softmaxconsts<>+128(SB), Y3, Y4
 	VROUNDPS     $0x00, Y4, Y4
@@ -8965,27 +9222,27 @@ noflag_508:
 	VMOVUPS      Y4, 480(SP)
 	MOVQ         gmode+160(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_515
+	JEQ          pow1_549
 	CMPQ         AX, $0x02
-	JEQ          pow2_517
+	JEQ          pow2_551
 	CMPQ         AX, $0x03
-	JEQ          powg_516
+	JEQ          powg_550
 	VMOVUPS      softmaxconsts<>+0(SB), Y4
-	JMP          powd_518
+	JMP          powd_552
 
-pow1_515:
+pow1_549:
 	VMOVAPS Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_518
+	JMP     powd_552
 
-pow2_517:
+pow2_551:
 	VMULPS  Y3, Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_518
+	JMP     powd_552
 
-powg_516:
+powg_550:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y3, Y5
 	VMULPS       softmaxconsts<>+1792(SB), Y3, Y4
 	VBLENDVPS    Y5, Y4, Y3, Y4
@@ -9059,17 +9316,17 @@ powg_516:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS      Y4, Y3, Y4
 
-powd_518:
+powd_552:
 	VMULPS  384(SP), Y4, Y4
 	VMOVUPS Y4, 512(SP)
 	TESTQ   $0x00000100, sflags+200(FP)
-	JZ      noflag_519
+	JZ      noflag_553
 	VMOVUPS softmaxconsts<>+0(SB), Y3
 	MOVQ    DI, AX
 	VXORPS  Y4, Y4, Y4
 	XORQ    DX, DX
 
-class_520:
+class_554:
 	VPCMPEQD     Y4, Y1, Y5
 	VBROADCASTSS 4(AX), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -9077,53 +9334,67 @@ class_520:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_520
+	JB           class_554
 	VMOVUPS      512(SP), Y4
 	VMULPS       Y3, Y4, Y4
 	VMOVUPS      Y4, 512(SP)
 
-noflag_519:
+noflag_553:
 	VMOVUPS 512(SP), Y3
 	VANDPS  Y2, Y3, Y3
 	VADDPS  64(SP), Y3, Y3
 	VMOVUPS Y3, 64(SP)
 
-noflag_514:
-noflag_507:
-	JMP pwdone_506
+noflag_548:
+noflag_539:
+	JMP pwdone_538
 
-prodmode_505:
+prodmode_537:
 	VBROADCASTSS eps1+208(FP), Y3
 	VXORPS       softmaxconsts<>+2176(SB), Y3, Y3
 	VMULPS       256(SP), Y3, Y3
 	VMOVUPS      Y3, 544(SP)
 	TESTQ        $0x00000400, sflags+200(FP)
-	JZ           noflag_521
+	JZ           noflag_555
 	VXORPS       Y3, Y3, Y3
+	TESTQ        $0x00000200, sflags+200(FP)
+	JNZ          swzw_556
 	MOVQ         DI, DX
+	VBROADCASTSS epsC+212(FP), Y4
 	XORQ         BX, BX
 
-class_522:
+class_558:
+	VMASKMOVPS  (AX), Y2, Y5
+	VSUBPS      224(SP), Y5, Y5
+	VFMADD231PS Y4, Y5, Y3
+	ADDQ        CX, AX
+	ADDQ        $0x00000020, DX
+	INCQ        BX
+	CMPQ        BX, C+72(FP)
+	JB          class_558
+	JMP         swzd_557
+
+swzw_556:
+	MOVQ DI, DX
+	XORQ BX, BX
+
+class_559:
 	VMASKMOVPS   (AX), Y2, Y4
 	VSUBPS       224(SP), Y4, Y4
-	TESTQ        $0x00000200, sflags+200(FP)
-	JZ           noflag_523
-	VBROADCASTSS (DX), Y5
-	VMULPS       Y5, Y4, Y4
-
-noflag_523:
-	VADDPS       Y4, Y3, Y3
+	VBROADCASTSS 24(DX), Y5
+	VFMADD231PS  Y5, Y4, Y3
 	ADDQ         CX, AX
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_522
-	VBROADCASTSS epsC+212(FP), Y4
-	VMOVUPS      544(SP), Y5
-	VFNMADD231PS Y4, Y3, Y5
-	VMOVUPS      Y5, 544(SP)
+	JB           class_559
 
-noflag_521:
+swzd_557:
+	VMOVUPS 544(SP), Y4
+	VSUBPS  Y3, Y4, Y4
+	VMOVUPS Y4, 544(SP)
+
+noflag_555:
 	VMOVUPS     544(SP), Y3
 	VANDPS      Y2, Y3, Y3
 	VADDPS      (SP), Y3, Y3
@@ -9156,15 +9427,15 @@ noflag_521:
 	VMULPS      Y4, Y7, Y7
 	VMOVUPS     Y7, 160(SP)
 
-pwdone_506:
+pwdone_538:
 	VMOVUPS softmaxconsts<>+0(SB), Y3
 	TESTQ   $0x00000200, flags+88(FP)
-	JZ      noflag_524
+	JZ      noflag_560
 	MOVQ    DI, AX
 	VXORPS  Y4, Y4, Y4
 	XORQ    DX, DX
 
-class_525:
+class_561:
 	VPCMPEQD     Y4, Y1, Y5
 	VBROADCASTSS (AX), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -9172,9 +9443,9 @@ class_525:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_525
+	JB           class_561
 
-noflag_524:
+noflag_560:
 	VBROADCASTSS k1+144(FP), Y4
 	VMULPS       Y3, Y4, Y4
 	VBROADCASTSS k2+148(FP), Y3
@@ -9185,13 +9456,13 @@ noflag_524:
 	MOVQ         C+72(FP), AX
 	SHLQ         $0x05, AX
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_526
+	JZ           noflag_562
 	MOVQ         SI, DX
 	MOVQ         DI, BX
 	VXORPS       Y4, Y4, Y4
 	XORQ         R9, R9
 
-class_527:
+class_563:
 	VMOVUPS      320(SP), Y5
 	VMULPS       (DX), Y5, Y5
 	VMOVUPS      Y5, (DX)
@@ -9210,30 +9481,30 @@ class_527:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         R9
 	CMPQ         R9, C+72(FP)
-	JB           class_527
+	JB           class_563
 
-noflag_526:
+noflag_562:
 	VMOVUPS Y3, 640(SP)
 	TESTQ   $0x00000004, flags+88(FP)
-	JZ      outnr_529
+	JZ      outnr_565
 	MOVQ    SI, DX
 	MOVQ    DI, BX
 	MOVQ    R8, SI
 	VXORPS  Y3, Y3, Y3
 	XORQ    DI, DI
 
-class_530:
+class_566:
 	VPCMPEQD     Y3, Y1, Y4
 	VMOVUPS      (DX)(AX*1), Y5
 	VSUBPS       640(SP), Y5, Y5
 	VADDPS       608(SP), Y5, Y5
 	VMULPS       (DX), Y5, Y5
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_531
+	JZ           noflag_567
 	VBROADCASTSS 8(BX), Y6
 	VSUBPS       Y6, Y5, Y5
 
-noflag_531:
+noflag_567:
 	VMOVUPS    576(SP), Y6
 	VANDPS     Y4, Y6, Y4
 	VSUBPS     Y4, Y5, Y5
@@ -9245,10 +9516,10 @@ noflag_531:
 	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
 	INCQ       DI
 	CMPQ       DI, C+72(FP)
-	JB         class_530
-	JMP        outd_528
+	JB         class_566
+	JMP        outd_564
 
-outnr_529:
+outnr_565:
 	VMOVUPS 608(SP), Y3
 	VMULPS  320(SP), Y3, Y3
 	VMOVUPS Y3, 672(SP)
@@ -9258,16 +9529,16 @@ outnr_529:
 	VXORPS  Y3, Y3, Y3
 	XORQ    SI, SI
 
-class_532:
+class_568:
 	VPCMPEQD     Y3, Y1, Y4
 	VMOVUPS      672(SP), Y5
 	VMULPS       (AX), Y5, Y5
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_533
+	JZ           noflag_569
 	VBROADCASTSS 8(DX), Y6
 	VSUBPS       Y6, Y5, Y5
 
-noflag_533:
+noflag_569:
 	VMOVUPS    576(SP), Y6
 	VANDPS     Y4, Y6, Y4
 	VSUBPS     Y4, Y5, Y5
@@ -9279,19 +9550,19 @@ noflag_533:
 	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
 	INCQ       SI
 	CMPQ       SI, C+72(FP)
-	JB         class_532
+	JB         class_568
 
-outd_528:
-done_465:
+outd_564:
+done_493:
 	TESTQ $0x00000800, flags+88(FP)
-	JZ    noflag_534
+	JZ    noflag_570
 	SFENCE
 
-noflag_534:
+noflag_570:
 	MOVQ         sflags+200(FP), AX
 	ANDQ         $0x00000203, AX
 	CMPQ         AX, $0x00000001
-	JNE          noprod_535
+	JNE          noprod_571
 	VMOVUPS      128(SP), Y0
 	VMOVUPS      160(SP), Y1
 	VMOVUPS      192(SP), Y2
@@ -9332,7 +9603,7 @@ noflag_534:
 	VADDPS       (SP), Y6, Y6
 	VMOVUPS      Y6, (SP)
 
-noprod_535:
+noprod_571:
 	MOVQ         out_base+224(FP), AX
 	VMOVUPS      (SP), Y0
 	VMOVAPS      Y0, Y1
@@ -9399,9 +9670,9 @@ TEXT ·softmaxFusedFocalI32AVX2(SB), NOSPLIT, $768-248
 	VXORPS  Y0, Y0, Y0
 	VMOVUPS Y0, 96(SP)
 
-loop_536:
+loop_572:
 	CMPQ         DX, $0x00000008
-	JB           tail_537
+	JB           tail_573
 	VMOVDQU      (BX), Y0
 	VBROADCASTSS ign+80(FP), Y1
 	VMOVQ        C+72(FP), X2
@@ -9418,17 +9689,17 @@ loop_536:
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
 	DECQ         R10
-	JZ           c1_539
+	JZ           c1_575
 
-max_540:
+max_576:
 	ADDQ       CX, R9
 	VMOVUPS    (R9), Y3
 	PREFETCHT0 1024(R9)
 	VMAXPS     Y3, Y2, Y2
 	DECQ       R10
-	JNZ        max_540
+	JNZ        max_576
 
-c1_539:
+c1_575:
 	VMOVUPS Y2, 128(SP)
 	VXORPS  Y2, Y2, Y2
 	VXORPS  Y3, Y3, Y3
@@ -9437,7 +9708,7 @@ c1_539:
 	VXORPS  Y4, Y4, Y4
 	XORQ    R11, R11
 
-class_541:
+class_577:
 	VMOVUPS      (R9), Y5
 	VSUBPS       128(SP), Y5, Y5
 	VMULPS       softmaxconsts<>+128(SB), Y5, Y6
@@ -9471,7 +9742,7 @@ class_541:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_541
+	JB           class_577
 	VMOVUPS      Y3, 160(SP)
 	VMOVUPS      Y2, 192(SP)
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
@@ -9482,7 +9753,7 @@ class_541:
 	VADDPS       96(SP), Y2, Y2
 	VMOVUPS      Y2, 96(SP)
 	TESTQ        $0x00000003, sflags+200(FP)
-	JZ           noflag_544
+	JZ           noflag_580
 	VMOVUPS      192(SP), Y2
 	VPSRLD       $0x17, Y2, Y3
 	VPSUBD       softmaxconsts<>+896(SB), Y3, Y3
@@ -9518,15 +9789,15 @@ class_541:
 	VMOVUPS      Y6, 256(SP)
 	VMOVUPS      Y2, 288(SP)
 	TESTQ        $0x00000001, sflags+200(FP)
-	JZ           noflag_545
+	JZ           noflag_581
 	VMOVUPS      softmaxconsts<>+0(SB), Y2
 	TESTQ        $0x00000200, sflags+200(FP)
-	JZ           noflag_546
+	JZ           noflag_582
 	MOVQ         DI, R9
 	VXORPS       Y3, Y3, Y3
 	XORQ         R10, R10
 
-class_547:
+class_583:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS (R9), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -9534,45 +9805,61 @@ class_547:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_547
+	JB           class_583
 
-noflag_546:
+noflag_582:
 	VMOVUPS      Y2, 320(SP)
 	VBROADCASTSS eps1+208(FP), Y2
 	VMULPS       320(SP), Y2, Y2
 	VMULPS       288(SP), Y2, Y2
 	VMOVUPS      Y2, 352(SP)
 	TESTQ        $0x00000400, sflags+200(FP)
-	JZ           noflag_548
+	JZ           noflag_584
 	VXORPS       Y2, Y2, Y2
+	TESTQ        $0x00000200, sflags+200(FP)
+	JNZ          swzw_585
 	MOVQ         AX, R9
 	MOVQ         DI, R10
+	VBROADCASTSS epsC+212(FP), Y3
 	XORQ         R11, R11
 
-class_549:
+class_587:
+	VMOVUPS     (R9), Y4
+	VSUBPS      128(SP), Y4, Y4
+	VFMADD231PS Y3, Y4, Y2
+	ADDQ        CX, R9
+	ADDQ        $0x00000020, R10
+	INCQ        R11
+	CMPQ        R11, C+72(FP)
+	JB          class_587
+	JMP         swzd_586
+
+swzw_585:
+	MOVQ AX, R9
+	MOVQ DI, R10
+	XORQ R11, R11
+
+class_588:
 	VMOVUPS      (R9), Y3
 	VSUBPS       128(SP), Y3, Y3
-	TESTQ        $0x00000200, sflags+200(FP)
-	JZ           noflag_550
-	VBROADCASTSS (R10), Y4
-	VMULPS       Y4, Y3, Y3
-
-noflag_550:
-	VADDPS       Y3, Y2, Y2
+	VBROADCASTSS 24(R10), Y4
+	VFMADD231PS  Y4, Y3, Y2
 	ADDQ         CX, R9
 	ADDQ         $0x00000020, R10
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_549
+	JB           class_588
+
+swzd_586:
 	VBROADCASTSS wsum+216(FP), Y3
-	VMULPS       256(SP), Y3, Y3
-	VSUBPS       Y2, Y3, Y3
-	VBROADCASTSS epsC+212(FP), Y2
+	VBROADCASTSS epsC+212(FP), Y4
+	VMULPS       Y4, Y3, Y3
 	VMOVUPS      352(SP), Y4
-	VFMADD231PS  Y2, Y3, Y4
+	VFMADD231PS  256(SP), Y3, Y4
+	VSUBPS       Y2, Y4, Y4
 	VMOVUPS      Y4, 352(SP)
 
-noflag_548:
+noflag_584:
 	VMOVUPS 352(SP), Y2
 	VANDPS  Y1, Y2, Y2
 	VADDPS  (SP), Y2, Y2
@@ -9582,9 +9869,9 @@ noflag_548:
 	VADDPS  32(SP), Y2, Y2
 	VMOVUPS Y2, 32(SP)
 
-noflag_545:
+noflag_581:
 	TESTQ        $0x00000002, sflags+200(FP)
-	JZ           noflag_551
+	JZ           noflag_589
 	VMOVUPS      160(SP), Y2
 	VMULPS       softmaxconsts<>+128(SB), Y2, Y3
 	VROUNDPS     $0x00, Y3, Y3
@@ -9615,27 +9902,27 @@ noflag_545:
 	VMOVUPS      Y3, 384(SP)
 	MOVQ         gmode+160(FP), R9
 	CMPQ         R9, $0x01
-	JEQ          pow1_552
+	JEQ          pow1_590
 	CMPQ         R9, $0x02
-	JEQ          pow2_554
+	JEQ          pow2_592
 	CMPQ         R9, $0x03
-	JEQ          powg_553
+	JEQ          powg_591
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
-	JMP          powd_555
+	JMP          powd_593
 
-pow1_552:
+pow1_590:
 	VMOVAPS Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_555
+	JMP     powd_593
 
-pow2_554:
+pow2_592:
 	VMULPS  Y2, Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_555
+	JMP     powd_593
 
-powg_553:
+powg_591:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y2, Y4
 	VMULPS       softmaxconsts<>+1792(SB), Y2, Y3
 	VBLENDVPS    Y4, Y3, Y2, Y3
@@ -9709,17 +9996,17 @@ powg_553:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
-powd_555:
+powd_593:
 	VMULPS  288(SP), Y3, Y3
 	VMOVUPS Y3, 416(SP)
 	TESTQ   $0x00000100, sflags+200(FP)
-	JZ      noflag_556
+	JZ      noflag_594
 	VMOVUPS softmaxconsts<>+0(SB), Y2
 	MOVQ    DI, R9
 	VXORPS  Y3, Y3, Y3
 	XORQ    R10, R10
 
-class_557:
+class_595:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS 4(R9), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -9727,27 +10014,27 @@ class_557:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_557
+	JB           class_595
 	VMOVUPS      416(SP), Y3
 	VMULPS       Y2, Y3, Y3
 	VMOVUPS      Y3, 416(SP)
 
-noflag_556:
+noflag_594:
 	VMOVUPS 416(SP), Y2
 	VANDPS  Y1, Y2, Y2
 	VADDPS  64(SP), Y2, Y2
 	VMOVUPS Y2, 64(SP)
 
-noflag_551:
-noflag_544:
+noflag_589:
+noflag_580:
 	VMOVUPS softmaxconsts<>+0(SB), Y2
 	TESTQ   $0x00000200, flags+88(FP)
-	JZ      noflag_558
+	JZ      noflag_596
 	MOVQ    DI, R9
 	VXORPS  Y3, Y3, Y3
 	XORQ    R10, R10
 
-class_559:
+class_597:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS (R9), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -9755,9 +10042,9 @@ class_559:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_559
+	JB           class_597
 
-noflag_558:
+noflag_596:
 	VBROADCASTSS k1+144(FP), Y3
 	VMULPS       Y2, Y3, Y3
 	VBROADCASTSS k2+148(FP), Y2
@@ -9796,27 +10083,27 @@ noflag_558:
 	VMOVUPS      Y3, 576(SP)
 	MOVQ         gmode+160(FP), R9
 	CMPQ         R9, $0x01
-	JEQ          pow1_560
+	JEQ          pow1_598
 	CMPQ         R9, $0x02
-	JEQ          pow2_562
+	JEQ          pow2_600
 	CMPQ         R9, $0x03
-	JEQ          powg_561
+	JEQ          powg_599
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
-	JMP          powd_563
+	JMP          powd_601
 
-pow1_560:
+pow1_598:
 	VMOVAPS Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_563
+	JMP     powd_601
 
-pow2_562:
+pow2_600:
 	VMULPS  Y2, Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_563
+	JMP     powd_601
 
-powg_561:
+powg_599:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y2, Y4
 	VMULPS       softmaxconsts<>+1792(SB), Y2, Y3
 	VBLENDVPS    Y4, Y3, Y2, Y3
@@ -9890,11 +10177,11 @@ powg_561:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
-powd_563:
+powd_601:
 	VXORPS       softmaxconsts<>+2176(SB), Y3, Y3
 	VMOVUPS      Y3, 608(SP)
 	CMPQ         R9, $0x00
-	JEQ          gamma0_564
+	JEQ          gamma0_602
 	VMOVUPS      192(SP), Y2
 	VPSRLD       $0x17, Y2, Y3
 	VPSUBD       softmaxconsts<>+896(SB), Y3, Y3
@@ -9935,27 +10222,27 @@ powd_563:
 	MOVQ         g1mode+168(FP), R9
 	VMOVUPS      544(SP), Y2
 	CMPQ         R9, $0x01
-	JEQ          pow1_565
+	JEQ          pow1_603
 	CMPQ         R9, $0x02
-	JEQ          pow2_567
+	JEQ          pow2_605
 	CMPQ         R9, $0x03
-	JEQ          powg_566
+	JEQ          powg_604
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
-	JMP          powd_568
+	JMP          powd_606
 
-pow1_565:
+pow1_603:
 	VMOVAPS Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_568
+	JMP     powd_606
 
-pow2_567:
+pow2_605:
 	VMULPS  Y2, Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_568
+	JMP     powd_606
 
-powg_566:
+powg_604:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y2, Y4
 	VMULPS       softmaxconsts<>+1792(SB), Y2, Y3
 	VBLENDVPS    Y4, Y3, Y2, Y3
@@ -10029,7 +10316,7 @@ powg_566:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
-powd_568:
+powd_606:
 	VMULPS  576(SP), Y3, Y3
 	VMULPS  512(SP), Y3, Y3
 	VMULPS  640(SP), Y3, Y3
@@ -10040,16 +10327,16 @@ powd_568:
 	VADDPS  Y2, Y4, Y4
 	VMOVUPS Y4, 608(SP)
 
-gamma0_564:
+gamma0_602:
 	VMOVUPS 608(SP), Y2
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_569
+	JZ      noflag_607
 	VMOVUPS softmaxconsts<>+0(SB), Y3
 	MOVQ    DI, R9
 	VXORPS  Y4, Y4, Y4
 	XORQ    R10, R10
 
-class_570:
+class_608:
 	VPCMPEQD     Y4, Y0, Y5
 	VBROADCASTSS 4(R9), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -10057,10 +10344,10 @@ class_570:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_570
+	JB           class_608
 	VMULPS       Y3, Y2, Y2
 
-noflag_569:
+noflag_607:
 	VBROADCASTSS fs+152(FP), Y3
 	VMULPS       Y3, Y2, Y2
 	VMOVUPS      480(SP), Y3
@@ -10073,13 +10360,13 @@ noflag_569:
 	MOVQ         C+72(FP), R9
 	SHLQ         $0x05, R9
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_571
+	JZ           noflag_609
 	MOVQ         SI, R10
 	MOVQ         DI, R11
 	VXORPS       Y3, Y3, Y3
 	XORQ         R12, R12
 
-class_572:
+class_610:
 	VMOVUPS      224(SP), Y4
 	VMULPS       (R10), Y4, Y4
 	VMOVUPS      Y4, (R10)
@@ -10098,53 +10385,53 @@ class_572:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R12
 	CMPQ         R12, C+72(FP)
-	JB           class_572
+	JB           class_610
 
-noflag_571:
+noflag_609:
 	VMOVUPS Y2, 704(SP)
 	TESTQ   $0x00000004, flags+88(FP)
-	JZ      outnr_574
+	JZ      outnr_612
 	MOVQ    SI, R10
 	MOVQ    DI, R11
 	MOVQ    R8, R12
 	VXORPS  Y2, Y2, Y2
 	XORQ    R13, R13
 
-class_575:
+class_613:
 	VPCMPEQD     Y2, Y0, Y3
 	VMOVUPS      (R10)(R9*1), Y4
 	VSUBPS       704(SP), Y4, Y4
 	VADDPS       480(SP), Y4, Y4
 	VMULPS       (R10), Y4, Y4
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_576
+	JZ           noflag_614
 	VBROADCASTSS 8(R11), Y5
 	VSUBPS       Y5, Y4, Y4
 
-noflag_576:
+noflag_614:
 	VMOVUPS 448(SP), Y5
 	VANDPS  Y3, Y5, Y3
 	VSUBPS  Y3, Y4, Y4
 	VANDPS  Y1, Y4, Y4
 	TESTQ   $0x00000800, flags+88(FP)
-	JNZ     nt_577
+	JNZ     nt_615
 	VMOVUPS Y4, (R12)
-	JMP     st_578
+	JMP     st_616
 
-nt_577:
+nt_615:
 	VMOVNTPS Y4, (R12)
 
-st_578:
+st_616:
 	ADDQ   $0x00000020, R10
 	ADDQ   $0x00000020, R11
 	ADDQ   CX, R12
 	VPADDD softmaxconsts<>+832(SB), Y2, Y2
 	INCQ   R13
 	CMPQ   R13, C+72(FP)
-	JB     class_575
-	JMP    outd_573
+	JB     class_613
+	JMP    outd_611
 
-outnr_574:
+outnr_612:
 	VMOVUPS 480(SP), Y2
 	VMULPS  224(SP), Y2, Y2
 	VMOVUPS Y2, 736(SP)
@@ -10154,47 +10441,47 @@ outnr_574:
 	VXORPS  Y2, Y2, Y2
 	XORQ    R12, R12
 
-class_579:
+class_617:
 	VPCMPEQD     Y2, Y0, Y3
 	VMOVUPS      736(SP), Y4
 	VMULPS       (R9), Y4, Y4
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_580
+	JZ           noflag_618
 	VBROADCASTSS 8(R10), Y5
 	VSUBPS       Y5, Y4, Y4
 
-noflag_580:
+noflag_618:
 	VMOVUPS 448(SP), Y5
 	VANDPS  Y3, Y5, Y3
 	VSUBPS  Y3, Y4, Y4
 	VANDPS  Y1, Y4, Y4
 	TESTQ   $0x00000800, flags+88(FP)
-	JNZ     nt_581
+	JNZ     nt_619
 	VMOVUPS Y4, (R11)
-	JMP     st_582
+	JMP     st_620
 
-nt_581:
+nt_619:
 	VMOVNTPS Y4, (R11)
 
-st_582:
+st_620:
 	ADDQ   $0x00000020, R9
 	ADDQ   $0x00000020, R10
 	ADDQ   CX, R11
 	VPADDD softmaxconsts<>+832(SB), Y2, Y2
 	INCQ   R12
 	CMPQ   R12, C+72(FP)
-	JB     class_579
+	JB     class_617
 
-outd_573:
+outd_611:
 	ADDQ $0x00000020, AX
 	ADDQ $0x00000020, BX
 	ADDQ $0x00000020, R8
 	SUBQ $0x00000008, DX
-	JMP  loop_536
+	JMP  loop_572
 
-tail_537:
+tail_573:
 	TESTQ        DX, DX
-	JZ           done_538
+	JZ           done_574
 	LEAQ         softmaxconsts<>+2240(SB), R9
 	NEGQ         DX
 	VMOVDQU      64(R9)(DX*4), Y0
@@ -10214,17 +10501,17 @@ tail_537:
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
-	JZ           c1_583
+	JZ           c1_621
 
-max_584:
+max_622:
 	ADDQ       CX, DX
 	VMASKMOVPS (DX), Y2, Y4
 	PREFETCHT0 1024(DX)
 	VMAXPS     Y4, Y3, Y3
 	DECQ       BX
-	JNZ        max_584
+	JNZ        max_622
 
-c1_583:
+c1_621:
 	VMOVUPS Y3, 128(SP)
 	VXORPS  Y3, Y3, Y3
 	VXORPS  Y4, Y4, Y4
@@ -10233,7 +10520,7 @@ c1_583:
 	VXORPS  Y5, Y5, Y5
 	XORQ    R9, R9
 
-class_585:
+class_623:
 	VMASKMOVPS   (DX), Y2, Y6
 	VSUBPS       128(SP), Y6, Y6
 	VMULPS       softmaxconsts<>+128(SB), Y6, Y7
@@ -10267,7 +10554,7 @@ class_585:
 	VPADDD       softmaxconsts<>+832(SB), Y5, Y5
 	INCQ         R9
 	CMPQ         R9, C+72(FP)
-	JB           class_585
+	JB           class_623
 	VMOVUPS      Y4, 160(SP)
 	VMOVUPS      Y3, 192(SP)
 	VMOVUPS      softmaxconsts<>+0(SB), Y4
@@ -10278,7 +10565,7 @@ class_585:
 	VADDPS       96(SP), Y3, Y3
 	VMOVUPS      Y3, 96(SP)
 	TESTQ        $0x00000003, sflags+200(FP)
-	JZ           noflag_588
+	JZ           noflag_626
 	VMOVUPS      192(SP), Y3
 	VPSRLD       $0x17, Y3, Y4
 	VPSUBD       softmaxconsts<>+896(SB), Y4, Y4
@@ -10314,15 +10601,15 @@ class_585:
 	VMOVUPS      Y7, 256(SP)
 	VMOVUPS      Y3, 288(SP)
 	TESTQ        $0x00000001, sflags+200(FP)
-	JZ           noflag_589
+	JZ           noflag_627
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
 	TESTQ        $0x00000200, sflags+200(FP)
-	JZ           noflag_590
+	JZ           noflag_628
 	MOVQ         DI, DX
 	VXORPS       Y4, Y4, Y4
 	XORQ         BX, BX
 
-class_591:
+class_629:
 	VPCMPEQD     Y4, Y1, Y5
 	VBROADCASTSS (DX), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -10330,44 +10617,59 @@ class_591:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_591
+	JB           class_629
 
-noflag_590:
+noflag_628:
 	VMOVUPS      Y3, 320(SP)
 	VBROADCASTSS eps1+208(FP), Y3
 	VMULPS       320(SP), Y3, Y3
 	VMULPS       288(SP), Y3, Y3
 	VMOVUPS      Y3, 352(SP)
 	TESTQ        $0x00000400, sflags+200(FP)
-	JZ           noflag_592
+	JZ           noflag_630
 	VXORPS       Y3, Y3, Y3
+	TESTQ        $0x00000200, sflags+200(FP)
+	JNZ          swzw_631
 	MOVQ         DI, DX
+	VBROADCASTSS epsC+212(FP), Y4
 	XORQ         BX, BX
 
-class_593:
+class_633:
+	VMASKMOVPS  (AX), Y2, Y5
+	VSUBPS      128(SP), Y5, Y5
+	VFMADD231PS Y4, Y5, Y3
+	ADDQ        CX, AX
+	ADDQ        $0x00000020, DX
+	INCQ        BX
+	CMPQ        BX, C+72(FP)
+	JB          class_633
+	JMP         swzd_632
+
+swzw_631:
+	MOVQ DI, DX
+	XORQ BX, BX
+
+class_634:
 	VMASKMOVPS   (AX), Y2, Y4
 	VSUBPS       128(SP), Y4, Y4
-	TESTQ        $0x00000200, sflags+200(FP)
-	JZ           noflag_594
-	VBROADCASTSS (DX), Y5
-	VMULPS       Y5, Y4, Y4
-
-noflag_594:
-	VADDPS       Y4, Y3, Y3
+	VBROADCASTSS 24(DX), Y5
+	VFMADD231PS  Y5, Y4, Y3
 	ADDQ         CX, AX
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_593
+	JB           class_634
+
+swzd_632:
 	VBROADCASTSS wsum+216(FP), Y4
-	VMULPS       256(SP), Y4, Y4
-	VSUBPS       Y3, Y4, Y4
-	VBROADCASTSS epsC+212(FP), Y3
+	VBROADCASTSS epsC+212(FP), Y5
+	VMULPS       Y5, Y4, Y4
 	VMOVUPS      352(SP), Y5
-	VFMADD231PS  Y3, Y4, Y5
+	VFMADD231PS  256(SP), Y4, Y5
+	VSUBPS       Y3, Y5, Y5
 	VMOVUPS      Y5, 352(SP)
 
-noflag_592:
+noflag_630:
 	VMOVUPS 352(SP), Y3
 	VANDPS  Y2, Y3, Y3
 	VADDPS  (SP), Y3, Y3
@@ -10377,9 +10679,9 @@ noflag_592:
 	VADDPS  32(SP), Y3, Y3
 	VMOVUPS Y3, 32(SP)
 
-noflag_589:
+noflag_627:
 	TESTQ        $0x00000002, sflags+200(FP)
-	JZ           noflag_595
+	JZ           noflag_635
 	VMOVUPS      160(SP), Y3
 	VMULPS       softmaxconsts<>+128(SB), Y3, Y4
 	VROUNDPS     $0x00, Y4, Y4
@@ -10410,27 +10712,27 @@ noflag_589:
 	VMOVUPS      Y4, 384(SP)
 	MOVQ         gmode+160(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_596
+	JEQ          pow1_636
 	CMPQ         AX, $0x02
-	JEQ          pow2_598
+	JEQ          pow2_638
 	CMPQ         AX, $0x03
-	JEQ          powg_597
+	JEQ          powg_637
 	VMOVUPS      softmaxconsts<>+0(SB), Y4
-	JMP          powd_599
+	JMP          powd_639
 
-pow1_596:
+pow1_636:
 	VMOVAPS Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_599
+	JMP     powd_639
 
-pow2_598:
+pow2_638:
 	VMULPS  Y3, Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_599
+	JMP     powd_639
 
-powg_597:
+powg_637:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y3, Y5
 	VMULPS       softmaxconsts<>+1792(SB), Y3, Y4
 	VBLENDVPS    Y5, Y4, Y3, Y4
@@ -10504,17 +10806,17 @@ powg_597:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS      Y4, Y3, Y4
 
-powd_599:
+powd_639:
 	VMULPS  288(SP), Y4, Y4
 	VMOVUPS Y4, 416(SP)
 	TESTQ   $0x00000100, sflags+200(FP)
-	JZ      noflag_600
+	JZ      noflag_640
 	VMOVUPS softmaxconsts<>+0(SB), Y3
 	MOVQ    DI, AX
 	VXORPS  Y4, Y4, Y4
 	XORQ    DX, DX
 
-class_601:
+class_641:
 	VPCMPEQD     Y4, Y1, Y5
 	VBROADCASTSS 4(AX), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -10522,27 +10824,27 @@ class_601:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_601
+	JB           class_641
 	VMOVUPS      416(SP), Y4
 	VMULPS       Y3, Y4, Y4
 	VMOVUPS      Y4, 416(SP)
 
-noflag_600:
+noflag_640:
 	VMOVUPS 416(SP), Y3
 	VANDPS  Y2, Y3, Y3
 	VADDPS  64(SP), Y3, Y3
 	VMOVUPS Y3, 64(SP)
 
-noflag_595:
-noflag_588:
+noflag_635:
+noflag_626:
 	VMOVUPS softmaxconsts<>+0(SB), Y3
 	TESTQ   $0x00000200, flags+88(FP)
-	JZ      noflag_602
+	JZ      noflag_642
 	MOVQ    DI, AX
 	VXORPS  Y4, Y4, Y4
 	XORQ    DX, DX
 
-class_603:
+class_643:
 	VPCMPEQD     Y4, Y1, Y5
 	VBROADCASTSS (AX), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -10550,9 +10852,9 @@ class_603:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_603
+	JB           class_643
 
-noflag_602:
+noflag_642:
 	VBROADCASTSS k1+144(FP), Y4
 	VMULPS       Y3, Y4, Y4
 	VBROADCASTSS k2+148(FP), Y3
@@ -10591,27 +10893,27 @@ noflag_602:
 	VMOVUPS      Y4, 576(SP)
 	MOVQ         gmode+160(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_604
+	JEQ          pow1_644
 	CMPQ         AX, $0x02
-	JEQ          pow2_606
+	JEQ          pow2_646
 	CMPQ         AX, $0x03
-	JEQ          powg_605
+	JEQ          powg_645
 	VMOVUPS      softmaxconsts<>+0(SB), Y4
-	JMP          powd_607
+	JMP          powd_647
 
-pow1_604:
+pow1_644:
 	VMOVAPS Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_607
+	JMP     powd_647
 
-pow2_606:
+pow2_646:
 	VMULPS  Y3, Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_607
+	JMP     powd_647
 
-powg_605:
+powg_645:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y3, Y5
 	VMULPS       softmaxconsts<>+1792(SB), Y3, Y4
 	VBLENDVPS    Y5, Y4, Y3, Y4
@@ -10685,11 +10987,11 @@ powg_605:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS      Y4, Y3, Y4
 
-powd_607:
+powd_647:
 	VXORPS       softmaxconsts<>+2176(SB), Y4, Y4
 	VMOVUPS      Y4, 608(SP)
 	CMPQ         AX, $0x00
-	JEQ          gamma0_608
+	JEQ          gamma0_648
 	VMOVUPS      192(SP), Y3
 	VPSRLD       $0x17, Y3, Y4
 	VPSUBD       softmaxconsts<>+896(SB), Y4, Y4
@@ -10730,27 +11032,27 @@ powd_607:
 	MOVQ         g1mode+168(FP), AX
 	VMOVUPS      544(SP), Y3
 	CMPQ         AX, $0x01
-	JEQ          pow1_609
+	JEQ          pow1_649
 	CMPQ         AX, $0x02
-	JEQ          pow2_611
+	JEQ          pow2_651
 	CMPQ         AX, $0x03
-	JEQ          powg_610
+	JEQ          powg_650
 	VMOVUPS      softmaxconsts<>+0(SB), Y4
-	JMP          powd_612
+	JMP          powd_652
 
-pow1_609:
+pow1_649:
 	VMOVAPS Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_612
+	JMP     powd_652
 
-pow2_611:
+pow2_651:
 	VMULPS  Y3, Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_612
+	JMP     powd_652
 
-powg_610:
+powg_650:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y3, Y5
 	VMULPS       softmaxconsts<>+1792(SB), Y3, Y4
 	VBLENDVPS    Y5, Y4, Y3, Y4
@@ -10824,7 +11126,7 @@ powg_610:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS      Y4, Y3, Y4
 
-powd_612:
+powd_652:
 	VMULPS  576(SP), Y4, Y4
 	VMULPS  512(SP), Y4, Y4
 	VMULPS  640(SP), Y4, Y4
@@ -10835,16 +11137,16 @@ powd_612:
 	VADDPS  Y3, Y5, Y5
 	VMOVUPS Y5, 608(SP)
 
-gamma0_608:
+gamma0_648:
 	VMOVUPS 608(SP), Y3
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_613
+	JZ      noflag_653
 	VMOVUPS softmaxconsts<>+0(SB), Y4
 	MOVQ    DI, AX
 	VXORPS  Y5, Y5, Y5
 	XORQ    DX, DX
 
-class_614:
+class_654:
 	VPCMPEQD     Y5, Y1, Y6
 	VBROADCASTSS 4(AX), Y7
 	VBLENDVPS    Y6, Y7, Y4, Y4
@@ -10852,10 +11154,10 @@ class_614:
 	VPADDD       softmaxconsts<>+832(SB), Y5, Y5
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_614
+	JB           class_654
 	VMULPS       Y4, Y3, Y3
 
-noflag_613:
+noflag_653:
 	VBROADCASTSS fs+152(FP), Y4
 	VMULPS       Y4, Y3, Y3
 	VMOVUPS      480(SP), Y4
@@ -10868,13 +11170,13 @@ noflag_613:
 	MOVQ         C+72(FP), AX
 	SHLQ         $0x05, AX
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_615
+	JZ           noflag_655
 	MOVQ         SI, DX
 	MOVQ         DI, BX
 	VXORPS       Y4, Y4, Y4
 	XORQ         R9, R9
 
-class_616:
+class_656:
 	VMOVUPS      224(SP), Y5
 	VMULPS       (DX), Y5, Y5
 	VMOVUPS      Y5, (DX)
@@ -10893,30 +11195,30 @@ class_616:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         R9
 	CMPQ         R9, C+72(FP)
-	JB           class_616
+	JB           class_656
 
-noflag_615:
+noflag_655:
 	VMOVUPS Y3, 704(SP)
 	TESTQ   $0x00000004, flags+88(FP)
-	JZ      outnr_618
+	JZ      outnr_658
 	MOVQ    SI, DX
 	MOVQ    DI, BX
 	MOVQ    R8, SI
 	VXORPS  Y3, Y3, Y3
 	XORQ    DI, DI
 
-class_619:
+class_659:
 	VPCMPEQD     Y3, Y1, Y4
 	VMOVUPS      (DX)(AX*1), Y5
 	VSUBPS       704(SP), Y5, Y5
 	VADDPS       480(SP), Y5, Y5
 	VMULPS       (DX), Y5, Y5
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_620
+	JZ           noflag_660
 	VBROADCASTSS 8(BX), Y6
 	VSUBPS       Y6, Y5, Y5
 
-noflag_620:
+noflag_660:
 	VMOVUPS    448(SP), Y6
 	VANDPS     Y4, Y6, Y4
 	VSUBPS     Y4, Y5, Y5
@@ -10928,10 +11230,10 @@ noflag_620:
 	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
 	INCQ       DI
 	CMPQ       DI, C+72(FP)
-	JB         class_619
-	JMP        outd_617
+	JB         class_659
+	JMP        outd_657
 
-outnr_618:
+outnr_658:
 	VMOVUPS 480(SP), Y3
 	VMULPS  224(SP), Y3, Y3
 	VMOVUPS Y3, 736(SP)
@@ -10941,16 +11243,16 @@ outnr_618:
 	VXORPS  Y3, Y3, Y3
 	XORQ    SI, SI
 
-class_621:
+class_661:
 	VPCMPEQD     Y3, Y1, Y4
 	VMOVUPS      736(SP), Y5
 	VMULPS       (AX), Y5, Y5
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_622
+	JZ           noflag_662
 	VBROADCASTSS 8(DX), Y6
 	VSUBPS       Y6, Y5, Y5
 
-noflag_622:
+noflag_662:
 	VMOVUPS    448(SP), Y6
 	VANDPS     Y4, Y6, Y4
 	VSUBPS     Y4, Y5, Y5
@@ -10962,15 +11264,15 @@ noflag_622:
 	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
 	INCQ       SI
 	CMPQ       SI, C+72(FP)
-	JB         class_621
+	JB         class_661
 
-outd_617:
-done_538:
+outd_657:
+done_574:
 	TESTQ $0x00000800, flags+88(FP)
-	JZ    noflag_623
+	JZ    noflag_663
 	SFENCE
 
-noflag_623:
+noflag_663:
 	MOVQ         out_base+224(FP), AX
 	VMOVUPS      (SP), Y0
 	VMOVAPS      Y0, Y1
@@ -11032,7 +11334,7 @@ TEXT ·softmaxStatsU8AVX512(SB), NOSPLIT, $0-192
 	VXORPS Z0, Z0, Z0
 	XORQ   R10, R10
 
-class_624:
+class_664:
 	VMOVUPS Z0, (R9)
 	VMOVUPS Z0, 64(R9)
 	VMOVUPS Z0, 128(R9)
@@ -11040,7 +11342,7 @@ class_624:
 	ADDQ    $0x00000100, R9
 	INCQ    R10
 	CMPQ    R10, C+72(FP)
-	JB      class_624
+	JB      class_664
 	VXORPS  Z0, Z0, Z0
 	VXORPS  Z1, Z1, Z1
 	VXORPS  Z2, Z2, Z2
@@ -11049,9 +11351,9 @@ class_624:
 	VXORPS  Z5, Z5, Z5
 	VXORPS  Z6, Z6, Z6
 
-loop_625:
+loop_665:
 	CMPQ         DX, $0x00000010
-	JB           tail_626
+	JB           tail_666
 	VPMOVZXBD    (BX), Z7
 	VBROADCASTSS ign+80(FP), Z8
 	VMOVQ        C+72(FP), X9
@@ -11068,17 +11370,17 @@ loop_625:
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
 	DECQ         R10
-	JZ           c1_628
+	JZ           c1_668
 
-max_629:
+max_669:
 	ADDQ       CX, R9
 	VMOVUPS.Z  (R9), K1, Z9
 	PREFETCHT0 1024(R9)
 	VMAXPS     Z9, Z8, Z8
 	DECQ       R10
-	JNZ        max_629
+	JNZ        max_669
 
-c1_628:
+c1_668:
 	VXORPS Z9, Z9, Z9
 	VXORPS Z10, Z10, Z10
 	MOVQ   AX, R9
@@ -11086,7 +11388,7 @@ c1_628:
 	VXORPS Z11, Z11, Z11
 	XORQ   R11, R11
 
-class_630:
+class_670:
 	VMOVUPS.Z    (R9), K1, Z12
 	VSUBPS       Z8, Z12, Z12
 	VMULPS       softmaxconsts<>+128(SB), Z12, Z13
@@ -11110,10 +11412,10 @@ class_630:
 	VXORPS       Z18, Z18, K2, Z18
 	VADDPS       Z18, Z9, Z9
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_631
+	JZ           noflag_671
 	VMOVUPS      Z18, (R10)
 
-noflag_631:
+noflag_671:
 	VPCMPEQD Z11, Z7, K2
 	VMOVUPS  Z12, K2, Z10
 	ADDQ     CX, R9
@@ -11121,28 +11423,28 @@ noflag_631:
 	VPADDD   softmaxconsts<>+832(SB), Z11, Z11
 	INCQ     R11
 	CMPQ     R11, C+72(FP)
-	JB       class_630
+	JB       class_670
 	VMOVUPS  softmaxconsts<>+0(SB), Z11
 	VDIVPS   Z9, Z11, Z11
 	TESTQ    $0x00000004, flags+88(FP)
-	JZ       noflag_632
+	JZ       noflag_672
 	MOVQ     SI, R9
 	MOVQ     R8, R10
 	VXORPS   Z12, Z12, Z12
 	XORQ     R11, R11
 
-class_633:
+class_673:
 	VMULPS    (R9), Z11, Z13
 	VMOVAPS.Z Z13, K1, Z13
 	VADDPS    (R10), Z13, Z14
 	VMOVUPS   Z14, (R10)
 	TESTQ     $0x00000008, flags+88(FP)
-	JZ        noflag_634
+	JZ        noflag_674
 	VMULPS    Z13, Z13, Z14
 	VADDPS    192(R10), Z14, Z14
 	VMOVUPS   Z14, 192(R10)
 
-noflag_634:
+noflag_674:
 	VPCMPEQD Z12, Z7, K2
 	VMOVUPS  64(R10), Z14
 	VADDPS   Z13, Z14, K2, Z14
@@ -11155,15 +11457,15 @@ noflag_634:
 	VPADDD   softmaxconsts<>+832(SB), Z12, Z12
 	INCQ     R11
 	CMPQ     R11, C+72(FP)
-	JB       class_633
+	JB       class_673
 
-noflag_632:
+noflag_672:
 	MOVQ         flags+88(FP), R9
 	ANDQ         $0x00000203, R9
 	CMPQ         R9, $0x00000001
-	JEQ          prodmode_635
+	JEQ          prodmode_675
 	TESTQ        $0x00000003, flags+88(FP)
-	JZ           noflag_637
+	JZ           noflag_677
 	VGETEXPPS    Z9, Z13
 	VADDPS       softmaxconsts<>+0(SB), Z13, Z13
 	VGETMANTPS   $0x02, Z9, Z12
@@ -11193,64 +11495,80 @@ noflag_632:
 	VMOVUPS      Z9, K2, Z15
 	VSUBPS       Z10, Z15, Z9
 	TESTQ        $0x00000001, flags+88(FP)
-	JZ           noflag_638
+	JZ           noflag_678
 	VMOVUPS      softmaxconsts<>+0(SB), Z12
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_639
+	JZ           noflag_679
 	MOVQ         DI, R9
 	VXORPS       Z13, Z13, Z13
 	XORQ         R10, R10
 
-class_640:
+class_680:
 	VPCMPEQD     Z13, Z7, K2
 	VBROADCASTSS (R9), K2, Z12
 	ADDQ         $0x00000020, R9
 	VPADDD       softmaxconsts<>+832(SB), Z13, Z13
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_640
+	JB           class_680
 
-noflag_639:
+noflag_679:
 	VBROADCASTSS eps1+144(FP), Z13
 	VMULPS       Z12, Z13, Z13
 	VMULPS       Z9, Z13, Z13
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_641
+	JZ           noflag_681
 	VXORPS       Z14, Z14, Z14
+	TESTQ        $0x00000200, flags+88(FP)
+	JNZ          swzw_682
 	MOVQ         AX, R9
 	MOVQ         DI, R10
+	VBROADCASTSS epsC+148(FP), Z16
 	XORQ         R11, R11
 
-class_642:
+class_684:
+	VMOVUPS.Z   (R9), K1, Z17
+	VSUBPS      Z8, Z17, Z17
+	VFMADD231PS Z16, Z17, Z14
+	ADDQ        CX, R9
+	ADDQ        $0x00000020, R10
+	INCQ        R11
+	CMPQ        R11, C+72(FP)
+	JB          class_684
+	JMP         swzd_683
+
+swzw_682:
+	MOVQ AX, R9
+	MOVQ DI, R10
+	XORQ R11, R11
+
+class_685:
 	VMOVUPS.Z    (R9), K1, Z16
 	VSUBPS       Z8, Z16, Z16
-	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_643
-	VBROADCASTSS (R10), Z17
-	VMULPS       Z17, Z16, Z16
-
-noflag_643:
-	VADDPS       Z16, Z14, Z14
+	VBROADCASTSS 24(R10), Z17
+	VFMADD231PS  Z17, Z16, Z14
 	ADDQ         CX, R9
 	ADDQ         $0x00000020, R10
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_642
-	VBROADCASTSS wsum+152(FP), Z8
-	VMULPS       Z15, Z8, Z8
-	VSUBPS       Z14, Z8, Z8
-	VBROADCASTSS epsC+148(FP), Z14
-	VFMADD231PS  Z14, Z8, Z13
+	JB           class_685
 
-noflag_641:
+swzd_683:
+	VBROADCASTSS wsum+152(FP), Z8
+	VBROADCASTSS epsC+148(FP), Z16
+	VMULPS       Z16, Z8, Z8
+	VFMADD231PS  Z15, Z8, Z13
+	VSUBPS       Z14, Z13, Z13
+
+noflag_681:
 	VMOVAPS.Z Z13, K1, Z13
 	VADDPS    Z13, Z0, Z0
 	VMOVAPS.Z Z12, K1, Z12
 	VADDPS    Z12, Z1, Z1
 
-noflag_638:
+noflag_678:
 	TESTQ        $0x00000002, flags+88(FP)
-	JZ           noflag_644
+	JZ           noflag_686
 	VMULPS       softmaxconsts<>+128(SB), Z10, Z8
 	VRNDSCALEPS  $0x00, Z8, Z8
 	VMOVAPS      Z10, Z12
@@ -11276,27 +11594,27 @@ noflag_638:
 	VBROADCASTSS gamma+156(FP), Z10
 	MOVQ         gmode+160(FP), R9
 	CMPQ         R9, $0x01
-	JEQ          pow1_645
+	JEQ          pow1_687
 	CMPQ         R9, $0x02
-	JEQ          pow2_647
+	JEQ          pow2_689
 	CMPQ         R9, $0x03
-	JEQ          powg_646
+	JEQ          powg_688
 	VMOVUPS      softmaxconsts<>+0(SB), Z10
-	JMP          powd_648
+	JMP          powd_690
 
-pow1_645:
+pow1_687:
 	VMOVAPS Z8, Z10
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z8, K2
 	VXORPS  Z10, Z10, K2, Z10
-	JMP     powd_648
+	JMP     powd_690
 
-pow2_647:
+pow2_689:
 	VMULPS Z8, Z8, Z10
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z8, K2
 	VXORPS Z10, Z10, K2, Z10
-	JMP    powd_648
+	JMP    powd_690
 
-powg_646:
+powg_688:
 	VGETEXPPS    Z8, Z12
 	VADDPS       softmaxconsts<>+0(SB), Z12, Z12
 	VGETMANTPS   $0x02, Z8, Z11
@@ -11354,63 +11672,78 @@ powg_646:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z8, K2
 	VXORPS       Z10, Z10, K2, Z10
 
-powd_648:
+powd_690:
 	VMULPS  Z9, Z10, Z10
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_649
+	JZ      noflag_691
 	VMOVUPS softmaxconsts<>+0(SB), Z8
 	MOVQ    DI, R9
 	VXORPS  Z9, Z9, Z9
 	XORQ    R10, R10
 
-class_650:
+class_692:
 	VPCMPEQD     Z9, Z7, K2
 	VBROADCASTSS 4(R9), K2, Z8
 	ADDQ         $0x00000020, R9
 	VPADDD       softmaxconsts<>+832(SB), Z9, Z9
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_650
+	JB           class_692
 	VMULPS       Z8, Z10, Z10
 
-noflag_649:
+noflag_691:
 	VMOVAPS.Z Z10, K1, Z10
 	VADDPS    Z10, Z2, Z2
 
-noflag_644:
-noflag_637:
-	JMP pwdone_636
+noflag_686:
+noflag_677:
+	JMP pwdone_676
 
-prodmode_635:
+prodmode_675:
 	VBROADCASTSS eps1+144(FP), Z7
 	VXORPS       softmaxconsts<>+2176(SB), Z7, Z7
 	VMULPS       Z10, Z7, Z7
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_651
+	JZ           noflag_693
 	VXORPS       Z10, Z10, Z10
+	TESTQ        $0x00000200, flags+88(FP)
+	JNZ          swzw_694
 	MOVQ         AX, R9
 	MOVQ         DI, R10
+	VBROADCASTSS epsC+148(FP), Z11
 	XORQ         R11, R11
 
-class_652:
+class_696:
+	VMOVUPS.Z   (R9), K1, Z12
+	VSUBPS      Z8, Z12, Z12
+	VFMADD231PS Z11, Z12, Z10
+	ADDQ        CX, R9
+	ADDQ        $0x00000020, R10
+	INCQ        R11
+	CMPQ        R11, C+72(FP)
+	JB          class_696
+	JMP         swzd_695
+
+swzw_694:
+	MOVQ AX, R9
+	MOVQ DI, R10
+	XORQ R11, R11
+
+class_697:
 	VMOVUPS.Z    (R9), K1, Z11
 	VSUBPS       Z8, Z11, Z11
-	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_653
-	VBROADCASTSS (R10), Z12
-	VMULPS       Z12, Z11, Z11
-
-noflag_653:
-	VADDPS       Z11, Z10, Z10
+	VBROADCASTSS 24(R10), Z12
+	VFMADD231PS  Z12, Z11, Z10
 	ADDQ         CX, R9
 	ADDQ         $0x00000020, R10
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_652
-	VBROADCASTSS epsC+148(FP), Z8
-	VFNMADD231PS Z8, Z10, Z7
+	JB           class_697
 
-noflag_651:
+swzd_695:
+	VSUBPS Z10, Z7, Z7
+
+noflag_693:
 	VMOVAPS.Z   Z7, K1, Z7
 	VADDPS      Z7, Z0, Z0
 	VMOVUPS     softmaxconsts<>+0(SB), Z7
@@ -11428,15 +11761,15 @@ noflag_651:
 	VXORPS      softmaxconsts<>+2176(SB), Z5, Z5
 	VSCALEFPS   Z5, Z9, Z5
 
-pwdone_636:
+pwdone_676:
 	ADDQ $0x00000040, AX
 	ADDQ $0x00000010, BX
 	SUBQ $0x00000010, DX
-	JMP  loop_625
+	JMP  loop_665
 
-tail_626:
+tail_666:
 	TESTQ        DX, DX
-	JZ           done_627
+	JZ           done_667
 	MOVL         $0x0000ffff, R9
 	BZHIL        DX, R9, R9
 	KMOVW        R9, K1
@@ -11457,17 +11790,17 @@ tail_626:
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
-	JZ           c1_654
+	JZ           c1_698
 
-max_655:
+max_699:
 	ADDQ       CX, DX
 	VMOVUPS.Z  (DX), K1, Z9
 	PREFETCHT0 1024(DX)
 	VMAXPS     Z9, Z8, Z8
 	DECQ       BX
-	JNZ        max_655
+	JNZ        max_699
 
-c1_654:
+c1_698:
 	VXORPS Z9, Z9, Z9
 	VXORPS Z10, Z10, Z10
 	MOVQ   AX, DX
@@ -11475,7 +11808,7 @@ c1_654:
 	VXORPS Z11, Z11, Z11
 	XORQ   R9, R9
 
-class_656:
+class_700:
 	VMOVUPS.Z    (DX), K1, Z12
 	VSUBPS       Z8, Z12, Z12
 	VMULPS       softmaxconsts<>+128(SB), Z12, Z13
@@ -11499,10 +11832,10 @@ class_656:
 	VXORPS       Z18, Z18, K2, Z18
 	VADDPS       Z18, Z9, Z9
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_657
+	JZ           noflag_701
 	VMOVUPS      Z18, (BX)
 
-noflag_657:
+noflag_701:
 	VPCMPEQD Z11, Z7, K2
 	VMOVUPS  Z12, K2, Z10
 	ADDQ     CX, DX
@@ -11510,28 +11843,28 @@ noflag_657:
 	VPADDD   softmaxconsts<>+832(SB), Z11, Z11
 	INCQ     R9
 	CMPQ     R9, C+72(FP)
-	JB       class_656
+	JB       class_700
 	VMOVUPS  softmaxconsts<>+0(SB), Z11
 	VDIVPS   Z9, Z11, Z11
 	TESTQ    $0x00000004, flags+88(FP)
-	JZ       noflag_658
+	JZ       noflag_702
 	MOVQ     SI, DX
 	MOVQ     R8, BX
 	VXORPS   Z12, Z12, Z12
 	XORQ     SI, SI
 
-class_659:
+class_703:
 	VMULPS    (DX), Z11, Z13
 	VMOVAPS.Z Z13, K1, Z13
 	VADDPS    (BX), Z13, Z14
 	VMOVUPS   Z14, (BX)
 	TESTQ     $0x00000008, flags+88(FP)
-	JZ        noflag_660
+	JZ        noflag_704
 	VMULPS    Z13, Z13, Z14
 	VADDPS    192(BX), Z14, Z14
 	VMOVUPS   Z14, 192(BX)
 
-noflag_660:
+noflag_704:
 	VPCMPEQD Z12, Z7, K2
 	VMOVUPS  64(BX), Z14
 	VADDPS   Z13, Z14, K2, Z14
@@ -11544,15 +11877,15 @@ noflag_660:
 	VPADDD   softmaxconsts<>+832(SB), Z12, Z12
 	INCQ     SI
 	CMPQ     SI, C+72(FP)
-	JB       class_659
+	JB       class_703
 
-noflag_658:
+noflag_702:
 	MOVQ         flags+88(FP), DX
 	ANDQ         $0x00000203, DX
 	CMPQ         DX, $0x00000001
-	JEQ          prodmode_661
+	JEQ          prodmode_705
 	TESTQ        $0x00000003, flags+88(FP)
-	JZ           noflag_663
+	JZ           noflag_707
 	VGETEXPPS    Z9, Z13
 	VADDPS       softmaxconsts<>+0(SB), Z13, Z13
 	VGETMANTPS   $0x02, Z9, Z12
@@ -11582,63 +11915,78 @@ noflag_658:
 	VMOVUPS      Z9, K2, Z15
 	VSUBPS       Z10, Z15, Z9
 	TESTQ        $0x00000001, flags+88(FP)
-	JZ           noflag_664
+	JZ           noflag_708
 	VMOVUPS      softmaxconsts<>+0(SB), Z12
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_665
+	JZ           noflag_709
 	MOVQ         DI, DX
 	VXORPS       Z13, Z13, Z13
 	XORQ         BX, BX
 
-class_666:
+class_710:
 	VPCMPEQD     Z13, Z7, K2
 	VBROADCASTSS (DX), K2, Z12
 	ADDQ         $0x00000020, DX
 	VPADDD       softmaxconsts<>+832(SB), Z13, Z13
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_666
+	JB           class_710
 
-noflag_665:
+noflag_709:
 	VBROADCASTSS eps1+144(FP), Z13
 	VMULPS       Z12, Z13, Z13
 	VMULPS       Z9, Z13, Z13
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_667
+	JZ           noflag_711
 	VXORPS       Z14, Z14, Z14
+	TESTQ        $0x00000200, flags+88(FP)
+	JNZ          swzw_712
 	MOVQ         DI, DX
+	VBROADCASTSS epsC+148(FP), Z16
 	XORQ         BX, BX
 
-class_668:
+class_714:
+	VMOVUPS.Z   (AX), K1, Z17
+	VSUBPS      Z8, Z17, Z17
+	VFMADD231PS Z16, Z17, Z14
+	ADDQ        CX, AX
+	ADDQ        $0x00000020, DX
+	INCQ        BX
+	CMPQ        BX, C+72(FP)
+	JB          class_714
+	JMP         swzd_713
+
+swzw_712:
+	MOVQ DI, DX
+	XORQ BX, BX
+
+class_715:
 	VMOVUPS.Z    (AX), K1, Z16
 	VSUBPS       Z8, Z16, Z16
-	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_669
-	VBROADCASTSS (DX), Z17
-	VMULPS       Z17, Z16, Z16
-
-noflag_669:
-	VADDPS       Z16, Z14, Z14
+	VBROADCASTSS 24(DX), Z17
+	VFMADD231PS  Z17, Z16, Z14
 	ADDQ         CX, AX
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_668
-	VBROADCASTSS wsum+152(FP), Z8
-	VMULPS       Z15, Z8, Z8
-	VSUBPS       Z14, Z8, Z8
-	VBROADCASTSS epsC+148(FP), Z14
-	VFMADD231PS  Z14, Z8, Z13
+	JB           class_715
 
-noflag_667:
+swzd_713:
+	VBROADCASTSS wsum+152(FP), Z8
+	VBROADCASTSS epsC+148(FP), Z16
+	VMULPS       Z16, Z8, Z8
+	VFMADD231PS  Z15, Z8, Z13
+	VSUBPS       Z14, Z13, Z13
+
+noflag_711:
 	VMOVAPS.Z Z13, K1, Z13
 	VADDPS    Z13, Z0, Z0
 	VMOVAPS.Z Z12, K1, Z12
 	VADDPS    Z12, Z1, Z1
 
-noflag_664:
+noflag_708:
 	TESTQ        $0x00000002, flags+88(FP)
-	JZ           noflag_670
+	JZ           noflag_716
 	VMULPS       softmaxconsts<>+128(SB), Z10, Z8
 	VRNDSCALEPS  $0x00, Z8, Z8
 	VMOVAPS      Z10, Z12
@@ -11664,27 +12012,27 @@ noflag_664:
 	VBROADCASTSS gamma+156(FP), Z10
 	MOVQ         gmode+160(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_671
+	JEQ          pow1_717
 	CMPQ         AX, $0x02
-	JEQ          pow2_673
+	JEQ          pow2_719
 	CMPQ         AX, $0x03
-	JEQ          powg_672
+	JEQ          powg_718
 	VMOVUPS      softmaxconsts<>+0(SB), Z10
-	JMP          powd_674
+	JMP          powd_720
 
-pow1_671:
+pow1_717:
 	VMOVAPS Z8, Z10
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z8, K2
 	VXORPS  Z10, Z10, K2, Z10
-	JMP     powd_674
+	JMP     powd_720
 
-pow2_673:
+pow2_719:
 	VMULPS Z8, Z8, Z10
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z8, K2
 	VXORPS Z10, Z10, K2, Z10
-	JMP    powd_674
+	JMP    powd_720
 
-powg_672:
+powg_718:
 	VGETEXPPS    Z8, Z12
 	VADDPS       softmaxconsts<>+0(SB), Z12, Z12
 	VGETMANTPS   $0x02, Z8, Z11
@@ -11742,62 +12090,76 @@ powg_672:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z8, K2
 	VXORPS       Z10, Z10, K2, Z10
 
-powd_674:
+powd_720:
 	VMULPS  Z9, Z10, Z10
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_675
+	JZ      noflag_721
 	VMOVUPS softmaxconsts<>+0(SB), Z8
 	MOVQ    DI, AX
 	VXORPS  Z9, Z9, Z9
 	XORQ    CX, CX
 
-class_676:
+class_722:
 	VPCMPEQD     Z9, Z7, K2
 	VBROADCASTSS 4(AX), K2, Z8
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z9, Z9
 	INCQ         CX
 	CMPQ         CX, C+72(FP)
-	JB           class_676
+	JB           class_722
 	VMULPS       Z8, Z10, Z10
 
-noflag_675:
+noflag_721:
 	VMOVAPS.Z Z10, K1, Z10
 	VADDPS    Z10, Z2, Z2
 
-noflag_670:
-noflag_663:
-	JMP pwdone_662
+noflag_716:
+noflag_707:
+	JMP pwdone_706
 
-prodmode_661:
+prodmode_705:
 	VBROADCASTSS eps1+144(FP), Z7
 	VXORPS       softmaxconsts<>+2176(SB), Z7, Z7
 	VMULPS       Z10, Z7, Z7
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_677
+	JZ           noflag_723
 	VXORPS       Z10, Z10, Z10
+	TESTQ        $0x00000200, flags+88(FP)
+	JNZ          swzw_724
 	MOVQ         DI, DX
+	VBROADCASTSS epsC+148(FP), Z11
 	XORQ         BX, BX
 
-class_678:
+class_726:
+	VMOVUPS.Z   (AX), K1, Z12
+	VSUBPS      Z8, Z12, Z12
+	VFMADD231PS Z11, Z12, Z10
+	ADDQ        CX, AX
+	ADDQ        $0x00000020, DX
+	INCQ        BX
+	CMPQ        BX, C+72(FP)
+	JB          class_726
+	JMP         swzd_725
+
+swzw_724:
+	MOVQ DI, DX
+	XORQ BX, BX
+
+class_727:
 	VMOVUPS.Z    (AX), K1, Z11
 	VSUBPS       Z8, Z11, Z11
-	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_679
-	VBROADCASTSS (DX), Z12
-	VMULPS       Z12, Z11, Z11
-
-noflag_679:
-	VADDPS       Z11, Z10, Z10
+	VBROADCASTSS 24(DX), Z12
+	VFMADD231PS  Z12, Z11, Z10
 	ADDQ         CX, AX
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_678
-	VBROADCASTSS epsC+148(FP), Z8
-	VFNMADD231PS Z8, Z10, Z7
+	JB           class_727
 
-noflag_677:
+swzd_725:
+	VSUBPS Z10, Z7, Z7
+
+noflag_723:
 	VMOVAPS.Z   Z7, K1, Z7
 	VADDPS      Z7, Z0, Z0
 	VMOVUPS     softmaxconsts<>+0(SB), Z7
@@ -11815,8 +12177,8 @@ noflag_677:
 	VXORPS      softmaxconsts<>+2176(SB), Z5, Z5
 	VSCALEFPS   Z5, Z9, Z5
 
-pwdone_662:
-done_627:
+pwdone_706:
+done_667:
 	MOVQ out_base+168(FP), AX
 	MOVQ R8, CX
 	MOVQ AX, DX
@@ -11824,7 +12186,7 @@ done_627:
 	SHLQ $0x02, BX
 	XORQ SI, SI
 
-class_680:
+class_728:
 	VMOVUPS       (CX), Z7
 	VEXTRACTF64X4 $0x01, Z7, Y8
 	VADDPS        Y8, Y7, Y8
@@ -11877,14 +12239,14 @@ class_680:
 	ADDQ          $0x00000004, DX
 	INCQ          SI
 	CMPQ          SI, C+72(FP)
-	JB            class_680
+	JB            class_728
 	MOVQ          C+72(FP), BX
 	SHLQ          $0x04, BX
 	ADDQ          BX, AX
 	MOVQ          flags+88(FP), CX
 	ANDQ          $0x00000203, CX
 	CMPQ          CX, $0x00000001
-	JNE           noprod_681
+	JNE           noprod_729
 	VGETEXPPS     Z4, Z8
 	VADDPS        softmaxconsts<>+0(SB), Z8, Z8
 	VGETMANTPS    $0x02, Z4, Z7
@@ -11918,7 +12280,7 @@ class_680:
 	VFMADD231PS   softmaxconsts<>+192(SB), Z6, Z10
 	VADDPS        Z10, Z0, Z0
 
-noprod_681:
+noprod_729:
 	VMOVAPS       Z0, Z0
 	VEXTRACTF64X4 $0x01, Z0, Y4
 	VADDPS        Y4, Y0, Y4
@@ -11980,9 +12342,9 @@ TEXT ·softmaxGradU8AVX512(SB), NOSPLIT, $0-200
 	MOVQ lo+32(FP), R9
 	LEAQ (R8)(R9*4), R8
 
-loop_682:
+loop_730:
 	CMPQ         DX, $0x00000010
-	JB           tail_683
+	JB           tail_731
 	VPMOVZXBD    (BX), Z0
 	VBROADCASTSS ign+80(FP), Z1
 	VMOVQ        C+72(FP), X2
@@ -11996,23 +12358,23 @@ loop_682:
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
 	DECQ         R10
-	JZ           c1_685
+	JZ           c1_733
 
-max_686:
+max_734:
 	ADDQ       CX, R9
 	VMOVUPS.Z  (R9), K1, Z2
 	PREFETCHT0 1024(R9)
 	VMAXPS     Z2, Z1, Z1
 	DECQ       R10
-	JNZ        max_686
+	JNZ        max_734
 
-c1_685:
+c1_733:
 	VXORPS Z2, Z2, Z2
 	MOVQ   AX, R9
 	MOVQ   SI, R10
 	XORQ   R11, R11
 
-class_687:
+class_735:
 	VMOVUPS.Z    (R9), K1, Z3
 	VSUBPS       Z1, Z3, Z3
 	VMULPS       softmaxconsts<>+128(SB), Z3, Z4
@@ -12040,39 +12402,39 @@ class_687:
 	ADDQ         $0x00000040, R10
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_687
+	JB           class_735
 	VMOVUPS      softmaxconsts<>+0(SB), Z1
 	VDIVPS       Z2, Z1, Z1
 	VMOVUPS      softmaxconsts<>+0(SB), Z2
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_688
+	JZ           noflag_736
 	MOVQ         DI, R9
 	VXORPS       Z3, Z3, Z3
 	XORQ         R10, R10
 
-class_689:
+class_737:
 	VPCMPEQD     Z3, Z0, K2
 	VBROADCASTSS (R9), K2, Z2
 	ADDQ         $0x00000020, R9
 	VPADDD       softmaxconsts<>+832(SB), Z3, Z3
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_689
+	JB           class_737
 
-noflag_688:
+noflag_736:
 	VBROADCASTSS k1+144(FP), Z3
 	VMULPS       Z2, Z3, Z3
 	VBROADCASTSS k2+148(FP), Z2
 	VADDPS       Z3, Z2, Z2
 	VXORPS       Z4, Z4, Z4
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_690
+	JZ           noflag_738
 	MOVQ         SI, R9
 	MOVQ         DI, R10
 	VXORPS       Z5, Z5, Z5
 	XORQ         R11, R11
 
-class_691:
+class_739:
 	VMULPS       (R9), Z1, Z6
 	VPCMPEQD     Z5, Z0, K2
 	VBROADCASTSS 20(R10), Z7
@@ -12087,18 +12449,18 @@ class_691:
 	VPADDD       softmaxconsts<>+832(SB), Z5, Z5
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_691
+	JB           class_739
 
-noflag_690:
+noflag_738:
 	TESTQ  $0x00000004, flags+88(FP)
-	JZ     outnr_693
+	JZ     outnr_741
 	MOVQ   SI, R9
 	MOVQ   DI, R10
 	MOVQ   R8, R11
 	VXORPS Z5, Z5, Z5
 	XORQ   R12, R12
 
-class_694:
+class_742:
 	VPCMPEQD     Z5, Z0, K2
 	VMULPS       (R9), Z1, Z6
 	VBROADCASTSS 20(R10), Z7
@@ -12111,32 +12473,32 @@ class_694:
 	VADDPS       Z2, Z7, Z7
 	VMULPS       Z7, Z6, Z6
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_695
+	JZ           noflag_743
 	VBROADCASTSS 8(R10), Z7
 	VSUBPS       Z7, Z6, Z6
 
-noflag_695:
+noflag_743:
 	VSUBPS    Z3, Z6, K2, Z6
 	VMOVAPS.Z Z6, K1, Z6
 	TESTQ     $0x00000800, flags+88(FP)
-	JNZ       nt_696
+	JNZ       nt_744
 	VMOVUPS   Z6, (R11)
-	JMP       st_697
+	JMP       st_745
 
-nt_696:
+nt_744:
 	VMOVNTPS Z6, (R11)
 
-st_697:
+st_745:
 	ADDQ   $0x00000040, R9
 	ADDQ   $0x00000020, R10
 	ADDQ   CX, R11
 	VPADDD softmaxconsts<>+832(SB), Z5, Z5
 	INCQ   R12
 	CMPQ   R12, C+72(FP)
-	JB     class_694
-	JMP    outd_692
+	JB     class_742
+	JMP    outd_740
 
-outnr_693:
+outnr_741:
 	VMOVAPS Z2, Z2
 	VMULPS  Z1, Z2, Z2
 	MOVQ    SI, R9
@@ -12145,44 +12507,44 @@ outnr_693:
 	VXORPS  Z1, Z1, Z1
 	XORQ    R12, R12
 
-class_698:
+class_746:
 	VPCMPEQD     Z1, Z0, K2
 	VMULPS       (R9), Z2, Z4
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_699
+	JZ           noflag_747
 	VBROADCASTSS 8(R10), Z5
 	VSUBPS       Z5, Z4, Z4
 
-noflag_699:
+noflag_747:
 	VSUBPS    Z3, Z4, K2, Z4
 	VMOVAPS.Z Z4, K1, Z4
 	TESTQ     $0x00000800, flags+88(FP)
-	JNZ       nt_700
+	JNZ       nt_748
 	VMOVUPS   Z4, (R11)
-	JMP       st_701
+	JMP       st_749
 
-nt_700:
+nt_748:
 	VMOVNTPS Z4, (R11)
 
-st_701:
+st_749:
 	ADDQ   $0x00000040, R9
 	ADDQ   $0x00000020, R10
 	ADDQ   CX, R11
 	VPADDD softmaxconsts<>+832(SB), Z1, Z1
 	INCQ   R12
 	CMPQ   R12, C+72(FP)
-	JB     class_698
+	JB     class_746
 
-outd_692:
+outd_740:
 	ADDQ $0x00000040, AX
 	ADDQ $0x00000010, BX
 	ADDQ $0x00000040, R8
 	SUBQ $0x00000010, DX
-	JMP  loop_682
+	JMP  loop_730
 
-tail_683:
+tail_731:
 	TESTQ        DX, DX
-	JZ           done_684
+	JZ           done_732
 	MOVL         $0x0000ffff, R9
 	BZHIL        DX, R9, R9
 	KMOVW        R9, K1
@@ -12200,22 +12562,22 @@ tail_683:
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
-	JZ           c1_702
+	JZ           c1_750
 
-max_703:
+max_751:
 	ADDQ       CX, DX
 	VMOVUPS.Z  (DX), K2, Z2
 	PREFETCHT0 1024(DX)
 	VMAXPS     Z2, Z1, Z1
 	DECQ       BX
-	JNZ        max_703
+	JNZ        max_751
 
-c1_702:
+c1_750:
 	VXORPS Z2, Z2, Z2
 	MOVQ   SI, DX
 	XORQ   BX, BX
 
-class_704:
+class_752:
 	VMOVUPS.Z    (AX), K2, Z3
 	VSUBPS       Z1, Z3, Z3
 	VMULPS       softmaxconsts<>+128(SB), Z3, Z4
@@ -12243,39 +12605,39 @@ class_704:
 	ADDQ         $0x00000040, DX
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_704
+	JB           class_752
 	VMOVUPS      softmaxconsts<>+0(SB), Z1
 	VDIVPS       Z2, Z1, Z1
 	VMOVUPS      softmaxconsts<>+0(SB), Z2
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_705
+	JZ           noflag_753
 	MOVQ         DI, AX
 	VXORPS       Z3, Z3, Z3
 	XORQ         DX, DX
 
-class_706:
+class_754:
 	VPCMPEQD     Z3, Z0, K3
 	VBROADCASTSS (AX), K3, Z2
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z3, Z3
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_706
+	JB           class_754
 
-noflag_705:
+noflag_753:
 	VBROADCASTSS k1+144(FP), Z3
 	VMULPS       Z2, Z3, Z3
 	VBROADCASTSS k2+148(FP), Z2
 	VADDPS       Z3, Z2, Z2
 	VXORPS       Z4, Z4, Z4
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_707
+	JZ           noflag_755
 	MOVQ         SI, AX
 	MOVQ         DI, DX
 	VXORPS       Z5, Z5, Z5
 	XORQ         BX, BX
 
-class_708:
+class_756:
 	VMULPS       (AX), Z1, Z6
 	VPCMPEQD     Z5, Z0, K3
 	VBROADCASTSS 20(DX), Z7
@@ -12290,18 +12652,18 @@ class_708:
 	VPADDD       softmaxconsts<>+832(SB), Z5, Z5
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_708
+	JB           class_756
 
-noflag_707:
+noflag_755:
 	TESTQ  $0x00000004, flags+88(FP)
-	JZ     outnr_710
+	JZ     outnr_758
 	MOVQ   SI, AX
 	MOVQ   DI, DX
 	MOVQ   R8, BX
 	VXORPS Z5, Z5, Z5
 	XORQ   SI, SI
 
-class_711:
+class_759:
 	VPCMPEQD     Z5, Z0, K3
 	VMULPS       (AX), Z1, Z6
 	VBROADCASTSS 20(DX), Z7
@@ -12314,11 +12676,11 @@ class_711:
 	VADDPS       Z2, Z7, Z7
 	VMULPS       Z7, Z6, Z6
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_712
+	JZ           noflag_760
 	VBROADCASTSS 8(DX), Z7
 	VSUBPS       Z7, Z6, Z6
 
-noflag_712:
+noflag_760:
 	VSUBPS    Z3, Z6, K3, Z6
 	VMOVAPS.Z Z6, K2, Z6
 	VMOVUPS   Z6, K1, (BX)
@@ -12328,10 +12690,10 @@ noflag_712:
 	VPADDD    softmaxconsts<>+832(SB), Z5, Z5
 	INCQ      SI
 	CMPQ      SI, C+72(FP)
-	JB        class_711
-	JMP       outd_709
+	JB        class_759
+	JMP       outd_757
 
-outnr_710:
+outnr_758:
 	VMOVAPS Z2, Z2
 	VMULPS  Z1, Z2, Z2
 	MOVQ    SI, AX
@@ -12340,15 +12702,15 @@ outnr_710:
 	VXORPS  Z1, Z1, Z1
 	XORQ    SI, SI
 
-class_713:
+class_761:
 	VPCMPEQD     Z1, Z0, K3
 	VMULPS       (AX), Z2, Z4
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_714
+	JZ           noflag_762
 	VBROADCASTSS 8(DX), Z5
 	VSUBPS       Z5, Z4, Z4
 
-noflag_714:
+noflag_762:
 	VSUBPS    Z3, Z4, K3, Z4
 	VMOVAPS.Z Z4, K2, Z4
 	VMOVUPS   Z4, K1, (BX)
@@ -12358,15 +12720,15 @@ noflag_714:
 	VPADDD    softmaxconsts<>+832(SB), Z1, Z1
 	INCQ      SI
 	CMPQ      SI, C+72(FP)
-	JB        class_713
+	JB        class_761
 
-outd_709:
-done_684:
+outd_757:
+done_732:
 	TESTQ $0x00000800, flags+88(FP)
-	JZ    noflag_715
+	JZ    noflag_763
 	SFENCE
 
-noflag_715:
+noflag_763:
 	VZEROUPPER
 	RET
 
@@ -12388,9 +12750,9 @@ TEXT ·softmaxGradFocalU8AVX512(SB), NOSPLIT, $0-200
 	MOVQ lo+32(FP), R9
 	LEAQ (R8)(R9*4), R8
 
-loop_716:
+loop_764:
 	CMPQ         DX, $0x00000010
-	JB           tail_717
+	JB           tail_765
 	VPMOVZXBD    (BX), Z0
 	VBROADCASTSS ign+80(FP), Z1
 	VMOVQ        C+72(FP), X2
@@ -12404,17 +12766,17 @@ loop_716:
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
 	DECQ         R10
-	JZ           c1_719
+	JZ           c1_767
 
-max_720:
+max_768:
 	ADDQ       CX, R9
 	VMOVUPS.Z  (R9), K1, Z2
 	PREFETCHT0 1024(R9)
 	VMAXPS     Z2, Z1, Z1
 	DECQ       R10
-	JNZ        max_720
+	JNZ        max_768
 
-c1_719:
+c1_767:
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 	MOVQ   AX, R9
@@ -12422,7 +12784,7 @@ c1_719:
 	VXORPS Z4, Z4, Z4
 	XORQ   R11, R11
 
-class_721:
+class_769:
 	VMOVUPS.Z    (R9), K1, Z5
 	VSUBPS       Z1, Z5, Z5
 	VMULPS       softmaxconsts<>+128(SB), Z5, Z6
@@ -12453,26 +12815,26 @@ class_721:
 	VPADDD       softmaxconsts<>+832(SB), Z4, Z4
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_721
+	JB           class_769
 	VMOVUPS      softmaxconsts<>+0(SB), Z1
 	VDIVPS       Z2, Z1, Z1
 	VMOVUPS      softmaxconsts<>+0(SB), Z4
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_722
+	JZ           noflag_770
 	MOVQ         DI, R9
 	VXORPS       Z5, Z5, Z5
 	XORQ         R10, R10
 
-class_723:
+class_771:
 	VPCMPEQD     Z5, Z0, K2
 	VBROADCASTSS (R9), K2, Z4
 	ADDQ         $0x00000020, R9
 	VPADDD       softmaxconsts<>+832(SB), Z5, Z5
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_723
+	JB           class_771
 
-noflag_722:
+noflag_770:
 	VBROADCASTSS k1+144(FP), Z5
 	VMULPS       Z4, Z5, Z5
 	VBROADCASTSS k2+148(FP), Z4
@@ -12502,27 +12864,27 @@ noflag_722:
 	VBROADCASTSS gamma+156(FP), Z7
 	MOVQ         gmode+160(FP), R9
 	CMPQ         R9, $0x01
-	JEQ          pow1_724
+	JEQ          pow1_772
 	CMPQ         R9, $0x02
-	JEQ          pow2_726
+	JEQ          pow2_774
 	CMPQ         R9, $0x03
-	JEQ          powg_725
+	JEQ          powg_773
 	VMOVUPS      softmaxconsts<>+0(SB), Z8
-	JMP          powd_727
+	JMP          powd_775
 
-pow1_724:
+pow1_772:
 	VMOVAPS Z6, Z8
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z6, K2
 	VXORPS  Z8, Z8, K2, Z8
-	JMP     powd_727
+	JMP     powd_775
 
-pow2_726:
+pow2_774:
 	VMULPS Z6, Z6, Z8
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z6, K2
 	VXORPS Z8, Z8, K2, Z8
-	JMP    powd_727
+	JMP    powd_775
 
-powg_725:
+powg_773:
 	VGETEXPPS    Z6, Z9
 	VADDPS       softmaxconsts<>+0(SB), Z9, Z9
 	VGETMANTPS   $0x02, Z6, Z8
@@ -12580,10 +12942,10 @@ powg_725:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z6, K2
 	VXORPS       Z8, Z8, K2, Z8
 
-powd_727:
+powd_775:
 	VXORPS       softmaxconsts<>+2176(SB), Z8, Z8
 	CMPQ         R9, $0x00
-	JEQ          gamma0_728
+	JEQ          gamma0_776
 	VGETEXPPS    Z2, Z10
 	VADDPS       softmaxconsts<>+0(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z2, Z9
@@ -12617,27 +12979,27 @@ powd_727:
 	VSUBPS       softmaxconsts<>+0(SB), Z3, Z3
 	MOVQ         g1mode+168(FP), R9
 	CMPQ         R9, $0x01
-	JEQ          pow1_729
+	JEQ          pow1_777
 	CMPQ         R9, $0x02
-	JEQ          pow2_731
+	JEQ          pow2_779
 	CMPQ         R9, $0x03
-	JEQ          powg_730
+	JEQ          powg_778
 	VMOVUPS      softmaxconsts<>+0(SB), Z3
-	JMP          powd_732
+	JMP          powd_780
 
-pow1_729:
+pow1_777:
 	VMOVAPS Z6, Z3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z6, K2
 	VXORPS  Z3, Z3, K2, Z3
-	JMP     powd_732
+	JMP     powd_780
 
-pow2_731:
+pow2_779:
 	VMULPS Z6, Z6, Z3
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z6, K2
 	VXORPS Z3, Z3, K2, Z3
-	JMP    powd_732
+	JMP    powd_780
 
-powg_730:
+powg_778:
 	VGETEXPPS    Z6, Z10
 	VADDPS       softmaxconsts<>+0(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z6, Z9
@@ -12695,45 +13057,45 @@ powg_730:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z6, K2
 	VXORPS       Z3, Z3, K2, Z3
 
-powd_732:
+powd_780:
 	VMULPS Z7, Z3, Z3
 	VMULPS Z11, Z3, Z3
 	VMULPS Z2, Z3, Z3
 	VCMPPS $0x0e, softmaxconsts<>+1664(SB), Z6, K2
 	VADDPS Z3, Z8, K2, Z8
 
-gamma0_728:
+gamma0_776:
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_733
+	JZ      noflag_781
 	VMOVUPS softmaxconsts<>+0(SB), Z2
 	MOVQ    DI, R9
 	VXORPS  Z3, Z3, Z3
 	XORQ    R10, R10
 
-class_734:
+class_782:
 	VPCMPEQD     Z3, Z0, K2
 	VBROADCASTSS 4(R9), K2, Z2
 	ADDQ         $0x00000020, R9
 	VPADDD       softmaxconsts<>+832(SB), Z3, Z3
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_734
+	JB           class_782
 	VMULPS       Z2, Z8, Z8
 
-noflag_733:
+noflag_781:
 	VBROADCASTSS fs+152(FP), Z2
 	VMULPS       Z2, Z8, Z8
 	VSUBPS       Z8, Z4, Z4
 	VSUBPS       Z8, Z5, Z5
 	VXORPS       Z2, Z2, Z2
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_735
+	JZ           noflag_783
 	MOVQ         SI, R9
 	MOVQ         DI, R10
 	VXORPS       Z3, Z3, Z3
 	XORQ         R11, R11
 
-class_736:
+class_784:
 	VMULPS       (R9), Z1, Z6
 	VPCMPEQD     Z3, Z0, K2
 	VBROADCASTSS 20(R10), Z7
@@ -12748,18 +13110,18 @@ class_736:
 	VPADDD       softmaxconsts<>+832(SB), Z3, Z3
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_736
+	JB           class_784
 
-noflag_735:
+noflag_783:
 	TESTQ  $0x00000004, flags+88(FP)
-	JZ     outnr_738
+	JZ     outnr_786
 	MOVQ   SI, R9
 	MOVQ   DI, R10
 	MOVQ   R8, R11
 	VXORPS Z3, Z3, Z3
 	XORQ   R12, R12
 
-class_739:
+class_787:
 	VPCMPEQD     Z3, Z0, K2
 	VMULPS       (R9), Z1, Z6
 	VBROADCASTSS 20(R10), Z7
@@ -12772,32 +13134,32 @@ class_739:
 	VADDPS       Z4, Z7, Z7
 	VMULPS       Z7, Z6, Z6
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_740
+	JZ           noflag_788
 	VBROADCASTSS 8(R10), Z7
 	VSUBPS       Z7, Z6, Z6
 
-noflag_740:
+noflag_788:
 	VSUBPS    Z5, Z6, K2, Z6
 	VMOVAPS.Z Z6, K1, Z6
 	TESTQ     $0x00000800, flags+88(FP)
-	JNZ       nt_741
+	JNZ       nt_789
 	VMOVUPS   Z6, (R11)
-	JMP       st_742
+	JMP       st_790
 
-nt_741:
+nt_789:
 	VMOVNTPS Z6, (R11)
 
-st_742:
+st_790:
 	ADDQ   $0x00000040, R9
 	ADDQ   $0x00000020, R10
 	ADDQ   CX, R11
 	VPADDD softmaxconsts<>+832(SB), Z3, Z3
 	INCQ   R12
 	CMPQ   R12, C+72(FP)
-	JB     class_739
-	JMP    outd_737
+	JB     class_787
+	JMP    outd_785
 
-outnr_738:
+outnr_786:
 	VMOVAPS Z4, Z2
 	VMULPS  Z1, Z2, Z2
 	MOVQ    SI, R9
@@ -12806,44 +13168,44 @@ outnr_738:
 	VXORPS  Z1, Z1, Z1
 	XORQ    R12, R12
 
-class_743:
+class_791:
 	VPCMPEQD     Z1, Z0, K2
 	VMULPS       (R9), Z2, Z3
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_744
+	JZ           noflag_792
 	VBROADCASTSS 8(R10), Z4
 	VSUBPS       Z4, Z3, Z3
 
-noflag_744:
+noflag_792:
 	VSUBPS    Z5, Z3, K2, Z3
 	VMOVAPS.Z Z3, K1, Z3
 	TESTQ     $0x00000800, flags+88(FP)
-	JNZ       nt_745
+	JNZ       nt_793
 	VMOVUPS   Z3, (R11)
-	JMP       st_746
+	JMP       st_794
 
-nt_745:
+nt_793:
 	VMOVNTPS Z3, (R11)
 
-st_746:
+st_794:
 	ADDQ   $0x00000040, R9
 	ADDQ   $0x00000020, R10
 	ADDQ   CX, R11
 	VPADDD softmaxconsts<>+832(SB), Z1, Z1
 	INCQ   R12
 	CMPQ   R12, C+72(FP)
-	JB     class_743
+	JB     class_791
 
-outd_737:
+outd_785:
 	ADDQ $0x00000040, AX
 	ADDQ $0x00000010, BX
 	ADDQ $0x00000040, R8
 	SUBQ $0x00000010, DX
-	JMP  loop_716
+	JMP  loop_764
 
-tail_717:
+tail_765:
 	TESTQ        DX, DX
-	JZ           done_718
+	JZ           done_766
 	MOVL         $0x0000ffff, R9
 	BZHIL        DX, R9, R9
 	KMOVW        R9, K1
@@ -12861,24 +13223,24 @@ tail_717:
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
-	JZ           c1_747
+	JZ           c1_795
 
-max_748:
+max_796:
 	ADDQ       CX, DX
 	VMOVUPS.Z  (DX), K2, Z2
 	PREFETCHT0 1024(DX)
 	VMAXPS     Z2, Z1, Z1
 	DECQ       BX
-	JNZ        max_748
+	JNZ        max_796
 
-c1_747:
+c1_795:
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 	MOVQ   SI, DX
 	VXORPS Z4, Z4, Z4
 	XORQ   BX, BX
 
-class_749:
+class_797:
 	VMOVUPS.Z    (AX), K2, Z5
 	VSUBPS       Z1, Z5, Z5
 	VMULPS       softmaxconsts<>+128(SB), Z5, Z6
@@ -12909,26 +13271,26 @@ class_749:
 	VPADDD       softmaxconsts<>+832(SB), Z4, Z4
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_749
+	JB           class_797
 	VMOVUPS      softmaxconsts<>+0(SB), Z1
 	VDIVPS       Z2, Z1, Z1
 	VMOVUPS      softmaxconsts<>+0(SB), Z4
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_750
+	JZ           noflag_798
 	MOVQ         DI, AX
 	VXORPS       Z5, Z5, Z5
 	XORQ         DX, DX
 
-class_751:
+class_799:
 	VPCMPEQD     Z5, Z0, K3
 	VBROADCASTSS (AX), K3, Z4
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z5, Z5
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_751
+	JB           class_799
 
-noflag_750:
+noflag_798:
 	VBROADCASTSS k1+144(FP), Z5
 	VMULPS       Z4, Z5, Z5
 	VBROADCASTSS k2+148(FP), Z4
@@ -12958,27 +13320,27 @@ noflag_750:
 	VBROADCASTSS gamma+156(FP), Z7
 	MOVQ         gmode+160(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_752
+	JEQ          pow1_800
 	CMPQ         AX, $0x02
-	JEQ          pow2_754
+	JEQ          pow2_802
 	CMPQ         AX, $0x03
-	JEQ          powg_753
+	JEQ          powg_801
 	VMOVUPS      softmaxconsts<>+0(SB), Z8
-	JMP          powd_755
+	JMP          powd_803
 
-pow1_752:
+pow1_800:
 	VMOVAPS Z6, Z8
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z6, K3
 	VXORPS  Z8, Z8, K3, Z8
-	JMP     powd_755
+	JMP     powd_803
 
-pow2_754:
+pow2_802:
 	VMULPS Z6, Z6, Z8
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z6, K3
 	VXORPS Z8, Z8, K3, Z8
-	JMP    powd_755
+	JMP    powd_803
 
-powg_753:
+powg_801:
 	VGETEXPPS    Z6, Z9
 	VADDPS       softmaxconsts<>+0(SB), Z9, Z9
 	VGETMANTPS   $0x02, Z6, Z8
@@ -13036,10 +13398,10 @@ powg_753:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z6, K3
 	VXORPS       Z8, Z8, K3, Z8
 
-powd_755:
+powd_803:
 	VXORPS       softmaxconsts<>+2176(SB), Z8, Z8
 	CMPQ         AX, $0x00
-	JEQ          gamma0_756
+	JEQ          gamma0_804
 	VGETEXPPS    Z2, Z10
 	VADDPS       softmaxconsts<>+0(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z2, Z9
@@ -13073,27 +13435,27 @@ powd_755:
 	VSUBPS       softmaxconsts<>+0(SB), Z3, Z3
 	MOVQ         g1mode+168(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_757
+	JEQ          pow1_805
 	CMPQ         AX, $0x02
-	JEQ          pow2_759
+	JEQ          pow2_807
 	CMPQ         AX, $0x03
-	JEQ          powg_758
+	JEQ          powg_806
 	VMOVUPS      softmaxconsts<>+0(SB), Z3
-	JMP          powd_760
+	JMP          powd_808
 
-pow1_757:
+pow1_805:
 	VMOVAPS Z6, Z3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z6, K3
 	VXORPS  Z3, Z3, K3, Z3
-	JMP     powd_760
+	JMP     powd_808
 
-pow2_759:
+pow2_807:
 	VMULPS Z6, Z6, Z3
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z6, K3
 	VXORPS Z3, Z3, K3, Z3
-	JMP    powd_760
+	JMP    powd_808
 
-powg_758:
+powg_806:
 	VGETEXPPS    Z6, Z10
 	VADDPS       softmaxconsts<>+0(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z6, Z9
@@ -13151,45 +13513,45 @@ powg_758:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z6, K3
 	VXORPS       Z3, Z3, K3, Z3
 
-powd_760:
+powd_808:
 	VMULPS Z7, Z3, Z3
 	VMULPS Z11, Z3, Z3
 	VMULPS Z2, Z3, Z3
 	VCMPPS $0x0e, softmaxconsts<>+1664(SB), Z6, K3
 	VADDPS Z3, Z8, K3, Z8
 
-gamma0_756:
+gamma0_804:
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_761
+	JZ      noflag_809
 	VMOVUPS softmaxconsts<>+0(SB), Z2
 	MOVQ    DI, AX
 	VXORPS  Z3, Z3, Z3
 	XORQ    DX, DX
 
-class_762:
+class_810:
 	VPCMPEQD     Z3, Z0, K3
 	VBROADCASTSS 4(AX), K3, Z2
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z3, Z3
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_762
+	JB           class_810
 	VMULPS       Z2, Z8, Z8
 
-noflag_761:
+noflag_809:
 	VBROADCASTSS fs+152(FP), Z2
 	VMULPS       Z2, Z8, Z8
 	VSUBPS       Z8, Z4, Z4
 	VSUBPS       Z8, Z5, Z5
 	VXORPS       Z2, Z2, Z2
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_763
+	JZ           noflag_811
 	MOVQ         SI, AX
 	MOVQ         DI, DX
 	VXORPS       Z3, Z3, Z3
 	XORQ         BX, BX
 
-class_764:
+class_812:
 	VMULPS       (AX), Z1, Z6
 	VPCMPEQD     Z3, Z0, K3
 	VBROADCASTSS 20(DX), Z7
@@ -13204,18 +13566,18 @@ class_764:
 	VPADDD       softmaxconsts<>+832(SB), Z3, Z3
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_764
+	JB           class_812
 
-noflag_763:
+noflag_811:
 	TESTQ  $0x00000004, flags+88(FP)
-	JZ     outnr_766
+	JZ     outnr_814
 	MOVQ   SI, AX
 	MOVQ   DI, DX
 	MOVQ   R8, BX
 	VXORPS Z3, Z3, Z3
 	XORQ   SI, SI
 
-class_767:
+class_815:
 	VPCMPEQD     Z3, Z0, K3
 	VMULPS       (AX), Z1, Z6
 	VBROADCASTSS 20(DX), Z7
@@ -13228,11 +13590,11 @@ class_767:
 	VADDPS       Z4, Z7, Z7
 	VMULPS       Z7, Z6, Z6
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_768
+	JZ           noflag_816
 	VBROADCASTSS 8(DX), Z7
 	VSUBPS       Z7, Z6, Z6
 
-noflag_768:
+noflag_816:
 	VSUBPS    Z5, Z6, K3, Z6
 	VMOVAPS.Z Z6, K2, Z6
 	VMOVUPS   Z6, K1, (BX)
@@ -13242,10 +13604,10 @@ noflag_768:
 	VPADDD    softmaxconsts<>+832(SB), Z3, Z3
 	INCQ      SI
 	CMPQ      SI, C+72(FP)
-	JB        class_767
-	JMP       outd_765
+	JB        class_815
+	JMP       outd_813
 
-outnr_766:
+outnr_814:
 	VMOVAPS Z4, Z2
 	VMULPS  Z1, Z2, Z2
 	MOVQ    SI, AX
@@ -13254,15 +13616,15 @@ outnr_766:
 	VXORPS  Z1, Z1, Z1
 	XORQ    SI, SI
 
-class_769:
+class_817:
 	VPCMPEQD     Z1, Z0, K3
 	VMULPS       (AX), Z2, Z3
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_770
+	JZ           noflag_818
 	VBROADCASTSS 8(DX), Z4
 	VSUBPS       Z4, Z3, Z3
 
-noflag_770:
+noflag_818:
 	VSUBPS    Z5, Z3, K3, Z3
 	VMOVAPS.Z Z3, K2, Z3
 	VMOVUPS   Z3, K1, (BX)
@@ -13272,15 +13634,15 @@ noflag_770:
 	VPADDD    softmaxconsts<>+832(SB), Z1, Z1
 	INCQ      SI
 	CMPQ      SI, C+72(FP)
-	JB        class_769
+	JB        class_817
 
-outd_765:
-done_718:
+outd_813:
+done_766:
 	TESTQ $0x00000800, flags+88(FP)
-	JZ    noflag_771
+	JZ    noflag_819
 	SFENCE
 
-noflag_771:
+noflag_819:
 	VZEROUPPER
 	RET
 
@@ -13309,9 +13671,9 @@ TEXT ·softmaxFusedU8AVX512(SB), NOSPLIT, $0-248
 	VXORPS  Z5, Z5, Z5
 	VXORPS  Z6, Z6, Z6
 
-loop_772:
+loop_820:
 	CMPQ         DX, $0x00000010
-	JB           tail_773
+	JB           tail_821
 	VPMOVZXBD    (BX), Z7
 	VBROADCASTSS ign+80(FP), Z8
 	VMOVQ        C+72(FP), X9
@@ -13325,17 +13687,17 @@ loop_772:
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
 	DECQ         R10
-	JZ           c1_775
+	JZ           c1_823
 
-max_776:
+max_824:
 	ADDQ       CX, R9
 	VMOVUPS.Z  (R9), K1, Z9
 	PREFETCHT0 1024(R9)
 	VMAXPS     Z9, Z8, Z8
 	DECQ       R10
-	JNZ        max_776
+	JNZ        max_824
 
-c1_775:
+c1_823:
 	VXORPS Z9, Z9, Z9
 	VXORPS Z10, Z10, Z10
 	MOVQ   AX, R9
@@ -13343,7 +13705,7 @@ c1_775:
 	VXORPS Z11, Z11, Z11
 	XORQ   R11, R11
 
-class_777:
+class_825:
 	VMOVUPS.Z    (R9), K1, Z12
 	VSUBPS       Z8, Z12, Z12
 	VMULPS       softmaxconsts<>+128(SB), Z12, Z13
@@ -13374,7 +13736,7 @@ class_777:
 	VPADDD       softmaxconsts<>+832(SB), Z11, Z11
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_777
+	JB           class_825
 	VMOVUPS      softmaxconsts<>+0(SB), Z11
 	VDIVPS       Z9, Z11, Z11
 	VMOVUPS      softmaxconsts<>+0(SB), Z12
@@ -13383,9 +13745,9 @@ class_777:
 	MOVQ         sflags+200(FP), R9
 	ANDQ         $0x00000203, R9
 	CMPQ         R9, $0x00000001
-	JEQ          prodmode_778
+	JEQ          prodmode_826
 	TESTQ        $0x00000003, sflags+200(FP)
-	JZ           noflag_780
+	JZ           noflag_828
 	VGETEXPPS    Z9, Z13
 	VADDPS       softmaxconsts<>+0(SB), Z13, Z13
 	VGETMANTPS   $0x02, Z9, Z12
@@ -13415,64 +13777,80 @@ class_777:
 	VMOVUPS      Z9, K2, Z15
 	VSUBPS       Z10, Z15, Z9
 	TESTQ        $0x00000001, sflags+200(FP)
-	JZ           noflag_781
+	JZ           noflag_829
 	VMOVUPS      softmaxconsts<>+0(SB), Z12
 	TESTQ        $0x00000200, sflags+200(FP)
-	JZ           noflag_782
+	JZ           noflag_830
 	MOVQ         DI, R9
 	VXORPS       Z13, Z13, Z13
 	XORQ         R10, R10
 
-class_783:
+class_831:
 	VPCMPEQD     Z13, Z7, K2
 	VBROADCASTSS (R9), K2, Z12
 	ADDQ         $0x00000020, R9
 	VPADDD       softmaxconsts<>+832(SB), Z13, Z13
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_783
+	JB           class_831
 
-noflag_782:
+noflag_830:
 	VBROADCASTSS eps1+208(FP), Z13
 	VMULPS       Z12, Z13, Z13
 	VMULPS       Z9, Z13, Z13
 	TESTQ        $0x00000400, sflags+200(FP)
-	JZ           noflag_784
+	JZ           noflag_832
 	VXORPS       Z14, Z14, Z14
+	TESTQ        $0x00000200, sflags+200(FP)
+	JNZ          swzw_833
 	MOVQ         AX, R9
 	MOVQ         DI, R10
+	VBROADCASTSS epsC+212(FP), Z16
 	XORQ         R11, R11
 
-class_785:
+class_835:
+	VMOVUPS.Z   (R9), K1, Z17
+	VSUBPS      Z8, Z17, Z17
+	VFMADD231PS Z16, Z17, Z14
+	ADDQ        CX, R9
+	ADDQ        $0x00000020, R10
+	INCQ        R11
+	CMPQ        R11, C+72(FP)
+	JB          class_835
+	JMP         swzd_834
+
+swzw_833:
+	MOVQ AX, R9
+	MOVQ DI, R10
+	XORQ R11, R11
+
+class_836:
 	VMOVUPS.Z    (R9), K1, Z16
 	VSUBPS       Z8, Z16, Z16
-	TESTQ        $0x00000200, sflags+200(FP)
-	JZ           noflag_786
-	VBROADCASTSS (R10), Z17
-	VMULPS       Z17, Z16, Z16
-
-noflag_786:
-	VADDPS       Z16, Z14, Z14
+	VBROADCASTSS 24(R10), Z17
+	VFMADD231PS  Z17, Z16, Z14
 	ADDQ         CX, R9
 	ADDQ         $0x00000020, R10
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_785
-	VBROADCASTSS wsum+216(FP), Z8
-	VMULPS       Z15, Z8, Z8
-	VSUBPS       Z14, Z8, Z8
-	VBROADCASTSS epsC+212(FP), Z14
-	VFMADD231PS  Z14, Z8, Z13
+	JB           class_836
 
-noflag_784:
+swzd_834:
+	VBROADCASTSS wsum+216(FP), Z8
+	VBROADCASTSS epsC+212(FP), Z16
+	VMULPS       Z16, Z8, Z8
+	VFMADD231PS  Z15, Z8, Z13
+	VSUBPS       Z14, Z13, Z13
+
+noflag_832:
 	VMOVAPS.Z Z13, K1, Z13
 	VADDPS    Z13, Z0, Z0
 	VMOVAPS.Z Z12, K1, Z12
 	VADDPS    Z12, Z1, Z1
 
-noflag_781:
+noflag_829:
 	TESTQ        $0x00000002, sflags+200(FP)
-	JZ           noflag_787
+	JZ           noflag_837
 	VMULPS       softmaxconsts<>+128(SB), Z10, Z8
 	VRNDSCALEPS  $0x00, Z8, Z8
 	VMOVAPS      Z10, Z12
@@ -13498,27 +13876,27 @@ noflag_781:
 	VBROADCASTSS gamma+156(FP), Z10
 	MOVQ         gmode+160(FP), R9
 	CMPQ         R9, $0x01
-	JEQ          pow1_788
+	JEQ          pow1_838
 	CMPQ         R9, $0x02
-	JEQ          pow2_790
+	JEQ          pow2_840
 	CMPQ         R9, $0x03
-	JEQ          powg_789
+	JEQ          powg_839
 	VMOVUPS      softmaxconsts<>+0(SB), Z10
-	JMP          powd_791
+	JMP          powd_841
 
-pow1_788:
+pow1_838:
 	VMOVAPS Z8, Z10
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z8, K2
 	VXORPS  Z10, Z10, K2, Z10
-	JMP     powd_791
+	JMP     powd_841
 
-pow2_790:
+pow2_840:
 	VMULPS Z8, Z8, Z10
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z8, K2
 	VXORPS Z10, Z10, K2, Z10
-	JMP    powd_791
+	JMP    powd_841
 
-powg_789:
+powg_839:
 	VGETEXPPS    Z8, Z13
 	VADDPS       softmaxconsts<>+0(SB), Z13, Z13
 	VGETMANTPS   $0x02, Z8, Z12
@@ -13576,63 +13954,78 @@ powg_789:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z8, K2
 	VXORPS       Z10, Z10, K2, Z10
 
-powd_791:
+powd_841:
 	VMULPS  Z9, Z10, Z10
 	TESTQ   $0x00000100, sflags+200(FP)
-	JZ      noflag_792
+	JZ      noflag_842
 	VMOVUPS softmaxconsts<>+0(SB), Z8
 	MOVQ    DI, R9
 	VXORPS  Z9, Z9, Z9
 	XORQ    R10, R10
 
-class_793:
+class_843:
 	VPCMPEQD     Z9, Z7, K2
 	VBROADCASTSS 4(R9), K2, Z8
 	ADDQ         $0x00000020, R9
 	VPADDD       softmaxconsts<>+832(SB), Z9, Z9
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_793
+	JB           class_843
 	VMULPS       Z8, Z10, Z10
 
-noflag_792:
+noflag_842:
 	VMOVAPS.Z Z10, K1, Z10
 	VADDPS    Z10, Z2, Z2
 
-noflag_787:
-noflag_780:
-	JMP pwdone_779
+noflag_837:
+noflag_828:
+	JMP pwdone_827
 
-prodmode_778:
+prodmode_826:
 	VBROADCASTSS eps1+208(FP), Z12
 	VXORPS       softmaxconsts<>+2176(SB), Z12, Z12
 	VMULPS       Z10, Z12, Z12
 	TESTQ        $0x00000400, sflags+200(FP)
-	JZ           noflag_794
+	JZ           noflag_844
 	VXORPS       Z10, Z10, Z10
+	TESTQ        $0x00000200, sflags+200(FP)
+	JNZ          swzw_845
 	MOVQ         AX, R9
 	MOVQ         DI, R10
+	VBROADCASTSS epsC+212(FP), Z13
 	XORQ         R11, R11
 
-class_795:
+class_847:
+	VMOVUPS.Z   (R9), K1, Z14
+	VSUBPS      Z8, Z14, Z14
+	VFMADD231PS Z13, Z14, Z10
+	ADDQ        CX, R9
+	ADDQ        $0x00000020, R10
+	INCQ        R11
+	CMPQ        R11, C+72(FP)
+	JB          class_847
+	JMP         swzd_846
+
+swzw_845:
+	MOVQ AX, R9
+	MOVQ DI, R10
+	XORQ R11, R11
+
+class_848:
 	VMOVUPS.Z    (R9), K1, Z13
 	VSUBPS       Z8, Z13, Z13
-	TESTQ        $0x00000200, sflags+200(FP)
-	JZ           noflag_796
-	VBROADCASTSS (R10), Z14
-	VMULPS       Z14, Z13, Z13
-
-noflag_796:
-	VADDPS       Z13, Z10, Z10
+	VBROADCASTSS 24(R10), Z14
+	VFMADD231PS  Z14, Z13, Z10
 	ADDQ         CX, R9
 	ADDQ         $0x00000020, R10
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_795
-	VBROADCASTSS epsC+212(FP), Z8
-	VFNMADD231PS Z8, Z10, Z12
+	JB           class_848
 
-noflag_794:
+swzd_846:
+	VSUBPS Z10, Z12, Z12
+
+noflag_844:
 	VMOVAPS.Z   Z12, K1, Z12
 	VADDPS      Z12, Z0, Z0
 	VMOVUPS     softmaxconsts<>+0(SB), Z8
@@ -13650,37 +14043,37 @@ noflag_794:
 	VXORPS      softmaxconsts<>+2176(SB), Z5, Z5
 	VSCALEFPS   Z5, Z10, Z5
 
-pwdone_779:
+pwdone_827:
 	VMOVUPS softmaxconsts<>+0(SB), Z8
 	TESTQ   $0x00000200, flags+88(FP)
-	JZ      noflag_797
+	JZ      noflag_849
 	MOVQ    DI, R9
 	VXORPS  Z9, Z9, Z9
 	XORQ    R10, R10
 
-class_798:
+class_850:
 	VPCMPEQD     Z9, Z7, K2
 	VBROADCASTSS (R9), K2, Z8
 	ADDQ         $0x00000020, R9
 	VPADDD       softmaxconsts<>+832(SB), Z9, Z9
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_798
+	JB           class_850
 
-noflag_797:
+noflag_849:
 	VBROADCASTSS k1+144(FP), Z9
 	VMULPS       Z8, Z9, Z9
 	VBROADCASTSS k2+148(FP), Z8
 	VADDPS       Z9, Z8, Z8
 	VXORPS       Z10, Z10, Z10
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_799
+	JZ           noflag_851
 	MOVQ         SI, R9
 	MOVQ         DI, R10
 	VXORPS       Z12, Z12, Z12
 	XORQ         R11, R11
 
-class_800:
+class_852:
 	VMULPS       (R9), Z11, Z13
 	VPCMPEQD     Z12, Z7, K2
 	VBROADCASTSS 20(R10), Z14
@@ -13695,18 +14088,18 @@ class_800:
 	VPADDD       softmaxconsts<>+832(SB), Z12, Z12
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_800
+	JB           class_852
 
-noflag_799:
+noflag_851:
 	TESTQ  $0x00000004, flags+88(FP)
-	JZ     outnr_802
+	JZ     outnr_854
 	MOVQ   SI, R9
 	MOVQ   DI, R10
 	MOVQ   R8, R11
 	VXORPS Z12, Z12, Z12
 	XORQ   R12, R12
 
-class_803:
+class_855:
 	VPCMPEQD     Z12, Z7, K2
 	VMULPS       (R9), Z11, Z13
 	VBROADCASTSS 20(R10), Z14
@@ -13719,32 +14112,32 @@ class_803:
 	VADDPS       Z8, Z14, Z14
 	VMULPS       Z14, Z13, Z13
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_804
+	JZ           noflag_856
 	VBROADCASTSS 8(R10), Z14
 	VSUBPS       Z14, Z13, Z13
 
-noflag_804:
+noflag_856:
 	VSUBPS    Z9, Z13, K2, Z13
 	VMOVAPS.Z Z13, K1, Z13
 	TESTQ     $0x00000800, flags+88(FP)
-	JNZ       nt_805
+	JNZ       nt_857
 	VMOVUPS   Z13, (R11)
-	JMP       st_806
+	JMP       st_858
 
-nt_805:
+nt_857:
 	VMOVNTPS Z13, (R11)
 
-st_806:
+st_858:
 	ADDQ   $0x00000040, R9
 	ADDQ   $0x00000020, R10
 	ADDQ   CX, R11
 	VPADDD softmaxconsts<>+832(SB), Z12, Z12
 	INCQ   R12
 	CMPQ   R12, C+72(FP)
-	JB     class_803
-	JMP    outd_801
+	JB     class_855
+	JMP    outd_853
 
-outnr_802:
+outnr_854:
 	VMOVAPS Z8, Z8
 	VMULPS  Z11, Z8, Z8
 	MOVQ    SI, R9
@@ -13753,44 +14146,44 @@ outnr_802:
 	VXORPS  Z10, Z10, Z10
 	XORQ    R12, R12
 
-class_807:
+class_859:
 	VPCMPEQD     Z10, Z7, K2
 	VMULPS       (R9), Z8, Z11
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_808
+	JZ           noflag_860
 	VBROADCASTSS 8(R10), Z12
 	VSUBPS       Z12, Z11, Z11
 
-noflag_808:
+noflag_860:
 	VSUBPS    Z9, Z11, K2, Z11
 	VMOVAPS.Z Z11, K1, Z11
 	TESTQ     $0x00000800, flags+88(FP)
-	JNZ       nt_809
+	JNZ       nt_861
 	VMOVUPS   Z11, (R11)
-	JMP       st_810
+	JMP       st_862
 
-nt_809:
+nt_861:
 	VMOVNTPS Z11, (R11)
 
-st_810:
+st_862:
 	ADDQ   $0x00000040, R9
 	ADDQ   $0x00000020, R10
 	ADDQ   CX, R11
 	VPADDD softmaxconsts<>+832(SB), Z10, Z10
 	INCQ   R12
 	CMPQ   R12, C+72(FP)
-	JB     class_807
+	JB     class_859
 
-outd_801:
+outd_853:
 	ADDQ $0x00000040, AX
 	ADDQ $0x00000010, BX
 	ADDQ $0x00000040, R8
 	SUBQ $0x00000010, DX
-	JMP  loop_772
+	JMP  loop_820
 
-tail_773:
+tail_821:
 	TESTQ        DX, DX
-	JZ           done_774
+	JZ           done_822
 	MOVL         $0x0000ffff, R9
 	BZHIL        DX, R9, R9
 	KMOVW        R9, K1
@@ -13808,17 +14201,17 @@ tail_773:
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
-	JZ           c1_811
+	JZ           c1_863
 
-max_812:
+max_864:
 	ADDQ       CX, DX
 	VMOVUPS.Z  (DX), K2, Z9
 	PREFETCHT0 1024(DX)
 	VMAXPS     Z9, Z8, Z8
 	DECQ       BX
-	JNZ        max_812
+	JNZ        max_864
 
-c1_811:
+c1_863:
 	VXORPS Z9, Z9, Z9
 	VXORPS Z10, Z10, Z10
 	MOVQ   AX, DX
@@ -13826,7 +14219,7 @@ c1_811:
 	VXORPS Z11, Z11, Z11
 	XORQ   R9, R9
 
-class_813:
+class_865:
 	VMOVUPS.Z    (DX), K2, Z12
 	VSUBPS       Z8, Z12, Z12
 	VMULPS       softmaxconsts<>+128(SB), Z12, Z13
@@ -13857,7 +14250,7 @@ class_813:
 	VPADDD       softmaxconsts<>+832(SB), Z11, Z11
 	INCQ         R9
 	CMPQ         R9, C+72(FP)
-	JB           class_813
+	JB           class_865
 	VMOVUPS      softmaxconsts<>+0(SB), Z11
 	VDIVPS       Z9, Z11, Z11
 	VMOVUPS      softmaxconsts<>+0(SB), Z12
@@ -13866,9 +14259,9 @@ class_813:
 	MOVQ         sflags+200(FP), DX
 	ANDQ         $0x00000203, DX
 	CMPQ         DX, $0x00000001
-	JEQ          prodmode_814
+	JEQ          prodmode_866
 	TESTQ        $0x00000003, sflags+200(FP)
-	JZ           noflag_816
+	JZ           noflag_868
 	VGETEXPPS    Z9, Z13
 	VADDPS       softmaxconsts<>+0(SB), Z13, Z13
 	VGETMANTPS   $0x02, Z9, Z12
@@ -13898,63 +14291,78 @@ class_813:
 	VMOVUPS      Z9, K3, Z15
 	VSUBPS       Z10, Z15, Z9
 	TESTQ        $0x00000001, sflags+200(FP)
-	JZ           noflag_817
+	JZ           noflag_869
 	VMOVUPS      softmaxconsts<>+0(SB), Z12
 	TESTQ        $0x00000200, sflags+200(FP)
-	JZ           noflag_818
+	JZ           noflag_870
 	MOVQ         DI, DX
 	VXORPS       Z13, Z13, Z13
 	XORQ         BX, BX
 
-class_819:
+class_871:
 	VPCMPEQD     Z13, Z7, K3
 	VBROADCASTSS (DX), K3, Z12
 	ADDQ         $0x00000020, DX
 	VPADDD       softmaxconsts<>+832(SB), Z13, Z13
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_819
+	JB           class_871
 
-noflag_818:
+noflag_870:
 	VBROADCASTSS eps1+208(FP), Z13
 	VMULPS       Z12, Z13, Z13
 	VMULPS       Z9, Z13, Z13
 	TESTQ        $0x00000400, sflags+200(FP)
-	JZ           noflag_820
+	JZ           noflag_872
 	VXORPS       Z14, Z14, Z14
+	TESTQ        $0x00000200, sflags+200(FP)
+	JNZ          swzw_873
 	MOVQ         DI, DX
+	VBROADCASTSS epsC+212(FP), Z16
 	XORQ         BX, BX
 
-class_821:
+class_875:
+	VMOVUPS.Z   (AX), K2, Z17
+	VSUBPS      Z8, Z17, Z17
+	VFMADD231PS Z16, Z17, Z14
+	ADDQ        CX, AX
+	ADDQ        $0x00000020, DX
+	INCQ        BX
+	CMPQ        BX, C+72(FP)
+	JB          class_875
+	JMP         swzd_874
+
+swzw_873:
+	MOVQ DI, DX
+	XORQ BX, BX
+
+class_876:
 	VMOVUPS.Z    (AX), K2, Z16
 	VSUBPS       Z8, Z16, Z16
-	TESTQ        $0x00000200, sflags+200(FP)
-	JZ           noflag_822
-	VBROADCASTSS (DX), Z17
-	VMULPS       Z17, Z16, Z16
-
-noflag_822:
-	VADDPS       Z16, Z14, Z14
+	VBROADCASTSS 24(DX), Z17
+	VFMADD231PS  Z17, Z16, Z14
 	ADDQ         CX, AX
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_821
-	VBROADCASTSS wsum+216(FP), Z8
-	VMULPS       Z15, Z8, Z8
-	VSUBPS       Z14, Z8, Z8
-	VBROADCASTSS epsC+212(FP), Z14
-	VFMADD231PS  Z14, Z8, Z13
+	JB           class_876
 
-noflag_820:
+swzd_874:
+	VBROADCASTSS wsum+216(FP), Z8
+	VBROADCASTSS epsC+212(FP), Z16
+	VMULPS       Z16, Z8, Z8
+	VFMADD231PS  Z15, Z8, Z13
+	VSUBPS       Z14, Z13, Z13
+
+noflag_872:
 	VMOVAPS.Z Z13, K2, Z13
 	VADDPS    Z13, Z0, Z0
 	VMOVAPS.Z Z12, K2, Z12
 	VADDPS    Z12, Z1, Z1
 
-noflag_817:
+noflag_869:
 	TESTQ        $0x00000002, sflags+200(FP)
-	JZ           noflag_823
+	JZ           noflag_877
 	VMULPS       softmaxconsts<>+128(SB), Z10, Z8
 	VRNDSCALEPS  $0x00, Z8, Z8
 	VMOVAPS      Z10, Z12
@@ -13980,27 +14388,27 @@ noflag_817:
 	VBROADCASTSS gamma+156(FP), Z10
 	MOVQ         gmode+160(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_824
+	JEQ          pow1_878
 	CMPQ         AX, $0x02
-	JEQ          pow2_826
+	JEQ          pow2_880
 	CMPQ         AX, $0x03
-	JEQ          powg_825
+	JEQ          powg_879
 	VMOVUPS      softmaxconsts<>+0(SB), Z10
-	JMP          powd_827
+	JMP          powd_881
 
-pow1_824:
+pow1_878:
 	VMOVAPS Z8, Z10
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z8, K3
 	VXORPS  Z10, Z10, K3, Z10
-	JMP     powd_827
+	JMP     powd_881
 
-pow2_826:
+pow2_880:
 	VMULPS Z8, Z8, Z10
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z8, K3
 	VXORPS Z10, Z10, K3, Z10
-	JMP    powd_827
+	JMP    powd_881
 
-powg_825:
+powg_879:
 	VGETEXPPS    Z8, Z13
 	VADDPS       softmaxconsts<>+0(SB), Z13, Z13
 	VGETMANTPS   $0x02, Z8, Z12
@@ -14058,62 +14466,76 @@ powg_825:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z8, K3
 	VXORPS       Z10, Z10, K3, Z10
 
-powd_827:
+powd_881:
 	VMULPS  Z9, Z10, Z10
 	TESTQ   $0x00000100, sflags+200(FP)
-	JZ      noflag_828
+	JZ      noflag_882
 	VMOVUPS softmaxconsts<>+0(SB), Z8
 	MOVQ    DI, AX
 	VXORPS  Z9, Z9, Z9
 	XORQ    DX, DX
 
-class_829:
+class_883:
 	VPCMPEQD     Z9, Z7, K3
 	VBROADCASTSS 4(AX), K3, Z8
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z9, Z9
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_829
+	JB           class_883
 	VMULPS       Z8, Z10, Z10
 
-noflag_828:
+noflag_882:
 	VMOVAPS.Z Z10, K2, Z10
 	VADDPS    Z10, Z2, Z2
 
-noflag_823:
-noflag_816:
-	JMP pwdone_815
+noflag_877:
+noflag_868:
+	JMP pwdone_867
 
-prodmode_814:
+prodmode_866:
 	VBROADCASTSS eps1+208(FP), Z12
 	VXORPS       softmaxconsts<>+2176(SB), Z12, Z12
 	VMULPS       Z10, Z12, Z12
 	TESTQ        $0x00000400, sflags+200(FP)
-	JZ           noflag_830
+	JZ           noflag_884
 	VXORPS       Z10, Z10, Z10
+	TESTQ        $0x00000200, sflags+200(FP)
+	JNZ          swzw_885
 	MOVQ         DI, DX
+	VBROADCASTSS epsC+212(FP), Z13
 	XORQ         BX, BX
 
-class_831:
+class_887:
+	VMOVUPS.Z   (AX), K2, Z14
+	VSUBPS      Z8, Z14, Z14
+	VFMADD231PS Z13, Z14, Z10
+	ADDQ        CX, AX
+	ADDQ        $0x00000020, DX
+	INCQ        BX
+	CMPQ        BX, C+72(FP)
+	JB          class_887
+	JMP         swzd_886
+
+swzw_885:
+	MOVQ DI, DX
+	XORQ BX, BX
+
+class_888:
 	VMOVUPS.Z    (AX), K2, Z13
 	VSUBPS       Z8, Z13, Z13
-	TESTQ        $0x00000200, sflags+200(FP)
-	JZ           noflag_832
-	VBROADCASTSS (DX), Z14
-	VMULPS       Z14, Z13, Z13
-
-noflag_832:
-	VADDPS       Z13, Z10, Z10
+	VBROADCASTSS 24(DX), Z14
+	VFMADD231PS  Z14, Z13, Z10
 	ADDQ         CX, AX
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_831
-	VBROADCASTSS epsC+212(FP), Z8
-	VFNMADD231PS Z8, Z10, Z12
+	JB           class_888
 
-noflag_830:
+swzd_886:
+	VSUBPS Z10, Z12, Z12
+
+noflag_884:
 	VMOVAPS.Z   Z12, K2, Z12
 	VADDPS      Z12, Z0, Z0
 	VMOVUPS     softmaxconsts<>+0(SB), Z8
@@ -14131,37 +14553,37 @@ noflag_830:
 	VXORPS      softmaxconsts<>+2176(SB), Z5, Z5
 	VSCALEFPS   Z5, Z10, Z5
 
-pwdone_815:
+pwdone_867:
 	VMOVUPS softmaxconsts<>+0(SB), Z8
 	TESTQ   $0x00000200, flags+88(FP)
-	JZ      noflag_833
+	JZ      noflag_889
 	MOVQ    DI, AX
 	VXORPS  Z9, Z9, Z9
 	XORQ    DX, DX
 
-class_834:
+class_890:
 	VPCMPEQD     Z9, Z7, K3
 	VBROADCASTSS (AX), K3, Z8
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z9, Z9
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_834
+	JB           class_890
 
-noflag_833:
+noflag_889:
 	VBROADCASTSS k1+144(FP), Z9
 	VMULPS       Z8, Z9, Z9
 	VBROADCASTSS k2+148(FP), Z8
 	VADDPS       Z9, Z8, Z8
 	VXORPS       Z10, Z10, Z10
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_835
+	JZ           noflag_891
 	MOVQ         SI, AX
 	MOVQ         DI, DX
 	VXORPS       Z12, Z12, Z12
 	XORQ         BX, BX
 
-class_836:
+class_892:
 	VMULPS       (AX), Z11, Z13
 	VPCMPEQD     Z12, Z7, K3
 	VBROADCASTSS 20(DX), Z14
@@ -14176,18 +14598,18 @@ class_836:
 	VPADDD       softmaxconsts<>+832(SB), Z12, Z12
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_836
+	JB           class_892
 
-noflag_835:
+noflag_891:
 	TESTQ  $0x00000004, flags+88(FP)
-	JZ     outnr_838
+	JZ     outnr_894
 	MOVQ   SI, AX
 	MOVQ   DI, DX
 	MOVQ   R8, BX
 	VXORPS Z12, Z12, Z12
 	XORQ   SI, SI
 
-class_839:
+class_895:
 	VPCMPEQD     Z12, Z7, K3
 	VMULPS       (AX), Z11, Z13
 	VBROADCASTSS 20(DX), Z14
@@ -14200,11 +14622,11 @@ class_839:
 	VADDPS       Z8, Z14, Z14
 	VMULPS       Z14, Z13, Z13
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_840
+	JZ           noflag_896
 	VBROADCASTSS 8(DX), Z14
 	VSUBPS       Z14, Z13, Z13
 
-noflag_840:
+noflag_896:
 	VSUBPS    Z9, Z13, K3, Z13
 	VMOVAPS.Z Z13, K2, Z13
 	VMOVUPS   Z13, K1, (BX)
@@ -14214,10 +14636,10 @@ noflag_840:
 	VPADDD    softmaxconsts<>+832(SB), Z12, Z12
 	INCQ      SI
 	CMPQ      SI, C+72(FP)
-	JB        class_839
-	JMP       outd_837
+	JB        class_895
+	JMP       outd_893
 
-outnr_838:
+outnr_894:
 	VMOVAPS Z8, Z8
 	VMULPS  Z11, Z8, Z8
 	MOVQ    SI, AX
@@ -14226,15 +14648,15 @@ outnr_838:
 	VXORPS  Z10, Z10, Z10
 	XORQ    SI, SI
 
-class_841:
+class_897:
 	VPCMPEQD     Z10, Z7, K3
 	VMULPS       (AX), Z8, Z11
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_842
+	JZ           noflag_898
 	VBROADCASTSS 8(DX), Z12
 	VSUBPS       Z12, Z11, Z11
 
-noflag_842:
+noflag_898:
 	VSUBPS    Z9, Z11, K3, Z11
 	VMOVAPS.Z Z11, K2, Z11
 	VMOVUPS   Z11, K1, (BX)
@@ -14244,19 +14666,19 @@ noflag_842:
 	VPADDD    softmaxconsts<>+832(SB), Z10, Z10
 	INCQ      SI
 	CMPQ      SI, C+72(FP)
-	JB        class_841
+	JB        class_897
 
-outd_837:
-done_774:
+outd_893:
+done_822:
 	TESTQ $0x00000800, flags+88(FP)
-	JZ    noflag_843
+	JZ    noflag_899
 	SFENCE
 
-noflag_843:
+noflag_899:
 	MOVQ         sflags+200(FP), AX
 	ANDQ         $0x00000203, AX
 	CMPQ         AX, $0x00000001
-	JNE          noprod_844
+	JNE          noprod_900
 	VGETEXPPS    Z4, Z8
 	VADDPS       softmaxconsts<>+0(SB), Z8, Z8
 	VGETMANTPS   $0x02, Z4, Z7
@@ -14290,7 +14712,7 @@ noflag_843:
 	VFMADD231PS  softmaxconsts<>+192(SB), Z6, Z10
 	VADDPS       Z10, Z0, Z0
 
-noprod_844:
+noprod_900:
 	MOVQ          out_base+224(FP), AX
 	VMOVAPS       Z0, Z0
 	VEXTRACTF64X4 $0x01, Z0, Y4
@@ -14357,9 +14779,9 @@ TEXT ·softmaxFusedFocalU8AVX512(SB), NOSPLIT, $0-248
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 
-loop_845:
+loop_901:
 	CMPQ         DX, $0x00000010
-	JB           tail_846
+	JB           tail_902
 	VPMOVZXBD    (BX), Z4
 	VBROADCASTSS ign+80(FP), Z5
 	VMOVQ        C+72(FP), X6
@@ -14373,17 +14795,17 @@ loop_845:
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
 	DECQ         R10
-	JZ           c1_848
+	JZ           c1_904
 
-max_849:
+max_905:
 	ADDQ       CX, R9
 	VMOVUPS.Z  (R9), K1, Z6
 	PREFETCHT0 1024(R9)
 	VMAXPS     Z6, Z5, Z5
 	DECQ       R10
-	JNZ        max_849
+	JNZ        max_905
 
-c1_848:
+c1_904:
 	VXORPS Z6, Z6, Z6
 	VXORPS Z7, Z7, Z7
 	MOVQ   AX, R9
@@ -14391,7 +14813,7 @@ c1_848:
 	VXORPS Z8, Z8, Z8
 	XORQ   R11, R11
 
-class_850:
+class_906:
 	VMOVUPS.Z    (R9), K1, Z9
 	VSUBPS       Z5, Z9, Z9
 	VMULPS       softmaxconsts<>+128(SB), Z9, Z10
@@ -14422,14 +14844,14 @@ class_850:
 	VPADDD       softmaxconsts<>+832(SB), Z8, Z8
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_850
+	JB           class_906
 	VMOVUPS      softmaxconsts<>+0(SB), Z8
 	VDIVPS       Z6, Z8, Z8
 	VMOVUPS      softmaxconsts<>+0(SB), Z9
 	VMOVAPS.Z    Z9, K1, Z9
 	VADDPS       Z9, Z3, Z3
 	TESTQ        $0x00000003, sflags+200(FP)
-	JZ           noflag_853
+	JZ           noflag_909
 	VGETEXPPS    Z6, Z10
 	VADDPS       softmaxconsts<>+0(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z6, Z9
@@ -14459,64 +14881,80 @@ class_850:
 	VMOVUPS      Z6, K2, Z12
 	VSUBPS       Z7, Z12, Z9
 	TESTQ        $0x00000001, sflags+200(FP)
-	JZ           noflag_854
+	JZ           noflag_910
 	VMOVUPS      softmaxconsts<>+0(SB), Z10
 	TESTQ        $0x00000200, sflags+200(FP)
-	JZ           noflag_855
+	JZ           noflag_911
 	MOVQ         DI, R9
 	VXORPS       Z11, Z11, Z11
 	XORQ         R10, R10
 
-class_856:
+class_912:
 	VPCMPEQD     Z11, Z4, K2
 	VBROADCASTSS (R9), K2, Z10
 	ADDQ         $0x00000020, R9
 	VPADDD       softmaxconsts<>+832(SB), Z11, Z11
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_856
+	JB           class_912
 
-noflag_855:
+noflag_911:
 	VBROADCASTSS eps1+208(FP), Z11
 	VMULPS       Z10, Z11, Z11
 	VMULPS       Z9, Z11, Z11
 	TESTQ        $0x00000400, sflags+200(FP)
-	JZ           noflag_857
+	JZ           noflag_913
 	VXORPS       Z13, Z13, Z13
+	TESTQ        $0x00000200, sflags+200(FP)
+	JNZ          swzw_914
 	MOVQ         AX, R9
 	MOVQ         DI, R10
+	VBROADCASTSS epsC+212(FP), Z14
 	XORQ         R11, R11
 
-class_858:
+class_916:
+	VMOVUPS.Z   (R9), K1, Z15
+	VSUBPS      Z5, Z15, Z15
+	VFMADD231PS Z14, Z15, Z13
+	ADDQ        CX, R9
+	ADDQ        $0x00000020, R10
+	INCQ        R11
+	CMPQ        R11, C+72(FP)
+	JB          class_916
+	JMP         swzd_915
+
+swzw_914:
+	MOVQ AX, R9
+	MOVQ DI, R10
+	XORQ R11, R11
+
+class_917:
 	VMOVUPS.Z    (R9), K1, Z14
 	VSUBPS       Z5, Z14, Z14
-	TESTQ        $0x00000200, sflags+200(FP)
-	JZ           noflag_859
-	VBROADCASTSS (R10), Z15
-	VMULPS       Z15, Z14, Z14
-
-noflag_859:
-	VADDPS       Z14, Z13, Z13
+	VBROADCASTSS 24(R10), Z15
+	VFMADD231PS  Z15, Z14, Z13
 	ADDQ         CX, R9
 	ADDQ         $0x00000020, R10
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_858
-	VBROADCASTSS wsum+216(FP), Z5
-	VMULPS       Z12, Z5, Z5
-	VSUBPS       Z13, Z5, Z5
-	VBROADCASTSS epsC+212(FP), Z12
-	VFMADD231PS  Z12, Z5, Z11
+	JB           class_917
 
-noflag_857:
+swzd_915:
+	VBROADCASTSS wsum+216(FP), Z5
+	VBROADCASTSS epsC+212(FP), Z14
+	VMULPS       Z14, Z5, Z5
+	VFMADD231PS  Z12, Z5, Z11
+	VSUBPS       Z13, Z11, Z11
+
+noflag_913:
 	VMOVAPS.Z Z11, K1, Z11
 	VADDPS    Z11, Z0, Z0
 	VMOVAPS.Z Z10, K1, Z10
 	VADDPS    Z10, Z1, Z1
 
-noflag_854:
+noflag_910:
 	TESTQ        $0x00000002, sflags+200(FP)
-	JZ           noflag_860
+	JZ           noflag_918
 	VMULPS       softmaxconsts<>+128(SB), Z7, Z5
 	VRNDSCALEPS  $0x00, Z5, Z5
 	VMOVAPS      Z7, Z10
@@ -14542,27 +14980,27 @@ noflag_854:
 	VBROADCASTSS gamma+156(FP), Z10
 	MOVQ         gmode+160(FP), R9
 	CMPQ         R9, $0x01
-	JEQ          pow1_861
+	JEQ          pow1_919
 	CMPQ         R9, $0x02
-	JEQ          pow2_863
+	JEQ          pow2_921
 	CMPQ         R9, $0x03
-	JEQ          powg_862
+	JEQ          powg_920
 	VMOVUPS      softmaxconsts<>+0(SB), Z10
-	JMP          powd_864
+	JMP          powd_922
 
-pow1_861:
+pow1_919:
 	VMOVAPS Z5, Z10
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z5, K2
 	VXORPS  Z10, Z10, K2, Z10
-	JMP     powd_864
+	JMP     powd_922
 
-pow2_863:
+pow2_921:
 	VMULPS Z5, Z5, Z10
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z5, K2
 	VXORPS Z10, Z10, K2, Z10
-	JMP    powd_864
+	JMP    powd_922
 
-powg_862:
+powg_920:
 	VGETEXPPS    Z5, Z12
 	VADDPS       softmaxconsts<>+0(SB), Z12, Z12
 	VGETMANTPS   $0x02, Z5, Z11
@@ -14620,48 +15058,48 @@ powg_862:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z5, K2
 	VXORPS       Z10, Z10, K2, Z10
 
-powd_864:
+powd_922:
 	VMULPS  Z9, Z10, Z10
 	TESTQ   $0x00000100, sflags+200(FP)
-	JZ      noflag_865
+	JZ      noflag_923
 	VMOVUPS softmaxconsts<>+0(SB), Z5
 	MOVQ    DI, R9
 	VXORPS  Z9, Z9, Z9
 	XORQ    R10, R10
 
-class_866:
+class_924:
 	VPCMPEQD     Z9, Z4, K2
 	VBROADCASTSS 4(R9), K2, Z5
 	ADDQ         $0x00000020, R9
 	VPADDD       softmaxconsts<>+832(SB), Z9, Z9
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_866
+	JB           class_924
 	VMULPS       Z5, Z10, Z10
 
-noflag_865:
+noflag_923:
 	VMOVAPS.Z Z10, K1, Z10
 	VADDPS    Z10, Z2, Z2
 
-noflag_860:
-noflag_853:
+noflag_918:
+noflag_909:
 	VMOVUPS softmaxconsts<>+0(SB), Z5
 	TESTQ   $0x00000200, flags+88(FP)
-	JZ      noflag_867
+	JZ      noflag_925
 	MOVQ    DI, R9
 	VXORPS  Z9, Z9, Z9
 	XORQ    R10, R10
 
-class_868:
+class_926:
 	VPCMPEQD     Z9, Z4, K2
 	VBROADCASTSS (R9), K2, Z5
 	ADDQ         $0x00000020, R9
 	VPADDD       softmaxconsts<>+832(SB), Z9, Z9
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_868
+	JB           class_926
 
-noflag_867:
+noflag_925:
 	VBROADCASTSS k1+144(FP), Z9
 	VMULPS       Z5, Z9, Z9
 	VBROADCASTSS k2+148(FP), Z5
@@ -14691,27 +15129,27 @@ noflag_867:
 	VBROADCASTSS gamma+156(FP), Z11
 	MOVQ         gmode+160(FP), R9
 	CMPQ         R9, $0x01
-	JEQ          pow1_869
+	JEQ          pow1_927
 	CMPQ         R9, $0x02
-	JEQ          pow2_871
+	JEQ          pow2_929
 	CMPQ         R9, $0x03
-	JEQ          powg_870
+	JEQ          powg_928
 	VMOVUPS      softmaxconsts<>+0(SB), Z12
-	JMP          powd_872
+	JMP          powd_930
 
-pow1_869:
+pow1_927:
 	VMOVAPS Z10, Z12
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z10, K2
 	VXORPS  Z12, Z12, K2, Z12
-	JMP     powd_872
+	JMP     powd_930
 
-pow2_871:
+pow2_929:
 	VMULPS Z10, Z10, Z12
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z10, K2
 	VXORPS Z12, Z12, K2, Z12
-	JMP    powd_872
+	JMP    powd_930
 
-powg_870:
+powg_928:
 	VGETEXPPS    Z10, Z13
 	VADDPS       softmaxconsts<>+0(SB), Z13, Z13
 	VGETMANTPS   $0x02, Z10, Z12
@@ -14769,10 +15207,10 @@ powg_870:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z10, K2
 	VXORPS       Z12, Z12, K2, Z12
 
-powd_872:
+powd_930:
 	VXORPS       softmaxconsts<>+2176(SB), Z12, Z12
 	CMPQ         R9, $0x00
-	JEQ          gamma0_873
+	JEQ          gamma0_931
 	VGETEXPPS    Z6, Z14
 	VADDPS       softmaxconsts<>+0(SB), Z14, Z14
 	VGETMANTPS   $0x02, Z6, Z13
@@ -14806,27 +15244,27 @@ powd_872:
 	VSUBPS       softmaxconsts<>+0(SB), Z7, Z7
 	MOVQ         g1mode+168(FP), R9
 	CMPQ         R9, $0x01
-	JEQ          pow1_874
+	JEQ          pow1_932
 	CMPQ         R9, $0x02
-	JEQ          pow2_876
+	JEQ          pow2_934
 	CMPQ         R9, $0x03
-	JEQ          powg_875
+	JEQ          powg_933
 	VMOVUPS      softmaxconsts<>+0(SB), Z7
-	JMP          powd_877
+	JMP          powd_935
 
-pow1_874:
+pow1_932:
 	VMOVAPS Z10, Z7
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z10, K2
 	VXORPS  Z7, Z7, K2, Z7
-	JMP     powd_877
+	JMP     powd_935
 
-pow2_876:
+pow2_934:
 	VMULPS Z10, Z10, Z7
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z10, K2
 	VXORPS Z7, Z7, K2, Z7
-	JMP    powd_877
+	JMP    powd_935
 
-powg_875:
+powg_933:
 	VGETEXPPS    Z10, Z14
 	VADDPS       softmaxconsts<>+0(SB), Z14, Z14
 	VGETMANTPS   $0x02, Z10, Z13
@@ -14884,45 +15322,45 @@ powg_875:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z10, K2
 	VXORPS       Z7, Z7, K2, Z7
 
-powd_877:
+powd_935:
 	VMULPS Z11, Z7, Z7
 	VMULPS Z15, Z7, Z7
 	VMULPS Z6, Z7, Z7
 	VCMPPS $0x0e, softmaxconsts<>+1664(SB), Z10, K2
 	VADDPS Z7, Z12, K2, Z12
 
-gamma0_873:
+gamma0_931:
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_878
+	JZ      noflag_936
 	VMOVUPS softmaxconsts<>+0(SB), Z6
 	MOVQ    DI, R9
 	VXORPS  Z7, Z7, Z7
 	XORQ    R10, R10
 
-class_879:
+class_937:
 	VPCMPEQD     Z7, Z4, K2
 	VBROADCASTSS 4(R9), K2, Z6
 	ADDQ         $0x00000020, R9
 	VPADDD       softmaxconsts<>+832(SB), Z7, Z7
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_879
+	JB           class_937
 	VMULPS       Z6, Z12, Z12
 
-noflag_878:
+noflag_936:
 	VBROADCASTSS fs+152(FP), Z6
 	VMULPS       Z6, Z12, Z12
 	VSUBPS       Z12, Z5, Z5
 	VSUBPS       Z12, Z9, Z9
 	VXORPS       Z6, Z6, Z6
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_880
+	JZ           noflag_938
 	MOVQ         SI, R9
 	MOVQ         DI, R10
 	VXORPS       Z7, Z7, Z7
 	XORQ         R11, R11
 
-class_881:
+class_939:
 	VMULPS       (R9), Z8, Z10
 	VPCMPEQD     Z7, Z4, K2
 	VBROADCASTSS 20(R10), Z11
@@ -14937,18 +15375,18 @@ class_881:
 	VPADDD       softmaxconsts<>+832(SB), Z7, Z7
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_881
+	JB           class_939
 
-noflag_880:
+noflag_938:
 	TESTQ  $0x00000004, flags+88(FP)
-	JZ     outnr_883
+	JZ     outnr_941
 	MOVQ   SI, R9
 	MOVQ   DI, R10
 	MOVQ   R8, R11
 	VXORPS Z7, Z7, Z7
 	XORQ   R12, R12
 
-class_884:
+class_942:
 	VPCMPEQD     Z7, Z4, K2
 	VMULPS       (R9), Z8, Z10
 	VBROADCASTSS 20(R10), Z11
@@ -14961,32 +15399,32 @@ class_884:
 	VADDPS       Z5, Z11, Z11
 	VMULPS       Z11, Z10, Z10
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_885
+	JZ           noflag_943
 	VBROADCASTSS 8(R10), Z11
 	VSUBPS       Z11, Z10, Z10
 
-noflag_885:
+noflag_943:
 	VSUBPS    Z9, Z10, K2, Z10
 	VMOVAPS.Z Z10, K1, Z10
 	TESTQ     $0x00000800, flags+88(FP)
-	JNZ       nt_886
+	JNZ       nt_944
 	VMOVUPS   Z10, (R11)
-	JMP       st_887
+	JMP       st_945
 
-nt_886:
+nt_944:
 	VMOVNTPS Z10, (R11)
 
-st_887:
+st_945:
 	ADDQ   $0x00000040, R9
 	ADDQ   $0x00000020, R10
 	ADDQ   CX, R11
 	VPADDD softmaxconsts<>+832(SB), Z7, Z7
 	INCQ   R12
 	CMPQ   R12, C+72(FP)
-	JB     class_884
-	JMP    outd_882
+	JB     class_942
+	JMP    outd_940
 
-outnr_883:
+outnr_941:
 	VMOVAPS Z5, Z5
 	VMULPS  Z8, Z5, Z5
 	MOVQ    SI, R9
@@ -14995,44 +15433,44 @@ outnr_883:
 	VXORPS  Z6, Z6, Z6
 	XORQ    R12, R12
 
-class_888:
+class_946:
 	VPCMPEQD     Z6, Z4, K2
 	VMULPS       (R9), Z5, Z7
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_889
+	JZ           noflag_947
 	VBROADCASTSS 8(R10), Z8
 	VSUBPS       Z8, Z7, Z7
 
-noflag_889:
+noflag_947:
 	VSUBPS    Z9, Z7, K2, Z7
 	VMOVAPS.Z Z7, K1, Z7
 	TESTQ     $0x00000800, flags+88(FP)
-	JNZ       nt_890
+	JNZ       nt_948
 	VMOVUPS   Z7, (R11)
-	JMP       st_891
+	JMP       st_949
 
-nt_890:
+nt_948:
 	VMOVNTPS Z7, (R11)
 
-st_891:
+st_949:
 	ADDQ   $0x00000040, R9
 	ADDQ   $0x00000020, R10
 	ADDQ   CX, R11
 	VPADDD softmaxconsts<>+832(SB), Z6, Z6
 	INCQ   R12
 	CMPQ   R12, C+72(FP)
-	JB     class_888
+	JB     class_946
 
-outd_882:
+outd_940:
 	ADDQ $0x00000040, AX
 	ADDQ $0x00000010, BX
 	ADDQ $0x00000040, R8
 	SUBQ $0x00000010, DX
-	JMP  loop_845
+	JMP  loop_901
 
-tail_846:
+tail_902:
 	TESTQ        DX, DX
-	JZ           done_847
+	JZ           done_903
 	MOVL         $0x0000ffff, R9
 	BZHIL        DX, R9, R9
 	KMOVW        R9, K1
@@ -15050,17 +15488,17 @@ tail_846:
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
-	JZ           c1_892
+	JZ           c1_950
 
-max_893:
+max_951:
 	ADDQ       CX, DX
 	VMOVUPS.Z  (DX), K2, Z6
 	PREFETCHT0 1024(DX)
 	VMAXPS     Z6, Z5, Z5
 	DECQ       BX
-	JNZ        max_893
+	JNZ        max_951
 
-c1_892:
+c1_950:
 	VXORPS Z6, Z6, Z6
 	VXORPS Z7, Z7, Z7
 	MOVQ   AX, DX
@@ -15068,7 +15506,7 @@ c1_892:
 	VXORPS Z8, Z8, Z8
 	XORQ   R9, R9
 
-class_894:
+class_952:
 	VMOVUPS.Z    (DX), K2, Z9
 	VSUBPS       Z5, Z9, Z9
 	VMULPS       softmaxconsts<>+128(SB), Z9, Z10
@@ -15099,14 +15537,14 @@ class_894:
 	VPADDD       softmaxconsts<>+832(SB), Z8, Z8
 	INCQ         R9
 	CMPQ         R9, C+72(FP)
-	JB           class_894
+	JB           class_952
 	VMOVUPS      softmaxconsts<>+0(SB), Z8
 	VDIVPS       Z6, Z8, Z8
 	VMOVUPS      softmaxconsts<>+0(SB), Z9
 	VMOVAPS.Z    Z9, K2, Z9
 	VADDPS       Z9, Z3, Z3
 	TESTQ        $0x00000003, sflags+200(FP)
-	JZ           noflag_897
+	JZ           noflag_955
 	VGETEXPPS    Z6, Z10
 	VADDPS       softmaxconsts<>+0(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z6, Z9
@@ -15136,63 +15574,78 @@ class_894:
 	VMOVUPS      Z6, K3, Z12
 	VSUBPS       Z7, Z12, Z9
 	TESTQ        $0x00000001, sflags+200(FP)
-	JZ           noflag_898
+	JZ           noflag_956
 	VMOVUPS      softmaxconsts<>+0(SB), Z10
 	TESTQ        $0x00000200, sflags+200(FP)
-	JZ           noflag_899
+	JZ           noflag_957
 	MOVQ         DI, DX
 	VXORPS       Z11, Z11, Z11
 	XORQ         BX, BX
 
-class_900:
+class_958:
 	VPCMPEQD     Z11, Z4, K3
 	VBROADCASTSS (DX), K3, Z10
 	ADDQ         $0x00000020, DX
 	VPADDD       softmaxconsts<>+832(SB), Z11, Z11
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_900
+	JB           class_958
 
-noflag_899:
+noflag_957:
 	VBROADCASTSS eps1+208(FP), Z11
 	VMULPS       Z10, Z11, Z11
 	VMULPS       Z9, Z11, Z11
 	TESTQ        $0x00000400, sflags+200(FP)
-	JZ           noflag_901
+	JZ           noflag_959
 	VXORPS       Z13, Z13, Z13
+	TESTQ        $0x00000200, sflags+200(FP)
+	JNZ          swzw_960
 	MOVQ         DI, DX
+	VBROADCASTSS epsC+212(FP), Z14
 	XORQ         BX, BX
 
-class_902:
+class_962:
+	VMOVUPS.Z   (AX), K2, Z15
+	VSUBPS      Z5, Z15, Z15
+	VFMADD231PS Z14, Z15, Z13
+	ADDQ        CX, AX
+	ADDQ        $0x00000020, DX
+	INCQ        BX
+	CMPQ        BX, C+72(FP)
+	JB          class_962
+	JMP         swzd_961
+
+swzw_960:
+	MOVQ DI, DX
+	XORQ BX, BX
+
+class_963:
 	VMOVUPS.Z    (AX), K2, Z14
 	VSUBPS       Z5, Z14, Z14
-	TESTQ        $0x00000200, sflags+200(FP)
-	JZ           noflag_903
-	VBROADCASTSS (DX), Z15
-	VMULPS       Z15, Z14, Z14
-
-noflag_903:
-	VADDPS       Z14, Z13, Z13
+	VBROADCASTSS 24(DX), Z15
+	VFMADD231PS  Z15, Z14, Z13
 	ADDQ         CX, AX
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_902
-	VBROADCASTSS wsum+216(FP), Z5
-	VMULPS       Z12, Z5, Z5
-	VSUBPS       Z13, Z5, Z5
-	VBROADCASTSS epsC+212(FP), Z12
-	VFMADD231PS  Z12, Z5, Z11
+	JB           class_963
 
-noflag_901:
+swzd_961:
+	VBROADCASTSS wsum+216(FP), Z5
+	VBROADCASTSS epsC+212(FP), Z14
+	VMULPS       Z14, Z5, Z5
+	VFMADD231PS  Z12, Z5, Z11
+	VSUBPS       Z13, Z11, Z11
+
+noflag_959:
 	VMOVAPS.Z Z11, K2, Z11
 	VADDPS    Z11, Z0, Z0
 	VMOVAPS.Z Z10, K2, Z10
 	VADDPS    Z10, Z1, Z1
 
-noflag_898:
+noflag_956:
 	TESTQ        $0x00000002, sflags+200(FP)
-	JZ           noflag_904
+	JZ           noflag_964
 	VMULPS       softmaxconsts<>+128(SB), Z7, Z5
 	VRNDSCALEPS  $0x00, Z5, Z5
 	VMOVAPS      Z7, Z10
@@ -15218,27 +15671,27 @@ noflag_898:
 	VBROADCASTSS gamma+156(FP), Z10
 	MOVQ         gmode+160(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_905
+	JEQ          pow1_965
 	CMPQ         AX, $0x02
-	JEQ          pow2_907
+	JEQ          pow2_967
 	CMPQ         AX, $0x03
-	JEQ          powg_906
+	JEQ          powg_966
 	VMOVUPS      softmaxconsts<>+0(SB), Z10
-	JMP          powd_908
+	JMP          powd_968
 
-pow1_905:
+pow1_965:
 	VMOVAPS Z5, Z10
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z5, K3
 	VXORPS  Z10, Z10, K3, Z10
-	JMP     powd_908
+	JMP     powd_968
 
-pow2_907:
+pow2_967:
 	VMULPS Z5, Z5, Z10
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z5, K3
 	VXORPS Z10, Z10, K3, Z10
-	JMP    powd_908
+	JMP    powd_968
 
-powg_906:
+powg_966:
 	VGETEXPPS    Z5, Z12
 	VADDPS       softmaxconsts<>+0(SB), Z12, Z12
 	VGETMANTPS   $0x02, Z5, Z11
@@ -15296,48 +15749,48 @@ powg_906:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z5, K3
 	VXORPS       Z10, Z10, K3, Z10
 
-powd_908:
+powd_968:
 	VMULPS  Z9, Z10, Z10
 	TESTQ   $0x00000100, sflags+200(FP)
-	JZ      noflag_909
+	JZ      noflag_969
 	VMOVUPS softmaxconsts<>+0(SB), Z5
 	MOVQ    DI, AX
 	VXORPS  Z9, Z9, Z9
 	XORQ    DX, DX
 
-class_910:
+class_970:
 	VPCMPEQD     Z9, Z4, K3
 	VBROADCASTSS 4(AX), K3, Z5
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z9, Z9
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_910
+	JB           class_970
 	VMULPS       Z5, Z10, Z10
 
-noflag_909:
+noflag_969:
 	VMOVAPS.Z Z10, K2, Z10
 	VADDPS    Z10, Z2, Z2
 
-noflag_904:
-noflag_897:
+noflag_964:
+noflag_955:
 	VMOVUPS softmaxconsts<>+0(SB), Z5
 	TESTQ   $0x00000200, flags+88(FP)
-	JZ      noflag_911
+	JZ      noflag_971
 	MOVQ    DI, AX
 	VXORPS  Z9, Z9, Z9
 	XORQ    DX, DX
 
-class_912:
+class_972:
 	VPCMPEQD     Z9, Z4, K3
 	VBROADCASTSS (AX), K3, Z5
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z9, Z9
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_912
+	JB           class_972
 
-noflag_911:
+noflag_971:
 	VBROADCASTSS k1+144(FP), Z9
 	VMULPS       Z5, Z9, Z9
 	VBROADCASTSS k2+148(FP), Z5
@@ -15367,27 +15820,27 @@ noflag_911:
 	VBROADCASTSS gamma+156(FP), Z11
 	MOVQ         gmode+160(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_913
+	JEQ          pow1_973
 	CMPQ         AX, $0x02
-	JEQ          pow2_915
+	JEQ          pow2_975
 	CMPQ         AX, $0x03
-	JEQ          powg_914
+	JEQ          powg_974
 	VMOVUPS      softmaxconsts<>+0(SB), Z12
-	JMP          powd_916
+	JMP          powd_976
 
-pow1_913:
+pow1_973:
 	VMOVAPS Z10, Z12
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z10, K3
 	VXORPS  Z12, Z12, K3, Z12
-	JMP     powd_916
+	JMP     powd_976
 
-pow2_915:
+pow2_975:
 	VMULPS Z10, Z10, Z12
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z10, K3
 	VXORPS Z12, Z12, K3, Z12
-	JMP    powd_916
+	JMP    powd_976
 
-powg_914:
+powg_974:
 	VGETEXPPS    Z10, Z13
 	VADDPS       softmaxconsts<>+0(SB), Z13, Z13
 	VGETMANTPS   $0x02, Z10, Z12
@@ -15445,10 +15898,10 @@ powg_914:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z10, K3
 	VXORPS       Z12, Z12, K3, Z12
 
-powd_916:
+powd_976:
 	VXORPS       softmaxconsts<>+2176(SB), Z12, Z12
 	CMPQ         AX, $0x00
-	JEQ          gamma0_917
+	JEQ          gamma0_977
 	VGETEXPPS    Z6, Z14
 	VADDPS       softmaxconsts<>+0(SB), Z14, Z14
 	VGETMANTPS   $0x02, Z6, Z13
@@ -15482,27 +15935,27 @@ powd_916:
 	VSUBPS       softmaxconsts<>+0(SB), Z7, Z7
 	MOVQ         g1mode+168(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_918
+	JEQ          pow1_978
 	CMPQ         AX, $0x02
-	JEQ          pow2_920
+	JEQ          pow2_980
 	CMPQ         AX, $0x03
-	JEQ          powg_919
+	JEQ          powg_979
 	VMOVUPS      softmaxconsts<>+0(SB), Z7
-	JMP          powd_921
+	JMP          powd_981
 
-pow1_918:
+pow1_978:
 	VMOVAPS Z10, Z7
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z10, K3
 	VXORPS  Z7, Z7, K3, Z7
-	JMP     powd_921
+	JMP     powd_981
 
-pow2_920:
+pow2_980:
 	VMULPS Z10, Z10, Z7
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z10, K3
 	VXORPS Z7, Z7, K3, Z7
-	JMP    powd_921
+	JMP    powd_981
 
-powg_919:
+powg_979:
 	VGETEXPPS    Z10, Z14
 	VADDPS       softmaxconsts<>+0(SB), Z14, Z14
 	VGETMANTPS   $0x02, Z10, Z13
@@ -15560,45 +16013,45 @@ powg_919:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z10, K3
 	VXORPS       Z7, Z7, K3, Z7
 
-powd_921:
+powd_981:
 	VMULPS Z11, Z7, Z7
 	VMULPS Z15, Z7, Z7
 	VMULPS Z6, Z7, Z7
 	VCMPPS $0x0e, softmaxconsts<>+1664(SB), Z10, K3
 	VADDPS Z7, Z12, K3, Z12
 
-gamma0_917:
+gamma0_977:
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_922
+	JZ      noflag_982
 	VMOVUPS softmaxconsts<>+0(SB), Z6
 	MOVQ    DI, AX
 	VXORPS  Z7, Z7, Z7
 	XORQ    DX, DX
 
-class_923:
+class_983:
 	VPCMPEQD     Z7, Z4, K3
 	VBROADCASTSS 4(AX), K3, Z6
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z7, Z7
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_923
+	JB           class_983
 	VMULPS       Z6, Z12, Z12
 
-noflag_922:
+noflag_982:
 	VBROADCASTSS fs+152(FP), Z6
 	VMULPS       Z6, Z12, Z12
 	VSUBPS       Z12, Z5, Z5
 	VSUBPS       Z12, Z9, Z9
 	VXORPS       Z6, Z6, Z6
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_924
+	JZ           noflag_984
 	MOVQ         SI, AX
 	MOVQ         DI, DX
 	VXORPS       Z7, Z7, Z7
 	XORQ         BX, BX
 
-class_925:
+class_985:
 	VMULPS       (AX), Z8, Z10
 	VPCMPEQD     Z7, Z4, K3
 	VBROADCASTSS 20(DX), Z11
@@ -15613,18 +16066,18 @@ class_925:
 	VPADDD       softmaxconsts<>+832(SB), Z7, Z7
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_925
+	JB           class_985
 
-noflag_924:
+noflag_984:
 	TESTQ  $0x00000004, flags+88(FP)
-	JZ     outnr_927
+	JZ     outnr_987
 	MOVQ   SI, AX
 	MOVQ   DI, DX
 	MOVQ   R8, BX
 	VXORPS Z7, Z7, Z7
 	XORQ   SI, SI
 
-class_928:
+class_988:
 	VPCMPEQD     Z7, Z4, K3
 	VMULPS       (AX), Z8, Z10
 	VBROADCASTSS 20(DX), Z11
@@ -15637,11 +16090,11 @@ class_928:
 	VADDPS       Z5, Z11, Z11
 	VMULPS       Z11, Z10, Z10
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_929
+	JZ           noflag_989
 	VBROADCASTSS 8(DX), Z11
 	VSUBPS       Z11, Z10, Z10
 
-noflag_929:
+noflag_989:
 	VSUBPS    Z9, Z10, K3, Z10
 	VMOVAPS.Z Z10, K2, Z10
 	VMOVUPS   Z10, K1, (BX)
@@ -15651,10 +16104,10 @@ noflag_929:
 	VPADDD    softmaxconsts<>+832(SB), Z7, Z7
 	INCQ      SI
 	CMPQ      SI, C+72(FP)
-	JB        class_928
-	JMP       outd_926
+	JB        class_988
+	JMP       outd_986
 
-outnr_927:
+outnr_987:
 	VMOVAPS Z5, Z5
 	VMULPS  Z8, Z5, Z5
 	MOVQ    SI, AX
@@ -15663,15 +16116,15 @@ outnr_927:
 	VXORPS  Z6, Z6, Z6
 	XORQ    SI, SI
 
-class_930:
+class_990:
 	VPCMPEQD     Z6, Z4, K3
 	VMULPS       (AX), Z5, Z7
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_931
+	JZ           noflag_991
 	VBROADCASTSS 8(DX), Z8
 	VSUBPS       Z8, Z7, Z7
 
-noflag_931:
+noflag_991:
 	VSUBPS    Z9, Z7, K3, Z7
 	VMOVAPS.Z Z7, K2, Z7
 	VMOVUPS   Z7, K1, (BX)
@@ -15681,15 +16134,15 @@ noflag_931:
 	VPADDD    softmaxconsts<>+832(SB), Z6, Z6
 	INCQ      SI
 	CMPQ      SI, C+72(FP)
-	JB        class_930
+	JB        class_990
 
-outd_926:
-done_847:
+outd_986:
+done_903:
 	TESTQ $0x00000800, flags+88(FP)
-	JZ    noflag_932
+	JZ    noflag_992
 	SFENCE
 
-noflag_932:
+noflag_992:
 	MOVQ          out_base+224(FP), AX
 	VMOVAPS       Z0, Z0
 	VEXTRACTF64X4 $0x01, Z0, Y4
@@ -15755,7 +16208,7 @@ TEXT ·softmaxStatsI32AVX512(SB), NOSPLIT, $0-192
 	VXORPS Z0, Z0, Z0
 	XORQ   R10, R10
 
-class_933:
+class_993:
 	VMOVUPS Z0, (R9)
 	VMOVUPS Z0, 64(R9)
 	VMOVUPS Z0, 128(R9)
@@ -15763,7 +16216,7 @@ class_933:
 	ADDQ    $0x00000100, R9
 	INCQ    R10
 	CMPQ    R10, C+72(FP)
-	JB      class_933
+	JB      class_993
 	VXORPS  Z0, Z0, Z0
 	VXORPS  Z1, Z1, Z1
 	VXORPS  Z2, Z2, Z2
@@ -15772,9 +16225,9 @@ class_933:
 	VXORPS  Z5, Z5, Z5
 	VXORPS  Z6, Z6, Z6
 
-loop_934:
+loop_994:
 	CMPQ         DX, $0x00000010
-	JB           tail_935
+	JB           tail_995
 	VMOVDQU32    (BX), Z7
 	VBROADCASTSS ign+80(FP), Z8
 	VMOVQ        C+72(FP), X9
@@ -15791,17 +16244,17 @@ loop_934:
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
 	DECQ         R10
-	JZ           c1_937
+	JZ           c1_997
 
-max_938:
+max_998:
 	ADDQ       CX, R9
 	VMOVUPS.Z  (R9), K1, Z9
 	PREFETCHT0 1024(R9)
 	VMAXPS     Z9, Z8, Z8
 	DECQ       R10
-	JNZ        max_938
+	JNZ        max_998
 
-c1_937:
+c1_997:
 	VXORPS Z9, Z9, Z9
 	VXORPS Z10, Z10, Z10
 	MOVQ   AX, R9
@@ -15809,7 +16262,7 @@ c1_937:
 	VXORPS Z11, Z11, Z11
 	XORQ   R11, R11
 
-class_939:
+class_999:
 	VMOVUPS.Z    (R9), K1, Z12
 	VSUBPS       Z8, Z12, Z12
 	VMULPS       softmaxconsts<>+128(SB), Z12, Z13
@@ -15833,10 +16286,10 @@ class_939:
 	VXORPS       Z18, Z18, K2, Z18
 	VADDPS       Z18, Z9, Z9
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_940
+	JZ           noflag_1000
 	VMOVUPS      Z18, (R10)
 
-noflag_940:
+noflag_1000:
 	VPCMPEQD Z11, Z7, K2
 	VMOVUPS  Z12, K2, Z10
 	ADDQ     CX, R9
@@ -15844,28 +16297,28 @@ noflag_940:
 	VPADDD   softmaxconsts<>+832(SB), Z11, Z11
 	INCQ     R11
 	CMPQ     R11, C+72(FP)
-	JB       class_939
+	JB       class_999
 	VMOVUPS  softmaxconsts<>+0(SB), Z11
 	VDIVPS   Z9, Z11, Z11
 	TESTQ    $0x00000004, flags+88(FP)
-	JZ       noflag_941
+	JZ       noflag_1001
 	MOVQ     SI, R9
 	MOVQ     R8, R10
 	VXORPS   Z12, Z12, Z12
 	XORQ     R11, R11
 
-class_942:
+class_1002:
 	VMULPS    (R9), Z11, Z13
 	VMOVAPS.Z Z13, K1, Z13
 	VADDPS    (R10), Z13, Z14
 	VMOVUPS   Z14, (R10)
 	TESTQ     $0x00000008, flags+88(FP)
-	JZ        noflag_943
+	JZ        noflag_1003
 	VMULPS    Z13, Z13, Z14
 	VADDPS    192(R10), Z14, Z14
 	VMOVUPS   Z14, 192(R10)
 
-noflag_943:
+noflag_1003:
 	VPCMPEQD Z12, Z7, K2
 	VMOVUPS  64(R10), Z14
 	VADDPS   Z13, Z14, K2, Z14
@@ -15878,15 +16331,15 @@ noflag_943:
 	VPADDD   softmaxconsts<>+832(SB), Z12, Z12
 	INCQ     R11
 	CMPQ     R11, C+72(FP)
-	JB       class_942
+	JB       class_1002
 
-noflag_941:
+noflag_1001:
 	MOVQ         flags+88(FP), R9
 	ANDQ         $0x00000203, R9
 	CMPQ         R9, $0x00000001
-	JEQ          prodmode_944
+	JEQ          prodmode_1004
 	TESTQ        $0x00000003, flags+88(FP)
-	JZ           noflag_946
+	JZ           noflag_1006
 	VGETEXPPS    Z9, Z13
 	VADDPS       softmaxconsts<>+0(SB), Z13, Z13
 	VGETMANTPS   $0x02, Z9, Z12
@@ -15916,64 +16369,80 @@ noflag_941:
 	VMOVUPS      Z9, K2, Z15
 	VSUBPS       Z10, Z15, Z9
 	TESTQ        $0x00000001, flags+88(FP)
-	JZ           noflag_947
+	JZ           noflag_1007
 	VMOVUPS      softmaxconsts<>+0(SB), Z12
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_948
+	JZ           noflag_1008
 	MOVQ         DI, R9
 	VXORPS       Z13, Z13, Z13
 	XORQ         R10, R10
 
-class_949:
+class_1009:
 	VPCMPEQD     Z13, Z7, K2
 	VBROADCASTSS (R9), K2, Z12
 	ADDQ         $0x00000020, R9
 	VPADDD       softmaxconsts<>+832(SB), Z13, Z13
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_949
+	JB           class_1009
 
-noflag_948:
+noflag_1008:
 	VBROADCASTSS eps1+144(FP), Z13
 	VMULPS       Z12, Z13, Z13
 	VMULPS       Z9, Z13, Z13
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_950
+	JZ           noflag_1010
 	VXORPS       Z14, Z14, Z14
+	TESTQ        $0x00000200, flags+88(FP)
+	JNZ          swzw_1011
 	MOVQ         AX, R9
 	MOVQ         DI, R10
+	VBROADCASTSS epsC+148(FP), Z16
 	XORQ         R11, R11
 
-class_951:
+class_1013:
+	VMOVUPS.Z   (R9), K1, Z17
+	VSUBPS      Z8, Z17, Z17
+	VFMADD231PS Z16, Z17, Z14
+	ADDQ        CX, R9
+	ADDQ        $0x00000020, R10
+	INCQ        R11
+	CMPQ        R11, C+72(FP)
+	JB          class_1013
+	JMP         swzd_1012
+
+swzw_1011:
+	MOVQ AX, R9
+	MOVQ DI, R10
+	XORQ R11, R11
+
+class_1014:
 	VMOVUPS.Z    (R9), K1, Z16
 	VSUBPS       Z8, Z16, Z16
-	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_952
-	VBROADCASTSS (R10), Z17
-	VMULPS       Z17, Z16, Z16
-
-noflag_952:
-	VADDPS       Z16, Z14, Z14
+	VBROADCASTSS 24(R10), Z17
+	VFMADD231PS  Z17, Z16, Z14
 	ADDQ         CX, R9
 	ADDQ         $0x00000020, R10
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_951
-	VBROADCASTSS wsum+152(FP), Z8
-	VMULPS       Z15, Z8, Z8
-	VSUBPS       Z14, Z8, Z8
-	VBROADCASTSS epsC+148(FP), Z14
-	VFMADD231PS  Z14, Z8, Z13
+	JB           class_1014
 
-noflag_950:
+swzd_1012:
+	VBROADCASTSS wsum+152(FP), Z8
+	VBROADCASTSS epsC+148(FP), Z16
+	VMULPS       Z16, Z8, Z8
+	VFMADD231PS  Z15, Z8, Z13
+	VSUBPS       Z14, Z13, Z13
+
+noflag_1010:
 	VMOVAPS.Z Z13, K1, Z13
 	VADDPS    Z13, Z0, Z0
 	VMOVAPS.Z Z12, K1, Z12
 	VADDPS    Z12, Z1, Z1
 
-noflag_947:
+noflag_1007:
 	TESTQ        $0x00000002, flags+88(FP)
-	JZ           noflag_953
+	JZ           noflag_1015
 	VMULPS       softmaxconsts<>+128(SB), Z10, Z8
 	VRNDSCALEPS  $0x00, Z8, Z8
 	VMOVAPS      Z10, Z12
@@ -15999,27 +16468,27 @@ noflag_947:
 	VBROADCASTSS gamma+156(FP), Z10
 	MOVQ         gmode+160(FP), R9
 	CMPQ         R9, $0x01
-	JEQ          pow1_954
+	JEQ          pow1_1016
 	CMPQ         R9, $0x02
-	JEQ          pow2_956
+	JEQ          pow2_1018
 	CMPQ         R9, $0x03
-	JEQ          powg_955
+	JEQ          powg_1017
 	VMOVUPS      softmaxconsts<>+0(SB), Z10
-	JMP          powd_957
+	JMP          powd_1019
 
-pow1_954:
+pow1_1016:
 	VMOVAPS Z8, Z10
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z8, K2
 	VXORPS  Z10, Z10, K2, Z10
-	JMP     powd_957
+	JMP     powd_1019
 
-pow2_956:
+pow2_1018:
 	VMULPS Z8, Z8, Z10
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z8, K2
 	VXORPS Z10, Z10, K2, Z10
-	JMP    powd_957
+	JMP    powd_1019
 
-powg_955:
+powg_1017:
 	VGETEXPPS    Z8, Z12
 	VADDPS       softmaxconsts<>+0(SB), Z12, Z12
 	VGETMANTPS   $0x02, Z8, Z11
@@ -16077,63 +16546,78 @@ powg_955:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z8, K2
 	VXORPS       Z10, Z10, K2, Z10
 
-powd_957:
+powd_1019:
 	VMULPS  Z9, Z10, Z10
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_958
+	JZ      noflag_1020
 	VMOVUPS softmaxconsts<>+0(SB), Z8
 	MOVQ    DI, R9
 	VXORPS  Z9, Z9, Z9
 	XORQ    R10, R10
 
-class_959:
+class_1021:
 	VPCMPEQD     Z9, Z7, K2
 	VBROADCASTSS 4(R9), K2, Z8
 	ADDQ         $0x00000020, R9
 	VPADDD       softmaxconsts<>+832(SB), Z9, Z9
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_959
+	JB           class_1021
 	VMULPS       Z8, Z10, Z10
 
-noflag_958:
+noflag_1020:
 	VMOVAPS.Z Z10, K1, Z10
 	VADDPS    Z10, Z2, Z2
 
-noflag_953:
-noflag_946:
-	JMP pwdone_945
+noflag_1015:
+noflag_1006:
+	JMP pwdone_1005
 
-prodmode_944:
+prodmode_1004:
 	VBROADCASTSS eps1+144(FP), Z7
 	VXORPS       softmaxconsts<>+2176(SB), Z7, Z7
 	VMULPS       Z10, Z7, Z7
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_960
+	JZ           noflag_1022
 	VXORPS       Z10, Z10, Z10
+	TESTQ        $0x00000200, flags+88(FP)
+	JNZ          swzw_1023
 	MOVQ         AX, R9
 	MOVQ         DI, R10
+	VBROADCASTSS epsC+148(FP), Z11
 	XORQ         R11, R11
 
-class_961:
+class_1025:
+	VMOVUPS.Z   (R9), K1, Z12
+	VSUBPS      Z8, Z12, Z12
+	VFMADD231PS Z11, Z12, Z10
+	ADDQ        CX, R9
+	ADDQ        $0x00000020, R10
+	INCQ        R11
+	CMPQ        R11, C+72(FP)
+	JB          class_1025
+	JMP         swzd_1024
+
+swzw_1023:
+	MOVQ AX, R9
+	MOVQ DI, R10
+	XORQ R11, R11
+
+class_1026:
 	VMOVUPS.Z    (R9), K1, Z11
 	VSUBPS       Z8, Z11, Z11
-	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_962
-	VBROADCASTSS (R10), Z12
-	VMULPS       Z12, Z11, Z11
-
-noflag_962:
-	VADDPS       Z11, Z10, Z10
+	VBROADCASTSS 24(R10), Z12
+	VFMADD231PS  Z12, Z11, Z10
 	ADDQ         CX, R9
 	ADDQ         $0x00000020, R10
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_961
-	VBROADCASTSS epsC+148(FP), Z8
-	VFNMADD231PS Z8, Z10, Z7
+	JB           class_1026
 
-noflag_960:
+swzd_1024:
+	VSUBPS Z10, Z7, Z7
+
+noflag_1022:
 	VMOVAPS.Z   Z7, K1, Z7
 	VADDPS      Z7, Z0, Z0
 	VMOVUPS     softmaxconsts<>+0(SB), Z7
@@ -16151,15 +16635,15 @@ noflag_960:
 	VXORPS      softmaxconsts<>+2176(SB), Z5, Z5
 	VSCALEFPS   Z5, Z9, Z5
 
-pwdone_945:
+pwdone_1005:
 	ADDQ $0x00000040, AX
 	ADDQ $0x00000040, BX
 	SUBQ $0x00000010, DX
-	JMP  loop_934
+	JMP  loop_994
 
-tail_935:
+tail_995:
 	TESTQ        DX, DX
-	JZ           done_936
+	JZ           done_996
 	MOVL         $0x0000ffff, R9
 	BZHIL        DX, R9, R9
 	KMOVW        R9, K1
@@ -16179,17 +16663,17 @@ tail_935:
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
-	JZ           c1_963
+	JZ           c1_1027
 
-max_964:
+max_1028:
 	ADDQ       CX, DX
 	VMOVUPS.Z  (DX), K1, Z9
 	PREFETCHT0 1024(DX)
 	VMAXPS     Z9, Z8, Z8
 	DECQ       BX
-	JNZ        max_964
+	JNZ        max_1028
 
-c1_963:
+c1_1027:
 	VXORPS Z9, Z9, Z9
 	VXORPS Z10, Z10, Z10
 	MOVQ   AX, DX
@@ -16197,7 +16681,7 @@ c1_963:
 	VXORPS Z11, Z11, Z11
 	XORQ   R9, R9
 
-class_965:
+class_1029:
 	VMOVUPS.Z    (DX), K1, Z12
 	VSUBPS       Z8, Z12, Z12
 	VMULPS       softmaxconsts<>+128(SB), Z12, Z13
@@ -16221,10 +16705,10 @@ class_965:
 	VXORPS       Z18, Z18, K2, Z18
 	VADDPS       Z18, Z9, Z9
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_966
+	JZ           noflag_1030
 	VMOVUPS      Z18, (BX)
 
-noflag_966:
+noflag_1030:
 	VPCMPEQD Z11, Z7, K2
 	VMOVUPS  Z12, K2, Z10
 	ADDQ     CX, DX
@@ -16232,28 +16716,28 @@ noflag_966:
 	VPADDD   softmaxconsts<>+832(SB), Z11, Z11
 	INCQ     R9
 	CMPQ     R9, C+72(FP)
-	JB       class_965
+	JB       class_1029
 	VMOVUPS  softmaxconsts<>+0(SB), Z11
 	VDIVPS   Z9, Z11, Z11
 	TESTQ    $0x00000004, flags+88(FP)
-	JZ       noflag_967
+	JZ       noflag_1031
 	MOVQ     SI, DX
 	MOVQ     R8, BX
 	VXORPS   Z12, Z12, Z12
 	XORQ     SI, SI
 
-class_968:
+class_1032:
 	VMULPS    (DX), Z11, Z13
 	VMOVAPS.Z Z13, K1, Z13
 	VADDPS    (BX), Z13, Z14
 	VMOVUPS   Z14, (BX)
 	TESTQ     $0x00000008, flags+88(FP)
-	JZ        noflag_969
+	JZ        noflag_1033
 	VMULPS    Z13, Z13, Z14
 	VADDPS    192(BX), Z14, Z14
 	VMOVUPS   Z14, 192(BX)
 
-noflag_969:
+noflag_1033:
 	VPCMPEQD Z12, Z7, K2
 	VMOVUPS  64(BX), Z14
 	VADDPS   Z13, Z14, K2, Z14
@@ -16266,15 +16750,15 @@ noflag_969:
 	VPADDD   softmaxconsts<>+832(SB), Z12, Z12
 	INCQ     SI
 	CMPQ     SI, C+72(FP)
-	JB       class_968
+	JB       class_1032
 
-noflag_967:
+noflag_1031:
 	MOVQ         flags+88(FP), DX
 	ANDQ         $0x00000203, DX
 	CMPQ         DX, $0x00000001
-	JEQ          prodmode_970
+	JEQ          prodmode_1034
 	TESTQ        $0x00000003, flags+88(FP)
-	JZ           noflag_972
+	JZ           noflag_1036
 	VGETEXPPS    Z9, Z13
 	VADDPS       softmaxconsts<>+0(SB), Z13, Z13
 	VGETMANTPS   $0x02, Z9, Z12
@@ -16304,63 +16788,78 @@ noflag_967:
 	VMOVUPS      Z9, K2, Z15
 	VSUBPS       Z10, Z15, Z9
 	TESTQ        $0x00000001, flags+88(FP)
-	JZ           noflag_973
+	JZ           noflag_1037
 	VMOVUPS      softmaxconsts<>+0(SB), Z12
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_974
+	JZ           noflag_1038
 	MOVQ         DI, DX
 	VXORPS       Z13, Z13, Z13
 	XORQ         BX, BX
 
-class_975:
+class_1039:
 	VPCMPEQD     Z13, Z7, K2
 	VBROADCASTSS (DX), K2, Z12
 	ADDQ         $0x00000020, DX
 	VPADDD       softmaxconsts<>+832(SB), Z13, Z13
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_975
+	JB           class_1039
 
-noflag_974:
+noflag_1038:
 	VBROADCASTSS eps1+144(FP), Z13
 	VMULPS       Z12, Z13, Z13
 	VMULPS       Z9, Z13, Z13
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_976
+	JZ           noflag_1040
 	VXORPS       Z14, Z14, Z14
+	TESTQ        $0x00000200, flags+88(FP)
+	JNZ          swzw_1041
 	MOVQ         DI, DX
+	VBROADCASTSS epsC+148(FP), Z16
 	XORQ         BX, BX
 
-class_977:
+class_1043:
+	VMOVUPS.Z   (AX), K1, Z17
+	VSUBPS      Z8, Z17, Z17
+	VFMADD231PS Z16, Z17, Z14
+	ADDQ        CX, AX
+	ADDQ        $0x00000020, DX
+	INCQ        BX
+	CMPQ        BX, C+72(FP)
+	JB          class_1043
+	JMP         swzd_1042
+
+swzw_1041:
+	MOVQ DI, DX
+	XORQ BX, BX
+
+class_1044:
 	VMOVUPS.Z    (AX), K1, Z16
 	VSUBPS       Z8, Z16, Z16
-	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_978
-	VBROADCASTSS (DX), Z17
-	VMULPS       Z17, Z16, Z16
-
-noflag_978:
-	VADDPS       Z16, Z14, Z14
+	VBROADCASTSS 24(DX), Z17
+	VFMADD231PS  Z17, Z16, Z14
 	ADDQ         CX, AX
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_977
-	VBROADCASTSS wsum+152(FP), Z8
-	VMULPS       Z15, Z8, Z8
-	VSUBPS       Z14, Z8, Z8
-	VBROADCASTSS epsC+148(FP), Z14
-	VFMADD231PS  Z14, Z8, Z13
+	JB           class_1044
 
-noflag_976:
+swzd_1042:
+	VBROADCASTSS wsum+152(FP), Z8
+	VBROADCASTSS epsC+148(FP), Z16
+	VMULPS       Z16, Z8, Z8
+	VFMADD231PS  Z15, Z8, Z13
+	VSUBPS       Z14, Z13, Z13
+
+noflag_1040:
 	VMOVAPS.Z Z13, K1, Z13
 	VADDPS    Z13, Z0, Z0
 	VMOVAPS.Z Z12, K1, Z12
 	VADDPS    Z12, Z1, Z1
 
-noflag_973:
+noflag_1037:
 	TESTQ        $0x00000002, flags+88(FP)
-	JZ           noflag_979
+	JZ           noflag_1045
 	VMULPS       softmaxconsts<>+128(SB), Z10, Z8
 	VRNDSCALEPS  $0x00, Z8, Z8
 	VMOVAPS      Z10, Z12
@@ -16386,27 +16885,27 @@ noflag_973:
 	VBROADCASTSS gamma+156(FP), Z10
 	MOVQ         gmode+160(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_980
+	JEQ          pow1_1046
 	CMPQ         AX, $0x02
-	JEQ          pow2_982
+	JEQ          pow2_1048
 	CMPQ         AX, $0x03
-	JEQ          powg_981
+	JEQ          powg_1047
 	VMOVUPS      softmaxconsts<>+0(SB), Z10
-	JMP          powd_983
+	JMP          powd_1049
 
-pow1_980:
+pow1_1046:
 	VMOVAPS Z8, Z10
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z8, K2
 	VXORPS  Z10, Z10, K2, Z10
-	JMP     powd_983
+	JMP     powd_1049
 
-pow2_982:
+pow2_1048:
 	VMULPS Z8, Z8, Z10
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z8, K2
 	VXORPS Z10, Z10, K2, Z10
-	JMP    powd_983
+	JMP    powd_1049
 
-powg_981:
+powg_1047:
 	VGETEXPPS    Z8, Z12
 	VADDPS       softmaxconsts<>+0(SB), Z12, Z12
 	VGETMANTPS   $0x02, Z8, Z11
@@ -16464,62 +16963,76 @@ powg_981:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z8, K2
 	VXORPS       Z10, Z10, K2, Z10
 
-powd_983:
+powd_1049:
 	VMULPS  Z9, Z10, Z10
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_984
+	JZ      noflag_1050
 	VMOVUPS softmaxconsts<>+0(SB), Z8
 	MOVQ    DI, AX
 	VXORPS  Z9, Z9, Z9
 	XORQ    CX, CX
 
-class_985:
+class_1051:
 	VPCMPEQD     Z9, Z7, K2
 	VBROADCASTSS 4(AX), K2, Z8
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z9, Z9
 	INCQ         CX
 	CMPQ         CX, C+72(FP)
-	JB           class_985
+	JB           class_1051
 	VMULPS       Z8, Z10, Z10
 
-noflag_984:
+noflag_1050:
 	VMOVAPS.Z Z10, K1, Z10
 	VADDPS    Z10, Z2, Z2
 
-noflag_979:
-noflag_972:
-	JMP pwdone_971
+noflag_1045:
+noflag_1036:
+	JMP pwdone_1035
 
-prodmode_970:
+prodmode_1034:
 	VBROADCASTSS eps1+144(FP), Z7
 	VXORPS       softmaxconsts<>+2176(SB), Z7, Z7
 	VMULPS       Z10, Z7, Z7
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_986
+	JZ           noflag_1052
 	VXORPS       Z10, Z10, Z10
+	TESTQ        $0x00000200, flags+88(FP)
+	JNZ          swzw_1053
 	MOVQ         DI, DX
+	VBROADCASTSS epsC+148(FP), Z11
 	XORQ         BX, BX
 
-class_987:
+class_1055:
+	VMOVUPS.Z   (AX), K1, Z12
+	VSUBPS      Z8, Z12, Z12
+	VFMADD231PS Z11, Z12, Z10
+	ADDQ        CX, AX
+	ADDQ        $0x00000020, DX
+	INCQ        BX
+	CMPQ        BX, C+72(FP)
+	JB          class_1055
+	JMP         swzd_1054
+
+swzw_1053:
+	MOVQ DI, DX
+	XORQ BX, BX
+
+class_1056:
 	VMOVUPS.Z    (AX), K1, Z11
 	VSUBPS       Z8, Z11, Z11
-	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_988
-	VBROADCASTSS (DX), Z12
-	VMULPS       Z12, Z11, Z11
-
-noflag_988:
-	VADDPS       Z11, Z10, Z10
+	VBROADCASTSS 24(DX), Z12
+	VFMADD231PS  Z12, Z11, Z10
 	ADDQ         CX, AX
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_987
-	VBROADCASTSS epsC+148(FP), Z8
-	VFNMADD231PS Z8, Z10, Z7
+	JB           class_1056
 
-noflag_986:
+swzd_1054:
+	VSUBPS Z10, Z7, Z7
+
+noflag_1052:
 	VMOVAPS.Z   Z7, K1, Z7
 	VADDPS      Z7, Z0, Z0
 	VMOVUPS     softmaxconsts<>+0(SB), Z7
@@ -16537,8 +17050,8 @@ noflag_986:
 	VXORPS      softmaxconsts<>+2176(SB), Z5, Z5
 	VSCALEFPS   Z5, Z9, Z5
 
-pwdone_971:
-done_936:
+pwdone_1035:
+done_996:
 	MOVQ out_base+168(FP), AX
 	MOVQ R8, CX
 	MOVQ AX, DX
@@ -16546,7 +17059,7 @@ done_936:
 	SHLQ $0x02, BX
 	XORQ SI, SI
 
-class_989:
+class_1057:
 	VMOVUPS       (CX), Z7
 	VEXTRACTF64X4 $0x01, Z7, Y8
 	VADDPS        Y8, Y7, Y8
@@ -16599,14 +17112,14 @@ class_989:
 	ADDQ          $0x00000004, DX
 	INCQ          SI
 	CMPQ          SI, C+72(FP)
-	JB            class_989
+	JB            class_1057
 	MOVQ          C+72(FP), BX
 	SHLQ          $0x04, BX
 	ADDQ          BX, AX
 	MOVQ          flags+88(FP), CX
 	ANDQ          $0x00000203, CX
 	CMPQ          CX, $0x00000001
-	JNE           noprod_990
+	JNE           noprod_1058
 	VGETEXPPS     Z4, Z8
 	VADDPS        softmaxconsts<>+0(SB), Z8, Z8
 	VGETMANTPS    $0x02, Z4, Z7
@@ -16640,7 +17153,7 @@ class_989:
 	VFMADD231PS   softmaxconsts<>+192(SB), Z6, Z10
 	VADDPS        Z10, Z0, Z0
 
-noprod_990:
+noprod_1058:
 	VMOVAPS       Z0, Z0
 	VEXTRACTF64X4 $0x01, Z0, Y4
 	VADDPS        Y4, Y0, Y4
@@ -16702,9 +17215,9 @@ TEXT ·softmaxGradI32AVX512(SB), NOSPLIT, $0-200
 	MOVQ lo+32(FP), R9
 	LEAQ (R8)(R9*4), R8
 
-loop_991:
+loop_1059:
 	CMPQ         DX, $0x00000010
-	JB           tail_992
+	JB           tail_1060
 	VMOVDQU32    (BX), Z0
 	VBROADCASTSS ign+80(FP), Z1
 	VMOVQ        C+72(FP), X2
@@ -16718,23 +17231,23 @@ loop_991:
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
 	DECQ         R10
-	JZ           c1_994
+	JZ           c1_1062
 
-max_995:
+max_1063:
 	ADDQ       CX, R9
 	VMOVUPS.Z  (R9), K1, Z2
 	PREFETCHT0 1024(R9)
 	VMAXPS     Z2, Z1, Z1
 	DECQ       R10
-	JNZ        max_995
+	JNZ        max_1063
 
-c1_994:
+c1_1062:
 	VXORPS Z2, Z2, Z2
 	MOVQ   AX, R9
 	MOVQ   SI, R10
 	XORQ   R11, R11
 
-class_996:
+class_1064:
 	VMOVUPS.Z    (R9), K1, Z3
 	VSUBPS       Z1, Z3, Z3
 	VMULPS       softmaxconsts<>+128(SB), Z3, Z4
@@ -16762,39 +17275,39 @@ class_996:
 	ADDQ         $0x00000040, R10
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_996
+	JB           class_1064
 	VMOVUPS      softmaxconsts<>+0(SB), Z1
 	VDIVPS       Z2, Z1, Z1
 	VMOVUPS      softmaxconsts<>+0(SB), Z2
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_997
+	JZ           noflag_1065
 	MOVQ         DI, R9
 	VXORPS       Z3, Z3, Z3
 	XORQ         R10, R10
 
-class_998:
+class_1066:
 	VPCMPEQD     Z3, Z0, K2
 	VBROADCASTSS (R9), K2, Z2
 	ADDQ         $0x00000020, R9
 	VPADDD       softmaxconsts<>+832(SB), Z3, Z3
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_998
+	JB           class_1066
 
-noflag_997:
+noflag_1065:
 	VBROADCASTSS k1+144(FP), Z3
 	VMULPS       Z2, Z3, Z3
 	VBROADCASTSS k2+148(FP), Z2
 	VADDPS       Z3, Z2, Z2
 	VXORPS       Z4, Z4, Z4
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_999
+	JZ           noflag_1067
 	MOVQ         SI, R9
 	MOVQ         DI, R10
 	VXORPS       Z5, Z5, Z5
 	XORQ         R11, R11
 
-class_1000:
+class_1068:
 	VMULPS       (R9), Z1, Z6
 	VPCMPEQD     Z5, Z0, K2
 	VBROADCASTSS 20(R10), Z7
@@ -16809,18 +17322,18 @@ class_1000:
 	VPADDD       softmaxconsts<>+832(SB), Z5, Z5
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_1000
+	JB           class_1068
 
-noflag_999:
+noflag_1067:
 	TESTQ  $0x00000004, flags+88(FP)
-	JZ     outnr_1002
+	JZ     outnr_1070
 	MOVQ   SI, R9
 	MOVQ   DI, R10
 	MOVQ   R8, R11
 	VXORPS Z5, Z5, Z5
 	XORQ   R12, R12
 
-class_1003:
+class_1071:
 	VPCMPEQD     Z5, Z0, K2
 	VMULPS       (R9), Z1, Z6
 	VBROADCASTSS 20(R10), Z7
@@ -16833,32 +17346,32 @@ class_1003:
 	VADDPS       Z2, Z7, Z7
 	VMULPS       Z7, Z6, Z6
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_1004
+	JZ           noflag_1072
 	VBROADCASTSS 8(R10), Z7
 	VSUBPS       Z7, Z6, Z6
 
-noflag_1004:
+noflag_1072:
 	VSUBPS    Z3, Z6, K2, Z6
 	VMOVAPS.Z Z6, K1, Z6
 	TESTQ     $0x00000800, flags+88(FP)
-	JNZ       nt_1005
+	JNZ       nt_1073
 	VMOVUPS   Z6, (R11)
-	JMP       st_1006
+	JMP       st_1074
 
-nt_1005:
+nt_1073:
 	VMOVNTPS Z6, (R11)
 
-st_1006:
+st_1074:
 	ADDQ   $0x00000040, R9
 	ADDQ   $0x00000020, R10
 	ADDQ   CX, R11
 	VPADDD softmaxconsts<>+832(SB), Z5, Z5
 	INCQ   R12
 	CMPQ   R12, C+72(FP)
-	JB     class_1003
-	JMP    outd_1001
+	JB     class_1071
+	JMP    outd_1069
 
-outnr_1002:
+outnr_1070:
 	VMOVAPS Z2, Z2
 	VMULPS  Z1, Z2, Z2
 	MOVQ    SI, R9
@@ -16867,44 +17380,44 @@ outnr_1002:
 	VXORPS  Z1, Z1, Z1
 	XORQ    R12, R12
 
-class_1007:
+class_1075:
 	VPCMPEQD     Z1, Z0, K2
 	VMULPS       (R9), Z2, Z4
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_1008
+	JZ           noflag_1076
 	VBROADCASTSS 8(R10), Z5
 	VSUBPS       Z5, Z4, Z4
 
-noflag_1008:
+noflag_1076:
 	VSUBPS    Z3, Z4, K2, Z4
 	VMOVAPS.Z Z4, K1, Z4
 	TESTQ     $0x00000800, flags+88(FP)
-	JNZ       nt_1009
+	JNZ       nt_1077
 	VMOVUPS   Z4, (R11)
-	JMP       st_1010
+	JMP       st_1078
 
-nt_1009:
+nt_1077:
 	VMOVNTPS Z4, (R11)
 
-st_1010:
+st_1078:
 	ADDQ   $0x00000040, R9
 	ADDQ   $0x00000020, R10
 	ADDQ   CX, R11
 	VPADDD softmaxconsts<>+832(SB), Z1, Z1
 	INCQ   R12
 	CMPQ   R12, C+72(FP)
-	JB     class_1007
+	JB     class_1075
 
-outd_1001:
+outd_1069:
 	ADDQ $0x00000040, AX
 	ADDQ $0x00000040, BX
 	ADDQ $0x00000040, R8
 	SUBQ $0x00000010, DX
-	JMP  loop_991
+	JMP  loop_1059
 
-tail_992:
+tail_1060:
 	TESTQ        DX, DX
-	JZ           done_993
+	JZ           done_1061
 	MOVL         $0x0000ffff, R9
 	BZHIL        DX, R9, R9
 	KMOVW        R9, K1
@@ -16921,22 +17434,22 @@ tail_992:
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
-	JZ           c1_1011
+	JZ           c1_1079
 
-max_1012:
+max_1080:
 	ADDQ       CX, DX
 	VMOVUPS.Z  (DX), K2, Z2
 	PREFETCHT0 1024(DX)
 	VMAXPS     Z2, Z1, Z1
 	DECQ       BX
-	JNZ        max_1012
+	JNZ        max_1080
 
-c1_1011:
+c1_1079:
 	VXORPS Z2, Z2, Z2
 	MOVQ   SI, DX
 	XORQ   BX, BX
 
-class_1013:
+class_1081:
 	VMOVUPS.Z    (AX), K2, Z3
 	VSUBPS       Z1, Z3, Z3
 	VMULPS       softmaxconsts<>+128(SB), Z3, Z4
@@ -16964,39 +17477,39 @@ class_1013:
 	ADDQ         $0x00000040, DX
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_1013
+	JB           class_1081
 	VMOVUPS      softmaxconsts<>+0(SB), Z1
 	VDIVPS       Z2, Z1, Z1
 	VMOVUPS      softmaxconsts<>+0(SB), Z2
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_1014
+	JZ           noflag_1082
 	MOVQ         DI, AX
 	VXORPS       Z3, Z3, Z3
 	XORQ         DX, DX
 
-class_1015:
+class_1083:
 	VPCMPEQD     Z3, Z0, K3
 	VBROADCASTSS (AX), K3, Z2
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z3, Z3
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_1015
+	JB           class_1083
 
-noflag_1014:
+noflag_1082:
 	VBROADCASTSS k1+144(FP), Z3
 	VMULPS       Z2, Z3, Z3
 	VBROADCASTSS k2+148(FP), Z2
 	VADDPS       Z3, Z2, Z2
 	VXORPS       Z4, Z4, Z4
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_1016
+	JZ           noflag_1084
 	MOVQ         SI, AX
 	MOVQ         DI, DX
 	VXORPS       Z5, Z5, Z5
 	XORQ         BX, BX
 
-class_1017:
+class_1085:
 	VMULPS       (AX), Z1, Z6
 	VPCMPEQD     Z5, Z0, K3
 	VBROADCASTSS 20(DX), Z7
@@ -17011,18 +17524,18 @@ class_1017:
 	VPADDD       softmaxconsts<>+832(SB), Z5, Z5
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_1017
+	JB           class_1085
 
-noflag_1016:
+noflag_1084:
 	TESTQ  $0x00000004, flags+88(FP)
-	JZ     outnr_1019
+	JZ     outnr_1087
 	MOVQ   SI, AX
 	MOVQ   DI, DX
 	MOVQ   R8, BX
 	VXORPS Z5, Z5, Z5
 	XORQ   SI, SI
 
-class_1020:
+class_1088:
 	VPCMPEQD     Z5, Z0, K3
 	VMULPS       (AX), Z1, Z6
 	VBROADCASTSS 20(DX), Z7
@@ -17035,11 +17548,11 @@ class_1020:
 	VADDPS       Z2, Z7, Z7
 	VMULPS       Z7, Z6, Z6
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_1021
+	JZ           noflag_1089
 	VBROADCASTSS 8(DX), Z7
 	VSUBPS       Z7, Z6, Z6
 
-noflag_1021:
+noflag_1089:
 	VSUBPS    Z3, Z6, K3, Z6
 	VMOVAPS.Z Z6, K2, Z6
 	VMOVUPS   Z6, K1, (BX)
@@ -17049,10 +17562,10 @@ noflag_1021:
 	VPADDD    softmaxconsts<>+832(SB), Z5, Z5
 	INCQ      SI
 	CMPQ      SI, C+72(FP)
-	JB        class_1020
-	JMP       outd_1018
+	JB        class_1088
+	JMP       outd_1086
 
-outnr_1019:
+outnr_1087:
 	VMOVAPS Z2, Z2
 	VMULPS  Z1, Z2, Z2
 	MOVQ    SI, AX
@@ -17061,15 +17574,15 @@ outnr_1019:
 	VXORPS  Z1, Z1, Z1
 	XORQ    SI, SI
 
-class_1022:
+class_1090:
 	VPCMPEQD     Z1, Z0, K3
 	VMULPS       (AX), Z2, Z4
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_1023
+	JZ           noflag_1091
 	VBROADCASTSS 8(DX), Z5
 	VSUBPS       Z5, Z4, Z4
 
-noflag_1023:
+noflag_1091:
 	VSUBPS    Z3, Z4, K3, Z4
 	VMOVAPS.Z Z4, K2, Z4
 	VMOVUPS   Z4, K1, (BX)
@@ -17079,15 +17592,15 @@ noflag_1023:
 	VPADDD    softmaxconsts<>+832(SB), Z1, Z1
 	INCQ      SI
 	CMPQ      SI, C+72(FP)
-	JB        class_1022
+	JB        class_1090
 
-outd_1018:
-done_993:
+outd_1086:
+done_1061:
 	TESTQ $0x00000800, flags+88(FP)
-	JZ    noflag_1024
+	JZ    noflag_1092
 	SFENCE
 
-noflag_1024:
+noflag_1092:
 	VZEROUPPER
 	RET
 
@@ -17109,9 +17622,9 @@ TEXT ·softmaxGradFocalI32AVX512(SB), NOSPLIT, $0-200
 	MOVQ lo+32(FP), R9
 	LEAQ (R8)(R9*4), R8
 
-loop_1025:
+loop_1093:
 	CMPQ         DX, $0x00000010
-	JB           tail_1026
+	JB           tail_1094
 	VMOVDQU32    (BX), Z0
 	VBROADCASTSS ign+80(FP), Z1
 	VMOVQ        C+72(FP), X2
@@ -17125,17 +17638,17 @@ loop_1025:
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
 	DECQ         R10
-	JZ           c1_1028
+	JZ           c1_1096
 
-max_1029:
+max_1097:
 	ADDQ       CX, R9
 	VMOVUPS.Z  (R9), K1, Z2
 	PREFETCHT0 1024(R9)
 	VMAXPS     Z2, Z1, Z1
 	DECQ       R10
-	JNZ        max_1029
+	JNZ        max_1097
 
-c1_1028:
+c1_1096:
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 	MOVQ   AX, R9
@@ -17143,7 +17656,7 @@ c1_1028:
 	VXORPS Z4, Z4, Z4
 	XORQ   R11, R11
 
-class_1030:
+class_1098:
 	VMOVUPS.Z    (R9), K1, Z5
 	VSUBPS       Z1, Z5, Z5
 	VMULPS       softmaxconsts<>+128(SB), Z5, Z6
@@ -17174,26 +17687,26 @@ class_1030:
 	VPADDD       softmaxconsts<>+832(SB), Z4, Z4
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_1030
+	JB           class_1098
 	VMOVUPS      softmaxconsts<>+0(SB), Z1
 	VDIVPS       Z2, Z1, Z1
 	VMOVUPS      softmaxconsts<>+0(SB), Z4
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_1031
+	JZ           noflag_1099
 	MOVQ         DI, R9
 	VXORPS       Z5, Z5, Z5
 	XORQ         R10, R10
 
-class_1032:
+class_1100:
 	VPCMPEQD     Z5, Z0, K2
 	VBROADCASTSS (R9), K2, Z4
 	ADDQ         $0x00000020, R9
 	VPADDD       softmaxconsts<>+832(SB), Z5, Z5
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_1032
+	JB           class_1100
 
-noflag_1031:
+noflag_1099:
 	VBROADCASTSS k1+144(FP), Z5
 	VMULPS       Z4, Z5, Z5
 	VBROADCASTSS k2+148(FP), Z4
@@ -17223,27 +17736,27 @@ noflag_1031:
 	VBROADCASTSS gamma+156(FP), Z7
 	MOVQ         gmode+160(FP), R9
 	CMPQ         R9, $0x01
-	JEQ          pow1_1033
+	JEQ          pow1_1101
 	CMPQ         R9, $0x02
-	JEQ          pow2_1035
+	JEQ          pow2_1103
 	CMPQ         R9, $0x03
-	JEQ          powg_1034
+	JEQ          powg_1102
 	VMOVUPS      softmaxconsts<>+0(SB), Z8
-	JMP          powd_1036
+	JMP          powd_1104
 
-pow1_1033:
+pow1_1101:
 	VMOVAPS Z6, Z8
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z6, K2
 	VXORPS  Z8, Z8, K2, Z8
-	JMP     powd_1036
+	JMP     powd_1104
 
-pow2_1035:
+pow2_1103:
 	VMULPS Z6, Z6, Z8
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z6, K2
 	VXORPS Z8, Z8, K2, Z8
-	JMP    powd_1036
+	JMP    powd_1104
 
-powg_1034:
+powg_1102:
 	VGETEXPPS    Z6, Z9
 	VADDPS       softmaxconsts<>+0(SB), Z9, Z9
 	VGETMANTPS   $0x02, Z6, Z8
@@ -17301,10 +17814,10 @@ powg_1034:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z6, K2
 	VXORPS       Z8, Z8, K2, Z8
 
-powd_1036:
+powd_1104:
 	VXORPS       softmaxconsts<>+2176(SB), Z8, Z8
 	CMPQ         R9, $0x00
-	JEQ          gamma0_1037
+	JEQ          gamma0_1105
 	VGETEXPPS    Z2, Z10
 	VADDPS       softmaxconsts<>+0(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z2, Z9
@@ -17338,27 +17851,27 @@ powd_1036:
 	VSUBPS       softmaxconsts<>+0(SB), Z3, Z3
 	MOVQ         g1mode+168(FP), R9
 	CMPQ         R9, $0x01
-	JEQ          pow1_1038
+	JEQ          pow1_1106
 	CMPQ         R9, $0x02
-	JEQ          pow2_1040
+	JEQ          pow2_1108
 	CMPQ         R9, $0x03
-	JEQ          powg_1039
+	JEQ          powg_1107
 	VMOVUPS      softmaxconsts<>+0(SB), Z3
-	JMP          powd_1041
+	JMP          powd_1109
 
-pow1_1038:
+pow1_1106:
 	VMOVAPS Z6, Z3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z6, K2
 	VXORPS  Z3, Z3, K2, Z3
-	JMP     powd_1041
+	JMP     powd_1109
 
-pow2_1040:
+pow2_1108:
 	VMULPS Z6, Z6, Z3
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z6, K2
 	VXORPS Z3, Z3, K2, Z3
-	JMP    powd_1041
+	JMP    powd_1109
 
-powg_1039:
+powg_1107:
 	VGETEXPPS    Z6, Z10
 	VADDPS       softmaxconsts<>+0(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z6, Z9
@@ -17416,45 +17929,45 @@ powg_1039:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z6, K2
 	VXORPS       Z3, Z3, K2, Z3
 
-powd_1041:
+powd_1109:
 	VMULPS Z7, Z3, Z3
 	VMULPS Z11, Z3, Z3
 	VMULPS Z2, Z3, Z3
 	VCMPPS $0x0e, softmaxconsts<>+1664(SB), Z6, K2
 	VADDPS Z3, Z8, K2, Z8
 
-gamma0_1037:
+gamma0_1105:
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_1042
+	JZ      noflag_1110
 	VMOVUPS softmaxconsts<>+0(SB), Z2
 	MOVQ    DI, R9
 	VXORPS  Z3, Z3, Z3
 	XORQ    R10, R10
 
-class_1043:
+class_1111:
 	VPCMPEQD     Z3, Z0, K2
 	VBROADCASTSS 4(R9), K2, Z2
 	ADDQ         $0x00000020, R9
 	VPADDD       softmaxconsts<>+832(SB), Z3, Z3
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_1043
+	JB           class_1111
 	VMULPS       Z2, Z8, Z8
 
-noflag_1042:
+noflag_1110:
 	VBROADCASTSS fs+152(FP), Z2
 	VMULPS       Z2, Z8, Z8
 	VSUBPS       Z8, Z4, Z4
 	VSUBPS       Z8, Z5, Z5
 	VXORPS       Z2, Z2, Z2
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_1044
+	JZ           noflag_1112
 	MOVQ         SI, R9
 	MOVQ         DI, R10
 	VXORPS       Z3, Z3, Z3
 	XORQ         R11, R11
 
-class_1045:
+class_1113:
 	VMULPS       (R9), Z1, Z6
 	VPCMPEQD     Z3, Z0, K2
 	VBROADCASTSS 20(R10), Z7
@@ -17469,18 +17982,18 @@ class_1045:
 	VPADDD       softmaxconsts<>+832(SB), Z3, Z3
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_1045
+	JB           class_1113
 
-noflag_1044:
+noflag_1112:
 	TESTQ  $0x00000004, flags+88(FP)
-	JZ     outnr_1047
+	JZ     outnr_1115
 	MOVQ   SI, R9
 	MOVQ   DI, R10
 	MOVQ   R8, R11
 	VXORPS Z3, Z3, Z3
 	XORQ   R12, R12
 
-class_1048:
+class_1116:
 	VPCMPEQD     Z3, Z0, K2
 	VMULPS       (R9), Z1, Z6
 	VBROADCASTSS 20(R10), Z7
@@ -17493,32 +18006,32 @@ class_1048:
 	VADDPS       Z4, Z7, Z7
 	VMULPS       Z7, Z6, Z6
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_1049
+	JZ           noflag_1117
 	VBROADCASTSS 8(R10), Z7
 	VSUBPS       Z7, Z6, Z6
 
-noflag_1049:
+noflag_1117:
 	VSUBPS    Z5, Z6, K2, Z6
 	VMOVAPS.Z Z6, K1, Z6
 	TESTQ     $0x00000800, flags+88(FP)
-	JNZ       nt_1050
+	JNZ       nt_1118
 	VMOVUPS   Z6, (R11)
-	JMP       st_1051
+	JMP       st_1119
 
-nt_1050:
+nt_1118:
 	VMOVNTPS Z6, (R11)
 
-st_1051:
+st_1119:
 	ADDQ   $0x00000040, R9
 	ADDQ   $0x00000020, R10
 	ADDQ   CX, R11
 	VPADDD softmaxconsts<>+832(SB), Z3, Z3
 	INCQ   R12
 	CMPQ   R12, C+72(FP)
-	JB     class_1048
-	JMP    outd_1046
+	JB     class_1116
+	JMP    outd_1114
 
-outnr_1047:
+outnr_1115:
 	VMOVAPS Z4, Z2
 	VMULPS  Z1, Z2, Z2
 	MOVQ    SI, R9
@@ -17527,44 +18040,44 @@ outnr_1047:
 	VXORPS  Z1, Z1, Z1
 	XORQ    R12, R12
 
-class_1052:
+class_1120:
 	VPCMPEQD     Z1, Z0, K2
 	VMULPS       (R9), Z2, Z3
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_1053
+	JZ           noflag_1121
 	VBROADCASTSS 8(R10), Z4
 	VSUBPS       Z4, Z3, Z3
 
-noflag_1053:
+noflag_1121:
 	VSUBPS    Z5, Z3, K2, Z3
 	VMOVAPS.Z Z3, K1, Z3
 	TESTQ     $0x00000800, flags+88(FP)
-	JNZ       nt_1054
+	JNZ       nt_1122
 	VMOVUPS   Z3, (R11)
-	JMP       st_1055
+	JMP       st_1123
 
-nt_1054:
+nt_1122:
 	VMOVNTPS Z3, (R11)
 
-st_1055:
+st_1123:
 	ADDQ   $0x00000040, R9
 	ADDQ   $0x00000020, R10
 	ADDQ   CX, R11
 	VPADDD softmaxconsts<>+832(SB), Z1, Z1
 	INCQ   R12
 	CMPQ   R12, C+72(FP)
-	JB     class_1052
+	JB     class_1120
 
-outd_1046:
+outd_1114:
 	ADDQ $0x00000040, AX
 	ADDQ $0x00000040, BX
 	ADDQ $0x00000040, R8
 	SUBQ $0x00000010, DX
-	JMP  loop_1025
+	JMP  loop_1093
 
-tail_1026:
+tail_1094:
 	TESTQ        DX, DX
-	JZ           done_1027
+	JZ           done_1095
 	MOVL         $0x0000ffff, R9
 	BZHIL        DX, R9, R9
 	KMOVW        R9, K1
@@ -17581,24 +18094,24 @@ tail_1026:
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
-	JZ           c1_1056
+	JZ           c1_1124
 
-max_1057:
+max_1125:
 	ADDQ       CX, DX
 	VMOVUPS.Z  (DX), K2, Z2
 	PREFETCHT0 1024(DX)
 	VMAXPS     Z2, Z1, Z1
 	DECQ       BX
-	JNZ        max_1057
+	JNZ        max_1125
 
-c1_1056:
+c1_1124:
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 	MOVQ   SI, DX
 	VXORPS Z4, Z4, Z4
 	XORQ   BX, BX
 
-class_1058:
+class_1126:
 	VMOVUPS.Z    (AX), K2, Z5
 	VSUBPS       Z1, Z5, Z5
 	VMULPS       softmaxconsts<>+128(SB), Z5, Z6
@@ -17629,26 +18142,26 @@ class_1058:
 	VPADDD       softmaxconsts<>+832(SB), Z4, Z4
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_1058
+	JB           class_1126
 	VMOVUPS      softmaxconsts<>+0(SB), Z1
 	VDIVPS       Z2, Z1, Z1
 	VMOVUPS      softmaxconsts<>+0(SB), Z4
 	TESTQ        $0x00000200, flags+88(FP)
-	JZ           noflag_1059
+	JZ           noflag_1127
 	MOVQ         DI, AX
 	VXORPS       Z5, Z5, Z5
 	XORQ         DX, DX
 
-class_1060:
+class_1128:
 	VPCMPEQD     Z5, Z0, K3
 	VBROADCASTSS (AX), K3, Z4
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z5, Z5
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_1060
+	JB           class_1128
 
-noflag_1059:
+noflag_1127:
 	VBROADCASTSS k1+144(FP), Z5
 	VMULPS       Z4, Z5, Z5
 	VBROADCASTSS k2+148(FP), Z4
@@ -17678,27 +18191,27 @@ noflag_1059:
 	VBROADCASTSS gamma+156(FP), Z7
 	MOVQ         gmode+160(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_1061
+	JEQ          pow1_1129
 	CMPQ         AX, $0x02
-	JEQ          pow2_1063
+	JEQ          pow2_1131
 	CMPQ         AX, $0x03
-	JEQ          powg_1062
+	JEQ          powg_1130
 	VMOVUPS      softmaxconsts<>+0(SB), Z8
-	JMP          powd_1064
+	JMP          powd_1132
 
-pow1_1061:
+pow1_1129:
 	VMOVAPS Z6, Z8
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z6, K3
 	VXORPS  Z8, Z8, K3, Z8
-	JMP     powd_1064
+	JMP     powd_1132
 
-pow2_1063:
+pow2_1131:
 	VMULPS Z6, Z6, Z8
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z6, K3
 	VXORPS Z8, Z8, K3, Z8
-	JMP    powd_1064
+	JMP    powd_1132
 
-powg_1062:
+powg_1130:
 	VGETEXPPS    Z6, Z9
 	VADDPS       softmaxconsts<>+0(SB), Z9, Z9
 	VGETMANTPS   $0x02, Z6, Z8
@@ -17756,10 +18269,10 @@ powg_1062:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z6, K3
 	VXORPS       Z8, Z8, K3, Z8
 
-powd_1064:
+powd_1132:
 	VXORPS       softmaxconsts<>+2176(SB), Z8, Z8
 	CMPQ         AX, $0x00
-	JEQ          gamma0_1065
+	JEQ          gamma0_1133
 	VGETEXPPS    Z2, Z10
 	VADDPS       softmaxconsts<>+0(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z2, Z9
@@ -17793,27 +18306,27 @@ powd_1064:
 	VSUBPS       softmaxconsts<>+0(SB), Z3, Z3
 	MOVQ         g1mode+168(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_1066
+	JEQ          pow1_1134
 	CMPQ         AX, $0x02
-	JEQ          pow2_1068
+	JEQ          pow2_1136
 	CMPQ         AX, $0x03
-	JEQ          powg_1067
+	JEQ          powg_1135
 	VMOVUPS      softmaxconsts<>+0(SB), Z3
-	JMP          powd_1069
+	JMP          powd_1137
 
-pow1_1066:
+pow1_1134:
 	VMOVAPS Z6, Z3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z6, K3
 	VXORPS  Z3, Z3, K3, Z3
-	JMP     powd_1069
+	JMP     powd_1137
 
-pow2_1068:
+pow2_1136:
 	VMULPS Z6, Z6, Z3
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z6, K3
 	VXORPS Z3, Z3, K3, Z3
-	JMP    powd_1069
+	JMP    powd_1137
 
-powg_1067:
+powg_1135:
 	VGETEXPPS    Z6, Z10
 	VADDPS       softmaxconsts<>+0(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z6, Z9
@@ -17871,45 +18384,45 @@ powg_1067:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z6, K3
 	VXORPS       Z3, Z3, K3, Z3
 
-powd_1069:
+powd_1137:
 	VMULPS Z7, Z3, Z3
 	VMULPS Z11, Z3, Z3
 	VMULPS Z2, Z3, Z3
 	VCMPPS $0x0e, softmaxconsts<>+1664(SB), Z6, K3
 	VADDPS Z3, Z8, K3, Z8
 
-gamma0_1065:
+gamma0_1133:
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_1070
+	JZ      noflag_1138
 	VMOVUPS softmaxconsts<>+0(SB), Z2
 	MOVQ    DI, AX
 	VXORPS  Z3, Z3, Z3
 	XORQ    DX, DX
 
-class_1071:
+class_1139:
 	VPCMPEQD     Z3, Z0, K3
 	VBROADCASTSS 4(AX), K3, Z2
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z3, Z3
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_1071
+	JB           class_1139
 	VMULPS       Z2, Z8, Z8
 
-noflag_1070:
+noflag_1138:
 	VBROADCASTSS fs+152(FP), Z2
 	VMULPS       Z2, Z8, Z8
 	VSUBPS       Z8, Z4, Z4
 	VSUBPS       Z8, Z5, Z5
 	VXORPS       Z2, Z2, Z2
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_1072
+	JZ           noflag_1140
 	MOVQ         SI, AX
 	MOVQ         DI, DX
 	VXORPS       Z3, Z3, Z3
 	XORQ         BX, BX
 
-class_1073:
+class_1141:
 	VMULPS       (AX), Z1, Z6
 	VPCMPEQD     Z3, Z0, K3
 	VBROADCASTSS 20(DX), Z7
@@ -17924,18 +18437,18 @@ class_1073:
 	VPADDD       softmaxconsts<>+832(SB), Z3, Z3
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_1073
+	JB           class_1141
 
-noflag_1072:
+noflag_1140:
 	TESTQ  $0x00000004, flags+88(FP)
-	JZ     outnr_1075
+	JZ     outnr_1143
 	MOVQ   SI, AX
 	MOVQ   DI, DX
 	MOVQ   R8, BX
 	VXORPS Z3, Z3, Z3
 	XORQ   SI, SI
 
-class_1076:
+class_1144:
 	VPCMPEQD     Z3, Z0, K3
 	VMULPS       (AX), Z1, Z6
 	VBROADCASTSS 20(DX), Z7
@@ -17948,11 +18461,11 @@ class_1076:
 	VADDPS       Z4, Z7, Z7
 	VMULPS       Z7, Z6, Z6
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_1077
+	JZ           noflag_1145
 	VBROADCASTSS 8(DX), Z7
 	VSUBPS       Z7, Z6, Z6
 
-noflag_1077:
+noflag_1145:
 	VSUBPS    Z5, Z6, K3, Z6
 	VMOVAPS.Z Z6, K2, Z6
 	VMOVUPS   Z6, K1, (BX)
@@ -17962,10 +18475,10 @@ noflag_1077:
 	VPADDD    softmaxconsts<>+832(SB), Z3, Z3
 	INCQ      SI
 	CMPQ      SI, C+72(FP)
-	JB        class_1076
-	JMP       outd_1074
+	JB        class_1144
+	JMP       outd_1142
 
-outnr_1075:
+outnr_1143:
 	VMOVAPS Z4, Z2
 	VMULPS  Z1, Z2, Z2
 	MOVQ    SI, AX
@@ -17974,15 +18487,15 @@ outnr_1075:
 	VXORPS  Z1, Z1, Z1
 	XORQ    SI, SI
 
-class_1078:
+class_1146:
 	VPCMPEQD     Z1, Z0, K3
 	VMULPS       (AX), Z2, Z3
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_1079
+	JZ           noflag_1147
 	VBROADCASTSS 8(DX), Z4
 	VSUBPS       Z4, Z3, Z3
 
-noflag_1079:
+noflag_1147:
 	VSUBPS    Z5, Z3, K3, Z3
 	VMOVAPS.Z Z3, K2, Z3
 	VMOVUPS   Z3, K1, (BX)
@@ -17992,15 +18505,15 @@ noflag_1079:
 	VPADDD    softmaxconsts<>+832(SB), Z1, Z1
 	INCQ      SI
 	CMPQ      SI, C+72(FP)
-	JB        class_1078
+	JB        class_1146
 
-outd_1074:
-done_1027:
+outd_1142:
+done_1095:
 	TESTQ $0x00000800, flags+88(FP)
-	JZ    noflag_1080
+	JZ    noflag_1148
 	SFENCE
 
-noflag_1080:
+noflag_1148:
 	VZEROUPPER
 	RET
 
@@ -18029,9 +18542,9 @@ TEXT ·softmaxFusedI32AVX512(SB), NOSPLIT, $0-248
 	VXORPS  Z5, Z5, Z5
 	VXORPS  Z6, Z6, Z6
 
-loop_1081:
+loop_1149:
 	CMPQ         DX, $0x00000010
-	JB           tail_1082
+	JB           tail_1150
 	VMOVDQU32    (BX), Z7
 	VBROADCASTSS ign+80(FP), Z8
 	VMOVQ        C+72(FP), X9
@@ -18045,17 +18558,17 @@ loop_1081:
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
 	DECQ         R10
-	JZ           c1_1084
+	JZ           c1_1152
 
-max_1085:
+max_1153:
 	ADDQ       CX, R9
 	VMOVUPS.Z  (R9), K1, Z9
 	PREFETCHT0 1024(R9)
 	VMAXPS     Z9, Z8, Z8
 	DECQ       R10
-	JNZ        max_1085
+	JNZ        max_1153
 
-c1_1084:
+c1_1152:
 	VXORPS Z9, Z9, Z9
 	VXORPS Z10, Z10, Z10
 	MOVQ   AX, R9
@@ -18063,7 +18576,7 @@ c1_1084:
 	VXORPS Z11, Z11, Z11
 	XORQ   R11, R11
 
-class_1086:
+class_1154:
 	VMOVUPS.Z    (R9), K1, Z12
 	VSUBPS       Z8, Z12, Z12
 	VMULPS       softmaxconsts<>+128(SB), Z12, Z13
@@ -18094,7 +18607,7 @@ class_1086:
 	VPADDD       softmaxconsts<>+832(SB), Z11, Z11
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_1086
+	JB           class_1154
 	VMOVUPS      softmaxconsts<>+0(SB), Z11
 	VDIVPS       Z9, Z11, Z11
 	VMOVUPS      softmaxconsts<>+0(SB), Z12
@@ -18103,9 +18616,9 @@ class_1086:
 	MOVQ         sflags+200(FP), R9
 	ANDQ         $0x00000203, R9
 	CMPQ         R9, $0x00000001
-	JEQ          prodmode_1087
+	JEQ          prodmode_1155
 	TESTQ        $0x00000003, sflags+200(FP)
-	JZ           noflag_1089
+	JZ           noflag_1157
 	VGETEXPPS    Z9, Z13
 	VADDPS       softmaxconsts<>+0(SB), Z13, Z13
 	VGETMANTPS   $0x02, Z9, Z12
@@ -18135,64 +18648,80 @@ class_1086:
 	VMOVUPS      Z9, K2, Z15
 	VSUBPS       Z10, Z15, Z9
 	TESTQ        $0x00000001, sflags+200(FP)
-	JZ           noflag_1090
+	JZ           noflag_1158
 	VMOVUPS      softmaxconsts<>+0(SB), Z12
 	TESTQ        $0x00000200, sflags+200(FP)
-	JZ           noflag_1091
+	JZ           noflag_1159
 	MOVQ         DI, R9
 	VXORPS       Z13, Z13, Z13
 	XORQ         R10, R10
 
-class_1092:
+class_1160:
 	VPCMPEQD     Z13, Z7, K2
 	VBROADCASTSS (R9), K2, Z12
 	ADDQ         $0x00000020, R9
 	VPADDD       softmaxconsts<>+832(SB), Z13, Z13
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_1092
+	JB           class_1160
 
-noflag_1091:
+noflag_1159:
 	VBROADCASTSS eps1+208(FP), Z13
 	VMULPS       Z12, Z13, Z13
 	VMULPS       Z9, Z13, Z13
 	TESTQ        $0x00000400, sflags+200(FP)
-	JZ           noflag_1093
+	JZ           noflag_1161
 	VXORPS       Z14, Z14, Z14
+	TESTQ        $0x00000200, sflags+200(FP)
+	JNZ          swzw_1162
 	MOVQ         AX, R9
 	MOVQ         DI, R10
+	VBROADCASTSS epsC+212(FP), Z16
 	XORQ         R11, R11
 
-class_1094:
+class_1164:
+	VMOVUPS.Z   (R9), K1, Z17
+	VSUBPS      Z8, Z17, Z17
+	VFMADD231PS Z16, Z17, Z14
+	ADDQ        CX, R9
+	ADDQ        $0x00000020, R10
+	INCQ        R11
+	CMPQ        R11, C+72(FP)
+	JB          class_1164
+	JMP         swzd_1163
+
+swzw_1162:
+	MOVQ AX, R9
+	MOVQ DI, R10
+	XORQ R11, R11
+
+class_1165:
 	VMOVUPS.Z    (R9), K1, Z16
 	VSUBPS       Z8, Z16, Z16
-	TESTQ        $0x00000200, sflags+200(FP)
-	JZ           noflag_1095
-	VBROADCASTSS (R10), Z17
-	VMULPS       Z17, Z16, Z16
-
-noflag_1095:
-	VADDPS       Z16, Z14, Z14
+	VBROADCASTSS 24(R10), Z17
+	VFMADD231PS  Z17, Z16, Z14
 	ADDQ         CX, R9
 	ADDQ         $0x00000020, R10
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_1094
-	VBROADCASTSS wsum+216(FP), Z8
-	VMULPS       Z15, Z8, Z8
-	VSUBPS       Z14, Z8, Z8
-	VBROADCASTSS epsC+212(FP), Z14
-	VFMADD231PS  Z14, Z8, Z13
+	JB           class_1165
 
-noflag_1093:
+swzd_1163:
+	VBROADCASTSS wsum+216(FP), Z8
+	VBROADCASTSS epsC+212(FP), Z16
+	VMULPS       Z16, Z8, Z8
+	VFMADD231PS  Z15, Z8, Z13
+	VSUBPS       Z14, Z13, Z13
+
+noflag_1161:
 	VMOVAPS.Z Z13, K1, Z13
 	VADDPS    Z13, Z0, Z0
 	VMOVAPS.Z Z12, K1, Z12
 	VADDPS    Z12, Z1, Z1
 
-noflag_1090:
+noflag_1158:
 	TESTQ        $0x00000002, sflags+200(FP)
-	JZ           noflag_1096
+	JZ           noflag_1166
 	VMULPS       softmaxconsts<>+128(SB), Z10, Z8
 	VRNDSCALEPS  $0x00, Z8, Z8
 	VMOVAPS      Z10, Z12
@@ -18218,27 +18747,27 @@ noflag_1090:
 	VBROADCASTSS gamma+156(FP), Z10
 	MOVQ         gmode+160(FP), R9
 	CMPQ         R9, $0x01
-	JEQ          pow1_1097
+	JEQ          pow1_1167
 	CMPQ         R9, $0x02
-	JEQ          pow2_1099
+	JEQ          pow2_1169
 	CMPQ         R9, $0x03
-	JEQ          powg_1098
+	JEQ          powg_1168
 	VMOVUPS      softmaxconsts<>+0(SB), Z10
-	JMP          powd_1100
+	JMP          powd_1170
 
-pow1_1097:
+pow1_1167:
 	VMOVAPS Z8, Z10
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z8, K2
 	VXORPS  Z10, Z10, K2, Z10
-	JMP     powd_1100
+	JMP     powd_1170
 
-pow2_1099:
+pow2_1169:
 	VMULPS Z8, Z8, Z10
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z8, K2
 	VXORPS Z10, Z10, K2, Z10
-	JMP    powd_1100
+	JMP    powd_1170
 
-powg_1098:
+powg_1168:
 	VGETEXPPS    Z8, Z13
 	VADDPS       softmaxconsts<>+0(SB), Z13, Z13
 	VGETMANTPS   $0x02, Z8, Z12
@@ -18296,63 +18825,78 @@ powg_1098:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z8, K2
 	VXORPS       Z10, Z10, K2, Z10
 
-powd_1100:
+powd_1170:
 	VMULPS  Z9, Z10, Z10
 	TESTQ   $0x00000100, sflags+200(FP)
-	JZ      noflag_1101
+	JZ      noflag_1171
 	VMOVUPS softmaxconsts<>+0(SB), Z8
 	MOVQ    DI, R9
 	VXORPS  Z9, Z9, Z9
 	XORQ    R10, R10
 
-class_1102:
+class_1172:
 	VPCMPEQD     Z9, Z7, K2
 	VBROADCASTSS 4(R9), K2, Z8
 	ADDQ         $0x00000020, R9
 	VPADDD       softmaxconsts<>+832(SB), Z9, Z9
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_1102
+	JB           class_1172
 	VMULPS       Z8, Z10, Z10
 
-noflag_1101:
+noflag_1171:
 	VMOVAPS.Z Z10, K1, Z10
 	VADDPS    Z10, Z2, Z2
 
-noflag_1096:
-noflag_1089:
-	JMP pwdone_1088
+noflag_1166:
+noflag_1157:
+	JMP pwdone_1156
 
-prodmode_1087:
+prodmode_1155:
 	VBROADCASTSS eps1+208(FP), Z12
 	VXORPS       softmaxconsts<>+2176(SB), Z12, Z12
 	VMULPS       Z10, Z12, Z12
 	TESTQ        $0x00000400, sflags+200(FP)
-	JZ           noflag_1103
+	JZ           noflag_1173
 	VXORPS       Z10, Z10, Z10
+	TESTQ        $0x00000200, sflags+200(FP)
+	JNZ          swzw_1174
 	MOVQ         AX, R9
 	MOVQ         DI, R10
+	VBROADCASTSS epsC+212(FP), Z13
 	XORQ         R11, R11
 
-class_1104:
+class_1176:
+	VMOVUPS.Z   (R9), K1, Z14
+	VSUBPS      Z8, Z14, Z14
+	VFMADD231PS Z13, Z14, Z10
+	ADDQ        CX, R9
+	ADDQ        $0x00000020, R10
+	INCQ        R11
+	CMPQ        R11, C+72(FP)
+	JB          class_1176
+	JMP         swzd_1175
+
+swzw_1174:
+	MOVQ AX, R9
+	MOVQ DI, R10
+	XORQ R11, R11
+
+class_1177:
 	VMOVUPS.Z    (R9), K1, Z13
 	VSUBPS       Z8, Z13, Z13
-	TESTQ        $0x00000200, sflags+200(FP)
-	JZ           noflag_1105
-	VBROADCASTSS (R10), Z14
-	VMULPS       Z14, Z13, Z13
-
-noflag_1105:
-	VADDPS       Z13, Z10, Z10
+	VBROADCASTSS 24(R10), Z14
+	VFMADD231PS  Z14, Z13, Z10
 	ADDQ         CX, R9
 	ADDQ         $0x00000020, R10
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_1104
-	VBROADCASTSS epsC+212(FP), Z8
-	VFNMADD231PS Z8, Z10, Z12
+	JB           class_1177
 
-noflag_1103:
+swzd_1175:
+	VSUBPS Z10, Z12, Z12
+
+noflag_1173:
 	VMOVAPS.Z   Z12, K1, Z12
 	VADDPS      Z12, Z0, Z0
 	VMOVUPS     softmaxconsts<>+0(SB), Z8
@@ -18370,37 +18914,37 @@ noflag_1103:
 	VXORPS      softmaxconsts<>+2176(SB), Z5, Z5
 	VSCALEFPS   Z5, Z10, Z5
 
-pwdone_1088:
+pwdone_1156:
 	VMOVUPS softmaxconsts<>+0(SB), Z8
 	TESTQ   $0x00000200, flags+88(FP)
-	JZ      noflag_1106
+	JZ      noflag_1178
 	MOVQ    DI, R9
 	VXORPS  Z9, Z9, Z9
 	XORQ    R10, R10
 
-class_1107:
+class_1179:
 	VPCMPEQD     Z9, Z7, K2
 	VBROADCASTSS (R9), K2, Z8
 	ADDQ         $0x00000020, R9
 	VPADDD       softmaxconsts<>+832(SB), Z9, Z9
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_1107
+	JB           class_1179
 
-noflag_1106:
+noflag_1178:
 	VBROADCASTSS k1+144(FP), Z9
 	VMULPS       Z8, Z9, Z9
 	VBROADCASTSS k2+148(FP), Z8
 	VADDPS       Z9, Z8, Z8
 	VXORPS       Z10, Z10, Z10
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_1108
+	JZ           noflag_1180
 	MOVQ         SI, R9
 	MOVQ         DI, R10
 	VXORPS       Z12, Z12, Z12
 	XORQ         R11, R11
 
-class_1109:
+class_1181:
 	VMULPS       (R9), Z11, Z13
 	VPCMPEQD     Z12, Z7, K2
 	VBROADCASTSS 20(R10), Z14
@@ -18415,18 +18959,18 @@ class_1109:
 	VPADDD       softmaxconsts<>+832(SB), Z12, Z12
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_1109
+	JB           class_1181
 
-noflag_1108:
+noflag_1180:
 	TESTQ  $0x00000004, flags+88(FP)
-	JZ     outnr_1111
+	JZ     outnr_1183
 	MOVQ   SI, R9
 	MOVQ   DI, R10
 	MOVQ   R8, R11
 	VXORPS Z12, Z12, Z12
 	XORQ   R12, R12
 
-class_1112:
+class_1184:
 	VPCMPEQD     Z12, Z7, K2
 	VMULPS       (R9), Z11, Z13
 	VBROADCASTSS 20(R10), Z14
@@ -18439,32 +18983,32 @@ class_1112:
 	VADDPS       Z8, Z14, Z14
 	VMULPS       Z14, Z13, Z13
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_1113
+	JZ           noflag_1185
 	VBROADCASTSS 8(R10), Z14
 	VSUBPS       Z14, Z13, Z13
 
-noflag_1113:
+noflag_1185:
 	VSUBPS    Z9, Z13, K2, Z13
 	VMOVAPS.Z Z13, K1, Z13
 	TESTQ     $0x00000800, flags+88(FP)
-	JNZ       nt_1114
+	JNZ       nt_1186
 	VMOVUPS   Z13, (R11)
-	JMP       st_1115
+	JMP       st_1187
 
-nt_1114:
+nt_1186:
 	VMOVNTPS Z13, (R11)
 
-st_1115:
+st_1187:
 	ADDQ   $0x00000040, R9
 	ADDQ   $0x00000020, R10
 	ADDQ   CX, R11
 	VPADDD softmaxconsts<>+832(SB), Z12, Z12
 	INCQ   R12
 	CMPQ   R12, C+72(FP)
-	JB     class_1112
-	JMP    outd_1110
+	JB     class_1184
+	JMP    outd_1182
 
-outnr_1111:
+outnr_1183:
 	VMOVAPS Z8, Z8
 	VMULPS  Z11, Z8, Z8
 	MOVQ    SI, R9
@@ -18473,44 +19017,44 @@ outnr_1111:
 	VXORPS  Z10, Z10, Z10
 	XORQ    R12, R12
 
-class_1116:
+class_1188:
 	VPCMPEQD     Z10, Z7, K2
 	VMULPS       (R9), Z8, Z11
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_1117
+	JZ           noflag_1189
 	VBROADCASTSS 8(R10), Z12
 	VSUBPS       Z12, Z11, Z11
 
-noflag_1117:
+noflag_1189:
 	VSUBPS    Z9, Z11, K2, Z11
 	VMOVAPS.Z Z11, K1, Z11
 	TESTQ     $0x00000800, flags+88(FP)
-	JNZ       nt_1118
+	JNZ       nt_1190
 	VMOVUPS   Z11, (R11)
-	JMP       st_1119
+	JMP       st_1191
 
-nt_1118:
+nt_1190:
 	VMOVNTPS Z11, (R11)
 
-st_1119:
+st_1191:
 	ADDQ   $0x00000040, R9
 	ADDQ   $0x00000020, R10
 	ADDQ   CX, R11
 	VPADDD softmaxconsts<>+832(SB), Z10, Z10
 	INCQ   R12
 	CMPQ   R12, C+72(FP)
-	JB     class_1116
+	JB     class_1188
 
-outd_1110:
+outd_1182:
 	ADDQ $0x00000040, AX
 	ADDQ $0x00000040, BX
 	ADDQ $0x00000040, R8
 	SUBQ $0x00000010, DX
-	JMP  loop_1081
+	JMP  loop_1149
 
-tail_1082:
+tail_1150:
 	TESTQ        DX, DX
-	JZ           done_1083
+	JZ           done_1151
 	MOVL         $0x0000ffff, R9
 	BZHIL        DX, R9, R9
 	KMOVW        R9, K1
@@ -18527,17 +19071,17 @@ tail_1082:
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
-	JZ           c1_1120
+	JZ           c1_1192
 
-max_1121:
+max_1193:
 	ADDQ       CX, DX
 	VMOVUPS.Z  (DX), K2, Z9
 	PREFETCHT0 1024(DX)
 	VMAXPS     Z9, Z8, Z8
 	DECQ       BX
-	JNZ        max_1121
+	JNZ        max_1193
 
-c1_1120:
+c1_1192:
 	VXORPS Z9, Z9, Z9
 	VXORPS Z10, Z10, Z10
 	MOVQ   AX, DX
@@ -18545,7 +19089,7 @@ c1_1120:
 	VXORPS Z11, Z11, Z11
 	XORQ   R9, R9
 
-class_1122:
+class_1194:
 	VMOVUPS.Z    (DX), K2, Z12
 	VSUBPS       Z8, Z12, Z12
 	VMULPS       softmaxconsts<>+128(SB), Z12, Z13
@@ -18576,7 +19120,7 @@ class_1122:
 	VPADDD       softmaxconsts<>+832(SB), Z11, Z11
 	INCQ         R9
 	CMPQ         R9, C+72(FP)
-	JB           class_1122
+	JB           class_1194
 	VMOVUPS      softmaxconsts<>+0(SB), Z11
 	VDIVPS       Z9, Z11, Z11
 	VMOVUPS      softmaxconsts<>+0(SB), Z12
@@ -18585,9 +19129,9 @@ class_1122:
 	MOVQ         sflags+200(FP), DX
 	ANDQ         $0x00000203, DX
 	CMPQ         DX, $0x00000001
-	JEQ          prodmode_1123
+	JEQ          prodmode_1195
 	TESTQ        $0x00000003, sflags+200(FP)
-	JZ           noflag_1125
+	JZ           noflag_1197
 	VGETEXPPS    Z9, Z13
 	VADDPS       softmaxconsts<>+0(SB), Z13, Z13
 	VGETMANTPS   $0x02, Z9, Z12
@@ -18617,63 +19161,78 @@ class_1122:
 	VMOVUPS      Z9, K3, Z15
 	VSUBPS       Z10, Z15, Z9
 	TESTQ        $0x00000001, sflags+200(FP)
-	JZ           noflag_1126
+	JZ           noflag_1198
 	VMOVUPS      softmaxconsts<>+0(SB), Z12
 	TESTQ        $0x00000200, sflags+200(FP)
-	JZ           noflag_1127
+	JZ           noflag_1199
 	MOVQ         DI, DX
 	VXORPS       Z13, Z13, Z13
 	XORQ         BX, BX
 
-class_1128:
+class_1200:
 	VPCMPEQD     Z13, Z7, K3
 	VBROADCASTSS (DX), K3, Z12
 	ADDQ         $0x00000020, DX
 	VPADDD       softmaxconsts<>+832(SB), Z13, Z13
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_1128
+	JB           class_1200
 
-noflag_1127:
+noflag_1199:
 	VBROADCASTSS eps1+208(FP), Z13
 	VMULPS       Z12, Z13, Z13
 	VMULPS       Z9, Z13, Z13
 	TESTQ        $0x00000400, sflags+200(FP)
-	JZ           noflag_1129
+	JZ           noflag_1201
 	VXORPS       Z14, Z14, Z14
+	TESTQ        $0x00000200, sflags+200(FP)
+	JNZ          swzw_1202
 	MOVQ         DI, DX
+	VBROADCASTSS epsC+212(FP), Z16
 	XORQ         BX, BX
 
-class_1130:
+class_1204:
+	VMOVUPS.Z   (AX), K2, Z17
+	VSUBPS      Z8, Z17, Z17
+	VFMADD231PS Z16, Z17, Z14
+	ADDQ        CX, AX
+	ADDQ        $0x00000020, DX
+	INCQ        BX
+	CMPQ        BX, C+72(FP)
+	JB          class_1204
+	JMP         swzd_1203
+
+swzw_1202:
+	MOVQ DI, DX
+	XORQ BX, BX
+
+class_1205:
 	VMOVUPS.Z    (AX), K2, Z16
 	VSUBPS       Z8, Z16, Z16
-	TESTQ        $0x00000200, sflags+200(FP)
-	JZ           noflag_1131
-	VBROADCASTSS (DX), Z17
-	VMULPS       Z17, Z16, Z16
-
-noflag_1131:
-	VADDPS       Z16, Z14, Z14
+	VBROADCASTSS 24(DX), Z17
+	VFMADD231PS  Z17, Z16, Z14
 	ADDQ         CX, AX
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_1130
-	VBROADCASTSS wsum+216(FP), Z8
-	VMULPS       Z15, Z8, Z8
-	VSUBPS       Z14, Z8, Z8
-	VBROADCASTSS epsC+212(FP), Z14
-	VFMADD231PS  Z14, Z8, Z13
+	JB           class_1205
 
-noflag_1129:
+swzd_1203:
+	VBROADCASTSS wsum+216(FP), Z8
+	VBROADCASTSS epsC+212(FP), Z16
+	VMULPS       Z16, Z8, Z8
+	VFMADD231PS  Z15, Z8, Z13
+	VSUBPS       Z14, Z13, Z13
+
+noflag_1201:
 	VMOVAPS.Z Z13, K2, Z13
 	VADDPS    Z13, Z0, Z0
 	VMOVAPS.Z Z12, K2, Z12
 	VADDPS    Z12, Z1, Z1
 
-noflag_1126:
+noflag_1198:
 	TESTQ        $0x00000002, sflags+200(FP)
-	JZ           noflag_1132
+	JZ           noflag_1206
 	VMULPS       softmaxconsts<>+128(SB), Z10, Z8
 	VRNDSCALEPS  $0x00, Z8, Z8
 	VMOVAPS      Z10, Z12
@@ -18699,27 +19258,27 @@ noflag_1126:
 	VBROADCASTSS gamma+156(FP), Z10
 	MOVQ         gmode+160(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_1133
+	JEQ          pow1_1207
 	CMPQ         AX, $0x02
-	JEQ          pow2_1135
+	JEQ          pow2_1209
 	CMPQ         AX, $0x03
-	JEQ          powg_1134
+	JEQ          powg_1208
 	VMOVUPS      softmaxconsts<>+0(SB), Z10
-	JMP          powd_1136
+	JMP          powd_1210
 
-pow1_1133:
+pow1_1207:
 	VMOVAPS Z8, Z10
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z8, K3
 	VXORPS  Z10, Z10, K3, Z10
-	JMP     powd_1136
+	JMP     powd_1210
 
-pow2_1135:
+pow2_1209:
 	VMULPS Z8, Z8, Z10
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z8, K3
 	VXORPS Z10, Z10, K3, Z10
-	JMP    powd_1136
+	JMP    powd_1210
 
-powg_1134:
+powg_1208:
 	VGETEXPPS    Z8, Z13
 	VADDPS       softmaxconsts<>+0(SB), Z13, Z13
 	VGETMANTPS   $0x02, Z8, Z12
@@ -18777,62 +19336,76 @@ powg_1134:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z8, K3
 	VXORPS       Z10, Z10, K3, Z10
 
-powd_1136:
+powd_1210:
 	VMULPS  Z9, Z10, Z10
 	TESTQ   $0x00000100, sflags+200(FP)
-	JZ      noflag_1137
+	JZ      noflag_1211
 	VMOVUPS softmaxconsts<>+0(SB), Z8
 	MOVQ    DI, AX
 	VXORPS  Z9, Z9, Z9
 	XORQ    DX, DX
 
-class_1138:
+class_1212:
 	VPCMPEQD     Z9, Z7, K3
 	VBROADCASTSS 4(AX), K3, Z8
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z9, Z9
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_1138
+	JB           class_1212
 	VMULPS       Z8, Z10, Z10
 
-noflag_1137:
+noflag_1211:
 	VMOVAPS.Z Z10, K2, Z10
 	VADDPS    Z10, Z2, Z2
 
-noflag_1132:
-noflag_1125:
-	JMP pwdone_1124
+noflag_1206:
+noflag_1197:
+	JMP pwdone_1196
 
-prodmode_1123:
+prodmode_1195:
 	VBROADCASTSS eps1+208(FP), Z12
 	VXORPS       softmaxconsts<>+2176(SB), Z12, Z12
 	VMULPS       Z10, Z12, Z12
 	TESTQ        $0x00000400, sflags+200(FP)
-	JZ           noflag_1139
+	JZ           noflag_1213
 	VXORPS       Z10, Z10, Z10
+	TESTQ        $0x00000200, sflags+200(FP)
+	JNZ          swzw_1214
 	MOVQ         DI, DX
+	VBROADCASTSS epsC+212(FP), Z13
 	XORQ         BX, BX
 
-class_1140:
+class_1216:
+	VMOVUPS.Z   (AX), K2, Z14
+	VSUBPS      Z8, Z14, Z14
+	VFMADD231PS Z13, Z14, Z10
+	ADDQ        CX, AX
+	ADDQ        $0x00000020, DX
+	INCQ        BX
+	CMPQ        BX, C+72(FP)
+	JB          class_1216
+	JMP         swzd_1215
+
+swzw_1214:
+	MOVQ DI, DX
+	XORQ BX, BX
+
+class_1217:
 	VMOVUPS.Z    (AX), K2, Z13
 	VSUBPS       Z8, Z13, Z13
-	TESTQ        $0x00000200, sflags+200(FP)
-	JZ           noflag_1141
-	VBROADCASTSS (DX), Z14
-	VMULPS       Z14, Z13, Z13
-
-noflag_1141:
-	VADDPS       Z13, Z10, Z10
+	VBROADCASTSS 24(DX), Z14
+	VFMADD231PS  Z14, Z13, Z10
 	ADDQ         CX, AX
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_1140
-	VBROADCASTSS epsC+212(FP), Z8
-	VFNMADD231PS Z8, Z10, Z12
+	JB           class_1217
 
-noflag_1139:
+swzd_1215:
+	VSUBPS Z10, Z12, Z12
+
+noflag_1213:
 	VMOVAPS.Z   Z12, K2, Z12
 	VADDPS      Z12, Z0, Z0
 	VMOVUPS     softmaxconsts<>+0(SB), Z8
@@ -18850,37 +19423,37 @@ noflag_1139:
 	VXORPS      softmaxconsts<>+2176(SB), Z5, Z5
 	VSCALEFPS   Z5, Z10, Z5
 
-pwdone_1124:
+pwdone_1196:
 	VMOVUPS softmaxconsts<>+0(SB), Z8
 	TESTQ   $0x00000200, flags+88(FP)
-	JZ      noflag_1142
+	JZ      noflag_1218
 	MOVQ    DI, AX
 	VXORPS  Z9, Z9, Z9
 	XORQ    DX, DX
 
-class_1143:
+class_1219:
 	VPCMPEQD     Z9, Z7, K3
 	VBROADCASTSS (AX), K3, Z8
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z9, Z9
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_1143
+	JB           class_1219
 
-noflag_1142:
+noflag_1218:
 	VBROADCASTSS k1+144(FP), Z9
 	VMULPS       Z8, Z9, Z9
 	VBROADCASTSS k2+148(FP), Z8
 	VADDPS       Z9, Z8, Z8
 	VXORPS       Z10, Z10, Z10
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_1144
+	JZ           noflag_1220
 	MOVQ         SI, AX
 	MOVQ         DI, DX
 	VXORPS       Z12, Z12, Z12
 	XORQ         BX, BX
 
-class_1145:
+class_1221:
 	VMULPS       (AX), Z11, Z13
 	VPCMPEQD     Z12, Z7, K3
 	VBROADCASTSS 20(DX), Z14
@@ -18895,18 +19468,18 @@ class_1145:
 	VPADDD       softmaxconsts<>+832(SB), Z12, Z12
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_1145
+	JB           class_1221
 
-noflag_1144:
+noflag_1220:
 	TESTQ  $0x00000004, flags+88(FP)
-	JZ     outnr_1147
+	JZ     outnr_1223
 	MOVQ   SI, AX
 	MOVQ   DI, DX
 	MOVQ   R8, BX
 	VXORPS Z12, Z12, Z12
 	XORQ   SI, SI
 
-class_1148:
+class_1224:
 	VPCMPEQD     Z12, Z7, K3
 	VMULPS       (AX), Z11, Z13
 	VBROADCASTSS 20(DX), Z14
@@ -18919,11 +19492,11 @@ class_1148:
 	VADDPS       Z8, Z14, Z14
 	VMULPS       Z14, Z13, Z13
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_1149
+	JZ           noflag_1225
 	VBROADCASTSS 8(DX), Z14
 	VSUBPS       Z14, Z13, Z13
 
-noflag_1149:
+noflag_1225:
 	VSUBPS    Z9, Z13, K3, Z13
 	VMOVAPS.Z Z13, K2, Z13
 	VMOVUPS   Z13, K1, (BX)
@@ -18933,10 +19506,10 @@ noflag_1149:
 	VPADDD    softmaxconsts<>+832(SB), Z12, Z12
 	INCQ      SI
 	CMPQ      SI, C+72(FP)
-	JB        class_1148
-	JMP       outd_1146
+	JB        class_1224
+	JMP       outd_1222
 
-outnr_1147:
+outnr_1223:
 	VMOVAPS Z8, Z8
 	VMULPS  Z11, Z8, Z8
 	MOVQ    SI, AX
@@ -18945,15 +19518,15 @@ outnr_1147:
 	VXORPS  Z10, Z10, Z10
 	XORQ    SI, SI
 
-class_1150:
+class_1226:
 	VPCMPEQD     Z10, Z7, K3
 	VMULPS       (AX), Z8, Z11
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_1151
+	JZ           noflag_1227
 	VBROADCASTSS 8(DX), Z12
 	VSUBPS       Z12, Z11, Z11
 
-noflag_1151:
+noflag_1227:
 	VSUBPS    Z9, Z11, K3, Z11
 	VMOVAPS.Z Z11, K2, Z11
 	VMOVUPS   Z11, K1, (BX)
@@ -18963,19 +19536,19 @@ noflag_1151:
 	VPADDD    softmaxconsts<>+832(SB), Z10, Z10
 	INCQ      SI
 	CMPQ      SI, C+72(FP)
-	JB        class_1150
+	JB        class_1226
 
-outd_1146:
-done_1083:
+outd_1222:
+done_1151:
 	TESTQ $0x00000800, flags+88(FP)
-	JZ    noflag_1152
+	JZ    noflag_1228
 	SFENCE
 
-noflag_1152:
+noflag_1228:
 	MOVQ         sflags+200(FP), AX
 	ANDQ         $0x00000203, AX
 	CMPQ         AX, $0x00000001
-	JNE          noprod_1153
+	JNE          noprod_1229
 	VGETEXPPS    Z4, Z8
 	VADDPS       softmaxconsts<>+0(SB), Z8, Z8
 	VGETMANTPS   $0x02, Z4, Z7
@@ -19009,7 +19582,7 @@ noflag_1152:
 	VFMADD231PS  softmaxconsts<>+192(SB), Z6, Z10
 	VADDPS       Z10, Z0, Z0
 
-noprod_1153:
+noprod_1229:
 	MOVQ          out_base+224(FP), AX
 	VMOVAPS       Z0, Z0
 	VEXTRACTF64X4 $0x01, Z0, Y4
@@ -19076,9 +19649,9 @@ TEXT ·softmaxFusedFocalI32AVX512(SB), NOSPLIT, $0-248
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 
-loop_1154:
+loop_1230:
 	CMPQ         DX, $0x00000010
-	JB           tail_1155
+	JB           tail_1231
 	VMOVDQU32    (BX), Z4
 	VBROADCASTSS ign+80(FP), Z5
 	VMOVQ        C+72(FP), X6
@@ -19092,17 +19665,17 @@ loop_1154:
 	MOVQ         AX, R9
 	MOVQ         C+72(FP), R10
 	DECQ         R10
-	JZ           c1_1157
+	JZ           c1_1233
 
-max_1158:
+max_1234:
 	ADDQ       CX, R9
 	VMOVUPS.Z  (R9), K1, Z6
 	PREFETCHT0 1024(R9)
 	VMAXPS     Z6, Z5, Z5
 	DECQ       R10
-	JNZ        max_1158
+	JNZ        max_1234
 
-c1_1157:
+c1_1233:
 	VXORPS Z6, Z6, Z6
 	VXORPS Z7, Z7, Z7
 	MOVQ   AX, R9
@@ -19110,7 +19683,7 @@ c1_1157:
 	VXORPS Z8, Z8, Z8
 	XORQ   R11, R11
 
-class_1159:
+class_1235:
 	VMOVUPS.Z    (R9), K1, Z9
 	VSUBPS       Z5, Z9, Z9
 	VMULPS       softmaxconsts<>+128(SB), Z9, Z10
@@ -19141,14 +19714,14 @@ class_1159:
 	VPADDD       softmaxconsts<>+832(SB), Z8, Z8
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_1159
+	JB           class_1235
 	VMOVUPS      softmaxconsts<>+0(SB), Z8
 	VDIVPS       Z6, Z8, Z8
 	VMOVUPS      softmaxconsts<>+0(SB), Z9
 	VMOVAPS.Z    Z9, K1, Z9
 	VADDPS       Z9, Z3, Z3
 	TESTQ        $0x00000003, sflags+200(FP)
-	JZ           noflag_1162
+	JZ           noflag_1238
 	VGETEXPPS    Z6, Z10
 	VADDPS       softmaxconsts<>+0(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z6, Z9
@@ -19178,64 +19751,80 @@ class_1159:
 	VMOVUPS      Z6, K2, Z12
 	VSUBPS       Z7, Z12, Z9
 	TESTQ        $0x00000001, sflags+200(FP)
-	JZ           noflag_1163
+	JZ           noflag_1239
 	VMOVUPS      softmaxconsts<>+0(SB), Z10
 	TESTQ        $0x00000200, sflags+200(FP)
-	JZ           noflag_1164
+	JZ           noflag_1240
 	MOVQ         DI, R9
 	VXORPS       Z11, Z11, Z11
 	XORQ         R10, R10
 
-class_1165:
+class_1241:
 	VPCMPEQD     Z11, Z4, K2
 	VBROADCASTSS (R9), K2, Z10
 	ADDQ         $0x00000020, R9
 	VPADDD       softmaxconsts<>+832(SB), Z11, Z11
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_1165
+	JB           class_1241
 
-noflag_1164:
+noflag_1240:
 	VBROADCASTSS eps1+208(FP), Z11
 	VMULPS       Z10, Z11, Z11
 	VMULPS       Z9, Z11, Z11
 	TESTQ        $0x00000400, sflags+200(FP)
-	JZ           noflag_1166
+	JZ           noflag_1242
 	VXORPS       Z13, Z13, Z13
+	TESTQ        $0x00000200, sflags+200(FP)
+	JNZ          swzw_1243
 	MOVQ         AX, R9
 	MOVQ         DI, R10
+	VBROADCASTSS epsC+212(FP), Z14
 	XORQ         R11, R11
 
-class_1167:
+class_1245:
+	VMOVUPS.Z   (R9), K1, Z15
+	VSUBPS      Z5, Z15, Z15
+	VFMADD231PS Z14, Z15, Z13
+	ADDQ        CX, R9
+	ADDQ        $0x00000020, R10
+	INCQ        R11
+	CMPQ        R11, C+72(FP)
+	JB          class_1245
+	JMP         swzd_1244
+
+swzw_1243:
+	MOVQ AX, R9
+	MOVQ DI, R10
+	XORQ R11, R11
+
+class_1246:
 	VMOVUPS.Z    (R9), K1, Z14
 	VSUBPS       Z5, Z14, Z14
-	TESTQ        $0x00000200, sflags+200(FP)
-	JZ           noflag_1168
-	VBROADCASTSS (R10), Z15
-	VMULPS       Z15, Z14, Z14
-
-noflag_1168:
-	VADDPS       Z14, Z13, Z13
+	VBROADCASTSS 24(R10), Z15
+	VFMADD231PS  Z15, Z14, Z13
 	ADDQ         CX, R9
 	ADDQ         $0x00000020, R10
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_1167
-	VBROADCASTSS wsum+216(FP), Z5
-	VMULPS       Z12, Z5, Z5
-	VSUBPS       Z13, Z5, Z5
-	VBROADCASTSS epsC+212(FP), Z12
-	VFMADD231PS  Z12, Z5, Z11
+	JB           class_1246
 
-noflag_1166:
+swzd_1244:
+	VBROADCASTSS wsum+216(FP), Z5
+	VBROADCASTSS epsC+212(FP), Z14
+	VMULPS       Z14, Z5, Z5
+	VFMADD231PS  Z12, Z5, Z11
+	VSUBPS       Z13, Z11, Z11
+
+noflag_1242:
 	VMOVAPS.Z Z11, K1, Z11
 	VADDPS    Z11, Z0, Z0
 	VMOVAPS.Z Z10, K1, Z10
 	VADDPS    Z10, Z1, Z1
 
-noflag_1163:
+noflag_1239:
 	TESTQ        $0x00000002, sflags+200(FP)
-	JZ           noflag_1169
+	JZ           noflag_1247
 	VMULPS       softmaxconsts<>+128(SB), Z7, Z5
 	VRNDSCALEPS  $0x00, Z5, Z5
 	VMOVAPS      Z7, Z10
@@ -19261,27 +19850,27 @@ noflag_1163:
 	VBROADCASTSS gamma+156(FP), Z10
 	MOVQ         gmode+160(FP), R9
 	CMPQ         R9, $0x01
-	JEQ          pow1_1170
+	JEQ          pow1_1248
 	CMPQ         R9, $0x02
-	JEQ          pow2_1172
+	JEQ          pow2_1250
 	CMPQ         R9, $0x03
-	JEQ          powg_1171
+	JEQ          powg_1249
 	VMOVUPS      softmaxconsts<>+0(SB), Z10
-	JMP          powd_1173
+	JMP          powd_1251
 
-pow1_1170:
+pow1_1248:
 	VMOVAPS Z5, Z10
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z5, K2
 	VXORPS  Z10, Z10, K2, Z10
-	JMP     powd_1173
+	JMP     powd_1251
 
-pow2_1172:
+pow2_1250:
 	VMULPS Z5, Z5, Z10
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z5, K2
 	VXORPS Z10, Z10, K2, Z10
-	JMP    powd_1173
+	JMP    powd_1251
 
-powg_1171:
+powg_1249:
 	VGETEXPPS    Z5, Z12
 	VADDPS       softmaxconsts<>+0(SB), Z12, Z12
 	VGETMANTPS   $0x02, Z5, Z11
@@ -19339,48 +19928,48 @@ powg_1171:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z5, K2
 	VXORPS       Z10, Z10, K2, Z10
 
-powd_1173:
+powd_1251:
 	VMULPS  Z9, Z10, Z10
 	TESTQ   $0x00000100, sflags+200(FP)
-	JZ      noflag_1174
+	JZ      noflag_1252
 	VMOVUPS softmaxconsts<>+0(SB), Z5
 	MOVQ    DI, R9
 	VXORPS  Z9, Z9, Z9
 	XORQ    R10, R10
 
-class_1175:
+class_1253:
 	VPCMPEQD     Z9, Z4, K2
 	VBROADCASTSS 4(R9), K2, Z5
 	ADDQ         $0x00000020, R9
 	VPADDD       softmaxconsts<>+832(SB), Z9, Z9
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_1175
+	JB           class_1253
 	VMULPS       Z5, Z10, Z10
 
-noflag_1174:
+noflag_1252:
 	VMOVAPS.Z Z10, K1, Z10
 	VADDPS    Z10, Z2, Z2
 
-noflag_1169:
-noflag_1162:
+noflag_1247:
+noflag_1238:
 	VMOVUPS softmaxconsts<>+0(SB), Z5
 	TESTQ   $0x00000200, flags+88(FP)
-	JZ      noflag_1176
+	JZ      noflag_1254
 	MOVQ    DI, R9
 	VXORPS  Z9, Z9, Z9
 	XORQ    R10, R10
 
-class_1177:
+class_1255:
 	VPCMPEQD     Z9, Z4, K2
 	VBROADCASTSS (R9), K2, Z5
 	ADDQ         $0x00000020, R9
 	VPADDD       softmaxconsts<>+832(SB), Z9, Z9
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_1177
+	JB           class_1255
 
-noflag_1176:
+noflag_1254:
 	VBROADCASTSS k1+144(FP), Z9
 	VMULPS       Z5, Z9, Z9
 	VBROADCASTSS k2+148(FP), Z5
@@ -19410,27 +19999,27 @@ noflag_1176:
 	VBROADCASTSS gamma+156(FP), Z11
 	MOVQ         gmode+160(FP), R9
 	CMPQ         R9, $0x01
-	JEQ          pow1_1178
+	JEQ          pow1_1256
 	CMPQ         R9, $0x02
-	JEQ          pow2_1180
+	JEQ          pow2_1258
 	CMPQ         R9, $0x03
-	JEQ          powg_1179
+	JEQ          powg_1257
 	VMOVUPS      softmaxconsts<>+0(SB), Z12
-	JMP          powd_1181
+	JMP          powd_1259
 
-pow1_1178:
+pow1_1256:
 	VMOVAPS Z10, Z12
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z10, K2
 	VXORPS  Z12, Z12, K2, Z12
-	JMP     powd_1181
+	JMP     powd_1259
 
-pow2_1180:
+pow2_1258:
 	VMULPS Z10, Z10, Z12
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z10, K2
 	VXORPS Z12, Z12, K2, Z12
-	JMP    powd_1181
+	JMP    powd_1259
 
-powg_1179:
+powg_1257:
 	VGETEXPPS    Z10, Z13
 	VADDPS       softmaxconsts<>+0(SB), Z13, Z13
 	VGETMANTPS   $0x02, Z10, Z12
@@ -19488,10 +20077,10 @@ powg_1179:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z10, K2
 	VXORPS       Z12, Z12, K2, Z12
 
-powd_1181:
+powd_1259:
 	VXORPS       softmaxconsts<>+2176(SB), Z12, Z12
 	CMPQ         R9, $0x00
-	JEQ          gamma0_1182
+	JEQ          gamma0_1260
 	VGETEXPPS    Z6, Z14
 	VADDPS       softmaxconsts<>+0(SB), Z14, Z14
 	VGETMANTPS   $0x02, Z6, Z13
@@ -19525,27 +20114,27 @@ powd_1181:
 	VSUBPS       softmaxconsts<>+0(SB), Z7, Z7
 	MOVQ         g1mode+168(FP), R9
 	CMPQ         R9, $0x01
-	JEQ          pow1_1183
+	JEQ          pow1_1261
 	CMPQ         R9, $0x02
-	JEQ          pow2_1185
+	JEQ          pow2_1263
 	CMPQ         R9, $0x03
-	JEQ          powg_1184
+	JEQ          powg_1262
 	VMOVUPS      softmaxconsts<>+0(SB), Z7
-	JMP          powd_1186
+	JMP          powd_1264
 
-pow1_1183:
+pow1_1261:
 	VMOVAPS Z10, Z7
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z10, K2
 	VXORPS  Z7, Z7, K2, Z7
-	JMP     powd_1186
+	JMP     powd_1264
 
-pow2_1185:
+pow2_1263:
 	VMULPS Z10, Z10, Z7
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z10, K2
 	VXORPS Z7, Z7, K2, Z7
-	JMP    powd_1186
+	JMP    powd_1264
 
-powg_1184:
+powg_1262:
 	VGETEXPPS    Z10, Z14
 	VADDPS       softmaxconsts<>+0(SB), Z14, Z14
 	VGETMANTPS   $0x02, Z10, Z13
@@ -19603,45 +20192,45 @@ powg_1184:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z10, K2
 	VXORPS       Z7, Z7, K2, Z7
 
-powd_1186:
+powd_1264:
 	VMULPS Z11, Z7, Z7
 	VMULPS Z15, Z7, Z7
 	VMULPS Z6, Z7, Z7
 	VCMPPS $0x0e, softmaxconsts<>+1664(SB), Z10, K2
 	VADDPS Z7, Z12, K2, Z12
 
-gamma0_1182:
+gamma0_1260:
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_1187
+	JZ      noflag_1265
 	VMOVUPS softmaxconsts<>+0(SB), Z6
 	MOVQ    DI, R9
 	VXORPS  Z7, Z7, Z7
 	XORQ    R10, R10
 
-class_1188:
+class_1266:
 	VPCMPEQD     Z7, Z4, K2
 	VBROADCASTSS 4(R9), K2, Z6
 	ADDQ         $0x00000020, R9
 	VPADDD       softmaxconsts<>+832(SB), Z7, Z7
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
-	JB           class_1188
+	JB           class_1266
 	VMULPS       Z6, Z12, Z12
 
-noflag_1187:
+noflag_1265:
 	VBROADCASTSS fs+152(FP), Z6
 	VMULPS       Z6, Z12, Z12
 	VSUBPS       Z12, Z5, Z5
 	VSUBPS       Z12, Z9, Z9
 	VXORPS       Z6, Z6, Z6
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_1189
+	JZ           noflag_1267
 	MOVQ         SI, R9
 	MOVQ         DI, R10
 	VXORPS       Z7, Z7, Z7
 	XORQ         R11, R11
 
-class_1190:
+class_1268:
 	VMULPS       (R9), Z8, Z10
 	VPCMPEQD     Z7, Z4, K2
 	VBROADCASTSS 20(R10), Z11
@@ -19656,18 +20245,18 @@ class_1190:
 	VPADDD       softmaxconsts<>+832(SB), Z7, Z7
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
-	JB           class_1190
+	JB           class_1268
 
-noflag_1189:
+noflag_1267:
 	TESTQ  $0x00000004, flags+88(FP)
-	JZ     outnr_1192
+	JZ     outnr_1270
 	MOVQ   SI, R9
 	MOVQ   DI, R10
 	MOVQ   R8, R11
 	VXORPS Z7, Z7, Z7
 	XORQ   R12, R12
 
-class_1193:
+class_1271:
 	VPCMPEQD     Z7, Z4, K2
 	VMULPS       (R9), Z8, Z10
 	VBROADCASTSS 20(R10), Z11
@@ -19680,32 +20269,32 @@ class_1193:
 	VADDPS       Z5, Z11, Z11
 	VMULPS       Z11, Z10, Z10
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_1194
+	JZ           noflag_1272
 	VBROADCASTSS 8(R10), Z11
 	VSUBPS       Z11, Z10, Z10
 
-noflag_1194:
+noflag_1272:
 	VSUBPS    Z9, Z10, K2, Z10
 	VMOVAPS.Z Z10, K1, Z10
 	TESTQ     $0x00000800, flags+88(FP)
-	JNZ       nt_1195
+	JNZ       nt_1273
 	VMOVUPS   Z10, (R11)
-	JMP       st_1196
+	JMP       st_1274
 
-nt_1195:
+nt_1273:
 	VMOVNTPS Z10, (R11)
 
-st_1196:
+st_1274:
 	ADDQ   $0x00000040, R9
 	ADDQ   $0x00000020, R10
 	ADDQ   CX, R11
 	VPADDD softmaxconsts<>+832(SB), Z7, Z7
 	INCQ   R12
 	CMPQ   R12, C+72(FP)
-	JB     class_1193
-	JMP    outd_1191
+	JB     class_1271
+	JMP    outd_1269
 
-outnr_1192:
+outnr_1270:
 	VMOVAPS Z5, Z5
 	VMULPS  Z8, Z5, Z5
 	MOVQ    SI, R9
@@ -19714,44 +20303,44 @@ outnr_1192:
 	VXORPS  Z6, Z6, Z6
 	XORQ    R12, R12
 
-class_1197:
+class_1275:
 	VPCMPEQD     Z6, Z4, K2
 	VMULPS       (R9), Z5, Z7
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_1198
+	JZ           noflag_1276
 	VBROADCASTSS 8(R10), Z8
 	VSUBPS       Z8, Z7, Z7
 
-noflag_1198:
+noflag_1276:
 	VSUBPS    Z9, Z7, K2, Z7
 	VMOVAPS.Z Z7, K1, Z7
 	TESTQ     $0x00000800, flags+88(FP)
-	JNZ       nt_1199
+	JNZ       nt_1277
 	VMOVUPS   Z7, (R11)
-	JMP       st_1200
+	JMP       st_1278
 
-nt_1199:
+nt_1277:
 	VMOVNTPS Z7, (R11)
 
-st_1200:
+st_1278:
 	ADDQ   $0x00000040, R9
 	ADDQ   $0x00000020, R10
 	ADDQ   CX, R11
 	VPADDD softmaxconsts<>+832(SB), Z6, Z6
 	INCQ   R12
 	CMPQ   R12, C+72(FP)
-	JB     class_1197
+	JB     class_1275
 
-outd_1191:
+outd_1269:
 	ADDQ $0x00000040, AX
 	ADDQ $0x00000040, BX
 	ADDQ $0x00000040, R8
 	SUBQ $0x00000010, DX
-	JMP  loop_1154
+	JMP  loop_1230
 
-tail_1155:
+tail_1231:
 	TESTQ        DX, DX
-	JZ           done_1156
+	JZ           done_1232
 	MOVL         $0x0000ffff, R9
 	BZHIL        DX, R9, R9
 	KMOVW        R9, K1
@@ -19768,17 +20357,17 @@ tail_1155:
 	MOVQ         AX, DX
 	MOVQ         C+72(FP), BX
 	DECQ         BX
-	JZ           c1_1201
+	JZ           c1_1279
 
-max_1202:
+max_1280:
 	ADDQ       CX, DX
 	VMOVUPS.Z  (DX), K2, Z6
 	PREFETCHT0 1024(DX)
 	VMAXPS     Z6, Z5, Z5
 	DECQ       BX
-	JNZ        max_1202
+	JNZ        max_1280
 
-c1_1201:
+c1_1279:
 	VXORPS Z6, Z6, Z6
 	VXORPS Z7, Z7, Z7
 	MOVQ   AX, DX
@@ -19786,7 +20375,7 @@ c1_1201:
 	VXORPS Z8, Z8, Z8
 	XORQ   R9, R9
 
-class_1203:
+class_1281:
 	VMOVUPS.Z    (DX), K2, Z9
 	VSUBPS       Z5, Z9, Z9
 	VMULPS       softmaxconsts<>+128(SB), Z9, Z10
@@ -19817,14 +20406,14 @@ class_1203:
 	VPADDD       softmaxconsts<>+832(SB), Z8, Z8
 	INCQ         R9
 	CMPQ         R9, C+72(FP)
-	JB           class_1203
+	JB           class_1281
 	VMOVUPS      softmaxconsts<>+0(SB), Z8
 	VDIVPS       Z6, Z8, Z8
 	VMOVUPS      softmaxconsts<>+0(SB), Z9
 	VMOVAPS.Z    Z9, K2, Z9
 	VADDPS       Z9, Z3, Z3
 	TESTQ        $0x00000003, sflags+200(FP)
-	JZ           noflag_1206
+	JZ           noflag_1284
 	VGETEXPPS    Z6, Z10
 	VADDPS       softmaxconsts<>+0(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z6, Z9
@@ -19854,63 +20443,78 @@ class_1203:
 	VMOVUPS      Z6, K3, Z12
 	VSUBPS       Z7, Z12, Z9
 	TESTQ        $0x00000001, sflags+200(FP)
-	JZ           noflag_1207
+	JZ           noflag_1285
 	VMOVUPS      softmaxconsts<>+0(SB), Z10
 	TESTQ        $0x00000200, sflags+200(FP)
-	JZ           noflag_1208
+	JZ           noflag_1286
 	MOVQ         DI, DX
 	VXORPS       Z11, Z11, Z11
 	XORQ         BX, BX
 
-class_1209:
+class_1287:
 	VPCMPEQD     Z11, Z4, K3
 	VBROADCASTSS (DX), K3, Z10
 	ADDQ         $0x00000020, DX
 	VPADDD       softmaxconsts<>+832(SB), Z11, Z11
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_1209
+	JB           class_1287
 
-noflag_1208:
+noflag_1286:
 	VBROADCASTSS eps1+208(FP), Z11
 	VMULPS       Z10, Z11, Z11
 	VMULPS       Z9, Z11, Z11
 	TESTQ        $0x00000400, sflags+200(FP)
-	JZ           noflag_1210
+	JZ           noflag_1288
 	VXORPS       Z13, Z13, Z13
+	TESTQ        $0x00000200, sflags+200(FP)
+	JNZ          swzw_1289
 	MOVQ         DI, DX
+	VBROADCASTSS epsC+212(FP), Z14
 	XORQ         BX, BX
 
-class_1211:
+class_1291:
+	VMOVUPS.Z   (AX), K2, Z15
+	VSUBPS      Z5, Z15, Z15
+	VFMADD231PS Z14, Z15, Z13
+	ADDQ        CX, AX
+	ADDQ        $0x00000020, DX
+	INCQ        BX
+	CMPQ        BX, C+72(FP)
+	JB          class_1291
+	JMP         swzd_1290
+
+swzw_1289:
+	MOVQ DI, DX
+	XORQ BX, BX
+
+class_1292:
 	VMOVUPS.Z    (AX), K2, Z14
 	VSUBPS       Z5, Z14, Z14
-	TESTQ        $0x00000200, sflags+200(FP)
-	JZ           noflag_1212
-	VBROADCASTSS (DX), Z15
-	VMULPS       Z15, Z14, Z14
-
-noflag_1212:
-	VADDPS       Z14, Z13, Z13
+	VBROADCASTSS 24(DX), Z15
+	VFMADD231PS  Z15, Z14, Z13
 	ADDQ         CX, AX
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_1211
-	VBROADCASTSS wsum+216(FP), Z5
-	VMULPS       Z12, Z5, Z5
-	VSUBPS       Z13, Z5, Z5
-	VBROADCASTSS epsC+212(FP), Z12
-	VFMADD231PS  Z12, Z5, Z11
+	JB           class_1292
 
-noflag_1210:
+swzd_1290:
+	VBROADCASTSS wsum+216(FP), Z5
+	VBROADCASTSS epsC+212(FP), Z14
+	VMULPS       Z14, Z5, Z5
+	VFMADD231PS  Z12, Z5, Z11
+	VSUBPS       Z13, Z11, Z11
+
+noflag_1288:
 	VMOVAPS.Z Z11, K2, Z11
 	VADDPS    Z11, Z0, Z0
 	VMOVAPS.Z Z10, K2, Z10
 	VADDPS    Z10, Z1, Z1
 
-noflag_1207:
+noflag_1285:
 	TESTQ        $0x00000002, sflags+200(FP)
-	JZ           noflag_1213
+	JZ           noflag_1293
 	VMULPS       softmaxconsts<>+128(SB), Z7, Z5
 	VRNDSCALEPS  $0x00, Z5, Z5
 	VMOVAPS      Z7, Z10
@@ -19936,27 +20540,27 @@ noflag_1207:
 	VBROADCASTSS gamma+156(FP), Z10
 	MOVQ         gmode+160(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_1214
+	JEQ          pow1_1294
 	CMPQ         AX, $0x02
-	JEQ          pow2_1216
+	JEQ          pow2_1296
 	CMPQ         AX, $0x03
-	JEQ          powg_1215
+	JEQ          powg_1295
 	VMOVUPS      softmaxconsts<>+0(SB), Z10
-	JMP          powd_1217
+	JMP          powd_1297
 
-pow1_1214:
+pow1_1294:
 	VMOVAPS Z5, Z10
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z5, K3
 	VXORPS  Z10, Z10, K3, Z10
-	JMP     powd_1217
+	JMP     powd_1297
 
-pow2_1216:
+pow2_1296:
 	VMULPS Z5, Z5, Z10
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z5, K3
 	VXORPS Z10, Z10, K3, Z10
-	JMP    powd_1217
+	JMP    powd_1297
 
-powg_1215:
+powg_1295:
 	VGETEXPPS    Z5, Z12
 	VADDPS       softmaxconsts<>+0(SB), Z12, Z12
 	VGETMANTPS   $0x02, Z5, Z11
@@ -20014,48 +20618,48 @@ powg_1215:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z5, K3
 	VXORPS       Z10, Z10, K3, Z10
 
-powd_1217:
+powd_1297:
 	VMULPS  Z9, Z10, Z10
 	TESTQ   $0x00000100, sflags+200(FP)
-	JZ      noflag_1218
+	JZ      noflag_1298
 	VMOVUPS softmaxconsts<>+0(SB), Z5
 	MOVQ    DI, AX
 	VXORPS  Z9, Z9, Z9
 	XORQ    DX, DX
 
-class_1219:
+class_1299:
 	VPCMPEQD     Z9, Z4, K3
 	VBROADCASTSS 4(AX), K3, Z5
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z9, Z9
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_1219
+	JB           class_1299
 	VMULPS       Z5, Z10, Z10
 
-noflag_1218:
+noflag_1298:
 	VMOVAPS.Z Z10, K2, Z10
 	VADDPS    Z10, Z2, Z2
 
-noflag_1213:
-noflag_1206:
+noflag_1293:
+noflag_1284:
 	VMOVUPS softmaxconsts<>+0(SB), Z5
 	TESTQ   $0x00000200, flags+88(FP)
-	JZ      noflag_1220
+	JZ      noflag_1300
 	MOVQ    DI, AX
 	VXORPS  Z9, Z9, Z9
 	XORQ    DX, DX
 
-class_1221:
+class_1301:
 	VPCMPEQD     Z9, Z4, K3
 	VBROADCASTSS (AX), K3, Z5
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z9, Z9
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_1221
+	JB           class_1301
 
-noflag_1220:
+noflag_1300:
 	VBROADCASTSS k1+144(FP), Z9
 	VMULPS       Z5, Z9, Z9
 	VBROADCASTSS k2+148(FP), Z5
@@ -20085,27 +20689,27 @@ noflag_1220:
 	VBROADCASTSS gamma+156(FP), Z11
 	MOVQ         gmode+160(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_1222
+	JEQ          pow1_1302
 	CMPQ         AX, $0x02
-	JEQ          pow2_1224
+	JEQ          pow2_1304
 	CMPQ         AX, $0x03
-	JEQ          powg_1223
+	JEQ          powg_1303
 	VMOVUPS      softmaxconsts<>+0(SB), Z12
-	JMP          powd_1225
+	JMP          powd_1305
 
-pow1_1222:
+pow1_1302:
 	VMOVAPS Z10, Z12
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z10, K3
 	VXORPS  Z12, Z12, K3, Z12
-	JMP     powd_1225
+	JMP     powd_1305
 
-pow2_1224:
+pow2_1304:
 	VMULPS Z10, Z10, Z12
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z10, K3
 	VXORPS Z12, Z12, K3, Z12
-	JMP    powd_1225
+	JMP    powd_1305
 
-powg_1223:
+powg_1303:
 	VGETEXPPS    Z10, Z13
 	VADDPS       softmaxconsts<>+0(SB), Z13, Z13
 	VGETMANTPS   $0x02, Z10, Z12
@@ -20163,10 +20767,10 @@ powg_1223:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z10, K3
 	VXORPS       Z12, Z12, K3, Z12
 
-powd_1225:
+powd_1305:
 	VXORPS       softmaxconsts<>+2176(SB), Z12, Z12
 	CMPQ         AX, $0x00
-	JEQ          gamma0_1226
+	JEQ          gamma0_1306
 	VGETEXPPS    Z6, Z14
 	VADDPS       softmaxconsts<>+0(SB), Z14, Z14
 	VGETMANTPS   $0x02, Z6, Z13
@@ -20200,27 +20804,27 @@ powd_1225:
 	VSUBPS       softmaxconsts<>+0(SB), Z7, Z7
 	MOVQ         g1mode+168(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_1227
+	JEQ          pow1_1307
 	CMPQ         AX, $0x02
-	JEQ          pow2_1229
+	JEQ          pow2_1309
 	CMPQ         AX, $0x03
-	JEQ          powg_1228
+	JEQ          powg_1308
 	VMOVUPS      softmaxconsts<>+0(SB), Z7
-	JMP          powd_1230
+	JMP          powd_1310
 
-pow1_1227:
+pow1_1307:
 	VMOVAPS Z10, Z7
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z10, K3
 	VXORPS  Z7, Z7, K3, Z7
-	JMP     powd_1230
+	JMP     powd_1310
 
-pow2_1229:
+pow2_1309:
 	VMULPS Z10, Z10, Z7
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z10, K3
 	VXORPS Z7, Z7, K3, Z7
-	JMP    powd_1230
+	JMP    powd_1310
 
-powg_1228:
+powg_1308:
 	VGETEXPPS    Z10, Z14
 	VADDPS       softmaxconsts<>+0(SB), Z14, Z14
 	VGETMANTPS   $0x02, Z10, Z13
@@ -20278,45 +20882,45 @@ powg_1228:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z10, K3
 	VXORPS       Z7, Z7, K3, Z7
 
-powd_1230:
+powd_1310:
 	VMULPS Z11, Z7, Z7
 	VMULPS Z15, Z7, Z7
 	VMULPS Z6, Z7, Z7
 	VCMPPS $0x0e, softmaxconsts<>+1664(SB), Z10, K3
 	VADDPS Z7, Z12, K3, Z12
 
-gamma0_1226:
+gamma0_1306:
 	TESTQ   $0x00000100, flags+88(FP)
-	JZ      noflag_1231
+	JZ      noflag_1311
 	VMOVUPS softmaxconsts<>+0(SB), Z6
 	MOVQ    DI, AX
 	VXORPS  Z7, Z7, Z7
 	XORQ    DX, DX
 
-class_1232:
+class_1312:
 	VPCMPEQD     Z7, Z4, K3
 	VBROADCASTSS 4(AX), K3, Z6
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z7, Z7
 	INCQ         DX
 	CMPQ         DX, C+72(FP)
-	JB           class_1232
+	JB           class_1312
 	VMULPS       Z6, Z12, Z12
 
-noflag_1231:
+noflag_1311:
 	VBROADCASTSS fs+152(FP), Z6
 	VMULPS       Z6, Z12, Z12
 	VSUBPS       Z12, Z5, Z5
 	VSUBPS       Z12, Z9, Z9
 	VXORPS       Z6, Z6, Z6
 	TESTQ        $0x00000004, flags+88(FP)
-	JZ           noflag_1233
+	JZ           noflag_1313
 	MOVQ         SI, AX
 	MOVQ         DI, DX
 	VXORPS       Z7, Z7, Z7
 	XORQ         BX, BX
 
-class_1234:
+class_1314:
 	VMULPS       (AX), Z8, Z10
 	VPCMPEQD     Z7, Z4, K3
 	VBROADCASTSS 20(DX), Z11
@@ -20331,18 +20935,18 @@ class_1234:
 	VPADDD       softmaxconsts<>+832(SB), Z7, Z7
 	INCQ         BX
 	CMPQ         BX, C+72(FP)
-	JB           class_1234
+	JB           class_1314
 
-noflag_1233:
+noflag_1313:
 	TESTQ  $0x00000004, flags+88(FP)
-	JZ     outnr_1236
+	JZ     outnr_1316
 	MOVQ   SI, AX
 	MOVQ   DI, DX
 	MOVQ   R8, BX
 	VXORPS Z7, Z7, Z7
 	XORQ   SI, SI
 
-class_1237:
+class_1317:
 	VPCMPEQD     Z7, Z4, K3
 	VMULPS       (AX), Z8, Z10
 	VBROADCASTSS 20(DX), Z11
@@ -20355,11 +20959,11 @@ class_1237:
 	VADDPS       Z5, Z11, Z11
 	VMULPS       Z11, Z10, Z10
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_1238
+	JZ           noflag_1318
 	VBROADCASTSS 8(DX), Z11
 	VSUBPS       Z11, Z10, Z10
 
-noflag_1238:
+noflag_1318:
 	VSUBPS    Z9, Z10, K3, Z10
 	VMOVAPS.Z Z10, K2, Z10
 	VMOVUPS   Z10, K1, (BX)
@@ -20369,10 +20973,10 @@ noflag_1238:
 	VPADDD    softmaxconsts<>+832(SB), Z7, Z7
 	INCQ      SI
 	CMPQ      SI, C+72(FP)
-	JB        class_1237
-	JMP       outd_1235
+	JB        class_1317
+	JMP       outd_1315
 
-outnr_1236:
+outnr_1316:
 	VMOVAPS Z5, Z5
 	VMULPS  Z8, Z5, Z5
 	MOVQ    SI, AX
@@ -20381,15 +20985,15 @@ outnr_1236:
 	VXORPS  Z6, Z6, Z6
 	XORQ    SI, SI
 
-class_1239:
+class_1319:
 	VPCMPEQD     Z6, Z4, K3
 	VMULPS       (AX), Z5, Z7
 	TESTQ        $0x00000400, flags+88(FP)
-	JZ           noflag_1240
+	JZ           noflag_1320
 	VBROADCASTSS 8(DX), Z8
 	VSUBPS       Z8, Z7, Z7
 
-noflag_1240:
+noflag_1320:
 	VSUBPS    Z9, Z7, K3, Z7
 	VMOVAPS.Z Z7, K2, Z7
 	VMOVUPS   Z7, K1, (BX)
@@ -20399,15 +21003,15 @@ noflag_1240:
 	VPADDD    softmaxconsts<>+832(SB), Z6, Z6
 	INCQ      SI
 	CMPQ      SI, C+72(FP)
-	JB        class_1239
+	JB        class_1319
 
-outd_1235:
-done_1156:
+outd_1315:
+done_1232:
 	TESTQ $0x00000800, flags+88(FP)
-	JZ    noflag_1241
+	JZ    noflag_1321
 	SFENCE
 
-noflag_1241:
+noflag_1321:
 	MOVQ          out_base+224(FP), AX
 	VMOVAPS       Z0, Z0
 	VEXTRACTF64X4 $0x01, Z0, Y4

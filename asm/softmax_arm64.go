@@ -7,11 +7,12 @@ package asm
 // softmaxStatsU8NEON adds kernels.softmaxStatsGeneric's per-class sums of pixels [lo, hi) (hi-lo <=
 // kernels.BlockSize) of x (nc planes of S pixels) to P, PY, Count and PP, and writes out[0:4] = CE, W,
 // Focal, Valid. Pixels labelled ign (-1: none) or outside [0, nc) are skipped. flags: kernels.Flags | 256 (alpha) | 512
-// (CE weights w) | 1024 (smoothing) | 2048 (scr has 4*nc floats of scratch); eps1 = 1-eps, epsC = eps/C,
-// wsum = sum of the CE weights (nc without); gmode classifies gamma as for SigmoidStats.
+// (CE weights w) | 1024 (smoothing) | 2048 (scr has 4*nc floats of scratch); ew holds eps/C*w_k (flags 512
+// and 1024); eps1 = 1-eps, epsC = eps/C, wsum = sum of the CE weights (nc without); gmode classifies gamma
+// as for SigmoidStats.
 //
 //go:noescape
-func softmaxStatsU8NEON(x []float32, S int, lo int, hi int, lab []uint8, nc int, ign int32, flags uint64, w []float32, alpha []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, scr []float32, P []float32, PY []float32, Count []float32, PP []float32, out []float32)
+func softmaxStatsU8NEON(x []float32, S int, lo int, hi int, lab []uint8, nc int, ign int32, flags uint64, w []float32, alpha []float32, ew []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, scr []float32, P []float32, PY []float32, Count []float32, PP []float32, out []float32)
 
 // softmaxGradU8NEON writes kernels.softmaxGradGeneric's gradient of pixels [lo, hi) (hi-lo <=
 // kernels.BlockSize) into dst (nc planes of S pixels, like x). Pixels labelled ign (-1: none) or outside [0, nc) get 0.
@@ -25,11 +26,12 @@ func softmaxGradU8NEON(x []float32, S int, lo int, hi int, lab []uint8, nc int, 
 // softmaxStatsI32NEON adds kernels.softmaxStatsGeneric's per-class sums of pixels [lo, hi) (hi-lo <=
 // kernels.BlockSize) of x (nc planes of S pixels) to P, PY, Count and PP, and writes out[0:4] = CE, W,
 // Focal, Valid. Pixels labelled ign (-1: none) or outside [0, nc) are skipped. flags: kernels.Flags | 256 (alpha) | 512
-// (CE weights w) | 1024 (smoothing) | 2048 (scr has 4*nc floats of scratch); eps1 = 1-eps, epsC = eps/C,
-// wsum = sum of the CE weights (nc without); gmode classifies gamma as for SigmoidStats.
+// (CE weights w) | 1024 (smoothing) | 2048 (scr has 4*nc floats of scratch); ew holds eps/C*w_k (flags 512
+// and 1024); eps1 = 1-eps, epsC = eps/C, wsum = sum of the CE weights (nc without); gmode classifies gamma
+// as for SigmoidStats.
 //
 //go:noescape
-func softmaxStatsI32NEON(x []float32, S int, lo int, hi int, lab []int32, nc int, ign int32, flags uint64, w []float32, alpha []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, scr []float32, P []float32, PY []float32, Count []float32, PP []float32, out []float32)
+func softmaxStatsI32NEON(x []float32, S int, lo int, hi int, lab []int32, nc int, ign int32, flags uint64, w []float32, alpha []float32, ew []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, scr []float32, P []float32, PY []float32, Count []float32, PP []float32, out []float32)
 
 // softmaxGradI32NEON writes kernels.softmaxGradGeneric's gradient of pixels [lo, hi) (hi-lo <=
 // kernels.BlockSize) into dst (nc planes of S pixels, like x). Pixels labelled ign (-1: none) or outside [0, nc) get 0.

@@ -4,8 +4,8 @@
 
 #include "textflag.h"
 
-// func softmaxStatsU8NEON(x []float32, S int, lo int, hi int, lab []uint8, nc int, ign int32, flags uint64, w []float32, alpha []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, scr []float32, P []float32, PY []float32, Count []float32, PP []float32, out []float32)
-TEXT ·softmaxStatsU8NEON(SB), NOSPLIT, $0-312
+// func softmaxStatsU8NEON(x []float32, S int, lo int, hi int, lab []uint8, nc int, ign int32, flags uint64, w []float32, alpha []float32, ew []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, scr []float32, P []float32, PY []float32, Count []float32, PP []float32, out []float32)
+TEXT ·softmaxStatsU8NEON(SB), NOSPLIT, $0-336
 	MOVD    $softmaxneon<>(SB), R0
 	MOVD    x_base+0(FP), R1
 	MOVD    lab_base+48(FP), R2
@@ -19,14 +19,15 @@ TEXT ·softmaxStatsU8NEON(SB), NOSPLIT, $0-312
 	MOVD    nc+72(FP), R5
 	MOVW    ign+80(FP), R6
 	MOVD    flags+88(FP), R7
-	MOVD    gmode+160(FP), R8
+	MOVD    gmode+184(FP), R8
 	MOVD    w_base+96(FP), R9
 	MOVD    alpha_base+120(FP), R10
-	MOVD    P_base+192(FP), R11
-	MOVD    PY_base+216(FP), R12
-	MOVD    Count_base+240(FP), R13
-	MOVD    PP_base+264(FP), R14
-	MOVD    scr_base+168(FP), R15
+	MOVD    ew_base+144(FP), R11
+	MOVD    P_base+216(FP), R12
+	MOVD    PY_base+240(FP), R13
+	MOVD    Count_base+264(FP), R14
+	MOVD    PP_base+288(FP), R15
+	MOVD    scr_base+192(FP), R16
 	VEOR    V0.B16, V0.B16, V0.B16
 	VEOR    V1.B16, V1.B16, V1.B16
 	VEOR    V2.B16, V2.B16, V2.B16
@@ -37,8 +38,8 @@ TEXT ·softmaxStatsU8NEON(SB), NOSPLIT, $0-312
 px_1:
 	CMP     $4, R4
 	BLT     pxtail_2
-	MOVWU   (R2), R16
-	VMOV    R16, V7.S[0]
+	MOVWU   (R2), R17
+	VMOV    R17, V7.S[0]
 	VUXTL   V7.B8, V7.H8
 	VUXTL   V7.H4, V7.S4
 	FMOVQ   16(R0), F8
@@ -53,16 +54,16 @@ px_1:
 	VAND    V9.B16, V8.B16, V10.B16
 	WORD    $0x4e2ad463 // FADD V3.4S, V3.4S, V10.4S
 	VLD1    (R1), [V9.S4]
-	MOVD    R1, R16
-	MOVD    R5, R17
-	ADD     R3, R16, R16
-	SUB     $1, R17, R17
-	CBZ     R17, clsdone_5
+	MOVD    R1, R17
+	MOVD    R5, R19
+	ADD     R3, R17, R17
+	SUB     $1, R19, R19
+	CBZ     R19, clsdone_5
 cls_4:
-	VLD1    (R16), [V10.S4]
+	VLD1    (R17), [V10.S4]
 	WORD    $0x4e2af529 // FMAX V9.4S, V9.4S, V10.4S
-	ADD     R3, R16, R16
-	SUBS    $1, R17, R17
+	ADD     R3, R17, R17
+	SUBS    $1, R19, R19
 	BNE     cls_4
 clsdone_5:
 	VEOR    V10.B16, V10.B16, V10.B16
@@ -70,64 +71,66 @@ clsdone_5:
 	VEOR    V12.B16, V12.B16, V12.B16
 	VEOR    V13.B16, V13.B16, V13.B16
 	VEOR    V14.B16, V14.B16, V14.B16
-	FMOVQ   32(R0), F15
-	FMOVQ   48(R0), F16
-	FMOVQ   64(R0), F17
-	FMOVQ   80(R0), F18
-	FMOVQ   96(R0), F19
-	FMOVQ   112(R0), F20
-	FMOVQ   (R0), F21
-	MOVD    R9, R19
-	MOVD    R15, R20
-	MOVD    R1, R16
-	MOVD    R5, R17
-	CBZ     R17, clsdone_7
+	FMOVS   epsC+172(FP), F15
+	VDUP    V15.S[0], V15.S4
+	FMOVQ   32(R0), F16
+	FMOVQ   48(R0), F17
+	FMOVQ   64(R0), F18
+	FMOVQ   80(R0), F19
+	FMOVQ   96(R0), F20
+	FMOVQ   112(R0), F21
+	FMOVQ   (R0), F22
+	MOVD    R11, R20
+	MOVD    R16, R21
+	MOVD    R1, R17
+	MOVD    R5, R19
+	CBZ     R19, clsdone_7
 cls_6:
-	VLD1    (R16), [V22.S4]
-	WORD    $0x4ea9d6d6 // FSUB V22.4S, V22.4S, V9.4S
-	WORD    $0x6e2fded7 // FMUL V23.4S, V22.4S, V15.4S
-	WORD    $0x4e218af7 // FRINTN V23.4S, V23.4S
-	VMOV    V22.B16, V24.B16
-	VFMLS   V16.S4, V23.S4, V24.S4
-	VFMLS   V17.S4, V23.S4, V24.S4
-	WORD    $0x6e38df19 // FMUL V25.4S, V24.4S, V24.4S
-	FMOVQ   128(R0), F26
-	VFMLA   V20.S4, V24.S4, V26.S4
-	FMOVQ   144(R0), F27
-	VFMLA   V19.S4, V24.S4, V27.S4
-	FMOVQ   160(R0), F28
-	VFMLA   V18.S4, V24.S4, V28.S4
-	VFMLA   V25.S4, V28.S4, V27.S4
-	VFMLA   V25.S4, V27.S4, V26.S4
-	VFMLA   V25.S4, V26.S4, V24.S4
-	WORD    $0x4e35d718 // FADD V24.4S, V24.4S, V21.4S
-	WORD    $0x4ea1baf7 // FCVTZS V23.4S, V23.4S
-	VSHL    $23, V23.S4, V23.S4
-	VADD    V21.S4, V23.S4, V23.S4
-	WORD    $0x6e37df18 // FMUL V24.4S, V24.4S, V23.4S
-	FMOVQ   176(R0), F29
-	WORD    $0x6eb6e7ba // FCMGT V26.4S, V29.4S, V22.4S
-	WORD    $0x4e7a1f18 // BIC V24.16B, V24.16B, V26.16B
-	WORD    $0x4e38d54a // FADD V10.4S, V10.4S, V24.4S
+	VLD1    (R17), [V23.S4]
+	WORD    $0x4ea9d6f7 // FSUB V23.4S, V23.4S, V9.4S
+	WORD    $0x6e30def8 // FMUL V24.4S, V23.4S, V16.4S
+	WORD    $0x4e218b18 // FRINTN V24.4S, V24.4S
+	VMOV    V23.B16, V25.B16
+	VFMLS   V17.S4, V24.S4, V25.S4
+	VFMLS   V18.S4, V24.S4, V25.S4
+	WORD    $0x6e39df3a // FMUL V26.4S, V25.4S, V25.4S
+	FMOVQ   128(R0), F27
+	VFMLA   V21.S4, V25.S4, V27.S4
+	FMOVQ   144(R0), F28
+	VFMLA   V20.S4, V25.S4, V28.S4
+	FMOVQ   160(R0), F29
+	VFMLA   V19.S4, V25.S4, V29.S4
+	VFMLA   V26.S4, V29.S4, V28.S4
+	VFMLA   V26.S4, V28.S4, V27.S4
+	VFMLA   V26.S4, V27.S4, V25.S4
+	WORD    $0x4e36d739 // FADD V25.4S, V25.4S, V22.4S
+	WORD    $0x4ea1bb18 // FCVTZS V24.4S, V24.4S
+	VSHL    $23, V24.S4, V24.S4
+	VADD    V22.S4, V24.S4, V24.S4
+	WORD    $0x6e38df39 // FMUL V25.4S, V25.4S, V24.4S
+	FMOVQ   176(R0), F30
+	WORD    $0x6eb7e7db // FCMGT V27.4S, V30.4S, V23.4S
+	WORD    $0x4e7b1f39 // BIC V25.16B, V25.16B, V27.16B
+	WORD    $0x4e39d54a // FADD V10.4S, V10.4S, V25.4S
 	TBZ     $11, R7, nobit_8
-	VST1    [V24.S4], (R20)
+	VST1    [V25.S4], (R21)
 nobit_8:
-	VCMEQ   V7.S4, V14.S4, V23.S4
-	VBIT    V23.B16, V24.B16, V11.B16
-	VBIT    V23.B16, V22.B16, V12.B16
+	VCMEQ   V7.S4, V14.S4, V24.S4
+	VBIT    V24.B16, V25.B16, V11.B16
+	VBIT    V24.B16, V23.B16, V12.B16
 	TBZ     $10, R7, nobit_9
-	VMOV    V21.B16, V23.B16
+	VMOV    V15.B16, V24.B16
 	TBZ     $9, R7, nobit_10
-	VLD1R   (R19), [V23.S4]
+	VLD1R   (R20), [V24.S4]
 nobit_10:
-	VFMLA   V22.S4, V23.S4, V13.S4
+	VFMLA   V23.S4, V24.S4, V13.S4
 nobit_9:
-	FMOVQ   192(R0), F24
-	VADD    V24.S4, V14.S4, V14.S4
-	ADD     R3, R16, R16
-	ADD     $4, R19, R19
-	ADD     $16, R20, R20
-	SUBS    $1, R17, R17
+	FMOVQ   192(R0), F25
+	VADD    V25.S4, V14.S4, V14.S4
+	ADD     R3, R17, R17
+	ADD     $4, R20, R20
+	ADD     $16, R21, R21
+	SUBS    $1, R19, R19
 	BNE     cls_6
 clsdone_7:
 	FMOVQ   (R0), F15
@@ -140,18 +143,18 @@ clsdone_7:
 	FMOVQ   96(R0), F19
 	FMOVQ   112(R0), F20
 	FMOVQ   (R0), F21
-	MOVD    R11, R19
-	MOVD    R14, R20
+	MOVD    R12, R20
 	MOVD    R15, R21
-	MOVD    R1, R16
-	MOVD    R5, R17
-	CBZ     R17, clsdone_13
+	MOVD    R16, R22
+	MOVD    R1, R17
+	MOVD    R5, R19
+	CBZ     R19, clsdone_13
 cls_12:
 	TBZ     $11, R7, recompute_14
-	VLD1    (R21), [V22.S4]
+	VLD1    (R22), [V22.S4]
 	B       havee_15
 recompute_14:
-	VLD1    (R16), [V23.S4]
+	VLD1    (R17), [V23.S4]
 	WORD    $0x4ea9d6f7 // FSUB V23.4S, V23.4S, V9.4S
 	WORD    $0x6e2fdef8 // FMUL V24.4S, V23.4S, V15.4S
 	WORD    $0x4e218b18 // FRINTN V24.4S, V24.4S
@@ -182,94 +185,92 @@ havee_15:
 	VAND    V8.B16, V22.B16, V22.B16
 	WORD    $0x6e36d6d7 // FADDP V23.4S, V22.4S, V22.4S
 	WORD    $0x7e30daf7 // FADDP S23, V23.2S
-	FMOVS   (R19), F24
+	FMOVS   (R20), F24
 	FADDS   F23, F24, F24
-	FMOVS   F24, (R19)
+	FMOVS   F24, (R20)
 	TBZ     $3, R7, nobit_16
 	WORD    $0x6e36ded6 // FMUL V22.4S, V22.4S, V22.4S
 	WORD    $0x6e36d6d7 // FADDP V23.4S, V22.4S, V22.4S
 	WORD    $0x7e30daf7 // FADDP S23, V23.2S
-	FMOVS   (R20), F24
+	FMOVS   (R21), F24
 	FADDS   F23, F24, F24
-	FMOVS   F24, (R20)
+	FMOVS   F24, (R21)
 nobit_16:
-	ADD     R3, R16, R16
-	ADD     $4, R19, R19
+	ADD     R3, R17, R17
 	ADD     $4, R20, R20
-	ADD     $16, R21, R21
-	SUBS    $1, R17, R17
+	ADD     $4, R21, R21
+	ADD     $16, R22, R22
+	SUBS    $1, R19, R19
 	BNE     cls_12
 clsdone_13:
 	WORD    $0x6e2edd6f // FMUL V15.4S, V11.4S, V14.4S
-	VMOV    V8.S[0], R16
-	CBZ     R16, inval_18
-	VMOV    V7.S[0], R16
-	ADD     R16<<2, R12, R17
-	FMOVS   (R17), F16
+	VMOV    V8.S[0], R17
+	CBZ     R17, inval_18
+	VMOV    V7.S[0], R17
+	ADD     R17<<2, R13, R19
+	FMOVS   (R19), F16
 	VDUP    V15.S[0], V17.S4
 	FADDS   F17, F16, F16
-	FMOVS   F16, (R17)
-	ADD     R16<<2, R13, R17
-	FMOVS   (R17), F16
+	FMOVS   F16, (R19)
+	ADD     R17<<2, R14, R19
+	FMOVS   (R19), F16
 	FMOVQ   (R0), F17
 	FADDS   F17, F16, F16
-	FMOVS   F16, (R17)
+	FMOVS   F16, (R19)
 inval_18:
-	VMOV    V8.S[1], R16
-	CBZ     R16, inval_19
-	VMOV    V7.S[1], R16
-	ADD     R16<<2, R12, R17
-	FMOVS   (R17), F16
+	VMOV    V8.S[1], R17
+	CBZ     R17, inval_19
+	VMOV    V7.S[1], R17
+	ADD     R17<<2, R13, R19
+	FMOVS   (R19), F16
 	VDUP    V15.S[1], V17.S4
 	FADDS   F17, F16, F16
-	FMOVS   F16, (R17)
-	ADD     R16<<2, R13, R17
-	FMOVS   (R17), F16
+	FMOVS   F16, (R19)
+	ADD     R17<<2, R14, R19
+	FMOVS   (R19), F16
 	FMOVQ   (R0), F17
 	FADDS   F17, F16, F16
-	FMOVS   F16, (R17)
+	FMOVS   F16, (R19)
 inval_19:
-	VMOV    V8.S[2], R16
-	CBZ     R16, inval_20
-	VMOV    V7.S[2], R16
-	ADD     R16<<2, R12, R17
-	FMOVS   (R17), F16
+	VMOV    V8.S[2], R17
+	CBZ     R17, inval_20
+	VMOV    V7.S[2], R17
+	ADD     R17<<2, R13, R19
+	FMOVS   (R19), F16
 	VDUP    V15.S[2], V17.S4
 	FADDS   F17, F16, F16
-	FMOVS   F16, (R17)
-	ADD     R16<<2, R13, R17
-	FMOVS   (R17), F16
+	FMOVS   F16, (R19)
+	ADD     R17<<2, R14, R19
+	FMOVS   (R19), F16
 	FMOVQ   (R0), F17
 	FADDS   F17, F16, F16
-	FMOVS   F16, (R17)
+	FMOVS   F16, (R19)
 inval_20:
-	VMOV    V8.S[3], R16
-	CBZ     R16, inval_21
-	VMOV    V7.S[3], R16
-	ADD     R16<<2, R12, R17
-	FMOVS   (R17), F16
+	VMOV    V8.S[3], R17
+	CBZ     R17, inval_21
+	VMOV    V7.S[3], R17
+	ADD     R17<<2, R13, R19
+	FMOVS   (R19), F16
 	VDUP    V15.S[3], V17.S4
 	FADDS   F17, F16, F16
-	FMOVS   F16, (R17)
-	ADD     R16<<2, R13, R17
-	FMOVS   (R17), F16
+	FMOVS   F16, (R19)
+	ADD     R17<<2, R14, R19
+	FMOVS   (R19), F16
 	FMOVQ   (R0), F17
 	FADDS   F17, F16, F16
-	FMOVS   F16, (R17)
+	FMOVS   F16, (R19)
 inval_21:
 lanes_17:
 nobit_11:
 	TBZ     $0, R7, noprod_22
 	TST     $514, R7
 	BNE     noprod_22
-	FMOVS   eps1+144(FP), F16
+	FMOVS   eps1+168(FP), F16
 	VDUP    V16.S[0], V16.S4
 	WORD    $0x6ea0fa10 // FNEG V16.4S, V16.4S
 	WORD    $0x6e30dd8f // FMUL V15.4S, V12.4S, V16.4S
 	TBZ     $10, R7, nobit_24
-	FMOVS   epsC+148(FP), F16
-	VDUP    V16.S[0], V16.S4
-	VFMLS   V13.S4, V16.S4, V15.S4
+	WORD    $0x4eadd5ef // FSUB V15.4S, V15.4S, V13.4S
 nobit_24:
 	VAND    V8.B16, V15.B16, V16.B16
 	WORD    $0x4e30d400 // FADD V0.4S, V0.4S, V16.4S
@@ -356,32 +357,32 @@ noprod_22:
 	TBZ     $0, R7, nobit_26
 	FMOVQ   (R0), F16
 	TBZ     $9, R7, nobit_27
-	VMOV    V7.S[0], R16
-	ADD     R16<<2, R9, R16
-	VLD1    (R16), V17.S[0]
-	VMOV    V7.S[1], R16
-	ADD     R16<<2, R9, R16
-	VLD1    (R16), V17.S[1]
-	VMOV    V7.S[2], R16
-	ADD     R16<<2, R9, R16
-	VLD1    (R16), V17.S[2]
-	VMOV    V7.S[3], R16
-	ADD     R16<<2, R9, R16
-	VLD1    (R16), V17.S[3]
+	VMOV    V7.S[0], R17
+	ADD     R17<<2, R9, R17
+	VLD1    (R17), V17.S[0]
+	VMOV    V7.S[1], R17
+	ADD     R17<<2, R9, R17
+	VLD1    (R17), V17.S[1]
+	VMOV    V7.S[2], R17
+	ADD     R17<<2, R9, R17
+	VLD1    (R17), V17.S[2]
+	VMOV    V7.S[3], R17
+	ADD     R17<<2, R9, R17
+	VLD1    (R17), V17.S[3]
 	VMOV    V17.B16, V16.B16
 nobit_27:
-	FMOVS   eps1+144(FP), F17
+	FMOVS   eps1+168(FP), F17
 	VDUP    V17.S[0], V17.S4
 	WORD    $0x6e30de31 // FMUL V17.4S, V17.4S, V16.4S
 	WORD    $0x6e2fde31 // FMUL V17.4S, V17.4S, V15.4S
 	TBZ     $10, R7, nobit_28
-	FMOVS   wsum+152(FP), F19
+	FMOVS   wsum+176(FP), F19
 	VDUP    V19.S[0], V19.S4
-	WORD    $0x6e32de73 // FMUL V19.4S, V19.4S, V18.4S
-	WORD    $0x4eadd673 // FSUB V19.4S, V19.4S, V13.4S
-	FMOVS   epsC+148(FP), F20
+	FMOVS   epsC+172(FP), F20
 	VDUP    V20.S[0], V20.S4
-	VFMLA   V19.S4, V20.S4, V17.S4
+	WORD    $0x6e34de73 // FMUL V19.4S, V19.4S, V20.4S
+	VFMLA   V19.S4, V18.S4, V17.S4
+	WORD    $0x4eadd631 // FSUB V17.4S, V17.4S, V13.4S
 nobit_28:
 	VAND    V8.B16, V17.B16, V19.B16
 	WORD    $0x4e33d400 // FADD V0.4S, V0.4S, V19.4S
@@ -391,7 +392,7 @@ nobit_26:
 	TBZ     $1, R7, nobit_29
 	FMOVQ   (R0), F16
 	VFMLS   V14.S4, V11.S4, V16.S4
-	FMOVS   gamma+156(FP), F17
+	FMOVS   gamma+180(FP), F17
 	VDUP    V17.S[0], V17.S4
 	CMP     $1, R8
 	BEQ     pow1_30
@@ -522,18 +523,18 @@ powz_33:
 powd_34:
 	WORD    $0x6e2fde73 // FMUL V19.4S, V19.4S, V15.4S
 	TBZ     $8, R7, nobit_35
-	VMOV    V7.S[0], R16
-	ADD     R16<<2, R10, R16
-	VLD1    (R16), V16.S[0]
-	VMOV    V7.S[1], R16
-	ADD     R16<<2, R10, R16
-	VLD1    (R16), V16.S[1]
-	VMOV    V7.S[2], R16
-	ADD     R16<<2, R10, R16
-	VLD1    (R16), V16.S[2]
-	VMOV    V7.S[3], R16
-	ADD     R16<<2, R10, R16
-	VLD1    (R16), V16.S[3]
+	VMOV    V7.S[0], R17
+	ADD     R17<<2, R10, R17
+	VLD1    (R17), V16.S[0]
+	VMOV    V7.S[1], R17
+	ADD     R17<<2, R10, R17
+	VLD1    (R17), V16.S[1]
+	VMOV    V7.S[2], R17
+	ADD     R17<<2, R10, R17
+	VLD1    (R17), V16.S[2]
+	VMOV    V7.S[3], R17
+	ADD     R17<<2, R10, R17
+	VLD1    (R17), V16.S[3]
 	WORD    $0x6e30de73 // FMUL V19.4S, V19.4S, V16.4S
 nobit_35:
 	VAND    V8.B16, V19.B16, V16.B16
@@ -548,20 +549,20 @@ lossdone_23:
 pxtail_2:
 	CBZ     R4, pxdone_3
 	VEOR    V7.B16, V7.B16, V7.B16
-	MOVBU   (R2), R16
-	VMOV    R16, V7.S[0]
+	MOVBU   (R2), R17
+	VMOV    R17, V7.S[0]
 	CMP     $2, R4
 	BLT     lanes_36
-	MOVBU   1(R2), R16
-	VMOV    R16, V7.S[1]
+	MOVBU   1(R2), R17
+	VMOV    R17, V7.S[1]
 	CMP     $3, R4
 	BLT     lanes_36
-	MOVBU   2(R2), R16
-	VMOV    R16, V7.S[2]
+	MOVBU   2(R2), R17
+	VMOV    R17, V7.S[2]
 lanes_36:
-	ADD     $560, R0, R16
-	SUB     R4<<2, R16, R16
-	VLD1    (R16), [V8.S4]
+	ADD     $560, R0, R17
+	SUB     R4<<2, R17, R17
+	VLD1    (R17), [V8.S4]
 	VDUP    R6, V9.S4
 	VCMEQ   V9.S4, V7.S4, V9.S4
 	WORD    $0x4e691d08 // BIC V8.16B, V8.16B, V9.16B
@@ -576,33 +577,33 @@ lanes_36:
 	VLD1    (R1), V9.S[0]
 	CMP     $2, R4
 	BLT     ld_37
-	ADD     $4, R1, R16
-	VLD1    (R16), V9.S[1]
+	ADD     $4, R1, R17
+	VLD1    (R17), V9.S[1]
 	CMP     $3, R4
 	BLT     ld_37
-	ADD     $8, R1, R16
-	VLD1    (R16), V9.S[2]
+	ADD     $8, R1, R17
+	VLD1    (R17), V9.S[2]
 ld_37:
-	MOVD    R1, R16
-	MOVD    R5, R17
-	ADD     R3, R16, R16
-	SUB     $1, R17, R17
-	CBZ     R17, clsdone_39
+	MOVD    R1, R17
+	MOVD    R5, R19
+	ADD     R3, R17, R17
+	SUB     $1, R19, R19
+	CBZ     R19, clsdone_39
 cls_38:
 	VEOR    V10.B16, V10.B16, V10.B16
-	VLD1    (R16), V10.S[0]
+	VLD1    (R17), V10.S[0]
 	CMP     $2, R4
 	BLT     ld_40
-	ADD     $4, R16, R19
-	VLD1    (R19), V10.S[1]
+	ADD     $4, R17, R20
+	VLD1    (R20), V10.S[1]
 	CMP     $3, R4
 	BLT     ld_40
-	ADD     $8, R16, R19
-	VLD1    (R19), V10.S[2]
+	ADD     $8, R17, R20
+	VLD1    (R20), V10.S[2]
 ld_40:
 	WORD    $0x4e2af529 // FMAX V9.4S, V9.4S, V10.4S
-	ADD     R3, R16, R16
-	SUBS    $1, R17, R17
+	ADD     R3, R17, R17
+	SUBS    $1, R19, R19
 	BNE     cls_38
 clsdone_39:
 	VEOR    V10.B16, V10.B16, V10.B16
@@ -610,74 +611,76 @@ clsdone_39:
 	VEOR    V12.B16, V12.B16, V12.B16
 	VEOR    V13.B16, V13.B16, V13.B16
 	VEOR    V14.B16, V14.B16, V14.B16
-	FMOVQ   32(R0), F15
-	FMOVQ   48(R0), F16
-	FMOVQ   64(R0), F17
-	FMOVQ   80(R0), F18
-	FMOVQ   96(R0), F19
-	FMOVQ   112(R0), F20
-	FMOVQ   (R0), F21
-	MOVD    R9, R19
-	MOVD    R15, R20
-	MOVD    R1, R16
-	MOVD    R5, R17
-	CBZ     R17, clsdone_42
+	FMOVS   epsC+172(FP), F15
+	VDUP    V15.S[0], V15.S4
+	FMOVQ   32(R0), F16
+	FMOVQ   48(R0), F17
+	FMOVQ   64(R0), F18
+	FMOVQ   80(R0), F19
+	FMOVQ   96(R0), F20
+	FMOVQ   112(R0), F21
+	FMOVQ   (R0), F22
+	MOVD    R11, R20
+	MOVD    R16, R21
+	MOVD    R1, R17
+	MOVD    R5, R19
+	CBZ     R19, clsdone_42
 cls_41:
-	VEOR    V22.B16, V22.B16, V22.B16
-	VLD1    (R16), V22.S[0]
+	VEOR    V23.B16, V23.B16, V23.B16
+	VLD1    (R17), V23.S[0]
 	CMP     $2, R4
 	BLT     ld_43
-	ADD     $4, R16, R21
-	VLD1    (R21), V22.S[1]
+	ADD     $4, R17, R22
+	VLD1    (R22), V23.S[1]
 	CMP     $3, R4
 	BLT     ld_43
-	ADD     $8, R16, R21
-	VLD1    (R21), V22.S[2]
+	ADD     $8, R17, R22
+	VLD1    (R22), V23.S[2]
 ld_43:
-	WORD    $0x4ea9d6d6 // FSUB V22.4S, V22.4S, V9.4S
-	WORD    $0x6e2fded7 // FMUL V23.4S, V22.4S, V15.4S
-	WORD    $0x4e218af7 // FRINTN V23.4S, V23.4S
-	VMOV    V22.B16, V24.B16
-	VFMLS   V16.S4, V23.S4, V24.S4
-	VFMLS   V17.S4, V23.S4, V24.S4
-	WORD    $0x6e38df19 // FMUL V25.4S, V24.4S, V24.4S
-	FMOVQ   128(R0), F26
-	VFMLA   V20.S4, V24.S4, V26.S4
-	FMOVQ   144(R0), F27
-	VFMLA   V19.S4, V24.S4, V27.S4
-	FMOVQ   160(R0), F28
-	VFMLA   V18.S4, V24.S4, V28.S4
-	VFMLA   V25.S4, V28.S4, V27.S4
-	VFMLA   V25.S4, V27.S4, V26.S4
-	VFMLA   V25.S4, V26.S4, V24.S4
-	WORD    $0x4e35d718 // FADD V24.4S, V24.4S, V21.4S
-	WORD    $0x4ea1baf7 // FCVTZS V23.4S, V23.4S
-	VSHL    $23, V23.S4, V23.S4
-	VADD    V21.S4, V23.S4, V23.S4
-	WORD    $0x6e37df18 // FMUL V24.4S, V24.4S, V23.4S
-	FMOVQ   176(R0), F29
-	WORD    $0x6eb6e7ba // FCMGT V26.4S, V29.4S, V22.4S
-	WORD    $0x4e7a1f18 // BIC V24.16B, V24.16B, V26.16B
-	WORD    $0x4e38d54a // FADD V10.4S, V10.4S, V24.4S
+	WORD    $0x4ea9d6f7 // FSUB V23.4S, V23.4S, V9.4S
+	WORD    $0x6e30def8 // FMUL V24.4S, V23.4S, V16.4S
+	WORD    $0x4e218b18 // FRINTN V24.4S, V24.4S
+	VMOV    V23.B16, V25.B16
+	VFMLS   V17.S4, V24.S4, V25.S4
+	VFMLS   V18.S4, V24.S4, V25.S4
+	WORD    $0x6e39df3a // FMUL V26.4S, V25.4S, V25.4S
+	FMOVQ   128(R0), F27
+	VFMLA   V21.S4, V25.S4, V27.S4
+	FMOVQ   144(R0), F28
+	VFMLA   V20.S4, V25.S4, V28.S4
+	FMOVQ   160(R0), F29
+	VFMLA   V19.S4, V25.S4, V29.S4
+	VFMLA   V26.S4, V29.S4, V28.S4
+	VFMLA   V26.S4, V28.S4, V27.S4
+	VFMLA   V26.S4, V27.S4, V25.S4
+	WORD    $0x4e36d739 // FADD V25.4S, V25.4S, V22.4S
+	WORD    $0x4ea1bb18 // FCVTZS V24.4S, V24.4S
+	VSHL    $23, V24.S4, V24.S4
+	VADD    V22.S4, V24.S4, V24.S4
+	WORD    $0x6e38df39 // FMUL V25.4S, V25.4S, V24.4S
+	FMOVQ   176(R0), F30
+	WORD    $0x6eb7e7db // FCMGT V27.4S, V30.4S, V23.4S
+	WORD    $0x4e7b1f39 // BIC V25.16B, V25.16B, V27.16B
+	WORD    $0x4e39d54a // FADD V10.4S, V10.4S, V25.4S
 	TBZ     $11, R7, nobit_44
-	VST1    [V24.S4], (R20)
+	VST1    [V25.S4], (R21)
 nobit_44:
-	VCMEQ   V7.S4, V14.S4, V23.S4
-	VBIT    V23.B16, V24.B16, V11.B16
-	VBIT    V23.B16, V22.B16, V12.B16
+	VCMEQ   V7.S4, V14.S4, V24.S4
+	VBIT    V24.B16, V25.B16, V11.B16
+	VBIT    V24.B16, V23.B16, V12.B16
 	TBZ     $10, R7, nobit_45
-	VMOV    V21.B16, V23.B16
+	VMOV    V15.B16, V24.B16
 	TBZ     $9, R7, nobit_46
-	VLD1R   (R19), [V23.S4]
+	VLD1R   (R20), [V24.S4]
 nobit_46:
-	VFMLA   V22.S4, V23.S4, V13.S4
+	VFMLA   V23.S4, V24.S4, V13.S4
 nobit_45:
-	FMOVQ   192(R0), F24
-	VADD    V24.S4, V14.S4, V14.S4
-	ADD     R3, R16, R16
-	ADD     $4, R19, R19
-	ADD     $16, R20, R20
-	SUBS    $1, R17, R17
+	FMOVQ   192(R0), F25
+	VADD    V25.S4, V14.S4, V14.S4
+	ADD     R3, R17, R17
+	ADD     $4, R20, R20
+	ADD     $16, R21, R21
+	SUBS    $1, R19, R19
 	BNE     cls_41
 clsdone_42:
 	FMOVQ   (R0), F15
@@ -690,27 +693,27 @@ clsdone_42:
 	FMOVQ   96(R0), F19
 	FMOVQ   112(R0), F20
 	FMOVQ   (R0), F21
-	MOVD    R11, R19
-	MOVD    R14, R20
+	MOVD    R12, R20
 	MOVD    R15, R21
-	MOVD    R1, R16
-	MOVD    R5, R17
-	CBZ     R17, clsdone_49
+	MOVD    R16, R22
+	MOVD    R1, R17
+	MOVD    R5, R19
+	CBZ     R19, clsdone_49
 cls_48:
 	TBZ     $11, R7, recompute_50
-	VLD1    (R21), [V22.S4]
+	VLD1    (R22), [V22.S4]
 	B       havee_51
 recompute_50:
 	VEOR    V23.B16, V23.B16, V23.B16
-	VLD1    (R16), V23.S[0]
+	VLD1    (R17), V23.S[0]
 	CMP     $2, R4
 	BLT     ld_52
-	ADD     $4, R16, R22
-	VLD1    (R22), V23.S[1]
+	ADD     $4, R17, R23
+	VLD1    (R23), V23.S[1]
 	CMP     $3, R4
 	BLT     ld_52
-	ADD     $8, R16, R22
-	VLD1    (R22), V23.S[2]
+	ADD     $8, R17, R23
+	VLD1    (R23), V23.S[2]
 ld_52:
 	WORD    $0x4ea9d6f7 // FSUB V23.4S, V23.4S, V9.4S
 	WORD    $0x6e2fdef8 // FMUL V24.4S, V23.4S, V15.4S
@@ -742,84 +745,82 @@ havee_51:
 	VAND    V8.B16, V22.B16, V22.B16
 	WORD    $0x6e36d6d7 // FADDP V23.4S, V22.4S, V22.4S
 	WORD    $0x7e30daf7 // FADDP S23, V23.2S
-	FMOVS   (R19), F24
+	FMOVS   (R20), F24
 	FADDS   F23, F24, F24
-	FMOVS   F24, (R19)
+	FMOVS   F24, (R20)
 	TBZ     $3, R7, nobit_53
 	WORD    $0x6e36ded6 // FMUL V22.4S, V22.4S, V22.4S
 	WORD    $0x6e36d6d7 // FADDP V23.4S, V22.4S, V22.4S
 	WORD    $0x7e30daf7 // FADDP S23, V23.2S
-	FMOVS   (R20), F24
+	FMOVS   (R21), F24
 	FADDS   F23, F24, F24
-	FMOVS   F24, (R20)
+	FMOVS   F24, (R21)
 nobit_53:
-	ADD     R3, R16, R16
-	ADD     $4, R19, R19
+	ADD     R3, R17, R17
 	ADD     $4, R20, R20
-	ADD     $16, R21, R21
-	SUBS    $1, R17, R17
+	ADD     $4, R21, R21
+	ADD     $16, R22, R22
+	SUBS    $1, R19, R19
 	BNE     cls_48
 clsdone_49:
 	WORD    $0x6e2edd6f // FMUL V15.4S, V11.4S, V14.4S
-	VMOV    V8.S[0], R16
-	CBZ     R16, inval_55
-	VMOV    V7.S[0], R16
-	ADD     R16<<2, R12, R17
-	FMOVS   (R17), F16
+	VMOV    V8.S[0], R17
+	CBZ     R17, inval_55
+	VMOV    V7.S[0], R17
+	ADD     R17<<2, R13, R19
+	FMOVS   (R19), F16
 	VDUP    V15.S[0], V17.S4
 	FADDS   F17, F16, F16
-	FMOVS   F16, (R17)
-	ADD     R16<<2, R13, R17
-	FMOVS   (R17), F16
+	FMOVS   F16, (R19)
+	ADD     R17<<2, R14, R19
+	FMOVS   (R19), F16
 	FMOVQ   (R0), F17
 	FADDS   F17, F16, F16
-	FMOVS   F16, (R17)
+	FMOVS   F16, (R19)
 inval_55:
 	CMP     $2, R4
 	BLT     lanes_54
-	VMOV    V8.S[1], R16
-	CBZ     R16, inval_56
-	VMOV    V7.S[1], R16
-	ADD     R16<<2, R12, R17
-	FMOVS   (R17), F16
+	VMOV    V8.S[1], R17
+	CBZ     R17, inval_56
+	VMOV    V7.S[1], R17
+	ADD     R17<<2, R13, R19
+	FMOVS   (R19), F16
 	VDUP    V15.S[1], V17.S4
 	FADDS   F17, F16, F16
-	FMOVS   F16, (R17)
-	ADD     R16<<2, R13, R17
-	FMOVS   (R17), F16
+	FMOVS   F16, (R19)
+	ADD     R17<<2, R14, R19
+	FMOVS   (R19), F16
 	FMOVQ   (R0), F17
 	FADDS   F17, F16, F16
-	FMOVS   F16, (R17)
+	FMOVS   F16, (R19)
 inval_56:
 	CMP     $3, R4
 	BLT     lanes_54
-	VMOV    V8.S[2], R16
-	CBZ     R16, inval_57
-	VMOV    V7.S[2], R16
-	ADD     R16<<2, R12, R17
-	FMOVS   (R17), F16
+	VMOV    V8.S[2], R17
+	CBZ     R17, inval_57
+	VMOV    V7.S[2], R17
+	ADD     R17<<2, R13, R19
+	FMOVS   (R19), F16
 	VDUP    V15.S[2], V17.S4
 	FADDS   F17, F16, F16
-	FMOVS   F16, (R17)
-	ADD     R16<<2, R13, R17
-	FMOVS   (R17), F16
+	FMOVS   F16, (R19)
+	ADD     R17<<2, R14, R19
+	FMOVS   (R19), F16
 	FMOVQ   (R0), F17
 	FADDS   F17, F16, F16
-	FMOVS   F16, (R17)
+	FMOVS   F16, (R19)
 inval_57:
 lanes_54:
 nobit_47:
 	TBZ     $0, R7, noprod_58
 	TST     $514, R7
 	BNE     noprod_58
-	FMOVS   eps1+144(FP), F16
+	FMOVS   eps1+168(FP), F16
 	VDUP    V16.S[0], V16.S4
 	WORD    $0x6ea0fa10 // FNEG V16.4S, V16.4S
 	WORD    $0x6e30dd8f // FMUL V15.4S, V12.4S, V16.4S
 	TBZ     $10, R7, nobit_60
-	FMOVS   epsC+148(FP), F16
-	VDUP    V16.S[0], V16.S4
-	VFMLS   V13.S4, V16.S4, V15.S4
+	WORD    $0x4eadd5ef // FSUB V15.4S, V15.4S, V13.4S
 nobit_60:
 	VAND    V8.B16, V15.B16, V16.B16
 	WORD    $0x4e30d400 // FADD V0.4S, V0.4S, V16.4S
@@ -906,32 +907,32 @@ noprod_58:
 	TBZ     $0, R7, nobit_62
 	FMOVQ   (R0), F16
 	TBZ     $9, R7, nobit_63
-	VMOV    V7.S[0], R16
-	ADD     R16<<2, R9, R16
-	VLD1    (R16), V17.S[0]
-	VMOV    V7.S[1], R16
-	ADD     R16<<2, R9, R16
-	VLD1    (R16), V17.S[1]
-	VMOV    V7.S[2], R16
-	ADD     R16<<2, R9, R16
-	VLD1    (R16), V17.S[2]
-	VMOV    V7.S[3], R16
-	ADD     R16<<2, R9, R16
-	VLD1    (R16), V17.S[3]
+	VMOV    V7.S[0], R17
+	ADD     R17<<2, R9, R17
+	VLD1    (R17), V17.S[0]
+	VMOV    V7.S[1], R17
+	ADD     R17<<2, R9, R17
+	VLD1    (R17), V17.S[1]
+	VMOV    V7.S[2], R17
+	ADD     R17<<2, R9, R17
+	VLD1    (R17), V17.S[2]
+	VMOV    V7.S[3], R17
+	ADD     R17<<2, R9, R17
+	VLD1    (R17), V17.S[3]
 	VMOV    V17.B16, V16.B16
 nobit_63:
-	FMOVS   eps1+144(FP), F17
+	FMOVS   eps1+168(FP), F17
 	VDUP    V17.S[0], V17.S4
 	WORD    $0x6e30de31 // FMUL V17.4S, V17.4S, V16.4S
 	WORD    $0x6e2fde31 // FMUL V17.4S, V17.4S, V15.4S
 	TBZ     $10, R7, nobit_64
-	FMOVS   wsum+152(FP), F19
+	FMOVS   wsum+176(FP), F19
 	VDUP    V19.S[0], V19.S4
-	WORD    $0x6e32de73 // FMUL V19.4S, V19.4S, V18.4S
-	WORD    $0x4eadd673 // FSUB V19.4S, V19.4S, V13.4S
-	FMOVS   epsC+148(FP), F20
+	FMOVS   epsC+172(FP), F20
 	VDUP    V20.S[0], V20.S4
-	VFMLA   V19.S4, V20.S4, V17.S4
+	WORD    $0x6e34de73 // FMUL V19.4S, V19.4S, V20.4S
+	VFMLA   V19.S4, V18.S4, V17.S4
+	WORD    $0x4eadd631 // FSUB V17.4S, V17.4S, V13.4S
 nobit_64:
 	VAND    V8.B16, V17.B16, V19.B16
 	WORD    $0x4e33d400 // FADD V0.4S, V0.4S, V19.4S
@@ -941,7 +942,7 @@ nobit_62:
 	TBZ     $1, R7, nobit_65
 	FMOVQ   (R0), F16
 	VFMLS   V14.S4, V11.S4, V16.S4
-	FMOVS   gamma+156(FP), F17
+	FMOVS   gamma+180(FP), F17
 	VDUP    V17.S[0], V17.S4
 	CMP     $1, R8
 	BEQ     pow1_66
@@ -1072,18 +1073,18 @@ powz_69:
 powd_70:
 	WORD    $0x6e2fde73 // FMUL V19.4S, V19.4S, V15.4S
 	TBZ     $8, R7, nobit_71
-	VMOV    V7.S[0], R16
-	ADD     R16<<2, R10, R16
-	VLD1    (R16), V16.S[0]
-	VMOV    V7.S[1], R16
-	ADD     R16<<2, R10, R16
-	VLD1    (R16), V16.S[1]
-	VMOV    V7.S[2], R16
-	ADD     R16<<2, R10, R16
-	VLD1    (R16), V16.S[2]
-	VMOV    V7.S[3], R16
-	ADD     R16<<2, R10, R16
-	VLD1    (R16), V16.S[3]
+	VMOV    V7.S[0], R17
+	ADD     R17<<2, R10, R17
+	VLD1    (R17), V16.S[0]
+	VMOV    V7.S[1], R17
+	ADD     R17<<2, R10, R17
+	VLD1    (R17), V16.S[1]
+	VMOV    V7.S[2], R17
+	ADD     R17<<2, R10, R17
+	VLD1    (R17), V16.S[2]
+	VMOV    V7.S[3], R17
+	ADD     R17<<2, R10, R17
+	VLD1    (R17), V16.S[3]
 	WORD    $0x6e30de73 // FMUL V19.4S, V19.4S, V16.4S
 nobit_71:
 	VAND    V8.B16, V19.B16, V16.B16
@@ -1154,19 +1155,19 @@ pxdone_3:
 	VFMLA   V7.S4, V6.S4, V10.S4
 	WORD    $0x4e2ad400 // FADD V0.4S, V0.4S, V10.4S
 noprodend_72:
-	MOVD    out_base+288(FP), R16
+	MOVD    out_base+312(FP), R17
 	WORD    $0x6e20d404 // FADDP V4.4S, V0.4S, V0.4S
 	WORD    $0x7e30d884 // FADDP S4, V4.2S
-	FMOVS   F4, (R16)
+	FMOVS   F4, (R17)
 	WORD    $0x6e21d420 // FADDP V0.4S, V1.4S, V1.4S
 	WORD    $0x7e30d800 // FADDP S0, V0.2S
-	FMOVS   F0, 4(R16)
+	FMOVS   F0, 4(R17)
 	WORD    $0x6e22d440 // FADDP V0.4S, V2.4S, V2.4S
 	WORD    $0x7e30d800 // FADDP S0, V0.2S
-	FMOVS   F0, 8(R16)
+	FMOVS   F0, 8(R17)
 	WORD    $0x6e23d460 // FADDP V0.4S, V3.4S, V3.4S
 	WORD    $0x7e30d800 // FADDP S0, V0.2S
-	FMOVS   F0, 12(R16)
+	FMOVS   F0, 12(R17)
 	RET
 
 // func softmaxGradU8NEON(x []float32, S int, lo int, hi int, lab []uint8, nc int, ign int32, flags uint64, w []float32, alpha []float32, A []float32, B []float32, E []float32, tauK float32, sK float32, kappa float32, focalScale float32, gamma float32, gmode int, g1mode int, dst []float32)
@@ -2360,8 +2361,8 @@ clsdone_131:
 pxdone_75:
 	RET
 
-// func softmaxStatsI32NEON(x []float32, S int, lo int, hi int, lab []int32, nc int, ign int32, flags uint64, w []float32, alpha []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, scr []float32, P []float32, PY []float32, Count []float32, PP []float32, out []float32)
-TEXT ·softmaxStatsI32NEON(SB), NOSPLIT, $0-312
+// func softmaxStatsI32NEON(x []float32, S int, lo int, hi int, lab []int32, nc int, ign int32, flags uint64, w []float32, alpha []float32, ew []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, scr []float32, P []float32, PY []float32, Count []float32, PP []float32, out []float32)
+TEXT ·softmaxStatsI32NEON(SB), NOSPLIT, $0-336
 	MOVD    $softmaxneon<>(SB), R0
 	MOVD    x_base+0(FP), R1
 	MOVD    lab_base+48(FP), R2
@@ -2375,14 +2376,15 @@ TEXT ·softmaxStatsI32NEON(SB), NOSPLIT, $0-312
 	MOVD    nc+72(FP), R5
 	MOVW    ign+80(FP), R6
 	MOVD    flags+88(FP), R7
-	MOVD    gmode+160(FP), R8
+	MOVD    gmode+184(FP), R8
 	MOVD    w_base+96(FP), R9
 	MOVD    alpha_base+120(FP), R10
-	MOVD    P_base+192(FP), R11
-	MOVD    PY_base+216(FP), R12
-	MOVD    Count_base+240(FP), R13
-	MOVD    PP_base+264(FP), R14
-	MOVD    scr_base+168(FP), R15
+	MOVD    ew_base+144(FP), R11
+	MOVD    P_base+216(FP), R12
+	MOVD    PY_base+240(FP), R13
+	MOVD    Count_base+264(FP), R14
+	MOVD    PP_base+288(FP), R15
+	MOVD    scr_base+192(FP), R16
 	VEOR    V0.B16, V0.B16, V0.B16
 	VEOR    V1.B16, V1.B16, V1.B16
 	VEOR    V2.B16, V2.B16, V2.B16
@@ -2406,16 +2408,16 @@ px_137:
 	VAND    V9.B16, V8.B16, V10.B16
 	WORD    $0x4e2ad463 // FADD V3.4S, V3.4S, V10.4S
 	VLD1    (R1), [V9.S4]
-	MOVD    R1, R16
-	MOVD    R5, R17
-	ADD     R3, R16, R16
-	SUB     $1, R17, R17
-	CBZ     R17, clsdone_141
+	MOVD    R1, R17
+	MOVD    R5, R19
+	ADD     R3, R17, R17
+	SUB     $1, R19, R19
+	CBZ     R19, clsdone_141
 cls_140:
-	VLD1    (R16), [V10.S4]
+	VLD1    (R17), [V10.S4]
 	WORD    $0x4e2af529 // FMAX V9.4S, V9.4S, V10.4S
-	ADD     R3, R16, R16
-	SUBS    $1, R17, R17
+	ADD     R3, R17, R17
+	SUBS    $1, R19, R19
 	BNE     cls_140
 clsdone_141:
 	VEOR    V10.B16, V10.B16, V10.B16
@@ -2423,64 +2425,66 @@ clsdone_141:
 	VEOR    V12.B16, V12.B16, V12.B16
 	VEOR    V13.B16, V13.B16, V13.B16
 	VEOR    V14.B16, V14.B16, V14.B16
-	FMOVQ   32(R0), F15
-	FMOVQ   48(R0), F16
-	FMOVQ   64(R0), F17
-	FMOVQ   80(R0), F18
-	FMOVQ   96(R0), F19
-	FMOVQ   112(R0), F20
-	FMOVQ   (R0), F21
-	MOVD    R9, R19
-	MOVD    R15, R20
-	MOVD    R1, R16
-	MOVD    R5, R17
-	CBZ     R17, clsdone_143
+	FMOVS   epsC+172(FP), F15
+	VDUP    V15.S[0], V15.S4
+	FMOVQ   32(R0), F16
+	FMOVQ   48(R0), F17
+	FMOVQ   64(R0), F18
+	FMOVQ   80(R0), F19
+	FMOVQ   96(R0), F20
+	FMOVQ   112(R0), F21
+	FMOVQ   (R0), F22
+	MOVD    R11, R20
+	MOVD    R16, R21
+	MOVD    R1, R17
+	MOVD    R5, R19
+	CBZ     R19, clsdone_143
 cls_142:
-	VLD1    (R16), [V22.S4]
-	WORD    $0x4ea9d6d6 // FSUB V22.4S, V22.4S, V9.4S
-	WORD    $0x6e2fded7 // FMUL V23.4S, V22.4S, V15.4S
-	WORD    $0x4e218af7 // FRINTN V23.4S, V23.4S
-	VMOV    V22.B16, V24.B16
-	VFMLS   V16.S4, V23.S4, V24.S4
-	VFMLS   V17.S4, V23.S4, V24.S4
-	WORD    $0x6e38df19 // FMUL V25.4S, V24.4S, V24.4S
-	FMOVQ   128(R0), F26
-	VFMLA   V20.S4, V24.S4, V26.S4
-	FMOVQ   144(R0), F27
-	VFMLA   V19.S4, V24.S4, V27.S4
-	FMOVQ   160(R0), F28
-	VFMLA   V18.S4, V24.S4, V28.S4
-	VFMLA   V25.S4, V28.S4, V27.S4
-	VFMLA   V25.S4, V27.S4, V26.S4
-	VFMLA   V25.S4, V26.S4, V24.S4
-	WORD    $0x4e35d718 // FADD V24.4S, V24.4S, V21.4S
-	WORD    $0x4ea1baf7 // FCVTZS V23.4S, V23.4S
-	VSHL    $23, V23.S4, V23.S4
-	VADD    V21.S4, V23.S4, V23.S4
-	WORD    $0x6e37df18 // FMUL V24.4S, V24.4S, V23.4S
-	FMOVQ   176(R0), F29
-	WORD    $0x6eb6e7ba // FCMGT V26.4S, V29.4S, V22.4S
-	WORD    $0x4e7a1f18 // BIC V24.16B, V24.16B, V26.16B
-	WORD    $0x4e38d54a // FADD V10.4S, V10.4S, V24.4S
+	VLD1    (R17), [V23.S4]
+	WORD    $0x4ea9d6f7 // FSUB V23.4S, V23.4S, V9.4S
+	WORD    $0x6e30def8 // FMUL V24.4S, V23.4S, V16.4S
+	WORD    $0x4e218b18 // FRINTN V24.4S, V24.4S
+	VMOV    V23.B16, V25.B16
+	VFMLS   V17.S4, V24.S4, V25.S4
+	VFMLS   V18.S4, V24.S4, V25.S4
+	WORD    $0x6e39df3a // FMUL V26.4S, V25.4S, V25.4S
+	FMOVQ   128(R0), F27
+	VFMLA   V21.S4, V25.S4, V27.S4
+	FMOVQ   144(R0), F28
+	VFMLA   V20.S4, V25.S4, V28.S4
+	FMOVQ   160(R0), F29
+	VFMLA   V19.S4, V25.S4, V29.S4
+	VFMLA   V26.S4, V29.S4, V28.S4
+	VFMLA   V26.S4, V28.S4, V27.S4
+	VFMLA   V26.S4, V27.S4, V25.S4
+	WORD    $0x4e36d739 // FADD V25.4S, V25.4S, V22.4S
+	WORD    $0x4ea1bb18 // FCVTZS V24.4S, V24.4S
+	VSHL    $23, V24.S4, V24.S4
+	VADD    V22.S4, V24.S4, V24.S4
+	WORD    $0x6e38df39 // FMUL V25.4S, V25.4S, V24.4S
+	FMOVQ   176(R0), F30
+	WORD    $0x6eb7e7db // FCMGT V27.4S, V30.4S, V23.4S
+	WORD    $0x4e7b1f39 // BIC V25.16B, V25.16B, V27.16B
+	WORD    $0x4e39d54a // FADD V10.4S, V10.4S, V25.4S
 	TBZ     $11, R7, nobit_144
-	VST1    [V24.S4], (R20)
+	VST1    [V25.S4], (R21)
 nobit_144:
-	VCMEQ   V7.S4, V14.S4, V23.S4
-	VBIT    V23.B16, V24.B16, V11.B16
-	VBIT    V23.B16, V22.B16, V12.B16
+	VCMEQ   V7.S4, V14.S4, V24.S4
+	VBIT    V24.B16, V25.B16, V11.B16
+	VBIT    V24.B16, V23.B16, V12.B16
 	TBZ     $10, R7, nobit_145
-	VMOV    V21.B16, V23.B16
+	VMOV    V15.B16, V24.B16
 	TBZ     $9, R7, nobit_146
-	VLD1R   (R19), [V23.S4]
+	VLD1R   (R20), [V24.S4]
 nobit_146:
-	VFMLA   V22.S4, V23.S4, V13.S4
+	VFMLA   V23.S4, V24.S4, V13.S4
 nobit_145:
-	FMOVQ   192(R0), F24
-	VADD    V24.S4, V14.S4, V14.S4
-	ADD     R3, R16, R16
-	ADD     $4, R19, R19
-	ADD     $16, R20, R20
-	SUBS    $1, R17, R17
+	FMOVQ   192(R0), F25
+	VADD    V25.S4, V14.S4, V14.S4
+	ADD     R3, R17, R17
+	ADD     $4, R20, R20
+	ADD     $16, R21, R21
+	SUBS    $1, R19, R19
 	BNE     cls_142
 clsdone_143:
 	FMOVQ   (R0), F15
@@ -2493,18 +2497,18 @@ clsdone_143:
 	FMOVQ   96(R0), F19
 	FMOVQ   112(R0), F20
 	FMOVQ   (R0), F21
-	MOVD    R11, R19
-	MOVD    R14, R20
+	MOVD    R12, R20
 	MOVD    R15, R21
-	MOVD    R1, R16
-	MOVD    R5, R17
-	CBZ     R17, clsdone_149
+	MOVD    R16, R22
+	MOVD    R1, R17
+	MOVD    R5, R19
+	CBZ     R19, clsdone_149
 cls_148:
 	TBZ     $11, R7, recompute_150
-	VLD1    (R21), [V22.S4]
+	VLD1    (R22), [V22.S4]
 	B       havee_151
 recompute_150:
-	VLD1    (R16), [V23.S4]
+	VLD1    (R17), [V23.S4]
 	WORD    $0x4ea9d6f7 // FSUB V23.4S, V23.4S, V9.4S
 	WORD    $0x6e2fdef8 // FMUL V24.4S, V23.4S, V15.4S
 	WORD    $0x4e218b18 // FRINTN V24.4S, V24.4S
@@ -2535,94 +2539,92 @@ havee_151:
 	VAND    V8.B16, V22.B16, V22.B16
 	WORD    $0x6e36d6d7 // FADDP V23.4S, V22.4S, V22.4S
 	WORD    $0x7e30daf7 // FADDP S23, V23.2S
-	FMOVS   (R19), F24
+	FMOVS   (R20), F24
 	FADDS   F23, F24, F24
-	FMOVS   F24, (R19)
+	FMOVS   F24, (R20)
 	TBZ     $3, R7, nobit_152
 	WORD    $0x6e36ded6 // FMUL V22.4S, V22.4S, V22.4S
 	WORD    $0x6e36d6d7 // FADDP V23.4S, V22.4S, V22.4S
 	WORD    $0x7e30daf7 // FADDP S23, V23.2S
-	FMOVS   (R20), F24
+	FMOVS   (R21), F24
 	FADDS   F23, F24, F24
-	FMOVS   F24, (R20)
+	FMOVS   F24, (R21)
 nobit_152:
-	ADD     R3, R16, R16
-	ADD     $4, R19, R19
+	ADD     R3, R17, R17
 	ADD     $4, R20, R20
-	ADD     $16, R21, R21
-	SUBS    $1, R17, R17
+	ADD     $4, R21, R21
+	ADD     $16, R22, R22
+	SUBS    $1, R19, R19
 	BNE     cls_148
 clsdone_149:
 	WORD    $0x6e2edd6f // FMUL V15.4S, V11.4S, V14.4S
-	VMOV    V8.S[0], R16
-	CBZ     R16, inval_154
-	VMOV    V7.S[0], R16
-	ADD     R16<<2, R12, R17
-	FMOVS   (R17), F16
+	VMOV    V8.S[0], R17
+	CBZ     R17, inval_154
+	VMOV    V7.S[0], R17
+	ADD     R17<<2, R13, R19
+	FMOVS   (R19), F16
 	VDUP    V15.S[0], V17.S4
 	FADDS   F17, F16, F16
-	FMOVS   F16, (R17)
-	ADD     R16<<2, R13, R17
-	FMOVS   (R17), F16
+	FMOVS   F16, (R19)
+	ADD     R17<<2, R14, R19
+	FMOVS   (R19), F16
 	FMOVQ   (R0), F17
 	FADDS   F17, F16, F16
-	FMOVS   F16, (R17)
+	FMOVS   F16, (R19)
 inval_154:
-	VMOV    V8.S[1], R16
-	CBZ     R16, inval_155
-	VMOV    V7.S[1], R16
-	ADD     R16<<2, R12, R17
-	FMOVS   (R17), F16
+	VMOV    V8.S[1], R17
+	CBZ     R17, inval_155
+	VMOV    V7.S[1], R17
+	ADD     R17<<2, R13, R19
+	FMOVS   (R19), F16
 	VDUP    V15.S[1], V17.S4
 	FADDS   F17, F16, F16
-	FMOVS   F16, (R17)
-	ADD     R16<<2, R13, R17
-	FMOVS   (R17), F16
+	FMOVS   F16, (R19)
+	ADD     R17<<2, R14, R19
+	FMOVS   (R19), F16
 	FMOVQ   (R0), F17
 	FADDS   F17, F16, F16
-	FMOVS   F16, (R17)
+	FMOVS   F16, (R19)
 inval_155:
-	VMOV    V8.S[2], R16
-	CBZ     R16, inval_156
-	VMOV    V7.S[2], R16
-	ADD     R16<<2, R12, R17
-	FMOVS   (R17), F16
+	VMOV    V8.S[2], R17
+	CBZ     R17, inval_156
+	VMOV    V7.S[2], R17
+	ADD     R17<<2, R13, R19
+	FMOVS   (R19), F16
 	VDUP    V15.S[2], V17.S4
 	FADDS   F17, F16, F16
-	FMOVS   F16, (R17)
-	ADD     R16<<2, R13, R17
-	FMOVS   (R17), F16
+	FMOVS   F16, (R19)
+	ADD     R17<<2, R14, R19
+	FMOVS   (R19), F16
 	FMOVQ   (R0), F17
 	FADDS   F17, F16, F16
-	FMOVS   F16, (R17)
+	FMOVS   F16, (R19)
 inval_156:
-	VMOV    V8.S[3], R16
-	CBZ     R16, inval_157
-	VMOV    V7.S[3], R16
-	ADD     R16<<2, R12, R17
-	FMOVS   (R17), F16
+	VMOV    V8.S[3], R17
+	CBZ     R17, inval_157
+	VMOV    V7.S[3], R17
+	ADD     R17<<2, R13, R19
+	FMOVS   (R19), F16
 	VDUP    V15.S[3], V17.S4
 	FADDS   F17, F16, F16
-	FMOVS   F16, (R17)
-	ADD     R16<<2, R13, R17
-	FMOVS   (R17), F16
+	FMOVS   F16, (R19)
+	ADD     R17<<2, R14, R19
+	FMOVS   (R19), F16
 	FMOVQ   (R0), F17
 	FADDS   F17, F16, F16
-	FMOVS   F16, (R17)
+	FMOVS   F16, (R19)
 inval_157:
 lanes_153:
 nobit_147:
 	TBZ     $0, R7, noprod_158
 	TST     $514, R7
 	BNE     noprod_158
-	FMOVS   eps1+144(FP), F16
+	FMOVS   eps1+168(FP), F16
 	VDUP    V16.S[0], V16.S4
 	WORD    $0x6ea0fa10 // FNEG V16.4S, V16.4S
 	WORD    $0x6e30dd8f // FMUL V15.4S, V12.4S, V16.4S
 	TBZ     $10, R7, nobit_160
-	FMOVS   epsC+148(FP), F16
-	VDUP    V16.S[0], V16.S4
-	VFMLS   V13.S4, V16.S4, V15.S4
+	WORD    $0x4eadd5ef // FSUB V15.4S, V15.4S, V13.4S
 nobit_160:
 	VAND    V8.B16, V15.B16, V16.B16
 	WORD    $0x4e30d400 // FADD V0.4S, V0.4S, V16.4S
@@ -2709,32 +2711,32 @@ noprod_158:
 	TBZ     $0, R7, nobit_162
 	FMOVQ   (R0), F16
 	TBZ     $9, R7, nobit_163
-	VMOV    V7.S[0], R16
-	ADD     R16<<2, R9, R16
-	VLD1    (R16), V17.S[0]
-	VMOV    V7.S[1], R16
-	ADD     R16<<2, R9, R16
-	VLD1    (R16), V17.S[1]
-	VMOV    V7.S[2], R16
-	ADD     R16<<2, R9, R16
-	VLD1    (R16), V17.S[2]
-	VMOV    V7.S[3], R16
-	ADD     R16<<2, R9, R16
-	VLD1    (R16), V17.S[3]
+	VMOV    V7.S[0], R17
+	ADD     R17<<2, R9, R17
+	VLD1    (R17), V17.S[0]
+	VMOV    V7.S[1], R17
+	ADD     R17<<2, R9, R17
+	VLD1    (R17), V17.S[1]
+	VMOV    V7.S[2], R17
+	ADD     R17<<2, R9, R17
+	VLD1    (R17), V17.S[2]
+	VMOV    V7.S[3], R17
+	ADD     R17<<2, R9, R17
+	VLD1    (R17), V17.S[3]
 	VMOV    V17.B16, V16.B16
 nobit_163:
-	FMOVS   eps1+144(FP), F17
+	FMOVS   eps1+168(FP), F17
 	VDUP    V17.S[0], V17.S4
 	WORD    $0x6e30de31 // FMUL V17.4S, V17.4S, V16.4S
 	WORD    $0x6e2fde31 // FMUL V17.4S, V17.4S, V15.4S
 	TBZ     $10, R7, nobit_164
-	FMOVS   wsum+152(FP), F19
+	FMOVS   wsum+176(FP), F19
 	VDUP    V19.S[0], V19.S4
-	WORD    $0x6e32de73 // FMUL V19.4S, V19.4S, V18.4S
-	WORD    $0x4eadd673 // FSUB V19.4S, V19.4S, V13.4S
-	FMOVS   epsC+148(FP), F20
+	FMOVS   epsC+172(FP), F20
 	VDUP    V20.S[0], V20.S4
-	VFMLA   V19.S4, V20.S4, V17.S4
+	WORD    $0x6e34de73 // FMUL V19.4S, V19.4S, V20.4S
+	VFMLA   V19.S4, V18.S4, V17.S4
+	WORD    $0x4eadd631 // FSUB V17.4S, V17.4S, V13.4S
 nobit_164:
 	VAND    V8.B16, V17.B16, V19.B16
 	WORD    $0x4e33d400 // FADD V0.4S, V0.4S, V19.4S
@@ -2744,7 +2746,7 @@ nobit_162:
 	TBZ     $1, R7, nobit_165
 	FMOVQ   (R0), F16
 	VFMLS   V14.S4, V11.S4, V16.S4
-	FMOVS   gamma+156(FP), F17
+	FMOVS   gamma+180(FP), F17
 	VDUP    V17.S[0], V17.S4
 	CMP     $1, R8
 	BEQ     pow1_166
@@ -2875,18 +2877,18 @@ powz_169:
 powd_170:
 	WORD    $0x6e2fde73 // FMUL V19.4S, V19.4S, V15.4S
 	TBZ     $8, R7, nobit_171
-	VMOV    V7.S[0], R16
-	ADD     R16<<2, R10, R16
-	VLD1    (R16), V16.S[0]
-	VMOV    V7.S[1], R16
-	ADD     R16<<2, R10, R16
-	VLD1    (R16), V16.S[1]
-	VMOV    V7.S[2], R16
-	ADD     R16<<2, R10, R16
-	VLD1    (R16), V16.S[2]
-	VMOV    V7.S[3], R16
-	ADD     R16<<2, R10, R16
-	VLD1    (R16), V16.S[3]
+	VMOV    V7.S[0], R17
+	ADD     R17<<2, R10, R17
+	VLD1    (R17), V16.S[0]
+	VMOV    V7.S[1], R17
+	ADD     R17<<2, R10, R17
+	VLD1    (R17), V16.S[1]
+	VMOV    V7.S[2], R17
+	ADD     R17<<2, R10, R17
+	VLD1    (R17), V16.S[2]
+	VMOV    V7.S[3], R17
+	ADD     R17<<2, R10, R17
+	VLD1    (R17), V16.S[3]
 	WORD    $0x6e30de73 // FMUL V19.4S, V19.4S, V16.4S
 nobit_171:
 	VAND    V8.B16, V19.B16, V16.B16
@@ -2904,16 +2906,16 @@ pxtail_138:
 	VLD1    (R2), V7.S[0]
 	CMP     $2, R4
 	BLT     ld_172
-	ADD     $4, R2, R16
-	VLD1    (R16), V7.S[1]
+	ADD     $4, R2, R17
+	VLD1    (R17), V7.S[1]
 	CMP     $3, R4
 	BLT     ld_172
-	ADD     $8, R2, R16
-	VLD1    (R16), V7.S[2]
+	ADD     $8, R2, R17
+	VLD1    (R17), V7.S[2]
 ld_172:
-	ADD     $560, R0, R16
-	SUB     R4<<2, R16, R16
-	VLD1    (R16), [V8.S4]
+	ADD     $560, R0, R17
+	SUB     R4<<2, R17, R17
+	VLD1    (R17), [V8.S4]
 	VDUP    R6, V9.S4
 	VCMEQ   V9.S4, V7.S4, V9.S4
 	WORD    $0x4e691d08 // BIC V8.16B, V8.16B, V9.16B
@@ -2928,33 +2930,33 @@ ld_172:
 	VLD1    (R1), V9.S[0]
 	CMP     $2, R4
 	BLT     ld_173
-	ADD     $4, R1, R16
-	VLD1    (R16), V9.S[1]
+	ADD     $4, R1, R17
+	VLD1    (R17), V9.S[1]
 	CMP     $3, R4
 	BLT     ld_173
-	ADD     $8, R1, R16
-	VLD1    (R16), V9.S[2]
+	ADD     $8, R1, R17
+	VLD1    (R17), V9.S[2]
 ld_173:
-	MOVD    R1, R16
-	MOVD    R5, R17
-	ADD     R3, R16, R16
-	SUB     $1, R17, R17
-	CBZ     R17, clsdone_175
+	MOVD    R1, R17
+	MOVD    R5, R19
+	ADD     R3, R17, R17
+	SUB     $1, R19, R19
+	CBZ     R19, clsdone_175
 cls_174:
 	VEOR    V10.B16, V10.B16, V10.B16
-	VLD1    (R16), V10.S[0]
+	VLD1    (R17), V10.S[0]
 	CMP     $2, R4
 	BLT     ld_176
-	ADD     $4, R16, R19
-	VLD1    (R19), V10.S[1]
+	ADD     $4, R17, R20
+	VLD1    (R20), V10.S[1]
 	CMP     $3, R4
 	BLT     ld_176
-	ADD     $8, R16, R19
-	VLD1    (R19), V10.S[2]
+	ADD     $8, R17, R20
+	VLD1    (R20), V10.S[2]
 ld_176:
 	WORD    $0x4e2af529 // FMAX V9.4S, V9.4S, V10.4S
-	ADD     R3, R16, R16
-	SUBS    $1, R17, R17
+	ADD     R3, R17, R17
+	SUBS    $1, R19, R19
 	BNE     cls_174
 clsdone_175:
 	VEOR    V10.B16, V10.B16, V10.B16
@@ -2962,74 +2964,76 @@ clsdone_175:
 	VEOR    V12.B16, V12.B16, V12.B16
 	VEOR    V13.B16, V13.B16, V13.B16
 	VEOR    V14.B16, V14.B16, V14.B16
-	FMOVQ   32(R0), F15
-	FMOVQ   48(R0), F16
-	FMOVQ   64(R0), F17
-	FMOVQ   80(R0), F18
-	FMOVQ   96(R0), F19
-	FMOVQ   112(R0), F20
-	FMOVQ   (R0), F21
-	MOVD    R9, R19
-	MOVD    R15, R20
-	MOVD    R1, R16
-	MOVD    R5, R17
-	CBZ     R17, clsdone_178
+	FMOVS   epsC+172(FP), F15
+	VDUP    V15.S[0], V15.S4
+	FMOVQ   32(R0), F16
+	FMOVQ   48(R0), F17
+	FMOVQ   64(R0), F18
+	FMOVQ   80(R0), F19
+	FMOVQ   96(R0), F20
+	FMOVQ   112(R0), F21
+	FMOVQ   (R0), F22
+	MOVD    R11, R20
+	MOVD    R16, R21
+	MOVD    R1, R17
+	MOVD    R5, R19
+	CBZ     R19, clsdone_178
 cls_177:
-	VEOR    V22.B16, V22.B16, V22.B16
-	VLD1    (R16), V22.S[0]
+	VEOR    V23.B16, V23.B16, V23.B16
+	VLD1    (R17), V23.S[0]
 	CMP     $2, R4
 	BLT     ld_179
-	ADD     $4, R16, R21
-	VLD1    (R21), V22.S[1]
+	ADD     $4, R17, R22
+	VLD1    (R22), V23.S[1]
 	CMP     $3, R4
 	BLT     ld_179
-	ADD     $8, R16, R21
-	VLD1    (R21), V22.S[2]
+	ADD     $8, R17, R22
+	VLD1    (R22), V23.S[2]
 ld_179:
-	WORD    $0x4ea9d6d6 // FSUB V22.4S, V22.4S, V9.4S
-	WORD    $0x6e2fded7 // FMUL V23.4S, V22.4S, V15.4S
-	WORD    $0x4e218af7 // FRINTN V23.4S, V23.4S
-	VMOV    V22.B16, V24.B16
-	VFMLS   V16.S4, V23.S4, V24.S4
-	VFMLS   V17.S4, V23.S4, V24.S4
-	WORD    $0x6e38df19 // FMUL V25.4S, V24.4S, V24.4S
-	FMOVQ   128(R0), F26
-	VFMLA   V20.S4, V24.S4, V26.S4
-	FMOVQ   144(R0), F27
-	VFMLA   V19.S4, V24.S4, V27.S4
-	FMOVQ   160(R0), F28
-	VFMLA   V18.S4, V24.S4, V28.S4
-	VFMLA   V25.S4, V28.S4, V27.S4
-	VFMLA   V25.S4, V27.S4, V26.S4
-	VFMLA   V25.S4, V26.S4, V24.S4
-	WORD    $0x4e35d718 // FADD V24.4S, V24.4S, V21.4S
-	WORD    $0x4ea1baf7 // FCVTZS V23.4S, V23.4S
-	VSHL    $23, V23.S4, V23.S4
-	VADD    V21.S4, V23.S4, V23.S4
-	WORD    $0x6e37df18 // FMUL V24.4S, V24.4S, V23.4S
-	FMOVQ   176(R0), F29
-	WORD    $0x6eb6e7ba // FCMGT V26.4S, V29.4S, V22.4S
-	WORD    $0x4e7a1f18 // BIC V24.16B, V24.16B, V26.16B
-	WORD    $0x4e38d54a // FADD V10.4S, V10.4S, V24.4S
+	WORD    $0x4ea9d6f7 // FSUB V23.4S, V23.4S, V9.4S
+	WORD    $0x6e30def8 // FMUL V24.4S, V23.4S, V16.4S
+	WORD    $0x4e218b18 // FRINTN V24.4S, V24.4S
+	VMOV    V23.B16, V25.B16
+	VFMLS   V17.S4, V24.S4, V25.S4
+	VFMLS   V18.S4, V24.S4, V25.S4
+	WORD    $0x6e39df3a // FMUL V26.4S, V25.4S, V25.4S
+	FMOVQ   128(R0), F27
+	VFMLA   V21.S4, V25.S4, V27.S4
+	FMOVQ   144(R0), F28
+	VFMLA   V20.S4, V25.S4, V28.S4
+	FMOVQ   160(R0), F29
+	VFMLA   V19.S4, V25.S4, V29.S4
+	VFMLA   V26.S4, V29.S4, V28.S4
+	VFMLA   V26.S4, V28.S4, V27.S4
+	VFMLA   V26.S4, V27.S4, V25.S4
+	WORD    $0x4e36d739 // FADD V25.4S, V25.4S, V22.4S
+	WORD    $0x4ea1bb18 // FCVTZS V24.4S, V24.4S
+	VSHL    $23, V24.S4, V24.S4
+	VADD    V22.S4, V24.S4, V24.S4
+	WORD    $0x6e38df39 // FMUL V25.4S, V25.4S, V24.4S
+	FMOVQ   176(R0), F30
+	WORD    $0x6eb7e7db // FCMGT V27.4S, V30.4S, V23.4S
+	WORD    $0x4e7b1f39 // BIC V25.16B, V25.16B, V27.16B
+	WORD    $0x4e39d54a // FADD V10.4S, V10.4S, V25.4S
 	TBZ     $11, R7, nobit_180
-	VST1    [V24.S4], (R20)
+	VST1    [V25.S4], (R21)
 nobit_180:
-	VCMEQ   V7.S4, V14.S4, V23.S4
-	VBIT    V23.B16, V24.B16, V11.B16
-	VBIT    V23.B16, V22.B16, V12.B16
+	VCMEQ   V7.S4, V14.S4, V24.S4
+	VBIT    V24.B16, V25.B16, V11.B16
+	VBIT    V24.B16, V23.B16, V12.B16
 	TBZ     $10, R7, nobit_181
-	VMOV    V21.B16, V23.B16
+	VMOV    V15.B16, V24.B16
 	TBZ     $9, R7, nobit_182
-	VLD1R   (R19), [V23.S4]
+	VLD1R   (R20), [V24.S4]
 nobit_182:
-	VFMLA   V22.S4, V23.S4, V13.S4
+	VFMLA   V23.S4, V24.S4, V13.S4
 nobit_181:
-	FMOVQ   192(R0), F24
-	VADD    V24.S4, V14.S4, V14.S4
-	ADD     R3, R16, R16
-	ADD     $4, R19, R19
-	ADD     $16, R20, R20
-	SUBS    $1, R17, R17
+	FMOVQ   192(R0), F25
+	VADD    V25.S4, V14.S4, V14.S4
+	ADD     R3, R17, R17
+	ADD     $4, R20, R20
+	ADD     $16, R21, R21
+	SUBS    $1, R19, R19
 	BNE     cls_177
 clsdone_178:
 	FMOVQ   (R0), F15
@@ -3042,27 +3046,27 @@ clsdone_178:
 	FMOVQ   96(R0), F19
 	FMOVQ   112(R0), F20
 	FMOVQ   (R0), F21
-	MOVD    R11, R19
-	MOVD    R14, R20
+	MOVD    R12, R20
 	MOVD    R15, R21
-	MOVD    R1, R16
-	MOVD    R5, R17
-	CBZ     R17, clsdone_185
+	MOVD    R16, R22
+	MOVD    R1, R17
+	MOVD    R5, R19
+	CBZ     R19, clsdone_185
 cls_184:
 	TBZ     $11, R7, recompute_186
-	VLD1    (R21), [V22.S4]
+	VLD1    (R22), [V22.S4]
 	B       havee_187
 recompute_186:
 	VEOR    V23.B16, V23.B16, V23.B16
-	VLD1    (R16), V23.S[0]
+	VLD1    (R17), V23.S[0]
 	CMP     $2, R4
 	BLT     ld_188
-	ADD     $4, R16, R22
-	VLD1    (R22), V23.S[1]
+	ADD     $4, R17, R23
+	VLD1    (R23), V23.S[1]
 	CMP     $3, R4
 	BLT     ld_188
-	ADD     $8, R16, R22
-	VLD1    (R22), V23.S[2]
+	ADD     $8, R17, R23
+	VLD1    (R23), V23.S[2]
 ld_188:
 	WORD    $0x4ea9d6f7 // FSUB V23.4S, V23.4S, V9.4S
 	WORD    $0x6e2fdef8 // FMUL V24.4S, V23.4S, V15.4S
@@ -3094,84 +3098,82 @@ havee_187:
 	VAND    V8.B16, V22.B16, V22.B16
 	WORD    $0x6e36d6d7 // FADDP V23.4S, V22.4S, V22.4S
 	WORD    $0x7e30daf7 // FADDP S23, V23.2S
-	FMOVS   (R19), F24
+	FMOVS   (R20), F24
 	FADDS   F23, F24, F24
-	FMOVS   F24, (R19)
+	FMOVS   F24, (R20)
 	TBZ     $3, R7, nobit_189
 	WORD    $0x6e36ded6 // FMUL V22.4S, V22.4S, V22.4S
 	WORD    $0x6e36d6d7 // FADDP V23.4S, V22.4S, V22.4S
 	WORD    $0x7e30daf7 // FADDP S23, V23.2S
-	FMOVS   (R20), F24
+	FMOVS   (R21), F24
 	FADDS   F23, F24, F24
-	FMOVS   F24, (R20)
+	FMOVS   F24, (R21)
 nobit_189:
-	ADD     R3, R16, R16
-	ADD     $4, R19, R19
+	ADD     R3, R17, R17
 	ADD     $4, R20, R20
-	ADD     $16, R21, R21
-	SUBS    $1, R17, R17
+	ADD     $4, R21, R21
+	ADD     $16, R22, R22
+	SUBS    $1, R19, R19
 	BNE     cls_184
 clsdone_185:
 	WORD    $0x6e2edd6f // FMUL V15.4S, V11.4S, V14.4S
-	VMOV    V8.S[0], R16
-	CBZ     R16, inval_191
-	VMOV    V7.S[0], R16
-	ADD     R16<<2, R12, R17
-	FMOVS   (R17), F16
+	VMOV    V8.S[0], R17
+	CBZ     R17, inval_191
+	VMOV    V7.S[0], R17
+	ADD     R17<<2, R13, R19
+	FMOVS   (R19), F16
 	VDUP    V15.S[0], V17.S4
 	FADDS   F17, F16, F16
-	FMOVS   F16, (R17)
-	ADD     R16<<2, R13, R17
-	FMOVS   (R17), F16
+	FMOVS   F16, (R19)
+	ADD     R17<<2, R14, R19
+	FMOVS   (R19), F16
 	FMOVQ   (R0), F17
 	FADDS   F17, F16, F16
-	FMOVS   F16, (R17)
+	FMOVS   F16, (R19)
 inval_191:
 	CMP     $2, R4
 	BLT     lanes_190
-	VMOV    V8.S[1], R16
-	CBZ     R16, inval_192
-	VMOV    V7.S[1], R16
-	ADD     R16<<2, R12, R17
-	FMOVS   (R17), F16
+	VMOV    V8.S[1], R17
+	CBZ     R17, inval_192
+	VMOV    V7.S[1], R17
+	ADD     R17<<2, R13, R19
+	FMOVS   (R19), F16
 	VDUP    V15.S[1], V17.S4
 	FADDS   F17, F16, F16
-	FMOVS   F16, (R17)
-	ADD     R16<<2, R13, R17
-	FMOVS   (R17), F16
+	FMOVS   F16, (R19)
+	ADD     R17<<2, R14, R19
+	FMOVS   (R19), F16
 	FMOVQ   (R0), F17
 	FADDS   F17, F16, F16
-	FMOVS   F16, (R17)
+	FMOVS   F16, (R19)
 inval_192:
 	CMP     $3, R4
 	BLT     lanes_190
-	VMOV    V8.S[2], R16
-	CBZ     R16, inval_193
-	VMOV    V7.S[2], R16
-	ADD     R16<<2, R12, R17
-	FMOVS   (R17), F16
+	VMOV    V8.S[2], R17
+	CBZ     R17, inval_193
+	VMOV    V7.S[2], R17
+	ADD     R17<<2, R13, R19
+	FMOVS   (R19), F16
 	VDUP    V15.S[2], V17.S4
 	FADDS   F17, F16, F16
-	FMOVS   F16, (R17)
-	ADD     R16<<2, R13, R17
-	FMOVS   (R17), F16
+	FMOVS   F16, (R19)
+	ADD     R17<<2, R14, R19
+	FMOVS   (R19), F16
 	FMOVQ   (R0), F17
 	FADDS   F17, F16, F16
-	FMOVS   F16, (R17)
+	FMOVS   F16, (R19)
 inval_193:
 lanes_190:
 nobit_183:
 	TBZ     $0, R7, noprod_194
 	TST     $514, R7
 	BNE     noprod_194
-	FMOVS   eps1+144(FP), F16
+	FMOVS   eps1+168(FP), F16
 	VDUP    V16.S[0], V16.S4
 	WORD    $0x6ea0fa10 // FNEG V16.4S, V16.4S
 	WORD    $0x6e30dd8f // FMUL V15.4S, V12.4S, V16.4S
 	TBZ     $10, R7, nobit_196
-	FMOVS   epsC+148(FP), F16
-	VDUP    V16.S[0], V16.S4
-	VFMLS   V13.S4, V16.S4, V15.S4
+	WORD    $0x4eadd5ef // FSUB V15.4S, V15.4S, V13.4S
 nobit_196:
 	VAND    V8.B16, V15.B16, V16.B16
 	WORD    $0x4e30d400 // FADD V0.4S, V0.4S, V16.4S
@@ -3258,32 +3260,32 @@ noprod_194:
 	TBZ     $0, R7, nobit_198
 	FMOVQ   (R0), F16
 	TBZ     $9, R7, nobit_199
-	VMOV    V7.S[0], R16
-	ADD     R16<<2, R9, R16
-	VLD1    (R16), V17.S[0]
-	VMOV    V7.S[1], R16
-	ADD     R16<<2, R9, R16
-	VLD1    (R16), V17.S[1]
-	VMOV    V7.S[2], R16
-	ADD     R16<<2, R9, R16
-	VLD1    (R16), V17.S[2]
-	VMOV    V7.S[3], R16
-	ADD     R16<<2, R9, R16
-	VLD1    (R16), V17.S[3]
+	VMOV    V7.S[0], R17
+	ADD     R17<<2, R9, R17
+	VLD1    (R17), V17.S[0]
+	VMOV    V7.S[1], R17
+	ADD     R17<<2, R9, R17
+	VLD1    (R17), V17.S[1]
+	VMOV    V7.S[2], R17
+	ADD     R17<<2, R9, R17
+	VLD1    (R17), V17.S[2]
+	VMOV    V7.S[3], R17
+	ADD     R17<<2, R9, R17
+	VLD1    (R17), V17.S[3]
 	VMOV    V17.B16, V16.B16
 nobit_199:
-	FMOVS   eps1+144(FP), F17
+	FMOVS   eps1+168(FP), F17
 	VDUP    V17.S[0], V17.S4
 	WORD    $0x6e30de31 // FMUL V17.4S, V17.4S, V16.4S
 	WORD    $0x6e2fde31 // FMUL V17.4S, V17.4S, V15.4S
 	TBZ     $10, R7, nobit_200
-	FMOVS   wsum+152(FP), F19
+	FMOVS   wsum+176(FP), F19
 	VDUP    V19.S[0], V19.S4
-	WORD    $0x6e32de73 // FMUL V19.4S, V19.4S, V18.4S
-	WORD    $0x4eadd673 // FSUB V19.4S, V19.4S, V13.4S
-	FMOVS   epsC+148(FP), F20
+	FMOVS   epsC+172(FP), F20
 	VDUP    V20.S[0], V20.S4
-	VFMLA   V19.S4, V20.S4, V17.S4
+	WORD    $0x6e34de73 // FMUL V19.4S, V19.4S, V20.4S
+	VFMLA   V19.S4, V18.S4, V17.S4
+	WORD    $0x4eadd631 // FSUB V17.4S, V17.4S, V13.4S
 nobit_200:
 	VAND    V8.B16, V17.B16, V19.B16
 	WORD    $0x4e33d400 // FADD V0.4S, V0.4S, V19.4S
@@ -3293,7 +3295,7 @@ nobit_198:
 	TBZ     $1, R7, nobit_201
 	FMOVQ   (R0), F16
 	VFMLS   V14.S4, V11.S4, V16.S4
-	FMOVS   gamma+156(FP), F17
+	FMOVS   gamma+180(FP), F17
 	VDUP    V17.S[0], V17.S4
 	CMP     $1, R8
 	BEQ     pow1_202
@@ -3424,18 +3426,18 @@ powz_205:
 powd_206:
 	WORD    $0x6e2fde73 // FMUL V19.4S, V19.4S, V15.4S
 	TBZ     $8, R7, nobit_207
-	VMOV    V7.S[0], R16
-	ADD     R16<<2, R10, R16
-	VLD1    (R16), V16.S[0]
-	VMOV    V7.S[1], R16
-	ADD     R16<<2, R10, R16
-	VLD1    (R16), V16.S[1]
-	VMOV    V7.S[2], R16
-	ADD     R16<<2, R10, R16
-	VLD1    (R16), V16.S[2]
-	VMOV    V7.S[3], R16
-	ADD     R16<<2, R10, R16
-	VLD1    (R16), V16.S[3]
+	VMOV    V7.S[0], R17
+	ADD     R17<<2, R10, R17
+	VLD1    (R17), V16.S[0]
+	VMOV    V7.S[1], R17
+	ADD     R17<<2, R10, R17
+	VLD1    (R17), V16.S[1]
+	VMOV    V7.S[2], R17
+	ADD     R17<<2, R10, R17
+	VLD1    (R17), V16.S[2]
+	VMOV    V7.S[3], R17
+	ADD     R17<<2, R10, R17
+	VLD1    (R17), V16.S[3]
 	WORD    $0x6e30de73 // FMUL V19.4S, V19.4S, V16.4S
 nobit_207:
 	VAND    V8.B16, V19.B16, V16.B16
@@ -3506,19 +3508,19 @@ pxdone_139:
 	VFMLA   V7.S4, V6.S4, V10.S4
 	WORD    $0x4e2ad400 // FADD V0.4S, V0.4S, V10.4S
 noprodend_208:
-	MOVD    out_base+288(FP), R16
+	MOVD    out_base+312(FP), R17
 	WORD    $0x6e20d404 // FADDP V4.4S, V0.4S, V0.4S
 	WORD    $0x7e30d884 // FADDP S4, V4.2S
-	FMOVS   F4, (R16)
+	FMOVS   F4, (R17)
 	WORD    $0x6e21d420 // FADDP V0.4S, V1.4S, V1.4S
 	WORD    $0x7e30d800 // FADDP S0, V0.2S
-	FMOVS   F0, 4(R16)
+	FMOVS   F0, 4(R17)
 	WORD    $0x6e22d440 // FADDP V0.4S, V2.4S, V2.4S
 	WORD    $0x7e30d800 // FADDP S0, V0.2S
-	FMOVS   F0, 8(R16)
+	FMOVS   F0, 8(R17)
 	WORD    $0x6e23d460 // FADDP V0.4S, V3.4S, V3.4S
 	WORD    $0x7e30d800 // FADDP S0, V0.2S
-	FMOVS   F0, 12(R16)
+	FMOVS   F0, 12(R17)
 	RET
 
 // func softmaxGradI32NEON(x []float32, S int, lo int, hi int, lab []int32, nc int, ign int32, flags uint64, w []float32, alpha []float32, A []float32, B []float32, E []float32, tauK float32, sK float32, kappa float32, focalScale float32, gamma float32, gmode int, g1mode int, dst []float32)

@@ -49,5 +49,15 @@
 // denominator scores a perfect 1 (see Region.SmoothDen); NaN logits or
 // targets propagate to the value.
 //
+// Range. The value of Forward and Backward is finite and holds its
+// accuracy for every finite input. Partial sums are float32; a block of
+// pixels whose sums overflow (losses near math.MaxFloat32 per element,
+// logits beyond about 1e35) is summed again in float64, a slower pass over
+// that block only. Gradients and Pixelwise values are finite (Pixelwise's
+// float32 can overflow to +Inf) while the logits of each pixel spread over
+// at most math.MaxFloat32 (max - min <= 3.4e38: any |x| <= 1.7e38); beyond
+// it, a pixel's Focal gradient, or its Pixelwise value under a zero class
+// weight, can be NaN.
+//
 // A call allocates nothing once the Workspace has grown to the shape.
 package loss

@@ -271,9 +271,9 @@ func sigmoidGrad(t *Tier, fused bool) {
 				VSUBPS(t.F(1), gm1, gm1)
 				GM1 := t.keep(gm1)
 				pw1 := t.pow(t.ld(PT1), GM1, g1mode)
-				// ce*gamma*pt1^(gamma-1)*(1-2y)*p*q where pt1 > 0
+				// ce*pt1^(gamma-1)*(1-2y)*p*q*gamma where pt1 > 0 (gamma
+				// last: ce*gamma overflows at |x| near math.MaxFloat32, where p*q = 0)
 				c := t.cp(CE)
-				VMULPS(GAM, c, c)
 				VMULPS(pw1, c, c)
 				o2, two := t.V(), t.V()
 				VMOVUPS(t.F(1), o2)
@@ -282,6 +282,7 @@ func sigmoidGrad(t *Tier, fused bool) {
 				VMULPS(o2, c, c)
 				VMULPS(P, c, c)
 				VMULPS(Q, c, c)
+				VMULPS(GAM, c, c)
 				pos := t.cmp(cmpGT, t.ld(PT1), t.F(0))
 				dd := t.ld(D)
 				t.addWhere(pos, c, dd)

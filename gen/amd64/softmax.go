@@ -24,6 +24,7 @@ const (
 	tabA      = 3
 	tabB      = 4
 	tabE      = 5
+	tabEpsW   = 6 // eps/C*w_k (statistics, label smoothing with CE weights)
 )
 
 // Extra flag bits of the softmax kernels.
@@ -251,8 +252,9 @@ func softmaxStats(t *Tier, u8 bool) {
 	t.doc(fmt.Sprintf("%s computes kernels.softmaxStatsGeneric over pixels [lo, hi) (at most kernels.BlockSize) of one", name),
 		"image into out = P[C], PY[C], Count[C], PP[C], CE, W, Focal, Valid. ign is the ignore label (-1: none);",
 		"pixels labelled ign or outside [0, C) are skipped (their gradient is 0).",
-		"tab holds 8 floats per class: the CE weight (used when flags&512) and the focal alpha (flags&256);",
-		"scr is 64-byte aligned, at least 5*16*C floats; eps1 = 1-eps, epsC = eps/C, wsum = the sum of the CE weights.")
+		"tab holds 8 floats per class: the CE weight (used when flags&512), the focal alpha (flags&256) and, 6th,",
+		"eps/C times the CE weight (flags&512 and 1024); scr is 64-byte aligned, at least 5*16*C floats;",
+		"eps1 = 1-eps, epsC = eps/C, wsum = the sum of the CE weights.")
 	a := t.softmaxSetup(elem)
 	// per-class accumulators after the e vectors: class c at scr + C*W + c*4*W
 	accs := GP64()
@@ -358,25 +360,42 @@ func softmaxStats(t *Tier, u8 bool) {
 	end()
 }
 
-// sumZ returns sum_k w_k*z_k, z_k = x_k - mx recomputed from the logits
-// (w_k = 1 unless flags has flagWeights), for the label smoothing term.
+// sumZ returns sum_k eps/C*w_k*z_k, z_k = x_k - mx recomputed from the
+// logits (w_k = 1 unless flags has flagWeights; eps/C*w_k from the table),
+// for the label smoothing term: each term is scaled (one FMA) before it is
+// added, so that the sum stays within float32 whenever its value does (one
+// logit at 3e38 among C = 4: the unscaled sum was 3 * -3e38 = -Inf).
 func (t *Tier) sumZ(a softmaxArgs, flags Mem, st pixelState, mx Op) VecVirtual {
 	swz := t.V()
 	VXORPS(swz, swz, swz)
-	px, pw := GP64(), GP64()
-	MOVQ(a.x, px)
-	MOVQ(a.tab, pw)
-	t.classLoop(a.C, []classPtr{{px, a.stride}, {pw, U32(tabStride)}}, false, func(VecVirtual) {
-		z := t.V()
-		t.loadX(Mem{Base: px}, z, st)
-		VSUBPS(mx, z, z)
-		ifFlag(flags, flagWeights, func() {
-			w := t.V()
-			VBROADCASTSS(Mem{Base: pw}, w)
-			VMULPS(w, z, z)
+	loop := func(weighted bool) {
+		px, pw := GP64(), GP64()
+		MOVQ(a.x, px)
+		MOVQ(a.tab, pw)
+		var ec VecVirtual
+		if !weighted {
+			ec = t.bcast(arg("epsC"))
+		}
+		t.classLoop(a.C, []classPtr{{px, a.stride}, {pw, U32(tabStride)}}, false, func(VecVirtual) {
+			z := t.V()
+			t.loadX(Mem{Base: px}, z, st)
+			VSUBPS(mx, z, z)
+			k := ec
+			if weighted {
+				k = t.V()
+				VBROADCASTSS(Mem{Base: pw, Disp: 4 * tabEpsW}, k)
+			}
+			VFMADD231PS(k, z, swz)
 		})
-		VADDPS(z, swz, swz)
-	})
+	}
+	weighted, done := newLabel("swzw"), newLabel("swzd")
+	TESTQ(U32(flagWeights), flags)
+	JNZ(LabelRef(weighted))
+	loop(false)
+	JMP(LabelRef(done))
+	Label(weighted)
+	loop(true)
+	Label(done)
 	return swz
 }
 
@@ -414,7 +433,7 @@ func (t *Tier) newProdAccs() *prodAccs {
 
 // ceProduct is the product mode of pixelwiseSums (internal/kernels/generic.go
 // softmaxStatsGeneric, operation for operation): sCE gets -(1-eps)*z_y -
-// eps/C*sum_k z_k, sW 1, per valid pixel, and the product pr is multiplied
+// sum_k eps/C*z_k, sW 1, per valid pixel, and the product pr is multiplied
 // by the pixel's sum; ceProductEnd adds its log to sCE.
 func (t *Tier) ceProduct(a softmaxArgs, flags Mem, st pixelState, SUM, mx, zy Op, sCE, sW *acc, pr *prodAccs) {
 	l := t.bcast(arg("eps1"))
@@ -423,9 +442,8 @@ func (t *Tier) ceProduct(a softmaxArgs, flags Mem, st pixelState, SUM, mx, zy Op
 	L := t.keep(l)
 	ifFlag(flags, flagSmooth, func() {
 		swz := t.sumZ(a, flags, st, mx) // no class weights in the product mode
-		ec := t.bcast(arg("epsC"))
 		l2 := t.ld(L)
-		VFNMADD231PS(ec, swz, l2) // - eps/C * sum_k z_k
+		VSUBPS(swz, l2, l2) // - sum_k eps/C*z_k
 		if !t.avx512 {
 			VMOVUPS(l2, L)
 		}
@@ -537,15 +555,14 @@ func (t *Tier) pixelwiseSums(a softmaxArgs, flags Mem, st pixelState, SUM, INV, 
 			VMULPS(NLL, l, l) // (1-eps)*w_y*nll
 			L := t.keep(l)
 			ifFlag(flags, flagSmooth, func() {
-				// eps/C * sum_k w_k*(lse - z_k) = eps/C * (lse*wsum - sum_k w_k*z_k),
+				// eps/C * sum_k w_k*(lse - z_k) = lse*(eps/C*wsum) - sum_k eps/C*w_k*z_k,
 				// z_k = x_k - mx recomputed from the logits.
 				swz := t.sumZ(a, flags, st, mx)
-				sm := t.bcast(arg("wsum"))
-				VMULPS(LSE, sm, sm)
-				VSUBPS(swz, sm, sm)
-				ec := t.bcast(arg("epsC"))
+				ews := t.bcast(arg("wsum"))
+				VMULPS(t.bcast(arg("epsC")), ews, ews) // eps/C*wsum
 				l2 := t.ld(L)
-				VFMADD231PS(ec, sm, l2)
+				VFMADD231PS(LSE, ews, l2)
+				VSUBPS(swz, l2, l2)
 				if !t.avx512 {
 					VMOVUPS(l2, L)
 				}
@@ -639,7 +656,7 @@ func softmaxGradKernel(t *Tier, u8, focal, fused bool) {
 			"outside [0, C) get 0.")
 		if fused {
 			t.doc("It also stores the CE, W, Focal and Valid sums of SoftmaxStats (sflags, eps1, epsC and wsum as",
-				"its flags and arguments; tab's w and alpha as it reads them) into out[0:4].")
+				"its flags and arguments; tab's w, alpha and eps/C*w as it reads them) into out[0:4].")
 		}
 		a := t.softmaxSetup(elem)
 		pd := Load(Param("dst").Base(), GP64()).(GPVirtual)

@@ -242,7 +242,8 @@ func sigmoidGrad() {
 			noSecond := newLabel("gamma0")
 			CBZ(gmode, noSecond)
 			{
-				// + ce*gamma*pt1^(gamma-1)*(1-2y)*p*q where pt1 > 0
+				// + ce*pt1^(gamma-1)*(1-2y)*p*q*gamma where pt1 > 0 (gamma last:
+				// ce*gamma overflows at |x| near math.MaxFloat32, where p*q = 0)
 				gm1 := vget()
 				k := Kf(1)
 				FSUB(gm1, gam, k)
@@ -250,8 +251,7 @@ func sigmoidGrad() {
 				pw1 := pow(pt1, gm1, g1mode)
 				vput(gm1)
 				c := vget()
-				FMUL(c, ce, gam)
-				FMUL(c, c, pw1)
+				FMUL(c, ce, pw1)
 				vput(pw1)
 				o2 := vget()
 				KfInto(o2, 1)
@@ -261,6 +261,7 @@ func sigmoidGrad() {
 				FMUL(c, c, o2)
 				FMUL(c, c, p)
 				FMUL(c, c, q)
+				FMUL(c, c, gam)
 				FCMGTz(o2, pt1)
 				AND(c, c, o2)
 				FADD(d, d, c)

@@ -228,18 +228,19 @@ func softmaxStats(u8 bool) {
 			fmt.Sprintf("SoftmaxStats%sNEON adds kernels.softmaxStatsGeneric's per-class sums of pixels [lo, hi) (hi-lo <=", suf),
 			"kernels.BlockSize) of x (nc planes of S pixels) to P, PY, Count and PP, and writes out[0:4] = CE, W,",
 			"Focal, Valid. Pixels labelled ign (-1: none) or outside [0, nc) are skipped. flags: kernels.Flags | 256 (alpha) | 512",
-			"(CE weights w) | 1024 (smoothing) | 2048 (scr has 4*nc floats of scratch); eps1 = 1-eps, epsC = eps/C,",
-			"wsum = sum of the CE weights (nc without); gmode classifies gamma as for SigmoidStats.",
+			"(CE weights w) | 1024 (smoothing) | 2048 (scr has 4*nc floats of scratch); ew holds eps/C*w_k (flags 512",
+			"and 1024); eps1 = 1-eps, epsC = eps/C, wsum = sum of the CE weights (nc without); gmode classifies gamma",
+			"as for SigmoidStats.",
 		},
 		Params: []Param{{"x", "[]float32"}, {"S", "int"}, {"lo", "int"}, {"hi", "int"}, {"lab", lt},
-			{"nc", "int"}, {"ign", "int32"}, {"flags", "uint64"}, {"w", "[]float32"}, {"alpha", "[]float32"},
+			{"nc", "int"}, {"ign", "int32"}, {"flags", "uint64"}, {"w", "[]float32"}, {"alpha", "[]float32"}, {"ew", "[]float32"},
 			{"eps1", "float32"}, {"epsC", "float32"}, {"wsum", "float32"}, {"gamma", "float32"}, {"gmode", "int"},
 			{"scr", "[]float32"}, {"P", "[]float32"}, {"PY", "[]float32"}, {"Count", "[]float32"}, {"PP", "[]float32"},
 			{"out", "[]float32"}},
 	})
 	px := newPixels(u8)
 	C, ign, flags, gmode := argInt("nc"), argInt("ign"), argInt("flags"), argInt("gmode")
-	pw, pa := argBase("w"), argBase("alpha")
+	pw, pa, pew := argBase("w"), argBase("alpha"), argBase("ew")
 	pP, pPY, pCount, pPP := argBase("P"), argBase("PY"), argBase("Count"), argBase("PP")
 	pscr := argBase("scr")
 	accCE, accW, accFoc, accValid := vget(), vget(), vget(), vget()
@@ -262,13 +263,16 @@ func softmaxStats(u8 bool) {
 		vput(t, one)
 		mx := px.maxPass(C, tail)
 
-		// exp(x_c - max), their sum, e_y, x_y - max, sum_c w_c*(x_c - max)
+		// exp(x_c - max), their sum, e_y, x_y - max, sum_c eps/C*w_c*(x_c - max):
+		// each term of the smoothing sum scaled before it is added, so that
+		// the sum stays within float32 whenever its value does.
 		sum, ey, zy, T, cvec := vget(), vget(), vget(), vget(), vget()
 		for _, v := range []V{sum, ey, zy, T, cvec} {
 			ZERO(v)
 		}
+		ec := argF32("epsC")
 		release := pinScope(expLoopConsts()...)
-		px.planes(C, 0, []perClass{f32s(pw), vecs(pscr)}, func(pc R) {
+		px.planes(C, 0, []perClass{f32s(pew), vecs(pscr)}, func(pc R) {
 			v := vget()
 			load(v, pc, tail, px.n)
 			FSUB(v, v, mx)
@@ -281,7 +285,7 @@ func softmaxStats(u8 bool) {
 			BIT(zy, v, sel)
 			vput(e)
 			ifBit(flags, bitSmooth, func() {
-				KfInto(sel, 1)
+				MOVv(sel, ec)
 				ifBit(flags, bitWeights, func() { LD1R(sel, curExtra[0]) })
 				FMLA(T, sel, v)
 			})
@@ -290,7 +294,7 @@ func softmaxStats(u8 bool) {
 			vput(k, sel, v)
 		})
 		release()
-		vput(cvec)
+		vput(cvec, ec)
 		inv := vget()
 		one = Kf(1)
 		FDIV(inv, one, sum)
@@ -351,16 +355,12 @@ func softmaxStats(u8 bool) {
 		noProd, lossDone := newLabel("noprod"), newLabel("lossdone")
 		jumpUnlessProdMode(flags, noProd)
 		{
-			// -(1-eps)*z_y - eps/C*sum_k z_k per valid pixel; prod *= sum.
+			// -(1-eps)*z_y - sum_k eps/C*z_k per valid pixel; prod *= sum.
 			l, e1 := vget(), argF32("eps1")
 			FNEG(e1, e1)
 			FMUL(l, zy, e1)
 			vput(e1)
-			ifBit(flags, bitSmooth, func() {
-				ec := argF32("epsC")
-				FMLS(l, ec, T)
-				vput(ec)
-			})
+			ifBit(flags, bitSmooth, func() { FSUB(l, l, T) })
 			accAdd(accCE, l, valid)
 			one := Kf(1)
 			accAdd(accW, one, valid)
@@ -414,13 +414,12 @@ func softmaxStats(u8 bool) {
 			FMUL(l, l, wy)
 			FMUL(l, l, nll) // (1-eps)*w_y*nll
 			ifBit(flags, bitSmooth, func() {
-				// eps/C * sum_k w_k*(lse - z_k) = eps/C * (lse*wsum - sum_k w_k*z_k)
-				sm := argF32("wsum")
-				FMUL(sm, sm, lse)
-				FSUB(sm, sm, T)
-				ec := argF32("epsC")
-				FMLA(l, ec, sm)
-				vput(sm, ec)
+				// eps/C * sum_k w_k*(lse - z_k) = lse*(eps/C*wsum) - sum_k eps/C*w_k*z_k
+				ews, ec := argF32("wsum"), argF32("epsC")
+				FMUL(ews, ews, ec)
+				FMLA(l, lse, ews)
+				FSUB(l, l, T)
+				vput(ews, ec)
 			})
 			accAdd(accCE, l, valid)
 			accAdd(accW, wy, valid)

@@ -137,7 +137,9 @@ func sigmoidGradGeneric(x, y []float32, c *SigmoidCoef, dst []float32) {
 			// cancels on a confident right prediction (p near 1, y = 1)
 			d := fma32(-q, yv, float32(p*(1-yv))) * powf(pt1, c.FocalGamma)
 			if pt1 > 0 && c.FocalGamma != 0 {
-				d += float32(ce * c.FocalGamma * powf(pt1, c.FocalGamma-1) * (1 - float32(2*yv)) * p * q)
+				// gamma last: ce*gamma overflows at |x| near math.MaxFloat32,
+				// where p*q = 0 (Inf*0 was NaN)
+				d += float32(ce * powf(pt1, c.FocalGamma-1) * (1 - float32(2*yv)) * p * q * c.FocalGamma)
 			}
 			if c.FocalAlpha >= 0 {
 				d *= fma32(c.FocalAlpha, yv, float32((1-c.FocalAlpha)*(1-yv)))
@@ -221,7 +223,7 @@ func softmaxStatsCore[L Label](x []float32, S, lo, hi int, lab []L, prm *Softmax
 		run = 0
 	}
 	// Product mode (CE without class weights or focal term): every pixel's
-	// CE is log(sum) - (1-eps)*z_y - eps/C*sum_k z_k (z = x - max), and
+	// CE is log(sum) - (1-eps)*z_y - sum_k eps/C*z_k (z = x - max), and
 	// the block's log(sum) are summed as the log of their product, kept as
 	// a mantissa in [1, 2) and an exponent: one log per block (per vector
 	// lane in the SIMD tiers) instead of one per pixel.
@@ -231,6 +233,23 @@ func softmaxStatsCore[L Label](x []float32, S, lo, hi int, lab []L, prm *Softmax
 	// nearly perfect prediction, keeps its relative accuracy), times
 	// 2^pexp.
 	prod, plo, pexp := float32(1), float32(0), float32(0)
+	// Label smoothing: eps/C * sum_k w_k*(lse - z_k) = lse*ews - sum_k
+	// (eps/C*w_k)*z_k with ews = eps/C * sum_k w_k, each term of the sum
+	// scaled by its eps/C*w_k (one FMA) before it is added: the sum stays
+	// within float32 whenever its value does (one logit at 3e38 among C = 4:
+	// the unscaled sum of the z_k was 3 * -3e38 = -Inf).
+	ec := prm.Smoothing / float32(C)
+	var ews float32
+	if need&NeedCE != 0 && prm.Smoothing != 0 {
+		wsum := float32(C)
+		if prm.CEWeight != nil {
+			wsum = 0
+			for _, v := range prm.CEWeight[:C] {
+				wsum += v
+			}
+		}
+		ews = ec * wsum
+	}
 	for i := lo; i < hi; i++ {
 		y := int32(lab[i])
 		if skipLabel(y, C, prm.Ignore, prm.UseIgnore) {
@@ -256,11 +275,11 @@ func softmaxStatsCore[L Label](x []float32, S, lo, hi int, lab []L, prm *Softmax
 		if prodMode {
 			l := float32((x[int(y)*S+i] - mx) * -(1 - prm.Smoothing))
 			if prm.Smoothing != 0 {
-				var sz float32
+				var sm float32 // sum_k eps/C*z_k
 				for c := 0; c < C; c++ {
-					sz += x[c*S+i] - mx
+					sm = fma32(ec, x[c*S+i]-mx, sm)
 				}
-				l = fma32(-(prm.Smoothing / float32(C)), sz, l)
+				l -= sm
 			}
 			ce += float64(l)
 			w++
@@ -284,16 +303,15 @@ func softmaxStatsCore[L Label](x []float32, S, lo, hi int, lab []L, prm *Softmax
 				}
 				l := (1 - prm.Smoothing) * wy * nll
 				if prm.Smoothing != 0 {
-					// sum_k w_k * (lse - z_k)
-					var sm float32
+					var sm float32 // sum_k eps/C*w_k*z_k
 					for c := 0; c < C; c++ {
-						wc := float32(1)
+						kc := ec
 						if prm.CEWeight != nil {
-							wc = prm.CEWeight[c]
+							kc = float32(ec * prm.CEWeight[c])
 						}
-						sm += float32(wc * (lse - (x[c*S+i] - mx)))
+						sm = fma32(kc, x[c*S+i]-mx, sm)
 					}
-					l += float32(prm.Smoothing / float32(C) * sm)
+					l = fma32(lse, ews, l) - sm
 				}
 				ce += float64(l)
 				w += float64(wy)

@@ -8,9 +8,13 @@
 // always one block of at most BlockSize pixels. Block primitives return
 // float32 partial sums; the plane drivers (SigmoidPlane, SoftmaxImage)
 // combine the blocks in float64 in block order, so a result never depends on
-// how the blocks were scheduled. The fused drivers (SoftmaxFusedRange,
-// SigmoidFused) run a statistics pass and a gradient pass in one read of
-// the logits, for losses whose terms are all pixelwise.
+// how the blocks were scheduled. A block whose float32 CE, focal, BCE or
+// sigmoid focal sum is not finite (finite logits near math.MaxFloat32
+// overflow it) has that sum computed again in float64 (wide.go), so the
+// drivers' sums are right for every finite input. The fused drivers
+// (SoftmaxFusedRange, SigmoidFused) run a statistics pass and a gradient
+// pass in one read of the logits, for losses whose terms are all
+// pixelwise.
 //
 // Nothing in this package allocates, and nothing modifies its inputs.
 //

@@ -74,10 +74,35 @@ func SigmoidPlane(x, y []float32, p *SigmoidParams, blk *SigmoidSums[float32], o
 		out.Y += float64(b.Y)
 		out.PP += float64(b.PP)
 		out.YY += float64(b.YY)
-		out.BCE += float64(b.BCE)
-		out.Focal += float64(b.Focal)
+		addSigmoidWide(x[lo:hi], y[lo:hi], p, b, out)
 	}
 	return nil
+}
+
+// addSigmoidWide adds the block's BCE and Focal sums blk to out, from
+// sigmoidWide's float64 pass over the block (x, y) when blk's float32 sums
+// are not finite (wide.go).
+func addSigmoidWide(x, y []float32, p *SigmoidParams, blk *SigmoidSums[float32], out *SigmoidSums[float64]) {
+	bce, foc := float64(blk.BCE), float64(blk.Focal)
+	if !finite32(blk.BCE) || !finite32(blk.Focal) {
+		bce, foc = sigmoidWide(x, y, p)
+	}
+	out.BCE += bce
+	out.Focal += foc
+}
+
+// addSoftmaxWide adds the block's CE, W, Focal and Valid sums blk to out,
+// CE and Focal from softmaxWide's float64 pass over pixels [lo, hi) when
+// blk's float32 sums are not finite (wide.go).
+func addSoftmaxWide[L Label](x []float32, S, lo, hi int, labels []L, p *SoftmaxParams, blk *SoftmaxSums[float32], out *SoftmaxSums[float64]) {
+	ce, foc := float64(blk.CE), float64(blk.Focal)
+	if !finite32(blk.CE) || !finite32(blk.Focal) {
+		ce, foc = softmaxWide(x, S, lo, hi, labels, p)
+	}
+	out.CE += ce
+	out.W += float64(blk.W)
+	out.Focal += foc
+	out.Valid += float64(blk.Valid)
 }
 
 // SigmoidGrad writes the gradient of SigmoidCoef for every element of x
@@ -126,8 +151,7 @@ func SigmoidFused(x, y []float32, p *SigmoidParams, c *SigmoidCoef, blk *Sigmoid
 	for lo := 0; lo < len(x); lo += BlockSize {
 		hi := min(lo+BlockSize, len(x))
 		t.sigmoidFused(x[lo:hi], y[lo:hi], p, c, blk, dst[lo:hi])
-		out.BCE += float64(blk.BCE)
-		out.Focal += float64(blk.Focal)
+		addSigmoidWide(x[lo:hi], y[lo:hi], p, blk, out)
 	}
 	return nil
 }
@@ -225,10 +249,7 @@ func softmaxRange[L Label](fn string, x []float32, S, lo, hi int, labels []L, p 
 			oCount[c] += float64(bCount[c])
 			oPP[c] += float64(bPP[c])
 		}
-		out.CE += float64(blk.CE)
-		out.W += float64(blk.W)
-		out.Focal += float64(blk.Focal)
-		out.Valid += float64(blk.Valid)
+		addSoftmaxWide(x, S, lo, hi, labels, p, blk, out)
 	}
 	return nil
 }
@@ -319,10 +340,7 @@ func SoftmaxFusedRange[L Label](x []float32, S, lo, hi int, labels []L, p *Softm
 		default:
 			softmaxFusedGeneric(x, S, lo, hi, labels, p, c, blk, dst)
 		}
-		out.CE += float64(blk.CE)
-		out.W += float64(blk.W)
-		out.Focal += float64(blk.Focal)
-		out.Valid += float64(blk.Valid)
+		addSoftmaxWide(x, S, lo, hi, labels, p, blk, out)
 	}
 	return nil
 }

@@ -21,7 +21,8 @@ const (
 const ntBytes = 4 << 20
 
 // tabFloats is the size of one class's entry in the table of the softmax
-// kernels: w, alpha, kappa, A, B, E and two unused floats. In Scratch, the
+// kernels: w, alpha, kappa, A, B, E, eps/C*w (the statistics' label
+// smoothing with CE weights) and one unused float. In Scratch, the
 // table (tabFloats*C) is followed by the kernels' 64-byte aligned scratch
 // (e_c vectors and per-class lane accumulators, 80*C floats) and the
 // statistics' output (4*C+4 floats).
@@ -44,17 +45,19 @@ func splitScratch(s []float32, C int) (tab, scr, out []float32) {
 	return tab, scr, out
 }
 
-// statsArgs fills tab's CE weights and focal alphas for the statistics
-// kernels and returns their flags and scalar arguments.
+// statsArgs fills tab's CE weights, their eps/C*w and the focal alphas
+// for the statistics kernels and returns their flags and scalar arguments.
 func statsArgs(p *SoftmaxParams, tab []float32) (flags uint64, eps1, epsC, wsum float32, gm int) {
 	C := p.C
 	flags = uint64(p.Need)
 	wsum = float32(C)
+	eps1, epsC = 1-p.Smoothing, p.Smoothing/float32(C)
 	if p.CEWeight != nil {
 		flags |= flagWeights
 		wsum = 0
 		for c, w := range p.CEWeight[:C] {
 			tab[c*tabFloats] = w
+			tab[c*tabFloats+6] = epsC * w
 			wsum += w
 		}
 	}
@@ -67,7 +70,6 @@ func statsArgs(p *SoftmaxParams, tab []float32) (flags uint64, eps1, epsC, wsum 
 	if p.Smoothing != 0 {
 		flags |= flagSmooth
 	}
-	eps1, epsC = 1-p.Smoothing, p.Smoothing/float32(C)
 	gm = powMode(p.Gamma)
 	return flags, eps1, epsC, wsum, gm
 }

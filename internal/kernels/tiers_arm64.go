@@ -146,19 +146,30 @@ func neonSoftmaxStatsCore[L Label](x []float32, S, lo, hi int, lab []L, p *Softm
 	_ = lab[lo:hi]
 	eps1, epsC := 1-p.Smoothing, p.Smoothing/float32(C)
 	gm := powMode(p.Gamma)
-	var scr []float32
+	var scr, ew []float32
 	if len(p.Scratch) >= 4*C {
 		flags |= neonScratch
 		scr = p.Scratch[:4*C]
+	}
+	if p.CEWeight != nil && p.Smoothing != 0 {
+		// eps/C*w_k, the coefficients of the smoothing sum, after scr
+		if len(p.Scratch) < 5*C {
+			softmaxStatsCore(x, S, lo, hi, lab, p, s, perClass)
+			return
+		}
+		ew = p.Scratch[4*C : 5*C]
+		for c, w := range p.CEWeight[:C] {
+			ew[c] = epsC * w
+		}
 	}
 	var out, sum [4]float32
 	for ; lo < hi; lo += BlockSize {
 		h := min(lo+BlockSize, hi)
 		switch l := any(lab).(type) {
 		case []uint8:
-			asm.SoftmaxStatsU8NEON(x, S, lo, h, l, C, ign, flags, p.CEWeight, p.Alpha, eps1, epsC, wsum, p.Gamma, gm, scr, sP, sPY, sCount, sPP, out[:])
+			asm.SoftmaxStatsU8NEON(x, S, lo, h, l, C, ign, flags, p.CEWeight, p.Alpha, ew, eps1, epsC, wsum, p.Gamma, gm, scr, sP, sPY, sCount, sPP, out[:])
 		case []int32:
-			asm.SoftmaxStatsI32NEON(x, S, lo, h, l, C, ign, flags, p.CEWeight, p.Alpha, eps1, epsC, wsum, p.Gamma, gm, scr, sP, sPY, sCount, sPP, out[:])
+			asm.SoftmaxStatsI32NEON(x, S, lo, h, l, C, ign, flags, p.CEWeight, p.Alpha, ew, eps1, epsC, wsum, p.Gamma, gm, scr, sP, sPY, sCount, sPP, out[:])
 		}
 		for i := range sum {
 			sum[i] += out[i]
