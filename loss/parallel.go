@@ -324,32 +324,8 @@ func (j *job) pooled(st *workerState, i int) {
 // to and from C planes of G*S pixels (planes): planes -> img when back.
 func transpose(planes, img []float32, C, S, G int, back bool) {
 	M := G * S
-	planes, img = planes[:C*M], img[:C*M]
-	if S == 1 {
-		for c := 0; c < C; c++ {
-			p := planes[c*M : (c+1)*M]
-			if back {
-				for k, v := range p {
-					img[k*C+c] = v
-				}
-			} else {
-				for k := range p {
-					p[k] = img[k*C+c]
-				}
-			}
-		}
-		return
-	}
-	for k := 0; k < G; k++ {
-		for c := 0; c < C; c++ {
-			a := planes[c*M+k*S : c*M+(k+1)*S]
-			b := img[(k*C+c)*S : (k*C+c+1)*S]
-			if back {
-				copy(b, a)
-			} else {
-				copy(a, b)
-			}
-		}
+	for c := 0; c < C; c++ {
+		plane(planes[c*M:(c+1)*M], img, C, S, G, c, back)
 	}
 }
 
