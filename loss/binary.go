@@ -226,12 +226,19 @@ func (b *Binary) run(ws *workspace, logits, targets []float32, sh Shape, grad []
 	}
 	ws.st.kind = kindSigmoid
 	if grad != nil && len(ws.bn.regions) == 0 {
-		b.fused(ws, &ws.st, logits, targets, sh, grad, pooled)
+		if err := b.fused(ws, &ws.st, logits, targets, sh, grad, pooled); err != nil {
+			// The gradient does not fit float32: the value alone.
+			b.accumulate(ws, &ws.st, logits, targets, sh, 0, pooled)
+			return b.finalize(ws, &ws.st, false), err
+		}
 		return b.finalize(ws, &ws.st, false), nil
 	}
 	b.accumulate(ws, &ws.st, logits, targets, sh, 0, pooled)
 	value := b.finalize(ws, &ws.st, grad != nil)
 	if grad != nil {
+		if err := ws.gradRange(float64(ws.ceScale), float64(ws.focScale), ws.st.N*ws.st.C); err != nil {
+			return value, err
+		}
 		b.gradient(ws, logits, targets, sh, 0, grad, pooled)
 	}
 	return value, nil
@@ -313,6 +320,9 @@ func (b *Binary) gradientImpl(ws *workspace, st *Stats, logits, targets []float3
 		return 0, err
 	}
 	value := b.finalize(ws, st, true)
+	if err := ws.gradRange(float64(ws.ceScale), float64(ws.focScale), st.N*st.C); err != nil {
+		return value, err
+	}
 	b.gradient(ws, logits, targets, sh, first, grad, false)
 	return value, nil
 }
@@ -348,7 +358,7 @@ func (b *Binary) accumulate(ws *workspace, st *Stats, logits, targets []float32,
 // sigmoid focal): their gradient scales depend only on the element count,
 // so one pass writes the gradient and adds the BCE and focal sums to st, the
 // same sums as accumulate's, in the same chunk order.
-func (b *Binary) fused(ws *workspace, st *Stats, logits, targets []float32, sh Shape, grad []float32, pooled bool) {
+func (b *Binary) fused(ws *workspace, st *Stats, logits, targets []float32, sh Shape, grad []float32, pooled bool) error {
 	p := &ws.bn
 	C := sh.C
 	total := float64(sh.Len())
@@ -358,6 +368,9 @@ func (b *Binary) fused(ws *workspace, st *Stats, logits, targets []float32, sh S
 	}
 	if d := divisor(p.focalT.Reduction, total, total); p.focal && d != 0 {
 		ws.focScale = float32(p.wFoc / d)
+	}
+	if err := ws.gradRange(float64(ws.ceScale), float64(ws.focScale), 0); err != nil {
+		return err
 	}
 	g := sigmoidGeom(sh, pooled)
 	chunks := g.chunks
@@ -372,6 +385,7 @@ func (b *Binary) fused(ws *workspace, st *Stats, logits, targets []float32, sh S
 		st.addScalar(sFocal, t.Focal)
 	}
 	st.addScalar(sValid, total)
+	return nil
 }
 
 // finalize returns the loss value of st and, when coefs, leaves the gradient

@@ -25,8 +25,9 @@
 // lengths (ErrLength), labels outside [0, C) or targets outside [0, 1]
 // (ErrLabel), negative, non-finite or out-of-scale weights (ErrWeight),
 // options out of range, ignore indices that cannot match the labels and
-// aliased buffers (ErrOption), a Workspace in use (ErrBusy). A call that
-// returns an error has written nothing: no gradient element, no Stats
+// aliased buffers (ErrOption), a Workspace in use (ErrBusy), a gradient
+// beyond float32 (ErrRange: Backward and Gradient return the value with it).
+// A call that returns an error has written nothing: no gradient element, no Stats
 // entry, no Pixelwise output. The worker goroutines of a parallel pass only
 // ever get work that was validated on the caller's goroutine.
 //

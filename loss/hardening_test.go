@@ -456,6 +456,14 @@ func TestWeightScale(t *testing.T) {
 					if red == Mean {
 						scale = 1
 					}
+					if red == Sum && k > 1 {
+						// The value is right; the gradient (3e38 per
+						// unit of p) does not fit float32: ErrRange.
+						if !errors.Is(err, ErrRange) || !closeRel(v, want*scale, 1e-6, 0) {
+							t.Fatalf("%v eps=%v weights %v: %v, %v, want %v and ErrRange", red, eps, w, v, err, want*scale)
+						}
+						continue
+					}
 					if err != nil || !finite(v, g) || !closeRel(v, want*scale, 1e-6, 0) {
 						t.Fatalf("%v eps=%v weights %v: %v, %v, want %v", red, eps, w, v, err, want*scale)
 					}
@@ -490,4 +498,48 @@ func TestWeightScale(t *testing.T) {
 	if _, err := b.Forward(&ws, x, make([]float32, len(x)), sh); !errors.Is(err, ErrWeight) {
 		t.Errorf("PosWeight 3e38: %v, want ErrWeight", err)
 	}
+}
+
+// A gradient that cannot be represented in float32 (a scale or region
+// coefficient beyond float32) is ErrRange with the value, and no gradient
+// element written, instead of Inf times 0 = NaN in the kernels.
+func TestGradRange(t *testing.T) {
+	r := rand.New(rand.NewPCG(19, 1))
+	sh := Shape{N: 1, C: 3, S: 300}
+	x := randLogits(r, sh.Len(), 2)
+	lab := make([]uint8, sh.S)
+	y := make([]float32, sh.Len())
+	for i := range lab {
+		lab[i] = uint8(1 + r.IntN(2)) // class 0 absent: I = 0 for it
+	}
+	eachTier(t, func(t *testing.T) {
+		var ws Workspace
+		g := make([]float32, sh.Len())
+		for _, c := range []struct {
+			name string
+			m    *Multiclass
+		}{
+			{"CE weight 3e38, Sum, term weight 2", &Multiclass{Terms: []Weighted{{2, &CrossEntropy{Weight: []float32{3e38, 3e38, 3e38}, Reduction: Sum}}}}},
+			{"-log Dice, no smoothing, an absent class", &Multiclass{Terms: []Weighted{{1, &Region{Kind: DiceRatio, Log: true, SmoothDen: 1}}}}},
+		} {
+			want, err := c.m.Forward(&ws, x, U8(lab), sh)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range g {
+				g[i] = 7
+			}
+			v, err := c.m.Backward(&ws, x, U8(lab), sh, g)
+			if !errors.Is(err, ErrRange) || v != want && !(math.IsNaN(v) && math.IsNaN(want)) {
+				t.Fatalf("%s: Backward %v, %v; want Forward's %v and ErrRange", c.name, v, err, want)
+			}
+			if slices.ContainsFunc(g, func(v float32) bool { return v != 7 }) {
+				t.Fatalf("%s: the gradient was written", c.name)
+			}
+		}
+		b := &Binary{Terms: []Weighted{{1, &Region{Kind: IoURatio, Log: true}}}}
+		if v, err := b.Backward(&ws, x, y, sh, g); !errors.Is(err, ErrRange) || !math.IsInf(v, 1) {
+			t.Fatalf("Binary -log IoU, no smoothing, targets 0: %v, %v, want +Inf and ErrRange", v, err)
+		}
+	})
 }

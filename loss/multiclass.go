@@ -260,12 +260,19 @@ func (m *Multiclass) run(ws *workspace, logits []float32, labels Labels, sh Shap
 	}
 	ws.st.kind = kindSoftmax
 	if grad != nil && len(ws.mc.regions) == 0 {
-		m.fused(ws, &ws.st, logits, labels, sh, grad, pooled)
+		if err := m.fused(ws, &ws.st, logits, labels, sh, grad, pooled); err != nil {
+			// The gradient does not fit float32: the value alone.
+			m.accumulate(ws, &ws.st, logits, labels, sh, 0, pooled)
+			return m.finalize(ws, &ws.st, false), err
+		}
 		return m.finalize(ws, &ws.st, false), nil
 	}
 	m.accumulate(ws, &ws.st, logits, labels, sh, 0, pooled)
 	value := m.finalize(ws, &ws.st, grad != nil)
 	if grad != nil {
+		if err := ws.gradRange(float64(ws.ceScale), float64(ws.focScale), ws.st.N*ws.st.C); err != nil {
+			return value, err
+		}
 		m.gradient(ws, logits, labels, sh, 0, grad, pooled)
 	}
 	return value, nil
@@ -347,6 +354,9 @@ func (m *Multiclass) gradientImpl(ws *workspace, st *Stats, logits []float32, la
 		return 0, err
 	}
 	value := m.finalize(ws, st, true)
+	if err := ws.gradRange(float64(ws.ceScale), float64(ws.focScale), st.N*st.C); err != nil {
+		return value, err
+	}
 	m.gradient(ws, logits, labels, sh, first, grad, false)
 	return value, nil
 }
@@ -390,7 +400,7 @@ func (m *Multiclass) accumulate(ws *workspace, st *Stats, logits []float32, labe
 // and count of the non-ignored pixels), so one pass over the logits writes
 // the gradient and adds the CE, W, Focal and Valid sums to st, the same
 // sums as accumulate's, in the same chunk order.
-func (m *Multiclass) fused(ws *workspace, st *Stats, logits []float32, labels Labels, sh Shape, grad []float32, pooled bool) {
+func (m *Multiclass) fused(ws *workspace, st *Stats, logits []float32, labels Labels, sh Shape, grad []float32, pooled bool) error {
 	p := &ws.mc
 	C := sh.C
 	wsum, valid := ws.labelTotals(labels, C, m.Ignore, m.ceWeights(p))
@@ -401,6 +411,9 @@ func (m *Multiclass) fused(ws *workspace, st *Stats, logits []float32, labels La
 	}
 	if dFoc != 0 {
 		focScale = float32(p.wFocal / dFoc)
+	}
+	if err := ws.gradRange(float64(ceScale), float64(focScale), 0); err != nil {
+		return err
 	}
 	g := softmaxGeom(sh, pooled)
 	chunks := g.chunks
@@ -421,6 +434,7 @@ func (m *Multiclass) fused(ws *workspace, st *Stats, logits []float32, labels La
 	}
 	st.addScalar(sW, wsum)
 	st.addScalar(sValid, valid)
+	return nil
 }
 
 // addTotals adds the CE weight sum and the count of the non-ignored pixels

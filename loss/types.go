@@ -23,7 +23,26 @@ var (
 	ErrWeight = errors.New("loss: bad weight")
 	// ErrOption: an option is out of range or does not fit the loss.
 	ErrOption = errors.New("loss: bad option")
+	// ErrRange: the gradient does not fit float32: a gradient scale or a
+	// region coefficient is beyond about math.MaxFloat32/16, or not finite
+	// (a -log Dice entry with no overlap and no smoothing; a huge term or
+	// class weight with the Sum reduction). Backward and Gradient then
+	// return the loss value with the error and write no gradient.
+	ErrRange = errors.New("loss: gradient out of float32 range")
 )
+
+// gradLimit bounds the gradient scales and region coefficients that reach
+// the float32 kernels, with room for the few products and sums a kernel
+// makes of them.
+const gradLimit = math.MaxFloat32 / 16
+
+// rangeErr returns ErrRange, naming what, unless |v| <= gradLimit.
+func rangeErr(v float64, what string) error {
+	if math.Abs(v) <= gradLimit {
+		return nil
+	}
+	return fmt.Errorf("%w: %s is %v", ErrRange, what, v)
+}
 
 // Shape is the shape of a batch of logits: N images, C classes (channels
 // for Binary), S pixels per plane.

@@ -207,3 +207,23 @@ func perImage(rs []Region) bool {
 
 func (p *mcPlan) perImage() bool { return perImage(p.regions) }
 func (p *bnPlan) perImage() bool { return perImage(p.regions) }
+
+// gradRange returns ErrRange when the gradient coefficients finalize left
+// (the CE and focal scales, the region coefficients of nc entries) do not
+// fit the float32 kernels.
+func (ws *workspace) gradRange(ceScale, focScale float64, nc int) error {
+	if err := rangeErr(ceScale, "the cross-entropy (BCE) gradient scale"); err != nil {
+		return err
+	}
+	if err := rangeErr(focScale, "the focal gradient scale"); err != nil {
+		return err
+	}
+	for i := 0; i < nc; i++ {
+		for _, v := range [3]float64{ws.a64[i], ws.b64[i], ws.e64[i]} {
+			if err := rangeErr(v, "a region gradient coefficient"); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
