@@ -1201,13 +1201,18 @@ func fzCheckGradient(t *testing.T, c *fzCase, ref *fzRefOut, tier, call string, 
 // region coefficients (a coefficient that cancels to 0 in float64 keeps
 // those, times the class weight), where the value is well-conditioned
 // (cond small against its magnitude, not just against the absolute
-// tolerance).
+// tolerance) and so are the region coefficients (gcond: f^Gamma with
+// Gamma < 2 near f = 0, say, has a value of nothing and a derivative that
+// float32 sums move by orders of magnitude).
 func fzCompareGradient(t *testing.T, c *fzCase, ref *fzRefOut, tier, call string, g []float32) {
 	t.Helper()
 	if !(ref.cond <= goldenValueRel/2*ref.mag) || fzKnownBugs && ref.known != "" {
 		return
 	}
 	tol := goldenGradRel*fzAbsMax(ref.grad) + 0x1p-22*ref.gscale + 0x1p-48*ref.gparts + 0x1p-126
+	if !(ref.gcond <= tol/2) { // the coefficients are ill-conditioned
+		return
+	}
 	for i, v := range g {
 		if d := math.Abs(float64(v) - ref.grad[i]); !(d <= tol) {
 			t.Fatalf("%v [%s]: %s: gradient[%d] = %g, reference %g (|diff| %.3g > %.3g)", c, tier, call, i, v, ref.grad[i], d, tol)
@@ -1277,6 +1282,9 @@ func fzCentral(t *testing.T, c *fzCase, tier string, f func([]float64) float64, 
 	// gradient cancels to 0 keeps them), and float32's normal range, below
 	// which the scales round to 0.
 	tol := 1e-5*gmax + 0x1p-22*ref.gscale + 0x1p-48*ref.gparts + 0x1p-126
+	if !(ref.gcond <= tol/2) { // the coefficients are ill-conditioned
+		return
+	}
 	for i := range x {
 		if d := math.Abs(float64(g[i]) - num[i]); !(d <= tol) {
 			t.Fatalf("%v [%s]: grad[%d] = %g, central difference %g (|diff| %g > %g; analytic reference %g)", c, tier, i, g[i], num[i], d, tol, ref.grad[i])

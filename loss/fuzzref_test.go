@@ -69,8 +69,9 @@ type fzRefOut struct {
 	pix   []float64 // the Pixelwise values (nil with a Region term)
 	grad  []float64 // the analytic gradient (nil unless asked)
 	// cond bounds how far the value moves when every statistics sum moves
-	// by fzSumRel relative plus fzTiny per summed element.
-	cond float64
+	// by fzSumRel relative plus fzTiny per summed element; gcond how far
+	// the region gradient coefficients move.
+	cond, gcond float64
 	// scale is the value the loss would have if every per-pixel loss were
 	// 1 (the unit of the absolute tolerance); pscale the same per pixel;
 	// gscale the size of the gradient coefficients, gparts that of the
@@ -172,7 +173,7 @@ func fzEntryParts(r *Region, I, P, Y float64) (F, dI, dP, parts float64, tame bo
 // class, exactY whether Y is exact (label counts). The gradient
 // coefficients are d(loss)/dI into cI, d(loss)/d(sum p) into cP and
 // d(loss)/d(sum p^2) into cE.
-func fzRegionRef(out *fzRefOut, r *Region, w float64, N, C int, I, P, PP, Y, YY, cnt []float64, exactY bool, cI, cP, cE []float64) {
+func fzRegionRef(out *fzRefOut, r *Region, w float64, N, C int, I, P, PP, Y, YY, cnt []float64, exactY bool, errs *fzSumErrs, cI, cP, cE []float64) {
 	groups := 1
 	if r.PerImage {
 		groups = N
@@ -232,9 +233,16 @@ func fzRegionRef(out *fzRefOut, r *Region, w float64, N, C int, I, P, PP, Y, YY,
 			out.gparts = math.Max(out.gparts, math.Abs(sc)*2*parts)
 			// Sensitivity: each sum moved alone, both ways.
 			n := get(cnt, g, c)
-			sens := 0.0
+			sens, gsens := 0.0, 0.0
+			extra := [3]float64{}
+			if errs != nil {
+				extra[0], extra[1] = get(errs.I, g, c), get(errs.P, g, c)
+				if r.Squared {
+					extra[1] = get(errs.PP, g, c)
+				}
+			}
 			for k, s := range []float64{i, p, y} {
-				d := fzSumRel*s + n*fzTiny
+				d := fzSumRel*s + extra[k] + n*fzTiny
 				if k == 2 && exactY {
 					continue
 				}
@@ -246,6 +254,7 @@ func fzRegionRef(out *fzRefOut, r *Region, w float64, N, C int, I, P, PP, Y, YY,
 					// The library's sums may be these: so may its
 					// coefficients.
 					out.coefMax = math.Max(out.coefMax, math.Abs(sc)*math.Max(math.Abs(dI2), 2*math.Abs(dP2)))
+					gsens = math.Max(gsens, math.Abs(sc)*(math.Abs(dI2-dI)+2*math.Abs(dP2-dP)))
 					if F2 != F {
 						worst = math.Max(worst, math.Abs(F2-F))
 						if math.IsNaN(worst) {
@@ -254,6 +263,12 @@ func fzRegionRef(out *fzRefOut, r *Region, w float64, N, C int, I, P, PP, Y, YY,
 					}
 				}
 				sens += worst
+			}
+			if gsens != 0 {
+				out.gcond += gsens
+				if math.IsNaN(out.gcond) {
+					out.gcond = math.Inf(1)
+				}
 			}
 			if sens != 0 {
 				cond += math.Abs(sc) * sens
@@ -323,7 +338,8 @@ func fzRefMulticlass(m *Multiclass, x []float64, l Labels, sh Shape, wantGrad bo
 	if len(t.regions) == 0 {
 		out.pix, out.pixKnown, out.pixCond = make([]float64, N*S), make([]float64, N*S), make([]float64, N*S)
 	}
-	e, lp := make([]float64, C), make([]float64, C)
+	e, lp, zc := make([]float64, C), make([]float64, C), make([]float64, C)
+	errs := fzSumErrs{I: make([]float64, N*C), P: make([]float64, N*C), PP: make([]float64, N*C)}
 	// pixel computes the softmax of pixel i of image n into e (p) and lp
 	// (log p), and returns 1 - p_y, accurately.
 	pixel := func(n, i, y int) (q float64) {
@@ -341,7 +357,8 @@ func fzRefMulticlass(m *Multiclass, x []float64, l Labels, sh Shape, wantGrad bo
 		}
 		lse := math.Log(s)
 		for c := 0; c < C; c++ {
-			lp[c] = x[(n*C+c)*S+i] - mx - lse
+			zc[c] = x[(n*C+c)*S+i] - mx
+			lp[c] = zc[c] - lse
 			e[c] /= s
 		}
 		return o / s
@@ -359,7 +376,11 @@ func fzRefMulticlass(m *Multiclass, x []float64, l Labels, sh Shape, wantGrad bo
 				P[n*C+c] += e[c]
 				PP[n*C+c] += e[c] * e[c]
 				cnt[n*C+c]++
+				ep := e[c] * fzPRel(zc[c])
+				errs.P[n*C+c] += ep
+				errs.PP[n*C+c] += 2 * e[c] * ep
 			}
+			errs.I[n*C+y] += e[y] * fzPRel(zc[y])
 			I[n*C+y] += e[y]
 			Y[n*C+y]++
 			var li, fi, pk float64
@@ -443,7 +464,7 @@ func fzRefMulticlass(m *Multiclass, x []float64, l Labels, sh Shape, wantGrad bo
 		cI, cP, cE = make([]float64, N*C), make([]float64, N*C), make([]float64, N*C)
 	}
 	for k, r := range t.regions {
-		fzRegionRef(&out, r, t.wRegions[k], N, C, I, P, PP, Y, Y, cnt, true, cI, cP, cE)
+		fzRegionRef(&out, r, t.wRegions[k], N, C, I, P, PP, Y, Y, cnt, true, &errs, cI, cP, cE)
 	}
 	if !wantGrad {
 		return out
@@ -597,7 +618,7 @@ func fzRefBinary(b *Binary, x, y []float64, sh Shape, wantGrad bool) fzRefOut {
 		cI, cP, cE = make([]float64, N*C), make([]float64, N*C), make([]float64, N*C)
 	}
 	for k, r := range t.regions {
-		fzRegionRef(&out, r, t.wRegions[k], N, C, I, P, PP, Y, YY, cnt, false, cI, cP, cE)
+		fzRegionRef(&out, r, t.wRegions[k], N, C, I, P, PP, Y, YY, cnt, false, nil, cI, cP, cE)
 	}
 	if !wantGrad {
 		return out
@@ -658,3 +679,15 @@ func fzPowRel(q, g float64) float64 {
 	}
 	return g * fzSumRel * (1 + math.Abs(math.Log(q)))
 }
+
+// fzSumErrs are bounds on the errors of the softmax statistics sums from
+// those of their elements: p = exp(x - max)/sum is only as accurate as
+// the float32 x - max, whose rounding is |x - max| * 2^-24 absolute, a
+// relative error of p of that much (1.8e-6 for a class 30 below the max:
+// a sum of such p alone, an absent class, is no better).
+type fzSumErrs struct{ I, P, PP []float64 }
+
+// fzPRel is the relative error of a float32 softmax probability whose
+// logit is z below the max: the rounding of z, then a few roundings of exp,
+// the sum and the division.
+func fzPRel(z float64) float64 { return (math.Abs(z) + 4) * 0x1p-24 }
