@@ -319,7 +319,7 @@ func fzMulticlass(f *fzIn, C int) *Multiclass {
 		hasCE = true
 	}
 	if tm&0x80 != 0 && hasCE && nReg > 0 {
-		// The seed's scheduled mix, then the other terms.
+		// The chapter's scheduled mix, then the other terms.
 		sched := pick(f, []Schedule{Linear{}, Cosine{}, Step{Steps: 3}})
 		total := 1 + f.n(20)
 		mx := Mix(sched, f.n(total+2), total, fzCE(f, C), fzRegion(f, C))
@@ -990,8 +990,7 @@ func fzValueOK(v float64, ref *fzRefOut) (ok, compared bool) {
 		}
 		return v == ref.value, true
 	}
-	// (plus float64's normal range: weights of 1e-300 times class weights
-	// of 1e-43 underflow)
+	// (plus float64's normal range, for values of tiny weights)
 	tol := goldenValueRel*ref.mag + goldenValueAbs*ref.scale + 0x1p-1018
 	if !(ref.cond <= tol/2) || fzKnownBugs && !(ref.knownCond <= tol/2) {
 		return true, false
