@@ -1,0 +1,1295 @@
+package loss
+
+import (
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/segloss/segloss/internal/kernels"
+)
+
+// FuzzLoss decodes the fuzzer's bytes into a shape, labels or targets,
+// logits (extreme values included) and a loss of random terms and options,
+// then checks the public API: valid inputs against the float64 reference
+// below, invalid ones for the error they must return (and nothing panics).
+// `make test` runs it briefly, `make fuzz` longer.
+
+// fzIn hands out the fuzzer's bytes: the first fzHead of them, one
+// decision at a time (shape, terms, options; 0 once they run out), the rest
+// as bulk data (logits, labels, targets), continued by a generator seeded by
+// all of them.
+type fzIn struct {
+	head, b []byte
+	rng     *rand.Rand
+}
+
+const fzHead = 64
+
+func newFzIn(data []byte) *fzIn {
+	h := fnv.New64a()
+	h.Write(data)
+	s := h.Sum64()
+	head, bulk := data, []byte(nil)
+	if len(data) > fzHead {
+		head, bulk = data[:fzHead], data[fzHead:]
+	}
+	return &fzIn{head: head, b: bulk, rng: rand.New(rand.NewPCG(s, s^0x9e3779b97f4a7c15))}
+}
+
+func (f *fzIn) byte() byte {
+	if len(f.head) == 0 {
+		return 0
+	}
+	v := f.head[0]
+	f.head = f.head[1:]
+	return v
+}
+
+// n returns a value in [0, k), k <= 256.
+func (f *fzIn) n(k int) int { return int(f.byte()) % k }
+
+// bulk returns a value in [0, k), k <= 256: from the bulk bytes while they
+// last, then from the generator.
+func (f *fzIn) bulk(k int) int {
+	if len(f.b) > 0 {
+		v := int(f.b[0]) % k
+		f.b = f.b[1:]
+		return v
+	}
+	return f.rng.IntN(k)
+}
+
+func pick[T any](f *fzIn, xs []T) T { return xs[f.n(len(xs))] }
+
+var (
+	negZero = float32(math.Copysign(0, -1))
+	// Logits: ordinary values, the edges of exp's range, huge and tiny
+	// magnitudes, denormals and -0.
+	fzLogitPalette = []float32{0, 1, -1, 0.5, -2.5, 3, 7, -7, 15, -15, 30, -30, 87.5, -87.5, 88, -88, 100, -104,
+		1e4, -1e4, 1e30, -1e30, 1e-30, 0x1p-149, -0x1p-149, 1e-40, negZero, 0.1}
+	fzTargetPalette = []float32{0, 1, 0.5, 0x1p-149, 0.99999994, negZero, 1e-30, 0.25}
+	// Term weights: 1e-200 and not smaller, since the library multiplies
+	// a term weight by the largest class weight (1e-43 here) in float64
+	// first, which underflows for 1e-300.
+	fzTermWeights  = []float64{1, 1, 0.5, 0.25, 2, 0, 1e-3, 1e3, 1e-200, 0x1p64}
+	fzGammas       = []float64{0, 2, 2, 0.5, 1, 3, 0.75, 5, 1.0 / 3, 50}
+	fzBaseWeights  = []float32{0, 0.25, 0.5, 1, 2, 4}
+	fzSmooth       = []float64{1e-6, 0, 1, 1e-3, 100, 1e-30}
+	fzRatios       = []float64{0.3, 0.7, 0.5, 0, 1, 2, 1e-3}
+	fzRegionGammas = []float64{0, 0, 1, 0.75, 2, 4.0 / 3, 0.5, 3}
+)
+
+// fzWeights returns C per-class weights: small multiples of a scale.
+func fzWeights(f *fzIn, C int, scales []float32) []float32 {
+	k := pick(f, scales)
+	w := make([]float32, C)
+	for c := range w {
+		w[c] = pick(f, fzBaseWeights) * k
+	}
+	return w
+}
+
+// fzCase is one decoded input.
+type fzCase struct {
+	bin     bool
+	sh      Shape
+	x       []float32
+	lab     Labels
+	y       []float32
+	m       *Multiclass
+	b       *Binary
+	workers int
+	big     bool
+	xmode   int // how the logits were drawn (fzLogits)
+
+	// Set for an invalid input: the error every call must wrap (gradOnly:
+	// only the calls that take a gradient buffer see the problem).
+	want     error
+	gradOnly bool
+	what     string
+	mutation int
+	grad     []float32 // the gradient buffer (nil: a fresh one)
+	nilGrad  bool      // Backward and Gradient get a nil buffer
+	busy     bool      // the workspace is held by another call
+	nilWS    bool
+	orig     Shape // the shape before the mutation
+}
+
+func (c *fzCase) String() string {
+	s := fmt.Sprintf("binary=%v shape=%+v workers=%d", c.bin, c.sh, c.workers)
+	if c.bin {
+		s += fmt.Sprintf(" terms=%s", fzTerms(c.b.Terms))
+	} else {
+		ign, ok := c.m.Ignore.Label()
+		s += fmt.Sprintf(" ignore=%v/%d terms=%s", ok, ign, fzTerms(c.m.Terms))
+	}
+	if c.want != nil {
+		s += fmt.Sprintf(" invalid(%s, want %v)", c.what, c.want)
+	}
+	return s
+}
+
+func fzTerms(ts []Weighted) string {
+	s := "["
+	for _, t := range ts {
+		s += fmt.Sprintf(" %g*%T%+v", t.Weight, t.Term, t.Term)
+	}
+	return s + " ]"
+}
+
+func fzDecode(data []byte) *fzCase {
+	f := newFzIn(data)
+	c := &fzCase{}
+	flags := f.byte()
+	mutate := f.n(6) == 5 // one input in six is made invalid
+	c.bin = flags&1 != 0
+	c.big = flags&0x7e == 0x7e // one input in 64
+	if c.big {
+		// Enough logits for the parallel passes (minParallel), a few chunks.
+		N := 1 + f.n(2)
+		C := 2 + f.n(3)
+		if c.bin {
+			C = 1 + f.n(3)
+		}
+		S := (minParallel+f.n(256)*37)/(N*C) + 1
+		c.sh = Shape{N, C, S}
+		c.workers = 2 + f.n(2)
+	} else {
+		c.sh = Shape{N: 1 + f.n(4), C: 1 + f.n(6), S: 1 + f.n(70)}
+		if c.bin {
+			c.sh.C = 1 + f.n(4)
+		}
+		c.workers = f.n(4)
+	}
+	if c.bin {
+		c.b = fzBinary(f, c.sh.C)
+		c.b.Workers = c.workers
+	} else {
+		c.m = fzMulticlass(f, c.sh.C)
+		c.m.Workers = c.workers
+	}
+	c.x, c.xmode = fzLogits(f, c.sh)
+	if c.bin {
+		c.y = fzTargets(f, c.sh.Len())
+	} else {
+		c.lab = fzLabels(f, c, c.sh)
+	}
+	c.orig = c.sh
+	if mutate {
+		fzMutate(f, c)
+	}
+	return c
+}
+
+// fzLogits draws the logits in one of five modes, which it returns.
+func fzLogits(f *fzIn, sh Shape) ([]float32, int) {
+	x := make([]float32, sh.Len())
+	N, C, S := sh.N, sh.C, sh.S
+	mode := f.n(5)
+	switch mode {
+	case 0: // every logit from the palette
+		for i := range x {
+			x[i] = fzLogitPalette[f.bulk(len(fzLogitPalette))]
+		}
+	case 1: // normal values of a scale, with palette values sprinkled in
+		scale := pick(f, []float64{0.1, 1, 3, 10, 30, 100})
+		for i := range x {
+			x[i] = float32(f.rng.NormFloat64() * scale)
+			if f.rng.IntN(8) == 0 {
+				x[i] = fzLogitPalette[f.rng.IntN(len(fzLogitPalette))]
+			}
+		}
+	case 2: // equal logits in every class of a pixel, one class sometimes raised
+		for n := 0; n < N; n++ {
+			for i := 0; i < S; i++ {
+				v := fzLogitPalette[f.bulk(len(fzLogitPalette))]
+				for k := 0; k < C; k++ {
+					x[(n*C+k)*S+i] = v
+				}
+				if f.bulk(3) == 0 {
+					k := f.bulk(C)
+					x[(n*C+k)*S+i] += fzLogitPalette[f.bulk(len(fzLogitPalette))]
+				}
+			}
+		}
+	case 3: // one value everywhere
+		v := pick(f, fzLogitPalette)
+		for i := range x {
+			x[i] = v
+		}
+	default: // confident predictions: one class high, margins of a scale
+		m := pick(f, []float32{2, 5, 9, 15, 30, 90})
+		for n := 0; n < N; n++ {
+			for i := 0; i < S; i++ {
+				k := f.bulk(C)
+				for c := 0; c < C; c++ {
+					x[(n*C+c)*S+i] = float32(f.rng.NormFloat64())
+				}
+				x[(n*C+k)*S+i] += m
+			}
+		}
+	}
+	return x, mode
+}
+
+func fzTargets(f *fzIn, n int) []float32 {
+	y := make([]float32, n)
+	switch f.n(5) {
+	case 0:
+		for i := range y {
+			if f.bulk(3) == 0 {
+				y[i] = 1
+			}
+		}
+	case 1:
+		for i := range y {
+			y[i] = f.rng.Float32()
+		}
+	case 2:
+		for i := range y {
+			y[i] = fzTargetPalette[f.bulk(len(fzTargetPalette))]
+		}
+	case 3: // all zero
+	default:
+		for i := range y {
+			y[i] = 1
+		}
+	}
+	return y
+}
+
+// fzLabels draws the labels, uint8 or int32, some of them (or all) the
+// ignore index when one is set.
+func fzLabels(f *fzIn, c *fzCase, sh Shape) Labels {
+	N, C, S := sh.N, sh.C, sh.S
+	mode := f.byte()
+	i32 := mode&1 != 0
+	ign, set := 0, false
+	switch (mode >> 1) % 4 {
+	case 1:
+		ign, set = 255, true
+		if i32 && mode&0x20 != 0 {
+			ign = -100
+		}
+	case 2: // a class of its own is ignored
+		ign, set = f.n(C), true
+	case 3:
+		ign, set = C+f.n(255-C+1), true // C..255
+	}
+	if set {
+		c.m.Ignore = Ignore(ign)
+	}
+	frac := []int{0, 8, 2, 1}[(mode>>3)%4] // 1 in frac of the pixels ignored (0: none)
+	vals := make([]int32, N*S)
+	for i := range vals {
+		vals[i] = int32(f.bulk(C))
+		if set && frac != 0 && f.rng.IntN(frac) == 0 {
+			vals[i] = int32(ign)
+		}
+	}
+	if i32 {
+		return I32(vals)
+	}
+	u := make([]uint8, len(vals))
+	for i, v := range vals {
+		u[i] = uint8(v)
+	}
+	return U8(u)
+}
+
+func fzSmoothing(f *fzIn) float64 { return pick(f, []float64{0, 0, 0.1, 0.5, 1, 1e-8, 1.0 / 3}) }
+
+func fzMulticlass(f *fzIn, C int) *Multiclass {
+	tm := f.byte()
+	m := &Multiclass{}
+	byValue := tm&0x40 != 0
+	add := func(w float64, ptr, val Term) {
+		if byValue {
+			m.Terms = append(m.Terms, Weighted{w, val})
+		} else {
+			m.Terms = append(m.Terms, Weighted{w, ptr})
+		}
+	}
+	hasCE, hasF, nReg := tm&1 != 0, tm&2 != 0, int(tm>>2)%4
+	if !hasCE && !hasF && nReg == 0 {
+		hasCE = true
+	}
+	if tm&0x80 != 0 && hasCE && nReg > 0 {
+		// The chapter's scheduled mix, then the other terms.
+		sched := pick(f, []Schedule{Linear{}, Cosine{}, Step{Steps: 3}})
+		total := 1 + f.n(20)
+		mx := Mix(sched, f.n(total+2), total, fzCE(f, C), fzRegion(f, C))
+		m.Terms = mx.Terms
+		hasCE = false
+		nReg--
+	}
+	if hasCE {
+		t := fzCE(f, C)
+		add(pick(f, fzTermWeights), t, *t)
+	}
+	if hasF {
+		t := &Focal{Gamma: pick(f, fzGammas), Reduction: Reduction(f.n(3))}
+		if f.n(2) == 0 {
+			t.Alpha = fzWeights(f, C, []float32{1, 1, 1e-30, 1e10, 0x1p60})
+		}
+		add(pick(f, fzTermWeights), t, *t)
+	}
+	for range nReg {
+		t := fzRegion(f, C)
+		add(pick(f, fzTermWeights), t, *t)
+	}
+	return m
+}
+
+func fzCE(f *fzIn, C int) *CrossEntropy {
+	t := &CrossEntropy{LabelSmoothing: fzSmoothing(f), Reduction: Reduction(f.n(4))}
+	if f.n(3) == 0 {
+		t.Weight = fzWeights(f, C, []float32{1, 1, 1e-3, 1e-30, 1e30, 8e37, 0x1p-140})
+	}
+	return t
+}
+
+func fzRegion(f *fzIn, C int) *Region {
+	r := &Region{Kind: RegionKind(f.n(3)), SmoothNum: pick(f, fzSmooth), SmoothDen: pick(f, fzSmooth),
+		Gamma: pick(f, fzRegionGammas), Empty: EmptyPolicy(f.n(3))}
+	if r.Kind == TverskyRatio {
+		r.Alpha, r.Beta = pick(f, fzRatios), pick(f, fzRatios)
+	}
+	fl := f.byte()
+	r.PerImage = fl&1 != 0
+	r.Squared = fl&2 != 0
+	r.ExcludeBackground = fl&4 != 0 && C > 1
+	r.Log = fl&8 != 0
+	if fl&0x30 == 0x30 {
+		r.Weight = fzWeights(f, C, []float32{1, 1e-20, 1e15})
+	}
+	return r
+}
+
+func fzBinary(f *fzIn, C int) *Binary {
+	tm := f.byte()
+	b := &Binary{}
+	byValue := tm&0x40 != 0
+	add := func(w float64, ptr, val Term) {
+		if byValue {
+			b.Terms = append(b.Terms, Weighted{w, val})
+		} else {
+			b.Terms = append(b.Terms, Weighted{w, ptr})
+		}
+	}
+	hasBCE, hasF, nReg := tm&1 != 0, tm&2 != 0, int(tm>>2)%4
+	if !hasBCE && !hasF && nReg == 0 {
+		hasBCE = true
+	}
+	if tm&0x80 != 0 && hasBCE && nReg > 0 {
+		sched := pick(f, []Schedule{Linear{}, Cosine{}, Step{Steps: 2}})
+		total := 1 + f.n(20)
+		mx := BinaryMix(sched, f.n(total+2), total, fzBCE(f, C), fzRegion(f, C))
+		b.Terms = mx.Terms
+		hasBCE = false
+		nReg--
+	}
+	if hasBCE {
+		t := fzBCE(f, C)
+		add(pick(f, fzTermWeights), t, *t)
+	}
+	if hasF {
+		t := &SigmoidFocal{Alpha: pick(f, []float64{-1, 0.25, 0, 1, 0.5, 0.75, -1e300}), Gamma: pick(f, fzGammas),
+			Reduction: Reduction(f.n(3))}
+		add(pick(f, fzTermWeights), t, *t)
+	}
+	for range nReg {
+		t := fzRegion(f, C)
+		add(pick(f, fzTermWeights), t, *t)
+	}
+	return b
+}
+
+func fzBCE(f *fzIn, C int) *BCE {
+	t := &BCE{Reduction: Reduction(f.n(3))}
+	if f.n(3) == 0 {
+		t.PosWeight = fzWeights(f, C, []float32{1, 1, 1e-20, 1e15, 0x1p62})
+	}
+	return t
+}
+
+// terms returns the loss's terms (those of c.m or c.b).
+func (c *fzCase) terms() *[]Weighted {
+	if c.bin {
+		return &c.b.Terms
+	}
+	return &c.m.Terms
+}
+
+// fzFind returns the first term of type T (pointer or value) as a pointer
+// into the terms, or nil.
+func fzFind[T any](ts []Weighted) *T {
+	for i := range ts {
+		switch v := any(ts[i].Term).(type) {
+		case *T:
+			if v != nil {
+				return v
+			}
+		case T:
+			p := new(T)
+			*p = v
+			ts[i].Term = any(p).(Term) // a pointer the mutation can change
+			return p
+		}
+	}
+	return nil
+}
+
+// fzMutate makes the input invalid in one way and records the error every
+// call must return.
+func fzMutate(f *fzIn, c *fzCase) {
+	ts := c.terms()
+	C := c.sh.C
+	set := func(want error, what string) { c.want, c.what = want, what }
+	bad := pick(f, []float64{math.NaN(), -1, math.Inf(1), math.Inf(-1)})
+	badW := pick(f, []float32{float32(math.NaN()), -1, float32(math.Inf(1)), -0x1p-149})
+	ceOrBCE := func() {
+		if c.bin {
+			if fzFind[BCE](*ts) == nil {
+				*ts = append(*ts, Weighted{1, &BCE{}})
+			}
+		} else if fzFind[CrossEntropy](*ts) == nil {
+			*ts = append(*ts, Weighted{1, &CrossEntropy{}})
+		}
+	}
+	focal := func() {
+		if c.bin {
+			if fzFind[SigmoidFocal](*ts) == nil {
+				*ts = append(*ts, Weighted{1, NewSigmoidFocal()})
+			}
+		} else if fzFind[Focal](*ts) == nil {
+			*ts = append(*ts, Weighted{1, &Focal{Gamma: 2}})
+		}
+	}
+	region := func() *Region {
+		if r := fzFind[Region](*ts); r != nil {
+			return r
+		}
+		r := Dice()
+		*ts = append(*ts, Weighted{1, r})
+		return r
+	}
+	c.mutation = f.n(22)
+	switch c.mutation {
+	case 0:
+		switch f.n(5) {
+		case 0:
+			c.sh.N = -f.n(2)
+		case 1:
+			c.sh.C = -f.n(2)
+		case 2:
+			c.sh.S = -f.n(2)
+		case 3:
+			c.sh = Shape{1 << 40, 1 << 40, 1 << 40}
+		default:
+			c.sh = NewShape(c.sh.N, c.sh.C, c.sh.S, 0)
+		}
+		set(ErrShape, "shape")
+	case 1:
+		c.x = c.x[:len(c.x)-1]
+		if f.n(2) == 0 {
+			c.x = append(c.x, 0, 0)
+		}
+		set(ErrLength, "logits length")
+	case 2:
+		if c.bin {
+			c.y = append(c.y, 0)
+		} else if l := c.lab.Uint8(); l != nil {
+			c.lab = U8(l[:len(l)-1])
+		} else {
+			c.lab = I32(append(c.lab.Int32(), 0))
+		}
+		set(ErrLength, "labels or targets length")
+	case 3:
+		c.grad = make([]float32, c.sh.Len()+1-2*f.n(2))
+		c.gradOnly = true
+		set(ErrLength, "gradient length")
+	case 4: // the gradient overlaps the logits (or the targets)
+		buf := make([]float32, 2*len(c.x))
+		in := buf[len(c.x)/2 : len(c.x)/2+len(c.x)]
+		copy(in, c.x)
+		off := f.n(len(c.x)) - len(c.x)/2
+		c.grad = buf[len(c.x)/2+off : len(c.x)/2+off+len(c.x)]
+		if c.bin && f.n(2) == 0 {
+			copy(in, c.y)
+			c.y = in
+		} else {
+			c.x = in
+		}
+		c.gradOnly = true
+		set(ErrOption, "gradient overlaps an input")
+	case 5:
+		(*ts)[f.n(len(*ts))].Weight = pick(f, []float64{math.NaN(), -1, math.Inf(1), 0x1p65})
+		set(ErrWeight, "term weight")
+	case 6: // per-class weights of the pixelwise term
+		ceOrBCE()
+		w := fzWeights(f, C, []float32{1})
+		w[f.n(C)] = badW
+		if c.bin {
+			fzFind[BCE](*ts).PosWeight = w
+		} else {
+			fzFind[CrossEntropy](*ts).Weight = w
+		}
+		set(ErrWeight, "class weight")
+	case 7:
+		ceOrBCE()
+		w := make([]float32, C+1-2*f.n(2))
+		if c.bin {
+			fzFind[BCE](*ts).PosWeight = w
+		} else {
+			fzFind[CrossEntropy](*ts).Weight = w
+		}
+		set(ErrLength, "class weight length")
+	case 8:
+		ceOrBCE()
+		if c.bin {
+			w := fzWeights(f, C, []float32{1})
+			w[f.n(C)] = 0x1p65
+			fzFind[BCE](*ts).PosWeight = w
+		} else {
+			if C < 2 {
+				focal()
+				fzFind[Focal](*ts).Alpha = []float32{0x1p65}
+				set(ErrWeight, "focal alpha")
+				return
+			}
+			w := make([]float32, C)
+			for i := range w {
+				w[i] = 1
+			}
+			w[f.n(C)] = pick(f, []float32{1e-30, 0x1p-61})
+			fzFind[CrossEntropy](*ts).Weight = w
+		}
+		set(ErrWeight, "weight scale")
+	case 9:
+		ceOrBCE()
+		red := pick(f, []Reduction{-1, 4, 1000})
+		if c.bin {
+			fzFind[BCE](*ts).Reduction = red
+		} else {
+			fzFind[CrossEntropy](*ts).Reduction = red
+		}
+		set(ErrOption, "reduction")
+	case 10:
+		if c.bin {
+			ceOrBCE()
+			fzFind[BCE](*ts).Reduction = PixelMean
+		} else {
+			ceOrBCE()
+			fzFind[CrossEntropy](*ts).LabelSmoothing = pick(f, []float64{math.NaN(), -0.1, 1.5, math.Inf(1)})
+		}
+		set(ErrOption, "smoothing or PixelMean")
+	case 11:
+		focal()
+		g := pick(f, []float64{math.NaN(), -1, 2e6, math.Inf(1)})
+		if c.bin {
+			fzFind[SigmoidFocal](*ts).Gamma = g
+		} else {
+			fzFind[Focal](*ts).Gamma = g
+		}
+		set(ErrOption, "focal gamma")
+	case 12:
+		focal()
+		if c.bin {
+			fzFind[SigmoidFocal](*ts).Alpha = pick(f, []float64{math.NaN(), 1.5, math.Inf(-1), math.Inf(1)})
+			set(ErrOption, "sigmoid focal alpha")
+		} else {
+			w := fzWeights(f, C, []float32{1})
+			w[f.n(C)] = pick(f, []float32{badW, 0x1p65})
+			fzFind[Focal](*ts).Alpha = w
+			set(ErrWeight, "focal alpha")
+		}
+	case 13:
+		focal()
+		if c.bin {
+			fzFind[SigmoidFocal](*ts).Reduction = pick(f, []Reduction{PixelMean, 7})
+		} else {
+			fzFind[Focal](*ts).Reduction = pick(f, []Reduction{PixelMean, 7})
+		}
+		set(ErrOption, "focal reduction")
+	case 14:
+		r := region()
+		switch f.n(7) {
+		case 0:
+			r.Kind = pick(f, []RegionKind{-1, 3})
+		case 1:
+			r.Empty = pick(f, []EmptyPolicy{-1, 3})
+		case 2:
+			r.Alpha = pick(f, []float64{bad, 2e6})
+		case 3:
+			r.Beta = pick(f, []float64{bad, 2e6})
+		case 4:
+			r.Gamma = pick(f, []float64{bad, 2e6})
+		case 5:
+			r.SmoothNum = bad
+		default:
+			r.SmoothDen = bad
+		}
+		set(ErrOption, "region option")
+	case 15:
+		r := region()
+		if C == 1 {
+			r.ExcludeBackground = true
+			set(ErrOption, "ExcludeBackground with C = 1")
+			return
+		}
+		w := fzWeights(f, C, []float32{1})
+		w[f.n(C)] = pick(f, []float32{badW, 0x1p65})
+		r.Weight = w
+		set(ErrWeight, "region weight")
+	case 16:
+		region().Weight = make([]float32, C+1)
+		set(ErrLength, "region weight length")
+	case 17: // terms that do not fit
+		switch f.n(4) {
+		case 0:
+			*ts = nil
+		case 1:
+			ceOrBCE()
+			*ts = append(*ts, (*ts)[0])
+			if c.bin {
+				*ts = append(*ts, Weighted{1, BCE{}}, Weighted{1, &BCE{}})
+			} else {
+				*ts = append(*ts, Weighted{1, CrossEntropy{}}, Weighted{1, &CrossEntropy{}})
+			}
+		case 2:
+			if c.bin {
+				*ts = append(*ts, Weighted{1, &CrossEntropy{}})
+			} else {
+				*ts = append(*ts, Weighted{1, &BCE{}})
+			}
+		default:
+			*ts = append(*ts, Weighted{1, pick(f, []Term{nil, (*CrossEntropy)(nil), (*Region)(nil), (*BCE)(nil), (*SigmoidFocal)(nil), (*Focal)(nil)})})
+		}
+		set(ErrOption, "terms")
+	case 18: // a label or target out of range
+		if c.bin {
+			c.y[f.n(len(c.y))] = pick(f, []float32{-1e-30, 1.0000001, float32(math.NaN()), float32(math.Inf(1)), -1})
+		} else {
+			i := f.n(c.lab.Len())
+			ign, set := c.m.Ignore.Label()
+			if l := c.lab.Int32(); l != nil {
+				v := pick(f, []int32{-1, int32(C), math.MaxInt32, math.MinInt32})
+				if set && int(v) == ign {
+					v = int32(C) + 1
+					if v == int32(ign) {
+						v++
+					}
+				}
+				l[i] = v
+			} else {
+				v := C
+				if set && v == ign {
+					v++
+				}
+				c.lab.Uint8()[i] = uint8(v)
+			}
+		}
+		set(ErrLabel, "label out of range")
+	case 19:
+		if c.bin || f.n(2) == 0 {
+			c.nilGrad, c.gradOnly = true, true
+			set(ErrLength, "nil gradient")
+			return
+		}
+		if c.lab.Int32() != nil {
+			c.m.Ignore = Ignore(pick(f, []int{1 << 32, -1 << 33}))
+		} else {
+			c.m.Ignore = Ignore(pick(f, []int{256, -1, -100, 1 << 32}))
+		}
+		set(ErrOption, "ignore index")
+	case 20:
+		c.busy = true
+		set(ErrBusy, "busy workspace")
+	default:
+		c.nilWS = true
+		set(ErrOption, "nil workspace")
+	}
+}
+
+// fzKernelMax is the largest per-pixel value the float32 kernels are
+// asked to hold: their blocks add up to a few thousand such values in
+// float32. Inputs beyond it (logits near 1e35 times a weight) are checked
+// for errors and panics only.
+const fzKernelMax = math.MaxFloat32 / 4096
+
+var fzSentinels = []error{ErrShape, ErrLength, ErrLabel, ErrWeight, ErrOption, ErrBusy}
+
+func fzIsSentinel(err error) bool {
+	for _, s := range fzSentinels {
+		if errors.Is(err, s) {
+			return true
+		}
+	}
+	return false
+}
+
+func FuzzLoss(f *testing.F) {
+	f.Add([]byte{})
+	for _, s := range fzSeeds {
+		b, err := hex.DecodeString(s)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) { fzRun(t, data) })
+}
+
+// fzSeeds (hex) cover both kinds of loss, each way of drawing the logits,
+// the big (parallel) shapes, Pixelwise, PerImage and scheduled terms, and
+// each kind of invalid input; found by decoding random bytes.
+var fzSeeds = []string{
+	"9c0fd0c5d8d4ff7b34", // mc x0
+	"fc5b0631fc8bb7e8c78c1411bb4fdf9fdd3d83e7bc84c3fb25cd7987702d4f161ad79f3abe368bdd46009fc3",   // mc x1, mc perimage, mc mix
+	"9609f6fe91bbd0a006452392fe8f4b8ec1036a014be36bfb35ccdaf707208383bed138c8a6fc9f4dd821339d8a", // mc x2
+	"f488b328eaa2532c636d2ab689791d216b001a04b67b1f055a8cf8d0bfde41257d35",                       // mc x3, mc pixelwise
+	"5cfc6dc3b17388d569d03469e9e0b24be29d661fef27d927723eec3dc9",                                 // mc x4
+	"7edfd3d7a7c75364a76e62994a",                                                                     // mc big
+	"7e5e0679bca522632b81a408",                                                                       // mc big x3
+	"d2f5d2efa5433a57410b5e76e15c5c5213a1093dc3",                                                     // mc invalid 0
+	"c86bb04b36db41ca6d005c90677abd3e621af82d682d",                                                   // mc invalid 1
+	"e42f339c98b981fc59397c79eb44e3cfd2dc8b5ae45041ab86fb364028",                                     // mc invalid 2
+	"9add9eec3c402317d3bc3eef205667aae8f95db9c38dff87e020e5ecb56d0ab682fe3d70f89c00bc94979c11b25305", // mc invalid 3
+	"ae29728628df124900624a4319c071fe8b8f88efc9f6326c9d1cd457e078450ce9ec8bf85b2f4d196fc9",           // mc invalid 4
+	"6cad94a79f2255e734d79fcbceadc95f4f0fc30da87217a908ad73f58c43cae7ef0525f1ff",                     // mc invalid 5
+	"e82f69b08804818e5d49b8644dbb211af8",                                                             // mc invalid 6
+	"e64d40d15f357474db27888d516d192d1c886aef34f9e9",                                                 // mc invalid 7
+	"7ecbf26565eee82fea99a8024e4a0bfcfa9200c45aff6de6ad620547df142f5cf234ce712033",                   // mc invalid 8
+	"04efc70f3207e1c92da2f26fdd3af31ad7e35224fb",                                                     // mc invalid 9
+	"369b54614892a09afdb1a9a04e86fcac9608c80a64e982af77ff75d007b983935b5cc76d3914f4",                 // mc invalid 10
+	"ae0b49a5438541df4ede50830eb3518ea241d263fd",                                                     // mc invalid 11
+	"4883e5df3bd602420eb0dac3259e6ba91e96e882bf4711b147d43110",                                       // mc invalid 12
+	"4ad76829fd628b4ba7fef63f5e944125b223aa6995c011bc0744fb668e1aa93c6747b51fcf8e7b96f365e940783f",   // mc invalid 13
+	"7453aec8f5cd72d28a4a48678c43fc8ea9fd3266f9ae4a36dede7fd8db17b03fc75e37dab6a051ba7d0191",         // mc invalid 14
+	"f07d910766f8380b5fa1fc5c73956b0a89bcaa189c834b48a82a00931b7d",                                   // mc invalid 15
+	"407d12879e2d8a130649ccdf24c60f4f405bb1ee98b124e1b8fcd7cf1f06ec",                                 // mc invalid 16
+	"f4d77729d3435202b5a5eb28fd0856a17f124a6ea89b34e001a74fb96d7d52c8c8d9193582d694bc",               // mc invalid 17
+	"40d7e84bd8fe46a7b3818ab6c4bab53de924711e5f73a0ba42eba50409d9807f583dd3d4afbd2b0bb921859a1d18",   // mc invalid 18
+	"249b3e37ee15f05315fb829ba92ebdeff9fb4378725f9bf0664b6b9f290803ff0a3b7f3a",                       // mc invalid 19
+	"3c17a73539fc50a0d7a8cffdbb93a24115982eb80d1b7446c4c5086e15f9b037f939bd6f0466f43363b28633f1",     // mc invalid 20
+	"9a8971d4fd4e11701bd0315ecd758cbf592bc107ea767f878989c6c04c3d",                                   // mc invalid 21
+	"4bb822da4e4a9453b133", // bn x0
+	"e715baca2725f072c8d6f31ae2f57fd6ea92a2f319a888a094064893357b6ac74ee3",                         // bn x1, bn pixelwise
+	"4d824d7c55b707d848dce24b6c0dea3c6391043080a53429dba6d1",                                       // bn x2, bn perimage
+	"4720f3bc9ae39a04cf2824ed952cee2bf25d6be9954ae4a907853d37",                                     // bn x3
+	"af3167bf9fad89d758613730d76f2dd392f2e42696420c8b98",                                           // bn x4
+	"7ff07431c3b38090f828ad97e0f5531eac8bde47a22d9038f554081f6b080b470b5c2e1690",                   // bn big
+	"ffbc6276cecf0f52547830e780",                                                                   // bn big x3
+	"5196aa876c736477c10608c01dd5518a223030966e465916abdee4d558e3dbcf794e3105c807f1c1c8e04c75527c", // bn mix
+	"f94d63bfc2932a2a42f2a287fa4096b238fdfaf9ad6205d96b8667146ceb60eeea1e12ee73",                   // bn invalid 0
+	"352f8b71f9ab0962563a1a45e4444eee7f6fd998ef",                                                   // bn invalid 1
+	"fbd1cff5985aad27bb738a799d9acacf3f2d03443f678be831bb709410d15a67ad32423eeb506792d28c0ec2d1",   // bn invalid 2
+	"37414b15464fd8b769f7d18058967317e8ee9365b567b6adad1ea63c032133854d",                           // bn invalid 3
+	"2b3b627bf7a9c3384aa19a587de38d525234089d3dfda9c0fd2d469d4772f9a3a5e7ef",                       // bn invalid 4
+	"8b9bcc98ab3cb6e32a5e37fcc1d456b43fec8a73b1",                                                   // bn invalid 5
+	"c9bf464811b1471859416c9168f276ce1d25f344bf6710bc7ea6daab1f5e89a28cba7043",                     // bn invalid 6
+	"81ddab2fd690b4f46519a01bf55dce1da149da981146e3f540aa749687da906a41f359ad94a98e838e0e",         // bn invalid 7
+	"c5e953288d6a11566777d3e106d437c549c90581c6b065dca23fb6",                                       // bn invalid 8
+	"af959d53552c9672e537b1a689471742fb203ac234edf15153574f1ff432b7bb6a0a8825f80619b1bc",           // bn invalid 9
+	"8d538325e282324462c98cc3405b27b7ecb7d49dc01149a7f4788cb67452093a1dca31d59f2439943357",         // bn invalid 10
+	"2f0b21d17e547b2151fa53f5f45c398f591a829382d9c8",                                               // bn invalid 11
+	"e7113e63904d4d72cc48f9ac3e7f9c200c8f9ae258873c69455ab330d2a16badcab75f",                       // bn invalid 12
+	"4917de634f5198eb9205f9a0eea0adcfa5c4b74293312042e73f58b597d40ced952b62cf46ecd301",             // bn invalid 13
+	"2badcb7269cd0f66dd8071de22f6a12d522b383321dfddcc7c64db911eb44ca6932a81d5f6cc289197b1e6",       // bn invalid 14
+	"07ddd0a2524e4c7c780f3b42c89f307653e46c2aae3573e3d715f900dcb5d0fa7c893bf9b0de13b8e4b6",         // bn invalid 15
+	"47d7266071ff54563a624dd5bd8d81e2164af44a4ded20d3d6",                                           // bn invalid 16
+	"81d7a2feadf0e0bacebd7cb8059427a399e13994ca9bdbbae3b210a6c80068860c79c995",                     // bn invalid 17
+	"0b1d6f0fd94c15bf3335a45b0d76bcbc1249eaad04ac4212553696533a4cc22a0a0290087ce86c67ecdbef4e96",   // bn invalid 18
+	"23658df0384c6cc3790cc2caccf66efecbcb353352ed81949a6e4531177a",                                 // bn invalid 19
+	"7353e58757ab8906753dff79e4c9acb5a933c4359e0729093d0307f2d5567c7a59ca16f43889b0a6a150d249",     // bn invalid 20
+	"c1b920d78ecad8a1ef38ad2f7db3fa4115cb5b",                                                       // bn invalid 21
+}
+
+func fzRun(t *testing.T, data []byte) {
+	c := fzDecode(data)
+	if c.want != nil {
+		fzInvalid(t, c)
+		return
+	}
+	active := kernels.Active()
+	defer kernels.Use(active)
+	var ref fzRefOut
+	x64 := to64(c.x)
+	if c.bin {
+		ref = fzRefBinary(c.b, x64, to64(c.y), c.sh, true)
+	} else {
+		ref = fzRefMulticlass(c.m, x64, c.lab, c.sh, true)
+	}
+	tiers := []string{active}
+	if c.sh.Len() <= 256 {
+		tiers = kernels.Available()
+	}
+	for _, tier := range tiers {
+		if err := kernels.Use(tier); err != nil {
+			t.Fatal(err)
+		}
+		fzValid(t, c, &ref, tier, tier == active)
+	}
+}
+
+// fzForward and the other calls run the case's loss.
+func (c *fzCase) forward(ws *Workspace) (float64, error) {
+	if c.bin {
+		return c.b.Forward(ws, c.x, c.y, c.sh)
+	}
+	return c.m.Forward(ws, c.x, c.lab, c.sh)
+}
+
+func (c *fzCase) backward(ws *Workspace, g []float32) (float64, error) {
+	if c.bin {
+		return c.b.Backward(ws, c.x, c.y, c.sh, g)
+	}
+	return c.m.Backward(ws, c.x, c.lab, c.sh, g)
+}
+
+func (c *fzCase) pixelwise(ws *Workspace, out []float32) error {
+	if c.bin {
+		return c.b.Pixelwise(ws, c.x, c.y, c.sh, out)
+	}
+	return c.m.Pixelwise(ws, c.x, c.lab, c.sh, out)
+}
+
+// shard returns the logits, labels or targets and shape of images a..b.
+func (c *fzCase) shard(a, b int) (x []float32, lab Labels, y []float32, sh Shape) {
+	C, S := c.orig.C, c.orig.S
+	x = c.x[min(a*C*S, len(c.x)):min(b*C*S, len(c.x))]
+	if c.bin {
+		y = c.y[min(a*C*S, len(c.y)):min(b*C*S, len(c.y))]
+	} else if l := c.lab.Uint8(); l != nil {
+		lab = U8(l[min(a*S, len(l)):min(b*S, len(l))])
+	} else {
+		l := c.lab.Int32()
+		lab = I32(l[min(a*S, len(l)):min(b*S, len(l))])
+	}
+	return x, lab, y, Shape{b - a, C, S}
+}
+
+func (c *fzCase) accumulate(ws *Workspace, st *Stats, a, b int) error {
+	x, lab, y, sh := c.shard(a, b)
+	if c.bin {
+		return c.b.Accumulate(ws, st, x, y, sh, a)
+	}
+	return c.m.Accumulate(ws, st, x, lab, sh, a)
+}
+
+func (c *fzCase) value(ws *Workspace, st *Stats) (float64, error) {
+	if c.bin {
+		return c.b.Value(ws, st)
+	}
+	return c.m.Value(ws, st)
+}
+
+func (c *fzCase) gradient(ws *Workspace, st *Stats, a, b int, g []float32) (float64, error) {
+	x, lab, y, sh := c.shard(a, b)
+	if c.bin {
+		return c.b.Gradient(ws, st, x, y, sh, a, g)
+	}
+	return c.m.Gradient(ws, st, x, lab, sh, a, g)
+}
+
+// fzInvalid checks that every call on an invalid input returns the error
+// it must (and nothing panics).
+func fzInvalid(t *testing.T, c *fzCase) {
+	var ws Workspace
+	defer ws.Close()
+	wsp := &ws
+	if c.nilWS {
+		wsp = nil
+	}
+	if c.busy {
+		w, err := ws.acquire()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer w.release()
+	}
+	grad := c.grad
+	if grad == nil && !c.nilGrad {
+		grad = make([]float32, len(c.x))
+	}
+	hasRegion := len(fzSplit(*c.terms()).regions) > 0
+	expect := func(call string, err, want error) {
+		t.Helper()
+		switch {
+		case want == nil && err != nil:
+			t.Fatalf("%v: %s: %v, want no error", c, call, err)
+		case want != nil && !errors.Is(err, want):
+			t.Fatalf("%v: %s: %v, want an error wrapping %v", c, call, err, want)
+		case err != nil && !fzIsSentinel(err):
+			t.Fatalf("%v: %s: %v wraps none of the package's errors", c, call, err)
+		}
+	}
+	wantNoGrad := c.want
+	wantPix := c.want
+	if c.gradOnly {
+		wantNoGrad, wantPix = nil, nil
+		if hasRegion {
+			wantPix = ErrOption
+		}
+	}
+	_, err := c.forward(wsp)
+	expect("Forward", err, wantNoGrad)
+	_, err = c.backward(wsp, grad)
+	expect("Backward", err, c.want)
+	n := c.orig.Len()
+	if !c.bin {
+		n = c.orig.N * c.orig.S
+	}
+	err = c.pixelwise(wsp, make([]float32, n))
+	expect("Pixelwise", err, wantPix)
+
+	// The statistics calls, on one shard of the whole batch.
+	var st Stats
+	if err := st.Reset(c.orig.N, c.orig.C); err != nil {
+		t.Fatal(err)
+	}
+	if c.bin {
+		err = c.b.Accumulate(wsp, &st, c.x, c.y, c.sh, 0)
+	} else {
+		err = c.m.Accumulate(wsp, &st, c.x, c.lab, c.sh, 0)
+	}
+	expect("Accumulate", err, wantNoGrad)
+	if err := st.Reset(c.orig.N, c.orig.C); err != nil {
+		t.Fatal(err)
+	}
+	if c.bin {
+		_, err = c.b.Gradient(wsp, &st, c.x, c.y, c.sh, 0, grad)
+	} else {
+		_, err = c.m.Gradient(wsp, &st, c.x, c.lab, c.sh, 0, grad)
+	}
+	expect("Gradient", err, c.want)
+}
+
+func fzFinite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+
+// fzValueOK reports whether a value v computed by the library agrees with
+// the reference, and whether it was compared at all: not when the input
+// leaves the float32 kernels' range or when the float32 statistics make
+// the value ill-conditioned (the reference is exact; the sums the library
+// may round are not).
+func fzValueOK(v float64, ref *fzRefOut) (ok, compared bool) {
+	if !(ref.kmax <= fzKernelMax) || fzKnownBugs && ref.known != "" {
+		return true, false
+	}
+	if math.IsInf(ref.value, 0) || math.IsNaN(ref.value) { // NaN: a term of weight 0 whose value is infinite
+		if !(ref.cond < math.Inf(1)) {
+			return true, false
+		}
+		if math.IsNaN(ref.value) {
+			return math.IsNaN(v), true
+		}
+		return v == ref.value, true
+	}
+	// (plus float64's normal range, for values of tiny weights)
+	tol := goldenValueRel*ref.mag + goldenValueAbs*ref.scale + 0x1p-1018
+	if !(ref.cond <= tol/2) || fzKnownBugs && !(ref.knownCond <= tol/2) {
+		return true, false
+	}
+	return math.Abs(v-ref.value) <= tol, true
+}
+
+// fzGradFinite reports whether the gradient must be finite: the value is,
+// the per-pixel values fit the kernels and the exact gradient fits
+// float32 with room to spare.
+func fzGradFinite(v float64, ref *fzRefOut) bool {
+	if !fzFinite(v) || !(ref.kmax <= fzKernelMax) {
+		return false
+	}
+	if fzKnownBugs && !(max(ref.coefMax, ref.scaleMax) <= math.MaxFloat32/4) {
+		// Known bug: gradient coefficients and scales beyond float32 (1/I
+		// of a -log Dice with a tiny SmoothNum and I = 0; a CE weight of
+		// 3e38 with a term weight of 2 and Sum) round to Inf, and Inf
+		// times 0 (a target of 0, p - y = 0) is a NaN gradient.
+		return false
+	}
+	for _, g := range ref.grad {
+		if !(math.Abs(g) <= math.MaxFloat32/64) {
+			return false
+		}
+	}
+	return true
+}
+
+func fzValid(t *testing.T, c *fzCase, ref *fzRefOut, tier string, full bool) {
+	if c.big && tier != "generic" && c.xmode != 1 && c.xmode != 4 {
+		// Known bug: the SIMD tiers add a block's per-pixel values (BCE,
+		// focal) in float32 lanes; a block of 1024 equal values is up to
+		// 2e-6 off (generic: 1.4e-7). Logits of a few distinct values
+		// (modes 0, 2, 3) make such blocks.
+		r := *ref
+		r.known = "SIMD block sums of equal values"
+		ref = &r
+	}
+	var ws Workspace
+	defer ws.Close()
+	v, err := c.forward(&ws)
+	if err != nil {
+		t.Fatalf("%v [%s]: Forward: %v", c, tier, err)
+	}
+	grad := make([]float32, len(c.x))
+	for i := range grad {
+		grad[i] = float32(math.NaN()) // every element is overwritten
+	}
+	vb, err := c.backward(&ws, grad)
+	if err != nil {
+		t.Fatalf("%v [%s]: Backward: %v", c, tier, err)
+	}
+	if math.Float64bits(v) != math.Float64bits(vb) {
+		t.Fatalf("%v [%s]: Backward's value %v, Forward's %v", c, tier, vb, v)
+	}
+	ok, compared := fzValueOK(v, ref)
+	if !ok {
+		t.Fatalf("%v [%s]: value %.17g, reference %.17g (|diff| %.3g, tolerance %.3g + %.3g, sensitivity %.3g)",
+			c, tier, v, ref.value, math.Abs(v-ref.value), goldenValueRel*ref.mag, goldenValueAbs*ref.scale, ref.cond)
+	}
+	gradFinite := fzGradFinite(v, ref)
+	fzCheckGradient(t, c, ref, tier, "Backward", grad, gradFinite)
+	if compared && gradFinite {
+		fzCompareGradient(t, c, ref, tier, "Backward", grad)
+	}
+	if !full {
+		return
+	}
+	if c.big {
+		// Bit-identical for any worker count. (The big inputs are for the
+		// parallel passes; the rest is checked on small ones.)
+		w := c.workers
+		c.setWorkers(1)
+		v1, err := c.forward(&ws)
+		c.setWorkers(w)
+		if err != nil || math.Float64bits(v1) != math.Float64bits(v) {
+			t.Fatalf("%v [%s]: Forward with 1 worker: %v, %v; with %d: %v", c, tier, v1, err, w, v)
+		}
+		return
+	}
+	fzCheckPixelwise(t, c, ref, &ws, tier)
+
+	// Statistics of two shards, merged, against the reference too.
+	N := c.sh.N
+	split := N / 2
+	var st, st2 Stats
+	if err := st.Reset(N, c.sh.C); err != nil {
+		t.Fatal(err)
+	}
+	if err := st2.Reset(N, c.sh.C); err != nil {
+		t.Fatal(err)
+	}
+	if split > 0 {
+		if err := c.accumulate(&ws, &st, 0, split); err != nil {
+			t.Fatalf("%v [%s]: Accumulate: %v", c, tier, err)
+		}
+	}
+	if err := c.accumulate(&ws, &st2, split, N); err != nil {
+		t.Fatalf("%v [%s]: Accumulate: %v", c, tier, err)
+	}
+	if err := st.Merge(&st2); err != nil {
+		t.Fatalf("%v [%s]: Merge: %v", c, tier, err)
+	}
+	vs, err := c.value(&ws, &st)
+	if err != nil {
+		t.Fatalf("%v [%s]: Value: %v", c, tier, err)
+	}
+	if ok, _ := fzValueOK(vs, ref); !ok {
+		t.Fatalf("%v [%s]: Value of merged Stats %.17g, reference %.17g (|diff| %.3g, tolerance %.3g + %.3g, sensitivity %.3g)",
+			c, tier, vs, ref.value, math.Abs(vs-ref.value), goldenValueRel*ref.mag, goldenValueAbs*ref.scale, ref.cond)
+	}
+	g2 := make([]float32, len(c.x))
+	CS := c.sh.C * c.sh.S
+	for _, r := range [][2]int{{0, split}, {split, N}} {
+		if r[0] == r[1] {
+			continue
+		}
+		vg, err := c.gradient(&ws, &st, r[0], r[1], g2[r[0]*CS:r[1]*CS])
+		if err != nil {
+			t.Fatalf("%v [%s]: Gradient: %v", c, tier, err)
+		}
+		if math.Float64bits(vg) != math.Float64bits(vs) {
+			t.Fatalf("%v [%s]: Gradient's value %v, Value's %v", c, tier, vg, vs)
+		}
+	}
+	fzCheckGradient(t, c, ref, tier, "Gradient", g2, fzGradFinite(vs, ref))
+	if ok, compared := fzValueOK(vs, ref); ok && compared && fzGradFinite(vs, ref) {
+		fzCompareGradient(t, c, ref, tier, "Gradient", g2)
+	}
+
+	// Central differences of the reference, where they mean something.
+	if compared && ref.tame && len(c.x) <= 64 && gradFinite && fzModest(c.x) {
+		x64 := to64(c.x)
+		var y64 []float64
+		if c.bin {
+			y64 = to64(c.y)
+		}
+		val := func(x []float64) float64 {
+			if c.bin {
+				return fzRefBinary(c.b, x, y64, c.sh, false).value
+			}
+			return fzRefMulticlass(c.m, x, c.lab, c.sh, false).value
+		}
+		fzCentral(t, c, tier, val, x64, ref, grad)
+	}
+}
+
+func (c *fzCase) setWorkers(w int) {
+	if c.bin {
+		c.b.Workers = w
+	} else {
+		c.m.Workers = w
+	}
+}
+
+// fzModest reports whether every logit is within [-20, 20], where central
+// differences of step 1e-4 resolve the gradient and float32 exp neither
+// underflows nor saturates.
+func fzModest(x []float32) bool {
+	for _, v := range x {
+		if !(math.Abs(float64(v)) <= 20) {
+			return false
+		}
+	}
+	return true
+}
+
+// fzCheckGradient checks a gradient: finite when it must be, exactly 0 at
+// ignored pixels.
+func fzCheckGradient(t *testing.T, c *fzCase, ref *fzRefOut, tier, call string, g []float32, mustFinite bool) {
+	t.Helper()
+	if mustFinite {
+		for i, v := range g {
+			if !fzFinite(float64(v)) {
+				t.Fatalf("%v [%s]: %s: gradient[%d] = %v with a finite value (reference %v)", c, tier, call, i, v, ref.grad[i])
+			}
+		}
+	}
+	if c.bin {
+		return
+	}
+	ign, set := c.m.Ignore.Label()
+	if !set {
+		return
+	}
+	N, C, S := c.sh.N, c.sh.C, c.sh.S
+	for n := 0; n < N; n++ {
+		for i := 0; i < S; i++ {
+			if refLabel(c.lab, n*S+i) != ign {
+				continue
+			}
+			for k := 0; k < C; k++ {
+				if v := g[(n*C+k)*S+i]; v != 0 {
+					t.Fatalf("%v [%s]: %s: gradient %v at ignored pixel %d of image %d, class %d", c, tier, call, v, i, n, k)
+				}
+			}
+		}
+	}
+}
+
+// fzCompareGradient compares a gradient with the analytic reference:
+// within 1e-6 of the largest reference magnitude (the golden tests'
+// tolerance) plus a few float32 roundings of the gradient coefficients (an
+// element whose exact gradient cancels keeps them: p_y - 1 of a confident
+// pixel, 0 for C = 1) and a few float64 roundings of the parts of the
+// region coefficients (a coefficient that cancels to 0 in float64 keeps
+// those, times the class weight), where the value is well-conditioned
+// (cond small against its magnitude, not just against the absolute
+// tolerance) and so are the region coefficients (gcond: f^Gamma with
+// Gamma < 2 near f = 0, say, has a value of nothing and a derivative that
+// float32 sums move by orders of magnitude).
+func fzCompareGradient(t *testing.T, c *fzCase, ref *fzRefOut, tier, call string, g []float32) {
+	t.Helper()
+	if !(ref.cond <= goldenValueRel/2*ref.mag) || fzKnownBugs && ref.known != "" {
+		return
+	}
+	tol := goldenGradRel*fzAbsMax(ref.grad) + 0x1p-22*ref.gscale + 0x1p-48*ref.gparts + 0x1p-126
+	if !(ref.gcond <= tol/2) { // the coefficients are ill-conditioned
+		return
+	}
+	for i, v := range g {
+		if d := math.Abs(float64(v) - ref.grad[i]); !(d <= tol) {
+			t.Fatalf("%v [%s]: %s: gradient[%d] = %g, reference %g (|diff| %.3g > %.3g)", c, tier, call, i, v, ref.grad[i], d, tol)
+		}
+	}
+}
+
+// fzCheckPixelwise compares Pixelwise with the reference's per-pixel
+// values (ErrOption with a Region term).
+func fzCheckPixelwise(t *testing.T, c *fzCase, ref *fzRefOut, ws *Workspace, tier string) {
+	n := c.sh.Len()
+	if !c.bin {
+		n = c.sh.N * c.sh.S
+	}
+	out := make([]float32, n)
+	for i := range out {
+		out[i] = float32(math.NaN())
+	}
+	err := c.pixelwise(ws, out)
+	if ref.pix == nil {
+		if !errors.Is(err, ErrOption) {
+			t.Fatalf("%v [%s]: Pixelwise with a Region term: %v, want ErrOption", c, tier, err)
+		}
+		return
+	}
+	if err != nil {
+		t.Fatalf("%v [%s]: Pixelwise: %v", c, tier, err)
+	}
+	if !(ref.kmax <= fzKernelMax) {
+		return
+	}
+	for i, want := range ref.pix {
+		if !(math.Abs(want) <= math.MaxFloat32/2) {
+			continue
+		}
+		got := float64(out[i])
+		// out is float32: values below its range round to 0 or a denormal.
+		tol := goldenValueRel*math.Abs(want) + goldenValueAbs*ref.pscale + 0x1p-149
+		if !(ref.pixCond[i] <= tol/2) || fzKnownBugs && !(ref.pixKnown[i] <= tol/2) {
+			continue
+		}
+		if !(math.Abs(got-want) <= tol) {
+			t.Fatalf("%v [%s]: Pixelwise[%d] = %.9g, reference %.9g (|diff| %.3g)", c, tier, i, got, want, math.Abs(got-want))
+		}
+	}
+}
+
+// fzCentral compares the gradient with central differences of the
+// reference (checkGrad's step and relative tolerance), and the analytic
+// reference gradient with them too.
+func fzCentral(t *testing.T, c *fzCase, tier string, f func([]float64) float64, x []float64, ref *fzRefOut, g []float32) {
+	const h = 1e-4
+	num := make([]float64, len(x))
+	gmax := 0.0
+	for i := range x {
+		xi := x[i]
+		x[i] = xi + h
+		fp := f(x)
+		x[i] = xi - h
+		fm := f(x)
+		x[i] = xi
+		num[i] = (fp - fm) / (2 * h)
+		gmax = math.Max(gmax, math.Abs(num[i]))
+	}
+	// checkGrad's floor is for coefficients of about 1/count; here it is
+	// a few float32 roundings of the coefficients (an element whose exact
+	// gradient cancels to 0 keeps them), and float32's normal range, below
+	// which the scales round to 0.
+	tol := 1e-5*gmax + 0x1p-22*ref.gscale + 0x1p-48*ref.gparts + 0x1p-126
+	if !(ref.gcond <= tol/2) { // the coefficients are ill-conditioned
+		return
+	}
+	for i := range x {
+		if d := math.Abs(float64(g[i]) - num[i]); !(d <= tol) {
+			t.Fatalf("%v [%s]: grad[%d] = %g, central difference %g (|diff| %g > %g; analytic reference %g)", c, tier, i, g[i], num[i], d, tol, ref.grad[i])
+		}
+		if d := math.Abs(ref.grad[i] - num[i]); !(d <= tol) {
+			t.Fatalf("%v [%s]: reference grad[%d] = %g, central difference %g (|diff| %g > %g)", c, tier, i, ref.grad[i], num[i], d, tol)
+		}
+	}
+}
