@@ -137,7 +137,10 @@ func fzEntryParts(r *Region, I, P, Y float64) (F, dI, dP, parts float64, tame bo
 		dRdI = dNdI/den - num*dDdI/(den*den)
 		dRdP = -num * dDdP / (den * den)
 	}
-	if r.SmoothNum <= r.SmoothDen {
+	// R <= 1 in exact arithmetic with SmoothNum <= SmoothDen, except for a
+	// squared Tversky (sum p^2 may be below sum p*y).
+	bounded := r.SmoothNum <= r.SmoothDen && !(r.Squared && r.Kind == TverskyRatio)
+	if bounded {
 		tame = tame && R < 1-1e-3
 		if R > 1 {
 			R, dRdI, dRdP = 1, 0, 0
@@ -147,7 +150,7 @@ func fzEntryParts(r *Region, I, P, Y float64) (F, dI, dP, parts float64, tame bo
 	if r.Log {
 		tame = tame && R > 1e-2
 		f, dfdR = -math.Log(R), -1/R
-		if r.SmoothNum <= r.SmoothDen && f < 0 {
+		if bounded && f < 0 {
 			f, dfdR = 0, 0
 		}
 	}
@@ -174,6 +177,9 @@ func fzEntryParts(r *Region, I, P, Y float64) (F, dI, dP, parts float64, tame bo
 // coefficients are d(loss)/dI into cI, d(loss)/d(sum p) into cP and
 // d(loss)/d(sum p^2) into cE.
 func fzRegionRef(out *fzRefOut, r *Region, w float64, N, C int, I, P, PP, Y, YY, cnt []float64, exactY bool, errs *fzSumErrs, cI, cP, cE []float64) {
+	if w == 0 {
+		return // a term of weight 0 is absent (Region's godoc)
+	}
 	groups := 1
 	if r.PerImage {
 		groups = N
@@ -217,13 +223,6 @@ func fzRegionRef(out *fzRefOut, r *Region, w float64, N, C int, I, P, PP, Y, YY,
 			i, p, y := get(I, g, c), get(P, g, c), y0
 			if r.Squared {
 				p, y = get(PP, g, c), get(YY, g, c)
-			}
-			if r.Squared && (r.Kind == IoURatio && y < i || r.Kind == TverskyRatio && (p < i || y < i)) {
-				// Known bug: with Squared, sum p^2 - sum p*y and sum y^2 -
-				// sum p*y can be negative in exact arithmetic, and Region
-				// clamps them at 0, leaving the documented IoU and Tversky
-				// formulas.
-				out.known = "Squared IoU/Tversky clamp P-I and Y-I at 0"
 			}
 			F, dI, dP, parts, tame := fzEntryParts(r, i, p, y)
 			v += sc * F

@@ -112,7 +112,9 @@ const (
 //	I = sum p*y, P = sum p (sum p^2 if Squared), Y = sum y (sum y^2 if Squared)
 //	R = the Kind's ratio, f = 1 - R (or -log R with Log), F = f^Gamma
 //
-// and the term is the mean over kept entries of Weight[c] * F. Ignored
+// and the term is the mean over kept entries of Weight[c] * F. A Region
+// of term weight 0 is absent from the sum (not 0 times its value, which
+// may be infinite). Ignored
 // pixels count in neither p nor y. Use Dice, IoU, Tversky or FocalTversky
 // for the seed's defaults (smoothing 1e-6 in numerator and denominator).
 type Region struct {
@@ -213,10 +215,11 @@ func (r *Region) check(C int) error {
 // beta*(Y-I) + SmoothDen. Domain guards, where rounding or a degenerate
 // option would leave the math:
 //
-//   - P-I and Y-I are >= 0 in exact arithmetic (p, y in [0, 1]) and are
-//     clamped at 0, and IoU's P+Y-I is computed as P + (Y-I), so that a
-//     denominator never falls below the numerator's share of it by
-//     rounding.
+//   - Without Squared, P-I and Y-I are >= 0 in exact arithmetic (p, y in
+//     [0, 1]) and are clamped at 0, and IoU's P+Y-I is computed as P +
+//     (Y-I), so that a denominator never falls below the numerator's share
+//     of it by rounding. With Squared (P = sum p^2, Y = sum y^2) they may
+//     be negative and are used as they are.
 //   - den = 0 happens only for an entry with nothing predicted, nothing
 //     labelled and no denominator smoothing (every pixel ignored, an image
 //     wholly ignored with PerImage, a class absent from labels and
@@ -224,14 +227,18 @@ func (r *Region) check(C int) error {
 //     score. It is what the smoothing gives in the limit SmoothNum =
 //     SmoothDen -> 0, and what metrics' BothEmptyOne (the metric of
 //     EmptyComputed) scores.
-//   - With SmoothNum <= SmoothDen, R <= 1 in exact arithmetic, so f = 1-R is
-//     clamped at 0 (rounding put R a hair above 1: with Tversky 0.3, 0.7
-//     the float64 1-0.3-0.7 is not 0). With SmoothNum > SmoothDen, f may be
+//   - With SmoothNum <= SmoothDen, R <= 1 in exact arithmetic (for Dice
+//     and IoU also with Squared: 2py <= p^2 + y^2; not for a squared
+//     Tversky), so f = 1-R is clamped at 0 (rounding put R a hair above 1:
+//     with Tversky 0.3, 0.7 the float64 1-0.3-0.7 is not 0). With SmoothNum > SmoothDen, f may be
 //     negative; Gamma then applies to max(f, 0), since a fractional power
 //     of a negative number is not real.
 func (r *Region) entry(I, P, Y float64) (F, dI, dP float64) {
 	var num, den, dNdI, dDdI, dDdP float64
-	pi, yi := max(P-I, 0), max(Y-I, 0)
+	pi, yi := P-I, Y-I
+	if !r.Squared {
+		pi, yi = max(pi, 0), max(yi, 0)
+	}
 	switch r.Kind {
 	case IoURatio:
 		num, dNdI = I+r.SmoothNum, 1
@@ -247,7 +254,8 @@ func (r *Region) entry(I, P, Y float64) (F, dI, dP float64) {
 		return r.shape(0), 0, 0
 	}
 	R := num / den
-	if r.SmoothNum <= r.SmoothDen {
+	bounded := r.SmoothNum <= r.SmoothDen && !(r.Squared && r.Kind == TverskyRatio)
+	if bounded {
 		R = min(R, 1)
 	}
 	dRdI := dNdI/den - num*dDdI/(den*den)
@@ -255,7 +263,7 @@ func (r *Region) entry(I, P, Y float64) (F, dI, dP float64) {
 	var f, dfdR float64
 	if r.Log {
 		f, dfdR = -math.Log(R), -1/R
-		if r.SmoothNum <= r.SmoothDen {
+		if bounded {
 			f = max(f, 0)
 		}
 	} else {
@@ -287,6 +295,9 @@ type regionSums struct{ I, P, PP, Y, YY float64 }
 // finalize returns the term's value, scaled by w, and adds its gradient
 // coefficients to every image n of each entry through src.
 func (r *Region) finalize(w float64, N, C int, src regionSrc) float64 {
+	if w == 0 {
+		return 0 // a term of weight 0 is absent (an infinite entry would make 0*Inf = NaN)
+	}
 	groups := 1
 	if r.PerImage {
 		groups = N
