@@ -543,3 +543,22 @@ func TestGradRange(t *testing.T) {
 		}
 	})
 }
+
+// With Squared, sum p^2 - sum p*y may be negative: the IoU and Tversky
+// denominators use it as it is (FuzzLoss found a clamp at 0 there).
+func TestSquaredRegionFormula(t *testing.T) {
+	var ws Workspace
+	b := &Binary{Terms: []Weighted{{1, &Region{Kind: IoURatio, SmoothNum: 1e-6, SmoothDen: 1e-6, Squared: true}}}}
+	// p = 1/2, y = 1/4: I = 1/8, P = 1/4, Y = 1/16.
+	want := 1 - (0.125+1e-6)/(0.25+0.0625-0.125+1e-6)
+	if v, err := b.Forward(&ws, []float32{0}, []float32{0.25}, Shape{1, 1, 1}); err != nil || !closeRel(v, want, 1e-9, 0) {
+		t.Fatalf("squared IoU: %v, %v, want %v", v, err, want)
+	}
+	m := &Multiclass{Terms: []Weighted{{1, &Region{Kind: TverskyRatio, Alpha: 0.3, Beta: 0.7, SmoothNum: 1e-6, SmoothDen: 1e-6, Squared: true}}}}
+	// p = (1/2, 1/2), label 0: class 0: I = 1/2, P = 1/4, Y = 1; class 1: I = 0, P = 1/4, Y = 0.
+	e0 := 1 - (0.5+1e-6)/(0.5+0.3*(0.25-0.5)+0.7*(1-0.5)+1e-6)
+	e1 := 1 - (0+1e-6)/(0+0.3*0.25+0+1e-6)
+	if v, err := m.Forward(&ws, []float32{0, 0}, U8([]uint8{0}), Shape{1, 2, 1}); err != nil || !closeRel(v, (e0+e1)/2, 1e-6, 0) {
+		t.Fatalf("squared Tversky: %v, %v, want %v", v, err, (e0+e1)/2)
+	}
+}
