@@ -29,9 +29,12 @@ func worstStop(a, b *metrics.Float64Histogram) float64 {
 // call cannot be preempted, so its work must be bounded by logits
 // (kernels.BlockPixels, kernels.MaxAsmClasses), not by pixels. Before that
 // bound, one call covered up to 1024 pixels x C logits: 0.47 s at C =
-// 100000. C = 4096 is the largest C the assembly tiers run (16-pixel
-// blocks), C = 100000 runs the generic kernels. The bound asserted here is
-// loose (the machines are shared); the figures are logged.
+// 100000 (the figure); on an AMD EPYC Zen 3 (AVX2) this test gave
+// 6.3 ms at C = 1024 and 29 ms at C = 4096 before, 0.3 to 0.6 ms at every
+// C after (about what a plain Go loop gives here). C = 4096 is the largest
+// C the assembly tiers run (16-pixel blocks), C = 100000 runs the generic
+// kernels. The bound asserted here is loose (the machines are shared); the
+// figures are logged.
 func TestGCStopLargeC(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: large allocation, timing")
@@ -39,7 +42,7 @@ func TestGCStopLargeC(t *testing.T) {
 	if runtime.GOMAXPROCS(0) < 2 {
 		t.Skip("needs GOMAXPROCS >= 2")
 	}
-	for _, cs := range [][2]int{{4096, 2048}, {100000, 200}} {
+	for _, cs := range [][2]int{{1024, 8192}, {4096, 2048}, {100000, 200}} {
 		gcStop(t, cs[0], cs[1])
 	}
 }
@@ -90,7 +93,7 @@ func gcStop(t *testing.T, C, S int) {
 	metrics.Read(sample)
 	worst := worstStop(before, sample[0].Value.Float64Histogram())
 	t.Logf("C=%d S=%d: %d Backward calls during 30 GCs; worst stop-the-world wait %.3g ms", C, S, n, worst*1e3)
-	if worst > 0.020 {
-		t.Errorf("worst stop-the-world wait %.3g ms, want under 20 ms", worst*1e3)
+	if worst > 0.010 {
+		t.Errorf("worst stop-the-world wait %.3g ms, want under 10 ms", worst*1e3)
 	}
 }
