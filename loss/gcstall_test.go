@@ -93,7 +93,7 @@ func gcStop(t *testing.T, C, S int) {
 	metrics.Read(sample)
 	worst := worstStop(before, sample[0].Value.Float64Histogram())
 	t.Logf("C=%d S=%d: %d Backward calls during 30 GCs; worst stop-the-world wait %.3g ms", C, S, n, worst*1e3)
-	if worst > 0.010 {
-		t.Errorf("worst stop-the-world wait %.3g ms, want under 10 ms", worst*1e3)
+	if worst > 0.020 {
+		t.Errorf("worst stop-the-world wait %.3g ms, want under 20 ms", worst*1e3)
 	}
 }
