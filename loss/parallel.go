@@ -168,66 +168,82 @@ func (j *job) chunk(st *workerState, i int) {
 		j.pooled(st, i)
 		return
 	}
-	ws, C, S := j.ws, j.sh.C, j.sh.S
+	C, S := j.sh.C, j.sh.S
 	n, k := i/j.cpi, i%j.cpi // image (or plane) and chunk within it
 	lo := k * j.px
 	hi := min(lo+j.px, S)
+	if j.kind >= sigmoidStats {
+		o := n * S // n is the plane: image*C + channel
+		var g []float32
+		if j.grad != nil {
+			g = j.grad[o+lo : o+hi]
+		}
+		j.sigmoid(st, i, n%C, j.first*C+n, j.logits[o+lo:o+hi], j.targets[o+lo:o+hi], g)
+		return
+	}
+	var g []float32
+	if j.grad != nil {
+		g = j.grad[n*C*S : (n+1)*C*S]
+	}
+	j.softmax(st, i, (j.first+n)*C, j.logits[n*C*S:(n+1)*C*S], S, lo, hi, j.labels.slice(n*S, (n+1)*S), g)
+}
+
+// softmax runs the softmax kernels of the job's kind on pixels [lo, hi) of
+// one image (x: C planes of S pixels, lab: its S labels, g: its gradient)
+// as chunk i, with the region coefficients of statistics row r.
+func (j *job) softmax(st *workerState, i, r int, x []float32, S, lo, hi int, lab Labels, g []float32) {
+	ws, C := j.ws, j.sh.C
 	switch j.kind {
 	case softmaxStats:
 		out := ws.chunkSums(i, C)
-		x := j.logits[n*C*S : (n+1)*C*S]
-		if j.labels.i32 != nil {
-			kernels.SoftmaxRange(x, S, lo, hi, j.labels.i32[n*S:(n+1)*S], &st.smPrm, &st.smBlk, &out)
+		if lab.i32 != nil {
+			kernels.SoftmaxRange(x, S, lo, hi, lab.i32, &st.smPrm, &st.smBlk, &out)
 		} else {
-			kernels.SoftmaxRange(x, S, lo, hi, j.labels.u8[n*S:(n+1)*S], &st.smPrm, &st.smBlk, &out)
+			kernels.SoftmaxRange(x, S, lo, hi, lab.u8, &st.smPrm, &st.smBlk, &out)
 		}
 		ws.chunkScalars[i] = [4]float64{out.CE, out.W, out.Focal, out.Valid}
 	case softmaxGrad:
 		if j.region {
-			r := (j.first + n) * C
 			st.smCoef.A, st.smCoef.B, st.smCoef.E = ws.a[r:r+C], ws.b[r:r+C], ws.e[r:r+C]
 		}
-		x, g := j.logits[n*C*S:(n+1)*C*S], j.grad[n*C*S:(n+1)*C*S]
-		if j.labels.i32 != nil {
-			kernels.SoftmaxGradRange(x, S, lo, hi, j.labels.i32[n*S:(n+1)*S], &st.smCoef, g)
+		if lab.i32 != nil {
+			kernels.SoftmaxGradRange(x, S, lo, hi, lab.i32, &st.smCoef, g)
 		} else {
-			kernels.SoftmaxGradRange(x, S, lo, hi, j.labels.u8[n*S:(n+1)*S], &st.smCoef, g)
+			kernels.SoftmaxGradRange(x, S, lo, hi, lab.u8, &st.smCoef, g)
 		}
 	case softmaxFused:
 		var out kernels.SoftmaxSums[float64]
-		x, g := j.logits[n*C*S:(n+1)*C*S], j.grad[n*C*S:(n+1)*C*S]
-		if j.labels.i32 != nil {
-			kernels.SoftmaxFusedRange(x, S, lo, hi, j.labels.i32[n*S:(n+1)*S], &st.smPrm, &st.smCoef, &st.smBlk, &out, g)
+		if lab.i32 != nil {
+			kernels.SoftmaxFusedRange(x, S, lo, hi, lab.i32, &st.smPrm, &st.smCoef, &st.smBlk, &out, g)
 		} else {
-			kernels.SoftmaxFusedRange(x, S, lo, hi, j.labels.u8[n*S:(n+1)*S], &st.smPrm, &st.smCoef, &st.smBlk, &out, g)
+			kernels.SoftmaxFusedRange(x, S, lo, hi, lab.u8, &st.smPrm, &st.smCoef, &st.smBlk, &out, g)
 		}
 		ws.chunkScalars[i] = [4]float64{out.CE, out.W, out.Focal, out.Valid}
+	}
+}
+
+// sigmoid runs the sigmoid kernels of the job's kind on logits x and
+// targets y of channel c (gradient g) as chunk i, with the region
+// coefficients of statistics entry r.
+func (j *job) sigmoid(st *workerState, i, c, r int, x, y, g []float32) {
+	ws := j.ws
+	st.sgPrm = ws.bn.params(c)
+	st.sgCoef = kernels.SigmoidCoef{
+		BCEScale: ws.ceScale, PosWeight: st.sgPrm.PosWeight,
+		FocalScale: ws.focScale, FocalAlpha: st.sgPrm.FocalAlpha, FocalGamma: st.sgPrm.FocalGamma,
+	}
+	switch j.kind {
 	case sigmoidStats:
-		o := n * S // n is the plane: image*C + channel
-		st.sgPrm = ws.bn.params(n % C)
 		out := &ws.sgChunks[i]
 		*out = kernels.SigmoidSums[float64]{}
-		kernels.SigmoidPlane(j.logits[o+lo:o+hi], j.targets[o+lo:o+hi], &st.sgPrm, &st.sgBlk, out)
+		kernels.SigmoidPlane(x, y, &st.sgPrm, &st.sgBlk, out)
 	case sigmoidGrad:
-		o := n * S
-		prm := ws.bn.params(n % C)
-		r := j.first*C + n // the plane's entry in the statistics
-		st.sgCoef = kernels.SigmoidCoef{
-			A: ws.a[r], B: ws.b[r], E: ws.e[r],
-			BCEScale: ws.ceScale, PosWeight: prm.PosWeight,
-			FocalScale: ws.focScale, FocalAlpha: prm.FocalAlpha, FocalGamma: prm.FocalGamma,
-		}
-		kernels.SigmoidGrad(j.logits[o+lo:o+hi], j.targets[o+lo:o+hi], &st.sgCoef, j.grad[o+lo:o+hi])
+		st.sgCoef.A, st.sgCoef.B, st.sgCoef.E = ws.a[r], ws.b[r], ws.e[r]
+		kernels.SigmoidGrad(x, y, &st.sgCoef, g)
 	case sigmoidFused:
-		o := n * S
-		st.sgPrm = ws.bn.params(n % C)
-		st.sgCoef = kernels.SigmoidCoef{
-			BCEScale: ws.ceScale, PosWeight: st.sgPrm.PosWeight,
-			FocalScale: ws.focScale, FocalAlpha: st.sgPrm.FocalAlpha, FocalGamma: st.sgPrm.FocalGamma,
-		}
 		out := &ws.sgChunks[i]
 		*out = kernels.SigmoidSums[float64]{}
-		kernels.SigmoidFused(j.logits[o+lo:o+hi], j.targets[o+lo:o+hi], &st.sgPrm, &st.sgCoef, &st.sgBlk, out, j.grad[o+lo:o+hi])
+		kernels.SigmoidFused(x, y, &st.sgPrm, &st.sgCoef, &st.sgBlk, out, g)
 	}
 }
 
@@ -238,7 +254,7 @@ func (j *job) chunk(st *workerState, i int) {
 // kernels run on it, and a gradient is scattered back. The statistics are
 // those of image 0 (a Stats of N = 1).
 func (j *job) pooled(st *workerState, i int) {
-	ws, N, C, S := j.ws, j.sh.N, j.sh.C, j.sh.S
+	N, C, S := j.sh.N, j.sh.C, j.sh.S
 	sigmoid := j.kind >= sigmoidStats
 	gi, c := i, 0
 	if sigmoid {
@@ -246,77 +262,23 @@ func (j *job) pooled(st *workerState, i int) {
 	}
 	n0 := gi * j.group
 	n1 := min(n0+j.group, N)
-	M := (n1 - n0) * S
-	switch {
-	case sigmoid:
-		x, y := st.px[:M], st.py[:M]
-		o := n0 * C * S
-		plane(x, j.logits[o:], C, S, n1-n0, c, false)
-		plane(y, j.targets[o:], C, S, n1-n0, c, false)
-		st.sgPrm = ws.bn.params(c)
-		switch j.kind {
-		case sigmoidStats:
-			out := &ws.sgChunks[i]
-			*out = kernels.SigmoidSums[float64]{}
-			kernels.SigmoidPlane(x, y, &st.sgPrm, &st.sgBlk, out)
-			return
-		case sigmoidGrad:
-			st.sgCoef = kernels.SigmoidCoef{
-				A: ws.a[c], B: ws.b[c], E: ws.e[c],
-				BCEScale: ws.ceScale, PosWeight: st.sgPrm.PosWeight,
-				FocalScale: ws.focScale, FocalAlpha: st.sgPrm.FocalAlpha, FocalGamma: st.sgPrm.FocalGamma,
-			}
-			kernels.SigmoidGrad(x, y, &st.sgCoef, st.pg[:M])
-		case sigmoidFused:
-			st.sgCoef = kernels.SigmoidCoef{
-				BCEScale: ws.ceScale, PosWeight: st.sgPrm.PosWeight,
-				FocalScale: ws.focScale, FocalAlpha: st.sgPrm.FocalAlpha, FocalGamma: st.sgPrm.FocalGamma,
-			}
-			out := &ws.sgChunks[i]
-			*out = kernels.SigmoidSums[float64]{}
-			kernels.SigmoidFused(x, y, &st.sgPrm, &st.sgCoef, &st.sgBlk, out, st.pg[:M])
+	G, M := n1-n0, (n1-n0)*S
+	o := n0 * C * S
+	if sigmoid {
+		x, y, g := st.px[:M], st.py[:M], st.pg[:M]
+		plane(x, j.logits[o:], C, S, G, c, false)
+		plane(y, j.targets[o:], C, S, G, c, false)
+		j.sigmoid(st, i, c, c, x, y, g)
+		if j.grad != nil {
+			plane(g, j.grad[o:], C, S, G, c, true)
 		}
-		plane(st.pg[:M], j.grad[n0*C*S:], C, S, n1-n0, c, true)
-	default:
-		x := st.px[:C*M]
-		transpose(x, j.logits[n0*C*S:n1*C*S], C, S, n1-n0, false)
-		var l8 []uint8
-		var l32 []int32
-		if j.labels.i32 != nil {
-			l32 = j.labels.i32[n0*S : n1*S]
-		} else {
-			l8 = j.labels.u8[n0*S : n1*S]
-		}
-		g := st.pg[:C*M]
-		switch j.kind {
-		case softmaxStats:
-			out := ws.chunkSums(i, C)
-			if l32 != nil {
-				kernels.SoftmaxRange(x, M, 0, M, l32, &st.smPrm, &st.smBlk, &out)
-			} else {
-				kernels.SoftmaxRange(x, M, 0, M, l8, &st.smPrm, &st.smBlk, &out)
-			}
-			ws.chunkScalars[i] = [4]float64{out.CE, out.W, out.Focal, out.Valid}
-			return
-		case softmaxGrad:
-			if j.region {
-				st.smCoef.A, st.smCoef.B, st.smCoef.E = ws.a[:C], ws.b[:C], ws.e[:C]
-			}
-			if l32 != nil {
-				kernels.SoftmaxGradRange(x, M, 0, M, l32, &st.smCoef, g)
-			} else {
-				kernels.SoftmaxGradRange(x, M, 0, M, l8, &st.smCoef, g)
-			}
-		case softmaxFused:
-			var out kernels.SoftmaxSums[float64]
-			if l32 != nil {
-				kernels.SoftmaxFusedRange(x, M, 0, M, l32, &st.smPrm, &st.smCoef, &st.smBlk, &out, g)
-			} else {
-				kernels.SoftmaxFusedRange(x, M, 0, M, l8, &st.smPrm, &st.smCoef, &st.smBlk, &out, g)
-			}
-			ws.chunkScalars[i] = [4]float64{out.CE, out.W, out.Focal, out.Valid}
-		}
-		transpose(g, j.grad[n0*C*S:n1*C*S], C, S, n1-n0, true)
+		return
+	}
+	x, g := st.px[:C*M], st.pg[:C*M]
+	transpose(x, j.logits[o:o+C*M], C, S, G, false)
+	j.softmax(st, i, 0, x, M, 0, M, j.labels.slice(n0*S, n1*S), g)
+	if j.grad != nil {
+		transpose(g, j.grad[o:o+C*M], C, S, G, true)
 	}
 }
 

@@ -194,6 +194,14 @@ func (l Labels) Int32() []int32 { return l.i32 }
 // index can never match these labels (see Ignore).
 func (l Labels) Check(C int, ignore IgnoreIndex) error { return checkLabels(l, C, ignore) }
 
+// slice returns labels [a, b).
+func (l Labels) slice(a, b int) Labels {
+	if l.i32 != nil {
+		return Labels{i32: l.i32[a:b]}
+	}
+	return Labels{u8: l.u8[a:b]}
+}
+
 // Len returns the number of labels.
 func (l Labels) Len() int {
 	if l.i32 != nil {
