@@ -1,0 +1,237 @@
+package distance
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"runtime"
+	"sync"
+
+	"github.com/segloss/segloss/internal/kernels"
+)
+
+// Errors the package's functions wrap; test with errors.Is.
+var (
+	// ErrShape: a spatial shape with no axes, an axis below 1, or a
+	// product that overflows int.
+	ErrShape = errors.New("distance: bad shape")
+	// ErrLength: a buffer whose length disagrees with the shape.
+	ErrLength = errors.New("distance: bad length")
+	// ErrSpacing: a spacing of another rank than the shape, or an axis
+	// spacing that is not finite and > 0.
+	ErrSpacing = errors.New("distance: bad spacing")
+	// ErrOption: any other option out of its range (a percentile outside
+	// [0, 100], a tolerance below 0, a connectivity outside 1..rank, ...).
+	ErrOption = errors.New("distance: bad option")
+	// ErrLabel: a label outside [0, classes), or more instances than the
+	// label type holds.
+	ErrLabel = errors.New("distance: bad label")
+)
+
+// Options are the settings the distance functions share. The zero value
+// (or a nil *Options) is unit spacing on every axis, one worker.
+type Options struct {
+	// Spacing is the voxel size along each axis, in the order of the
+	// shape (outermost first), each finite and > 0; nil means 1 on every
+	// axis. Distances are in these units.
+	Spacing []float64
+	// Workers is the number of goroutines a call splits its lines
+	// across; below 1 means 1, and it is capped at GOMAXPROCS. Results
+	// are bit-identical for every worker count: each line is computed by
+	// one goroutine with the same arithmetic.
+	Workers int
+}
+
+// volume returns the number of voxels of shape, or an error wrapping
+// ErrShape.
+func volume(shape []int) (int, error) {
+	if len(shape) == 0 {
+		return 0, fmt.Errorf("%w: the shape has no axes", ErrShape)
+	}
+	n := 1
+	for a, d := range shape {
+		if d < 1 {
+			return 0, fmt.Errorf("%w: axis %d has size %d, want at least 1", ErrShape, a, d)
+		}
+		if n > math.MaxInt/d {
+			return 0, fmt.Errorf("%w: the product of %v overflows int", ErrShape, shape)
+		}
+		n *= d
+	}
+	return n, nil
+}
+
+// spacing returns the spacing of each axis of shape, checked.
+func (o *Options) spacing(rank int) ([]float64, error) {
+	s := make([]float64, rank)
+	if o == nil || o.Spacing == nil {
+		for i := range s {
+			s[i] = 1
+		}
+		return s, nil
+	}
+	if len(o.Spacing) != rank {
+		return nil, fmt.Errorf("%w: %d spacings for a shape of %d axes", ErrSpacing, len(o.Spacing), rank)
+	}
+	for a, v := range o.Spacing {
+		if !(v > 0) || math.IsInf(v, 1) {
+			return nil, fmt.Errorf("%w: axis %d has spacing %v, want a finite value > 0", ErrSpacing, a, v)
+		}
+		s[a] = v
+	}
+	return s, nil
+}
+
+// workers returns the goroutines to use for units of work.
+func (o *Options) workers(units int) int {
+	w := 1
+	if o != nil && o.Workers > 1 {
+		w = o.Workers
+	}
+	if p := runtime.GOMAXPROCS(0); w > p {
+		w = p
+	}
+	if w > units {
+		w = units
+	}
+	if w < 1 {
+		w = 1
+	}
+	return w
+}
+
+// parallel runs f over [0, units) split into w contiguous ranges.
+func parallel(units, w int, f func(lo, hi, worker int)) {
+	if w <= 1 {
+		f(0, units, 0)
+		return
+	}
+	var wg sync.WaitGroup
+	for k := 0; k < w; k++ {
+		lo, hi := units*k/w, units*(k+1)/w
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			f(lo, hi, k)
+		}()
+	}
+	wg.Wait()
+}
+
+// EDT writes into dst, for each voxel of mask (nonzero: object), the
+// Euclidean distance to the nearest zero (background) voxel, in the units
+// of opt.Spacing; background voxels get 0. This is
+// scipy.ndimage.distance_transform_edt(mask != 0, sampling=spacing) in
+// float32, except that a mask without any zero voxel gives +Inf on every
+// voxel (scipy measures to a phantom voxel outside the array there).
+//
+// mask is row-major with the last axis of shape contiguous; any number of
+// axes works. dst and mask have the length of shape's product. The
+// transform is exact (Felzenszwalb-Huttenlocher, separable, in float64
+// inside each line): with unit spacing every value is the correctly
+// rounded square root of an integer. Memory beyond dst is O(longest axis
+// × workers). mask is not modified.
+func EDT(dst []float32, mask []uint8, shape []int, opt *Options) error {
+	return edt(dst, mask, shape, opt, false)
+}
+
+// EDTSquared is EDT writing squared distances.
+func EDTSquared(dst []float32, mask []uint8, shape []int, opt *Options) error {
+	return edt(dst, mask, shape, opt, true)
+}
+
+func edt(dst []float32, mask []uint8, shape []int, opt *Options, squared bool) error {
+	n, err := volume(shape)
+	if err != nil {
+		return err
+	}
+	sp, err := opt.spacing(len(shape))
+	if err != nil {
+		return err
+	}
+	if len(mask) != n {
+		return fmt.Errorf("%w: mask has %d voxels, want %d for shape %v", ErrLength, len(mask), n, shape)
+	}
+	if len(dst) != n {
+		return fmt.Errorf("%w: dst has %d elements, want %d for shape %v", ErrLength, len(dst), n, shape)
+	}
+	transform(dst, mask, shape, sp, opt, squared)
+	return nil
+}
+
+// tile is the number of strided lines one unit of a pass gathers: 64
+// float32 (four 64-byte cache lines) of each row.
+const tile = 64
+
+// pitch is the row stride of a tile in scratch: tile plus one cache line, so
+// that a column of the tile does not fall into a few cache sets.
+const pitch = tile + 16
+
+// transform runs the passes; arguments are checked.
+func transform(dst []float32, mask []uint8, shape []int, sp []float64, opt *Options, squared bool) {
+	rank := len(shape)
+	last := shape[rank-1]
+	lines := len(mask) / last
+	sq := make([]float32, last)
+	kernels.EDTSquares(sq, sp[rank-1])
+	parallel(lines, opt.workers(lines), func(lo, hi, _ int) {
+		for l := lo; l < hi; l++ {
+			kernels.EDTBinaryLine(dst[l*last:(l+1)*last], mask[l*last:(l+1)*last], sq)
+		}
+	})
+	if rank == 1 {
+		if !squared {
+			for i, v := range dst {
+				dst[i] = float32(math.Sqrt(float64(v)))
+			}
+		}
+		return
+	}
+	longest := 0
+	for _, d := range shape[:rank-1] {
+		longest = max(longest, d)
+	}
+	w := opt.workers(len(mask) / longest)
+	type scratch struct {
+		t    []float32
+		v    []int32
+		h, z []float64
+	}
+	scr := make([]scratch, w)
+	for k := range scr {
+		scr[k] = scratch{make([]float32, pitch*longest), make([]int32, longest), make([]float64, longest), make([]float64, longest+1)}
+	}
+	stride := last
+	for a := rank - 2; a >= 0; a-- {
+		na := shape[a]
+		outer := len(mask) / (stride * na)
+		blocks := (stride + tile - 1) / tile
+		sqrt := a == 0 && !squared
+		s := sp[a]
+		units := outer * blocks
+		parallel(units, min(w, units), func(lo, hi, k int) {
+			sc := scr[k]
+			for u := lo; u < hi; u++ {
+				o, b := u/blocks, u%blocks
+				i0 := b * tile
+				width := min(tile, stride-i0)
+				base := o*stride*na + i0
+				// Row t of the tile is dst[base+t*stride:][:width], copied
+				// whole in and out (independent loads and stores, many
+				// misses in flight); the lines are transformed in place in
+				// the tile, not in the volume, whose power-of-two strides
+				// alias in the caches.
+				for t := 0; t < na; t++ {
+					copy(sc.t[t*pitch:t*pitch+width], dst[base+t*stride:][:width])
+				}
+				for lane := 0; lane < width; lane++ {
+					kernels.EDTEnvelope(sc.t[lane:], pitch, sc.t[lane:], pitch, na, s, sqrt, sc.v, sc.h, sc.z)
+				}
+				for t := 0; t < na; t++ {
+					copy(dst[base+t*stride:][:width], sc.t[t*pitch:t*pitch+width])
+				}
+			}
+		})
+		stride *= na
+	}
+}

@@ -1,0 +1,189 @@
+package kernels
+
+import "math"
+
+// The line primitives of the exact Euclidean distance transform (the
+// distance package composes them into N-D transforms): a separable scheme,
+// one pass per axis. The first pass, along the contiguous axis, turns a
+// binary mask into squared 1-D distances to the nearest zero (background)
+// voxel; every later pass is the lower envelope of parabolas of
+// Felzenszwalb and Huttenlocher (2012) over one line of the previous
+// pass's output: d(q) = min_p f(p) + s²(q-p)². Every value a pass writes
+// is the squared distance to the nearest background voxel in the axes
+// done so far, +Inf where there is none.
+//
+// These plain-Go versions are the specification. They are not yet
+// vectorized: a line's envelope is data-dependent (its stack of parabolas),
+// so a SIMD tier would run 8 or 16 lines in lockstep with masked stacks;
+// the passes are split across lines by the distance package instead.
+
+// EDTBinaryLine writes into dst, for each voxel i of a line of mask
+// values (nonzero: object), the squared distance sq[k] to the nearest zero
+// voxel, k steps away along the line: 0 on zero voxels, +Inf on every
+// voxel when the line has no zero. dst and mask have the same length n; sq
+// holds at least n elements, sq[k] = (k·s)² in float32 for the voxel
+// spacing s along the line (EDTSquares). It allocates nothing.
+func EDTBinaryLine(dst []float32, mask []uint8, sq []float32) {
+	n := len(mask)
+	dst = dst[:n]
+	sq = sq[:n]
+	prev := -1 // the last zero seen, -1 before the first
+	for i := 0; i < n; {
+		if mask[i] == 0 {
+			dst[i] = 0
+			prev = i
+			i++
+			continue
+		}
+		e := i + 1
+		for e < n && mask[e] != 0 {
+			e++
+		}
+		// A run of object voxels [i, e), zeros at prev and e (when < n).
+		switch {
+		case prev < 0 && e == n:
+			inf := float32(math.Inf(1))
+			for j := range dst {
+				dst[j] = inf
+			}
+			return
+		case prev < 0:
+			for j := i; j < e; j++ {
+				dst[j] = sq[e-j]
+			}
+		case e == n:
+			for j := i; j < e; j++ {
+				dst[j] = sq[j-prev]
+			}
+		default:
+			mid := (prev + e) / 2
+			for j := i; j <= mid; j++ {
+				dst[j] = sq[j-prev]
+			}
+			for j := mid + 1; j < e; j++ {
+				dst[j] = sq[e-j]
+			}
+		}
+		i = e
+	}
+}
+
+// EDTSquares fills sq with (k·s)², k = 0, 1, ..., the table EDTBinaryLine
+// reads.
+func EDTSquares(sq []float32, s float64) {
+	for k := range sq {
+		d := float64(k) * s
+		sq[k] = float32(d * d)
+	}
+}
+
+// EDTEnvelope replaces the squared distances of one line of n voxels,
+// read from src[p·ss] (+Inf where a voxel has no background in the axes
+// done so far), by their lower envelope along the line with spacing s:
+// dst[q·ds] = min_p src[p·ss] + s²(q-p)², computed in float64 and written
+// as float32, or its square root when sqrt is set. A line that is +Inf
+// everywhere is written as +Inf. dst may be src (the same stride): every
+// value is read before it is written. v, h and z are scratch of at least
+// n, n and n+1 elements. It allocates nothing.
+//
+// A zero (a background voxel) beats every parabola behind it, so the line
+// splits at its zeros into independent segments: a run of zeros is written
+// as zeros, and the envelope of a run of nonzero values needs only the
+// run and the zero on each side.
+func EDTEnvelope(dst []float32, ds int, src []float32, ss, n int, s float64, sqrt bool, v []int32, h, z []float64) {
+	if n <= 0 {
+		return
+	}
+	_ = src[(n-1)*ss]
+	_ = dst[(n-1)*ds]
+	v = v[:n]
+	h = h[:n]
+	z = z[:n+1]
+	for q := 0; q < n; {
+		if src[q*ss] == 0 {
+			dst[q*ds] = 0
+			q++
+			continue
+		}
+		e := q + 1
+		for e < n && src[e*ss] != 0 {
+			e++
+		}
+		lo, hi := q, e
+		if q > 0 {
+			lo = q - 1
+		}
+		if e < n {
+			hi = e + 1
+		}
+		envelope(dst, ds, src, ss, lo, hi, q, e, s, sqrt, v, h, z)
+		q = e
+	}
+}
+
+// envelope writes dst[q·ds] for q in [wlo, whi) from the lower envelope of
+// the parabolas of the sites [lo, hi).
+func envelope(dst []float32, ds int, src []float32, ss, lo, hi, wlo, whi int, s float64, sqrt bool, v []int32, h, z []float64) {
+	r := 1 / (s * s)
+	// The stack of parabolas of the envelope: vertex v[k], height h[k]
+	// (in units of s², so the intersections need no s), leftmost point
+	// z[k] where it is lowest. The top is also kept in tv, th, tz.
+	k := -1
+	var tv int
+	var th, tz float64
+	for q := lo; q < hi; q++ {
+		gq := float64(src[q*ss])
+		if gq > math.MaxFloat64 {
+			continue
+		}
+		gq *= r
+		if k < 0 {
+			k, tv, th, tz = 0, q, gq, math.Inf(-1)
+			v[0], h[0], z[0] = int32(tv), th, tz
+			continue
+		}
+		var x float64
+		for {
+			// Where the parabolas of tv and q meet.
+			x = ((gq-th)/float64(q-tv) + float64(q+tv)) * 0.5
+			if x > tz {
+				break
+			}
+			k--
+			if k < 0 {
+				x = math.Inf(-1)
+				break
+			}
+			tv, th, tz = int(v[k]), h[k], z[k]
+		}
+		k++
+		tv, th, tz = q, gq, x
+		v[k], h[k], z[k] = int32(tv), th, tz
+	}
+	if k < 0 {
+		inf := float32(math.Inf(1))
+		for q := wlo; q < whi; q++ {
+			dst[q*ds] = inf
+		}
+		return
+	}
+	// Parabola j is lowest on [z[j], z[j+1]]: it serves the voxels q with
+	// q <= z[j+1] that the previous ones did not (ties to the left one).
+	s2 := s * s
+	q := wlo
+	for j := 0; j <= k && q < whi; j++ {
+		end := whi
+		if j < k && z[j+1] < float64(whi-1) {
+			end = max(q, int(math.Floor(z[j+1]))+1)
+		}
+		vj, hj := v[j], h[j]
+		for ; q < end; q++ {
+			d := float64(q - int(vj))
+			e := (hj + d*d) * s2
+			if sqrt {
+				e = math.Sqrt(e)
+			}
+			dst[q*ds] = float32(e)
+		}
+	}
+}
