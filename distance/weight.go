@@ -1,0 +1,276 @@
+package distance
+
+import (
+	"fmt"
+	"math"
+)
+
+// WeightOptions are the settings of the U-Net border weight map. The zero
+// value (or nil) is the paper's w0 = 10, sigma = 5, balanced class weights,
+// unit spacing.
+type WeightOptions struct {
+	// W0 scales the border term; 0 means 10. Want finite and >= 0: a
+	// negative value is an error. (To drop the border term, set
+	// NoBorder.)
+	W0 float64
+	// Sigma is the border term's width in spacing units; 0 means 5. Want
+	// finite and > 0.
+	Sigma float64
+	// NoBorder leaves out the border term: the map is w_c alone.
+	NoBorder bool
+	// ClassWeights are w_c for background (index 0) and object (index 1)
+	// pixels; nil means balanced: w_c = S / (2 · S_c), S_c the pixels of
+	// the class (the ClassWeights of package loss, scikit-learn's
+	// "balanced"), a class with no pixel getting 0. Each finite and >= 0.
+	ClassWeights []float64
+	// AllPixels applies the border term to object pixels too, as the
+	// paper's equation reads (there d1 = 0 and d2 is the distance to the
+	// nearest other instance). By default it applies to background pixels
+	// only, as the widely used ports of the paper do and its Fig. 3 shows.
+	AllPixels bool
+	// Options hold the spacing and the worker count of the distance
+	// transforms.
+	Options
+}
+
+// windowExponent is how far beyond an instance its distances are computed:
+// the border term w0·exp(-(d1+d2)²/(2σ²)) is below w0·2^-30 once
+// d1 + d2 > σ·sqrt(60·ln 2), so no instance farther than that from a pixel
+// changes its weight by as much as float32 rounds.
+var windowExponent = math.Sqrt(60 * math.Ln2)
+
+// WeightMap writes into dst the weight map of U-Net (Ronneberger et al.
+// 2015, eq. 2) for one image of instance labels (0: background, > 0: one
+// id per instance, ids need not be contiguous):
+//
+//	w(x) = w_c(x) + w0 · exp(-(d1(x) + d2(x))² / (2σ²))
+//
+// d1 and d2 the distances (in spacing units) to the nearest and the second
+// nearest instance. With fewer than two instances within reach the border
+// term is 0. Each instance's distances are computed in its bounding box
+// grown by σ·sqrt(60 ln 2) (6.45σ): beyond it the term is below w0·2^-30,
+// so the cost grows with the instances' area, not with their number times
+// the image. dst and instances have the length of shape's product;
+// scratch of two such float32 buffers plus one box is allocated. Negative
+// instance labels are an error wrapping ErrLabel. instances is not
+// modified.
+func WeightMap(dst []float32, instances []int32, shape []int, opt *WeightOptions) error {
+	n, err := volume(shape)
+	if err != nil {
+		return err
+	}
+	if opt == nil {
+		opt = &WeightOptions{}
+	}
+	sp, err := opt.spacing(len(shape))
+	if err != nil {
+		return err
+	}
+	if len(instances) != n || len(dst) != n {
+		return fmt.Errorf("%w: instances have %d elements and dst %d, want %d for shape %v", ErrLength, len(instances), len(dst), n, shape)
+	}
+	w0, sigma := opt.W0, opt.Sigma
+	if w0 == 0 {
+		w0 = 10
+	}
+	if sigma == 0 {
+		sigma = 5
+	}
+	if !(w0 >= 0) || math.IsInf(w0, 1) {
+		return fmt.Errorf("%w: W0 = %v, want a finite value >= 0", ErrOption, opt.W0)
+	}
+	if !(sigma > 0) || math.IsInf(sigma, 1) {
+		return fmt.Errorf("%w: Sigma = %v, want a finite value > 0", ErrOption, opt.Sigma)
+	}
+	wc := [2]float64{}
+	if opt.ClassWeights != nil {
+		if len(opt.ClassWeights) != 2 {
+			return fmt.Errorf("%w: %d class weights, want 2 (background, object)", ErrOption, len(opt.ClassWeights))
+		}
+		for i, v := range opt.ClassWeights {
+			if !(v >= 0) || math.IsInf(v, 1) {
+				return fmt.Errorf("%w: class weight %d = %v, want a finite value >= 0", ErrOption, i, v)
+			}
+			wc[i] = v
+		}
+	}
+	var fg int
+	for i, v := range instances {
+		if v < 0 {
+			return fmt.Errorf("%w: instance label %d at index %d, want >= 0", ErrLabel, v, i)
+		}
+		if v > 0 {
+			fg++
+		}
+	}
+	if opt.ClassWeights == nil {
+		for c, k := range [2]int{n - fg, fg} {
+			if k > 0 {
+				wc[c] = float64(n) / (2 * float64(k))
+			}
+		}
+	}
+	border := !opt.NoBorder && w0 > 0
+	var d1, d2 []float32
+	if border {
+		d1, d2 = make([]float32, n), make([]float32, n)
+		nearestTwo(d1, d2, instances, shape, sp, sigma*windowExponent, &opt.Options)
+	}
+	k := -1 / (2 * sigma * sigma)
+	for i, v := range instances {
+		c := 0
+		if v > 0 {
+			c = 1
+		}
+		w := wc[c]
+		if border && (c == 0 || opt.AllPixels) && !math.IsInf(float64(d2[i]), 1) {
+			s := float64(d1[i]) + float64(d2[i])
+			w += w0 * math.Exp(k*s*s)
+		}
+		dst[i] = float32(w)
+	}
+	return nil
+}
+
+// box is an instance's bounding box, [lo, hi) per axis.
+type box struct{ lo, hi []int }
+
+// nearestTwo writes the distances to the nearest and second-nearest
+// instance within reach of every voxel (+Inf where there is none).
+func nearestTwo(d1, d2 []float32, inst []int32, shape []int, sp []float64, reach float64, opt *Options) {
+	inf := float32(math.Inf(1))
+	for i := range d1 {
+		d1[i], d2[i] = inf, inf
+	}
+	rank := len(shape)
+	// Instance ids to dense indices, in order of first appearance.
+	index := map[int32]int{}
+	var boxes []box
+	coord := make([]int, rank)
+	for i, v := range inst {
+		if i > 0 {
+			for a := rank - 1; a >= 0; a-- {
+				coord[a]++
+				if coord[a] < shape[a] {
+					break
+				}
+				coord[a] = 0
+			}
+		}
+		if v == 0 {
+			continue
+		}
+		k, ok := index[v]
+		if !ok {
+			k = len(boxes)
+			index[v] = k
+			b := box{make([]int, rank), make([]int, rank)}
+			for a := range coord {
+				b.lo[a], b.hi[a] = coord[a], coord[a]+1
+			}
+			boxes = append(boxes, b)
+			continue
+		}
+		b := boxes[k]
+		for a, c := range coord {
+			b.lo[a] = min(b.lo[a], c)
+			b.hi[a] = max(b.hi[a], c+1)
+		}
+	}
+	if len(boxes) < 2 {
+		return
+	}
+	ids := make([]int32, len(boxes))
+	for id, k := range index {
+		ids[k] = id
+	}
+	var mask []uint8
+	var dist []float32
+	sub := make([]int, rank)
+	strides := make([]int, rank)
+	st := 1
+	for a := rank - 1; a >= 0; a-- {
+		strides[a] = st
+		st *= shape[a]
+	}
+	for k, b := range boxes {
+		// Grow the box by the reach (in voxels of each axis), clipped.
+		vol := 1
+		for a := range shape {
+			g := int(math.Ceil(reach/sp[a])) + 1
+			b.lo[a] = max(0, b.lo[a]-g)
+			b.hi[a] = min(shape[a], b.hi[a]+g)
+			sub[a] = b.hi[a] - b.lo[a]
+			vol *= sub[a]
+		}
+		if cap(mask) < vol {
+			mask, dist = make([]uint8, vol), make([]float32, vol)
+		}
+		mask, dist = mask[:vol], dist[:vol]
+		id := ids[k]
+		// Every voxel of the instance is inside its box, so the box's own
+		// transform gives each box voxel its exact distance to it.
+		forBox(b, sub, strides, func(j, i int) {
+			mask[j] = 1
+			if inst[i] == id {
+				mask[j] = 0
+			}
+		})
+		transform(dist, mask, sub, sp, opt, false)
+		forBox(b, sub, strides, func(j, i int) {
+			d := dist[j]
+			if d < d1[i] {
+				d1[i], d2[i] = d, d1[i]
+			} else if d < d2[i] {
+				d2[i] = d
+			}
+		})
+	}
+}
+
+// forBox calls f(j, i) for each voxel of box b in raster order, j its index
+// in the box and i in the volume.
+func forBox(b box, sub, strides []int, f func(j, i int)) {
+	rank := len(sub)
+	coord := make([]int, rank)
+	last := sub[rank-1]
+	for j := 0; ; j += last {
+		i := 0
+		for a := range coord {
+			i += (b.lo[a] + coord[a]) * strides[a]
+		}
+		for x := 0; x < last; x++ {
+			f(j+x, i+x)
+		}
+		a := rank - 2
+		for ; a >= 0; a-- {
+			coord[a]++
+			if coord[a] < sub[a] {
+				break
+			}
+			coord[a] = 0
+		}
+		if a < 0 {
+			return
+		}
+	}
+}
+
+// WeightMapFromMask is WeightMap for a binary mask (nonzero: object) whose
+// instances are its connected components (Components, with the given
+// connectivity): touching objects that the mask does not separate are one
+// instance. instances, if not nil, receives the component labels (length
+// of shape's product); otherwise a buffer is allocated.
+func WeightMapFromMask(dst []float32, mask []uint8, instances []int32, shape []int, connectivity int, opt *WeightOptions) error {
+	n, err := volume(shape)
+	if err != nil {
+		return err
+	}
+	if instances == nil {
+		instances = make([]int32, n)
+	}
+	if _, err := Components(instances, mask, shape, connectivity); err != nil {
+		return err
+	}
+	return WeightMap(dst, instances, shape, opt)
+}
