@@ -72,9 +72,21 @@ func main() {
 		threads = flag.Int("threads", 1, "goroutines per call (and PyTorch threads)")
 		count   = flag.Int("count", 5, "timed runs per row after a warm-up (the median is shown)")
 		python  = flag.String("python", "/usr/bin/python3", "the Python that runs bench/torch/bench.py")
+		suite   = flag.String("suite", "loss", "loss (the losses) or distance (the distance package against scipy)")
+		big     = flag.Bool("big", false, "distance suite: add the 512x512x512 transform")
 	)
 	flag.Var(&torch, "torch", "compare with PyTorch: auto, true or false")
 	flag.Parse()
+	if *suite == "distance" {
+		if err := runDistance(os.Stdout, *asJSON, *threads, *count, *python, *big); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		return
+	} else if *suite != "loss" {
+		fmt.Fprintln(os.Stderr, "bench: -suite wants loss or distance")
+		os.Exit(2)
+	}
 	if err := run(os.Stdout, string(torch), *asJSON, *filter, *tier, *shape, *threads, *count, *python); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)

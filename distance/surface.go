@@ -1,6 +1,7 @@
 package distance
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math"
 	"slices"
@@ -88,97 +89,150 @@ func (s *Surfaces) Compute(pred, ref []uint8, shape []int, opt *SurfaceOptions) 
 		s.diag += x * x
 	}
 	s.diag = math.Sqrt(s.diag)
-	// The bounding box of both masks.
-	b := box{make([]int, rank), make([]int, rank)}
-	for a := range shape {
-		b.lo[a], b.hi[a] = shape[a], 0
+	b, predAny, refAny := bounds(pred, ref, shape)
+	s.predEmpty, s.refEmpty = !predAny, !refAny
+	if s.predEmpty || s.refEmpty {
+		return nil
 	}
-	coord := make([]int, rank)
-	s.predEmpty, s.refEmpty = true, true
-	for i := 0; i < n; i++ {
-		if i > 0 {
-			for a := rank - 1; a >= 0; a-- {
+	sub := make([]int, rank)
+	vol := 1
+	for a := range shape {
+		sub[a] = b.hi[a] - b.lo[a]
+		vol *= sub[a]
+	}
+	if cap(s.edges) < 2*vol {
+		s.edges, s.dist = make([]uint8, 2*vol), make([]float32, vol)
+	}
+	eP, eR, dist := s.edges[:vol], s.edges[vol:2*vol], s.dist[:vol]
+	surfaceMask(eP, pred, shape, b, sub)
+	surfaceMask(eR, ref, shape, b, sub)
+	transform(dist, eR, sub, sp, o, false)
+	s.PredToRef = gatherZeros(s.PredToRef, eP, dist)
+	transform(dist, eP, sub, sp, o, false)
+	s.RefToPred = gatherZeros(s.RefToPred, eR, dist)
+	return nil
+}
+
+// gatherZeros appends dist[j] for each j where e[j] == 0, in order.
+func gatherZeros(out []float32, e []uint8, dist []float32) []float32 {
+	for j, v := range e {
+		if v == 0 {
+			out = append(out, dist[j])
+		}
+	}
+	return out
+}
+
+// bounds returns the bounding box of the object voxels of a and b (rows
+// of the last axis scanned 8 bytes at a time), and whether each has any.
+func bounds(a, b []uint8, shape []int) (box, bool, bool) {
+	rank := len(shape)
+	bx := box{make([]int, rank), make([]int, rank)}
+	for i := range shape {
+		bx.lo[i], bx.hi[i] = shape[i], 0
+	}
+	last := shape[rank-1]
+	coord := make([]int, rank) // of the row; coord[rank-1] unused
+	anyA, anyB := false, false
+	for r := 0; r*last < len(a); r++ {
+		if r > 0 {
+			for i := rank - 2; i >= 0; i-- {
+				coord[i]++
+				if coord[i] < shape[i] {
+					break
+				}
+				coord[i] = 0
+			}
+		}
+		fa, la := span(a[r*last : (r+1)*last])
+		fb, lb := span(b[r*last : (r+1)*last])
+		if fa < 0 && fb < 0 {
+			continue
+		}
+		anyA = anyA || fa >= 0
+		anyB = anyB || fb >= 0
+		f := fa
+		if f < 0 || (fb >= 0 && fb < f) {
+			f = fb
+		}
+		l := max(la, lb)
+		for i := 0; i < rank-1; i++ {
+			bx.lo[i] = min(bx.lo[i], coord[i])
+			bx.hi[i] = max(bx.hi[i], coord[i]+1)
+		}
+		bx.lo[rank-1] = min(bx.lo[rank-1], f)
+		bx.hi[rank-1] = max(bx.hi[rank-1], l+1)
+	}
+	return bx, anyA, anyB
+}
+
+// span returns the first and last index of a nonzero byte of row, or -1,
+// -1.
+func span(row []uint8) (int, int) {
+	i := 0
+	for ; i+8 <= len(row) && binary.LittleEndian.Uint64(row[i:]) == 0; i += 8 {
+	}
+	for ; i < len(row) && row[i] == 0; i++ {
+	}
+	if i == len(row) {
+		return -1, -1
+	}
+	l := len(row) - 1
+	for ; l-7 > i && binary.LittleEndian.Uint64(row[l-7:]) == 0; l -= 8 {
+	}
+	for row[l] == 0 {
+		l--
+	}
+	return i, l
+}
+
+// surfaceMask writes into e (the box's layout) 0 on the surface voxels of
+// m inside box b and 1 elsewhere: object voxels with a face neighbour
+// outside the object or outside the box (the box holds every object voxel,
+// so outside it is outside the object).
+func surfaceMask(e, m []uint8, shape []int, b box, sub []int) {
+	rank := len(shape)
+	strides := make([]int, rank)
+	st := 1
+	for a := rank - 1; a >= 0; a-- {
+		strides[a] = st
+		st *= shape[a]
+	}
+	last := sub[rank-1]
+	coord := make([]int, rank) // in the box, of the row
+	for j := 0; j < len(e); j += last {
+		if j > 0 {
+			for a := rank - 2; a >= 0; a-- {
 				coord[a]++
-				if coord[a] < shape[a] {
+				if coord[a] < sub[a] {
 					break
 				}
 				coord[a] = 0
 			}
 		}
-		if pred[i] == 0 && ref[i] == 0 {
-			continue
+		i := b.lo[rank-1]
+		edge := false // the row lies on a face of the box
+		for a := 0; a < rank-1; a++ {
+			i += (b.lo[a] + coord[a]) * strides[a]
+			edge = edge || coord[a] == 0 || coord[a] == sub[a]-1
 		}
-		if pred[i] != 0 {
-			s.predEmpty = false
-		}
-		if ref[i] != 0 {
-			s.refEmpty = false
-		}
-		for a, c := range coord {
-			b.lo[a] = min(b.lo[a], c)
-			b.hi[a] = max(b.hi[a], c+1)
-		}
-	}
-	if s.predEmpty || s.refEmpty {
-		return nil
-	}
-	sub := make([]int, rank)
-	strides := make([]int, rank)
-	vol, st := 1, 1
-	for a := rank - 1; a >= 0; a-- {
-		strides[a] = st
-		st *= shape[a]
-		sub[a] = b.hi[a] - b.lo[a]
-		vol *= sub[a]
-	}
-	if cap(s.edges) < vol {
-		s.edges, s.dist = make([]uint8, vol), make([]float32, vol)
-	}
-	edges, dist := s.edges[:vol], s.dist[:vol]
-	// edges of one mask: 0 on its surface voxels (the features of the
-	// transform), 1 elsewhere.
-	surface := func(m []uint8) {
-		forBox(b, sub, strides, func(j, i int) {
-			edges[j] = 1
-			if m[i] != 0 && onSurface(m, i, b, j, sub, strides) {
-				edges[j] = 0
+		row := m[i : i+last]
+		out := e[j : j+last]
+		for x, v := range row {
+			if v == 0 {
+				out[x] = 1
+				continue
 			}
-		})
-	}
-	gather := func(m []uint8, out []float32) []float32 {
-		forBox(b, sub, strides, func(j, i int) {
-			if m[i] != 0 && onSurface(m, i, b, j, sub, strides) {
-				out = append(out, dist[j])
+			surf := edge || x == 0 || x == last-1 || row[x-1] == 0 || row[x+1] == 0
+			for a := 0; a < rank-1 && !surf; a++ {
+				surf = m[i+x-strides[a]] == 0 || m[i+x+strides[a]] == 0
 			}
-		})
-		return out
-	}
-	surface(ref)
-	transform(dist, edges, sub, sp, o, false)
-	s.PredToRef = gather(pred, s.PredToRef)
-	surface(pred)
-	transform(dist, edges, sub, sp, o, false)
-	s.RefToPred = gather(ref, s.RefToPred)
-	return nil
-}
-
-// onSurface reports whether object voxel i of m (box index j) has a face
-// neighbour outside the object or outside the box (the box holds every
-// object voxel, so outside it is outside the object).
-func onSurface(m []uint8, i int, b box, j int, sub, strides []int) bool {
-	// The coordinate in the box along each axis, from j.
-	r := j
-	for a := len(sub) - 1; a >= 0; a-- {
-		c := r % sub[a]
-		r /= sub[a]
-		if c == 0 || c == sub[a]-1 {
-			return true
-		}
-		if m[i-strides[a]] == 0 || m[i+strides[a]] == 0 {
-			return true
+			out[x] = 1
+			if surf {
+				out[x] = 0
+			}
 		}
 	}
-	return false
 }
 
 // empty returns the value of a distance metric when a mask is empty, and

@@ -122,15 +122,19 @@ func EDTEnvelope(dst []float32, ds int, src []float32, ss, n int, s float64, sqr
 }
 
 // envelope writes dst[q·ds] for q in [wlo, whi) from the lower envelope of
-// the parabolas of the sites [lo, hi).
+// the parabolas of the sites [lo, hi). v, h and z are the stack (z holds
+// the numerators of the intersections, zd their denominators, so that
+// building the stack divides nothing).
 func envelope(dst []float32, ds int, src []float32, ss, lo, hi, wlo, whi int, s float64, sqrt bool, v []int32, h, z []float64) {
 	r := 1 / (s * s)
 	// The stack of parabolas of the envelope: vertex v[k], height h[k]
-	// (in units of s², so the intersections need no s), leftmost point
-	// z[k] where it is lowest. The top is also kept in tv, th, tz.
+	// (in units of s², so the intersections need no s), and the leftmost
+	// point where it is lowest as the fraction z[k] / (2·(v[k]-v[k-1]))
+	// (the denominator recomputed from v when needed). The top is also
+	// kept in tv, th, tn (numerator), td (denominator).
 	k := -1
 	var tv int
-	var th, tz float64
+	var th, tn, td float64
 	for q := lo; q < hi; q++ {
 		gq := float64(src[q*ss])
 		if gq > math.MaxFloat64 {
@@ -138,27 +142,34 @@ func envelope(dst []float32, ds int, src []float32, ss, lo, hi, wlo, whi int, s 
 		}
 		gq *= r
 		if k < 0 {
-			k, tv, th, tz = 0, q, gq, math.Inf(-1)
-			v[0], h[0], z[0] = int32(tv), th, tz
+			k, tv, th, tn, td = 0, q, gq, math.Inf(-1), 1
+			v[0], h[0], z[0] = int32(tv), th, tn
 			continue
 		}
-		var x float64
+		var xn, xd float64
 		for {
-			// Where the parabolas of tv and q meet.
-			x = ((gq-th)/float64(q-tv) + float64(q+tv)) * 0.5
-			if x > tz {
+			// The parabolas of tv and q meet at xn/xd; pop the top while
+			// that is not right of where the top begins (tn/td).
+			gap := float64(q - tv)
+			xn = gq - th + gap*float64(q+tv)
+			xd = 2 * gap
+			if xn*td > tn*xd {
 				break
 			}
 			k--
 			if k < 0 {
-				x = math.Inf(-1)
+				xn, xd = math.Inf(-1), 1
 				break
 			}
-			tv, th, tz = int(v[k]), h[k], z[k]
+			tv, th, tn = int(v[k]), h[k], z[k]
+			td = 1
+			if k > 0 {
+				td = 2 * float64(tv-int(v[k-1]))
+			}
 		}
 		k++
-		tv, th, tz = q, gq, x
-		v[k], h[k], z[k] = int32(tv), th, tz
+		tv, th, tn, td = q, gq, xn, xd
+		v[k], h[k], z[k] = int32(tv), th, tn
 	}
 	if k < 0 {
 		inf := float32(math.Inf(1))
@@ -173,8 +184,12 @@ func envelope(dst []float32, ds int, src []float32, ss, lo, hi, wlo, whi int, s 
 	q := wlo
 	for j := 0; j <= k && q < whi; j++ {
 		end := whi
-		if j < k && z[j+1] < float64(whi-1) {
-			end = max(q, int(math.Floor(z[j+1]))+1)
+		if j < k {
+			// z[j+1] as a point: its numerator over 2·(v[j+1] - v[j]).
+			x := z[j+1] / (2 * float64(v[j+1]-v[j]))
+			if x < float64(whi-1) {
+				end = max(q, int(math.Floor(x))+1)
+			}
 		}
 		vj, hj := v[j], h[j]
 		for ; q < end; q++ {
