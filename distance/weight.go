@@ -51,7 +51,7 @@ var windowExponent = math.Sqrt(60 * math.Ln2)
 // grown by σ·sqrt(60 ln 2) (6.45σ): beyond it the term is below w0·2^-30,
 // so the cost grows with the instances' area, not with their number times
 // the image. dst and instances have the length of shape's product;
-// scratch of two such float32 buffers plus one box is allocated. Negative
+// scratch of one such float32 buffer plus the largest box is allocated. Negative
 // instance labels are an error wrapping ErrLabel. instances is not
 // modified.
 func WeightMap(dst []float32, instances []int32, shape []int, opt *WeightOptions) error {
@@ -111,9 +111,11 @@ func WeightMap(dst []float32, instances []int32, shape []int, opt *WeightOptions
 		}
 	}
 	border := !opt.NoBorder && w0 > 0
-	var d1, d2 []float32
+	// d1 lives in dst until the weights replace it, pixel by pixel.
+	d1 := dst
+	var d2 []float32
 	if border {
-		d1, d2 = make([]float32, n), make([]float32, n)
+		d2 = make([]float32, n)
 		nearestTwo(d1, d2, instances, shape, sp, sigma*windowExponent, &opt.Options)
 	}
 	k := -1 / (2 * sigma * sigma)
@@ -146,6 +148,7 @@ func nearestTwo(d1, d2 []float32, inst []int32, shape []int, sp []float64, reach
 	// Instance ids to dense indices, in order of first appearance.
 	index := map[int32]int{}
 	var boxes []box
+	last, lastID := -1, int32(0) // the previous voxel's instance
 	coord := make([]int, rank)
 	for i, v := range inst {
 		if i > 0 {
@@ -160,10 +163,15 @@ func nearestTwo(d1, d2 []float32, inst []int32, shape []int, sp []float64, reach
 		if v == 0 {
 			continue
 		}
-		k, ok := index[v]
+		k, ok := last, v == lastID
+		if !ok {
+			k, ok = index[v]
+			last, lastID = k, v
+		}
 		if !ok {
 			k = len(boxes)
 			index[v] = k
+			last = k
 			b := box{make([]int, rank), make([]int, rank)}
 			for a := range coord {
 				b.lo[a], b.hi[a] = coord[a], coord[a]+1
@@ -184,8 +192,20 @@ func nearestTwo(d1, d2 []float32, inst []int32, shape []int, sp []float64, reach
 	for id, k := range index {
 		ids[k] = id
 	}
-	var mask []uint8
-	var dist []float32
+	// Grow each box by the reach (in voxels of each axis), clipped, and
+	// size the scratch for the largest.
+	maxVol := 0
+	for _, b := range boxes {
+		vol := 1
+		for a := range shape {
+			g := int(math.Ceil(reach/sp[a])) + 1
+			b.lo[a] = max(0, b.lo[a]-g)
+			b.hi[a] = min(shape[a], b.hi[a]+g)
+			vol *= b.hi[a] - b.lo[a]
+		}
+		maxVol = max(maxVol, vol)
+	}
+	mask, dist := make([]uint8, maxVol), make([]float32, maxVol)
 	sub := make([]int, rank)
 	strides := make([]int, rank)
 	st := 1
@@ -194,43 +214,41 @@ func nearestTwo(d1, d2 []float32, inst []int32, shape []int, sp []float64, reach
 		st *= shape[a]
 	}
 	for k, b := range boxes {
-		// Grow the box by the reach (in voxels of each axis), clipped.
 		vol := 1
 		for a := range shape {
-			g := int(math.Ceil(reach/sp[a])) + 1
-			b.lo[a] = max(0, b.lo[a]-g)
-			b.hi[a] = min(shape[a], b.hi[a]+g)
 			sub[a] = b.hi[a] - b.lo[a]
 			vol *= sub[a]
 		}
-		if cap(mask) < vol {
-			mask, dist = make([]uint8, vol), make([]float32, vol)
-		}
-		mask, dist = mask[:vol], dist[:vol]
+		mask, dist := mask[:vol], dist[:vol]
 		id := ids[k]
 		// Every voxel of the instance is inside its box, so the box's own
 		// transform gives each box voxel its exact distance to it.
-		forBox(b, sub, strides, func(j, i int) {
-			mask[j] = 1
-			if inst[i] == id {
-				mask[j] = 0
+		forRows(b, sub, strides, func(j, i, w int) {
+			for x, v := range inst[i : i+w] {
+				mask[j+x] = 1
+				if v == id {
+					mask[j+x] = 0
+				}
 			}
 		})
 		transform(dist, mask, sub, sp, opt, false)
-		forBox(b, sub, strides, func(j, i int) {
-			d := dist[j]
-			if d < d1[i] {
-				d1[i], d2[i] = d, d1[i]
-			} else if d < d2[i] {
-				d2[i] = d
+		forRows(b, sub, strides, func(j, i, w int) {
+			a1, a2 := d1[i:i+w], d2[i:i+w]
+			for x, d := range dist[j : j+w] {
+				if d < a1[x] {
+					a1[x], a2[x] = d, a1[x]
+				} else if d < a2[x] {
+					a2[x] = d
+				}
 			}
 		})
 	}
 }
 
-// forBox calls f(j, i) for each voxel of box b in raster order, j its index
-// in the box and i in the volume.
-func forBox(b box, sub, strides []int, f func(j, i int)) {
+// forRows calls f(j, i, w) for each row (a run along the last axis) of box
+// b in raster order: j its first voxel's index in the box, i in the
+// volume, w its length.
+func forRows(b box, sub, strides []int, f func(j, i, w int)) {
 	rank := len(sub)
 	coord := make([]int, rank)
 	last := sub[rank-1]
@@ -239,9 +257,7 @@ func forBox(b box, sub, strides []int, f func(j, i int)) {
 		for a := range coord {
 			i += (b.lo[a] + coord[a]) * strides[a]
 		}
-		for x := 0; x < last; x++ {
-			f(j+x, i+x)
-		}
+		f(j, i, last)
 		a := rank - 2
 		for ; a >= 0; a-- {
 			coord[a]++

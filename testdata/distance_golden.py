@@ -274,7 +274,109 @@ surface_case("2d_pred_empty", np.zeros((8, 9), bool), edge[:8, :9])
 surface_case("2d_ref_empty", edge[:8, :9], np.zeros((8, 9), bool))
 surface_case("2d_both_empty", np.zeros((8, 9), bool), np.zeros((8, 9), bool))
 
-out = {"scipy": scipy.__version__, "cases": cases}
+# --- the loss terms, with torch autograd ------------------------------------
+
+import torch  # noqa: E402
+
+torch.set_default_dtype(torch.float64)
+
+
+def f32(a):
+    """The float32 values of a, as float64."""
+    return np.asarray(a, np.float32).astype(np.float64)
+
+
+def boundary_case(name, logits, labels, classes, include_background=False, sigmoid=False, targets=None):
+    """Kervadec's SurfaceLoss: mean over batch, idc, pixels of probs*dist."""
+    x = torch.tensor(f32(logits), requires_grad=True)
+    if sigmoid:
+        probs = torch.sigmoid(x)
+        phi = np.stack([np.stack([one_hot2dist(t.astype(np.int64), 2, None)[1] for t in img]) for img in targets])
+        pc, dc = probs, torch.tensor(phi)
+    else:
+        probs = torch.softmax(x, 1)
+        phi = np.stack([one_hot2dist(l, classes, None) for l in labels])
+        idc = list(range(0 if include_background else 1, classes))
+        pc, dc = probs[:, idc], torch.tensor(phi)[:, idc]
+    loss = torch.einsum("bk...,bk...->bk...", pc, dc).mean()
+    loss.backward()
+    cases.append({"kind": "boundary", "name": name, "shape": list(logits.shape[2:]),
+                  "n": int(logits.shape[0]), "classes": int(logits.shape[1]),
+                  "include_background": include_background, "sigmoid": sigmoid,
+                  "logits": flat(f32(logits)), "labels": ints(labels) if labels is not None else None,
+                  "targets": flat(targets) if targets is not None else None,
+                  "phi": flat(phi), "loss": float(loss), "grad": flat(x.grad)})
+
+
+def monai_distance_field(img):
+    """MONAI HausdorffDTLoss.distance_field on (B, 1, ...) with scipy."""
+    field = np.zeros_like(img)
+    for b in range(len(img)):
+        fg = img[b] > 0.5
+        if fg.any() and not fg.all():
+            field[b] = nd.distance_transform_edt(fg) + nd.distance_transform_edt(~fg)
+    return field
+
+
+def hdt_case(name, logits, labels=None, targets=None, alpha=2.0, include_background=False, log=False, sigmoid=False):
+    """MONAI's HausdorffDTLoss (softmax + to_onehot_y, or sigmoid), literal."""
+    x = torch.tensor(f32(logits), requires_grad=True)
+    C = logits.shape[1]
+    if sigmoid:
+        inp = torch.sigmoid(x)
+        tgt = torch.tensor(f32(targets))
+    else:
+        inp = torch.softmax(x, 1)
+        tgt = torch.nn.functional.one_hot(torch.tensor(labels), C).movedim(-1, 1).double()
+        if not include_background and C > 1:
+            inp, tgt = inp[:, 1:], tgt[:, 1:]
+    all_f = []
+    for i in range(inp.shape[1]):
+        ch_in, ch_t = inp[:, [i]], tgt[:, [i]]
+        pred_dt = torch.tensor(monai_distance_field(ch_in.detach().numpy()))
+        target_dt = torch.tensor(monai_distance_field(ch_t.detach().numpy()))
+        err = (ch_in - ch_t) ** 2
+        dist = pred_dt ** alpha + target_dt ** alpha
+        all_f.append((err * dist).mean(dim=list(range(2, inp.dim())), keepdim=True))
+    loss = torch.cat(all_f, 1).mean()
+    if log:
+        loss = torch.log(loss + 1)
+    loss.backward()
+    cases.append({"kind": "hdt", "name": name, "shape": list(logits.shape[2:]),
+                  "n": int(logits.shape[0]), "classes": C, "alpha": alpha,
+                  "include_background": include_background, "log": log, "sigmoid": sigmoid,
+                  "logits": flat(f32(logits)), "labels": ints(labels) if labels is not None else None,
+                  "targets": flat(f32(targets)) if targets is not None else None,
+                  "loss": float(loss), "grad": flat(x.grad)})
+
+
+def noisy_logits(labels, C, scale=2.0):
+    """Logits that mostly agree with labels, with noise."""
+    oh = np.moveaxis(np.eye(C)[labels], -1, 1)
+    return (oh * 3 + rng.normal(0, scale, oh.shape)).astype(np.float32)
+
+
+lb = np.zeros((2, 19, 23), np.int64)
+lb[0][blobs((19, 23), 3, 2, 6)] = 1
+lb[0][blobs((19, 23), 2, 2, 4)] = 2
+lb[1][blobs((19, 23), 3, 2, 5)] = 2
+xb = noisy_logits(lb, 3)
+boundary_case("softmax", xb, lb, 3)
+boundary_case("softmax_background", xb, lb, 3, include_background=True)
+tb = np.stack([np.stack([blobs((19, 23), 2, 2, 6), blobs((19, 23), 2, 2, 6)]) for _ in range(2)]).astype(np.float64)
+xs = (tb * 4 - 2 + rng.normal(0, 2, tb.shape)).astype(np.float32)
+boundary_case("sigmoid", xs, None, 2, sigmoid=True, targets=tb)
+hdt_case("softmax", xb, lb)
+hdt_case("softmax_background", xb, lb, include_background=True)
+hdt_case("softmax_alpha1.5_log", xb, lb, alpha=1.5, log=True)
+hdt_case("sigmoid", xs, targets=tb, sigmoid=True)
+hdt_case("sigmoid_soft_targets_log", xs, targets=np.clip(tb * 0.8 + rng.uniform(0, 0.2, tb.shape), 0, 1), sigmoid=True, log=True)
+l3 = np.zeros((1, 7, 9, 8), np.int64)
+l3[0][blobs((7, 9, 8), 2, 2, 4)] = 1
+hdt_case("softmax_3d", noisy_logits(l3, 2, 3.0), l3)
+hdt_case("softmax_absent_class", noisy_logits(lb[1:], 3), lb[1:])
+
+out = {"scipy": scipy.__version__, "torch": torch.__version__, "cases": cases}
 data = json.dumps(out, separators=(",", ":"), allow_nan=False).encode()
 with open("testdata/distance.json.gz", "wb") as f:
     with gzip.GzipFile(fileobj=f, mode="wb", mtime=0) as g:

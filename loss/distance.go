@@ -1,0 +1,460 @@
+package loss
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/segloss/segloss/distance"
+	"github.com/segloss/segloss/internal/kernels"
+)
+
+// The distance-based terms: Kervadec's boundary loss and Karimi and
+// Salcudean's Hausdorff distance-transform loss. Unlike the terms of
+// Multiclass and Binary they do not run in the fused passes (each reads a
+// distance map beside the logits, and HausdorffDT recomputes the
+// prediction's map every call); they are separate losses whose Loss
+// methods add weight × their gradient into a gradient buffer, so that
+// they combine with a Multiclass or Binary loss written into the same
+// buffer first:
+//
+//	v, _ := dice.Backward(&ws, logits, labels, sh, grad)       // writes grad
+//	b, _ := boundary.Loss(logits, phi, sh, alpha, grad)         // adds alpha·∂b
+//	total := v + alpha*b
+//
+// and with a Schedule for the weight (Kervadec ramp the boundary weight up
+// over the epochs).
+
+// Boundary is the boundary loss of Kervadec et al. (2019): the mean over
+// images, the chosen classes and pixels of p_c(x)·phi_c(x), with phi_c the
+// signed distance map of class c of the target (distance.SignedMaps or
+// distance.SignedMap: negative inside, positive outside), computed once
+// per label set. Softmax probabilities (Loss) or sigmoid (BinaryLoss).
+type Boundary struct {
+	// IncludeBackground counts class 0 too (softmax only). By default it
+	// is left out, as Kervadec's idc = [1, ..., C-1].
+	IncludeBackground bool
+}
+
+// HausdorffDT is the Hausdorff distance-transform loss of Karimi and
+// Salcudean (2019), as MONAI's HausdorffDTLoss computes it: per image and
+// chosen channel c,
+//
+//	mean_x (p_c - y_c)² · (d_p(x)^alpha + d_y(x)^alpha)
+//
+// averaged over images and channels, where d_y is the distance field of
+// the target mask and d_p that of the thresholded prediction p_c > 0.5,
+// recomputed every call and held constant in the gradient (MONAI computes
+// it from the detached input). A field is each voxel's distance to the
+// nearest voxel of the other set (the EDT of the mask plus that of its
+// complement), and 0 everywhere for a mask that is empty or full, as in
+// MONAI. With Log the loss is log(1 + that), MONAI's LogHausdorffDTLoss.
+type HausdorffDT struct {
+	// Alpha is the exponent of the distances; 0 means MONAI's 2.
+	Alpha float64
+	// IncludeBackground counts channel 0 of a softmax loss too (MONAI's
+	// include_background, whose default segloss follows: false). BinaryLoss
+	// uses every channel.
+	IncludeBackground bool
+	// Log gives log(1 + loss).
+	Log bool
+	// Spacing is the voxel spacing of the distance fields (one per spatial
+	// axis); nil means 1 (MONAI's loss has no spacing).
+	Spacing []float64
+}
+
+// checkDistArgs checks the shape, the logits and the gradient buffer.
+func checkDistArgs(logits []float32, sh Shape, weight float64, grad []float32) error {
+	if err := sh.check(); err != nil {
+		return err
+	}
+	if len(logits) != sh.Len() {
+		return fmt.Errorf("%w: logits have %d elements, want N*C*S = %d (layout N x C x spatial)", ErrLength, len(logits), sh.Len())
+	}
+	if grad != nil && len(grad) != sh.Len() {
+		return fmt.Errorf("%w: grad has %d elements, want N*C*S = %d", ErrLength, len(grad), sh.Len())
+	}
+	if math.IsNaN(weight) || math.IsInf(weight, 0) {
+		return fmt.Errorf("%w: weight %v, want a finite value", ErrOption, weight)
+	}
+	return nil
+}
+
+// softmaxImage writes into p (C×S) the softmax over the C planes of the
+// logits x of one image, with the active tier's exp; t is scratch of
+// kernels.BlockSize.
+func softmaxImage(p, x []float32, C, S int, t []float32) {
+	for lo := 0; lo < S; lo += kernels.BlockSize {
+		w := min(kernels.BlockSize, S-lo)
+		m := t[:w]
+		copy(m, x[lo:lo+w])
+		for c := 1; c < C; c++ {
+			for i, v := range x[c*S+lo : c*S+lo+w] {
+				m[i] = max(m[i], v)
+			}
+		}
+		for c := 0; c < C; c++ {
+			pc := p[c*S+lo : c*S+lo+w]
+			for i, v := range x[c*S+lo : c*S+lo+w] {
+				pc[i] = v - m[i]
+			}
+			kernels.Exp(pc, pc)
+		}
+		clear(m)
+		for c := 0; c < C; c++ {
+			for i, v := range p[c*S+lo : c*S+lo+w] {
+				m[i] += v
+			}
+		}
+		for i := range m {
+			m[i] = 1 / m[i]
+		}
+		for c := 0; c < C; c++ {
+			for i := range p[c*S+lo : c*S+lo+w] {
+				p[c*S+lo+i] *= m[i]
+			}
+		}
+	}
+}
+
+// addSoftmaxGrad adds scale · p_j (g_j - Σ_c p_c g_c) into grad for each
+// pixel of one image: the gradient through the softmax of a loss whose
+// derivative by p_c is g_c (C×S).
+func addSoftmaxGrad(grad, p, g []float32, C, S int, scale float64) {
+	for i := 0; i < S; i++ {
+		var s float64
+		for c := 0; c < C; c++ {
+			s += float64(p[c*S+i]) * float64(g[c*S+i])
+		}
+		for c := 0; c < C; c++ {
+			j := c*S + i
+			grad[j] += float32(scale * float64(p[j]) * (float64(g[j]) - s))
+		}
+	}
+}
+
+// Loss returns the boundary loss of softmax probabilities of logits (N ×
+// C × S) against the signed maps phi (N × C × S, distance.SignedMaps), and
+// when grad is not nil adds weight × its gradient by the logits into grad.
+// With one class and no background there is no term: 0.
+func (b *Boundary) Loss(logits, phi []float32, sh Shape, weight float64, grad []float32) (float64, error) {
+	if err := checkDistArgs(logits, sh, weight, grad); err != nil {
+		return 0, err
+	}
+	if len(phi) != sh.Len() {
+		return 0, fmt.Errorf("%w: phi has %d elements, want N*C*S = %d", ErrLength, len(phi), sh.Len())
+	}
+	C, S := sh.C, sh.S
+	c0 := 1
+	if b.IncludeBackground {
+		c0 = 0
+	}
+	k := C - c0
+	if k < 1 {
+		return 0, nil
+	}
+	den := float64(sh.N) * float64(k) * float64(S)
+	p := make([]float32, C*S)
+	g := make([]float32, C*S)
+	t := make([]float32, kernels.BlockSize)
+	var total float64
+	for n := 0; n < sh.N; n++ {
+		x := logits[n*C*S : (n+1)*C*S]
+		ph := phi[n*C*S : (n+1)*C*S]
+		softmaxImage(p, x, C, S, t)
+		for j := c0 * S; j < C*S; j++ {
+			total += float64(p[j]) * float64(ph[j])
+		}
+		if grad != nil {
+			clear(g[:c0*S])
+			copy(g[c0*S:], ph[c0*S:])
+			addSoftmaxGrad(grad[n*C*S:(n+1)*C*S], p, g, C, S, weight/den)
+		}
+	}
+	return total / den, nil
+}
+
+// BinaryLoss is Loss for sigmoid probabilities: every channel of logits
+// (N × C × S) against its signed map in phi (N × C × S).
+func (b *Boundary) BinaryLoss(logits, phi []float32, sh Shape, weight float64, grad []float32) (float64, error) {
+	if err := checkDistArgs(logits, sh, weight, grad); err != nil {
+		return 0, err
+	}
+	if len(phi) != sh.Len() {
+		return 0, fmt.Errorf("%w: phi has %d elements, want N*C*S = %d", ErrLength, len(phi), sh.Len())
+	}
+	den := float64(sh.Len())
+	p := make([]float32, kernels.BlockSize)
+	var total float64
+	for lo := 0; lo < len(logits); lo += kernels.BlockSize {
+		w := min(kernels.BlockSize, len(logits)-lo)
+		kernels.Sigmoid(p[:w], logits[lo:lo+w])
+		for i, v := range p[:w] {
+			f := float64(phi[lo+i])
+			total += float64(v) * f
+			if grad != nil {
+				grad[lo+i] += float32(weight / den * f * float64(v) * (1 - float64(v)))
+			}
+		}
+	}
+	return total / den, nil
+}
+
+// hdtScratch holds the planes of HausdorffDT: the prediction and target
+// masks, a complement, the target plane as float32 and the fields.
+type hdtScratch struct {
+	pm, ym, inv []uint8
+	yf          []float32
+	f, f2, d    []float32
+}
+
+func newHDTScratch(S int) *hdtScratch {
+	return &hdtScratch{make([]uint8, S), make([]uint8, S), make([]uint8, S), make([]float32, S), make([]float32, S), make([]float32, S), make([]float32, S)}
+}
+
+// field writes into dst the distance field of mask m raised to alpha (0
+// everywhere when m is empty or full), using sc.inv, sc.f2 as scratch.
+func (sc *hdtScratch) field(dst []float32, m []uint8, spatial []int, opt *distance.Options, alpha float64) error {
+	var k int
+	for _, v := range m {
+		if v != 0 {
+			k++
+		}
+	}
+	if k == 0 || k == len(m) {
+		clear(dst)
+		return nil
+	}
+	for i, v := range m {
+		sc.inv[i] = 1 - v
+	}
+	// The two transforms have disjoint supports, so the field to the power
+	// alpha is the sum of their powers; alpha = 2 needs no square root.
+	sq := alpha == 2
+	edt := distance.EDT
+	if sq {
+		edt = distance.EDTSquared
+	}
+	if err := edt(dst, m, spatial, opt); err != nil {
+		return err
+	}
+	if err := edt(sc.f2, sc.inv, spatial, opt); err != nil {
+		return err
+	}
+	for i := range dst {
+		v := dst[i] + sc.f2[i]
+		if !sq {
+			v = float32(math.Pow(float64(v), alpha))
+		}
+		dst[i] = v
+	}
+	return nil
+}
+
+func (h *HausdorffDT) check(sh Shape, spatial []int) (float64, *distance.Options, error) {
+	alpha := h.Alpha
+	if alpha == 0 {
+		alpha = 2
+	}
+	if !(alpha > 0) || alpha > 16 {
+		return 0, nil, fmt.Errorf("%w: HausdorffDT.Alpha = %v, want 0 < alpha <= 16", ErrOption, h.Alpha)
+	}
+	s := 1
+	for _, d := range spatial {
+		if d < 1 || s > math.MaxInt/d {
+			return 0, nil, fmt.Errorf("%w: spatial sizes %v", ErrShape, spatial)
+		}
+		s *= d
+	}
+	if len(spatial) == 0 || s != sh.S {
+		return 0, nil, fmt.Errorf("%w: spatial sizes %v do not multiply to S = %d", ErrShape, spatial, sh.S)
+	}
+	return alpha, &distance.Options{Spacing: h.Spacing}, nil
+}
+
+// finish turns the sum of the terms into the loss and the factor of the
+// raw gradient.
+func (h *HausdorffDT) finish(total, den float64) (float64, float64) {
+	l := total / den
+	if h.Log {
+		return math.Log1p(l), 1 / (den * (1 + l))
+	}
+	return l, 1 / den
+}
+
+// Loss returns the Hausdorff DT loss of softmax probabilities of logits
+// (N × C × spatial) against class-index labels (their one-hot), spatial
+// the sizes whose product is S; when grad is not nil it adds weight × the
+// gradient by the logits into grad. Labels outside [0, C) are an error.
+// It allocates scratch of the logits' size when grad is given (the Log
+// form's factor is known only at the end) plus a few planes.
+func (h *HausdorffDT) Loss(logits []float32, labels Labels, sh Shape, spatial []int, weight float64, grad []float32) (float64, error) {
+	if err := checkDistArgs(logits, sh, weight, grad); err != nil {
+		return 0, err
+	}
+	alpha, opt, err := h.check(sh, spatial)
+	if err != nil {
+		return 0, err
+	}
+	if labels.Len() != sh.N*sh.S {
+		return 0, fmt.Errorf("%w: labels have %d elements, want N*S = %d", ErrLength, labels.Len(), sh.N*sh.S)
+	}
+	if err := checkLabels(labels, sh.C, IgnoreIndex{}); err != nil {
+		return 0, err
+	}
+	C, S := sh.C, sh.S
+	c0 := 1
+	if h.IncludeBackground || C == 1 {
+		c0 = 0
+	}
+	den := float64(sh.N) * float64(C-c0) * float64(S)
+	sc := newHDTScratch(S)
+	p := make([]float32, C*S)
+	t := make([]float32, kernels.BlockSize)
+	var raw []float32
+	if grad != nil {
+		raw = make([]float32, len(logits))
+	}
+	var total float64
+	for n := 0; n < sh.N; n++ {
+		softmaxImage(p, logits[n*C*S:(n+1)*C*S], C, S, t)
+		for c := c0; c < C; c++ {
+			for i := 0; i < S; i++ {
+				var v int32
+				if l := labels.Int32(); l != nil {
+					v = l[n*S+i]
+				} else {
+					v = int32(labels.Uint8()[n*S+i])
+				}
+				sc.ym[i], sc.yf[i] = 0, 0
+				if int(v) == c {
+					sc.ym[i], sc.yf[i] = 1, 1
+				}
+			}
+			var g []float32
+			if raw != nil {
+				g = raw[(n*C+c)*S : (n*C+c+1)*S]
+			}
+			s, err := sc.channel(p[c*S:(c+1)*S], sc.yf, g, spatial, opt, alpha)
+			if err != nil {
+				return 0, err
+			}
+			total += s
+		}
+		if raw != nil {
+			// raw holds dL/dp of this image (0 for a left-out channel 0);
+			// the softmax Jacobian needs this image's p: apply it now, in
+			// place, without the scale (known at the end; a linear map).
+			jacobianInPlace(raw[n*C*S:(n+1)*C*S], p, C, S)
+		}
+	}
+	l, f := h.finish(total, den)
+	if grad != nil {
+		for i, v := range raw {
+			grad[i] += float32(weight * f * float64(v))
+		}
+	}
+	return l, nil
+}
+
+// jacobianInPlace replaces g (C×S, dL/dp) by p_j (g_j - Σ_c p_c g_c).
+func jacobianInPlace(g, p []float32, C, S int) {
+	for i := 0; i < S; i++ {
+		var s float64
+		for c := 0; c < C; c++ {
+			s += float64(p[c*S+i]) * float64(g[c*S+i])
+		}
+		for c := 0; c < C; c++ {
+			j := c*S + i
+			g[j] = float32(float64(p[j]) * (float64(g[j]) - s))
+		}
+	}
+}
+
+// BinaryLoss is Loss for sigmoid probabilities of every channel of logits
+// (N × C × spatial) against float targets (a target mask is y > 0.5).
+func (h *HausdorffDT) BinaryLoss(logits, targets []float32, sh Shape, spatial []int, weight float64, grad []float32) (float64, error) {
+	if err := checkDistArgs(logits, sh, weight, grad); err != nil {
+		return 0, err
+	}
+	alpha, opt, err := h.check(sh, spatial)
+	if err != nil {
+		return 0, err
+	}
+	if len(targets) != sh.Len() {
+		return 0, fmt.Errorf("%w: targets have %d elements, want N*C*S = %d", ErrLength, len(targets), sh.Len())
+	}
+	S := sh.S
+	den := float64(sh.Len())
+	sc := newHDTScratch(S)
+	p := make([]float32, S)
+	var raw []float32
+	if grad != nil {
+		raw = make([]float32, len(logits))
+	}
+	var total float64
+	for k := 0; k < sh.N*sh.C; k++ {
+		x := logits[k*S : (k+1)*S]
+		for lo := 0; lo < S; lo += kernels.BlockSize {
+			w := min(kernels.BlockSize, S-lo)
+			kernels.Sigmoid(p[lo:lo+w], x[lo:lo+w])
+		}
+		// MONAI's squared error uses the float target, its field the mask.
+		y := targets[k*S : (k+1)*S]
+		for i, v := range y {
+			sc.ym[i] = 0
+			if v > 0.5 {
+				sc.ym[i] = 1
+			}
+		}
+		var g []float32
+		if raw != nil {
+			g = raw[k*S : (k+1)*S]
+		}
+		s, err := sc.channel(p, y, g, spatial, opt, alpha)
+		if err != nil {
+			return 0, err
+		}
+		total += s
+		if g != nil {
+			for i, v := range p {
+				g[i] *= v * (1 - v)
+			}
+		}
+	}
+	l, f := h.finish(total, den)
+	if grad != nil {
+		for i, v := range raw {
+			grad[i] += float32(weight * f * float64(v))
+		}
+	}
+	return l, nil
+}
+
+// channel returns Σ (p - y)² D over one plane, D the sum of the fields of
+// the prediction's mask p > 0.5 and of the target mask sc.ym, and writes
+// 2(p - y) D into g when g is not nil (MONAI's squared error uses the
+// float target y, its field the mask).
+func (sc *hdtScratch) channel(p, y, g []float32, spatial []int, opt *distance.Options, alpha float64) (float64, error) {
+	for i, v := range p {
+		sc.pm[i] = 0
+		if v > 0.5 {
+			sc.pm[i] = 1
+		}
+	}
+	if err := sc.field(sc.d, sc.pm, spatial, opt, alpha); err != nil {
+		return 0, err
+	}
+	if err := sc.field(sc.f, sc.ym, spatial, opt, alpha); err != nil {
+		return 0, err
+	}
+	var s float64
+	for i, v := range p {
+		e := float64(v) - float64(y[i])
+		d := float64(sc.d[i]) + float64(sc.f[i])
+		s += e * e * d
+		if g != nil {
+			g[i] = float32(2 * e * d)
+		}
+	}
+	return s, nil
+}
