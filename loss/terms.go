@@ -189,7 +189,7 @@ func (r *Region) check(C int) error {
 		v    float64
 		what string
 	}{{r.Alpha, "Region.Alpha"}, {r.Beta, "Region.Beta"}, {r.Gamma, "Region.Gamma"}} {
-		if err := checkRange(v.v, 0, maxExponent, v.what); err != nil {
+		if err := checkExponent(v.v, v.what); err != nil {
 			return err
 		}
 	}
