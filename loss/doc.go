@@ -2,6 +2,11 @@
 // their analytic gradients, computed by the SIMD primitives of package
 // kernels.
 //
+// "The chapter" in these docs is the reference the repository's README
+// names: a textbook chapter on U-Net loss functions whose PyTorch classes
+// (DiceLoss, MultiClassDiceLoss, CombinedLoss, FocalLoss) the losses
+// reproduce, checked against them in the golden tests.
+//
 // Logits are float32 in NCHW layout: N images, C classes (or channels), S
 // pixels per plane (H*W, or D*H*W for volumes), described by a Shape.
 // Softmax losses (Multiclass) take one class index per pixel (Labels, uint8

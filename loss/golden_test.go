@@ -158,7 +158,7 @@ func (gc *goldenCase) terms() ([]Weighted, error) {
 		ts = append(ts, Weighted{gc.Terms[i].Weight, t})
 	}
 	if s := gc.Schedule; s != nil {
-		// The case's weights come from the seed's schedule: recompute them.
+		// The case's weights come from the chapter's schedule: recompute them.
 		var sc Schedule
 		switch s.Kind {
 		case "linear":

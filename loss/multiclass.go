@@ -23,8 +23,8 @@ type Multiclass struct {
 	Workers int
 }
 
-// CombinedLoss returns the seed's CombinedLoss: wCE * cross entropy + wDice
-// * multi-class Dice (the seed uses 0.5 and 0.5).
+// CombinedLoss returns the chapter's CombinedLoss: wCE * cross entropy + wDice
+// * multi-class Dice (the chapter uses 0.5 and 0.5).
 func CombinedLoss(wCE, wDice float64) *Multiclass {
 	return &Multiclass{Terms: []Weighted{{wCE, &CrossEntropy{}}, {wDice, Dice()}}}
 }

@@ -114,7 +114,7 @@ const (
 	// loss.sum().backward() gives).
 	None
 	// PixelMean divides the sum by the number of non-ignored pixels, even
-	// with class weights: the seed's weighted cross entropy,
+	// with class weights: the chapter's weighted cross entropy,
 	// -1/N sum_i w_{y_i} log p_{i,y_i}.
 	PixelMean
 )

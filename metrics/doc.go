@@ -1,4 +1,5 @@
-// Package metrics measures segmentation quality the way the seed chapter
+// Package metrics measures segmentation quality the way the chapter (the
+// reference on U-Net loss functions that package loss and the README name)
 // advises to watch it beside the loss: hard Dice and IoU (Jaccard) from
 // logits and labels, and early stopping on a validation score.
 //
