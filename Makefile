@@ -3,7 +3,7 @@
 GO ?= go
 PYTHON ?= /usr/bin/python3
 
-.PHONY: test vet fmt-check unit purego race golden bench-run example-test example-run bench bench-compare bench-baseline generate check-generate fuzz fuzz-short test-exhaustive test-arm64 test-gen-arm64
+.PHONY: test vet fmt-check unit purego race golden bench-run example-test example-run example-picture bench bench-compare bench-baseline generate check-generate fuzz fuzz-short test-exhaustive test-arm64 test-gen-arm64
 
 # Every check CI runs: formatting, vet for amd64 and arm64, the whole test
 # suite (every kernel tier this CPU runs), the pure-Go build, and the same
@@ -89,6 +89,11 @@ example-test:
 
 example-run:
 	cd examples/train && $(GO) run . -out out
+
+# The README's picture: the example's default run, its out/curves.png copied
+# over the committed examples/train/curves.png.
+example-picture: example-run
+	cp examples/train/out/curves.png examples/train/curves.png
 
 # Benchmarks for regression tracking: every loss, mode, SIMD tier and
 # workload, plus the rooflines (BENCH selects, BENCHSKIP leaves out the slow
