@@ -3,7 +3,7 @@
 GO ?= go
 PYTHON ?= /usr/bin/python3
 
-.PHONY: test vet fmt-check unit purego race golden bench-run example-test example-run bench bench-compare bench-baseline generate check-generate fuzz fuzz-short test-exhaustive test-arm64 test-gen-arm64
+.PHONY: test vet fmt-check unit purego race golden bench-run example-test example-run example-picture bench bench-compare bench-baseline generate check-generate fuzz fuzz-short test-exhaustive test-arm64 test-gen-arm64
 
 # Every check CI runs: formatting, vet for amd64 and arm64, the whole test
 # suite (every kernel tier this CPU runs), the pure-Go build, and the same
@@ -90,6 +90,11 @@ example-test:
 example-run:
 	cd examples/train && $(GO) run . -out out
 
+# The README's picture: the example's default run, its out/curves.png copied
+# over the committed examples/train/curves.png.
+example-picture: example-run
+	cp examples/train/out/curves.png examples/train/curves.png
+
 # Benchmarks for regression tracking: every loss, mode, SIMD tier and
 # workload, plus the rooflines (BENCH selects, BENCHSKIP leaves out the slow
 # generic tier, BENCHFLAGS sizes the run; patterns match one level of the
@@ -117,8 +122,15 @@ bench-baseline:
 # package kernels differs under purego, so the purego run skips the loss
 # tests that repeat its generic-tier subtests at length (QEMU_PUREGO_SKIP).
 # A missing emulator skips, except with CI=true, where it fails.
+#
+# Both runs stream go test's output as it comes, each line tagged with its
+# run ("arm64:", "arm64 purego:"): an "ok" line as each package finishes,
+# and a failing package's whole output. ARM64_TAG is the shell loop that
+# tags the lines (sh has no pipefail: each run's exit status goes through a
+# file).
 QEMU ?= qemu-aarch64-static
 QEMU_PUREGO_SKIP ?= ^(TestZeroAllocs|TestWorkersBitIdentical|TestShardMerge)$$
+ARM64_TAG = while IFS= read -r line || [ -n "$$line" ]; do printf '%s %s\n' "$$tag" "$$line"; done
 
 test-arm64:
 	@if ! command -v $(QEMU) >/dev/null 2>&1; then \
@@ -126,17 +138,20 @@ test-arm64:
 		echo "test-arm64: $(QEMU) not found, skipping the arm64 tests (apt-get install qemu-user-static)"; exit 0; \
 	fi; \
 	GOARCH=arm64 $(GO) vet ./... || exit 1; \
-	l1=$$(mktemp); l2=$$(mktemp); \
-	echo "GOARCH=arm64 $(GO) test -count=1 -short -exec $(QEMU) ./..."; \
-	GOARCH=arm64 $(GO) test -count=1 -short -exec $(QEMU) ./... >$$l1 2>&1 & p1=$$!; \
-	echo "GOARCH=arm64 $(GO) test -count=1 -short -exec $(QEMU) -tags purego -skip '$(QEMU_PUREGO_SKIP)' ./..."; \
-	GOARCH=arm64 $(GO) test -count=1 -short -exec $(QEMU) -tags purego -skip '$(QEMU_PUREGO_SKIP)' ./... >$$l2 2>&1; r2=$$?; \
-	wait $$p1; r1=$$?; \
-	echo "-- arm64:"; cat $$l1; echo "-- arm64, purego:"; cat $$l2; rm -f $$l1 $$l2; \
-	[ $$r1 = 0 ] && [ $$r2 = 0 ]
+	s1=$$(mktemp); s2=$$(mktemp); \
+	echo "arm64:        GOARCH=arm64 $(GO) test -count=1 -short -exec $(QEMU) ./..."; \
+	echo "arm64 purego: GOARCH=arm64 $(GO) test -count=1 -short -exec $(QEMU) -tags purego -skip '$(QEMU_PUREGO_SKIP)' ./..."; \
+	{ GOARCH=arm64 $(GO) test -count=1 -short -exec $(QEMU) ./... 2>&1; echo $$? >$$s1; } | \
+		{ tag="arm64:       "; $(ARM64_TAG); } & p1=$$!; \
+	{ GOARCH=arm64 $(GO) test -count=1 -short -exec $(QEMU) -tags purego -skip '$(QEMU_PUREGO_SKIP)' ./... 2>&1; echo $$? >$$s2; } | \
+		{ tag="arm64 purego:"; $(ARM64_TAG); }; \
+	wait $$p1; r1=$$(cat $$s1); r2=$$(cat $$s2); rm -f $$s1 $$s2; \
+	echo "test-arm64: arm64 exit status $$r1, arm64 purego exit status $$r2"; \
+	[ "$$r1" = 0 ] && [ "$$r2" = 0 ]
 
 # The arm64 emitter's own tests (gen is a module of its own): every WORD
 # decodes to its comment, every emitter function assembles to the intended
-# instruction, the generated files build and vet for arm64.
+# instruction, the generated files build and vet for arm64. -v prints each
+# test as it starts and ends.
 test-gen-arm64:
-	cd gen && $(GO) vet ./arm64/ && $(GO) test -count=1 ./arm64/
+	cd gen && $(GO) vet ./arm64/ && $(GO) test -count=1 -v ./arm64/

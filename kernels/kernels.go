@@ -15,8 +15,12 @@ package kernels
 
 import ik "github.com/segloss/segloss/internal/kernels"
 
-// BlockSize is the number of pixels one block of a kernel pass covers: its
-// sums are float32, blocks are combined in float64 in block order.
+// BlockSize is the most pixels one block of a kernel pass covers: its sums
+// are float32, blocks are combined in float64 in block order. Sigmoid
+// passes, and softmax passes up to 64 classes, use blocks of BlockSize
+// pixels; with more classes a softmax block holds 65536/C pixels rounded
+// down to a multiple of 16 (16 at 4096 classes), and BlockSize again above
+// 4096 classes.
 const BlockSize = ik.BlockSize
 
 // ErrArg is the error the primitives return, wrapped with what is wrong,

@@ -5,9 +5,10 @@ import (
 	"testing"
 )
 
-// TestLargeAccuracy checks DESIGN.md's accuracy target on a large input:
-// the loss value within 1e-6 relative of a float64 reference, for every
-// tier, when float32 block sums are combined over millions of elements.
+// TestLargeAccuracy checks the accuracy target of docs/design.md (Numerics)
+// on a large input: the loss value within 1e-6 relative of a float64
+// reference, for every tier, when float32 block sums are combined over
+// millions of elements.
 func TestLargeAccuracy(t *testing.T) {
 	sh := Shape{2, 4, 1 << 19} // 2^22 logits
 	if testing.Short() {

@@ -103,7 +103,7 @@ func (b *Binary) plan(sh Shape, p *bnPlan) error {
 		if p.focalT.Reduction == PixelMean {
 			return fmt.Errorf("%w: SigmoidFocal: PixelMean is for CrossEntropy; use Mean", ErrOption)
 		}
-		if err := checkRange(p.focalT.Gamma, 0, 1e6, "SigmoidFocal.Gamma"); err != nil {
+		if err := checkExponent(p.focalT.Gamma, "SigmoidFocal.Gamma"); err != nil {
 			return err
 		}
 		if a := p.focalT.Alpha; !(a < 0 || a <= 1) || math.IsInf(a, -1) {

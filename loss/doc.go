@@ -1,6 +1,11 @@
 // Package loss is the public API of segloss: image-segmentation losses with
-// their analytic gradients, computed by the SIMD primitives of package
-// kernels.
+// their analytic gradients, computed by the SIMD primitives of
+// internal/kernels (package kernels chooses their instruction-set tier).
+//
+// "The chapter" in these docs is the reference the repository's README
+// names: a textbook chapter on U-Net loss functions whose PyTorch classes
+// (DiceLoss, MultiClassDiceLoss, CombinedLoss, FocalLoss) the losses
+// reproduce, checked against them in the golden tests.
 //
 // Logits are float32 in NCHW layout: N images, C classes (or channels), S
 // pixels per plane (H*W, or D*H*W for volumes), described by a Shape.
@@ -14,8 +19,8 @@
 // logits and, for Backward, one gradient pass that writes d(loss)/d(logits)
 // with one store per element; a loss of pixelwise terms only (CrossEntropy,
 // Focal, BCE, SigmoidFocal) takes its Backward from one fused pass that
-// writes the gradient and sums the value at once (DESIGN.md, "The fused
-// two-pass scheme").
+// writes the gradient and sums the value at once (docs/design.md,
+// "Passes").
 //
 // # Contracts
 //

@@ -22,7 +22,7 @@ var (
 	labels = []uint8{0, 1, 2, 2, 1, 1, 2, 2}
 )
 
-// The seed's cross entropy: torch.nn.functional.cross_entropy.
+// The chapter's cross entropy: torch.nn.functional.cross_entropy.
 func ExampleCrossEntropy() {
 	var ws loss.Workspace
 	ce := &loss.Multiclass{Terms: []loss.Weighted{{Weight: 1, Term: &loss.CrossEntropy{}}}}
@@ -34,7 +34,7 @@ func ExampleCrossEntropy() {
 }
 
 // Weighted cross entropy with class weights inversely proportional to the
-// class frequencies, reduced the seed's way (divided by the pixel count).
+// class frequencies, reduced the chapter's way (divided by the pixel count).
 func ExampleClassWeights() {
 	w := make([]float32, 3)
 	if err := loss.ClassWeights(loss.U8(labels), 3, loss.IgnoreIndex{}, w); err != nil {
@@ -49,7 +49,7 @@ func ExampleClassWeights() {
 	// weights [2.6667 0.8889 0.6667], weighted CE 0.432752
 }
 
-// The seed's FocalLoss with gamma 2.
+// The chapter's FocalLoss with gamma 2.
 func ExampleFocal() {
 	var ws loss.Workspace
 	fl := &loss.Multiclass{Terms: []loss.Weighted{{Weight: 1, Term: &loss.Focal{Gamma: 2}}}}
@@ -59,7 +59,7 @@ func ExampleFocal() {
 	// focal 0.165294
 }
 
-// The seed's MultiClassDiceLoss, and a MONAI-style variant: per image,
+// The chapter's MultiClassDiceLoss, and a MONAI-style variant: per image,
 // without background, ignoring label 255.
 func ExampleDice() {
 	var ws loss.Workspace
@@ -77,7 +77,7 @@ func ExampleDice() {
 	// per-image dice loss without background 0.268591
 }
 
-// The seed's binary DiceLoss on sigmoid outputs.
+// The chapter's binary DiceLoss on sigmoid outputs.
 func ExampleBinary() {
 	x := []float32{3, -2, 0.5, -4, 2, 1}
 	y := []float32{1, 0, 1, 0, 1, 0}
@@ -113,7 +113,7 @@ func ExampleTversky() {
 	// Tversky 0.354082, focal Tversky 0.456978
 }
 
-// The seed's CombinedLoss: 0.5 * CE + 0.5 * Dice, in one statistics pass
+// The chapter's CombinedLoss: 0.5 * CE + 0.5 * Dice, in one statistics pass
 // and one gradient pass.
 func ExampleCombinedLoss() {
 	var ws loss.Workspace
@@ -124,7 +124,7 @@ func ExampleCombinedLoss() {
 	// CE + Dice 0.420143
 }
 
-// The seed's adaptive mix lambda(t) * CE + (1 - lambda(t)) * Dice, lambda
+// The chapter's adaptive mix lambda(t) * CE + (1 - lambda(t)) * Dice, lambda
 // decaying linearly from 1 to 0 over 10 epochs.
 func ExampleMix() {
 	var ws loss.Workspace

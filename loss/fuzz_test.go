@@ -735,7 +735,7 @@ func fzIsSentinel(err error) bool {
 
 func FuzzLoss(f *testing.F) {
 	f.Add([]byte{})
-	for _, s := range fzSeeds {
+	for _, s := range fzCorpus {
 		b, err := hex.DecodeString(s)
 		if err != nil {
 			f.Fatal(err)
@@ -745,10 +745,10 @@ func FuzzLoss(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) { fzRun(t, data) })
 }
 
-// fzSeeds (hex) cover both kinds of loss, each way of drawing the logits,
+// fzCorpus, the corpus entries FuzzLoss starts from (hex), cover both kinds of loss, each way of drawing the logits,
 // the big (parallel) shapes, Pixelwise, PerImage and scheduled terms, and
 // each kind of invalid input; found by decoding random bytes.
-var fzSeeds = []string{
+var fzCorpus = []string{
 	"9c0fd0c5d8d4ff7b34", // mc x0
 	"fc5b0631fc8bb7e8c78c1411bb4fdf9fdd3d83e7bc84c3fb25cd7987702d4f161ad79f3abe368bdd46009fc3",   // mc x1, mc perimage, mc mix
 	"9609f6fe91bbd0a006452392fe8f4b8ec1036a014be36bfb35ccdaf707208383bed138c8a6fc9f4dd821339d8a", // mc x2

@@ -158,7 +158,7 @@ func (gc *goldenCase) terms() ([]Weighted, error) {
 		ts = append(ts, Weighted{gc.Terms[i].Weight, t})
 	}
 	if s := gc.Schedule; s != nil {
-		// The case's weights come from the seed's schedule: recompute them.
+		// The case's weights come from the chapter's schedule: recompute them.
 		var sc Schedule
 		switch s.Kind {
 		case "linear":
@@ -190,7 +190,8 @@ func (gc *goldenCase) labels() Labels {
 	return I32(gc.Labels)
 }
 
-// Tolerances against the float64 reference are DESIGN.md's accuracy targets:
+// Tolerances against the float64 reference are the accuracy targets of
+// docs/design.md (Numerics):
 // loss values within 1e-6 relative, gradients within 1e-6 of the largest
 // reference gradient magnitude (the generic tier measures 5e-7 and 7e-7).
 const (

@@ -23,8 +23,8 @@ type Multiclass struct {
 	Workers int
 }
 
-// CombinedLoss returns the seed's CombinedLoss: wCE * cross entropy + wDice
-// * multi-class Dice (the seed uses 0.5 and 0.5).
+// CombinedLoss returns the chapter's CombinedLoss: wCE * cross entropy + wDice
+// * multi-class Dice (the chapter uses 0.5 and 0.5).
 func CombinedLoss(wCE, wDice float64) *Multiclass {
 	return &Multiclass{Terms: []Weighted{{wCE, &CrossEntropy{}}, {wDice, Dice()}}}
 }
@@ -118,7 +118,7 @@ func (m *Multiclass) plan(sh Shape, p *mcPlan) error {
 		if p.focalT.Reduction == PixelMean {
 			return fmt.Errorf("%w: Focal: PixelMean is for CrossEntropy; Focal's Mean already divides by the pixel count", ErrOption)
 		}
-		if err := checkRange(p.focalT.Gamma, 0, 1e6, "Focal.Gamma"); err != nil {
+		if err := checkExponent(p.focalT.Gamma, "Focal.Gamma"); err != nil {
 			return err
 		}
 		if err := checkWeights(p.focalT.Alpha, sh.C, "Focal.Alpha", maxWeight); err != nil {
@@ -234,7 +234,7 @@ func (m *Multiclass) check(ws *workspace, logits []float32, labels Labels, sh Sh
 		return fmt.Errorf("%w: logits have %d elements, want N*C*S = %d", ErrLength, len(logits), sh.Len())
 	}
 	if labels.Len() != sh.N*sh.S {
-		return fmt.Errorf("%w: labels have %d elements, want N*S = %d", ErrLength, labels.Len(), sh.N*sh.S)
+		return labelsLenErr(labels.Len(), sh)
 	}
 	if grad != nil && len(grad) != sh.Len() {
 		return fmt.Errorf("%w: gradient has %d elements, want N*C*S = %d", ErrLength, len(grad), sh.Len())

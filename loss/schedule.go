@@ -5,7 +5,7 @@ import (
 	"math"
 )
 
-// Schedule is the seed's time-varying weight lambda(t) of the mix
+// Schedule is the chapter's time-varying weight lambda(t) of the mix
 // lambda(t)*CE + (1-lambda(t))*Dice: a pure function of the epoch t and the
 // total number of epochs T, in [0, 1].
 type Schedule interface {
@@ -54,7 +54,7 @@ func (s Step) Lambda(t, T int) float64 {
 
 func clamp01(v float64) float64 { return min(max(v, 0), 1) }
 
-// Mix returns the seed's adaptive loss lambda(t)*ce + (1-lambda(t))*region
+// Mix returns the chapter's adaptive loss lambda(t)*ce + (1-lambda(t))*region
 // for epoch t of T, lambda given by the schedule. Set Ignore (and Workers)
 // on the result as on any Multiclass. Nothing is checked here: a nil term,
 // bad options or a schedule returning a weight outside [0, 1] or NaN make
@@ -73,7 +73,7 @@ func BinaryMix(s Schedule, epoch, total int, bce *BCE, region *Region) *Binary {
 }
 
 // ClassWeights writes into dst (length C) class weights inversely
-// proportional to the class frequencies of labels, the seed's advice for
+// proportional to the class frequencies of labels, the chapter's advice for
 // imbalanced data: w_c = n / (C * n_c), with n the number of non-ignored
 // labels and n_c the count of class c (the "balanced" weights of
 // scikit-learn; a class that never occurs gets 0). Labels outside [0, C)

@@ -32,12 +32,12 @@ type CrossEntropy struct {
 	Reduction Reduction
 }
 
-// Focal is the seed's softmax focal loss (Lin et al.), for Multiclass:
+// Focal is the chapter's softmax focal loss (Lin et al.), for Multiclass:
 //
 //	l_i = alpha_{y_i} * (1 - p_{i,y_i})^gamma * (-log p_{i,y_i})
 //
 // Mean averages over non-ignored pixels. Gamma 0 without Alpha is the
-// unweighted cross entropy. The seed's default is Gamma 2.
+// unweighted cross entropy. The chapter's default is Gamma 2.
 type Focal struct {
 	// Gamma is the focusing exponent, >= 0.
 	Gamma float64
@@ -96,7 +96,7 @@ type EmptyPolicy int
 const (
 	// EmptyComputed keeps the entry as the formula computes it: with the
 	// smoothing terms, the ratio is about 1 when the prediction is empty
-	// too and about 0 otherwise (the seed's and MONAI's behaviour).
+	// too and about 0 otherwise (the chapter's and MONAI's behaviour).
 	EmptyComputed EmptyPolicy = iota
 	// EmptySkip leaves the entry out of the mean.
 	EmptySkip
@@ -116,7 +116,7 @@ const (
 // of term weight 0 is absent from the sum (not 0 times its value, which
 // may be infinite). Ignored
 // pixels count in neither p nor y. Use Dice, IoU, Tversky or FocalTversky
-// for the seed's defaults (smoothing 1e-6 in numerator and denominator).
+// for the chapter's defaults (smoothing 1e-6 in numerator and denominator).
 type Region struct {
 	Kind RegionKind
 	// Alpha and Beta weight false positives and false negatives
@@ -132,7 +132,7 @@ type Region struct {
 	// scores R = 1, a loss of 0 with gradient 0.
 	SmoothNum, SmoothDen float64
 	// PerImage computes one entry per image and class instead of summing
-	// over the batch (MONAI batch=False; the seed sums over the batch).
+	// over the batch (MONAI batch=False; the chapter sums over the batch).
 	PerImage bool
 	// Squared uses sum p^2 and sum y^2 in the denominator (MONAI
 	// squared_pred).
@@ -148,20 +148,24 @@ type Region struct {
 	Empty EmptyPolicy
 }
 
-const seedSmooth = 1e-6
+const chapterSmooth = 1e-6
 
-// Dice returns the seed's Dice loss (DiceLoss / MultiClassDiceLoss): Dice
+// Dice returns the chapter's Dice loss (DiceLoss / MultiClassDiceLoss): Dice
 // ratio, smoothing 1e-6 in numerator and denominator, batch aggregation,
 // background included.
-func Dice() *Region { return &Region{Kind: DiceRatio, SmoothNum: seedSmooth, SmoothDen: seedSmooth} }
+func Dice() *Region {
+	return &Region{Kind: DiceRatio, SmoothNum: chapterSmooth, SmoothDen: chapterSmooth}
+}
 
 // IoU returns the Jaccard loss 1 - (I + s)/(P + Y - I + s) with s = 1e-6.
-func IoU() *Region { return &Region{Kind: IoURatio, SmoothNum: seedSmooth, SmoothDen: seedSmooth} }
+func IoU() *Region {
+	return &Region{Kind: IoURatio, SmoothNum: chapterSmooth, SmoothDen: chapterSmooth}
+}
 
 // Tversky returns the Tversky loss 1 - TI with alpha weighting false
 // positives and beta false negatives (beta > alpha favours recall), s = 1e-6.
 func Tversky(alpha, beta float64) *Region {
-	return &Region{Kind: TverskyRatio, Alpha: alpha, Beta: beta, SmoothNum: seedSmooth, SmoothDen: seedSmooth}
+	return &Region{Kind: TverskyRatio, Alpha: alpha, Beta: beta, SmoothNum: chapterSmooth, SmoothDen: chapterSmooth}
 }
 
 // FocalTversky returns the focal Tversky loss (1 - TI)^gamma, applied per
@@ -189,7 +193,7 @@ func (r *Region) check(C int) error {
 		v    float64
 		what string
 	}{{r.Alpha, "Region.Alpha"}, {r.Beta, "Region.Beta"}, {r.Gamma, "Region.Gamma"}} {
-		if err := checkRange(v.v, 0, maxExponent, v.what); err != nil {
+		if err := checkExponent(v.v, v.what); err != nil {
 			return err
 		}
 	}

@@ -80,6 +80,24 @@ func (s Shape) check() error {
 	return nil
 }
 
+// labelsLenErr is the ErrLength of nlab labels for logits of shape sh
+// (whose length matched). Labels as many as the logits are likely one-hot;
+// when the logits' and labels' lengths fit N x C' x S' for another C' > 1
+// (the shape given in another order, such as NewShape(n, h, w, c) for NHWC
+// data), the message says that the layout is N x C x spatial and that the
+// order may be wrong.
+func labelsLenErr(nlab int, sh Shape) error {
+	err := fmt.Errorf("%w: labels have %d elements, want N*S = %d (N=%d C=%d S=%d)", ErrLength, nlab, sh.N*sh.S, sh.N, sh.C, sh.S)
+	switch nx := sh.Len(); {
+	case nlab == nx:
+		err = fmt.Errorf("%w; as many labels as logits: a Multiclass takes one class index per pixel, not one-hot labels", err)
+	case nlab > 0 && nlab%sh.N == 0 && nx%nlab == 0:
+		err = fmt.Errorf("%w; the layout is N x C x spatial (NCHW), and %d logits with %d labels fit C = %d, S = %d: "+
+			"the shape may have been given in another order (NHWC data needs a transpose to NCHW)", err, nx, nlab, nx/nlab, nlab/sh.N)
+	}
+	return err
+}
+
 // Reduction says how per-pixel values of a pixelwise term (CrossEntropy,
 // Focal, BCE, SigmoidFocal) become the term's value.
 type Reduction int
@@ -96,7 +114,7 @@ const (
 	// loss.sum().backward() gives).
 	None
 	// PixelMean divides the sum by the number of non-ignored pixels, even
-	// with class weights: the seed's weighted cross entropy,
+	// with class weights: the chapter's weighted cross entropy,
 	// -1/N sum_i w_{y_i} log p_{i,y_i}.
 	PixelMean
 )
@@ -262,8 +280,11 @@ func checkWeights(w []float32, C int, what string, hi float64) error {
 }
 
 func checkTermWeight(w float64, i int) error {
-	if !(w >= 0) || w > maxWeight {
-		return fmt.Errorf("%w: term %d has weight %v, want a value in [0, 2^64]", ErrWeight, i, w)
+	switch {
+	case !(w >= 0):
+		return fmt.Errorf("%w: term %d has weight %v, want a value >= 0", ErrWeight, i, w)
+	case w > maxWeight:
+		return fmt.Errorf("%w: term %d has weight %v, want at most 2^64 (segloss's bound on weights)", ErrWeight, i, w)
 	}
 	return nil
 }
@@ -278,9 +299,28 @@ const maxExponent = 1e6
 // Weight): a block sums up to 1024 such values in float32.
 const maxWeight = 1 << 64
 
+// checkRange checks an option whose meaning asks for lo <= v <= hi (NaN
+// fails). A range without an upper bound (hi = +Inf or math.MaxFloat64)
+// reads "want a value >= lo".
 func checkRange(v float64, lo, hi float64, what string) error {
-	if !(v >= lo && v <= hi) {
-		return fmt.Errorf("%w: %s = %v, want a value in [%g, %g]", ErrOption, what, v, lo, hi)
+	if v >= lo && v <= hi {
+		return nil
+	}
+	if hi >= math.MaxFloat64 {
+		return fmt.Errorf("%w: %s = %v, want a value >= %g", ErrOption, what, v, lo)
+	}
+	return fmt.Errorf("%w: %s = %v, want a value in [%g, %g]", ErrOption, what, v, lo, hi)
+}
+
+// checkExponent checks an exponent or ratio weight (focal gamma, Tversky
+// alpha and beta): >= 0 by its meaning (NaN fails), at most maxExponent by
+// segloss's bound; the message names the bound v misses.
+func checkExponent(v float64, what string) error {
+	switch {
+	case !(v >= 0):
+		return fmt.Errorf("%w: %s = %v, want a value >= 0", ErrOption, what, v)
+	case v > maxExponent:
+		return fmt.Errorf("%w: %s = %v, want at most %g (segloss's bound on exponents and ratio weights)", ErrOption, what, v, float64(maxExponent))
 	}
 	return nil
 }

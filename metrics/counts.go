@@ -1,7 +1,6 @@
 package metrics
 
 import (
-	"fmt"
 	"math"
 
 	"github.com/segloss/segloss/internal/kernels"
@@ -56,10 +55,10 @@ func (m *Counts) Add(logits []float32, labels loss.Labels, sh loss.Shape) error 
 		return err
 	}
 	if labels.Len() != sh.N*sh.S {
-		return fmt.Errorf("%w: metrics: labels have %d elements, want N*S = %d", loss.ErrLength, labels.Len(), sh.N*sh.S)
+		return labelsLenErr(labels.Len(), sh)
 	}
 	if err := labels.Check(sh.C, m.Ignore); err != nil {
-		return err
+		return fromLoss(err)
 	}
 	m.grow()
 	ign, useIgn := m.Ignore.Label()
@@ -97,11 +96,11 @@ func (m *Counts) AddBinary(logits, targets []float32, sh loss.Shape) error {
 		return err
 	}
 	if len(targets) != sh.Len() {
-		return fmt.Errorf("%w: metrics: targets have %d elements, want N*C*S = %d", loss.ErrLength, len(targets), sh.Len())
+		return errorf(loss.ErrLength, "targets have %d elements, want N*C*S = %d", len(targets), sh.Len())
 	}
 	for i, v := range targets {
 		if !(v >= 0 && v <= 1) {
-			return fmt.Errorf("%w: metrics: target %v at index %d, want a value in [0, 1]", loss.ErrLabel, v, i)
+			return errorf(loss.ErrLabel, "target %v at index %d, want a value in [0, 1]", v, i)
 		}
 	}
 	m.grow()
@@ -136,7 +135,7 @@ func (m *Counts) AddBinary(logits, targets []float32, sh loss.Shape) error {
 // unchanged. o is not modified.
 func (m *Counts) Merge(o *Counts) error {
 	if o == nil {
-		return fmt.Errorf("%w: metrics: Merge of a nil Counts", loss.ErrOption)
+		return errorf(loss.ErrOption, "Merge of a nil Counts")
 	}
 	if err := m.checkConfig(); err != nil {
 		return err
@@ -145,14 +144,14 @@ func (m *Counts) Merge(o *Counts) error {
 		return err
 	}
 	if o.C != m.C {
-		return fmt.Errorf("%w: metrics: Merge of counts with C = %d into counts with C = %d", loss.ErrShape, o.C, m.C)
+		return errorf(loss.ErrShape, "Merge of counts with C = %d into counts with C = %d", o.C, m.C)
 	}
 	if o.Ignore != m.Ignore || o.threshold() != m.threshold() || o.PerImage != m.PerImage {
-		return fmt.Errorf("%w: metrics: Merge of counts with other options (Ignore, Threshold or PerImage differ)", loss.ErrOption)
+		return errorf(loss.ErrOption, "Merge of counts with other options (Ignore, Threshold or PerImage differ)")
 	}
 	for _, im := range o.Images {
 		if len(im.TP) != o.C || len(im.FP) != o.C || len(im.FN) != o.C {
-			return fmt.Errorf("%w: metrics: Merge: an image of the other counts does not have C = %d classes", loss.ErrLength, o.C)
+			return errorf(loss.ErrLength, "Merge: an image of the other counts does not have C = %d classes", o.C)
 		}
 	}
 	if o.TP == nil {
@@ -186,15 +185,15 @@ func (m *Counts) Reset() {
 // checkConfig validates C, Threshold and the totals' lengths.
 func (m *Counts) checkConfig() error {
 	if m.C < 1 {
-		return fmt.Errorf("%w: metrics: Counts.C = %d, want at least 1", loss.ErrShape, m.C)
+		return errorf(loss.ErrShape, "Counts.C = %d, want at least 1", m.C)
 	}
 	if t := m.Threshold; t != 0 && !(t > 0 && t < 1) {
-		return fmt.Errorf("%w: metrics: Counts.Threshold = %v, want a probability in (0, 1) or 0 for 0.5", loss.ErrOption, t)
+		return errorf(loss.ErrOption, "Counts.Threshold = %v, want a probability in (0, 1) or 0 for 0.5", t)
 	}
 	if m.TP != nil || m.FP != nil || m.FN != nil {
 		if len(m.TP) != m.C || len(m.FP) != m.C || len(m.FN) != m.C {
-			return fmt.Errorf("%w: metrics: Counts has %d, %d, %d TP, FP, FN totals, want C = %d each",
-				loss.ErrLength, len(m.TP), len(m.FP), len(m.FN), m.C)
+			return errorf(loss.ErrLength, "Counts has %d, %d, %d TP, FP, FN totals, want C = %d each",
+				len(m.TP), len(m.FP), len(m.FN), m.C)
 		}
 	}
 	return nil
@@ -206,17 +205,17 @@ func (m *Counts) check(sh loss.Shape, nLogits int) error {
 		return err
 	}
 	if sh.N < 1 || sh.C < 1 || sh.S < 1 {
-		return fmt.Errorf("%w: metrics: N=%d C=%d S=%d, each must be at least 1", loss.ErrShape, sh.N, sh.C, sh.S)
+		return errorf(loss.ErrShape, "N=%d C=%d S=%d, each must be at least 1", sh.N, sh.C, sh.S)
 	}
 	const maxInt = int(^uint(0) >> 1)
 	if sh.N > maxInt/sh.C || sh.N*sh.C > maxInt/sh.S {
-		return fmt.Errorf("%w: metrics: N*C*S overflows", loss.ErrShape)
+		return errorf(loss.ErrShape, "N*C*S overflows")
 	}
 	if sh.C != m.C {
-		return fmt.Errorf("%w: metrics: shape has C = %d, the counts C = %d", loss.ErrShape, sh.C, m.C)
+		return errorf(loss.ErrShape, "shape has C = %d, the counts C = %d", sh.C, m.C)
 	}
 	if nLogits != sh.Len() {
-		return fmt.Errorf("%w: metrics: logits have %d elements, want N*C*S = %d", loss.ErrLength, nLogits, sh.Len())
+		return errorf(loss.ErrLength, "logits have %d elements, want N*C*S = %d", nLogits, sh.Len())
 	}
 	return nil
 }

@@ -1,4 +1,5 @@
-// Package metrics measures segmentation quality the way the seed chapter
+// Package metrics measures segmentation quality the way the chapter (the
+// reference on U-Net loss functions that package loss and the README name)
 // advises to watch it beside the loss: hard Dice and IoU (Jaccard) from
 // logits and labels, and early stopping on a validation score.
 //
@@ -28,6 +29,7 @@
 //
 // Bad input (wrong lengths, labels out of range, C < 1, bad options) gets an
 // error value wrapping one of package loss's errors (loss.ErrShape,
-// loss.ErrLength, loss.ErrLabel, loss.ErrOption), never a panic, and leaves
-// the counts unchanged.
+// loss.ErrLength, loss.ErrLabel, loss.ErrOption) whose text says this
+// package and the kind once ("metrics: bad shape: Counts.C = 0, want at
+// least 1"), never a panic, and leaves the counts unchanged.
 package metrics

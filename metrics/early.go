@@ -60,13 +60,13 @@ type EarlyStopping struct {
 // first epoch that does not improve, as patience 1 does (Keras, Lightning).
 func NewEarlyStopping(mode Mode, patience int, minDelta float64) (*EarlyStopping, error) {
 	if mode != Max && mode != Min {
-		return nil, fmt.Errorf("%w: metrics: unknown Mode %d", loss.ErrOption, int(mode))
+		return nil, errorf(loss.ErrOption, "unknown Mode %d", int(mode))
 	}
 	if patience < 0 {
-		return nil, fmt.Errorf("%w: metrics: patience = %d, want at least 0", loss.ErrOption, patience)
+		return nil, errorf(loss.ErrOption, "patience = %d, want at least 0", patience)
 	}
 	if !(minDelta >= 0) || math.IsInf(minDelta, 1) {
-		return nil, fmt.Errorf("%w: metrics: minDelta = %v, want a finite value >= 0", loss.ErrOption, minDelta)
+		return nil, errorf(loss.ErrOption, "minDelta = %v, want a finite value >= 0", minDelta)
 	}
 	e := &EarlyStopping{mode: mode, patience: patience, minDelta: minDelta}
 	e.Reset()

@@ -79,7 +79,7 @@ func EmptyFromLoss(p loss.EmptyPolicy) (EmptyPolicy, error) {
 	case loss.EmptyZero:
 		return TargetEmptyOne, nil
 	}
-	return 0, fmt.Errorf("%w: metrics: unknown loss.EmptyPolicy %d", loss.ErrOption, int(p))
+	return 0, errorf(loss.ErrOption, "unknown loss.EmptyPolicy %d", int(p))
 }
 
 // empty returns the score of counts the policy decides on, and whether it
@@ -177,10 +177,10 @@ func (m *Counts) Result(opt Options) (Result, error) {
 		return Result{}, err
 	}
 	if opt.Empty < BothEmptyOne || opt.Empty > TargetEmptyOne {
-		return Result{}, fmt.Errorf("%w: metrics: unknown EmptyPolicy %d", loss.ErrOption, int(opt.Empty))
+		return Result{}, errorf(loss.ErrOption, "unknown EmptyPolicy %d", int(opt.Empty))
 	}
 	if opt.ExcludeBackground && m.C < 2 {
-		return Result{}, fmt.Errorf("%w: metrics: ExcludeBackground with C = %d leaves no class", loss.ErrOption, m.C)
+		return Result{}, errorf(loss.ErrOption, "ExcludeBackground with C = %d leaves no class", m.C)
 	}
 	tp, fp, fn := m.TP, m.FP, m.FN
 	if tp == nil {
@@ -193,7 +193,7 @@ func (m *Counts) Result(opt Options) (Result, error) {
 		var kd, ki int
 		for i, im := range m.Images {
 			if len(im.TP) != m.C || len(im.FP) != m.C || len(im.FN) != m.C {
-				return Result{}, fmt.Errorf("%w: metrics: image %d does not have C = %d counts", loss.ErrLength, i, m.C)
+				return Result{}, errorf(loss.ErrLength, "image %d does not have C = %d counts", i, m.C)
 			}
 			s := scores(im.TP, im.FP, im.FN, opt)
 			r.Images[i] = s

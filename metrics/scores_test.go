@@ -9,7 +9,7 @@ import (
 	"github.com/segloss/segloss/loss"
 )
 
-// smooth is the seed's smoothing of loss.Dice and loss.IoU. On one-hot
+// smooth is the chapter's smoothing of loss.Dice and loss.IoU. On one-hot
 // predictions the soft ratio (k*I + s)/(D + s) differs from the hard one by
 // s*|D - k*I|/(D*(D + s)) < s for D >= 1, and for an empty class absent
 // from the target but predicted, s/(P + s) < s: so |metric - (1 - loss)| <

@@ -25,7 +25,7 @@ Term semantics (see the term_* functions below for the exact code):
 
 * ce      : F.cross_entropy(x, labels, weight, ignore_index, label_smoothing,
             reduction); "pixelmean" = the "sum" value / #non-ignored pixels.
-* focal   : the seed chapter's FocalLoss generalised to ignore_index; ignored
+* focal   : the chapter's FocalLoss generalised to ignore_index; ignored
             pixels contribute 0, "mean" divides by #non-ignored pixels.
 * region  : dice / iou / tversky family on softmax or sigmoid probabilities
             (see term_region for the definition of every option).
@@ -35,9 +35,11 @@ Term semantics (see the term_* functions below for the exact code):
 * sigmoid_focal : torchvision.ops.sigmoid_focal_loss (the same BCE form and
             1 - p_t without cancellation; checked against the literal code).
 
-The seed's reference classes (DiceLoss, MultiClassDiceLoss, CombinedLoss,
-FocalLoss) are copied verbatim below and every case they can express is
-checked against them (loss and gradient, 1e-12).
+The chapter (the textbook chapter on U-Net loss functions that the README
+names as the project's reference) gives PyTorch reference classes (DiceLoss,
+MultiClassDiceLoss, CombinedLoss, FocalLoss); they are copied verbatim below
+and every case they can express is checked against them (loss and gradient,
+1e-12).
 """
 
 import gzip
@@ -54,11 +56,11 @@ import torch.nn.functional as F
 
 OUT_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "golden.json.gz")
 MAX_TOTAL_LOGITS = 150000
-TOL = 1e-12  # agreement required between the seed classes and the general code
+TOL = 1e-12  # agreement required between the chapter's classes and the general code
 
 
 # ---------------------------------------------------------------------------
-# Seed chapter reference classes (verbatim copy, only used for cross-checks)
+# The chapter's reference classes (verbatim copy, only used for cross-checks)
 # ---------------------------------------------------------------------------
 
 class DiceLoss(nn.Module):
@@ -253,7 +255,7 @@ def ce_explicit(x, labels, ignore, cw, eps, red):
 
 
 def term_focal(x, d, term):
-    """Seed FocalLoss with ignore support.  For ignored pixels the label is
+    """The chapter's FocalLoss with ignore support.  For ignored pixels the label is
     replaced by 0 before the CE (so no pixel has ce == 0 artificially, which
     would make (1-pt)**gamma non-differentiable for gamma < 1), and the
     per-pixel value is then masked to 0 with torch.where."""
@@ -586,7 +588,7 @@ def define_cases():
     softmax_case("ce_ign255_c3_n2_33x31_i32", 2, 3, (33, 31), [ce()], "i32", ignore=255,
                  ignore_frac=0.1)
 
-    # ---- focal (seed FocalLoss) -------------------------------------------
+    # ---- focal (the chapter's FocalLoss) ----------------------------------
     softmax_case("focal_g2_c3_n2_7x9_u8", 2, 3, (7, 9), [focal(gamma=2.0)])
     softmax_case("focal_g0_c4_n2_7x9_i32", 2, 4, (7, 9), [focal(gamma=0.0)], "i32")
     softmax_case("focal_g05_c3_n2_7x9_u8", 2, 3, (7, 9), [focal(gamma=0.5)])
@@ -622,7 +624,7 @@ def define_cases():
     softmax_case("focal_g2_alpha_c2_n1_1x1_i32", 1, 2, (1, 1), [focal(alpha=[0.25, 0.75])], "i32")
 
     # ---- region terms, softmax ---------------------------------------------
-    # seed defaults (checked against MultiClassDiceLoss)
+    # the chapter's defaults (checked against MultiClassDiceLoss)
     softmax_case("dice_c2_n2_7x9_u8", 2, 2, (7, 9), [region()])
     softmax_case("dice_c3_n2_7x9_i32", 2, 3, (7, 9), [region()], "i32")
     softmax_case("dice_c4_n1_33x31_u8", 1, 4, (33, 31), [region()])
@@ -749,7 +751,7 @@ def define_cases():
     sigmoid_case("sfocal_confident_right_g2_c1_n2_5x8", 2, 1, (5, 8), [sfocal()], pattern=pos1 + neg0)
     sigmoid_case("sfocal_confident_wrong_g2_sum_c2_n1_5x8", 1, 2, (5, 8),
                  [sfocal(reduction="sum")], pattern=neg1 + pos0)
-    # region on sigmoid; C=1 defaults are checked against the seed's DiceLoss
+    # region on sigmoid; C=1 defaults are checked against the chapter's DiceLoss
     sigmoid_case("sg_dice_c1_n2_7x9", 2, 1, (7, 9), [region()])
     sigmoid_case("sg_dice_c1_n1_33x31", 1, 1, (33, 31), [region()])
     sigmoid_case("sg_dice_soft_c1_n2_17x1", 2, 1, (17, 1), [region()], soft=True)
@@ -776,7 +778,10 @@ def define_cases():
                  [bce(weight=0.5), region(weight=0.5)], pos_frac=0.3)
 
     # ---- combined losses ---------------------------------------------------
-    # seed CombinedLoss (0.5 CE + 0.5 MultiClassDice), checked literally
+    # the chapter's CombinedLoss (0.5 CE + 0.5 MultiClassDice), checked literally.
+    # "seed" in these case names is an older name of the chapter: a case's
+    # generator is seeded from its name (gen_for), so renaming them would
+    # change their data and golden.json.gz.
     softmax_case("combined_seed_c2_n2_7x9_u8", 2, 2, (7, 9), [ce(weight=0.5), region(weight=0.5)])
     softmax_case("combined_seed_c4_n2_7x9_i32", 2, 4, (7, 9), [ce(weight=0.5), region(weight=0.5)], "i32")
     softmax_case("combined_seed_c3_n1_33x31_u8", 1, 3, (33, 31), [ce(weight=0.5), region(weight=0.5)])
@@ -814,8 +819,8 @@ def define_cases():
 # Evaluation
 # ---------------------------------------------------------------------------
 
-def seed_checks(spec, x32, d, loss, grad, counts):
-    """Re-evaluate with the verbatim seed classes where they apply."""
+def chapter_checks(spec, x32, d, loss, grad, counts):
+    """Re-evaluate with the chapter's verbatim classes where they apply."""
     terms = spec["terms"]
     default_dice = region()
     ref = None
@@ -876,7 +881,7 @@ def evaluate(spec, counts):
     assert bool(torch.isfinite(grad).all()), spec["name"]
     if "loss_none" in out:
         assert all(math.isfinite(v) for v in out["loss_none"])
-    seed_checks(spec, x32, d, loss, grad, counts)
+    chapter_checks(spec, x32, d, loss, grad, counts)
 
     case = {"name": spec["name"], "kind": kind, "N": spec["N"], "C": spec["C"],
             "spatial": spec["spatial"], "S": spec["S"],
@@ -935,7 +940,7 @@ def main():
             gz.write(data)
     print("cases: %d" % len(cases))
     print("total logits: %d" % total_logits)
-    print("seed-class checks: %s" % ", ".join("%s=%d" % kv for kv in sorted(counts.items())))
+    print("chapter-class checks: %s" % ", ".join("%s=%d" % kv for kv in sorted(counts.items())))
     print("wrote %s (%d bytes, sha256 %s)" % (OUT_PATH, os.path.getsize(OUT_PATH),
                                              hashlib.sha256(open(OUT_PATH, "rb").read()).hexdigest()))
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """PyTorch side of `go run ./bench -torch`: each loss computed the way a
-PyTorch user computes it (the seed chapter's reference classes and torch's own
+PyTorch user computes it (the chapter's reference classes and torch's own
 functions), forward and forward+backward, timed fairly: float32 logits,
 int64 targets, the requested thread count, a warm-up, the median of runs,
 backward() included.
@@ -21,7 +21,7 @@ import torch
 import torch.nn.functional as F
 
 
-# --- the seed chapter's reference classes, as its readers use them ---------
+# --- the chapter's reference classes, as its readers use them --------------
 # (copied verbatim once, in testdata/golden.py, which checks them against the
 # general formulations; importing it has no side effects)
 

@@ -149,7 +149,7 @@ func makeData(cfg Config) (train, val, test data) {
 	return train, val, test
 }
 
-// classWeights returns the seed's class weights of the training labels,
+// classWeights returns the chapter's class weights of the training labels,
 // inversely proportional to the class frequencies (loss.ClassWeights).
 func classWeights(train data) ([]float32, error) {
 	w := make([]float32, Classes)

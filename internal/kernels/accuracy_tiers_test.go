@@ -13,8 +13,8 @@ import (
 )
 
 // accuracyDomains are the functions and intervals whose ULP error against
-// float64 libm every tier must hold (DESIGN.md: exp <= 1.5 ULP, log <= 1 ULP
-// on [1, 256], sigmoid <= 2 ULP).
+// float64 libm every tier must hold (docs/design.md, Numerics: exp <= 1.5
+// ULP, log <= 1 ULP on [1, 256], sigmoid <= 2 ULP).
 var accuracyDomains = []struct {
 	name   string
 	get    func(*tier) func(dst, x []float32)

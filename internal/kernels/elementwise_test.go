@@ -7,9 +7,9 @@ import (
 )
 
 // elementwiseOps are the elementwise primitives with their tolerance in ULPs
-// against the generic tier (the accuracy targets of DESIGN.md: both sides
-// implement the same operations, so they differ only where a fused
-// multiply-add rounds differently from the generic fma32).
+// against the generic tier (the accuracy targets of docs/design.md,
+// Numerics: both sides implement the same operations, so they differ only
+// where a fused multiply-add rounds differently from the generic fma32).
 var elementwiseOps = []struct {
 	name string
 	get  func(*tier) func(dst, x []float32)

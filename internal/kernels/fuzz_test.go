@@ -19,7 +19,9 @@ func floatsOf(b []byte) []float32 {
 	return x
 }
 
-func seedFloats(f *testing.F) {
+// addFloatCorpus adds the corpus entries of the float fuzz targets: no
+// input, and special values at lengths around the vector widths.
+func addFloatCorpus(f *testing.F) {
 	f.Add([]byte{})
 	for _, n := range []int{1, 7, 8, 9, 17, 33} {
 		b := make([]byte, 4*n)
@@ -31,7 +33,7 @@ func seedFloats(f *testing.F) {
 }
 
 func fuzzElementwise(f *testing.F, op int) {
-	seedFloats(f)
+	addFloatCorpus(f)
 	f.Fuzz(func(t *testing.T, b []byte) {
 		x := floatsOf(b)
 		for _, tr := range asmTiers() {

@@ -3,12 +3,14 @@
 // that is the specification, bound at init to the fastest implementation the
 // CPU runs.
 //
-// Data layout (DESIGN.md): logits are NCHW float32, and a call sees one plane
-// (sigmoid primitives) or the C planes of one image (softmax primitives),
-// always one block of at most BlockSize pixels. Block primitives return
-// float32 partial sums; the plane drivers (SigmoidPlane, SoftmaxImage)
-// combine the blocks in float64 in block order, so a result never depends on
-// how the blocks were scheduled. A block whose float32 CE, focal, BCE or
+// Data layout (docs/design.md, "Data layout" and "Blocks and chunks"):
+// logits are N x C x spatial float32, and a kernel call sees one plane
+// (sigmoid primitives, at most BlockSize pixels) or the C planes of one
+// image (softmax and confusion primitives, at most BlockPixels(C) pixels).
+// Block primitives return float32 partial sums; the plane and range drivers
+// (SigmoidPlane, SoftmaxImage, SoftmaxRange) combine the blocks in float64
+// in block order, so a result never depends on how the blocks were
+// scheduled. A block whose float32 CE, focal, BCE or
 // sigmoid focal sum is not finite (finite logits near math.MaxFloat32
 // overflow it) has that sum computed again in float64 (wide.go), so the
 // drivers' sums are right for every finite input. The fused drivers

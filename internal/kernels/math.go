@@ -9,7 +9,8 @@ import (
 // This file holds the scalar float32 math every tier implements: the generic
 // tier calls these functions per element, and the assembly tiers evaluate the
 // same formulas, in the same order, on vector lanes. They are the
-// specification of exp, log and sigmoid described in DESIGN.md (Numerics).
+// specification of exp, log and sigmoid described in docs/design.md
+// (Numerics).
 
 // fma32 returns a*b+c rounded once to float32 in the common case. The product
 // of two float32 values is exact in float64, so only the final sum rounds (a

@@ -59,8 +59,8 @@ func sweep(f func(float32) float32, ref func(float64) float64, lo, hi float32, n
 func sigmoid64(x float64) float64 { return 1 / (1 + math.Exp(-x)) }
 
 // TestAccuracy samples the scalar exp, log and sigmoid of the generic tier
-// against float64 libm. DESIGN.md targets: exp <= 1.5 ULP, log <= 1 ULP on
-// [1, 256], sigmoid <= 2 ULP.
+// against float64 libm. The targets of docs/design.md (Numerics): exp <= 1.5
+// ULP, log <= 1 ULP on [1, 256], sigmoid <= 2 ULP.
 func TestAccuracy(t *testing.T) {
 	n := 2_000_000
 	if testing.Short() {

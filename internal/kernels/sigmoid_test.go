@@ -230,7 +230,7 @@ func TestGuardPagesSigmoid(t *testing.T) {
 }
 
 func fuzzSigmoid(f *testing.F, grad bool) {
-	seedFloats(f)
+	addFloatCorpus(f)
 	f.Fuzz(func(t *testing.T, b []byte) {
 		x := floatsOf(b)
 		y := make([]float32, len(x))
