@@ -155,7 +155,7 @@ func edt(dst []float32, mask []uint8, shape []int, opt *Options, squared bool) e
 	if len(dst) != n {
 		return fmt.Errorf("%w: dst has %d elements, want %d for shape %v", ErrLength, len(dst), n, shape)
 	}
-	transform(dst, mask, shape, sp, opt, squared)
+	transform(dst, mask, shape, sp, opt, squared, false)
 	return nil
 }
 
@@ -167,8 +167,10 @@ const tile = 64
 // that a column of the tile does not fall into a few cache sets.
 const pitch = tile + 16
 
-// transform runs the passes; arguments are checked.
-func transform(dst []float32, mask []uint8, shape []int, sp []float64, opt *Options, squared bool) {
+// transform runs the passes; arguments are checked. With partial (and
+// more than one axis) it stops before the outermost axis's pass, leaving
+// squared distances over the other axes (see axis0At).
+func transform(dst []float32, mask []uint8, shape []int, sp []float64, opt *Options, squared, partial bool) {
 	rank := len(shape)
 	last := shape[rank-1]
 	lines := len(mask) / last
@@ -202,7 +204,11 @@ func transform(dst []float32, mask []uint8, shape []int, sp []float64, opt *Opti
 		scr[k] = scratch{make([]float32, pitch*longest), make([]int32, longest), make([]float64, longest), make([]float64, longest+1)}
 	}
 	stride := last
-	for a := rank - 2; a >= 0; a-- {
+	stop := -1
+	if partial {
+		stop = 0
+	}
+	for a := rank - 2; a > stop; a-- {
 		na := shape[a]
 		outer := len(mask) / (stride * na)
 		blocks := (stride + tile - 1) / tile
@@ -233,5 +239,29 @@ func transform(dst []float32, mask []uint8, shape []int, sp []float64, opt *Opti
 			}
 		})
 		stride *= na
+	}
+}
+
+// axis0At finishes the transform at one voxel j of a partial transform
+// (transform with partial) of a volume whose outermost axis has n voxels
+// of spacing s and the others stride voxels: the squared distance
+// min_k g[k] + (s(k - k0))² over its line, scanned outward from the voxel
+// and stopped where the step alone exceeds the best so far, so a voxel
+// near the background costs a few reads (surface distances mostly are).
+func axis0At(g []float32, j, n, stride int, s float64) float64 {
+	k0, col := j/stride, j%stride
+	best := float64(g[j])
+	for k := 1; ; k++ {
+		d := float64(k) * s
+		d *= d
+		if d >= best || (k0-k < 0 && k0+k >= n) {
+			return best
+		}
+		if k0-k >= 0 {
+			best = min(best, float64(g[(k0-k)*stride+col])+d)
+		}
+		if k0+k < n {
+			best = min(best, float64(g[(k0+k)*stride+col])+d)
+		}
 	}
 }

@@ -51,8 +51,8 @@ func signed(dst []float32, pos, neg []uint8, tmp []float32, shape []int, sp []fl
 		clear(dst)
 		return
 	}
-	transform(dst, neg, shape, sp, opt, false) // outside: distance to the object
-	transform(tmp, pos, shape, sp, opt, false) // inside: distance to the outside
+	transform(dst, neg, shape, sp, opt, false, false) // outside: distance to the object
+	transform(tmp, pos, shape, sp, opt, false, false) // inside: distance to the outside
 	for i, m := range pos {
 		if m != 0 {
 			dst[i] = 1 - tmp[i]

@@ -231,7 +231,7 @@ func nearestTwo(d1, d2 []float32, inst []int32, shape []int, sp []float64, reach
 				}
 			}
 		})
-		transform(dist, mask, sub, sp, opt, false)
+		transform(dist, mask, sub, sp, opt, false, false)
 		forRows(b, sub, strides, func(j, i, w int) {
 			a1, a2 := d1[i:i+w], d2[i:i+w]
 			for x, d := range dist[j : j+w] {

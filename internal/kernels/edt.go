@@ -1,6 +1,9 @@
 package kernels
 
-import "math"
+import (
+	"encoding/binary"
+	"math"
+)
 
 // The line primitives of the exact Euclidean distance transform (the
 // distance package composes them into N-D transforms): a separable scheme,
@@ -30,12 +33,23 @@ func EDTBinaryLine(dst []float32, mask []uint8, sq []float32) {
 	prev := -1 // the last zero seen, -1 before the first
 	for i := 0; i < n; {
 		if mask[i] == 0 {
-			dst[i] = 0
-			prev = i
-			i++
+			// Background, eight at a time while a word is all zeros.
+			for i+8 <= n && binary.LittleEndian.Uint64(mask[i:]) == 0 {
+				clear(dst[i : i+8])
+				i += 8
+			}
+			for i < n && mask[i] == 0 {
+				dst[i] = 0
+				i++
+			}
+			prev = i - 1
 			continue
 		}
 		e := i + 1
+		// Skip eight object voxels at a time while a word has no zero byte.
+		for e+8 <= n && !hasZeroByte(binary.LittleEndian.Uint64(mask[e:])) {
+			e += 8
+		}
 		for e < n && mask[e] != 0 {
 			e++
 		}
@@ -66,6 +80,11 @@ func EDTBinaryLine(dst []float32, mask []uint8, sq []float32) {
 		}
 		i = e
 	}
+}
+
+// hasZeroByte reports whether one of the eight bytes of v is zero.
+func hasZeroByte(v uint64) bool {
+	return (v-0x0101010101010101)&^v&0x8080808080808080 != 0
 }
 
 // EDTSquares fills sq with (k·s)², k = 0, 1, ..., the table EDTBinaryLine
