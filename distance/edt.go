@@ -171,11 +171,28 @@ const pitch = tile + 16
 // more than one axis) it stops before the outermost axis's pass, leaving
 // squared distances over the other axes (see axis0At).
 func transform(dst []float32, mask []uint8, shape []int, sp []float64, opt *Options, squared, partial bool) {
+	passes(dst, mask, shape, sp, opt, squared, partial, math.Inf(1))
+}
+
+// transformCapped is transform (distances, not squared) for a caller that
+// reads only distances up to sqrt(capSq): a larger one may come out as
+// +Inf. The first pass drops every site beyond the cap, so the envelopes
+// have fewer parabolas.
+func transformCapped(dst []float32, mask []uint8, shape []int, sp []float64, opt *Options, capSq float64) {
+	passes(dst, mask, shape, sp, opt, false, false, capSq)
+}
+
+func passes(dst []float32, mask []uint8, shape []int, sp []float64, opt *Options, squared, partial bool, capSq float64) {
 	rank := len(shape)
 	last := shape[rank-1]
 	lines := len(mask) / last
 	sq := make([]float32, last)
 	kernels.EDTSquares(sq, sp[rank-1])
+	for k, v := range sq {
+		if float64(v) > capSq {
+			sq[k] = float32(math.Inf(1))
+		}
+	}
 	parallel(lines, opt.workers(lines), func(lo, hi, _ int) {
 		for l := lo; l < hi; l++ {
 			kernels.EDTBinaryLine(dst[l*last:(l+1)*last], mask[l*last:(l+1)*last], sq)

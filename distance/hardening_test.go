@@ -70,6 +70,38 @@ func TestWorkersBitIdentical(t *testing.T) {
 	}
 }
 
+// TestWeightMapWorkers: the weight map is bit-identical for every worker
+// count (instances split across workers, their nearest two merged).
+func TestWeightMapWorkers(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	shape := []int{70, 90}
+	inst := make([]int32, 70*90)
+	for k := int32(1); k <= 40; k++ {
+		y, x := r.IntN(66), r.IntN(86)
+		for i := y; i < y+4; i++ {
+			for j := x; j < x+4; j++ {
+				inst[i*90+j] = k * 7
+			}
+		}
+	}
+	var ref []float32
+	for _, w := range []int{1, 2, 3, 8} {
+		got := make([]float32, len(inst))
+		if err := WeightMap(got, inst, shape, &WeightOptions{Sigma: 3, AllPixels: true, Options: Options{Workers: w, Spacing: []float64{1.5, 1}}}); err != nil {
+			t.Fatal(err)
+		}
+		if ref == nil {
+			ref = got
+			continue
+		}
+		for i := range got {
+			if math.Float32bits(got[i]) != math.Float32bits(ref[i]) {
+				t.Fatalf("workers %d: pixel %d = %v, want %v", w, i, got[i], ref[i])
+			}
+		}
+	}
+}
+
 // TestBadArgs: every bad argument is an error value naming the problem,
 // nothing panics, and the inputs are not modified.
 func TestBadArgs(t *testing.T) {

@@ -149,10 +149,11 @@ func nearestTwo(d1, d2 []float32, inst []int32, shape []int, sp []float64, reach
 	index := map[int32]int{}
 	var boxes []box
 	last, lastID := -1, int32(0) // the previous voxel's instance
-	coord := make([]int, rank)
-	for i, v := range inst {
-		if i > 0 {
-			for a := rank - 1; a >= 0; a-- {
+	coord := make([]int, rank)   // of the row; the last axis is x
+	width := shape[rank-1]
+	for r := 0; r*width < len(inst); r++ {
+		if r > 0 {
+			for a := rank - 2; a >= 0; a-- {
 				coord[a]++
 				if coord[a] < shape[a] {
 					break
@@ -160,29 +161,30 @@ func nearestTwo(d1, d2 []float32, inst []int32, shape []int, sp []float64, reach
 				coord[a] = 0
 			}
 		}
-		if v == 0 {
-			continue
-		}
-		k, ok := last, v == lastID
-		if !ok {
-			k, ok = index[v]
-			last, lastID = k, v
-		}
-		if !ok {
-			k = len(boxes)
-			index[v] = k
-			last = k
-			b := box{make([]int, rank), make([]int, rank)}
-			for a := range coord {
-				b.lo[a], b.hi[a] = coord[a], coord[a]+1
+		for x, v := range inst[r*width : (r+1)*width] {
+			if v == 0 {
+				continue
 			}
-			boxes = append(boxes, b)
-			continue
-		}
-		b := boxes[k]
-		for a, c := range coord {
-			b.lo[a] = min(b.lo[a], c)
-			b.hi[a] = max(b.hi[a], c+1)
+			coord[rank-1] = x
+			k, ok := last, v == lastID
+			if !ok {
+				k, ok = index[v]
+				if !ok {
+					k = len(boxes)
+					index[v] = k
+					b := box{make([]int, rank), make([]int, rank)}
+					for a := range coord {
+						b.lo[a], b.hi[a] = coord[a], coord[a]+1
+					}
+					boxes = append(boxes, b)
+				}
+				last, lastID = k, v
+			}
+			b := boxes[k]
+			for a, c := range coord {
+				b.lo[a] = min(b.lo[a], c)
+				b.hi[a] = max(b.hi[a], c+1)
+			}
 		}
 	}
 	if len(boxes) < 2 {
@@ -205,43 +207,76 @@ func nearestTwo(d1, d2 []float32, inst []int32, shape []int, sp []float64, reach
 		}
 		maxVol = max(maxVol, vol)
 	}
-	mask, dist := make([]uint8, maxVol), make([]float32, maxVol)
-	sub := make([]int, rank)
 	strides := make([]int, rank)
 	st := 1
 	for a := rank - 1; a >= 0; a-- {
 		strides[a] = st
 		st *= shape[a]
 	}
-	for k, b := range boxes {
-		vol := 1
-		for a := range shape {
-			sub[a] = b.hi[a] - b.lo[a]
-			vol *= sub[a]
+	// Instances are split across the workers, each with its own nearest
+	// two (worker 0 writes d1, d2), merged at the end: the two smallest of
+	// a pixel's distances do not depend on the split.
+	w := opt.workers(len(boxes))
+	n1, n2 := make([][]float32, w), make([][]float32, w)
+	n1[0], n2[0] = d1, d2
+	for k := 1; k < w; k++ {
+		n1[k], n2[k] = make([]float32, len(d1)), make([]float32, len(d1))
+		for i := range n1[k] {
+			n1[k][i], n2[k][i] = inf, inf
 		}
-		mask, dist := mask[:vol], dist[:vol]
-		id := ids[k]
-		// Every voxel of the instance is inside its box, so the box's own
-		// transform gives each box voxel its exact distance to it.
-		forRows(b, sub, strides, func(j, i, w int) {
-			for x, v := range inst[i : i+w] {
-				mask[j+x] = 1
-				if v == id {
-					mask[j+x] = 0
-				}
+	}
+	one := &Options{}
+	if opt != nil {
+		one.Spacing = opt.Spacing
+	}
+	parallel(len(boxes), w, func(lo, hi, wk int) {
+		d1, d2 := n1[wk], n2[wk]
+		mask, dist := make([]uint8, maxVol), make([]float32, maxVol)
+		sub := make([]int, rank)
+		for k := lo; k < hi; k++ {
+			b := boxes[k]
+			vol := 1
+			for a := range shape {
+				sub[a] = b.hi[a] - b.lo[a]
+				vol *= sub[a]
 			}
-		})
-		transform(dist, mask, sub, sp, opt, false, false)
-		forRows(b, sub, strides, func(j, i, w int) {
-			a1, a2 := d1[i:i+w], d2[i:i+w]
-			for x, d := range dist[j : j+w] {
-				if d < a1[x] {
-					a1[x], a2[x] = d, a1[x]
-				} else if d < a2[x] {
-					a2[x] = d
+			mask, dist := mask[:vol], dist[:vol]
+			id := ids[k]
+			// Every voxel of the instance is inside its box, so the box's
+			// own transform gives each box voxel its exact distance to it.
+			forRows(b, sub, strides, func(j, i, w int) {
+				for x, v := range inst[i : i+w] {
+					mask[j+x] = 1
+					if v == id {
+						mask[j+x] = 0
+					}
 				}
+			})
+			transformCapped(dist, mask, sub, sp, one, reach*reach)
+			forRows(b, sub, strides, func(j, i, w int) {
+				a1, a2 := d1[i:i+w], d2[i:i+w]
+				for x, d := range dist[j : j+w] {
+					if d < a1[x] {
+						a1[x], a2[x] = d, a1[x]
+					} else if d < a2[x] {
+						a2[x] = d
+					}
+				}
+			})
+		}
+	})
+	for k := 1; k < w; k++ {
+		for i, b1 := range n1[k] {
+			b2 := n2[k][i]
+			a1, a2 := d1[i], d2[i]
+			// The two smallest of a1 <= a2 and b1 <= b2.
+			if b1 < a1 {
+				a1, a2 = b1, min(a1, b2)
+			} else {
+				a2 = min(a2, b1)
 			}
-		})
+			d1[i], d2[i] = a1, a2
+		}
 	}
 }
 
