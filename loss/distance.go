@@ -116,22 +116,6 @@ func softmaxImage(p, x []float32, C, S int, t []float32) {
 	}
 }
 
-// addSoftmaxGrad adds scale · p_j (g_j - Σ_c p_c g_c) into grad for each
-// pixel of one image: the gradient through the softmax of a loss whose
-// derivative by p_c is g_c (C×S).
-func addSoftmaxGrad(grad, p, g []float32, C, S int, scale float64) {
-	for i := 0; i < S; i++ {
-		var s float64
-		for c := 0; c < C; c++ {
-			s += float64(p[c*S+i]) * float64(g[c*S+i])
-		}
-		for c := 0; c < C; c++ {
-			j := c*S + i
-			grad[j] += float32(scale * float64(p[j]) * (float64(g[j]) - s))
-		}
-	}
-}
-
 // Loss returns the boundary loss of softmax probabilities of logits (N ×
 // C × S) against the signed maps phi (N × C × S, distance.SignedMaps), and
 // when grad is not nil adds weight × its gradient by the logits into grad.
@@ -154,21 +138,34 @@ func (b *Boundary) Loss(logits, phi []float32, sh Shape, weight float64, grad []
 	}
 	den := float64(sh.N) * float64(k) * float64(S)
 	p := make([]float32, C*S)
-	g := make([]float32, C*S)
 	t := make([]float32, kernels.BlockSize)
+	scale := float32(weight / den)
 	var total float64
 	for n := 0; n < sh.N; n++ {
 		x := logits[n*C*S : (n+1)*C*S]
 		ph := phi[n*C*S : (n+1)*C*S]
 		softmaxImage(p, x, C, S, t)
-		for j := c0 * S; j < C*S; j++ {
-			total += float64(p[j]) * float64(ph[j])
+		// Per pixel: s = Σ_c p_c phi_c over the chosen classes (the
+		// pixel's loss), and dL/dx_j = p_j (phi_j - s) (phi_0 = 0 when
+		// the background is left out).
+		var img float64
+		for i := 0; i < S; i++ {
+			var s float32
+			for c := c0; c < C; c++ {
+				s += p[c*S+i] * ph[c*S+i]
+			}
+			img += float64(s)
+			if grad != nil {
+				g := grad[n*C*S:]
+				for c := 0; c < c0; c++ {
+					g[c*S+i] -= scale * p[c*S+i] * s
+				}
+				for c := c0; c < C; c++ {
+					g[c*S+i] += scale * p[c*S+i] * (ph[c*S+i] - s)
+				}
+			}
 		}
-		if grad != nil {
-			clear(g[:c0*S])
-			copy(g[c0*S:], ph[c0*S:])
-			addSoftmaxGrad(grad[n*C*S:(n+1)*C*S], p, g, C, S, weight/den)
-		}
+		total += img
 	}
 	return total / den, nil
 }
