@@ -85,33 +85,41 @@ func checkDistArgs(logits []float32, sh Shape, weight float64, grad []float32) e
 func softmaxImage(p, x []float32, C, S int, t []float32) {
 	for lo := 0; lo < S; lo += kernels.BlockSize {
 		w := min(kernels.BlockSize, S-lo)
-		m := t[:w]
-		copy(m, x[lo:lo+w])
-		for c := 1; c < C; c++ {
-			for i, v := range x[c*S+lo : c*S+lo+w] {
-				m[i] = max(m[i], v)
-			}
+		softmaxBlock(p[lo:], S, x[lo:], S, C, w, t)
+	}
+}
+
+// softmaxBlock writes into p[c·ps : c·ps+w] the softmax over the C planes
+// x[c·xs : c·xs+w] of w pixels; t is scratch of w.
+func softmaxBlock(p []float32, ps int, x []float32, xs, C, w int, t []float32) {
+	m := t[:w]
+	copy(m, x[:w])
+	for c := 1; c < C; c++ {
+		xc := x[c*xs : c*xs+w]
+		for i, v := range xc {
+			m[i] = max(m[i], v)
 		}
-		for c := 0; c < C; c++ {
-			pc := p[c*S+lo : c*S+lo+w]
-			for i, v := range x[c*S+lo : c*S+lo+w] {
-				pc[i] = v - m[i]
-			}
-			kernels.Exp(pc, pc)
+	}
+	for c := 0; c < C; c++ {
+		pc, xc := p[c*ps:c*ps+w], x[c*xs:c*xs+w]
+		for i, v := range xc {
+			pc[i] = v - m[i]
 		}
-		clear(m)
-		for c := 0; c < C; c++ {
-			for i, v := range p[c*S+lo : c*S+lo+w] {
-				m[i] += v
-			}
+		kernels.Exp(pc, pc)
+	}
+	copy(m, p[:w])
+	for c := 1; c < C; c++ {
+		for i, v := range p[c*ps : c*ps+w] {
+			m[i] += v
 		}
-		for i := range m {
-			m[i] = 1 / m[i]
-		}
-		for c := 0; c < C; c++ {
-			for i := range p[c*S+lo : c*S+lo+w] {
-				p[c*S+lo+i] *= m[i]
-			}
+	}
+	for i, v := range m {
+		m[i] = 1 / v
+	}
+	for c := 0; c < C; c++ {
+		pc := p[c*ps : c*ps+w]
+		for i := range pc {
+			pc[i] *= m[i]
 		}
 	}
 }
@@ -137,35 +145,52 @@ func (b *Boundary) Loss(logits, phi []float32, sh Shape, weight float64, grad []
 		return 0, nil
 	}
 	den := float64(sh.N) * float64(k) * float64(S)
-	p := make([]float32, C*S)
-	t := make([]float32, kernels.BlockSize)
+	const B = kernels.BlockSize
+	p := make([]float32, C*B)
+	t := make([]float32, B)
+	sum := make([]float32, B)
 	scale := float32(weight / den)
 	var total float64
 	for n := 0; n < sh.N; n++ {
 		x := logits[n*C*S : (n+1)*C*S]
 		ph := phi[n*C*S : (n+1)*C*S]
-		softmaxImage(p, x, C, S, t)
-		// Per pixel: s = Σ_c p_c phi_c over the chosen classes (the
-		// pixel's loss), and dL/dx_j = p_j (phi_j - s) (phi_0 = 0 when
-		// the background is left out).
-		var img float64
-		for i := 0; i < S; i++ {
-			var s float32
+		for lo := 0; lo < S; lo += B {
+			w := min(B, S-lo)
+			softmaxBlock(p, B, x[lo:], S, C, w, t)
+			// Per pixel: s = Σ_c p_c phi_c over the chosen classes (the
+			// pixel's loss), and dL/dx_j = p_j (phi_j - s), phi_0 = 0
+			// when the background is left out.
+			s := sum[:w]
+			clear(s)
 			for c := c0; c < C; c++ {
-				s += p[c*S+i] * ph[c*S+i]
-			}
-			img += float64(s)
-			if grad != nil {
-				g := grad[n*C*S:]
-				for c := 0; c < c0; c++ {
-					g[c*S+i] -= scale * p[c*S+i] * s
+				pc, fc := p[c*B:c*B+w], ph[c*S+lo:c*S+lo+w]
+				for i, v := range pc {
+					s[i] += v * fc[i]
 				}
-				for c := c0; c < C; c++ {
-					g[c*S+i] += scale * p[c*S+i] * (ph[c*S+i] - s)
+			}
+			var blk float64
+			for _, v := range s {
+				blk += float64(v)
+			}
+			total += blk
+			if grad == nil {
+				continue
+			}
+			g := grad[n*C*S:]
+			for c := 0; c < C; c++ {
+				pc, gc := p[c*B:c*B+w], g[c*S+lo:c*S+lo+w]
+				if c < c0 {
+					for i, v := range pc {
+						gc[i] -= scale * v * s[i]
+					}
+					continue
+				}
+				fc := ph[c*S+lo : c*S+lo+w]
+				for i, v := range pc {
+					gc[i] += scale * v * (fc[i] - s[i])
 				}
 			}
 		}
-		total += img
 	}
 	return total / den, nil
 }
