@@ -28,9 +28,11 @@ purego:
 race:
 	$(GO) test -count=1 -race -short ./...
 
-# Regenerate testdata/golden.json.gz with PyTorch (Debian's python3-torch).
+# Regenerate testdata/golden.json.gz with PyTorch (Debian's python3-torch),
+# and testdata/distance.json.gz with scipy and torch (python3-scipy).
 golden:
 	$(PYTHON) testdata/golden.py
+	$(PYTHON) testdata/distance_golden.py
 
 # The README's first command: every loss's value and throughput.
 bench-run:
