@@ -13,13 +13,14 @@ import (
 	"strings"
 
 	"github.com/segloss/segloss/distance"
+	"github.com/segloss/segloss/loss"
 )
 
 // DistRow is one row of -suite distance, and one JSON object of -json.
 type DistRow struct {
 	Workload   string  `json:"workload"`        // the volume, e.g. 256x256x256
-	Loss       string  `json:"loss"`            // the operation: edt, sdf, weight-map, hd95, nsd
-	Mode       string  `json:"mode"`            // "forward" (nothing here has a backward yet)
+	Loss       string  `json:"loss"`            // the operation: edt, sdf, weight-map, hd95, nsd, boundary, hausdorff-dt
+	Mode       string  `json:"mode"`            // "forward", or "fwd+bwd" for the loss terms
 	Threads    int     `json:"threads"`         // goroutines of the segloss call (scipy runs one)
 	MS         float64 `json:"ms"`              // segloss's median milliseconds
 	RefMS      float64 `json:"ref_ms"`          // scipy's milliseconds on the same data (0: not measured)
@@ -32,7 +33,8 @@ type DistRow struct {
 type distCase struct {
 	op, workload string
 	shape        []int
-	classes      int
+	classes, n   int
+	mode         string   // "" is forward
 	inputs       [][]byte // raw files for scipy
 	run          func(threads int) ([]float32, float64, error)
 	note         string
@@ -197,7 +199,53 @@ func distCases(big bool) []distCase {
 				return nil, v, err
 			}})
 	}
+	// The loss terms forward+backward on a 2-D batch: 8 images, 2
+	// classes, 256x256, logits that mostly agree with the labels.
+	const ln, lc, ls = 8, 2, 256 * 256
+	lab := make([]uint8, ln*ls)
+	for k := 0; k < ln; k++ {
+		copy(lab[k*ls:], discs2D(r, 256, 12, 8, 40))
+	}
+	logits := make([]float32, ln*lc*ls)
+	for k := 0; k < ln; k++ {
+		for c := 0; c < lc; c++ {
+			for i := 0; i < ls; i++ {
+				v := float32(r.NormFloat64() * 2)
+				if int(lab[k*ls+i]) == c {
+					v += 3
+				}
+				logits[(k*lc+c)*ls+i] = v
+			}
+		}
+	}
+	lossIn := [][]byte{float32Bytes(logits), lab}
+	sh := loss.Shape{N: ln, C: lc, S: ls}
+	phi := make([]float32, len(logits))
+	if err := distance.SignedMaps(phi, lab, ln, lc, []int{256, 256}, nil); err != nil {
+		panic(err)
+	}
+	grad := make([]float32, len(logits))
+	cs = append(cs, distCase{op: "boundary", workload: "8x2x256x256", shape: []int{256, 256}, n: ln, classes: lc, inputs: lossIn,
+		mode: "fwd+bwd", note: "softmax, background out; maps precomputed (both sides)",
+		run: func(th int) ([]float32, float64, error) {
+			v, err := (&loss.Boundary{}).Loss(logits, phi, sh, 1, grad)
+			return nil, v, err
+		}})
+	cs = append(cs, distCase{op: "hausdorff-dt", workload: "8x2x256x256", shape: []int{256, 256}, n: ln, classes: lc, inputs: lossIn,
+		mode: "fwd+bwd", note: "softmax, background out, alpha 2; PyTorch+scipy as MONAI's CPU path",
+		run: func(th int) ([]float32, float64, error) {
+			v, err := (&loss.HausdorffDT{}).Loss(logits, loss.U8(lab), sh, []int{256, 256}, 1, grad)
+			return nil, v, err
+		}})
 	return cs
+}
+
+func float32Bytes(a []float32) []byte {
+	b := make([]byte, 4*len(a))
+	for i, v := range a {
+		binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(v))
+	}
+	return b
 }
 
 // runDistance is -suite distance.
@@ -210,7 +258,7 @@ func runDistance(out io.Writer, asJSON bool, threads, count int, python string, 
 	refs, note := runScipy(python, cs)
 	if !asJSON {
 		fmt.Fprintf(out, "segloss bench -suite distance: %d thread(s), median of %d runs; scipy: %s\n\n", threads, count, note)
-		fmt.Fprintf(out, "%-12s %-12s %9s %10s %8s %12s  %s\n", "workload", "op", "ms", "scipy ms", "xscipy", "max |diff|", "note")
+		fmt.Fprintf(out, "%-12s %-12s %-8s %9s %10s %8s %12s  %s\n", "workload", "op", "mode", "ms", "scipy ms", "xscipy", "max |diff|", "note")
 	}
 	enc := json.NewEncoder(out)
 	for i, c := range cs {
@@ -228,7 +276,11 @@ func runDistance(out io.Writer, asJSON bool, threads, count int, python string, 
 		if err != nil {
 			return fmt.Errorf("%s %s: %w", c.op, c.workload, err)
 		}
-		row := DistRow{Workload: c.workload, Loss: c.op, Mode: "forward", Threads: threads, MS: ms, Note: c.note}
+		mode := c.mode
+		if mode == "" {
+			mode = "forward"
+		}
+		row := DistRow{Workload: c.workload, Loss: c.op, Mode: mode, Threads: threads, MS: ms, Note: c.note}
 		if refs != nil && refs[i].err == "" {
 			row.RefMS = refs[i].ms
 			row.SpeedupRef = row.RefMS / ms
@@ -251,7 +303,7 @@ func runDistance(out io.Writer, asJSON bool, threads, count int, python string, 
 		if row.RefMS > 0 {
 			refMS, x, diff = fmt.Sprintf("%.1f", row.RefMS), fmt.Sprintf("%.1f", row.SpeedupRef), fmt.Sprintf("%.3g", row.RefErr)
 		}
-		fmt.Fprintf(out, "%-12s %-12s %9.2f %10s %8s %12s  %s\n", c.workload, c.op, ms, refMS, x, diff, row.Note)
+		fmt.Fprintf(out, "%-12s %-12s %-8s %9.2f %10s %8s %12s  %s\n", c.workload, c.op, mode, ms, refMS, x, diff, row.Note)
 	}
 	return nil
 }
@@ -290,12 +342,13 @@ func runScipy(python string, cs []distCase) ([]scipyResult, string) {
 		Shape   []int     `json:"shape"`
 		Spacing []float64 `json:"spacing"`
 		Classes int       `json:"classes"`
+		N       int       `json:"n"`
 		Inputs  []string  `json:"inputs"`
 		Out     string    `json:"out"`
 	}
 	var rows []req
 	for i, c := range cs {
-		q := req{Op: c.op, Shape: c.shape, Classes: c.classes, Out: filepath.Join(dir, fmt.Sprintf("out%d", i))}
+		q := req{Op: c.op, Shape: c.shape, Classes: c.classes, N: c.n, Out: filepath.Join(dir, fmt.Sprintf("out%d", i))}
 		for k, b := range c.inputs {
 			p := filepath.Join(dir, fmt.Sprintf("in%d_%d", i, k))
 			if err := os.WriteFile(p, b, 0o600); err != nil {

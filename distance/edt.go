@@ -61,6 +61,17 @@ func volume(shape []int) (int, error) {
 	return n, nil
 }
 
+// checkVolume returns the voxels of shape and its spacing under opt,
+// checked.
+func checkVolume(shape []int, opt *Options) (int, []float64, error) {
+	n, err := volume(shape)
+	if err != nil {
+		return 0, nil, err
+	}
+	sp, err := opt.spacing(len(shape))
+	return n, sp, err
+}
+
 // spacing returns the spacing of each axis of shape, checked.
 func (o *Options) spacing(rank int) ([]float64, error) {
 	s := make([]float64, rank)
@@ -80,6 +91,21 @@ func (o *Options) spacing(rank int) ([]float64, error) {
 		s[a] = v
 	}
 	return s, nil
+}
+
+// advance steps coord, the index of a voxel (or row) of a volume of the
+// given sizes, to the next one in raster order over the axes [0, axes): the
+// last of them moves fastest. It reports false after the last one (coord
+// is then all zeros again).
+func advance(coord, sizes []int, axes int) bool {
+	for a := axes - 1; a >= 0; a-- {
+		coord[a]++
+		if coord[a] < sizes[a] {
+			return true
+		}
+		coord[a] = 0
+	}
+	return false
 }
 
 // workers returns the goroutines to use for units of work.
@@ -141,11 +167,7 @@ func EDTSquared(dst []float32, mask []uint8, shape []int, opt *Options) error {
 }
 
 func edt(dst []float32, mask []uint8, shape []int, opt *Options, squared bool) error {
-	n, err := volume(shape)
-	if err != nil {
-		return err
-	}
-	sp, err := opt.spacing(len(shape))
+	n, sp, err := checkVolume(shape, opt)
 	if err != nil {
 		return err
 	}

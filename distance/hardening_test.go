@@ -5,10 +5,10 @@ import (
 	"math"
 	"math/rand/v2"
 	"runtime"
-	"runtime/metrics"
 	"slices"
-	"sync/atomic"
 	"testing"
+
+	"github.com/segloss/segloss/internal/gcstop"
 )
 
 // TestEDTFull: a mask without background has no distance; every voxel is
@@ -274,42 +274,12 @@ func TestGCStopEDT(t *testing.T) {
 	d := 192
 	mask := ballMask(d)
 	dst := make([]float32, len(mask))
-	name := "/sched/pauses/stopping/gc:seconds"
-	sample := []metrics.Sample{{Name: name}}
-	metrics.Read(sample)
-	if sample[0].Value.Kind() != metrics.KindFloat64Histogram {
-		t.Skipf("%s is not supported", name)
+	worst, n, ok, err := gcstop.Worst(func() error { return EDT(dst, mask, []int{d, d, d}, nil) }, 20)
+	if !ok {
+		t.Skip("no stop-the-world histogram in runtime/metrics")
 	}
-	h := sample[0].Value.Float64Histogram()
-	before := &metrics.Float64Histogram{Counts: slices.Clone(h.Counts), Buckets: h.Buckets}
-	var done atomic.Bool
-	calls := make(chan int)
-	go func() {
-		n := 0
-		for !done.Load() {
-			if err := EDT(dst, mask, []int{d, d, d}, nil); err != nil {
-				t.Error(err)
-				break
-			}
-			n++
-		}
-		calls <- n
-	}()
-	for range 20 {
-		runtime.GC()
-	}
-	done.Store(true)
-	n := <-calls
-	metrics.Read(sample)
-	after := sample[0].Value.Float64Histogram()
-	worst := 0.0
-	for i := range after.Counts {
-		if after.Counts[i] > before.Counts[i] {
-			worst = after.Buckets[i+1]
-			if math.IsInf(worst, 1) {
-				worst = after.Buckets[i]
-			}
-		}
+	if err != nil {
+		t.Fatal(err)
 	}
 	t.Logf("%d transforms of %d^3 during 20 GCs; worst stop-the-world wait %.3g ms", n, d, worst*1e3)
 	if worst > 0.010 {

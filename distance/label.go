@@ -44,13 +44,7 @@ func Components(dst []int32, mask []uint8, shape []int, connectivity int) (count
 	coord := make([]int, rank)
 	for i := 0; i < n; i++ {
 		if i > 0 {
-			for a := rank - 1; a >= 0; a-- {
-				coord[a]++
-				if coord[a] < shape[a] {
-					break
-				}
-				coord[a] = 0
-			}
+			advance(coord, shape, rank)
 		}
 		if mask[i] == 0 {
 			dst[i] = 0

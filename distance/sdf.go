@@ -17,11 +17,7 @@ import "fmt"
 // mask have the length of shape's product; one scratch buffer of that size
 // is allocated. mask is not modified.
 func SignedMap(dst []float32, mask []uint8, shape []int, opt *Options) error {
-	n, err := volume(shape)
-	if err != nil {
-		return err
-	}
-	sp, err := opt.spacing(len(shape))
+	n, sp, err := checkVolume(shape, opt)
 	if err != nil {
 		return err
 	}
@@ -68,11 +64,7 @@ func signed(dst []float32, pos, neg []uint8, tmp []float32, shape []int, sp []fl
 // error wrapping ErrLabel, naming the first. Scratch of 3·S elements is
 // allocated; labels are not modified.
 func SignedMaps[L uint8 | int32](dst []float32, labels []L, n, classes int, shape []int, opt *Options) error {
-	S, err := volume(shape)
-	if err != nil {
-		return err
-	}
-	sp, err := opt.spacing(len(shape))
+	S, sp, err := checkVolume(shape, opt)
 	if err != nil {
 		return err
 	}

@@ -148,13 +148,7 @@ func bounds(a, b []uint8, shape []int) (box, bool, bool) {
 	anyA, anyB := false, false
 	for r := 0; r*last < len(a); r++ {
 		if r > 0 {
-			for i := rank - 2; i >= 0; i-- {
-				coord[i]++
-				if coord[i] < shape[i] {
-					break
-				}
-				coord[i] = 0
-			}
+			advance(coord, shape, rank-1)
 		}
 		fa, la := span(a[r*last : (r+1)*last])
 		fb, lb := span(b[r*last : (r+1)*last])
@@ -214,13 +208,7 @@ func surfaceMask(e, m []uint8, shape []int, b box, sub []int) {
 	coord := make([]int, rank) // in the box, of the row
 	for j := 0; j < len(e); j += last {
 		if j > 0 {
-			for a := rank - 2; a >= 0; a-- {
-				coord[a]++
-				if coord[a] < sub[a] {
-					break
-				}
-				coord[a] = 0
-			}
+			advance(coord, sub, rank-1)
 		}
 		i := b.lo[rank-1]
 		edge := false // the row lies on a face of the box

@@ -153,13 +153,7 @@ func nearestTwo(d1, d2 []float32, inst []int32, shape []int, sp []float64, reach
 	width := shape[rank-1]
 	for r := 0; r*width < len(inst); r++ {
 		if r > 0 {
-			for a := rank - 2; a >= 0; a-- {
-				coord[a]++
-				if coord[a] < shape[a] {
-					break
-				}
-				coord[a] = 0
-			}
+			advance(coord, shape, rank-1)
 		}
 		for x, v := range inst[r*width : (r+1)*width] {
 			if v == 0 {
@@ -293,15 +287,7 @@ func forRows(b box, sub, strides []int, f func(j, i, w int)) {
 			i += (b.lo[a] + coord[a]) * strides[a]
 		}
 		f(j, i, last)
-		a := rank - 2
-		for ; a >= 0; a-- {
-			coord[a]++
-			if coord[a] < sub[a] {
-				break
-			}
-			coord[a] = 0
-		}
-		if a < 0 {
+		if !advance(coord, sub, rank-1) {
 			return
 		}
 	}

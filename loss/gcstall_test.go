@@ -1,28 +1,12 @@
 package loss
 
 import (
-	"math"
 	"math/rand/v2"
 	"runtime"
-	"runtime/metrics"
-	"sync/atomic"
 	"testing"
-)
 
-// worstStop returns the largest bucket edge of the stop-the-world latency
-// histogram that gained counts between a and b.
-func worstStop(a, b *metrics.Float64Histogram) float64 {
-	worst := 0.0
-	for i := range b.Counts {
-		if b.Counts[i] > a.Counts[i] {
-			worst = b.Buckets[i+1]
-			if math.IsInf(worst, 1) {
-				worst = b.Buckets[i]
-			}
-		}
-	}
-	return worst
-}
+	"github.com/segloss/segloss/internal/gcstop"
+)
 
 // TestGCStopLargeC measures the worst time the garbage collector waits to
 // stop the world while a softmax loss over many classes runs: an assembly
@@ -63,35 +47,16 @@ func gcStop(t *testing.T, C, S int) {
 		t.Fatal(err)
 	}
 
-	name := "/sched/pauses/stopping/gc:seconds"
-	sample := []metrics.Sample{{Name: name}}
-	metrics.Read(sample)
-	if sample[0].Value.Kind() != metrics.KindFloat64Histogram {
-		t.Skipf("%s is not supported", name)
+	worst, n, ok, err := gcstop.Worst(func() error {
+		_, err := m.Backward(&ws, x, I32(lab), sh, grad)
+		return err
+	}, 30)
+	if !ok {
+		t.Skip("no stop-the-world histogram in runtime/metrics")
 	}
-	before := sample[0].Value.Float64Histogram()
-	before = &metrics.Float64Histogram{Counts: append([]uint64(nil), before.Counts...), Buckets: before.Buckets}
-
-	var done atomic.Bool
-	calls := make(chan int)
-	go func() {
-		n := 0
-		for !done.Load() {
-			if _, err := m.Backward(&ws, x, I32(lab), sh, grad); err != nil {
-				t.Error(err)
-				break
-			}
-			n++
-		}
-		calls <- n
-	}()
-	for range 30 {
-		runtime.GC()
+	if err != nil {
+		t.Fatal(err)
 	}
-	done.Store(true)
-	n := <-calls
-	metrics.Read(sample)
-	worst := worstStop(before, sample[0].Value.Float64Histogram())
 	t.Logf("C=%d S=%d: %d Backward calls during 30 GCs; worst stop-the-world wait %.3g ms", C, S, n, worst*1e3)
 	if worst > 0.020 {
 		t.Errorf("worst stop-the-world wait %.3g ms, want under 20 ms", worst*1e3)

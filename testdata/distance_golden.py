@@ -32,6 +32,8 @@ import numpy as np
 import scipy
 from scipy import ndimage as nd
 
+from distance_ref import mask_edges, monai_distance_field, one_hot2dist, unet_weight_map
+
 rng = np.random.default_rng(20261201)
 
 
@@ -92,19 +94,6 @@ edt_case("3d_noise_aniso", rng.random((9, 10, 11)) < 0.9, (0.5, 1.0, 2.5))
 edt_case("4d", rng.random((3, 4, 5, 6)) < 0.8)
 
 
-def one_hot2dist(seg, classes, resolution):
-    """Kervadec's one_hot2dist (boundary loss repository, utils.py),
-    for labels; a class that fills the image gives zeros."""
-    res = np.zeros((classes,) + seg.shape, np.float64)
-    for k in range(classes):
-        posmask = seg == k
-        if posmask.any() and not posmask.all():
-            negmask = ~posmask
-            res[k] = nd.distance_transform_edt(negmask, sampling=resolution) * negmask \
-                - (nd.distance_transform_edt(posmask, sampling=resolution) - 1) * posmask
-    return res
-
-
 def sdf_case(name, labels, classes, sampling=None):
     labels = np.asarray(labels)
     want = np.concatenate([one_hot2dist(l, classes, sampling).ravel() for l in labels])
@@ -153,22 +142,6 @@ for c in (1, 2, 3):
 label_case("1d", rng.random(30) < 0.5, 1)
 
 
-def unet_weight_map(instances, w0=10.0, sigma=5.0, wc=None, sampling=None):
-    """The U-Net weight map as the common port computes it."""
-    ids = [i for i in np.unique(instances) if i != 0]
-    w = np.zeros(instances.shape)
-    if len(ids) >= 2:
-        d = np.stack([nd.distance_transform_edt(instances != i, sampling=sampling) for i in ids], -1)
-        d = np.sort(d, -1)
-        d1, d2 = d[..., 0], d[..., 1]
-        w = w0 * np.exp(-((d1 + d2) ** 2) / (2 * sigma ** 2)) * (instances == 0)
-    fg = instances != 0
-    n = instances.size
-    if wc is None:
-        wc = [n / (2 * (n - fg.sum())) if (n - fg.sum()) else 0.0, n / (2 * fg.sum()) if fg.sum() else 0.0]
-    return w + np.where(fg, wc[1], wc[0])
-
-
 def cells(shape, k, r):
     """Touching discs: k random centres, each pixel within r of a centre
     belongs to the nearest one (Voronoi cells cut by discs), with
@@ -207,10 +180,6 @@ weight_case("sparse_ids", ids)
 solo = np.zeros((12, 12), np.int64)
 solo[3:6, 3:6] = 4
 weight_case("one_instance", solo)
-
-
-def mask_edges(m):
-    return m ^ nd.binary_erosion(m)
 
 
 def surface_distance(a, b, sampling):
@@ -306,16 +275,6 @@ def boundary_case(name, logits, labels, classes, include_background=False, sigmo
                   "logits": flat(f32(logits)), "labels": ints(labels) if labels is not None else None,
                   "targets": flat(targets) if targets is not None else None,
                   "phi": flat(phi), "loss": float(loss), "grad": flat(x.grad)})
-
-
-def monai_distance_field(img):
-    """MONAI HausdorffDTLoss.distance_field on (B, 1, ...) with scipy."""
-    field = np.zeros_like(img)
-    for b in range(len(img)):
-        fg = img[b] > 0.5
-        if fg.any() and not fg.all():
-            field[b] = nd.distance_transform_edt(fg) + nd.distance_transform_edt(~fg)
-    return field
 
 
 def hdt_case(name, logits, labels=None, targets=None, alpha=2.0, include_background=False, log=False, sigmoid=False):
