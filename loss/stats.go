@@ -121,6 +121,17 @@ func (s *Stats) scalar(k int) float64 { return s.Data[statBlocks*s.N*s.C+k] }
 
 func (s *Stats) addScalar(k int, v float64) { s.Data[statBlocks*s.N*s.C+k] += v }
 
+// checkShape returns an error unless s is a sized Stats.
+func (s *Stats) checkShape() error {
+	if s == nil {
+		return fmt.Errorf("%w: nil Stats", ErrOption)
+	}
+	if !s.sized() {
+		return fmt.Errorf("%w: Stats of %dx%d with %d values: call Reset first", ErrShape, s.N, s.C, len(s.Data))
+	}
+	return nil
+}
+
 // check returns an error unless s is sized for C classes and at least
 // first+n images and holds statistics of the given kind (or none yet).
 func (s *Stats) check(first, n, C int, kind statsKind) error {

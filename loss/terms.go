@@ -84,6 +84,36 @@ const (
 	// TverskyRatio is (I + sn) / (I + alpha*(P-I) + beta*(Y-I) + sd): alpha
 	// weights false positives, beta false negatives.
 	TverskyRatio
+	// GeneralizedDiceRatio is the generalized Dice of Sudre et al. (2017),
+	// MONAI's GeneralizedDiceLoss: one ratio over the classes of a group
+	// (the batch, or an image with PerImage),
+	// (2 Σ_c w_c I_c + sn) / (Σ_c w_c (P_c + Y_c) + sd), with w_c from Y_c
+	// by Region.GDLWeight; a class absent from the group (an infinite
+	// weight) takes the group's largest finite weight, as MONAI does. The
+	// term is the mean over groups of 1 - ratio. Region.Weight, Squared, Log
+	// and an Empty policy other than EmptyComputed do not apply (ErrOption).
+	GeneralizedDiceRatio
+	// MCCRatio is the Matthews correlation coefficient of soft counts,
+	// segmentation_models_pytorch's MCCLoss: per entry, with eps =
+	// SmoothNum added to each of TP = I, FP = P - I, FN = Y - I and TN = M
+	// - P - Y + I (M the entry's non-ignored pixels, or elements for
+	// Binary), (TP·TN - FP·FN) / sqrt((TP+FP)(TP+FN)(TN+FP)(TN+FN)); the
+	// entry's loss is 1 - that (0 to 2). SmoothDen, Squared and Log do not
+	// apply (ErrOption).
+	MCCRatio
+)
+
+// GDLWeight is how GeneralizedDiceRatio weights a class from its target
+// sum Y_c (MONAI's w_type).
+type GDLWeight int
+
+const (
+	// GDLSquare is w_c = 1/Y_c² (MONAI's default "square").
+	GDLSquare GDLWeight = iota
+	// GDLSimple is w_c = 1/Y_c.
+	GDLSimple
+	// GDLUniform is w_c = 1.
+	GDLUniform
 )
 
 // EmptyPolicy says what a Region term does with an entry (a class, or an
@@ -146,6 +176,12 @@ type Region struct {
 	Log bool
 	// Empty is the policy for entries absent from the target.
 	Empty EmptyPolicy
+	// GDLWeight is the class weighting of GeneralizedDiceRatio.
+	GDLWeight GDLWeight
+	// Reduction combines the entries: Mean (the default) over the kept
+	// entries, or Sum. None is Sum for the value and the gradient, with
+	// the per-entry values from Entries (MONAI's reduction="none").
+	Reduction Reduction
 }
 
 const chapterSmooth = 1e-6
@@ -168,6 +204,20 @@ func Tversky(alpha, beta float64) *Region {
 	return &Region{Kind: TverskyRatio, Alpha: alpha, Beta: beta, SmoothNum: chapterSmooth, SmoothDen: chapterSmooth}
 }
 
+// GeneralizedDice returns MONAI's GeneralizedDiceLoss with its defaults:
+// square weights, smoothing 1e-5 in numerator and denominator, one ratio
+// per image (batch=False), background included.
+func GeneralizedDice() *Region {
+	return &Region{Kind: GeneralizedDiceRatio, SmoothNum: 1e-5, SmoothDen: 1e-5, PerImage: true}
+}
+
+// MCC returns segmentation_models_pytorch's MCCLoss: 1 - the Matthews
+// correlation of soft counts summed over the batch, eps = 1e-5, per class
+// and averaged over the classes (a binary loss has one).
+func MCC() *Region {
+	return &Region{Kind: MCCRatio, SmoothNum: 1e-5}
+}
+
 // FocalTversky returns the focal Tversky loss (1 - TI)^gamma, applied per
 // class before the mean.
 func FocalTversky(alpha, beta, gamma float64) *Region {
@@ -183,8 +233,24 @@ func (SigmoidFocal) termName() string { return "SigmoidFocal" }
 func (Region) termName() string       { return "Region" }
 
 func (r *Region) check(C int) error {
-	if r.Kind < DiceRatio || r.Kind > TverskyRatio {
+	if r.Kind < DiceRatio || r.Kind > MCCRatio {
 		return fmt.Errorf("%w: Region: unknown kind %d", ErrOption, int(r.Kind))
+	}
+	if r.GDLWeight < GDLSquare || r.GDLWeight > GDLUniform {
+		return fmt.Errorf("%w: Region: unknown GDLWeight %d", ErrOption, int(r.GDLWeight))
+	}
+	if r.Reduction != Mean && r.Reduction != Sum && r.Reduction != None {
+		return fmt.Errorf("%w: Region: Reduction %v, want Mean, Sum or None", ErrOption, r.Reduction)
+	}
+	switch r.Kind {
+	case GeneralizedDiceRatio:
+		if r.Weight != nil || r.Squared || r.Log || r.Empty != EmptyComputed {
+			return fmt.Errorf("%w: Region: GeneralizedDiceRatio takes no Weight, Squared, Log or Empty policy (its class weights come from GDLWeight)", ErrOption)
+		}
+	case MCCRatio:
+		if r.SmoothDen != 0 || r.Squared || r.Log {
+			return fmt.Errorf("%w: Region: MCCRatio takes no SmoothDen, Squared or Log (its eps is SmoothNum)", ErrOption)
+		}
 	}
 	if r.Empty < EmptyComputed || r.Empty > EmptyZero {
 		return fmt.Errorf("%w: Region: unknown empty policy %d", ErrOption, int(r.Empty))
@@ -296,20 +362,36 @@ func (r *Region) shape(f float64) float64 {
 // regionSums are the statistics of one entry.
 type regionSums struct{ I, P, PP, Y, YY float64 }
 
+// groups returns the entries' groups (images with PerImage, else 1) and
+// the first class.
+func (r *Region) groups(N int) (groups, c0 int) {
+	groups = 1
+	if r.PerImage {
+		groups = N
+	}
+	if r.ExcludeBackground {
+		c0 = 1
+	}
+	return groups, c0
+}
+
 // finalize returns the term's value, scaled by w, and adds its gradient
 // coefficients to every image n of each entry through src.
 func (r *Region) finalize(w float64, N, C int, src regionSrc) float64 {
 	if w == 0 {
 		return 0 // a term of weight 0 is absent (an infinite entry would make 0*Inf = NaN)
 	}
-	groups := 1
-	if r.PerImage {
-		groups = N
+	if r.Kind == GeneralizedDiceRatio {
+		return r.finalizeGDL(w, N, C, src, nil)
 	}
-	c0 := 0
-	if r.ExcludeBackground {
-		c0 = 1
-	}
+	return r.finalizeEntries(w, N, C, src, nil)
+}
+
+// finalizeEntries is finalize for the per-class kinds; out, when not nil,
+// receives each entry's value (groups × (C - c0), NaN for a skipped one)
+// and no coefficient is added.
+func (r *Region) finalizeEntries(w float64, N, C int, src regionSrc, out []float64) float64 {
+	groups, c0 := r.groups(N)
 	kept := 0
 	for g := 0; g < groups; g++ {
 		for c := c0; c < C; c++ {
@@ -318,15 +400,25 @@ func (r *Region) finalize(w float64, N, C int, src regionSrc) float64 {
 			}
 		}
 	}
-	if kept == 0 {
+	if kept == 0 && out == nil {
 		return 0
 	}
-	scale := w / float64(kept)
+	scale := w
+	if r.Reduction == Mean && kept > 0 {
+		scale = w / float64(kept)
+	}
 	var value float64
 	for g := 0; g < groups; g++ {
 		for c := c0; c < C; c++ {
 			s := src.sums(g, c)
+			k := g*(C-c0) + c - c0
 			if s.Y == 0 && r.Empty != EmptyComputed {
+				if out != nil {
+					out[k] = math.NaN()
+					if r.Empty == EmptyZero {
+						out[k] = 0
+					}
+				}
 				continue
 			}
 			sc := scale
@@ -337,7 +429,20 @@ func (r *Region) finalize(w float64, N, C int, src regionSrc) float64 {
 			if r.Squared {
 				P, Y = s.PP, s.YY
 			}
-			F, dI, dP := r.entry(s.I, P, Y)
+			var F, dI, dP float64
+			if r.Kind == MCCRatio {
+				F, dI, dP = r.mcc(s.I, P, Y, src.count(g))
+			} else {
+				F, dI, dP = r.entry(s.I, P, Y)
+			}
+			if out != nil {
+				cw := 1.0
+				if r.Weight != nil {
+					cw = float64(r.Weight[c])
+				}
+				out[k] = cw * F
+				continue
+			}
 			value += sc * F
 			a, b, e := sc*dI, sc*dP, 0.0
 			if r.Squared {
@@ -353,4 +458,164 @@ func (r *Region) finalize(w float64, N, C int, src regionSrc) float64 {
 		}
 	}
 	return value
+}
+
+// mcc returns F = 1 - MCC of one entry (Gamma applied) and its derivatives
+// by I and P, with M the entry's pixel count and eps = SmoothNum added to
+// each soft count.
+func (r *Region) mcc(I, P, Y, M float64) (F, dI, dP float64) {
+	eps := r.SmoothNum
+	// Clamped like entry's: the counts are >= 0 in exact arithmetic.
+	tp := I + eps
+	fp := max(P-I, 0) + eps
+	fn := max(Y-I, 0) + eps
+	tn := max(M-P-Y+I, 0) + eps
+	num := tp*tn - fp*fn
+	q := (tp + fp) * (tp + fn) * (tn + fp) * (tn + fn)
+	if !(q > 0) {
+		return r.shape(0), 0, 0
+	}
+	sq := math.Sqrt(q)
+	m := num / sq
+	// d num: by I, tn + tp + fn + fp; by P, -tp - fn. d q: by I, 0 (each
+	// factor's I terms cancel); by P, (tp+fn)(tn+fp)((tn+fn) - (tp+fp)).
+	dNumI, dNumP := tn+tp+fn+fp, -tp-fn
+	dQP := (tp + fn) * (tn + fp) * ((tn + fn) - (tp + fp))
+	dmI := dNumI / sq
+	dmP := dNumP/sq - num*dQP/(2*q*sq)
+	f := 1 - m
+	F, dFdf := f, 1.0
+	if g := r.Gamma; g != 0 && g != 1 {
+		f = max(f, 0)
+		F = math.Pow(f, g)
+		dFdf = 0
+		if f > 0 {
+			dFdf = g * math.Pow(f, g-1)
+		}
+	}
+	return F, -dFdf * dmI, -dFdf * dmP
+}
+
+// gdlWeight returns the weight of a class with target sum y (+Inf for an
+// absent class under GDLSquare and GDLSimple).
+func (r *Region) gdlWeight(y float64) float64 {
+	switch r.GDLWeight {
+	case GDLSimple:
+		return 1 / y
+	case GDLUniform:
+		return 1
+	}
+	return 1 / (y * y)
+}
+
+// finalizeGDL is finalize for GeneralizedDiceRatio: one ratio per group;
+// out, when not nil, receives each group's value and no coefficient is
+// added.
+func (r *Region) finalizeGDL(w float64, N, C int, src regionSrc, out []float64) float64 {
+	groups, c0 := r.groups(N)
+	scale := w
+	if r.Reduction == Mean {
+		scale = w / float64(groups)
+	}
+	wc := make([]float64, C)
+	var value float64
+	for g := 0; g < groups; g++ {
+		// Weights from the targets; infinite ones take the largest finite.
+		big := 0.0
+		for c := c0; c < C; c++ {
+			wc[c] = r.gdlWeight(src.sums(g, c).Y)
+			if !math.IsInf(wc[c], 1) {
+				big = max(big, wc[c])
+			}
+		}
+		var num, den float64
+		for c := c0; c < C; c++ {
+			if math.IsInf(wc[c], 1) {
+				wc[c] = big
+			}
+			s := src.sums(g, c)
+			num += wc[c] * s.I
+			den += wc[c] * (max(s.P-s.I, 0) + s.I + s.Y)
+		}
+		num = 2*num + r.SmoothNum
+		den += r.SmoothDen
+		F, dN, dD := 0.0, 0.0, 0.0
+		if den != 0 {
+			R := num / den
+			if r.SmoothNum <= r.SmoothDen {
+				R = min(R, 1)
+			}
+			f := 1 - R
+			F = f
+			dFdf := 1.0
+			if gm := r.Gamma; gm != 0 && gm != 1 {
+				f = max(f, 0)
+				F = math.Pow(f, gm)
+				dFdf = 0
+				if f > 0 {
+					dFdf = gm * math.Pow(f, gm-1)
+				}
+			}
+			// F = 1 - num/den: dF/dnum = -1/den, dF/dden = num/den².
+			dN, dD = -dFdf/den, dFdf*num/(den*den)
+		} else {
+			F = r.shape(0)
+		}
+		if out != nil {
+			out[g] = F
+			continue
+		}
+		value += scale * F
+		for c := c0; c < C; c++ {
+			// num has 2 w_c I_c, den has w_c (P_c + Y_c).
+			a, b := scale*dN*2*wc[c], scale*dD*wc[c]
+			if r.PerImage {
+				src.addCoef(g, c, a, b, 0)
+			} else {
+				for n := 0; n < N; n++ {
+					src.addCoef(n, c, a, b, 0)
+				}
+			}
+		}
+	}
+	return value
+}
+
+// Entries writes into dst the value of each entry of the term for the
+// statistics st (MONAI's reduction="none"): for the per-class kinds, one
+// per group (image with PerImage, else the batch) and kept class, group
+// major, class weights applied, NaN for an entry EmptySkip leaves out and
+// 0 for one EmptyZero scores; for GeneralizedDiceRatio, one per group. dst
+// has that many elements (EntriesLen); other lengths, bad options and
+// Stats the term cannot read are errors.
+func (r *Region) Entries(st *Stats, dst []float64) error {
+	n, err := r.EntriesLen(st)
+	if err != nil {
+		return err
+	}
+	if len(dst) != n {
+		return fmt.Errorf("%w: dst has %d elements, want %d entries", ErrLength, len(dst), n)
+	}
+	src := regionSrc{st: st, perImage: r.PerImage}
+	if r.Kind == GeneralizedDiceRatio {
+		r.finalizeGDL(1, st.N, st.C, src, dst)
+		return nil
+	}
+	r.finalizeEntries(1, st.N, st.C, src, dst)
+	return nil
+}
+
+// EntriesLen returns the number of values Entries writes for st.
+func (r *Region) EntriesLen(st *Stats) (int, error) {
+	if err := st.checkShape(); err != nil {
+		return 0, err
+	}
+	if err := r.check(st.C); err != nil {
+		return 0, err
+	}
+	groups, c0 := r.groups(st.N)
+	if r.Kind == GeneralizedDiceRatio {
+		return groups, nil
+	}
+	return groups * (st.C - c0), nil
 }

@@ -176,6 +176,29 @@ func (r regionSrc) sums(g, c int) regionSums {
 	return s
 }
 
+// count returns the non-ignored pixels of group g (elements of one
+// channel, for Binary): the sum over classes of Y for a softmax loss,
+// whose every counted pixel has one label, and the element count over N·C
+// times the group's images for a sigmoid loss.
+func (r regionSrc) count(g int) float64 {
+	N, C := r.st.N, r.st.C
+	n0, n1 := g, g+1
+	if !r.perImage {
+		n0, n1 = 0, N
+	}
+	if r.st.kind == kindSigmoid {
+		return r.st.scalar(sValid) / float64(N*C) * float64(n1-n0)
+	}
+	Y := r.st.block(sY)
+	var m float64
+	for n := n0; n < n1; n++ {
+		for c := 0; c < C; c++ {
+			m += Y[n*C+c]
+		}
+	}
+	return m
+}
+
 // addCoef adds region gradient coefficients of image n and class c.
 func (r regionSrc) addCoef(n, c int, a, b, e float64) {
 	if r.ws == nil {
