@@ -33,6 +33,7 @@ race:
 golden:
 	$(PYTHON) testdata/golden.py
 	$(PYTHON) testdata/distance_golden.py
+	$(PYTHON) testdata/peers_golden.py
 
 # The README's first command: every loss's value and throughput.
 bench-run:

@@ -230,3 +230,30 @@ func ExampleWorkspace() {
 	// Output:
 	// 0.420143 <nil> <nil>
 }
+
+// MONAI's GeneralizedDiceLoss(softmax=True, to_onehot_y=True, smooth 1e-4)
+// on its own test case: two images of two classes, three pixels each; and
+// reduction="none", one value per image.
+func ExampleGeneralizedDice() {
+	logits := []float32{-1, 0, 1, 1, 0, -1, 0, 0, 0, 0, 0, 0}
+	labels := loss.I32([]int32{1, 0, 0, 1, 1, 0})
+	sh := loss.NewShape(2, 2, 3)
+	gdl := loss.GeneralizedDice()
+	gdl.SmoothNum, gdl.SmoothDen = 1e-4, 1e-4
+	m := &loss.Multiclass{Terms: []loss.Weighted{{Weight: 1, Term: gdl}}}
+	var ws loss.Workspace
+	defer ws.Close()
+	v, err := m.Forward(&ws, logits, labels, sh)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	var st loss.Stats
+	st.Reset(2, 2)
+	m.Accumulate(&ws, &st, logits, labels, sh, 0)
+	per := make([]float64, 2)
+	gdl.Entries(&st, per)
+	fmt.Printf("%.6f %.6f\n", v, per)
+	// Output:
+	// 0.414507 [0.273476 0.555539]
+}

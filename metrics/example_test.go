@@ -126,3 +126,33 @@ func ExampleEarlyStopping() {
 	// epoch 4 dice 0.600 improved false
 	// stopped; restore epoch 2 (dice 0.610)
 }
+
+// MONAI's DiceMetric(reduction="mean") on two images of three classes:
+// each image's classes are averaged first (classes absent from an image's
+// target skipped, ignore_empty=True), then the images.
+func ExampleReduce() {
+	pred := []float32{ // 0/1 predictions, used as logits (positive above 0)
+		1, 1, 1, 0, 0, 1, 0, 0, 0, 1, 1, 1,
+		1, 0, 1, 1, 0, 1, 1, 1, 0, 1, 1, 0,
+	}
+	target := []float32{
+		1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0,
+		0, 0, 0, 1, 1, 1, 0, 0, 0, 0, 1, 0,
+	}
+	m := &metrics.Counts{C: 3, PerImage: true}
+	if err := m.AddBinary(pred, target, loss.NewShape(2, 3, 2, 2)); err != nil {
+		fmt.Println(err)
+		return
+	}
+	r, err := m.Result(metrics.Options{Empty: metrics.TargetEmptySkip})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	f, n, c, _ := r.ImageMatrix(metrics.MetricDice)
+	mean, notNaN, _ := metrics.Reduce(f, n, c, metrics.ReduceMean)
+	perClass, _, _ := metrics.Reduce(f, n, c, metrics.ReduceMeanBatch)
+	fmt.Printf("mean %.6f over %v images; per class %.4f; flat mean %.6f\n", mean[0], notNaN[0], perClass, r.ImageDice)
+	// Output:
+	// mean 0.689683 over 2 images; per class [0.6786 0.4000 0.6667]; flat mean 0.605952
+}

@@ -161,11 +161,15 @@ type Result struct {
 	// Images holds the scores of each image, when the counts were kept
 	// PerImage.
 	Images []Scores
-	// ImageDice and ImageIoU are the means over every (image, class) score
-	// of Images that is not NaN (MONAI's DiceMetric with reduction "mean"):
-	// 1 - the loss.Region loss with PerImage of one-hot predictions. NaN
-	// without per-image counts.
+	// ImageDice and ImageIoU are the flat means over every (image, class)
+	// score of Images that is not NaN: 1 - the loss.Region loss with
+	// PerImage of one-hot predictions. NaN without per-image counts. MONAI's
+	// DiceMetric reduction "mean" averages each image's classes first, then
+	// the images: ImageMatrix and Reduce with ReduceMean give that (and
+	// every other MONAI reduction).
 	ImageDice, ImageIoU float64
+
+	excludeBackground bool
 }
 
 // Result returns the per-class, macro, micro and per-image Dice and IoU of
@@ -186,7 +190,7 @@ func (m *Counts) Result(opt Options) (Result, error) {
 	if tp == nil {
 		tp, fp, fn = make([]int64, m.C), make([]int64, m.C), make([]int64, m.C)
 	}
-	r := Result{Scores: scores(tp, fp, fn, opt), ImageDice: math.NaN(), ImageIoU: math.NaN()}
+	r := Result{Scores: scores(tp, fp, fn, opt), ImageDice: math.NaN(), ImageIoU: math.NaN(), excludeBackground: opt.ExcludeBackground}
 	if len(m.Images) > 0 {
 		r.Images = make([]Scores, len(m.Images))
 		var sd, si float64
