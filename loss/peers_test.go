@@ -25,6 +25,10 @@ type peerCase struct {
 		SmoothNum         float64 `json:"smooth_nr"`
 		SmoothDen         float64 `json:"smooth_dr"`
 		Reduction         string
+		Alpha, Beta       float64
+		Gamma             float64
+		GammaOnMean       bool `json:"gamma_on_mean"`
+		Empty             string
 	}
 	Shape        []int
 	Logits       []float32
@@ -46,8 +50,14 @@ func (c *peerCase) region(t *testing.T) *Region {
 		r.Kind = MCCRatio
 	case "dice":
 		r.Kind = DiceRatio
+	case "tversky":
+		r.Kind = TverskyRatio
 	default:
 		t.Fatalf("unknown term kind %q", c.Term.Kind)
+	}
+	r.Alpha, r.Beta, r.Gamma, r.GammaOnMean = c.Term.Alpha, c.Term.Beta, c.Term.Gamma, c.Term.GammaOnMean
+	if c.Term.Empty == "zero" {
+		r.Empty = EmptyZero
 	}
 	switch c.Term.GDLWeight {
 	case "simple":
@@ -201,6 +211,7 @@ func TestPeersBadOptions(t *testing.T) {
 		{Kind: MCCRatio, Log: true},
 		{Kind: MCCRatio + 1},
 		{Kind: DiceRatio, Reduction: PixelMean},
+		{Kind: TverskyRatio, Gamma: 2, GammaOnMean: true, Reduction: Sum},
 		{Kind: DiceRatio, Reduction: 9},
 	} {
 		m := &Multiclass{Terms: []Weighted{{1, r}}}

@@ -178,6 +178,10 @@ type Region struct {
 	Empty EmptyPolicy
 	// GDLWeight is the class weighting of GeneralizedDiceRatio.
 	GDLWeight GDLWeight
+	// GammaOnMean raises the mean over the entries to Gamma instead of
+	// each entry (segmentation_models_pytorch's TverskyLoss: loss.mean()
+	// ** gamma, SMP issue #734). It needs Reduction Mean.
+	GammaOnMean bool
 	// Reduction combines the entries: Mean (the default) over the kept
 	// entries, or Sum. None is Sum for the value and the gradient, with
 	// the per-entry values from Entries (MONAI's reduction="none").
@@ -241,6 +245,9 @@ func (r *Region) check(C int) error {
 	}
 	if r.Reduction != Mean && r.Reduction != Sum && r.Reduction != None {
 		return fmt.Errorf("%w: Region: Reduction %v, want Mean, Sum or None", ErrOption, r.Reduction)
+	}
+	if r.GammaOnMean && r.Reduction != Mean {
+		return fmt.Errorf("%w: Region: GammaOnMean needs Reduction Mean", ErrOption)
 	}
 	switch r.Kind {
 	case GeneralizedDiceRatio:
@@ -380,6 +387,21 @@ func (r *Region) groups(N int) (groups, c0 int) {
 func (r *Region) finalize(w float64, N, C int, src regionSrc) float64 {
 	if w == 0 {
 		return 0 // a term of weight 0 is absent (an infinite entry would make 0*Inf = NaN)
+	}
+	if g := r.Gamma; r.GammaOnMean && g != 0 && g != 1 {
+		// F = w·m^g with m the mean of the entries without Gamma: the
+		// entries' coefficients scaled by g·m^(g-1).
+		rr := *r
+		rr.Gamma, rr.GammaOnMean = 0, false
+		m := max(rr.finalize(1, N, C, regionSrc{st: src.st, perImage: src.perImage}), 0)
+		d := 0.0
+		if m > 0 {
+			d = g * math.Pow(m, g-1)
+		}
+		if d != 0 {
+			rr.finalize(w*d, N, C, src)
+		}
+		return w * math.Pow(m, g)
 	}
 	if r.Kind == GeneralizedDiceRatio {
 		return r.finalizeGDL(w, N, C, src, nil)
@@ -584,7 +606,7 @@ func (r *Region) finalizeGDL(w float64, N, C int, src regionSrc, out []float64) 
 // Entries writes into dst the value of each entry of the term for the
 // statistics st (MONAI's reduction="none"): for the per-class kinds, one
 // per group (image with PerImage, else the batch) and kept class, group
-// major, class weights applied, NaN for an entry EmptySkip leaves out and
+// major, class weights applied (Gamma too, unless GammaOnMean), NaN for an entry EmptySkip leaves out and
 // 0 for one EmptyZero scores; for GeneralizedDiceRatio, one per group. dst
 // has that many elements (EntriesLen); other lengths, bad options and
 // Stats the term cannot read are errors.
@@ -601,7 +623,11 @@ func (r *Region) Entries(st *Stats, dst []float64) error {
 		r.finalizeGDL(1, st.N, st.C, src, dst)
 		return nil
 	}
-	r.finalizeEntries(1, st.N, st.C, src, dst)
+	rr := *r
+	if rr.GammaOnMean {
+		rr.Gamma = 0 // the entries before the mean's power
+	}
+	rr.finalizeEntries(1, st.N, st.C, src, dst)
 	return nil
 }
 

@@ -207,6 +207,38 @@ for red in ("sum", "none"):
 case("dice_none_nobg", "softmax", {"kind": "dice", "per_image": True, "exclude_background": True, "smooth_nr": 1e-5, "smooth_dr": 1e-5, "reduction": "none"},
      x, labels=lab, fn=lambda p, t: dice_per_entry(p, t, include_background=False, reduction="none"))
 
+# --- SMP's TverskyLoss: gamma on the mean over classes ----------------------
+def smp_tversky(p, t, alpha, beta, gamma, smooth=0.0, eps=1e-7):
+    """segmentation_models_pytorch TverskyLoss (multiclass / binary mode
+    after activation): batch sums per class, absent classes masked to 0,
+    then loss.mean() ** gamma."""
+    dims = (0, 2)
+    bs, C = p.shape[0], p.shape[1]
+    p = p.reshape(bs, C, -1)
+    t = t.reshape(bs, C, -1)
+    inter = (p * t).sum(dims)
+    fp = (p * (1 - t)).sum(dims)
+    fn = ((1 - p) * t).sum(dims)
+    score = (inter + smooth) / (inter + alpha * fp + beta * fn + smooth).clamp_min(eps)
+    loss = 1.0 - score
+    loss = loss * (t.sum(dims) > 0).double()
+    return loss.mean() ** gamma
+
+
+lab = labels_for(2, 4, 30, absent=3)
+x = rng.normal(0, 2, (2, 4, 30)).astype(np.float32)
+for gamma in (0.75, 2.0):
+    for smooth in (0.0, 1.0):
+        case(f"smp_tversky_g{gamma}_s{smooth}", "softmax",
+             {"kind": "tversky", "alpha": 0.3, "beta": 0.7, "gamma": gamma, "gamma_on_mean": True, "empty": "zero",
+              "smooth_nr": smooth, "smooth_dr": smooth}, x, labels=lab,
+             fn=lambda p, t, g=gamma, s=smooth: smp_tversky(p, t, 0.3, 0.7, g, smooth=s))
+t = (rng.random((3, 1, 40)) < 0.3).astype(np.float64)
+xs = rng.normal(0, 2, t.shape).astype(np.float32)
+case("smp_tversky_binary", "sigmoid", {"kind": "tversky", "alpha": 0.5, "beta": 0.5, "gamma": 1.5, "gamma_on_mean": True, "empty": "zero",
+                                       "smooth_nr": 0.0, "smooth_dr": 0.0}, xs, targets=t,
+     fn=lambda p, t: smp_tversky(p, t, 0.5, 0.5, 1.5))
+
 out = {"torch": torch.__version__, "cases": cases}
 data = json.dumps(out, separators=(",", ":"), allow_nan=False).encode()
 with open("testdata/peers.json.gz", "wb") as f:
