@@ -235,3 +235,135 @@ func TestPeersBadOptions(t *testing.T) {
 		t.Errorf("Entries: %v", err)
 	}
 }
+
+// TestDownsampleTorch: Downsample gives torch's F.interpolate(mode=
+// "nearest") labels, for 2-D and 3-D sizes that do and do not divide.
+func TestDownsampleTorch(t *testing.T) {
+	f, err := os.Open("../testdata/peers.json.gz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	z, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var g struct {
+		Downsample []struct {
+			Full, Out    []int
+			Labels, Want []int32
+		}
+	}
+	if err := json.NewDecoder(z).Decode(&g); err != nil {
+		t.Fatal(err)
+	}
+	if len(g.Downsample) < 10 {
+		t.Fatalf("%d cases", len(g.Downsample))
+	}
+	for _, c := range g.Downsample {
+		got := make([]int32, len(c.Want))
+		if err := Downsample(I32(got), I32(c.Labels), 2, c.Full, c.Out); err != nil {
+			t.Fatal(err)
+		}
+		u8 := make([]uint8, len(c.Labels))
+		for i, v := range c.Labels {
+			u8[i] = uint8(v)
+		}
+		got8 := make([]uint8, len(c.Want))
+		if err := Downsample(U8(got8), U8(u8), 2, c.Full, c.Out); err != nil {
+			t.Fatal(err)
+		}
+		for i, w := range c.Want {
+			if got[i] != w || int32(got8[i]) != w {
+				t.Fatalf("%v -> %v: label %d = %d (uint8 %d), torch %d", c.Full, c.Out, i, got[i], got8[i], w)
+			}
+		}
+	}
+}
+
+// TestDeepSupervision: the value is Σ w_k loss_k of the levels' own losses
+// on the downsampled labels, each gradient w_k times the level's, for
+// MONAI's three weightings and explicit weights; bad arguments are errors.
+func TestDeepSupervision(t *testing.T) {
+	n, c := 2, 3
+	full := []int{12, 10}
+	out := [][]int{{12, 10}, {6, 5}, {3, 3}, {2, 1}}
+	lab := make([]int32, n*120)
+	for i := range lab {
+		lab[i] = int32((i*7 + i/13) % c)
+	}
+	logits := make([][]float32, len(out))
+	grads := make([][]float32, len(out))
+	for k, o := range out {
+		sh := NewShape(n, c, o...)
+		logits[k] = make([]float32, sh.Len())
+		for i := range logits[k] {
+			logits[k][i] = float32(math.Sin(float64(i*(k+3)))) * 2
+		}
+		grads[k] = make([]float32, sh.Len())
+	}
+	var ws Workspace
+	defer ws.Close()
+	for _, d := range []*DeepSupervision{
+		{Loss: CombinedLoss(0.5, 0.5)},
+		{Loss: CombinedLoss(0.5, 0.5), Weighting: DSSame},
+		{Loss: CombinedLoss(0.5, 0.5), Weighting: DSTwo},
+		{Loss: CombinedLoss(0.5, 0.5), Weights: []float64{1, 0.3, 0.2, 0.1, 7}},
+	} {
+		w, err := d.LevelWeights(len(out))
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, err := d.Backward(&ws, logits, out, I32(lab), n, c, full, grads)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want float64
+		for k, o := range out {
+			sh := NewShape(n, c, o...)
+			dl := make([]int32, n*sh.S)
+			if err := Downsample(I32(dl), I32(lab), n, full, o); err != nil {
+				t.Fatal(err)
+			}
+			g := make([]float32, sh.Len())
+			lk, err := d.Loss.Backward(&ws, logits[k], I32(dl), sh, g)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want += w[k] * lk
+			for i := range g {
+				if grads[k][i] != float32(w[k])*g[i] {
+					t.Fatalf("level %d grad %d = %v, want %v", k, i, grads[k][i], float32(w[k])*g[i])
+				}
+			}
+		}
+		if v != want {
+			t.Fatalf("value %v, want %v", v, want)
+		}
+	}
+	exp, _ := (&DeepSupervision{}).LevelWeights(6)
+	for k, w := range []float64{1, 0.5, 0.25, 0.125, 0.0625, 0.0625} {
+		if exp[k] != w {
+			t.Fatalf("exp weights %v", exp)
+		}
+	}
+	d := &DeepSupervision{Loss: CombinedLoss(0.5, 0.5)}
+	if _, err := d.Backward(&ws, logits, out[:2], I32(lab), n, c, full, grads); !errors.Is(err, ErrLength) {
+		t.Errorf("mismatched levels: %v", err)
+	}
+	if _, err := (&DeepSupervision{Loss: d.Loss, Weights: []float64{1}}).Backward(&ws, logits, out, I32(lab), n, c, full, grads); !errors.Is(err, ErrOption) {
+		t.Errorf("too few weights: %v", err)
+	}
+	if _, err := (&DeepSupervision{Loss: d.Loss, Weights: []float64{1, math.NaN(), 1, 1}}).Backward(&ws, logits, out, I32(lab), n, c, full, grads); !errors.Is(err, ErrWeight) {
+		t.Errorf("NaN weight: %v", err)
+	}
+	if _, err := (&DeepSupervision{}).Backward(&ws, logits, out, I32(lab), n, c, full, grads); !errors.Is(err, ErrOption) {
+		t.Errorf("no loss: %v", err)
+	}
+	if err := Downsample(I32(make([]int32, 4)), I32(lab), n, full, []int{2}); !errors.Is(err, ErrShape) {
+		t.Errorf("rank mismatch: %v", err)
+	}
+	if err := Downsample(U8(make([]uint8, 4)), I32(lab), n, full, []int{1, 2}); !errors.Is(err, ErrLength) {
+		t.Errorf("type mismatch: %v", err)
+	}
+}

@@ -239,7 +239,17 @@ case("smp_tversky_binary", "sigmoid", {"kind": "tversky", "alpha": 0.5, "beta": 
                                        "smooth_nr": 0.0, "smooth_dr": 0.0}, xs, targets=t,
      fn=lambda p, t: smp_tversky(p, t, 0.5, 0.5, 1.5))
 
-out = {"torch": torch.__version__, "cases": cases}
+# --- deep supervision: torch's nearest-neighbour downsampling ---------------
+downsample = []
+for full, sizes in [((16, 16), [(8, 8), (4, 4), (2, 2)]), ((7, 9), [(3, 4), (2, 3), (5, 5), (7, 9), (1, 1)]),
+                    ((5, 6, 7), [(2, 3, 3), (3, 3, 4)]), ((100, 3), [(33, 3), (49, 2), (13, 1)])]:
+    lab = rng.integers(0, 5, (2,) + full)
+    for out in sizes:
+        d = torch.nn.functional.interpolate(torch.tensor(lab, dtype=torch.float32).unsqueeze(1), size=out, mode="nearest")
+        downsample.append({"full": list(full), "out": list(out), "labels": [int(v) for v in lab.ravel()],
+                           "want": [int(v) for v in d.squeeze(1).numpy().ravel()]})
+
+out = {"torch": torch.__version__, "cases": cases, "downsample": downsample}
 data = json.dumps(out, separators=(",", ":"), allow_nan=False).encode()
 with open("testdata/peers.json.gz", "wb") as f:
     with gzip.GzipFile(fileobj=f, mode="wb", mtime=0) as g:
