@@ -257,3 +257,21 @@ func ExampleGeneralizedDice() {
 	// Output:
 	// 0.414507 [0.273476 0.555539]
 }
+
+// The Lovász-softmax loss (SMP's LovaszLoss, multiclass mode) of a batch
+// of one image of three pixels, two classes, and its gradient added into a
+// buffer.
+func ExampleLovasz() {
+	logits := []float32{2, -1, 0.5, -2, 1, 0.5}
+	labels := loss.I32([]int32{0, 1, 1})
+	sh := loss.NewShape(1, 2, 3)
+	grad := make([]float32, sh.Len())
+	v, err := (&loss.Lovasz{}).Loss(logits, labels, sh, 1, grad)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Printf("%.4f %.4f\n", v, grad)
+	// Output:
+	// 0.2927 [-0.0029 0.0350 0.1250 0.0029 -0.0350 -0.1250]
+}

@@ -29,6 +29,8 @@ type peerCase struct {
 		Gamma             float64
 		GammaOnMean       bool `json:"gamma_on_mean"`
 		Empty             string
+		AllClasses        bool `json:"all_classes"`
+		Ignore            *int
 	}
 	Shape        []int
 	Logits       []float32
@@ -109,8 +111,41 @@ func TestPeersGolden(t *testing.T) {
 			t.Run(tier+"/"+c.Name, func(t *testing.T) {
 				N, C := c.Shape[0], c.Shape[1]
 				sh := NewShape(N, C, c.Shape[2:]...)
-				r := c.region(t)
 				grad := make([]float32, sh.Len())
+				if c.Term.Kind == "lovasz" {
+					l := &Lovasz{PerImage: c.Term.PerImage, AllClasses: c.Term.AllClasses}
+					if c.Term.Ignore != nil {
+						l.Ignore = Ignore(*c.Term.Ignore)
+					}
+					run := func() float64 {
+						var v float64
+						var err error
+						if c.Kind == "softmax" {
+							v, err = l.Loss(c.Logits, I32(c.Labels), sh, 1, grad)
+						} else {
+							v, err = l.BinaryLoss(c.Logits, c.Targets, sh, 1, grad)
+						}
+						if err != nil {
+							t.Fatal(err)
+						}
+						return v
+					}
+					v := run()
+					if math.Abs(v-c.Loss) > goldenValueRel*math.Abs(c.Loss)+goldenValueAbs {
+						t.Fatalf("loss %.9g, want %.9g", v, c.Loss)
+					}
+					compareSlice(t, "grad", grad, c.Grad)
+					// A second call adds the same gradient again.
+					once := append([]float32(nil), grad...)
+					run()
+					for i := range grad {
+						if grad[i] != 2*once[i] {
+							t.Fatalf("second call: grad %d = %v, want %v", i, grad[i], 2*once[i])
+						}
+					}
+					return
+				}
+				r := c.region(t)
 				var ws Workspace
 				defer ws.Close()
 				var st Stats
@@ -365,5 +400,51 @@ func TestDeepSupervision(t *testing.T) {
 	}
 	if err := Downsample(U8(make([]uint8, 4)), I32(lab), n, full, []int{1, 2}); !errors.Is(err, ErrLength) {
 		t.Errorf("type mismatch: %v", err)
+	}
+}
+
+// TestLovaszBadArgs: bad arguments are errors, and nothing is written.
+func TestLovaszBadArgs(t *testing.T) {
+	sh := NewShape(1, 2, 3)
+	x := []float32{1, 2, 3, 4, 5, 6}
+	grad := make([]float32, 6)
+	l := &Lovasz{}
+	check := func(name string, err, want error) {
+		t.Helper()
+		if !errors.Is(err, want) {
+			t.Errorf("%s: err = %v, want %v", name, err, want)
+		}
+	}
+	_, err := l.Loss(x, I32([]int32{0, 1, 2}), sh, 1, grad)
+	check("label out of range", err, ErrLabel)
+	_, err = l.Loss(x, I32([]int32{0, 1}), sh, 1, grad)
+	check("labels length", err, ErrLength)
+	_, err = l.Loss(x[:5], I32([]int32{0, 1, 1}), sh, 1, grad)
+	check("logits length", err, ErrLength)
+	_, err = l.Loss(x, I32([]int32{0, 1, 1}), sh, math.Inf(1), grad)
+	check("weight", err, ErrOption)
+	_, err = l.BinaryLoss(x, []float32{0, 1, 0.5, 0, 1, 1}, sh, 1, grad)
+	check("soft target", err, ErrLabel)
+	_, err = l.BinaryLoss(x, []float32{0, 1, 1}, sh, 1, grad)
+	check("targets length", err, ErrLength)
+	for _, g := range grad {
+		if g != 0 {
+			t.Fatal("an error call wrote the gradient")
+		}
+	}
+	// Everything ignored: 0, and no gradient.
+	li := &Lovasz{Ignore: Ignore(255)}
+	v, err := li.Loss(x, U8([]uint8{255, 255, 255}), sh, 1, grad)
+	if err != nil || v != 0 {
+		t.Errorf("all ignored: %v, %v", v, err)
+	}
+	v, err = li.BinaryLoss(x, []float32{255, 255, 255, 255, 255, 255}, sh, 1, grad)
+	if err != nil || v != 0 {
+		t.Errorf("all ignored (binary): %v, %v", v, err)
+	}
+	for _, g := range grad {
+		if g != 0 {
+			t.Fatal("ignored pixels got a gradient")
+		}
 	}
 }

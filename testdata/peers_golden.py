@@ -239,6 +239,115 @@ case("smp_tversky_binary", "sigmoid", {"kind": "tversky", "alpha": 0.5, "beta": 
                                        "smooth_nr": 0.0, "smooth_dr": 0.0}, xs, targets=t,
      fn=lambda p, t: smp_tversky(p, t, 0.5, 0.5, 1.5))
 
+# --- SMP's Lovasz losses (segmentation_models_pytorch/losses/lovasz.py) ----
+def _lovasz_grad(gt_sorted):
+    p = len(gt_sorted)
+    gts = gt_sorted.sum()
+    intersection = gts - gt_sorted.double().cumsum(0)
+    union = gts + (1 - gt_sorted).double().cumsum(0)
+    jaccard = 1.0 - intersection / union
+    if p > 1:
+        jaccard[1:p] = jaccard[1:p] - jaccard[0:-1]
+    return jaccard
+
+
+def _smp_mean(values):
+    values = list(values)
+    if not values:
+        return torch.tensor(0.0)
+    return sum(values) / len(values)
+
+
+def _lovasz_hinge_flat(logits, labels):
+    if len(labels) == 0:
+        return logits.sum() * 0.0
+    signs = 2.0 * labels.double() - 1.0
+    errors = 1.0 - logits * signs
+    errors_sorted, perm = torch.sort(errors, dim=0, descending=True, stable=True)
+    grad = _lovasz_grad(labels[perm])
+    return torch.dot(torch.relu(errors_sorted), grad)
+
+
+def lovasz_hinge(logits, labels, per_image, ignore=None):
+    def flat(x, y):
+        x, y = x.reshape(-1), y.reshape(-1)
+        if ignore is None:
+            return x, y
+        v = y != ignore
+        return x[v], y[v]
+    if per_image:
+        return _smp_mean(_lovasz_hinge_flat(*flat(x, y)) for x, y in zip(logits, labels))
+    return _lovasz_hinge_flat(*flat(logits, labels))
+
+
+def _lovasz_softmax_flat(probas, labels, classes):
+    if probas.numel() == 0:
+        return probas.sum() * 0.0
+    C = probas.size(1)
+    losses = []
+    for c in range(C):
+        fg = (labels == c).double()
+        if classes == "present" and fg.sum() == 0:
+            continue
+        errors = (fg - probas[:, c]).abs()
+        errors_sorted, perm = torch.sort(errors, dim=0, descending=True, stable=True)
+        losses.append(torch.dot(errors_sorted, _lovasz_grad(fg[perm])))
+    return _smp_mean(losses)
+
+
+def lovasz_softmax(probas, labels, classes, per_image, ignore=None):
+    def flat(p, y):
+        C = p.shape[1]
+        p = p.movedim(1, -1).reshape(-1, C)
+        y = y.reshape(-1)
+        if ignore is None:
+            return p, y
+        v = y != ignore
+        return p[v], y[v]
+    if per_image:
+        return _smp_mean(_lovasz_softmax_flat(*flat(p.unsqueeze(0), y.unsqueeze(0)), classes) for p, y in zip(probas, labels))
+    return _lovasz_softmax_flat(*flat(probas, labels), classes)
+
+
+def lovasz_case(name, logits, labels, term, kind):
+    x = torch.tensor(f32(logits), requires_grad=True)
+    ign = term.get("ignore")
+    if kind == "softmax":
+        v = lovasz_softmax(torch.softmax(x, 1), torch.tensor(labels), "all" if term.get("all_classes") else "present",
+                           term.get("per_image", False), ign)
+    else:
+        v = lovasz_hinge(x, torch.tensor(f32(labels)), term.get("per_image", False), ign)
+    v.backward()
+    c = {"name": name, "kind": kind, "term": dict(term, kind="lovasz"), "shape": list(logits.shape),
+         "logits": flat(f32(logits)), "loss": float(v), "grad": flat(x.grad)}
+    if kind == "softmax":
+        c["labels"] = [int(v) for v in np.asarray(labels).ravel()]
+    else:
+        c["targets"] = flat(f32(labels))
+    cases.append(c)
+
+
+lab = labels_for(3, 4, 40, absent=3)
+lab[2][lab[2] == 1] = 0  # class 1 absent from image 2
+x = rng.normal(0, 2, (3, 4, 40)).astype(np.float32)
+for per_image in (False, True):
+    for all_classes in (False, True):
+        lovasz_case(f"lovasz_softmax_{'image' if per_image else 'batch'}_{'all' if all_classes else 'present'}", x, lab,
+                    {"per_image": per_image, "all_classes": all_classes}, "softmax")
+lab_ign = lab.copy()
+lab_ign[:, ::5] = 255
+lovasz_case("lovasz_softmax_ignore", x, lab_ign, {"per_image": False, "ignore": 255}, "softmax")
+lab_all_ign = lab.copy()
+lab_all_ign[1] = 255
+lovasz_case("lovasz_softmax_image_wholly_ignored", x, lab_all_ign, {"per_image": True, "ignore": 255}, "softmax")
+tb = (rng.random((3, 1, 50)) < 0.4).astype(np.float64)
+xb = rng.normal(0, 2, tb.shape).astype(np.float32)
+for per_image in (False, True):
+    lovasz_case(f"lovasz_hinge_{'image' if per_image else 'batch'}", xb, tb, {"per_image": per_image}, "sigmoid")
+tb_ign = tb.copy()
+tb_ign[:, :, ::4] = 255
+lovasz_case("lovasz_hinge_ignore", xb, tb_ign, {"per_image": True, "ignore": 255}, "sigmoid")
+
 # --- deep supervision: torch's nearest-neighbour downsampling ---------------
 downsample = []
 for full, sizes in [((16, 16), [(8, 8), (4, 4), (2, 2)]), ((7, 9), [(3, 4), (2, 3), (5, 5), (7, 9), (1, 1)]),

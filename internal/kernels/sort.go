@@ -1,0 +1,78 @@
+package kernels
+
+import (
+	"math"
+	"unsafe"
+)
+
+// SortKey maps a float32 to a uint32 whose ascending unsigned order is the
+// floats' descending order: the usual order-preserving map of the bits
+// (the sign bit set on positives, every bit flipped on negatives),
+// complemented, so that larger floats get smaller keys. +0 comes just
+// before -0; NaNs sort by their bits.
+func SortKey(f float32) uint32 {
+	b := math.Float32bits(f)
+	if b&(1<<31) != 0 {
+		b = ^b
+	} else {
+		b |= 1 << 31
+	}
+	return ^b
+}
+
+// SortKey64 is SortKey for float64.
+func SortKey64(f float64) uint64 {
+	b := math.Float64bits(f)
+	if b&(1<<63) != 0 {
+		b = ^b
+	} else {
+		b |= 1 << 63
+	}
+	return ^b
+}
+
+// SortDesc sorts the indices idx (and their keys, from SortKey or
+// SortKey64) so that their floats are in descending order, by an LSD radix
+// sort of 11-bit digits: three (six for 64-bit keys) stable counting
+// passes, O(n) and no comparison, a pass skipped where every key has the
+// same digit. Equal keys keep their order, so the result depends on
+// nothing but the input. tk and ti are scratch of len(keys) elements. It
+// allocates nothing.
+func SortDesc[K uint32 | uint64](keys []K, idx []int32, tk []K, ti []int32) {
+	n := len(keys)
+	if n == 0 {
+		return
+	}
+	idx, tk, ti = idx[:n], tk[:n], ti[:n]
+	var count [2048]int
+	src, dst := keys, tk
+	srcI, dstI := idx, ti
+	bits := uint(unsafe.Sizeof(keys[0])) * 8
+	for shift := uint(0); shift < bits; shift += 11 {
+		clear(count[:])
+		for _, k := range src {
+			count[(k>>shift)&2047]++
+		}
+		// Skip a pass whose digit is the same everywhere.
+		if count[(src[0]>>shift)&2047] == n {
+			continue
+		}
+		sum := 0
+		for d, c := range count {
+			count[d] = sum
+			sum += c
+		}
+		for i, k := range src {
+			d := (k >> shift) & 2047
+			dst[count[d]] = k
+			dstI[count[d]] = srcI[i]
+			count[d]++
+		}
+		src, dst = dst, src
+		srcI, dstI = dstI, srcI
+	}
+	if &src[0] != &keys[0] {
+		copy(keys, src)
+		copy(idx, srcI)
+	}
+}

@@ -1,0 +1,300 @@
+package loss
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/segloss/segloss/internal/kernels"
+)
+
+// Lovasz is the Lovász loss of Berman et al. (2018), as
+// segmentation_models_pytorch's LovaszLoss computes it: the Lovász
+// extension of the Jaccard loss over each class's errors sorted in
+// descending order. Loss is the Lovász-softmax (multiclass mode: errors
+// |fg - p_c| of softmax probabilities, the mean over classes); BinaryLoss
+// is the Lovász hinge (binary mode: errors 1 - x·(2y - 1) of the logits,
+// their positive part). Like the distance terms it runs outside the fused
+// passes (a sort per class) and adds weight × its gradient into a buffer.
+// The sort is an LSD radix sort on the float32 bits, stable, so ties
+// keep pixel order; torch's sort breaks ties in its own way, which only
+// chooses among the subgradients at a tie.
+type Lovasz struct {
+	// PerImage averages the images' losses instead of one loss over the
+	// batch (SMP's per_image).
+	PerImage bool
+	// AllClasses counts every class, also those absent from the labels;
+	// by default only the present ones (SMP's classes="present").
+	AllClasses bool
+	// Ignore names a label (Loss) or target value (BinaryLoss) whose pixels
+	// take no part (SMP's ignore_index).
+	Ignore IgnoreIndex
+}
+
+// lovaszGrad turns fg, the foreground flags of the sorted errors, into the
+// Lovász gradient g in place: g_k = J_k - J_{k-1}, J_k = 1 - (G -
+// cumsum(fg)_k) / (G + cumsum(1-fg)_k), G = Σ fg.
+func lovaszGrad(g []float64) {
+	var G float64
+	for _, v := range g {
+		G += v
+	}
+	var cf, cb, prev float64
+	for k, v := range g {
+		cf += v
+		cb += 1 - v
+		j := 1 - (G-cf)/(G+cb)
+		g[k] = j - prev
+		prev = j
+	}
+}
+
+// lovaszScratch holds one sort's buffers.
+type lovaszScratch struct {
+	keys, tk []uint64
+	idx, ti  []int32
+	g        []float64
+}
+
+func newLovaszScratch(n int) *lovaszScratch {
+	return &lovaszScratch{make([]uint64, n), make([]uint64, n), make([]int32, n), make([]int32, n), make([]float64, n)}
+}
+
+// extension returns Σ_k f(e_sorted_k)·g_k for errors e (their positive
+// part when hinge) and foreground flags fg, and writes into de[i] the
+// derivative by e_i (g at i's rank, 0 where hinge clips). The errors are
+// float64 and sorted as such, so the order is that of the exact errors
+// of the float32 inputs (a float32 sort could swap two errors closer than
+// its rounding, and with them two Lovász weights).
+func (sc *lovaszScratch) extension(e []float64, fg []bool, hinge bool, de []float64) float64 {
+	n := len(e)
+	keys, idx, g := sc.keys[:n], sc.idx[:n], sc.g[:n]
+	for i, v := range e {
+		keys[i], idx[i] = kernels.SortKey64(v), int32(i)
+	}
+	kernels.SortDesc(keys, idx, sc.tk[:n], sc.ti[:n])
+	for k, i := range idx {
+		g[k] = 0
+		if fg[i] {
+			g[k] = 1
+		}
+	}
+	lovaszGrad(g)
+	var loss float64
+	for k, i := range idx {
+		v := float64(e[i])
+		if hinge {
+			if v <= 0 {
+				de[i] = 0
+				continue
+			}
+		}
+		loss += v * g[k]
+		de[i] = g[k]
+	}
+	return loss
+}
+
+// Loss returns the Lovász-softmax loss of logits (N × C × S) against
+// class-index labels and, when grad is not nil, adds weight × its gradient
+// by the logits into grad. Labels outside [0, C) that are not ignored are
+// an error. A batch (or image) with no class to count has loss 0, as in
+// SMP. It allocates scratch of the logits' size.
+func (l *Lovasz) Loss(logits []float32, labels Labels, sh Shape, weight float64, grad []float32) (float64, error) {
+	if err := checkDistArgs(logits, sh, weight, grad); err != nil {
+		return 0, err
+	}
+	if labels.Len() != sh.N*sh.S {
+		return 0, fmt.Errorf("%w: labels have %d elements, want N*S = %d", ErrLength, labels.Len(), sh.N*sh.S)
+	}
+	if err := checkLabels(labels, sh.C, l.Ignore); err != nil {
+		return 0, err
+	}
+	N, C, S := sh.N, sh.C, sh.S
+	// Probabilities in float64: the errors 1 - p of confident pixels keep
+	// their digits (float32 would leave a few), and the sort sees them.
+	p := make([]float64, len(logits))
+	for n := 0; n < N; n++ {
+		softmax64(p[n*C*S:(n+1)*C*S], logits[n*C*S:(n+1)*C*S], C, S)
+	}
+	label := func(j int) int32 {
+		if labels.i32 != nil {
+			return labels.i32[j]
+		}
+		return int32(labels.u8[j])
+	}
+	// dp accumulates dL/dp of each group's class mean (before 1/groups).
+	var dp []float64
+	if grad != nil {
+		dp = make([]float64, len(logits))
+	}
+	groups, per := 1, N*S
+	if l.PerImage {
+		groups, per = N, S
+	}
+	sc := newLovaszScratch(per)
+	e := make([]float64, per)
+	fg := make([]bool, per)
+	de := make([]float64, per)
+	pix := make([]int, per) // the group's valid pixels, as n*S + i
+	present := make([]bool, C)
+	var total float64
+	for gr := 0; gr < groups; gr++ {
+		m := 0
+		clear(present)
+		for j := gr * per; j < (gr+1)*per; j++ {
+			v := label(j)
+			if l.Ignore.set && v == l.Ignore.label {
+				continue
+			}
+			pix[m] = j
+			m++
+			present[v] = true
+		}
+		counted := 0
+		for c := range present {
+			if m > 0 && (present[c] || l.AllClasses) {
+				counted++
+			}
+		}
+		if counted == 0 {
+			continue // SMP's mean of no classes: 0
+		}
+		var sum float64
+		for c := 0; c < C; c++ {
+			if !present[c] && !l.AllClasses {
+				continue
+			}
+			for k, j := range pix[:m] {
+				fg[k] = int(label(j)) == c
+				e[k] = p[(j/S*C+c)*S+j%S]
+				if fg[k] {
+					e[k] = 1 - e[k]
+				}
+			}
+			sum += sc.extension(e[:m], fg[:m], false, de[:m])
+			if dp == nil {
+				continue
+			}
+			for k, j := range pix[:m] {
+				// e = |fg - p|: de/dp is -1 on the class's pixels, +1
+				// elsewhere.
+				d := de[k] / float64(counted)
+				if fg[k] {
+					d = -d
+				}
+				dp[(j/S*C+c)*S+j%S] += d
+			}
+		}
+		total += sum / float64(counted)
+	}
+	total /= float64(groups)
+	if dp != nil {
+		scale := weight / float64(groups)
+		for n := 0; n < N; n++ {
+			jacobian64(dp[n*C*S:(n+1)*C*S], p[n*C*S:(n+1)*C*S], C, S)
+		}
+		for i, v := range dp {
+			grad[i] += float32(scale * v)
+		}
+	}
+	return total, nil
+}
+
+// BinaryLoss returns the Lovász hinge loss of logits (N × C × S, each
+// channel its own binary problem, as SMP's binary mode flattens them)
+// against 0/1 targets, and when grad is not nil adds weight × its gradient
+// into grad. Targets equal to the ignore value take no part; other targets
+// must be 0 or 1.
+func (l *Lovasz) BinaryLoss(logits, targets []float32, sh Shape, weight float64, grad []float32) (float64, error) {
+	if err := checkDistArgs(logits, sh, weight, grad); err != nil {
+		return 0, err
+	}
+	if len(targets) != sh.Len() {
+		return 0, fmt.Errorf("%w: targets have %d elements, want N*C*S = %d", ErrLength, len(targets), sh.Len())
+	}
+	ign := float32(math.NaN())
+	if l.Ignore.set {
+		ign = float32(l.Ignore.label)
+	}
+	for i, v := range targets {
+		if v != 0 && v != 1 && v != ign {
+			return 0, fmt.Errorf("%w: target %v at index %d, want 0, 1 or the ignore value", ErrLabel, v, i)
+		}
+	}
+	groups, per := 1, sh.Len()
+	if l.PerImage {
+		groups, per = sh.N, sh.C*sh.S
+	}
+	sc := newLovaszScratch(per)
+	e := make([]float64, per)
+	fg := make([]bool, per)
+	de := make([]float64, per)
+	pix := make([]int, per)
+	var total float64
+	scale := weight / float64(groups)
+	for gr := 0; gr < groups; gr++ {
+		m := 0
+		for j := gr * per; j < (gr+1)*per; j++ {
+			if targets[j] == ign {
+				continue
+			}
+			pix[m] = j
+			fg[m] = targets[j] == 1
+			// errors = 1 - x·sign, sign = 2y - 1.
+			sign := -1.0
+			if fg[m] {
+				sign = 1
+			}
+			e[m] = 1 - float64(logits[j])*sign
+			m++
+		}
+		if m == 0 {
+			continue // only ignored pixels: 0, as SMP
+		}
+		total += sc.extension(e[:m], fg[:m], true, de[:m])
+		if grad == nil {
+			continue
+		}
+		for k, j := range pix[:m] {
+			d := -de[k] // de/dx = -sign
+			if !fg[k] {
+				d = de[k]
+			}
+			grad[j] += float32(scale * d)
+		}
+	}
+	return total / float64(groups), nil
+}
+
+// softmax64 writes into p (C×S) the float64 softmax over the C planes of
+// the logits x of one image.
+func softmax64(p []float64, x []float32, C, S int) {
+	for i := 0; i < S; i++ {
+		m := math.Inf(-1)
+		for c := 0; c < C; c++ {
+			m = max(m, float64(x[c*S+i]))
+		}
+		var sum float64
+		for c := 0; c < C; c++ {
+			v := math.Exp(float64(x[c*S+i]) - m)
+			p[c*S+i] = v
+			sum += v
+		}
+		for c := 0; c < C; c++ {
+			p[c*S+i] /= sum
+		}
+	}
+}
+
+// jacobian64 replaces g (C×S, dL/dp) by p_j (g_j - Σ_c p_c g_c).
+func jacobian64(g, p []float64, C, S int) {
+	for i := 0; i < S; i++ {
+		var s float64
+		for c := 0; c < C; c++ {
+			s += p[c*S+i] * g[c*S+i]
+		}
+		for c := 0; c < C; c++ {
+			g[c*S+i] = p[c*S+i] * (g[c*S+i] - s)
+		}
+	}
+}
