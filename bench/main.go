@@ -47,6 +47,9 @@ type Row struct {
 	Note     string  `json:"note,omitempty"`  // why a column is missing
 }
 
+// includeExtra is -extra: the extra rows run too.
+var includeExtra bool
+
 // torchFlag is -torch: "auto" (the default: when /usr/bin/python3 imports
 // torch), "true" or "false"; a bare -torch means true.
 type torchFlag string
@@ -74,6 +77,7 @@ func main() {
 		python  = flag.String("python", "/usr/bin/python3", "the Python that runs bench/torch/bench.py")
 		suite   = flag.String("suite", "loss", "loss (the losses) or distance (the distance package against scipy)")
 		big     = flag.Bool("big", false, "distance suite: add the 512x512x512 transform")
+		extra   = flag.Bool("extra", false, "add the MONAI/SMP rows (gdl, mcc, lovasz-softmax, binary-mcc, binary-lovasz-hinge)")
 	)
 	flag.Var(&torch, "torch", "compare with PyTorch: auto, true or false")
 	flag.Parse()
@@ -87,6 +91,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "bench: -suite wants loss or distance")
 		os.Exit(2)
 	}
+	includeExtra = *extra
 	if err := run(os.Stdout, string(torch), *asJSON, *filter, *tier, *shape, *threads, *count, *python); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
@@ -109,7 +114,7 @@ func run(out io.Writer, torch string, asJSON bool, filter, tier, shape string, t
 	}
 	var defs []lossDef
 	for _, d := range losses {
-		if matches(d.name, filter) {
+		if matches(d.name, filter) && (!d.extra || includeExtra || filter != "") {
 			defs = append(defs, d)
 		}
 	}

@@ -121,6 +121,11 @@ type lossDef struct {
 	// multiclass or binary builds the loss for a workload.
 	multiclass func(w *workload) *loss.Multiclass
 	binaryLoss func(w *workload) *loss.Binary
+	// custom, when set, computes a loss outside Multiclass and Binary
+	// (the value, and the gradient added into grad when it is not nil).
+	custom func(w *workload, grad []float32) (float64, error)
+	// extra rows run only with -extra or when -loss names them.
+	extra bool
 }
 
 func one(t loss.Term) []loss.Weighted { return []loss.Weighted{{Weight: 1, Term: t}} }
@@ -159,12 +164,36 @@ var losses = []lossDef{
 	{name: "binary-bce+dice", binary: true, binaryLoss: func(*workload) *loss.Binary {
 		return &loss.Binary{Terms: []loss.Weighted{{Weight: 0.5, Term: &loss.BCE{}}, {Weight: 0.5, Term: loss.Dice()}}}
 	}},
+	// The MONAI / SMP losses (-extra): MONAI's GeneralizedDiceLoss, SMP's
+	// MCCLoss and LovaszLoss.
+	{name: "gdl", extra: true, multiclass: func(*workload) *loss.Multiclass {
+		return &loss.Multiclass{Terms: one(loss.GeneralizedDice())}
+	}},
+	{name: "mcc", extra: true, multiclass: func(*workload) *loss.Multiclass { return &loss.Multiclass{Terms: one(loss.MCC())} }},
+	{name: "lovasz-softmax", extra: true, custom: func(w *workload, grad []float32) (float64, error) {
+		return (&loss.Lovasz{}).Loss(w.logits, w.labels(), w.shape, 1, grad)
+	}},
+	{name: "binary-mcc", binary: true, extra: true, binaryLoss: func(*workload) *loss.Binary { return &loss.Binary{Terms: one(loss.MCC())} }},
+	{name: "binary-lovasz-hinge", binary: true, extra: true, custom: func(w *workload, grad []float32) (float64, error) {
+		return (&loss.Lovasz{}).BinaryLoss(w.blogits, w.targets, w.bshape, 1, grad)
+	}},
 }
 
 // runner returns the function that computes one loss in one mode on a
 // workload with the given number of workers, and the number of logits it
 // reads.
 func (d *lossDef) runner(w *workload, backward bool, workers int, ws *loss.Workspace) (func() (float64, error), int) {
+	if d.custom != nil {
+		n := w.shape.Len()
+		if d.binary {
+			n = w.bshape.Len()
+		}
+		var g []float32
+		if backward {
+			g = w.grad[:n]
+		}
+		return func() (float64, error) { return d.custom(w, g) }, n
+	}
 	if d.binary {
 		b := d.binaryLoss(w)
 		b.Workers = workers

@@ -50,28 +50,49 @@ func lovaszGrad(g []float64) {
 
 // lovaszScratch holds one sort's buffers.
 type lovaszScratch struct {
-	keys, tk []uint64
+	keys, tk []uint32
 	idx, ti  []int32
 	g        []float64
 }
 
 func newLovaszScratch(n int) *lovaszScratch {
-	return &lovaszScratch{make([]uint64, n), make([]uint64, n), make([]int32, n), make([]int32, n), make([]float64, n)}
+	return &lovaszScratch{make([]uint32, n), make([]uint32, n), make([]int32, n), make([]int32, n), make([]float64, n)}
 }
 
 // extension returns Σ_k f(e_sorted_k)·g_k for errors e (their positive
 // part when hinge) and foreground flags fg, and writes into de[i] the
 // derivative by e_i (g at i's rank, 0 where hinge clips). The errors are
-// float64 and sorted as such, so the order is that of the exact errors
-// of the float32 inputs (a float32 sort could swap two errors closer than
-// its rounding, and with them two Lovász weights).
+// float64 and ordered as such, so the order is that of the exact errors
+// of the float32 inputs (a float32 order could swap two errors closer than
+// its rounding, and with them two Lovász weights): the radix sort runs on
+// the float32 roundings (a monotonic map, three passes), and each run of
+// equal roundings is then ordered by the float64 values, stably.
 func (sc *lovaszScratch) extension(e []float64, fg []bool, hinge bool, de []float64) float64 {
 	n := len(e)
 	keys, idx, g := sc.keys[:n], sc.idx[:n], sc.g[:n]
 	for i, v := range e {
-		keys[i], idx[i] = kernels.SortKey64(v), int32(i)
+		keys[i], idx[i] = kernels.SortKey(float32(v)), int32(i)
 	}
 	kernels.SortDesc(keys, idx, sc.tk[:n], sc.ti[:n])
+	for a := 0; a < n; {
+		b := a + 1
+		for b < n && keys[b] == keys[a] {
+			b++
+		}
+		if b-a > 1 {
+			// Insertion sort, descending, stable: runs are short.
+			for k := a + 1; k < b; k++ {
+				v := idx[k]
+				j := k
+				for j > a && e[idx[j-1]] < e[v] {
+					idx[j] = idx[j-1]
+					j--
+				}
+				idx[j] = v
+			}
+		}
+		a = b
+	}
 	for k, i := range idx {
 		g[k] = 0
 		if fg[i] {
@@ -135,7 +156,8 @@ func (l *Lovasz) Loss(logits []float32, labels Labels, sh Shape, weight float64,
 	e := make([]float64, per)
 	fg := make([]bool, per)
 	de := make([]float64, per)
-	pix := make([]int, per) // the group's valid pixels, as n*S + i
+	base := make([]int, per) // a valid pixel's class-0 index in p: n*C*S + i
+	lab := make([]int32, per)
 	present := make([]bool, C)
 	var total float64
 	for gr := 0; gr < groups; gr++ {
@@ -146,7 +168,8 @@ func (l *Lovasz) Loss(logits []float32, labels Labels, sh Shape, weight float64,
 			if l.Ignore.set && v == l.Ignore.label {
 				continue
 			}
-			pix[m] = j
+			n, i := j/S, j%S
+			base[m], lab[m] = n*C*S+i, v
 			m++
 			present[v] = true
 		}
@@ -164,9 +187,10 @@ func (l *Lovasz) Loss(logits []float32, labels Labels, sh Shape, weight float64,
 			if !present[c] && !l.AllClasses {
 				continue
 			}
-			for k, j := range pix[:m] {
-				fg[k] = int(label(j)) == c
-				e[k] = p[(j/S*C+c)*S+j%S]
+			off := c * S
+			for k := range m {
+				fg[k] = int(lab[k]) == c
+				e[k] = p[base[k]+off]
 				if fg[k] {
 					e[k] = 1 - e[k]
 				}
@@ -175,14 +199,15 @@ func (l *Lovasz) Loss(logits []float32, labels Labels, sh Shape, weight float64,
 			if dp == nil {
 				continue
 			}
-			for k, j := range pix[:m] {
+			inv := 1 / float64(counted)
+			for k := range m {
 				// e = |fg - p|: de/dp is -1 on the class's pixels, +1
 				// elsewhere.
-				d := de[k] / float64(counted)
+				d := de[k] * inv
 				if fg[k] {
 					d = -d
 				}
-				dp[(j/S*C+c)*S+j%S] += d
+				dp[base[k]+off] += d
 			}
 		}
 		total += sum / float64(counted)

@@ -27,6 +27,7 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "testdata"))
 from golden import CombinedLoss, DiceLoss, FocalLoss, MultiClassDiceLoss  # noqa: E402
+from peers_ref import gdl, lovasz_hinge, lovasz_softmax, mcc  # noqa: E402
 
 
 # --- region losses the way MONAI/SMP write them ------------------------------
@@ -85,6 +86,14 @@ def make_loss(name, C, labels):
         "binary-focal": (sigmoid_focal, True),
         "binary-dice": (DiceLoss(), True),
         "binary-bce+dice": (lambda x, t: 0.5 * F.binary_cross_entropy_with_logits(x, t) + 0.5 * DiceLoss()(x, t), True),
+        # MONAI / SMP, as their users call them (the literal ports of
+        # testdata/peers_ref.py, checked against MONAI's own test values):
+        "gdl": (lambda x, y: gdl(F.softmax(x, 1), F.one_hot(y, C).movedim(-1, 1).float()), False),
+        "mcc": (lambda x, y: torch.stack([mcc(p[:, None], t[:, None]) for p, t in
+                                          zip(F.softmax(x, 1).unbind(1), F.one_hot(y, C).movedim(-1, 1).float().unbind(1))]).mean(), False),
+        "lovasz-softmax": (lambda x, y: lovasz_softmax(F.softmax(x, 1), y, "present", False), False),
+        "binary-mcc": (lambda x, t: mcc(torch.sigmoid(x), t), True),
+        "binary-lovasz-hinge": (lambda x, t: lovasz_hinge(x, t, False), True),
     }
     return table[name]
 

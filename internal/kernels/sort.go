@@ -33,9 +33,10 @@ func SortKey64(f float64) uint64 {
 
 // SortDesc sorts the indices idx (and their keys, from SortKey or
 // SortKey64) so that their floats are in descending order, by an LSD radix
-// sort of 11-bit digits: three (six for 64-bit keys) stable counting
+// sort of 8-bit digits: four (eight for 64-bit keys) stable counting
 // passes, O(n) and no comparison, a pass skipped where every key has the
-// same digit. Equal keys keep their order, so the result depends on
+// same digit. (11-bit digits, three passes, measured 1.25x slower here: the
+// scatter into 2048 buckets misses the caches.) Equal keys keep their order, so the result depends on
 // nothing but the input. tk and ti are scratch of len(keys) elements. It
 // allocates nothing.
 func SortDesc[K uint32 | uint64](keys []K, idx []int32, tk []K, ti []int32) {
@@ -44,17 +45,17 @@ func SortDesc[K uint32 | uint64](keys []K, idx []int32, tk []K, ti []int32) {
 		return
 	}
 	idx, tk, ti = idx[:n], tk[:n], ti[:n]
-	var count [2048]int
+	var count [256]int
 	src, dst := keys, tk
 	srcI, dstI := idx, ti
 	bits := uint(unsafe.Sizeof(keys[0])) * 8
-	for shift := uint(0); shift < bits; shift += 11 {
+	for shift := uint(0); shift < bits; shift += 8 {
 		clear(count[:])
 		for _, k := range src {
-			count[(k>>shift)&2047]++
+			count[(k>>shift)&255]++
 		}
 		// Skip a pass whose digit is the same everywhere.
-		if count[(src[0]>>shift)&2047] == n {
+		if count[(src[0]>>shift)&255] == n {
 			continue
 		}
 		sum := 0
@@ -63,7 +64,7 @@ func SortDesc[K uint32 | uint64](keys []K, idx []int32, tk []K, ti []int32) {
 			sum += c
 		}
 		for i, k := range src {
-			d := (k >> shift) & 2047
+			d := (k >> shift) & 255
 			dst[count[d]] = k
 			dstI[count[d]] = srcI[i]
 			count[d]++
