@@ -177,3 +177,96 @@ func (r Result) ImageMatrix(metric Metric) (f []float64, N, C int, err error) {
 	}
 	return f, N, C, nil
 }
+
+// GeneralizedDice returns MONAI's generalized Dice score
+// (compute_generalized_dice, the GeneralizedDiceScore metric) of the
+// per-image counts, as a matrix for Reduce: with sumOverClasses one score
+// per image, 2 Σ_c w_c TP_c / Σ_c w_c (2TP_c + FP_c + FN_c) (N × 1);
+// otherwise each class's own ratio (N × C', C' = C or C - 1 without the
+// background), which the weights cancel out of. w_c is 1/Y_c² (GDLSquare),
+// 1/Y_c or 1 from the target counts Y_c = TP_c + FN_c; a class absent
+// from an image's target takes the image's largest finite weight. A zero
+// denominator scores 1 when nothing was predicted, else 0, as MONAI. The
+// counts must have been kept PerImage. MONAI's GeneralizedDiceScore sums
+// over the classes for the reductions mean, sum, mean_channel and
+// sum_channel, and not for mean_batch, sum_batch and none: pass
+// sumOverClasses accordingly to get its values from Reduce.
+func (m *Counts) GeneralizedDice(weight loss.GDLWeight, excludeBackground, sumOverClasses bool) (f []float64, N, C int, err error) {
+	if err := m.checkConfig(); err != nil {
+		return nil, 0, 0, err
+	}
+	if len(m.Images) == 0 {
+		return nil, 0, 0, errorf(loss.ErrOption, "GeneralizedDice: the counts were not kept per image (Counts.PerImage)")
+	}
+	if weight < loss.GDLSquare || weight > loss.GDLUniform {
+		return nil, 0, 0, errorf(loss.ErrOption, "unknown GDLWeight %d", int(weight))
+	}
+	if excludeBackground && m.C < 2 {
+		return nil, 0, 0, errorf(loss.ErrOption, "ExcludeBackground with C = %d leaves no class", m.C)
+	}
+	c0 := 0
+	if excludeBackground {
+		c0 = 1
+	}
+	N, C = len(m.Images), m.C-c0
+	if sumOverClasses {
+		f = make([]float64, 0, N)
+	} else {
+		f = make([]float64, 0, N*C)
+	}
+	w := make([]float64, m.C)
+	for i, im := range m.Images {
+		if len(im.TP) != m.C || len(im.FP) != m.C || len(im.FN) != m.C {
+			return nil, 0, 0, errorf(loss.ErrLength, "image %d does not have C = %d counts", i, m.C)
+		}
+		big := 0.0
+		for c := c0; c < m.C; c++ {
+			y := float64(im.TP[c] + im.FN[c])
+			switch weight {
+			case loss.GDLSimple:
+				w[c] = 1 / y
+			case loss.GDLUniform:
+				w[c] = 1
+			default:
+				w[c] = 1 / (y * y)
+			}
+			if !math.IsInf(w[c], 1) {
+				big = max(big, w[c])
+			}
+		}
+		var num, den float64
+		var pred int64
+		for c := c0; c < m.C; c++ {
+			if math.IsInf(w[c], 1) {
+				w[c] = big
+			}
+			tp, fp, fn := float64(im.TP[c]), float64(im.FP[c]), float64(im.FN[c])
+			nc, dc := 2*tp*w[c], (2*tp+fp+fn)*w[c]
+			if sumOverClasses {
+				num, den = num+nc, den+dc
+				pred += im.TP[c] + im.FP[c]
+				continue
+			}
+			f = append(f, gdScore(nc, dc, im.TP[c]+im.FP[c]))
+		}
+		if sumOverClasses {
+			f = append(f, gdScore(num, den, pred))
+		}
+	}
+	if sumOverClasses {
+		C = 1
+	}
+	return f, N, C, nil
+}
+
+// gdScore is num/den, or for den = 0, 1 when nothing was predicted and 0
+// otherwise.
+func gdScore(num, den float64, pred int64) float64 {
+	if den == 0 {
+		if pred == 0 {
+			return 1
+		}
+		return 0
+	}
+	return num / den
+}

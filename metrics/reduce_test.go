@@ -157,3 +157,56 @@ func TestReduceCounts(t *testing.T) {
 		t.Errorf("ImageMatrix without images: %v", err)
 	}
 }
+
+// TestMONAIGeneralizedDice: MONAI's own generalized Dice score cases
+// (tests/metrics/test_compute_generalized_dice.py at MONAI d388d1c6f).
+func TestMONAIGeneralizedDice(t *testing.T) {
+	tc2Pred := []float32{0, 1, 0, 0, 0, 0, 1, 1, 1, 0, 0, 0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 1, 1, 0}
+	tc2Y := []float32{0, 0, 0, 1, 1, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 1, 1, 1, 0, 0, 0, 0, 1, 0}
+	for _, c := range []struct {
+		name      string
+		pred, y   []float32
+		C         int
+		bg, sum   bool
+		red       Reduction
+		want      []float64
+		tolerance float64
+	}{
+		{"TEST_CASE_1", []float32{1, 0, 0, 1}, []float32{1, 0, 1, 1}, 1, true, false, ReduceNone, []float64{0.8}, 1e-4},
+		{"TEST_CASE_2", tc2Pred, tc2Y, 3, false, false, ReduceMeanBatch, []float64{0.583333, 0.333333}, 1e-4},
+		{"TEST_CASE_3", monaiYPred, monaiY, 3, true, true, ReduceMean, []float64{0.5454}, 1e-4},
+		{"TEST_CASE_4", monaiYPred, monaiYBg, 3, true, true, ReduceSum, []float64{1.045455}, 1e-4},
+		{"TEST_CASE_5", ones(16), ones(16), 2, true, false, ReduceNone, []float64{1, 1, 1, 1}, 1e-4},
+		{"TEST_CASE_6", ones(16), make([]float32, 16), 2, true, false, ReduceNone, []float64{0, 0, 0, 0}, 1e-4},
+		{"TEST_CASE_7", make([]float32, 16), ones(16), 2, true, false, ReduceNone, []float64{0, 0, 0, 0}, 1e-4},
+		{"TEST_CASE_8", make([]float32, 16), make([]float32, 16), 2, true, false, ReduceNone, []float64{1, 1, 1, 1}, 1e-4},
+		{"TEST_CASE_9", monaiYPred, monaiY, 3, true, true, ReduceMeanChannel, []float64{0.545455, 0.545455}, 1e-4},
+		{"TEST_CASE_10", monaiYPred, monaiY, 3, true, false, ReduceNone, []float64{0.857143, 0, 0, 0.5, 0.4, 0.666667}, 1e-4},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			m := &Counts{C: c.C, PerImage: true}
+			if err := m.AddBinary(c.pred, c.y, loss.NewShape(len(c.pred)/(c.C*4), c.C, 2, 2)); err != nil {
+				t.Fatal(err)
+			}
+			f, n, cc, err := m.GeneralizedDice(loss.GDLSquare, !c.bg, c.sum)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, _, err := Reduce(f, n, cc, c.red)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != len(c.want) {
+				t.Fatalf("got %v, want %v", got, c.want)
+			}
+			for i := range got {
+				if math.Abs(got[i]-c.want[i]) > c.tolerance {
+					t.Fatalf("got %v, want %v", got, c.want)
+				}
+			}
+		})
+	}
+	if _, _, _, err := (&Counts{C: 2}).GeneralizedDice(loss.GDLSquare, false, true); !errors.Is(err, loss.ErrOption) {
+		t.Errorf("without per-image counts: %v", err)
+	}
+}
