@@ -620,7 +620,7 @@ func fzMutate(f *fzIn, c *fzCase) {
 		r := region()
 		switch f.n(7) {
 		case 0:
-			r.Kind = pick(f, []RegionKind{-1, 3})
+			r.Kind = pick(f, []RegionKind{-1, MCCRatio + 1})
 		case 1:
 			r.Empty = pick(f, []EmptyPolicy{-1, 3})
 		case 2:
