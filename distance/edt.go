@@ -53,6 +53,9 @@ func volume(shape []int) (int, error) {
 		if d < 1 {
 			return 0, fmt.Errorf("%w: axis %d has size %d, want at least 1", ErrShape, a, d)
 		}
+		if d > math.MaxInt32 {
+			return 0, fmt.Errorf("%w: axis %d has size %d, want at most 2^31-1", ErrShape, a, d)
+		}
 		if n > math.MaxInt/d {
 			return 0, fmt.Errorf("%w: the product of %v overflows int", ErrShape, shape)
 		}
@@ -61,15 +64,39 @@ func volume(shape []int) (int, error) {
 	return n, nil
 }
 
+// Check returns the error every function of the package would return for
+// this shape and these options (ErrShape, ErrSpacing), or nil: for a
+// caller that validates its options before it has data.
+func Check(shape []int, opt *Options) error {
+	_, _, err := checkVolume(shape, opt)
+	return err
+}
+
 // checkVolume returns the voxels of shape and its spacing under opt,
-// checked.
+// checked: the squared distances are float32 between the passes, so the
+// smallest (one voxel along an axis) must be a normal float32 above 0,
+// and the largest (the diagonal) finite.
 func checkVolume(shape []int, opt *Options) (int, []float64, error) {
 	n, err := volume(shape)
 	if err != nil {
 		return 0, nil, err
 	}
 	sp, err := opt.spacing(len(shape))
-	return n, sp, err
+	if err != nil {
+		return 0, nil, err
+	}
+	var diag float64
+	for a, s := range sp {
+		if s*s < 0x1p-126 {
+			return 0, nil, fmt.Errorf("%w: axis %d has spacing %v, whose square is below float32's normal range (want >= 2^-63)", ErrSpacing, a, s)
+		}
+		x := float64(shape[a]) * s
+		diag += x * x
+	}
+	if diag > math.MaxFloat32/4 {
+		return 0, nil, fmt.Errorf("%w: spacing %v on shape %v: the squared diagonal %.3g leaves float32", ErrSpacing, sp, shape, diag)
+	}
+	return n, sp, nil
 }
 
 // spacing returns the spacing of each axis of shape, checked.
@@ -154,9 +181,13 @@ func parallel(units, w int, f func(lo, hi, worker int)) {
 // mask is row-major with the last axis of shape contiguous; any number of
 // axes works. dst and mask have the length of shape's product. The
 // transform is exact (Felzenszwalb-Huttenlocher, separable, in float64
-// inside each line): with unit spacing every value is the correctly
-// rounded square root of an integer. Memory beyond dst is O(longest axis
-// × workers). mask is not modified.
+// inside each line, float32 between the passes): with unit spacing and
+// squared distances below 2^24 every value is the correctly rounded
+// square root of an integer; beyond, and with other spacings, each pass
+// rounds its squared distances to float32 (a relative 2^-24). Spacings
+// whose square is not a normal float32, and shapes whose squared diagonal
+// leaves float32, are ErrSpacing. Memory beyond dst is O(longest axis ×
+// workers). mask is not modified.
 func EDT(dst []float32, mask []uint8, shape []int, opt *Options) error {
 	return edt(dst, mask, shape, opt, false)
 }
@@ -185,9 +216,19 @@ func edt(dst []float32, mask []uint8, shape []int, opt *Options, squared bool) e
 // float32 (four 64-byte cache lines) of each row.
 const tile = 64
 
-// pitch is the row stride of a tile in scratch: tile plus one cache line, so
-// that a column of the tile does not fall into a few cache sets.
+// pitch is the row stride of a full tile in scratch: tile plus one cache
+// line, so that a column of the tile does not fall into a few cache sets.
 const pitch = tile + 16
+
+// tilePitch is the row stride in scratch of the tiles of an axis whose
+// lines are stride apart: a narrower tile (stride < tile) is its width,
+// unpadded.
+func tilePitch(stride int) int {
+	if stride >= tile {
+		return pitch
+	}
+	return stride
+}
 
 // transform runs the passes; arguments are checked. With partial (and
 // more than one axis) it stops before the outermost axis's pass, leaving
@@ -221,16 +262,20 @@ func passes(dst []float32, mask []uint8, shape []int, sp []float64, opt *Options
 		}
 	})
 	if rank == 1 {
-		if !squared {
+		if !squared && !partial {
 			for i, v := range dst {
 				dst[i] = float32(math.Sqrt(float64(v)))
 			}
 		}
 		return
 	}
-	longest := 0
-	for _, d := range shape[:rank-1] {
-		longest = max(longest, d)
+	// Scratch: a tile of min(tile, stride) lines (plus the padding) of the
+	// longest strided axis, and its stacks.
+	longest, tileLen := 0, 0
+	for a, st := rank-2, last; a >= 0; a-- {
+		longest = max(longest, shape[a])
+		tileLen = max(tileLen, tilePitch(st)*shape[a])
+		st *= shape[a]
 	}
 	w := opt.workers(len(mask) / longest)
 	type scratch struct {
@@ -240,7 +285,7 @@ func passes(dst []float32, mask []uint8, shape []int, sp []float64, opt *Options
 	}
 	scr := make([]scratch, w)
 	for k := range scr {
-		scr[k] = scratch{make([]float32, pitch*longest), make([]int32, longest), make([]float64, longest), make([]float64, longest+1)}
+		scr[k] = scratch{make([]float32, tileLen), make([]int32, longest), make([]float64, longest), make([]float64, longest+1)}
 	}
 	stride := last
 	stop := -1
@@ -254,6 +299,7 @@ func passes(dst []float32, mask []uint8, shape []int, sp []float64, opt *Options
 		sqrt := a == 0 && !squared
 		s := sp[a]
 		units := outer * blocks
+		pt := tilePitch(stride) // this axis's row pitch in the tile
 		parallel(units, min(w, units), func(lo, hi, k int) {
 			sc := scr[k]
 			for u := lo; u < hi; u++ {
@@ -267,13 +313,13 @@ func passes(dst []float32, mask []uint8, shape []int, sp []float64, opt *Options
 				// the tile, not in the volume, whose power-of-two strides
 				// alias in the caches.
 				for t := 0; t < na; t++ {
-					copy(sc.t[t*pitch:t*pitch+width], dst[base+t*stride:][:width])
+					copy(sc.t[t*pt:t*pt+width], dst[base+t*stride:][:width])
 				}
 				for lane := 0; lane < width; lane++ {
-					kernels.EDTEnvelope(sc.t[lane:], pitch, sc.t[lane:], pitch, na, s, sqrt, sc.v, sc.h, sc.z)
+					kernels.EDTEnvelope(sc.t[lane:], pt, sc.t[lane:], pt, na, s, sqrt, sc.v, sc.h, sc.z)
 				}
 				for t := 0; t < na; t++ {
-					copy(dst[base+t*stride:][:width], sc.t[t*pitch:t*pitch+width])
+					copy(dst[base+t*stride:][:width], sc.t[t*pt:t*pt+width])
 				}
 			}
 		})

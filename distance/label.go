@@ -30,7 +30,10 @@ func Components(dst []int32, mask []uint8, shape []int, connectivity int) (count
 	if n > math.MaxInt32 {
 		return 0, fmt.Errorf("%w: %d voxels, want fewer than 2^31 for int32 labels", ErrShape, n)
 	}
-	offs := backOffsets(shape, connectivity)
+	offs, err := backOffsets(shape, connectivity)
+	if err != nil {
+		return 0, err
+	}
 	// parent[l] is the union-find parent of provisional label l (1-based;
 	// parent[0] unused).
 	parent := []int32{0}
@@ -111,36 +114,62 @@ func (o offset) fits(coord, shape []int) bool {
 	return true
 }
 
-// backOffsets returns the neighbours of the structuring element (steps
-// in {-1, 0, 1} on at most connectivity axes) that come before a voxel in
-// raster order.
-func backOffsets(shape []int, connectivity int) []offset {
+// maxOffsets bounds the neighbours of the structuring element a call may
+// use (each is checked at every voxel): 3^8/2 = 3280 is full connectivity
+// in 8-D, beyond that the scan would be slower than useful.
+const maxOffsets = 4096
+
+// backOffsets returns the neighbours of the structuring element (steps in
+// {-1, 0, 1} on at most connectivity axes, none on an axis of size 1) that
+// come before a voxel in raster order, or ErrOption when there are more
+// than maxOffsets.
+func backOffsets(shape []int, connectivity int) ([]offset, error) {
 	rank := len(shape)
+	// Count first: Σ_{k=1..conn} C(m, k)·2^k / 2 over the m axes of size
+	// > 1, so that no enumeration runs away.
+	m := 0
+	for _, d := range shape {
+		if d > 1 {
+			m++
+		}
+	}
+	total, binom := 0.0, 1.0
+	for k := 1; k <= min(connectivity, m); k++ {
+		binom = binom * float64(m-k+1) / float64(k)
+		total += binom * math.Pow(2, float64(k)) / 2
+	}
+	if total > maxOffsets {
+		return nil, fmt.Errorf("%w: connectivity %d on %d axes longer than 1 has %.0f neighbours, want at most %d", ErrOption, connectivity, m, total, maxOffsets)
+	}
 	var out []offset
 	step := make([]int8, rank)
-	var rec func(a int)
-	rec = func(a int) {
+	var rec func(a, nz int)
+	rec = func(a, nz int) {
 		if a == rank {
-			nz, delta, stride, first := 0, 0, 1, int8(0)
+			delta, stride, first := 0, 1, int8(0)
 			for b := rank - 1; b >= 0; b-- {
 				if step[b] != 0 {
-					nz++
 					first = step[b]
 				}
 				delta += int(step[b]) * stride
 				stride *= shape[b]
 			}
 			// Earlier in raster order: the first axis that moves moves back.
-			if nz > 0 && nz <= connectivity && first < 0 {
+			if nz > 0 && first < 0 {
 				out = append(out, offset{-delta, append([]int8(nil), step...)})
 			}
 			return
 		}
-		for _, s := range []int8{-1, 0, 1} {
-			step[a] = s
-			rec(a + 1)
+		step[a] = 0
+		rec(a+1, nz)
+		if shape[a] > 1 && nz < connectivity {
+			for _, v := range []int8{-1, 1} {
+				step[a] = v
+				rec(a+1, nz+1)
+			}
+			step[a] = 0
 		}
 	}
-	rec(0)
-	return out
+	rec(0, 0)
+	return out, nil
 }

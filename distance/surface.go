@@ -61,16 +61,12 @@ type Surfaces struct {
 // transform of that box per direction; memory is O(box) and is reused by
 // later calls. pred and ref are not modified.
 func (s *Surfaces) Compute(pred, ref []uint8, shape []int, opt *SurfaceOptions) error {
-	n, err := volume(shape)
-	if err != nil {
-		return err
-	}
 	var o *Options
 	policy := EmptyMONAI
 	if opt != nil {
 		o, policy = &opt.Options, opt.Empty
 	}
-	sp, err := o.spacing(len(shape))
+	n, sp, err := checkVolume(shape, o)
 	if err != nil {
 		return err
 	}

@@ -51,18 +51,15 @@ var windowExponent = math.Sqrt(60 * math.Ln2)
 // grown by σ·sqrt(60 ln 2) (6.45σ): beyond it the term is below w0·2^-30,
 // so the cost grows with the instances' area, not with their number times
 // the image. dst and instances have the length of shape's product;
-// scratch of one such float32 buffer plus the largest box is allocated. Negative
+// scratch of one such float32 buffer plus the largest box is allocated,
+// and two more full-size buffers per worker beyond the first. Negative
 // instance labels are an error wrapping ErrLabel. instances is not
 // modified.
 func WeightMap(dst []float32, instances []int32, shape []int, opt *WeightOptions) error {
-	n, err := volume(shape)
-	if err != nil {
-		return err
-	}
 	if opt == nil {
 		opt = &WeightOptions{}
 	}
-	sp, err := opt.spacing(len(shape))
+	n, sp, err := checkVolume(shape, &opt.Options)
 	if err != nil {
 		return err
 	}
@@ -194,7 +191,12 @@ func nearestTwo(d1, d2 []float32, inst []int32, shape []int, sp []float64, reach
 	for _, b := range boxes {
 		vol := 1
 		for a := range shape {
-			g := int(math.Ceil(reach/sp[a])) + 1
+			// The reach in voxels of this axis, the whole axis when it is
+			// that long (or reach/spacing does not fit an int).
+			g := shape[a]
+			if r := reach / sp[a]; r < float64(shape[a]) {
+				g = int(math.Ceil(r)) + 1
+			}
 			b.lo[a] = max(0, b.lo[a]-g)
 			b.hi[a] = min(shape[a], b.hi[a]+g)
 			vol *= b.hi[a] - b.lo[a]
@@ -293,6 +295,15 @@ func forRows(b box, sub, strides []int, f func(j, i, w int)) {
 	}
 }
 
+// onesShape is a shape of rank axes of size 1.
+func onesShape(rank int) []int {
+	s := make([]int, rank)
+	for i := range s {
+		s[i] = 1
+	}
+	return s
+}
+
 // WeightMapFromMask is WeightMap for a binary mask (nonzero: object) whose
 // instances are its connected components (Components, with the given
 // connectivity): touching objects that the mask does not separate are one
@@ -302,6 +313,16 @@ func WeightMapFromMask(dst []float32, mask []uint8, instances []int32, shape []i
 	n, err := volume(shape)
 	if err != nil {
 		return err
+	}
+	// The options first, so that a bad one leaves instances as it was.
+	if err := WeightMap(make([]float32, 1), make([]int32, 1), onesShape(len(shape)), opt); err != nil {
+		return err
+	}
+	if instances != nil && len(instances) != n {
+		return fmt.Errorf("%w: instances have %d elements, want %d for shape %v", ErrLength, len(instances), n, shape)
+	}
+	if len(dst) != n {
+		return fmt.Errorf("%w: dst has %d elements, want %d for shape %v", ErrLength, len(dst), n, shape)
 	}
 	if instances == nil {
 		instances = make([]int32, n)

@@ -43,8 +43,8 @@ func (d *DeepSupervision) LevelWeights(levels int) ([]float64, error) {
 			return nil, fmt.Errorf("%w: DeepSupervision: %d weights for %d levels", ErrOption, len(d.Weights), levels)
 		}
 		for i, w := range d.Weights[:levels] {
-			if !(w >= 0) || math.IsInf(w, 1) {
-				return nil, fmt.Errorf("%w: DeepSupervision: weight %d = %v, want a finite value >= 0", ErrWeight, i, w)
+			if !(w >= 0) || w > maxWeight {
+				return nil, fmt.Errorf("%w: DeepSupervision: weight %d = %v, want 0 <= w <= 2^64 (segloss's bound on weights)", ErrWeight, i, w)
 			}
 		}
 		return append([]float64(nil), d.Weights[:levels]...), nil
@@ -145,21 +145,36 @@ func (d *DeepSupervision) Backward(ws *Workspace, logits [][]float32, out [][]in
 	if err != nil {
 		return 0, err
 	}
-	var total float64
+	// Every level is checked, and its labels downsampled, before the first
+	// gradient is written: a call that fails writes nothing.
+	labs := make([]Labels, len(logits))
 	for k := range logits {
 		sh := NewShape(n, c, out[k]...)
 		if err := sh.check(); err != nil {
 			return 0, fmt.Errorf("level %d: %w", k, err)
 		}
-		var lab Labels
-		if labels.i32 != nil {
-			lab = I32(make([]int32, n*sh.S))
-		} else {
-			lab = U8(make([]uint8, n*sh.S))
+		if len(logits[k]) != sh.Len() {
+			return 0, fmt.Errorf("%w: level %d: logits of %d elements, want N*C*S = %d", ErrLength, k, len(logits[k]), sh.Len())
 		}
-		if err := Downsample(lab, labels, n, full, out[k]); err != nil {
+		if grads != nil && len(grads[k]) != sh.Len() {
+			return 0, fmt.Errorf("%w: level %d: grad of %d elements, want N*C*S = %d", ErrLength, k, len(grads[k]), sh.Len())
+		}
+		if labels.i32 != nil {
+			labs[k] = I32(make([]int32, n*sh.S))
+		} else {
+			labs[k] = U8(make([]uint8, n*sh.S))
+		}
+		if err := Downsample(labs[k], labels, n, full, out[k]); err != nil {
 			return 0, fmt.Errorf("level %d: %w", k, err)
 		}
+		if err := labs[k].Check(c, d.Loss.Ignore); err != nil {
+			return 0, fmt.Errorf("level %d: %w", k, err)
+		}
+	}
+	var total float64
+	for k := range logits {
+		sh := NewShape(n, c, out[k]...)
+		lab := labs[k]
 		var v float64
 		if grads == nil {
 			v, err = d.Loss.Forward(ws, logits[k], lab, sh)

@@ -62,8 +62,9 @@ type HausdorffDT struct {
 	Spacing []float64
 }
 
-// checkDistArgs checks the shape, the logits and the gradient buffer.
-func checkDistArgs(logits []float32, sh Shape, weight float64, grad []float32) error {
+// checkDistArgs checks the shape, the logits and the gradient buffer,
+// which must not overlap the logits or any of ins.
+func checkDistArgs(logits []float32, sh Shape, weight float64, grad []float32, ins ...[]float32) error {
 	if err := sh.check(); err != nil {
 		return err
 	}
@@ -76,7 +77,25 @@ func checkDistArgs(logits []float32, sh Shape, weight float64, grad []float32) e
 	if math.IsNaN(weight) || math.IsInf(weight, 0) {
 		return fmt.Errorf("%w: weight %v, want a finite value", ErrOption, weight)
 	}
+	if grad != nil {
+		return checkAlias(grad, "grad", append([][]float32{logits}, ins...)...)
+	}
 	return nil
+}
+
+// maxAbs returns the largest |v| of a (NaN counted as +Inf).
+func maxAbs(a []float32) float64 {
+	m := 0.0
+	for _, v := range a {
+		x := math.Abs(float64(v))
+		if !(x <= m) {
+			m = x
+			if math.IsNaN(x) {
+				return math.Inf(1)
+			}
+		}
+	}
+	return m
 }
 
 // softmaxImage writes into p (C×S) the softmax over the C planes of the
@@ -129,7 +148,7 @@ func softmaxBlock(p []float32, ps int, x []float32, xs, C, w int, t []float32) {
 // when grad is not nil adds weight × its gradient by the logits into grad.
 // With one class and no background there is no term: 0.
 func (b *Boundary) Loss(logits, phi []float32, sh Shape, weight float64, grad []float32) (float64, error) {
-	if err := checkDistArgs(logits, sh, weight, grad); err != nil {
+	if err := checkDistArgs(logits, sh, weight, grad, phi); err != nil {
 		return 0, err
 	}
 	if len(phi) != sh.Len() {
@@ -145,7 +164,15 @@ func (b *Boundary) Loss(logits, phi []float32, sh Shape, weight float64, grad []
 		return 0, nil
 	}
 	den := float64(sh.N) * float64(k) * float64(S)
-	const B = kernels.BlockSize
+	if grad != nil {
+		// |dL/dx| <= 2·|weight|/den·max|phi|: refuse what float32 cannot
+		// hold, having written nothing.
+		if err := rangeErr(2*weight/den*maxAbs(phi), "the boundary gradient's bound"); err != nil {
+			v, _ := b.Loss(logits, phi, sh, 0, nil)
+			return v, err
+		}
+	}
+	B := min(kernels.BlockSize, S)
 	p := make([]float32, C*B)
 	t := make([]float32, B)
 	sum := make([]float32, B)
@@ -198,13 +225,19 @@ func (b *Boundary) Loss(logits, phi []float32, sh Shape, weight float64, grad []
 // BinaryLoss is Loss for sigmoid probabilities: every channel of logits
 // (N × C × S) against its signed map in phi (N × C × S).
 func (b *Boundary) BinaryLoss(logits, phi []float32, sh Shape, weight float64, grad []float32) (float64, error) {
-	if err := checkDistArgs(logits, sh, weight, grad); err != nil {
+	if err := checkDistArgs(logits, sh, weight, grad, phi); err != nil {
 		return 0, err
 	}
 	if len(phi) != sh.Len() {
 		return 0, fmt.Errorf("%w: phi has %d elements, want N*C*S = %d", ErrLength, len(phi), sh.Len())
 	}
 	den := float64(sh.Len())
+	if grad != nil {
+		if err := rangeErr(weight/den*maxAbs(phi)/4, "the boundary gradient's bound"); err != nil {
+			v, _ := b.BinaryLoss(logits, phi, sh, 0, nil)
+			return v, err
+		}
+	}
 	p := make([]float32, kernels.BlockSize)
 	var total float64
 	for lo := 0; lo < len(logits); lo += kernels.BlockSize {
@@ -226,16 +259,19 @@ func (b *Boundary) BinaryLoss(logits, phi []float32, sh Shape, weight float64, g
 type hdtScratch struct {
 	pm, ym, inv []uint8
 	yf          []float32
-	f, f2, d    []float32
+	t1, t2      []float32 // the two transforms of a field
+	f, d        []float64 // the target's and the prediction's field^alpha
 }
 
 func newHDTScratch(S int) *hdtScratch {
-	return &hdtScratch{make([]uint8, S), make([]uint8, S), make([]uint8, S), make([]float32, S), make([]float32, S), make([]float32, S), make([]float32, S)}
+	return &hdtScratch{make([]uint8, S), make([]uint8, S), make([]uint8, S), make([]float32, S),
+		make([]float32, S), make([]float32, S), make([]float64, S), make([]float64, S)}
 }
 
 // field writes into dst the distance field of mask m raised to alpha (0
-// everywhere when m is empty or full), using sc.inv, sc.f2 as scratch.
-func (sc *hdtScratch) field(dst []float32, m []uint8, spatial []int, opt *distance.Options, alpha float64) error {
+// everywhere when m is empty or full), in float64: a field^alpha passes
+// float32's range at distances of 256 with alpha 16.
+func (sc *hdtScratch) field(dst []float64, m []uint8, spatial []int, opt *distance.Options, alpha float64) error {
 	var k int
 	for _, v := range m {
 		if v != 0 {
@@ -256,16 +292,16 @@ func (sc *hdtScratch) field(dst []float32, m []uint8, spatial []int, opt *distan
 	if sq {
 		edt = distance.EDTSquared
 	}
-	if err := edt(dst, m, spatial, opt); err != nil {
+	if err := edt(sc.t1, m, spatial, opt); err != nil {
 		return err
 	}
-	if err := edt(sc.f2, sc.inv, spatial, opt); err != nil {
+	if err := edt(sc.t2, sc.inv, spatial, opt); err != nil {
 		return err
 	}
 	for i := range dst {
-		v := dst[i] + sc.f2[i]
+		v := float64(sc.t1[i]) + float64(sc.t2[i])
 		if !sq {
-			v = float32(math.Pow(float64(v), alpha))
+			v = math.Pow(v, alpha)
 		}
 		dst[i] = v
 	}
@@ -290,7 +326,29 @@ func (h *HausdorffDT) check(sh Shape, spatial []int) (float64, *distance.Options
 	if len(spatial) == 0 || s != sh.S {
 		return 0, nil, fmt.Errorf("%w: spatial sizes %v do not multiply to S = %d", ErrShape, spatial, sh.S)
 	}
-	return alpha, &distance.Options{Spacing: h.Spacing}, nil
+	opt := &distance.Options{Spacing: h.Spacing}
+	if err := distance.Check(spatial, opt); err != nil {
+		return 0, nil, fmt.Errorf("%w: HausdorffDT.Spacing: %w", ErrOption, err)
+	}
+	return alpha, opt, nil
+}
+
+// addRaw adds weight·f·raw into grad, unless a value leaves float32
+// (ErrRange, nothing written).
+func addRaw(grad []float32, raw []float64, weight, f float64) error {
+	m := 0.0
+	for _, v := range raw {
+		if x := math.Abs(v); !(x <= m) {
+			m = x
+		}
+	}
+	if err := rangeErr(math.Abs(weight*f)*m, "the Hausdorff DT gradient"); err != nil {
+		return err
+	}
+	for i, v := range raw {
+		grad[i] += float32(weight * f * v)
+	}
+	return nil
 }
 
 // finish turns the sum of the terms into the loss and the factor of the
@@ -332,9 +390,9 @@ func (h *HausdorffDT) Loss(logits []float32, labels Labels, sh Shape, spatial []
 	sc := newHDTScratch(S)
 	p := make([]float32, C*S)
 	t := make([]float32, kernels.BlockSize)
-	var raw []float32
+	var raw []float64
 	if grad != nil {
-		raw = make([]float32, len(logits))
+		raw = make([]float64, len(logits))
 	}
 	var total float64
 	for n := 0; n < sh.N; n++ {
@@ -352,7 +410,7 @@ func (h *HausdorffDT) Loss(logits []float32, labels Labels, sh Shape, spatial []
 					sc.ym[i], sc.yf[i] = 1, 1
 				}
 			}
-			var g []float32
+			var g []float64
 			if raw != nil {
 				g = raw[(n*C+c)*S : (n*C+c+1)*S]
 			}
@@ -366,28 +424,29 @@ func (h *HausdorffDT) Loss(logits []float32, labels Labels, sh Shape, spatial []
 			// raw holds dL/dp of this image (0 for a left-out channel 0);
 			// the softmax Jacobian needs this image's p: apply it now, in
 			// place, without the scale (known at the end; a linear map).
-			jacobianInPlace(raw[n*C*S:(n+1)*C*S], p, C, S)
+			jacobianMixed(raw[n*C*S:(n+1)*C*S], p, C, S)
 		}
 	}
 	l, f := h.finish(total, den)
 	if grad != nil {
-		for i, v := range raw {
-			grad[i] += float32(weight * f * float64(v))
+		if err := addRaw(grad, raw, weight, f); err != nil {
+			return l, err
 		}
 	}
 	return l, nil
 }
 
-// jacobianInPlace replaces g (C×S, dL/dp) by p_j (g_j - Σ_c p_c g_c).
-func jacobianInPlace(g, p []float32, C, S int) {
+// jacobianMixed replaces g (C×S, dL/dp, float64) by p_j (g_j - Σ_c p_c
+// g_c), p float32.
+func jacobianMixed(g []float64, p []float32, C, S int) {
 	for i := 0; i < S; i++ {
 		var s float64
 		for c := 0; c < C; c++ {
-			s += float64(p[c*S+i]) * float64(g[c*S+i])
+			s += float64(p[c*S+i]) * g[c*S+i]
 		}
 		for c := 0; c < C; c++ {
 			j := c*S + i
-			g[j] = float32(float64(p[j]) * (float64(g[j]) - s))
+			g[j] = float64(p[j]) * (g[j] - s)
 		}
 	}
 }
@@ -395,7 +454,7 @@ func jacobianInPlace(g, p []float32, C, S int) {
 // BinaryLoss is Loss for sigmoid probabilities of every channel of logits
 // (N × C × spatial) against float targets (a target mask is y > 0.5).
 func (h *HausdorffDT) BinaryLoss(logits, targets []float32, sh Shape, spatial []int, weight float64, grad []float32) (float64, error) {
-	if err := checkDistArgs(logits, sh, weight, grad); err != nil {
+	if err := checkDistArgs(logits, sh, weight, grad, targets); err != nil {
 		return 0, err
 	}
 	alpha, opt, err := h.check(sh, spatial)
@@ -409,9 +468,9 @@ func (h *HausdorffDT) BinaryLoss(logits, targets []float32, sh Shape, spatial []
 	den := float64(sh.Len())
 	sc := newHDTScratch(S)
 	p := make([]float32, S)
-	var raw []float32
+	var raw []float64
 	if grad != nil {
-		raw = make([]float32, len(logits))
+		raw = make([]float64, len(logits))
 	}
 	var total float64
 	for k := 0; k < sh.N*sh.C; k++ {
@@ -428,7 +487,7 @@ func (h *HausdorffDT) BinaryLoss(logits, targets []float32, sh Shape, spatial []
 				sc.ym[i] = 1
 			}
 		}
-		var g []float32
+		var g []float64
 		if raw != nil {
 			g = raw[k*S : (k+1)*S]
 		}
@@ -439,14 +498,14 @@ func (h *HausdorffDT) BinaryLoss(logits, targets []float32, sh Shape, spatial []
 		total += s
 		if g != nil {
 			for i, v := range p {
-				g[i] *= v * (1 - v)
+				g[i] *= float64(v) * (1 - float64(v))
 			}
 		}
 	}
 	l, f := h.finish(total, den)
 	if grad != nil {
-		for i, v := range raw {
-			grad[i] += float32(weight * f * float64(v))
+		if err := addRaw(grad, raw, weight, f); err != nil {
+			return l, err
 		}
 	}
 	return l, nil
@@ -456,7 +515,7 @@ func (h *HausdorffDT) BinaryLoss(logits, targets []float32, sh Shape, spatial []
 // the prediction's mask p > 0.5 and of the target mask sc.ym, and writes
 // 2(p - y) D into g when g is not nil (MONAI's squared error uses the
 // float target y, its field the mask).
-func (sc *hdtScratch) channel(p, y, g []float32, spatial []int, opt *distance.Options, alpha float64) (float64, error) {
+func (sc *hdtScratch) channel(p, y []float32, g []float64, spatial []int, opt *distance.Options, alpha float64) (float64, error) {
 	for i, v := range p {
 		sc.pm[i] = 0
 		if v > 0.5 {
@@ -472,10 +531,10 @@ func (sc *hdtScratch) channel(p, y, g []float32, spatial []int, opt *distance.Op
 	var s float64
 	for i, v := range p {
 		e := float64(v) - float64(y[i])
-		d := float64(sc.d[i]) + float64(sc.f[i])
+		d := sc.d[i] + sc.f[i]
 		s += e * e * d
 		if g != nil {
-			g[i] = float32(2 * e * d)
+			g[i] = 2 * e * d
 		}
 	}
 	return s, nil

@@ -1,8 +1,10 @@
 package loss
 
 import (
+	"cmp"
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/segloss/segloss/internal/kernels"
 )
@@ -28,6 +30,19 @@ type Lovasz struct {
 	// Ignore names a label (Loss) or target value (BinaryLoss) whose pixels
 	// take no part (SMP's ignore_index).
 	Ignore IgnoreIndex
+}
+
+// check checks the arguments common to both losses: the sorts index a
+// group of up to n elements with int32, and the gradient is at most
+// |weight| per element.
+func (l *Lovasz) check(logits []float32, sh Shape, weight float64, grad []float32, n int, ins ...[]float32) error {
+	if err := checkDistArgs(logits, sh, weight, grad, ins...); err != nil {
+		return err
+	}
+	if n > math.MaxInt32 {
+		return fmt.Errorf("%w: %d elements in one sort, want fewer than 2^31 (use PerImage)", ErrShape, n)
+	}
+	return nil
 }
 
 // lovaszGrad turns fg, the foreground flags of the sorted errors, into the
@@ -79,7 +94,11 @@ func (sc *lovaszScratch) extension(e []float64, fg []bool, hinge bool, de []floa
 		for b < n && keys[b] == keys[a] {
 			b++
 		}
-		if b-a > 1 {
+		if b-a > 32 {
+			// A long run (many errors within one float32 rounding):
+			// a stable sort, not a quadratic one.
+			slices.SortStableFunc(idx[a:b], func(x, y int32) int { return cmp.Compare(e[y], e[x]) })
+		} else if b-a > 1 {
 			// Insertion sort, descending, stable: runs are short.
 			for k := a + 1; k < b; k++ {
 				v := idx[k]
@@ -121,8 +140,13 @@ func (sc *lovaszScratch) extension(e []float64, fg []bool, hinge bool, de []floa
 // an error. A batch (or image) with no class to count has loss 0, as in
 // SMP. It allocates scratch of the logits' size.
 func (l *Lovasz) Loss(logits []float32, labels Labels, sh Shape, weight float64, grad []float32) (float64, error) {
-	if err := checkDistArgs(logits, sh, weight, grad); err != nil {
+	if err := l.check(logits, sh, weight, grad, sh.N*sh.S); err != nil {
 		return 0, err
+	}
+	if err := rangeErr(weight, "the Lovász weight"); grad != nil && err != nil {
+		// Each gradient element is at most |weight|: the value alone.
+		v, _ := l.Loss(logits, labels, sh, 0, nil)
+		return v, err
 	}
 	if labels.Len() != sh.N*sh.S {
 		return 0, fmt.Errorf("%w: labels have %d elements, want N*S = %d", ErrLength, labels.Len(), sh.N*sh.S)
@@ -231,15 +255,22 @@ func (l *Lovasz) Loss(logits []float32, labels Labels, sh Shape, weight float64,
 // into grad. Targets equal to the ignore value take no part; other targets
 // must be 0 or 1.
 func (l *Lovasz) BinaryLoss(logits, targets []float32, sh Shape, weight float64, grad []float32) (float64, error) {
-	if err := checkDistArgs(logits, sh, weight, grad); err != nil {
+	if err := l.check(logits, sh, weight, grad, sh.Len(), targets); err != nil {
 		return 0, err
+	}
+	if l.Ignore.set && int(float32(l.Ignore.v)) != l.Ignore.v {
+		return 0, fmt.Errorf("%w: ignore value %d is not a float32 target", ErrOption, l.Ignore.v)
+	}
+	if err := rangeErr(weight, "the Lovász weight"); grad != nil && err != nil {
+		v, _ := l.BinaryLoss(logits, targets, sh, 0, nil)
+		return v, err
 	}
 	if len(targets) != sh.Len() {
 		return 0, fmt.Errorf("%w: targets have %d elements, want N*C*S = %d", ErrLength, len(targets), sh.Len())
 	}
 	ign := float32(math.NaN())
 	if l.Ignore.set {
-		ign = float32(l.Ignore.label)
+		ign = float32(l.Ignore.v)
 	}
 	for i, v := range targets {
 		if v != 0 && v != 1 && v != ign {

@@ -171,7 +171,13 @@ func (r Result) ImageMatrix(metric Metric) (f []float64, N, C int, err error) {
 		}
 		if i == 0 {
 			C = len(v) - c0
+			if C < 1 {
+				return nil, 0, 0, errorf(loss.ErrLength, "ImageMatrix: image 0 has %d scores", len(v))
+			}
 			f = make([]float64, 0, N*C)
+		}
+		if len(v) != C+c0 {
+			return nil, 0, 0, errorf(loss.ErrLength, "ImageMatrix: image %d has %d scores, image 0 %d", i, len(v), C+c0)
 		}
 		f = append(f, v[c0:]...)
 	}

@@ -210,3 +210,30 @@ func TestMONAIGeneralizedDice(t *testing.T) {
 		t.Errorf("without per-image counts: %v", err)
 	}
 }
+
+// TestImageMatrixHandBuilt: a hand-edited Result with uneven or missing
+// per-image scores is an error, not a panic or a wrong-sized matrix.
+func TestImageMatrixHandBuilt(t *testing.T) {
+	m := &Counts{C: 2, PerImage: true}
+	if err := m.AddBinary([]float32{1, 0, 1, 0, 1, 1, 0, 0}, []float32{1, 0, 0, 0, 1, 1, 1, 0}, loss.NewShape(2, 2, 2)); err != nil {
+		t.Fatal(err)
+	}
+	for _, bg := range []bool{false, true} {
+		r, err := m.Result(Options{ExcludeBackground: bg})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Images[1].Dice = nil
+		if _, _, _, err := r.ImageMatrix(MetricDice); !errors.Is(err, loss.ErrLength) {
+			t.Errorf("bg %v, nil scores: %v", bg, err)
+		}
+		r.Images[1].Dice = []float64{1, 1, 1}
+		if _, _, _, err := r.ImageMatrix(MetricDice); !errors.Is(err, loss.ErrLength) {
+			t.Errorf("bg %v, uneven scores: %v", bg, err)
+		}
+		r.Images[0].Dice = nil
+		if _, _, _, err := r.ImageMatrix(MetricDice); !errors.Is(err, loss.ErrLength) {
+			t.Errorf("bg %v, no scores in image 0: %v", bg, err)
+		}
+	}
+}
