@@ -31,19 +31,8 @@ type distCase struct {
 
 func loadDistCases(t *testing.T) []distCase {
 	t.Helper()
-	f, err := os.Open("../testdata/distance.json.gz")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	z, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var g struct{ Cases []distCase }
-	if err := json.NewDecoder(z).Decode(&g); err != nil {
-		t.Fatal(err)
-	}
+	readGzipJSON(t, "../testdata/distance.json.gz", &g)
 	var out []distCase
 	for _, c := range g.Cases {
 		if c.Kind == "boundary" || c.Kind == "hdt" {
@@ -54,6 +43,23 @@ func loadDistCases(t *testing.T) []distCase {
 		t.Fatalf("%d boundary/hdt cases", len(out))
 	}
 	return out
+}
+
+// readGzipJSON decodes the gzipped JSON file at path into v.
+func readGzipJSON(t *testing.T, path string, v any) {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	z, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.NewDecoder(z).Decode(v); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func TestDistanceTermsGolden(t *testing.T) {

@@ -1,11 +1,9 @@
 package loss
 
 import (
-	"compress/gzip"
 	"encoding/json"
 	"errors"
 	"math"
-	"os"
 	"testing"
 
 	"github.com/segloss/segloss/internal/kernels"
@@ -78,19 +76,8 @@ func (c *peerCase) region(t *testing.T) *Region {
 
 func loadPeerCases(t *testing.T) []peerCase {
 	t.Helper()
-	f, err := os.Open("../testdata/peers.json.gz")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	z, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var g struct{ Cases []peerCase }
-	if err := json.NewDecoder(z).Decode(&g); err != nil {
-		t.Fatal(err)
-	}
+	readGzipJSON(t, "../testdata/peers.json.gz", &g)
 	if len(g.Cases) < 50 {
 		t.Fatalf("%d cases", len(g.Cases))
 	}
@@ -274,24 +261,13 @@ func TestPeersBadOptions(t *testing.T) {
 // TestDownsampleTorch: Downsample gives torch's F.interpolate(mode=
 // "nearest") labels, for 2-D and 3-D sizes that do and do not divide.
 func TestDownsampleTorch(t *testing.T) {
-	f, err := os.Open("../testdata/peers.json.gz")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	z, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var g struct {
 		Downsample []struct {
 			Full, Out    []int
 			Labels, Want []int32
 		}
 	}
-	if err := json.NewDecoder(z).Decode(&g); err != nil {
-		t.Fatal(err)
-	}
+	readGzipJSON(t, "../testdata/peers.json.gz", &g)
 	if len(g.Downsample) < 10 {
 		t.Fatalf("%d cases", len(g.Downsample))
 	}

@@ -346,16 +346,22 @@ func (r *Region) entry(I, P, Y float64) (F, dI, dP float64) {
 	} else {
 		f, dfdR = 1-R, -1
 	}
-	F, dFdf := f, 1.0
-	if g := r.Gamma; g != 0 && g != 1 {
-		f = max(f, 0)
-		F = math.Pow(f, g)
-		dFdf = 0
-		if f > 0 {
-			dFdf = g * math.Pow(f, g-1)
-		}
-	}
+	F, dFdf := r.power(f)
 	return F, dFdf * dfdR * dRdI, dFdf * dfdR * dRdP
+}
+
+// power returns F = f^Gamma (f itself for Gamma 0 or 1; a fractional
+// power of max(f, 0)) and dF/df.
+func (r *Region) power(f float64) (F, dFdf float64) {
+	g := r.Gamma
+	if g == 0 || g == 1 {
+		return f, 1
+	}
+	f = max(f, 0)
+	if f <= 0 {
+		return math.Pow(f, g), 0
+	}
+	return math.Pow(f, g), g * math.Pow(f, g-1)
 }
 
 // shape returns F for f (Gamma applied).
@@ -506,15 +512,7 @@ func (r *Region) mcc(I, P, Y, M float64) (F, dI, dP float64) {
 	dmI := dNumI / sq
 	dmP := dNumP/sq - num*dQP/(2*q*sq)
 	f := 1 - m
-	F, dFdf := f, 1.0
-	if g := r.Gamma; g != 0 && g != 1 {
-		f = max(f, 0)
-		F = math.Pow(f, g)
-		dFdf = 0
-		if f > 0 {
-			dFdf = g * math.Pow(f, g-1)
-		}
-	}
+	F, dFdf := r.power(f)
 	return F, -dFdf * dmI, -dFdf * dmP
 }
 
@@ -567,17 +565,8 @@ func (r *Region) finalizeGDL(w float64, N, C int, src regionSrc, out []float64) 
 			if r.SmoothNum <= r.SmoothDen {
 				R = min(R, 1)
 			}
-			f := 1 - R
-			F = f
-			dFdf := 1.0
-			if gm := r.Gamma; gm != 0 && gm != 1 {
-				f = max(f, 0)
-				F = math.Pow(f, gm)
-				dFdf = 0
-				if f > 0 {
-					dFdf = gm * math.Pow(f, gm-1)
-				}
-			}
+			var dFdf float64
+			F, dFdf = r.power(1 - R)
 			// F = 1 - num/den: dF/dnum = -1/den, dF/dden = num/den².
 			dN, dD = -dFdf/den, dFdf*num/(den*den)
 		} else {
