@@ -21,6 +21,9 @@ type Scores struct {
 	// distance between predicted and true cell surfaces (distance.Surfaces,
 	// pixels; an empty prediction counts as the image's diagonal).
 	HD95 float64
+	// ASSD is the mean over images of the average symmetric surface
+	// distance (pixels).
+	ASSD float64
 	// Separated counts the true cells matched one-to-one, at IoU > 0.5, by
 	// a connected component (4-connectivity) of the predicted foreground:
 	// cells that came out as objects of their own. Cells is the number of
@@ -59,6 +62,7 @@ func Evaluate(logits []float32, set Set) (Scores, error) {
 			return sc, err
 		}
 		sc.HD95 += hd
+		sc.ASSD += surf.AverageDistance(true)
 		for i, g := range x.Gap {
 			if g {
 				gaps++
@@ -79,6 +83,7 @@ func Evaluate(logits []float32, set Set) (Scores, error) {
 		sc.SmallFound += smallFound
 	}
 	sc.HD95 /= float64(len(set))
+	sc.ASSD /= float64(len(set))
 	tp, fp, fn := c.TP[1], c.FP[1], c.FN[1]
 	sc.Dice = metrics.Dice(tp, fp, fn, metrics.BothEmptyOne)
 	sc.IoU = metrics.IoU(tp, fp, fn, metrics.BothEmptyOne)

@@ -37,7 +37,7 @@ func fullConfig() Config {
 		Val:      8,
 		Test:     16,
 		Batch:    4,
-		Epochs:   18,
+		Epochs:   20,
 		Patience: 5,
 		MinDelta: 1e-4,
 		LR:       3e-3,
@@ -53,7 +53,7 @@ func fullConfig() Config {
 func quickConfig() Config {
 	c := fullConfig()
 	c.Side, c.Train, c.Val, c.Test = 64, 16, 8, 8
-	c.Epochs, c.Patience = 6, 3
+	c.Epochs, c.Patience = 5, 3
 	return c
 }
 
@@ -68,7 +68,7 @@ func smokeConfig() Config {
 }
 
 func main() {
-	quick := flag.Bool("quick", false, "a small version: 64x64 images, 8 epochs (under 2 minutes)")
+	quick := flag.Bool("quick", false, "a small version: 64x64 images, 5 epochs (under 2 minutes)")
 	smoke := flag.Bool("smoke", false, "a tiny version for make test: 32x32 images, 2 epochs")
 	out := flag.String("out", "out", "directory for the CSV files and pictures (created; \"\" writes nothing)")
 	seed := flag.Uint64("seed", 1, "random seed of the data, the initial weights and the batch order")

@@ -159,13 +159,21 @@ func plotCurves(path string, out []*Outcome) error {
 		for _, e := range o.Curve {
 			pts = append(pts, plotter.XY{X: float64(e.Epoch), Y: e.ValDice})
 		}
-		for _, e := range o.Curve[min(3, len(o.Curve)-1):] {
+		for _, e := range o.Curve[len(o.Curve)/3:] {
 			lo, hi = math.Min(lo, e.ValDice), math.Max(hi, e.ValDice)
 		}
 		if err := addLine(dice, pts, lineStyle(i)); err != nil {
 			return err
 		}
-		if err := addPoints(dice, pts, glyphStyle(i)); err != nil {
+		// Markers every fourth epoch, shifted per loss so that they do not
+		// stack.
+		var marks plotter.XYs
+		for j, pt := range pts {
+			if (j+i)%4 == 0 {
+				marks = append(marks, pt)
+			}
+		}
+		if err := addPoints(dice, marks, glyphStyle(i)); err != nil {
 			return err
 		}
 		if b := o.BestEpoch; b >= 0 && b < len(pts) {
@@ -181,7 +189,7 @@ func plotCurves(path string, out []*Outcome) error {
 	}
 	dice.Y.Min, dice.Y.Max = lo, hi
 	if lo > 0 {
-		dice.Y.Label.Text = fmt.Sprintf("Dice (axis from %.2f; the first epochs may lie below)", lo)
+		dice.Y.Label.Text = fmt.Sprintf("Dice (axis from %.2f: the first third of each curve may lie below)", lo)
 	}
 
 	leg := plot.NewLegend()
@@ -217,7 +225,7 @@ func plotCurves(path string, out []*Outcome) error {
 
 	const w = 14 * vg.Inch
 	smallH := vg.Length(rows) * 2.3 * vg.Inch
-	const keyH, diceH, legendW = 0.5 * vg.Inch, 5 * vg.Inch, 3.4 * vg.Inch
+	const keyH, diceH, legendW = 0.6 * vg.Inch, 5 * vg.Inch, 3.4 * vg.Inch
 	h := keyH + smallH + diceH
 	img := vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(96))
 	dc := draw.New(img)

@@ -23,7 +23,7 @@ func printReport(w io.Writer, cfg Config, r *Results) {
 	fmt.Fprintf(w, "test set, cell class, hard (argmax) predictions; separated: true cells matched one-to-one by a predicted component at IoU > 0.5\n")
 	header(w, "loss")
 	for _, o := range r.Outcomes {
-		row(w, o.Name, o)
+		row(w, o.Name, o, false)
 	}
 	if len(r.Grid) > 0 {
 		fmt.Fprintln(w)
@@ -41,16 +41,8 @@ func printReport(w io.Writer, cfg Config, r *Results) {
 			if g.Reused != "" {
 				run = "= " + g.Reused
 			}
-			mark := ""
-			if i == best {
-				mark = " <- best"
-			}
 			fmt.Fprintf(w, "%5g %5g %-10s", g.Alpha, g.Beta, run)
-			row(w, "", g.Outcome)
-			_ = mark
-			if mark != "" {
-				fmt.Fprintln(w, "      ^ best on validation Dice")
-			}
+			row(w, "", g.Outcome, i == best)
 		}
 	}
 	fmt.Fprintln(w)
@@ -61,18 +53,22 @@ func header(w io.Writer, name string) {
 	if name != "" {
 		fmt.Fprintf(w, "%-24s", name)
 	}
-	fmt.Fprintf(w, " %6s %4s %8s | %6s %6s %6s %6s %6s | %10s %9s %8s\n",
-		"epochs", "best", "val Dice", "Dice", "IoU", "HD95", "prec", "recall", "separated", "small", "gaps kept")
+	fmt.Fprintf(w, " %6s %4s %8s | %6s %6s %5s %5s %6s %6s | %10s %9s %8s\n",
+		"epochs", "best", "val Dice", "Dice", "IoU", "HD95", "ASSD", "prec", "recall", "separated", "small", "gaps kept")
 }
 
-func row(w io.Writer, name string, o *Outcome) {
+func row(w io.Writer, name string, o *Outcome, best bool) {
 	if name != "" {
 		fmt.Fprintf(w, "%-24s", name)
 	}
 	t := o.Test
-	fmt.Fprintf(w, " %6d %4d %8.4f | %6.4f %6.4f %6.2f %6.4f %6.4f | %4d/%-5d %4d/%-4d %8.1f%%\n",
-		len(o.Curve), o.BestEpoch, o.Val, t.Dice, t.IoU, t.HD95, t.Precision, t.Recall,
-		t.Separated, t.Cells, t.SmallFound, t.Small, 100*t.GapRecall)
+	mark := ""
+	if best {
+		mark = "  <- best"
+	}
+	fmt.Fprintf(w, " %6d %4d %8.4f | %6.4f %6.4f %5.2f %5.3f %6.4f %6.4f | %4d/%-5d %4d/%-4d %8.1f%%%s\n",
+		len(o.Curve), o.BestEpoch, o.Val, t.Dice, t.IoU, t.HD95, t.ASSD, t.Precision, t.Recall,
+		t.Separated, t.Cells, t.SmallFound, t.Small, 100*t.GapRecall, mark)
 }
 
 func printTiming(w io.Writer, r *Results) {
@@ -131,11 +127,11 @@ func writeOutputs(cfg Config, r *Results) ([]string, error) {
 		return strconv.FormatFloat(v, 'g', 8, 64)
 	}
 	curves := [][]string{{"loss", "epoch", "weight", "train_loss", "val_loss", "val_dice"}}
-	results := [][]string{{"loss", "epochs", "best_epoch", "val_dice", "test_dice", "test_iou", "test_hd95", "test_precision", "test_recall",
+	results := [][]string{{"loss", "epochs", "best_epoch", "val_dice", "test_dice", "test_iou", "test_hd95", "test_assd", "test_precision", "test_recall",
 		"separated", "cells", "components", "small_found", "small", "gap_recall", "steps", "ms_per_step", "segloss_ms_per_step"}}
 	res := func(name string, o *Outcome) []string {
 		t := o.Test
-		return []string{name, strconv.Itoa(len(o.Curve)), strconv.Itoa(o.BestEpoch), f(o.Val), f(t.Dice), f(t.IoU), f(t.HD95),
+		return []string{name, strconv.Itoa(len(o.Curve)), strconv.Itoa(o.BestEpoch), f(o.Val), f(t.Dice), f(t.IoU), f(t.HD95), f(t.ASSD),
 			f(t.Precision), f(t.Recall), strconv.Itoa(t.Separated), strconv.Itoa(t.Cells), strconv.Itoa(t.Components),
 			strconv.Itoa(t.SmallFound), strconv.Itoa(t.Small), f(t.GapRecall), strconv.Itoa(o.Timing.Steps),
 			f(ms(o.Timing.Step) / float64(o.Timing.Steps)), f(ms(o.Timing.Segloss) / float64(o.Timing.Steps))}
