@@ -210,7 +210,7 @@ func TestOutputs(t *testing.T) {
 	}
 	text := buf.String()
 	for _, want := range []string{"HD95", "separated", "border-weighted CE", "Dice + boundary (ramp)", "grid search", "= CE", "trained",
-		"ms per step", "segloss", "gorgonia", "curves.png", "panel.png"} {
+		"ms per step", "segloss", "gorgonia", "trainings at a time", "class weights", "curves.png", "panel.png"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("output lacks %q:\n%s", want, text)
 		}

@@ -159,7 +159,7 @@ func plotCurves(path string, out []*Outcome) error {
 		for _, e := range o.Curve {
 			pts = append(pts, plotter.XY{X: float64(e.Epoch), Y: e.ValDice})
 		}
-		for _, e := range o.Curve[len(o.Curve)/3:] {
+		for _, e := range o.Curve[len(o.Curve)/2:] {
 			lo, hi = math.Min(lo, e.ValDice), math.Max(hi, e.ValDice)
 		}
 		if err := addLine(dice, pts, lineStyle(i)); err != nil {
@@ -188,8 +188,9 @@ func plotCurves(path string, out []*Outcome) error {
 		lo = math.Max(0, hi-0.04)
 	}
 	dice.Y.Min, dice.Y.Max = lo, hi
+	dice.Y.Tick.Marker = fineTicks{}
 	if lo > 0 {
-		dice.Y.Label.Text = fmt.Sprintf("Dice (axis from %.2f: the first third of each curve may lie below)", lo)
+		dice.Y.Label.Text = fmt.Sprintf("Dice (from %.2f; early epochs below)", lo)
 	}
 
 	leg := plot.NewLegend()
@@ -272,6 +273,35 @@ func (epochTicks) Ticks(lo, hi float64) []plot.Tick {
 	var t []plot.Tick
 	for v := math.Ceil(lo/step) * step; v <= hi; v += step {
 		t = append(t, plot.Tick{Value: v, Label: strconv.Itoa(int(v))})
+	}
+	return t
+}
+
+// fineTicks labels every 0.01 (0.02, 0.05 or 0.1 over wider ranges) and
+// marks the steps between.
+type fineTicks struct{}
+
+// Ticks implements plot.Ticker.
+func (fineTicks) Ticks(lo, hi float64) []plot.Tick {
+	major := 0.01
+	for _, m := range []float64{0.02, 0.05, 0.1} {
+		if (hi-lo)/major <= 8 {
+			break
+		}
+		major = m
+	}
+	minor := major / 5
+	if major == 0.02 || major == 0.05 {
+		minor = major / 2
+	}
+	var t []plot.Tick
+	for k := math.Ceil(lo/minor - 1e-9); k*minor <= hi+1e-9; k++ {
+		v := k * minor
+		tick := plot.Tick{Value: v}
+		if r := v / major; math.Abs(r-math.Round(r)) < 1e-6 {
+			tick.Label = strconv.FormatFloat(v, 'f', 2, 64)
+		}
+		t = append(t, tick)
 	}
 	return t
 }

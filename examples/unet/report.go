@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"time"
 )
@@ -19,6 +20,8 @@ func printReport(w io.Writer, cfg Config, r *Results) {
 		cfg.Arch.Levels, cfg.Arch.Base, NewWeights(cfg.Arch, cfg.Seed).Count(), cfg.LR, cfg.Batch, cfg.Epochs, cfg.Patience)
 	fmt.Fprintf(w, "%d train / %d val / %d test images of %dx%d: cells %.0f%% of pixels, gaps between touching cells %.1f%%, %.1f cells per image\n",
 		cfg.Train, cfg.Val, cfg.Test, cfg.Side, cfg.Side, 100*fg, 100*gap, cells)
+	fmt.Fprintf(w, "inverse-frequency class weights of the training set (loss.ClassWeights, for weighted CE): background %.3f, cells %.3f\n",
+		r.ClassWeights[0], r.ClassWeights[1])
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "test set, cell class, hard (argmax) predictions; separated: true cells matched one-to-one by a predicted component at IoU > 0.5\n")
 	header(w, "loss")
@@ -46,7 +49,7 @@ func printReport(w io.Writer, cfg Config, r *Results) {
 		}
 	}
 	fmt.Fprintln(w)
-	printTiming(w, r)
+	printTiming(w, cfg, r)
 }
 
 func header(w io.Writer, name string) {
@@ -71,13 +74,15 @@ func row(w io.Writer, name string, o *Outcome, best bool) {
 		t.Separated, t.Cells, t.SmallFound, t.Small, 100*t.GapRecall, mark)
 }
 
-func printTiming(w io.Writer, r *Results) {
+func printTiming(w io.Writer, cfg Config, r *Results) {
 	t := r.TotalTiming()
 	if t.Steps == 0 {
 		return
 	}
 	step := t.Step / time.Duration(t.Steps)
 	gor := t.Step - t.Segloss - t.Example
+	fmt.Fprintf(w, "%d trainings at a time on %d cores (GOMAXPROCS), %.1f min for all of them\n",
+		max(1, cfg.Jobs), runtime.GOMAXPROCS(0), (r.Wall - r.DataTime).Minutes())
 	fmt.Fprintf(w, "%d training steps, %.1f ms per step: gorgonia (forward, backward, Adam) %.1f ms (%.2f%%), segloss %.3f ms (%.2f%%), the example's border-weighted CE %.3f ms (%.2f%% of its own steps)\n",
 		t.Steps, ms(step), ms(gor)/float64(t.Steps), 100*float64(gor)/float64(t.Step),
 		ms(t.Segloss)/float64(t.Steps), 100*float64(t.Segloss)/float64(t.Step),

@@ -259,8 +259,8 @@ func (m *model) predict(set Set) ([]float32, error) {
 	x := make([]float32, m.n*s)
 	for i := 0; i < len(set); i += m.n {
 		for k := 0; k < m.n; k++ {
-			j := min(i+k, len(set)-1)
-			if i+k >= len(set) {
+			j := i + k
+			if j >= len(set) {
 				j = i
 			}
 			copy(x[k*s:], set[j].Image)
@@ -435,6 +435,8 @@ type Results struct {
 	DataTime, MapsTime time.Duration
 	// Wall is the time of the whole Run.
 	Wall time.Duration
+	// ClassWeights are the inverse-frequency weights of the training set.
+	ClassWeights []float32
 }
 
 // reusable maps grid points to the comparison's runs with the same loss.
@@ -462,6 +464,7 @@ func Run(cfg Config) (*Results, error) {
 	if err := loss.ClassWeights(loss.U8(all), Classes, loss.IgnoreIndex{}, cw); err != nil {
 		return nil, err
 	}
+	res.ClassWeights = cw
 	// The jobs: every spec, then the grid points no spec is.
 	type job struct {
 		spec Spec
