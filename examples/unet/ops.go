@@ -7,13 +7,13 @@ package main
 //     border-weighted cross entropy) on the logits, which returns the value
 //     and d(loss)/d(logits) at once; its derivative is that kept gradient
 //     times the upstream scalar. The network's forward pass runs once per
-//     step (the notes' "route 1"; feeding the gradient with Backpropagate
-//     instead needs the logits before the gradient node exists, so the
-//     forward pass runs twice).
+//     step (feeding the gradient with Backpropagate instead needs the
+//     logits before the gradient's input node can be set, so the forward
+//     pass runs twice; TestSeglossGradientMatchesInGraphCE checks that both
+//     give the same gradients).
 //   - up2Op, a nearest-neighbour 2x upsampling of NCHW tensors, the same
 //     function as gorgonia's Upsample2D(x, 2) with plain slice loops (the
-//     built-in one reads and writes every element through At and SetAt,
-//     a fifth of a training step in the notes' profile).
+//     built-in one reads and writes every element through At and SetAt).
 
 import (
 	"fmt"
