@@ -424,7 +424,7 @@ func (h *HausdorffDT) Loss(logits []float32, labels Labels, sh Shape, spatial []
 			// raw holds dL/dp of this image (0 for a left-out channel 0);
 			// the softmax Jacobian needs this image's p: apply it now, in
 			// place, without the scale (known at the end; a linear map).
-			jacobianMixed(raw[n*C*S:(n+1)*C*S], p, C, S)
+			softmaxJacobian(raw[n*C*S:(n+1)*C*S], p, C, S)
 		}
 	}
 	l, f := h.finish(total, den)
@@ -436,9 +436,10 @@ func (h *HausdorffDT) Loss(logits []float32, labels Labels, sh Shape, spatial []
 	return l, nil
 }
 
-// jacobianMixed replaces g (C×S, dL/dp, float64) by p_j (g_j - Σ_c p_c
-// g_c), p float32.
-func jacobianMixed(g []float64, p []float32, C, S int) {
+// softmaxJacobian replaces g (C×S, dL/dp, float64) by the gradient
+// through the softmax, p_j (g_j - Σ_c p_c g_c), for float32 or float64
+// probabilities p.
+func softmaxJacobian[P float32 | float64](g []float64, p []P, C, S int) {
 	for i := 0; i < S; i++ {
 		var s float64
 		for c := 0; c < C; c++ {

@@ -240,7 +240,7 @@ func (l *Lovasz) Loss(logits []float32, labels Labels, sh Shape, weight float64,
 	if dp != nil {
 		scale := weight / float64(groups)
 		for n := 0; n < N; n++ {
-			jacobian64(dp[n*C*S:(n+1)*C*S], p[n*C*S:(n+1)*C*S], C, S)
+			softmaxJacobian(dp[n*C*S:(n+1)*C*S], p[n*C*S:(n+1)*C*S], C, S)
 		}
 		for i, v := range dp {
 			grad[i] += float32(scale * v)
@@ -338,19 +338,6 @@ func softmax64(p []float64, x []float32, C, S int) {
 		}
 		for c := 0; c < C; c++ {
 			p[c*S+i] /= sum
-		}
-	}
-}
-
-// jacobian64 replaces g (C×S, dL/dp) by p_j (g_j - Σ_c p_c g_c).
-func jacobian64(g, p []float64, C, S int) {
-	for i := 0; i < S; i++ {
-		var s float64
-		for c := 0; c < C; c++ {
-			s += p[c*S+i] * g[c*S+i]
-		}
-		for c := 0; c < C; c++ {
-			g[c*S+i] = p[c*S+i] * (g[c*S+i] - s)
 		}
 	}
 }
