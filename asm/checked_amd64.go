@@ -175,6 +175,90 @@ func SigmoidFusedAVX512(x []float32, y []float32, dst []float32, flags uint64, a
 	return nil
 }
 
+// SigmoidStatsWAVX2 runs sigmoidStatsWAVX2 after its checks: it returns an
+// error wrapping ErrArg, having done nothing, when y or w is shorter than x
+// or out than 7. Otherwise it returns ErrCPU on a CPU without AVX2.
+func SigmoidStatsWAVX2(x []float32, y []float32, w []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32) error {
+	if !(len(y) >= len(x) && len(w) >= len(x) && len(out) >= 7) {
+		return argErr("SigmoidStatsWAVX2")
+	}
+	if !hasAVX2 {
+		return cpuErr("SigmoidStatsWAVX2")
+	}
+	sigmoidStatsWAVX2(x, y, w, flags, pw, alpha, gamma, gmode, out)
+	return nil
+}
+
+// SigmoidGradWAVX2 runs sigmoidGradWAVX2 after its checks: it returns an
+// error wrapping ErrArg, having done nothing, when y, w or dst is shorter
+// than x. Otherwise it returns ErrCPU on a CPU without AVX2.
+func SigmoidGradWAVX2(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int) error {
+	if !(len(y) >= len(x) && len(w) >= len(x) && len(dst) >= len(x)) {
+		return argErr("SigmoidGradWAVX2")
+	}
+	if !hasAVX2 {
+		return cpuErr("SigmoidGradWAVX2")
+	}
+	sigmoidGradWAVX2(x, y, w, dst, flags, a, b, e, bceScale, pw, focalScale, alpha, gamma, gmode, g1mode)
+	return nil
+}
+
+// SigmoidFusedWAVX2 runs sigmoidFusedWAVX2 after its checks: it returns an
+// error wrapping ErrArg, having done nothing, when y, w or dst is shorter
+// than x, or out than 2. Otherwise it returns ErrCPU on a CPU without AVX2.
+func SigmoidFusedWAVX2(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32) error {
+	if !(len(y) >= len(x) && len(w) >= len(x) && len(dst) >= len(x) && len(out) >= 2) {
+		return argErr("SigmoidFusedWAVX2")
+	}
+	if !hasAVX2 {
+		return cpuErr("SigmoidFusedWAVX2")
+	}
+	sigmoidFusedWAVX2(x, y, w, dst, flags, a, b, e, bceScale, pw, focalScale, alpha, gamma, gmode, g1mode, sflags, out)
+	return nil
+}
+
+// SigmoidStatsWAVX512 runs sigmoidStatsWAVX512 after its checks: it returns an
+// error wrapping ErrArg, having done nothing, when y or w is shorter than x
+// or out than 7. Otherwise it returns ErrCPU on a CPU without AVX-512.
+func SigmoidStatsWAVX512(x []float32, y []float32, w []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32) error {
+	if !(len(y) >= len(x) && len(w) >= len(x) && len(out) >= 7) {
+		return argErr("SigmoidStatsWAVX512")
+	}
+	if !hasAVX512 {
+		return cpuErr("SigmoidStatsWAVX512")
+	}
+	sigmoidStatsWAVX512(x, y, w, flags, pw, alpha, gamma, gmode, out)
+	return nil
+}
+
+// SigmoidGradWAVX512 runs sigmoidGradWAVX512 after its checks: it returns an
+// error wrapping ErrArg, having done nothing, when y, w or dst is shorter
+// than x. Otherwise it returns ErrCPU on a CPU without AVX-512.
+func SigmoidGradWAVX512(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int) error {
+	if !(len(y) >= len(x) && len(w) >= len(x) && len(dst) >= len(x)) {
+		return argErr("SigmoidGradWAVX512")
+	}
+	if !hasAVX512 {
+		return cpuErr("SigmoidGradWAVX512")
+	}
+	sigmoidGradWAVX512(x, y, w, dst, flags, a, b, e, bceScale, pw, focalScale, alpha, gamma, gmode, g1mode)
+	return nil
+}
+
+// SigmoidFusedWAVX512 runs sigmoidFusedWAVX512 after its checks: it returns an
+// error wrapping ErrArg, having done nothing, when y, w or dst is shorter
+// than x, or out than 2. Otherwise it returns ErrCPU on a CPU without AVX-512.
+func SigmoidFusedWAVX512(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32) error {
+	if !(len(y) >= len(x) && len(w) >= len(x) && len(dst) >= len(x) && len(out) >= 2) {
+		return argErr("SigmoidFusedWAVX512")
+	}
+	if !hasAVX512 {
+		return cpuErr("SigmoidFusedWAVX512")
+	}
+	sigmoidFusedWAVX512(x, y, w, dst, flags, a, b, e, bceScale, pw, focalScale, alpha, gamma, gmode, g1mode, sflags, out)
+	return nil
+}
+
 // SoftmaxStatsU8AVX2 runs softmaxStatsU8AVX2 after its checks: it returns an
 // error wrapping ErrArg, having done nothing, when the pixels [lo, hi) of C
 // planes of S pixels are not within x and lab (1 <= C <= 2^31-1, S >= 0, C*S

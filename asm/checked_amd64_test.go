@@ -96,3 +96,29 @@ func TestCheckedBounds(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckedWeighted: the weighted sigmoid entry points reject a weight
+// slice shorter than x (here one short, its end on a guard page) before
+// they touch memory, on every amd64 CPU.
+func TestCheckedWeighted(t *testing.T) {
+	xs, ys, dst, out := make([]float32, 100), make([]float32, 100), make([]float32, 100), make([]float32, 7)
+	w := guardF32(t, 99)
+	for _, tc := range []struct {
+		name string
+		err  error
+	}{
+		{"SigmoidStatsWAVX2", SigmoidStatsWAVX2(xs, ys, w, 15, 1, 0.25, 2, 2, out)},
+		{"SigmoidStatsWAVX512", SigmoidStatsWAVX512(xs, ys, w, 15, 1, 0.25, 2, 2, out)},
+		{"SigmoidGradWAVX2", SigmoidGradWAVX2(xs, ys, w, dst, 1, 0, 0, 0, 1, 1, 0, -1, 0, 0, 0)},
+		{"SigmoidGradWAVX512", SigmoidGradWAVX512(xs, ys, w, dst, 1, 0, 0, 0, 1, 1, 0, -1, 0, 0, 0)},
+		{"SigmoidFusedWAVX2", SigmoidFusedWAVX2(xs, ys, w, dst, 1, 0, 0, 0, 1, 1, 0, -1, 0, 0, 0, 1, out)},
+		{"SigmoidFusedWAVX512", SigmoidFusedWAVX512(xs, ys, w, dst, 1, 0, 0, 0, 1, 1, 0, -1, 0, 0, 0, 1, out)},
+	} {
+		wantArg(t, tc.name, tc.err)
+	}
+	if hasAVX2 {
+		if err := SigmoidStatsWAVX2(xs, ys, make([]float32, 100), 15, 1, 0.25, 2, 2, out); err != nil {
+			t.Fatalf("SigmoidStatsWAVX2 on valid arguments: %v", err)
+		}
+	}
+}

@@ -14,6 +14,10 @@ func TestFinding8(t *testing.T) {
 	wantArg(t, "SigmoidNEON", SigmoidNEON(dst, x))
 	xs, ys := make([]float32, 100), make([]float32, 100)
 	wantArg(t, "SigmoidStatsNEON", SigmoidStatsNEON(xs, ys, 15, 1, 0.25, 2, 2, guardF32(t, 1)))
+	// weights one short of x, their end on a guard page
+	wantArg(t, "SigmoidStatsWNEON", SigmoidStatsWNEON(xs, ys, guardF32(t, 99), 15, 1, 0.25, 2, 2, make([]float32, 7)))
+	wantArg(t, "SigmoidGradWNEON", SigmoidGradWNEON(xs, ys, guardF32(t, 99), dst[:0], 1, 0, 0, 0, 1, 1, 0, -1, 0, 0, 0))
+	wantArg(t, "SigmoidGradWNEON short w", SigmoidGradWNEON(xs, ys, guardF32(t, 99), make([]float32, 100), 1, 0, 0, 0, 1, 1, 0, -1, 0, 0, 0))
 	const C = 3
 	img := make([]float32, C*64)
 	lab := make([]uint8, 64)

@@ -24,6 +24,21 @@ func sigmoidGradAVX2(x []float32, y []float32, dst []float32, flags uint64, a fl
 //go:noescape
 func sigmoidFusedAVX2(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32)
 
+// Element i weighs w[i].
+//
+//go:noescape
+func sigmoidStatsWAVX2(x []float32, y []float32, w []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32)
+
+// Element i weighs w[i]: its gradient (and its sums) times w[i].
+//
+//go:noescape
+func sigmoidGradWAVX2(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int)
+
+// Element i weighs w[i]: its gradient (and its sums) times w[i].
+//
+//go:noescape
+func sigmoidFusedWAVX2(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32)
+
 // sigmoidStatsAVX512 computes kernels.sigmoidStatsGeneric over len(x) <= kernels.BlockSize elements
 // into out[0:7] = P, PY, Y, PP, YY, BCE, Focal (sums not asked for are 0). flags: kernels.Flags | 256 when
 // alpha >= 0; gmode: 0, 1, 2 when gamma is that integer, else 3.
@@ -43,3 +58,18 @@ func sigmoidGradAVX512(x []float32, y []float32, dst []float32, flags uint64, a 
 //
 //go:noescape
 func sigmoidFusedAVX512(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32)
+
+// Element i weighs w[i].
+//
+//go:noescape
+func sigmoidStatsWAVX512(x []float32, y []float32, w []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32)
+
+// Element i weighs w[i]: its gradient (and its sums) times w[i].
+//
+//go:noescape
+func sigmoidGradWAVX512(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int)
+
+// Element i weighs w[i]: its gradient (and its sums) times w[i].
+//
+//go:noescape
+func sigmoidFusedWAVX512(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32)

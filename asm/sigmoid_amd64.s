@@ -2454,6 +2454,2490 @@ done_57:
 	VZEROUPPER
 	RET
 
+// func sigmoidStatsWAVX2(x []float32, y []float32, w []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32)
+// Requires: AVX, AVX2, FMA3
+TEXT ·sigmoidStatsWAVX2(SB), NOSPLIT, $128-128
+	MOVQ    x_base+0(FP), AX
+	MOVQ    y_base+24(FP), CX
+	MOVQ    w_base+48(FP), DX
+	MOVQ    x_len+8(FP), BX
+	MOVQ    flags+72(FP), SI
+	MOVQ    gmode+96(FP), DI
+	VXORPS  Y0, Y0, Y0
+	VXORPS  Y1, Y1, Y1
+	VXORPS  Y2, Y2, Y2
+	VXORPS  Y3, Y3, Y3
+	VMOVUPS Y3, (SP)
+	VXORPS  Y3, Y3, Y3
+	VMOVUPS Y3, 32(SP)
+	VXORPS  Y3, Y3, Y3
+	VMOVUPS Y3, 64(SP)
+	VXORPS  Y3, Y3, Y3
+	VMOVUPS Y3, 96(SP)
+
+loop_100:
+	CMPQ         BX, $0x00000008
+	JB           tail_101
+	VMOVUPS      (AX), Y3
+	VMOVUPS      (CX), Y4
+	VMOVUPS      (DX), Y5
+	VORPS        sigmoidconsts<>+0(SB), Y3, Y6
+	VMULPS       sigmoidconsts<>+64(SB), Y6, Y7
+	VROUNDPS     $0x00, Y7, Y7
+	VMOVAPS      Y6, Y8
+	VFNMADD231PS sigmoidconsts<>+128(SB), Y7, Y8
+	VFNMADD231PS sigmoidconsts<>+192(SB), Y7, Y8
+	VMULPS       Y8, Y8, Y9
+	VMOVUPS      sigmoidconsts<>+256(SB), Y10
+	VFMADD213PS  sigmoidconsts<>+320(SB), Y8, Y10
+	VMOVUPS      sigmoidconsts<>+384(SB), Y11
+	VFMADD213PS  sigmoidconsts<>+448(SB), Y8, Y11
+	VMOVUPS      sigmoidconsts<>+512(SB), Y12
+	VFMADD213PS  sigmoidconsts<>+576(SB), Y8, Y12
+	VFMADD213PS  Y11, Y9, Y12
+	VFMADD213PS  Y10, Y9, Y12
+	VFMADD213PS  Y8, Y9, Y12
+	VADDPS       sigmoidconsts<>+640(SB), Y12, Y12
+	VCVTPS2DQ    Y7, Y7
+	VPADDD       sigmoidconsts<>+704(SB), Y7, Y7
+	VPSLLD       $0x17, Y7, Y7
+	VMULPS       Y7, Y12, Y7
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y6, Y6
+	VANDNPS      Y7, Y6, Y7
+	TESTQ        $0x0000000c, SI
+	JZ           noflag_103
+	VADDPS       sigmoidconsts<>+640(SB), Y7, Y6
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y3, Y8
+	VMOVUPS      sigmoidconsts<>+640(SB), Y9
+	VBLENDVPS    Y8, Y7, Y9, Y9
+	VDIVPS       Y6, Y9, Y9
+	VMULPS       Y5, Y9, Y6
+	VMULPS       Y5, Y4, Y8
+	TESTQ        $0x00000004, SI
+	JZ           noflag_104
+	VADDPS       Y6, Y0, Y0
+	VFMADD231PS  Y6, Y4, Y1
+	VADDPS       Y8, Y2, Y2
+
+noflag_104:
+	TESTQ       $0x00000008, SI
+	JZ          noflag_105
+	VMOVUPS     (SP), Y10
+	VFMADD231PS Y6, Y9, Y10
+	VMOVUPS     Y10, (SP)
+	VMOVUPS     32(SP), Y6
+	VFMADD231PS Y8, Y4, Y6
+	VMOVUPS     Y6, 32(SP)
+
+noflag_105:
+noflag_103:
+	TESTQ        $0x00000003, SI
+	JZ           noflag_106
+	VADDPS       sigmoidconsts<>+640(SB), Y7, Y6
+	VPSRLD       $0x17, Y6, Y8
+	VPSUBD       sigmoidconsts<>+896(SB), Y8, Y8
+	VCVTDQ2PS    Y8, Y9
+	VANDPS       sigmoidconsts<>+960(SB), Y6, Y8
+	VORPS        sigmoidconsts<>+320(SB), Y8, Y8
+	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y8, Y10
+	VSUBPS       sigmoidconsts<>+640(SB), Y8, Y11
+	VADDPS       Y8, Y8, Y8
+	VSUBPS       sigmoidconsts<>+640(SB), Y8, Y8
+	VBLENDVPS    Y10, Y8, Y11, Y8
+	VANDPS       sigmoidconsts<>+640(SB), Y10, Y10
+	VSUBPS       Y10, Y9, Y9
+	VMULPS       Y8, Y8, Y10
+	VMOVUPS      sigmoidconsts<>+1088(SB), Y11
+	VFMADD213PS  sigmoidconsts<>+1152(SB), Y8, Y11
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Y8, Y11
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Y8, Y11
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Y8, Y11
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Y8, Y11
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Y8, Y11
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Y8, Y11
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Y8, Y11
+	VMULPS       Y8, Y11, Y11
+	VMULPS       Y10, Y11, Y11
+	VFMADD231PS  sigmoidconsts<>+192(SB), Y9, Y11
+	VFNMADD231PS sigmoidconsts<>+320(SB), Y10, Y11
+	VADDPS       Y11, Y8, Y11
+	VFMADD231PS  sigmoidconsts<>+128(SB), Y9, Y11
+	VCMPPS       $0x03, Y6, Y6, Y8
+	VBLENDVPS    Y8, Y6, Y11, Y11
+	VSUBPS       sigmoidconsts<>+640(SB), Y6, Y8
+	VSUBPS       Y8, Y7, Y8
+	VDIVPS       Y6, Y8, Y8
+	VADDPS       Y8, Y11, Y11
+	VMOVUPS      sigmoidconsts<>+640(SB), Y6
+	VSUBPS       Y4, Y6, Y6
+	TESTQ        $0x00000001, SI
+	JZ           noflag_107
+	VBROADCASTSS pw+80(FP), Y8
+	VMULPS       Y4, Y8, Y8
+	VXORPS       sigmoidconsts<>+0(SB), Y3, Y9
+	VMAXPS       sigmoidconsts<>+832(SB), Y9, Y9
+	VADDPS       Y11, Y9, Y9
+	VMULPS       Y9, Y8, Y8
+	VMAXPS       sigmoidconsts<>+832(SB), Y3, Y9
+	VADDPS       Y11, Y9, Y9
+	VFMADD231PS  Y9, Y6, Y8
+	VMULPS       Y5, Y8, Y8
+	VADDPS       64(SP), Y8, Y8
+	VMOVUPS      Y8, 64(SP)
+
+noflag_107:
+	TESTQ        $0x00000002, SI
+	JZ           noflag_108
+	VADDPS       sigmoidconsts<>+640(SB), Y7, Y8
+	VMOVUPS      sigmoidconsts<>+640(SB), Y9
+	VDIVPS       Y8, Y9, Y9
+	VMULPS       Y9, Y7, Y7
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y3, Y8
+	VBLENDVPS    Y8, Y7, Y9, Y10
+	VBLENDVPS    Y8, Y9, Y7, Y7
+	VMAXPS       sigmoidconsts<>+832(SB), Y3, Y8
+	VFNMADD231PS Y4, Y3, Y8
+	VADDPS       Y11, Y8, Y8
+	VMULPS       Y4, Y7, Y3
+	VFMADD231PS  Y6, Y10, Y3
+	VBROADCASTSS gamma+88(FP), Y7
+	CMPQ         DI, $0x01
+	JEQ          pow1_109
+	CMPQ         DI, $0x02
+	JEQ          pow2_111
+	CMPQ         DI, $0x03
+	JEQ          powg_110
+	VMOVUPS      sigmoidconsts<>+640(SB), Y7
+	JMP          powd_112
+
+pow1_109:
+	VMOVAPS Y3, Y7
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y3, Y3
+	VANDNPS Y7, Y3, Y7
+	JMP     powd_112
+
+pow2_111:
+	VMULPS  Y3, Y3, Y7
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y3, Y3
+	VANDNPS Y7, Y3, Y7
+	JMP     powd_112
+
+powg_110:
+	VCMPPS       $0x01, sigmoidconsts<>+1664(SB), Y3, Y10
+	VMULPS       sigmoidconsts<>+1728(SB), Y3, Y9
+	VBLENDVPS    Y10, Y9, Y3, Y9
+	VANDPS       sigmoidconsts<>+1792(SB), Y10, Y10
+	VPSRLD       $0x17, Y9, Y11
+	VPSUBD       sigmoidconsts<>+896(SB), Y11, Y11
+	VPSUBD       Y10, Y11, Y11
+	VCVTDQ2PS    Y11, Y10
+	VANDPS       sigmoidconsts<>+960(SB), Y9, Y9
+	VORPS        sigmoidconsts<>+320(SB), Y9, Y9
+	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y9, Y11
+	VSUBPS       sigmoidconsts<>+640(SB), Y9, Y12
+	VADDPS       Y9, Y9, Y9
+	VSUBPS       sigmoidconsts<>+640(SB), Y9, Y9
+	VBLENDVPS    Y11, Y9, Y12, Y9
+	VANDPS       sigmoidconsts<>+640(SB), Y11, Y11
+	VSUBPS       Y11, Y10, Y10
+	VMULPS       Y9, Y9, Y11
+	VMOVUPS      sigmoidconsts<>+1088(SB), Y12
+	VFMADD213PS  sigmoidconsts<>+1152(SB), Y9, Y12
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Y9, Y12
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Y9, Y12
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Y9, Y12
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Y9, Y12
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Y9, Y12
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Y9, Y12
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Y9, Y12
+	VMULPS       Y9, Y12, Y12
+	VMULPS       Y11, Y12, Y12
+	VFMADD231PS  sigmoidconsts<>+192(SB), Y10, Y12
+	VFNMADD231PS sigmoidconsts<>+320(SB), Y11, Y12
+	VADDPS       Y12, Y9, Y12
+	VFMADD231PS  sigmoidconsts<>+128(SB), Y10, Y12
+	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Y3, Y9
+	VBLENDVPS    Y9, Y3, Y12, Y12
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y3, Y9
+	VBLENDVPS    Y9, sigmoidconsts<>+1920(SB), Y12, Y12
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y3, Y9
+	VBLENDVPS    Y9, sigmoidconsts<>+1984(SB), Y12, Y12
+	VMULPS       Y7, Y12, Y12
+	VMULPS       sigmoidconsts<>+64(SB), Y12, Y7
+	VROUNDPS     $0x00, Y7, Y7
+	VMOVAPS      Y12, Y9
+	VFNMADD231PS sigmoidconsts<>+128(SB), Y7, Y9
+	VFNMADD231PS sigmoidconsts<>+192(SB), Y7, Y9
+	VMULPS       Y9, Y9, Y10
+	VMOVUPS      sigmoidconsts<>+256(SB), Y11
+	VFMADD213PS  sigmoidconsts<>+320(SB), Y9, Y11
+	VMOVUPS      sigmoidconsts<>+384(SB), Y13
+	VFMADD213PS  sigmoidconsts<>+448(SB), Y9, Y13
+	VMOVUPS      sigmoidconsts<>+512(SB), Y14
+	VFMADD213PS  sigmoidconsts<>+576(SB), Y9, Y14
+	VFMADD213PS  Y13, Y10, Y14
+	VFMADD213PS  Y11, Y10, Y14
+	VFMADD213PS  Y9, Y10, Y14
+	VADDPS       sigmoidconsts<>+640(SB), Y14, Y14
+	VCVTPS2DQ    Y7, Y7
+	VPSRAD       $0x01, Y7, Y9
+	VPSUBD       Y9, Y7, Y7
+	VPADDD       sigmoidconsts<>+704(SB), Y9, Y9
+	VPSLLD       $0x17, Y9, Y9
+	VPADDD       sigmoidconsts<>+704(SB), Y7, Y7
+	VPSLLD       $0x17, Y7, Y7
+	VMULPS       Y9, Y14, Y9
+	VMULPS       Y7, Y9, Y9
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y12, Y7
+	VANDNPS      Y9, Y7, Y9
+	VCMPPS       $0x0e, sigmoidconsts<>+2048(SB), Y12, Y7
+	VBLENDVPS    Y7, sigmoidconsts<>+1856(SB), Y9, Y9
+	VMOVAPS      Y9, Y7
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y3, Y3
+	VANDNPS      Y7, Y3, Y7
+
+powd_112:
+	VMULPS       Y7, Y8, Y8
+	TESTQ        $0x00000100, SI
+	JZ           noflag_113
+	VBROADCASTSS alpha+84(FP), Y3
+	VMOVUPS      sigmoidconsts<>+640(SB), Y7
+	VSUBPS       Y3, Y7, Y7
+	VMULPS       Y6, Y7, Y7
+	VFMADD231PS  Y4, Y3, Y7
+	VMULPS       Y7, Y8, Y8
+
+noflag_113:
+	VMULPS  Y5, Y8, Y8
+	VADDPS  96(SP), Y8, Y8
+	VMOVUPS Y8, 96(SP)
+
+noflag_108:
+noflag_106:
+	ADDQ $0x00000020, AX
+	ADDQ $0x00000020, CX
+	ADDQ $0x00000020, DX
+	SUBQ $0x00000008, BX
+	JMP  loop_100
+
+tail_101:
+	TESTQ        BX, BX
+	JZ           done_102
+	LEAQ         sigmoidconsts<>+2112(SB), R8
+	NEGQ         BX
+	VMOVDQU      64(R8)(BX*4), Y3
+	VMASKMOVPS   (AX), Y3, Y4
+	VMASKMOVPS   (CX), Y3, Y5
+	VMASKMOVPS   (DX), Y3, Y6
+	VORPS        sigmoidconsts<>+0(SB), Y4, Y7
+	VMULPS       sigmoidconsts<>+64(SB), Y7, Y8
+	VROUNDPS     $0x00, Y8, Y8
+	VMOVAPS      Y7, Y9
+	VFNMADD231PS sigmoidconsts<>+128(SB), Y8, Y9
+	VFNMADD231PS sigmoidconsts<>+192(SB), Y8, Y9
+	VMULPS       Y9, Y9, Y10
+	VMOVUPS      sigmoidconsts<>+256(SB), Y11
+	VFMADD213PS  sigmoidconsts<>+320(SB), Y9, Y11
+	VMOVUPS      sigmoidconsts<>+384(SB), Y12
+	VFMADD213PS  sigmoidconsts<>+448(SB), Y9, Y12
+	VMOVUPS      sigmoidconsts<>+512(SB), Y13
+	VFMADD213PS  sigmoidconsts<>+576(SB), Y9, Y13
+	VFMADD213PS  Y12, Y10, Y13
+	VFMADD213PS  Y11, Y10, Y13
+	VFMADD213PS  Y9, Y10, Y13
+	VADDPS       sigmoidconsts<>+640(SB), Y13, Y13
+	VCVTPS2DQ    Y8, Y8
+	VPADDD       sigmoidconsts<>+704(SB), Y8, Y8
+	VPSLLD       $0x17, Y8, Y8
+	VMULPS       Y8, Y13, Y8
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y7, Y7
+	VANDNPS      Y8, Y7, Y8
+	TESTQ        $0x0000000c, SI
+	JZ           noflag_114
+	VADDPS       sigmoidconsts<>+640(SB), Y8, Y7
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y4, Y9
+	VMOVUPS      sigmoidconsts<>+640(SB), Y10
+	VBLENDVPS    Y9, Y8, Y10, Y10
+	VDIVPS       Y7, Y10, Y10
+	VANDPS       Y3, Y10, Y10
+	VMULPS       Y6, Y10, Y7
+	VMULPS       Y6, Y5, Y9
+	TESTQ        $0x00000004, SI
+	JZ           noflag_115
+	VADDPS       Y7, Y0, Y0
+	VFMADD231PS  Y7, Y5, Y1
+	VADDPS       Y9, Y2, Y2
+
+noflag_115:
+	TESTQ       $0x00000008, SI
+	JZ          noflag_116
+	VMOVUPS     (SP), Y11
+	VFMADD231PS Y7, Y10, Y11
+	VMOVUPS     Y11, (SP)
+	VMOVUPS     32(SP), Y7
+	VFMADD231PS Y9, Y5, Y7
+	VMOVUPS     Y7, 32(SP)
+
+noflag_116:
+noflag_114:
+	TESTQ        $0x00000003, SI
+	JZ           noflag_117
+	VADDPS       sigmoidconsts<>+640(SB), Y8, Y7
+	VPSRLD       $0x17, Y7, Y9
+	VPSUBD       sigmoidconsts<>+896(SB), Y9, Y9
+	VCVTDQ2PS    Y9, Y10
+	VANDPS       sigmoidconsts<>+960(SB), Y7, Y9
+	VORPS        sigmoidconsts<>+320(SB), Y9, Y9
+	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y9, Y11
+	VSUBPS       sigmoidconsts<>+640(SB), Y9, Y12
+	VADDPS       Y9, Y9, Y9
+	VSUBPS       sigmoidconsts<>+640(SB), Y9, Y9
+	VBLENDVPS    Y11, Y9, Y12, Y9
+	VANDPS       sigmoidconsts<>+640(SB), Y11, Y11
+	VSUBPS       Y11, Y10, Y10
+	VMULPS       Y9, Y9, Y11
+	VMOVUPS      sigmoidconsts<>+1088(SB), Y12
+	VFMADD213PS  sigmoidconsts<>+1152(SB), Y9, Y12
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Y9, Y12
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Y9, Y12
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Y9, Y12
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Y9, Y12
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Y9, Y12
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Y9, Y12
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Y9, Y12
+	VMULPS       Y9, Y12, Y12
+	VMULPS       Y11, Y12, Y12
+	VFMADD231PS  sigmoidconsts<>+192(SB), Y10, Y12
+	VFNMADD231PS sigmoidconsts<>+320(SB), Y11, Y12
+	VADDPS       Y12, Y9, Y12
+	VFMADD231PS  sigmoidconsts<>+128(SB), Y10, Y12
+	VCMPPS       $0x03, Y7, Y7, Y9
+	VBLENDVPS    Y9, Y7, Y12, Y12
+	VSUBPS       sigmoidconsts<>+640(SB), Y7, Y9
+	VSUBPS       Y9, Y8, Y9
+	VDIVPS       Y7, Y9, Y9
+	VADDPS       Y9, Y12, Y12
+	VMOVUPS      sigmoidconsts<>+640(SB), Y7
+	VSUBPS       Y5, Y7, Y7
+	TESTQ        $0x00000001, SI
+	JZ           noflag_118
+	VBROADCASTSS pw+80(FP), Y9
+	VMULPS       Y5, Y9, Y9
+	VXORPS       sigmoidconsts<>+0(SB), Y4, Y10
+	VMAXPS       sigmoidconsts<>+832(SB), Y10, Y10
+	VADDPS       Y12, Y10, Y10
+	VMULPS       Y10, Y9, Y9
+	VMAXPS       sigmoidconsts<>+832(SB), Y4, Y10
+	VADDPS       Y12, Y10, Y10
+	VFMADD231PS  Y10, Y7, Y9
+	VMULPS       Y6, Y9, Y9
+	VANDPS       Y3, Y9, Y9
+	VADDPS       64(SP), Y9, Y9
+	VMOVUPS      Y9, 64(SP)
+
+noflag_118:
+	TESTQ        $0x00000002, SI
+	JZ           noflag_119
+	VADDPS       sigmoidconsts<>+640(SB), Y8, Y9
+	VMOVUPS      sigmoidconsts<>+640(SB), Y10
+	VDIVPS       Y9, Y10, Y10
+	VMULPS       Y10, Y8, Y8
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y4, Y9
+	VBLENDVPS    Y9, Y8, Y10, Y11
+	VBLENDVPS    Y9, Y10, Y8, Y8
+	VMAXPS       sigmoidconsts<>+832(SB), Y4, Y9
+	VFNMADD231PS Y5, Y4, Y9
+	VADDPS       Y12, Y9, Y9
+	VMULPS       Y5, Y8, Y4
+	VFMADD231PS  Y7, Y11, Y4
+	VBROADCASTSS gamma+88(FP), Y8
+	CMPQ         DI, $0x01
+	JEQ          pow1_120
+	CMPQ         DI, $0x02
+	JEQ          pow2_122
+	CMPQ         DI, $0x03
+	JEQ          powg_121
+	VMOVUPS      sigmoidconsts<>+640(SB), Y8
+	JMP          powd_123
+
+pow1_120:
+	VMOVAPS Y4, Y8
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y4, Y4
+	VANDNPS Y8, Y4, Y8
+	JMP     powd_123
+
+pow2_122:
+	VMULPS  Y4, Y4, Y8
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y4, Y4
+	VANDNPS Y8, Y4, Y8
+	JMP     powd_123
+
+powg_121:
+	VCMPPS       $0x01, sigmoidconsts<>+1664(SB), Y4, Y11
+	VMULPS       sigmoidconsts<>+1728(SB), Y4, Y10
+	VBLENDVPS    Y11, Y10, Y4, Y10
+	VANDPS       sigmoidconsts<>+1792(SB), Y11, Y11
+	VPSRLD       $0x17, Y10, Y12
+	VPSUBD       sigmoidconsts<>+896(SB), Y12, Y12
+	VPSUBD       Y11, Y12, Y12
+	VCVTDQ2PS    Y12, Y11
+	VANDPS       sigmoidconsts<>+960(SB), Y10, Y10
+	VORPS        sigmoidconsts<>+320(SB), Y10, Y10
+	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y10, Y12
+	VSUBPS       sigmoidconsts<>+640(SB), Y10, Y13
+	VADDPS       Y10, Y10, Y10
+	VSUBPS       sigmoidconsts<>+640(SB), Y10, Y10
+	VBLENDVPS    Y12, Y10, Y13, Y10
+	VANDPS       sigmoidconsts<>+640(SB), Y12, Y12
+	VSUBPS       Y12, Y11, Y11
+	VMULPS       Y10, Y10, Y12
+	VMOVUPS      sigmoidconsts<>+1088(SB), Y13
+	VFMADD213PS  sigmoidconsts<>+1152(SB), Y10, Y13
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Y10, Y13
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Y10, Y13
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Y10, Y13
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Y10, Y13
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Y10, Y13
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Y10, Y13
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Y10, Y13
+	VMULPS       Y10, Y13, Y13
+	VMULPS       Y12, Y13, Y13
+	VFMADD231PS  sigmoidconsts<>+192(SB), Y11, Y13
+	VFNMADD231PS sigmoidconsts<>+320(SB), Y12, Y13
+	VADDPS       Y13, Y10, Y13
+	VFMADD231PS  sigmoidconsts<>+128(SB), Y11, Y13
+	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Y4, Y10
+	VBLENDVPS    Y10, Y4, Y13, Y13
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y4, Y10
+	VBLENDVPS    Y10, sigmoidconsts<>+1920(SB), Y13, Y13
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y4, Y10
+	VBLENDVPS    Y10, sigmoidconsts<>+1984(SB), Y13, Y13
+	VMULPS       Y8, Y13, Y13
+	VMULPS       sigmoidconsts<>+64(SB), Y13, Y8
+	VROUNDPS     $0x00, Y8, Y8
+	VMOVAPS      Y13, Y10
+	VFNMADD231PS sigmoidconsts<>+128(SB), Y8, Y10
+	VFNMADD231PS sigmoidconsts<>+192(SB), Y8, Y10
+	VMULPS       Y10, Y10, Y11
+	VMOVUPS      sigmoidconsts<>+256(SB), Y12
+	VFMADD213PS  sigmoidconsts<>+320(SB), Y10, Y12
+	VMOVUPS      sigmoidconsts<>+384(SB), Y14
+	VFMADD213PS  sigmoidconsts<>+448(SB), Y10, Y14
+	VMOVUPS      sigmoidconsts<>+512(SB), Y15
+	VFMADD213PS  sigmoidconsts<>+576(SB), Y10, Y15
+	VFMADD213PS  Y14, Y11, Y15
+	VFMADD213PS  Y12, Y11, Y15
+	VFMADD213PS  Y10, Y11, Y15
+	VADDPS       sigmoidconsts<>+640(SB), Y15, Y15
+	VCVTPS2DQ    Y8, Y8
+	VPSRAD       $0x01, Y8, Y10
+	VPSUBD       Y10, Y8, Y8
+	VPADDD       sigmoidconsts<>+704(SB), Y10, Y10
+	VPSLLD       $0x17, Y10, Y10
+	VPADDD       sigmoidconsts<>+704(SB), Y8, Y8
+	VPSLLD       $0x17, Y8, Y8
+	VMULPS       Y10, Y15, Y10
+	VMULPS       Y8, Y10, Y10
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y13, Y8
+	VANDNPS      Y10, Y8, Y10
+	VCMPPS       $0x0e, sigmoidconsts<>+2048(SB), Y13, Y8
+	VBLENDVPS    Y8, sigmoidconsts<>+1856(SB), Y10, Y10
+	VMOVAPS      Y10, Y8
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y4, Y4
+	VANDNPS      Y8, Y4, Y8
+
+powd_123:
+	VMULPS       Y8, Y9, Y9
+	TESTQ        $0x00000100, SI
+	JZ           noflag_124
+	VBROADCASTSS alpha+84(FP), Y4
+	VMOVUPS      sigmoidconsts<>+640(SB), Y8
+	VSUBPS       Y4, Y8, Y8
+	VMULPS       Y7, Y8, Y8
+	VFMADD231PS  Y5, Y4, Y8
+	VMULPS       Y8, Y9, Y9
+
+noflag_124:
+	VMULPS  Y6, Y9, Y9
+	VANDPS  Y3, Y9, Y9
+	VADDPS  96(SP), Y9, Y9
+	VMOVUPS Y9, 96(SP)
+
+noflag_119:
+noflag_117:
+done_102:
+	MOVQ         out_base+104(FP), AX
+	VMOVAPS      Y0, Y0
+	VMOVAPS      Y0, Y3
+	VEXTRACTF128 $0x01, Y3, X0
+	VADDPS       X0, X3, X0
+	VMOVHLPS     X0, X0, X3
+	VADDPS       X3, X0, X0
+	VMOVSHDUP    X0, X3
+	VADDSS       X3, X0, X0
+	VMOVSS       X0, (AX)
+	VMOVAPS      Y1, Y0
+	VMOVAPS      Y0, Y1
+	VEXTRACTF128 $0x01, Y1, X0
+	VADDPS       X0, X1, X0
+	VMOVHLPS     X0, X0, X1
+	VADDPS       X1, X0, X0
+	VMOVSHDUP    X0, X1
+	VADDSS       X1, X0, X0
+	VMOVSS       X0, 4(AX)
+	VMOVAPS      Y2, Y0
+	VMOVAPS      Y0, Y1
+	VEXTRACTF128 $0x01, Y1, X0
+	VADDPS       X0, X1, X0
+	VMOVHLPS     X0, X0, X1
+	VADDPS       X1, X0, X0
+	VMOVSHDUP    X0, X1
+	VADDSS       X1, X0, X0
+	VMOVSS       X0, 8(AX)
+	VMOVUPS      (SP), Y0
+	VMOVAPS      Y0, Y1
+	VEXTRACTF128 $0x01, Y1, X0
+	VADDPS       X0, X1, X0
+	VMOVHLPS     X0, X0, X1
+	VADDPS       X1, X0, X0
+	VMOVSHDUP    X0, X1
+	VADDSS       X1, X0, X0
+	VMOVSS       X0, 12(AX)
+	VMOVUPS      32(SP), Y0
+	VMOVAPS      Y0, Y1
+	VEXTRACTF128 $0x01, Y1, X0
+	VADDPS       X0, X1, X0
+	VMOVHLPS     X0, X0, X1
+	VADDPS       X1, X0, X0
+	VMOVSHDUP    X0, X1
+	VADDSS       X1, X0, X0
+	VMOVSS       X0, 16(AX)
+	VMOVUPS      64(SP), Y0
+	VMOVAPS      Y0, Y1
+	VEXTRACTF128 $0x01, Y1, X0
+	VADDPS       X0, X1, X0
+	VMOVHLPS     X0, X0, X1
+	VADDPS       X1, X0, X0
+	VMOVSHDUP    X0, X1
+	VADDSS       X1, X0, X0
+	VMOVSS       X0, 20(AX)
+	VMOVUPS      96(SP), Y0
+	VMOVAPS      Y0, Y1
+	VEXTRACTF128 $0x01, Y1, X0
+	VADDPS       X0, X1, X0
+	VMOVHLPS     X0, X0, X1
+	VADDPS       X1, X0, X0
+	VMOVSHDUP    X0, X1
+	VADDSS       X1, X0, X0
+	VMOVSS       X0, 24(AX)
+	VZEROUPPER
+	RET
+
+// func sigmoidGradWAVX2(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int)
+// Requires: AVX, AVX2, FMA3
+TEXT ·sigmoidGradWAVX2(SB), NOSPLIT, $416-152
+	MOVQ x_base+0(FP), AX
+	MOVQ y_base+24(FP), CX
+	MOVQ dst_base+72(FP), DX
+	MOVQ w_base+48(FP), BX
+	MOVQ x_len+8(FP), SI
+	MOVQ flags+96(FP), DI
+	MOVQ gmode+136(FP), R8
+	MOVQ g1mode+144(FP), R9
+
+loop_125:
+	CMPQ         SI, $0x00000008
+	JB           tail_126
+	VMOVUPS      (AX), Y0
+	VMOVUPS      (CX), Y1
+	VMOVUPS      (BX), Y2
+	VMOVUPS      Y2, (SP)
+	VORPS        sigmoidconsts<>+0(SB), Y0, Y2
+	VMULPS       sigmoidconsts<>+64(SB), Y2, Y3
+	VROUNDPS     $0x00, Y3, Y3
+	VMOVAPS      Y2, Y4
+	VFNMADD231PS sigmoidconsts<>+128(SB), Y3, Y4
+	VFNMADD231PS sigmoidconsts<>+192(SB), Y3, Y4
+	VMULPS       Y4, Y4, Y5
+	VMOVUPS      sigmoidconsts<>+256(SB), Y6
+	VFMADD213PS  sigmoidconsts<>+320(SB), Y4, Y6
+	VMOVUPS      sigmoidconsts<>+384(SB), Y7
+	VFMADD213PS  sigmoidconsts<>+448(SB), Y4, Y7
+	VMOVUPS      sigmoidconsts<>+512(SB), Y8
+	VFMADD213PS  sigmoidconsts<>+576(SB), Y4, Y8
+	VFMADD213PS  Y7, Y5, Y8
+	VFMADD213PS  Y6, Y5, Y8
+	VFMADD213PS  Y4, Y5, Y8
+	VADDPS       sigmoidconsts<>+640(SB), Y8, Y8
+	VCVTPS2DQ    Y3, Y3
+	VPADDD       sigmoidconsts<>+704(SB), Y3, Y3
+	VPSLLD       $0x17, Y3, Y3
+	VMULPS       Y3, Y8, Y3
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y2, Y2
+	VANDNPS      Y3, Y2, Y3
+	VADDPS       sigmoidconsts<>+640(SB), Y3, Y2
+	VMOVUPS      sigmoidconsts<>+640(SB), Y4
+	VDIVPS       Y2, Y4, Y4
+	VMULPS       Y4, Y3, Y2
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y0, Y5
+	VBLENDVPS    Y5, Y2, Y4, Y6
+	VBLENDVPS    Y5, Y4, Y2, Y2
+	VMOVUPS      Y6, 32(SP)
+	VMOVUPS      Y2, 64(SP)
+	VMOVUPS      Y3, 96(SP)
+	VMOVUPS      Y0, 128(SP)
+	VMOVUPS      Y1, 160(SP)
+	VMOVUPS      sigmoidconsts<>+640(SB), Y0
+	VSUBPS       160(SP), Y0, Y0
+	VMOVUPS      Y0, 192(SP)
+	VXORPS       Y0, Y0, Y0
+	TESTQ        $0x00000004, DI
+	JZ           noflag_128
+	VBROADCASTSS a+104(FP), Y1
+	VMULPS       160(SP), Y1, Y1
+	VBROADCASTSS b+108(FP), Y2
+	VADDPS       Y2, Y1, Y1
+	VBROADCASTSS e+112(FP), Y2
+	VFMADD231PS  32(SP), Y2, Y1
+	VMOVUPS      32(SP), Y2
+	VMULPS       64(SP), Y2, Y2
+	VMULPS       Y1, Y2, Y2
+	VADDPS       Y2, Y0, Y0
+
+noflag_128:
+	TESTQ        $0x00000001, DI
+	JZ           noflag_129
+	VMOVUPS      32(SP), Y1
+	VMULPS       192(SP), Y1, Y1
+	VBROADCASTSS pw+120(FP), Y2
+	VMULPS       160(SP), Y2, Y2
+	VFNMADD231PS 64(SP), Y2, Y1
+	VBROADCASTSS bceScale+116(FP), Y2
+	VFMADD231PS  Y2, Y1, Y0
+
+noflag_129:
+	VMOVUPS      Y0, 224(SP)
+	TESTQ        $0x00000002, DI
+	JZ           noflag_130
+	VMOVUPS      96(SP), Y0
+	VADDPS       sigmoidconsts<>+640(SB), Y0, Y1
+	VPSRLD       $0x17, Y1, Y2
+	VPSUBD       sigmoidconsts<>+896(SB), Y2, Y2
+	VCVTDQ2PS    Y2, Y3
+	VANDPS       sigmoidconsts<>+960(SB), Y1, Y2
+	VORPS        sigmoidconsts<>+320(SB), Y2, Y2
+	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y2, Y4
+	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y5
+	VADDPS       Y2, Y2, Y2
+	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y2
+	VBLENDVPS    Y4, Y2, Y5, Y2
+	VANDPS       sigmoidconsts<>+640(SB), Y4, Y4
+	VSUBPS       Y4, Y3, Y3
+	VMULPS       Y2, Y2, Y4
+	VMOVUPS      sigmoidconsts<>+1088(SB), Y5
+	VFMADD213PS  sigmoidconsts<>+1152(SB), Y2, Y5
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Y2, Y5
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Y2, Y5
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Y2, Y5
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Y2, Y5
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Y2, Y5
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Y2, Y5
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Y2, Y5
+	VMULPS       Y2, Y5, Y5
+	VMULPS       Y4, Y5, Y5
+	VFMADD231PS  sigmoidconsts<>+192(SB), Y3, Y5
+	VFNMADD231PS sigmoidconsts<>+320(SB), Y4, Y5
+	VADDPS       Y5, Y2, Y5
+	VFMADD231PS  sigmoidconsts<>+128(SB), Y3, Y5
+	VCMPPS       $0x03, Y1, Y1, Y2
+	VBLENDVPS    Y2, Y1, Y5, Y5
+	VSUBPS       sigmoidconsts<>+640(SB), Y1, Y2
+	VSUBPS       Y2, Y0, Y2
+	VDIVPS       Y1, Y2, Y2
+	VADDPS       Y2, Y5, Y5
+	VMOVUPS      128(SP), Y0
+	VMAXPS       sigmoidconsts<>+832(SB), Y0, Y1
+	VFNMADD231PS 160(SP), Y0, Y1
+	VADDPS       Y5, Y1, Y1
+	VMOVUPS      Y1, 256(SP)
+	VMOVUPS      64(SP), Y0
+	VMULPS       160(SP), Y0, Y0
+	VMOVUPS      32(SP), Y1
+	VFMADD231PS  192(SP), Y1, Y0
+	VMOVUPS      Y0, 288(SP)
+	VBROADCASTSS gamma+132(FP), Y1
+	VMOVUPS      Y1, 320(SP)
+	CMPQ         R8, $0x01
+	JEQ          pow1_131
+	CMPQ         R8, $0x02
+	JEQ          pow2_133
+	CMPQ         R8, $0x03
+	JEQ          powg_132
+	VMOVUPS      sigmoidconsts<>+640(SB), Y1
+	JMP          powd_134
+
+pow1_131:
+	VMOVAPS Y0, Y1
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y0, Y0
+	VANDNPS Y1, Y0, Y1
+	JMP     powd_134
+
+pow2_133:
+	VMULPS  Y0, Y0, Y1
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y0, Y0
+	VANDNPS Y1, Y0, Y1
+	JMP     powd_134
+
+powg_132:
+	VCMPPS       $0x01, sigmoidconsts<>+1664(SB), Y0, Y2
+	VMULPS       sigmoidconsts<>+1728(SB), Y0, Y1
+	VBLENDVPS    Y2, Y1, Y0, Y1
+	VANDPS       sigmoidconsts<>+1792(SB), Y2, Y2
+	VPSRLD       $0x17, Y1, Y3
+	VPSUBD       sigmoidconsts<>+896(SB), Y3, Y3
+	VPSUBD       Y2, Y3, Y3
+	VCVTDQ2PS    Y3, Y2
+	VANDPS       sigmoidconsts<>+960(SB), Y1, Y1
+	VORPS        sigmoidconsts<>+320(SB), Y1, Y1
+	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y1, Y3
+	VSUBPS       sigmoidconsts<>+640(SB), Y1, Y4
+	VADDPS       Y1, Y1, Y1
+	VSUBPS       sigmoidconsts<>+640(SB), Y1, Y1
+	VBLENDVPS    Y3, Y1, Y4, Y1
+	VANDPS       sigmoidconsts<>+640(SB), Y3, Y3
+	VSUBPS       Y3, Y2, Y2
+	VMULPS       Y1, Y1, Y3
+	VMOVUPS      sigmoidconsts<>+1088(SB), Y4
+	VFMADD213PS  sigmoidconsts<>+1152(SB), Y1, Y4
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Y1, Y4
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Y1, Y4
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Y1, Y4
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Y1, Y4
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Y1, Y4
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Y1, Y4
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Y1, Y4
+	VMULPS       Y1, Y4, Y4
+	VMULPS       Y3, Y4, Y4
+	VFMADD231PS  sigmoidconsts<>+192(SB), Y2, Y4
+	VFNMADD231PS sigmoidconsts<>+320(SB), Y3, Y4
+	VADDPS       Y4, Y1, Y4
+	VFMADD231PS  sigmoidconsts<>+128(SB), Y2, Y4
+	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Y0, Y1
+	VBLENDVPS    Y1, Y0, Y4, Y4
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y0, Y1
+	VBLENDVPS    Y1, sigmoidconsts<>+1920(SB), Y4, Y4
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y0, Y1
+	VBLENDVPS    Y1, sigmoidconsts<>+1984(SB), Y4, Y4
+	VMULPS       320(SP), Y4, Y4
+	VMULPS       sigmoidconsts<>+64(SB), Y4, Y1
+	VROUNDPS     $0x00, Y1, Y1
+	VMOVAPS      Y4, Y2
+	VFNMADD231PS sigmoidconsts<>+128(SB), Y1, Y2
+	VFNMADD231PS sigmoidconsts<>+192(SB), Y1, Y2
+	VMULPS       Y2, Y2, Y3
+	VMOVUPS      sigmoidconsts<>+256(SB), Y5
+	VFMADD213PS  sigmoidconsts<>+320(SB), Y2, Y5
+	VMOVUPS      sigmoidconsts<>+384(SB), Y6
+	VFMADD213PS  sigmoidconsts<>+448(SB), Y2, Y6
+	VMOVUPS      sigmoidconsts<>+512(SB), Y7
+	VFMADD213PS  sigmoidconsts<>+576(SB), Y2, Y7
+	VFMADD213PS  Y6, Y3, Y7
+	VFMADD213PS  Y5, Y3, Y7
+	VFMADD213PS  Y2, Y3, Y7
+	VADDPS       sigmoidconsts<>+640(SB), Y7, Y7
+	VCVTPS2DQ    Y1, Y1
+	VPSRAD       $0x01, Y1, Y2
+	VPSUBD       Y2, Y1, Y1
+	VPADDD       sigmoidconsts<>+704(SB), Y2, Y2
+	VPSLLD       $0x17, Y2, Y2
+	VPADDD       sigmoidconsts<>+704(SB), Y1, Y1
+	VPSLLD       $0x17, Y1, Y1
+	VMULPS       Y2, Y7, Y2
+	VMULPS       Y1, Y2, Y2
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y4, Y1
+	VANDNPS      Y2, Y1, Y2
+	VCMPPS       $0x0e, sigmoidconsts<>+2048(SB), Y4, Y1
+	VBLENDVPS    Y1, sigmoidconsts<>+1856(SB), Y2, Y2
+	VMOVAPS      Y2, Y1
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y0, Y0
+	VANDNPS      Y1, Y0, Y1
+
+powd_134:
+	VMOVUPS      32(SP), Y0
+	VMULPS       192(SP), Y0, Y0
+	VMOVUPS      64(SP), Y2
+	VFNMADD231PS 160(SP), Y2, Y0
+	VMULPS       Y1, Y0, Y0
+	VMOVUPS      Y0, 352(SP)
+	CMPQ         R8, $0x00
+	JEQ          gamma0_135
+	VMOVUPS      320(SP), Y0
+	VSUBPS       sigmoidconsts<>+640(SB), Y0, Y0
+	VMOVUPS      Y0, 384(SP)
+	VMOVUPS      288(SP), Y0
+	CMPQ         R9, $0x01
+	JEQ          pow1_136
+	CMPQ         R9, $0x02
+	JEQ          pow2_138
+	CMPQ         R9, $0x03
+	JEQ          powg_137
+	VMOVUPS      sigmoidconsts<>+640(SB), Y1
+	JMP          powd_139
+
+pow1_136:
+	VMOVAPS Y0, Y1
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y0, Y0
+	VANDNPS Y1, Y0, Y1
+	JMP     powd_139
+
+pow2_138:
+	VMULPS  Y0, Y0, Y1
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y0, Y0
+	VANDNPS Y1, Y0, Y1
+	JMP     powd_139
+
+powg_137:
+	VCMPPS       $0x01, sigmoidconsts<>+1664(SB), Y0, Y2
+	VMULPS       sigmoidconsts<>+1728(SB), Y0, Y1
+	VBLENDVPS    Y2, Y1, Y0, Y1
+	VANDPS       sigmoidconsts<>+1792(SB), Y2, Y2
+	VPSRLD       $0x17, Y1, Y3
+	VPSUBD       sigmoidconsts<>+896(SB), Y3, Y3
+	VPSUBD       Y2, Y3, Y3
+	VCVTDQ2PS    Y3, Y2
+	VANDPS       sigmoidconsts<>+960(SB), Y1, Y1
+	VORPS        sigmoidconsts<>+320(SB), Y1, Y1
+	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y1, Y3
+	VSUBPS       sigmoidconsts<>+640(SB), Y1, Y4
+	VADDPS       Y1, Y1, Y1
+	VSUBPS       sigmoidconsts<>+640(SB), Y1, Y1
+	VBLENDVPS    Y3, Y1, Y4, Y1
+	VANDPS       sigmoidconsts<>+640(SB), Y3, Y3
+	VSUBPS       Y3, Y2, Y2
+	VMULPS       Y1, Y1, Y3
+	VMOVUPS      sigmoidconsts<>+1088(SB), Y4
+	VFMADD213PS  sigmoidconsts<>+1152(SB), Y1, Y4
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Y1, Y4
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Y1, Y4
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Y1, Y4
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Y1, Y4
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Y1, Y4
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Y1, Y4
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Y1, Y4
+	VMULPS       Y1, Y4, Y4
+	VMULPS       Y3, Y4, Y4
+	VFMADD231PS  sigmoidconsts<>+192(SB), Y2, Y4
+	VFNMADD231PS sigmoidconsts<>+320(SB), Y3, Y4
+	VADDPS       Y4, Y1, Y4
+	VFMADD231PS  sigmoidconsts<>+128(SB), Y2, Y4
+	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Y0, Y1
+	VBLENDVPS    Y1, Y0, Y4, Y4
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y0, Y1
+	VBLENDVPS    Y1, sigmoidconsts<>+1920(SB), Y4, Y4
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y0, Y1
+	VBLENDVPS    Y1, sigmoidconsts<>+1984(SB), Y4, Y4
+	VMULPS       384(SP), Y4, Y4
+	VMULPS       sigmoidconsts<>+64(SB), Y4, Y1
+	VROUNDPS     $0x00, Y1, Y1
+	VMOVAPS      Y4, Y2
+	VFNMADD231PS sigmoidconsts<>+128(SB), Y1, Y2
+	VFNMADD231PS sigmoidconsts<>+192(SB), Y1, Y2
+	VMULPS       Y2, Y2, Y3
+	VMOVUPS      sigmoidconsts<>+256(SB), Y5
+	VFMADD213PS  sigmoidconsts<>+320(SB), Y2, Y5
+	VMOVUPS      sigmoidconsts<>+384(SB), Y6
+	VFMADD213PS  sigmoidconsts<>+448(SB), Y2, Y6
+	VMOVUPS      sigmoidconsts<>+512(SB), Y7
+	VFMADD213PS  sigmoidconsts<>+576(SB), Y2, Y7
+	VFMADD213PS  Y6, Y3, Y7
+	VFMADD213PS  Y5, Y3, Y7
+	VFMADD213PS  Y2, Y3, Y7
+	VADDPS       sigmoidconsts<>+640(SB), Y7, Y7
+	VCVTPS2DQ    Y1, Y1
+	VPSRAD       $0x01, Y1, Y2
+	VPSUBD       Y2, Y1, Y1
+	VPADDD       sigmoidconsts<>+704(SB), Y2, Y2
+	VPSLLD       $0x17, Y2, Y2
+	VPADDD       sigmoidconsts<>+704(SB), Y1, Y1
+	VPSLLD       $0x17, Y1, Y1
+	VMULPS       Y2, Y7, Y2
+	VMULPS       Y1, Y2, Y2
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y4, Y1
+	VANDNPS      Y2, Y1, Y2
+	VCMPPS       $0x0e, sigmoidconsts<>+2048(SB), Y4, Y1
+	VBLENDVPS    Y1, sigmoidconsts<>+1856(SB), Y2, Y2
+	VMOVAPS      Y2, Y1
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y0, Y0
+	VANDNPS      Y1, Y0, Y1
+
+powd_139:
+	VMOVUPS      256(SP), Y0
+	VMULPS       Y1, Y0, Y0
+	VMOVUPS      sigmoidconsts<>+640(SB), Y1
+	VMOVUPS      sigmoidconsts<>+2240(SB), Y2
+	VFNMADD231PS 160(SP), Y2, Y1
+	VMULPS       Y1, Y0, Y0
+	VMULPS       32(SP), Y0, Y0
+	VMULPS       64(SP), Y0, Y0
+	VMULPS       320(SP), Y0, Y0
+	VMOVUPS      288(SP), Y1
+	VCMPPS       $0x0e, sigmoidconsts<>+832(SB), Y1, Y1
+	VMOVUPS      352(SP), Y2
+	VANDPS       Y1, Y0, Y0
+	VADDPS       Y0, Y2, Y2
+	VMOVUPS      Y2, 352(SP)
+
+gamma0_135:
+	VMOVUPS      352(SP), Y0
+	TESTQ        $0x00000100, DI
+	JZ           noflag_140
+	VBROADCASTSS alpha+128(FP), Y1
+	VMOVUPS      sigmoidconsts<>+640(SB), Y2
+	VSUBPS       Y1, Y2, Y2
+	VMULPS       192(SP), Y2, Y2
+	VFMADD231PS  160(SP), Y1, Y2
+	VMULPS       Y2, Y0, Y0
+
+noflag_140:
+	VBROADCASTSS focalScale+124(FP), Y1
+	VMOVUPS      224(SP), Y2
+	VFMADD231PS  Y1, Y0, Y2
+	VMOVUPS      Y2, 224(SP)
+
+noflag_130:
+	VMOVUPS 224(SP), Y0
+	VMULPS  (SP), Y0, Y0
+	VMOVUPS Y0, (DX)
+	ADDQ    $0x00000020, AX
+	ADDQ    $0x00000020, CX
+	ADDQ    $0x00000020, DX
+	ADDQ    $0x00000020, BX
+	SUBQ    $0x00000008, SI
+	JMP     loop_125
+
+tail_126:
+	TESTQ        SI, SI
+	JZ           done_127
+	LEAQ         sigmoidconsts<>+2112(SB), R10
+	NEGQ         SI
+	VMOVDQU      64(R10)(SI*4), Y0
+	VMASKMOVPS   (AX), Y0, Y1
+	VMASKMOVPS   (CX), Y0, Y2
+	VMASKMOVPS   (BX), Y0, Y3
+	VMOVUPS      Y3, (SP)
+	VORPS        sigmoidconsts<>+0(SB), Y1, Y3
+	VMULPS       sigmoidconsts<>+64(SB), Y3, Y4
+	VROUNDPS     $0x00, Y4, Y4
+	VMOVAPS      Y3, Y5
+	VFNMADD231PS sigmoidconsts<>+128(SB), Y4, Y5
+	VFNMADD231PS sigmoidconsts<>+192(SB), Y4, Y5
+	VMULPS       Y5, Y5, Y6
+	VMOVUPS      sigmoidconsts<>+256(SB), Y7
+	VFMADD213PS  sigmoidconsts<>+320(SB), Y5, Y7
+	VMOVUPS      sigmoidconsts<>+384(SB), Y8
+	VFMADD213PS  sigmoidconsts<>+448(SB), Y5, Y8
+	VMOVUPS      sigmoidconsts<>+512(SB), Y9
+	VFMADD213PS  sigmoidconsts<>+576(SB), Y5, Y9
+	VFMADD213PS  Y8, Y6, Y9
+	VFMADD213PS  Y7, Y6, Y9
+	VFMADD213PS  Y5, Y6, Y9
+	VADDPS       sigmoidconsts<>+640(SB), Y9, Y9
+	VCVTPS2DQ    Y4, Y4
+	VPADDD       sigmoidconsts<>+704(SB), Y4, Y4
+	VPSLLD       $0x17, Y4, Y4
+	VMULPS       Y4, Y9, Y4
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y3, Y3
+	VANDNPS      Y4, Y3, Y4
+	VADDPS       sigmoidconsts<>+640(SB), Y4, Y3
+	VMOVUPS      sigmoidconsts<>+640(SB), Y5
+	VDIVPS       Y3, Y5, Y5
+	VMULPS       Y5, Y4, Y3
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y1, Y6
+	VBLENDVPS    Y6, Y3, Y5, Y7
+	VBLENDVPS    Y6, Y5, Y3, Y3
+	VMOVUPS      Y7, 32(SP)
+	VMOVUPS      Y3, 64(SP)
+	VMOVUPS      Y4, 96(SP)
+	VMOVUPS      Y1, 128(SP)
+	VMOVUPS      Y2, 160(SP)
+	VMOVUPS      sigmoidconsts<>+640(SB), Y1
+	VSUBPS       160(SP), Y1, Y1
+	VMOVUPS      Y1, 192(SP)
+	VXORPS       Y1, Y1, Y1
+	TESTQ        $0x00000004, DI
+	JZ           noflag_141
+	VBROADCASTSS a+104(FP), Y2
+	VMULPS       160(SP), Y2, Y2
+	VBROADCASTSS b+108(FP), Y3
+	VADDPS       Y3, Y2, Y2
+	VBROADCASTSS e+112(FP), Y3
+	VFMADD231PS  32(SP), Y3, Y2
+	VMOVUPS      32(SP), Y3
+	VMULPS       64(SP), Y3, Y3
+	VMULPS       Y2, Y3, Y3
+	VADDPS       Y3, Y1, Y1
+
+noflag_141:
+	TESTQ        $0x00000001, DI
+	JZ           noflag_142
+	VMOVUPS      32(SP), Y2
+	VMULPS       192(SP), Y2, Y2
+	VBROADCASTSS pw+120(FP), Y3
+	VMULPS       160(SP), Y3, Y3
+	VFNMADD231PS 64(SP), Y3, Y2
+	VBROADCASTSS bceScale+116(FP), Y3
+	VFMADD231PS  Y3, Y2, Y1
+
+noflag_142:
+	VMOVUPS      Y1, 224(SP)
+	TESTQ        $0x00000002, DI
+	JZ           noflag_143
+	VMOVUPS      96(SP), Y1
+	VADDPS       sigmoidconsts<>+640(SB), Y1, Y2
+	VPSRLD       $0x17, Y2, Y3
+	VPSUBD       sigmoidconsts<>+896(SB), Y3, Y3
+	VCVTDQ2PS    Y3, Y4
+	VANDPS       sigmoidconsts<>+960(SB), Y2, Y3
+	VORPS        sigmoidconsts<>+320(SB), Y3, Y3
+	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y3, Y5
+	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y6
+	VADDPS       Y3, Y3, Y3
+	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y3
+	VBLENDVPS    Y5, Y3, Y6, Y3
+	VANDPS       sigmoidconsts<>+640(SB), Y5, Y5
+	VSUBPS       Y5, Y4, Y4
+	VMULPS       Y3, Y3, Y5
+	VMOVUPS      sigmoidconsts<>+1088(SB), Y6
+	VFMADD213PS  sigmoidconsts<>+1152(SB), Y3, Y6
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Y3, Y6
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Y3, Y6
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Y3, Y6
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Y3, Y6
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Y3, Y6
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Y3, Y6
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Y3, Y6
+	VMULPS       Y3, Y6, Y6
+	VMULPS       Y5, Y6, Y6
+	VFMADD231PS  sigmoidconsts<>+192(SB), Y4, Y6
+	VFNMADD231PS sigmoidconsts<>+320(SB), Y5, Y6
+	VADDPS       Y6, Y3, Y6
+	VFMADD231PS  sigmoidconsts<>+128(SB), Y4, Y6
+	VCMPPS       $0x03, Y2, Y2, Y3
+	VBLENDVPS    Y3, Y2, Y6, Y6
+	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y3
+	VSUBPS       Y3, Y1, Y3
+	VDIVPS       Y2, Y3, Y3
+	VADDPS       Y3, Y6, Y6
+	VMOVUPS      128(SP), Y1
+	VMAXPS       sigmoidconsts<>+832(SB), Y1, Y2
+	VFNMADD231PS 160(SP), Y1, Y2
+	VADDPS       Y6, Y2, Y2
+	VMOVUPS      Y2, 256(SP)
+	VMOVUPS      64(SP), Y1
+	VMULPS       160(SP), Y1, Y1
+	VMOVUPS      32(SP), Y2
+	VFMADD231PS  192(SP), Y2, Y1
+	VMOVUPS      Y1, 288(SP)
+	VBROADCASTSS gamma+132(FP), Y2
+	VMOVUPS      Y2, 320(SP)
+	CMPQ         R8, $0x01
+	JEQ          pow1_144
+	CMPQ         R8, $0x02
+	JEQ          pow2_146
+	CMPQ         R8, $0x03
+	JEQ          powg_145
+	VMOVUPS      sigmoidconsts<>+640(SB), Y2
+	JMP          powd_147
+
+pow1_144:
+	VMOVAPS Y1, Y2
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y1, Y1
+	VANDNPS Y2, Y1, Y2
+	JMP     powd_147
+
+pow2_146:
+	VMULPS  Y1, Y1, Y2
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y1, Y1
+	VANDNPS Y2, Y1, Y2
+	JMP     powd_147
+
+powg_145:
+	VCMPPS       $0x01, sigmoidconsts<>+1664(SB), Y1, Y3
+	VMULPS       sigmoidconsts<>+1728(SB), Y1, Y2
+	VBLENDVPS    Y3, Y2, Y1, Y2
+	VANDPS       sigmoidconsts<>+1792(SB), Y3, Y3
+	VPSRLD       $0x17, Y2, Y4
+	VPSUBD       sigmoidconsts<>+896(SB), Y4, Y4
+	VPSUBD       Y3, Y4, Y4
+	VCVTDQ2PS    Y4, Y3
+	VANDPS       sigmoidconsts<>+960(SB), Y2, Y2
+	VORPS        sigmoidconsts<>+320(SB), Y2, Y2
+	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y2, Y4
+	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y5
+	VADDPS       Y2, Y2, Y2
+	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y2
+	VBLENDVPS    Y4, Y2, Y5, Y2
+	VANDPS       sigmoidconsts<>+640(SB), Y4, Y4
+	VSUBPS       Y4, Y3, Y3
+	VMULPS       Y2, Y2, Y4
+	VMOVUPS      sigmoidconsts<>+1088(SB), Y5
+	VFMADD213PS  sigmoidconsts<>+1152(SB), Y2, Y5
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Y2, Y5
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Y2, Y5
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Y2, Y5
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Y2, Y5
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Y2, Y5
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Y2, Y5
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Y2, Y5
+	VMULPS       Y2, Y5, Y5
+	VMULPS       Y4, Y5, Y5
+	VFMADD231PS  sigmoidconsts<>+192(SB), Y3, Y5
+	VFNMADD231PS sigmoidconsts<>+320(SB), Y4, Y5
+	VADDPS       Y5, Y2, Y5
+	VFMADD231PS  sigmoidconsts<>+128(SB), Y3, Y5
+	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Y1, Y2
+	VBLENDVPS    Y2, Y1, Y5, Y5
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y1, Y2
+	VBLENDVPS    Y2, sigmoidconsts<>+1920(SB), Y5, Y5
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y1, Y2
+	VBLENDVPS    Y2, sigmoidconsts<>+1984(SB), Y5, Y5
+	VMULPS       320(SP), Y5, Y5
+	VMULPS       sigmoidconsts<>+64(SB), Y5, Y2
+	VROUNDPS     $0x00, Y2, Y2
+	VMOVAPS      Y5, Y3
+	VFNMADD231PS sigmoidconsts<>+128(SB), Y2, Y3
+	VFNMADD231PS sigmoidconsts<>+192(SB), Y2, Y3
+	VMULPS       Y3, Y3, Y4
+	VMOVUPS      sigmoidconsts<>+256(SB), Y6
+	VFMADD213PS  sigmoidconsts<>+320(SB), Y3, Y6
+	VMOVUPS      sigmoidconsts<>+384(SB), Y7
+	VFMADD213PS  sigmoidconsts<>+448(SB), Y3, Y7
+	VMOVUPS      sigmoidconsts<>+512(SB), Y8
+	VFMADD213PS  sigmoidconsts<>+576(SB), Y3, Y8
+	VFMADD213PS  Y7, Y4, Y8
+	VFMADD213PS  Y6, Y4, Y8
+	VFMADD213PS  Y3, Y4, Y8
+	VADDPS       sigmoidconsts<>+640(SB), Y8, Y8
+	VCVTPS2DQ    Y2, Y2
+	VPSRAD       $0x01, Y2, Y3
+	VPSUBD       Y3, Y2, Y2
+	VPADDD       sigmoidconsts<>+704(SB), Y3, Y3
+	VPSLLD       $0x17, Y3, Y3
+	VPADDD       sigmoidconsts<>+704(SB), Y2, Y2
+	VPSLLD       $0x17, Y2, Y2
+	VMULPS       Y3, Y8, Y3
+	VMULPS       Y2, Y3, Y3
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y5, Y2
+	VANDNPS      Y3, Y2, Y3
+	VCMPPS       $0x0e, sigmoidconsts<>+2048(SB), Y5, Y2
+	VBLENDVPS    Y2, sigmoidconsts<>+1856(SB), Y3, Y3
+	VMOVAPS      Y3, Y2
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y1, Y1
+	VANDNPS      Y2, Y1, Y2
+
+powd_147:
+	VMOVUPS      32(SP), Y1
+	VMULPS       192(SP), Y1, Y1
+	VMOVUPS      64(SP), Y3
+	VFNMADD231PS 160(SP), Y3, Y1
+	VMULPS       Y2, Y1, Y1
+	VMOVUPS      Y1, 352(SP)
+	CMPQ         R8, $0x00
+	JEQ          gamma0_148
+	VMOVUPS      320(SP), Y1
+	VSUBPS       sigmoidconsts<>+640(SB), Y1, Y1
+	VMOVUPS      Y1, 384(SP)
+	VMOVUPS      288(SP), Y1
+	CMPQ         R9, $0x01
+	JEQ          pow1_149
+	CMPQ         R9, $0x02
+	JEQ          pow2_151
+	CMPQ         R9, $0x03
+	JEQ          powg_150
+	VMOVUPS      sigmoidconsts<>+640(SB), Y2
+	JMP          powd_152
+
+pow1_149:
+	VMOVAPS Y1, Y2
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y1, Y1
+	VANDNPS Y2, Y1, Y2
+	JMP     powd_152
+
+pow2_151:
+	VMULPS  Y1, Y1, Y2
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y1, Y1
+	VANDNPS Y2, Y1, Y2
+	JMP     powd_152
+
+powg_150:
+	VCMPPS       $0x01, sigmoidconsts<>+1664(SB), Y1, Y3
+	VMULPS       sigmoidconsts<>+1728(SB), Y1, Y2
+	VBLENDVPS    Y3, Y2, Y1, Y2
+	VANDPS       sigmoidconsts<>+1792(SB), Y3, Y3
+	VPSRLD       $0x17, Y2, Y4
+	VPSUBD       sigmoidconsts<>+896(SB), Y4, Y4
+	VPSUBD       Y3, Y4, Y4
+	VCVTDQ2PS    Y4, Y3
+	VANDPS       sigmoidconsts<>+960(SB), Y2, Y2
+	VORPS        sigmoidconsts<>+320(SB), Y2, Y2
+	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y2, Y4
+	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y5
+	VADDPS       Y2, Y2, Y2
+	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y2
+	VBLENDVPS    Y4, Y2, Y5, Y2
+	VANDPS       sigmoidconsts<>+640(SB), Y4, Y4
+	VSUBPS       Y4, Y3, Y3
+	VMULPS       Y2, Y2, Y4
+	VMOVUPS      sigmoidconsts<>+1088(SB), Y5
+	VFMADD213PS  sigmoidconsts<>+1152(SB), Y2, Y5
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Y2, Y5
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Y2, Y5
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Y2, Y5
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Y2, Y5
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Y2, Y5
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Y2, Y5
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Y2, Y5
+	VMULPS       Y2, Y5, Y5
+	VMULPS       Y4, Y5, Y5
+	VFMADD231PS  sigmoidconsts<>+192(SB), Y3, Y5
+	VFNMADD231PS sigmoidconsts<>+320(SB), Y4, Y5
+	VADDPS       Y5, Y2, Y5
+	VFMADD231PS  sigmoidconsts<>+128(SB), Y3, Y5
+	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Y1, Y2
+	VBLENDVPS    Y2, Y1, Y5, Y5
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y1, Y2
+	VBLENDVPS    Y2, sigmoidconsts<>+1920(SB), Y5, Y5
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y1, Y2
+	VBLENDVPS    Y2, sigmoidconsts<>+1984(SB), Y5, Y5
+	VMULPS       384(SP), Y5, Y5
+	VMULPS       sigmoidconsts<>+64(SB), Y5, Y2
+	VROUNDPS     $0x00, Y2, Y2
+	VMOVAPS      Y5, Y3
+	VFNMADD231PS sigmoidconsts<>+128(SB), Y2, Y3
+	VFNMADD231PS sigmoidconsts<>+192(SB), Y2, Y3
+	VMULPS       Y3, Y3, Y4
+	VMOVUPS      sigmoidconsts<>+256(SB), Y6
+	VFMADD213PS  sigmoidconsts<>+320(SB), Y3, Y6
+	VMOVUPS      sigmoidconsts<>+384(SB), Y7
+	VFMADD213PS  sigmoidconsts<>+448(SB), Y3, Y7
+	VMOVUPS      sigmoidconsts<>+512(SB), Y8
+	VFMADD213PS  sigmoidconsts<>+576(SB), Y3, Y8
+	VFMADD213PS  Y7, Y4, Y8
+	VFMADD213PS  Y6, Y4, Y8
+	VFMADD213PS  Y3, Y4, Y8
+	VADDPS       sigmoidconsts<>+640(SB), Y8, Y8
+	VCVTPS2DQ    Y2, Y2
+	VPSRAD       $0x01, Y2, Y3
+	VPSUBD       Y3, Y2, Y2
+	VPADDD       sigmoidconsts<>+704(SB), Y3, Y3
+	VPSLLD       $0x17, Y3, Y3
+	VPADDD       sigmoidconsts<>+704(SB), Y2, Y2
+	VPSLLD       $0x17, Y2, Y2
+	VMULPS       Y3, Y8, Y3
+	VMULPS       Y2, Y3, Y3
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y5, Y2
+	VANDNPS      Y3, Y2, Y3
+	VCMPPS       $0x0e, sigmoidconsts<>+2048(SB), Y5, Y2
+	VBLENDVPS    Y2, sigmoidconsts<>+1856(SB), Y3, Y3
+	VMOVAPS      Y3, Y2
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y1, Y1
+	VANDNPS      Y2, Y1, Y2
+
+powd_152:
+	VMOVUPS      256(SP), Y1
+	VMULPS       Y2, Y1, Y1
+	VMOVUPS      sigmoidconsts<>+640(SB), Y2
+	VMOVUPS      sigmoidconsts<>+2240(SB), Y3
+	VFNMADD231PS 160(SP), Y3, Y2
+	VMULPS       Y2, Y1, Y1
+	VMULPS       32(SP), Y1, Y1
+	VMULPS       64(SP), Y1, Y1
+	VMULPS       320(SP), Y1, Y1
+	VMOVUPS      288(SP), Y2
+	VCMPPS       $0x0e, sigmoidconsts<>+832(SB), Y2, Y2
+	VMOVUPS      352(SP), Y3
+	VANDPS       Y2, Y1, Y1
+	VADDPS       Y1, Y3, Y3
+	VMOVUPS      Y3, 352(SP)
+
+gamma0_148:
+	VMOVUPS      352(SP), Y1
+	TESTQ        $0x00000100, DI
+	JZ           noflag_153
+	VBROADCASTSS alpha+128(FP), Y2
+	VMOVUPS      sigmoidconsts<>+640(SB), Y3
+	VSUBPS       Y2, Y3, Y3
+	VMULPS       192(SP), Y3, Y3
+	VFMADD231PS  160(SP), Y2, Y3
+	VMULPS       Y3, Y1, Y1
+
+noflag_153:
+	VBROADCASTSS focalScale+124(FP), Y2
+	VMOVUPS      224(SP), Y3
+	VFMADD231PS  Y2, Y1, Y3
+	VMOVUPS      Y3, 224(SP)
+
+noflag_143:
+	VMOVUPS    224(SP), Y1
+	VMULPS     (SP), Y1, Y1
+	VMASKMOVPS Y1, Y0, (DX)
+
+done_127:
+	VZEROUPPER
+	RET
+
+// func sigmoidFusedWAVX2(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32)
+// Requires: AVX, AVX2, FMA3
+TEXT ·sigmoidFusedWAVX2(SB), NOSPLIT, $480-184
+	MOVQ    x_base+0(FP), AX
+	MOVQ    y_base+24(FP), CX
+	MOVQ    dst_base+72(FP), DX
+	MOVQ    w_base+48(FP), BX
+	MOVQ    x_len+8(FP), SI
+	MOVQ    flags+96(FP), DI
+	MOVQ    gmode+136(FP), R8
+	MOVQ    g1mode+144(FP), R9
+	VXORPS  Y0, Y0, Y0
+	VMOVUPS Y0, (SP)
+	VXORPS  Y0, Y0, Y0
+	VMOVUPS Y0, 32(SP)
+
+loop_154:
+	CMPQ         SI, $0x00000008
+	JB           tail_155
+	VMOVUPS      (AX), Y0
+	VMOVUPS      (CX), Y1
+	VMOVUPS      (BX), Y2
+	VMOVUPS      Y2, 64(SP)
+	VORPS        sigmoidconsts<>+0(SB), Y0, Y2
+	VMULPS       sigmoidconsts<>+64(SB), Y2, Y3
+	VROUNDPS     $0x00, Y3, Y3
+	VMOVAPS      Y2, Y4
+	VFNMADD231PS sigmoidconsts<>+128(SB), Y3, Y4
+	VFNMADD231PS sigmoidconsts<>+192(SB), Y3, Y4
+	VMULPS       Y4, Y4, Y5
+	VMOVUPS      sigmoidconsts<>+256(SB), Y6
+	VFMADD213PS  sigmoidconsts<>+320(SB), Y4, Y6
+	VMOVUPS      sigmoidconsts<>+384(SB), Y7
+	VFMADD213PS  sigmoidconsts<>+448(SB), Y4, Y7
+	VMOVUPS      sigmoidconsts<>+512(SB), Y8
+	VFMADD213PS  sigmoidconsts<>+576(SB), Y4, Y8
+	VFMADD213PS  Y7, Y5, Y8
+	VFMADD213PS  Y6, Y5, Y8
+	VFMADD213PS  Y4, Y5, Y8
+	VADDPS       sigmoidconsts<>+640(SB), Y8, Y8
+	VCVTPS2DQ    Y3, Y3
+	VPADDD       sigmoidconsts<>+704(SB), Y3, Y3
+	VPSLLD       $0x17, Y3, Y3
+	VMULPS       Y3, Y8, Y3
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y2, Y2
+	VANDNPS      Y3, Y2, Y3
+	VADDPS       sigmoidconsts<>+640(SB), Y3, Y2
+	VMOVUPS      sigmoidconsts<>+640(SB), Y4
+	VDIVPS       Y2, Y4, Y4
+	VMULPS       Y4, Y3, Y2
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y0, Y5
+	VBLENDVPS    Y5, Y2, Y4, Y6
+	VBLENDVPS    Y5, Y4, Y2, Y2
+	VMOVUPS      Y6, 96(SP)
+	VMOVUPS      Y2, 128(SP)
+	VMOVUPS      Y3, 160(SP)
+	VMOVUPS      Y0, 192(SP)
+	VMOVUPS      Y1, 224(SP)
+	VMOVUPS      64(SP), Y0
+	VMOVUPS      192(SP), Y1
+	VMOVUPS      224(SP), Y2
+	VMOVUPS      160(SP), Y3
+	TESTQ        $0x00000003, sflags+152(FP)
+	JZ           noflag_157
+	VADDPS       sigmoidconsts<>+640(SB), Y3, Y4
+	VPSRLD       $0x17, Y4, Y5
+	VPSUBD       sigmoidconsts<>+896(SB), Y5, Y5
+	VCVTDQ2PS    Y5, Y6
+	VANDPS       sigmoidconsts<>+960(SB), Y4, Y5
+	VORPS        sigmoidconsts<>+320(SB), Y5, Y5
+	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y5, Y7
+	VSUBPS       sigmoidconsts<>+640(SB), Y5, Y8
+	VADDPS       Y5, Y5, Y5
+	VSUBPS       sigmoidconsts<>+640(SB), Y5, Y5
+	VBLENDVPS    Y7, Y5, Y8, Y5
+	VANDPS       sigmoidconsts<>+640(SB), Y7, Y7
+	VSUBPS       Y7, Y6, Y6
+	VMULPS       Y5, Y5, Y7
+	VMOVUPS      sigmoidconsts<>+1088(SB), Y8
+	VFMADD213PS  sigmoidconsts<>+1152(SB), Y5, Y8
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Y5, Y8
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Y5, Y8
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Y5, Y8
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Y5, Y8
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Y5, Y8
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Y5, Y8
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Y5, Y8
+	VMULPS       Y5, Y8, Y8
+	VMULPS       Y7, Y8, Y8
+	VFMADD231PS  sigmoidconsts<>+192(SB), Y6, Y8
+	VFNMADD231PS sigmoidconsts<>+320(SB), Y7, Y8
+	VADDPS       Y8, Y5, Y8
+	VFMADD231PS  sigmoidconsts<>+128(SB), Y6, Y8
+	VCMPPS       $0x03, Y4, Y4, Y5
+	VBLENDVPS    Y5, Y4, Y8, Y8
+	VSUBPS       sigmoidconsts<>+640(SB), Y4, Y5
+	VSUBPS       Y5, Y3, Y5
+	VDIVPS       Y4, Y5, Y5
+	VADDPS       Y5, Y8, Y8
+	VMOVUPS      sigmoidconsts<>+640(SB), Y4
+	VSUBPS       Y2, Y4, Y4
+	TESTQ        $0x00000001, sflags+152(FP)
+	JZ           noflag_158
+	VBROADCASTSS pw+120(FP), Y5
+	VMULPS       Y2, Y5, Y5
+	VXORPS       sigmoidconsts<>+0(SB), Y1, Y6
+	VMAXPS       sigmoidconsts<>+832(SB), Y6, Y6
+	VADDPS       Y8, Y6, Y6
+	VMULPS       Y6, Y5, Y5
+	VMAXPS       sigmoidconsts<>+832(SB), Y1, Y6
+	VADDPS       Y8, Y6, Y6
+	VFMADD231PS  Y6, Y4, Y5
+	VMULPS       Y0, Y5, Y5
+	VADDPS       (SP), Y5, Y5
+	VMOVUPS      Y5, (SP)
+
+noflag_158:
+	TESTQ        $0x00000002, sflags+152(FP)
+	JZ           noflag_159
+	VADDPS       sigmoidconsts<>+640(SB), Y3, Y5
+	VMOVUPS      sigmoidconsts<>+640(SB), Y6
+	VDIVPS       Y5, Y6, Y6
+	VMULPS       Y6, Y3, Y3
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y1, Y5
+	VBLENDVPS    Y5, Y3, Y6, Y7
+	VBLENDVPS    Y5, Y6, Y3, Y3
+	VMAXPS       sigmoidconsts<>+832(SB), Y1, Y5
+	VFNMADD231PS Y2, Y1, Y5
+	VADDPS       Y8, Y5, Y5
+	VMULPS       Y2, Y3, Y1
+	VFMADD231PS  Y4, Y7, Y1
+	VBROADCASTSS gamma+132(FP), Y3
+	CMPQ         R8, $0x01
+	JEQ          pow1_160
+	CMPQ         R8, $0x02
+	JEQ          pow2_162
+	CMPQ         R8, $0x03
+	JEQ          powg_161
+	VMOVUPS      sigmoidconsts<>+640(SB), Y3
+	JMP          powd_163
+
+pow1_160:
+	VMOVAPS Y1, Y3
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y1, Y1
+	VANDNPS Y3, Y1, Y3
+	JMP     powd_163
+
+pow2_162:
+	VMULPS  Y1, Y1, Y3
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y1, Y1
+	VANDNPS Y3, Y1, Y3
+	JMP     powd_163
+
+powg_161:
+	VCMPPS       $0x01, sigmoidconsts<>+1664(SB), Y1, Y7
+	VMULPS       sigmoidconsts<>+1728(SB), Y1, Y6
+	VBLENDVPS    Y7, Y6, Y1, Y6
+	VANDPS       sigmoidconsts<>+1792(SB), Y7, Y7
+	VPSRLD       $0x17, Y6, Y8
+	VPSUBD       sigmoidconsts<>+896(SB), Y8, Y8
+	VPSUBD       Y7, Y8, Y8
+	VCVTDQ2PS    Y8, Y7
+	VANDPS       sigmoidconsts<>+960(SB), Y6, Y6
+	VORPS        sigmoidconsts<>+320(SB), Y6, Y6
+	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y6, Y8
+	VSUBPS       sigmoidconsts<>+640(SB), Y6, Y9
+	VADDPS       Y6, Y6, Y6
+	VSUBPS       sigmoidconsts<>+640(SB), Y6, Y6
+	VBLENDVPS    Y8, Y6, Y9, Y6
+	VANDPS       sigmoidconsts<>+640(SB), Y8, Y8
+	VSUBPS       Y8, Y7, Y7
+	VMULPS       Y6, Y6, Y8
+	VMOVUPS      sigmoidconsts<>+1088(SB), Y9
+	VFMADD213PS  sigmoidconsts<>+1152(SB), Y6, Y9
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Y6, Y9
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Y6, Y9
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Y6, Y9
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Y6, Y9
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Y6, Y9
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Y6, Y9
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Y6, Y9
+	VMULPS       Y6, Y9, Y9
+	VMULPS       Y8, Y9, Y9
+	VFMADD231PS  sigmoidconsts<>+192(SB), Y7, Y9
+	VFNMADD231PS sigmoidconsts<>+320(SB), Y8, Y9
+	VADDPS       Y9, Y6, Y9
+	VFMADD231PS  sigmoidconsts<>+128(SB), Y7, Y9
+	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Y1, Y6
+	VBLENDVPS    Y6, Y1, Y9, Y9
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y1, Y6
+	VBLENDVPS    Y6, sigmoidconsts<>+1920(SB), Y9, Y9
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y1, Y6
+	VBLENDVPS    Y6, sigmoidconsts<>+1984(SB), Y9, Y9
+	VMULPS       Y3, Y9, Y9
+	VMULPS       sigmoidconsts<>+64(SB), Y9, Y3
+	VROUNDPS     $0x00, Y3, Y3
+	VMOVAPS      Y9, Y6
+	VFNMADD231PS sigmoidconsts<>+128(SB), Y3, Y6
+	VFNMADD231PS sigmoidconsts<>+192(SB), Y3, Y6
+	VMULPS       Y6, Y6, Y7
+	VMOVUPS      sigmoidconsts<>+256(SB), Y8
+	VFMADD213PS  sigmoidconsts<>+320(SB), Y6, Y8
+	VMOVUPS      sigmoidconsts<>+384(SB), Y10
+	VFMADD213PS  sigmoidconsts<>+448(SB), Y6, Y10
+	VMOVUPS      sigmoidconsts<>+512(SB), Y11
+	VFMADD213PS  sigmoidconsts<>+576(SB), Y6, Y11
+	VFMADD213PS  Y10, Y7, Y11
+	VFMADD213PS  Y8, Y7, Y11
+	VFMADD213PS  Y6, Y7, Y11
+	VADDPS       sigmoidconsts<>+640(SB), Y11, Y11
+	VCVTPS2DQ    Y3, Y3
+	VPSRAD       $0x01, Y3, Y6
+	VPSUBD       Y6, Y3, Y3
+	VPADDD       sigmoidconsts<>+704(SB), Y6, Y6
+	VPSLLD       $0x17, Y6, Y6
+	VPADDD       sigmoidconsts<>+704(SB), Y3, Y3
+	VPSLLD       $0x17, Y3, Y3
+	VMULPS       Y6, Y11, Y6
+	VMULPS       Y3, Y6, Y6
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y9, Y3
+	VANDNPS      Y6, Y3, Y6
+	VCMPPS       $0x0e, sigmoidconsts<>+2048(SB), Y9, Y3
+	VBLENDVPS    Y3, sigmoidconsts<>+1856(SB), Y6, Y6
+	VMOVAPS      Y6, Y3
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y1, Y1
+	VANDNPS      Y3, Y1, Y3
+
+powd_163:
+	VMULPS       Y3, Y5, Y5
+	TESTQ        $0x00000100, sflags+152(FP)
+	JZ           noflag_164
+	VBROADCASTSS alpha+128(FP), Y1
+	VMOVUPS      sigmoidconsts<>+640(SB), Y3
+	VSUBPS       Y1, Y3, Y3
+	VMULPS       Y4, Y3, Y3
+	VFMADD231PS  Y2, Y1, Y3
+	VMULPS       Y3, Y5, Y5
+
+noflag_164:
+	VMULPS  Y0, Y5, Y5
+	VADDPS  32(SP), Y5, Y5
+	VMOVUPS Y5, 32(SP)
+
+noflag_159:
+noflag_157:
+	VMOVUPS      sigmoidconsts<>+640(SB), Y0
+	VSUBPS       224(SP), Y0, Y0
+	VMOVUPS      Y0, 256(SP)
+	VXORPS       Y0, Y0, Y0
+	TESTQ        $0x00000004, DI
+	JZ           noflag_165
+	VBROADCASTSS a+104(FP), Y1
+	VMULPS       224(SP), Y1, Y1
+	VBROADCASTSS b+108(FP), Y2
+	VADDPS       Y2, Y1, Y1
+	VBROADCASTSS e+112(FP), Y2
+	VFMADD231PS  96(SP), Y2, Y1
+	VMOVUPS      96(SP), Y2
+	VMULPS       128(SP), Y2, Y2
+	VMULPS       Y1, Y2, Y2
+	VADDPS       Y2, Y0, Y0
+
+noflag_165:
+	TESTQ        $0x00000001, DI
+	JZ           noflag_166
+	VMOVUPS      96(SP), Y1
+	VMULPS       256(SP), Y1, Y1
+	VBROADCASTSS pw+120(FP), Y2
+	VMULPS       224(SP), Y2, Y2
+	VFNMADD231PS 128(SP), Y2, Y1
+	VBROADCASTSS bceScale+116(FP), Y2
+	VFMADD231PS  Y2, Y1, Y0
+
+noflag_166:
+	VMOVUPS      Y0, 288(SP)
+	TESTQ        $0x00000002, DI
+	JZ           noflag_167
+	VMOVUPS      160(SP), Y0
+	VADDPS       sigmoidconsts<>+640(SB), Y0, Y1
+	VPSRLD       $0x17, Y1, Y2
+	VPSUBD       sigmoidconsts<>+896(SB), Y2, Y2
+	VCVTDQ2PS    Y2, Y3
+	VANDPS       sigmoidconsts<>+960(SB), Y1, Y2
+	VORPS        sigmoidconsts<>+320(SB), Y2, Y2
+	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y2, Y4
+	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y5
+	VADDPS       Y2, Y2, Y2
+	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y2
+	VBLENDVPS    Y4, Y2, Y5, Y2
+	VANDPS       sigmoidconsts<>+640(SB), Y4, Y4
+	VSUBPS       Y4, Y3, Y3
+	VMULPS       Y2, Y2, Y4
+	VMOVUPS      sigmoidconsts<>+1088(SB), Y5
+	VFMADD213PS  sigmoidconsts<>+1152(SB), Y2, Y5
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Y2, Y5
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Y2, Y5
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Y2, Y5
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Y2, Y5
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Y2, Y5
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Y2, Y5
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Y2, Y5
+	VMULPS       Y2, Y5, Y5
+	VMULPS       Y4, Y5, Y5
+	VFMADD231PS  sigmoidconsts<>+192(SB), Y3, Y5
+	VFNMADD231PS sigmoidconsts<>+320(SB), Y4, Y5
+	VADDPS       Y5, Y2, Y5
+	VFMADD231PS  sigmoidconsts<>+128(SB), Y3, Y5
+	VCMPPS       $0x03, Y1, Y1, Y2
+	VBLENDVPS    Y2, Y1, Y5, Y5
+	VSUBPS       sigmoidconsts<>+640(SB), Y1, Y2
+	VSUBPS       Y2, Y0, Y2
+	VDIVPS       Y1, Y2, Y2
+	VADDPS       Y2, Y5, Y5
+	VMOVUPS      192(SP), Y0
+	VMAXPS       sigmoidconsts<>+832(SB), Y0, Y1
+	VFNMADD231PS 224(SP), Y0, Y1
+	VADDPS       Y5, Y1, Y1
+	VMOVUPS      Y1, 320(SP)
+	VMOVUPS      128(SP), Y0
+	VMULPS       224(SP), Y0, Y0
+	VMOVUPS      96(SP), Y1
+	VFMADD231PS  256(SP), Y1, Y0
+	VMOVUPS      Y0, 352(SP)
+	VBROADCASTSS gamma+132(FP), Y1
+	VMOVUPS      Y1, 384(SP)
+	CMPQ         R8, $0x01
+	JEQ          pow1_168
+	CMPQ         R8, $0x02
+	JEQ          pow2_170
+	CMPQ         R8, $0x03
+	JEQ          powg_169
+	VMOVUPS      sigmoidconsts<>+640(SB), Y1
+	JMP          powd_171
+
+pow1_168:
+	VMOVAPS Y0, Y1
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y0, Y0
+	VANDNPS Y1, Y0, Y1
+	JMP     powd_171
+
+pow2_170:
+	VMULPS  Y0, Y0, Y1
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y0, Y0
+	VANDNPS Y1, Y0, Y1
+	JMP     powd_171
+
+powg_169:
+	VCMPPS       $0x01, sigmoidconsts<>+1664(SB), Y0, Y2
+	VMULPS       sigmoidconsts<>+1728(SB), Y0, Y1
+	VBLENDVPS    Y2, Y1, Y0, Y1
+	VANDPS       sigmoidconsts<>+1792(SB), Y2, Y2
+	VPSRLD       $0x17, Y1, Y3
+	VPSUBD       sigmoidconsts<>+896(SB), Y3, Y3
+	VPSUBD       Y2, Y3, Y3
+	VCVTDQ2PS    Y3, Y2
+	VANDPS       sigmoidconsts<>+960(SB), Y1, Y1
+	VORPS        sigmoidconsts<>+320(SB), Y1, Y1
+	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y1, Y3
+	VSUBPS       sigmoidconsts<>+640(SB), Y1, Y4
+	VADDPS       Y1, Y1, Y1
+	VSUBPS       sigmoidconsts<>+640(SB), Y1, Y1
+	VBLENDVPS    Y3, Y1, Y4, Y1
+	VANDPS       sigmoidconsts<>+640(SB), Y3, Y3
+	VSUBPS       Y3, Y2, Y2
+	VMULPS       Y1, Y1, Y3
+	VMOVUPS      sigmoidconsts<>+1088(SB), Y4
+	VFMADD213PS  sigmoidconsts<>+1152(SB), Y1, Y4
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Y1, Y4
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Y1, Y4
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Y1, Y4
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Y1, Y4
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Y1, Y4
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Y1, Y4
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Y1, Y4
+	VMULPS       Y1, Y4, Y4
+	VMULPS       Y3, Y4, Y4
+	VFMADD231PS  sigmoidconsts<>+192(SB), Y2, Y4
+	VFNMADD231PS sigmoidconsts<>+320(SB), Y3, Y4
+	VADDPS       Y4, Y1, Y4
+	VFMADD231PS  sigmoidconsts<>+128(SB), Y2, Y4
+	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Y0, Y1
+	VBLENDVPS    Y1, Y0, Y4, Y4
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y0, Y1
+	VBLENDVPS    Y1, sigmoidconsts<>+1920(SB), Y4, Y4
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y0, Y1
+	VBLENDVPS    Y1, sigmoidconsts<>+1984(SB), Y4, Y4
+	VMULPS       384(SP), Y4, Y4
+	VMULPS       sigmoidconsts<>+64(SB), Y4, Y1
+	VROUNDPS     $0x00, Y1, Y1
+	VMOVAPS      Y4, Y2
+	VFNMADD231PS sigmoidconsts<>+128(SB), Y1, Y2
+	VFNMADD231PS sigmoidconsts<>+192(SB), Y1, Y2
+	VMULPS       Y2, Y2, Y3
+	VMOVUPS      sigmoidconsts<>+256(SB), Y5
+	VFMADD213PS  sigmoidconsts<>+320(SB), Y2, Y5
+	VMOVUPS      sigmoidconsts<>+384(SB), Y6
+	VFMADD213PS  sigmoidconsts<>+448(SB), Y2, Y6
+	VMOVUPS      sigmoidconsts<>+512(SB), Y7
+	VFMADD213PS  sigmoidconsts<>+576(SB), Y2, Y7
+	VFMADD213PS  Y6, Y3, Y7
+	VFMADD213PS  Y5, Y3, Y7
+	VFMADD213PS  Y2, Y3, Y7
+	VADDPS       sigmoidconsts<>+640(SB), Y7, Y7
+	VCVTPS2DQ    Y1, Y1
+	VPSRAD       $0x01, Y1, Y2
+	VPSUBD       Y2, Y1, Y1
+	VPADDD       sigmoidconsts<>+704(SB), Y2, Y2
+	VPSLLD       $0x17, Y2, Y2
+	VPADDD       sigmoidconsts<>+704(SB), Y1, Y1
+	VPSLLD       $0x17, Y1, Y1
+	VMULPS       Y2, Y7, Y2
+	VMULPS       Y1, Y2, Y2
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y4, Y1
+	VANDNPS      Y2, Y1, Y2
+	VCMPPS       $0x0e, sigmoidconsts<>+2048(SB), Y4, Y1
+	VBLENDVPS    Y1, sigmoidconsts<>+1856(SB), Y2, Y2
+	VMOVAPS      Y2, Y1
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y0, Y0
+	VANDNPS      Y1, Y0, Y1
+
+powd_171:
+	VMOVUPS      96(SP), Y0
+	VMULPS       256(SP), Y0, Y0
+	VMOVUPS      128(SP), Y2
+	VFNMADD231PS 224(SP), Y2, Y0
+	VMULPS       Y1, Y0, Y0
+	VMOVUPS      Y0, 416(SP)
+	CMPQ         R8, $0x00
+	JEQ          gamma0_172
+	VMOVUPS      384(SP), Y0
+	VSUBPS       sigmoidconsts<>+640(SB), Y0, Y0
+	VMOVUPS      Y0, 448(SP)
+	VMOVUPS      352(SP), Y0
+	CMPQ         R9, $0x01
+	JEQ          pow1_173
+	CMPQ         R9, $0x02
+	JEQ          pow2_175
+	CMPQ         R9, $0x03
+	JEQ          powg_174
+	VMOVUPS      sigmoidconsts<>+640(SB), Y1
+	JMP          powd_176
+
+pow1_173:
+	VMOVAPS Y0, Y1
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y0, Y0
+	VANDNPS Y1, Y0, Y1
+	JMP     powd_176
+
+pow2_175:
+	VMULPS  Y0, Y0, Y1
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y0, Y0
+	VANDNPS Y1, Y0, Y1
+	JMP     powd_176
+
+powg_174:
+	VCMPPS       $0x01, sigmoidconsts<>+1664(SB), Y0, Y2
+	VMULPS       sigmoidconsts<>+1728(SB), Y0, Y1
+	VBLENDVPS    Y2, Y1, Y0, Y1
+	VANDPS       sigmoidconsts<>+1792(SB), Y2, Y2
+	VPSRLD       $0x17, Y1, Y3
+	VPSUBD       sigmoidconsts<>+896(SB), Y3, Y3
+	VPSUBD       Y2, Y3, Y3
+	VCVTDQ2PS    Y3, Y2
+	VANDPS       sigmoidconsts<>+960(SB), Y1, Y1
+	VORPS        sigmoidconsts<>+320(SB), Y1, Y1
+	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y1, Y3
+	VSUBPS       sigmoidconsts<>+640(SB), Y1, Y4
+	VADDPS       Y1, Y1, Y1
+	VSUBPS       sigmoidconsts<>+640(SB), Y1, Y1
+	VBLENDVPS    Y3, Y1, Y4, Y1
+	VANDPS       sigmoidconsts<>+640(SB), Y3, Y3
+	VSUBPS       Y3, Y2, Y2
+	VMULPS       Y1, Y1, Y3
+	VMOVUPS      sigmoidconsts<>+1088(SB), Y4
+	VFMADD213PS  sigmoidconsts<>+1152(SB), Y1, Y4
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Y1, Y4
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Y1, Y4
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Y1, Y4
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Y1, Y4
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Y1, Y4
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Y1, Y4
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Y1, Y4
+	VMULPS       Y1, Y4, Y4
+	VMULPS       Y3, Y4, Y4
+	VFMADD231PS  sigmoidconsts<>+192(SB), Y2, Y4
+	VFNMADD231PS sigmoidconsts<>+320(SB), Y3, Y4
+	VADDPS       Y4, Y1, Y4
+	VFMADD231PS  sigmoidconsts<>+128(SB), Y2, Y4
+	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Y0, Y1
+	VBLENDVPS    Y1, Y0, Y4, Y4
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y0, Y1
+	VBLENDVPS    Y1, sigmoidconsts<>+1920(SB), Y4, Y4
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y0, Y1
+	VBLENDVPS    Y1, sigmoidconsts<>+1984(SB), Y4, Y4
+	VMULPS       448(SP), Y4, Y4
+	VMULPS       sigmoidconsts<>+64(SB), Y4, Y1
+	VROUNDPS     $0x00, Y1, Y1
+	VMOVAPS      Y4, Y2
+	VFNMADD231PS sigmoidconsts<>+128(SB), Y1, Y2
+	VFNMADD231PS sigmoidconsts<>+192(SB), Y1, Y2
+	VMULPS       Y2, Y2, Y3
+	VMOVUPS      sigmoidconsts<>+256(SB), Y5
+	VFMADD213PS  sigmoidconsts<>+320(SB), Y2, Y5
+	VMOVUPS      sigmoidconsts<>+384(SB), Y6
+	VFMADD213PS  sigmoidconsts<>+448(SB), Y2, Y6
+	VMOVUPS      sigmoidconsts<>+512(SB), Y7
+	VFMADD213PS  sigmoidconsts<>+576(SB), Y2, Y7
+	VFMADD213PS  Y6, Y3, Y7
+	VFMADD213PS  Y5, Y3, Y7
+	VFMADD213PS  Y2, Y3, Y7
+	VADDPS       sigmoidconsts<>+640(SB), Y7, Y7
+	VCVTPS2DQ    Y1, Y1
+	VPSRAD       $0x01, Y1, Y2
+	VPSUBD       Y2, Y1, Y1
+	VPADDD       sigmoidconsts<>+704(SB), Y2, Y2
+	VPSLLD       $0x17, Y2, Y2
+	VPADDD       sigmoidconsts<>+704(SB), Y1, Y1
+	VPSLLD       $0x17, Y1, Y1
+	VMULPS       Y2, Y7, Y2
+	VMULPS       Y1, Y2, Y2
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y4, Y1
+	VANDNPS      Y2, Y1, Y2
+	VCMPPS       $0x0e, sigmoidconsts<>+2048(SB), Y4, Y1
+	VBLENDVPS    Y1, sigmoidconsts<>+1856(SB), Y2, Y2
+	VMOVAPS      Y2, Y1
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y0, Y0
+	VANDNPS      Y1, Y0, Y1
+
+powd_176:
+	VMOVUPS      320(SP), Y0
+	VMULPS       Y1, Y0, Y0
+	VMOVUPS      sigmoidconsts<>+640(SB), Y1
+	VMOVUPS      sigmoidconsts<>+2240(SB), Y2
+	VFNMADD231PS 224(SP), Y2, Y1
+	VMULPS       Y1, Y0, Y0
+	VMULPS       96(SP), Y0, Y0
+	VMULPS       128(SP), Y0, Y0
+	VMULPS       384(SP), Y0, Y0
+	VMOVUPS      352(SP), Y1
+	VCMPPS       $0x0e, sigmoidconsts<>+832(SB), Y1, Y1
+	VMOVUPS      416(SP), Y2
+	VANDPS       Y1, Y0, Y0
+	VADDPS       Y0, Y2, Y2
+	VMOVUPS      Y2, 416(SP)
+
+gamma0_172:
+	VMOVUPS      416(SP), Y0
+	TESTQ        $0x00000100, DI
+	JZ           noflag_177
+	VBROADCASTSS alpha+128(FP), Y1
+	VMOVUPS      sigmoidconsts<>+640(SB), Y2
+	VSUBPS       Y1, Y2, Y2
+	VMULPS       256(SP), Y2, Y2
+	VFMADD231PS  224(SP), Y1, Y2
+	VMULPS       Y2, Y0, Y0
+
+noflag_177:
+	VBROADCASTSS focalScale+124(FP), Y1
+	VMOVUPS      288(SP), Y2
+	VFMADD231PS  Y1, Y0, Y2
+	VMOVUPS      Y2, 288(SP)
+
+noflag_167:
+	VMOVUPS 288(SP), Y0
+	VMULPS  64(SP), Y0, Y0
+	VMOVUPS Y0, (DX)
+	ADDQ    $0x00000020, AX
+	ADDQ    $0x00000020, CX
+	ADDQ    $0x00000020, DX
+	ADDQ    $0x00000020, BX
+	SUBQ    $0x00000008, SI
+	JMP     loop_154
+
+tail_155:
+	TESTQ        SI, SI
+	JZ           done_156
+	LEAQ         sigmoidconsts<>+2112(SB), R10
+	NEGQ         SI
+	VMOVDQU      64(R10)(SI*4), Y0
+	VMASKMOVPS   (AX), Y0, Y1
+	VMASKMOVPS   (CX), Y0, Y2
+	VMASKMOVPS   (BX), Y0, Y3
+	VMOVUPS      Y3, 64(SP)
+	VORPS        sigmoidconsts<>+0(SB), Y1, Y3
+	VMULPS       sigmoidconsts<>+64(SB), Y3, Y4
+	VROUNDPS     $0x00, Y4, Y4
+	VMOVAPS      Y3, Y5
+	VFNMADD231PS sigmoidconsts<>+128(SB), Y4, Y5
+	VFNMADD231PS sigmoidconsts<>+192(SB), Y4, Y5
+	VMULPS       Y5, Y5, Y6
+	VMOVUPS      sigmoidconsts<>+256(SB), Y7
+	VFMADD213PS  sigmoidconsts<>+320(SB), Y5, Y7
+	VMOVUPS      sigmoidconsts<>+384(SB), Y8
+	VFMADD213PS  sigmoidconsts<>+448(SB), Y5, Y8
+	VMOVUPS      sigmoidconsts<>+512(SB), Y9
+	VFMADD213PS  sigmoidconsts<>+576(SB), Y5, Y9
+	VFMADD213PS  Y8, Y6, Y9
+	VFMADD213PS  Y7, Y6, Y9
+	VFMADD213PS  Y5, Y6, Y9
+	VADDPS       sigmoidconsts<>+640(SB), Y9, Y9
+	VCVTPS2DQ    Y4, Y4
+	VPADDD       sigmoidconsts<>+704(SB), Y4, Y4
+	VPSLLD       $0x17, Y4, Y4
+	VMULPS       Y4, Y9, Y4
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y3, Y3
+	VANDNPS      Y4, Y3, Y4
+	VADDPS       sigmoidconsts<>+640(SB), Y4, Y3
+	VMOVUPS      sigmoidconsts<>+640(SB), Y5
+	VDIVPS       Y3, Y5, Y5
+	VMULPS       Y5, Y4, Y3
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y1, Y6
+	VBLENDVPS    Y6, Y3, Y5, Y7
+	VBLENDVPS    Y6, Y5, Y3, Y3
+	VMOVUPS      Y7, 96(SP)
+	VMOVUPS      Y3, 128(SP)
+	VMOVUPS      Y4, 160(SP)
+	VMOVUPS      Y1, 192(SP)
+	VMOVUPS      Y2, 224(SP)
+	VMOVUPS      64(SP), Y1
+	VMOVUPS      192(SP), Y2
+	VMOVUPS      224(SP), Y3
+	VMOVUPS      160(SP), Y4
+	TESTQ        $0x00000003, sflags+152(FP)
+	JZ           noflag_178
+	VADDPS       sigmoidconsts<>+640(SB), Y4, Y5
+	VPSRLD       $0x17, Y5, Y6
+	VPSUBD       sigmoidconsts<>+896(SB), Y6, Y6
+	VCVTDQ2PS    Y6, Y7
+	VANDPS       sigmoidconsts<>+960(SB), Y5, Y6
+	VORPS        sigmoidconsts<>+320(SB), Y6, Y6
+	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y6, Y8
+	VSUBPS       sigmoidconsts<>+640(SB), Y6, Y9
+	VADDPS       Y6, Y6, Y6
+	VSUBPS       sigmoidconsts<>+640(SB), Y6, Y6
+	VBLENDVPS    Y8, Y6, Y9, Y6
+	VANDPS       sigmoidconsts<>+640(SB), Y8, Y8
+	VSUBPS       Y8, Y7, Y7
+	VMULPS       Y6, Y6, Y8
+	VMOVUPS      sigmoidconsts<>+1088(SB), Y9
+	VFMADD213PS  sigmoidconsts<>+1152(SB), Y6, Y9
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Y6, Y9
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Y6, Y9
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Y6, Y9
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Y6, Y9
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Y6, Y9
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Y6, Y9
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Y6, Y9
+	VMULPS       Y6, Y9, Y9
+	VMULPS       Y8, Y9, Y9
+	VFMADD231PS  sigmoidconsts<>+192(SB), Y7, Y9
+	VFNMADD231PS sigmoidconsts<>+320(SB), Y8, Y9
+	VADDPS       Y9, Y6, Y9
+	VFMADD231PS  sigmoidconsts<>+128(SB), Y7, Y9
+	VCMPPS       $0x03, Y5, Y5, Y6
+	VBLENDVPS    Y6, Y5, Y9, Y9
+	VSUBPS       sigmoidconsts<>+640(SB), Y5, Y6
+	VSUBPS       Y6, Y4, Y6
+	VDIVPS       Y5, Y6, Y6
+	VADDPS       Y6, Y9, Y9
+	VMOVUPS      sigmoidconsts<>+640(SB), Y5
+	VSUBPS       Y3, Y5, Y5
+	TESTQ        $0x00000001, sflags+152(FP)
+	JZ           noflag_179
+	VBROADCASTSS pw+120(FP), Y6
+	VMULPS       Y3, Y6, Y6
+	VXORPS       sigmoidconsts<>+0(SB), Y2, Y7
+	VMAXPS       sigmoidconsts<>+832(SB), Y7, Y7
+	VADDPS       Y9, Y7, Y7
+	VMULPS       Y7, Y6, Y6
+	VMAXPS       sigmoidconsts<>+832(SB), Y2, Y7
+	VADDPS       Y9, Y7, Y7
+	VFMADD231PS  Y7, Y5, Y6
+	VMULPS       Y1, Y6, Y6
+	VANDPS       Y0, Y6, Y6
+	VADDPS       (SP), Y6, Y6
+	VMOVUPS      Y6, (SP)
+
+noflag_179:
+	TESTQ        $0x00000002, sflags+152(FP)
+	JZ           noflag_180
+	VADDPS       sigmoidconsts<>+640(SB), Y4, Y6
+	VMOVUPS      sigmoidconsts<>+640(SB), Y7
+	VDIVPS       Y6, Y7, Y7
+	VMULPS       Y7, Y4, Y4
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y2, Y6
+	VBLENDVPS    Y6, Y4, Y7, Y8
+	VBLENDVPS    Y6, Y7, Y4, Y4
+	VMAXPS       sigmoidconsts<>+832(SB), Y2, Y6
+	VFNMADD231PS Y3, Y2, Y6
+	VADDPS       Y9, Y6, Y6
+	VMULPS       Y3, Y4, Y2
+	VFMADD231PS  Y5, Y8, Y2
+	VBROADCASTSS gamma+132(FP), Y4
+	CMPQ         R8, $0x01
+	JEQ          pow1_181
+	CMPQ         R8, $0x02
+	JEQ          pow2_183
+	CMPQ         R8, $0x03
+	JEQ          powg_182
+	VMOVUPS      sigmoidconsts<>+640(SB), Y4
+	JMP          powd_184
+
+pow1_181:
+	VMOVAPS Y2, Y4
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y2, Y2
+	VANDNPS Y4, Y2, Y4
+	JMP     powd_184
+
+pow2_183:
+	VMULPS  Y2, Y2, Y4
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y2, Y2
+	VANDNPS Y4, Y2, Y4
+	JMP     powd_184
+
+powg_182:
+	VCMPPS       $0x01, sigmoidconsts<>+1664(SB), Y2, Y8
+	VMULPS       sigmoidconsts<>+1728(SB), Y2, Y7
+	VBLENDVPS    Y8, Y7, Y2, Y7
+	VANDPS       sigmoidconsts<>+1792(SB), Y8, Y8
+	VPSRLD       $0x17, Y7, Y9
+	VPSUBD       sigmoidconsts<>+896(SB), Y9, Y9
+	VPSUBD       Y8, Y9, Y9
+	VCVTDQ2PS    Y9, Y8
+	VANDPS       sigmoidconsts<>+960(SB), Y7, Y7
+	VORPS        sigmoidconsts<>+320(SB), Y7, Y7
+	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y7, Y9
+	VSUBPS       sigmoidconsts<>+640(SB), Y7, Y10
+	VADDPS       Y7, Y7, Y7
+	VSUBPS       sigmoidconsts<>+640(SB), Y7, Y7
+	VBLENDVPS    Y9, Y7, Y10, Y7
+	VANDPS       sigmoidconsts<>+640(SB), Y9, Y9
+	VSUBPS       Y9, Y8, Y8
+	VMULPS       Y7, Y7, Y9
+	VMOVUPS      sigmoidconsts<>+1088(SB), Y10
+	VFMADD213PS  sigmoidconsts<>+1152(SB), Y7, Y10
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Y7, Y10
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Y7, Y10
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Y7, Y10
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Y7, Y10
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Y7, Y10
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Y7, Y10
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Y7, Y10
+	VMULPS       Y7, Y10, Y10
+	VMULPS       Y9, Y10, Y10
+	VFMADD231PS  sigmoidconsts<>+192(SB), Y8, Y10
+	VFNMADD231PS sigmoidconsts<>+320(SB), Y9, Y10
+	VADDPS       Y10, Y7, Y10
+	VFMADD231PS  sigmoidconsts<>+128(SB), Y8, Y10
+	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Y2, Y7
+	VBLENDVPS    Y7, Y2, Y10, Y10
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y2, Y7
+	VBLENDVPS    Y7, sigmoidconsts<>+1920(SB), Y10, Y10
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y2, Y7
+	VBLENDVPS    Y7, sigmoidconsts<>+1984(SB), Y10, Y10
+	VMULPS       Y4, Y10, Y10
+	VMULPS       sigmoidconsts<>+64(SB), Y10, Y4
+	VROUNDPS     $0x00, Y4, Y4
+	VMOVAPS      Y10, Y7
+	VFNMADD231PS sigmoidconsts<>+128(SB), Y4, Y7
+	VFNMADD231PS sigmoidconsts<>+192(SB), Y4, Y7
+	VMULPS       Y7, Y7, Y8
+	VMOVUPS      sigmoidconsts<>+256(SB), Y9
+	VFMADD213PS  sigmoidconsts<>+320(SB), Y7, Y9
+	VMOVUPS      sigmoidconsts<>+384(SB), Y11
+	VFMADD213PS  sigmoidconsts<>+448(SB), Y7, Y11
+	VMOVUPS      sigmoidconsts<>+512(SB), Y12
+	VFMADD213PS  sigmoidconsts<>+576(SB), Y7, Y12
+	VFMADD213PS  Y11, Y8, Y12
+	VFMADD213PS  Y9, Y8, Y12
+	VFMADD213PS  Y7, Y8, Y12
+	VADDPS       sigmoidconsts<>+640(SB), Y12, Y12
+	VCVTPS2DQ    Y4, Y4
+	VPSRAD       $0x01, Y4, Y7
+	VPSUBD       Y7, Y4, Y4
+	VPADDD       sigmoidconsts<>+704(SB), Y7, Y7
+	VPSLLD       $0x17, Y7, Y7
+	VPADDD       sigmoidconsts<>+704(SB), Y4, Y4
+	VPSLLD       $0x17, Y4, Y4
+	VMULPS       Y7, Y12, Y7
+	VMULPS       Y4, Y7, Y7
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y10, Y4
+	VANDNPS      Y7, Y4, Y7
+	VCMPPS       $0x0e, sigmoidconsts<>+2048(SB), Y10, Y4
+	VBLENDVPS    Y4, sigmoidconsts<>+1856(SB), Y7, Y7
+	VMOVAPS      Y7, Y4
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y2, Y2
+	VANDNPS      Y4, Y2, Y4
+
+powd_184:
+	VMULPS       Y4, Y6, Y6
+	TESTQ        $0x00000100, sflags+152(FP)
+	JZ           noflag_185
+	VBROADCASTSS alpha+128(FP), Y2
+	VMOVUPS      sigmoidconsts<>+640(SB), Y4
+	VSUBPS       Y2, Y4, Y4
+	VMULPS       Y5, Y4, Y4
+	VFMADD231PS  Y3, Y2, Y4
+	VMULPS       Y4, Y6, Y6
+
+noflag_185:
+	VMULPS  Y1, Y6, Y6
+	VANDPS  Y0, Y6, Y6
+	VADDPS  32(SP), Y6, Y6
+	VMOVUPS Y6, 32(SP)
+
+noflag_180:
+noflag_178:
+	VMOVUPS      sigmoidconsts<>+640(SB), Y1
+	VSUBPS       224(SP), Y1, Y1
+	VMOVUPS      Y1, 256(SP)
+	VXORPS       Y1, Y1, Y1
+	TESTQ        $0x00000004, DI
+	JZ           noflag_186
+	VBROADCASTSS a+104(FP), Y2
+	VMULPS       224(SP), Y2, Y2
+	VBROADCASTSS b+108(FP), Y3
+	VADDPS       Y3, Y2, Y2
+	VBROADCASTSS e+112(FP), Y3
+	VFMADD231PS  96(SP), Y3, Y2
+	VMOVUPS      96(SP), Y3
+	VMULPS       128(SP), Y3, Y3
+	VMULPS       Y2, Y3, Y3
+	VADDPS       Y3, Y1, Y1
+
+noflag_186:
+	TESTQ        $0x00000001, DI
+	JZ           noflag_187
+	VMOVUPS      96(SP), Y2
+	VMULPS       256(SP), Y2, Y2
+	VBROADCASTSS pw+120(FP), Y3
+	VMULPS       224(SP), Y3, Y3
+	VFNMADD231PS 128(SP), Y3, Y2
+	VBROADCASTSS bceScale+116(FP), Y3
+	VFMADD231PS  Y3, Y2, Y1
+
+noflag_187:
+	VMOVUPS      Y1, 288(SP)
+	TESTQ        $0x00000002, DI
+	JZ           noflag_188
+	VMOVUPS      160(SP), Y1
+	VADDPS       sigmoidconsts<>+640(SB), Y1, Y2
+	VPSRLD       $0x17, Y2, Y3
+	VPSUBD       sigmoidconsts<>+896(SB), Y3, Y3
+	VCVTDQ2PS    Y3, Y4
+	VANDPS       sigmoidconsts<>+960(SB), Y2, Y3
+	VORPS        sigmoidconsts<>+320(SB), Y3, Y3
+	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y3, Y5
+	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y6
+	VADDPS       Y3, Y3, Y3
+	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y3
+	VBLENDVPS    Y5, Y3, Y6, Y3
+	VANDPS       sigmoidconsts<>+640(SB), Y5, Y5
+	VSUBPS       Y5, Y4, Y4
+	VMULPS       Y3, Y3, Y5
+	VMOVUPS      sigmoidconsts<>+1088(SB), Y6
+	VFMADD213PS  sigmoidconsts<>+1152(SB), Y3, Y6
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Y3, Y6
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Y3, Y6
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Y3, Y6
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Y3, Y6
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Y3, Y6
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Y3, Y6
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Y3, Y6
+	VMULPS       Y3, Y6, Y6
+	VMULPS       Y5, Y6, Y6
+	VFMADD231PS  sigmoidconsts<>+192(SB), Y4, Y6
+	VFNMADD231PS sigmoidconsts<>+320(SB), Y5, Y6
+	VADDPS       Y6, Y3, Y6
+	VFMADD231PS  sigmoidconsts<>+128(SB), Y4, Y6
+	VCMPPS       $0x03, Y2, Y2, Y3
+	VBLENDVPS    Y3, Y2, Y6, Y6
+	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y3
+	VSUBPS       Y3, Y1, Y3
+	VDIVPS       Y2, Y3, Y3
+	VADDPS       Y3, Y6, Y6
+	VMOVUPS      192(SP), Y1
+	VMAXPS       sigmoidconsts<>+832(SB), Y1, Y2
+	VFNMADD231PS 224(SP), Y1, Y2
+	VADDPS       Y6, Y2, Y2
+	VMOVUPS      Y2, 320(SP)
+	VMOVUPS      128(SP), Y1
+	VMULPS       224(SP), Y1, Y1
+	VMOVUPS      96(SP), Y2
+	VFMADD231PS  256(SP), Y2, Y1
+	VMOVUPS      Y1, 352(SP)
+	VBROADCASTSS gamma+132(FP), Y2
+	VMOVUPS      Y2, 384(SP)
+	CMPQ         R8, $0x01
+	JEQ          pow1_189
+	CMPQ         R8, $0x02
+	JEQ          pow2_191
+	CMPQ         R8, $0x03
+	JEQ          powg_190
+	VMOVUPS      sigmoidconsts<>+640(SB), Y2
+	JMP          powd_192
+
+pow1_189:
+	VMOVAPS Y1, Y2
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y1, Y1
+	VANDNPS Y2, Y1, Y2
+	JMP     powd_192
+
+pow2_191:
+	VMULPS  Y1, Y1, Y2
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y1, Y1
+	VANDNPS Y2, Y1, Y2
+	JMP     powd_192
+
+powg_190:
+	VCMPPS       $0x01, sigmoidconsts<>+1664(SB), Y1, Y3
+	VMULPS       sigmoidconsts<>+1728(SB), Y1, Y2
+	VBLENDVPS    Y3, Y2, Y1, Y2
+	VANDPS       sigmoidconsts<>+1792(SB), Y3, Y3
+	VPSRLD       $0x17, Y2, Y4
+	VPSUBD       sigmoidconsts<>+896(SB), Y4, Y4
+	VPSUBD       Y3, Y4, Y4
+	VCVTDQ2PS    Y4, Y3
+	VANDPS       sigmoidconsts<>+960(SB), Y2, Y2
+	VORPS        sigmoidconsts<>+320(SB), Y2, Y2
+	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y2, Y4
+	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y5
+	VADDPS       Y2, Y2, Y2
+	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y2
+	VBLENDVPS    Y4, Y2, Y5, Y2
+	VANDPS       sigmoidconsts<>+640(SB), Y4, Y4
+	VSUBPS       Y4, Y3, Y3
+	VMULPS       Y2, Y2, Y4
+	VMOVUPS      sigmoidconsts<>+1088(SB), Y5
+	VFMADD213PS  sigmoidconsts<>+1152(SB), Y2, Y5
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Y2, Y5
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Y2, Y5
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Y2, Y5
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Y2, Y5
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Y2, Y5
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Y2, Y5
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Y2, Y5
+	VMULPS       Y2, Y5, Y5
+	VMULPS       Y4, Y5, Y5
+	VFMADD231PS  sigmoidconsts<>+192(SB), Y3, Y5
+	VFNMADD231PS sigmoidconsts<>+320(SB), Y4, Y5
+	VADDPS       Y5, Y2, Y5
+	VFMADD231PS  sigmoidconsts<>+128(SB), Y3, Y5
+	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Y1, Y2
+	VBLENDVPS    Y2, Y1, Y5, Y5
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y1, Y2
+	VBLENDVPS    Y2, sigmoidconsts<>+1920(SB), Y5, Y5
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y1, Y2
+	VBLENDVPS    Y2, sigmoidconsts<>+1984(SB), Y5, Y5
+	VMULPS       384(SP), Y5, Y5
+	VMULPS       sigmoidconsts<>+64(SB), Y5, Y2
+	VROUNDPS     $0x00, Y2, Y2
+	VMOVAPS      Y5, Y3
+	VFNMADD231PS sigmoidconsts<>+128(SB), Y2, Y3
+	VFNMADD231PS sigmoidconsts<>+192(SB), Y2, Y3
+	VMULPS       Y3, Y3, Y4
+	VMOVUPS      sigmoidconsts<>+256(SB), Y6
+	VFMADD213PS  sigmoidconsts<>+320(SB), Y3, Y6
+	VMOVUPS      sigmoidconsts<>+384(SB), Y7
+	VFMADD213PS  sigmoidconsts<>+448(SB), Y3, Y7
+	VMOVUPS      sigmoidconsts<>+512(SB), Y8
+	VFMADD213PS  sigmoidconsts<>+576(SB), Y3, Y8
+	VFMADD213PS  Y7, Y4, Y8
+	VFMADD213PS  Y6, Y4, Y8
+	VFMADD213PS  Y3, Y4, Y8
+	VADDPS       sigmoidconsts<>+640(SB), Y8, Y8
+	VCVTPS2DQ    Y2, Y2
+	VPSRAD       $0x01, Y2, Y3
+	VPSUBD       Y3, Y2, Y2
+	VPADDD       sigmoidconsts<>+704(SB), Y3, Y3
+	VPSLLD       $0x17, Y3, Y3
+	VPADDD       sigmoidconsts<>+704(SB), Y2, Y2
+	VPSLLD       $0x17, Y2, Y2
+	VMULPS       Y3, Y8, Y3
+	VMULPS       Y2, Y3, Y3
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y5, Y2
+	VANDNPS      Y3, Y2, Y3
+	VCMPPS       $0x0e, sigmoidconsts<>+2048(SB), Y5, Y2
+	VBLENDVPS    Y2, sigmoidconsts<>+1856(SB), Y3, Y3
+	VMOVAPS      Y3, Y2
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y1, Y1
+	VANDNPS      Y2, Y1, Y2
+
+powd_192:
+	VMOVUPS      96(SP), Y1
+	VMULPS       256(SP), Y1, Y1
+	VMOVUPS      128(SP), Y3
+	VFNMADD231PS 224(SP), Y3, Y1
+	VMULPS       Y2, Y1, Y1
+	VMOVUPS      Y1, 416(SP)
+	CMPQ         R8, $0x00
+	JEQ          gamma0_193
+	VMOVUPS      384(SP), Y1
+	VSUBPS       sigmoidconsts<>+640(SB), Y1, Y1
+	VMOVUPS      Y1, 448(SP)
+	VMOVUPS      352(SP), Y1
+	CMPQ         R9, $0x01
+	JEQ          pow1_194
+	CMPQ         R9, $0x02
+	JEQ          pow2_196
+	CMPQ         R9, $0x03
+	JEQ          powg_195
+	VMOVUPS      sigmoidconsts<>+640(SB), Y2
+	JMP          powd_197
+
+pow1_194:
+	VMOVAPS Y1, Y2
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y1, Y1
+	VANDNPS Y2, Y1, Y2
+	JMP     powd_197
+
+pow2_196:
+	VMULPS  Y1, Y1, Y2
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y1, Y1
+	VANDNPS Y2, Y1, Y2
+	JMP     powd_197
+
+powg_195:
+	VCMPPS       $0x01, sigmoidconsts<>+1664(SB), Y1, Y3
+	VMULPS       sigmoidconsts<>+1728(SB), Y1, Y2
+	VBLENDVPS    Y3, Y2, Y1, Y2
+	VANDPS       sigmoidconsts<>+1792(SB), Y3, Y3
+	VPSRLD       $0x17, Y2, Y4
+	VPSUBD       sigmoidconsts<>+896(SB), Y4, Y4
+	VPSUBD       Y3, Y4, Y4
+	VCVTDQ2PS    Y4, Y3
+	VANDPS       sigmoidconsts<>+960(SB), Y2, Y2
+	VORPS        sigmoidconsts<>+320(SB), Y2, Y2
+	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y2, Y4
+	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y5
+	VADDPS       Y2, Y2, Y2
+	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y2
+	VBLENDVPS    Y4, Y2, Y5, Y2
+	VANDPS       sigmoidconsts<>+640(SB), Y4, Y4
+	VSUBPS       Y4, Y3, Y3
+	VMULPS       Y2, Y2, Y4
+	VMOVUPS      sigmoidconsts<>+1088(SB), Y5
+	VFMADD213PS  sigmoidconsts<>+1152(SB), Y2, Y5
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Y2, Y5
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Y2, Y5
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Y2, Y5
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Y2, Y5
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Y2, Y5
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Y2, Y5
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Y2, Y5
+	VMULPS       Y2, Y5, Y5
+	VMULPS       Y4, Y5, Y5
+	VFMADD231PS  sigmoidconsts<>+192(SB), Y3, Y5
+	VFNMADD231PS sigmoidconsts<>+320(SB), Y4, Y5
+	VADDPS       Y5, Y2, Y5
+	VFMADD231PS  sigmoidconsts<>+128(SB), Y3, Y5
+	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Y1, Y2
+	VBLENDVPS    Y2, Y1, Y5, Y5
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y1, Y2
+	VBLENDVPS    Y2, sigmoidconsts<>+1920(SB), Y5, Y5
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y1, Y2
+	VBLENDVPS    Y2, sigmoidconsts<>+1984(SB), Y5, Y5
+	VMULPS       448(SP), Y5, Y5
+	VMULPS       sigmoidconsts<>+64(SB), Y5, Y2
+	VROUNDPS     $0x00, Y2, Y2
+	VMOVAPS      Y5, Y3
+	VFNMADD231PS sigmoidconsts<>+128(SB), Y2, Y3
+	VFNMADD231PS sigmoidconsts<>+192(SB), Y2, Y3
+	VMULPS       Y3, Y3, Y4
+	VMOVUPS      sigmoidconsts<>+256(SB), Y6
+	VFMADD213PS  sigmoidconsts<>+320(SB), Y3, Y6
+	VMOVUPS      sigmoidconsts<>+384(SB), Y7
+	VFMADD213PS  sigmoidconsts<>+448(SB), Y3, Y7
+	VMOVUPS      sigmoidconsts<>+512(SB), Y8
+	VFMADD213PS  sigmoidconsts<>+576(SB), Y3, Y8
+	VFMADD213PS  Y7, Y4, Y8
+	VFMADD213PS  Y6, Y4, Y8
+	VFMADD213PS  Y3, Y4, Y8
+	VADDPS       sigmoidconsts<>+640(SB), Y8, Y8
+	VCVTPS2DQ    Y2, Y2
+	VPSRAD       $0x01, Y2, Y3
+	VPSUBD       Y3, Y2, Y2
+	VPADDD       sigmoidconsts<>+704(SB), Y3, Y3
+	VPSLLD       $0x17, Y3, Y3
+	VPADDD       sigmoidconsts<>+704(SB), Y2, Y2
+	VPSLLD       $0x17, Y2, Y2
+	VMULPS       Y3, Y8, Y3
+	VMULPS       Y2, Y3, Y3
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y5, Y2
+	VANDNPS      Y3, Y2, Y3
+	VCMPPS       $0x0e, sigmoidconsts<>+2048(SB), Y5, Y2
+	VBLENDVPS    Y2, sigmoidconsts<>+1856(SB), Y3, Y3
+	VMOVAPS      Y3, Y2
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y1, Y1
+	VANDNPS      Y2, Y1, Y2
+
+powd_197:
+	VMOVUPS      320(SP), Y1
+	VMULPS       Y2, Y1, Y1
+	VMOVUPS      sigmoidconsts<>+640(SB), Y2
+	VMOVUPS      sigmoidconsts<>+2240(SB), Y3
+	VFNMADD231PS 224(SP), Y3, Y2
+	VMULPS       Y2, Y1, Y1
+	VMULPS       96(SP), Y1, Y1
+	VMULPS       128(SP), Y1, Y1
+	VMULPS       384(SP), Y1, Y1
+	VMOVUPS      352(SP), Y2
+	VCMPPS       $0x0e, sigmoidconsts<>+832(SB), Y2, Y2
+	VMOVUPS      416(SP), Y3
+	VANDPS       Y2, Y1, Y1
+	VADDPS       Y1, Y3, Y3
+	VMOVUPS      Y3, 416(SP)
+
+gamma0_193:
+	VMOVUPS      416(SP), Y1
+	TESTQ        $0x00000100, DI
+	JZ           noflag_198
+	VBROADCASTSS alpha+128(FP), Y2
+	VMOVUPS      sigmoidconsts<>+640(SB), Y3
+	VSUBPS       Y2, Y3, Y3
+	VMULPS       256(SP), Y3, Y3
+	VFMADD231PS  224(SP), Y2, Y3
+	VMULPS       Y3, Y1, Y1
+
+noflag_198:
+	VBROADCASTSS focalScale+124(FP), Y2
+	VMOVUPS      288(SP), Y3
+	VFMADD231PS  Y2, Y1, Y3
+	VMOVUPS      Y3, 288(SP)
+
+noflag_188:
+	VMOVUPS    288(SP), Y1
+	VMULPS     64(SP), Y1, Y1
+	VMASKMOVPS Y1, Y0, (DX)
+
+done_156:
+	MOVQ         out_base+160(FP), AX
+	VMOVUPS      (SP), Y0
+	VMOVAPS      Y0, Y1
+	VEXTRACTF128 $0x01, Y1, X0
+	VADDPS       X0, X1, X0
+	VMOVHLPS     X0, X0, X1
+	VADDPS       X1, X0, X0
+	VMOVSHDUP    X0, X1
+	VADDSS       X1, X0, X0
+	VMOVSS       X0, (AX)
+	VMOVUPS      32(SP), Y0
+	VMOVAPS      Y0, Y1
+	VEXTRACTF128 $0x01, Y1, X0
+	VADDPS       X0, X1, X0
+	VMOVHLPS     X0, X0, X1
+	VADDPS       X1, X0, X0
+	VMOVSHDUP    X0, X1
+	VADDSS       X1, X0, X0
+	VMOVSS       X0, 4(AX)
+	VZEROUPPER
+	RET
+
 // func sigmoidStatsAVX512(x []float32, y []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32)
 // Requires: AVX, AVX512DQ, AVX512F, BMI2
 TEXT ·sigmoidStatsAVX512(SB), NOSPLIT, $0-104
@@ -2470,9 +4954,9 @@ TEXT ·sigmoidStatsAVX512(SB), NOSPLIT, $0-104
 	VXORPS Z5, Z5, Z5
 	VXORPS Z6, Z6, Z6
 
-loop_100:
+loop_199:
 	CMPQ         DX, $0x00000010
-	JB           tail_101
+	JB           tail_200
 	VMOVUPS      (AX), Z7
 	VMOVUPS      (CX), Z8
 	VORPS        sigmoidconsts<>+0(SB), Z7, Z9
@@ -2496,28 +4980,28 @@ loop_100:
 	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z9, K1
 	VXORPS       Z15, Z15, K1, Z15
 	TESTQ        $0x0000000c, BX
-	JZ           noflag_103
+	JZ           noflag_202
 	VADDPS       sigmoidconsts<>+640(SB), Z15, Z9
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z7, K1
 	VMOVUPS      sigmoidconsts<>+640(SB), Z10
 	VMOVUPS      Z15, K1, Z10
 	VDIVPS       Z9, Z10, Z10
 	TESTQ        $0x00000004, BX
-	JZ           noflag_104
+	JZ           noflag_203
 	VADDPS       Z10, Z0, Z0
 	VFMADD231PS  Z10, Z8, Z1
 	VADDPS       Z8, Z2, Z2
 
-noflag_104:
+noflag_203:
 	TESTQ       $0x00000008, BX
-	JZ          noflag_105
+	JZ          noflag_204
 	VFMADD231PS Z10, Z10, Z3
 	VFMADD231PS Z8, Z8, Z4
 
-noflag_105:
-noflag_103:
+noflag_204:
+noflag_202:
 	TESTQ        $0x00000003, BX
-	JZ           noflag_106
+	JZ           noflag_205
 	VADDPS       sigmoidconsts<>+640(SB), Z15, Z9
 	VGETEXPPS    Z9, Z11
 	VADDPS       sigmoidconsts<>+640(SB), Z11, Z11
@@ -2553,7 +5037,7 @@ noflag_103:
 	VMOVUPS      sigmoidconsts<>+640(SB), Z9
 	VSUBPS       Z8, Z9, Z9
 	TESTQ        $0x00000001, BX
-	JZ           noflag_107
+	JZ           noflag_206
 	VBROADCASTSS pw+56(FP), Z10
 	VMULPS       Z8, Z10, Z10
 	VXORPS       sigmoidconsts<>+0(SB), Z7, Z11
@@ -2565,9 +5049,9 @@ noflag_103:
 	VFMADD231PS  Z11, Z9, Z10
 	VADDPS       Z10, Z5, Z5
 
-noflag_107:
+noflag_206:
 	TESTQ        $0x00000002, BX
-	JZ           noflag_108
+	JZ           noflag_207
 	VADDPS       sigmoidconsts<>+640(SB), Z15, Z10
 	VMOVUPS      sigmoidconsts<>+640(SB), Z11
 	VDIVPS       Z10, Z11, Z11
@@ -2582,27 +5066,27 @@ noflag_107:
 	VFMADD231PS  Z9, Z16, Z7
 	VBROADCASTSS gamma+64(FP), Z11
 	CMPQ         SI, $0x01
-	JEQ          pow1_109
+	JEQ          pow1_208
 	CMPQ         SI, $0x02
-	JEQ          pow2_111
+	JEQ          pow2_210
 	CMPQ         SI, $0x03
-	JEQ          powg_110
+	JEQ          powg_209
 	VMOVUPS      sigmoidconsts<>+640(SB), Z11
-	JMP          powd_112
+	JMP          powd_211
 
-pow1_109:
+pow1_208:
 	VMOVAPS Z7, Z11
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z7, K1
 	VXORPS  Z11, Z11, K1, Z11
-	JMP     powd_112
+	JMP     powd_211
 
-pow2_111:
+pow2_210:
 	VMULPS Z7, Z7, Z11
 	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z7, K1
 	VXORPS Z11, Z11, K1, Z11
-	JMP    powd_112
+	JMP    powd_211
 
-powg_110:
+powg_209:
 	VGETEXPPS    Z7, Z13
 	VADDPS       sigmoidconsts<>+640(SB), Z13, Z13
 	VGETMANTPS   $0x02, Z7, Z12
@@ -2660,10 +5144,10 @@ powg_110:
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z7, K1
 	VXORPS       Z11, Z11, K1, Z11
 
-powd_112:
+powd_211:
 	VMULPS       Z11, Z10, Z10
 	TESTQ        $0x00000100, BX
-	JZ           noflag_113
+	JZ           noflag_212
 	VBROADCASTSS alpha+60(FP), Z7
 	VMOVUPS      sigmoidconsts<>+640(SB), Z11
 	VSUBPS       Z7, Z11, Z11
@@ -2671,19 +5155,19 @@ powd_112:
 	VFMADD231PS  Z8, Z7, Z11
 	VMULPS       Z11, Z10, Z10
 
-noflag_113:
+noflag_212:
 	VADDPS Z10, Z6, Z6
 
-noflag_108:
-noflag_106:
+noflag_207:
+noflag_205:
 	ADDQ $0x00000040, AX
 	ADDQ $0x00000040, CX
 	SUBQ $0x00000010, DX
-	JMP  loop_100
+	JMP  loop_199
 
-tail_101:
+tail_200:
 	TESTQ        DX, DX
-	JZ           done_102
+	JZ           done_201
 	MOVL         $0x0000ffff, DI
 	BZHIL        DX, DI, DI
 	KMOVW        DI, K1
@@ -2710,7 +5194,7 @@ tail_101:
 	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z9, K2
 	VXORPS       Z15, Z15, K2, Z15
 	TESTQ        $0x0000000c, BX
-	JZ           noflag_114
+	JZ           noflag_213
 	VADDPS       sigmoidconsts<>+640(SB), Z15, Z9
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z7, K2
 	VMOVUPS      sigmoidconsts<>+640(SB), Z10
@@ -2718,21 +5202,21 @@ tail_101:
 	VDIVPS       Z9, Z10, Z10
 	VMOVAPS.Z    Z10, K1, Z10
 	TESTQ        $0x00000004, BX
-	JZ           noflag_115
+	JZ           noflag_214
 	VADDPS       Z10, Z0, Z0
 	VFMADD231PS  Z10, Z8, Z1
 	VADDPS       Z8, Z2, Z2
 
-noflag_115:
+noflag_214:
 	TESTQ       $0x00000008, BX
-	JZ          noflag_116
+	JZ          noflag_215
 	VFMADD231PS Z10, Z10, Z3
 	VFMADD231PS Z8, Z8, Z4
 
-noflag_116:
-noflag_114:
+noflag_215:
+noflag_213:
 	TESTQ        $0x00000003, BX
-	JZ           noflag_117
+	JZ           noflag_216
 	VADDPS       sigmoidconsts<>+640(SB), Z15, Z9
 	VGETEXPPS    Z9, Z11
 	VADDPS       sigmoidconsts<>+640(SB), Z11, Z11
@@ -2768,7 +5252,7 @@ noflag_114:
 	VMOVUPS      sigmoidconsts<>+640(SB), Z9
 	VSUBPS       Z8, Z9, Z9
 	TESTQ        $0x00000001, BX
-	JZ           noflag_118
+	JZ           noflag_217
 	VBROADCASTSS pw+56(FP), Z10
 	VMULPS       Z8, Z10, Z10
 	VXORPS       sigmoidconsts<>+0(SB), Z7, Z11
@@ -2781,9 +5265,9 @@ noflag_114:
 	VMOVAPS.Z    Z10, K1, Z10
 	VADDPS       Z10, Z5, Z5
 
-noflag_118:
+noflag_217:
 	TESTQ        $0x00000002, BX
-	JZ           noflag_119
+	JZ           noflag_218
 	VADDPS       sigmoidconsts<>+640(SB), Z15, Z10
 	VMOVUPS      sigmoidconsts<>+640(SB), Z11
 	VDIVPS       Z10, Z11, Z11
@@ -2798,27 +5282,27 @@ noflag_118:
 	VFMADD231PS  Z9, Z18, Z7
 	VBROADCASTSS gamma+64(FP), Z11
 	CMPQ         SI, $0x01
-	JEQ          pow1_120
+	JEQ          pow1_219
 	CMPQ         SI, $0x02
-	JEQ          pow2_122
+	JEQ          pow2_221
 	CMPQ         SI, $0x03
-	JEQ          powg_121
+	JEQ          powg_220
 	VMOVUPS      sigmoidconsts<>+640(SB), Z11
-	JMP          powd_123
+	JMP          powd_222
 
-pow1_120:
+pow1_219:
 	VMOVAPS Z7, Z11
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z7, K2
 	VXORPS  Z11, Z11, K2, Z11
-	JMP     powd_123
+	JMP     powd_222
 
-pow2_122:
+pow2_221:
 	VMULPS Z7, Z7, Z11
 	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z7, K2
 	VXORPS Z11, Z11, K2, Z11
-	JMP    powd_123
+	JMP    powd_222
 
-powg_121:
+powg_220:
 	VGETEXPPS    Z7, Z13
 	VADDPS       sigmoidconsts<>+640(SB), Z13, Z13
 	VGETMANTPS   $0x02, Z7, Z12
@@ -2876,10 +5360,10 @@ powg_121:
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z7, K2
 	VXORPS       Z11, Z11, K2, Z11
 
-powd_123:
+powd_222:
 	VMULPS       Z11, Z10, Z10
 	TESTQ        $0x00000100, BX
-	JZ           noflag_124
+	JZ           noflag_223
 	VBROADCASTSS alpha+60(FP), Z7
 	VMOVUPS      sigmoidconsts<>+640(SB), Z11
 	VSUBPS       Z7, Z11, Z11
@@ -2887,13 +5371,13 @@ powd_123:
 	VFMADD231PS  Z8, Z7, Z11
 	VMULPS       Z11, Z10, Z10
 
-noflag_124:
+noflag_223:
 	VMOVAPS.Z Z10, K1, Z10
 	VADDPS    Z10, Z6, Z6
 
-noflag_119:
-noflag_117:
-done_102:
+noflag_218:
+noflag_216:
+done_201:
 	MOVQ          out_base+80(FP), AX
 	VMOVAPS       Z0, Z0
 	VEXTRACTF64X4 $0x01, Z0, Y7
@@ -2979,9 +5463,9 @@ TEXT ·sigmoidGradAVX512(SB), NOSPLIT, $0-128
 	MOVQ gmode+112(FP), DI
 	MOVQ g1mode+120(FP), R8
 
-loop_125:
+loop_224:
 	CMPQ         BX, $0x00000010
-	JB           tail_126
+	JB           tail_225
 	VMOVUPS      (AX), Z0
 	VMOVUPS      (CX), Z1
 	VORPS        sigmoidconsts<>+0(SB), Z0, Z2
@@ -3015,7 +5499,7 @@ loop_125:
 	VSUBPS       Z1, Z2, Z2
 	VXORPS       Z3, Z3, Z3
 	TESTQ        $0x00000004, SI
-	JZ           noflag_128
+	JZ           noflag_227
 	VBROADCASTSS a+80(FP), Z4
 	VMULPS       Z1, Z4, Z4
 	VBROADCASTSS b+84(FP), Z5
@@ -3027,9 +5511,9 @@ loop_125:
 	VMULPS       Z4, Z5, Z5
 	VADDPS       Z5, Z3, Z3
 
-noflag_128:
+noflag_227:
 	TESTQ        $0x00000001, SI
-	JZ           noflag_129
+	JZ           noflag_228
 	VMOVAPS      Z9, Z4
 	VMULPS       Z2, Z4, Z4
 	VBROADCASTSS pw+96(FP), Z5
@@ -3038,9 +5522,9 @@ noflag_128:
 	VBROADCASTSS bceScale+92(FP), Z5
 	VFMADD231PS  Z5, Z4, Z3
 
-noflag_129:
+noflag_228:
 	TESTQ        $0x00000002, SI
-	JZ           noflag_130
+	JZ           noflag_229
 	VADDPS       sigmoidconsts<>+640(SB), Z8, Z4
 	VGETEXPPS    Z4, Z6
 	VADDPS       sigmoidconsts<>+640(SB), Z6, Z6
@@ -3081,27 +5565,27 @@ noflag_129:
 	VFMADD231PS  Z2, Z9, Z0
 	VBROADCASTSS gamma+108(FP), Z5
 	CMPQ         DI, $0x01
-	JEQ          pow1_131
+	JEQ          pow1_230
 	CMPQ         DI, $0x02
-	JEQ          pow2_133
+	JEQ          pow2_232
 	CMPQ         DI, $0x03
-	JEQ          powg_132
+	JEQ          powg_231
 	VMOVUPS      sigmoidconsts<>+640(SB), Z6
-	JMP          powd_134
+	JMP          powd_233
 
-pow1_131:
+pow1_230:
 	VMOVAPS Z0, Z6
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z0, K1
 	VXORPS  Z6, Z6, K1, Z6
-	JMP     powd_134
+	JMP     powd_233
 
-pow2_133:
+pow2_232:
 	VMULPS Z0, Z0, Z6
 	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z0, K1
 	VXORPS Z6, Z6, K1, Z6
-	JMP    powd_134
+	JMP    powd_233
 
-powg_132:
+powg_231:
 	VGETEXPPS    Z0, Z7
 	VADDPS       sigmoidconsts<>+640(SB), Z7, Z7
 	VGETMANTPS   $0x02, Z0, Z6
@@ -3159,37 +5643,37 @@ powg_132:
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z0, K1
 	VXORPS       Z6, Z6, K1, Z6
 
-powd_134:
+powd_233:
 	VMOVAPS      Z9, Z7
 	VMULPS       Z2, Z7, Z7
 	VFNMADD231PS Z1, Z10, Z7
 	VMULPS       Z6, Z7, Z7
 	CMPQ         DI, $0x00
-	JEQ          gamma0_135
+	JEQ          gamma0_234
 	VMOVAPS      Z5, Z6
 	VSUBPS       sigmoidconsts<>+640(SB), Z6, Z6
 	CMPQ         R8, $0x01
-	JEQ          pow1_136
+	JEQ          pow1_235
 	CMPQ         R8, $0x02
-	JEQ          pow2_138
+	JEQ          pow2_237
 	CMPQ         R8, $0x03
-	JEQ          powg_137
+	JEQ          powg_236
 	VMOVUPS      sigmoidconsts<>+640(SB), Z6
-	JMP          powd_139
+	JMP          powd_238
 
-pow1_136:
+pow1_235:
 	VMOVAPS Z0, Z6
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z0, K1
 	VXORPS  Z6, Z6, K1, Z6
-	JMP     powd_139
+	JMP     powd_238
 
-pow2_138:
+pow2_237:
 	VMULPS Z0, Z0, Z6
 	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z0, K1
 	VXORPS Z6, Z6, K1, Z6
-	JMP    powd_139
+	JMP    powd_238
 
-powg_137:
+powg_236:
 	VGETEXPPS    Z0, Z13
 	VADDPS       sigmoidconsts<>+640(SB), Z13, Z13
 	VGETMANTPS   $0x02, Z0, Z8
@@ -3247,7 +5731,7 @@ powg_137:
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z0, K1
 	VXORPS       Z6, Z6, K1, Z6
 
-powd_139:
+powd_238:
 	VMOVAPS      Z4, Z4
 	VMULPS       Z6, Z4, Z4
 	VMOVUPS      sigmoidconsts<>+640(SB), Z6
@@ -3260,9 +5744,9 @@ powd_139:
 	VCMPPS       $0x0e, sigmoidconsts<>+832(SB), Z0, K1
 	VADDPS       Z4, Z7, K1, Z7
 
-gamma0_135:
+gamma0_234:
 	TESTQ        $0x00000100, SI
-	JZ           noflag_140
+	JZ           noflag_239
 	VBROADCASTSS alpha+104(FP), Z0
 	VMOVUPS      sigmoidconsts<>+640(SB), Z4
 	VSUBPS       Z0, Z4, Z4
@@ -3270,21 +5754,21 @@ gamma0_135:
 	VFMADD231PS  Z1, Z0, Z4
 	VMULPS       Z4, Z7, Z7
 
-noflag_140:
+noflag_239:
 	VBROADCASTSS focalScale+100(FP), Z0
 	VFMADD231PS  Z0, Z7, Z3
 
-noflag_130:
+noflag_229:
 	VMOVUPS Z3, (DX)
 	ADDQ    $0x00000040, AX
 	ADDQ    $0x00000040, CX
 	ADDQ    $0x00000040, DX
 	SUBQ    $0x00000010, BX
-	JMP     loop_125
+	JMP     loop_224
 
-tail_126:
+tail_225:
 	TESTQ        BX, BX
-	JZ           done_127
+	JZ           done_226
 	MOVL         $0x0000ffff, R9
 	BZHIL        BX, R9, R9
 	KMOVW        R9, K1
@@ -3321,7 +5805,7 @@ tail_126:
 	VSUBPS       Z1, Z2, Z2
 	VXORPS       Z3, Z3, Z3
 	TESTQ        $0x00000004, SI
-	JZ           noflag_141
+	JZ           noflag_240
 	VBROADCASTSS a+80(FP), Z4
 	VMULPS       Z1, Z4, Z4
 	VBROADCASTSS b+84(FP), Z5
@@ -3333,9 +5817,9 @@ tail_126:
 	VMULPS       Z4, Z5, Z5
 	VADDPS       Z5, Z3, Z3
 
-noflag_141:
+noflag_240:
 	TESTQ        $0x00000001, SI
-	JZ           noflag_142
+	JZ           noflag_241
 	VMOVAPS      Z11, Z4
 	VMULPS       Z2, Z4, Z4
 	VBROADCASTSS pw+96(FP), Z5
@@ -3344,9 +5828,9 @@ noflag_141:
 	VBROADCASTSS bceScale+92(FP), Z5
 	VFMADD231PS  Z5, Z4, Z3
 
-noflag_142:
+noflag_241:
 	TESTQ        $0x00000002, SI
-	JZ           noflag_143
+	JZ           noflag_242
 	VADDPS       sigmoidconsts<>+640(SB), Z8, Z4
 	VGETEXPPS    Z4, Z6
 	VADDPS       sigmoidconsts<>+640(SB), Z6, Z6
@@ -3387,27 +5871,27 @@ noflag_142:
 	VFMADD231PS  Z2, Z11, Z0
 	VBROADCASTSS gamma+108(FP), Z5
 	CMPQ         DI, $0x01
-	JEQ          pow1_144
+	JEQ          pow1_243
 	CMPQ         DI, $0x02
-	JEQ          pow2_146
+	JEQ          pow2_245
 	CMPQ         DI, $0x03
-	JEQ          powg_145
+	JEQ          powg_244
 	VMOVUPS      sigmoidconsts<>+640(SB), Z6
-	JMP          powd_147
+	JMP          powd_246
 
-pow1_144:
+pow1_243:
 	VMOVAPS Z0, Z6
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z0, K2
 	VXORPS  Z6, Z6, K2, Z6
-	JMP     powd_147
+	JMP     powd_246
 
-pow2_146:
+pow2_245:
 	VMULPS Z0, Z0, Z6
 	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z0, K2
 	VXORPS Z6, Z6, K2, Z6
-	JMP    powd_147
+	JMP    powd_246
 
-powg_145:
+powg_244:
 	VGETEXPPS    Z0, Z7
 	VADDPS       sigmoidconsts<>+640(SB), Z7, Z7
 	VGETMANTPS   $0x02, Z0, Z6
@@ -3465,37 +5949,37 @@ powg_145:
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z0, K2
 	VXORPS       Z6, Z6, K2, Z6
 
-powd_147:
+powd_246:
 	VMOVAPS      Z11, Z7
 	VMULPS       Z2, Z7, Z7
 	VFNMADD231PS Z1, Z12, Z7
 	VMULPS       Z6, Z7, Z7
 	CMPQ         DI, $0x00
-	JEQ          gamma0_148
+	JEQ          gamma0_247
 	VMOVAPS      Z5, Z6
 	VSUBPS       sigmoidconsts<>+640(SB), Z6, Z6
 	CMPQ         R8, $0x01
-	JEQ          pow1_149
+	JEQ          pow1_248
 	CMPQ         R8, $0x02
-	JEQ          pow2_151
+	JEQ          pow2_250
 	CMPQ         R8, $0x03
-	JEQ          powg_150
+	JEQ          powg_249
 	VMOVUPS      sigmoidconsts<>+640(SB), Z6
-	JMP          powd_152
+	JMP          powd_251
 
-pow1_149:
+pow1_248:
 	VMOVAPS Z0, Z6
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z0, K2
 	VXORPS  Z6, Z6, K2, Z6
-	JMP     powd_152
+	JMP     powd_251
 
-pow2_151:
+pow2_250:
 	VMULPS Z0, Z0, Z6
 	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z0, K2
 	VXORPS Z6, Z6, K2, Z6
-	JMP    powd_152
+	JMP    powd_251
 
-powg_150:
+powg_249:
 	VGETEXPPS    Z0, Z9
 	VADDPS       sigmoidconsts<>+640(SB), Z9, Z9
 	VGETMANTPS   $0x02, Z0, Z8
@@ -3553,7 +6037,7 @@ powg_150:
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z0, K2
 	VXORPS       Z6, Z6, K2, Z6
 
-powd_152:
+powd_251:
 	VMOVAPS      Z4, Z4
 	VMULPS       Z6, Z4, Z4
 	VMOVUPS      sigmoidconsts<>+640(SB), Z6
@@ -3566,9 +6050,9 @@ powd_152:
 	VCMPPS       $0x0e, sigmoidconsts<>+832(SB), Z0, K2
 	VADDPS       Z4, Z7, K2, Z7
 
-gamma0_148:
+gamma0_247:
 	TESTQ        $0x00000100, SI
-	JZ           noflag_153
+	JZ           noflag_252
 	VBROADCASTSS alpha+104(FP), Z0
 	VMOVUPS      sigmoidconsts<>+640(SB), Z4
 	VSUBPS       Z0, Z4, Z4
@@ -3576,14 +6060,14 @@ gamma0_148:
 	VFMADD231PS  Z1, Z0, Z4
 	VMULPS       Z4, Z7, Z7
 
-noflag_153:
+noflag_252:
 	VBROADCASTSS focalScale+100(FP), Z0
 	VFMADD231PS  Z0, Z7, Z3
 
-noflag_143:
+noflag_242:
 	VMOVUPS Z3, K1, (DX)
 
-done_127:
+done_226:
 	VZEROUPPER
 	RET
 
@@ -3600,9 +6084,9 @@ TEXT ·sigmoidFusedAVX512(SB), NOSPLIT, $0-160
 	VXORPS Z0, Z0, Z0
 	VXORPS Z1, Z1, Z1
 
-loop_154:
+loop_253:
 	CMPQ         BX, $0x00000010
-	JB           tail_155
+	JB           tail_254
 	VMOVUPS      (AX), Z2
 	VMOVUPS      (CX), Z3
 	VORPS        sigmoidconsts<>+0(SB), Z2, Z4
@@ -3633,7 +6117,7 @@ loop_154:
 	VBLENDMPS    Z4, Z5, K1, Z11
 	VBLENDMPS    Z5, Z4, K1, Z12
 	TESTQ        $0x00000003, sflags+128(FP)
-	JZ           noflag_157
+	JZ           noflag_256
 	VADDPS       sigmoidconsts<>+640(SB), Z10, Z4
 	VGETEXPPS    Z4, Z6
 	VADDPS       sigmoidconsts<>+640(SB), Z6, Z6
@@ -3669,7 +6153,7 @@ loop_154:
 	VMOVUPS      sigmoidconsts<>+640(SB), Z4
 	VSUBPS       Z3, Z4, Z4
 	TESTQ        $0x00000001, sflags+128(FP)
-	JZ           noflag_158
+	JZ           noflag_257
 	VBROADCASTSS pw+96(FP), Z5
 	VMULPS       Z3, Z5, Z5
 	VXORPS       sigmoidconsts<>+0(SB), Z2, Z6
@@ -3681,9 +6165,9 @@ loop_154:
 	VFMADD231PS  Z6, Z4, Z5
 	VADDPS       Z5, Z0, Z0
 
-noflag_158:
+noflag_257:
 	TESTQ        $0x00000002, sflags+128(FP)
-	JZ           noflag_159
+	JZ           noflag_258
 	VADDPS       sigmoidconsts<>+640(SB), Z10, Z5
 	VMOVUPS      sigmoidconsts<>+640(SB), Z6
 	VDIVPS       Z5, Z6, Z6
@@ -3698,27 +6182,27 @@ noflag_158:
 	VFMADD231PS  Z4, Z13, Z6
 	VBROADCASTSS gamma+108(FP), Z7
 	CMPQ         DI, $0x01
-	JEQ          pow1_160
+	JEQ          pow1_259
 	CMPQ         DI, $0x02
-	JEQ          pow2_162
+	JEQ          pow2_261
 	CMPQ         DI, $0x03
-	JEQ          powg_161
+	JEQ          powg_260
 	VMOVUPS      sigmoidconsts<>+640(SB), Z7
-	JMP          powd_163
+	JMP          powd_262
 
-pow1_160:
+pow1_259:
 	VMOVAPS Z6, Z7
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z6, K1
 	VXORPS  Z7, Z7, K1, Z7
-	JMP     powd_163
+	JMP     powd_262
 
-pow2_162:
+pow2_261:
 	VMULPS Z6, Z6, Z7
 	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z6, K1
 	VXORPS Z7, Z7, K1, Z7
-	JMP    powd_163
+	JMP    powd_262
 
-powg_161:
+powg_260:
 	VGETEXPPS    Z6, Z9
 	VADDPS       sigmoidconsts<>+640(SB), Z9, Z9
 	VGETMANTPS   $0x02, Z6, Z8
@@ -3776,10 +6260,10 @@ powg_161:
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z6, K1
 	VXORPS       Z7, Z7, K1, Z7
 
-powd_163:
+powd_262:
 	VMULPS       Z7, Z5, Z5
 	TESTQ        $0x00000100, sflags+128(FP)
-	JZ           noflag_164
+	JZ           noflag_263
 	VBROADCASTSS alpha+104(FP), Z6
 	VMOVUPS      sigmoidconsts<>+640(SB), Z7
 	VSUBPS       Z6, Z7, Z7
@@ -3787,16 +6271,16 @@ powd_163:
 	VFMADD231PS  Z3, Z6, Z7
 	VMULPS       Z7, Z5, Z5
 
-noflag_164:
+noflag_263:
 	VADDPS Z5, Z1, Z1
 
-noflag_159:
-noflag_157:
+noflag_258:
+noflag_256:
 	VMOVUPS      sigmoidconsts<>+640(SB), Z4
 	VSUBPS       Z3, Z4, Z4
 	VXORPS       Z5, Z5, Z5
 	TESTQ        $0x00000004, SI
-	JZ           noflag_165
+	JZ           noflag_264
 	VBROADCASTSS a+80(FP), Z6
 	VMULPS       Z3, Z6, Z6
 	VBROADCASTSS b+84(FP), Z7
@@ -3808,9 +6292,9 @@ noflag_157:
 	VMULPS       Z6, Z7, Z7
 	VADDPS       Z7, Z5, Z5
 
-noflag_165:
+noflag_264:
 	TESTQ        $0x00000001, SI
-	JZ           noflag_166
+	JZ           noflag_265
 	VMOVAPS      Z11, Z6
 	VMULPS       Z4, Z6, Z6
 	VBROADCASTSS pw+96(FP), Z7
@@ -3819,9 +6303,9 @@ noflag_165:
 	VBROADCASTSS bceScale+92(FP), Z7
 	VFMADD231PS  Z7, Z6, Z5
 
-noflag_166:
+noflag_265:
 	TESTQ        $0x00000002, SI
-	JZ           noflag_167
+	JZ           noflag_266
 	VADDPS       sigmoidconsts<>+640(SB), Z10, Z6
 	VGETEXPPS    Z6, Z8
 	VADDPS       sigmoidconsts<>+640(SB), Z8, Z8
@@ -3862,27 +6346,27 @@ noflag_166:
 	VFMADD231PS  Z4, Z11, Z2
 	VBROADCASTSS gamma+108(FP), Z7
 	CMPQ         DI, $0x01
-	JEQ          pow1_168
+	JEQ          pow1_267
 	CMPQ         DI, $0x02
-	JEQ          pow2_170
+	JEQ          pow2_269
 	CMPQ         DI, $0x03
-	JEQ          powg_169
+	JEQ          powg_268
 	VMOVUPS      sigmoidconsts<>+640(SB), Z8
-	JMP          powd_171
+	JMP          powd_270
 
-pow1_168:
+pow1_267:
 	VMOVAPS Z2, Z8
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z2, K1
 	VXORPS  Z8, Z8, K1, Z8
-	JMP     powd_171
+	JMP     powd_270
 
-pow2_170:
+pow2_269:
 	VMULPS Z2, Z2, Z8
 	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z2, K1
 	VXORPS Z8, Z8, K1, Z8
-	JMP    powd_171
+	JMP    powd_270
 
-powg_169:
+powg_268:
 	VGETEXPPS    Z2, Z9
 	VADDPS       sigmoidconsts<>+640(SB), Z9, Z9
 	VGETMANTPS   $0x02, Z2, Z8
@@ -3940,37 +6424,37 @@ powg_169:
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z2, K1
 	VXORPS       Z8, Z8, K1, Z8
 
-powd_171:
+powd_270:
 	VMOVAPS      Z11, Z9
 	VMULPS       Z4, Z9, Z9
 	VFNMADD231PS Z3, Z12, Z9
 	VMULPS       Z8, Z9, Z9
 	CMPQ         DI, $0x00
-	JEQ          gamma0_172
+	JEQ          gamma0_271
 	VMOVAPS      Z7, Z8
 	VSUBPS       sigmoidconsts<>+640(SB), Z8, Z8
 	CMPQ         R8, $0x01
-	JEQ          pow1_173
+	JEQ          pow1_272
 	CMPQ         R8, $0x02
-	JEQ          pow2_175
+	JEQ          pow2_274
 	CMPQ         R8, $0x03
-	JEQ          powg_174
+	JEQ          powg_273
 	VMOVUPS      sigmoidconsts<>+640(SB), Z8
-	JMP          powd_176
+	JMP          powd_275
 
-pow1_173:
+pow1_272:
 	VMOVAPS Z2, Z8
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z2, K1
 	VXORPS  Z8, Z8, K1, Z8
-	JMP     powd_176
+	JMP     powd_275
 
-pow2_175:
+pow2_274:
 	VMULPS Z2, Z2, Z8
 	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z2, K1
 	VXORPS Z8, Z8, K1, Z8
-	JMP    powd_176
+	JMP    powd_275
 
-powg_174:
+powg_273:
 	VGETEXPPS    Z2, Z19
 	VADDPS       sigmoidconsts<>+640(SB), Z19, Z19
 	VGETMANTPS   $0x02, Z2, Z10
@@ -4028,7 +6512,7 @@ powg_174:
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z2, K1
 	VXORPS       Z8, Z8, K1, Z8
 
-powd_176:
+powd_275:
 	VMOVAPS      Z6, Z6
 	VMULPS       Z8, Z6, Z6
 	VMOVUPS      sigmoidconsts<>+640(SB), Z8
@@ -4041,9 +6525,9 @@ powd_176:
 	VCMPPS       $0x0e, sigmoidconsts<>+832(SB), Z2, K1
 	VADDPS       Z6, Z9, K1, Z9
 
-gamma0_172:
+gamma0_271:
 	TESTQ        $0x00000100, SI
-	JZ           noflag_177
+	JZ           noflag_276
 	VBROADCASTSS alpha+104(FP), Z2
 	VMOVUPS      sigmoidconsts<>+640(SB), Z6
 	VSUBPS       Z2, Z6, Z6
@@ -4051,21 +6535,21 @@ gamma0_172:
 	VFMADD231PS  Z3, Z2, Z6
 	VMULPS       Z6, Z9, Z9
 
-noflag_177:
+noflag_276:
 	VBROADCASTSS focalScale+100(FP), Z2
 	VFMADD231PS  Z2, Z9, Z5
 
-noflag_167:
+noflag_266:
 	VMOVUPS Z5, (DX)
 	ADDQ    $0x00000040, AX
 	ADDQ    $0x00000040, CX
 	ADDQ    $0x00000040, DX
 	SUBQ    $0x00000010, BX
-	JMP     loop_154
+	JMP     loop_253
 
-tail_155:
+tail_254:
 	TESTQ        BX, BX
-	JZ           done_156
+	JZ           done_255
 	MOVL         $0x0000ffff, R9
 	BZHIL        BX, R9, R9
 	KMOVW        R9, K1
@@ -4099,7 +6583,7 @@ tail_155:
 	VBLENDMPS    Z4, Z5, K2, Z15
 	VBLENDMPS    Z5, Z4, K2, Z16
 	TESTQ        $0x00000003, sflags+128(FP)
-	JZ           noflag_178
+	JZ           noflag_277
 	VADDPS       sigmoidconsts<>+640(SB), Z10, Z4
 	VGETEXPPS    Z4, Z6
 	VADDPS       sigmoidconsts<>+640(SB), Z6, Z6
@@ -4135,7 +6619,7 @@ tail_155:
 	VMOVUPS      sigmoidconsts<>+640(SB), Z4
 	VSUBPS       Z3, Z4, Z4
 	TESTQ        $0x00000001, sflags+128(FP)
-	JZ           noflag_179
+	JZ           noflag_278
 	VBROADCASTSS pw+96(FP), Z5
 	VMULPS       Z3, Z5, Z5
 	VXORPS       sigmoidconsts<>+0(SB), Z2, Z6
@@ -4148,9 +6632,9 @@ tail_155:
 	VMOVAPS.Z    Z5, K1, Z5
 	VADDPS       Z5, Z0, Z0
 
-noflag_179:
+noflag_278:
 	TESTQ        $0x00000002, sflags+128(FP)
-	JZ           noflag_180
+	JZ           noflag_279
 	VADDPS       sigmoidconsts<>+640(SB), Z10, Z5
 	VMOVUPS      sigmoidconsts<>+640(SB), Z6
 	VDIVPS       Z5, Z6, Z6
@@ -4165,27 +6649,27 @@ noflag_179:
 	VFMADD231PS  Z4, Z17, Z6
 	VBROADCASTSS gamma+108(FP), Z7
 	CMPQ         DI, $0x01
-	JEQ          pow1_181
+	JEQ          pow1_280
 	CMPQ         DI, $0x02
-	JEQ          pow2_183
+	JEQ          pow2_282
 	CMPQ         DI, $0x03
-	JEQ          powg_182
+	JEQ          powg_281
 	VMOVUPS      sigmoidconsts<>+640(SB), Z7
-	JMP          powd_184
+	JMP          powd_283
 
-pow1_181:
+pow1_280:
 	VMOVAPS Z6, Z7
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z6, K2
 	VXORPS  Z7, Z7, K2, Z7
-	JMP     powd_184
+	JMP     powd_283
 
-pow2_183:
+pow2_282:
 	VMULPS Z6, Z6, Z7
 	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z6, K2
 	VXORPS Z7, Z7, K2, Z7
-	JMP    powd_184
+	JMP    powd_283
 
-powg_182:
+powg_281:
 	VGETEXPPS    Z6, Z9
 	VADDPS       sigmoidconsts<>+640(SB), Z9, Z9
 	VGETMANTPS   $0x02, Z6, Z8
@@ -4243,10 +6727,10 @@ powg_182:
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z6, K2
 	VXORPS       Z7, Z7, K2, Z7
 
-powd_184:
+powd_283:
 	VMULPS       Z7, Z5, Z5
 	TESTQ        $0x00000100, sflags+128(FP)
-	JZ           noflag_185
+	JZ           noflag_284
 	VBROADCASTSS alpha+104(FP), Z6
 	VMOVUPS      sigmoidconsts<>+640(SB), Z7
 	VSUBPS       Z6, Z7, Z7
@@ -4254,17 +6738,17 @@ powd_184:
 	VFMADD231PS  Z3, Z6, Z7
 	VMULPS       Z7, Z5, Z5
 
-noflag_185:
+noflag_284:
 	VMOVAPS.Z Z5, K1, Z5
 	VADDPS    Z5, Z1, Z1
 
-noflag_180:
-noflag_178:
+noflag_279:
+noflag_277:
 	VMOVUPS      sigmoidconsts<>+640(SB), Z4
 	VSUBPS       Z3, Z4, Z4
 	VXORPS       Z5, Z5, Z5
 	TESTQ        $0x00000004, SI
-	JZ           noflag_186
+	JZ           noflag_285
 	VBROADCASTSS a+80(FP), Z6
 	VMULPS       Z3, Z6, Z6
 	VBROADCASTSS b+84(FP), Z7
@@ -4276,9 +6760,9 @@ noflag_178:
 	VMULPS       Z6, Z7, Z7
 	VADDPS       Z7, Z5, Z5
 
-noflag_186:
+noflag_285:
 	TESTQ        $0x00000001, SI
-	JZ           noflag_187
+	JZ           noflag_286
 	VMOVAPS      Z15, Z6
 	VMULPS       Z4, Z6, Z6
 	VBROADCASTSS pw+96(FP), Z7
@@ -4287,9 +6771,9 @@ noflag_186:
 	VBROADCASTSS bceScale+92(FP), Z7
 	VFMADD231PS  Z7, Z6, Z5
 
-noflag_187:
+noflag_286:
 	TESTQ        $0x00000002, SI
-	JZ           noflag_188
+	JZ           noflag_287
 	VADDPS       sigmoidconsts<>+640(SB), Z10, Z6
 	VGETEXPPS    Z6, Z8
 	VADDPS       sigmoidconsts<>+640(SB), Z8, Z8
@@ -4330,27 +6814,27 @@ noflag_187:
 	VFMADD231PS  Z4, Z15, Z2
 	VBROADCASTSS gamma+108(FP), Z7
 	CMPQ         DI, $0x01
-	JEQ          pow1_189
+	JEQ          pow1_288
 	CMPQ         DI, $0x02
-	JEQ          pow2_191
+	JEQ          pow2_290
 	CMPQ         DI, $0x03
-	JEQ          powg_190
+	JEQ          powg_289
 	VMOVUPS      sigmoidconsts<>+640(SB), Z8
-	JMP          powd_192
+	JMP          powd_291
 
-pow1_189:
+pow1_288:
 	VMOVAPS Z2, Z8
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z2, K2
 	VXORPS  Z8, Z8, K2, Z8
-	JMP     powd_192
+	JMP     powd_291
 
-pow2_191:
+pow2_290:
 	VMULPS Z2, Z2, Z8
 	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z2, K2
 	VXORPS Z8, Z8, K2, Z8
-	JMP    powd_192
+	JMP    powd_291
 
-powg_190:
+powg_289:
 	VGETEXPPS    Z2, Z9
 	VADDPS       sigmoidconsts<>+640(SB), Z9, Z9
 	VGETMANTPS   $0x02, Z2, Z8
@@ -4408,37 +6892,37 @@ powg_190:
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z2, K2
 	VXORPS       Z8, Z8, K2, Z8
 
-powd_192:
+powd_291:
 	VMOVAPS      Z15, Z9
 	VMULPS       Z4, Z9, Z9
 	VFNMADD231PS Z3, Z16, Z9
 	VMULPS       Z8, Z9, Z9
 	CMPQ         DI, $0x00
-	JEQ          gamma0_193
+	JEQ          gamma0_292
 	VMOVAPS      Z7, Z8
 	VSUBPS       sigmoidconsts<>+640(SB), Z8, Z8
 	CMPQ         R8, $0x01
-	JEQ          pow1_194
+	JEQ          pow1_293
 	CMPQ         R8, $0x02
-	JEQ          pow2_196
+	JEQ          pow2_295
 	CMPQ         R8, $0x03
-	JEQ          powg_195
+	JEQ          powg_294
 	VMOVUPS      sigmoidconsts<>+640(SB), Z8
-	JMP          powd_197
+	JMP          powd_296
 
-pow1_194:
+pow1_293:
 	VMOVAPS Z2, Z8
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z2, K2
 	VXORPS  Z8, Z8, K2, Z8
-	JMP     powd_197
+	JMP     powd_296
 
-pow2_196:
+pow2_295:
 	VMULPS Z2, Z2, Z8
 	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z2, K2
 	VXORPS Z8, Z8, K2, Z8
-	JMP    powd_197
+	JMP    powd_296
 
-powg_195:
+powg_294:
 	VGETEXPPS    Z2, Z11
 	VADDPS       sigmoidconsts<>+640(SB), Z11, Z11
 	VGETMANTPS   $0x02, Z2, Z10
@@ -4496,7 +6980,7 @@ powg_195:
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z2, K2
 	VXORPS       Z8, Z8, K2, Z8
 
-powd_197:
+powd_296:
 	VMOVAPS      Z6, Z6
 	VMULPS       Z8, Z6, Z6
 	VMOVUPS      sigmoidconsts<>+640(SB), Z8
@@ -4509,9 +6993,9 @@ powd_197:
 	VCMPPS       $0x0e, sigmoidconsts<>+832(SB), Z2, K2
 	VADDPS       Z6, Z9, K2, Z9
 
-gamma0_193:
+gamma0_292:
 	TESTQ        $0x00000100, SI
-	JZ           noflag_198
+	JZ           noflag_297
 	VBROADCASTSS alpha+104(FP), Z2
 	VMOVUPS      sigmoidconsts<>+640(SB), Z6
 	VSUBPS       Z2, Z6, Z6
@@ -4519,15 +7003,2140 @@ gamma0_193:
 	VFMADD231PS  Z3, Z2, Z6
 	VMULPS       Z6, Z9, Z9
 
-noflag_198:
+noflag_297:
 	VBROADCASTSS focalScale+100(FP), Z2
 	VFMADD231PS  Z2, Z9, Z5
 
-noflag_188:
+noflag_287:
 	VMOVUPS Z5, K1, (DX)
 
-done_156:
+done_255:
 	MOVQ          out_base+136(FP), AX
+	VMOVAPS       Z0, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y2
+	VADDPS        Y2, Y0, Y2
+	VEXTRACTF128  $0x01, Y2, X0
+	VADDPS        X0, X2, X0
+	VMOVHLPS      X0, X0, X2
+	VADDPS        X2, X0, X0
+	VMOVSHDUP     X0, X2
+	VADDSS        X2, X0, X0
+	VMOVSS        X0, (AX)
+	VMOVAPS       Z1, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y1
+	VADDPS        Y1, Y0, Y1
+	VEXTRACTF128  $0x01, Y1, X0
+	VADDPS        X0, X1, X0
+	VMOVHLPS      X0, X0, X1
+	VADDPS        X1, X0, X0
+	VMOVSHDUP     X0, X1
+	VADDSS        X1, X0, X0
+	VMOVSS        X0, 4(AX)
+	VZEROUPPER
+	RET
+
+// func sigmoidStatsWAVX512(x []float32, y []float32, w []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32)
+// Requires: AVX, AVX512DQ, AVX512F, BMI2
+TEXT ·sigmoidStatsWAVX512(SB), NOSPLIT, $0-128
+	MOVQ   x_base+0(FP), AX
+	MOVQ   y_base+24(FP), CX
+	MOVQ   w_base+48(FP), DX
+	MOVQ   x_len+8(FP), BX
+	MOVQ   flags+72(FP), SI
+	MOVQ   gmode+96(FP), DI
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+	VXORPS Z4, Z4, Z4
+	VXORPS Z5, Z5, Z5
+	VXORPS Z6, Z6, Z6
+
+loop_298:
+	CMPQ         BX, $0x00000010
+	JB           tail_299
+	VMOVUPS      (AX), Z7
+	VMOVUPS      (CX), Z8
+	VMOVUPS      (DX), Z9
+	VORPS        sigmoidconsts<>+0(SB), Z7, Z10
+	VMULPS       sigmoidconsts<>+64(SB), Z10, Z11
+	VRNDSCALEPS  $0x00, Z11, Z11
+	VMOVAPS      Z10, Z12
+	VFNMADD231PS sigmoidconsts<>+128(SB), Z11, Z12
+	VFNMADD231PS sigmoidconsts<>+192(SB), Z11, Z12
+	VMULPS       Z12, Z12, Z13
+	VMOVUPS      sigmoidconsts<>+256(SB), Z14
+	VFMADD213PS  sigmoidconsts<>+320(SB), Z12, Z14
+	VMOVUPS      sigmoidconsts<>+384(SB), Z15
+	VFMADD213PS  sigmoidconsts<>+448(SB), Z12, Z15
+	VMOVUPS      sigmoidconsts<>+512(SB), Z16
+	VFMADD213PS  sigmoidconsts<>+576(SB), Z12, Z16
+	VFMADD213PS  Z15, Z13, Z16
+	VFMADD213PS  Z14, Z13, Z16
+	VFMADD213PS  Z12, Z13, Z16
+	VADDPS       sigmoidconsts<>+640(SB), Z16, Z16
+	VSCALEFPS    Z11, Z16, Z16
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z10, K1
+	VXORPS       Z16, Z16, K1, Z16
+	TESTQ        $0x0000000c, SI
+	JZ           noflag_301
+	VADDPS       sigmoidconsts<>+640(SB), Z16, Z10
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z7, K1
+	VMOVUPS      sigmoidconsts<>+640(SB), Z11
+	VMOVUPS      Z16, K1, Z11
+	VDIVPS       Z10, Z11, Z11
+	VMULPS       Z9, Z11, Z10
+	VMULPS       Z9, Z8, Z12
+	TESTQ        $0x00000004, SI
+	JZ           noflag_302
+	VADDPS       Z10, Z0, Z0
+	VFMADD231PS  Z10, Z8, Z1
+	VADDPS       Z12, Z2, Z2
+
+noflag_302:
+	TESTQ       $0x00000008, SI
+	JZ          noflag_303
+	VFMADD231PS Z10, Z11, Z3
+	VFMADD231PS Z12, Z8, Z4
+
+noflag_303:
+noflag_301:
+	TESTQ        $0x00000003, SI
+	JZ           noflag_304
+	VADDPS       sigmoidconsts<>+640(SB), Z16, Z10
+	VGETEXPPS    Z10, Z12
+	VADDPS       sigmoidconsts<>+640(SB), Z12, Z12
+	VGETMANTPS   $0x02, Z10, Z11
+	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Z11, K1
+	VSUBPS       sigmoidconsts<>+640(SB), Z11, Z13
+	VADDPS       Z11, Z11, Z14
+	VSUBPS       sigmoidconsts<>+640(SB), Z14, Z14
+	VBLENDMPS    Z14, Z13, K1, Z11
+	VSUBPS       sigmoidconsts<>+640(SB), Z12, K1, Z12
+	VMULPS       Z11, Z11, Z13
+	VMOVUPS      sigmoidconsts<>+1088(SB), Z14
+	VFMADD213PS  sigmoidconsts<>+1152(SB), Z11, Z14
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Z11, Z14
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z11, Z14
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z11, Z14
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z11, Z14
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z11, Z14
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z11, Z14
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z11, Z14
+	VMULPS       Z11, Z14, Z14
+	VMULPS       Z13, Z14, Z14
+	VFMADD231PS  sigmoidconsts<>+192(SB), Z12, Z14
+	VFNMADD231PS sigmoidconsts<>+320(SB), Z13, Z14
+	VADDPS       Z14, Z11, Z14
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z12, Z14
+	VCMPPS       $0x03, Z10, Z10, K1
+	VMOVUPS      Z10, K1, Z14
+	VSUBPS       sigmoidconsts<>+640(SB), Z10, Z11
+	VSUBPS       Z11, Z16, Z11
+	VDIVPS       Z10, Z11, Z11
+	VADDPS       Z11, Z14, Z14
+	VMOVUPS      sigmoidconsts<>+640(SB), Z10
+	VSUBPS       Z8, Z10, Z10
+	TESTQ        $0x00000001, SI
+	JZ           noflag_305
+	VBROADCASTSS pw+80(FP), Z11
+	VMULPS       Z8, Z11, Z11
+	VXORPS       sigmoidconsts<>+0(SB), Z7, Z12
+	VMAXPS       sigmoidconsts<>+832(SB), Z12, Z12
+	VADDPS       Z14, Z12, Z12
+	VMULPS       Z12, Z11, Z11
+	VMAXPS       sigmoidconsts<>+832(SB), Z7, Z12
+	VADDPS       Z14, Z12, Z12
+	VFMADD231PS  Z12, Z10, Z11
+	VMULPS       Z9, Z11, Z11
+	VADDPS       Z11, Z5, Z5
+
+noflag_305:
+	TESTQ        $0x00000002, SI
+	JZ           noflag_306
+	VADDPS       sigmoidconsts<>+640(SB), Z16, Z11
+	VMOVUPS      sigmoidconsts<>+640(SB), Z12
+	VDIVPS       Z11, Z12, Z12
+	VMULPS       Z12, Z16, Z11
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z7, K1
+	VBLENDMPS    Z11, Z12, K1, Z17
+	VBLENDMPS    Z12, Z11, K1, Z18
+	VMAXPS       sigmoidconsts<>+832(SB), Z7, Z11
+	VFNMADD231PS Z8, Z7, Z11
+	VADDPS       Z14, Z11, Z11
+	VMULPS       Z8, Z18, Z7
+	VFMADD231PS  Z10, Z17, Z7
+	VBROADCASTSS gamma+88(FP), Z12
+	CMPQ         DI, $0x01
+	JEQ          pow1_307
+	CMPQ         DI, $0x02
+	JEQ          pow2_309
+	CMPQ         DI, $0x03
+	JEQ          powg_308
+	VMOVUPS      sigmoidconsts<>+640(SB), Z12
+	JMP          powd_310
+
+pow1_307:
+	VMOVAPS Z7, Z12
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z7, K1
+	VXORPS  Z12, Z12, K1, Z12
+	JMP     powd_310
+
+pow2_309:
+	VMULPS Z7, Z7, Z12
+	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z7, K1
+	VXORPS Z12, Z12, K1, Z12
+	JMP    powd_310
+
+powg_308:
+	VGETEXPPS    Z7, Z14
+	VADDPS       sigmoidconsts<>+640(SB), Z14, Z14
+	VGETMANTPS   $0x02, Z7, Z13
+	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Z13, K1
+	VSUBPS       sigmoidconsts<>+640(SB), Z13, Z15
+	VADDPS       Z13, Z13, Z16
+	VSUBPS       sigmoidconsts<>+640(SB), Z16, Z16
+	VBLENDMPS    Z16, Z15, K1, Z13
+	VSUBPS       sigmoidconsts<>+640(SB), Z14, K1, Z14
+	VMULPS       Z13, Z13, Z15
+	VMOVUPS      sigmoidconsts<>+1088(SB), Z16
+	VFMADD213PS  sigmoidconsts<>+1152(SB), Z13, Z16
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Z13, Z16
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z13, Z16
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z13, Z16
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z13, Z16
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z13, Z16
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z13, Z16
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z13, Z16
+	VMULPS       Z13, Z16, Z16
+	VMULPS       Z15, Z16, Z16
+	VFMADD231PS  sigmoidconsts<>+192(SB), Z14, Z16
+	VFNMADD231PS sigmoidconsts<>+320(SB), Z15, Z16
+	VADDPS       Z16, Z13, Z16
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z14, Z16
+	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Z7, K1
+	VMOVUPS      Z7, K1, Z16
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z7, K1
+	VMOVUPS      sigmoidconsts<>+1920(SB), K1, Z16
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z7, K1
+	VMOVUPS      sigmoidconsts<>+1984(SB), K1, Z16
+	VMULPS       Z12, Z16, Z16
+	VMULPS       sigmoidconsts<>+64(SB), Z16, Z12
+	VRNDSCALEPS  $0x00, Z12, Z12
+	VMOVAPS      Z16, Z13
+	VFNMADD231PS sigmoidconsts<>+128(SB), Z12, Z13
+	VFNMADD231PS sigmoidconsts<>+192(SB), Z12, Z13
+	VMULPS       Z13, Z13, Z14
+	VMOVUPS      sigmoidconsts<>+256(SB), Z15
+	VFMADD213PS  sigmoidconsts<>+320(SB), Z13, Z15
+	VMOVUPS      sigmoidconsts<>+384(SB), Z21
+	VFMADD213PS  sigmoidconsts<>+448(SB), Z13, Z21
+	VMOVUPS      sigmoidconsts<>+512(SB), Z22
+	VFMADD213PS  sigmoidconsts<>+576(SB), Z13, Z22
+	VFMADD213PS  Z21, Z14, Z22
+	VFMADD213PS  Z15, Z14, Z22
+	VFMADD213PS  Z13, Z14, Z22
+	VADDPS       sigmoidconsts<>+640(SB), Z22, Z22
+	VSCALEFPS    Z12, Z22, Z22
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z16, K1
+	VXORPS       Z22, Z22, K1, Z22
+	VCMPPS       $0x0e, sigmoidconsts<>+2304(SB), Z16, K1
+	VMOVUPS      sigmoidconsts<>+1856(SB), K1, Z22
+	VMOVAPS      Z22, Z12
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z7, K1
+	VXORPS       Z12, Z12, K1, Z12
+
+powd_310:
+	VMULPS       Z12, Z11, Z11
+	TESTQ        $0x00000100, SI
+	JZ           noflag_311
+	VBROADCASTSS alpha+84(FP), Z7
+	VMOVUPS      sigmoidconsts<>+640(SB), Z12
+	VSUBPS       Z7, Z12, Z12
+	VMULPS       Z10, Z12, Z12
+	VFMADD231PS  Z8, Z7, Z12
+	VMULPS       Z12, Z11, Z11
+
+noflag_311:
+	VMULPS Z9, Z11, Z11
+	VADDPS Z11, Z6, Z6
+
+noflag_306:
+noflag_304:
+	ADDQ $0x00000040, AX
+	ADDQ $0x00000040, CX
+	ADDQ $0x00000040, DX
+	SUBQ $0x00000010, BX
+	JMP  loop_298
+
+tail_299:
+	TESTQ        BX, BX
+	JZ           done_300
+	MOVL         $0x0000ffff, R8
+	BZHIL        BX, R8, R8
+	KMOVW        R8, K1
+	VMOVUPS.Z    (AX), K1, Z7
+	VMOVUPS.Z    (CX), K1, Z8
+	VMOVUPS.Z    (DX), K1, Z9
+	VORPS        sigmoidconsts<>+0(SB), Z7, Z10
+	VMULPS       sigmoidconsts<>+64(SB), Z10, Z11
+	VRNDSCALEPS  $0x00, Z11, Z11
+	VMOVAPS      Z10, Z12
+	VFNMADD231PS sigmoidconsts<>+128(SB), Z11, Z12
+	VFNMADD231PS sigmoidconsts<>+192(SB), Z11, Z12
+	VMULPS       Z12, Z12, Z13
+	VMOVUPS      sigmoidconsts<>+256(SB), Z14
+	VFMADD213PS  sigmoidconsts<>+320(SB), Z12, Z14
+	VMOVUPS      sigmoidconsts<>+384(SB), Z15
+	VFMADD213PS  sigmoidconsts<>+448(SB), Z12, Z15
+	VMOVUPS      sigmoidconsts<>+512(SB), Z16
+	VFMADD213PS  sigmoidconsts<>+576(SB), Z12, Z16
+	VFMADD213PS  Z15, Z13, Z16
+	VFMADD213PS  Z14, Z13, Z16
+	VFMADD213PS  Z12, Z13, Z16
+	VADDPS       sigmoidconsts<>+640(SB), Z16, Z16
+	VSCALEFPS    Z11, Z16, Z16
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z10, K2
+	VXORPS       Z16, Z16, K2, Z16
+	TESTQ        $0x0000000c, SI
+	JZ           noflag_312
+	VADDPS       sigmoidconsts<>+640(SB), Z16, Z10
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z7, K2
+	VMOVUPS      sigmoidconsts<>+640(SB), Z11
+	VMOVUPS      Z16, K2, Z11
+	VDIVPS       Z10, Z11, Z11
+	VMOVAPS.Z    Z11, K1, Z11
+	VMULPS       Z9, Z11, Z10
+	VMULPS       Z9, Z8, Z12
+	TESTQ        $0x00000004, SI
+	JZ           noflag_313
+	VADDPS       Z10, Z0, Z0
+	VFMADD231PS  Z10, Z8, Z1
+	VADDPS       Z12, Z2, Z2
+
+noflag_313:
+	TESTQ       $0x00000008, SI
+	JZ          noflag_314
+	VFMADD231PS Z10, Z11, Z3
+	VFMADD231PS Z12, Z8, Z4
+
+noflag_314:
+noflag_312:
+	TESTQ        $0x00000003, SI
+	JZ           noflag_315
+	VADDPS       sigmoidconsts<>+640(SB), Z16, Z10
+	VGETEXPPS    Z10, Z12
+	VADDPS       sigmoidconsts<>+640(SB), Z12, Z12
+	VGETMANTPS   $0x02, Z10, Z11
+	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Z11, K2
+	VSUBPS       sigmoidconsts<>+640(SB), Z11, Z13
+	VADDPS       Z11, Z11, Z14
+	VSUBPS       sigmoidconsts<>+640(SB), Z14, Z14
+	VBLENDMPS    Z14, Z13, K2, Z11
+	VSUBPS       sigmoidconsts<>+640(SB), Z12, K2, Z12
+	VMULPS       Z11, Z11, Z13
+	VMOVUPS      sigmoidconsts<>+1088(SB), Z14
+	VFMADD213PS  sigmoidconsts<>+1152(SB), Z11, Z14
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Z11, Z14
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z11, Z14
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z11, Z14
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z11, Z14
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z11, Z14
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z11, Z14
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z11, Z14
+	VMULPS       Z11, Z14, Z14
+	VMULPS       Z13, Z14, Z14
+	VFMADD231PS  sigmoidconsts<>+192(SB), Z12, Z14
+	VFNMADD231PS sigmoidconsts<>+320(SB), Z13, Z14
+	VADDPS       Z14, Z11, Z14
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z12, Z14
+	VCMPPS       $0x03, Z10, Z10, K2
+	VMOVUPS      Z10, K2, Z14
+	VSUBPS       sigmoidconsts<>+640(SB), Z10, Z11
+	VSUBPS       Z11, Z16, Z11
+	VDIVPS       Z10, Z11, Z11
+	VADDPS       Z11, Z14, Z14
+	VMOVUPS      sigmoidconsts<>+640(SB), Z10
+	VSUBPS       Z8, Z10, Z10
+	TESTQ        $0x00000001, SI
+	JZ           noflag_316
+	VBROADCASTSS pw+80(FP), Z11
+	VMULPS       Z8, Z11, Z11
+	VXORPS       sigmoidconsts<>+0(SB), Z7, Z12
+	VMAXPS       sigmoidconsts<>+832(SB), Z12, Z12
+	VADDPS       Z14, Z12, Z12
+	VMULPS       Z12, Z11, Z11
+	VMAXPS       sigmoidconsts<>+832(SB), Z7, Z12
+	VADDPS       Z14, Z12, Z12
+	VFMADD231PS  Z12, Z10, Z11
+	VMULPS       Z9, Z11, Z11
+	VMOVAPS.Z    Z11, K1, Z11
+	VADDPS       Z11, Z5, Z5
+
+noflag_316:
+	TESTQ        $0x00000002, SI
+	JZ           noflag_317
+	VADDPS       sigmoidconsts<>+640(SB), Z16, Z11
+	VMOVUPS      sigmoidconsts<>+640(SB), Z12
+	VDIVPS       Z11, Z12, Z12
+	VMULPS       Z12, Z16, Z11
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z7, K2
+	VBLENDMPS    Z11, Z12, K2, Z19
+	VBLENDMPS    Z12, Z11, K2, Z20
+	VMAXPS       sigmoidconsts<>+832(SB), Z7, Z11
+	VFNMADD231PS Z8, Z7, Z11
+	VADDPS       Z14, Z11, Z11
+	VMULPS       Z8, Z20, Z7
+	VFMADD231PS  Z10, Z19, Z7
+	VBROADCASTSS gamma+88(FP), Z12
+	CMPQ         DI, $0x01
+	JEQ          pow1_318
+	CMPQ         DI, $0x02
+	JEQ          pow2_320
+	CMPQ         DI, $0x03
+	JEQ          powg_319
+	VMOVUPS      sigmoidconsts<>+640(SB), Z12
+	JMP          powd_321
+
+pow1_318:
+	VMOVAPS Z7, Z12
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z7, K2
+	VXORPS  Z12, Z12, K2, Z12
+	JMP     powd_321
+
+pow2_320:
+	VMULPS Z7, Z7, Z12
+	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z7, K2
+	VXORPS Z12, Z12, K2, Z12
+	JMP    powd_321
+
+powg_319:
+	VGETEXPPS    Z7, Z14
+	VADDPS       sigmoidconsts<>+640(SB), Z14, Z14
+	VGETMANTPS   $0x02, Z7, Z13
+	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Z13, K2
+	VSUBPS       sigmoidconsts<>+640(SB), Z13, Z15
+	VADDPS       Z13, Z13, Z16
+	VSUBPS       sigmoidconsts<>+640(SB), Z16, Z16
+	VBLENDMPS    Z16, Z15, K2, Z13
+	VSUBPS       sigmoidconsts<>+640(SB), Z14, K2, Z14
+	VMULPS       Z13, Z13, Z15
+	VMOVUPS      sigmoidconsts<>+1088(SB), Z16
+	VFMADD213PS  sigmoidconsts<>+1152(SB), Z13, Z16
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Z13, Z16
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z13, Z16
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z13, Z16
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z13, Z16
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z13, Z16
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z13, Z16
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z13, Z16
+	VMULPS       Z13, Z16, Z16
+	VMULPS       Z15, Z16, Z16
+	VFMADD231PS  sigmoidconsts<>+192(SB), Z14, Z16
+	VFNMADD231PS sigmoidconsts<>+320(SB), Z15, Z16
+	VADDPS       Z16, Z13, Z16
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z14, Z16
+	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Z7, K2
+	VMOVUPS      Z7, K2, Z16
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z7, K2
+	VMOVUPS      sigmoidconsts<>+1920(SB), K2, Z16
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z7, K2
+	VMOVUPS      sigmoidconsts<>+1984(SB), K2, Z16
+	VMULPS       Z12, Z16, Z16
+	VMULPS       sigmoidconsts<>+64(SB), Z16, Z12
+	VRNDSCALEPS  $0x00, Z12, Z12
+	VMOVAPS      Z16, Z13
+	VFNMADD231PS sigmoidconsts<>+128(SB), Z12, Z13
+	VFNMADD231PS sigmoidconsts<>+192(SB), Z12, Z13
+	VMULPS       Z13, Z13, Z14
+	VMOVUPS      sigmoidconsts<>+256(SB), Z15
+	VFMADD213PS  sigmoidconsts<>+320(SB), Z13, Z15
+	VMOVUPS      sigmoidconsts<>+384(SB), Z17
+	VFMADD213PS  sigmoidconsts<>+448(SB), Z13, Z17
+	VMOVUPS      sigmoidconsts<>+512(SB), Z18
+	VFMADD213PS  sigmoidconsts<>+576(SB), Z13, Z18
+	VFMADD213PS  Z17, Z14, Z18
+	VFMADD213PS  Z15, Z14, Z18
+	VFMADD213PS  Z13, Z14, Z18
+	VADDPS       sigmoidconsts<>+640(SB), Z18, Z18
+	VSCALEFPS    Z12, Z18, Z18
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z16, K2
+	VXORPS       Z18, Z18, K2, Z18
+	VCMPPS       $0x0e, sigmoidconsts<>+2304(SB), Z16, K2
+	VMOVUPS      sigmoidconsts<>+1856(SB), K2, Z18
+	VMOVAPS      Z18, Z12
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z7, K2
+	VXORPS       Z12, Z12, K2, Z12
+
+powd_321:
+	VMULPS       Z12, Z11, Z11
+	TESTQ        $0x00000100, SI
+	JZ           noflag_322
+	VBROADCASTSS alpha+84(FP), Z7
+	VMOVUPS      sigmoidconsts<>+640(SB), Z12
+	VSUBPS       Z7, Z12, Z12
+	VMULPS       Z10, Z12, Z12
+	VFMADD231PS  Z8, Z7, Z12
+	VMULPS       Z12, Z11, Z11
+
+noflag_322:
+	VMULPS    Z9, Z11, Z11
+	VMOVAPS.Z Z11, K1, Z11
+	VADDPS    Z11, Z6, Z6
+
+noflag_317:
+noflag_315:
+done_300:
+	MOVQ          out_base+104(FP), AX
+	VMOVAPS       Z0, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y7
+	VADDPS        Y7, Y0, Y7
+	VEXTRACTF128  $0x01, Y7, X0
+	VADDPS        X0, X7, X0
+	VMOVHLPS      X0, X0, X7
+	VADDPS        X7, X0, X0
+	VMOVSHDUP     X0, X7
+	VADDSS        X7, X0, X0
+	VMOVSS        X0, (AX)
+	VMOVAPS       Z1, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y1
+	VADDPS        Y1, Y0, Y1
+	VEXTRACTF128  $0x01, Y1, X0
+	VADDPS        X0, X1, X0
+	VMOVHLPS      X0, X0, X1
+	VADDPS        X1, X0, X0
+	VMOVSHDUP     X0, X1
+	VADDSS        X1, X0, X0
+	VMOVSS        X0, 4(AX)
+	VMOVAPS       Z2, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y1
+	VADDPS        Y1, Y0, Y1
+	VEXTRACTF128  $0x01, Y1, X0
+	VADDPS        X0, X1, X0
+	VMOVHLPS      X0, X0, X1
+	VADDPS        X1, X0, X0
+	VMOVSHDUP     X0, X1
+	VADDSS        X1, X0, X0
+	VMOVSS        X0, 8(AX)
+	VMOVAPS       Z3, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y1
+	VADDPS        Y1, Y0, Y1
+	VEXTRACTF128  $0x01, Y1, X0
+	VADDPS        X0, X1, X0
+	VMOVHLPS      X0, X0, X1
+	VADDPS        X1, X0, X0
+	VMOVSHDUP     X0, X1
+	VADDSS        X1, X0, X0
+	VMOVSS        X0, 12(AX)
+	VMOVAPS       Z4, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y1
+	VADDPS        Y1, Y0, Y1
+	VEXTRACTF128  $0x01, Y1, X0
+	VADDPS        X0, X1, X0
+	VMOVHLPS      X0, X0, X1
+	VADDPS        X1, X0, X0
+	VMOVSHDUP     X0, X1
+	VADDSS        X1, X0, X0
+	VMOVSS        X0, 16(AX)
+	VMOVAPS       Z5, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y1
+	VADDPS        Y1, Y0, Y1
+	VEXTRACTF128  $0x01, Y1, X0
+	VADDPS        X0, X1, X0
+	VMOVHLPS      X0, X0, X1
+	VADDPS        X1, X0, X0
+	VMOVSHDUP     X0, X1
+	VADDSS        X1, X0, X0
+	VMOVSS        X0, 20(AX)
+	VMOVAPS       Z6, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y1
+	VADDPS        Y1, Y0, Y1
+	VEXTRACTF128  $0x01, Y1, X0
+	VADDPS        X0, X1, X0
+	VMOVHLPS      X0, X0, X1
+	VADDPS        X1, X0, X0
+	VMOVSHDUP     X0, X1
+	VADDSS        X1, X0, X0
+	VMOVSS        X0, 24(AX)
+	VZEROUPPER
+	RET
+
+// func sigmoidGradWAVX512(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int)
+// Requires: AVX, AVX512DQ, AVX512F, BMI2
+TEXT ·sigmoidGradWAVX512(SB), NOSPLIT, $0-152
+	MOVQ x_base+0(FP), AX
+	MOVQ y_base+24(FP), CX
+	MOVQ dst_base+72(FP), DX
+	MOVQ w_base+48(FP), BX
+	MOVQ x_len+8(FP), SI
+	MOVQ flags+96(FP), DI
+	MOVQ gmode+136(FP), R8
+	MOVQ g1mode+144(FP), R9
+
+loop_323:
+	CMPQ         SI, $0x00000010
+	JB           tail_324
+	VMOVUPS      (AX), Z0
+	VMOVUPS      (CX), Z1
+	VMOVUPS      (BX), Z2
+	VORPS        sigmoidconsts<>+0(SB), Z0, Z3
+	VMULPS       sigmoidconsts<>+64(SB), Z3, Z4
+	VRNDSCALEPS  $0x00, Z4, Z4
+	VMOVAPS      Z3, Z5
+	VFNMADD231PS sigmoidconsts<>+128(SB), Z4, Z5
+	VFNMADD231PS sigmoidconsts<>+192(SB), Z4, Z5
+	VMULPS       Z5, Z5, Z6
+	VMOVUPS      sigmoidconsts<>+256(SB), Z7
+	VFMADD213PS  sigmoidconsts<>+320(SB), Z5, Z7
+	VMOVUPS      sigmoidconsts<>+384(SB), Z8
+	VFMADD213PS  sigmoidconsts<>+448(SB), Z5, Z8
+	VMOVUPS      sigmoidconsts<>+512(SB), Z9
+	VFMADD213PS  sigmoidconsts<>+576(SB), Z5, Z9
+	VFMADD213PS  Z8, Z6, Z9
+	VFMADD213PS  Z7, Z6, Z9
+	VFMADD213PS  Z5, Z6, Z9
+	VADDPS       sigmoidconsts<>+640(SB), Z9, Z9
+	VSCALEFPS    Z4, Z9, Z9
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z3, K1
+	VXORPS       Z9, Z9, K1, Z9
+	VADDPS       sigmoidconsts<>+640(SB), Z9, Z3
+	VMOVUPS      sigmoidconsts<>+640(SB), Z4
+	VDIVPS       Z3, Z4, Z4
+	VMULPS       Z4, Z9, Z3
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z0, K1
+	VBLENDMPS    Z3, Z4, K1, Z10
+	VBLENDMPS    Z4, Z3, K1, Z11
+	VMOVUPS      sigmoidconsts<>+640(SB), Z3
+	VSUBPS       Z1, Z3, Z3
+	VXORPS       Z4, Z4, Z4
+	TESTQ        $0x00000004, DI
+	JZ           noflag_326
+	VBROADCASTSS a+104(FP), Z5
+	VMULPS       Z1, Z5, Z5
+	VBROADCASTSS b+108(FP), Z6
+	VADDPS       Z6, Z5, Z5
+	VBROADCASTSS e+112(FP), Z6
+	VFMADD231PS  Z10, Z6, Z5
+	VMOVAPS      Z10, Z6
+	VMULPS       Z11, Z6, Z6
+	VMULPS       Z5, Z6, Z6
+	VADDPS       Z6, Z4, Z4
+
+noflag_326:
+	TESTQ        $0x00000001, DI
+	JZ           noflag_327
+	VMOVAPS      Z10, Z5
+	VMULPS       Z3, Z5, Z5
+	VBROADCASTSS pw+120(FP), Z6
+	VMULPS       Z1, Z6, Z6
+	VFNMADD231PS Z11, Z6, Z5
+	VBROADCASTSS bceScale+116(FP), Z6
+	VFMADD231PS  Z6, Z5, Z4
+
+noflag_327:
+	TESTQ        $0x00000002, DI
+	JZ           noflag_328
+	VADDPS       sigmoidconsts<>+640(SB), Z9, Z5
+	VGETEXPPS    Z5, Z7
+	VADDPS       sigmoidconsts<>+640(SB), Z7, Z7
+	VGETMANTPS   $0x02, Z5, Z6
+	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Z6, K1
+	VSUBPS       sigmoidconsts<>+640(SB), Z6, Z8
+	VADDPS       Z6, Z6, Z14
+	VSUBPS       sigmoidconsts<>+640(SB), Z14, Z14
+	VBLENDMPS    Z14, Z8, K1, Z6
+	VSUBPS       sigmoidconsts<>+640(SB), Z7, K1, Z7
+	VMULPS       Z6, Z6, Z8
+	VMOVUPS      sigmoidconsts<>+1088(SB), Z14
+	VFMADD213PS  sigmoidconsts<>+1152(SB), Z6, Z14
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Z6, Z14
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z6, Z14
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z6, Z14
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z6, Z14
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z6, Z14
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z6, Z14
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z6, Z14
+	VMULPS       Z6, Z14, Z14
+	VMULPS       Z8, Z14, Z14
+	VFMADD231PS  sigmoidconsts<>+192(SB), Z7, Z14
+	VFNMADD231PS sigmoidconsts<>+320(SB), Z8, Z14
+	VADDPS       Z14, Z6, Z14
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z7, Z14
+	VCMPPS       $0x03, Z5, Z5, K1
+	VMOVUPS      Z5, K1, Z14
+	VSUBPS       sigmoidconsts<>+640(SB), Z5, Z6
+	VSUBPS       Z6, Z9, Z6
+	VDIVPS       Z5, Z6, Z6
+	VADDPS       Z6, Z14, Z14
+	VMAXPS       sigmoidconsts<>+832(SB), Z0, Z5
+	VFNMADD231PS Z1, Z0, Z5
+	VADDPS       Z14, Z5, Z5
+	VMOVAPS      Z11, Z0
+	VMULPS       Z1, Z0, Z0
+	VFMADD231PS  Z3, Z10, Z0
+	VBROADCASTSS gamma+132(FP), Z6
+	CMPQ         R8, $0x01
+	JEQ          pow1_329
+	CMPQ         R8, $0x02
+	JEQ          pow2_331
+	CMPQ         R8, $0x03
+	JEQ          powg_330
+	VMOVUPS      sigmoidconsts<>+640(SB), Z7
+	JMP          powd_332
+
+pow1_329:
+	VMOVAPS Z0, Z7
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z0, K1
+	VXORPS  Z7, Z7, K1, Z7
+	JMP     powd_332
+
+pow2_331:
+	VMULPS Z0, Z0, Z7
+	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z0, K1
+	VXORPS Z7, Z7, K1, Z7
+	JMP    powd_332
+
+powg_330:
+	VGETEXPPS    Z0, Z8
+	VADDPS       sigmoidconsts<>+640(SB), Z8, Z8
+	VGETMANTPS   $0x02, Z0, Z7
+	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Z7, K1
+	VSUBPS       sigmoidconsts<>+640(SB), Z7, Z9
+	VADDPS       Z7, Z7, Z14
+	VSUBPS       sigmoidconsts<>+640(SB), Z14, Z14
+	VBLENDMPS    Z14, Z9, K1, Z7
+	VSUBPS       sigmoidconsts<>+640(SB), Z8, K1, Z8
+	VMULPS       Z7, Z7, Z9
+	VMOVUPS      sigmoidconsts<>+1088(SB), Z14
+	VFMADD213PS  sigmoidconsts<>+1152(SB), Z7, Z14
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Z7, Z14
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z7, Z14
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z7, Z14
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z7, Z14
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z7, Z14
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z7, Z14
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z7, Z14
+	VMULPS       Z7, Z14, Z14
+	VMULPS       Z9, Z14, Z14
+	VFMADD231PS  sigmoidconsts<>+192(SB), Z8, Z14
+	VFNMADD231PS sigmoidconsts<>+320(SB), Z9, Z14
+	VADDPS       Z14, Z7, Z14
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z8, Z14
+	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Z0, K1
+	VMOVUPS      Z0, K1, Z14
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z0, K1
+	VMOVUPS      sigmoidconsts<>+1920(SB), K1, Z14
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z0, K1
+	VMOVUPS      sigmoidconsts<>+1984(SB), K1, Z14
+	VMULPS       Z6, Z14, Z14
+	VMULPS       sigmoidconsts<>+64(SB), Z14, Z7
+	VRNDSCALEPS  $0x00, Z7, Z7
+	VMOVAPS      Z14, Z8
+	VFNMADD231PS sigmoidconsts<>+128(SB), Z7, Z8
+	VFNMADD231PS sigmoidconsts<>+192(SB), Z7, Z8
+	VMULPS       Z8, Z8, Z9
+	VMOVUPS      sigmoidconsts<>+256(SB), Z15
+	VFMADD213PS  sigmoidconsts<>+320(SB), Z8, Z15
+	VMOVUPS      sigmoidconsts<>+384(SB), Z16
+	VFMADD213PS  sigmoidconsts<>+448(SB), Z8, Z16
+	VMOVUPS      sigmoidconsts<>+512(SB), Z17
+	VFMADD213PS  sigmoidconsts<>+576(SB), Z8, Z17
+	VFMADD213PS  Z16, Z9, Z17
+	VFMADD213PS  Z15, Z9, Z17
+	VFMADD213PS  Z8, Z9, Z17
+	VADDPS       sigmoidconsts<>+640(SB), Z17, Z17
+	VSCALEFPS    Z7, Z17, Z17
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z14, K1
+	VXORPS       Z17, Z17, K1, Z17
+	VCMPPS       $0x0e, sigmoidconsts<>+2304(SB), Z14, K1
+	VMOVUPS      sigmoidconsts<>+1856(SB), K1, Z17
+	VMOVAPS      Z17, Z7
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z0, K1
+	VXORPS       Z7, Z7, K1, Z7
+
+powd_332:
+	VMOVAPS      Z10, Z8
+	VMULPS       Z3, Z8, Z8
+	VFNMADD231PS Z1, Z11, Z8
+	VMULPS       Z7, Z8, Z8
+	CMPQ         R8, $0x00
+	JEQ          gamma0_333
+	VMOVAPS      Z6, Z7
+	VSUBPS       sigmoidconsts<>+640(SB), Z7, Z7
+	CMPQ         R9, $0x01
+	JEQ          pow1_334
+	CMPQ         R9, $0x02
+	JEQ          pow2_336
+	CMPQ         R9, $0x03
+	JEQ          powg_335
+	VMOVUPS      sigmoidconsts<>+640(SB), Z7
+	JMP          powd_337
+
+pow1_334:
+	VMOVAPS Z0, Z7
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z0, K1
+	VXORPS  Z7, Z7, K1, Z7
+	JMP     powd_337
+
+pow2_336:
+	VMULPS Z0, Z0, Z7
+	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z0, K1
+	VXORPS Z7, Z7, K1, Z7
+	JMP    powd_337
+
+powg_335:
+	VGETEXPPS    Z0, Z14
+	VADDPS       sigmoidconsts<>+640(SB), Z14, Z14
+	VGETMANTPS   $0x02, Z0, Z9
+	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Z9, K1
+	VSUBPS       sigmoidconsts<>+640(SB), Z9, Z15
+	VADDPS       Z9, Z9, Z16
+	VSUBPS       sigmoidconsts<>+640(SB), Z16, Z16
+	VBLENDMPS    Z16, Z15, K1, Z9
+	VSUBPS       sigmoidconsts<>+640(SB), Z14, K1, Z14
+	VMULPS       Z9, Z9, Z15
+	VMOVUPS      sigmoidconsts<>+1088(SB), Z16
+	VFMADD213PS  sigmoidconsts<>+1152(SB), Z9, Z16
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Z9, Z16
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z9, Z16
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z9, Z16
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z9, Z16
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z9, Z16
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z9, Z16
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z9, Z16
+	VMULPS       Z9, Z16, Z16
+	VMULPS       Z15, Z16, Z16
+	VFMADD231PS  sigmoidconsts<>+192(SB), Z14, Z16
+	VFNMADD231PS sigmoidconsts<>+320(SB), Z15, Z16
+	VADDPS       Z16, Z9, Z16
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z14, Z16
+	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Z0, K1
+	VMOVUPS      Z0, K1, Z16
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z0, K1
+	VMOVUPS      sigmoidconsts<>+1920(SB), K1, Z16
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z0, K1
+	VMOVUPS      sigmoidconsts<>+1984(SB), K1, Z16
+	VMULPS       Z7, Z16, Z16
+	VMULPS       sigmoidconsts<>+64(SB), Z16, Z7
+	VRNDSCALEPS  $0x00, Z7, Z7
+	VMOVAPS      Z16, Z9
+	VFNMADD231PS sigmoidconsts<>+128(SB), Z7, Z9
+	VFNMADD231PS sigmoidconsts<>+192(SB), Z7, Z9
+	VMULPS       Z9, Z9, Z14
+	VMOVUPS      sigmoidconsts<>+256(SB), Z15
+	VFMADD213PS  sigmoidconsts<>+320(SB), Z9, Z15
+	VMOVUPS      sigmoidconsts<>+384(SB), Z17
+	VFMADD213PS  sigmoidconsts<>+448(SB), Z9, Z17
+	VMOVUPS      sigmoidconsts<>+512(SB), Z18
+	VFMADD213PS  sigmoidconsts<>+576(SB), Z9, Z18
+	VFMADD213PS  Z17, Z14, Z18
+	VFMADD213PS  Z15, Z14, Z18
+	VFMADD213PS  Z9, Z14, Z18
+	VADDPS       sigmoidconsts<>+640(SB), Z18, Z18
+	VSCALEFPS    Z7, Z18, Z18
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z16, K1
+	VXORPS       Z18, Z18, K1, Z18
+	VCMPPS       $0x0e, sigmoidconsts<>+2304(SB), Z16, K1
+	VMOVUPS      sigmoidconsts<>+1856(SB), K1, Z18
+	VMOVAPS      Z18, Z7
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z0, K1
+	VXORPS       Z7, Z7, K1, Z7
+
+powd_337:
+	VMOVAPS      Z5, Z5
+	VMULPS       Z7, Z5, Z5
+	VMOVUPS      sigmoidconsts<>+640(SB), Z7
+	VMOVUPS      sigmoidconsts<>+2240(SB), Z9
+	VFNMADD231PS Z1, Z9, Z7
+	VMULPS       Z7, Z5, Z5
+	VMULPS       Z10, Z5, Z5
+	VMULPS       Z11, Z5, Z5
+	VMULPS       Z6, Z5, Z5
+	VCMPPS       $0x0e, sigmoidconsts<>+832(SB), Z0, K1
+	VADDPS       Z5, Z8, K1, Z8
+
+gamma0_333:
+	TESTQ        $0x00000100, DI
+	JZ           noflag_338
+	VBROADCASTSS alpha+128(FP), Z0
+	VMOVUPS      sigmoidconsts<>+640(SB), Z5
+	VSUBPS       Z0, Z5, Z5
+	VMULPS       Z3, Z5, Z5
+	VFMADD231PS  Z1, Z0, Z5
+	VMULPS       Z5, Z8, Z8
+
+noflag_338:
+	VBROADCASTSS focalScale+124(FP), Z0
+	VFMADD231PS  Z0, Z8, Z4
+
+noflag_328:
+	VMULPS  Z2, Z4, Z4
+	VMOVUPS Z4, (DX)
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	ADDQ    $0x00000040, BX
+	SUBQ    $0x00000010, SI
+	JMP     loop_323
+
+tail_324:
+	TESTQ        SI, SI
+	JZ           done_325
+	MOVL         $0x0000ffff, R10
+	BZHIL        SI, R10, R10
+	KMOVW        R10, K1
+	VMOVUPS.Z    (AX), K1, Z0
+	VMOVUPS.Z    (CX), K1, Z1
+	VMOVUPS.Z    (BX), K1, Z2
+	VORPS        sigmoidconsts<>+0(SB), Z0, Z3
+	VMULPS       sigmoidconsts<>+64(SB), Z3, Z4
+	VRNDSCALEPS  $0x00, Z4, Z4
+	VMOVAPS      Z3, Z5
+	VFNMADD231PS sigmoidconsts<>+128(SB), Z4, Z5
+	VFNMADD231PS sigmoidconsts<>+192(SB), Z4, Z5
+	VMULPS       Z5, Z5, Z6
+	VMOVUPS      sigmoidconsts<>+256(SB), Z7
+	VFMADD213PS  sigmoidconsts<>+320(SB), Z5, Z7
+	VMOVUPS      sigmoidconsts<>+384(SB), Z8
+	VFMADD213PS  sigmoidconsts<>+448(SB), Z5, Z8
+	VMOVUPS      sigmoidconsts<>+512(SB), Z9
+	VFMADD213PS  sigmoidconsts<>+576(SB), Z5, Z9
+	VFMADD213PS  Z8, Z6, Z9
+	VFMADD213PS  Z7, Z6, Z9
+	VFMADD213PS  Z5, Z6, Z9
+	VADDPS       sigmoidconsts<>+640(SB), Z9, Z9
+	VSCALEFPS    Z4, Z9, Z9
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z3, K2
+	VXORPS       Z9, Z9, K2, Z9
+	VADDPS       sigmoidconsts<>+640(SB), Z9, Z3
+	VMOVUPS      sigmoidconsts<>+640(SB), Z4
+	VDIVPS       Z3, Z4, Z4
+	VMULPS       Z4, Z9, Z3
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z0, K2
+	VBLENDMPS    Z3, Z4, K2, Z12
+	VBLENDMPS    Z4, Z3, K2, Z13
+	VMOVUPS      sigmoidconsts<>+640(SB), Z3
+	VSUBPS       Z1, Z3, Z3
+	VXORPS       Z4, Z4, Z4
+	TESTQ        $0x00000004, DI
+	JZ           noflag_339
+	VBROADCASTSS a+104(FP), Z5
+	VMULPS       Z1, Z5, Z5
+	VBROADCASTSS b+108(FP), Z6
+	VADDPS       Z6, Z5, Z5
+	VBROADCASTSS e+112(FP), Z6
+	VFMADD231PS  Z12, Z6, Z5
+	VMOVAPS      Z12, Z6
+	VMULPS       Z13, Z6, Z6
+	VMULPS       Z5, Z6, Z6
+	VADDPS       Z6, Z4, Z4
+
+noflag_339:
+	TESTQ        $0x00000001, DI
+	JZ           noflag_340
+	VMOVAPS      Z12, Z5
+	VMULPS       Z3, Z5, Z5
+	VBROADCASTSS pw+120(FP), Z6
+	VMULPS       Z1, Z6, Z6
+	VFNMADD231PS Z13, Z6, Z5
+	VBROADCASTSS bceScale+116(FP), Z6
+	VFMADD231PS  Z6, Z5, Z4
+
+noflag_340:
+	TESTQ        $0x00000002, DI
+	JZ           noflag_341
+	VADDPS       sigmoidconsts<>+640(SB), Z9, Z5
+	VGETEXPPS    Z5, Z7
+	VADDPS       sigmoidconsts<>+640(SB), Z7, Z7
+	VGETMANTPS   $0x02, Z5, Z6
+	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Z6, K2
+	VSUBPS       sigmoidconsts<>+640(SB), Z6, Z8
+	VADDPS       Z6, Z6, Z10
+	VSUBPS       sigmoidconsts<>+640(SB), Z10, Z10
+	VBLENDMPS    Z10, Z8, K2, Z6
+	VSUBPS       sigmoidconsts<>+640(SB), Z7, K2, Z7
+	VMULPS       Z6, Z6, Z8
+	VMOVUPS      sigmoidconsts<>+1088(SB), Z10
+	VFMADD213PS  sigmoidconsts<>+1152(SB), Z6, Z10
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Z6, Z10
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z6, Z10
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z6, Z10
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z6, Z10
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z6, Z10
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z6, Z10
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z6, Z10
+	VMULPS       Z6, Z10, Z10
+	VMULPS       Z8, Z10, Z10
+	VFMADD231PS  sigmoidconsts<>+192(SB), Z7, Z10
+	VFNMADD231PS sigmoidconsts<>+320(SB), Z8, Z10
+	VADDPS       Z10, Z6, Z10
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z7, Z10
+	VCMPPS       $0x03, Z5, Z5, K2
+	VMOVUPS      Z5, K2, Z10
+	VSUBPS       sigmoidconsts<>+640(SB), Z5, Z6
+	VSUBPS       Z6, Z9, Z6
+	VDIVPS       Z5, Z6, Z6
+	VADDPS       Z6, Z10, Z10
+	VMAXPS       sigmoidconsts<>+832(SB), Z0, Z5
+	VFNMADD231PS Z1, Z0, Z5
+	VADDPS       Z10, Z5, Z5
+	VMOVAPS      Z13, Z0
+	VMULPS       Z1, Z0, Z0
+	VFMADD231PS  Z3, Z12, Z0
+	VBROADCASTSS gamma+132(FP), Z6
+	CMPQ         R8, $0x01
+	JEQ          pow1_342
+	CMPQ         R8, $0x02
+	JEQ          pow2_344
+	CMPQ         R8, $0x03
+	JEQ          powg_343
+	VMOVUPS      sigmoidconsts<>+640(SB), Z7
+	JMP          powd_345
+
+pow1_342:
+	VMOVAPS Z0, Z7
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z0, K2
+	VXORPS  Z7, Z7, K2, Z7
+	JMP     powd_345
+
+pow2_344:
+	VMULPS Z0, Z0, Z7
+	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z0, K2
+	VXORPS Z7, Z7, K2, Z7
+	JMP    powd_345
+
+powg_343:
+	VGETEXPPS    Z0, Z8
+	VADDPS       sigmoidconsts<>+640(SB), Z8, Z8
+	VGETMANTPS   $0x02, Z0, Z7
+	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Z7, K2
+	VSUBPS       sigmoidconsts<>+640(SB), Z7, Z9
+	VADDPS       Z7, Z7, Z10
+	VSUBPS       sigmoidconsts<>+640(SB), Z10, Z10
+	VBLENDMPS    Z10, Z9, K2, Z7
+	VSUBPS       sigmoidconsts<>+640(SB), Z8, K2, Z8
+	VMULPS       Z7, Z7, Z9
+	VMOVUPS      sigmoidconsts<>+1088(SB), Z10
+	VFMADD213PS  sigmoidconsts<>+1152(SB), Z7, Z10
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Z7, Z10
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z7, Z10
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z7, Z10
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z7, Z10
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z7, Z10
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z7, Z10
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z7, Z10
+	VMULPS       Z7, Z10, Z10
+	VMULPS       Z9, Z10, Z10
+	VFMADD231PS  sigmoidconsts<>+192(SB), Z8, Z10
+	VFNMADD231PS sigmoidconsts<>+320(SB), Z9, Z10
+	VADDPS       Z10, Z7, Z10
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z8, Z10
+	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Z0, K2
+	VMOVUPS      Z0, K2, Z10
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z0, K2
+	VMOVUPS      sigmoidconsts<>+1920(SB), K2, Z10
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z0, K2
+	VMOVUPS      sigmoidconsts<>+1984(SB), K2, Z10
+	VMULPS       Z6, Z10, Z10
+	VMULPS       sigmoidconsts<>+64(SB), Z10, Z7
+	VRNDSCALEPS  $0x00, Z7, Z7
+	VMOVAPS      Z10, Z8
+	VFNMADD231PS sigmoidconsts<>+128(SB), Z7, Z8
+	VFNMADD231PS sigmoidconsts<>+192(SB), Z7, Z8
+	VMULPS       Z8, Z8, Z9
+	VMOVUPS      sigmoidconsts<>+256(SB), Z11
+	VFMADD213PS  sigmoidconsts<>+320(SB), Z8, Z11
+	VMOVUPS      sigmoidconsts<>+384(SB), Z14
+	VFMADD213PS  sigmoidconsts<>+448(SB), Z8, Z14
+	VMOVUPS      sigmoidconsts<>+512(SB), Z15
+	VFMADD213PS  sigmoidconsts<>+576(SB), Z8, Z15
+	VFMADD213PS  Z14, Z9, Z15
+	VFMADD213PS  Z11, Z9, Z15
+	VFMADD213PS  Z8, Z9, Z15
+	VADDPS       sigmoidconsts<>+640(SB), Z15, Z15
+	VSCALEFPS    Z7, Z15, Z15
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z10, K2
+	VXORPS       Z15, Z15, K2, Z15
+	VCMPPS       $0x0e, sigmoidconsts<>+2304(SB), Z10, K2
+	VMOVUPS      sigmoidconsts<>+1856(SB), K2, Z15
+	VMOVAPS      Z15, Z7
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z0, K2
+	VXORPS       Z7, Z7, K2, Z7
+
+powd_345:
+	VMOVAPS      Z12, Z8
+	VMULPS       Z3, Z8, Z8
+	VFNMADD231PS Z1, Z13, Z8
+	VMULPS       Z7, Z8, Z8
+	CMPQ         R8, $0x00
+	JEQ          gamma0_346
+	VMOVAPS      Z6, Z7
+	VSUBPS       sigmoidconsts<>+640(SB), Z7, Z7
+	CMPQ         R9, $0x01
+	JEQ          pow1_347
+	CMPQ         R9, $0x02
+	JEQ          pow2_349
+	CMPQ         R9, $0x03
+	JEQ          powg_348
+	VMOVUPS      sigmoidconsts<>+640(SB), Z7
+	JMP          powd_350
+
+pow1_347:
+	VMOVAPS Z0, Z7
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z0, K2
+	VXORPS  Z7, Z7, K2, Z7
+	JMP     powd_350
+
+pow2_349:
+	VMULPS Z0, Z0, Z7
+	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z0, K2
+	VXORPS Z7, Z7, K2, Z7
+	JMP    powd_350
+
+powg_348:
+	VGETEXPPS    Z0, Z10
+	VADDPS       sigmoidconsts<>+640(SB), Z10, Z10
+	VGETMANTPS   $0x02, Z0, Z9
+	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Z9, K2
+	VSUBPS       sigmoidconsts<>+640(SB), Z9, Z11
+	VADDPS       Z9, Z9, Z14
+	VSUBPS       sigmoidconsts<>+640(SB), Z14, Z14
+	VBLENDMPS    Z14, Z11, K2, Z9
+	VSUBPS       sigmoidconsts<>+640(SB), Z10, K2, Z10
+	VMULPS       Z9, Z9, Z11
+	VMOVUPS      sigmoidconsts<>+1088(SB), Z14
+	VFMADD213PS  sigmoidconsts<>+1152(SB), Z9, Z14
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Z9, Z14
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z9, Z14
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z9, Z14
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z9, Z14
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z9, Z14
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z9, Z14
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z9, Z14
+	VMULPS       Z9, Z14, Z14
+	VMULPS       Z11, Z14, Z14
+	VFMADD231PS  sigmoidconsts<>+192(SB), Z10, Z14
+	VFNMADD231PS sigmoidconsts<>+320(SB), Z11, Z14
+	VADDPS       Z14, Z9, Z14
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z10, Z14
+	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Z0, K2
+	VMOVUPS      Z0, K2, Z14
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z0, K2
+	VMOVUPS      sigmoidconsts<>+1920(SB), K2, Z14
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z0, K2
+	VMOVUPS      sigmoidconsts<>+1984(SB), K2, Z14
+	VMULPS       Z7, Z14, Z14
+	VMULPS       sigmoidconsts<>+64(SB), Z14, Z7
+	VRNDSCALEPS  $0x00, Z7, Z7
+	VMOVAPS      Z14, Z9
+	VFNMADD231PS sigmoidconsts<>+128(SB), Z7, Z9
+	VFNMADD231PS sigmoidconsts<>+192(SB), Z7, Z9
+	VMULPS       Z9, Z9, Z10
+	VMOVUPS      sigmoidconsts<>+256(SB), Z11
+	VFMADD213PS  sigmoidconsts<>+320(SB), Z9, Z11
+	VMOVUPS      sigmoidconsts<>+384(SB), Z15
+	VFMADD213PS  sigmoidconsts<>+448(SB), Z9, Z15
+	VMOVUPS      sigmoidconsts<>+512(SB), Z16
+	VFMADD213PS  sigmoidconsts<>+576(SB), Z9, Z16
+	VFMADD213PS  Z15, Z10, Z16
+	VFMADD213PS  Z11, Z10, Z16
+	VFMADD213PS  Z9, Z10, Z16
+	VADDPS       sigmoidconsts<>+640(SB), Z16, Z16
+	VSCALEFPS    Z7, Z16, Z16
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z14, K2
+	VXORPS       Z16, Z16, K2, Z16
+	VCMPPS       $0x0e, sigmoidconsts<>+2304(SB), Z14, K2
+	VMOVUPS      sigmoidconsts<>+1856(SB), K2, Z16
+	VMOVAPS      Z16, Z7
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z0, K2
+	VXORPS       Z7, Z7, K2, Z7
+
+powd_350:
+	VMOVAPS      Z5, Z5
+	VMULPS       Z7, Z5, Z5
+	VMOVUPS      sigmoidconsts<>+640(SB), Z7
+	VMOVUPS      sigmoidconsts<>+2240(SB), Z9
+	VFNMADD231PS Z1, Z9, Z7
+	VMULPS       Z7, Z5, Z5
+	VMULPS       Z12, Z5, Z5
+	VMULPS       Z13, Z5, Z5
+	VMULPS       Z6, Z5, Z5
+	VCMPPS       $0x0e, sigmoidconsts<>+832(SB), Z0, K2
+	VADDPS       Z5, Z8, K2, Z8
+
+gamma0_346:
+	TESTQ        $0x00000100, DI
+	JZ           noflag_351
+	VBROADCASTSS alpha+128(FP), Z0
+	VMOVUPS      sigmoidconsts<>+640(SB), Z5
+	VSUBPS       Z0, Z5, Z5
+	VMULPS       Z3, Z5, Z5
+	VFMADD231PS  Z1, Z0, Z5
+	VMULPS       Z5, Z8, Z8
+
+noflag_351:
+	VBROADCASTSS focalScale+124(FP), Z0
+	VFMADD231PS  Z0, Z8, Z4
+
+noflag_341:
+	VMULPS  Z2, Z4, Z4
+	VMOVUPS Z4, K1, (DX)
+
+done_325:
+	VZEROUPPER
+	RET
+
+// func sigmoidFusedWAVX512(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32)
+// Requires: AVX, AVX512DQ, AVX512F, BMI2
+TEXT ·sigmoidFusedWAVX512(SB), NOSPLIT, $0-184
+	MOVQ   x_base+0(FP), AX
+	MOVQ   y_base+24(FP), CX
+	MOVQ   dst_base+72(FP), DX
+	MOVQ   w_base+48(FP), BX
+	MOVQ   x_len+8(FP), SI
+	MOVQ   flags+96(FP), DI
+	MOVQ   gmode+136(FP), R8
+	MOVQ   g1mode+144(FP), R9
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+
+loop_352:
+	CMPQ         SI, $0x00000010
+	JB           tail_353
+	VMOVUPS      (AX), Z2
+	VMOVUPS      (CX), Z3
+	VMOVUPS      (BX), Z4
+	VORPS        sigmoidconsts<>+0(SB), Z2, Z5
+	VMULPS       sigmoidconsts<>+64(SB), Z5, Z6
+	VRNDSCALEPS  $0x00, Z6, Z6
+	VMOVAPS      Z5, Z7
+	VFNMADD231PS sigmoidconsts<>+128(SB), Z6, Z7
+	VFNMADD231PS sigmoidconsts<>+192(SB), Z6, Z7
+	VMULPS       Z7, Z7, Z8
+	VMOVUPS      sigmoidconsts<>+256(SB), Z9
+	VFMADD213PS  sigmoidconsts<>+320(SB), Z7, Z9
+	VMOVUPS      sigmoidconsts<>+384(SB), Z10
+	VFMADD213PS  sigmoidconsts<>+448(SB), Z7, Z10
+	VMOVUPS      sigmoidconsts<>+512(SB), Z11
+	VFMADD213PS  sigmoidconsts<>+576(SB), Z7, Z11
+	VFMADD213PS  Z10, Z8, Z11
+	VFMADD213PS  Z9, Z8, Z11
+	VFMADD213PS  Z7, Z8, Z11
+	VADDPS       sigmoidconsts<>+640(SB), Z11, Z11
+	VSCALEFPS    Z6, Z11, Z11
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z5, K1
+	VXORPS       Z11, Z11, K1, Z11
+	VADDPS       sigmoidconsts<>+640(SB), Z11, Z5
+	VMOVUPS      sigmoidconsts<>+640(SB), Z6
+	VDIVPS       Z5, Z6, Z6
+	VMULPS       Z6, Z11, Z5
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z2, K1
+	VBLENDMPS    Z5, Z6, K1, Z12
+	VBLENDMPS    Z6, Z5, K1, Z13
+	TESTQ        $0x00000003, sflags+152(FP)
+	JZ           noflag_355
+	VADDPS       sigmoidconsts<>+640(SB), Z11, Z5
+	VGETEXPPS    Z5, Z7
+	VADDPS       sigmoidconsts<>+640(SB), Z7, Z7
+	VGETMANTPS   $0x02, Z5, Z6
+	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Z6, K1
+	VSUBPS       sigmoidconsts<>+640(SB), Z6, Z8
+	VADDPS       Z6, Z6, Z9
+	VSUBPS       sigmoidconsts<>+640(SB), Z9, Z9
+	VBLENDMPS    Z9, Z8, K1, Z6
+	VSUBPS       sigmoidconsts<>+640(SB), Z7, K1, Z7
+	VMULPS       Z6, Z6, Z8
+	VMOVUPS      sigmoidconsts<>+1088(SB), Z9
+	VFMADD213PS  sigmoidconsts<>+1152(SB), Z6, Z9
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Z6, Z9
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z6, Z9
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z6, Z9
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z6, Z9
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z6, Z9
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z6, Z9
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z6, Z9
+	VMULPS       Z6, Z9, Z9
+	VMULPS       Z8, Z9, Z9
+	VFMADD231PS  sigmoidconsts<>+192(SB), Z7, Z9
+	VFNMADD231PS sigmoidconsts<>+320(SB), Z8, Z9
+	VADDPS       Z9, Z6, Z9
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z7, Z9
+	VCMPPS       $0x03, Z5, Z5, K1
+	VMOVUPS      Z5, K1, Z9
+	VSUBPS       sigmoidconsts<>+640(SB), Z5, Z6
+	VSUBPS       Z6, Z11, Z6
+	VDIVPS       Z5, Z6, Z6
+	VADDPS       Z6, Z9, Z9
+	VMOVUPS      sigmoidconsts<>+640(SB), Z5
+	VSUBPS       Z3, Z5, Z5
+	TESTQ        $0x00000001, sflags+152(FP)
+	JZ           noflag_356
+	VBROADCASTSS pw+120(FP), Z6
+	VMULPS       Z3, Z6, Z6
+	VXORPS       sigmoidconsts<>+0(SB), Z2, Z7
+	VMAXPS       sigmoidconsts<>+832(SB), Z7, Z7
+	VADDPS       Z9, Z7, Z7
+	VMULPS       Z7, Z6, Z6
+	VMAXPS       sigmoidconsts<>+832(SB), Z2, Z7
+	VADDPS       Z9, Z7, Z7
+	VFMADD231PS  Z7, Z5, Z6
+	VMULPS       Z4, Z6, Z6
+	VADDPS       Z6, Z0, Z0
+
+noflag_356:
+	TESTQ        $0x00000002, sflags+152(FP)
+	JZ           noflag_357
+	VADDPS       sigmoidconsts<>+640(SB), Z11, Z6
+	VMOVUPS      sigmoidconsts<>+640(SB), Z7
+	VDIVPS       Z6, Z7, Z7
+	VMULPS       Z7, Z11, Z6
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z2, K1
+	VBLENDMPS    Z6, Z7, K1, Z14
+	VBLENDMPS    Z7, Z6, K1, Z15
+	VMAXPS       sigmoidconsts<>+832(SB), Z2, Z6
+	VFNMADD231PS Z3, Z2, Z6
+	VADDPS       Z9, Z6, Z6
+	VMULPS       Z3, Z15, Z7
+	VFMADD231PS  Z5, Z14, Z7
+	VBROADCASTSS gamma+132(FP), Z8
+	CMPQ         R8, $0x01
+	JEQ          pow1_358
+	CMPQ         R8, $0x02
+	JEQ          pow2_360
+	CMPQ         R8, $0x03
+	JEQ          powg_359
+	VMOVUPS      sigmoidconsts<>+640(SB), Z8
+	JMP          powd_361
+
+pow1_358:
+	VMOVAPS Z7, Z8
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z7, K1
+	VXORPS  Z8, Z8, K1, Z8
+	JMP     powd_361
+
+pow2_360:
+	VMULPS Z7, Z7, Z8
+	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z7, K1
+	VXORPS Z8, Z8, K1, Z8
+	JMP    powd_361
+
+powg_359:
+	VGETEXPPS    Z7, Z10
+	VADDPS       sigmoidconsts<>+640(SB), Z10, Z10
+	VGETMANTPS   $0x02, Z7, Z9
+	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Z9, K1
+	VSUBPS       sigmoidconsts<>+640(SB), Z9, Z20
+	VADDPS       Z9, Z9, Z21
+	VSUBPS       sigmoidconsts<>+640(SB), Z21, Z21
+	VBLENDMPS    Z21, Z20, K1, Z9
+	VSUBPS       sigmoidconsts<>+640(SB), Z10, K1, Z10
+	VMULPS       Z9, Z9, Z20
+	VMOVUPS      sigmoidconsts<>+1088(SB), Z21
+	VFMADD213PS  sigmoidconsts<>+1152(SB), Z9, Z21
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Z9, Z21
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z9, Z21
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z9, Z21
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z9, Z21
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z9, Z21
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z9, Z21
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z9, Z21
+	VMULPS       Z9, Z21, Z21
+	VMULPS       Z20, Z21, Z21
+	VFMADD231PS  sigmoidconsts<>+192(SB), Z10, Z21
+	VFNMADD231PS sigmoidconsts<>+320(SB), Z20, Z21
+	VADDPS       Z21, Z9, Z21
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z10, Z21
+	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Z7, K1
+	VMOVUPS      Z7, K1, Z21
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z7, K1
+	VMOVUPS      sigmoidconsts<>+1920(SB), K1, Z21
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z7, K1
+	VMOVUPS      sigmoidconsts<>+1984(SB), K1, Z21
+	VMULPS       Z8, Z21, Z21
+	VMULPS       sigmoidconsts<>+64(SB), Z21, Z8
+	VRNDSCALEPS  $0x00, Z8, Z8
+	VMOVAPS      Z21, Z9
+	VFNMADD231PS sigmoidconsts<>+128(SB), Z8, Z9
+	VFNMADD231PS sigmoidconsts<>+192(SB), Z8, Z9
+	VMULPS       Z9, Z9, Z10
+	VMOVUPS      sigmoidconsts<>+256(SB), Z20
+	VFMADD213PS  sigmoidconsts<>+320(SB), Z9, Z20
+	VMOVUPS      sigmoidconsts<>+384(SB), Z22
+	VFMADD213PS  sigmoidconsts<>+448(SB), Z9, Z22
+	VMOVUPS      sigmoidconsts<>+512(SB), Z23
+	VFMADD213PS  sigmoidconsts<>+576(SB), Z9, Z23
+	VFMADD213PS  Z22, Z10, Z23
+	VFMADD213PS  Z20, Z10, Z23
+	VFMADD213PS  Z9, Z10, Z23
+	VADDPS       sigmoidconsts<>+640(SB), Z23, Z23
+	VSCALEFPS    Z8, Z23, Z23
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z21, K1
+	VXORPS       Z23, Z23, K1, Z23
+	VCMPPS       $0x0e, sigmoidconsts<>+2304(SB), Z21, K1
+	VMOVUPS      sigmoidconsts<>+1856(SB), K1, Z23
+	VMOVAPS      Z23, Z8
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z7, K1
+	VXORPS       Z8, Z8, K1, Z8
+
+powd_361:
+	VMULPS       Z8, Z6, Z6
+	TESTQ        $0x00000100, sflags+152(FP)
+	JZ           noflag_362
+	VBROADCASTSS alpha+128(FP), Z7
+	VMOVUPS      sigmoidconsts<>+640(SB), Z8
+	VSUBPS       Z7, Z8, Z8
+	VMULPS       Z5, Z8, Z8
+	VFMADD231PS  Z3, Z7, Z8
+	VMULPS       Z8, Z6, Z6
+
+noflag_362:
+	VMULPS Z4, Z6, Z6
+	VADDPS Z6, Z1, Z1
+
+noflag_357:
+noflag_355:
+	VMOVUPS      sigmoidconsts<>+640(SB), Z5
+	VSUBPS       Z3, Z5, Z5
+	VXORPS       Z6, Z6, Z6
+	TESTQ        $0x00000004, DI
+	JZ           noflag_363
+	VBROADCASTSS a+104(FP), Z7
+	VMULPS       Z3, Z7, Z7
+	VBROADCASTSS b+108(FP), Z8
+	VADDPS       Z8, Z7, Z7
+	VBROADCASTSS e+112(FP), Z8
+	VFMADD231PS  Z12, Z8, Z7
+	VMOVAPS      Z12, Z8
+	VMULPS       Z13, Z8, Z8
+	VMULPS       Z7, Z8, Z8
+	VADDPS       Z8, Z6, Z6
+
+noflag_363:
+	TESTQ        $0x00000001, DI
+	JZ           noflag_364
+	VMOVAPS      Z12, Z7
+	VMULPS       Z5, Z7, Z7
+	VBROADCASTSS pw+120(FP), Z8
+	VMULPS       Z3, Z8, Z8
+	VFNMADD231PS Z13, Z8, Z7
+	VBROADCASTSS bceScale+116(FP), Z8
+	VFMADD231PS  Z8, Z7, Z6
+
+noflag_364:
+	TESTQ        $0x00000002, DI
+	JZ           noflag_365
+	VADDPS       sigmoidconsts<>+640(SB), Z11, Z7
+	VGETEXPPS    Z7, Z9
+	VADDPS       sigmoidconsts<>+640(SB), Z9, Z9
+	VGETMANTPS   $0x02, Z7, Z8
+	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Z8, K1
+	VSUBPS       sigmoidconsts<>+640(SB), Z8, Z10
+	VADDPS       Z8, Z8, Z20
+	VSUBPS       sigmoidconsts<>+640(SB), Z20, Z20
+	VBLENDMPS    Z20, Z10, K1, Z8
+	VSUBPS       sigmoidconsts<>+640(SB), Z9, K1, Z9
+	VMULPS       Z8, Z8, Z10
+	VMOVUPS      sigmoidconsts<>+1088(SB), Z20
+	VFMADD213PS  sigmoidconsts<>+1152(SB), Z8, Z20
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Z8, Z20
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z8, Z20
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z8, Z20
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z8, Z20
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z8, Z20
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z8, Z20
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z8, Z20
+	VMULPS       Z8, Z20, Z20
+	VMULPS       Z10, Z20, Z20
+	VFMADD231PS  sigmoidconsts<>+192(SB), Z9, Z20
+	VFNMADD231PS sigmoidconsts<>+320(SB), Z10, Z20
+	VADDPS       Z20, Z8, Z20
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z9, Z20
+	VCMPPS       $0x03, Z7, Z7, K1
+	VMOVUPS      Z7, K1, Z20
+	VSUBPS       sigmoidconsts<>+640(SB), Z7, Z8
+	VSUBPS       Z8, Z11, Z8
+	VDIVPS       Z7, Z8, Z8
+	VADDPS       Z8, Z20, Z20
+	VMAXPS       sigmoidconsts<>+832(SB), Z2, Z7
+	VFNMADD231PS Z3, Z2, Z7
+	VADDPS       Z20, Z7, Z7
+	VMOVAPS      Z13, Z2
+	VMULPS       Z3, Z2, Z2
+	VFMADD231PS  Z5, Z12, Z2
+	VBROADCASTSS gamma+132(FP), Z8
+	CMPQ         R8, $0x01
+	JEQ          pow1_366
+	CMPQ         R8, $0x02
+	JEQ          pow2_368
+	CMPQ         R8, $0x03
+	JEQ          powg_367
+	VMOVUPS      sigmoidconsts<>+640(SB), Z9
+	JMP          powd_369
+
+pow1_366:
+	VMOVAPS Z2, Z9
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z2, K1
+	VXORPS  Z9, Z9, K1, Z9
+	JMP     powd_369
+
+pow2_368:
+	VMULPS Z2, Z2, Z9
+	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z2, K1
+	VXORPS Z9, Z9, K1, Z9
+	JMP    powd_369
+
+powg_367:
+	VGETEXPPS    Z2, Z10
+	VADDPS       sigmoidconsts<>+640(SB), Z10, Z10
+	VGETMANTPS   $0x02, Z2, Z9
+	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Z9, K1
+	VSUBPS       sigmoidconsts<>+640(SB), Z9, Z11
+	VADDPS       Z9, Z9, Z20
+	VSUBPS       sigmoidconsts<>+640(SB), Z20, Z20
+	VBLENDMPS    Z20, Z11, K1, Z9
+	VSUBPS       sigmoidconsts<>+640(SB), Z10, K1, Z10
+	VMULPS       Z9, Z9, Z11
+	VMOVUPS      sigmoidconsts<>+1088(SB), Z20
+	VFMADD213PS  sigmoidconsts<>+1152(SB), Z9, Z20
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Z9, Z20
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z9, Z20
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z9, Z20
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z9, Z20
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z9, Z20
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z9, Z20
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z9, Z20
+	VMULPS       Z9, Z20, Z20
+	VMULPS       Z11, Z20, Z20
+	VFMADD231PS  sigmoidconsts<>+192(SB), Z10, Z20
+	VFNMADD231PS sigmoidconsts<>+320(SB), Z11, Z20
+	VADDPS       Z20, Z9, Z20
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z10, Z20
+	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Z2, K1
+	VMOVUPS      Z2, K1, Z20
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z2, K1
+	VMOVUPS      sigmoidconsts<>+1920(SB), K1, Z20
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z2, K1
+	VMOVUPS      sigmoidconsts<>+1984(SB), K1, Z20
+	VMULPS       Z8, Z20, Z20
+	VMULPS       sigmoidconsts<>+64(SB), Z20, Z9
+	VRNDSCALEPS  $0x00, Z9, Z9
+	VMOVAPS      Z20, Z10
+	VFNMADD231PS sigmoidconsts<>+128(SB), Z9, Z10
+	VFNMADD231PS sigmoidconsts<>+192(SB), Z9, Z10
+	VMULPS       Z10, Z10, Z11
+	VMOVUPS      sigmoidconsts<>+256(SB), Z21
+	VFMADD213PS  sigmoidconsts<>+320(SB), Z10, Z21
+	VMOVUPS      sigmoidconsts<>+384(SB), Z22
+	VFMADD213PS  sigmoidconsts<>+448(SB), Z10, Z22
+	VMOVUPS      sigmoidconsts<>+512(SB), Z23
+	VFMADD213PS  sigmoidconsts<>+576(SB), Z10, Z23
+	VFMADD213PS  Z22, Z11, Z23
+	VFMADD213PS  Z21, Z11, Z23
+	VFMADD213PS  Z10, Z11, Z23
+	VADDPS       sigmoidconsts<>+640(SB), Z23, Z23
+	VSCALEFPS    Z9, Z23, Z23
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z20, K1
+	VXORPS       Z23, Z23, K1, Z23
+	VCMPPS       $0x0e, sigmoidconsts<>+2304(SB), Z20, K1
+	VMOVUPS      sigmoidconsts<>+1856(SB), K1, Z23
+	VMOVAPS      Z23, Z9
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z2, K1
+	VXORPS       Z9, Z9, K1, Z9
+
+powd_369:
+	VMOVAPS      Z12, Z10
+	VMULPS       Z5, Z10, Z10
+	VFNMADD231PS Z3, Z13, Z10
+	VMULPS       Z9, Z10, Z10
+	CMPQ         R8, $0x00
+	JEQ          gamma0_370
+	VMOVAPS      Z8, Z9
+	VSUBPS       sigmoidconsts<>+640(SB), Z9, Z9
+	CMPQ         R9, $0x01
+	JEQ          pow1_371
+	CMPQ         R9, $0x02
+	JEQ          pow2_373
+	CMPQ         R9, $0x03
+	JEQ          powg_372
+	VMOVUPS      sigmoidconsts<>+640(SB), Z9
+	JMP          powd_374
+
+pow1_371:
+	VMOVAPS Z2, Z9
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z2, K1
+	VXORPS  Z9, Z9, K1, Z9
+	JMP     powd_374
+
+pow2_373:
+	VMULPS Z2, Z2, Z9
+	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z2, K1
+	VXORPS Z9, Z9, K1, Z9
+	JMP    powd_374
+
+powg_372:
+	VGETEXPPS    Z2, Z20
+	VADDPS       sigmoidconsts<>+640(SB), Z20, Z20
+	VGETMANTPS   $0x02, Z2, Z11
+	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Z11, K1
+	VSUBPS       sigmoidconsts<>+640(SB), Z11, Z21
+	VADDPS       Z11, Z11, Z22
+	VSUBPS       sigmoidconsts<>+640(SB), Z22, Z22
+	VBLENDMPS    Z22, Z21, K1, Z11
+	VSUBPS       sigmoidconsts<>+640(SB), Z20, K1, Z20
+	VMULPS       Z11, Z11, Z21
+	VMOVUPS      sigmoidconsts<>+1088(SB), Z22
+	VFMADD213PS  sigmoidconsts<>+1152(SB), Z11, Z22
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Z11, Z22
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z11, Z22
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z11, Z22
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z11, Z22
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z11, Z22
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z11, Z22
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z11, Z22
+	VMULPS       Z11, Z22, Z22
+	VMULPS       Z21, Z22, Z22
+	VFMADD231PS  sigmoidconsts<>+192(SB), Z20, Z22
+	VFNMADD231PS sigmoidconsts<>+320(SB), Z21, Z22
+	VADDPS       Z22, Z11, Z22
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z20, Z22
+	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Z2, K1
+	VMOVUPS      Z2, K1, Z22
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z2, K1
+	VMOVUPS      sigmoidconsts<>+1920(SB), K1, Z22
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z2, K1
+	VMOVUPS      sigmoidconsts<>+1984(SB), K1, Z22
+	VMULPS       Z9, Z22, Z22
+	VMULPS       sigmoidconsts<>+64(SB), Z22, Z9
+	VRNDSCALEPS  $0x00, Z9, Z9
+	VMOVAPS      Z22, Z11
+	VFNMADD231PS sigmoidconsts<>+128(SB), Z9, Z11
+	VFNMADD231PS sigmoidconsts<>+192(SB), Z9, Z11
+	VMULPS       Z11, Z11, Z20
+	VMOVUPS      sigmoidconsts<>+256(SB), Z21
+	VFMADD213PS  sigmoidconsts<>+320(SB), Z11, Z21
+	VMOVUPS      sigmoidconsts<>+384(SB), Z23
+	VFMADD213PS  sigmoidconsts<>+448(SB), Z11, Z23
+	VMOVUPS      sigmoidconsts<>+512(SB), Z24
+	VFMADD213PS  sigmoidconsts<>+576(SB), Z11, Z24
+	VFMADD213PS  Z23, Z20, Z24
+	VFMADD213PS  Z21, Z20, Z24
+	VFMADD213PS  Z11, Z20, Z24
+	VADDPS       sigmoidconsts<>+640(SB), Z24, Z24
+	VSCALEFPS    Z9, Z24, Z24
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z22, K1
+	VXORPS       Z24, Z24, K1, Z24
+	VCMPPS       $0x0e, sigmoidconsts<>+2304(SB), Z22, K1
+	VMOVUPS      sigmoidconsts<>+1856(SB), K1, Z24
+	VMOVAPS      Z24, Z9
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z2, K1
+	VXORPS       Z9, Z9, K1, Z9
+
+powd_374:
+	VMOVAPS      Z7, Z7
+	VMULPS       Z9, Z7, Z7
+	VMOVUPS      sigmoidconsts<>+640(SB), Z9
+	VMOVUPS      sigmoidconsts<>+2240(SB), Z11
+	VFNMADD231PS Z3, Z11, Z9
+	VMULPS       Z9, Z7, Z7
+	VMULPS       Z12, Z7, Z7
+	VMULPS       Z13, Z7, Z7
+	VMULPS       Z8, Z7, Z7
+	VCMPPS       $0x0e, sigmoidconsts<>+832(SB), Z2, K1
+	VADDPS       Z7, Z10, K1, Z10
+
+gamma0_370:
+	TESTQ        $0x00000100, DI
+	JZ           noflag_375
+	VBROADCASTSS alpha+128(FP), Z2
+	VMOVUPS      sigmoidconsts<>+640(SB), Z7
+	VSUBPS       Z2, Z7, Z7
+	VMULPS       Z5, Z7, Z7
+	VFMADD231PS  Z3, Z2, Z7
+	VMULPS       Z7, Z10, Z10
+
+noflag_375:
+	VBROADCASTSS focalScale+124(FP), Z2
+	VFMADD231PS  Z2, Z10, Z6
+
+noflag_365:
+	VMULPS  Z4, Z6, Z6
+	VMOVUPS Z6, (DX)
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	ADDQ    $0x00000040, BX
+	SUBQ    $0x00000010, SI
+	JMP     loop_352
+
+tail_353:
+	TESTQ        SI, SI
+	JZ           done_354
+	MOVL         $0x0000ffff, R10
+	BZHIL        SI, R10, R10
+	KMOVW        R10, K1
+	VMOVUPS.Z    (AX), K1, Z2
+	VMOVUPS.Z    (CX), K1, Z3
+	VMOVUPS.Z    (BX), K1, Z4
+	VORPS        sigmoidconsts<>+0(SB), Z2, Z5
+	VMULPS       sigmoidconsts<>+64(SB), Z5, Z6
+	VRNDSCALEPS  $0x00, Z6, Z6
+	VMOVAPS      Z5, Z7
+	VFNMADD231PS sigmoidconsts<>+128(SB), Z6, Z7
+	VFNMADD231PS sigmoidconsts<>+192(SB), Z6, Z7
+	VMULPS       Z7, Z7, Z8
+	VMOVUPS      sigmoidconsts<>+256(SB), Z9
+	VFMADD213PS  sigmoidconsts<>+320(SB), Z7, Z9
+	VMOVUPS      sigmoidconsts<>+384(SB), Z10
+	VFMADD213PS  sigmoidconsts<>+448(SB), Z7, Z10
+	VMOVUPS      sigmoidconsts<>+512(SB), Z11
+	VFMADD213PS  sigmoidconsts<>+576(SB), Z7, Z11
+	VFMADD213PS  Z10, Z8, Z11
+	VFMADD213PS  Z9, Z8, Z11
+	VFMADD213PS  Z7, Z8, Z11
+	VADDPS       sigmoidconsts<>+640(SB), Z11, Z11
+	VSCALEFPS    Z6, Z11, Z11
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z5, K2
+	VXORPS       Z11, Z11, K2, Z11
+	VADDPS       sigmoidconsts<>+640(SB), Z11, Z5
+	VMOVUPS      sigmoidconsts<>+640(SB), Z6
+	VDIVPS       Z5, Z6, Z6
+	VMULPS       Z6, Z11, Z5
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z2, K2
+	VBLENDMPS    Z5, Z6, K2, Z16
+	VBLENDMPS    Z6, Z5, K2, Z17
+	TESTQ        $0x00000003, sflags+152(FP)
+	JZ           noflag_376
+	VADDPS       sigmoidconsts<>+640(SB), Z11, Z5
+	VGETEXPPS    Z5, Z7
+	VADDPS       sigmoidconsts<>+640(SB), Z7, Z7
+	VGETMANTPS   $0x02, Z5, Z6
+	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Z6, K2
+	VSUBPS       sigmoidconsts<>+640(SB), Z6, Z8
+	VADDPS       Z6, Z6, Z9
+	VSUBPS       sigmoidconsts<>+640(SB), Z9, Z9
+	VBLENDMPS    Z9, Z8, K2, Z6
+	VSUBPS       sigmoidconsts<>+640(SB), Z7, K2, Z7
+	VMULPS       Z6, Z6, Z8
+	VMOVUPS      sigmoidconsts<>+1088(SB), Z9
+	VFMADD213PS  sigmoidconsts<>+1152(SB), Z6, Z9
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Z6, Z9
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z6, Z9
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z6, Z9
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z6, Z9
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z6, Z9
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z6, Z9
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z6, Z9
+	VMULPS       Z6, Z9, Z9
+	VMULPS       Z8, Z9, Z9
+	VFMADD231PS  sigmoidconsts<>+192(SB), Z7, Z9
+	VFNMADD231PS sigmoidconsts<>+320(SB), Z8, Z9
+	VADDPS       Z9, Z6, Z9
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z7, Z9
+	VCMPPS       $0x03, Z5, Z5, K2
+	VMOVUPS      Z5, K2, Z9
+	VSUBPS       sigmoidconsts<>+640(SB), Z5, Z6
+	VSUBPS       Z6, Z11, Z6
+	VDIVPS       Z5, Z6, Z6
+	VADDPS       Z6, Z9, Z9
+	VMOVUPS      sigmoidconsts<>+640(SB), Z5
+	VSUBPS       Z3, Z5, Z5
+	TESTQ        $0x00000001, sflags+152(FP)
+	JZ           noflag_377
+	VBROADCASTSS pw+120(FP), Z6
+	VMULPS       Z3, Z6, Z6
+	VXORPS       sigmoidconsts<>+0(SB), Z2, Z7
+	VMAXPS       sigmoidconsts<>+832(SB), Z7, Z7
+	VADDPS       Z9, Z7, Z7
+	VMULPS       Z7, Z6, Z6
+	VMAXPS       sigmoidconsts<>+832(SB), Z2, Z7
+	VADDPS       Z9, Z7, Z7
+	VFMADD231PS  Z7, Z5, Z6
+	VMULPS       Z4, Z6, Z6
+	VMOVAPS.Z    Z6, K1, Z6
+	VADDPS       Z6, Z0, Z0
+
+noflag_377:
+	TESTQ        $0x00000002, sflags+152(FP)
+	JZ           noflag_378
+	VADDPS       sigmoidconsts<>+640(SB), Z11, Z6
+	VMOVUPS      sigmoidconsts<>+640(SB), Z7
+	VDIVPS       Z6, Z7, Z7
+	VMULPS       Z7, Z11, Z6
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z2, K2
+	VBLENDMPS    Z6, Z7, K2, Z18
+	VBLENDMPS    Z7, Z6, K2, Z19
+	VMAXPS       sigmoidconsts<>+832(SB), Z2, Z6
+	VFNMADD231PS Z3, Z2, Z6
+	VADDPS       Z9, Z6, Z6
+	VMULPS       Z3, Z19, Z7
+	VFMADD231PS  Z5, Z18, Z7
+	VBROADCASTSS gamma+132(FP), Z8
+	CMPQ         R8, $0x01
+	JEQ          pow1_379
+	CMPQ         R8, $0x02
+	JEQ          pow2_381
+	CMPQ         R8, $0x03
+	JEQ          powg_380
+	VMOVUPS      sigmoidconsts<>+640(SB), Z8
+	JMP          powd_382
+
+pow1_379:
+	VMOVAPS Z7, Z8
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z7, K2
+	VXORPS  Z8, Z8, K2, Z8
+	JMP     powd_382
+
+pow2_381:
+	VMULPS Z7, Z7, Z8
+	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z7, K2
+	VXORPS Z8, Z8, K2, Z8
+	JMP    powd_382
+
+powg_380:
+	VGETEXPPS    Z7, Z10
+	VADDPS       sigmoidconsts<>+640(SB), Z10, Z10
+	VGETMANTPS   $0x02, Z7, Z9
+	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Z9, K2
+	VSUBPS       sigmoidconsts<>+640(SB), Z9, Z12
+	VADDPS       Z9, Z9, Z13
+	VSUBPS       sigmoidconsts<>+640(SB), Z13, Z13
+	VBLENDMPS    Z13, Z12, K2, Z9
+	VSUBPS       sigmoidconsts<>+640(SB), Z10, K2, Z10
+	VMULPS       Z9, Z9, Z12
+	VMOVUPS      sigmoidconsts<>+1088(SB), Z13
+	VFMADD213PS  sigmoidconsts<>+1152(SB), Z9, Z13
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Z9, Z13
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z9, Z13
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z9, Z13
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z9, Z13
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z9, Z13
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z9, Z13
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z9, Z13
+	VMULPS       Z9, Z13, Z13
+	VMULPS       Z12, Z13, Z13
+	VFMADD231PS  sigmoidconsts<>+192(SB), Z10, Z13
+	VFNMADD231PS sigmoidconsts<>+320(SB), Z12, Z13
+	VADDPS       Z13, Z9, Z13
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z10, Z13
+	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Z7, K2
+	VMOVUPS      Z7, K2, Z13
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z7, K2
+	VMOVUPS      sigmoidconsts<>+1920(SB), K2, Z13
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z7, K2
+	VMOVUPS      sigmoidconsts<>+1984(SB), K2, Z13
+	VMULPS       Z8, Z13, Z13
+	VMULPS       sigmoidconsts<>+64(SB), Z13, Z8
+	VRNDSCALEPS  $0x00, Z8, Z8
+	VMOVAPS      Z13, Z9
+	VFNMADD231PS sigmoidconsts<>+128(SB), Z8, Z9
+	VFNMADD231PS sigmoidconsts<>+192(SB), Z8, Z9
+	VMULPS       Z9, Z9, Z10
+	VMOVUPS      sigmoidconsts<>+256(SB), Z12
+	VFMADD213PS  sigmoidconsts<>+320(SB), Z9, Z12
+	VMOVUPS      sigmoidconsts<>+384(SB), Z14
+	VFMADD213PS  sigmoidconsts<>+448(SB), Z9, Z14
+	VMOVUPS      sigmoidconsts<>+512(SB), Z15
+	VFMADD213PS  sigmoidconsts<>+576(SB), Z9, Z15
+	VFMADD213PS  Z14, Z10, Z15
+	VFMADD213PS  Z12, Z10, Z15
+	VFMADD213PS  Z9, Z10, Z15
+	VADDPS       sigmoidconsts<>+640(SB), Z15, Z15
+	VSCALEFPS    Z8, Z15, Z15
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z13, K2
+	VXORPS       Z15, Z15, K2, Z15
+	VCMPPS       $0x0e, sigmoidconsts<>+2304(SB), Z13, K2
+	VMOVUPS      sigmoidconsts<>+1856(SB), K2, Z15
+	VMOVAPS      Z15, Z8
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z7, K2
+	VXORPS       Z8, Z8, K2, Z8
+
+powd_382:
+	VMULPS       Z8, Z6, Z6
+	TESTQ        $0x00000100, sflags+152(FP)
+	JZ           noflag_383
+	VBROADCASTSS alpha+128(FP), Z7
+	VMOVUPS      sigmoidconsts<>+640(SB), Z8
+	VSUBPS       Z7, Z8, Z8
+	VMULPS       Z5, Z8, Z8
+	VFMADD231PS  Z3, Z7, Z8
+	VMULPS       Z8, Z6, Z6
+
+noflag_383:
+	VMULPS    Z4, Z6, Z6
+	VMOVAPS.Z Z6, K1, Z6
+	VADDPS    Z6, Z1, Z1
+
+noflag_378:
+noflag_376:
+	VMOVUPS      sigmoidconsts<>+640(SB), Z5
+	VSUBPS       Z3, Z5, Z5
+	VXORPS       Z6, Z6, Z6
+	TESTQ        $0x00000004, DI
+	JZ           noflag_384
+	VBROADCASTSS a+104(FP), Z7
+	VMULPS       Z3, Z7, Z7
+	VBROADCASTSS b+108(FP), Z8
+	VADDPS       Z8, Z7, Z7
+	VBROADCASTSS e+112(FP), Z8
+	VFMADD231PS  Z16, Z8, Z7
+	VMOVAPS      Z16, Z8
+	VMULPS       Z17, Z8, Z8
+	VMULPS       Z7, Z8, Z8
+	VADDPS       Z8, Z6, Z6
+
+noflag_384:
+	TESTQ        $0x00000001, DI
+	JZ           noflag_385
+	VMOVAPS      Z16, Z7
+	VMULPS       Z5, Z7, Z7
+	VBROADCASTSS pw+120(FP), Z8
+	VMULPS       Z3, Z8, Z8
+	VFNMADD231PS Z17, Z8, Z7
+	VBROADCASTSS bceScale+116(FP), Z8
+	VFMADD231PS  Z8, Z7, Z6
+
+noflag_385:
+	TESTQ        $0x00000002, DI
+	JZ           noflag_386
+	VADDPS       sigmoidconsts<>+640(SB), Z11, Z7
+	VGETEXPPS    Z7, Z9
+	VADDPS       sigmoidconsts<>+640(SB), Z9, Z9
+	VGETMANTPS   $0x02, Z7, Z8
+	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Z8, K2
+	VSUBPS       sigmoidconsts<>+640(SB), Z8, Z10
+	VADDPS       Z8, Z8, Z12
+	VSUBPS       sigmoidconsts<>+640(SB), Z12, Z12
+	VBLENDMPS    Z12, Z10, K2, Z8
+	VSUBPS       sigmoidconsts<>+640(SB), Z9, K2, Z9
+	VMULPS       Z8, Z8, Z10
+	VMOVUPS      sigmoidconsts<>+1088(SB), Z12
+	VFMADD213PS  sigmoidconsts<>+1152(SB), Z8, Z12
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Z8, Z12
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z8, Z12
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z8, Z12
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z8, Z12
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z8, Z12
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z8, Z12
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z8, Z12
+	VMULPS       Z8, Z12, Z12
+	VMULPS       Z10, Z12, Z12
+	VFMADD231PS  sigmoidconsts<>+192(SB), Z9, Z12
+	VFNMADD231PS sigmoidconsts<>+320(SB), Z10, Z12
+	VADDPS       Z12, Z8, Z12
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z9, Z12
+	VCMPPS       $0x03, Z7, Z7, K2
+	VMOVUPS      Z7, K2, Z12
+	VSUBPS       sigmoidconsts<>+640(SB), Z7, Z8
+	VSUBPS       Z8, Z11, Z8
+	VDIVPS       Z7, Z8, Z8
+	VADDPS       Z8, Z12, Z12
+	VMAXPS       sigmoidconsts<>+832(SB), Z2, Z7
+	VFNMADD231PS Z3, Z2, Z7
+	VADDPS       Z12, Z7, Z7
+	VMOVAPS      Z17, Z2
+	VMULPS       Z3, Z2, Z2
+	VFMADD231PS  Z5, Z16, Z2
+	VBROADCASTSS gamma+132(FP), Z8
+	CMPQ         R8, $0x01
+	JEQ          pow1_387
+	CMPQ         R8, $0x02
+	JEQ          pow2_389
+	CMPQ         R8, $0x03
+	JEQ          powg_388
+	VMOVUPS      sigmoidconsts<>+640(SB), Z9
+	JMP          powd_390
+
+pow1_387:
+	VMOVAPS Z2, Z9
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z2, K2
+	VXORPS  Z9, Z9, K2, Z9
+	JMP     powd_390
+
+pow2_389:
+	VMULPS Z2, Z2, Z9
+	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z2, K2
+	VXORPS Z9, Z9, K2, Z9
+	JMP    powd_390
+
+powg_388:
+	VGETEXPPS    Z2, Z10
+	VADDPS       sigmoidconsts<>+640(SB), Z10, Z10
+	VGETMANTPS   $0x02, Z2, Z9
+	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Z9, K2
+	VSUBPS       sigmoidconsts<>+640(SB), Z9, Z11
+	VADDPS       Z9, Z9, Z12
+	VSUBPS       sigmoidconsts<>+640(SB), Z12, Z12
+	VBLENDMPS    Z12, Z11, K2, Z9
+	VSUBPS       sigmoidconsts<>+640(SB), Z10, K2, Z10
+	VMULPS       Z9, Z9, Z11
+	VMOVUPS      sigmoidconsts<>+1088(SB), Z12
+	VFMADD213PS  sigmoidconsts<>+1152(SB), Z9, Z12
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Z9, Z12
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z9, Z12
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z9, Z12
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z9, Z12
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z9, Z12
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z9, Z12
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z9, Z12
+	VMULPS       Z9, Z12, Z12
+	VMULPS       Z11, Z12, Z12
+	VFMADD231PS  sigmoidconsts<>+192(SB), Z10, Z12
+	VFNMADD231PS sigmoidconsts<>+320(SB), Z11, Z12
+	VADDPS       Z12, Z9, Z12
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z10, Z12
+	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Z2, K2
+	VMOVUPS      Z2, K2, Z12
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z2, K2
+	VMOVUPS      sigmoidconsts<>+1920(SB), K2, Z12
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z2, K2
+	VMOVUPS      sigmoidconsts<>+1984(SB), K2, Z12
+	VMULPS       Z8, Z12, Z12
+	VMULPS       sigmoidconsts<>+64(SB), Z12, Z9
+	VRNDSCALEPS  $0x00, Z9, Z9
+	VMOVAPS      Z12, Z10
+	VFNMADD231PS sigmoidconsts<>+128(SB), Z9, Z10
+	VFNMADD231PS sigmoidconsts<>+192(SB), Z9, Z10
+	VMULPS       Z10, Z10, Z11
+	VMOVUPS      sigmoidconsts<>+256(SB), Z13
+	VFMADD213PS  sigmoidconsts<>+320(SB), Z10, Z13
+	VMOVUPS      sigmoidconsts<>+384(SB), Z14
+	VFMADD213PS  sigmoidconsts<>+448(SB), Z10, Z14
+	VMOVUPS      sigmoidconsts<>+512(SB), Z15
+	VFMADD213PS  sigmoidconsts<>+576(SB), Z10, Z15
+	VFMADD213PS  Z14, Z11, Z15
+	VFMADD213PS  Z13, Z11, Z15
+	VFMADD213PS  Z10, Z11, Z15
+	VADDPS       sigmoidconsts<>+640(SB), Z15, Z15
+	VSCALEFPS    Z9, Z15, Z15
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z12, K2
+	VXORPS       Z15, Z15, K2, Z15
+	VCMPPS       $0x0e, sigmoidconsts<>+2304(SB), Z12, K2
+	VMOVUPS      sigmoidconsts<>+1856(SB), K2, Z15
+	VMOVAPS      Z15, Z9
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z2, K2
+	VXORPS       Z9, Z9, K2, Z9
+
+powd_390:
+	VMOVAPS      Z16, Z10
+	VMULPS       Z5, Z10, Z10
+	VFNMADD231PS Z3, Z17, Z10
+	VMULPS       Z9, Z10, Z10
+	CMPQ         R8, $0x00
+	JEQ          gamma0_391
+	VMOVAPS      Z8, Z9
+	VSUBPS       sigmoidconsts<>+640(SB), Z9, Z9
+	CMPQ         R9, $0x01
+	JEQ          pow1_392
+	CMPQ         R9, $0x02
+	JEQ          pow2_394
+	CMPQ         R9, $0x03
+	JEQ          powg_393
+	VMOVUPS      sigmoidconsts<>+640(SB), Z9
+	JMP          powd_395
+
+pow1_392:
+	VMOVAPS Z2, Z9
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z2, K2
+	VXORPS  Z9, Z9, K2, Z9
+	JMP     powd_395
+
+pow2_394:
+	VMULPS Z2, Z2, Z9
+	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z2, K2
+	VXORPS Z9, Z9, K2, Z9
+	JMP    powd_395
+
+powg_393:
+	VGETEXPPS    Z2, Z12
+	VADDPS       sigmoidconsts<>+640(SB), Z12, Z12
+	VGETMANTPS   $0x02, Z2, Z11
+	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Z11, K2
+	VSUBPS       sigmoidconsts<>+640(SB), Z11, Z13
+	VADDPS       Z11, Z11, Z14
+	VSUBPS       sigmoidconsts<>+640(SB), Z14, Z14
+	VBLENDMPS    Z14, Z13, K2, Z11
+	VSUBPS       sigmoidconsts<>+640(SB), Z12, K2, Z12
+	VMULPS       Z11, Z11, Z13
+	VMOVUPS      sigmoidconsts<>+1088(SB), Z14
+	VFMADD213PS  sigmoidconsts<>+1152(SB), Z11, Z14
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Z11, Z14
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z11, Z14
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z11, Z14
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z11, Z14
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z11, Z14
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z11, Z14
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z11, Z14
+	VMULPS       Z11, Z14, Z14
+	VMULPS       Z13, Z14, Z14
+	VFMADD231PS  sigmoidconsts<>+192(SB), Z12, Z14
+	VFNMADD231PS sigmoidconsts<>+320(SB), Z13, Z14
+	VADDPS       Z14, Z11, Z14
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z12, Z14
+	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Z2, K2
+	VMOVUPS      Z2, K2, Z14
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z2, K2
+	VMOVUPS      sigmoidconsts<>+1920(SB), K2, Z14
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z2, K2
+	VMOVUPS      sigmoidconsts<>+1984(SB), K2, Z14
+	VMULPS       Z9, Z14, Z14
+	VMULPS       sigmoidconsts<>+64(SB), Z14, Z9
+	VRNDSCALEPS  $0x00, Z9, Z9
+	VMOVAPS      Z14, Z11
+	VFNMADD231PS sigmoidconsts<>+128(SB), Z9, Z11
+	VFNMADD231PS sigmoidconsts<>+192(SB), Z9, Z11
+	VMULPS       Z11, Z11, Z12
+	VMOVUPS      sigmoidconsts<>+256(SB), Z13
+	VFMADD213PS  sigmoidconsts<>+320(SB), Z11, Z13
+	VMOVUPS      sigmoidconsts<>+384(SB), Z15
+	VFMADD213PS  sigmoidconsts<>+448(SB), Z11, Z15
+	VMOVUPS      sigmoidconsts<>+512(SB), Z18
+	VFMADD213PS  sigmoidconsts<>+576(SB), Z11, Z18
+	VFMADD213PS  Z15, Z12, Z18
+	VFMADD213PS  Z13, Z12, Z18
+	VFMADD213PS  Z11, Z12, Z18
+	VADDPS       sigmoidconsts<>+640(SB), Z18, Z18
+	VSCALEFPS    Z9, Z18, Z18
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z14, K2
+	VXORPS       Z18, Z18, K2, Z18
+	VCMPPS       $0x0e, sigmoidconsts<>+2304(SB), Z14, K2
+	VMOVUPS      sigmoidconsts<>+1856(SB), K2, Z18
+	VMOVAPS      Z18, Z9
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z2, K2
+	VXORPS       Z9, Z9, K2, Z9
+
+powd_395:
+	VMOVAPS      Z7, Z7
+	VMULPS       Z9, Z7, Z7
+	VMOVUPS      sigmoidconsts<>+640(SB), Z9
+	VMOVUPS      sigmoidconsts<>+2240(SB), Z11
+	VFNMADD231PS Z3, Z11, Z9
+	VMULPS       Z9, Z7, Z7
+	VMULPS       Z16, Z7, Z7
+	VMULPS       Z17, Z7, Z7
+	VMULPS       Z8, Z7, Z7
+	VCMPPS       $0x0e, sigmoidconsts<>+832(SB), Z2, K2
+	VADDPS       Z7, Z10, K2, Z10
+
+gamma0_391:
+	TESTQ        $0x00000100, DI
+	JZ           noflag_396
+	VBROADCASTSS alpha+128(FP), Z2
+	VMOVUPS      sigmoidconsts<>+640(SB), Z7
+	VSUBPS       Z2, Z7, Z7
+	VMULPS       Z5, Z7, Z7
+	VFMADD231PS  Z3, Z2, Z7
+	VMULPS       Z7, Z10, Z10
+
+noflag_396:
+	VBROADCASTSS focalScale+124(FP), Z2
+	VFMADD231PS  Z2, Z10, Z6
+
+noflag_386:
+	VMULPS  Z4, Z6, Z6
+	VMOVUPS Z6, K1, (DX)
+
+done_354:
+	MOVQ          out_base+160(FP), AX
 	VMOVAPS       Z0, Z0
 	VEXTRACTF64X4 $0x01, Z0, Y2
 	VADDPS        Y2, Y0, Y2

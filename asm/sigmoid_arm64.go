@@ -17,3 +17,19 @@ func sigmoidStatsNEON(x []float32, y []float32, flags uint64, pw float32, alpha 
 //
 //go:noescape
 func sigmoidGradNEON(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int)
+
+// sigmoidStatsWNEON computes kernels.sigmoidStatsGeneric over len(x) <= kernels.BlockSize elements
+// into out[0:7] = P, PY, Y, PP, YY, BCE, Focal (sums not asked for are 0). flags: kernels.Flags | 256 when
+// alpha >= 0; gmode: 0, 1, 2 when gamma is that integer, else 3.
+// Element i weighs w[i].
+//
+//go:noescape
+func sigmoidStatsWNEON(x []float32, y []float32, w []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32)
+
+// sigmoidGradWNEON writes kernels.sigmoidGradGeneric's gradient of len(x) <= kernels.BlockSize elements
+// into dst. flags: 4 when a, b or e is not 0, 1 when bceScale is not 0, 2 when focalScale is not 0, 256
+// when alpha >= 0; gmode and g1mode classify gamma and gamma-1 as for SigmoidStats.
+// Element i weighs w[i]: its gradient times w[i].
+//
+//go:noescape
+func sigmoidGradWNEON(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int)

@@ -44,19 +44,47 @@ func (t *Tier) log1p(e Register) VecVirtual {
 
 // sigmoidFamily: the statistics and gradient passes of the sigmoid losses
 // over one block of one plane.
+// Each kernel comes in two variants: unweighted, and weighted ("W" after
+// the family's name: SigmoidStatsW, ...), which takes per-element weights
+// w (as long as x) into every sum and the gradient (kernels/generic.go
+// sigmoidStatsGeneric and sigmoidGradGeneric say how).
 func sigmoidFamily(t *Tier) {
-	sigmoidStats(t)
-	sigmoidGrad(t, false)
-	sigmoidGrad(t, true)
+	for _, weighted := range []bool{false, true} {
+		sigmoidStats(t, weighted)
+		sigmoidGrad(t, false, weighted)
+		sigmoidGrad(t, true, weighted)
+	}
 }
 
-func sigmoidStats(t *Tier) {
-	t.text("SigmoidStats"+t.Name, "func(x, y []float32, flags uint64, pw, alpha, gamma float32, gmode int, out []float32)")
-	t.doc(fmt.Sprintf("SigmoidStats%s computes kernels.sigmoidStatsGeneric over len(x) <= kernels.BlockSize elements", t.Name),
+// wName is the infix of a weighted kernel's name.
+func wName(weighted bool) string {
+	if weighted {
+		return "W"
+	}
+	return ""
+}
+
+func sigmoidStats(t *Tier, weighted bool) {
+	name := "SigmoidStats" + wName(weighted) + t.Name
+	args := "x, y"
+	if weighted {
+		args = "x, y, w"
+	}
+	t.text(name, "func("+args+" []float32, flags uint64, pw, alpha, gamma float32, gmode int, out []float32)")
+	t.doc(fmt.Sprintf("%s computes kernels.sigmoidStatsGeneric over len(x) <= kernels.BlockSize elements", name),
 		"into out[0:7] = P, PY, Y, PP, YY, BCE, Focal (sums not asked for are 0). flags: kernels.Flags | 256 when",
 		"alpha >= 0; gmode: 0, 1, 2 when gamma is that integer, else 3.")
+	if weighted {
+		t.doc("Element i weighs w[i].")
+	}
 	p := sliceArgs("x", "y")
 	px, py := p[0], p[1]
+	ps := []ptr{{px, 4}, {py, 4}}
+	var pwt GPVirtual
+	if weighted {
+		pwt = sliceArgs("w")[0]
+		ps = append(ps, ptr{pwt, 4})
+	}
 	n := Load(Param("x").Len(), GP64()).(GPVirtual)
 	flags := Load(Param("flags"), GP64()).(GPVirtual)
 	gmode := Load(Param("gmode"), GP64()).(GPVirtual)
@@ -65,10 +93,15 @@ func sigmoidStats(t *Tier) {
 		a.zero()
 	}
 	sP, sPY, sY, sPP, sYY, sBCE, sFoc := as[0], as[1], as[2], as[3], as[4], as[5], as[6]
-	t.stream(n, []ptr{{px, 4}, {py, 4}}, func(tail *Mask, _ GPVirtual) {
+	t.stream(n, ps, func(tail *Mask, _ GPVirtual) {
 		x, y := t.V(), t.V()
 		t.load(Mem{Base: px}, x, tail)
 		t.load(Mem{Base: py}, y, tail)
+		var w Register
+		if weighted {
+			w = t.V()
+			t.load(Mem{Base: pwt}, w, tail)
+		}
 		// The region sums need p alone: sigmoid(x) = (x < 0 ? e : 1)/(1+e),
 		// one division, rounded once (the focal term computes p and q as
 		// kernels/generic.go sigmoidPair does).
@@ -86,17 +119,25 @@ func sigmoidStats(t *Tier) {
 			if tail != nil {
 				t.keepWhere(tail, pv)
 			}
+			// weighted: pw = w*p and wy = w*y in place of p and y as the
+			// first factor of every sum
+			wp, wy := Register(pv), Register(y)
+			if weighted {
+				wp, wy = t.V(), t.V()
+				VMULPS(w, pv, wp)
+				VMULPS(w, y, wy)
+			}
 			ifFlag(flags, flagRegion, func() {
-				sP.addKeep(pv)
-				sPY.fmaKeep(pv, y)
-				sY.addKeep(y)
+				sP.addKeep(wp)
+				sPY.fmaKeep(wp, y)
+				sY.addKeep(wy)
 			})
 			ifFlag(flags, flagSquared, func() {
-				sPP.fmaKeep(pv, pv)
-				sYY.fmaKeep(y, y)
+				sPP.fmaKeep(wp, pv)
+				sYY.fmaKeep(wy, y)
 			})
 		})
-		t.sigmoidPixelwiseSums(flags, gmode, x, y, e, tail, sBCE, sFoc)
+		t.sigmoidPixelwiseSums(flags, gmode, x, y, w, e, tail, sBCE, sFoc)
 	})
 	out := Load(Param("out").Base(), GP64())
 	for i, a := range as {
@@ -110,7 +151,10 @@ func sigmoidStats(t *Tier) {
 // vector of x and targets y under flags (flagCE, flagFocal, flagAlpha), e
 // = exp(-|x|): the statistics and the fused kernels both call it, so their
 // sums are the same bit for bit.
-func (t *Tier) sigmoidPixelwiseSums(flags Op, gmode GPVirtual, x, y, e Register, tail *Mask, sBCE, sFoc *acc) {
+//
+// w, when not nil, holds the elements' weights: each value is multiplied by
+// its weight (rounded) before it is added.
+func (t *Tier) sigmoidPixelwiseSums(flags Op, gmode GPVirtual, x, y, w, e Register, tail *Mask, sBCE, sFoc *acc) {
 	ifFlag(flags, flagCE|flagFocal, func() {
 		l1p := t.log1p(e)
 		omy := t.V()
@@ -131,6 +175,9 @@ func (t *Tier) sigmoidPixelwiseSums(flags Op, gmode GPVirtual, x, y, e Register,
 			VMAXPS(t.F(0), x, px) // max(x, 0)
 			VADDPS(l1p, px, px)   // softplus(x)
 			VFMADD231PS(px, omy, b)
+			if w != nil {
+				VMULPS(w, b, b)
+			}
 			sBCE.add(b, tail)
 		})
 		ifFlag(flags, flagFocal, func() {
@@ -145,6 +192,9 @@ func (t *Tier) sigmoidPixelwiseSums(flags Op, gmode GPVirtual, x, y, e Register,
 			ifFlag(flags, flagAlpha, func() {
 				t.alphaWeight(y, omy, arg("alpha"), ce)
 			})
+			if w != nil {
+				VMULPS(w, ce, ce)
+			}
 			sFoc.add(ce, tail)
 		})
 	})
@@ -175,11 +225,15 @@ func (t *Tier) alphaWeight(y, omy Op, alpha Mem, d Register) {
 // the gradient plus the statistics kernel's BCE and focal sums of the same
 // elements (flagged by sflags like the statistics kernel's flags), for a
 // loss of pixelwise terms only, in one pass.
-func sigmoidGrad(t *Tier, fused bool) {
-	name := "SigmoidGrad" + t.Name
-	sig := "func(x, y, dst []float32, flags uint64, a, b, e, bceScale, pw, focalScale, alpha, gamma float32, gmode, g1mode int"
+func sigmoidGrad(t *Tier, fused, weighted bool) {
+	name := "SigmoidGrad" + wName(weighted) + t.Name
+	args := "x, y, dst"
+	if weighted {
+		args = "x, y, w, dst"
+	}
+	sig := "func(" + args + " []float32, flags uint64, a, b, e, bceScale, pw, focalScale, alpha, gamma float32, gmode, g1mode int"
 	if fused {
-		name = "SigmoidFused" + t.Name
+		name = "SigmoidFused" + wName(weighted) + t.Name
 		sig += ", sflags uint64, out []float32"
 	}
 	t.text(name, sig+")")
@@ -190,8 +244,17 @@ func sigmoidGrad(t *Tier, fused bool) {
 		t.doc("It also stores the BCE and Focal sums of SigmoidStats (sflags as its flags; pw, alpha, gamma and",
 			"gmode as its arguments) into out[0:2].")
 	}
+	if weighted {
+		t.doc("Element i weighs w[i]: its gradient (and its sums) times w[i].")
+	}
 	p := sliceArgs("x", "y", "dst")
 	px, py, pd := p[0], p[1], p[2]
+	ps := []ptr{{px, 4}, {py, 4}, {pd, 4}}
+	var pwt GPVirtual
+	if weighted {
+		pwt = sliceArgs("w")[0]
+		ps = append(ps, ptr{pwt, 4})
+	}
 	n := Load(Param("x").Len(), GP64()).(GPVirtual)
 	flags := Load(Param("flags"), GP64()).(GPVirtual)
 	gmode := Load(Param("gmode"), GP64()).(GPVirtual)
@@ -203,14 +266,24 @@ func sigmoidGrad(t *Tier, fused bool) {
 			a.zero()
 		}
 	}
-	t.stream(n, []ptr{{px, 4}, {py, 4}, {pd, 4}}, func(tail *Mask, _ GPVirtual) {
+	t.stream(n, ps, func(tail *Mask, _ GPVirtual) {
 		x, y := t.V(), t.V()
 		t.load(Mem{Base: px}, x, tail)
 		t.load(Mem{Base: py}, y, tail)
+		var W Op
+		if weighted {
+			w := t.V()
+			t.load(Mem{Base: pwt}, w, tail)
+			W = t.keep(w)
+		}
 		pv, qv, ev := t.sigmoidPair(x)
 		P, Q, E, X, Y := t.keep(pv), t.keep(qv), t.keep(ev), t.keep(x), t.keep(y)
 		if fused {
-			t.sigmoidPixelwiseSums(arg("sflags"), gmode, t.ld(X), t.ld(Y), t.ld(E), tail, sums[0], sums[1])
+			var w Register
+			if weighted {
+				w = t.ld(W)
+			}
+			t.sigmoidPixelwiseSums(arg("sflags"), gmode, t.ld(X), t.ld(Y), w, t.ld(E), tail, sums[0], sums[1])
 		}
 		omy := t.V()
 		VMOVUPS(t.F(1), omy)
@@ -302,7 +375,11 @@ func sigmoidGrad(t *Tier, fused bool) {
 				VMOVUPS(g2, G)
 			}
 		})
-		t.store(t.ld(G), Mem{Base: pd}, tail)
+		gOut := t.ld(G)
+		if weighted {
+			VMULPS(W, gOut, gOut)
+		}
+		t.store(gOut, Mem{Base: pd}, tail)
 	})
 	if fused {
 		out := Load(Param("out").Base(), GP64())

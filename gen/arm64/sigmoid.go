@@ -74,23 +74,61 @@ func alphaWeight(d, y, omy, alpha V) {
 	vput(w)
 }
 
+// Each kernel comes in two variants: unweighted, and weighted (SigmoidStatsW,
+// SigmoidGradW), which takes per-element weights w (as long as x) into every
+// sum and the gradient (kernels/generic.go sigmoidStatsGeneric and
+// sigmoidGradGeneric say how).
 func sigmoidFamily() {
-	sigmoidStats()
-	sigmoidGrad()
+	for _, weighted := range []bool{false, true} {
+		sigmoidStats(weighted)
+		sigmoidGrad(weighted)
+	}
 }
 
-func sigmoidStats() {
+// sliceParams returns the []float32 parameters x, y (w when weighted) and
+// the names in extra.
+func sliceParams(weighted bool, extra ...string) []Param {
+	ps := []Param{{"x", "[]float32"}, {"y", "[]float32"}}
+	if weighted {
+		ps = append(ps, Param{"w", "[]float32"})
+	}
+	for _, e := range extra {
+		ps = append(ps, Param{e, "[]float32"})
+	}
+	return ps
+}
+
+// wName is the infix of a weighted kernel's name.
+func wName(weighted bool) string {
+	if weighted {
+		return "W"
+	}
+	return ""
+}
+
+func sigmoidStats(weighted bool) {
+	name := "SigmoidStats" + wName(weighted) + "NEON"
+	doc := []string{
+		name + " computes kernels.sigmoidStatsGeneric over len(x) <= kernels.BlockSize elements",
+		"into out[0:7] = P, PY, Y, PP, YY, BCE, Focal (sums not asked for are 0). flags: kernels.Flags | 256 when",
+		"alpha >= 0; gmode: 0, 1, 2 when gamma is that integer, else 3.",
+	}
+	if weighted {
+		doc = append(doc, "Element i weighs w[i].")
+	}
 	begin(&Func{
-		Name: "SigmoidStatsNEON",
-		Doc: []string{
-			"SigmoidStatsNEON computes kernels.sigmoidStatsGeneric over len(x) <= kernels.BlockSize elements",
-			"into out[0:7] = P, PY, Y, PP, YY, BCE, Focal (sums not asked for are 0). flags: kernels.Flags | 256 when",
-			"alpha >= 0; gmode: 0, 1, 2 when gamma is that integer, else 3.",
-		},
-		Params: []Param{{"x", "[]float32"}, {"y", "[]float32"}, {"flags", "uint64"}, {"pw", "float32"},
-			{"alpha", "float32"}, {"gamma", "float32"}, {"gmode", "int"}, {"out", "[]float32"}},
+		Name: name,
+		Doc:  doc,
+		Params: append(sliceParams(weighted), Param{"flags", "uint64"}, Param{"pw", "float32"},
+			Param{"alpha", "float32"}, Param{"gamma", "float32"}, Param{"gmode", "int"}, Param{"out", "[]float32"}),
 	})
 	px, py := argBase("x"), argBase("y")
+	ptrs := []R{px, py}
+	var pwt R
+	if weighted {
+		pwt = argBase("w")
+		ptrs = append(ptrs, pwt)
+	}
 	n := argLen("x")
 	flags, gmode := argInt("flags"), argInt("gmode")
 	var as [7]V
@@ -99,7 +137,7 @@ func sigmoidStats() {
 		ZERO(as[i])
 	}
 	sP, sPY, sY, sPP, sYY, sBCE, sFoc := as[0], as[1], as[2], as[3], as[4], as[5], as[6]
-	stream(n, []R{px, py}, func(tail bool) {
+	stream(n, ptrs, func(tail bool) {
 		m := noMask
 		if tail {
 			m = tailMask(n)
@@ -107,16 +145,32 @@ func sigmoidStats() {
 		x, y := vget(), vget()
 		load(x, px, tail, n)
 		load(y, py, tail, n)
+		var w V
+		if weighted {
+			w = vget()
+			load(w, pwt, tail, n)
+		}
 		p, q, e := sigmoidPair(x)
+		// weighted: w*p and w*y in place of p and y as the first factor of
+		// every sum
+		wp, wy := p, y
+		if weighted {
+			wp, wy = vget(), vget()
+			FMUL(wp, w, p)
+			FMUL(wy, w, y)
+		}
 		ifBit(flags, bitRegion, func() {
-			accAdd(sP, p, m)
-			accMul(sPY, p, y, m)
-			accAdd(sY, y, m)
+			accAdd(sP, wp, m)
+			accMul(sPY, wp, y, m)
+			accAdd(sY, wy, m)
 		})
 		ifBit(flags, bitSquared, func() {
-			accMul(sPP, p, p, m)
-			accMul(sYY, y, y, m)
+			accMul(sPP, wp, p, m)
+			accMul(sYY, wy, y, m)
 		})
+		if weighted {
+			vput(wp, wy)
+		}
 		skip := newLabel("noloss")
 		TSTi(flags, 1<<bitCE|1<<bitFocal)
 		Bcond("EQ", skip)
@@ -138,6 +192,9 @@ func sigmoidStats() {
 			FMAX(nx, x, z)    // max(x, 0)
 			FADD(nx, nx, l1p) // softplus(x)
 			FMLA(b, omy, nx)  // + (1-y)*softplus(x)
+			if weighted {
+				FMUL(b, b, w)
+			}
 			accAdd(sBCE, b, m)
 			vput(b, z, nx)
 		})
@@ -156,12 +213,18 @@ func sigmoidStats() {
 				alphaWeight(ce, y, omy, a)
 				vput(a)
 			})
+			if weighted {
+				FMUL(ce, ce, w)
+			}
 			accAdd(sFoc, ce, m)
 			vput(ce)
 		})
 		vput(l1p, omy)
 		label(skip)
 		vput(x, y, p, q, e)
+		if weighted {
+			vput(w)
+		}
 		if m != noMask {
 			vput(m)
 		}
@@ -175,22 +238,33 @@ func sigmoidStats() {
 	end()
 }
 
-func sigmoidGrad() {
+func sigmoidGrad(weighted bool) {
+	name := "SigmoidGrad" + wName(weighted) + "NEON"
+	doc := []string{
+		name + " writes kernels.sigmoidGradGeneric's gradient of len(x) <= kernels.BlockSize elements",
+		"into dst. flags: 4 when a, b or e is not 0, 1 when bceScale is not 0, 2 when focalScale is not 0, 256",
+		"when alpha >= 0; gmode and g1mode classify gamma and gamma-1 as for SigmoidStats.",
+	}
+	if weighted {
+		doc = append(doc, "Element i weighs w[i]: its gradient times w[i].")
+	}
 	begin(&Func{
-		Name: "SigmoidGradNEON",
-		Doc: []string{
-			"SigmoidGradNEON writes kernels.sigmoidGradGeneric's gradient of len(x) <= kernels.BlockSize elements",
-			"into dst. flags: 4 when a, b or e is not 0, 1 when bceScale is not 0, 2 when focalScale is not 0, 256",
-			"when alpha >= 0; gmode and g1mode classify gamma and gamma-1 as for SigmoidStats.",
-		},
-		Params: []Param{{"x", "[]float32"}, {"y", "[]float32"}, {"dst", "[]float32"}, {"flags", "uint64"},
-			{"a", "float32"}, {"b", "float32"}, {"e", "float32"}, {"bceScale", "float32"}, {"pw", "float32"},
-			{"focalScale", "float32"}, {"alpha", "float32"}, {"gamma", "float32"}, {"gmode", "int"}, {"g1mode", "int"}},
+		Name: name,
+		Doc:  doc,
+		Params: append(sliceParams(weighted, "dst"), Param{"flags", "uint64"},
+			Param{"a", "float32"}, Param{"b", "float32"}, Param{"e", "float32"}, Param{"bceScale", "float32"}, Param{"pw", "float32"},
+			Param{"focalScale", "float32"}, Param{"alpha", "float32"}, Param{"gamma", "float32"}, Param{"gmode", "int"}, Param{"g1mode", "int"}),
 	})
 	px, py, pd := argBase("x"), argBase("y"), argBase("dst")
+	ptrs := []R{px, py, pd}
+	var pwt R
+	if weighted {
+		pwt = argBase("w")
+		ptrs = append(ptrs, pwt)
+	}
 	n := argLen("x")
 	flags, gmode, g1mode := argInt("flags"), argInt("gmode"), argInt("g1mode")
-	stream(n, []R{px, py, pd}, func(tail bool) {
+	stream(n, ptrs, func(tail bool) {
 		x, y := vget(), vget()
 		load(x, px, tail, n)
 		load(y, py, tail, n)
@@ -278,6 +352,12 @@ func sigmoidGrad() {
 			FMLA(g, s, d)
 			vput(s, d)
 		})
+		if weighted {
+			w := vget()
+			load(w, pwt, tail, n)
+			FMUL(g, g, w)
+			vput(w)
+		}
 		store(g, pd, tail, n)
 		vput(x, y, p, q, e, omy, g)
 	})

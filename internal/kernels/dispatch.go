@@ -15,9 +15,11 @@ type tier struct {
 
 	exp, log, sigmoid func(dst, x []float32)
 
-	sigmoidStats func(x, y []float32, p *SigmoidParams, s *SigmoidSums[float32])
-	sigmoidGrad  func(x, y []float32, c *SigmoidCoef, dst []float32)
-	sigmoidFused func(x, y []float32, p *SigmoidParams, c *SigmoidCoef, s *SigmoidSums[float32], dst []float32)
+	// The sigmoid kernels take per-element weights w: nil, or at least
+	// len(x) floats (generic.go's sigmoidStatsGeneric says how they enter).
+	sigmoidStats func(x, y, w []float32, p *SigmoidParams, s *SigmoidSums[float32])
+	sigmoidGrad  func(x, y, w []float32, c *SigmoidCoef, dst []float32)
+	sigmoidFused func(x, y, w []float32, p *SigmoidParams, c *SigmoidCoef, s *SigmoidSums[float32], dst []float32)
 
 	softmaxStatsU8  func(x []float32, S, lo, hi int, lab []uint8, p *SoftmaxParams, s *SoftmaxSums[float32])
 	softmaxStatsI32 func(x []float32, S, lo, hi int, lab []int32, p *SoftmaxParams, s *SoftmaxSums[float32])

@@ -63,7 +63,12 @@ func sigmoidPair(x float32) (p, q, e float32) {
 	return big, small, e
 }
 
-func sigmoidStatsGeneric(x, y []float32, prm *SigmoidParams, s *SigmoidSums[float32]) {
+// sigmoidStatsGeneric sums the statistics of x against targets y; w, nil
+// or at least len(x) long, weights each element: with w_i the weight (1
+// for nil w), pw = w_i*p and wy = w_i*y (each rounded), P sums pw, PY
+// pw*y, Y wy, PP pw*p, YY wy*y, and BCE and Focal the element's value
+// times w_i (rounded). A weight of exactly 1 changes no bit.
+func sigmoidStatsGeneric(x, y, w []float32, prm *SigmoidParams, s *SigmoidSums[float32]) {
 	// Sums in float64 (converted once at the end): even a block of equal
 	// values keeps them within one float32 rounding.
 	var sp, spy, sy, spp, syy, bce, foc float64
@@ -71,17 +76,25 @@ func sigmoidStatsGeneric(x, y []float32, prm *SigmoidParams, s *SigmoidSums[floa
 	pw := prm.PosWeight
 	alpha, gamma := prm.FocalAlpha, prm.FocalGamma
 	y = y[:len(x)]
+	if w != nil {
+		w = w[:len(x)]
+	}
 	for i, xv := range x {
 		yv := y[i]
+		wv := float32(1)
+		if w != nil {
+			wv = w[i]
+		}
 		p, q, e := sigmoidPair(xv)
+		pwv, wy := float32(wv*p), float32(wv*yv)
 		if need&NeedRegion != 0 {
-			sp += float64(p)
-			spy += float64(float32(p * yv))
-			sy += float64(yv)
+			sp += float64(pwv)
+			spy += float64(float32(pwv * yv))
+			sy += float64(wy)
 		}
 		if need&NeedSquared != 0 {
-			spp += float64(float32(p * p))
-			syy += float64(float32(yv * yv))
+			spp += float64(float32(pwv * p))
+			syy += float64(float32(wy * yv))
 		}
 		if need&(NeedCE|NeedFocal) != 0 {
 			l1p := log1pf(e)
@@ -98,7 +111,7 @@ func sigmoidStatsGeneric(x, y []float32, prm *SigmoidParams, s *SigmoidSums[floa
 				// but subtracts for pw < 1 (badly as pw nears 0).
 				spx := max(xv, 0) + l1p
 				spn := max(-xv, 0) + l1p
-				bce += float64(fma32(1-yv, spx, float32(float32(pw*yv)*spn)))
+				bce += float64(float32(wv * fma32(1-yv, spx, float32(float32(pw*yv)*spn))))
 			}
 			if need&NeedFocal != 0 {
 				// max(x,0) - x*y is (1-y)*x for x > 0, -x*y for x < 0, rounded
@@ -109,17 +122,23 @@ func sigmoidStatsGeneric(x, y []float32, prm *SigmoidParams, s *SigmoidSums[floa
 				if alpha >= 0 {
 					f *= fma32(alpha, yv, float32((1-alpha)*(1-yv)))
 				}
-				foc += float64(f)
+				foc += float64(float32(wv * f))
 			}
 		}
 	}
 	*s = SigmoidSums[float32]{P: float32(sp), PY: float32(spy), Y: float32(sy), PP: float32(spp), YY: float32(syy), BCE: float32(bce), Focal: float32(foc)}
 }
 
-func sigmoidGradGeneric(x, y []float32, c *SigmoidCoef, dst []float32) {
+// sigmoidGradGeneric writes the gradient of c into dst; w, nil or at least
+// len(x) long, weights each element: the element's gradient times w_i
+// (rounded once).
+func sigmoidGradGeneric(x, y, w []float32, c *SigmoidCoef, dst []float32) {
 	region := c.A != 0 || c.B != 0 || c.E != 0
 	y = y[:len(x)]
 	dst = dst[:len(x)]
+	if w != nil {
+		w = w[:len(x)]
+	}
 	for i, xv := range x {
 		yv := y[i]
 		p, q, e := sigmoidPair(xv)
@@ -145,6 +164,9 @@ func sigmoidGradGeneric(x, y []float32, c *SigmoidCoef, dst []float32) {
 				d *= fma32(c.FocalAlpha, yv, float32((1-c.FocalAlpha)*(1-yv)))
 			}
 			g += float32(c.FocalScale * d)
+		}
+		if w != nil {
+			g *= w[i]
 		}
 		dst[i] = g
 	}
@@ -424,11 +446,11 @@ func softmaxGradGeneric[L Label](x []float32, S, lo, hi int, lab []L, c *Softmax
 // sigmoidFusedGeneric is the specification of the fused sigmoid kernels:
 // the statistics pass's BCE and Focal sums (p without its region flags),
 // then the gradient pass of the same elements.
-func sigmoidFusedGeneric(x, y []float32, p *SigmoidParams, c *SigmoidCoef, s *SigmoidSums[float32], dst []float32) {
+func sigmoidFusedGeneric(x, y, w []float32, p *SigmoidParams, c *SigmoidCoef, s *SigmoidSums[float32], dst []float32) {
 	q := *p
 	q.Need &^= NeedRegion | NeedSquared
-	sigmoidStatsGeneric(x, y, &q, s)
-	sigmoidGradGeneric(x, y, c, dst)
+	sigmoidStatsGeneric(x, y, w, &q, s)
+	sigmoidGradGeneric(x, y, w, c, dst)
 }
 
 // softmaxFusedGeneric is the specification of the fused kernels: the

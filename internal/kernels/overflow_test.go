@@ -150,8 +150,8 @@ func TestSigmoidFocalGradHuge(t *testing.T) {
 			p := SigmoidParams{Need: NeedFocal, FocalAlpha: 0.25, FocalGamma: gamma}
 			g, f := make([]float32, len(x)), make([]float32, len(x))
 			var s SigmoidSums[float32]
-			tr.sigmoidGrad(x, y, &c, g)
-			tr.sigmoidFused(x, y, &p, &c, &s, f)
+			tr.sigmoidGrad(x, y, nil, &c, g)
+			tr.sigmoidFused(x, y, nil, &p, &c, &s, f)
 			for i := range x {
 				want := sigmoidFocalGrad64(float64(x[i]), float64(y[i]), 0.25, float64(gamma))
 				if want != want { // 0 * Inf where 1-p_t = 0 (a confident right prediction, gamma < 1)

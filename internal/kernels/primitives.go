@@ -48,7 +48,7 @@ func SigmoidBlock(x, y []float32, p *SigmoidParams, s *SigmoidSums[float32]) err
 	if err := checkSigmoid(fn, len(x), len(y), p); err != nil {
 		return err
 	}
-	active.Load().sigmoidStats(x, y[:len(x)], p, s)
+	active.Load().sigmoidStats(x, y[:len(x)], nil, p, s)
 	return nil
 }
 
@@ -56,7 +56,22 @@ func SigmoidBlock(x, y []float32, p *SigmoidParams, s *SigmoidSums[float32]) err
 // as long as x) to out, block by block in float64; blk is the float32 block
 // buffer. A shorter y, a nil pointer, or unknown bits in p.Need are errors.
 func SigmoidPlane(x, y []float32, p *SigmoidParams, blk *SigmoidSums[float32], out *SigmoidSums[float64]) error {
-	const fn = "SigmoidPlane"
+	return sigmoidPlane("SigmoidPlane", x, y, nil, p, blk, out)
+}
+
+// SigmoidPlaneWeighted is SigmoidPlane with per-element weights w (at least
+// as long as x): element i adds w[i] times its terms to every sum (P sums
+// w*p, PY w*p*y, Y w*y, PP w*p*p, YY w*y*y, BCE and Focal w times the
+// element's value). A w shorter than x is an error.
+func SigmoidPlaneWeighted(x, y, w []float32, p *SigmoidParams, blk *SigmoidSums[float32], out *SigmoidSums[float64]) error {
+	const fn = "SigmoidPlaneWeighted"
+	if err := checkLen(fn, "w", len(w), len(x)); err != nil {
+		return err
+	}
+	return sigmoidPlane(fn, x, y, w[:len(x)], p, blk, out)
+}
+
+func sigmoidPlane(fn string, x, y, w []float32, p *SigmoidParams, blk *SigmoidSums[float32], out *SigmoidSums[float64]) error {
 	if p == nil || blk == nil || out == nil {
 		return argErr(fn, "nil SigmoidParams or SigmoidSums")
 	}
@@ -67,25 +82,34 @@ func SigmoidPlane(x, y []float32, p *SigmoidParams, blk *SigmoidSums[float32], o
 	y = y[:len(x)]
 	for lo := 0; lo < len(x); lo += BlockSize {
 		hi := min(lo+BlockSize, len(x))
-		t.sigmoidStats(x[lo:hi], y[lo:hi], p, blk)
+		wb := block(w, lo, hi)
+		t.sigmoidStats(x[lo:hi], y[lo:hi], wb, p, blk)
 		b := blk
 		out.P += float64(b.P)
 		out.PY += float64(b.PY)
 		out.Y += float64(b.Y)
 		out.PP += float64(b.PP)
 		out.YY += float64(b.YY)
-		addSigmoidWide(x[lo:hi], y[lo:hi], p, b, out)
+		addSigmoidWide(x[lo:hi], y[lo:hi], wb, p, b, out)
 	}
 	return nil
 }
 
+// block returns w[lo:hi], or nil for a nil w.
+func block(w []float32, lo, hi int) []float32 {
+	if w == nil {
+		return nil
+	}
+	return w[lo:hi]
+}
+
 // addSigmoidWide adds the block's BCE and Focal sums blk to out, from
-// sigmoidWide's float64 pass over the block (x, y) when blk's float32 sums
-// are not finite (wide.go).
-func addSigmoidWide(x, y []float32, p *SigmoidParams, blk *SigmoidSums[float32], out *SigmoidSums[float64]) {
+// sigmoidWide's float64 pass over the block (x, y, weights w or nil) when
+// blk's float32 sums are not finite (wide.go).
+func addSigmoidWide(x, y, w []float32, p *SigmoidParams, blk *SigmoidSums[float32], out *SigmoidSums[float64]) {
 	bce, foc := float64(blk.BCE), float64(blk.Focal)
 	if !finite32(blk.BCE) || !finite32(blk.Focal) {
-		bce, foc = sigmoidWide(x, y, p)
+		bce, foc = sigmoidWide(x, y, w, p)
 	}
 	out.BCE += bce
 	out.Focal += foc
@@ -108,7 +132,21 @@ func addSoftmaxWide[L Label](x []float32, S, lo, hi int, labels []L, p *SoftmaxP
 // SigmoidGrad writes the gradient of SigmoidCoef for every element of x
 // into dst. A y or dst shorter than x, or a nil c, is an error.
 func SigmoidGrad(x, y []float32, c *SigmoidCoef, dst []float32) error {
-	const fn = "SigmoidGrad"
+	return sigmoidGrad("SigmoidGrad", x, y, nil, c, dst)
+}
+
+// SigmoidGradWeighted is SigmoidGrad with per-element weights w (at least as
+// long as x): element i's gradient is w[i] times SigmoidGrad's. A w shorter
+// than x is an error.
+func SigmoidGradWeighted(x, y, w []float32, c *SigmoidCoef, dst []float32) error {
+	const fn = "SigmoidGradWeighted"
+	if err := checkLen(fn, "w", len(w), len(x)); err != nil {
+		return err
+	}
+	return sigmoidGrad(fn, x, y, w[:len(x)], c, dst)
+}
+
+func sigmoidGrad(fn string, x, y, w []float32, c *SigmoidCoef, dst []float32) error {
 	if c == nil {
 		return argErr(fn, "nil SigmoidCoef")
 	}
@@ -122,7 +160,7 @@ func SigmoidGrad(x, y []float32, c *SigmoidCoef, dst []float32) error {
 	y, dst = y[:len(x)], dst[:len(x)]
 	for lo := 0; lo < len(x); lo += BlockSize {
 		hi := min(lo+BlockSize, len(x))
-		t.sigmoidGrad(x[lo:hi], y[lo:hi], c, dst[lo:hi])
+		t.sigmoidGrad(x[lo:hi], y[lo:hi], block(w, lo, hi), c, dst[lo:hi])
 	}
 	return nil
 }
@@ -136,7 +174,21 @@ func SigmoidGrad(x, y []float32, c *SigmoidCoef, dst []float32) error {
 // FocalAlpha and FocalGamma. blk is the float32 block buffer. A y or dst
 // shorter than x, a nil pointer, or unknown bits in p.Need are errors.
 func SigmoidFused(x, y []float32, p *SigmoidParams, c *SigmoidCoef, blk *SigmoidSums[float32], out *SigmoidSums[float64], dst []float32) error {
-	const fn = "SigmoidFused"
+	return sigmoidFused("SigmoidFused", x, y, nil, p, c, blk, out, dst)
+}
+
+// SigmoidFusedWeighted is SigmoidFused with per-element weights w (at least
+// as long as x), as SigmoidPlaneWeighted and SigmoidGradWeighted take them.
+// A w shorter than x is an error.
+func SigmoidFusedWeighted(x, y, w []float32, p *SigmoidParams, c *SigmoidCoef, blk *SigmoidSums[float32], out *SigmoidSums[float64], dst []float32) error {
+	const fn = "SigmoidFusedWeighted"
+	if err := checkLen(fn, "w", len(w), len(x)); err != nil {
+		return err
+	}
+	return sigmoidFused(fn, x, y, w[:len(x)], p, c, blk, out, dst)
+}
+
+func sigmoidFused(fn string, x, y, w []float32, p *SigmoidParams, c *SigmoidCoef, blk *SigmoidSums[float32], out *SigmoidSums[float64], dst []float32) error {
 	if p == nil || c == nil || blk == nil || out == nil {
 		return argErr(fn, "nil SigmoidParams, SigmoidCoef or SigmoidSums")
 	}
@@ -150,8 +202,9 @@ func SigmoidFused(x, y []float32, p *SigmoidParams, c *SigmoidCoef, blk *Sigmoid
 	y, dst = y[:len(x)], dst[:len(x)]
 	for lo := 0; lo < len(x); lo += BlockSize {
 		hi := min(lo+BlockSize, len(x))
-		t.sigmoidFused(x[lo:hi], y[lo:hi], p, c, blk, dst[lo:hi])
-		addSigmoidWide(x[lo:hi], y[lo:hi], p, blk, out)
+		wb := block(w, lo, hi)
+		t.sigmoidFused(x[lo:hi], y[lo:hi], wb, p, c, blk, dst[lo:hi])
+		addSigmoidWide(x[lo:hi], y[lo:hi], wb, p, blk, out)
 	}
 	return nil
 }

@@ -97,12 +97,12 @@ func TestSigmoidConfidentBCE(t *testing.T) {
 				}
 				p := SigmoidParams{Need: NeedCE, PosWeight: pw, FocalAlpha: -1}
 				var s SigmoidSums[float32]
-				tr.sigmoidStats(b.x, b.y, &p, &s)
+				tr.sigmoidStats(b.x, b.y, nil, &p, &s)
 				if e := relErr(s.BCE, want, len(b.x)); !(e <= confidentRel) {
 					t.Errorf("%s pw=%g %s: BCE sum %.8g, float64 %.8g (rel err %.2g)", tr.name, pw, b.name, s.BCE, want, e)
 				}
 				c := SigmoidCoef{BCEScale: 1, PosWeight: pw, FocalAlpha: -1}
-				tr.sigmoidFused(b.x, b.y, &p, &c, &s, make([]float32, len(b.x)))
+				tr.sigmoidFused(b.x, b.y, nil, &p, &c, &s, make([]float32, len(b.x)))
 				if e := relErr(s.BCE, want, len(b.x)); !(e <= confidentRel) {
 					t.Errorf("%s pw=%g %s: fused BCE sum %.8g, float64 %.8g (rel err %.2g)", tr.name, pw, b.name, s.BCE, want, e)
 				}
@@ -124,12 +124,12 @@ func TestSigmoidConfidentFocal(t *testing.T) {
 				}
 				p := SigmoidParams{Need: NeedFocal, FocalAlpha: alpha, FocalGamma: gamma}
 				var s SigmoidSums[float32]
-				tr.sigmoidStats(b.x, b.y, &p, &s)
+				tr.sigmoidStats(b.x, b.y, nil, &p, &s)
 				if e := relErr(s.Focal, want, len(b.x)); !(e <= confidentRel) {
 					t.Errorf("%s alpha=%g gamma=%g %s: focal sum %.8g, float64 %.8g (rel err %.2g)", tr.name, alpha, gamma, b.name, s.Focal, want, e)
 				}
 				c := SigmoidCoef{FocalScale: 1, FocalAlpha: alpha, FocalGamma: gamma}
-				tr.sigmoidFused(b.x, b.y, &p, &c, &s, make([]float32, len(b.x)))
+				tr.sigmoidFused(b.x, b.y, nil, &p, &c, &s, make([]float32, len(b.x)))
 				if e := relErr(s.Focal, want, len(b.x)); !(e <= confidentRel) {
 					t.Errorf("%s alpha=%g gamma=%g %s: fused focal sum %.8g, float64 %.8g (rel err %.2g)", tr.name, alpha, gamma, b.name, s.Focal, want, e)
 				}
@@ -178,8 +178,8 @@ func TestSigmoidConfidentGrad(t *testing.T) {
 				p := SigmoidParams{Need: NeedCE | NeedFocal, PosWeight: gc.c.PosWeight, FocalAlpha: gc.c.FocalAlpha, FocalGamma: gc.c.FocalGamma}
 				var s SigmoidSums[float32]
 				g, f := make([]float32, len(b.x)), make([]float32, len(b.x))
-				tr.sigmoidGrad(b.x, b.y, &gc.c, g)
-				tr.sigmoidFused(b.x, b.y, &p, &gc.c, &s, f)
+				tr.sigmoidGrad(b.x, b.y, nil, &gc.c, g)
+				tr.sigmoidFused(b.x, b.y, nil, &p, &gc.c, &s, f)
 				for i, v := range b.x {
 					want := gc.ref(float64(v), float64(b.y[i]))
 					for k, got := range []float32{g[i], f[i]} {

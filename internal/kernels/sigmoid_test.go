@@ -95,46 +95,97 @@ func randTargets(r *rand.Rand, n int) []float32 {
 	return y
 }
 
-func checkSigmoidStats(t *testing.T, tr *tier, p *SigmoidParams, x, y []float32, off int) {
+// randWeights returns n per-element weights: nil (unweighted), or a mix of
+// 0, 1, small and large weights.
+func randWeights(r *rand.Rand, n int) []float32 {
+	if r.IntN(2) == 0 {
+		return nil
+	}
+	w := make([]float32, n)
+	for i := range w {
+		switch r.IntN(4) {
+		case 0:
+			w[i] = 0
+		case 1:
+			w[i] = 1
+		case 2:
+			w[i] = r.Float32()
+		default:
+			w[i] = 1 + 20*r.Float32()
+		}
+	}
+	return w
+}
+
+// guardedOpt copies w (nil stays nil) into guarded memory at offset off.
+func guardedOpt(w []float32, off int) *guarded[float32] {
+	if w == nil {
+		return nil
+	}
+	g := newF32(len(w), off)
+	copy(g.s, w)
+	return g
+}
+
+func (g *guarded[T]) slice() []T {
+	if g == nil {
+		return nil
+	}
+	return g.s
+}
+
+func (g *guarded[T]) checkOpt(t *testing.T, name string) {
+	t.Helper()
+	if g != nil {
+		g.check(t, name)
+	}
+}
+
+func checkSigmoidStats(t *testing.T, tr *tier, p *SigmoidParams, x, y, w []float32, off int) {
 	t.Helper()
 	n := len(x)
-	gx, gy := newF32(n, off), newF32(n, (off+5)%16)
+	gx, gy, gw := newF32(n, off), newF32(n, (off+5)%16), guardedOpt(w, (off+3)%16)
 	copy(gx.s, x)
 	copy(gy.s, y)
 	var got, want SigmoidSums[float32]
-	tr.sigmoidStats(gx.s, gy.s, p, &got)
-	genericTier.sigmoidStats(x, y, p, &want)
+	tr.sigmoidStats(gx.s, gy.s, gw.slice(), p, &got)
+	genericTier.sigmoidStats(x, y, w, p, &want)
 	gx.check(t, "x")
 	gy.check(t, "y")
+	gw.checkOpt(t, "w")
 	g := []float32{got.P, got.PY, got.Y, got.PP, got.YY, got.BCE, got.Focal}
-	w := []float32{want.P, want.PY, want.Y, want.PP, want.YY, want.BCE, want.Focal}
+	wt := []float32{want.P, want.PY, want.Y, want.PP, want.YY, want.BCE, want.Focal}
 	for i := range g {
-		if !sumClose(g[i], w[i], n) {
-			t.Fatalf("%s sigmoid stats %+v n=%d off=%d: sum %d = %v, generic %v\nx=%v\ny=%v", tr.name, *p, n, off, i, g[i], w[i], x, y)
+		if !sumClose(g[i], wt[i], n) {
+			t.Fatalf("%s sigmoid stats %+v n=%d off=%d weighted=%v: sum %d = %v, generic %v\nx=%v\ny=%v", tr.name, *p, n, off, w != nil, i, g[i], wt[i], x, y)
 		}
 	}
 }
 
-func checkSigmoidGrad(t *testing.T, tr *tier, c *SigmoidCoef, x, y []float32, off int) {
+func checkSigmoidGrad(t *testing.T, tr *tier, c *SigmoidCoef, x, y, w []float32, off int) {
 	t.Helper()
 	n := len(x)
-	gx, gy, gd := newF32(n, off), newF32(n, (off+5)%16), newF32(n, (off+9)%16)
+	gx, gy, gd, gw := newF32(n, off), newF32(n, (off+5)%16), newF32(n, (off+9)%16), guardedOpt(w, (off+3)%16)
 	copy(gx.s, x)
 	copy(gy.s, y)
 	want := make([]float32, n)
-	tr.sigmoidGrad(gx.s, gy.s, c, gd.s)
-	genericTier.sigmoidGrad(x, y, c, want)
+	tr.sigmoidGrad(gx.s, gy.s, gw.slice(), c, gd.s)
+	genericTier.sigmoidGrad(x, y, w, c, want)
 	gx.check(t, "x")
 	gy.check(t, "y")
 	gd.check(t, "dst")
+	gw.checkOpt(t, "w")
 	// The largest magnitude of the block, or of the coefficients where the
 	// terms of every element cancel (a*y + b + e*p == 0 and the like).
 	coef := math.Abs(float64(c.A)) + math.Abs(float64(c.B)) + math.Abs(float64(c.E)) +
 		math.Abs(float64(c.BCEScale))*(1+math.Abs(float64(c.PosWeight))) + math.Abs(float64(c.FocalScale))
+	if w != nil {
+		coef *= float64(max(1, maxAbs(w)))
+	}
 	scale := max(maxAbs(want), coefFloor*coef)
 	for i := range want {
 		if !close32(gd.s[i], want[i], gradTol, scale) {
-			t.Fatalf("%s sigmoid grad %+v n=%d off=%d i=%d: x=%v y=%v: %v, generic %v", tr.name, *c, n, off, i, x[i], y[i], gd.s[i], want[i])
+			t.Fatalf("%s sigmoid grad %+v n=%d off=%d weighted=%v i=%d: x=%v y=%v: %v, generic %v", tr.name, *c, n, off, w != nil, i, x[i], y[i], gd.s[i], want[i])
 		}
 	}
 }
@@ -142,21 +193,22 @@ func checkSigmoidGrad(t *testing.T, tr *tier, c *SigmoidCoef, x, y []float32, of
 // checkSigmoidFused checks a tier's fused kernel against its own statistics
 // and gradient kernels, bit for bit, on the loss of c (p takes c's
 // parameters, with both pixelwise sums asked for).
-func checkSigmoidFused(t *testing.T, tr *tier, c *SigmoidCoef, x, y []float32, off int) {
+func checkSigmoidFused(t *testing.T, tr *tier, c *SigmoidCoef, x, y, w []float32, off int) {
 	t.Helper()
 	n := len(x)
 	p := SigmoidParams{Need: NeedCE | NeedFocal | NeedRegion, PosWeight: c.PosWeight, FocalAlpha: c.FocalAlpha, FocalGamma: c.FocalGamma}
-	gx, gy, gd := newF32(n, off), newF32(n, (off+5)%16), newF32(n, (off+11)%16)
+	gx, gy, gd, gw := newF32(n, off), newF32(n, (off+5)%16), newF32(n, (off+11)%16), guardedOpt(w, (off+3)%16)
 	copy(gx.s, x)
 	copy(gy.s, y)
 	var got, want SigmoidSums[float32]
-	tr.sigmoidFused(gx.s, gy.s, &p, c, &got, gd.s)
+	tr.sigmoidFused(gx.s, gy.s, gw.slice(), &p, c, &got, gd.s)
 	gx.check(t, "x")
 	gy.check(t, "y")
 	gd.check(t, "dst")
-	tr.sigmoidStats(x, y, &p, &want)
+	gw.checkOpt(t, "w")
+	tr.sigmoidStats(x, y, w, &p, &want)
 	wd := make([]float32, n)
-	tr.sigmoidGrad(x, y, c, wd)
+	tr.sigmoidGrad(x, y, w, c, wd)
 	if !sameBits(got.BCE, want.BCE) || !sameBits(got.Focal, want.Focal) {
 		t.Fatalf("%s sigmoid fused %+v n=%d off=%d: BCE, Focal = %v, %v; statistics kernel %v, %v", tr.name, *c, n, off, got.BCE, got.Focal, want.BCE, want.Focal)
 	}
@@ -173,10 +225,10 @@ func TestSigmoidTiers(t *testing.T) {
 		for ci := range sigmoidParamCases {
 			for _, n := range lengths() {
 				for off := 0; off < 16; off += 1 + n%3 {
-					x, y := randLogits(r, n, 4, false), randTargets(r, n)
-					checkSigmoidStats(t, tr, &sigmoidParamCases[ci], x, y, off)
-					checkSigmoidGrad(t, tr, &sigmoidCoefCases[ci], x, y, off)
-					checkSigmoidFused(t, tr, &sigmoidCoefCases[ci], x, y, off)
+					x, y, w := randLogits(r, n, 4, false), randTargets(r, n), randWeights(r, n)
+					checkSigmoidStats(t, tr, &sigmoidParamCases[ci], x, y, w, off)
+					checkSigmoidGrad(t, tr, &sigmoidCoefCases[ci], x, y, w, off)
+					checkSigmoidFused(t, tr, &sigmoidCoefCases[ci], x, y, w, off)
 				}
 			}
 		}
@@ -194,17 +246,21 @@ func TestSigmoidSpecial(t *testing.T) {
 					for i := range x {
 						x[i], y[i] = v, yv
 					}
-					checkSigmoidStats(t, tr, &sigmoidParamCases[ci], x, y, 1)
-					checkSigmoidGrad(t, tr, &sigmoidCoefCases[ci], x, y, 1)
-					checkSigmoidFused(t, tr, &sigmoidCoefCases[ci], x, y, 1)
+					for _, w := range [][]float32{nil, constWeights(37, 2.5)} {
+						checkSigmoidStats(t, tr, &sigmoidParamCases[ci], x, y, w, 1)
+						checkSigmoidGrad(t, tr, &sigmoidCoefCases[ci], x, y, w, 1)
+						checkSigmoidFused(t, tr, &sigmoidCoefCases[ci], x, y, w, 1)
+					}
 				}
 			}
 			// specials mixed into ordinary values
 			r := rand.New(rand.NewPCG(7, uint64(ci)))
 			x, y := randLogits(r, 100, 4, true), randTargets(r, 100)
-			checkSigmoidStats(t, tr, &sigmoidParamCases[ci], x, y, 3)
-			checkSigmoidGrad(t, tr, &sigmoidCoefCases[ci], x, y, 3)
-			checkSigmoidFused(t, tr, &sigmoidCoefCases[ci], x, y, 3)
+			for _, w := range [][]float32{nil, constWeights(100, 0.5)} {
+				checkSigmoidStats(t, tr, &sigmoidParamCases[ci], x, y, w, 3)
+				checkSigmoidGrad(t, tr, &sigmoidCoefCases[ci], x, y, w, 3)
+				checkSigmoidFused(t, tr, &sigmoidCoefCases[ci], x, y, w, 3)
+			}
 		}
 	})
 }
@@ -218,12 +274,14 @@ func TestGuardPagesSigmoid(t *testing.T) {
 		for ci := range sigmoidParamCases {
 			for _, n := range lengths() {
 				x, y := guardF32(t, randLogits(r, n, 4, false)), guardF32(t, randTargets(r, n))
-				var s SigmoidSums[float32]
-				tr.sigmoidStats(x, y, &sigmoidParamCases[ci], &s)
-				tr.sigmoidGrad(x, y, &sigmoidCoefCases[ci], guardF32(t, make([]float32, n)))
-				c := &sigmoidCoefCases[ci]
-				p := SigmoidParams{Need: NeedCE | NeedFocal, PosWeight: c.PosWeight, FocalAlpha: c.FocalAlpha, FocalGamma: c.FocalGamma}
-				tr.sigmoidFused(x, y, &p, c, &s, guardF32(t, make([]float32, n)))
+				for _, w := range [][]float32{nil, guardF32(t, constWeights(n, 3))} {
+					var s SigmoidSums[float32]
+					tr.sigmoidStats(x, y, w, &sigmoidParamCases[ci], &s)
+					tr.sigmoidGrad(x, y, w, &sigmoidCoefCases[ci], guardF32(t, make([]float32, n)))
+					c := &sigmoidCoefCases[ci]
+					p := SigmoidParams{Need: NeedCE | NeedFocal, PosWeight: c.PosWeight, FocalAlpha: c.FocalAlpha, FocalGamma: c.FocalGamma}
+					tr.sigmoidFused(x, y, w, &p, c, &s, guardF32(t, make([]float32, n)))
+				}
 			}
 		}
 	})
@@ -237,13 +295,21 @@ func fuzzSigmoid(f *testing.F, grad bool) {
 		for i := range y {
 			y[i] = float32(b[4*i]%3) / 2
 		}
+		// weights from the bytes too (0, 0.5, 1, 7.25), or none
+		var w []float32
+		if len(b)%2 == 1 {
+			w = make([]float32, len(x))
+			for i := range w {
+				w[i] = []float32{0, 0.5, 1, 7.25}[b[4*i+1]%4]
+			}
+		}
 		for _, tr := range asmTiers() {
 			for ci := range sigmoidParamCases {
 				if grad {
-					checkSigmoidGrad(t, tr, &sigmoidCoefCases[ci], x, y, len(b)%16)
-					checkSigmoidFused(t, tr, &sigmoidCoefCases[ci], x, y, len(b)%16)
+					checkSigmoidGrad(t, tr, &sigmoidCoefCases[ci], x, y, w, len(b)%16)
+					checkSigmoidFused(t, tr, &sigmoidCoefCases[ci], x, y, w, len(b)%16)
 				} else {
-					checkSigmoidStats(t, tr, &sigmoidParamCases[ci], x, y, len(b)%16)
+					checkSigmoidStats(t, tr, &sigmoidParamCases[ci], x, y, w, len(b)%16)
 				}
 			}
 		}
@@ -252,5 +318,47 @@ func fuzzSigmoid(f *testing.F, grad bool) {
 
 func FuzzSigmoidStats(f *testing.F) { fuzzSigmoid(f, false) }
 func FuzzSigmoidGrad(f *testing.F)  { fuzzSigmoid(f, true) }
+
+// constWeights returns n weights of value v.
+func constWeights(n int, v float32) []float32 {
+	w := make([]float32, n)
+	for i := range w {
+		w[i] = v
+	}
+	return w
+}
+
+// TestSigmoidWeightOne: weights of exactly 1 change no bit of any sum or
+// gradient element, on every tier (the weighted kernels multiply by w
+// where the unweighted ones use the value as it is).
+func TestSigmoidWeightOne(t *testing.T) {
+	forTiers(t, func(t *testing.T, tr *tier) {
+		r := rand.New(rand.NewPCG(11, 12))
+		for ci := range sigmoidParamCases {
+			for _, n := range []int{1, 7, 16, 33, 100, 1024} {
+				x, y, one := randLogits(r, n, 4, true), randTargets(r, n), constWeights(n, 1)
+				var a, b SigmoidSums[float32]
+				tr.sigmoidStats(x, y, nil, &sigmoidParamCases[ci], &a)
+				tr.sigmoidStats(x, y, one, &sigmoidParamCases[ci], &b)
+				if !sameSums(a, b) {
+					t.Fatalf("%s stats %+v n=%d: weights 1 give %+v, none %+v", tr.name, sigmoidParamCases[ci], n, b, a)
+				}
+				ga, gb := make([]float32, n), make([]float32, n)
+				tr.sigmoidGrad(x, y, nil, &sigmoidCoefCases[ci], ga)
+				tr.sigmoidGrad(x, y, one, &sigmoidCoefCases[ci], gb)
+				for i := range ga {
+					if !sameBits(ga[i], gb[i]) {
+						t.Fatalf("%s grad %+v n=%d i=%d: weight 1 gives %v, none %v", tr.name, sigmoidCoefCases[ci], n, i, gb[i], ga[i])
+					}
+				}
+			}
+		}
+	})
+}
+
+func sameSums(a, b SigmoidSums[float32]) bool {
+	return sameBits(a.P, b.P) && sameBits(a.PY, b.PY) && sameBits(a.Y, b.Y) && sameBits(a.PP, b.PP) &&
+		sameBits(a.YY, b.YY) && sameBits(a.BCE, b.BCE) && sameBits(a.Focal, b.Focal)
+}
 
 var _ = fmt.Sprint

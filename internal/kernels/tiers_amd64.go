@@ -26,16 +26,17 @@ func supportedTiers() []*tier {
 type asmFuncs struct {
 	exp, log, sigmoid func(dst, x []float32) error
 	sigmoidGrad       func(x, y, dst []float32, flags uint64, a, b, e, bceScale, pw, focalScale, alpha, gamma float32, gmode, g1mode int) error
+	sigmoidGradW      func(x, y, w, dst []float32, flags uint64, a, b, e, bceScale, pw, focalScale, alpha, gamma float32, gmode, g1mode int) error
 }
 
 var (
 	avx2Tier = asmTier("avx2", asmFuncs{
 		exp: asm.ExpAVX2, log: asm.LogAVX2, sigmoid: asm.SigmoidAVX2,
-		sigmoidGrad: asm.SigmoidGradAVX2,
+		sigmoidGrad: asm.SigmoidGradAVX2, sigmoidGradW: asm.SigmoidGradWAVX2,
 	})
 	avx512Tier = asmTier("avx512", asmFuncs{
 		exp: asm.ExpAVX512, log: asm.LogAVX512, sigmoid: asm.SigmoidAVX512,
-		sigmoidGrad: asm.SigmoidGradAVX512,
+		sigmoidGrad: asm.SigmoidGradAVX512, sigmoidGradW: asm.SigmoidGradWAVX512,
 	})
 )
 
@@ -49,7 +50,7 @@ func asmTier(name string, f asmFuncs) *tier {
 	t.log = blocked(f.log)
 	t.sigmoid = blocked(f.sigmoid)
 	t.sigmoidStats = sigmoidStatsAsm(name == "avx512")
-	t.sigmoidGrad = sigmoidGradAsm(f.sigmoidGrad)
+	t.sigmoidGrad = sigmoidGradAsm(f.sigmoidGrad, f.sigmoidGradW)
 	t.sigmoidFused = sigmoidFusedAsm(name == "avx512")
 	avx512 := name == "avx512"
 	t.sum, t.copy = rooflineSum(avx512), rooflineCopy(avx512)
@@ -68,17 +69,23 @@ func asmTier(name string, f asmFuncs) *tier {
 // Kernels that write into the wrapper's own arrays are called directly (not
 // through a func value), so that the arrays stay on the stack.
 
-func sigmoidStatsAsm(avx512 bool) func(x, y []float32, p *SigmoidParams, s *SigmoidSums[float32]) {
-	return func(x, y []float32, p *SigmoidParams, s *SigmoidSums[float32]) {
+func sigmoidStatsAsm(avx512 bool) func(x, y, w []float32, p *SigmoidParams, s *SigmoidSums[float32]) {
+	return func(x, y, w []float32, p *SigmoidParams, s *SigmoidSums[float32]) {
 		flags := sigmoidStatsFlags(p)
 		y = y[:len(x)]
+		gm := powMode(p.FocalGamma)
 		var out, blk [8]float32
 		for lo := 0; lo < len(x); lo += BlockSize {
 			hi := min(lo+BlockSize, len(x))
-			if avx512 {
-				asm.SigmoidStatsAVX512(x[lo:hi], y[lo:hi], flags, p.PosWeight, p.FocalAlpha, p.FocalGamma, powMode(p.FocalGamma), blk[:])
-			} else {
-				asm.SigmoidStatsAVX2(x[lo:hi], y[lo:hi], flags, p.PosWeight, p.FocalAlpha, p.FocalGamma, powMode(p.FocalGamma), blk[:])
+			switch {
+			case w != nil && avx512:
+				asm.SigmoidStatsWAVX512(x[lo:hi], y[lo:hi], w[lo:hi], flags, p.PosWeight, p.FocalAlpha, p.FocalGamma, gm, blk[:])
+			case w != nil:
+				asm.SigmoidStatsWAVX2(x[lo:hi], y[lo:hi], w[lo:hi], flags, p.PosWeight, p.FocalAlpha, p.FocalGamma, gm, blk[:])
+			case avx512:
+				asm.SigmoidStatsAVX512(x[lo:hi], y[lo:hi], flags, p.PosWeight, p.FocalAlpha, p.FocalGamma, gm, blk[:])
+			default:
+				asm.SigmoidStatsAVX2(x[lo:hi], y[lo:hi], flags, p.PosWeight, p.FocalAlpha, p.FocalGamma, gm, blk[:])
 			}
 			for i := range out {
 				out[i] += blk[i]
@@ -88,20 +95,25 @@ func sigmoidStatsAsm(avx512 bool) func(x, y []float32, p *SigmoidParams, s *Sigm
 	}
 }
 
-func sigmoidGradAsm(f func(x, y, dst []float32, flags uint64, a, b, e, bceScale, pw, focalScale, alpha, gamma float32, gmode, g1mode int) error) func(x, y []float32, c *SigmoidCoef, dst []float32) {
-	return func(x, y []float32, c *SigmoidCoef, dst []float32) {
+func sigmoidGradAsm(f func(x, y, dst []float32, flags uint64, a, b, e, bceScale, pw, focalScale, alpha, gamma float32, gmode, g1mode int) error,
+	fw func(x, y, w, dst []float32, flags uint64, a, b, e, bceScale, pw, focalScale, alpha, gamma float32, gmode, g1mode int) error) func(x, y, w []float32, c *SigmoidCoef, dst []float32) {
+	return func(x, y, w []float32, c *SigmoidCoef, dst []float32) {
 		flags := sigmoidGradFlags(c)
 		y, dst = y[:len(x)], dst[:len(x)]
 		gm, gm1 := powMode(c.FocalGamma), powMode(c.FocalGamma-1)
 		for lo := 0; lo < len(x); lo += BlockSize {
 			hi := min(lo+BlockSize, len(x))
-			f(x[lo:hi], y[lo:hi], dst[lo:hi], flags, c.A, c.B, c.E, c.BCEScale, c.PosWeight, c.FocalScale, c.FocalAlpha, c.FocalGamma, gm, gm1)
+			if w != nil {
+				fw(x[lo:hi], y[lo:hi], w[lo:hi], dst[lo:hi], flags, c.A, c.B, c.E, c.BCEScale, c.PosWeight, c.FocalScale, c.FocalAlpha, c.FocalGamma, gm, gm1)
+			} else {
+				f(x[lo:hi], y[lo:hi], dst[lo:hi], flags, c.A, c.B, c.E, c.BCEScale, c.PosWeight, c.FocalScale, c.FocalAlpha, c.FocalGamma, gm, gm1)
+			}
 		}
 	}
 }
 
-func sigmoidFusedAsm(avx512 bool) func(x, y []float32, p *SigmoidParams, c *SigmoidCoef, s *SigmoidSums[float32], dst []float32) {
-	return func(x, y []float32, p *SigmoidParams, c *SigmoidCoef, s *SigmoidSums[float32], dst []float32) {
+func sigmoidFusedAsm(avx512 bool) func(x, y, w []float32, p *SigmoidParams, c *SigmoidCoef, s *SigmoidSums[float32], dst []float32) {
+	return func(x, y, w []float32, p *SigmoidParams, c *SigmoidCoef, s *SigmoidSums[float32], dst []float32) {
 		sflags := sigmoidStatsFlags(p) &^ uint64(NeedRegion|NeedSquared)
 		flags := sigmoidGradFlags(c)
 		y, dst = y[:len(x)], dst[:len(x)]
@@ -109,10 +121,16 @@ func sigmoidFusedAsm(avx512 bool) func(x, y []float32, p *SigmoidParams, c *Sigm
 		var out, blk [2]float32
 		for lo := 0; lo < len(x); lo += BlockSize {
 			hi := min(lo+BlockSize, len(x))
-			if avx512 {
-				asm.SigmoidFusedAVX512(x[lo:hi], y[lo:hi], dst[lo:hi], flags, c.A, c.B, c.E, c.BCEScale, c.PosWeight, c.FocalScale, c.FocalAlpha, c.FocalGamma, gm, gm1, sflags, blk[:])
-			} else {
-				asm.SigmoidFusedAVX2(x[lo:hi], y[lo:hi], dst[lo:hi], flags, c.A, c.B, c.E, c.BCEScale, c.PosWeight, c.FocalScale, c.FocalAlpha, c.FocalGamma, gm, gm1, sflags, blk[:])
+			xb, yb, db := x[lo:hi], y[lo:hi], dst[lo:hi]
+			switch {
+			case w != nil && avx512:
+				asm.SigmoidFusedWAVX512(xb, yb, w[lo:hi], db, flags, c.A, c.B, c.E, c.BCEScale, c.PosWeight, c.FocalScale, c.FocalAlpha, c.FocalGamma, gm, gm1, sflags, blk[:])
+			case w != nil:
+				asm.SigmoidFusedWAVX2(xb, yb, w[lo:hi], db, flags, c.A, c.B, c.E, c.BCEScale, c.PosWeight, c.FocalScale, c.FocalAlpha, c.FocalGamma, gm, gm1, sflags, blk[:])
+			case avx512:
+				asm.SigmoidFusedAVX512(xb, yb, db, flags, c.A, c.B, c.E, c.BCEScale, c.PosWeight, c.FocalScale, c.FocalAlpha, c.FocalGamma, gm, gm1, sflags, blk[:])
+			default:
+				asm.SigmoidFusedAVX2(xb, yb, db, flags, c.A, c.B, c.E, c.BCEScale, c.PosWeight, c.FocalScale, c.FocalAlpha, c.FocalGamma, gm, gm1, sflags, blk[:])
 			}
 			out[0] += blk[0]
 			out[1] += blk[1]

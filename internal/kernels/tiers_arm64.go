@@ -47,13 +47,18 @@ func neonBlocked(f func(dst, x []float32) error) func(dst, x []float32) {
 	}
 }
 
-func neonSigmoidStats(x, y []float32, p *SigmoidParams, s *SigmoidSums[float32]) {
+func neonSigmoidStats(x, y, w []float32, p *SigmoidParams, s *SigmoidSums[float32]) {
 	flags := sigmoidStatsFlags(p)
 	y = y[:len(x)]
+	gm := powMode(p.FocalGamma)
 	var out, blk [8]float32
 	for lo := 0; lo < len(x); lo += BlockSize {
 		hi := min(lo+BlockSize, len(x))
-		asm.SigmoidStatsNEON(x[lo:hi], y[lo:hi], flags, p.PosWeight, p.FocalAlpha, p.FocalGamma, powMode(p.FocalGamma), blk[:])
+		if w != nil {
+			asm.SigmoidStatsWNEON(x[lo:hi], y[lo:hi], w[lo:hi], flags, p.PosWeight, p.FocalAlpha, p.FocalGamma, gm, blk[:])
+		} else {
+			asm.SigmoidStatsNEON(x[lo:hi], y[lo:hi], flags, p.PosWeight, p.FocalAlpha, p.FocalGamma, gm, blk[:])
+		}
 		for i := range out {
 			out[i] += blk[i]
 		}
@@ -61,27 +66,35 @@ func neonSigmoidStats(x, y []float32, p *SigmoidParams, s *SigmoidSums[float32])
 	*s = SigmoidSums[float32]{P: out[0], PY: out[1], Y: out[2], PP: out[3], YY: out[4], BCE: out[5], Focal: out[6]}
 }
 
-func neonSigmoidGrad(x, y []float32, c *SigmoidCoef, dst []float32) {
+func neonSigmoidGrad(x, y, w []float32, c *SigmoidCoef, dst []float32) {
 	flags := sigmoidGradFlags(c)
 	y, dst = y[:len(x)], dst[:len(x)]
 	gm, gm1 := powMode(c.FocalGamma), powMode(c.FocalGamma-1)
 	for lo := 0; lo < len(x); lo += BlockSize {
 		hi := min(lo+BlockSize, len(x))
-		asm.SigmoidGradNEON(x[lo:hi], y[lo:hi], dst[lo:hi], flags, c.A, c.B, c.E, c.BCEScale, c.PosWeight, c.FocalScale, c.FocalAlpha, c.FocalGamma, gm, gm1)
+		if w != nil {
+			asm.SigmoidGradWNEON(x[lo:hi], y[lo:hi], w[lo:hi], dst[lo:hi], flags, c.A, c.B, c.E, c.BCEScale, c.PosWeight, c.FocalScale, c.FocalAlpha, c.FocalGamma, gm, gm1)
+		} else {
+			asm.SigmoidGradNEON(x[lo:hi], y[lo:hi], dst[lo:hi], flags, c.A, c.B, c.E, c.BCEScale, c.PosWeight, c.FocalScale, c.FocalAlpha, c.FocalGamma, gm, gm1)
+		}
 	}
 }
 
 // neonSigmoidFused runs the statistics kernel and then the gradient kernel
 // on each block.
-func neonSigmoidFused(x, y []float32, p *SigmoidParams, c *SigmoidCoef, s *SigmoidSums[float32], dst []float32) {
+func neonSigmoidFused(x, y, w []float32, p *SigmoidParams, c *SigmoidCoef, s *SigmoidSums[float32], dst []float32) {
 	q := *p
 	q.Need &^= NeedRegion | NeedSquared
 	y, dst = y[:len(x)], dst[:len(x)]
 	var out SigmoidSums[float32]
 	for lo := 0; lo < len(x); lo += BlockSize {
 		hi := min(lo+BlockSize, len(x))
-		neonSigmoidStats(x[lo:hi], y[lo:hi], &q, s)
-		neonSigmoidGrad(x[lo:hi], y[lo:hi], c, dst[lo:hi])
+		var wb []float32
+		if w != nil {
+			wb = w[lo:hi]
+		}
+		neonSigmoidStats(x[lo:hi], y[lo:hi], wb, &q, s)
+		neonSigmoidGrad(x[lo:hi], y[lo:hi], wb, c, dst[lo:hi])
 		out.BCE += s.BCE
 		out.Focal += s.Focal
 	}

@@ -83,16 +83,21 @@ func softmaxWide[L Label](x []float32, S, lo, hi int, lab []L, p *SoftmaxParams)
 }
 
 // sigmoidWide returns the BCE and sigmoid focal sums of x against targets
-// y (SigmoidSums' definitions, the terms p.Need asks for) in float64.
-func sigmoidWide(x, y []float32, p *SigmoidParams) (bce, foc float64) {
+// y (SigmoidSums' definitions, the terms p.Need asks for, each element's
+// terms times w[i] when w is not nil) in float64.
+func sigmoidWide(x, y, w []float32, p *SigmoidParams) (bce, foc float64) {
 	pw, alpha, gamma := float64(p.PosWeight), float64(p.FocalAlpha), float64(p.FocalGamma)
 	y = y[:len(x)]
 	for i, xv := range x {
 		v, t := float64(xv), float64(y[i])
+		wv := 1.0
+		if w != nil {
+			wv = float64(w[i])
+		}
 		e := math.Exp(-math.Abs(v))
 		l1p := math.Log1p(e)
 		if p.Need&NeedCE != 0 {
-			bce += (1-t)*(max(v, 0)+l1p) + pw*t*(max(-v, 0)+l1p)
+			bce += wv * ((1-t)*(max(v, 0)+l1p) + pw*t*(max(-v, 0)+l1p))
 		}
 		if p.Need&NeedFocal != 0 {
 			big, small := 1/(1+e), e/(1+e)
@@ -104,7 +109,7 @@ func sigmoidWide(x, y []float32, p *SigmoidParams) (bce, foc float64) {
 			if alpha >= 0 {
 				f *= alpha*t + (1-alpha)*(1-t)
 			}
-			foc += f
+			foc += wv * f
 		}
 		if (p.Need&NeedCE == 0 || bce != bce) && (p.Need&NeedFocal == 0 || foc != foc) {
 			break // a NaN input: the sums stay NaN
