@@ -132,7 +132,50 @@ func (b *Binary) Forward(ws *Workspace, logits, targets []float32, sh Shape) (fl
 		return 0, err
 	}
 	defer w.release()
-	return b.run(w, logits, targets, sh, nil)
+	return b.run(w, logits, targets, nil, sh, nil)
+}
+
+// ForwardWeighted is Forward with a weight per element: weights (length
+// N*C*S, each finite, >= 0 and at most 2^64) multiply every element's part
+// of every term. A BCE or SigmoidFocal term sums w*l (torch's
+// binary_cross_entropy_with_logits(x, y, weight=w)) and divides by its
+// Reduction's divisor: Mean keeps the element count ((w*l).mean()),
+// WeightMean takes the sum of the weights ((w*l).sum()/w.sum(); 0 when
+// every weight is 0), Sum and None none. A Region term takes its sums over
+// weighted elements (sum w*p*y, sum w*p, sum w*y, and w*p^2, w*y^2 when
+// Squared): a 0/1 map is MONAI's MaskedDiceLoss mask, and zero weights
+// exclude elements from every term, as an ignore index would. The weights
+// go through the same fused passes as one more streaming input. An MCC
+// term takes no weights (ErrOption).
+func (b *Binary) ForwardWeighted(ws *Workspace, logits, targets, weights []float32, sh Shape) (float64, error) {
+	if weights == nil {
+		return 0, fmt.Errorf("%w: weights are nil, want N*C*S = %d elements (or call Forward)", ErrLength, sh.Len())
+	}
+	w, err := ws.acquire()
+	if err != nil {
+		return 0, err
+	}
+	defer w.release()
+	return b.run(w, logits, targets, weights, sh, nil)
+}
+
+// BackwardWeighted is Backward with a weight per element, as
+// ForwardWeighted takes them: every element's gradient is w times its
+// gradient in the weighted loss's sums (so a zero weight gives a zero
+// gradient). grad must not overlap the logits, targets or weights.
+func (b *Binary) BackwardWeighted(ws *Workspace, logits, targets, weights []float32, sh Shape, grad []float32) (float64, error) {
+	if weights == nil {
+		return 0, fmt.Errorf("%w: weights are nil, want N*C*S = %d elements (or call Backward)", ErrLength, sh.Len())
+	}
+	if grad == nil {
+		return 0, fmt.Errorf("%w: gradient buffer is nil, want N*C*S = %d elements", ErrLength, sh.Len())
+	}
+	w, err := ws.acquire()
+	if err != nil {
+		return 0, err
+	}
+	defer w.release()
+	return b.run(w, logits, targets, weights, sh, grad)
 }
 
 // Backward returns the loss value and writes d(loss)/d(logits) into grad
@@ -147,10 +190,13 @@ func (b *Binary) Backward(ws *Workspace, logits, targets []float32, sh Shape, gr
 		return 0, err
 	}
 	defer w.release()
-	return b.run(w, logits, targets, sh, grad)
+	return b.run(w, logits, targets, nil, sh, grad)
 }
 
-func (b *Binary) check(ws *workspace, logits, targets []float32, sh Shape, grad []float32) error {
+// check validates a call (weights nil for an unweighted one) and leaves in
+// ws.wTotal the divisor of WeightMean: the sum of the weights, or the
+// element count.
+func (b *Binary) check(ws *workspace, logits, targets, weights []float32, sh Shape, grad []float32) error {
 	if err := sh.check(); err != nil {
 		return err
 	}
@@ -163,13 +209,46 @@ func (b *Binary) check(ws *workspace, logits, targets []float32, sh Shape, grad 
 	if grad != nil && len(grad) != sh.Len() {
 		return fmt.Errorf("%w: gradient has %d elements, want N*C*S = %d", ErrLength, len(grad), sh.Len())
 	}
-	if err := checkAlias(grad, "the gradient", logits, targets); err != nil {
+	if weights != nil && len(weights) != sh.Len() {
+		return fmt.Errorf("%w: weights have %d elements, want N*C*S = %d", ErrLength, len(weights), sh.Len())
+	}
+	if err := checkAlias(grad, "the gradient", logits, targets, weights); err != nil {
 		return err
 	}
 	if err := b.plan(sh, &ws.bn); err != nil {
 		return err
 	}
-	return checkTargets(targets)
+	if err := checkTargets(targets); err != nil {
+		return err
+	}
+	ws.wTotal = float64(sh.Len())
+	if weights != nil {
+		for i := range ws.bn.regions {
+			if ws.bn.regions[i].Kind == MCCRatio {
+				return fmt.Errorf("%w: MCC takes no element weights (its true negatives need per-plane weight sums)", ErrOption)
+			}
+		}
+		sum, err := checkElementWeights(weights)
+		if err != nil {
+			return err
+		}
+		ws.wTotal = sum
+	}
+	return nil
+}
+
+// checkElementWeights returns the sum of per-element weights (float64, in
+// order), or an error naming the first weight that is negative, NaN,
+// infinite or above 2^64.
+func checkElementWeights(w []float32) (float64, error) {
+	var sum float64
+	for i, v := range w {
+		if !(v >= 0) || float64(v) > maxWeight {
+			return 0, fmt.Errorf("%w: weight %v at index %d, want a finite value in [0, 2^64]", ErrWeight, v, i)
+		}
+		sum += float64(v)
+	}
+	return sum, nil
 }
 
 // checkTargets returns an error naming the first target outside [0, 1]
@@ -214,10 +293,12 @@ func (p *bnPlan) params(c int) kernels.SigmoidParams {
 	return prm
 }
 
-func (b *Binary) run(ws *workspace, logits, targets []float32, sh Shape, grad []float32) (float64, error) {
-	if err := b.check(ws, logits, targets, sh, grad); err != nil {
+func (b *Binary) run(ws *workspace, logits, targets, weights []float32, sh Shape, grad []float32) (float64, error) {
+	if err := b.check(ws, logits, targets, weights, sh, grad); err != nil {
 		return 0, err
 	}
+	ws.weights = weights
+	defer func() { ws.weights = nil }()
 	pooled := sh.S < poolMaxS && !ws.bn.perImage()
 	if pooled {
 		ws.st.reset(1, sh.C) // the batch's sums: no per-image statistics
@@ -259,7 +340,7 @@ func (b *Binary) Accumulate(ws *Workspace, st *Stats, logits, targets []float32,
 }
 
 func (b *Binary) accumulateImpl(ws *workspace, st *Stats, logits, targets []float32, sh Shape, first int) error {
-	if err := b.check(ws, logits, targets, sh, nil); err != nil {
+	if err := b.check(ws, logits, targets, nil, sh, nil); err != nil {
 		return err
 	}
 	if err := st.check(first, sh.N, sh.C, kindSigmoid); err != nil {
@@ -313,7 +394,7 @@ func (b *Binary) gradientImpl(ws *workspace, st *Stats, logits, targets []float3
 	if grad == nil {
 		return 0, fmt.Errorf("%w: gradient buffer is nil, want N*C*S = %d elements", ErrLength, sh.Len())
 	}
-	if err := b.check(ws, logits, targets, sh, grad); err != nil {
+	if err := b.check(ws, logits, targets, nil, sh, grad); err != nil {
 		return 0, err
 	}
 	if err := st.check(first, sh.N, sh.C, kindSigmoid); err != nil {
@@ -335,7 +416,7 @@ func (b *Binary) accumulate(ws *workspace, st *Stats, logits, targets []float32,
 	chunks := g.chunks
 	workers := workerCount(b.Workers, sh, chunks)
 	ws.growWorkers(workers, C, chunks, g.poolLen(sh, true), true)
-	ws.job = job{ws: ws, kind: sigmoidStats, chunks: chunks, cpi: g.cpi, px: g.px, group: g.group, sh: sh, logits: logits, targets: targets}
+	ws.job = job{ws: ws, kind: sigmoidStats, chunks: chunks, cpi: g.cpi, px: g.px, group: g.group, sh: sh, logits: logits, targets: targets, weights: ws.weights}
 	ws.runJob(&ws.job, workers)
 	ws.job = job{}
 
@@ -363,10 +444,10 @@ func (b *Binary) fused(ws *workspace, st *Stats, logits, targets []float32, sh S
 	C := sh.C
 	total := float64(sh.Len())
 	ws.ceScale, ws.focScale = 0, 0
-	if d := divisor(p.bceT.Reduction, total, total); p.bce && d != 0 {
+	if d := bnDivisor(p.bceT.Reduction, ws.wTotal, total); p.bce && d != 0 {
 		ws.ceScale = float32(p.wBCE / d)
 	}
-	if d := divisor(p.focalT.Reduction, total, total); p.focal && d != 0 {
+	if d := bnDivisor(p.focalT.Reduction, ws.wTotal, total); p.focal && d != 0 {
 		ws.focScale = float32(p.wFoc / d)
 	}
 	if err := ws.gradRange(float64(ws.ceScale), float64(ws.focScale), 0); err != nil {
@@ -376,7 +457,7 @@ func (b *Binary) fused(ws *workspace, st *Stats, logits, targets []float32, sh S
 	chunks := g.chunks
 	workers := workerCount(b.Workers, sh, chunks)
 	ws.growWorkers(workers, C, chunks, g.poolLen(sh, true), true)
-	ws.job = job{ws: ws, kind: sigmoidFused, chunks: chunks, cpi: g.cpi, px: g.px, group: g.group, sh: sh, logits: logits, targets: targets, grad: grad}
+	ws.job = job{ws: ws, kind: sigmoidFused, chunks: chunks, cpi: g.cpi, px: g.px, group: g.group, sh: sh, logits: logits, targets: targets, weights: ws.weights, grad: grad}
 	ws.runJob(&ws.job, workers)
 	ws.job = job{}
 	for i := 0; i < chunks; i++ {
@@ -388,6 +469,18 @@ func (b *Binary) fused(ws *workspace, st *Stats, logits, targets []float32, sh S
 	return nil
 }
 
+// bnDivisor returns what a Binary pixelwise term's sum is divided by: the
+// element count (Mean), the weight sum wTotal (WeightMean) or 1.
+func bnDivisor(r Reduction, wTotal, total float64) float64 {
+	switch r {
+	case Mean:
+		return total
+	case WeightMean:
+		return wTotal
+	}
+	return 1
+}
+
 // finalize returns the loss value of st and, when coefs, leaves the gradient
 // coefficients of every plane in the workspace.
 func (b *Binary) finalize(ws *workspace, st *Stats, coefs bool) float64 {
@@ -395,16 +488,20 @@ func (b *Binary) finalize(ws *workspace, st *Stats, coefs bool) float64 {
 	N, C := st.N, st.C
 	ws.grow(N, C)
 	total := st.scalar(sValid)
+	wTotal := total
+	if ws.weights != nil {
+		wTotal = ws.wTotal
+	}
 	var value float64
 	ws.ceScale, ws.focScale = 0, 0
 	if p.bce {
-		if d := divisor(p.bceT.Reduction, total, total); d != 0 {
+		if d := bnDivisor(p.bceT.Reduction, wTotal, total); d != 0 {
 			value += p.wBCE * st.scalar(sCE) / d
 			ws.ceScale = float32(p.wBCE / d)
 		}
 	}
 	if p.focal {
-		if d := divisor(p.focalT.Reduction, total, total); d != 0 {
+		if d := bnDivisor(p.focalT.Reduction, wTotal, total); d != 0 {
 			value += p.wFoc * st.scalar(sFocal) / d
 			ws.focScale = float32(p.wFoc / d)
 		}
@@ -432,7 +529,7 @@ func (b *Binary) gradient(ws *workspace, logits, targets []float32, sh Shape, fi
 	workers := workerCount(b.Workers, sh, chunks)
 	ws.growWorkers(workers, C, 0, g.poolLen(sh, true), true)
 	ws.job = job{ws: ws, kind: sigmoidGrad, chunks: chunks, cpi: g.cpi, px: g.px, group: g.group, sh: sh, first: first,
-		logits: logits, targets: targets, grad: grad}
+		logits: logits, targets: targets, weights: ws.weights, grad: grad}
 	ws.runJob(&ws.job, workers)
 	ws.job = job{}
 }
@@ -452,7 +549,7 @@ func (b *Binary) Pixelwise(ws *Workspace, logits, targets []float32, sh Shape, o
 }
 
 func (b *Binary) pixelwiseImpl(ws *workspace, logits, targets []float32, sh Shape, out []float32) error {
-	if err := b.check(ws, logits, targets, sh, nil); err != nil {
+	if err := b.check(ws, logits, targets, nil, sh, nil); err != nil {
 		return err
 	}
 	p := &ws.bn

@@ -101,6 +101,9 @@ func (m *Multiclass) plan(sh Shape, p *mcPlan) error {
 		if err := p.ceT.Reduction.check("CrossEntropy"); err != nil {
 			return err
 		}
+		if p.ceT.Reduction == WeightMean {
+			return fmt.Errorf("%w: CrossEntropy: WeightMean is for the weighted calls of Binary; use Mean or PixelMean", ErrOption)
+		}
 		if err := checkRange(p.ceT.LabelSmoothing, 0, 1, "CrossEntropy.LabelSmoothing"); err != nil {
 			return err
 		}
@@ -115,8 +118,8 @@ func (m *Multiclass) plan(sh Shape, p *mcPlan) error {
 		if err := p.focalT.Reduction.check("Focal"); err != nil {
 			return err
 		}
-		if p.focalT.Reduction == PixelMean {
-			return fmt.Errorf("%w: Focal: PixelMean is for CrossEntropy; Focal's Mean already divides by the pixel count", ErrOption)
+		if p.focalT.Reduction == PixelMean || p.focalT.Reduction == WeightMean {
+			return fmt.Errorf("%w: Focal: %v is not a Focal reduction; Focal's Mean already divides by the pixel count", ErrOption, p.focalT.Reduction)
 		}
 		if err := checkExponent(p.focalT.Gamma, "Focal.Gamma"); err != nil {
 			return err

@@ -116,8 +116,9 @@ type workerState struct {
 	sgCoef  kernels.SigmoidCoef
 	sgBlk   kernels.SigmoidSums[float32]
 	scratch []float32
-	// Pooled chunks: the gathered logits (and targets) and the gradient.
-	px, py, pg []float32
+	// Pooled chunks: the gathered logits (and targets and weights) and the
+	// gradient.
+	px, py, pw, pg []float32
 	_          cpu.CacheLinePad
 }
 
@@ -145,6 +146,7 @@ type job struct {
 	logits  []float32
 	labels  Labels
 	targets []float32
+	weights []float32 // per-element weights of a weighted sigmoid call, or nil
 	grad    []float32
 	first   int  // index of the shard's first image in the statistics
 	region  bool // the gradient has region coefficients
@@ -174,11 +176,14 @@ func (j *job) chunk(st *workerState, i int) {
 	hi := min(lo+j.px, S)
 	if j.kind >= sigmoidStats {
 		o := n * S // n is the plane: image*C + channel
-		var g []float32
+		var g, w []float32
 		if j.grad != nil {
 			g = j.grad[o+lo : o+hi]
 		}
-		j.sigmoid(st, i, n%C, j.first*C+n, j.logits[o+lo:o+hi], j.targets[o+lo:o+hi], g)
+		if j.weights != nil {
+			w = j.weights[o+lo : o+hi]
+		}
+		j.sigmoid(st, i, n%C, j.first*C+n, j.logits[o+lo:o+hi], j.targets[o+lo:o+hi], w, g)
 		return
 	}
 	var g []float32
@@ -223,9 +228,9 @@ func (j *job) softmax(st *workerState, i, r int, x []float32, S, lo, hi int, lab
 }
 
 // sigmoid runs the sigmoid kernels of the job's kind on logits x and
-// targets y of channel c (gradient g) as chunk i, with the region
-// coefficients of statistics entry r.
-func (j *job) sigmoid(st *workerState, i, c, r int, x, y, g []float32) {
+// targets y of channel c (weights w or nil, gradient g) as chunk i, with the
+// region coefficients of statistics entry r.
+func (j *job) sigmoid(st *workerState, i, c, r int, x, y, w, g []float32) {
 	ws := j.ws
 	st.sgPrm = ws.bn.params(c)
 	st.sgCoef = kernels.SigmoidCoef{
@@ -236,14 +241,26 @@ func (j *job) sigmoid(st *workerState, i, c, r int, x, y, g []float32) {
 	case sigmoidStats:
 		out := &ws.sgChunks[i]
 		*out = kernels.SigmoidSums[float64]{}
-		kernels.SigmoidPlane(x, y, &st.sgPrm, &st.sgBlk, out)
+		if w != nil {
+			kernels.SigmoidPlaneWeighted(x, y, w, &st.sgPrm, &st.sgBlk, out)
+		} else {
+			kernels.SigmoidPlane(x, y, &st.sgPrm, &st.sgBlk, out)
+		}
 	case sigmoidGrad:
 		st.sgCoef.A, st.sgCoef.B, st.sgCoef.E = ws.a[r], ws.b[r], ws.e[r]
-		kernels.SigmoidGrad(x, y, &st.sgCoef, g)
+		if w != nil {
+			kernels.SigmoidGradWeighted(x, y, w, &st.sgCoef, g)
+		} else {
+			kernels.SigmoidGrad(x, y, &st.sgCoef, g)
+		}
 	case sigmoidFused:
 		out := &ws.sgChunks[i]
 		*out = kernels.SigmoidSums[float64]{}
-		kernels.SigmoidFused(x, y, &st.sgPrm, &st.sgCoef, &st.sgBlk, out, g)
+		if w != nil {
+			kernels.SigmoidFusedWeighted(x, y, w, &st.sgPrm, &st.sgCoef, &st.sgBlk, out, g)
+		} else {
+			kernels.SigmoidFused(x, y, &st.sgPrm, &st.sgCoef, &st.sgBlk, out, g)
+		}
 	}
 }
 
@@ -268,7 +285,12 @@ func (j *job) pooled(st *workerState, i int) {
 		x, y, g := st.px[:M], st.py[:M], st.pg[:M]
 		plane(x, j.logits[o:], C, S, G, c, false)
 		plane(y, j.targets[o:], C, S, G, c, false)
-		j.sigmoid(st, i, c, c, x, y, g)
+		var w []float32
+		if j.weights != nil {
+			w = st.pw[:M]
+			plane(w, j.weights[o:], C, S, G, c, false)
+		}
+		j.sigmoid(st, i, c, c, x, y, w, g)
 		if j.grad != nil {
 			plane(g, j.grad[o:], C, S, G, c, true)
 		}

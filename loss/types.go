@@ -117,6 +117,13 @@ const (
 	// with class weights: the chapter's weighted cross entropy,
 	// -1/N sum_i w_{y_i} log p_{i,y_i}.
 	PixelMean
+	// WeightMean divides the sum of w*l by the sum of the per-element
+	// weights w of a weighted call (Binary.ForwardWeighted,
+	// BackwardWeighted): torch's (w * l).sum() / w.sum(). Mean keeps
+	// Mean's divisor under weights (torch's binary_cross_entropy_with_logits
+	// with weight=w: (w * l).mean()). Without weights WeightMean is Mean.
+	// BCE and SigmoidFocal take it.
+	WeightMean
 )
 
 // String returns the policy's name.
@@ -143,12 +150,14 @@ func (r Reduction) String() string {
 		return "none"
 	case PixelMean:
 		return "pixelmean"
+	case WeightMean:
+		return "weightmean"
 	}
 	return fmt.Sprintf("Reduction(%d)", int(r))
 }
 
 func (r Reduction) check(term string) error {
-	if r < Mean || r > PixelMean {
+	if r < Mean || r > WeightMean {
 		return fmt.Errorf("%w: %s: unknown reduction %d", ErrOption, term, int(r))
 	}
 	return nil
@@ -378,8 +387,11 @@ func checkAlias(out []float32, what string, ins ...[]float32) error {
 	for i, in := range ins {
 		if overlap(out, in) {
 			name := "the logits"
-			if i > 0 {
+			switch i {
+			case 1:
 				name = "the targets"
+			case 2:
+				name = "the weights"
 			}
 			return fmt.Errorf("%w: %s overlaps %s in memory; give it a buffer of its own", ErrOption, what, name)
 		}

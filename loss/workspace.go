@@ -88,6 +88,10 @@ type workspace struct {
 	chunkScalars      [][4]float64 // softmax: CE, W, Focal, Valid per chunk
 	sgChunks          []kernels.SigmoidSums[float64]
 	ceScale, focScale float32 // CE (or BCE) and focal gradient scales
+	// A weighted call's per-element weights (nil otherwise) and the
+	// divisor of WeightMean (their sum, or the element count).
+	weights []float32
+	wTotal  float64
 	hist              []int   // per-class label counts (labelTotals)
 	job               job
 	pool              *pool
@@ -128,6 +132,9 @@ func (ws *workspace) growWorkers(w, C, chunks, pool int, sigmoid bool) {
 			st.px, st.pg = grow(st.px, pool), grow(st.pg, pool)
 			if sigmoid {
 				st.py = grow(st.py, pool)
+				if ws.weights != nil {
+					st.pw = grow(st.pw, pool)
+				}
 			}
 		}
 	}

@@ -1,0 +1,307 @@
+package loss
+
+import (
+	"encoding/json"
+	"errors"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// weightCase is one case of testdata/weights.json.gz
+// (testdata/weights_golden.py): a Binary loss with per-element weights in
+// torch, with autograd gradients.
+type weightCase struct {
+	Name  string
+	Shape []int
+	Terms []struct {
+		Term      string
+		Weight    *float64
+		PosWeight []float32 `json:"pos_weight"`
+		Reduction string
+		Alpha     *float64
+		Gamma     float64
+		Kind      string
+		Beta      float64
+		Squared   bool
+		PerImage  bool    `json:"per_image"`
+		SmoothNum float64 `json:"smooth_nr"`
+		SmoothDen float64 `json:"smooth_dr"`
+	}
+	Logits, Targets, Weights []float32
+	Loss                     float64
+	Grad                     []float64
+	PeerExpected             *float64 `json:"peer_expected"`
+}
+
+func (c *weightCase) binary(t *testing.T) *Binary {
+	b := &Binary{}
+	for _, tm := range c.Terms {
+		w := 1.0
+		if tm.Weight != nil {
+			w = *tm.Weight
+		}
+		red := Mean
+		switch tm.Reduction {
+		case "sum":
+			red = Sum
+		case "weightmean":
+			red = WeightMean
+		case "", "mean":
+		default:
+			t.Fatalf("reduction %q", tm.Reduction)
+		}
+		var term Term
+		switch tm.Term {
+		case "bce":
+			term = &BCE{PosWeight: tm.PosWeight, Reduction: red}
+		case "focal":
+			term = &SigmoidFocal{Alpha: *tm.Alpha, Gamma: tm.Gamma, Reduction: red}
+		case "region":
+			r := &Region{Squared: tm.Squared, PerImage: tm.PerImage, SmoothNum: tm.SmoothNum, SmoothDen: tm.SmoothDen}
+			switch tm.Kind {
+			case "dice":
+				r.Kind = DiceRatio
+			case "iou":
+				r.Kind = IoURatio
+			case "tversky":
+				r.Kind, r.Alpha, r.Beta = TverskyRatio, *tm.Alpha, tm.Beta
+			default:
+				t.Fatalf("kind %q", tm.Kind)
+			}
+			term = r
+		default:
+			t.Fatalf("term %q", tm.Term)
+		}
+		b.Terms = append(b.Terms, Weighted{w, term})
+	}
+	return b
+}
+
+// TestWeightsGolden checks Binary's weighted calls against torch on every
+// tier: BCE with torch's weight= (Mean, Sum) and the weight-sum divisor
+// (WeightMean), pos_weight, sigmoid focal, weighted region sums, sums of
+// terms, all-zero weights, and MONAI's MaskedDiceLoss formulation.
+func TestWeightsGolden(t *testing.T) {
+	var g struct{ Cases []weightCase }
+	readGzipJSON(t, "../testdata/weights.json.gz", &g)
+	if len(g.Cases) < 40 {
+		t.Fatalf("%d cases", len(g.Cases))
+	}
+	eachTier(t, func(t *testing.T) {
+		for _, c := range g.Cases {
+			t.Run(c.Name, func(t *testing.T) {
+				b := c.binary(t)
+				sh := NewShape(c.Shape[0], c.Shape[1], c.Shape[2:]...)
+				var ws Workspace
+				defer ws.Close()
+				grad := make([]float32, sh.Len())
+				for _, workers := range []int{1, 2} {
+					b.Workers = workers
+					v, err := b.BackwardWeighted(&ws, c.Logits, c.Targets, c.Weights, sh, grad)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if math.Abs(v-c.Loss) > goldenValueRel*math.Abs(c.Loss)+goldenValueAbs {
+						t.Fatalf("Backward: loss %.9g, want %.9g", v, c.Loss)
+					}
+					compareSlice(t, "grad", grad, c.Grad)
+					f, err := b.ForwardWeighted(&ws, c.Logits, c.Targets, c.Weights, sh)
+					if err != nil || f != v {
+						t.Fatalf("Forward = %v, %v; Backward's value %v", f, err, v)
+					}
+				}
+				if c.PeerExpected != nil && math.Abs(c.Loss-*c.PeerExpected) > 1e-6*math.Abs(*c.PeerExpected) {
+					t.Fatalf("torch reference %v, MONAI's formulation %v", c.Loss, *c.PeerExpected)
+				}
+			})
+		}
+	})
+}
+
+// TestWeightsOne: weights of 1 give the unweighted loss and gradient bit
+// for bit, on every tier, for every Binary test loss (WeightMean is Mean
+// there), on the caller's goroutine, on two workers and pooled (small S).
+func TestWeightsOne(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for _, sh := range []Shape{{3, 2, 37}, {40, 1, 5}, {2, 2, 2*chunkPixels + 3}} {
+		x := randLogits(r, sh.Len(), 3)
+		y := make([]float32, sh.Len())
+		one := make([]float32, sh.Len())
+		for i := range y {
+			y[i], one[i] = float32(r.IntN(2)), 1
+		}
+		eachTier(t, func(t *testing.T) {
+			var ws Workspace
+			defer ws.Close()
+			g0, g1 := make([]float32, sh.Len()), make([]float32, sh.Len())
+			for name, b := range bnCases(sh.C) {
+				if name == "mcc" {
+					continue
+				}
+				b.Workers = 2
+				v0, err0 := b.Backward(&ws, x, y, sh, g0)
+				v1, err1 := b.BackwardWeighted(&ws, x, y, one, sh, g1)
+				if err0 != nil || err1 != nil || v0 != v1 {
+					t.Fatalf("%v %s: Backward %v, %v; weights 1: %v, %v", sh, name, v0, err0, v1, err1)
+				}
+				for i := range g0 {
+					if math.Float32bits(g0[i]) != math.Float32bits(g1[i]) {
+						t.Fatalf("%v %s: grad %d = %v with weights 1, %v without", sh, name, i, g1[i], g0[i])
+					}
+				}
+				f0, _ := b.Forward(&ws, x, y, sh)
+				f1, _ := b.ForwardWeighted(&ws, x, y, one, sh)
+				if f0 != f1 {
+					t.Fatalf("%v %s: Forward %v, weights 1: %v", sh, name, f0, f1)
+				}
+			}
+		})
+	}
+}
+
+// TestWeightsScale: doubling every weight doubles a Mean BCE and its
+// gradient exactly (a power of two), leaves a WeightMean BCE and every
+// region ratio as it is; a zero weight gives a zero gradient element.
+func TestWeightsScale(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	sh := Shape{4, 2, 300}
+	x := randLogits(r, sh.Len(), 3)
+	y, w, w2 := make([]float32, sh.Len()), make([]float32, sh.Len()), make([]float32, sh.Len())
+	for i := range y {
+		y[i] = float32(r.IntN(2))
+		if r.IntN(4) > 0 {
+			w[i] = 3 * r.Float32()
+		}
+		w2[i] = 2 * w[i]
+	}
+	var ws Workspace
+	defer ws.Close()
+	g, g2 := make([]float32, sh.Len()), make([]float32, sh.Len())
+	for _, tc := range []struct {
+		name   string
+		b      *Binary
+		factor float64
+	}{
+		{"bce", &Binary{Terms: []Weighted{{1, &BCE{}}}}, 2},
+		{"bce_weightmean", &Binary{Terms: []Weighted{{1, &BCE{Reduction: WeightMean}}}}, 1},
+		{"sfocal_sum", &Binary{Terms: []Weighted{{1, &SigmoidFocal{Alpha: 0.25, Gamma: 2, Reduction: Sum}}}}, 2},
+		{"dice", &Binary{Terms: []Weighted{{1, &Region{Kind: DiceRatio}}}}, 1},
+	} {
+		v, err := tc.b.BackwardWeighted(&ws, x, y, w, sh, g)
+		v2, err2 := tc.b.BackwardWeighted(&ws, x, y, w2, sh, g2)
+		if err != nil || err2 != nil {
+			t.Fatal(err, err2)
+		}
+		if !closeRel(v2, tc.factor*v, 1e-12, 0) {
+			t.Fatalf("%s: weights x2 give %v, want %v x %v", tc.name, v2, tc.factor, v)
+		}
+		for i := range g {
+			if !closeRel(float64(g2[i]), tc.factor*float64(g[i]), 1e-6, 1e-12) {
+				t.Fatalf("%s: grad %d = %v with weights x2, want %v x %v", tc.name, i, g2[i], tc.factor, g[i])
+			}
+			if w[i] == 0 && g[i] != 0 {
+				t.Fatalf("%s: grad %d = %v at weight 0", tc.name, i, g[i])
+			}
+		}
+	}
+}
+
+// TestWeightsBadInput: every bad weight map is an error value naming the
+// problem, and nothing is written into the gradient.
+func TestWeightsBadInput(t *testing.T) {
+	sh := Shape{2, 1, 8}
+	x, y := make([]float32, 16), make([]float32, 16)
+	b := &Binary{Terms: []Weighted{{1, &BCE{}}, {1, Dice()}}}
+	var ws Workspace
+	defer ws.Close()
+	good := func() []float32 {
+		w := make([]float32, 16)
+		for i := range w {
+			w[i] = 1
+		}
+		return w
+	}
+	grad := make([]float32, 16)
+	for i := range grad {
+		grad[i] = 42
+	}
+	bad := func(i int, v float32) []float32 { w := good(); w[i] = v; return w }
+	buf := make([]float32, 48)
+	for _, tc := range []struct {
+		name string
+		w    []float32
+		g    []float32
+		want error
+	}{
+		{"nil", nil, grad, ErrLength},
+		{"short", good()[:15], grad, ErrLength},
+		{"long", append(good(), 1), grad, ErrLength},
+		{"negative", bad(3, -1), grad, ErrWeight},
+		{"minus zero ok", bad(3, float32(math.Copysign(0, -1))), grad, nil},
+		{"NaN", bad(0, float32(math.NaN())), grad, ErrWeight},
+		{"+Inf", bad(15, float32(math.Inf(1))), grad, ErrWeight},
+		{"above 2^64", bad(7, 0x1p65), grad, ErrWeight},
+		{"grad overlaps weights", buf[:16], buf[8:24], ErrOption},
+	} {
+		_, err := b.BackwardWeighted(&ws, x, y, tc.w, sh, tc.g)
+		if tc.want == nil {
+			if err != nil {
+				t.Fatalf("%s: %v", tc.name, err)
+			}
+			for i := range grad {
+				grad[i] = 42
+			}
+			continue
+		}
+		if !errors.Is(err, tc.want) {
+			t.Fatalf("%s: err %v, want %v", tc.name, err, tc.want)
+		}
+		for i, v := range tc.g {
+			if v != 42 && &tc.g[0] == &grad[0] {
+				t.Fatalf("%s: grad %d written (%v) on error", tc.name, i, v)
+			}
+		}
+		if _, err := b.ForwardWeighted(&ws, x, y, tc.w, sh); tc.name != "grad overlaps weights" && !errors.Is(err, tc.want) {
+			t.Fatalf("%s: Forward err %v, want %v", tc.name, err, tc.want)
+		}
+	}
+	mcc := &Binary{Terms: []Weighted{{1, MCC()}}}
+	if _, err := mcc.ForwardWeighted(&ws, x, y, good(), sh); !errors.Is(err, ErrOption) {
+		t.Fatalf("MCC with weights: %v, want ErrOption", err)
+	}
+	ce := &Multiclass{Terms: []Weighted{{1, &CrossEntropy{Reduction: WeightMean}}}}
+	if _, err := ce.Forward(&ws, x, U8(make([]uint8, 16)), sh); !errors.Is(err, ErrOption) {
+		t.Fatalf("CrossEntropy WeightMean: %v, want ErrOption", err)
+	}
+}
+
+// TestWeightsZeroAllocs: a weighted call allocates nothing once the
+// workspace has grown, on one worker and on two.
+func TestWeightsZeroAllocs(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	for _, sh := range []Shape{{2, 2, 3000}, {40, 1, 5}, {2, 2, 2*chunkPixels + 5}} {
+		x := randLogits(r, sh.Len(), 2)
+		y, w, g := make([]float32, sh.Len()), make([]float32, sh.Len()), make([]float32, sh.Len())
+		for i := range y {
+			y[i], w[i] = float32(r.IntN(2)), r.Float32()
+		}
+		var ws Workspace
+		for name, b := range bnCases(sh.C) {
+			if name == "mcc" {
+				continue
+			}
+			b.Workers = 2
+			b.BackwardWeighted(&ws, x, y, w, sh, g)
+			if a := testing.AllocsPerRun(5, func() { b.BackwardWeighted(&ws, x, y, w, sh, g) }); a != 0 {
+				t.Errorf("%v %s BackwardWeighted: %v allocs/op", sh, name, a)
+			}
+			if a := testing.AllocsPerRun(5, func() { b.ForwardWeighted(&ws, x, y, w, sh) }); a != 0 {
+				t.Errorf("%v %s ForwardWeighted: %v allocs/op", sh, name, a)
+			}
+		}
+		ws.Close()
+	}
+}
+
+var _ = json.Unmarshal
