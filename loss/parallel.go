@@ -119,7 +119,7 @@ type workerState struct {
 	// Pooled chunks: the gathered logits (and targets and weights) and the
 	// gradient.
 	px, py, pw, pg []float32
-	_          cpu.CacheLinePad
+	_              cpu.CacheLinePad
 }
 
 type jobKind int

@@ -92,10 +92,10 @@ type workspace struct {
 	// divisor of WeightMean (their sum, or the element count).
 	weights []float32
 	wTotal  float64
-	hist              []int   // per-class label counts (labelTotals)
-	job               job
-	pool              *pool
-	cleanup           runtime.Cleanup
+	hist    []int // per-class label counts (labelTotals)
+	job     job
+	pool    *pool
+	cleanup runtime.Cleanup
 }
 
 func grow[T any](s []T, n int) []T {
