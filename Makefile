@@ -29,11 +29,13 @@ race:
 	$(GO) test -count=1 -race -short ./...
 
 # Regenerate testdata/golden.json.gz with PyTorch (Debian's python3-torch),
-# and testdata/distance.json.gz with scipy and torch (python3-scipy).
+# testdata/distance.json.gz with scipy and torch (python3-scipy), and the
+# MONAI/SMP (peers.json.gz) and per-element weight (weights.json.gz) cases.
 golden:
 	$(PYTHON) testdata/golden.py
 	$(PYTHON) testdata/distance_golden.py
 	$(PYTHON) testdata/peers_golden.py
+	$(PYTHON) testdata/weights_golden.py
 
 # The README's first command: every loss's value and throughput.
 bench-run:
