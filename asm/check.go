@@ -49,6 +49,15 @@ const (
 	bitAux     = 2048 // amd64 gradient: non-temporal stores; NEON statistics: scr holds 4*nc floats
 )
 
+// bitPixW is the flag of the softmax kernels' per-pixel weights.
+const bitPixW = 4096
+
+// pixWOK checks the per-pixel weights of a softmax kernel: at least hi of
+// them when flags ask for them (the kernels read pw[lo:hi]).
+func pixWOK(flags uint64, pw []float32, hi int) bool {
+	return flags&bitPixW == 0 || len(pw) >= hi
+}
+
 // statsOK checks the amd64 statistics kernels' tables (C <= 2^31-1, so
 // the products do not overflow): tab 8*C floats, scr 80*C (the per-class
 // lane accumulators of AVX-512), out 4*C+4.

@@ -263,16 +263,18 @@ func SigmoidFusedWAVX512(x []float32, y []float32, w []float32, dst []float32, f
 // error wrapping ErrArg, having done nothing, when the pixels [lo, hi) of C
 // planes of S pixels are not within x and lab (1 <= C <= 2^31-1, S >= 0, C*S
 // <= len(x), 0 <= lo <= hi <= S, hi <= len(lab)), or tab, scr, out are
-// shorter than 8*C, 80*C, 4*C+4. Otherwise it returns ErrCPU on a CPU
+// shorter than 8*C, 80*C, 4*C+4.
+// With flags&4096 (per-pixel weights) a pw shorter than hi is ErrArg too.
+// Otherwise it returns ErrCPU on a CPU
 // without AVX2.
-func SoftmaxStatsU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32) error {
-	if !(imageOK(len(x), S, C, lo, hi, len(lab)) && statsOK(C, tab, scr, out)) {
+func SoftmaxStatsU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32) error {
+	if !(imageOK(len(x), S, C, lo, hi, len(lab)) && statsOK(C, tab, scr, out) && pixWOK(flags, pw, hi)) {
 		return argErr("SoftmaxStatsU8AVX2")
 	}
 	if !hasAVX2 {
 		return cpuErr("SoftmaxStatsU8AVX2")
 	}
-	softmaxStatsU8AVX2(x, S, lo, hi, lab, C, ign, flags, tab, scr, eps1, epsC, wsum, gamma, gmode, out)
+	softmaxStatsU8AVX2(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, eps1, epsC, wsum, gamma, gmode, out)
 	return nil
 }
 
@@ -282,15 +284,16 @@ func SoftmaxStatsU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, C int, 
 // <= len(x), 0 <= lo <= hi <= S, hi <= len(lab)), or tab, scr, dst are
 // shorter than 8*C, 32*C, C*S, or flags ask for non-temporal stores (2048)
 // and S is not a multiple of 16 or dst[lo:] is not 64-byte aligned.
+// With flags&4096 (per-pixel weights) a pw shorter than hi is ErrArg too.
 // Otherwise it returns ErrCPU on a CPU without AVX2.
-func SoftmaxGradU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32) error {
-	if !(imageOK(len(x), S, C, lo, hi, len(lab)) && gradOK(C, S, lo, flags, tab, scr, dst)) {
+func SoftmaxGradU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32) error {
+	if !(imageOK(len(x), S, C, lo, hi, len(lab)) && gradOK(C, S, lo, flags, tab, scr, dst) && pixWOK(flags, pw, hi)) {
 		return argErr("SoftmaxGradU8AVX2")
 	}
 	if !hasAVX2 {
 		return cpuErr("SoftmaxGradU8AVX2")
 	}
-	softmaxGradU8AVX2(x, S, lo, hi, lab, C, ign, flags, tab, scr, k1, k2, fs, gamma, gmode, g1mode, dst)
+	softmaxGradU8AVX2(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, k1, k2, fs, gamma, gmode, g1mode, dst)
 	return nil
 }
 
@@ -300,15 +303,17 @@ func SoftmaxGradU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, C int, i
 // 2^31-1, S >= 0, C*S <= len(x), 0 <= lo <= hi <= S, hi <= len(lab)), or
 // tab, scr, dst are shorter than 8*C, 32*C, C*S, or flags ask for
 // non-temporal stores (2048) and S is not a multiple of 16 or dst[lo:] is
-// not 64-byte aligned. Otherwise it returns ErrCPU on a CPU without AVX2.
-func SoftmaxGradFocalU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32) error {
-	if !(imageOK(len(x), S, C, lo, hi, len(lab)) && gradOK(C, S, lo, flags, tab, scr, dst)) {
+// not 64-byte aligned.
+// With flags&4096 (per-pixel weights) a pw shorter than hi is ErrArg too.
+// Otherwise it returns ErrCPU on a CPU without AVX2.
+func SoftmaxGradFocalU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32) error {
+	if !(imageOK(len(x), S, C, lo, hi, len(lab)) && gradOK(C, S, lo, flags, tab, scr, dst) && pixWOK(flags, pw, hi)) {
 		return argErr("SoftmaxGradFocalU8AVX2")
 	}
 	if !hasAVX2 {
 		return cpuErr("SoftmaxGradFocalU8AVX2")
 	}
-	softmaxGradFocalU8AVX2(x, S, lo, hi, lab, C, ign, flags, tab, scr, k1, k2, fs, gamma, gmode, g1mode, dst)
+	softmaxGradFocalU8AVX2(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, k1, k2, fs, gamma, gmode, g1mode, dst)
 	return nil
 }
 
@@ -318,15 +323,16 @@ func SoftmaxGradFocalU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, C i
 // <= len(x), 0 <= lo <= hi <= S, hi <= len(lab)), or tab, scr, dst, out are
 // shorter than 8*C, 32*C, C*S, 4, or flags ask for non-temporal stores
 // (2048) and S is not a multiple of 16 or dst[lo:] is not 64-byte aligned.
+// With flags&4096 (per-pixel weights) a pw shorter than hi is ErrArg too.
 // Otherwise it returns ErrCPU on a CPU without AVX2.
-func SoftmaxFusedU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32) error {
+func SoftmaxFusedU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32) error {
 	if !(imageOK(len(x), S, C, lo, hi, len(lab)) && gradOK(C, S, lo, flags, tab, scr, dst) && len(out) >= 4) {
 		return argErr("SoftmaxFusedU8AVX2")
 	}
 	if !hasAVX2 {
 		return cpuErr("SoftmaxFusedU8AVX2")
 	}
-	softmaxFusedU8AVX2(x, S, lo, hi, lab, C, ign, flags, tab, scr, k1, k2, fs, gamma, gmode, g1mode, dst, sflags, eps1, epsC, wsum, out)
+	softmaxFusedU8AVX2(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, k1, k2, fs, gamma, gmode, g1mode, dst, sflags, eps1, epsC, wsum, out)
 	return nil
 }
 
@@ -336,15 +342,17 @@ func SoftmaxFusedU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, C int, 
 // 2^31-1, S >= 0, C*S <= len(x), 0 <= lo <= hi <= S, hi <= len(lab)), or
 // tab, scr, dst, out are shorter than 8*C, 32*C, C*S, 4, or flags ask for
 // non-temporal stores (2048) and S is not a multiple of 16 or dst[lo:] is
-// not 64-byte aligned. Otherwise it returns ErrCPU on a CPU without AVX2.
-func SoftmaxFusedFocalU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32) error {
+// not 64-byte aligned.
+// With flags&4096 (per-pixel weights) a pw shorter than hi is ErrArg too.
+// Otherwise it returns ErrCPU on a CPU without AVX2.
+func SoftmaxFusedFocalU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32) error {
 	if !(imageOK(len(x), S, C, lo, hi, len(lab)) && gradOK(C, S, lo, flags, tab, scr, dst) && len(out) >= 4) {
 		return argErr("SoftmaxFusedFocalU8AVX2")
 	}
 	if !hasAVX2 {
 		return cpuErr("SoftmaxFusedFocalU8AVX2")
 	}
-	softmaxFusedFocalU8AVX2(x, S, lo, hi, lab, C, ign, flags, tab, scr, k1, k2, fs, gamma, gmode, g1mode, dst, sflags, eps1, epsC, wsum, out)
+	softmaxFusedFocalU8AVX2(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, k1, k2, fs, gamma, gmode, g1mode, dst, sflags, eps1, epsC, wsum, out)
 	return nil
 }
 
@@ -352,16 +360,18 @@ func SoftmaxFusedFocalU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, C 
 // an error wrapping ErrArg, having done nothing, when the pixels [lo, hi) of
 // C planes of S pixels are not within x and lab (1 <= C <= 2^31-1, S >= 0,
 // C*S <= len(x), 0 <= lo <= hi <= S, hi <= len(lab)), or tab, scr, out are
-// shorter than 8*C, 80*C, 4*C+4. Otherwise it returns ErrCPU on a CPU
+// shorter than 8*C, 80*C, 4*C+4.
+// With flags&4096 (per-pixel weights) a pw shorter than hi is ErrArg too.
+// Otherwise it returns ErrCPU on a CPU
 // without AVX2.
-func SoftmaxStatsI32AVX2(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32) error {
-	if !(imageOK(len(x), S, C, lo, hi, len(lab)) && statsOK(C, tab, scr, out)) {
+func SoftmaxStatsI32AVX2(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32) error {
+	if !(imageOK(len(x), S, C, lo, hi, len(lab)) && statsOK(C, tab, scr, out) && pixWOK(flags, pw, hi)) {
 		return argErr("SoftmaxStatsI32AVX2")
 	}
 	if !hasAVX2 {
 		return cpuErr("SoftmaxStatsI32AVX2")
 	}
-	softmaxStatsI32AVX2(x, S, lo, hi, lab, C, ign, flags, tab, scr, eps1, epsC, wsum, gamma, gmode, out)
+	softmaxStatsI32AVX2(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, eps1, epsC, wsum, gamma, gmode, out)
 	return nil
 }
 
@@ -371,15 +381,16 @@ func SoftmaxStatsI32AVX2(x []float32, S int, lo int, hi int, lab []int32, C int,
 // <= len(x), 0 <= lo <= hi <= S, hi <= len(lab)), or tab, scr, dst are
 // shorter than 8*C, 32*C, C*S, or flags ask for non-temporal stores (2048)
 // and S is not a multiple of 16 or dst[lo:] is not 64-byte aligned.
+// With flags&4096 (per-pixel weights) a pw shorter than hi is ErrArg too.
 // Otherwise it returns ErrCPU on a CPU without AVX2.
-func SoftmaxGradI32AVX2(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32) error {
-	if !(imageOK(len(x), S, C, lo, hi, len(lab)) && gradOK(C, S, lo, flags, tab, scr, dst)) {
+func SoftmaxGradI32AVX2(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32) error {
+	if !(imageOK(len(x), S, C, lo, hi, len(lab)) && gradOK(C, S, lo, flags, tab, scr, dst) && pixWOK(flags, pw, hi)) {
 		return argErr("SoftmaxGradI32AVX2")
 	}
 	if !hasAVX2 {
 		return cpuErr("SoftmaxGradI32AVX2")
 	}
-	softmaxGradI32AVX2(x, S, lo, hi, lab, C, ign, flags, tab, scr, k1, k2, fs, gamma, gmode, g1mode, dst)
+	softmaxGradI32AVX2(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, k1, k2, fs, gamma, gmode, g1mode, dst)
 	return nil
 }
 
@@ -389,15 +400,17 @@ func SoftmaxGradI32AVX2(x []float32, S int, lo int, hi int, lab []int32, C int, 
 // 2^31-1, S >= 0, C*S <= len(x), 0 <= lo <= hi <= S, hi <= len(lab)), or
 // tab, scr, dst are shorter than 8*C, 32*C, C*S, or flags ask for
 // non-temporal stores (2048) and S is not a multiple of 16 or dst[lo:] is
-// not 64-byte aligned. Otherwise it returns ErrCPU on a CPU without AVX2.
-func SoftmaxGradFocalI32AVX2(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32) error {
-	if !(imageOK(len(x), S, C, lo, hi, len(lab)) && gradOK(C, S, lo, flags, tab, scr, dst)) {
+// not 64-byte aligned.
+// With flags&4096 (per-pixel weights) a pw shorter than hi is ErrArg too.
+// Otherwise it returns ErrCPU on a CPU without AVX2.
+func SoftmaxGradFocalI32AVX2(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32) error {
+	if !(imageOK(len(x), S, C, lo, hi, len(lab)) && gradOK(C, S, lo, flags, tab, scr, dst) && pixWOK(flags, pw, hi)) {
 		return argErr("SoftmaxGradFocalI32AVX2")
 	}
 	if !hasAVX2 {
 		return cpuErr("SoftmaxGradFocalI32AVX2")
 	}
-	softmaxGradFocalI32AVX2(x, S, lo, hi, lab, C, ign, flags, tab, scr, k1, k2, fs, gamma, gmode, g1mode, dst)
+	softmaxGradFocalI32AVX2(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, k1, k2, fs, gamma, gmode, g1mode, dst)
 	return nil
 }
 
@@ -407,15 +420,16 @@ func SoftmaxGradFocalI32AVX2(x []float32, S int, lo int, hi int, lab []int32, C 
 // C*S <= len(x), 0 <= lo <= hi <= S, hi <= len(lab)), or tab, scr, dst, out
 // are shorter than 8*C, 32*C, C*S, 4, or flags ask for non-temporal stores
 // (2048) and S is not a multiple of 16 or dst[lo:] is not 64-byte aligned.
+// With flags&4096 (per-pixel weights) a pw shorter than hi is ErrArg too.
 // Otherwise it returns ErrCPU on a CPU without AVX2.
-func SoftmaxFusedI32AVX2(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32) error {
+func SoftmaxFusedI32AVX2(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32) error {
 	if !(imageOK(len(x), S, C, lo, hi, len(lab)) && gradOK(C, S, lo, flags, tab, scr, dst) && len(out) >= 4) {
 		return argErr("SoftmaxFusedI32AVX2")
 	}
 	if !hasAVX2 {
 		return cpuErr("SoftmaxFusedI32AVX2")
 	}
-	softmaxFusedI32AVX2(x, S, lo, hi, lab, C, ign, flags, tab, scr, k1, k2, fs, gamma, gmode, g1mode, dst, sflags, eps1, epsC, wsum, out)
+	softmaxFusedI32AVX2(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, k1, k2, fs, gamma, gmode, g1mode, dst, sflags, eps1, epsC, wsum, out)
 	return nil
 }
 
@@ -425,15 +439,17 @@ func SoftmaxFusedI32AVX2(x []float32, S int, lo int, hi int, lab []int32, C int,
 // 2^31-1, S >= 0, C*S <= len(x), 0 <= lo <= hi <= S, hi <= len(lab)), or
 // tab, scr, dst, out are shorter than 8*C, 32*C, C*S, 4, or flags ask for
 // non-temporal stores (2048) and S is not a multiple of 16 or dst[lo:] is
-// not 64-byte aligned. Otherwise it returns ErrCPU on a CPU without AVX2.
-func SoftmaxFusedFocalI32AVX2(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32) error {
+// not 64-byte aligned.
+// With flags&4096 (per-pixel weights) a pw shorter than hi is ErrArg too.
+// Otherwise it returns ErrCPU on a CPU without AVX2.
+func SoftmaxFusedFocalI32AVX2(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32) error {
 	if !(imageOK(len(x), S, C, lo, hi, len(lab)) && gradOK(C, S, lo, flags, tab, scr, dst) && len(out) >= 4) {
 		return argErr("SoftmaxFusedFocalI32AVX2")
 	}
 	if !hasAVX2 {
 		return cpuErr("SoftmaxFusedFocalI32AVX2")
 	}
-	softmaxFusedFocalI32AVX2(x, S, lo, hi, lab, C, ign, flags, tab, scr, k1, k2, fs, gamma, gmode, g1mode, dst, sflags, eps1, epsC, wsum, out)
+	softmaxFusedFocalI32AVX2(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, k1, k2, fs, gamma, gmode, g1mode, dst, sflags, eps1, epsC, wsum, out)
 	return nil
 }
 
@@ -443,14 +459,14 @@ func SoftmaxFusedFocalI32AVX2(x []float32, S int, lo int, hi int, lab []int32, C
 // 2^31-1, S >= 0, C*S <= len(x), 0 <= lo <= hi <= S, hi <= len(lab)), or
 // tab, scr, out are shorter than 8*C, 80*C, 4*C+4. Otherwise it returns
 // ErrCPU on a CPU without AVX-512.
-func SoftmaxStatsU8AVX512(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32) error {
-	if !(imageOK(len(x), S, C, lo, hi, len(lab)) && statsOK(C, tab, scr, out)) {
+func SoftmaxStatsU8AVX512(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32) error {
+	if !(imageOK(len(x), S, C, lo, hi, len(lab)) && statsOK(C, tab, scr, out) && pixWOK(flags, pw, hi)) {
 		return argErr("SoftmaxStatsU8AVX512")
 	}
 	if !hasAVX512 {
 		return cpuErr("SoftmaxStatsU8AVX512")
 	}
-	softmaxStatsU8AVX512(x, S, lo, hi, lab, C, ign, flags, tab, scr, eps1, epsC, wsum, gamma, gmode, out)
+	softmaxStatsU8AVX512(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, eps1, epsC, wsum, gamma, gmode, out)
 	return nil
 }
 
@@ -460,15 +476,16 @@ func SoftmaxStatsU8AVX512(x []float32, S int, lo int, hi int, lab []uint8, C int
 // C*S <= len(x), 0 <= lo <= hi <= S, hi <= len(lab)), or tab, scr, dst are
 // shorter than 8*C, 32*C, C*S, or flags ask for non-temporal stores (2048)
 // and S is not a multiple of 16 or dst[lo:] is not 64-byte aligned.
+// With flags&4096 (per-pixel weights) a pw shorter than hi is ErrArg too.
 // Otherwise it returns ErrCPU on a CPU without AVX-512.
-func SoftmaxGradU8AVX512(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32) error {
-	if !(imageOK(len(x), S, C, lo, hi, len(lab)) && gradOK(C, S, lo, flags, tab, scr, dst)) {
+func SoftmaxGradU8AVX512(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32) error {
+	if !(imageOK(len(x), S, C, lo, hi, len(lab)) && gradOK(C, S, lo, flags, tab, scr, dst) && pixWOK(flags, pw, hi)) {
 		return argErr("SoftmaxGradU8AVX512")
 	}
 	if !hasAVX512 {
 		return cpuErr("SoftmaxGradU8AVX512")
 	}
-	softmaxGradU8AVX512(x, S, lo, hi, lab, C, ign, flags, tab, scr, k1, k2, fs, gamma, gmode, g1mode, dst)
+	softmaxGradU8AVX512(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, k1, k2, fs, gamma, gmode, g1mode, dst)
 	return nil
 }
 
@@ -478,15 +495,17 @@ func SoftmaxGradU8AVX512(x []float32, S int, lo int, hi int, lab []uint8, C int,
 // 2^31-1, S >= 0, C*S <= len(x), 0 <= lo <= hi <= S, hi <= len(lab)), or
 // tab, scr, dst are shorter than 8*C, 32*C, C*S, or flags ask for
 // non-temporal stores (2048) and S is not a multiple of 16 or dst[lo:] is
-// not 64-byte aligned. Otherwise it returns ErrCPU on a CPU without AVX-512.
-func SoftmaxGradFocalU8AVX512(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32) error {
-	if !(imageOK(len(x), S, C, lo, hi, len(lab)) && gradOK(C, S, lo, flags, tab, scr, dst)) {
+// not 64-byte aligned.
+// With flags&4096 (per-pixel weights) a pw shorter than hi is ErrArg too.
+// Otherwise it returns ErrCPU on a CPU without AVX-512.
+func SoftmaxGradFocalU8AVX512(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32) error {
+	if !(imageOK(len(x), S, C, lo, hi, len(lab)) && gradOK(C, S, lo, flags, tab, scr, dst) && pixWOK(flags, pw, hi)) {
 		return argErr("SoftmaxGradFocalU8AVX512")
 	}
 	if !hasAVX512 {
 		return cpuErr("SoftmaxGradFocalU8AVX512")
 	}
-	softmaxGradFocalU8AVX512(x, S, lo, hi, lab, C, ign, flags, tab, scr, k1, k2, fs, gamma, gmode, g1mode, dst)
+	softmaxGradFocalU8AVX512(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, k1, k2, fs, gamma, gmode, g1mode, dst)
 	return nil
 }
 
@@ -496,15 +515,17 @@ func SoftmaxGradFocalU8AVX512(x []float32, S int, lo int, hi int, lab []uint8, C
 // 2^31-1, S >= 0, C*S <= len(x), 0 <= lo <= hi <= S, hi <= len(lab)), or
 // tab, scr, dst, out are shorter than 8*C, 32*C, C*S, 4, or flags ask for
 // non-temporal stores (2048) and S is not a multiple of 16 or dst[lo:] is
-// not 64-byte aligned. Otherwise it returns ErrCPU on a CPU without AVX-512.
-func SoftmaxFusedU8AVX512(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32) error {
+// not 64-byte aligned.
+// With flags&4096 (per-pixel weights) a pw shorter than hi is ErrArg too.
+// Otherwise it returns ErrCPU on a CPU without AVX-512.
+func SoftmaxFusedU8AVX512(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32) error {
 	if !(imageOK(len(x), S, C, lo, hi, len(lab)) && gradOK(C, S, lo, flags, tab, scr, dst) && len(out) >= 4) {
 		return argErr("SoftmaxFusedU8AVX512")
 	}
 	if !hasAVX512 {
 		return cpuErr("SoftmaxFusedU8AVX512")
 	}
-	softmaxFusedU8AVX512(x, S, lo, hi, lab, C, ign, flags, tab, scr, k1, k2, fs, gamma, gmode, g1mode, dst, sflags, eps1, epsC, wsum, out)
+	softmaxFusedU8AVX512(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, k1, k2, fs, gamma, gmode, g1mode, dst, sflags, eps1, epsC, wsum, out)
 	return nil
 }
 
@@ -514,15 +535,17 @@ func SoftmaxFusedU8AVX512(x []float32, S int, lo int, hi int, lab []uint8, C int
 // 2^31-1, S >= 0, C*S <= len(x), 0 <= lo <= hi <= S, hi <= len(lab)), or
 // tab, scr, dst, out are shorter than 8*C, 32*C, C*S, 4, or flags ask for
 // non-temporal stores (2048) and S is not a multiple of 16 or dst[lo:] is
-// not 64-byte aligned. Otherwise it returns ErrCPU on a CPU without AVX-512.
-func SoftmaxFusedFocalU8AVX512(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32) error {
+// not 64-byte aligned.
+// With flags&4096 (per-pixel weights) a pw shorter than hi is ErrArg too.
+// Otherwise it returns ErrCPU on a CPU without AVX-512.
+func SoftmaxFusedFocalU8AVX512(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32) error {
 	if !(imageOK(len(x), S, C, lo, hi, len(lab)) && gradOK(C, S, lo, flags, tab, scr, dst) && len(out) >= 4) {
 		return argErr("SoftmaxFusedFocalU8AVX512")
 	}
 	if !hasAVX512 {
 		return cpuErr("SoftmaxFusedFocalU8AVX512")
 	}
-	softmaxFusedFocalU8AVX512(x, S, lo, hi, lab, C, ign, flags, tab, scr, k1, k2, fs, gamma, gmode, g1mode, dst, sflags, eps1, epsC, wsum, out)
+	softmaxFusedFocalU8AVX512(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, k1, k2, fs, gamma, gmode, g1mode, dst, sflags, eps1, epsC, wsum, out)
 	return nil
 }
 
@@ -532,14 +555,14 @@ func SoftmaxFusedFocalU8AVX512(x []float32, S int, lo int, hi int, lab []uint8, 
 // 2^31-1, S >= 0, C*S <= len(x), 0 <= lo <= hi <= S, hi <= len(lab)), or
 // tab, scr, out are shorter than 8*C, 80*C, 4*C+4. Otherwise it returns
 // ErrCPU on a CPU without AVX-512.
-func SoftmaxStatsI32AVX512(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32) error {
-	if !(imageOK(len(x), S, C, lo, hi, len(lab)) && statsOK(C, tab, scr, out)) {
+func SoftmaxStatsI32AVX512(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32) error {
+	if !(imageOK(len(x), S, C, lo, hi, len(lab)) && statsOK(C, tab, scr, out) && pixWOK(flags, pw, hi)) {
 		return argErr("SoftmaxStatsI32AVX512")
 	}
 	if !hasAVX512 {
 		return cpuErr("SoftmaxStatsI32AVX512")
 	}
-	softmaxStatsI32AVX512(x, S, lo, hi, lab, C, ign, flags, tab, scr, eps1, epsC, wsum, gamma, gmode, out)
+	softmaxStatsI32AVX512(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, eps1, epsC, wsum, gamma, gmode, out)
 	return nil
 }
 
@@ -549,15 +572,17 @@ func SoftmaxStatsI32AVX512(x []float32, S int, lo int, hi int, lab []int32, C in
 // 2^31-1, S >= 0, C*S <= len(x), 0 <= lo <= hi <= S, hi <= len(lab)), or
 // tab, scr, dst are shorter than 8*C, 32*C, C*S, or flags ask for
 // non-temporal stores (2048) and S is not a multiple of 16 or dst[lo:] is
-// not 64-byte aligned. Otherwise it returns ErrCPU on a CPU without AVX-512.
-func SoftmaxGradI32AVX512(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32) error {
-	if !(imageOK(len(x), S, C, lo, hi, len(lab)) && gradOK(C, S, lo, flags, tab, scr, dst)) {
+// not 64-byte aligned.
+// With flags&4096 (per-pixel weights) a pw shorter than hi is ErrArg too.
+// Otherwise it returns ErrCPU on a CPU without AVX-512.
+func SoftmaxGradI32AVX512(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32) error {
+	if !(imageOK(len(x), S, C, lo, hi, len(lab)) && gradOK(C, S, lo, flags, tab, scr, dst) && pixWOK(flags, pw, hi)) {
 		return argErr("SoftmaxGradI32AVX512")
 	}
 	if !hasAVX512 {
 		return cpuErr("SoftmaxGradI32AVX512")
 	}
-	softmaxGradI32AVX512(x, S, lo, hi, lab, C, ign, flags, tab, scr, k1, k2, fs, gamma, gmode, g1mode, dst)
+	softmaxGradI32AVX512(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, k1, k2, fs, gamma, gmode, g1mode, dst)
 	return nil
 }
 
@@ -567,15 +592,17 @@ func SoftmaxGradI32AVX512(x []float32, S int, lo int, hi int, lab []int32, C int
 // 2^31-1, S >= 0, C*S <= len(x), 0 <= lo <= hi <= S, hi <= len(lab)), or
 // tab, scr, dst are shorter than 8*C, 32*C, C*S, or flags ask for
 // non-temporal stores (2048) and S is not a multiple of 16 or dst[lo:] is
-// not 64-byte aligned. Otherwise it returns ErrCPU on a CPU without AVX-512.
-func SoftmaxGradFocalI32AVX512(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32) error {
-	if !(imageOK(len(x), S, C, lo, hi, len(lab)) && gradOK(C, S, lo, flags, tab, scr, dst)) {
+// not 64-byte aligned.
+// With flags&4096 (per-pixel weights) a pw shorter than hi is ErrArg too.
+// Otherwise it returns ErrCPU on a CPU without AVX-512.
+func SoftmaxGradFocalI32AVX512(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32) error {
+	if !(imageOK(len(x), S, C, lo, hi, len(lab)) && gradOK(C, S, lo, flags, tab, scr, dst) && pixWOK(flags, pw, hi)) {
 		return argErr("SoftmaxGradFocalI32AVX512")
 	}
 	if !hasAVX512 {
 		return cpuErr("SoftmaxGradFocalI32AVX512")
 	}
-	softmaxGradFocalI32AVX512(x, S, lo, hi, lab, C, ign, flags, tab, scr, k1, k2, fs, gamma, gmode, g1mode, dst)
+	softmaxGradFocalI32AVX512(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, k1, k2, fs, gamma, gmode, g1mode, dst)
 	return nil
 }
 
@@ -585,15 +612,17 @@ func SoftmaxGradFocalI32AVX512(x []float32, S int, lo int, hi int, lab []int32, 
 // 2^31-1, S >= 0, C*S <= len(x), 0 <= lo <= hi <= S, hi <= len(lab)), or
 // tab, scr, dst, out are shorter than 8*C, 32*C, C*S, 4, or flags ask for
 // non-temporal stores (2048) and S is not a multiple of 16 or dst[lo:] is
-// not 64-byte aligned. Otherwise it returns ErrCPU on a CPU without AVX-512.
-func SoftmaxFusedI32AVX512(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32) error {
+// not 64-byte aligned.
+// With flags&4096 (per-pixel weights) a pw shorter than hi is ErrArg too.
+// Otherwise it returns ErrCPU on a CPU without AVX-512.
+func SoftmaxFusedI32AVX512(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32) error {
 	if !(imageOK(len(x), S, C, lo, hi, len(lab)) && gradOK(C, S, lo, flags, tab, scr, dst) && len(out) >= 4) {
 		return argErr("SoftmaxFusedI32AVX512")
 	}
 	if !hasAVX512 {
 		return cpuErr("SoftmaxFusedI32AVX512")
 	}
-	softmaxFusedI32AVX512(x, S, lo, hi, lab, C, ign, flags, tab, scr, k1, k2, fs, gamma, gmode, g1mode, dst, sflags, eps1, epsC, wsum, out)
+	softmaxFusedI32AVX512(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, k1, k2, fs, gamma, gmode, g1mode, dst, sflags, eps1, epsC, wsum, out)
 	return nil
 }
 
@@ -603,15 +632,17 @@ func SoftmaxFusedI32AVX512(x []float32, S int, lo int, hi int, lab []int32, C in
 // <= 2^31-1, S >= 0, C*S <= len(x), 0 <= lo <= hi <= S, hi <= len(lab)), or
 // tab, scr, dst, out are shorter than 8*C, 32*C, C*S, 4, or flags ask for
 // non-temporal stores (2048) and S is not a multiple of 16 or dst[lo:] is
-// not 64-byte aligned. Otherwise it returns ErrCPU on a CPU without AVX-512.
-func SoftmaxFusedFocalI32AVX512(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32) error {
+// not 64-byte aligned.
+// With flags&4096 (per-pixel weights) a pw shorter than hi is ErrArg too.
+// Otherwise it returns ErrCPU on a CPU without AVX-512.
+func SoftmaxFusedFocalI32AVX512(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32) error {
 	if !(imageOK(len(x), S, C, lo, hi, len(lab)) && gradOK(C, S, lo, flags, tab, scr, dst) && len(out) >= 4) {
 		return argErr("SoftmaxFusedFocalI32AVX512")
 	}
 	if !hasAVX512 {
 		return cpuErr("SoftmaxFusedFocalI32AVX512")
 	}
-	softmaxFusedFocalI32AVX512(x, S, lo, hi, lab, C, ign, flags, tab, scr, k1, k2, fs, gamma, gmode, g1mode, dst, sflags, eps1, epsC, wsum, out)
+	softmaxFusedFocalI32AVX512(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, k1, k2, fs, gamma, gmode, g1mode, dst, sflags, eps1, epsC, wsum, out)
 	return nil
 }
 

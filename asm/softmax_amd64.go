@@ -9,10 +9,11 @@ package asm
 // pixels labelled ign or outside [0, C) are skipped (their gradient is 0).
 // tab holds 8 floats per class: the CE weight (used when flags&512), the focal alpha (flags&256) and, 6th,
 // eps/C times the CE weight (flags&512 and 1024); scr is 64-byte aligned, at least 5*16*C floats;
-// eps1 = 1-eps, epsC = eps/C, wsum = the sum of the CE weights.
+// eps1 = 1-eps, epsC = eps/C, wsum = the sum of the CE weights. flags&4096: pw holds the pixels'
+// weights (from lo; indexed like lab), which need flags&512 (the CE weights, 1 for none) with a CE term.
 //
 //go:noescape
-func softmaxStatsU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
+func softmaxStatsU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
 
 // softmaxGradU8AVX2 writes kernels.softmaxGradGeneric's gradient of pixels [lo, hi) (at most
 // kernels.BlockSize) of one image into dst (C planes S apart, like x). tab holds 8 floats per class:
@@ -20,10 +21,11 @@ func softmaxStatsU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, C int, 
 // k1 = CEScale*(1-eps), k2 = CEScale*eps*wsum/C, fs = FocalScale; scr is 64-byte aligned, at
 // least 16*C floats (32*C for AVX2). flags&2048: dst+lo and S*4 are 64-byte aligned, full vectors are
 // stored non-temporally. The Focal variant adds the focal term. Pixels labelled ign (-1: none) or
-// outside [0, C) get 0.
+// outside [0, C) get 0. flags&4096: pw holds the pixels' weights (from lo; indexed like lab), each
+// pixel's gradient times its weight.
 //
 //go:noescape
-func softmaxGradU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
+func softmaxGradU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
 
 // softmaxGradFocalU8AVX2 writes kernels.softmaxGradGeneric's gradient of pixels [lo, hi) (at most
 // kernels.BlockSize) of one image into dst (C planes S apart, like x). tab holds 8 floats per class:
@@ -31,32 +33,34 @@ func softmaxGradU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, C int, i
 // k1 = CEScale*(1-eps), k2 = CEScale*eps*wsum/C, fs = FocalScale; scr is 64-byte aligned, at
 // least 16*C floats (32*C for AVX2). flags&2048: dst+lo and S*4 are 64-byte aligned, full vectors are
 // stored non-temporally. The Focal variant adds the focal term. Pixels labelled ign (-1: none) or
-// outside [0, C) get 0.
+// outside [0, C) get 0. flags&4096: pw holds the pixels' weights (from lo; indexed like lab), each
+// pixel's gradient times its weight.
 //
 //go:noescape
-func softmaxGradFocalU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
+func softmaxGradFocalU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
 
 // It also stores the CE, W, Focal and Valid sums of SoftmaxStats (sflags, eps1, epsC and wsum as
 // its flags and arguments; tab's w, alpha and eps/C*w as it reads them) into out[0:4].
 //
 //go:noescape
-func softmaxFusedU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)
+func softmaxFusedU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)
 
 // It also stores the CE, W, Focal and Valid sums of SoftmaxStats (sflags, eps1, epsC and wsum as
 // its flags and arguments; tab's w, alpha and eps/C*w as it reads them) into out[0:4].
 //
 //go:noescape
-func softmaxFusedFocalU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)
+func softmaxFusedFocalU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)
 
 // softmaxStatsI32AVX2 computes kernels.softmaxStatsGeneric over pixels [lo, hi) (at most kernels.BlockSize) of one
 // image into out = P[C], PY[C], Count[C], PP[C], CE, W, Focal, Valid. ign is the ignore label (-1: none);
 // pixels labelled ign or outside [0, C) are skipped (their gradient is 0).
 // tab holds 8 floats per class: the CE weight (used when flags&512), the focal alpha (flags&256) and, 6th,
 // eps/C times the CE weight (flags&512 and 1024); scr is 64-byte aligned, at least 5*16*C floats;
-// eps1 = 1-eps, epsC = eps/C, wsum = the sum of the CE weights.
+// eps1 = 1-eps, epsC = eps/C, wsum = the sum of the CE weights. flags&4096: pw holds the pixels'
+// weights (from lo; indexed like lab), which need flags&512 (the CE weights, 1 for none) with a CE term.
 //
 //go:noescape
-func softmaxStatsI32AVX2(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
+func softmaxStatsI32AVX2(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
 
 // softmaxGradI32AVX2 writes kernels.softmaxGradGeneric's gradient of pixels [lo, hi) (at most
 // kernels.BlockSize) of one image into dst (C planes S apart, like x). tab holds 8 floats per class:
@@ -64,10 +68,11 @@ func softmaxStatsI32AVX2(x []float32, S int, lo int, hi int, lab []int32, C int,
 // k1 = CEScale*(1-eps), k2 = CEScale*eps*wsum/C, fs = FocalScale; scr is 64-byte aligned, at
 // least 16*C floats (32*C for AVX2). flags&2048: dst+lo and S*4 are 64-byte aligned, full vectors are
 // stored non-temporally. The Focal variant adds the focal term. Pixels labelled ign (-1: none) or
-// outside [0, C) get 0.
+// outside [0, C) get 0. flags&4096: pw holds the pixels' weights (from lo; indexed like lab), each
+// pixel's gradient times its weight.
 //
 //go:noescape
-func softmaxGradI32AVX2(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
+func softmaxGradI32AVX2(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
 
 // softmaxGradFocalI32AVX2 writes kernels.softmaxGradGeneric's gradient of pixels [lo, hi) (at most
 // kernels.BlockSize) of one image into dst (C planes S apart, like x). tab holds 8 floats per class:
@@ -75,32 +80,34 @@ func softmaxGradI32AVX2(x []float32, S int, lo int, hi int, lab []int32, C int, 
 // k1 = CEScale*(1-eps), k2 = CEScale*eps*wsum/C, fs = FocalScale; scr is 64-byte aligned, at
 // least 16*C floats (32*C for AVX2). flags&2048: dst+lo and S*4 are 64-byte aligned, full vectors are
 // stored non-temporally. The Focal variant adds the focal term. Pixels labelled ign (-1: none) or
-// outside [0, C) get 0.
+// outside [0, C) get 0. flags&4096: pw holds the pixels' weights (from lo; indexed like lab), each
+// pixel's gradient times its weight.
 //
 //go:noescape
-func softmaxGradFocalI32AVX2(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
+func softmaxGradFocalI32AVX2(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
 
 // It also stores the CE, W, Focal and Valid sums of SoftmaxStats (sflags, eps1, epsC and wsum as
 // its flags and arguments; tab's w, alpha and eps/C*w as it reads them) into out[0:4].
 //
 //go:noescape
-func softmaxFusedI32AVX2(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)
+func softmaxFusedI32AVX2(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)
 
 // It also stores the CE, W, Focal and Valid sums of SoftmaxStats (sflags, eps1, epsC and wsum as
 // its flags and arguments; tab's w, alpha and eps/C*w as it reads them) into out[0:4].
 //
 //go:noescape
-func softmaxFusedFocalI32AVX2(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)
+func softmaxFusedFocalI32AVX2(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)
 
 // softmaxStatsU8AVX512 computes kernels.softmaxStatsGeneric over pixels [lo, hi) (at most kernels.BlockSize) of one
 // image into out = P[C], PY[C], Count[C], PP[C], CE, W, Focal, Valid. ign is the ignore label (-1: none);
 // pixels labelled ign or outside [0, C) are skipped (their gradient is 0).
 // tab holds 8 floats per class: the CE weight (used when flags&512), the focal alpha (flags&256) and, 6th,
 // eps/C times the CE weight (flags&512 and 1024); scr is 64-byte aligned, at least 5*16*C floats;
-// eps1 = 1-eps, epsC = eps/C, wsum = the sum of the CE weights.
+// eps1 = 1-eps, epsC = eps/C, wsum = the sum of the CE weights. flags&4096: pw holds the pixels'
+// weights (from lo; indexed like lab), which need flags&512 (the CE weights, 1 for none) with a CE term.
 //
 //go:noescape
-func softmaxStatsU8AVX512(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
+func softmaxStatsU8AVX512(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
 
 // softmaxGradU8AVX512 writes kernels.softmaxGradGeneric's gradient of pixels [lo, hi) (at most
 // kernels.BlockSize) of one image into dst (C planes S apart, like x). tab holds 8 floats per class:
@@ -108,10 +115,11 @@ func softmaxStatsU8AVX512(x []float32, S int, lo int, hi int, lab []uint8, C int
 // k1 = CEScale*(1-eps), k2 = CEScale*eps*wsum/C, fs = FocalScale; scr is 64-byte aligned, at
 // least 16*C floats (32*C for AVX2). flags&2048: dst+lo and S*4 are 64-byte aligned, full vectors are
 // stored non-temporally. The Focal variant adds the focal term. Pixels labelled ign (-1: none) or
-// outside [0, C) get 0.
+// outside [0, C) get 0. flags&4096: pw holds the pixels' weights (from lo; indexed like lab), each
+// pixel's gradient times its weight.
 //
 //go:noescape
-func softmaxGradU8AVX512(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
+func softmaxGradU8AVX512(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
 
 // softmaxGradFocalU8AVX512 writes kernels.softmaxGradGeneric's gradient of pixels [lo, hi) (at most
 // kernels.BlockSize) of one image into dst (C planes S apart, like x). tab holds 8 floats per class:
@@ -119,32 +127,34 @@ func softmaxGradU8AVX512(x []float32, S int, lo int, hi int, lab []uint8, C int,
 // k1 = CEScale*(1-eps), k2 = CEScale*eps*wsum/C, fs = FocalScale; scr is 64-byte aligned, at
 // least 16*C floats (32*C for AVX2). flags&2048: dst+lo and S*4 are 64-byte aligned, full vectors are
 // stored non-temporally. The Focal variant adds the focal term. Pixels labelled ign (-1: none) or
-// outside [0, C) get 0.
+// outside [0, C) get 0. flags&4096: pw holds the pixels' weights (from lo; indexed like lab), each
+// pixel's gradient times its weight.
 //
 //go:noescape
-func softmaxGradFocalU8AVX512(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
+func softmaxGradFocalU8AVX512(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
 
 // It also stores the CE, W, Focal and Valid sums of SoftmaxStats (sflags, eps1, epsC and wsum as
 // its flags and arguments; tab's w, alpha and eps/C*w as it reads them) into out[0:4].
 //
 //go:noescape
-func softmaxFusedU8AVX512(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)
+func softmaxFusedU8AVX512(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)
 
 // It also stores the CE, W, Focal and Valid sums of SoftmaxStats (sflags, eps1, epsC and wsum as
 // its flags and arguments; tab's w, alpha and eps/C*w as it reads them) into out[0:4].
 //
 //go:noescape
-func softmaxFusedFocalU8AVX512(x []float32, S int, lo int, hi int, lab []uint8, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)
+func softmaxFusedFocalU8AVX512(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)
 
 // softmaxStatsI32AVX512 computes kernels.softmaxStatsGeneric over pixels [lo, hi) (at most kernels.BlockSize) of one
 // image into out = P[C], PY[C], Count[C], PP[C], CE, W, Focal, Valid. ign is the ignore label (-1: none);
 // pixels labelled ign or outside [0, C) are skipped (their gradient is 0).
 // tab holds 8 floats per class: the CE weight (used when flags&512), the focal alpha (flags&256) and, 6th,
 // eps/C times the CE weight (flags&512 and 1024); scr is 64-byte aligned, at least 5*16*C floats;
-// eps1 = 1-eps, epsC = eps/C, wsum = the sum of the CE weights.
+// eps1 = 1-eps, epsC = eps/C, wsum = the sum of the CE weights. flags&4096: pw holds the pixels'
+// weights (from lo; indexed like lab), which need flags&512 (the CE weights, 1 for none) with a CE term.
 //
 //go:noescape
-func softmaxStatsI32AVX512(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
+func softmaxStatsI32AVX512(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
 
 // softmaxGradI32AVX512 writes kernels.softmaxGradGeneric's gradient of pixels [lo, hi) (at most
 // kernels.BlockSize) of one image into dst (C planes S apart, like x). tab holds 8 floats per class:
@@ -152,10 +162,11 @@ func softmaxStatsI32AVX512(x []float32, S int, lo int, hi int, lab []int32, C in
 // k1 = CEScale*(1-eps), k2 = CEScale*eps*wsum/C, fs = FocalScale; scr is 64-byte aligned, at
 // least 16*C floats (32*C for AVX2). flags&2048: dst+lo and S*4 are 64-byte aligned, full vectors are
 // stored non-temporally. The Focal variant adds the focal term. Pixels labelled ign (-1: none) or
-// outside [0, C) get 0.
+// outside [0, C) get 0. flags&4096: pw holds the pixels' weights (from lo; indexed like lab), each
+// pixel's gradient times its weight.
 //
 //go:noescape
-func softmaxGradI32AVX512(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
+func softmaxGradI32AVX512(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
 
 // softmaxGradFocalI32AVX512 writes kernels.softmaxGradGeneric's gradient of pixels [lo, hi) (at most
 // kernels.BlockSize) of one image into dst (C planes S apart, like x). tab holds 8 floats per class:
@@ -163,19 +174,20 @@ func softmaxGradI32AVX512(x []float32, S int, lo int, hi int, lab []int32, C int
 // k1 = CEScale*(1-eps), k2 = CEScale*eps*wsum/C, fs = FocalScale; scr is 64-byte aligned, at
 // least 16*C floats (32*C for AVX2). flags&2048: dst+lo and S*4 are 64-byte aligned, full vectors are
 // stored non-temporally. The Focal variant adds the focal term. Pixels labelled ign (-1: none) or
-// outside [0, C) get 0.
+// outside [0, C) get 0. flags&4096: pw holds the pixels' weights (from lo; indexed like lab), each
+// pixel's gradient times its weight.
 //
 //go:noescape
-func softmaxGradFocalI32AVX512(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
+func softmaxGradFocalI32AVX512(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
 
 // It also stores the CE, W, Focal and Valid sums of SoftmaxStats (sflags, eps1, epsC and wsum as
 // its flags and arguments; tab's w, alpha and eps/C*w as it reads them) into out[0:4].
 //
 //go:noescape
-func softmaxFusedI32AVX512(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)
+func softmaxFusedI32AVX512(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)
 
 // It also stores the CE, W, Focal and Valid sums of SoftmaxStats (sflags, eps1, epsC and wsum as
 // its flags and arguments; tab's w, alpha and eps/C*w as it reads them) into out[0:4].
 //
 //go:noescape
-func softmaxFusedFocalI32AVX512(x []float32, S int, lo int, hi int, lab []int32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)
+func softmaxFusedFocalI32AVX512(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)

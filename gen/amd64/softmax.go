@@ -32,7 +32,31 @@ const (
 	flagWeights = 512  // tab holds CE class weights (else every weight is 1)
 	flagSmooth  = 1024 // label smoothing is on
 	flagNT      = 2048 // gradient: full vectors stored non-temporally (dst aligned)
+	flagPixW    = 4096 // pw holds per-pixel weights (internal/kernels/generic.go: PixelWeight)
 )
+
+// streamWeighted emits the kernel's loop twice, selected once per call by
+// flagPixW: body(false) over ps, and body(true) over ps and the per-pixel
+// weights pw (advanced by 4 bytes a pixel), so that the unweighted loop
+// costs nothing more than it did without weights.
+func (t *Tier) streamWeighted(n GPVirtual, flags Mem, ps []ptr, pw GPVirtual, body func(weighted bool) func(tail *Mask, rem GPVirtual)) {
+	wl, done := newLabel("pixw"), newLabel("pixwd")
+	TESTQ(U32(flagPixW), flags)
+	JNZ(LabelRef(wl))
+	t.stream(n, ps, body(false))
+	JMP(LabelRef(done))
+	Label(wl)
+	t.stream(n, append(ps[:len(ps):len(ps)], ptr{pw, 4}), body(true))
+	Label(done)
+}
+
+// loadPixW loads the weights of one vector of pixels, 0 outside valid.
+func (t *Tier) loadPixW(pw GPVirtual, st pixelState) Op {
+	w := t.V()
+	t.loadX(Mem{Base: pw}, w, st)
+	t.keepWhere(st.valid, w)
+	return t.keep(w)
+}
 
 // softmaxFamily: the statistics and gradient passes of the softmax losses
 // over one block of pixels of one image (C planes S apart), for uint8 and
@@ -148,6 +172,14 @@ type softmaxArgs struct {
 	tab               GPVirtual // per class: w, alpha, kappa, A, B, E, -, - (32 bytes)
 }
 
+// pixWSetup loads the per-pixel weights' pointer, advanced to pixel lo.
+func (t *Tier) pixWSetup() GPVirtual {
+	pw := Load(Param("pw").Base(), GP64()).(GPVirtual)
+	lo := Load(Param("lo"), GP64())
+	LEAQ(Mem{Base: pw, Index: lo, Scale: 4}, pw)
+	return pw
+}
+
 func (t *Tier) softmaxSetup(elem int) softmaxArgs {
 	var a softmaxArgs
 	a.x = Load(Param("x").Base(), GP64()).(GPVirtual)
@@ -248,14 +280,16 @@ func (t *Tier) selectByLabel(a softmaxArgs, st pixelState, field int, d VecVirtu
 func softmaxStats(t *Tier, u8 bool) {
 	ln, lt, elem := labelName(u8)
 	name := "SoftmaxStats" + ln + t.Name
-	t.text(name, fmt.Sprintf("func(x []float32, S, lo, hi int, lab []%s, C int, ign int32, flags uint64, tab, scr []float32, eps1, epsC, wsum, gamma float32, gmode int, out []float32)", lt))
+	t.text(name, fmt.Sprintf("func(x []float32, S, lo, hi int, lab []%s, pw []float32, C int, ign int32, flags uint64, tab, scr []float32, eps1, epsC, wsum, gamma float32, gmode int, out []float32)", lt))
 	t.doc(fmt.Sprintf("%s computes kernels.softmaxStatsGeneric over pixels [lo, hi) (at most kernels.BlockSize) of one", name),
 		"image into out = P[C], PY[C], Count[C], PP[C], CE, W, Focal, Valid. ign is the ignore label (-1: none);",
 		"pixels labelled ign or outside [0, C) are skipped (their gradient is 0).",
 		"tab holds 8 floats per class: the CE weight (used when flags&512), the focal alpha (flags&256) and, 6th,",
 		"eps/C times the CE weight (flags&512 and 1024); scr is 64-byte aligned, at least 5*16*C floats;",
-		"eps1 = 1-eps, epsC = eps/C, wsum = the sum of the CE weights.")
+		"eps1 = 1-eps, epsC = eps/C, wsum = the sum of the CE weights. flags&4096: pw holds the pixels'",
+		"weights (from lo; indexed like lab), which need flags&512 (the CE weights, 1 for none) with a CE term.")
 	a := t.softmaxSetup(elem)
+	ppw := t.pixWSetup()
 	// per-class accumulators after the e vectors: class c at scr + C*W + c*4*W
 	accs := GP64()
 	MOVQ(a.C, accs)
@@ -278,52 +312,68 @@ func softmaxStats(t *Tier, u8 bool) {
 	}
 	pr := t.newProdAccs()
 	sCE, sW, sFoc, sValid := sc[0], sc[1], sc[2], sc[3]
-	t.stream(a.n, []ptr{{a.x, 4}, {a.lab, elem}}, func(tail *Mask, rem GPVirtual) {
-		st := t.loadPixels(a.lab, u8, arg("ign"), a.C, tail, rem)
-		one := t.V()
-		VMOVUPS(t.F(1), one)
-		t.keepWhere(st.valid, one)
-		sValid.add(one, nil)
-		sum, mx, zy := t.maxAndExp(a, st, true, flagRegion, true)
-		inv := t.V()
-		VMOVUPS(t.F(1), inv)
-		VDIVPS(sum, inv, inv)
-		INV := t.keep(inv)
-		SUM := t.keep(sum)
-		ifFlag(a.flags, flagRegion, func() {
-			pe, pa := GP64(), GP64()
-			MOVQ(a.scr, pe)
-			MOVQ(accs, pa)
-			t.classLoop(a.C, []classPtr{{pe, U32(t.W())}, {pa, U32(4 * t.W())}}, true, func(cv VecVirtual) {
-				p := t.V()
-				VMULPS(Mem{Base: pe}, t.ld(INV), p)
-				t.keepWhere(st.valid, p)
-				s := t.V()
-				VADDPS(Mem{Base: pa}, p, s)
-				VMOVUPS(s, Mem{Base: pa})
-				ifFlag(a.flags, flagSquared, func() {
-					pp := t.V()
-					VMULPS(p, p, pp)
-					VADDPS(Mem{Base: pa, Disp: 3 * t.W()}, pp, pp)
-					VMOVUPS(pp, Mem{Base: pa, Disp: 3 * t.W()})
+	t.streamWeighted(a.n, a.flags, []ptr{{a.x, 4}, {a.lab, elem}}, ppw, func(weighted bool) func(tail *Mask, rem GPVirtual) {
+		return func(tail *Mask, rem GPVirtual) {
+			st := t.loadPixels(a.lab, u8, arg("ign"), a.C, tail, rem)
+			var W Op
+			if weighted {
+				W = t.loadPixW(ppw, st)
+			}
+			one := t.V()
+			VMOVUPS(t.F(1), one)
+			t.keepWhere(st.valid, one)
+			sValid.add(one, nil)
+			sum, mx, zy := t.maxAndExp(a, st, true, flagRegion, true)
+			inv := t.V()
+			VMOVUPS(t.F(1), inv)
+			VDIVPS(sum, inv, inv)
+			INV := t.keep(inv)
+			SUM := t.keep(sum)
+			ifFlag(a.flags, flagRegion, func() {
+				pe, pa := GP64(), GP64()
+				MOVQ(a.scr, pe)
+				MOVQ(accs, pa)
+				t.classLoop(a.C, []classPtr{{pe, U32(t.W())}, {pa, U32(4 * t.W())}}, true, func(cv VecVirtual) {
+					p := t.V()
+					VMULPS(Mem{Base: pe}, t.ld(INV), p)
+					t.keepWhere(st.valid, p)
+					// weighted: w*p in place of p as the first factor of every
+					// sum, w in place of 1 in the count
+					wp := Register(p)
+					if weighted {
+						wp = t.V()
+						VMULPS(W, p, wp)
+					}
+					s := t.V()
+					VADDPS(Mem{Base: pa}, wp, s)
+					VMOVUPS(s, Mem{Base: pa})
+					ifFlag(a.flags, flagSquared, func() {
+						pp := t.V()
+						VMULPS(p, wp, pp)
+						VADDPS(Mem{Base: pa, Disp: 3 * t.W()}, pp, pp)
+						VMOVUPS(pp, Mem{Base: pa, Disp: 3 * t.W()})
+					})
+					eq := t.eqD(st.y, cv)
+					py, cnt := t.V(), t.V()
+					VMOVUPS(Mem{Base: pa, Disp: t.W()}, py)
+					t.addWhere(eq, wp, py)
+					VMOVUPS(py, Mem{Base: pa, Disp: t.W()})
+					VMOVUPS(Mem{Base: pa, Disp: 2 * t.W()}, cnt)
+					switch {
+					case weighted:
+						t.addWhere(eq, t.ld(W), cnt)
+					case t.avx512:
+						VADDPS(t.F(1), cnt, eq.k, cnt)
+					default:
+						o := t.V()
+						VANDPS(t.F(1), eq.v, o)
+						VADDPS(o, cnt, cnt)
+					}
+					VMOVUPS(cnt, Mem{Base: pa, Disp: 2 * t.W()})
 				})
-				eq := t.eqD(st.y, cv)
-				py, cnt := t.V(), t.V()
-				VMOVUPS(Mem{Base: pa, Disp: t.W()}, py)
-				t.addWhere(eq, p, py)
-				VMOVUPS(py, Mem{Base: pa, Disp: t.W()})
-				VMOVUPS(Mem{Base: pa, Disp: 2 * t.W()}, cnt)
-				if t.avx512 {
-					VADDPS(t.F(1), cnt, eq.k, cnt)
-				} else {
-					o := t.V()
-					VANDPS(t.F(1), eq.v, o)
-					VADDPS(o, cnt, cnt)
-				}
-				VMOVUPS(cnt, Mem{Base: pa, Disp: 2 * t.W()})
 			})
-		})
-		t.pixelwiseSums(a, a.flags, st, SUM, INV, mx, zy, sCE, sW, sFoc, pr)
+			t.pixelwiseSums(a, a.flags, st, SUM, INV, mx, zy, W, sCE, sW, sFoc, pr)
+		}
 	})
 	// Reduce: per class, then the per-image sums.
 	out := Load(Param("out").Base(), GP64()).(GPVirtual)
@@ -532,8 +582,11 @@ func (t *Tier) ceProductEnd(flags Mem, sCE *acc, pr *prodAccs) {
 // one vector of pixels, under flags (flagCE, flagFocal, flagWeights,
 // flagSmooth, flagAlpha): SUM = sum_c exp(x_c - mx), INV = 1/SUM, zy =
 // x_y - mx. The statistics kernels and the fused kernels both call it, so
-// their sums are the same bit for bit.
-func (t *Tier) pixelwiseSums(a softmaxArgs, flags Mem, st pixelState, SUM, INV, mx, zy Op, sCE, sW, sFoc *acc, pr *prodAccs) {
+// their sums are the same bit for bit. W, when not nil, holds the pixels'
+// weights (0 outside valid): each pixel's CE, w_y and focal terms are
+// multiplied by its weight before they are added (the caller sets
+// flagWeights, so that the product mode is off).
+func (t *Tier) pixelwiseSums(a softmaxArgs, flags Mem, st pixelState, SUM, INV, mx, zy, W Op, sCE, sW, sFoc *acc, pr *prodAccs) {
 	pm, done := newLabel("prodmode"), newLabel("pwdone")
 	if pr != nil {
 		jumpProdMode(flags, pm)
@@ -569,9 +622,13 @@ func (t *Tier) pixelwiseSums(a softmaxArgs, flags Mem, st pixelState, SUM, INV, 
 			})
 			lf := t.ld(L)
 			t.keepWhere(st.valid, lf)
-			sCE.add(lf, nil)
 			w := t.ld(WY)
 			t.keepWhere(st.valid, w)
+			if W != nil {
+				VMULPS(W, lf, lf)
+				VMULPS(W, w, w)
+			}
+			sCE.add(lf, nil)
 			sW.add(w, nil)
 		})
 		ifFlag(flags, flagFocal, func() {
@@ -599,6 +656,9 @@ func (t *Tier) pixelwiseSums(a softmaxArgs, flags Mem, st pixelState, SUM, INV, 
 			})
 			f3 := t.ld(F)
 			t.keepWhere(st.valid, f3)
+			if W != nil {
+				VMULPS(W, f3, f3)
+			}
 			sFoc.add(f3, nil)
 		})
 	})
@@ -642,7 +702,7 @@ func softmaxGradKernel(t *Tier, u8, focal, fused bool) {
 			kind += "Focal"
 		}
 		name := "Softmax" + kind + ln + t.Name
-		sig := fmt.Sprintf("func(x []float32, S, lo, hi int, lab []%s, C int, ign int32, flags uint64, tab, scr []float32, k1, k2, fs, gamma float32, gmode, g1mode int, dst []float32", lt)
+		sig := fmt.Sprintf("func(x []float32, S, lo, hi int, lab []%s, pw []float32, C int, ign int32, flags uint64, tab, scr []float32, k1, k2, fs, gamma float32, gmode, g1mode int, dst []float32", lt)
 		if fused {
 			sig += ", sflags uint64, eps1, epsC, wsum float32, out []float32"
 		}
@@ -653,12 +713,14 @@ func softmaxGradKernel(t *Tier, u8, focal, fused bool) {
 			"k1 = CEScale*(1-eps), k2 = CEScale*eps*wsum/C, fs = FocalScale; scr is 64-byte aligned, at",
 			"least 16*C floats (32*C for AVX2). flags&2048: dst+lo and S*4 are 64-byte aligned, full vectors are",
 			"stored non-temporally. The Focal variant adds the focal term. Pixels labelled ign (-1: none) or",
-			"outside [0, C) get 0.")
+			"outside [0, C) get 0. flags&4096: pw holds the pixels' weights (from lo; indexed like lab), each",
+			"pixel's gradient times its weight.")
 		if fused {
 			t.doc("It also stores the CE, W, Focal and Valid sums of SoftmaxStats (sflags, eps1, epsC and wsum as",
 				"its flags and arguments; tab's w, alpha and eps/C*w as it reads them) into out[0:4].")
 		}
 		a := t.softmaxSetup(elem)
+		ppw := t.pixWSetup()
 		pd := Load(Param("dst").Base(), GP64()).(GPVirtual)
 		lo := Load(Param("lo"), GP64())
 		LEAQ(Mem{Base: pd, Index: lo, Scale: 4}, pd)
@@ -676,191 +738,205 @@ func softmaxGradKernel(t *Tier, u8, focal, fused bool) {
 				pr = t.newProdAccs()
 			}
 		}
-		t.stream(a.n, []ptr{{a.x, 4}, {a.lab, elem}, {pd, 4}}, func(tail *Mask, rem GPVirtual) {
-			st := t.loadPixels(a.lab, u8, arg("ign"), a.C, tail, rem)
-			sum, mx, zy := t.maxAndExp(a, st, true, 0, focal || fused)
-			SUM := t.keep(sum)
-			inv := t.V()
-			VMOVUPS(t.F(1), inv)
-			VDIVPS(sum, inv, inv)
-			INV := t.keep(inv)
-			if fused {
-				one := t.V()
-				VMOVUPS(t.F(1), one)
-				t.keepWhere(st.valid, one)
-				sc[3].add(one, nil)
-				t.pixelwiseSums(a, arg("sflags"), st, SUM, INV, mx, zy, sc[0], sc[1], sc[2], pr)
-			}
-			wy := t.V()
-			VMOVUPS(t.F(1), wy)
-			ifFlag(a.flags, flagWeights, func() {
-				t.selectByLabel(a, st, tabW, wy)
-			})
-			tau := t.bcast(arg("k1"))
-			VMULPS(wy, tau, tau) // CEScale*(1-eps)*w_y
-			sv := t.bcast(arg("k2"))
-			VADDPS(tau, sv, sv) // tau + CEScale*eps*wsum/C
-			TAU, SV := t.keep(tau), t.keep(sv)
-			if focal {
-				// f = -(1-pt)^gamma [+ gamma*(1-pt)^(gamma-1)*pt*log(pt) where pt < 1]
-				pt := t.exp(t.ld(zy), expOpts{nonPositive: true})
-				VMULPS(INV, pt, pt)
-				PT := t.keep(pt)
-				pt1 := t.V()
-				VMOVUPS(t.F(1), pt1)
-				VSUBPS(pt, pt1, pt1)
-				PT1 := t.keep(pt1)
-				g := t.bcast(arg("gamma"))
-				G := t.keep(g)
-				gm := Load(Param("gmode"), GP64()).(GPVirtual)
-				f := t.pow(pt1, G, gm)
-				VXORPS(t.I(0x80000000), f, f)
-				F := t.keep(f)
-				skip := newLabel("gamma0")
-				CMPQ(gm, U8(0))
-				JEQ(LabelRef(skip))
-				{
-					lsum := t.log(t.ld(SUM), logOpts{normal: true})
-					logpt := t.cp(zy)
-					VSUBPS(lsum, logpt, logpt)
-					LOGPT := t.keep(logpt)
-					gm1 := t.cp(G)
-					VSUBPS(t.F(1), gm1, gm1)
-					GM1 := t.keep(gm1)
-					g1m := Load(Param("g1mode"), GP64()).(GPVirtual)
-					q := t.pow(t.ld(PT1), GM1, g1m)
-					VMULPS(G, q, q)
-					VMULPS(PT, q, q)
-					VMULPS(LOGPT, q, q)
-					pos := t.cmp(cmpGT, t.ld(PT1), t.F(0))
-					f2 := t.ld(F)
-					t.addWhere(pos, q, f2)
+		t.streamWeighted(a.n, a.flags, []ptr{{a.x, 4}, {a.lab, elem}, {pd, 4}}, ppw, func(weighted bool) func(tail *Mask, rem GPVirtual) {
+			return func(tail *Mask, rem GPVirtual) {
+				st := t.loadPixels(a.lab, u8, arg("ign"), a.C, tail, rem)
+				var W Op
+				if weighted {
+					W = t.loadPixW(ppw, st)
+				}
+				sum, mx, zy := t.maxAndExp(a, st, true, 0, focal || fused)
+				SUM := t.keep(sum)
+				inv := t.V()
+				VMOVUPS(t.F(1), inv)
+				VDIVPS(sum, inv, inv)
+				INV := t.keep(inv)
+				if fused {
+					one := t.V()
+					VMOVUPS(t.F(1), one)
+					t.keepWhere(st.valid, one)
+					sc[3].add(one, nil)
+					mark := t.nslot
+				t.pixelwiseSums(a, arg("sflags"), st, SUM, INV, mx, zy, W, sc[0], sc[1], sc[2], pr)
+				// The values pixelwiseSums kept are dead now: later keeps
+				// reuse their stack slots (on AVX2 the frame of the focal
+				// kernels is near the NOSPLIT limit).
+				t.nslot = mark
+				}
+				wy := t.V()
+				VMOVUPS(t.F(1), wy)
+				ifFlag(a.flags, flagWeights, func() {
+					t.selectByLabel(a, st, tabW, wy)
+				})
+				tau := t.bcast(arg("k1"))
+				VMULPS(wy, tau, tau) // CEScale*(1-eps)*w_y
+				sv := t.bcast(arg("k2"))
+				VADDPS(tau, sv, sv) // tau + CEScale*eps*wsum/C
+				TAU, SV := t.keep(tau), t.keep(sv)
+				if focal {
+					// f = -(1-pt)^gamma [+ gamma*(1-pt)^(gamma-1)*pt*log(pt) where pt < 1]
+					pt := t.exp(t.ld(zy), expOpts{nonPositive: true})
+					VMULPS(INV, pt, pt)
+					PT := t.keep(pt)
+					pt1 := t.V()
+					VMOVUPS(t.F(1), pt1)
+					VSUBPS(pt, pt1, pt1)
+					PT1 := t.keep(pt1)
+					g := t.bcast(arg("gamma"))
+					G := t.keep(g)
+					gm := Load(Param("gmode"), GP64()).(GPVirtual)
+					f := t.pow(pt1, G, gm)
+					VXORPS(t.I(0x80000000), f, f)
+					F := t.keep(f)
+					skip := newLabel("gamma0")
+					CMPQ(gm, U8(0))
+					JEQ(LabelRef(skip))
+					{
+						lsum := t.log(t.ld(SUM), logOpts{normal: true})
+						logpt := t.cp(zy)
+						VSUBPS(lsum, logpt, logpt)
+						LOGPT := t.keep(logpt)
+						gm1 := t.cp(G)
+						VSUBPS(t.F(1), gm1, gm1)
+						GM1 := t.keep(gm1)
+						g1m := Load(Param("g1mode"), GP64()).(GPVirtual)
+						q := t.pow(t.ld(PT1), GM1, g1m)
+						VMULPS(G, q, q)
+						VMULPS(PT, q, q)
+						VMULPS(LOGPT, q, q)
+						pos := t.cmp(cmpGT, t.ld(PT1), t.F(0))
+						f2 := t.ld(F)
+						t.addWhere(pos, q, f2)
+						if !t.avx512 {
+							VMOVUPS(f2, F)
+						}
+					}
+					Label(skip)
+					f3 := t.ld(F)
+					ifFlag(a.flags, flagAlpha, func() {
+						ay := t.V()
+						VMOVUPS(t.F(1), ay)
+						t.selectByLabel(a, st, tabAlpha, ay)
+						VMULPS(ay, f3, f3)
+					})
+					fs := t.bcast(arg("fs"))
+					VMULPS(fs, f3, f3)
+					s2, t2 := t.ld(SV), t.ld(TAU)
+					VSUBPS(f3, s2, s2)
+					VSUBPS(f3, t2, t2)
 					if !t.avx512 {
-						VMOVUPS(f2, F)
+						VMOVUPS(s2, SV)
+						VMOVUPS(t2, TAU)
 					}
 				}
-				Label(skip)
-				f3 := t.ld(F)
-				ifFlag(a.flags, flagAlpha, func() {
-					ay := t.V()
-					VMOVUPS(t.F(1), ay)
-					t.selectByLabel(a, st, tabAlpha, ay)
-					VMULPS(ay, f3, f3)
-				})
-				fs := t.bcast(arg("fs"))
-				VMULPS(fs, f3, f3)
-				s2, t2 := t.ld(SV), t.ld(TAU)
-				VSUBPS(f3, s2, s2)
-				VSUBPS(f3, t2, t2)
-				if !t.avx512 {
-					VMOVUPS(s2, SV)
-					VMOVUPS(t2, TAU)
+				// Region terms: g_k = B_k + E_k*p_k + A_k*[k == y], dot = sum_k p_k*g_k.
+				dot := t.V()
+				VXORPS(dot, dot, dot)
+				regionG := func(p Register, pt GPVirtual, eq *Mask) VecVirtual {
+					g := t.V()
+					VBROADCASTSS(Mem{Base: pt, Disp: 4 * tabE}, g)
+					VMULPS(p, g, g)
+					b := t.V()
+					VBROADCASTSS(Mem{Base: pt, Disp: 4 * tabB}, b)
+					VADDPS(g, b, g) // B + E*p
+					aa := t.V()
+					VBROADCASTSS(Mem{Base: pt, Disp: 4 * tabA}, aa)
+					t.addWhere(eq, aa, g)
+					return g
 				}
-			}
-			// Region terms: g_k = B_k + E_k*p_k + A_k*[k == y], dot = sum_k p_k*g_k.
-			dot := t.V()
-			VXORPS(dot, dot, dot)
-			regionG := func(p Register, pt GPVirtual, eq *Mask) VecVirtual {
-				g := t.V()
-				VBROADCASTSS(Mem{Base: pt, Disp: 4 * tabE}, g)
-				VMULPS(p, g, g)
-				b := t.V()
-				VBROADCASTSS(Mem{Base: pt, Disp: 4 * tabB}, b)
-				VADDPS(g, b, g) // B + E*p
-				aa := t.V()
-				VBROADCASTSS(Mem{Base: pt, Disp: 4 * tabA}, aa)
-				t.addWhere(eq, aa, g)
-				return g
-			}
-			// AVX2: the region pass keeps p_k in place of e_k and g_k after
-			// the C vectors of e in the scratch, for the output loop (AVX-512
-			// recomputes them: storing measured 9% slower there).
-			reuse := !t.avx512
-			var gOff GPVirtual
-			if reuse {
-				gOff = GP64()
-				MOVQ(a.C, gOff)
-				SHLQ(U8(uint8(log2(t.W()))), gOff)
-			}
-			ifFlag(a.flags, flagRegion, func() {
-				pe, pt := GP64(), GP64()
-				MOVQ(a.scr, pe)
-				MOVQ(a.tab, pt)
-				t.classLoop(a.C, []classPtr{{pe, U32(t.W())}, {pt, U32(tabStride)}}, true, func(cv VecVirtual) {
-					p := t.V()
-					VMULPS(Mem{Base: pe}, t.ld(INV), p)
-					if reuse {
-						VMOVUPS(p, Mem{Base: pe})
-					}
-					eq := t.eqD(st.y, cv)
-					g := regionG(p, pt, eq)
-					if reuse {
-						VMOVUPS(g, Mem{Base: pe, Index: gOff, Scale: 1})
-					}
-					VFMADD231PS(g, p, dot)
-				})
-			})
-			DOT := t.keep(dot)
-			// Output: dx_k = p_k*(g_k - dot + s) - kappa_k - tau*[k == y], 0 where ignored.
-			// Without region terms p_k*s is e_k*(s/sum), one product per class.
-			var invS Op
-			out := func(region bool) {
-				pe, pt, po := GP64(), GP64(), GP64()
-				MOVQ(a.scr, pe)
-				MOVQ(a.tab, pt)
-				MOVQ(pd, po)
-				ps := []classPtr{{pe, U32(t.W())}, {pt, U32(tabStride)}, {po, a.stride}}
-				t.classLoop(a.C, ps, true, func(cv VecVirtual) {
-					eq := t.eqD(st.y, cv)
-					v := t.V()
-					if region && !reuse {
+				// AVX2: the region pass keeps p_k in place of e_k and g_k after
+				// the C vectors of e in the scratch, for the output loop (AVX-512
+				// recomputes them: storing measured 9% slower there).
+				reuse := !t.avx512
+				var gOff GPVirtual
+				if reuse {
+					gOff = GP64()
+					MOVQ(a.C, gOff)
+					SHLQ(U8(uint8(log2(t.W()))), gOff)
+				}
+				ifFlag(a.flags, flagRegion, func() {
+					pe, pt := GP64(), GP64()
+					MOVQ(a.scr, pe)
+					MOVQ(a.tab, pt)
+					t.classLoop(a.C, []classPtr{{pe, U32(t.W())}, {pt, U32(tabStride)}}, true, func(cv VecVirtual) {
 						p := t.V()
 						VMULPS(Mem{Base: pe}, t.ld(INV), p)
+						if reuse {
+							VMOVUPS(p, Mem{Base: pe})
+						}
+						eq := t.eqD(st.y, cv)
 						g := regionG(p, pt, eq)
-						VSUBPS(DOT, g, g)
-						VADDPS(SV, g, g)
-						VMULPS(g, p, v)
-					} else if region {
-						VMOVUPS(Mem{Base: pe, Index: gOff, Scale: 1}, v)
-						VSUBPS(DOT, v, v)
-						VADDPS(SV, v, v)
-						VMULPS(Mem{Base: pe}, v, v) // p_k*(g_k - dot + s)
-					} else {
-						VMULPS(Mem{Base: pe}, t.ld(invS), v)
-					}
-					ifFlag(a.flags, flagSmooth, func() {
-						kk := t.V()
-						VBROADCASTSS(Mem{Base: pt, Disp: 4 * tabKappa}, kk)
-						VSUBPS(kk, v, v)
+						if reuse {
+							VMOVUPS(g, Mem{Base: pe, Index: gOff, Scale: 1})
+						}
+						VFMADD231PS(g, p, dot)
 					})
-					t.subWhere(eq, t.ld(TAU), v)
-					t.keepWhere(st.valid, v)
-					if tail == nil {
-						nt, done := newLabel("nt"), newLabel("st")
-						TESTQ(U32(flagNT), a.flags)
-						JNZ(LabelRef(nt))
-						VMOVUPS(v, Mem{Base: po})
-						JMP(LabelRef(done))
-						Label(nt)
-						VMOVNTPS(v, Mem{Base: po})
-						Label(done)
-					} else {
-						t.store(v, Mem{Base: po}, tail)
-					}
 				})
+				DOT := t.keep(dot)
+				// Output: dx_k = p_k*(g_k - dot + s) - kappa_k - tau*[k == y], 0 where ignored.
+				// Without region terms p_k*s is e_k*(s/sum), one product per class.
+				var invS Op
+				out := func(region bool) {
+					pe, pt, po := GP64(), GP64(), GP64()
+					MOVQ(a.scr, pe)
+					MOVQ(a.tab, pt)
+					MOVQ(pd, po)
+					ps := []classPtr{{pe, U32(t.W())}, {pt, U32(tabStride)}, {po, a.stride}}
+					t.classLoop(a.C, ps, true, func(cv VecVirtual) {
+						eq := t.eqD(st.y, cv)
+						v := t.V()
+						if region && !reuse {
+							p := t.V()
+							VMULPS(Mem{Base: pe}, t.ld(INV), p)
+							g := regionG(p, pt, eq)
+							VSUBPS(DOT, g, g)
+							VADDPS(SV, g, g)
+							VMULPS(g, p, v)
+						} else if region {
+							VMOVUPS(Mem{Base: pe, Index: gOff, Scale: 1}, v)
+							VSUBPS(DOT, v, v)
+							VADDPS(SV, v, v)
+							VMULPS(Mem{Base: pe}, v, v) // p_k*(g_k - dot + s)
+						} else {
+							VMULPS(Mem{Base: pe}, t.ld(invS), v)
+						}
+						ifFlag(a.flags, flagSmooth, func() {
+							kk := t.V()
+							VBROADCASTSS(Mem{Base: pt, Disp: 4 * tabKappa}, kk)
+							VSUBPS(kk, v, v)
+						})
+						t.subWhere(eq, t.ld(TAU), v)
+						t.keepWhere(st.valid, v)
+						if weighted {
+							VMULPS(W, v, v)
+						}
+						if tail == nil {
+							nt, done := newLabel("nt"), newLabel("st")
+							TESTQ(U32(flagNT), a.flags)
+							JNZ(LabelRef(nt))
+							VMOVUPS(v, Mem{Base: po})
+							JMP(LabelRef(done))
+							Label(nt)
+							VMOVNTPS(v, Mem{Base: po})
+							Label(done)
+						} else {
+							t.store(v, Mem{Base: po}, tail)
+						}
+					})
+				}
+				done := newLabel("outd")
+				noRegion := newLabel("outnr")
+				TESTQ(U32(flagRegion), a.flags)
+				JZ(LabelRef(noRegion))
+				out(true)
+				JMP(LabelRef(done))
+				Label(noRegion)
+				is := t.cp(SV)
+				VMULPS(INV, is, is)
+				invS = t.keep(is)
+				out(false)
+				Label(done)
 			}
-			done := newLabel("outd")
-			noRegion := newLabel("outnr")
-			TESTQ(U32(flagRegion), a.flags)
-			JZ(LabelRef(noRegion))
-			out(true)
-			JMP(LabelRef(done))
-			Label(noRegion)
-			is := t.cp(SV)
-			VMULPS(INV, is, is)
-			invS = t.keep(is)
-			out(false)
-			Label(done)
 		})
 		ifFlag(a.flags, flagNT, func() { SFENCE() })
 		if fused {

@@ -9,6 +9,7 @@ const (
 	flagAlpha   = 256  // the focal alpha weighting is on
 	flagWeights = 512  // CE class weights
 	flagSmooth  = 1024 // label smoothing
+	flagPixW    = 4096 // softmax kernels: per-pixel weights
 )
 
 // powMode classifies an exponent for the kernels' powf: 0, 1 and 2 are the

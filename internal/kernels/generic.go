@@ -272,24 +272,33 @@ func softmaxStatsCore[L Label](x []float32, S, lo, hi int, lab []L, prm *Softmax
 		}
 		ews = ec * wsum
 	}
+	pixW := prm.PixelWeight
+	if pixW != nil {
+		prodMode = false // a weighted sum of logs is not the log of a product
+	}
 	for i := lo; i < hi; i++ {
 		y := int32(lab[i])
 		if skipLabel(y, C, prm.Ignore, prm.UseIgnore) {
 			continue
 		}
 		valid++
+		wi := float32(1)
+		if pixW != nil {
+			wi = pixW[i]
+		}
 		sum, mx := softmaxPixel(x, S, i, e)
 		inv := 1 / sum
 		if need&NeedRegion != 0 {
 			for c, v := range e {
 				p := v * inv
-				tP[c] += p
+				pw := float32(wi * p)
+				tP[c] += pw
 				if need&NeedSquared != 0 {
-					tPP[c] += float32(p * p)
+					tPP[c] += float32(pw * p)
 				}
 			}
-			tPY[y] += e[y] * inv
-			sCount[y]++
+			tPY[y] += float32(wi * (e[y] * inv))
+			sCount[y] += wi
 			if run++; run == subBlock {
 				flush()
 			}
@@ -335,8 +344,8 @@ func softmaxStatsCore[L Label](x []float32, S, lo, hi int, lab []L, prm *Softmax
 					}
 					l = fma32(lse, ews, l) - sm
 				}
-				ce += float64(l)
-				w += float64(wy)
+				ce += float64(float32(wi * l))
+				w += float64(float32(wi * wy))
 			}
 			if need&NeedFocal != 0 {
 				pt1 := 1 - e[y]*inv
@@ -344,7 +353,7 @@ func softmaxStatsCore[L Label](x []float32, S, lo, hi int, lab []L, prm *Softmax
 				if prm.Alpha != nil {
 					f *= prm.Alpha[y]
 				}
-				foc += float64(f)
+				foc += float64(float32(wi * f))
 			}
 		}
 	}
@@ -437,6 +446,9 @@ func softmaxGradGeneric[L Label](x []float32, S, lo, hi int, lab []L, c *Softmax
 			}
 			if int32(k) == y {
 				v -= tau
+			}
+			if c.PixelWeight != nil {
+				v *= c.PixelWeight[i]
 			}
 			dst[k*S+i] = v
 		}

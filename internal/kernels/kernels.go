@@ -139,6 +139,14 @@ type SoftmaxParams struct {
 	Gamma float32
 	// Scratch is at least C floats the generic tier may use as workspace.
 	Scratch []float32
+	// PixelWeight holds a weight per pixel of the image (at least S floats,
+	// indexed like the labels) or is nil for weight 1: pixel i adds w_i*p_c
+	// to P, w_i*p_c^2 to PP, w_i*p_y to PY and w_i to Count, and w_i times
+	// its CE, w_y and focal terms to CE, W and Focal (Valid stays a count).
+	// With weights the cross entropy takes one log per pixel (no product
+	// mode), so weights of 1 give the unweighted sums within rounding, not
+	// bit for bit.
+	PixelWeight []float32
 }
 
 // SoftmaxSums are the sums of one softmax statistics pass. Per class c (each
@@ -146,7 +154,8 @@ type SoftmaxParams struct {
 // labelled c, Count[c] = number of pixels labelled c, PP[c] = sum p_c^2.
 // Per image: CE = sum over pixels of (1-eps)*w_y*(-log p_y) + eps/C * sum_k
 // w_k*(-log p_k); W = sum of w_y; Focal = sum of alpha_y*(1-p_y)^gamma*(-log
-// p_y); Valid = number of non-ignored pixels.
+// p_y); Valid = number of non-ignored pixels. With SoftmaxParams.PixelWeight
+// every sum but Valid weighs pixel i by w_i.
 type SoftmaxSums[T float32 | float64] struct {
 	P, PY, Count, PP    []T
 	CE, W, Focal, Valid T
@@ -177,4 +186,7 @@ type SoftmaxCoef struct {
 
 	// Scratch is at least 2*C floats the generic tier may use.
 	Scratch []float32
+	// PixelWeight holds a weight per pixel (at least S floats, indexed like
+	// the labels) or is nil: pixel i's gradient is w_i times the above.
+	PixelWeight []float32
 }

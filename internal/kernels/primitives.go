@@ -248,6 +248,9 @@ func checkStats(fn string, x []float32, S, lo, hi, nlab int, p *SoftmaxParams, s
 	if err := checkParams(fn, p, p.C); err != nil {
 		return err
 	}
+	if p.PixelWeight != nil && len(p.PixelWeight) < S {
+		return argErr(fn, "SoftmaxParams.PixelWeight has %d elements, want at least S = %d (or nil)", len(p.PixelWeight), S)
+	}
 	return checkSums(fn, "block buffer", s, p.C, true)
 }
 
@@ -331,6 +334,9 @@ func checkGrad(fn string, x []float32, S, lo, hi, nlab int, c *SoftmaxCoef, dst 
 	if err := checkCoef(fn, c, c.C); err != nil {
 		return err
 	}
+	if c.PixelWeight != nil && len(c.PixelWeight) < S {
+		return argErr(fn, "SoftmaxCoef.PixelWeight has %d elements, want at least S = %d (or nil)", len(c.PixelWeight), S)
+	}
 	return checkLen(fn, "dst", len(dst), c.C*S)
 }
 
@@ -373,6 +379,9 @@ func SoftmaxFusedRange[L Label](x []float32, S, lo, hi int, labels []L, p *Softm
 	}
 	if err := checkParams(fn, p, c.C); err != nil {
 		return err
+	}
+	if len(p.PixelWeight) != len(c.PixelWeight) || (p.PixelWeight != nil && &p.PixelWeight[0] != &c.PixelWeight[0]) {
+		return argErr(fn, "SoftmaxParams.PixelWeight and SoftmaxCoef.PixelWeight differ (the same loss takes the same weights)")
 	}
 	if err := checkSums(fn, "block buffer", blk, c.C, false); err != nil {
 		return err

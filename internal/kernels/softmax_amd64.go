@@ -70,6 +70,18 @@ func statsArgs(p *SoftmaxParams, tab []float32) (flags uint64, eps1, epsC, wsum 
 	if p.Smoothing != 0 {
 		flags |= flagSmooth
 	}
+	if p.PixelWeight != nil {
+		flags |= flagPixW
+		if p.CEWeight == nil {
+			// Class weights of 1: the kernels' weighted CE path, one log
+			// per pixel (a weighted sum of logs is no product's log).
+			flags |= flagWeights
+			for c := 0; c < C; c++ {
+				tab[c*tabFloats] = 1
+				tab[c*tabFloats+6] = epsC
+			}
+		}
+	}
 	gm = powMode(p.Gamma)
 	return flags, eps1, epsC, wsum, gm
 }
@@ -87,15 +99,15 @@ func softmaxStatsAsm[L Label](avx512 bool) func(x []float32, S, lo, hi int, lab 
 		switch l := any(lab).(type) {
 		case []uint8:
 			if avx512 {
-				asm.SoftmaxStatsU8AVX512(x, S, lo, hi, l, C, ign, flags, tab, scr, eps1, epsC, wsum, p.Gamma, gm, out)
+				asm.SoftmaxStatsU8AVX512(x, S, lo, hi, l, p.PixelWeight, C, ign, flags, tab, scr, eps1, epsC, wsum, p.Gamma, gm, out)
 			} else {
-				asm.SoftmaxStatsU8AVX2(x, S, lo, hi, l, C, ign, flags, tab, scr, eps1, epsC, wsum, p.Gamma, gm, out)
+				asm.SoftmaxStatsU8AVX2(x, S, lo, hi, l, p.PixelWeight, C, ign, flags, tab, scr, eps1, epsC, wsum, p.Gamma, gm, out)
 			}
 		case []int32:
 			if avx512 {
-				asm.SoftmaxStatsI32AVX512(x, S, lo, hi, l, C, ign, flags, tab, scr, eps1, epsC, wsum, p.Gamma, gm, out)
+				asm.SoftmaxStatsI32AVX512(x, S, lo, hi, l, p.PixelWeight, C, ign, flags, tab, scr, eps1, epsC, wsum, p.Gamma, gm, out)
 			} else {
-				asm.SoftmaxStatsI32AVX2(x, S, lo, hi, l, C, ign, flags, tab, scr, eps1, epsC, wsum, p.Gamma, gm, out)
+				asm.SoftmaxStatsI32AVX2(x, S, lo, hi, l, p.PixelWeight, C, ign, flags, tab, scr, eps1, epsC, wsum, p.Gamma, gm, out)
 			}
 		}
 		copy(s.P[:C], out[0:C])
@@ -159,6 +171,9 @@ func gradArgs(c *SoftmaxCoef, S, lo int, tab, dst []float32) (flags uint64, k1, 
 	if c.Alpha != nil {
 		flags |= flagAlpha
 	}
+	if c.PixelWeight != nil {
+		flags |= flagPixW
+	}
 	return flags, k1, k2
 }
 
@@ -187,24 +202,24 @@ func softmaxGradAsm[L Label](avx512 bool) func(x []float32, S, lo, hi int, lab [
 		case []uint8:
 			switch {
 			case avx512 && focal:
-				asm.SoftmaxGradFocalU8AVX512(x, S, lo, hi, l, C, ign, flags, tab, scr, k1, k2, c.FocalScale, c.Gamma, gm, gm1, dst)
+				asm.SoftmaxGradFocalU8AVX512(x, S, lo, hi, l, c.PixelWeight, C, ign, flags, tab, scr, k1, k2, c.FocalScale, c.Gamma, gm, gm1, dst)
 			case avx512:
-				asm.SoftmaxGradU8AVX512(x, S, lo, hi, l, C, ign, flags, tab, scr, k1, k2, c.FocalScale, c.Gamma, gm, gm1, dst)
+				asm.SoftmaxGradU8AVX512(x, S, lo, hi, l, c.PixelWeight, C, ign, flags, tab, scr, k1, k2, c.FocalScale, c.Gamma, gm, gm1, dst)
 			case focal:
-				asm.SoftmaxGradFocalU8AVX2(x, S, lo, hi, l, C, ign, flags, tab, scr, k1, k2, c.FocalScale, c.Gamma, gm, gm1, dst)
+				asm.SoftmaxGradFocalU8AVX2(x, S, lo, hi, l, c.PixelWeight, C, ign, flags, tab, scr, k1, k2, c.FocalScale, c.Gamma, gm, gm1, dst)
 			default:
-				asm.SoftmaxGradU8AVX2(x, S, lo, hi, l, C, ign, flags, tab, scr, k1, k2, c.FocalScale, c.Gamma, gm, gm1, dst)
+				asm.SoftmaxGradU8AVX2(x, S, lo, hi, l, c.PixelWeight, C, ign, flags, tab, scr, k1, k2, c.FocalScale, c.Gamma, gm, gm1, dst)
 			}
 		case []int32:
 			switch {
 			case avx512 && focal:
-				asm.SoftmaxGradFocalI32AVX512(x, S, lo, hi, l, C, ign, flags, tab, scr, k1, k2, c.FocalScale, c.Gamma, gm, gm1, dst)
+				asm.SoftmaxGradFocalI32AVX512(x, S, lo, hi, l, c.PixelWeight, C, ign, flags, tab, scr, k1, k2, c.FocalScale, c.Gamma, gm, gm1, dst)
 			case avx512:
-				asm.SoftmaxGradI32AVX512(x, S, lo, hi, l, C, ign, flags, tab, scr, k1, k2, c.FocalScale, c.Gamma, gm, gm1, dst)
+				asm.SoftmaxGradI32AVX512(x, S, lo, hi, l, c.PixelWeight, C, ign, flags, tab, scr, k1, k2, c.FocalScale, c.Gamma, gm, gm1, dst)
 			case focal:
-				asm.SoftmaxGradFocalI32AVX2(x, S, lo, hi, l, C, ign, flags, tab, scr, k1, k2, c.FocalScale, c.Gamma, gm, gm1, dst)
+				asm.SoftmaxGradFocalI32AVX2(x, S, lo, hi, l, c.PixelWeight, C, ign, flags, tab, scr, k1, k2, c.FocalScale, c.Gamma, gm, gm1, dst)
 			default:
-				asm.SoftmaxGradI32AVX2(x, S, lo, hi, l, C, ign, flags, tab, scr, k1, k2, c.FocalScale, c.Gamma, gm, gm1, dst)
+				asm.SoftmaxGradI32AVX2(x, S, lo, hi, l, c.PixelWeight, C, ign, flags, tab, scr, k1, k2, c.FocalScale, c.Gamma, gm, gm1, dst)
 			}
 		}
 	}
@@ -228,24 +243,24 @@ func softmaxFusedAsm[L Label](avx512 bool) func(x []float32, S, lo, hi int, lab 
 		case []uint8:
 			switch {
 			case avx512 && focal:
-				asm.SoftmaxFusedFocalU8AVX512(x, S, lo, hi, l, C, ign, flags, tab, scr, k1, k2, c.FocalScale, c.Gamma, gm, gm1, dst, sflags, eps1, epsC, wsum, out)
+				asm.SoftmaxFusedFocalU8AVX512(x, S, lo, hi, l, c.PixelWeight, C, ign, flags, tab, scr, k1, k2, c.FocalScale, c.Gamma, gm, gm1, dst, sflags, eps1, epsC, wsum, out)
 			case avx512:
-				asm.SoftmaxFusedU8AVX512(x, S, lo, hi, l, C, ign, flags, tab, scr, k1, k2, c.FocalScale, c.Gamma, gm, gm1, dst, sflags, eps1, epsC, wsum, out)
+				asm.SoftmaxFusedU8AVX512(x, S, lo, hi, l, c.PixelWeight, C, ign, flags, tab, scr, k1, k2, c.FocalScale, c.Gamma, gm, gm1, dst, sflags, eps1, epsC, wsum, out)
 			case focal:
-				asm.SoftmaxFusedFocalU8AVX2(x, S, lo, hi, l, C, ign, flags, tab, scr, k1, k2, c.FocalScale, c.Gamma, gm, gm1, dst, sflags, eps1, epsC, wsum, out)
+				asm.SoftmaxFusedFocalU8AVX2(x, S, lo, hi, l, c.PixelWeight, C, ign, flags, tab, scr, k1, k2, c.FocalScale, c.Gamma, gm, gm1, dst, sflags, eps1, epsC, wsum, out)
 			default:
-				asm.SoftmaxFusedU8AVX2(x, S, lo, hi, l, C, ign, flags, tab, scr, k1, k2, c.FocalScale, c.Gamma, gm, gm1, dst, sflags, eps1, epsC, wsum, out)
+				asm.SoftmaxFusedU8AVX2(x, S, lo, hi, l, c.PixelWeight, C, ign, flags, tab, scr, k1, k2, c.FocalScale, c.Gamma, gm, gm1, dst, sflags, eps1, epsC, wsum, out)
 			}
 		case []int32:
 			switch {
 			case avx512 && focal:
-				asm.SoftmaxFusedFocalI32AVX512(x, S, lo, hi, l, C, ign, flags, tab, scr, k1, k2, c.FocalScale, c.Gamma, gm, gm1, dst, sflags, eps1, epsC, wsum, out)
+				asm.SoftmaxFusedFocalI32AVX512(x, S, lo, hi, l, c.PixelWeight, C, ign, flags, tab, scr, k1, k2, c.FocalScale, c.Gamma, gm, gm1, dst, sflags, eps1, epsC, wsum, out)
 			case avx512:
-				asm.SoftmaxFusedI32AVX512(x, S, lo, hi, l, C, ign, flags, tab, scr, k1, k2, c.FocalScale, c.Gamma, gm, gm1, dst, sflags, eps1, epsC, wsum, out)
+				asm.SoftmaxFusedI32AVX512(x, S, lo, hi, l, c.PixelWeight, C, ign, flags, tab, scr, k1, k2, c.FocalScale, c.Gamma, gm, gm1, dst, sflags, eps1, epsC, wsum, out)
 			case focal:
-				asm.SoftmaxFusedFocalI32AVX2(x, S, lo, hi, l, C, ign, flags, tab, scr, k1, k2, c.FocalScale, c.Gamma, gm, gm1, dst, sflags, eps1, epsC, wsum, out)
+				asm.SoftmaxFusedFocalI32AVX2(x, S, lo, hi, l, c.PixelWeight, C, ign, flags, tab, scr, k1, k2, c.FocalScale, c.Gamma, gm, gm1, dst, sflags, eps1, epsC, wsum, out)
 			default:
-				asm.SoftmaxFusedI32AVX2(x, S, lo, hi, l, C, ign, flags, tab, scr, k1, k2, c.FocalScale, c.Gamma, gm, gm1, dst, sflags, eps1, epsC, wsum, out)
+				asm.SoftmaxFusedI32AVX2(x, S, lo, hi, l, c.PixelWeight, C, ign, flags, tab, scr, k1, k2, c.FocalScale, c.Gamma, gm, gm1, dst, sflags, eps1, epsC, wsum, out)
 			}
 		}
 		s.CE, s.W, s.Focal, s.Valid = out[0], out[1], out[2], out[3]

@@ -18,6 +18,7 @@ type softmaxCase struct {
 	region bool // gradient: A, B, E
 	ce     bool // gradient: CEScale
 	focal  bool // gradient: FocalScale
+	pixw   bool // per-pixel weights (the image's w)
 }
 
 var softmaxCases = []softmaxCase{
@@ -34,6 +35,15 @@ var softmaxCases = []softmaxCase{
 	{name: "focal15", need: NeedFocal, alpha: true, gamma: 1.5, focal: true},
 	{name: "focal05", need: NeedFocal, gamma: 0.5, focal: true},
 	{name: "all", need: NeedCE | NeedFocal | NeedRegion | NeedSquared, weight: true, smooth: 0.05, alpha: true, gamma: 2, ce: true, focal: true, region: true},
+	// per-pixel weights
+	{name: "ce_pw", need: NeedCE, ce: true, pixw: true},
+	{name: "ce_ls_pw", need: NeedCE, smooth: 0.1, ce: true, pixw: true},
+	{name: "ce_w_ls_pw", need: NeedCE, weight: true, smooth: 0.2, ce: true, pixw: true},
+	{name: "dice_sq_pw", need: NeedRegion | NeedSquared, region: true, pixw: true},
+	{name: "ce_dice_pw", need: NeedCE | NeedRegion, ce: true, region: true, pixw: true},
+	{name: "focal2_pw", need: NeedFocal, alpha: true, gamma: 2, focal: true, pixw: true},
+	{name: "focal15_pw", need: NeedFocal, gamma: 1.5, focal: true, pixw: true},
+	{name: "all_pw", need: NeedCE | NeedFocal | NeedRegion | NeedSquared, weight: true, smooth: 0.05, alpha: true, gamma: 2, ce: true, focal: true, region: true, pixw: true},
 }
 
 func (sc softmaxCase) params(r *rand.Rand, C int, ign int32, useIgn bool) (SoftmaxParams, SoftmaxCoef) {
@@ -81,6 +91,7 @@ type softmaxImage[L Label] struct {
 	C, S, lo, hi int
 	x            *guarded[float32]
 	lab          *guarded[L]
+	w            *guarded[float32] // per-pixel weights: 0, 1 and others; NaN at ignored pixels (never read)
 }
 
 func newSoftmaxImage[L Label](r *rand.Rand, C, S, lo, hi, off int, ign int32, useIgn bool, special bool) softmaxImage[L] {
@@ -90,10 +101,20 @@ func newSoftmaxImage[L Label](r *rand.Rand, C, S, lo, hi, off int, ign int32, us
 	var g L
 	g = L(0x5a)
 	im.lab = newGuarded(S, (off*3)%16, g)
+	im.w = newF32(S, (off*7+1)%16)
 	for i := range im.lab.s {
 		im.lab.s[i] = L(r.IntN(C))
+		switch r.IntN(4) {
+		case 0:
+			im.w.s[i] = 0
+		case 1:
+			im.w.s[i] = 1
+		default:
+			im.w.s[i] = 5 * r.Float32()
+		}
 		if useIgn && r.IntN(5) == 0 {
 			im.lab.s[i] = L(ign)
+			im.w.s[i] = float32(math.NaN())
 		}
 	}
 	return im
@@ -109,6 +130,10 @@ func checkSoftmax[L Label](t *testing.T, tr *tier, sc softmaxCase, im softmaxIma
 	where := fmt.Sprintf("%s %s C=%d S=%d [%d,%d) ignore=%v/%d", tr.name, sc.name, C, S, lo, hi, p.UseIgnore, p.Ignore)
 	scr := newF32(ScratchLen(C), 5)
 	p.Scratch, c.Scratch = scr.s, scr.s
+	if sc.pixw {
+		p.PixelWeight, c.PixelWeight = im.w.s, im.w.s
+		defer im.w.check(t, where+" weights")
+	}
 	got, want := newSums(C), newSums(C)
 	var stats func(x []float32, S, lo, hi int, lab []L, p *SoftmaxParams, s *SoftmaxSums[float32])
 	var grad func(x []float32, S, lo, hi int, lab []L, c *SoftmaxCoef, dst []float32)
@@ -295,6 +320,14 @@ func TestGuardPagesSoftmax(t *testing.T) {
 					p, c := sc.params(r, C, 255, true)
 					p.Scratch = make([]float32, ScratchLen(C))
 					c.Scratch = p.Scratch
+					if sc.pixw {
+						w := make([]float32, S)
+						for i := range w {
+							w[i] = r.Float32()
+						}
+						p.PixelWeight = guardF32(t, w)
+						c.PixelWeight = p.PixelWeight
+					}
 					s := newSums(C)
 					tr.softmaxStatsU8(x, S, 0, S, lab8, &p, &s)
 					tr.softmaxStatsI32(x, S, 0, S, lab32, &p, &s)

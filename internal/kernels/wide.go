@@ -57,6 +57,10 @@ func softmaxWide[L Label](x []float32, S, lo, hi int, lab []L, p *SoftmaxParams)
 		lse := math.Log(sum)
 		zy := float64(x[int(y)*S+i]) - mx
 		nll := lse - zy
+		wi := 1.0
+		if p.PixelWeight != nil {
+			wi = float64(p.PixelWeight[i])
+		}
 		if p.Need&NeedCE != 0 {
 			l := (1 - eps) * wt(int(y)) * nll
 			if eps != 0 {
@@ -66,14 +70,14 @@ func softmaxWide[L Label](x []float32, S, lo, hi int, lab []L, p *SoftmaxParams)
 				}
 				l += eps / float64(C) * sm
 			}
-			ce += l
+			ce += wi * l
 		}
 		if p.Need&NeedFocal != 0 {
 			f := pow64(1-math.Exp(zy)/sum, float64(p.Gamma)) * nll
 			if p.Alpha != nil {
 				f *= float64(p.Alpha[y])
 			}
-			foc += f
+			foc += wi * f
 		}
 		if (p.Need&NeedCE == 0 || ce != ce) && (p.Need&NeedFocal == 0 || foc != foc) {
 			break // a NaN input: the sums stay NaN
