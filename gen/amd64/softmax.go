@@ -757,11 +757,11 @@ func softmaxGradKernel(t *Tier, u8, focal, fused bool) {
 					t.keepWhere(st.valid, one)
 					sc[3].add(one, nil)
 					mark := t.nslot
-				t.pixelwiseSums(a, arg("sflags"), st, SUM, INV, mx, zy, W, sc[0], sc[1], sc[2], pr)
-				// The values pixelwiseSums kept are dead now: later keeps
-				// reuse their stack slots (on AVX2 the frame of the focal
-				// kernels is near the NOSPLIT limit).
-				t.nslot = mark
+					t.pixelwiseSums(a, arg("sflags"), st, SUM, INV, mx, zy, W, sc[0], sc[1], sc[2], pr)
+					// The values pixelwiseSums kept are dead now: later keeps
+					// reuse their stack slots (on AVX2 the frame of the focal
+					// kernels is near the NOSPLIT limit).
+					t.nslot = mark
 				}
 				wy := t.V()
 				VMOVUPS(t.F(1), wy)
