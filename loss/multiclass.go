@@ -101,9 +101,6 @@ func (m *Multiclass) plan(sh Shape, p *mcPlan) error {
 		if err := p.ceT.Reduction.check("CrossEntropy"); err != nil {
 			return err
 		}
-		if p.ceT.Reduction == WeightMean {
-			return fmt.Errorf("%w: CrossEntropy: WeightMean is for the weighted calls of Binary; use Mean or PixelMean", ErrOption)
-		}
 		if err := checkRange(p.ceT.LabelSmoothing, 0, 1, "CrossEntropy.LabelSmoothing"); err != nil {
 			return err
 		}
@@ -118,8 +115,8 @@ func (m *Multiclass) plan(sh Shape, p *mcPlan) error {
 		if err := p.focalT.Reduction.check("Focal"); err != nil {
 			return err
 		}
-		if p.focalT.Reduction == PixelMean || p.focalT.Reduction == WeightMean {
-			return fmt.Errorf("%w: Focal: %v is not a Focal reduction; Focal's Mean already divides by the pixel count", ErrOption, p.focalT.Reduction)
+		if p.focalT.Reduction == PixelMean {
+			return fmt.Errorf("%w: Focal: PixelMean is for CrossEntropy; Focal's Mean already divides by the pixel count", ErrOption)
 		}
 		if err := checkExponent(p.focalT.Gamma, "Focal.Gamma"); err != nil {
 			return err
@@ -171,7 +168,7 @@ func (p *mcPlan) normalizeCE() error {
 	}
 	p.ceT.Weight = p.ceW
 	p.wCEPix = p.wCE * mx
-	if p.ceT.Reduction != Mean {
+	if r := p.ceT.Reduction; r != Mean && r != WeightMean {
 		p.wCE = p.wCEPix
 	}
 	return nil
@@ -211,7 +208,54 @@ func (m *Multiclass) Forward(ws *Workspace, logits []float32, labels Labels, sh 
 		return 0, err
 	}
 	defer w.release()
-	return m.run(w, logits, labels, sh, nil)
+	return m.run(w, logits, labels, nil, sh, nil)
+}
+
+// ForwardWeighted is Forward with a weight per pixel: weights (length N*S,
+// in the labels' layout; each finite, >= 0 and at most 2^64) multiply every
+// pixel's part of every term: U-Net's border weight map (distance.WeightMap)
+// for the cross entropy, a 0/1 mask for any term (MONAI's MaskedDiceLoss).
+// A CrossEntropy or Focal term sums w*l and divides by its Reduction's
+// divisor: Mean keeps the unweighted one (for CrossEntropy the sum of the
+// class weights w_y of the non-ignored pixels, torch's; for Focal their
+// count), so that (w * l).sum() / w_y.sum() with w = 1 is torch's loss;
+// WeightMean takes the weighted one (sum of w*w_y, or of w: torch's (w *
+// l).sum() / (w * w_y).sum(); 0 when it is 0); PixelMean the count, Sum and
+// None none. A Region term takes its sums over weighted pixels (sum w*p_c
+// over pixels labelled c, sum w*p_c, sum w*[y = c], and w*p_c^2 when
+// Squared), so a zero weight excludes a pixel from every term as the ignore
+// index does (which still applies). The weights go through the same fused
+// passes as one more streaming input; the cross entropy then takes one log
+// per pixel, so weights of 1 give the unweighted value within rounding.
+func (m *Multiclass) ForwardWeighted(ws *Workspace, logits []float32, labels Labels, weights []float32, sh Shape) (float64, error) {
+	if weights == nil {
+		return 0, fmt.Errorf("%w: weights are nil, want N*S = %d elements (or call Forward)", ErrLength, sh.N*sh.S)
+	}
+	w, err := ws.acquire()
+	if err != nil {
+		return 0, err
+	}
+	defer w.release()
+	return m.run(w, logits, labels, weights, sh, nil)
+}
+
+// BackwardWeighted is Backward with a weight per pixel, as ForwardWeighted
+// takes them: every element of a pixel's gradient is w times its gradient
+// in the weighted loss's sums (a zero weight gives a zero gradient). grad
+// must not overlap the logits or the weights.
+func (m *Multiclass) BackwardWeighted(ws *Workspace, logits []float32, labels Labels, weights []float32, sh Shape, grad []float32) (float64, error) {
+	if weights == nil {
+		return 0, fmt.Errorf("%w: weights are nil, want N*S = %d elements (or call Backward)", ErrLength, sh.N*sh.S)
+	}
+	if grad == nil {
+		return 0, fmt.Errorf("%w: gradient buffer is nil, want N*C*S = %d elements", ErrLength, sh.Len())
+	}
+	w, err := ws.acquire()
+	if err != nil {
+		return 0, err
+	}
+	defer w.release()
+	return m.run(w, logits, labels, weights, sh, grad)
 }
 
 // Backward returns the loss value and writes d(loss)/d(logits) into grad
@@ -226,10 +270,12 @@ func (m *Multiclass) Backward(ws *Workspace, logits []float32, labels Labels, sh
 		return 0, err
 	}
 	defer w.release()
-	return m.run(w, logits, labels, sh, grad)
+	return m.run(w, logits, labels, nil, sh, grad)
 }
 
-func (m *Multiclass) check(ws *workspace, logits []float32, labels Labels, sh Shape, grad []float32) error {
+// check validates a call (weights nil for an unweighted one); for a
+// weighted one it leaves the weighted totals in ws.mcW.
+func (m *Multiclass) check(ws *workspace, logits []float32, labels Labels, weights []float32, sh Shape, grad []float32) error {
 	if err := sh.check(); err != nil {
 		return err
 	}
@@ -242,19 +288,34 @@ func (m *Multiclass) check(ws *workspace, logits []float32, labels Labels, sh Sh
 	if grad != nil && len(grad) != sh.Len() {
 		return fmt.Errorf("%w: gradient has %d elements, want N*C*S = %d", ErrLength, len(grad), sh.Len())
 	}
-	if err := checkAlias(grad, "the gradient", logits); err != nil {
+	if weights != nil && len(weights) != sh.N*sh.S {
+		return fmt.Errorf("%w: weights have %d elements, want N*S = %d (one per pixel, like the labels)", ErrLength, len(weights), sh.N*sh.S)
+	}
+	if err := checkAlias(grad, "the gradient", logits, nil, weights); err != nil {
 		return err
 	}
 	if err := m.plan(sh, &ws.mc); err != nil {
 		return err
 	}
-	return checkLabels(labels, sh.C, m.Ignore)
+	if err := checkLabels(labels, sh.C, m.Ignore); err != nil {
+		return err
+	}
+	if weights != nil {
+		t, err := weightedTotals(labels, weights, sh.C, m.Ignore, m.ceWeights(&ws.mc))
+		if err != nil {
+			return err
+		}
+		ws.mcW = t
+	}
+	return nil
 }
 
-func (m *Multiclass) run(ws *workspace, logits []float32, labels Labels, sh Shape, grad []float32) (float64, error) {
-	if err := m.check(ws, logits, labels, sh, grad); err != nil {
+func (m *Multiclass) run(ws *workspace, logits []float32, labels Labels, weights []float32, sh Shape, grad []float32) (float64, error) {
+	if err := m.check(ws, logits, labels, weights, sh, grad); err != nil {
 		return 0, err
 	}
+	ws.weights = weights
+	defer func() { ws.weights = nil }()
 	pooled := sh.S < poolMaxS && !ws.mc.perImage()
 	if pooled {
 		ws.st.reset(1, sh.C) // the batch's sums: no per-image statistics
@@ -296,7 +357,7 @@ func (m *Multiclass) Accumulate(ws *Workspace, st *Stats, logits []float32, labe
 }
 
 func (m *Multiclass) accumulateImpl(ws *workspace, st *Stats, logits []float32, labels Labels, sh Shape, first int) error {
-	if err := m.check(ws, logits, labels, sh, nil); err != nil {
+	if err := m.check(ws, logits, labels, nil, sh, nil); err != nil {
 		return err
 	}
 	if err := st.check(first, sh.N, sh.C, kindSoftmax); err != nil {
@@ -350,7 +411,7 @@ func (m *Multiclass) gradientImpl(ws *workspace, st *Stats, logits []float32, la
 	if grad == nil {
 		return 0, fmt.Errorf("%w: gradient buffer is nil, want N*C*S = %d elements", ErrLength, sh.Len())
 	}
-	if err := m.check(ws, logits, labels, sh, grad); err != nil {
+	if err := m.check(ws, logits, labels, nil, sh, grad); err != nil {
 		return 0, err
 	}
 	if err := st.check(first, sh.N, sh.C, kindSoftmax); err != nil {
@@ -376,7 +437,7 @@ func (m *Multiclass) accumulate(ws *workspace, st *Stats, logits []float32, labe
 	for w := range ws.workers[:workers] {
 		ws.workers[w].smPrm = p.params(C, m.Ignore, ws.workers[w].scratch)
 	}
-	ws.job = job{ws: ws, kind: softmaxStats, chunks: chunks, cpi: g.cpi, px: g.px, group: g.group, sh: sh, logits: logits, labels: labels}
+	ws.job = job{ws: ws, kind: softmaxStats, chunks: chunks, cpi: g.cpi, px: g.px, group: g.group, sh: sh, logits: logits, labels: labels, weights: ws.weights}
 	ws.runJob(&ws.job, workers)
 	ws.job = job{}
 
@@ -408,7 +469,7 @@ func (m *Multiclass) fused(ws *workspace, st *Stats, logits []float32, labels La
 	C := sh.C
 	wsum, valid := ws.labelTotals(labels, C, m.Ignore, m.ceWeights(p))
 	var ceScale, focScale float32
-	dCE, dFoc := p.divisors(wsum, valid)
+	dCE, dFoc := p.divisors(wsum, valid, ws.weightedTotals(wsum, valid))
 	if dCE != 0 {
 		ceScale = float32(p.wCE / dCE)
 	}
@@ -427,7 +488,7 @@ func (m *Multiclass) fused(ws *workspace, st *Stats, logits []float32, labels La
 		st.smPrm = p.params(C, m.Ignore, st.scratch)
 		st.smCoef = coef(&st.smPrm, ceScale, focScale)
 	}
-	ws.job = job{ws: ws, kind: softmaxFused, chunks: chunks, cpi: g.cpi, px: g.px, group: g.group, sh: sh, logits: logits, labels: labels, grad: grad}
+	ws.job = job{ws: ws, kind: softmaxFused, chunks: chunks, cpi: g.cpi, px: g.px, group: g.group, sh: sh, logits: logits, labels: labels, weights: ws.weights, grad: grad}
 	ws.runJob(&ws.job, workers)
 	ws.job = job{}
 	for i := 0; i < chunks; i++ {
@@ -468,7 +529,7 @@ func (m *Multiclass) finalize(ws *workspace, st *Stats, coefs bool) float64 {
 	ws.grow(N, C)
 	var value float64
 	ws.ceScale, ws.focScale = 0, 0
-	dCE, dFoc := p.divisors(st.scalar(sW), st.scalar(sValid))
+	dCE, dFoc := p.divisors(st.scalar(sW), st.scalar(sValid), ws.weightedTotals(st.scalar(sW), st.scalar(sValid)))
 	if dCE != 0 {
 		value += p.wCE * st.scalar(sCE) / dCE
 		ws.ceScale = float32(p.wCE / dCE)
@@ -505,7 +566,7 @@ func (m *Multiclass) gradient(ws *workspace, logits []float32, labels Labels, sh
 		ws.workers[w].smCoef = coef(&prm, ws.ceScale, ws.focScale)
 	}
 	ws.job = job{ws: ws, kind: softmaxGrad, chunks: chunks, cpi: g.cpi, px: g.px, group: g.group, sh: sh, first: first,
-		logits: logits, labels: labels, grad: grad, region: len(p.regions) > 0}
+		logits: logits, labels: labels, weights: ws.weights, grad: grad, region: len(p.regions) > 0}
 	ws.runJob(&ws.job, workers)
 	ws.job = job{}
 }
@@ -513,25 +574,76 @@ func (m *Multiclass) gradient(ws *workspace, logits []float32, labels Labels, sh
 // divisors returns what the CE and focal sums are divided by, given the CE
 // weight sum and the count of the non-ignored pixels (0 for a term the
 // loss does not have, or that divides by 0).
-func (p *mcPlan) divisors(wsum, valid float64) (dCE, dFoc float64) {
+func (p *mcPlan) divisors(wsum, valid float64, w wTotals) (dCE, dFoc float64) {
 	if p.ce {
-		dCE = divisor(p.ceT.Reduction, wsum, valid)
+		dCE = divisor(p.ceT.Reduction, wsum, valid, w.wsum)
 	}
 	if p.focal {
-		dFoc = divisor(p.focalT.Reduction, valid, valid)
+		dFoc = divisor(p.focalT.Reduction, valid, valid, w.valid)
 	}
 	return dCE, dFoc
 }
 
-// divisor returns what a pixelwise term's sum is divided by.
-func divisor(r Reduction, weightSum, count float64) float64 {
+// divisor returns what a pixelwise term's sum is divided by: the weight
+// sum (Mean), the count (PixelMean), the per-pixel weighted sum (WeightMean)
+// or 1.
+func divisor(r Reduction, weightSum, count, weighted float64) float64 {
 	switch r {
 	case Mean:
 		return weightSum
 	case PixelMean:
 		return count
+	case WeightMean:
+		return weighted
 	}
 	return 1
+}
+
+// wTotals are the per-pixel weighted totals of a weighted call's
+// non-ignored pixels: the sums of w*w_y (w_y the CE class weight, 1
+// without) and of w.
+type wTotals struct{ wsum, valid float64 }
+
+// weightedTotals returns the call's weighted totals, or (wsum, valid) for an
+// unweighted call (where WeightMean is Mean).
+func (ws *workspace) weightedTotals(wsum, valid float64) wTotals {
+	if ws.weights == nil {
+		return wTotals{wsum, valid}
+	}
+	return ws.mcW
+}
+
+// weightedTotals checks per-pixel weights (an error names the first one
+// that is negative, NaN, infinite or above 2^64) and returns the sums of
+// w*w_y and of w over the non-ignored pixels, in float64, in pixel order.
+func weightedTotals(l Labels, w []float32, C int, ign IgnoreIndex, cw []float32) (wTotals, error) {
+	var t wTotals
+	for i, v := range w {
+		if !(v >= 0) || float64(v) > maxWeight {
+			return wTotals{}, fmt.Errorf("%w: weight %v at pixel %d, want a finite value in [0, 2^64]", ErrWeight, v, i)
+		}
+	}
+	add := func(y int32, v float32) {
+		if y < 0 || int(y) >= C || (ign.set && y == ign.label) {
+			return
+		}
+		t.valid += float64(v)
+		if cw != nil {
+			t.wsum += float64(v) * float64(cw[y])
+		} else {
+			t.wsum += float64(v)
+		}
+	}
+	if l.i32 != nil {
+		for i, y := range l.i32 {
+			add(y, w[i])
+		}
+	} else {
+		for i, y := range l.u8 {
+			add(int32(y), w[i])
+		}
+	}
+	return t, nil
 }
 
 // Pixelwise writes the weighted sum of the pixelwise terms (CrossEntropy,
@@ -549,7 +661,7 @@ func (m *Multiclass) Pixelwise(ws *Workspace, logits []float32, labels Labels, s
 }
 
 func (m *Multiclass) pixelwiseImpl(ws *workspace, logits []float32, labels Labels, sh Shape, out []float32) error {
-	if err := m.check(ws, logits, labels, sh, nil); err != nil {
+	if err := m.check(ws, logits, labels, nil, sh, nil); err != nil {
 		return err
 	}
 	p := &ws.mc

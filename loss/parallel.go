@@ -190,6 +190,7 @@ func (j *job) chunk(st *workerState, i int) {
 	if j.grad != nil {
 		g = j.grad[n*C*S : (n+1)*C*S]
 	}
+	st.setPixelWeight(j.weights, n*S, (n+1)*S)
 	j.softmax(st, i, (j.first+n)*C, j.logits[n*C*S:(n+1)*C*S], S, lo, hi, j.labels.slice(n*S, (n+1)*S), g)
 }
 
@@ -298,10 +299,20 @@ func (j *job) pooled(st *workerState, i int) {
 	}
 	x, g := st.px[:C*M], st.pg[:C*M]
 	transpose(x, j.logits[o:o+C*M], C, S, G, false)
+	st.setPixelWeight(j.weights, n0*S, n1*S) // consecutive images' pixels are consecutive
 	j.softmax(st, i, 0, x, M, 0, M, j.labels.slice(n0*S, n1*S), g)
 	if j.grad != nil {
 		transpose(g, j.grad[o:o+C*M], C, S, G, true)
 	}
+}
+
+// setPixelWeight points the worker's softmax parameters at pixels [a, b)
+// of a weighted call's weights (nil for an unweighted call).
+func (st *workerState) setPixelWeight(w []float32, a, b int) {
+	if w != nil {
+		w = w[a:b]
+	}
+	st.smPrm.PixelWeight, st.smCoef.PixelWeight = w, w
 }
 
 // transpose moves G consecutive images of C planes of S pixels (img, NCHW)

@@ -92,6 +92,7 @@ type workspace struct {
 	// divisor of WeightMean (their sum, or the element count).
 	weights []float32
 	wTotal  float64
+	mcW     wTotals // Multiclass: the weighted totals of a weighted call
 	hist    []int // per-class label counts (labelTotals)
 	job     job
 	pool    *pool

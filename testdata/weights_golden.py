@@ -109,7 +109,7 @@ def case(name, shape, terms, x, y, w, peer=None):
         fn = {"bce": bce_term, "focal": focal_term, "region": region_term}[t["term"]]
         loss = loss + t.get("weight", 1.0) * fn(xt, yt, wt, t)
     loss.backward()
-    c = {"name": name, "shape": list(shape), "terms": terms,
+    c = {"name": name, "kind": "sigmoid", "shape": list(shape), "terms": terms,
          "logits": flat(f32(x)), "targets": flat(f32(y)), "weights": flat(f32(w)),
          "loss": float(loss), "grad": flat(xt.grad.numpy())}
     if peer is not None:
@@ -188,6 +188,125 @@ for shape in [(2, 1, 6, 6), (3, 2, 5, 7)]:
     monai = (1 - (2 * I + 1e-5) / (pi.sum(axes) + ti.sum(axes) + 1e-5)).mean()
     case("masked_dice_" + "x".join(map(str, shape)), shape,
          [{"term": "region", "kind": "dice", "per_image": True, "smooth_nr": 1e-5, "smooth_dr": 1e-5}], x, y, w, peer=float(monai))
+
+# ---- Multiclass (softmax, class-index labels, weights per pixel: N x S) ----
+
+
+def mc_ce(x, lab, w, valid, o):
+    cw = o.get("class_weight")
+    cwt = torch.tensor(f32(cw)) if cw is not None else None
+    ign = o.get("ignore", -100)
+    l = F.cross_entropy(x, lab, weight=cwt, ignore_index=ign, label_smoothing=o.get("smoothing", 0.0), reduction="none")
+    num = (w * l).sum()
+    wy = cwt[lab.clamp(min=0, max=x.shape[1] - 1)] if cwt is not None else torch.ones_like(w)
+    wy = wy * valid
+    red = o.get("reduction", "mean")
+    den = {"mean": wy.sum(), "weightmean": (w * wy).sum(), "pixelmean": valid.sum(), "sum": torch.tensor(1.0)}[red]
+    return num / den if float(den) != 0 else num * 0
+
+
+def mc_focal(x, lab, w, valid, o):
+    C = x.shape[1]
+    lc = lab.clamp(min=0, max=C - 1)
+    logp = torch.log_softmax(x, 1).gather(1, lc.unsqueeze(1)).squeeze(1)
+    pt = logp.exp()
+    l = (1 - pt) ** o["gamma"] * (-logp)
+    if o.get("alpha") is not None:
+        l = torch.tensor(f32(o["alpha"]))[lc] * l
+    l = l * valid
+    red = o.get("reduction", "mean")
+    num = (w * l).sum()
+    den = {"mean": valid.sum(), "weightmean": (w * valid).sum(), "sum": torch.tensor(1.0)}[red]
+    return num / den if float(den) != 0 else num * 0
+
+
+def mc_region(x, lab, w, valid, o):
+    C = x.shape[1]
+    p = torch.softmax(x, 1)
+    y = F.one_hot(lab.clamp(min=0, max=C - 1), C).movedim(-1, 1).double()
+    m = (w * valid).unsqueeze(1)
+    axes = list(range(2, x.dim()))
+    if not o.get("per_image", False):
+        axes = [0] + axes
+    sq = o.get("squared", False)
+    I = (m * p * y).sum(axes)
+    P = (m * p * p).sum(axes) if sq else (m * p).sum(axes)
+    Y = (m * y).sum(axes)
+    sn, sd = o.get("smooth_nr", 0.0), o.get("smooth_dr", 0.0)
+    kind = o["kind"]
+    if kind == "dice":
+        num, den = 2 * I + sn, P + Y + sd
+    elif kind == "iou":
+        num, den = I + sn, P + Y - I + sd
+    elif kind == "tversky":
+        a, b = o["alpha"], o["beta"]
+        num, den = I + sn, I + a * (P - I) + b * (Y - I) + sd
+    else:
+        raise ValueError(kind)
+    # a zero denominator scores 1 (segloss's Region); no NaN in the backward
+    zero = den == 0
+    r = torch.where(zero, torch.ones_like(den), num / torch.where(zero, torch.ones_like(den), den))
+    if o.get("exclude_background", False):
+        r = r[..., 1:]
+    return (1 - r).mean()
+
+
+def mc_case(name, shape, terms, x, lab, w, ignore=None):
+    N, C = shape[0], shape[1]
+    sp = shape[2:]
+    xt = torch.tensor(f32(x).reshape(shape), requires_grad=True)
+    labt = torch.tensor(np.asarray(lab, np.int64).reshape((N,) + sp))
+    wt = torch.tensor(f32(w).reshape((N,) + sp))
+    valid = torch.ones_like(wt)
+    if ignore is not None:
+        valid = (labt != ignore).double()
+    loss = 0
+    for t in terms:
+        t = dict(t)
+        if ignore is not None:
+            t["ignore"] = ignore
+        fn = {"ce": mc_ce, "mfocal": mc_focal, "region": mc_region}[t["term"]]
+        loss = loss + t.get("weight", 1.0) * fn(xt, labt, wt, valid, t)
+    loss.backward()
+    cases.append({"name": name, "kind": "softmax", "shape": list(shape), "terms": terms, "ignore": ignore,
+                  "logits": flat(f32(x)), "labels": [int(v) for v in np.asarray(lab).ravel()], "weights": flat(f32(w)),
+                  "loss": float(loss), "grad": flat(xt.grad.numpy())})
+
+
+def mc_rand(shape, wkind="mixed", ignore=None):
+    N, C = shape[0], shape[1]
+    npx = int(np.prod(shape[2:]))
+    x = rng.normal(0, 2.0, N * C * npx)
+    lab = rng.integers(0, C, N * npx)
+    if ignore is not None:
+        lab[rng.random(N * npx) < 0.2] = ignore
+    if wkind == "mask":
+        w = rng.integers(0, 2, N * npx).astype(np.float64)
+    elif wkind == "unet":
+        w = 1 + 10 * np.exp(-rng.random(N * npx) * 4)
+    else:
+        w = rng.choice([0.0, 0.5, 1.0, 2.0, 7.25], N * npx) * rng.random(N * npx) * 2
+    return x, lab, w
+
+
+for shape, wk, ign in [((2, 3, 7, 9), "unet", None), ((3, 4, 5, 5), "mixed", 255), ((1, 2, 33), "mask", None),
+                       ((64, 3, 2), "mixed", None), ((2, 5, 6, 6), "unet", 0)]:
+    x, lab, w = mc_rand(shape, wk, ign)
+    tag = "x".join(map(str, shape)) + "_" + wk + ("" if ign is None else f"_ign{ign}")
+    for red in ["mean", "weightmean", "pixelmean", "sum"]:
+        mc_case(f"mc_ce_{red}_{tag}", shape, [{"term": "ce", "reduction": red}], x, lab, w, ign)
+    C = shape[1]
+    cw = list(0.3 + 2 * rng.random(C))
+    mc_case(f"mc_ce_classw_{tag}", shape, [{"term": "ce", "class_weight": cw}], x, lab, w, ign)
+    mc_case(f"mc_ce_classw_weightmean_ls_{tag}", shape, [{"term": "ce", "class_weight": cw, "reduction": "weightmean", "smoothing": 0.1}], x, lab, w, ign)
+    mc_case(f"mc_ce_ls_{tag}", shape, [{"term": "ce", "smoothing": 0.2}], x, lab, w, ign)
+    mc_case(f"mc_focal_{tag}", shape, [{"term": "mfocal", "gamma": 2.0, "alpha": list(rng.random(C))}], x, lab, w, ign)
+    mc_case(f"mc_focal_weightmean_{tag}", shape, [{"term": "mfocal", "gamma": 1.5, "reduction": "weightmean"}], x, lab, w, ign)
+    mc_case(f"mc_dice_{tag}", shape, [{"term": "region", "kind": "dice", "smooth_nr": 1e-5, "smooth_dr": 1e-5}], x, lab, w, ign)
+    mc_case(f"mc_dice_sq_perimage_{tag}", shape, [{"term": "region", "kind": "dice", "squared": True, "per_image": True}], x, lab, w, ign)
+    mc_case(f"mc_iou_{tag}", shape, [{"term": "region", "kind": "iou"}], x, lab, w, ign)
+    mc_case(f"mc_tversky_nobg_{tag}", shape, [{"term": "region", "kind": "tversky", "alpha": 0.3, "beta": 0.7, "exclude_background": True}], x, lab, w, ign)
+    mc_case(f"mc_ce_dice_{tag}", shape, [{"term": "ce", "weight": 0.5}, {"term": "region", "kind": "dice", "weight": 1.5}], x, lab, w, ign)
 
 out = {"torch": torch.__version__, "cases": cases}
 with open("testdata/weights.json.gz", "wb") as fh:
