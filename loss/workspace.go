@@ -93,7 +93,7 @@ type workspace struct {
 	weights []float32
 	wTotal  float64
 	mcW     wTotals // Multiclass: the weighted totals of a weighted call
-	hist    []int // per-class label counts (labelTotals)
+	hist    []int   // per-class label counts (labelTotals)
 	job     job
 	pool    *pool
 	cleanup runtime.Cleanup
