@@ -376,3 +376,144 @@ func TestWeightsZeroAllocs(t *testing.T) {
 }
 
 var _ = json.Unmarshal
+
+// TestWeightsOneMulticlass: weights of 1 give the unweighted Multiclass loss:
+// bit for bit for losses without a cross entropy term (every weighted sum
+// multiplies by exactly 1), within rounding with one (the weighted cross
+// entropy takes one log per pixel, the unweighted one the log of a
+// product per block); on every tier, on one worker and two, pooled too.
+func TestWeightsOneMulticlass(t *testing.T) {
+	r := rand.New(rand.NewPCG(13, 14))
+	for _, sh := range []Shape{{3, 4, 37}, {40, 3, 5}, {2, 3, 2*chunkPixels + 3}} {
+		x := randLogits(r, sh.Len(), 3)
+		lab := make([]uint8, sh.N*sh.S)
+		one := make([]float32, sh.N*sh.S)
+		for i := range lab {
+			lab[i], one[i] = uint8(r.IntN(sh.C)), 1
+			if i%11 == 0 {
+				lab[i] = 255
+			}
+		}
+		eachTier(t, func(t *testing.T) {
+			var ws Workspace
+			defer ws.Close()
+			g0, g1 := make([]float32, sh.Len()), make([]float32, sh.Len())
+			for name, m := range mcCases(sh.C) {
+				m.Workers = 2
+				if !m.Ignore.set {
+					m.Ignore = Ignore(255)
+				}
+				exact := true
+				for _, tm := range m.Terms {
+					if _, ok := tm.Term.(*CrossEntropy); ok {
+						exact = false
+					}
+				}
+				v0, err0 := m.Backward(&ws, x, U8(lab), sh, g0)
+				v1, err1 := m.BackwardWeighted(&ws, x, U8(lab), one, sh, g1)
+				if err0 != nil || err1 != nil {
+					t.Fatalf("%v %s: %v, %v", sh, name, err0, err1)
+				}
+				if (exact && v0 != v1) || !closeRel(v1, v0, 1e-6, 1e-9) {
+					t.Fatalf("%v %s: weights 1 give %v, unweighted %v (exact: %v)", sh, name, v1, v0, exact)
+				}
+				scale := 0.0
+				for _, g := range g0 {
+					scale = max(scale, math.Abs(float64(g)))
+				}
+				for i := range g0 {
+					if exact && math.Float32bits(g0[i]) != math.Float32bits(g1[i]) || !closeRel(float64(g1[i]), float64(g0[i]), 0, 1e-6*scale) {
+						t.Fatalf("%v %s: grad %d = %v with weights 1, %v without", sh, name, i, g1[i], g0[i])
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestWeightsMulticlassCalls: the weighted Multiclass calls' bad input (each
+// an error value, nothing written), bit-identical results for any worker
+// count, and zero allocations once the workspace has grown.
+func TestWeightsMulticlassCalls(t *testing.T) {
+	r := rand.New(rand.NewPCG(15, 16))
+	sh := Shape{3, 3, 2*chunkPixels + 7}
+	x := randLogits(r, sh.Len(), 2)
+	lab := make([]int32, sh.N*sh.S)
+	w := make([]float32, sh.N*sh.S)
+	for i := range lab {
+		lab[i], w[i] = int32(r.IntN(sh.C)), 3*r.Float32()
+	}
+	var ws Workspace
+	defer ws.Close()
+	for name, m := range mcCases(sh.C) {
+		var ref []float32
+		var vref float64
+		for _, workers := range []int{1, 2, 3} {
+			m.Workers = workers
+			g := make([]float32, sh.Len())
+			v, err := m.BackwardWeighted(&ws, x, I32(lab), w, sh, g)
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			if ref == nil {
+				ref, vref = g, v
+				continue
+			}
+			if v != vref {
+				t.Fatalf("%s: %d workers give %v, one %v", name, workers, v, vref)
+			}
+			for i := range g {
+				if math.Float32bits(g[i]) != math.Float32bits(ref[i]) {
+					t.Fatalf("%s: %d workers: grad %d = %v, one worker %v", name, workers, i, g[i], ref[i])
+				}
+			}
+		}
+		m.Workers = 2
+		g := make([]float32, sh.Len())
+		if a := testing.AllocsPerRun(3, func() { m.BackwardWeighted(&ws, x, I32(lab), w, sh, g) }); a != 0 {
+			t.Errorf("%s BackwardWeighted: %v allocs/op", name, a)
+		}
+		if a := testing.AllocsPerRun(3, func() { m.ForwardWeighted(&ws, x, I32(lab), w, sh) }); a != 0 {
+			t.Errorf("%s ForwardWeighted: %v allocs/op", name, a)
+		}
+	}
+	m := CombinedLoss(0.5, 0.5)
+	small := Shape{2, 3, 4}
+	xs, ls := make([]float32, 24), I32(make([]int32, 8))
+	grad := make([]float32, 24)
+	for i := range grad {
+		grad[i] = 42
+	}
+	bad := func(i int, v float32) []float32 {
+		b := make([]float32, 8)
+		b[i] = v
+		return b
+	}
+	buf := make([]float32, 40)
+	for _, tc := range []struct {
+		name string
+		w, g []float32
+		want error
+	}{
+		{"nil", nil, grad, ErrLength},
+		{"N*C*S long", make([]float32, 24), grad, ErrLength},
+		{"negative", bad(1, -0.5), grad, ErrWeight},
+		{"NaN", bad(7, float32(math.NaN())), grad, ErrWeight},
+		{"Inf", bad(0, float32(math.Inf(1))), grad, ErrWeight},
+		{"grad overlaps weights", buf[20:28], buf[:24], ErrOption},
+	} {
+		if _, err := m.BackwardWeighted(&ws, xs, ls, tc.w, small, tc.g); !errors.Is(err, tc.want) {
+			t.Fatalf("%s: %v, want %v", tc.name, err, tc.want)
+		}
+		for i, v := range grad {
+			if v != 42 {
+				t.Fatalf("%s: grad %d written on error", tc.name, i)
+			}
+		}
+		if tc.name != "grad overlaps weights" {
+			if _, err := m.ForwardWeighted(&ws, xs, ls, tc.w, small); !errors.Is(err, tc.want) {
+				t.Fatalf("%s: Forward %v, want %v", tc.name, err, tc.want)
+			}
+		}
+	}
+}
