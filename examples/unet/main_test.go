@@ -158,8 +158,8 @@ func TestRunSmoke(t *testing.T) {
 		if o.Timing.Steps != cfg.Epochs*(cfg.Train/cfg.Batch) || o.Timing.Step <= 0 {
 			t.Errorf("%s: timing %+v", o.Name, o.Timing)
 		}
-		if (o.Timing.Segloss > 0) == (o.Name == "border-weighted CE") || (o.Timing.Example > 0) != (o.Name == "border-weighted CE") {
-			t.Errorf("%s: segloss %v, example %v", o.Name, o.Timing.Segloss, o.Timing.Example)
+		if o.Timing.Segloss <= 0 {
+			t.Errorf("%s: segloss time %v", o.Name, o.Timing.Segloss)
 		}
 	}
 	for _, g := range res.Grid {

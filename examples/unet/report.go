@@ -80,13 +80,12 @@ func printTiming(w io.Writer, cfg Config, r *Results) {
 		return
 	}
 	step := t.Step / time.Duration(t.Steps)
-	gor := t.Step - t.Segloss - t.Example
+	gor := t.Step - t.Segloss
 	fmt.Fprintf(w, "%d trainings at a time on %d cores (GOMAXPROCS), %.1f min for all of them\n",
 		max(1, cfg.Jobs), runtime.GOMAXPROCS(0), (r.Wall - r.DataTime).Minutes())
-	fmt.Fprintf(w, "%d training steps, %.1f ms per step: gorgonia (forward, backward, Adam) %.1f ms (%.2f%%), segloss %.3f ms (%.2f%%), the example's border-weighted CE %.3f ms (%.2f%% of its own steps)\n",
+	fmt.Fprintf(w, "%d training steps, %.1f ms per step: gorgonia (forward, backward, Adam) %.1f ms (%.2f%%), segloss %.3f ms (%.2f%%)\n",
 		t.Steps, ms(step), ms(gor)/float64(t.Steps), 100*float64(gor)/float64(t.Step),
-		ms(t.Segloss)/float64(t.Steps), 100*float64(t.Segloss)/float64(t.Step),
-		ms(t.Example)/float64(max(1, stepsWithExample(r))), 100*exampleShare(r))
+		ms(t.Segloss)/float64(t.Steps), 100*float64(t.Segloss)/float64(t.Step))
 	fmt.Fprintf(w, "weight maps and signed maps (distance): %.1f ms per image, once, when the data set is drawn\n",
 		ms(r.MapsTime)/float64(len(r.Data.Train)+len(r.Data.Val)+len(r.Data.Test)))
 	for _, o := range r.Outcomes {
@@ -94,30 +93,6 @@ func printTiming(w io.Writer, cfg Config, r *Results) {
 		fmt.Fprintf(w, "  %-24s %4d steps %7.1f ms/step, segloss %6.3f ms/step (%.2f%%)\n", o.Name, ot.Steps,
 			ms(ot.Step)/float64(ot.Steps), ms(ot.Segloss)/float64(ot.Steps), 100*float64(ot.Segloss)/float64(ot.Step))
 	}
-}
-
-func stepsWithExample(r *Results) int {
-	n := 0
-	for _, o := range r.Outcomes {
-		if o.Timing.Example > 0 {
-			n += o.Timing.Steps
-		}
-	}
-	return n
-}
-
-func exampleShare(r *Results) float64 {
-	var ex, st time.Duration
-	for _, o := range r.Outcomes {
-		if o.Timing.Example > 0 {
-			ex += o.Timing.Example
-			st += o.Timing.Step
-		}
-	}
-	if st == 0 {
-		return 0
-	}
-	return float64(ex) / float64(st)
 }
 
 func ms(d time.Duration) float64 { return float64(d) / 1e6 }

@@ -46,13 +46,11 @@ func (b *Batch) put(k int, x *Sample) {
 func (b *Batch) shape() loss.Shape { return loss.NewShape(b.N, Classes, b.Side, b.Side) }
 
 // Ctx is what the losses share during a run: segloss's workspace, the
-// class weights of the training set, and the time spent in segloss and in
-// the example's own loss code.
+// class weights of the training set, and the time spent in segloss.
 type Ctx struct {
 	WS           loss.Workspace
 	ClassWeights []float32
 	Segloss      time.Duration
-	Example      time.Duration
 }
 
 // Spec is one loss to train with.
@@ -99,11 +97,13 @@ var Specs = []Spec{
 	seglossSpec("weighted CE", func(_, _ int, w []float32) *loss.Multiclass {
 		return single(&loss.CrossEntropy{Weight: w, Reduction: loss.PixelMean})
 	}, nil),
+	// U-Net's loss (Ronneberger et al. 2015, eq. 1 with eq. 2's weight
+	// map): sum_i w_i * -log p_{i,y_i} / sum_i w_i.
 	{Name: "border-weighted CE", Loss: func(c *Ctx, t, T int, b *Batch, logits, grad []float32) (float64, error) {
 		t0 := time.Now()
-		v, err := PixelWeightedCE(logits, b.Labels, b.Weights, b.N, Classes, b.Side*b.Side, grad)
-		c.Example += time.Since(t0)
-		return v, err
+		defer func() { c.Segloss += time.Since(t0) }()
+		ce := single(&loss.CrossEntropy{Reduction: loss.WeightMean})
+		return ce.BackwardWeighted(&c.WS, logits, loss.U8(b.Labels), b.Weights, b.shape(), grad)
 	}},
 	seglossSpec("Dice", func(int, int, []float32) *loss.Multiclass { return single(loss.Dice()) }, nil),
 	CEDice("CE + Dice", 0.5, 0.5),
@@ -180,7 +180,6 @@ type Timing struct {
 	Steps   int
 	Step    time.Duration // forward + backward + Adam, total
 	Segloss time.Duration // inside segloss's calls
-	Example time.Duration // inside the example's own loss code (border-weighted CE)
 }
 
 // Outcome is what training with one loss gave.
@@ -321,7 +320,7 @@ func Train(cfg Config, spec Spec, d *Data, ctx *Ctx, keep int) (*Outcome, error)
 	valGrad := make([]float32, val.shape().Len())
 	wts := NewWeights(cfg.Arch, cfg.Seed)
 	out := &Outcome{Name: spec.Name}
-	seg0, ex0 := ctx.Segloss, ctx.Example
+	seg0 := ctx.Segloss
 	var best *Weights
 	for ; epoch < cfg.Epochs; epoch++ {
 		perm := order.Perm(len(d.Train))
@@ -347,7 +346,7 @@ func Train(cfg Config, spec Spec, d *Data, ctx *Ctx, keep int) (*Outcome, error)
 		tm.net.Values(wts)
 		em.net.Load(wts)
 		// Validation: the loss of the whole set as one batch, and Dice.
-		seg, ex := ctx.Segloss, ctx.Example
+		seg := ctx.Segloss
 		lg, err := em.predict(d.Val)
 		if err != nil {
 			return nil, err
@@ -356,7 +355,7 @@ func Train(cfg Config, spec Spec, d *Data, ctx *Ctx, keep int) (*Outcome, error)
 		if err != nil {
 			return nil, fmt.Errorf("%s validation: %w", spec.Name, err)
 		}
-		ctx.Segloss, ctx.Example = seg, ex // time training steps only
+		ctx.Segloss = seg // time training steps only
 		dice, err := foregroundDice(lg, val)
 		if err != nil {
 			return nil, err
@@ -382,7 +381,6 @@ func Train(cfg Config, spec Spec, d *Data, ctx *Ctx, keep int) (*Outcome, error)
 		}
 	}
 	out.Timing.Segloss = ctx.Segloss - seg0
-	out.Timing.Example = ctx.Example - ex0
 	be, score, ok := es.Best()
 	if !ok {
 		return nil, fmt.Errorf("%s: no epoch had a validation Dice", spec.Name)
@@ -537,7 +535,6 @@ func (r *Results) TotalTiming() Timing {
 		t.Steps += o.Timing.Steps
 		t.Step += o.Timing.Step
 		t.Segloss += o.Timing.Segloss
-		t.Example += o.Timing.Example
 	}
 	for _, o := range r.Outcomes {
 		add(o)
