@@ -275,3 +275,37 @@ func ExampleLovasz() {
 	// Output:
 	// 0.2927 [-0.0029 0.0350 0.1250 0.0029 -0.0350 -0.1250]
 }
+
+// U-Net's border-weighted cross entropy: a weight per pixel (here by hand;
+// distance.WeightMap computes the paper's map from instance labels),
+// averaged by the weights, torch's (w * ce_none).sum() / w.sum(). A zero
+// weight takes a pixel out of the loss: its gradient is 0.
+func ExampleMulticlass_BackwardWeighted() {
+	var ws loss.Workspace
+	defer ws.Close()
+	w := []float32{1, 1, 5, 5, 1, 0, 1, 1} // N*S, the labels' layout
+	ce := &loss.Multiclass{Terms: []loss.Weighted{{Weight: 1, Term: &loss.CrossEntropy{Reduction: loss.WeightMean}}}}
+	grad := make([]float32, shape.Len())
+	v, err := ce.BackwardWeighted(&ws, logits, loss.U8(labels), w, shape, grad)
+	fmt.Printf("weighted CE %.6f %v, d/dx[0] %.6f, masked pixel %.6f\n", v, err, grad[0], grad[12+1])
+	// Output:
+	// weighted CE 0.445033 <nil>, d/dx[0] -0.014201, masked pixel 0.000000
+}
+
+// A masked BCE + Dice for a sigmoid loss (MONAI's MaskedDiceLoss and
+// torch's BCE weight= with a 0/1 mask): masked elements count in neither
+// term, and their gradient is 0.
+func ExampleBinary_BackwardWeighted() {
+	var ws loss.Workspace
+	defer ws.Close()
+	sh := loss.NewShape(2, 1, 4)
+	x := []float32{2, -1, 0.5, -3, 1, 1, -2, 0}
+	y := []float32{1, 0, 1, 0, 1, 0, 0, 0}
+	mask := []float32{1, 1, 1, 0, 1, 1, 0, 0}
+	b := &loss.Binary{Terms: []loss.Weighted{{Weight: 0.5, Term: &loss.BCE{}}, {Weight: 0.5, Term: loss.Dice()}}}
+	grad := make([]float32, sh.Len())
+	v, err := b.BackwardWeighted(&ws, x, y, mask, sh, grad)
+	fmt.Printf("masked BCE + Dice %.6f %v, d/dx[0] %.6f, masked %.6f\n", v, err, grad[0], grad[3])
+	// Output:
+	// masked BCE + Dice 0.300410 <nil>, d/dx[0] -0.018256, masked 0.000000
+}
