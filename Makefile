@@ -67,7 +67,10 @@ FUZZTIME ?= 1m
 LOSS_FUZZTIME ?= $(FUZZTIME)
 LOSS_FUZZFLAGS ?=
 FUZZ_TARGETS = $$($(GO) test -list 'Fuzz.*' ./internal/kernels/ | grep '^Fuzz')
-LOSS_FUZZ_TARGETS = $$($(GO) test -list 'Fuzz.*' ./loss/ | grep '^Fuzz')
+LOSS_FUZZ_TARGETS = $$($(GO) test -list 'Fuzz.*' ./loss/ | grep '^Fuzz' | grep -v '^FuzzWeights$$')
+# FuzzWeights runs losses on shapes up to the parallel ones, some 30 times
+# slower an input than FuzzLoss: it gets its own count.
+WEIGHTS_FUZZTIME ?= 2000x
 
 fuzz-short:
 	@$(MAKE) --no-print-directory fuzz FUZZTIME=20000x LOSS_FUZZTIME=100000x LOSS_FUZZFLAGS='-fuzzminimizetime 0'
@@ -80,7 +83,10 @@ fuzz:
 	for f in $(LOSS_FUZZ_TARGETS); do \
 		echo "fuzz $$f ($(LOSS_FUZZTIME))"; \
 		$(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(LOSS_FUZZTIME) $(LOSS_FUZZFLAGS) ./loss/ >$$log 2>&1 || { cat $$log; rm -f $$log; exit 1; }; \
-	done; rm -f $$log
+	done; \
+	echo "fuzz FuzzWeights ($(WEIGHTS_FUZZTIME))"; \
+	$(GO) test -run '^$$' -fuzz '^FuzzWeights$$' -fuzztime $(WEIGHTS_FUZZTIME) $(LOSS_FUZZFLAGS) ./loss/ >$$log 2>&1 || { cat $$log; rm -f $$log; exit 1; }; \
+	rm -f $$log
 
 # Exhaustive ULP sweeps of exp, log and sigmoid over every float32 of their
 # domains, on every tier this CPU runs (minutes).
