@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -28,9 +29,50 @@ type workload struct {
 	grad          []float32
 }
 
-// defaultWorkloads are the two batches of `go run ./bench`: a 2-D batch with
-// uint8 labels and a 3-D CT patch (14 organs) with int32 labels.
-var defaultWorkloads = []string{"8x4x512x512", "1x14x96x96x96"}
+// workloadSpec is one default workload of `go run ./bench` and of
+// BenchmarkLoss.
+type workloadSpec struct {
+	shape  string   // NxCxS...
+	losses []string // the losses it runs (exact names); nil: every loss
+}
+
+// defaultWorkloads are the batches of `go run ./bench`: a 2-D batch with
+// uint8 labels, a 3-D CT patch (14 organs) with int32 labels, and a
+// whole-body CT patch (TotalSegmentator's 104 classes plus background,
+// 93M logits) with int32 labels. The whole-body patch runs the losses its
+// users train with (CE, Dice, CE + Dice) and fewer repetitions (see
+// bigLogits): its full list would take minutes.
+var defaultWorkloads = []workloadSpec{
+	{shape: "8x4x512x512"},
+	{shape: "1x14x96x96x96"},
+	{shape: "1x105x96x96x96", losses: []string{"ce", "dice", "ce+dice"}},
+}
+
+// defaultShapes returns the shapes of defaultWorkloads.
+func defaultShapes() []string {
+	s := make([]string, len(defaultWorkloads))
+	for i, w := range defaultWorkloads {
+		s[i] = w.shape
+	}
+	return s
+}
+
+// runs reports whether the workload runs the named loss.
+func (s workloadSpec) runs(name string) bool {
+	return s.losses == nil || slices.Contains(s.losses, name)
+}
+
+// bigLogits is the size from which a workload is big: segloss times one
+// run after its warm-up (whatever -count says) and skips the generic tier,
+// PyTorch times one run without a warm-up.
+const bigLogits = 1 << 26
+
+// torchSlowWork is the C * logits above which PyTorch's forward+backward
+// of the losses built on the chapter's MultiClassDiceLoss (torchPerClass)
+// runs only with -big: the class loops over the C classes and each class's
+// backward step writes a gradient tensor of every logit, C^2 * S work
+// (about 100 s a call at 1x105x96x96x96 on one thread).
+const torchSlowWork = 1 << 32
 
 // parseShape reads "NxCxS1xS2..." into N, C and the spatial sizes.
 func parseShape(s string) (n, c int, spatial []int, err error) {
@@ -126,6 +168,10 @@ type lossDef struct {
 	custom func(w *workload, grad []float32) (float64, error)
 	// extra rows run only with -extra or when -loss names them.
 	extra bool
+	// torchPerClass: bench/torch/bench.py computes it with the chapter's
+	// MultiClassDiceLoss, one full-size gradient tensor per class in its
+	// backward (see torchSlowWork).
+	torchPerClass bool
 }
 
 func one(t loss.Term) []loss.Weighted { return []loss.Weighted{{Weight: 1, Term: t}} }
@@ -141,7 +187,7 @@ var losses = []lossDef{
 		return &loss.Multiclass{Terms: one(&loss.CrossEntropy{LabelSmoothing: 0.1})}
 	}},
 	{name: "focal", multiclass: func(*workload) *loss.Multiclass { return &loss.Multiclass{Terms: one(&loss.Focal{Gamma: 2})} }},
-	{name: "dice", multiclass: func(*workload) *loss.Multiclass { return &loss.Multiclass{Terms: one(loss.Dice())} }},
+	{name: "dice", torchPerClass: true, multiclass: func(*workload) *loss.Multiclass { return &loss.Multiclass{Terms: one(loss.Dice())} }},
 	{name: "dice-per-image-nobg", multiclass: func(*workload) *loss.Multiclass {
 		r := loss.Dice()
 		r.PerImage, r.ExcludeBackground = true, true
@@ -152,8 +198,8 @@ var losses = []lossDef{
 	{name: "focal-tversky", multiclass: func(*workload) *loss.Multiclass {
 		return &loss.Multiclass{Terms: one(loss.FocalTversky(0.3, 0.7, 0.75))}
 	}},
-	{name: "ce+dice", multiclass: func(*workload) *loss.Multiclass { return loss.CombinedLoss(0.5, 0.5) }},
-	{name: "mix-linear-3of10", multiclass: func(*workload) *loss.Multiclass {
+	{name: "ce+dice", torchPerClass: true, multiclass: func(*workload) *loss.Multiclass { return loss.CombinedLoss(0.5, 0.5) }},
+	{name: "mix-linear-3of10", torchPerClass: true, multiclass: func(*workload) *loss.Multiclass {
 		return loss.Mix(loss.Linear{}, 3, 10, &loss.CrossEntropy{}, loss.Dice())
 	}},
 	{name: "binary-bce", binary: true, binaryLoss: func(*workload) *loss.Binary { return &loss.Binary{Terms: one(&loss.BCE{})} }},
@@ -205,8 +251,56 @@ func (d *lossDef) runner(w *workload, backward bool, workers int, ws *loss.Works
 	}
 	m := d.multiclass(w)
 	m.Workers = workers
+	lab := w.labels()
 	if backward {
-		return func() (float64, error) { return m.Backward(ws, w.logits, w.labels(), w.shape, w.grad) }, w.shape.Len()
+		return func() (float64, error) { return m.Backward(ws, w.logits, lab, w.shape, w.grad) }, w.shape.Len()
 	}
-	return func() (float64, error) { return m.Forward(ws, w.logits, w.labels(), w.shape) }, w.shape.Len()
+	return func() (float64, error) { return m.Forward(ws, w.logits, lab, w.shape) }, w.shape.Len()
+}
+
+// region reports whether the loss has a term that needs every pixel before
+// any gradient element (a Region term, or a custom loss): its
+// forward+backward reads the inputs twice.
+func (d *lossDef) region(w *workload) bool {
+	if d.custom != nil {
+		return true
+	}
+	var terms []loss.Weighted
+	if d.binary {
+		terms = d.binaryLoss(w).Terms
+	} else {
+		terms = d.multiclass(w).Terms
+	}
+	for _, t := range terms {
+		if _, ok := t.Term.(*loss.Region); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// passBytes returns the bytes a call must move at the least: a forward
+// reads the logits and the labels (or targets) once; a forward+backward of
+// pixelwise terms only is one fused pass that also writes the gradient;
+// one with a region term reads the logits and labels twice (statistics,
+// then gradient) and writes the gradient once.
+func (d *lossDef) passBytes(w *workload, backward bool) int64 {
+	var logits, labels int64
+	if d.binary {
+		logits, labels = 4*int64(w.bshape.Len()), 4*int64(w.bshape.Len())
+	} else {
+		logits = 4 * int64(w.shape.Len())
+		labels = int64(w.shape.N * w.shape.S)
+		if w.int32 {
+			labels *= 4
+		}
+	}
+	switch {
+	case !backward:
+		return logits + labels
+	case d.region(w):
+		return 2*(logits+labels) + logits
+	default:
+		return logits + labels + logits
+	}
 }

@@ -2,15 +2,22 @@
 """PyTorch side of `go run ./bench -torch`: each loss computed the way a
 PyTorch user computes it (the chapter's reference classes and torch's own
 functions), forward and forward+backward, timed fairly: float32 logits,
-int64 targets, the requested thread count, a warm-up, the median of runs,
-backward() included.
+int64 targets, the requested thread count, a warm-up (unless the row says
+none), the median of runs, backward() included; and the peak resident-set
+growth of each call (its VmHWM reset through /proc/self/clear_refs after a
+malloc_trim, minus its VmRSS before the call: what the call adds beyond
+the inputs it holds; x.grad, set to None before each call, is included).
 
-Input (stdin), JSON: {"threads": T, "count": K, "rows": [{"loss": name,
-"N": n, "C": c, "spatial": [...]}, ...]}.
-Output (stdout), JSON: {"torch": version, "rows": [{"loss", "shape",
-"forward_ms", "backward_ms", "value"} | {"loss", "shape", "error"}]}.
+Input (stdin), JSON: {"threads": T, "rows": [{"loss": name, "N": n, "C": c,
+"spatial": [...], "count": K, "warmup": bool, "backward": bool}, ...]}
+(backward false: forward only).
+Output (stdout), JSON: {"torch": version, "threads": T, "rows": [{"loss",
+"shape", "forward_ms", "backward_ms", "forward_mb", "backward_mb", "value"}
+| {"loss", "error"}]}: milliseconds, MB of 1e6 bytes, null when not
+measured.
 """
 
+import ctypes
 import json
 import os
 import statistics
@@ -98,42 +105,84 @@ def make_loss(name, C, labels):
     return table[name]
 
 
-def median_ms(f, count):
-    f()  # warm-up
-    times = []
+try:
+    _libc = ctypes.CDLL("libc.so.6")
+except OSError:
+    _libc = None
+
+
+def _status_kb(key):
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(key + ":"):
+                return int(line.split()[1])
+    return None
+
+
+def _reset_peak():
+    """Returns the resident set in kB after trimming malloc's free memory
+    and resetting the peak to it, or None where the peak cannot be reset."""
+    if _libc is not None:
+        _libc.malloc_trim(0)
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+    except OSError:
+        return None
+    return _status_kb("VmRSS")
+
+
+def median_ms(f, count, warmup=True):
+    """The median milliseconds of count calls of f, and the largest peak
+    resident-set growth of a call in MB (None when not measurable)."""
+    if warmup:
+        f()
+    times, grow = [], None
     for _ in range(count):
+        base = _reset_peak()
         t0 = time.perf_counter()
         f()
         times.append((time.perf_counter() - t0) * 1e3)
-    return statistics.median(times)
+        peak = _status_kb("VmHWM") if base is not None else None
+        if peak is not None:
+            grow = max(grow or 0.0, (peak - base) * 1024 / 1e6)
+    return statistics.median(times), grow
 
 
-def run_row(row, count, data_cache):
+def run_row(row, data_cache):
     N, C, spatial = row["N"], row["C"], row["spatial"]
     key = (N, C, tuple(spatial))
     if key not in data_cache:
+        data_cache.clear()  # one workload in memory at a time
         g = torch.Generator().manual_seed(1)
         labels = torch.randint(0, C, (N, *spatial), generator=g)
-        x = torch.randn((N, C, *spatial), generator=g) + 2 * F.one_hot(labels, C).movedim(-1, 1)
+        # randn + 2 * one_hot(labels), without one_hot's int64 tensor of
+        # every logit (the same values bit for bit; 4 s less at 105 classes)
+        x = torch.randn((N, C, *spatial), generator=g)
+        x.scatter_add_(1, labels.unsqueeze(1), torch.full((N, 1, *spatial), 2.0))
         xb = torch.randn((N, 1, *spatial), generator=g)
         tb = (labels == 1).float().unsqueeze(1)
-        data_cache.clear()  # one workload in memory at a time
         data_cache[key] = (x.contiguous(), labels, xb, tb)
     x, labels, xb, tb = data_cache[key]
     f, binary = make_loss(row["loss"], C, labels)
     logits, target = (xb, tb) if binary else (x, labels)
+    count, warmup = row.get("count", 3), row.get("warmup", True)
     with torch.no_grad():
         value = float(f(logits, target))
-        fwd = median_ms(lambda: f(logits, target), count)
-    xg = logits.clone().requires_grad_(True)
+        fwd, fwd_mb = median_ms(lambda: f(logits, target), count, warmup)
+    bwd = bwd_mb = None
+    if row.get("backward", True):
+        xg = logits.clone().requires_grad_(True)
 
-    def fwd_bwd():
-        xg.grad = None
-        f(xg, target).backward()
+        def fwd_bwd():
+            xg.grad = None
+            f(xg, target).backward()
 
-    bwd = median_ms(fwd_bwd, count)
+        bwd, bwd_mb = median_ms(fwd_bwd, count, warmup)
+        del xg
     return {"loss": row["loss"], "shape": [N, 1 if binary else C, *spatial],
-            "forward_ms": fwd, "backward_ms": bwd, "value": value}
+            "forward_ms": fwd, "backward_ms": bwd, "forward_mb": fwd_mb, "backward_mb": bwd_mb,
+            "value": value}
 
 
 def main():
@@ -143,7 +192,7 @@ def main():
     rows = []
     for row in req["rows"]:
         try:
-            rows.append(run_row(row, req["count"], cache))
+            rows.append(run_row(row, cache))
         except Exception as e:  # report, keep going
             rows.append({"loss": row["loss"], "error": repr(e)})
         print(f"torch: {row['loss']} done", file=sys.stderr, flush=True)
