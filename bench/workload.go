@@ -26,7 +26,11 @@ type workload struct {
 	blogits       []float32
 	targets       []float32
 	weights       []float32 // class weights inversely proportional to frequency
-	grad          []float32
+	// Per-pixel weights (N*S, the -extra weighted rows): 1 + 9*[label = 1]
+	// (a border-like emphasis of one class), and a 0/1 mask of every other
+	// image row; bench/torch/bench.py builds the same maps.
+	pixw, mask []float32
+	grad       []float32
 }
 
 // workloadSpec is one default workload of `go run ./bench` and of
@@ -145,6 +149,16 @@ func newWorkload(spec string) (*workload, error) {
 	if err := loss.ClassWeights(w.labels(), c, loss.IgnoreIndex{}, w.weights); err != nil {
 		return nil, err
 	}
+	w.pixw, w.mask = make([]float32, n*S), make([]float32, n*S)
+	for i, v := range labels {
+		w.pixw[i] = 1
+		if v == 1 {
+			w.pixw[i] = 10
+		}
+		if (i%S/last)%2 == 0 {
+			w.mask[i] = 1
+		}
+	}
 	w.grad = make([]float32, w.shape.Len())
 	return w, nil
 }
@@ -223,6 +237,32 @@ var losses = []lossDef{
 	{name: "binary-lovasz-hinge", binary: true, extra: true, custom: func(w *workload, grad []float32) (float64, error) {
 		return (&loss.Lovasz{}).BinaryLoss(w.blogits, w.targets, w.bshape, 1, grad)
 	}},
+	// Per-pixel weights (-extra): U-Net's weighted CE, (w * ce).sum() /
+	// w.sum(); a masked Dice (MONAI's MaskedDiceLoss); torch's BCE weight=.
+	{name: "pixel-weighted-ce", extra: true, custom: func(w *workload, grad []float32) (float64, error) {
+		return weighted(w, &loss.Multiclass{Terms: one(&loss.CrossEntropy{Reduction: loss.WeightMean})}, w.pixw, grad)
+	}},
+	{name: "masked-dice", extra: true, custom: func(w *workload, grad []float32) (float64, error) {
+		return weighted(w, &loss.Multiclass{Terms: one(loss.Dice())}, w.mask, grad)
+	}},
+	{name: "binary-weighted-bce", binary: true, extra: true, custom: func(w *workload, grad []float32) (float64, error) {
+		b := &loss.Binary{Terms: one(&loss.BCE{})}
+		if grad == nil {
+			return b.ForwardWeighted(&benchWS, w.blogits, w.targets, w.pixw, w.bshape)
+		}
+		return b.BackwardWeighted(&benchWS, w.blogits, w.targets, w.pixw, w.bshape, grad)
+	}},
+}
+
+// benchWS is the workspace of the weighted rows (custom rows get none).
+var benchWS loss.Workspace
+
+// weighted runs m's weighted Forward (grad nil) or Backward on w.
+func weighted(w *workload, m *loss.Multiclass, pw, grad []float32) (float64, error) {
+	if grad == nil {
+		return m.ForwardWeighted(&benchWS, w.logits, w.labels(), pw, w.shape)
+	}
+	return m.BackwardWeighted(&benchWS, w.logits, w.labels(), pw, w.shape, grad)
 }
 
 // runner returns the function that computes one loss in one mode on a

@@ -72,11 +72,25 @@ def sigmoid_focal(x, t, alpha=0.25, gamma=2.0):
     return loss.mean()
 
 
+def masked_dice(p, t, m, s=1e-6):
+    """MONAI's MaskedDiceLoss after activation: mask input and target, then
+    the batch Dice per class (segloss's Dice(): smoothing 1e-6), mean."""
+    m = m.unsqueeze(1)
+    p, t = p * m, t * m
+    axes = [0] + list(range(2, p.dim()))
+    i = (p * t).sum(axes)
+    return (1 - (2 * i + s) / (p.sum(axes) + t.sum(axes) + s)).mean()
+
+
 def make_loss(name, C, labels):
     """Returns (f(x, target), binary?) for a loss name of `go run ./bench`."""
     counts = torch.bincount(labels.view(-1), minlength=C).double()
     w = (labels.numel() / (C * counts.clamp(min=1))).float()
     dice = MultiClassDiceLoss(C)
+    # bench/workload.go's maps: 1 + 9*[label = 1]; every other image row
+    pixw = 1 + 9 * (labels == 1).float()
+    rows = torch.arange(labels.shape[-2]).view(-1, 1).expand(labels.shape[-2:])
+    mask = ((rows % 2) == 0).float().expand(labels.shape).contiguous()
     table = {
         "ce": (lambda x, y: F.cross_entropy(x, y), False),
         "weighted-ce": (lambda x, y: F.cross_entropy(x, y, weight=w, reduction="sum") / y.numel(), False),
@@ -101,6 +115,10 @@ def make_loss(name, C, labels):
         "lovasz-softmax": (lambda x, y: lovasz_softmax(F.softmax(x, 1), y, "present", False), False),
         "binary-mcc": (lambda x, t: mcc(torch.sigmoid(x), t), True),
         "binary-lovasz-hinge": (lambda x, t: lovasz_hinge(x, t, False), True),
+        # per-pixel weights, as bench/workload.go builds them
+        "pixel-weighted-ce": (lambda x, y: (pixw * F.cross_entropy(x, y, reduction="none")).sum() / pixw.sum(), False),
+        "masked-dice": (lambda x, y: masked_dice(F.softmax(x, 1), F.one_hot(y, C).movedim(-1, 1).float(), mask), False),
+        "binary-weighted-bce": (lambda x, t: F.binary_cross_entropy_with_logits(x, t, weight=pixw.unsqueeze(1)), True),
     }
     return table[name]
 
