@@ -86,11 +86,12 @@ func SigmoidGradWNEON(x []float32, y []float32, w []float32, dst []float32, flag
 // nc*S <= len(x), 0 <= lo <= hi <= S, hi <= len(lab)), or a slice the flags
 // use is short: w, alpha (flags 512, 256) nc floats, ew (512 and 1024) nc,
 // scr (2048) 4*nc, P, PY, Count, PP (region, 4) nc each, out 4.
-func SoftmaxStatsU8NEON(x []float32, S int, lo int, hi int, lab []uint8, nc int, ign int32, flags uint64, w []float32, alpha []float32, ew []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, scr []float32, P []float32, PY []float32, Count []float32, PP []float32, out []float32) error {
-	if !(imageOK(len(x), S, nc, lo, hi, len(lab)) && neonStatsOK(nc, flags, w, alpha, ew, scr, P, PY, Count, PP, out)) {
+// With flags&4096 (per-pixel weights) a pw shorter than hi is ErrArg too.
+func SoftmaxStatsU8NEON(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, nc int, ign int32, flags uint64, w []float32, alpha []float32, ew []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, scr []float32, P []float32, PY []float32, Count []float32, PP []float32, out []float32) error {
+	if !(imageOK(len(x), S, nc, lo, hi, len(lab)) && pixWOK(flags, pw, hi) && neonStatsOK(nc, flags, w, alpha, ew, scr, P, PY, Count, PP, out)) {
 		return argErr("SoftmaxStatsU8NEON")
 	}
-	softmaxStatsU8NEON(x, S, lo, hi, lab, nc, ign, flags, w, alpha, ew, eps1, epsC, wsum, gamma, gmode, scr, P, PY, Count, PP, out)
+	softmaxStatsU8NEON(x, S, lo, hi, lab, pw, nc, ign, flags, w, alpha, ew, eps1, epsC, wsum, gamma, gmode, scr, P, PY, Count, PP, out)
 	return nil
 }
 
@@ -100,11 +101,12 @@ func SoftmaxStatsU8NEON(x []float32, S int, lo int, hi int, lab []uint8, nc int,
 // nc*S <= len(x), 0 <= lo <= hi <= S, hi <= len(lab)), or a slice the flags
 // use is short: w, alpha (flags 512, 256) nc floats, A, B, E (region, 4) nc
 // each; or dst is shorter than nc*S.
-func SoftmaxGradU8NEON(x []float32, S int, lo int, hi int, lab []uint8, nc int, ign int32, flags uint64, w []float32, alpha []float32, A []float32, B []float32, E []float32, tauK float32, sK float32, kappa float32, focalScale float32, gamma float32, gmode int, g1mode int, dst []float32) error {
-	if !(imageOK(len(x), S, nc, lo, hi, len(lab)) && neonGradOK(nc, S, flags, w, alpha, A, B, E, dst)) {
+// With flags&4096 (per-pixel weights) a pw shorter than hi is ErrArg too.
+func SoftmaxGradU8NEON(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, nc int, ign int32, flags uint64, w []float32, alpha []float32, A []float32, B []float32, E []float32, tauK float32, sK float32, kappa float32, focalScale float32, gamma float32, gmode int, g1mode int, dst []float32) error {
+	if !(imageOK(len(x), S, nc, lo, hi, len(lab)) && pixWOK(flags, pw, hi) && neonGradOK(nc, S, flags, w, alpha, A, B, E, dst)) {
 		return argErr("SoftmaxGradU8NEON")
 	}
-	softmaxGradU8NEON(x, S, lo, hi, lab, nc, ign, flags, w, alpha, A, B, E, tauK, sK, kappa, focalScale, gamma, gmode, g1mode, dst)
+	softmaxGradU8NEON(x, S, lo, hi, lab, pw, nc, ign, flags, w, alpha, A, B, E, tauK, sK, kappa, focalScale, gamma, gmode, g1mode, dst)
 	return nil
 }
 
@@ -114,11 +116,12 @@ func SoftmaxGradU8NEON(x []float32, S int, lo int, hi int, lab []uint8, nc int, 
 // nc*S <= len(x), 0 <= lo <= hi <= S, hi <= len(lab)), or a slice the flags
 // use is short: w, alpha (flags 512, 256) nc floats, ew (512 and 1024) nc,
 // scr (2048) 4*nc, P, PY, Count, PP (region, 4) nc each, out 4.
-func SoftmaxStatsI32NEON(x []float32, S int, lo int, hi int, lab []int32, nc int, ign int32, flags uint64, w []float32, alpha []float32, ew []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, scr []float32, P []float32, PY []float32, Count []float32, PP []float32, out []float32) error {
-	if !(imageOK(len(x), S, nc, lo, hi, len(lab)) && neonStatsOK(nc, flags, w, alpha, ew, scr, P, PY, Count, PP, out)) {
+// With flags&4096 (per-pixel weights) a pw shorter than hi is ErrArg too.
+func SoftmaxStatsI32NEON(x []float32, S int, lo int, hi int, lab []int32, pw []float32, nc int, ign int32, flags uint64, w []float32, alpha []float32, ew []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, scr []float32, P []float32, PY []float32, Count []float32, PP []float32, out []float32) error {
+	if !(imageOK(len(x), S, nc, lo, hi, len(lab)) && pixWOK(flags, pw, hi) && neonStatsOK(nc, flags, w, alpha, ew, scr, P, PY, Count, PP, out)) {
 		return argErr("SoftmaxStatsI32NEON")
 	}
-	softmaxStatsI32NEON(x, S, lo, hi, lab, nc, ign, flags, w, alpha, ew, eps1, epsC, wsum, gamma, gmode, scr, P, PY, Count, PP, out)
+	softmaxStatsI32NEON(x, S, lo, hi, lab, pw, nc, ign, flags, w, alpha, ew, eps1, epsC, wsum, gamma, gmode, scr, P, PY, Count, PP, out)
 	return nil
 }
 
@@ -128,11 +131,12 @@ func SoftmaxStatsI32NEON(x []float32, S int, lo int, hi int, lab []int32, nc int
 // nc*S <= len(x), 0 <= lo <= hi <= S, hi <= len(lab)), or a slice the flags
 // use is short: w, alpha (flags 512, 256) nc floats, A, B, E (region, 4) nc
 // each; or dst is shorter than nc*S.
-func SoftmaxGradI32NEON(x []float32, S int, lo int, hi int, lab []int32, nc int, ign int32, flags uint64, w []float32, alpha []float32, A []float32, B []float32, E []float32, tauK float32, sK float32, kappa float32, focalScale float32, gamma float32, gmode int, g1mode int, dst []float32) error {
-	if !(imageOK(len(x), S, nc, lo, hi, len(lab)) && neonGradOK(nc, S, flags, w, alpha, A, B, E, dst)) {
+// With flags&4096 (per-pixel weights) a pw shorter than hi is ErrArg too.
+func SoftmaxGradI32NEON(x []float32, S int, lo int, hi int, lab []int32, pw []float32, nc int, ign int32, flags uint64, w []float32, alpha []float32, A []float32, B []float32, E []float32, tauK float32, sK float32, kappa float32, focalScale float32, gamma float32, gmode int, g1mode int, dst []float32) error {
+	if !(imageOK(len(x), S, nc, lo, hi, len(lab)) && pixWOK(flags, pw, hi) && neonGradOK(nc, S, flags, w, alpha, A, B, E, dst)) {
 		return argErr("SoftmaxGradI32NEON")
 	}
-	softmaxGradI32NEON(x, S, lo, hi, lab, nc, ign, flags, w, alpha, A, B, E, tauK, sK, kappa, focalScale, gamma, gmode, g1mode, dst)
+	softmaxGradI32NEON(x, S, lo, hi, lab, pw, nc, ign, flags, w, alpha, A, B, E, tauK, sK, kappa, focalScale, gamma, gmode, g1mode, dst)
 	return nil
 }
 

@@ -23,16 +23,26 @@ func TestFinding8(t *testing.T) {
 	lab := make([]uint8, 64)
 	P, PY, Count, PP, out := make([]float32, C), make([]float32, C), make([]float32, C), make([]float32, C), make([]float32, 4)
 	for _, S := range []int{1 << 40, 65, -1} {
-		wantArg(t, "SoftmaxStatsU8NEON", SoftmaxStatsU8NEON(img, S, 0, 64, lab, C, -1, 1|4, nil, nil, nil, 1, 0, C, 0, 0, nil, P, PY, Count, PP, out))
+		wantArg(t, "SoftmaxStatsU8NEON", SoftmaxStatsU8NEON(img, S, 0, 64, lab, nil, C, -1, 1|4, nil, nil, nil, 1, 0, C, 0, 0, nil, P, PY, Count, PP, out))
 	}
 	// flags that name a table the call does not pass
-	wantArg(t, "SoftmaxStatsU8NEON weights", SoftmaxStatsU8NEON(img, 64, 0, 64, lab, C, -1, 1|512, nil, nil, nil, 1, 0, C, 0, 0, nil, P, PY, Count, PP, out))
-	wantArg(t, "SoftmaxStatsU8NEON smoothing weights", SoftmaxStatsU8NEON(img, 64, 0, 64, lab, C, -1, 1|512|1024, make([]float32, C), nil, make([]float32, C-1), 1, 0, C, 0, 0, nil, P, PY, Count, PP, out))
-	wantArg(t, "SoftmaxStatsU8NEON scratch", SoftmaxStatsU8NEON(img, 64, 0, 64, lab, C, -1, 1|2048, nil, nil, nil, 1, 0, C, 0, 0, make([]float32, 4*C-1), P, PY, Count, PP, out))
-	wantArg(t, "SoftmaxGradU8NEON region", SoftmaxGradU8NEON(img, 64, 0, 64, lab, C, -1, 4, nil, nil, P, PY, nil, 0, 0, 0, 0, 0, 0, 0, img))
+	wantArg(t, "SoftmaxStatsU8NEON weights", SoftmaxStatsU8NEON(img, 64, 0, 64, lab, nil, C, -1, 1|512, nil, nil, nil, 1, 0, C, 0, 0, nil, P, PY, Count, PP, out))
+	wantArg(t, "SoftmaxStatsU8NEON smoothing weights", SoftmaxStatsU8NEON(img, 64, 0, 64, lab, nil, C, -1, 1|512|1024, make([]float32, C), nil, make([]float32, C-1), 1, 0, C, 0, 0, nil, P, PY, Count, PP, out))
+	wantArg(t, "SoftmaxStatsU8NEON scratch", SoftmaxStatsU8NEON(img, 64, 0, 64, lab, nil, C, -1, 1|2048, nil, nil, nil, 1, 0, C, 0, 0, make([]float32, 4*C-1), P, PY, Count, PP, out))
+	// per-pixel weights one short of hi, their end on a guard page
+	wantArg(t, "SoftmaxStatsU8NEON pixel weights", SoftmaxStatsU8NEON(img, 64, 0, 64, lab, guardF32(t, 63), C, -1, 1|4096, nil, nil, nil, 1, 0, C, 0, 0, nil, P, PY, Count, PP, out))
+	wantArg(t, "SoftmaxGradU8NEON pixel weights", SoftmaxGradU8NEON(img, 64, 0, 64, lab, guardF32(t, 63), C, -1, 1|4096, nil, nil, nil, nil, nil, 1, 0, 0, 0, 0, 0, 0, img))
+	wantArg(t, "SoftmaxGradU8NEON region", SoftmaxGradU8NEON(img, 64, 0, 64, lab, nil, C, -1, 4, nil, nil, P, PY, nil, 0, 0, 0, 0, 0, 0, 0, img))
 	tp, fp, fn := make([]int64, C), make([]int64, C), make([]int64, C)
 	wantArg(t, "ConfusionU8NEON", ConfusionU8NEON(img, 64, 1<<30, 0, 64, lab, -1, tp, fp, fn))
-	if err := SoftmaxStatsU8NEON(img, 64, 0, 64, lab, C, -1, 1|4, nil, nil, nil, 1, 0, C, 0, 0, nil, P, PY, Count, PP, out); err != nil {
+	if err := SoftmaxStatsU8NEON(img, 64, 0, 64, lab, nil, C, -1, 1|4, nil, nil, nil, 1, 0, C, 0, 0, nil, P, PY, Count, PP, out); err != nil {
+		t.Fatal(err)
+	}
+	// hi weights, their end on a guard page: the kernel runs and reads none past them
+	if err := SoftmaxStatsU8NEON(img, 64, 0, 64, lab, guardF32(t, 64), C, -1, 1|4|4096, nil, nil, nil, 1, 0, C, 0, 0, nil, P, PY, Count, PP, out); err != nil {
+		t.Fatal(err)
+	}
+	if err := SoftmaxGradU8NEON(img, 64, 0, 64, lab, guardF32(t, 64), C, -1, 1|4096, nil, nil, nil, nil, nil, 1, 0, 0, 0, 0, 0, 0, img); err != nil {
 		t.Fatal(err)
 	}
 	if err := ConfusionU8NEON(img, 64, C, 0, 64, lab, -1, tp, fp, fn); err != nil || tp[0] != 64 {

@@ -9,35 +9,41 @@ package asm
 // Focal, Valid. Pixels labelled ign (-1: none) or outside [0, nc) are skipped. flags: kernels.Flags | 256 (alpha) | 512
 // (CE weights w) | 1024 (smoothing) | 2048 (scr has 4*nc floats of scratch); ew holds eps/C*w_k (flags 512
 // and 1024); eps1 = 1-eps, epsC = eps/C, wsum = sum of the CE weights (nc without); gmode classifies gamma
-// as for SigmoidStats.
+// as for SigmoidStats. flags&4096: pw[lo:hi] holds the pixels' weights (indexed like lab; a skipped pixel's
+// is loaded, never used), which weigh every sum but Valid (kernels.SoftmaxParams.PixelWeight); the cross
+// entropy then takes one log per pixel.
 //
 //go:noescape
-func softmaxStatsU8NEON(x []float32, S int, lo int, hi int, lab []uint8, nc int, ign int32, flags uint64, w []float32, alpha []float32, ew []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, scr []float32, P []float32, PY []float32, Count []float32, PP []float32, out []float32)
+func softmaxStatsU8NEON(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, nc int, ign int32, flags uint64, w []float32, alpha []float32, ew []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, scr []float32, P []float32, PY []float32, Count []float32, PP []float32, out []float32)
 
 // softmaxGradU8NEON writes kernels.softmaxGradGeneric's gradient of pixels [lo, hi) (hi-lo <=
 // kernels.BlockSize) into dst (nc planes of S pixels, like x). Pixels labelled ign (-1: none) or outside [0, nc) get 0.
 // flags: 1 (CE: tau = tauK*w_y, s = tau + sK), 2 (focal), 4 (region terms A, B, E), 256 (alpha), 512
-// (CE weights w), 1024 (smoothing: kappa*w_k); gmode and g1mode classify gamma and gamma-1 as for
-// SigmoidGrad.
+// (CE weights w), 1024 (smoothing: kappa*w_k), 4096 (pw[lo:hi] holds the pixels' weights, indexed like lab,
+// a skipped pixel's loaded, never used: pixel i's gradient times w_i); gmode and g1mode classify gamma
+// and gamma-1 as for SigmoidGrad.
 //
 //go:noescape
-func softmaxGradU8NEON(x []float32, S int, lo int, hi int, lab []uint8, nc int, ign int32, flags uint64, w []float32, alpha []float32, A []float32, B []float32, E []float32, tauK float32, sK float32, kappa float32, focalScale float32, gamma float32, gmode int, g1mode int, dst []float32)
+func softmaxGradU8NEON(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, nc int, ign int32, flags uint64, w []float32, alpha []float32, A []float32, B []float32, E []float32, tauK float32, sK float32, kappa float32, focalScale float32, gamma float32, gmode int, g1mode int, dst []float32)
 
 // softmaxStatsI32NEON adds kernels.softmaxStatsGeneric's per-class sums of pixels [lo, hi) (hi-lo <=
 // kernels.BlockSize) of x (nc planes of S pixels) to P, PY, Count and PP, and writes out[0:4] = CE, W,
 // Focal, Valid. Pixels labelled ign (-1: none) or outside [0, nc) are skipped. flags: kernels.Flags | 256 (alpha) | 512
 // (CE weights w) | 1024 (smoothing) | 2048 (scr has 4*nc floats of scratch); ew holds eps/C*w_k (flags 512
 // and 1024); eps1 = 1-eps, epsC = eps/C, wsum = sum of the CE weights (nc without); gmode classifies gamma
-// as for SigmoidStats.
+// as for SigmoidStats. flags&4096: pw[lo:hi] holds the pixels' weights (indexed like lab; a skipped pixel's
+// is loaded, never used), which weigh every sum but Valid (kernels.SoftmaxParams.PixelWeight); the cross
+// entropy then takes one log per pixel.
 //
 //go:noescape
-func softmaxStatsI32NEON(x []float32, S int, lo int, hi int, lab []int32, nc int, ign int32, flags uint64, w []float32, alpha []float32, ew []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, scr []float32, P []float32, PY []float32, Count []float32, PP []float32, out []float32)
+func softmaxStatsI32NEON(x []float32, S int, lo int, hi int, lab []int32, pw []float32, nc int, ign int32, flags uint64, w []float32, alpha []float32, ew []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, scr []float32, P []float32, PY []float32, Count []float32, PP []float32, out []float32)
 
 // softmaxGradI32NEON writes kernels.softmaxGradGeneric's gradient of pixels [lo, hi) (hi-lo <=
 // kernels.BlockSize) into dst (nc planes of S pixels, like x). Pixels labelled ign (-1: none) or outside [0, nc) get 0.
 // flags: 1 (CE: tau = tauK*w_y, s = tau + sK), 2 (focal), 4 (region terms A, B, E), 256 (alpha), 512
-// (CE weights w), 1024 (smoothing: kappa*w_k); gmode and g1mode classify gamma and gamma-1 as for
-// SigmoidGrad.
+// (CE weights w), 1024 (smoothing: kappa*w_k), 4096 (pw[lo:hi] holds the pixels' weights, indexed like lab,
+// a skipped pixel's loaded, never used: pixel i's gradient times w_i); gmode and g1mode classify gamma
+// and gamma-1 as for SigmoidGrad.
 //
 //go:noescape
-func softmaxGradI32NEON(x []float32, S int, lo int, hi int, lab []int32, nc int, ign int32, flags uint64, w []float32, alpha []float32, A []float32, B []float32, E []float32, tauK float32, sK float32, kappa float32, focalScale float32, gamma float32, gmode int, g1mode int, dst []float32)
+func softmaxGradI32NEON(x []float32, S int, lo int, hi int, lab []int32, pw []float32, nc int, ign int32, flags uint64, w []float32, alpha []float32, A []float32, B []float32, E []float32, tauK float32, sK float32, kappa float32, focalScale float32, gamma float32, gmode int, g1mode int, dst []float32)

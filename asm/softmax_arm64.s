@@ -4,8 +4,8 @@
 
 #include "textflag.h"
 
-// func softmaxStatsU8NEON(x []float32, S int, lo int, hi int, lab []uint8, nc int, ign int32, flags uint64, w []float32, alpha []float32, ew []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, scr []float32, P []float32, PY []float32, Count []float32, PP []float32, out []float32)
-TEXT ·softmaxStatsU8NEON(SB), NOSPLIT, $0-336
+// func softmaxStatsU8NEON(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, nc int, ign int32, flags uint64, w []float32, alpha []float32, ew []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, scr []float32, P []float32, PY []float32, Count []float32, PP []float32, out []float32)
+TEXT ·softmaxStatsU8NEON(SB), NOSPLIT, $0-360
 	MOVD    $softmaxneon<>(SB), R0
 	MOVD    x_base+0(FP), R1
 	MOVD    lab_base+48(FP), R2
@@ -16,18 +16,18 @@ TEXT ·softmaxStatsU8NEON(SB), NOSPLIT, $0-336
 	ADD     R3, R2, R2
 	MOVD    S+24(FP), R3
 	LSL     $2, R3, R3
-	MOVD    nc+72(FP), R5
-	MOVW    ign+80(FP), R6
-	MOVD    flags+88(FP), R7
-	MOVD    gmode+184(FP), R8
-	MOVD    w_base+96(FP), R9
-	MOVD    alpha_base+120(FP), R10
-	MOVD    ew_base+144(FP), R11
-	MOVD    P_base+216(FP), R12
-	MOVD    PY_base+240(FP), R13
-	MOVD    Count_base+264(FP), R14
-	MOVD    PP_base+288(FP), R15
-	MOVD    scr_base+192(FP), R16
+	MOVD    nc+96(FP), R5
+	MOVW    ign+104(FP), R6
+	MOVD    flags+112(FP), R7
+	MOVD    gmode+208(FP), R8
+	MOVD    w_base+120(FP), R9
+	MOVD    alpha_base+144(FP), R10
+	MOVD    ew_base+168(FP), R11
+	MOVD    P_base+240(FP), R12
+	MOVD    PY_base+264(FP), R13
+	MOVD    Count_base+288(FP), R14
+	MOVD    PP_base+312(FP), R15
+	MOVD    scr_base+216(FP), R16
 	VEOR    V0.B16, V0.B16, V0.B16
 	VEOR    V1.B16, V1.B16, V1.B16
 	VEOR    V2.B16, V2.B16, V2.B16
@@ -35,9 +35,10 @@ TEXT ·softmaxStatsU8NEON(SB), NOSPLIT, $0-336
 	FMOVQ   (R0), F4
 	VEOR    V5.B16, V5.B16, V5.B16
 	VEOR    V6.B16, V6.B16, V6.B16
-px_1:
+	TBNZ    $12, R7, pxw_1
+px_3:
 	CMP     $4, R4
-	BLT     pxtail_2
+	BLT     pxtail_4
 	MOVWU   (R2), R17
 	VMOV    R17, V7.S[0]
 	VUXTL   V7.B8, V7.H8
@@ -58,20 +59,20 @@ px_1:
 	MOVD    R5, R19
 	ADD     R3, R17, R17
 	SUB     $1, R19, R19
-	CBZ     R19, clsdone_5
-cls_4:
+	CBZ     R19, clsdone_7
+cls_6:
 	VLD1    (R17), [V10.S4]
 	WORD    $0x4e2af529 // FMAX V9.4S, V9.4S, V10.4S
 	ADD     R3, R17, R17
 	SUBS    $1, R19, R19
-	BNE     cls_4
-clsdone_5:
+	BNE     cls_6
+clsdone_7:
 	VEOR    V10.B16, V10.B16, V10.B16
 	VEOR    V11.B16, V11.B16, V11.B16
 	VEOR    V12.B16, V12.B16, V12.B16
 	VEOR    V13.B16, V13.B16, V13.B16
 	VEOR    V14.B16, V14.B16, V14.B16
-	FMOVS   epsC+172(FP), F15
+	FMOVS   epsC+196(FP), F15
 	VDUP    V15.S[0], V15.S4
 	FMOVQ   32(R0), F16
 	FMOVQ   48(R0), F17
@@ -84,8 +85,8 @@ clsdone_5:
 	MOVD    R16, R21
 	MOVD    R1, R17
 	MOVD    R5, R19
-	CBZ     R19, clsdone_7
-cls_6:
+	CBZ     R19, clsdone_9
+cls_8:
 	VLD1    (R17), [V23.S4]
 	WORD    $0x4ea9d6f7 // FSUB V23.4S, V23.4S, V9.4S
 	WORD    $0x6e30def8 // FMUL V24.4S, V23.4S, V16.4S
@@ -112,30 +113,30 @@ cls_6:
 	WORD    $0x6eb7e7db // FCMGT V27.4S, V30.4S, V23.4S
 	WORD    $0x4e7b1f39 // BIC V25.16B, V25.16B, V27.16B
 	WORD    $0x4e39d54a // FADD V10.4S, V10.4S, V25.4S
-	TBZ     $11, R7, nobit_8
+	TBZ     $11, R7, nobit_10
 	VST1    [V25.S4], (R21)
-nobit_8:
+nobit_10:
 	VCMEQ   V7.S4, V14.S4, V24.S4
 	VBIT    V24.B16, V25.B16, V11.B16
 	VBIT    V24.B16, V23.B16, V12.B16
-	TBZ     $10, R7, nobit_9
+	TBZ     $10, R7, nobit_11
 	VMOV    V15.B16, V24.B16
-	TBZ     $9, R7, nobit_10
+	TBZ     $9, R7, nobit_12
 	VLD1R   (R20), [V24.S4]
-nobit_10:
+nobit_12:
 	VFMLA   V23.S4, V24.S4, V13.S4
-nobit_9:
+nobit_11:
 	FMOVQ   192(R0), F25
 	VADD    V25.S4, V14.S4, V14.S4
 	ADD     R3, R17, R17
 	ADD     $4, R20, R20
 	ADD     $16, R21, R21
 	SUBS    $1, R19, R19
-	BNE     cls_6
-clsdone_7:
+	BNE     cls_8
+clsdone_9:
 	FMOVQ   (R0), F15
 	WORD    $0x6e2afdee // FDIV V14.4S, V15.4S, V10.4S
-	TBZ     $2, R7, nobit_11
+	TBZ     $2, R7, nobit_13
 	FMOVQ   32(R0), F15
 	FMOVQ   48(R0), F16
 	FMOVQ   64(R0), F17
@@ -148,12 +149,12 @@ clsdone_7:
 	MOVD    R16, R22
 	MOVD    R1, R17
 	MOVD    R5, R19
-	CBZ     R19, clsdone_13
-cls_12:
-	TBZ     $11, R7, recompute_14
+	CBZ     R19, clsdone_15
+cls_14:
+	TBZ     $11, R7, recompute_16
 	VLD1    (R22), [V22.S4]
-	B       havee_15
-recompute_14:
+	B       havee_17
+recompute_16:
 	VLD1    (R17), [V23.S4]
 	WORD    $0x4ea9d6f7 // FSUB V23.4S, V23.4S, V9.4S
 	WORD    $0x6e2fdef8 // FMUL V24.4S, V23.4S, V15.4S
@@ -180,7 +181,7 @@ recompute_14:
 	WORD    $0x6eb7e7db // FCMGT V27.4S, V30.4S, V23.4S
 	WORD    $0x4e7b1f39 // BIC V25.16B, V25.16B, V27.16B
 	VMOV    V25.B16, V22.B16
-havee_15:
+havee_17:
 	WORD    $0x6e2eded6 // FMUL V22.4S, V22.4S, V14.4S
 	VAND    V8.B16, V22.B16, V22.B16
 	WORD    $0x6e36d6d7 // FADDP V23.4S, V22.4S, V22.4S
@@ -188,24 +189,24 @@ havee_15:
 	FMOVS   (R20), F24
 	FADDS   F23, F24, F24
 	FMOVS   F24, (R20)
-	TBZ     $3, R7, nobit_16
+	TBZ     $3, R7, nobit_18
 	WORD    $0x6e36ded6 // FMUL V22.4S, V22.4S, V22.4S
 	WORD    $0x6e36d6d7 // FADDP V23.4S, V22.4S, V22.4S
 	WORD    $0x7e30daf7 // FADDP S23, V23.2S
 	FMOVS   (R21), F24
 	FADDS   F23, F24, F24
 	FMOVS   F24, (R21)
-nobit_16:
+nobit_18:
 	ADD     R3, R17, R17
 	ADD     $4, R20, R20
 	ADD     $4, R21, R21
 	ADD     $16, R22, R22
 	SUBS    $1, R19, R19
-	BNE     cls_12
-clsdone_13:
+	BNE     cls_14
+clsdone_15:
 	WORD    $0x6e2edd6f // FMUL V15.4S, V11.4S, V14.4S
 	VMOV    V8.S[0], R17
-	CBZ     R17, inval_18
+	CBZ     R17, inval_20
 	VMOV    V7.S[0], R17
 	ADD     R17<<2, R13, R19
 	FMOVS   (R19), F16
@@ -217,9 +218,9 @@ clsdone_13:
 	FMOVQ   (R0), F17
 	FADDS   F17, F16, F16
 	FMOVS   F16, (R19)
-inval_18:
+inval_20:
 	VMOV    V8.S[1], R17
-	CBZ     R17, inval_19
+	CBZ     R17, inval_21
 	VMOV    V7.S[1], R17
 	ADD     R17<<2, R13, R19
 	FMOVS   (R19), F16
@@ -231,9 +232,9 @@ inval_18:
 	FMOVQ   (R0), F17
 	FADDS   F17, F16, F16
 	FMOVS   F16, (R19)
-inval_19:
+inval_21:
 	VMOV    V8.S[2], R17
-	CBZ     R17, inval_20
+	CBZ     R17, inval_22
 	VMOV    V7.S[2], R17
 	ADD     R17<<2, R13, R19
 	FMOVS   (R19), F16
@@ -245,9 +246,9 @@ inval_19:
 	FMOVQ   (R0), F17
 	FADDS   F17, F16, F16
 	FMOVS   F16, (R19)
-inval_20:
+inval_22:
 	VMOV    V8.S[3], R17
-	CBZ     R17, inval_21
+	CBZ     R17, inval_23
 	VMOV    V7.S[3], R17
 	ADD     R17<<2, R13, R19
 	FMOVS   (R19), F16
@@ -259,19 +260,19 @@ inval_20:
 	FMOVQ   (R0), F17
 	FADDS   F17, F16, F16
 	FMOVS   F16, (R19)
-inval_21:
-lanes_17:
-nobit_11:
-	TBZ     $0, R7, noprod_22
-	TST     $514, R7
-	BNE     noprod_22
-	FMOVS   eps1+168(FP), F16
+inval_23:
+lanes_19:
+nobit_13:
+	TBZ     $0, R7, noprod_24
+	TST     $4610, R7
+	BNE     noprod_24
+	FMOVS   eps1+192(FP), F16
 	VDUP    V16.S[0], V16.S4
 	WORD    $0x6ea0fa10 // FNEG V16.4S, V16.4S
 	WORD    $0x6e30dd8f // FMUL V15.4S, V12.4S, V16.4S
-	TBZ     $10, R7, nobit_24
+	TBZ     $10, R7, nobit_26
 	WORD    $0x4eadd5ef // FSUB V15.4S, V15.4S, V13.4S
-nobit_24:
+nobit_26:
 	VAND    V8.B16, V15.B16, V16.B16
 	WORD    $0x4e30d400 // FADD V0.4S, V0.4S, V16.4S
 	FMOVQ   (R0), F16
@@ -298,10 +299,10 @@ nobit_24:
 	WORD    $0x4e30e614 // FCMEQ V20.4S, V16.4S, V16.4S
 	VMOV    V16.B16, V4.B16
 	VBIT    V20.B16, V19.B16, V4.B16
-	B       lossdone_23
-noprod_22:
+	B       lossdone_25
+noprod_24:
 	TST     $3, R7
-	BEQ     noloss_25
+	BEQ     noloss_27
 	VUSHR   $23, V10.S4, V15.S4
 	FMOVQ   240(R0), F16
 	VSUB    V16.S4, V15.S4, V15.S4
@@ -354,9 +355,9 @@ noprod_22:
 	WORD    $0x4e2ae54f // FCMEQ V15.4S, V10.4S, V10.4S
 	VBIF    V15.B16, V10.B16, V18.B16
 	WORD    $0x4eacd64f // FSUB V15.4S, V18.4S, V12.4S
-	TBZ     $0, R7, nobit_26
+	TBZ     $0, R7, nobit_28
 	FMOVQ   (R0), F16
-	TBZ     $9, R7, nobit_27
+	TBZ     $9, R7, nobit_29
 	VMOV    V7.S[0], R17
 	ADD     R17<<2, R9, R17
 	VLD1    (R17), V17.S[0]
@@ -370,45 +371,45 @@ noprod_22:
 	ADD     R17<<2, R9, R17
 	VLD1    (R17), V17.S[3]
 	VMOV    V17.B16, V16.B16
-nobit_27:
-	FMOVS   eps1+168(FP), F17
+nobit_29:
+	FMOVS   eps1+192(FP), F17
 	VDUP    V17.S[0], V17.S4
 	WORD    $0x6e30de31 // FMUL V17.4S, V17.4S, V16.4S
 	WORD    $0x6e2fde31 // FMUL V17.4S, V17.4S, V15.4S
-	TBZ     $10, R7, nobit_28
-	FMOVS   wsum+176(FP), F19
+	TBZ     $10, R7, nobit_30
+	FMOVS   wsum+200(FP), F19
 	VDUP    V19.S[0], V19.S4
-	FMOVS   epsC+172(FP), F20
+	FMOVS   epsC+196(FP), F20
 	VDUP    V20.S[0], V20.S4
 	WORD    $0x6e34de73 // FMUL V19.4S, V19.4S, V20.4S
 	VFMLA   V19.S4, V18.S4, V17.S4
 	WORD    $0x4eadd631 // FSUB V17.4S, V17.4S, V13.4S
-nobit_28:
+nobit_30:
 	VAND    V8.B16, V17.B16, V19.B16
 	WORD    $0x4e33d400 // FADD V0.4S, V0.4S, V19.4S
 	VAND    V8.B16, V16.B16, V19.B16
 	WORD    $0x4e33d421 // FADD V1.4S, V1.4S, V19.4S
-nobit_26:
-	TBZ     $1, R7, nobit_29
+nobit_28:
+	TBZ     $1, R7, nobit_31
 	FMOVQ   (R0), F16
 	VFMLS   V14.S4, V11.S4, V16.S4
-	FMOVS   gamma+180(FP), F17
+	FMOVS   gamma+204(FP), F17
 	VDUP    V17.S[0], V17.S4
 	CMP     $1, R8
-	BEQ     pow1_30
+	BEQ     pow1_32
 	CMP     $2, R8
-	BEQ     pow2_31
+	BEQ     pow2_33
 	CMP     $3, R8
-	BEQ     powg_32
+	BEQ     powg_34
 	FMOVQ   (R0), F19
-	B       powd_34
-pow1_30:
+	B       powd_36
+pow1_32:
 	VMOV    V16.B16, V19.B16
-	B       powz_33
-pow2_31:
+	B       powz_35
+pow2_33:
 	WORD    $0x6e30de13 // FMUL V19.4S, V16.4S, V16.4S
-	B       powz_33
-powg_32:
+	B       powz_35
+powg_34:
 	FMOVQ   416(R0), F22
 	WORD    $0x6eb0e6d5 // FCMGT V21.4S, V22.4S, V16.4S
 	FMOVQ   432(R0), F23
@@ -517,12 +518,12 @@ powg_32:
 	FMOVQ   464(R0), F27
 	VBIT    V24.B16, V27.B16, V21.B16
 	VMOV    V21.B16, V19.B16
-powz_33:
+powz_35:
 	WORD    $0x6ea0da14 // FCMLE V20.4S, V16.4S, #0
 	WORD    $0x4e741e73 // BIC V19.16B, V19.16B, V20.16B
-powd_34:
+powd_36:
 	WORD    $0x6e2fde73 // FMUL V19.4S, V19.4S, V15.4S
-	TBZ     $8, R7, nobit_35
+	TBZ     $8, R7, nobit_37
 	VMOV    V7.S[0], R17
 	ADD     R17<<2, R10, R17
 	VLD1    (R17), V16.S[0]
@@ -536,30 +537,30 @@ powd_34:
 	ADD     R17<<2, R10, R17
 	VLD1    (R17), V16.S[3]
 	WORD    $0x6e30de73 // FMUL V19.4S, V19.4S, V16.4S
-nobit_35:
+nobit_37:
 	VAND    V8.B16, V19.B16, V16.B16
 	WORD    $0x4e30d442 // FADD V2.4S, V2.4S, V16.4S
-nobit_29:
-noloss_25:
-lossdone_23:
+nobit_31:
+noloss_27:
+lossdone_25:
 	ADD     $16, R1, R1
 	ADD     $4, R2, R2
 	SUB     $4, R4, R4
-	B       px_1
-pxtail_2:
-	CBZ     R4, pxdone_3
+	B       px_3
+pxtail_4:
+	CBZ     R4, pxdone_5
 	VEOR    V7.B16, V7.B16, V7.B16
 	MOVBU   (R2), R17
 	VMOV    R17, V7.S[0]
 	CMP     $2, R4
-	BLT     lanes_36
+	BLT     lanes_38
 	MOVBU   1(R2), R17
 	VMOV    R17, V7.S[1]
 	CMP     $3, R4
-	BLT     lanes_36
+	BLT     lanes_38
 	MOVBU   2(R2), R17
 	VMOV    R17, V7.S[2]
-lanes_36:
+lanes_38:
 	ADD     $560, R0, R17
 	SUB     R4<<2, R17, R17
 	VLD1    (R17), [V8.S4]
@@ -576,42 +577,42 @@ lanes_36:
 	VEOR    V9.B16, V9.B16, V9.B16
 	VLD1    (R1), V9.S[0]
 	CMP     $2, R4
-	BLT     ld_37
+	BLT     ld_39
 	ADD     $4, R1, R17
 	VLD1    (R17), V9.S[1]
 	CMP     $3, R4
-	BLT     ld_37
+	BLT     ld_39
 	ADD     $8, R1, R17
 	VLD1    (R17), V9.S[2]
-ld_37:
+ld_39:
 	MOVD    R1, R17
 	MOVD    R5, R19
 	ADD     R3, R17, R17
 	SUB     $1, R19, R19
-	CBZ     R19, clsdone_39
-cls_38:
+	CBZ     R19, clsdone_41
+cls_40:
 	VEOR    V10.B16, V10.B16, V10.B16
 	VLD1    (R17), V10.S[0]
 	CMP     $2, R4
-	BLT     ld_40
+	BLT     ld_42
 	ADD     $4, R17, R20
 	VLD1    (R20), V10.S[1]
 	CMP     $3, R4
-	BLT     ld_40
+	BLT     ld_42
 	ADD     $8, R17, R20
 	VLD1    (R20), V10.S[2]
-ld_40:
+ld_42:
 	WORD    $0x4e2af529 // FMAX V9.4S, V9.4S, V10.4S
 	ADD     R3, R17, R17
 	SUBS    $1, R19, R19
-	BNE     cls_38
-clsdone_39:
+	BNE     cls_40
+clsdone_41:
 	VEOR    V10.B16, V10.B16, V10.B16
 	VEOR    V11.B16, V11.B16, V11.B16
 	VEOR    V12.B16, V12.B16, V12.B16
 	VEOR    V13.B16, V13.B16, V13.B16
 	VEOR    V14.B16, V14.B16, V14.B16
-	FMOVS   epsC+172(FP), F15
+	FMOVS   epsC+196(FP), F15
 	VDUP    V15.S[0], V15.S4
 	FMOVQ   32(R0), F16
 	FMOVQ   48(R0), F17
@@ -624,19 +625,19 @@ clsdone_39:
 	MOVD    R16, R21
 	MOVD    R1, R17
 	MOVD    R5, R19
-	CBZ     R19, clsdone_42
-cls_41:
+	CBZ     R19, clsdone_44
+cls_43:
 	VEOR    V23.B16, V23.B16, V23.B16
 	VLD1    (R17), V23.S[0]
 	CMP     $2, R4
-	BLT     ld_43
+	BLT     ld_45
 	ADD     $4, R17, R22
 	VLD1    (R22), V23.S[1]
 	CMP     $3, R4
-	BLT     ld_43
+	BLT     ld_45
 	ADD     $8, R17, R22
 	VLD1    (R22), V23.S[2]
-ld_43:
+ld_45:
 	WORD    $0x4ea9d6f7 // FSUB V23.4S, V23.4S, V9.4S
 	WORD    $0x6e30def8 // FMUL V24.4S, V23.4S, V16.4S
 	WORD    $0x4e218b18 // FRINTN V24.4S, V24.4S
@@ -662,30 +663,30 @@ ld_43:
 	WORD    $0x6eb7e7db // FCMGT V27.4S, V30.4S, V23.4S
 	WORD    $0x4e7b1f39 // BIC V25.16B, V25.16B, V27.16B
 	WORD    $0x4e39d54a // FADD V10.4S, V10.4S, V25.4S
-	TBZ     $11, R7, nobit_44
+	TBZ     $11, R7, nobit_46
 	VST1    [V25.S4], (R21)
-nobit_44:
+nobit_46:
 	VCMEQ   V7.S4, V14.S4, V24.S4
 	VBIT    V24.B16, V25.B16, V11.B16
 	VBIT    V24.B16, V23.B16, V12.B16
-	TBZ     $10, R7, nobit_45
+	TBZ     $10, R7, nobit_47
 	VMOV    V15.B16, V24.B16
-	TBZ     $9, R7, nobit_46
+	TBZ     $9, R7, nobit_48
 	VLD1R   (R20), [V24.S4]
-nobit_46:
+nobit_48:
 	VFMLA   V23.S4, V24.S4, V13.S4
-nobit_45:
+nobit_47:
 	FMOVQ   192(R0), F25
 	VADD    V25.S4, V14.S4, V14.S4
 	ADD     R3, R17, R17
 	ADD     $4, R20, R20
 	ADD     $16, R21, R21
 	SUBS    $1, R19, R19
-	BNE     cls_41
-clsdone_42:
+	BNE     cls_43
+clsdone_44:
 	FMOVQ   (R0), F15
 	WORD    $0x6e2afdee // FDIV V14.4S, V15.4S, V10.4S
-	TBZ     $2, R7, nobit_47
+	TBZ     $2, R7, nobit_49
 	FMOVQ   32(R0), F15
 	FMOVQ   48(R0), F16
 	FMOVQ   64(R0), F17
@@ -698,23 +699,23 @@ clsdone_42:
 	MOVD    R16, R22
 	MOVD    R1, R17
 	MOVD    R5, R19
-	CBZ     R19, clsdone_49
-cls_48:
-	TBZ     $11, R7, recompute_50
+	CBZ     R19, clsdone_51
+cls_50:
+	TBZ     $11, R7, recompute_52
 	VLD1    (R22), [V22.S4]
-	B       havee_51
-recompute_50:
+	B       havee_53
+recompute_52:
 	VEOR    V23.B16, V23.B16, V23.B16
 	VLD1    (R17), V23.S[0]
 	CMP     $2, R4
-	BLT     ld_52
+	BLT     ld_54
 	ADD     $4, R17, R23
 	VLD1    (R23), V23.S[1]
 	CMP     $3, R4
-	BLT     ld_52
+	BLT     ld_54
 	ADD     $8, R17, R23
 	VLD1    (R23), V23.S[2]
-ld_52:
+ld_54:
 	WORD    $0x4ea9d6f7 // FSUB V23.4S, V23.4S, V9.4S
 	WORD    $0x6e2fdef8 // FMUL V24.4S, V23.4S, V15.4S
 	WORD    $0x4e218b18 // FRINTN V24.4S, V24.4S
@@ -740,7 +741,7 @@ ld_52:
 	WORD    $0x6eb7e7db // FCMGT V27.4S, V30.4S, V23.4S
 	WORD    $0x4e7b1f39 // BIC V25.16B, V25.16B, V27.16B
 	VMOV    V25.B16, V22.B16
-havee_51:
+havee_53:
 	WORD    $0x6e2eded6 // FMUL V22.4S, V22.4S, V14.4S
 	VAND    V8.B16, V22.B16, V22.B16
 	WORD    $0x6e36d6d7 // FADDP V23.4S, V22.4S, V22.4S
@@ -748,24 +749,24 @@ havee_51:
 	FMOVS   (R20), F24
 	FADDS   F23, F24, F24
 	FMOVS   F24, (R20)
-	TBZ     $3, R7, nobit_53
+	TBZ     $3, R7, nobit_55
 	WORD    $0x6e36ded6 // FMUL V22.4S, V22.4S, V22.4S
 	WORD    $0x6e36d6d7 // FADDP V23.4S, V22.4S, V22.4S
 	WORD    $0x7e30daf7 // FADDP S23, V23.2S
 	FMOVS   (R21), F24
 	FADDS   F23, F24, F24
 	FMOVS   F24, (R21)
-nobit_53:
+nobit_55:
 	ADD     R3, R17, R17
 	ADD     $4, R20, R20
 	ADD     $4, R21, R21
 	ADD     $16, R22, R22
 	SUBS    $1, R19, R19
-	BNE     cls_48
-clsdone_49:
+	BNE     cls_50
+clsdone_51:
 	WORD    $0x6e2edd6f // FMUL V15.4S, V11.4S, V14.4S
 	VMOV    V8.S[0], R17
-	CBZ     R17, inval_55
+	CBZ     R17, inval_57
 	VMOV    V7.S[0], R17
 	ADD     R17<<2, R13, R19
 	FMOVS   (R19), F16
@@ -777,11 +778,11 @@ clsdone_49:
 	FMOVQ   (R0), F17
 	FADDS   F17, F16, F16
 	FMOVS   F16, (R19)
-inval_55:
+inval_57:
 	CMP     $2, R4
-	BLT     lanes_54
+	BLT     lanes_56
 	VMOV    V8.S[1], R17
-	CBZ     R17, inval_56
+	CBZ     R17, inval_58
 	VMOV    V7.S[1], R17
 	ADD     R17<<2, R13, R19
 	FMOVS   (R19), F16
@@ -793,11 +794,11 @@ inval_55:
 	FMOVQ   (R0), F17
 	FADDS   F17, F16, F16
 	FMOVS   F16, (R19)
-inval_56:
+inval_58:
 	CMP     $3, R4
-	BLT     lanes_54
+	BLT     lanes_56
 	VMOV    V8.S[2], R17
-	CBZ     R17, inval_57
+	CBZ     R17, inval_59
 	VMOV    V7.S[2], R17
 	ADD     R17<<2, R13, R19
 	FMOVS   (R19), F16
@@ -809,19 +810,19 @@ inval_56:
 	FMOVQ   (R0), F17
 	FADDS   F17, F16, F16
 	FMOVS   F16, (R19)
-inval_57:
-lanes_54:
-nobit_47:
-	TBZ     $0, R7, noprod_58
-	TST     $514, R7
-	BNE     noprod_58
-	FMOVS   eps1+168(FP), F16
+inval_59:
+lanes_56:
+nobit_49:
+	TBZ     $0, R7, noprod_60
+	TST     $4610, R7
+	BNE     noprod_60
+	FMOVS   eps1+192(FP), F16
 	VDUP    V16.S[0], V16.S4
 	WORD    $0x6ea0fa10 // FNEG V16.4S, V16.4S
 	WORD    $0x6e30dd8f // FMUL V15.4S, V12.4S, V16.4S
-	TBZ     $10, R7, nobit_60
+	TBZ     $10, R7, nobit_62
 	WORD    $0x4eadd5ef // FSUB V15.4S, V15.4S, V13.4S
-nobit_60:
+nobit_62:
 	VAND    V8.B16, V15.B16, V16.B16
 	WORD    $0x4e30d400 // FADD V0.4S, V0.4S, V16.4S
 	FMOVQ   (R0), F16
@@ -848,10 +849,10 @@ nobit_60:
 	WORD    $0x4e30e614 // FCMEQ V20.4S, V16.4S, V16.4S
 	VMOV    V16.B16, V4.B16
 	VBIT    V20.B16, V19.B16, V4.B16
-	B       lossdone_59
-noprod_58:
+	B       lossdone_61
+noprod_60:
 	TST     $3, R7
-	BEQ     noloss_61
+	BEQ     noloss_63
 	VUSHR   $23, V10.S4, V15.S4
 	FMOVQ   240(R0), F16
 	VSUB    V16.S4, V15.S4, V15.S4
@@ -904,9 +905,9 @@ noprod_58:
 	WORD    $0x4e2ae54f // FCMEQ V15.4S, V10.4S, V10.4S
 	VBIF    V15.B16, V10.B16, V18.B16
 	WORD    $0x4eacd64f // FSUB V15.4S, V18.4S, V12.4S
-	TBZ     $0, R7, nobit_62
+	TBZ     $0, R7, nobit_64
 	FMOVQ   (R0), F16
-	TBZ     $9, R7, nobit_63
+	TBZ     $9, R7, nobit_65
 	VMOV    V7.S[0], R17
 	ADD     R17<<2, R9, R17
 	VLD1    (R17), V17.S[0]
@@ -920,45 +921,45 @@ noprod_58:
 	ADD     R17<<2, R9, R17
 	VLD1    (R17), V17.S[3]
 	VMOV    V17.B16, V16.B16
-nobit_63:
-	FMOVS   eps1+168(FP), F17
+nobit_65:
+	FMOVS   eps1+192(FP), F17
 	VDUP    V17.S[0], V17.S4
 	WORD    $0x6e30de31 // FMUL V17.4S, V17.4S, V16.4S
 	WORD    $0x6e2fde31 // FMUL V17.4S, V17.4S, V15.4S
-	TBZ     $10, R7, nobit_64
-	FMOVS   wsum+176(FP), F19
+	TBZ     $10, R7, nobit_66
+	FMOVS   wsum+200(FP), F19
 	VDUP    V19.S[0], V19.S4
-	FMOVS   epsC+172(FP), F20
+	FMOVS   epsC+196(FP), F20
 	VDUP    V20.S[0], V20.S4
 	WORD    $0x6e34de73 // FMUL V19.4S, V19.4S, V20.4S
 	VFMLA   V19.S4, V18.S4, V17.S4
 	WORD    $0x4eadd631 // FSUB V17.4S, V17.4S, V13.4S
-nobit_64:
+nobit_66:
 	VAND    V8.B16, V17.B16, V19.B16
 	WORD    $0x4e33d400 // FADD V0.4S, V0.4S, V19.4S
 	VAND    V8.B16, V16.B16, V19.B16
 	WORD    $0x4e33d421 // FADD V1.4S, V1.4S, V19.4S
-nobit_62:
-	TBZ     $1, R7, nobit_65
+nobit_64:
+	TBZ     $1, R7, nobit_67
 	FMOVQ   (R0), F16
 	VFMLS   V14.S4, V11.S4, V16.S4
-	FMOVS   gamma+180(FP), F17
+	FMOVS   gamma+204(FP), F17
 	VDUP    V17.S[0], V17.S4
 	CMP     $1, R8
-	BEQ     pow1_66
+	BEQ     pow1_68
 	CMP     $2, R8
-	BEQ     pow2_67
+	BEQ     pow2_69
 	CMP     $3, R8
-	BEQ     powg_68
+	BEQ     powg_70
 	FMOVQ   (R0), F19
-	B       powd_70
-pow1_66:
+	B       powd_72
+pow1_68:
 	VMOV    V16.B16, V19.B16
-	B       powz_69
-pow2_67:
+	B       powz_71
+pow2_69:
 	WORD    $0x6e30de13 // FMUL V19.4S, V16.4S, V16.4S
-	B       powz_69
-powg_68:
+	B       powz_71
+powg_70:
 	FMOVQ   416(R0), F22
 	WORD    $0x6eb0e6d5 // FCMGT V21.4S, V22.4S, V16.4S
 	FMOVQ   432(R0), F23
@@ -1067,12 +1068,12 @@ powg_68:
 	FMOVQ   464(R0), F27
 	VBIT    V24.B16, V27.B16, V21.B16
 	VMOV    V21.B16, V19.B16
-powz_69:
+powz_71:
 	WORD    $0x6ea0da14 // FCMLE V20.4S, V16.4S, #0
 	WORD    $0x4e741e73 // BIC V19.16B, V19.16B, V20.16B
-powd_70:
+powd_72:
 	WORD    $0x6e2fde73 // FMUL V19.4S, V19.4S, V15.4S
-	TBZ     $8, R7, nobit_71
+	TBZ     $8, R7, nobit_73
 	VMOV    V7.S[0], R17
 	ADD     R17<<2, R10, R17
 	VLD1    (R17), V16.S[0]
@@ -1086,16 +1087,1027 @@ powd_70:
 	ADD     R17<<2, R10, R17
 	VLD1    (R17), V16.S[3]
 	WORD    $0x6e30de73 // FMUL V19.4S, V19.4S, V16.4S
-nobit_71:
+nobit_73:
 	VAND    V8.B16, V19.B16, V16.B16
 	WORD    $0x4e30d442 // FADD V2.4S, V2.4S, V16.4S
-nobit_65:
-noloss_61:
-lossdone_59:
-pxdone_3:
-	TBZ     $0, R7, noprodend_72
-	TST     $514, R7
-	BNE     noprodend_72
+nobit_67:
+noloss_63:
+lossdone_61:
+pxdone_5:
+	B       pxwdone_2
+pxw_1:
+	MOVD    pw_base+72(FP), R17
+	MOVD    lo+32(FP), R19
+	ADD     R19<<2, R17, R17
+px_74:
+	CMP     $4, R4
+	BLT     pxtail_75
+	MOVWU   (R2), R19
+	VMOV    R19, V7.S[0]
+	VUXTL   V7.B8, V7.H8
+	VUXTL   V7.H4, V7.S4
+	FMOVQ   16(R0), F8
+	VDUP    R6, V9.S4
+	VCMEQ   V9.S4, V7.S4, V9.S4
+	WORD    $0x4e691d08 // BIC V8.16B, V8.16B, V9.16B
+	VDUP    R5, V9.S4
+	WORD    $0x6ea93ce9 // CMHS V9.4S, V7.4S, V9.4S
+	WORD    $0x4e691d08 // BIC V8.16B, V8.16B, V9.16B
+	VAND    V8.B16, V7.B16, V7.B16
+	FMOVQ   (R0), F9
+	VAND    V9.B16, V8.B16, V10.B16
+	WORD    $0x4e2ad463 // FADD V3.4S, V3.4S, V10.4S
+	VLD1    (R17), [V9.S4]
+	VAND    V8.B16, V9.B16, V9.B16
+	VLD1    (R1), [V10.S4]
+	MOVD    R1, R19
+	MOVD    R5, R20
+	ADD     R3, R19, R19
+	SUB     $1, R20, R20
+	CBZ     R20, clsdone_78
+cls_77:
+	VLD1    (R19), [V11.S4]
+	WORD    $0x4e2bf54a // FMAX V10.4S, V10.4S, V11.4S
+	ADD     R3, R19, R19
+	SUBS    $1, R20, R20
+	BNE     cls_77
+clsdone_78:
+	VEOR    V11.B16, V11.B16, V11.B16
+	VEOR    V12.B16, V12.B16, V12.B16
+	VEOR    V13.B16, V13.B16, V13.B16
+	VEOR    V14.B16, V14.B16, V14.B16
+	VEOR    V15.B16, V15.B16, V15.B16
+	FMOVS   epsC+196(FP), F16
+	VDUP    V16.S[0], V16.S4
+	FMOVQ   32(R0), F17
+	FMOVQ   48(R0), F18
+	FMOVQ   64(R0), F19
+	FMOVQ   80(R0), F20
+	FMOVQ   96(R0), F21
+	FMOVQ   112(R0), F22
+	FMOVQ   (R0), F23
+	MOVD    R11, R21
+	MOVD    R16, R22
+	MOVD    R1, R19
+	MOVD    R5, R20
+	CBZ     R20, clsdone_80
+cls_79:
+	VLD1    (R19), [V24.S4]
+	WORD    $0x4eaad718 // FSUB V24.4S, V24.4S, V10.4S
+	WORD    $0x6e31df19 // FMUL V25.4S, V24.4S, V17.4S
+	WORD    $0x4e218b39 // FRINTN V25.4S, V25.4S
+	VMOV    V24.B16, V26.B16
+	VFMLS   V18.S4, V25.S4, V26.S4
+	VFMLS   V19.S4, V25.S4, V26.S4
+	WORD    $0x6e3adf5b // FMUL V27.4S, V26.4S, V26.4S
+	FMOVQ   128(R0), F28
+	VFMLA   V22.S4, V26.S4, V28.S4
+	FMOVQ   144(R0), F29
+	VFMLA   V21.S4, V26.S4, V29.S4
+	FMOVQ   160(R0), F30
+	VFMLA   V20.S4, V26.S4, V30.S4
+	VFMLA   V27.S4, V30.S4, V29.S4
+	VFMLA   V27.S4, V29.S4, V28.S4
+	VFMLA   V27.S4, V28.S4, V26.S4
+	WORD    $0x4e37d75a // FADD V26.4S, V26.4S, V23.4S
+	WORD    $0x4ea1bb39 // FCVTZS V25.4S, V25.4S
+	VSHL    $23, V25.S4, V25.S4
+	VADD    V23.S4, V25.S4, V25.S4
+	WORD    $0x6e39df5a // FMUL V26.4S, V26.4S, V25.4S
+	FMOVQ   176(R0), F31
+	WORD    $0x6eb8e7fc // FCMGT V28.4S, V31.4S, V24.4S
+	WORD    $0x4e7c1f5a // BIC V26.16B, V26.16B, V28.16B
+	WORD    $0x4e3ad56b // FADD V11.4S, V11.4S, V26.4S
+	TBZ     $11, R7, nobit_81
+	VST1    [V26.S4], (R22)
+nobit_81:
+	VCMEQ   V7.S4, V15.S4, V25.S4
+	VBIT    V25.B16, V26.B16, V12.B16
+	VBIT    V25.B16, V24.B16, V13.B16
+	TBZ     $10, R7, nobit_82
+	VMOV    V16.B16, V25.B16
+	TBZ     $9, R7, nobit_83
+	VLD1R   (R21), [V25.S4]
+nobit_83:
+	VFMLA   V24.S4, V25.S4, V14.S4
+nobit_82:
+	FMOVQ   192(R0), F26
+	VADD    V26.S4, V15.S4, V15.S4
+	ADD     R3, R19, R19
+	ADD     $4, R21, R21
+	ADD     $16, R22, R22
+	SUBS    $1, R20, R20
+	BNE     cls_79
+clsdone_80:
+	FMOVQ   (R0), F16
+	WORD    $0x6e2bfe0f // FDIV V15.4S, V16.4S, V11.4S
+	TBZ     $2, R7, nobit_84
+	FMOVQ   32(R0), F16
+	FMOVQ   48(R0), F17
+	FMOVQ   64(R0), F18
+	FMOVQ   80(R0), F19
+	FMOVQ   96(R0), F20
+	FMOVQ   112(R0), F21
+	FMOVQ   (R0), F22
+	MOVD    R12, R21
+	MOVD    R15, R22
+	MOVD    R16, R23
+	MOVD    R1, R19
+	MOVD    R5, R20
+	CBZ     R20, clsdone_86
+cls_85:
+	TBZ     $11, R7, recompute_87
+	VLD1    (R23), [V23.S4]
+	B       havee_88
+recompute_87:
+	VLD1    (R19), [V24.S4]
+	WORD    $0x4eaad718 // FSUB V24.4S, V24.4S, V10.4S
+	WORD    $0x6e30df19 // FMUL V25.4S, V24.4S, V16.4S
+	WORD    $0x4e218b39 // FRINTN V25.4S, V25.4S
+	VMOV    V24.B16, V26.B16
+	VFMLS   V17.S4, V25.S4, V26.S4
+	VFMLS   V18.S4, V25.S4, V26.S4
+	WORD    $0x6e3adf5b // FMUL V27.4S, V26.4S, V26.4S
+	FMOVQ   128(R0), F28
+	VFMLA   V21.S4, V26.S4, V28.S4
+	FMOVQ   144(R0), F29
+	VFMLA   V20.S4, V26.S4, V29.S4
+	FMOVQ   160(R0), F30
+	VFMLA   V19.S4, V26.S4, V30.S4
+	VFMLA   V27.S4, V30.S4, V29.S4
+	VFMLA   V27.S4, V29.S4, V28.S4
+	VFMLA   V27.S4, V28.S4, V26.S4
+	WORD    $0x4e36d75a // FADD V26.4S, V26.4S, V22.4S
+	WORD    $0x4ea1bb39 // FCVTZS V25.4S, V25.4S
+	VSHL    $23, V25.S4, V25.S4
+	VADD    V22.S4, V25.S4, V25.S4
+	WORD    $0x6e39df5a // FMUL V26.4S, V26.4S, V25.4S
+	FMOVQ   176(R0), F31
+	WORD    $0x6eb8e7fc // FCMGT V28.4S, V31.4S, V24.4S
+	WORD    $0x4e7c1f5a // BIC V26.16B, V26.16B, V28.16B
+	VMOV    V26.B16, V23.B16
+havee_88:
+	WORD    $0x6e2fdef7 // FMUL V23.4S, V23.4S, V15.4S
+	VAND    V8.B16, V23.B16, V23.B16
+	WORD    $0x6e37dd38 // FMUL V24.4S, V9.4S, V23.4S
+	WORD    $0x6e38d719 // FADDP V25.4S, V24.4S, V24.4S
+	WORD    $0x7e30db39 // FADDP S25, V25.2S
+	FMOVS   (R21), F26
+	FADDS   F25, F26, F26
+	FMOVS   F26, (R21)
+	TBZ     $3, R7, nobit_89
+	WORD    $0x6e37df18 // FMUL V24.4S, V24.4S, V23.4S
+	WORD    $0x6e38d719 // FADDP V25.4S, V24.4S, V24.4S
+	WORD    $0x7e30db39 // FADDP S25, V25.2S
+	FMOVS   (R22), F26
+	FADDS   F25, F26, F26
+	FMOVS   F26, (R22)
+nobit_89:
+	ADD     R3, R19, R19
+	ADD     $4, R21, R21
+	ADD     $4, R22, R22
+	ADD     $16, R23, R23
+	SUBS    $1, R20, R20
+	BNE     cls_85
+clsdone_86:
+	WORD    $0x6e2fdd90 // FMUL V16.4S, V12.4S, V15.4S
+	WORD    $0x6e30dd30 // FMUL V16.4S, V9.4S, V16.4S
+	VMOV    V8.S[0], R19
+	CBZ     R19, inval_91
+	VMOV    V7.S[0], R19
+	ADD     R19<<2, R13, R20
+	FMOVS   (R20), F17
+	VDUP    V16.S[0], V18.S4
+	FADDS   F18, F17, F17
+	FMOVS   F17, (R20)
+	ADD     R19<<2, R14, R20
+	FMOVS   (R20), F17
+	VDUP    V9.S[0], V18.S4
+	FADDS   F18, F17, F17
+	FMOVS   F17, (R20)
+inval_91:
+	VMOV    V8.S[1], R19
+	CBZ     R19, inval_92
+	VMOV    V7.S[1], R19
+	ADD     R19<<2, R13, R20
+	FMOVS   (R20), F17
+	VDUP    V16.S[1], V18.S4
+	FADDS   F18, F17, F17
+	FMOVS   F17, (R20)
+	ADD     R19<<2, R14, R20
+	FMOVS   (R20), F17
+	VDUP    V9.S[1], V18.S4
+	FADDS   F18, F17, F17
+	FMOVS   F17, (R20)
+inval_92:
+	VMOV    V8.S[2], R19
+	CBZ     R19, inval_93
+	VMOV    V7.S[2], R19
+	ADD     R19<<2, R13, R20
+	FMOVS   (R20), F17
+	VDUP    V16.S[2], V18.S4
+	FADDS   F18, F17, F17
+	FMOVS   F17, (R20)
+	ADD     R19<<2, R14, R20
+	FMOVS   (R20), F17
+	VDUP    V9.S[2], V18.S4
+	FADDS   F18, F17, F17
+	FMOVS   F17, (R20)
+inval_93:
+	VMOV    V8.S[3], R19
+	CBZ     R19, inval_94
+	VMOV    V7.S[3], R19
+	ADD     R19<<2, R13, R20
+	FMOVS   (R20), F17
+	VDUP    V16.S[3], V18.S4
+	FADDS   F18, F17, F17
+	FMOVS   F17, (R20)
+	ADD     R19<<2, R14, R20
+	FMOVS   (R20), F17
+	VDUP    V9.S[3], V18.S4
+	FADDS   F18, F17, F17
+	FMOVS   F17, (R20)
+inval_94:
+lanes_90:
+nobit_84:
+	TST     $3, R7
+	BEQ     noloss_95
+	VUSHR   $23, V11.S4, V16.S4
+	FMOVQ   240(R0), F17
+	VSUB    V17.S4, V16.S4, V16.S4
+	FMOVQ   224(R0), F18
+	VAND    V18.B16, V11.B16, V17.B16
+	FMOVQ   128(R0), F18
+	VORR    V18.B16, V17.B16, V17.B16
+	FMOVQ   256(R0), F19
+	WORD    $0x6eb1e672 // FCMGT V18.4S, V19.4S, V17.4S
+	VADD    V18.S4, V16.S4, V16.S4
+	VAND    V18.B16, V17.B16, V19.B16
+	WORD    $0x4e33d631 // FADD V17.4S, V17.4S, V19.4S
+	FMOVQ   (R0), F18
+	WORD    $0x4eb2d631 // FSUB V17.4S, V17.4S, V18.4S
+	WORD    $0x4e21da10 // SCVTF V16.4S, V16.4S
+	WORD    $0x6e31de32 // FMUL V18.4S, V17.4S, V17.4S
+	FMOVQ   272(R0), F20
+	FMOVQ   288(R0), F21
+	VFMLA   V21.S4, V17.S4, V20.S4
+	FMOVQ   304(R0), F19
+	VFMLA   V17.S4, V20.S4, V19.S4
+	VMOV    V19.B16, V20.B16
+	FMOVQ   320(R0), F19
+	VFMLA   V17.S4, V20.S4, V19.S4
+	VMOV    V19.B16, V20.B16
+	FMOVQ   336(R0), F19
+	VFMLA   V17.S4, V20.S4, V19.S4
+	VMOV    V19.B16, V20.B16
+	FMOVQ   352(R0), F19
+	VFMLA   V17.S4, V20.S4, V19.S4
+	VMOV    V19.B16, V20.B16
+	FMOVQ   368(R0), F19
+	VFMLA   V17.S4, V20.S4, V19.S4
+	VMOV    V19.B16, V20.B16
+	FMOVQ   384(R0), F19
+	VFMLA   V17.S4, V20.S4, V19.S4
+	VMOV    V19.B16, V20.B16
+	FMOVQ   400(R0), F19
+	VFMLA   V17.S4, V20.S4, V19.S4
+	VMOV    V19.B16, V20.B16
+	WORD    $0x6e31de94 // FMUL V20.4S, V20.4S, V17.4S
+	WORD    $0x6e32de94 // FMUL V20.4S, V20.4S, V18.4S
+	FMOVQ   64(R0), F21
+	VFMLA   V21.S4, V16.S4, V20.S4
+	FMOVQ   128(R0), F21
+	VFMLS   V21.S4, V18.S4, V20.S4
+	WORD    $0x4e34d633 // FADD V19.4S, V17.4S, V20.4S
+	FMOVQ   48(R0), F21
+	VFMLA   V21.S4, V16.S4, V19.S4
+	WORD    $0x4e2be570 // FCMEQ V16.4S, V11.4S, V11.4S
+	VBIF    V16.B16, V11.B16, V19.B16
+	WORD    $0x4eadd670 // FSUB V16.4S, V19.4S, V13.4S
+	TBZ     $0, R7, nobit_96
+	FMOVQ   (R0), F17
+	TBZ     $9, R7, nobit_97
+	VMOV    V7.S[0], R19
+	ADD     R19<<2, R9, R19
+	VLD1    (R19), V18.S[0]
+	VMOV    V7.S[1], R19
+	ADD     R19<<2, R9, R19
+	VLD1    (R19), V18.S[1]
+	VMOV    V7.S[2], R19
+	ADD     R19<<2, R9, R19
+	VLD1    (R19), V18.S[2]
+	VMOV    V7.S[3], R19
+	ADD     R19<<2, R9, R19
+	VLD1    (R19), V18.S[3]
+	VMOV    V18.B16, V17.B16
+nobit_97:
+	FMOVS   eps1+192(FP), F18
+	VDUP    V18.S[0], V18.S4
+	WORD    $0x6e31de52 // FMUL V18.4S, V18.4S, V17.4S
+	WORD    $0x6e30de52 // FMUL V18.4S, V18.4S, V16.4S
+	TBZ     $10, R7, nobit_98
+	FMOVS   wsum+200(FP), F20
+	VDUP    V20.S[0], V20.S4
+	FMOVS   epsC+196(FP), F21
+	VDUP    V21.S[0], V21.S4
+	WORD    $0x6e35de94 // FMUL V20.4S, V20.4S, V21.4S
+	VFMLA   V20.S4, V19.S4, V18.S4
+	WORD    $0x4eaed652 // FSUB V18.4S, V18.4S, V14.4S
+nobit_98:
+	WORD    $0x6e32dd32 // FMUL V18.4S, V9.4S, V18.4S
+	WORD    $0x6e31dd31 // FMUL V17.4S, V9.4S, V17.4S
+	VAND    V8.B16, V18.B16, V20.B16
+	WORD    $0x4e34d400 // FADD V0.4S, V0.4S, V20.4S
+	VAND    V8.B16, V17.B16, V20.B16
+	WORD    $0x4e34d421 // FADD V1.4S, V1.4S, V20.4S
+nobit_96:
+	TBZ     $1, R7, nobit_99
+	FMOVQ   (R0), F17
+	VFMLS   V15.S4, V12.S4, V17.S4
+	FMOVS   gamma+204(FP), F18
+	VDUP    V18.S[0], V18.S4
+	CMP     $1, R8
+	BEQ     pow1_100
+	CMP     $2, R8
+	BEQ     pow2_101
+	CMP     $3, R8
+	BEQ     powg_102
+	FMOVQ   (R0), F20
+	B       powd_104
+pow1_100:
+	VMOV    V17.B16, V20.B16
+	B       powz_103
+pow2_101:
+	WORD    $0x6e31de34 // FMUL V20.4S, V17.4S, V17.4S
+	B       powz_103
+powg_102:
+	FMOVQ   416(R0), F23
+	WORD    $0x6eb1e6f6 // FCMGT V22.4S, V23.4S, V17.4S
+	FMOVQ   432(R0), F24
+	WORD    $0x6e38de37 // FMUL V23.4S, V17.4S, V24.4S
+	VBIF    V22.B16, V17.B16, V23.B16
+	FMOVQ   448(R0), F24
+	VAND    V24.B16, V22.B16, V22.B16
+	VUSHR   $23, V23.S4, V21.S4
+	FMOVQ   240(R0), F24
+	VSUB    V24.S4, V21.S4, V21.S4
+	VSUB    V22.S4, V21.S4, V21.S4
+	FMOVQ   224(R0), F24
+	VAND    V24.B16, V23.B16, V22.B16
+	FMOVQ   128(R0), F24
+	VORR    V24.B16, V22.B16, V22.B16
+	FMOVQ   256(R0), F24
+	WORD    $0x6eb6e717 // FCMGT V23.4S, V24.4S, V22.4S
+	VADD    V23.S4, V21.S4, V21.S4
+	VAND    V23.B16, V22.B16, V24.B16
+	WORD    $0x4e38d6d6 // FADD V22.4S, V22.4S, V24.4S
+	FMOVQ   (R0), F23
+	WORD    $0x4eb7d6d6 // FSUB V22.4S, V22.4S, V23.4S
+	WORD    $0x4e21dab5 // SCVTF V21.4S, V21.4S
+	WORD    $0x6e36ded7 // FMUL V23.4S, V22.4S, V22.4S
+	FMOVQ   272(R0), F25
+	FMOVQ   288(R0), F26
+	VFMLA   V26.S4, V22.S4, V25.S4
+	FMOVQ   304(R0), F24
+	VFMLA   V22.S4, V25.S4, V24.S4
+	VMOV    V24.B16, V25.B16
+	FMOVQ   320(R0), F24
+	VFMLA   V22.S4, V25.S4, V24.S4
+	VMOV    V24.B16, V25.B16
+	FMOVQ   336(R0), F24
+	VFMLA   V22.S4, V25.S4, V24.S4
+	VMOV    V24.B16, V25.B16
+	FMOVQ   352(R0), F24
+	VFMLA   V22.S4, V25.S4, V24.S4
+	VMOV    V24.B16, V25.B16
+	FMOVQ   368(R0), F24
+	VFMLA   V22.S4, V25.S4, V24.S4
+	VMOV    V24.B16, V25.B16
+	FMOVQ   384(R0), F24
+	VFMLA   V22.S4, V25.S4, V24.S4
+	VMOV    V24.B16, V25.B16
+	FMOVQ   400(R0), F24
+	VFMLA   V22.S4, V25.S4, V24.S4
+	VMOV    V24.B16, V25.B16
+	WORD    $0x6e36df39 // FMUL V25.4S, V25.4S, V22.4S
+	WORD    $0x6e37df39 // FMUL V25.4S, V25.4S, V23.4S
+	FMOVQ   64(R0), F26
+	VFMLA   V26.S4, V21.S4, V25.S4
+	FMOVQ   128(R0), F26
+	VFMLS   V26.S4, V23.S4, V25.S4
+	WORD    $0x4e39d6d8 // FADD V24.4S, V22.4S, V25.4S
+	FMOVQ   48(R0), F26
+	VFMLA   V26.S4, V21.S4, V24.S4
+	FMOVQ   464(R0), F22
+	WORD    $0x6eb1e6d5 // FCMGT V21.4S, V22.4S, V17.4S
+	VBIF    V21.B16, V17.B16, V24.B16
+	WORD    $0x4ea0ea35 // FCMLT V21.4S, V17.4S, #0
+	FMOVQ   480(R0), F22
+	VBIT    V21.B16, V22.B16, V24.B16
+	WORD    $0x4ea0da35 // FCMEQ V21.4S, V17.4S, #0
+	FMOVQ   496(R0), F22
+	VBIT    V21.B16, V22.B16, V24.B16
+	WORD    $0x6e32df18 // FMUL V24.4S, V24.4S, V18.4S
+	FMOVQ   32(R0), F22
+	WORD    $0x6e36df15 // FMUL V21.4S, V24.4S, V22.4S
+	WORD    $0x4e218ab5 // FRINTN V21.4S, V21.4S
+	VMOV    V24.B16, V22.B16
+	FMOVQ   48(R0), F23
+	VFMLS   V23.S4, V21.S4, V22.S4
+	FMOVQ   64(R0), F23
+	VFMLS   V23.S4, V21.S4, V22.S4
+	WORD    $0x6e36ded7 // FMUL V23.4S, V22.4S, V22.4S
+	FMOVQ   128(R0), F25
+	FMOVQ   112(R0), F28
+	VFMLA   V28.S4, V22.S4, V25.S4
+	FMOVQ   144(R0), F26
+	FMOVQ   96(R0), F28
+	VFMLA   V28.S4, V22.S4, V26.S4
+	FMOVQ   160(R0), F27
+	FMOVQ   80(R0), F28
+	VFMLA   V28.S4, V22.S4, V27.S4
+	VFMLA   V23.S4, V27.S4, V26.S4
+	VFMLA   V23.S4, V26.S4, V25.S4
+	VFMLA   V23.S4, V25.S4, V22.S4
+	FMOVQ   (R0), F28
+	WORD    $0x4e3cd6d6 // FADD V22.4S, V22.4S, V28.4S
+	FMOVQ   512(R0), F28
+	WORD    $0x4ebcf6bb // FMIN V27.4S, V21.4S, V28.4S
+	WORD    $0x4ebbd6ba // FSUB V26.4S, V21.4S, V27.4S
+	VFMLA   V26.S4, V22.S4, V22.S4
+	VMOV    V27.B16, V21.B16
+	WORD    $0x4ea1bab5 // FCVTZS V21.4S, V21.4S
+	VSHL    $23, V21.S4, V21.S4
+	FMOVQ   (R0), F28
+	VADD    V28.S4, V21.S4, V21.S4
+	WORD    $0x6e35ded6 // FMUL V22.4S, V22.4S, V21.4S
+	FMOVQ   176(R0), F28
+	WORD    $0x6eb8e799 // FCMGT V25.4S, V28.4S, V24.4S
+	WORD    $0x4e791ed6 // BIC V22.16B, V22.16B, V25.16B
+	FMOVQ   528(R0), F28
+	WORD    $0x6ebce719 // FCMGT V25.4S, V24.4S, V28.4S
+	FMOVQ   464(R0), F28
+	VBIT    V25.B16, V28.B16, V22.B16
+	VMOV    V22.B16, V20.B16
+powz_103:
+	WORD    $0x6ea0da35 // FCMLE V21.4S, V17.4S, #0
+	WORD    $0x4e751e94 // BIC V20.16B, V20.16B, V21.16B
+powd_104:
+	WORD    $0x6e30de94 // FMUL V20.4S, V20.4S, V16.4S
+	TBZ     $8, R7, nobit_105
+	VMOV    V7.S[0], R19
+	ADD     R19<<2, R10, R19
+	VLD1    (R19), V17.S[0]
+	VMOV    V7.S[1], R19
+	ADD     R19<<2, R10, R19
+	VLD1    (R19), V17.S[1]
+	VMOV    V7.S[2], R19
+	ADD     R19<<2, R10, R19
+	VLD1    (R19), V17.S[2]
+	VMOV    V7.S[3], R19
+	ADD     R19<<2, R10, R19
+	VLD1    (R19), V17.S[3]
+	WORD    $0x6e31de94 // FMUL V20.4S, V20.4S, V17.4S
+nobit_105:
+	WORD    $0x6e34dd34 // FMUL V20.4S, V9.4S, V20.4S
+	VAND    V8.B16, V20.B16, V17.B16
+	WORD    $0x4e31d442 // FADD V2.4S, V2.4S, V17.4S
+nobit_99:
+noloss_95:
+	ADD     $16, R1, R1
+	ADD     $4, R2, R2
+	SUB     $4, R4, R4
+	ADD     $16, R17, R17
+	B       px_74
+pxtail_75:
+	CBZ     R4, pxdone_76
+	VEOR    V7.B16, V7.B16, V7.B16
+	MOVBU   (R2), R19
+	VMOV    R19, V7.S[0]
+	CMP     $2, R4
+	BLT     lanes_106
+	MOVBU   1(R2), R19
+	VMOV    R19, V7.S[1]
+	CMP     $3, R4
+	BLT     lanes_106
+	MOVBU   2(R2), R19
+	VMOV    R19, V7.S[2]
+lanes_106:
+	ADD     $560, R0, R19
+	SUB     R4<<2, R19, R19
+	VLD1    (R19), [V8.S4]
+	VDUP    R6, V9.S4
+	VCMEQ   V9.S4, V7.S4, V9.S4
+	WORD    $0x4e691d08 // BIC V8.16B, V8.16B, V9.16B
+	VDUP    R5, V9.S4
+	WORD    $0x6ea93ce9 // CMHS V9.4S, V7.4S, V9.4S
+	WORD    $0x4e691d08 // BIC V8.16B, V8.16B, V9.16B
+	VAND    V8.B16, V7.B16, V7.B16
+	FMOVQ   (R0), F9
+	VAND    V9.B16, V8.B16, V10.B16
+	WORD    $0x4e2ad463 // FADD V3.4S, V3.4S, V10.4S
+	VEOR    V9.B16, V9.B16, V9.B16
+	VLD1    (R17), V9.S[0]
+	CMP     $2, R4
+	BLT     ld_107
+	ADD     $4, R17, R19
+	VLD1    (R19), V9.S[1]
+	CMP     $3, R4
+	BLT     ld_107
+	ADD     $8, R17, R19
+	VLD1    (R19), V9.S[2]
+ld_107:
+	VAND    V8.B16, V9.B16, V9.B16
+	VEOR    V10.B16, V10.B16, V10.B16
+	VLD1    (R1), V10.S[0]
+	CMP     $2, R4
+	BLT     ld_108
+	ADD     $4, R1, R19
+	VLD1    (R19), V10.S[1]
+	CMP     $3, R4
+	BLT     ld_108
+	ADD     $8, R1, R19
+	VLD1    (R19), V10.S[2]
+ld_108:
+	MOVD    R1, R19
+	MOVD    R5, R20
+	ADD     R3, R19, R19
+	SUB     $1, R20, R20
+	CBZ     R20, clsdone_110
+cls_109:
+	VEOR    V11.B16, V11.B16, V11.B16
+	VLD1    (R19), V11.S[0]
+	CMP     $2, R4
+	BLT     ld_111
+	ADD     $4, R19, R21
+	VLD1    (R21), V11.S[1]
+	CMP     $3, R4
+	BLT     ld_111
+	ADD     $8, R19, R21
+	VLD1    (R21), V11.S[2]
+ld_111:
+	WORD    $0x4e2bf54a // FMAX V10.4S, V10.4S, V11.4S
+	ADD     R3, R19, R19
+	SUBS    $1, R20, R20
+	BNE     cls_109
+clsdone_110:
+	VEOR    V11.B16, V11.B16, V11.B16
+	VEOR    V12.B16, V12.B16, V12.B16
+	VEOR    V13.B16, V13.B16, V13.B16
+	VEOR    V14.B16, V14.B16, V14.B16
+	VEOR    V15.B16, V15.B16, V15.B16
+	FMOVS   epsC+196(FP), F16
+	VDUP    V16.S[0], V16.S4
+	FMOVQ   32(R0), F17
+	FMOVQ   48(R0), F18
+	FMOVQ   64(R0), F19
+	FMOVQ   80(R0), F20
+	FMOVQ   96(R0), F21
+	FMOVQ   112(R0), F22
+	FMOVQ   (R0), F23
+	MOVD    R11, R21
+	MOVD    R16, R22
+	MOVD    R1, R19
+	MOVD    R5, R20
+	CBZ     R20, clsdone_113
+cls_112:
+	VEOR    V24.B16, V24.B16, V24.B16
+	VLD1    (R19), V24.S[0]
+	CMP     $2, R4
+	BLT     ld_114
+	ADD     $4, R19, R23
+	VLD1    (R23), V24.S[1]
+	CMP     $3, R4
+	BLT     ld_114
+	ADD     $8, R19, R23
+	VLD1    (R23), V24.S[2]
+ld_114:
+	WORD    $0x4eaad718 // FSUB V24.4S, V24.4S, V10.4S
+	WORD    $0x6e31df19 // FMUL V25.4S, V24.4S, V17.4S
+	WORD    $0x4e218b39 // FRINTN V25.4S, V25.4S
+	VMOV    V24.B16, V26.B16
+	VFMLS   V18.S4, V25.S4, V26.S4
+	VFMLS   V19.S4, V25.S4, V26.S4
+	WORD    $0x6e3adf5b // FMUL V27.4S, V26.4S, V26.4S
+	FMOVQ   128(R0), F28
+	VFMLA   V22.S4, V26.S4, V28.S4
+	FMOVQ   144(R0), F29
+	VFMLA   V21.S4, V26.S4, V29.S4
+	FMOVQ   160(R0), F30
+	VFMLA   V20.S4, V26.S4, V30.S4
+	VFMLA   V27.S4, V30.S4, V29.S4
+	VFMLA   V27.S4, V29.S4, V28.S4
+	VFMLA   V27.S4, V28.S4, V26.S4
+	WORD    $0x4e37d75a // FADD V26.4S, V26.4S, V23.4S
+	WORD    $0x4ea1bb39 // FCVTZS V25.4S, V25.4S
+	VSHL    $23, V25.S4, V25.S4
+	VADD    V23.S4, V25.S4, V25.S4
+	WORD    $0x6e39df5a // FMUL V26.4S, V26.4S, V25.4S
+	FMOVQ   176(R0), F31
+	WORD    $0x6eb8e7fc // FCMGT V28.4S, V31.4S, V24.4S
+	WORD    $0x4e7c1f5a // BIC V26.16B, V26.16B, V28.16B
+	WORD    $0x4e3ad56b // FADD V11.4S, V11.4S, V26.4S
+	TBZ     $11, R7, nobit_115
+	VST1    [V26.S4], (R22)
+nobit_115:
+	VCMEQ   V7.S4, V15.S4, V25.S4
+	VBIT    V25.B16, V26.B16, V12.B16
+	VBIT    V25.B16, V24.B16, V13.B16
+	TBZ     $10, R7, nobit_116
+	VMOV    V16.B16, V25.B16
+	TBZ     $9, R7, nobit_117
+	VLD1R   (R21), [V25.S4]
+nobit_117:
+	VFMLA   V24.S4, V25.S4, V14.S4
+nobit_116:
+	FMOVQ   192(R0), F26
+	VADD    V26.S4, V15.S4, V15.S4
+	ADD     R3, R19, R19
+	ADD     $4, R21, R21
+	ADD     $16, R22, R22
+	SUBS    $1, R20, R20
+	BNE     cls_112
+clsdone_113:
+	FMOVQ   (R0), F16
+	WORD    $0x6e2bfe0f // FDIV V15.4S, V16.4S, V11.4S
+	TBZ     $2, R7, nobit_118
+	FMOVQ   32(R0), F16
+	FMOVQ   48(R0), F17
+	FMOVQ   64(R0), F18
+	FMOVQ   80(R0), F19
+	FMOVQ   96(R0), F20
+	FMOVQ   112(R0), F21
+	FMOVQ   (R0), F22
+	MOVD    R12, R21
+	MOVD    R15, R22
+	MOVD    R16, R23
+	MOVD    R1, R19
+	MOVD    R5, R20
+	CBZ     R20, clsdone_120
+cls_119:
+	TBZ     $11, R7, recompute_121
+	VLD1    (R23), [V23.S4]
+	B       havee_122
+recompute_121:
+	VEOR    V24.B16, V24.B16, V24.B16
+	VLD1    (R19), V24.S[0]
+	CMP     $2, R4
+	BLT     ld_123
+	ADD     $4, R19, R24
+	VLD1    (R24), V24.S[1]
+	CMP     $3, R4
+	BLT     ld_123
+	ADD     $8, R19, R24
+	VLD1    (R24), V24.S[2]
+ld_123:
+	WORD    $0x4eaad718 // FSUB V24.4S, V24.4S, V10.4S
+	WORD    $0x6e30df19 // FMUL V25.4S, V24.4S, V16.4S
+	WORD    $0x4e218b39 // FRINTN V25.4S, V25.4S
+	VMOV    V24.B16, V26.B16
+	VFMLS   V17.S4, V25.S4, V26.S4
+	VFMLS   V18.S4, V25.S4, V26.S4
+	WORD    $0x6e3adf5b // FMUL V27.4S, V26.4S, V26.4S
+	FMOVQ   128(R0), F28
+	VFMLA   V21.S4, V26.S4, V28.S4
+	FMOVQ   144(R0), F29
+	VFMLA   V20.S4, V26.S4, V29.S4
+	FMOVQ   160(R0), F30
+	VFMLA   V19.S4, V26.S4, V30.S4
+	VFMLA   V27.S4, V30.S4, V29.S4
+	VFMLA   V27.S4, V29.S4, V28.S4
+	VFMLA   V27.S4, V28.S4, V26.S4
+	WORD    $0x4e36d75a // FADD V26.4S, V26.4S, V22.4S
+	WORD    $0x4ea1bb39 // FCVTZS V25.4S, V25.4S
+	VSHL    $23, V25.S4, V25.S4
+	VADD    V22.S4, V25.S4, V25.S4
+	WORD    $0x6e39df5a // FMUL V26.4S, V26.4S, V25.4S
+	FMOVQ   176(R0), F31
+	WORD    $0x6eb8e7fc // FCMGT V28.4S, V31.4S, V24.4S
+	WORD    $0x4e7c1f5a // BIC V26.16B, V26.16B, V28.16B
+	VMOV    V26.B16, V23.B16
+havee_122:
+	WORD    $0x6e2fdef7 // FMUL V23.4S, V23.4S, V15.4S
+	VAND    V8.B16, V23.B16, V23.B16
+	WORD    $0x6e37dd38 // FMUL V24.4S, V9.4S, V23.4S
+	WORD    $0x6e38d719 // FADDP V25.4S, V24.4S, V24.4S
+	WORD    $0x7e30db39 // FADDP S25, V25.2S
+	FMOVS   (R21), F26
+	FADDS   F25, F26, F26
+	FMOVS   F26, (R21)
+	TBZ     $3, R7, nobit_124
+	WORD    $0x6e37df18 // FMUL V24.4S, V24.4S, V23.4S
+	WORD    $0x6e38d719 // FADDP V25.4S, V24.4S, V24.4S
+	WORD    $0x7e30db39 // FADDP S25, V25.2S
+	FMOVS   (R22), F26
+	FADDS   F25, F26, F26
+	FMOVS   F26, (R22)
+nobit_124:
+	ADD     R3, R19, R19
+	ADD     $4, R21, R21
+	ADD     $4, R22, R22
+	ADD     $16, R23, R23
+	SUBS    $1, R20, R20
+	BNE     cls_119
+clsdone_120:
+	WORD    $0x6e2fdd90 // FMUL V16.4S, V12.4S, V15.4S
+	WORD    $0x6e30dd30 // FMUL V16.4S, V9.4S, V16.4S
+	VMOV    V8.S[0], R19
+	CBZ     R19, inval_126
+	VMOV    V7.S[0], R19
+	ADD     R19<<2, R13, R20
+	FMOVS   (R20), F17
+	VDUP    V16.S[0], V18.S4
+	FADDS   F18, F17, F17
+	FMOVS   F17, (R20)
+	ADD     R19<<2, R14, R20
+	FMOVS   (R20), F17
+	VDUP    V9.S[0], V18.S4
+	FADDS   F18, F17, F17
+	FMOVS   F17, (R20)
+inval_126:
+	CMP     $2, R4
+	BLT     lanes_125
+	VMOV    V8.S[1], R19
+	CBZ     R19, inval_127
+	VMOV    V7.S[1], R19
+	ADD     R19<<2, R13, R20
+	FMOVS   (R20), F17
+	VDUP    V16.S[1], V18.S4
+	FADDS   F18, F17, F17
+	FMOVS   F17, (R20)
+	ADD     R19<<2, R14, R20
+	FMOVS   (R20), F17
+	VDUP    V9.S[1], V18.S4
+	FADDS   F18, F17, F17
+	FMOVS   F17, (R20)
+inval_127:
+	CMP     $3, R4
+	BLT     lanes_125
+	VMOV    V8.S[2], R19
+	CBZ     R19, inval_128
+	VMOV    V7.S[2], R19
+	ADD     R19<<2, R13, R20
+	FMOVS   (R20), F17
+	VDUP    V16.S[2], V18.S4
+	FADDS   F18, F17, F17
+	FMOVS   F17, (R20)
+	ADD     R19<<2, R14, R20
+	FMOVS   (R20), F17
+	VDUP    V9.S[2], V18.S4
+	FADDS   F18, F17, F17
+	FMOVS   F17, (R20)
+inval_128:
+lanes_125:
+nobit_118:
+	TST     $3, R7
+	BEQ     noloss_129
+	VUSHR   $23, V11.S4, V16.S4
+	FMOVQ   240(R0), F17
+	VSUB    V17.S4, V16.S4, V16.S4
+	FMOVQ   224(R0), F18
+	VAND    V18.B16, V11.B16, V17.B16
+	FMOVQ   128(R0), F18
+	VORR    V18.B16, V17.B16, V17.B16
+	FMOVQ   256(R0), F19
+	WORD    $0x6eb1e672 // FCMGT V18.4S, V19.4S, V17.4S
+	VADD    V18.S4, V16.S4, V16.S4
+	VAND    V18.B16, V17.B16, V19.B16
+	WORD    $0x4e33d631 // FADD V17.4S, V17.4S, V19.4S
+	FMOVQ   (R0), F18
+	WORD    $0x4eb2d631 // FSUB V17.4S, V17.4S, V18.4S
+	WORD    $0x4e21da10 // SCVTF V16.4S, V16.4S
+	WORD    $0x6e31de32 // FMUL V18.4S, V17.4S, V17.4S
+	FMOVQ   272(R0), F20
+	FMOVQ   288(R0), F21
+	VFMLA   V21.S4, V17.S4, V20.S4
+	FMOVQ   304(R0), F19
+	VFMLA   V17.S4, V20.S4, V19.S4
+	VMOV    V19.B16, V20.B16
+	FMOVQ   320(R0), F19
+	VFMLA   V17.S4, V20.S4, V19.S4
+	VMOV    V19.B16, V20.B16
+	FMOVQ   336(R0), F19
+	VFMLA   V17.S4, V20.S4, V19.S4
+	VMOV    V19.B16, V20.B16
+	FMOVQ   352(R0), F19
+	VFMLA   V17.S4, V20.S4, V19.S4
+	VMOV    V19.B16, V20.B16
+	FMOVQ   368(R0), F19
+	VFMLA   V17.S4, V20.S4, V19.S4
+	VMOV    V19.B16, V20.B16
+	FMOVQ   384(R0), F19
+	VFMLA   V17.S4, V20.S4, V19.S4
+	VMOV    V19.B16, V20.B16
+	FMOVQ   400(R0), F19
+	VFMLA   V17.S4, V20.S4, V19.S4
+	VMOV    V19.B16, V20.B16
+	WORD    $0x6e31de94 // FMUL V20.4S, V20.4S, V17.4S
+	WORD    $0x6e32de94 // FMUL V20.4S, V20.4S, V18.4S
+	FMOVQ   64(R0), F21
+	VFMLA   V21.S4, V16.S4, V20.S4
+	FMOVQ   128(R0), F21
+	VFMLS   V21.S4, V18.S4, V20.S4
+	WORD    $0x4e34d633 // FADD V19.4S, V17.4S, V20.4S
+	FMOVQ   48(R0), F21
+	VFMLA   V21.S4, V16.S4, V19.S4
+	WORD    $0x4e2be570 // FCMEQ V16.4S, V11.4S, V11.4S
+	VBIF    V16.B16, V11.B16, V19.B16
+	WORD    $0x4eadd670 // FSUB V16.4S, V19.4S, V13.4S
+	TBZ     $0, R7, nobit_130
+	FMOVQ   (R0), F17
+	TBZ     $9, R7, nobit_131
+	VMOV    V7.S[0], R19
+	ADD     R19<<2, R9, R19
+	VLD1    (R19), V18.S[0]
+	VMOV    V7.S[1], R19
+	ADD     R19<<2, R9, R19
+	VLD1    (R19), V18.S[1]
+	VMOV    V7.S[2], R19
+	ADD     R19<<2, R9, R19
+	VLD1    (R19), V18.S[2]
+	VMOV    V7.S[3], R19
+	ADD     R19<<2, R9, R19
+	VLD1    (R19), V18.S[3]
+	VMOV    V18.B16, V17.B16
+nobit_131:
+	FMOVS   eps1+192(FP), F18
+	VDUP    V18.S[0], V18.S4
+	WORD    $0x6e31de52 // FMUL V18.4S, V18.4S, V17.4S
+	WORD    $0x6e30de52 // FMUL V18.4S, V18.4S, V16.4S
+	TBZ     $10, R7, nobit_132
+	FMOVS   wsum+200(FP), F20
+	VDUP    V20.S[0], V20.S4
+	FMOVS   epsC+196(FP), F21
+	VDUP    V21.S[0], V21.S4
+	WORD    $0x6e35de94 // FMUL V20.4S, V20.4S, V21.4S
+	VFMLA   V20.S4, V19.S4, V18.S4
+	WORD    $0x4eaed652 // FSUB V18.4S, V18.4S, V14.4S
+nobit_132:
+	WORD    $0x6e32dd32 // FMUL V18.4S, V9.4S, V18.4S
+	WORD    $0x6e31dd31 // FMUL V17.4S, V9.4S, V17.4S
+	VAND    V8.B16, V18.B16, V20.B16
+	WORD    $0x4e34d400 // FADD V0.4S, V0.4S, V20.4S
+	VAND    V8.B16, V17.B16, V20.B16
+	WORD    $0x4e34d421 // FADD V1.4S, V1.4S, V20.4S
+nobit_130:
+	TBZ     $1, R7, nobit_133
+	FMOVQ   (R0), F17
+	VFMLS   V15.S4, V12.S4, V17.S4
+	FMOVS   gamma+204(FP), F18
+	VDUP    V18.S[0], V18.S4
+	CMP     $1, R8
+	BEQ     pow1_134
+	CMP     $2, R8
+	BEQ     pow2_135
+	CMP     $3, R8
+	BEQ     powg_136
+	FMOVQ   (R0), F20
+	B       powd_138
+pow1_134:
+	VMOV    V17.B16, V20.B16
+	B       powz_137
+pow2_135:
+	WORD    $0x6e31de34 // FMUL V20.4S, V17.4S, V17.4S
+	B       powz_137
+powg_136:
+	FMOVQ   416(R0), F23
+	WORD    $0x6eb1e6f6 // FCMGT V22.4S, V23.4S, V17.4S
+	FMOVQ   432(R0), F24
+	WORD    $0x6e38de37 // FMUL V23.4S, V17.4S, V24.4S
+	VBIF    V22.B16, V17.B16, V23.B16
+	FMOVQ   448(R0), F24
+	VAND    V24.B16, V22.B16, V22.B16
+	VUSHR   $23, V23.S4, V21.S4
+	FMOVQ   240(R0), F24
+	VSUB    V24.S4, V21.S4, V21.S4
+	VSUB    V22.S4, V21.S4, V21.S4
+	FMOVQ   224(R0), F24
+	VAND    V24.B16, V23.B16, V22.B16
+	FMOVQ   128(R0), F24
+	VORR    V24.B16, V22.B16, V22.B16
+	FMOVQ   256(R0), F24
+	WORD    $0x6eb6e717 // FCMGT V23.4S, V24.4S, V22.4S
+	VADD    V23.S4, V21.S4, V21.S4
+	VAND    V23.B16, V22.B16, V24.B16
+	WORD    $0x4e38d6d6 // FADD V22.4S, V22.4S, V24.4S
+	FMOVQ   (R0), F23
+	WORD    $0x4eb7d6d6 // FSUB V22.4S, V22.4S, V23.4S
+	WORD    $0x4e21dab5 // SCVTF V21.4S, V21.4S
+	WORD    $0x6e36ded7 // FMUL V23.4S, V22.4S, V22.4S
+	FMOVQ   272(R0), F25
+	FMOVQ   288(R0), F26
+	VFMLA   V26.S4, V22.S4, V25.S4
+	FMOVQ   304(R0), F24
+	VFMLA   V22.S4, V25.S4, V24.S4
+	VMOV    V24.B16, V25.B16
+	FMOVQ   320(R0), F24
+	VFMLA   V22.S4, V25.S4, V24.S4
+	VMOV    V24.B16, V25.B16
+	FMOVQ   336(R0), F24
+	VFMLA   V22.S4, V25.S4, V24.S4
+	VMOV    V24.B16, V25.B16
+	FMOVQ   352(R0), F24
+	VFMLA   V22.S4, V25.S4, V24.S4
+	VMOV    V24.B16, V25.B16
+	FMOVQ   368(R0), F24
+	VFMLA   V22.S4, V25.S4, V24.S4
+	VMOV    V24.B16, V25.B16
+	FMOVQ   384(R0), F24
+	VFMLA   V22.S4, V25.S4, V24.S4
+	VMOV    V24.B16, V25.B16
+	FMOVQ   400(R0), F24
+	VFMLA   V22.S4, V25.S4, V24.S4
+	VMOV    V24.B16, V25.B16
+	WORD    $0x6e36df39 // FMUL V25.4S, V25.4S, V22.4S
+	WORD    $0x6e37df39 // FMUL V25.4S, V25.4S, V23.4S
+	FMOVQ   64(R0), F26
+	VFMLA   V26.S4, V21.S4, V25.S4
+	FMOVQ   128(R0), F26
+	VFMLS   V26.S4, V23.S4, V25.S4
+	WORD    $0x4e39d6d8 // FADD V24.4S, V22.4S, V25.4S
+	FMOVQ   48(R0), F26
+	VFMLA   V26.S4, V21.S4, V24.S4
+	FMOVQ   464(R0), F22
+	WORD    $0x6eb1e6d5 // FCMGT V21.4S, V22.4S, V17.4S
+	VBIF    V21.B16, V17.B16, V24.B16
+	WORD    $0x4ea0ea35 // FCMLT V21.4S, V17.4S, #0
+	FMOVQ   480(R0), F22
+	VBIT    V21.B16, V22.B16, V24.B16
+	WORD    $0x4ea0da35 // FCMEQ V21.4S, V17.4S, #0
+	FMOVQ   496(R0), F22
+	VBIT    V21.B16, V22.B16, V24.B16
+	WORD    $0x6e32df18 // FMUL V24.4S, V24.4S, V18.4S
+	FMOVQ   32(R0), F22
+	WORD    $0x6e36df15 // FMUL V21.4S, V24.4S, V22.4S
+	WORD    $0x4e218ab5 // FRINTN V21.4S, V21.4S
+	VMOV    V24.B16, V22.B16
+	FMOVQ   48(R0), F23
+	VFMLS   V23.S4, V21.S4, V22.S4
+	FMOVQ   64(R0), F23
+	VFMLS   V23.S4, V21.S4, V22.S4
+	WORD    $0x6e36ded7 // FMUL V23.4S, V22.4S, V22.4S
+	FMOVQ   128(R0), F25
+	FMOVQ   112(R0), F28
+	VFMLA   V28.S4, V22.S4, V25.S4
+	FMOVQ   144(R0), F26
+	FMOVQ   96(R0), F28
+	VFMLA   V28.S4, V22.S4, V26.S4
+	FMOVQ   160(R0), F27
+	FMOVQ   80(R0), F28
+	VFMLA   V28.S4, V22.S4, V27.S4
+	VFMLA   V23.S4, V27.S4, V26.S4
+	VFMLA   V23.S4, V26.S4, V25.S4
+	VFMLA   V23.S4, V25.S4, V22.S4
+	FMOVQ   (R0), F28
+	WORD    $0x4e3cd6d6 // FADD V22.4S, V22.4S, V28.4S
+	FMOVQ   512(R0), F28
+	WORD    $0x4ebcf6bb // FMIN V27.4S, V21.4S, V28.4S
+	WORD    $0x4ebbd6ba // FSUB V26.4S, V21.4S, V27.4S
+	VFMLA   V26.S4, V22.S4, V22.S4
+	VMOV    V27.B16, V21.B16
+	WORD    $0x4ea1bab5 // FCVTZS V21.4S, V21.4S
+	VSHL    $23, V21.S4, V21.S4
+	FMOVQ   (R0), F28
+	VADD    V28.S4, V21.S4, V21.S4
+	WORD    $0x6e35ded6 // FMUL V22.4S, V22.4S, V21.4S
+	FMOVQ   176(R0), F28
+	WORD    $0x6eb8e799 // FCMGT V25.4S, V28.4S, V24.4S
+	WORD    $0x4e791ed6 // BIC V22.16B, V22.16B, V25.16B
+	FMOVQ   528(R0), F28
+	WORD    $0x6ebce719 // FCMGT V25.4S, V24.4S, V28.4S
+	FMOVQ   464(R0), F28
+	VBIT    V25.B16, V28.B16, V22.B16
+	VMOV    V22.B16, V20.B16
+powz_137:
+	WORD    $0x6ea0da35 // FCMLE V21.4S, V17.4S, #0
+	WORD    $0x4e751e94 // BIC V20.16B, V20.16B, V21.16B
+powd_138:
+	WORD    $0x6e30de94 // FMUL V20.4S, V20.4S, V16.4S
+	TBZ     $8, R7, nobit_139
+	VMOV    V7.S[0], R19
+	ADD     R19<<2, R10, R19
+	VLD1    (R19), V17.S[0]
+	VMOV    V7.S[1], R19
+	ADD     R19<<2, R10, R19
+	VLD1    (R19), V17.S[1]
+	VMOV    V7.S[2], R19
+	ADD     R19<<2, R10, R19
+	VLD1    (R19), V17.S[2]
+	VMOV    V7.S[3], R19
+	ADD     R19<<2, R10, R19
+	VLD1    (R19), V17.S[3]
+	WORD    $0x6e31de94 // FMUL V20.4S, V20.4S, V17.4S
+nobit_139:
+	WORD    $0x6e34dd34 // FMUL V20.4S, V9.4S, V20.4S
+	VAND    V8.B16, V20.B16, V17.B16
+	WORD    $0x4e31d442 // FADD V2.4S, V2.4S, V17.4S
+nobit_133:
+noloss_129:
+pxdone_76:
+pxwdone_2:
+	TBZ     $0, R7, noprodend_140
+	TST     $4610, R7
+	BNE     noprodend_140
 	VUSHR   $23, V4.S4, V7.S4
 	FMOVQ   240(R0), F8
 	VSUB    V8.S4, V7.S4, V7.S4
@@ -1154,8 +2166,8 @@ pxdone_3:
 	FMOVQ   48(R0), F7
 	VFMLA   V7.S4, V6.S4, V10.S4
 	WORD    $0x4e2ad400 // FADD V0.4S, V0.4S, V10.4S
-noprodend_72:
-	MOVD    out_base+312(FP), R17
+noprodend_140:
+	MOVD    out_base+336(FP), R17
 	WORD    $0x6e20d404 // FADDP V4.4S, V0.4S, V0.4S
 	WORD    $0x7e30d884 // FADDP S4, V4.2S
 	FMOVS   F4, (R17)
@@ -1170,8 +2182,8 @@ noprodend_72:
 	FMOVS   F0, 12(R17)
 	RET
 
-// func softmaxGradU8NEON(x []float32, S int, lo int, hi int, lab []uint8, nc int, ign int32, flags uint64, w []float32, alpha []float32, A []float32, B []float32, E []float32, tauK float32, sK float32, kappa float32, focalScale float32, gamma float32, gmode int, g1mode int, dst []float32)
-TEXT ·softmaxGradU8NEON(SB), NOSPLIT, $0-280
+// func softmaxGradU8NEON(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, nc int, ign int32, flags uint64, w []float32, alpha []float32, A []float32, B []float32, E []float32, tauK float32, sK float32, kappa float32, focalScale float32, gamma float32, gmode int, g1mode int, dst []float32)
+TEXT ·softmaxGradU8NEON(SB), NOSPLIT, $0-304
 	MOVD    $softmaxneon<>(SB), R0
 	MOVD    x_base+0(FP), R1
 	MOVD    lab_base+48(FP), R2
@@ -1182,20 +2194,21 @@ TEXT ·softmaxGradU8NEON(SB), NOSPLIT, $0-280
 	ADD     R3, R2, R2
 	MOVD    S+24(FP), R3
 	LSL     $2, R3, R3
-	MOVD    nc+72(FP), R5
-	MOVW    ign+80(FP), R6
-	MOVD    flags+88(FP), R7
-	MOVD    w_base+96(FP), R8
-	MOVD    alpha_base+120(FP), R9
-	MOVD    A_base+144(FP), R10
-	MOVD    B_base+168(FP), R11
-	MOVD    E_base+192(FP), R12
-	MOVD    dst_base+256(FP), R13
+	MOVD    nc+96(FP), R5
+	MOVW    ign+104(FP), R6
+	MOVD    flags+112(FP), R7
+	MOVD    w_base+120(FP), R8
+	MOVD    alpha_base+144(FP), R9
+	MOVD    A_base+168(FP), R10
+	MOVD    B_base+192(FP), R11
+	MOVD    E_base+216(FP), R12
+	MOVD    dst_base+280(FP), R13
 	MOVD    x_base+0(FP), R14
 	SUB     R14, R13, R13
-px_73:
+	TBNZ    $12, R7, pxw_141
+px_143:
 	CMP     $4, R4
-	BLT     pxtail_74
+	BLT     pxtail_144
 	MOVWU   (R2), R14
 	VMOV    R14, V0.S[0]
 	VUXTL   V0.B8, V0.H8
@@ -1213,14 +2226,14 @@ px_73:
 	MOVD    R5, R15
 	ADD     R3, R14, R14
 	SUB     $1, R15, R15
-	CBZ     R15, clsdone_77
-cls_76:
+	CBZ     R15, clsdone_147
+cls_146:
 	VLD1    (R14), [V3.S4]
 	WORD    $0x4e23f442 // FMAX V2.4S, V2.4S, V3.4S
 	ADD     R3, R14, R14
 	SUBS    $1, R15, R15
-	BNE     cls_76
-clsdone_77:
+	BNE     cls_146
+clsdone_147:
 	VEOR    V3.B16, V3.B16, V3.B16
 	VEOR    V4.B16, V4.B16, V4.B16
 	VEOR    V5.B16, V5.B16, V5.B16
@@ -1238,8 +2251,8 @@ clsdone_77:
 	MOVD    R12, R19
 	MOVD    R1, R15
 	MOVD    R5, R16
-	CBZ     R16, clsdone_79
-cls_78:
+	CBZ     R16, clsdone_149
+cls_148:
 	VLD1    (R15), [V16.S4]
 	WORD    $0x4ea2d610 // FSUB V16.4S, V16.4S, V2.4S
 	WORD    $0x6e29de11 // FMUL V17.4S, V16.4S, V9.4S
@@ -1271,26 +2284,26 @@ cls_78:
 	VCMEQ   V0.S4, V6.S4, V17.S4
 	VBIT    V17.B16, V18.B16, V4.B16
 	VBIT    V17.B16, V16.B16, V5.B16
-	TBZ     $2, R7, nobit_80
+	TBZ     $2, R7, nobit_150
 	VLD1R   (R17), [V17.S4]
 	VFMLA   V17.S4, V18.S4, V7.S4
 	VLD1R   (R19), [V17.S4]
 	WORD    $0x6e32de50 // FMUL V16.4S, V18.4S, V18.4S
 	VFMLA   V17.S4, V16.S4, V8.S4
-nobit_80:
+nobit_150:
 	FMOVQ   192(R0), F19
 	VADD    V19.S4, V6.S4, V6.S4
 	ADD     R3, R15, R15
 	ADD     $4, R17, R17
 	ADD     $4, R19, R19
 	SUBS    $1, R16, R16
-	BNE     cls_78
-clsdone_79:
+	BNE     cls_148
+clsdone_149:
 	FMOVQ   (R0), F10
 	WORD    $0x6e23fd49 // FDIV V9.4S, V10.4S, V3.4S
 	WORD    $0x6e29dc8a // FMUL V10.4S, V4.4S, V9.4S
 	VEOR    V4.B16, V4.B16, V4.B16
-	TBZ     $2, R7, nobit_81
+	TBZ     $2, R7, nobit_151
 	WORD    $0x6e29dce4 // FMUL V4.4S, V7.4S, V9.4S
 	WORD    $0x6e29dd08 // FMUL V8.4S, V8.4S, V9.4S
 	VFMLA   V9.S4, V8.S4, V4.S4
@@ -1307,12 +2320,12 @@ clsdone_79:
 	ADD     R15<<2, R10, R15
 	VLD1    (R15), V11.S[3]
 	VFMLA   V11.S4, V10.S4, V4.S4
-nobit_81:
+nobit_151:
 	VEOR    V7.B16, V7.B16, V7.B16
 	VEOR    V8.B16, V8.B16, V8.B16
-	TBZ     $0, R7, nobit_82
+	TBZ     $0, R7, nobit_152
 	FMOVQ   (R0), F11
-	TBZ     $9, R7, nobit_83
+	TBZ     $9, R7, nobit_153
 	VMOV    V0.S[0], R15
 	ADD     R15<<2, R8, R15
 	VLD1    (R15), V12.S[0]
@@ -1326,37 +2339,37 @@ nobit_81:
 	ADD     R15<<2, R8, R15
 	VLD1    (R15), V12.S[3]
 	VMOV    V12.B16, V11.B16
-nobit_83:
-	FMOVS   tauK+216(FP), F12
+nobit_153:
+	FMOVS   tauK+240(FP), F12
 	VDUP    V12.S[0], V12.S4
 	WORD    $0x6e2bdd88 // FMUL V8.4S, V12.4S, V11.4S
-	FMOVS   sK+220(FP), F13
+	FMOVS   sK+244(FP), F13
 	VDUP    V13.S[0], V13.S4
 	VFMLA   V11.S4, V12.S4, V13.S4
 	VMOV    V13.B16, V7.B16
-nobit_82:
-	TBZ     $1, R7, nobit_84
+nobit_152:
+	TBZ     $1, R7, nobit_154
 	FMOVQ   (R0), F12
 	WORD    $0x4eaad58b // FSUB V11.4S, V12.4S, V10.4S
-	FMOVS   gamma+232(FP), F12
+	FMOVS   gamma+256(FP), F12
 	VDUP    V12.S[0], V12.S4
-	MOVD    gmode+240(FP), R15
-	MOVD    g1mode+248(FP), R16
+	MOVD    gmode+264(FP), R15
+	MOVD    g1mode+272(FP), R16
 	CMP     $1, R15
-	BEQ     pow1_85
+	BEQ     pow1_155
 	CMP     $2, R15
-	BEQ     pow2_86
+	BEQ     pow2_156
 	CMP     $3, R15
-	BEQ     powg_87
+	BEQ     powg_157
 	FMOVQ   (R0), F13
-	B       powd_89
-pow1_85:
+	B       powd_159
+pow1_155:
 	VMOV    V11.B16, V13.B16
-	B       powz_88
-pow2_86:
+	B       powz_158
+pow2_156:
 	WORD    $0x6e2bdd6d // FMUL V13.4S, V11.4S, V11.4S
-	B       powz_88
-powg_87:
+	B       powz_158
+powg_157:
 	FMOVQ   416(R0), F16
 	WORD    $0x6eabe60f // FCMGT V15.4S, V16.4S, V11.4S
 	FMOVQ   432(R0), F17
@@ -1465,12 +2478,12 @@ powg_87:
 	FMOVQ   464(R0), F21
 	VBIT    V18.B16, V21.B16, V15.B16
 	VMOV    V15.B16, V13.B16
-powz_88:
+powz_158:
 	WORD    $0x6ea0d96e // FCMLE V14.4S, V11.4S, #0
 	WORD    $0x4e6e1dad // BIC V13.16B, V13.16B, V14.16B
-powd_89:
+powd_159:
 	WORD    $0x6ea0f9ad // FNEG V13.4S, V13.4S
-	CBZ     R15, gamma0_90
+	CBZ     R15, gamma0_160
 	VUSHR   $23, V3.S4, V14.S4
 	FMOVQ   240(R0), F15
 	VSUB    V15.S4, V14.S4, V14.S4
@@ -1526,20 +2539,20 @@ powd_89:
 	FMOVQ   (R0), F15
 	WORD    $0x4eafd58e // FSUB V14.4S, V12.4S, V15.4S
 	CMP     $1, R16
-	BEQ     pow1_91
+	BEQ     pow1_161
 	CMP     $2, R16
-	BEQ     pow2_92
+	BEQ     pow2_162
 	CMP     $3, R16
-	BEQ     powg_93
+	BEQ     powg_163
 	FMOVQ   (R0), F15
-	B       powd_95
-pow1_91:
+	B       powd_165
+pow1_161:
 	VMOV    V11.B16, V15.B16
-	B       powz_94
-pow2_92:
+	B       powz_164
+pow2_162:
 	WORD    $0x6e2bdd6f // FMUL V15.4S, V11.4S, V11.4S
-	B       powz_94
-powg_93:
+	B       powz_164
+powg_163:
 	FMOVQ   416(R0), F19
 	WORD    $0x6eabe672 // FCMGT V18.4S, V19.4S, V11.4S
 	FMOVQ   432(R0), F20
@@ -1648,18 +2661,18 @@ powg_93:
 	FMOVQ   464(R0), F24
 	VBIT    V21.B16, V24.B16, V18.B16
 	VMOV    V18.B16, V15.B16
-powz_94:
+powz_164:
 	WORD    $0x6ea0d970 // FCMLE V16.4S, V11.4S, #0
 	WORD    $0x4e701def // BIC V15.16B, V15.16B, V16.16B
-powd_95:
+powd_165:
 	WORD    $0x6e2fdd8f // FMUL V15.4S, V12.4S, V15.4S
 	WORD    $0x6e2addef // FMUL V15.4S, V15.4S, V10.4S
 	WORD    $0x6e31ddef // FMUL V15.4S, V15.4S, V17.4S
 	WORD    $0x4ea0c971 // FCMGT V17.4S, V11.4S, #0
 	VAND    V17.B16, V15.B16, V15.B16
 	WORD    $0x4e2fd5ad // FADD V13.4S, V13.4S, V15.4S
-gamma0_90:
-	TBZ     $8, R7, nobit_96
+gamma0_160:
+	TBZ     $8, R7, nobit_166
 	VMOV    V0.S[0], R15
 	ADD     R15<<2, R9, R15
 	VLD1    (R15), V11.S[0]
@@ -1673,14 +2686,14 @@ gamma0_90:
 	ADD     R15<<2, R9, R15
 	VLD1    (R15), V11.S[3]
 	WORD    $0x6e2bddad // FMUL V13.4S, V13.4S, V11.4S
-nobit_96:
-	FMOVS   focalScale+228(FP), F11
+nobit_166:
+	FMOVS   focalScale+252(FP), F11
 	VDUP    V11.S[0], V11.S4
 	VFMLS   V11.S4, V13.S4, V7.S4
 	VFMLS   V11.S4, V13.S4, V8.S4
-nobit_84:
+nobit_154:
 	VEOR    V3.B16, V3.B16, V3.B16
-	TBZ     $2, R7, nobit_97
+	TBZ     $2, R7, nobit_167
 	VMOV    V0.S[0], R15
 	ADD     R15<<2, R10, R15
 	VLD1    (R15), V5.S[0]
@@ -1694,39 +2707,39 @@ nobit_84:
 	ADD     R15<<2, R10, R15
 	VLD1    (R15), V5.S[3]
 	VMOV    V5.B16, V3.B16
-nobit_97:
+nobit_167:
 	VEOR    V6.B16, V6.B16, V6.B16
 	MOVD    R11, R17
 	MOVD    R12, R19
 	MOVD    R8, R20
 	MOVD    R1, R15
 	MOVD    R5, R16
-	CBZ     R16, clsdone_99
-cls_98:
+	CBZ     R16, clsdone_169
+cls_168:
 	ADD     R13, R15, R14
 	VLD1    (R14), [V5.S4]
 	WORD    $0x6e29dca5 // FMUL V5.4S, V5.4S, V9.4S
 	VEOR    V11.B16, V11.B16, V11.B16
 	VCMEQ   V0.S4, V6.S4, V12.S4
-	TBZ     $2, R7, nobit_100
+	TBZ     $2, R7, nobit_170
 	VLD1R   (R17), [V11.S4]
 	VLD1R   (R19), [V13.S4]
 	VFMLA   V5.S4, V13.S4, V11.S4
 	VAND    V12.B16, V3.B16, V13.B16
 	WORD    $0x4e2dd56b // FADD V11.4S, V11.4S, V13.4S
-nobit_100:
+nobit_170:
 	WORD    $0x4ea4d56b // FSUB V11.4S, V11.4S, V4.4S
 	WORD    $0x4e27d56b // FADD V11.4S, V11.4S, V7.4S
 	WORD    $0x6e2bdca5 // FMUL V5.4S, V5.4S, V11.4S
-	TBZ     $10, R7, nobit_101
-	FMOVS   kappa+224(FP), F13
+	TBZ     $10, R7, nobit_171
+	FMOVS   kappa+248(FP), F13
 	VDUP    V13.S[0], V13.S4
 	FMOVQ   (R0), F11
-	TBZ     $9, R7, nobit_102
+	TBZ     $9, R7, nobit_172
 	VLD1R   (R20), [V11.S4]
-nobit_102:
+nobit_172:
 	VFMLS   V11.S4, V13.S4, V5.S4
-nobit_101:
+nobit_171:
 	VAND    V12.B16, V8.B16, V11.B16
 	WORD    $0x4eabd4a5 // FSUB V5.4S, V5.4S, V11.4S
 	VAND    V1.B16, V5.B16, V5.B16
@@ -1738,26 +2751,26 @@ nobit_101:
 	ADD     $4, R19, R19
 	ADD     $4, R20, R20
 	SUBS    $1, R16, R16
-	BNE     cls_98
-clsdone_99:
+	BNE     cls_168
+clsdone_169:
 	ADD     $16, R1, R1
 	ADD     $4, R2, R2
 	SUB     $4, R4, R4
-	B       px_73
-pxtail_74:
-	CBZ     R4, pxdone_75
+	B       px_143
+pxtail_144:
+	CBZ     R4, pxdone_145
 	VEOR    V0.B16, V0.B16, V0.B16
 	MOVBU   (R2), R14
 	VMOV    R14, V0.S[0]
 	CMP     $2, R4
-	BLT     lanes_103
+	BLT     lanes_173
 	MOVBU   1(R2), R14
 	VMOV    R14, V0.S[1]
 	CMP     $3, R4
-	BLT     lanes_103
+	BLT     lanes_173
 	MOVBU   2(R2), R14
 	VMOV    R14, V0.S[2]
-lanes_103:
+lanes_173:
 	ADD     $560, R0, R14
 	SUB     R4<<2, R14, R14
 	VLD1    (R14), [V1.S4]
@@ -1771,36 +2784,36 @@ lanes_103:
 	VEOR    V2.B16, V2.B16, V2.B16
 	VLD1    (R1), V2.S[0]
 	CMP     $2, R4
-	BLT     ld_104
+	BLT     ld_174
 	ADD     $4, R1, R14
 	VLD1    (R14), V2.S[1]
 	CMP     $3, R4
-	BLT     ld_104
+	BLT     ld_174
 	ADD     $8, R1, R14
 	VLD1    (R14), V2.S[2]
-ld_104:
+ld_174:
 	MOVD    R1, R14
 	MOVD    R5, R15
 	ADD     R3, R14, R14
 	SUB     $1, R15, R15
-	CBZ     R15, clsdone_106
-cls_105:
+	CBZ     R15, clsdone_176
+cls_175:
 	VEOR    V3.B16, V3.B16, V3.B16
 	VLD1    (R14), V3.S[0]
 	CMP     $2, R4
-	BLT     ld_107
+	BLT     ld_177
 	ADD     $4, R14, R16
 	VLD1    (R16), V3.S[1]
 	CMP     $3, R4
-	BLT     ld_107
+	BLT     ld_177
 	ADD     $8, R14, R16
 	VLD1    (R16), V3.S[2]
-ld_107:
+ld_177:
 	WORD    $0x4e23f442 // FMAX V2.4S, V2.4S, V3.4S
 	ADD     R3, R14, R14
 	SUBS    $1, R15, R15
-	BNE     cls_105
-clsdone_106:
+	BNE     cls_175
+clsdone_176:
 	VEOR    V3.B16, V3.B16, V3.B16
 	VEOR    V4.B16, V4.B16, V4.B16
 	VEOR    V5.B16, V5.B16, V5.B16
@@ -1818,19 +2831,19 @@ clsdone_106:
 	MOVD    R12, R19
 	MOVD    R1, R15
 	MOVD    R5, R16
-	CBZ     R16, clsdone_109
-cls_108:
+	CBZ     R16, clsdone_179
+cls_178:
 	VEOR    V16.B16, V16.B16, V16.B16
 	VLD1    (R15), V16.S[0]
 	CMP     $2, R4
-	BLT     ld_110
+	BLT     ld_180
 	ADD     $4, R15, R20
 	VLD1    (R20), V16.S[1]
 	CMP     $3, R4
-	BLT     ld_110
+	BLT     ld_180
 	ADD     $8, R15, R20
 	VLD1    (R20), V16.S[2]
-ld_110:
+ld_180:
 	WORD    $0x4ea2d610 // FSUB V16.4S, V16.4S, V2.4S
 	WORD    $0x6e29de11 // FMUL V17.4S, V16.4S, V9.4S
 	WORD    $0x4e218a31 // FRINTN V17.4S, V17.4S
@@ -1859,37 +2872,37 @@ ld_110:
 	ADD     R13, R15, R14
 	VST1    V18.S[0], (R14)
 	CMP     $2, R4
-	BLT     st_111
+	BLT     st_181
 	ADD     $4, R14, R20
 	VST1    V18.S[1], (R20)
 	CMP     $3, R4
-	BLT     st_111
+	BLT     st_181
 	ADD     $8, R14, R20
 	VST1    V18.S[2], (R20)
-st_111:
+st_181:
 	VCMEQ   V0.S4, V6.S4, V17.S4
 	VBIT    V17.B16, V18.B16, V4.B16
 	VBIT    V17.B16, V16.B16, V5.B16
-	TBZ     $2, R7, nobit_112
+	TBZ     $2, R7, nobit_182
 	VLD1R   (R17), [V17.S4]
 	VFMLA   V17.S4, V18.S4, V7.S4
 	VLD1R   (R19), [V17.S4]
 	WORD    $0x6e32de50 // FMUL V16.4S, V18.4S, V18.4S
 	VFMLA   V17.S4, V16.S4, V8.S4
-nobit_112:
+nobit_182:
 	FMOVQ   192(R0), F19
 	VADD    V19.S4, V6.S4, V6.S4
 	ADD     R3, R15, R15
 	ADD     $4, R17, R17
 	ADD     $4, R19, R19
 	SUBS    $1, R16, R16
-	BNE     cls_108
-clsdone_109:
+	BNE     cls_178
+clsdone_179:
 	FMOVQ   (R0), F10
 	WORD    $0x6e23fd49 // FDIV V9.4S, V10.4S, V3.4S
 	WORD    $0x6e29dc8a // FMUL V10.4S, V4.4S, V9.4S
 	VEOR    V4.B16, V4.B16, V4.B16
-	TBZ     $2, R7, nobit_113
+	TBZ     $2, R7, nobit_183
 	WORD    $0x6e29dce4 // FMUL V4.4S, V7.4S, V9.4S
 	WORD    $0x6e29dd08 // FMUL V8.4S, V8.4S, V9.4S
 	VFMLA   V9.S4, V8.S4, V4.S4
@@ -1906,12 +2919,12 @@ clsdone_109:
 	ADD     R15<<2, R10, R15
 	VLD1    (R15), V11.S[3]
 	VFMLA   V11.S4, V10.S4, V4.S4
-nobit_113:
+nobit_183:
 	VEOR    V7.B16, V7.B16, V7.B16
 	VEOR    V8.B16, V8.B16, V8.B16
-	TBZ     $0, R7, nobit_114
+	TBZ     $0, R7, nobit_184
 	FMOVQ   (R0), F11
-	TBZ     $9, R7, nobit_115
+	TBZ     $9, R7, nobit_185
 	VMOV    V0.S[0], R15
 	ADD     R15<<2, R8, R15
 	VLD1    (R15), V12.S[0]
@@ -1925,37 +2938,37 @@ nobit_113:
 	ADD     R15<<2, R8, R15
 	VLD1    (R15), V12.S[3]
 	VMOV    V12.B16, V11.B16
-nobit_115:
-	FMOVS   tauK+216(FP), F12
+nobit_185:
+	FMOVS   tauK+240(FP), F12
 	VDUP    V12.S[0], V12.S4
 	WORD    $0x6e2bdd88 // FMUL V8.4S, V12.4S, V11.4S
-	FMOVS   sK+220(FP), F13
+	FMOVS   sK+244(FP), F13
 	VDUP    V13.S[0], V13.S4
 	VFMLA   V11.S4, V12.S4, V13.S4
 	VMOV    V13.B16, V7.B16
-nobit_114:
-	TBZ     $1, R7, nobit_116
+nobit_184:
+	TBZ     $1, R7, nobit_186
 	FMOVQ   (R0), F12
 	WORD    $0x4eaad58b // FSUB V11.4S, V12.4S, V10.4S
-	FMOVS   gamma+232(FP), F12
+	FMOVS   gamma+256(FP), F12
 	VDUP    V12.S[0], V12.S4
-	MOVD    gmode+240(FP), R15
-	MOVD    g1mode+248(FP), R16
+	MOVD    gmode+264(FP), R15
+	MOVD    g1mode+272(FP), R16
 	CMP     $1, R15
-	BEQ     pow1_117
+	BEQ     pow1_187
 	CMP     $2, R15
-	BEQ     pow2_118
+	BEQ     pow2_188
 	CMP     $3, R15
-	BEQ     powg_119
+	BEQ     powg_189
 	FMOVQ   (R0), F13
-	B       powd_121
-pow1_117:
+	B       powd_191
+pow1_187:
 	VMOV    V11.B16, V13.B16
-	B       powz_120
-pow2_118:
+	B       powz_190
+pow2_188:
 	WORD    $0x6e2bdd6d // FMUL V13.4S, V11.4S, V11.4S
-	B       powz_120
-powg_119:
+	B       powz_190
+powg_189:
 	FMOVQ   416(R0), F16
 	WORD    $0x6eabe60f // FCMGT V15.4S, V16.4S, V11.4S
 	FMOVQ   432(R0), F17
@@ -2064,12 +3077,12 @@ powg_119:
 	FMOVQ   464(R0), F21
 	VBIT    V18.B16, V21.B16, V15.B16
 	VMOV    V15.B16, V13.B16
-powz_120:
+powz_190:
 	WORD    $0x6ea0d96e // FCMLE V14.4S, V11.4S, #0
 	WORD    $0x4e6e1dad // BIC V13.16B, V13.16B, V14.16B
-powd_121:
+powd_191:
 	WORD    $0x6ea0f9ad // FNEG V13.4S, V13.4S
-	CBZ     R15, gamma0_122
+	CBZ     R15, gamma0_192
 	VUSHR   $23, V3.S4, V14.S4
 	FMOVQ   240(R0), F15
 	VSUB    V15.S4, V14.S4, V14.S4
@@ -2125,20 +3138,20 @@ powd_121:
 	FMOVQ   (R0), F15
 	WORD    $0x4eafd58e // FSUB V14.4S, V12.4S, V15.4S
 	CMP     $1, R16
-	BEQ     pow1_123
+	BEQ     pow1_193
 	CMP     $2, R16
-	BEQ     pow2_124
+	BEQ     pow2_194
 	CMP     $3, R16
-	BEQ     powg_125
+	BEQ     powg_195
 	FMOVQ   (R0), F15
-	B       powd_127
-pow1_123:
+	B       powd_197
+pow1_193:
 	VMOV    V11.B16, V15.B16
-	B       powz_126
-pow2_124:
+	B       powz_196
+pow2_194:
 	WORD    $0x6e2bdd6f // FMUL V15.4S, V11.4S, V11.4S
-	B       powz_126
-powg_125:
+	B       powz_196
+powg_195:
 	FMOVQ   416(R0), F19
 	WORD    $0x6eabe672 // FCMGT V18.4S, V19.4S, V11.4S
 	FMOVQ   432(R0), F20
@@ -2247,18 +3260,18 @@ powg_125:
 	FMOVQ   464(R0), F24
 	VBIT    V21.B16, V24.B16, V18.B16
 	VMOV    V18.B16, V15.B16
-powz_126:
+powz_196:
 	WORD    $0x6ea0d970 // FCMLE V16.4S, V11.4S, #0
 	WORD    $0x4e701def // BIC V15.16B, V15.16B, V16.16B
-powd_127:
+powd_197:
 	WORD    $0x6e2fdd8f // FMUL V15.4S, V12.4S, V15.4S
 	WORD    $0x6e2addef // FMUL V15.4S, V15.4S, V10.4S
 	WORD    $0x6e31ddef // FMUL V15.4S, V15.4S, V17.4S
 	WORD    $0x4ea0c971 // FCMGT V17.4S, V11.4S, #0
 	VAND    V17.B16, V15.B16, V15.B16
 	WORD    $0x4e2fd5ad // FADD V13.4S, V13.4S, V15.4S
-gamma0_122:
-	TBZ     $8, R7, nobit_128
+gamma0_192:
+	TBZ     $8, R7, nobit_198
 	VMOV    V0.S[0], R15
 	ADD     R15<<2, R9, R15
 	VLD1    (R15), V11.S[0]
@@ -2272,14 +3285,14 @@ gamma0_122:
 	ADD     R15<<2, R9, R15
 	VLD1    (R15), V11.S[3]
 	WORD    $0x6e2bddad // FMUL V13.4S, V13.4S, V11.4S
-nobit_128:
-	FMOVS   focalScale+228(FP), F11
+nobit_198:
+	FMOVS   focalScale+252(FP), F11
 	VDUP    V11.S[0], V11.S4
 	VFMLS   V11.S4, V13.S4, V7.S4
 	VFMLS   V11.S4, V13.S4, V8.S4
-nobit_116:
+nobit_186:
 	VEOR    V3.B16, V3.B16, V3.B16
-	TBZ     $2, R7, nobit_129
+	TBZ     $2, R7, nobit_199
 	VMOV    V0.S[0], R15
 	ADD     R15<<2, R10, R15
 	VLD1    (R15), V5.S[0]
@@ -2293,62 +3306,62 @@ nobit_116:
 	ADD     R15<<2, R10, R15
 	VLD1    (R15), V5.S[3]
 	VMOV    V5.B16, V3.B16
-nobit_129:
+nobit_199:
 	VEOR    V6.B16, V6.B16, V6.B16
 	MOVD    R11, R17
 	MOVD    R12, R19
 	MOVD    R8, R20
 	MOVD    R1, R15
 	MOVD    R5, R16
-	CBZ     R16, clsdone_131
-cls_130:
+	CBZ     R16, clsdone_201
+cls_200:
 	ADD     R13, R15, R14
 	VEOR    V5.B16, V5.B16, V5.B16
 	VLD1    (R14), V5.S[0]
 	CMP     $2, R4
-	BLT     ld_132
+	BLT     ld_202
 	ADD     $4, R14, R21
 	VLD1    (R21), V5.S[1]
 	CMP     $3, R4
-	BLT     ld_132
+	BLT     ld_202
 	ADD     $8, R14, R21
 	VLD1    (R21), V5.S[2]
-ld_132:
+ld_202:
 	WORD    $0x6e29dca5 // FMUL V5.4S, V5.4S, V9.4S
 	VEOR    V11.B16, V11.B16, V11.B16
 	VCMEQ   V0.S4, V6.S4, V12.S4
-	TBZ     $2, R7, nobit_133
+	TBZ     $2, R7, nobit_203
 	VLD1R   (R17), [V11.S4]
 	VLD1R   (R19), [V13.S4]
 	VFMLA   V5.S4, V13.S4, V11.S4
 	VAND    V12.B16, V3.B16, V13.B16
 	WORD    $0x4e2dd56b // FADD V11.4S, V11.4S, V13.4S
-nobit_133:
+nobit_203:
 	WORD    $0x4ea4d56b // FSUB V11.4S, V11.4S, V4.4S
 	WORD    $0x4e27d56b // FADD V11.4S, V11.4S, V7.4S
 	WORD    $0x6e2bdca5 // FMUL V5.4S, V5.4S, V11.4S
-	TBZ     $10, R7, nobit_134
-	FMOVS   kappa+224(FP), F13
+	TBZ     $10, R7, nobit_204
+	FMOVS   kappa+248(FP), F13
 	VDUP    V13.S[0], V13.S4
 	FMOVQ   (R0), F11
-	TBZ     $9, R7, nobit_135
+	TBZ     $9, R7, nobit_205
 	VLD1R   (R20), [V11.S4]
-nobit_135:
+nobit_205:
 	VFMLS   V11.S4, V13.S4, V5.S4
-nobit_134:
+nobit_204:
 	VAND    V12.B16, V8.B16, V11.B16
 	WORD    $0x4eabd4a5 // FSUB V5.4S, V5.4S, V11.4S
 	VAND    V1.B16, V5.B16, V5.B16
 	VST1    V5.S[0], (R14)
 	CMP     $2, R4
-	BLT     st_136
+	BLT     st_206
 	ADD     $4, R14, R21
 	VST1    V5.S[1], (R21)
 	CMP     $3, R4
-	BLT     st_136
+	BLT     st_206
 	ADD     $8, R14, R21
 	VST1    V5.S[2], (R21)
-st_136:
+st_206:
 	FMOVQ   192(R0), F13
 	VADD    V13.S4, V6.S4, V6.S4
 	ADD     R3, R15, R15
@@ -2356,13 +3369,1200 @@ st_136:
 	ADD     $4, R19, R19
 	ADD     $4, R20, R20
 	SUBS    $1, R16, R16
-	BNE     cls_130
-clsdone_131:
-pxdone_75:
+	BNE     cls_200
+clsdone_201:
+pxdone_145:
+	B       pxwdone_142
+pxw_141:
+	MOVD    pw_base+72(FP), R14
+	MOVD    lo+32(FP), R15
+	ADD     R15<<2, R14, R14
+px_207:
+	CMP     $4, R4
+	BLT     pxtail_208
+	MOVWU   (R2), R15
+	VMOV    R15, V0.S[0]
+	VUXTL   V0.B8, V0.H8
+	VUXTL   V0.H4, V0.S4
+	FMOVQ   16(R0), F1
+	VDUP    R6, V2.S4
+	VCMEQ   V2.S4, V0.S4, V2.S4
+	WORD    $0x4e621c21 // BIC V1.16B, V1.16B, V2.16B
+	VDUP    R5, V2.S4
+	WORD    $0x6ea23c02 // CMHS V2.4S, V0.4S, V2.4S
+	WORD    $0x4e621c21 // BIC V1.16B, V1.16B, V2.16B
+	VAND    V1.B16, V0.B16, V0.B16
+	VLD1    (R1), [V2.S4]
+	MOVD    R1, R15
+	MOVD    R5, R16
+	ADD     R3, R15, R15
+	SUB     $1, R16, R16
+	CBZ     R16, clsdone_211
+cls_210:
+	VLD1    (R15), [V3.S4]
+	WORD    $0x4e23f442 // FMAX V2.4S, V2.4S, V3.4S
+	ADD     R3, R15, R15
+	SUBS    $1, R16, R16
+	BNE     cls_210
+clsdone_211:
+	VEOR    V3.B16, V3.B16, V3.B16
+	VEOR    V4.B16, V4.B16, V4.B16
+	VEOR    V5.B16, V5.B16, V5.B16
+	VEOR    V6.B16, V6.B16, V6.B16
+	VEOR    V7.B16, V7.B16, V7.B16
+	VEOR    V8.B16, V8.B16, V8.B16
+	FMOVQ   32(R0), F9
+	FMOVQ   48(R0), F10
+	FMOVQ   64(R0), F11
+	FMOVQ   80(R0), F12
+	FMOVQ   96(R0), F13
+	FMOVQ   112(R0), F14
+	FMOVQ   (R0), F15
+	MOVD    R11, R19
+	MOVD    R12, R20
+	MOVD    R1, R16
+	MOVD    R5, R17
+	CBZ     R17, clsdone_213
+cls_212:
+	VLD1    (R16), [V16.S4]
+	WORD    $0x4ea2d610 // FSUB V16.4S, V16.4S, V2.4S
+	WORD    $0x6e29de11 // FMUL V17.4S, V16.4S, V9.4S
+	WORD    $0x4e218a31 // FRINTN V17.4S, V17.4S
+	VMOV    V16.B16, V18.B16
+	VFMLS   V10.S4, V17.S4, V18.S4
+	VFMLS   V11.S4, V17.S4, V18.S4
+	WORD    $0x6e32de53 // FMUL V19.4S, V18.4S, V18.4S
+	FMOVQ   128(R0), F20
+	VFMLA   V14.S4, V18.S4, V20.S4
+	FMOVQ   144(R0), F21
+	VFMLA   V13.S4, V18.S4, V21.S4
+	FMOVQ   160(R0), F22
+	VFMLA   V12.S4, V18.S4, V22.S4
+	VFMLA   V19.S4, V22.S4, V21.S4
+	VFMLA   V19.S4, V21.S4, V20.S4
+	VFMLA   V19.S4, V20.S4, V18.S4
+	WORD    $0x4e2fd652 // FADD V18.4S, V18.4S, V15.4S
+	WORD    $0x4ea1ba31 // FCVTZS V17.4S, V17.4S
+	VSHL    $23, V17.S4, V17.S4
+	VADD    V15.S4, V17.S4, V17.S4
+	WORD    $0x6e31de52 // FMUL V18.4S, V18.4S, V17.4S
+	FMOVQ   176(R0), F23
+	WORD    $0x6eb0e6f4 // FCMGT V20.4S, V23.4S, V16.4S
+	WORD    $0x4e741e52 // BIC V18.16B, V18.16B, V20.16B
+	WORD    $0x4e32d463 // FADD V3.4S, V3.4S, V18.4S
+	ADD     R13, R16, R15
+	VST1    [V18.S4], (R15)
+	VCMEQ   V0.S4, V6.S4, V17.S4
+	VBIT    V17.B16, V18.B16, V4.B16
+	VBIT    V17.B16, V16.B16, V5.B16
+	TBZ     $2, R7, nobit_214
+	VLD1R   (R19), [V17.S4]
+	VFMLA   V17.S4, V18.S4, V7.S4
+	VLD1R   (R20), [V17.S4]
+	WORD    $0x6e32de50 // FMUL V16.4S, V18.4S, V18.4S
+	VFMLA   V17.S4, V16.S4, V8.S4
+nobit_214:
+	FMOVQ   192(R0), F19
+	VADD    V19.S4, V6.S4, V6.S4
+	ADD     R3, R16, R16
+	ADD     $4, R19, R19
+	ADD     $4, R20, R20
+	SUBS    $1, R17, R17
+	BNE     cls_212
+clsdone_213:
+	FMOVQ   (R0), F10
+	WORD    $0x6e23fd49 // FDIV V9.4S, V10.4S, V3.4S
+	WORD    $0x6e29dc8a // FMUL V10.4S, V4.4S, V9.4S
+	VEOR    V4.B16, V4.B16, V4.B16
+	TBZ     $2, R7, nobit_215
+	WORD    $0x6e29dce4 // FMUL V4.4S, V7.4S, V9.4S
+	WORD    $0x6e29dd08 // FMUL V8.4S, V8.4S, V9.4S
+	VFMLA   V9.S4, V8.S4, V4.S4
+	VMOV    V0.S[0], R16
+	ADD     R16<<2, R10, R16
+	VLD1    (R16), V11.S[0]
+	VMOV    V0.S[1], R16
+	ADD     R16<<2, R10, R16
+	VLD1    (R16), V11.S[1]
+	VMOV    V0.S[2], R16
+	ADD     R16<<2, R10, R16
+	VLD1    (R16), V11.S[2]
+	VMOV    V0.S[3], R16
+	ADD     R16<<2, R10, R16
+	VLD1    (R16), V11.S[3]
+	VFMLA   V11.S4, V10.S4, V4.S4
+nobit_215:
+	VEOR    V7.B16, V7.B16, V7.B16
+	VEOR    V8.B16, V8.B16, V8.B16
+	TBZ     $0, R7, nobit_216
+	FMOVQ   (R0), F11
+	TBZ     $9, R7, nobit_217
+	VMOV    V0.S[0], R16
+	ADD     R16<<2, R8, R16
+	VLD1    (R16), V12.S[0]
+	VMOV    V0.S[1], R16
+	ADD     R16<<2, R8, R16
+	VLD1    (R16), V12.S[1]
+	VMOV    V0.S[2], R16
+	ADD     R16<<2, R8, R16
+	VLD1    (R16), V12.S[2]
+	VMOV    V0.S[3], R16
+	ADD     R16<<2, R8, R16
+	VLD1    (R16), V12.S[3]
+	VMOV    V12.B16, V11.B16
+nobit_217:
+	FMOVS   tauK+240(FP), F12
+	VDUP    V12.S[0], V12.S4
+	WORD    $0x6e2bdd88 // FMUL V8.4S, V12.4S, V11.4S
+	FMOVS   sK+244(FP), F13
+	VDUP    V13.S[0], V13.S4
+	VFMLA   V11.S4, V12.S4, V13.S4
+	VMOV    V13.B16, V7.B16
+nobit_216:
+	TBZ     $1, R7, nobit_218
+	FMOVQ   (R0), F12
+	WORD    $0x4eaad58b // FSUB V11.4S, V12.4S, V10.4S
+	FMOVS   gamma+256(FP), F12
+	VDUP    V12.S[0], V12.S4
+	MOVD    gmode+264(FP), R16
+	MOVD    g1mode+272(FP), R17
+	CMP     $1, R16
+	BEQ     pow1_219
+	CMP     $2, R16
+	BEQ     pow2_220
+	CMP     $3, R16
+	BEQ     powg_221
+	FMOVQ   (R0), F13
+	B       powd_223
+pow1_219:
+	VMOV    V11.B16, V13.B16
+	B       powz_222
+pow2_220:
+	WORD    $0x6e2bdd6d // FMUL V13.4S, V11.4S, V11.4S
+	B       powz_222
+powg_221:
+	FMOVQ   416(R0), F16
+	WORD    $0x6eabe60f // FCMGT V15.4S, V16.4S, V11.4S
+	FMOVQ   432(R0), F17
+	WORD    $0x6e31dd70 // FMUL V16.4S, V11.4S, V17.4S
+	VBIF    V15.B16, V11.B16, V16.B16
+	FMOVQ   448(R0), F17
+	VAND    V17.B16, V15.B16, V15.B16
+	VUSHR   $23, V16.S4, V14.S4
+	FMOVQ   240(R0), F17
+	VSUB    V17.S4, V14.S4, V14.S4
+	VSUB    V15.S4, V14.S4, V14.S4
+	FMOVQ   224(R0), F17
+	VAND    V17.B16, V16.B16, V15.B16
+	FMOVQ   128(R0), F17
+	VORR    V17.B16, V15.B16, V15.B16
+	FMOVQ   256(R0), F17
+	WORD    $0x6eafe630 // FCMGT V16.4S, V17.4S, V15.4S
+	VADD    V16.S4, V14.S4, V14.S4
+	VAND    V16.B16, V15.B16, V17.B16
+	WORD    $0x4e31d5ef // FADD V15.4S, V15.4S, V17.4S
+	FMOVQ   (R0), F16
+	WORD    $0x4eb0d5ef // FSUB V15.4S, V15.4S, V16.4S
+	WORD    $0x4e21d9ce // SCVTF V14.4S, V14.4S
+	WORD    $0x6e2fddf0 // FMUL V16.4S, V15.4S, V15.4S
+	FMOVQ   272(R0), F18
+	FMOVQ   288(R0), F19
+	VFMLA   V19.S4, V15.S4, V18.S4
+	FMOVQ   304(R0), F17
+	VFMLA   V15.S4, V18.S4, V17.S4
+	VMOV    V17.B16, V18.B16
+	FMOVQ   320(R0), F17
+	VFMLA   V15.S4, V18.S4, V17.S4
+	VMOV    V17.B16, V18.B16
+	FMOVQ   336(R0), F17
+	VFMLA   V15.S4, V18.S4, V17.S4
+	VMOV    V17.B16, V18.B16
+	FMOVQ   352(R0), F17
+	VFMLA   V15.S4, V18.S4, V17.S4
+	VMOV    V17.B16, V18.B16
+	FMOVQ   368(R0), F17
+	VFMLA   V15.S4, V18.S4, V17.S4
+	VMOV    V17.B16, V18.B16
+	FMOVQ   384(R0), F17
+	VFMLA   V15.S4, V18.S4, V17.S4
+	VMOV    V17.B16, V18.B16
+	FMOVQ   400(R0), F17
+	VFMLA   V15.S4, V18.S4, V17.S4
+	VMOV    V17.B16, V18.B16
+	WORD    $0x6e2fde52 // FMUL V18.4S, V18.4S, V15.4S
+	WORD    $0x6e30de52 // FMUL V18.4S, V18.4S, V16.4S
+	FMOVQ   64(R0), F19
+	VFMLA   V19.S4, V14.S4, V18.S4
+	FMOVQ   128(R0), F19
+	VFMLS   V19.S4, V16.S4, V18.S4
+	WORD    $0x4e32d5f1 // FADD V17.4S, V15.4S, V18.4S
+	FMOVQ   48(R0), F19
+	VFMLA   V19.S4, V14.S4, V17.S4
+	FMOVQ   464(R0), F15
+	WORD    $0x6eabe5ee // FCMGT V14.4S, V15.4S, V11.4S
+	VBIF    V14.B16, V11.B16, V17.B16
+	WORD    $0x4ea0e96e // FCMLT V14.4S, V11.4S, #0
+	FMOVQ   480(R0), F15
+	VBIT    V14.B16, V15.B16, V17.B16
+	WORD    $0x4ea0d96e // FCMEQ V14.4S, V11.4S, #0
+	FMOVQ   496(R0), F15
+	VBIT    V14.B16, V15.B16, V17.B16
+	WORD    $0x6e2cde31 // FMUL V17.4S, V17.4S, V12.4S
+	FMOVQ   32(R0), F15
+	WORD    $0x6e2fde2e // FMUL V14.4S, V17.4S, V15.4S
+	WORD    $0x4e2189ce // FRINTN V14.4S, V14.4S
+	VMOV    V17.B16, V15.B16
+	FMOVQ   48(R0), F16
+	VFMLS   V16.S4, V14.S4, V15.S4
+	FMOVQ   64(R0), F16
+	VFMLS   V16.S4, V14.S4, V15.S4
+	WORD    $0x6e2fddf0 // FMUL V16.4S, V15.4S, V15.4S
+	FMOVQ   128(R0), F18
+	FMOVQ   112(R0), F21
+	VFMLA   V21.S4, V15.S4, V18.S4
+	FMOVQ   144(R0), F19
+	FMOVQ   96(R0), F21
+	VFMLA   V21.S4, V15.S4, V19.S4
+	FMOVQ   160(R0), F20
+	FMOVQ   80(R0), F21
+	VFMLA   V21.S4, V15.S4, V20.S4
+	VFMLA   V16.S4, V20.S4, V19.S4
+	VFMLA   V16.S4, V19.S4, V18.S4
+	VFMLA   V16.S4, V18.S4, V15.S4
+	FMOVQ   (R0), F21
+	WORD    $0x4e35d5ef // FADD V15.4S, V15.4S, V21.4S
+	FMOVQ   512(R0), F21
+	WORD    $0x4eb5f5d4 // FMIN V20.4S, V14.4S, V21.4S
+	WORD    $0x4eb4d5d3 // FSUB V19.4S, V14.4S, V20.4S
+	VFMLA   V19.S4, V15.S4, V15.S4
+	VMOV    V20.B16, V14.B16
+	WORD    $0x4ea1b9ce // FCVTZS V14.4S, V14.4S
+	VSHL    $23, V14.S4, V14.S4
+	FMOVQ   (R0), F21
+	VADD    V21.S4, V14.S4, V14.S4
+	WORD    $0x6e2eddef // FMUL V15.4S, V15.4S, V14.4S
+	FMOVQ   176(R0), F21
+	WORD    $0x6eb1e6b2 // FCMGT V18.4S, V21.4S, V17.4S
+	WORD    $0x4e721def // BIC V15.16B, V15.16B, V18.16B
+	FMOVQ   528(R0), F21
+	WORD    $0x6eb5e632 // FCMGT V18.4S, V17.4S, V21.4S
+	FMOVQ   464(R0), F21
+	VBIT    V18.B16, V21.B16, V15.B16
+	VMOV    V15.B16, V13.B16
+powz_222:
+	WORD    $0x6ea0d96e // FCMLE V14.4S, V11.4S, #0
+	WORD    $0x4e6e1dad // BIC V13.16B, V13.16B, V14.16B
+powd_223:
+	WORD    $0x6ea0f9ad // FNEG V13.4S, V13.4S
+	CBZ     R16, gamma0_224
+	VUSHR   $23, V3.S4, V14.S4
+	FMOVQ   240(R0), F15
+	VSUB    V15.S4, V14.S4, V14.S4
+	FMOVQ   224(R0), F16
+	VAND    V16.B16, V3.B16, V15.B16
+	FMOVQ   128(R0), F16
+	VORR    V16.B16, V15.B16, V15.B16
+	FMOVQ   256(R0), F17
+	WORD    $0x6eafe630 // FCMGT V16.4S, V17.4S, V15.4S
+	VADD    V16.S4, V14.S4, V14.S4
+	VAND    V16.B16, V15.B16, V17.B16
+	WORD    $0x4e31d5ef // FADD V15.4S, V15.4S, V17.4S
+	FMOVQ   (R0), F16
+	WORD    $0x4eb0d5ef // FSUB V15.4S, V15.4S, V16.4S
+	WORD    $0x4e21d9ce // SCVTF V14.4S, V14.4S
+	WORD    $0x6e2fddf0 // FMUL V16.4S, V15.4S, V15.4S
+	FMOVQ   272(R0), F18
+	FMOVQ   288(R0), F19
+	VFMLA   V19.S4, V15.S4, V18.S4
+	FMOVQ   304(R0), F17
+	VFMLA   V15.S4, V18.S4, V17.S4
+	VMOV    V17.B16, V18.B16
+	FMOVQ   320(R0), F17
+	VFMLA   V15.S4, V18.S4, V17.S4
+	VMOV    V17.B16, V18.B16
+	FMOVQ   336(R0), F17
+	VFMLA   V15.S4, V18.S4, V17.S4
+	VMOV    V17.B16, V18.B16
+	FMOVQ   352(R0), F17
+	VFMLA   V15.S4, V18.S4, V17.S4
+	VMOV    V17.B16, V18.B16
+	FMOVQ   368(R0), F17
+	VFMLA   V15.S4, V18.S4, V17.S4
+	VMOV    V17.B16, V18.B16
+	FMOVQ   384(R0), F17
+	VFMLA   V15.S4, V18.S4, V17.S4
+	VMOV    V17.B16, V18.B16
+	FMOVQ   400(R0), F17
+	VFMLA   V15.S4, V18.S4, V17.S4
+	VMOV    V17.B16, V18.B16
+	WORD    $0x6e2fde52 // FMUL V18.4S, V18.4S, V15.4S
+	WORD    $0x6e30de52 // FMUL V18.4S, V18.4S, V16.4S
+	FMOVQ   64(R0), F19
+	VFMLA   V19.S4, V14.S4, V18.S4
+	FMOVQ   128(R0), F19
+	VFMLS   V19.S4, V16.S4, V18.S4
+	WORD    $0x4e32d5f1 // FADD V17.4S, V15.4S, V18.4S
+	FMOVQ   48(R0), F19
+	VFMLA   V19.S4, V14.S4, V17.S4
+	WORD    $0x4e23e46e // FCMEQ V14.4S, V3.4S, V3.4S
+	VBIF    V14.B16, V3.B16, V17.B16
+	WORD    $0x4eb1d4b1 // FSUB V17.4S, V5.4S, V17.4S
+	FMOVQ   (R0), F15
+	WORD    $0x4eafd58e // FSUB V14.4S, V12.4S, V15.4S
+	CMP     $1, R17
+	BEQ     pow1_225
+	CMP     $2, R17
+	BEQ     pow2_226
+	CMP     $3, R17
+	BEQ     powg_227
+	FMOVQ   (R0), F15
+	B       powd_229
+pow1_225:
+	VMOV    V11.B16, V15.B16
+	B       powz_228
+pow2_226:
+	WORD    $0x6e2bdd6f // FMUL V15.4S, V11.4S, V11.4S
+	B       powz_228
+powg_227:
+	FMOVQ   416(R0), F19
+	WORD    $0x6eabe672 // FCMGT V18.4S, V19.4S, V11.4S
+	FMOVQ   432(R0), F20
+	WORD    $0x6e34dd73 // FMUL V19.4S, V11.4S, V20.4S
+	VBIF    V18.B16, V11.B16, V19.B16
+	FMOVQ   448(R0), F20
+	VAND    V20.B16, V18.B16, V18.B16
+	VUSHR   $23, V19.S4, V16.S4
+	FMOVQ   240(R0), F20
+	VSUB    V20.S4, V16.S4, V16.S4
+	VSUB    V18.S4, V16.S4, V16.S4
+	FMOVQ   224(R0), F20
+	VAND    V20.B16, V19.B16, V18.B16
+	FMOVQ   128(R0), F20
+	VORR    V20.B16, V18.B16, V18.B16
+	FMOVQ   256(R0), F20
+	WORD    $0x6eb2e693 // FCMGT V19.4S, V20.4S, V18.4S
+	VADD    V19.S4, V16.S4, V16.S4
+	VAND    V19.B16, V18.B16, V20.B16
+	WORD    $0x4e34d652 // FADD V18.4S, V18.4S, V20.4S
+	FMOVQ   (R0), F19
+	WORD    $0x4eb3d652 // FSUB V18.4S, V18.4S, V19.4S
+	WORD    $0x4e21da10 // SCVTF V16.4S, V16.4S
+	WORD    $0x6e32de53 // FMUL V19.4S, V18.4S, V18.4S
+	FMOVQ   272(R0), F21
+	FMOVQ   288(R0), F22
+	VFMLA   V22.S4, V18.S4, V21.S4
+	FMOVQ   304(R0), F20
+	VFMLA   V18.S4, V21.S4, V20.S4
+	VMOV    V20.B16, V21.B16
+	FMOVQ   320(R0), F20
+	VFMLA   V18.S4, V21.S4, V20.S4
+	VMOV    V20.B16, V21.B16
+	FMOVQ   336(R0), F20
+	VFMLA   V18.S4, V21.S4, V20.S4
+	VMOV    V20.B16, V21.B16
+	FMOVQ   352(R0), F20
+	VFMLA   V18.S4, V21.S4, V20.S4
+	VMOV    V20.B16, V21.B16
+	FMOVQ   368(R0), F20
+	VFMLA   V18.S4, V21.S4, V20.S4
+	VMOV    V20.B16, V21.B16
+	FMOVQ   384(R0), F20
+	VFMLA   V18.S4, V21.S4, V20.S4
+	VMOV    V20.B16, V21.B16
+	FMOVQ   400(R0), F20
+	VFMLA   V18.S4, V21.S4, V20.S4
+	VMOV    V20.B16, V21.B16
+	WORD    $0x6e32deb5 // FMUL V21.4S, V21.4S, V18.4S
+	WORD    $0x6e33deb5 // FMUL V21.4S, V21.4S, V19.4S
+	FMOVQ   64(R0), F22
+	VFMLA   V22.S4, V16.S4, V21.S4
+	FMOVQ   128(R0), F22
+	VFMLS   V22.S4, V19.S4, V21.S4
+	WORD    $0x4e35d654 // FADD V20.4S, V18.4S, V21.4S
+	FMOVQ   48(R0), F22
+	VFMLA   V22.S4, V16.S4, V20.S4
+	FMOVQ   464(R0), F18
+	WORD    $0x6eabe650 // FCMGT V16.4S, V18.4S, V11.4S
+	VBIF    V16.B16, V11.B16, V20.B16
+	WORD    $0x4ea0e970 // FCMLT V16.4S, V11.4S, #0
+	FMOVQ   480(R0), F18
+	VBIT    V16.B16, V18.B16, V20.B16
+	WORD    $0x4ea0d970 // FCMEQ V16.4S, V11.4S, #0
+	FMOVQ   496(R0), F18
+	VBIT    V16.B16, V18.B16, V20.B16
+	WORD    $0x6e2ede94 // FMUL V20.4S, V20.4S, V14.4S
+	FMOVQ   32(R0), F18
+	WORD    $0x6e32de90 // FMUL V16.4S, V20.4S, V18.4S
+	WORD    $0x4e218a10 // FRINTN V16.4S, V16.4S
+	VMOV    V20.B16, V18.B16
+	FMOVQ   48(R0), F19
+	VFMLS   V19.S4, V16.S4, V18.S4
+	FMOVQ   64(R0), F19
+	VFMLS   V19.S4, V16.S4, V18.S4
+	WORD    $0x6e32de53 // FMUL V19.4S, V18.4S, V18.4S
+	FMOVQ   128(R0), F21
+	FMOVQ   112(R0), F24
+	VFMLA   V24.S4, V18.S4, V21.S4
+	FMOVQ   144(R0), F22
+	FMOVQ   96(R0), F24
+	VFMLA   V24.S4, V18.S4, V22.S4
+	FMOVQ   160(R0), F23
+	FMOVQ   80(R0), F24
+	VFMLA   V24.S4, V18.S4, V23.S4
+	VFMLA   V19.S4, V23.S4, V22.S4
+	VFMLA   V19.S4, V22.S4, V21.S4
+	VFMLA   V19.S4, V21.S4, V18.S4
+	FMOVQ   (R0), F24
+	WORD    $0x4e38d652 // FADD V18.4S, V18.4S, V24.4S
+	FMOVQ   512(R0), F24
+	WORD    $0x4eb8f617 // FMIN V23.4S, V16.4S, V24.4S
+	WORD    $0x4eb7d616 // FSUB V22.4S, V16.4S, V23.4S
+	VFMLA   V22.S4, V18.S4, V18.S4
+	VMOV    V23.B16, V16.B16
+	WORD    $0x4ea1ba10 // FCVTZS V16.4S, V16.4S
+	VSHL    $23, V16.S4, V16.S4
+	FMOVQ   (R0), F24
+	VADD    V24.S4, V16.S4, V16.S4
+	WORD    $0x6e30de52 // FMUL V18.4S, V18.4S, V16.4S
+	FMOVQ   176(R0), F24
+	WORD    $0x6eb4e715 // FCMGT V21.4S, V24.4S, V20.4S
+	WORD    $0x4e751e52 // BIC V18.16B, V18.16B, V21.16B
+	FMOVQ   528(R0), F24
+	WORD    $0x6eb8e695 // FCMGT V21.4S, V20.4S, V24.4S
+	FMOVQ   464(R0), F24
+	VBIT    V21.B16, V24.B16, V18.B16
+	VMOV    V18.B16, V15.B16
+powz_228:
+	WORD    $0x6ea0d970 // FCMLE V16.4S, V11.4S, #0
+	WORD    $0x4e701def // BIC V15.16B, V15.16B, V16.16B
+powd_229:
+	WORD    $0x6e2fdd8f // FMUL V15.4S, V12.4S, V15.4S
+	WORD    $0x6e2addef // FMUL V15.4S, V15.4S, V10.4S
+	WORD    $0x6e31ddef // FMUL V15.4S, V15.4S, V17.4S
+	WORD    $0x4ea0c971 // FCMGT V17.4S, V11.4S, #0
+	VAND    V17.B16, V15.B16, V15.B16
+	WORD    $0x4e2fd5ad // FADD V13.4S, V13.4S, V15.4S
+gamma0_224:
+	TBZ     $8, R7, nobit_230
+	VMOV    V0.S[0], R16
+	ADD     R16<<2, R9, R16
+	VLD1    (R16), V11.S[0]
+	VMOV    V0.S[1], R16
+	ADD     R16<<2, R9, R16
+	VLD1    (R16), V11.S[1]
+	VMOV    V0.S[2], R16
+	ADD     R16<<2, R9, R16
+	VLD1    (R16), V11.S[2]
+	VMOV    V0.S[3], R16
+	ADD     R16<<2, R9, R16
+	VLD1    (R16), V11.S[3]
+	WORD    $0x6e2bddad // FMUL V13.4S, V13.4S, V11.4S
+nobit_230:
+	FMOVS   focalScale+252(FP), F11
+	VDUP    V11.S[0], V11.S4
+	VFMLS   V11.S4, V13.S4, V7.S4
+	VFMLS   V11.S4, V13.S4, V8.S4
+nobit_218:
+	VEOR    V3.B16, V3.B16, V3.B16
+	TBZ     $2, R7, nobit_231
+	VMOV    V0.S[0], R16
+	ADD     R16<<2, R10, R16
+	VLD1    (R16), V5.S[0]
+	VMOV    V0.S[1], R16
+	ADD     R16<<2, R10, R16
+	VLD1    (R16), V5.S[1]
+	VMOV    V0.S[2], R16
+	ADD     R16<<2, R10, R16
+	VLD1    (R16), V5.S[2]
+	VMOV    V0.S[3], R16
+	ADD     R16<<2, R10, R16
+	VLD1    (R16), V5.S[3]
+	VMOV    V5.B16, V3.B16
+nobit_231:
+	VLD1    (R14), [V5.S4]
+	VEOR    V6.B16, V6.B16, V6.B16
+	MOVD    R11, R19
+	MOVD    R12, R20
+	MOVD    R8, R21
+	MOVD    R1, R16
+	MOVD    R5, R17
+	CBZ     R17, clsdone_233
+cls_232:
+	ADD     R13, R16, R15
+	VLD1    (R15), [V11.S4]
+	WORD    $0x6e29dd6b // FMUL V11.4S, V11.4S, V9.4S
+	VEOR    V12.B16, V12.B16, V12.B16
+	VCMEQ   V0.S4, V6.S4, V13.S4
+	TBZ     $2, R7, nobit_234
+	VLD1R   (R19), [V12.S4]
+	VLD1R   (R20), [V14.S4]
+	VFMLA   V11.S4, V14.S4, V12.S4
+	VAND    V13.B16, V3.B16, V14.B16
+	WORD    $0x4e2ed58c // FADD V12.4S, V12.4S, V14.4S
+nobit_234:
+	WORD    $0x4ea4d58c // FSUB V12.4S, V12.4S, V4.4S
+	WORD    $0x4e27d58c // FADD V12.4S, V12.4S, V7.4S
+	WORD    $0x6e2cdd6b // FMUL V11.4S, V11.4S, V12.4S
+	TBZ     $10, R7, nobit_235
+	FMOVS   kappa+248(FP), F14
+	VDUP    V14.S[0], V14.S4
+	FMOVQ   (R0), F12
+	TBZ     $9, R7, nobit_236
+	VLD1R   (R21), [V12.S4]
+nobit_236:
+	VFMLS   V12.S4, V14.S4, V11.S4
+nobit_235:
+	VAND    V13.B16, V8.B16, V12.B16
+	WORD    $0x4eacd56b // FSUB V11.4S, V11.4S, V12.4S
+	WORD    $0x6e25dd6b // FMUL V11.4S, V11.4S, V5.4S
+	VAND    V1.B16, V11.B16, V11.B16
+	VST1    [V11.S4], (R15)
+	FMOVQ   192(R0), F14
+	VADD    V14.S4, V6.S4, V6.S4
+	ADD     R3, R16, R16
+	ADD     $4, R19, R19
+	ADD     $4, R20, R20
+	ADD     $4, R21, R21
+	SUBS    $1, R17, R17
+	BNE     cls_232
+clsdone_233:
+	ADD     $16, R1, R1
+	ADD     $4, R2, R2
+	SUB     $4, R4, R4
+	ADD     $16, R14, R14
+	B       px_207
+pxtail_208:
+	CBZ     R4, pxdone_209
+	VEOR    V0.B16, V0.B16, V0.B16
+	MOVBU   (R2), R15
+	VMOV    R15, V0.S[0]
+	CMP     $2, R4
+	BLT     lanes_237
+	MOVBU   1(R2), R15
+	VMOV    R15, V0.S[1]
+	CMP     $3, R4
+	BLT     lanes_237
+	MOVBU   2(R2), R15
+	VMOV    R15, V0.S[2]
+lanes_237:
+	ADD     $560, R0, R15
+	SUB     R4<<2, R15, R15
+	VLD1    (R15), [V1.S4]
+	VDUP    R6, V2.S4
+	VCMEQ   V2.S4, V0.S4, V2.S4
+	WORD    $0x4e621c21 // BIC V1.16B, V1.16B, V2.16B
+	VDUP    R5, V2.S4
+	WORD    $0x6ea23c02 // CMHS V2.4S, V0.4S, V2.4S
+	WORD    $0x4e621c21 // BIC V1.16B, V1.16B, V2.16B
+	VAND    V1.B16, V0.B16, V0.B16
+	VEOR    V2.B16, V2.B16, V2.B16
+	VLD1    (R1), V2.S[0]
+	CMP     $2, R4
+	BLT     ld_238
+	ADD     $4, R1, R15
+	VLD1    (R15), V2.S[1]
+	CMP     $3, R4
+	BLT     ld_238
+	ADD     $8, R1, R15
+	VLD1    (R15), V2.S[2]
+ld_238:
+	MOVD    R1, R15
+	MOVD    R5, R16
+	ADD     R3, R15, R15
+	SUB     $1, R16, R16
+	CBZ     R16, clsdone_240
+cls_239:
+	VEOR    V3.B16, V3.B16, V3.B16
+	VLD1    (R15), V3.S[0]
+	CMP     $2, R4
+	BLT     ld_241
+	ADD     $4, R15, R17
+	VLD1    (R17), V3.S[1]
+	CMP     $3, R4
+	BLT     ld_241
+	ADD     $8, R15, R17
+	VLD1    (R17), V3.S[2]
+ld_241:
+	WORD    $0x4e23f442 // FMAX V2.4S, V2.4S, V3.4S
+	ADD     R3, R15, R15
+	SUBS    $1, R16, R16
+	BNE     cls_239
+clsdone_240:
+	VEOR    V3.B16, V3.B16, V3.B16
+	VEOR    V4.B16, V4.B16, V4.B16
+	VEOR    V5.B16, V5.B16, V5.B16
+	VEOR    V6.B16, V6.B16, V6.B16
+	VEOR    V7.B16, V7.B16, V7.B16
+	VEOR    V8.B16, V8.B16, V8.B16
+	FMOVQ   32(R0), F9
+	FMOVQ   48(R0), F10
+	FMOVQ   64(R0), F11
+	FMOVQ   80(R0), F12
+	FMOVQ   96(R0), F13
+	FMOVQ   112(R0), F14
+	FMOVQ   (R0), F15
+	MOVD    R11, R19
+	MOVD    R12, R20
+	MOVD    R1, R16
+	MOVD    R5, R17
+	CBZ     R17, clsdone_243
+cls_242:
+	VEOR    V16.B16, V16.B16, V16.B16
+	VLD1    (R16), V16.S[0]
+	CMP     $2, R4
+	BLT     ld_244
+	ADD     $4, R16, R21
+	VLD1    (R21), V16.S[1]
+	CMP     $3, R4
+	BLT     ld_244
+	ADD     $8, R16, R21
+	VLD1    (R21), V16.S[2]
+ld_244:
+	WORD    $0x4ea2d610 // FSUB V16.4S, V16.4S, V2.4S
+	WORD    $0x6e29de11 // FMUL V17.4S, V16.4S, V9.4S
+	WORD    $0x4e218a31 // FRINTN V17.4S, V17.4S
+	VMOV    V16.B16, V18.B16
+	VFMLS   V10.S4, V17.S4, V18.S4
+	VFMLS   V11.S4, V17.S4, V18.S4
+	WORD    $0x6e32de53 // FMUL V19.4S, V18.4S, V18.4S
+	FMOVQ   128(R0), F20
+	VFMLA   V14.S4, V18.S4, V20.S4
+	FMOVQ   144(R0), F21
+	VFMLA   V13.S4, V18.S4, V21.S4
+	FMOVQ   160(R0), F22
+	VFMLA   V12.S4, V18.S4, V22.S4
+	VFMLA   V19.S4, V22.S4, V21.S4
+	VFMLA   V19.S4, V21.S4, V20.S4
+	VFMLA   V19.S4, V20.S4, V18.S4
+	WORD    $0x4e2fd652 // FADD V18.4S, V18.4S, V15.4S
+	WORD    $0x4ea1ba31 // FCVTZS V17.4S, V17.4S
+	VSHL    $23, V17.S4, V17.S4
+	VADD    V15.S4, V17.S4, V17.S4
+	WORD    $0x6e31de52 // FMUL V18.4S, V18.4S, V17.4S
+	FMOVQ   176(R0), F23
+	WORD    $0x6eb0e6f4 // FCMGT V20.4S, V23.4S, V16.4S
+	WORD    $0x4e741e52 // BIC V18.16B, V18.16B, V20.16B
+	WORD    $0x4e32d463 // FADD V3.4S, V3.4S, V18.4S
+	ADD     R13, R16, R15
+	VST1    V18.S[0], (R15)
+	CMP     $2, R4
+	BLT     st_245
+	ADD     $4, R15, R21
+	VST1    V18.S[1], (R21)
+	CMP     $3, R4
+	BLT     st_245
+	ADD     $8, R15, R21
+	VST1    V18.S[2], (R21)
+st_245:
+	VCMEQ   V0.S4, V6.S4, V17.S4
+	VBIT    V17.B16, V18.B16, V4.B16
+	VBIT    V17.B16, V16.B16, V5.B16
+	TBZ     $2, R7, nobit_246
+	VLD1R   (R19), [V17.S4]
+	VFMLA   V17.S4, V18.S4, V7.S4
+	VLD1R   (R20), [V17.S4]
+	WORD    $0x6e32de50 // FMUL V16.4S, V18.4S, V18.4S
+	VFMLA   V17.S4, V16.S4, V8.S4
+nobit_246:
+	FMOVQ   192(R0), F19
+	VADD    V19.S4, V6.S4, V6.S4
+	ADD     R3, R16, R16
+	ADD     $4, R19, R19
+	ADD     $4, R20, R20
+	SUBS    $1, R17, R17
+	BNE     cls_242
+clsdone_243:
+	FMOVQ   (R0), F10
+	WORD    $0x6e23fd49 // FDIV V9.4S, V10.4S, V3.4S
+	WORD    $0x6e29dc8a // FMUL V10.4S, V4.4S, V9.4S
+	VEOR    V4.B16, V4.B16, V4.B16
+	TBZ     $2, R7, nobit_247
+	WORD    $0x6e29dce4 // FMUL V4.4S, V7.4S, V9.4S
+	WORD    $0x6e29dd08 // FMUL V8.4S, V8.4S, V9.4S
+	VFMLA   V9.S4, V8.S4, V4.S4
+	VMOV    V0.S[0], R16
+	ADD     R16<<2, R10, R16
+	VLD1    (R16), V11.S[0]
+	VMOV    V0.S[1], R16
+	ADD     R16<<2, R10, R16
+	VLD1    (R16), V11.S[1]
+	VMOV    V0.S[2], R16
+	ADD     R16<<2, R10, R16
+	VLD1    (R16), V11.S[2]
+	VMOV    V0.S[3], R16
+	ADD     R16<<2, R10, R16
+	VLD1    (R16), V11.S[3]
+	VFMLA   V11.S4, V10.S4, V4.S4
+nobit_247:
+	VEOR    V7.B16, V7.B16, V7.B16
+	VEOR    V8.B16, V8.B16, V8.B16
+	TBZ     $0, R7, nobit_248
+	FMOVQ   (R0), F11
+	TBZ     $9, R7, nobit_249
+	VMOV    V0.S[0], R16
+	ADD     R16<<2, R8, R16
+	VLD1    (R16), V12.S[0]
+	VMOV    V0.S[1], R16
+	ADD     R16<<2, R8, R16
+	VLD1    (R16), V12.S[1]
+	VMOV    V0.S[2], R16
+	ADD     R16<<2, R8, R16
+	VLD1    (R16), V12.S[2]
+	VMOV    V0.S[3], R16
+	ADD     R16<<2, R8, R16
+	VLD1    (R16), V12.S[3]
+	VMOV    V12.B16, V11.B16
+nobit_249:
+	FMOVS   tauK+240(FP), F12
+	VDUP    V12.S[0], V12.S4
+	WORD    $0x6e2bdd88 // FMUL V8.4S, V12.4S, V11.4S
+	FMOVS   sK+244(FP), F13
+	VDUP    V13.S[0], V13.S4
+	VFMLA   V11.S4, V12.S4, V13.S4
+	VMOV    V13.B16, V7.B16
+nobit_248:
+	TBZ     $1, R7, nobit_250
+	FMOVQ   (R0), F12
+	WORD    $0x4eaad58b // FSUB V11.4S, V12.4S, V10.4S
+	FMOVS   gamma+256(FP), F12
+	VDUP    V12.S[0], V12.S4
+	MOVD    gmode+264(FP), R16
+	MOVD    g1mode+272(FP), R17
+	CMP     $1, R16
+	BEQ     pow1_251
+	CMP     $2, R16
+	BEQ     pow2_252
+	CMP     $3, R16
+	BEQ     powg_253
+	FMOVQ   (R0), F13
+	B       powd_255
+pow1_251:
+	VMOV    V11.B16, V13.B16
+	B       powz_254
+pow2_252:
+	WORD    $0x6e2bdd6d // FMUL V13.4S, V11.4S, V11.4S
+	B       powz_254
+powg_253:
+	FMOVQ   416(R0), F16
+	WORD    $0x6eabe60f // FCMGT V15.4S, V16.4S, V11.4S
+	FMOVQ   432(R0), F17
+	WORD    $0x6e31dd70 // FMUL V16.4S, V11.4S, V17.4S
+	VBIF    V15.B16, V11.B16, V16.B16
+	FMOVQ   448(R0), F17
+	VAND    V17.B16, V15.B16, V15.B16
+	VUSHR   $23, V16.S4, V14.S4
+	FMOVQ   240(R0), F17
+	VSUB    V17.S4, V14.S4, V14.S4
+	VSUB    V15.S4, V14.S4, V14.S4
+	FMOVQ   224(R0), F17
+	VAND    V17.B16, V16.B16, V15.B16
+	FMOVQ   128(R0), F17
+	VORR    V17.B16, V15.B16, V15.B16
+	FMOVQ   256(R0), F17
+	WORD    $0x6eafe630 // FCMGT V16.4S, V17.4S, V15.4S
+	VADD    V16.S4, V14.S4, V14.S4
+	VAND    V16.B16, V15.B16, V17.B16
+	WORD    $0x4e31d5ef // FADD V15.4S, V15.4S, V17.4S
+	FMOVQ   (R0), F16
+	WORD    $0x4eb0d5ef // FSUB V15.4S, V15.4S, V16.4S
+	WORD    $0x4e21d9ce // SCVTF V14.4S, V14.4S
+	WORD    $0x6e2fddf0 // FMUL V16.4S, V15.4S, V15.4S
+	FMOVQ   272(R0), F18
+	FMOVQ   288(R0), F19
+	VFMLA   V19.S4, V15.S4, V18.S4
+	FMOVQ   304(R0), F17
+	VFMLA   V15.S4, V18.S4, V17.S4
+	VMOV    V17.B16, V18.B16
+	FMOVQ   320(R0), F17
+	VFMLA   V15.S4, V18.S4, V17.S4
+	VMOV    V17.B16, V18.B16
+	FMOVQ   336(R0), F17
+	VFMLA   V15.S4, V18.S4, V17.S4
+	VMOV    V17.B16, V18.B16
+	FMOVQ   352(R0), F17
+	VFMLA   V15.S4, V18.S4, V17.S4
+	VMOV    V17.B16, V18.B16
+	FMOVQ   368(R0), F17
+	VFMLA   V15.S4, V18.S4, V17.S4
+	VMOV    V17.B16, V18.B16
+	FMOVQ   384(R0), F17
+	VFMLA   V15.S4, V18.S4, V17.S4
+	VMOV    V17.B16, V18.B16
+	FMOVQ   400(R0), F17
+	VFMLA   V15.S4, V18.S4, V17.S4
+	VMOV    V17.B16, V18.B16
+	WORD    $0x6e2fde52 // FMUL V18.4S, V18.4S, V15.4S
+	WORD    $0x6e30de52 // FMUL V18.4S, V18.4S, V16.4S
+	FMOVQ   64(R0), F19
+	VFMLA   V19.S4, V14.S4, V18.S4
+	FMOVQ   128(R0), F19
+	VFMLS   V19.S4, V16.S4, V18.S4
+	WORD    $0x4e32d5f1 // FADD V17.4S, V15.4S, V18.4S
+	FMOVQ   48(R0), F19
+	VFMLA   V19.S4, V14.S4, V17.S4
+	FMOVQ   464(R0), F15
+	WORD    $0x6eabe5ee // FCMGT V14.4S, V15.4S, V11.4S
+	VBIF    V14.B16, V11.B16, V17.B16
+	WORD    $0x4ea0e96e // FCMLT V14.4S, V11.4S, #0
+	FMOVQ   480(R0), F15
+	VBIT    V14.B16, V15.B16, V17.B16
+	WORD    $0x4ea0d96e // FCMEQ V14.4S, V11.4S, #0
+	FMOVQ   496(R0), F15
+	VBIT    V14.B16, V15.B16, V17.B16
+	WORD    $0x6e2cde31 // FMUL V17.4S, V17.4S, V12.4S
+	FMOVQ   32(R0), F15
+	WORD    $0x6e2fde2e // FMUL V14.4S, V17.4S, V15.4S
+	WORD    $0x4e2189ce // FRINTN V14.4S, V14.4S
+	VMOV    V17.B16, V15.B16
+	FMOVQ   48(R0), F16
+	VFMLS   V16.S4, V14.S4, V15.S4
+	FMOVQ   64(R0), F16
+	VFMLS   V16.S4, V14.S4, V15.S4
+	WORD    $0x6e2fddf0 // FMUL V16.4S, V15.4S, V15.4S
+	FMOVQ   128(R0), F18
+	FMOVQ   112(R0), F21
+	VFMLA   V21.S4, V15.S4, V18.S4
+	FMOVQ   144(R0), F19
+	FMOVQ   96(R0), F21
+	VFMLA   V21.S4, V15.S4, V19.S4
+	FMOVQ   160(R0), F20
+	FMOVQ   80(R0), F21
+	VFMLA   V21.S4, V15.S4, V20.S4
+	VFMLA   V16.S4, V20.S4, V19.S4
+	VFMLA   V16.S4, V19.S4, V18.S4
+	VFMLA   V16.S4, V18.S4, V15.S4
+	FMOVQ   (R0), F21
+	WORD    $0x4e35d5ef // FADD V15.4S, V15.4S, V21.4S
+	FMOVQ   512(R0), F21
+	WORD    $0x4eb5f5d4 // FMIN V20.4S, V14.4S, V21.4S
+	WORD    $0x4eb4d5d3 // FSUB V19.4S, V14.4S, V20.4S
+	VFMLA   V19.S4, V15.S4, V15.S4
+	VMOV    V20.B16, V14.B16
+	WORD    $0x4ea1b9ce // FCVTZS V14.4S, V14.4S
+	VSHL    $23, V14.S4, V14.S4
+	FMOVQ   (R0), F21
+	VADD    V21.S4, V14.S4, V14.S4
+	WORD    $0x6e2eddef // FMUL V15.4S, V15.4S, V14.4S
+	FMOVQ   176(R0), F21
+	WORD    $0x6eb1e6b2 // FCMGT V18.4S, V21.4S, V17.4S
+	WORD    $0x4e721def // BIC V15.16B, V15.16B, V18.16B
+	FMOVQ   528(R0), F21
+	WORD    $0x6eb5e632 // FCMGT V18.4S, V17.4S, V21.4S
+	FMOVQ   464(R0), F21
+	VBIT    V18.B16, V21.B16, V15.B16
+	VMOV    V15.B16, V13.B16
+powz_254:
+	WORD    $0x6ea0d96e // FCMLE V14.4S, V11.4S, #0
+	WORD    $0x4e6e1dad // BIC V13.16B, V13.16B, V14.16B
+powd_255:
+	WORD    $0x6ea0f9ad // FNEG V13.4S, V13.4S
+	CBZ     R16, gamma0_256
+	VUSHR   $23, V3.S4, V14.S4
+	FMOVQ   240(R0), F15
+	VSUB    V15.S4, V14.S4, V14.S4
+	FMOVQ   224(R0), F16
+	VAND    V16.B16, V3.B16, V15.B16
+	FMOVQ   128(R0), F16
+	VORR    V16.B16, V15.B16, V15.B16
+	FMOVQ   256(R0), F17
+	WORD    $0x6eafe630 // FCMGT V16.4S, V17.4S, V15.4S
+	VADD    V16.S4, V14.S4, V14.S4
+	VAND    V16.B16, V15.B16, V17.B16
+	WORD    $0x4e31d5ef // FADD V15.4S, V15.4S, V17.4S
+	FMOVQ   (R0), F16
+	WORD    $0x4eb0d5ef // FSUB V15.4S, V15.4S, V16.4S
+	WORD    $0x4e21d9ce // SCVTF V14.4S, V14.4S
+	WORD    $0x6e2fddf0 // FMUL V16.4S, V15.4S, V15.4S
+	FMOVQ   272(R0), F18
+	FMOVQ   288(R0), F19
+	VFMLA   V19.S4, V15.S4, V18.S4
+	FMOVQ   304(R0), F17
+	VFMLA   V15.S4, V18.S4, V17.S4
+	VMOV    V17.B16, V18.B16
+	FMOVQ   320(R0), F17
+	VFMLA   V15.S4, V18.S4, V17.S4
+	VMOV    V17.B16, V18.B16
+	FMOVQ   336(R0), F17
+	VFMLA   V15.S4, V18.S4, V17.S4
+	VMOV    V17.B16, V18.B16
+	FMOVQ   352(R0), F17
+	VFMLA   V15.S4, V18.S4, V17.S4
+	VMOV    V17.B16, V18.B16
+	FMOVQ   368(R0), F17
+	VFMLA   V15.S4, V18.S4, V17.S4
+	VMOV    V17.B16, V18.B16
+	FMOVQ   384(R0), F17
+	VFMLA   V15.S4, V18.S4, V17.S4
+	VMOV    V17.B16, V18.B16
+	FMOVQ   400(R0), F17
+	VFMLA   V15.S4, V18.S4, V17.S4
+	VMOV    V17.B16, V18.B16
+	WORD    $0x6e2fde52 // FMUL V18.4S, V18.4S, V15.4S
+	WORD    $0x6e30de52 // FMUL V18.4S, V18.4S, V16.4S
+	FMOVQ   64(R0), F19
+	VFMLA   V19.S4, V14.S4, V18.S4
+	FMOVQ   128(R0), F19
+	VFMLS   V19.S4, V16.S4, V18.S4
+	WORD    $0x4e32d5f1 // FADD V17.4S, V15.4S, V18.4S
+	FMOVQ   48(R0), F19
+	VFMLA   V19.S4, V14.S4, V17.S4
+	WORD    $0x4e23e46e // FCMEQ V14.4S, V3.4S, V3.4S
+	VBIF    V14.B16, V3.B16, V17.B16
+	WORD    $0x4eb1d4b1 // FSUB V17.4S, V5.4S, V17.4S
+	FMOVQ   (R0), F15
+	WORD    $0x4eafd58e // FSUB V14.4S, V12.4S, V15.4S
+	CMP     $1, R17
+	BEQ     pow1_257
+	CMP     $2, R17
+	BEQ     pow2_258
+	CMP     $3, R17
+	BEQ     powg_259
+	FMOVQ   (R0), F15
+	B       powd_261
+pow1_257:
+	VMOV    V11.B16, V15.B16
+	B       powz_260
+pow2_258:
+	WORD    $0x6e2bdd6f // FMUL V15.4S, V11.4S, V11.4S
+	B       powz_260
+powg_259:
+	FMOVQ   416(R0), F19
+	WORD    $0x6eabe672 // FCMGT V18.4S, V19.4S, V11.4S
+	FMOVQ   432(R0), F20
+	WORD    $0x6e34dd73 // FMUL V19.4S, V11.4S, V20.4S
+	VBIF    V18.B16, V11.B16, V19.B16
+	FMOVQ   448(R0), F20
+	VAND    V20.B16, V18.B16, V18.B16
+	VUSHR   $23, V19.S4, V16.S4
+	FMOVQ   240(R0), F20
+	VSUB    V20.S4, V16.S4, V16.S4
+	VSUB    V18.S4, V16.S4, V16.S4
+	FMOVQ   224(R0), F20
+	VAND    V20.B16, V19.B16, V18.B16
+	FMOVQ   128(R0), F20
+	VORR    V20.B16, V18.B16, V18.B16
+	FMOVQ   256(R0), F20
+	WORD    $0x6eb2e693 // FCMGT V19.4S, V20.4S, V18.4S
+	VADD    V19.S4, V16.S4, V16.S4
+	VAND    V19.B16, V18.B16, V20.B16
+	WORD    $0x4e34d652 // FADD V18.4S, V18.4S, V20.4S
+	FMOVQ   (R0), F19
+	WORD    $0x4eb3d652 // FSUB V18.4S, V18.4S, V19.4S
+	WORD    $0x4e21da10 // SCVTF V16.4S, V16.4S
+	WORD    $0x6e32de53 // FMUL V19.4S, V18.4S, V18.4S
+	FMOVQ   272(R0), F21
+	FMOVQ   288(R0), F22
+	VFMLA   V22.S4, V18.S4, V21.S4
+	FMOVQ   304(R0), F20
+	VFMLA   V18.S4, V21.S4, V20.S4
+	VMOV    V20.B16, V21.B16
+	FMOVQ   320(R0), F20
+	VFMLA   V18.S4, V21.S4, V20.S4
+	VMOV    V20.B16, V21.B16
+	FMOVQ   336(R0), F20
+	VFMLA   V18.S4, V21.S4, V20.S4
+	VMOV    V20.B16, V21.B16
+	FMOVQ   352(R0), F20
+	VFMLA   V18.S4, V21.S4, V20.S4
+	VMOV    V20.B16, V21.B16
+	FMOVQ   368(R0), F20
+	VFMLA   V18.S4, V21.S4, V20.S4
+	VMOV    V20.B16, V21.B16
+	FMOVQ   384(R0), F20
+	VFMLA   V18.S4, V21.S4, V20.S4
+	VMOV    V20.B16, V21.B16
+	FMOVQ   400(R0), F20
+	VFMLA   V18.S4, V21.S4, V20.S4
+	VMOV    V20.B16, V21.B16
+	WORD    $0x6e32deb5 // FMUL V21.4S, V21.4S, V18.4S
+	WORD    $0x6e33deb5 // FMUL V21.4S, V21.4S, V19.4S
+	FMOVQ   64(R0), F22
+	VFMLA   V22.S4, V16.S4, V21.S4
+	FMOVQ   128(R0), F22
+	VFMLS   V22.S4, V19.S4, V21.S4
+	WORD    $0x4e35d654 // FADD V20.4S, V18.4S, V21.4S
+	FMOVQ   48(R0), F22
+	VFMLA   V22.S4, V16.S4, V20.S4
+	FMOVQ   464(R0), F18
+	WORD    $0x6eabe650 // FCMGT V16.4S, V18.4S, V11.4S
+	VBIF    V16.B16, V11.B16, V20.B16
+	WORD    $0x4ea0e970 // FCMLT V16.4S, V11.4S, #0
+	FMOVQ   480(R0), F18
+	VBIT    V16.B16, V18.B16, V20.B16
+	WORD    $0x4ea0d970 // FCMEQ V16.4S, V11.4S, #0
+	FMOVQ   496(R0), F18
+	VBIT    V16.B16, V18.B16, V20.B16
+	WORD    $0x6e2ede94 // FMUL V20.4S, V20.4S, V14.4S
+	FMOVQ   32(R0), F18
+	WORD    $0x6e32de90 // FMUL V16.4S, V20.4S, V18.4S
+	WORD    $0x4e218a10 // FRINTN V16.4S, V16.4S
+	VMOV    V20.B16, V18.B16
+	FMOVQ   48(R0), F19
+	VFMLS   V19.S4, V16.S4, V18.S4
+	FMOVQ   64(R0), F19
+	VFMLS   V19.S4, V16.S4, V18.S4
+	WORD    $0x6e32de53 // FMUL V19.4S, V18.4S, V18.4S
+	FMOVQ   128(R0), F21
+	FMOVQ   112(R0), F24
+	VFMLA   V24.S4, V18.S4, V21.S4
+	FMOVQ   144(R0), F22
+	FMOVQ   96(R0), F24
+	VFMLA   V24.S4, V18.S4, V22.S4
+	FMOVQ   160(R0), F23
+	FMOVQ   80(R0), F24
+	VFMLA   V24.S4, V18.S4, V23.S4
+	VFMLA   V19.S4, V23.S4, V22.S4
+	VFMLA   V19.S4, V22.S4, V21.S4
+	VFMLA   V19.S4, V21.S4, V18.S4
+	FMOVQ   (R0), F24
+	WORD    $0x4e38d652 // FADD V18.4S, V18.4S, V24.4S
+	FMOVQ   512(R0), F24
+	WORD    $0x4eb8f617 // FMIN V23.4S, V16.4S, V24.4S
+	WORD    $0x4eb7d616 // FSUB V22.4S, V16.4S, V23.4S
+	VFMLA   V22.S4, V18.S4, V18.S4
+	VMOV    V23.B16, V16.B16
+	WORD    $0x4ea1ba10 // FCVTZS V16.4S, V16.4S
+	VSHL    $23, V16.S4, V16.S4
+	FMOVQ   (R0), F24
+	VADD    V24.S4, V16.S4, V16.S4
+	WORD    $0x6e30de52 // FMUL V18.4S, V18.4S, V16.4S
+	FMOVQ   176(R0), F24
+	WORD    $0x6eb4e715 // FCMGT V21.4S, V24.4S, V20.4S
+	WORD    $0x4e751e52 // BIC V18.16B, V18.16B, V21.16B
+	FMOVQ   528(R0), F24
+	WORD    $0x6eb8e695 // FCMGT V21.4S, V20.4S, V24.4S
+	FMOVQ   464(R0), F24
+	VBIT    V21.B16, V24.B16, V18.B16
+	VMOV    V18.B16, V15.B16
+powz_260:
+	WORD    $0x6ea0d970 // FCMLE V16.4S, V11.4S, #0
+	WORD    $0x4e701def // BIC V15.16B, V15.16B, V16.16B
+powd_261:
+	WORD    $0x6e2fdd8f // FMUL V15.4S, V12.4S, V15.4S
+	WORD    $0x6e2addef // FMUL V15.4S, V15.4S, V10.4S
+	WORD    $0x6e31ddef // FMUL V15.4S, V15.4S, V17.4S
+	WORD    $0x4ea0c971 // FCMGT V17.4S, V11.4S, #0
+	VAND    V17.B16, V15.B16, V15.B16
+	WORD    $0x4e2fd5ad // FADD V13.4S, V13.4S, V15.4S
+gamma0_256:
+	TBZ     $8, R7, nobit_262
+	VMOV    V0.S[0], R16
+	ADD     R16<<2, R9, R16
+	VLD1    (R16), V11.S[0]
+	VMOV    V0.S[1], R16
+	ADD     R16<<2, R9, R16
+	VLD1    (R16), V11.S[1]
+	VMOV    V0.S[2], R16
+	ADD     R16<<2, R9, R16
+	VLD1    (R16), V11.S[2]
+	VMOV    V0.S[3], R16
+	ADD     R16<<2, R9, R16
+	VLD1    (R16), V11.S[3]
+	WORD    $0x6e2bddad // FMUL V13.4S, V13.4S, V11.4S
+nobit_262:
+	FMOVS   focalScale+252(FP), F11
+	VDUP    V11.S[0], V11.S4
+	VFMLS   V11.S4, V13.S4, V7.S4
+	VFMLS   V11.S4, V13.S4, V8.S4
+nobit_250:
+	VEOR    V3.B16, V3.B16, V3.B16
+	TBZ     $2, R7, nobit_263
+	VMOV    V0.S[0], R16
+	ADD     R16<<2, R10, R16
+	VLD1    (R16), V5.S[0]
+	VMOV    V0.S[1], R16
+	ADD     R16<<2, R10, R16
+	VLD1    (R16), V5.S[1]
+	VMOV    V0.S[2], R16
+	ADD     R16<<2, R10, R16
+	VLD1    (R16), V5.S[2]
+	VMOV    V0.S[3], R16
+	ADD     R16<<2, R10, R16
+	VLD1    (R16), V5.S[3]
+	VMOV    V5.B16, V3.B16
+nobit_263:
+	VEOR    V5.B16, V5.B16, V5.B16
+	VLD1    (R14), V5.S[0]
+	CMP     $2, R4
+	BLT     ld_264
+	ADD     $4, R14, R16
+	VLD1    (R16), V5.S[1]
+	CMP     $3, R4
+	BLT     ld_264
+	ADD     $8, R14, R16
+	VLD1    (R16), V5.S[2]
+ld_264:
+	VEOR    V6.B16, V6.B16, V6.B16
+	MOVD    R11, R19
+	MOVD    R12, R20
+	MOVD    R8, R21
+	MOVD    R1, R16
+	MOVD    R5, R17
+	CBZ     R17, clsdone_266
+cls_265:
+	ADD     R13, R16, R15
+	VEOR    V11.B16, V11.B16, V11.B16
+	VLD1    (R15), V11.S[0]
+	CMP     $2, R4
+	BLT     ld_267
+	ADD     $4, R15, R22
+	VLD1    (R22), V11.S[1]
+	CMP     $3, R4
+	BLT     ld_267
+	ADD     $8, R15, R22
+	VLD1    (R22), V11.S[2]
+ld_267:
+	WORD    $0x6e29dd6b // FMUL V11.4S, V11.4S, V9.4S
+	VEOR    V12.B16, V12.B16, V12.B16
+	VCMEQ   V0.S4, V6.S4, V13.S4
+	TBZ     $2, R7, nobit_268
+	VLD1R   (R19), [V12.S4]
+	VLD1R   (R20), [V14.S4]
+	VFMLA   V11.S4, V14.S4, V12.S4
+	VAND    V13.B16, V3.B16, V14.B16
+	WORD    $0x4e2ed58c // FADD V12.4S, V12.4S, V14.4S
+nobit_268:
+	WORD    $0x4ea4d58c // FSUB V12.4S, V12.4S, V4.4S
+	WORD    $0x4e27d58c // FADD V12.4S, V12.4S, V7.4S
+	WORD    $0x6e2cdd6b // FMUL V11.4S, V11.4S, V12.4S
+	TBZ     $10, R7, nobit_269
+	FMOVS   kappa+248(FP), F14
+	VDUP    V14.S[0], V14.S4
+	FMOVQ   (R0), F12
+	TBZ     $9, R7, nobit_270
+	VLD1R   (R21), [V12.S4]
+nobit_270:
+	VFMLS   V12.S4, V14.S4, V11.S4
+nobit_269:
+	VAND    V13.B16, V8.B16, V12.B16
+	WORD    $0x4eacd56b // FSUB V11.4S, V11.4S, V12.4S
+	WORD    $0x6e25dd6b // FMUL V11.4S, V11.4S, V5.4S
+	VAND    V1.B16, V11.B16, V11.B16
+	VST1    V11.S[0], (R15)
+	CMP     $2, R4
+	BLT     st_271
+	ADD     $4, R15, R22
+	VST1    V11.S[1], (R22)
+	CMP     $3, R4
+	BLT     st_271
+	ADD     $8, R15, R22
+	VST1    V11.S[2], (R22)
+st_271:
+	FMOVQ   192(R0), F14
+	VADD    V14.S4, V6.S4, V6.S4
+	ADD     R3, R16, R16
+	ADD     $4, R19, R19
+	ADD     $4, R20, R20
+	ADD     $4, R21, R21
+	SUBS    $1, R17, R17
+	BNE     cls_265
+clsdone_266:
+pxdone_209:
+pxwdone_142:
 	RET
 
-// func softmaxStatsI32NEON(x []float32, S int, lo int, hi int, lab []int32, nc int, ign int32, flags uint64, w []float32, alpha []float32, ew []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, scr []float32, P []float32, PY []float32, Count []float32, PP []float32, out []float32)
-TEXT ·softmaxStatsI32NEON(SB), NOSPLIT, $0-336
+// func softmaxStatsI32NEON(x []float32, S int, lo int, hi int, lab []int32, pw []float32, nc int, ign int32, flags uint64, w []float32, alpha []float32, ew []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, scr []float32, P []float32, PY []float32, Count []float32, PP []float32, out []float32)
+TEXT ·softmaxStatsI32NEON(SB), NOSPLIT, $0-360
 	MOVD    $softmaxneon<>(SB), R0
 	MOVD    x_base+0(FP), R1
 	MOVD    lab_base+48(FP), R2
@@ -2373,18 +4573,18 @@ TEXT ·softmaxStatsI32NEON(SB), NOSPLIT, $0-336
 	ADD     R3<<2, R2, R2
 	MOVD    S+24(FP), R3
 	LSL     $2, R3, R3
-	MOVD    nc+72(FP), R5
-	MOVW    ign+80(FP), R6
-	MOVD    flags+88(FP), R7
-	MOVD    gmode+184(FP), R8
-	MOVD    w_base+96(FP), R9
-	MOVD    alpha_base+120(FP), R10
-	MOVD    ew_base+144(FP), R11
-	MOVD    P_base+216(FP), R12
-	MOVD    PY_base+240(FP), R13
-	MOVD    Count_base+264(FP), R14
-	MOVD    PP_base+288(FP), R15
-	MOVD    scr_base+192(FP), R16
+	MOVD    nc+96(FP), R5
+	MOVW    ign+104(FP), R6
+	MOVD    flags+112(FP), R7
+	MOVD    gmode+208(FP), R8
+	MOVD    w_base+120(FP), R9
+	MOVD    alpha_base+144(FP), R10
+	MOVD    ew_base+168(FP), R11
+	MOVD    P_base+240(FP), R12
+	MOVD    PY_base+264(FP), R13
+	MOVD    Count_base+288(FP), R14
+	MOVD    PP_base+312(FP), R15
+	MOVD    scr_base+216(FP), R16
 	VEOR    V0.B16, V0.B16, V0.B16
 	VEOR    V1.B16, V1.B16, V1.B16
 	VEOR    V2.B16, V2.B16, V2.B16
@@ -2392,9 +4592,10 @@ TEXT ·softmaxStatsI32NEON(SB), NOSPLIT, $0-336
 	FMOVQ   (R0), F4
 	VEOR    V5.B16, V5.B16, V5.B16
 	VEOR    V6.B16, V6.B16, V6.B16
-px_137:
+	TBNZ    $12, R7, pxw_272
+px_274:
 	CMP     $4, R4
-	BLT     pxtail_138
+	BLT     pxtail_275
 	VLD1    (R2), [V7.S4]
 	FMOVQ   16(R0), F8
 	VDUP    R6, V9.S4
@@ -2412,20 +4613,20 @@ px_137:
 	MOVD    R5, R19
 	ADD     R3, R17, R17
 	SUB     $1, R19, R19
-	CBZ     R19, clsdone_141
-cls_140:
+	CBZ     R19, clsdone_278
+cls_277:
 	VLD1    (R17), [V10.S4]
 	WORD    $0x4e2af529 // FMAX V9.4S, V9.4S, V10.4S
 	ADD     R3, R17, R17
 	SUBS    $1, R19, R19
-	BNE     cls_140
-clsdone_141:
+	BNE     cls_277
+clsdone_278:
 	VEOR    V10.B16, V10.B16, V10.B16
 	VEOR    V11.B16, V11.B16, V11.B16
 	VEOR    V12.B16, V12.B16, V12.B16
 	VEOR    V13.B16, V13.B16, V13.B16
 	VEOR    V14.B16, V14.B16, V14.B16
-	FMOVS   epsC+172(FP), F15
+	FMOVS   epsC+196(FP), F15
 	VDUP    V15.S[0], V15.S4
 	FMOVQ   32(R0), F16
 	FMOVQ   48(R0), F17
@@ -2438,8 +4639,8 @@ clsdone_141:
 	MOVD    R16, R21
 	MOVD    R1, R17
 	MOVD    R5, R19
-	CBZ     R19, clsdone_143
-cls_142:
+	CBZ     R19, clsdone_280
+cls_279:
 	VLD1    (R17), [V23.S4]
 	WORD    $0x4ea9d6f7 // FSUB V23.4S, V23.4S, V9.4S
 	WORD    $0x6e30def8 // FMUL V24.4S, V23.4S, V16.4S
@@ -2466,30 +4667,30 @@ cls_142:
 	WORD    $0x6eb7e7db // FCMGT V27.4S, V30.4S, V23.4S
 	WORD    $0x4e7b1f39 // BIC V25.16B, V25.16B, V27.16B
 	WORD    $0x4e39d54a // FADD V10.4S, V10.4S, V25.4S
-	TBZ     $11, R7, nobit_144
+	TBZ     $11, R7, nobit_281
 	VST1    [V25.S4], (R21)
-nobit_144:
+nobit_281:
 	VCMEQ   V7.S4, V14.S4, V24.S4
 	VBIT    V24.B16, V25.B16, V11.B16
 	VBIT    V24.B16, V23.B16, V12.B16
-	TBZ     $10, R7, nobit_145
+	TBZ     $10, R7, nobit_282
 	VMOV    V15.B16, V24.B16
-	TBZ     $9, R7, nobit_146
+	TBZ     $9, R7, nobit_283
 	VLD1R   (R20), [V24.S4]
-nobit_146:
+nobit_283:
 	VFMLA   V23.S4, V24.S4, V13.S4
-nobit_145:
+nobit_282:
 	FMOVQ   192(R0), F25
 	VADD    V25.S4, V14.S4, V14.S4
 	ADD     R3, R17, R17
 	ADD     $4, R20, R20
 	ADD     $16, R21, R21
 	SUBS    $1, R19, R19
-	BNE     cls_142
-clsdone_143:
+	BNE     cls_279
+clsdone_280:
 	FMOVQ   (R0), F15
 	WORD    $0x6e2afdee // FDIV V14.4S, V15.4S, V10.4S
-	TBZ     $2, R7, nobit_147
+	TBZ     $2, R7, nobit_284
 	FMOVQ   32(R0), F15
 	FMOVQ   48(R0), F16
 	FMOVQ   64(R0), F17
@@ -2502,12 +4703,12 @@ clsdone_143:
 	MOVD    R16, R22
 	MOVD    R1, R17
 	MOVD    R5, R19
-	CBZ     R19, clsdone_149
-cls_148:
-	TBZ     $11, R7, recompute_150
+	CBZ     R19, clsdone_286
+cls_285:
+	TBZ     $11, R7, recompute_287
 	VLD1    (R22), [V22.S4]
-	B       havee_151
-recompute_150:
+	B       havee_288
+recompute_287:
 	VLD1    (R17), [V23.S4]
 	WORD    $0x4ea9d6f7 // FSUB V23.4S, V23.4S, V9.4S
 	WORD    $0x6e2fdef8 // FMUL V24.4S, V23.4S, V15.4S
@@ -2534,7 +4735,7 @@ recompute_150:
 	WORD    $0x6eb7e7db // FCMGT V27.4S, V30.4S, V23.4S
 	WORD    $0x4e7b1f39 // BIC V25.16B, V25.16B, V27.16B
 	VMOV    V25.B16, V22.B16
-havee_151:
+havee_288:
 	WORD    $0x6e2eded6 // FMUL V22.4S, V22.4S, V14.4S
 	VAND    V8.B16, V22.B16, V22.B16
 	WORD    $0x6e36d6d7 // FADDP V23.4S, V22.4S, V22.4S
@@ -2542,24 +4743,24 @@ havee_151:
 	FMOVS   (R20), F24
 	FADDS   F23, F24, F24
 	FMOVS   F24, (R20)
-	TBZ     $3, R7, nobit_152
+	TBZ     $3, R7, nobit_289
 	WORD    $0x6e36ded6 // FMUL V22.4S, V22.4S, V22.4S
 	WORD    $0x6e36d6d7 // FADDP V23.4S, V22.4S, V22.4S
 	WORD    $0x7e30daf7 // FADDP S23, V23.2S
 	FMOVS   (R21), F24
 	FADDS   F23, F24, F24
 	FMOVS   F24, (R21)
-nobit_152:
+nobit_289:
 	ADD     R3, R17, R17
 	ADD     $4, R20, R20
 	ADD     $4, R21, R21
 	ADD     $16, R22, R22
 	SUBS    $1, R19, R19
-	BNE     cls_148
-clsdone_149:
+	BNE     cls_285
+clsdone_286:
 	WORD    $0x6e2edd6f // FMUL V15.4S, V11.4S, V14.4S
 	VMOV    V8.S[0], R17
-	CBZ     R17, inval_154
+	CBZ     R17, inval_291
 	VMOV    V7.S[0], R17
 	ADD     R17<<2, R13, R19
 	FMOVS   (R19), F16
@@ -2571,9 +4772,9 @@ clsdone_149:
 	FMOVQ   (R0), F17
 	FADDS   F17, F16, F16
 	FMOVS   F16, (R19)
-inval_154:
+inval_291:
 	VMOV    V8.S[1], R17
-	CBZ     R17, inval_155
+	CBZ     R17, inval_292
 	VMOV    V7.S[1], R17
 	ADD     R17<<2, R13, R19
 	FMOVS   (R19), F16
@@ -2585,9 +4786,9 @@ inval_154:
 	FMOVQ   (R0), F17
 	FADDS   F17, F16, F16
 	FMOVS   F16, (R19)
-inval_155:
+inval_292:
 	VMOV    V8.S[2], R17
-	CBZ     R17, inval_156
+	CBZ     R17, inval_293
 	VMOV    V7.S[2], R17
 	ADD     R17<<2, R13, R19
 	FMOVS   (R19), F16
@@ -2599,9 +4800,9 @@ inval_155:
 	FMOVQ   (R0), F17
 	FADDS   F17, F16, F16
 	FMOVS   F16, (R19)
-inval_156:
+inval_293:
 	VMOV    V8.S[3], R17
-	CBZ     R17, inval_157
+	CBZ     R17, inval_294
 	VMOV    V7.S[3], R17
 	ADD     R17<<2, R13, R19
 	FMOVS   (R19), F16
@@ -2613,19 +4814,19 @@ inval_156:
 	FMOVQ   (R0), F17
 	FADDS   F17, F16, F16
 	FMOVS   F16, (R19)
-inval_157:
-lanes_153:
-nobit_147:
-	TBZ     $0, R7, noprod_158
-	TST     $514, R7
-	BNE     noprod_158
-	FMOVS   eps1+168(FP), F16
+inval_294:
+lanes_290:
+nobit_284:
+	TBZ     $0, R7, noprod_295
+	TST     $4610, R7
+	BNE     noprod_295
+	FMOVS   eps1+192(FP), F16
 	VDUP    V16.S[0], V16.S4
 	WORD    $0x6ea0fa10 // FNEG V16.4S, V16.4S
 	WORD    $0x6e30dd8f // FMUL V15.4S, V12.4S, V16.4S
-	TBZ     $10, R7, nobit_160
+	TBZ     $10, R7, nobit_297
 	WORD    $0x4eadd5ef // FSUB V15.4S, V15.4S, V13.4S
-nobit_160:
+nobit_297:
 	VAND    V8.B16, V15.B16, V16.B16
 	WORD    $0x4e30d400 // FADD V0.4S, V0.4S, V16.4S
 	FMOVQ   (R0), F16
@@ -2652,10 +4853,10 @@ nobit_160:
 	WORD    $0x4e30e614 // FCMEQ V20.4S, V16.4S, V16.4S
 	VMOV    V16.B16, V4.B16
 	VBIT    V20.B16, V19.B16, V4.B16
-	B       lossdone_159
-noprod_158:
+	B       lossdone_296
+noprod_295:
 	TST     $3, R7
-	BEQ     noloss_161
+	BEQ     noloss_298
 	VUSHR   $23, V10.S4, V15.S4
 	FMOVQ   240(R0), F16
 	VSUB    V16.S4, V15.S4, V15.S4
@@ -2708,9 +4909,9 @@ noprod_158:
 	WORD    $0x4e2ae54f // FCMEQ V15.4S, V10.4S, V10.4S
 	VBIF    V15.B16, V10.B16, V18.B16
 	WORD    $0x4eacd64f // FSUB V15.4S, V18.4S, V12.4S
-	TBZ     $0, R7, nobit_162
+	TBZ     $0, R7, nobit_299
 	FMOVQ   (R0), F16
-	TBZ     $9, R7, nobit_163
+	TBZ     $9, R7, nobit_300
 	VMOV    V7.S[0], R17
 	ADD     R17<<2, R9, R17
 	VLD1    (R17), V17.S[0]
@@ -2724,45 +4925,45 @@ noprod_158:
 	ADD     R17<<2, R9, R17
 	VLD1    (R17), V17.S[3]
 	VMOV    V17.B16, V16.B16
-nobit_163:
-	FMOVS   eps1+168(FP), F17
+nobit_300:
+	FMOVS   eps1+192(FP), F17
 	VDUP    V17.S[0], V17.S4
 	WORD    $0x6e30de31 // FMUL V17.4S, V17.4S, V16.4S
 	WORD    $0x6e2fde31 // FMUL V17.4S, V17.4S, V15.4S
-	TBZ     $10, R7, nobit_164
-	FMOVS   wsum+176(FP), F19
+	TBZ     $10, R7, nobit_301
+	FMOVS   wsum+200(FP), F19
 	VDUP    V19.S[0], V19.S4
-	FMOVS   epsC+172(FP), F20
+	FMOVS   epsC+196(FP), F20
 	VDUP    V20.S[0], V20.S4
 	WORD    $0x6e34de73 // FMUL V19.4S, V19.4S, V20.4S
 	VFMLA   V19.S4, V18.S4, V17.S4
 	WORD    $0x4eadd631 // FSUB V17.4S, V17.4S, V13.4S
-nobit_164:
+nobit_301:
 	VAND    V8.B16, V17.B16, V19.B16
 	WORD    $0x4e33d400 // FADD V0.4S, V0.4S, V19.4S
 	VAND    V8.B16, V16.B16, V19.B16
 	WORD    $0x4e33d421 // FADD V1.4S, V1.4S, V19.4S
-nobit_162:
-	TBZ     $1, R7, nobit_165
+nobit_299:
+	TBZ     $1, R7, nobit_302
 	FMOVQ   (R0), F16
 	VFMLS   V14.S4, V11.S4, V16.S4
-	FMOVS   gamma+180(FP), F17
+	FMOVS   gamma+204(FP), F17
 	VDUP    V17.S[0], V17.S4
 	CMP     $1, R8
-	BEQ     pow1_166
+	BEQ     pow1_303
 	CMP     $2, R8
-	BEQ     pow2_167
+	BEQ     pow2_304
 	CMP     $3, R8
-	BEQ     powg_168
+	BEQ     powg_305
 	FMOVQ   (R0), F19
-	B       powd_170
-pow1_166:
+	B       powd_307
+pow1_303:
 	VMOV    V16.B16, V19.B16
-	B       powz_169
-pow2_167:
+	B       powz_306
+pow2_304:
 	WORD    $0x6e30de13 // FMUL V19.4S, V16.4S, V16.4S
-	B       powz_169
-powg_168:
+	B       powz_306
+powg_305:
 	FMOVQ   416(R0), F22
 	WORD    $0x6eb0e6d5 // FCMGT V21.4S, V22.4S, V16.4S
 	FMOVQ   432(R0), F23
@@ -2871,12 +5072,12 @@ powg_168:
 	FMOVQ   464(R0), F27
 	VBIT    V24.B16, V27.B16, V21.B16
 	VMOV    V21.B16, V19.B16
-powz_169:
+powz_306:
 	WORD    $0x6ea0da14 // FCMLE V20.4S, V16.4S, #0
 	WORD    $0x4e741e73 // BIC V19.16B, V19.16B, V20.16B
-powd_170:
+powd_307:
 	WORD    $0x6e2fde73 // FMUL V19.4S, V19.4S, V15.4S
-	TBZ     $8, R7, nobit_171
+	TBZ     $8, R7, nobit_308
 	VMOV    V7.S[0], R17
 	ADD     R17<<2, R10, R17
 	VLD1    (R17), V16.S[0]
@@ -2890,29 +5091,29 @@ powd_170:
 	ADD     R17<<2, R10, R17
 	VLD1    (R17), V16.S[3]
 	WORD    $0x6e30de73 // FMUL V19.4S, V19.4S, V16.4S
-nobit_171:
+nobit_308:
 	VAND    V8.B16, V19.B16, V16.B16
 	WORD    $0x4e30d442 // FADD V2.4S, V2.4S, V16.4S
-nobit_165:
-noloss_161:
-lossdone_159:
+nobit_302:
+noloss_298:
+lossdone_296:
 	ADD     $16, R1, R1
 	ADD     $16, R2, R2
 	SUB     $4, R4, R4
-	B       px_137
-pxtail_138:
-	CBZ     R4, pxdone_139
+	B       px_274
+pxtail_275:
+	CBZ     R4, pxdone_276
 	VEOR    V7.B16, V7.B16, V7.B16
 	VLD1    (R2), V7.S[0]
 	CMP     $2, R4
-	BLT     ld_172
+	BLT     ld_309
 	ADD     $4, R2, R17
 	VLD1    (R17), V7.S[1]
 	CMP     $3, R4
-	BLT     ld_172
+	BLT     ld_309
 	ADD     $8, R2, R17
 	VLD1    (R17), V7.S[2]
-ld_172:
+ld_309:
 	ADD     $560, R0, R17
 	SUB     R4<<2, R17, R17
 	VLD1    (R17), [V8.S4]
@@ -2929,42 +5130,42 @@ ld_172:
 	VEOR    V9.B16, V9.B16, V9.B16
 	VLD1    (R1), V9.S[0]
 	CMP     $2, R4
-	BLT     ld_173
+	BLT     ld_310
 	ADD     $4, R1, R17
 	VLD1    (R17), V9.S[1]
 	CMP     $3, R4
-	BLT     ld_173
+	BLT     ld_310
 	ADD     $8, R1, R17
 	VLD1    (R17), V9.S[2]
-ld_173:
+ld_310:
 	MOVD    R1, R17
 	MOVD    R5, R19
 	ADD     R3, R17, R17
 	SUB     $1, R19, R19
-	CBZ     R19, clsdone_175
-cls_174:
+	CBZ     R19, clsdone_312
+cls_311:
 	VEOR    V10.B16, V10.B16, V10.B16
 	VLD1    (R17), V10.S[0]
 	CMP     $2, R4
-	BLT     ld_176
+	BLT     ld_313
 	ADD     $4, R17, R20
 	VLD1    (R20), V10.S[1]
 	CMP     $3, R4
-	BLT     ld_176
+	BLT     ld_313
 	ADD     $8, R17, R20
 	VLD1    (R20), V10.S[2]
-ld_176:
+ld_313:
 	WORD    $0x4e2af529 // FMAX V9.4S, V9.4S, V10.4S
 	ADD     R3, R17, R17
 	SUBS    $1, R19, R19
-	BNE     cls_174
-clsdone_175:
+	BNE     cls_311
+clsdone_312:
 	VEOR    V10.B16, V10.B16, V10.B16
 	VEOR    V11.B16, V11.B16, V11.B16
 	VEOR    V12.B16, V12.B16, V12.B16
 	VEOR    V13.B16, V13.B16, V13.B16
 	VEOR    V14.B16, V14.B16, V14.B16
-	FMOVS   epsC+172(FP), F15
+	FMOVS   epsC+196(FP), F15
 	VDUP    V15.S[0], V15.S4
 	FMOVQ   32(R0), F16
 	FMOVQ   48(R0), F17
@@ -2977,19 +5178,19 @@ clsdone_175:
 	MOVD    R16, R21
 	MOVD    R1, R17
 	MOVD    R5, R19
-	CBZ     R19, clsdone_178
-cls_177:
+	CBZ     R19, clsdone_315
+cls_314:
 	VEOR    V23.B16, V23.B16, V23.B16
 	VLD1    (R17), V23.S[0]
 	CMP     $2, R4
-	BLT     ld_179
+	BLT     ld_316
 	ADD     $4, R17, R22
 	VLD1    (R22), V23.S[1]
 	CMP     $3, R4
-	BLT     ld_179
+	BLT     ld_316
 	ADD     $8, R17, R22
 	VLD1    (R22), V23.S[2]
-ld_179:
+ld_316:
 	WORD    $0x4ea9d6f7 // FSUB V23.4S, V23.4S, V9.4S
 	WORD    $0x6e30def8 // FMUL V24.4S, V23.4S, V16.4S
 	WORD    $0x4e218b18 // FRINTN V24.4S, V24.4S
@@ -3015,30 +5216,30 @@ ld_179:
 	WORD    $0x6eb7e7db // FCMGT V27.4S, V30.4S, V23.4S
 	WORD    $0x4e7b1f39 // BIC V25.16B, V25.16B, V27.16B
 	WORD    $0x4e39d54a // FADD V10.4S, V10.4S, V25.4S
-	TBZ     $11, R7, nobit_180
+	TBZ     $11, R7, nobit_317
 	VST1    [V25.S4], (R21)
-nobit_180:
+nobit_317:
 	VCMEQ   V7.S4, V14.S4, V24.S4
 	VBIT    V24.B16, V25.B16, V11.B16
 	VBIT    V24.B16, V23.B16, V12.B16
-	TBZ     $10, R7, nobit_181
+	TBZ     $10, R7, nobit_318
 	VMOV    V15.B16, V24.B16
-	TBZ     $9, R7, nobit_182
+	TBZ     $9, R7, nobit_319
 	VLD1R   (R20), [V24.S4]
-nobit_182:
+nobit_319:
 	VFMLA   V23.S4, V24.S4, V13.S4
-nobit_181:
+nobit_318:
 	FMOVQ   192(R0), F25
 	VADD    V25.S4, V14.S4, V14.S4
 	ADD     R3, R17, R17
 	ADD     $4, R20, R20
 	ADD     $16, R21, R21
 	SUBS    $1, R19, R19
-	BNE     cls_177
-clsdone_178:
+	BNE     cls_314
+clsdone_315:
 	FMOVQ   (R0), F15
 	WORD    $0x6e2afdee // FDIV V14.4S, V15.4S, V10.4S
-	TBZ     $2, R7, nobit_183
+	TBZ     $2, R7, nobit_320
 	FMOVQ   32(R0), F15
 	FMOVQ   48(R0), F16
 	FMOVQ   64(R0), F17
@@ -3051,23 +5252,23 @@ clsdone_178:
 	MOVD    R16, R22
 	MOVD    R1, R17
 	MOVD    R5, R19
-	CBZ     R19, clsdone_185
-cls_184:
-	TBZ     $11, R7, recompute_186
+	CBZ     R19, clsdone_322
+cls_321:
+	TBZ     $11, R7, recompute_323
 	VLD1    (R22), [V22.S4]
-	B       havee_187
-recompute_186:
+	B       havee_324
+recompute_323:
 	VEOR    V23.B16, V23.B16, V23.B16
 	VLD1    (R17), V23.S[0]
 	CMP     $2, R4
-	BLT     ld_188
+	BLT     ld_325
 	ADD     $4, R17, R23
 	VLD1    (R23), V23.S[1]
 	CMP     $3, R4
-	BLT     ld_188
+	BLT     ld_325
 	ADD     $8, R17, R23
 	VLD1    (R23), V23.S[2]
-ld_188:
+ld_325:
 	WORD    $0x4ea9d6f7 // FSUB V23.4S, V23.4S, V9.4S
 	WORD    $0x6e2fdef8 // FMUL V24.4S, V23.4S, V15.4S
 	WORD    $0x4e218b18 // FRINTN V24.4S, V24.4S
@@ -3093,7 +5294,7 @@ ld_188:
 	WORD    $0x6eb7e7db // FCMGT V27.4S, V30.4S, V23.4S
 	WORD    $0x4e7b1f39 // BIC V25.16B, V25.16B, V27.16B
 	VMOV    V25.B16, V22.B16
-havee_187:
+havee_324:
 	WORD    $0x6e2eded6 // FMUL V22.4S, V22.4S, V14.4S
 	VAND    V8.B16, V22.B16, V22.B16
 	WORD    $0x6e36d6d7 // FADDP V23.4S, V22.4S, V22.4S
@@ -3101,24 +5302,24 @@ havee_187:
 	FMOVS   (R20), F24
 	FADDS   F23, F24, F24
 	FMOVS   F24, (R20)
-	TBZ     $3, R7, nobit_189
+	TBZ     $3, R7, nobit_326
 	WORD    $0x6e36ded6 // FMUL V22.4S, V22.4S, V22.4S
 	WORD    $0x6e36d6d7 // FADDP V23.4S, V22.4S, V22.4S
 	WORD    $0x7e30daf7 // FADDP S23, V23.2S
 	FMOVS   (R21), F24
 	FADDS   F23, F24, F24
 	FMOVS   F24, (R21)
-nobit_189:
+nobit_326:
 	ADD     R3, R17, R17
 	ADD     $4, R20, R20
 	ADD     $4, R21, R21
 	ADD     $16, R22, R22
 	SUBS    $1, R19, R19
-	BNE     cls_184
-clsdone_185:
+	BNE     cls_321
+clsdone_322:
 	WORD    $0x6e2edd6f // FMUL V15.4S, V11.4S, V14.4S
 	VMOV    V8.S[0], R17
-	CBZ     R17, inval_191
+	CBZ     R17, inval_328
 	VMOV    V7.S[0], R17
 	ADD     R17<<2, R13, R19
 	FMOVS   (R19), F16
@@ -3130,11 +5331,11 @@ clsdone_185:
 	FMOVQ   (R0), F17
 	FADDS   F17, F16, F16
 	FMOVS   F16, (R19)
-inval_191:
+inval_328:
 	CMP     $2, R4
-	BLT     lanes_190
+	BLT     lanes_327
 	VMOV    V8.S[1], R17
-	CBZ     R17, inval_192
+	CBZ     R17, inval_329
 	VMOV    V7.S[1], R17
 	ADD     R17<<2, R13, R19
 	FMOVS   (R19), F16
@@ -3146,11 +5347,11 @@ inval_191:
 	FMOVQ   (R0), F17
 	FADDS   F17, F16, F16
 	FMOVS   F16, (R19)
-inval_192:
+inval_329:
 	CMP     $3, R4
-	BLT     lanes_190
+	BLT     lanes_327
 	VMOV    V8.S[2], R17
-	CBZ     R17, inval_193
+	CBZ     R17, inval_330
 	VMOV    V7.S[2], R17
 	ADD     R17<<2, R13, R19
 	FMOVS   (R19), F16
@@ -3162,19 +5363,19 @@ inval_192:
 	FMOVQ   (R0), F17
 	FADDS   F17, F16, F16
 	FMOVS   F16, (R19)
-inval_193:
-lanes_190:
-nobit_183:
-	TBZ     $0, R7, noprod_194
-	TST     $514, R7
-	BNE     noprod_194
-	FMOVS   eps1+168(FP), F16
+inval_330:
+lanes_327:
+nobit_320:
+	TBZ     $0, R7, noprod_331
+	TST     $4610, R7
+	BNE     noprod_331
+	FMOVS   eps1+192(FP), F16
 	VDUP    V16.S[0], V16.S4
 	WORD    $0x6ea0fa10 // FNEG V16.4S, V16.4S
 	WORD    $0x6e30dd8f // FMUL V15.4S, V12.4S, V16.4S
-	TBZ     $10, R7, nobit_196
+	TBZ     $10, R7, nobit_333
 	WORD    $0x4eadd5ef // FSUB V15.4S, V15.4S, V13.4S
-nobit_196:
+nobit_333:
 	VAND    V8.B16, V15.B16, V16.B16
 	WORD    $0x4e30d400 // FADD V0.4S, V0.4S, V16.4S
 	FMOVQ   (R0), F16
@@ -3201,10 +5402,10 @@ nobit_196:
 	WORD    $0x4e30e614 // FCMEQ V20.4S, V16.4S, V16.4S
 	VMOV    V16.B16, V4.B16
 	VBIT    V20.B16, V19.B16, V4.B16
-	B       lossdone_195
-noprod_194:
+	B       lossdone_332
+noprod_331:
 	TST     $3, R7
-	BEQ     noloss_197
+	BEQ     noloss_334
 	VUSHR   $23, V10.S4, V15.S4
 	FMOVQ   240(R0), F16
 	VSUB    V16.S4, V15.S4, V15.S4
@@ -3257,9 +5458,9 @@ noprod_194:
 	WORD    $0x4e2ae54f // FCMEQ V15.4S, V10.4S, V10.4S
 	VBIF    V15.B16, V10.B16, V18.B16
 	WORD    $0x4eacd64f // FSUB V15.4S, V18.4S, V12.4S
-	TBZ     $0, R7, nobit_198
+	TBZ     $0, R7, nobit_335
 	FMOVQ   (R0), F16
-	TBZ     $9, R7, nobit_199
+	TBZ     $9, R7, nobit_336
 	VMOV    V7.S[0], R17
 	ADD     R17<<2, R9, R17
 	VLD1    (R17), V17.S[0]
@@ -3273,45 +5474,45 @@ noprod_194:
 	ADD     R17<<2, R9, R17
 	VLD1    (R17), V17.S[3]
 	VMOV    V17.B16, V16.B16
-nobit_199:
-	FMOVS   eps1+168(FP), F17
+nobit_336:
+	FMOVS   eps1+192(FP), F17
 	VDUP    V17.S[0], V17.S4
 	WORD    $0x6e30de31 // FMUL V17.4S, V17.4S, V16.4S
 	WORD    $0x6e2fde31 // FMUL V17.4S, V17.4S, V15.4S
-	TBZ     $10, R7, nobit_200
-	FMOVS   wsum+176(FP), F19
+	TBZ     $10, R7, nobit_337
+	FMOVS   wsum+200(FP), F19
 	VDUP    V19.S[0], V19.S4
-	FMOVS   epsC+172(FP), F20
+	FMOVS   epsC+196(FP), F20
 	VDUP    V20.S[0], V20.S4
 	WORD    $0x6e34de73 // FMUL V19.4S, V19.4S, V20.4S
 	VFMLA   V19.S4, V18.S4, V17.S4
 	WORD    $0x4eadd631 // FSUB V17.4S, V17.4S, V13.4S
-nobit_200:
+nobit_337:
 	VAND    V8.B16, V17.B16, V19.B16
 	WORD    $0x4e33d400 // FADD V0.4S, V0.4S, V19.4S
 	VAND    V8.B16, V16.B16, V19.B16
 	WORD    $0x4e33d421 // FADD V1.4S, V1.4S, V19.4S
-nobit_198:
-	TBZ     $1, R7, nobit_201
+nobit_335:
+	TBZ     $1, R7, nobit_338
 	FMOVQ   (R0), F16
 	VFMLS   V14.S4, V11.S4, V16.S4
-	FMOVS   gamma+180(FP), F17
+	FMOVS   gamma+204(FP), F17
 	VDUP    V17.S[0], V17.S4
 	CMP     $1, R8
-	BEQ     pow1_202
+	BEQ     pow1_339
 	CMP     $2, R8
-	BEQ     pow2_203
+	BEQ     pow2_340
 	CMP     $3, R8
-	BEQ     powg_204
+	BEQ     powg_341
 	FMOVQ   (R0), F19
-	B       powd_206
-pow1_202:
+	B       powd_343
+pow1_339:
 	VMOV    V16.B16, V19.B16
-	B       powz_205
-pow2_203:
+	B       powz_342
+pow2_340:
 	WORD    $0x6e30de13 // FMUL V19.4S, V16.4S, V16.4S
-	B       powz_205
-powg_204:
+	B       powz_342
+powg_341:
 	FMOVQ   416(R0), F22
 	WORD    $0x6eb0e6d5 // FCMGT V21.4S, V22.4S, V16.4S
 	FMOVQ   432(R0), F23
@@ -3420,12 +5621,12 @@ powg_204:
 	FMOVQ   464(R0), F27
 	VBIT    V24.B16, V27.B16, V21.B16
 	VMOV    V21.B16, V19.B16
-powz_205:
+powz_342:
 	WORD    $0x6ea0da14 // FCMLE V20.4S, V16.4S, #0
 	WORD    $0x4e741e73 // BIC V19.16B, V19.16B, V20.16B
-powd_206:
+powd_343:
 	WORD    $0x6e2fde73 // FMUL V19.4S, V19.4S, V15.4S
-	TBZ     $8, R7, nobit_207
+	TBZ     $8, R7, nobit_344
 	VMOV    V7.S[0], R17
 	ADD     R17<<2, R10, R17
 	VLD1    (R17), V16.S[0]
@@ -3439,16 +5640,1023 @@ powd_206:
 	ADD     R17<<2, R10, R17
 	VLD1    (R17), V16.S[3]
 	WORD    $0x6e30de73 // FMUL V19.4S, V19.4S, V16.4S
-nobit_207:
+nobit_344:
 	VAND    V8.B16, V19.B16, V16.B16
 	WORD    $0x4e30d442 // FADD V2.4S, V2.4S, V16.4S
-nobit_201:
-noloss_197:
-lossdone_195:
-pxdone_139:
-	TBZ     $0, R7, noprodend_208
-	TST     $514, R7
-	BNE     noprodend_208
+nobit_338:
+noloss_334:
+lossdone_332:
+pxdone_276:
+	B       pxwdone_273
+pxw_272:
+	MOVD    pw_base+72(FP), R17
+	MOVD    lo+32(FP), R19
+	ADD     R19<<2, R17, R17
+px_345:
+	CMP     $4, R4
+	BLT     pxtail_346
+	VLD1    (R2), [V7.S4]
+	FMOVQ   16(R0), F8
+	VDUP    R6, V9.S4
+	VCMEQ   V9.S4, V7.S4, V9.S4
+	WORD    $0x4e691d08 // BIC V8.16B, V8.16B, V9.16B
+	VDUP    R5, V9.S4
+	WORD    $0x6ea93ce9 // CMHS V9.4S, V7.4S, V9.4S
+	WORD    $0x4e691d08 // BIC V8.16B, V8.16B, V9.16B
+	VAND    V8.B16, V7.B16, V7.B16
+	FMOVQ   (R0), F9
+	VAND    V9.B16, V8.B16, V10.B16
+	WORD    $0x4e2ad463 // FADD V3.4S, V3.4S, V10.4S
+	VLD1    (R17), [V9.S4]
+	VAND    V8.B16, V9.B16, V9.B16
+	VLD1    (R1), [V10.S4]
+	MOVD    R1, R19
+	MOVD    R5, R20
+	ADD     R3, R19, R19
+	SUB     $1, R20, R20
+	CBZ     R20, clsdone_349
+cls_348:
+	VLD1    (R19), [V11.S4]
+	WORD    $0x4e2bf54a // FMAX V10.4S, V10.4S, V11.4S
+	ADD     R3, R19, R19
+	SUBS    $1, R20, R20
+	BNE     cls_348
+clsdone_349:
+	VEOR    V11.B16, V11.B16, V11.B16
+	VEOR    V12.B16, V12.B16, V12.B16
+	VEOR    V13.B16, V13.B16, V13.B16
+	VEOR    V14.B16, V14.B16, V14.B16
+	VEOR    V15.B16, V15.B16, V15.B16
+	FMOVS   epsC+196(FP), F16
+	VDUP    V16.S[0], V16.S4
+	FMOVQ   32(R0), F17
+	FMOVQ   48(R0), F18
+	FMOVQ   64(R0), F19
+	FMOVQ   80(R0), F20
+	FMOVQ   96(R0), F21
+	FMOVQ   112(R0), F22
+	FMOVQ   (R0), F23
+	MOVD    R11, R21
+	MOVD    R16, R22
+	MOVD    R1, R19
+	MOVD    R5, R20
+	CBZ     R20, clsdone_351
+cls_350:
+	VLD1    (R19), [V24.S4]
+	WORD    $0x4eaad718 // FSUB V24.4S, V24.4S, V10.4S
+	WORD    $0x6e31df19 // FMUL V25.4S, V24.4S, V17.4S
+	WORD    $0x4e218b39 // FRINTN V25.4S, V25.4S
+	VMOV    V24.B16, V26.B16
+	VFMLS   V18.S4, V25.S4, V26.S4
+	VFMLS   V19.S4, V25.S4, V26.S4
+	WORD    $0x6e3adf5b // FMUL V27.4S, V26.4S, V26.4S
+	FMOVQ   128(R0), F28
+	VFMLA   V22.S4, V26.S4, V28.S4
+	FMOVQ   144(R0), F29
+	VFMLA   V21.S4, V26.S4, V29.S4
+	FMOVQ   160(R0), F30
+	VFMLA   V20.S4, V26.S4, V30.S4
+	VFMLA   V27.S4, V30.S4, V29.S4
+	VFMLA   V27.S4, V29.S4, V28.S4
+	VFMLA   V27.S4, V28.S4, V26.S4
+	WORD    $0x4e37d75a // FADD V26.4S, V26.4S, V23.4S
+	WORD    $0x4ea1bb39 // FCVTZS V25.4S, V25.4S
+	VSHL    $23, V25.S4, V25.S4
+	VADD    V23.S4, V25.S4, V25.S4
+	WORD    $0x6e39df5a // FMUL V26.4S, V26.4S, V25.4S
+	FMOVQ   176(R0), F31
+	WORD    $0x6eb8e7fc // FCMGT V28.4S, V31.4S, V24.4S
+	WORD    $0x4e7c1f5a // BIC V26.16B, V26.16B, V28.16B
+	WORD    $0x4e3ad56b // FADD V11.4S, V11.4S, V26.4S
+	TBZ     $11, R7, nobit_352
+	VST1    [V26.S4], (R22)
+nobit_352:
+	VCMEQ   V7.S4, V15.S4, V25.S4
+	VBIT    V25.B16, V26.B16, V12.B16
+	VBIT    V25.B16, V24.B16, V13.B16
+	TBZ     $10, R7, nobit_353
+	VMOV    V16.B16, V25.B16
+	TBZ     $9, R7, nobit_354
+	VLD1R   (R21), [V25.S4]
+nobit_354:
+	VFMLA   V24.S4, V25.S4, V14.S4
+nobit_353:
+	FMOVQ   192(R0), F26
+	VADD    V26.S4, V15.S4, V15.S4
+	ADD     R3, R19, R19
+	ADD     $4, R21, R21
+	ADD     $16, R22, R22
+	SUBS    $1, R20, R20
+	BNE     cls_350
+clsdone_351:
+	FMOVQ   (R0), F16
+	WORD    $0x6e2bfe0f // FDIV V15.4S, V16.4S, V11.4S
+	TBZ     $2, R7, nobit_355
+	FMOVQ   32(R0), F16
+	FMOVQ   48(R0), F17
+	FMOVQ   64(R0), F18
+	FMOVQ   80(R0), F19
+	FMOVQ   96(R0), F20
+	FMOVQ   112(R0), F21
+	FMOVQ   (R0), F22
+	MOVD    R12, R21
+	MOVD    R15, R22
+	MOVD    R16, R23
+	MOVD    R1, R19
+	MOVD    R5, R20
+	CBZ     R20, clsdone_357
+cls_356:
+	TBZ     $11, R7, recompute_358
+	VLD1    (R23), [V23.S4]
+	B       havee_359
+recompute_358:
+	VLD1    (R19), [V24.S4]
+	WORD    $0x4eaad718 // FSUB V24.4S, V24.4S, V10.4S
+	WORD    $0x6e30df19 // FMUL V25.4S, V24.4S, V16.4S
+	WORD    $0x4e218b39 // FRINTN V25.4S, V25.4S
+	VMOV    V24.B16, V26.B16
+	VFMLS   V17.S4, V25.S4, V26.S4
+	VFMLS   V18.S4, V25.S4, V26.S4
+	WORD    $0x6e3adf5b // FMUL V27.4S, V26.4S, V26.4S
+	FMOVQ   128(R0), F28
+	VFMLA   V21.S4, V26.S4, V28.S4
+	FMOVQ   144(R0), F29
+	VFMLA   V20.S4, V26.S4, V29.S4
+	FMOVQ   160(R0), F30
+	VFMLA   V19.S4, V26.S4, V30.S4
+	VFMLA   V27.S4, V30.S4, V29.S4
+	VFMLA   V27.S4, V29.S4, V28.S4
+	VFMLA   V27.S4, V28.S4, V26.S4
+	WORD    $0x4e36d75a // FADD V26.4S, V26.4S, V22.4S
+	WORD    $0x4ea1bb39 // FCVTZS V25.4S, V25.4S
+	VSHL    $23, V25.S4, V25.S4
+	VADD    V22.S4, V25.S4, V25.S4
+	WORD    $0x6e39df5a // FMUL V26.4S, V26.4S, V25.4S
+	FMOVQ   176(R0), F31
+	WORD    $0x6eb8e7fc // FCMGT V28.4S, V31.4S, V24.4S
+	WORD    $0x4e7c1f5a // BIC V26.16B, V26.16B, V28.16B
+	VMOV    V26.B16, V23.B16
+havee_359:
+	WORD    $0x6e2fdef7 // FMUL V23.4S, V23.4S, V15.4S
+	VAND    V8.B16, V23.B16, V23.B16
+	WORD    $0x6e37dd38 // FMUL V24.4S, V9.4S, V23.4S
+	WORD    $0x6e38d719 // FADDP V25.4S, V24.4S, V24.4S
+	WORD    $0x7e30db39 // FADDP S25, V25.2S
+	FMOVS   (R21), F26
+	FADDS   F25, F26, F26
+	FMOVS   F26, (R21)
+	TBZ     $3, R7, nobit_360
+	WORD    $0x6e37df18 // FMUL V24.4S, V24.4S, V23.4S
+	WORD    $0x6e38d719 // FADDP V25.4S, V24.4S, V24.4S
+	WORD    $0x7e30db39 // FADDP S25, V25.2S
+	FMOVS   (R22), F26
+	FADDS   F25, F26, F26
+	FMOVS   F26, (R22)
+nobit_360:
+	ADD     R3, R19, R19
+	ADD     $4, R21, R21
+	ADD     $4, R22, R22
+	ADD     $16, R23, R23
+	SUBS    $1, R20, R20
+	BNE     cls_356
+clsdone_357:
+	WORD    $0x6e2fdd90 // FMUL V16.4S, V12.4S, V15.4S
+	WORD    $0x6e30dd30 // FMUL V16.4S, V9.4S, V16.4S
+	VMOV    V8.S[0], R19
+	CBZ     R19, inval_362
+	VMOV    V7.S[0], R19
+	ADD     R19<<2, R13, R20
+	FMOVS   (R20), F17
+	VDUP    V16.S[0], V18.S4
+	FADDS   F18, F17, F17
+	FMOVS   F17, (R20)
+	ADD     R19<<2, R14, R20
+	FMOVS   (R20), F17
+	VDUP    V9.S[0], V18.S4
+	FADDS   F18, F17, F17
+	FMOVS   F17, (R20)
+inval_362:
+	VMOV    V8.S[1], R19
+	CBZ     R19, inval_363
+	VMOV    V7.S[1], R19
+	ADD     R19<<2, R13, R20
+	FMOVS   (R20), F17
+	VDUP    V16.S[1], V18.S4
+	FADDS   F18, F17, F17
+	FMOVS   F17, (R20)
+	ADD     R19<<2, R14, R20
+	FMOVS   (R20), F17
+	VDUP    V9.S[1], V18.S4
+	FADDS   F18, F17, F17
+	FMOVS   F17, (R20)
+inval_363:
+	VMOV    V8.S[2], R19
+	CBZ     R19, inval_364
+	VMOV    V7.S[2], R19
+	ADD     R19<<2, R13, R20
+	FMOVS   (R20), F17
+	VDUP    V16.S[2], V18.S4
+	FADDS   F18, F17, F17
+	FMOVS   F17, (R20)
+	ADD     R19<<2, R14, R20
+	FMOVS   (R20), F17
+	VDUP    V9.S[2], V18.S4
+	FADDS   F18, F17, F17
+	FMOVS   F17, (R20)
+inval_364:
+	VMOV    V8.S[3], R19
+	CBZ     R19, inval_365
+	VMOV    V7.S[3], R19
+	ADD     R19<<2, R13, R20
+	FMOVS   (R20), F17
+	VDUP    V16.S[3], V18.S4
+	FADDS   F18, F17, F17
+	FMOVS   F17, (R20)
+	ADD     R19<<2, R14, R20
+	FMOVS   (R20), F17
+	VDUP    V9.S[3], V18.S4
+	FADDS   F18, F17, F17
+	FMOVS   F17, (R20)
+inval_365:
+lanes_361:
+nobit_355:
+	TST     $3, R7
+	BEQ     noloss_366
+	VUSHR   $23, V11.S4, V16.S4
+	FMOVQ   240(R0), F17
+	VSUB    V17.S4, V16.S4, V16.S4
+	FMOVQ   224(R0), F18
+	VAND    V18.B16, V11.B16, V17.B16
+	FMOVQ   128(R0), F18
+	VORR    V18.B16, V17.B16, V17.B16
+	FMOVQ   256(R0), F19
+	WORD    $0x6eb1e672 // FCMGT V18.4S, V19.4S, V17.4S
+	VADD    V18.S4, V16.S4, V16.S4
+	VAND    V18.B16, V17.B16, V19.B16
+	WORD    $0x4e33d631 // FADD V17.4S, V17.4S, V19.4S
+	FMOVQ   (R0), F18
+	WORD    $0x4eb2d631 // FSUB V17.4S, V17.4S, V18.4S
+	WORD    $0x4e21da10 // SCVTF V16.4S, V16.4S
+	WORD    $0x6e31de32 // FMUL V18.4S, V17.4S, V17.4S
+	FMOVQ   272(R0), F20
+	FMOVQ   288(R0), F21
+	VFMLA   V21.S4, V17.S4, V20.S4
+	FMOVQ   304(R0), F19
+	VFMLA   V17.S4, V20.S4, V19.S4
+	VMOV    V19.B16, V20.B16
+	FMOVQ   320(R0), F19
+	VFMLA   V17.S4, V20.S4, V19.S4
+	VMOV    V19.B16, V20.B16
+	FMOVQ   336(R0), F19
+	VFMLA   V17.S4, V20.S4, V19.S4
+	VMOV    V19.B16, V20.B16
+	FMOVQ   352(R0), F19
+	VFMLA   V17.S4, V20.S4, V19.S4
+	VMOV    V19.B16, V20.B16
+	FMOVQ   368(R0), F19
+	VFMLA   V17.S4, V20.S4, V19.S4
+	VMOV    V19.B16, V20.B16
+	FMOVQ   384(R0), F19
+	VFMLA   V17.S4, V20.S4, V19.S4
+	VMOV    V19.B16, V20.B16
+	FMOVQ   400(R0), F19
+	VFMLA   V17.S4, V20.S4, V19.S4
+	VMOV    V19.B16, V20.B16
+	WORD    $0x6e31de94 // FMUL V20.4S, V20.4S, V17.4S
+	WORD    $0x6e32de94 // FMUL V20.4S, V20.4S, V18.4S
+	FMOVQ   64(R0), F21
+	VFMLA   V21.S4, V16.S4, V20.S4
+	FMOVQ   128(R0), F21
+	VFMLS   V21.S4, V18.S4, V20.S4
+	WORD    $0x4e34d633 // FADD V19.4S, V17.4S, V20.4S
+	FMOVQ   48(R0), F21
+	VFMLA   V21.S4, V16.S4, V19.S4
+	WORD    $0x4e2be570 // FCMEQ V16.4S, V11.4S, V11.4S
+	VBIF    V16.B16, V11.B16, V19.B16
+	WORD    $0x4eadd670 // FSUB V16.4S, V19.4S, V13.4S
+	TBZ     $0, R7, nobit_367
+	FMOVQ   (R0), F17
+	TBZ     $9, R7, nobit_368
+	VMOV    V7.S[0], R19
+	ADD     R19<<2, R9, R19
+	VLD1    (R19), V18.S[0]
+	VMOV    V7.S[1], R19
+	ADD     R19<<2, R9, R19
+	VLD1    (R19), V18.S[1]
+	VMOV    V7.S[2], R19
+	ADD     R19<<2, R9, R19
+	VLD1    (R19), V18.S[2]
+	VMOV    V7.S[3], R19
+	ADD     R19<<2, R9, R19
+	VLD1    (R19), V18.S[3]
+	VMOV    V18.B16, V17.B16
+nobit_368:
+	FMOVS   eps1+192(FP), F18
+	VDUP    V18.S[0], V18.S4
+	WORD    $0x6e31de52 // FMUL V18.4S, V18.4S, V17.4S
+	WORD    $0x6e30de52 // FMUL V18.4S, V18.4S, V16.4S
+	TBZ     $10, R7, nobit_369
+	FMOVS   wsum+200(FP), F20
+	VDUP    V20.S[0], V20.S4
+	FMOVS   epsC+196(FP), F21
+	VDUP    V21.S[0], V21.S4
+	WORD    $0x6e35de94 // FMUL V20.4S, V20.4S, V21.4S
+	VFMLA   V20.S4, V19.S4, V18.S4
+	WORD    $0x4eaed652 // FSUB V18.4S, V18.4S, V14.4S
+nobit_369:
+	WORD    $0x6e32dd32 // FMUL V18.4S, V9.4S, V18.4S
+	WORD    $0x6e31dd31 // FMUL V17.4S, V9.4S, V17.4S
+	VAND    V8.B16, V18.B16, V20.B16
+	WORD    $0x4e34d400 // FADD V0.4S, V0.4S, V20.4S
+	VAND    V8.B16, V17.B16, V20.B16
+	WORD    $0x4e34d421 // FADD V1.4S, V1.4S, V20.4S
+nobit_367:
+	TBZ     $1, R7, nobit_370
+	FMOVQ   (R0), F17
+	VFMLS   V15.S4, V12.S4, V17.S4
+	FMOVS   gamma+204(FP), F18
+	VDUP    V18.S[0], V18.S4
+	CMP     $1, R8
+	BEQ     pow1_371
+	CMP     $2, R8
+	BEQ     pow2_372
+	CMP     $3, R8
+	BEQ     powg_373
+	FMOVQ   (R0), F20
+	B       powd_375
+pow1_371:
+	VMOV    V17.B16, V20.B16
+	B       powz_374
+pow2_372:
+	WORD    $0x6e31de34 // FMUL V20.4S, V17.4S, V17.4S
+	B       powz_374
+powg_373:
+	FMOVQ   416(R0), F23
+	WORD    $0x6eb1e6f6 // FCMGT V22.4S, V23.4S, V17.4S
+	FMOVQ   432(R0), F24
+	WORD    $0x6e38de37 // FMUL V23.4S, V17.4S, V24.4S
+	VBIF    V22.B16, V17.B16, V23.B16
+	FMOVQ   448(R0), F24
+	VAND    V24.B16, V22.B16, V22.B16
+	VUSHR   $23, V23.S4, V21.S4
+	FMOVQ   240(R0), F24
+	VSUB    V24.S4, V21.S4, V21.S4
+	VSUB    V22.S4, V21.S4, V21.S4
+	FMOVQ   224(R0), F24
+	VAND    V24.B16, V23.B16, V22.B16
+	FMOVQ   128(R0), F24
+	VORR    V24.B16, V22.B16, V22.B16
+	FMOVQ   256(R0), F24
+	WORD    $0x6eb6e717 // FCMGT V23.4S, V24.4S, V22.4S
+	VADD    V23.S4, V21.S4, V21.S4
+	VAND    V23.B16, V22.B16, V24.B16
+	WORD    $0x4e38d6d6 // FADD V22.4S, V22.4S, V24.4S
+	FMOVQ   (R0), F23
+	WORD    $0x4eb7d6d6 // FSUB V22.4S, V22.4S, V23.4S
+	WORD    $0x4e21dab5 // SCVTF V21.4S, V21.4S
+	WORD    $0x6e36ded7 // FMUL V23.4S, V22.4S, V22.4S
+	FMOVQ   272(R0), F25
+	FMOVQ   288(R0), F26
+	VFMLA   V26.S4, V22.S4, V25.S4
+	FMOVQ   304(R0), F24
+	VFMLA   V22.S4, V25.S4, V24.S4
+	VMOV    V24.B16, V25.B16
+	FMOVQ   320(R0), F24
+	VFMLA   V22.S4, V25.S4, V24.S4
+	VMOV    V24.B16, V25.B16
+	FMOVQ   336(R0), F24
+	VFMLA   V22.S4, V25.S4, V24.S4
+	VMOV    V24.B16, V25.B16
+	FMOVQ   352(R0), F24
+	VFMLA   V22.S4, V25.S4, V24.S4
+	VMOV    V24.B16, V25.B16
+	FMOVQ   368(R0), F24
+	VFMLA   V22.S4, V25.S4, V24.S4
+	VMOV    V24.B16, V25.B16
+	FMOVQ   384(R0), F24
+	VFMLA   V22.S4, V25.S4, V24.S4
+	VMOV    V24.B16, V25.B16
+	FMOVQ   400(R0), F24
+	VFMLA   V22.S4, V25.S4, V24.S4
+	VMOV    V24.B16, V25.B16
+	WORD    $0x6e36df39 // FMUL V25.4S, V25.4S, V22.4S
+	WORD    $0x6e37df39 // FMUL V25.4S, V25.4S, V23.4S
+	FMOVQ   64(R0), F26
+	VFMLA   V26.S4, V21.S4, V25.S4
+	FMOVQ   128(R0), F26
+	VFMLS   V26.S4, V23.S4, V25.S4
+	WORD    $0x4e39d6d8 // FADD V24.4S, V22.4S, V25.4S
+	FMOVQ   48(R0), F26
+	VFMLA   V26.S4, V21.S4, V24.S4
+	FMOVQ   464(R0), F22
+	WORD    $0x6eb1e6d5 // FCMGT V21.4S, V22.4S, V17.4S
+	VBIF    V21.B16, V17.B16, V24.B16
+	WORD    $0x4ea0ea35 // FCMLT V21.4S, V17.4S, #0
+	FMOVQ   480(R0), F22
+	VBIT    V21.B16, V22.B16, V24.B16
+	WORD    $0x4ea0da35 // FCMEQ V21.4S, V17.4S, #0
+	FMOVQ   496(R0), F22
+	VBIT    V21.B16, V22.B16, V24.B16
+	WORD    $0x6e32df18 // FMUL V24.4S, V24.4S, V18.4S
+	FMOVQ   32(R0), F22
+	WORD    $0x6e36df15 // FMUL V21.4S, V24.4S, V22.4S
+	WORD    $0x4e218ab5 // FRINTN V21.4S, V21.4S
+	VMOV    V24.B16, V22.B16
+	FMOVQ   48(R0), F23
+	VFMLS   V23.S4, V21.S4, V22.S4
+	FMOVQ   64(R0), F23
+	VFMLS   V23.S4, V21.S4, V22.S4
+	WORD    $0x6e36ded7 // FMUL V23.4S, V22.4S, V22.4S
+	FMOVQ   128(R0), F25
+	FMOVQ   112(R0), F28
+	VFMLA   V28.S4, V22.S4, V25.S4
+	FMOVQ   144(R0), F26
+	FMOVQ   96(R0), F28
+	VFMLA   V28.S4, V22.S4, V26.S4
+	FMOVQ   160(R0), F27
+	FMOVQ   80(R0), F28
+	VFMLA   V28.S4, V22.S4, V27.S4
+	VFMLA   V23.S4, V27.S4, V26.S4
+	VFMLA   V23.S4, V26.S4, V25.S4
+	VFMLA   V23.S4, V25.S4, V22.S4
+	FMOVQ   (R0), F28
+	WORD    $0x4e3cd6d6 // FADD V22.4S, V22.4S, V28.4S
+	FMOVQ   512(R0), F28
+	WORD    $0x4ebcf6bb // FMIN V27.4S, V21.4S, V28.4S
+	WORD    $0x4ebbd6ba // FSUB V26.4S, V21.4S, V27.4S
+	VFMLA   V26.S4, V22.S4, V22.S4
+	VMOV    V27.B16, V21.B16
+	WORD    $0x4ea1bab5 // FCVTZS V21.4S, V21.4S
+	VSHL    $23, V21.S4, V21.S4
+	FMOVQ   (R0), F28
+	VADD    V28.S4, V21.S4, V21.S4
+	WORD    $0x6e35ded6 // FMUL V22.4S, V22.4S, V21.4S
+	FMOVQ   176(R0), F28
+	WORD    $0x6eb8e799 // FCMGT V25.4S, V28.4S, V24.4S
+	WORD    $0x4e791ed6 // BIC V22.16B, V22.16B, V25.16B
+	FMOVQ   528(R0), F28
+	WORD    $0x6ebce719 // FCMGT V25.4S, V24.4S, V28.4S
+	FMOVQ   464(R0), F28
+	VBIT    V25.B16, V28.B16, V22.B16
+	VMOV    V22.B16, V20.B16
+powz_374:
+	WORD    $0x6ea0da35 // FCMLE V21.4S, V17.4S, #0
+	WORD    $0x4e751e94 // BIC V20.16B, V20.16B, V21.16B
+powd_375:
+	WORD    $0x6e30de94 // FMUL V20.4S, V20.4S, V16.4S
+	TBZ     $8, R7, nobit_376
+	VMOV    V7.S[0], R19
+	ADD     R19<<2, R10, R19
+	VLD1    (R19), V17.S[0]
+	VMOV    V7.S[1], R19
+	ADD     R19<<2, R10, R19
+	VLD1    (R19), V17.S[1]
+	VMOV    V7.S[2], R19
+	ADD     R19<<2, R10, R19
+	VLD1    (R19), V17.S[2]
+	VMOV    V7.S[3], R19
+	ADD     R19<<2, R10, R19
+	VLD1    (R19), V17.S[3]
+	WORD    $0x6e31de94 // FMUL V20.4S, V20.4S, V17.4S
+nobit_376:
+	WORD    $0x6e34dd34 // FMUL V20.4S, V9.4S, V20.4S
+	VAND    V8.B16, V20.B16, V17.B16
+	WORD    $0x4e31d442 // FADD V2.4S, V2.4S, V17.4S
+nobit_370:
+noloss_366:
+	ADD     $16, R1, R1
+	ADD     $16, R2, R2
+	SUB     $4, R4, R4
+	ADD     $16, R17, R17
+	B       px_345
+pxtail_346:
+	CBZ     R4, pxdone_347
+	VEOR    V7.B16, V7.B16, V7.B16
+	VLD1    (R2), V7.S[0]
+	CMP     $2, R4
+	BLT     ld_377
+	ADD     $4, R2, R19
+	VLD1    (R19), V7.S[1]
+	CMP     $3, R4
+	BLT     ld_377
+	ADD     $8, R2, R19
+	VLD1    (R19), V7.S[2]
+ld_377:
+	ADD     $560, R0, R19
+	SUB     R4<<2, R19, R19
+	VLD1    (R19), [V8.S4]
+	VDUP    R6, V9.S4
+	VCMEQ   V9.S4, V7.S4, V9.S4
+	WORD    $0x4e691d08 // BIC V8.16B, V8.16B, V9.16B
+	VDUP    R5, V9.S4
+	WORD    $0x6ea93ce9 // CMHS V9.4S, V7.4S, V9.4S
+	WORD    $0x4e691d08 // BIC V8.16B, V8.16B, V9.16B
+	VAND    V8.B16, V7.B16, V7.B16
+	FMOVQ   (R0), F9
+	VAND    V9.B16, V8.B16, V10.B16
+	WORD    $0x4e2ad463 // FADD V3.4S, V3.4S, V10.4S
+	VEOR    V9.B16, V9.B16, V9.B16
+	VLD1    (R17), V9.S[0]
+	CMP     $2, R4
+	BLT     ld_378
+	ADD     $4, R17, R19
+	VLD1    (R19), V9.S[1]
+	CMP     $3, R4
+	BLT     ld_378
+	ADD     $8, R17, R19
+	VLD1    (R19), V9.S[2]
+ld_378:
+	VAND    V8.B16, V9.B16, V9.B16
+	VEOR    V10.B16, V10.B16, V10.B16
+	VLD1    (R1), V10.S[0]
+	CMP     $2, R4
+	BLT     ld_379
+	ADD     $4, R1, R19
+	VLD1    (R19), V10.S[1]
+	CMP     $3, R4
+	BLT     ld_379
+	ADD     $8, R1, R19
+	VLD1    (R19), V10.S[2]
+ld_379:
+	MOVD    R1, R19
+	MOVD    R5, R20
+	ADD     R3, R19, R19
+	SUB     $1, R20, R20
+	CBZ     R20, clsdone_381
+cls_380:
+	VEOR    V11.B16, V11.B16, V11.B16
+	VLD1    (R19), V11.S[0]
+	CMP     $2, R4
+	BLT     ld_382
+	ADD     $4, R19, R21
+	VLD1    (R21), V11.S[1]
+	CMP     $3, R4
+	BLT     ld_382
+	ADD     $8, R19, R21
+	VLD1    (R21), V11.S[2]
+ld_382:
+	WORD    $0x4e2bf54a // FMAX V10.4S, V10.4S, V11.4S
+	ADD     R3, R19, R19
+	SUBS    $1, R20, R20
+	BNE     cls_380
+clsdone_381:
+	VEOR    V11.B16, V11.B16, V11.B16
+	VEOR    V12.B16, V12.B16, V12.B16
+	VEOR    V13.B16, V13.B16, V13.B16
+	VEOR    V14.B16, V14.B16, V14.B16
+	VEOR    V15.B16, V15.B16, V15.B16
+	FMOVS   epsC+196(FP), F16
+	VDUP    V16.S[0], V16.S4
+	FMOVQ   32(R0), F17
+	FMOVQ   48(R0), F18
+	FMOVQ   64(R0), F19
+	FMOVQ   80(R0), F20
+	FMOVQ   96(R0), F21
+	FMOVQ   112(R0), F22
+	FMOVQ   (R0), F23
+	MOVD    R11, R21
+	MOVD    R16, R22
+	MOVD    R1, R19
+	MOVD    R5, R20
+	CBZ     R20, clsdone_384
+cls_383:
+	VEOR    V24.B16, V24.B16, V24.B16
+	VLD1    (R19), V24.S[0]
+	CMP     $2, R4
+	BLT     ld_385
+	ADD     $4, R19, R23
+	VLD1    (R23), V24.S[1]
+	CMP     $3, R4
+	BLT     ld_385
+	ADD     $8, R19, R23
+	VLD1    (R23), V24.S[2]
+ld_385:
+	WORD    $0x4eaad718 // FSUB V24.4S, V24.4S, V10.4S
+	WORD    $0x6e31df19 // FMUL V25.4S, V24.4S, V17.4S
+	WORD    $0x4e218b39 // FRINTN V25.4S, V25.4S
+	VMOV    V24.B16, V26.B16
+	VFMLS   V18.S4, V25.S4, V26.S4
+	VFMLS   V19.S4, V25.S4, V26.S4
+	WORD    $0x6e3adf5b // FMUL V27.4S, V26.4S, V26.4S
+	FMOVQ   128(R0), F28
+	VFMLA   V22.S4, V26.S4, V28.S4
+	FMOVQ   144(R0), F29
+	VFMLA   V21.S4, V26.S4, V29.S4
+	FMOVQ   160(R0), F30
+	VFMLA   V20.S4, V26.S4, V30.S4
+	VFMLA   V27.S4, V30.S4, V29.S4
+	VFMLA   V27.S4, V29.S4, V28.S4
+	VFMLA   V27.S4, V28.S4, V26.S4
+	WORD    $0x4e37d75a // FADD V26.4S, V26.4S, V23.4S
+	WORD    $0x4ea1bb39 // FCVTZS V25.4S, V25.4S
+	VSHL    $23, V25.S4, V25.S4
+	VADD    V23.S4, V25.S4, V25.S4
+	WORD    $0x6e39df5a // FMUL V26.4S, V26.4S, V25.4S
+	FMOVQ   176(R0), F31
+	WORD    $0x6eb8e7fc // FCMGT V28.4S, V31.4S, V24.4S
+	WORD    $0x4e7c1f5a // BIC V26.16B, V26.16B, V28.16B
+	WORD    $0x4e3ad56b // FADD V11.4S, V11.4S, V26.4S
+	TBZ     $11, R7, nobit_386
+	VST1    [V26.S4], (R22)
+nobit_386:
+	VCMEQ   V7.S4, V15.S4, V25.S4
+	VBIT    V25.B16, V26.B16, V12.B16
+	VBIT    V25.B16, V24.B16, V13.B16
+	TBZ     $10, R7, nobit_387
+	VMOV    V16.B16, V25.B16
+	TBZ     $9, R7, nobit_388
+	VLD1R   (R21), [V25.S4]
+nobit_388:
+	VFMLA   V24.S4, V25.S4, V14.S4
+nobit_387:
+	FMOVQ   192(R0), F26
+	VADD    V26.S4, V15.S4, V15.S4
+	ADD     R3, R19, R19
+	ADD     $4, R21, R21
+	ADD     $16, R22, R22
+	SUBS    $1, R20, R20
+	BNE     cls_383
+clsdone_384:
+	FMOVQ   (R0), F16
+	WORD    $0x6e2bfe0f // FDIV V15.4S, V16.4S, V11.4S
+	TBZ     $2, R7, nobit_389
+	FMOVQ   32(R0), F16
+	FMOVQ   48(R0), F17
+	FMOVQ   64(R0), F18
+	FMOVQ   80(R0), F19
+	FMOVQ   96(R0), F20
+	FMOVQ   112(R0), F21
+	FMOVQ   (R0), F22
+	MOVD    R12, R21
+	MOVD    R15, R22
+	MOVD    R16, R23
+	MOVD    R1, R19
+	MOVD    R5, R20
+	CBZ     R20, clsdone_391
+cls_390:
+	TBZ     $11, R7, recompute_392
+	VLD1    (R23), [V23.S4]
+	B       havee_393
+recompute_392:
+	VEOR    V24.B16, V24.B16, V24.B16
+	VLD1    (R19), V24.S[0]
+	CMP     $2, R4
+	BLT     ld_394
+	ADD     $4, R19, R24
+	VLD1    (R24), V24.S[1]
+	CMP     $3, R4
+	BLT     ld_394
+	ADD     $8, R19, R24
+	VLD1    (R24), V24.S[2]
+ld_394:
+	WORD    $0x4eaad718 // FSUB V24.4S, V24.4S, V10.4S
+	WORD    $0x6e30df19 // FMUL V25.4S, V24.4S, V16.4S
+	WORD    $0x4e218b39 // FRINTN V25.4S, V25.4S
+	VMOV    V24.B16, V26.B16
+	VFMLS   V17.S4, V25.S4, V26.S4
+	VFMLS   V18.S4, V25.S4, V26.S4
+	WORD    $0x6e3adf5b // FMUL V27.4S, V26.4S, V26.4S
+	FMOVQ   128(R0), F28
+	VFMLA   V21.S4, V26.S4, V28.S4
+	FMOVQ   144(R0), F29
+	VFMLA   V20.S4, V26.S4, V29.S4
+	FMOVQ   160(R0), F30
+	VFMLA   V19.S4, V26.S4, V30.S4
+	VFMLA   V27.S4, V30.S4, V29.S4
+	VFMLA   V27.S4, V29.S4, V28.S4
+	VFMLA   V27.S4, V28.S4, V26.S4
+	WORD    $0x4e36d75a // FADD V26.4S, V26.4S, V22.4S
+	WORD    $0x4ea1bb39 // FCVTZS V25.4S, V25.4S
+	VSHL    $23, V25.S4, V25.S4
+	VADD    V22.S4, V25.S4, V25.S4
+	WORD    $0x6e39df5a // FMUL V26.4S, V26.4S, V25.4S
+	FMOVQ   176(R0), F31
+	WORD    $0x6eb8e7fc // FCMGT V28.4S, V31.4S, V24.4S
+	WORD    $0x4e7c1f5a // BIC V26.16B, V26.16B, V28.16B
+	VMOV    V26.B16, V23.B16
+havee_393:
+	WORD    $0x6e2fdef7 // FMUL V23.4S, V23.4S, V15.4S
+	VAND    V8.B16, V23.B16, V23.B16
+	WORD    $0x6e37dd38 // FMUL V24.4S, V9.4S, V23.4S
+	WORD    $0x6e38d719 // FADDP V25.4S, V24.4S, V24.4S
+	WORD    $0x7e30db39 // FADDP S25, V25.2S
+	FMOVS   (R21), F26
+	FADDS   F25, F26, F26
+	FMOVS   F26, (R21)
+	TBZ     $3, R7, nobit_395
+	WORD    $0x6e37df18 // FMUL V24.4S, V24.4S, V23.4S
+	WORD    $0x6e38d719 // FADDP V25.4S, V24.4S, V24.4S
+	WORD    $0x7e30db39 // FADDP S25, V25.2S
+	FMOVS   (R22), F26
+	FADDS   F25, F26, F26
+	FMOVS   F26, (R22)
+nobit_395:
+	ADD     R3, R19, R19
+	ADD     $4, R21, R21
+	ADD     $4, R22, R22
+	ADD     $16, R23, R23
+	SUBS    $1, R20, R20
+	BNE     cls_390
+clsdone_391:
+	WORD    $0x6e2fdd90 // FMUL V16.4S, V12.4S, V15.4S
+	WORD    $0x6e30dd30 // FMUL V16.4S, V9.4S, V16.4S
+	VMOV    V8.S[0], R19
+	CBZ     R19, inval_397
+	VMOV    V7.S[0], R19
+	ADD     R19<<2, R13, R20
+	FMOVS   (R20), F17
+	VDUP    V16.S[0], V18.S4
+	FADDS   F18, F17, F17
+	FMOVS   F17, (R20)
+	ADD     R19<<2, R14, R20
+	FMOVS   (R20), F17
+	VDUP    V9.S[0], V18.S4
+	FADDS   F18, F17, F17
+	FMOVS   F17, (R20)
+inval_397:
+	CMP     $2, R4
+	BLT     lanes_396
+	VMOV    V8.S[1], R19
+	CBZ     R19, inval_398
+	VMOV    V7.S[1], R19
+	ADD     R19<<2, R13, R20
+	FMOVS   (R20), F17
+	VDUP    V16.S[1], V18.S4
+	FADDS   F18, F17, F17
+	FMOVS   F17, (R20)
+	ADD     R19<<2, R14, R20
+	FMOVS   (R20), F17
+	VDUP    V9.S[1], V18.S4
+	FADDS   F18, F17, F17
+	FMOVS   F17, (R20)
+inval_398:
+	CMP     $3, R4
+	BLT     lanes_396
+	VMOV    V8.S[2], R19
+	CBZ     R19, inval_399
+	VMOV    V7.S[2], R19
+	ADD     R19<<2, R13, R20
+	FMOVS   (R20), F17
+	VDUP    V16.S[2], V18.S4
+	FADDS   F18, F17, F17
+	FMOVS   F17, (R20)
+	ADD     R19<<2, R14, R20
+	FMOVS   (R20), F17
+	VDUP    V9.S[2], V18.S4
+	FADDS   F18, F17, F17
+	FMOVS   F17, (R20)
+inval_399:
+lanes_396:
+nobit_389:
+	TST     $3, R7
+	BEQ     noloss_400
+	VUSHR   $23, V11.S4, V16.S4
+	FMOVQ   240(R0), F17
+	VSUB    V17.S4, V16.S4, V16.S4
+	FMOVQ   224(R0), F18
+	VAND    V18.B16, V11.B16, V17.B16
+	FMOVQ   128(R0), F18
+	VORR    V18.B16, V17.B16, V17.B16
+	FMOVQ   256(R0), F19
+	WORD    $0x6eb1e672 // FCMGT V18.4S, V19.4S, V17.4S
+	VADD    V18.S4, V16.S4, V16.S4
+	VAND    V18.B16, V17.B16, V19.B16
+	WORD    $0x4e33d631 // FADD V17.4S, V17.4S, V19.4S
+	FMOVQ   (R0), F18
+	WORD    $0x4eb2d631 // FSUB V17.4S, V17.4S, V18.4S
+	WORD    $0x4e21da10 // SCVTF V16.4S, V16.4S
+	WORD    $0x6e31de32 // FMUL V18.4S, V17.4S, V17.4S
+	FMOVQ   272(R0), F20
+	FMOVQ   288(R0), F21
+	VFMLA   V21.S4, V17.S4, V20.S4
+	FMOVQ   304(R0), F19
+	VFMLA   V17.S4, V20.S4, V19.S4
+	VMOV    V19.B16, V20.B16
+	FMOVQ   320(R0), F19
+	VFMLA   V17.S4, V20.S4, V19.S4
+	VMOV    V19.B16, V20.B16
+	FMOVQ   336(R0), F19
+	VFMLA   V17.S4, V20.S4, V19.S4
+	VMOV    V19.B16, V20.B16
+	FMOVQ   352(R0), F19
+	VFMLA   V17.S4, V20.S4, V19.S4
+	VMOV    V19.B16, V20.B16
+	FMOVQ   368(R0), F19
+	VFMLA   V17.S4, V20.S4, V19.S4
+	VMOV    V19.B16, V20.B16
+	FMOVQ   384(R0), F19
+	VFMLA   V17.S4, V20.S4, V19.S4
+	VMOV    V19.B16, V20.B16
+	FMOVQ   400(R0), F19
+	VFMLA   V17.S4, V20.S4, V19.S4
+	VMOV    V19.B16, V20.B16
+	WORD    $0x6e31de94 // FMUL V20.4S, V20.4S, V17.4S
+	WORD    $0x6e32de94 // FMUL V20.4S, V20.4S, V18.4S
+	FMOVQ   64(R0), F21
+	VFMLA   V21.S4, V16.S4, V20.S4
+	FMOVQ   128(R0), F21
+	VFMLS   V21.S4, V18.S4, V20.S4
+	WORD    $0x4e34d633 // FADD V19.4S, V17.4S, V20.4S
+	FMOVQ   48(R0), F21
+	VFMLA   V21.S4, V16.S4, V19.S4
+	WORD    $0x4e2be570 // FCMEQ V16.4S, V11.4S, V11.4S
+	VBIF    V16.B16, V11.B16, V19.B16
+	WORD    $0x4eadd670 // FSUB V16.4S, V19.4S, V13.4S
+	TBZ     $0, R7, nobit_401
+	FMOVQ   (R0), F17
+	TBZ     $9, R7, nobit_402
+	VMOV    V7.S[0], R19
+	ADD     R19<<2, R9, R19
+	VLD1    (R19), V18.S[0]
+	VMOV    V7.S[1], R19
+	ADD     R19<<2, R9, R19
+	VLD1    (R19), V18.S[1]
+	VMOV    V7.S[2], R19
+	ADD     R19<<2, R9, R19
+	VLD1    (R19), V18.S[2]
+	VMOV    V7.S[3], R19
+	ADD     R19<<2, R9, R19
+	VLD1    (R19), V18.S[3]
+	VMOV    V18.B16, V17.B16
+nobit_402:
+	FMOVS   eps1+192(FP), F18
+	VDUP    V18.S[0], V18.S4
+	WORD    $0x6e31de52 // FMUL V18.4S, V18.4S, V17.4S
+	WORD    $0x6e30de52 // FMUL V18.4S, V18.4S, V16.4S
+	TBZ     $10, R7, nobit_403
+	FMOVS   wsum+200(FP), F20
+	VDUP    V20.S[0], V20.S4
+	FMOVS   epsC+196(FP), F21
+	VDUP    V21.S[0], V21.S4
+	WORD    $0x6e35de94 // FMUL V20.4S, V20.4S, V21.4S
+	VFMLA   V20.S4, V19.S4, V18.S4
+	WORD    $0x4eaed652 // FSUB V18.4S, V18.4S, V14.4S
+nobit_403:
+	WORD    $0x6e32dd32 // FMUL V18.4S, V9.4S, V18.4S
+	WORD    $0x6e31dd31 // FMUL V17.4S, V9.4S, V17.4S
+	VAND    V8.B16, V18.B16, V20.B16
+	WORD    $0x4e34d400 // FADD V0.4S, V0.4S, V20.4S
+	VAND    V8.B16, V17.B16, V20.B16
+	WORD    $0x4e34d421 // FADD V1.4S, V1.4S, V20.4S
+nobit_401:
+	TBZ     $1, R7, nobit_404
+	FMOVQ   (R0), F17
+	VFMLS   V15.S4, V12.S4, V17.S4
+	FMOVS   gamma+204(FP), F18
+	VDUP    V18.S[0], V18.S4
+	CMP     $1, R8
+	BEQ     pow1_405
+	CMP     $2, R8
+	BEQ     pow2_406
+	CMP     $3, R8
+	BEQ     powg_407
+	FMOVQ   (R0), F20
+	B       powd_409
+pow1_405:
+	VMOV    V17.B16, V20.B16
+	B       powz_408
+pow2_406:
+	WORD    $0x6e31de34 // FMUL V20.4S, V17.4S, V17.4S
+	B       powz_408
+powg_407:
+	FMOVQ   416(R0), F23
+	WORD    $0x6eb1e6f6 // FCMGT V22.4S, V23.4S, V17.4S
+	FMOVQ   432(R0), F24
+	WORD    $0x6e38de37 // FMUL V23.4S, V17.4S, V24.4S
+	VBIF    V22.B16, V17.B16, V23.B16
+	FMOVQ   448(R0), F24
+	VAND    V24.B16, V22.B16, V22.B16
+	VUSHR   $23, V23.S4, V21.S4
+	FMOVQ   240(R0), F24
+	VSUB    V24.S4, V21.S4, V21.S4
+	VSUB    V22.S4, V21.S4, V21.S4
+	FMOVQ   224(R0), F24
+	VAND    V24.B16, V23.B16, V22.B16
+	FMOVQ   128(R0), F24
+	VORR    V24.B16, V22.B16, V22.B16
+	FMOVQ   256(R0), F24
+	WORD    $0x6eb6e717 // FCMGT V23.4S, V24.4S, V22.4S
+	VADD    V23.S4, V21.S4, V21.S4
+	VAND    V23.B16, V22.B16, V24.B16
+	WORD    $0x4e38d6d6 // FADD V22.4S, V22.4S, V24.4S
+	FMOVQ   (R0), F23
+	WORD    $0x4eb7d6d6 // FSUB V22.4S, V22.4S, V23.4S
+	WORD    $0x4e21dab5 // SCVTF V21.4S, V21.4S
+	WORD    $0x6e36ded7 // FMUL V23.4S, V22.4S, V22.4S
+	FMOVQ   272(R0), F25
+	FMOVQ   288(R0), F26
+	VFMLA   V26.S4, V22.S4, V25.S4
+	FMOVQ   304(R0), F24
+	VFMLA   V22.S4, V25.S4, V24.S4
+	VMOV    V24.B16, V25.B16
+	FMOVQ   320(R0), F24
+	VFMLA   V22.S4, V25.S4, V24.S4
+	VMOV    V24.B16, V25.B16
+	FMOVQ   336(R0), F24
+	VFMLA   V22.S4, V25.S4, V24.S4
+	VMOV    V24.B16, V25.B16
+	FMOVQ   352(R0), F24
+	VFMLA   V22.S4, V25.S4, V24.S4
+	VMOV    V24.B16, V25.B16
+	FMOVQ   368(R0), F24
+	VFMLA   V22.S4, V25.S4, V24.S4
+	VMOV    V24.B16, V25.B16
+	FMOVQ   384(R0), F24
+	VFMLA   V22.S4, V25.S4, V24.S4
+	VMOV    V24.B16, V25.B16
+	FMOVQ   400(R0), F24
+	VFMLA   V22.S4, V25.S4, V24.S4
+	VMOV    V24.B16, V25.B16
+	WORD    $0x6e36df39 // FMUL V25.4S, V25.4S, V22.4S
+	WORD    $0x6e37df39 // FMUL V25.4S, V25.4S, V23.4S
+	FMOVQ   64(R0), F26
+	VFMLA   V26.S4, V21.S4, V25.S4
+	FMOVQ   128(R0), F26
+	VFMLS   V26.S4, V23.S4, V25.S4
+	WORD    $0x4e39d6d8 // FADD V24.4S, V22.4S, V25.4S
+	FMOVQ   48(R0), F26
+	VFMLA   V26.S4, V21.S4, V24.S4
+	FMOVQ   464(R0), F22
+	WORD    $0x6eb1e6d5 // FCMGT V21.4S, V22.4S, V17.4S
+	VBIF    V21.B16, V17.B16, V24.B16
+	WORD    $0x4ea0ea35 // FCMLT V21.4S, V17.4S, #0
+	FMOVQ   480(R0), F22
+	VBIT    V21.B16, V22.B16, V24.B16
+	WORD    $0x4ea0da35 // FCMEQ V21.4S, V17.4S, #0
+	FMOVQ   496(R0), F22
+	VBIT    V21.B16, V22.B16, V24.B16
+	WORD    $0x6e32df18 // FMUL V24.4S, V24.4S, V18.4S
+	FMOVQ   32(R0), F22
+	WORD    $0x6e36df15 // FMUL V21.4S, V24.4S, V22.4S
+	WORD    $0x4e218ab5 // FRINTN V21.4S, V21.4S
+	VMOV    V24.B16, V22.B16
+	FMOVQ   48(R0), F23
+	VFMLS   V23.S4, V21.S4, V22.S4
+	FMOVQ   64(R0), F23
+	VFMLS   V23.S4, V21.S4, V22.S4
+	WORD    $0x6e36ded7 // FMUL V23.4S, V22.4S, V22.4S
+	FMOVQ   128(R0), F25
+	FMOVQ   112(R0), F28
+	VFMLA   V28.S4, V22.S4, V25.S4
+	FMOVQ   144(R0), F26
+	FMOVQ   96(R0), F28
+	VFMLA   V28.S4, V22.S4, V26.S4
+	FMOVQ   160(R0), F27
+	FMOVQ   80(R0), F28
+	VFMLA   V28.S4, V22.S4, V27.S4
+	VFMLA   V23.S4, V27.S4, V26.S4
+	VFMLA   V23.S4, V26.S4, V25.S4
+	VFMLA   V23.S4, V25.S4, V22.S4
+	FMOVQ   (R0), F28
+	WORD    $0x4e3cd6d6 // FADD V22.4S, V22.4S, V28.4S
+	FMOVQ   512(R0), F28
+	WORD    $0x4ebcf6bb // FMIN V27.4S, V21.4S, V28.4S
+	WORD    $0x4ebbd6ba // FSUB V26.4S, V21.4S, V27.4S
+	VFMLA   V26.S4, V22.S4, V22.S4
+	VMOV    V27.B16, V21.B16
+	WORD    $0x4ea1bab5 // FCVTZS V21.4S, V21.4S
+	VSHL    $23, V21.S4, V21.S4
+	FMOVQ   (R0), F28
+	VADD    V28.S4, V21.S4, V21.S4
+	WORD    $0x6e35ded6 // FMUL V22.4S, V22.4S, V21.4S
+	FMOVQ   176(R0), F28
+	WORD    $0x6eb8e799 // FCMGT V25.4S, V28.4S, V24.4S
+	WORD    $0x4e791ed6 // BIC V22.16B, V22.16B, V25.16B
+	FMOVQ   528(R0), F28
+	WORD    $0x6ebce719 // FCMGT V25.4S, V24.4S, V28.4S
+	FMOVQ   464(R0), F28
+	VBIT    V25.B16, V28.B16, V22.B16
+	VMOV    V22.B16, V20.B16
+powz_408:
+	WORD    $0x6ea0da35 // FCMLE V21.4S, V17.4S, #0
+	WORD    $0x4e751e94 // BIC V20.16B, V20.16B, V21.16B
+powd_409:
+	WORD    $0x6e30de94 // FMUL V20.4S, V20.4S, V16.4S
+	TBZ     $8, R7, nobit_410
+	VMOV    V7.S[0], R19
+	ADD     R19<<2, R10, R19
+	VLD1    (R19), V17.S[0]
+	VMOV    V7.S[1], R19
+	ADD     R19<<2, R10, R19
+	VLD1    (R19), V17.S[1]
+	VMOV    V7.S[2], R19
+	ADD     R19<<2, R10, R19
+	VLD1    (R19), V17.S[2]
+	VMOV    V7.S[3], R19
+	ADD     R19<<2, R10, R19
+	VLD1    (R19), V17.S[3]
+	WORD    $0x6e31de94 // FMUL V20.4S, V20.4S, V17.4S
+nobit_410:
+	WORD    $0x6e34dd34 // FMUL V20.4S, V9.4S, V20.4S
+	VAND    V8.B16, V20.B16, V17.B16
+	WORD    $0x4e31d442 // FADD V2.4S, V2.4S, V17.4S
+nobit_404:
+noloss_400:
+pxdone_347:
+pxwdone_273:
+	TBZ     $0, R7, noprodend_411
+	TST     $4610, R7
+	BNE     noprodend_411
 	VUSHR   $23, V4.S4, V7.S4
 	FMOVQ   240(R0), F8
 	VSUB    V8.S4, V7.S4, V7.S4
@@ -3507,8 +6715,8 @@ pxdone_139:
 	FMOVQ   48(R0), F7
 	VFMLA   V7.S4, V6.S4, V10.S4
 	WORD    $0x4e2ad400 // FADD V0.4S, V0.4S, V10.4S
-noprodend_208:
-	MOVD    out_base+312(FP), R17
+noprodend_411:
+	MOVD    out_base+336(FP), R17
 	WORD    $0x6e20d404 // FADDP V4.4S, V0.4S, V0.4S
 	WORD    $0x7e30d884 // FADDP S4, V4.2S
 	FMOVS   F4, (R17)
@@ -3523,8 +6731,8 @@ noprodend_208:
 	FMOVS   F0, 12(R17)
 	RET
 
-// func softmaxGradI32NEON(x []float32, S int, lo int, hi int, lab []int32, nc int, ign int32, flags uint64, w []float32, alpha []float32, A []float32, B []float32, E []float32, tauK float32, sK float32, kappa float32, focalScale float32, gamma float32, gmode int, g1mode int, dst []float32)
-TEXT ·softmaxGradI32NEON(SB), NOSPLIT, $0-280
+// func softmaxGradI32NEON(x []float32, S int, lo int, hi int, lab []int32, pw []float32, nc int, ign int32, flags uint64, w []float32, alpha []float32, A []float32, B []float32, E []float32, tauK float32, sK float32, kappa float32, focalScale float32, gamma float32, gmode int, g1mode int, dst []float32)
+TEXT ·softmaxGradI32NEON(SB), NOSPLIT, $0-304
 	MOVD    $softmaxneon<>(SB), R0
 	MOVD    x_base+0(FP), R1
 	MOVD    lab_base+48(FP), R2
@@ -3535,20 +6743,21 @@ TEXT ·softmaxGradI32NEON(SB), NOSPLIT, $0-280
 	ADD     R3<<2, R2, R2
 	MOVD    S+24(FP), R3
 	LSL     $2, R3, R3
-	MOVD    nc+72(FP), R5
-	MOVW    ign+80(FP), R6
-	MOVD    flags+88(FP), R7
-	MOVD    w_base+96(FP), R8
-	MOVD    alpha_base+120(FP), R9
-	MOVD    A_base+144(FP), R10
-	MOVD    B_base+168(FP), R11
-	MOVD    E_base+192(FP), R12
-	MOVD    dst_base+256(FP), R13
+	MOVD    nc+96(FP), R5
+	MOVW    ign+104(FP), R6
+	MOVD    flags+112(FP), R7
+	MOVD    w_base+120(FP), R8
+	MOVD    alpha_base+144(FP), R9
+	MOVD    A_base+168(FP), R10
+	MOVD    B_base+192(FP), R11
+	MOVD    E_base+216(FP), R12
+	MOVD    dst_base+280(FP), R13
 	MOVD    x_base+0(FP), R14
 	SUB     R14, R13, R13
-px_209:
+	TBNZ    $12, R7, pxw_412
+px_414:
 	CMP     $4, R4
-	BLT     pxtail_210
+	BLT     pxtail_415
 	VLD1    (R2), [V0.S4]
 	FMOVQ   16(R0), F1
 	VDUP    R6, V2.S4
@@ -3563,14 +6772,14 @@ px_209:
 	MOVD    R5, R15
 	ADD     R3, R14, R14
 	SUB     $1, R15, R15
-	CBZ     R15, clsdone_213
-cls_212:
+	CBZ     R15, clsdone_418
+cls_417:
 	VLD1    (R14), [V3.S4]
 	WORD    $0x4e23f442 // FMAX V2.4S, V2.4S, V3.4S
 	ADD     R3, R14, R14
 	SUBS    $1, R15, R15
-	BNE     cls_212
-clsdone_213:
+	BNE     cls_417
+clsdone_418:
 	VEOR    V3.B16, V3.B16, V3.B16
 	VEOR    V4.B16, V4.B16, V4.B16
 	VEOR    V5.B16, V5.B16, V5.B16
@@ -3588,8 +6797,8 @@ clsdone_213:
 	MOVD    R12, R19
 	MOVD    R1, R15
 	MOVD    R5, R16
-	CBZ     R16, clsdone_215
-cls_214:
+	CBZ     R16, clsdone_420
+cls_419:
 	VLD1    (R15), [V16.S4]
 	WORD    $0x4ea2d610 // FSUB V16.4S, V16.4S, V2.4S
 	WORD    $0x6e29de11 // FMUL V17.4S, V16.4S, V9.4S
@@ -3621,26 +6830,26 @@ cls_214:
 	VCMEQ   V0.S4, V6.S4, V17.S4
 	VBIT    V17.B16, V18.B16, V4.B16
 	VBIT    V17.B16, V16.B16, V5.B16
-	TBZ     $2, R7, nobit_216
+	TBZ     $2, R7, nobit_421
 	VLD1R   (R17), [V17.S4]
 	VFMLA   V17.S4, V18.S4, V7.S4
 	VLD1R   (R19), [V17.S4]
 	WORD    $0x6e32de50 // FMUL V16.4S, V18.4S, V18.4S
 	VFMLA   V17.S4, V16.S4, V8.S4
-nobit_216:
+nobit_421:
 	FMOVQ   192(R0), F19
 	VADD    V19.S4, V6.S4, V6.S4
 	ADD     R3, R15, R15
 	ADD     $4, R17, R17
 	ADD     $4, R19, R19
 	SUBS    $1, R16, R16
-	BNE     cls_214
-clsdone_215:
+	BNE     cls_419
+clsdone_420:
 	FMOVQ   (R0), F10
 	WORD    $0x6e23fd49 // FDIV V9.4S, V10.4S, V3.4S
 	WORD    $0x6e29dc8a // FMUL V10.4S, V4.4S, V9.4S
 	VEOR    V4.B16, V4.B16, V4.B16
-	TBZ     $2, R7, nobit_217
+	TBZ     $2, R7, nobit_422
 	WORD    $0x6e29dce4 // FMUL V4.4S, V7.4S, V9.4S
 	WORD    $0x6e29dd08 // FMUL V8.4S, V8.4S, V9.4S
 	VFMLA   V9.S4, V8.S4, V4.S4
@@ -3657,12 +6866,12 @@ clsdone_215:
 	ADD     R15<<2, R10, R15
 	VLD1    (R15), V11.S[3]
 	VFMLA   V11.S4, V10.S4, V4.S4
-nobit_217:
+nobit_422:
 	VEOR    V7.B16, V7.B16, V7.B16
 	VEOR    V8.B16, V8.B16, V8.B16
-	TBZ     $0, R7, nobit_218
+	TBZ     $0, R7, nobit_423
 	FMOVQ   (R0), F11
-	TBZ     $9, R7, nobit_219
+	TBZ     $9, R7, nobit_424
 	VMOV    V0.S[0], R15
 	ADD     R15<<2, R8, R15
 	VLD1    (R15), V12.S[0]
@@ -3676,37 +6885,37 @@ nobit_217:
 	ADD     R15<<2, R8, R15
 	VLD1    (R15), V12.S[3]
 	VMOV    V12.B16, V11.B16
-nobit_219:
-	FMOVS   tauK+216(FP), F12
+nobit_424:
+	FMOVS   tauK+240(FP), F12
 	VDUP    V12.S[0], V12.S4
 	WORD    $0x6e2bdd88 // FMUL V8.4S, V12.4S, V11.4S
-	FMOVS   sK+220(FP), F13
+	FMOVS   sK+244(FP), F13
 	VDUP    V13.S[0], V13.S4
 	VFMLA   V11.S4, V12.S4, V13.S4
 	VMOV    V13.B16, V7.B16
-nobit_218:
-	TBZ     $1, R7, nobit_220
+nobit_423:
+	TBZ     $1, R7, nobit_425
 	FMOVQ   (R0), F12
 	WORD    $0x4eaad58b // FSUB V11.4S, V12.4S, V10.4S
-	FMOVS   gamma+232(FP), F12
+	FMOVS   gamma+256(FP), F12
 	VDUP    V12.S[0], V12.S4
-	MOVD    gmode+240(FP), R15
-	MOVD    g1mode+248(FP), R16
+	MOVD    gmode+264(FP), R15
+	MOVD    g1mode+272(FP), R16
 	CMP     $1, R15
-	BEQ     pow1_221
+	BEQ     pow1_426
 	CMP     $2, R15
-	BEQ     pow2_222
+	BEQ     pow2_427
 	CMP     $3, R15
-	BEQ     powg_223
+	BEQ     powg_428
 	FMOVQ   (R0), F13
-	B       powd_225
-pow1_221:
+	B       powd_430
+pow1_426:
 	VMOV    V11.B16, V13.B16
-	B       powz_224
-pow2_222:
+	B       powz_429
+pow2_427:
 	WORD    $0x6e2bdd6d // FMUL V13.4S, V11.4S, V11.4S
-	B       powz_224
-powg_223:
+	B       powz_429
+powg_428:
 	FMOVQ   416(R0), F16
 	WORD    $0x6eabe60f // FCMGT V15.4S, V16.4S, V11.4S
 	FMOVQ   432(R0), F17
@@ -3815,12 +7024,12 @@ powg_223:
 	FMOVQ   464(R0), F21
 	VBIT    V18.B16, V21.B16, V15.B16
 	VMOV    V15.B16, V13.B16
-powz_224:
+powz_429:
 	WORD    $0x6ea0d96e // FCMLE V14.4S, V11.4S, #0
 	WORD    $0x4e6e1dad // BIC V13.16B, V13.16B, V14.16B
-powd_225:
+powd_430:
 	WORD    $0x6ea0f9ad // FNEG V13.4S, V13.4S
-	CBZ     R15, gamma0_226
+	CBZ     R15, gamma0_431
 	VUSHR   $23, V3.S4, V14.S4
 	FMOVQ   240(R0), F15
 	VSUB    V15.S4, V14.S4, V14.S4
@@ -3876,20 +7085,20 @@ powd_225:
 	FMOVQ   (R0), F15
 	WORD    $0x4eafd58e // FSUB V14.4S, V12.4S, V15.4S
 	CMP     $1, R16
-	BEQ     pow1_227
+	BEQ     pow1_432
 	CMP     $2, R16
-	BEQ     pow2_228
+	BEQ     pow2_433
 	CMP     $3, R16
-	BEQ     powg_229
+	BEQ     powg_434
 	FMOVQ   (R0), F15
-	B       powd_231
-pow1_227:
+	B       powd_436
+pow1_432:
 	VMOV    V11.B16, V15.B16
-	B       powz_230
-pow2_228:
+	B       powz_435
+pow2_433:
 	WORD    $0x6e2bdd6f // FMUL V15.4S, V11.4S, V11.4S
-	B       powz_230
-powg_229:
+	B       powz_435
+powg_434:
 	FMOVQ   416(R0), F19
 	WORD    $0x6eabe672 // FCMGT V18.4S, V19.4S, V11.4S
 	FMOVQ   432(R0), F20
@@ -3998,18 +7207,18 @@ powg_229:
 	FMOVQ   464(R0), F24
 	VBIT    V21.B16, V24.B16, V18.B16
 	VMOV    V18.B16, V15.B16
-powz_230:
+powz_435:
 	WORD    $0x6ea0d970 // FCMLE V16.4S, V11.4S, #0
 	WORD    $0x4e701def // BIC V15.16B, V15.16B, V16.16B
-powd_231:
+powd_436:
 	WORD    $0x6e2fdd8f // FMUL V15.4S, V12.4S, V15.4S
 	WORD    $0x6e2addef // FMUL V15.4S, V15.4S, V10.4S
 	WORD    $0x6e31ddef // FMUL V15.4S, V15.4S, V17.4S
 	WORD    $0x4ea0c971 // FCMGT V17.4S, V11.4S, #0
 	VAND    V17.B16, V15.B16, V15.B16
 	WORD    $0x4e2fd5ad // FADD V13.4S, V13.4S, V15.4S
-gamma0_226:
-	TBZ     $8, R7, nobit_232
+gamma0_431:
+	TBZ     $8, R7, nobit_437
 	VMOV    V0.S[0], R15
 	ADD     R15<<2, R9, R15
 	VLD1    (R15), V11.S[0]
@@ -4023,14 +7232,14 @@ gamma0_226:
 	ADD     R15<<2, R9, R15
 	VLD1    (R15), V11.S[3]
 	WORD    $0x6e2bddad // FMUL V13.4S, V13.4S, V11.4S
-nobit_232:
-	FMOVS   focalScale+228(FP), F11
+nobit_437:
+	FMOVS   focalScale+252(FP), F11
 	VDUP    V11.S[0], V11.S4
 	VFMLS   V11.S4, V13.S4, V7.S4
 	VFMLS   V11.S4, V13.S4, V8.S4
-nobit_220:
+nobit_425:
 	VEOR    V3.B16, V3.B16, V3.B16
-	TBZ     $2, R7, nobit_233
+	TBZ     $2, R7, nobit_438
 	VMOV    V0.S[0], R15
 	ADD     R15<<2, R10, R15
 	VLD1    (R15), V5.S[0]
@@ -4044,39 +7253,39 @@ nobit_220:
 	ADD     R15<<2, R10, R15
 	VLD1    (R15), V5.S[3]
 	VMOV    V5.B16, V3.B16
-nobit_233:
+nobit_438:
 	VEOR    V6.B16, V6.B16, V6.B16
 	MOVD    R11, R17
 	MOVD    R12, R19
 	MOVD    R8, R20
 	MOVD    R1, R15
 	MOVD    R5, R16
-	CBZ     R16, clsdone_235
-cls_234:
+	CBZ     R16, clsdone_440
+cls_439:
 	ADD     R13, R15, R14
 	VLD1    (R14), [V5.S4]
 	WORD    $0x6e29dca5 // FMUL V5.4S, V5.4S, V9.4S
 	VEOR    V11.B16, V11.B16, V11.B16
 	VCMEQ   V0.S4, V6.S4, V12.S4
-	TBZ     $2, R7, nobit_236
+	TBZ     $2, R7, nobit_441
 	VLD1R   (R17), [V11.S4]
 	VLD1R   (R19), [V13.S4]
 	VFMLA   V5.S4, V13.S4, V11.S4
 	VAND    V12.B16, V3.B16, V13.B16
 	WORD    $0x4e2dd56b // FADD V11.4S, V11.4S, V13.4S
-nobit_236:
+nobit_441:
 	WORD    $0x4ea4d56b // FSUB V11.4S, V11.4S, V4.4S
 	WORD    $0x4e27d56b // FADD V11.4S, V11.4S, V7.4S
 	WORD    $0x6e2bdca5 // FMUL V5.4S, V5.4S, V11.4S
-	TBZ     $10, R7, nobit_237
-	FMOVS   kappa+224(FP), F13
+	TBZ     $10, R7, nobit_442
+	FMOVS   kappa+248(FP), F13
 	VDUP    V13.S[0], V13.S4
 	FMOVQ   (R0), F11
-	TBZ     $9, R7, nobit_238
+	TBZ     $9, R7, nobit_443
 	VLD1R   (R20), [V11.S4]
-nobit_238:
+nobit_443:
 	VFMLS   V11.S4, V13.S4, V5.S4
-nobit_237:
+nobit_442:
 	VAND    V12.B16, V8.B16, V11.B16
 	WORD    $0x4eabd4a5 // FSUB V5.4S, V5.4S, V11.4S
 	VAND    V1.B16, V5.B16, V5.B16
@@ -4088,25 +7297,25 @@ nobit_237:
 	ADD     $4, R19, R19
 	ADD     $4, R20, R20
 	SUBS    $1, R16, R16
-	BNE     cls_234
-clsdone_235:
+	BNE     cls_439
+clsdone_440:
 	ADD     $16, R1, R1
 	ADD     $16, R2, R2
 	SUB     $4, R4, R4
-	B       px_209
-pxtail_210:
-	CBZ     R4, pxdone_211
+	B       px_414
+pxtail_415:
+	CBZ     R4, pxdone_416
 	VEOR    V0.B16, V0.B16, V0.B16
 	VLD1    (R2), V0.S[0]
 	CMP     $2, R4
-	BLT     ld_239
+	BLT     ld_444
 	ADD     $4, R2, R14
 	VLD1    (R14), V0.S[1]
 	CMP     $3, R4
-	BLT     ld_239
+	BLT     ld_444
 	ADD     $8, R2, R14
 	VLD1    (R14), V0.S[2]
-ld_239:
+ld_444:
 	ADD     $560, R0, R14
 	SUB     R4<<2, R14, R14
 	VLD1    (R14), [V1.S4]
@@ -4120,36 +7329,36 @@ ld_239:
 	VEOR    V2.B16, V2.B16, V2.B16
 	VLD1    (R1), V2.S[0]
 	CMP     $2, R4
-	BLT     ld_240
+	BLT     ld_445
 	ADD     $4, R1, R14
 	VLD1    (R14), V2.S[1]
 	CMP     $3, R4
-	BLT     ld_240
+	BLT     ld_445
 	ADD     $8, R1, R14
 	VLD1    (R14), V2.S[2]
-ld_240:
+ld_445:
 	MOVD    R1, R14
 	MOVD    R5, R15
 	ADD     R3, R14, R14
 	SUB     $1, R15, R15
-	CBZ     R15, clsdone_242
-cls_241:
+	CBZ     R15, clsdone_447
+cls_446:
 	VEOR    V3.B16, V3.B16, V3.B16
 	VLD1    (R14), V3.S[0]
 	CMP     $2, R4
-	BLT     ld_243
+	BLT     ld_448
 	ADD     $4, R14, R16
 	VLD1    (R16), V3.S[1]
 	CMP     $3, R4
-	BLT     ld_243
+	BLT     ld_448
 	ADD     $8, R14, R16
 	VLD1    (R16), V3.S[2]
-ld_243:
+ld_448:
 	WORD    $0x4e23f442 // FMAX V2.4S, V2.4S, V3.4S
 	ADD     R3, R14, R14
 	SUBS    $1, R15, R15
-	BNE     cls_241
-clsdone_242:
+	BNE     cls_446
+clsdone_447:
 	VEOR    V3.B16, V3.B16, V3.B16
 	VEOR    V4.B16, V4.B16, V4.B16
 	VEOR    V5.B16, V5.B16, V5.B16
@@ -4167,19 +7376,19 @@ clsdone_242:
 	MOVD    R12, R19
 	MOVD    R1, R15
 	MOVD    R5, R16
-	CBZ     R16, clsdone_245
-cls_244:
+	CBZ     R16, clsdone_450
+cls_449:
 	VEOR    V16.B16, V16.B16, V16.B16
 	VLD1    (R15), V16.S[0]
 	CMP     $2, R4
-	BLT     ld_246
+	BLT     ld_451
 	ADD     $4, R15, R20
 	VLD1    (R20), V16.S[1]
 	CMP     $3, R4
-	BLT     ld_246
+	BLT     ld_451
 	ADD     $8, R15, R20
 	VLD1    (R20), V16.S[2]
-ld_246:
+ld_451:
 	WORD    $0x4ea2d610 // FSUB V16.4S, V16.4S, V2.4S
 	WORD    $0x6e29de11 // FMUL V17.4S, V16.4S, V9.4S
 	WORD    $0x4e218a31 // FRINTN V17.4S, V17.4S
@@ -4208,37 +7417,37 @@ ld_246:
 	ADD     R13, R15, R14
 	VST1    V18.S[0], (R14)
 	CMP     $2, R4
-	BLT     st_247
+	BLT     st_452
 	ADD     $4, R14, R20
 	VST1    V18.S[1], (R20)
 	CMP     $3, R4
-	BLT     st_247
+	BLT     st_452
 	ADD     $8, R14, R20
 	VST1    V18.S[2], (R20)
-st_247:
+st_452:
 	VCMEQ   V0.S4, V6.S4, V17.S4
 	VBIT    V17.B16, V18.B16, V4.B16
 	VBIT    V17.B16, V16.B16, V5.B16
-	TBZ     $2, R7, nobit_248
+	TBZ     $2, R7, nobit_453
 	VLD1R   (R17), [V17.S4]
 	VFMLA   V17.S4, V18.S4, V7.S4
 	VLD1R   (R19), [V17.S4]
 	WORD    $0x6e32de50 // FMUL V16.4S, V18.4S, V18.4S
 	VFMLA   V17.S4, V16.S4, V8.S4
-nobit_248:
+nobit_453:
 	FMOVQ   192(R0), F19
 	VADD    V19.S4, V6.S4, V6.S4
 	ADD     R3, R15, R15
 	ADD     $4, R17, R17
 	ADD     $4, R19, R19
 	SUBS    $1, R16, R16
-	BNE     cls_244
-clsdone_245:
+	BNE     cls_449
+clsdone_450:
 	FMOVQ   (R0), F10
 	WORD    $0x6e23fd49 // FDIV V9.4S, V10.4S, V3.4S
 	WORD    $0x6e29dc8a // FMUL V10.4S, V4.4S, V9.4S
 	VEOR    V4.B16, V4.B16, V4.B16
-	TBZ     $2, R7, nobit_249
+	TBZ     $2, R7, nobit_454
 	WORD    $0x6e29dce4 // FMUL V4.4S, V7.4S, V9.4S
 	WORD    $0x6e29dd08 // FMUL V8.4S, V8.4S, V9.4S
 	VFMLA   V9.S4, V8.S4, V4.S4
@@ -4255,12 +7464,12 @@ clsdone_245:
 	ADD     R15<<2, R10, R15
 	VLD1    (R15), V11.S[3]
 	VFMLA   V11.S4, V10.S4, V4.S4
-nobit_249:
+nobit_454:
 	VEOR    V7.B16, V7.B16, V7.B16
 	VEOR    V8.B16, V8.B16, V8.B16
-	TBZ     $0, R7, nobit_250
+	TBZ     $0, R7, nobit_455
 	FMOVQ   (R0), F11
-	TBZ     $9, R7, nobit_251
+	TBZ     $9, R7, nobit_456
 	VMOV    V0.S[0], R15
 	ADD     R15<<2, R8, R15
 	VLD1    (R15), V12.S[0]
@@ -4274,37 +7483,37 @@ nobit_249:
 	ADD     R15<<2, R8, R15
 	VLD1    (R15), V12.S[3]
 	VMOV    V12.B16, V11.B16
-nobit_251:
-	FMOVS   tauK+216(FP), F12
+nobit_456:
+	FMOVS   tauK+240(FP), F12
 	VDUP    V12.S[0], V12.S4
 	WORD    $0x6e2bdd88 // FMUL V8.4S, V12.4S, V11.4S
-	FMOVS   sK+220(FP), F13
+	FMOVS   sK+244(FP), F13
 	VDUP    V13.S[0], V13.S4
 	VFMLA   V11.S4, V12.S4, V13.S4
 	VMOV    V13.B16, V7.B16
-nobit_250:
-	TBZ     $1, R7, nobit_252
+nobit_455:
+	TBZ     $1, R7, nobit_457
 	FMOVQ   (R0), F12
 	WORD    $0x4eaad58b // FSUB V11.4S, V12.4S, V10.4S
-	FMOVS   gamma+232(FP), F12
+	FMOVS   gamma+256(FP), F12
 	VDUP    V12.S[0], V12.S4
-	MOVD    gmode+240(FP), R15
-	MOVD    g1mode+248(FP), R16
+	MOVD    gmode+264(FP), R15
+	MOVD    g1mode+272(FP), R16
 	CMP     $1, R15
-	BEQ     pow1_253
+	BEQ     pow1_458
 	CMP     $2, R15
-	BEQ     pow2_254
+	BEQ     pow2_459
 	CMP     $3, R15
-	BEQ     powg_255
+	BEQ     powg_460
 	FMOVQ   (R0), F13
-	B       powd_257
-pow1_253:
+	B       powd_462
+pow1_458:
 	VMOV    V11.B16, V13.B16
-	B       powz_256
-pow2_254:
+	B       powz_461
+pow2_459:
 	WORD    $0x6e2bdd6d // FMUL V13.4S, V11.4S, V11.4S
-	B       powz_256
-powg_255:
+	B       powz_461
+powg_460:
 	FMOVQ   416(R0), F16
 	WORD    $0x6eabe60f // FCMGT V15.4S, V16.4S, V11.4S
 	FMOVQ   432(R0), F17
@@ -4413,12 +7622,12 @@ powg_255:
 	FMOVQ   464(R0), F21
 	VBIT    V18.B16, V21.B16, V15.B16
 	VMOV    V15.B16, V13.B16
-powz_256:
+powz_461:
 	WORD    $0x6ea0d96e // FCMLE V14.4S, V11.4S, #0
 	WORD    $0x4e6e1dad // BIC V13.16B, V13.16B, V14.16B
-powd_257:
+powd_462:
 	WORD    $0x6ea0f9ad // FNEG V13.4S, V13.4S
-	CBZ     R15, gamma0_258
+	CBZ     R15, gamma0_463
 	VUSHR   $23, V3.S4, V14.S4
 	FMOVQ   240(R0), F15
 	VSUB    V15.S4, V14.S4, V14.S4
@@ -4474,20 +7683,20 @@ powd_257:
 	FMOVQ   (R0), F15
 	WORD    $0x4eafd58e // FSUB V14.4S, V12.4S, V15.4S
 	CMP     $1, R16
-	BEQ     pow1_259
+	BEQ     pow1_464
 	CMP     $2, R16
-	BEQ     pow2_260
+	BEQ     pow2_465
 	CMP     $3, R16
-	BEQ     powg_261
+	BEQ     powg_466
 	FMOVQ   (R0), F15
-	B       powd_263
-pow1_259:
+	B       powd_468
+pow1_464:
 	VMOV    V11.B16, V15.B16
-	B       powz_262
-pow2_260:
+	B       powz_467
+pow2_465:
 	WORD    $0x6e2bdd6f // FMUL V15.4S, V11.4S, V11.4S
-	B       powz_262
-powg_261:
+	B       powz_467
+powg_466:
 	FMOVQ   416(R0), F19
 	WORD    $0x6eabe672 // FCMGT V18.4S, V19.4S, V11.4S
 	FMOVQ   432(R0), F20
@@ -4596,18 +7805,18 @@ powg_261:
 	FMOVQ   464(R0), F24
 	VBIT    V21.B16, V24.B16, V18.B16
 	VMOV    V18.B16, V15.B16
-powz_262:
+powz_467:
 	WORD    $0x6ea0d970 // FCMLE V16.4S, V11.4S, #0
 	WORD    $0x4e701def // BIC V15.16B, V15.16B, V16.16B
-powd_263:
+powd_468:
 	WORD    $0x6e2fdd8f // FMUL V15.4S, V12.4S, V15.4S
 	WORD    $0x6e2addef // FMUL V15.4S, V15.4S, V10.4S
 	WORD    $0x6e31ddef // FMUL V15.4S, V15.4S, V17.4S
 	WORD    $0x4ea0c971 // FCMGT V17.4S, V11.4S, #0
 	VAND    V17.B16, V15.B16, V15.B16
 	WORD    $0x4e2fd5ad // FADD V13.4S, V13.4S, V15.4S
-gamma0_258:
-	TBZ     $8, R7, nobit_264
+gamma0_463:
+	TBZ     $8, R7, nobit_469
 	VMOV    V0.S[0], R15
 	ADD     R15<<2, R9, R15
 	VLD1    (R15), V11.S[0]
@@ -4621,14 +7830,14 @@ gamma0_258:
 	ADD     R15<<2, R9, R15
 	VLD1    (R15), V11.S[3]
 	WORD    $0x6e2bddad // FMUL V13.4S, V13.4S, V11.4S
-nobit_264:
-	FMOVS   focalScale+228(FP), F11
+nobit_469:
+	FMOVS   focalScale+252(FP), F11
 	VDUP    V11.S[0], V11.S4
 	VFMLS   V11.S4, V13.S4, V7.S4
 	VFMLS   V11.S4, V13.S4, V8.S4
-nobit_252:
+nobit_457:
 	VEOR    V3.B16, V3.B16, V3.B16
-	TBZ     $2, R7, nobit_265
+	TBZ     $2, R7, nobit_470
 	VMOV    V0.S[0], R15
 	ADD     R15<<2, R10, R15
 	VLD1    (R15), V5.S[0]
@@ -4642,62 +7851,62 @@ nobit_252:
 	ADD     R15<<2, R10, R15
 	VLD1    (R15), V5.S[3]
 	VMOV    V5.B16, V3.B16
-nobit_265:
+nobit_470:
 	VEOR    V6.B16, V6.B16, V6.B16
 	MOVD    R11, R17
 	MOVD    R12, R19
 	MOVD    R8, R20
 	MOVD    R1, R15
 	MOVD    R5, R16
-	CBZ     R16, clsdone_267
-cls_266:
+	CBZ     R16, clsdone_472
+cls_471:
 	ADD     R13, R15, R14
 	VEOR    V5.B16, V5.B16, V5.B16
 	VLD1    (R14), V5.S[0]
 	CMP     $2, R4
-	BLT     ld_268
+	BLT     ld_473
 	ADD     $4, R14, R21
 	VLD1    (R21), V5.S[1]
 	CMP     $3, R4
-	BLT     ld_268
+	BLT     ld_473
 	ADD     $8, R14, R21
 	VLD1    (R21), V5.S[2]
-ld_268:
+ld_473:
 	WORD    $0x6e29dca5 // FMUL V5.4S, V5.4S, V9.4S
 	VEOR    V11.B16, V11.B16, V11.B16
 	VCMEQ   V0.S4, V6.S4, V12.S4
-	TBZ     $2, R7, nobit_269
+	TBZ     $2, R7, nobit_474
 	VLD1R   (R17), [V11.S4]
 	VLD1R   (R19), [V13.S4]
 	VFMLA   V5.S4, V13.S4, V11.S4
 	VAND    V12.B16, V3.B16, V13.B16
 	WORD    $0x4e2dd56b // FADD V11.4S, V11.4S, V13.4S
-nobit_269:
+nobit_474:
 	WORD    $0x4ea4d56b // FSUB V11.4S, V11.4S, V4.4S
 	WORD    $0x4e27d56b // FADD V11.4S, V11.4S, V7.4S
 	WORD    $0x6e2bdca5 // FMUL V5.4S, V5.4S, V11.4S
-	TBZ     $10, R7, nobit_270
-	FMOVS   kappa+224(FP), F13
+	TBZ     $10, R7, nobit_475
+	FMOVS   kappa+248(FP), F13
 	VDUP    V13.S[0], V13.S4
 	FMOVQ   (R0), F11
-	TBZ     $9, R7, nobit_271
+	TBZ     $9, R7, nobit_476
 	VLD1R   (R20), [V11.S4]
-nobit_271:
+nobit_476:
 	VFMLS   V11.S4, V13.S4, V5.S4
-nobit_270:
+nobit_475:
 	VAND    V12.B16, V8.B16, V11.B16
 	WORD    $0x4eabd4a5 // FSUB V5.4S, V5.4S, V11.4S
 	VAND    V1.B16, V5.B16, V5.B16
 	VST1    V5.S[0], (R14)
 	CMP     $2, R4
-	BLT     st_272
+	BLT     st_477
 	ADD     $4, R14, R21
 	VST1    V5.S[1], (R21)
 	CMP     $3, R4
-	BLT     st_272
+	BLT     st_477
 	ADD     $8, R14, R21
 	VST1    V5.S[2], (R21)
-st_272:
+st_477:
 	FMOVQ   192(R0), F13
 	VADD    V13.S4, V6.S4, V6.S4
 	ADD     R3, R15, R15
@@ -4705,9 +7914,1192 @@ st_272:
 	ADD     $4, R19, R19
 	ADD     $4, R20, R20
 	SUBS    $1, R16, R16
-	BNE     cls_266
-clsdone_267:
-pxdone_211:
+	BNE     cls_471
+clsdone_472:
+pxdone_416:
+	B       pxwdone_413
+pxw_412:
+	MOVD    pw_base+72(FP), R14
+	MOVD    lo+32(FP), R15
+	ADD     R15<<2, R14, R14
+px_478:
+	CMP     $4, R4
+	BLT     pxtail_479
+	VLD1    (R2), [V0.S4]
+	FMOVQ   16(R0), F1
+	VDUP    R6, V2.S4
+	VCMEQ   V2.S4, V0.S4, V2.S4
+	WORD    $0x4e621c21 // BIC V1.16B, V1.16B, V2.16B
+	VDUP    R5, V2.S4
+	WORD    $0x6ea23c02 // CMHS V2.4S, V0.4S, V2.4S
+	WORD    $0x4e621c21 // BIC V1.16B, V1.16B, V2.16B
+	VAND    V1.B16, V0.B16, V0.B16
+	VLD1    (R1), [V2.S4]
+	MOVD    R1, R15
+	MOVD    R5, R16
+	ADD     R3, R15, R15
+	SUB     $1, R16, R16
+	CBZ     R16, clsdone_482
+cls_481:
+	VLD1    (R15), [V3.S4]
+	WORD    $0x4e23f442 // FMAX V2.4S, V2.4S, V3.4S
+	ADD     R3, R15, R15
+	SUBS    $1, R16, R16
+	BNE     cls_481
+clsdone_482:
+	VEOR    V3.B16, V3.B16, V3.B16
+	VEOR    V4.B16, V4.B16, V4.B16
+	VEOR    V5.B16, V5.B16, V5.B16
+	VEOR    V6.B16, V6.B16, V6.B16
+	VEOR    V7.B16, V7.B16, V7.B16
+	VEOR    V8.B16, V8.B16, V8.B16
+	FMOVQ   32(R0), F9
+	FMOVQ   48(R0), F10
+	FMOVQ   64(R0), F11
+	FMOVQ   80(R0), F12
+	FMOVQ   96(R0), F13
+	FMOVQ   112(R0), F14
+	FMOVQ   (R0), F15
+	MOVD    R11, R19
+	MOVD    R12, R20
+	MOVD    R1, R16
+	MOVD    R5, R17
+	CBZ     R17, clsdone_484
+cls_483:
+	VLD1    (R16), [V16.S4]
+	WORD    $0x4ea2d610 // FSUB V16.4S, V16.4S, V2.4S
+	WORD    $0x6e29de11 // FMUL V17.4S, V16.4S, V9.4S
+	WORD    $0x4e218a31 // FRINTN V17.4S, V17.4S
+	VMOV    V16.B16, V18.B16
+	VFMLS   V10.S4, V17.S4, V18.S4
+	VFMLS   V11.S4, V17.S4, V18.S4
+	WORD    $0x6e32de53 // FMUL V19.4S, V18.4S, V18.4S
+	FMOVQ   128(R0), F20
+	VFMLA   V14.S4, V18.S4, V20.S4
+	FMOVQ   144(R0), F21
+	VFMLA   V13.S4, V18.S4, V21.S4
+	FMOVQ   160(R0), F22
+	VFMLA   V12.S4, V18.S4, V22.S4
+	VFMLA   V19.S4, V22.S4, V21.S4
+	VFMLA   V19.S4, V21.S4, V20.S4
+	VFMLA   V19.S4, V20.S4, V18.S4
+	WORD    $0x4e2fd652 // FADD V18.4S, V18.4S, V15.4S
+	WORD    $0x4ea1ba31 // FCVTZS V17.4S, V17.4S
+	VSHL    $23, V17.S4, V17.S4
+	VADD    V15.S4, V17.S4, V17.S4
+	WORD    $0x6e31de52 // FMUL V18.4S, V18.4S, V17.4S
+	FMOVQ   176(R0), F23
+	WORD    $0x6eb0e6f4 // FCMGT V20.4S, V23.4S, V16.4S
+	WORD    $0x4e741e52 // BIC V18.16B, V18.16B, V20.16B
+	WORD    $0x4e32d463 // FADD V3.4S, V3.4S, V18.4S
+	ADD     R13, R16, R15
+	VST1    [V18.S4], (R15)
+	VCMEQ   V0.S4, V6.S4, V17.S4
+	VBIT    V17.B16, V18.B16, V4.B16
+	VBIT    V17.B16, V16.B16, V5.B16
+	TBZ     $2, R7, nobit_485
+	VLD1R   (R19), [V17.S4]
+	VFMLA   V17.S4, V18.S4, V7.S4
+	VLD1R   (R20), [V17.S4]
+	WORD    $0x6e32de50 // FMUL V16.4S, V18.4S, V18.4S
+	VFMLA   V17.S4, V16.S4, V8.S4
+nobit_485:
+	FMOVQ   192(R0), F19
+	VADD    V19.S4, V6.S4, V6.S4
+	ADD     R3, R16, R16
+	ADD     $4, R19, R19
+	ADD     $4, R20, R20
+	SUBS    $1, R17, R17
+	BNE     cls_483
+clsdone_484:
+	FMOVQ   (R0), F10
+	WORD    $0x6e23fd49 // FDIV V9.4S, V10.4S, V3.4S
+	WORD    $0x6e29dc8a // FMUL V10.4S, V4.4S, V9.4S
+	VEOR    V4.B16, V4.B16, V4.B16
+	TBZ     $2, R7, nobit_486
+	WORD    $0x6e29dce4 // FMUL V4.4S, V7.4S, V9.4S
+	WORD    $0x6e29dd08 // FMUL V8.4S, V8.4S, V9.4S
+	VFMLA   V9.S4, V8.S4, V4.S4
+	VMOV    V0.S[0], R16
+	ADD     R16<<2, R10, R16
+	VLD1    (R16), V11.S[0]
+	VMOV    V0.S[1], R16
+	ADD     R16<<2, R10, R16
+	VLD1    (R16), V11.S[1]
+	VMOV    V0.S[2], R16
+	ADD     R16<<2, R10, R16
+	VLD1    (R16), V11.S[2]
+	VMOV    V0.S[3], R16
+	ADD     R16<<2, R10, R16
+	VLD1    (R16), V11.S[3]
+	VFMLA   V11.S4, V10.S4, V4.S4
+nobit_486:
+	VEOR    V7.B16, V7.B16, V7.B16
+	VEOR    V8.B16, V8.B16, V8.B16
+	TBZ     $0, R7, nobit_487
+	FMOVQ   (R0), F11
+	TBZ     $9, R7, nobit_488
+	VMOV    V0.S[0], R16
+	ADD     R16<<2, R8, R16
+	VLD1    (R16), V12.S[0]
+	VMOV    V0.S[1], R16
+	ADD     R16<<2, R8, R16
+	VLD1    (R16), V12.S[1]
+	VMOV    V0.S[2], R16
+	ADD     R16<<2, R8, R16
+	VLD1    (R16), V12.S[2]
+	VMOV    V0.S[3], R16
+	ADD     R16<<2, R8, R16
+	VLD1    (R16), V12.S[3]
+	VMOV    V12.B16, V11.B16
+nobit_488:
+	FMOVS   tauK+240(FP), F12
+	VDUP    V12.S[0], V12.S4
+	WORD    $0x6e2bdd88 // FMUL V8.4S, V12.4S, V11.4S
+	FMOVS   sK+244(FP), F13
+	VDUP    V13.S[0], V13.S4
+	VFMLA   V11.S4, V12.S4, V13.S4
+	VMOV    V13.B16, V7.B16
+nobit_487:
+	TBZ     $1, R7, nobit_489
+	FMOVQ   (R0), F12
+	WORD    $0x4eaad58b // FSUB V11.4S, V12.4S, V10.4S
+	FMOVS   gamma+256(FP), F12
+	VDUP    V12.S[0], V12.S4
+	MOVD    gmode+264(FP), R16
+	MOVD    g1mode+272(FP), R17
+	CMP     $1, R16
+	BEQ     pow1_490
+	CMP     $2, R16
+	BEQ     pow2_491
+	CMP     $3, R16
+	BEQ     powg_492
+	FMOVQ   (R0), F13
+	B       powd_494
+pow1_490:
+	VMOV    V11.B16, V13.B16
+	B       powz_493
+pow2_491:
+	WORD    $0x6e2bdd6d // FMUL V13.4S, V11.4S, V11.4S
+	B       powz_493
+powg_492:
+	FMOVQ   416(R0), F16
+	WORD    $0x6eabe60f // FCMGT V15.4S, V16.4S, V11.4S
+	FMOVQ   432(R0), F17
+	WORD    $0x6e31dd70 // FMUL V16.4S, V11.4S, V17.4S
+	VBIF    V15.B16, V11.B16, V16.B16
+	FMOVQ   448(R0), F17
+	VAND    V17.B16, V15.B16, V15.B16
+	VUSHR   $23, V16.S4, V14.S4
+	FMOVQ   240(R0), F17
+	VSUB    V17.S4, V14.S4, V14.S4
+	VSUB    V15.S4, V14.S4, V14.S4
+	FMOVQ   224(R0), F17
+	VAND    V17.B16, V16.B16, V15.B16
+	FMOVQ   128(R0), F17
+	VORR    V17.B16, V15.B16, V15.B16
+	FMOVQ   256(R0), F17
+	WORD    $0x6eafe630 // FCMGT V16.4S, V17.4S, V15.4S
+	VADD    V16.S4, V14.S4, V14.S4
+	VAND    V16.B16, V15.B16, V17.B16
+	WORD    $0x4e31d5ef // FADD V15.4S, V15.4S, V17.4S
+	FMOVQ   (R0), F16
+	WORD    $0x4eb0d5ef // FSUB V15.4S, V15.4S, V16.4S
+	WORD    $0x4e21d9ce // SCVTF V14.4S, V14.4S
+	WORD    $0x6e2fddf0 // FMUL V16.4S, V15.4S, V15.4S
+	FMOVQ   272(R0), F18
+	FMOVQ   288(R0), F19
+	VFMLA   V19.S4, V15.S4, V18.S4
+	FMOVQ   304(R0), F17
+	VFMLA   V15.S4, V18.S4, V17.S4
+	VMOV    V17.B16, V18.B16
+	FMOVQ   320(R0), F17
+	VFMLA   V15.S4, V18.S4, V17.S4
+	VMOV    V17.B16, V18.B16
+	FMOVQ   336(R0), F17
+	VFMLA   V15.S4, V18.S4, V17.S4
+	VMOV    V17.B16, V18.B16
+	FMOVQ   352(R0), F17
+	VFMLA   V15.S4, V18.S4, V17.S4
+	VMOV    V17.B16, V18.B16
+	FMOVQ   368(R0), F17
+	VFMLA   V15.S4, V18.S4, V17.S4
+	VMOV    V17.B16, V18.B16
+	FMOVQ   384(R0), F17
+	VFMLA   V15.S4, V18.S4, V17.S4
+	VMOV    V17.B16, V18.B16
+	FMOVQ   400(R0), F17
+	VFMLA   V15.S4, V18.S4, V17.S4
+	VMOV    V17.B16, V18.B16
+	WORD    $0x6e2fde52 // FMUL V18.4S, V18.4S, V15.4S
+	WORD    $0x6e30de52 // FMUL V18.4S, V18.4S, V16.4S
+	FMOVQ   64(R0), F19
+	VFMLA   V19.S4, V14.S4, V18.S4
+	FMOVQ   128(R0), F19
+	VFMLS   V19.S4, V16.S4, V18.S4
+	WORD    $0x4e32d5f1 // FADD V17.4S, V15.4S, V18.4S
+	FMOVQ   48(R0), F19
+	VFMLA   V19.S4, V14.S4, V17.S4
+	FMOVQ   464(R0), F15
+	WORD    $0x6eabe5ee // FCMGT V14.4S, V15.4S, V11.4S
+	VBIF    V14.B16, V11.B16, V17.B16
+	WORD    $0x4ea0e96e // FCMLT V14.4S, V11.4S, #0
+	FMOVQ   480(R0), F15
+	VBIT    V14.B16, V15.B16, V17.B16
+	WORD    $0x4ea0d96e // FCMEQ V14.4S, V11.4S, #0
+	FMOVQ   496(R0), F15
+	VBIT    V14.B16, V15.B16, V17.B16
+	WORD    $0x6e2cde31 // FMUL V17.4S, V17.4S, V12.4S
+	FMOVQ   32(R0), F15
+	WORD    $0x6e2fde2e // FMUL V14.4S, V17.4S, V15.4S
+	WORD    $0x4e2189ce // FRINTN V14.4S, V14.4S
+	VMOV    V17.B16, V15.B16
+	FMOVQ   48(R0), F16
+	VFMLS   V16.S4, V14.S4, V15.S4
+	FMOVQ   64(R0), F16
+	VFMLS   V16.S4, V14.S4, V15.S4
+	WORD    $0x6e2fddf0 // FMUL V16.4S, V15.4S, V15.4S
+	FMOVQ   128(R0), F18
+	FMOVQ   112(R0), F21
+	VFMLA   V21.S4, V15.S4, V18.S4
+	FMOVQ   144(R0), F19
+	FMOVQ   96(R0), F21
+	VFMLA   V21.S4, V15.S4, V19.S4
+	FMOVQ   160(R0), F20
+	FMOVQ   80(R0), F21
+	VFMLA   V21.S4, V15.S4, V20.S4
+	VFMLA   V16.S4, V20.S4, V19.S4
+	VFMLA   V16.S4, V19.S4, V18.S4
+	VFMLA   V16.S4, V18.S4, V15.S4
+	FMOVQ   (R0), F21
+	WORD    $0x4e35d5ef // FADD V15.4S, V15.4S, V21.4S
+	FMOVQ   512(R0), F21
+	WORD    $0x4eb5f5d4 // FMIN V20.4S, V14.4S, V21.4S
+	WORD    $0x4eb4d5d3 // FSUB V19.4S, V14.4S, V20.4S
+	VFMLA   V19.S4, V15.S4, V15.S4
+	VMOV    V20.B16, V14.B16
+	WORD    $0x4ea1b9ce // FCVTZS V14.4S, V14.4S
+	VSHL    $23, V14.S4, V14.S4
+	FMOVQ   (R0), F21
+	VADD    V21.S4, V14.S4, V14.S4
+	WORD    $0x6e2eddef // FMUL V15.4S, V15.4S, V14.4S
+	FMOVQ   176(R0), F21
+	WORD    $0x6eb1e6b2 // FCMGT V18.4S, V21.4S, V17.4S
+	WORD    $0x4e721def // BIC V15.16B, V15.16B, V18.16B
+	FMOVQ   528(R0), F21
+	WORD    $0x6eb5e632 // FCMGT V18.4S, V17.4S, V21.4S
+	FMOVQ   464(R0), F21
+	VBIT    V18.B16, V21.B16, V15.B16
+	VMOV    V15.B16, V13.B16
+powz_493:
+	WORD    $0x6ea0d96e // FCMLE V14.4S, V11.4S, #0
+	WORD    $0x4e6e1dad // BIC V13.16B, V13.16B, V14.16B
+powd_494:
+	WORD    $0x6ea0f9ad // FNEG V13.4S, V13.4S
+	CBZ     R16, gamma0_495
+	VUSHR   $23, V3.S4, V14.S4
+	FMOVQ   240(R0), F15
+	VSUB    V15.S4, V14.S4, V14.S4
+	FMOVQ   224(R0), F16
+	VAND    V16.B16, V3.B16, V15.B16
+	FMOVQ   128(R0), F16
+	VORR    V16.B16, V15.B16, V15.B16
+	FMOVQ   256(R0), F17
+	WORD    $0x6eafe630 // FCMGT V16.4S, V17.4S, V15.4S
+	VADD    V16.S4, V14.S4, V14.S4
+	VAND    V16.B16, V15.B16, V17.B16
+	WORD    $0x4e31d5ef // FADD V15.4S, V15.4S, V17.4S
+	FMOVQ   (R0), F16
+	WORD    $0x4eb0d5ef // FSUB V15.4S, V15.4S, V16.4S
+	WORD    $0x4e21d9ce // SCVTF V14.4S, V14.4S
+	WORD    $0x6e2fddf0 // FMUL V16.4S, V15.4S, V15.4S
+	FMOVQ   272(R0), F18
+	FMOVQ   288(R0), F19
+	VFMLA   V19.S4, V15.S4, V18.S4
+	FMOVQ   304(R0), F17
+	VFMLA   V15.S4, V18.S4, V17.S4
+	VMOV    V17.B16, V18.B16
+	FMOVQ   320(R0), F17
+	VFMLA   V15.S4, V18.S4, V17.S4
+	VMOV    V17.B16, V18.B16
+	FMOVQ   336(R0), F17
+	VFMLA   V15.S4, V18.S4, V17.S4
+	VMOV    V17.B16, V18.B16
+	FMOVQ   352(R0), F17
+	VFMLA   V15.S4, V18.S4, V17.S4
+	VMOV    V17.B16, V18.B16
+	FMOVQ   368(R0), F17
+	VFMLA   V15.S4, V18.S4, V17.S4
+	VMOV    V17.B16, V18.B16
+	FMOVQ   384(R0), F17
+	VFMLA   V15.S4, V18.S4, V17.S4
+	VMOV    V17.B16, V18.B16
+	FMOVQ   400(R0), F17
+	VFMLA   V15.S4, V18.S4, V17.S4
+	VMOV    V17.B16, V18.B16
+	WORD    $0x6e2fde52 // FMUL V18.4S, V18.4S, V15.4S
+	WORD    $0x6e30de52 // FMUL V18.4S, V18.4S, V16.4S
+	FMOVQ   64(R0), F19
+	VFMLA   V19.S4, V14.S4, V18.S4
+	FMOVQ   128(R0), F19
+	VFMLS   V19.S4, V16.S4, V18.S4
+	WORD    $0x4e32d5f1 // FADD V17.4S, V15.4S, V18.4S
+	FMOVQ   48(R0), F19
+	VFMLA   V19.S4, V14.S4, V17.S4
+	WORD    $0x4e23e46e // FCMEQ V14.4S, V3.4S, V3.4S
+	VBIF    V14.B16, V3.B16, V17.B16
+	WORD    $0x4eb1d4b1 // FSUB V17.4S, V5.4S, V17.4S
+	FMOVQ   (R0), F15
+	WORD    $0x4eafd58e // FSUB V14.4S, V12.4S, V15.4S
+	CMP     $1, R17
+	BEQ     pow1_496
+	CMP     $2, R17
+	BEQ     pow2_497
+	CMP     $3, R17
+	BEQ     powg_498
+	FMOVQ   (R0), F15
+	B       powd_500
+pow1_496:
+	VMOV    V11.B16, V15.B16
+	B       powz_499
+pow2_497:
+	WORD    $0x6e2bdd6f // FMUL V15.4S, V11.4S, V11.4S
+	B       powz_499
+powg_498:
+	FMOVQ   416(R0), F19
+	WORD    $0x6eabe672 // FCMGT V18.4S, V19.4S, V11.4S
+	FMOVQ   432(R0), F20
+	WORD    $0x6e34dd73 // FMUL V19.4S, V11.4S, V20.4S
+	VBIF    V18.B16, V11.B16, V19.B16
+	FMOVQ   448(R0), F20
+	VAND    V20.B16, V18.B16, V18.B16
+	VUSHR   $23, V19.S4, V16.S4
+	FMOVQ   240(R0), F20
+	VSUB    V20.S4, V16.S4, V16.S4
+	VSUB    V18.S4, V16.S4, V16.S4
+	FMOVQ   224(R0), F20
+	VAND    V20.B16, V19.B16, V18.B16
+	FMOVQ   128(R0), F20
+	VORR    V20.B16, V18.B16, V18.B16
+	FMOVQ   256(R0), F20
+	WORD    $0x6eb2e693 // FCMGT V19.4S, V20.4S, V18.4S
+	VADD    V19.S4, V16.S4, V16.S4
+	VAND    V19.B16, V18.B16, V20.B16
+	WORD    $0x4e34d652 // FADD V18.4S, V18.4S, V20.4S
+	FMOVQ   (R0), F19
+	WORD    $0x4eb3d652 // FSUB V18.4S, V18.4S, V19.4S
+	WORD    $0x4e21da10 // SCVTF V16.4S, V16.4S
+	WORD    $0x6e32de53 // FMUL V19.4S, V18.4S, V18.4S
+	FMOVQ   272(R0), F21
+	FMOVQ   288(R0), F22
+	VFMLA   V22.S4, V18.S4, V21.S4
+	FMOVQ   304(R0), F20
+	VFMLA   V18.S4, V21.S4, V20.S4
+	VMOV    V20.B16, V21.B16
+	FMOVQ   320(R0), F20
+	VFMLA   V18.S4, V21.S4, V20.S4
+	VMOV    V20.B16, V21.B16
+	FMOVQ   336(R0), F20
+	VFMLA   V18.S4, V21.S4, V20.S4
+	VMOV    V20.B16, V21.B16
+	FMOVQ   352(R0), F20
+	VFMLA   V18.S4, V21.S4, V20.S4
+	VMOV    V20.B16, V21.B16
+	FMOVQ   368(R0), F20
+	VFMLA   V18.S4, V21.S4, V20.S4
+	VMOV    V20.B16, V21.B16
+	FMOVQ   384(R0), F20
+	VFMLA   V18.S4, V21.S4, V20.S4
+	VMOV    V20.B16, V21.B16
+	FMOVQ   400(R0), F20
+	VFMLA   V18.S4, V21.S4, V20.S4
+	VMOV    V20.B16, V21.B16
+	WORD    $0x6e32deb5 // FMUL V21.4S, V21.4S, V18.4S
+	WORD    $0x6e33deb5 // FMUL V21.4S, V21.4S, V19.4S
+	FMOVQ   64(R0), F22
+	VFMLA   V22.S4, V16.S4, V21.S4
+	FMOVQ   128(R0), F22
+	VFMLS   V22.S4, V19.S4, V21.S4
+	WORD    $0x4e35d654 // FADD V20.4S, V18.4S, V21.4S
+	FMOVQ   48(R0), F22
+	VFMLA   V22.S4, V16.S4, V20.S4
+	FMOVQ   464(R0), F18
+	WORD    $0x6eabe650 // FCMGT V16.4S, V18.4S, V11.4S
+	VBIF    V16.B16, V11.B16, V20.B16
+	WORD    $0x4ea0e970 // FCMLT V16.4S, V11.4S, #0
+	FMOVQ   480(R0), F18
+	VBIT    V16.B16, V18.B16, V20.B16
+	WORD    $0x4ea0d970 // FCMEQ V16.4S, V11.4S, #0
+	FMOVQ   496(R0), F18
+	VBIT    V16.B16, V18.B16, V20.B16
+	WORD    $0x6e2ede94 // FMUL V20.4S, V20.4S, V14.4S
+	FMOVQ   32(R0), F18
+	WORD    $0x6e32de90 // FMUL V16.4S, V20.4S, V18.4S
+	WORD    $0x4e218a10 // FRINTN V16.4S, V16.4S
+	VMOV    V20.B16, V18.B16
+	FMOVQ   48(R0), F19
+	VFMLS   V19.S4, V16.S4, V18.S4
+	FMOVQ   64(R0), F19
+	VFMLS   V19.S4, V16.S4, V18.S4
+	WORD    $0x6e32de53 // FMUL V19.4S, V18.4S, V18.4S
+	FMOVQ   128(R0), F21
+	FMOVQ   112(R0), F24
+	VFMLA   V24.S4, V18.S4, V21.S4
+	FMOVQ   144(R0), F22
+	FMOVQ   96(R0), F24
+	VFMLA   V24.S4, V18.S4, V22.S4
+	FMOVQ   160(R0), F23
+	FMOVQ   80(R0), F24
+	VFMLA   V24.S4, V18.S4, V23.S4
+	VFMLA   V19.S4, V23.S4, V22.S4
+	VFMLA   V19.S4, V22.S4, V21.S4
+	VFMLA   V19.S4, V21.S4, V18.S4
+	FMOVQ   (R0), F24
+	WORD    $0x4e38d652 // FADD V18.4S, V18.4S, V24.4S
+	FMOVQ   512(R0), F24
+	WORD    $0x4eb8f617 // FMIN V23.4S, V16.4S, V24.4S
+	WORD    $0x4eb7d616 // FSUB V22.4S, V16.4S, V23.4S
+	VFMLA   V22.S4, V18.S4, V18.S4
+	VMOV    V23.B16, V16.B16
+	WORD    $0x4ea1ba10 // FCVTZS V16.4S, V16.4S
+	VSHL    $23, V16.S4, V16.S4
+	FMOVQ   (R0), F24
+	VADD    V24.S4, V16.S4, V16.S4
+	WORD    $0x6e30de52 // FMUL V18.4S, V18.4S, V16.4S
+	FMOVQ   176(R0), F24
+	WORD    $0x6eb4e715 // FCMGT V21.4S, V24.4S, V20.4S
+	WORD    $0x4e751e52 // BIC V18.16B, V18.16B, V21.16B
+	FMOVQ   528(R0), F24
+	WORD    $0x6eb8e695 // FCMGT V21.4S, V20.4S, V24.4S
+	FMOVQ   464(R0), F24
+	VBIT    V21.B16, V24.B16, V18.B16
+	VMOV    V18.B16, V15.B16
+powz_499:
+	WORD    $0x6ea0d970 // FCMLE V16.4S, V11.4S, #0
+	WORD    $0x4e701def // BIC V15.16B, V15.16B, V16.16B
+powd_500:
+	WORD    $0x6e2fdd8f // FMUL V15.4S, V12.4S, V15.4S
+	WORD    $0x6e2addef // FMUL V15.4S, V15.4S, V10.4S
+	WORD    $0x6e31ddef // FMUL V15.4S, V15.4S, V17.4S
+	WORD    $0x4ea0c971 // FCMGT V17.4S, V11.4S, #0
+	VAND    V17.B16, V15.B16, V15.B16
+	WORD    $0x4e2fd5ad // FADD V13.4S, V13.4S, V15.4S
+gamma0_495:
+	TBZ     $8, R7, nobit_501
+	VMOV    V0.S[0], R16
+	ADD     R16<<2, R9, R16
+	VLD1    (R16), V11.S[0]
+	VMOV    V0.S[1], R16
+	ADD     R16<<2, R9, R16
+	VLD1    (R16), V11.S[1]
+	VMOV    V0.S[2], R16
+	ADD     R16<<2, R9, R16
+	VLD1    (R16), V11.S[2]
+	VMOV    V0.S[3], R16
+	ADD     R16<<2, R9, R16
+	VLD1    (R16), V11.S[3]
+	WORD    $0x6e2bddad // FMUL V13.4S, V13.4S, V11.4S
+nobit_501:
+	FMOVS   focalScale+252(FP), F11
+	VDUP    V11.S[0], V11.S4
+	VFMLS   V11.S4, V13.S4, V7.S4
+	VFMLS   V11.S4, V13.S4, V8.S4
+nobit_489:
+	VEOR    V3.B16, V3.B16, V3.B16
+	TBZ     $2, R7, nobit_502
+	VMOV    V0.S[0], R16
+	ADD     R16<<2, R10, R16
+	VLD1    (R16), V5.S[0]
+	VMOV    V0.S[1], R16
+	ADD     R16<<2, R10, R16
+	VLD1    (R16), V5.S[1]
+	VMOV    V0.S[2], R16
+	ADD     R16<<2, R10, R16
+	VLD1    (R16), V5.S[2]
+	VMOV    V0.S[3], R16
+	ADD     R16<<2, R10, R16
+	VLD1    (R16), V5.S[3]
+	VMOV    V5.B16, V3.B16
+nobit_502:
+	VLD1    (R14), [V5.S4]
+	VEOR    V6.B16, V6.B16, V6.B16
+	MOVD    R11, R19
+	MOVD    R12, R20
+	MOVD    R8, R21
+	MOVD    R1, R16
+	MOVD    R5, R17
+	CBZ     R17, clsdone_504
+cls_503:
+	ADD     R13, R16, R15
+	VLD1    (R15), [V11.S4]
+	WORD    $0x6e29dd6b // FMUL V11.4S, V11.4S, V9.4S
+	VEOR    V12.B16, V12.B16, V12.B16
+	VCMEQ   V0.S4, V6.S4, V13.S4
+	TBZ     $2, R7, nobit_505
+	VLD1R   (R19), [V12.S4]
+	VLD1R   (R20), [V14.S4]
+	VFMLA   V11.S4, V14.S4, V12.S4
+	VAND    V13.B16, V3.B16, V14.B16
+	WORD    $0x4e2ed58c // FADD V12.4S, V12.4S, V14.4S
+nobit_505:
+	WORD    $0x4ea4d58c // FSUB V12.4S, V12.4S, V4.4S
+	WORD    $0x4e27d58c // FADD V12.4S, V12.4S, V7.4S
+	WORD    $0x6e2cdd6b // FMUL V11.4S, V11.4S, V12.4S
+	TBZ     $10, R7, nobit_506
+	FMOVS   kappa+248(FP), F14
+	VDUP    V14.S[0], V14.S4
+	FMOVQ   (R0), F12
+	TBZ     $9, R7, nobit_507
+	VLD1R   (R21), [V12.S4]
+nobit_507:
+	VFMLS   V12.S4, V14.S4, V11.S4
+nobit_506:
+	VAND    V13.B16, V8.B16, V12.B16
+	WORD    $0x4eacd56b // FSUB V11.4S, V11.4S, V12.4S
+	WORD    $0x6e25dd6b // FMUL V11.4S, V11.4S, V5.4S
+	VAND    V1.B16, V11.B16, V11.B16
+	VST1    [V11.S4], (R15)
+	FMOVQ   192(R0), F14
+	VADD    V14.S4, V6.S4, V6.S4
+	ADD     R3, R16, R16
+	ADD     $4, R19, R19
+	ADD     $4, R20, R20
+	ADD     $4, R21, R21
+	SUBS    $1, R17, R17
+	BNE     cls_503
+clsdone_504:
+	ADD     $16, R1, R1
+	ADD     $16, R2, R2
+	SUB     $4, R4, R4
+	ADD     $16, R14, R14
+	B       px_478
+pxtail_479:
+	CBZ     R4, pxdone_480
+	VEOR    V0.B16, V0.B16, V0.B16
+	VLD1    (R2), V0.S[0]
+	CMP     $2, R4
+	BLT     ld_508
+	ADD     $4, R2, R15
+	VLD1    (R15), V0.S[1]
+	CMP     $3, R4
+	BLT     ld_508
+	ADD     $8, R2, R15
+	VLD1    (R15), V0.S[2]
+ld_508:
+	ADD     $560, R0, R15
+	SUB     R4<<2, R15, R15
+	VLD1    (R15), [V1.S4]
+	VDUP    R6, V2.S4
+	VCMEQ   V2.S4, V0.S4, V2.S4
+	WORD    $0x4e621c21 // BIC V1.16B, V1.16B, V2.16B
+	VDUP    R5, V2.S4
+	WORD    $0x6ea23c02 // CMHS V2.4S, V0.4S, V2.4S
+	WORD    $0x4e621c21 // BIC V1.16B, V1.16B, V2.16B
+	VAND    V1.B16, V0.B16, V0.B16
+	VEOR    V2.B16, V2.B16, V2.B16
+	VLD1    (R1), V2.S[0]
+	CMP     $2, R4
+	BLT     ld_509
+	ADD     $4, R1, R15
+	VLD1    (R15), V2.S[1]
+	CMP     $3, R4
+	BLT     ld_509
+	ADD     $8, R1, R15
+	VLD1    (R15), V2.S[2]
+ld_509:
+	MOVD    R1, R15
+	MOVD    R5, R16
+	ADD     R3, R15, R15
+	SUB     $1, R16, R16
+	CBZ     R16, clsdone_511
+cls_510:
+	VEOR    V3.B16, V3.B16, V3.B16
+	VLD1    (R15), V3.S[0]
+	CMP     $2, R4
+	BLT     ld_512
+	ADD     $4, R15, R17
+	VLD1    (R17), V3.S[1]
+	CMP     $3, R4
+	BLT     ld_512
+	ADD     $8, R15, R17
+	VLD1    (R17), V3.S[2]
+ld_512:
+	WORD    $0x4e23f442 // FMAX V2.4S, V2.4S, V3.4S
+	ADD     R3, R15, R15
+	SUBS    $1, R16, R16
+	BNE     cls_510
+clsdone_511:
+	VEOR    V3.B16, V3.B16, V3.B16
+	VEOR    V4.B16, V4.B16, V4.B16
+	VEOR    V5.B16, V5.B16, V5.B16
+	VEOR    V6.B16, V6.B16, V6.B16
+	VEOR    V7.B16, V7.B16, V7.B16
+	VEOR    V8.B16, V8.B16, V8.B16
+	FMOVQ   32(R0), F9
+	FMOVQ   48(R0), F10
+	FMOVQ   64(R0), F11
+	FMOVQ   80(R0), F12
+	FMOVQ   96(R0), F13
+	FMOVQ   112(R0), F14
+	FMOVQ   (R0), F15
+	MOVD    R11, R19
+	MOVD    R12, R20
+	MOVD    R1, R16
+	MOVD    R5, R17
+	CBZ     R17, clsdone_514
+cls_513:
+	VEOR    V16.B16, V16.B16, V16.B16
+	VLD1    (R16), V16.S[0]
+	CMP     $2, R4
+	BLT     ld_515
+	ADD     $4, R16, R21
+	VLD1    (R21), V16.S[1]
+	CMP     $3, R4
+	BLT     ld_515
+	ADD     $8, R16, R21
+	VLD1    (R21), V16.S[2]
+ld_515:
+	WORD    $0x4ea2d610 // FSUB V16.4S, V16.4S, V2.4S
+	WORD    $0x6e29de11 // FMUL V17.4S, V16.4S, V9.4S
+	WORD    $0x4e218a31 // FRINTN V17.4S, V17.4S
+	VMOV    V16.B16, V18.B16
+	VFMLS   V10.S4, V17.S4, V18.S4
+	VFMLS   V11.S4, V17.S4, V18.S4
+	WORD    $0x6e32de53 // FMUL V19.4S, V18.4S, V18.4S
+	FMOVQ   128(R0), F20
+	VFMLA   V14.S4, V18.S4, V20.S4
+	FMOVQ   144(R0), F21
+	VFMLA   V13.S4, V18.S4, V21.S4
+	FMOVQ   160(R0), F22
+	VFMLA   V12.S4, V18.S4, V22.S4
+	VFMLA   V19.S4, V22.S4, V21.S4
+	VFMLA   V19.S4, V21.S4, V20.S4
+	VFMLA   V19.S4, V20.S4, V18.S4
+	WORD    $0x4e2fd652 // FADD V18.4S, V18.4S, V15.4S
+	WORD    $0x4ea1ba31 // FCVTZS V17.4S, V17.4S
+	VSHL    $23, V17.S4, V17.S4
+	VADD    V15.S4, V17.S4, V17.S4
+	WORD    $0x6e31de52 // FMUL V18.4S, V18.4S, V17.4S
+	FMOVQ   176(R0), F23
+	WORD    $0x6eb0e6f4 // FCMGT V20.4S, V23.4S, V16.4S
+	WORD    $0x4e741e52 // BIC V18.16B, V18.16B, V20.16B
+	WORD    $0x4e32d463 // FADD V3.4S, V3.4S, V18.4S
+	ADD     R13, R16, R15
+	VST1    V18.S[0], (R15)
+	CMP     $2, R4
+	BLT     st_516
+	ADD     $4, R15, R21
+	VST1    V18.S[1], (R21)
+	CMP     $3, R4
+	BLT     st_516
+	ADD     $8, R15, R21
+	VST1    V18.S[2], (R21)
+st_516:
+	VCMEQ   V0.S4, V6.S4, V17.S4
+	VBIT    V17.B16, V18.B16, V4.B16
+	VBIT    V17.B16, V16.B16, V5.B16
+	TBZ     $2, R7, nobit_517
+	VLD1R   (R19), [V17.S4]
+	VFMLA   V17.S4, V18.S4, V7.S4
+	VLD1R   (R20), [V17.S4]
+	WORD    $0x6e32de50 // FMUL V16.4S, V18.4S, V18.4S
+	VFMLA   V17.S4, V16.S4, V8.S4
+nobit_517:
+	FMOVQ   192(R0), F19
+	VADD    V19.S4, V6.S4, V6.S4
+	ADD     R3, R16, R16
+	ADD     $4, R19, R19
+	ADD     $4, R20, R20
+	SUBS    $1, R17, R17
+	BNE     cls_513
+clsdone_514:
+	FMOVQ   (R0), F10
+	WORD    $0x6e23fd49 // FDIV V9.4S, V10.4S, V3.4S
+	WORD    $0x6e29dc8a // FMUL V10.4S, V4.4S, V9.4S
+	VEOR    V4.B16, V4.B16, V4.B16
+	TBZ     $2, R7, nobit_518
+	WORD    $0x6e29dce4 // FMUL V4.4S, V7.4S, V9.4S
+	WORD    $0x6e29dd08 // FMUL V8.4S, V8.4S, V9.4S
+	VFMLA   V9.S4, V8.S4, V4.S4
+	VMOV    V0.S[0], R16
+	ADD     R16<<2, R10, R16
+	VLD1    (R16), V11.S[0]
+	VMOV    V0.S[1], R16
+	ADD     R16<<2, R10, R16
+	VLD1    (R16), V11.S[1]
+	VMOV    V0.S[2], R16
+	ADD     R16<<2, R10, R16
+	VLD1    (R16), V11.S[2]
+	VMOV    V0.S[3], R16
+	ADD     R16<<2, R10, R16
+	VLD1    (R16), V11.S[3]
+	VFMLA   V11.S4, V10.S4, V4.S4
+nobit_518:
+	VEOR    V7.B16, V7.B16, V7.B16
+	VEOR    V8.B16, V8.B16, V8.B16
+	TBZ     $0, R7, nobit_519
+	FMOVQ   (R0), F11
+	TBZ     $9, R7, nobit_520
+	VMOV    V0.S[0], R16
+	ADD     R16<<2, R8, R16
+	VLD1    (R16), V12.S[0]
+	VMOV    V0.S[1], R16
+	ADD     R16<<2, R8, R16
+	VLD1    (R16), V12.S[1]
+	VMOV    V0.S[2], R16
+	ADD     R16<<2, R8, R16
+	VLD1    (R16), V12.S[2]
+	VMOV    V0.S[3], R16
+	ADD     R16<<2, R8, R16
+	VLD1    (R16), V12.S[3]
+	VMOV    V12.B16, V11.B16
+nobit_520:
+	FMOVS   tauK+240(FP), F12
+	VDUP    V12.S[0], V12.S4
+	WORD    $0x6e2bdd88 // FMUL V8.4S, V12.4S, V11.4S
+	FMOVS   sK+244(FP), F13
+	VDUP    V13.S[0], V13.S4
+	VFMLA   V11.S4, V12.S4, V13.S4
+	VMOV    V13.B16, V7.B16
+nobit_519:
+	TBZ     $1, R7, nobit_521
+	FMOVQ   (R0), F12
+	WORD    $0x4eaad58b // FSUB V11.4S, V12.4S, V10.4S
+	FMOVS   gamma+256(FP), F12
+	VDUP    V12.S[0], V12.S4
+	MOVD    gmode+264(FP), R16
+	MOVD    g1mode+272(FP), R17
+	CMP     $1, R16
+	BEQ     pow1_522
+	CMP     $2, R16
+	BEQ     pow2_523
+	CMP     $3, R16
+	BEQ     powg_524
+	FMOVQ   (R0), F13
+	B       powd_526
+pow1_522:
+	VMOV    V11.B16, V13.B16
+	B       powz_525
+pow2_523:
+	WORD    $0x6e2bdd6d // FMUL V13.4S, V11.4S, V11.4S
+	B       powz_525
+powg_524:
+	FMOVQ   416(R0), F16
+	WORD    $0x6eabe60f // FCMGT V15.4S, V16.4S, V11.4S
+	FMOVQ   432(R0), F17
+	WORD    $0x6e31dd70 // FMUL V16.4S, V11.4S, V17.4S
+	VBIF    V15.B16, V11.B16, V16.B16
+	FMOVQ   448(R0), F17
+	VAND    V17.B16, V15.B16, V15.B16
+	VUSHR   $23, V16.S4, V14.S4
+	FMOVQ   240(R0), F17
+	VSUB    V17.S4, V14.S4, V14.S4
+	VSUB    V15.S4, V14.S4, V14.S4
+	FMOVQ   224(R0), F17
+	VAND    V17.B16, V16.B16, V15.B16
+	FMOVQ   128(R0), F17
+	VORR    V17.B16, V15.B16, V15.B16
+	FMOVQ   256(R0), F17
+	WORD    $0x6eafe630 // FCMGT V16.4S, V17.4S, V15.4S
+	VADD    V16.S4, V14.S4, V14.S4
+	VAND    V16.B16, V15.B16, V17.B16
+	WORD    $0x4e31d5ef // FADD V15.4S, V15.4S, V17.4S
+	FMOVQ   (R0), F16
+	WORD    $0x4eb0d5ef // FSUB V15.4S, V15.4S, V16.4S
+	WORD    $0x4e21d9ce // SCVTF V14.4S, V14.4S
+	WORD    $0x6e2fddf0 // FMUL V16.4S, V15.4S, V15.4S
+	FMOVQ   272(R0), F18
+	FMOVQ   288(R0), F19
+	VFMLA   V19.S4, V15.S4, V18.S4
+	FMOVQ   304(R0), F17
+	VFMLA   V15.S4, V18.S4, V17.S4
+	VMOV    V17.B16, V18.B16
+	FMOVQ   320(R0), F17
+	VFMLA   V15.S4, V18.S4, V17.S4
+	VMOV    V17.B16, V18.B16
+	FMOVQ   336(R0), F17
+	VFMLA   V15.S4, V18.S4, V17.S4
+	VMOV    V17.B16, V18.B16
+	FMOVQ   352(R0), F17
+	VFMLA   V15.S4, V18.S4, V17.S4
+	VMOV    V17.B16, V18.B16
+	FMOVQ   368(R0), F17
+	VFMLA   V15.S4, V18.S4, V17.S4
+	VMOV    V17.B16, V18.B16
+	FMOVQ   384(R0), F17
+	VFMLA   V15.S4, V18.S4, V17.S4
+	VMOV    V17.B16, V18.B16
+	FMOVQ   400(R0), F17
+	VFMLA   V15.S4, V18.S4, V17.S4
+	VMOV    V17.B16, V18.B16
+	WORD    $0x6e2fde52 // FMUL V18.4S, V18.4S, V15.4S
+	WORD    $0x6e30de52 // FMUL V18.4S, V18.4S, V16.4S
+	FMOVQ   64(R0), F19
+	VFMLA   V19.S4, V14.S4, V18.S4
+	FMOVQ   128(R0), F19
+	VFMLS   V19.S4, V16.S4, V18.S4
+	WORD    $0x4e32d5f1 // FADD V17.4S, V15.4S, V18.4S
+	FMOVQ   48(R0), F19
+	VFMLA   V19.S4, V14.S4, V17.S4
+	FMOVQ   464(R0), F15
+	WORD    $0x6eabe5ee // FCMGT V14.4S, V15.4S, V11.4S
+	VBIF    V14.B16, V11.B16, V17.B16
+	WORD    $0x4ea0e96e // FCMLT V14.4S, V11.4S, #0
+	FMOVQ   480(R0), F15
+	VBIT    V14.B16, V15.B16, V17.B16
+	WORD    $0x4ea0d96e // FCMEQ V14.4S, V11.4S, #0
+	FMOVQ   496(R0), F15
+	VBIT    V14.B16, V15.B16, V17.B16
+	WORD    $0x6e2cde31 // FMUL V17.4S, V17.4S, V12.4S
+	FMOVQ   32(R0), F15
+	WORD    $0x6e2fde2e // FMUL V14.4S, V17.4S, V15.4S
+	WORD    $0x4e2189ce // FRINTN V14.4S, V14.4S
+	VMOV    V17.B16, V15.B16
+	FMOVQ   48(R0), F16
+	VFMLS   V16.S4, V14.S4, V15.S4
+	FMOVQ   64(R0), F16
+	VFMLS   V16.S4, V14.S4, V15.S4
+	WORD    $0x6e2fddf0 // FMUL V16.4S, V15.4S, V15.4S
+	FMOVQ   128(R0), F18
+	FMOVQ   112(R0), F21
+	VFMLA   V21.S4, V15.S4, V18.S4
+	FMOVQ   144(R0), F19
+	FMOVQ   96(R0), F21
+	VFMLA   V21.S4, V15.S4, V19.S4
+	FMOVQ   160(R0), F20
+	FMOVQ   80(R0), F21
+	VFMLA   V21.S4, V15.S4, V20.S4
+	VFMLA   V16.S4, V20.S4, V19.S4
+	VFMLA   V16.S4, V19.S4, V18.S4
+	VFMLA   V16.S4, V18.S4, V15.S4
+	FMOVQ   (R0), F21
+	WORD    $0x4e35d5ef // FADD V15.4S, V15.4S, V21.4S
+	FMOVQ   512(R0), F21
+	WORD    $0x4eb5f5d4 // FMIN V20.4S, V14.4S, V21.4S
+	WORD    $0x4eb4d5d3 // FSUB V19.4S, V14.4S, V20.4S
+	VFMLA   V19.S4, V15.S4, V15.S4
+	VMOV    V20.B16, V14.B16
+	WORD    $0x4ea1b9ce // FCVTZS V14.4S, V14.4S
+	VSHL    $23, V14.S4, V14.S4
+	FMOVQ   (R0), F21
+	VADD    V21.S4, V14.S4, V14.S4
+	WORD    $0x6e2eddef // FMUL V15.4S, V15.4S, V14.4S
+	FMOVQ   176(R0), F21
+	WORD    $0x6eb1e6b2 // FCMGT V18.4S, V21.4S, V17.4S
+	WORD    $0x4e721def // BIC V15.16B, V15.16B, V18.16B
+	FMOVQ   528(R0), F21
+	WORD    $0x6eb5e632 // FCMGT V18.4S, V17.4S, V21.4S
+	FMOVQ   464(R0), F21
+	VBIT    V18.B16, V21.B16, V15.B16
+	VMOV    V15.B16, V13.B16
+powz_525:
+	WORD    $0x6ea0d96e // FCMLE V14.4S, V11.4S, #0
+	WORD    $0x4e6e1dad // BIC V13.16B, V13.16B, V14.16B
+powd_526:
+	WORD    $0x6ea0f9ad // FNEG V13.4S, V13.4S
+	CBZ     R16, gamma0_527
+	VUSHR   $23, V3.S4, V14.S4
+	FMOVQ   240(R0), F15
+	VSUB    V15.S4, V14.S4, V14.S4
+	FMOVQ   224(R0), F16
+	VAND    V16.B16, V3.B16, V15.B16
+	FMOVQ   128(R0), F16
+	VORR    V16.B16, V15.B16, V15.B16
+	FMOVQ   256(R0), F17
+	WORD    $0x6eafe630 // FCMGT V16.4S, V17.4S, V15.4S
+	VADD    V16.S4, V14.S4, V14.S4
+	VAND    V16.B16, V15.B16, V17.B16
+	WORD    $0x4e31d5ef // FADD V15.4S, V15.4S, V17.4S
+	FMOVQ   (R0), F16
+	WORD    $0x4eb0d5ef // FSUB V15.4S, V15.4S, V16.4S
+	WORD    $0x4e21d9ce // SCVTF V14.4S, V14.4S
+	WORD    $0x6e2fddf0 // FMUL V16.4S, V15.4S, V15.4S
+	FMOVQ   272(R0), F18
+	FMOVQ   288(R0), F19
+	VFMLA   V19.S4, V15.S4, V18.S4
+	FMOVQ   304(R0), F17
+	VFMLA   V15.S4, V18.S4, V17.S4
+	VMOV    V17.B16, V18.B16
+	FMOVQ   320(R0), F17
+	VFMLA   V15.S4, V18.S4, V17.S4
+	VMOV    V17.B16, V18.B16
+	FMOVQ   336(R0), F17
+	VFMLA   V15.S4, V18.S4, V17.S4
+	VMOV    V17.B16, V18.B16
+	FMOVQ   352(R0), F17
+	VFMLA   V15.S4, V18.S4, V17.S4
+	VMOV    V17.B16, V18.B16
+	FMOVQ   368(R0), F17
+	VFMLA   V15.S4, V18.S4, V17.S4
+	VMOV    V17.B16, V18.B16
+	FMOVQ   384(R0), F17
+	VFMLA   V15.S4, V18.S4, V17.S4
+	VMOV    V17.B16, V18.B16
+	FMOVQ   400(R0), F17
+	VFMLA   V15.S4, V18.S4, V17.S4
+	VMOV    V17.B16, V18.B16
+	WORD    $0x6e2fde52 // FMUL V18.4S, V18.4S, V15.4S
+	WORD    $0x6e30de52 // FMUL V18.4S, V18.4S, V16.4S
+	FMOVQ   64(R0), F19
+	VFMLA   V19.S4, V14.S4, V18.S4
+	FMOVQ   128(R0), F19
+	VFMLS   V19.S4, V16.S4, V18.S4
+	WORD    $0x4e32d5f1 // FADD V17.4S, V15.4S, V18.4S
+	FMOVQ   48(R0), F19
+	VFMLA   V19.S4, V14.S4, V17.S4
+	WORD    $0x4e23e46e // FCMEQ V14.4S, V3.4S, V3.4S
+	VBIF    V14.B16, V3.B16, V17.B16
+	WORD    $0x4eb1d4b1 // FSUB V17.4S, V5.4S, V17.4S
+	FMOVQ   (R0), F15
+	WORD    $0x4eafd58e // FSUB V14.4S, V12.4S, V15.4S
+	CMP     $1, R17
+	BEQ     pow1_528
+	CMP     $2, R17
+	BEQ     pow2_529
+	CMP     $3, R17
+	BEQ     powg_530
+	FMOVQ   (R0), F15
+	B       powd_532
+pow1_528:
+	VMOV    V11.B16, V15.B16
+	B       powz_531
+pow2_529:
+	WORD    $0x6e2bdd6f // FMUL V15.4S, V11.4S, V11.4S
+	B       powz_531
+powg_530:
+	FMOVQ   416(R0), F19
+	WORD    $0x6eabe672 // FCMGT V18.4S, V19.4S, V11.4S
+	FMOVQ   432(R0), F20
+	WORD    $0x6e34dd73 // FMUL V19.4S, V11.4S, V20.4S
+	VBIF    V18.B16, V11.B16, V19.B16
+	FMOVQ   448(R0), F20
+	VAND    V20.B16, V18.B16, V18.B16
+	VUSHR   $23, V19.S4, V16.S4
+	FMOVQ   240(R0), F20
+	VSUB    V20.S4, V16.S4, V16.S4
+	VSUB    V18.S4, V16.S4, V16.S4
+	FMOVQ   224(R0), F20
+	VAND    V20.B16, V19.B16, V18.B16
+	FMOVQ   128(R0), F20
+	VORR    V20.B16, V18.B16, V18.B16
+	FMOVQ   256(R0), F20
+	WORD    $0x6eb2e693 // FCMGT V19.4S, V20.4S, V18.4S
+	VADD    V19.S4, V16.S4, V16.S4
+	VAND    V19.B16, V18.B16, V20.B16
+	WORD    $0x4e34d652 // FADD V18.4S, V18.4S, V20.4S
+	FMOVQ   (R0), F19
+	WORD    $0x4eb3d652 // FSUB V18.4S, V18.4S, V19.4S
+	WORD    $0x4e21da10 // SCVTF V16.4S, V16.4S
+	WORD    $0x6e32de53 // FMUL V19.4S, V18.4S, V18.4S
+	FMOVQ   272(R0), F21
+	FMOVQ   288(R0), F22
+	VFMLA   V22.S4, V18.S4, V21.S4
+	FMOVQ   304(R0), F20
+	VFMLA   V18.S4, V21.S4, V20.S4
+	VMOV    V20.B16, V21.B16
+	FMOVQ   320(R0), F20
+	VFMLA   V18.S4, V21.S4, V20.S4
+	VMOV    V20.B16, V21.B16
+	FMOVQ   336(R0), F20
+	VFMLA   V18.S4, V21.S4, V20.S4
+	VMOV    V20.B16, V21.B16
+	FMOVQ   352(R0), F20
+	VFMLA   V18.S4, V21.S4, V20.S4
+	VMOV    V20.B16, V21.B16
+	FMOVQ   368(R0), F20
+	VFMLA   V18.S4, V21.S4, V20.S4
+	VMOV    V20.B16, V21.B16
+	FMOVQ   384(R0), F20
+	VFMLA   V18.S4, V21.S4, V20.S4
+	VMOV    V20.B16, V21.B16
+	FMOVQ   400(R0), F20
+	VFMLA   V18.S4, V21.S4, V20.S4
+	VMOV    V20.B16, V21.B16
+	WORD    $0x6e32deb5 // FMUL V21.4S, V21.4S, V18.4S
+	WORD    $0x6e33deb5 // FMUL V21.4S, V21.4S, V19.4S
+	FMOVQ   64(R0), F22
+	VFMLA   V22.S4, V16.S4, V21.S4
+	FMOVQ   128(R0), F22
+	VFMLS   V22.S4, V19.S4, V21.S4
+	WORD    $0x4e35d654 // FADD V20.4S, V18.4S, V21.4S
+	FMOVQ   48(R0), F22
+	VFMLA   V22.S4, V16.S4, V20.S4
+	FMOVQ   464(R0), F18
+	WORD    $0x6eabe650 // FCMGT V16.4S, V18.4S, V11.4S
+	VBIF    V16.B16, V11.B16, V20.B16
+	WORD    $0x4ea0e970 // FCMLT V16.4S, V11.4S, #0
+	FMOVQ   480(R0), F18
+	VBIT    V16.B16, V18.B16, V20.B16
+	WORD    $0x4ea0d970 // FCMEQ V16.4S, V11.4S, #0
+	FMOVQ   496(R0), F18
+	VBIT    V16.B16, V18.B16, V20.B16
+	WORD    $0x6e2ede94 // FMUL V20.4S, V20.4S, V14.4S
+	FMOVQ   32(R0), F18
+	WORD    $0x6e32de90 // FMUL V16.4S, V20.4S, V18.4S
+	WORD    $0x4e218a10 // FRINTN V16.4S, V16.4S
+	VMOV    V20.B16, V18.B16
+	FMOVQ   48(R0), F19
+	VFMLS   V19.S4, V16.S4, V18.S4
+	FMOVQ   64(R0), F19
+	VFMLS   V19.S4, V16.S4, V18.S4
+	WORD    $0x6e32de53 // FMUL V19.4S, V18.4S, V18.4S
+	FMOVQ   128(R0), F21
+	FMOVQ   112(R0), F24
+	VFMLA   V24.S4, V18.S4, V21.S4
+	FMOVQ   144(R0), F22
+	FMOVQ   96(R0), F24
+	VFMLA   V24.S4, V18.S4, V22.S4
+	FMOVQ   160(R0), F23
+	FMOVQ   80(R0), F24
+	VFMLA   V24.S4, V18.S4, V23.S4
+	VFMLA   V19.S4, V23.S4, V22.S4
+	VFMLA   V19.S4, V22.S4, V21.S4
+	VFMLA   V19.S4, V21.S4, V18.S4
+	FMOVQ   (R0), F24
+	WORD    $0x4e38d652 // FADD V18.4S, V18.4S, V24.4S
+	FMOVQ   512(R0), F24
+	WORD    $0x4eb8f617 // FMIN V23.4S, V16.4S, V24.4S
+	WORD    $0x4eb7d616 // FSUB V22.4S, V16.4S, V23.4S
+	VFMLA   V22.S4, V18.S4, V18.S4
+	VMOV    V23.B16, V16.B16
+	WORD    $0x4ea1ba10 // FCVTZS V16.4S, V16.4S
+	VSHL    $23, V16.S4, V16.S4
+	FMOVQ   (R0), F24
+	VADD    V24.S4, V16.S4, V16.S4
+	WORD    $0x6e30de52 // FMUL V18.4S, V18.4S, V16.4S
+	FMOVQ   176(R0), F24
+	WORD    $0x6eb4e715 // FCMGT V21.4S, V24.4S, V20.4S
+	WORD    $0x4e751e52 // BIC V18.16B, V18.16B, V21.16B
+	FMOVQ   528(R0), F24
+	WORD    $0x6eb8e695 // FCMGT V21.4S, V20.4S, V24.4S
+	FMOVQ   464(R0), F24
+	VBIT    V21.B16, V24.B16, V18.B16
+	VMOV    V18.B16, V15.B16
+powz_531:
+	WORD    $0x6ea0d970 // FCMLE V16.4S, V11.4S, #0
+	WORD    $0x4e701def // BIC V15.16B, V15.16B, V16.16B
+powd_532:
+	WORD    $0x6e2fdd8f // FMUL V15.4S, V12.4S, V15.4S
+	WORD    $0x6e2addef // FMUL V15.4S, V15.4S, V10.4S
+	WORD    $0x6e31ddef // FMUL V15.4S, V15.4S, V17.4S
+	WORD    $0x4ea0c971 // FCMGT V17.4S, V11.4S, #0
+	VAND    V17.B16, V15.B16, V15.B16
+	WORD    $0x4e2fd5ad // FADD V13.4S, V13.4S, V15.4S
+gamma0_527:
+	TBZ     $8, R7, nobit_533
+	VMOV    V0.S[0], R16
+	ADD     R16<<2, R9, R16
+	VLD1    (R16), V11.S[0]
+	VMOV    V0.S[1], R16
+	ADD     R16<<2, R9, R16
+	VLD1    (R16), V11.S[1]
+	VMOV    V0.S[2], R16
+	ADD     R16<<2, R9, R16
+	VLD1    (R16), V11.S[2]
+	VMOV    V0.S[3], R16
+	ADD     R16<<2, R9, R16
+	VLD1    (R16), V11.S[3]
+	WORD    $0x6e2bddad // FMUL V13.4S, V13.4S, V11.4S
+nobit_533:
+	FMOVS   focalScale+252(FP), F11
+	VDUP    V11.S[0], V11.S4
+	VFMLS   V11.S4, V13.S4, V7.S4
+	VFMLS   V11.S4, V13.S4, V8.S4
+nobit_521:
+	VEOR    V3.B16, V3.B16, V3.B16
+	TBZ     $2, R7, nobit_534
+	VMOV    V0.S[0], R16
+	ADD     R16<<2, R10, R16
+	VLD1    (R16), V5.S[0]
+	VMOV    V0.S[1], R16
+	ADD     R16<<2, R10, R16
+	VLD1    (R16), V5.S[1]
+	VMOV    V0.S[2], R16
+	ADD     R16<<2, R10, R16
+	VLD1    (R16), V5.S[2]
+	VMOV    V0.S[3], R16
+	ADD     R16<<2, R10, R16
+	VLD1    (R16), V5.S[3]
+	VMOV    V5.B16, V3.B16
+nobit_534:
+	VEOR    V5.B16, V5.B16, V5.B16
+	VLD1    (R14), V5.S[0]
+	CMP     $2, R4
+	BLT     ld_535
+	ADD     $4, R14, R16
+	VLD1    (R16), V5.S[1]
+	CMP     $3, R4
+	BLT     ld_535
+	ADD     $8, R14, R16
+	VLD1    (R16), V5.S[2]
+ld_535:
+	VEOR    V6.B16, V6.B16, V6.B16
+	MOVD    R11, R19
+	MOVD    R12, R20
+	MOVD    R8, R21
+	MOVD    R1, R16
+	MOVD    R5, R17
+	CBZ     R17, clsdone_537
+cls_536:
+	ADD     R13, R16, R15
+	VEOR    V11.B16, V11.B16, V11.B16
+	VLD1    (R15), V11.S[0]
+	CMP     $2, R4
+	BLT     ld_538
+	ADD     $4, R15, R22
+	VLD1    (R22), V11.S[1]
+	CMP     $3, R4
+	BLT     ld_538
+	ADD     $8, R15, R22
+	VLD1    (R22), V11.S[2]
+ld_538:
+	WORD    $0x6e29dd6b // FMUL V11.4S, V11.4S, V9.4S
+	VEOR    V12.B16, V12.B16, V12.B16
+	VCMEQ   V0.S4, V6.S4, V13.S4
+	TBZ     $2, R7, nobit_539
+	VLD1R   (R19), [V12.S4]
+	VLD1R   (R20), [V14.S4]
+	VFMLA   V11.S4, V14.S4, V12.S4
+	VAND    V13.B16, V3.B16, V14.B16
+	WORD    $0x4e2ed58c // FADD V12.4S, V12.4S, V14.4S
+nobit_539:
+	WORD    $0x4ea4d58c // FSUB V12.4S, V12.4S, V4.4S
+	WORD    $0x4e27d58c // FADD V12.4S, V12.4S, V7.4S
+	WORD    $0x6e2cdd6b // FMUL V11.4S, V11.4S, V12.4S
+	TBZ     $10, R7, nobit_540
+	FMOVS   kappa+248(FP), F14
+	VDUP    V14.S[0], V14.S4
+	FMOVQ   (R0), F12
+	TBZ     $9, R7, nobit_541
+	VLD1R   (R21), [V12.S4]
+nobit_541:
+	VFMLS   V12.S4, V14.S4, V11.S4
+nobit_540:
+	VAND    V13.B16, V8.B16, V12.B16
+	WORD    $0x4eacd56b // FSUB V11.4S, V11.4S, V12.4S
+	WORD    $0x6e25dd6b // FMUL V11.4S, V11.4S, V5.4S
+	VAND    V1.B16, V11.B16, V11.B16
+	VST1    V11.S[0], (R15)
+	CMP     $2, R4
+	BLT     st_542
+	ADD     $4, R15, R22
+	VST1    V11.S[1], (R22)
+	CMP     $3, R4
+	BLT     st_542
+	ADD     $8, R15, R22
+	VST1    V11.S[2], (R22)
+st_542:
+	FMOVQ   192(R0), F14
+	VADD    V14.S4, V6.S4, V6.S4
+	ADD     R3, R16, R16
+	ADD     $4, R19, R19
+	ADD     $4, R20, R20
+	ADD     $4, R21, R21
+	SUBS    $1, R17, R17
+	BNE     cls_536
+clsdone_537:
+pxdone_480:
+pxwdone_413:
 	RET
 
 DATA softmaxneon<>+0(SB)/4, $0x3f800000

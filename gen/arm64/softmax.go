@@ -20,18 +20,27 @@ import (
 // sum of each vector to the output array; the label-indexed sums (p_y,
 // class counts) and the confusion counts are added lane by lane in pixel
 // order, as the generic tier adds them.
+//
+// With per-pixel weights (flag 4096) both kernels run a second copy of the
+// pixel loop (loopWeighted), so an unweighted call runs the loop it always
+// ran: w_i is loaded once per vector (0 outside the valid lanes) and scales
+// the statistics' sums (never the product mode) or the gradient's stores.
 
 // Flag bits beyond sigmoid.go's.
 const (
 	bitWeights = 9  // 512: CE class weights
 	bitSmooth  = 10 // 1024: label smoothing
 	bitScratch = 11 // 2048: scr holds 4*nc floats for the e_c of a vector
+	bitPixW    = 12 // 4096: pw holds per-pixel weights (internal/kernels/kernels.go PixelWeight)
 )
 
 // pixels is the loop over the pixels [lo, hi) of an image: px points at
-// plane 0, plab at the labels, n counts the pixels left.
+// plane 0, plab at the labels, n counts the pixels left; in the weighted
+// loop (loopWeighted) ppw points at the per-pixel weights.
 type pixels struct {
 	px, plab, n, stride R
+	ppw                 R
+	weighted            bool
 	u8                  bool
 }
 
@@ -69,11 +78,48 @@ func (p *pixels) loop(body func(tail bool)) {
 	ADDi(p.px, p.px, 16)
 	ADDi(p.plab, p.plab, int64(lb))
 	SUBi(p.n, p.n, 4)
+	if p.weighted {
+		ADDi(p.ppw, p.ppw, 16)
+	}
 	B(loop)
 	label(tail)
 	CBZ(p.n, done)
 	body(true)
 	label(done)
+}
+
+// loopWeighted emits the pixel loop twice, chosen once per call by flag
+// bit 4096: body(tail, false) without per-pixel weights, so that an
+// unweighted call runs the loop it ran before weights existed, and
+// body(tail, true) with them (p.weights loads them).
+func (p *pixels) loopWeighted(flags R, body func(tail, weighted bool)) {
+	wloop, done := newLabel("pxw"), newLabel("pxwdone")
+	TBNZ(flags, bitPixW, wloop)
+	p.loop(func(tail bool) { body(tail, false) })
+	B(done)
+	label(wloop)
+	p.ppw = argBase("pw")
+	lo := argInt("lo")
+	ADDlsl(p.ppw, p.ppw, lo, 2)
+	rput(lo)
+	p.weighted = true
+	p.loop(func(tail bool) { body(tail, true) })
+	p.weighted = false
+	rput(p.ppw)
+	label(done)
+}
+
+// weights loads the per-pixel weights of the vector (weighted loop only),
+// with the lanes outside valid set to 0 when valid is not noMask (an
+// ignored pixel's weight is never used, whatever it holds: NaN in the
+// tests).
+func (p *pixels) weights(tail bool, valid V) V {
+	w := vget()
+	load(w, p.ppw, tail, p.n)
+	if valid != noMask {
+		AND(w, w, valid)
+	}
+	return w
 }
 
 // labels loads the labels of the vector as int32 lanes (lanes past the
@@ -230,9 +276,11 @@ func softmaxStats(u8 bool) {
 			"Focal, Valid. Pixels labelled ign (-1: none) or outside [0, nc) are skipped. flags: kernels.Flags | 256 (alpha) | 512",
 			"(CE weights w) | 1024 (smoothing) | 2048 (scr has 4*nc floats of scratch); ew holds eps/C*w_k (flags 512",
 			"and 1024); eps1 = 1-eps, epsC = eps/C, wsum = sum of the CE weights (nc without); gmode classifies gamma",
-			"as for SigmoidStats.",
+			"as for SigmoidStats. flags&4096: pw[lo:hi] holds the pixels' weights (indexed like lab; a skipped pixel's",
+			"is loaded, never used), which weigh every sum but Valid (kernels.SoftmaxParams.PixelWeight); the cross",
+			"entropy then takes one log per pixel.",
 		},
-		Params: []Param{{"x", "[]float32"}, {"S", "int"}, {"lo", "int"}, {"hi", "int"}, {"lab", lt},
+		Params: []Param{{"x", "[]float32"}, {"S", "int"}, {"lo", "int"}, {"hi", "int"}, {"lab", lt}, {"pw", "[]float32"},
 			{"nc", "int"}, {"ign", "int32"}, {"flags", "uint64"}, {"w", "[]float32"}, {"alpha", "[]float32"}, {"ew", "[]float32"},
 			{"eps1", "float32"}, {"epsC", "float32"}, {"wsum", "float32"}, {"gamma", "float32"}, {"gmode", "int"},
 			{"scr", "[]float32"}, {"P", "[]float32"}, {"PY", "[]float32"}, {"Count", "[]float32"}, {"PP", "[]float32"},
@@ -254,13 +302,18 @@ func softmaxStats(u8 bool) {
 	KfInto(prod, 1)
 	ZERO(plo)
 	ZERO(pexp)
-	px.loop(func(tail bool) {
+	px.loopWeighted(flags, func(tail, weighted bool) {
 		valid, labz := px.valid(tail, ign, C)
 		one := Kf(1)
 		t := vget()
 		AND(t, valid, one)
 		FADD(accValid, accValid, t) // valid++
 		vput(t, one)
+		// w_i, 0 outside valid
+		wi := noMask
+		if weighted {
+			wi = px.weights(tail, valid)
+		}
 		mx := px.maxPass(C, tail)
 
 		// exp(x_c - max), their sum, e_y, x_y - max, sum_c eps/C*w_c*(x_c - max):
@@ -318,17 +371,32 @@ func softmaxStats(u8 bool) {
 				label(join)
 				FMUL(e, e, inv)
 				AND(e, e, valid)
-				addLanes(curExtra[0], e)
-				ifBit(flags, bitSquared, func() {
-					FMUL(e, e, e)
-					addLanes(curExtra[1], e)
-				})
+				if weighted {
+					// w_i*p_c, then (w_i*p_c)*p_c
+					q := vget()
+					FMUL(q, wi, e)
+					addLanes(curExtra[0], q)
+					ifBit(flags, bitSquared, func() {
+						FMUL(q, q, e)
+						addLanes(curExtra[1], q)
+					})
+					vput(q)
+				} else {
+					addLanes(curExtra[0], e)
+					ifBit(flags, bitSquared, func() {
+						FMUL(e, e, e)
+						addLanes(curExtra[1], e)
+					})
+				}
 				vput(e)
 			})
 			release()
-			// PY[y] += p_y, Count[y]++, pixel by pixel
+			// PY[y] += p_y, Count[y]++ (w_i*p_y, w_i), pixel by pixel
 			py := vget()
 			FMUL(py, ey, inv)
+			if weighted {
+				FMUL(py, wi, py)
+			}
 			ry, ra := rget(), rget()
 			f1, f2 := vget(), vget()
 			lanes(tail, px.n, func(j int) {
@@ -343,7 +411,11 @@ func softmaxStats(u8 bool) {
 				STRS(f1, ra, 0)
 				ADDlsl(ra, pCount, ry, 2)
 				LDRS(f1, ra, 0)
-				KfInto(f2, 1)
+				if weighted {
+					DUPe(f2, wi, j)
+				} else {
+					KfInto(f2, 1)
+				}
 				FADDs(f1, f1, f2)
 				STRS(f1, ra, 0)
 				label(skip)
@@ -352,50 +424,17 @@ func softmaxStats(u8 bool) {
 			vput(py, f1, f2)
 		})
 
-		noProd, lossDone := newLabel("noprod"), newLabel("lossdone")
-		jumpUnlessProdMode(flags, noProd)
-		{
-			// -(1-eps)*z_y - sum_k eps/C*z_k per valid pixel; prod *= sum.
-			l, e1 := vget(), argF32("eps1")
-			FNEG(e1, e1)
-			FMUL(l, zy, e1)
-			vput(e1)
-			ifBit(flags, bitSmooth, func() { FSUB(l, l, T) })
-			accAdd(accCE, l, valid)
-			one := Kf(1)
-			accAdd(accW, one, valid)
-			MOVv(l, one)
-			vput(one)
-			BIT(l, sum, valid) // s = valid ? sum : 1
-			hi, er := vget(), vget()
-			FMUL(hi, prod, l)
-			FNEG(er, hi)
-			FMLA(er, prod, l) // prod*s - hi, exact
-			FMLA(er, plo, l)  // + plo*s
-			kk, f := vget(), vget()
-			k := K(127)
-			USHR4S(kk, hi, 23)
-			SUB4S(kk, kk, k)
-			SCVTF(f, kk)
-			FADD(pexp, pexp, f)
-			SUB4S(f, k, kk) // 127 - k
-			vput(k)
-			SHL4S(f, f, 23)  // 2^-k
-			FMUL(plo, er, f) // exact
-			k = K(0x807fffff)
-			AND(f, hi, k)
-			vput(k)
-			k = K(127 << 23)
-			ORR(f, f, k)
-			vput(k)
-			nn := vget()
-			FCMEQ(nn, hi, hi) // not NaN: a NaN stays
-			MOVv(prod, hi)
-			BIT(prod, f, nn)
-			vput(l, nn, hi, er, kk, f)
+		// The product mode, never with weights (a weighted sum of logs is
+		// no product's log).
+		lossDone := ""
+		if !weighted {
+			noProd := newLabel("noprod")
+			lossDone = newLabel("lossdone")
+			jumpUnlessProdMode(flags, noProd)
+			prodMode(accCE, accW, prod, plo, pexp, zy, T, sum, valid, flags)
+			B(lossDone)
+			label(noProd)
 		}
-		B(lossDone)
-		label(noProd)
 		skip := newLabel("noloss")
 		TSTi(flags, 1<<bitCE|1<<bitFocal)
 		Bcond("EQ", skip)
@@ -421,6 +460,10 @@ func softmaxStats(u8 bool) {
 				FSUB(l, l, T)
 				vput(ews, ec)
 			})
+			if weighted {
+				FMUL(l, wi, l)   // w_i*l
+				FMUL(wy, wi, wy) // w_i*w_y
+			}
 			accAdd(accCE, l, valid)
 			accAdd(accW, wy, valid)
 			vput(l, wy)
@@ -438,13 +481,21 @@ func softmaxStats(u8 bool) {
 				FMUL(f, f, a)
 				vput(a)
 			})
+			if weighted {
+				FMUL(f, wi, f)
+			}
 			accAdd(accFoc, f, valid)
 			vput(f)
 		})
 		vput(lse, nll)
 		label(skip)
-		label(lossDone)
+		if !weighted {
+			label(lossDone)
+		}
 		vput(valid, labz, mx, sum, ey, zy, T, inv)
+		if weighted {
+			vput(wi)
+		}
 	})
 	{
 		skip := newLabel("noprodend")
@@ -474,12 +525,58 @@ func softmaxStats(u8 bool) {
 	end()
 }
 
+// prodMode emits the product mode's work for one vector of pixels:
+// -(1-eps)*z_y - sum_k eps/C*z_k and 1 added to the CE and W accumulators
+// at the valid lanes, the running product prod + plo (times 2^pexp)
+// multiplied by the sums (internal/kernels/generic.go softmaxStatsCore).
+func prodMode(accCE, accW, prod, plo, pexp, zy, T, sum, valid V, flags R) {
+	// -(1-eps)*z_y - sum_k eps/C*z_k per valid pixel; prod *= sum.
+	l, e1 := vget(), argF32("eps1")
+	FNEG(e1, e1)
+	FMUL(l, zy, e1)
+	vput(e1)
+	ifBit(flags, bitSmooth, func() { FSUB(l, l, T) })
+	accAdd(accCE, l, valid)
+	one := Kf(1)
+	accAdd(accW, one, valid)
+	MOVv(l, one)
+	vput(one)
+	BIT(l, sum, valid) // s = valid ? sum : 1
+	hi, er := vget(), vget()
+	FMUL(hi, prod, l)
+	FNEG(er, hi)
+	FMLA(er, prod, l) // prod*s - hi, exact
+	FMLA(er, plo, l)  // + plo*s
+	kk, f := vget(), vget()
+	k := K(127)
+	USHR4S(kk, hi, 23)
+	SUB4S(kk, kk, k)
+	SCVTF(f, kk)
+	FADD(pexp, pexp, f)
+	SUB4S(f, k, kk) // 127 - k
+	vput(k)
+	SHL4S(f, f, 23)  // 2^-k
+	FMUL(plo, er, f) // exact
+	k = K(0x807fffff)
+	AND(f, hi, k)
+	vput(k)
+	k = K(127 << 23)
+	ORR(f, f, k)
+	vput(k)
+	nn := vget()
+	FCMEQ(nn, hi, hi) // not NaN: a NaN stays
+	MOVv(prod, hi)
+	BIT(prod, f, nn)
+	vput(l, nn, hi, er, kk, f)
+}
+
 // jumpUnlessProdMode jumps to l unless flags ask for the cross entropy
-// without class weights and without the focal term (the product mode of
-// internal/kernels/generic.go softmaxStatsGeneric).
+// without class weights, without the focal term and without per-pixel
+// weights (the product mode of internal/kernels/generic.go
+// softmaxStatsCore).
 func jumpUnlessProdMode(flags R, l string) {
 	TBZ(flags, bitCE, l)
-	TSTi(flags, 1<<bitFocal|1<<bitWeights)
+	TSTi(flags, 1<<bitFocal|1<<bitWeights|1<<bitPixW)
 	Bcond("NE", l)
 }
 
@@ -501,10 +598,11 @@ func softmaxGrad(u8 bool) {
 			fmt.Sprintf("SoftmaxGrad%sNEON writes kernels.softmaxGradGeneric's gradient of pixels [lo, hi) (hi-lo <=", suf),
 			"kernels.BlockSize) into dst (nc planes of S pixels, like x). Pixels labelled ign (-1: none) or outside [0, nc) get 0.",
 			"flags: 1 (CE: tau = tauK*w_y, s = tau + sK), 2 (focal), 4 (region terms A, B, E), 256 (alpha), 512",
-			"(CE weights w), 1024 (smoothing: kappa*w_k); gmode and g1mode classify gamma and gamma-1 as for",
-			"SigmoidGrad.",
+			"(CE weights w), 1024 (smoothing: kappa*w_k), 4096 (pw[lo:hi] holds the pixels' weights, indexed like lab,",
+			"a skipped pixel's loaded, never used: pixel i's gradient times w_i); gmode and g1mode classify gamma",
+			"and gamma-1 as for SigmoidGrad.",
 		},
-		Params: []Param{{"x", "[]float32"}, {"S", "int"}, {"lo", "int"}, {"hi", "int"}, {"lab", lt},
+		Params: []Param{{"x", "[]float32"}, {"S", "int"}, {"lo", "int"}, {"hi", "int"}, {"lab", lt}, {"pw", "[]float32"},
 			{"nc", "int"}, {"ign", "int32"}, {"flags", "uint64"}, {"w", "[]float32"}, {"alpha", "[]float32"},
 			{"A", "[]float32"}, {"B", "[]float32"}, {"E", "[]float32"},
 			{"tauK", "float32"}, {"sK", "float32"}, {"kappa", "float32"}, {"focalScale", "float32"}, {"gamma", "float32"},
@@ -519,7 +617,7 @@ func softmaxGrad(u8 bool) {
 	x0 := argBase("x")
 	SUB(pd, pd, x0)
 	rput(x0)
-	px.loop(func(tail bool) {
+	px.loopWeighted(flags, func(tail, weighted bool) {
 		valid, labz := px.valid(tail, ign, C)
 		mx := px.maxPass(C, tail)
 		dp := rget()
@@ -650,6 +748,11 @@ func softmaxGrad(u8 bool) {
 			MOVv(ay, g)
 			vput(g)
 		})
+		// w_i (skipped lanes: whatever pw holds there, masked below)
+		wi := noMask
+		if weighted {
+			wi = px.weights(tail, noMask)
+		}
 		ZERO(cvec)
 		px.planes(C, 0, []perClass{f32s(pB), f32s(pE), f32s(pw)}, func(pc R) {
 			ADD(dp, pc, pd)
@@ -681,6 +784,9 @@ func softmaxGrad(u8 bool) {
 			})
 			AND(gk, tau, sel)
 			FSUB(p, p, gk) // - tau where c = y
+			if weighted {
+				FMUL(p, p, wi) // times w_i
+			}
 			AND(p, p, valid)
 			store(p, dp, tail, px.n)
 			k := K(1)
@@ -689,6 +795,9 @@ func softmaxGrad(u8 bool) {
 		})
 		rput(dp)
 		vput(valid, labz, mx, inv, py, dot, s, tau, ay, cvec)
+		if weighted {
+			vput(wi)
+		}
 	})
 	end()
 }

@@ -102,7 +102,8 @@ func neonSigmoidFused(x, y, w []float32, p *SigmoidParams, c *SigmoidCoef, s *Si
 }
 
 // neonSoftmaxFused runs the statistics kernel and then the gradient kernel
-// on the block (the second read of the block comes from the cache).
+// on the block (the second read of the block comes from the cache); with
+// per-pixel weights both take them (p's and c's are the same slice).
 func neonSoftmaxFused[L Label](x []float32, S, lo, hi int, lab []L, p *SoftmaxParams, c *SoftmaxCoef, s *SoftmaxSums[float32], dst []float32) {
 	neonSoftmaxStatsCore(x, S, lo, hi, lab, p, s, false)
 	neonSoftmaxGrad(x, S, lo, hi, lab, c, dst)
@@ -151,6 +152,13 @@ func neonSoftmaxStatsCore[L Label](x []float32, S, lo, hi int, lab []L, p *Softm
 	if p.Smoothing != 0 {
 		flags |= flagSmooth
 	}
+	// Per-pixel weights: the kernels never take the product mode with
+	// flagPixW (no class-weight table of ones needed, unlike amd64).
+	var pw []float32
+	if p.PixelWeight != nil {
+		flags |= flagPixW
+		pw = p.PixelWeight[:S]
+	}
 	ign := int32(-1)
 	if p.UseIgnore {
 		ign = p.Ignore
@@ -180,9 +188,9 @@ func neonSoftmaxStatsCore[L Label](x []float32, S, lo, hi int, lab []L, p *Softm
 		h := min(lo+BlockSize, hi)
 		switch l := any(lab).(type) {
 		case []uint8:
-			asm.SoftmaxStatsU8NEON(x, S, lo, h, l, C, ign, flags, p.CEWeight, p.Alpha, ew, eps1, epsC, wsum, p.Gamma, gm, scr, sP, sPY, sCount, sPP, out[:])
+			asm.SoftmaxStatsU8NEON(x, S, lo, h, l, pw, C, ign, flags, p.CEWeight, p.Alpha, ew, eps1, epsC, wsum, p.Gamma, gm, scr, sP, sPY, sCount, sPP, out[:])
 		case []int32:
-			asm.SoftmaxStatsI32NEON(x, S, lo, h, l, C, ign, flags, p.CEWeight, p.Alpha, ew, eps1, epsC, wsum, p.Gamma, gm, scr, sP, sPY, sCount, sPP, out[:])
+			asm.SoftmaxStatsI32NEON(x, S, lo, h, l, pw, C, ign, flags, p.CEWeight, p.Alpha, ew, eps1, epsC, wsum, p.Gamma, gm, scr, sP, sPY, sCount, sPP, out[:])
 		}
 		for i := range sum {
 			sum[i] += out[i]
@@ -227,6 +235,11 @@ func neonSoftmaxGrad[L Label](x []float32, S, lo, hi int, lab []L, c *SoftmaxCoe
 		flags |= uint64(NeedRegion)
 		_, _, _ = c.A[:C], c.B[:C], c.E[:C]
 	}
+	var pw []float32
+	if c.PixelWeight != nil {
+		flags |= flagPixW
+		pw = c.PixelWeight[:S]
+	}
 	ign := int32(-1)
 	if c.UseIgnore {
 		ign = c.Ignore
@@ -238,9 +251,9 @@ func neonSoftmaxGrad[L Label](x []float32, S, lo, hi int, lab []L, c *SoftmaxCoe
 		h := min(lo+BlockSize, hi)
 		switch l := any(lab).(type) {
 		case []uint8:
-			asm.SoftmaxGradU8NEON(x, S, lo, h, l, C, ign, flags, c.CEWeight, c.Alpha, c.A, c.B, c.E, tauK, sK, kappa, c.FocalScale, c.Gamma, gm, gm1, dst)
+			asm.SoftmaxGradU8NEON(x, S, lo, h, l, pw, C, ign, flags, c.CEWeight, c.Alpha, c.A, c.B, c.E, tauK, sK, kappa, c.FocalScale, c.Gamma, gm, gm1, dst)
 		case []int32:
-			asm.SoftmaxGradI32NEON(x, S, lo, h, l, C, ign, flags, c.CEWeight, c.Alpha, c.A, c.B, c.E, tauK, sK, kappa, c.FocalScale, c.Gamma, gm, gm1, dst)
+			asm.SoftmaxGradI32NEON(x, S, lo, h, l, pw, C, ign, flags, c.CEWeight, c.Alpha, c.A, c.B, c.E, tauK, sK, kappa, c.FocalScale, c.Gamma, gm, gm1, dst)
 		}
 	}
 }
