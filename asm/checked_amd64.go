@@ -259,6 +259,174 @@ func SigmoidFusedWAVX512(x []float32, y []float32, w []float32, dst []float32, f
 	return nil
 }
 
+// SigmoidStatsPAVX2 runs sigmoidStatsPAVX2 after its checks: it returns
+// an error wrapping ErrArg, having done nothing, when y is shorter than x
+// or out than 7. Otherwise it returns ErrCPU on a CPU without AVX2.
+func SigmoidStatsPAVX2(x []float32, y []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32) error {
+	if !(len(y) >= len(x) && len(out) >= 7) {
+		return argErr("SigmoidStatsPAVX2")
+	}
+	if !hasAVX2 {
+		return cpuErr("SigmoidStatsPAVX2")
+	}
+	sigmoidStatsPAVX2(x, y, flags, pw, alpha, gamma, gmode, out)
+	return nil
+}
+
+// SigmoidGradPAVX2 runs sigmoidGradPAVX2 after its checks: it returns
+// an error wrapping ErrArg, having done nothing, when y or dst is shorter
+// than x. Otherwise it returns ErrCPU on a CPU without AVX2.
+func SigmoidGradPAVX2(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int) error {
+	if !(len(y) >= len(x) && len(dst) >= len(x)) {
+		return argErr("SigmoidGradPAVX2")
+	}
+	if !hasAVX2 {
+		return cpuErr("SigmoidGradPAVX2")
+	}
+	sigmoidGradPAVX2(x, y, dst, flags, a, b, e, bceScale, pw, focalScale, alpha, gamma, gmode, g1mode)
+	return nil
+}
+
+// SigmoidFusedPAVX2 runs sigmoidFusedPAVX2 after its checks: it returns
+// an error wrapping ErrArg, having done nothing, when y or dst is shorter
+// than x, or out than 2. Otherwise it returns ErrCPU on a CPU without AVX2.
+func SigmoidFusedPAVX2(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32) error {
+	if !(len(y) >= len(x) && len(dst) >= len(x) && len(out) >= 2) {
+		return argErr("SigmoidFusedPAVX2")
+	}
+	if !hasAVX2 {
+		return cpuErr("SigmoidFusedPAVX2")
+	}
+	sigmoidFusedPAVX2(x, y, dst, flags, a, b, e, bceScale, pw, focalScale, alpha, gamma, gmode, g1mode, sflags, out)
+	return nil
+}
+
+// SigmoidStatsPWAVX2 runs sigmoidStatsPWAVX2 after its checks: it returns
+// an error wrapping ErrArg, having done nothing, when y, w is shorter than x
+// or out than 7. Otherwise it returns ErrCPU on a CPU without AVX2.
+func SigmoidStatsPWAVX2(x []float32, y []float32, w []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32) error {
+	if !(len(y) >= len(x) && len(w) >= len(x) && len(out) >= 7) {
+		return argErr("SigmoidStatsPWAVX2")
+	}
+	if !hasAVX2 {
+		return cpuErr("SigmoidStatsPWAVX2")
+	}
+	sigmoidStatsPWAVX2(x, y, w, flags, pw, alpha, gamma, gmode, out)
+	return nil
+}
+
+// SigmoidGradPWAVX2 runs sigmoidGradPWAVX2 after its checks: it returns
+// an error wrapping ErrArg, having done nothing, when y, w or dst is shorter
+// than x. Otherwise it returns ErrCPU on a CPU without AVX2.
+func SigmoidGradPWAVX2(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int) error {
+	if !(len(y) >= len(x) && len(w) >= len(x) && len(dst) >= len(x)) {
+		return argErr("SigmoidGradPWAVX2")
+	}
+	if !hasAVX2 {
+		return cpuErr("SigmoidGradPWAVX2")
+	}
+	sigmoidGradPWAVX2(x, y, w, dst, flags, a, b, e, bceScale, pw, focalScale, alpha, gamma, gmode, g1mode)
+	return nil
+}
+
+// SigmoidFusedPWAVX2 runs sigmoidFusedPWAVX2 after its checks: it returns
+// an error wrapping ErrArg, having done nothing, when y, w or dst is shorter
+// than x, or out than 2. Otherwise it returns ErrCPU on a CPU without AVX2.
+func SigmoidFusedPWAVX2(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32) error {
+	if !(len(y) >= len(x) && len(w) >= len(x) && len(dst) >= len(x) && len(out) >= 2) {
+		return argErr("SigmoidFusedPWAVX2")
+	}
+	if !hasAVX2 {
+		return cpuErr("SigmoidFusedPWAVX2")
+	}
+	sigmoidFusedPWAVX2(x, y, w, dst, flags, a, b, e, bceScale, pw, focalScale, alpha, gamma, gmode, g1mode, sflags, out)
+	return nil
+}
+
+// SigmoidStatsPAVX512 runs sigmoidStatsPAVX512 after its checks: it returns
+// an error wrapping ErrArg, having done nothing, when y is shorter than x
+// or out than 7. Otherwise it returns ErrCPU on a CPU without AVX-512.
+func SigmoidStatsPAVX512(x []float32, y []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32) error {
+	if !(len(y) >= len(x) && len(out) >= 7) {
+		return argErr("SigmoidStatsPAVX512")
+	}
+	if !hasAVX512 {
+		return cpuErr("SigmoidStatsPAVX512")
+	}
+	sigmoidStatsPAVX512(x, y, flags, pw, alpha, gamma, gmode, out)
+	return nil
+}
+
+// SigmoidGradPAVX512 runs sigmoidGradPAVX512 after its checks: it returns
+// an error wrapping ErrArg, having done nothing, when y or dst is shorter
+// than x. Otherwise it returns ErrCPU on a CPU without AVX-512.
+func SigmoidGradPAVX512(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int) error {
+	if !(len(y) >= len(x) && len(dst) >= len(x)) {
+		return argErr("SigmoidGradPAVX512")
+	}
+	if !hasAVX512 {
+		return cpuErr("SigmoidGradPAVX512")
+	}
+	sigmoidGradPAVX512(x, y, dst, flags, a, b, e, bceScale, pw, focalScale, alpha, gamma, gmode, g1mode)
+	return nil
+}
+
+// SigmoidFusedPAVX512 runs sigmoidFusedPAVX512 after its checks: it returns
+// an error wrapping ErrArg, having done nothing, when y or dst is shorter
+// than x, or out than 2. Otherwise it returns ErrCPU on a CPU without AVX-512.
+func SigmoidFusedPAVX512(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32) error {
+	if !(len(y) >= len(x) && len(dst) >= len(x) && len(out) >= 2) {
+		return argErr("SigmoidFusedPAVX512")
+	}
+	if !hasAVX512 {
+		return cpuErr("SigmoidFusedPAVX512")
+	}
+	sigmoidFusedPAVX512(x, y, dst, flags, a, b, e, bceScale, pw, focalScale, alpha, gamma, gmode, g1mode, sflags, out)
+	return nil
+}
+
+// SigmoidStatsPWAVX512 runs sigmoidStatsPWAVX512 after its checks: it returns
+// an error wrapping ErrArg, having done nothing, when y, w is shorter than x
+// or out than 7. Otherwise it returns ErrCPU on a CPU without AVX-512.
+func SigmoidStatsPWAVX512(x []float32, y []float32, w []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32) error {
+	if !(len(y) >= len(x) && len(w) >= len(x) && len(out) >= 7) {
+		return argErr("SigmoidStatsPWAVX512")
+	}
+	if !hasAVX512 {
+		return cpuErr("SigmoidStatsPWAVX512")
+	}
+	sigmoidStatsPWAVX512(x, y, w, flags, pw, alpha, gamma, gmode, out)
+	return nil
+}
+
+// SigmoidGradPWAVX512 runs sigmoidGradPWAVX512 after its checks: it returns
+// an error wrapping ErrArg, having done nothing, when y, w or dst is shorter
+// than x. Otherwise it returns ErrCPU on a CPU without AVX-512.
+func SigmoidGradPWAVX512(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int) error {
+	if !(len(y) >= len(x) && len(w) >= len(x) && len(dst) >= len(x)) {
+		return argErr("SigmoidGradPWAVX512")
+	}
+	if !hasAVX512 {
+		return cpuErr("SigmoidGradPWAVX512")
+	}
+	sigmoidGradPWAVX512(x, y, w, dst, flags, a, b, e, bceScale, pw, focalScale, alpha, gamma, gmode, g1mode)
+	return nil
+}
+
+// SigmoidFusedPWAVX512 runs sigmoidFusedPWAVX512 after its checks: it returns
+// an error wrapping ErrArg, having done nothing, when y, w or dst is shorter
+// than x, or out than 2. Otherwise it returns ErrCPU on a CPU without AVX-512.
+func SigmoidFusedPWAVX512(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32) error {
+	if !(len(y) >= len(x) && len(w) >= len(x) && len(dst) >= len(x) && len(out) >= 2) {
+		return argErr("SigmoidFusedPWAVX512")
+	}
+	if !hasAVX512 {
+		return cpuErr("SigmoidFusedPWAVX512")
+	}
+	sigmoidFusedPWAVX512(x, y, w, dst, flags, a, b, e, bceScale, pw, focalScale, alpha, gamma, gmode, g1mode, sflags, out)
+	return nil
+}
+
 // SoftmaxStatsU8AVX2 runs softmaxStatsU8AVX2 after its checks: it returns an
 // error wrapping ErrArg, having done nothing, when the pixels [lo, hi) of C
 // planes of S pixels are not within x and lab (1 <= C <= 2^31-1, S >= 0, C*S

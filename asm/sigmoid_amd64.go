@@ -39,6 +39,39 @@ func sigmoidGradWAVX2(x []float32, y []float32, w []float32, dst []float32, flag
 //go:noescape
 func sigmoidFusedWAVX2(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32)
 
+// x holds probabilities (kernels.SigmoidParams.Probs): no focal sum.
+//
+//go:noescape
+func sigmoidStatsPAVX2(x []float32, y []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32)
+
+// sigmoidGradPAVX2 writes kernels.sigmoidGradGeneric's gradient of len(x) <= kernels.BlockSize probabilities
+// (kernels.SigmoidCoef.Probs) into dst. flags: 4 when a, b or e is not 0, 1 when bceScale is not 0; focalScale,
+// alpha, gamma, gmode and g1mode are unused (no focal term for probabilities).
+//
+//go:noescape
+func sigmoidGradPAVX2(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int)
+
+// It also stores the BCE sum of SigmoidStatsP (sflags as its flags, pw as its argument) into out[0:2]
+// (out[1], the focal sum, is 0).
+//
+//go:noescape
+func sigmoidFusedPAVX2(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32)
+
+// x holds probabilities (kernels.SigmoidParams.Probs): no focal sum.
+//
+//go:noescape
+func sigmoidStatsPWAVX2(x []float32, y []float32, w []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32)
+
+// Element i weighs w[i]: its gradient (and its sum) times w[i].
+//
+//go:noescape
+func sigmoidGradPWAVX2(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int)
+
+// Element i weighs w[i]: its gradient (and its sum) times w[i].
+//
+//go:noescape
+func sigmoidFusedPWAVX2(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32)
+
 // sigmoidStatsAVX512 computes kernels.sigmoidStatsGeneric over len(x) <= kernels.BlockSize elements
 // into out[0:7] = P, PY, Y, PP, YY, BCE, Focal (sums not asked for are 0). flags: kernels.Flags | 256 when
 // alpha >= 0; gmode: 0, 1, 2 when gamma is that integer, else 3.
@@ -73,3 +106,36 @@ func sigmoidGradWAVX512(x []float32, y []float32, w []float32, dst []float32, fl
 //
 //go:noescape
 func sigmoidFusedWAVX512(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32)
+
+// x holds probabilities (kernels.SigmoidParams.Probs): no focal sum.
+//
+//go:noescape
+func sigmoidStatsPAVX512(x []float32, y []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32)
+
+// sigmoidGradPAVX512 writes kernels.sigmoidGradGeneric's gradient of len(x) <= kernels.BlockSize probabilities
+// (kernels.SigmoidCoef.Probs) into dst. flags: 4 when a, b or e is not 0, 1 when bceScale is not 0; focalScale,
+// alpha, gamma, gmode and g1mode are unused (no focal term for probabilities).
+//
+//go:noescape
+func sigmoidGradPAVX512(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int)
+
+// It also stores the BCE sum of SigmoidStatsP (sflags as its flags, pw as its argument) into out[0:2]
+// (out[1], the focal sum, is 0).
+//
+//go:noescape
+func sigmoidFusedPAVX512(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32)
+
+// x holds probabilities (kernels.SigmoidParams.Probs): no focal sum.
+//
+//go:noescape
+func sigmoidStatsPWAVX512(x []float32, y []float32, w []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32)
+
+// Element i weighs w[i]: its gradient (and its sum) times w[i].
+//
+//go:noescape
+func sigmoidGradPWAVX512(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int)
+
+// Element i weighs w[i]: its gradient (and its sum) times w[i].
+//
+//go:noescape
+func sigmoidFusedPWAVX512(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32)

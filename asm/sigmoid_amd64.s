@@ -54,23 +54,23 @@ loop_1:
 	VANDNPS      Y6, Y5, Y6
 	TESTQ        $0x0000000c, BX
 	JZ           noflag_4
-	VADDPS       sigmoidconsts<>+640(SB), Y6, Y5
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y3, Y7
-	VMOVUPS      sigmoidconsts<>+640(SB), Y8
-	VBLENDVPS    Y7, Y6, Y8, Y8
-	VDIVPS       Y5, Y8, Y8
+	VADDPS       sigmoidconsts<>+640(SB), Y6, Y7
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y3, Y8
+	VMOVUPS      sigmoidconsts<>+640(SB), Y5
+	VBLENDVPS    Y8, Y6, Y5, Y5
+	VDIVPS       Y7, Y5, Y5
 	TESTQ        $0x00000004, BX
 	JZ           noflag_5
-	VADDPS       Y8, Y0, Y0
-	VFMADD231PS  Y8, Y4, Y1
+	VADDPS       Y5, Y0, Y0
+	VFMADD231PS  Y5, Y4, Y1
 	VADDPS       Y4, Y2, Y2
 
 noflag_5:
 	TESTQ       $0x00000008, BX
 	JZ          noflag_6
-	VMOVUPS     (SP), Y5
-	VFMADD231PS Y8, Y8, Y5
-	VMOVUPS     Y5, (SP)
+	VMOVUPS     (SP), Y7
+	VFMADD231PS Y5, Y5, Y7
+	VMOVUPS     Y7, (SP)
 	VMOVUPS     32(SP), Y5
 	VFMADD231PS Y4, Y4, Y5
 	VMOVUPS     Y5, 32(SP)
@@ -296,24 +296,24 @@ tail_2:
 	VANDNPS      Y7, Y6, Y7
 	TESTQ        $0x0000000c, BX
 	JZ           noflag_15
-	VADDPS       sigmoidconsts<>+640(SB), Y7, Y6
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y4, Y8
-	VMOVUPS      sigmoidconsts<>+640(SB), Y9
-	VBLENDVPS    Y8, Y7, Y9, Y9
-	VDIVPS       Y6, Y9, Y9
-	VANDPS       Y3, Y9, Y9
+	VADDPS       sigmoidconsts<>+640(SB), Y7, Y8
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y4, Y9
+	VMOVUPS      sigmoidconsts<>+640(SB), Y6
+	VBLENDVPS    Y9, Y7, Y6, Y6
+	VDIVPS       Y8, Y6, Y6
+	VANDPS       Y3, Y6, Y6
 	TESTQ        $0x00000004, BX
 	JZ           noflag_16
-	VADDPS       Y9, Y0, Y0
-	VFMADD231PS  Y9, Y5, Y1
+	VADDPS       Y6, Y0, Y0
+	VFMADD231PS  Y6, Y5, Y1
 	VADDPS       Y5, Y2, Y2
 
 noflag_16:
 	TESTQ       $0x00000008, BX
 	JZ          noflag_17
-	VMOVUPS     (SP), Y6
-	VFMADD231PS Y9, Y9, Y6
-	VMOVUPS     Y6, (SP)
+	VMOVUPS     (SP), Y8
+	VFMADD231PS Y6, Y6, Y8
+	VMOVUPS     Y8, (SP)
 	VMOVUPS     32(SP), Y6
 	VFMADD231PS Y5, Y5, Y6
 	VMOVUPS     Y6, 32(SP)
@@ -2506,27 +2506,27 @@ loop_100:
 	VANDNPS      Y7, Y6, Y7
 	TESTQ        $0x0000000c, SI
 	JZ           noflag_103
-	VADDPS       sigmoidconsts<>+640(SB), Y7, Y6
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y3, Y8
-	VMOVUPS      sigmoidconsts<>+640(SB), Y9
-	VBLENDVPS    Y8, Y7, Y9, Y9
-	VDIVPS       Y6, Y9, Y9
-	VMULPS       Y5, Y9, Y6
-	VMULPS       Y5, Y4, Y8
+	VADDPS       sigmoidconsts<>+640(SB), Y7, Y8
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y3, Y9
+	VMOVUPS      sigmoidconsts<>+640(SB), Y6
+	VBLENDVPS    Y9, Y7, Y6, Y6
+	VDIVPS       Y8, Y6, Y6
+	VMULPS       Y5, Y6, Y8
+	VMULPS       Y5, Y4, Y9
 	TESTQ        $0x00000004, SI
 	JZ           noflag_104
-	VADDPS       Y6, Y0, Y0
-	VFMADD231PS  Y6, Y4, Y1
-	VADDPS       Y8, Y2, Y2
+	VADDPS       Y8, Y0, Y0
+	VFMADD231PS  Y8, Y4, Y1
+	VADDPS       Y9, Y2, Y2
 
 noflag_104:
 	TESTQ       $0x00000008, SI
 	JZ          noflag_105
 	VMOVUPS     (SP), Y10
-	VFMADD231PS Y6, Y9, Y10
+	VFMADD231PS Y8, Y6, Y10
 	VMOVUPS     Y10, (SP)
 	VMOVUPS     32(SP), Y6
-	VFMADD231PS Y8, Y4, Y6
+	VFMADD231PS Y9, Y4, Y6
 	VMOVUPS     Y6, 32(SP)
 
 noflag_105:
@@ -2754,28 +2754,28 @@ tail_101:
 	VANDNPS      Y8, Y7, Y8
 	TESTQ        $0x0000000c, SI
 	JZ           noflag_114
-	VADDPS       sigmoidconsts<>+640(SB), Y8, Y7
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y4, Y9
-	VMOVUPS      sigmoidconsts<>+640(SB), Y10
-	VBLENDVPS    Y9, Y8, Y10, Y10
-	VDIVPS       Y7, Y10, Y10
-	VANDPS       Y3, Y10, Y10
-	VMULPS       Y6, Y10, Y7
-	VMULPS       Y6, Y5, Y9
+	VADDPS       sigmoidconsts<>+640(SB), Y8, Y9
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y4, Y10
+	VMOVUPS      sigmoidconsts<>+640(SB), Y7
+	VBLENDVPS    Y10, Y8, Y7, Y7
+	VDIVPS       Y9, Y7, Y7
+	VANDPS       Y3, Y7, Y7
+	VMULPS       Y6, Y7, Y9
+	VMULPS       Y6, Y5, Y10
 	TESTQ        $0x00000004, SI
 	JZ           noflag_115
-	VADDPS       Y7, Y0, Y0
-	VFMADD231PS  Y7, Y5, Y1
-	VADDPS       Y9, Y2, Y2
+	VADDPS       Y9, Y0, Y0
+	VFMADD231PS  Y9, Y5, Y1
+	VADDPS       Y10, Y2, Y2
 
 noflag_115:
 	TESTQ       $0x00000008, SI
 	JZ          noflag_116
 	VMOVUPS     (SP), Y11
-	VFMADD231PS Y7, Y10, Y11
+	VFMADD231PS Y9, Y7, Y11
 	VMOVUPS     Y11, (SP)
 	VMOVUPS     32(SP), Y7
-	VFMADD231PS Y9, Y5, Y7
+	VFMADD231PS Y10, Y5, Y7
 	VMOVUPS     Y7, 32(SP)
 
 noflag_116:
@@ -4938,6 +4938,1596 @@ done_156:
 	VZEROUPPER
 	RET
 
+// func sigmoidStatsPAVX2(x []float32, y []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32)
+// Requires: AVX, AVX2, FMA3
+TEXT ·sigmoidStatsPAVX2(SB), NOSPLIT, $128-104
+	MOVQ    x_base+0(FP), AX
+	MOVQ    y_base+24(FP), CX
+	MOVQ    x_len+8(FP), DX
+	MOVQ    flags+48(FP), BX
+	MOVQ    gmode+72(FP), SI
+	VXORPS  Y0, Y0, Y0
+	VXORPS  Y1, Y1, Y1
+	VXORPS  Y2, Y2, Y2
+	VXORPS  Y3, Y3, Y3
+	VMOVUPS Y3, (SP)
+	VXORPS  Y3, Y3, Y3
+	VMOVUPS Y3, 32(SP)
+	VXORPS  Y3, Y3, Y3
+	VMOVUPS Y3, 64(SP)
+	VXORPS  Y3, Y3, Y3
+	VMOVUPS Y3, 96(SP)
+
+loop_199:
+	CMPQ        DX, $0x00000008
+	JB          tail_200
+	VMOVUPS     (AX), Y3
+	VMOVUPS     (CX), Y4
+	TESTQ       $0x0000000c, BX
+	JZ          noflag_202
+	VMOVAPS     Y3, Y5
+	TESTQ       $0x00000004, BX
+	JZ          noflag_203
+	VADDPS      Y5, Y0, Y0
+	VFMADD231PS Y5, Y4, Y1
+	VADDPS      Y4, Y2, Y2
+
+noflag_203:
+	TESTQ       $0x00000008, BX
+	JZ          noflag_204
+	VMOVUPS     (SP), Y6
+	VFMADD231PS Y5, Y5, Y6
+	VMOVUPS     Y6, (SP)
+	VMOVUPS     32(SP), Y5
+	VFMADD231PS Y4, Y4, Y5
+	VMOVUPS     Y5, 32(SP)
+
+noflag_204:
+noflag_202:
+	TESTQ        $0x00000001, BX
+	JZ           noflag_205
+	VMOVUPS      sigmoidconsts<>+2304(SB), Y5
+	VCMPPS       $0x01, sigmoidconsts<>+1664(SB), Y3, Y7
+	VMULPS       sigmoidconsts<>+1728(SB), Y3, Y6
+	VBLENDVPS    Y7, Y6, Y3, Y6
+	VANDPS       sigmoidconsts<>+1792(SB), Y7, Y7
+	VPSRLD       $0x17, Y6, Y8
+	VPSUBD       sigmoidconsts<>+896(SB), Y8, Y8
+	VPSUBD       Y7, Y8, Y8
+	VCVTDQ2PS    Y8, Y7
+	VANDPS       sigmoidconsts<>+960(SB), Y6, Y6
+	VORPS        sigmoidconsts<>+320(SB), Y6, Y6
+	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y6, Y8
+	VSUBPS       sigmoidconsts<>+640(SB), Y6, Y9
+	VADDPS       Y6, Y6, Y6
+	VSUBPS       sigmoidconsts<>+640(SB), Y6, Y6
+	VBLENDVPS    Y8, Y6, Y9, Y6
+	VANDPS       sigmoidconsts<>+640(SB), Y8, Y8
+	VSUBPS       Y8, Y7, Y7
+	VMULPS       Y6, Y6, Y8
+	VMOVUPS      sigmoidconsts<>+1088(SB), Y9
+	VFMADD213PS  sigmoidconsts<>+1152(SB), Y6, Y9
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Y6, Y9
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Y6, Y9
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Y6, Y9
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Y6, Y9
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Y6, Y9
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Y6, Y9
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Y6, Y9
+	VMULPS       Y6, Y9, Y9
+	VMULPS       Y8, Y9, Y9
+	VFMADD231PS  sigmoidconsts<>+192(SB), Y7, Y9
+	VFNMADD231PS sigmoidconsts<>+320(SB), Y8, Y9
+	VADDPS       Y9, Y6, Y9
+	VFMADD231PS  sigmoidconsts<>+128(SB), Y7, Y9
+	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Y3, Y6
+	VBLENDVPS    Y6, Y3, Y9, Y9
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y3, Y6
+	VBLENDVPS    Y6, sigmoidconsts<>+1920(SB), Y9, Y9
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y3, Y6
+	VBLENDVPS    Y6, sigmoidconsts<>+1984(SB), Y9, Y9
+	VMAXPS       Y9, Y5, Y9
+	VMOVUPS      sigmoidconsts<>+640(SB), Y6
+	VSUBPS       Y3, Y6, Y6
+	VCMPPS       $0x01, sigmoidconsts<>+1664(SB), Y6, Y7
+	VMULPS       sigmoidconsts<>+1728(SB), Y6, Y3
+	VBLENDVPS    Y7, Y3, Y6, Y3
+	VANDPS       sigmoidconsts<>+1792(SB), Y7, Y7
+	VPSRLD       $0x17, Y3, Y8
+	VPSUBD       sigmoidconsts<>+896(SB), Y8, Y8
+	VPSUBD       Y7, Y8, Y8
+	VCVTDQ2PS    Y8, Y7
+	VANDPS       sigmoidconsts<>+960(SB), Y3, Y3
+	VORPS        sigmoidconsts<>+320(SB), Y3, Y3
+	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y3, Y8
+	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y10
+	VADDPS       Y3, Y3, Y3
+	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y3
+	VBLENDVPS    Y8, Y3, Y10, Y3
+	VANDPS       sigmoidconsts<>+640(SB), Y8, Y8
+	VSUBPS       Y8, Y7, Y7
+	VMULPS       Y3, Y3, Y8
+	VMOVUPS      sigmoidconsts<>+1088(SB), Y10
+	VFMADD213PS  sigmoidconsts<>+1152(SB), Y3, Y10
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Y3, Y10
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Y3, Y10
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Y3, Y10
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Y3, Y10
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Y3, Y10
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Y3, Y10
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Y3, Y10
+	VMULPS       Y3, Y10, Y10
+	VMULPS       Y8, Y10, Y10
+	VFMADD231PS  sigmoidconsts<>+192(SB), Y7, Y10
+	VFNMADD231PS sigmoidconsts<>+320(SB), Y8, Y10
+	VADDPS       Y10, Y3, Y10
+	VFMADD231PS  sigmoidconsts<>+128(SB), Y7, Y10
+	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Y6, Y3
+	VBLENDVPS    Y3, Y6, Y10, Y10
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y6, Y3
+	VBLENDVPS    Y3, sigmoidconsts<>+1920(SB), Y10, Y10
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y6, Y3
+	VBLENDVPS    Y3, sigmoidconsts<>+1984(SB), Y10, Y10
+	VMAXPS       Y10, Y5, Y10
+	VMOVUPS      sigmoidconsts<>+640(SB), Y3
+	VSUBPS       Y4, Y3, Y3
+	VMULPS       Y3, Y10, Y10
+	VBROADCASTSS pw+56(FP), Y3
+	VMULPS       Y4, Y3, Y3
+	VFMADD231PS  Y9, Y3, Y10
+	VXORPS       sigmoidconsts<>+0(SB), Y10, Y10
+	VADDPS       64(SP), Y10, Y10
+	VMOVUPS      Y10, 64(SP)
+
+noflag_205:
+	ADDQ $0x00000020, AX
+	ADDQ $0x00000020, CX
+	SUBQ $0x00000008, DX
+	JMP  loop_199
+
+tail_200:
+	TESTQ       DX, DX
+	JZ          done_201
+	LEAQ        sigmoidconsts<>+2112(SB), SI
+	NEGQ        DX
+	VMOVDQU     64(SI)(DX*4), Y3
+	VMASKMOVPS  (AX), Y3, Y4
+	VMASKMOVPS  (CX), Y3, Y5
+	TESTQ       $0x0000000c, BX
+	JZ          noflag_206
+	VMOVAPS     Y4, Y6
+	VANDPS      Y3, Y6, Y6
+	TESTQ       $0x00000004, BX
+	JZ          noflag_207
+	VADDPS      Y6, Y0, Y0
+	VFMADD231PS Y6, Y5, Y1
+	VADDPS      Y5, Y2, Y2
+
+noflag_207:
+	TESTQ       $0x00000008, BX
+	JZ          noflag_208
+	VMOVUPS     (SP), Y7
+	VFMADD231PS Y6, Y6, Y7
+	VMOVUPS     Y7, (SP)
+	VMOVUPS     32(SP), Y6
+	VFMADD231PS Y5, Y5, Y6
+	VMOVUPS     Y6, 32(SP)
+
+noflag_208:
+noflag_206:
+	TESTQ        $0x00000001, BX
+	JZ           noflag_209
+	VMOVUPS      sigmoidconsts<>+2304(SB), Y6
+	VCMPPS       $0x01, sigmoidconsts<>+1664(SB), Y4, Y8
+	VMULPS       sigmoidconsts<>+1728(SB), Y4, Y7
+	VBLENDVPS    Y8, Y7, Y4, Y7
+	VANDPS       sigmoidconsts<>+1792(SB), Y8, Y8
+	VPSRLD       $0x17, Y7, Y9
+	VPSUBD       sigmoidconsts<>+896(SB), Y9, Y9
+	VPSUBD       Y8, Y9, Y9
+	VCVTDQ2PS    Y9, Y8
+	VANDPS       sigmoidconsts<>+960(SB), Y7, Y7
+	VORPS        sigmoidconsts<>+320(SB), Y7, Y7
+	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y7, Y9
+	VSUBPS       sigmoidconsts<>+640(SB), Y7, Y10
+	VADDPS       Y7, Y7, Y7
+	VSUBPS       sigmoidconsts<>+640(SB), Y7, Y7
+	VBLENDVPS    Y9, Y7, Y10, Y7
+	VANDPS       sigmoidconsts<>+640(SB), Y9, Y9
+	VSUBPS       Y9, Y8, Y8
+	VMULPS       Y7, Y7, Y9
+	VMOVUPS      sigmoidconsts<>+1088(SB), Y10
+	VFMADD213PS  sigmoidconsts<>+1152(SB), Y7, Y10
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Y7, Y10
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Y7, Y10
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Y7, Y10
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Y7, Y10
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Y7, Y10
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Y7, Y10
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Y7, Y10
+	VMULPS       Y7, Y10, Y10
+	VMULPS       Y9, Y10, Y10
+	VFMADD231PS  sigmoidconsts<>+192(SB), Y8, Y10
+	VFNMADD231PS sigmoidconsts<>+320(SB), Y9, Y10
+	VADDPS       Y10, Y7, Y10
+	VFMADD231PS  sigmoidconsts<>+128(SB), Y8, Y10
+	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Y4, Y7
+	VBLENDVPS    Y7, Y4, Y10, Y10
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y4, Y7
+	VBLENDVPS    Y7, sigmoidconsts<>+1920(SB), Y10, Y10
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y4, Y7
+	VBLENDVPS    Y7, sigmoidconsts<>+1984(SB), Y10, Y10
+	VMAXPS       Y10, Y6, Y10
+	VMOVUPS      sigmoidconsts<>+640(SB), Y7
+	VSUBPS       Y4, Y7, Y7
+	VCMPPS       $0x01, sigmoidconsts<>+1664(SB), Y7, Y8
+	VMULPS       sigmoidconsts<>+1728(SB), Y7, Y4
+	VBLENDVPS    Y8, Y4, Y7, Y4
+	VANDPS       sigmoidconsts<>+1792(SB), Y8, Y8
+	VPSRLD       $0x17, Y4, Y9
+	VPSUBD       sigmoidconsts<>+896(SB), Y9, Y9
+	VPSUBD       Y8, Y9, Y9
+	VCVTDQ2PS    Y9, Y8
+	VANDPS       sigmoidconsts<>+960(SB), Y4, Y4
+	VORPS        sigmoidconsts<>+320(SB), Y4, Y4
+	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y4, Y9
+	VSUBPS       sigmoidconsts<>+640(SB), Y4, Y11
+	VADDPS       Y4, Y4, Y4
+	VSUBPS       sigmoidconsts<>+640(SB), Y4, Y4
+	VBLENDVPS    Y9, Y4, Y11, Y4
+	VANDPS       sigmoidconsts<>+640(SB), Y9, Y9
+	VSUBPS       Y9, Y8, Y8
+	VMULPS       Y4, Y4, Y9
+	VMOVUPS      sigmoidconsts<>+1088(SB), Y11
+	VFMADD213PS  sigmoidconsts<>+1152(SB), Y4, Y11
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Y4, Y11
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Y4, Y11
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Y4, Y11
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Y4, Y11
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Y4, Y11
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Y4, Y11
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Y4, Y11
+	VMULPS       Y4, Y11, Y11
+	VMULPS       Y9, Y11, Y11
+	VFMADD231PS  sigmoidconsts<>+192(SB), Y8, Y11
+	VFNMADD231PS sigmoidconsts<>+320(SB), Y9, Y11
+	VADDPS       Y11, Y4, Y11
+	VFMADD231PS  sigmoidconsts<>+128(SB), Y8, Y11
+	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Y7, Y4
+	VBLENDVPS    Y4, Y7, Y11, Y11
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y7, Y4
+	VBLENDVPS    Y4, sigmoidconsts<>+1920(SB), Y11, Y11
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y7, Y4
+	VBLENDVPS    Y4, sigmoidconsts<>+1984(SB), Y11, Y11
+	VMAXPS       Y11, Y6, Y11
+	VMOVUPS      sigmoidconsts<>+640(SB), Y4
+	VSUBPS       Y5, Y4, Y4
+	VMULPS       Y4, Y11, Y11
+	VBROADCASTSS pw+56(FP), Y4
+	VMULPS       Y5, Y4, Y4
+	VFMADD231PS  Y10, Y4, Y11
+	VXORPS       sigmoidconsts<>+0(SB), Y11, Y11
+	VANDPS       Y3, Y11, Y11
+	VADDPS       64(SP), Y11, Y11
+	VMOVUPS      Y11, 64(SP)
+
+noflag_209:
+done_201:
+	MOVQ         out_base+80(FP), AX
+	VMOVAPS      Y0, Y0
+	VMOVAPS      Y0, Y3
+	VEXTRACTF128 $0x01, Y3, X0
+	VADDPS       X0, X3, X0
+	VMOVHLPS     X0, X0, X3
+	VADDPS       X3, X0, X0
+	VMOVSHDUP    X0, X3
+	VADDSS       X3, X0, X0
+	VMOVSS       X0, (AX)
+	VMOVAPS      Y1, Y0
+	VMOVAPS      Y0, Y1
+	VEXTRACTF128 $0x01, Y1, X0
+	VADDPS       X0, X1, X0
+	VMOVHLPS     X0, X0, X1
+	VADDPS       X1, X0, X0
+	VMOVSHDUP    X0, X1
+	VADDSS       X1, X0, X0
+	VMOVSS       X0, 4(AX)
+	VMOVAPS      Y2, Y0
+	VMOVAPS      Y0, Y1
+	VEXTRACTF128 $0x01, Y1, X0
+	VADDPS       X0, X1, X0
+	VMOVHLPS     X0, X0, X1
+	VADDPS       X1, X0, X0
+	VMOVSHDUP    X0, X1
+	VADDSS       X1, X0, X0
+	VMOVSS       X0, 8(AX)
+	VMOVUPS      (SP), Y0
+	VMOVAPS      Y0, Y1
+	VEXTRACTF128 $0x01, Y1, X0
+	VADDPS       X0, X1, X0
+	VMOVHLPS     X0, X0, X1
+	VADDPS       X1, X0, X0
+	VMOVSHDUP    X0, X1
+	VADDSS       X1, X0, X0
+	VMOVSS       X0, 12(AX)
+	VMOVUPS      32(SP), Y0
+	VMOVAPS      Y0, Y1
+	VEXTRACTF128 $0x01, Y1, X0
+	VADDPS       X0, X1, X0
+	VMOVHLPS     X0, X0, X1
+	VADDPS       X1, X0, X0
+	VMOVSHDUP    X0, X1
+	VADDSS       X1, X0, X0
+	VMOVSS       X0, 16(AX)
+	VMOVUPS      64(SP), Y0
+	VMOVAPS      Y0, Y1
+	VEXTRACTF128 $0x01, Y1, X0
+	VADDPS       X0, X1, X0
+	VMOVHLPS     X0, X0, X1
+	VADDPS       X1, X0, X0
+	VMOVSHDUP    X0, X1
+	VADDSS       X1, X0, X0
+	VMOVSS       X0, 20(AX)
+	VMOVUPS      96(SP), Y0
+	VMOVAPS      Y0, Y1
+	VEXTRACTF128 $0x01, Y1, X0
+	VADDPS       X0, X1, X0
+	VMOVHLPS     X0, X0, X1
+	VADDPS       X1, X0, X0
+	VMOVSHDUP    X0, X1
+	VADDSS       X1, X0, X0
+	VMOVSS       X0, 24(AX)
+	VZEROUPPER
+	RET
+
+// func sigmoidGradPAVX2(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int)
+// Requires: AVX, FMA3
+TEXT ·sigmoidGradPAVX2(SB), NOSPLIT, $96-128
+	MOVQ x_base+0(FP), AX
+	MOVQ y_base+24(FP), CX
+	MOVQ dst_base+48(FP), DX
+	MOVQ x_len+8(FP), BX
+	MOVQ flags+72(FP), SI
+
+loop_210:
+	CMPQ         BX, $0x00000008
+	JB           tail_211
+	VMOVUPS      (AX), Y0
+	VMOVUPS      (CX), Y1
+	VMOVUPS      Y0, (SP)
+	VMOVUPS      Y1, 32(SP)
+	VXORPS       Y0, Y0, Y0
+	TESTQ        $0x00000004, SI
+	JZ           noflag_213
+	VBROADCASTSS a+80(FP), Y1
+	VMULPS       32(SP), Y1, Y1
+	VBROADCASTSS b+84(FP), Y2
+	VADDPS       Y2, Y1, Y1
+	VBROADCASTSS e+88(FP), Y2
+	VFMADD231PS  (SP), Y2, Y1
+	VADDPS       Y1, Y0, Y0
+
+noflag_213:
+	VMOVUPS      Y0, 64(SP)
+	TESTQ        $0x00000001, SI
+	JZ           noflag_214
+	VMOVUPS      (SP), Y0
+	VMOVUPS      sigmoidconsts<>+640(SB), Y1
+	VSUBPS       Y0, Y1, Y1
+	VMOVUPS      sigmoidconsts<>+640(SB), Y2
+	VSUBPS       32(SP), Y2, Y2
+	VMULPS       Y2, Y0, Y2
+	VBROADCASTSS pw+96(FP), Y3
+	VMULPS       32(SP), Y3, Y3
+	VFNMADD231PS Y1, Y3, Y2
+	VMULPS       Y1, Y0, Y0
+	VMOVUPS      sigmoidconsts<>+2368(SB), Y1
+	VMAXPS       Y0, Y1, Y0
+	VDIVPS       Y0, Y2, Y2
+	VMOVUPS      64(SP), Y0
+	VBROADCASTSS bceScale+92(FP), Y1
+	VFMADD231PS  Y1, Y2, Y0
+	VMOVUPS      Y0, 64(SP)
+
+noflag_214:
+	VMOVUPS 64(SP), Y0
+	VMOVUPS Y0, (DX)
+	ADDQ    $0x00000020, AX
+	ADDQ    $0x00000020, CX
+	ADDQ    $0x00000020, DX
+	SUBQ    $0x00000008, BX
+	JMP     loop_210
+
+tail_211:
+	TESTQ        BX, BX
+	JZ           done_212
+	LEAQ         sigmoidconsts<>+2112(SB), DI
+	NEGQ         BX
+	VMOVDQU      64(DI)(BX*4), Y0
+	VMASKMOVPS   (AX), Y0, Y1
+	VMASKMOVPS   (CX), Y0, Y2
+	VMOVUPS      Y1, (SP)
+	VMOVUPS      Y2, 32(SP)
+	VXORPS       Y1, Y1, Y1
+	TESTQ        $0x00000004, SI
+	JZ           noflag_215
+	VBROADCASTSS a+80(FP), Y2
+	VMULPS       32(SP), Y2, Y2
+	VBROADCASTSS b+84(FP), Y3
+	VADDPS       Y3, Y2, Y2
+	VBROADCASTSS e+88(FP), Y3
+	VFMADD231PS  (SP), Y3, Y2
+	VADDPS       Y2, Y1, Y1
+
+noflag_215:
+	VMOVUPS      Y1, 64(SP)
+	TESTQ        $0x00000001, SI
+	JZ           noflag_216
+	VMOVUPS      (SP), Y1
+	VMOVUPS      sigmoidconsts<>+640(SB), Y2
+	VSUBPS       Y1, Y2, Y2
+	VMOVUPS      sigmoidconsts<>+640(SB), Y3
+	VSUBPS       32(SP), Y3, Y3
+	VMULPS       Y3, Y1, Y3
+	VBROADCASTSS pw+96(FP), Y4
+	VMULPS       32(SP), Y4, Y4
+	VFNMADD231PS Y2, Y4, Y3
+	VMULPS       Y2, Y1, Y1
+	VMOVUPS      sigmoidconsts<>+2368(SB), Y2
+	VMAXPS       Y1, Y2, Y1
+	VDIVPS       Y1, Y3, Y3
+	VMOVUPS      64(SP), Y1
+	VBROADCASTSS bceScale+92(FP), Y2
+	VFMADD231PS  Y2, Y3, Y1
+	VMOVUPS      Y1, 64(SP)
+
+noflag_216:
+	VMOVUPS    64(SP), Y1
+	VMASKMOVPS Y1, Y0, (DX)
+
+done_212:
+	VZEROUPPER
+	RET
+
+// func sigmoidFusedPAVX2(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32)
+// Requires: AVX, AVX2, FMA3
+TEXT ·sigmoidFusedPAVX2(SB), NOSPLIT, $160-160
+	MOVQ    x_base+0(FP), AX
+	MOVQ    y_base+24(FP), CX
+	MOVQ    dst_base+48(FP), DX
+	MOVQ    x_len+8(FP), BX
+	MOVQ    flags+72(FP), SI
+	VXORPS  Y0, Y0, Y0
+	VMOVUPS Y0, (SP)
+	VXORPS  Y0, Y0, Y0
+	VMOVUPS Y0, 32(SP)
+
+loop_217:
+	CMPQ         BX, $0x00000008
+	JB           tail_218
+	VMOVUPS      (AX), Y0
+	VMOVUPS      (CX), Y1
+	VMOVUPS      Y0, 64(SP)
+	VMOVUPS      Y1, 96(SP)
+	VMOVUPS      64(SP), Y0
+	VMOVUPS      96(SP), Y1
+	TESTQ        $0x00000001, sflags+128(FP)
+	JZ           noflag_220
+	VMOVUPS      sigmoidconsts<>+2304(SB), Y2
+	VCMPPS       $0x01, sigmoidconsts<>+1664(SB), Y0, Y4
+	VMULPS       sigmoidconsts<>+1728(SB), Y0, Y3
+	VBLENDVPS    Y4, Y3, Y0, Y3
+	VANDPS       sigmoidconsts<>+1792(SB), Y4, Y4
+	VPSRLD       $0x17, Y3, Y5
+	VPSUBD       sigmoidconsts<>+896(SB), Y5, Y5
+	VPSUBD       Y4, Y5, Y5
+	VCVTDQ2PS    Y5, Y4
+	VANDPS       sigmoidconsts<>+960(SB), Y3, Y3
+	VORPS        sigmoidconsts<>+320(SB), Y3, Y3
+	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y3, Y5
+	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y6
+	VADDPS       Y3, Y3, Y3
+	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y3
+	VBLENDVPS    Y5, Y3, Y6, Y3
+	VANDPS       sigmoidconsts<>+640(SB), Y5, Y5
+	VSUBPS       Y5, Y4, Y4
+	VMULPS       Y3, Y3, Y5
+	VMOVUPS      sigmoidconsts<>+1088(SB), Y6
+	VFMADD213PS  sigmoidconsts<>+1152(SB), Y3, Y6
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Y3, Y6
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Y3, Y6
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Y3, Y6
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Y3, Y6
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Y3, Y6
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Y3, Y6
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Y3, Y6
+	VMULPS       Y3, Y6, Y6
+	VMULPS       Y5, Y6, Y6
+	VFMADD231PS  sigmoidconsts<>+192(SB), Y4, Y6
+	VFNMADD231PS sigmoidconsts<>+320(SB), Y5, Y6
+	VADDPS       Y6, Y3, Y6
+	VFMADD231PS  sigmoidconsts<>+128(SB), Y4, Y6
+	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Y0, Y3
+	VBLENDVPS    Y3, Y0, Y6, Y6
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y0, Y3
+	VBLENDVPS    Y3, sigmoidconsts<>+1920(SB), Y6, Y6
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y0, Y3
+	VBLENDVPS    Y3, sigmoidconsts<>+1984(SB), Y6, Y6
+	VMAXPS       Y6, Y2, Y6
+	VMOVUPS      sigmoidconsts<>+640(SB), Y3
+	VSUBPS       Y0, Y3, Y3
+	VCMPPS       $0x01, sigmoidconsts<>+1664(SB), Y3, Y4
+	VMULPS       sigmoidconsts<>+1728(SB), Y3, Y0
+	VBLENDVPS    Y4, Y0, Y3, Y0
+	VANDPS       sigmoidconsts<>+1792(SB), Y4, Y4
+	VPSRLD       $0x17, Y0, Y5
+	VPSUBD       sigmoidconsts<>+896(SB), Y5, Y5
+	VPSUBD       Y4, Y5, Y5
+	VCVTDQ2PS    Y5, Y4
+	VANDPS       sigmoidconsts<>+960(SB), Y0, Y0
+	VORPS        sigmoidconsts<>+320(SB), Y0, Y0
+	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y0, Y5
+	VSUBPS       sigmoidconsts<>+640(SB), Y0, Y7
+	VADDPS       Y0, Y0, Y0
+	VSUBPS       sigmoidconsts<>+640(SB), Y0, Y0
+	VBLENDVPS    Y5, Y0, Y7, Y0
+	VANDPS       sigmoidconsts<>+640(SB), Y5, Y5
+	VSUBPS       Y5, Y4, Y4
+	VMULPS       Y0, Y0, Y5
+	VMOVUPS      sigmoidconsts<>+1088(SB), Y7
+	VFMADD213PS  sigmoidconsts<>+1152(SB), Y0, Y7
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Y0, Y7
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Y0, Y7
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Y0, Y7
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Y0, Y7
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Y0, Y7
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Y0, Y7
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Y0, Y7
+	VMULPS       Y0, Y7, Y7
+	VMULPS       Y5, Y7, Y7
+	VFMADD231PS  sigmoidconsts<>+192(SB), Y4, Y7
+	VFNMADD231PS sigmoidconsts<>+320(SB), Y5, Y7
+	VADDPS       Y7, Y0, Y7
+	VFMADD231PS  sigmoidconsts<>+128(SB), Y4, Y7
+	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Y3, Y0
+	VBLENDVPS    Y0, Y3, Y7, Y7
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y3, Y0
+	VBLENDVPS    Y0, sigmoidconsts<>+1920(SB), Y7, Y7
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y3, Y0
+	VBLENDVPS    Y0, sigmoidconsts<>+1984(SB), Y7, Y7
+	VMAXPS       Y7, Y2, Y7
+	VMOVUPS      sigmoidconsts<>+640(SB), Y0
+	VSUBPS       Y1, Y0, Y0
+	VMULPS       Y0, Y7, Y7
+	VBROADCASTSS pw+96(FP), Y0
+	VMULPS       Y1, Y0, Y0
+	VFMADD231PS  Y6, Y0, Y7
+	VXORPS       sigmoidconsts<>+0(SB), Y7, Y7
+	VADDPS       (SP), Y7, Y7
+	VMOVUPS      Y7, (SP)
+
+noflag_220:
+	VXORPS       Y0, Y0, Y0
+	TESTQ        $0x00000004, SI
+	JZ           noflag_221
+	VBROADCASTSS a+80(FP), Y1
+	VMULPS       96(SP), Y1, Y1
+	VBROADCASTSS b+84(FP), Y2
+	VADDPS       Y2, Y1, Y1
+	VBROADCASTSS e+88(FP), Y2
+	VFMADD231PS  64(SP), Y2, Y1
+	VADDPS       Y1, Y0, Y0
+
+noflag_221:
+	VMOVUPS      Y0, 128(SP)
+	TESTQ        $0x00000001, SI
+	JZ           noflag_222
+	VMOVUPS      64(SP), Y0
+	VMOVUPS      sigmoidconsts<>+640(SB), Y1
+	VSUBPS       Y0, Y1, Y1
+	VMOVUPS      sigmoidconsts<>+640(SB), Y2
+	VSUBPS       96(SP), Y2, Y2
+	VMULPS       Y2, Y0, Y2
+	VBROADCASTSS pw+96(FP), Y3
+	VMULPS       96(SP), Y3, Y3
+	VFNMADD231PS Y1, Y3, Y2
+	VMULPS       Y1, Y0, Y0
+	VMOVUPS      sigmoidconsts<>+2368(SB), Y1
+	VMAXPS       Y0, Y1, Y0
+	VDIVPS       Y0, Y2, Y2
+	VMOVUPS      128(SP), Y0
+	VBROADCASTSS bceScale+92(FP), Y1
+	VFMADD231PS  Y1, Y2, Y0
+	VMOVUPS      Y0, 128(SP)
+
+noflag_222:
+	VMOVUPS 128(SP), Y0
+	VMOVUPS Y0, (DX)
+	ADDQ    $0x00000020, AX
+	ADDQ    $0x00000020, CX
+	ADDQ    $0x00000020, DX
+	SUBQ    $0x00000008, BX
+	JMP     loop_217
+
+tail_218:
+	TESTQ        BX, BX
+	JZ           done_219
+	LEAQ         sigmoidconsts<>+2112(SB), DI
+	NEGQ         BX
+	VMOVDQU      64(DI)(BX*4), Y0
+	VMASKMOVPS   (AX), Y0, Y1
+	VMASKMOVPS   (CX), Y0, Y2
+	VMOVUPS      Y1, 64(SP)
+	VMOVUPS      Y2, 96(SP)
+	VMOVUPS      64(SP), Y1
+	VMOVUPS      96(SP), Y2
+	TESTQ        $0x00000001, sflags+128(FP)
+	JZ           noflag_223
+	VMOVUPS      sigmoidconsts<>+2304(SB), Y3
+	VCMPPS       $0x01, sigmoidconsts<>+1664(SB), Y1, Y5
+	VMULPS       sigmoidconsts<>+1728(SB), Y1, Y4
+	VBLENDVPS    Y5, Y4, Y1, Y4
+	VANDPS       sigmoidconsts<>+1792(SB), Y5, Y5
+	VPSRLD       $0x17, Y4, Y6
+	VPSUBD       sigmoidconsts<>+896(SB), Y6, Y6
+	VPSUBD       Y5, Y6, Y6
+	VCVTDQ2PS    Y6, Y5
+	VANDPS       sigmoidconsts<>+960(SB), Y4, Y4
+	VORPS        sigmoidconsts<>+320(SB), Y4, Y4
+	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y4, Y6
+	VSUBPS       sigmoidconsts<>+640(SB), Y4, Y7
+	VADDPS       Y4, Y4, Y4
+	VSUBPS       sigmoidconsts<>+640(SB), Y4, Y4
+	VBLENDVPS    Y6, Y4, Y7, Y4
+	VANDPS       sigmoidconsts<>+640(SB), Y6, Y6
+	VSUBPS       Y6, Y5, Y5
+	VMULPS       Y4, Y4, Y6
+	VMOVUPS      sigmoidconsts<>+1088(SB), Y7
+	VFMADD213PS  sigmoidconsts<>+1152(SB), Y4, Y7
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Y4, Y7
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Y4, Y7
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Y4, Y7
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Y4, Y7
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Y4, Y7
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Y4, Y7
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Y4, Y7
+	VMULPS       Y4, Y7, Y7
+	VMULPS       Y6, Y7, Y7
+	VFMADD231PS  sigmoidconsts<>+192(SB), Y5, Y7
+	VFNMADD231PS sigmoidconsts<>+320(SB), Y6, Y7
+	VADDPS       Y7, Y4, Y7
+	VFMADD231PS  sigmoidconsts<>+128(SB), Y5, Y7
+	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Y1, Y4
+	VBLENDVPS    Y4, Y1, Y7, Y7
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y1, Y4
+	VBLENDVPS    Y4, sigmoidconsts<>+1920(SB), Y7, Y7
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y1, Y4
+	VBLENDVPS    Y4, sigmoidconsts<>+1984(SB), Y7, Y7
+	VMAXPS       Y7, Y3, Y7
+	VMOVUPS      sigmoidconsts<>+640(SB), Y4
+	VSUBPS       Y1, Y4, Y4
+	VCMPPS       $0x01, sigmoidconsts<>+1664(SB), Y4, Y5
+	VMULPS       sigmoidconsts<>+1728(SB), Y4, Y1
+	VBLENDVPS    Y5, Y1, Y4, Y1
+	VANDPS       sigmoidconsts<>+1792(SB), Y5, Y5
+	VPSRLD       $0x17, Y1, Y6
+	VPSUBD       sigmoidconsts<>+896(SB), Y6, Y6
+	VPSUBD       Y5, Y6, Y6
+	VCVTDQ2PS    Y6, Y5
+	VANDPS       sigmoidconsts<>+960(SB), Y1, Y1
+	VORPS        sigmoidconsts<>+320(SB), Y1, Y1
+	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y1, Y6
+	VSUBPS       sigmoidconsts<>+640(SB), Y1, Y8
+	VADDPS       Y1, Y1, Y1
+	VSUBPS       sigmoidconsts<>+640(SB), Y1, Y1
+	VBLENDVPS    Y6, Y1, Y8, Y1
+	VANDPS       sigmoidconsts<>+640(SB), Y6, Y6
+	VSUBPS       Y6, Y5, Y5
+	VMULPS       Y1, Y1, Y6
+	VMOVUPS      sigmoidconsts<>+1088(SB), Y8
+	VFMADD213PS  sigmoidconsts<>+1152(SB), Y1, Y8
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Y1, Y8
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Y1, Y8
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Y1, Y8
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Y1, Y8
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Y1, Y8
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Y1, Y8
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Y1, Y8
+	VMULPS       Y1, Y8, Y8
+	VMULPS       Y6, Y8, Y8
+	VFMADD231PS  sigmoidconsts<>+192(SB), Y5, Y8
+	VFNMADD231PS sigmoidconsts<>+320(SB), Y6, Y8
+	VADDPS       Y8, Y1, Y8
+	VFMADD231PS  sigmoidconsts<>+128(SB), Y5, Y8
+	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Y4, Y1
+	VBLENDVPS    Y1, Y4, Y8, Y8
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y4, Y1
+	VBLENDVPS    Y1, sigmoidconsts<>+1920(SB), Y8, Y8
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y4, Y1
+	VBLENDVPS    Y1, sigmoidconsts<>+1984(SB), Y8, Y8
+	VMAXPS       Y8, Y3, Y8
+	VMOVUPS      sigmoidconsts<>+640(SB), Y1
+	VSUBPS       Y2, Y1, Y1
+	VMULPS       Y1, Y8, Y8
+	VBROADCASTSS pw+96(FP), Y1
+	VMULPS       Y2, Y1, Y1
+	VFMADD231PS  Y7, Y1, Y8
+	VXORPS       sigmoidconsts<>+0(SB), Y8, Y8
+	VANDPS       Y0, Y8, Y8
+	VADDPS       (SP), Y8, Y8
+	VMOVUPS      Y8, (SP)
+
+noflag_223:
+	VXORPS       Y1, Y1, Y1
+	TESTQ        $0x00000004, SI
+	JZ           noflag_224
+	VBROADCASTSS a+80(FP), Y2
+	VMULPS       96(SP), Y2, Y2
+	VBROADCASTSS b+84(FP), Y3
+	VADDPS       Y3, Y2, Y2
+	VBROADCASTSS e+88(FP), Y3
+	VFMADD231PS  64(SP), Y3, Y2
+	VADDPS       Y2, Y1, Y1
+
+noflag_224:
+	VMOVUPS      Y1, 128(SP)
+	TESTQ        $0x00000001, SI
+	JZ           noflag_225
+	VMOVUPS      64(SP), Y1
+	VMOVUPS      sigmoidconsts<>+640(SB), Y2
+	VSUBPS       Y1, Y2, Y2
+	VMOVUPS      sigmoidconsts<>+640(SB), Y3
+	VSUBPS       96(SP), Y3, Y3
+	VMULPS       Y3, Y1, Y3
+	VBROADCASTSS pw+96(FP), Y4
+	VMULPS       96(SP), Y4, Y4
+	VFNMADD231PS Y2, Y4, Y3
+	VMULPS       Y2, Y1, Y1
+	VMOVUPS      sigmoidconsts<>+2368(SB), Y2
+	VMAXPS       Y1, Y2, Y1
+	VDIVPS       Y1, Y3, Y3
+	VMOVUPS      128(SP), Y1
+	VBROADCASTSS bceScale+92(FP), Y2
+	VFMADD231PS  Y2, Y3, Y1
+	VMOVUPS      Y1, 128(SP)
+
+noflag_225:
+	VMOVUPS    128(SP), Y1
+	VMASKMOVPS Y1, Y0, (DX)
+
+done_219:
+	MOVQ         out_base+136(FP), AX
+	VMOVUPS      (SP), Y0
+	VMOVAPS      Y0, Y1
+	VEXTRACTF128 $0x01, Y1, X0
+	VADDPS       X0, X1, X0
+	VMOVHLPS     X0, X0, X1
+	VADDPS       X1, X0, X0
+	VMOVSHDUP    X0, X1
+	VADDSS       X1, X0, X0
+	VMOVSS       X0, (AX)
+	VMOVUPS      32(SP), Y0
+	VMOVAPS      Y0, Y1
+	VEXTRACTF128 $0x01, Y1, X0
+	VADDPS       X0, X1, X0
+	VMOVHLPS     X0, X0, X1
+	VADDPS       X1, X0, X0
+	VMOVSHDUP    X0, X1
+	VADDSS       X1, X0, X0
+	VMOVSS       X0, 4(AX)
+	VZEROUPPER
+	RET
+
+// func sigmoidStatsPWAVX2(x []float32, y []float32, w []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32)
+// Requires: AVX, AVX2, FMA3
+TEXT ·sigmoidStatsPWAVX2(SB), NOSPLIT, $128-128
+	MOVQ    x_base+0(FP), AX
+	MOVQ    y_base+24(FP), CX
+	MOVQ    w_base+48(FP), DX
+	MOVQ    x_len+8(FP), BX
+	MOVQ    flags+72(FP), SI
+	MOVQ    gmode+96(FP), DI
+	VXORPS  Y0, Y0, Y0
+	VXORPS  Y1, Y1, Y1
+	VXORPS  Y2, Y2, Y2
+	VXORPS  Y3, Y3, Y3
+	VMOVUPS Y3, (SP)
+	VXORPS  Y3, Y3, Y3
+	VMOVUPS Y3, 32(SP)
+	VXORPS  Y3, Y3, Y3
+	VMOVUPS Y3, 64(SP)
+	VXORPS  Y3, Y3, Y3
+	VMOVUPS Y3, 96(SP)
+
+loop_226:
+	CMPQ        BX, $0x00000008
+	JB          tail_227
+	VMOVUPS     (AX), Y3
+	VMOVUPS     (CX), Y4
+	VMOVUPS     (DX), Y5
+	TESTQ       $0x0000000c, SI
+	JZ          noflag_229
+	VMOVAPS     Y3, Y6
+	VMULPS      Y5, Y6, Y7
+	VMULPS      Y5, Y4, Y8
+	TESTQ       $0x00000004, SI
+	JZ          noflag_230
+	VADDPS      Y7, Y0, Y0
+	VFMADD231PS Y7, Y4, Y1
+	VADDPS      Y8, Y2, Y2
+
+noflag_230:
+	TESTQ       $0x00000008, SI
+	JZ          noflag_231
+	VMOVUPS     (SP), Y9
+	VFMADD231PS Y7, Y6, Y9
+	VMOVUPS     Y9, (SP)
+	VMOVUPS     32(SP), Y6
+	VFMADD231PS Y8, Y4, Y6
+	VMOVUPS     Y6, 32(SP)
+
+noflag_231:
+noflag_229:
+	TESTQ        $0x00000001, SI
+	JZ           noflag_232
+	VMOVUPS      sigmoidconsts<>+2304(SB), Y6
+	VCMPPS       $0x01, sigmoidconsts<>+1664(SB), Y3, Y8
+	VMULPS       sigmoidconsts<>+1728(SB), Y3, Y7
+	VBLENDVPS    Y8, Y7, Y3, Y7
+	VANDPS       sigmoidconsts<>+1792(SB), Y8, Y8
+	VPSRLD       $0x17, Y7, Y9
+	VPSUBD       sigmoidconsts<>+896(SB), Y9, Y9
+	VPSUBD       Y8, Y9, Y9
+	VCVTDQ2PS    Y9, Y8
+	VANDPS       sigmoidconsts<>+960(SB), Y7, Y7
+	VORPS        sigmoidconsts<>+320(SB), Y7, Y7
+	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y7, Y9
+	VSUBPS       sigmoidconsts<>+640(SB), Y7, Y10
+	VADDPS       Y7, Y7, Y7
+	VSUBPS       sigmoidconsts<>+640(SB), Y7, Y7
+	VBLENDVPS    Y9, Y7, Y10, Y7
+	VANDPS       sigmoidconsts<>+640(SB), Y9, Y9
+	VSUBPS       Y9, Y8, Y8
+	VMULPS       Y7, Y7, Y9
+	VMOVUPS      sigmoidconsts<>+1088(SB), Y10
+	VFMADD213PS  sigmoidconsts<>+1152(SB), Y7, Y10
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Y7, Y10
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Y7, Y10
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Y7, Y10
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Y7, Y10
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Y7, Y10
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Y7, Y10
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Y7, Y10
+	VMULPS       Y7, Y10, Y10
+	VMULPS       Y9, Y10, Y10
+	VFMADD231PS  sigmoidconsts<>+192(SB), Y8, Y10
+	VFNMADD231PS sigmoidconsts<>+320(SB), Y9, Y10
+	VADDPS       Y10, Y7, Y10
+	VFMADD231PS  sigmoidconsts<>+128(SB), Y8, Y10
+	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Y3, Y7
+	VBLENDVPS    Y7, Y3, Y10, Y10
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y3, Y7
+	VBLENDVPS    Y7, sigmoidconsts<>+1920(SB), Y10, Y10
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y3, Y7
+	VBLENDVPS    Y7, sigmoidconsts<>+1984(SB), Y10, Y10
+	VMAXPS       Y10, Y6, Y10
+	VMOVUPS      sigmoidconsts<>+640(SB), Y7
+	VSUBPS       Y3, Y7, Y7
+	VCMPPS       $0x01, sigmoidconsts<>+1664(SB), Y7, Y8
+	VMULPS       sigmoidconsts<>+1728(SB), Y7, Y3
+	VBLENDVPS    Y8, Y3, Y7, Y3
+	VANDPS       sigmoidconsts<>+1792(SB), Y8, Y8
+	VPSRLD       $0x17, Y3, Y9
+	VPSUBD       sigmoidconsts<>+896(SB), Y9, Y9
+	VPSUBD       Y8, Y9, Y9
+	VCVTDQ2PS    Y9, Y8
+	VANDPS       sigmoidconsts<>+960(SB), Y3, Y3
+	VORPS        sigmoidconsts<>+320(SB), Y3, Y3
+	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y3, Y9
+	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y11
+	VADDPS       Y3, Y3, Y3
+	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y3
+	VBLENDVPS    Y9, Y3, Y11, Y3
+	VANDPS       sigmoidconsts<>+640(SB), Y9, Y9
+	VSUBPS       Y9, Y8, Y8
+	VMULPS       Y3, Y3, Y9
+	VMOVUPS      sigmoidconsts<>+1088(SB), Y11
+	VFMADD213PS  sigmoidconsts<>+1152(SB), Y3, Y11
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Y3, Y11
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Y3, Y11
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Y3, Y11
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Y3, Y11
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Y3, Y11
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Y3, Y11
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Y3, Y11
+	VMULPS       Y3, Y11, Y11
+	VMULPS       Y9, Y11, Y11
+	VFMADD231PS  sigmoidconsts<>+192(SB), Y8, Y11
+	VFNMADD231PS sigmoidconsts<>+320(SB), Y9, Y11
+	VADDPS       Y11, Y3, Y11
+	VFMADD231PS  sigmoidconsts<>+128(SB), Y8, Y11
+	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Y7, Y3
+	VBLENDVPS    Y3, Y7, Y11, Y11
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y7, Y3
+	VBLENDVPS    Y3, sigmoidconsts<>+1920(SB), Y11, Y11
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y7, Y3
+	VBLENDVPS    Y3, sigmoidconsts<>+1984(SB), Y11, Y11
+	VMAXPS       Y11, Y6, Y11
+	VMOVUPS      sigmoidconsts<>+640(SB), Y3
+	VSUBPS       Y4, Y3, Y3
+	VMULPS       Y3, Y11, Y11
+	VBROADCASTSS pw+80(FP), Y3
+	VMULPS       Y4, Y3, Y3
+	VFMADD231PS  Y10, Y3, Y11
+	VXORPS       sigmoidconsts<>+0(SB), Y11, Y11
+	VMULPS       Y5, Y11, Y11
+	VADDPS       64(SP), Y11, Y11
+	VMOVUPS      Y11, 64(SP)
+
+noflag_232:
+	ADDQ $0x00000020, AX
+	ADDQ $0x00000020, CX
+	ADDQ $0x00000020, DX
+	SUBQ $0x00000008, BX
+	JMP  loop_226
+
+tail_227:
+	TESTQ       BX, BX
+	JZ          done_228
+	LEAQ        sigmoidconsts<>+2112(SB), DI
+	NEGQ        BX
+	VMOVDQU     64(DI)(BX*4), Y3
+	VMASKMOVPS  (AX), Y3, Y4
+	VMASKMOVPS  (CX), Y3, Y5
+	VMASKMOVPS  (DX), Y3, Y6
+	TESTQ       $0x0000000c, SI
+	JZ          noflag_233
+	VMOVAPS     Y4, Y7
+	VANDPS      Y3, Y7, Y7
+	VMULPS      Y6, Y7, Y8
+	VMULPS      Y6, Y5, Y9
+	TESTQ       $0x00000004, SI
+	JZ          noflag_234
+	VADDPS      Y8, Y0, Y0
+	VFMADD231PS Y8, Y5, Y1
+	VADDPS      Y9, Y2, Y2
+
+noflag_234:
+	TESTQ       $0x00000008, SI
+	JZ          noflag_235
+	VMOVUPS     (SP), Y10
+	VFMADD231PS Y8, Y7, Y10
+	VMOVUPS     Y10, (SP)
+	VMOVUPS     32(SP), Y7
+	VFMADD231PS Y9, Y5, Y7
+	VMOVUPS     Y7, 32(SP)
+
+noflag_235:
+noflag_233:
+	TESTQ        $0x00000001, SI
+	JZ           noflag_236
+	VMOVUPS      sigmoidconsts<>+2304(SB), Y7
+	VCMPPS       $0x01, sigmoidconsts<>+1664(SB), Y4, Y9
+	VMULPS       sigmoidconsts<>+1728(SB), Y4, Y8
+	VBLENDVPS    Y9, Y8, Y4, Y8
+	VANDPS       sigmoidconsts<>+1792(SB), Y9, Y9
+	VPSRLD       $0x17, Y8, Y10
+	VPSUBD       sigmoidconsts<>+896(SB), Y10, Y10
+	VPSUBD       Y9, Y10, Y10
+	VCVTDQ2PS    Y10, Y9
+	VANDPS       sigmoidconsts<>+960(SB), Y8, Y8
+	VORPS        sigmoidconsts<>+320(SB), Y8, Y8
+	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y8, Y10
+	VSUBPS       sigmoidconsts<>+640(SB), Y8, Y11
+	VADDPS       Y8, Y8, Y8
+	VSUBPS       sigmoidconsts<>+640(SB), Y8, Y8
+	VBLENDVPS    Y10, Y8, Y11, Y8
+	VANDPS       sigmoidconsts<>+640(SB), Y10, Y10
+	VSUBPS       Y10, Y9, Y9
+	VMULPS       Y8, Y8, Y10
+	VMOVUPS      sigmoidconsts<>+1088(SB), Y11
+	VFMADD213PS  sigmoidconsts<>+1152(SB), Y8, Y11
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Y8, Y11
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Y8, Y11
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Y8, Y11
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Y8, Y11
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Y8, Y11
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Y8, Y11
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Y8, Y11
+	VMULPS       Y8, Y11, Y11
+	VMULPS       Y10, Y11, Y11
+	VFMADD231PS  sigmoidconsts<>+192(SB), Y9, Y11
+	VFNMADD231PS sigmoidconsts<>+320(SB), Y10, Y11
+	VADDPS       Y11, Y8, Y11
+	VFMADD231PS  sigmoidconsts<>+128(SB), Y9, Y11
+	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Y4, Y8
+	VBLENDVPS    Y8, Y4, Y11, Y11
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y4, Y8
+	VBLENDVPS    Y8, sigmoidconsts<>+1920(SB), Y11, Y11
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y4, Y8
+	VBLENDVPS    Y8, sigmoidconsts<>+1984(SB), Y11, Y11
+	VMAXPS       Y11, Y7, Y11
+	VMOVUPS      sigmoidconsts<>+640(SB), Y8
+	VSUBPS       Y4, Y8, Y8
+	VCMPPS       $0x01, sigmoidconsts<>+1664(SB), Y8, Y9
+	VMULPS       sigmoidconsts<>+1728(SB), Y8, Y4
+	VBLENDVPS    Y9, Y4, Y8, Y4
+	VANDPS       sigmoidconsts<>+1792(SB), Y9, Y9
+	VPSRLD       $0x17, Y4, Y10
+	VPSUBD       sigmoidconsts<>+896(SB), Y10, Y10
+	VPSUBD       Y9, Y10, Y10
+	VCVTDQ2PS    Y10, Y9
+	VANDPS       sigmoidconsts<>+960(SB), Y4, Y4
+	VORPS        sigmoidconsts<>+320(SB), Y4, Y4
+	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y4, Y10
+	VSUBPS       sigmoidconsts<>+640(SB), Y4, Y12
+	VADDPS       Y4, Y4, Y4
+	VSUBPS       sigmoidconsts<>+640(SB), Y4, Y4
+	VBLENDVPS    Y10, Y4, Y12, Y4
+	VANDPS       sigmoidconsts<>+640(SB), Y10, Y10
+	VSUBPS       Y10, Y9, Y9
+	VMULPS       Y4, Y4, Y10
+	VMOVUPS      sigmoidconsts<>+1088(SB), Y12
+	VFMADD213PS  sigmoidconsts<>+1152(SB), Y4, Y12
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Y4, Y12
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Y4, Y12
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Y4, Y12
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Y4, Y12
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Y4, Y12
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Y4, Y12
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Y4, Y12
+	VMULPS       Y4, Y12, Y12
+	VMULPS       Y10, Y12, Y12
+	VFMADD231PS  sigmoidconsts<>+192(SB), Y9, Y12
+	VFNMADD231PS sigmoidconsts<>+320(SB), Y10, Y12
+	VADDPS       Y12, Y4, Y12
+	VFMADD231PS  sigmoidconsts<>+128(SB), Y9, Y12
+	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Y8, Y4
+	VBLENDVPS    Y4, Y8, Y12, Y12
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y8, Y4
+	VBLENDVPS    Y4, sigmoidconsts<>+1920(SB), Y12, Y12
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y8, Y4
+	VBLENDVPS    Y4, sigmoidconsts<>+1984(SB), Y12, Y12
+	VMAXPS       Y12, Y7, Y12
+	VMOVUPS      sigmoidconsts<>+640(SB), Y4
+	VSUBPS       Y5, Y4, Y4
+	VMULPS       Y4, Y12, Y12
+	VBROADCASTSS pw+80(FP), Y4
+	VMULPS       Y5, Y4, Y4
+	VFMADD231PS  Y11, Y4, Y12
+	VXORPS       sigmoidconsts<>+0(SB), Y12, Y12
+	VMULPS       Y6, Y12, Y12
+	VANDPS       Y3, Y12, Y12
+	VADDPS       64(SP), Y12, Y12
+	VMOVUPS      Y12, 64(SP)
+
+noflag_236:
+done_228:
+	MOVQ         out_base+104(FP), AX
+	VMOVAPS      Y0, Y0
+	VMOVAPS      Y0, Y3
+	VEXTRACTF128 $0x01, Y3, X0
+	VADDPS       X0, X3, X0
+	VMOVHLPS     X0, X0, X3
+	VADDPS       X3, X0, X0
+	VMOVSHDUP    X0, X3
+	VADDSS       X3, X0, X0
+	VMOVSS       X0, (AX)
+	VMOVAPS      Y1, Y0
+	VMOVAPS      Y0, Y1
+	VEXTRACTF128 $0x01, Y1, X0
+	VADDPS       X0, X1, X0
+	VMOVHLPS     X0, X0, X1
+	VADDPS       X1, X0, X0
+	VMOVSHDUP    X0, X1
+	VADDSS       X1, X0, X0
+	VMOVSS       X0, 4(AX)
+	VMOVAPS      Y2, Y0
+	VMOVAPS      Y0, Y1
+	VEXTRACTF128 $0x01, Y1, X0
+	VADDPS       X0, X1, X0
+	VMOVHLPS     X0, X0, X1
+	VADDPS       X1, X0, X0
+	VMOVSHDUP    X0, X1
+	VADDSS       X1, X0, X0
+	VMOVSS       X0, 8(AX)
+	VMOVUPS      (SP), Y0
+	VMOVAPS      Y0, Y1
+	VEXTRACTF128 $0x01, Y1, X0
+	VADDPS       X0, X1, X0
+	VMOVHLPS     X0, X0, X1
+	VADDPS       X1, X0, X0
+	VMOVSHDUP    X0, X1
+	VADDSS       X1, X0, X0
+	VMOVSS       X0, 12(AX)
+	VMOVUPS      32(SP), Y0
+	VMOVAPS      Y0, Y1
+	VEXTRACTF128 $0x01, Y1, X0
+	VADDPS       X0, X1, X0
+	VMOVHLPS     X0, X0, X1
+	VADDPS       X1, X0, X0
+	VMOVSHDUP    X0, X1
+	VADDSS       X1, X0, X0
+	VMOVSS       X0, 16(AX)
+	VMOVUPS      64(SP), Y0
+	VMOVAPS      Y0, Y1
+	VEXTRACTF128 $0x01, Y1, X0
+	VADDPS       X0, X1, X0
+	VMOVHLPS     X0, X0, X1
+	VADDPS       X1, X0, X0
+	VMOVSHDUP    X0, X1
+	VADDSS       X1, X0, X0
+	VMOVSS       X0, 20(AX)
+	VMOVUPS      96(SP), Y0
+	VMOVAPS      Y0, Y1
+	VEXTRACTF128 $0x01, Y1, X0
+	VADDPS       X0, X1, X0
+	VMOVHLPS     X0, X0, X1
+	VADDPS       X1, X0, X0
+	VMOVSHDUP    X0, X1
+	VADDSS       X1, X0, X0
+	VMOVSS       X0, 24(AX)
+	VZEROUPPER
+	RET
+
+// func sigmoidGradPWAVX2(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int)
+// Requires: AVX, FMA3
+TEXT ·sigmoidGradPWAVX2(SB), NOSPLIT, $128-152
+	MOVQ x_base+0(FP), AX
+	MOVQ y_base+24(FP), CX
+	MOVQ dst_base+72(FP), DX
+	MOVQ w_base+48(FP), BX
+	MOVQ x_len+8(FP), SI
+	MOVQ flags+96(FP), DI
+
+loop_237:
+	CMPQ         SI, $0x00000008
+	JB           tail_238
+	VMOVUPS      (AX), Y0
+	VMOVUPS      (CX), Y1
+	VMOVUPS      (BX), Y2
+	VMOVUPS      Y2, (SP)
+	VMOVUPS      Y0, 32(SP)
+	VMOVUPS      Y1, 64(SP)
+	VXORPS       Y0, Y0, Y0
+	TESTQ        $0x00000004, DI
+	JZ           noflag_240
+	VBROADCASTSS a+104(FP), Y1
+	VMULPS       64(SP), Y1, Y1
+	VBROADCASTSS b+108(FP), Y2
+	VADDPS       Y2, Y1, Y1
+	VBROADCASTSS e+112(FP), Y2
+	VFMADD231PS  32(SP), Y2, Y1
+	VADDPS       Y1, Y0, Y0
+
+noflag_240:
+	VMOVUPS      Y0, 96(SP)
+	TESTQ        $0x00000001, DI
+	JZ           noflag_241
+	VMOVUPS      32(SP), Y0
+	VMOVUPS      sigmoidconsts<>+640(SB), Y1
+	VSUBPS       Y0, Y1, Y1
+	VMOVUPS      sigmoidconsts<>+640(SB), Y2
+	VSUBPS       64(SP), Y2, Y2
+	VMULPS       Y2, Y0, Y2
+	VBROADCASTSS pw+120(FP), Y3
+	VMULPS       64(SP), Y3, Y3
+	VFNMADD231PS Y1, Y3, Y2
+	VMULPS       Y1, Y0, Y0
+	VMOVUPS      sigmoidconsts<>+2368(SB), Y1
+	VMAXPS       Y0, Y1, Y0
+	VDIVPS       Y0, Y2, Y2
+	VMOVUPS      96(SP), Y0
+	VBROADCASTSS bceScale+116(FP), Y1
+	VFMADD231PS  Y1, Y2, Y0
+	VMOVUPS      Y0, 96(SP)
+
+noflag_241:
+	VMOVUPS 96(SP), Y0
+	VMULPS  (SP), Y0, Y0
+	VMOVUPS Y0, (DX)
+	ADDQ    $0x00000020, AX
+	ADDQ    $0x00000020, CX
+	ADDQ    $0x00000020, DX
+	ADDQ    $0x00000020, BX
+	SUBQ    $0x00000008, SI
+	JMP     loop_237
+
+tail_238:
+	TESTQ        SI, SI
+	JZ           done_239
+	LEAQ         sigmoidconsts<>+2112(SB), R8
+	NEGQ         SI
+	VMOVDQU      64(R8)(SI*4), Y0
+	VMASKMOVPS   (AX), Y0, Y1
+	VMASKMOVPS   (CX), Y0, Y2
+	VMASKMOVPS   (BX), Y0, Y3
+	VMOVUPS      Y3, (SP)
+	VMOVUPS      Y1, 32(SP)
+	VMOVUPS      Y2, 64(SP)
+	VXORPS       Y1, Y1, Y1
+	TESTQ        $0x00000004, DI
+	JZ           noflag_242
+	VBROADCASTSS a+104(FP), Y2
+	VMULPS       64(SP), Y2, Y2
+	VBROADCASTSS b+108(FP), Y3
+	VADDPS       Y3, Y2, Y2
+	VBROADCASTSS e+112(FP), Y3
+	VFMADD231PS  32(SP), Y3, Y2
+	VADDPS       Y2, Y1, Y1
+
+noflag_242:
+	VMOVUPS      Y1, 96(SP)
+	TESTQ        $0x00000001, DI
+	JZ           noflag_243
+	VMOVUPS      32(SP), Y1
+	VMOVUPS      sigmoidconsts<>+640(SB), Y2
+	VSUBPS       Y1, Y2, Y2
+	VMOVUPS      sigmoidconsts<>+640(SB), Y3
+	VSUBPS       64(SP), Y3, Y3
+	VMULPS       Y3, Y1, Y3
+	VBROADCASTSS pw+120(FP), Y4
+	VMULPS       64(SP), Y4, Y4
+	VFNMADD231PS Y2, Y4, Y3
+	VMULPS       Y2, Y1, Y1
+	VMOVUPS      sigmoidconsts<>+2368(SB), Y2
+	VMAXPS       Y1, Y2, Y1
+	VDIVPS       Y1, Y3, Y3
+	VMOVUPS      96(SP), Y1
+	VBROADCASTSS bceScale+116(FP), Y2
+	VFMADD231PS  Y2, Y3, Y1
+	VMOVUPS      Y1, 96(SP)
+
+noflag_243:
+	VMOVUPS    96(SP), Y1
+	VMULPS     (SP), Y1, Y1
+	VMASKMOVPS Y1, Y0, (DX)
+
+done_239:
+	VZEROUPPER
+	RET
+
+// func sigmoidFusedPWAVX2(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32)
+// Requires: AVX, AVX2, FMA3
+TEXT ·sigmoidFusedPWAVX2(SB), NOSPLIT, $192-184
+	MOVQ    x_base+0(FP), AX
+	MOVQ    y_base+24(FP), CX
+	MOVQ    dst_base+72(FP), DX
+	MOVQ    w_base+48(FP), BX
+	MOVQ    x_len+8(FP), SI
+	MOVQ    flags+96(FP), DI
+	VXORPS  Y0, Y0, Y0
+	VMOVUPS Y0, (SP)
+	VXORPS  Y0, Y0, Y0
+	VMOVUPS Y0, 32(SP)
+
+loop_244:
+	CMPQ         SI, $0x00000008
+	JB           tail_245
+	VMOVUPS      (AX), Y0
+	VMOVUPS      (CX), Y1
+	VMOVUPS      (BX), Y2
+	VMOVUPS      Y2, 64(SP)
+	VMOVUPS      Y0, 96(SP)
+	VMOVUPS      Y1, 128(SP)
+	VMOVUPS      64(SP), Y0
+	VMOVUPS      96(SP), Y1
+	VMOVUPS      128(SP), Y2
+	TESTQ        $0x00000001, sflags+152(FP)
+	JZ           noflag_247
+	VMOVUPS      sigmoidconsts<>+2304(SB), Y3
+	VCMPPS       $0x01, sigmoidconsts<>+1664(SB), Y1, Y5
+	VMULPS       sigmoidconsts<>+1728(SB), Y1, Y4
+	VBLENDVPS    Y5, Y4, Y1, Y4
+	VANDPS       sigmoidconsts<>+1792(SB), Y5, Y5
+	VPSRLD       $0x17, Y4, Y6
+	VPSUBD       sigmoidconsts<>+896(SB), Y6, Y6
+	VPSUBD       Y5, Y6, Y6
+	VCVTDQ2PS    Y6, Y5
+	VANDPS       sigmoidconsts<>+960(SB), Y4, Y4
+	VORPS        sigmoidconsts<>+320(SB), Y4, Y4
+	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y4, Y6
+	VSUBPS       sigmoidconsts<>+640(SB), Y4, Y7
+	VADDPS       Y4, Y4, Y4
+	VSUBPS       sigmoidconsts<>+640(SB), Y4, Y4
+	VBLENDVPS    Y6, Y4, Y7, Y4
+	VANDPS       sigmoidconsts<>+640(SB), Y6, Y6
+	VSUBPS       Y6, Y5, Y5
+	VMULPS       Y4, Y4, Y6
+	VMOVUPS      sigmoidconsts<>+1088(SB), Y7
+	VFMADD213PS  sigmoidconsts<>+1152(SB), Y4, Y7
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Y4, Y7
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Y4, Y7
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Y4, Y7
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Y4, Y7
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Y4, Y7
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Y4, Y7
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Y4, Y7
+	VMULPS       Y4, Y7, Y7
+	VMULPS       Y6, Y7, Y7
+	VFMADD231PS  sigmoidconsts<>+192(SB), Y5, Y7
+	VFNMADD231PS sigmoidconsts<>+320(SB), Y6, Y7
+	VADDPS       Y7, Y4, Y7
+	VFMADD231PS  sigmoidconsts<>+128(SB), Y5, Y7
+	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Y1, Y4
+	VBLENDVPS    Y4, Y1, Y7, Y7
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y1, Y4
+	VBLENDVPS    Y4, sigmoidconsts<>+1920(SB), Y7, Y7
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y1, Y4
+	VBLENDVPS    Y4, sigmoidconsts<>+1984(SB), Y7, Y7
+	VMAXPS       Y7, Y3, Y7
+	VMOVUPS      sigmoidconsts<>+640(SB), Y4
+	VSUBPS       Y1, Y4, Y4
+	VCMPPS       $0x01, sigmoidconsts<>+1664(SB), Y4, Y5
+	VMULPS       sigmoidconsts<>+1728(SB), Y4, Y1
+	VBLENDVPS    Y5, Y1, Y4, Y1
+	VANDPS       sigmoidconsts<>+1792(SB), Y5, Y5
+	VPSRLD       $0x17, Y1, Y6
+	VPSUBD       sigmoidconsts<>+896(SB), Y6, Y6
+	VPSUBD       Y5, Y6, Y6
+	VCVTDQ2PS    Y6, Y5
+	VANDPS       sigmoidconsts<>+960(SB), Y1, Y1
+	VORPS        sigmoidconsts<>+320(SB), Y1, Y1
+	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y1, Y6
+	VSUBPS       sigmoidconsts<>+640(SB), Y1, Y8
+	VADDPS       Y1, Y1, Y1
+	VSUBPS       sigmoidconsts<>+640(SB), Y1, Y1
+	VBLENDVPS    Y6, Y1, Y8, Y1
+	VANDPS       sigmoidconsts<>+640(SB), Y6, Y6
+	VSUBPS       Y6, Y5, Y5
+	VMULPS       Y1, Y1, Y6
+	VMOVUPS      sigmoidconsts<>+1088(SB), Y8
+	VFMADD213PS  sigmoidconsts<>+1152(SB), Y1, Y8
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Y1, Y8
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Y1, Y8
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Y1, Y8
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Y1, Y8
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Y1, Y8
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Y1, Y8
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Y1, Y8
+	VMULPS       Y1, Y8, Y8
+	VMULPS       Y6, Y8, Y8
+	VFMADD231PS  sigmoidconsts<>+192(SB), Y5, Y8
+	VFNMADD231PS sigmoidconsts<>+320(SB), Y6, Y8
+	VADDPS       Y8, Y1, Y8
+	VFMADD231PS  sigmoidconsts<>+128(SB), Y5, Y8
+	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Y4, Y1
+	VBLENDVPS    Y1, Y4, Y8, Y8
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y4, Y1
+	VBLENDVPS    Y1, sigmoidconsts<>+1920(SB), Y8, Y8
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y4, Y1
+	VBLENDVPS    Y1, sigmoidconsts<>+1984(SB), Y8, Y8
+	VMAXPS       Y8, Y3, Y8
+	VMOVUPS      sigmoidconsts<>+640(SB), Y1
+	VSUBPS       Y2, Y1, Y1
+	VMULPS       Y1, Y8, Y8
+	VBROADCASTSS pw+120(FP), Y1
+	VMULPS       Y2, Y1, Y1
+	VFMADD231PS  Y7, Y1, Y8
+	VXORPS       sigmoidconsts<>+0(SB), Y8, Y8
+	VMULPS       Y0, Y8, Y8
+	VADDPS       (SP), Y8, Y8
+	VMOVUPS      Y8, (SP)
+
+noflag_247:
+	VXORPS       Y0, Y0, Y0
+	TESTQ        $0x00000004, DI
+	JZ           noflag_248
+	VBROADCASTSS a+104(FP), Y1
+	VMULPS       128(SP), Y1, Y1
+	VBROADCASTSS b+108(FP), Y2
+	VADDPS       Y2, Y1, Y1
+	VBROADCASTSS e+112(FP), Y2
+	VFMADD231PS  96(SP), Y2, Y1
+	VADDPS       Y1, Y0, Y0
+
+noflag_248:
+	VMOVUPS      Y0, 160(SP)
+	TESTQ        $0x00000001, DI
+	JZ           noflag_249
+	VMOVUPS      96(SP), Y0
+	VMOVUPS      sigmoidconsts<>+640(SB), Y1
+	VSUBPS       Y0, Y1, Y1
+	VMOVUPS      sigmoidconsts<>+640(SB), Y2
+	VSUBPS       128(SP), Y2, Y2
+	VMULPS       Y2, Y0, Y2
+	VBROADCASTSS pw+120(FP), Y3
+	VMULPS       128(SP), Y3, Y3
+	VFNMADD231PS Y1, Y3, Y2
+	VMULPS       Y1, Y0, Y0
+	VMOVUPS      sigmoidconsts<>+2368(SB), Y1
+	VMAXPS       Y0, Y1, Y0
+	VDIVPS       Y0, Y2, Y2
+	VMOVUPS      160(SP), Y0
+	VBROADCASTSS bceScale+116(FP), Y1
+	VFMADD231PS  Y1, Y2, Y0
+	VMOVUPS      Y0, 160(SP)
+
+noflag_249:
+	VMOVUPS 160(SP), Y0
+	VMULPS  64(SP), Y0, Y0
+	VMOVUPS Y0, (DX)
+	ADDQ    $0x00000020, AX
+	ADDQ    $0x00000020, CX
+	ADDQ    $0x00000020, DX
+	ADDQ    $0x00000020, BX
+	SUBQ    $0x00000008, SI
+	JMP     loop_244
+
+tail_245:
+	TESTQ        SI, SI
+	JZ           done_246
+	LEAQ         sigmoidconsts<>+2112(SB), R8
+	NEGQ         SI
+	VMOVDQU      64(R8)(SI*4), Y0
+	VMASKMOVPS   (AX), Y0, Y1
+	VMASKMOVPS   (CX), Y0, Y2
+	VMASKMOVPS   (BX), Y0, Y3
+	VMOVUPS      Y3, 64(SP)
+	VMOVUPS      Y1, 96(SP)
+	VMOVUPS      Y2, 128(SP)
+	VMOVUPS      64(SP), Y1
+	VMOVUPS      96(SP), Y2
+	VMOVUPS      128(SP), Y3
+	TESTQ        $0x00000001, sflags+152(FP)
+	JZ           noflag_250
+	VMOVUPS      sigmoidconsts<>+2304(SB), Y4
+	VCMPPS       $0x01, sigmoidconsts<>+1664(SB), Y2, Y6
+	VMULPS       sigmoidconsts<>+1728(SB), Y2, Y5
+	VBLENDVPS    Y6, Y5, Y2, Y5
+	VANDPS       sigmoidconsts<>+1792(SB), Y6, Y6
+	VPSRLD       $0x17, Y5, Y7
+	VPSUBD       sigmoidconsts<>+896(SB), Y7, Y7
+	VPSUBD       Y6, Y7, Y7
+	VCVTDQ2PS    Y7, Y6
+	VANDPS       sigmoidconsts<>+960(SB), Y5, Y5
+	VORPS        sigmoidconsts<>+320(SB), Y5, Y5
+	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y5, Y7
+	VSUBPS       sigmoidconsts<>+640(SB), Y5, Y8
+	VADDPS       Y5, Y5, Y5
+	VSUBPS       sigmoidconsts<>+640(SB), Y5, Y5
+	VBLENDVPS    Y7, Y5, Y8, Y5
+	VANDPS       sigmoidconsts<>+640(SB), Y7, Y7
+	VSUBPS       Y7, Y6, Y6
+	VMULPS       Y5, Y5, Y7
+	VMOVUPS      sigmoidconsts<>+1088(SB), Y8
+	VFMADD213PS  sigmoidconsts<>+1152(SB), Y5, Y8
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Y5, Y8
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Y5, Y8
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Y5, Y8
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Y5, Y8
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Y5, Y8
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Y5, Y8
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Y5, Y8
+	VMULPS       Y5, Y8, Y8
+	VMULPS       Y7, Y8, Y8
+	VFMADD231PS  sigmoidconsts<>+192(SB), Y6, Y8
+	VFNMADD231PS sigmoidconsts<>+320(SB), Y7, Y8
+	VADDPS       Y8, Y5, Y8
+	VFMADD231PS  sigmoidconsts<>+128(SB), Y6, Y8
+	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Y2, Y5
+	VBLENDVPS    Y5, Y2, Y8, Y8
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y2, Y5
+	VBLENDVPS    Y5, sigmoidconsts<>+1920(SB), Y8, Y8
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y2, Y5
+	VBLENDVPS    Y5, sigmoidconsts<>+1984(SB), Y8, Y8
+	VMAXPS       Y8, Y4, Y8
+	VMOVUPS      sigmoidconsts<>+640(SB), Y5
+	VSUBPS       Y2, Y5, Y5
+	VCMPPS       $0x01, sigmoidconsts<>+1664(SB), Y5, Y6
+	VMULPS       sigmoidconsts<>+1728(SB), Y5, Y2
+	VBLENDVPS    Y6, Y2, Y5, Y2
+	VANDPS       sigmoidconsts<>+1792(SB), Y6, Y6
+	VPSRLD       $0x17, Y2, Y7
+	VPSUBD       sigmoidconsts<>+896(SB), Y7, Y7
+	VPSUBD       Y6, Y7, Y7
+	VCVTDQ2PS    Y7, Y6
+	VANDPS       sigmoidconsts<>+960(SB), Y2, Y2
+	VORPS        sigmoidconsts<>+320(SB), Y2, Y2
+	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y2, Y7
+	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y9
+	VADDPS       Y2, Y2, Y2
+	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y2
+	VBLENDVPS    Y7, Y2, Y9, Y2
+	VANDPS       sigmoidconsts<>+640(SB), Y7, Y7
+	VSUBPS       Y7, Y6, Y6
+	VMULPS       Y2, Y2, Y7
+	VMOVUPS      sigmoidconsts<>+1088(SB), Y9
+	VFMADD213PS  sigmoidconsts<>+1152(SB), Y2, Y9
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Y2, Y9
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Y2, Y9
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Y2, Y9
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Y2, Y9
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Y2, Y9
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Y2, Y9
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Y2, Y9
+	VMULPS       Y2, Y9, Y9
+	VMULPS       Y7, Y9, Y9
+	VFMADD231PS  sigmoidconsts<>+192(SB), Y6, Y9
+	VFNMADD231PS sigmoidconsts<>+320(SB), Y7, Y9
+	VADDPS       Y9, Y2, Y9
+	VFMADD231PS  sigmoidconsts<>+128(SB), Y6, Y9
+	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Y5, Y2
+	VBLENDVPS    Y2, Y5, Y9, Y9
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y5, Y2
+	VBLENDVPS    Y2, sigmoidconsts<>+1920(SB), Y9, Y9
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y5, Y2
+	VBLENDVPS    Y2, sigmoidconsts<>+1984(SB), Y9, Y9
+	VMAXPS       Y9, Y4, Y9
+	VMOVUPS      sigmoidconsts<>+640(SB), Y2
+	VSUBPS       Y3, Y2, Y2
+	VMULPS       Y2, Y9, Y9
+	VBROADCASTSS pw+120(FP), Y2
+	VMULPS       Y3, Y2, Y2
+	VFMADD231PS  Y8, Y2, Y9
+	VXORPS       sigmoidconsts<>+0(SB), Y9, Y9
+	VMULPS       Y1, Y9, Y9
+	VANDPS       Y0, Y9, Y9
+	VADDPS       (SP), Y9, Y9
+	VMOVUPS      Y9, (SP)
+
+noflag_250:
+	VXORPS       Y1, Y1, Y1
+	TESTQ        $0x00000004, DI
+	JZ           noflag_251
+	VBROADCASTSS a+104(FP), Y2
+	VMULPS       128(SP), Y2, Y2
+	VBROADCASTSS b+108(FP), Y3
+	VADDPS       Y3, Y2, Y2
+	VBROADCASTSS e+112(FP), Y3
+	VFMADD231PS  96(SP), Y3, Y2
+	VADDPS       Y2, Y1, Y1
+
+noflag_251:
+	VMOVUPS      Y1, 160(SP)
+	TESTQ        $0x00000001, DI
+	JZ           noflag_252
+	VMOVUPS      96(SP), Y1
+	VMOVUPS      sigmoidconsts<>+640(SB), Y2
+	VSUBPS       Y1, Y2, Y2
+	VMOVUPS      sigmoidconsts<>+640(SB), Y3
+	VSUBPS       128(SP), Y3, Y3
+	VMULPS       Y3, Y1, Y3
+	VBROADCASTSS pw+120(FP), Y4
+	VMULPS       128(SP), Y4, Y4
+	VFNMADD231PS Y2, Y4, Y3
+	VMULPS       Y2, Y1, Y1
+	VMOVUPS      sigmoidconsts<>+2368(SB), Y2
+	VMAXPS       Y1, Y2, Y1
+	VDIVPS       Y1, Y3, Y3
+	VMOVUPS      160(SP), Y1
+	VBROADCASTSS bceScale+116(FP), Y2
+	VFMADD231PS  Y2, Y3, Y1
+	VMOVUPS      Y1, 160(SP)
+
+noflag_252:
+	VMOVUPS    160(SP), Y1
+	VMULPS     64(SP), Y1, Y1
+	VMASKMOVPS Y1, Y0, (DX)
+
+done_246:
+	MOVQ         out_base+160(FP), AX
+	VMOVUPS      (SP), Y0
+	VMOVAPS      Y0, Y1
+	VEXTRACTF128 $0x01, Y1, X0
+	VADDPS       X0, X1, X0
+	VMOVHLPS     X0, X0, X1
+	VADDPS       X1, X0, X0
+	VMOVSHDUP    X0, X1
+	VADDSS       X1, X0, X0
+	VMOVSS       X0, (AX)
+	VMOVUPS      32(SP), Y0
+	VMOVAPS      Y0, Y1
+	VEXTRACTF128 $0x01, Y1, X0
+	VADDPS       X0, X1, X0
+	VMOVHLPS     X0, X0, X1
+	VADDPS       X1, X0, X0
+	VMOVSHDUP    X0, X1
+	VADDSS       X1, X0, X0
+	VMOVSS       X0, 4(AX)
+	VZEROUPPER
+	RET
+
 // func sigmoidStatsAVX512(x []float32, y []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32)
 // Requires: AVX, AVX512DQ, AVX512F, BMI2
 TEXT ·sigmoidStatsAVX512(SB), NOSPLIT, $0-104
@@ -4954,9 +6544,9 @@ TEXT ·sigmoidStatsAVX512(SB), NOSPLIT, $0-104
 	VXORPS Z5, Z5, Z5
 	VXORPS Z6, Z6, Z6
 
-loop_199:
+loop_253:
 	CMPQ         DX, $0x00000010
-	JB           tail_200
+	JB           tail_254
 	VMOVUPS      (AX), Z7
 	VMOVUPS      (CX), Z8
 	VORPS        sigmoidconsts<>+0(SB), Z7, Z9
@@ -4980,28 +6570,28 @@ loop_199:
 	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z9, K1
 	VXORPS       Z15, Z15, K1, Z15
 	TESTQ        $0x0000000c, BX
-	JZ           noflag_202
-	VADDPS       sigmoidconsts<>+640(SB), Z15, Z9
+	JZ           noflag_256
+	VADDPS       sigmoidconsts<>+640(SB), Z15, Z10
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z7, K1
-	VMOVUPS      sigmoidconsts<>+640(SB), Z10
-	VMOVUPS      Z15, K1, Z10
-	VDIVPS       Z9, Z10, Z10
+	VMOVUPS      sigmoidconsts<>+640(SB), Z9
+	VMOVUPS      Z15, K1, Z9
+	VDIVPS       Z10, Z9, Z9
 	TESTQ        $0x00000004, BX
-	JZ           noflag_203
-	VADDPS       Z10, Z0, Z0
-	VFMADD231PS  Z10, Z8, Z1
+	JZ           noflag_257
+	VADDPS       Z9, Z0, Z0
+	VFMADD231PS  Z9, Z8, Z1
 	VADDPS       Z8, Z2, Z2
 
-noflag_203:
+noflag_257:
 	TESTQ       $0x00000008, BX
-	JZ          noflag_204
-	VFMADD231PS Z10, Z10, Z3
+	JZ          noflag_258
+	VFMADD231PS Z9, Z9, Z3
 	VFMADD231PS Z8, Z8, Z4
 
-noflag_204:
-noflag_202:
+noflag_258:
+noflag_256:
 	TESTQ        $0x00000003, BX
-	JZ           noflag_205
+	JZ           noflag_259
 	VADDPS       sigmoidconsts<>+640(SB), Z15, Z9
 	VGETEXPPS    Z9, Z11
 	VADDPS       sigmoidconsts<>+640(SB), Z11, Z11
@@ -5037,7 +6627,7 @@ noflag_202:
 	VMOVUPS      sigmoidconsts<>+640(SB), Z9
 	VSUBPS       Z8, Z9, Z9
 	TESTQ        $0x00000001, BX
-	JZ           noflag_206
+	JZ           noflag_260
 	VBROADCASTSS pw+56(FP), Z10
 	VMULPS       Z8, Z10, Z10
 	VXORPS       sigmoidconsts<>+0(SB), Z7, Z11
@@ -5049,9 +6639,9 @@ noflag_202:
 	VFMADD231PS  Z11, Z9, Z10
 	VADDPS       Z10, Z5, Z5
 
-noflag_206:
+noflag_260:
 	TESTQ        $0x00000002, BX
-	JZ           noflag_207
+	JZ           noflag_261
 	VADDPS       sigmoidconsts<>+640(SB), Z15, Z10
 	VMOVUPS      sigmoidconsts<>+640(SB), Z11
 	VDIVPS       Z10, Z11, Z11
@@ -5066,27 +6656,27 @@ noflag_206:
 	VFMADD231PS  Z9, Z16, Z7
 	VBROADCASTSS gamma+64(FP), Z11
 	CMPQ         SI, $0x01
-	JEQ          pow1_208
+	JEQ          pow1_262
 	CMPQ         SI, $0x02
-	JEQ          pow2_210
+	JEQ          pow2_264
 	CMPQ         SI, $0x03
-	JEQ          powg_209
+	JEQ          powg_263
 	VMOVUPS      sigmoidconsts<>+640(SB), Z11
-	JMP          powd_211
+	JMP          powd_265
 
-pow1_208:
+pow1_262:
 	VMOVAPS Z7, Z11
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z7, K1
 	VXORPS  Z11, Z11, K1, Z11
-	JMP     powd_211
+	JMP     powd_265
 
-pow2_210:
+pow2_264:
 	VMULPS Z7, Z7, Z11
 	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z7, K1
 	VXORPS Z11, Z11, K1, Z11
-	JMP    powd_211
+	JMP    powd_265
 
-powg_209:
+powg_263:
 	VGETEXPPS    Z7, Z13
 	VADDPS       sigmoidconsts<>+640(SB), Z13, Z13
 	VGETMANTPS   $0x02, Z7, Z12
@@ -5138,16 +6728,16 @@ powg_209:
 	VSCALEFPS    Z11, Z21, Z21
 	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z15, K1
 	VXORPS       Z21, Z21, K1, Z21
-	VCMPPS       $0x0e, sigmoidconsts<>+2304(SB), Z15, K1
+	VCMPPS       $0x0e, sigmoidconsts<>+2432(SB), Z15, K1
 	VMOVUPS      sigmoidconsts<>+1856(SB), K1, Z21
 	VMOVAPS      Z21, Z11
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z7, K1
 	VXORPS       Z11, Z11, K1, Z11
 
-powd_211:
+powd_265:
 	VMULPS       Z11, Z10, Z10
 	TESTQ        $0x00000100, BX
-	JZ           noflag_212
+	JZ           noflag_266
 	VBROADCASTSS alpha+60(FP), Z7
 	VMOVUPS      sigmoidconsts<>+640(SB), Z11
 	VSUBPS       Z7, Z11, Z11
@@ -5155,19 +6745,19 @@ powd_211:
 	VFMADD231PS  Z8, Z7, Z11
 	VMULPS       Z11, Z10, Z10
 
-noflag_212:
+noflag_266:
 	VADDPS Z10, Z6, Z6
 
-noflag_207:
-noflag_205:
+noflag_261:
+noflag_259:
 	ADDQ $0x00000040, AX
 	ADDQ $0x00000040, CX
 	SUBQ $0x00000010, DX
-	JMP  loop_199
+	JMP  loop_253
 
-tail_200:
+tail_254:
 	TESTQ        DX, DX
-	JZ           done_201
+	JZ           done_255
 	MOVL         $0x0000ffff, DI
 	BZHIL        DX, DI, DI
 	KMOVW        DI, K1
@@ -5194,29 +6784,29 @@ tail_200:
 	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z9, K2
 	VXORPS       Z15, Z15, K2, Z15
 	TESTQ        $0x0000000c, BX
-	JZ           noflag_213
-	VADDPS       sigmoidconsts<>+640(SB), Z15, Z9
+	JZ           noflag_267
+	VADDPS       sigmoidconsts<>+640(SB), Z15, Z10
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z7, K2
-	VMOVUPS      sigmoidconsts<>+640(SB), Z10
-	VMOVUPS      Z15, K2, Z10
-	VDIVPS       Z9, Z10, Z10
-	VMOVAPS.Z    Z10, K1, Z10
+	VMOVUPS      sigmoidconsts<>+640(SB), Z9
+	VMOVUPS      Z15, K2, Z9
+	VDIVPS       Z10, Z9, Z9
+	VMOVAPS.Z    Z9, K1, Z9
 	TESTQ        $0x00000004, BX
-	JZ           noflag_214
-	VADDPS       Z10, Z0, Z0
-	VFMADD231PS  Z10, Z8, Z1
+	JZ           noflag_268
+	VADDPS       Z9, Z0, Z0
+	VFMADD231PS  Z9, Z8, Z1
 	VADDPS       Z8, Z2, Z2
 
-noflag_214:
+noflag_268:
 	TESTQ       $0x00000008, BX
-	JZ          noflag_215
-	VFMADD231PS Z10, Z10, Z3
+	JZ          noflag_269
+	VFMADD231PS Z9, Z9, Z3
 	VFMADD231PS Z8, Z8, Z4
 
-noflag_215:
-noflag_213:
+noflag_269:
+noflag_267:
 	TESTQ        $0x00000003, BX
-	JZ           noflag_216
+	JZ           noflag_270
 	VADDPS       sigmoidconsts<>+640(SB), Z15, Z9
 	VGETEXPPS    Z9, Z11
 	VADDPS       sigmoidconsts<>+640(SB), Z11, Z11
@@ -5252,7 +6842,7 @@ noflag_213:
 	VMOVUPS      sigmoidconsts<>+640(SB), Z9
 	VSUBPS       Z8, Z9, Z9
 	TESTQ        $0x00000001, BX
-	JZ           noflag_217
+	JZ           noflag_271
 	VBROADCASTSS pw+56(FP), Z10
 	VMULPS       Z8, Z10, Z10
 	VXORPS       sigmoidconsts<>+0(SB), Z7, Z11
@@ -5265,9 +6855,9 @@ noflag_213:
 	VMOVAPS.Z    Z10, K1, Z10
 	VADDPS       Z10, Z5, Z5
 
-noflag_217:
+noflag_271:
 	TESTQ        $0x00000002, BX
-	JZ           noflag_218
+	JZ           noflag_272
 	VADDPS       sigmoidconsts<>+640(SB), Z15, Z10
 	VMOVUPS      sigmoidconsts<>+640(SB), Z11
 	VDIVPS       Z10, Z11, Z11
@@ -5282,27 +6872,27 @@ noflag_217:
 	VFMADD231PS  Z9, Z18, Z7
 	VBROADCASTSS gamma+64(FP), Z11
 	CMPQ         SI, $0x01
-	JEQ          pow1_219
+	JEQ          pow1_273
 	CMPQ         SI, $0x02
-	JEQ          pow2_221
+	JEQ          pow2_275
 	CMPQ         SI, $0x03
-	JEQ          powg_220
+	JEQ          powg_274
 	VMOVUPS      sigmoidconsts<>+640(SB), Z11
-	JMP          powd_222
+	JMP          powd_276
 
-pow1_219:
+pow1_273:
 	VMOVAPS Z7, Z11
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z7, K2
 	VXORPS  Z11, Z11, K2, Z11
-	JMP     powd_222
+	JMP     powd_276
 
-pow2_221:
+pow2_275:
 	VMULPS Z7, Z7, Z11
 	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z7, K2
 	VXORPS Z11, Z11, K2, Z11
-	JMP    powd_222
+	JMP    powd_276
 
-powg_220:
+powg_274:
 	VGETEXPPS    Z7, Z13
 	VADDPS       sigmoidconsts<>+640(SB), Z13, Z13
 	VGETMANTPS   $0x02, Z7, Z12
@@ -5354,16 +6944,16 @@ powg_220:
 	VSCALEFPS    Z11, Z17, Z17
 	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z15, K2
 	VXORPS       Z17, Z17, K2, Z17
-	VCMPPS       $0x0e, sigmoidconsts<>+2304(SB), Z15, K2
+	VCMPPS       $0x0e, sigmoidconsts<>+2432(SB), Z15, K2
 	VMOVUPS      sigmoidconsts<>+1856(SB), K2, Z17
 	VMOVAPS      Z17, Z11
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z7, K2
 	VXORPS       Z11, Z11, K2, Z11
 
-powd_222:
+powd_276:
 	VMULPS       Z11, Z10, Z10
 	TESTQ        $0x00000100, BX
-	JZ           noflag_223
+	JZ           noflag_277
 	VBROADCASTSS alpha+60(FP), Z7
 	VMOVUPS      sigmoidconsts<>+640(SB), Z11
 	VSUBPS       Z7, Z11, Z11
@@ -5371,13 +6961,13 @@ powd_222:
 	VFMADD231PS  Z8, Z7, Z11
 	VMULPS       Z11, Z10, Z10
 
-noflag_223:
+noflag_277:
 	VMOVAPS.Z Z10, K1, Z10
 	VADDPS    Z10, Z6, Z6
 
-noflag_218:
-noflag_216:
-done_201:
+noflag_272:
+noflag_270:
+done_255:
 	MOVQ          out_base+80(FP), AX
 	VMOVAPS       Z0, Z0
 	VEXTRACTF64X4 $0x01, Z0, Y7
@@ -5463,9 +7053,9 @@ TEXT ·sigmoidGradAVX512(SB), NOSPLIT, $0-128
 	MOVQ gmode+112(FP), DI
 	MOVQ g1mode+120(FP), R8
 
-loop_224:
+loop_278:
 	CMPQ         BX, $0x00000010
-	JB           tail_225
+	JB           tail_279
 	VMOVUPS      (AX), Z0
 	VMOVUPS      (CX), Z1
 	VORPS        sigmoidconsts<>+0(SB), Z0, Z2
@@ -5499,7 +7089,7 @@ loop_224:
 	VSUBPS       Z1, Z2, Z2
 	VXORPS       Z3, Z3, Z3
 	TESTQ        $0x00000004, SI
-	JZ           noflag_227
+	JZ           noflag_281
 	VBROADCASTSS a+80(FP), Z4
 	VMULPS       Z1, Z4, Z4
 	VBROADCASTSS b+84(FP), Z5
@@ -5511,9 +7101,9 @@ loop_224:
 	VMULPS       Z4, Z5, Z5
 	VADDPS       Z5, Z3, Z3
 
-noflag_227:
+noflag_281:
 	TESTQ        $0x00000001, SI
-	JZ           noflag_228
+	JZ           noflag_282
 	VMOVAPS      Z9, Z4
 	VMULPS       Z2, Z4, Z4
 	VBROADCASTSS pw+96(FP), Z5
@@ -5522,9 +7112,9 @@ noflag_227:
 	VBROADCASTSS bceScale+92(FP), Z5
 	VFMADD231PS  Z5, Z4, Z3
 
-noflag_228:
+noflag_282:
 	TESTQ        $0x00000002, SI
-	JZ           noflag_229
+	JZ           noflag_283
 	VADDPS       sigmoidconsts<>+640(SB), Z8, Z4
 	VGETEXPPS    Z4, Z6
 	VADDPS       sigmoidconsts<>+640(SB), Z6, Z6
@@ -5565,27 +7155,27 @@ noflag_228:
 	VFMADD231PS  Z2, Z9, Z0
 	VBROADCASTSS gamma+108(FP), Z5
 	CMPQ         DI, $0x01
-	JEQ          pow1_230
+	JEQ          pow1_284
 	CMPQ         DI, $0x02
-	JEQ          pow2_232
+	JEQ          pow2_286
 	CMPQ         DI, $0x03
-	JEQ          powg_231
+	JEQ          powg_285
 	VMOVUPS      sigmoidconsts<>+640(SB), Z6
-	JMP          powd_233
+	JMP          powd_287
 
-pow1_230:
+pow1_284:
 	VMOVAPS Z0, Z6
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z0, K1
 	VXORPS  Z6, Z6, K1, Z6
-	JMP     powd_233
+	JMP     powd_287
 
-pow2_232:
+pow2_286:
 	VMULPS Z0, Z0, Z6
 	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z0, K1
 	VXORPS Z6, Z6, K1, Z6
-	JMP    powd_233
+	JMP    powd_287
 
-powg_231:
+powg_285:
 	VGETEXPPS    Z0, Z7
 	VADDPS       sigmoidconsts<>+640(SB), Z7, Z7
 	VGETMANTPS   $0x02, Z0, Z6
@@ -5637,43 +7227,43 @@ powg_231:
 	VSCALEFPS    Z6, Z16, Z16
 	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z13, K1
 	VXORPS       Z16, Z16, K1, Z16
-	VCMPPS       $0x0e, sigmoidconsts<>+2304(SB), Z13, K1
+	VCMPPS       $0x0e, sigmoidconsts<>+2432(SB), Z13, K1
 	VMOVUPS      sigmoidconsts<>+1856(SB), K1, Z16
 	VMOVAPS      Z16, Z6
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z0, K1
 	VXORPS       Z6, Z6, K1, Z6
 
-powd_233:
+powd_287:
 	VMOVAPS      Z9, Z7
 	VMULPS       Z2, Z7, Z7
 	VFNMADD231PS Z1, Z10, Z7
 	VMULPS       Z6, Z7, Z7
 	CMPQ         DI, $0x00
-	JEQ          gamma0_234
+	JEQ          gamma0_288
 	VMOVAPS      Z5, Z6
 	VSUBPS       sigmoidconsts<>+640(SB), Z6, Z6
 	CMPQ         R8, $0x01
-	JEQ          pow1_235
+	JEQ          pow1_289
 	CMPQ         R8, $0x02
-	JEQ          pow2_237
+	JEQ          pow2_291
 	CMPQ         R8, $0x03
-	JEQ          powg_236
+	JEQ          powg_290
 	VMOVUPS      sigmoidconsts<>+640(SB), Z6
-	JMP          powd_238
+	JMP          powd_292
 
-pow1_235:
+pow1_289:
 	VMOVAPS Z0, Z6
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z0, K1
 	VXORPS  Z6, Z6, K1, Z6
-	JMP     powd_238
+	JMP     powd_292
 
-pow2_237:
+pow2_291:
 	VMULPS Z0, Z0, Z6
 	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z0, K1
 	VXORPS Z6, Z6, K1, Z6
-	JMP    powd_238
+	JMP    powd_292
 
-powg_236:
+powg_290:
 	VGETEXPPS    Z0, Z13
 	VADDPS       sigmoidconsts<>+640(SB), Z13, Z13
 	VGETMANTPS   $0x02, Z0, Z8
@@ -5725,13 +7315,13 @@ powg_236:
 	VSCALEFPS    Z6, Z17, Z17
 	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z15, K1
 	VXORPS       Z17, Z17, K1, Z17
-	VCMPPS       $0x0e, sigmoidconsts<>+2304(SB), Z15, K1
+	VCMPPS       $0x0e, sigmoidconsts<>+2432(SB), Z15, K1
 	VMOVUPS      sigmoidconsts<>+1856(SB), K1, Z17
 	VMOVAPS      Z17, Z6
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z0, K1
 	VXORPS       Z6, Z6, K1, Z6
 
-powd_238:
+powd_292:
 	VMOVAPS      Z4, Z4
 	VMULPS       Z6, Z4, Z4
 	VMOVUPS      sigmoidconsts<>+640(SB), Z6
@@ -5744,9 +7334,9 @@ powd_238:
 	VCMPPS       $0x0e, sigmoidconsts<>+832(SB), Z0, K1
 	VADDPS       Z4, Z7, K1, Z7
 
-gamma0_234:
+gamma0_288:
 	TESTQ        $0x00000100, SI
-	JZ           noflag_239
+	JZ           noflag_293
 	VBROADCASTSS alpha+104(FP), Z0
 	VMOVUPS      sigmoidconsts<>+640(SB), Z4
 	VSUBPS       Z0, Z4, Z4
@@ -5754,21 +7344,21 @@ gamma0_234:
 	VFMADD231PS  Z1, Z0, Z4
 	VMULPS       Z4, Z7, Z7
 
-noflag_239:
+noflag_293:
 	VBROADCASTSS focalScale+100(FP), Z0
 	VFMADD231PS  Z0, Z7, Z3
 
-noflag_229:
+noflag_283:
 	VMOVUPS Z3, (DX)
 	ADDQ    $0x00000040, AX
 	ADDQ    $0x00000040, CX
 	ADDQ    $0x00000040, DX
 	SUBQ    $0x00000010, BX
-	JMP     loop_224
+	JMP     loop_278
 
-tail_225:
+tail_279:
 	TESTQ        BX, BX
-	JZ           done_226
+	JZ           done_280
 	MOVL         $0x0000ffff, R9
 	BZHIL        BX, R9, R9
 	KMOVW        R9, K1
@@ -5805,7 +7395,7 @@ tail_225:
 	VSUBPS       Z1, Z2, Z2
 	VXORPS       Z3, Z3, Z3
 	TESTQ        $0x00000004, SI
-	JZ           noflag_240
+	JZ           noflag_294
 	VBROADCASTSS a+80(FP), Z4
 	VMULPS       Z1, Z4, Z4
 	VBROADCASTSS b+84(FP), Z5
@@ -5817,9 +7407,9 @@ tail_225:
 	VMULPS       Z4, Z5, Z5
 	VADDPS       Z5, Z3, Z3
 
-noflag_240:
+noflag_294:
 	TESTQ        $0x00000001, SI
-	JZ           noflag_241
+	JZ           noflag_295
 	VMOVAPS      Z11, Z4
 	VMULPS       Z2, Z4, Z4
 	VBROADCASTSS pw+96(FP), Z5
@@ -5828,9 +7418,9 @@ noflag_240:
 	VBROADCASTSS bceScale+92(FP), Z5
 	VFMADD231PS  Z5, Z4, Z3
 
-noflag_241:
+noflag_295:
 	TESTQ        $0x00000002, SI
-	JZ           noflag_242
+	JZ           noflag_296
 	VADDPS       sigmoidconsts<>+640(SB), Z8, Z4
 	VGETEXPPS    Z4, Z6
 	VADDPS       sigmoidconsts<>+640(SB), Z6, Z6
@@ -5871,27 +7461,27 @@ noflag_241:
 	VFMADD231PS  Z2, Z11, Z0
 	VBROADCASTSS gamma+108(FP), Z5
 	CMPQ         DI, $0x01
-	JEQ          pow1_243
+	JEQ          pow1_297
 	CMPQ         DI, $0x02
-	JEQ          pow2_245
+	JEQ          pow2_299
 	CMPQ         DI, $0x03
-	JEQ          powg_244
+	JEQ          powg_298
 	VMOVUPS      sigmoidconsts<>+640(SB), Z6
-	JMP          powd_246
+	JMP          powd_300
 
-pow1_243:
+pow1_297:
 	VMOVAPS Z0, Z6
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z0, K2
 	VXORPS  Z6, Z6, K2, Z6
-	JMP     powd_246
+	JMP     powd_300
 
-pow2_245:
+pow2_299:
 	VMULPS Z0, Z0, Z6
 	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z0, K2
 	VXORPS Z6, Z6, K2, Z6
-	JMP    powd_246
+	JMP    powd_300
 
-powg_244:
+powg_298:
 	VGETEXPPS    Z0, Z7
 	VADDPS       sigmoidconsts<>+640(SB), Z7, Z7
 	VGETMANTPS   $0x02, Z0, Z6
@@ -5943,43 +7533,43 @@ powg_244:
 	VSCALEFPS    Z6, Z14, Z14
 	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z9, K2
 	VXORPS       Z14, Z14, K2, Z14
-	VCMPPS       $0x0e, sigmoidconsts<>+2304(SB), Z9, K2
+	VCMPPS       $0x0e, sigmoidconsts<>+2432(SB), Z9, K2
 	VMOVUPS      sigmoidconsts<>+1856(SB), K2, Z14
 	VMOVAPS      Z14, Z6
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z0, K2
 	VXORPS       Z6, Z6, K2, Z6
 
-powd_246:
+powd_300:
 	VMOVAPS      Z11, Z7
 	VMULPS       Z2, Z7, Z7
 	VFNMADD231PS Z1, Z12, Z7
 	VMULPS       Z6, Z7, Z7
 	CMPQ         DI, $0x00
-	JEQ          gamma0_247
+	JEQ          gamma0_301
 	VMOVAPS      Z5, Z6
 	VSUBPS       sigmoidconsts<>+640(SB), Z6, Z6
 	CMPQ         R8, $0x01
-	JEQ          pow1_248
+	JEQ          pow1_302
 	CMPQ         R8, $0x02
-	JEQ          pow2_250
+	JEQ          pow2_304
 	CMPQ         R8, $0x03
-	JEQ          powg_249
+	JEQ          powg_303
 	VMOVUPS      sigmoidconsts<>+640(SB), Z6
-	JMP          powd_251
+	JMP          powd_305
 
-pow1_248:
+pow1_302:
 	VMOVAPS Z0, Z6
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z0, K2
 	VXORPS  Z6, Z6, K2, Z6
-	JMP     powd_251
+	JMP     powd_305
 
-pow2_250:
+pow2_304:
 	VMULPS Z0, Z0, Z6
 	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z0, K2
 	VXORPS Z6, Z6, K2, Z6
-	JMP    powd_251
+	JMP    powd_305
 
-powg_249:
+powg_303:
 	VGETEXPPS    Z0, Z9
 	VADDPS       sigmoidconsts<>+640(SB), Z9, Z9
 	VGETMANTPS   $0x02, Z0, Z8
@@ -6031,13 +7621,13 @@ powg_249:
 	VSCALEFPS    Z6, Z15, Z15
 	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z13, K2
 	VXORPS       Z15, Z15, K2, Z15
-	VCMPPS       $0x0e, sigmoidconsts<>+2304(SB), Z13, K2
+	VCMPPS       $0x0e, sigmoidconsts<>+2432(SB), Z13, K2
 	VMOVUPS      sigmoidconsts<>+1856(SB), K2, Z15
 	VMOVAPS      Z15, Z6
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z0, K2
 	VXORPS       Z6, Z6, K2, Z6
 
-powd_251:
+powd_305:
 	VMOVAPS      Z4, Z4
 	VMULPS       Z6, Z4, Z4
 	VMOVUPS      sigmoidconsts<>+640(SB), Z6
@@ -6050,9 +7640,9 @@ powd_251:
 	VCMPPS       $0x0e, sigmoidconsts<>+832(SB), Z0, K2
 	VADDPS       Z4, Z7, K2, Z7
 
-gamma0_247:
+gamma0_301:
 	TESTQ        $0x00000100, SI
-	JZ           noflag_252
+	JZ           noflag_306
 	VBROADCASTSS alpha+104(FP), Z0
 	VMOVUPS      sigmoidconsts<>+640(SB), Z4
 	VSUBPS       Z0, Z4, Z4
@@ -6060,14 +7650,14 @@ gamma0_247:
 	VFMADD231PS  Z1, Z0, Z4
 	VMULPS       Z4, Z7, Z7
 
-noflag_252:
+noflag_306:
 	VBROADCASTSS focalScale+100(FP), Z0
 	VFMADD231PS  Z0, Z7, Z3
 
-noflag_242:
+noflag_296:
 	VMOVUPS Z3, K1, (DX)
 
-done_226:
+done_280:
 	VZEROUPPER
 	RET
 
@@ -6084,9 +7674,9 @@ TEXT ·sigmoidFusedAVX512(SB), NOSPLIT, $0-160
 	VXORPS Z0, Z0, Z0
 	VXORPS Z1, Z1, Z1
 
-loop_253:
+loop_307:
 	CMPQ         BX, $0x00000010
-	JB           tail_254
+	JB           tail_308
 	VMOVUPS      (AX), Z2
 	VMOVUPS      (CX), Z3
 	VORPS        sigmoidconsts<>+0(SB), Z2, Z4
@@ -6117,7 +7707,7 @@ loop_253:
 	VBLENDMPS    Z4, Z5, K1, Z11
 	VBLENDMPS    Z5, Z4, K1, Z12
 	TESTQ        $0x00000003, sflags+128(FP)
-	JZ           noflag_256
+	JZ           noflag_310
 	VADDPS       sigmoidconsts<>+640(SB), Z10, Z4
 	VGETEXPPS    Z4, Z6
 	VADDPS       sigmoidconsts<>+640(SB), Z6, Z6
@@ -6153,7 +7743,7 @@ loop_253:
 	VMOVUPS      sigmoidconsts<>+640(SB), Z4
 	VSUBPS       Z3, Z4, Z4
 	TESTQ        $0x00000001, sflags+128(FP)
-	JZ           noflag_257
+	JZ           noflag_311
 	VBROADCASTSS pw+96(FP), Z5
 	VMULPS       Z3, Z5, Z5
 	VXORPS       sigmoidconsts<>+0(SB), Z2, Z6
@@ -6165,9 +7755,9 @@ loop_253:
 	VFMADD231PS  Z6, Z4, Z5
 	VADDPS       Z5, Z0, Z0
 
-noflag_257:
+noflag_311:
 	TESTQ        $0x00000002, sflags+128(FP)
-	JZ           noflag_258
+	JZ           noflag_312
 	VADDPS       sigmoidconsts<>+640(SB), Z10, Z5
 	VMOVUPS      sigmoidconsts<>+640(SB), Z6
 	VDIVPS       Z5, Z6, Z6
@@ -6182,27 +7772,27 @@ noflag_257:
 	VFMADD231PS  Z4, Z13, Z6
 	VBROADCASTSS gamma+108(FP), Z7
 	CMPQ         DI, $0x01
-	JEQ          pow1_259
+	JEQ          pow1_313
 	CMPQ         DI, $0x02
-	JEQ          pow2_261
+	JEQ          pow2_315
 	CMPQ         DI, $0x03
-	JEQ          powg_260
+	JEQ          powg_314
 	VMOVUPS      sigmoidconsts<>+640(SB), Z7
-	JMP          powd_262
+	JMP          powd_316
 
-pow1_259:
+pow1_313:
 	VMOVAPS Z6, Z7
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z6, K1
 	VXORPS  Z7, Z7, K1, Z7
-	JMP     powd_262
+	JMP     powd_316
 
-pow2_261:
+pow2_315:
 	VMULPS Z6, Z6, Z7
 	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z6, K1
 	VXORPS Z7, Z7, K1, Z7
-	JMP    powd_262
+	JMP    powd_316
 
-powg_260:
+powg_314:
 	VGETEXPPS    Z6, Z9
 	VADDPS       sigmoidconsts<>+640(SB), Z9, Z9
 	VGETMANTPS   $0x02, Z6, Z8
@@ -6254,16 +7844,16 @@ powg_260:
 	VSCALEFPS    Z7, Z22, Z22
 	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z20, K1
 	VXORPS       Z22, Z22, K1, Z22
-	VCMPPS       $0x0e, sigmoidconsts<>+2304(SB), Z20, K1
+	VCMPPS       $0x0e, sigmoidconsts<>+2432(SB), Z20, K1
 	VMOVUPS      sigmoidconsts<>+1856(SB), K1, Z22
 	VMOVAPS      Z22, Z7
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z6, K1
 	VXORPS       Z7, Z7, K1, Z7
 
-powd_262:
+powd_316:
 	VMULPS       Z7, Z5, Z5
 	TESTQ        $0x00000100, sflags+128(FP)
-	JZ           noflag_263
+	JZ           noflag_317
 	VBROADCASTSS alpha+104(FP), Z6
 	VMOVUPS      sigmoidconsts<>+640(SB), Z7
 	VSUBPS       Z6, Z7, Z7
@@ -6271,16 +7861,16 @@ powd_262:
 	VFMADD231PS  Z3, Z6, Z7
 	VMULPS       Z7, Z5, Z5
 
-noflag_263:
+noflag_317:
 	VADDPS Z5, Z1, Z1
 
-noflag_258:
-noflag_256:
+noflag_312:
+noflag_310:
 	VMOVUPS      sigmoidconsts<>+640(SB), Z4
 	VSUBPS       Z3, Z4, Z4
 	VXORPS       Z5, Z5, Z5
 	TESTQ        $0x00000004, SI
-	JZ           noflag_264
+	JZ           noflag_318
 	VBROADCASTSS a+80(FP), Z6
 	VMULPS       Z3, Z6, Z6
 	VBROADCASTSS b+84(FP), Z7
@@ -6292,9 +7882,9 @@ noflag_256:
 	VMULPS       Z6, Z7, Z7
 	VADDPS       Z7, Z5, Z5
 
-noflag_264:
+noflag_318:
 	TESTQ        $0x00000001, SI
-	JZ           noflag_265
+	JZ           noflag_319
 	VMOVAPS      Z11, Z6
 	VMULPS       Z4, Z6, Z6
 	VBROADCASTSS pw+96(FP), Z7
@@ -6303,9 +7893,9 @@ noflag_264:
 	VBROADCASTSS bceScale+92(FP), Z7
 	VFMADD231PS  Z7, Z6, Z5
 
-noflag_265:
+noflag_319:
 	TESTQ        $0x00000002, SI
-	JZ           noflag_266
+	JZ           noflag_320
 	VADDPS       sigmoidconsts<>+640(SB), Z10, Z6
 	VGETEXPPS    Z6, Z8
 	VADDPS       sigmoidconsts<>+640(SB), Z8, Z8
@@ -6346,27 +7936,27 @@ noflag_265:
 	VFMADD231PS  Z4, Z11, Z2
 	VBROADCASTSS gamma+108(FP), Z7
 	CMPQ         DI, $0x01
-	JEQ          pow1_267
+	JEQ          pow1_321
 	CMPQ         DI, $0x02
-	JEQ          pow2_269
+	JEQ          pow2_323
 	CMPQ         DI, $0x03
-	JEQ          powg_268
+	JEQ          powg_322
 	VMOVUPS      sigmoidconsts<>+640(SB), Z8
-	JMP          powd_270
+	JMP          powd_324
 
-pow1_267:
+pow1_321:
 	VMOVAPS Z2, Z8
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z2, K1
 	VXORPS  Z8, Z8, K1, Z8
-	JMP     powd_270
+	JMP     powd_324
 
-pow2_269:
+pow2_323:
 	VMULPS Z2, Z2, Z8
 	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z2, K1
 	VXORPS Z8, Z8, K1, Z8
-	JMP    powd_270
+	JMP    powd_324
 
-powg_268:
+powg_322:
 	VGETEXPPS    Z2, Z9
 	VADDPS       sigmoidconsts<>+640(SB), Z9, Z9
 	VGETMANTPS   $0x02, Z2, Z8
@@ -6418,43 +8008,43 @@ powg_268:
 	VSCALEFPS    Z8, Z22, Z22
 	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z19, K1
 	VXORPS       Z22, Z22, K1, Z22
-	VCMPPS       $0x0e, sigmoidconsts<>+2304(SB), Z19, K1
+	VCMPPS       $0x0e, sigmoidconsts<>+2432(SB), Z19, K1
 	VMOVUPS      sigmoidconsts<>+1856(SB), K1, Z22
 	VMOVAPS      Z22, Z8
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z2, K1
 	VXORPS       Z8, Z8, K1, Z8
 
-powd_270:
+powd_324:
 	VMOVAPS      Z11, Z9
 	VMULPS       Z4, Z9, Z9
 	VFNMADD231PS Z3, Z12, Z9
 	VMULPS       Z8, Z9, Z9
 	CMPQ         DI, $0x00
-	JEQ          gamma0_271
+	JEQ          gamma0_325
 	VMOVAPS      Z7, Z8
 	VSUBPS       sigmoidconsts<>+640(SB), Z8, Z8
 	CMPQ         R8, $0x01
-	JEQ          pow1_272
+	JEQ          pow1_326
 	CMPQ         R8, $0x02
-	JEQ          pow2_274
+	JEQ          pow2_328
 	CMPQ         R8, $0x03
-	JEQ          powg_273
+	JEQ          powg_327
 	VMOVUPS      sigmoidconsts<>+640(SB), Z8
-	JMP          powd_275
+	JMP          powd_329
 
-pow1_272:
+pow1_326:
 	VMOVAPS Z2, Z8
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z2, K1
 	VXORPS  Z8, Z8, K1, Z8
-	JMP     powd_275
+	JMP     powd_329
 
-pow2_274:
+pow2_328:
 	VMULPS Z2, Z2, Z8
 	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z2, K1
 	VXORPS Z8, Z8, K1, Z8
-	JMP    powd_275
+	JMP    powd_329
 
-powg_273:
+powg_327:
 	VGETEXPPS    Z2, Z19
 	VADDPS       sigmoidconsts<>+640(SB), Z19, Z19
 	VGETMANTPS   $0x02, Z2, Z10
@@ -6506,13 +8096,13 @@ powg_273:
 	VSCALEFPS    Z8, Z23, Z23
 	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z21, K1
 	VXORPS       Z23, Z23, K1, Z23
-	VCMPPS       $0x0e, sigmoidconsts<>+2304(SB), Z21, K1
+	VCMPPS       $0x0e, sigmoidconsts<>+2432(SB), Z21, K1
 	VMOVUPS      sigmoidconsts<>+1856(SB), K1, Z23
 	VMOVAPS      Z23, Z8
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z2, K1
 	VXORPS       Z8, Z8, K1, Z8
 
-powd_275:
+powd_329:
 	VMOVAPS      Z6, Z6
 	VMULPS       Z8, Z6, Z6
 	VMOVUPS      sigmoidconsts<>+640(SB), Z8
@@ -6525,9 +8115,9 @@ powd_275:
 	VCMPPS       $0x0e, sigmoidconsts<>+832(SB), Z2, K1
 	VADDPS       Z6, Z9, K1, Z9
 
-gamma0_271:
+gamma0_325:
 	TESTQ        $0x00000100, SI
-	JZ           noflag_276
+	JZ           noflag_330
 	VBROADCASTSS alpha+104(FP), Z2
 	VMOVUPS      sigmoidconsts<>+640(SB), Z6
 	VSUBPS       Z2, Z6, Z6
@@ -6535,21 +8125,21 @@ gamma0_271:
 	VFMADD231PS  Z3, Z2, Z6
 	VMULPS       Z6, Z9, Z9
 
-noflag_276:
+noflag_330:
 	VBROADCASTSS focalScale+100(FP), Z2
 	VFMADD231PS  Z2, Z9, Z5
 
-noflag_266:
+noflag_320:
 	VMOVUPS Z5, (DX)
 	ADDQ    $0x00000040, AX
 	ADDQ    $0x00000040, CX
 	ADDQ    $0x00000040, DX
 	SUBQ    $0x00000010, BX
-	JMP     loop_253
+	JMP     loop_307
 
-tail_254:
+tail_308:
 	TESTQ        BX, BX
-	JZ           done_255
+	JZ           done_309
 	MOVL         $0x0000ffff, R9
 	BZHIL        BX, R9, R9
 	KMOVW        R9, K1
@@ -6583,7 +8173,7 @@ tail_254:
 	VBLENDMPS    Z4, Z5, K2, Z15
 	VBLENDMPS    Z5, Z4, K2, Z16
 	TESTQ        $0x00000003, sflags+128(FP)
-	JZ           noflag_277
+	JZ           noflag_331
 	VADDPS       sigmoidconsts<>+640(SB), Z10, Z4
 	VGETEXPPS    Z4, Z6
 	VADDPS       sigmoidconsts<>+640(SB), Z6, Z6
@@ -6619,7 +8209,7 @@ tail_254:
 	VMOVUPS      sigmoidconsts<>+640(SB), Z4
 	VSUBPS       Z3, Z4, Z4
 	TESTQ        $0x00000001, sflags+128(FP)
-	JZ           noflag_278
+	JZ           noflag_332
 	VBROADCASTSS pw+96(FP), Z5
 	VMULPS       Z3, Z5, Z5
 	VXORPS       sigmoidconsts<>+0(SB), Z2, Z6
@@ -6632,9 +8222,9 @@ tail_254:
 	VMOVAPS.Z    Z5, K1, Z5
 	VADDPS       Z5, Z0, Z0
 
-noflag_278:
+noflag_332:
 	TESTQ        $0x00000002, sflags+128(FP)
-	JZ           noflag_279
+	JZ           noflag_333
 	VADDPS       sigmoidconsts<>+640(SB), Z10, Z5
 	VMOVUPS      sigmoidconsts<>+640(SB), Z6
 	VDIVPS       Z5, Z6, Z6
@@ -6649,27 +8239,27 @@ noflag_278:
 	VFMADD231PS  Z4, Z17, Z6
 	VBROADCASTSS gamma+108(FP), Z7
 	CMPQ         DI, $0x01
-	JEQ          pow1_280
+	JEQ          pow1_334
 	CMPQ         DI, $0x02
-	JEQ          pow2_282
+	JEQ          pow2_336
 	CMPQ         DI, $0x03
-	JEQ          powg_281
+	JEQ          powg_335
 	VMOVUPS      sigmoidconsts<>+640(SB), Z7
-	JMP          powd_283
+	JMP          powd_337
 
-pow1_280:
+pow1_334:
 	VMOVAPS Z6, Z7
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z6, K2
 	VXORPS  Z7, Z7, K2, Z7
-	JMP     powd_283
+	JMP     powd_337
 
-pow2_282:
+pow2_336:
 	VMULPS Z6, Z6, Z7
 	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z6, K2
 	VXORPS Z7, Z7, K2, Z7
-	JMP    powd_283
+	JMP    powd_337
 
-powg_281:
+powg_335:
 	VGETEXPPS    Z6, Z9
 	VADDPS       sigmoidconsts<>+640(SB), Z9, Z9
 	VGETMANTPS   $0x02, Z6, Z8
@@ -6721,16 +8311,16 @@ powg_281:
 	VSCALEFPS    Z7, Z14, Z14
 	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z12, K2
 	VXORPS       Z14, Z14, K2, Z14
-	VCMPPS       $0x0e, sigmoidconsts<>+2304(SB), Z12, K2
+	VCMPPS       $0x0e, sigmoidconsts<>+2432(SB), Z12, K2
 	VMOVUPS      sigmoidconsts<>+1856(SB), K2, Z14
 	VMOVAPS      Z14, Z7
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z6, K2
 	VXORPS       Z7, Z7, K2, Z7
 
-powd_283:
+powd_337:
 	VMULPS       Z7, Z5, Z5
 	TESTQ        $0x00000100, sflags+128(FP)
-	JZ           noflag_284
+	JZ           noflag_338
 	VBROADCASTSS alpha+104(FP), Z6
 	VMOVUPS      sigmoidconsts<>+640(SB), Z7
 	VSUBPS       Z6, Z7, Z7
@@ -6738,17 +8328,17 @@ powd_283:
 	VFMADD231PS  Z3, Z6, Z7
 	VMULPS       Z7, Z5, Z5
 
-noflag_284:
+noflag_338:
 	VMOVAPS.Z Z5, K1, Z5
 	VADDPS    Z5, Z1, Z1
 
-noflag_279:
-noflag_277:
+noflag_333:
+noflag_331:
 	VMOVUPS      sigmoidconsts<>+640(SB), Z4
 	VSUBPS       Z3, Z4, Z4
 	VXORPS       Z5, Z5, Z5
 	TESTQ        $0x00000004, SI
-	JZ           noflag_285
+	JZ           noflag_339
 	VBROADCASTSS a+80(FP), Z6
 	VMULPS       Z3, Z6, Z6
 	VBROADCASTSS b+84(FP), Z7
@@ -6760,9 +8350,9 @@ noflag_277:
 	VMULPS       Z6, Z7, Z7
 	VADDPS       Z7, Z5, Z5
 
-noflag_285:
+noflag_339:
 	TESTQ        $0x00000001, SI
-	JZ           noflag_286
+	JZ           noflag_340
 	VMOVAPS      Z15, Z6
 	VMULPS       Z4, Z6, Z6
 	VBROADCASTSS pw+96(FP), Z7
@@ -6771,9 +8361,9 @@ noflag_285:
 	VBROADCASTSS bceScale+92(FP), Z7
 	VFMADD231PS  Z7, Z6, Z5
 
-noflag_286:
+noflag_340:
 	TESTQ        $0x00000002, SI
-	JZ           noflag_287
+	JZ           noflag_341
 	VADDPS       sigmoidconsts<>+640(SB), Z10, Z6
 	VGETEXPPS    Z6, Z8
 	VADDPS       sigmoidconsts<>+640(SB), Z8, Z8
@@ -6814,27 +8404,27 @@ noflag_286:
 	VFMADD231PS  Z4, Z15, Z2
 	VBROADCASTSS gamma+108(FP), Z7
 	CMPQ         DI, $0x01
-	JEQ          pow1_288
+	JEQ          pow1_342
 	CMPQ         DI, $0x02
-	JEQ          pow2_290
+	JEQ          pow2_344
 	CMPQ         DI, $0x03
-	JEQ          powg_289
+	JEQ          powg_343
 	VMOVUPS      sigmoidconsts<>+640(SB), Z8
-	JMP          powd_291
+	JMP          powd_345
 
-pow1_288:
+pow1_342:
 	VMOVAPS Z2, Z8
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z2, K2
 	VXORPS  Z8, Z8, K2, Z8
-	JMP     powd_291
+	JMP     powd_345
 
-pow2_290:
+pow2_344:
 	VMULPS Z2, Z2, Z8
 	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z2, K2
 	VXORPS Z8, Z8, K2, Z8
-	JMP    powd_291
+	JMP    powd_345
 
-powg_289:
+powg_343:
 	VGETEXPPS    Z2, Z9
 	VADDPS       sigmoidconsts<>+640(SB), Z9, Z9
 	VGETMANTPS   $0x02, Z2, Z8
@@ -6886,43 +8476,43 @@ powg_289:
 	VSCALEFPS    Z8, Z14, Z14
 	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z11, K2
 	VXORPS       Z14, Z14, K2, Z14
-	VCMPPS       $0x0e, sigmoidconsts<>+2304(SB), Z11, K2
+	VCMPPS       $0x0e, sigmoidconsts<>+2432(SB), Z11, K2
 	VMOVUPS      sigmoidconsts<>+1856(SB), K2, Z14
 	VMOVAPS      Z14, Z8
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z2, K2
 	VXORPS       Z8, Z8, K2, Z8
 
-powd_291:
+powd_345:
 	VMOVAPS      Z15, Z9
 	VMULPS       Z4, Z9, Z9
 	VFNMADD231PS Z3, Z16, Z9
 	VMULPS       Z8, Z9, Z9
 	CMPQ         DI, $0x00
-	JEQ          gamma0_292
+	JEQ          gamma0_346
 	VMOVAPS      Z7, Z8
 	VSUBPS       sigmoidconsts<>+640(SB), Z8, Z8
 	CMPQ         R8, $0x01
-	JEQ          pow1_293
+	JEQ          pow1_347
 	CMPQ         R8, $0x02
-	JEQ          pow2_295
+	JEQ          pow2_349
 	CMPQ         R8, $0x03
-	JEQ          powg_294
+	JEQ          powg_348
 	VMOVUPS      sigmoidconsts<>+640(SB), Z8
-	JMP          powd_296
+	JMP          powd_350
 
-pow1_293:
+pow1_347:
 	VMOVAPS Z2, Z8
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z2, K2
 	VXORPS  Z8, Z8, K2, Z8
-	JMP     powd_296
+	JMP     powd_350
 
-pow2_295:
+pow2_349:
 	VMULPS Z2, Z2, Z8
 	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z2, K2
 	VXORPS Z8, Z8, K2, Z8
-	JMP    powd_296
+	JMP    powd_350
 
-powg_294:
+powg_348:
 	VGETEXPPS    Z2, Z11
 	VADDPS       sigmoidconsts<>+640(SB), Z11, Z11
 	VGETMANTPS   $0x02, Z2, Z10
@@ -6974,13 +8564,13 @@ powg_294:
 	VSCALEFPS    Z8, Z17, Z17
 	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z13, K2
 	VXORPS       Z17, Z17, K2, Z17
-	VCMPPS       $0x0e, sigmoidconsts<>+2304(SB), Z13, K2
+	VCMPPS       $0x0e, sigmoidconsts<>+2432(SB), Z13, K2
 	VMOVUPS      sigmoidconsts<>+1856(SB), K2, Z17
 	VMOVAPS      Z17, Z8
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z2, K2
 	VXORPS       Z8, Z8, K2, Z8
 
-powd_296:
+powd_350:
 	VMOVAPS      Z6, Z6
 	VMULPS       Z8, Z6, Z6
 	VMOVUPS      sigmoidconsts<>+640(SB), Z8
@@ -6993,9 +8583,9 @@ powd_296:
 	VCMPPS       $0x0e, sigmoidconsts<>+832(SB), Z2, K2
 	VADDPS       Z6, Z9, K2, Z9
 
-gamma0_292:
+gamma0_346:
 	TESTQ        $0x00000100, SI
-	JZ           noflag_297
+	JZ           noflag_351
 	VBROADCASTSS alpha+104(FP), Z2
 	VMOVUPS      sigmoidconsts<>+640(SB), Z6
 	VSUBPS       Z2, Z6, Z6
@@ -7003,14 +8593,14 @@ gamma0_292:
 	VFMADD231PS  Z3, Z2, Z6
 	VMULPS       Z6, Z9, Z9
 
-noflag_297:
+noflag_351:
 	VBROADCASTSS focalScale+100(FP), Z2
 	VFMADD231PS  Z2, Z9, Z5
 
-noflag_287:
+noflag_341:
 	VMOVUPS Z5, K1, (DX)
 
-done_255:
+done_309:
 	MOVQ          out_base+136(FP), AX
 	VMOVAPS       Z0, Z0
 	VEXTRACTF64X4 $0x01, Z0, Y2
@@ -7052,9 +8642,9 @@ TEXT ·sigmoidStatsWAVX512(SB), NOSPLIT, $0-128
 	VXORPS Z5, Z5, Z5
 	VXORPS Z6, Z6, Z6
 
-loop_298:
+loop_352:
 	CMPQ         BX, $0x00000010
-	JB           tail_299
+	JB           tail_353
 	VMOVUPS      (AX), Z7
 	VMOVUPS      (CX), Z8
 	VMOVUPS      (DX), Z9
@@ -7079,30 +8669,30 @@ loop_298:
 	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z10, K1
 	VXORPS       Z16, Z16, K1, Z16
 	TESTQ        $0x0000000c, SI
-	JZ           noflag_301
-	VADDPS       sigmoidconsts<>+640(SB), Z16, Z10
+	JZ           noflag_355
+	VADDPS       sigmoidconsts<>+640(SB), Z16, Z11
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z7, K1
-	VMOVUPS      sigmoidconsts<>+640(SB), Z11
-	VMOVUPS      Z16, K1, Z11
-	VDIVPS       Z10, Z11, Z11
-	VMULPS       Z9, Z11, Z10
+	VMOVUPS      sigmoidconsts<>+640(SB), Z10
+	VMOVUPS      Z16, K1, Z10
+	VDIVPS       Z11, Z10, Z10
+	VMULPS       Z9, Z10, Z11
 	VMULPS       Z9, Z8, Z12
 	TESTQ        $0x00000004, SI
-	JZ           noflag_302
-	VADDPS       Z10, Z0, Z0
-	VFMADD231PS  Z10, Z8, Z1
+	JZ           noflag_356
+	VADDPS       Z11, Z0, Z0
+	VFMADD231PS  Z11, Z8, Z1
 	VADDPS       Z12, Z2, Z2
 
-noflag_302:
+noflag_356:
 	TESTQ       $0x00000008, SI
-	JZ          noflag_303
-	VFMADD231PS Z10, Z11, Z3
+	JZ          noflag_357
+	VFMADD231PS Z11, Z10, Z3
 	VFMADD231PS Z12, Z8, Z4
 
-noflag_303:
-noflag_301:
+noflag_357:
+noflag_355:
 	TESTQ        $0x00000003, SI
-	JZ           noflag_304
+	JZ           noflag_358
 	VADDPS       sigmoidconsts<>+640(SB), Z16, Z10
 	VGETEXPPS    Z10, Z12
 	VADDPS       sigmoidconsts<>+640(SB), Z12, Z12
@@ -7138,7 +8728,7 @@ noflag_301:
 	VMOVUPS      sigmoidconsts<>+640(SB), Z10
 	VSUBPS       Z8, Z10, Z10
 	TESTQ        $0x00000001, SI
-	JZ           noflag_305
+	JZ           noflag_359
 	VBROADCASTSS pw+80(FP), Z11
 	VMULPS       Z8, Z11, Z11
 	VXORPS       sigmoidconsts<>+0(SB), Z7, Z12
@@ -7151,9 +8741,9 @@ noflag_301:
 	VMULPS       Z9, Z11, Z11
 	VADDPS       Z11, Z5, Z5
 
-noflag_305:
+noflag_359:
 	TESTQ        $0x00000002, SI
-	JZ           noflag_306
+	JZ           noflag_360
 	VADDPS       sigmoidconsts<>+640(SB), Z16, Z11
 	VMOVUPS      sigmoidconsts<>+640(SB), Z12
 	VDIVPS       Z11, Z12, Z12
@@ -7168,27 +8758,27 @@ noflag_305:
 	VFMADD231PS  Z10, Z17, Z7
 	VBROADCASTSS gamma+88(FP), Z12
 	CMPQ         DI, $0x01
-	JEQ          pow1_307
+	JEQ          pow1_361
 	CMPQ         DI, $0x02
-	JEQ          pow2_309
+	JEQ          pow2_363
 	CMPQ         DI, $0x03
-	JEQ          powg_308
+	JEQ          powg_362
 	VMOVUPS      sigmoidconsts<>+640(SB), Z12
-	JMP          powd_310
+	JMP          powd_364
 
-pow1_307:
+pow1_361:
 	VMOVAPS Z7, Z12
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z7, K1
 	VXORPS  Z12, Z12, K1, Z12
-	JMP     powd_310
+	JMP     powd_364
 
-pow2_309:
+pow2_363:
 	VMULPS Z7, Z7, Z12
 	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z7, K1
 	VXORPS Z12, Z12, K1, Z12
-	JMP    powd_310
+	JMP    powd_364
 
-powg_308:
+powg_362:
 	VGETEXPPS    Z7, Z14
 	VADDPS       sigmoidconsts<>+640(SB), Z14, Z14
 	VGETMANTPS   $0x02, Z7, Z13
@@ -7240,16 +8830,16 @@ powg_308:
 	VSCALEFPS    Z12, Z22, Z22
 	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z16, K1
 	VXORPS       Z22, Z22, K1, Z22
-	VCMPPS       $0x0e, sigmoidconsts<>+2304(SB), Z16, K1
+	VCMPPS       $0x0e, sigmoidconsts<>+2432(SB), Z16, K1
 	VMOVUPS      sigmoidconsts<>+1856(SB), K1, Z22
 	VMOVAPS      Z22, Z12
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z7, K1
 	VXORPS       Z12, Z12, K1, Z12
 
-powd_310:
+powd_364:
 	VMULPS       Z12, Z11, Z11
 	TESTQ        $0x00000100, SI
-	JZ           noflag_311
+	JZ           noflag_365
 	VBROADCASTSS alpha+84(FP), Z7
 	VMOVUPS      sigmoidconsts<>+640(SB), Z12
 	VSUBPS       Z7, Z12, Z12
@@ -7257,21 +8847,21 @@ powd_310:
 	VFMADD231PS  Z8, Z7, Z12
 	VMULPS       Z12, Z11, Z11
 
-noflag_311:
+noflag_365:
 	VMULPS Z9, Z11, Z11
 	VADDPS Z11, Z6, Z6
 
-noflag_306:
-noflag_304:
+noflag_360:
+noflag_358:
 	ADDQ $0x00000040, AX
 	ADDQ $0x00000040, CX
 	ADDQ $0x00000040, DX
 	SUBQ $0x00000010, BX
-	JMP  loop_298
+	JMP  loop_352
 
-tail_299:
+tail_353:
 	TESTQ        BX, BX
-	JZ           done_300
+	JZ           done_354
 	MOVL         $0x0000ffff, R8
 	BZHIL        BX, R8, R8
 	KMOVW        R8, K1
@@ -7299,31 +8889,31 @@ tail_299:
 	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z10, K2
 	VXORPS       Z16, Z16, K2, Z16
 	TESTQ        $0x0000000c, SI
-	JZ           noflag_312
-	VADDPS       sigmoidconsts<>+640(SB), Z16, Z10
+	JZ           noflag_366
+	VADDPS       sigmoidconsts<>+640(SB), Z16, Z11
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z7, K2
-	VMOVUPS      sigmoidconsts<>+640(SB), Z11
-	VMOVUPS      Z16, K2, Z11
-	VDIVPS       Z10, Z11, Z11
-	VMOVAPS.Z    Z11, K1, Z11
-	VMULPS       Z9, Z11, Z10
+	VMOVUPS      sigmoidconsts<>+640(SB), Z10
+	VMOVUPS      Z16, K2, Z10
+	VDIVPS       Z11, Z10, Z10
+	VMOVAPS.Z    Z10, K1, Z10
+	VMULPS       Z9, Z10, Z11
 	VMULPS       Z9, Z8, Z12
 	TESTQ        $0x00000004, SI
-	JZ           noflag_313
-	VADDPS       Z10, Z0, Z0
-	VFMADD231PS  Z10, Z8, Z1
+	JZ           noflag_367
+	VADDPS       Z11, Z0, Z0
+	VFMADD231PS  Z11, Z8, Z1
 	VADDPS       Z12, Z2, Z2
 
-noflag_313:
+noflag_367:
 	TESTQ       $0x00000008, SI
-	JZ          noflag_314
-	VFMADD231PS Z10, Z11, Z3
+	JZ          noflag_368
+	VFMADD231PS Z11, Z10, Z3
 	VFMADD231PS Z12, Z8, Z4
 
-noflag_314:
-noflag_312:
+noflag_368:
+noflag_366:
 	TESTQ        $0x00000003, SI
-	JZ           noflag_315
+	JZ           noflag_369
 	VADDPS       sigmoidconsts<>+640(SB), Z16, Z10
 	VGETEXPPS    Z10, Z12
 	VADDPS       sigmoidconsts<>+640(SB), Z12, Z12
@@ -7359,7 +8949,7 @@ noflag_312:
 	VMOVUPS      sigmoidconsts<>+640(SB), Z10
 	VSUBPS       Z8, Z10, Z10
 	TESTQ        $0x00000001, SI
-	JZ           noflag_316
+	JZ           noflag_370
 	VBROADCASTSS pw+80(FP), Z11
 	VMULPS       Z8, Z11, Z11
 	VXORPS       sigmoidconsts<>+0(SB), Z7, Z12
@@ -7373,9 +8963,9 @@ noflag_312:
 	VMOVAPS.Z    Z11, K1, Z11
 	VADDPS       Z11, Z5, Z5
 
-noflag_316:
+noflag_370:
 	TESTQ        $0x00000002, SI
-	JZ           noflag_317
+	JZ           noflag_371
 	VADDPS       sigmoidconsts<>+640(SB), Z16, Z11
 	VMOVUPS      sigmoidconsts<>+640(SB), Z12
 	VDIVPS       Z11, Z12, Z12
@@ -7390,27 +8980,27 @@ noflag_316:
 	VFMADD231PS  Z10, Z19, Z7
 	VBROADCASTSS gamma+88(FP), Z12
 	CMPQ         DI, $0x01
-	JEQ          pow1_318
+	JEQ          pow1_372
 	CMPQ         DI, $0x02
-	JEQ          pow2_320
+	JEQ          pow2_374
 	CMPQ         DI, $0x03
-	JEQ          powg_319
+	JEQ          powg_373
 	VMOVUPS      sigmoidconsts<>+640(SB), Z12
-	JMP          powd_321
+	JMP          powd_375
 
-pow1_318:
+pow1_372:
 	VMOVAPS Z7, Z12
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z7, K2
 	VXORPS  Z12, Z12, K2, Z12
-	JMP     powd_321
+	JMP     powd_375
 
-pow2_320:
+pow2_374:
 	VMULPS Z7, Z7, Z12
 	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z7, K2
 	VXORPS Z12, Z12, K2, Z12
-	JMP    powd_321
+	JMP    powd_375
 
-powg_319:
+powg_373:
 	VGETEXPPS    Z7, Z14
 	VADDPS       sigmoidconsts<>+640(SB), Z14, Z14
 	VGETMANTPS   $0x02, Z7, Z13
@@ -7462,16 +9052,16 @@ powg_319:
 	VSCALEFPS    Z12, Z18, Z18
 	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z16, K2
 	VXORPS       Z18, Z18, K2, Z18
-	VCMPPS       $0x0e, sigmoidconsts<>+2304(SB), Z16, K2
+	VCMPPS       $0x0e, sigmoidconsts<>+2432(SB), Z16, K2
 	VMOVUPS      sigmoidconsts<>+1856(SB), K2, Z18
 	VMOVAPS      Z18, Z12
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z7, K2
 	VXORPS       Z12, Z12, K2, Z12
 
-powd_321:
+powd_375:
 	VMULPS       Z12, Z11, Z11
 	TESTQ        $0x00000100, SI
-	JZ           noflag_322
+	JZ           noflag_376
 	VBROADCASTSS alpha+84(FP), Z7
 	VMOVUPS      sigmoidconsts<>+640(SB), Z12
 	VSUBPS       Z7, Z12, Z12
@@ -7479,14 +9069,14 @@ powd_321:
 	VFMADD231PS  Z8, Z7, Z12
 	VMULPS       Z12, Z11, Z11
 
-noflag_322:
+noflag_376:
 	VMULPS    Z9, Z11, Z11
 	VMOVAPS.Z Z11, K1, Z11
 	VADDPS    Z11, Z6, Z6
 
-noflag_317:
-noflag_315:
-done_300:
+noflag_371:
+noflag_369:
+done_354:
 	MOVQ          out_base+104(FP), AX
 	VMOVAPS       Z0, Z0
 	VEXTRACTF64X4 $0x01, Z0, Y7
@@ -7573,9 +9163,9 @@ TEXT ·sigmoidGradWAVX512(SB), NOSPLIT, $0-152
 	MOVQ gmode+136(FP), R8
 	MOVQ g1mode+144(FP), R9
 
-loop_323:
+loop_377:
 	CMPQ         SI, $0x00000010
-	JB           tail_324
+	JB           tail_378
 	VMOVUPS      (AX), Z0
 	VMOVUPS      (CX), Z1
 	VMOVUPS      (BX), Z2
@@ -7610,7 +9200,7 @@ loop_323:
 	VSUBPS       Z1, Z3, Z3
 	VXORPS       Z4, Z4, Z4
 	TESTQ        $0x00000004, DI
-	JZ           noflag_326
+	JZ           noflag_380
 	VBROADCASTSS a+104(FP), Z5
 	VMULPS       Z1, Z5, Z5
 	VBROADCASTSS b+108(FP), Z6
@@ -7622,9 +9212,9 @@ loop_323:
 	VMULPS       Z5, Z6, Z6
 	VADDPS       Z6, Z4, Z4
 
-noflag_326:
+noflag_380:
 	TESTQ        $0x00000001, DI
-	JZ           noflag_327
+	JZ           noflag_381
 	VMOVAPS      Z10, Z5
 	VMULPS       Z3, Z5, Z5
 	VBROADCASTSS pw+120(FP), Z6
@@ -7633,9 +9223,9 @@ noflag_326:
 	VBROADCASTSS bceScale+116(FP), Z6
 	VFMADD231PS  Z6, Z5, Z4
 
-noflag_327:
+noflag_381:
 	TESTQ        $0x00000002, DI
-	JZ           noflag_328
+	JZ           noflag_382
 	VADDPS       sigmoidconsts<>+640(SB), Z9, Z5
 	VGETEXPPS    Z5, Z7
 	VADDPS       sigmoidconsts<>+640(SB), Z7, Z7
@@ -7676,27 +9266,27 @@ noflag_327:
 	VFMADD231PS  Z3, Z10, Z0
 	VBROADCASTSS gamma+132(FP), Z6
 	CMPQ         R8, $0x01
-	JEQ          pow1_329
+	JEQ          pow1_383
 	CMPQ         R8, $0x02
-	JEQ          pow2_331
+	JEQ          pow2_385
 	CMPQ         R8, $0x03
-	JEQ          powg_330
+	JEQ          powg_384
 	VMOVUPS      sigmoidconsts<>+640(SB), Z7
-	JMP          powd_332
+	JMP          powd_386
 
-pow1_329:
+pow1_383:
 	VMOVAPS Z0, Z7
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z0, K1
 	VXORPS  Z7, Z7, K1, Z7
-	JMP     powd_332
+	JMP     powd_386
 
-pow2_331:
+pow2_385:
 	VMULPS Z0, Z0, Z7
 	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z0, K1
 	VXORPS Z7, Z7, K1, Z7
-	JMP    powd_332
+	JMP    powd_386
 
-powg_330:
+powg_384:
 	VGETEXPPS    Z0, Z8
 	VADDPS       sigmoidconsts<>+640(SB), Z8, Z8
 	VGETMANTPS   $0x02, Z0, Z7
@@ -7748,43 +9338,43 @@ powg_330:
 	VSCALEFPS    Z7, Z17, Z17
 	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z14, K1
 	VXORPS       Z17, Z17, K1, Z17
-	VCMPPS       $0x0e, sigmoidconsts<>+2304(SB), Z14, K1
+	VCMPPS       $0x0e, sigmoidconsts<>+2432(SB), Z14, K1
 	VMOVUPS      sigmoidconsts<>+1856(SB), K1, Z17
 	VMOVAPS      Z17, Z7
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z0, K1
 	VXORPS       Z7, Z7, K1, Z7
 
-powd_332:
+powd_386:
 	VMOVAPS      Z10, Z8
 	VMULPS       Z3, Z8, Z8
 	VFNMADD231PS Z1, Z11, Z8
 	VMULPS       Z7, Z8, Z8
 	CMPQ         R8, $0x00
-	JEQ          gamma0_333
+	JEQ          gamma0_387
 	VMOVAPS      Z6, Z7
 	VSUBPS       sigmoidconsts<>+640(SB), Z7, Z7
 	CMPQ         R9, $0x01
-	JEQ          pow1_334
+	JEQ          pow1_388
 	CMPQ         R9, $0x02
-	JEQ          pow2_336
+	JEQ          pow2_390
 	CMPQ         R9, $0x03
-	JEQ          powg_335
+	JEQ          powg_389
 	VMOVUPS      sigmoidconsts<>+640(SB), Z7
-	JMP          powd_337
+	JMP          powd_391
 
-pow1_334:
+pow1_388:
 	VMOVAPS Z0, Z7
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z0, K1
 	VXORPS  Z7, Z7, K1, Z7
-	JMP     powd_337
+	JMP     powd_391
 
-pow2_336:
+pow2_390:
 	VMULPS Z0, Z0, Z7
 	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z0, K1
 	VXORPS Z7, Z7, K1, Z7
-	JMP    powd_337
+	JMP    powd_391
 
-powg_335:
+powg_389:
 	VGETEXPPS    Z0, Z14
 	VADDPS       sigmoidconsts<>+640(SB), Z14, Z14
 	VGETMANTPS   $0x02, Z0, Z9
@@ -7836,13 +9426,13 @@ powg_335:
 	VSCALEFPS    Z7, Z18, Z18
 	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z16, K1
 	VXORPS       Z18, Z18, K1, Z18
-	VCMPPS       $0x0e, sigmoidconsts<>+2304(SB), Z16, K1
+	VCMPPS       $0x0e, sigmoidconsts<>+2432(SB), Z16, K1
 	VMOVUPS      sigmoidconsts<>+1856(SB), K1, Z18
 	VMOVAPS      Z18, Z7
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z0, K1
 	VXORPS       Z7, Z7, K1, Z7
 
-powd_337:
+powd_391:
 	VMOVAPS      Z5, Z5
 	VMULPS       Z7, Z5, Z5
 	VMOVUPS      sigmoidconsts<>+640(SB), Z7
@@ -7855,9 +9445,9 @@ powd_337:
 	VCMPPS       $0x0e, sigmoidconsts<>+832(SB), Z0, K1
 	VADDPS       Z5, Z8, K1, Z8
 
-gamma0_333:
+gamma0_387:
 	TESTQ        $0x00000100, DI
-	JZ           noflag_338
+	JZ           noflag_392
 	VBROADCASTSS alpha+128(FP), Z0
 	VMOVUPS      sigmoidconsts<>+640(SB), Z5
 	VSUBPS       Z0, Z5, Z5
@@ -7865,11 +9455,11 @@ gamma0_333:
 	VFMADD231PS  Z1, Z0, Z5
 	VMULPS       Z5, Z8, Z8
 
-noflag_338:
+noflag_392:
 	VBROADCASTSS focalScale+124(FP), Z0
 	VFMADD231PS  Z0, Z8, Z4
 
-noflag_328:
+noflag_382:
 	VMULPS  Z2, Z4, Z4
 	VMOVUPS Z4, (DX)
 	ADDQ    $0x00000040, AX
@@ -7877,11 +9467,11 @@ noflag_328:
 	ADDQ    $0x00000040, DX
 	ADDQ    $0x00000040, BX
 	SUBQ    $0x00000010, SI
-	JMP     loop_323
+	JMP     loop_377
 
-tail_324:
+tail_378:
 	TESTQ        SI, SI
-	JZ           done_325
+	JZ           done_379
 	MOVL         $0x0000ffff, R10
 	BZHIL        SI, R10, R10
 	KMOVW        R10, K1
@@ -7919,7 +9509,7 @@ tail_324:
 	VSUBPS       Z1, Z3, Z3
 	VXORPS       Z4, Z4, Z4
 	TESTQ        $0x00000004, DI
-	JZ           noflag_339
+	JZ           noflag_393
 	VBROADCASTSS a+104(FP), Z5
 	VMULPS       Z1, Z5, Z5
 	VBROADCASTSS b+108(FP), Z6
@@ -7931,9 +9521,9 @@ tail_324:
 	VMULPS       Z5, Z6, Z6
 	VADDPS       Z6, Z4, Z4
 
-noflag_339:
+noflag_393:
 	TESTQ        $0x00000001, DI
-	JZ           noflag_340
+	JZ           noflag_394
 	VMOVAPS      Z12, Z5
 	VMULPS       Z3, Z5, Z5
 	VBROADCASTSS pw+120(FP), Z6
@@ -7942,9 +9532,9 @@ noflag_339:
 	VBROADCASTSS bceScale+116(FP), Z6
 	VFMADD231PS  Z6, Z5, Z4
 
-noflag_340:
+noflag_394:
 	TESTQ        $0x00000002, DI
-	JZ           noflag_341
+	JZ           noflag_395
 	VADDPS       sigmoidconsts<>+640(SB), Z9, Z5
 	VGETEXPPS    Z5, Z7
 	VADDPS       sigmoidconsts<>+640(SB), Z7, Z7
@@ -7985,27 +9575,27 @@ noflag_340:
 	VFMADD231PS  Z3, Z12, Z0
 	VBROADCASTSS gamma+132(FP), Z6
 	CMPQ         R8, $0x01
-	JEQ          pow1_342
+	JEQ          pow1_396
 	CMPQ         R8, $0x02
-	JEQ          pow2_344
+	JEQ          pow2_398
 	CMPQ         R8, $0x03
-	JEQ          powg_343
+	JEQ          powg_397
 	VMOVUPS      sigmoidconsts<>+640(SB), Z7
-	JMP          powd_345
+	JMP          powd_399
 
-pow1_342:
+pow1_396:
 	VMOVAPS Z0, Z7
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z0, K2
 	VXORPS  Z7, Z7, K2, Z7
-	JMP     powd_345
+	JMP     powd_399
 
-pow2_344:
+pow2_398:
 	VMULPS Z0, Z0, Z7
 	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z0, K2
 	VXORPS Z7, Z7, K2, Z7
-	JMP    powd_345
+	JMP    powd_399
 
-powg_343:
+powg_397:
 	VGETEXPPS    Z0, Z8
 	VADDPS       sigmoidconsts<>+640(SB), Z8, Z8
 	VGETMANTPS   $0x02, Z0, Z7
@@ -8057,43 +9647,43 @@ powg_343:
 	VSCALEFPS    Z7, Z15, Z15
 	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z10, K2
 	VXORPS       Z15, Z15, K2, Z15
-	VCMPPS       $0x0e, sigmoidconsts<>+2304(SB), Z10, K2
+	VCMPPS       $0x0e, sigmoidconsts<>+2432(SB), Z10, K2
 	VMOVUPS      sigmoidconsts<>+1856(SB), K2, Z15
 	VMOVAPS      Z15, Z7
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z0, K2
 	VXORPS       Z7, Z7, K2, Z7
 
-powd_345:
+powd_399:
 	VMOVAPS      Z12, Z8
 	VMULPS       Z3, Z8, Z8
 	VFNMADD231PS Z1, Z13, Z8
 	VMULPS       Z7, Z8, Z8
 	CMPQ         R8, $0x00
-	JEQ          gamma0_346
+	JEQ          gamma0_400
 	VMOVAPS      Z6, Z7
 	VSUBPS       sigmoidconsts<>+640(SB), Z7, Z7
 	CMPQ         R9, $0x01
-	JEQ          pow1_347
+	JEQ          pow1_401
 	CMPQ         R9, $0x02
-	JEQ          pow2_349
+	JEQ          pow2_403
 	CMPQ         R9, $0x03
-	JEQ          powg_348
+	JEQ          powg_402
 	VMOVUPS      sigmoidconsts<>+640(SB), Z7
-	JMP          powd_350
+	JMP          powd_404
 
-pow1_347:
+pow1_401:
 	VMOVAPS Z0, Z7
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z0, K2
 	VXORPS  Z7, Z7, K2, Z7
-	JMP     powd_350
+	JMP     powd_404
 
-pow2_349:
+pow2_403:
 	VMULPS Z0, Z0, Z7
 	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z0, K2
 	VXORPS Z7, Z7, K2, Z7
-	JMP    powd_350
+	JMP    powd_404
 
-powg_348:
+powg_402:
 	VGETEXPPS    Z0, Z10
 	VADDPS       sigmoidconsts<>+640(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z0, Z9
@@ -8145,13 +9735,13 @@ powg_348:
 	VSCALEFPS    Z7, Z16, Z16
 	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z14, K2
 	VXORPS       Z16, Z16, K2, Z16
-	VCMPPS       $0x0e, sigmoidconsts<>+2304(SB), Z14, K2
+	VCMPPS       $0x0e, sigmoidconsts<>+2432(SB), Z14, K2
 	VMOVUPS      sigmoidconsts<>+1856(SB), K2, Z16
 	VMOVAPS      Z16, Z7
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z0, K2
 	VXORPS       Z7, Z7, K2, Z7
 
-powd_350:
+powd_404:
 	VMOVAPS      Z5, Z5
 	VMULPS       Z7, Z5, Z5
 	VMOVUPS      sigmoidconsts<>+640(SB), Z7
@@ -8164,9 +9754,9 @@ powd_350:
 	VCMPPS       $0x0e, sigmoidconsts<>+832(SB), Z0, K2
 	VADDPS       Z5, Z8, K2, Z8
 
-gamma0_346:
+gamma0_400:
 	TESTQ        $0x00000100, DI
-	JZ           noflag_351
+	JZ           noflag_405
 	VBROADCASTSS alpha+128(FP), Z0
 	VMOVUPS      sigmoidconsts<>+640(SB), Z5
 	VSUBPS       Z0, Z5, Z5
@@ -8174,15 +9764,15 @@ gamma0_346:
 	VFMADD231PS  Z1, Z0, Z5
 	VMULPS       Z5, Z8, Z8
 
-noflag_351:
+noflag_405:
 	VBROADCASTSS focalScale+124(FP), Z0
 	VFMADD231PS  Z0, Z8, Z4
 
-noflag_341:
+noflag_395:
 	VMULPS  Z2, Z4, Z4
 	VMOVUPS Z4, K1, (DX)
 
-done_325:
+done_379:
 	VZEROUPPER
 	RET
 
@@ -8200,9 +9790,9 @@ TEXT ·sigmoidFusedWAVX512(SB), NOSPLIT, $0-184
 	VXORPS Z0, Z0, Z0
 	VXORPS Z1, Z1, Z1
 
-loop_352:
+loop_406:
 	CMPQ         SI, $0x00000010
-	JB           tail_353
+	JB           tail_407
 	VMOVUPS      (AX), Z2
 	VMOVUPS      (CX), Z3
 	VMOVUPS      (BX), Z4
@@ -8234,7 +9824,7 @@ loop_352:
 	VBLENDMPS    Z5, Z6, K1, Z12
 	VBLENDMPS    Z6, Z5, K1, Z13
 	TESTQ        $0x00000003, sflags+152(FP)
-	JZ           noflag_355
+	JZ           noflag_409
 	VADDPS       sigmoidconsts<>+640(SB), Z11, Z5
 	VGETEXPPS    Z5, Z7
 	VADDPS       sigmoidconsts<>+640(SB), Z7, Z7
@@ -8270,7 +9860,7 @@ loop_352:
 	VMOVUPS      sigmoidconsts<>+640(SB), Z5
 	VSUBPS       Z3, Z5, Z5
 	TESTQ        $0x00000001, sflags+152(FP)
-	JZ           noflag_356
+	JZ           noflag_410
 	VBROADCASTSS pw+120(FP), Z6
 	VMULPS       Z3, Z6, Z6
 	VXORPS       sigmoidconsts<>+0(SB), Z2, Z7
@@ -8283,9 +9873,9 @@ loop_352:
 	VMULPS       Z4, Z6, Z6
 	VADDPS       Z6, Z0, Z0
 
-noflag_356:
+noflag_410:
 	TESTQ        $0x00000002, sflags+152(FP)
-	JZ           noflag_357
+	JZ           noflag_411
 	VADDPS       sigmoidconsts<>+640(SB), Z11, Z6
 	VMOVUPS      sigmoidconsts<>+640(SB), Z7
 	VDIVPS       Z6, Z7, Z7
@@ -8300,27 +9890,27 @@ noflag_356:
 	VFMADD231PS  Z5, Z14, Z7
 	VBROADCASTSS gamma+132(FP), Z8
 	CMPQ         R8, $0x01
-	JEQ          pow1_358
+	JEQ          pow1_412
 	CMPQ         R8, $0x02
-	JEQ          pow2_360
+	JEQ          pow2_414
 	CMPQ         R8, $0x03
-	JEQ          powg_359
+	JEQ          powg_413
 	VMOVUPS      sigmoidconsts<>+640(SB), Z8
-	JMP          powd_361
+	JMP          powd_415
 
-pow1_358:
+pow1_412:
 	VMOVAPS Z7, Z8
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z7, K1
 	VXORPS  Z8, Z8, K1, Z8
-	JMP     powd_361
+	JMP     powd_415
 
-pow2_360:
+pow2_414:
 	VMULPS Z7, Z7, Z8
 	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z7, K1
 	VXORPS Z8, Z8, K1, Z8
-	JMP    powd_361
+	JMP    powd_415
 
-powg_359:
+powg_413:
 	VGETEXPPS    Z7, Z10
 	VADDPS       sigmoidconsts<>+640(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z7, Z9
@@ -8372,16 +9962,16 @@ powg_359:
 	VSCALEFPS    Z8, Z23, Z23
 	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z21, K1
 	VXORPS       Z23, Z23, K1, Z23
-	VCMPPS       $0x0e, sigmoidconsts<>+2304(SB), Z21, K1
+	VCMPPS       $0x0e, sigmoidconsts<>+2432(SB), Z21, K1
 	VMOVUPS      sigmoidconsts<>+1856(SB), K1, Z23
 	VMOVAPS      Z23, Z8
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z7, K1
 	VXORPS       Z8, Z8, K1, Z8
 
-powd_361:
+powd_415:
 	VMULPS       Z8, Z6, Z6
 	TESTQ        $0x00000100, sflags+152(FP)
-	JZ           noflag_362
+	JZ           noflag_416
 	VBROADCASTSS alpha+128(FP), Z7
 	VMOVUPS      sigmoidconsts<>+640(SB), Z8
 	VSUBPS       Z7, Z8, Z8
@@ -8389,17 +9979,17 @@ powd_361:
 	VFMADD231PS  Z3, Z7, Z8
 	VMULPS       Z8, Z6, Z6
 
-noflag_362:
+noflag_416:
 	VMULPS Z4, Z6, Z6
 	VADDPS Z6, Z1, Z1
 
-noflag_357:
-noflag_355:
+noflag_411:
+noflag_409:
 	VMOVUPS      sigmoidconsts<>+640(SB), Z5
 	VSUBPS       Z3, Z5, Z5
 	VXORPS       Z6, Z6, Z6
 	TESTQ        $0x00000004, DI
-	JZ           noflag_363
+	JZ           noflag_417
 	VBROADCASTSS a+104(FP), Z7
 	VMULPS       Z3, Z7, Z7
 	VBROADCASTSS b+108(FP), Z8
@@ -8411,9 +10001,9 @@ noflag_355:
 	VMULPS       Z7, Z8, Z8
 	VADDPS       Z8, Z6, Z6
 
-noflag_363:
+noflag_417:
 	TESTQ        $0x00000001, DI
-	JZ           noflag_364
+	JZ           noflag_418
 	VMOVAPS      Z12, Z7
 	VMULPS       Z5, Z7, Z7
 	VBROADCASTSS pw+120(FP), Z8
@@ -8422,9 +10012,9 @@ noflag_363:
 	VBROADCASTSS bceScale+116(FP), Z8
 	VFMADD231PS  Z8, Z7, Z6
 
-noflag_364:
+noflag_418:
 	TESTQ        $0x00000002, DI
-	JZ           noflag_365
+	JZ           noflag_419
 	VADDPS       sigmoidconsts<>+640(SB), Z11, Z7
 	VGETEXPPS    Z7, Z9
 	VADDPS       sigmoidconsts<>+640(SB), Z9, Z9
@@ -8465,27 +10055,27 @@ noflag_364:
 	VFMADD231PS  Z5, Z12, Z2
 	VBROADCASTSS gamma+132(FP), Z8
 	CMPQ         R8, $0x01
-	JEQ          pow1_366
+	JEQ          pow1_420
 	CMPQ         R8, $0x02
-	JEQ          pow2_368
+	JEQ          pow2_422
 	CMPQ         R8, $0x03
-	JEQ          powg_367
+	JEQ          powg_421
 	VMOVUPS      sigmoidconsts<>+640(SB), Z9
-	JMP          powd_369
+	JMP          powd_423
 
-pow1_366:
+pow1_420:
 	VMOVAPS Z2, Z9
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z2, K1
 	VXORPS  Z9, Z9, K1, Z9
-	JMP     powd_369
+	JMP     powd_423
 
-pow2_368:
+pow2_422:
 	VMULPS Z2, Z2, Z9
 	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z2, K1
 	VXORPS Z9, Z9, K1, Z9
-	JMP    powd_369
+	JMP    powd_423
 
-powg_367:
+powg_421:
 	VGETEXPPS    Z2, Z10
 	VADDPS       sigmoidconsts<>+640(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z2, Z9
@@ -8537,43 +10127,43 @@ powg_367:
 	VSCALEFPS    Z9, Z23, Z23
 	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z20, K1
 	VXORPS       Z23, Z23, K1, Z23
-	VCMPPS       $0x0e, sigmoidconsts<>+2304(SB), Z20, K1
+	VCMPPS       $0x0e, sigmoidconsts<>+2432(SB), Z20, K1
 	VMOVUPS      sigmoidconsts<>+1856(SB), K1, Z23
 	VMOVAPS      Z23, Z9
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z2, K1
 	VXORPS       Z9, Z9, K1, Z9
 
-powd_369:
+powd_423:
 	VMOVAPS      Z12, Z10
 	VMULPS       Z5, Z10, Z10
 	VFNMADD231PS Z3, Z13, Z10
 	VMULPS       Z9, Z10, Z10
 	CMPQ         R8, $0x00
-	JEQ          gamma0_370
+	JEQ          gamma0_424
 	VMOVAPS      Z8, Z9
 	VSUBPS       sigmoidconsts<>+640(SB), Z9, Z9
 	CMPQ         R9, $0x01
-	JEQ          pow1_371
+	JEQ          pow1_425
 	CMPQ         R9, $0x02
-	JEQ          pow2_373
+	JEQ          pow2_427
 	CMPQ         R9, $0x03
-	JEQ          powg_372
+	JEQ          powg_426
 	VMOVUPS      sigmoidconsts<>+640(SB), Z9
-	JMP          powd_374
+	JMP          powd_428
 
-pow1_371:
+pow1_425:
 	VMOVAPS Z2, Z9
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z2, K1
 	VXORPS  Z9, Z9, K1, Z9
-	JMP     powd_374
+	JMP     powd_428
 
-pow2_373:
+pow2_427:
 	VMULPS Z2, Z2, Z9
 	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z2, K1
 	VXORPS Z9, Z9, K1, Z9
-	JMP    powd_374
+	JMP    powd_428
 
-powg_372:
+powg_426:
 	VGETEXPPS    Z2, Z20
 	VADDPS       sigmoidconsts<>+640(SB), Z20, Z20
 	VGETMANTPS   $0x02, Z2, Z11
@@ -8625,13 +10215,13 @@ powg_372:
 	VSCALEFPS    Z9, Z24, Z24
 	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z22, K1
 	VXORPS       Z24, Z24, K1, Z24
-	VCMPPS       $0x0e, sigmoidconsts<>+2304(SB), Z22, K1
+	VCMPPS       $0x0e, sigmoidconsts<>+2432(SB), Z22, K1
 	VMOVUPS      sigmoidconsts<>+1856(SB), K1, Z24
 	VMOVAPS      Z24, Z9
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z2, K1
 	VXORPS       Z9, Z9, K1, Z9
 
-powd_374:
+powd_428:
 	VMOVAPS      Z7, Z7
 	VMULPS       Z9, Z7, Z7
 	VMOVUPS      sigmoidconsts<>+640(SB), Z9
@@ -8644,9 +10234,9 @@ powd_374:
 	VCMPPS       $0x0e, sigmoidconsts<>+832(SB), Z2, K1
 	VADDPS       Z7, Z10, K1, Z10
 
-gamma0_370:
+gamma0_424:
 	TESTQ        $0x00000100, DI
-	JZ           noflag_375
+	JZ           noflag_429
 	VBROADCASTSS alpha+128(FP), Z2
 	VMOVUPS      sigmoidconsts<>+640(SB), Z7
 	VSUBPS       Z2, Z7, Z7
@@ -8654,11 +10244,11 @@ gamma0_370:
 	VFMADD231PS  Z3, Z2, Z7
 	VMULPS       Z7, Z10, Z10
 
-noflag_375:
+noflag_429:
 	VBROADCASTSS focalScale+124(FP), Z2
 	VFMADD231PS  Z2, Z10, Z6
 
-noflag_365:
+noflag_419:
 	VMULPS  Z4, Z6, Z6
 	VMOVUPS Z6, (DX)
 	ADDQ    $0x00000040, AX
@@ -8666,11 +10256,11 @@ noflag_365:
 	ADDQ    $0x00000040, DX
 	ADDQ    $0x00000040, BX
 	SUBQ    $0x00000010, SI
-	JMP     loop_352
+	JMP     loop_406
 
-tail_353:
+tail_407:
 	TESTQ        SI, SI
-	JZ           done_354
+	JZ           done_408
 	MOVL         $0x0000ffff, R10
 	BZHIL        SI, R10, R10
 	KMOVW        R10, K1
@@ -8705,7 +10295,7 @@ tail_353:
 	VBLENDMPS    Z5, Z6, K2, Z16
 	VBLENDMPS    Z6, Z5, K2, Z17
 	TESTQ        $0x00000003, sflags+152(FP)
-	JZ           noflag_376
+	JZ           noflag_430
 	VADDPS       sigmoidconsts<>+640(SB), Z11, Z5
 	VGETEXPPS    Z5, Z7
 	VADDPS       sigmoidconsts<>+640(SB), Z7, Z7
@@ -8741,7 +10331,7 @@ tail_353:
 	VMOVUPS      sigmoidconsts<>+640(SB), Z5
 	VSUBPS       Z3, Z5, Z5
 	TESTQ        $0x00000001, sflags+152(FP)
-	JZ           noflag_377
+	JZ           noflag_431
 	VBROADCASTSS pw+120(FP), Z6
 	VMULPS       Z3, Z6, Z6
 	VXORPS       sigmoidconsts<>+0(SB), Z2, Z7
@@ -8755,9 +10345,9 @@ tail_353:
 	VMOVAPS.Z    Z6, K1, Z6
 	VADDPS       Z6, Z0, Z0
 
-noflag_377:
+noflag_431:
 	TESTQ        $0x00000002, sflags+152(FP)
-	JZ           noflag_378
+	JZ           noflag_432
 	VADDPS       sigmoidconsts<>+640(SB), Z11, Z6
 	VMOVUPS      sigmoidconsts<>+640(SB), Z7
 	VDIVPS       Z6, Z7, Z7
@@ -8772,27 +10362,27 @@ noflag_377:
 	VFMADD231PS  Z5, Z18, Z7
 	VBROADCASTSS gamma+132(FP), Z8
 	CMPQ         R8, $0x01
-	JEQ          pow1_379
+	JEQ          pow1_433
 	CMPQ         R8, $0x02
-	JEQ          pow2_381
+	JEQ          pow2_435
 	CMPQ         R8, $0x03
-	JEQ          powg_380
+	JEQ          powg_434
 	VMOVUPS      sigmoidconsts<>+640(SB), Z8
-	JMP          powd_382
+	JMP          powd_436
 
-pow1_379:
+pow1_433:
 	VMOVAPS Z7, Z8
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z7, K2
 	VXORPS  Z8, Z8, K2, Z8
-	JMP     powd_382
+	JMP     powd_436
 
-pow2_381:
+pow2_435:
 	VMULPS Z7, Z7, Z8
 	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z7, K2
 	VXORPS Z8, Z8, K2, Z8
-	JMP    powd_382
+	JMP    powd_436
 
-powg_380:
+powg_434:
 	VGETEXPPS    Z7, Z10
 	VADDPS       sigmoidconsts<>+640(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z7, Z9
@@ -8844,16 +10434,16 @@ powg_380:
 	VSCALEFPS    Z8, Z15, Z15
 	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z13, K2
 	VXORPS       Z15, Z15, K2, Z15
-	VCMPPS       $0x0e, sigmoidconsts<>+2304(SB), Z13, K2
+	VCMPPS       $0x0e, sigmoidconsts<>+2432(SB), Z13, K2
 	VMOVUPS      sigmoidconsts<>+1856(SB), K2, Z15
 	VMOVAPS      Z15, Z8
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z7, K2
 	VXORPS       Z8, Z8, K2, Z8
 
-powd_382:
+powd_436:
 	VMULPS       Z8, Z6, Z6
 	TESTQ        $0x00000100, sflags+152(FP)
-	JZ           noflag_383
+	JZ           noflag_437
 	VBROADCASTSS alpha+128(FP), Z7
 	VMOVUPS      sigmoidconsts<>+640(SB), Z8
 	VSUBPS       Z7, Z8, Z8
@@ -8861,18 +10451,18 @@ powd_382:
 	VFMADD231PS  Z3, Z7, Z8
 	VMULPS       Z8, Z6, Z6
 
-noflag_383:
+noflag_437:
 	VMULPS    Z4, Z6, Z6
 	VMOVAPS.Z Z6, K1, Z6
 	VADDPS    Z6, Z1, Z1
 
-noflag_378:
-noflag_376:
+noflag_432:
+noflag_430:
 	VMOVUPS      sigmoidconsts<>+640(SB), Z5
 	VSUBPS       Z3, Z5, Z5
 	VXORPS       Z6, Z6, Z6
 	TESTQ        $0x00000004, DI
-	JZ           noflag_384
+	JZ           noflag_438
 	VBROADCASTSS a+104(FP), Z7
 	VMULPS       Z3, Z7, Z7
 	VBROADCASTSS b+108(FP), Z8
@@ -8884,9 +10474,9 @@ noflag_376:
 	VMULPS       Z7, Z8, Z8
 	VADDPS       Z8, Z6, Z6
 
-noflag_384:
+noflag_438:
 	TESTQ        $0x00000001, DI
-	JZ           noflag_385
+	JZ           noflag_439
 	VMOVAPS      Z16, Z7
 	VMULPS       Z5, Z7, Z7
 	VBROADCASTSS pw+120(FP), Z8
@@ -8895,9 +10485,9 @@ noflag_384:
 	VBROADCASTSS bceScale+116(FP), Z8
 	VFMADD231PS  Z8, Z7, Z6
 
-noflag_385:
+noflag_439:
 	TESTQ        $0x00000002, DI
-	JZ           noflag_386
+	JZ           noflag_440
 	VADDPS       sigmoidconsts<>+640(SB), Z11, Z7
 	VGETEXPPS    Z7, Z9
 	VADDPS       sigmoidconsts<>+640(SB), Z9, Z9
@@ -8938,27 +10528,27 @@ noflag_385:
 	VFMADD231PS  Z5, Z16, Z2
 	VBROADCASTSS gamma+132(FP), Z8
 	CMPQ         R8, $0x01
-	JEQ          pow1_387
+	JEQ          pow1_441
 	CMPQ         R8, $0x02
-	JEQ          pow2_389
+	JEQ          pow2_443
 	CMPQ         R8, $0x03
-	JEQ          powg_388
+	JEQ          powg_442
 	VMOVUPS      sigmoidconsts<>+640(SB), Z9
-	JMP          powd_390
+	JMP          powd_444
 
-pow1_387:
+pow1_441:
 	VMOVAPS Z2, Z9
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z2, K2
 	VXORPS  Z9, Z9, K2, Z9
-	JMP     powd_390
+	JMP     powd_444
 
-pow2_389:
+pow2_443:
 	VMULPS Z2, Z2, Z9
 	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z2, K2
 	VXORPS Z9, Z9, K2, Z9
-	JMP    powd_390
+	JMP    powd_444
 
-powg_388:
+powg_442:
 	VGETEXPPS    Z2, Z10
 	VADDPS       sigmoidconsts<>+640(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z2, Z9
@@ -9010,43 +10600,43 @@ powg_388:
 	VSCALEFPS    Z9, Z15, Z15
 	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z12, K2
 	VXORPS       Z15, Z15, K2, Z15
-	VCMPPS       $0x0e, sigmoidconsts<>+2304(SB), Z12, K2
+	VCMPPS       $0x0e, sigmoidconsts<>+2432(SB), Z12, K2
 	VMOVUPS      sigmoidconsts<>+1856(SB), K2, Z15
 	VMOVAPS      Z15, Z9
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z2, K2
 	VXORPS       Z9, Z9, K2, Z9
 
-powd_390:
+powd_444:
 	VMOVAPS      Z16, Z10
 	VMULPS       Z5, Z10, Z10
 	VFNMADD231PS Z3, Z17, Z10
 	VMULPS       Z9, Z10, Z10
 	CMPQ         R8, $0x00
-	JEQ          gamma0_391
+	JEQ          gamma0_445
 	VMOVAPS      Z8, Z9
 	VSUBPS       sigmoidconsts<>+640(SB), Z9, Z9
 	CMPQ         R9, $0x01
-	JEQ          pow1_392
+	JEQ          pow1_446
 	CMPQ         R9, $0x02
-	JEQ          pow2_394
+	JEQ          pow2_448
 	CMPQ         R9, $0x03
-	JEQ          powg_393
+	JEQ          powg_447
 	VMOVUPS      sigmoidconsts<>+640(SB), Z9
-	JMP          powd_395
+	JMP          powd_449
 
-pow1_392:
+pow1_446:
 	VMOVAPS Z2, Z9
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z2, K2
 	VXORPS  Z9, Z9, K2, Z9
-	JMP     powd_395
+	JMP     powd_449
 
-pow2_394:
+pow2_448:
 	VMULPS Z2, Z2, Z9
 	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z2, K2
 	VXORPS Z9, Z9, K2, Z9
-	JMP    powd_395
+	JMP    powd_449
 
-powg_393:
+powg_447:
 	VGETEXPPS    Z2, Z12
 	VADDPS       sigmoidconsts<>+640(SB), Z12, Z12
 	VGETMANTPS   $0x02, Z2, Z11
@@ -9098,13 +10688,13 @@ powg_393:
 	VSCALEFPS    Z9, Z18, Z18
 	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z14, K2
 	VXORPS       Z18, Z18, K2, Z18
-	VCMPPS       $0x0e, sigmoidconsts<>+2304(SB), Z14, K2
+	VCMPPS       $0x0e, sigmoidconsts<>+2432(SB), Z14, K2
 	VMOVUPS      sigmoidconsts<>+1856(SB), K2, Z18
 	VMOVAPS      Z18, Z9
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z2, K2
 	VXORPS       Z9, Z9, K2, Z9
 
-powd_395:
+powd_449:
 	VMOVAPS      Z7, Z7
 	VMULPS       Z9, Z7, Z7
 	VMOVUPS      sigmoidconsts<>+640(SB), Z9
@@ -9117,9 +10707,9 @@ powd_395:
 	VCMPPS       $0x0e, sigmoidconsts<>+832(SB), Z2, K2
 	VADDPS       Z7, Z10, K2, Z10
 
-gamma0_391:
+gamma0_445:
 	TESTQ        $0x00000100, DI
-	JZ           noflag_396
+	JZ           noflag_450
 	VBROADCASTSS alpha+128(FP), Z2
 	VMOVUPS      sigmoidconsts<>+640(SB), Z7
 	VSUBPS       Z2, Z7, Z7
@@ -9127,15 +10717,1389 @@ gamma0_391:
 	VFMADD231PS  Z3, Z2, Z7
 	VMULPS       Z7, Z10, Z10
 
-noflag_396:
+noflag_450:
 	VBROADCASTSS focalScale+124(FP), Z2
 	VFMADD231PS  Z2, Z10, Z6
 
-noflag_386:
+noflag_440:
 	VMULPS  Z4, Z6, Z6
 	VMOVUPS Z6, K1, (DX)
 
-done_354:
+done_408:
+	MOVQ          out_base+160(FP), AX
+	VMOVAPS       Z0, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y2
+	VADDPS        Y2, Y0, Y2
+	VEXTRACTF128  $0x01, Y2, X0
+	VADDPS        X0, X2, X0
+	VMOVHLPS      X0, X0, X2
+	VADDPS        X2, X0, X0
+	VMOVSHDUP     X0, X2
+	VADDSS        X2, X0, X0
+	VMOVSS        X0, (AX)
+	VMOVAPS       Z1, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y1
+	VADDPS        Y1, Y0, Y1
+	VEXTRACTF128  $0x01, Y1, X0
+	VADDPS        X0, X1, X0
+	VMOVHLPS      X0, X0, X1
+	VADDPS        X1, X0, X0
+	VMOVSHDUP     X0, X1
+	VADDSS        X1, X0, X0
+	VMOVSS        X0, 4(AX)
+	VZEROUPPER
+	RET
+
+// func sigmoidStatsPAVX512(x []float32, y []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32)
+// Requires: AVX, AVX512DQ, AVX512F, BMI2
+TEXT ·sigmoidStatsPAVX512(SB), NOSPLIT, $0-104
+	MOVQ   x_base+0(FP), AX
+	MOVQ   y_base+24(FP), CX
+	MOVQ   x_len+8(FP), DX
+	MOVQ   flags+48(FP), BX
+	MOVQ   gmode+72(FP), SI
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+	VXORPS Z4, Z4, Z4
+	VXORPS Z5, Z5, Z5
+	VXORPS Z6, Z6, Z6
+
+loop_451:
+	CMPQ        DX, $0x00000010
+	JB          tail_452
+	VMOVUPS     (AX), Z7
+	VMOVUPS     (CX), Z8
+	TESTQ       $0x0000000c, BX
+	JZ          noflag_454
+	VMOVAPS     Z7, Z9
+	TESTQ       $0x00000004, BX
+	JZ          noflag_455
+	VADDPS      Z9, Z0, Z0
+	VFMADD231PS Z9, Z8, Z1
+	VADDPS      Z8, Z2, Z2
+
+noflag_455:
+	TESTQ       $0x00000008, BX
+	JZ          noflag_456
+	VFMADD231PS Z9, Z9, Z3
+	VFMADD231PS Z8, Z8, Z4
+
+noflag_456:
+noflag_454:
+	TESTQ        $0x00000001, BX
+	JZ           noflag_457
+	VMOVUPS      sigmoidconsts<>+2304(SB), Z9
+	VGETEXPPS    Z7, Z11
+	VADDPS       sigmoidconsts<>+640(SB), Z11, Z11
+	VGETMANTPS   $0x02, Z7, Z10
+	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Z10, K1
+	VSUBPS       sigmoidconsts<>+640(SB), Z10, Z12
+	VADDPS       Z10, Z10, Z13
+	VSUBPS       sigmoidconsts<>+640(SB), Z13, Z13
+	VBLENDMPS    Z13, Z12, K1, Z10
+	VSUBPS       sigmoidconsts<>+640(SB), Z11, K1, Z11
+	VMULPS       Z10, Z10, Z12
+	VMOVUPS      sigmoidconsts<>+1088(SB), Z13
+	VFMADD213PS  sigmoidconsts<>+1152(SB), Z10, Z13
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Z10, Z13
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z10, Z13
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z10, Z13
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z10, Z13
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z10, Z13
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z10, Z13
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z10, Z13
+	VMULPS       Z10, Z13, Z13
+	VMULPS       Z12, Z13, Z13
+	VFMADD231PS  sigmoidconsts<>+192(SB), Z11, Z13
+	VFNMADD231PS sigmoidconsts<>+320(SB), Z12, Z13
+	VADDPS       Z13, Z10, Z13
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z11, Z13
+	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Z7, K1
+	VMOVUPS      Z7, K1, Z13
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z7, K1
+	VMOVUPS      sigmoidconsts<>+1920(SB), K1, Z13
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z7, K1
+	VMOVUPS      sigmoidconsts<>+1984(SB), K1, Z13
+	VMAXPS       Z13, Z9, Z13
+	VMOVUPS      sigmoidconsts<>+640(SB), Z10
+	VSUBPS       Z7, Z10, Z10
+	VGETEXPPS    Z10, Z11
+	VADDPS       sigmoidconsts<>+640(SB), Z11, Z11
+	VGETMANTPS   $0x02, Z10, Z7
+	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Z7, K1
+	VSUBPS       sigmoidconsts<>+640(SB), Z7, Z12
+	VADDPS       Z7, Z7, Z14
+	VSUBPS       sigmoidconsts<>+640(SB), Z14, Z14
+	VBLENDMPS    Z14, Z12, K1, Z7
+	VSUBPS       sigmoidconsts<>+640(SB), Z11, K1, Z11
+	VMULPS       Z7, Z7, Z12
+	VMOVUPS      sigmoidconsts<>+1088(SB), Z14
+	VFMADD213PS  sigmoidconsts<>+1152(SB), Z7, Z14
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Z7, Z14
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z7, Z14
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z7, Z14
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z7, Z14
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z7, Z14
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z7, Z14
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z7, Z14
+	VMULPS       Z7, Z14, Z14
+	VMULPS       Z12, Z14, Z14
+	VFMADD231PS  sigmoidconsts<>+192(SB), Z11, Z14
+	VFNMADD231PS sigmoidconsts<>+320(SB), Z12, Z14
+	VADDPS       Z14, Z7, Z14
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z11, Z14
+	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Z10, K1
+	VMOVUPS      Z10, K1, Z14
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z10, K1
+	VMOVUPS      sigmoidconsts<>+1920(SB), K1, Z14
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z10, K1
+	VMOVUPS      sigmoidconsts<>+1984(SB), K1, Z14
+	VMAXPS       Z14, Z9, Z14
+	VMOVUPS      sigmoidconsts<>+640(SB), Z7
+	VSUBPS       Z8, Z7, Z7
+	VMULPS       Z7, Z14, Z14
+	VBROADCASTSS pw+56(FP), Z7
+	VMULPS       Z8, Z7, Z7
+	VFMADD231PS  Z13, Z7, Z14
+	VXORPS       sigmoidconsts<>+0(SB), Z14, Z14
+	VADDPS       Z14, Z5, Z5
+
+noflag_457:
+	ADDQ $0x00000040, AX
+	ADDQ $0x00000040, CX
+	SUBQ $0x00000010, DX
+	JMP  loop_451
+
+tail_452:
+	TESTQ       DX, DX
+	JZ          done_453
+	MOVL        $0x0000ffff, SI
+	BZHIL       DX, SI, SI
+	KMOVW       SI, K1
+	VMOVUPS.Z   (AX), K1, Z7
+	VMOVUPS.Z   (CX), K1, Z8
+	TESTQ       $0x0000000c, BX
+	JZ          noflag_458
+	VMOVAPS     Z7, Z9
+	VMOVAPS.Z   Z9, K1, Z9
+	TESTQ       $0x00000004, BX
+	JZ          noflag_459
+	VADDPS      Z9, Z0, Z0
+	VFMADD231PS Z9, Z8, Z1
+	VADDPS      Z8, Z2, Z2
+
+noflag_459:
+	TESTQ       $0x00000008, BX
+	JZ          noflag_460
+	VFMADD231PS Z9, Z9, Z3
+	VFMADD231PS Z8, Z8, Z4
+
+noflag_460:
+noflag_458:
+	TESTQ        $0x00000001, BX
+	JZ           noflag_461
+	VMOVUPS      sigmoidconsts<>+2304(SB), Z9
+	VGETEXPPS    Z7, Z11
+	VADDPS       sigmoidconsts<>+640(SB), Z11, Z11
+	VGETMANTPS   $0x02, Z7, Z10
+	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Z10, K2
+	VSUBPS       sigmoidconsts<>+640(SB), Z10, Z12
+	VADDPS       Z10, Z10, Z13
+	VSUBPS       sigmoidconsts<>+640(SB), Z13, Z13
+	VBLENDMPS    Z13, Z12, K2, Z10
+	VSUBPS       sigmoidconsts<>+640(SB), Z11, K2, Z11
+	VMULPS       Z10, Z10, Z12
+	VMOVUPS      sigmoidconsts<>+1088(SB), Z13
+	VFMADD213PS  sigmoidconsts<>+1152(SB), Z10, Z13
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Z10, Z13
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z10, Z13
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z10, Z13
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z10, Z13
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z10, Z13
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z10, Z13
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z10, Z13
+	VMULPS       Z10, Z13, Z13
+	VMULPS       Z12, Z13, Z13
+	VFMADD231PS  sigmoidconsts<>+192(SB), Z11, Z13
+	VFNMADD231PS sigmoidconsts<>+320(SB), Z12, Z13
+	VADDPS       Z13, Z10, Z13
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z11, Z13
+	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Z7, K2
+	VMOVUPS      Z7, K2, Z13
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z7, K2
+	VMOVUPS      sigmoidconsts<>+1920(SB), K2, Z13
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z7, K2
+	VMOVUPS      sigmoidconsts<>+1984(SB), K2, Z13
+	VMAXPS       Z13, Z9, Z13
+	VMOVUPS      sigmoidconsts<>+640(SB), Z10
+	VSUBPS       Z7, Z10, Z10
+	VGETEXPPS    Z10, Z11
+	VADDPS       sigmoidconsts<>+640(SB), Z11, Z11
+	VGETMANTPS   $0x02, Z10, Z7
+	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Z7, K2
+	VSUBPS       sigmoidconsts<>+640(SB), Z7, Z12
+	VADDPS       Z7, Z7, Z14
+	VSUBPS       sigmoidconsts<>+640(SB), Z14, Z14
+	VBLENDMPS    Z14, Z12, K2, Z7
+	VSUBPS       sigmoidconsts<>+640(SB), Z11, K2, Z11
+	VMULPS       Z7, Z7, Z12
+	VMOVUPS      sigmoidconsts<>+1088(SB), Z14
+	VFMADD213PS  sigmoidconsts<>+1152(SB), Z7, Z14
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Z7, Z14
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z7, Z14
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z7, Z14
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z7, Z14
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z7, Z14
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z7, Z14
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z7, Z14
+	VMULPS       Z7, Z14, Z14
+	VMULPS       Z12, Z14, Z14
+	VFMADD231PS  sigmoidconsts<>+192(SB), Z11, Z14
+	VFNMADD231PS sigmoidconsts<>+320(SB), Z12, Z14
+	VADDPS       Z14, Z7, Z14
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z11, Z14
+	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Z10, K2
+	VMOVUPS      Z10, K2, Z14
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z10, K2
+	VMOVUPS      sigmoidconsts<>+1920(SB), K2, Z14
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z10, K2
+	VMOVUPS      sigmoidconsts<>+1984(SB), K2, Z14
+	VMAXPS       Z14, Z9, Z14
+	VMOVUPS      sigmoidconsts<>+640(SB), Z7
+	VSUBPS       Z8, Z7, Z7
+	VMULPS       Z7, Z14, Z14
+	VBROADCASTSS pw+56(FP), Z7
+	VMULPS       Z8, Z7, Z7
+	VFMADD231PS  Z13, Z7, Z14
+	VXORPS       sigmoidconsts<>+0(SB), Z14, Z14
+	VMOVAPS.Z    Z14, K1, Z14
+	VADDPS       Z14, Z5, Z5
+
+noflag_461:
+done_453:
+	MOVQ          out_base+80(FP), AX
+	VMOVAPS       Z0, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y7
+	VADDPS        Y7, Y0, Y7
+	VEXTRACTF128  $0x01, Y7, X0
+	VADDPS        X0, X7, X0
+	VMOVHLPS      X0, X0, X7
+	VADDPS        X7, X0, X0
+	VMOVSHDUP     X0, X7
+	VADDSS        X7, X0, X0
+	VMOVSS        X0, (AX)
+	VMOVAPS       Z1, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y1
+	VADDPS        Y1, Y0, Y1
+	VEXTRACTF128  $0x01, Y1, X0
+	VADDPS        X0, X1, X0
+	VMOVHLPS      X0, X0, X1
+	VADDPS        X1, X0, X0
+	VMOVSHDUP     X0, X1
+	VADDSS        X1, X0, X0
+	VMOVSS        X0, 4(AX)
+	VMOVAPS       Z2, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y1
+	VADDPS        Y1, Y0, Y1
+	VEXTRACTF128  $0x01, Y1, X0
+	VADDPS        X0, X1, X0
+	VMOVHLPS      X0, X0, X1
+	VADDPS        X1, X0, X0
+	VMOVSHDUP     X0, X1
+	VADDSS        X1, X0, X0
+	VMOVSS        X0, 8(AX)
+	VMOVAPS       Z3, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y1
+	VADDPS        Y1, Y0, Y1
+	VEXTRACTF128  $0x01, Y1, X0
+	VADDPS        X0, X1, X0
+	VMOVHLPS      X0, X0, X1
+	VADDPS        X1, X0, X0
+	VMOVSHDUP     X0, X1
+	VADDSS        X1, X0, X0
+	VMOVSS        X0, 12(AX)
+	VMOVAPS       Z4, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y1
+	VADDPS        Y1, Y0, Y1
+	VEXTRACTF128  $0x01, Y1, X0
+	VADDPS        X0, X1, X0
+	VMOVHLPS      X0, X0, X1
+	VADDPS        X1, X0, X0
+	VMOVSHDUP     X0, X1
+	VADDSS        X1, X0, X0
+	VMOVSS        X0, 16(AX)
+	VMOVAPS       Z5, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y1
+	VADDPS        Y1, Y0, Y1
+	VEXTRACTF128  $0x01, Y1, X0
+	VADDPS        X0, X1, X0
+	VMOVHLPS      X0, X0, X1
+	VADDPS        X1, X0, X0
+	VMOVSHDUP     X0, X1
+	VADDSS        X1, X0, X0
+	VMOVSS        X0, 20(AX)
+	VMOVAPS       Z6, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y1
+	VADDPS        Y1, Y0, Y1
+	VEXTRACTF128  $0x01, Y1, X0
+	VADDPS        X0, X1, X0
+	VMOVHLPS      X0, X0, X1
+	VADDPS        X1, X0, X0
+	VMOVSHDUP     X0, X1
+	VADDSS        X1, X0, X0
+	VMOVSS        X0, 24(AX)
+	VZEROUPPER
+	RET
+
+// func sigmoidGradPAVX512(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int)
+// Requires: AVX, AVX512DQ, AVX512F, BMI2
+TEXT ·sigmoidGradPAVX512(SB), NOSPLIT, $0-128
+	MOVQ x_base+0(FP), AX
+	MOVQ y_base+24(FP), CX
+	MOVQ dst_base+48(FP), DX
+	MOVQ x_len+8(FP), BX
+	MOVQ flags+72(FP), SI
+
+loop_462:
+	CMPQ         BX, $0x00000010
+	JB           tail_463
+	VMOVUPS      (AX), Z0
+	VMOVUPS      (CX), Z1
+	VXORPS       Z2, Z2, Z2
+	TESTQ        $0x00000004, SI
+	JZ           noflag_465
+	VBROADCASTSS a+80(FP), Z3
+	VMULPS       Z1, Z3, Z3
+	VBROADCASTSS b+84(FP), Z4
+	VADDPS       Z4, Z3, Z3
+	VBROADCASTSS e+88(FP), Z4
+	VFMADD231PS  Z0, Z4, Z3
+	VADDPS       Z3, Z2, Z2
+
+noflag_465:
+	TESTQ        $0x00000001, SI
+	JZ           noflag_466
+	VMOVUPS      sigmoidconsts<>+640(SB), Z3
+	VSUBPS       Z0, Z3, Z3
+	VMOVUPS      sigmoidconsts<>+640(SB), Z4
+	VSUBPS       Z1, Z4, Z4
+	VMULPS       Z4, Z0, Z4
+	VBROADCASTSS pw+96(FP), Z5
+	VMULPS       Z1, Z5, Z5
+	VFNMADD231PS Z3, Z5, Z4
+	VMULPS       Z3, Z0, Z0
+	VMOVUPS      sigmoidconsts<>+2368(SB), Z1
+	VMAXPS       Z0, Z1, Z0
+	VDIVPS       Z0, Z4, Z4
+	VBROADCASTSS bceScale+92(FP), Z0
+	VFMADD231PS  Z0, Z4, Z2
+
+noflag_466:
+	VMOVUPS Z2, (DX)
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SUBQ    $0x00000010, BX
+	JMP     loop_462
+
+tail_463:
+	TESTQ        BX, BX
+	JZ           done_464
+	MOVL         $0x0000ffff, DI
+	BZHIL        BX, DI, DI
+	KMOVW        DI, K1
+	VMOVUPS.Z    (AX), K1, Z0
+	VMOVUPS.Z    (CX), K1, Z1
+	VXORPS       Z2, Z2, Z2
+	TESTQ        $0x00000004, SI
+	JZ           noflag_467
+	VBROADCASTSS a+80(FP), Z3
+	VMULPS       Z1, Z3, Z3
+	VBROADCASTSS b+84(FP), Z4
+	VADDPS       Z4, Z3, Z3
+	VBROADCASTSS e+88(FP), Z4
+	VFMADD231PS  Z0, Z4, Z3
+	VADDPS       Z3, Z2, Z2
+
+noflag_467:
+	TESTQ        $0x00000001, SI
+	JZ           noflag_468
+	VMOVUPS      sigmoidconsts<>+640(SB), Z3
+	VSUBPS       Z0, Z3, Z3
+	VMOVUPS      sigmoidconsts<>+640(SB), Z4
+	VSUBPS       Z1, Z4, Z4
+	VMULPS       Z4, Z0, Z4
+	VBROADCASTSS pw+96(FP), Z5
+	VMULPS       Z1, Z5, Z5
+	VFNMADD231PS Z3, Z5, Z4
+	VMULPS       Z3, Z0, Z0
+	VMOVUPS      sigmoidconsts<>+2368(SB), Z1
+	VMAXPS       Z0, Z1, Z0
+	VDIVPS       Z0, Z4, Z4
+	VBROADCASTSS bceScale+92(FP), Z0
+	VFMADD231PS  Z0, Z4, Z2
+
+noflag_468:
+	VMOVUPS Z2, K1, (DX)
+
+done_464:
+	VZEROUPPER
+	RET
+
+// func sigmoidFusedPAVX512(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32)
+// Requires: AVX, AVX512DQ, AVX512F, BMI2
+TEXT ·sigmoidFusedPAVX512(SB), NOSPLIT, $0-160
+	MOVQ   x_base+0(FP), AX
+	MOVQ   y_base+24(FP), CX
+	MOVQ   dst_base+48(FP), DX
+	MOVQ   x_len+8(FP), BX
+	MOVQ   flags+72(FP), SI
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+
+loop_469:
+	CMPQ         BX, $0x00000010
+	JB           tail_470
+	VMOVUPS      (AX), Z2
+	VMOVUPS      (CX), Z3
+	TESTQ        $0x00000001, sflags+128(FP)
+	JZ           noflag_472
+	VMOVUPS      sigmoidconsts<>+2304(SB), Z4
+	VGETEXPPS    Z2, Z6
+	VADDPS       sigmoidconsts<>+640(SB), Z6, Z6
+	VGETMANTPS   $0x02, Z2, Z5
+	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Z5, K1
+	VSUBPS       sigmoidconsts<>+640(SB), Z5, Z7
+	VADDPS       Z5, Z5, Z8
+	VSUBPS       sigmoidconsts<>+640(SB), Z8, Z8
+	VBLENDMPS    Z8, Z7, K1, Z5
+	VSUBPS       sigmoidconsts<>+640(SB), Z6, K1, Z6
+	VMULPS       Z5, Z5, Z7
+	VMOVUPS      sigmoidconsts<>+1088(SB), Z8
+	VFMADD213PS  sigmoidconsts<>+1152(SB), Z5, Z8
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Z5, Z8
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z5, Z8
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z5, Z8
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z5, Z8
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z5, Z8
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z5, Z8
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z5, Z8
+	VMULPS       Z5, Z8, Z8
+	VMULPS       Z7, Z8, Z8
+	VFMADD231PS  sigmoidconsts<>+192(SB), Z6, Z8
+	VFNMADD231PS sigmoidconsts<>+320(SB), Z7, Z8
+	VADDPS       Z8, Z5, Z8
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z6, Z8
+	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Z2, K1
+	VMOVUPS      Z2, K1, Z8
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z2, K1
+	VMOVUPS      sigmoidconsts<>+1920(SB), K1, Z8
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z2, K1
+	VMOVUPS      sigmoidconsts<>+1984(SB), K1, Z8
+	VMAXPS       Z8, Z4, Z8
+	VMOVUPS      sigmoidconsts<>+640(SB), Z5
+	VSUBPS       Z2, Z5, Z5
+	VGETEXPPS    Z5, Z7
+	VADDPS       sigmoidconsts<>+640(SB), Z7, Z7
+	VGETMANTPS   $0x02, Z5, Z6
+	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Z6, K1
+	VSUBPS       sigmoidconsts<>+640(SB), Z6, Z9
+	VADDPS       Z6, Z6, Z10
+	VSUBPS       sigmoidconsts<>+640(SB), Z10, Z10
+	VBLENDMPS    Z10, Z9, K1, Z6
+	VSUBPS       sigmoidconsts<>+640(SB), Z7, K1, Z7
+	VMULPS       Z6, Z6, Z9
+	VMOVUPS      sigmoidconsts<>+1088(SB), Z10
+	VFMADD213PS  sigmoidconsts<>+1152(SB), Z6, Z10
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Z6, Z10
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z6, Z10
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z6, Z10
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z6, Z10
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z6, Z10
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z6, Z10
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z6, Z10
+	VMULPS       Z6, Z10, Z10
+	VMULPS       Z9, Z10, Z10
+	VFMADD231PS  sigmoidconsts<>+192(SB), Z7, Z10
+	VFNMADD231PS sigmoidconsts<>+320(SB), Z9, Z10
+	VADDPS       Z10, Z6, Z10
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z7, Z10
+	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Z5, K1
+	VMOVUPS      Z5, K1, Z10
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z5, K1
+	VMOVUPS      sigmoidconsts<>+1920(SB), K1, Z10
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z5, K1
+	VMOVUPS      sigmoidconsts<>+1984(SB), K1, Z10
+	VMAXPS       Z10, Z4, Z10
+	VMOVUPS      sigmoidconsts<>+640(SB), Z4
+	VSUBPS       Z3, Z4, Z4
+	VMULPS       Z4, Z10, Z10
+	VBROADCASTSS pw+96(FP), Z4
+	VMULPS       Z3, Z4, Z4
+	VFMADD231PS  Z8, Z4, Z10
+	VXORPS       sigmoidconsts<>+0(SB), Z10, Z10
+	VADDPS       Z10, Z0, Z0
+
+noflag_472:
+	VXORPS       Z4, Z4, Z4
+	TESTQ        $0x00000004, SI
+	JZ           noflag_473
+	VBROADCASTSS a+80(FP), Z5
+	VMULPS       Z3, Z5, Z5
+	VBROADCASTSS b+84(FP), Z6
+	VADDPS       Z6, Z5, Z5
+	VBROADCASTSS e+88(FP), Z6
+	VFMADD231PS  Z2, Z6, Z5
+	VADDPS       Z5, Z4, Z4
+
+noflag_473:
+	TESTQ        $0x00000001, SI
+	JZ           noflag_474
+	VMOVUPS      sigmoidconsts<>+640(SB), Z5
+	VSUBPS       Z2, Z5, Z5
+	VMOVUPS      sigmoidconsts<>+640(SB), Z6
+	VSUBPS       Z3, Z6, Z6
+	VMULPS       Z6, Z2, Z6
+	VBROADCASTSS pw+96(FP), Z7
+	VMULPS       Z3, Z7, Z7
+	VFNMADD231PS Z5, Z7, Z6
+	VMULPS       Z5, Z2, Z2
+	VMOVUPS      sigmoidconsts<>+2368(SB), Z3
+	VMAXPS       Z2, Z3, Z2
+	VDIVPS       Z2, Z6, Z6
+	VBROADCASTSS bceScale+92(FP), Z2
+	VFMADD231PS  Z2, Z6, Z4
+
+noflag_474:
+	VMOVUPS Z4, (DX)
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SUBQ    $0x00000010, BX
+	JMP     loop_469
+
+tail_470:
+	TESTQ        BX, BX
+	JZ           done_471
+	MOVL         $0x0000ffff, DI
+	BZHIL        BX, DI, DI
+	KMOVW        DI, K1
+	VMOVUPS.Z    (AX), K1, Z2
+	VMOVUPS.Z    (CX), K1, Z3
+	TESTQ        $0x00000001, sflags+128(FP)
+	JZ           noflag_475
+	VMOVUPS      sigmoidconsts<>+2304(SB), Z4
+	VGETEXPPS    Z2, Z6
+	VADDPS       sigmoidconsts<>+640(SB), Z6, Z6
+	VGETMANTPS   $0x02, Z2, Z5
+	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Z5, K2
+	VSUBPS       sigmoidconsts<>+640(SB), Z5, Z7
+	VADDPS       Z5, Z5, Z8
+	VSUBPS       sigmoidconsts<>+640(SB), Z8, Z8
+	VBLENDMPS    Z8, Z7, K2, Z5
+	VSUBPS       sigmoidconsts<>+640(SB), Z6, K2, Z6
+	VMULPS       Z5, Z5, Z7
+	VMOVUPS      sigmoidconsts<>+1088(SB), Z8
+	VFMADD213PS  sigmoidconsts<>+1152(SB), Z5, Z8
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Z5, Z8
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z5, Z8
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z5, Z8
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z5, Z8
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z5, Z8
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z5, Z8
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z5, Z8
+	VMULPS       Z5, Z8, Z8
+	VMULPS       Z7, Z8, Z8
+	VFMADD231PS  sigmoidconsts<>+192(SB), Z6, Z8
+	VFNMADD231PS sigmoidconsts<>+320(SB), Z7, Z8
+	VADDPS       Z8, Z5, Z8
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z6, Z8
+	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Z2, K2
+	VMOVUPS      Z2, K2, Z8
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z2, K2
+	VMOVUPS      sigmoidconsts<>+1920(SB), K2, Z8
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z2, K2
+	VMOVUPS      sigmoidconsts<>+1984(SB), K2, Z8
+	VMAXPS       Z8, Z4, Z8
+	VMOVUPS      sigmoidconsts<>+640(SB), Z5
+	VSUBPS       Z2, Z5, Z5
+	VGETEXPPS    Z5, Z7
+	VADDPS       sigmoidconsts<>+640(SB), Z7, Z7
+	VGETMANTPS   $0x02, Z5, Z6
+	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Z6, K2
+	VSUBPS       sigmoidconsts<>+640(SB), Z6, Z9
+	VADDPS       Z6, Z6, Z10
+	VSUBPS       sigmoidconsts<>+640(SB), Z10, Z10
+	VBLENDMPS    Z10, Z9, K2, Z6
+	VSUBPS       sigmoidconsts<>+640(SB), Z7, K2, Z7
+	VMULPS       Z6, Z6, Z9
+	VMOVUPS      sigmoidconsts<>+1088(SB), Z10
+	VFMADD213PS  sigmoidconsts<>+1152(SB), Z6, Z10
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Z6, Z10
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z6, Z10
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z6, Z10
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z6, Z10
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z6, Z10
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z6, Z10
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z6, Z10
+	VMULPS       Z6, Z10, Z10
+	VMULPS       Z9, Z10, Z10
+	VFMADD231PS  sigmoidconsts<>+192(SB), Z7, Z10
+	VFNMADD231PS sigmoidconsts<>+320(SB), Z9, Z10
+	VADDPS       Z10, Z6, Z10
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z7, Z10
+	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Z5, K2
+	VMOVUPS      Z5, K2, Z10
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z5, K2
+	VMOVUPS      sigmoidconsts<>+1920(SB), K2, Z10
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z5, K2
+	VMOVUPS      sigmoidconsts<>+1984(SB), K2, Z10
+	VMAXPS       Z10, Z4, Z10
+	VMOVUPS      sigmoidconsts<>+640(SB), Z4
+	VSUBPS       Z3, Z4, Z4
+	VMULPS       Z4, Z10, Z10
+	VBROADCASTSS pw+96(FP), Z4
+	VMULPS       Z3, Z4, Z4
+	VFMADD231PS  Z8, Z4, Z10
+	VXORPS       sigmoidconsts<>+0(SB), Z10, Z10
+	VMOVAPS.Z    Z10, K1, Z10
+	VADDPS       Z10, Z0, Z0
+
+noflag_475:
+	VXORPS       Z4, Z4, Z4
+	TESTQ        $0x00000004, SI
+	JZ           noflag_476
+	VBROADCASTSS a+80(FP), Z5
+	VMULPS       Z3, Z5, Z5
+	VBROADCASTSS b+84(FP), Z6
+	VADDPS       Z6, Z5, Z5
+	VBROADCASTSS e+88(FP), Z6
+	VFMADD231PS  Z2, Z6, Z5
+	VADDPS       Z5, Z4, Z4
+
+noflag_476:
+	TESTQ        $0x00000001, SI
+	JZ           noflag_477
+	VMOVUPS      sigmoidconsts<>+640(SB), Z5
+	VSUBPS       Z2, Z5, Z5
+	VMOVUPS      sigmoidconsts<>+640(SB), Z6
+	VSUBPS       Z3, Z6, Z6
+	VMULPS       Z6, Z2, Z6
+	VBROADCASTSS pw+96(FP), Z7
+	VMULPS       Z3, Z7, Z7
+	VFNMADD231PS Z5, Z7, Z6
+	VMULPS       Z5, Z2, Z2
+	VMOVUPS      sigmoidconsts<>+2368(SB), Z3
+	VMAXPS       Z2, Z3, Z2
+	VDIVPS       Z2, Z6, Z6
+	VBROADCASTSS bceScale+92(FP), Z2
+	VFMADD231PS  Z2, Z6, Z4
+
+noflag_477:
+	VMOVUPS Z4, K1, (DX)
+
+done_471:
+	MOVQ          out_base+136(FP), AX
+	VMOVAPS       Z0, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y2
+	VADDPS        Y2, Y0, Y2
+	VEXTRACTF128  $0x01, Y2, X0
+	VADDPS        X0, X2, X0
+	VMOVHLPS      X0, X0, X2
+	VADDPS        X2, X0, X0
+	VMOVSHDUP     X0, X2
+	VADDSS        X2, X0, X0
+	VMOVSS        X0, (AX)
+	VMOVAPS       Z1, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y1
+	VADDPS        Y1, Y0, Y1
+	VEXTRACTF128  $0x01, Y1, X0
+	VADDPS        X0, X1, X0
+	VMOVHLPS      X0, X0, X1
+	VADDPS        X1, X0, X0
+	VMOVSHDUP     X0, X1
+	VADDSS        X1, X0, X0
+	VMOVSS        X0, 4(AX)
+	VZEROUPPER
+	RET
+
+// func sigmoidStatsPWAVX512(x []float32, y []float32, w []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32)
+// Requires: AVX, AVX512DQ, AVX512F, BMI2
+TEXT ·sigmoidStatsPWAVX512(SB), NOSPLIT, $0-128
+	MOVQ   x_base+0(FP), AX
+	MOVQ   y_base+24(FP), CX
+	MOVQ   w_base+48(FP), DX
+	MOVQ   x_len+8(FP), BX
+	MOVQ   flags+72(FP), SI
+	MOVQ   gmode+96(FP), DI
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+	VXORPS Z4, Z4, Z4
+	VXORPS Z5, Z5, Z5
+	VXORPS Z6, Z6, Z6
+
+loop_478:
+	CMPQ        BX, $0x00000010
+	JB          tail_479
+	VMOVUPS     (AX), Z7
+	VMOVUPS     (CX), Z8
+	VMOVUPS     (DX), Z9
+	TESTQ       $0x0000000c, SI
+	JZ          noflag_481
+	VMOVAPS     Z7, Z10
+	VMULPS      Z9, Z10, Z11
+	VMULPS      Z9, Z8, Z12
+	TESTQ       $0x00000004, SI
+	JZ          noflag_482
+	VADDPS      Z11, Z0, Z0
+	VFMADD231PS Z11, Z8, Z1
+	VADDPS      Z12, Z2, Z2
+
+noflag_482:
+	TESTQ       $0x00000008, SI
+	JZ          noflag_483
+	VFMADD231PS Z11, Z10, Z3
+	VFMADD231PS Z12, Z8, Z4
+
+noflag_483:
+noflag_481:
+	TESTQ        $0x00000001, SI
+	JZ           noflag_484
+	VMOVUPS      sigmoidconsts<>+2304(SB), Z10
+	VGETEXPPS    Z7, Z12
+	VADDPS       sigmoidconsts<>+640(SB), Z12, Z12
+	VGETMANTPS   $0x02, Z7, Z11
+	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Z11, K1
+	VSUBPS       sigmoidconsts<>+640(SB), Z11, Z13
+	VADDPS       Z11, Z11, Z14
+	VSUBPS       sigmoidconsts<>+640(SB), Z14, Z14
+	VBLENDMPS    Z14, Z13, K1, Z11
+	VSUBPS       sigmoidconsts<>+640(SB), Z12, K1, Z12
+	VMULPS       Z11, Z11, Z13
+	VMOVUPS      sigmoidconsts<>+1088(SB), Z14
+	VFMADD213PS  sigmoidconsts<>+1152(SB), Z11, Z14
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Z11, Z14
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z11, Z14
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z11, Z14
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z11, Z14
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z11, Z14
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z11, Z14
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z11, Z14
+	VMULPS       Z11, Z14, Z14
+	VMULPS       Z13, Z14, Z14
+	VFMADD231PS  sigmoidconsts<>+192(SB), Z12, Z14
+	VFNMADD231PS sigmoidconsts<>+320(SB), Z13, Z14
+	VADDPS       Z14, Z11, Z14
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z12, Z14
+	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Z7, K1
+	VMOVUPS      Z7, K1, Z14
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z7, K1
+	VMOVUPS      sigmoidconsts<>+1920(SB), K1, Z14
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z7, K1
+	VMOVUPS      sigmoidconsts<>+1984(SB), K1, Z14
+	VMAXPS       Z14, Z10, Z14
+	VMOVUPS      sigmoidconsts<>+640(SB), Z11
+	VSUBPS       Z7, Z11, Z11
+	VGETEXPPS    Z11, Z12
+	VADDPS       sigmoidconsts<>+640(SB), Z12, Z12
+	VGETMANTPS   $0x02, Z11, Z7
+	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Z7, K1
+	VSUBPS       sigmoidconsts<>+640(SB), Z7, Z13
+	VADDPS       Z7, Z7, Z15
+	VSUBPS       sigmoidconsts<>+640(SB), Z15, Z15
+	VBLENDMPS    Z15, Z13, K1, Z7
+	VSUBPS       sigmoidconsts<>+640(SB), Z12, K1, Z12
+	VMULPS       Z7, Z7, Z13
+	VMOVUPS      sigmoidconsts<>+1088(SB), Z15
+	VFMADD213PS  sigmoidconsts<>+1152(SB), Z7, Z15
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Z7, Z15
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z7, Z15
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z7, Z15
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z7, Z15
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z7, Z15
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z7, Z15
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z7, Z15
+	VMULPS       Z7, Z15, Z15
+	VMULPS       Z13, Z15, Z15
+	VFMADD231PS  sigmoidconsts<>+192(SB), Z12, Z15
+	VFNMADD231PS sigmoidconsts<>+320(SB), Z13, Z15
+	VADDPS       Z15, Z7, Z15
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z12, Z15
+	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Z11, K1
+	VMOVUPS      Z11, K1, Z15
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z11, K1
+	VMOVUPS      sigmoidconsts<>+1920(SB), K1, Z15
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z11, K1
+	VMOVUPS      sigmoidconsts<>+1984(SB), K1, Z15
+	VMAXPS       Z15, Z10, Z15
+	VMOVUPS      sigmoidconsts<>+640(SB), Z7
+	VSUBPS       Z8, Z7, Z7
+	VMULPS       Z7, Z15, Z15
+	VBROADCASTSS pw+80(FP), Z7
+	VMULPS       Z8, Z7, Z7
+	VFMADD231PS  Z14, Z7, Z15
+	VXORPS       sigmoidconsts<>+0(SB), Z15, Z15
+	VMULPS       Z9, Z15, Z15
+	VADDPS       Z15, Z5, Z5
+
+noflag_484:
+	ADDQ $0x00000040, AX
+	ADDQ $0x00000040, CX
+	ADDQ $0x00000040, DX
+	SUBQ $0x00000010, BX
+	JMP  loop_478
+
+tail_479:
+	TESTQ       BX, BX
+	JZ          done_480
+	MOVL        $0x0000ffff, DI
+	BZHIL       BX, DI, DI
+	KMOVW       DI, K1
+	VMOVUPS.Z   (AX), K1, Z7
+	VMOVUPS.Z   (CX), K1, Z8
+	VMOVUPS.Z   (DX), K1, Z9
+	TESTQ       $0x0000000c, SI
+	JZ          noflag_485
+	VMOVAPS     Z7, Z10
+	VMOVAPS.Z   Z10, K1, Z10
+	VMULPS      Z9, Z10, Z11
+	VMULPS      Z9, Z8, Z12
+	TESTQ       $0x00000004, SI
+	JZ          noflag_486
+	VADDPS      Z11, Z0, Z0
+	VFMADD231PS Z11, Z8, Z1
+	VADDPS      Z12, Z2, Z2
+
+noflag_486:
+	TESTQ       $0x00000008, SI
+	JZ          noflag_487
+	VFMADD231PS Z11, Z10, Z3
+	VFMADD231PS Z12, Z8, Z4
+
+noflag_487:
+noflag_485:
+	TESTQ        $0x00000001, SI
+	JZ           noflag_488
+	VMOVUPS      sigmoidconsts<>+2304(SB), Z10
+	VGETEXPPS    Z7, Z12
+	VADDPS       sigmoidconsts<>+640(SB), Z12, Z12
+	VGETMANTPS   $0x02, Z7, Z11
+	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Z11, K2
+	VSUBPS       sigmoidconsts<>+640(SB), Z11, Z13
+	VADDPS       Z11, Z11, Z14
+	VSUBPS       sigmoidconsts<>+640(SB), Z14, Z14
+	VBLENDMPS    Z14, Z13, K2, Z11
+	VSUBPS       sigmoidconsts<>+640(SB), Z12, K2, Z12
+	VMULPS       Z11, Z11, Z13
+	VMOVUPS      sigmoidconsts<>+1088(SB), Z14
+	VFMADD213PS  sigmoidconsts<>+1152(SB), Z11, Z14
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Z11, Z14
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z11, Z14
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z11, Z14
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z11, Z14
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z11, Z14
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z11, Z14
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z11, Z14
+	VMULPS       Z11, Z14, Z14
+	VMULPS       Z13, Z14, Z14
+	VFMADD231PS  sigmoidconsts<>+192(SB), Z12, Z14
+	VFNMADD231PS sigmoidconsts<>+320(SB), Z13, Z14
+	VADDPS       Z14, Z11, Z14
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z12, Z14
+	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Z7, K2
+	VMOVUPS      Z7, K2, Z14
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z7, K2
+	VMOVUPS      sigmoidconsts<>+1920(SB), K2, Z14
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z7, K2
+	VMOVUPS      sigmoidconsts<>+1984(SB), K2, Z14
+	VMAXPS       Z14, Z10, Z14
+	VMOVUPS      sigmoidconsts<>+640(SB), Z11
+	VSUBPS       Z7, Z11, Z11
+	VGETEXPPS    Z11, Z12
+	VADDPS       sigmoidconsts<>+640(SB), Z12, Z12
+	VGETMANTPS   $0x02, Z11, Z7
+	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Z7, K2
+	VSUBPS       sigmoidconsts<>+640(SB), Z7, Z13
+	VADDPS       Z7, Z7, Z15
+	VSUBPS       sigmoidconsts<>+640(SB), Z15, Z15
+	VBLENDMPS    Z15, Z13, K2, Z7
+	VSUBPS       sigmoidconsts<>+640(SB), Z12, K2, Z12
+	VMULPS       Z7, Z7, Z13
+	VMOVUPS      sigmoidconsts<>+1088(SB), Z15
+	VFMADD213PS  sigmoidconsts<>+1152(SB), Z7, Z15
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Z7, Z15
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z7, Z15
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z7, Z15
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z7, Z15
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z7, Z15
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z7, Z15
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z7, Z15
+	VMULPS       Z7, Z15, Z15
+	VMULPS       Z13, Z15, Z15
+	VFMADD231PS  sigmoidconsts<>+192(SB), Z12, Z15
+	VFNMADD231PS sigmoidconsts<>+320(SB), Z13, Z15
+	VADDPS       Z15, Z7, Z15
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z12, Z15
+	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Z11, K2
+	VMOVUPS      Z11, K2, Z15
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z11, K2
+	VMOVUPS      sigmoidconsts<>+1920(SB), K2, Z15
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z11, K2
+	VMOVUPS      sigmoidconsts<>+1984(SB), K2, Z15
+	VMAXPS       Z15, Z10, Z15
+	VMOVUPS      sigmoidconsts<>+640(SB), Z7
+	VSUBPS       Z8, Z7, Z7
+	VMULPS       Z7, Z15, Z15
+	VBROADCASTSS pw+80(FP), Z7
+	VMULPS       Z8, Z7, Z7
+	VFMADD231PS  Z14, Z7, Z15
+	VXORPS       sigmoidconsts<>+0(SB), Z15, Z15
+	VMULPS       Z9, Z15, Z15
+	VMOVAPS.Z    Z15, K1, Z15
+	VADDPS       Z15, Z5, Z5
+
+noflag_488:
+done_480:
+	MOVQ          out_base+104(FP), AX
+	VMOVAPS       Z0, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y7
+	VADDPS        Y7, Y0, Y7
+	VEXTRACTF128  $0x01, Y7, X0
+	VADDPS        X0, X7, X0
+	VMOVHLPS      X0, X0, X7
+	VADDPS        X7, X0, X0
+	VMOVSHDUP     X0, X7
+	VADDSS        X7, X0, X0
+	VMOVSS        X0, (AX)
+	VMOVAPS       Z1, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y1
+	VADDPS        Y1, Y0, Y1
+	VEXTRACTF128  $0x01, Y1, X0
+	VADDPS        X0, X1, X0
+	VMOVHLPS      X0, X0, X1
+	VADDPS        X1, X0, X0
+	VMOVSHDUP     X0, X1
+	VADDSS        X1, X0, X0
+	VMOVSS        X0, 4(AX)
+	VMOVAPS       Z2, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y1
+	VADDPS        Y1, Y0, Y1
+	VEXTRACTF128  $0x01, Y1, X0
+	VADDPS        X0, X1, X0
+	VMOVHLPS      X0, X0, X1
+	VADDPS        X1, X0, X0
+	VMOVSHDUP     X0, X1
+	VADDSS        X1, X0, X0
+	VMOVSS        X0, 8(AX)
+	VMOVAPS       Z3, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y1
+	VADDPS        Y1, Y0, Y1
+	VEXTRACTF128  $0x01, Y1, X0
+	VADDPS        X0, X1, X0
+	VMOVHLPS      X0, X0, X1
+	VADDPS        X1, X0, X0
+	VMOVSHDUP     X0, X1
+	VADDSS        X1, X0, X0
+	VMOVSS        X0, 12(AX)
+	VMOVAPS       Z4, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y1
+	VADDPS        Y1, Y0, Y1
+	VEXTRACTF128  $0x01, Y1, X0
+	VADDPS        X0, X1, X0
+	VMOVHLPS      X0, X0, X1
+	VADDPS        X1, X0, X0
+	VMOVSHDUP     X0, X1
+	VADDSS        X1, X0, X0
+	VMOVSS        X0, 16(AX)
+	VMOVAPS       Z5, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y1
+	VADDPS        Y1, Y0, Y1
+	VEXTRACTF128  $0x01, Y1, X0
+	VADDPS        X0, X1, X0
+	VMOVHLPS      X0, X0, X1
+	VADDPS        X1, X0, X0
+	VMOVSHDUP     X0, X1
+	VADDSS        X1, X0, X0
+	VMOVSS        X0, 20(AX)
+	VMOVAPS       Z6, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y1
+	VADDPS        Y1, Y0, Y1
+	VEXTRACTF128  $0x01, Y1, X0
+	VADDPS        X0, X1, X0
+	VMOVHLPS      X0, X0, X1
+	VADDPS        X1, X0, X0
+	VMOVSHDUP     X0, X1
+	VADDSS        X1, X0, X0
+	VMOVSS        X0, 24(AX)
+	VZEROUPPER
+	RET
+
+// func sigmoidGradPWAVX512(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int)
+// Requires: AVX, AVX512DQ, AVX512F, BMI2
+TEXT ·sigmoidGradPWAVX512(SB), NOSPLIT, $0-152
+	MOVQ x_base+0(FP), AX
+	MOVQ y_base+24(FP), CX
+	MOVQ dst_base+72(FP), DX
+	MOVQ w_base+48(FP), BX
+	MOVQ x_len+8(FP), SI
+	MOVQ flags+96(FP), DI
+
+loop_489:
+	CMPQ         SI, $0x00000010
+	JB           tail_490
+	VMOVUPS      (AX), Z0
+	VMOVUPS      (CX), Z1
+	VMOVUPS      (BX), Z2
+	VXORPS       Z3, Z3, Z3
+	TESTQ        $0x00000004, DI
+	JZ           noflag_492
+	VBROADCASTSS a+104(FP), Z4
+	VMULPS       Z1, Z4, Z4
+	VBROADCASTSS b+108(FP), Z5
+	VADDPS       Z5, Z4, Z4
+	VBROADCASTSS e+112(FP), Z5
+	VFMADD231PS  Z0, Z5, Z4
+	VADDPS       Z4, Z3, Z3
+
+noflag_492:
+	TESTQ        $0x00000001, DI
+	JZ           noflag_493
+	VMOVUPS      sigmoidconsts<>+640(SB), Z4
+	VSUBPS       Z0, Z4, Z4
+	VMOVUPS      sigmoidconsts<>+640(SB), Z5
+	VSUBPS       Z1, Z5, Z5
+	VMULPS       Z5, Z0, Z5
+	VBROADCASTSS pw+120(FP), Z6
+	VMULPS       Z1, Z6, Z6
+	VFNMADD231PS Z4, Z6, Z5
+	VMULPS       Z4, Z0, Z0
+	VMOVUPS      sigmoidconsts<>+2368(SB), Z1
+	VMAXPS       Z0, Z1, Z0
+	VDIVPS       Z0, Z5, Z5
+	VBROADCASTSS bceScale+116(FP), Z0
+	VFMADD231PS  Z0, Z5, Z3
+
+noflag_493:
+	VMULPS  Z2, Z3, Z3
+	VMOVUPS Z3, (DX)
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	ADDQ    $0x00000040, BX
+	SUBQ    $0x00000010, SI
+	JMP     loop_489
+
+tail_490:
+	TESTQ        SI, SI
+	JZ           done_491
+	MOVL         $0x0000ffff, R8
+	BZHIL        SI, R8, R8
+	KMOVW        R8, K1
+	VMOVUPS.Z    (AX), K1, Z0
+	VMOVUPS.Z    (CX), K1, Z1
+	VMOVUPS.Z    (BX), K1, Z2
+	VXORPS       Z3, Z3, Z3
+	TESTQ        $0x00000004, DI
+	JZ           noflag_494
+	VBROADCASTSS a+104(FP), Z4
+	VMULPS       Z1, Z4, Z4
+	VBROADCASTSS b+108(FP), Z5
+	VADDPS       Z5, Z4, Z4
+	VBROADCASTSS e+112(FP), Z5
+	VFMADD231PS  Z0, Z5, Z4
+	VADDPS       Z4, Z3, Z3
+
+noflag_494:
+	TESTQ        $0x00000001, DI
+	JZ           noflag_495
+	VMOVUPS      sigmoidconsts<>+640(SB), Z4
+	VSUBPS       Z0, Z4, Z4
+	VMOVUPS      sigmoidconsts<>+640(SB), Z5
+	VSUBPS       Z1, Z5, Z5
+	VMULPS       Z5, Z0, Z5
+	VBROADCASTSS pw+120(FP), Z6
+	VMULPS       Z1, Z6, Z6
+	VFNMADD231PS Z4, Z6, Z5
+	VMULPS       Z4, Z0, Z0
+	VMOVUPS      sigmoidconsts<>+2368(SB), Z1
+	VMAXPS       Z0, Z1, Z0
+	VDIVPS       Z0, Z5, Z5
+	VBROADCASTSS bceScale+116(FP), Z0
+	VFMADD231PS  Z0, Z5, Z3
+
+noflag_495:
+	VMULPS  Z2, Z3, Z3
+	VMOVUPS Z3, K1, (DX)
+
+done_491:
+	VZEROUPPER
+	RET
+
+// func sigmoidFusedPWAVX512(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32)
+// Requires: AVX, AVX512DQ, AVX512F, BMI2
+TEXT ·sigmoidFusedPWAVX512(SB), NOSPLIT, $0-184
+	MOVQ   x_base+0(FP), AX
+	MOVQ   y_base+24(FP), CX
+	MOVQ   dst_base+72(FP), DX
+	MOVQ   w_base+48(FP), BX
+	MOVQ   x_len+8(FP), SI
+	MOVQ   flags+96(FP), DI
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+
+loop_496:
+	CMPQ         SI, $0x00000010
+	JB           tail_497
+	VMOVUPS      (AX), Z2
+	VMOVUPS      (CX), Z3
+	VMOVUPS      (BX), Z4
+	TESTQ        $0x00000001, sflags+152(FP)
+	JZ           noflag_499
+	VMOVUPS      sigmoidconsts<>+2304(SB), Z5
+	VGETEXPPS    Z2, Z7
+	VADDPS       sigmoidconsts<>+640(SB), Z7, Z7
+	VGETMANTPS   $0x02, Z2, Z6
+	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Z6, K1
+	VSUBPS       sigmoidconsts<>+640(SB), Z6, Z8
+	VADDPS       Z6, Z6, Z9
+	VSUBPS       sigmoidconsts<>+640(SB), Z9, Z9
+	VBLENDMPS    Z9, Z8, K1, Z6
+	VSUBPS       sigmoidconsts<>+640(SB), Z7, K1, Z7
+	VMULPS       Z6, Z6, Z8
+	VMOVUPS      sigmoidconsts<>+1088(SB), Z9
+	VFMADD213PS  sigmoidconsts<>+1152(SB), Z6, Z9
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Z6, Z9
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z6, Z9
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z6, Z9
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z6, Z9
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z6, Z9
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z6, Z9
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z6, Z9
+	VMULPS       Z6, Z9, Z9
+	VMULPS       Z8, Z9, Z9
+	VFMADD231PS  sigmoidconsts<>+192(SB), Z7, Z9
+	VFNMADD231PS sigmoidconsts<>+320(SB), Z8, Z9
+	VADDPS       Z9, Z6, Z9
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z7, Z9
+	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Z2, K1
+	VMOVUPS      Z2, K1, Z9
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z2, K1
+	VMOVUPS      sigmoidconsts<>+1920(SB), K1, Z9
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z2, K1
+	VMOVUPS      sigmoidconsts<>+1984(SB), K1, Z9
+	VMAXPS       Z9, Z5, Z9
+	VMOVUPS      sigmoidconsts<>+640(SB), Z6
+	VSUBPS       Z2, Z6, Z6
+	VGETEXPPS    Z6, Z8
+	VADDPS       sigmoidconsts<>+640(SB), Z8, Z8
+	VGETMANTPS   $0x02, Z6, Z7
+	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Z7, K1
+	VSUBPS       sigmoidconsts<>+640(SB), Z7, Z10
+	VADDPS       Z7, Z7, Z11
+	VSUBPS       sigmoidconsts<>+640(SB), Z11, Z11
+	VBLENDMPS    Z11, Z10, K1, Z7
+	VSUBPS       sigmoidconsts<>+640(SB), Z8, K1, Z8
+	VMULPS       Z7, Z7, Z10
+	VMOVUPS      sigmoidconsts<>+1088(SB), Z11
+	VFMADD213PS  sigmoidconsts<>+1152(SB), Z7, Z11
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Z7, Z11
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z7, Z11
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z7, Z11
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z7, Z11
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z7, Z11
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z7, Z11
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z7, Z11
+	VMULPS       Z7, Z11, Z11
+	VMULPS       Z10, Z11, Z11
+	VFMADD231PS  sigmoidconsts<>+192(SB), Z8, Z11
+	VFNMADD231PS sigmoidconsts<>+320(SB), Z10, Z11
+	VADDPS       Z11, Z7, Z11
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z8, Z11
+	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Z6, K1
+	VMOVUPS      Z6, K1, Z11
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z6, K1
+	VMOVUPS      sigmoidconsts<>+1920(SB), K1, Z11
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z6, K1
+	VMOVUPS      sigmoidconsts<>+1984(SB), K1, Z11
+	VMAXPS       Z11, Z5, Z11
+	VMOVUPS      sigmoidconsts<>+640(SB), Z5
+	VSUBPS       Z3, Z5, Z5
+	VMULPS       Z5, Z11, Z11
+	VBROADCASTSS pw+120(FP), Z5
+	VMULPS       Z3, Z5, Z5
+	VFMADD231PS  Z9, Z5, Z11
+	VXORPS       sigmoidconsts<>+0(SB), Z11, Z11
+	VMULPS       Z4, Z11, Z11
+	VADDPS       Z11, Z0, Z0
+
+noflag_499:
+	VXORPS       Z5, Z5, Z5
+	TESTQ        $0x00000004, DI
+	JZ           noflag_500
+	VBROADCASTSS a+104(FP), Z6
+	VMULPS       Z3, Z6, Z6
+	VBROADCASTSS b+108(FP), Z7
+	VADDPS       Z7, Z6, Z6
+	VBROADCASTSS e+112(FP), Z7
+	VFMADD231PS  Z2, Z7, Z6
+	VADDPS       Z6, Z5, Z5
+
+noflag_500:
+	TESTQ        $0x00000001, DI
+	JZ           noflag_501
+	VMOVUPS      sigmoidconsts<>+640(SB), Z6
+	VSUBPS       Z2, Z6, Z6
+	VMOVUPS      sigmoidconsts<>+640(SB), Z7
+	VSUBPS       Z3, Z7, Z7
+	VMULPS       Z7, Z2, Z7
+	VBROADCASTSS pw+120(FP), Z8
+	VMULPS       Z3, Z8, Z8
+	VFNMADD231PS Z6, Z8, Z7
+	VMULPS       Z6, Z2, Z2
+	VMOVUPS      sigmoidconsts<>+2368(SB), Z3
+	VMAXPS       Z2, Z3, Z2
+	VDIVPS       Z2, Z7, Z7
+	VBROADCASTSS bceScale+116(FP), Z2
+	VFMADD231PS  Z2, Z7, Z5
+
+noflag_501:
+	VMULPS  Z4, Z5, Z5
+	VMOVUPS Z5, (DX)
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	ADDQ    $0x00000040, BX
+	SUBQ    $0x00000010, SI
+	JMP     loop_496
+
+tail_497:
+	TESTQ        SI, SI
+	JZ           done_498
+	MOVL         $0x0000ffff, R8
+	BZHIL        SI, R8, R8
+	KMOVW        R8, K1
+	VMOVUPS.Z    (AX), K1, Z2
+	VMOVUPS.Z    (CX), K1, Z3
+	VMOVUPS.Z    (BX), K1, Z4
+	TESTQ        $0x00000001, sflags+152(FP)
+	JZ           noflag_502
+	VMOVUPS      sigmoidconsts<>+2304(SB), Z5
+	VGETEXPPS    Z2, Z7
+	VADDPS       sigmoidconsts<>+640(SB), Z7, Z7
+	VGETMANTPS   $0x02, Z2, Z6
+	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Z6, K2
+	VSUBPS       sigmoidconsts<>+640(SB), Z6, Z8
+	VADDPS       Z6, Z6, Z9
+	VSUBPS       sigmoidconsts<>+640(SB), Z9, Z9
+	VBLENDMPS    Z9, Z8, K2, Z6
+	VSUBPS       sigmoidconsts<>+640(SB), Z7, K2, Z7
+	VMULPS       Z6, Z6, Z8
+	VMOVUPS      sigmoidconsts<>+1088(SB), Z9
+	VFMADD213PS  sigmoidconsts<>+1152(SB), Z6, Z9
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Z6, Z9
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z6, Z9
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z6, Z9
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z6, Z9
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z6, Z9
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z6, Z9
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z6, Z9
+	VMULPS       Z6, Z9, Z9
+	VMULPS       Z8, Z9, Z9
+	VFMADD231PS  sigmoidconsts<>+192(SB), Z7, Z9
+	VFNMADD231PS sigmoidconsts<>+320(SB), Z8, Z9
+	VADDPS       Z9, Z6, Z9
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z7, Z9
+	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Z2, K2
+	VMOVUPS      Z2, K2, Z9
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z2, K2
+	VMOVUPS      sigmoidconsts<>+1920(SB), K2, Z9
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z2, K2
+	VMOVUPS      sigmoidconsts<>+1984(SB), K2, Z9
+	VMAXPS       Z9, Z5, Z9
+	VMOVUPS      sigmoidconsts<>+640(SB), Z6
+	VSUBPS       Z2, Z6, Z6
+	VGETEXPPS    Z6, Z8
+	VADDPS       sigmoidconsts<>+640(SB), Z8, Z8
+	VGETMANTPS   $0x02, Z6, Z7
+	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Z7, K2
+	VSUBPS       sigmoidconsts<>+640(SB), Z7, Z10
+	VADDPS       Z7, Z7, Z11
+	VSUBPS       sigmoidconsts<>+640(SB), Z11, Z11
+	VBLENDMPS    Z11, Z10, K2, Z7
+	VSUBPS       sigmoidconsts<>+640(SB), Z8, K2, Z8
+	VMULPS       Z7, Z7, Z10
+	VMOVUPS      sigmoidconsts<>+1088(SB), Z11
+	VFMADD213PS  sigmoidconsts<>+1152(SB), Z7, Z11
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Z7, Z11
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z7, Z11
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z7, Z11
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z7, Z11
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z7, Z11
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z7, Z11
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z7, Z11
+	VMULPS       Z7, Z11, Z11
+	VMULPS       Z10, Z11, Z11
+	VFMADD231PS  sigmoidconsts<>+192(SB), Z8, Z11
+	VFNMADD231PS sigmoidconsts<>+320(SB), Z10, Z11
+	VADDPS       Z11, Z7, Z11
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z8, Z11
+	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Z6, K2
+	VMOVUPS      Z6, K2, Z11
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z6, K2
+	VMOVUPS      sigmoidconsts<>+1920(SB), K2, Z11
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z6, K2
+	VMOVUPS      sigmoidconsts<>+1984(SB), K2, Z11
+	VMAXPS       Z11, Z5, Z11
+	VMOVUPS      sigmoidconsts<>+640(SB), Z5
+	VSUBPS       Z3, Z5, Z5
+	VMULPS       Z5, Z11, Z11
+	VBROADCASTSS pw+120(FP), Z5
+	VMULPS       Z3, Z5, Z5
+	VFMADD231PS  Z9, Z5, Z11
+	VXORPS       sigmoidconsts<>+0(SB), Z11, Z11
+	VMULPS       Z4, Z11, Z11
+	VMOVAPS.Z    Z11, K1, Z11
+	VADDPS       Z11, Z0, Z0
+
+noflag_502:
+	VXORPS       Z5, Z5, Z5
+	TESTQ        $0x00000004, DI
+	JZ           noflag_503
+	VBROADCASTSS a+104(FP), Z6
+	VMULPS       Z3, Z6, Z6
+	VBROADCASTSS b+108(FP), Z7
+	VADDPS       Z7, Z6, Z6
+	VBROADCASTSS e+112(FP), Z7
+	VFMADD231PS  Z2, Z7, Z6
+	VADDPS       Z6, Z5, Z5
+
+noflag_503:
+	TESTQ        $0x00000001, DI
+	JZ           noflag_504
+	VMOVUPS      sigmoidconsts<>+640(SB), Z6
+	VSUBPS       Z2, Z6, Z6
+	VMOVUPS      sigmoidconsts<>+640(SB), Z7
+	VSUBPS       Z3, Z7, Z7
+	VMULPS       Z7, Z2, Z7
+	VBROADCASTSS pw+120(FP), Z8
+	VMULPS       Z3, Z8, Z8
+	VFNMADD231PS Z6, Z8, Z7
+	VMULPS       Z6, Z2, Z2
+	VMOVUPS      sigmoidconsts<>+2368(SB), Z3
+	VMAXPS       Z2, Z3, Z2
+	VDIVPS       Z2, Z7, Z7
+	VBROADCASTSS bceScale+116(FP), Z2
+	VFMADD231PS  Z2, Z7, Z5
+
+noflag_504:
+	VMULPS  Z4, Z5, Z5
+	VMOVUPS Z5, K1, (DX)
+
+done_498:
 	MOVQ          out_base+160(FP), AX
 	VMOVAPS       Z0, Z0
 	VEXTRACTF64X4 $0x01, Z0, Y2
@@ -9736,20 +12700,52 @@ DATA sigmoidconsts<>+2288(SB)/4, $0x40000000
 DATA sigmoidconsts<>+2292(SB)/4, $0x40000000
 DATA sigmoidconsts<>+2296(SB)/4, $0x40000000
 DATA sigmoidconsts<>+2300(SB)/4, $0x40000000
-DATA sigmoidconsts<>+2304(SB)/4, $0x42b17218
-DATA sigmoidconsts<>+2308(SB)/4, $0x42b17218
-DATA sigmoidconsts<>+2312(SB)/4, $0x42b17218
-DATA sigmoidconsts<>+2316(SB)/4, $0x42b17218
-DATA sigmoidconsts<>+2320(SB)/4, $0x42b17218
-DATA sigmoidconsts<>+2324(SB)/4, $0x42b17218
-DATA sigmoidconsts<>+2328(SB)/4, $0x42b17218
-DATA sigmoidconsts<>+2332(SB)/4, $0x42b17218
-DATA sigmoidconsts<>+2336(SB)/4, $0x42b17218
-DATA sigmoidconsts<>+2340(SB)/4, $0x42b17218
-DATA sigmoidconsts<>+2344(SB)/4, $0x42b17218
-DATA sigmoidconsts<>+2348(SB)/4, $0x42b17218
-DATA sigmoidconsts<>+2352(SB)/4, $0x42b17218
-DATA sigmoidconsts<>+2356(SB)/4, $0x42b17218
-DATA sigmoidconsts<>+2360(SB)/4, $0x42b17218
-DATA sigmoidconsts<>+2364(SB)/4, $0x42b17218
-GLOBL sigmoidconsts<>(SB), RODATA|NOPTR, $2368
+DATA sigmoidconsts<>+2304(SB)/4, $0xc2c80000
+DATA sigmoidconsts<>+2308(SB)/4, $0xc2c80000
+DATA sigmoidconsts<>+2312(SB)/4, $0xc2c80000
+DATA sigmoidconsts<>+2316(SB)/4, $0xc2c80000
+DATA sigmoidconsts<>+2320(SB)/4, $0xc2c80000
+DATA sigmoidconsts<>+2324(SB)/4, $0xc2c80000
+DATA sigmoidconsts<>+2328(SB)/4, $0xc2c80000
+DATA sigmoidconsts<>+2332(SB)/4, $0xc2c80000
+DATA sigmoidconsts<>+2336(SB)/4, $0xc2c80000
+DATA sigmoidconsts<>+2340(SB)/4, $0xc2c80000
+DATA sigmoidconsts<>+2344(SB)/4, $0xc2c80000
+DATA sigmoidconsts<>+2348(SB)/4, $0xc2c80000
+DATA sigmoidconsts<>+2352(SB)/4, $0xc2c80000
+DATA sigmoidconsts<>+2356(SB)/4, $0xc2c80000
+DATA sigmoidconsts<>+2360(SB)/4, $0xc2c80000
+DATA sigmoidconsts<>+2364(SB)/4, $0xc2c80000
+DATA sigmoidconsts<>+2368(SB)/4, $0x2b8cbccc
+DATA sigmoidconsts<>+2372(SB)/4, $0x2b8cbccc
+DATA sigmoidconsts<>+2376(SB)/4, $0x2b8cbccc
+DATA sigmoidconsts<>+2380(SB)/4, $0x2b8cbccc
+DATA sigmoidconsts<>+2384(SB)/4, $0x2b8cbccc
+DATA sigmoidconsts<>+2388(SB)/4, $0x2b8cbccc
+DATA sigmoidconsts<>+2392(SB)/4, $0x2b8cbccc
+DATA sigmoidconsts<>+2396(SB)/4, $0x2b8cbccc
+DATA sigmoidconsts<>+2400(SB)/4, $0x2b8cbccc
+DATA sigmoidconsts<>+2404(SB)/4, $0x2b8cbccc
+DATA sigmoidconsts<>+2408(SB)/4, $0x2b8cbccc
+DATA sigmoidconsts<>+2412(SB)/4, $0x2b8cbccc
+DATA sigmoidconsts<>+2416(SB)/4, $0x2b8cbccc
+DATA sigmoidconsts<>+2420(SB)/4, $0x2b8cbccc
+DATA sigmoidconsts<>+2424(SB)/4, $0x2b8cbccc
+DATA sigmoidconsts<>+2428(SB)/4, $0x2b8cbccc
+DATA sigmoidconsts<>+2432(SB)/4, $0x42b17218
+DATA sigmoidconsts<>+2436(SB)/4, $0x42b17218
+DATA sigmoidconsts<>+2440(SB)/4, $0x42b17218
+DATA sigmoidconsts<>+2444(SB)/4, $0x42b17218
+DATA sigmoidconsts<>+2448(SB)/4, $0x42b17218
+DATA sigmoidconsts<>+2452(SB)/4, $0x42b17218
+DATA sigmoidconsts<>+2456(SB)/4, $0x42b17218
+DATA sigmoidconsts<>+2460(SB)/4, $0x42b17218
+DATA sigmoidconsts<>+2464(SB)/4, $0x42b17218
+DATA sigmoidconsts<>+2468(SB)/4, $0x42b17218
+DATA sigmoidconsts<>+2472(SB)/4, $0x42b17218
+DATA sigmoidconsts<>+2476(SB)/4, $0x42b17218
+DATA sigmoidconsts<>+2480(SB)/4, $0x42b17218
+DATA sigmoidconsts<>+2484(SB)/4, $0x42b17218
+DATA sigmoidconsts<>+2488(SB)/4, $0x42b17218
+DATA sigmoidconsts<>+2492(SB)/4, $0x42b17218
+GLOBL sigmoidconsts<>(SB), RODATA|NOPTR, $2496

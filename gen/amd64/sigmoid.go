@@ -48,11 +48,22 @@ func (t *Tier) log1p(e Register) VecVirtual {
 // the family's name: SigmoidStatsW, ...), which takes per-element weights
 // w (as long as x) into every sum and the gradient (kernels/generic.go
 // sigmoidStatsGeneric and sigmoidGradGeneric say how).
+//
+// And each comes for logits and for probabilities ("P": SigmoidStatsP,
+// SigmoidStatsPW, ...), whose inputs x are p itself (kernels.SigmoidParams
+// Probs: torch's binary_cross_entropy, no focal term).
 func sigmoidFamily(t *Tier) {
-	for _, weighted := range []bool{false, true} {
-		sigmoidStats(t, weighted)
-		sigmoidGrad(t, false, weighted)
-		sigmoidGrad(t, true, weighted)
+	for _, probs := range []bool{false, true} {
+		for _, weighted := range []bool{false, true} {
+			sigmoidStats(t, weighted, probs)
+			if probs {
+				sigmoidGradProbs(t, false, weighted)
+				sigmoidGradProbs(t, true, weighted)
+				continue
+			}
+			sigmoidGrad(t, false, weighted)
+			sigmoidGrad(t, true, weighted)
+		}
 	}
 }
 
@@ -64,8 +75,16 @@ func wName(weighted bool) string {
 	return ""
 }
 
-func sigmoidStats(t *Tier, weighted bool) {
-	name := "SigmoidStats" + wName(weighted) + t.Name
+// pName is the infix of a probabilities kernel's name.
+func pName(probs bool) string {
+	if probs {
+		return "P"
+	}
+	return ""
+}
+
+func sigmoidStats(t *Tier, weighted, probs bool) {
+	name := "SigmoidStats" + pName(probs) + wName(weighted) + t.Name
 	args := "x, y"
 	if weighted {
 		args = "x, y, w"
@@ -76,6 +95,9 @@ func sigmoidStats(t *Tier, weighted bool) {
 		"alpha >= 0; gmode: 0, 1, 2 when gamma is that integer, else 3.")
 	if weighted {
 		t.doc("Element i weighs w[i].")
+	}
+	if probs {
+		t.doc("x holds probabilities (kernels.SigmoidParams.Probs): no focal sum.")
 	}
 	p := sliceArgs("x", "y")
 	px, py := p[0], p[1]
@@ -104,18 +126,25 @@ func sigmoidStats(t *Tier, weighted bool) {
 		}
 		// The region sums need p alone: sigmoid(x) = (x < 0 ? e : 1)/(1+e),
 		// one division, rounded once (the focal term computes p and q as
-		// kernels/generic.go sigmoidPair does).
-		na := t.V()
-		VORPS(t.I(0x80000000), x, na)
-		e := t.exp(na, expOpts{nonPositive: true})
+		// kernels/generic.go sigmoidPair does); for probabilities p = x.
+		var e VecVirtual
+		if !probs {
+			na := t.V()
+			VORPS(t.I(0x80000000), x, na)
+			e = t.exp(na, expOpts{nonPositive: true})
+		}
 		ifFlag(flags, flagRegion|flagSquared, func() {
-			d := t.V()
-			VADDPS(t.F(1), e, d)
-			neg := t.cmp(cmpLT, x, t.F(0))
 			pv := t.V()
-			VMOVUPS(t.F(1), pv)
-			t.setWhere(neg, e, pv)
-			VDIVPS(d, pv, pv)
+			if probs {
+				VMOVAPS(x, pv)
+			} else {
+				d := t.V()
+				VADDPS(t.F(1), e, d)
+				neg := t.cmp(cmpLT, x, t.F(0))
+				VMOVUPS(t.F(1), pv)
+				t.setWhere(neg, e, pv)
+				VDIVPS(d, pv, pv)
+			}
 			if tail != nil {
 				t.keepWhere(tail, pv)
 			}
@@ -137,7 +166,11 @@ func sigmoidStats(t *Tier, weighted bool) {
 				sYY.fmaKeep(wy, y)
 			})
 		})
-		t.sigmoidPixelwiseSums(flags, gmode, x, y, w, e, tail, sBCE, sFoc)
+		if probs {
+			t.probsBCE(flags, x, y, w, tail, sBCE)
+		} else {
+			t.sigmoidPixelwiseSums(flags, gmode, x, y, w, e, tail, sBCE, sFoc)
+		}
 	})
 	out := Load(Param("out").Base(), GP64())
 	for i, a := range as {
@@ -198,6 +231,149 @@ func (t *Tier) sigmoidPixelwiseSums(flags Op, gmode GPVirtual, x, y, w, e Regist
 			sFoc.add(ce, tail)
 		})
 	})
+}
+
+// probsBCE adds torch's binary_cross_entropy of probabilities p against
+// targets y to sBCE under flagCE: -(pw*y*max(log p, -100) + (1-y)*max(log(1-p),
+// -100)), times w when it is not nil (kernels/generic.go sigmoidStatsGeneric).
+func (t *Tier) probsBCE(flags Op, p, y, w Register, tail *Mask, sBCE *acc) {
+	ifFlag(flags, flagCE, func() {
+		// max(l, -100) as VMAXPS(l, c, l): where either is NaN the result
+		// is the first operand, l, so a NaN stays
+		c := t.V()
+		VMOVUPS(t.F(-100), c)
+		lp := t.log(p, logOpts{})
+		VMAXPS(lp, c, lp)
+		q := t.V()
+		VMOVUPS(t.F(1), q)
+		VSUBPS(p, q, q) // 1 - p
+		lq := t.log(q, logOpts{})
+		VMAXPS(lq, c, lq)
+		omy := t.V()
+		VMOVUPS(t.F(1), omy)
+		VSUBPS(y, omy, omy)
+		VMULPS(omy, lq, lq) // (1-y)*lq
+		b := t.bcast(arg("pw"))
+		VMULPS(y, b, b)                 // pw*y
+		VFMADD231PS(lp, b, lq)          // pw*y*lp + (1-y)*lq
+		VXORPS(t.I(0x80000000), lq, lq) // negated
+		if w != nil {
+			VMULPS(w, lq, lq)
+		}
+		sBCE.add(lq, tail)
+	})
+}
+
+// sigmoidGradProbs emits the gradient kernel (fused: with the BCE sum of
+// the statistics kernel) for probabilities: d/dp of the region terms (a*y +
+// b + e*p) and of torch's binary_cross_entropy, bceScale*((1-y)*p - pw*y*q)
+// / max(p*q, 1e-12), q = 1-p (kernels/generic.go sigmoidGradGeneric).
+func sigmoidGradProbs(t *Tier, fused, weighted bool) {
+	name := "SigmoidGradP" + wName(weighted) + t.Name
+	args := "x, y, dst"
+	if weighted {
+		args = "x, y, w, dst"
+	}
+	sig := "func(" + args + " []float32, flags uint64, a, b, e, bceScale, pw, focalScale, alpha, gamma float32, gmode, g1mode int"
+	if fused {
+		name = "SigmoidFusedP" + wName(weighted) + t.Name
+		sig += ", sflags uint64, out []float32"
+	}
+	t.text(name, sig+")")
+	t.doc(fmt.Sprintf("%s writes kernels.sigmoidGradGeneric's gradient of len(x) <= kernels.BlockSize probabilities", name),
+		"(kernels.SigmoidCoef.Probs) into dst. flags: 4 when a, b or e is not 0, 1 when bceScale is not 0; focalScale,",
+		"alpha, gamma, gmode and g1mode are unused (no focal term for probabilities).")
+	if fused {
+		t.doc("It also stores the BCE sum of SigmoidStatsP (sflags as its flags, pw as its argument) into out[0:2]",
+			"(out[1], the focal sum, is 0).")
+	}
+	if weighted {
+		t.doc("Element i weighs w[i]: its gradient (and its sum) times w[i].")
+	}
+	p := sliceArgs("x", "y", "dst")
+	px, py, pd := p[0], p[1], p[2]
+	ps := []ptr{{px, 4}, {py, 4}, {pd, 4}}
+	var pwt GPVirtual
+	if weighted {
+		pwt = sliceArgs("w")[0]
+		ps = append(ps, ptr{pwt, 4})
+	}
+	n := Load(Param("x").Len(), GP64()).(GPVirtual)
+	flags := Load(Param("flags"), GP64()).(GPVirtual)
+	var sums []*acc // BCE, Focal
+	if fused {
+		sums = t.newAccs(2)
+		for _, a := range sums {
+			a.zero()
+		}
+	}
+	t.stream(n, ps, func(tail *Mask, _ GPVirtual) {
+		x, y := t.V(), t.V()
+		t.load(Mem{Base: px}, x, tail)
+		t.load(Mem{Base: py}, y, tail)
+		var W Op
+		if weighted {
+			w := t.V()
+			t.load(Mem{Base: pwt}, w, tail)
+			W = t.keep(w)
+		}
+		X, Y := t.keep(x), t.keep(y)
+		if fused {
+			var w Register
+			if weighted {
+				w = t.ld(W)
+			}
+			t.probsBCE(arg("sflags"), t.ld(X), t.ld(Y), w, tail, sums[0])
+		}
+		g := t.V()
+		VXORPS(g, g, g)
+		ifFlag(flags, flagRegion, func() {
+			// a*y + b + e*p
+			v := t.bcast(arg("a"))
+			VMULPS(Y, v, v)
+			VADDPS(t.bcast(arg("b")), v, v)
+			VFMADD231PS(X, t.bcast(arg("e")), v)
+			VADDPS(v, g, g)
+		})
+		G := t.keep(g)
+		ifFlag(flags, flagCE, func() {
+			// bceScale*((1-y)*p - pw*y*q) / max(p*q, 1e-12)
+			xr := t.ld(X)
+			q := t.V()
+			VMOVUPS(t.F(1), q)
+			VSUBPS(xr, q, q)
+			omy := t.V()
+			VMOVUPS(t.F(1), omy)
+			VSUBPS(Y, omy, omy)
+			a1 := t.V()
+			VMULPS(omy, xr, a1)
+			w := t.bcast(arg("pw"))
+			VMULPS(Y, w, w)
+			VFNMADD231PS(q, w, a1)
+			d, eps := t.V(), t.V()
+			VMULPS(q, xr, d)
+			VMOVUPS(t.F(1e-12), eps)
+			VMAXPS(d, eps, d) // a NaN d stays (the first operand wins)
+			VDIVPS(d, a1, a1)
+			g2 := t.ld(G)
+			VFMADD231PS(t.bcast(arg("bceScale")), a1, g2)
+			if !t.avx512 {
+				VMOVUPS(g2, G)
+			}
+		})
+		gOut := t.ld(G)
+		if weighted {
+			VMULPS(W, gOut, gOut)
+		}
+		t.store(gOut, Mem{Base: pd}, tail)
+	})
+	if fused {
+		out := Load(Param("out").Base(), GP64())
+		for i, a := range sums {
+			VMOVSS(a.sum(), Mem{Base: out, Disp: 4 * i})
+		}
+	}
+	end()
 }
 
 // focalCE returns max(x,0) - x*y + l1p, the BCE of the focal loss: (1-y)*x

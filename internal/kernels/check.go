@@ -122,5 +122,16 @@ func checkSigmoid(fn string, nx, ny int, p *SigmoidParams) error {
 	if p != nil && p.Need&^needMask != 0 {
 		return argErr(fn, "SigmoidParams.Need has unknown bits %#x", uint32(p.Need&^needMask))
 	}
+	if p != nil && p.Probs && p.Need&NeedFocal != 0 {
+		return argErr(fn, "SigmoidParams: the focal sum is not defined for probabilities (Probs)")
+	}
+	return nil
+}
+
+// checkSigmoidCoef rejects a focal gradient for probabilities.
+func checkSigmoidCoef(fn string, c *SigmoidCoef) error {
+	if c.Probs && c.FocalScale != 0 {
+		return argErr(fn, "SigmoidCoef: the focal gradient is not defined for probabilities (Probs)")
+	}
 	return nil
 }

@@ -85,7 +85,12 @@ func sigmoidStatsGeneric(x, y, w []float32, prm *SigmoidParams, s *SigmoidSums[f
 		if w != nil {
 			wv = w[i]
 		}
-		p, q, e := sigmoidPair(xv)
+		var p, q, e float32
+		if prm.Probs {
+			p, q = xv, 1-xv
+		} else {
+			p, q, e = sigmoidPair(xv)
+		}
 		pwv, wy := float32(wv*p), float32(wv*yv)
 		if need&NeedRegion != 0 {
 			sp += float64(pwv)
@@ -95,6 +100,15 @@ func sigmoidStatsGeneric(x, y, w []float32, prm *SigmoidParams, s *SigmoidSums[f
 		if need&NeedSquared != 0 {
 			spp += float64(float32(pwv * p))
 			syy += float64(float32(wy * yv))
+		}
+		if prm.Probs {
+			if need&NeedCE != 0 {
+				// torch's binary_cross_entropy: each log clamped at -100
+				lp, lq := max(logf(p), -100), max(logf(q), -100)
+				l := -fma32(float32(pw*yv), lp, float32((1-yv)*lq))
+				bce += float64(float32(wv * l))
+			}
+			continue
 		}
 		if need&(NeedCE|NeedFocal) != 0 {
 			l1p := log1pf(e)
@@ -141,6 +155,22 @@ func sigmoidGradGeneric(x, y, w []float32, c *SigmoidCoef, dst []float32) {
 	}
 	for i, xv := range x {
 		yv := y[i]
+		if c.Probs {
+			p, q := xv, 1-xv
+			var g float32
+			if region {
+				g = float32(c.A*yv) + c.B + float32(c.E*p)
+			}
+			if c.BCEScale != 0 {
+				d := (float32((1-yv)*p) - float32(c.PosWeight*yv*q)) / max(float32(p*q), 1e-12)
+				g += float32(c.BCEScale * d)
+			}
+			if w != nil {
+				g *= w[i]
+			}
+			dst[i] = g
+			continue
+		}
 		p, q, e := sigmoidPair(xv)
 		var g float32
 		if region {

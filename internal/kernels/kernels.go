@@ -94,6 +94,11 @@ type SigmoidParams struct {
 	FocalAlpha float32
 	// FocalGamma is the focusing exponent, >= 0.
 	FocalGamma float32
+	// Probs says x holds probabilities p in [0, 1], not logits: the sums
+	// take p = x, and the BCE is torch's binary_cross_entropy, -(pw*y*max(log
+	// p, -100) + (1-y)*max(log(1-p), -100)). The focal sum is not defined
+	// for probabilities (NeedFocal with Probs is an error).
+	Probs bool
 }
 
 // SigmoidSums are the sums of one sigmoid statistics pass, with p =
@@ -110,6 +115,13 @@ type SigmoidSums[T float32 | float64] struct {
 //	dx = p(1-p) * (A*y + B + E*p)                       region terms
 //	   + BCEScale * ((1-y)*p - PosWeight*y*(1-p))       BCE
 //	   + FocalScale * d(sigmoid focal)/dx                focal
+//
+// With Probs (x holds probabilities p, q = 1-p) the gradient is d/dp:
+//
+//	dp = A*y + B + E*p                                  region terms
+//	   + BCEScale * ((1-y)*p - PosWeight*y*q) / max(p*q, 1e-12)   BCE (torch's)
+//
+// and FocalScale must be 0.
 type SigmoidCoef struct {
 	A, B, E    float32
 	BCEScale   float32
@@ -117,6 +129,7 @@ type SigmoidCoef struct {
 	FocalScale float32
 	FocalAlpha float32
 	FocalGamma float32
+	Probs      bool
 }
 
 // SoftmaxParams configures the softmax statistics pass over the C planes of

@@ -153,6 +153,9 @@ func sigmoidGrad(fn string, x, y, w []float32, c *SigmoidCoef, dst []float32) er
 	if err := checkSigmoid(fn, len(x), len(y), nil); err != nil {
 		return err
 	}
+	if err := checkSigmoidCoef(fn, c); err != nil {
+		return err
+	}
 	if err := checkLen(fn, "dst", len(dst), len(x)); err != nil {
 		return err
 	}
@@ -194,6 +197,12 @@ func sigmoidFused(fn string, x, y, w []float32, p *SigmoidParams, c *SigmoidCoef
 	}
 	if err := checkSigmoid(fn, len(x), len(y), p); err != nil {
 		return err
+	}
+	if err := checkSigmoidCoef(fn, c); err != nil {
+		return err
+	}
+	if p.Probs != c.Probs {
+		return argErr(fn, "SigmoidParams.Probs and SigmoidCoef.Probs differ (the same loss takes the same inputs)")
 	}
 	if err := checkLen(fn, "dst", len(dst), len(x)); err != nil {
 		return err

@@ -196,7 +196,10 @@ func checkSigmoidGrad(t *testing.T, tr *tier, c *SigmoidCoef, x, y, w []float32,
 func checkSigmoidFused(t *testing.T, tr *tier, c *SigmoidCoef, x, y, w []float32, off int) {
 	t.Helper()
 	n := len(x)
-	p := SigmoidParams{Need: NeedCE | NeedFocal | NeedRegion, PosWeight: c.PosWeight, FocalAlpha: c.FocalAlpha, FocalGamma: c.FocalGamma}
+	p := SigmoidParams{Need: NeedCE | NeedFocal | NeedRegion, PosWeight: c.PosWeight, FocalAlpha: c.FocalAlpha, FocalGamma: c.FocalGamma, Probs: c.Probs}
+	if c.Probs {
+		p.Need = NeedCE | NeedRegion
+	}
 	gx, gy, gd, gw := newF32(n, off), newF32(n, (off+5)%16), newF32(n, (off+11)%16), guardedOpt(w, (off+3)%16)
 	copy(gx.s, x)
 	copy(gy.s, y)
@@ -362,3 +365,127 @@ func sameSums(a, b SigmoidSums[float32]) bool {
 }
 
 var _ = fmt.Sprint
+
+// The probability kernels (SigmoidParams.Probs, SigmoidCoef.Probs): region
+// sums, torch's binary_cross_entropy and their gradients d/dp.
+var sigmoidProbsParamCases = []SigmoidParams{
+	{Need: NeedRegion, PosWeight: 1, FocalAlpha: -1, Probs: true},
+	{Need: NeedRegion | NeedSquared, PosWeight: 1, FocalAlpha: -1, Probs: true},
+	{Need: NeedCE, PosWeight: 1, FocalAlpha: -1, Probs: true},
+	{Need: NeedCE, PosWeight: 2.5, FocalAlpha: -1, Probs: true},
+	{Need: NeedCE | NeedRegion | NeedSquared, PosWeight: 0.3, FocalAlpha: -1, Probs: true},
+}
+
+var sigmoidProbsCoefCases = []SigmoidCoef{
+	{A: -0.01, B: 0.003, FocalAlpha: -1, Probs: true},
+	{A: -0.01, B: 0.003, E: 0.002, FocalAlpha: -1, Probs: true},
+	{BCEScale: 1e-3, PosWeight: 1, FocalAlpha: -1, Probs: true},
+	{BCEScale: 1e-3, PosWeight: 3, FocalAlpha: -1, Probs: true},
+	{A: -0.01, B: 0.003, E: 0.001, BCEScale: 1e-3, PosWeight: 2, FocalAlpha: -1, Probs: true},
+}
+
+// randProbs returns n probabilities: uniform, with exact 0 and 1, values
+// within a few ULP of 0 and 1, and denormals mixed in.
+func randProbs(r *rand.Rand, n int) []float32 {
+	x := make([]float32, n)
+	for i := range x {
+		switch r.IntN(8) {
+		case 0:
+			x[i] = 0
+		case 1:
+			x[i] = 1
+		case 2:
+			x[i] = math.Nextafter32(1, 0)
+		case 3:
+			x[i] = float32(r.IntN(4)) * 0x1p-140 // denormal or 0
+		default:
+			x[i] = r.Float32()
+		}
+	}
+	return x
+}
+
+func TestSigmoidProbsTiers(t *testing.T) {
+	forTiers(t, func(t *testing.T, tr *tier) {
+		r := rand.New(rand.NewPCG(31, 32))
+		for ci := range sigmoidProbsParamCases {
+			for _, n := range lengths() {
+				for off := 0; off < 16; off += 1 + n%3 {
+					x, y, w := randProbs(r, n), randTargets(r, n), randWeights(r, n)
+					checkSigmoidStats(t, tr, &sigmoidProbsParamCases[ci], x, y, w, off)
+					checkSigmoidGrad(t, tr, &sigmoidProbsCoefCases[ci], x, y, w, off)
+					checkSigmoidFused(t, tr, &sigmoidProbsCoefCases[ci], x, y, w, off)
+				}
+			}
+		}
+		// NaN propagates; exact 0 and 1 against targets 0, 1 and 0.5
+		for ci := range sigmoidProbsParamCases {
+			for _, v := range []float32{0, 1, 0.5, float32(math.NaN()), 0x1p-149, math.Nextafter32(1, 0)} {
+				for _, yv := range []float32{0, 1, 0.5} {
+					x, y := make([]float32, 37), make([]float32, 37)
+					for i := range x {
+						x[i], y[i] = v, yv
+					}
+					for _, w := range [][]float32{nil, constWeights(37, 2.5)} {
+						checkSigmoidStats(t, tr, &sigmoidProbsParamCases[ci], x, y, w, 1)
+						checkSigmoidGrad(t, tr, &sigmoidProbsCoefCases[ci], x, y, w, 1)
+						checkSigmoidFused(t, tr, &sigmoidProbsCoefCases[ci], x, y, w, 1)
+					}
+				}
+			}
+		}
+	})
+}
+
+func TestGuardPagesSigmoidProbs(t *testing.T) {
+	if !haveGuardPages {
+		t.Skip("guard pages need linux")
+	}
+	forTiers(t, func(t *testing.T, tr *tier) {
+		r := rand.New(rand.NewPCG(33, 34))
+		for ci := range sigmoidProbsParamCases {
+			for _, n := range lengths() {
+				x, y := guardF32(t, randProbs(r, n)), guardF32(t, randTargets(r, n))
+				for _, w := range [][]float32{nil, guardF32(t, constWeights(n, 3))} {
+					var s SigmoidSums[float32]
+					tr.sigmoidStats(x, y, w, &sigmoidProbsParamCases[ci], &s)
+					tr.sigmoidGrad(x, y, w, &sigmoidProbsCoefCases[ci], guardF32(t, make([]float32, n)))
+					c := &sigmoidProbsCoefCases[ci]
+					p := SigmoidParams{Need: NeedCE, PosWeight: c.PosWeight, FocalAlpha: -1, Probs: true}
+					tr.sigmoidFused(x, y, w, &p, c, &s, guardF32(t, make([]float32, n)))
+				}
+			}
+		}
+	})
+}
+
+// FuzzSigmoidProbs: the probability kernels of every assembly tier against
+// the generic one on fuzzed probabilities (the bytes' floats folded into
+// [0, 1], NaN kept), targets and weights.
+func FuzzSigmoidProbs(f *testing.F) {
+	addFloatCorpus(f)
+	f.Fuzz(func(t *testing.T, b []byte) {
+		x := floatsOf(b)
+		y := make([]float32, len(x))
+		for i := range x {
+			if v := x[i]; v == v {
+				x[i] = float32(math.Min(1, math.Abs(float64(v))))
+			}
+			y[i] = float32(b[4*i]%3) / 2
+		}
+		var w []float32
+		if len(b)%2 == 1 {
+			w = make([]float32, len(x))
+			for i := range w {
+				w[i] = []float32{0, 0.5, 1, 7.25}[b[4*i+1]%4]
+			}
+		}
+		for _, tr := range asmTiers() {
+			for ci := range sigmoidProbsParamCases {
+				checkSigmoidStats(t, tr, &sigmoidProbsParamCases[ci], x, y, w, len(b)%16)
+				checkSigmoidGrad(t, tr, &sigmoidProbsCoefCases[ci], x, y, w, len(b)%16)
+				checkSigmoidFused(t, tr, &sigmoidProbsCoefCases[ci], x, y, w, len(b)%16)
+			}
+		}
+	})
+}

@@ -27,16 +27,21 @@ type asmFuncs struct {
 	exp, log, sigmoid func(dst, x []float32) error
 	sigmoidGrad       func(x, y, dst []float32, flags uint64, a, b, e, bceScale, pw, focalScale, alpha, gamma float32, gmode, g1mode int) error
 	sigmoidGradW      func(x, y, w, dst []float32, flags uint64, a, b, e, bceScale, pw, focalScale, alpha, gamma float32, gmode, g1mode int) error
+	// the kernels for probabilities (SigmoidCoef.Probs)
+	sigmoidGradP  func(x, y, dst []float32, flags uint64, a, b, e, bceScale, pw, focalScale, alpha, gamma float32, gmode, g1mode int) error
+	sigmoidGradPW func(x, y, w, dst []float32, flags uint64, a, b, e, bceScale, pw, focalScale, alpha, gamma float32, gmode, g1mode int) error
 }
 
 var (
 	avx2Tier = asmTier("avx2", asmFuncs{
 		exp: asm.ExpAVX2, log: asm.LogAVX2, sigmoid: asm.SigmoidAVX2,
 		sigmoidGrad: asm.SigmoidGradAVX2, sigmoidGradW: asm.SigmoidGradWAVX2,
+		sigmoidGradP: asm.SigmoidGradPAVX2, sigmoidGradPW: asm.SigmoidGradPWAVX2,
 	})
 	avx512Tier = asmTier("avx512", asmFuncs{
 		exp: asm.ExpAVX512, log: asm.LogAVX512, sigmoid: asm.SigmoidAVX512,
 		sigmoidGrad: asm.SigmoidGradAVX512, sigmoidGradW: asm.SigmoidGradWAVX512,
+		sigmoidGradP: asm.SigmoidGradPAVX512, sigmoidGradPW: asm.SigmoidGradPWAVX512,
 	})
 )
 
@@ -50,7 +55,7 @@ func asmTier(name string, f asmFuncs) *tier {
 	t.log = blocked(f.log)
 	t.sigmoid = blocked(f.sigmoid)
 	t.sigmoidStats = sigmoidStatsAsm(name == "avx512")
-	t.sigmoidGrad = sigmoidGradAsm(f.sigmoidGrad, f.sigmoidGradW)
+	t.sigmoidGrad = sigmoidGradAsm(f)
 	t.sigmoidFused = sigmoidFusedAsm(name == "avx512")
 	avx512 := name == "avx512"
 	t.sum, t.copy = rooflineSum(avx512), rooflineCopy(avx512)
@@ -77,15 +82,25 @@ func sigmoidStatsAsm(avx512 bool) func(x, y, w []float32, p *SigmoidParams, s *S
 		var out, blk [8]float32
 		for lo := 0; lo < len(x); lo += BlockSize {
 			hi := min(lo+BlockSize, len(x))
-			switch {
-			case w != nil && avx512:
-				asm.SigmoidStatsWAVX512(x[lo:hi], y[lo:hi], w[lo:hi], flags, p.PosWeight, p.FocalAlpha, p.FocalGamma, gm, blk[:])
-			case w != nil:
-				asm.SigmoidStatsWAVX2(x[lo:hi], y[lo:hi], w[lo:hi], flags, p.PosWeight, p.FocalAlpha, p.FocalGamma, gm, blk[:])
-			case avx512:
-				asm.SigmoidStatsAVX512(x[lo:hi], y[lo:hi], flags, p.PosWeight, p.FocalAlpha, p.FocalGamma, gm, blk[:])
+			xb, yb := x[lo:hi], y[lo:hi]
+			pw, fa, fg := p.PosWeight, p.FocalAlpha, p.FocalGamma
+			switch sigmoidKind(avx512, p.Probs, w != nil) {
+			case 0:
+				asm.SigmoidStatsAVX2(xb, yb, flags, pw, fa, fg, gm, blk[:])
+			case 1:
+				asm.SigmoidStatsWAVX2(xb, yb, w[lo:hi], flags, pw, fa, fg, gm, blk[:])
+			case 2:
+				asm.SigmoidStatsPAVX2(xb, yb, flags, pw, fa, fg, gm, blk[:])
+			case 3:
+				asm.SigmoidStatsPWAVX2(xb, yb, w[lo:hi], flags, pw, fa, fg, gm, blk[:])
+			case 4:
+				asm.SigmoidStatsAVX512(xb, yb, flags, pw, fa, fg, gm, blk[:])
+			case 5:
+				asm.SigmoidStatsWAVX512(xb, yb, w[lo:hi], flags, pw, fa, fg, gm, blk[:])
+			case 6:
+				asm.SigmoidStatsPAVX512(xb, yb, flags, pw, fa, fg, gm, blk[:])
 			default:
-				asm.SigmoidStatsAVX2(x[lo:hi], y[lo:hi], flags, p.PosWeight, p.FocalAlpha, p.FocalGamma, gm, blk[:])
+				asm.SigmoidStatsPWAVX512(xb, yb, w[lo:hi], flags, pw, fa, fg, gm, blk[:])
 			}
 			for i := range out {
 				out[i] += blk[i]
@@ -95,12 +110,31 @@ func sigmoidStatsAsm(avx512 bool) func(x, y, w []float32, p *SigmoidParams, s *S
 	}
 }
 
-func sigmoidGradAsm(f func(x, y, dst []float32, flags uint64, a, b, e, bceScale, pw, focalScale, alpha, gamma float32, gmode, g1mode int) error,
-	fw func(x, y, w, dst []float32, flags uint64, a, b, e, bceScale, pw, focalScale, alpha, gamma float32, gmode, g1mode int) error) func(x, y, w []float32, c *SigmoidCoef, dst []float32) {
+// sigmoidKind numbers the eight variants of a sigmoid kernel: +4 for
+// AVX-512, +2 for probabilities, +1 for weights.
+func sigmoidKind(avx512, probs, weighted bool) int {
+	k := 0
+	if avx512 {
+		k += 4
+	}
+	if probs {
+		k += 2
+	}
+	if weighted {
+		k++
+	}
+	return k
+}
+
+func sigmoidGradAsm(fs asmFuncs) func(x, y, w []float32, c *SigmoidCoef, dst []float32) {
 	return func(x, y, w []float32, c *SigmoidCoef, dst []float32) {
 		flags := sigmoidGradFlags(c)
 		y, dst = y[:len(x)], dst[:len(x)]
 		gm, gm1 := powMode(c.FocalGamma), powMode(c.FocalGamma-1)
+		f, fw := fs.sigmoidGrad, fs.sigmoidGradW
+		if c.Probs {
+			f, fw = fs.sigmoidGradP, fs.sigmoidGradPW
+		}
 		for lo := 0; lo < len(x); lo += BlockSize {
 			hi := min(lo+BlockSize, len(x))
 			if w != nil {
@@ -122,15 +156,24 @@ func sigmoidFusedAsm(avx512 bool) func(x, y, w []float32, p *SigmoidParams, c *S
 		for lo := 0; lo < len(x); lo += BlockSize {
 			hi := min(lo+BlockSize, len(x))
 			xb, yb, db := x[lo:hi], y[lo:hi], dst[lo:hi]
-			switch {
-			case w != nil && avx512:
-				asm.SigmoidFusedWAVX512(xb, yb, w[lo:hi], db, flags, c.A, c.B, c.E, c.BCEScale, c.PosWeight, c.FocalScale, c.FocalAlpha, c.FocalGamma, gm, gm1, sflags, blk[:])
-			case w != nil:
-				asm.SigmoidFusedWAVX2(xb, yb, w[lo:hi], db, flags, c.A, c.B, c.E, c.BCEScale, c.PosWeight, c.FocalScale, c.FocalAlpha, c.FocalGamma, gm, gm1, sflags, blk[:])
-			case avx512:
-				asm.SigmoidFusedAVX512(xb, yb, db, flags, c.A, c.B, c.E, c.BCEScale, c.PosWeight, c.FocalScale, c.FocalAlpha, c.FocalGamma, gm, gm1, sflags, blk[:])
+			ca, cb, ce, bs, pw, fs, fa, fg := c.A, c.B, c.E, c.BCEScale, c.PosWeight, c.FocalScale, c.FocalAlpha, c.FocalGamma
+			switch sigmoidKind(avx512, c.Probs, w != nil) {
+			case 0:
+				asm.SigmoidFusedAVX2(xb, yb, db, flags, ca, cb, ce, bs, pw, fs, fa, fg, gm, gm1, sflags, blk[:])
+			case 1:
+				asm.SigmoidFusedWAVX2(xb, yb, w[lo:hi], db, flags, ca, cb, ce, bs, pw, fs, fa, fg, gm, gm1, sflags, blk[:])
+			case 2:
+				asm.SigmoidFusedPAVX2(xb, yb, db, flags, ca, cb, ce, bs, pw, fs, fa, fg, gm, gm1, sflags, blk[:])
+			case 3:
+				asm.SigmoidFusedPWAVX2(xb, yb, w[lo:hi], db, flags, ca, cb, ce, bs, pw, fs, fa, fg, gm, gm1, sflags, blk[:])
+			case 4:
+				asm.SigmoidFusedAVX512(xb, yb, db, flags, ca, cb, ce, bs, pw, fs, fa, fg, gm, gm1, sflags, blk[:])
+			case 5:
+				asm.SigmoidFusedWAVX512(xb, yb, w[lo:hi], db, flags, ca, cb, ce, bs, pw, fs, fa, fg, gm, gm1, sflags, blk[:])
+			case 6:
+				asm.SigmoidFusedPAVX512(xb, yb, db, flags, ca, cb, ce, bs, pw, fs, fa, fg, gm, gm1, sflags, blk[:])
 			default:
-				asm.SigmoidFusedAVX2(xb, yb, db, flags, c.A, c.B, c.E, c.BCEScale, c.PosWeight, c.FocalScale, c.FocalAlpha, c.FocalGamma, gm, gm1, sflags, blk[:])
+				asm.SigmoidFusedPWAVX512(xb, yb, w[lo:hi], db, flags, ca, cb, ce, bs, pw, fs, fa, fg, gm, gm1, sflags, blk[:])
 			}
 			out[0] += blk[0]
 			out[1] += blk[1]

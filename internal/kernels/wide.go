@@ -98,6 +98,16 @@ func sigmoidWide(x, y, w []float32, p *SigmoidParams) (bce, foc float64) {
 		if w != nil {
 			wv = float64(w[i])
 		}
+		if p.Probs {
+			if p.Need&NeedCE != 0 {
+				lp, lq := max(math.Log(v), -100), max(math.Log(1-v), -100)
+				bce += wv * -(pw*t*lp + (1-t)*lq)
+			}
+			if bce != bce {
+				break
+			}
+			continue
+		}
 		e := math.Exp(-math.Abs(v))
 		l1p := math.Log1p(e)
 		if p.Need&NeedCE != 0 {
