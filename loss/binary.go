@@ -15,6 +15,15 @@ import (
 // The zero value has no terms; a call on it returns ErrOption.
 type Binary struct {
 	Terms []Weighted
+	// Activation is FromLogits (the default: the inputs are logits and p =
+	// sigmoid(x)) or NoActivation (the inputs are probabilities p in [0, 1],
+	// MONAI's sigmoid=False: a BCE term is torch's binary_cross_entropy,
+	// each log clamped at -100, with its gradient (p - y) / max(p(1-p),
+	// 1e-12); region terms take p as it is; gradients are d(loss)/dp; a
+	// SigmoidFocal term is ErrOption, since torchvision's and MONAI's focal
+	// losses take logits). Inputs outside [0, 1] are ErrLabel; NaN
+	// propagates.
+	Activation Activation
 	// Workers is the number of goroutines a call may use (0: GOMAXPROCS).
 	// Inputs under about 128k logits stay on the caller's goroutine. The
 	// result is bit-identical for any Workers and any GOMAXPROCS.
@@ -30,12 +39,20 @@ type bnPlan struct {
 	regions    []Region
 	wRegions   []float64
 	need       kernels.Flags
+	probs      bool // the inputs are probabilities (NoActivation)
 }
 
 func (b *Binary) plan(sh Shape, p *bnPlan) error {
 	*p = bnPlan{regions: p.regions[:0], wRegions: p.wRegions[:0]}
 	if len(b.Terms) == 0 {
 		return fmt.Errorf("%w: Binary has no terms", ErrOption)
+	}
+	switch b.Activation {
+	case FromLogits:
+	case NoActivation:
+		p.probs = true
+	default:
+		return fmt.Errorf("%w: Binary.Activation %v, want FromLogits or NoActivation", ErrOption, b.Activation)
 	}
 	for i, t := range b.Terms {
 		if err := checkTermWeight(t.Weight, i); err != nil {
@@ -97,6 +114,9 @@ func (b *Binary) plan(sh Shape, p *bnPlan) error {
 		}
 	}
 	if p.focal {
+		if p.probs {
+			return fmt.Errorf("%w: SigmoidFocal takes logits (torchvision's sigmoid_focal_loss, MONAI's FocalLoss); Binary.Activation is NoActivation", ErrOption)
+		}
 		if err := p.focalT.Reduction.check("SigmoidFocal"); err != nil {
 			return err
 		}
@@ -221,6 +241,11 @@ func (b *Binary) check(ws *workspace, logits, targets, weights []float32, sh Sha
 	if err := checkTargets(targets); err != nil {
 		return err
 	}
+	if ws.bn.probs {
+		if err := checkProbs(logits); err != nil {
+			return err
+		}
+	}
 	ws.wTotal = float64(sh.Len())
 	if weights != nil {
 		for i := range ws.bn.regions {
@@ -235,6 +260,24 @@ func (b *Binary) check(ws *workspace, logits, targets, weights []float32, sh Sha
 		ws.wTotal = sum
 	}
 	return nil
+}
+
+// maxBits returns the largest bit pattern of x's floats as unsigned
+// integers: at most the bits of 1 exactly when every value is in [+0, 1].
+func maxBits(x []float32) uint32 {
+	var m0, m1, m2, m3 uint32
+	i := 0
+	for ; i+4 <= len(x); i += 4 {
+		t := x[i : i+4 : i+4]
+		m0 = max(m0, math.Float32bits(t[0]))
+		m1 = max(m1, math.Float32bits(t[1]))
+		m2 = max(m2, math.Float32bits(t[2]))
+		m3 = max(m3, math.Float32bits(t[3]))
+	}
+	for ; i < len(x); i++ {
+		m0 = max(m0, math.Float32bits(x[i]))
+	}
+	return max(m0, m1, m2, m3)
 }
 
 // checkElementWeights returns the sum of per-element weights (float64, in
@@ -258,19 +301,7 @@ func checkElementWeights(w []float32) (float64, error) {
 // are above them); only when that fails does the exact scan run, which also
 // accepts -0.
 func checkTargets(targets []float32) error {
-	var m0, m1, m2, m3 uint32
-	i := 0
-	for ; i+4 <= len(targets); i += 4 {
-		t := targets[i : i+4 : i+4]
-		m0 = max(m0, math.Float32bits(t[0]))
-		m1 = max(m1, math.Float32bits(t[1]))
-		m2 = max(m2, math.Float32bits(t[2]))
-		m3 = max(m3, math.Float32bits(t[3]))
-	}
-	for ; i < len(targets); i++ {
-		m0 = max(m0, math.Float32bits(targets[i]))
-	}
-	if max(m0, m1, m2, m3) <= math.Float32bits(1) {
+	if maxBits(targets) <= math.Float32bits(1) {
 		return nil
 	}
 	for i, v := range targets {
@@ -281,8 +312,23 @@ func checkTargets(targets []float32) error {
 	return nil
 }
 
+// checkProbs returns an error naming the first input outside [0, 1] of a
+// NoActivation loss; NaN passes (it propagates to the value), as does -0.
+// The common case takes checkTargets' one branch-free pass.
+func checkProbs(x []float32) error {
+	if maxBits(x) <= math.Float32bits(1) {
+		return nil
+	}
+	for i, v := range x {
+		if v < 0 || v > 1 {
+			return fmt.Errorf("%w: input %v at index %d, want a probability in [0, 1] (Binary.Activation is NoActivation)", ErrLabel, v, i)
+		}
+	}
+	return nil
+}
+
 func (p *bnPlan) params(c int) kernels.SigmoidParams {
-	prm := kernels.SigmoidParams{Need: p.need, PosWeight: 1, FocalAlpha: -1}
+	prm := kernels.SigmoidParams{Need: p.need, PosWeight: 1, FocalAlpha: -1, Probs: p.probs}
 	if p.bce && p.bceT.PosWeight != nil {
 		prm.PosWeight = p.bceT.PosWeight[c]
 	}

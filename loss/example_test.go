@@ -309,3 +309,21 @@ func ExampleBinary_BackwardWeighted() {
 	// Output:
 	// masked BCE + Dice 0.300410 <nil>, d/dx[0] -0.018256, masked 0.000000
 }
+
+// MONAI's DiceLoss(sigmoid=False) and torch's binary_cross_entropy: the
+// inputs are probabilities, used as they are (exact 0 and 1 included: each
+// log is clamped at -100, as torch clamps it), and the gradient is
+// d(loss)/dp.
+func ExampleBinary_noActivation() {
+	var ws loss.Workspace
+	defer ws.Close()
+	sh := loss.NewShape(1, 1, 4)
+	p := []float32{0.9, 0.2, 1, 0}
+	y := []float32{1, 0, 1, 1}
+	b := &loss.Binary{Activation: loss.NoActivation, Terms: []loss.Weighted{{Weight: 1, Term: &loss.BCE{}}}}
+	grad := make([]float32, sh.Len())
+	v, err := b.Backward(&ws, p, y, sh, grad)
+	fmt.Printf("BCE %.5f %v, d/dp %.4f %.4f %.0f %.3g\n", v, err, grad[0], grad[1], grad[2], grad[3])
+	// Output:
+	// BCE 25.08213 <nil>, d/dp -0.2778 0.3125 0 -2.5e+11
+}

@@ -237,6 +237,7 @@ func (j *job) sigmoid(st *workerState, i, c, r int, x, y, w, g []float32) {
 	st.sgCoef = kernels.SigmoidCoef{
 		BCEScale: ws.ceScale, PosWeight: st.sgPrm.PosWeight,
 		FocalScale: ws.focScale, FocalAlpha: st.sgPrm.FocalAlpha, FocalGamma: st.sgPrm.FocalGamma,
+		Probs: st.sgPrm.Probs,
 	}
 	switch j.kind {
 	case sigmoidStats:

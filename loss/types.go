@@ -126,6 +126,30 @@ const (
 	WeightMean
 )
 
+// Activation says what a loss's inputs are.
+type Activation int
+
+const (
+	// FromLogits: the inputs are logits, and the loss applies its
+	// activation (sigmoid for Binary). The default.
+	FromLogits Activation = iota
+	// NoActivation: the inputs are probabilities p in [0, 1], used as they
+	// are (MONAI's sigmoid=False, SMP's from_logits=False, torch's
+	// binary_cross_entropy); gradients are d(loss)/d(p). Binary only.
+	NoActivation
+)
+
+// String returns the activation's name.
+func (a Activation) String() string {
+	switch a {
+	case FromLogits:
+		return "logits"
+	case NoActivation:
+		return "none"
+	}
+	return fmt.Sprintf("Activation(%d)", int(a))
+}
+
 // String returns the policy's name.
 func (p EmptyPolicy) String() string {
 	switch p {

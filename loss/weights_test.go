@@ -24,6 +24,10 @@ type weightCase struct {
 	Grad       []float64
 
 	PeerExpected *float64 `json:"peer_expected"`
+	// testdata/probs.json.gz: the inputs are probabilities ("none"), and
+	// whether the call takes the weights.
+	Activation string
+	Weighted   bool
 }
 
 type weightTerm struct {
@@ -119,6 +123,9 @@ func (c *weightCase) multiclass(t *testing.T) *Multiclass {
 
 func (c *weightCase) binary(t *testing.T) *Binary {
 	b := &Binary{}
+	if c.Activation == "none" {
+		b.Activation = NoActivation
+	}
 	for _, tm := range c.Terms {
 		var term Term
 		switch tm.Term {
@@ -515,5 +522,96 @@ func TestWeightsMulticlassCalls(t *testing.T) {
 				t.Fatalf("%s: Forward %v, want %v", tc.name, err, tc.want)
 			}
 		}
+	}
+}
+
+// TestProbsGolden checks Binary with probability inputs (NoActivation)
+// against torch on every tier: binary_cross_entropy (exact 0 and 1 among
+// the probabilities, soft targets, weights, pos_weight), region terms,
+// BCE + Dice, and two of MONAI's DiceLoss(sigmoid=False) test cases with
+// MONAI's expected values (to its rtol of 1e-5).
+func TestProbsGolden(t *testing.T) {
+	var g struct{ Cases []weightCase }
+	readGzipJSON(t, "../testdata/probs.json.gz", &g)
+	if len(g.Cases) < 50 {
+		t.Fatalf("%d cases", len(g.Cases))
+	}
+	eachTier(t, func(t *testing.T) {
+		for _, c := range g.Cases {
+			t.Run(c.Name, func(t *testing.T) {
+				sh := NewShape(c.Shape[0], c.Shape[1], c.Shape[2:]...)
+				b := c.binary(t)
+				var ws Workspace
+				defer ws.Close()
+				grad := make([]float32, sh.Len())
+				for _, workers := range []int{1, 2} {
+					b.Workers = workers
+					var v, f float64
+					var err, ferr error
+					if c.Weighted {
+						v, err = b.BackwardWeighted(&ws, c.Logits, c.Targets, c.Weights, sh, grad)
+						f, ferr = b.ForwardWeighted(&ws, c.Logits, c.Targets, c.Weights, sh)
+					} else {
+						v, err = b.Backward(&ws, c.Logits, c.Targets, sh, grad)
+						f, ferr = b.Forward(&ws, c.Logits, c.Targets, sh)
+					}
+					if err != nil || ferr != nil {
+						t.Fatal(err, ferr)
+					}
+					if math.Abs(v-c.Loss) > goldenValueRel*math.Abs(c.Loss)+goldenValueAbs {
+						t.Fatalf("Backward: loss %.9g, want %.9g", v, c.Loss)
+					}
+					if math.Abs(f-v) > 1e-12*math.Abs(v)+1e-15 {
+						t.Fatalf("Forward = %v; Backward's value %v", f, v)
+					}
+					compareSlice(t, "grad", grad, c.Grad)
+				}
+				if c.PeerExpected != nil && math.Abs(c.Loss-*c.PeerExpected) > 1e-5*math.Abs(*c.PeerExpected)+1e-6 {
+					t.Fatalf("torch reference %v, MONAI's expected value %v", c.Loss, *c.PeerExpected)
+				}
+			})
+		}
+	})
+}
+
+// TestProbsBadInput: probability inputs outside [0, 1] are ErrLabel (NaN
+// passes and propagates), a SigmoidFocal term or an unknown Activation is
+// ErrOption, and nothing is written into the gradient.
+func TestProbsBadInput(t *testing.T) {
+	sh := Shape{1, 1, 4}
+	y := []float32{0, 1, 1, 0}
+	var ws Workspace
+	defer ws.Close()
+	b := &Binary{Activation: NoActivation, Terms: []Weighted{{1, &BCE{}}, {1, Dice()}}}
+	grad := []float32{42, 42, 42, 42}
+	for _, x := range [][]float32{{0, 1, 1.0000001, 0}, {-0.5, 0, 0, 0}, {0, 0, 0, float32(math.Inf(1))}, {float32(math.Inf(-1)), 0, 0, 0}} {
+		if _, err := b.Backward(&ws, x, y, sh, grad); !errors.Is(err, ErrLabel) {
+			t.Fatalf("inputs %v: %v, want ErrLabel", x, err)
+		}
+		if grad[0] != 42 || grad[3] != 42 {
+			t.Fatalf("inputs %v: gradient written on error", x)
+		}
+	}
+	v, err := b.Forward(&ws, []float32{0, float32(math.NaN()), 1, float32(math.Copysign(0, -1))}, y, sh)
+	if err != nil || v == v {
+		t.Fatalf("NaN input: %v, %v; want NaN and no error", v, err)
+	}
+	for _, bad := range []*Binary{
+		{Activation: NoActivation, Terms: []Weighted{{1, NewSigmoidFocal()}}},
+		{Activation: Activation(2), Terms: []Weighted{{1, &BCE{}}}},
+		{Activation: -1, Terms: []Weighted{{1, &BCE{}}}},
+	} {
+		if _, err := bad.Forward(&ws, []float32{0, 0.5, 1, 0}, y, sh); !errors.Is(err, ErrOption) {
+			t.Fatalf("%+v: %v, want ErrOption", bad, err)
+		}
+	}
+	// torch's binary_cross_entropy at p = 0 and 1: each log clamped at
+	// -100, so a wrong certain prediction costs 100.
+	v, err = (&Binary{Activation: NoActivation, Terms: []Weighted{{1, &BCE{Reduction: Sum}}}}).Backward(&ws, []float32{0, 1, 1, 0}, []float32{1, 0, 1, 0}, sh, grad)
+	if err != nil || v != 200 {
+		t.Fatalf("BCE of 0 and 1: %v, %v; want 200", v, err)
+	}
+	if !(grad[0] < -9e11 && grad[1] > 9e11 && grad[2] == 0 && grad[3] == 0) {
+		t.Fatalf("BCE gradient at 0 and 1: %v, want -1e12, 1e12, 0, 0 (torch's (p-y)/max(p(1-p), 1e-12))", grad)
 	}
 }
