@@ -80,6 +80,50 @@ func SigmoidGradWNEON(x []float32, y []float32, w []float32, dst []float32, flag
 	return nil
 }
 
+// SigmoidStatsPNEON runs sigmoidStatsPNEON after its checks: it returns an
+// error wrapping ErrArg, having done nothing, when y is shorter than x or
+// out than 7.
+func SigmoidStatsPNEON(x []float32, y []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32) error {
+	if !(len(y) >= len(x) && len(out) >= 7) {
+		return argErr("SigmoidStatsPNEON")
+	}
+	sigmoidStatsPNEON(x, y, flags, pw, alpha, gamma, gmode, out)
+	return nil
+}
+
+// SigmoidGradPNEON runs sigmoidGradPNEON after its checks: it returns an
+// error wrapping ErrArg, having done nothing, when y or dst is shorter than
+// x.
+func SigmoidGradPNEON(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int) error {
+	if !(len(y) >= len(x) && len(dst) >= len(x)) {
+		return argErr("SigmoidGradPNEON")
+	}
+	sigmoidGradPNEON(x, y, dst, flags, a, b, e, bceScale, pw, focalScale, alpha, gamma, gmode, g1mode)
+	return nil
+}
+
+// SigmoidStatsPWNEON runs sigmoidStatsPWNEON after its checks: it returns
+// an error wrapping ErrArg, having done nothing, when y or w is shorter
+// than x or out than 7.
+func SigmoidStatsPWNEON(x []float32, y []float32, w []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32) error {
+	if !(len(y) >= len(x) && len(w) >= len(x) && len(out) >= 7) {
+		return argErr("SigmoidStatsPWNEON")
+	}
+	sigmoidStatsPWNEON(x, y, w, flags, pw, alpha, gamma, gmode, out)
+	return nil
+}
+
+// SigmoidGradPWNEON runs sigmoidGradPWNEON after its checks: it returns an
+// error wrapping ErrArg, having done nothing, when y, w or dst is shorter
+// than x.
+func SigmoidGradPWNEON(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int) error {
+	if !(len(y) >= len(x) && len(w) >= len(x) && len(dst) >= len(x)) {
+		return argErr("SigmoidGradPWNEON")
+	}
+	sigmoidGradPWNEON(x, y, w, dst, flags, a, b, e, bceScale, pw, focalScale, alpha, gamma, gmode, g1mode)
+	return nil
+}
+
 // SoftmaxStatsU8NEON runs softmaxStatsU8NEON after its checks: it returns an
 // error wrapping ErrArg, having done nothing, when the pixels [lo, hi) of nc
 // planes of S pixels are not within x and lab (1 <= nc <= 2^31-1, S >= 0,

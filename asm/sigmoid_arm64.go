@@ -33,3 +33,35 @@ func sigmoidStatsWNEON(x []float32, y []float32, w []float32, flags uint64, pw f
 //
 //go:noescape
 func sigmoidGradWNEON(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int)
+
+// sigmoidStatsPNEON computes kernels.sigmoidStatsGeneric over len(x) <= kernels.BlockSize elements
+// into out[0:7] = P, PY, Y, PP, YY, BCE, Focal (sums not asked for are 0). flags: kernels.Flags | 256 when
+// alpha >= 0; gmode: 0, 1, 2 when gamma is that integer, else 3.
+// x holds probabilities (kernels.SigmoidParams.Probs): no focal sum.
+//
+//go:noescape
+func sigmoidStatsPNEON(x []float32, y []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32)
+
+// sigmoidGradPNEON writes kernels.sigmoidGradGeneric's gradient of len(x) <= kernels.BlockSize probabilities
+// (kernels.SigmoidCoef.Probs) into dst. flags: 4 when a, b or e is not 0, 1 when bceScale is not 0; focalScale,
+// alpha, gamma, gmode and g1mode are unused (no focal term for probabilities).
+//
+//go:noescape
+func sigmoidGradPNEON(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int)
+
+// sigmoidStatsPWNEON computes kernels.sigmoidStatsGeneric over len(x) <= kernels.BlockSize elements
+// into out[0:7] = P, PY, Y, PP, YY, BCE, Focal (sums not asked for are 0). flags: kernels.Flags | 256 when
+// alpha >= 0; gmode: 0, 1, 2 when gamma is that integer, else 3.
+// Element i weighs w[i].
+// x holds probabilities (kernels.SigmoidParams.Probs): no focal sum.
+//
+//go:noescape
+func sigmoidStatsPWNEON(x []float32, y []float32, w []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32)
+
+// sigmoidGradPWNEON writes kernels.sigmoidGradGeneric's gradient of len(x) <= kernels.BlockSize probabilities
+// (kernels.SigmoidCoef.Probs) into dst. flags: 4 when a, b or e is not 0, 1 when bceScale is not 0; focalScale,
+// alpha, gamma, gmode and g1mode are unused (no focal term for probabilities).
+// Element i weighs w[i]: its gradient times w[i].
+//
+//go:noescape
+func sigmoidGradPWNEON(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int)

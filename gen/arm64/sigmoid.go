@@ -78,10 +78,21 @@ func alphaWeight(d, y, omy, alpha V) {
 // SigmoidGradW), which takes per-element weights w (as long as x) into every
 // sum and the gradient (kernels/generic.go sigmoidStatsGeneric and
 // sigmoidGradGeneric say how).
+//
+// And each comes for logits and for probabilities ("P": SigmoidStatsP,
+// SigmoidStatsPW, SigmoidGradP, SigmoidGradPW), whose inputs x are p itself
+// (kernels.SigmoidParams.Probs: torch's binary_cross_entropy, no focal
+// term). There is no fused kernel: the tier runs statistics, then gradient.
 func sigmoidFamily() {
-	for _, weighted := range []bool{false, true} {
-		sigmoidStats(weighted)
-		sigmoidGrad(weighted)
+	for _, probs := range []bool{false, true} {
+		for _, weighted := range []bool{false, true} {
+			sigmoidStats(weighted, probs)
+			if probs {
+				sigmoidGradProbs(weighted)
+				continue
+			}
+			sigmoidGrad(weighted)
+		}
 	}
 }
 
@@ -106,8 +117,16 @@ func wName(weighted bool) string {
 	return ""
 }
 
-func sigmoidStats(weighted bool) {
-	name := "SigmoidStats" + wName(weighted) + "NEON"
+// pName is the infix of a probabilities kernel's name.
+func pName(probs bool) string {
+	if probs {
+		return "P"
+	}
+	return ""
+}
+
+func sigmoidStats(weighted, probs bool) {
+	name := "SigmoidStats" + pName(probs) + wName(weighted) + "NEON"
 	doc := []string{
 		name + " computes kernels.sigmoidStatsGeneric over len(x) <= kernels.BlockSize elements",
 		"into out[0:7] = P, PY, Y, PP, YY, BCE, Focal (sums not asked for are 0). flags: kernels.Flags | 256 when",
@@ -115,6 +134,9 @@ func sigmoidStats(weighted bool) {
 	}
 	if weighted {
 		doc = append(doc, "Element i weighs w[i].")
+	}
+	if probs {
+		doc = append(doc, "x holds probabilities (kernels.SigmoidParams.Probs): no focal sum.")
 	}
 	begin(&Func{
 		Name: name,
@@ -130,7 +152,11 @@ func sigmoidStats(weighted bool) {
 		ptrs = append(ptrs, pwt)
 	}
 	n := argLen("x")
-	flags, gmode := argInt("flags"), argInt("gmode")
+	flags := argInt("flags")
+	var gmode R // the focal exponent's mode: logits only
+	if !probs {
+		gmode = argInt("gmode")
+	}
 	var as [7]V
 	for i := range as {
 		as[i] = vget()
@@ -145,12 +171,16 @@ func sigmoidStats(weighted bool) {
 		x, y := vget(), vget()
 		load(x, px, tail, n)
 		load(y, py, tail, n)
-		var w V
+		w := noMask
 		if weighted {
 			w = vget()
 			load(w, pwt, tail, n)
 		}
-		p, q, e := sigmoidPair(x)
+		// for probabilities p = x (no exp)
+		p, q, e := x, noMask, noMask
+		if !probs {
+			p, q, e = sigmoidPair(x)
+		}
 		// weighted: w*p and w*y in place of p and y as the first factor of
 		// every sum
 		wp, wy := p, y
@@ -171,57 +201,13 @@ func sigmoidStats(weighted bool) {
 		if weighted {
 			vput(wp, wy)
 		}
-		skip := newLabel("noloss")
-		TSTi(flags, 1<<bitCE|1<<bitFocal)
-		Bcond("EQ", skip)
-		l1p := log1p(e)
-		omy := oneMinus(y)
-		ifBit(flags, bitCE, func() {
-			// (1-y)*softplus(x) + pw*y*softplus(-x), softplus(+-x) =
-			// max(+-x, 0) + log1p(e): two non-negative terms, nothing
-			// cancels (kernels/generic.go sigmoidStatsGeneric).
-			b := argF32("pw")
-			FMUL(b, b, y) // pw*y
-			z := vget()
-			ZERO(z)
-			nx := vget()
-			FNEG(nx, x)
-			FMAX(nx, nx, z)   // max(-x, 0)
-			FADD(nx, nx, l1p) // softplus(-x)
-			FMUL(b, b, nx)    // pw*y*softplus(-x)
-			FMAX(nx, x, z)    // max(x, 0)
-			FADD(nx, nx, l1p) // softplus(x)
-			FMLA(b, omy, nx)  // + (1-y)*softplus(x)
-			if weighted {
-				FMUL(b, b, w)
-			}
-			accAdd(sBCE, b, m)
-			vput(b, z, nx)
-		})
-		ifBit(flags, bitFocal, func() {
-			ce := focalCE(x, y, l1p)
-			pt1 := vget()
-			FMUL(pt1, q, y)
-			FMLA(pt1, p, omy) // p*(1-y) + q*y
-			g := argF32("gamma")
-			pw := pow(pt1, g, gmode)
-			vput(g, pt1)
-			FMUL(ce, ce, pw)
-			vput(pw)
-			ifBit(flags, bitAlpha, func() {
-				a := argF32("alpha")
-				alphaWeight(ce, y, omy, a)
-				vput(a)
-			})
-			if weighted {
-				FMUL(ce, ce, w)
-			}
-			accAdd(sFoc, ce, m)
-			vput(ce)
-		})
-		vput(l1p, omy)
-		label(skip)
-		vput(x, y, p, q, e)
+		if probs {
+			probsBCE(flags, x, y, w, m, sBCE)
+		} else {
+			sigmoidPixelwiseSums(flags, gmode, x, y, w, m, p, q, e, sBCE, sFoc)
+			vput(p, q, e)
+		}
+		vput(x, y)
 		if weighted {
 			vput(w)
 		}
@@ -236,6 +222,96 @@ func sigmoidStats(weighted bool) {
 		vput(s, a)
 	}
 	end()
+}
+
+// sigmoidPixelwiseSums adds the BCE (sBCE) and focal (sFoc) sums of one
+// vector of logits x and targets y (lanes of m) under flags, with p, q and
+// e = exp(-|x|) from sigmoidPair; w, unless noMask, weighs each value.
+func sigmoidPixelwiseSums(flags, gmode R, x, y, w, m, p, q, e, sBCE, sFoc V) {
+	weighted := w != noMask
+	skip := newLabel("noloss")
+	TSTi(flags, 1<<bitCE|1<<bitFocal)
+	Bcond("EQ", skip)
+	l1p := log1p(e)
+	omy := oneMinus(y)
+	ifBit(flags, bitCE, func() {
+		// (1-y)*softplus(x) + pw*y*softplus(-x), softplus(+-x) =
+		// max(+-x, 0) + log1p(e): two non-negative terms, nothing
+		// cancels (kernels/generic.go sigmoidStatsGeneric).
+		b := argF32("pw")
+		FMUL(b, b, y) // pw*y
+		z := vget()
+		ZERO(z)
+		nx := vget()
+		FNEG(nx, x)
+		FMAX(nx, nx, z)   // max(-x, 0)
+		FADD(nx, nx, l1p) // softplus(-x)
+		FMUL(b, b, nx)    // pw*y*softplus(-x)
+		FMAX(nx, x, z)    // max(x, 0)
+		FADD(nx, nx, l1p) // softplus(x)
+		FMLA(b, omy, nx)  // + (1-y)*softplus(x)
+		if weighted {
+			FMUL(b, b, w)
+		}
+		accAdd(sBCE, b, m)
+		vput(b, z, nx)
+	})
+	ifBit(flags, bitFocal, func() {
+		ce := focalCE(x, y, l1p)
+		pt1 := vget()
+		FMUL(pt1, q, y)
+		FMLA(pt1, p, omy) // p*(1-y) + q*y
+		g := argF32("gamma")
+		pw := pow(pt1, g, gmode)
+		vput(g, pt1)
+		FMUL(ce, ce, pw)
+		vput(pw)
+		ifBit(flags, bitAlpha, func() {
+			a := argF32("alpha")
+			alphaWeight(ce, y, omy, a)
+			vput(a)
+		})
+		if weighted {
+			FMUL(ce, ce, w)
+		}
+		accAdd(sFoc, ce, m)
+		vput(ce)
+	})
+	vput(l1p, omy)
+	label(skip)
+}
+
+// probsBCE adds torch's binary_cross_entropy of probabilities p against
+// targets y (lanes of m) to sBCE under bitCE: -(pw*y*max(log p, -100) +
+// (1-y)*max(log(1-p), -100)), times w when weighted (w not noMask), as
+// kernels/generic.go sigmoidStatsGeneric computes it. log is the general
+// one of the Log kernel (0 gives -Inf, clamped to -100; denormals; 1 gives
+// 0), and FMAX returns NaN when either lane is NaN, as Go's max does, so a
+// NaN p stays NaN.
+func probsBCE(flags R, p, y, w, m, sBCE V) {
+	ifBit(flags, bitCE, func() {
+		c := Kf(-100)
+		lp := log(p, false)
+		FMAX(lp, lp, c) // max(log p, -100)
+		q := oneMinus(p)
+		lq := log(q, false)
+		vput(q)
+		FMAX(lq, lq, c) // max(log(1-p), -100)
+		vput(c)
+		omy := oneMinus(y)
+		FMUL(lq, omy, lq) // (1-y)*lq
+		vput(omy)
+		b := argF32("pw")
+		FMUL(b, b, y)   // pw*y
+		FMLA(lq, b, lp) // pw*y*lp + (1-y)*lq, rounded once
+		vput(b, lp)
+		FNEG(lq, lq)
+		if w != noMask {
+			FMUL(lq, lq, w)
+		}
+		accAdd(sBCE, lq, m)
+		vput(lq)
+	})
 }
 
 func sigmoidGrad(weighted bool) {
@@ -360,6 +436,89 @@ func sigmoidGrad(weighted bool) {
 		}
 		store(g, pd, tail, n)
 		vput(x, y, p, q, e, omy, g)
+	})
+	end()
+}
+
+// sigmoidGradProbs emits the gradient kernel for probabilities: d/dp of the
+// region terms (a*y + b + e*p) and of torch's binary_cross_entropy,
+// bceScale*((1-y)*p - pw*y*q) / max(p*q, 1e-12), q = 1-p
+// (kernels/generic.go sigmoidGradGeneric).
+func sigmoidGradProbs(weighted bool) {
+	name := "SigmoidGradP" + wName(weighted) + "NEON"
+	doc := []string{
+		name + " writes kernels.sigmoidGradGeneric's gradient of len(x) <= kernels.BlockSize probabilities",
+		"(kernels.SigmoidCoef.Probs) into dst. flags: 4 when a, b or e is not 0, 1 when bceScale is not 0; focalScale,",
+		"alpha, gamma, gmode and g1mode are unused (no focal term for probabilities).",
+	}
+	if weighted {
+		doc = append(doc, "Element i weighs w[i]: its gradient times w[i].")
+	}
+	begin(&Func{
+		Name: name,
+		Doc:  doc,
+		Params: append(sliceParams(weighted, "dst"), Param{"flags", "uint64"},
+			Param{"a", "float32"}, Param{"b", "float32"}, Param{"e", "float32"}, Param{"bceScale", "float32"}, Param{"pw", "float32"},
+			Param{"focalScale", "float32"}, Param{"alpha", "float32"}, Param{"gamma", "float32"}, Param{"gmode", "int"}, Param{"g1mode", "int"}),
+	})
+	px, py, pd := argBase("x"), argBase("y"), argBase("dst")
+	ptrs := []R{px, py, pd}
+	var pwt R
+	if weighted {
+		pwt = argBase("w")
+		ptrs = append(ptrs, pwt)
+	}
+	n := argLen("x")
+	flags := argInt("flags")
+	stream(n, ptrs, func(tail bool) {
+		p, y := vget(), vget()
+		load(p, px, tail, n)
+		load(y, py, tail, n)
+		g := vget()
+		ZERO(g)
+		ifBit(flags, bitRegion, func() {
+			// a*y + b + e*p
+			v := argF32("b")
+			a := argF32("a")
+			FMLA(v, a, y)
+			vput(a)
+			ee := argF32("e")
+			FMLA(v, ee, p)
+			vput(ee)
+			MOVv(g, v)
+			vput(v)
+		})
+		ifBit(flags, bitCE, func() {
+			// bceScale*((1-y)*p - pw*y*q) / max(p*q, 1e-12)
+			q := oneMinus(p)
+			omy := oneMinus(y)
+			a1 := vget()
+			FMUL(a1, omy, p)
+			vput(omy)
+			w := argF32("pw")
+			FMUL(w, w, y)
+			FMLS(a1, w, q)
+			vput(w)
+			d := vget()
+			FMUL(d, p, q)
+			vput(q)
+			k := Kf(1e-12)
+			FMAX(d, d, k) // NaN when p*q is NaN, as Go's max
+			vput(k)
+			FDIV(a1, a1, d)
+			vput(d)
+			s := argF32("bceScale")
+			FMLA(g, s, a1)
+			vput(s, a1)
+		})
+		if weighted {
+			w := vget()
+			load(w, pwt, tail, n)
+			FMUL(g, g, w)
+			vput(w)
+		}
+		store(g, pd, tail, n)
+		vput(p, y, g)
 	})
 	end()
 }

@@ -54,9 +54,14 @@ func neonSigmoidStats(x, y, w []float32, p *SigmoidParams, s *SigmoidSums[float3
 	var out, blk [8]float32
 	for lo := 0; lo < len(x); lo += BlockSize {
 		hi := min(lo+BlockSize, len(x))
-		if w != nil {
+		switch {
+		case p.Probs && w != nil:
+			asm.SigmoidStatsPWNEON(x[lo:hi], y[lo:hi], w[lo:hi], flags, p.PosWeight, p.FocalAlpha, p.FocalGamma, gm, blk[:])
+		case p.Probs:
+			asm.SigmoidStatsPNEON(x[lo:hi], y[lo:hi], flags, p.PosWeight, p.FocalAlpha, p.FocalGamma, gm, blk[:])
+		case w != nil:
 			asm.SigmoidStatsWNEON(x[lo:hi], y[lo:hi], w[lo:hi], flags, p.PosWeight, p.FocalAlpha, p.FocalGamma, gm, blk[:])
-		} else {
+		default:
 			asm.SigmoidStatsNEON(x[lo:hi], y[lo:hi], flags, p.PosWeight, p.FocalAlpha, p.FocalGamma, gm, blk[:])
 		}
 		for i := range out {
@@ -72,16 +77,22 @@ func neonSigmoidGrad(x, y, w []float32, c *SigmoidCoef, dst []float32) {
 	gm, gm1 := powMode(c.FocalGamma), powMode(c.FocalGamma-1)
 	for lo := 0; lo < len(x); lo += BlockSize {
 		hi := min(lo+BlockSize, len(x))
-		if w != nil {
+		switch {
+		case c.Probs && w != nil:
+			asm.SigmoidGradPWNEON(x[lo:hi], y[lo:hi], w[lo:hi], dst[lo:hi], flags, c.A, c.B, c.E, c.BCEScale, c.PosWeight, c.FocalScale, c.FocalAlpha, c.FocalGamma, gm, gm1)
+		case c.Probs:
+			asm.SigmoidGradPNEON(x[lo:hi], y[lo:hi], dst[lo:hi], flags, c.A, c.B, c.E, c.BCEScale, c.PosWeight, c.FocalScale, c.FocalAlpha, c.FocalGamma, gm, gm1)
+		case w != nil:
 			asm.SigmoidGradWNEON(x[lo:hi], y[lo:hi], w[lo:hi], dst[lo:hi], flags, c.A, c.B, c.E, c.BCEScale, c.PosWeight, c.FocalScale, c.FocalAlpha, c.FocalGamma, gm, gm1)
-		} else {
+		default:
 			asm.SigmoidGradNEON(x[lo:hi], y[lo:hi], dst[lo:hi], flags, c.A, c.B, c.E, c.BCEScale, c.PosWeight, c.FocalScale, c.FocalAlpha, c.FocalGamma, gm, gm1)
 		}
 	}
 }
 
 // neonSigmoidFused runs the statistics kernel and then the gradient kernel
-// on each block.
+// on each block (the probability kernels when p.Probs and c.Probs, which
+// the caller keeps equal: q and c pass them through).
 func neonSigmoidFused(x, y, w []float32, p *SigmoidParams, c *SigmoidCoef, s *SigmoidSums[float32], dst []float32) {
 	q := *p
 	q.Need &^= NeedRegion | NeedSquared
