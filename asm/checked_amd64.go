@@ -93,9 +93,9 @@ func SigmoidAVX512(dst []float32, x []float32) error {
 
 // SigmoidStatsAVX2 runs sigmoidStatsAVX2 after its checks: it returns an
 // error wrapping ErrArg, having done nothing, when y is shorter than x or
-// out than 7. Otherwise it returns ErrCPU on a CPU without AVX2.
+// out than 8. Otherwise it returns ErrCPU on a CPU without AVX2.
 func SigmoidStatsAVX2(x []float32, y []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32) error {
-	if !(len(y) >= len(x) && len(out) >= 7) {
+	if !(len(y) >= len(x) && len(out) >= 8) {
 		return argErr("SigmoidStatsAVX2")
 	}
 	if !hasAVX2 {
@@ -108,36 +108,36 @@ func SigmoidStatsAVX2(x []float32, y []float32, flags uint64, pw float32, alpha 
 // SigmoidGradAVX2 runs sigmoidGradAVX2 after its checks: it returns an error
 // wrapping ErrArg, having done nothing, when y or dst is shorter than x.
 // Otherwise it returns ErrCPU on a CPU without AVX2.
-func SigmoidGradAVX2(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int) error {
+func SigmoidGradAVX2(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int) error {
 	if !(len(y) >= len(x) && len(dst) >= len(x)) {
 		return argErr("SigmoidGradAVX2")
 	}
 	if !hasAVX2 {
 		return cpuErr("SigmoidGradAVX2")
 	}
-	sigmoidGradAVX2(x, y, dst, flags, a, b, e, bceScale, pw, focalScale, alpha, gamma, gmode, g1mode)
+	sigmoidGradAVX2(x, y, dst, flags, a, b, e, d, bceScale, pw, focalScale, alpha, gamma, gmode, g1mode)
 	return nil
 }
 
 // SigmoidFusedAVX2 runs sigmoidFusedAVX2 after its checks: it returns an
 // error wrapping ErrArg, having done nothing, when y or dst is shorter than
 // x, or out than 2. Otherwise it returns ErrCPU on a CPU without AVX2.
-func SigmoidFusedAVX2(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32) error {
+func SigmoidFusedAVX2(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32) error {
 	if !(len(y) >= len(x) && len(dst) >= len(x) && len(out) >= 2) {
 		return argErr("SigmoidFusedAVX2")
 	}
 	if !hasAVX2 {
 		return cpuErr("SigmoidFusedAVX2")
 	}
-	sigmoidFusedAVX2(x, y, dst, flags, a, b, e, bceScale, pw, focalScale, alpha, gamma, gmode, g1mode, sflags, out)
+	sigmoidFusedAVX2(x, y, dst, flags, a, b, e, d, bceScale, pw, focalScale, alpha, gamma, gmode, g1mode, sflags, out)
 	return nil
 }
 
 // SigmoidStatsAVX512 runs sigmoidStatsAVX512 after its checks: it returns an
 // error wrapping ErrArg, having done nothing, when y is shorter than x or
-// out than 7. Otherwise it returns ErrCPU on a CPU without AVX-512.
+// out than 8. Otherwise it returns ErrCPU on a CPU without AVX-512.
 func SigmoidStatsAVX512(x []float32, y []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32) error {
-	if !(len(y) >= len(x) && len(out) >= 7) {
+	if !(len(y) >= len(x) && len(out) >= 8) {
 		return argErr("SigmoidStatsAVX512")
 	}
 	if !hasAVX512 {
@@ -150,36 +150,36 @@ func SigmoidStatsAVX512(x []float32, y []float32, flags uint64, pw float32, alph
 // SigmoidGradAVX512 runs sigmoidGradAVX512 after its checks: it returns an
 // error wrapping ErrArg, having done nothing, when y or dst is shorter than
 // x. Otherwise it returns ErrCPU on a CPU without AVX-512.
-func SigmoidGradAVX512(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int) error {
+func SigmoidGradAVX512(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int) error {
 	if !(len(y) >= len(x) && len(dst) >= len(x)) {
 		return argErr("SigmoidGradAVX512")
 	}
 	if !hasAVX512 {
 		return cpuErr("SigmoidGradAVX512")
 	}
-	sigmoidGradAVX512(x, y, dst, flags, a, b, e, bceScale, pw, focalScale, alpha, gamma, gmode, g1mode)
+	sigmoidGradAVX512(x, y, dst, flags, a, b, e, d, bceScale, pw, focalScale, alpha, gamma, gmode, g1mode)
 	return nil
 }
 
 // SigmoidFusedAVX512 runs sigmoidFusedAVX512 after its checks: it returns an
 // error wrapping ErrArg, having done nothing, when y or dst is shorter than
 // x, or out than 2. Otherwise it returns ErrCPU on a CPU without AVX-512.
-func SigmoidFusedAVX512(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32) error {
+func SigmoidFusedAVX512(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32) error {
 	if !(len(y) >= len(x) && len(dst) >= len(x) && len(out) >= 2) {
 		return argErr("SigmoidFusedAVX512")
 	}
 	if !hasAVX512 {
 		return cpuErr("SigmoidFusedAVX512")
 	}
-	sigmoidFusedAVX512(x, y, dst, flags, a, b, e, bceScale, pw, focalScale, alpha, gamma, gmode, g1mode, sflags, out)
+	sigmoidFusedAVX512(x, y, dst, flags, a, b, e, d, bceScale, pw, focalScale, alpha, gamma, gmode, g1mode, sflags, out)
 	return nil
 }
 
 // SigmoidStatsWAVX2 runs sigmoidStatsWAVX2 after its checks: it returns an
 // error wrapping ErrArg, having done nothing, when y or w is shorter than x
-// or out than 7. Otherwise it returns ErrCPU on a CPU without AVX2.
+// or out than 8. Otherwise it returns ErrCPU on a CPU without AVX2.
 func SigmoidStatsWAVX2(x []float32, y []float32, w []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32) error {
-	if !(len(y) >= len(x) && len(w) >= len(x) && len(out) >= 7) {
+	if !(len(y) >= len(x) && len(w) >= len(x) && len(out) >= 8) {
 		return argErr("SigmoidStatsWAVX2")
 	}
 	if !hasAVX2 {
@@ -192,36 +192,36 @@ func SigmoidStatsWAVX2(x []float32, y []float32, w []float32, flags uint64, pw f
 // SigmoidGradWAVX2 runs sigmoidGradWAVX2 after its checks: it returns an
 // error wrapping ErrArg, having done nothing, when y, w or dst is shorter
 // than x. Otherwise it returns ErrCPU on a CPU without AVX2.
-func SigmoidGradWAVX2(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int) error {
+func SigmoidGradWAVX2(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int) error {
 	if !(len(y) >= len(x) && len(w) >= len(x) && len(dst) >= len(x)) {
 		return argErr("SigmoidGradWAVX2")
 	}
 	if !hasAVX2 {
 		return cpuErr("SigmoidGradWAVX2")
 	}
-	sigmoidGradWAVX2(x, y, w, dst, flags, a, b, e, bceScale, pw, focalScale, alpha, gamma, gmode, g1mode)
+	sigmoidGradWAVX2(x, y, w, dst, flags, a, b, e, d, bceScale, pw, focalScale, alpha, gamma, gmode, g1mode)
 	return nil
 }
 
 // SigmoidFusedWAVX2 runs sigmoidFusedWAVX2 after its checks: it returns an
 // error wrapping ErrArg, having done nothing, when y, w or dst is shorter
 // than x, or out than 2. Otherwise it returns ErrCPU on a CPU without AVX2.
-func SigmoidFusedWAVX2(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32) error {
+func SigmoidFusedWAVX2(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32) error {
 	if !(len(y) >= len(x) && len(w) >= len(x) && len(dst) >= len(x) && len(out) >= 2) {
 		return argErr("SigmoidFusedWAVX2")
 	}
 	if !hasAVX2 {
 		return cpuErr("SigmoidFusedWAVX2")
 	}
-	sigmoidFusedWAVX2(x, y, w, dst, flags, a, b, e, bceScale, pw, focalScale, alpha, gamma, gmode, g1mode, sflags, out)
+	sigmoidFusedWAVX2(x, y, w, dst, flags, a, b, e, d, bceScale, pw, focalScale, alpha, gamma, gmode, g1mode, sflags, out)
 	return nil
 }
 
 // SigmoidStatsWAVX512 runs sigmoidStatsWAVX512 after its checks: it returns an
 // error wrapping ErrArg, having done nothing, when y or w is shorter than x
-// or out than 7. Otherwise it returns ErrCPU on a CPU without AVX-512.
+// or out than 8. Otherwise it returns ErrCPU on a CPU without AVX-512.
 func SigmoidStatsWAVX512(x []float32, y []float32, w []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32) error {
-	if !(len(y) >= len(x) && len(w) >= len(x) && len(out) >= 7) {
+	if !(len(y) >= len(x) && len(w) >= len(x) && len(out) >= 8) {
 		return argErr("SigmoidStatsWAVX512")
 	}
 	if !hasAVX512 {
@@ -234,36 +234,36 @@ func SigmoidStatsWAVX512(x []float32, y []float32, w []float32, flags uint64, pw
 // SigmoidGradWAVX512 runs sigmoidGradWAVX512 after its checks: it returns an
 // error wrapping ErrArg, having done nothing, when y, w or dst is shorter
 // than x. Otherwise it returns ErrCPU on a CPU without AVX-512.
-func SigmoidGradWAVX512(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int) error {
+func SigmoidGradWAVX512(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int) error {
 	if !(len(y) >= len(x) && len(w) >= len(x) && len(dst) >= len(x)) {
 		return argErr("SigmoidGradWAVX512")
 	}
 	if !hasAVX512 {
 		return cpuErr("SigmoidGradWAVX512")
 	}
-	sigmoidGradWAVX512(x, y, w, dst, flags, a, b, e, bceScale, pw, focalScale, alpha, gamma, gmode, g1mode)
+	sigmoidGradWAVX512(x, y, w, dst, flags, a, b, e, d, bceScale, pw, focalScale, alpha, gamma, gmode, g1mode)
 	return nil
 }
 
 // SigmoidFusedWAVX512 runs sigmoidFusedWAVX512 after its checks: it returns an
 // error wrapping ErrArg, having done nothing, when y, w or dst is shorter
 // than x, or out than 2. Otherwise it returns ErrCPU on a CPU without AVX-512.
-func SigmoidFusedWAVX512(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32) error {
+func SigmoidFusedWAVX512(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32) error {
 	if !(len(y) >= len(x) && len(w) >= len(x) && len(dst) >= len(x) && len(out) >= 2) {
 		return argErr("SigmoidFusedWAVX512")
 	}
 	if !hasAVX512 {
 		return cpuErr("SigmoidFusedWAVX512")
 	}
-	sigmoidFusedWAVX512(x, y, w, dst, flags, a, b, e, bceScale, pw, focalScale, alpha, gamma, gmode, g1mode, sflags, out)
+	sigmoidFusedWAVX512(x, y, w, dst, flags, a, b, e, d, bceScale, pw, focalScale, alpha, gamma, gmode, g1mode, sflags, out)
 	return nil
 }
 
 // SigmoidStatsPAVX2 runs sigmoidStatsPAVX2 after its checks: it returns
 // an error wrapping ErrArg, having done nothing, when y is shorter than x
-// or out than 7. Otherwise it returns ErrCPU on a CPU without AVX2.
+// or out than 8. Otherwise it returns ErrCPU on a CPU without AVX2.
 func SigmoidStatsPAVX2(x []float32, y []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32) error {
-	if !(len(y) >= len(x) && len(out) >= 7) {
+	if !(len(y) >= len(x) && len(out) >= 8) {
 		return argErr("SigmoidStatsPAVX2")
 	}
 	if !hasAVX2 {
@@ -276,36 +276,36 @@ func SigmoidStatsPAVX2(x []float32, y []float32, flags uint64, pw float32, alpha
 // SigmoidGradPAVX2 runs sigmoidGradPAVX2 after its checks: it returns
 // an error wrapping ErrArg, having done nothing, when y or dst is shorter
 // than x. Otherwise it returns ErrCPU on a CPU without AVX2.
-func SigmoidGradPAVX2(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int) error {
+func SigmoidGradPAVX2(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int) error {
 	if !(len(y) >= len(x) && len(dst) >= len(x)) {
 		return argErr("SigmoidGradPAVX2")
 	}
 	if !hasAVX2 {
 		return cpuErr("SigmoidGradPAVX2")
 	}
-	sigmoidGradPAVX2(x, y, dst, flags, a, b, e, bceScale, pw, focalScale, alpha, gamma, gmode, g1mode)
+	sigmoidGradPAVX2(x, y, dst, flags, a, b, e, d, bceScale, pw, focalScale, alpha, gamma, gmode, g1mode)
 	return nil
 }
 
 // SigmoidFusedPAVX2 runs sigmoidFusedPAVX2 after its checks: it returns
 // an error wrapping ErrArg, having done nothing, when y or dst is shorter
 // than x, or out than 2. Otherwise it returns ErrCPU on a CPU without AVX2.
-func SigmoidFusedPAVX2(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32) error {
+func SigmoidFusedPAVX2(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32) error {
 	if !(len(y) >= len(x) && len(dst) >= len(x) && len(out) >= 2) {
 		return argErr("SigmoidFusedPAVX2")
 	}
 	if !hasAVX2 {
 		return cpuErr("SigmoidFusedPAVX2")
 	}
-	sigmoidFusedPAVX2(x, y, dst, flags, a, b, e, bceScale, pw, focalScale, alpha, gamma, gmode, g1mode, sflags, out)
+	sigmoidFusedPAVX2(x, y, dst, flags, a, b, e, d, bceScale, pw, focalScale, alpha, gamma, gmode, g1mode, sflags, out)
 	return nil
 }
 
 // SigmoidStatsPWAVX2 runs sigmoidStatsPWAVX2 after its checks: it returns
 // an error wrapping ErrArg, having done nothing, when y, w is shorter than x
-// or out than 7. Otherwise it returns ErrCPU on a CPU without AVX2.
+// or out than 8. Otherwise it returns ErrCPU on a CPU without AVX2.
 func SigmoidStatsPWAVX2(x []float32, y []float32, w []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32) error {
-	if !(len(y) >= len(x) && len(w) >= len(x) && len(out) >= 7) {
+	if !(len(y) >= len(x) && len(w) >= len(x) && len(out) >= 8) {
 		return argErr("SigmoidStatsPWAVX2")
 	}
 	if !hasAVX2 {
@@ -318,36 +318,36 @@ func SigmoidStatsPWAVX2(x []float32, y []float32, w []float32, flags uint64, pw 
 // SigmoidGradPWAVX2 runs sigmoidGradPWAVX2 after its checks: it returns
 // an error wrapping ErrArg, having done nothing, when y, w or dst is shorter
 // than x. Otherwise it returns ErrCPU on a CPU without AVX2.
-func SigmoidGradPWAVX2(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int) error {
+func SigmoidGradPWAVX2(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int) error {
 	if !(len(y) >= len(x) && len(w) >= len(x) && len(dst) >= len(x)) {
 		return argErr("SigmoidGradPWAVX2")
 	}
 	if !hasAVX2 {
 		return cpuErr("SigmoidGradPWAVX2")
 	}
-	sigmoidGradPWAVX2(x, y, w, dst, flags, a, b, e, bceScale, pw, focalScale, alpha, gamma, gmode, g1mode)
+	sigmoidGradPWAVX2(x, y, w, dst, flags, a, b, e, d, bceScale, pw, focalScale, alpha, gamma, gmode, g1mode)
 	return nil
 }
 
 // SigmoidFusedPWAVX2 runs sigmoidFusedPWAVX2 after its checks: it returns
 // an error wrapping ErrArg, having done nothing, when y, w or dst is shorter
 // than x, or out than 2. Otherwise it returns ErrCPU on a CPU without AVX2.
-func SigmoidFusedPWAVX2(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32) error {
+func SigmoidFusedPWAVX2(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32) error {
 	if !(len(y) >= len(x) && len(w) >= len(x) && len(dst) >= len(x) && len(out) >= 2) {
 		return argErr("SigmoidFusedPWAVX2")
 	}
 	if !hasAVX2 {
 		return cpuErr("SigmoidFusedPWAVX2")
 	}
-	sigmoidFusedPWAVX2(x, y, w, dst, flags, a, b, e, bceScale, pw, focalScale, alpha, gamma, gmode, g1mode, sflags, out)
+	sigmoidFusedPWAVX2(x, y, w, dst, flags, a, b, e, d, bceScale, pw, focalScale, alpha, gamma, gmode, g1mode, sflags, out)
 	return nil
 }
 
 // SigmoidStatsPAVX512 runs sigmoidStatsPAVX512 after its checks: it returns
 // an error wrapping ErrArg, having done nothing, when y is shorter than x
-// or out than 7. Otherwise it returns ErrCPU on a CPU without AVX-512.
+// or out than 8. Otherwise it returns ErrCPU on a CPU without AVX-512.
 func SigmoidStatsPAVX512(x []float32, y []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32) error {
-	if !(len(y) >= len(x) && len(out) >= 7) {
+	if !(len(y) >= len(x) && len(out) >= 8) {
 		return argErr("SigmoidStatsPAVX512")
 	}
 	if !hasAVX512 {
@@ -360,36 +360,36 @@ func SigmoidStatsPAVX512(x []float32, y []float32, flags uint64, pw float32, alp
 // SigmoidGradPAVX512 runs sigmoidGradPAVX512 after its checks: it returns
 // an error wrapping ErrArg, having done nothing, when y or dst is shorter
 // than x. Otherwise it returns ErrCPU on a CPU without AVX-512.
-func SigmoidGradPAVX512(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int) error {
+func SigmoidGradPAVX512(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int) error {
 	if !(len(y) >= len(x) && len(dst) >= len(x)) {
 		return argErr("SigmoidGradPAVX512")
 	}
 	if !hasAVX512 {
 		return cpuErr("SigmoidGradPAVX512")
 	}
-	sigmoidGradPAVX512(x, y, dst, flags, a, b, e, bceScale, pw, focalScale, alpha, gamma, gmode, g1mode)
+	sigmoidGradPAVX512(x, y, dst, flags, a, b, e, d, bceScale, pw, focalScale, alpha, gamma, gmode, g1mode)
 	return nil
 }
 
 // SigmoidFusedPAVX512 runs sigmoidFusedPAVX512 after its checks: it returns
 // an error wrapping ErrArg, having done nothing, when y or dst is shorter
 // than x, or out than 2. Otherwise it returns ErrCPU on a CPU without AVX-512.
-func SigmoidFusedPAVX512(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32) error {
+func SigmoidFusedPAVX512(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32) error {
 	if !(len(y) >= len(x) && len(dst) >= len(x) && len(out) >= 2) {
 		return argErr("SigmoidFusedPAVX512")
 	}
 	if !hasAVX512 {
 		return cpuErr("SigmoidFusedPAVX512")
 	}
-	sigmoidFusedPAVX512(x, y, dst, flags, a, b, e, bceScale, pw, focalScale, alpha, gamma, gmode, g1mode, sflags, out)
+	sigmoidFusedPAVX512(x, y, dst, flags, a, b, e, d, bceScale, pw, focalScale, alpha, gamma, gmode, g1mode, sflags, out)
 	return nil
 }
 
 // SigmoidStatsPWAVX512 runs sigmoidStatsPWAVX512 after its checks: it returns
 // an error wrapping ErrArg, having done nothing, when y, w is shorter than x
-// or out than 7. Otherwise it returns ErrCPU on a CPU without AVX-512.
+// or out than 8. Otherwise it returns ErrCPU on a CPU without AVX-512.
 func SigmoidStatsPWAVX512(x []float32, y []float32, w []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32) error {
-	if !(len(y) >= len(x) && len(w) >= len(x) && len(out) >= 7) {
+	if !(len(y) >= len(x) && len(w) >= len(x) && len(out) >= 8) {
 		return argErr("SigmoidStatsPWAVX512")
 	}
 	if !hasAVX512 {
@@ -402,28 +402,28 @@ func SigmoidStatsPWAVX512(x []float32, y []float32, w []float32, flags uint64, p
 // SigmoidGradPWAVX512 runs sigmoidGradPWAVX512 after its checks: it returns
 // an error wrapping ErrArg, having done nothing, when y, w or dst is shorter
 // than x. Otherwise it returns ErrCPU on a CPU without AVX-512.
-func SigmoidGradPWAVX512(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int) error {
+func SigmoidGradPWAVX512(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int) error {
 	if !(len(y) >= len(x) && len(w) >= len(x) && len(dst) >= len(x)) {
 		return argErr("SigmoidGradPWAVX512")
 	}
 	if !hasAVX512 {
 		return cpuErr("SigmoidGradPWAVX512")
 	}
-	sigmoidGradPWAVX512(x, y, w, dst, flags, a, b, e, bceScale, pw, focalScale, alpha, gamma, gmode, g1mode)
+	sigmoidGradPWAVX512(x, y, w, dst, flags, a, b, e, d, bceScale, pw, focalScale, alpha, gamma, gmode, g1mode)
 	return nil
 }
 
 // SigmoidFusedPWAVX512 runs sigmoidFusedPWAVX512 after its checks: it returns
 // an error wrapping ErrArg, having done nothing, when y, w or dst is shorter
 // than x, or out than 2. Otherwise it returns ErrCPU on a CPU without AVX-512.
-func SigmoidFusedPWAVX512(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32) error {
+func SigmoidFusedPWAVX512(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32) error {
 	if !(len(y) >= len(x) && len(w) >= len(x) && len(dst) >= len(x) && len(out) >= 2) {
 		return argErr("SigmoidFusedPWAVX512")
 	}
 	if !hasAVX512 {
 		return cpuErr("SigmoidFusedPWAVX512")
 	}
-	sigmoidFusedPWAVX512(x, y, w, dst, flags, a, b, e, bceScale, pw, focalScale, alpha, gamma, gmode, g1mode, sflags, out)
+	sigmoidFusedPWAVX512(x, y, w, dst, flags, a, b, e, d, bceScale, pw, focalScale, alpha, gamma, gmode, g1mode, sflags, out)
 	return nil
 }
 

@@ -23,7 +23,7 @@ func TestFinding8(t *testing.T) {
 	out1 := guardF32(t, 1)
 	wantArg(t, "SigmoidStatsAVX512", SigmoidStatsAVX512(xs, ys, 15, 1, 0.25, 2, 2, out1))
 	wantArg(t, "SigmoidStatsAVX2", SigmoidStatsAVX2(xs, ys, 15, 1, 0.25, 2, 2, out1))
-	wantArg(t, "SigmoidFusedAVX2", SigmoidFusedAVX2(xs, ys, dst, 1, 0, 0, 0, 1, 1, 0, -1, 0, 0, 0, 1, out1))
+	wantArg(t, "SigmoidFusedAVX2", SigmoidFusedAVX2(xs, ys, dst, 1, 0, 0, 0, 0, 1, 1, 0, -1, 0, 0, 0, 1, out1))
 
 	const C = 3
 	img := make([]float32, C*64)
@@ -109,10 +109,10 @@ func TestCheckedWeighted(t *testing.T) {
 	}{
 		{"SigmoidStatsWAVX2", SigmoidStatsWAVX2(xs, ys, w, 15, 1, 0.25, 2, 2, out)},
 		{"SigmoidStatsWAVX512", SigmoidStatsWAVX512(xs, ys, w, 15, 1, 0.25, 2, 2, out)},
-		{"SigmoidGradWAVX2", SigmoidGradWAVX2(xs, ys, w, dst, 1, 0, 0, 0, 1, 1, 0, -1, 0, 0, 0)},
-		{"SigmoidGradWAVX512", SigmoidGradWAVX512(xs, ys, w, dst, 1, 0, 0, 0, 1, 1, 0, -1, 0, 0, 0)},
-		{"SigmoidFusedWAVX2", SigmoidFusedWAVX2(xs, ys, w, dst, 1, 0, 0, 0, 1, 1, 0, -1, 0, 0, 0, 1, out)},
-		{"SigmoidFusedWAVX512", SigmoidFusedWAVX512(xs, ys, w, dst, 1, 0, 0, 0, 1, 1, 0, -1, 0, 0, 0, 1, out)},
+		{"SigmoidGradWAVX2", SigmoidGradWAVX2(xs, ys, w, dst, 1, 0, 0, 0, 0, 1, 1, 0, -1, 0, 0, 0)},
+		{"SigmoidGradWAVX512", SigmoidGradWAVX512(xs, ys, w, dst, 1, 0, 0, 0, 0, 1, 1, 0, -1, 0, 0, 0)},
+		{"SigmoidFusedWAVX2", SigmoidFusedWAVX2(xs, ys, w, dst, 1, 0, 0, 0, 0, 1, 1, 0, -1, 0, 0, 0, 1, out)},
+		{"SigmoidFusedWAVX512", SigmoidFusedWAVX512(xs, ys, w, dst, 1, 0, 0, 0, 0, 1, 1, 0, -1, 0, 0, 0, 1, out)},
 	} {
 		wantArg(t, tc.name, tc.err)
 	}

@@ -5,24 +5,24 @@
 package asm
 
 // sigmoidStatsAVX2 computes kernels.sigmoidStatsGeneric over len(x) <= kernels.BlockSize elements
-// into out[0:7] = P, PY, Y, PP, YY, BCE, Focal (sums not asked for are 0). flags: kernels.Flags | 256 when
+// into out[0:8] = P, PY, Y, PP, YY, BCE, Focal, AD (sums not asked for are 0). flags: kernels.Flags | 256 when
 // alpha >= 0; gmode: 0, 1, 2 when gamma is that integer, else 3.
 //
 //go:noescape
 func sigmoidStatsAVX2(x []float32, y []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32)
 
 // sigmoidGradAVX2 writes kernels.sigmoidGradGeneric's gradient of len(x) <= kernels.BlockSize elements
-// into dst. flags: 4 when a, b or e is not 0, 1 when bceScale is not 0, 2 when focalScale is not 0, 256
+// into dst. flags: 4 when a, b, e or d is not 0, 16 when d is not 0, 1 when bceScale is not 0, 2 when focalScale is not 0, 256
 // when alpha >= 0; gmode and g1mode classify gamma and gamma-1 as for SigmoidStats.
 //
 //go:noescape
-func sigmoidGradAVX2(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int)
+func sigmoidGradAVX2(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int)
 
 // It also stores the BCE and Focal sums of SigmoidStats (sflags as its flags; pw, alpha, gamma and
 // gmode as its arguments) into out[0:2].
 //
 //go:noescape
-func sigmoidFusedAVX2(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32)
+func sigmoidFusedAVX2(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32)
 
 // Element i weighs w[i].
 //
@@ -32,12 +32,12 @@ func sigmoidStatsWAVX2(x []float32, y []float32, w []float32, flags uint64, pw f
 // Element i weighs w[i]: its gradient (and its sums) times w[i].
 //
 //go:noescape
-func sigmoidGradWAVX2(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int)
+func sigmoidGradWAVX2(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int)
 
 // Element i weighs w[i]: its gradient (and its sums) times w[i].
 //
 //go:noescape
-func sigmoidFusedWAVX2(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32)
+func sigmoidFusedWAVX2(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32)
 
 // x holds probabilities (kernels.SigmoidParams.Probs): no focal sum.
 //
@@ -45,17 +45,18 @@ func sigmoidFusedWAVX2(x []float32, y []float32, w []float32, dst []float32, fla
 func sigmoidStatsPAVX2(x []float32, y []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32)
 
 // sigmoidGradPAVX2 writes kernels.sigmoidGradGeneric's gradient of len(x) <= kernels.BlockSize probabilities
-// (kernels.SigmoidCoef.Probs) into dst. flags: 4 when a, b or e is not 0, 1 when bceScale is not 0; focalScale,
+// (kernels.SigmoidCoef.Probs) into dst. flags: 4 when a, b, e or d is not 0, 16 when d is not 0, 1 when bceScale is
+// not 0; focalScale,
 // alpha, gamma, gmode and g1mode are unused (no focal term for probabilities).
 //
 //go:noescape
-func sigmoidGradPAVX2(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int)
+func sigmoidGradPAVX2(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int)
 
 // It also stores the BCE sum of SigmoidStatsP (sflags as its flags, pw as its argument) into out[0:2]
 // (out[1], the focal sum, is 0).
 //
 //go:noescape
-func sigmoidFusedPAVX2(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32)
+func sigmoidFusedPAVX2(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32)
 
 // x holds probabilities (kernels.SigmoidParams.Probs): no focal sum.
 //
@@ -65,32 +66,32 @@ func sigmoidStatsPWAVX2(x []float32, y []float32, w []float32, flags uint64, pw 
 // Element i weighs w[i]: its gradient (and its sum) times w[i].
 //
 //go:noescape
-func sigmoidGradPWAVX2(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int)
+func sigmoidGradPWAVX2(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int)
 
 // Element i weighs w[i]: its gradient (and its sum) times w[i].
 //
 //go:noescape
-func sigmoidFusedPWAVX2(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32)
+func sigmoidFusedPWAVX2(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32)
 
 // sigmoidStatsAVX512 computes kernels.sigmoidStatsGeneric over len(x) <= kernels.BlockSize elements
-// into out[0:7] = P, PY, Y, PP, YY, BCE, Focal (sums not asked for are 0). flags: kernels.Flags | 256 when
+// into out[0:8] = P, PY, Y, PP, YY, BCE, Focal, AD (sums not asked for are 0). flags: kernels.Flags | 256 when
 // alpha >= 0; gmode: 0, 1, 2 when gamma is that integer, else 3.
 //
 //go:noescape
 func sigmoidStatsAVX512(x []float32, y []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32)
 
 // sigmoidGradAVX512 writes kernels.sigmoidGradGeneric's gradient of len(x) <= kernels.BlockSize elements
-// into dst. flags: 4 when a, b or e is not 0, 1 when bceScale is not 0, 2 when focalScale is not 0, 256
+// into dst. flags: 4 when a, b, e or d is not 0, 16 when d is not 0, 1 when bceScale is not 0, 2 when focalScale is not 0, 256
 // when alpha >= 0; gmode and g1mode classify gamma and gamma-1 as for SigmoidStats.
 //
 //go:noescape
-func sigmoidGradAVX512(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int)
+func sigmoidGradAVX512(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int)
 
 // It also stores the BCE and Focal sums of SigmoidStats (sflags as its flags; pw, alpha, gamma and
 // gmode as its arguments) into out[0:2].
 //
 //go:noescape
-func sigmoidFusedAVX512(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32)
+func sigmoidFusedAVX512(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32)
 
 // Element i weighs w[i].
 //
@@ -100,12 +101,12 @@ func sigmoidStatsWAVX512(x []float32, y []float32, w []float32, flags uint64, pw
 // Element i weighs w[i]: its gradient (and its sums) times w[i].
 //
 //go:noescape
-func sigmoidGradWAVX512(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int)
+func sigmoidGradWAVX512(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int)
 
 // Element i weighs w[i]: its gradient (and its sums) times w[i].
 //
 //go:noescape
-func sigmoidFusedWAVX512(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32)
+func sigmoidFusedWAVX512(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32)
 
 // x holds probabilities (kernels.SigmoidParams.Probs): no focal sum.
 //
@@ -113,17 +114,18 @@ func sigmoidFusedWAVX512(x []float32, y []float32, w []float32, dst []float32, f
 func sigmoidStatsPAVX512(x []float32, y []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32)
 
 // sigmoidGradPAVX512 writes kernels.sigmoidGradGeneric's gradient of len(x) <= kernels.BlockSize probabilities
-// (kernels.SigmoidCoef.Probs) into dst. flags: 4 when a, b or e is not 0, 1 when bceScale is not 0; focalScale,
+// (kernels.SigmoidCoef.Probs) into dst. flags: 4 when a, b, e or d is not 0, 16 when d is not 0, 1 when bceScale is
+// not 0; focalScale,
 // alpha, gamma, gmode and g1mode are unused (no focal term for probabilities).
 //
 //go:noescape
-func sigmoidGradPAVX512(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int)
+func sigmoidGradPAVX512(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int)
 
 // It also stores the BCE sum of SigmoidStatsP (sflags as its flags, pw as its argument) into out[0:2]
 // (out[1], the focal sum, is 0).
 //
 //go:noescape
-func sigmoidFusedPAVX512(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32)
+func sigmoidFusedPAVX512(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32)
 
 // x holds probabilities (kernels.SigmoidParams.Probs): no focal sum.
 //
@@ -133,9 +135,9 @@ func sigmoidStatsPWAVX512(x []float32, y []float32, w []float32, flags uint64, p
 // Element i weighs w[i]: its gradient (and its sum) times w[i].
 //
 //go:noescape
-func sigmoidGradPWAVX512(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int)
+func sigmoidGradPWAVX512(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int)
 
 // Element i weighs w[i]: its gradient (and its sum) times w[i].
 //
 //go:noescape
-func sigmoidFusedPWAVX512(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32)
+func sigmoidFusedPWAVX512(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32)

@@ -6,7 +6,7 @@
 
 // func sigmoidStatsAVX2(x []float32, y []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32)
 // Requires: AVX, AVX2, FMA3
-TEXT ·sigmoidStatsAVX2(SB), NOSPLIT, $128-104
+TEXT ·sigmoidStatsAVX2(SB), NOSPLIT, $160-104
 	MOVQ    x_base+0(FP), AX
 	MOVQ    y_base+24(FP), CX
 	MOVQ    x_len+8(FP), DX
@@ -23,6 +23,8 @@ TEXT ·sigmoidStatsAVX2(SB), NOSPLIT, $128-104
 	VMOVUPS Y3, 64(SP)
 	VXORPS  Y3, Y3, Y3
 	VMOVUPS Y3, 96(SP)
+	VXORPS  Y3, Y3, Y3
+	VMOVUPS Y3, 128(SP)
 
 loop_1:
 	CMPQ         DX, $0x00000008
@@ -52,7 +54,7 @@ loop_1:
 	VMULPS       Y6, Y11, Y6
 	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y5, Y5
 	VANDNPS      Y6, Y5, Y6
-	TESTQ        $0x0000000c, BX
+	TESTQ        $0x0000001c, BX
 	JZ           noflag_4
 	VADDPS       sigmoidconsts<>+640(SB), Y6, Y7
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y3, Y8
@@ -71,21 +73,29 @@ noflag_5:
 	VMOVUPS     (SP), Y7
 	VFMADD231PS Y5, Y5, Y7
 	VMOVUPS     Y7, (SP)
-	VMOVUPS     32(SP), Y5
-	VFMADD231PS Y4, Y4, Y5
-	VMOVUPS     Y5, 32(SP)
+	VMOVUPS     32(SP), Y7
+	VFMADD231PS Y4, Y4, Y7
+	VMOVUPS     Y7, 32(SP)
 
 noflag_6:
+	TESTQ   $0x00000010, BX
+	JZ      noflag_7
+	VSUBPS  Y4, Y5, Y5
+	VANDPS  sigmoidconsts<>+896(SB), Y5, Y5
+	VADDPS  128(SP), Y5, Y5
+	VMOVUPS Y5, 128(SP)
+
+noflag_7:
 noflag_4:
 	TESTQ        $0x00000003, BX
-	JZ           noflag_7
+	JZ           noflag_8
 	VADDPS       sigmoidconsts<>+640(SB), Y6, Y5
 	VPSRLD       $0x17, Y5, Y7
-	VPSUBD       sigmoidconsts<>+896(SB), Y7, Y7
+	VPSUBD       sigmoidconsts<>+960(SB), Y7, Y7
 	VCVTDQ2PS    Y7, Y8
-	VANDPS       sigmoidconsts<>+960(SB), Y5, Y7
+	VANDPS       sigmoidconsts<>+1024(SB), Y5, Y7
 	VORPS        sigmoidconsts<>+320(SB), Y7, Y7
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y7, Y9
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y7, Y9
 	VSUBPS       sigmoidconsts<>+640(SB), Y7, Y10
 	VADDPS       Y7, Y7, Y7
 	VSUBPS       sigmoidconsts<>+640(SB), Y7, Y7
@@ -93,8 +103,7 @@ noflag_4:
 	VANDPS       sigmoidconsts<>+640(SB), Y9, Y9
 	VSUBPS       Y9, Y8, Y8
 	VMULPS       Y7, Y7, Y9
-	VMOVUPS      sigmoidconsts<>+1088(SB), Y10
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Y7, Y10
+	VMOVUPS      sigmoidconsts<>+1152(SB), Y10
 	VFMADD213PS  sigmoidconsts<>+1216(SB), Y7, Y10
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Y7, Y10
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Y7, Y10
@@ -102,6 +111,7 @@ noflag_4:
 	VFMADD213PS  sigmoidconsts<>+1472(SB), Y7, Y10
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Y7, Y10
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Y7, Y10
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Y7, Y10
 	VMULPS       Y7, Y10, Y10
 	VMULPS       Y9, Y10, Y10
 	VFMADD231PS  sigmoidconsts<>+192(SB), Y8, Y10
@@ -117,7 +127,7 @@ noflag_4:
 	VMOVUPS      sigmoidconsts<>+640(SB), Y5
 	VSUBPS       Y4, Y5, Y5
 	TESTQ        $0x00000001, BX
-	JZ           noflag_8
+	JZ           noflag_9
 	VBROADCASTSS pw+56(FP), Y7
 	VMULPS       Y4, Y7, Y7
 	VXORPS       sigmoidconsts<>+0(SB), Y3, Y8
@@ -130,9 +140,9 @@ noflag_4:
 	VADDPS       64(SP), Y7, Y7
 	VMOVUPS      Y7, 64(SP)
 
-noflag_8:
+noflag_9:
 	TESTQ        $0x00000002, BX
-	JZ           noflag_9
+	JZ           noflag_10
 	VADDPS       sigmoidconsts<>+640(SB), Y6, Y7
 	VMOVUPS      sigmoidconsts<>+640(SB), Y8
 	VDIVPS       Y7, Y8, Y8
@@ -147,38 +157,38 @@ noflag_8:
 	VFMADD231PS  Y5, Y9, Y3
 	VBROADCASTSS gamma+64(FP), Y6
 	CMPQ         SI, $0x01
-	JEQ          pow1_10
+	JEQ          pow1_11
 	CMPQ         SI, $0x02
-	JEQ          pow2_12
+	JEQ          pow2_13
 	CMPQ         SI, $0x03
-	JEQ          powg_11
+	JEQ          powg_12
 	VMOVUPS      sigmoidconsts<>+640(SB), Y6
-	JMP          powd_13
+	JMP          powd_14
 
-pow1_10:
+pow1_11:
 	VMOVAPS Y3, Y6
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y3, Y3
 	VANDNPS Y6, Y3, Y6
-	JMP     powd_13
+	JMP     powd_14
 
-pow2_12:
+pow2_13:
 	VMULPS  Y3, Y3, Y6
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y3, Y3
 	VANDNPS Y6, Y3, Y6
-	JMP     powd_13
+	JMP     powd_14
 
-powg_11:
-	VCMPPS       $0x01, sigmoidconsts<>+1664(SB), Y3, Y9
-	VMULPS       sigmoidconsts<>+1728(SB), Y3, Y8
+powg_12:
+	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y3, Y9
+	VMULPS       sigmoidconsts<>+1792(SB), Y3, Y8
 	VBLENDVPS    Y9, Y8, Y3, Y8
-	VANDPS       sigmoidconsts<>+1792(SB), Y9, Y9
+	VANDPS       sigmoidconsts<>+1856(SB), Y9, Y9
 	VPSRLD       $0x17, Y8, Y10
-	VPSUBD       sigmoidconsts<>+896(SB), Y10, Y10
+	VPSUBD       sigmoidconsts<>+960(SB), Y10, Y10
 	VPSUBD       Y9, Y10, Y10
 	VCVTDQ2PS    Y10, Y9
-	VANDPS       sigmoidconsts<>+960(SB), Y8, Y8
+	VANDPS       sigmoidconsts<>+1024(SB), Y8, Y8
 	VORPS        sigmoidconsts<>+320(SB), Y8, Y8
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y8, Y10
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y8, Y10
 	VSUBPS       sigmoidconsts<>+640(SB), Y8, Y11
 	VADDPS       Y8, Y8, Y8
 	VSUBPS       sigmoidconsts<>+640(SB), Y8, Y8
@@ -186,8 +196,7 @@ powg_11:
 	VANDPS       sigmoidconsts<>+640(SB), Y10, Y10
 	VSUBPS       Y10, Y9, Y9
 	VMULPS       Y8, Y8, Y10
-	VMOVUPS      sigmoidconsts<>+1088(SB), Y11
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Y8, Y11
+	VMOVUPS      sigmoidconsts<>+1152(SB), Y11
 	VFMADD213PS  sigmoidconsts<>+1216(SB), Y8, Y11
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Y8, Y11
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Y8, Y11
@@ -195,18 +204,19 @@ powg_11:
 	VFMADD213PS  sigmoidconsts<>+1472(SB), Y8, Y11
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Y8, Y11
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Y8, Y11
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Y8, Y11
 	VMULPS       Y8, Y11, Y11
 	VMULPS       Y10, Y11, Y11
 	VFMADD231PS  sigmoidconsts<>+192(SB), Y9, Y11
 	VFNMADD231PS sigmoidconsts<>+320(SB), Y10, Y11
 	VADDPS       Y11, Y8, Y11
 	VFMADD231PS  sigmoidconsts<>+128(SB), Y9, Y11
-	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Y3, Y8
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y3, Y8
 	VBLENDVPS    Y8, Y3, Y11, Y11
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y3, Y8
-	VBLENDVPS    Y8, sigmoidconsts<>+1920(SB), Y11, Y11
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y3, Y8
 	VBLENDVPS    Y8, sigmoidconsts<>+1984(SB), Y11, Y11
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y3, Y8
+	VBLENDVPS    Y8, sigmoidconsts<>+2048(SB), Y11, Y11
 	VMULPS       Y6, Y11, Y11
 	VMULPS       sigmoidconsts<>+64(SB), Y11, Y6
 	VROUNDPS     $0x00, Y6, Y6
@@ -235,16 +245,16 @@ powg_11:
 	VMULPS       Y6, Y8, Y8
 	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y11, Y6
 	VANDNPS      Y8, Y6, Y8
-	VCMPPS       $0x0e, sigmoidconsts<>+2048(SB), Y11, Y6
-	VBLENDVPS    Y6, sigmoidconsts<>+1856(SB), Y8, Y8
+	VCMPPS       $0x0e, sigmoidconsts<>+2112(SB), Y11, Y6
+	VBLENDVPS    Y6, sigmoidconsts<>+1920(SB), Y8, Y8
 	VMOVAPS      Y8, Y6
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y3, Y3
 	VANDNPS      Y6, Y3, Y6
 
-powd_13:
+powd_14:
 	VMULPS       Y6, Y7, Y7
 	TESTQ        $0x00000100, BX
-	JZ           noflag_14
+	JZ           noflag_15
 	VBROADCASTSS alpha+60(FP), Y3
 	VMOVUPS      sigmoidconsts<>+640(SB), Y6
 	VSUBPS       Y3, Y6, Y6
@@ -252,12 +262,12 @@ powd_13:
 	VFMADD231PS  Y4, Y3, Y6
 	VMULPS       Y6, Y7, Y7
 
-noflag_14:
+noflag_15:
 	VADDPS  96(SP), Y7, Y7
 	VMOVUPS Y7, 96(SP)
 
-noflag_9:
-noflag_7:
+noflag_10:
+noflag_8:
 	ADDQ $0x00000020, AX
 	ADDQ $0x00000020, CX
 	SUBQ $0x00000008, DX
@@ -266,7 +276,7 @@ noflag_7:
 tail_2:
 	TESTQ        DX, DX
 	JZ           done_3
-	LEAQ         sigmoidconsts<>+2112(SB), DI
+	LEAQ         sigmoidconsts<>+2176(SB), DI
 	NEGQ         DX
 	VMOVDQU      64(DI)(DX*4), Y3
 	VMASKMOVPS   (AX), Y3, Y4
@@ -294,8 +304,8 @@ tail_2:
 	VMULPS       Y7, Y12, Y7
 	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y6, Y6
 	VANDNPS      Y7, Y6, Y7
-	TESTQ        $0x0000000c, BX
-	JZ           noflag_15
+	TESTQ        $0x0000001c, BX
+	JZ           noflag_16
 	VADDPS       sigmoidconsts<>+640(SB), Y7, Y8
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y4, Y9
 	VMOVUPS      sigmoidconsts<>+640(SB), Y6
@@ -303,32 +313,41 @@ tail_2:
 	VDIVPS       Y8, Y6, Y6
 	VANDPS       Y3, Y6, Y6
 	TESTQ        $0x00000004, BX
-	JZ           noflag_16
+	JZ           noflag_17
 	VADDPS       Y6, Y0, Y0
 	VFMADD231PS  Y6, Y5, Y1
 	VADDPS       Y5, Y2, Y2
 
-noflag_16:
+noflag_17:
 	TESTQ       $0x00000008, BX
-	JZ          noflag_17
+	JZ          noflag_18
 	VMOVUPS     (SP), Y8
 	VFMADD231PS Y6, Y6, Y8
 	VMOVUPS     Y8, (SP)
-	VMOVUPS     32(SP), Y6
-	VFMADD231PS Y5, Y5, Y6
-	VMOVUPS     Y6, 32(SP)
+	VMOVUPS     32(SP), Y8
+	VFMADD231PS Y5, Y5, Y8
+	VMOVUPS     Y8, 32(SP)
 
-noflag_17:
-noflag_15:
+noflag_18:
+	TESTQ   $0x00000010, BX
+	JZ      noflag_19
+	VSUBPS  Y5, Y6, Y6
+	VANDPS  sigmoidconsts<>+896(SB), Y6, Y6
+	VANDPS  Y3, Y6, Y6
+	VADDPS  128(SP), Y6, Y6
+	VMOVUPS Y6, 128(SP)
+
+noflag_19:
+noflag_16:
 	TESTQ        $0x00000003, BX
-	JZ           noflag_18
+	JZ           noflag_20
 	VADDPS       sigmoidconsts<>+640(SB), Y7, Y6
 	VPSRLD       $0x17, Y6, Y8
-	VPSUBD       sigmoidconsts<>+896(SB), Y8, Y8
+	VPSUBD       sigmoidconsts<>+960(SB), Y8, Y8
 	VCVTDQ2PS    Y8, Y9
-	VANDPS       sigmoidconsts<>+960(SB), Y6, Y8
+	VANDPS       sigmoidconsts<>+1024(SB), Y6, Y8
 	VORPS        sigmoidconsts<>+320(SB), Y8, Y8
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y8, Y10
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y8, Y10
 	VSUBPS       sigmoidconsts<>+640(SB), Y8, Y11
 	VADDPS       Y8, Y8, Y8
 	VSUBPS       sigmoidconsts<>+640(SB), Y8, Y8
@@ -336,8 +355,7 @@ noflag_15:
 	VANDPS       sigmoidconsts<>+640(SB), Y10, Y10
 	VSUBPS       Y10, Y9, Y9
 	VMULPS       Y8, Y8, Y10
-	VMOVUPS      sigmoidconsts<>+1088(SB), Y11
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Y8, Y11
+	VMOVUPS      sigmoidconsts<>+1152(SB), Y11
 	VFMADD213PS  sigmoidconsts<>+1216(SB), Y8, Y11
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Y8, Y11
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Y8, Y11
@@ -345,6 +363,7 @@ noflag_15:
 	VFMADD213PS  sigmoidconsts<>+1472(SB), Y8, Y11
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Y8, Y11
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Y8, Y11
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Y8, Y11
 	VMULPS       Y8, Y11, Y11
 	VMULPS       Y10, Y11, Y11
 	VFMADD231PS  sigmoidconsts<>+192(SB), Y9, Y11
@@ -360,7 +379,7 @@ noflag_15:
 	VMOVUPS      sigmoidconsts<>+640(SB), Y6
 	VSUBPS       Y5, Y6, Y6
 	TESTQ        $0x00000001, BX
-	JZ           noflag_19
+	JZ           noflag_21
 	VBROADCASTSS pw+56(FP), Y8
 	VMULPS       Y5, Y8, Y8
 	VXORPS       sigmoidconsts<>+0(SB), Y4, Y9
@@ -374,9 +393,9 @@ noflag_15:
 	VADDPS       64(SP), Y8, Y8
 	VMOVUPS      Y8, 64(SP)
 
-noflag_19:
+noflag_21:
 	TESTQ        $0x00000002, BX
-	JZ           noflag_20
+	JZ           noflag_22
 	VADDPS       sigmoidconsts<>+640(SB), Y7, Y8
 	VMOVUPS      sigmoidconsts<>+640(SB), Y9
 	VDIVPS       Y8, Y9, Y9
@@ -391,38 +410,38 @@ noflag_19:
 	VFMADD231PS  Y6, Y10, Y4
 	VBROADCASTSS gamma+64(FP), Y7
 	CMPQ         SI, $0x01
-	JEQ          pow1_21
+	JEQ          pow1_23
 	CMPQ         SI, $0x02
-	JEQ          pow2_23
+	JEQ          pow2_25
 	CMPQ         SI, $0x03
-	JEQ          powg_22
+	JEQ          powg_24
 	VMOVUPS      sigmoidconsts<>+640(SB), Y7
-	JMP          powd_24
+	JMP          powd_26
 
-pow1_21:
+pow1_23:
 	VMOVAPS Y4, Y7
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y4, Y4
 	VANDNPS Y7, Y4, Y7
-	JMP     powd_24
+	JMP     powd_26
 
-pow2_23:
+pow2_25:
 	VMULPS  Y4, Y4, Y7
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y4, Y4
 	VANDNPS Y7, Y4, Y7
-	JMP     powd_24
+	JMP     powd_26
 
-powg_22:
-	VCMPPS       $0x01, sigmoidconsts<>+1664(SB), Y4, Y10
-	VMULPS       sigmoidconsts<>+1728(SB), Y4, Y9
+powg_24:
+	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y4, Y10
+	VMULPS       sigmoidconsts<>+1792(SB), Y4, Y9
 	VBLENDVPS    Y10, Y9, Y4, Y9
-	VANDPS       sigmoidconsts<>+1792(SB), Y10, Y10
+	VANDPS       sigmoidconsts<>+1856(SB), Y10, Y10
 	VPSRLD       $0x17, Y9, Y11
-	VPSUBD       sigmoidconsts<>+896(SB), Y11, Y11
+	VPSUBD       sigmoidconsts<>+960(SB), Y11, Y11
 	VPSUBD       Y10, Y11, Y11
 	VCVTDQ2PS    Y11, Y10
-	VANDPS       sigmoidconsts<>+960(SB), Y9, Y9
+	VANDPS       sigmoidconsts<>+1024(SB), Y9, Y9
 	VORPS        sigmoidconsts<>+320(SB), Y9, Y9
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y9, Y11
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y9, Y11
 	VSUBPS       sigmoidconsts<>+640(SB), Y9, Y12
 	VADDPS       Y9, Y9, Y9
 	VSUBPS       sigmoidconsts<>+640(SB), Y9, Y9
@@ -430,8 +449,7 @@ powg_22:
 	VANDPS       sigmoidconsts<>+640(SB), Y11, Y11
 	VSUBPS       Y11, Y10, Y10
 	VMULPS       Y9, Y9, Y11
-	VMOVUPS      sigmoidconsts<>+1088(SB), Y12
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Y9, Y12
+	VMOVUPS      sigmoidconsts<>+1152(SB), Y12
 	VFMADD213PS  sigmoidconsts<>+1216(SB), Y9, Y12
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Y9, Y12
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Y9, Y12
@@ -439,18 +457,19 @@ powg_22:
 	VFMADD213PS  sigmoidconsts<>+1472(SB), Y9, Y12
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Y9, Y12
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Y9, Y12
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Y9, Y12
 	VMULPS       Y9, Y12, Y12
 	VMULPS       Y11, Y12, Y12
 	VFMADD231PS  sigmoidconsts<>+192(SB), Y10, Y12
 	VFNMADD231PS sigmoidconsts<>+320(SB), Y11, Y12
 	VADDPS       Y12, Y9, Y12
 	VFMADD231PS  sigmoidconsts<>+128(SB), Y10, Y12
-	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Y4, Y9
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y4, Y9
 	VBLENDVPS    Y9, Y4, Y12, Y12
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y4, Y9
-	VBLENDVPS    Y9, sigmoidconsts<>+1920(SB), Y12, Y12
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y4, Y9
 	VBLENDVPS    Y9, sigmoidconsts<>+1984(SB), Y12, Y12
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y4, Y9
+	VBLENDVPS    Y9, sigmoidconsts<>+2048(SB), Y12, Y12
 	VMULPS       Y7, Y12, Y12
 	VMULPS       sigmoidconsts<>+64(SB), Y12, Y7
 	VROUNDPS     $0x00, Y7, Y7
@@ -479,16 +498,16 @@ powg_22:
 	VMULPS       Y7, Y9, Y9
 	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y12, Y7
 	VANDNPS      Y9, Y7, Y9
-	VCMPPS       $0x0e, sigmoidconsts<>+2048(SB), Y12, Y7
-	VBLENDVPS    Y7, sigmoidconsts<>+1856(SB), Y9, Y9
+	VCMPPS       $0x0e, sigmoidconsts<>+2112(SB), Y12, Y7
+	VBLENDVPS    Y7, sigmoidconsts<>+1920(SB), Y9, Y9
 	VMOVAPS      Y9, Y7
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y4, Y4
 	VANDNPS      Y7, Y4, Y7
 
-powd_24:
+powd_26:
 	VMULPS       Y7, Y8, Y8
 	TESTQ        $0x00000100, BX
-	JZ           noflag_25
+	JZ           noflag_27
 	VBROADCASTSS alpha+60(FP), Y4
 	VMOVUPS      sigmoidconsts<>+640(SB), Y7
 	VSUBPS       Y4, Y7, Y7
@@ -496,13 +515,13 @@ powd_24:
 	VFMADD231PS  Y5, Y4, Y7
 	VMULPS       Y7, Y8, Y8
 
-noflag_25:
+noflag_27:
 	VANDPS  Y3, Y8, Y8
 	VADDPS  96(SP), Y8, Y8
 	VMOVUPS Y8, 96(SP)
 
+noflag_22:
 noflag_20:
-noflag_18:
 done_3:
 	MOVQ         out_base+80(FP), AX
 	VMOVAPS      Y0, Y0
@@ -568,23 +587,32 @@ done_3:
 	VMOVSHDUP    X0, X1
 	VADDSS       X1, X0, X0
 	VMOVSS       X0, 24(AX)
+	VMOVUPS      128(SP), Y0
+	VMOVAPS      Y0, Y1
+	VEXTRACTF128 $0x01, Y1, X0
+	VADDPS       X0, X1, X0
+	VMOVHLPS     X0, X0, X1
+	VADDPS       X1, X0, X0
+	VMOVSHDUP    X0, X1
+	VADDSS       X1, X0, X0
+	VMOVSS       X0, 28(AX)
 	VZEROUPPER
 	RET
 
-// func sigmoidGradAVX2(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int)
+// func sigmoidGradAVX2(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int)
 // Requires: AVX, AVX2, FMA3
-TEXT ·sigmoidGradAVX2(SB), NOSPLIT, $384-128
+TEXT ·sigmoidGradAVX2(SB), NOSPLIT, $384-136
 	MOVQ x_base+0(FP), AX
 	MOVQ y_base+24(FP), CX
 	MOVQ dst_base+48(FP), DX
 	MOVQ x_len+8(FP), BX
 	MOVQ flags+72(FP), SI
-	MOVQ gmode+112(FP), DI
-	MOVQ g1mode+120(FP), R8
+	MOVQ gmode+120(FP), DI
+	MOVQ g1mode+128(FP), R8
 
-loop_26:
+loop_28:
 	CMPQ         BX, $0x00000008
-	JB           tail_27
+	JB           tail_29
 	VMOVUPS      (AX), Y0
 	VMOVUPS      (CX), Y1
 	VORPS        sigmoidconsts<>+0(SB), Y0, Y2
@@ -627,41 +655,53 @@ loop_26:
 	VMOVUPS      Y0, 160(SP)
 	VXORPS       Y0, Y0, Y0
 	TESTQ        $0x00000004, SI
-	JZ           noflag_29
+	JZ           noflag_31
 	VBROADCASTSS a+80(FP), Y1
 	VMULPS       128(SP), Y1, Y1
 	VBROADCASTSS b+84(FP), Y2
 	VADDPS       Y2, Y1, Y1
 	VBROADCASTSS e+88(FP), Y2
 	VFMADD231PS  (SP), Y2, Y1
+	TESTQ        $0x00000010, SI
+	JZ           noflag_32
 	VMOVUPS      (SP), Y2
-	VMULPS       32(SP), Y2, Y2
-	VMULPS       Y1, Y2, Y2
-	VADDPS       Y2, Y0, Y0
+	VXORPS       Y3, Y3, Y3
+	VCMPPS       $0x0e, 128(SP), Y2, Y4
+	VBLENDVPS    Y4, sigmoidconsts<>+640(SB), Y3, Y3
+	VCMPPS       $0x01, 128(SP), Y2, Y2
+	VBLENDVPS    Y2, sigmoidconsts<>+2304(SB), Y3, Y3
+	VBROADCASTSS d+92(FP), Y2
+	VFMADD231PS  Y3, Y2, Y1
 
-noflag_29:
+noflag_32:
+	VMOVUPS (SP), Y2
+	VMULPS  32(SP), Y2, Y2
+	VMULPS  Y1, Y2, Y2
+	VADDPS  Y2, Y0, Y0
+
+noflag_31:
 	TESTQ        $0x00000001, SI
-	JZ           noflag_30
+	JZ           noflag_33
 	VMOVUPS      (SP), Y1
 	VMULPS       160(SP), Y1, Y1
-	VBROADCASTSS pw+96(FP), Y2
+	VBROADCASTSS pw+100(FP), Y2
 	VMULPS       128(SP), Y2, Y2
 	VFNMADD231PS 32(SP), Y2, Y1
-	VBROADCASTSS bceScale+92(FP), Y2
+	VBROADCASTSS bceScale+96(FP), Y2
 	VFMADD231PS  Y2, Y1, Y0
 
-noflag_30:
+noflag_33:
 	VMOVUPS      Y0, 192(SP)
 	TESTQ        $0x00000002, SI
-	JZ           noflag_31
+	JZ           noflag_34
 	VMOVUPS      64(SP), Y0
 	VADDPS       sigmoidconsts<>+640(SB), Y0, Y1
 	VPSRLD       $0x17, Y1, Y2
-	VPSUBD       sigmoidconsts<>+896(SB), Y2, Y2
+	VPSUBD       sigmoidconsts<>+960(SB), Y2, Y2
 	VCVTDQ2PS    Y2, Y3
-	VANDPS       sigmoidconsts<>+960(SB), Y1, Y2
+	VANDPS       sigmoidconsts<>+1024(SB), Y1, Y2
 	VORPS        sigmoidconsts<>+320(SB), Y2, Y2
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y2, Y4
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y2, Y4
 	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y5
 	VADDPS       Y2, Y2, Y2
 	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y2
@@ -669,8 +709,7 @@ noflag_30:
 	VANDPS       sigmoidconsts<>+640(SB), Y4, Y4
 	VSUBPS       Y4, Y3, Y3
 	VMULPS       Y2, Y2, Y4
-	VMOVUPS      sigmoidconsts<>+1088(SB), Y5
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Y2, Y5
+	VMOVUPS      sigmoidconsts<>+1152(SB), Y5
 	VFMADD213PS  sigmoidconsts<>+1216(SB), Y2, Y5
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Y2, Y5
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Y2, Y5
@@ -678,6 +717,7 @@ noflag_30:
 	VFMADD213PS  sigmoidconsts<>+1472(SB), Y2, Y5
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Y2, Y5
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Y2, Y5
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Y2, Y5
 	VMULPS       Y2, Y5, Y5
 	VMULPS       Y4, Y5, Y5
 	VFMADD231PS  sigmoidconsts<>+192(SB), Y3, Y5
@@ -700,41 +740,41 @@ noflag_30:
 	VMOVUPS      (SP), Y1
 	VFMADD231PS  160(SP), Y1, Y0
 	VMOVUPS      Y0, 256(SP)
-	VBROADCASTSS gamma+108(FP), Y1
+	VBROADCASTSS gamma+112(FP), Y1
 	VMOVUPS      Y1, 288(SP)
 	CMPQ         DI, $0x01
-	JEQ          pow1_32
+	JEQ          pow1_35
 	CMPQ         DI, $0x02
-	JEQ          pow2_34
+	JEQ          pow2_37
 	CMPQ         DI, $0x03
-	JEQ          powg_33
+	JEQ          powg_36
 	VMOVUPS      sigmoidconsts<>+640(SB), Y1
-	JMP          powd_35
+	JMP          powd_38
 
-pow1_32:
+pow1_35:
 	VMOVAPS Y0, Y1
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y0, Y0
 	VANDNPS Y1, Y0, Y1
-	JMP     powd_35
+	JMP     powd_38
 
-pow2_34:
+pow2_37:
 	VMULPS  Y0, Y0, Y1
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y0, Y0
 	VANDNPS Y1, Y0, Y1
-	JMP     powd_35
+	JMP     powd_38
 
-powg_33:
-	VCMPPS       $0x01, sigmoidconsts<>+1664(SB), Y0, Y2
-	VMULPS       sigmoidconsts<>+1728(SB), Y0, Y1
+powg_36:
+	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y0, Y2
+	VMULPS       sigmoidconsts<>+1792(SB), Y0, Y1
 	VBLENDVPS    Y2, Y1, Y0, Y1
-	VANDPS       sigmoidconsts<>+1792(SB), Y2, Y2
+	VANDPS       sigmoidconsts<>+1856(SB), Y2, Y2
 	VPSRLD       $0x17, Y1, Y3
-	VPSUBD       sigmoidconsts<>+896(SB), Y3, Y3
+	VPSUBD       sigmoidconsts<>+960(SB), Y3, Y3
 	VPSUBD       Y2, Y3, Y3
 	VCVTDQ2PS    Y3, Y2
-	VANDPS       sigmoidconsts<>+960(SB), Y1, Y1
+	VANDPS       sigmoidconsts<>+1024(SB), Y1, Y1
 	VORPS        sigmoidconsts<>+320(SB), Y1, Y1
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y1, Y3
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y1, Y3
 	VSUBPS       sigmoidconsts<>+640(SB), Y1, Y4
 	VADDPS       Y1, Y1, Y1
 	VSUBPS       sigmoidconsts<>+640(SB), Y1, Y1
@@ -742,8 +782,7 @@ powg_33:
 	VANDPS       sigmoidconsts<>+640(SB), Y3, Y3
 	VSUBPS       Y3, Y2, Y2
 	VMULPS       Y1, Y1, Y3
-	VMOVUPS      sigmoidconsts<>+1088(SB), Y4
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Y1, Y4
+	VMOVUPS      sigmoidconsts<>+1152(SB), Y4
 	VFMADD213PS  sigmoidconsts<>+1216(SB), Y1, Y4
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Y1, Y4
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Y1, Y4
@@ -751,18 +790,19 @@ powg_33:
 	VFMADD213PS  sigmoidconsts<>+1472(SB), Y1, Y4
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Y1, Y4
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Y1, Y4
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Y1, Y4
 	VMULPS       Y1, Y4, Y4
 	VMULPS       Y3, Y4, Y4
 	VFMADD231PS  sigmoidconsts<>+192(SB), Y2, Y4
 	VFNMADD231PS sigmoidconsts<>+320(SB), Y3, Y4
 	VADDPS       Y4, Y1, Y4
 	VFMADD231PS  sigmoidconsts<>+128(SB), Y2, Y4
-	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Y0, Y1
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y0, Y1
 	VBLENDVPS    Y1, Y0, Y4, Y4
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y0, Y1
-	VBLENDVPS    Y1, sigmoidconsts<>+1920(SB), Y4, Y4
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y0, Y1
 	VBLENDVPS    Y1, sigmoidconsts<>+1984(SB), Y4, Y4
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y0, Y1
+	VBLENDVPS    Y1, sigmoidconsts<>+2048(SB), Y4, Y4
 	VMULPS       288(SP), Y4, Y4
 	VMULPS       sigmoidconsts<>+64(SB), Y4, Y1
 	VROUNDPS     $0x00, Y1, Y1
@@ -791,13 +831,13 @@ powg_33:
 	VMULPS       Y1, Y2, Y2
 	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y4, Y1
 	VANDNPS      Y2, Y1, Y2
-	VCMPPS       $0x0e, sigmoidconsts<>+2048(SB), Y4, Y1
-	VBLENDVPS    Y1, sigmoidconsts<>+1856(SB), Y2, Y2
+	VCMPPS       $0x0e, sigmoidconsts<>+2112(SB), Y4, Y1
+	VBLENDVPS    Y1, sigmoidconsts<>+1920(SB), Y2, Y2
 	VMOVAPS      Y2, Y1
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y0, Y0
 	VANDNPS      Y1, Y0, Y1
 
-powd_35:
+powd_38:
 	VMOVUPS      (SP), Y0
 	VMULPS       160(SP), Y0, Y0
 	VMOVUPS      32(SP), Y2
@@ -805,44 +845,44 @@ powd_35:
 	VMULPS       Y1, Y0, Y0
 	VMOVUPS      Y0, 320(SP)
 	CMPQ         DI, $0x00
-	JEQ          gamma0_36
+	JEQ          gamma0_39
 	VMOVUPS      288(SP), Y0
 	VSUBPS       sigmoidconsts<>+640(SB), Y0, Y0
 	VMOVUPS      Y0, 352(SP)
 	VMOVUPS      256(SP), Y0
 	CMPQ         R8, $0x01
-	JEQ          pow1_37
+	JEQ          pow1_40
 	CMPQ         R8, $0x02
-	JEQ          pow2_39
+	JEQ          pow2_42
 	CMPQ         R8, $0x03
-	JEQ          powg_38
+	JEQ          powg_41
 	VMOVUPS      sigmoidconsts<>+640(SB), Y1
-	JMP          powd_40
+	JMP          powd_43
 
-pow1_37:
+pow1_40:
 	VMOVAPS Y0, Y1
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y0, Y0
 	VANDNPS Y1, Y0, Y1
-	JMP     powd_40
+	JMP     powd_43
 
-pow2_39:
+pow2_42:
 	VMULPS  Y0, Y0, Y1
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y0, Y0
 	VANDNPS Y1, Y0, Y1
-	JMP     powd_40
+	JMP     powd_43
 
-powg_38:
-	VCMPPS       $0x01, sigmoidconsts<>+1664(SB), Y0, Y2
-	VMULPS       sigmoidconsts<>+1728(SB), Y0, Y1
+powg_41:
+	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y0, Y2
+	VMULPS       sigmoidconsts<>+1792(SB), Y0, Y1
 	VBLENDVPS    Y2, Y1, Y0, Y1
-	VANDPS       sigmoidconsts<>+1792(SB), Y2, Y2
+	VANDPS       sigmoidconsts<>+1856(SB), Y2, Y2
 	VPSRLD       $0x17, Y1, Y3
-	VPSUBD       sigmoidconsts<>+896(SB), Y3, Y3
+	VPSUBD       sigmoidconsts<>+960(SB), Y3, Y3
 	VPSUBD       Y2, Y3, Y3
 	VCVTDQ2PS    Y3, Y2
-	VANDPS       sigmoidconsts<>+960(SB), Y1, Y1
+	VANDPS       sigmoidconsts<>+1024(SB), Y1, Y1
 	VORPS        sigmoidconsts<>+320(SB), Y1, Y1
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y1, Y3
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y1, Y3
 	VSUBPS       sigmoidconsts<>+640(SB), Y1, Y4
 	VADDPS       Y1, Y1, Y1
 	VSUBPS       sigmoidconsts<>+640(SB), Y1, Y1
@@ -850,8 +890,7 @@ powg_38:
 	VANDPS       sigmoidconsts<>+640(SB), Y3, Y3
 	VSUBPS       Y3, Y2, Y2
 	VMULPS       Y1, Y1, Y3
-	VMOVUPS      sigmoidconsts<>+1088(SB), Y4
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Y1, Y4
+	VMOVUPS      sigmoidconsts<>+1152(SB), Y4
 	VFMADD213PS  sigmoidconsts<>+1216(SB), Y1, Y4
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Y1, Y4
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Y1, Y4
@@ -859,18 +898,19 @@ powg_38:
 	VFMADD213PS  sigmoidconsts<>+1472(SB), Y1, Y4
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Y1, Y4
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Y1, Y4
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Y1, Y4
 	VMULPS       Y1, Y4, Y4
 	VMULPS       Y3, Y4, Y4
 	VFMADD231PS  sigmoidconsts<>+192(SB), Y2, Y4
 	VFNMADD231PS sigmoidconsts<>+320(SB), Y3, Y4
 	VADDPS       Y4, Y1, Y4
 	VFMADD231PS  sigmoidconsts<>+128(SB), Y2, Y4
-	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Y0, Y1
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y0, Y1
 	VBLENDVPS    Y1, Y0, Y4, Y4
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y0, Y1
-	VBLENDVPS    Y1, sigmoidconsts<>+1920(SB), Y4, Y4
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y0, Y1
 	VBLENDVPS    Y1, sigmoidconsts<>+1984(SB), Y4, Y4
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y0, Y1
+	VBLENDVPS    Y1, sigmoidconsts<>+2048(SB), Y4, Y4
 	VMULPS       352(SP), Y4, Y4
 	VMULPS       sigmoidconsts<>+64(SB), Y4, Y1
 	VROUNDPS     $0x00, Y1, Y1
@@ -899,17 +939,17 @@ powg_38:
 	VMULPS       Y1, Y2, Y2
 	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y4, Y1
 	VANDNPS      Y2, Y1, Y2
-	VCMPPS       $0x0e, sigmoidconsts<>+2048(SB), Y4, Y1
-	VBLENDVPS    Y1, sigmoidconsts<>+1856(SB), Y2, Y2
+	VCMPPS       $0x0e, sigmoidconsts<>+2112(SB), Y4, Y1
+	VBLENDVPS    Y1, sigmoidconsts<>+1920(SB), Y2, Y2
 	VMOVAPS      Y2, Y1
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y0, Y0
 	VANDNPS      Y1, Y0, Y1
 
-powd_40:
+powd_43:
 	VMOVUPS      224(SP), Y0
 	VMULPS       Y1, Y0, Y0
 	VMOVUPS      sigmoidconsts<>+640(SB), Y1
-	VMOVUPS      sigmoidconsts<>+2240(SB), Y2
+	VMOVUPS      sigmoidconsts<>+2368(SB), Y2
 	VFNMADD231PS 128(SP), Y2, Y1
 	VMULPS       Y1, Y0, Y0
 	VMULPS       (SP), Y0, Y0
@@ -922,36 +962,36 @@ powd_40:
 	VADDPS       Y0, Y2, Y2
 	VMOVUPS      Y2, 320(SP)
 
-gamma0_36:
+gamma0_39:
 	VMOVUPS      320(SP), Y0
 	TESTQ        $0x00000100, SI
-	JZ           noflag_41
-	VBROADCASTSS alpha+104(FP), Y1
+	JZ           noflag_44
+	VBROADCASTSS alpha+108(FP), Y1
 	VMOVUPS      sigmoidconsts<>+640(SB), Y2
 	VSUBPS       Y1, Y2, Y2
 	VMULPS       160(SP), Y2, Y2
 	VFMADD231PS  128(SP), Y1, Y2
 	VMULPS       Y2, Y0, Y0
 
-noflag_41:
-	VBROADCASTSS focalScale+100(FP), Y1
+noflag_44:
+	VBROADCASTSS focalScale+104(FP), Y1
 	VMOVUPS      192(SP), Y2
 	VFMADD231PS  Y1, Y0, Y2
 	VMOVUPS      Y2, 192(SP)
 
-noflag_31:
+noflag_34:
 	VMOVUPS 192(SP), Y0
 	VMOVUPS Y0, (DX)
 	ADDQ    $0x00000020, AX
 	ADDQ    $0x00000020, CX
 	ADDQ    $0x00000020, DX
 	SUBQ    $0x00000008, BX
-	JMP     loop_26
+	JMP     loop_28
 
-tail_27:
+tail_29:
 	TESTQ        BX, BX
-	JZ           done_28
-	LEAQ         sigmoidconsts<>+2112(SB), R9
+	JZ           done_30
+	LEAQ         sigmoidconsts<>+2176(SB), R9
 	NEGQ         BX
 	VMOVDQU      64(R9)(BX*4), Y0
 	VMASKMOVPS   (AX), Y0, Y1
@@ -996,41 +1036,53 @@ tail_27:
 	VMOVUPS      Y1, 160(SP)
 	VXORPS       Y1, Y1, Y1
 	TESTQ        $0x00000004, SI
-	JZ           noflag_42
+	JZ           noflag_45
 	VBROADCASTSS a+80(FP), Y2
 	VMULPS       128(SP), Y2, Y2
 	VBROADCASTSS b+84(FP), Y3
 	VADDPS       Y3, Y2, Y2
 	VBROADCASTSS e+88(FP), Y3
 	VFMADD231PS  (SP), Y3, Y2
+	TESTQ        $0x00000010, SI
+	JZ           noflag_46
 	VMOVUPS      (SP), Y3
-	VMULPS       32(SP), Y3, Y3
-	VMULPS       Y2, Y3, Y3
-	VADDPS       Y3, Y1, Y1
+	VXORPS       Y4, Y4, Y4
+	VCMPPS       $0x0e, 128(SP), Y3, Y5
+	VBLENDVPS    Y5, sigmoidconsts<>+640(SB), Y4, Y4
+	VCMPPS       $0x01, 128(SP), Y3, Y3
+	VBLENDVPS    Y3, sigmoidconsts<>+2304(SB), Y4, Y4
+	VBROADCASTSS d+92(FP), Y3
+	VFMADD231PS  Y4, Y3, Y2
 
-noflag_42:
+noflag_46:
+	VMOVUPS (SP), Y3
+	VMULPS  32(SP), Y3, Y3
+	VMULPS  Y2, Y3, Y3
+	VADDPS  Y3, Y1, Y1
+
+noflag_45:
 	TESTQ        $0x00000001, SI
-	JZ           noflag_43
+	JZ           noflag_47
 	VMOVUPS      (SP), Y2
 	VMULPS       160(SP), Y2, Y2
-	VBROADCASTSS pw+96(FP), Y3
+	VBROADCASTSS pw+100(FP), Y3
 	VMULPS       128(SP), Y3, Y3
 	VFNMADD231PS 32(SP), Y3, Y2
-	VBROADCASTSS bceScale+92(FP), Y3
+	VBROADCASTSS bceScale+96(FP), Y3
 	VFMADD231PS  Y3, Y2, Y1
 
-noflag_43:
+noflag_47:
 	VMOVUPS      Y1, 192(SP)
 	TESTQ        $0x00000002, SI
-	JZ           noflag_44
+	JZ           noflag_48
 	VMOVUPS      64(SP), Y1
 	VADDPS       sigmoidconsts<>+640(SB), Y1, Y2
 	VPSRLD       $0x17, Y2, Y3
-	VPSUBD       sigmoidconsts<>+896(SB), Y3, Y3
+	VPSUBD       sigmoidconsts<>+960(SB), Y3, Y3
 	VCVTDQ2PS    Y3, Y4
-	VANDPS       sigmoidconsts<>+960(SB), Y2, Y3
+	VANDPS       sigmoidconsts<>+1024(SB), Y2, Y3
 	VORPS        sigmoidconsts<>+320(SB), Y3, Y3
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y3, Y5
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y3, Y5
 	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y6
 	VADDPS       Y3, Y3, Y3
 	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y3
@@ -1038,8 +1090,7 @@ noflag_43:
 	VANDPS       sigmoidconsts<>+640(SB), Y5, Y5
 	VSUBPS       Y5, Y4, Y4
 	VMULPS       Y3, Y3, Y5
-	VMOVUPS      sigmoidconsts<>+1088(SB), Y6
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Y3, Y6
+	VMOVUPS      sigmoidconsts<>+1152(SB), Y6
 	VFMADD213PS  sigmoidconsts<>+1216(SB), Y3, Y6
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Y3, Y6
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Y3, Y6
@@ -1047,6 +1098,7 @@ noflag_43:
 	VFMADD213PS  sigmoidconsts<>+1472(SB), Y3, Y6
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Y3, Y6
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Y3, Y6
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Y3, Y6
 	VMULPS       Y3, Y6, Y6
 	VMULPS       Y5, Y6, Y6
 	VFMADD231PS  sigmoidconsts<>+192(SB), Y4, Y6
@@ -1069,41 +1121,41 @@ noflag_43:
 	VMOVUPS      (SP), Y2
 	VFMADD231PS  160(SP), Y2, Y1
 	VMOVUPS      Y1, 256(SP)
-	VBROADCASTSS gamma+108(FP), Y2
+	VBROADCASTSS gamma+112(FP), Y2
 	VMOVUPS      Y2, 288(SP)
 	CMPQ         DI, $0x01
-	JEQ          pow1_45
+	JEQ          pow1_49
 	CMPQ         DI, $0x02
-	JEQ          pow2_47
+	JEQ          pow2_51
 	CMPQ         DI, $0x03
-	JEQ          powg_46
+	JEQ          powg_50
 	VMOVUPS      sigmoidconsts<>+640(SB), Y2
-	JMP          powd_48
+	JMP          powd_52
 
-pow1_45:
+pow1_49:
 	VMOVAPS Y1, Y2
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y1, Y1
 	VANDNPS Y2, Y1, Y2
-	JMP     powd_48
+	JMP     powd_52
 
-pow2_47:
+pow2_51:
 	VMULPS  Y1, Y1, Y2
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y1, Y1
 	VANDNPS Y2, Y1, Y2
-	JMP     powd_48
+	JMP     powd_52
 
-powg_46:
-	VCMPPS       $0x01, sigmoidconsts<>+1664(SB), Y1, Y3
-	VMULPS       sigmoidconsts<>+1728(SB), Y1, Y2
+powg_50:
+	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y1, Y3
+	VMULPS       sigmoidconsts<>+1792(SB), Y1, Y2
 	VBLENDVPS    Y3, Y2, Y1, Y2
-	VANDPS       sigmoidconsts<>+1792(SB), Y3, Y3
+	VANDPS       sigmoidconsts<>+1856(SB), Y3, Y3
 	VPSRLD       $0x17, Y2, Y4
-	VPSUBD       sigmoidconsts<>+896(SB), Y4, Y4
+	VPSUBD       sigmoidconsts<>+960(SB), Y4, Y4
 	VPSUBD       Y3, Y4, Y4
 	VCVTDQ2PS    Y4, Y3
-	VANDPS       sigmoidconsts<>+960(SB), Y2, Y2
+	VANDPS       sigmoidconsts<>+1024(SB), Y2, Y2
 	VORPS        sigmoidconsts<>+320(SB), Y2, Y2
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y2, Y4
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y2, Y4
 	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y5
 	VADDPS       Y2, Y2, Y2
 	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y2
@@ -1111,8 +1163,7 @@ powg_46:
 	VANDPS       sigmoidconsts<>+640(SB), Y4, Y4
 	VSUBPS       Y4, Y3, Y3
 	VMULPS       Y2, Y2, Y4
-	VMOVUPS      sigmoidconsts<>+1088(SB), Y5
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Y2, Y5
+	VMOVUPS      sigmoidconsts<>+1152(SB), Y5
 	VFMADD213PS  sigmoidconsts<>+1216(SB), Y2, Y5
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Y2, Y5
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Y2, Y5
@@ -1120,18 +1171,19 @@ powg_46:
 	VFMADD213PS  sigmoidconsts<>+1472(SB), Y2, Y5
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Y2, Y5
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Y2, Y5
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Y2, Y5
 	VMULPS       Y2, Y5, Y5
 	VMULPS       Y4, Y5, Y5
 	VFMADD231PS  sigmoidconsts<>+192(SB), Y3, Y5
 	VFNMADD231PS sigmoidconsts<>+320(SB), Y4, Y5
 	VADDPS       Y5, Y2, Y5
 	VFMADD231PS  sigmoidconsts<>+128(SB), Y3, Y5
-	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Y1, Y2
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y1, Y2
 	VBLENDVPS    Y2, Y1, Y5, Y5
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y1, Y2
-	VBLENDVPS    Y2, sigmoidconsts<>+1920(SB), Y5, Y5
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y1, Y2
 	VBLENDVPS    Y2, sigmoidconsts<>+1984(SB), Y5, Y5
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y1, Y2
+	VBLENDVPS    Y2, sigmoidconsts<>+2048(SB), Y5, Y5
 	VMULPS       288(SP), Y5, Y5
 	VMULPS       sigmoidconsts<>+64(SB), Y5, Y2
 	VROUNDPS     $0x00, Y2, Y2
@@ -1160,13 +1212,13 @@ powg_46:
 	VMULPS       Y2, Y3, Y3
 	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y5, Y2
 	VANDNPS      Y3, Y2, Y3
-	VCMPPS       $0x0e, sigmoidconsts<>+2048(SB), Y5, Y2
-	VBLENDVPS    Y2, sigmoidconsts<>+1856(SB), Y3, Y3
+	VCMPPS       $0x0e, sigmoidconsts<>+2112(SB), Y5, Y2
+	VBLENDVPS    Y2, sigmoidconsts<>+1920(SB), Y3, Y3
 	VMOVAPS      Y3, Y2
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y1, Y1
 	VANDNPS      Y2, Y1, Y2
 
-powd_48:
+powd_52:
 	VMOVUPS      (SP), Y1
 	VMULPS       160(SP), Y1, Y1
 	VMOVUPS      32(SP), Y3
@@ -1174,44 +1226,44 @@ powd_48:
 	VMULPS       Y2, Y1, Y1
 	VMOVUPS      Y1, 320(SP)
 	CMPQ         DI, $0x00
-	JEQ          gamma0_49
+	JEQ          gamma0_53
 	VMOVUPS      288(SP), Y1
 	VSUBPS       sigmoidconsts<>+640(SB), Y1, Y1
 	VMOVUPS      Y1, 352(SP)
 	VMOVUPS      256(SP), Y1
 	CMPQ         R8, $0x01
-	JEQ          pow1_50
+	JEQ          pow1_54
 	CMPQ         R8, $0x02
-	JEQ          pow2_52
+	JEQ          pow2_56
 	CMPQ         R8, $0x03
-	JEQ          powg_51
+	JEQ          powg_55
 	VMOVUPS      sigmoidconsts<>+640(SB), Y2
-	JMP          powd_53
+	JMP          powd_57
 
-pow1_50:
+pow1_54:
 	VMOVAPS Y1, Y2
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y1, Y1
 	VANDNPS Y2, Y1, Y2
-	JMP     powd_53
+	JMP     powd_57
 
-pow2_52:
+pow2_56:
 	VMULPS  Y1, Y1, Y2
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y1, Y1
 	VANDNPS Y2, Y1, Y2
-	JMP     powd_53
+	JMP     powd_57
 
-powg_51:
-	VCMPPS       $0x01, sigmoidconsts<>+1664(SB), Y1, Y3
-	VMULPS       sigmoidconsts<>+1728(SB), Y1, Y2
+powg_55:
+	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y1, Y3
+	VMULPS       sigmoidconsts<>+1792(SB), Y1, Y2
 	VBLENDVPS    Y3, Y2, Y1, Y2
-	VANDPS       sigmoidconsts<>+1792(SB), Y3, Y3
+	VANDPS       sigmoidconsts<>+1856(SB), Y3, Y3
 	VPSRLD       $0x17, Y2, Y4
-	VPSUBD       sigmoidconsts<>+896(SB), Y4, Y4
+	VPSUBD       sigmoidconsts<>+960(SB), Y4, Y4
 	VPSUBD       Y3, Y4, Y4
 	VCVTDQ2PS    Y4, Y3
-	VANDPS       sigmoidconsts<>+960(SB), Y2, Y2
+	VANDPS       sigmoidconsts<>+1024(SB), Y2, Y2
 	VORPS        sigmoidconsts<>+320(SB), Y2, Y2
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y2, Y4
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y2, Y4
 	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y5
 	VADDPS       Y2, Y2, Y2
 	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y2
@@ -1219,8 +1271,7 @@ powg_51:
 	VANDPS       sigmoidconsts<>+640(SB), Y4, Y4
 	VSUBPS       Y4, Y3, Y3
 	VMULPS       Y2, Y2, Y4
-	VMOVUPS      sigmoidconsts<>+1088(SB), Y5
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Y2, Y5
+	VMOVUPS      sigmoidconsts<>+1152(SB), Y5
 	VFMADD213PS  sigmoidconsts<>+1216(SB), Y2, Y5
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Y2, Y5
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Y2, Y5
@@ -1228,18 +1279,19 @@ powg_51:
 	VFMADD213PS  sigmoidconsts<>+1472(SB), Y2, Y5
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Y2, Y5
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Y2, Y5
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Y2, Y5
 	VMULPS       Y2, Y5, Y5
 	VMULPS       Y4, Y5, Y5
 	VFMADD231PS  sigmoidconsts<>+192(SB), Y3, Y5
 	VFNMADD231PS sigmoidconsts<>+320(SB), Y4, Y5
 	VADDPS       Y5, Y2, Y5
 	VFMADD231PS  sigmoidconsts<>+128(SB), Y3, Y5
-	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Y1, Y2
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y1, Y2
 	VBLENDVPS    Y2, Y1, Y5, Y5
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y1, Y2
-	VBLENDVPS    Y2, sigmoidconsts<>+1920(SB), Y5, Y5
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y1, Y2
 	VBLENDVPS    Y2, sigmoidconsts<>+1984(SB), Y5, Y5
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y1, Y2
+	VBLENDVPS    Y2, sigmoidconsts<>+2048(SB), Y5, Y5
 	VMULPS       352(SP), Y5, Y5
 	VMULPS       sigmoidconsts<>+64(SB), Y5, Y2
 	VROUNDPS     $0x00, Y2, Y2
@@ -1268,17 +1320,17 @@ powg_51:
 	VMULPS       Y2, Y3, Y3
 	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y5, Y2
 	VANDNPS      Y3, Y2, Y3
-	VCMPPS       $0x0e, sigmoidconsts<>+2048(SB), Y5, Y2
-	VBLENDVPS    Y2, sigmoidconsts<>+1856(SB), Y3, Y3
+	VCMPPS       $0x0e, sigmoidconsts<>+2112(SB), Y5, Y2
+	VBLENDVPS    Y2, sigmoidconsts<>+1920(SB), Y3, Y3
 	VMOVAPS      Y3, Y2
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y1, Y1
 	VANDNPS      Y2, Y1, Y2
 
-powd_53:
+powd_57:
 	VMOVUPS      224(SP), Y1
 	VMULPS       Y2, Y1, Y1
 	VMOVUPS      sigmoidconsts<>+640(SB), Y2
-	VMOVUPS      sigmoidconsts<>+2240(SB), Y3
+	VMOVUPS      sigmoidconsts<>+2368(SB), Y3
 	VFNMADD231PS 128(SP), Y3, Y2
 	VMULPS       Y2, Y1, Y1
 	VMULPS       (SP), Y1, Y1
@@ -1291,49 +1343,49 @@ powd_53:
 	VADDPS       Y1, Y3, Y3
 	VMOVUPS      Y3, 320(SP)
 
-gamma0_49:
+gamma0_53:
 	VMOVUPS      320(SP), Y1
 	TESTQ        $0x00000100, SI
-	JZ           noflag_54
-	VBROADCASTSS alpha+104(FP), Y2
+	JZ           noflag_58
+	VBROADCASTSS alpha+108(FP), Y2
 	VMOVUPS      sigmoidconsts<>+640(SB), Y3
 	VSUBPS       Y2, Y3, Y3
 	VMULPS       160(SP), Y3, Y3
 	VFMADD231PS  128(SP), Y2, Y3
 	VMULPS       Y3, Y1, Y1
 
-noflag_54:
-	VBROADCASTSS focalScale+100(FP), Y2
+noflag_58:
+	VBROADCASTSS focalScale+104(FP), Y2
 	VMOVUPS      192(SP), Y3
 	VFMADD231PS  Y2, Y1, Y3
 	VMOVUPS      Y3, 192(SP)
 
-noflag_44:
+noflag_48:
 	VMOVUPS    192(SP), Y1
 	VMASKMOVPS Y1, Y0, (DX)
 
-done_28:
+done_30:
 	VZEROUPPER
 	RET
 
-// func sigmoidFusedAVX2(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32)
+// func sigmoidFusedAVX2(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32)
 // Requires: AVX, AVX2, FMA3
-TEXT ·sigmoidFusedAVX2(SB), NOSPLIT, $448-160
+TEXT ·sigmoidFusedAVX2(SB), NOSPLIT, $448-168
 	MOVQ    x_base+0(FP), AX
 	MOVQ    y_base+24(FP), CX
 	MOVQ    dst_base+48(FP), DX
 	MOVQ    x_len+8(FP), BX
 	MOVQ    flags+72(FP), SI
-	MOVQ    gmode+112(FP), DI
-	MOVQ    g1mode+120(FP), R8
+	MOVQ    gmode+120(FP), DI
+	MOVQ    g1mode+128(FP), R8
 	VXORPS  Y0, Y0, Y0
 	VMOVUPS Y0, (SP)
 	VXORPS  Y0, Y0, Y0
 	VMOVUPS Y0, 32(SP)
 
-loop_55:
+loop_59:
 	CMPQ         BX, $0x00000008
-	JB           tail_56
+	JB           tail_60
 	VMOVUPS      (AX), Y0
 	VMOVUPS      (CX), Y1
 	VORPS        sigmoidconsts<>+0(SB), Y0, Y2
@@ -1374,15 +1426,15 @@ loop_55:
 	VMOVUPS      160(SP), Y0
 	VMOVUPS      192(SP), Y1
 	VMOVUPS      128(SP), Y2
-	TESTQ        $0x00000003, sflags+128(FP)
-	JZ           noflag_58
+	TESTQ        $0x00000003, sflags+136(FP)
+	JZ           noflag_62
 	VADDPS       sigmoidconsts<>+640(SB), Y2, Y3
 	VPSRLD       $0x17, Y3, Y4
-	VPSUBD       sigmoidconsts<>+896(SB), Y4, Y4
+	VPSUBD       sigmoidconsts<>+960(SB), Y4, Y4
 	VCVTDQ2PS    Y4, Y5
-	VANDPS       sigmoidconsts<>+960(SB), Y3, Y4
+	VANDPS       sigmoidconsts<>+1024(SB), Y3, Y4
 	VORPS        sigmoidconsts<>+320(SB), Y4, Y4
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y4, Y6
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y4, Y6
 	VSUBPS       sigmoidconsts<>+640(SB), Y4, Y7
 	VADDPS       Y4, Y4, Y4
 	VSUBPS       sigmoidconsts<>+640(SB), Y4, Y4
@@ -1390,8 +1442,7 @@ loop_55:
 	VANDPS       sigmoidconsts<>+640(SB), Y6, Y6
 	VSUBPS       Y6, Y5, Y5
 	VMULPS       Y4, Y4, Y6
-	VMOVUPS      sigmoidconsts<>+1088(SB), Y7
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Y4, Y7
+	VMOVUPS      sigmoidconsts<>+1152(SB), Y7
 	VFMADD213PS  sigmoidconsts<>+1216(SB), Y4, Y7
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Y4, Y7
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Y4, Y7
@@ -1399,6 +1450,7 @@ loop_55:
 	VFMADD213PS  sigmoidconsts<>+1472(SB), Y4, Y7
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Y4, Y7
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Y4, Y7
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Y4, Y7
 	VMULPS       Y4, Y7, Y7
 	VMULPS       Y6, Y7, Y7
 	VFMADD231PS  sigmoidconsts<>+192(SB), Y5, Y7
@@ -1413,9 +1465,9 @@ loop_55:
 	VADDPS       Y4, Y7, Y7
 	VMOVUPS      sigmoidconsts<>+640(SB), Y3
 	VSUBPS       Y1, Y3, Y3
-	TESTQ        $0x00000001, sflags+128(FP)
-	JZ           noflag_59
-	VBROADCASTSS pw+96(FP), Y4
+	TESTQ        $0x00000001, sflags+136(FP)
+	JZ           noflag_63
+	VBROADCASTSS pw+100(FP), Y4
 	VMULPS       Y1, Y4, Y4
 	VXORPS       sigmoidconsts<>+0(SB), Y0, Y5
 	VMAXPS       sigmoidconsts<>+832(SB), Y5, Y5
@@ -1427,9 +1479,9 @@ loop_55:
 	VADDPS       (SP), Y4, Y4
 	VMOVUPS      Y4, (SP)
 
-noflag_59:
-	TESTQ        $0x00000002, sflags+128(FP)
-	JZ           noflag_60
+noflag_63:
+	TESTQ        $0x00000002, sflags+136(FP)
+	JZ           noflag_64
 	VADDPS       sigmoidconsts<>+640(SB), Y2, Y4
 	VMOVUPS      sigmoidconsts<>+640(SB), Y5
 	VDIVPS       Y4, Y5, Y5
@@ -1442,40 +1494,40 @@ noflag_59:
 	VADDPS       Y7, Y4, Y4
 	VMULPS       Y1, Y2, Y0
 	VFMADD231PS  Y3, Y6, Y0
-	VBROADCASTSS gamma+108(FP), Y2
+	VBROADCASTSS gamma+112(FP), Y2
 	CMPQ         DI, $0x01
-	JEQ          pow1_61
+	JEQ          pow1_65
 	CMPQ         DI, $0x02
-	JEQ          pow2_63
+	JEQ          pow2_67
 	CMPQ         DI, $0x03
-	JEQ          powg_62
+	JEQ          powg_66
 	VMOVUPS      sigmoidconsts<>+640(SB), Y2
-	JMP          powd_64
+	JMP          powd_68
 
-pow1_61:
+pow1_65:
 	VMOVAPS Y0, Y2
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y0, Y0
 	VANDNPS Y2, Y0, Y2
-	JMP     powd_64
+	JMP     powd_68
 
-pow2_63:
+pow2_67:
 	VMULPS  Y0, Y0, Y2
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y0, Y0
 	VANDNPS Y2, Y0, Y2
-	JMP     powd_64
+	JMP     powd_68
 
-powg_62:
-	VCMPPS       $0x01, sigmoidconsts<>+1664(SB), Y0, Y6
-	VMULPS       sigmoidconsts<>+1728(SB), Y0, Y5
+powg_66:
+	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y0, Y6
+	VMULPS       sigmoidconsts<>+1792(SB), Y0, Y5
 	VBLENDVPS    Y6, Y5, Y0, Y5
-	VANDPS       sigmoidconsts<>+1792(SB), Y6, Y6
+	VANDPS       sigmoidconsts<>+1856(SB), Y6, Y6
 	VPSRLD       $0x17, Y5, Y7
-	VPSUBD       sigmoidconsts<>+896(SB), Y7, Y7
+	VPSUBD       sigmoidconsts<>+960(SB), Y7, Y7
 	VPSUBD       Y6, Y7, Y7
 	VCVTDQ2PS    Y7, Y6
-	VANDPS       sigmoidconsts<>+960(SB), Y5, Y5
+	VANDPS       sigmoidconsts<>+1024(SB), Y5, Y5
 	VORPS        sigmoidconsts<>+320(SB), Y5, Y5
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y5, Y7
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y5, Y7
 	VSUBPS       sigmoidconsts<>+640(SB), Y5, Y8
 	VADDPS       Y5, Y5, Y5
 	VSUBPS       sigmoidconsts<>+640(SB), Y5, Y5
@@ -1483,8 +1535,7 @@ powg_62:
 	VANDPS       sigmoidconsts<>+640(SB), Y7, Y7
 	VSUBPS       Y7, Y6, Y6
 	VMULPS       Y5, Y5, Y7
-	VMOVUPS      sigmoidconsts<>+1088(SB), Y8
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Y5, Y8
+	VMOVUPS      sigmoidconsts<>+1152(SB), Y8
 	VFMADD213PS  sigmoidconsts<>+1216(SB), Y5, Y8
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Y5, Y8
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Y5, Y8
@@ -1492,18 +1543,19 @@ powg_62:
 	VFMADD213PS  sigmoidconsts<>+1472(SB), Y5, Y8
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Y5, Y8
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Y5, Y8
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Y5, Y8
 	VMULPS       Y5, Y8, Y8
 	VMULPS       Y7, Y8, Y8
 	VFMADD231PS  sigmoidconsts<>+192(SB), Y6, Y8
 	VFNMADD231PS sigmoidconsts<>+320(SB), Y7, Y8
 	VADDPS       Y8, Y5, Y8
 	VFMADD231PS  sigmoidconsts<>+128(SB), Y6, Y8
-	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Y0, Y5
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y0, Y5
 	VBLENDVPS    Y5, Y0, Y8, Y8
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y0, Y5
-	VBLENDVPS    Y5, sigmoidconsts<>+1920(SB), Y8, Y8
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y0, Y5
 	VBLENDVPS    Y5, sigmoidconsts<>+1984(SB), Y8, Y8
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y0, Y5
+	VBLENDVPS    Y5, sigmoidconsts<>+2048(SB), Y8, Y8
 	VMULPS       Y2, Y8, Y8
 	VMULPS       sigmoidconsts<>+64(SB), Y8, Y2
 	VROUNDPS     $0x00, Y2, Y2
@@ -1532,69 +1584,81 @@ powg_62:
 	VMULPS       Y2, Y5, Y5
 	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y8, Y2
 	VANDNPS      Y5, Y2, Y5
-	VCMPPS       $0x0e, sigmoidconsts<>+2048(SB), Y8, Y2
-	VBLENDVPS    Y2, sigmoidconsts<>+1856(SB), Y5, Y5
+	VCMPPS       $0x0e, sigmoidconsts<>+2112(SB), Y8, Y2
+	VBLENDVPS    Y2, sigmoidconsts<>+1920(SB), Y5, Y5
 	VMOVAPS      Y5, Y2
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y0, Y0
 	VANDNPS      Y2, Y0, Y2
 
-powd_64:
+powd_68:
 	VMULPS       Y2, Y4, Y4
-	TESTQ        $0x00000100, sflags+128(FP)
-	JZ           noflag_65
-	VBROADCASTSS alpha+104(FP), Y0
+	TESTQ        $0x00000100, sflags+136(FP)
+	JZ           noflag_69
+	VBROADCASTSS alpha+108(FP), Y0
 	VMOVUPS      sigmoidconsts<>+640(SB), Y2
 	VSUBPS       Y0, Y2, Y2
 	VMULPS       Y3, Y2, Y2
 	VFMADD231PS  Y1, Y0, Y2
 	VMULPS       Y2, Y4, Y4
 
-noflag_65:
+noflag_69:
 	VADDPS  32(SP), Y4, Y4
 	VMOVUPS Y4, 32(SP)
 
-noflag_60:
-noflag_58:
+noflag_64:
+noflag_62:
 	VMOVUPS      sigmoidconsts<>+640(SB), Y0
 	VSUBPS       192(SP), Y0, Y0
 	VMOVUPS      Y0, 224(SP)
 	VXORPS       Y0, Y0, Y0
 	TESTQ        $0x00000004, SI
-	JZ           noflag_66
+	JZ           noflag_70
 	VBROADCASTSS a+80(FP), Y1
 	VMULPS       192(SP), Y1, Y1
 	VBROADCASTSS b+84(FP), Y2
 	VADDPS       Y2, Y1, Y1
 	VBROADCASTSS e+88(FP), Y2
 	VFMADD231PS  64(SP), Y2, Y1
+	TESTQ        $0x00000010, SI
+	JZ           noflag_71
 	VMOVUPS      64(SP), Y2
-	VMULPS       96(SP), Y2, Y2
-	VMULPS       Y1, Y2, Y2
-	VADDPS       Y2, Y0, Y0
+	VXORPS       Y3, Y3, Y3
+	VCMPPS       $0x0e, 192(SP), Y2, Y4
+	VBLENDVPS    Y4, sigmoidconsts<>+640(SB), Y3, Y3
+	VCMPPS       $0x01, 192(SP), Y2, Y2
+	VBLENDVPS    Y2, sigmoidconsts<>+2304(SB), Y3, Y3
+	VBROADCASTSS d+92(FP), Y2
+	VFMADD231PS  Y3, Y2, Y1
 
-noflag_66:
+noflag_71:
+	VMOVUPS 64(SP), Y2
+	VMULPS  96(SP), Y2, Y2
+	VMULPS  Y1, Y2, Y2
+	VADDPS  Y2, Y0, Y0
+
+noflag_70:
 	TESTQ        $0x00000001, SI
-	JZ           noflag_67
+	JZ           noflag_72
 	VMOVUPS      64(SP), Y1
 	VMULPS       224(SP), Y1, Y1
-	VBROADCASTSS pw+96(FP), Y2
+	VBROADCASTSS pw+100(FP), Y2
 	VMULPS       192(SP), Y2, Y2
 	VFNMADD231PS 96(SP), Y2, Y1
-	VBROADCASTSS bceScale+92(FP), Y2
+	VBROADCASTSS bceScale+96(FP), Y2
 	VFMADD231PS  Y2, Y1, Y0
 
-noflag_67:
+noflag_72:
 	VMOVUPS      Y0, 256(SP)
 	TESTQ        $0x00000002, SI
-	JZ           noflag_68
+	JZ           noflag_73
 	VMOVUPS      128(SP), Y0
 	VADDPS       sigmoidconsts<>+640(SB), Y0, Y1
 	VPSRLD       $0x17, Y1, Y2
-	VPSUBD       sigmoidconsts<>+896(SB), Y2, Y2
+	VPSUBD       sigmoidconsts<>+960(SB), Y2, Y2
 	VCVTDQ2PS    Y2, Y3
-	VANDPS       sigmoidconsts<>+960(SB), Y1, Y2
+	VANDPS       sigmoidconsts<>+1024(SB), Y1, Y2
 	VORPS        sigmoidconsts<>+320(SB), Y2, Y2
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y2, Y4
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y2, Y4
 	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y5
 	VADDPS       Y2, Y2, Y2
 	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y2
@@ -1602,8 +1666,7 @@ noflag_67:
 	VANDPS       sigmoidconsts<>+640(SB), Y4, Y4
 	VSUBPS       Y4, Y3, Y3
 	VMULPS       Y2, Y2, Y4
-	VMOVUPS      sigmoidconsts<>+1088(SB), Y5
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Y2, Y5
+	VMOVUPS      sigmoidconsts<>+1152(SB), Y5
 	VFMADD213PS  sigmoidconsts<>+1216(SB), Y2, Y5
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Y2, Y5
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Y2, Y5
@@ -1611,6 +1674,7 @@ noflag_67:
 	VFMADD213PS  sigmoidconsts<>+1472(SB), Y2, Y5
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Y2, Y5
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Y2, Y5
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Y2, Y5
 	VMULPS       Y2, Y5, Y5
 	VMULPS       Y4, Y5, Y5
 	VFMADD231PS  sigmoidconsts<>+192(SB), Y3, Y5
@@ -1633,41 +1697,41 @@ noflag_67:
 	VMOVUPS      64(SP), Y1
 	VFMADD231PS  224(SP), Y1, Y0
 	VMOVUPS      Y0, 320(SP)
-	VBROADCASTSS gamma+108(FP), Y1
+	VBROADCASTSS gamma+112(FP), Y1
 	VMOVUPS      Y1, 352(SP)
 	CMPQ         DI, $0x01
-	JEQ          pow1_69
+	JEQ          pow1_74
 	CMPQ         DI, $0x02
-	JEQ          pow2_71
+	JEQ          pow2_76
 	CMPQ         DI, $0x03
-	JEQ          powg_70
+	JEQ          powg_75
 	VMOVUPS      sigmoidconsts<>+640(SB), Y1
-	JMP          powd_72
+	JMP          powd_77
 
-pow1_69:
+pow1_74:
 	VMOVAPS Y0, Y1
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y0, Y0
 	VANDNPS Y1, Y0, Y1
-	JMP     powd_72
+	JMP     powd_77
 
-pow2_71:
+pow2_76:
 	VMULPS  Y0, Y0, Y1
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y0, Y0
 	VANDNPS Y1, Y0, Y1
-	JMP     powd_72
+	JMP     powd_77
 
-powg_70:
-	VCMPPS       $0x01, sigmoidconsts<>+1664(SB), Y0, Y2
-	VMULPS       sigmoidconsts<>+1728(SB), Y0, Y1
+powg_75:
+	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y0, Y2
+	VMULPS       sigmoidconsts<>+1792(SB), Y0, Y1
 	VBLENDVPS    Y2, Y1, Y0, Y1
-	VANDPS       sigmoidconsts<>+1792(SB), Y2, Y2
+	VANDPS       sigmoidconsts<>+1856(SB), Y2, Y2
 	VPSRLD       $0x17, Y1, Y3
-	VPSUBD       sigmoidconsts<>+896(SB), Y3, Y3
+	VPSUBD       sigmoidconsts<>+960(SB), Y3, Y3
 	VPSUBD       Y2, Y3, Y3
 	VCVTDQ2PS    Y3, Y2
-	VANDPS       sigmoidconsts<>+960(SB), Y1, Y1
+	VANDPS       sigmoidconsts<>+1024(SB), Y1, Y1
 	VORPS        sigmoidconsts<>+320(SB), Y1, Y1
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y1, Y3
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y1, Y3
 	VSUBPS       sigmoidconsts<>+640(SB), Y1, Y4
 	VADDPS       Y1, Y1, Y1
 	VSUBPS       sigmoidconsts<>+640(SB), Y1, Y1
@@ -1675,8 +1739,7 @@ powg_70:
 	VANDPS       sigmoidconsts<>+640(SB), Y3, Y3
 	VSUBPS       Y3, Y2, Y2
 	VMULPS       Y1, Y1, Y3
-	VMOVUPS      sigmoidconsts<>+1088(SB), Y4
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Y1, Y4
+	VMOVUPS      sigmoidconsts<>+1152(SB), Y4
 	VFMADD213PS  sigmoidconsts<>+1216(SB), Y1, Y4
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Y1, Y4
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Y1, Y4
@@ -1684,18 +1747,19 @@ powg_70:
 	VFMADD213PS  sigmoidconsts<>+1472(SB), Y1, Y4
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Y1, Y4
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Y1, Y4
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Y1, Y4
 	VMULPS       Y1, Y4, Y4
 	VMULPS       Y3, Y4, Y4
 	VFMADD231PS  sigmoidconsts<>+192(SB), Y2, Y4
 	VFNMADD231PS sigmoidconsts<>+320(SB), Y3, Y4
 	VADDPS       Y4, Y1, Y4
 	VFMADD231PS  sigmoidconsts<>+128(SB), Y2, Y4
-	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Y0, Y1
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y0, Y1
 	VBLENDVPS    Y1, Y0, Y4, Y4
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y0, Y1
-	VBLENDVPS    Y1, sigmoidconsts<>+1920(SB), Y4, Y4
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y0, Y1
 	VBLENDVPS    Y1, sigmoidconsts<>+1984(SB), Y4, Y4
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y0, Y1
+	VBLENDVPS    Y1, sigmoidconsts<>+2048(SB), Y4, Y4
 	VMULPS       352(SP), Y4, Y4
 	VMULPS       sigmoidconsts<>+64(SB), Y4, Y1
 	VROUNDPS     $0x00, Y1, Y1
@@ -1724,13 +1788,13 @@ powg_70:
 	VMULPS       Y1, Y2, Y2
 	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y4, Y1
 	VANDNPS      Y2, Y1, Y2
-	VCMPPS       $0x0e, sigmoidconsts<>+2048(SB), Y4, Y1
-	VBLENDVPS    Y1, sigmoidconsts<>+1856(SB), Y2, Y2
+	VCMPPS       $0x0e, sigmoidconsts<>+2112(SB), Y4, Y1
+	VBLENDVPS    Y1, sigmoidconsts<>+1920(SB), Y2, Y2
 	VMOVAPS      Y2, Y1
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y0, Y0
 	VANDNPS      Y1, Y0, Y1
 
-powd_72:
+powd_77:
 	VMOVUPS      64(SP), Y0
 	VMULPS       224(SP), Y0, Y0
 	VMOVUPS      96(SP), Y2
@@ -1738,44 +1802,44 @@ powd_72:
 	VMULPS       Y1, Y0, Y0
 	VMOVUPS      Y0, 384(SP)
 	CMPQ         DI, $0x00
-	JEQ          gamma0_73
+	JEQ          gamma0_78
 	VMOVUPS      352(SP), Y0
 	VSUBPS       sigmoidconsts<>+640(SB), Y0, Y0
 	VMOVUPS      Y0, 416(SP)
 	VMOVUPS      320(SP), Y0
 	CMPQ         R8, $0x01
-	JEQ          pow1_74
+	JEQ          pow1_79
 	CMPQ         R8, $0x02
-	JEQ          pow2_76
+	JEQ          pow2_81
 	CMPQ         R8, $0x03
-	JEQ          powg_75
+	JEQ          powg_80
 	VMOVUPS      sigmoidconsts<>+640(SB), Y1
-	JMP          powd_77
+	JMP          powd_82
 
-pow1_74:
+pow1_79:
 	VMOVAPS Y0, Y1
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y0, Y0
 	VANDNPS Y1, Y0, Y1
-	JMP     powd_77
+	JMP     powd_82
 
-pow2_76:
+pow2_81:
 	VMULPS  Y0, Y0, Y1
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y0, Y0
 	VANDNPS Y1, Y0, Y1
-	JMP     powd_77
+	JMP     powd_82
 
-powg_75:
-	VCMPPS       $0x01, sigmoidconsts<>+1664(SB), Y0, Y2
-	VMULPS       sigmoidconsts<>+1728(SB), Y0, Y1
+powg_80:
+	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y0, Y2
+	VMULPS       sigmoidconsts<>+1792(SB), Y0, Y1
 	VBLENDVPS    Y2, Y1, Y0, Y1
-	VANDPS       sigmoidconsts<>+1792(SB), Y2, Y2
+	VANDPS       sigmoidconsts<>+1856(SB), Y2, Y2
 	VPSRLD       $0x17, Y1, Y3
-	VPSUBD       sigmoidconsts<>+896(SB), Y3, Y3
+	VPSUBD       sigmoidconsts<>+960(SB), Y3, Y3
 	VPSUBD       Y2, Y3, Y3
 	VCVTDQ2PS    Y3, Y2
-	VANDPS       sigmoidconsts<>+960(SB), Y1, Y1
+	VANDPS       sigmoidconsts<>+1024(SB), Y1, Y1
 	VORPS        sigmoidconsts<>+320(SB), Y1, Y1
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y1, Y3
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y1, Y3
 	VSUBPS       sigmoidconsts<>+640(SB), Y1, Y4
 	VADDPS       Y1, Y1, Y1
 	VSUBPS       sigmoidconsts<>+640(SB), Y1, Y1
@@ -1783,8 +1847,7 @@ powg_75:
 	VANDPS       sigmoidconsts<>+640(SB), Y3, Y3
 	VSUBPS       Y3, Y2, Y2
 	VMULPS       Y1, Y1, Y3
-	VMOVUPS      sigmoidconsts<>+1088(SB), Y4
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Y1, Y4
+	VMOVUPS      sigmoidconsts<>+1152(SB), Y4
 	VFMADD213PS  sigmoidconsts<>+1216(SB), Y1, Y4
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Y1, Y4
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Y1, Y4
@@ -1792,18 +1855,19 @@ powg_75:
 	VFMADD213PS  sigmoidconsts<>+1472(SB), Y1, Y4
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Y1, Y4
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Y1, Y4
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Y1, Y4
 	VMULPS       Y1, Y4, Y4
 	VMULPS       Y3, Y4, Y4
 	VFMADD231PS  sigmoidconsts<>+192(SB), Y2, Y4
 	VFNMADD231PS sigmoidconsts<>+320(SB), Y3, Y4
 	VADDPS       Y4, Y1, Y4
 	VFMADD231PS  sigmoidconsts<>+128(SB), Y2, Y4
-	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Y0, Y1
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y0, Y1
 	VBLENDVPS    Y1, Y0, Y4, Y4
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y0, Y1
-	VBLENDVPS    Y1, sigmoidconsts<>+1920(SB), Y4, Y4
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y0, Y1
 	VBLENDVPS    Y1, sigmoidconsts<>+1984(SB), Y4, Y4
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y0, Y1
+	VBLENDVPS    Y1, sigmoidconsts<>+2048(SB), Y4, Y4
 	VMULPS       416(SP), Y4, Y4
 	VMULPS       sigmoidconsts<>+64(SB), Y4, Y1
 	VROUNDPS     $0x00, Y1, Y1
@@ -1832,17 +1896,17 @@ powg_75:
 	VMULPS       Y1, Y2, Y2
 	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y4, Y1
 	VANDNPS      Y2, Y1, Y2
-	VCMPPS       $0x0e, sigmoidconsts<>+2048(SB), Y4, Y1
-	VBLENDVPS    Y1, sigmoidconsts<>+1856(SB), Y2, Y2
+	VCMPPS       $0x0e, sigmoidconsts<>+2112(SB), Y4, Y1
+	VBLENDVPS    Y1, sigmoidconsts<>+1920(SB), Y2, Y2
 	VMOVAPS      Y2, Y1
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y0, Y0
 	VANDNPS      Y1, Y0, Y1
 
-powd_77:
+powd_82:
 	VMOVUPS      288(SP), Y0
 	VMULPS       Y1, Y0, Y0
 	VMOVUPS      sigmoidconsts<>+640(SB), Y1
-	VMOVUPS      sigmoidconsts<>+2240(SB), Y2
+	VMOVUPS      sigmoidconsts<>+2368(SB), Y2
 	VFNMADD231PS 192(SP), Y2, Y1
 	VMULPS       Y1, Y0, Y0
 	VMULPS       64(SP), Y0, Y0
@@ -1855,36 +1919,36 @@ powd_77:
 	VADDPS       Y0, Y2, Y2
 	VMOVUPS      Y2, 384(SP)
 
-gamma0_73:
+gamma0_78:
 	VMOVUPS      384(SP), Y0
 	TESTQ        $0x00000100, SI
-	JZ           noflag_78
-	VBROADCASTSS alpha+104(FP), Y1
+	JZ           noflag_83
+	VBROADCASTSS alpha+108(FP), Y1
 	VMOVUPS      sigmoidconsts<>+640(SB), Y2
 	VSUBPS       Y1, Y2, Y2
 	VMULPS       224(SP), Y2, Y2
 	VFMADD231PS  192(SP), Y1, Y2
 	VMULPS       Y2, Y0, Y0
 
-noflag_78:
-	VBROADCASTSS focalScale+100(FP), Y1
+noflag_83:
+	VBROADCASTSS focalScale+104(FP), Y1
 	VMOVUPS      256(SP), Y2
 	VFMADD231PS  Y1, Y0, Y2
 	VMOVUPS      Y2, 256(SP)
 
-noflag_68:
+noflag_73:
 	VMOVUPS 256(SP), Y0
 	VMOVUPS Y0, (DX)
 	ADDQ    $0x00000020, AX
 	ADDQ    $0x00000020, CX
 	ADDQ    $0x00000020, DX
 	SUBQ    $0x00000008, BX
-	JMP     loop_55
+	JMP     loop_59
 
-tail_56:
+tail_60:
 	TESTQ        BX, BX
-	JZ           done_57
-	LEAQ         sigmoidconsts<>+2112(SB), R9
+	JZ           done_61
+	LEAQ         sigmoidconsts<>+2176(SB), R9
 	NEGQ         BX
 	VMOVDQU      64(R9)(BX*4), Y0
 	VMASKMOVPS   (AX), Y0, Y1
@@ -1927,15 +1991,15 @@ tail_56:
 	VMOVUPS      160(SP), Y1
 	VMOVUPS      192(SP), Y2
 	VMOVUPS      128(SP), Y3
-	TESTQ        $0x00000003, sflags+128(FP)
-	JZ           noflag_79
+	TESTQ        $0x00000003, sflags+136(FP)
+	JZ           noflag_84
 	VADDPS       sigmoidconsts<>+640(SB), Y3, Y4
 	VPSRLD       $0x17, Y4, Y5
-	VPSUBD       sigmoidconsts<>+896(SB), Y5, Y5
+	VPSUBD       sigmoidconsts<>+960(SB), Y5, Y5
 	VCVTDQ2PS    Y5, Y6
-	VANDPS       sigmoidconsts<>+960(SB), Y4, Y5
+	VANDPS       sigmoidconsts<>+1024(SB), Y4, Y5
 	VORPS        sigmoidconsts<>+320(SB), Y5, Y5
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y5, Y7
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y5, Y7
 	VSUBPS       sigmoidconsts<>+640(SB), Y5, Y8
 	VADDPS       Y5, Y5, Y5
 	VSUBPS       sigmoidconsts<>+640(SB), Y5, Y5
@@ -1943,8 +2007,7 @@ tail_56:
 	VANDPS       sigmoidconsts<>+640(SB), Y7, Y7
 	VSUBPS       Y7, Y6, Y6
 	VMULPS       Y5, Y5, Y7
-	VMOVUPS      sigmoidconsts<>+1088(SB), Y8
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Y5, Y8
+	VMOVUPS      sigmoidconsts<>+1152(SB), Y8
 	VFMADD213PS  sigmoidconsts<>+1216(SB), Y5, Y8
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Y5, Y8
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Y5, Y8
@@ -1952,6 +2015,7 @@ tail_56:
 	VFMADD213PS  sigmoidconsts<>+1472(SB), Y5, Y8
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Y5, Y8
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Y5, Y8
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Y5, Y8
 	VMULPS       Y5, Y8, Y8
 	VMULPS       Y7, Y8, Y8
 	VFMADD231PS  sigmoidconsts<>+192(SB), Y6, Y8
@@ -1966,9 +2030,9 @@ tail_56:
 	VADDPS       Y5, Y8, Y8
 	VMOVUPS      sigmoidconsts<>+640(SB), Y4
 	VSUBPS       Y2, Y4, Y4
-	TESTQ        $0x00000001, sflags+128(FP)
-	JZ           noflag_80
-	VBROADCASTSS pw+96(FP), Y5
+	TESTQ        $0x00000001, sflags+136(FP)
+	JZ           noflag_85
+	VBROADCASTSS pw+100(FP), Y5
 	VMULPS       Y2, Y5, Y5
 	VXORPS       sigmoidconsts<>+0(SB), Y1, Y6
 	VMAXPS       sigmoidconsts<>+832(SB), Y6, Y6
@@ -1981,9 +2045,9 @@ tail_56:
 	VADDPS       (SP), Y5, Y5
 	VMOVUPS      Y5, (SP)
 
-noflag_80:
-	TESTQ        $0x00000002, sflags+128(FP)
-	JZ           noflag_81
+noflag_85:
+	TESTQ        $0x00000002, sflags+136(FP)
+	JZ           noflag_86
 	VADDPS       sigmoidconsts<>+640(SB), Y3, Y5
 	VMOVUPS      sigmoidconsts<>+640(SB), Y6
 	VDIVPS       Y5, Y6, Y6
@@ -1996,40 +2060,40 @@ noflag_80:
 	VADDPS       Y8, Y5, Y5
 	VMULPS       Y2, Y3, Y1
 	VFMADD231PS  Y4, Y7, Y1
-	VBROADCASTSS gamma+108(FP), Y3
+	VBROADCASTSS gamma+112(FP), Y3
 	CMPQ         DI, $0x01
-	JEQ          pow1_82
+	JEQ          pow1_87
 	CMPQ         DI, $0x02
-	JEQ          pow2_84
+	JEQ          pow2_89
 	CMPQ         DI, $0x03
-	JEQ          powg_83
+	JEQ          powg_88
 	VMOVUPS      sigmoidconsts<>+640(SB), Y3
-	JMP          powd_85
+	JMP          powd_90
 
-pow1_82:
+pow1_87:
 	VMOVAPS Y1, Y3
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y1, Y1
 	VANDNPS Y3, Y1, Y3
-	JMP     powd_85
+	JMP     powd_90
 
-pow2_84:
+pow2_89:
 	VMULPS  Y1, Y1, Y3
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y1, Y1
 	VANDNPS Y3, Y1, Y3
-	JMP     powd_85
+	JMP     powd_90
 
-powg_83:
-	VCMPPS       $0x01, sigmoidconsts<>+1664(SB), Y1, Y7
-	VMULPS       sigmoidconsts<>+1728(SB), Y1, Y6
+powg_88:
+	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y1, Y7
+	VMULPS       sigmoidconsts<>+1792(SB), Y1, Y6
 	VBLENDVPS    Y7, Y6, Y1, Y6
-	VANDPS       sigmoidconsts<>+1792(SB), Y7, Y7
+	VANDPS       sigmoidconsts<>+1856(SB), Y7, Y7
 	VPSRLD       $0x17, Y6, Y8
-	VPSUBD       sigmoidconsts<>+896(SB), Y8, Y8
+	VPSUBD       sigmoidconsts<>+960(SB), Y8, Y8
 	VPSUBD       Y7, Y8, Y8
 	VCVTDQ2PS    Y8, Y7
-	VANDPS       sigmoidconsts<>+960(SB), Y6, Y6
+	VANDPS       sigmoidconsts<>+1024(SB), Y6, Y6
 	VORPS        sigmoidconsts<>+320(SB), Y6, Y6
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y6, Y8
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y6, Y8
 	VSUBPS       sigmoidconsts<>+640(SB), Y6, Y9
 	VADDPS       Y6, Y6, Y6
 	VSUBPS       sigmoidconsts<>+640(SB), Y6, Y6
@@ -2037,8 +2101,7 @@ powg_83:
 	VANDPS       sigmoidconsts<>+640(SB), Y8, Y8
 	VSUBPS       Y8, Y7, Y7
 	VMULPS       Y6, Y6, Y8
-	VMOVUPS      sigmoidconsts<>+1088(SB), Y9
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Y6, Y9
+	VMOVUPS      sigmoidconsts<>+1152(SB), Y9
 	VFMADD213PS  sigmoidconsts<>+1216(SB), Y6, Y9
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Y6, Y9
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Y6, Y9
@@ -2046,18 +2109,19 @@ powg_83:
 	VFMADD213PS  sigmoidconsts<>+1472(SB), Y6, Y9
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Y6, Y9
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Y6, Y9
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Y6, Y9
 	VMULPS       Y6, Y9, Y9
 	VMULPS       Y8, Y9, Y9
 	VFMADD231PS  sigmoidconsts<>+192(SB), Y7, Y9
 	VFNMADD231PS sigmoidconsts<>+320(SB), Y8, Y9
 	VADDPS       Y9, Y6, Y9
 	VFMADD231PS  sigmoidconsts<>+128(SB), Y7, Y9
-	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Y1, Y6
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y1, Y6
 	VBLENDVPS    Y6, Y1, Y9, Y9
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y1, Y6
-	VBLENDVPS    Y6, sigmoidconsts<>+1920(SB), Y9, Y9
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y1, Y6
 	VBLENDVPS    Y6, sigmoidconsts<>+1984(SB), Y9, Y9
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y1, Y6
+	VBLENDVPS    Y6, sigmoidconsts<>+2048(SB), Y9, Y9
 	VMULPS       Y3, Y9, Y9
 	VMULPS       sigmoidconsts<>+64(SB), Y9, Y3
 	VROUNDPS     $0x00, Y3, Y3
@@ -2086,70 +2150,82 @@ powg_83:
 	VMULPS       Y3, Y6, Y6
 	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y9, Y3
 	VANDNPS      Y6, Y3, Y6
-	VCMPPS       $0x0e, sigmoidconsts<>+2048(SB), Y9, Y3
-	VBLENDVPS    Y3, sigmoidconsts<>+1856(SB), Y6, Y6
+	VCMPPS       $0x0e, sigmoidconsts<>+2112(SB), Y9, Y3
+	VBLENDVPS    Y3, sigmoidconsts<>+1920(SB), Y6, Y6
 	VMOVAPS      Y6, Y3
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y1, Y1
 	VANDNPS      Y3, Y1, Y3
 
-powd_85:
+powd_90:
 	VMULPS       Y3, Y5, Y5
-	TESTQ        $0x00000100, sflags+128(FP)
-	JZ           noflag_86
-	VBROADCASTSS alpha+104(FP), Y1
+	TESTQ        $0x00000100, sflags+136(FP)
+	JZ           noflag_91
+	VBROADCASTSS alpha+108(FP), Y1
 	VMOVUPS      sigmoidconsts<>+640(SB), Y3
 	VSUBPS       Y1, Y3, Y3
 	VMULPS       Y4, Y3, Y3
 	VFMADD231PS  Y2, Y1, Y3
 	VMULPS       Y3, Y5, Y5
 
-noflag_86:
+noflag_91:
 	VANDPS  Y0, Y5, Y5
 	VADDPS  32(SP), Y5, Y5
 	VMOVUPS Y5, 32(SP)
 
-noflag_81:
-noflag_79:
+noflag_86:
+noflag_84:
 	VMOVUPS      sigmoidconsts<>+640(SB), Y1
 	VSUBPS       192(SP), Y1, Y1
 	VMOVUPS      Y1, 224(SP)
 	VXORPS       Y1, Y1, Y1
 	TESTQ        $0x00000004, SI
-	JZ           noflag_87
+	JZ           noflag_92
 	VBROADCASTSS a+80(FP), Y2
 	VMULPS       192(SP), Y2, Y2
 	VBROADCASTSS b+84(FP), Y3
 	VADDPS       Y3, Y2, Y2
 	VBROADCASTSS e+88(FP), Y3
 	VFMADD231PS  64(SP), Y3, Y2
+	TESTQ        $0x00000010, SI
+	JZ           noflag_93
 	VMOVUPS      64(SP), Y3
-	VMULPS       96(SP), Y3, Y3
-	VMULPS       Y2, Y3, Y3
-	VADDPS       Y3, Y1, Y1
+	VXORPS       Y4, Y4, Y4
+	VCMPPS       $0x0e, 192(SP), Y3, Y5
+	VBLENDVPS    Y5, sigmoidconsts<>+640(SB), Y4, Y4
+	VCMPPS       $0x01, 192(SP), Y3, Y3
+	VBLENDVPS    Y3, sigmoidconsts<>+2304(SB), Y4, Y4
+	VBROADCASTSS d+92(FP), Y3
+	VFMADD231PS  Y4, Y3, Y2
 
-noflag_87:
+noflag_93:
+	VMOVUPS 64(SP), Y3
+	VMULPS  96(SP), Y3, Y3
+	VMULPS  Y2, Y3, Y3
+	VADDPS  Y3, Y1, Y1
+
+noflag_92:
 	TESTQ        $0x00000001, SI
-	JZ           noflag_88
+	JZ           noflag_94
 	VMOVUPS      64(SP), Y2
 	VMULPS       224(SP), Y2, Y2
-	VBROADCASTSS pw+96(FP), Y3
+	VBROADCASTSS pw+100(FP), Y3
 	VMULPS       192(SP), Y3, Y3
 	VFNMADD231PS 96(SP), Y3, Y2
-	VBROADCASTSS bceScale+92(FP), Y3
+	VBROADCASTSS bceScale+96(FP), Y3
 	VFMADD231PS  Y3, Y2, Y1
 
-noflag_88:
+noflag_94:
 	VMOVUPS      Y1, 256(SP)
 	TESTQ        $0x00000002, SI
-	JZ           noflag_89
+	JZ           noflag_95
 	VMOVUPS      128(SP), Y1
 	VADDPS       sigmoidconsts<>+640(SB), Y1, Y2
 	VPSRLD       $0x17, Y2, Y3
-	VPSUBD       sigmoidconsts<>+896(SB), Y3, Y3
+	VPSUBD       sigmoidconsts<>+960(SB), Y3, Y3
 	VCVTDQ2PS    Y3, Y4
-	VANDPS       sigmoidconsts<>+960(SB), Y2, Y3
+	VANDPS       sigmoidconsts<>+1024(SB), Y2, Y3
 	VORPS        sigmoidconsts<>+320(SB), Y3, Y3
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y3, Y5
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y3, Y5
 	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y6
 	VADDPS       Y3, Y3, Y3
 	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y3
@@ -2157,8 +2233,7 @@ noflag_88:
 	VANDPS       sigmoidconsts<>+640(SB), Y5, Y5
 	VSUBPS       Y5, Y4, Y4
 	VMULPS       Y3, Y3, Y5
-	VMOVUPS      sigmoidconsts<>+1088(SB), Y6
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Y3, Y6
+	VMOVUPS      sigmoidconsts<>+1152(SB), Y6
 	VFMADD213PS  sigmoidconsts<>+1216(SB), Y3, Y6
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Y3, Y6
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Y3, Y6
@@ -2166,6 +2241,7 @@ noflag_88:
 	VFMADD213PS  sigmoidconsts<>+1472(SB), Y3, Y6
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Y3, Y6
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Y3, Y6
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Y3, Y6
 	VMULPS       Y3, Y6, Y6
 	VMULPS       Y5, Y6, Y6
 	VFMADD231PS  sigmoidconsts<>+192(SB), Y4, Y6
@@ -2188,41 +2264,41 @@ noflag_88:
 	VMOVUPS      64(SP), Y2
 	VFMADD231PS  224(SP), Y2, Y1
 	VMOVUPS      Y1, 320(SP)
-	VBROADCASTSS gamma+108(FP), Y2
+	VBROADCASTSS gamma+112(FP), Y2
 	VMOVUPS      Y2, 352(SP)
 	CMPQ         DI, $0x01
-	JEQ          pow1_90
+	JEQ          pow1_96
 	CMPQ         DI, $0x02
-	JEQ          pow2_92
+	JEQ          pow2_98
 	CMPQ         DI, $0x03
-	JEQ          powg_91
+	JEQ          powg_97
 	VMOVUPS      sigmoidconsts<>+640(SB), Y2
-	JMP          powd_93
+	JMP          powd_99
 
-pow1_90:
+pow1_96:
 	VMOVAPS Y1, Y2
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y1, Y1
 	VANDNPS Y2, Y1, Y2
-	JMP     powd_93
+	JMP     powd_99
 
-pow2_92:
+pow2_98:
 	VMULPS  Y1, Y1, Y2
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y1, Y1
 	VANDNPS Y2, Y1, Y2
-	JMP     powd_93
+	JMP     powd_99
 
-powg_91:
-	VCMPPS       $0x01, sigmoidconsts<>+1664(SB), Y1, Y3
-	VMULPS       sigmoidconsts<>+1728(SB), Y1, Y2
+powg_97:
+	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y1, Y3
+	VMULPS       sigmoidconsts<>+1792(SB), Y1, Y2
 	VBLENDVPS    Y3, Y2, Y1, Y2
-	VANDPS       sigmoidconsts<>+1792(SB), Y3, Y3
+	VANDPS       sigmoidconsts<>+1856(SB), Y3, Y3
 	VPSRLD       $0x17, Y2, Y4
-	VPSUBD       sigmoidconsts<>+896(SB), Y4, Y4
+	VPSUBD       sigmoidconsts<>+960(SB), Y4, Y4
 	VPSUBD       Y3, Y4, Y4
 	VCVTDQ2PS    Y4, Y3
-	VANDPS       sigmoidconsts<>+960(SB), Y2, Y2
+	VANDPS       sigmoidconsts<>+1024(SB), Y2, Y2
 	VORPS        sigmoidconsts<>+320(SB), Y2, Y2
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y2, Y4
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y2, Y4
 	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y5
 	VADDPS       Y2, Y2, Y2
 	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y2
@@ -2230,8 +2306,7 @@ powg_91:
 	VANDPS       sigmoidconsts<>+640(SB), Y4, Y4
 	VSUBPS       Y4, Y3, Y3
 	VMULPS       Y2, Y2, Y4
-	VMOVUPS      sigmoidconsts<>+1088(SB), Y5
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Y2, Y5
+	VMOVUPS      sigmoidconsts<>+1152(SB), Y5
 	VFMADD213PS  sigmoidconsts<>+1216(SB), Y2, Y5
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Y2, Y5
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Y2, Y5
@@ -2239,18 +2314,19 @@ powg_91:
 	VFMADD213PS  sigmoidconsts<>+1472(SB), Y2, Y5
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Y2, Y5
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Y2, Y5
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Y2, Y5
 	VMULPS       Y2, Y5, Y5
 	VMULPS       Y4, Y5, Y5
 	VFMADD231PS  sigmoidconsts<>+192(SB), Y3, Y5
 	VFNMADD231PS sigmoidconsts<>+320(SB), Y4, Y5
 	VADDPS       Y5, Y2, Y5
 	VFMADD231PS  sigmoidconsts<>+128(SB), Y3, Y5
-	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Y1, Y2
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y1, Y2
 	VBLENDVPS    Y2, Y1, Y5, Y5
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y1, Y2
-	VBLENDVPS    Y2, sigmoidconsts<>+1920(SB), Y5, Y5
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y1, Y2
 	VBLENDVPS    Y2, sigmoidconsts<>+1984(SB), Y5, Y5
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y1, Y2
+	VBLENDVPS    Y2, sigmoidconsts<>+2048(SB), Y5, Y5
 	VMULPS       352(SP), Y5, Y5
 	VMULPS       sigmoidconsts<>+64(SB), Y5, Y2
 	VROUNDPS     $0x00, Y2, Y2
@@ -2279,13 +2355,13 @@ powg_91:
 	VMULPS       Y2, Y3, Y3
 	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y5, Y2
 	VANDNPS      Y3, Y2, Y3
-	VCMPPS       $0x0e, sigmoidconsts<>+2048(SB), Y5, Y2
-	VBLENDVPS    Y2, sigmoidconsts<>+1856(SB), Y3, Y3
+	VCMPPS       $0x0e, sigmoidconsts<>+2112(SB), Y5, Y2
+	VBLENDVPS    Y2, sigmoidconsts<>+1920(SB), Y3, Y3
 	VMOVAPS      Y3, Y2
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y1, Y1
 	VANDNPS      Y2, Y1, Y2
 
-powd_93:
+powd_99:
 	VMOVUPS      64(SP), Y1
 	VMULPS       224(SP), Y1, Y1
 	VMOVUPS      96(SP), Y3
@@ -2293,44 +2369,44 @@ powd_93:
 	VMULPS       Y2, Y1, Y1
 	VMOVUPS      Y1, 384(SP)
 	CMPQ         DI, $0x00
-	JEQ          gamma0_94
+	JEQ          gamma0_100
 	VMOVUPS      352(SP), Y1
 	VSUBPS       sigmoidconsts<>+640(SB), Y1, Y1
 	VMOVUPS      Y1, 416(SP)
 	VMOVUPS      320(SP), Y1
 	CMPQ         R8, $0x01
-	JEQ          pow1_95
+	JEQ          pow1_101
 	CMPQ         R8, $0x02
-	JEQ          pow2_97
+	JEQ          pow2_103
 	CMPQ         R8, $0x03
-	JEQ          powg_96
+	JEQ          powg_102
 	VMOVUPS      sigmoidconsts<>+640(SB), Y2
-	JMP          powd_98
+	JMP          powd_104
 
-pow1_95:
+pow1_101:
 	VMOVAPS Y1, Y2
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y1, Y1
 	VANDNPS Y2, Y1, Y2
-	JMP     powd_98
+	JMP     powd_104
 
-pow2_97:
+pow2_103:
 	VMULPS  Y1, Y1, Y2
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y1, Y1
 	VANDNPS Y2, Y1, Y2
-	JMP     powd_98
+	JMP     powd_104
 
-powg_96:
-	VCMPPS       $0x01, sigmoidconsts<>+1664(SB), Y1, Y3
-	VMULPS       sigmoidconsts<>+1728(SB), Y1, Y2
+powg_102:
+	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y1, Y3
+	VMULPS       sigmoidconsts<>+1792(SB), Y1, Y2
 	VBLENDVPS    Y3, Y2, Y1, Y2
-	VANDPS       sigmoidconsts<>+1792(SB), Y3, Y3
+	VANDPS       sigmoidconsts<>+1856(SB), Y3, Y3
 	VPSRLD       $0x17, Y2, Y4
-	VPSUBD       sigmoidconsts<>+896(SB), Y4, Y4
+	VPSUBD       sigmoidconsts<>+960(SB), Y4, Y4
 	VPSUBD       Y3, Y4, Y4
 	VCVTDQ2PS    Y4, Y3
-	VANDPS       sigmoidconsts<>+960(SB), Y2, Y2
+	VANDPS       sigmoidconsts<>+1024(SB), Y2, Y2
 	VORPS        sigmoidconsts<>+320(SB), Y2, Y2
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y2, Y4
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y2, Y4
 	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y5
 	VADDPS       Y2, Y2, Y2
 	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y2
@@ -2338,8 +2414,7 @@ powg_96:
 	VANDPS       sigmoidconsts<>+640(SB), Y4, Y4
 	VSUBPS       Y4, Y3, Y3
 	VMULPS       Y2, Y2, Y4
-	VMOVUPS      sigmoidconsts<>+1088(SB), Y5
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Y2, Y5
+	VMOVUPS      sigmoidconsts<>+1152(SB), Y5
 	VFMADD213PS  sigmoidconsts<>+1216(SB), Y2, Y5
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Y2, Y5
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Y2, Y5
@@ -2347,18 +2422,19 @@ powg_96:
 	VFMADD213PS  sigmoidconsts<>+1472(SB), Y2, Y5
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Y2, Y5
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Y2, Y5
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Y2, Y5
 	VMULPS       Y2, Y5, Y5
 	VMULPS       Y4, Y5, Y5
 	VFMADD231PS  sigmoidconsts<>+192(SB), Y3, Y5
 	VFNMADD231PS sigmoidconsts<>+320(SB), Y4, Y5
 	VADDPS       Y5, Y2, Y5
 	VFMADD231PS  sigmoidconsts<>+128(SB), Y3, Y5
-	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Y1, Y2
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y1, Y2
 	VBLENDVPS    Y2, Y1, Y5, Y5
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y1, Y2
-	VBLENDVPS    Y2, sigmoidconsts<>+1920(SB), Y5, Y5
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y1, Y2
 	VBLENDVPS    Y2, sigmoidconsts<>+1984(SB), Y5, Y5
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y1, Y2
+	VBLENDVPS    Y2, sigmoidconsts<>+2048(SB), Y5, Y5
 	VMULPS       416(SP), Y5, Y5
 	VMULPS       sigmoidconsts<>+64(SB), Y5, Y2
 	VROUNDPS     $0x00, Y2, Y2
@@ -2387,17 +2463,17 @@ powg_96:
 	VMULPS       Y2, Y3, Y3
 	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y5, Y2
 	VANDNPS      Y3, Y2, Y3
-	VCMPPS       $0x0e, sigmoidconsts<>+2048(SB), Y5, Y2
-	VBLENDVPS    Y2, sigmoidconsts<>+1856(SB), Y3, Y3
+	VCMPPS       $0x0e, sigmoidconsts<>+2112(SB), Y5, Y2
+	VBLENDVPS    Y2, sigmoidconsts<>+1920(SB), Y3, Y3
 	VMOVAPS      Y3, Y2
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y1, Y1
 	VANDNPS      Y2, Y1, Y2
 
-powd_98:
+powd_104:
 	VMOVUPS      288(SP), Y1
 	VMULPS       Y2, Y1, Y1
 	VMOVUPS      sigmoidconsts<>+640(SB), Y2
-	VMOVUPS      sigmoidconsts<>+2240(SB), Y3
+	VMOVUPS      sigmoidconsts<>+2368(SB), Y3
 	VFNMADD231PS 192(SP), Y3, Y2
 	VMULPS       Y2, Y1, Y1
 	VMULPS       64(SP), Y1, Y1
@@ -2410,29 +2486,29 @@ powd_98:
 	VADDPS       Y1, Y3, Y3
 	VMOVUPS      Y3, 384(SP)
 
-gamma0_94:
+gamma0_100:
 	VMOVUPS      384(SP), Y1
 	TESTQ        $0x00000100, SI
-	JZ           noflag_99
-	VBROADCASTSS alpha+104(FP), Y2
+	JZ           noflag_105
+	VBROADCASTSS alpha+108(FP), Y2
 	VMOVUPS      sigmoidconsts<>+640(SB), Y3
 	VSUBPS       Y2, Y3, Y3
 	VMULPS       224(SP), Y3, Y3
 	VFMADD231PS  192(SP), Y2, Y3
 	VMULPS       Y3, Y1, Y1
 
-noflag_99:
-	VBROADCASTSS focalScale+100(FP), Y2
+noflag_105:
+	VBROADCASTSS focalScale+104(FP), Y2
 	VMOVUPS      256(SP), Y3
 	VFMADD231PS  Y2, Y1, Y3
 	VMOVUPS      Y3, 256(SP)
 
-noflag_89:
+noflag_95:
 	VMOVUPS    256(SP), Y1
 	VMASKMOVPS Y1, Y0, (DX)
 
-done_57:
-	MOVQ         out_base+136(FP), AX
+done_61:
+	MOVQ         out_base+144(FP), AX
 	VMOVUPS      (SP), Y0
 	VMOVAPS      Y0, Y1
 	VEXTRACTF128 $0x01, Y1, X0
@@ -2456,7 +2532,7 @@ done_57:
 
 // func sigmoidStatsWAVX2(x []float32, y []float32, w []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32)
 // Requires: AVX, AVX2, FMA3
-TEXT ·sigmoidStatsWAVX2(SB), NOSPLIT, $128-128
+TEXT ·sigmoidStatsWAVX2(SB), NOSPLIT, $160-128
 	MOVQ    x_base+0(FP), AX
 	MOVQ    y_base+24(FP), CX
 	MOVQ    w_base+48(FP), DX
@@ -2474,10 +2550,12 @@ TEXT ·sigmoidStatsWAVX2(SB), NOSPLIT, $128-128
 	VMOVUPS Y3, 64(SP)
 	VXORPS  Y3, Y3, Y3
 	VMOVUPS Y3, 96(SP)
+	VXORPS  Y3, Y3, Y3
+	VMOVUPS Y3, 128(SP)
 
-loop_100:
+loop_106:
 	CMPQ         BX, $0x00000008
-	JB           tail_101
+	JB           tail_107
 	VMOVUPS      (AX), Y3
 	VMOVUPS      (CX), Y4
 	VMOVUPS      (DX), Y5
@@ -2504,8 +2582,8 @@ loop_100:
 	VMULPS       Y7, Y12, Y7
 	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y6, Y6
 	VANDNPS      Y7, Y6, Y7
-	TESTQ        $0x0000000c, SI
-	JZ           noflag_103
+	TESTQ        $0x0000001c, SI
+	JZ           noflag_109
 	VADDPS       sigmoidconsts<>+640(SB), Y7, Y8
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y3, Y9
 	VMOVUPS      sigmoidconsts<>+640(SB), Y6
@@ -2514,32 +2592,41 @@ loop_100:
 	VMULPS       Y5, Y6, Y8
 	VMULPS       Y5, Y4, Y9
 	TESTQ        $0x00000004, SI
-	JZ           noflag_104
+	JZ           noflag_110
 	VADDPS       Y8, Y0, Y0
 	VFMADD231PS  Y8, Y4, Y1
 	VADDPS       Y9, Y2, Y2
 
-noflag_104:
+noflag_110:
 	TESTQ       $0x00000008, SI
-	JZ          noflag_105
+	JZ          noflag_111
 	VMOVUPS     (SP), Y10
 	VFMADD231PS Y8, Y6, Y10
 	VMOVUPS     Y10, (SP)
-	VMOVUPS     32(SP), Y6
-	VFMADD231PS Y9, Y4, Y6
-	VMOVUPS     Y6, 32(SP)
+	VMOVUPS     32(SP), Y8
+	VFMADD231PS Y9, Y4, Y8
+	VMOVUPS     Y8, 32(SP)
 
-noflag_105:
-noflag_103:
+noflag_111:
+	TESTQ   $0x00000010, SI
+	JZ      noflag_112
+	VSUBPS  Y4, Y6, Y6
+	VANDPS  sigmoidconsts<>+896(SB), Y6, Y6
+	VMULPS  Y5, Y6, Y6
+	VADDPS  128(SP), Y6, Y6
+	VMOVUPS Y6, 128(SP)
+
+noflag_112:
+noflag_109:
 	TESTQ        $0x00000003, SI
-	JZ           noflag_106
+	JZ           noflag_113
 	VADDPS       sigmoidconsts<>+640(SB), Y7, Y6
 	VPSRLD       $0x17, Y6, Y8
-	VPSUBD       sigmoidconsts<>+896(SB), Y8, Y8
+	VPSUBD       sigmoidconsts<>+960(SB), Y8, Y8
 	VCVTDQ2PS    Y8, Y9
-	VANDPS       sigmoidconsts<>+960(SB), Y6, Y8
+	VANDPS       sigmoidconsts<>+1024(SB), Y6, Y8
 	VORPS        sigmoidconsts<>+320(SB), Y8, Y8
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y8, Y10
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y8, Y10
 	VSUBPS       sigmoidconsts<>+640(SB), Y8, Y11
 	VADDPS       Y8, Y8, Y8
 	VSUBPS       sigmoidconsts<>+640(SB), Y8, Y8
@@ -2547,8 +2634,7 @@ noflag_103:
 	VANDPS       sigmoidconsts<>+640(SB), Y10, Y10
 	VSUBPS       Y10, Y9, Y9
 	VMULPS       Y8, Y8, Y10
-	VMOVUPS      sigmoidconsts<>+1088(SB), Y11
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Y8, Y11
+	VMOVUPS      sigmoidconsts<>+1152(SB), Y11
 	VFMADD213PS  sigmoidconsts<>+1216(SB), Y8, Y11
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Y8, Y11
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Y8, Y11
@@ -2556,6 +2642,7 @@ noflag_103:
 	VFMADD213PS  sigmoidconsts<>+1472(SB), Y8, Y11
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Y8, Y11
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Y8, Y11
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Y8, Y11
 	VMULPS       Y8, Y11, Y11
 	VMULPS       Y10, Y11, Y11
 	VFMADD231PS  sigmoidconsts<>+192(SB), Y9, Y11
@@ -2571,7 +2658,7 @@ noflag_103:
 	VMOVUPS      sigmoidconsts<>+640(SB), Y6
 	VSUBPS       Y4, Y6, Y6
 	TESTQ        $0x00000001, SI
-	JZ           noflag_107
+	JZ           noflag_114
 	VBROADCASTSS pw+80(FP), Y8
 	VMULPS       Y4, Y8, Y8
 	VXORPS       sigmoidconsts<>+0(SB), Y3, Y9
@@ -2585,9 +2672,9 @@ noflag_103:
 	VADDPS       64(SP), Y8, Y8
 	VMOVUPS      Y8, 64(SP)
 
-noflag_107:
+noflag_114:
 	TESTQ        $0x00000002, SI
-	JZ           noflag_108
+	JZ           noflag_115
 	VADDPS       sigmoidconsts<>+640(SB), Y7, Y8
 	VMOVUPS      sigmoidconsts<>+640(SB), Y9
 	VDIVPS       Y8, Y9, Y9
@@ -2602,38 +2689,38 @@ noflag_107:
 	VFMADD231PS  Y6, Y10, Y3
 	VBROADCASTSS gamma+88(FP), Y7
 	CMPQ         DI, $0x01
-	JEQ          pow1_109
+	JEQ          pow1_116
 	CMPQ         DI, $0x02
-	JEQ          pow2_111
+	JEQ          pow2_118
 	CMPQ         DI, $0x03
-	JEQ          powg_110
+	JEQ          powg_117
 	VMOVUPS      sigmoidconsts<>+640(SB), Y7
-	JMP          powd_112
+	JMP          powd_119
 
-pow1_109:
+pow1_116:
 	VMOVAPS Y3, Y7
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y3, Y3
 	VANDNPS Y7, Y3, Y7
-	JMP     powd_112
+	JMP     powd_119
 
-pow2_111:
+pow2_118:
 	VMULPS  Y3, Y3, Y7
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y3, Y3
 	VANDNPS Y7, Y3, Y7
-	JMP     powd_112
+	JMP     powd_119
 
-powg_110:
-	VCMPPS       $0x01, sigmoidconsts<>+1664(SB), Y3, Y10
-	VMULPS       sigmoidconsts<>+1728(SB), Y3, Y9
+powg_117:
+	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y3, Y10
+	VMULPS       sigmoidconsts<>+1792(SB), Y3, Y9
 	VBLENDVPS    Y10, Y9, Y3, Y9
-	VANDPS       sigmoidconsts<>+1792(SB), Y10, Y10
+	VANDPS       sigmoidconsts<>+1856(SB), Y10, Y10
 	VPSRLD       $0x17, Y9, Y11
-	VPSUBD       sigmoidconsts<>+896(SB), Y11, Y11
+	VPSUBD       sigmoidconsts<>+960(SB), Y11, Y11
 	VPSUBD       Y10, Y11, Y11
 	VCVTDQ2PS    Y11, Y10
-	VANDPS       sigmoidconsts<>+960(SB), Y9, Y9
+	VANDPS       sigmoidconsts<>+1024(SB), Y9, Y9
 	VORPS        sigmoidconsts<>+320(SB), Y9, Y9
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y9, Y11
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y9, Y11
 	VSUBPS       sigmoidconsts<>+640(SB), Y9, Y12
 	VADDPS       Y9, Y9, Y9
 	VSUBPS       sigmoidconsts<>+640(SB), Y9, Y9
@@ -2641,8 +2728,7 @@ powg_110:
 	VANDPS       sigmoidconsts<>+640(SB), Y11, Y11
 	VSUBPS       Y11, Y10, Y10
 	VMULPS       Y9, Y9, Y11
-	VMOVUPS      sigmoidconsts<>+1088(SB), Y12
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Y9, Y12
+	VMOVUPS      sigmoidconsts<>+1152(SB), Y12
 	VFMADD213PS  sigmoidconsts<>+1216(SB), Y9, Y12
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Y9, Y12
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Y9, Y12
@@ -2650,18 +2736,19 @@ powg_110:
 	VFMADD213PS  sigmoidconsts<>+1472(SB), Y9, Y12
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Y9, Y12
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Y9, Y12
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Y9, Y12
 	VMULPS       Y9, Y12, Y12
 	VMULPS       Y11, Y12, Y12
 	VFMADD231PS  sigmoidconsts<>+192(SB), Y10, Y12
 	VFNMADD231PS sigmoidconsts<>+320(SB), Y11, Y12
 	VADDPS       Y12, Y9, Y12
 	VFMADD231PS  sigmoidconsts<>+128(SB), Y10, Y12
-	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Y3, Y9
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y3, Y9
 	VBLENDVPS    Y9, Y3, Y12, Y12
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y3, Y9
-	VBLENDVPS    Y9, sigmoidconsts<>+1920(SB), Y12, Y12
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y3, Y9
 	VBLENDVPS    Y9, sigmoidconsts<>+1984(SB), Y12, Y12
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y3, Y9
+	VBLENDVPS    Y9, sigmoidconsts<>+2048(SB), Y12, Y12
 	VMULPS       Y7, Y12, Y12
 	VMULPS       sigmoidconsts<>+64(SB), Y12, Y7
 	VROUNDPS     $0x00, Y7, Y7
@@ -2690,16 +2777,16 @@ powg_110:
 	VMULPS       Y7, Y9, Y9
 	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y12, Y7
 	VANDNPS      Y9, Y7, Y9
-	VCMPPS       $0x0e, sigmoidconsts<>+2048(SB), Y12, Y7
-	VBLENDVPS    Y7, sigmoidconsts<>+1856(SB), Y9, Y9
+	VCMPPS       $0x0e, sigmoidconsts<>+2112(SB), Y12, Y7
+	VBLENDVPS    Y7, sigmoidconsts<>+1920(SB), Y9, Y9
 	VMOVAPS      Y9, Y7
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y3, Y3
 	VANDNPS      Y7, Y3, Y7
 
-powd_112:
+powd_119:
 	VMULPS       Y7, Y8, Y8
 	TESTQ        $0x00000100, SI
-	JZ           noflag_113
+	JZ           noflag_120
 	VBROADCASTSS alpha+84(FP), Y3
 	VMOVUPS      sigmoidconsts<>+640(SB), Y7
 	VSUBPS       Y3, Y7, Y7
@@ -2707,23 +2794,23 @@ powd_112:
 	VFMADD231PS  Y4, Y3, Y7
 	VMULPS       Y7, Y8, Y8
 
-noflag_113:
+noflag_120:
 	VMULPS  Y5, Y8, Y8
 	VADDPS  96(SP), Y8, Y8
 	VMOVUPS Y8, 96(SP)
 
-noflag_108:
-noflag_106:
+noflag_115:
+noflag_113:
 	ADDQ $0x00000020, AX
 	ADDQ $0x00000020, CX
 	ADDQ $0x00000020, DX
 	SUBQ $0x00000008, BX
-	JMP  loop_100
+	JMP  loop_106
 
-tail_101:
+tail_107:
 	TESTQ        BX, BX
-	JZ           done_102
-	LEAQ         sigmoidconsts<>+2112(SB), R8
+	JZ           done_108
+	LEAQ         sigmoidconsts<>+2176(SB), R8
 	NEGQ         BX
 	VMOVDQU      64(R8)(BX*4), Y3
 	VMASKMOVPS   (AX), Y3, Y4
@@ -2752,8 +2839,8 @@ tail_101:
 	VMULPS       Y8, Y13, Y8
 	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y7, Y7
 	VANDNPS      Y8, Y7, Y8
-	TESTQ        $0x0000000c, SI
-	JZ           noflag_114
+	TESTQ        $0x0000001c, SI
+	JZ           noflag_121
 	VADDPS       sigmoidconsts<>+640(SB), Y8, Y9
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y4, Y10
 	VMOVUPS      sigmoidconsts<>+640(SB), Y7
@@ -2763,32 +2850,42 @@ tail_101:
 	VMULPS       Y6, Y7, Y9
 	VMULPS       Y6, Y5, Y10
 	TESTQ        $0x00000004, SI
-	JZ           noflag_115
+	JZ           noflag_122
 	VADDPS       Y9, Y0, Y0
 	VFMADD231PS  Y9, Y5, Y1
 	VADDPS       Y10, Y2, Y2
 
-noflag_115:
+noflag_122:
 	TESTQ       $0x00000008, SI
-	JZ          noflag_116
+	JZ          noflag_123
 	VMOVUPS     (SP), Y11
 	VFMADD231PS Y9, Y7, Y11
 	VMOVUPS     Y11, (SP)
-	VMOVUPS     32(SP), Y7
-	VFMADD231PS Y10, Y5, Y7
-	VMOVUPS     Y7, 32(SP)
+	VMOVUPS     32(SP), Y9
+	VFMADD231PS Y10, Y5, Y9
+	VMOVUPS     Y9, 32(SP)
 
-noflag_116:
-noflag_114:
+noflag_123:
+	TESTQ   $0x00000010, SI
+	JZ      noflag_124
+	VSUBPS  Y5, Y7, Y7
+	VANDPS  sigmoidconsts<>+896(SB), Y7, Y7
+	VMULPS  Y6, Y7, Y7
+	VANDPS  Y3, Y7, Y7
+	VADDPS  128(SP), Y7, Y7
+	VMOVUPS Y7, 128(SP)
+
+noflag_124:
+noflag_121:
 	TESTQ        $0x00000003, SI
-	JZ           noflag_117
+	JZ           noflag_125
 	VADDPS       sigmoidconsts<>+640(SB), Y8, Y7
 	VPSRLD       $0x17, Y7, Y9
-	VPSUBD       sigmoidconsts<>+896(SB), Y9, Y9
+	VPSUBD       sigmoidconsts<>+960(SB), Y9, Y9
 	VCVTDQ2PS    Y9, Y10
-	VANDPS       sigmoidconsts<>+960(SB), Y7, Y9
+	VANDPS       sigmoidconsts<>+1024(SB), Y7, Y9
 	VORPS        sigmoidconsts<>+320(SB), Y9, Y9
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y9, Y11
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y9, Y11
 	VSUBPS       sigmoidconsts<>+640(SB), Y9, Y12
 	VADDPS       Y9, Y9, Y9
 	VSUBPS       sigmoidconsts<>+640(SB), Y9, Y9
@@ -2796,8 +2893,7 @@ noflag_114:
 	VANDPS       sigmoidconsts<>+640(SB), Y11, Y11
 	VSUBPS       Y11, Y10, Y10
 	VMULPS       Y9, Y9, Y11
-	VMOVUPS      sigmoidconsts<>+1088(SB), Y12
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Y9, Y12
+	VMOVUPS      sigmoidconsts<>+1152(SB), Y12
 	VFMADD213PS  sigmoidconsts<>+1216(SB), Y9, Y12
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Y9, Y12
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Y9, Y12
@@ -2805,6 +2901,7 @@ noflag_114:
 	VFMADD213PS  sigmoidconsts<>+1472(SB), Y9, Y12
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Y9, Y12
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Y9, Y12
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Y9, Y12
 	VMULPS       Y9, Y12, Y12
 	VMULPS       Y11, Y12, Y12
 	VFMADD231PS  sigmoidconsts<>+192(SB), Y10, Y12
@@ -2820,7 +2917,7 @@ noflag_114:
 	VMOVUPS      sigmoidconsts<>+640(SB), Y7
 	VSUBPS       Y5, Y7, Y7
 	TESTQ        $0x00000001, SI
-	JZ           noflag_118
+	JZ           noflag_126
 	VBROADCASTSS pw+80(FP), Y9
 	VMULPS       Y5, Y9, Y9
 	VXORPS       sigmoidconsts<>+0(SB), Y4, Y10
@@ -2835,9 +2932,9 @@ noflag_114:
 	VADDPS       64(SP), Y9, Y9
 	VMOVUPS      Y9, 64(SP)
 
-noflag_118:
+noflag_126:
 	TESTQ        $0x00000002, SI
-	JZ           noflag_119
+	JZ           noflag_127
 	VADDPS       sigmoidconsts<>+640(SB), Y8, Y9
 	VMOVUPS      sigmoidconsts<>+640(SB), Y10
 	VDIVPS       Y9, Y10, Y10
@@ -2852,38 +2949,38 @@ noflag_118:
 	VFMADD231PS  Y7, Y11, Y4
 	VBROADCASTSS gamma+88(FP), Y8
 	CMPQ         DI, $0x01
-	JEQ          pow1_120
+	JEQ          pow1_128
 	CMPQ         DI, $0x02
-	JEQ          pow2_122
+	JEQ          pow2_130
 	CMPQ         DI, $0x03
-	JEQ          powg_121
+	JEQ          powg_129
 	VMOVUPS      sigmoidconsts<>+640(SB), Y8
-	JMP          powd_123
+	JMP          powd_131
 
-pow1_120:
+pow1_128:
 	VMOVAPS Y4, Y8
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y4, Y4
 	VANDNPS Y8, Y4, Y8
-	JMP     powd_123
+	JMP     powd_131
 
-pow2_122:
+pow2_130:
 	VMULPS  Y4, Y4, Y8
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y4, Y4
 	VANDNPS Y8, Y4, Y8
-	JMP     powd_123
+	JMP     powd_131
 
-powg_121:
-	VCMPPS       $0x01, sigmoidconsts<>+1664(SB), Y4, Y11
-	VMULPS       sigmoidconsts<>+1728(SB), Y4, Y10
+powg_129:
+	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y4, Y11
+	VMULPS       sigmoidconsts<>+1792(SB), Y4, Y10
 	VBLENDVPS    Y11, Y10, Y4, Y10
-	VANDPS       sigmoidconsts<>+1792(SB), Y11, Y11
+	VANDPS       sigmoidconsts<>+1856(SB), Y11, Y11
 	VPSRLD       $0x17, Y10, Y12
-	VPSUBD       sigmoidconsts<>+896(SB), Y12, Y12
+	VPSUBD       sigmoidconsts<>+960(SB), Y12, Y12
 	VPSUBD       Y11, Y12, Y12
 	VCVTDQ2PS    Y12, Y11
-	VANDPS       sigmoidconsts<>+960(SB), Y10, Y10
+	VANDPS       sigmoidconsts<>+1024(SB), Y10, Y10
 	VORPS        sigmoidconsts<>+320(SB), Y10, Y10
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y10, Y12
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y10, Y12
 	VSUBPS       sigmoidconsts<>+640(SB), Y10, Y13
 	VADDPS       Y10, Y10, Y10
 	VSUBPS       sigmoidconsts<>+640(SB), Y10, Y10
@@ -2891,8 +2988,7 @@ powg_121:
 	VANDPS       sigmoidconsts<>+640(SB), Y12, Y12
 	VSUBPS       Y12, Y11, Y11
 	VMULPS       Y10, Y10, Y12
-	VMOVUPS      sigmoidconsts<>+1088(SB), Y13
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Y10, Y13
+	VMOVUPS      sigmoidconsts<>+1152(SB), Y13
 	VFMADD213PS  sigmoidconsts<>+1216(SB), Y10, Y13
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Y10, Y13
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Y10, Y13
@@ -2900,18 +2996,19 @@ powg_121:
 	VFMADD213PS  sigmoidconsts<>+1472(SB), Y10, Y13
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Y10, Y13
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Y10, Y13
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Y10, Y13
 	VMULPS       Y10, Y13, Y13
 	VMULPS       Y12, Y13, Y13
 	VFMADD231PS  sigmoidconsts<>+192(SB), Y11, Y13
 	VFNMADD231PS sigmoidconsts<>+320(SB), Y12, Y13
 	VADDPS       Y13, Y10, Y13
 	VFMADD231PS  sigmoidconsts<>+128(SB), Y11, Y13
-	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Y4, Y10
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y4, Y10
 	VBLENDVPS    Y10, Y4, Y13, Y13
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y4, Y10
-	VBLENDVPS    Y10, sigmoidconsts<>+1920(SB), Y13, Y13
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y4, Y10
 	VBLENDVPS    Y10, sigmoidconsts<>+1984(SB), Y13, Y13
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y4, Y10
+	VBLENDVPS    Y10, sigmoidconsts<>+2048(SB), Y13, Y13
 	VMULPS       Y8, Y13, Y13
 	VMULPS       sigmoidconsts<>+64(SB), Y13, Y8
 	VROUNDPS     $0x00, Y8, Y8
@@ -2940,16 +3037,16 @@ powg_121:
 	VMULPS       Y8, Y10, Y10
 	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y13, Y8
 	VANDNPS      Y10, Y8, Y10
-	VCMPPS       $0x0e, sigmoidconsts<>+2048(SB), Y13, Y8
-	VBLENDVPS    Y8, sigmoidconsts<>+1856(SB), Y10, Y10
+	VCMPPS       $0x0e, sigmoidconsts<>+2112(SB), Y13, Y8
+	VBLENDVPS    Y8, sigmoidconsts<>+1920(SB), Y10, Y10
 	VMOVAPS      Y10, Y8
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y4, Y4
 	VANDNPS      Y8, Y4, Y8
 
-powd_123:
+powd_131:
 	VMULPS       Y8, Y9, Y9
 	TESTQ        $0x00000100, SI
-	JZ           noflag_124
+	JZ           noflag_132
 	VBROADCASTSS alpha+84(FP), Y4
 	VMOVUPS      sigmoidconsts<>+640(SB), Y8
 	VSUBPS       Y4, Y8, Y8
@@ -2957,15 +3054,15 @@ powd_123:
 	VFMADD231PS  Y5, Y4, Y8
 	VMULPS       Y8, Y9, Y9
 
-noflag_124:
+noflag_132:
 	VMULPS  Y6, Y9, Y9
 	VANDPS  Y3, Y9, Y9
 	VADDPS  96(SP), Y9, Y9
 	VMOVUPS Y9, 96(SP)
 
-noflag_119:
-noflag_117:
-done_102:
+noflag_127:
+noflag_125:
+done_108:
 	MOVQ         out_base+104(FP), AX
 	VMOVAPS      Y0, Y0
 	VMOVAPS      Y0, Y3
@@ -3030,24 +3127,33 @@ done_102:
 	VMOVSHDUP    X0, X1
 	VADDSS       X1, X0, X0
 	VMOVSS       X0, 24(AX)
+	VMOVUPS      128(SP), Y0
+	VMOVAPS      Y0, Y1
+	VEXTRACTF128 $0x01, Y1, X0
+	VADDPS       X0, X1, X0
+	VMOVHLPS     X0, X0, X1
+	VADDPS       X1, X0, X0
+	VMOVSHDUP    X0, X1
+	VADDSS       X1, X0, X0
+	VMOVSS       X0, 28(AX)
 	VZEROUPPER
 	RET
 
-// func sigmoidGradWAVX2(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int)
+// func sigmoidGradWAVX2(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int)
 // Requires: AVX, AVX2, FMA3
-TEXT ·sigmoidGradWAVX2(SB), NOSPLIT, $416-152
+TEXT ·sigmoidGradWAVX2(SB), NOSPLIT, $416-160
 	MOVQ x_base+0(FP), AX
 	MOVQ y_base+24(FP), CX
 	MOVQ dst_base+72(FP), DX
 	MOVQ w_base+48(FP), BX
 	MOVQ x_len+8(FP), SI
 	MOVQ flags+96(FP), DI
-	MOVQ gmode+136(FP), R8
-	MOVQ g1mode+144(FP), R9
+	MOVQ gmode+144(FP), R8
+	MOVQ g1mode+152(FP), R9
 
-loop_125:
+loop_133:
 	CMPQ         SI, $0x00000008
-	JB           tail_126
+	JB           tail_134
 	VMOVUPS      (AX), Y0
 	VMOVUPS      (CX), Y1
 	VMOVUPS      (BX), Y2
@@ -3092,41 +3198,53 @@ loop_125:
 	VMOVUPS      Y0, 192(SP)
 	VXORPS       Y0, Y0, Y0
 	TESTQ        $0x00000004, DI
-	JZ           noflag_128
+	JZ           noflag_136
 	VBROADCASTSS a+104(FP), Y1
 	VMULPS       160(SP), Y1, Y1
 	VBROADCASTSS b+108(FP), Y2
 	VADDPS       Y2, Y1, Y1
 	VBROADCASTSS e+112(FP), Y2
 	VFMADD231PS  32(SP), Y2, Y1
+	TESTQ        $0x00000010, DI
+	JZ           noflag_137
 	VMOVUPS      32(SP), Y2
-	VMULPS       64(SP), Y2, Y2
-	VMULPS       Y1, Y2, Y2
-	VADDPS       Y2, Y0, Y0
+	VXORPS       Y3, Y3, Y3
+	VCMPPS       $0x0e, 160(SP), Y2, Y4
+	VBLENDVPS    Y4, sigmoidconsts<>+640(SB), Y3, Y3
+	VCMPPS       $0x01, 160(SP), Y2, Y2
+	VBLENDVPS    Y2, sigmoidconsts<>+2304(SB), Y3, Y3
+	VBROADCASTSS d+116(FP), Y2
+	VFMADD231PS  Y3, Y2, Y1
 
-noflag_128:
+noflag_137:
+	VMOVUPS 32(SP), Y2
+	VMULPS  64(SP), Y2, Y2
+	VMULPS  Y1, Y2, Y2
+	VADDPS  Y2, Y0, Y0
+
+noflag_136:
 	TESTQ        $0x00000001, DI
-	JZ           noflag_129
+	JZ           noflag_138
 	VMOVUPS      32(SP), Y1
 	VMULPS       192(SP), Y1, Y1
-	VBROADCASTSS pw+120(FP), Y2
+	VBROADCASTSS pw+124(FP), Y2
 	VMULPS       160(SP), Y2, Y2
 	VFNMADD231PS 64(SP), Y2, Y1
-	VBROADCASTSS bceScale+116(FP), Y2
+	VBROADCASTSS bceScale+120(FP), Y2
 	VFMADD231PS  Y2, Y1, Y0
 
-noflag_129:
+noflag_138:
 	VMOVUPS      Y0, 224(SP)
 	TESTQ        $0x00000002, DI
-	JZ           noflag_130
+	JZ           noflag_139
 	VMOVUPS      96(SP), Y0
 	VADDPS       sigmoidconsts<>+640(SB), Y0, Y1
 	VPSRLD       $0x17, Y1, Y2
-	VPSUBD       sigmoidconsts<>+896(SB), Y2, Y2
+	VPSUBD       sigmoidconsts<>+960(SB), Y2, Y2
 	VCVTDQ2PS    Y2, Y3
-	VANDPS       sigmoidconsts<>+960(SB), Y1, Y2
+	VANDPS       sigmoidconsts<>+1024(SB), Y1, Y2
 	VORPS        sigmoidconsts<>+320(SB), Y2, Y2
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y2, Y4
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y2, Y4
 	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y5
 	VADDPS       Y2, Y2, Y2
 	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y2
@@ -3134,8 +3252,7 @@ noflag_129:
 	VANDPS       sigmoidconsts<>+640(SB), Y4, Y4
 	VSUBPS       Y4, Y3, Y3
 	VMULPS       Y2, Y2, Y4
-	VMOVUPS      sigmoidconsts<>+1088(SB), Y5
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Y2, Y5
+	VMOVUPS      sigmoidconsts<>+1152(SB), Y5
 	VFMADD213PS  sigmoidconsts<>+1216(SB), Y2, Y5
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Y2, Y5
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Y2, Y5
@@ -3143,6 +3260,7 @@ noflag_129:
 	VFMADD213PS  sigmoidconsts<>+1472(SB), Y2, Y5
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Y2, Y5
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Y2, Y5
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Y2, Y5
 	VMULPS       Y2, Y5, Y5
 	VMULPS       Y4, Y5, Y5
 	VFMADD231PS  sigmoidconsts<>+192(SB), Y3, Y5
@@ -3165,41 +3283,41 @@ noflag_129:
 	VMOVUPS      32(SP), Y1
 	VFMADD231PS  192(SP), Y1, Y0
 	VMOVUPS      Y0, 288(SP)
-	VBROADCASTSS gamma+132(FP), Y1
+	VBROADCASTSS gamma+136(FP), Y1
 	VMOVUPS      Y1, 320(SP)
 	CMPQ         R8, $0x01
-	JEQ          pow1_131
+	JEQ          pow1_140
 	CMPQ         R8, $0x02
-	JEQ          pow2_133
+	JEQ          pow2_142
 	CMPQ         R8, $0x03
-	JEQ          powg_132
+	JEQ          powg_141
 	VMOVUPS      sigmoidconsts<>+640(SB), Y1
-	JMP          powd_134
+	JMP          powd_143
 
-pow1_131:
+pow1_140:
 	VMOVAPS Y0, Y1
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y0, Y0
 	VANDNPS Y1, Y0, Y1
-	JMP     powd_134
+	JMP     powd_143
 
-pow2_133:
+pow2_142:
 	VMULPS  Y0, Y0, Y1
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y0, Y0
 	VANDNPS Y1, Y0, Y1
-	JMP     powd_134
+	JMP     powd_143
 
-powg_132:
-	VCMPPS       $0x01, sigmoidconsts<>+1664(SB), Y0, Y2
-	VMULPS       sigmoidconsts<>+1728(SB), Y0, Y1
+powg_141:
+	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y0, Y2
+	VMULPS       sigmoidconsts<>+1792(SB), Y0, Y1
 	VBLENDVPS    Y2, Y1, Y0, Y1
-	VANDPS       sigmoidconsts<>+1792(SB), Y2, Y2
+	VANDPS       sigmoidconsts<>+1856(SB), Y2, Y2
 	VPSRLD       $0x17, Y1, Y3
-	VPSUBD       sigmoidconsts<>+896(SB), Y3, Y3
+	VPSUBD       sigmoidconsts<>+960(SB), Y3, Y3
 	VPSUBD       Y2, Y3, Y3
 	VCVTDQ2PS    Y3, Y2
-	VANDPS       sigmoidconsts<>+960(SB), Y1, Y1
+	VANDPS       sigmoidconsts<>+1024(SB), Y1, Y1
 	VORPS        sigmoidconsts<>+320(SB), Y1, Y1
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y1, Y3
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y1, Y3
 	VSUBPS       sigmoidconsts<>+640(SB), Y1, Y4
 	VADDPS       Y1, Y1, Y1
 	VSUBPS       sigmoidconsts<>+640(SB), Y1, Y1
@@ -3207,8 +3325,7 @@ powg_132:
 	VANDPS       sigmoidconsts<>+640(SB), Y3, Y3
 	VSUBPS       Y3, Y2, Y2
 	VMULPS       Y1, Y1, Y3
-	VMOVUPS      sigmoidconsts<>+1088(SB), Y4
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Y1, Y4
+	VMOVUPS      sigmoidconsts<>+1152(SB), Y4
 	VFMADD213PS  sigmoidconsts<>+1216(SB), Y1, Y4
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Y1, Y4
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Y1, Y4
@@ -3216,18 +3333,19 @@ powg_132:
 	VFMADD213PS  sigmoidconsts<>+1472(SB), Y1, Y4
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Y1, Y4
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Y1, Y4
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Y1, Y4
 	VMULPS       Y1, Y4, Y4
 	VMULPS       Y3, Y4, Y4
 	VFMADD231PS  sigmoidconsts<>+192(SB), Y2, Y4
 	VFNMADD231PS sigmoidconsts<>+320(SB), Y3, Y4
 	VADDPS       Y4, Y1, Y4
 	VFMADD231PS  sigmoidconsts<>+128(SB), Y2, Y4
-	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Y0, Y1
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y0, Y1
 	VBLENDVPS    Y1, Y0, Y4, Y4
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y0, Y1
-	VBLENDVPS    Y1, sigmoidconsts<>+1920(SB), Y4, Y4
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y0, Y1
 	VBLENDVPS    Y1, sigmoidconsts<>+1984(SB), Y4, Y4
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y0, Y1
+	VBLENDVPS    Y1, sigmoidconsts<>+2048(SB), Y4, Y4
 	VMULPS       320(SP), Y4, Y4
 	VMULPS       sigmoidconsts<>+64(SB), Y4, Y1
 	VROUNDPS     $0x00, Y1, Y1
@@ -3256,13 +3374,13 @@ powg_132:
 	VMULPS       Y1, Y2, Y2
 	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y4, Y1
 	VANDNPS      Y2, Y1, Y2
-	VCMPPS       $0x0e, sigmoidconsts<>+2048(SB), Y4, Y1
-	VBLENDVPS    Y1, sigmoidconsts<>+1856(SB), Y2, Y2
+	VCMPPS       $0x0e, sigmoidconsts<>+2112(SB), Y4, Y1
+	VBLENDVPS    Y1, sigmoidconsts<>+1920(SB), Y2, Y2
 	VMOVAPS      Y2, Y1
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y0, Y0
 	VANDNPS      Y1, Y0, Y1
 
-powd_134:
+powd_143:
 	VMOVUPS      32(SP), Y0
 	VMULPS       192(SP), Y0, Y0
 	VMOVUPS      64(SP), Y2
@@ -3270,44 +3388,44 @@ powd_134:
 	VMULPS       Y1, Y0, Y0
 	VMOVUPS      Y0, 352(SP)
 	CMPQ         R8, $0x00
-	JEQ          gamma0_135
+	JEQ          gamma0_144
 	VMOVUPS      320(SP), Y0
 	VSUBPS       sigmoidconsts<>+640(SB), Y0, Y0
 	VMOVUPS      Y0, 384(SP)
 	VMOVUPS      288(SP), Y0
 	CMPQ         R9, $0x01
-	JEQ          pow1_136
+	JEQ          pow1_145
 	CMPQ         R9, $0x02
-	JEQ          pow2_138
+	JEQ          pow2_147
 	CMPQ         R9, $0x03
-	JEQ          powg_137
+	JEQ          powg_146
 	VMOVUPS      sigmoidconsts<>+640(SB), Y1
-	JMP          powd_139
+	JMP          powd_148
 
-pow1_136:
+pow1_145:
 	VMOVAPS Y0, Y1
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y0, Y0
 	VANDNPS Y1, Y0, Y1
-	JMP     powd_139
+	JMP     powd_148
 
-pow2_138:
+pow2_147:
 	VMULPS  Y0, Y0, Y1
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y0, Y0
 	VANDNPS Y1, Y0, Y1
-	JMP     powd_139
+	JMP     powd_148
 
-powg_137:
-	VCMPPS       $0x01, sigmoidconsts<>+1664(SB), Y0, Y2
-	VMULPS       sigmoidconsts<>+1728(SB), Y0, Y1
+powg_146:
+	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y0, Y2
+	VMULPS       sigmoidconsts<>+1792(SB), Y0, Y1
 	VBLENDVPS    Y2, Y1, Y0, Y1
-	VANDPS       sigmoidconsts<>+1792(SB), Y2, Y2
+	VANDPS       sigmoidconsts<>+1856(SB), Y2, Y2
 	VPSRLD       $0x17, Y1, Y3
-	VPSUBD       sigmoidconsts<>+896(SB), Y3, Y3
+	VPSUBD       sigmoidconsts<>+960(SB), Y3, Y3
 	VPSUBD       Y2, Y3, Y3
 	VCVTDQ2PS    Y3, Y2
-	VANDPS       sigmoidconsts<>+960(SB), Y1, Y1
+	VANDPS       sigmoidconsts<>+1024(SB), Y1, Y1
 	VORPS        sigmoidconsts<>+320(SB), Y1, Y1
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y1, Y3
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y1, Y3
 	VSUBPS       sigmoidconsts<>+640(SB), Y1, Y4
 	VADDPS       Y1, Y1, Y1
 	VSUBPS       sigmoidconsts<>+640(SB), Y1, Y1
@@ -3315,8 +3433,7 @@ powg_137:
 	VANDPS       sigmoidconsts<>+640(SB), Y3, Y3
 	VSUBPS       Y3, Y2, Y2
 	VMULPS       Y1, Y1, Y3
-	VMOVUPS      sigmoidconsts<>+1088(SB), Y4
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Y1, Y4
+	VMOVUPS      sigmoidconsts<>+1152(SB), Y4
 	VFMADD213PS  sigmoidconsts<>+1216(SB), Y1, Y4
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Y1, Y4
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Y1, Y4
@@ -3324,18 +3441,19 @@ powg_137:
 	VFMADD213PS  sigmoidconsts<>+1472(SB), Y1, Y4
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Y1, Y4
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Y1, Y4
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Y1, Y4
 	VMULPS       Y1, Y4, Y4
 	VMULPS       Y3, Y4, Y4
 	VFMADD231PS  sigmoidconsts<>+192(SB), Y2, Y4
 	VFNMADD231PS sigmoidconsts<>+320(SB), Y3, Y4
 	VADDPS       Y4, Y1, Y4
 	VFMADD231PS  sigmoidconsts<>+128(SB), Y2, Y4
-	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Y0, Y1
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y0, Y1
 	VBLENDVPS    Y1, Y0, Y4, Y4
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y0, Y1
-	VBLENDVPS    Y1, sigmoidconsts<>+1920(SB), Y4, Y4
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y0, Y1
 	VBLENDVPS    Y1, sigmoidconsts<>+1984(SB), Y4, Y4
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y0, Y1
+	VBLENDVPS    Y1, sigmoidconsts<>+2048(SB), Y4, Y4
 	VMULPS       384(SP), Y4, Y4
 	VMULPS       sigmoidconsts<>+64(SB), Y4, Y1
 	VROUNDPS     $0x00, Y1, Y1
@@ -3364,17 +3482,17 @@ powg_137:
 	VMULPS       Y1, Y2, Y2
 	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y4, Y1
 	VANDNPS      Y2, Y1, Y2
-	VCMPPS       $0x0e, sigmoidconsts<>+2048(SB), Y4, Y1
-	VBLENDVPS    Y1, sigmoidconsts<>+1856(SB), Y2, Y2
+	VCMPPS       $0x0e, sigmoidconsts<>+2112(SB), Y4, Y1
+	VBLENDVPS    Y1, sigmoidconsts<>+1920(SB), Y2, Y2
 	VMOVAPS      Y2, Y1
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y0, Y0
 	VANDNPS      Y1, Y0, Y1
 
-powd_139:
+powd_148:
 	VMOVUPS      256(SP), Y0
 	VMULPS       Y1, Y0, Y0
 	VMOVUPS      sigmoidconsts<>+640(SB), Y1
-	VMOVUPS      sigmoidconsts<>+2240(SB), Y2
+	VMOVUPS      sigmoidconsts<>+2368(SB), Y2
 	VFNMADD231PS 160(SP), Y2, Y1
 	VMULPS       Y1, Y0, Y0
 	VMULPS       32(SP), Y0, Y0
@@ -3387,24 +3505,24 @@ powd_139:
 	VADDPS       Y0, Y2, Y2
 	VMOVUPS      Y2, 352(SP)
 
-gamma0_135:
+gamma0_144:
 	VMOVUPS      352(SP), Y0
 	TESTQ        $0x00000100, DI
-	JZ           noflag_140
-	VBROADCASTSS alpha+128(FP), Y1
+	JZ           noflag_149
+	VBROADCASTSS alpha+132(FP), Y1
 	VMOVUPS      sigmoidconsts<>+640(SB), Y2
 	VSUBPS       Y1, Y2, Y2
 	VMULPS       192(SP), Y2, Y2
 	VFMADD231PS  160(SP), Y1, Y2
 	VMULPS       Y2, Y0, Y0
 
-noflag_140:
-	VBROADCASTSS focalScale+124(FP), Y1
+noflag_149:
+	VBROADCASTSS focalScale+128(FP), Y1
 	VMOVUPS      224(SP), Y2
 	VFMADD231PS  Y1, Y0, Y2
 	VMOVUPS      Y2, 224(SP)
 
-noflag_130:
+noflag_139:
 	VMOVUPS 224(SP), Y0
 	VMULPS  (SP), Y0, Y0
 	VMOVUPS Y0, (DX)
@@ -3413,12 +3531,12 @@ noflag_130:
 	ADDQ    $0x00000020, DX
 	ADDQ    $0x00000020, BX
 	SUBQ    $0x00000008, SI
-	JMP     loop_125
+	JMP     loop_133
 
-tail_126:
+tail_134:
 	TESTQ        SI, SI
-	JZ           done_127
-	LEAQ         sigmoidconsts<>+2112(SB), R10
+	JZ           done_135
+	LEAQ         sigmoidconsts<>+2176(SB), R10
 	NEGQ         SI
 	VMOVDQU      64(R10)(SI*4), Y0
 	VMASKMOVPS   (AX), Y0, Y1
@@ -3465,41 +3583,53 @@ tail_126:
 	VMOVUPS      Y1, 192(SP)
 	VXORPS       Y1, Y1, Y1
 	TESTQ        $0x00000004, DI
-	JZ           noflag_141
+	JZ           noflag_150
 	VBROADCASTSS a+104(FP), Y2
 	VMULPS       160(SP), Y2, Y2
 	VBROADCASTSS b+108(FP), Y3
 	VADDPS       Y3, Y2, Y2
 	VBROADCASTSS e+112(FP), Y3
 	VFMADD231PS  32(SP), Y3, Y2
+	TESTQ        $0x00000010, DI
+	JZ           noflag_151
 	VMOVUPS      32(SP), Y3
-	VMULPS       64(SP), Y3, Y3
-	VMULPS       Y2, Y3, Y3
-	VADDPS       Y3, Y1, Y1
+	VXORPS       Y4, Y4, Y4
+	VCMPPS       $0x0e, 160(SP), Y3, Y5
+	VBLENDVPS    Y5, sigmoidconsts<>+640(SB), Y4, Y4
+	VCMPPS       $0x01, 160(SP), Y3, Y3
+	VBLENDVPS    Y3, sigmoidconsts<>+2304(SB), Y4, Y4
+	VBROADCASTSS d+116(FP), Y3
+	VFMADD231PS  Y4, Y3, Y2
 
-noflag_141:
+noflag_151:
+	VMOVUPS 32(SP), Y3
+	VMULPS  64(SP), Y3, Y3
+	VMULPS  Y2, Y3, Y3
+	VADDPS  Y3, Y1, Y1
+
+noflag_150:
 	TESTQ        $0x00000001, DI
-	JZ           noflag_142
+	JZ           noflag_152
 	VMOVUPS      32(SP), Y2
 	VMULPS       192(SP), Y2, Y2
-	VBROADCASTSS pw+120(FP), Y3
+	VBROADCASTSS pw+124(FP), Y3
 	VMULPS       160(SP), Y3, Y3
 	VFNMADD231PS 64(SP), Y3, Y2
-	VBROADCASTSS bceScale+116(FP), Y3
+	VBROADCASTSS bceScale+120(FP), Y3
 	VFMADD231PS  Y3, Y2, Y1
 
-noflag_142:
+noflag_152:
 	VMOVUPS      Y1, 224(SP)
 	TESTQ        $0x00000002, DI
-	JZ           noflag_143
+	JZ           noflag_153
 	VMOVUPS      96(SP), Y1
 	VADDPS       sigmoidconsts<>+640(SB), Y1, Y2
 	VPSRLD       $0x17, Y2, Y3
-	VPSUBD       sigmoidconsts<>+896(SB), Y3, Y3
+	VPSUBD       sigmoidconsts<>+960(SB), Y3, Y3
 	VCVTDQ2PS    Y3, Y4
-	VANDPS       sigmoidconsts<>+960(SB), Y2, Y3
+	VANDPS       sigmoidconsts<>+1024(SB), Y2, Y3
 	VORPS        sigmoidconsts<>+320(SB), Y3, Y3
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y3, Y5
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y3, Y5
 	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y6
 	VADDPS       Y3, Y3, Y3
 	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y3
@@ -3507,8 +3637,7 @@ noflag_142:
 	VANDPS       sigmoidconsts<>+640(SB), Y5, Y5
 	VSUBPS       Y5, Y4, Y4
 	VMULPS       Y3, Y3, Y5
-	VMOVUPS      sigmoidconsts<>+1088(SB), Y6
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Y3, Y6
+	VMOVUPS      sigmoidconsts<>+1152(SB), Y6
 	VFMADD213PS  sigmoidconsts<>+1216(SB), Y3, Y6
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Y3, Y6
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Y3, Y6
@@ -3516,6 +3645,7 @@ noflag_142:
 	VFMADD213PS  sigmoidconsts<>+1472(SB), Y3, Y6
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Y3, Y6
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Y3, Y6
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Y3, Y6
 	VMULPS       Y3, Y6, Y6
 	VMULPS       Y5, Y6, Y6
 	VFMADD231PS  sigmoidconsts<>+192(SB), Y4, Y6
@@ -3538,41 +3668,41 @@ noflag_142:
 	VMOVUPS      32(SP), Y2
 	VFMADD231PS  192(SP), Y2, Y1
 	VMOVUPS      Y1, 288(SP)
-	VBROADCASTSS gamma+132(FP), Y2
+	VBROADCASTSS gamma+136(FP), Y2
 	VMOVUPS      Y2, 320(SP)
 	CMPQ         R8, $0x01
-	JEQ          pow1_144
+	JEQ          pow1_154
 	CMPQ         R8, $0x02
-	JEQ          pow2_146
+	JEQ          pow2_156
 	CMPQ         R8, $0x03
-	JEQ          powg_145
+	JEQ          powg_155
 	VMOVUPS      sigmoidconsts<>+640(SB), Y2
-	JMP          powd_147
+	JMP          powd_157
 
-pow1_144:
+pow1_154:
 	VMOVAPS Y1, Y2
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y1, Y1
 	VANDNPS Y2, Y1, Y2
-	JMP     powd_147
+	JMP     powd_157
 
-pow2_146:
+pow2_156:
 	VMULPS  Y1, Y1, Y2
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y1, Y1
 	VANDNPS Y2, Y1, Y2
-	JMP     powd_147
+	JMP     powd_157
 
-powg_145:
-	VCMPPS       $0x01, sigmoidconsts<>+1664(SB), Y1, Y3
-	VMULPS       sigmoidconsts<>+1728(SB), Y1, Y2
+powg_155:
+	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y1, Y3
+	VMULPS       sigmoidconsts<>+1792(SB), Y1, Y2
 	VBLENDVPS    Y3, Y2, Y1, Y2
-	VANDPS       sigmoidconsts<>+1792(SB), Y3, Y3
+	VANDPS       sigmoidconsts<>+1856(SB), Y3, Y3
 	VPSRLD       $0x17, Y2, Y4
-	VPSUBD       sigmoidconsts<>+896(SB), Y4, Y4
+	VPSUBD       sigmoidconsts<>+960(SB), Y4, Y4
 	VPSUBD       Y3, Y4, Y4
 	VCVTDQ2PS    Y4, Y3
-	VANDPS       sigmoidconsts<>+960(SB), Y2, Y2
+	VANDPS       sigmoidconsts<>+1024(SB), Y2, Y2
 	VORPS        sigmoidconsts<>+320(SB), Y2, Y2
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y2, Y4
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y2, Y4
 	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y5
 	VADDPS       Y2, Y2, Y2
 	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y2
@@ -3580,8 +3710,7 @@ powg_145:
 	VANDPS       sigmoidconsts<>+640(SB), Y4, Y4
 	VSUBPS       Y4, Y3, Y3
 	VMULPS       Y2, Y2, Y4
-	VMOVUPS      sigmoidconsts<>+1088(SB), Y5
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Y2, Y5
+	VMOVUPS      sigmoidconsts<>+1152(SB), Y5
 	VFMADD213PS  sigmoidconsts<>+1216(SB), Y2, Y5
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Y2, Y5
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Y2, Y5
@@ -3589,18 +3718,19 @@ powg_145:
 	VFMADD213PS  sigmoidconsts<>+1472(SB), Y2, Y5
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Y2, Y5
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Y2, Y5
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Y2, Y5
 	VMULPS       Y2, Y5, Y5
 	VMULPS       Y4, Y5, Y5
 	VFMADD231PS  sigmoidconsts<>+192(SB), Y3, Y5
 	VFNMADD231PS sigmoidconsts<>+320(SB), Y4, Y5
 	VADDPS       Y5, Y2, Y5
 	VFMADD231PS  sigmoidconsts<>+128(SB), Y3, Y5
-	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Y1, Y2
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y1, Y2
 	VBLENDVPS    Y2, Y1, Y5, Y5
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y1, Y2
-	VBLENDVPS    Y2, sigmoidconsts<>+1920(SB), Y5, Y5
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y1, Y2
 	VBLENDVPS    Y2, sigmoidconsts<>+1984(SB), Y5, Y5
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y1, Y2
+	VBLENDVPS    Y2, sigmoidconsts<>+2048(SB), Y5, Y5
 	VMULPS       320(SP), Y5, Y5
 	VMULPS       sigmoidconsts<>+64(SB), Y5, Y2
 	VROUNDPS     $0x00, Y2, Y2
@@ -3629,13 +3759,13 @@ powg_145:
 	VMULPS       Y2, Y3, Y3
 	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y5, Y2
 	VANDNPS      Y3, Y2, Y3
-	VCMPPS       $0x0e, sigmoidconsts<>+2048(SB), Y5, Y2
-	VBLENDVPS    Y2, sigmoidconsts<>+1856(SB), Y3, Y3
+	VCMPPS       $0x0e, sigmoidconsts<>+2112(SB), Y5, Y2
+	VBLENDVPS    Y2, sigmoidconsts<>+1920(SB), Y3, Y3
 	VMOVAPS      Y3, Y2
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y1, Y1
 	VANDNPS      Y2, Y1, Y2
 
-powd_147:
+powd_157:
 	VMOVUPS      32(SP), Y1
 	VMULPS       192(SP), Y1, Y1
 	VMOVUPS      64(SP), Y3
@@ -3643,44 +3773,44 @@ powd_147:
 	VMULPS       Y2, Y1, Y1
 	VMOVUPS      Y1, 352(SP)
 	CMPQ         R8, $0x00
-	JEQ          gamma0_148
+	JEQ          gamma0_158
 	VMOVUPS      320(SP), Y1
 	VSUBPS       sigmoidconsts<>+640(SB), Y1, Y1
 	VMOVUPS      Y1, 384(SP)
 	VMOVUPS      288(SP), Y1
 	CMPQ         R9, $0x01
-	JEQ          pow1_149
+	JEQ          pow1_159
 	CMPQ         R9, $0x02
-	JEQ          pow2_151
+	JEQ          pow2_161
 	CMPQ         R9, $0x03
-	JEQ          powg_150
+	JEQ          powg_160
 	VMOVUPS      sigmoidconsts<>+640(SB), Y2
-	JMP          powd_152
+	JMP          powd_162
 
-pow1_149:
+pow1_159:
 	VMOVAPS Y1, Y2
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y1, Y1
 	VANDNPS Y2, Y1, Y2
-	JMP     powd_152
+	JMP     powd_162
 
-pow2_151:
+pow2_161:
 	VMULPS  Y1, Y1, Y2
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y1, Y1
 	VANDNPS Y2, Y1, Y2
-	JMP     powd_152
+	JMP     powd_162
 
-powg_150:
-	VCMPPS       $0x01, sigmoidconsts<>+1664(SB), Y1, Y3
-	VMULPS       sigmoidconsts<>+1728(SB), Y1, Y2
+powg_160:
+	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y1, Y3
+	VMULPS       sigmoidconsts<>+1792(SB), Y1, Y2
 	VBLENDVPS    Y3, Y2, Y1, Y2
-	VANDPS       sigmoidconsts<>+1792(SB), Y3, Y3
+	VANDPS       sigmoidconsts<>+1856(SB), Y3, Y3
 	VPSRLD       $0x17, Y2, Y4
-	VPSUBD       sigmoidconsts<>+896(SB), Y4, Y4
+	VPSUBD       sigmoidconsts<>+960(SB), Y4, Y4
 	VPSUBD       Y3, Y4, Y4
 	VCVTDQ2PS    Y4, Y3
-	VANDPS       sigmoidconsts<>+960(SB), Y2, Y2
+	VANDPS       sigmoidconsts<>+1024(SB), Y2, Y2
 	VORPS        sigmoidconsts<>+320(SB), Y2, Y2
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y2, Y4
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y2, Y4
 	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y5
 	VADDPS       Y2, Y2, Y2
 	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y2
@@ -3688,8 +3818,7 @@ powg_150:
 	VANDPS       sigmoidconsts<>+640(SB), Y4, Y4
 	VSUBPS       Y4, Y3, Y3
 	VMULPS       Y2, Y2, Y4
-	VMOVUPS      sigmoidconsts<>+1088(SB), Y5
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Y2, Y5
+	VMOVUPS      sigmoidconsts<>+1152(SB), Y5
 	VFMADD213PS  sigmoidconsts<>+1216(SB), Y2, Y5
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Y2, Y5
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Y2, Y5
@@ -3697,18 +3826,19 @@ powg_150:
 	VFMADD213PS  sigmoidconsts<>+1472(SB), Y2, Y5
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Y2, Y5
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Y2, Y5
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Y2, Y5
 	VMULPS       Y2, Y5, Y5
 	VMULPS       Y4, Y5, Y5
 	VFMADD231PS  sigmoidconsts<>+192(SB), Y3, Y5
 	VFNMADD231PS sigmoidconsts<>+320(SB), Y4, Y5
 	VADDPS       Y5, Y2, Y5
 	VFMADD231PS  sigmoidconsts<>+128(SB), Y3, Y5
-	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Y1, Y2
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y1, Y2
 	VBLENDVPS    Y2, Y1, Y5, Y5
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y1, Y2
-	VBLENDVPS    Y2, sigmoidconsts<>+1920(SB), Y5, Y5
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y1, Y2
 	VBLENDVPS    Y2, sigmoidconsts<>+1984(SB), Y5, Y5
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y1, Y2
+	VBLENDVPS    Y2, sigmoidconsts<>+2048(SB), Y5, Y5
 	VMULPS       384(SP), Y5, Y5
 	VMULPS       sigmoidconsts<>+64(SB), Y5, Y2
 	VROUNDPS     $0x00, Y2, Y2
@@ -3737,17 +3867,17 @@ powg_150:
 	VMULPS       Y2, Y3, Y3
 	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y5, Y2
 	VANDNPS      Y3, Y2, Y3
-	VCMPPS       $0x0e, sigmoidconsts<>+2048(SB), Y5, Y2
-	VBLENDVPS    Y2, sigmoidconsts<>+1856(SB), Y3, Y3
+	VCMPPS       $0x0e, sigmoidconsts<>+2112(SB), Y5, Y2
+	VBLENDVPS    Y2, sigmoidconsts<>+1920(SB), Y3, Y3
 	VMOVAPS      Y3, Y2
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y1, Y1
 	VANDNPS      Y2, Y1, Y2
 
-powd_152:
+powd_162:
 	VMOVUPS      256(SP), Y1
 	VMULPS       Y2, Y1, Y1
 	VMOVUPS      sigmoidconsts<>+640(SB), Y2
-	VMOVUPS      sigmoidconsts<>+2240(SB), Y3
+	VMOVUPS      sigmoidconsts<>+2368(SB), Y3
 	VFNMADD231PS 160(SP), Y3, Y2
 	VMULPS       Y2, Y1, Y1
 	VMULPS       32(SP), Y1, Y1
@@ -3760,51 +3890,51 @@ powd_152:
 	VADDPS       Y1, Y3, Y3
 	VMOVUPS      Y3, 352(SP)
 
-gamma0_148:
+gamma0_158:
 	VMOVUPS      352(SP), Y1
 	TESTQ        $0x00000100, DI
-	JZ           noflag_153
-	VBROADCASTSS alpha+128(FP), Y2
+	JZ           noflag_163
+	VBROADCASTSS alpha+132(FP), Y2
 	VMOVUPS      sigmoidconsts<>+640(SB), Y3
 	VSUBPS       Y2, Y3, Y3
 	VMULPS       192(SP), Y3, Y3
 	VFMADD231PS  160(SP), Y2, Y3
 	VMULPS       Y3, Y1, Y1
 
-noflag_153:
-	VBROADCASTSS focalScale+124(FP), Y2
+noflag_163:
+	VBROADCASTSS focalScale+128(FP), Y2
 	VMOVUPS      224(SP), Y3
 	VFMADD231PS  Y2, Y1, Y3
 	VMOVUPS      Y3, 224(SP)
 
-noflag_143:
+noflag_153:
 	VMOVUPS    224(SP), Y1
 	VMULPS     (SP), Y1, Y1
 	VMASKMOVPS Y1, Y0, (DX)
 
-done_127:
+done_135:
 	VZEROUPPER
 	RET
 
-// func sigmoidFusedWAVX2(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32)
+// func sigmoidFusedWAVX2(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32)
 // Requires: AVX, AVX2, FMA3
-TEXT ·sigmoidFusedWAVX2(SB), NOSPLIT, $480-184
+TEXT ·sigmoidFusedWAVX2(SB), NOSPLIT, $480-192
 	MOVQ    x_base+0(FP), AX
 	MOVQ    y_base+24(FP), CX
 	MOVQ    dst_base+72(FP), DX
 	MOVQ    w_base+48(FP), BX
 	MOVQ    x_len+8(FP), SI
 	MOVQ    flags+96(FP), DI
-	MOVQ    gmode+136(FP), R8
-	MOVQ    g1mode+144(FP), R9
+	MOVQ    gmode+144(FP), R8
+	MOVQ    g1mode+152(FP), R9
 	VXORPS  Y0, Y0, Y0
 	VMOVUPS Y0, (SP)
 	VXORPS  Y0, Y0, Y0
 	VMOVUPS Y0, 32(SP)
 
-loop_154:
+loop_164:
 	CMPQ         SI, $0x00000008
-	JB           tail_155
+	JB           tail_165
 	VMOVUPS      (AX), Y0
 	VMOVUPS      (CX), Y1
 	VMOVUPS      (BX), Y2
@@ -3848,15 +3978,15 @@ loop_154:
 	VMOVUPS      192(SP), Y1
 	VMOVUPS      224(SP), Y2
 	VMOVUPS      160(SP), Y3
-	TESTQ        $0x00000003, sflags+152(FP)
-	JZ           noflag_157
+	TESTQ        $0x00000003, sflags+160(FP)
+	JZ           noflag_167
 	VADDPS       sigmoidconsts<>+640(SB), Y3, Y4
 	VPSRLD       $0x17, Y4, Y5
-	VPSUBD       sigmoidconsts<>+896(SB), Y5, Y5
+	VPSUBD       sigmoidconsts<>+960(SB), Y5, Y5
 	VCVTDQ2PS    Y5, Y6
-	VANDPS       sigmoidconsts<>+960(SB), Y4, Y5
+	VANDPS       sigmoidconsts<>+1024(SB), Y4, Y5
 	VORPS        sigmoidconsts<>+320(SB), Y5, Y5
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y5, Y7
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y5, Y7
 	VSUBPS       sigmoidconsts<>+640(SB), Y5, Y8
 	VADDPS       Y5, Y5, Y5
 	VSUBPS       sigmoidconsts<>+640(SB), Y5, Y5
@@ -3864,8 +3994,7 @@ loop_154:
 	VANDPS       sigmoidconsts<>+640(SB), Y7, Y7
 	VSUBPS       Y7, Y6, Y6
 	VMULPS       Y5, Y5, Y7
-	VMOVUPS      sigmoidconsts<>+1088(SB), Y8
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Y5, Y8
+	VMOVUPS      sigmoidconsts<>+1152(SB), Y8
 	VFMADD213PS  sigmoidconsts<>+1216(SB), Y5, Y8
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Y5, Y8
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Y5, Y8
@@ -3873,6 +4002,7 @@ loop_154:
 	VFMADD213PS  sigmoidconsts<>+1472(SB), Y5, Y8
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Y5, Y8
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Y5, Y8
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Y5, Y8
 	VMULPS       Y5, Y8, Y8
 	VMULPS       Y7, Y8, Y8
 	VFMADD231PS  sigmoidconsts<>+192(SB), Y6, Y8
@@ -3887,9 +4017,9 @@ loop_154:
 	VADDPS       Y5, Y8, Y8
 	VMOVUPS      sigmoidconsts<>+640(SB), Y4
 	VSUBPS       Y2, Y4, Y4
-	TESTQ        $0x00000001, sflags+152(FP)
-	JZ           noflag_158
-	VBROADCASTSS pw+120(FP), Y5
+	TESTQ        $0x00000001, sflags+160(FP)
+	JZ           noflag_168
+	VBROADCASTSS pw+124(FP), Y5
 	VMULPS       Y2, Y5, Y5
 	VXORPS       sigmoidconsts<>+0(SB), Y1, Y6
 	VMAXPS       sigmoidconsts<>+832(SB), Y6, Y6
@@ -3902,9 +4032,9 @@ loop_154:
 	VADDPS       (SP), Y5, Y5
 	VMOVUPS      Y5, (SP)
 
-noflag_158:
-	TESTQ        $0x00000002, sflags+152(FP)
-	JZ           noflag_159
+noflag_168:
+	TESTQ        $0x00000002, sflags+160(FP)
+	JZ           noflag_169
 	VADDPS       sigmoidconsts<>+640(SB), Y3, Y5
 	VMOVUPS      sigmoidconsts<>+640(SB), Y6
 	VDIVPS       Y5, Y6, Y6
@@ -3917,40 +4047,40 @@ noflag_158:
 	VADDPS       Y8, Y5, Y5
 	VMULPS       Y2, Y3, Y1
 	VFMADD231PS  Y4, Y7, Y1
-	VBROADCASTSS gamma+132(FP), Y3
+	VBROADCASTSS gamma+136(FP), Y3
 	CMPQ         R8, $0x01
-	JEQ          pow1_160
+	JEQ          pow1_170
 	CMPQ         R8, $0x02
-	JEQ          pow2_162
+	JEQ          pow2_172
 	CMPQ         R8, $0x03
-	JEQ          powg_161
+	JEQ          powg_171
 	VMOVUPS      sigmoidconsts<>+640(SB), Y3
-	JMP          powd_163
+	JMP          powd_173
 
-pow1_160:
+pow1_170:
 	VMOVAPS Y1, Y3
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y1, Y1
 	VANDNPS Y3, Y1, Y3
-	JMP     powd_163
+	JMP     powd_173
 
-pow2_162:
+pow2_172:
 	VMULPS  Y1, Y1, Y3
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y1, Y1
 	VANDNPS Y3, Y1, Y3
-	JMP     powd_163
+	JMP     powd_173
 
-powg_161:
-	VCMPPS       $0x01, sigmoidconsts<>+1664(SB), Y1, Y7
-	VMULPS       sigmoidconsts<>+1728(SB), Y1, Y6
+powg_171:
+	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y1, Y7
+	VMULPS       sigmoidconsts<>+1792(SB), Y1, Y6
 	VBLENDVPS    Y7, Y6, Y1, Y6
-	VANDPS       sigmoidconsts<>+1792(SB), Y7, Y7
+	VANDPS       sigmoidconsts<>+1856(SB), Y7, Y7
 	VPSRLD       $0x17, Y6, Y8
-	VPSUBD       sigmoidconsts<>+896(SB), Y8, Y8
+	VPSUBD       sigmoidconsts<>+960(SB), Y8, Y8
 	VPSUBD       Y7, Y8, Y8
 	VCVTDQ2PS    Y8, Y7
-	VANDPS       sigmoidconsts<>+960(SB), Y6, Y6
+	VANDPS       sigmoidconsts<>+1024(SB), Y6, Y6
 	VORPS        sigmoidconsts<>+320(SB), Y6, Y6
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y6, Y8
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y6, Y8
 	VSUBPS       sigmoidconsts<>+640(SB), Y6, Y9
 	VADDPS       Y6, Y6, Y6
 	VSUBPS       sigmoidconsts<>+640(SB), Y6, Y6
@@ -3958,8 +4088,7 @@ powg_161:
 	VANDPS       sigmoidconsts<>+640(SB), Y8, Y8
 	VSUBPS       Y8, Y7, Y7
 	VMULPS       Y6, Y6, Y8
-	VMOVUPS      sigmoidconsts<>+1088(SB), Y9
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Y6, Y9
+	VMOVUPS      sigmoidconsts<>+1152(SB), Y9
 	VFMADD213PS  sigmoidconsts<>+1216(SB), Y6, Y9
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Y6, Y9
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Y6, Y9
@@ -3967,18 +4096,19 @@ powg_161:
 	VFMADD213PS  sigmoidconsts<>+1472(SB), Y6, Y9
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Y6, Y9
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Y6, Y9
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Y6, Y9
 	VMULPS       Y6, Y9, Y9
 	VMULPS       Y8, Y9, Y9
 	VFMADD231PS  sigmoidconsts<>+192(SB), Y7, Y9
 	VFNMADD231PS sigmoidconsts<>+320(SB), Y8, Y9
 	VADDPS       Y9, Y6, Y9
 	VFMADD231PS  sigmoidconsts<>+128(SB), Y7, Y9
-	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Y1, Y6
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y1, Y6
 	VBLENDVPS    Y6, Y1, Y9, Y9
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y1, Y6
-	VBLENDVPS    Y6, sigmoidconsts<>+1920(SB), Y9, Y9
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y1, Y6
 	VBLENDVPS    Y6, sigmoidconsts<>+1984(SB), Y9, Y9
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y1, Y6
+	VBLENDVPS    Y6, sigmoidconsts<>+2048(SB), Y9, Y9
 	VMULPS       Y3, Y9, Y9
 	VMULPS       sigmoidconsts<>+64(SB), Y9, Y3
 	VROUNDPS     $0x00, Y3, Y3
@@ -4007,70 +4137,82 @@ powg_161:
 	VMULPS       Y3, Y6, Y6
 	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y9, Y3
 	VANDNPS      Y6, Y3, Y6
-	VCMPPS       $0x0e, sigmoidconsts<>+2048(SB), Y9, Y3
-	VBLENDVPS    Y3, sigmoidconsts<>+1856(SB), Y6, Y6
+	VCMPPS       $0x0e, sigmoidconsts<>+2112(SB), Y9, Y3
+	VBLENDVPS    Y3, sigmoidconsts<>+1920(SB), Y6, Y6
 	VMOVAPS      Y6, Y3
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y1, Y1
 	VANDNPS      Y3, Y1, Y3
 
-powd_163:
+powd_173:
 	VMULPS       Y3, Y5, Y5
-	TESTQ        $0x00000100, sflags+152(FP)
-	JZ           noflag_164
-	VBROADCASTSS alpha+128(FP), Y1
+	TESTQ        $0x00000100, sflags+160(FP)
+	JZ           noflag_174
+	VBROADCASTSS alpha+132(FP), Y1
 	VMOVUPS      sigmoidconsts<>+640(SB), Y3
 	VSUBPS       Y1, Y3, Y3
 	VMULPS       Y4, Y3, Y3
 	VFMADD231PS  Y2, Y1, Y3
 	VMULPS       Y3, Y5, Y5
 
-noflag_164:
+noflag_174:
 	VMULPS  Y0, Y5, Y5
 	VADDPS  32(SP), Y5, Y5
 	VMOVUPS Y5, 32(SP)
 
-noflag_159:
-noflag_157:
+noflag_169:
+noflag_167:
 	VMOVUPS      sigmoidconsts<>+640(SB), Y0
 	VSUBPS       224(SP), Y0, Y0
 	VMOVUPS      Y0, 256(SP)
 	VXORPS       Y0, Y0, Y0
 	TESTQ        $0x00000004, DI
-	JZ           noflag_165
+	JZ           noflag_175
 	VBROADCASTSS a+104(FP), Y1
 	VMULPS       224(SP), Y1, Y1
 	VBROADCASTSS b+108(FP), Y2
 	VADDPS       Y2, Y1, Y1
 	VBROADCASTSS e+112(FP), Y2
 	VFMADD231PS  96(SP), Y2, Y1
+	TESTQ        $0x00000010, DI
+	JZ           noflag_176
 	VMOVUPS      96(SP), Y2
-	VMULPS       128(SP), Y2, Y2
-	VMULPS       Y1, Y2, Y2
-	VADDPS       Y2, Y0, Y0
+	VXORPS       Y3, Y3, Y3
+	VCMPPS       $0x0e, 224(SP), Y2, Y4
+	VBLENDVPS    Y4, sigmoidconsts<>+640(SB), Y3, Y3
+	VCMPPS       $0x01, 224(SP), Y2, Y2
+	VBLENDVPS    Y2, sigmoidconsts<>+2304(SB), Y3, Y3
+	VBROADCASTSS d+116(FP), Y2
+	VFMADD231PS  Y3, Y2, Y1
 
-noflag_165:
+noflag_176:
+	VMOVUPS 96(SP), Y2
+	VMULPS  128(SP), Y2, Y2
+	VMULPS  Y1, Y2, Y2
+	VADDPS  Y2, Y0, Y0
+
+noflag_175:
 	TESTQ        $0x00000001, DI
-	JZ           noflag_166
+	JZ           noflag_177
 	VMOVUPS      96(SP), Y1
 	VMULPS       256(SP), Y1, Y1
-	VBROADCASTSS pw+120(FP), Y2
+	VBROADCASTSS pw+124(FP), Y2
 	VMULPS       224(SP), Y2, Y2
 	VFNMADD231PS 128(SP), Y2, Y1
-	VBROADCASTSS bceScale+116(FP), Y2
+	VBROADCASTSS bceScale+120(FP), Y2
 	VFMADD231PS  Y2, Y1, Y0
 
-noflag_166:
+noflag_177:
 	VMOVUPS      Y0, 288(SP)
 	TESTQ        $0x00000002, DI
-	JZ           noflag_167
+	JZ           noflag_178
 	VMOVUPS      160(SP), Y0
 	VADDPS       sigmoidconsts<>+640(SB), Y0, Y1
 	VPSRLD       $0x17, Y1, Y2
-	VPSUBD       sigmoidconsts<>+896(SB), Y2, Y2
+	VPSUBD       sigmoidconsts<>+960(SB), Y2, Y2
 	VCVTDQ2PS    Y2, Y3
-	VANDPS       sigmoidconsts<>+960(SB), Y1, Y2
+	VANDPS       sigmoidconsts<>+1024(SB), Y1, Y2
 	VORPS        sigmoidconsts<>+320(SB), Y2, Y2
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y2, Y4
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y2, Y4
 	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y5
 	VADDPS       Y2, Y2, Y2
 	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y2
@@ -4078,8 +4220,7 @@ noflag_166:
 	VANDPS       sigmoidconsts<>+640(SB), Y4, Y4
 	VSUBPS       Y4, Y3, Y3
 	VMULPS       Y2, Y2, Y4
-	VMOVUPS      sigmoidconsts<>+1088(SB), Y5
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Y2, Y5
+	VMOVUPS      sigmoidconsts<>+1152(SB), Y5
 	VFMADD213PS  sigmoidconsts<>+1216(SB), Y2, Y5
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Y2, Y5
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Y2, Y5
@@ -4087,6 +4228,7 @@ noflag_166:
 	VFMADD213PS  sigmoidconsts<>+1472(SB), Y2, Y5
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Y2, Y5
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Y2, Y5
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Y2, Y5
 	VMULPS       Y2, Y5, Y5
 	VMULPS       Y4, Y5, Y5
 	VFMADD231PS  sigmoidconsts<>+192(SB), Y3, Y5
@@ -4109,41 +4251,41 @@ noflag_166:
 	VMOVUPS      96(SP), Y1
 	VFMADD231PS  256(SP), Y1, Y0
 	VMOVUPS      Y0, 352(SP)
-	VBROADCASTSS gamma+132(FP), Y1
+	VBROADCASTSS gamma+136(FP), Y1
 	VMOVUPS      Y1, 384(SP)
 	CMPQ         R8, $0x01
-	JEQ          pow1_168
+	JEQ          pow1_179
 	CMPQ         R8, $0x02
-	JEQ          pow2_170
+	JEQ          pow2_181
 	CMPQ         R8, $0x03
-	JEQ          powg_169
+	JEQ          powg_180
 	VMOVUPS      sigmoidconsts<>+640(SB), Y1
-	JMP          powd_171
+	JMP          powd_182
 
-pow1_168:
+pow1_179:
 	VMOVAPS Y0, Y1
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y0, Y0
 	VANDNPS Y1, Y0, Y1
-	JMP     powd_171
+	JMP     powd_182
 
-pow2_170:
+pow2_181:
 	VMULPS  Y0, Y0, Y1
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y0, Y0
 	VANDNPS Y1, Y0, Y1
-	JMP     powd_171
+	JMP     powd_182
 
-powg_169:
-	VCMPPS       $0x01, sigmoidconsts<>+1664(SB), Y0, Y2
-	VMULPS       sigmoidconsts<>+1728(SB), Y0, Y1
+powg_180:
+	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y0, Y2
+	VMULPS       sigmoidconsts<>+1792(SB), Y0, Y1
 	VBLENDVPS    Y2, Y1, Y0, Y1
-	VANDPS       sigmoidconsts<>+1792(SB), Y2, Y2
+	VANDPS       sigmoidconsts<>+1856(SB), Y2, Y2
 	VPSRLD       $0x17, Y1, Y3
-	VPSUBD       sigmoidconsts<>+896(SB), Y3, Y3
+	VPSUBD       sigmoidconsts<>+960(SB), Y3, Y3
 	VPSUBD       Y2, Y3, Y3
 	VCVTDQ2PS    Y3, Y2
-	VANDPS       sigmoidconsts<>+960(SB), Y1, Y1
+	VANDPS       sigmoidconsts<>+1024(SB), Y1, Y1
 	VORPS        sigmoidconsts<>+320(SB), Y1, Y1
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y1, Y3
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y1, Y3
 	VSUBPS       sigmoidconsts<>+640(SB), Y1, Y4
 	VADDPS       Y1, Y1, Y1
 	VSUBPS       sigmoidconsts<>+640(SB), Y1, Y1
@@ -4151,8 +4293,7 @@ powg_169:
 	VANDPS       sigmoidconsts<>+640(SB), Y3, Y3
 	VSUBPS       Y3, Y2, Y2
 	VMULPS       Y1, Y1, Y3
-	VMOVUPS      sigmoidconsts<>+1088(SB), Y4
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Y1, Y4
+	VMOVUPS      sigmoidconsts<>+1152(SB), Y4
 	VFMADD213PS  sigmoidconsts<>+1216(SB), Y1, Y4
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Y1, Y4
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Y1, Y4
@@ -4160,18 +4301,19 @@ powg_169:
 	VFMADD213PS  sigmoidconsts<>+1472(SB), Y1, Y4
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Y1, Y4
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Y1, Y4
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Y1, Y4
 	VMULPS       Y1, Y4, Y4
 	VMULPS       Y3, Y4, Y4
 	VFMADD231PS  sigmoidconsts<>+192(SB), Y2, Y4
 	VFNMADD231PS sigmoidconsts<>+320(SB), Y3, Y4
 	VADDPS       Y4, Y1, Y4
 	VFMADD231PS  sigmoidconsts<>+128(SB), Y2, Y4
-	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Y0, Y1
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y0, Y1
 	VBLENDVPS    Y1, Y0, Y4, Y4
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y0, Y1
-	VBLENDVPS    Y1, sigmoidconsts<>+1920(SB), Y4, Y4
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y0, Y1
 	VBLENDVPS    Y1, sigmoidconsts<>+1984(SB), Y4, Y4
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y0, Y1
+	VBLENDVPS    Y1, sigmoidconsts<>+2048(SB), Y4, Y4
 	VMULPS       384(SP), Y4, Y4
 	VMULPS       sigmoidconsts<>+64(SB), Y4, Y1
 	VROUNDPS     $0x00, Y1, Y1
@@ -4200,13 +4342,13 @@ powg_169:
 	VMULPS       Y1, Y2, Y2
 	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y4, Y1
 	VANDNPS      Y2, Y1, Y2
-	VCMPPS       $0x0e, sigmoidconsts<>+2048(SB), Y4, Y1
-	VBLENDVPS    Y1, sigmoidconsts<>+1856(SB), Y2, Y2
+	VCMPPS       $0x0e, sigmoidconsts<>+2112(SB), Y4, Y1
+	VBLENDVPS    Y1, sigmoidconsts<>+1920(SB), Y2, Y2
 	VMOVAPS      Y2, Y1
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y0, Y0
 	VANDNPS      Y1, Y0, Y1
 
-powd_171:
+powd_182:
 	VMOVUPS      96(SP), Y0
 	VMULPS       256(SP), Y0, Y0
 	VMOVUPS      128(SP), Y2
@@ -4214,44 +4356,44 @@ powd_171:
 	VMULPS       Y1, Y0, Y0
 	VMOVUPS      Y0, 416(SP)
 	CMPQ         R8, $0x00
-	JEQ          gamma0_172
+	JEQ          gamma0_183
 	VMOVUPS      384(SP), Y0
 	VSUBPS       sigmoidconsts<>+640(SB), Y0, Y0
 	VMOVUPS      Y0, 448(SP)
 	VMOVUPS      352(SP), Y0
 	CMPQ         R9, $0x01
-	JEQ          pow1_173
+	JEQ          pow1_184
 	CMPQ         R9, $0x02
-	JEQ          pow2_175
+	JEQ          pow2_186
 	CMPQ         R9, $0x03
-	JEQ          powg_174
+	JEQ          powg_185
 	VMOVUPS      sigmoidconsts<>+640(SB), Y1
-	JMP          powd_176
+	JMP          powd_187
 
-pow1_173:
+pow1_184:
 	VMOVAPS Y0, Y1
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y0, Y0
 	VANDNPS Y1, Y0, Y1
-	JMP     powd_176
+	JMP     powd_187
 
-pow2_175:
+pow2_186:
 	VMULPS  Y0, Y0, Y1
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y0, Y0
 	VANDNPS Y1, Y0, Y1
-	JMP     powd_176
+	JMP     powd_187
 
-powg_174:
-	VCMPPS       $0x01, sigmoidconsts<>+1664(SB), Y0, Y2
-	VMULPS       sigmoidconsts<>+1728(SB), Y0, Y1
+powg_185:
+	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y0, Y2
+	VMULPS       sigmoidconsts<>+1792(SB), Y0, Y1
 	VBLENDVPS    Y2, Y1, Y0, Y1
-	VANDPS       sigmoidconsts<>+1792(SB), Y2, Y2
+	VANDPS       sigmoidconsts<>+1856(SB), Y2, Y2
 	VPSRLD       $0x17, Y1, Y3
-	VPSUBD       sigmoidconsts<>+896(SB), Y3, Y3
+	VPSUBD       sigmoidconsts<>+960(SB), Y3, Y3
 	VPSUBD       Y2, Y3, Y3
 	VCVTDQ2PS    Y3, Y2
-	VANDPS       sigmoidconsts<>+960(SB), Y1, Y1
+	VANDPS       sigmoidconsts<>+1024(SB), Y1, Y1
 	VORPS        sigmoidconsts<>+320(SB), Y1, Y1
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y1, Y3
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y1, Y3
 	VSUBPS       sigmoidconsts<>+640(SB), Y1, Y4
 	VADDPS       Y1, Y1, Y1
 	VSUBPS       sigmoidconsts<>+640(SB), Y1, Y1
@@ -4259,8 +4401,7 @@ powg_174:
 	VANDPS       sigmoidconsts<>+640(SB), Y3, Y3
 	VSUBPS       Y3, Y2, Y2
 	VMULPS       Y1, Y1, Y3
-	VMOVUPS      sigmoidconsts<>+1088(SB), Y4
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Y1, Y4
+	VMOVUPS      sigmoidconsts<>+1152(SB), Y4
 	VFMADD213PS  sigmoidconsts<>+1216(SB), Y1, Y4
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Y1, Y4
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Y1, Y4
@@ -4268,18 +4409,19 @@ powg_174:
 	VFMADD213PS  sigmoidconsts<>+1472(SB), Y1, Y4
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Y1, Y4
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Y1, Y4
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Y1, Y4
 	VMULPS       Y1, Y4, Y4
 	VMULPS       Y3, Y4, Y4
 	VFMADD231PS  sigmoidconsts<>+192(SB), Y2, Y4
 	VFNMADD231PS sigmoidconsts<>+320(SB), Y3, Y4
 	VADDPS       Y4, Y1, Y4
 	VFMADD231PS  sigmoidconsts<>+128(SB), Y2, Y4
-	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Y0, Y1
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y0, Y1
 	VBLENDVPS    Y1, Y0, Y4, Y4
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y0, Y1
-	VBLENDVPS    Y1, sigmoidconsts<>+1920(SB), Y4, Y4
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y0, Y1
 	VBLENDVPS    Y1, sigmoidconsts<>+1984(SB), Y4, Y4
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y0, Y1
+	VBLENDVPS    Y1, sigmoidconsts<>+2048(SB), Y4, Y4
 	VMULPS       448(SP), Y4, Y4
 	VMULPS       sigmoidconsts<>+64(SB), Y4, Y1
 	VROUNDPS     $0x00, Y1, Y1
@@ -4308,17 +4450,17 @@ powg_174:
 	VMULPS       Y1, Y2, Y2
 	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y4, Y1
 	VANDNPS      Y2, Y1, Y2
-	VCMPPS       $0x0e, sigmoidconsts<>+2048(SB), Y4, Y1
-	VBLENDVPS    Y1, sigmoidconsts<>+1856(SB), Y2, Y2
+	VCMPPS       $0x0e, sigmoidconsts<>+2112(SB), Y4, Y1
+	VBLENDVPS    Y1, sigmoidconsts<>+1920(SB), Y2, Y2
 	VMOVAPS      Y2, Y1
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y0, Y0
 	VANDNPS      Y1, Y0, Y1
 
-powd_176:
+powd_187:
 	VMOVUPS      320(SP), Y0
 	VMULPS       Y1, Y0, Y0
 	VMOVUPS      sigmoidconsts<>+640(SB), Y1
-	VMOVUPS      sigmoidconsts<>+2240(SB), Y2
+	VMOVUPS      sigmoidconsts<>+2368(SB), Y2
 	VFNMADD231PS 224(SP), Y2, Y1
 	VMULPS       Y1, Y0, Y0
 	VMULPS       96(SP), Y0, Y0
@@ -4331,24 +4473,24 @@ powd_176:
 	VADDPS       Y0, Y2, Y2
 	VMOVUPS      Y2, 416(SP)
 
-gamma0_172:
+gamma0_183:
 	VMOVUPS      416(SP), Y0
 	TESTQ        $0x00000100, DI
-	JZ           noflag_177
-	VBROADCASTSS alpha+128(FP), Y1
+	JZ           noflag_188
+	VBROADCASTSS alpha+132(FP), Y1
 	VMOVUPS      sigmoidconsts<>+640(SB), Y2
 	VSUBPS       Y1, Y2, Y2
 	VMULPS       256(SP), Y2, Y2
 	VFMADD231PS  224(SP), Y1, Y2
 	VMULPS       Y2, Y0, Y0
 
-noflag_177:
-	VBROADCASTSS focalScale+124(FP), Y1
+noflag_188:
+	VBROADCASTSS focalScale+128(FP), Y1
 	VMOVUPS      288(SP), Y2
 	VFMADD231PS  Y1, Y0, Y2
 	VMOVUPS      Y2, 288(SP)
 
-noflag_167:
+noflag_178:
 	VMOVUPS 288(SP), Y0
 	VMULPS  64(SP), Y0, Y0
 	VMOVUPS Y0, (DX)
@@ -4357,12 +4499,12 @@ noflag_167:
 	ADDQ    $0x00000020, DX
 	ADDQ    $0x00000020, BX
 	SUBQ    $0x00000008, SI
-	JMP     loop_154
+	JMP     loop_164
 
-tail_155:
+tail_165:
 	TESTQ        SI, SI
-	JZ           done_156
-	LEAQ         sigmoidconsts<>+2112(SB), R10
+	JZ           done_166
+	LEAQ         sigmoidconsts<>+2176(SB), R10
 	NEGQ         SI
 	VMOVDQU      64(R10)(SI*4), Y0
 	VMASKMOVPS   (AX), Y0, Y1
@@ -4408,15 +4550,15 @@ tail_155:
 	VMOVUPS      192(SP), Y2
 	VMOVUPS      224(SP), Y3
 	VMOVUPS      160(SP), Y4
-	TESTQ        $0x00000003, sflags+152(FP)
-	JZ           noflag_178
+	TESTQ        $0x00000003, sflags+160(FP)
+	JZ           noflag_189
 	VADDPS       sigmoidconsts<>+640(SB), Y4, Y5
 	VPSRLD       $0x17, Y5, Y6
-	VPSUBD       sigmoidconsts<>+896(SB), Y6, Y6
+	VPSUBD       sigmoidconsts<>+960(SB), Y6, Y6
 	VCVTDQ2PS    Y6, Y7
-	VANDPS       sigmoidconsts<>+960(SB), Y5, Y6
+	VANDPS       sigmoidconsts<>+1024(SB), Y5, Y6
 	VORPS        sigmoidconsts<>+320(SB), Y6, Y6
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y6, Y8
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y6, Y8
 	VSUBPS       sigmoidconsts<>+640(SB), Y6, Y9
 	VADDPS       Y6, Y6, Y6
 	VSUBPS       sigmoidconsts<>+640(SB), Y6, Y6
@@ -4424,8 +4566,7 @@ tail_155:
 	VANDPS       sigmoidconsts<>+640(SB), Y8, Y8
 	VSUBPS       Y8, Y7, Y7
 	VMULPS       Y6, Y6, Y8
-	VMOVUPS      sigmoidconsts<>+1088(SB), Y9
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Y6, Y9
+	VMOVUPS      sigmoidconsts<>+1152(SB), Y9
 	VFMADD213PS  sigmoidconsts<>+1216(SB), Y6, Y9
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Y6, Y9
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Y6, Y9
@@ -4433,6 +4574,7 @@ tail_155:
 	VFMADD213PS  sigmoidconsts<>+1472(SB), Y6, Y9
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Y6, Y9
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Y6, Y9
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Y6, Y9
 	VMULPS       Y6, Y9, Y9
 	VMULPS       Y8, Y9, Y9
 	VFMADD231PS  sigmoidconsts<>+192(SB), Y7, Y9
@@ -4447,9 +4589,9 @@ tail_155:
 	VADDPS       Y6, Y9, Y9
 	VMOVUPS      sigmoidconsts<>+640(SB), Y5
 	VSUBPS       Y3, Y5, Y5
-	TESTQ        $0x00000001, sflags+152(FP)
-	JZ           noflag_179
-	VBROADCASTSS pw+120(FP), Y6
+	TESTQ        $0x00000001, sflags+160(FP)
+	JZ           noflag_190
+	VBROADCASTSS pw+124(FP), Y6
 	VMULPS       Y3, Y6, Y6
 	VXORPS       sigmoidconsts<>+0(SB), Y2, Y7
 	VMAXPS       sigmoidconsts<>+832(SB), Y7, Y7
@@ -4463,9 +4605,9 @@ tail_155:
 	VADDPS       (SP), Y6, Y6
 	VMOVUPS      Y6, (SP)
 
-noflag_179:
-	TESTQ        $0x00000002, sflags+152(FP)
-	JZ           noflag_180
+noflag_190:
+	TESTQ        $0x00000002, sflags+160(FP)
+	JZ           noflag_191
 	VADDPS       sigmoidconsts<>+640(SB), Y4, Y6
 	VMOVUPS      sigmoidconsts<>+640(SB), Y7
 	VDIVPS       Y6, Y7, Y7
@@ -4478,40 +4620,40 @@ noflag_179:
 	VADDPS       Y9, Y6, Y6
 	VMULPS       Y3, Y4, Y2
 	VFMADD231PS  Y5, Y8, Y2
-	VBROADCASTSS gamma+132(FP), Y4
+	VBROADCASTSS gamma+136(FP), Y4
 	CMPQ         R8, $0x01
-	JEQ          pow1_181
+	JEQ          pow1_192
 	CMPQ         R8, $0x02
-	JEQ          pow2_183
+	JEQ          pow2_194
 	CMPQ         R8, $0x03
-	JEQ          powg_182
+	JEQ          powg_193
 	VMOVUPS      sigmoidconsts<>+640(SB), Y4
-	JMP          powd_184
+	JMP          powd_195
 
-pow1_181:
+pow1_192:
 	VMOVAPS Y2, Y4
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y2, Y2
 	VANDNPS Y4, Y2, Y4
-	JMP     powd_184
+	JMP     powd_195
 
-pow2_183:
+pow2_194:
 	VMULPS  Y2, Y2, Y4
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y2, Y2
 	VANDNPS Y4, Y2, Y4
-	JMP     powd_184
+	JMP     powd_195
 
-powg_182:
-	VCMPPS       $0x01, sigmoidconsts<>+1664(SB), Y2, Y8
-	VMULPS       sigmoidconsts<>+1728(SB), Y2, Y7
+powg_193:
+	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y2, Y8
+	VMULPS       sigmoidconsts<>+1792(SB), Y2, Y7
 	VBLENDVPS    Y8, Y7, Y2, Y7
-	VANDPS       sigmoidconsts<>+1792(SB), Y8, Y8
+	VANDPS       sigmoidconsts<>+1856(SB), Y8, Y8
 	VPSRLD       $0x17, Y7, Y9
-	VPSUBD       sigmoidconsts<>+896(SB), Y9, Y9
+	VPSUBD       sigmoidconsts<>+960(SB), Y9, Y9
 	VPSUBD       Y8, Y9, Y9
 	VCVTDQ2PS    Y9, Y8
-	VANDPS       sigmoidconsts<>+960(SB), Y7, Y7
+	VANDPS       sigmoidconsts<>+1024(SB), Y7, Y7
 	VORPS        sigmoidconsts<>+320(SB), Y7, Y7
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y7, Y9
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y7, Y9
 	VSUBPS       sigmoidconsts<>+640(SB), Y7, Y10
 	VADDPS       Y7, Y7, Y7
 	VSUBPS       sigmoidconsts<>+640(SB), Y7, Y7
@@ -4519,8 +4661,7 @@ powg_182:
 	VANDPS       sigmoidconsts<>+640(SB), Y9, Y9
 	VSUBPS       Y9, Y8, Y8
 	VMULPS       Y7, Y7, Y9
-	VMOVUPS      sigmoidconsts<>+1088(SB), Y10
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Y7, Y10
+	VMOVUPS      sigmoidconsts<>+1152(SB), Y10
 	VFMADD213PS  sigmoidconsts<>+1216(SB), Y7, Y10
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Y7, Y10
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Y7, Y10
@@ -4528,18 +4669,19 @@ powg_182:
 	VFMADD213PS  sigmoidconsts<>+1472(SB), Y7, Y10
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Y7, Y10
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Y7, Y10
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Y7, Y10
 	VMULPS       Y7, Y10, Y10
 	VMULPS       Y9, Y10, Y10
 	VFMADD231PS  sigmoidconsts<>+192(SB), Y8, Y10
 	VFNMADD231PS sigmoidconsts<>+320(SB), Y9, Y10
 	VADDPS       Y10, Y7, Y10
 	VFMADD231PS  sigmoidconsts<>+128(SB), Y8, Y10
-	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Y2, Y7
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y2, Y7
 	VBLENDVPS    Y7, Y2, Y10, Y10
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y2, Y7
-	VBLENDVPS    Y7, sigmoidconsts<>+1920(SB), Y10, Y10
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y2, Y7
 	VBLENDVPS    Y7, sigmoidconsts<>+1984(SB), Y10, Y10
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y2, Y7
+	VBLENDVPS    Y7, sigmoidconsts<>+2048(SB), Y10, Y10
 	VMULPS       Y4, Y10, Y10
 	VMULPS       sigmoidconsts<>+64(SB), Y10, Y4
 	VROUNDPS     $0x00, Y4, Y4
@@ -4568,71 +4710,83 @@ powg_182:
 	VMULPS       Y4, Y7, Y7
 	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y10, Y4
 	VANDNPS      Y7, Y4, Y7
-	VCMPPS       $0x0e, sigmoidconsts<>+2048(SB), Y10, Y4
-	VBLENDVPS    Y4, sigmoidconsts<>+1856(SB), Y7, Y7
+	VCMPPS       $0x0e, sigmoidconsts<>+2112(SB), Y10, Y4
+	VBLENDVPS    Y4, sigmoidconsts<>+1920(SB), Y7, Y7
 	VMOVAPS      Y7, Y4
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y2, Y2
 	VANDNPS      Y4, Y2, Y4
 
-powd_184:
+powd_195:
 	VMULPS       Y4, Y6, Y6
-	TESTQ        $0x00000100, sflags+152(FP)
-	JZ           noflag_185
-	VBROADCASTSS alpha+128(FP), Y2
+	TESTQ        $0x00000100, sflags+160(FP)
+	JZ           noflag_196
+	VBROADCASTSS alpha+132(FP), Y2
 	VMOVUPS      sigmoidconsts<>+640(SB), Y4
 	VSUBPS       Y2, Y4, Y4
 	VMULPS       Y5, Y4, Y4
 	VFMADD231PS  Y3, Y2, Y4
 	VMULPS       Y4, Y6, Y6
 
-noflag_185:
+noflag_196:
 	VMULPS  Y1, Y6, Y6
 	VANDPS  Y0, Y6, Y6
 	VADDPS  32(SP), Y6, Y6
 	VMOVUPS Y6, 32(SP)
 
-noflag_180:
-noflag_178:
+noflag_191:
+noflag_189:
 	VMOVUPS      sigmoidconsts<>+640(SB), Y1
 	VSUBPS       224(SP), Y1, Y1
 	VMOVUPS      Y1, 256(SP)
 	VXORPS       Y1, Y1, Y1
 	TESTQ        $0x00000004, DI
-	JZ           noflag_186
+	JZ           noflag_197
 	VBROADCASTSS a+104(FP), Y2
 	VMULPS       224(SP), Y2, Y2
 	VBROADCASTSS b+108(FP), Y3
 	VADDPS       Y3, Y2, Y2
 	VBROADCASTSS e+112(FP), Y3
 	VFMADD231PS  96(SP), Y3, Y2
+	TESTQ        $0x00000010, DI
+	JZ           noflag_198
 	VMOVUPS      96(SP), Y3
-	VMULPS       128(SP), Y3, Y3
-	VMULPS       Y2, Y3, Y3
-	VADDPS       Y3, Y1, Y1
+	VXORPS       Y4, Y4, Y4
+	VCMPPS       $0x0e, 224(SP), Y3, Y5
+	VBLENDVPS    Y5, sigmoidconsts<>+640(SB), Y4, Y4
+	VCMPPS       $0x01, 224(SP), Y3, Y3
+	VBLENDVPS    Y3, sigmoidconsts<>+2304(SB), Y4, Y4
+	VBROADCASTSS d+116(FP), Y3
+	VFMADD231PS  Y4, Y3, Y2
 
-noflag_186:
+noflag_198:
+	VMOVUPS 96(SP), Y3
+	VMULPS  128(SP), Y3, Y3
+	VMULPS  Y2, Y3, Y3
+	VADDPS  Y3, Y1, Y1
+
+noflag_197:
 	TESTQ        $0x00000001, DI
-	JZ           noflag_187
+	JZ           noflag_199
 	VMOVUPS      96(SP), Y2
 	VMULPS       256(SP), Y2, Y2
-	VBROADCASTSS pw+120(FP), Y3
+	VBROADCASTSS pw+124(FP), Y3
 	VMULPS       224(SP), Y3, Y3
 	VFNMADD231PS 128(SP), Y3, Y2
-	VBROADCASTSS bceScale+116(FP), Y3
+	VBROADCASTSS bceScale+120(FP), Y3
 	VFMADD231PS  Y3, Y2, Y1
 
-noflag_187:
+noflag_199:
 	VMOVUPS      Y1, 288(SP)
 	TESTQ        $0x00000002, DI
-	JZ           noflag_188
+	JZ           noflag_200
 	VMOVUPS      160(SP), Y1
 	VADDPS       sigmoidconsts<>+640(SB), Y1, Y2
 	VPSRLD       $0x17, Y2, Y3
-	VPSUBD       sigmoidconsts<>+896(SB), Y3, Y3
+	VPSUBD       sigmoidconsts<>+960(SB), Y3, Y3
 	VCVTDQ2PS    Y3, Y4
-	VANDPS       sigmoidconsts<>+960(SB), Y2, Y3
+	VANDPS       sigmoidconsts<>+1024(SB), Y2, Y3
 	VORPS        sigmoidconsts<>+320(SB), Y3, Y3
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y3, Y5
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y3, Y5
 	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y6
 	VADDPS       Y3, Y3, Y3
 	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y3
@@ -4640,8 +4794,7 @@ noflag_187:
 	VANDPS       sigmoidconsts<>+640(SB), Y5, Y5
 	VSUBPS       Y5, Y4, Y4
 	VMULPS       Y3, Y3, Y5
-	VMOVUPS      sigmoidconsts<>+1088(SB), Y6
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Y3, Y6
+	VMOVUPS      sigmoidconsts<>+1152(SB), Y6
 	VFMADD213PS  sigmoidconsts<>+1216(SB), Y3, Y6
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Y3, Y6
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Y3, Y6
@@ -4649,6 +4802,7 @@ noflag_187:
 	VFMADD213PS  sigmoidconsts<>+1472(SB), Y3, Y6
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Y3, Y6
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Y3, Y6
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Y3, Y6
 	VMULPS       Y3, Y6, Y6
 	VMULPS       Y5, Y6, Y6
 	VFMADD231PS  sigmoidconsts<>+192(SB), Y4, Y6
@@ -4671,41 +4825,41 @@ noflag_187:
 	VMOVUPS      96(SP), Y2
 	VFMADD231PS  256(SP), Y2, Y1
 	VMOVUPS      Y1, 352(SP)
-	VBROADCASTSS gamma+132(FP), Y2
+	VBROADCASTSS gamma+136(FP), Y2
 	VMOVUPS      Y2, 384(SP)
 	CMPQ         R8, $0x01
-	JEQ          pow1_189
+	JEQ          pow1_201
 	CMPQ         R8, $0x02
-	JEQ          pow2_191
+	JEQ          pow2_203
 	CMPQ         R8, $0x03
-	JEQ          powg_190
+	JEQ          powg_202
 	VMOVUPS      sigmoidconsts<>+640(SB), Y2
-	JMP          powd_192
+	JMP          powd_204
 
-pow1_189:
+pow1_201:
 	VMOVAPS Y1, Y2
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y1, Y1
 	VANDNPS Y2, Y1, Y2
-	JMP     powd_192
+	JMP     powd_204
 
-pow2_191:
+pow2_203:
 	VMULPS  Y1, Y1, Y2
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y1, Y1
 	VANDNPS Y2, Y1, Y2
-	JMP     powd_192
+	JMP     powd_204
 
-powg_190:
-	VCMPPS       $0x01, sigmoidconsts<>+1664(SB), Y1, Y3
-	VMULPS       sigmoidconsts<>+1728(SB), Y1, Y2
+powg_202:
+	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y1, Y3
+	VMULPS       sigmoidconsts<>+1792(SB), Y1, Y2
 	VBLENDVPS    Y3, Y2, Y1, Y2
-	VANDPS       sigmoidconsts<>+1792(SB), Y3, Y3
+	VANDPS       sigmoidconsts<>+1856(SB), Y3, Y3
 	VPSRLD       $0x17, Y2, Y4
-	VPSUBD       sigmoidconsts<>+896(SB), Y4, Y4
+	VPSUBD       sigmoidconsts<>+960(SB), Y4, Y4
 	VPSUBD       Y3, Y4, Y4
 	VCVTDQ2PS    Y4, Y3
-	VANDPS       sigmoidconsts<>+960(SB), Y2, Y2
+	VANDPS       sigmoidconsts<>+1024(SB), Y2, Y2
 	VORPS        sigmoidconsts<>+320(SB), Y2, Y2
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y2, Y4
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y2, Y4
 	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y5
 	VADDPS       Y2, Y2, Y2
 	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y2
@@ -4713,8 +4867,7 @@ powg_190:
 	VANDPS       sigmoidconsts<>+640(SB), Y4, Y4
 	VSUBPS       Y4, Y3, Y3
 	VMULPS       Y2, Y2, Y4
-	VMOVUPS      sigmoidconsts<>+1088(SB), Y5
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Y2, Y5
+	VMOVUPS      sigmoidconsts<>+1152(SB), Y5
 	VFMADD213PS  sigmoidconsts<>+1216(SB), Y2, Y5
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Y2, Y5
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Y2, Y5
@@ -4722,18 +4875,19 @@ powg_190:
 	VFMADD213PS  sigmoidconsts<>+1472(SB), Y2, Y5
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Y2, Y5
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Y2, Y5
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Y2, Y5
 	VMULPS       Y2, Y5, Y5
 	VMULPS       Y4, Y5, Y5
 	VFMADD231PS  sigmoidconsts<>+192(SB), Y3, Y5
 	VFNMADD231PS sigmoidconsts<>+320(SB), Y4, Y5
 	VADDPS       Y5, Y2, Y5
 	VFMADD231PS  sigmoidconsts<>+128(SB), Y3, Y5
-	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Y1, Y2
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y1, Y2
 	VBLENDVPS    Y2, Y1, Y5, Y5
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y1, Y2
-	VBLENDVPS    Y2, sigmoidconsts<>+1920(SB), Y5, Y5
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y1, Y2
 	VBLENDVPS    Y2, sigmoidconsts<>+1984(SB), Y5, Y5
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y1, Y2
+	VBLENDVPS    Y2, sigmoidconsts<>+2048(SB), Y5, Y5
 	VMULPS       384(SP), Y5, Y5
 	VMULPS       sigmoidconsts<>+64(SB), Y5, Y2
 	VROUNDPS     $0x00, Y2, Y2
@@ -4762,13 +4916,13 @@ powg_190:
 	VMULPS       Y2, Y3, Y3
 	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y5, Y2
 	VANDNPS      Y3, Y2, Y3
-	VCMPPS       $0x0e, sigmoidconsts<>+2048(SB), Y5, Y2
-	VBLENDVPS    Y2, sigmoidconsts<>+1856(SB), Y3, Y3
+	VCMPPS       $0x0e, sigmoidconsts<>+2112(SB), Y5, Y2
+	VBLENDVPS    Y2, sigmoidconsts<>+1920(SB), Y3, Y3
 	VMOVAPS      Y3, Y2
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y1, Y1
 	VANDNPS      Y2, Y1, Y2
 
-powd_192:
+powd_204:
 	VMOVUPS      96(SP), Y1
 	VMULPS       256(SP), Y1, Y1
 	VMOVUPS      128(SP), Y3
@@ -4776,44 +4930,44 @@ powd_192:
 	VMULPS       Y2, Y1, Y1
 	VMOVUPS      Y1, 416(SP)
 	CMPQ         R8, $0x00
-	JEQ          gamma0_193
+	JEQ          gamma0_205
 	VMOVUPS      384(SP), Y1
 	VSUBPS       sigmoidconsts<>+640(SB), Y1, Y1
 	VMOVUPS      Y1, 448(SP)
 	VMOVUPS      352(SP), Y1
 	CMPQ         R9, $0x01
-	JEQ          pow1_194
+	JEQ          pow1_206
 	CMPQ         R9, $0x02
-	JEQ          pow2_196
+	JEQ          pow2_208
 	CMPQ         R9, $0x03
-	JEQ          powg_195
+	JEQ          powg_207
 	VMOVUPS      sigmoidconsts<>+640(SB), Y2
-	JMP          powd_197
+	JMP          powd_209
 
-pow1_194:
+pow1_206:
 	VMOVAPS Y1, Y2
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y1, Y1
 	VANDNPS Y2, Y1, Y2
-	JMP     powd_197
+	JMP     powd_209
 
-pow2_196:
+pow2_208:
 	VMULPS  Y1, Y1, Y2
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y1, Y1
 	VANDNPS Y2, Y1, Y2
-	JMP     powd_197
+	JMP     powd_209
 
-powg_195:
-	VCMPPS       $0x01, sigmoidconsts<>+1664(SB), Y1, Y3
-	VMULPS       sigmoidconsts<>+1728(SB), Y1, Y2
+powg_207:
+	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y1, Y3
+	VMULPS       sigmoidconsts<>+1792(SB), Y1, Y2
 	VBLENDVPS    Y3, Y2, Y1, Y2
-	VANDPS       sigmoidconsts<>+1792(SB), Y3, Y3
+	VANDPS       sigmoidconsts<>+1856(SB), Y3, Y3
 	VPSRLD       $0x17, Y2, Y4
-	VPSUBD       sigmoidconsts<>+896(SB), Y4, Y4
+	VPSUBD       sigmoidconsts<>+960(SB), Y4, Y4
 	VPSUBD       Y3, Y4, Y4
 	VCVTDQ2PS    Y4, Y3
-	VANDPS       sigmoidconsts<>+960(SB), Y2, Y2
+	VANDPS       sigmoidconsts<>+1024(SB), Y2, Y2
 	VORPS        sigmoidconsts<>+320(SB), Y2, Y2
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y2, Y4
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y2, Y4
 	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y5
 	VADDPS       Y2, Y2, Y2
 	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y2
@@ -4821,8 +4975,7 @@ powg_195:
 	VANDPS       sigmoidconsts<>+640(SB), Y4, Y4
 	VSUBPS       Y4, Y3, Y3
 	VMULPS       Y2, Y2, Y4
-	VMOVUPS      sigmoidconsts<>+1088(SB), Y5
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Y2, Y5
+	VMOVUPS      sigmoidconsts<>+1152(SB), Y5
 	VFMADD213PS  sigmoidconsts<>+1216(SB), Y2, Y5
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Y2, Y5
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Y2, Y5
@@ -4830,18 +4983,19 @@ powg_195:
 	VFMADD213PS  sigmoidconsts<>+1472(SB), Y2, Y5
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Y2, Y5
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Y2, Y5
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Y2, Y5
 	VMULPS       Y2, Y5, Y5
 	VMULPS       Y4, Y5, Y5
 	VFMADD231PS  sigmoidconsts<>+192(SB), Y3, Y5
 	VFNMADD231PS sigmoidconsts<>+320(SB), Y4, Y5
 	VADDPS       Y5, Y2, Y5
 	VFMADD231PS  sigmoidconsts<>+128(SB), Y3, Y5
-	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Y1, Y2
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y1, Y2
 	VBLENDVPS    Y2, Y1, Y5, Y5
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y1, Y2
-	VBLENDVPS    Y2, sigmoidconsts<>+1920(SB), Y5, Y5
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y1, Y2
 	VBLENDVPS    Y2, sigmoidconsts<>+1984(SB), Y5, Y5
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y1, Y2
+	VBLENDVPS    Y2, sigmoidconsts<>+2048(SB), Y5, Y5
 	VMULPS       448(SP), Y5, Y5
 	VMULPS       sigmoidconsts<>+64(SB), Y5, Y2
 	VROUNDPS     $0x00, Y2, Y2
@@ -4870,17 +5024,17 @@ powg_195:
 	VMULPS       Y2, Y3, Y3
 	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y5, Y2
 	VANDNPS      Y3, Y2, Y3
-	VCMPPS       $0x0e, sigmoidconsts<>+2048(SB), Y5, Y2
-	VBLENDVPS    Y2, sigmoidconsts<>+1856(SB), Y3, Y3
+	VCMPPS       $0x0e, sigmoidconsts<>+2112(SB), Y5, Y2
+	VBLENDVPS    Y2, sigmoidconsts<>+1920(SB), Y3, Y3
 	VMOVAPS      Y3, Y2
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y1, Y1
 	VANDNPS      Y2, Y1, Y2
 
-powd_197:
+powd_209:
 	VMOVUPS      320(SP), Y1
 	VMULPS       Y2, Y1, Y1
 	VMOVUPS      sigmoidconsts<>+640(SB), Y2
-	VMOVUPS      sigmoidconsts<>+2240(SB), Y3
+	VMOVUPS      sigmoidconsts<>+2368(SB), Y3
 	VFNMADD231PS 224(SP), Y3, Y2
 	VMULPS       Y2, Y1, Y1
 	VMULPS       96(SP), Y1, Y1
@@ -4893,30 +5047,30 @@ powd_197:
 	VADDPS       Y1, Y3, Y3
 	VMOVUPS      Y3, 416(SP)
 
-gamma0_193:
+gamma0_205:
 	VMOVUPS      416(SP), Y1
 	TESTQ        $0x00000100, DI
-	JZ           noflag_198
-	VBROADCASTSS alpha+128(FP), Y2
+	JZ           noflag_210
+	VBROADCASTSS alpha+132(FP), Y2
 	VMOVUPS      sigmoidconsts<>+640(SB), Y3
 	VSUBPS       Y2, Y3, Y3
 	VMULPS       256(SP), Y3, Y3
 	VFMADD231PS  224(SP), Y2, Y3
 	VMULPS       Y3, Y1, Y1
 
-noflag_198:
-	VBROADCASTSS focalScale+124(FP), Y2
+noflag_210:
+	VBROADCASTSS focalScale+128(FP), Y2
 	VMOVUPS      288(SP), Y3
 	VFMADD231PS  Y2, Y1, Y3
 	VMOVUPS      Y3, 288(SP)
 
-noflag_188:
+noflag_200:
 	VMOVUPS    288(SP), Y1
 	VMULPS     64(SP), Y1, Y1
 	VMASKMOVPS Y1, Y0, (DX)
 
-done_156:
-	MOVQ         out_base+160(FP), AX
+done_166:
+	MOVQ         out_base+168(FP), AX
 	VMOVUPS      (SP), Y0
 	VMOVAPS      Y0, Y1
 	VEXTRACTF128 $0x01, Y1, X0
@@ -4940,7 +5094,7 @@ done_156:
 
 // func sigmoidStatsPAVX2(x []float32, y []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32)
 // Requires: AVX, AVX2, FMA3
-TEXT ·sigmoidStatsPAVX2(SB), NOSPLIT, $128-104
+TEXT ·sigmoidStatsPAVX2(SB), NOSPLIT, $160-104
 	MOVQ    x_base+0(FP), AX
 	MOVQ    y_base+24(FP), CX
 	MOVQ    x_len+8(FP), DX
@@ -4957,47 +5111,57 @@ TEXT ·sigmoidStatsPAVX2(SB), NOSPLIT, $128-104
 	VMOVUPS Y3, 64(SP)
 	VXORPS  Y3, Y3, Y3
 	VMOVUPS Y3, 96(SP)
+	VXORPS  Y3, Y3, Y3
+	VMOVUPS Y3, 128(SP)
 
-loop_199:
+loop_211:
 	CMPQ        DX, $0x00000008
-	JB          tail_200
+	JB          tail_212
 	VMOVUPS     (AX), Y3
 	VMOVUPS     (CX), Y4
-	TESTQ       $0x0000000c, BX
-	JZ          noflag_202
+	TESTQ       $0x0000001c, BX
+	JZ          noflag_214
 	VMOVAPS     Y3, Y5
 	TESTQ       $0x00000004, BX
-	JZ          noflag_203
+	JZ          noflag_215
 	VADDPS      Y5, Y0, Y0
 	VFMADD231PS Y5, Y4, Y1
 	VADDPS      Y4, Y2, Y2
 
-noflag_203:
+noflag_215:
 	TESTQ       $0x00000008, BX
-	JZ          noflag_204
+	JZ          noflag_216
 	VMOVUPS     (SP), Y6
 	VFMADD231PS Y5, Y5, Y6
 	VMOVUPS     Y6, (SP)
-	VMOVUPS     32(SP), Y5
-	VFMADD231PS Y4, Y4, Y5
-	VMOVUPS     Y5, 32(SP)
+	VMOVUPS     32(SP), Y6
+	VFMADD231PS Y4, Y4, Y6
+	VMOVUPS     Y6, 32(SP)
 
-noflag_204:
-noflag_202:
+noflag_216:
+	TESTQ   $0x00000010, BX
+	JZ      noflag_217
+	VSUBPS  Y4, Y5, Y5
+	VANDPS  sigmoidconsts<>+896(SB), Y5, Y5
+	VADDPS  128(SP), Y5, Y5
+	VMOVUPS Y5, 128(SP)
+
+noflag_217:
+noflag_214:
 	TESTQ        $0x00000001, BX
-	JZ           noflag_205
-	VMOVUPS      sigmoidconsts<>+2304(SB), Y5
-	VCMPPS       $0x01, sigmoidconsts<>+1664(SB), Y3, Y7
-	VMULPS       sigmoidconsts<>+1728(SB), Y3, Y6
+	JZ           noflag_218
+	VMOVUPS      sigmoidconsts<>+2432(SB), Y5
+	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y3, Y7
+	VMULPS       sigmoidconsts<>+1792(SB), Y3, Y6
 	VBLENDVPS    Y7, Y6, Y3, Y6
-	VANDPS       sigmoidconsts<>+1792(SB), Y7, Y7
+	VANDPS       sigmoidconsts<>+1856(SB), Y7, Y7
 	VPSRLD       $0x17, Y6, Y8
-	VPSUBD       sigmoidconsts<>+896(SB), Y8, Y8
+	VPSUBD       sigmoidconsts<>+960(SB), Y8, Y8
 	VPSUBD       Y7, Y8, Y8
 	VCVTDQ2PS    Y8, Y7
-	VANDPS       sigmoidconsts<>+960(SB), Y6, Y6
+	VANDPS       sigmoidconsts<>+1024(SB), Y6, Y6
 	VORPS        sigmoidconsts<>+320(SB), Y6, Y6
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y6, Y8
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y6, Y8
 	VSUBPS       sigmoidconsts<>+640(SB), Y6, Y9
 	VADDPS       Y6, Y6, Y6
 	VSUBPS       sigmoidconsts<>+640(SB), Y6, Y6
@@ -5005,8 +5169,7 @@ noflag_202:
 	VANDPS       sigmoidconsts<>+640(SB), Y8, Y8
 	VSUBPS       Y8, Y7, Y7
 	VMULPS       Y6, Y6, Y8
-	VMOVUPS      sigmoidconsts<>+1088(SB), Y9
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Y6, Y9
+	VMOVUPS      sigmoidconsts<>+1152(SB), Y9
 	VFMADD213PS  sigmoidconsts<>+1216(SB), Y6, Y9
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Y6, Y9
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Y6, Y9
@@ -5014,32 +5177,33 @@ noflag_202:
 	VFMADD213PS  sigmoidconsts<>+1472(SB), Y6, Y9
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Y6, Y9
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Y6, Y9
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Y6, Y9
 	VMULPS       Y6, Y9, Y9
 	VMULPS       Y8, Y9, Y9
 	VFMADD231PS  sigmoidconsts<>+192(SB), Y7, Y9
 	VFNMADD231PS sigmoidconsts<>+320(SB), Y8, Y9
 	VADDPS       Y9, Y6, Y9
 	VFMADD231PS  sigmoidconsts<>+128(SB), Y7, Y9
-	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Y3, Y6
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y3, Y6
 	VBLENDVPS    Y6, Y3, Y9, Y9
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y3, Y6
-	VBLENDVPS    Y6, sigmoidconsts<>+1920(SB), Y9, Y9
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y3, Y6
 	VBLENDVPS    Y6, sigmoidconsts<>+1984(SB), Y9, Y9
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y3, Y6
+	VBLENDVPS    Y6, sigmoidconsts<>+2048(SB), Y9, Y9
 	VMAXPS       Y9, Y5, Y9
 	VMOVUPS      sigmoidconsts<>+640(SB), Y6
 	VSUBPS       Y3, Y6, Y6
-	VCMPPS       $0x01, sigmoidconsts<>+1664(SB), Y6, Y7
-	VMULPS       sigmoidconsts<>+1728(SB), Y6, Y3
+	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y6, Y7
+	VMULPS       sigmoidconsts<>+1792(SB), Y6, Y3
 	VBLENDVPS    Y7, Y3, Y6, Y3
-	VANDPS       sigmoidconsts<>+1792(SB), Y7, Y7
+	VANDPS       sigmoidconsts<>+1856(SB), Y7, Y7
 	VPSRLD       $0x17, Y3, Y8
-	VPSUBD       sigmoidconsts<>+896(SB), Y8, Y8
+	VPSUBD       sigmoidconsts<>+960(SB), Y8, Y8
 	VPSUBD       Y7, Y8, Y8
 	VCVTDQ2PS    Y8, Y7
-	VANDPS       sigmoidconsts<>+960(SB), Y3, Y3
+	VANDPS       sigmoidconsts<>+1024(SB), Y3, Y3
 	VORPS        sigmoidconsts<>+320(SB), Y3, Y3
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y3, Y8
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y3, Y8
 	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y10
 	VADDPS       Y3, Y3, Y3
 	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y3
@@ -5047,8 +5211,7 @@ noflag_202:
 	VANDPS       sigmoidconsts<>+640(SB), Y8, Y8
 	VSUBPS       Y8, Y7, Y7
 	VMULPS       Y3, Y3, Y8
-	VMOVUPS      sigmoidconsts<>+1088(SB), Y10
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Y3, Y10
+	VMOVUPS      sigmoidconsts<>+1152(SB), Y10
 	VFMADD213PS  sigmoidconsts<>+1216(SB), Y3, Y10
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Y3, Y10
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Y3, Y10
@@ -5056,18 +5219,19 @@ noflag_202:
 	VFMADD213PS  sigmoidconsts<>+1472(SB), Y3, Y10
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Y3, Y10
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Y3, Y10
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Y3, Y10
 	VMULPS       Y3, Y10, Y10
 	VMULPS       Y8, Y10, Y10
 	VFMADD231PS  sigmoidconsts<>+192(SB), Y7, Y10
 	VFNMADD231PS sigmoidconsts<>+320(SB), Y8, Y10
 	VADDPS       Y10, Y3, Y10
 	VFMADD231PS  sigmoidconsts<>+128(SB), Y7, Y10
-	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Y6, Y3
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y6, Y3
 	VBLENDVPS    Y3, Y6, Y10, Y10
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y6, Y3
-	VBLENDVPS    Y3, sigmoidconsts<>+1920(SB), Y10, Y10
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y6, Y3
 	VBLENDVPS    Y3, sigmoidconsts<>+1984(SB), Y10, Y10
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y6, Y3
+	VBLENDVPS    Y3, sigmoidconsts<>+2048(SB), Y10, Y10
 	VMAXPS       Y10, Y5, Y10
 	VMOVUPS      sigmoidconsts<>+640(SB), Y3
 	VSUBPS       Y4, Y3, Y3
@@ -5079,56 +5243,65 @@ noflag_202:
 	VADDPS       64(SP), Y10, Y10
 	VMOVUPS      Y10, 64(SP)
 
-noflag_205:
+noflag_218:
 	ADDQ $0x00000020, AX
 	ADDQ $0x00000020, CX
 	SUBQ $0x00000008, DX
-	JMP  loop_199
+	JMP  loop_211
 
-tail_200:
+tail_212:
 	TESTQ       DX, DX
-	JZ          done_201
-	LEAQ        sigmoidconsts<>+2112(SB), SI
+	JZ          done_213
+	LEAQ        sigmoidconsts<>+2176(SB), SI
 	NEGQ        DX
 	VMOVDQU     64(SI)(DX*4), Y3
 	VMASKMOVPS  (AX), Y3, Y4
 	VMASKMOVPS  (CX), Y3, Y5
-	TESTQ       $0x0000000c, BX
-	JZ          noflag_206
+	TESTQ       $0x0000001c, BX
+	JZ          noflag_219
 	VMOVAPS     Y4, Y6
 	VANDPS      Y3, Y6, Y6
 	TESTQ       $0x00000004, BX
-	JZ          noflag_207
+	JZ          noflag_220
 	VADDPS      Y6, Y0, Y0
 	VFMADD231PS Y6, Y5, Y1
 	VADDPS      Y5, Y2, Y2
 
-noflag_207:
+noflag_220:
 	TESTQ       $0x00000008, BX
-	JZ          noflag_208
+	JZ          noflag_221
 	VMOVUPS     (SP), Y7
 	VFMADD231PS Y6, Y6, Y7
 	VMOVUPS     Y7, (SP)
-	VMOVUPS     32(SP), Y6
-	VFMADD231PS Y5, Y5, Y6
-	VMOVUPS     Y6, 32(SP)
+	VMOVUPS     32(SP), Y7
+	VFMADD231PS Y5, Y5, Y7
+	VMOVUPS     Y7, 32(SP)
 
-noflag_208:
-noflag_206:
+noflag_221:
+	TESTQ   $0x00000010, BX
+	JZ      noflag_222
+	VSUBPS  Y5, Y6, Y6
+	VANDPS  sigmoidconsts<>+896(SB), Y6, Y6
+	VANDPS  Y3, Y6, Y6
+	VADDPS  128(SP), Y6, Y6
+	VMOVUPS Y6, 128(SP)
+
+noflag_222:
+noflag_219:
 	TESTQ        $0x00000001, BX
-	JZ           noflag_209
-	VMOVUPS      sigmoidconsts<>+2304(SB), Y6
-	VCMPPS       $0x01, sigmoidconsts<>+1664(SB), Y4, Y8
-	VMULPS       sigmoidconsts<>+1728(SB), Y4, Y7
+	JZ           noflag_223
+	VMOVUPS      sigmoidconsts<>+2432(SB), Y6
+	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y4, Y8
+	VMULPS       sigmoidconsts<>+1792(SB), Y4, Y7
 	VBLENDVPS    Y8, Y7, Y4, Y7
-	VANDPS       sigmoidconsts<>+1792(SB), Y8, Y8
+	VANDPS       sigmoidconsts<>+1856(SB), Y8, Y8
 	VPSRLD       $0x17, Y7, Y9
-	VPSUBD       sigmoidconsts<>+896(SB), Y9, Y9
+	VPSUBD       sigmoidconsts<>+960(SB), Y9, Y9
 	VPSUBD       Y8, Y9, Y9
 	VCVTDQ2PS    Y9, Y8
-	VANDPS       sigmoidconsts<>+960(SB), Y7, Y7
+	VANDPS       sigmoidconsts<>+1024(SB), Y7, Y7
 	VORPS        sigmoidconsts<>+320(SB), Y7, Y7
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y7, Y9
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y7, Y9
 	VSUBPS       sigmoidconsts<>+640(SB), Y7, Y10
 	VADDPS       Y7, Y7, Y7
 	VSUBPS       sigmoidconsts<>+640(SB), Y7, Y7
@@ -5136,8 +5309,7 @@ noflag_206:
 	VANDPS       sigmoidconsts<>+640(SB), Y9, Y9
 	VSUBPS       Y9, Y8, Y8
 	VMULPS       Y7, Y7, Y9
-	VMOVUPS      sigmoidconsts<>+1088(SB), Y10
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Y7, Y10
+	VMOVUPS      sigmoidconsts<>+1152(SB), Y10
 	VFMADD213PS  sigmoidconsts<>+1216(SB), Y7, Y10
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Y7, Y10
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Y7, Y10
@@ -5145,32 +5317,33 @@ noflag_206:
 	VFMADD213PS  sigmoidconsts<>+1472(SB), Y7, Y10
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Y7, Y10
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Y7, Y10
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Y7, Y10
 	VMULPS       Y7, Y10, Y10
 	VMULPS       Y9, Y10, Y10
 	VFMADD231PS  sigmoidconsts<>+192(SB), Y8, Y10
 	VFNMADD231PS sigmoidconsts<>+320(SB), Y9, Y10
 	VADDPS       Y10, Y7, Y10
 	VFMADD231PS  sigmoidconsts<>+128(SB), Y8, Y10
-	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Y4, Y7
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y4, Y7
 	VBLENDVPS    Y7, Y4, Y10, Y10
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y4, Y7
-	VBLENDVPS    Y7, sigmoidconsts<>+1920(SB), Y10, Y10
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y4, Y7
 	VBLENDVPS    Y7, sigmoidconsts<>+1984(SB), Y10, Y10
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y4, Y7
+	VBLENDVPS    Y7, sigmoidconsts<>+2048(SB), Y10, Y10
 	VMAXPS       Y10, Y6, Y10
 	VMOVUPS      sigmoidconsts<>+640(SB), Y7
 	VSUBPS       Y4, Y7, Y7
-	VCMPPS       $0x01, sigmoidconsts<>+1664(SB), Y7, Y8
-	VMULPS       sigmoidconsts<>+1728(SB), Y7, Y4
+	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y7, Y8
+	VMULPS       sigmoidconsts<>+1792(SB), Y7, Y4
 	VBLENDVPS    Y8, Y4, Y7, Y4
-	VANDPS       sigmoidconsts<>+1792(SB), Y8, Y8
+	VANDPS       sigmoidconsts<>+1856(SB), Y8, Y8
 	VPSRLD       $0x17, Y4, Y9
-	VPSUBD       sigmoidconsts<>+896(SB), Y9, Y9
+	VPSUBD       sigmoidconsts<>+960(SB), Y9, Y9
 	VPSUBD       Y8, Y9, Y9
 	VCVTDQ2PS    Y9, Y8
-	VANDPS       sigmoidconsts<>+960(SB), Y4, Y4
+	VANDPS       sigmoidconsts<>+1024(SB), Y4, Y4
 	VORPS        sigmoidconsts<>+320(SB), Y4, Y4
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y4, Y9
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y4, Y9
 	VSUBPS       sigmoidconsts<>+640(SB), Y4, Y11
 	VADDPS       Y4, Y4, Y4
 	VSUBPS       sigmoidconsts<>+640(SB), Y4, Y4
@@ -5178,8 +5351,7 @@ noflag_206:
 	VANDPS       sigmoidconsts<>+640(SB), Y9, Y9
 	VSUBPS       Y9, Y8, Y8
 	VMULPS       Y4, Y4, Y9
-	VMOVUPS      sigmoidconsts<>+1088(SB), Y11
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Y4, Y11
+	VMOVUPS      sigmoidconsts<>+1152(SB), Y11
 	VFMADD213PS  sigmoidconsts<>+1216(SB), Y4, Y11
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Y4, Y11
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Y4, Y11
@@ -5187,18 +5359,19 @@ noflag_206:
 	VFMADD213PS  sigmoidconsts<>+1472(SB), Y4, Y11
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Y4, Y11
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Y4, Y11
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Y4, Y11
 	VMULPS       Y4, Y11, Y11
 	VMULPS       Y9, Y11, Y11
 	VFMADD231PS  sigmoidconsts<>+192(SB), Y8, Y11
 	VFNMADD231PS sigmoidconsts<>+320(SB), Y9, Y11
 	VADDPS       Y11, Y4, Y11
 	VFMADD231PS  sigmoidconsts<>+128(SB), Y8, Y11
-	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Y7, Y4
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y7, Y4
 	VBLENDVPS    Y4, Y7, Y11, Y11
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y7, Y4
-	VBLENDVPS    Y4, sigmoidconsts<>+1920(SB), Y11, Y11
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y7, Y4
 	VBLENDVPS    Y4, sigmoidconsts<>+1984(SB), Y11, Y11
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y7, Y4
+	VBLENDVPS    Y4, sigmoidconsts<>+2048(SB), Y11, Y11
 	VMAXPS       Y11, Y6, Y11
 	VMOVUPS      sigmoidconsts<>+640(SB), Y4
 	VSUBPS       Y5, Y4, Y4
@@ -5211,8 +5384,8 @@ noflag_206:
 	VADDPS       64(SP), Y11, Y11
 	VMOVUPS      Y11, 64(SP)
 
-noflag_209:
-done_201:
+noflag_223:
+done_213:
 	MOVQ         out_base+80(FP), AX
 	VMOVAPS      Y0, Y0
 	VMOVAPS      Y0, Y3
@@ -5277,71 +5450,92 @@ done_201:
 	VMOVSHDUP    X0, X1
 	VADDSS       X1, X0, X0
 	VMOVSS       X0, 24(AX)
+	VMOVUPS      128(SP), Y0
+	VMOVAPS      Y0, Y1
+	VEXTRACTF128 $0x01, Y1, X0
+	VADDPS       X0, X1, X0
+	VMOVHLPS     X0, X0, X1
+	VADDPS       X1, X0, X0
+	VMOVSHDUP    X0, X1
+	VADDSS       X1, X0, X0
+	VMOVSS       X0, 28(AX)
 	VZEROUPPER
 	RET
 
-// func sigmoidGradPAVX2(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int)
+// func sigmoidGradPAVX2(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int)
 // Requires: AVX, FMA3
-TEXT ·sigmoidGradPAVX2(SB), NOSPLIT, $96-128
+TEXT ·sigmoidGradPAVX2(SB), NOSPLIT, $96-136
 	MOVQ x_base+0(FP), AX
 	MOVQ y_base+24(FP), CX
 	MOVQ dst_base+48(FP), DX
 	MOVQ x_len+8(FP), BX
 	MOVQ flags+72(FP), SI
 
-loop_210:
+loop_224:
 	CMPQ         BX, $0x00000008
-	JB           tail_211
+	JB           tail_225
 	VMOVUPS      (AX), Y0
 	VMOVUPS      (CX), Y1
 	VMOVUPS      Y0, (SP)
 	VMOVUPS      Y1, 32(SP)
 	VXORPS       Y0, Y0, Y0
 	TESTQ        $0x00000004, SI
-	JZ           noflag_213
+	JZ           noflag_227
 	VBROADCASTSS a+80(FP), Y1
 	VMULPS       32(SP), Y1, Y1
 	VBROADCASTSS b+84(FP), Y2
 	VADDPS       Y2, Y1, Y1
 	VBROADCASTSS e+88(FP), Y2
 	VFMADD231PS  (SP), Y2, Y1
-	VADDPS       Y1, Y0, Y0
+	TESTQ        $0x00000010, SI
+	JZ           noflag_228
+	VMOVUPS      (SP), Y2
+	VXORPS       Y3, Y3, Y3
+	VCMPPS       $0x0e, 32(SP), Y2, Y4
+	VBLENDVPS    Y4, sigmoidconsts<>+640(SB), Y3, Y3
+	VCMPPS       $0x01, 32(SP), Y2, Y2
+	VBLENDVPS    Y2, sigmoidconsts<>+2304(SB), Y3, Y3
+	VBROADCASTSS d+92(FP), Y2
+	VFMADD231PS  Y3, Y2, Y1
 
-noflag_213:
+noflag_228:
+	VADDPS Y1, Y0, Y0
+
+noflag_227:
 	VMOVUPS      Y0, 64(SP)
 	TESTQ        $0x00000001, SI
-	JZ           noflag_214
+	JZ           noflag_229
 	VMOVUPS      (SP), Y0
 	VMOVUPS      sigmoidconsts<>+640(SB), Y1
 	VSUBPS       Y0, Y1, Y1
 	VMOVUPS      sigmoidconsts<>+640(SB), Y2
 	VSUBPS       32(SP), Y2, Y2
 	VMULPS       Y2, Y0, Y2
-	VBROADCASTSS pw+96(FP), Y3
+	VBROADCASTSS pw+100(FP), Y3
 	VMULPS       32(SP), Y3, Y3
 	VFNMADD231PS Y1, Y3, Y2
 	VMULPS       Y1, Y0, Y0
-	VMOVUPS      sigmoidconsts<>+2368(SB), Y1
+	VMOVUPS      sigmoidconsts<>+2496(SB), Y1
 	VMAXPS       Y0, Y1, Y0
 	VDIVPS       Y0, Y2, Y2
 	VMOVUPS      64(SP), Y0
-	VBROADCASTSS bceScale+92(FP), Y1
+	VBROADCASTSS bceScale+96(FP), Y1
 	VFMADD231PS  Y1, Y2, Y0
 	VMOVUPS      Y0, 64(SP)
 
-noflag_214:
+noflag_229:
 	VMOVUPS 64(SP), Y0
 	VMOVUPS Y0, (DX)
 	ADDQ    $0x00000020, AX
 	ADDQ    $0x00000020, CX
 	ADDQ    $0x00000020, DX
 	SUBQ    $0x00000008, BX
-	JMP     loop_210
+	JMP     loop_224
 
-tail_211:
+tail_225:
 	TESTQ        BX, BX
-	JZ           done_212
-	LEAQ         sigmoidconsts<>+2112(SB), DI
+	JZ           done_226
+	LEAQ         sigmoidconsts<>+2176(SB), DI
 	NEGQ         BX
 	VMOVDQU      64(DI)(BX*4), Y0
 	VMASKMOVPS   (AX), Y0, Y1
@@ -5350,48 +5544,60 @@ tail_211:
 	VMOVUPS      Y2, 32(SP)
 	VXORPS       Y1, Y1, Y1
 	TESTQ        $0x00000004, SI
-	JZ           noflag_215
+	JZ           noflag_230
 	VBROADCASTSS a+80(FP), Y2
 	VMULPS       32(SP), Y2, Y2
 	VBROADCASTSS b+84(FP), Y3
 	VADDPS       Y3, Y2, Y2
 	VBROADCASTSS e+88(FP), Y3
 	VFMADD231PS  (SP), Y3, Y2
-	VADDPS       Y2, Y1, Y1
+	TESTQ        $0x00000010, SI
+	JZ           noflag_231
+	VMOVUPS      (SP), Y3
+	VXORPS       Y4, Y4, Y4
+	VCMPPS       $0x0e, 32(SP), Y3, Y5
+	VBLENDVPS    Y5, sigmoidconsts<>+640(SB), Y4, Y4
+	VCMPPS       $0x01, 32(SP), Y3, Y3
+	VBLENDVPS    Y3, sigmoidconsts<>+2304(SB), Y4, Y4
+	VBROADCASTSS d+92(FP), Y3
+	VFMADD231PS  Y4, Y3, Y2
 
-noflag_215:
+noflag_231:
+	VADDPS Y2, Y1, Y1
+
+noflag_230:
 	VMOVUPS      Y1, 64(SP)
 	TESTQ        $0x00000001, SI
-	JZ           noflag_216
+	JZ           noflag_232
 	VMOVUPS      (SP), Y1
 	VMOVUPS      sigmoidconsts<>+640(SB), Y2
 	VSUBPS       Y1, Y2, Y2
 	VMOVUPS      sigmoidconsts<>+640(SB), Y3
 	VSUBPS       32(SP), Y3, Y3
 	VMULPS       Y3, Y1, Y3
-	VBROADCASTSS pw+96(FP), Y4
+	VBROADCASTSS pw+100(FP), Y4
 	VMULPS       32(SP), Y4, Y4
 	VFNMADD231PS Y2, Y4, Y3
 	VMULPS       Y2, Y1, Y1
-	VMOVUPS      sigmoidconsts<>+2368(SB), Y2
+	VMOVUPS      sigmoidconsts<>+2496(SB), Y2
 	VMAXPS       Y1, Y2, Y1
 	VDIVPS       Y1, Y3, Y3
 	VMOVUPS      64(SP), Y1
-	VBROADCASTSS bceScale+92(FP), Y2
+	VBROADCASTSS bceScale+96(FP), Y2
 	VFMADD231PS  Y2, Y3, Y1
 	VMOVUPS      Y1, 64(SP)
 
-noflag_216:
+noflag_232:
 	VMOVUPS    64(SP), Y1
 	VMASKMOVPS Y1, Y0, (DX)
 
-done_212:
+done_226:
 	VZEROUPPER
 	RET
 
-// func sigmoidFusedPAVX2(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32)
+// func sigmoidFusedPAVX2(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32)
 // Requires: AVX, AVX2, FMA3
-TEXT ·sigmoidFusedPAVX2(SB), NOSPLIT, $160-160
+TEXT ·sigmoidFusedPAVX2(SB), NOSPLIT, $160-168
 	MOVQ    x_base+0(FP), AX
 	MOVQ    y_base+24(FP), CX
 	MOVQ    dst_base+48(FP), DX
@@ -5402,29 +5608,29 @@ TEXT ·sigmoidFusedPAVX2(SB), NOSPLIT, $160-160
 	VXORPS  Y0, Y0, Y0
 	VMOVUPS Y0, 32(SP)
 
-loop_217:
+loop_233:
 	CMPQ         BX, $0x00000008
-	JB           tail_218
+	JB           tail_234
 	VMOVUPS      (AX), Y0
 	VMOVUPS      (CX), Y1
 	VMOVUPS      Y0, 64(SP)
 	VMOVUPS      Y1, 96(SP)
 	VMOVUPS      64(SP), Y0
 	VMOVUPS      96(SP), Y1
-	TESTQ        $0x00000001, sflags+128(FP)
-	JZ           noflag_220
-	VMOVUPS      sigmoidconsts<>+2304(SB), Y2
-	VCMPPS       $0x01, sigmoidconsts<>+1664(SB), Y0, Y4
-	VMULPS       sigmoidconsts<>+1728(SB), Y0, Y3
+	TESTQ        $0x00000001, sflags+136(FP)
+	JZ           noflag_236
+	VMOVUPS      sigmoidconsts<>+2432(SB), Y2
+	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y0, Y4
+	VMULPS       sigmoidconsts<>+1792(SB), Y0, Y3
 	VBLENDVPS    Y4, Y3, Y0, Y3
-	VANDPS       sigmoidconsts<>+1792(SB), Y4, Y4
+	VANDPS       sigmoidconsts<>+1856(SB), Y4, Y4
 	VPSRLD       $0x17, Y3, Y5
-	VPSUBD       sigmoidconsts<>+896(SB), Y5, Y5
+	VPSUBD       sigmoidconsts<>+960(SB), Y5, Y5
 	VPSUBD       Y4, Y5, Y5
 	VCVTDQ2PS    Y5, Y4
-	VANDPS       sigmoidconsts<>+960(SB), Y3, Y3
+	VANDPS       sigmoidconsts<>+1024(SB), Y3, Y3
 	VORPS        sigmoidconsts<>+320(SB), Y3, Y3
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y3, Y5
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y3, Y5
 	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y6
 	VADDPS       Y3, Y3, Y3
 	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y3
@@ -5432,8 +5638,7 @@ loop_217:
 	VANDPS       sigmoidconsts<>+640(SB), Y5, Y5
 	VSUBPS       Y5, Y4, Y4
 	VMULPS       Y3, Y3, Y5
-	VMOVUPS      sigmoidconsts<>+1088(SB), Y6
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Y3, Y6
+	VMOVUPS      sigmoidconsts<>+1152(SB), Y6
 	VFMADD213PS  sigmoidconsts<>+1216(SB), Y3, Y6
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Y3, Y6
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Y3, Y6
@@ -5441,32 +5646,33 @@ loop_217:
 	VFMADD213PS  sigmoidconsts<>+1472(SB), Y3, Y6
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Y3, Y6
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Y3, Y6
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Y3, Y6
 	VMULPS       Y3, Y6, Y6
 	VMULPS       Y5, Y6, Y6
 	VFMADD231PS  sigmoidconsts<>+192(SB), Y4, Y6
 	VFNMADD231PS sigmoidconsts<>+320(SB), Y5, Y6
 	VADDPS       Y6, Y3, Y6
 	VFMADD231PS  sigmoidconsts<>+128(SB), Y4, Y6
-	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Y0, Y3
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y0, Y3
 	VBLENDVPS    Y3, Y0, Y6, Y6
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y0, Y3
-	VBLENDVPS    Y3, sigmoidconsts<>+1920(SB), Y6, Y6
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y0, Y3
 	VBLENDVPS    Y3, sigmoidconsts<>+1984(SB), Y6, Y6
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y0, Y3
+	VBLENDVPS    Y3, sigmoidconsts<>+2048(SB), Y6, Y6
 	VMAXPS       Y6, Y2, Y6
 	VMOVUPS      sigmoidconsts<>+640(SB), Y3
 	VSUBPS       Y0, Y3, Y3
-	VCMPPS       $0x01, sigmoidconsts<>+1664(SB), Y3, Y4
-	VMULPS       sigmoidconsts<>+1728(SB), Y3, Y0
+	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y3, Y4
+	VMULPS       sigmoidconsts<>+1792(SB), Y3, Y0
 	VBLENDVPS    Y4, Y0, Y3, Y0
-	VANDPS       sigmoidconsts<>+1792(SB), Y4, Y4
+	VANDPS       sigmoidconsts<>+1856(SB), Y4, Y4
 	VPSRLD       $0x17, Y0, Y5
-	VPSUBD       sigmoidconsts<>+896(SB), Y5, Y5
+	VPSUBD       sigmoidconsts<>+960(SB), Y5, Y5
 	VPSUBD       Y4, Y5, Y5
 	VCVTDQ2PS    Y5, Y4
-	VANDPS       sigmoidconsts<>+960(SB), Y0, Y0
+	VANDPS       sigmoidconsts<>+1024(SB), Y0, Y0
 	VORPS        sigmoidconsts<>+320(SB), Y0, Y0
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y0, Y5
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y0, Y5
 	VSUBPS       sigmoidconsts<>+640(SB), Y0, Y7
 	VADDPS       Y0, Y0, Y0
 	VSUBPS       sigmoidconsts<>+640(SB), Y0, Y0
@@ -5474,8 +5680,7 @@ loop_217:
 	VANDPS       sigmoidconsts<>+640(SB), Y5, Y5
 	VSUBPS       Y5, Y4, Y4
 	VMULPS       Y0, Y0, Y5
-	VMOVUPS      sigmoidconsts<>+1088(SB), Y7
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Y0, Y7
+	VMOVUPS      sigmoidconsts<>+1152(SB), Y7
 	VFMADD213PS  sigmoidconsts<>+1216(SB), Y0, Y7
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Y0, Y7
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Y0, Y7
@@ -5483,76 +5688,89 @@ loop_217:
 	VFMADD213PS  sigmoidconsts<>+1472(SB), Y0, Y7
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Y0, Y7
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Y0, Y7
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Y0, Y7
 	VMULPS       Y0, Y7, Y7
 	VMULPS       Y5, Y7, Y7
 	VFMADD231PS  sigmoidconsts<>+192(SB), Y4, Y7
 	VFNMADD231PS sigmoidconsts<>+320(SB), Y5, Y7
 	VADDPS       Y7, Y0, Y7
 	VFMADD231PS  sigmoidconsts<>+128(SB), Y4, Y7
-	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Y3, Y0
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y3, Y0
 	VBLENDVPS    Y0, Y3, Y7, Y7
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y3, Y0
-	VBLENDVPS    Y0, sigmoidconsts<>+1920(SB), Y7, Y7
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y3, Y0
 	VBLENDVPS    Y0, sigmoidconsts<>+1984(SB), Y7, Y7
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y3, Y0
+	VBLENDVPS    Y0, sigmoidconsts<>+2048(SB), Y7, Y7
 	VMAXPS       Y7, Y2, Y7
 	VMOVUPS      sigmoidconsts<>+640(SB), Y0
 	VSUBPS       Y1, Y0, Y0
 	VMULPS       Y0, Y7, Y7
-	VBROADCASTSS pw+96(FP), Y0
+	VBROADCASTSS pw+100(FP), Y0
 	VMULPS       Y1, Y0, Y0
 	VFMADD231PS  Y6, Y0, Y7
 	VXORPS       sigmoidconsts<>+0(SB), Y7, Y7
 	VADDPS       (SP), Y7, Y7
 	VMOVUPS      Y7, (SP)
 
-noflag_220:
+noflag_236:
 	VXORPS       Y0, Y0, Y0
 	TESTQ        $0x00000004, SI
-	JZ           noflag_221
+	JZ           noflag_237
 	VBROADCASTSS a+80(FP), Y1
 	VMULPS       96(SP), Y1, Y1
 	VBROADCASTSS b+84(FP), Y2
 	VADDPS       Y2, Y1, Y1
 	VBROADCASTSS e+88(FP), Y2
 	VFMADD231PS  64(SP), Y2, Y1
-	VADDPS       Y1, Y0, Y0
+	TESTQ        $0x00000010, SI
+	JZ           noflag_238
+	VMOVUPS      64(SP), Y2
+	VXORPS       Y3, Y3, Y3
+	VCMPPS       $0x0e, 96(SP), Y2, Y4
+	VBLENDVPS    Y4, sigmoidconsts<>+640(SB), Y3, Y3
+	VCMPPS       $0x01, 96(SP), Y2, Y2
+	VBLENDVPS    Y2, sigmoidconsts<>+2304(SB), Y3, Y3
+	VBROADCASTSS d+92(FP), Y2
+	VFMADD231PS  Y3, Y2, Y1
 
-noflag_221:
+noflag_238:
+	VADDPS Y1, Y0, Y0
+
+noflag_237:
 	VMOVUPS      Y0, 128(SP)
 	TESTQ        $0x00000001, SI
-	JZ           noflag_222
+	JZ           noflag_239
 	VMOVUPS      64(SP), Y0
 	VMOVUPS      sigmoidconsts<>+640(SB), Y1
 	VSUBPS       Y0, Y1, Y1
 	VMOVUPS      sigmoidconsts<>+640(SB), Y2
 	VSUBPS       96(SP), Y2, Y2
 	VMULPS       Y2, Y0, Y2
-	VBROADCASTSS pw+96(FP), Y3
+	VBROADCASTSS pw+100(FP), Y3
 	VMULPS       96(SP), Y3, Y3
 	VFNMADD231PS Y1, Y3, Y2
 	VMULPS       Y1, Y0, Y0
-	VMOVUPS      sigmoidconsts<>+2368(SB), Y1
+	VMOVUPS      sigmoidconsts<>+2496(SB), Y1
 	VMAXPS       Y0, Y1, Y0
 	VDIVPS       Y0, Y2, Y2
 	VMOVUPS      128(SP), Y0
-	VBROADCASTSS bceScale+92(FP), Y1
+	VBROADCASTSS bceScale+96(FP), Y1
 	VFMADD231PS  Y1, Y2, Y0
 	VMOVUPS      Y0, 128(SP)
 
-noflag_222:
+noflag_239:
 	VMOVUPS 128(SP), Y0
 	VMOVUPS Y0, (DX)
 	ADDQ    $0x00000020, AX
 	ADDQ    $0x00000020, CX
 	ADDQ    $0x00000020, DX
 	SUBQ    $0x00000008, BX
-	JMP     loop_217
+	JMP     loop_233
 
-tail_218:
+tail_234:
 	TESTQ        BX, BX
-	JZ           done_219
-	LEAQ         sigmoidconsts<>+2112(SB), DI
+	JZ           done_235
+	LEAQ         sigmoidconsts<>+2176(SB), DI
 	NEGQ         BX
 	VMOVDQU      64(DI)(BX*4), Y0
 	VMASKMOVPS   (AX), Y0, Y1
@@ -5561,20 +5779,20 @@ tail_218:
 	VMOVUPS      Y2, 96(SP)
 	VMOVUPS      64(SP), Y1
 	VMOVUPS      96(SP), Y2
-	TESTQ        $0x00000001, sflags+128(FP)
-	JZ           noflag_223
-	VMOVUPS      sigmoidconsts<>+2304(SB), Y3
-	VCMPPS       $0x01, sigmoidconsts<>+1664(SB), Y1, Y5
-	VMULPS       sigmoidconsts<>+1728(SB), Y1, Y4
+	TESTQ        $0x00000001, sflags+136(FP)
+	JZ           noflag_240
+	VMOVUPS      sigmoidconsts<>+2432(SB), Y3
+	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y1, Y5
+	VMULPS       sigmoidconsts<>+1792(SB), Y1, Y4
 	VBLENDVPS    Y5, Y4, Y1, Y4
-	VANDPS       sigmoidconsts<>+1792(SB), Y5, Y5
+	VANDPS       sigmoidconsts<>+1856(SB), Y5, Y5
 	VPSRLD       $0x17, Y4, Y6
-	VPSUBD       sigmoidconsts<>+896(SB), Y6, Y6
+	VPSUBD       sigmoidconsts<>+960(SB), Y6, Y6
 	VPSUBD       Y5, Y6, Y6
 	VCVTDQ2PS    Y6, Y5
-	VANDPS       sigmoidconsts<>+960(SB), Y4, Y4
+	VANDPS       sigmoidconsts<>+1024(SB), Y4, Y4
 	VORPS        sigmoidconsts<>+320(SB), Y4, Y4
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y4, Y6
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y4, Y6
 	VSUBPS       sigmoidconsts<>+640(SB), Y4, Y7
 	VADDPS       Y4, Y4, Y4
 	VSUBPS       sigmoidconsts<>+640(SB), Y4, Y4
@@ -5582,8 +5800,7 @@ tail_218:
 	VANDPS       sigmoidconsts<>+640(SB), Y6, Y6
 	VSUBPS       Y6, Y5, Y5
 	VMULPS       Y4, Y4, Y6
-	VMOVUPS      sigmoidconsts<>+1088(SB), Y7
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Y4, Y7
+	VMOVUPS      sigmoidconsts<>+1152(SB), Y7
 	VFMADD213PS  sigmoidconsts<>+1216(SB), Y4, Y7
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Y4, Y7
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Y4, Y7
@@ -5591,32 +5808,33 @@ tail_218:
 	VFMADD213PS  sigmoidconsts<>+1472(SB), Y4, Y7
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Y4, Y7
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Y4, Y7
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Y4, Y7
 	VMULPS       Y4, Y7, Y7
 	VMULPS       Y6, Y7, Y7
 	VFMADD231PS  sigmoidconsts<>+192(SB), Y5, Y7
 	VFNMADD231PS sigmoidconsts<>+320(SB), Y6, Y7
 	VADDPS       Y7, Y4, Y7
 	VFMADD231PS  sigmoidconsts<>+128(SB), Y5, Y7
-	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Y1, Y4
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y1, Y4
 	VBLENDVPS    Y4, Y1, Y7, Y7
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y1, Y4
-	VBLENDVPS    Y4, sigmoidconsts<>+1920(SB), Y7, Y7
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y1, Y4
 	VBLENDVPS    Y4, sigmoidconsts<>+1984(SB), Y7, Y7
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y1, Y4
+	VBLENDVPS    Y4, sigmoidconsts<>+2048(SB), Y7, Y7
 	VMAXPS       Y7, Y3, Y7
 	VMOVUPS      sigmoidconsts<>+640(SB), Y4
 	VSUBPS       Y1, Y4, Y4
-	VCMPPS       $0x01, sigmoidconsts<>+1664(SB), Y4, Y5
-	VMULPS       sigmoidconsts<>+1728(SB), Y4, Y1
+	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y4, Y5
+	VMULPS       sigmoidconsts<>+1792(SB), Y4, Y1
 	VBLENDVPS    Y5, Y1, Y4, Y1
-	VANDPS       sigmoidconsts<>+1792(SB), Y5, Y5
+	VANDPS       sigmoidconsts<>+1856(SB), Y5, Y5
 	VPSRLD       $0x17, Y1, Y6
-	VPSUBD       sigmoidconsts<>+896(SB), Y6, Y6
+	VPSUBD       sigmoidconsts<>+960(SB), Y6, Y6
 	VPSUBD       Y5, Y6, Y6
 	VCVTDQ2PS    Y6, Y5
-	VANDPS       sigmoidconsts<>+960(SB), Y1, Y1
+	VANDPS       sigmoidconsts<>+1024(SB), Y1, Y1
 	VORPS        sigmoidconsts<>+320(SB), Y1, Y1
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y1, Y6
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y1, Y6
 	VSUBPS       sigmoidconsts<>+640(SB), Y1, Y8
 	VADDPS       Y1, Y1, Y1
 	VSUBPS       sigmoidconsts<>+640(SB), Y1, Y1
@@ -5624,8 +5842,7 @@ tail_218:
 	VANDPS       sigmoidconsts<>+640(SB), Y6, Y6
 	VSUBPS       Y6, Y5, Y5
 	VMULPS       Y1, Y1, Y6
-	VMOVUPS      sigmoidconsts<>+1088(SB), Y8
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Y1, Y8
+	VMOVUPS      sigmoidconsts<>+1152(SB), Y8
 	VFMADD213PS  sigmoidconsts<>+1216(SB), Y1, Y8
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Y1, Y8
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Y1, Y8
@@ -5633,23 +5850,24 @@ tail_218:
 	VFMADD213PS  sigmoidconsts<>+1472(SB), Y1, Y8
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Y1, Y8
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Y1, Y8
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Y1, Y8
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y6, Y8, Y8
 	VFMADD231PS  sigmoidconsts<>+192(SB), Y5, Y8
 	VFNMADD231PS sigmoidconsts<>+320(SB), Y6, Y8
 	VADDPS       Y8, Y1, Y8
 	VFMADD231PS  sigmoidconsts<>+128(SB), Y5, Y8
-	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Y4, Y1
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y4, Y1
 	VBLENDVPS    Y1, Y4, Y8, Y8
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y4, Y1
-	VBLENDVPS    Y1, sigmoidconsts<>+1920(SB), Y8, Y8
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y4, Y1
 	VBLENDVPS    Y1, sigmoidconsts<>+1984(SB), Y8, Y8
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y4, Y1
+	VBLENDVPS    Y1, sigmoidconsts<>+2048(SB), Y8, Y8
 	VMAXPS       Y8, Y3, Y8
 	VMOVUPS      sigmoidconsts<>+640(SB), Y1
 	VSUBPS       Y2, Y1, Y1
 	VMULPS       Y1, Y8, Y8
-	VBROADCASTSS pw+96(FP), Y1
+	VBROADCASTSS pw+100(FP), Y1
 	VMULPS       Y2, Y1, Y1
 	VFMADD231PS  Y7, Y1, Y8
 	VXORPS       sigmoidconsts<>+0(SB), Y8, Y8
@@ -5657,46 +5875,58 @@ tail_218:
 	VADDPS       (SP), Y8, Y8
 	VMOVUPS      Y8, (SP)
 
-noflag_223:
+noflag_240:
 	VXORPS       Y1, Y1, Y1
 	TESTQ        $0x00000004, SI
-	JZ           noflag_224
+	JZ           noflag_241
 	VBROADCASTSS a+80(FP), Y2
 	VMULPS       96(SP), Y2, Y2
 	VBROADCASTSS b+84(FP), Y3
 	VADDPS       Y3, Y2, Y2
 	VBROADCASTSS e+88(FP), Y3
 	VFMADD231PS  64(SP), Y3, Y2
-	VADDPS       Y2, Y1, Y1
+	TESTQ        $0x00000010, SI
+	JZ           noflag_242
+	VMOVUPS      64(SP), Y3
+	VXORPS       Y4, Y4, Y4
+	VCMPPS       $0x0e, 96(SP), Y3, Y5
+	VBLENDVPS    Y5, sigmoidconsts<>+640(SB), Y4, Y4
+	VCMPPS       $0x01, 96(SP), Y3, Y3
+	VBLENDVPS    Y3, sigmoidconsts<>+2304(SB), Y4, Y4
+	VBROADCASTSS d+92(FP), Y3
+	VFMADD231PS  Y4, Y3, Y2
 
-noflag_224:
+noflag_242:
+	VADDPS Y2, Y1, Y1
+
+noflag_241:
 	VMOVUPS      Y1, 128(SP)
 	TESTQ        $0x00000001, SI
-	JZ           noflag_225
+	JZ           noflag_243
 	VMOVUPS      64(SP), Y1
 	VMOVUPS      sigmoidconsts<>+640(SB), Y2
 	VSUBPS       Y1, Y2, Y2
 	VMOVUPS      sigmoidconsts<>+640(SB), Y3
 	VSUBPS       96(SP), Y3, Y3
 	VMULPS       Y3, Y1, Y3
-	VBROADCASTSS pw+96(FP), Y4
+	VBROADCASTSS pw+100(FP), Y4
 	VMULPS       96(SP), Y4, Y4
 	VFNMADD231PS Y2, Y4, Y3
 	VMULPS       Y2, Y1, Y1
-	VMOVUPS      sigmoidconsts<>+2368(SB), Y2
+	VMOVUPS      sigmoidconsts<>+2496(SB), Y2
 	VMAXPS       Y1, Y2, Y1
 	VDIVPS       Y1, Y3, Y3
 	VMOVUPS      128(SP), Y1
-	VBROADCASTSS bceScale+92(FP), Y2
+	VBROADCASTSS bceScale+96(FP), Y2
 	VFMADD231PS  Y2, Y3, Y1
 	VMOVUPS      Y1, 128(SP)
 
-noflag_225:
+noflag_243:
 	VMOVUPS    128(SP), Y1
 	VMASKMOVPS Y1, Y0, (DX)
 
-done_219:
-	MOVQ         out_base+136(FP), AX
+done_235:
+	MOVQ         out_base+144(FP), AX
 	VMOVUPS      (SP), Y0
 	VMOVAPS      Y0, Y1
 	VEXTRACTF128 $0x01, Y1, X0
@@ -5720,7 +5950,7 @@ done_219:
 
 // func sigmoidStatsPWAVX2(x []float32, y []float32, w []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32)
 // Requires: AVX, AVX2, FMA3
-TEXT ·sigmoidStatsPWAVX2(SB), NOSPLIT, $128-128
+TEXT ·sigmoidStatsPWAVX2(SB), NOSPLIT, $160-128
 	MOVQ    x_base+0(FP), AX
 	MOVQ    y_base+24(FP), CX
 	MOVQ    w_base+48(FP), DX
@@ -5738,50 +5968,61 @@ TEXT ·sigmoidStatsPWAVX2(SB), NOSPLIT, $128-128
 	VMOVUPS Y3, 64(SP)
 	VXORPS  Y3, Y3, Y3
 	VMOVUPS Y3, 96(SP)
+	VXORPS  Y3, Y3, Y3
+	VMOVUPS Y3, 128(SP)
 
-loop_226:
+loop_244:
 	CMPQ        BX, $0x00000008
-	JB          tail_227
+	JB          tail_245
 	VMOVUPS     (AX), Y3
 	VMOVUPS     (CX), Y4
 	VMOVUPS     (DX), Y5
-	TESTQ       $0x0000000c, SI
-	JZ          noflag_229
+	TESTQ       $0x0000001c, SI
+	JZ          noflag_247
 	VMOVAPS     Y3, Y6
 	VMULPS      Y5, Y6, Y7
 	VMULPS      Y5, Y4, Y8
 	TESTQ       $0x00000004, SI
-	JZ          noflag_230
+	JZ          noflag_248
 	VADDPS      Y7, Y0, Y0
 	VFMADD231PS Y7, Y4, Y1
 	VADDPS      Y8, Y2, Y2
 
-noflag_230:
+noflag_248:
 	TESTQ       $0x00000008, SI
-	JZ          noflag_231
+	JZ          noflag_249
 	VMOVUPS     (SP), Y9
 	VFMADD231PS Y7, Y6, Y9
 	VMOVUPS     Y9, (SP)
-	VMOVUPS     32(SP), Y6
-	VFMADD231PS Y8, Y4, Y6
-	VMOVUPS     Y6, 32(SP)
+	VMOVUPS     32(SP), Y7
+	VFMADD231PS Y8, Y4, Y7
+	VMOVUPS     Y7, 32(SP)
 
-noflag_231:
-noflag_229:
+noflag_249:
+	TESTQ   $0x00000010, SI
+	JZ      noflag_250
+	VSUBPS  Y4, Y6, Y6
+	VANDPS  sigmoidconsts<>+896(SB), Y6, Y6
+	VMULPS  Y5, Y6, Y6
+	VADDPS  128(SP), Y6, Y6
+	VMOVUPS Y6, 128(SP)
+
+noflag_250:
+noflag_247:
 	TESTQ        $0x00000001, SI
-	JZ           noflag_232
-	VMOVUPS      sigmoidconsts<>+2304(SB), Y6
-	VCMPPS       $0x01, sigmoidconsts<>+1664(SB), Y3, Y8
-	VMULPS       sigmoidconsts<>+1728(SB), Y3, Y7
+	JZ           noflag_251
+	VMOVUPS      sigmoidconsts<>+2432(SB), Y6
+	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y3, Y8
+	VMULPS       sigmoidconsts<>+1792(SB), Y3, Y7
 	VBLENDVPS    Y8, Y7, Y3, Y7
-	VANDPS       sigmoidconsts<>+1792(SB), Y8, Y8
+	VANDPS       sigmoidconsts<>+1856(SB), Y8, Y8
 	VPSRLD       $0x17, Y7, Y9
-	VPSUBD       sigmoidconsts<>+896(SB), Y9, Y9
+	VPSUBD       sigmoidconsts<>+960(SB), Y9, Y9
 	VPSUBD       Y8, Y9, Y9
 	VCVTDQ2PS    Y9, Y8
-	VANDPS       sigmoidconsts<>+960(SB), Y7, Y7
+	VANDPS       sigmoidconsts<>+1024(SB), Y7, Y7
 	VORPS        sigmoidconsts<>+320(SB), Y7, Y7
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y7, Y9
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y7, Y9
 	VSUBPS       sigmoidconsts<>+640(SB), Y7, Y10
 	VADDPS       Y7, Y7, Y7
 	VSUBPS       sigmoidconsts<>+640(SB), Y7, Y7
@@ -5789,8 +6030,7 @@ noflag_229:
 	VANDPS       sigmoidconsts<>+640(SB), Y9, Y9
 	VSUBPS       Y9, Y8, Y8
 	VMULPS       Y7, Y7, Y9
-	VMOVUPS      sigmoidconsts<>+1088(SB), Y10
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Y7, Y10
+	VMOVUPS      sigmoidconsts<>+1152(SB), Y10
 	VFMADD213PS  sigmoidconsts<>+1216(SB), Y7, Y10
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Y7, Y10
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Y7, Y10
@@ -5798,32 +6038,33 @@ noflag_229:
 	VFMADD213PS  sigmoidconsts<>+1472(SB), Y7, Y10
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Y7, Y10
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Y7, Y10
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Y7, Y10
 	VMULPS       Y7, Y10, Y10
 	VMULPS       Y9, Y10, Y10
 	VFMADD231PS  sigmoidconsts<>+192(SB), Y8, Y10
 	VFNMADD231PS sigmoidconsts<>+320(SB), Y9, Y10
 	VADDPS       Y10, Y7, Y10
 	VFMADD231PS  sigmoidconsts<>+128(SB), Y8, Y10
-	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Y3, Y7
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y3, Y7
 	VBLENDVPS    Y7, Y3, Y10, Y10
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y3, Y7
-	VBLENDVPS    Y7, sigmoidconsts<>+1920(SB), Y10, Y10
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y3, Y7
 	VBLENDVPS    Y7, sigmoidconsts<>+1984(SB), Y10, Y10
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y3, Y7
+	VBLENDVPS    Y7, sigmoidconsts<>+2048(SB), Y10, Y10
 	VMAXPS       Y10, Y6, Y10
 	VMOVUPS      sigmoidconsts<>+640(SB), Y7
 	VSUBPS       Y3, Y7, Y7
-	VCMPPS       $0x01, sigmoidconsts<>+1664(SB), Y7, Y8
-	VMULPS       sigmoidconsts<>+1728(SB), Y7, Y3
+	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y7, Y8
+	VMULPS       sigmoidconsts<>+1792(SB), Y7, Y3
 	VBLENDVPS    Y8, Y3, Y7, Y3
-	VANDPS       sigmoidconsts<>+1792(SB), Y8, Y8
+	VANDPS       sigmoidconsts<>+1856(SB), Y8, Y8
 	VPSRLD       $0x17, Y3, Y9
-	VPSUBD       sigmoidconsts<>+896(SB), Y9, Y9
+	VPSUBD       sigmoidconsts<>+960(SB), Y9, Y9
 	VPSUBD       Y8, Y9, Y9
 	VCVTDQ2PS    Y9, Y8
-	VANDPS       sigmoidconsts<>+960(SB), Y3, Y3
+	VANDPS       sigmoidconsts<>+1024(SB), Y3, Y3
 	VORPS        sigmoidconsts<>+320(SB), Y3, Y3
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y3, Y9
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y3, Y9
 	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y11
 	VADDPS       Y3, Y3, Y3
 	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y3
@@ -5831,8 +6072,7 @@ noflag_229:
 	VANDPS       sigmoidconsts<>+640(SB), Y9, Y9
 	VSUBPS       Y9, Y8, Y8
 	VMULPS       Y3, Y3, Y9
-	VMOVUPS      sigmoidconsts<>+1088(SB), Y11
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Y3, Y11
+	VMOVUPS      sigmoidconsts<>+1152(SB), Y11
 	VFMADD213PS  sigmoidconsts<>+1216(SB), Y3, Y11
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Y3, Y11
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Y3, Y11
@@ -5840,18 +6080,19 @@ noflag_229:
 	VFMADD213PS  sigmoidconsts<>+1472(SB), Y3, Y11
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Y3, Y11
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Y3, Y11
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Y3, Y11
 	VMULPS       Y3, Y11, Y11
 	VMULPS       Y9, Y11, Y11
 	VFMADD231PS  sigmoidconsts<>+192(SB), Y8, Y11
 	VFNMADD231PS sigmoidconsts<>+320(SB), Y9, Y11
 	VADDPS       Y11, Y3, Y11
 	VFMADD231PS  sigmoidconsts<>+128(SB), Y8, Y11
-	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Y7, Y3
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y7, Y3
 	VBLENDVPS    Y3, Y7, Y11, Y11
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y7, Y3
-	VBLENDVPS    Y3, sigmoidconsts<>+1920(SB), Y11, Y11
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y7, Y3
 	VBLENDVPS    Y3, sigmoidconsts<>+1984(SB), Y11, Y11
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y7, Y3
+	VBLENDVPS    Y3, sigmoidconsts<>+2048(SB), Y11, Y11
 	VMAXPS       Y11, Y6, Y11
 	VMOVUPS      sigmoidconsts<>+640(SB), Y3
 	VSUBPS       Y4, Y3, Y3
@@ -5864,60 +6105,70 @@ noflag_229:
 	VADDPS       64(SP), Y11, Y11
 	VMOVUPS      Y11, 64(SP)
 
-noflag_232:
+noflag_251:
 	ADDQ $0x00000020, AX
 	ADDQ $0x00000020, CX
 	ADDQ $0x00000020, DX
 	SUBQ $0x00000008, BX
-	JMP  loop_226
+	JMP  loop_244
 
-tail_227:
+tail_245:
 	TESTQ       BX, BX
-	JZ          done_228
-	LEAQ        sigmoidconsts<>+2112(SB), DI
+	JZ          done_246
+	LEAQ        sigmoidconsts<>+2176(SB), DI
 	NEGQ        BX
 	VMOVDQU     64(DI)(BX*4), Y3
 	VMASKMOVPS  (AX), Y3, Y4
 	VMASKMOVPS  (CX), Y3, Y5
 	VMASKMOVPS  (DX), Y3, Y6
-	TESTQ       $0x0000000c, SI
-	JZ          noflag_233
+	TESTQ       $0x0000001c, SI
+	JZ          noflag_252
 	VMOVAPS     Y4, Y7
 	VANDPS      Y3, Y7, Y7
 	VMULPS      Y6, Y7, Y8
 	VMULPS      Y6, Y5, Y9
 	TESTQ       $0x00000004, SI
-	JZ          noflag_234
+	JZ          noflag_253
 	VADDPS      Y8, Y0, Y0
 	VFMADD231PS Y8, Y5, Y1
 	VADDPS      Y9, Y2, Y2
 
-noflag_234:
+noflag_253:
 	TESTQ       $0x00000008, SI
-	JZ          noflag_235
+	JZ          noflag_254
 	VMOVUPS     (SP), Y10
 	VFMADD231PS Y8, Y7, Y10
 	VMOVUPS     Y10, (SP)
-	VMOVUPS     32(SP), Y7
-	VFMADD231PS Y9, Y5, Y7
-	VMOVUPS     Y7, 32(SP)
+	VMOVUPS     32(SP), Y8
+	VFMADD231PS Y9, Y5, Y8
+	VMOVUPS     Y8, 32(SP)
 
-noflag_235:
-noflag_233:
+noflag_254:
+	TESTQ   $0x00000010, SI
+	JZ      noflag_255
+	VSUBPS  Y5, Y7, Y7
+	VANDPS  sigmoidconsts<>+896(SB), Y7, Y7
+	VMULPS  Y6, Y7, Y7
+	VANDPS  Y3, Y7, Y7
+	VADDPS  128(SP), Y7, Y7
+	VMOVUPS Y7, 128(SP)
+
+noflag_255:
+noflag_252:
 	TESTQ        $0x00000001, SI
-	JZ           noflag_236
-	VMOVUPS      sigmoidconsts<>+2304(SB), Y7
-	VCMPPS       $0x01, sigmoidconsts<>+1664(SB), Y4, Y9
-	VMULPS       sigmoidconsts<>+1728(SB), Y4, Y8
+	JZ           noflag_256
+	VMOVUPS      sigmoidconsts<>+2432(SB), Y7
+	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y4, Y9
+	VMULPS       sigmoidconsts<>+1792(SB), Y4, Y8
 	VBLENDVPS    Y9, Y8, Y4, Y8
-	VANDPS       sigmoidconsts<>+1792(SB), Y9, Y9
+	VANDPS       sigmoidconsts<>+1856(SB), Y9, Y9
 	VPSRLD       $0x17, Y8, Y10
-	VPSUBD       sigmoidconsts<>+896(SB), Y10, Y10
+	VPSUBD       sigmoidconsts<>+960(SB), Y10, Y10
 	VPSUBD       Y9, Y10, Y10
 	VCVTDQ2PS    Y10, Y9
-	VANDPS       sigmoidconsts<>+960(SB), Y8, Y8
+	VANDPS       sigmoidconsts<>+1024(SB), Y8, Y8
 	VORPS        sigmoidconsts<>+320(SB), Y8, Y8
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y8, Y10
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y8, Y10
 	VSUBPS       sigmoidconsts<>+640(SB), Y8, Y11
 	VADDPS       Y8, Y8, Y8
 	VSUBPS       sigmoidconsts<>+640(SB), Y8, Y8
@@ -5925,8 +6176,7 @@ noflag_233:
 	VANDPS       sigmoidconsts<>+640(SB), Y10, Y10
 	VSUBPS       Y10, Y9, Y9
 	VMULPS       Y8, Y8, Y10
-	VMOVUPS      sigmoidconsts<>+1088(SB), Y11
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Y8, Y11
+	VMOVUPS      sigmoidconsts<>+1152(SB), Y11
 	VFMADD213PS  sigmoidconsts<>+1216(SB), Y8, Y11
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Y8, Y11
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Y8, Y11
@@ -5934,32 +6184,33 @@ noflag_233:
 	VFMADD213PS  sigmoidconsts<>+1472(SB), Y8, Y11
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Y8, Y11
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Y8, Y11
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Y8, Y11
 	VMULPS       Y8, Y11, Y11
 	VMULPS       Y10, Y11, Y11
 	VFMADD231PS  sigmoidconsts<>+192(SB), Y9, Y11
 	VFNMADD231PS sigmoidconsts<>+320(SB), Y10, Y11
 	VADDPS       Y11, Y8, Y11
 	VFMADD231PS  sigmoidconsts<>+128(SB), Y9, Y11
-	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Y4, Y8
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y4, Y8
 	VBLENDVPS    Y8, Y4, Y11, Y11
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y4, Y8
-	VBLENDVPS    Y8, sigmoidconsts<>+1920(SB), Y11, Y11
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y4, Y8
 	VBLENDVPS    Y8, sigmoidconsts<>+1984(SB), Y11, Y11
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y4, Y8
+	VBLENDVPS    Y8, sigmoidconsts<>+2048(SB), Y11, Y11
 	VMAXPS       Y11, Y7, Y11
 	VMOVUPS      sigmoidconsts<>+640(SB), Y8
 	VSUBPS       Y4, Y8, Y8
-	VCMPPS       $0x01, sigmoidconsts<>+1664(SB), Y8, Y9
-	VMULPS       sigmoidconsts<>+1728(SB), Y8, Y4
+	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y8, Y9
+	VMULPS       sigmoidconsts<>+1792(SB), Y8, Y4
 	VBLENDVPS    Y9, Y4, Y8, Y4
-	VANDPS       sigmoidconsts<>+1792(SB), Y9, Y9
+	VANDPS       sigmoidconsts<>+1856(SB), Y9, Y9
 	VPSRLD       $0x17, Y4, Y10
-	VPSUBD       sigmoidconsts<>+896(SB), Y10, Y10
+	VPSUBD       sigmoidconsts<>+960(SB), Y10, Y10
 	VPSUBD       Y9, Y10, Y10
 	VCVTDQ2PS    Y10, Y9
-	VANDPS       sigmoidconsts<>+960(SB), Y4, Y4
+	VANDPS       sigmoidconsts<>+1024(SB), Y4, Y4
 	VORPS        sigmoidconsts<>+320(SB), Y4, Y4
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y4, Y10
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y4, Y10
 	VSUBPS       sigmoidconsts<>+640(SB), Y4, Y12
 	VADDPS       Y4, Y4, Y4
 	VSUBPS       sigmoidconsts<>+640(SB), Y4, Y4
@@ -5967,8 +6218,7 @@ noflag_233:
 	VANDPS       sigmoidconsts<>+640(SB), Y10, Y10
 	VSUBPS       Y10, Y9, Y9
 	VMULPS       Y4, Y4, Y10
-	VMOVUPS      sigmoidconsts<>+1088(SB), Y12
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Y4, Y12
+	VMOVUPS      sigmoidconsts<>+1152(SB), Y12
 	VFMADD213PS  sigmoidconsts<>+1216(SB), Y4, Y12
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Y4, Y12
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Y4, Y12
@@ -5976,18 +6226,19 @@ noflag_233:
 	VFMADD213PS  sigmoidconsts<>+1472(SB), Y4, Y12
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Y4, Y12
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Y4, Y12
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Y4, Y12
 	VMULPS       Y4, Y12, Y12
 	VMULPS       Y10, Y12, Y12
 	VFMADD231PS  sigmoidconsts<>+192(SB), Y9, Y12
 	VFNMADD231PS sigmoidconsts<>+320(SB), Y10, Y12
 	VADDPS       Y12, Y4, Y12
 	VFMADD231PS  sigmoidconsts<>+128(SB), Y9, Y12
-	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Y8, Y4
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y8, Y4
 	VBLENDVPS    Y4, Y8, Y12, Y12
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y8, Y4
-	VBLENDVPS    Y4, sigmoidconsts<>+1920(SB), Y12, Y12
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y8, Y4
 	VBLENDVPS    Y4, sigmoidconsts<>+1984(SB), Y12, Y12
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y8, Y4
+	VBLENDVPS    Y4, sigmoidconsts<>+2048(SB), Y12, Y12
 	VMAXPS       Y12, Y7, Y12
 	VMOVUPS      sigmoidconsts<>+640(SB), Y4
 	VSUBPS       Y5, Y4, Y4
@@ -6001,8 +6252,8 @@ noflag_233:
 	VADDPS       64(SP), Y12, Y12
 	VMOVUPS      Y12, 64(SP)
 
-noflag_236:
-done_228:
+noflag_256:
+done_246:
 	MOVQ         out_base+104(FP), AX
 	VMOVAPS      Y0, Y0
 	VMOVAPS      Y0, Y3
@@ -6067,12 +6318,21 @@ done_228:
 	VMOVSHDUP    X0, X1
 	VADDSS       X1, X0, X0
 	VMOVSS       X0, 24(AX)
+	VMOVUPS      128(SP), Y0
+	VMOVAPS      Y0, Y1
+	VEXTRACTF128 $0x01, Y1, X0
+	VADDPS       X0, X1, X0
+	VMOVHLPS     X0, X0, X1
+	VADDPS       X1, X0, X0
+	VMOVSHDUP    X0, X1
+	VADDSS       X1, X0, X0
+	VMOVSS       X0, 28(AX)
 	VZEROUPPER
 	RET
 
-// func sigmoidGradPWAVX2(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int)
+// func sigmoidGradPWAVX2(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int)
 // Requires: AVX, FMA3
-TEXT ·sigmoidGradPWAVX2(SB), NOSPLIT, $128-152
+TEXT ·sigmoidGradPWAVX2(SB), NOSPLIT, $128-160
 	MOVQ x_base+0(FP), AX
 	MOVQ y_base+24(FP), CX
 	MOVQ dst_base+72(FP), DX
@@ -6080,9 +6340,9 @@ TEXT ·sigmoidGradPWAVX2(SB), NOSPLIT, $128-152
 	MOVQ x_len+8(FP), SI
 	MOVQ flags+96(FP), DI
 
-loop_237:
+loop_257:
 	CMPQ         SI, $0x00000008
-	JB           tail_238
+	JB           tail_258
 	VMOVUPS      (AX), Y0
 	VMOVUPS      (CX), Y1
 	VMOVUPS      (BX), Y2
@@ -6091,38 +6351,50 @@ loop_237:
 	VMOVUPS      Y1, 64(SP)
 	VXORPS       Y0, Y0, Y0
 	TESTQ        $0x00000004, DI
-	JZ           noflag_240
+	JZ           noflag_260
 	VBROADCASTSS a+104(FP), Y1
 	VMULPS       64(SP), Y1, Y1
 	VBROADCASTSS b+108(FP), Y2
 	VADDPS       Y2, Y1, Y1
 	VBROADCASTSS e+112(FP), Y2
 	VFMADD231PS  32(SP), Y2, Y1
-	VADDPS       Y1, Y0, Y0
+	TESTQ        $0x00000010, DI
+	JZ           noflag_261
+	VMOVUPS      32(SP), Y2
+	VXORPS       Y3, Y3, Y3
+	VCMPPS       $0x0e, 64(SP), Y2, Y4
+	VBLENDVPS    Y4, sigmoidconsts<>+640(SB), Y3, Y3
+	VCMPPS       $0x01, 64(SP), Y2, Y2
+	VBLENDVPS    Y2, sigmoidconsts<>+2304(SB), Y3, Y3
+	VBROADCASTSS d+116(FP), Y2
+	VFMADD231PS  Y3, Y2, Y1
 
-noflag_240:
+noflag_261:
+	VADDPS Y1, Y0, Y0
+
+noflag_260:
 	VMOVUPS      Y0, 96(SP)
 	TESTQ        $0x00000001, DI
-	JZ           noflag_241
+	JZ           noflag_262
 	VMOVUPS      32(SP), Y0
 	VMOVUPS      sigmoidconsts<>+640(SB), Y1
 	VSUBPS       Y0, Y1, Y1
 	VMOVUPS      sigmoidconsts<>+640(SB), Y2
 	VSUBPS       64(SP), Y2, Y2
 	VMULPS       Y2, Y0, Y2
-	VBROADCASTSS pw+120(FP), Y3
+	VBROADCASTSS pw+124(FP), Y3
 	VMULPS       64(SP), Y3, Y3
 	VFNMADD231PS Y1, Y3, Y2
 	VMULPS       Y1, Y0, Y0
-	VMOVUPS      sigmoidconsts<>+2368(SB), Y1
+	VMOVUPS      sigmoidconsts<>+2496(SB), Y1
 	VMAXPS       Y0, Y1, Y0
 	VDIVPS       Y0, Y2, Y2
 	VMOVUPS      96(SP), Y0
-	VBROADCASTSS bceScale+116(FP), Y1
+	VBROADCASTSS bceScale+120(FP), Y1
 	VFMADD231PS  Y1, Y2, Y0
 	VMOVUPS      Y0, 96(SP)
 
-noflag_241:
+noflag_262:
 	VMOVUPS 96(SP), Y0
 	VMULPS  (SP), Y0, Y0
 	VMOVUPS Y0, (DX)
@@ -6131,12 +6403,12 @@ noflag_241:
 	ADDQ    $0x00000020, DX
 	ADDQ    $0x00000020, BX
 	SUBQ    $0x00000008, SI
-	JMP     loop_237
+	JMP     loop_257
 
-tail_238:
+tail_258:
 	TESTQ        SI, SI
-	JZ           done_239
-	LEAQ         sigmoidconsts<>+2112(SB), R8
+	JZ           done_259
+	LEAQ         sigmoidconsts<>+2176(SB), R8
 	NEGQ         SI
 	VMOVDQU      64(R8)(SI*4), Y0
 	VMASKMOVPS   (AX), Y0, Y1
@@ -6147,49 +6419,61 @@ tail_238:
 	VMOVUPS      Y2, 64(SP)
 	VXORPS       Y1, Y1, Y1
 	TESTQ        $0x00000004, DI
-	JZ           noflag_242
+	JZ           noflag_263
 	VBROADCASTSS a+104(FP), Y2
 	VMULPS       64(SP), Y2, Y2
 	VBROADCASTSS b+108(FP), Y3
 	VADDPS       Y3, Y2, Y2
 	VBROADCASTSS e+112(FP), Y3
 	VFMADD231PS  32(SP), Y3, Y2
-	VADDPS       Y2, Y1, Y1
+	TESTQ        $0x00000010, DI
+	JZ           noflag_264
+	VMOVUPS      32(SP), Y3
+	VXORPS       Y4, Y4, Y4
+	VCMPPS       $0x0e, 64(SP), Y3, Y5
+	VBLENDVPS    Y5, sigmoidconsts<>+640(SB), Y4, Y4
+	VCMPPS       $0x01, 64(SP), Y3, Y3
+	VBLENDVPS    Y3, sigmoidconsts<>+2304(SB), Y4, Y4
+	VBROADCASTSS d+116(FP), Y3
+	VFMADD231PS  Y4, Y3, Y2
 
-noflag_242:
+noflag_264:
+	VADDPS Y2, Y1, Y1
+
+noflag_263:
 	VMOVUPS      Y1, 96(SP)
 	TESTQ        $0x00000001, DI
-	JZ           noflag_243
+	JZ           noflag_265
 	VMOVUPS      32(SP), Y1
 	VMOVUPS      sigmoidconsts<>+640(SB), Y2
 	VSUBPS       Y1, Y2, Y2
 	VMOVUPS      sigmoidconsts<>+640(SB), Y3
 	VSUBPS       64(SP), Y3, Y3
 	VMULPS       Y3, Y1, Y3
-	VBROADCASTSS pw+120(FP), Y4
+	VBROADCASTSS pw+124(FP), Y4
 	VMULPS       64(SP), Y4, Y4
 	VFNMADD231PS Y2, Y4, Y3
 	VMULPS       Y2, Y1, Y1
-	VMOVUPS      sigmoidconsts<>+2368(SB), Y2
+	VMOVUPS      sigmoidconsts<>+2496(SB), Y2
 	VMAXPS       Y1, Y2, Y1
 	VDIVPS       Y1, Y3, Y3
 	VMOVUPS      96(SP), Y1
-	VBROADCASTSS bceScale+116(FP), Y2
+	VBROADCASTSS bceScale+120(FP), Y2
 	VFMADD231PS  Y2, Y3, Y1
 	VMOVUPS      Y1, 96(SP)
 
-noflag_243:
+noflag_265:
 	VMOVUPS    96(SP), Y1
 	VMULPS     (SP), Y1, Y1
 	VMASKMOVPS Y1, Y0, (DX)
 
-done_239:
+done_259:
 	VZEROUPPER
 	RET
 
-// func sigmoidFusedPWAVX2(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32)
+// func sigmoidFusedPWAVX2(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32)
 // Requires: AVX, AVX2, FMA3
-TEXT ·sigmoidFusedPWAVX2(SB), NOSPLIT, $192-184
+TEXT ·sigmoidFusedPWAVX2(SB), NOSPLIT, $192-192
 	MOVQ    x_base+0(FP), AX
 	MOVQ    y_base+24(FP), CX
 	MOVQ    dst_base+72(FP), DX
@@ -6201,9 +6485,9 @@ TEXT ·sigmoidFusedPWAVX2(SB), NOSPLIT, $192-184
 	VXORPS  Y0, Y0, Y0
 	VMOVUPS Y0, 32(SP)
 
-loop_244:
+loop_266:
 	CMPQ         SI, $0x00000008
-	JB           tail_245
+	JB           tail_267
 	VMOVUPS      (AX), Y0
 	VMOVUPS      (CX), Y1
 	VMOVUPS      (BX), Y2
@@ -6213,20 +6497,20 @@ loop_244:
 	VMOVUPS      64(SP), Y0
 	VMOVUPS      96(SP), Y1
 	VMOVUPS      128(SP), Y2
-	TESTQ        $0x00000001, sflags+152(FP)
-	JZ           noflag_247
-	VMOVUPS      sigmoidconsts<>+2304(SB), Y3
-	VCMPPS       $0x01, sigmoidconsts<>+1664(SB), Y1, Y5
-	VMULPS       sigmoidconsts<>+1728(SB), Y1, Y4
+	TESTQ        $0x00000001, sflags+160(FP)
+	JZ           noflag_269
+	VMOVUPS      sigmoidconsts<>+2432(SB), Y3
+	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y1, Y5
+	VMULPS       sigmoidconsts<>+1792(SB), Y1, Y4
 	VBLENDVPS    Y5, Y4, Y1, Y4
-	VANDPS       sigmoidconsts<>+1792(SB), Y5, Y5
+	VANDPS       sigmoidconsts<>+1856(SB), Y5, Y5
 	VPSRLD       $0x17, Y4, Y6
-	VPSUBD       sigmoidconsts<>+896(SB), Y6, Y6
+	VPSUBD       sigmoidconsts<>+960(SB), Y6, Y6
 	VPSUBD       Y5, Y6, Y6
 	VCVTDQ2PS    Y6, Y5
-	VANDPS       sigmoidconsts<>+960(SB), Y4, Y4
+	VANDPS       sigmoidconsts<>+1024(SB), Y4, Y4
 	VORPS        sigmoidconsts<>+320(SB), Y4, Y4
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y4, Y6
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y4, Y6
 	VSUBPS       sigmoidconsts<>+640(SB), Y4, Y7
 	VADDPS       Y4, Y4, Y4
 	VSUBPS       sigmoidconsts<>+640(SB), Y4, Y4
@@ -6234,8 +6518,7 @@ loop_244:
 	VANDPS       sigmoidconsts<>+640(SB), Y6, Y6
 	VSUBPS       Y6, Y5, Y5
 	VMULPS       Y4, Y4, Y6
-	VMOVUPS      sigmoidconsts<>+1088(SB), Y7
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Y4, Y7
+	VMOVUPS      sigmoidconsts<>+1152(SB), Y7
 	VFMADD213PS  sigmoidconsts<>+1216(SB), Y4, Y7
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Y4, Y7
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Y4, Y7
@@ -6243,32 +6526,33 @@ loop_244:
 	VFMADD213PS  sigmoidconsts<>+1472(SB), Y4, Y7
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Y4, Y7
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Y4, Y7
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Y4, Y7
 	VMULPS       Y4, Y7, Y7
 	VMULPS       Y6, Y7, Y7
 	VFMADD231PS  sigmoidconsts<>+192(SB), Y5, Y7
 	VFNMADD231PS sigmoidconsts<>+320(SB), Y6, Y7
 	VADDPS       Y7, Y4, Y7
 	VFMADD231PS  sigmoidconsts<>+128(SB), Y5, Y7
-	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Y1, Y4
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y1, Y4
 	VBLENDVPS    Y4, Y1, Y7, Y7
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y1, Y4
-	VBLENDVPS    Y4, sigmoidconsts<>+1920(SB), Y7, Y7
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y1, Y4
 	VBLENDVPS    Y4, sigmoidconsts<>+1984(SB), Y7, Y7
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y1, Y4
+	VBLENDVPS    Y4, sigmoidconsts<>+2048(SB), Y7, Y7
 	VMAXPS       Y7, Y3, Y7
 	VMOVUPS      sigmoidconsts<>+640(SB), Y4
 	VSUBPS       Y1, Y4, Y4
-	VCMPPS       $0x01, sigmoidconsts<>+1664(SB), Y4, Y5
-	VMULPS       sigmoidconsts<>+1728(SB), Y4, Y1
+	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y4, Y5
+	VMULPS       sigmoidconsts<>+1792(SB), Y4, Y1
 	VBLENDVPS    Y5, Y1, Y4, Y1
-	VANDPS       sigmoidconsts<>+1792(SB), Y5, Y5
+	VANDPS       sigmoidconsts<>+1856(SB), Y5, Y5
 	VPSRLD       $0x17, Y1, Y6
-	VPSUBD       sigmoidconsts<>+896(SB), Y6, Y6
+	VPSUBD       sigmoidconsts<>+960(SB), Y6, Y6
 	VPSUBD       Y5, Y6, Y6
 	VCVTDQ2PS    Y6, Y5
-	VANDPS       sigmoidconsts<>+960(SB), Y1, Y1
+	VANDPS       sigmoidconsts<>+1024(SB), Y1, Y1
 	VORPS        sigmoidconsts<>+320(SB), Y1, Y1
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y1, Y6
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y1, Y6
 	VSUBPS       sigmoidconsts<>+640(SB), Y1, Y8
 	VADDPS       Y1, Y1, Y1
 	VSUBPS       sigmoidconsts<>+640(SB), Y1, Y1
@@ -6276,8 +6560,7 @@ loop_244:
 	VANDPS       sigmoidconsts<>+640(SB), Y6, Y6
 	VSUBPS       Y6, Y5, Y5
 	VMULPS       Y1, Y1, Y6
-	VMOVUPS      sigmoidconsts<>+1088(SB), Y8
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Y1, Y8
+	VMOVUPS      sigmoidconsts<>+1152(SB), Y8
 	VFMADD213PS  sigmoidconsts<>+1216(SB), Y1, Y8
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Y1, Y8
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Y1, Y8
@@ -6285,23 +6568,24 @@ loop_244:
 	VFMADD213PS  sigmoidconsts<>+1472(SB), Y1, Y8
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Y1, Y8
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Y1, Y8
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Y1, Y8
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y6, Y8, Y8
 	VFMADD231PS  sigmoidconsts<>+192(SB), Y5, Y8
 	VFNMADD231PS sigmoidconsts<>+320(SB), Y6, Y8
 	VADDPS       Y8, Y1, Y8
 	VFMADD231PS  sigmoidconsts<>+128(SB), Y5, Y8
-	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Y4, Y1
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y4, Y1
 	VBLENDVPS    Y1, Y4, Y8, Y8
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y4, Y1
-	VBLENDVPS    Y1, sigmoidconsts<>+1920(SB), Y8, Y8
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y4, Y1
 	VBLENDVPS    Y1, sigmoidconsts<>+1984(SB), Y8, Y8
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y4, Y1
+	VBLENDVPS    Y1, sigmoidconsts<>+2048(SB), Y8, Y8
 	VMAXPS       Y8, Y3, Y8
 	VMOVUPS      sigmoidconsts<>+640(SB), Y1
 	VSUBPS       Y2, Y1, Y1
 	VMULPS       Y1, Y8, Y8
-	VBROADCASTSS pw+120(FP), Y1
+	VBROADCASTSS pw+124(FP), Y1
 	VMULPS       Y2, Y1, Y1
 	VFMADD231PS  Y7, Y1, Y8
 	VXORPS       sigmoidconsts<>+0(SB), Y8, Y8
@@ -6309,41 +6593,53 @@ loop_244:
 	VADDPS       (SP), Y8, Y8
 	VMOVUPS      Y8, (SP)
 
-noflag_247:
+noflag_269:
 	VXORPS       Y0, Y0, Y0
 	TESTQ        $0x00000004, DI
-	JZ           noflag_248
+	JZ           noflag_270
 	VBROADCASTSS a+104(FP), Y1
 	VMULPS       128(SP), Y1, Y1
 	VBROADCASTSS b+108(FP), Y2
 	VADDPS       Y2, Y1, Y1
 	VBROADCASTSS e+112(FP), Y2
 	VFMADD231PS  96(SP), Y2, Y1
-	VADDPS       Y1, Y0, Y0
+	TESTQ        $0x00000010, DI
+	JZ           noflag_271
+	VMOVUPS      96(SP), Y2
+	VXORPS       Y3, Y3, Y3
+	VCMPPS       $0x0e, 128(SP), Y2, Y4
+	VBLENDVPS    Y4, sigmoidconsts<>+640(SB), Y3, Y3
+	VCMPPS       $0x01, 128(SP), Y2, Y2
+	VBLENDVPS    Y2, sigmoidconsts<>+2304(SB), Y3, Y3
+	VBROADCASTSS d+116(FP), Y2
+	VFMADD231PS  Y3, Y2, Y1
 
-noflag_248:
+noflag_271:
+	VADDPS Y1, Y0, Y0
+
+noflag_270:
 	VMOVUPS      Y0, 160(SP)
 	TESTQ        $0x00000001, DI
-	JZ           noflag_249
+	JZ           noflag_272
 	VMOVUPS      96(SP), Y0
 	VMOVUPS      sigmoidconsts<>+640(SB), Y1
 	VSUBPS       Y0, Y1, Y1
 	VMOVUPS      sigmoidconsts<>+640(SB), Y2
 	VSUBPS       128(SP), Y2, Y2
 	VMULPS       Y2, Y0, Y2
-	VBROADCASTSS pw+120(FP), Y3
+	VBROADCASTSS pw+124(FP), Y3
 	VMULPS       128(SP), Y3, Y3
 	VFNMADD231PS Y1, Y3, Y2
 	VMULPS       Y1, Y0, Y0
-	VMOVUPS      sigmoidconsts<>+2368(SB), Y1
+	VMOVUPS      sigmoidconsts<>+2496(SB), Y1
 	VMAXPS       Y0, Y1, Y0
 	VDIVPS       Y0, Y2, Y2
 	VMOVUPS      160(SP), Y0
-	VBROADCASTSS bceScale+116(FP), Y1
+	VBROADCASTSS bceScale+120(FP), Y1
 	VFMADD231PS  Y1, Y2, Y0
 	VMOVUPS      Y0, 160(SP)
 
-noflag_249:
+noflag_272:
 	VMOVUPS 160(SP), Y0
 	VMULPS  64(SP), Y0, Y0
 	VMOVUPS Y0, (DX)
@@ -6352,12 +6648,12 @@ noflag_249:
 	ADDQ    $0x00000020, DX
 	ADDQ    $0x00000020, BX
 	SUBQ    $0x00000008, SI
-	JMP     loop_244
+	JMP     loop_266
 
-tail_245:
+tail_267:
 	TESTQ        SI, SI
-	JZ           done_246
-	LEAQ         sigmoidconsts<>+2112(SB), R8
+	JZ           done_268
+	LEAQ         sigmoidconsts<>+2176(SB), R8
 	NEGQ         SI
 	VMOVDQU      64(R8)(SI*4), Y0
 	VMASKMOVPS   (AX), Y0, Y1
@@ -6369,20 +6665,20 @@ tail_245:
 	VMOVUPS      64(SP), Y1
 	VMOVUPS      96(SP), Y2
 	VMOVUPS      128(SP), Y3
-	TESTQ        $0x00000001, sflags+152(FP)
-	JZ           noflag_250
-	VMOVUPS      sigmoidconsts<>+2304(SB), Y4
-	VCMPPS       $0x01, sigmoidconsts<>+1664(SB), Y2, Y6
-	VMULPS       sigmoidconsts<>+1728(SB), Y2, Y5
+	TESTQ        $0x00000001, sflags+160(FP)
+	JZ           noflag_273
+	VMOVUPS      sigmoidconsts<>+2432(SB), Y4
+	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y2, Y6
+	VMULPS       sigmoidconsts<>+1792(SB), Y2, Y5
 	VBLENDVPS    Y6, Y5, Y2, Y5
-	VANDPS       sigmoidconsts<>+1792(SB), Y6, Y6
+	VANDPS       sigmoidconsts<>+1856(SB), Y6, Y6
 	VPSRLD       $0x17, Y5, Y7
-	VPSUBD       sigmoidconsts<>+896(SB), Y7, Y7
+	VPSUBD       sigmoidconsts<>+960(SB), Y7, Y7
 	VPSUBD       Y6, Y7, Y7
 	VCVTDQ2PS    Y7, Y6
-	VANDPS       sigmoidconsts<>+960(SB), Y5, Y5
+	VANDPS       sigmoidconsts<>+1024(SB), Y5, Y5
 	VORPS        sigmoidconsts<>+320(SB), Y5, Y5
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y5, Y7
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y5, Y7
 	VSUBPS       sigmoidconsts<>+640(SB), Y5, Y8
 	VADDPS       Y5, Y5, Y5
 	VSUBPS       sigmoidconsts<>+640(SB), Y5, Y5
@@ -6390,8 +6686,7 @@ tail_245:
 	VANDPS       sigmoidconsts<>+640(SB), Y7, Y7
 	VSUBPS       Y7, Y6, Y6
 	VMULPS       Y5, Y5, Y7
-	VMOVUPS      sigmoidconsts<>+1088(SB), Y8
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Y5, Y8
+	VMOVUPS      sigmoidconsts<>+1152(SB), Y8
 	VFMADD213PS  sigmoidconsts<>+1216(SB), Y5, Y8
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Y5, Y8
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Y5, Y8
@@ -6399,32 +6694,33 @@ tail_245:
 	VFMADD213PS  sigmoidconsts<>+1472(SB), Y5, Y8
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Y5, Y8
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Y5, Y8
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Y5, Y8
 	VMULPS       Y5, Y8, Y8
 	VMULPS       Y7, Y8, Y8
 	VFMADD231PS  sigmoidconsts<>+192(SB), Y6, Y8
 	VFNMADD231PS sigmoidconsts<>+320(SB), Y7, Y8
 	VADDPS       Y8, Y5, Y8
 	VFMADD231PS  sigmoidconsts<>+128(SB), Y6, Y8
-	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Y2, Y5
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y2, Y5
 	VBLENDVPS    Y5, Y2, Y8, Y8
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y2, Y5
-	VBLENDVPS    Y5, sigmoidconsts<>+1920(SB), Y8, Y8
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y2, Y5
 	VBLENDVPS    Y5, sigmoidconsts<>+1984(SB), Y8, Y8
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y2, Y5
+	VBLENDVPS    Y5, sigmoidconsts<>+2048(SB), Y8, Y8
 	VMAXPS       Y8, Y4, Y8
 	VMOVUPS      sigmoidconsts<>+640(SB), Y5
 	VSUBPS       Y2, Y5, Y5
-	VCMPPS       $0x01, sigmoidconsts<>+1664(SB), Y5, Y6
-	VMULPS       sigmoidconsts<>+1728(SB), Y5, Y2
+	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y5, Y6
+	VMULPS       sigmoidconsts<>+1792(SB), Y5, Y2
 	VBLENDVPS    Y6, Y2, Y5, Y2
-	VANDPS       sigmoidconsts<>+1792(SB), Y6, Y6
+	VANDPS       sigmoidconsts<>+1856(SB), Y6, Y6
 	VPSRLD       $0x17, Y2, Y7
-	VPSUBD       sigmoidconsts<>+896(SB), Y7, Y7
+	VPSUBD       sigmoidconsts<>+960(SB), Y7, Y7
 	VPSUBD       Y6, Y7, Y7
 	VCVTDQ2PS    Y7, Y6
-	VANDPS       sigmoidconsts<>+960(SB), Y2, Y2
+	VANDPS       sigmoidconsts<>+1024(SB), Y2, Y2
 	VORPS        sigmoidconsts<>+320(SB), Y2, Y2
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Y2, Y7
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y2, Y7
 	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y9
 	VADDPS       Y2, Y2, Y2
 	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y2
@@ -6432,8 +6728,7 @@ tail_245:
 	VANDPS       sigmoidconsts<>+640(SB), Y7, Y7
 	VSUBPS       Y7, Y6, Y6
 	VMULPS       Y2, Y2, Y7
-	VMOVUPS      sigmoidconsts<>+1088(SB), Y9
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Y2, Y9
+	VMOVUPS      sigmoidconsts<>+1152(SB), Y9
 	VFMADD213PS  sigmoidconsts<>+1216(SB), Y2, Y9
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Y2, Y9
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Y2, Y9
@@ -6441,23 +6736,24 @@ tail_245:
 	VFMADD213PS  sigmoidconsts<>+1472(SB), Y2, Y9
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Y2, Y9
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Y2, Y9
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Y2, Y9
 	VMULPS       Y2, Y9, Y9
 	VMULPS       Y7, Y9, Y9
 	VFMADD231PS  sigmoidconsts<>+192(SB), Y6, Y9
 	VFNMADD231PS sigmoidconsts<>+320(SB), Y7, Y9
 	VADDPS       Y9, Y2, Y9
 	VFMADD231PS  sigmoidconsts<>+128(SB), Y6, Y9
-	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Y5, Y2
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y5, Y2
 	VBLENDVPS    Y2, Y5, Y9, Y9
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y5, Y2
-	VBLENDVPS    Y2, sigmoidconsts<>+1920(SB), Y9, Y9
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y5, Y2
 	VBLENDVPS    Y2, sigmoidconsts<>+1984(SB), Y9, Y9
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y5, Y2
+	VBLENDVPS    Y2, sigmoidconsts<>+2048(SB), Y9, Y9
 	VMAXPS       Y9, Y4, Y9
 	VMOVUPS      sigmoidconsts<>+640(SB), Y2
 	VSUBPS       Y3, Y2, Y2
 	VMULPS       Y2, Y9, Y9
-	VBROADCASTSS pw+120(FP), Y2
+	VBROADCASTSS pw+124(FP), Y2
 	VMULPS       Y3, Y2, Y2
 	VFMADD231PS  Y8, Y2, Y9
 	VXORPS       sigmoidconsts<>+0(SB), Y9, Y9
@@ -6466,47 +6762,59 @@ tail_245:
 	VADDPS       (SP), Y9, Y9
 	VMOVUPS      Y9, (SP)
 
-noflag_250:
+noflag_273:
 	VXORPS       Y1, Y1, Y1
 	TESTQ        $0x00000004, DI
-	JZ           noflag_251
+	JZ           noflag_274
 	VBROADCASTSS a+104(FP), Y2
 	VMULPS       128(SP), Y2, Y2
 	VBROADCASTSS b+108(FP), Y3
 	VADDPS       Y3, Y2, Y2
 	VBROADCASTSS e+112(FP), Y3
 	VFMADD231PS  96(SP), Y3, Y2
-	VADDPS       Y2, Y1, Y1
+	TESTQ        $0x00000010, DI
+	JZ           noflag_275
+	VMOVUPS      96(SP), Y3
+	VXORPS       Y4, Y4, Y4
+	VCMPPS       $0x0e, 128(SP), Y3, Y5
+	VBLENDVPS    Y5, sigmoidconsts<>+640(SB), Y4, Y4
+	VCMPPS       $0x01, 128(SP), Y3, Y3
+	VBLENDVPS    Y3, sigmoidconsts<>+2304(SB), Y4, Y4
+	VBROADCASTSS d+116(FP), Y3
+	VFMADD231PS  Y4, Y3, Y2
 
-noflag_251:
+noflag_275:
+	VADDPS Y2, Y1, Y1
+
+noflag_274:
 	VMOVUPS      Y1, 160(SP)
 	TESTQ        $0x00000001, DI
-	JZ           noflag_252
+	JZ           noflag_276
 	VMOVUPS      96(SP), Y1
 	VMOVUPS      sigmoidconsts<>+640(SB), Y2
 	VSUBPS       Y1, Y2, Y2
 	VMOVUPS      sigmoidconsts<>+640(SB), Y3
 	VSUBPS       128(SP), Y3, Y3
 	VMULPS       Y3, Y1, Y3
-	VBROADCASTSS pw+120(FP), Y4
+	VBROADCASTSS pw+124(FP), Y4
 	VMULPS       128(SP), Y4, Y4
 	VFNMADD231PS Y2, Y4, Y3
 	VMULPS       Y2, Y1, Y1
-	VMOVUPS      sigmoidconsts<>+2368(SB), Y2
+	VMOVUPS      sigmoidconsts<>+2496(SB), Y2
 	VMAXPS       Y1, Y2, Y1
 	VDIVPS       Y1, Y3, Y3
 	VMOVUPS      160(SP), Y1
-	VBROADCASTSS bceScale+116(FP), Y2
+	VBROADCASTSS bceScale+120(FP), Y2
 	VFMADD231PS  Y2, Y3, Y1
 	VMOVUPS      Y1, 160(SP)
 
-noflag_252:
+noflag_276:
 	VMOVUPS    160(SP), Y1
 	VMULPS     64(SP), Y1, Y1
 	VMASKMOVPS Y1, Y0, (DX)
 
-done_246:
-	MOVQ         out_base+160(FP), AX
+done_268:
+	MOVQ         out_base+168(FP), AX
 	VMOVUPS      (SP), Y0
 	VMOVAPS      Y0, Y1
 	VEXTRACTF128 $0x01, Y1, X0
@@ -6543,441 +6851,457 @@ TEXT ·sigmoidStatsAVX512(SB), NOSPLIT, $0-104
 	VXORPS Z4, Z4, Z4
 	VXORPS Z5, Z5, Z5
 	VXORPS Z6, Z6, Z6
+	VXORPS Z7, Z7, Z7
 
-loop_253:
+loop_277:
 	CMPQ         DX, $0x00000010
-	JB           tail_254
-	VMOVUPS      (AX), Z7
-	VMOVUPS      (CX), Z8
-	VORPS        sigmoidconsts<>+0(SB), Z7, Z9
-	VMULPS       sigmoidconsts<>+64(SB), Z9, Z10
-	VRNDSCALEPS  $0x00, Z10, Z10
-	VMOVAPS      Z9, Z11
-	VFNMADD231PS sigmoidconsts<>+128(SB), Z10, Z11
-	VFNMADD231PS sigmoidconsts<>+192(SB), Z10, Z11
-	VMULPS       Z11, Z11, Z12
-	VMOVUPS      sigmoidconsts<>+256(SB), Z13
-	VFMADD213PS  sigmoidconsts<>+320(SB), Z11, Z13
-	VMOVUPS      sigmoidconsts<>+384(SB), Z14
-	VFMADD213PS  sigmoidconsts<>+448(SB), Z11, Z14
-	VMOVUPS      sigmoidconsts<>+512(SB), Z15
-	VFMADD213PS  sigmoidconsts<>+576(SB), Z11, Z15
-	VFMADD213PS  Z14, Z12, Z15
-	VFMADD213PS  Z13, Z12, Z15
-	VFMADD213PS  Z11, Z12, Z15
-	VADDPS       sigmoidconsts<>+640(SB), Z15, Z15
-	VSCALEFPS    Z10, Z15, Z15
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z9, K1
-	VXORPS       Z15, Z15, K1, Z15
-	TESTQ        $0x0000000c, BX
-	JZ           noflag_256
-	VADDPS       sigmoidconsts<>+640(SB), Z15, Z10
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z7, K1
-	VMOVUPS      sigmoidconsts<>+640(SB), Z9
-	VMOVUPS      Z15, K1, Z9
-	VDIVPS       Z10, Z9, Z9
-	TESTQ        $0x00000004, BX
-	JZ           noflag_257
-	VADDPS       Z9, Z0, Z0
-	VFMADD231PS  Z9, Z8, Z1
-	VADDPS       Z8, Z2, Z2
-
-noflag_257:
-	TESTQ       $0x00000008, BX
-	JZ          noflag_258
-	VFMADD231PS Z9, Z9, Z3
-	VFMADD231PS Z8, Z8, Z4
-
-noflag_258:
-noflag_256:
-	TESTQ        $0x00000003, BX
-	JZ           noflag_259
-	VADDPS       sigmoidconsts<>+640(SB), Z15, Z9
-	VGETEXPPS    Z9, Z11
-	VADDPS       sigmoidconsts<>+640(SB), Z11, Z11
-	VGETMANTPS   $0x02, Z9, Z10
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Z10, K1
-	VSUBPS       sigmoidconsts<>+640(SB), Z10, Z12
-	VADDPS       Z10, Z10, Z13
-	VSUBPS       sigmoidconsts<>+640(SB), Z13, Z13
-	VBLENDMPS    Z13, Z12, K1, Z10
-	VSUBPS       sigmoidconsts<>+640(SB), Z11, K1, Z11
-	VMULPS       Z10, Z10, Z12
-	VMOVUPS      sigmoidconsts<>+1088(SB), Z13
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Z10, Z13
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Z10, Z13
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Z10, Z13
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Z10, Z13
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Z10, Z13
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Z10, Z13
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Z10, Z13
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Z10, Z13
-	VMULPS       Z10, Z13, Z13
-	VMULPS       Z12, Z13, Z13
-	VFMADD231PS  sigmoidconsts<>+192(SB), Z11, Z13
-	VFNMADD231PS sigmoidconsts<>+320(SB), Z12, Z13
-	VADDPS       Z13, Z10, Z13
-	VFMADD231PS  sigmoidconsts<>+128(SB), Z11, Z13
-	VCMPPS       $0x03, Z9, Z9, K1
-	VMOVUPS      Z9, K1, Z13
-	VSUBPS       sigmoidconsts<>+640(SB), Z9, Z10
-	VSUBPS       Z10, Z15, Z10
-	VDIVPS       Z9, Z10, Z10
-	VADDPS       Z10, Z13, Z13
-	VMOVUPS      sigmoidconsts<>+640(SB), Z9
-	VSUBPS       Z8, Z9, Z9
-	TESTQ        $0x00000001, BX
-	JZ           noflag_260
-	VBROADCASTSS pw+56(FP), Z10
-	VMULPS       Z8, Z10, Z10
-	VXORPS       sigmoidconsts<>+0(SB), Z7, Z11
-	VMAXPS       sigmoidconsts<>+832(SB), Z11, Z11
-	VADDPS       Z13, Z11, Z11
-	VMULPS       Z11, Z10, Z10
-	VMAXPS       sigmoidconsts<>+832(SB), Z7, Z11
-	VADDPS       Z13, Z11, Z11
-	VFMADD231PS  Z11, Z9, Z10
-	VADDPS       Z10, Z5, Z5
-
-noflag_260:
-	TESTQ        $0x00000002, BX
-	JZ           noflag_261
-	VADDPS       sigmoidconsts<>+640(SB), Z15, Z10
-	VMOVUPS      sigmoidconsts<>+640(SB), Z11
-	VDIVPS       Z10, Z11, Z11
-	VMULPS       Z11, Z15, Z10
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z7, K1
-	VBLENDMPS    Z10, Z11, K1, Z16
-	VBLENDMPS    Z11, Z10, K1, Z17
-	VMAXPS       sigmoidconsts<>+832(SB), Z7, Z10
-	VFNMADD231PS Z8, Z7, Z10
-	VADDPS       Z13, Z10, Z10
-	VMULPS       Z8, Z17, Z7
-	VFMADD231PS  Z9, Z16, Z7
-	VBROADCASTSS gamma+64(FP), Z11
-	CMPQ         SI, $0x01
-	JEQ          pow1_262
-	CMPQ         SI, $0x02
-	JEQ          pow2_264
-	CMPQ         SI, $0x03
-	JEQ          powg_263
-	VMOVUPS      sigmoidconsts<>+640(SB), Z11
-	JMP          powd_265
-
-pow1_262:
-	VMOVAPS Z7, Z11
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z7, K1
-	VXORPS  Z11, Z11, K1, Z11
-	JMP     powd_265
-
-pow2_264:
-	VMULPS Z7, Z7, Z11
-	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z7, K1
-	VXORPS Z11, Z11, K1, Z11
-	JMP    powd_265
-
-powg_263:
-	VGETEXPPS    Z7, Z13
-	VADDPS       sigmoidconsts<>+640(SB), Z13, Z13
-	VGETMANTPS   $0x02, Z7, Z12
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Z12, K1
-	VSUBPS       sigmoidconsts<>+640(SB), Z12, Z14
-	VADDPS       Z12, Z12, Z15
-	VSUBPS       sigmoidconsts<>+640(SB), Z15, Z15
-	VBLENDMPS    Z15, Z14, K1, Z12
-	VSUBPS       sigmoidconsts<>+640(SB), Z13, K1, Z13
-	VMULPS       Z12, Z12, Z14
-	VMOVUPS      sigmoidconsts<>+1088(SB), Z15
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Z12, Z15
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Z12, Z15
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Z12, Z15
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Z12, Z15
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Z12, Z15
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Z12, Z15
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Z12, Z15
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Z12, Z15
-	VMULPS       Z12, Z15, Z15
-	VMULPS       Z14, Z15, Z15
-	VFMADD231PS  sigmoidconsts<>+192(SB), Z13, Z15
-	VFNMADD231PS sigmoidconsts<>+320(SB), Z14, Z15
-	VADDPS       Z15, Z12, Z15
-	VFMADD231PS  sigmoidconsts<>+128(SB), Z13, Z15
-	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Z7, K1
-	VMOVUPS      Z7, K1, Z15
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z7, K1
-	VMOVUPS      sigmoidconsts<>+1920(SB), K1, Z15
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z7, K1
-	VMOVUPS      sigmoidconsts<>+1984(SB), K1, Z15
-	VMULPS       Z11, Z15, Z15
-	VMULPS       sigmoidconsts<>+64(SB), Z15, Z11
+	JB           tail_278
+	VMOVUPS      (AX), Z8
+	VMOVUPS      (CX), Z9
+	VORPS        sigmoidconsts<>+0(SB), Z8, Z10
+	VMULPS       sigmoidconsts<>+64(SB), Z10, Z11
 	VRNDSCALEPS  $0x00, Z11, Z11
-	VMOVAPS      Z15, Z12
+	VMOVAPS      Z10, Z12
 	VFNMADD231PS sigmoidconsts<>+128(SB), Z11, Z12
 	VFNMADD231PS sigmoidconsts<>+192(SB), Z11, Z12
 	VMULPS       Z12, Z12, Z13
 	VMOVUPS      sigmoidconsts<>+256(SB), Z14
 	VFMADD213PS  sigmoidconsts<>+320(SB), Z12, Z14
-	VMOVUPS      sigmoidconsts<>+384(SB), Z20
-	VFMADD213PS  sigmoidconsts<>+448(SB), Z12, Z20
-	VMOVUPS      sigmoidconsts<>+512(SB), Z21
-	VFMADD213PS  sigmoidconsts<>+576(SB), Z12, Z21
-	VFMADD213PS  Z20, Z13, Z21
-	VFMADD213PS  Z14, Z13, Z21
-	VFMADD213PS  Z12, Z13, Z21
-	VADDPS       sigmoidconsts<>+640(SB), Z21, Z21
-	VSCALEFPS    Z11, Z21, Z21
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z15, K1
-	VXORPS       Z21, Z21, K1, Z21
-	VCMPPS       $0x0e, sigmoidconsts<>+2432(SB), Z15, K1
-	VMOVUPS      sigmoidconsts<>+1856(SB), K1, Z21
-	VMOVAPS      Z21, Z11
-	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z7, K1
-	VXORPS       Z11, Z11, K1, Z11
+	VMOVUPS      sigmoidconsts<>+384(SB), Z15
+	VFMADD213PS  sigmoidconsts<>+448(SB), Z12, Z15
+	VMOVUPS      sigmoidconsts<>+512(SB), Z16
+	VFMADD213PS  sigmoidconsts<>+576(SB), Z12, Z16
+	VFMADD213PS  Z15, Z13, Z16
+	VFMADD213PS  Z14, Z13, Z16
+	VFMADD213PS  Z12, Z13, Z16
+	VADDPS       sigmoidconsts<>+640(SB), Z16, Z16
+	VSCALEFPS    Z11, Z16, Z16
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z10, K1
+	VXORPS       Z16, Z16, K1, Z16
+	TESTQ        $0x0000001c, BX
+	JZ           noflag_280
+	VADDPS       sigmoidconsts<>+640(SB), Z16, Z11
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z8, K1
+	VMOVUPS      sigmoidconsts<>+640(SB), Z10
+	VMOVUPS      Z16, K1, Z10
+	VDIVPS       Z11, Z10, Z10
+	TESTQ        $0x00000004, BX
+	JZ           noflag_281
+	VADDPS       Z10, Z0, Z0
+	VFMADD231PS  Z10, Z9, Z1
+	VADDPS       Z9, Z2, Z2
 
-powd_265:
-	VMULPS       Z11, Z10, Z10
-	TESTQ        $0x00000100, BX
-	JZ           noflag_266
-	VBROADCASTSS alpha+60(FP), Z7
-	VMOVUPS      sigmoidconsts<>+640(SB), Z11
-	VSUBPS       Z7, Z11, Z11
+noflag_281:
+	TESTQ       $0x00000008, BX
+	JZ          noflag_282
+	VFMADD231PS Z10, Z10, Z3
+	VFMADD231PS Z9, Z9, Z4
+
+noflag_282:
+	TESTQ  $0x00000010, BX
+	JZ     noflag_283
+	VSUBPS Z9, Z10, Z10
+	VANDPS sigmoidconsts<>+896(SB), Z10, Z10
+	VADDPS Z10, Z7, Z7
+
+noflag_283:
+noflag_280:
+	TESTQ        $0x00000003, BX
+	JZ           noflag_284
+	VADDPS       sigmoidconsts<>+640(SB), Z16, Z10
+	VGETEXPPS    Z10, Z12
+	VADDPS       sigmoidconsts<>+640(SB), Z12, Z12
+	VGETMANTPS   $0x02, Z10, Z11
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z11, K1
+	VSUBPS       sigmoidconsts<>+640(SB), Z11, Z13
+	VADDPS       Z11, Z11, Z14
+	VSUBPS       sigmoidconsts<>+640(SB), Z14, Z14
+	VBLENDMPS    Z14, Z13, K1, Z11
+	VSUBPS       sigmoidconsts<>+640(SB), Z12, K1, Z12
+	VMULPS       Z11, Z11, Z13
+	VMOVUPS      sigmoidconsts<>+1152(SB), Z14
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Z11, Z14
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z11, Z14
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z11, Z14
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z11, Z14
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z11, Z14
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z11, Z14
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z11, Z14
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z11, Z14
+	VMULPS       Z11, Z14, Z14
+	VMULPS       Z13, Z14, Z14
+	VFMADD231PS  sigmoidconsts<>+192(SB), Z12, Z14
+	VFNMADD231PS sigmoidconsts<>+320(SB), Z13, Z14
+	VADDPS       Z14, Z11, Z14
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z12, Z14
+	VCMPPS       $0x03, Z10, Z10, K1
+	VMOVUPS      Z10, K1, Z14
+	VSUBPS       sigmoidconsts<>+640(SB), Z10, Z11
+	VSUBPS       Z11, Z16, Z11
+	VDIVPS       Z10, Z11, Z11
+	VADDPS       Z11, Z14, Z14
+	VMOVUPS      sigmoidconsts<>+640(SB), Z10
+	VSUBPS       Z9, Z10, Z10
+	TESTQ        $0x00000001, BX
+	JZ           noflag_285
+	VBROADCASTSS pw+56(FP), Z11
 	VMULPS       Z9, Z11, Z11
-	VFMADD231PS  Z8, Z7, Z11
-	VMULPS       Z11, Z10, Z10
+	VXORPS       sigmoidconsts<>+0(SB), Z8, Z12
+	VMAXPS       sigmoidconsts<>+832(SB), Z12, Z12
+	VADDPS       Z14, Z12, Z12
+	VMULPS       Z12, Z11, Z11
+	VMAXPS       sigmoidconsts<>+832(SB), Z8, Z12
+	VADDPS       Z14, Z12, Z12
+	VFMADD231PS  Z12, Z10, Z11
+	VADDPS       Z11, Z5, Z5
 
-noflag_266:
-	VADDPS Z10, Z6, Z6
+noflag_285:
+	TESTQ        $0x00000002, BX
+	JZ           noflag_286
+	VADDPS       sigmoidconsts<>+640(SB), Z16, Z11
+	VMOVUPS      sigmoidconsts<>+640(SB), Z12
+	VDIVPS       Z11, Z12, Z12
+	VMULPS       Z12, Z16, Z11
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z8, K1
+	VBLENDMPS    Z11, Z12, K1, Z17
+	VBLENDMPS    Z12, Z11, K1, Z18
+	VMAXPS       sigmoidconsts<>+832(SB), Z8, Z11
+	VFNMADD231PS Z9, Z8, Z11
+	VADDPS       Z14, Z11, Z11
+	VMULPS       Z9, Z18, Z8
+	VFMADD231PS  Z10, Z17, Z8
+	VBROADCASTSS gamma+64(FP), Z12
+	CMPQ         SI, $0x01
+	JEQ          pow1_287
+	CMPQ         SI, $0x02
+	JEQ          pow2_289
+	CMPQ         SI, $0x03
+	JEQ          powg_288
+	VMOVUPS      sigmoidconsts<>+640(SB), Z12
+	JMP          powd_290
 
-noflag_261:
-noflag_259:
+pow1_287:
+	VMOVAPS Z8, Z12
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z8, K1
+	VXORPS  Z12, Z12, K1, Z12
+	JMP     powd_290
+
+pow2_289:
+	VMULPS Z8, Z8, Z12
+	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z8, K1
+	VXORPS Z12, Z12, K1, Z12
+	JMP    powd_290
+
+powg_288:
+	VGETEXPPS    Z8, Z14
+	VADDPS       sigmoidconsts<>+640(SB), Z14, Z14
+	VGETMANTPS   $0x02, Z8, Z13
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z13, K1
+	VSUBPS       sigmoidconsts<>+640(SB), Z13, Z15
+	VADDPS       Z13, Z13, Z16
+	VSUBPS       sigmoidconsts<>+640(SB), Z16, Z16
+	VBLENDMPS    Z16, Z15, K1, Z13
+	VSUBPS       sigmoidconsts<>+640(SB), Z14, K1, Z14
+	VMULPS       Z13, Z13, Z15
+	VMOVUPS      sigmoidconsts<>+1152(SB), Z16
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Z13, Z16
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z13, Z16
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z13, Z16
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z13, Z16
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z13, Z16
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z13, Z16
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z13, Z16
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z13, Z16
+	VMULPS       Z13, Z16, Z16
+	VMULPS       Z15, Z16, Z16
+	VFMADD231PS  sigmoidconsts<>+192(SB), Z14, Z16
+	VFNMADD231PS sigmoidconsts<>+320(SB), Z15, Z16
+	VADDPS       Z16, Z13, Z16
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z14, Z16
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z8, K1
+	VMOVUPS      Z8, K1, Z16
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z8, K1
+	VMOVUPS      sigmoidconsts<>+1984(SB), K1, Z16
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z8, K1
+	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z16
+	VMULPS       Z12, Z16, Z16
+	VMULPS       sigmoidconsts<>+64(SB), Z16, Z12
+	VRNDSCALEPS  $0x00, Z12, Z12
+	VMOVAPS      Z16, Z13
+	VFNMADD231PS sigmoidconsts<>+128(SB), Z12, Z13
+	VFNMADD231PS sigmoidconsts<>+192(SB), Z12, Z13
+	VMULPS       Z13, Z13, Z14
+	VMOVUPS      sigmoidconsts<>+256(SB), Z15
+	VFMADD213PS  sigmoidconsts<>+320(SB), Z13, Z15
+	VMOVUPS      sigmoidconsts<>+384(SB), Z21
+	VFMADD213PS  sigmoidconsts<>+448(SB), Z13, Z21
+	VMOVUPS      sigmoidconsts<>+512(SB), Z22
+	VFMADD213PS  sigmoidconsts<>+576(SB), Z13, Z22
+	VFMADD213PS  Z21, Z14, Z22
+	VFMADD213PS  Z15, Z14, Z22
+	VFMADD213PS  Z13, Z14, Z22
+	VADDPS       sigmoidconsts<>+640(SB), Z22, Z22
+	VSCALEFPS    Z12, Z22, Z22
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z16, K1
+	VXORPS       Z22, Z22, K1, Z22
+	VCMPPS       $0x0e, sigmoidconsts<>+2560(SB), Z16, K1
+	VMOVUPS      sigmoidconsts<>+1920(SB), K1, Z22
+	VMOVAPS      Z22, Z12
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z8, K1
+	VXORPS       Z12, Z12, K1, Z12
+
+powd_290:
+	VMULPS       Z12, Z11, Z11
+	TESTQ        $0x00000100, BX
+	JZ           noflag_291
+	VBROADCASTSS alpha+60(FP), Z8
+	VMOVUPS      sigmoidconsts<>+640(SB), Z12
+	VSUBPS       Z8, Z12, Z12
+	VMULPS       Z10, Z12, Z12
+	VFMADD231PS  Z9, Z8, Z12
+	VMULPS       Z12, Z11, Z11
+
+noflag_291:
+	VADDPS Z11, Z6, Z6
+
+noflag_286:
+noflag_284:
 	ADDQ $0x00000040, AX
 	ADDQ $0x00000040, CX
 	SUBQ $0x00000010, DX
-	JMP  loop_253
+	JMP  loop_277
 
-tail_254:
+tail_278:
 	TESTQ        DX, DX
-	JZ           done_255
+	JZ           done_279
 	MOVL         $0x0000ffff, DI
 	BZHIL        DX, DI, DI
 	KMOVW        DI, K1
-	VMOVUPS.Z    (AX), K1, Z7
-	VMOVUPS.Z    (CX), K1, Z8
-	VORPS        sigmoidconsts<>+0(SB), Z7, Z9
-	VMULPS       sigmoidconsts<>+64(SB), Z9, Z10
-	VRNDSCALEPS  $0x00, Z10, Z10
-	VMOVAPS      Z9, Z11
-	VFNMADD231PS sigmoidconsts<>+128(SB), Z10, Z11
-	VFNMADD231PS sigmoidconsts<>+192(SB), Z10, Z11
-	VMULPS       Z11, Z11, Z12
-	VMOVUPS      sigmoidconsts<>+256(SB), Z13
-	VFMADD213PS  sigmoidconsts<>+320(SB), Z11, Z13
-	VMOVUPS      sigmoidconsts<>+384(SB), Z14
-	VFMADD213PS  sigmoidconsts<>+448(SB), Z11, Z14
-	VMOVUPS      sigmoidconsts<>+512(SB), Z15
-	VFMADD213PS  sigmoidconsts<>+576(SB), Z11, Z15
-	VFMADD213PS  Z14, Z12, Z15
-	VFMADD213PS  Z13, Z12, Z15
-	VFMADD213PS  Z11, Z12, Z15
-	VADDPS       sigmoidconsts<>+640(SB), Z15, Z15
-	VSCALEFPS    Z10, Z15, Z15
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z9, K2
-	VXORPS       Z15, Z15, K2, Z15
-	TESTQ        $0x0000000c, BX
-	JZ           noflag_267
-	VADDPS       sigmoidconsts<>+640(SB), Z15, Z10
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z7, K2
-	VMOVUPS      sigmoidconsts<>+640(SB), Z9
-	VMOVUPS      Z15, K2, Z9
-	VDIVPS       Z10, Z9, Z9
-	VMOVAPS.Z    Z9, K1, Z9
-	TESTQ        $0x00000004, BX
-	JZ           noflag_268
-	VADDPS       Z9, Z0, Z0
-	VFMADD231PS  Z9, Z8, Z1
-	VADDPS       Z8, Z2, Z2
-
-noflag_268:
-	TESTQ       $0x00000008, BX
-	JZ          noflag_269
-	VFMADD231PS Z9, Z9, Z3
-	VFMADD231PS Z8, Z8, Z4
-
-noflag_269:
-noflag_267:
-	TESTQ        $0x00000003, BX
-	JZ           noflag_270
-	VADDPS       sigmoidconsts<>+640(SB), Z15, Z9
-	VGETEXPPS    Z9, Z11
-	VADDPS       sigmoidconsts<>+640(SB), Z11, Z11
-	VGETMANTPS   $0x02, Z9, Z10
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Z10, K2
-	VSUBPS       sigmoidconsts<>+640(SB), Z10, Z12
-	VADDPS       Z10, Z10, Z13
-	VSUBPS       sigmoidconsts<>+640(SB), Z13, Z13
-	VBLENDMPS    Z13, Z12, K2, Z10
-	VSUBPS       sigmoidconsts<>+640(SB), Z11, K2, Z11
-	VMULPS       Z10, Z10, Z12
-	VMOVUPS      sigmoidconsts<>+1088(SB), Z13
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Z10, Z13
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Z10, Z13
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Z10, Z13
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Z10, Z13
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Z10, Z13
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Z10, Z13
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Z10, Z13
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Z10, Z13
-	VMULPS       Z10, Z13, Z13
-	VMULPS       Z12, Z13, Z13
-	VFMADD231PS  sigmoidconsts<>+192(SB), Z11, Z13
-	VFNMADD231PS sigmoidconsts<>+320(SB), Z12, Z13
-	VADDPS       Z13, Z10, Z13
-	VFMADD231PS  sigmoidconsts<>+128(SB), Z11, Z13
-	VCMPPS       $0x03, Z9, Z9, K2
-	VMOVUPS      Z9, K2, Z13
-	VSUBPS       sigmoidconsts<>+640(SB), Z9, Z10
-	VSUBPS       Z10, Z15, Z10
-	VDIVPS       Z9, Z10, Z10
-	VADDPS       Z10, Z13, Z13
-	VMOVUPS      sigmoidconsts<>+640(SB), Z9
-	VSUBPS       Z8, Z9, Z9
-	TESTQ        $0x00000001, BX
-	JZ           noflag_271
-	VBROADCASTSS pw+56(FP), Z10
-	VMULPS       Z8, Z10, Z10
-	VXORPS       sigmoidconsts<>+0(SB), Z7, Z11
-	VMAXPS       sigmoidconsts<>+832(SB), Z11, Z11
-	VADDPS       Z13, Z11, Z11
-	VMULPS       Z11, Z10, Z10
-	VMAXPS       sigmoidconsts<>+832(SB), Z7, Z11
-	VADDPS       Z13, Z11, Z11
-	VFMADD231PS  Z11, Z9, Z10
-	VMOVAPS.Z    Z10, K1, Z10
-	VADDPS       Z10, Z5, Z5
-
-noflag_271:
-	TESTQ        $0x00000002, BX
-	JZ           noflag_272
-	VADDPS       sigmoidconsts<>+640(SB), Z15, Z10
-	VMOVUPS      sigmoidconsts<>+640(SB), Z11
-	VDIVPS       Z10, Z11, Z11
-	VMULPS       Z11, Z15, Z10
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z7, K2
-	VBLENDMPS    Z10, Z11, K2, Z18
-	VBLENDMPS    Z11, Z10, K2, Z19
-	VMAXPS       sigmoidconsts<>+832(SB), Z7, Z10
-	VFNMADD231PS Z8, Z7, Z10
-	VADDPS       Z13, Z10, Z10
-	VMULPS       Z8, Z19, Z7
-	VFMADD231PS  Z9, Z18, Z7
-	VBROADCASTSS gamma+64(FP), Z11
-	CMPQ         SI, $0x01
-	JEQ          pow1_273
-	CMPQ         SI, $0x02
-	JEQ          pow2_275
-	CMPQ         SI, $0x03
-	JEQ          powg_274
-	VMOVUPS      sigmoidconsts<>+640(SB), Z11
-	JMP          powd_276
-
-pow1_273:
-	VMOVAPS Z7, Z11
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z7, K2
-	VXORPS  Z11, Z11, K2, Z11
-	JMP     powd_276
-
-pow2_275:
-	VMULPS Z7, Z7, Z11
-	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z7, K2
-	VXORPS Z11, Z11, K2, Z11
-	JMP    powd_276
-
-powg_274:
-	VGETEXPPS    Z7, Z13
-	VADDPS       sigmoidconsts<>+640(SB), Z13, Z13
-	VGETMANTPS   $0x02, Z7, Z12
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Z12, K2
-	VSUBPS       sigmoidconsts<>+640(SB), Z12, Z14
-	VADDPS       Z12, Z12, Z15
-	VSUBPS       sigmoidconsts<>+640(SB), Z15, Z15
-	VBLENDMPS    Z15, Z14, K2, Z12
-	VSUBPS       sigmoidconsts<>+640(SB), Z13, K2, Z13
-	VMULPS       Z12, Z12, Z14
-	VMOVUPS      sigmoidconsts<>+1088(SB), Z15
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Z12, Z15
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Z12, Z15
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Z12, Z15
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Z12, Z15
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Z12, Z15
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Z12, Z15
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Z12, Z15
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Z12, Z15
-	VMULPS       Z12, Z15, Z15
-	VMULPS       Z14, Z15, Z15
-	VFMADD231PS  sigmoidconsts<>+192(SB), Z13, Z15
-	VFNMADD231PS sigmoidconsts<>+320(SB), Z14, Z15
-	VADDPS       Z15, Z12, Z15
-	VFMADD231PS  sigmoidconsts<>+128(SB), Z13, Z15
-	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Z7, K2
-	VMOVUPS      Z7, K2, Z15
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z7, K2
-	VMOVUPS      sigmoidconsts<>+1920(SB), K2, Z15
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z7, K2
-	VMOVUPS      sigmoidconsts<>+1984(SB), K2, Z15
-	VMULPS       Z11, Z15, Z15
-	VMULPS       sigmoidconsts<>+64(SB), Z15, Z11
+	VMOVUPS.Z    (AX), K1, Z8
+	VMOVUPS.Z    (CX), K1, Z9
+	VORPS        sigmoidconsts<>+0(SB), Z8, Z10
+	VMULPS       sigmoidconsts<>+64(SB), Z10, Z11
 	VRNDSCALEPS  $0x00, Z11, Z11
-	VMOVAPS      Z15, Z12
+	VMOVAPS      Z10, Z12
 	VFNMADD231PS sigmoidconsts<>+128(SB), Z11, Z12
 	VFNMADD231PS sigmoidconsts<>+192(SB), Z11, Z12
 	VMULPS       Z12, Z12, Z13
 	VMOVUPS      sigmoidconsts<>+256(SB), Z14
 	VFMADD213PS  sigmoidconsts<>+320(SB), Z12, Z14
-	VMOVUPS      sigmoidconsts<>+384(SB), Z16
-	VFMADD213PS  sigmoidconsts<>+448(SB), Z12, Z16
-	VMOVUPS      sigmoidconsts<>+512(SB), Z17
-	VFMADD213PS  sigmoidconsts<>+576(SB), Z12, Z17
-	VFMADD213PS  Z16, Z13, Z17
-	VFMADD213PS  Z14, Z13, Z17
-	VFMADD213PS  Z12, Z13, Z17
-	VADDPS       sigmoidconsts<>+640(SB), Z17, Z17
-	VSCALEFPS    Z11, Z17, Z17
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z15, K2
-	VXORPS       Z17, Z17, K2, Z17
-	VCMPPS       $0x0e, sigmoidconsts<>+2432(SB), Z15, K2
-	VMOVUPS      sigmoidconsts<>+1856(SB), K2, Z17
-	VMOVAPS      Z17, Z11
-	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z7, K2
-	VXORPS       Z11, Z11, K2, Z11
+	VMOVUPS      sigmoidconsts<>+384(SB), Z15
+	VFMADD213PS  sigmoidconsts<>+448(SB), Z12, Z15
+	VMOVUPS      sigmoidconsts<>+512(SB), Z16
+	VFMADD213PS  sigmoidconsts<>+576(SB), Z12, Z16
+	VFMADD213PS  Z15, Z13, Z16
+	VFMADD213PS  Z14, Z13, Z16
+	VFMADD213PS  Z12, Z13, Z16
+	VADDPS       sigmoidconsts<>+640(SB), Z16, Z16
+	VSCALEFPS    Z11, Z16, Z16
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z10, K2
+	VXORPS       Z16, Z16, K2, Z16
+	TESTQ        $0x0000001c, BX
+	JZ           noflag_292
+	VADDPS       sigmoidconsts<>+640(SB), Z16, Z11
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z8, K2
+	VMOVUPS      sigmoidconsts<>+640(SB), Z10
+	VMOVUPS      Z16, K2, Z10
+	VDIVPS       Z11, Z10, Z10
+	VMOVAPS.Z    Z10, K1, Z10
+	TESTQ        $0x00000004, BX
+	JZ           noflag_293
+	VADDPS       Z10, Z0, Z0
+	VFMADD231PS  Z10, Z9, Z1
+	VADDPS       Z9, Z2, Z2
 
-powd_276:
-	VMULPS       Z11, Z10, Z10
-	TESTQ        $0x00000100, BX
-	JZ           noflag_277
-	VBROADCASTSS alpha+60(FP), Z7
-	VMOVUPS      sigmoidconsts<>+640(SB), Z11
-	VSUBPS       Z7, Z11, Z11
-	VMULPS       Z9, Z11, Z11
-	VFMADD231PS  Z8, Z7, Z11
-	VMULPS       Z11, Z10, Z10
+noflag_293:
+	TESTQ       $0x00000008, BX
+	JZ          noflag_294
+	VFMADD231PS Z10, Z10, Z3
+	VFMADD231PS Z9, Z9, Z4
 
-noflag_277:
+noflag_294:
+	TESTQ     $0x00000010, BX
+	JZ        noflag_295
+	VSUBPS    Z9, Z10, Z10
+	VANDPS    sigmoidconsts<>+896(SB), Z10, Z10
 	VMOVAPS.Z Z10, K1, Z10
-	VADDPS    Z10, Z6, Z6
+	VADDPS    Z10, Z7, Z7
 
-noflag_272:
-noflag_270:
-done_255:
+noflag_295:
+noflag_292:
+	TESTQ        $0x00000003, BX
+	JZ           noflag_296
+	VADDPS       sigmoidconsts<>+640(SB), Z16, Z10
+	VGETEXPPS    Z10, Z12
+	VADDPS       sigmoidconsts<>+640(SB), Z12, Z12
+	VGETMANTPS   $0x02, Z10, Z11
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z11, K2
+	VSUBPS       sigmoidconsts<>+640(SB), Z11, Z13
+	VADDPS       Z11, Z11, Z14
+	VSUBPS       sigmoidconsts<>+640(SB), Z14, Z14
+	VBLENDMPS    Z14, Z13, K2, Z11
+	VSUBPS       sigmoidconsts<>+640(SB), Z12, K2, Z12
+	VMULPS       Z11, Z11, Z13
+	VMOVUPS      sigmoidconsts<>+1152(SB), Z14
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Z11, Z14
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z11, Z14
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z11, Z14
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z11, Z14
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z11, Z14
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z11, Z14
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z11, Z14
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z11, Z14
+	VMULPS       Z11, Z14, Z14
+	VMULPS       Z13, Z14, Z14
+	VFMADD231PS  sigmoidconsts<>+192(SB), Z12, Z14
+	VFNMADD231PS sigmoidconsts<>+320(SB), Z13, Z14
+	VADDPS       Z14, Z11, Z14
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z12, Z14
+	VCMPPS       $0x03, Z10, Z10, K2
+	VMOVUPS      Z10, K2, Z14
+	VSUBPS       sigmoidconsts<>+640(SB), Z10, Z11
+	VSUBPS       Z11, Z16, Z11
+	VDIVPS       Z10, Z11, Z11
+	VADDPS       Z11, Z14, Z14
+	VMOVUPS      sigmoidconsts<>+640(SB), Z10
+	VSUBPS       Z9, Z10, Z10
+	TESTQ        $0x00000001, BX
+	JZ           noflag_297
+	VBROADCASTSS pw+56(FP), Z11
+	VMULPS       Z9, Z11, Z11
+	VXORPS       sigmoidconsts<>+0(SB), Z8, Z12
+	VMAXPS       sigmoidconsts<>+832(SB), Z12, Z12
+	VADDPS       Z14, Z12, Z12
+	VMULPS       Z12, Z11, Z11
+	VMAXPS       sigmoidconsts<>+832(SB), Z8, Z12
+	VADDPS       Z14, Z12, Z12
+	VFMADD231PS  Z12, Z10, Z11
+	VMOVAPS.Z    Z11, K1, Z11
+	VADDPS       Z11, Z5, Z5
+
+noflag_297:
+	TESTQ        $0x00000002, BX
+	JZ           noflag_298
+	VADDPS       sigmoidconsts<>+640(SB), Z16, Z11
+	VMOVUPS      sigmoidconsts<>+640(SB), Z12
+	VDIVPS       Z11, Z12, Z12
+	VMULPS       Z12, Z16, Z11
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z8, K2
+	VBLENDMPS    Z11, Z12, K2, Z19
+	VBLENDMPS    Z12, Z11, K2, Z20
+	VMAXPS       sigmoidconsts<>+832(SB), Z8, Z11
+	VFNMADD231PS Z9, Z8, Z11
+	VADDPS       Z14, Z11, Z11
+	VMULPS       Z9, Z20, Z8
+	VFMADD231PS  Z10, Z19, Z8
+	VBROADCASTSS gamma+64(FP), Z12
+	CMPQ         SI, $0x01
+	JEQ          pow1_299
+	CMPQ         SI, $0x02
+	JEQ          pow2_301
+	CMPQ         SI, $0x03
+	JEQ          powg_300
+	VMOVUPS      sigmoidconsts<>+640(SB), Z12
+	JMP          powd_302
+
+pow1_299:
+	VMOVAPS Z8, Z12
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z8, K2
+	VXORPS  Z12, Z12, K2, Z12
+	JMP     powd_302
+
+pow2_301:
+	VMULPS Z8, Z8, Z12
+	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z8, K2
+	VXORPS Z12, Z12, K2, Z12
+	JMP    powd_302
+
+powg_300:
+	VGETEXPPS    Z8, Z14
+	VADDPS       sigmoidconsts<>+640(SB), Z14, Z14
+	VGETMANTPS   $0x02, Z8, Z13
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z13, K2
+	VSUBPS       sigmoidconsts<>+640(SB), Z13, Z15
+	VADDPS       Z13, Z13, Z16
+	VSUBPS       sigmoidconsts<>+640(SB), Z16, Z16
+	VBLENDMPS    Z16, Z15, K2, Z13
+	VSUBPS       sigmoidconsts<>+640(SB), Z14, K2, Z14
+	VMULPS       Z13, Z13, Z15
+	VMOVUPS      sigmoidconsts<>+1152(SB), Z16
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Z13, Z16
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z13, Z16
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z13, Z16
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z13, Z16
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z13, Z16
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z13, Z16
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z13, Z16
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z13, Z16
+	VMULPS       Z13, Z16, Z16
+	VMULPS       Z15, Z16, Z16
+	VFMADD231PS  sigmoidconsts<>+192(SB), Z14, Z16
+	VFNMADD231PS sigmoidconsts<>+320(SB), Z15, Z16
+	VADDPS       Z16, Z13, Z16
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z14, Z16
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z8, K2
+	VMOVUPS      Z8, K2, Z16
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z8, K2
+	VMOVUPS      sigmoidconsts<>+1984(SB), K2, Z16
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z8, K2
+	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z16
+	VMULPS       Z12, Z16, Z16
+	VMULPS       sigmoidconsts<>+64(SB), Z16, Z12
+	VRNDSCALEPS  $0x00, Z12, Z12
+	VMOVAPS      Z16, Z13
+	VFNMADD231PS sigmoidconsts<>+128(SB), Z12, Z13
+	VFNMADD231PS sigmoidconsts<>+192(SB), Z12, Z13
+	VMULPS       Z13, Z13, Z14
+	VMOVUPS      sigmoidconsts<>+256(SB), Z15
+	VFMADD213PS  sigmoidconsts<>+320(SB), Z13, Z15
+	VMOVUPS      sigmoidconsts<>+384(SB), Z17
+	VFMADD213PS  sigmoidconsts<>+448(SB), Z13, Z17
+	VMOVUPS      sigmoidconsts<>+512(SB), Z18
+	VFMADD213PS  sigmoidconsts<>+576(SB), Z13, Z18
+	VFMADD213PS  Z17, Z14, Z18
+	VFMADD213PS  Z15, Z14, Z18
+	VFMADD213PS  Z13, Z14, Z18
+	VADDPS       sigmoidconsts<>+640(SB), Z18, Z18
+	VSCALEFPS    Z12, Z18, Z18
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z16, K2
+	VXORPS       Z18, Z18, K2, Z18
+	VCMPPS       $0x0e, sigmoidconsts<>+2560(SB), Z16, K2
+	VMOVUPS      sigmoidconsts<>+1920(SB), K2, Z18
+	VMOVAPS      Z18, Z12
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z8, K2
+	VXORPS       Z12, Z12, K2, Z12
+
+powd_302:
+	VMULPS       Z12, Z11, Z11
+	TESTQ        $0x00000100, BX
+	JZ           noflag_303
+	VBROADCASTSS alpha+60(FP), Z8
+	VMOVUPS      sigmoidconsts<>+640(SB), Z12
+	VSUBPS       Z8, Z12, Z12
+	VMULPS       Z10, Z12, Z12
+	VFMADD231PS  Z9, Z8, Z12
+	VMULPS       Z12, Z11, Z11
+
+noflag_303:
+	VMOVAPS.Z Z11, K1, Z11
+	VADDPS    Z11, Z6, Z6
+
+noflag_298:
+noflag_296:
+done_279:
 	MOVQ          out_base+80(FP), AX
 	VMOVAPS       Z0, Z0
-	VEXTRACTF64X4 $0x01, Z0, Y7
-	VADDPS        Y7, Y0, Y7
-	VEXTRACTF128  $0x01, Y7, X0
-	VADDPS        X0, X7, X0
-	VMOVHLPS      X0, X0, X7
-	VADDPS        X7, X0, X0
-	VMOVSHDUP     X0, X7
-	VADDSS        X7, X0, X0
+	VEXTRACTF64X4 $0x01, Z0, Y8
+	VADDPS        Y8, Y0, Y8
+	VEXTRACTF128  $0x01, Y8, X0
+	VADDPS        X0, X8, X0
+	VMOVHLPS      X0, X0, X8
+	VADDPS        X8, X0, X0
+	VMOVSHDUP     X0, X8
+	VADDSS        X8, X0, X0
 	VMOVSS        X0, (AX)
 	VMOVAPS       Z1, Z0
 	VEXTRACTF64X4 $0x01, Z0, Y1
@@ -7039,23 +7363,33 @@ done_255:
 	VMOVSHDUP     X0, X1
 	VADDSS        X1, X0, X0
 	VMOVSS        X0, 24(AX)
+	VMOVAPS       Z7, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y1
+	VADDPS        Y1, Y0, Y1
+	VEXTRACTF128  $0x01, Y1, X0
+	VADDPS        X0, X1, X0
+	VMOVHLPS      X0, X0, X1
+	VADDPS        X1, X0, X0
+	VMOVSHDUP     X0, X1
+	VADDSS        X1, X0, X0
+	VMOVSS        X0, 28(AX)
 	VZEROUPPER
 	RET
 
-// func sigmoidGradAVX512(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int)
+// func sigmoidGradAVX512(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int)
 // Requires: AVX, AVX512DQ, AVX512F, BMI2
-TEXT ·sigmoidGradAVX512(SB), NOSPLIT, $0-128
+TEXT ·sigmoidGradAVX512(SB), NOSPLIT, $0-136
 	MOVQ x_base+0(FP), AX
 	MOVQ y_base+24(FP), CX
 	MOVQ dst_base+48(FP), DX
 	MOVQ x_len+8(FP), BX
 	MOVQ flags+72(FP), SI
-	MOVQ gmode+112(FP), DI
-	MOVQ g1mode+120(FP), R8
+	MOVQ gmode+120(FP), DI
+	MOVQ g1mode+128(FP), R8
 
-loop_278:
+loop_304:
 	CMPQ         BX, $0x00000010
-	JB           tail_279
+	JB           tail_305
 	VMOVUPS      (AX), Z0
 	VMOVUPS      (CX), Z1
 	VORPS        sigmoidconsts<>+0(SB), Z0, Z2
@@ -7089,45 +7423,55 @@ loop_278:
 	VSUBPS       Z1, Z2, Z2
 	VXORPS       Z3, Z3, Z3
 	TESTQ        $0x00000004, SI
-	JZ           noflag_281
+	JZ           noflag_307
 	VBROADCASTSS a+80(FP), Z4
 	VMULPS       Z1, Z4, Z4
 	VBROADCASTSS b+84(FP), Z5
 	VADDPS       Z5, Z4, Z4
 	VBROADCASTSS e+88(FP), Z5
 	VFMADD231PS  Z9, Z5, Z4
-	VMOVAPS      Z9, Z5
-	VMULPS       Z10, Z5, Z5
-	VMULPS       Z4, Z5, Z5
-	VADDPS       Z5, Z3, Z3
+	TESTQ        $0x00000010, SI
+	JZ           noflag_308
+	VXORPS       Z5, Z5, Z5
+	VCMPPS       $0x0e, Z1, Z9, K1
+	VMOVUPS      sigmoidconsts<>+640(SB), K1, Z5
+	VCMPPS       $0x01, Z1, Z9, K1
+	VMOVUPS      sigmoidconsts<>+2304(SB), K1, Z5
+	VBROADCASTSS d+92(FP), Z6
+	VFMADD231PS  Z5, Z6, Z4
 
-noflag_281:
+noflag_308:
+	VMOVAPS Z9, Z5
+	VMULPS  Z10, Z5, Z5
+	VMULPS  Z4, Z5, Z5
+	VADDPS  Z5, Z3, Z3
+
+noflag_307:
 	TESTQ        $0x00000001, SI
-	JZ           noflag_282
+	JZ           noflag_309
 	VMOVAPS      Z9, Z4
 	VMULPS       Z2, Z4, Z4
-	VBROADCASTSS pw+96(FP), Z5
+	VBROADCASTSS pw+100(FP), Z5
 	VMULPS       Z1, Z5, Z5
 	VFNMADD231PS Z10, Z5, Z4
-	VBROADCASTSS bceScale+92(FP), Z5
+	VBROADCASTSS bceScale+96(FP), Z5
 	VFMADD231PS  Z5, Z4, Z3
 
-noflag_282:
+noflag_309:
 	TESTQ        $0x00000002, SI
-	JZ           noflag_283
+	JZ           noflag_310
 	VADDPS       sigmoidconsts<>+640(SB), Z8, Z4
 	VGETEXPPS    Z4, Z6
 	VADDPS       sigmoidconsts<>+640(SB), Z6, Z6
 	VGETMANTPS   $0x02, Z4, Z5
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Z5, K1
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z5, K1
 	VSUBPS       sigmoidconsts<>+640(SB), Z5, Z7
 	VADDPS       Z5, Z5, Z13
 	VSUBPS       sigmoidconsts<>+640(SB), Z13, Z13
 	VBLENDMPS    Z13, Z7, K1, Z5
 	VSUBPS       sigmoidconsts<>+640(SB), Z6, K1, Z6
 	VMULPS       Z5, Z5, Z7
-	VMOVUPS      sigmoidconsts<>+1088(SB), Z13
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Z5, Z13
+	VMOVUPS      sigmoidconsts<>+1152(SB), Z13
 	VFMADD213PS  sigmoidconsts<>+1216(SB), Z5, Z13
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z5, Z13
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Z5, Z13
@@ -7135,6 +7479,7 @@ noflag_282:
 	VFMADD213PS  sigmoidconsts<>+1472(SB), Z5, Z13
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Z5, Z13
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Z5, Z13
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z5, Z13
 	VMULPS       Z5, Z13, Z13
 	VMULPS       Z7, Z13, Z13
 	VFMADD231PS  sigmoidconsts<>+192(SB), Z6, Z13
@@ -7153,41 +7498,40 @@ noflag_282:
 	VMOVAPS      Z10, Z0
 	VMULPS       Z1, Z0, Z0
 	VFMADD231PS  Z2, Z9, Z0
-	VBROADCASTSS gamma+108(FP), Z5
+	VBROADCASTSS gamma+112(FP), Z5
 	CMPQ         DI, $0x01
-	JEQ          pow1_284
+	JEQ          pow1_311
 	CMPQ         DI, $0x02
-	JEQ          pow2_286
+	JEQ          pow2_313
 	CMPQ         DI, $0x03
-	JEQ          powg_285
+	JEQ          powg_312
 	VMOVUPS      sigmoidconsts<>+640(SB), Z6
-	JMP          powd_287
+	JMP          powd_314
 
-pow1_284:
+pow1_311:
 	VMOVAPS Z0, Z6
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z0, K1
 	VXORPS  Z6, Z6, K1, Z6
-	JMP     powd_287
+	JMP     powd_314
 
-pow2_286:
+pow2_313:
 	VMULPS Z0, Z0, Z6
 	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z0, K1
 	VXORPS Z6, Z6, K1, Z6
-	JMP    powd_287
+	JMP    powd_314
 
-powg_285:
+powg_312:
 	VGETEXPPS    Z0, Z7
 	VADDPS       sigmoidconsts<>+640(SB), Z7, Z7
 	VGETMANTPS   $0x02, Z0, Z6
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Z6, K1
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z6, K1
 	VSUBPS       sigmoidconsts<>+640(SB), Z6, Z8
 	VADDPS       Z6, Z6, Z13
 	VSUBPS       sigmoidconsts<>+640(SB), Z13, Z13
 	VBLENDMPS    Z13, Z8, K1, Z6
 	VSUBPS       sigmoidconsts<>+640(SB), Z7, K1, Z7
 	VMULPS       Z6, Z6, Z8
-	VMOVUPS      sigmoidconsts<>+1088(SB), Z13
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Z6, Z13
+	VMOVUPS      sigmoidconsts<>+1152(SB), Z13
 	VFMADD213PS  sigmoidconsts<>+1216(SB), Z6, Z13
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z6, Z13
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Z6, Z13
@@ -7195,18 +7539,19 @@ powg_285:
 	VFMADD213PS  sigmoidconsts<>+1472(SB), Z6, Z13
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Z6, Z13
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Z6, Z13
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z6, Z13
 	VMULPS       Z6, Z13, Z13
 	VMULPS       Z8, Z13, Z13
 	VFMADD231PS  sigmoidconsts<>+192(SB), Z7, Z13
 	VFNMADD231PS sigmoidconsts<>+320(SB), Z8, Z13
 	VADDPS       Z13, Z6, Z13
 	VFMADD231PS  sigmoidconsts<>+128(SB), Z7, Z13
-	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Z0, K1
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z0, K1
 	VMOVUPS      Z0, K1, Z13
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z0, K1
-	VMOVUPS      sigmoidconsts<>+1920(SB), K1, Z13
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z0, K1
 	VMOVUPS      sigmoidconsts<>+1984(SB), K1, Z13
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z0, K1
+	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z13
 	VMULPS       Z5, Z13, Z13
 	VMULPS       sigmoidconsts<>+64(SB), Z13, Z6
 	VRNDSCALEPS  $0x00, Z6, Z6
@@ -7227,55 +7572,54 @@ powg_285:
 	VSCALEFPS    Z6, Z16, Z16
 	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z13, K1
 	VXORPS       Z16, Z16, K1, Z16
-	VCMPPS       $0x0e, sigmoidconsts<>+2432(SB), Z13, K1
-	VMOVUPS      sigmoidconsts<>+1856(SB), K1, Z16
+	VCMPPS       $0x0e, sigmoidconsts<>+2560(SB), Z13, K1
+	VMOVUPS      sigmoidconsts<>+1920(SB), K1, Z16
 	VMOVAPS      Z16, Z6
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z0, K1
 	VXORPS       Z6, Z6, K1, Z6
 
-powd_287:
+powd_314:
 	VMOVAPS      Z9, Z7
 	VMULPS       Z2, Z7, Z7
 	VFNMADD231PS Z1, Z10, Z7
 	VMULPS       Z6, Z7, Z7
 	CMPQ         DI, $0x00
-	JEQ          gamma0_288
+	JEQ          gamma0_315
 	VMOVAPS      Z5, Z6
 	VSUBPS       sigmoidconsts<>+640(SB), Z6, Z6
 	CMPQ         R8, $0x01
-	JEQ          pow1_289
+	JEQ          pow1_316
 	CMPQ         R8, $0x02
-	JEQ          pow2_291
+	JEQ          pow2_318
 	CMPQ         R8, $0x03
-	JEQ          powg_290
+	JEQ          powg_317
 	VMOVUPS      sigmoidconsts<>+640(SB), Z6
-	JMP          powd_292
+	JMP          powd_319
 
-pow1_289:
+pow1_316:
 	VMOVAPS Z0, Z6
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z0, K1
 	VXORPS  Z6, Z6, K1, Z6
-	JMP     powd_292
+	JMP     powd_319
 
-pow2_291:
+pow2_318:
 	VMULPS Z0, Z0, Z6
 	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z0, K1
 	VXORPS Z6, Z6, K1, Z6
-	JMP    powd_292
+	JMP    powd_319
 
-powg_290:
+powg_317:
 	VGETEXPPS    Z0, Z13
 	VADDPS       sigmoidconsts<>+640(SB), Z13, Z13
 	VGETMANTPS   $0x02, Z0, Z8
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Z8, K1
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z8, K1
 	VSUBPS       sigmoidconsts<>+640(SB), Z8, Z14
 	VADDPS       Z8, Z8, Z15
 	VSUBPS       sigmoidconsts<>+640(SB), Z15, Z15
 	VBLENDMPS    Z15, Z14, K1, Z8
 	VSUBPS       sigmoidconsts<>+640(SB), Z13, K1, Z13
 	VMULPS       Z8, Z8, Z14
-	VMOVUPS      sigmoidconsts<>+1088(SB), Z15
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Z8, Z15
+	VMOVUPS      sigmoidconsts<>+1152(SB), Z15
 	VFMADD213PS  sigmoidconsts<>+1216(SB), Z8, Z15
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z8, Z15
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Z8, Z15
@@ -7283,18 +7627,19 @@ powg_290:
 	VFMADD213PS  sigmoidconsts<>+1472(SB), Z8, Z15
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Z8, Z15
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Z8, Z15
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z8, Z15
 	VMULPS       Z8, Z15, Z15
 	VMULPS       Z14, Z15, Z15
 	VFMADD231PS  sigmoidconsts<>+192(SB), Z13, Z15
 	VFNMADD231PS sigmoidconsts<>+320(SB), Z14, Z15
 	VADDPS       Z15, Z8, Z15
 	VFMADD231PS  sigmoidconsts<>+128(SB), Z13, Z15
-	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Z0, K1
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z0, K1
 	VMOVUPS      Z0, K1, Z15
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z0, K1
-	VMOVUPS      sigmoidconsts<>+1920(SB), K1, Z15
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z0, K1
 	VMOVUPS      sigmoidconsts<>+1984(SB), K1, Z15
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z0, K1
+	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z15
 	VMULPS       Z6, Z15, Z15
 	VMULPS       sigmoidconsts<>+64(SB), Z15, Z6
 	VRNDSCALEPS  $0x00, Z6, Z6
@@ -7315,17 +7660,17 @@ powg_290:
 	VSCALEFPS    Z6, Z17, Z17
 	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z15, K1
 	VXORPS       Z17, Z17, K1, Z17
-	VCMPPS       $0x0e, sigmoidconsts<>+2432(SB), Z15, K1
-	VMOVUPS      sigmoidconsts<>+1856(SB), K1, Z17
+	VCMPPS       $0x0e, sigmoidconsts<>+2560(SB), Z15, K1
+	VMOVUPS      sigmoidconsts<>+1920(SB), K1, Z17
 	VMOVAPS      Z17, Z6
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z0, K1
 	VXORPS       Z6, Z6, K1, Z6
 
-powd_292:
+powd_319:
 	VMOVAPS      Z4, Z4
 	VMULPS       Z6, Z4, Z4
 	VMOVUPS      sigmoidconsts<>+640(SB), Z6
-	VMOVUPS      sigmoidconsts<>+2240(SB), Z8
+	VMOVUPS      sigmoidconsts<>+2368(SB), Z8
 	VFNMADD231PS Z1, Z8, Z6
 	VMULPS       Z6, Z4, Z4
 	VMULPS       Z9, Z4, Z4
@@ -7334,31 +7679,31 @@ powd_292:
 	VCMPPS       $0x0e, sigmoidconsts<>+832(SB), Z0, K1
 	VADDPS       Z4, Z7, K1, Z7
 
-gamma0_288:
+gamma0_315:
 	TESTQ        $0x00000100, SI
-	JZ           noflag_293
-	VBROADCASTSS alpha+104(FP), Z0
+	JZ           noflag_320
+	VBROADCASTSS alpha+108(FP), Z0
 	VMOVUPS      sigmoidconsts<>+640(SB), Z4
 	VSUBPS       Z0, Z4, Z4
 	VMULPS       Z2, Z4, Z4
 	VFMADD231PS  Z1, Z0, Z4
 	VMULPS       Z4, Z7, Z7
 
-noflag_293:
-	VBROADCASTSS focalScale+100(FP), Z0
+noflag_320:
+	VBROADCASTSS focalScale+104(FP), Z0
 	VFMADD231PS  Z0, Z7, Z3
 
-noflag_283:
+noflag_310:
 	VMOVUPS Z3, (DX)
 	ADDQ    $0x00000040, AX
 	ADDQ    $0x00000040, CX
 	ADDQ    $0x00000040, DX
 	SUBQ    $0x00000010, BX
-	JMP     loop_278
+	JMP     loop_304
 
-tail_279:
+tail_305:
 	TESTQ        BX, BX
-	JZ           done_280
+	JZ           done_306
 	MOVL         $0x0000ffff, R9
 	BZHIL        BX, R9, R9
 	KMOVW        R9, K1
@@ -7395,45 +7740,55 @@ tail_279:
 	VSUBPS       Z1, Z2, Z2
 	VXORPS       Z3, Z3, Z3
 	TESTQ        $0x00000004, SI
-	JZ           noflag_294
+	JZ           noflag_321
 	VBROADCASTSS a+80(FP), Z4
 	VMULPS       Z1, Z4, Z4
 	VBROADCASTSS b+84(FP), Z5
 	VADDPS       Z5, Z4, Z4
 	VBROADCASTSS e+88(FP), Z5
 	VFMADD231PS  Z11, Z5, Z4
-	VMOVAPS      Z11, Z5
-	VMULPS       Z12, Z5, Z5
-	VMULPS       Z4, Z5, Z5
-	VADDPS       Z5, Z3, Z3
+	TESTQ        $0x00000010, SI
+	JZ           noflag_322
+	VXORPS       Z5, Z5, Z5
+	VCMPPS       $0x0e, Z1, Z11, K2
+	VMOVUPS      sigmoidconsts<>+640(SB), K2, Z5
+	VCMPPS       $0x01, Z1, Z11, K2
+	VMOVUPS      sigmoidconsts<>+2304(SB), K2, Z5
+	VBROADCASTSS d+92(FP), Z6
+	VFMADD231PS  Z5, Z6, Z4
 
-noflag_294:
+noflag_322:
+	VMOVAPS Z11, Z5
+	VMULPS  Z12, Z5, Z5
+	VMULPS  Z4, Z5, Z5
+	VADDPS  Z5, Z3, Z3
+
+noflag_321:
 	TESTQ        $0x00000001, SI
-	JZ           noflag_295
+	JZ           noflag_323
 	VMOVAPS      Z11, Z4
 	VMULPS       Z2, Z4, Z4
-	VBROADCASTSS pw+96(FP), Z5
+	VBROADCASTSS pw+100(FP), Z5
 	VMULPS       Z1, Z5, Z5
 	VFNMADD231PS Z12, Z5, Z4
-	VBROADCASTSS bceScale+92(FP), Z5
+	VBROADCASTSS bceScale+96(FP), Z5
 	VFMADD231PS  Z5, Z4, Z3
 
-noflag_295:
+noflag_323:
 	TESTQ        $0x00000002, SI
-	JZ           noflag_296
+	JZ           noflag_324
 	VADDPS       sigmoidconsts<>+640(SB), Z8, Z4
 	VGETEXPPS    Z4, Z6
 	VADDPS       sigmoidconsts<>+640(SB), Z6, Z6
 	VGETMANTPS   $0x02, Z4, Z5
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Z5, K2
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z5, K2
 	VSUBPS       sigmoidconsts<>+640(SB), Z5, Z7
 	VADDPS       Z5, Z5, Z9
 	VSUBPS       sigmoidconsts<>+640(SB), Z9, Z9
 	VBLENDMPS    Z9, Z7, K2, Z5
 	VSUBPS       sigmoidconsts<>+640(SB), Z6, K2, Z6
 	VMULPS       Z5, Z5, Z7
-	VMOVUPS      sigmoidconsts<>+1088(SB), Z9
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Z5, Z9
+	VMOVUPS      sigmoidconsts<>+1152(SB), Z9
 	VFMADD213PS  sigmoidconsts<>+1216(SB), Z5, Z9
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z5, Z9
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Z5, Z9
@@ -7441,6 +7796,7 @@ noflag_295:
 	VFMADD213PS  sigmoidconsts<>+1472(SB), Z5, Z9
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Z5, Z9
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Z5, Z9
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z5, Z9
 	VMULPS       Z5, Z9, Z9
 	VMULPS       Z7, Z9, Z9
 	VFMADD231PS  sigmoidconsts<>+192(SB), Z6, Z9
@@ -7459,41 +7815,40 @@ noflag_295:
 	VMOVAPS      Z12, Z0
 	VMULPS       Z1, Z0, Z0
 	VFMADD231PS  Z2, Z11, Z0
-	VBROADCASTSS gamma+108(FP), Z5
+	VBROADCASTSS gamma+112(FP), Z5
 	CMPQ         DI, $0x01
-	JEQ          pow1_297
+	JEQ          pow1_325
 	CMPQ         DI, $0x02
-	JEQ          pow2_299
+	JEQ          pow2_327
 	CMPQ         DI, $0x03
-	JEQ          powg_298
+	JEQ          powg_326
 	VMOVUPS      sigmoidconsts<>+640(SB), Z6
-	JMP          powd_300
+	JMP          powd_328
 
-pow1_297:
+pow1_325:
 	VMOVAPS Z0, Z6
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z0, K2
 	VXORPS  Z6, Z6, K2, Z6
-	JMP     powd_300
+	JMP     powd_328
 
-pow2_299:
+pow2_327:
 	VMULPS Z0, Z0, Z6
 	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z0, K2
 	VXORPS Z6, Z6, K2, Z6
-	JMP    powd_300
+	JMP    powd_328
 
-powg_298:
+powg_326:
 	VGETEXPPS    Z0, Z7
 	VADDPS       sigmoidconsts<>+640(SB), Z7, Z7
 	VGETMANTPS   $0x02, Z0, Z6
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Z6, K2
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z6, K2
 	VSUBPS       sigmoidconsts<>+640(SB), Z6, Z8
 	VADDPS       Z6, Z6, Z9
 	VSUBPS       sigmoidconsts<>+640(SB), Z9, Z9
 	VBLENDMPS    Z9, Z8, K2, Z6
 	VSUBPS       sigmoidconsts<>+640(SB), Z7, K2, Z7
 	VMULPS       Z6, Z6, Z8
-	VMOVUPS      sigmoidconsts<>+1088(SB), Z9
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Z6, Z9
+	VMOVUPS      sigmoidconsts<>+1152(SB), Z9
 	VFMADD213PS  sigmoidconsts<>+1216(SB), Z6, Z9
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z6, Z9
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Z6, Z9
@@ -7501,18 +7856,19 @@ powg_298:
 	VFMADD213PS  sigmoidconsts<>+1472(SB), Z6, Z9
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Z6, Z9
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Z6, Z9
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z6, Z9
 	VMULPS       Z6, Z9, Z9
 	VMULPS       Z8, Z9, Z9
 	VFMADD231PS  sigmoidconsts<>+192(SB), Z7, Z9
 	VFNMADD231PS sigmoidconsts<>+320(SB), Z8, Z9
 	VADDPS       Z9, Z6, Z9
 	VFMADD231PS  sigmoidconsts<>+128(SB), Z7, Z9
-	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Z0, K2
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z0, K2
 	VMOVUPS      Z0, K2, Z9
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z0, K2
-	VMOVUPS      sigmoidconsts<>+1920(SB), K2, Z9
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z0, K2
 	VMOVUPS      sigmoidconsts<>+1984(SB), K2, Z9
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z0, K2
+	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z9
 	VMULPS       Z5, Z9, Z9
 	VMULPS       sigmoidconsts<>+64(SB), Z9, Z6
 	VRNDSCALEPS  $0x00, Z6, Z6
@@ -7533,55 +7889,54 @@ powg_298:
 	VSCALEFPS    Z6, Z14, Z14
 	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z9, K2
 	VXORPS       Z14, Z14, K2, Z14
-	VCMPPS       $0x0e, sigmoidconsts<>+2432(SB), Z9, K2
-	VMOVUPS      sigmoidconsts<>+1856(SB), K2, Z14
+	VCMPPS       $0x0e, sigmoidconsts<>+2560(SB), Z9, K2
+	VMOVUPS      sigmoidconsts<>+1920(SB), K2, Z14
 	VMOVAPS      Z14, Z6
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z0, K2
 	VXORPS       Z6, Z6, K2, Z6
 
-powd_300:
+powd_328:
 	VMOVAPS      Z11, Z7
 	VMULPS       Z2, Z7, Z7
 	VFNMADD231PS Z1, Z12, Z7
 	VMULPS       Z6, Z7, Z7
 	CMPQ         DI, $0x00
-	JEQ          gamma0_301
+	JEQ          gamma0_329
 	VMOVAPS      Z5, Z6
 	VSUBPS       sigmoidconsts<>+640(SB), Z6, Z6
 	CMPQ         R8, $0x01
-	JEQ          pow1_302
+	JEQ          pow1_330
 	CMPQ         R8, $0x02
-	JEQ          pow2_304
+	JEQ          pow2_332
 	CMPQ         R8, $0x03
-	JEQ          powg_303
+	JEQ          powg_331
 	VMOVUPS      sigmoidconsts<>+640(SB), Z6
-	JMP          powd_305
+	JMP          powd_333
 
-pow1_302:
+pow1_330:
 	VMOVAPS Z0, Z6
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z0, K2
 	VXORPS  Z6, Z6, K2, Z6
-	JMP     powd_305
+	JMP     powd_333
 
-pow2_304:
+pow2_332:
 	VMULPS Z0, Z0, Z6
 	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z0, K2
 	VXORPS Z6, Z6, K2, Z6
-	JMP    powd_305
+	JMP    powd_333
 
-powg_303:
+powg_331:
 	VGETEXPPS    Z0, Z9
 	VADDPS       sigmoidconsts<>+640(SB), Z9, Z9
 	VGETMANTPS   $0x02, Z0, Z8
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Z8, K2
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z8, K2
 	VSUBPS       sigmoidconsts<>+640(SB), Z8, Z10
 	VADDPS       Z8, Z8, Z13
 	VSUBPS       sigmoidconsts<>+640(SB), Z13, Z13
 	VBLENDMPS    Z13, Z10, K2, Z8
 	VSUBPS       sigmoidconsts<>+640(SB), Z9, K2, Z9
 	VMULPS       Z8, Z8, Z10
-	VMOVUPS      sigmoidconsts<>+1088(SB), Z13
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Z8, Z13
+	VMOVUPS      sigmoidconsts<>+1152(SB), Z13
 	VFMADD213PS  sigmoidconsts<>+1216(SB), Z8, Z13
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z8, Z13
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Z8, Z13
@@ -7589,18 +7944,19 @@ powg_303:
 	VFMADD213PS  sigmoidconsts<>+1472(SB), Z8, Z13
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Z8, Z13
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Z8, Z13
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z8, Z13
 	VMULPS       Z8, Z13, Z13
 	VMULPS       Z10, Z13, Z13
 	VFMADD231PS  sigmoidconsts<>+192(SB), Z9, Z13
 	VFNMADD231PS sigmoidconsts<>+320(SB), Z10, Z13
 	VADDPS       Z13, Z8, Z13
 	VFMADD231PS  sigmoidconsts<>+128(SB), Z9, Z13
-	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Z0, K2
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z0, K2
 	VMOVUPS      Z0, K2, Z13
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z0, K2
-	VMOVUPS      sigmoidconsts<>+1920(SB), K2, Z13
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z0, K2
 	VMOVUPS      sigmoidconsts<>+1984(SB), K2, Z13
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z0, K2
+	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z13
 	VMULPS       Z6, Z13, Z13
 	VMULPS       sigmoidconsts<>+64(SB), Z13, Z6
 	VRNDSCALEPS  $0x00, Z6, Z6
@@ -7621,17 +7977,17 @@ powg_303:
 	VSCALEFPS    Z6, Z15, Z15
 	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z13, K2
 	VXORPS       Z15, Z15, K2, Z15
-	VCMPPS       $0x0e, sigmoidconsts<>+2432(SB), Z13, K2
-	VMOVUPS      sigmoidconsts<>+1856(SB), K2, Z15
+	VCMPPS       $0x0e, sigmoidconsts<>+2560(SB), Z13, K2
+	VMOVUPS      sigmoidconsts<>+1920(SB), K2, Z15
 	VMOVAPS      Z15, Z6
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z0, K2
 	VXORPS       Z6, Z6, K2, Z6
 
-powd_305:
+powd_333:
 	VMOVAPS      Z4, Z4
 	VMULPS       Z6, Z4, Z4
 	VMOVUPS      sigmoidconsts<>+640(SB), Z6
-	VMOVUPS      sigmoidconsts<>+2240(SB), Z8
+	VMOVUPS      sigmoidconsts<>+2368(SB), Z8
 	VFNMADD231PS Z1, Z8, Z6
 	VMULPS       Z6, Z4, Z4
 	VMULPS       Z11, Z4, Z4
@@ -7640,43 +7996,43 @@ powd_305:
 	VCMPPS       $0x0e, sigmoidconsts<>+832(SB), Z0, K2
 	VADDPS       Z4, Z7, K2, Z7
 
-gamma0_301:
+gamma0_329:
 	TESTQ        $0x00000100, SI
-	JZ           noflag_306
-	VBROADCASTSS alpha+104(FP), Z0
+	JZ           noflag_334
+	VBROADCASTSS alpha+108(FP), Z0
 	VMOVUPS      sigmoidconsts<>+640(SB), Z4
 	VSUBPS       Z0, Z4, Z4
 	VMULPS       Z2, Z4, Z4
 	VFMADD231PS  Z1, Z0, Z4
 	VMULPS       Z4, Z7, Z7
 
-noflag_306:
-	VBROADCASTSS focalScale+100(FP), Z0
+noflag_334:
+	VBROADCASTSS focalScale+104(FP), Z0
 	VFMADD231PS  Z0, Z7, Z3
 
-noflag_296:
+noflag_324:
 	VMOVUPS Z3, K1, (DX)
 
-done_280:
+done_306:
 	VZEROUPPER
 	RET
 
-// func sigmoidFusedAVX512(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32)
+// func sigmoidFusedAVX512(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32)
 // Requires: AVX, AVX512DQ, AVX512F, BMI2
-TEXT ·sigmoidFusedAVX512(SB), NOSPLIT, $0-160
+TEXT ·sigmoidFusedAVX512(SB), NOSPLIT, $0-168
 	MOVQ   x_base+0(FP), AX
 	MOVQ   y_base+24(FP), CX
 	MOVQ   dst_base+48(FP), DX
 	MOVQ   x_len+8(FP), BX
 	MOVQ   flags+72(FP), SI
-	MOVQ   gmode+112(FP), DI
-	MOVQ   g1mode+120(FP), R8
+	MOVQ   gmode+120(FP), DI
+	MOVQ   g1mode+128(FP), R8
 	VXORPS Z0, Z0, Z0
 	VXORPS Z1, Z1, Z1
 
-loop_307:
+loop_335:
 	CMPQ         BX, $0x00000010
-	JB           tail_308
+	JB           tail_336
 	VMOVUPS      (AX), Z2
 	VMOVUPS      (CX), Z3
 	VORPS        sigmoidconsts<>+0(SB), Z2, Z4
@@ -7706,21 +8062,20 @@ loop_307:
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z2, K1
 	VBLENDMPS    Z4, Z5, K1, Z11
 	VBLENDMPS    Z5, Z4, K1, Z12
-	TESTQ        $0x00000003, sflags+128(FP)
-	JZ           noflag_310
+	TESTQ        $0x00000003, sflags+136(FP)
+	JZ           noflag_338
 	VADDPS       sigmoidconsts<>+640(SB), Z10, Z4
 	VGETEXPPS    Z4, Z6
 	VADDPS       sigmoidconsts<>+640(SB), Z6, Z6
 	VGETMANTPS   $0x02, Z4, Z5
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Z5, K1
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z5, K1
 	VSUBPS       sigmoidconsts<>+640(SB), Z5, Z7
 	VADDPS       Z5, Z5, Z8
 	VSUBPS       sigmoidconsts<>+640(SB), Z8, Z8
 	VBLENDMPS    Z8, Z7, K1, Z5
 	VSUBPS       sigmoidconsts<>+640(SB), Z6, K1, Z6
 	VMULPS       Z5, Z5, Z7
-	VMOVUPS      sigmoidconsts<>+1088(SB), Z8
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Z5, Z8
+	VMOVUPS      sigmoidconsts<>+1152(SB), Z8
 	VFMADD213PS  sigmoidconsts<>+1216(SB), Z5, Z8
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z5, Z8
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Z5, Z8
@@ -7728,6 +8083,7 @@ loop_307:
 	VFMADD213PS  sigmoidconsts<>+1472(SB), Z5, Z8
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Z5, Z8
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Z5, Z8
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z5, Z8
 	VMULPS       Z5, Z8, Z8
 	VMULPS       Z7, Z8, Z8
 	VFMADD231PS  sigmoidconsts<>+192(SB), Z6, Z8
@@ -7742,9 +8098,9 @@ loop_307:
 	VADDPS       Z5, Z8, Z8
 	VMOVUPS      sigmoidconsts<>+640(SB), Z4
 	VSUBPS       Z3, Z4, Z4
-	TESTQ        $0x00000001, sflags+128(FP)
-	JZ           noflag_311
-	VBROADCASTSS pw+96(FP), Z5
+	TESTQ        $0x00000001, sflags+136(FP)
+	JZ           noflag_339
+	VBROADCASTSS pw+100(FP), Z5
 	VMULPS       Z3, Z5, Z5
 	VXORPS       sigmoidconsts<>+0(SB), Z2, Z6
 	VMAXPS       sigmoidconsts<>+832(SB), Z6, Z6
@@ -7755,9 +8111,9 @@ loop_307:
 	VFMADD231PS  Z6, Z4, Z5
 	VADDPS       Z5, Z0, Z0
 
-noflag_311:
-	TESTQ        $0x00000002, sflags+128(FP)
-	JZ           noflag_312
+noflag_339:
+	TESTQ        $0x00000002, sflags+136(FP)
+	JZ           noflag_340
 	VADDPS       sigmoidconsts<>+640(SB), Z10, Z5
 	VMOVUPS      sigmoidconsts<>+640(SB), Z6
 	VDIVPS       Z5, Z6, Z6
@@ -7770,41 +8126,40 @@ noflag_311:
 	VADDPS       Z8, Z5, Z5
 	VMULPS       Z3, Z14, Z6
 	VFMADD231PS  Z4, Z13, Z6
-	VBROADCASTSS gamma+108(FP), Z7
+	VBROADCASTSS gamma+112(FP), Z7
 	CMPQ         DI, $0x01
-	JEQ          pow1_313
+	JEQ          pow1_341
 	CMPQ         DI, $0x02
-	JEQ          pow2_315
+	JEQ          pow2_343
 	CMPQ         DI, $0x03
-	JEQ          powg_314
+	JEQ          powg_342
 	VMOVUPS      sigmoidconsts<>+640(SB), Z7
-	JMP          powd_316
+	JMP          powd_344
 
-pow1_313:
+pow1_341:
 	VMOVAPS Z6, Z7
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z6, K1
 	VXORPS  Z7, Z7, K1, Z7
-	JMP     powd_316
+	JMP     powd_344
 
-pow2_315:
+pow2_343:
 	VMULPS Z6, Z6, Z7
 	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z6, K1
 	VXORPS Z7, Z7, K1, Z7
-	JMP    powd_316
+	JMP    powd_344
 
-powg_314:
+powg_342:
 	VGETEXPPS    Z6, Z9
 	VADDPS       sigmoidconsts<>+640(SB), Z9, Z9
 	VGETMANTPS   $0x02, Z6, Z8
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Z8, K1
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z8, K1
 	VSUBPS       sigmoidconsts<>+640(SB), Z8, Z19
 	VADDPS       Z8, Z8, Z20
 	VSUBPS       sigmoidconsts<>+640(SB), Z20, Z20
 	VBLENDMPS    Z20, Z19, K1, Z8
 	VSUBPS       sigmoidconsts<>+640(SB), Z9, K1, Z9
 	VMULPS       Z8, Z8, Z19
-	VMOVUPS      sigmoidconsts<>+1088(SB), Z20
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Z8, Z20
+	VMOVUPS      sigmoidconsts<>+1152(SB), Z20
 	VFMADD213PS  sigmoidconsts<>+1216(SB), Z8, Z20
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z8, Z20
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Z8, Z20
@@ -7812,18 +8167,19 @@ powg_314:
 	VFMADD213PS  sigmoidconsts<>+1472(SB), Z8, Z20
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Z8, Z20
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Z8, Z20
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z8, Z20
 	VMULPS       Z8, Z20, Z20
 	VMULPS       Z19, Z20, Z20
 	VFMADD231PS  sigmoidconsts<>+192(SB), Z9, Z20
 	VFNMADD231PS sigmoidconsts<>+320(SB), Z19, Z20
 	VADDPS       Z20, Z8, Z20
 	VFMADD231PS  sigmoidconsts<>+128(SB), Z9, Z20
-	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Z6, K1
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z6, K1
 	VMOVUPS      Z6, K1, Z20
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z6, K1
-	VMOVUPS      sigmoidconsts<>+1920(SB), K1, Z20
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z6, K1
 	VMOVUPS      sigmoidconsts<>+1984(SB), K1, Z20
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z6, K1
+	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z20
 	VMULPS       Z7, Z20, Z20
 	VMULPS       sigmoidconsts<>+64(SB), Z20, Z7
 	VRNDSCALEPS  $0x00, Z7, Z7
@@ -7844,71 +8200,81 @@ powg_314:
 	VSCALEFPS    Z7, Z22, Z22
 	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z20, K1
 	VXORPS       Z22, Z22, K1, Z22
-	VCMPPS       $0x0e, sigmoidconsts<>+2432(SB), Z20, K1
-	VMOVUPS      sigmoidconsts<>+1856(SB), K1, Z22
+	VCMPPS       $0x0e, sigmoidconsts<>+2560(SB), Z20, K1
+	VMOVUPS      sigmoidconsts<>+1920(SB), K1, Z22
 	VMOVAPS      Z22, Z7
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z6, K1
 	VXORPS       Z7, Z7, K1, Z7
 
-powd_316:
+powd_344:
 	VMULPS       Z7, Z5, Z5
-	TESTQ        $0x00000100, sflags+128(FP)
-	JZ           noflag_317
-	VBROADCASTSS alpha+104(FP), Z6
+	TESTQ        $0x00000100, sflags+136(FP)
+	JZ           noflag_345
+	VBROADCASTSS alpha+108(FP), Z6
 	VMOVUPS      sigmoidconsts<>+640(SB), Z7
 	VSUBPS       Z6, Z7, Z7
 	VMULPS       Z4, Z7, Z7
 	VFMADD231PS  Z3, Z6, Z7
 	VMULPS       Z7, Z5, Z5
 
-noflag_317:
+noflag_345:
 	VADDPS Z5, Z1, Z1
 
-noflag_312:
-noflag_310:
+noflag_340:
+noflag_338:
 	VMOVUPS      sigmoidconsts<>+640(SB), Z4
 	VSUBPS       Z3, Z4, Z4
 	VXORPS       Z5, Z5, Z5
 	TESTQ        $0x00000004, SI
-	JZ           noflag_318
+	JZ           noflag_346
 	VBROADCASTSS a+80(FP), Z6
 	VMULPS       Z3, Z6, Z6
 	VBROADCASTSS b+84(FP), Z7
 	VADDPS       Z7, Z6, Z6
 	VBROADCASTSS e+88(FP), Z7
 	VFMADD231PS  Z11, Z7, Z6
-	VMOVAPS      Z11, Z7
-	VMULPS       Z12, Z7, Z7
-	VMULPS       Z6, Z7, Z7
-	VADDPS       Z7, Z5, Z5
+	TESTQ        $0x00000010, SI
+	JZ           noflag_347
+	VXORPS       Z7, Z7, Z7
+	VCMPPS       $0x0e, Z3, Z11, K1
+	VMOVUPS      sigmoidconsts<>+640(SB), K1, Z7
+	VCMPPS       $0x01, Z3, Z11, K1
+	VMOVUPS      sigmoidconsts<>+2304(SB), K1, Z7
+	VBROADCASTSS d+92(FP), Z8
+	VFMADD231PS  Z7, Z8, Z6
 
-noflag_318:
+noflag_347:
+	VMOVAPS Z11, Z7
+	VMULPS  Z12, Z7, Z7
+	VMULPS  Z6, Z7, Z7
+	VADDPS  Z7, Z5, Z5
+
+noflag_346:
 	TESTQ        $0x00000001, SI
-	JZ           noflag_319
+	JZ           noflag_348
 	VMOVAPS      Z11, Z6
 	VMULPS       Z4, Z6, Z6
-	VBROADCASTSS pw+96(FP), Z7
+	VBROADCASTSS pw+100(FP), Z7
 	VMULPS       Z3, Z7, Z7
 	VFNMADD231PS Z12, Z7, Z6
-	VBROADCASTSS bceScale+92(FP), Z7
+	VBROADCASTSS bceScale+96(FP), Z7
 	VFMADD231PS  Z7, Z6, Z5
 
-noflag_319:
+noflag_348:
 	TESTQ        $0x00000002, SI
-	JZ           noflag_320
+	JZ           noflag_349
 	VADDPS       sigmoidconsts<>+640(SB), Z10, Z6
 	VGETEXPPS    Z6, Z8
 	VADDPS       sigmoidconsts<>+640(SB), Z8, Z8
 	VGETMANTPS   $0x02, Z6, Z7
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Z7, K1
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z7, K1
 	VSUBPS       sigmoidconsts<>+640(SB), Z7, Z9
 	VADDPS       Z7, Z7, Z19
 	VSUBPS       sigmoidconsts<>+640(SB), Z19, Z19
 	VBLENDMPS    Z19, Z9, K1, Z7
 	VSUBPS       sigmoidconsts<>+640(SB), Z8, K1, Z8
 	VMULPS       Z7, Z7, Z9
-	VMOVUPS      sigmoidconsts<>+1088(SB), Z19
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Z7, Z19
+	VMOVUPS      sigmoidconsts<>+1152(SB), Z19
 	VFMADD213PS  sigmoidconsts<>+1216(SB), Z7, Z19
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z7, Z19
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Z7, Z19
@@ -7916,6 +8282,7 @@ noflag_319:
 	VFMADD213PS  sigmoidconsts<>+1472(SB), Z7, Z19
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Z7, Z19
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Z7, Z19
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z7, Z19
 	VMULPS       Z7, Z19, Z19
 	VMULPS       Z9, Z19, Z19
 	VFMADD231PS  sigmoidconsts<>+192(SB), Z8, Z19
@@ -7934,41 +8301,40 @@ noflag_319:
 	VMOVAPS      Z12, Z2
 	VMULPS       Z3, Z2, Z2
 	VFMADD231PS  Z4, Z11, Z2
-	VBROADCASTSS gamma+108(FP), Z7
+	VBROADCASTSS gamma+112(FP), Z7
 	CMPQ         DI, $0x01
-	JEQ          pow1_321
+	JEQ          pow1_350
 	CMPQ         DI, $0x02
-	JEQ          pow2_323
+	JEQ          pow2_352
 	CMPQ         DI, $0x03
-	JEQ          powg_322
+	JEQ          powg_351
 	VMOVUPS      sigmoidconsts<>+640(SB), Z8
-	JMP          powd_324
+	JMP          powd_353
 
-pow1_321:
+pow1_350:
 	VMOVAPS Z2, Z8
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z2, K1
 	VXORPS  Z8, Z8, K1, Z8
-	JMP     powd_324
+	JMP     powd_353
 
-pow2_323:
+pow2_352:
 	VMULPS Z2, Z2, Z8
 	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z2, K1
 	VXORPS Z8, Z8, K1, Z8
-	JMP    powd_324
+	JMP    powd_353
 
-powg_322:
+powg_351:
 	VGETEXPPS    Z2, Z9
 	VADDPS       sigmoidconsts<>+640(SB), Z9, Z9
 	VGETMANTPS   $0x02, Z2, Z8
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Z8, K1
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z8, K1
 	VSUBPS       sigmoidconsts<>+640(SB), Z8, Z10
 	VADDPS       Z8, Z8, Z19
 	VSUBPS       sigmoidconsts<>+640(SB), Z19, Z19
 	VBLENDMPS    Z19, Z10, K1, Z8
 	VSUBPS       sigmoidconsts<>+640(SB), Z9, K1, Z9
 	VMULPS       Z8, Z8, Z10
-	VMOVUPS      sigmoidconsts<>+1088(SB), Z19
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Z8, Z19
+	VMOVUPS      sigmoidconsts<>+1152(SB), Z19
 	VFMADD213PS  sigmoidconsts<>+1216(SB), Z8, Z19
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z8, Z19
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Z8, Z19
@@ -7976,18 +8342,19 @@ powg_322:
 	VFMADD213PS  sigmoidconsts<>+1472(SB), Z8, Z19
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Z8, Z19
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Z8, Z19
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z8, Z19
 	VMULPS       Z8, Z19, Z19
 	VMULPS       Z10, Z19, Z19
 	VFMADD231PS  sigmoidconsts<>+192(SB), Z9, Z19
 	VFNMADD231PS sigmoidconsts<>+320(SB), Z10, Z19
 	VADDPS       Z19, Z8, Z19
 	VFMADD231PS  sigmoidconsts<>+128(SB), Z9, Z19
-	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Z2, K1
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z2, K1
 	VMOVUPS      Z2, K1, Z19
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z2, K1
-	VMOVUPS      sigmoidconsts<>+1920(SB), K1, Z19
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z2, K1
 	VMOVUPS      sigmoidconsts<>+1984(SB), K1, Z19
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z2, K1
+	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z19
 	VMULPS       Z7, Z19, Z19
 	VMULPS       sigmoidconsts<>+64(SB), Z19, Z8
 	VRNDSCALEPS  $0x00, Z8, Z8
@@ -8008,55 +8375,54 @@ powg_322:
 	VSCALEFPS    Z8, Z22, Z22
 	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z19, K1
 	VXORPS       Z22, Z22, K1, Z22
-	VCMPPS       $0x0e, sigmoidconsts<>+2432(SB), Z19, K1
-	VMOVUPS      sigmoidconsts<>+1856(SB), K1, Z22
+	VCMPPS       $0x0e, sigmoidconsts<>+2560(SB), Z19, K1
+	VMOVUPS      sigmoidconsts<>+1920(SB), K1, Z22
 	VMOVAPS      Z22, Z8
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z2, K1
 	VXORPS       Z8, Z8, K1, Z8
 
-powd_324:
+powd_353:
 	VMOVAPS      Z11, Z9
 	VMULPS       Z4, Z9, Z9
 	VFNMADD231PS Z3, Z12, Z9
 	VMULPS       Z8, Z9, Z9
 	CMPQ         DI, $0x00
-	JEQ          gamma0_325
+	JEQ          gamma0_354
 	VMOVAPS      Z7, Z8
 	VSUBPS       sigmoidconsts<>+640(SB), Z8, Z8
 	CMPQ         R8, $0x01
-	JEQ          pow1_326
+	JEQ          pow1_355
 	CMPQ         R8, $0x02
-	JEQ          pow2_328
+	JEQ          pow2_357
 	CMPQ         R8, $0x03
-	JEQ          powg_327
+	JEQ          powg_356
 	VMOVUPS      sigmoidconsts<>+640(SB), Z8
-	JMP          powd_329
+	JMP          powd_358
 
-pow1_326:
+pow1_355:
 	VMOVAPS Z2, Z8
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z2, K1
 	VXORPS  Z8, Z8, K1, Z8
-	JMP     powd_329
+	JMP     powd_358
 
-pow2_328:
+pow2_357:
 	VMULPS Z2, Z2, Z8
 	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z2, K1
 	VXORPS Z8, Z8, K1, Z8
-	JMP    powd_329
+	JMP    powd_358
 
-powg_327:
+powg_356:
 	VGETEXPPS    Z2, Z19
 	VADDPS       sigmoidconsts<>+640(SB), Z19, Z19
 	VGETMANTPS   $0x02, Z2, Z10
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Z10, K1
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z10, K1
 	VSUBPS       sigmoidconsts<>+640(SB), Z10, Z20
 	VADDPS       Z10, Z10, Z21
 	VSUBPS       sigmoidconsts<>+640(SB), Z21, Z21
 	VBLENDMPS    Z21, Z20, K1, Z10
 	VSUBPS       sigmoidconsts<>+640(SB), Z19, K1, Z19
 	VMULPS       Z10, Z10, Z20
-	VMOVUPS      sigmoidconsts<>+1088(SB), Z21
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Z10, Z21
+	VMOVUPS      sigmoidconsts<>+1152(SB), Z21
 	VFMADD213PS  sigmoidconsts<>+1216(SB), Z10, Z21
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z10, Z21
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Z10, Z21
@@ -8064,18 +8430,19 @@ powg_327:
 	VFMADD213PS  sigmoidconsts<>+1472(SB), Z10, Z21
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Z10, Z21
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Z10, Z21
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z10, Z21
 	VMULPS       Z10, Z21, Z21
 	VMULPS       Z20, Z21, Z21
 	VFMADD231PS  sigmoidconsts<>+192(SB), Z19, Z21
 	VFNMADD231PS sigmoidconsts<>+320(SB), Z20, Z21
 	VADDPS       Z21, Z10, Z21
 	VFMADD231PS  sigmoidconsts<>+128(SB), Z19, Z21
-	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Z2, K1
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z2, K1
 	VMOVUPS      Z2, K1, Z21
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z2, K1
-	VMOVUPS      sigmoidconsts<>+1920(SB), K1, Z21
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z2, K1
 	VMOVUPS      sigmoidconsts<>+1984(SB), K1, Z21
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z2, K1
+	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z21
 	VMULPS       Z8, Z21, Z21
 	VMULPS       sigmoidconsts<>+64(SB), Z21, Z8
 	VRNDSCALEPS  $0x00, Z8, Z8
@@ -8096,17 +8463,17 @@ powg_327:
 	VSCALEFPS    Z8, Z23, Z23
 	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z21, K1
 	VXORPS       Z23, Z23, K1, Z23
-	VCMPPS       $0x0e, sigmoidconsts<>+2432(SB), Z21, K1
-	VMOVUPS      sigmoidconsts<>+1856(SB), K1, Z23
+	VCMPPS       $0x0e, sigmoidconsts<>+2560(SB), Z21, K1
+	VMOVUPS      sigmoidconsts<>+1920(SB), K1, Z23
 	VMOVAPS      Z23, Z8
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z2, K1
 	VXORPS       Z8, Z8, K1, Z8
 
-powd_329:
+powd_358:
 	VMOVAPS      Z6, Z6
 	VMULPS       Z8, Z6, Z6
 	VMOVUPS      sigmoidconsts<>+640(SB), Z8
-	VMOVUPS      sigmoidconsts<>+2240(SB), Z10
+	VMOVUPS      sigmoidconsts<>+2368(SB), Z10
 	VFNMADD231PS Z3, Z10, Z8
 	VMULPS       Z8, Z6, Z6
 	VMULPS       Z11, Z6, Z6
@@ -8115,31 +8482,31 @@ powd_329:
 	VCMPPS       $0x0e, sigmoidconsts<>+832(SB), Z2, K1
 	VADDPS       Z6, Z9, K1, Z9
 
-gamma0_325:
+gamma0_354:
 	TESTQ        $0x00000100, SI
-	JZ           noflag_330
-	VBROADCASTSS alpha+104(FP), Z2
+	JZ           noflag_359
+	VBROADCASTSS alpha+108(FP), Z2
 	VMOVUPS      sigmoidconsts<>+640(SB), Z6
 	VSUBPS       Z2, Z6, Z6
 	VMULPS       Z4, Z6, Z6
 	VFMADD231PS  Z3, Z2, Z6
 	VMULPS       Z6, Z9, Z9
 
-noflag_330:
-	VBROADCASTSS focalScale+100(FP), Z2
+noflag_359:
+	VBROADCASTSS focalScale+104(FP), Z2
 	VFMADD231PS  Z2, Z9, Z5
 
-noflag_320:
+noflag_349:
 	VMOVUPS Z5, (DX)
 	ADDQ    $0x00000040, AX
 	ADDQ    $0x00000040, CX
 	ADDQ    $0x00000040, DX
 	SUBQ    $0x00000010, BX
-	JMP     loop_307
+	JMP     loop_335
 
-tail_308:
+tail_336:
 	TESTQ        BX, BX
-	JZ           done_309
+	JZ           done_337
 	MOVL         $0x0000ffff, R9
 	BZHIL        BX, R9, R9
 	KMOVW        R9, K1
@@ -8172,21 +8539,20 @@ tail_308:
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z2, K2
 	VBLENDMPS    Z4, Z5, K2, Z15
 	VBLENDMPS    Z5, Z4, K2, Z16
-	TESTQ        $0x00000003, sflags+128(FP)
-	JZ           noflag_331
+	TESTQ        $0x00000003, sflags+136(FP)
+	JZ           noflag_360
 	VADDPS       sigmoidconsts<>+640(SB), Z10, Z4
 	VGETEXPPS    Z4, Z6
 	VADDPS       sigmoidconsts<>+640(SB), Z6, Z6
 	VGETMANTPS   $0x02, Z4, Z5
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Z5, K2
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z5, K2
 	VSUBPS       sigmoidconsts<>+640(SB), Z5, Z7
 	VADDPS       Z5, Z5, Z8
 	VSUBPS       sigmoidconsts<>+640(SB), Z8, Z8
 	VBLENDMPS    Z8, Z7, K2, Z5
 	VSUBPS       sigmoidconsts<>+640(SB), Z6, K2, Z6
 	VMULPS       Z5, Z5, Z7
-	VMOVUPS      sigmoidconsts<>+1088(SB), Z8
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Z5, Z8
+	VMOVUPS      sigmoidconsts<>+1152(SB), Z8
 	VFMADD213PS  sigmoidconsts<>+1216(SB), Z5, Z8
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z5, Z8
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Z5, Z8
@@ -8194,6 +8560,7 @@ tail_308:
 	VFMADD213PS  sigmoidconsts<>+1472(SB), Z5, Z8
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Z5, Z8
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Z5, Z8
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z5, Z8
 	VMULPS       Z5, Z8, Z8
 	VMULPS       Z7, Z8, Z8
 	VFMADD231PS  sigmoidconsts<>+192(SB), Z6, Z8
@@ -8208,9 +8575,9 @@ tail_308:
 	VADDPS       Z5, Z8, Z8
 	VMOVUPS      sigmoidconsts<>+640(SB), Z4
 	VSUBPS       Z3, Z4, Z4
-	TESTQ        $0x00000001, sflags+128(FP)
-	JZ           noflag_332
-	VBROADCASTSS pw+96(FP), Z5
+	TESTQ        $0x00000001, sflags+136(FP)
+	JZ           noflag_361
+	VBROADCASTSS pw+100(FP), Z5
 	VMULPS       Z3, Z5, Z5
 	VXORPS       sigmoidconsts<>+0(SB), Z2, Z6
 	VMAXPS       sigmoidconsts<>+832(SB), Z6, Z6
@@ -8222,9 +8589,9 @@ tail_308:
 	VMOVAPS.Z    Z5, K1, Z5
 	VADDPS       Z5, Z0, Z0
 
-noflag_332:
-	TESTQ        $0x00000002, sflags+128(FP)
-	JZ           noflag_333
+noflag_361:
+	TESTQ        $0x00000002, sflags+136(FP)
+	JZ           noflag_362
 	VADDPS       sigmoidconsts<>+640(SB), Z10, Z5
 	VMOVUPS      sigmoidconsts<>+640(SB), Z6
 	VDIVPS       Z5, Z6, Z6
@@ -8237,41 +8604,40 @@ noflag_332:
 	VADDPS       Z8, Z5, Z5
 	VMULPS       Z3, Z18, Z6
 	VFMADD231PS  Z4, Z17, Z6
-	VBROADCASTSS gamma+108(FP), Z7
+	VBROADCASTSS gamma+112(FP), Z7
 	CMPQ         DI, $0x01
-	JEQ          pow1_334
+	JEQ          pow1_363
 	CMPQ         DI, $0x02
-	JEQ          pow2_336
+	JEQ          pow2_365
 	CMPQ         DI, $0x03
-	JEQ          powg_335
+	JEQ          powg_364
 	VMOVUPS      sigmoidconsts<>+640(SB), Z7
-	JMP          powd_337
+	JMP          powd_366
 
-pow1_334:
+pow1_363:
 	VMOVAPS Z6, Z7
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z6, K2
 	VXORPS  Z7, Z7, K2, Z7
-	JMP     powd_337
+	JMP     powd_366
 
-pow2_336:
+pow2_365:
 	VMULPS Z6, Z6, Z7
 	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z6, K2
 	VXORPS Z7, Z7, K2, Z7
-	JMP    powd_337
+	JMP    powd_366
 
-powg_335:
+powg_364:
 	VGETEXPPS    Z6, Z9
 	VADDPS       sigmoidconsts<>+640(SB), Z9, Z9
 	VGETMANTPS   $0x02, Z6, Z8
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Z8, K2
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z8, K2
 	VSUBPS       sigmoidconsts<>+640(SB), Z8, Z11
 	VADDPS       Z8, Z8, Z12
 	VSUBPS       sigmoidconsts<>+640(SB), Z12, Z12
 	VBLENDMPS    Z12, Z11, K2, Z8
 	VSUBPS       sigmoidconsts<>+640(SB), Z9, K2, Z9
 	VMULPS       Z8, Z8, Z11
-	VMOVUPS      sigmoidconsts<>+1088(SB), Z12
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Z8, Z12
+	VMOVUPS      sigmoidconsts<>+1152(SB), Z12
 	VFMADD213PS  sigmoidconsts<>+1216(SB), Z8, Z12
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z8, Z12
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Z8, Z12
@@ -8279,18 +8645,19 @@ powg_335:
 	VFMADD213PS  sigmoidconsts<>+1472(SB), Z8, Z12
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Z8, Z12
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Z8, Z12
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z8, Z12
 	VMULPS       Z8, Z12, Z12
 	VMULPS       Z11, Z12, Z12
 	VFMADD231PS  sigmoidconsts<>+192(SB), Z9, Z12
 	VFNMADD231PS sigmoidconsts<>+320(SB), Z11, Z12
 	VADDPS       Z12, Z8, Z12
 	VFMADD231PS  sigmoidconsts<>+128(SB), Z9, Z12
-	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Z6, K2
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z6, K2
 	VMOVUPS      Z6, K2, Z12
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z6, K2
-	VMOVUPS      sigmoidconsts<>+1920(SB), K2, Z12
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z6, K2
 	VMOVUPS      sigmoidconsts<>+1984(SB), K2, Z12
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z6, K2
+	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z12
 	VMULPS       Z7, Z12, Z12
 	VMULPS       sigmoidconsts<>+64(SB), Z12, Z7
 	VRNDSCALEPS  $0x00, Z7, Z7
@@ -8311,72 +8678,82 @@ powg_335:
 	VSCALEFPS    Z7, Z14, Z14
 	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z12, K2
 	VXORPS       Z14, Z14, K2, Z14
-	VCMPPS       $0x0e, sigmoidconsts<>+2432(SB), Z12, K2
-	VMOVUPS      sigmoidconsts<>+1856(SB), K2, Z14
+	VCMPPS       $0x0e, sigmoidconsts<>+2560(SB), Z12, K2
+	VMOVUPS      sigmoidconsts<>+1920(SB), K2, Z14
 	VMOVAPS      Z14, Z7
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z6, K2
 	VXORPS       Z7, Z7, K2, Z7
 
-powd_337:
+powd_366:
 	VMULPS       Z7, Z5, Z5
-	TESTQ        $0x00000100, sflags+128(FP)
-	JZ           noflag_338
-	VBROADCASTSS alpha+104(FP), Z6
+	TESTQ        $0x00000100, sflags+136(FP)
+	JZ           noflag_367
+	VBROADCASTSS alpha+108(FP), Z6
 	VMOVUPS      sigmoidconsts<>+640(SB), Z7
 	VSUBPS       Z6, Z7, Z7
 	VMULPS       Z4, Z7, Z7
 	VFMADD231PS  Z3, Z6, Z7
 	VMULPS       Z7, Z5, Z5
 
-noflag_338:
+noflag_367:
 	VMOVAPS.Z Z5, K1, Z5
 	VADDPS    Z5, Z1, Z1
 
-noflag_333:
-noflag_331:
+noflag_362:
+noflag_360:
 	VMOVUPS      sigmoidconsts<>+640(SB), Z4
 	VSUBPS       Z3, Z4, Z4
 	VXORPS       Z5, Z5, Z5
 	TESTQ        $0x00000004, SI
-	JZ           noflag_339
+	JZ           noflag_368
 	VBROADCASTSS a+80(FP), Z6
 	VMULPS       Z3, Z6, Z6
 	VBROADCASTSS b+84(FP), Z7
 	VADDPS       Z7, Z6, Z6
 	VBROADCASTSS e+88(FP), Z7
 	VFMADD231PS  Z15, Z7, Z6
-	VMOVAPS      Z15, Z7
-	VMULPS       Z16, Z7, Z7
-	VMULPS       Z6, Z7, Z7
-	VADDPS       Z7, Z5, Z5
+	TESTQ        $0x00000010, SI
+	JZ           noflag_369
+	VXORPS       Z7, Z7, Z7
+	VCMPPS       $0x0e, Z3, Z15, K2
+	VMOVUPS      sigmoidconsts<>+640(SB), K2, Z7
+	VCMPPS       $0x01, Z3, Z15, K2
+	VMOVUPS      sigmoidconsts<>+2304(SB), K2, Z7
+	VBROADCASTSS d+92(FP), Z8
+	VFMADD231PS  Z7, Z8, Z6
 
-noflag_339:
+noflag_369:
+	VMOVAPS Z15, Z7
+	VMULPS  Z16, Z7, Z7
+	VMULPS  Z6, Z7, Z7
+	VADDPS  Z7, Z5, Z5
+
+noflag_368:
 	TESTQ        $0x00000001, SI
-	JZ           noflag_340
+	JZ           noflag_370
 	VMOVAPS      Z15, Z6
 	VMULPS       Z4, Z6, Z6
-	VBROADCASTSS pw+96(FP), Z7
+	VBROADCASTSS pw+100(FP), Z7
 	VMULPS       Z3, Z7, Z7
 	VFNMADD231PS Z16, Z7, Z6
-	VBROADCASTSS bceScale+92(FP), Z7
+	VBROADCASTSS bceScale+96(FP), Z7
 	VFMADD231PS  Z7, Z6, Z5
 
-noflag_340:
+noflag_370:
 	TESTQ        $0x00000002, SI
-	JZ           noflag_341
+	JZ           noflag_371
 	VADDPS       sigmoidconsts<>+640(SB), Z10, Z6
 	VGETEXPPS    Z6, Z8
 	VADDPS       sigmoidconsts<>+640(SB), Z8, Z8
 	VGETMANTPS   $0x02, Z6, Z7
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Z7, K2
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z7, K2
 	VSUBPS       sigmoidconsts<>+640(SB), Z7, Z9
 	VADDPS       Z7, Z7, Z11
 	VSUBPS       sigmoidconsts<>+640(SB), Z11, Z11
 	VBLENDMPS    Z11, Z9, K2, Z7
 	VSUBPS       sigmoidconsts<>+640(SB), Z8, K2, Z8
 	VMULPS       Z7, Z7, Z9
-	VMOVUPS      sigmoidconsts<>+1088(SB), Z11
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Z7, Z11
+	VMOVUPS      sigmoidconsts<>+1152(SB), Z11
 	VFMADD213PS  sigmoidconsts<>+1216(SB), Z7, Z11
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z7, Z11
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Z7, Z11
@@ -8384,6 +8761,7 @@ noflag_340:
 	VFMADD213PS  sigmoidconsts<>+1472(SB), Z7, Z11
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Z7, Z11
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Z7, Z11
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z7, Z11
 	VMULPS       Z7, Z11, Z11
 	VMULPS       Z9, Z11, Z11
 	VFMADD231PS  sigmoidconsts<>+192(SB), Z8, Z11
@@ -8402,41 +8780,40 @@ noflag_340:
 	VMOVAPS      Z16, Z2
 	VMULPS       Z3, Z2, Z2
 	VFMADD231PS  Z4, Z15, Z2
-	VBROADCASTSS gamma+108(FP), Z7
+	VBROADCASTSS gamma+112(FP), Z7
 	CMPQ         DI, $0x01
-	JEQ          pow1_342
+	JEQ          pow1_372
 	CMPQ         DI, $0x02
-	JEQ          pow2_344
+	JEQ          pow2_374
 	CMPQ         DI, $0x03
-	JEQ          powg_343
+	JEQ          powg_373
 	VMOVUPS      sigmoidconsts<>+640(SB), Z8
-	JMP          powd_345
+	JMP          powd_375
 
-pow1_342:
+pow1_372:
 	VMOVAPS Z2, Z8
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z2, K2
 	VXORPS  Z8, Z8, K2, Z8
-	JMP     powd_345
+	JMP     powd_375
 
-pow2_344:
+pow2_374:
 	VMULPS Z2, Z2, Z8
 	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z2, K2
 	VXORPS Z8, Z8, K2, Z8
-	JMP    powd_345
+	JMP    powd_375
 
-powg_343:
+powg_373:
 	VGETEXPPS    Z2, Z9
 	VADDPS       sigmoidconsts<>+640(SB), Z9, Z9
 	VGETMANTPS   $0x02, Z2, Z8
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Z8, K2
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z8, K2
 	VSUBPS       sigmoidconsts<>+640(SB), Z8, Z10
 	VADDPS       Z8, Z8, Z11
 	VSUBPS       sigmoidconsts<>+640(SB), Z11, Z11
 	VBLENDMPS    Z11, Z10, K2, Z8
 	VSUBPS       sigmoidconsts<>+640(SB), Z9, K2, Z9
 	VMULPS       Z8, Z8, Z10
-	VMOVUPS      sigmoidconsts<>+1088(SB), Z11
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Z8, Z11
+	VMOVUPS      sigmoidconsts<>+1152(SB), Z11
 	VFMADD213PS  sigmoidconsts<>+1216(SB), Z8, Z11
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z8, Z11
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Z8, Z11
@@ -8444,18 +8821,19 @@ powg_343:
 	VFMADD213PS  sigmoidconsts<>+1472(SB), Z8, Z11
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Z8, Z11
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Z8, Z11
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z8, Z11
 	VMULPS       Z8, Z11, Z11
 	VMULPS       Z10, Z11, Z11
 	VFMADD231PS  sigmoidconsts<>+192(SB), Z9, Z11
 	VFNMADD231PS sigmoidconsts<>+320(SB), Z10, Z11
 	VADDPS       Z11, Z8, Z11
 	VFMADD231PS  sigmoidconsts<>+128(SB), Z9, Z11
-	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Z2, K2
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z2, K2
 	VMOVUPS      Z2, K2, Z11
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z2, K2
-	VMOVUPS      sigmoidconsts<>+1920(SB), K2, Z11
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z2, K2
 	VMOVUPS      sigmoidconsts<>+1984(SB), K2, Z11
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z2, K2
+	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z11
 	VMULPS       Z7, Z11, Z11
 	VMULPS       sigmoidconsts<>+64(SB), Z11, Z8
 	VRNDSCALEPS  $0x00, Z8, Z8
@@ -8476,55 +8854,54 @@ powg_343:
 	VSCALEFPS    Z8, Z14, Z14
 	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z11, K2
 	VXORPS       Z14, Z14, K2, Z14
-	VCMPPS       $0x0e, sigmoidconsts<>+2432(SB), Z11, K2
-	VMOVUPS      sigmoidconsts<>+1856(SB), K2, Z14
+	VCMPPS       $0x0e, sigmoidconsts<>+2560(SB), Z11, K2
+	VMOVUPS      sigmoidconsts<>+1920(SB), K2, Z14
 	VMOVAPS      Z14, Z8
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z2, K2
 	VXORPS       Z8, Z8, K2, Z8
 
-powd_345:
+powd_375:
 	VMOVAPS      Z15, Z9
 	VMULPS       Z4, Z9, Z9
 	VFNMADD231PS Z3, Z16, Z9
 	VMULPS       Z8, Z9, Z9
 	CMPQ         DI, $0x00
-	JEQ          gamma0_346
+	JEQ          gamma0_376
 	VMOVAPS      Z7, Z8
 	VSUBPS       sigmoidconsts<>+640(SB), Z8, Z8
 	CMPQ         R8, $0x01
-	JEQ          pow1_347
+	JEQ          pow1_377
 	CMPQ         R8, $0x02
-	JEQ          pow2_349
+	JEQ          pow2_379
 	CMPQ         R8, $0x03
-	JEQ          powg_348
+	JEQ          powg_378
 	VMOVUPS      sigmoidconsts<>+640(SB), Z8
-	JMP          powd_350
+	JMP          powd_380
 
-pow1_347:
+pow1_377:
 	VMOVAPS Z2, Z8
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z2, K2
 	VXORPS  Z8, Z8, K2, Z8
-	JMP     powd_350
+	JMP     powd_380
 
-pow2_349:
+pow2_379:
 	VMULPS Z2, Z2, Z8
 	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z2, K2
 	VXORPS Z8, Z8, K2, Z8
-	JMP    powd_350
+	JMP    powd_380
 
-powg_348:
+powg_378:
 	VGETEXPPS    Z2, Z11
 	VADDPS       sigmoidconsts<>+640(SB), Z11, Z11
 	VGETMANTPS   $0x02, Z2, Z10
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Z10, K2
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z10, K2
 	VSUBPS       sigmoidconsts<>+640(SB), Z10, Z12
 	VADDPS       Z10, Z10, Z13
 	VSUBPS       sigmoidconsts<>+640(SB), Z13, Z13
 	VBLENDMPS    Z13, Z12, K2, Z10
 	VSUBPS       sigmoidconsts<>+640(SB), Z11, K2, Z11
 	VMULPS       Z10, Z10, Z12
-	VMOVUPS      sigmoidconsts<>+1088(SB), Z13
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Z10, Z13
+	VMOVUPS      sigmoidconsts<>+1152(SB), Z13
 	VFMADD213PS  sigmoidconsts<>+1216(SB), Z10, Z13
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z10, Z13
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Z10, Z13
@@ -8532,18 +8909,19 @@ powg_348:
 	VFMADD213PS  sigmoidconsts<>+1472(SB), Z10, Z13
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Z10, Z13
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Z10, Z13
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z10, Z13
 	VMULPS       Z10, Z13, Z13
 	VMULPS       Z12, Z13, Z13
 	VFMADD231PS  sigmoidconsts<>+192(SB), Z11, Z13
 	VFNMADD231PS sigmoidconsts<>+320(SB), Z12, Z13
 	VADDPS       Z13, Z10, Z13
 	VFMADD231PS  sigmoidconsts<>+128(SB), Z11, Z13
-	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Z2, K2
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z2, K2
 	VMOVUPS      Z2, K2, Z13
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z2, K2
-	VMOVUPS      sigmoidconsts<>+1920(SB), K2, Z13
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z2, K2
 	VMOVUPS      sigmoidconsts<>+1984(SB), K2, Z13
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z2, K2
+	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z13
 	VMULPS       Z8, Z13, Z13
 	VMULPS       sigmoidconsts<>+64(SB), Z13, Z8
 	VRNDSCALEPS  $0x00, Z8, Z8
@@ -8564,17 +8942,17 @@ powg_348:
 	VSCALEFPS    Z8, Z17, Z17
 	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z13, K2
 	VXORPS       Z17, Z17, K2, Z17
-	VCMPPS       $0x0e, sigmoidconsts<>+2432(SB), Z13, K2
-	VMOVUPS      sigmoidconsts<>+1856(SB), K2, Z17
+	VCMPPS       $0x0e, sigmoidconsts<>+2560(SB), Z13, K2
+	VMOVUPS      sigmoidconsts<>+1920(SB), K2, Z17
 	VMOVAPS      Z17, Z8
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z2, K2
 	VXORPS       Z8, Z8, K2, Z8
 
-powd_350:
+powd_380:
 	VMOVAPS      Z6, Z6
 	VMULPS       Z8, Z6, Z6
 	VMOVUPS      sigmoidconsts<>+640(SB), Z8
-	VMOVUPS      sigmoidconsts<>+2240(SB), Z10
+	VMOVUPS      sigmoidconsts<>+2368(SB), Z10
 	VFNMADD231PS Z3, Z10, Z8
 	VMULPS       Z8, Z6, Z6
 	VMULPS       Z15, Z6, Z6
@@ -8583,25 +8961,25 @@ powd_350:
 	VCMPPS       $0x0e, sigmoidconsts<>+832(SB), Z2, K2
 	VADDPS       Z6, Z9, K2, Z9
 
-gamma0_346:
+gamma0_376:
 	TESTQ        $0x00000100, SI
-	JZ           noflag_351
-	VBROADCASTSS alpha+104(FP), Z2
+	JZ           noflag_381
+	VBROADCASTSS alpha+108(FP), Z2
 	VMOVUPS      sigmoidconsts<>+640(SB), Z6
 	VSUBPS       Z2, Z6, Z6
 	VMULPS       Z4, Z6, Z6
 	VFMADD231PS  Z3, Z2, Z6
 	VMULPS       Z6, Z9, Z9
 
-noflag_351:
-	VBROADCASTSS focalScale+100(FP), Z2
+noflag_381:
+	VBROADCASTSS focalScale+104(FP), Z2
 	VFMADD231PS  Z2, Z9, Z5
 
-noflag_341:
+noflag_371:
 	VMOVUPS Z5, K1, (DX)
 
-done_309:
-	MOVQ          out_base+136(FP), AX
+done_337:
+	MOVQ          out_base+144(FP), AX
 	VMOVAPS       Z0, Z0
 	VEXTRACTF64X4 $0x01, Z0, Y2
 	VADDPS        Y2, Y0, Y2
@@ -8641,452 +9019,470 @@ TEXT ·sigmoidStatsWAVX512(SB), NOSPLIT, $0-128
 	VXORPS Z4, Z4, Z4
 	VXORPS Z5, Z5, Z5
 	VXORPS Z6, Z6, Z6
+	VXORPS Z7, Z7, Z7
 
-loop_352:
+loop_382:
 	CMPQ         BX, $0x00000010
-	JB           tail_353
-	VMOVUPS      (AX), Z7
-	VMOVUPS      (CX), Z8
-	VMOVUPS      (DX), Z9
-	VORPS        sigmoidconsts<>+0(SB), Z7, Z10
-	VMULPS       sigmoidconsts<>+64(SB), Z10, Z11
-	VRNDSCALEPS  $0x00, Z11, Z11
-	VMOVAPS      Z10, Z12
-	VFNMADD231PS sigmoidconsts<>+128(SB), Z11, Z12
-	VFNMADD231PS sigmoidconsts<>+192(SB), Z11, Z12
-	VMULPS       Z12, Z12, Z13
-	VMOVUPS      sigmoidconsts<>+256(SB), Z14
-	VFMADD213PS  sigmoidconsts<>+320(SB), Z12, Z14
-	VMOVUPS      sigmoidconsts<>+384(SB), Z15
-	VFMADD213PS  sigmoidconsts<>+448(SB), Z12, Z15
-	VMOVUPS      sigmoidconsts<>+512(SB), Z16
-	VFMADD213PS  sigmoidconsts<>+576(SB), Z12, Z16
-	VFMADD213PS  Z15, Z13, Z16
-	VFMADD213PS  Z14, Z13, Z16
-	VFMADD213PS  Z12, Z13, Z16
-	VADDPS       sigmoidconsts<>+640(SB), Z16, Z16
-	VSCALEFPS    Z11, Z16, Z16
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z10, K1
-	VXORPS       Z16, Z16, K1, Z16
-	TESTQ        $0x0000000c, SI
-	JZ           noflag_355
-	VADDPS       sigmoidconsts<>+640(SB), Z16, Z11
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z7, K1
-	VMOVUPS      sigmoidconsts<>+640(SB), Z10
-	VMOVUPS      Z16, K1, Z10
-	VDIVPS       Z11, Z10, Z10
-	VMULPS       Z9, Z10, Z11
-	VMULPS       Z9, Z8, Z12
-	TESTQ        $0x00000004, SI
-	JZ           noflag_356
-	VADDPS       Z11, Z0, Z0
-	VFMADD231PS  Z11, Z8, Z1
-	VADDPS       Z12, Z2, Z2
-
-noflag_356:
-	TESTQ       $0x00000008, SI
-	JZ          noflag_357
-	VFMADD231PS Z11, Z10, Z3
-	VFMADD231PS Z12, Z8, Z4
-
-noflag_357:
-noflag_355:
-	TESTQ        $0x00000003, SI
-	JZ           noflag_358
-	VADDPS       sigmoidconsts<>+640(SB), Z16, Z10
-	VGETEXPPS    Z10, Z12
-	VADDPS       sigmoidconsts<>+640(SB), Z12, Z12
-	VGETMANTPS   $0x02, Z10, Z11
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Z11, K1
-	VSUBPS       sigmoidconsts<>+640(SB), Z11, Z13
-	VADDPS       Z11, Z11, Z14
-	VSUBPS       sigmoidconsts<>+640(SB), Z14, Z14
-	VBLENDMPS    Z14, Z13, K1, Z11
-	VSUBPS       sigmoidconsts<>+640(SB), Z12, K1, Z12
-	VMULPS       Z11, Z11, Z13
-	VMOVUPS      sigmoidconsts<>+1088(SB), Z14
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Z11, Z14
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Z11, Z14
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Z11, Z14
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Z11, Z14
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Z11, Z14
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Z11, Z14
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Z11, Z14
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Z11, Z14
-	VMULPS       Z11, Z14, Z14
-	VMULPS       Z13, Z14, Z14
-	VFMADD231PS  sigmoidconsts<>+192(SB), Z12, Z14
-	VFNMADD231PS sigmoidconsts<>+320(SB), Z13, Z14
-	VADDPS       Z14, Z11, Z14
-	VFMADD231PS  sigmoidconsts<>+128(SB), Z12, Z14
-	VCMPPS       $0x03, Z10, Z10, K1
-	VMOVUPS      Z10, K1, Z14
-	VSUBPS       sigmoidconsts<>+640(SB), Z10, Z11
-	VSUBPS       Z11, Z16, Z11
-	VDIVPS       Z10, Z11, Z11
-	VADDPS       Z11, Z14, Z14
-	VMOVUPS      sigmoidconsts<>+640(SB), Z10
-	VSUBPS       Z8, Z10, Z10
-	TESTQ        $0x00000001, SI
-	JZ           noflag_359
-	VBROADCASTSS pw+80(FP), Z11
-	VMULPS       Z8, Z11, Z11
-	VXORPS       sigmoidconsts<>+0(SB), Z7, Z12
-	VMAXPS       sigmoidconsts<>+832(SB), Z12, Z12
-	VADDPS       Z14, Z12, Z12
-	VMULPS       Z12, Z11, Z11
-	VMAXPS       sigmoidconsts<>+832(SB), Z7, Z12
-	VADDPS       Z14, Z12, Z12
-	VFMADD231PS  Z12, Z10, Z11
-	VMULPS       Z9, Z11, Z11
-	VADDPS       Z11, Z5, Z5
-
-noflag_359:
-	TESTQ        $0x00000002, SI
-	JZ           noflag_360
-	VADDPS       sigmoidconsts<>+640(SB), Z16, Z11
-	VMOVUPS      sigmoidconsts<>+640(SB), Z12
-	VDIVPS       Z11, Z12, Z12
-	VMULPS       Z12, Z16, Z11
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z7, K1
-	VBLENDMPS    Z11, Z12, K1, Z17
-	VBLENDMPS    Z12, Z11, K1, Z18
-	VMAXPS       sigmoidconsts<>+832(SB), Z7, Z11
-	VFNMADD231PS Z8, Z7, Z11
-	VADDPS       Z14, Z11, Z11
-	VMULPS       Z8, Z18, Z7
-	VFMADD231PS  Z10, Z17, Z7
-	VBROADCASTSS gamma+88(FP), Z12
-	CMPQ         DI, $0x01
-	JEQ          pow1_361
-	CMPQ         DI, $0x02
-	JEQ          pow2_363
-	CMPQ         DI, $0x03
-	JEQ          powg_362
-	VMOVUPS      sigmoidconsts<>+640(SB), Z12
-	JMP          powd_364
-
-pow1_361:
-	VMOVAPS Z7, Z12
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z7, K1
-	VXORPS  Z12, Z12, K1, Z12
-	JMP     powd_364
-
-pow2_363:
-	VMULPS Z7, Z7, Z12
-	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z7, K1
-	VXORPS Z12, Z12, K1, Z12
-	JMP    powd_364
-
-powg_362:
-	VGETEXPPS    Z7, Z14
-	VADDPS       sigmoidconsts<>+640(SB), Z14, Z14
-	VGETMANTPS   $0x02, Z7, Z13
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Z13, K1
-	VSUBPS       sigmoidconsts<>+640(SB), Z13, Z15
-	VADDPS       Z13, Z13, Z16
-	VSUBPS       sigmoidconsts<>+640(SB), Z16, Z16
-	VBLENDMPS    Z16, Z15, K1, Z13
-	VSUBPS       sigmoidconsts<>+640(SB), Z14, K1, Z14
-	VMULPS       Z13, Z13, Z15
-	VMOVUPS      sigmoidconsts<>+1088(SB), Z16
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Z13, Z16
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Z13, Z16
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Z13, Z16
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Z13, Z16
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Z13, Z16
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Z13, Z16
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Z13, Z16
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Z13, Z16
-	VMULPS       Z13, Z16, Z16
-	VMULPS       Z15, Z16, Z16
-	VFMADD231PS  sigmoidconsts<>+192(SB), Z14, Z16
-	VFNMADD231PS sigmoidconsts<>+320(SB), Z15, Z16
-	VADDPS       Z16, Z13, Z16
-	VFMADD231PS  sigmoidconsts<>+128(SB), Z14, Z16
-	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Z7, K1
-	VMOVUPS      Z7, K1, Z16
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z7, K1
-	VMOVUPS      sigmoidconsts<>+1920(SB), K1, Z16
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z7, K1
-	VMOVUPS      sigmoidconsts<>+1984(SB), K1, Z16
-	VMULPS       Z12, Z16, Z16
-	VMULPS       sigmoidconsts<>+64(SB), Z16, Z12
+	JB           tail_383
+	VMOVUPS      (AX), Z8
+	VMOVUPS      (CX), Z9
+	VMOVUPS      (DX), Z10
+	VORPS        sigmoidconsts<>+0(SB), Z8, Z11
+	VMULPS       sigmoidconsts<>+64(SB), Z11, Z12
 	VRNDSCALEPS  $0x00, Z12, Z12
-	VMOVAPS      Z16, Z13
+	VMOVAPS      Z11, Z13
 	VFNMADD231PS sigmoidconsts<>+128(SB), Z12, Z13
 	VFNMADD231PS sigmoidconsts<>+192(SB), Z12, Z13
 	VMULPS       Z13, Z13, Z14
 	VMOVUPS      sigmoidconsts<>+256(SB), Z15
 	VFMADD213PS  sigmoidconsts<>+320(SB), Z13, Z15
-	VMOVUPS      sigmoidconsts<>+384(SB), Z21
-	VFMADD213PS  sigmoidconsts<>+448(SB), Z13, Z21
-	VMOVUPS      sigmoidconsts<>+512(SB), Z22
-	VFMADD213PS  sigmoidconsts<>+576(SB), Z13, Z22
-	VFMADD213PS  Z21, Z14, Z22
-	VFMADD213PS  Z15, Z14, Z22
-	VFMADD213PS  Z13, Z14, Z22
-	VADDPS       sigmoidconsts<>+640(SB), Z22, Z22
-	VSCALEFPS    Z12, Z22, Z22
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z16, K1
-	VXORPS       Z22, Z22, K1, Z22
-	VCMPPS       $0x0e, sigmoidconsts<>+2432(SB), Z16, K1
-	VMOVUPS      sigmoidconsts<>+1856(SB), K1, Z22
-	VMOVAPS      Z22, Z12
-	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z7, K1
-	VXORPS       Z12, Z12, K1, Z12
+	VMOVUPS      sigmoidconsts<>+384(SB), Z16
+	VFMADD213PS  sigmoidconsts<>+448(SB), Z13, Z16
+	VMOVUPS      sigmoidconsts<>+512(SB), Z17
+	VFMADD213PS  sigmoidconsts<>+576(SB), Z13, Z17
+	VFMADD213PS  Z16, Z14, Z17
+	VFMADD213PS  Z15, Z14, Z17
+	VFMADD213PS  Z13, Z14, Z17
+	VADDPS       sigmoidconsts<>+640(SB), Z17, Z17
+	VSCALEFPS    Z12, Z17, Z17
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z11, K1
+	VXORPS       Z17, Z17, K1, Z17
+	TESTQ        $0x0000001c, SI
+	JZ           noflag_385
+	VADDPS       sigmoidconsts<>+640(SB), Z17, Z12
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z8, K1
+	VMOVUPS      sigmoidconsts<>+640(SB), Z11
+	VMOVUPS      Z17, K1, Z11
+	VDIVPS       Z12, Z11, Z11
+	VMULPS       Z10, Z11, Z12
+	VMULPS       Z10, Z9, Z13
+	TESTQ        $0x00000004, SI
+	JZ           noflag_386
+	VADDPS       Z12, Z0, Z0
+	VFMADD231PS  Z12, Z9, Z1
+	VADDPS       Z13, Z2, Z2
 
-powd_364:
-	VMULPS       Z12, Z11, Z11
-	TESTQ        $0x00000100, SI
-	JZ           noflag_365
-	VBROADCASTSS alpha+84(FP), Z7
-	VMOVUPS      sigmoidconsts<>+640(SB), Z12
-	VSUBPS       Z7, Z12, Z12
+noflag_386:
+	TESTQ       $0x00000008, SI
+	JZ          noflag_387
+	VFMADD231PS Z12, Z11, Z3
+	VFMADD231PS Z13, Z9, Z4
+
+noflag_387:
+	TESTQ  $0x00000010, SI
+	JZ     noflag_388
+	VSUBPS Z9, Z11, Z11
+	VANDPS sigmoidconsts<>+896(SB), Z11, Z11
+	VMULPS Z10, Z11, Z11
+	VADDPS Z11, Z7, Z7
+
+noflag_388:
+noflag_385:
+	TESTQ        $0x00000003, SI
+	JZ           noflag_389
+	VADDPS       sigmoidconsts<>+640(SB), Z17, Z11
+	VGETEXPPS    Z11, Z13
+	VADDPS       sigmoidconsts<>+640(SB), Z13, Z13
+	VGETMANTPS   $0x02, Z11, Z12
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z12, K1
+	VSUBPS       sigmoidconsts<>+640(SB), Z12, Z14
+	VADDPS       Z12, Z12, Z15
+	VSUBPS       sigmoidconsts<>+640(SB), Z15, Z15
+	VBLENDMPS    Z15, Z14, K1, Z12
+	VSUBPS       sigmoidconsts<>+640(SB), Z13, K1, Z13
+	VMULPS       Z12, Z12, Z14
+	VMOVUPS      sigmoidconsts<>+1152(SB), Z15
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Z12, Z15
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z12, Z15
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z12, Z15
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z12, Z15
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z12, Z15
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z12, Z15
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z12, Z15
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z12, Z15
+	VMULPS       Z12, Z15, Z15
+	VMULPS       Z14, Z15, Z15
+	VFMADD231PS  sigmoidconsts<>+192(SB), Z13, Z15
+	VFNMADD231PS sigmoidconsts<>+320(SB), Z14, Z15
+	VADDPS       Z15, Z12, Z15
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z13, Z15
+	VCMPPS       $0x03, Z11, Z11, K1
+	VMOVUPS      Z11, K1, Z15
+	VSUBPS       sigmoidconsts<>+640(SB), Z11, Z12
+	VSUBPS       Z12, Z17, Z12
+	VDIVPS       Z11, Z12, Z12
+	VADDPS       Z12, Z15, Z15
+	VMOVUPS      sigmoidconsts<>+640(SB), Z11
+	VSUBPS       Z9, Z11, Z11
+	TESTQ        $0x00000001, SI
+	JZ           noflag_390
+	VBROADCASTSS pw+80(FP), Z12
+	VMULPS       Z9, Z12, Z12
+	VXORPS       sigmoidconsts<>+0(SB), Z8, Z13
+	VMAXPS       sigmoidconsts<>+832(SB), Z13, Z13
+	VADDPS       Z15, Z13, Z13
+	VMULPS       Z13, Z12, Z12
+	VMAXPS       sigmoidconsts<>+832(SB), Z8, Z13
+	VADDPS       Z15, Z13, Z13
+	VFMADD231PS  Z13, Z11, Z12
 	VMULPS       Z10, Z12, Z12
-	VFMADD231PS  Z8, Z7, Z12
-	VMULPS       Z12, Z11, Z11
+	VADDPS       Z12, Z5, Z5
 
-noflag_365:
-	VMULPS Z9, Z11, Z11
-	VADDPS Z11, Z6, Z6
+noflag_390:
+	TESTQ        $0x00000002, SI
+	JZ           noflag_391
+	VADDPS       sigmoidconsts<>+640(SB), Z17, Z12
+	VMOVUPS      sigmoidconsts<>+640(SB), Z13
+	VDIVPS       Z12, Z13, Z13
+	VMULPS       Z13, Z17, Z12
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z8, K1
+	VBLENDMPS    Z12, Z13, K1, Z18
+	VBLENDMPS    Z13, Z12, K1, Z19
+	VMAXPS       sigmoidconsts<>+832(SB), Z8, Z12
+	VFNMADD231PS Z9, Z8, Z12
+	VADDPS       Z15, Z12, Z12
+	VMULPS       Z9, Z19, Z8
+	VFMADD231PS  Z11, Z18, Z8
+	VBROADCASTSS gamma+88(FP), Z13
+	CMPQ         DI, $0x01
+	JEQ          pow1_392
+	CMPQ         DI, $0x02
+	JEQ          pow2_394
+	CMPQ         DI, $0x03
+	JEQ          powg_393
+	VMOVUPS      sigmoidconsts<>+640(SB), Z13
+	JMP          powd_395
 
-noflag_360:
-noflag_358:
+pow1_392:
+	VMOVAPS Z8, Z13
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z8, K1
+	VXORPS  Z13, Z13, K1, Z13
+	JMP     powd_395
+
+pow2_394:
+	VMULPS Z8, Z8, Z13
+	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z8, K1
+	VXORPS Z13, Z13, K1, Z13
+	JMP    powd_395
+
+powg_393:
+	VGETEXPPS    Z8, Z15
+	VADDPS       sigmoidconsts<>+640(SB), Z15, Z15
+	VGETMANTPS   $0x02, Z8, Z14
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z14, K1
+	VSUBPS       sigmoidconsts<>+640(SB), Z14, Z16
+	VADDPS       Z14, Z14, Z17
+	VSUBPS       sigmoidconsts<>+640(SB), Z17, Z17
+	VBLENDMPS    Z17, Z16, K1, Z14
+	VSUBPS       sigmoidconsts<>+640(SB), Z15, K1, Z15
+	VMULPS       Z14, Z14, Z16
+	VMOVUPS      sigmoidconsts<>+1152(SB), Z17
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Z14, Z17
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z14, Z17
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z14, Z17
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z14, Z17
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z14, Z17
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z14, Z17
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z14, Z17
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z14, Z17
+	VMULPS       Z14, Z17, Z17
+	VMULPS       Z16, Z17, Z17
+	VFMADD231PS  sigmoidconsts<>+192(SB), Z15, Z17
+	VFNMADD231PS sigmoidconsts<>+320(SB), Z16, Z17
+	VADDPS       Z17, Z14, Z17
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z15, Z17
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z8, K1
+	VMOVUPS      Z8, K1, Z17
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z8, K1
+	VMOVUPS      sigmoidconsts<>+1984(SB), K1, Z17
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z8, K1
+	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z17
+	VMULPS       Z13, Z17, Z17
+	VMULPS       sigmoidconsts<>+64(SB), Z17, Z13
+	VRNDSCALEPS  $0x00, Z13, Z13
+	VMOVAPS      Z17, Z14
+	VFNMADD231PS sigmoidconsts<>+128(SB), Z13, Z14
+	VFNMADD231PS sigmoidconsts<>+192(SB), Z13, Z14
+	VMULPS       Z14, Z14, Z15
+	VMOVUPS      sigmoidconsts<>+256(SB), Z16
+	VFMADD213PS  sigmoidconsts<>+320(SB), Z14, Z16
+	VMOVUPS      sigmoidconsts<>+384(SB), Z22
+	VFMADD213PS  sigmoidconsts<>+448(SB), Z14, Z22
+	VMOVUPS      sigmoidconsts<>+512(SB), Z23
+	VFMADD213PS  sigmoidconsts<>+576(SB), Z14, Z23
+	VFMADD213PS  Z22, Z15, Z23
+	VFMADD213PS  Z16, Z15, Z23
+	VFMADD213PS  Z14, Z15, Z23
+	VADDPS       sigmoidconsts<>+640(SB), Z23, Z23
+	VSCALEFPS    Z13, Z23, Z23
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z17, K1
+	VXORPS       Z23, Z23, K1, Z23
+	VCMPPS       $0x0e, sigmoidconsts<>+2560(SB), Z17, K1
+	VMOVUPS      sigmoidconsts<>+1920(SB), K1, Z23
+	VMOVAPS      Z23, Z13
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z8, K1
+	VXORPS       Z13, Z13, K1, Z13
+
+powd_395:
+	VMULPS       Z13, Z12, Z12
+	TESTQ        $0x00000100, SI
+	JZ           noflag_396
+	VBROADCASTSS alpha+84(FP), Z8
+	VMOVUPS      sigmoidconsts<>+640(SB), Z13
+	VSUBPS       Z8, Z13, Z13
+	VMULPS       Z11, Z13, Z13
+	VFMADD231PS  Z9, Z8, Z13
+	VMULPS       Z13, Z12, Z12
+
+noflag_396:
+	VMULPS Z10, Z12, Z12
+	VADDPS Z12, Z6, Z6
+
+noflag_391:
+noflag_389:
 	ADDQ $0x00000040, AX
 	ADDQ $0x00000040, CX
 	ADDQ $0x00000040, DX
 	SUBQ $0x00000010, BX
-	JMP  loop_352
+	JMP  loop_382
 
-tail_353:
+tail_383:
 	TESTQ        BX, BX
-	JZ           done_354
+	JZ           done_384
 	MOVL         $0x0000ffff, R8
 	BZHIL        BX, R8, R8
 	KMOVW        R8, K1
-	VMOVUPS.Z    (AX), K1, Z7
-	VMOVUPS.Z    (CX), K1, Z8
-	VMOVUPS.Z    (DX), K1, Z9
-	VORPS        sigmoidconsts<>+0(SB), Z7, Z10
-	VMULPS       sigmoidconsts<>+64(SB), Z10, Z11
-	VRNDSCALEPS  $0x00, Z11, Z11
-	VMOVAPS      Z10, Z12
-	VFNMADD231PS sigmoidconsts<>+128(SB), Z11, Z12
-	VFNMADD231PS sigmoidconsts<>+192(SB), Z11, Z12
-	VMULPS       Z12, Z12, Z13
-	VMOVUPS      sigmoidconsts<>+256(SB), Z14
-	VFMADD213PS  sigmoidconsts<>+320(SB), Z12, Z14
-	VMOVUPS      sigmoidconsts<>+384(SB), Z15
-	VFMADD213PS  sigmoidconsts<>+448(SB), Z12, Z15
-	VMOVUPS      sigmoidconsts<>+512(SB), Z16
-	VFMADD213PS  sigmoidconsts<>+576(SB), Z12, Z16
-	VFMADD213PS  Z15, Z13, Z16
-	VFMADD213PS  Z14, Z13, Z16
-	VFMADD213PS  Z12, Z13, Z16
-	VADDPS       sigmoidconsts<>+640(SB), Z16, Z16
-	VSCALEFPS    Z11, Z16, Z16
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z10, K2
-	VXORPS       Z16, Z16, K2, Z16
-	TESTQ        $0x0000000c, SI
-	JZ           noflag_366
-	VADDPS       sigmoidconsts<>+640(SB), Z16, Z11
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z7, K2
-	VMOVUPS      sigmoidconsts<>+640(SB), Z10
-	VMOVUPS      Z16, K2, Z10
-	VDIVPS       Z11, Z10, Z10
-	VMOVAPS.Z    Z10, K1, Z10
-	VMULPS       Z9, Z10, Z11
-	VMULPS       Z9, Z8, Z12
-	TESTQ        $0x00000004, SI
-	JZ           noflag_367
-	VADDPS       Z11, Z0, Z0
-	VFMADD231PS  Z11, Z8, Z1
-	VADDPS       Z12, Z2, Z2
-
-noflag_367:
-	TESTQ       $0x00000008, SI
-	JZ          noflag_368
-	VFMADD231PS Z11, Z10, Z3
-	VFMADD231PS Z12, Z8, Z4
-
-noflag_368:
-noflag_366:
-	TESTQ        $0x00000003, SI
-	JZ           noflag_369
-	VADDPS       sigmoidconsts<>+640(SB), Z16, Z10
-	VGETEXPPS    Z10, Z12
-	VADDPS       sigmoidconsts<>+640(SB), Z12, Z12
-	VGETMANTPS   $0x02, Z10, Z11
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Z11, K2
-	VSUBPS       sigmoidconsts<>+640(SB), Z11, Z13
-	VADDPS       Z11, Z11, Z14
-	VSUBPS       sigmoidconsts<>+640(SB), Z14, Z14
-	VBLENDMPS    Z14, Z13, K2, Z11
-	VSUBPS       sigmoidconsts<>+640(SB), Z12, K2, Z12
-	VMULPS       Z11, Z11, Z13
-	VMOVUPS      sigmoidconsts<>+1088(SB), Z14
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Z11, Z14
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Z11, Z14
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Z11, Z14
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Z11, Z14
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Z11, Z14
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Z11, Z14
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Z11, Z14
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Z11, Z14
-	VMULPS       Z11, Z14, Z14
-	VMULPS       Z13, Z14, Z14
-	VFMADD231PS  sigmoidconsts<>+192(SB), Z12, Z14
-	VFNMADD231PS sigmoidconsts<>+320(SB), Z13, Z14
-	VADDPS       Z14, Z11, Z14
-	VFMADD231PS  sigmoidconsts<>+128(SB), Z12, Z14
-	VCMPPS       $0x03, Z10, Z10, K2
-	VMOVUPS      Z10, K2, Z14
-	VSUBPS       sigmoidconsts<>+640(SB), Z10, Z11
-	VSUBPS       Z11, Z16, Z11
-	VDIVPS       Z10, Z11, Z11
-	VADDPS       Z11, Z14, Z14
-	VMOVUPS      sigmoidconsts<>+640(SB), Z10
-	VSUBPS       Z8, Z10, Z10
-	TESTQ        $0x00000001, SI
-	JZ           noflag_370
-	VBROADCASTSS pw+80(FP), Z11
-	VMULPS       Z8, Z11, Z11
-	VXORPS       sigmoidconsts<>+0(SB), Z7, Z12
-	VMAXPS       sigmoidconsts<>+832(SB), Z12, Z12
-	VADDPS       Z14, Z12, Z12
-	VMULPS       Z12, Z11, Z11
-	VMAXPS       sigmoidconsts<>+832(SB), Z7, Z12
-	VADDPS       Z14, Z12, Z12
-	VFMADD231PS  Z12, Z10, Z11
-	VMULPS       Z9, Z11, Z11
-	VMOVAPS.Z    Z11, K1, Z11
-	VADDPS       Z11, Z5, Z5
-
-noflag_370:
-	TESTQ        $0x00000002, SI
-	JZ           noflag_371
-	VADDPS       sigmoidconsts<>+640(SB), Z16, Z11
-	VMOVUPS      sigmoidconsts<>+640(SB), Z12
-	VDIVPS       Z11, Z12, Z12
-	VMULPS       Z12, Z16, Z11
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z7, K2
-	VBLENDMPS    Z11, Z12, K2, Z19
-	VBLENDMPS    Z12, Z11, K2, Z20
-	VMAXPS       sigmoidconsts<>+832(SB), Z7, Z11
-	VFNMADD231PS Z8, Z7, Z11
-	VADDPS       Z14, Z11, Z11
-	VMULPS       Z8, Z20, Z7
-	VFMADD231PS  Z10, Z19, Z7
-	VBROADCASTSS gamma+88(FP), Z12
-	CMPQ         DI, $0x01
-	JEQ          pow1_372
-	CMPQ         DI, $0x02
-	JEQ          pow2_374
-	CMPQ         DI, $0x03
-	JEQ          powg_373
-	VMOVUPS      sigmoidconsts<>+640(SB), Z12
-	JMP          powd_375
-
-pow1_372:
-	VMOVAPS Z7, Z12
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z7, K2
-	VXORPS  Z12, Z12, K2, Z12
-	JMP     powd_375
-
-pow2_374:
-	VMULPS Z7, Z7, Z12
-	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z7, K2
-	VXORPS Z12, Z12, K2, Z12
-	JMP    powd_375
-
-powg_373:
-	VGETEXPPS    Z7, Z14
-	VADDPS       sigmoidconsts<>+640(SB), Z14, Z14
-	VGETMANTPS   $0x02, Z7, Z13
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Z13, K2
-	VSUBPS       sigmoidconsts<>+640(SB), Z13, Z15
-	VADDPS       Z13, Z13, Z16
-	VSUBPS       sigmoidconsts<>+640(SB), Z16, Z16
-	VBLENDMPS    Z16, Z15, K2, Z13
-	VSUBPS       sigmoidconsts<>+640(SB), Z14, K2, Z14
-	VMULPS       Z13, Z13, Z15
-	VMOVUPS      sigmoidconsts<>+1088(SB), Z16
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Z13, Z16
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Z13, Z16
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Z13, Z16
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Z13, Z16
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Z13, Z16
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Z13, Z16
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Z13, Z16
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Z13, Z16
-	VMULPS       Z13, Z16, Z16
-	VMULPS       Z15, Z16, Z16
-	VFMADD231PS  sigmoidconsts<>+192(SB), Z14, Z16
-	VFNMADD231PS sigmoidconsts<>+320(SB), Z15, Z16
-	VADDPS       Z16, Z13, Z16
-	VFMADD231PS  sigmoidconsts<>+128(SB), Z14, Z16
-	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Z7, K2
-	VMOVUPS      Z7, K2, Z16
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z7, K2
-	VMOVUPS      sigmoidconsts<>+1920(SB), K2, Z16
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z7, K2
-	VMOVUPS      sigmoidconsts<>+1984(SB), K2, Z16
-	VMULPS       Z12, Z16, Z16
-	VMULPS       sigmoidconsts<>+64(SB), Z16, Z12
+	VMOVUPS.Z    (AX), K1, Z8
+	VMOVUPS.Z    (CX), K1, Z9
+	VMOVUPS.Z    (DX), K1, Z10
+	VORPS        sigmoidconsts<>+0(SB), Z8, Z11
+	VMULPS       sigmoidconsts<>+64(SB), Z11, Z12
 	VRNDSCALEPS  $0x00, Z12, Z12
-	VMOVAPS      Z16, Z13
+	VMOVAPS      Z11, Z13
 	VFNMADD231PS sigmoidconsts<>+128(SB), Z12, Z13
 	VFNMADD231PS sigmoidconsts<>+192(SB), Z12, Z13
 	VMULPS       Z13, Z13, Z14
 	VMOVUPS      sigmoidconsts<>+256(SB), Z15
 	VFMADD213PS  sigmoidconsts<>+320(SB), Z13, Z15
-	VMOVUPS      sigmoidconsts<>+384(SB), Z17
-	VFMADD213PS  sigmoidconsts<>+448(SB), Z13, Z17
-	VMOVUPS      sigmoidconsts<>+512(SB), Z18
-	VFMADD213PS  sigmoidconsts<>+576(SB), Z13, Z18
-	VFMADD213PS  Z17, Z14, Z18
-	VFMADD213PS  Z15, Z14, Z18
-	VFMADD213PS  Z13, Z14, Z18
-	VADDPS       sigmoidconsts<>+640(SB), Z18, Z18
-	VSCALEFPS    Z12, Z18, Z18
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z16, K2
-	VXORPS       Z18, Z18, K2, Z18
-	VCMPPS       $0x0e, sigmoidconsts<>+2432(SB), Z16, K2
-	VMOVUPS      sigmoidconsts<>+1856(SB), K2, Z18
-	VMOVAPS      Z18, Z12
-	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z7, K2
-	VXORPS       Z12, Z12, K2, Z12
+	VMOVUPS      sigmoidconsts<>+384(SB), Z16
+	VFMADD213PS  sigmoidconsts<>+448(SB), Z13, Z16
+	VMOVUPS      sigmoidconsts<>+512(SB), Z17
+	VFMADD213PS  sigmoidconsts<>+576(SB), Z13, Z17
+	VFMADD213PS  Z16, Z14, Z17
+	VFMADD213PS  Z15, Z14, Z17
+	VFMADD213PS  Z13, Z14, Z17
+	VADDPS       sigmoidconsts<>+640(SB), Z17, Z17
+	VSCALEFPS    Z12, Z17, Z17
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z11, K2
+	VXORPS       Z17, Z17, K2, Z17
+	TESTQ        $0x0000001c, SI
+	JZ           noflag_397
+	VADDPS       sigmoidconsts<>+640(SB), Z17, Z12
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z8, K2
+	VMOVUPS      sigmoidconsts<>+640(SB), Z11
+	VMOVUPS      Z17, K2, Z11
+	VDIVPS       Z12, Z11, Z11
+	VMOVAPS.Z    Z11, K1, Z11
+	VMULPS       Z10, Z11, Z12
+	VMULPS       Z10, Z9, Z13
+	TESTQ        $0x00000004, SI
+	JZ           noflag_398
+	VADDPS       Z12, Z0, Z0
+	VFMADD231PS  Z12, Z9, Z1
+	VADDPS       Z13, Z2, Z2
 
-powd_375:
-	VMULPS       Z12, Z11, Z11
-	TESTQ        $0x00000100, SI
-	JZ           noflag_376
-	VBROADCASTSS alpha+84(FP), Z7
-	VMOVUPS      sigmoidconsts<>+640(SB), Z12
-	VSUBPS       Z7, Z12, Z12
-	VMULPS       Z10, Z12, Z12
-	VFMADD231PS  Z8, Z7, Z12
-	VMULPS       Z12, Z11, Z11
+noflag_398:
+	TESTQ       $0x00000008, SI
+	JZ          noflag_399
+	VFMADD231PS Z12, Z11, Z3
+	VFMADD231PS Z13, Z9, Z4
 
-noflag_376:
-	VMULPS    Z9, Z11, Z11
+noflag_399:
+	TESTQ     $0x00000010, SI
+	JZ        noflag_400
+	VSUBPS    Z9, Z11, Z11
+	VANDPS    sigmoidconsts<>+896(SB), Z11, Z11
+	VMULPS    Z10, Z11, Z11
 	VMOVAPS.Z Z11, K1, Z11
-	VADDPS    Z11, Z6, Z6
+	VADDPS    Z11, Z7, Z7
 
-noflag_371:
-noflag_369:
-done_354:
+noflag_400:
+noflag_397:
+	TESTQ        $0x00000003, SI
+	JZ           noflag_401
+	VADDPS       sigmoidconsts<>+640(SB), Z17, Z11
+	VGETEXPPS    Z11, Z13
+	VADDPS       sigmoidconsts<>+640(SB), Z13, Z13
+	VGETMANTPS   $0x02, Z11, Z12
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z12, K2
+	VSUBPS       sigmoidconsts<>+640(SB), Z12, Z14
+	VADDPS       Z12, Z12, Z15
+	VSUBPS       sigmoidconsts<>+640(SB), Z15, Z15
+	VBLENDMPS    Z15, Z14, K2, Z12
+	VSUBPS       sigmoidconsts<>+640(SB), Z13, K2, Z13
+	VMULPS       Z12, Z12, Z14
+	VMOVUPS      sigmoidconsts<>+1152(SB), Z15
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Z12, Z15
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z12, Z15
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z12, Z15
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z12, Z15
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z12, Z15
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z12, Z15
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z12, Z15
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z12, Z15
+	VMULPS       Z12, Z15, Z15
+	VMULPS       Z14, Z15, Z15
+	VFMADD231PS  sigmoidconsts<>+192(SB), Z13, Z15
+	VFNMADD231PS sigmoidconsts<>+320(SB), Z14, Z15
+	VADDPS       Z15, Z12, Z15
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z13, Z15
+	VCMPPS       $0x03, Z11, Z11, K2
+	VMOVUPS      Z11, K2, Z15
+	VSUBPS       sigmoidconsts<>+640(SB), Z11, Z12
+	VSUBPS       Z12, Z17, Z12
+	VDIVPS       Z11, Z12, Z12
+	VADDPS       Z12, Z15, Z15
+	VMOVUPS      sigmoidconsts<>+640(SB), Z11
+	VSUBPS       Z9, Z11, Z11
+	TESTQ        $0x00000001, SI
+	JZ           noflag_402
+	VBROADCASTSS pw+80(FP), Z12
+	VMULPS       Z9, Z12, Z12
+	VXORPS       sigmoidconsts<>+0(SB), Z8, Z13
+	VMAXPS       sigmoidconsts<>+832(SB), Z13, Z13
+	VADDPS       Z15, Z13, Z13
+	VMULPS       Z13, Z12, Z12
+	VMAXPS       sigmoidconsts<>+832(SB), Z8, Z13
+	VADDPS       Z15, Z13, Z13
+	VFMADD231PS  Z13, Z11, Z12
+	VMULPS       Z10, Z12, Z12
+	VMOVAPS.Z    Z12, K1, Z12
+	VADDPS       Z12, Z5, Z5
+
+noflag_402:
+	TESTQ        $0x00000002, SI
+	JZ           noflag_403
+	VADDPS       sigmoidconsts<>+640(SB), Z17, Z12
+	VMOVUPS      sigmoidconsts<>+640(SB), Z13
+	VDIVPS       Z12, Z13, Z13
+	VMULPS       Z13, Z17, Z12
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z8, K2
+	VBLENDMPS    Z12, Z13, K2, Z20
+	VBLENDMPS    Z13, Z12, K2, Z21
+	VMAXPS       sigmoidconsts<>+832(SB), Z8, Z12
+	VFNMADD231PS Z9, Z8, Z12
+	VADDPS       Z15, Z12, Z12
+	VMULPS       Z9, Z21, Z8
+	VFMADD231PS  Z11, Z20, Z8
+	VBROADCASTSS gamma+88(FP), Z13
+	CMPQ         DI, $0x01
+	JEQ          pow1_404
+	CMPQ         DI, $0x02
+	JEQ          pow2_406
+	CMPQ         DI, $0x03
+	JEQ          powg_405
+	VMOVUPS      sigmoidconsts<>+640(SB), Z13
+	JMP          powd_407
+
+pow1_404:
+	VMOVAPS Z8, Z13
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z8, K2
+	VXORPS  Z13, Z13, K2, Z13
+	JMP     powd_407
+
+pow2_406:
+	VMULPS Z8, Z8, Z13
+	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z8, K2
+	VXORPS Z13, Z13, K2, Z13
+	JMP    powd_407
+
+powg_405:
+	VGETEXPPS    Z8, Z15
+	VADDPS       sigmoidconsts<>+640(SB), Z15, Z15
+	VGETMANTPS   $0x02, Z8, Z14
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z14, K2
+	VSUBPS       sigmoidconsts<>+640(SB), Z14, Z16
+	VADDPS       Z14, Z14, Z17
+	VSUBPS       sigmoidconsts<>+640(SB), Z17, Z17
+	VBLENDMPS    Z17, Z16, K2, Z14
+	VSUBPS       sigmoidconsts<>+640(SB), Z15, K2, Z15
+	VMULPS       Z14, Z14, Z16
+	VMOVUPS      sigmoidconsts<>+1152(SB), Z17
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Z14, Z17
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z14, Z17
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z14, Z17
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z14, Z17
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z14, Z17
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z14, Z17
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z14, Z17
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z14, Z17
+	VMULPS       Z14, Z17, Z17
+	VMULPS       Z16, Z17, Z17
+	VFMADD231PS  sigmoidconsts<>+192(SB), Z15, Z17
+	VFNMADD231PS sigmoidconsts<>+320(SB), Z16, Z17
+	VADDPS       Z17, Z14, Z17
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z15, Z17
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z8, K2
+	VMOVUPS      Z8, K2, Z17
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z8, K2
+	VMOVUPS      sigmoidconsts<>+1984(SB), K2, Z17
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z8, K2
+	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z17
+	VMULPS       Z13, Z17, Z17
+	VMULPS       sigmoidconsts<>+64(SB), Z17, Z13
+	VRNDSCALEPS  $0x00, Z13, Z13
+	VMOVAPS      Z17, Z14
+	VFNMADD231PS sigmoidconsts<>+128(SB), Z13, Z14
+	VFNMADD231PS sigmoidconsts<>+192(SB), Z13, Z14
+	VMULPS       Z14, Z14, Z15
+	VMOVUPS      sigmoidconsts<>+256(SB), Z16
+	VFMADD213PS  sigmoidconsts<>+320(SB), Z14, Z16
+	VMOVUPS      sigmoidconsts<>+384(SB), Z18
+	VFMADD213PS  sigmoidconsts<>+448(SB), Z14, Z18
+	VMOVUPS      sigmoidconsts<>+512(SB), Z19
+	VFMADD213PS  sigmoidconsts<>+576(SB), Z14, Z19
+	VFMADD213PS  Z18, Z15, Z19
+	VFMADD213PS  Z16, Z15, Z19
+	VFMADD213PS  Z14, Z15, Z19
+	VADDPS       sigmoidconsts<>+640(SB), Z19, Z19
+	VSCALEFPS    Z13, Z19, Z19
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z17, K2
+	VXORPS       Z19, Z19, K2, Z19
+	VCMPPS       $0x0e, sigmoidconsts<>+2560(SB), Z17, K2
+	VMOVUPS      sigmoidconsts<>+1920(SB), K2, Z19
+	VMOVAPS      Z19, Z13
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z8, K2
+	VXORPS       Z13, Z13, K2, Z13
+
+powd_407:
+	VMULPS       Z13, Z12, Z12
+	TESTQ        $0x00000100, SI
+	JZ           noflag_408
+	VBROADCASTSS alpha+84(FP), Z8
+	VMOVUPS      sigmoidconsts<>+640(SB), Z13
+	VSUBPS       Z8, Z13, Z13
+	VMULPS       Z11, Z13, Z13
+	VFMADD231PS  Z9, Z8, Z13
+	VMULPS       Z13, Z12, Z12
+
+noflag_408:
+	VMULPS    Z10, Z12, Z12
+	VMOVAPS.Z Z12, K1, Z12
+	VADDPS    Z12, Z6, Z6
+
+noflag_403:
+noflag_401:
+done_384:
 	MOVQ          out_base+104(FP), AX
 	VMOVAPS       Z0, Z0
-	VEXTRACTF64X4 $0x01, Z0, Y7
-	VADDPS        Y7, Y0, Y7
-	VEXTRACTF128  $0x01, Y7, X0
-	VADDPS        X0, X7, X0
-	VMOVHLPS      X0, X0, X7
-	VADDPS        X7, X0, X0
-	VMOVSHDUP     X0, X7
-	VADDSS        X7, X0, X0
+	VEXTRACTF64X4 $0x01, Z0, Y8
+	VADDPS        Y8, Y0, Y8
+	VEXTRACTF128  $0x01, Y8, X0
+	VADDPS        X0, X8, X0
+	VMOVHLPS      X0, X0, X8
+	VADDPS        X8, X0, X0
+	VMOVSHDUP     X0, X8
+	VADDSS        X8, X0, X0
 	VMOVSS        X0, (AX)
 	VMOVAPS       Z1, Z0
 	VEXTRACTF64X4 $0x01, Z0, Y1
@@ -9148,24 +9544,34 @@ done_354:
 	VMOVSHDUP     X0, X1
 	VADDSS        X1, X0, X0
 	VMOVSS        X0, 24(AX)
+	VMOVAPS       Z7, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y1
+	VADDPS        Y1, Y0, Y1
+	VEXTRACTF128  $0x01, Y1, X0
+	VADDPS        X0, X1, X0
+	VMOVHLPS      X0, X0, X1
+	VADDPS        X1, X0, X0
+	VMOVSHDUP     X0, X1
+	VADDSS        X1, X0, X0
+	VMOVSS        X0, 28(AX)
 	VZEROUPPER
 	RET
 
-// func sigmoidGradWAVX512(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int)
+// func sigmoidGradWAVX512(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int)
 // Requires: AVX, AVX512DQ, AVX512F, BMI2
-TEXT ·sigmoidGradWAVX512(SB), NOSPLIT, $0-152
+TEXT ·sigmoidGradWAVX512(SB), NOSPLIT, $0-160
 	MOVQ x_base+0(FP), AX
 	MOVQ y_base+24(FP), CX
 	MOVQ dst_base+72(FP), DX
 	MOVQ w_base+48(FP), BX
 	MOVQ x_len+8(FP), SI
 	MOVQ flags+96(FP), DI
-	MOVQ gmode+136(FP), R8
-	MOVQ g1mode+144(FP), R9
+	MOVQ gmode+144(FP), R8
+	MOVQ g1mode+152(FP), R9
 
-loop_377:
+loop_409:
 	CMPQ         SI, $0x00000010
-	JB           tail_378
+	JB           tail_410
 	VMOVUPS      (AX), Z0
 	VMOVUPS      (CX), Z1
 	VMOVUPS      (BX), Z2
@@ -9200,45 +9606,55 @@ loop_377:
 	VSUBPS       Z1, Z3, Z3
 	VXORPS       Z4, Z4, Z4
 	TESTQ        $0x00000004, DI
-	JZ           noflag_380
+	JZ           noflag_412
 	VBROADCASTSS a+104(FP), Z5
 	VMULPS       Z1, Z5, Z5
 	VBROADCASTSS b+108(FP), Z6
 	VADDPS       Z6, Z5, Z5
 	VBROADCASTSS e+112(FP), Z6
 	VFMADD231PS  Z10, Z6, Z5
-	VMOVAPS      Z10, Z6
-	VMULPS       Z11, Z6, Z6
-	VMULPS       Z5, Z6, Z6
-	VADDPS       Z6, Z4, Z4
+	TESTQ        $0x00000010, DI
+	JZ           noflag_413
+	VXORPS       Z6, Z6, Z6
+	VCMPPS       $0x0e, Z1, Z10, K1
+	VMOVUPS      sigmoidconsts<>+640(SB), K1, Z6
+	VCMPPS       $0x01, Z1, Z10, K1
+	VMOVUPS      sigmoidconsts<>+2304(SB), K1, Z6
+	VBROADCASTSS d+116(FP), Z7
+	VFMADD231PS  Z6, Z7, Z5
 
-noflag_380:
+noflag_413:
+	VMOVAPS Z10, Z6
+	VMULPS  Z11, Z6, Z6
+	VMULPS  Z5, Z6, Z6
+	VADDPS  Z6, Z4, Z4
+
+noflag_412:
 	TESTQ        $0x00000001, DI
-	JZ           noflag_381
+	JZ           noflag_414
 	VMOVAPS      Z10, Z5
 	VMULPS       Z3, Z5, Z5
-	VBROADCASTSS pw+120(FP), Z6
+	VBROADCASTSS pw+124(FP), Z6
 	VMULPS       Z1, Z6, Z6
 	VFNMADD231PS Z11, Z6, Z5
-	VBROADCASTSS bceScale+116(FP), Z6
+	VBROADCASTSS bceScale+120(FP), Z6
 	VFMADD231PS  Z6, Z5, Z4
 
-noflag_381:
+noflag_414:
 	TESTQ        $0x00000002, DI
-	JZ           noflag_382
+	JZ           noflag_415
 	VADDPS       sigmoidconsts<>+640(SB), Z9, Z5
 	VGETEXPPS    Z5, Z7
 	VADDPS       sigmoidconsts<>+640(SB), Z7, Z7
 	VGETMANTPS   $0x02, Z5, Z6
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Z6, K1
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z6, K1
 	VSUBPS       sigmoidconsts<>+640(SB), Z6, Z8
 	VADDPS       Z6, Z6, Z14
 	VSUBPS       sigmoidconsts<>+640(SB), Z14, Z14
 	VBLENDMPS    Z14, Z8, K1, Z6
 	VSUBPS       sigmoidconsts<>+640(SB), Z7, K1, Z7
 	VMULPS       Z6, Z6, Z8
-	VMOVUPS      sigmoidconsts<>+1088(SB), Z14
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Z6, Z14
+	VMOVUPS      sigmoidconsts<>+1152(SB), Z14
 	VFMADD213PS  sigmoidconsts<>+1216(SB), Z6, Z14
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z6, Z14
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Z6, Z14
@@ -9246,6 +9662,7 @@ noflag_381:
 	VFMADD213PS  sigmoidconsts<>+1472(SB), Z6, Z14
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Z6, Z14
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Z6, Z14
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z6, Z14
 	VMULPS       Z6, Z14, Z14
 	VMULPS       Z8, Z14, Z14
 	VFMADD231PS  sigmoidconsts<>+192(SB), Z7, Z14
@@ -9264,41 +9681,40 @@ noflag_381:
 	VMOVAPS      Z11, Z0
 	VMULPS       Z1, Z0, Z0
 	VFMADD231PS  Z3, Z10, Z0
-	VBROADCASTSS gamma+132(FP), Z6
+	VBROADCASTSS gamma+136(FP), Z6
 	CMPQ         R8, $0x01
-	JEQ          pow1_383
+	JEQ          pow1_416
 	CMPQ         R8, $0x02
-	JEQ          pow2_385
+	JEQ          pow2_418
 	CMPQ         R8, $0x03
-	JEQ          powg_384
+	JEQ          powg_417
 	VMOVUPS      sigmoidconsts<>+640(SB), Z7
-	JMP          powd_386
+	JMP          powd_419
 
-pow1_383:
+pow1_416:
 	VMOVAPS Z0, Z7
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z0, K1
 	VXORPS  Z7, Z7, K1, Z7
-	JMP     powd_386
+	JMP     powd_419
 
-pow2_385:
+pow2_418:
 	VMULPS Z0, Z0, Z7
 	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z0, K1
 	VXORPS Z7, Z7, K1, Z7
-	JMP    powd_386
+	JMP    powd_419
 
-powg_384:
+powg_417:
 	VGETEXPPS    Z0, Z8
 	VADDPS       sigmoidconsts<>+640(SB), Z8, Z8
 	VGETMANTPS   $0x02, Z0, Z7
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Z7, K1
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z7, K1
 	VSUBPS       sigmoidconsts<>+640(SB), Z7, Z9
 	VADDPS       Z7, Z7, Z14
 	VSUBPS       sigmoidconsts<>+640(SB), Z14, Z14
 	VBLENDMPS    Z14, Z9, K1, Z7
 	VSUBPS       sigmoidconsts<>+640(SB), Z8, K1, Z8
 	VMULPS       Z7, Z7, Z9
-	VMOVUPS      sigmoidconsts<>+1088(SB), Z14
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Z7, Z14
+	VMOVUPS      sigmoidconsts<>+1152(SB), Z14
 	VFMADD213PS  sigmoidconsts<>+1216(SB), Z7, Z14
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z7, Z14
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Z7, Z14
@@ -9306,18 +9722,19 @@ powg_384:
 	VFMADD213PS  sigmoidconsts<>+1472(SB), Z7, Z14
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Z7, Z14
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Z7, Z14
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z7, Z14
 	VMULPS       Z7, Z14, Z14
 	VMULPS       Z9, Z14, Z14
 	VFMADD231PS  sigmoidconsts<>+192(SB), Z8, Z14
 	VFNMADD231PS sigmoidconsts<>+320(SB), Z9, Z14
 	VADDPS       Z14, Z7, Z14
 	VFMADD231PS  sigmoidconsts<>+128(SB), Z8, Z14
-	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Z0, K1
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z0, K1
 	VMOVUPS      Z0, K1, Z14
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z0, K1
-	VMOVUPS      sigmoidconsts<>+1920(SB), K1, Z14
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z0, K1
 	VMOVUPS      sigmoidconsts<>+1984(SB), K1, Z14
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z0, K1
+	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z14
 	VMULPS       Z6, Z14, Z14
 	VMULPS       sigmoidconsts<>+64(SB), Z14, Z7
 	VRNDSCALEPS  $0x00, Z7, Z7
@@ -9338,55 +9755,54 @@ powg_384:
 	VSCALEFPS    Z7, Z17, Z17
 	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z14, K1
 	VXORPS       Z17, Z17, K1, Z17
-	VCMPPS       $0x0e, sigmoidconsts<>+2432(SB), Z14, K1
-	VMOVUPS      sigmoidconsts<>+1856(SB), K1, Z17
+	VCMPPS       $0x0e, sigmoidconsts<>+2560(SB), Z14, K1
+	VMOVUPS      sigmoidconsts<>+1920(SB), K1, Z17
 	VMOVAPS      Z17, Z7
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z0, K1
 	VXORPS       Z7, Z7, K1, Z7
 
-powd_386:
+powd_419:
 	VMOVAPS      Z10, Z8
 	VMULPS       Z3, Z8, Z8
 	VFNMADD231PS Z1, Z11, Z8
 	VMULPS       Z7, Z8, Z8
 	CMPQ         R8, $0x00
-	JEQ          gamma0_387
+	JEQ          gamma0_420
 	VMOVAPS      Z6, Z7
 	VSUBPS       sigmoidconsts<>+640(SB), Z7, Z7
 	CMPQ         R9, $0x01
-	JEQ          pow1_388
+	JEQ          pow1_421
 	CMPQ         R9, $0x02
-	JEQ          pow2_390
+	JEQ          pow2_423
 	CMPQ         R9, $0x03
-	JEQ          powg_389
+	JEQ          powg_422
 	VMOVUPS      sigmoidconsts<>+640(SB), Z7
-	JMP          powd_391
+	JMP          powd_424
 
-pow1_388:
+pow1_421:
 	VMOVAPS Z0, Z7
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z0, K1
 	VXORPS  Z7, Z7, K1, Z7
-	JMP     powd_391
+	JMP     powd_424
 
-pow2_390:
+pow2_423:
 	VMULPS Z0, Z0, Z7
 	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z0, K1
 	VXORPS Z7, Z7, K1, Z7
-	JMP    powd_391
+	JMP    powd_424
 
-powg_389:
+powg_422:
 	VGETEXPPS    Z0, Z14
 	VADDPS       sigmoidconsts<>+640(SB), Z14, Z14
 	VGETMANTPS   $0x02, Z0, Z9
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Z9, K1
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z9, K1
 	VSUBPS       sigmoidconsts<>+640(SB), Z9, Z15
 	VADDPS       Z9, Z9, Z16
 	VSUBPS       sigmoidconsts<>+640(SB), Z16, Z16
 	VBLENDMPS    Z16, Z15, K1, Z9
 	VSUBPS       sigmoidconsts<>+640(SB), Z14, K1, Z14
 	VMULPS       Z9, Z9, Z15
-	VMOVUPS      sigmoidconsts<>+1088(SB), Z16
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Z9, Z16
+	VMOVUPS      sigmoidconsts<>+1152(SB), Z16
 	VFMADD213PS  sigmoidconsts<>+1216(SB), Z9, Z16
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z9, Z16
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Z9, Z16
@@ -9394,18 +9810,19 @@ powg_389:
 	VFMADD213PS  sigmoidconsts<>+1472(SB), Z9, Z16
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Z9, Z16
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Z9, Z16
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z9, Z16
 	VMULPS       Z9, Z16, Z16
 	VMULPS       Z15, Z16, Z16
 	VFMADD231PS  sigmoidconsts<>+192(SB), Z14, Z16
 	VFNMADD231PS sigmoidconsts<>+320(SB), Z15, Z16
 	VADDPS       Z16, Z9, Z16
 	VFMADD231PS  sigmoidconsts<>+128(SB), Z14, Z16
-	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Z0, K1
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z0, K1
 	VMOVUPS      Z0, K1, Z16
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z0, K1
-	VMOVUPS      sigmoidconsts<>+1920(SB), K1, Z16
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z0, K1
 	VMOVUPS      sigmoidconsts<>+1984(SB), K1, Z16
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z0, K1
+	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z16
 	VMULPS       Z7, Z16, Z16
 	VMULPS       sigmoidconsts<>+64(SB), Z16, Z7
 	VRNDSCALEPS  $0x00, Z7, Z7
@@ -9426,17 +9843,17 @@ powg_389:
 	VSCALEFPS    Z7, Z18, Z18
 	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z16, K1
 	VXORPS       Z18, Z18, K1, Z18
-	VCMPPS       $0x0e, sigmoidconsts<>+2432(SB), Z16, K1
-	VMOVUPS      sigmoidconsts<>+1856(SB), K1, Z18
+	VCMPPS       $0x0e, sigmoidconsts<>+2560(SB), Z16, K1
+	VMOVUPS      sigmoidconsts<>+1920(SB), K1, Z18
 	VMOVAPS      Z18, Z7
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z0, K1
 	VXORPS       Z7, Z7, K1, Z7
 
-powd_391:
+powd_424:
 	VMOVAPS      Z5, Z5
 	VMULPS       Z7, Z5, Z5
 	VMOVUPS      sigmoidconsts<>+640(SB), Z7
-	VMOVUPS      sigmoidconsts<>+2240(SB), Z9
+	VMOVUPS      sigmoidconsts<>+2368(SB), Z9
 	VFNMADD231PS Z1, Z9, Z7
 	VMULPS       Z7, Z5, Z5
 	VMULPS       Z10, Z5, Z5
@@ -9445,21 +9862,21 @@ powd_391:
 	VCMPPS       $0x0e, sigmoidconsts<>+832(SB), Z0, K1
 	VADDPS       Z5, Z8, K1, Z8
 
-gamma0_387:
+gamma0_420:
 	TESTQ        $0x00000100, DI
-	JZ           noflag_392
-	VBROADCASTSS alpha+128(FP), Z0
+	JZ           noflag_425
+	VBROADCASTSS alpha+132(FP), Z0
 	VMOVUPS      sigmoidconsts<>+640(SB), Z5
 	VSUBPS       Z0, Z5, Z5
 	VMULPS       Z3, Z5, Z5
 	VFMADD231PS  Z1, Z0, Z5
 	VMULPS       Z5, Z8, Z8
 
-noflag_392:
-	VBROADCASTSS focalScale+124(FP), Z0
+noflag_425:
+	VBROADCASTSS focalScale+128(FP), Z0
 	VFMADD231PS  Z0, Z8, Z4
 
-noflag_382:
+noflag_415:
 	VMULPS  Z2, Z4, Z4
 	VMOVUPS Z4, (DX)
 	ADDQ    $0x00000040, AX
@@ -9467,11 +9884,11 @@ noflag_382:
 	ADDQ    $0x00000040, DX
 	ADDQ    $0x00000040, BX
 	SUBQ    $0x00000010, SI
-	JMP     loop_377
+	JMP     loop_409
 
-tail_378:
+tail_410:
 	TESTQ        SI, SI
-	JZ           done_379
+	JZ           done_411
 	MOVL         $0x0000ffff, R10
 	BZHIL        SI, R10, R10
 	KMOVW        R10, K1
@@ -9509,45 +9926,55 @@ tail_378:
 	VSUBPS       Z1, Z3, Z3
 	VXORPS       Z4, Z4, Z4
 	TESTQ        $0x00000004, DI
-	JZ           noflag_393
+	JZ           noflag_426
 	VBROADCASTSS a+104(FP), Z5
 	VMULPS       Z1, Z5, Z5
 	VBROADCASTSS b+108(FP), Z6
 	VADDPS       Z6, Z5, Z5
 	VBROADCASTSS e+112(FP), Z6
 	VFMADD231PS  Z12, Z6, Z5
-	VMOVAPS      Z12, Z6
-	VMULPS       Z13, Z6, Z6
-	VMULPS       Z5, Z6, Z6
-	VADDPS       Z6, Z4, Z4
+	TESTQ        $0x00000010, DI
+	JZ           noflag_427
+	VXORPS       Z6, Z6, Z6
+	VCMPPS       $0x0e, Z1, Z12, K2
+	VMOVUPS      sigmoidconsts<>+640(SB), K2, Z6
+	VCMPPS       $0x01, Z1, Z12, K2
+	VMOVUPS      sigmoidconsts<>+2304(SB), K2, Z6
+	VBROADCASTSS d+116(FP), Z7
+	VFMADD231PS  Z6, Z7, Z5
 
-noflag_393:
+noflag_427:
+	VMOVAPS Z12, Z6
+	VMULPS  Z13, Z6, Z6
+	VMULPS  Z5, Z6, Z6
+	VADDPS  Z6, Z4, Z4
+
+noflag_426:
 	TESTQ        $0x00000001, DI
-	JZ           noflag_394
+	JZ           noflag_428
 	VMOVAPS      Z12, Z5
 	VMULPS       Z3, Z5, Z5
-	VBROADCASTSS pw+120(FP), Z6
+	VBROADCASTSS pw+124(FP), Z6
 	VMULPS       Z1, Z6, Z6
 	VFNMADD231PS Z13, Z6, Z5
-	VBROADCASTSS bceScale+116(FP), Z6
+	VBROADCASTSS bceScale+120(FP), Z6
 	VFMADD231PS  Z6, Z5, Z4
 
-noflag_394:
+noflag_428:
 	TESTQ        $0x00000002, DI
-	JZ           noflag_395
+	JZ           noflag_429
 	VADDPS       sigmoidconsts<>+640(SB), Z9, Z5
 	VGETEXPPS    Z5, Z7
 	VADDPS       sigmoidconsts<>+640(SB), Z7, Z7
 	VGETMANTPS   $0x02, Z5, Z6
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Z6, K2
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z6, K2
 	VSUBPS       sigmoidconsts<>+640(SB), Z6, Z8
 	VADDPS       Z6, Z6, Z10
 	VSUBPS       sigmoidconsts<>+640(SB), Z10, Z10
 	VBLENDMPS    Z10, Z8, K2, Z6
 	VSUBPS       sigmoidconsts<>+640(SB), Z7, K2, Z7
 	VMULPS       Z6, Z6, Z8
-	VMOVUPS      sigmoidconsts<>+1088(SB), Z10
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Z6, Z10
+	VMOVUPS      sigmoidconsts<>+1152(SB), Z10
 	VFMADD213PS  sigmoidconsts<>+1216(SB), Z6, Z10
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z6, Z10
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Z6, Z10
@@ -9555,6 +9982,7 @@ noflag_394:
 	VFMADD213PS  sigmoidconsts<>+1472(SB), Z6, Z10
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Z6, Z10
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Z6, Z10
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z6, Z10
 	VMULPS       Z6, Z10, Z10
 	VMULPS       Z8, Z10, Z10
 	VFMADD231PS  sigmoidconsts<>+192(SB), Z7, Z10
@@ -9573,41 +10001,40 @@ noflag_394:
 	VMOVAPS      Z13, Z0
 	VMULPS       Z1, Z0, Z0
 	VFMADD231PS  Z3, Z12, Z0
-	VBROADCASTSS gamma+132(FP), Z6
+	VBROADCASTSS gamma+136(FP), Z6
 	CMPQ         R8, $0x01
-	JEQ          pow1_396
+	JEQ          pow1_430
 	CMPQ         R8, $0x02
-	JEQ          pow2_398
+	JEQ          pow2_432
 	CMPQ         R8, $0x03
-	JEQ          powg_397
+	JEQ          powg_431
 	VMOVUPS      sigmoidconsts<>+640(SB), Z7
-	JMP          powd_399
+	JMP          powd_433
 
-pow1_396:
+pow1_430:
 	VMOVAPS Z0, Z7
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z0, K2
 	VXORPS  Z7, Z7, K2, Z7
-	JMP     powd_399
+	JMP     powd_433
 
-pow2_398:
+pow2_432:
 	VMULPS Z0, Z0, Z7
 	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z0, K2
 	VXORPS Z7, Z7, K2, Z7
-	JMP    powd_399
+	JMP    powd_433
 
-powg_397:
+powg_431:
 	VGETEXPPS    Z0, Z8
 	VADDPS       sigmoidconsts<>+640(SB), Z8, Z8
 	VGETMANTPS   $0x02, Z0, Z7
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Z7, K2
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z7, K2
 	VSUBPS       sigmoidconsts<>+640(SB), Z7, Z9
 	VADDPS       Z7, Z7, Z10
 	VSUBPS       sigmoidconsts<>+640(SB), Z10, Z10
 	VBLENDMPS    Z10, Z9, K2, Z7
 	VSUBPS       sigmoidconsts<>+640(SB), Z8, K2, Z8
 	VMULPS       Z7, Z7, Z9
-	VMOVUPS      sigmoidconsts<>+1088(SB), Z10
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Z7, Z10
+	VMOVUPS      sigmoidconsts<>+1152(SB), Z10
 	VFMADD213PS  sigmoidconsts<>+1216(SB), Z7, Z10
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z7, Z10
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Z7, Z10
@@ -9615,18 +10042,19 @@ powg_397:
 	VFMADD213PS  sigmoidconsts<>+1472(SB), Z7, Z10
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Z7, Z10
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Z7, Z10
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z7, Z10
 	VMULPS       Z7, Z10, Z10
 	VMULPS       Z9, Z10, Z10
 	VFMADD231PS  sigmoidconsts<>+192(SB), Z8, Z10
 	VFNMADD231PS sigmoidconsts<>+320(SB), Z9, Z10
 	VADDPS       Z10, Z7, Z10
 	VFMADD231PS  sigmoidconsts<>+128(SB), Z8, Z10
-	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Z0, K2
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z0, K2
 	VMOVUPS      Z0, K2, Z10
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z0, K2
-	VMOVUPS      sigmoidconsts<>+1920(SB), K2, Z10
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z0, K2
 	VMOVUPS      sigmoidconsts<>+1984(SB), K2, Z10
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z0, K2
+	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z10
 	VMULPS       Z6, Z10, Z10
 	VMULPS       sigmoidconsts<>+64(SB), Z10, Z7
 	VRNDSCALEPS  $0x00, Z7, Z7
@@ -9647,55 +10075,54 @@ powg_397:
 	VSCALEFPS    Z7, Z15, Z15
 	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z10, K2
 	VXORPS       Z15, Z15, K2, Z15
-	VCMPPS       $0x0e, sigmoidconsts<>+2432(SB), Z10, K2
-	VMOVUPS      sigmoidconsts<>+1856(SB), K2, Z15
+	VCMPPS       $0x0e, sigmoidconsts<>+2560(SB), Z10, K2
+	VMOVUPS      sigmoidconsts<>+1920(SB), K2, Z15
 	VMOVAPS      Z15, Z7
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z0, K2
 	VXORPS       Z7, Z7, K2, Z7
 
-powd_399:
+powd_433:
 	VMOVAPS      Z12, Z8
 	VMULPS       Z3, Z8, Z8
 	VFNMADD231PS Z1, Z13, Z8
 	VMULPS       Z7, Z8, Z8
 	CMPQ         R8, $0x00
-	JEQ          gamma0_400
+	JEQ          gamma0_434
 	VMOVAPS      Z6, Z7
 	VSUBPS       sigmoidconsts<>+640(SB), Z7, Z7
 	CMPQ         R9, $0x01
-	JEQ          pow1_401
+	JEQ          pow1_435
 	CMPQ         R9, $0x02
-	JEQ          pow2_403
+	JEQ          pow2_437
 	CMPQ         R9, $0x03
-	JEQ          powg_402
+	JEQ          powg_436
 	VMOVUPS      sigmoidconsts<>+640(SB), Z7
-	JMP          powd_404
+	JMP          powd_438
 
-pow1_401:
+pow1_435:
 	VMOVAPS Z0, Z7
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z0, K2
 	VXORPS  Z7, Z7, K2, Z7
-	JMP     powd_404
+	JMP     powd_438
 
-pow2_403:
+pow2_437:
 	VMULPS Z0, Z0, Z7
 	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z0, K2
 	VXORPS Z7, Z7, K2, Z7
-	JMP    powd_404
+	JMP    powd_438
 
-powg_402:
+powg_436:
 	VGETEXPPS    Z0, Z10
 	VADDPS       sigmoidconsts<>+640(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z0, Z9
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Z9, K2
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z9, K2
 	VSUBPS       sigmoidconsts<>+640(SB), Z9, Z11
 	VADDPS       Z9, Z9, Z14
 	VSUBPS       sigmoidconsts<>+640(SB), Z14, Z14
 	VBLENDMPS    Z14, Z11, K2, Z9
 	VSUBPS       sigmoidconsts<>+640(SB), Z10, K2, Z10
 	VMULPS       Z9, Z9, Z11
-	VMOVUPS      sigmoidconsts<>+1088(SB), Z14
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Z9, Z14
+	VMOVUPS      sigmoidconsts<>+1152(SB), Z14
 	VFMADD213PS  sigmoidconsts<>+1216(SB), Z9, Z14
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z9, Z14
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Z9, Z14
@@ -9703,18 +10130,19 @@ powg_402:
 	VFMADD213PS  sigmoidconsts<>+1472(SB), Z9, Z14
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Z9, Z14
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Z9, Z14
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z9, Z14
 	VMULPS       Z9, Z14, Z14
 	VMULPS       Z11, Z14, Z14
 	VFMADD231PS  sigmoidconsts<>+192(SB), Z10, Z14
 	VFNMADD231PS sigmoidconsts<>+320(SB), Z11, Z14
 	VADDPS       Z14, Z9, Z14
 	VFMADD231PS  sigmoidconsts<>+128(SB), Z10, Z14
-	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Z0, K2
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z0, K2
 	VMOVUPS      Z0, K2, Z14
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z0, K2
-	VMOVUPS      sigmoidconsts<>+1920(SB), K2, Z14
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z0, K2
 	VMOVUPS      sigmoidconsts<>+1984(SB), K2, Z14
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z0, K2
+	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z14
 	VMULPS       Z7, Z14, Z14
 	VMULPS       sigmoidconsts<>+64(SB), Z14, Z7
 	VRNDSCALEPS  $0x00, Z7, Z7
@@ -9735,17 +10163,17 @@ powg_402:
 	VSCALEFPS    Z7, Z16, Z16
 	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z14, K2
 	VXORPS       Z16, Z16, K2, Z16
-	VCMPPS       $0x0e, sigmoidconsts<>+2432(SB), Z14, K2
-	VMOVUPS      sigmoidconsts<>+1856(SB), K2, Z16
+	VCMPPS       $0x0e, sigmoidconsts<>+2560(SB), Z14, K2
+	VMOVUPS      sigmoidconsts<>+1920(SB), K2, Z16
 	VMOVAPS      Z16, Z7
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z0, K2
 	VXORPS       Z7, Z7, K2, Z7
 
-powd_404:
+powd_438:
 	VMOVAPS      Z5, Z5
 	VMULPS       Z7, Z5, Z5
 	VMOVUPS      sigmoidconsts<>+640(SB), Z7
-	VMOVUPS      sigmoidconsts<>+2240(SB), Z9
+	VMOVUPS      sigmoidconsts<>+2368(SB), Z9
 	VFNMADD231PS Z1, Z9, Z7
 	VMULPS       Z7, Z5, Z5
 	VMULPS       Z12, Z5, Z5
@@ -9754,45 +10182,45 @@ powd_404:
 	VCMPPS       $0x0e, sigmoidconsts<>+832(SB), Z0, K2
 	VADDPS       Z5, Z8, K2, Z8
 
-gamma0_400:
+gamma0_434:
 	TESTQ        $0x00000100, DI
-	JZ           noflag_405
-	VBROADCASTSS alpha+128(FP), Z0
+	JZ           noflag_439
+	VBROADCASTSS alpha+132(FP), Z0
 	VMOVUPS      sigmoidconsts<>+640(SB), Z5
 	VSUBPS       Z0, Z5, Z5
 	VMULPS       Z3, Z5, Z5
 	VFMADD231PS  Z1, Z0, Z5
 	VMULPS       Z5, Z8, Z8
 
-noflag_405:
-	VBROADCASTSS focalScale+124(FP), Z0
+noflag_439:
+	VBROADCASTSS focalScale+128(FP), Z0
 	VFMADD231PS  Z0, Z8, Z4
 
-noflag_395:
+noflag_429:
 	VMULPS  Z2, Z4, Z4
 	VMOVUPS Z4, K1, (DX)
 
-done_379:
+done_411:
 	VZEROUPPER
 	RET
 
-// func sigmoidFusedWAVX512(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32)
+// func sigmoidFusedWAVX512(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32)
 // Requires: AVX, AVX512DQ, AVX512F, BMI2
-TEXT ·sigmoidFusedWAVX512(SB), NOSPLIT, $0-184
+TEXT ·sigmoidFusedWAVX512(SB), NOSPLIT, $0-192
 	MOVQ   x_base+0(FP), AX
 	MOVQ   y_base+24(FP), CX
 	MOVQ   dst_base+72(FP), DX
 	MOVQ   w_base+48(FP), BX
 	MOVQ   x_len+8(FP), SI
 	MOVQ   flags+96(FP), DI
-	MOVQ   gmode+136(FP), R8
-	MOVQ   g1mode+144(FP), R9
+	MOVQ   gmode+144(FP), R8
+	MOVQ   g1mode+152(FP), R9
 	VXORPS Z0, Z0, Z0
 	VXORPS Z1, Z1, Z1
 
-loop_406:
+loop_440:
 	CMPQ         SI, $0x00000010
-	JB           tail_407
+	JB           tail_441
 	VMOVUPS      (AX), Z2
 	VMOVUPS      (CX), Z3
 	VMOVUPS      (BX), Z4
@@ -9823,21 +10251,20 @@ loop_406:
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z2, K1
 	VBLENDMPS    Z5, Z6, K1, Z12
 	VBLENDMPS    Z6, Z5, K1, Z13
-	TESTQ        $0x00000003, sflags+152(FP)
-	JZ           noflag_409
+	TESTQ        $0x00000003, sflags+160(FP)
+	JZ           noflag_443
 	VADDPS       sigmoidconsts<>+640(SB), Z11, Z5
 	VGETEXPPS    Z5, Z7
 	VADDPS       sigmoidconsts<>+640(SB), Z7, Z7
 	VGETMANTPS   $0x02, Z5, Z6
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Z6, K1
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z6, K1
 	VSUBPS       sigmoidconsts<>+640(SB), Z6, Z8
 	VADDPS       Z6, Z6, Z9
 	VSUBPS       sigmoidconsts<>+640(SB), Z9, Z9
 	VBLENDMPS    Z9, Z8, K1, Z6
 	VSUBPS       sigmoidconsts<>+640(SB), Z7, K1, Z7
 	VMULPS       Z6, Z6, Z8
-	VMOVUPS      sigmoidconsts<>+1088(SB), Z9
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Z6, Z9
+	VMOVUPS      sigmoidconsts<>+1152(SB), Z9
 	VFMADD213PS  sigmoidconsts<>+1216(SB), Z6, Z9
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z6, Z9
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Z6, Z9
@@ -9845,6 +10272,7 @@ loop_406:
 	VFMADD213PS  sigmoidconsts<>+1472(SB), Z6, Z9
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Z6, Z9
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Z6, Z9
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z6, Z9
 	VMULPS       Z6, Z9, Z9
 	VMULPS       Z8, Z9, Z9
 	VFMADD231PS  sigmoidconsts<>+192(SB), Z7, Z9
@@ -9859,9 +10287,9 @@ loop_406:
 	VADDPS       Z6, Z9, Z9
 	VMOVUPS      sigmoidconsts<>+640(SB), Z5
 	VSUBPS       Z3, Z5, Z5
-	TESTQ        $0x00000001, sflags+152(FP)
-	JZ           noflag_410
-	VBROADCASTSS pw+120(FP), Z6
+	TESTQ        $0x00000001, sflags+160(FP)
+	JZ           noflag_444
+	VBROADCASTSS pw+124(FP), Z6
 	VMULPS       Z3, Z6, Z6
 	VXORPS       sigmoidconsts<>+0(SB), Z2, Z7
 	VMAXPS       sigmoidconsts<>+832(SB), Z7, Z7
@@ -9873,9 +10301,9 @@ loop_406:
 	VMULPS       Z4, Z6, Z6
 	VADDPS       Z6, Z0, Z0
 
-noflag_410:
-	TESTQ        $0x00000002, sflags+152(FP)
-	JZ           noflag_411
+noflag_444:
+	TESTQ        $0x00000002, sflags+160(FP)
+	JZ           noflag_445
 	VADDPS       sigmoidconsts<>+640(SB), Z11, Z6
 	VMOVUPS      sigmoidconsts<>+640(SB), Z7
 	VDIVPS       Z6, Z7, Z7
@@ -9888,41 +10316,40 @@ noflag_410:
 	VADDPS       Z9, Z6, Z6
 	VMULPS       Z3, Z15, Z7
 	VFMADD231PS  Z5, Z14, Z7
-	VBROADCASTSS gamma+132(FP), Z8
+	VBROADCASTSS gamma+136(FP), Z8
 	CMPQ         R8, $0x01
-	JEQ          pow1_412
+	JEQ          pow1_446
 	CMPQ         R8, $0x02
-	JEQ          pow2_414
+	JEQ          pow2_448
 	CMPQ         R8, $0x03
-	JEQ          powg_413
+	JEQ          powg_447
 	VMOVUPS      sigmoidconsts<>+640(SB), Z8
-	JMP          powd_415
+	JMP          powd_449
 
-pow1_412:
+pow1_446:
 	VMOVAPS Z7, Z8
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z7, K1
 	VXORPS  Z8, Z8, K1, Z8
-	JMP     powd_415
+	JMP     powd_449
 
-pow2_414:
+pow2_448:
 	VMULPS Z7, Z7, Z8
 	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z7, K1
 	VXORPS Z8, Z8, K1, Z8
-	JMP    powd_415
+	JMP    powd_449
 
-powg_413:
+powg_447:
 	VGETEXPPS    Z7, Z10
 	VADDPS       sigmoidconsts<>+640(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z7, Z9
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Z9, K1
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z9, K1
 	VSUBPS       sigmoidconsts<>+640(SB), Z9, Z20
 	VADDPS       Z9, Z9, Z21
 	VSUBPS       sigmoidconsts<>+640(SB), Z21, Z21
 	VBLENDMPS    Z21, Z20, K1, Z9
 	VSUBPS       sigmoidconsts<>+640(SB), Z10, K1, Z10
 	VMULPS       Z9, Z9, Z20
-	VMOVUPS      sigmoidconsts<>+1088(SB), Z21
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Z9, Z21
+	VMOVUPS      sigmoidconsts<>+1152(SB), Z21
 	VFMADD213PS  sigmoidconsts<>+1216(SB), Z9, Z21
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z9, Z21
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Z9, Z21
@@ -9930,18 +10357,19 @@ powg_413:
 	VFMADD213PS  sigmoidconsts<>+1472(SB), Z9, Z21
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Z9, Z21
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Z9, Z21
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z9, Z21
 	VMULPS       Z9, Z21, Z21
 	VMULPS       Z20, Z21, Z21
 	VFMADD231PS  sigmoidconsts<>+192(SB), Z10, Z21
 	VFNMADD231PS sigmoidconsts<>+320(SB), Z20, Z21
 	VADDPS       Z21, Z9, Z21
 	VFMADD231PS  sigmoidconsts<>+128(SB), Z10, Z21
-	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Z7, K1
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z7, K1
 	VMOVUPS      Z7, K1, Z21
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z7, K1
-	VMOVUPS      sigmoidconsts<>+1920(SB), K1, Z21
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z7, K1
 	VMOVUPS      sigmoidconsts<>+1984(SB), K1, Z21
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z7, K1
+	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z21
 	VMULPS       Z8, Z21, Z21
 	VMULPS       sigmoidconsts<>+64(SB), Z21, Z8
 	VRNDSCALEPS  $0x00, Z8, Z8
@@ -9962,72 +10390,82 @@ powg_413:
 	VSCALEFPS    Z8, Z23, Z23
 	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z21, K1
 	VXORPS       Z23, Z23, K1, Z23
-	VCMPPS       $0x0e, sigmoidconsts<>+2432(SB), Z21, K1
-	VMOVUPS      sigmoidconsts<>+1856(SB), K1, Z23
+	VCMPPS       $0x0e, sigmoidconsts<>+2560(SB), Z21, K1
+	VMOVUPS      sigmoidconsts<>+1920(SB), K1, Z23
 	VMOVAPS      Z23, Z8
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z7, K1
 	VXORPS       Z8, Z8, K1, Z8
 
-powd_415:
+powd_449:
 	VMULPS       Z8, Z6, Z6
-	TESTQ        $0x00000100, sflags+152(FP)
-	JZ           noflag_416
-	VBROADCASTSS alpha+128(FP), Z7
+	TESTQ        $0x00000100, sflags+160(FP)
+	JZ           noflag_450
+	VBROADCASTSS alpha+132(FP), Z7
 	VMOVUPS      sigmoidconsts<>+640(SB), Z8
 	VSUBPS       Z7, Z8, Z8
 	VMULPS       Z5, Z8, Z8
 	VFMADD231PS  Z3, Z7, Z8
 	VMULPS       Z8, Z6, Z6
 
-noflag_416:
+noflag_450:
 	VMULPS Z4, Z6, Z6
 	VADDPS Z6, Z1, Z1
 
-noflag_411:
-noflag_409:
+noflag_445:
+noflag_443:
 	VMOVUPS      sigmoidconsts<>+640(SB), Z5
 	VSUBPS       Z3, Z5, Z5
 	VXORPS       Z6, Z6, Z6
 	TESTQ        $0x00000004, DI
-	JZ           noflag_417
+	JZ           noflag_451
 	VBROADCASTSS a+104(FP), Z7
 	VMULPS       Z3, Z7, Z7
 	VBROADCASTSS b+108(FP), Z8
 	VADDPS       Z8, Z7, Z7
 	VBROADCASTSS e+112(FP), Z8
 	VFMADD231PS  Z12, Z8, Z7
-	VMOVAPS      Z12, Z8
-	VMULPS       Z13, Z8, Z8
-	VMULPS       Z7, Z8, Z8
-	VADDPS       Z8, Z6, Z6
+	TESTQ        $0x00000010, DI
+	JZ           noflag_452
+	VXORPS       Z8, Z8, Z8
+	VCMPPS       $0x0e, Z3, Z12, K1
+	VMOVUPS      sigmoidconsts<>+640(SB), K1, Z8
+	VCMPPS       $0x01, Z3, Z12, K1
+	VMOVUPS      sigmoidconsts<>+2304(SB), K1, Z8
+	VBROADCASTSS d+116(FP), Z9
+	VFMADD231PS  Z8, Z9, Z7
 
-noflag_417:
+noflag_452:
+	VMOVAPS Z12, Z8
+	VMULPS  Z13, Z8, Z8
+	VMULPS  Z7, Z8, Z8
+	VADDPS  Z8, Z6, Z6
+
+noflag_451:
 	TESTQ        $0x00000001, DI
-	JZ           noflag_418
+	JZ           noflag_453
 	VMOVAPS      Z12, Z7
 	VMULPS       Z5, Z7, Z7
-	VBROADCASTSS pw+120(FP), Z8
+	VBROADCASTSS pw+124(FP), Z8
 	VMULPS       Z3, Z8, Z8
 	VFNMADD231PS Z13, Z8, Z7
-	VBROADCASTSS bceScale+116(FP), Z8
+	VBROADCASTSS bceScale+120(FP), Z8
 	VFMADD231PS  Z8, Z7, Z6
 
-noflag_418:
+noflag_453:
 	TESTQ        $0x00000002, DI
-	JZ           noflag_419
+	JZ           noflag_454
 	VADDPS       sigmoidconsts<>+640(SB), Z11, Z7
 	VGETEXPPS    Z7, Z9
 	VADDPS       sigmoidconsts<>+640(SB), Z9, Z9
 	VGETMANTPS   $0x02, Z7, Z8
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Z8, K1
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z8, K1
 	VSUBPS       sigmoidconsts<>+640(SB), Z8, Z10
 	VADDPS       Z8, Z8, Z20
 	VSUBPS       sigmoidconsts<>+640(SB), Z20, Z20
 	VBLENDMPS    Z20, Z10, K1, Z8
 	VSUBPS       sigmoidconsts<>+640(SB), Z9, K1, Z9
 	VMULPS       Z8, Z8, Z10
-	VMOVUPS      sigmoidconsts<>+1088(SB), Z20
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Z8, Z20
+	VMOVUPS      sigmoidconsts<>+1152(SB), Z20
 	VFMADD213PS  sigmoidconsts<>+1216(SB), Z8, Z20
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z8, Z20
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Z8, Z20
@@ -10035,6 +10473,7 @@ noflag_418:
 	VFMADD213PS  sigmoidconsts<>+1472(SB), Z8, Z20
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Z8, Z20
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Z8, Z20
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z8, Z20
 	VMULPS       Z8, Z20, Z20
 	VMULPS       Z10, Z20, Z20
 	VFMADD231PS  sigmoidconsts<>+192(SB), Z9, Z20
@@ -10053,41 +10492,40 @@ noflag_418:
 	VMOVAPS      Z13, Z2
 	VMULPS       Z3, Z2, Z2
 	VFMADD231PS  Z5, Z12, Z2
-	VBROADCASTSS gamma+132(FP), Z8
+	VBROADCASTSS gamma+136(FP), Z8
 	CMPQ         R8, $0x01
-	JEQ          pow1_420
+	JEQ          pow1_455
 	CMPQ         R8, $0x02
-	JEQ          pow2_422
+	JEQ          pow2_457
 	CMPQ         R8, $0x03
-	JEQ          powg_421
+	JEQ          powg_456
 	VMOVUPS      sigmoidconsts<>+640(SB), Z9
-	JMP          powd_423
+	JMP          powd_458
 
-pow1_420:
+pow1_455:
 	VMOVAPS Z2, Z9
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z2, K1
 	VXORPS  Z9, Z9, K1, Z9
-	JMP     powd_423
+	JMP     powd_458
 
-pow2_422:
+pow2_457:
 	VMULPS Z2, Z2, Z9
 	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z2, K1
 	VXORPS Z9, Z9, K1, Z9
-	JMP    powd_423
+	JMP    powd_458
 
-powg_421:
+powg_456:
 	VGETEXPPS    Z2, Z10
 	VADDPS       sigmoidconsts<>+640(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z2, Z9
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Z9, K1
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z9, K1
 	VSUBPS       sigmoidconsts<>+640(SB), Z9, Z11
 	VADDPS       Z9, Z9, Z20
 	VSUBPS       sigmoidconsts<>+640(SB), Z20, Z20
 	VBLENDMPS    Z20, Z11, K1, Z9
 	VSUBPS       sigmoidconsts<>+640(SB), Z10, K1, Z10
 	VMULPS       Z9, Z9, Z11
-	VMOVUPS      sigmoidconsts<>+1088(SB), Z20
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Z9, Z20
+	VMOVUPS      sigmoidconsts<>+1152(SB), Z20
 	VFMADD213PS  sigmoidconsts<>+1216(SB), Z9, Z20
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z9, Z20
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Z9, Z20
@@ -10095,18 +10533,19 @@ powg_421:
 	VFMADD213PS  sigmoidconsts<>+1472(SB), Z9, Z20
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Z9, Z20
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Z9, Z20
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z9, Z20
 	VMULPS       Z9, Z20, Z20
 	VMULPS       Z11, Z20, Z20
 	VFMADD231PS  sigmoidconsts<>+192(SB), Z10, Z20
 	VFNMADD231PS sigmoidconsts<>+320(SB), Z11, Z20
 	VADDPS       Z20, Z9, Z20
 	VFMADD231PS  sigmoidconsts<>+128(SB), Z10, Z20
-	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Z2, K1
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z2, K1
 	VMOVUPS      Z2, K1, Z20
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z2, K1
-	VMOVUPS      sigmoidconsts<>+1920(SB), K1, Z20
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z2, K1
 	VMOVUPS      sigmoidconsts<>+1984(SB), K1, Z20
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z2, K1
+	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z20
 	VMULPS       Z8, Z20, Z20
 	VMULPS       sigmoidconsts<>+64(SB), Z20, Z9
 	VRNDSCALEPS  $0x00, Z9, Z9
@@ -10127,55 +10566,54 @@ powg_421:
 	VSCALEFPS    Z9, Z23, Z23
 	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z20, K1
 	VXORPS       Z23, Z23, K1, Z23
-	VCMPPS       $0x0e, sigmoidconsts<>+2432(SB), Z20, K1
-	VMOVUPS      sigmoidconsts<>+1856(SB), K1, Z23
+	VCMPPS       $0x0e, sigmoidconsts<>+2560(SB), Z20, K1
+	VMOVUPS      sigmoidconsts<>+1920(SB), K1, Z23
 	VMOVAPS      Z23, Z9
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z2, K1
 	VXORPS       Z9, Z9, K1, Z9
 
-powd_423:
+powd_458:
 	VMOVAPS      Z12, Z10
 	VMULPS       Z5, Z10, Z10
 	VFNMADD231PS Z3, Z13, Z10
 	VMULPS       Z9, Z10, Z10
 	CMPQ         R8, $0x00
-	JEQ          gamma0_424
+	JEQ          gamma0_459
 	VMOVAPS      Z8, Z9
 	VSUBPS       sigmoidconsts<>+640(SB), Z9, Z9
 	CMPQ         R9, $0x01
-	JEQ          pow1_425
+	JEQ          pow1_460
 	CMPQ         R9, $0x02
-	JEQ          pow2_427
+	JEQ          pow2_462
 	CMPQ         R9, $0x03
-	JEQ          powg_426
+	JEQ          powg_461
 	VMOVUPS      sigmoidconsts<>+640(SB), Z9
-	JMP          powd_428
+	JMP          powd_463
 
-pow1_425:
+pow1_460:
 	VMOVAPS Z2, Z9
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z2, K1
 	VXORPS  Z9, Z9, K1, Z9
-	JMP     powd_428
+	JMP     powd_463
 
-pow2_427:
+pow2_462:
 	VMULPS Z2, Z2, Z9
 	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z2, K1
 	VXORPS Z9, Z9, K1, Z9
-	JMP    powd_428
+	JMP    powd_463
 
-powg_426:
+powg_461:
 	VGETEXPPS    Z2, Z20
 	VADDPS       sigmoidconsts<>+640(SB), Z20, Z20
 	VGETMANTPS   $0x02, Z2, Z11
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Z11, K1
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z11, K1
 	VSUBPS       sigmoidconsts<>+640(SB), Z11, Z21
 	VADDPS       Z11, Z11, Z22
 	VSUBPS       sigmoidconsts<>+640(SB), Z22, Z22
 	VBLENDMPS    Z22, Z21, K1, Z11
 	VSUBPS       sigmoidconsts<>+640(SB), Z20, K1, Z20
 	VMULPS       Z11, Z11, Z21
-	VMOVUPS      sigmoidconsts<>+1088(SB), Z22
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Z11, Z22
+	VMOVUPS      sigmoidconsts<>+1152(SB), Z22
 	VFMADD213PS  sigmoidconsts<>+1216(SB), Z11, Z22
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z11, Z22
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Z11, Z22
@@ -10183,18 +10621,19 @@ powg_426:
 	VFMADD213PS  sigmoidconsts<>+1472(SB), Z11, Z22
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Z11, Z22
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Z11, Z22
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z11, Z22
 	VMULPS       Z11, Z22, Z22
 	VMULPS       Z21, Z22, Z22
 	VFMADD231PS  sigmoidconsts<>+192(SB), Z20, Z22
 	VFNMADD231PS sigmoidconsts<>+320(SB), Z21, Z22
 	VADDPS       Z22, Z11, Z22
 	VFMADD231PS  sigmoidconsts<>+128(SB), Z20, Z22
-	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Z2, K1
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z2, K1
 	VMOVUPS      Z2, K1, Z22
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z2, K1
-	VMOVUPS      sigmoidconsts<>+1920(SB), K1, Z22
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z2, K1
 	VMOVUPS      sigmoidconsts<>+1984(SB), K1, Z22
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z2, K1
+	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z22
 	VMULPS       Z9, Z22, Z22
 	VMULPS       sigmoidconsts<>+64(SB), Z22, Z9
 	VRNDSCALEPS  $0x00, Z9, Z9
@@ -10215,17 +10654,17 @@ powg_426:
 	VSCALEFPS    Z9, Z24, Z24
 	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z22, K1
 	VXORPS       Z24, Z24, K1, Z24
-	VCMPPS       $0x0e, sigmoidconsts<>+2432(SB), Z22, K1
-	VMOVUPS      sigmoidconsts<>+1856(SB), K1, Z24
+	VCMPPS       $0x0e, sigmoidconsts<>+2560(SB), Z22, K1
+	VMOVUPS      sigmoidconsts<>+1920(SB), K1, Z24
 	VMOVAPS      Z24, Z9
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z2, K1
 	VXORPS       Z9, Z9, K1, Z9
 
-powd_428:
+powd_463:
 	VMOVAPS      Z7, Z7
 	VMULPS       Z9, Z7, Z7
 	VMOVUPS      sigmoidconsts<>+640(SB), Z9
-	VMOVUPS      sigmoidconsts<>+2240(SB), Z11
+	VMOVUPS      sigmoidconsts<>+2368(SB), Z11
 	VFNMADD231PS Z3, Z11, Z9
 	VMULPS       Z9, Z7, Z7
 	VMULPS       Z12, Z7, Z7
@@ -10234,21 +10673,21 @@ powd_428:
 	VCMPPS       $0x0e, sigmoidconsts<>+832(SB), Z2, K1
 	VADDPS       Z7, Z10, K1, Z10
 
-gamma0_424:
+gamma0_459:
 	TESTQ        $0x00000100, DI
-	JZ           noflag_429
-	VBROADCASTSS alpha+128(FP), Z2
+	JZ           noflag_464
+	VBROADCASTSS alpha+132(FP), Z2
 	VMOVUPS      sigmoidconsts<>+640(SB), Z7
 	VSUBPS       Z2, Z7, Z7
 	VMULPS       Z5, Z7, Z7
 	VFMADD231PS  Z3, Z2, Z7
 	VMULPS       Z7, Z10, Z10
 
-noflag_429:
-	VBROADCASTSS focalScale+124(FP), Z2
+noflag_464:
+	VBROADCASTSS focalScale+128(FP), Z2
 	VFMADD231PS  Z2, Z10, Z6
 
-noflag_419:
+noflag_454:
 	VMULPS  Z4, Z6, Z6
 	VMOVUPS Z6, (DX)
 	ADDQ    $0x00000040, AX
@@ -10256,11 +10695,11 @@ noflag_419:
 	ADDQ    $0x00000040, DX
 	ADDQ    $0x00000040, BX
 	SUBQ    $0x00000010, SI
-	JMP     loop_406
+	JMP     loop_440
 
-tail_407:
+tail_441:
 	TESTQ        SI, SI
-	JZ           done_408
+	JZ           done_442
 	MOVL         $0x0000ffff, R10
 	BZHIL        SI, R10, R10
 	KMOVW        R10, K1
@@ -10294,21 +10733,20 @@ tail_407:
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z2, K2
 	VBLENDMPS    Z5, Z6, K2, Z16
 	VBLENDMPS    Z6, Z5, K2, Z17
-	TESTQ        $0x00000003, sflags+152(FP)
-	JZ           noflag_430
+	TESTQ        $0x00000003, sflags+160(FP)
+	JZ           noflag_465
 	VADDPS       sigmoidconsts<>+640(SB), Z11, Z5
 	VGETEXPPS    Z5, Z7
 	VADDPS       sigmoidconsts<>+640(SB), Z7, Z7
 	VGETMANTPS   $0x02, Z5, Z6
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Z6, K2
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z6, K2
 	VSUBPS       sigmoidconsts<>+640(SB), Z6, Z8
 	VADDPS       Z6, Z6, Z9
 	VSUBPS       sigmoidconsts<>+640(SB), Z9, Z9
 	VBLENDMPS    Z9, Z8, K2, Z6
 	VSUBPS       sigmoidconsts<>+640(SB), Z7, K2, Z7
 	VMULPS       Z6, Z6, Z8
-	VMOVUPS      sigmoidconsts<>+1088(SB), Z9
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Z6, Z9
+	VMOVUPS      sigmoidconsts<>+1152(SB), Z9
 	VFMADD213PS  sigmoidconsts<>+1216(SB), Z6, Z9
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z6, Z9
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Z6, Z9
@@ -10316,6 +10754,7 @@ tail_407:
 	VFMADD213PS  sigmoidconsts<>+1472(SB), Z6, Z9
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Z6, Z9
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Z6, Z9
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z6, Z9
 	VMULPS       Z6, Z9, Z9
 	VMULPS       Z8, Z9, Z9
 	VFMADD231PS  sigmoidconsts<>+192(SB), Z7, Z9
@@ -10330,9 +10769,9 @@ tail_407:
 	VADDPS       Z6, Z9, Z9
 	VMOVUPS      sigmoidconsts<>+640(SB), Z5
 	VSUBPS       Z3, Z5, Z5
-	TESTQ        $0x00000001, sflags+152(FP)
-	JZ           noflag_431
-	VBROADCASTSS pw+120(FP), Z6
+	TESTQ        $0x00000001, sflags+160(FP)
+	JZ           noflag_466
+	VBROADCASTSS pw+124(FP), Z6
 	VMULPS       Z3, Z6, Z6
 	VXORPS       sigmoidconsts<>+0(SB), Z2, Z7
 	VMAXPS       sigmoidconsts<>+832(SB), Z7, Z7
@@ -10345,9 +10784,9 @@ tail_407:
 	VMOVAPS.Z    Z6, K1, Z6
 	VADDPS       Z6, Z0, Z0
 
-noflag_431:
-	TESTQ        $0x00000002, sflags+152(FP)
-	JZ           noflag_432
+noflag_466:
+	TESTQ        $0x00000002, sflags+160(FP)
+	JZ           noflag_467
 	VADDPS       sigmoidconsts<>+640(SB), Z11, Z6
 	VMOVUPS      sigmoidconsts<>+640(SB), Z7
 	VDIVPS       Z6, Z7, Z7
@@ -10360,41 +10799,40 @@ noflag_431:
 	VADDPS       Z9, Z6, Z6
 	VMULPS       Z3, Z19, Z7
 	VFMADD231PS  Z5, Z18, Z7
-	VBROADCASTSS gamma+132(FP), Z8
+	VBROADCASTSS gamma+136(FP), Z8
 	CMPQ         R8, $0x01
-	JEQ          pow1_433
+	JEQ          pow1_468
 	CMPQ         R8, $0x02
-	JEQ          pow2_435
+	JEQ          pow2_470
 	CMPQ         R8, $0x03
-	JEQ          powg_434
+	JEQ          powg_469
 	VMOVUPS      sigmoidconsts<>+640(SB), Z8
-	JMP          powd_436
+	JMP          powd_471
 
-pow1_433:
+pow1_468:
 	VMOVAPS Z7, Z8
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z7, K2
 	VXORPS  Z8, Z8, K2, Z8
-	JMP     powd_436
+	JMP     powd_471
 
-pow2_435:
+pow2_470:
 	VMULPS Z7, Z7, Z8
 	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z7, K2
 	VXORPS Z8, Z8, K2, Z8
-	JMP    powd_436
+	JMP    powd_471
 
-powg_434:
+powg_469:
 	VGETEXPPS    Z7, Z10
 	VADDPS       sigmoidconsts<>+640(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z7, Z9
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Z9, K2
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z9, K2
 	VSUBPS       sigmoidconsts<>+640(SB), Z9, Z12
 	VADDPS       Z9, Z9, Z13
 	VSUBPS       sigmoidconsts<>+640(SB), Z13, Z13
 	VBLENDMPS    Z13, Z12, K2, Z9
 	VSUBPS       sigmoidconsts<>+640(SB), Z10, K2, Z10
 	VMULPS       Z9, Z9, Z12
-	VMOVUPS      sigmoidconsts<>+1088(SB), Z13
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Z9, Z13
+	VMOVUPS      sigmoidconsts<>+1152(SB), Z13
 	VFMADD213PS  sigmoidconsts<>+1216(SB), Z9, Z13
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z9, Z13
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Z9, Z13
@@ -10402,18 +10840,19 @@ powg_434:
 	VFMADD213PS  sigmoidconsts<>+1472(SB), Z9, Z13
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Z9, Z13
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Z9, Z13
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z9, Z13
 	VMULPS       Z9, Z13, Z13
 	VMULPS       Z12, Z13, Z13
 	VFMADD231PS  sigmoidconsts<>+192(SB), Z10, Z13
 	VFNMADD231PS sigmoidconsts<>+320(SB), Z12, Z13
 	VADDPS       Z13, Z9, Z13
 	VFMADD231PS  sigmoidconsts<>+128(SB), Z10, Z13
-	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Z7, K2
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z7, K2
 	VMOVUPS      Z7, K2, Z13
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z7, K2
-	VMOVUPS      sigmoidconsts<>+1920(SB), K2, Z13
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z7, K2
 	VMOVUPS      sigmoidconsts<>+1984(SB), K2, Z13
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z7, K2
+	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z13
 	VMULPS       Z8, Z13, Z13
 	VMULPS       sigmoidconsts<>+64(SB), Z13, Z8
 	VRNDSCALEPS  $0x00, Z8, Z8
@@ -10434,73 +10873,83 @@ powg_434:
 	VSCALEFPS    Z8, Z15, Z15
 	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z13, K2
 	VXORPS       Z15, Z15, K2, Z15
-	VCMPPS       $0x0e, sigmoidconsts<>+2432(SB), Z13, K2
-	VMOVUPS      sigmoidconsts<>+1856(SB), K2, Z15
+	VCMPPS       $0x0e, sigmoidconsts<>+2560(SB), Z13, K2
+	VMOVUPS      sigmoidconsts<>+1920(SB), K2, Z15
 	VMOVAPS      Z15, Z8
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z7, K2
 	VXORPS       Z8, Z8, K2, Z8
 
-powd_436:
+powd_471:
 	VMULPS       Z8, Z6, Z6
-	TESTQ        $0x00000100, sflags+152(FP)
-	JZ           noflag_437
-	VBROADCASTSS alpha+128(FP), Z7
+	TESTQ        $0x00000100, sflags+160(FP)
+	JZ           noflag_472
+	VBROADCASTSS alpha+132(FP), Z7
 	VMOVUPS      sigmoidconsts<>+640(SB), Z8
 	VSUBPS       Z7, Z8, Z8
 	VMULPS       Z5, Z8, Z8
 	VFMADD231PS  Z3, Z7, Z8
 	VMULPS       Z8, Z6, Z6
 
-noflag_437:
+noflag_472:
 	VMULPS    Z4, Z6, Z6
 	VMOVAPS.Z Z6, K1, Z6
 	VADDPS    Z6, Z1, Z1
 
-noflag_432:
-noflag_430:
+noflag_467:
+noflag_465:
 	VMOVUPS      sigmoidconsts<>+640(SB), Z5
 	VSUBPS       Z3, Z5, Z5
 	VXORPS       Z6, Z6, Z6
 	TESTQ        $0x00000004, DI
-	JZ           noflag_438
+	JZ           noflag_473
 	VBROADCASTSS a+104(FP), Z7
 	VMULPS       Z3, Z7, Z7
 	VBROADCASTSS b+108(FP), Z8
 	VADDPS       Z8, Z7, Z7
 	VBROADCASTSS e+112(FP), Z8
 	VFMADD231PS  Z16, Z8, Z7
-	VMOVAPS      Z16, Z8
-	VMULPS       Z17, Z8, Z8
-	VMULPS       Z7, Z8, Z8
-	VADDPS       Z8, Z6, Z6
+	TESTQ        $0x00000010, DI
+	JZ           noflag_474
+	VXORPS       Z8, Z8, Z8
+	VCMPPS       $0x0e, Z3, Z16, K2
+	VMOVUPS      sigmoidconsts<>+640(SB), K2, Z8
+	VCMPPS       $0x01, Z3, Z16, K2
+	VMOVUPS      sigmoidconsts<>+2304(SB), K2, Z8
+	VBROADCASTSS d+116(FP), Z9
+	VFMADD231PS  Z8, Z9, Z7
 
-noflag_438:
+noflag_474:
+	VMOVAPS Z16, Z8
+	VMULPS  Z17, Z8, Z8
+	VMULPS  Z7, Z8, Z8
+	VADDPS  Z8, Z6, Z6
+
+noflag_473:
 	TESTQ        $0x00000001, DI
-	JZ           noflag_439
+	JZ           noflag_475
 	VMOVAPS      Z16, Z7
 	VMULPS       Z5, Z7, Z7
-	VBROADCASTSS pw+120(FP), Z8
+	VBROADCASTSS pw+124(FP), Z8
 	VMULPS       Z3, Z8, Z8
 	VFNMADD231PS Z17, Z8, Z7
-	VBROADCASTSS bceScale+116(FP), Z8
+	VBROADCASTSS bceScale+120(FP), Z8
 	VFMADD231PS  Z8, Z7, Z6
 
-noflag_439:
+noflag_475:
 	TESTQ        $0x00000002, DI
-	JZ           noflag_440
+	JZ           noflag_476
 	VADDPS       sigmoidconsts<>+640(SB), Z11, Z7
 	VGETEXPPS    Z7, Z9
 	VADDPS       sigmoidconsts<>+640(SB), Z9, Z9
 	VGETMANTPS   $0x02, Z7, Z8
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Z8, K2
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z8, K2
 	VSUBPS       sigmoidconsts<>+640(SB), Z8, Z10
 	VADDPS       Z8, Z8, Z12
 	VSUBPS       sigmoidconsts<>+640(SB), Z12, Z12
 	VBLENDMPS    Z12, Z10, K2, Z8
 	VSUBPS       sigmoidconsts<>+640(SB), Z9, K2, Z9
 	VMULPS       Z8, Z8, Z10
-	VMOVUPS      sigmoidconsts<>+1088(SB), Z12
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Z8, Z12
+	VMOVUPS      sigmoidconsts<>+1152(SB), Z12
 	VFMADD213PS  sigmoidconsts<>+1216(SB), Z8, Z12
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z8, Z12
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Z8, Z12
@@ -10508,6 +10957,7 @@ noflag_439:
 	VFMADD213PS  sigmoidconsts<>+1472(SB), Z8, Z12
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Z8, Z12
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Z8, Z12
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z8, Z12
 	VMULPS       Z8, Z12, Z12
 	VMULPS       Z10, Z12, Z12
 	VFMADD231PS  sigmoidconsts<>+192(SB), Z9, Z12
@@ -10526,41 +10976,40 @@ noflag_439:
 	VMOVAPS      Z17, Z2
 	VMULPS       Z3, Z2, Z2
 	VFMADD231PS  Z5, Z16, Z2
-	VBROADCASTSS gamma+132(FP), Z8
+	VBROADCASTSS gamma+136(FP), Z8
 	CMPQ         R8, $0x01
-	JEQ          pow1_441
+	JEQ          pow1_477
 	CMPQ         R8, $0x02
-	JEQ          pow2_443
+	JEQ          pow2_479
 	CMPQ         R8, $0x03
-	JEQ          powg_442
+	JEQ          powg_478
 	VMOVUPS      sigmoidconsts<>+640(SB), Z9
-	JMP          powd_444
+	JMP          powd_480
 
-pow1_441:
+pow1_477:
 	VMOVAPS Z2, Z9
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z2, K2
 	VXORPS  Z9, Z9, K2, Z9
-	JMP     powd_444
+	JMP     powd_480
 
-pow2_443:
+pow2_479:
 	VMULPS Z2, Z2, Z9
 	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z2, K2
 	VXORPS Z9, Z9, K2, Z9
-	JMP    powd_444
+	JMP    powd_480
 
-powg_442:
+powg_478:
 	VGETEXPPS    Z2, Z10
 	VADDPS       sigmoidconsts<>+640(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z2, Z9
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Z9, K2
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z9, K2
 	VSUBPS       sigmoidconsts<>+640(SB), Z9, Z11
 	VADDPS       Z9, Z9, Z12
 	VSUBPS       sigmoidconsts<>+640(SB), Z12, Z12
 	VBLENDMPS    Z12, Z11, K2, Z9
 	VSUBPS       sigmoidconsts<>+640(SB), Z10, K2, Z10
 	VMULPS       Z9, Z9, Z11
-	VMOVUPS      sigmoidconsts<>+1088(SB), Z12
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Z9, Z12
+	VMOVUPS      sigmoidconsts<>+1152(SB), Z12
 	VFMADD213PS  sigmoidconsts<>+1216(SB), Z9, Z12
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z9, Z12
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Z9, Z12
@@ -10568,18 +11017,19 @@ powg_442:
 	VFMADD213PS  sigmoidconsts<>+1472(SB), Z9, Z12
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Z9, Z12
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Z9, Z12
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z9, Z12
 	VMULPS       Z9, Z12, Z12
 	VMULPS       Z11, Z12, Z12
 	VFMADD231PS  sigmoidconsts<>+192(SB), Z10, Z12
 	VFNMADD231PS sigmoidconsts<>+320(SB), Z11, Z12
 	VADDPS       Z12, Z9, Z12
 	VFMADD231PS  sigmoidconsts<>+128(SB), Z10, Z12
-	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Z2, K2
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z2, K2
 	VMOVUPS      Z2, K2, Z12
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z2, K2
-	VMOVUPS      sigmoidconsts<>+1920(SB), K2, Z12
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z2, K2
 	VMOVUPS      sigmoidconsts<>+1984(SB), K2, Z12
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z2, K2
+	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z12
 	VMULPS       Z8, Z12, Z12
 	VMULPS       sigmoidconsts<>+64(SB), Z12, Z9
 	VRNDSCALEPS  $0x00, Z9, Z9
@@ -10600,55 +11050,54 @@ powg_442:
 	VSCALEFPS    Z9, Z15, Z15
 	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z12, K2
 	VXORPS       Z15, Z15, K2, Z15
-	VCMPPS       $0x0e, sigmoidconsts<>+2432(SB), Z12, K2
-	VMOVUPS      sigmoidconsts<>+1856(SB), K2, Z15
+	VCMPPS       $0x0e, sigmoidconsts<>+2560(SB), Z12, K2
+	VMOVUPS      sigmoidconsts<>+1920(SB), K2, Z15
 	VMOVAPS      Z15, Z9
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z2, K2
 	VXORPS       Z9, Z9, K2, Z9
 
-powd_444:
+powd_480:
 	VMOVAPS      Z16, Z10
 	VMULPS       Z5, Z10, Z10
 	VFNMADD231PS Z3, Z17, Z10
 	VMULPS       Z9, Z10, Z10
 	CMPQ         R8, $0x00
-	JEQ          gamma0_445
+	JEQ          gamma0_481
 	VMOVAPS      Z8, Z9
 	VSUBPS       sigmoidconsts<>+640(SB), Z9, Z9
 	CMPQ         R9, $0x01
-	JEQ          pow1_446
+	JEQ          pow1_482
 	CMPQ         R9, $0x02
-	JEQ          pow2_448
+	JEQ          pow2_484
 	CMPQ         R9, $0x03
-	JEQ          powg_447
+	JEQ          powg_483
 	VMOVUPS      sigmoidconsts<>+640(SB), Z9
-	JMP          powd_449
+	JMP          powd_485
 
-pow1_446:
+pow1_482:
 	VMOVAPS Z2, Z9
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z2, K2
 	VXORPS  Z9, Z9, K2, Z9
-	JMP     powd_449
+	JMP     powd_485
 
-pow2_448:
+pow2_484:
 	VMULPS Z2, Z2, Z9
 	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z2, K2
 	VXORPS Z9, Z9, K2, Z9
-	JMP    powd_449
+	JMP    powd_485
 
-powg_447:
+powg_483:
 	VGETEXPPS    Z2, Z12
 	VADDPS       sigmoidconsts<>+640(SB), Z12, Z12
 	VGETMANTPS   $0x02, Z2, Z11
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Z11, K2
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z11, K2
 	VSUBPS       sigmoidconsts<>+640(SB), Z11, Z13
 	VADDPS       Z11, Z11, Z14
 	VSUBPS       sigmoidconsts<>+640(SB), Z14, Z14
 	VBLENDMPS    Z14, Z13, K2, Z11
 	VSUBPS       sigmoidconsts<>+640(SB), Z12, K2, Z12
 	VMULPS       Z11, Z11, Z13
-	VMOVUPS      sigmoidconsts<>+1088(SB), Z14
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Z11, Z14
+	VMOVUPS      sigmoidconsts<>+1152(SB), Z14
 	VFMADD213PS  sigmoidconsts<>+1216(SB), Z11, Z14
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z11, Z14
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Z11, Z14
@@ -10656,18 +11105,19 @@ powg_447:
 	VFMADD213PS  sigmoidconsts<>+1472(SB), Z11, Z14
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Z11, Z14
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Z11, Z14
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z11, Z14
 	VMULPS       Z11, Z14, Z14
 	VMULPS       Z13, Z14, Z14
 	VFMADD231PS  sigmoidconsts<>+192(SB), Z12, Z14
 	VFNMADD231PS sigmoidconsts<>+320(SB), Z13, Z14
 	VADDPS       Z14, Z11, Z14
 	VFMADD231PS  sigmoidconsts<>+128(SB), Z12, Z14
-	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Z2, K2
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z2, K2
 	VMOVUPS      Z2, K2, Z14
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z2, K2
-	VMOVUPS      sigmoidconsts<>+1920(SB), K2, Z14
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z2, K2
 	VMOVUPS      sigmoidconsts<>+1984(SB), K2, Z14
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z2, K2
+	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z14
 	VMULPS       Z9, Z14, Z14
 	VMULPS       sigmoidconsts<>+64(SB), Z14, Z9
 	VRNDSCALEPS  $0x00, Z9, Z9
@@ -10688,17 +11138,17 @@ powg_447:
 	VSCALEFPS    Z9, Z18, Z18
 	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z14, K2
 	VXORPS       Z18, Z18, K2, Z18
-	VCMPPS       $0x0e, sigmoidconsts<>+2432(SB), Z14, K2
-	VMOVUPS      sigmoidconsts<>+1856(SB), K2, Z18
+	VCMPPS       $0x0e, sigmoidconsts<>+2560(SB), Z14, K2
+	VMOVUPS      sigmoidconsts<>+1920(SB), K2, Z18
 	VMOVAPS      Z18, Z9
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z2, K2
 	VXORPS       Z9, Z9, K2, Z9
 
-powd_449:
+powd_485:
 	VMOVAPS      Z7, Z7
 	VMULPS       Z9, Z7, Z7
 	VMOVUPS      sigmoidconsts<>+640(SB), Z9
-	VMOVUPS      sigmoidconsts<>+2240(SB), Z11
+	VMOVUPS      sigmoidconsts<>+2368(SB), Z11
 	VFNMADD231PS Z3, Z11, Z9
 	VMULPS       Z9, Z7, Z7
 	VMULPS       Z16, Z7, Z7
@@ -10707,26 +11157,26 @@ powd_449:
 	VCMPPS       $0x0e, sigmoidconsts<>+832(SB), Z2, K2
 	VADDPS       Z7, Z10, K2, Z10
 
-gamma0_445:
+gamma0_481:
 	TESTQ        $0x00000100, DI
-	JZ           noflag_450
-	VBROADCASTSS alpha+128(FP), Z2
+	JZ           noflag_486
+	VBROADCASTSS alpha+132(FP), Z2
 	VMOVUPS      sigmoidconsts<>+640(SB), Z7
 	VSUBPS       Z2, Z7, Z7
 	VMULPS       Z5, Z7, Z7
 	VFMADD231PS  Z3, Z2, Z7
 	VMULPS       Z7, Z10, Z10
 
-noflag_450:
-	VBROADCASTSS focalScale+124(FP), Z2
+noflag_486:
+	VBROADCASTSS focalScale+128(FP), Z2
 	VFMADD231PS  Z2, Z10, Z6
 
-noflag_440:
+noflag_476:
 	VMULPS  Z4, Z6, Z6
 	VMOVUPS Z6, K1, (DX)
 
-done_408:
-	MOVQ          out_base+160(FP), AX
+done_442:
+	MOVQ          out_base+168(FP), AX
 	VMOVAPS       Z0, Z0
 	VEXTRACTF64X4 $0x01, Z0, Y2
 	VADDPS        Y2, Y0, Y2
@@ -10765,230 +11215,246 @@ TEXT ·sigmoidStatsPAVX512(SB), NOSPLIT, $0-104
 	VXORPS Z4, Z4, Z4
 	VXORPS Z5, Z5, Z5
 	VXORPS Z6, Z6, Z6
+	VXORPS Z7, Z7, Z7
 
-loop_451:
+loop_487:
 	CMPQ        DX, $0x00000010
-	JB          tail_452
-	VMOVUPS     (AX), Z7
-	VMOVUPS     (CX), Z8
-	TESTQ       $0x0000000c, BX
-	JZ          noflag_454
-	VMOVAPS     Z7, Z9
+	JB          tail_488
+	VMOVUPS     (AX), Z8
+	VMOVUPS     (CX), Z9
+	TESTQ       $0x0000001c, BX
+	JZ          noflag_490
+	VMOVAPS     Z8, Z10
 	TESTQ       $0x00000004, BX
-	JZ          noflag_455
-	VADDPS      Z9, Z0, Z0
-	VFMADD231PS Z9, Z8, Z1
-	VADDPS      Z8, Z2, Z2
+	JZ          noflag_491
+	VADDPS      Z10, Z0, Z0
+	VFMADD231PS Z10, Z9, Z1
+	VADDPS      Z9, Z2, Z2
 
-noflag_455:
+noflag_491:
 	TESTQ       $0x00000008, BX
-	JZ          noflag_456
-	VFMADD231PS Z9, Z9, Z3
-	VFMADD231PS Z8, Z8, Z4
+	JZ          noflag_492
+	VFMADD231PS Z10, Z10, Z3
+	VFMADD231PS Z9, Z9, Z4
 
-noflag_456:
-noflag_454:
+noflag_492:
+	TESTQ  $0x00000010, BX
+	JZ     noflag_493
+	VSUBPS Z9, Z10, Z10
+	VANDPS sigmoidconsts<>+896(SB), Z10, Z10
+	VADDPS Z10, Z7, Z7
+
+noflag_493:
+noflag_490:
 	TESTQ        $0x00000001, BX
-	JZ           noflag_457
-	VMOVUPS      sigmoidconsts<>+2304(SB), Z9
-	VGETEXPPS    Z7, Z11
-	VADDPS       sigmoidconsts<>+640(SB), Z11, Z11
-	VGETMANTPS   $0x02, Z7, Z10
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Z10, K1
-	VSUBPS       sigmoidconsts<>+640(SB), Z10, Z12
-	VADDPS       Z10, Z10, Z13
-	VSUBPS       sigmoidconsts<>+640(SB), Z13, Z13
-	VBLENDMPS    Z13, Z12, K1, Z10
-	VSUBPS       sigmoidconsts<>+640(SB), Z11, K1, Z11
-	VMULPS       Z10, Z10, Z12
-	VMOVUPS      sigmoidconsts<>+1088(SB), Z13
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Z10, Z13
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Z10, Z13
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Z10, Z13
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Z10, Z13
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Z10, Z13
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Z10, Z13
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Z10, Z13
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Z10, Z13
-	VMULPS       Z10, Z13, Z13
-	VMULPS       Z12, Z13, Z13
-	VFMADD231PS  sigmoidconsts<>+192(SB), Z11, Z13
-	VFNMADD231PS sigmoidconsts<>+320(SB), Z12, Z13
-	VADDPS       Z13, Z10, Z13
-	VFMADD231PS  sigmoidconsts<>+128(SB), Z11, Z13
-	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Z7, K1
-	VMOVUPS      Z7, K1, Z13
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z7, K1
-	VMOVUPS      sigmoidconsts<>+1920(SB), K1, Z13
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z7, K1
-	VMOVUPS      sigmoidconsts<>+1984(SB), K1, Z13
-	VMAXPS       Z13, Z9, Z13
-	VMOVUPS      sigmoidconsts<>+640(SB), Z10
-	VSUBPS       Z7, Z10, Z10
-	VGETEXPPS    Z10, Z11
-	VADDPS       sigmoidconsts<>+640(SB), Z11, Z11
-	VGETMANTPS   $0x02, Z10, Z7
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Z7, K1
-	VSUBPS       sigmoidconsts<>+640(SB), Z7, Z12
-	VADDPS       Z7, Z7, Z14
+	JZ           noflag_494
+	VMOVUPS      sigmoidconsts<>+2432(SB), Z10
+	VGETEXPPS    Z8, Z12
+	VADDPS       sigmoidconsts<>+640(SB), Z12, Z12
+	VGETMANTPS   $0x02, Z8, Z11
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z11, K1
+	VSUBPS       sigmoidconsts<>+640(SB), Z11, Z13
+	VADDPS       Z11, Z11, Z14
 	VSUBPS       sigmoidconsts<>+640(SB), Z14, Z14
-	VBLENDMPS    Z14, Z12, K1, Z7
-	VSUBPS       sigmoidconsts<>+640(SB), Z11, K1, Z11
-	VMULPS       Z7, Z7, Z12
-	VMOVUPS      sigmoidconsts<>+1088(SB), Z14
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Z7, Z14
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Z7, Z14
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Z7, Z14
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Z7, Z14
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Z7, Z14
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Z7, Z14
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Z7, Z14
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Z7, Z14
-	VMULPS       Z7, Z14, Z14
-	VMULPS       Z12, Z14, Z14
-	VFMADD231PS  sigmoidconsts<>+192(SB), Z11, Z14
-	VFNMADD231PS sigmoidconsts<>+320(SB), Z12, Z14
-	VADDPS       Z14, Z7, Z14
-	VFMADD231PS  sigmoidconsts<>+128(SB), Z11, Z14
-	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Z10, K1
-	VMOVUPS      Z10, K1, Z14
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z10, K1
-	VMOVUPS      sigmoidconsts<>+1920(SB), K1, Z14
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z10, K1
+	VBLENDMPS    Z14, Z13, K1, Z11
+	VSUBPS       sigmoidconsts<>+640(SB), Z12, K1, Z12
+	VMULPS       Z11, Z11, Z13
+	VMOVUPS      sigmoidconsts<>+1152(SB), Z14
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Z11, Z14
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z11, Z14
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z11, Z14
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z11, Z14
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z11, Z14
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z11, Z14
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z11, Z14
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z11, Z14
+	VMULPS       Z11, Z14, Z14
+	VMULPS       Z13, Z14, Z14
+	VFMADD231PS  sigmoidconsts<>+192(SB), Z12, Z14
+	VFNMADD231PS sigmoidconsts<>+320(SB), Z13, Z14
+	VADDPS       Z14, Z11, Z14
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z12, Z14
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z8, K1
+	VMOVUPS      Z8, K1, Z14
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z8, K1
 	VMOVUPS      sigmoidconsts<>+1984(SB), K1, Z14
-	VMAXPS       Z14, Z9, Z14
-	VMOVUPS      sigmoidconsts<>+640(SB), Z7
-	VSUBPS       Z8, Z7, Z7
-	VMULPS       Z7, Z14, Z14
-	VBROADCASTSS pw+56(FP), Z7
-	VMULPS       Z8, Z7, Z7
-	VFMADD231PS  Z13, Z7, Z14
-	VXORPS       sigmoidconsts<>+0(SB), Z14, Z14
-	VADDPS       Z14, Z5, Z5
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z8, K1
+	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z14
+	VMAXPS       Z14, Z10, Z14
+	VMOVUPS      sigmoidconsts<>+640(SB), Z11
+	VSUBPS       Z8, Z11, Z11
+	VGETEXPPS    Z11, Z12
+	VADDPS       sigmoidconsts<>+640(SB), Z12, Z12
+	VGETMANTPS   $0x02, Z11, Z8
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z8, K1
+	VSUBPS       sigmoidconsts<>+640(SB), Z8, Z13
+	VADDPS       Z8, Z8, Z15
+	VSUBPS       sigmoidconsts<>+640(SB), Z15, Z15
+	VBLENDMPS    Z15, Z13, K1, Z8
+	VSUBPS       sigmoidconsts<>+640(SB), Z12, K1, Z12
+	VMULPS       Z8, Z8, Z13
+	VMOVUPS      sigmoidconsts<>+1152(SB), Z15
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Z8, Z15
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z8, Z15
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z8, Z15
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z8, Z15
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z8, Z15
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z8, Z15
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z8, Z15
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z8, Z15
+	VMULPS       Z8, Z15, Z15
+	VMULPS       Z13, Z15, Z15
+	VFMADD231PS  sigmoidconsts<>+192(SB), Z12, Z15
+	VFNMADD231PS sigmoidconsts<>+320(SB), Z13, Z15
+	VADDPS       Z15, Z8, Z15
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z12, Z15
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z11, K1
+	VMOVUPS      Z11, K1, Z15
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z11, K1
+	VMOVUPS      sigmoidconsts<>+1984(SB), K1, Z15
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z11, K1
+	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z15
+	VMAXPS       Z15, Z10, Z15
+	VMOVUPS      sigmoidconsts<>+640(SB), Z8
+	VSUBPS       Z9, Z8, Z8
+	VMULPS       Z8, Z15, Z15
+	VBROADCASTSS pw+56(FP), Z8
+	VMULPS       Z9, Z8, Z8
+	VFMADD231PS  Z14, Z8, Z15
+	VXORPS       sigmoidconsts<>+0(SB), Z15, Z15
+	VADDPS       Z15, Z5, Z5
 
-noflag_457:
+noflag_494:
 	ADDQ $0x00000040, AX
 	ADDQ $0x00000040, CX
 	SUBQ $0x00000010, DX
-	JMP  loop_451
+	JMP  loop_487
 
-tail_452:
+tail_488:
 	TESTQ       DX, DX
-	JZ          done_453
+	JZ          done_489
 	MOVL        $0x0000ffff, SI
 	BZHIL       DX, SI, SI
 	KMOVW       SI, K1
-	VMOVUPS.Z   (AX), K1, Z7
-	VMOVUPS.Z   (CX), K1, Z8
-	TESTQ       $0x0000000c, BX
-	JZ          noflag_458
-	VMOVAPS     Z7, Z9
-	VMOVAPS.Z   Z9, K1, Z9
+	VMOVUPS.Z   (AX), K1, Z8
+	VMOVUPS.Z   (CX), K1, Z9
+	TESTQ       $0x0000001c, BX
+	JZ          noflag_495
+	VMOVAPS     Z8, Z10
+	VMOVAPS.Z   Z10, K1, Z10
 	TESTQ       $0x00000004, BX
-	JZ          noflag_459
-	VADDPS      Z9, Z0, Z0
-	VFMADD231PS Z9, Z8, Z1
-	VADDPS      Z8, Z2, Z2
+	JZ          noflag_496
+	VADDPS      Z10, Z0, Z0
+	VFMADD231PS Z10, Z9, Z1
+	VADDPS      Z9, Z2, Z2
 
-noflag_459:
+noflag_496:
 	TESTQ       $0x00000008, BX
-	JZ          noflag_460
-	VFMADD231PS Z9, Z9, Z3
-	VFMADD231PS Z8, Z8, Z4
+	JZ          noflag_497
+	VFMADD231PS Z10, Z10, Z3
+	VFMADD231PS Z9, Z9, Z4
 
-noflag_460:
-noflag_458:
+noflag_497:
+	TESTQ     $0x00000010, BX
+	JZ        noflag_498
+	VSUBPS    Z9, Z10, Z10
+	VANDPS    sigmoidconsts<>+896(SB), Z10, Z10
+	VMOVAPS.Z Z10, K1, Z10
+	VADDPS    Z10, Z7, Z7
+
+noflag_498:
+noflag_495:
 	TESTQ        $0x00000001, BX
-	JZ           noflag_461
-	VMOVUPS      sigmoidconsts<>+2304(SB), Z9
-	VGETEXPPS    Z7, Z11
-	VADDPS       sigmoidconsts<>+640(SB), Z11, Z11
-	VGETMANTPS   $0x02, Z7, Z10
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Z10, K2
-	VSUBPS       sigmoidconsts<>+640(SB), Z10, Z12
-	VADDPS       Z10, Z10, Z13
-	VSUBPS       sigmoidconsts<>+640(SB), Z13, Z13
-	VBLENDMPS    Z13, Z12, K2, Z10
-	VSUBPS       sigmoidconsts<>+640(SB), Z11, K2, Z11
-	VMULPS       Z10, Z10, Z12
-	VMOVUPS      sigmoidconsts<>+1088(SB), Z13
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Z10, Z13
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Z10, Z13
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Z10, Z13
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Z10, Z13
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Z10, Z13
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Z10, Z13
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Z10, Z13
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Z10, Z13
-	VMULPS       Z10, Z13, Z13
-	VMULPS       Z12, Z13, Z13
-	VFMADD231PS  sigmoidconsts<>+192(SB), Z11, Z13
-	VFNMADD231PS sigmoidconsts<>+320(SB), Z12, Z13
-	VADDPS       Z13, Z10, Z13
-	VFMADD231PS  sigmoidconsts<>+128(SB), Z11, Z13
-	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Z7, K2
-	VMOVUPS      Z7, K2, Z13
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z7, K2
-	VMOVUPS      sigmoidconsts<>+1920(SB), K2, Z13
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z7, K2
-	VMOVUPS      sigmoidconsts<>+1984(SB), K2, Z13
-	VMAXPS       Z13, Z9, Z13
-	VMOVUPS      sigmoidconsts<>+640(SB), Z10
-	VSUBPS       Z7, Z10, Z10
-	VGETEXPPS    Z10, Z11
-	VADDPS       sigmoidconsts<>+640(SB), Z11, Z11
-	VGETMANTPS   $0x02, Z10, Z7
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Z7, K2
-	VSUBPS       sigmoidconsts<>+640(SB), Z7, Z12
-	VADDPS       Z7, Z7, Z14
+	JZ           noflag_499
+	VMOVUPS      sigmoidconsts<>+2432(SB), Z10
+	VGETEXPPS    Z8, Z12
+	VADDPS       sigmoidconsts<>+640(SB), Z12, Z12
+	VGETMANTPS   $0x02, Z8, Z11
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z11, K2
+	VSUBPS       sigmoidconsts<>+640(SB), Z11, Z13
+	VADDPS       Z11, Z11, Z14
 	VSUBPS       sigmoidconsts<>+640(SB), Z14, Z14
-	VBLENDMPS    Z14, Z12, K2, Z7
-	VSUBPS       sigmoidconsts<>+640(SB), Z11, K2, Z11
-	VMULPS       Z7, Z7, Z12
-	VMOVUPS      sigmoidconsts<>+1088(SB), Z14
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Z7, Z14
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Z7, Z14
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Z7, Z14
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Z7, Z14
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Z7, Z14
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Z7, Z14
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Z7, Z14
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Z7, Z14
-	VMULPS       Z7, Z14, Z14
-	VMULPS       Z12, Z14, Z14
-	VFMADD231PS  sigmoidconsts<>+192(SB), Z11, Z14
-	VFNMADD231PS sigmoidconsts<>+320(SB), Z12, Z14
-	VADDPS       Z14, Z7, Z14
-	VFMADD231PS  sigmoidconsts<>+128(SB), Z11, Z14
-	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Z10, K2
-	VMOVUPS      Z10, K2, Z14
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z10, K2
-	VMOVUPS      sigmoidconsts<>+1920(SB), K2, Z14
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z10, K2
+	VBLENDMPS    Z14, Z13, K2, Z11
+	VSUBPS       sigmoidconsts<>+640(SB), Z12, K2, Z12
+	VMULPS       Z11, Z11, Z13
+	VMOVUPS      sigmoidconsts<>+1152(SB), Z14
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Z11, Z14
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z11, Z14
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z11, Z14
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z11, Z14
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z11, Z14
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z11, Z14
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z11, Z14
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z11, Z14
+	VMULPS       Z11, Z14, Z14
+	VMULPS       Z13, Z14, Z14
+	VFMADD231PS  sigmoidconsts<>+192(SB), Z12, Z14
+	VFNMADD231PS sigmoidconsts<>+320(SB), Z13, Z14
+	VADDPS       Z14, Z11, Z14
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z12, Z14
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z8, K2
+	VMOVUPS      Z8, K2, Z14
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z8, K2
 	VMOVUPS      sigmoidconsts<>+1984(SB), K2, Z14
-	VMAXPS       Z14, Z9, Z14
-	VMOVUPS      sigmoidconsts<>+640(SB), Z7
-	VSUBPS       Z8, Z7, Z7
-	VMULPS       Z7, Z14, Z14
-	VBROADCASTSS pw+56(FP), Z7
-	VMULPS       Z8, Z7, Z7
-	VFMADD231PS  Z13, Z7, Z14
-	VXORPS       sigmoidconsts<>+0(SB), Z14, Z14
-	VMOVAPS.Z    Z14, K1, Z14
-	VADDPS       Z14, Z5, Z5
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z8, K2
+	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z14
+	VMAXPS       Z14, Z10, Z14
+	VMOVUPS      sigmoidconsts<>+640(SB), Z11
+	VSUBPS       Z8, Z11, Z11
+	VGETEXPPS    Z11, Z12
+	VADDPS       sigmoidconsts<>+640(SB), Z12, Z12
+	VGETMANTPS   $0x02, Z11, Z8
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z8, K2
+	VSUBPS       sigmoidconsts<>+640(SB), Z8, Z13
+	VADDPS       Z8, Z8, Z15
+	VSUBPS       sigmoidconsts<>+640(SB), Z15, Z15
+	VBLENDMPS    Z15, Z13, K2, Z8
+	VSUBPS       sigmoidconsts<>+640(SB), Z12, K2, Z12
+	VMULPS       Z8, Z8, Z13
+	VMOVUPS      sigmoidconsts<>+1152(SB), Z15
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Z8, Z15
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z8, Z15
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z8, Z15
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z8, Z15
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z8, Z15
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z8, Z15
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z8, Z15
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z8, Z15
+	VMULPS       Z8, Z15, Z15
+	VMULPS       Z13, Z15, Z15
+	VFMADD231PS  sigmoidconsts<>+192(SB), Z12, Z15
+	VFNMADD231PS sigmoidconsts<>+320(SB), Z13, Z15
+	VADDPS       Z15, Z8, Z15
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z12, Z15
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z11, K2
+	VMOVUPS      Z11, K2, Z15
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z11, K2
+	VMOVUPS      sigmoidconsts<>+1984(SB), K2, Z15
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z11, K2
+	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z15
+	VMAXPS       Z15, Z10, Z15
+	VMOVUPS      sigmoidconsts<>+640(SB), Z8
+	VSUBPS       Z9, Z8, Z8
+	VMULPS       Z8, Z15, Z15
+	VBROADCASTSS pw+56(FP), Z8
+	VMULPS       Z9, Z8, Z8
+	VFMADD231PS  Z14, Z8, Z15
+	VXORPS       sigmoidconsts<>+0(SB), Z15, Z15
+	VMOVAPS.Z    Z15, K1, Z15
+	VADDPS       Z15, Z5, Z5
 
-noflag_461:
-done_453:
+noflag_499:
+done_489:
 	MOVQ          out_base+80(FP), AX
 	VMOVAPS       Z0, Z0
-	VEXTRACTF64X4 $0x01, Z0, Y7
-	VADDPS        Y7, Y0, Y7
-	VEXTRACTF128  $0x01, Y7, X0
-	VADDPS        X0, X7, X0
-	VMOVHLPS      X0, X0, X7
-	VADDPS        X7, X0, X0
-	VMOVSHDUP     X0, X7
-	VADDSS        X7, X0, X0
+	VEXTRACTF64X4 $0x01, Z0, Y8
+	VADDPS        Y8, Y0, Y8
+	VEXTRACTF128  $0x01, Y8, X0
+	VADDPS        X0, X8, X0
+	VMOVHLPS      X0, X0, X8
+	VADDPS        X8, X0, X0
+	VMOVSHDUP     X0, X8
+	VADDSS        X8, X0, X0
 	VMOVSS        X0, (AX)
 	VMOVAPS       Z1, Z0
 	VEXTRACTF64X4 $0x01, Z0, Y1
@@ -11050,63 +11516,84 @@ done_453:
 	VMOVSHDUP     X0, X1
 	VADDSS        X1, X0, X0
 	VMOVSS        X0, 24(AX)
+	VMOVAPS       Z7, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y1
+	VADDPS        Y1, Y0, Y1
+	VEXTRACTF128  $0x01, Y1, X0
+	VADDPS        X0, X1, X0
+	VMOVHLPS      X0, X0, X1
+	VADDPS        X1, X0, X0
+	VMOVSHDUP     X0, X1
+	VADDSS        X1, X0, X0
+	VMOVSS        X0, 28(AX)
 	VZEROUPPER
 	RET
 
-// func sigmoidGradPAVX512(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int)
+// func sigmoidGradPAVX512(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int)
 // Requires: AVX, AVX512DQ, AVX512F, BMI2
-TEXT ·sigmoidGradPAVX512(SB), NOSPLIT, $0-128
+TEXT ·sigmoidGradPAVX512(SB), NOSPLIT, $0-136
 	MOVQ x_base+0(FP), AX
 	MOVQ y_base+24(FP), CX
 	MOVQ dst_base+48(FP), DX
 	MOVQ x_len+8(FP), BX
 	MOVQ flags+72(FP), SI
 
-loop_462:
+loop_500:
 	CMPQ         BX, $0x00000010
-	JB           tail_463
+	JB           tail_501
 	VMOVUPS      (AX), Z0
 	VMOVUPS      (CX), Z1
 	VXORPS       Z2, Z2, Z2
 	TESTQ        $0x00000004, SI
-	JZ           noflag_465
+	JZ           noflag_503
 	VBROADCASTSS a+80(FP), Z3
 	VMULPS       Z1, Z3, Z3
 	VBROADCASTSS b+84(FP), Z4
 	VADDPS       Z4, Z3, Z3
 	VBROADCASTSS e+88(FP), Z4
 	VFMADD231PS  Z0, Z4, Z3
-	VADDPS       Z3, Z2, Z2
+	TESTQ        $0x00000010, SI
+	JZ           noflag_504
+	VXORPS       Z4, Z4, Z4
+	VCMPPS       $0x0e, Z1, Z0, K1
+	VMOVUPS      sigmoidconsts<>+640(SB), K1, Z4
+	VCMPPS       $0x01, Z1, Z0, K1
+	VMOVUPS      sigmoidconsts<>+2304(SB), K1, Z4
+	VBROADCASTSS d+92(FP), Z5
+	VFMADD231PS  Z4, Z5, Z3
 
-noflag_465:
+noflag_504:
+	VADDPS Z3, Z2, Z2
+
+noflag_503:
 	TESTQ        $0x00000001, SI
-	JZ           noflag_466
+	JZ           noflag_505
 	VMOVUPS      sigmoidconsts<>+640(SB), Z3
 	VSUBPS       Z0, Z3, Z3
 	VMOVUPS      sigmoidconsts<>+640(SB), Z4
 	VSUBPS       Z1, Z4, Z4
 	VMULPS       Z4, Z0, Z4
-	VBROADCASTSS pw+96(FP), Z5
+	VBROADCASTSS pw+100(FP), Z5
 	VMULPS       Z1, Z5, Z5
 	VFNMADD231PS Z3, Z5, Z4
 	VMULPS       Z3, Z0, Z0
-	VMOVUPS      sigmoidconsts<>+2368(SB), Z1
+	VMOVUPS      sigmoidconsts<>+2496(SB), Z1
 	VMAXPS       Z0, Z1, Z0
 	VDIVPS       Z0, Z4, Z4
-	VBROADCASTSS bceScale+92(FP), Z0
+	VBROADCASTSS bceScale+96(FP), Z0
 	VFMADD231PS  Z0, Z4, Z2
 
-noflag_466:
+noflag_505:
 	VMOVUPS Z2, (DX)
 	ADDQ    $0x00000040, AX
 	ADDQ    $0x00000040, CX
 	ADDQ    $0x00000040, DX
 	SUBQ    $0x00000010, BX
-	JMP     loop_462
+	JMP     loop_500
 
-tail_463:
+tail_501:
 	TESTQ        BX, BX
-	JZ           done_464
+	JZ           done_502
 	MOVL         $0x0000ffff, DI
 	BZHIL        BX, DI, DI
 	KMOVW        DI, K1
@@ -11114,43 +11601,54 @@ tail_463:
 	VMOVUPS.Z    (CX), K1, Z1
 	VXORPS       Z2, Z2, Z2
 	TESTQ        $0x00000004, SI
-	JZ           noflag_467
+	JZ           noflag_506
 	VBROADCASTSS a+80(FP), Z3
 	VMULPS       Z1, Z3, Z3
 	VBROADCASTSS b+84(FP), Z4
 	VADDPS       Z4, Z3, Z3
 	VBROADCASTSS e+88(FP), Z4
 	VFMADD231PS  Z0, Z4, Z3
-	VADDPS       Z3, Z2, Z2
+	TESTQ        $0x00000010, SI
+	JZ           noflag_507
+	VXORPS       Z4, Z4, Z4
+	VCMPPS       $0x0e, Z1, Z0, K2
+	VMOVUPS      sigmoidconsts<>+640(SB), K2, Z4
+	VCMPPS       $0x01, Z1, Z0, K2
+	VMOVUPS      sigmoidconsts<>+2304(SB), K2, Z4
+	VBROADCASTSS d+92(FP), Z5
+	VFMADD231PS  Z4, Z5, Z3
 
-noflag_467:
+noflag_507:
+	VADDPS Z3, Z2, Z2
+
+noflag_506:
 	TESTQ        $0x00000001, SI
-	JZ           noflag_468
+	JZ           noflag_508
 	VMOVUPS      sigmoidconsts<>+640(SB), Z3
 	VSUBPS       Z0, Z3, Z3
 	VMOVUPS      sigmoidconsts<>+640(SB), Z4
 	VSUBPS       Z1, Z4, Z4
 	VMULPS       Z4, Z0, Z4
-	VBROADCASTSS pw+96(FP), Z5
+	VBROADCASTSS pw+100(FP), Z5
 	VMULPS       Z1, Z5, Z5
 	VFNMADD231PS Z3, Z5, Z4
 	VMULPS       Z3, Z0, Z0
-	VMOVUPS      sigmoidconsts<>+2368(SB), Z1
+	VMOVUPS      sigmoidconsts<>+2496(SB), Z1
 	VMAXPS       Z0, Z1, Z0
 	VDIVPS       Z0, Z4, Z4
-	VBROADCASTSS bceScale+92(FP), Z0
+	VBROADCASTSS bceScale+96(FP), Z0
 	VFMADD231PS  Z0, Z4, Z2
 
-noflag_468:
+noflag_508:
 	VMOVUPS Z2, K1, (DX)
 
-done_464:
+done_502:
 	VZEROUPPER
 	RET
 
-// func sigmoidFusedPAVX512(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32)
+// func sigmoidFusedPAVX512(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32)
 // Requires: AVX, AVX512DQ, AVX512F, BMI2
-TEXT ·sigmoidFusedPAVX512(SB), NOSPLIT, $0-160
+TEXT ·sigmoidFusedPAVX512(SB), NOSPLIT, $0-168
 	MOVQ   x_base+0(FP), AX
 	MOVQ   y_base+24(FP), CX
 	MOVQ   dst_base+48(FP), DX
@@ -11159,26 +11657,25 @@ TEXT ·sigmoidFusedPAVX512(SB), NOSPLIT, $0-160
 	VXORPS Z0, Z0, Z0
 	VXORPS Z1, Z1, Z1
 
-loop_469:
+loop_509:
 	CMPQ         BX, $0x00000010
-	JB           tail_470
+	JB           tail_510
 	VMOVUPS      (AX), Z2
 	VMOVUPS      (CX), Z3
-	TESTQ        $0x00000001, sflags+128(FP)
-	JZ           noflag_472
-	VMOVUPS      sigmoidconsts<>+2304(SB), Z4
+	TESTQ        $0x00000001, sflags+136(FP)
+	JZ           noflag_512
+	VMOVUPS      sigmoidconsts<>+2432(SB), Z4
 	VGETEXPPS    Z2, Z6
 	VADDPS       sigmoidconsts<>+640(SB), Z6, Z6
 	VGETMANTPS   $0x02, Z2, Z5
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Z5, K1
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z5, K1
 	VSUBPS       sigmoidconsts<>+640(SB), Z5, Z7
 	VADDPS       Z5, Z5, Z8
 	VSUBPS       sigmoidconsts<>+640(SB), Z8, Z8
 	VBLENDMPS    Z8, Z7, K1, Z5
 	VSUBPS       sigmoidconsts<>+640(SB), Z6, K1, Z6
 	VMULPS       Z5, Z5, Z7
-	VMOVUPS      sigmoidconsts<>+1088(SB), Z8
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Z5, Z8
+	VMOVUPS      sigmoidconsts<>+1152(SB), Z8
 	VFMADD213PS  sigmoidconsts<>+1216(SB), Z5, Z8
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z5, Z8
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Z5, Z8
@@ -11186,33 +11683,33 @@ loop_469:
 	VFMADD213PS  sigmoidconsts<>+1472(SB), Z5, Z8
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Z5, Z8
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Z5, Z8
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z5, Z8
 	VMULPS       Z5, Z8, Z8
 	VMULPS       Z7, Z8, Z8
 	VFMADD231PS  sigmoidconsts<>+192(SB), Z6, Z8
 	VFNMADD231PS sigmoidconsts<>+320(SB), Z7, Z8
 	VADDPS       Z8, Z5, Z8
 	VFMADD231PS  sigmoidconsts<>+128(SB), Z6, Z8
-	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Z2, K1
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z2, K1
 	VMOVUPS      Z2, K1, Z8
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z2, K1
-	VMOVUPS      sigmoidconsts<>+1920(SB), K1, Z8
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z2, K1
 	VMOVUPS      sigmoidconsts<>+1984(SB), K1, Z8
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z2, K1
+	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z8
 	VMAXPS       Z8, Z4, Z8
 	VMOVUPS      sigmoidconsts<>+640(SB), Z5
 	VSUBPS       Z2, Z5, Z5
 	VGETEXPPS    Z5, Z7
 	VADDPS       sigmoidconsts<>+640(SB), Z7, Z7
 	VGETMANTPS   $0x02, Z5, Z6
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Z6, K1
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z6, K1
 	VSUBPS       sigmoidconsts<>+640(SB), Z6, Z9
 	VADDPS       Z6, Z6, Z10
 	VSUBPS       sigmoidconsts<>+640(SB), Z10, Z10
 	VBLENDMPS    Z10, Z9, K1, Z6
 	VSUBPS       sigmoidconsts<>+640(SB), Z7, K1, Z7
 	VMULPS       Z6, Z6, Z9
-	VMOVUPS      sigmoidconsts<>+1088(SB), Z10
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Z6, Z10
+	VMOVUPS      sigmoidconsts<>+1152(SB), Z10
 	VFMADD213PS  sigmoidconsts<>+1216(SB), Z6, Z10
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z6, Z10
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Z6, Z10
@@ -11220,89 +11717,100 @@ loop_469:
 	VFMADD213PS  sigmoidconsts<>+1472(SB), Z6, Z10
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Z6, Z10
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Z6, Z10
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z6, Z10
 	VMULPS       Z6, Z10, Z10
 	VMULPS       Z9, Z10, Z10
 	VFMADD231PS  sigmoidconsts<>+192(SB), Z7, Z10
 	VFNMADD231PS sigmoidconsts<>+320(SB), Z9, Z10
 	VADDPS       Z10, Z6, Z10
 	VFMADD231PS  sigmoidconsts<>+128(SB), Z7, Z10
-	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Z5, K1
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z5, K1
 	VMOVUPS      Z5, K1, Z10
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z5, K1
-	VMOVUPS      sigmoidconsts<>+1920(SB), K1, Z10
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z5, K1
 	VMOVUPS      sigmoidconsts<>+1984(SB), K1, Z10
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z5, K1
+	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z10
 	VMAXPS       Z10, Z4, Z10
 	VMOVUPS      sigmoidconsts<>+640(SB), Z4
 	VSUBPS       Z3, Z4, Z4
 	VMULPS       Z4, Z10, Z10
-	VBROADCASTSS pw+96(FP), Z4
+	VBROADCASTSS pw+100(FP), Z4
 	VMULPS       Z3, Z4, Z4
 	VFMADD231PS  Z8, Z4, Z10
 	VXORPS       sigmoidconsts<>+0(SB), Z10, Z10
 	VADDPS       Z10, Z0, Z0
 
-noflag_472:
+noflag_512:
 	VXORPS       Z4, Z4, Z4
 	TESTQ        $0x00000004, SI
-	JZ           noflag_473
+	JZ           noflag_513
 	VBROADCASTSS a+80(FP), Z5
 	VMULPS       Z3, Z5, Z5
 	VBROADCASTSS b+84(FP), Z6
 	VADDPS       Z6, Z5, Z5
 	VBROADCASTSS e+88(FP), Z6
 	VFMADD231PS  Z2, Z6, Z5
-	VADDPS       Z5, Z4, Z4
+	TESTQ        $0x00000010, SI
+	JZ           noflag_514
+	VXORPS       Z6, Z6, Z6
+	VCMPPS       $0x0e, Z3, Z2, K1
+	VMOVUPS      sigmoidconsts<>+640(SB), K1, Z6
+	VCMPPS       $0x01, Z3, Z2, K1
+	VMOVUPS      sigmoidconsts<>+2304(SB), K1, Z6
+	VBROADCASTSS d+92(FP), Z7
+	VFMADD231PS  Z6, Z7, Z5
 
-noflag_473:
+noflag_514:
+	VADDPS Z5, Z4, Z4
+
+noflag_513:
 	TESTQ        $0x00000001, SI
-	JZ           noflag_474
+	JZ           noflag_515
 	VMOVUPS      sigmoidconsts<>+640(SB), Z5
 	VSUBPS       Z2, Z5, Z5
 	VMOVUPS      sigmoidconsts<>+640(SB), Z6
 	VSUBPS       Z3, Z6, Z6
 	VMULPS       Z6, Z2, Z6
-	VBROADCASTSS pw+96(FP), Z7
+	VBROADCASTSS pw+100(FP), Z7
 	VMULPS       Z3, Z7, Z7
 	VFNMADD231PS Z5, Z7, Z6
 	VMULPS       Z5, Z2, Z2
-	VMOVUPS      sigmoidconsts<>+2368(SB), Z3
+	VMOVUPS      sigmoidconsts<>+2496(SB), Z3
 	VMAXPS       Z2, Z3, Z2
 	VDIVPS       Z2, Z6, Z6
-	VBROADCASTSS bceScale+92(FP), Z2
+	VBROADCASTSS bceScale+96(FP), Z2
 	VFMADD231PS  Z2, Z6, Z4
 
-noflag_474:
+noflag_515:
 	VMOVUPS Z4, (DX)
 	ADDQ    $0x00000040, AX
 	ADDQ    $0x00000040, CX
 	ADDQ    $0x00000040, DX
 	SUBQ    $0x00000010, BX
-	JMP     loop_469
+	JMP     loop_509
 
-tail_470:
+tail_510:
 	TESTQ        BX, BX
-	JZ           done_471
+	JZ           done_511
 	MOVL         $0x0000ffff, DI
 	BZHIL        BX, DI, DI
 	KMOVW        DI, K1
 	VMOVUPS.Z    (AX), K1, Z2
 	VMOVUPS.Z    (CX), K1, Z3
-	TESTQ        $0x00000001, sflags+128(FP)
-	JZ           noflag_475
-	VMOVUPS      sigmoidconsts<>+2304(SB), Z4
+	TESTQ        $0x00000001, sflags+136(FP)
+	JZ           noflag_516
+	VMOVUPS      sigmoidconsts<>+2432(SB), Z4
 	VGETEXPPS    Z2, Z6
 	VADDPS       sigmoidconsts<>+640(SB), Z6, Z6
 	VGETMANTPS   $0x02, Z2, Z5
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Z5, K2
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z5, K2
 	VSUBPS       sigmoidconsts<>+640(SB), Z5, Z7
 	VADDPS       Z5, Z5, Z8
 	VSUBPS       sigmoidconsts<>+640(SB), Z8, Z8
 	VBLENDMPS    Z8, Z7, K2, Z5
 	VSUBPS       sigmoidconsts<>+640(SB), Z6, K2, Z6
 	VMULPS       Z5, Z5, Z7
-	VMOVUPS      sigmoidconsts<>+1088(SB), Z8
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Z5, Z8
+	VMOVUPS      sigmoidconsts<>+1152(SB), Z8
 	VFMADD213PS  sigmoidconsts<>+1216(SB), Z5, Z8
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z5, Z8
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Z5, Z8
@@ -11310,33 +11818,33 @@ tail_470:
 	VFMADD213PS  sigmoidconsts<>+1472(SB), Z5, Z8
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Z5, Z8
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Z5, Z8
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z5, Z8
 	VMULPS       Z5, Z8, Z8
 	VMULPS       Z7, Z8, Z8
 	VFMADD231PS  sigmoidconsts<>+192(SB), Z6, Z8
 	VFNMADD231PS sigmoidconsts<>+320(SB), Z7, Z8
 	VADDPS       Z8, Z5, Z8
 	VFMADD231PS  sigmoidconsts<>+128(SB), Z6, Z8
-	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Z2, K2
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z2, K2
 	VMOVUPS      Z2, K2, Z8
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z2, K2
-	VMOVUPS      sigmoidconsts<>+1920(SB), K2, Z8
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z2, K2
 	VMOVUPS      sigmoidconsts<>+1984(SB), K2, Z8
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z2, K2
+	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z8
 	VMAXPS       Z8, Z4, Z8
 	VMOVUPS      sigmoidconsts<>+640(SB), Z5
 	VSUBPS       Z2, Z5, Z5
 	VGETEXPPS    Z5, Z7
 	VADDPS       sigmoidconsts<>+640(SB), Z7, Z7
 	VGETMANTPS   $0x02, Z5, Z6
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Z6, K2
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z6, K2
 	VSUBPS       sigmoidconsts<>+640(SB), Z6, Z9
 	VADDPS       Z6, Z6, Z10
 	VSUBPS       sigmoidconsts<>+640(SB), Z10, Z10
 	VBLENDMPS    Z10, Z9, K2, Z6
 	VSUBPS       sigmoidconsts<>+640(SB), Z7, K2, Z7
 	VMULPS       Z6, Z6, Z9
-	VMOVUPS      sigmoidconsts<>+1088(SB), Z10
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Z6, Z10
+	VMOVUPS      sigmoidconsts<>+1152(SB), Z10
 	VFMADD213PS  sigmoidconsts<>+1216(SB), Z6, Z10
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z6, Z10
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Z6, Z10
@@ -11344,64 +11852,76 @@ tail_470:
 	VFMADD213PS  sigmoidconsts<>+1472(SB), Z6, Z10
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Z6, Z10
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Z6, Z10
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z6, Z10
 	VMULPS       Z6, Z10, Z10
 	VMULPS       Z9, Z10, Z10
 	VFMADD231PS  sigmoidconsts<>+192(SB), Z7, Z10
 	VFNMADD231PS sigmoidconsts<>+320(SB), Z9, Z10
 	VADDPS       Z10, Z6, Z10
 	VFMADD231PS  sigmoidconsts<>+128(SB), Z7, Z10
-	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Z5, K2
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z5, K2
 	VMOVUPS      Z5, K2, Z10
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z5, K2
-	VMOVUPS      sigmoidconsts<>+1920(SB), K2, Z10
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z5, K2
 	VMOVUPS      sigmoidconsts<>+1984(SB), K2, Z10
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z5, K2
+	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z10
 	VMAXPS       Z10, Z4, Z10
 	VMOVUPS      sigmoidconsts<>+640(SB), Z4
 	VSUBPS       Z3, Z4, Z4
 	VMULPS       Z4, Z10, Z10
-	VBROADCASTSS pw+96(FP), Z4
+	VBROADCASTSS pw+100(FP), Z4
 	VMULPS       Z3, Z4, Z4
 	VFMADD231PS  Z8, Z4, Z10
 	VXORPS       sigmoidconsts<>+0(SB), Z10, Z10
 	VMOVAPS.Z    Z10, K1, Z10
 	VADDPS       Z10, Z0, Z0
 
-noflag_475:
+noflag_516:
 	VXORPS       Z4, Z4, Z4
 	TESTQ        $0x00000004, SI
-	JZ           noflag_476
+	JZ           noflag_517
 	VBROADCASTSS a+80(FP), Z5
 	VMULPS       Z3, Z5, Z5
 	VBROADCASTSS b+84(FP), Z6
 	VADDPS       Z6, Z5, Z5
 	VBROADCASTSS e+88(FP), Z6
 	VFMADD231PS  Z2, Z6, Z5
-	VADDPS       Z5, Z4, Z4
+	TESTQ        $0x00000010, SI
+	JZ           noflag_518
+	VXORPS       Z6, Z6, Z6
+	VCMPPS       $0x0e, Z3, Z2, K2
+	VMOVUPS      sigmoidconsts<>+640(SB), K2, Z6
+	VCMPPS       $0x01, Z3, Z2, K2
+	VMOVUPS      sigmoidconsts<>+2304(SB), K2, Z6
+	VBROADCASTSS d+92(FP), Z7
+	VFMADD231PS  Z6, Z7, Z5
 
-noflag_476:
+noflag_518:
+	VADDPS Z5, Z4, Z4
+
+noflag_517:
 	TESTQ        $0x00000001, SI
-	JZ           noflag_477
+	JZ           noflag_519
 	VMOVUPS      sigmoidconsts<>+640(SB), Z5
 	VSUBPS       Z2, Z5, Z5
 	VMOVUPS      sigmoidconsts<>+640(SB), Z6
 	VSUBPS       Z3, Z6, Z6
 	VMULPS       Z6, Z2, Z6
-	VBROADCASTSS pw+96(FP), Z7
+	VBROADCASTSS pw+100(FP), Z7
 	VMULPS       Z3, Z7, Z7
 	VFNMADD231PS Z5, Z7, Z6
 	VMULPS       Z5, Z2, Z2
-	VMOVUPS      sigmoidconsts<>+2368(SB), Z3
+	VMOVUPS      sigmoidconsts<>+2496(SB), Z3
 	VMAXPS       Z2, Z3, Z2
 	VDIVPS       Z2, Z6, Z6
-	VBROADCASTSS bceScale+92(FP), Z2
+	VBROADCASTSS bceScale+96(FP), Z2
 	VFMADD231PS  Z2, Z6, Z4
 
-noflag_477:
+noflag_519:
 	VMOVUPS Z4, K1, (DX)
 
-done_471:
-	MOVQ          out_base+136(FP), AX
+done_511:
+	MOVQ          out_base+144(FP), AX
 	VMOVAPS       Z0, Z0
 	VEXTRACTF64X4 $0x01, Z0, Y2
 	VADDPS        Y2, Y0, Y2
@@ -11441,239 +11961,257 @@ TEXT ·sigmoidStatsPWAVX512(SB), NOSPLIT, $0-128
 	VXORPS Z4, Z4, Z4
 	VXORPS Z5, Z5, Z5
 	VXORPS Z6, Z6, Z6
+	VXORPS Z7, Z7, Z7
 
-loop_478:
+loop_520:
 	CMPQ        BX, $0x00000010
-	JB          tail_479
-	VMOVUPS     (AX), Z7
-	VMOVUPS     (CX), Z8
-	VMOVUPS     (DX), Z9
-	TESTQ       $0x0000000c, SI
-	JZ          noflag_481
-	VMOVAPS     Z7, Z10
-	VMULPS      Z9, Z10, Z11
-	VMULPS      Z9, Z8, Z12
+	JB          tail_521
+	VMOVUPS     (AX), Z8
+	VMOVUPS     (CX), Z9
+	VMOVUPS     (DX), Z10
+	TESTQ       $0x0000001c, SI
+	JZ          noflag_523
+	VMOVAPS     Z8, Z11
+	VMULPS      Z10, Z11, Z12
+	VMULPS      Z10, Z9, Z13
 	TESTQ       $0x00000004, SI
-	JZ          noflag_482
-	VADDPS      Z11, Z0, Z0
-	VFMADD231PS Z11, Z8, Z1
-	VADDPS      Z12, Z2, Z2
+	JZ          noflag_524
+	VADDPS      Z12, Z0, Z0
+	VFMADD231PS Z12, Z9, Z1
+	VADDPS      Z13, Z2, Z2
 
-noflag_482:
+noflag_524:
 	TESTQ       $0x00000008, SI
-	JZ          noflag_483
-	VFMADD231PS Z11, Z10, Z3
-	VFMADD231PS Z12, Z8, Z4
+	JZ          noflag_525
+	VFMADD231PS Z12, Z11, Z3
+	VFMADD231PS Z13, Z9, Z4
 
-noflag_483:
-noflag_481:
+noflag_525:
+	TESTQ  $0x00000010, SI
+	JZ     noflag_526
+	VSUBPS Z9, Z11, Z11
+	VANDPS sigmoidconsts<>+896(SB), Z11, Z11
+	VMULPS Z10, Z11, Z11
+	VADDPS Z11, Z7, Z7
+
+noflag_526:
+noflag_523:
 	TESTQ        $0x00000001, SI
-	JZ           noflag_484
-	VMOVUPS      sigmoidconsts<>+2304(SB), Z10
-	VGETEXPPS    Z7, Z12
-	VADDPS       sigmoidconsts<>+640(SB), Z12, Z12
-	VGETMANTPS   $0x02, Z7, Z11
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Z11, K1
-	VSUBPS       sigmoidconsts<>+640(SB), Z11, Z13
-	VADDPS       Z11, Z11, Z14
-	VSUBPS       sigmoidconsts<>+640(SB), Z14, Z14
-	VBLENDMPS    Z14, Z13, K1, Z11
-	VSUBPS       sigmoidconsts<>+640(SB), Z12, K1, Z12
-	VMULPS       Z11, Z11, Z13
-	VMOVUPS      sigmoidconsts<>+1088(SB), Z14
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Z11, Z14
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Z11, Z14
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Z11, Z14
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Z11, Z14
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Z11, Z14
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Z11, Z14
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Z11, Z14
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Z11, Z14
-	VMULPS       Z11, Z14, Z14
-	VMULPS       Z13, Z14, Z14
-	VFMADD231PS  sigmoidconsts<>+192(SB), Z12, Z14
-	VFNMADD231PS sigmoidconsts<>+320(SB), Z13, Z14
-	VADDPS       Z14, Z11, Z14
-	VFMADD231PS  sigmoidconsts<>+128(SB), Z12, Z14
-	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Z7, K1
-	VMOVUPS      Z7, K1, Z14
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z7, K1
-	VMOVUPS      sigmoidconsts<>+1920(SB), K1, Z14
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z7, K1
-	VMOVUPS      sigmoidconsts<>+1984(SB), K1, Z14
-	VMAXPS       Z14, Z10, Z14
-	VMOVUPS      sigmoidconsts<>+640(SB), Z11
-	VSUBPS       Z7, Z11, Z11
-	VGETEXPPS    Z11, Z12
-	VADDPS       sigmoidconsts<>+640(SB), Z12, Z12
-	VGETMANTPS   $0x02, Z11, Z7
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Z7, K1
-	VSUBPS       sigmoidconsts<>+640(SB), Z7, Z13
-	VADDPS       Z7, Z7, Z15
+	JZ           noflag_527
+	VMOVUPS      sigmoidconsts<>+2432(SB), Z11
+	VGETEXPPS    Z8, Z13
+	VADDPS       sigmoidconsts<>+640(SB), Z13, Z13
+	VGETMANTPS   $0x02, Z8, Z12
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z12, K1
+	VSUBPS       sigmoidconsts<>+640(SB), Z12, Z14
+	VADDPS       Z12, Z12, Z15
 	VSUBPS       sigmoidconsts<>+640(SB), Z15, Z15
-	VBLENDMPS    Z15, Z13, K1, Z7
-	VSUBPS       sigmoidconsts<>+640(SB), Z12, K1, Z12
-	VMULPS       Z7, Z7, Z13
-	VMOVUPS      sigmoidconsts<>+1088(SB), Z15
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Z7, Z15
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Z7, Z15
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Z7, Z15
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Z7, Z15
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Z7, Z15
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Z7, Z15
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Z7, Z15
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Z7, Z15
-	VMULPS       Z7, Z15, Z15
-	VMULPS       Z13, Z15, Z15
-	VFMADD231PS  sigmoidconsts<>+192(SB), Z12, Z15
-	VFNMADD231PS sigmoidconsts<>+320(SB), Z13, Z15
-	VADDPS       Z15, Z7, Z15
-	VFMADD231PS  sigmoidconsts<>+128(SB), Z12, Z15
-	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Z11, K1
-	VMOVUPS      Z11, K1, Z15
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z11, K1
-	VMOVUPS      sigmoidconsts<>+1920(SB), K1, Z15
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z11, K1
+	VBLENDMPS    Z15, Z14, K1, Z12
+	VSUBPS       sigmoidconsts<>+640(SB), Z13, K1, Z13
+	VMULPS       Z12, Z12, Z14
+	VMOVUPS      sigmoidconsts<>+1152(SB), Z15
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Z12, Z15
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z12, Z15
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z12, Z15
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z12, Z15
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z12, Z15
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z12, Z15
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z12, Z15
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z12, Z15
+	VMULPS       Z12, Z15, Z15
+	VMULPS       Z14, Z15, Z15
+	VFMADD231PS  sigmoidconsts<>+192(SB), Z13, Z15
+	VFNMADD231PS sigmoidconsts<>+320(SB), Z14, Z15
+	VADDPS       Z15, Z12, Z15
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z13, Z15
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z8, K1
+	VMOVUPS      Z8, K1, Z15
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z8, K1
 	VMOVUPS      sigmoidconsts<>+1984(SB), K1, Z15
-	VMAXPS       Z15, Z10, Z15
-	VMOVUPS      sigmoidconsts<>+640(SB), Z7
-	VSUBPS       Z8, Z7, Z7
-	VMULPS       Z7, Z15, Z15
-	VBROADCASTSS pw+80(FP), Z7
-	VMULPS       Z8, Z7, Z7
-	VFMADD231PS  Z14, Z7, Z15
-	VXORPS       sigmoidconsts<>+0(SB), Z15, Z15
-	VMULPS       Z9, Z15, Z15
-	VADDPS       Z15, Z5, Z5
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z8, K1
+	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z15
+	VMAXPS       Z15, Z11, Z15
+	VMOVUPS      sigmoidconsts<>+640(SB), Z12
+	VSUBPS       Z8, Z12, Z12
+	VGETEXPPS    Z12, Z13
+	VADDPS       sigmoidconsts<>+640(SB), Z13, Z13
+	VGETMANTPS   $0x02, Z12, Z8
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z8, K1
+	VSUBPS       sigmoidconsts<>+640(SB), Z8, Z14
+	VADDPS       Z8, Z8, Z16
+	VSUBPS       sigmoidconsts<>+640(SB), Z16, Z16
+	VBLENDMPS    Z16, Z14, K1, Z8
+	VSUBPS       sigmoidconsts<>+640(SB), Z13, K1, Z13
+	VMULPS       Z8, Z8, Z14
+	VMOVUPS      sigmoidconsts<>+1152(SB), Z16
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Z8, Z16
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z8, Z16
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z8, Z16
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z8, Z16
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z8, Z16
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z8, Z16
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z8, Z16
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z8, Z16
+	VMULPS       Z8, Z16, Z16
+	VMULPS       Z14, Z16, Z16
+	VFMADD231PS  sigmoidconsts<>+192(SB), Z13, Z16
+	VFNMADD231PS sigmoidconsts<>+320(SB), Z14, Z16
+	VADDPS       Z16, Z8, Z16
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z13, Z16
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z12, K1
+	VMOVUPS      Z12, K1, Z16
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z12, K1
+	VMOVUPS      sigmoidconsts<>+1984(SB), K1, Z16
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z12, K1
+	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z16
+	VMAXPS       Z16, Z11, Z16
+	VMOVUPS      sigmoidconsts<>+640(SB), Z8
+	VSUBPS       Z9, Z8, Z8
+	VMULPS       Z8, Z16, Z16
+	VBROADCASTSS pw+80(FP), Z8
+	VMULPS       Z9, Z8, Z8
+	VFMADD231PS  Z15, Z8, Z16
+	VXORPS       sigmoidconsts<>+0(SB), Z16, Z16
+	VMULPS       Z10, Z16, Z16
+	VADDPS       Z16, Z5, Z5
 
-noflag_484:
+noflag_527:
 	ADDQ $0x00000040, AX
 	ADDQ $0x00000040, CX
 	ADDQ $0x00000040, DX
 	SUBQ $0x00000010, BX
-	JMP  loop_478
+	JMP  loop_520
 
-tail_479:
+tail_521:
 	TESTQ       BX, BX
-	JZ          done_480
+	JZ          done_522
 	MOVL        $0x0000ffff, DI
 	BZHIL       BX, DI, DI
 	KMOVW       DI, K1
-	VMOVUPS.Z   (AX), K1, Z7
-	VMOVUPS.Z   (CX), K1, Z8
-	VMOVUPS.Z   (DX), K1, Z9
-	TESTQ       $0x0000000c, SI
-	JZ          noflag_485
-	VMOVAPS     Z7, Z10
-	VMOVAPS.Z   Z10, K1, Z10
-	VMULPS      Z9, Z10, Z11
-	VMULPS      Z9, Z8, Z12
+	VMOVUPS.Z   (AX), K1, Z8
+	VMOVUPS.Z   (CX), K1, Z9
+	VMOVUPS.Z   (DX), K1, Z10
+	TESTQ       $0x0000001c, SI
+	JZ          noflag_528
+	VMOVAPS     Z8, Z11
+	VMOVAPS.Z   Z11, K1, Z11
+	VMULPS      Z10, Z11, Z12
+	VMULPS      Z10, Z9, Z13
 	TESTQ       $0x00000004, SI
-	JZ          noflag_486
-	VADDPS      Z11, Z0, Z0
-	VFMADD231PS Z11, Z8, Z1
-	VADDPS      Z12, Z2, Z2
+	JZ          noflag_529
+	VADDPS      Z12, Z0, Z0
+	VFMADD231PS Z12, Z9, Z1
+	VADDPS      Z13, Z2, Z2
 
-noflag_486:
+noflag_529:
 	TESTQ       $0x00000008, SI
-	JZ          noflag_487
-	VFMADD231PS Z11, Z10, Z3
-	VFMADD231PS Z12, Z8, Z4
+	JZ          noflag_530
+	VFMADD231PS Z12, Z11, Z3
+	VFMADD231PS Z13, Z9, Z4
 
-noflag_487:
-noflag_485:
+noflag_530:
+	TESTQ     $0x00000010, SI
+	JZ        noflag_531
+	VSUBPS    Z9, Z11, Z11
+	VANDPS    sigmoidconsts<>+896(SB), Z11, Z11
+	VMULPS    Z10, Z11, Z11
+	VMOVAPS.Z Z11, K1, Z11
+	VADDPS    Z11, Z7, Z7
+
+noflag_531:
+noflag_528:
 	TESTQ        $0x00000001, SI
-	JZ           noflag_488
-	VMOVUPS      sigmoidconsts<>+2304(SB), Z10
-	VGETEXPPS    Z7, Z12
-	VADDPS       sigmoidconsts<>+640(SB), Z12, Z12
-	VGETMANTPS   $0x02, Z7, Z11
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Z11, K2
-	VSUBPS       sigmoidconsts<>+640(SB), Z11, Z13
-	VADDPS       Z11, Z11, Z14
-	VSUBPS       sigmoidconsts<>+640(SB), Z14, Z14
-	VBLENDMPS    Z14, Z13, K2, Z11
-	VSUBPS       sigmoidconsts<>+640(SB), Z12, K2, Z12
-	VMULPS       Z11, Z11, Z13
-	VMOVUPS      sigmoidconsts<>+1088(SB), Z14
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Z11, Z14
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Z11, Z14
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Z11, Z14
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Z11, Z14
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Z11, Z14
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Z11, Z14
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Z11, Z14
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Z11, Z14
-	VMULPS       Z11, Z14, Z14
-	VMULPS       Z13, Z14, Z14
-	VFMADD231PS  sigmoidconsts<>+192(SB), Z12, Z14
-	VFNMADD231PS sigmoidconsts<>+320(SB), Z13, Z14
-	VADDPS       Z14, Z11, Z14
-	VFMADD231PS  sigmoidconsts<>+128(SB), Z12, Z14
-	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Z7, K2
-	VMOVUPS      Z7, K2, Z14
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z7, K2
-	VMOVUPS      sigmoidconsts<>+1920(SB), K2, Z14
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z7, K2
-	VMOVUPS      sigmoidconsts<>+1984(SB), K2, Z14
-	VMAXPS       Z14, Z10, Z14
-	VMOVUPS      sigmoidconsts<>+640(SB), Z11
-	VSUBPS       Z7, Z11, Z11
-	VGETEXPPS    Z11, Z12
-	VADDPS       sigmoidconsts<>+640(SB), Z12, Z12
-	VGETMANTPS   $0x02, Z11, Z7
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Z7, K2
-	VSUBPS       sigmoidconsts<>+640(SB), Z7, Z13
-	VADDPS       Z7, Z7, Z15
+	JZ           noflag_532
+	VMOVUPS      sigmoidconsts<>+2432(SB), Z11
+	VGETEXPPS    Z8, Z13
+	VADDPS       sigmoidconsts<>+640(SB), Z13, Z13
+	VGETMANTPS   $0x02, Z8, Z12
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z12, K2
+	VSUBPS       sigmoidconsts<>+640(SB), Z12, Z14
+	VADDPS       Z12, Z12, Z15
 	VSUBPS       sigmoidconsts<>+640(SB), Z15, Z15
-	VBLENDMPS    Z15, Z13, K2, Z7
-	VSUBPS       sigmoidconsts<>+640(SB), Z12, K2, Z12
-	VMULPS       Z7, Z7, Z13
-	VMOVUPS      sigmoidconsts<>+1088(SB), Z15
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Z7, Z15
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Z7, Z15
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Z7, Z15
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Z7, Z15
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Z7, Z15
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Z7, Z15
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Z7, Z15
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Z7, Z15
-	VMULPS       Z7, Z15, Z15
-	VMULPS       Z13, Z15, Z15
-	VFMADD231PS  sigmoidconsts<>+192(SB), Z12, Z15
-	VFNMADD231PS sigmoidconsts<>+320(SB), Z13, Z15
-	VADDPS       Z15, Z7, Z15
-	VFMADD231PS  sigmoidconsts<>+128(SB), Z12, Z15
-	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Z11, K2
-	VMOVUPS      Z11, K2, Z15
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z11, K2
-	VMOVUPS      sigmoidconsts<>+1920(SB), K2, Z15
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z11, K2
+	VBLENDMPS    Z15, Z14, K2, Z12
+	VSUBPS       sigmoidconsts<>+640(SB), Z13, K2, Z13
+	VMULPS       Z12, Z12, Z14
+	VMOVUPS      sigmoidconsts<>+1152(SB), Z15
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Z12, Z15
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z12, Z15
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z12, Z15
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z12, Z15
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z12, Z15
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z12, Z15
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z12, Z15
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z12, Z15
+	VMULPS       Z12, Z15, Z15
+	VMULPS       Z14, Z15, Z15
+	VFMADD231PS  sigmoidconsts<>+192(SB), Z13, Z15
+	VFNMADD231PS sigmoidconsts<>+320(SB), Z14, Z15
+	VADDPS       Z15, Z12, Z15
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z13, Z15
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z8, K2
+	VMOVUPS      Z8, K2, Z15
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z8, K2
 	VMOVUPS      sigmoidconsts<>+1984(SB), K2, Z15
-	VMAXPS       Z15, Z10, Z15
-	VMOVUPS      sigmoidconsts<>+640(SB), Z7
-	VSUBPS       Z8, Z7, Z7
-	VMULPS       Z7, Z15, Z15
-	VBROADCASTSS pw+80(FP), Z7
-	VMULPS       Z8, Z7, Z7
-	VFMADD231PS  Z14, Z7, Z15
-	VXORPS       sigmoidconsts<>+0(SB), Z15, Z15
-	VMULPS       Z9, Z15, Z15
-	VMOVAPS.Z    Z15, K1, Z15
-	VADDPS       Z15, Z5, Z5
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z8, K2
+	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z15
+	VMAXPS       Z15, Z11, Z15
+	VMOVUPS      sigmoidconsts<>+640(SB), Z12
+	VSUBPS       Z8, Z12, Z12
+	VGETEXPPS    Z12, Z13
+	VADDPS       sigmoidconsts<>+640(SB), Z13, Z13
+	VGETMANTPS   $0x02, Z12, Z8
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z8, K2
+	VSUBPS       sigmoidconsts<>+640(SB), Z8, Z14
+	VADDPS       Z8, Z8, Z16
+	VSUBPS       sigmoidconsts<>+640(SB), Z16, Z16
+	VBLENDMPS    Z16, Z14, K2, Z8
+	VSUBPS       sigmoidconsts<>+640(SB), Z13, K2, Z13
+	VMULPS       Z8, Z8, Z14
+	VMOVUPS      sigmoidconsts<>+1152(SB), Z16
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Z8, Z16
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z8, Z16
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z8, Z16
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z8, Z16
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z8, Z16
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z8, Z16
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z8, Z16
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z8, Z16
+	VMULPS       Z8, Z16, Z16
+	VMULPS       Z14, Z16, Z16
+	VFMADD231PS  sigmoidconsts<>+192(SB), Z13, Z16
+	VFNMADD231PS sigmoidconsts<>+320(SB), Z14, Z16
+	VADDPS       Z16, Z8, Z16
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z13, Z16
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z12, K2
+	VMOVUPS      Z12, K2, Z16
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z12, K2
+	VMOVUPS      sigmoidconsts<>+1984(SB), K2, Z16
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z12, K2
+	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z16
+	VMAXPS       Z16, Z11, Z16
+	VMOVUPS      sigmoidconsts<>+640(SB), Z8
+	VSUBPS       Z9, Z8, Z8
+	VMULPS       Z8, Z16, Z16
+	VBROADCASTSS pw+80(FP), Z8
+	VMULPS       Z9, Z8, Z8
+	VFMADD231PS  Z15, Z8, Z16
+	VXORPS       sigmoidconsts<>+0(SB), Z16, Z16
+	VMULPS       Z10, Z16, Z16
+	VMOVAPS.Z    Z16, K1, Z16
+	VADDPS       Z16, Z5, Z5
 
-noflag_488:
-done_480:
+noflag_532:
+done_522:
 	MOVQ          out_base+104(FP), AX
 	VMOVAPS       Z0, Z0
-	VEXTRACTF64X4 $0x01, Z0, Y7
-	VADDPS        Y7, Y0, Y7
-	VEXTRACTF128  $0x01, Y7, X0
-	VADDPS        X0, X7, X0
-	VMOVHLPS      X0, X0, X7
-	VADDPS        X7, X0, X0
-	VMOVSHDUP     X0, X7
-	VADDSS        X7, X0, X0
+	VEXTRACTF64X4 $0x01, Z0, Y8
+	VADDPS        Y8, Y0, Y8
+	VEXTRACTF128  $0x01, Y8, X0
+	VADDPS        X0, X8, X0
+	VMOVHLPS      X0, X0, X8
+	VADDPS        X8, X0, X0
+	VMOVSHDUP     X0, X8
+	VADDSS        X8, X0, X0
 	VMOVSS        X0, (AX)
 	VMOVAPS       Z1, Z0
 	VEXTRACTF64X4 $0x01, Z0, Y1
@@ -11735,12 +12273,22 @@ done_480:
 	VMOVSHDUP     X0, X1
 	VADDSS        X1, X0, X0
 	VMOVSS        X0, 24(AX)
+	VMOVAPS       Z7, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y1
+	VADDPS        Y1, Y0, Y1
+	VEXTRACTF128  $0x01, Y1, X0
+	VADDPS        X0, X1, X0
+	VMOVHLPS      X0, X0, X1
+	VADDPS        X1, X0, X0
+	VMOVSHDUP     X0, X1
+	VADDSS        X1, X0, X0
+	VMOVSS        X0, 28(AX)
 	VZEROUPPER
 	RET
 
-// func sigmoidGradPWAVX512(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int)
+// func sigmoidGradPWAVX512(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int)
 // Requires: AVX, AVX512DQ, AVX512F, BMI2
-TEXT ·sigmoidGradPWAVX512(SB), NOSPLIT, $0-152
+TEXT ·sigmoidGradPWAVX512(SB), NOSPLIT, $0-160
 	MOVQ x_base+0(FP), AX
 	MOVQ y_base+24(FP), CX
 	MOVQ dst_base+72(FP), DX
@@ -11748,42 +12296,53 @@ TEXT ·sigmoidGradPWAVX512(SB), NOSPLIT, $0-152
 	MOVQ x_len+8(FP), SI
 	MOVQ flags+96(FP), DI
 
-loop_489:
+loop_533:
 	CMPQ         SI, $0x00000010
-	JB           tail_490
+	JB           tail_534
 	VMOVUPS      (AX), Z0
 	VMOVUPS      (CX), Z1
 	VMOVUPS      (BX), Z2
 	VXORPS       Z3, Z3, Z3
 	TESTQ        $0x00000004, DI
-	JZ           noflag_492
+	JZ           noflag_536
 	VBROADCASTSS a+104(FP), Z4
 	VMULPS       Z1, Z4, Z4
 	VBROADCASTSS b+108(FP), Z5
 	VADDPS       Z5, Z4, Z4
 	VBROADCASTSS e+112(FP), Z5
 	VFMADD231PS  Z0, Z5, Z4
-	VADDPS       Z4, Z3, Z3
+	TESTQ        $0x00000010, DI
+	JZ           noflag_537
+	VXORPS       Z5, Z5, Z5
+	VCMPPS       $0x0e, Z1, Z0, K1
+	VMOVUPS      sigmoidconsts<>+640(SB), K1, Z5
+	VCMPPS       $0x01, Z1, Z0, K1
+	VMOVUPS      sigmoidconsts<>+2304(SB), K1, Z5
+	VBROADCASTSS d+116(FP), Z6
+	VFMADD231PS  Z5, Z6, Z4
 
-noflag_492:
+noflag_537:
+	VADDPS Z4, Z3, Z3
+
+noflag_536:
 	TESTQ        $0x00000001, DI
-	JZ           noflag_493
+	JZ           noflag_538
 	VMOVUPS      sigmoidconsts<>+640(SB), Z4
 	VSUBPS       Z0, Z4, Z4
 	VMOVUPS      sigmoidconsts<>+640(SB), Z5
 	VSUBPS       Z1, Z5, Z5
 	VMULPS       Z5, Z0, Z5
-	VBROADCASTSS pw+120(FP), Z6
+	VBROADCASTSS pw+124(FP), Z6
 	VMULPS       Z1, Z6, Z6
 	VFNMADD231PS Z4, Z6, Z5
 	VMULPS       Z4, Z0, Z0
-	VMOVUPS      sigmoidconsts<>+2368(SB), Z1
+	VMOVUPS      sigmoidconsts<>+2496(SB), Z1
 	VMAXPS       Z0, Z1, Z0
 	VDIVPS       Z0, Z5, Z5
-	VBROADCASTSS bceScale+116(FP), Z0
+	VBROADCASTSS bceScale+120(FP), Z0
 	VFMADD231PS  Z0, Z5, Z3
 
-noflag_493:
+noflag_538:
 	VMULPS  Z2, Z3, Z3
 	VMOVUPS Z3, (DX)
 	ADDQ    $0x00000040, AX
@@ -11791,11 +12350,11 @@ noflag_493:
 	ADDQ    $0x00000040, DX
 	ADDQ    $0x00000040, BX
 	SUBQ    $0x00000010, SI
-	JMP     loop_489
+	JMP     loop_533
 
-tail_490:
+tail_534:
 	TESTQ        SI, SI
-	JZ           done_491
+	JZ           done_535
 	MOVL         $0x0000ffff, R8
 	BZHIL        SI, R8, R8
 	KMOVW        R8, K1
@@ -11804,44 +12363,55 @@ tail_490:
 	VMOVUPS.Z    (BX), K1, Z2
 	VXORPS       Z3, Z3, Z3
 	TESTQ        $0x00000004, DI
-	JZ           noflag_494
+	JZ           noflag_539
 	VBROADCASTSS a+104(FP), Z4
 	VMULPS       Z1, Z4, Z4
 	VBROADCASTSS b+108(FP), Z5
 	VADDPS       Z5, Z4, Z4
 	VBROADCASTSS e+112(FP), Z5
 	VFMADD231PS  Z0, Z5, Z4
-	VADDPS       Z4, Z3, Z3
+	TESTQ        $0x00000010, DI
+	JZ           noflag_540
+	VXORPS       Z5, Z5, Z5
+	VCMPPS       $0x0e, Z1, Z0, K2
+	VMOVUPS      sigmoidconsts<>+640(SB), K2, Z5
+	VCMPPS       $0x01, Z1, Z0, K2
+	VMOVUPS      sigmoidconsts<>+2304(SB), K2, Z5
+	VBROADCASTSS d+116(FP), Z6
+	VFMADD231PS  Z5, Z6, Z4
 
-noflag_494:
+noflag_540:
+	VADDPS Z4, Z3, Z3
+
+noflag_539:
 	TESTQ        $0x00000001, DI
-	JZ           noflag_495
+	JZ           noflag_541
 	VMOVUPS      sigmoidconsts<>+640(SB), Z4
 	VSUBPS       Z0, Z4, Z4
 	VMOVUPS      sigmoidconsts<>+640(SB), Z5
 	VSUBPS       Z1, Z5, Z5
 	VMULPS       Z5, Z0, Z5
-	VBROADCASTSS pw+120(FP), Z6
+	VBROADCASTSS pw+124(FP), Z6
 	VMULPS       Z1, Z6, Z6
 	VFNMADD231PS Z4, Z6, Z5
 	VMULPS       Z4, Z0, Z0
-	VMOVUPS      sigmoidconsts<>+2368(SB), Z1
+	VMOVUPS      sigmoidconsts<>+2496(SB), Z1
 	VMAXPS       Z0, Z1, Z0
 	VDIVPS       Z0, Z5, Z5
-	VBROADCASTSS bceScale+116(FP), Z0
+	VBROADCASTSS bceScale+120(FP), Z0
 	VFMADD231PS  Z0, Z5, Z3
 
-noflag_495:
+noflag_541:
 	VMULPS  Z2, Z3, Z3
 	VMOVUPS Z3, K1, (DX)
 
-done_491:
+done_535:
 	VZEROUPPER
 	RET
 
-// func sigmoidFusedPWAVX512(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32)
+// func sigmoidFusedPWAVX512(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32)
 // Requires: AVX, AVX512DQ, AVX512F, BMI2
-TEXT ·sigmoidFusedPWAVX512(SB), NOSPLIT, $0-184
+TEXT ·sigmoidFusedPWAVX512(SB), NOSPLIT, $0-192
 	MOVQ   x_base+0(FP), AX
 	MOVQ   y_base+24(FP), CX
 	MOVQ   dst_base+72(FP), DX
@@ -11851,27 +12421,26 @@ TEXT ·sigmoidFusedPWAVX512(SB), NOSPLIT, $0-184
 	VXORPS Z0, Z0, Z0
 	VXORPS Z1, Z1, Z1
 
-loop_496:
+loop_542:
 	CMPQ         SI, $0x00000010
-	JB           tail_497
+	JB           tail_543
 	VMOVUPS      (AX), Z2
 	VMOVUPS      (CX), Z3
 	VMOVUPS      (BX), Z4
-	TESTQ        $0x00000001, sflags+152(FP)
-	JZ           noflag_499
-	VMOVUPS      sigmoidconsts<>+2304(SB), Z5
+	TESTQ        $0x00000001, sflags+160(FP)
+	JZ           noflag_545
+	VMOVUPS      sigmoidconsts<>+2432(SB), Z5
 	VGETEXPPS    Z2, Z7
 	VADDPS       sigmoidconsts<>+640(SB), Z7, Z7
 	VGETMANTPS   $0x02, Z2, Z6
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Z6, K1
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z6, K1
 	VSUBPS       sigmoidconsts<>+640(SB), Z6, Z8
 	VADDPS       Z6, Z6, Z9
 	VSUBPS       sigmoidconsts<>+640(SB), Z9, Z9
 	VBLENDMPS    Z9, Z8, K1, Z6
 	VSUBPS       sigmoidconsts<>+640(SB), Z7, K1, Z7
 	VMULPS       Z6, Z6, Z8
-	VMOVUPS      sigmoidconsts<>+1088(SB), Z9
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Z6, Z9
+	VMOVUPS      sigmoidconsts<>+1152(SB), Z9
 	VFMADD213PS  sigmoidconsts<>+1216(SB), Z6, Z9
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z6, Z9
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Z6, Z9
@@ -11879,33 +12448,33 @@ loop_496:
 	VFMADD213PS  sigmoidconsts<>+1472(SB), Z6, Z9
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Z6, Z9
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Z6, Z9
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z6, Z9
 	VMULPS       Z6, Z9, Z9
 	VMULPS       Z8, Z9, Z9
 	VFMADD231PS  sigmoidconsts<>+192(SB), Z7, Z9
 	VFNMADD231PS sigmoidconsts<>+320(SB), Z8, Z9
 	VADDPS       Z9, Z6, Z9
 	VFMADD231PS  sigmoidconsts<>+128(SB), Z7, Z9
-	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Z2, K1
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z2, K1
 	VMOVUPS      Z2, K1, Z9
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z2, K1
-	VMOVUPS      sigmoidconsts<>+1920(SB), K1, Z9
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z2, K1
 	VMOVUPS      sigmoidconsts<>+1984(SB), K1, Z9
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z2, K1
+	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z9
 	VMAXPS       Z9, Z5, Z9
 	VMOVUPS      sigmoidconsts<>+640(SB), Z6
 	VSUBPS       Z2, Z6, Z6
 	VGETEXPPS    Z6, Z8
 	VADDPS       sigmoidconsts<>+640(SB), Z8, Z8
 	VGETMANTPS   $0x02, Z6, Z7
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Z7, K1
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z7, K1
 	VSUBPS       sigmoidconsts<>+640(SB), Z7, Z10
 	VADDPS       Z7, Z7, Z11
 	VSUBPS       sigmoidconsts<>+640(SB), Z11, Z11
 	VBLENDMPS    Z11, Z10, K1, Z7
 	VSUBPS       sigmoidconsts<>+640(SB), Z8, K1, Z8
 	VMULPS       Z7, Z7, Z10
-	VMOVUPS      sigmoidconsts<>+1088(SB), Z11
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Z7, Z11
+	VMOVUPS      sigmoidconsts<>+1152(SB), Z11
 	VFMADD213PS  sigmoidconsts<>+1216(SB), Z7, Z11
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z7, Z11
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Z7, Z11
@@ -11913,60 +12482,72 @@ loop_496:
 	VFMADD213PS  sigmoidconsts<>+1472(SB), Z7, Z11
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Z7, Z11
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Z7, Z11
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z7, Z11
 	VMULPS       Z7, Z11, Z11
 	VMULPS       Z10, Z11, Z11
 	VFMADD231PS  sigmoidconsts<>+192(SB), Z8, Z11
 	VFNMADD231PS sigmoidconsts<>+320(SB), Z10, Z11
 	VADDPS       Z11, Z7, Z11
 	VFMADD231PS  sigmoidconsts<>+128(SB), Z8, Z11
-	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Z6, K1
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z6, K1
 	VMOVUPS      Z6, K1, Z11
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z6, K1
-	VMOVUPS      sigmoidconsts<>+1920(SB), K1, Z11
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z6, K1
 	VMOVUPS      sigmoidconsts<>+1984(SB), K1, Z11
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z6, K1
+	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z11
 	VMAXPS       Z11, Z5, Z11
 	VMOVUPS      sigmoidconsts<>+640(SB), Z5
 	VSUBPS       Z3, Z5, Z5
 	VMULPS       Z5, Z11, Z11
-	VBROADCASTSS pw+120(FP), Z5
+	VBROADCASTSS pw+124(FP), Z5
 	VMULPS       Z3, Z5, Z5
 	VFMADD231PS  Z9, Z5, Z11
 	VXORPS       sigmoidconsts<>+0(SB), Z11, Z11
 	VMULPS       Z4, Z11, Z11
 	VADDPS       Z11, Z0, Z0
 
-noflag_499:
+noflag_545:
 	VXORPS       Z5, Z5, Z5
 	TESTQ        $0x00000004, DI
-	JZ           noflag_500
+	JZ           noflag_546
 	VBROADCASTSS a+104(FP), Z6
 	VMULPS       Z3, Z6, Z6
 	VBROADCASTSS b+108(FP), Z7
 	VADDPS       Z7, Z6, Z6
 	VBROADCASTSS e+112(FP), Z7
 	VFMADD231PS  Z2, Z7, Z6
-	VADDPS       Z6, Z5, Z5
+	TESTQ        $0x00000010, DI
+	JZ           noflag_547
+	VXORPS       Z7, Z7, Z7
+	VCMPPS       $0x0e, Z3, Z2, K1
+	VMOVUPS      sigmoidconsts<>+640(SB), K1, Z7
+	VCMPPS       $0x01, Z3, Z2, K1
+	VMOVUPS      sigmoidconsts<>+2304(SB), K1, Z7
+	VBROADCASTSS d+116(FP), Z8
+	VFMADD231PS  Z7, Z8, Z6
 
-noflag_500:
+noflag_547:
+	VADDPS Z6, Z5, Z5
+
+noflag_546:
 	TESTQ        $0x00000001, DI
-	JZ           noflag_501
+	JZ           noflag_548
 	VMOVUPS      sigmoidconsts<>+640(SB), Z6
 	VSUBPS       Z2, Z6, Z6
 	VMOVUPS      sigmoidconsts<>+640(SB), Z7
 	VSUBPS       Z3, Z7, Z7
 	VMULPS       Z7, Z2, Z7
-	VBROADCASTSS pw+120(FP), Z8
+	VBROADCASTSS pw+124(FP), Z8
 	VMULPS       Z3, Z8, Z8
 	VFNMADD231PS Z6, Z8, Z7
 	VMULPS       Z6, Z2, Z2
-	VMOVUPS      sigmoidconsts<>+2368(SB), Z3
+	VMOVUPS      sigmoidconsts<>+2496(SB), Z3
 	VMAXPS       Z2, Z3, Z2
 	VDIVPS       Z2, Z7, Z7
-	VBROADCASTSS bceScale+116(FP), Z2
+	VBROADCASTSS bceScale+120(FP), Z2
 	VFMADD231PS  Z2, Z7, Z5
 
-noflag_501:
+noflag_548:
 	VMULPS  Z4, Z5, Z5
 	VMOVUPS Z5, (DX)
 	ADDQ    $0x00000040, AX
@@ -11974,32 +12555,31 @@ noflag_501:
 	ADDQ    $0x00000040, DX
 	ADDQ    $0x00000040, BX
 	SUBQ    $0x00000010, SI
-	JMP     loop_496
+	JMP     loop_542
 
-tail_497:
+tail_543:
 	TESTQ        SI, SI
-	JZ           done_498
+	JZ           done_544
 	MOVL         $0x0000ffff, R8
 	BZHIL        SI, R8, R8
 	KMOVW        R8, K1
 	VMOVUPS.Z    (AX), K1, Z2
 	VMOVUPS.Z    (CX), K1, Z3
 	VMOVUPS.Z    (BX), K1, Z4
-	TESTQ        $0x00000001, sflags+152(FP)
-	JZ           noflag_502
-	VMOVUPS      sigmoidconsts<>+2304(SB), Z5
+	TESTQ        $0x00000001, sflags+160(FP)
+	JZ           noflag_549
+	VMOVUPS      sigmoidconsts<>+2432(SB), Z5
 	VGETEXPPS    Z2, Z7
 	VADDPS       sigmoidconsts<>+640(SB), Z7, Z7
 	VGETMANTPS   $0x02, Z2, Z6
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Z6, K2
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z6, K2
 	VSUBPS       sigmoidconsts<>+640(SB), Z6, Z8
 	VADDPS       Z6, Z6, Z9
 	VSUBPS       sigmoidconsts<>+640(SB), Z9, Z9
 	VBLENDMPS    Z9, Z8, K2, Z6
 	VSUBPS       sigmoidconsts<>+640(SB), Z7, K2, Z7
 	VMULPS       Z6, Z6, Z8
-	VMOVUPS      sigmoidconsts<>+1088(SB), Z9
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Z6, Z9
+	VMOVUPS      sigmoidconsts<>+1152(SB), Z9
 	VFMADD213PS  sigmoidconsts<>+1216(SB), Z6, Z9
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z6, Z9
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Z6, Z9
@@ -12007,33 +12587,33 @@ tail_497:
 	VFMADD213PS  sigmoidconsts<>+1472(SB), Z6, Z9
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Z6, Z9
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Z6, Z9
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z6, Z9
 	VMULPS       Z6, Z9, Z9
 	VMULPS       Z8, Z9, Z9
 	VFMADD231PS  sigmoidconsts<>+192(SB), Z7, Z9
 	VFNMADD231PS sigmoidconsts<>+320(SB), Z8, Z9
 	VADDPS       Z9, Z6, Z9
 	VFMADD231PS  sigmoidconsts<>+128(SB), Z7, Z9
-	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Z2, K2
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z2, K2
 	VMOVUPS      Z2, K2, Z9
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z2, K2
-	VMOVUPS      sigmoidconsts<>+1920(SB), K2, Z9
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z2, K2
 	VMOVUPS      sigmoidconsts<>+1984(SB), K2, Z9
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z2, K2
+	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z9
 	VMAXPS       Z9, Z5, Z9
 	VMOVUPS      sigmoidconsts<>+640(SB), Z6
 	VSUBPS       Z2, Z6, Z6
 	VGETEXPPS    Z6, Z8
 	VADDPS       sigmoidconsts<>+640(SB), Z8, Z8
 	VGETMANTPS   $0x02, Z6, Z7
-	VCMPPS       $0x01, sigmoidconsts<>+1024(SB), Z7, K2
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z7, K2
 	VSUBPS       sigmoidconsts<>+640(SB), Z7, Z10
 	VADDPS       Z7, Z7, Z11
 	VSUBPS       sigmoidconsts<>+640(SB), Z11, Z11
 	VBLENDMPS    Z11, Z10, K2, Z7
 	VSUBPS       sigmoidconsts<>+640(SB), Z8, K2, Z8
 	VMULPS       Z7, Z7, Z10
-	VMOVUPS      sigmoidconsts<>+1088(SB), Z11
-	VFMADD213PS  sigmoidconsts<>+1152(SB), Z7, Z11
+	VMOVUPS      sigmoidconsts<>+1152(SB), Z11
 	VFMADD213PS  sigmoidconsts<>+1216(SB), Z7, Z11
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z7, Z11
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Z7, Z11
@@ -12041,23 +12621,24 @@ tail_497:
 	VFMADD213PS  sigmoidconsts<>+1472(SB), Z7, Z11
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Z7, Z11
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Z7, Z11
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z7, Z11
 	VMULPS       Z7, Z11, Z11
 	VMULPS       Z10, Z11, Z11
 	VFMADD231PS  sigmoidconsts<>+192(SB), Z8, Z11
 	VFNMADD231PS sigmoidconsts<>+320(SB), Z10, Z11
 	VADDPS       Z11, Z7, Z11
 	VFMADD231PS  sigmoidconsts<>+128(SB), Z8, Z11
-	VCMPPS       $0x05, sigmoidconsts<>+1856(SB), Z6, K2
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z6, K2
 	VMOVUPS      Z6, K2, Z11
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z6, K2
-	VMOVUPS      sigmoidconsts<>+1920(SB), K2, Z11
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z6, K2
 	VMOVUPS      sigmoidconsts<>+1984(SB), K2, Z11
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z6, K2
+	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z11
 	VMAXPS       Z11, Z5, Z11
 	VMOVUPS      sigmoidconsts<>+640(SB), Z5
 	VSUBPS       Z3, Z5, Z5
 	VMULPS       Z5, Z11, Z11
-	VBROADCASTSS pw+120(FP), Z5
+	VBROADCASTSS pw+124(FP), Z5
 	VMULPS       Z3, Z5, Z5
 	VFMADD231PS  Z9, Z5, Z11
 	VXORPS       sigmoidconsts<>+0(SB), Z11, Z11
@@ -12065,42 +12646,53 @@ tail_497:
 	VMOVAPS.Z    Z11, K1, Z11
 	VADDPS       Z11, Z0, Z0
 
-noflag_502:
+noflag_549:
 	VXORPS       Z5, Z5, Z5
 	TESTQ        $0x00000004, DI
-	JZ           noflag_503
+	JZ           noflag_550
 	VBROADCASTSS a+104(FP), Z6
 	VMULPS       Z3, Z6, Z6
 	VBROADCASTSS b+108(FP), Z7
 	VADDPS       Z7, Z6, Z6
 	VBROADCASTSS e+112(FP), Z7
 	VFMADD231PS  Z2, Z7, Z6
-	VADDPS       Z6, Z5, Z5
+	TESTQ        $0x00000010, DI
+	JZ           noflag_551
+	VXORPS       Z7, Z7, Z7
+	VCMPPS       $0x0e, Z3, Z2, K2
+	VMOVUPS      sigmoidconsts<>+640(SB), K2, Z7
+	VCMPPS       $0x01, Z3, Z2, K2
+	VMOVUPS      sigmoidconsts<>+2304(SB), K2, Z7
+	VBROADCASTSS d+116(FP), Z8
+	VFMADD231PS  Z7, Z8, Z6
 
-noflag_503:
+noflag_551:
+	VADDPS Z6, Z5, Z5
+
+noflag_550:
 	TESTQ        $0x00000001, DI
-	JZ           noflag_504
+	JZ           noflag_552
 	VMOVUPS      sigmoidconsts<>+640(SB), Z6
 	VSUBPS       Z2, Z6, Z6
 	VMOVUPS      sigmoidconsts<>+640(SB), Z7
 	VSUBPS       Z3, Z7, Z7
 	VMULPS       Z7, Z2, Z7
-	VBROADCASTSS pw+120(FP), Z8
+	VBROADCASTSS pw+124(FP), Z8
 	VMULPS       Z3, Z8, Z8
 	VFNMADD231PS Z6, Z8, Z7
 	VMULPS       Z6, Z2, Z2
-	VMOVUPS      sigmoidconsts<>+2368(SB), Z3
+	VMOVUPS      sigmoidconsts<>+2496(SB), Z3
 	VMAXPS       Z2, Z3, Z2
 	VDIVPS       Z2, Z7, Z7
-	VBROADCASTSS bceScale+116(FP), Z2
+	VBROADCASTSS bceScale+120(FP), Z2
 	VFMADD231PS  Z2, Z7, Z5
 
-noflag_504:
+noflag_552:
 	VMULPS  Z4, Z5, Z5
 	VMOVUPS Z5, K1, (DX)
 
-done_498:
-	MOVQ          out_base+160(FP), AX
+done_544:
+	MOVQ          out_base+168(FP), AX
 	VMOVAPS       Z0, Z0
 	VEXTRACTF64X4 $0x01, Z0, Y2
 	VADDPS        Y2, Y0, Y2
@@ -12348,404 +12940,436 @@ DATA sigmoidconsts<>+880(SB)/4, $0x00000000
 DATA sigmoidconsts<>+884(SB)/4, $0x00000000
 DATA sigmoidconsts<>+888(SB)/4, $0x00000000
 DATA sigmoidconsts<>+892(SB)/4, $0x00000000
-DATA sigmoidconsts<>+896(SB)/4, $0x0000007e
-DATA sigmoidconsts<>+900(SB)/4, $0x0000007e
-DATA sigmoidconsts<>+904(SB)/4, $0x0000007e
-DATA sigmoidconsts<>+908(SB)/4, $0x0000007e
-DATA sigmoidconsts<>+912(SB)/4, $0x0000007e
-DATA sigmoidconsts<>+916(SB)/4, $0x0000007e
-DATA sigmoidconsts<>+920(SB)/4, $0x0000007e
-DATA sigmoidconsts<>+924(SB)/4, $0x0000007e
-DATA sigmoidconsts<>+928(SB)/4, $0x0000007e
-DATA sigmoidconsts<>+932(SB)/4, $0x0000007e
-DATA sigmoidconsts<>+936(SB)/4, $0x0000007e
-DATA sigmoidconsts<>+940(SB)/4, $0x0000007e
-DATA sigmoidconsts<>+944(SB)/4, $0x0000007e
-DATA sigmoidconsts<>+948(SB)/4, $0x0000007e
-DATA sigmoidconsts<>+952(SB)/4, $0x0000007e
-DATA sigmoidconsts<>+956(SB)/4, $0x0000007e
-DATA sigmoidconsts<>+960(SB)/4, $0x807fffff
-DATA sigmoidconsts<>+964(SB)/4, $0x807fffff
-DATA sigmoidconsts<>+968(SB)/4, $0x807fffff
-DATA sigmoidconsts<>+972(SB)/4, $0x807fffff
-DATA sigmoidconsts<>+976(SB)/4, $0x807fffff
-DATA sigmoidconsts<>+980(SB)/4, $0x807fffff
-DATA sigmoidconsts<>+984(SB)/4, $0x807fffff
-DATA sigmoidconsts<>+988(SB)/4, $0x807fffff
-DATA sigmoidconsts<>+992(SB)/4, $0x807fffff
-DATA sigmoidconsts<>+996(SB)/4, $0x807fffff
-DATA sigmoidconsts<>+1000(SB)/4, $0x807fffff
-DATA sigmoidconsts<>+1004(SB)/4, $0x807fffff
-DATA sigmoidconsts<>+1008(SB)/4, $0x807fffff
-DATA sigmoidconsts<>+1012(SB)/4, $0x807fffff
-DATA sigmoidconsts<>+1016(SB)/4, $0x807fffff
-DATA sigmoidconsts<>+1020(SB)/4, $0x807fffff
-DATA sigmoidconsts<>+1024(SB)/4, $0x3f3504f3
-DATA sigmoidconsts<>+1028(SB)/4, $0x3f3504f3
-DATA sigmoidconsts<>+1032(SB)/4, $0x3f3504f3
-DATA sigmoidconsts<>+1036(SB)/4, $0x3f3504f3
-DATA sigmoidconsts<>+1040(SB)/4, $0x3f3504f3
-DATA sigmoidconsts<>+1044(SB)/4, $0x3f3504f3
-DATA sigmoidconsts<>+1048(SB)/4, $0x3f3504f3
-DATA sigmoidconsts<>+1052(SB)/4, $0x3f3504f3
-DATA sigmoidconsts<>+1056(SB)/4, $0x3f3504f3
-DATA sigmoidconsts<>+1060(SB)/4, $0x3f3504f3
-DATA sigmoidconsts<>+1064(SB)/4, $0x3f3504f3
-DATA sigmoidconsts<>+1068(SB)/4, $0x3f3504f3
-DATA sigmoidconsts<>+1072(SB)/4, $0x3f3504f3
-DATA sigmoidconsts<>+1076(SB)/4, $0x3f3504f3
-DATA sigmoidconsts<>+1080(SB)/4, $0x3f3504f3
-DATA sigmoidconsts<>+1084(SB)/4, $0x3f3504f3
-DATA sigmoidconsts<>+1088(SB)/4, $0x3d9021bb
-DATA sigmoidconsts<>+1092(SB)/4, $0x3d9021bb
-DATA sigmoidconsts<>+1096(SB)/4, $0x3d9021bb
-DATA sigmoidconsts<>+1100(SB)/4, $0x3d9021bb
-DATA sigmoidconsts<>+1104(SB)/4, $0x3d9021bb
-DATA sigmoidconsts<>+1108(SB)/4, $0x3d9021bb
-DATA sigmoidconsts<>+1112(SB)/4, $0x3d9021bb
-DATA sigmoidconsts<>+1116(SB)/4, $0x3d9021bb
-DATA sigmoidconsts<>+1120(SB)/4, $0x3d9021bb
-DATA sigmoidconsts<>+1124(SB)/4, $0x3d9021bb
-DATA sigmoidconsts<>+1128(SB)/4, $0x3d9021bb
-DATA sigmoidconsts<>+1132(SB)/4, $0x3d9021bb
-DATA sigmoidconsts<>+1136(SB)/4, $0x3d9021bb
-DATA sigmoidconsts<>+1140(SB)/4, $0x3d9021bb
-DATA sigmoidconsts<>+1144(SB)/4, $0x3d9021bb
-DATA sigmoidconsts<>+1148(SB)/4, $0x3d9021bb
-DATA sigmoidconsts<>+1152(SB)/4, $0xbdebd1b8
-DATA sigmoidconsts<>+1156(SB)/4, $0xbdebd1b8
-DATA sigmoidconsts<>+1160(SB)/4, $0xbdebd1b8
-DATA sigmoidconsts<>+1164(SB)/4, $0xbdebd1b8
-DATA sigmoidconsts<>+1168(SB)/4, $0xbdebd1b8
-DATA sigmoidconsts<>+1172(SB)/4, $0xbdebd1b8
-DATA sigmoidconsts<>+1176(SB)/4, $0xbdebd1b8
-DATA sigmoidconsts<>+1180(SB)/4, $0xbdebd1b8
-DATA sigmoidconsts<>+1184(SB)/4, $0xbdebd1b8
-DATA sigmoidconsts<>+1188(SB)/4, $0xbdebd1b8
-DATA sigmoidconsts<>+1192(SB)/4, $0xbdebd1b8
-DATA sigmoidconsts<>+1196(SB)/4, $0xbdebd1b8
-DATA sigmoidconsts<>+1200(SB)/4, $0xbdebd1b8
-DATA sigmoidconsts<>+1204(SB)/4, $0xbdebd1b8
-DATA sigmoidconsts<>+1208(SB)/4, $0xbdebd1b8
-DATA sigmoidconsts<>+1212(SB)/4, $0xbdebd1b8
-DATA sigmoidconsts<>+1216(SB)/4, $0x3def251a
-DATA sigmoidconsts<>+1220(SB)/4, $0x3def251a
-DATA sigmoidconsts<>+1224(SB)/4, $0x3def251a
-DATA sigmoidconsts<>+1228(SB)/4, $0x3def251a
-DATA sigmoidconsts<>+1232(SB)/4, $0x3def251a
-DATA sigmoidconsts<>+1236(SB)/4, $0x3def251a
-DATA sigmoidconsts<>+1240(SB)/4, $0x3def251a
-DATA sigmoidconsts<>+1244(SB)/4, $0x3def251a
-DATA sigmoidconsts<>+1248(SB)/4, $0x3def251a
-DATA sigmoidconsts<>+1252(SB)/4, $0x3def251a
-DATA sigmoidconsts<>+1256(SB)/4, $0x3def251a
-DATA sigmoidconsts<>+1260(SB)/4, $0x3def251a
-DATA sigmoidconsts<>+1264(SB)/4, $0x3def251a
-DATA sigmoidconsts<>+1268(SB)/4, $0x3def251a
-DATA sigmoidconsts<>+1272(SB)/4, $0x3def251a
-DATA sigmoidconsts<>+1276(SB)/4, $0x3def251a
-DATA sigmoidconsts<>+1280(SB)/4, $0xbdfe5d4f
-DATA sigmoidconsts<>+1284(SB)/4, $0xbdfe5d4f
-DATA sigmoidconsts<>+1288(SB)/4, $0xbdfe5d4f
-DATA sigmoidconsts<>+1292(SB)/4, $0xbdfe5d4f
-DATA sigmoidconsts<>+1296(SB)/4, $0xbdfe5d4f
-DATA sigmoidconsts<>+1300(SB)/4, $0xbdfe5d4f
-DATA sigmoidconsts<>+1304(SB)/4, $0xbdfe5d4f
-DATA sigmoidconsts<>+1308(SB)/4, $0xbdfe5d4f
-DATA sigmoidconsts<>+1312(SB)/4, $0xbdfe5d4f
-DATA sigmoidconsts<>+1316(SB)/4, $0xbdfe5d4f
-DATA sigmoidconsts<>+1320(SB)/4, $0xbdfe5d4f
-DATA sigmoidconsts<>+1324(SB)/4, $0xbdfe5d4f
-DATA sigmoidconsts<>+1328(SB)/4, $0xbdfe5d4f
-DATA sigmoidconsts<>+1332(SB)/4, $0xbdfe5d4f
-DATA sigmoidconsts<>+1336(SB)/4, $0xbdfe5d4f
-DATA sigmoidconsts<>+1340(SB)/4, $0xbdfe5d4f
-DATA sigmoidconsts<>+1344(SB)/4, $0x3e11e9bf
-DATA sigmoidconsts<>+1348(SB)/4, $0x3e11e9bf
-DATA sigmoidconsts<>+1352(SB)/4, $0x3e11e9bf
-DATA sigmoidconsts<>+1356(SB)/4, $0x3e11e9bf
-DATA sigmoidconsts<>+1360(SB)/4, $0x3e11e9bf
-DATA sigmoidconsts<>+1364(SB)/4, $0x3e11e9bf
-DATA sigmoidconsts<>+1368(SB)/4, $0x3e11e9bf
-DATA sigmoidconsts<>+1372(SB)/4, $0x3e11e9bf
-DATA sigmoidconsts<>+1376(SB)/4, $0x3e11e9bf
-DATA sigmoidconsts<>+1380(SB)/4, $0x3e11e9bf
-DATA sigmoidconsts<>+1384(SB)/4, $0x3e11e9bf
-DATA sigmoidconsts<>+1388(SB)/4, $0x3e11e9bf
-DATA sigmoidconsts<>+1392(SB)/4, $0x3e11e9bf
-DATA sigmoidconsts<>+1396(SB)/4, $0x3e11e9bf
-DATA sigmoidconsts<>+1400(SB)/4, $0x3e11e9bf
-DATA sigmoidconsts<>+1404(SB)/4, $0x3e11e9bf
-DATA sigmoidconsts<>+1408(SB)/4, $0xbe2aae50
-DATA sigmoidconsts<>+1412(SB)/4, $0xbe2aae50
-DATA sigmoidconsts<>+1416(SB)/4, $0xbe2aae50
-DATA sigmoidconsts<>+1420(SB)/4, $0xbe2aae50
-DATA sigmoidconsts<>+1424(SB)/4, $0xbe2aae50
-DATA sigmoidconsts<>+1428(SB)/4, $0xbe2aae50
-DATA sigmoidconsts<>+1432(SB)/4, $0xbe2aae50
-DATA sigmoidconsts<>+1436(SB)/4, $0xbe2aae50
-DATA sigmoidconsts<>+1440(SB)/4, $0xbe2aae50
-DATA sigmoidconsts<>+1444(SB)/4, $0xbe2aae50
-DATA sigmoidconsts<>+1448(SB)/4, $0xbe2aae50
-DATA sigmoidconsts<>+1452(SB)/4, $0xbe2aae50
-DATA sigmoidconsts<>+1456(SB)/4, $0xbe2aae50
-DATA sigmoidconsts<>+1460(SB)/4, $0xbe2aae50
-DATA sigmoidconsts<>+1464(SB)/4, $0xbe2aae50
-DATA sigmoidconsts<>+1468(SB)/4, $0xbe2aae50
-DATA sigmoidconsts<>+1472(SB)/4, $0x3e4cceac
-DATA sigmoidconsts<>+1476(SB)/4, $0x3e4cceac
-DATA sigmoidconsts<>+1480(SB)/4, $0x3e4cceac
-DATA sigmoidconsts<>+1484(SB)/4, $0x3e4cceac
-DATA sigmoidconsts<>+1488(SB)/4, $0x3e4cceac
-DATA sigmoidconsts<>+1492(SB)/4, $0x3e4cceac
-DATA sigmoidconsts<>+1496(SB)/4, $0x3e4cceac
-DATA sigmoidconsts<>+1500(SB)/4, $0x3e4cceac
-DATA sigmoidconsts<>+1504(SB)/4, $0x3e4cceac
-DATA sigmoidconsts<>+1508(SB)/4, $0x3e4cceac
-DATA sigmoidconsts<>+1512(SB)/4, $0x3e4cceac
-DATA sigmoidconsts<>+1516(SB)/4, $0x3e4cceac
-DATA sigmoidconsts<>+1520(SB)/4, $0x3e4cceac
-DATA sigmoidconsts<>+1524(SB)/4, $0x3e4cceac
-DATA sigmoidconsts<>+1528(SB)/4, $0x3e4cceac
-DATA sigmoidconsts<>+1532(SB)/4, $0x3e4cceac
-DATA sigmoidconsts<>+1536(SB)/4, $0xbe7ffffc
-DATA sigmoidconsts<>+1540(SB)/4, $0xbe7ffffc
-DATA sigmoidconsts<>+1544(SB)/4, $0xbe7ffffc
-DATA sigmoidconsts<>+1548(SB)/4, $0xbe7ffffc
-DATA sigmoidconsts<>+1552(SB)/4, $0xbe7ffffc
-DATA sigmoidconsts<>+1556(SB)/4, $0xbe7ffffc
-DATA sigmoidconsts<>+1560(SB)/4, $0xbe7ffffc
-DATA sigmoidconsts<>+1564(SB)/4, $0xbe7ffffc
-DATA sigmoidconsts<>+1568(SB)/4, $0xbe7ffffc
-DATA sigmoidconsts<>+1572(SB)/4, $0xbe7ffffc
-DATA sigmoidconsts<>+1576(SB)/4, $0xbe7ffffc
-DATA sigmoidconsts<>+1580(SB)/4, $0xbe7ffffc
-DATA sigmoidconsts<>+1584(SB)/4, $0xbe7ffffc
-DATA sigmoidconsts<>+1588(SB)/4, $0xbe7ffffc
-DATA sigmoidconsts<>+1592(SB)/4, $0xbe7ffffc
-DATA sigmoidconsts<>+1596(SB)/4, $0xbe7ffffc
-DATA sigmoidconsts<>+1600(SB)/4, $0x3eaaaaaa
-DATA sigmoidconsts<>+1604(SB)/4, $0x3eaaaaaa
-DATA sigmoidconsts<>+1608(SB)/4, $0x3eaaaaaa
-DATA sigmoidconsts<>+1612(SB)/4, $0x3eaaaaaa
-DATA sigmoidconsts<>+1616(SB)/4, $0x3eaaaaaa
-DATA sigmoidconsts<>+1620(SB)/4, $0x3eaaaaaa
-DATA sigmoidconsts<>+1624(SB)/4, $0x3eaaaaaa
-DATA sigmoidconsts<>+1628(SB)/4, $0x3eaaaaaa
-DATA sigmoidconsts<>+1632(SB)/4, $0x3eaaaaaa
-DATA sigmoidconsts<>+1636(SB)/4, $0x3eaaaaaa
-DATA sigmoidconsts<>+1640(SB)/4, $0x3eaaaaaa
-DATA sigmoidconsts<>+1644(SB)/4, $0x3eaaaaaa
-DATA sigmoidconsts<>+1648(SB)/4, $0x3eaaaaaa
-DATA sigmoidconsts<>+1652(SB)/4, $0x3eaaaaaa
-DATA sigmoidconsts<>+1656(SB)/4, $0x3eaaaaaa
-DATA sigmoidconsts<>+1660(SB)/4, $0x3eaaaaaa
-DATA sigmoidconsts<>+1664(SB)/4, $0x00800000
-DATA sigmoidconsts<>+1668(SB)/4, $0x00800000
-DATA sigmoidconsts<>+1672(SB)/4, $0x00800000
-DATA sigmoidconsts<>+1676(SB)/4, $0x00800000
-DATA sigmoidconsts<>+1680(SB)/4, $0x00800000
-DATA sigmoidconsts<>+1684(SB)/4, $0x00800000
-DATA sigmoidconsts<>+1688(SB)/4, $0x00800000
-DATA sigmoidconsts<>+1692(SB)/4, $0x00800000
-DATA sigmoidconsts<>+1696(SB)/4, $0x00800000
-DATA sigmoidconsts<>+1700(SB)/4, $0x00800000
-DATA sigmoidconsts<>+1704(SB)/4, $0x00800000
-DATA sigmoidconsts<>+1708(SB)/4, $0x00800000
-DATA sigmoidconsts<>+1712(SB)/4, $0x00800000
-DATA sigmoidconsts<>+1716(SB)/4, $0x00800000
-DATA sigmoidconsts<>+1720(SB)/4, $0x00800000
-DATA sigmoidconsts<>+1724(SB)/4, $0x00800000
-DATA sigmoidconsts<>+1728(SB)/4, $0x4b000000
-DATA sigmoidconsts<>+1732(SB)/4, $0x4b000000
-DATA sigmoidconsts<>+1736(SB)/4, $0x4b000000
-DATA sigmoidconsts<>+1740(SB)/4, $0x4b000000
-DATA sigmoidconsts<>+1744(SB)/4, $0x4b000000
-DATA sigmoidconsts<>+1748(SB)/4, $0x4b000000
-DATA sigmoidconsts<>+1752(SB)/4, $0x4b000000
-DATA sigmoidconsts<>+1756(SB)/4, $0x4b000000
-DATA sigmoidconsts<>+1760(SB)/4, $0x4b000000
-DATA sigmoidconsts<>+1764(SB)/4, $0x4b000000
-DATA sigmoidconsts<>+1768(SB)/4, $0x4b000000
-DATA sigmoidconsts<>+1772(SB)/4, $0x4b000000
-DATA sigmoidconsts<>+1776(SB)/4, $0x4b000000
-DATA sigmoidconsts<>+1780(SB)/4, $0x4b000000
-DATA sigmoidconsts<>+1784(SB)/4, $0x4b000000
-DATA sigmoidconsts<>+1788(SB)/4, $0x4b000000
-DATA sigmoidconsts<>+1792(SB)/4, $0x00000017
-DATA sigmoidconsts<>+1796(SB)/4, $0x00000017
-DATA sigmoidconsts<>+1800(SB)/4, $0x00000017
-DATA sigmoidconsts<>+1804(SB)/4, $0x00000017
-DATA sigmoidconsts<>+1808(SB)/4, $0x00000017
-DATA sigmoidconsts<>+1812(SB)/4, $0x00000017
-DATA sigmoidconsts<>+1816(SB)/4, $0x00000017
-DATA sigmoidconsts<>+1820(SB)/4, $0x00000017
-DATA sigmoidconsts<>+1824(SB)/4, $0x00000017
-DATA sigmoidconsts<>+1828(SB)/4, $0x00000017
-DATA sigmoidconsts<>+1832(SB)/4, $0x00000017
-DATA sigmoidconsts<>+1836(SB)/4, $0x00000017
-DATA sigmoidconsts<>+1840(SB)/4, $0x00000017
-DATA sigmoidconsts<>+1844(SB)/4, $0x00000017
-DATA sigmoidconsts<>+1848(SB)/4, $0x00000017
-DATA sigmoidconsts<>+1852(SB)/4, $0x00000017
-DATA sigmoidconsts<>+1856(SB)/4, $0x7f800000
-DATA sigmoidconsts<>+1860(SB)/4, $0x7f800000
-DATA sigmoidconsts<>+1864(SB)/4, $0x7f800000
-DATA sigmoidconsts<>+1868(SB)/4, $0x7f800000
-DATA sigmoidconsts<>+1872(SB)/4, $0x7f800000
-DATA sigmoidconsts<>+1876(SB)/4, $0x7f800000
-DATA sigmoidconsts<>+1880(SB)/4, $0x7f800000
-DATA sigmoidconsts<>+1884(SB)/4, $0x7f800000
-DATA sigmoidconsts<>+1888(SB)/4, $0x7f800000
-DATA sigmoidconsts<>+1892(SB)/4, $0x7f800000
-DATA sigmoidconsts<>+1896(SB)/4, $0x7f800000
-DATA sigmoidconsts<>+1900(SB)/4, $0x7f800000
-DATA sigmoidconsts<>+1904(SB)/4, $0x7f800000
-DATA sigmoidconsts<>+1908(SB)/4, $0x7f800000
-DATA sigmoidconsts<>+1912(SB)/4, $0x7f800000
-DATA sigmoidconsts<>+1916(SB)/4, $0x7f800000
-DATA sigmoidconsts<>+1920(SB)/4, $0x7fc00000
-DATA sigmoidconsts<>+1924(SB)/4, $0x7fc00000
-DATA sigmoidconsts<>+1928(SB)/4, $0x7fc00000
-DATA sigmoidconsts<>+1932(SB)/4, $0x7fc00000
-DATA sigmoidconsts<>+1936(SB)/4, $0x7fc00000
-DATA sigmoidconsts<>+1940(SB)/4, $0x7fc00000
-DATA sigmoidconsts<>+1944(SB)/4, $0x7fc00000
-DATA sigmoidconsts<>+1948(SB)/4, $0x7fc00000
-DATA sigmoidconsts<>+1952(SB)/4, $0x7fc00000
-DATA sigmoidconsts<>+1956(SB)/4, $0x7fc00000
-DATA sigmoidconsts<>+1960(SB)/4, $0x7fc00000
-DATA sigmoidconsts<>+1964(SB)/4, $0x7fc00000
-DATA sigmoidconsts<>+1968(SB)/4, $0x7fc00000
-DATA sigmoidconsts<>+1972(SB)/4, $0x7fc00000
-DATA sigmoidconsts<>+1976(SB)/4, $0x7fc00000
-DATA sigmoidconsts<>+1980(SB)/4, $0x7fc00000
-DATA sigmoidconsts<>+1984(SB)/4, $0xff800000
-DATA sigmoidconsts<>+1988(SB)/4, $0xff800000
-DATA sigmoidconsts<>+1992(SB)/4, $0xff800000
-DATA sigmoidconsts<>+1996(SB)/4, $0xff800000
-DATA sigmoidconsts<>+2000(SB)/4, $0xff800000
-DATA sigmoidconsts<>+2004(SB)/4, $0xff800000
-DATA sigmoidconsts<>+2008(SB)/4, $0xff800000
-DATA sigmoidconsts<>+2012(SB)/4, $0xff800000
-DATA sigmoidconsts<>+2016(SB)/4, $0xff800000
-DATA sigmoidconsts<>+2020(SB)/4, $0xff800000
-DATA sigmoidconsts<>+2024(SB)/4, $0xff800000
-DATA sigmoidconsts<>+2028(SB)/4, $0xff800000
-DATA sigmoidconsts<>+2032(SB)/4, $0xff800000
-DATA sigmoidconsts<>+2036(SB)/4, $0xff800000
-DATA sigmoidconsts<>+2040(SB)/4, $0xff800000
-DATA sigmoidconsts<>+2044(SB)/4, $0xff800000
-DATA sigmoidconsts<>+2048(SB)/4, $0x42b17217
-DATA sigmoidconsts<>+2052(SB)/4, $0x42b17217
-DATA sigmoidconsts<>+2056(SB)/4, $0x42b17217
-DATA sigmoidconsts<>+2060(SB)/4, $0x42b17217
-DATA sigmoidconsts<>+2064(SB)/4, $0x42b17217
-DATA sigmoidconsts<>+2068(SB)/4, $0x42b17217
-DATA sigmoidconsts<>+2072(SB)/4, $0x42b17217
-DATA sigmoidconsts<>+2076(SB)/4, $0x42b17217
-DATA sigmoidconsts<>+2080(SB)/4, $0x42b17217
-DATA sigmoidconsts<>+2084(SB)/4, $0x42b17217
-DATA sigmoidconsts<>+2088(SB)/4, $0x42b17217
-DATA sigmoidconsts<>+2092(SB)/4, $0x42b17217
-DATA sigmoidconsts<>+2096(SB)/4, $0x42b17217
-DATA sigmoidconsts<>+2100(SB)/4, $0x42b17217
-DATA sigmoidconsts<>+2104(SB)/4, $0x42b17217
-DATA sigmoidconsts<>+2108(SB)/4, $0x42b17217
-DATA sigmoidconsts<>+2112(SB)/4, $0xffffffff
-DATA sigmoidconsts<>+2116(SB)/4, $0xffffffff
-DATA sigmoidconsts<>+2120(SB)/4, $0xffffffff
-DATA sigmoidconsts<>+2124(SB)/4, $0xffffffff
-DATA sigmoidconsts<>+2128(SB)/4, $0xffffffff
-DATA sigmoidconsts<>+2132(SB)/4, $0xffffffff
-DATA sigmoidconsts<>+2136(SB)/4, $0xffffffff
-DATA sigmoidconsts<>+2140(SB)/4, $0xffffffff
-DATA sigmoidconsts<>+2144(SB)/4, $0xffffffff
-DATA sigmoidconsts<>+2148(SB)/4, $0xffffffff
-DATA sigmoidconsts<>+2152(SB)/4, $0xffffffff
-DATA sigmoidconsts<>+2156(SB)/4, $0xffffffff
-DATA sigmoidconsts<>+2160(SB)/4, $0xffffffff
-DATA sigmoidconsts<>+2164(SB)/4, $0xffffffff
-DATA sigmoidconsts<>+2168(SB)/4, $0xffffffff
-DATA sigmoidconsts<>+2172(SB)/4, $0xffffffff
-DATA sigmoidconsts<>+2176(SB)/4, $0x00000000
-DATA sigmoidconsts<>+2180(SB)/4, $0x00000000
-DATA sigmoidconsts<>+2184(SB)/4, $0x00000000
-DATA sigmoidconsts<>+2188(SB)/4, $0x00000000
-DATA sigmoidconsts<>+2192(SB)/4, $0x00000000
-DATA sigmoidconsts<>+2196(SB)/4, $0x00000000
-DATA sigmoidconsts<>+2200(SB)/4, $0x00000000
-DATA sigmoidconsts<>+2204(SB)/4, $0x00000000
-DATA sigmoidconsts<>+2208(SB)/4, $0x00000000
-DATA sigmoidconsts<>+2212(SB)/4, $0x00000000
-DATA sigmoidconsts<>+2216(SB)/4, $0x00000000
-DATA sigmoidconsts<>+2220(SB)/4, $0x00000000
-DATA sigmoidconsts<>+2224(SB)/4, $0x00000000
-DATA sigmoidconsts<>+2228(SB)/4, $0x00000000
-DATA sigmoidconsts<>+2232(SB)/4, $0x00000000
-DATA sigmoidconsts<>+2236(SB)/4, $0x00000000
-DATA sigmoidconsts<>+2240(SB)/4, $0x40000000
-DATA sigmoidconsts<>+2244(SB)/4, $0x40000000
-DATA sigmoidconsts<>+2248(SB)/4, $0x40000000
-DATA sigmoidconsts<>+2252(SB)/4, $0x40000000
-DATA sigmoidconsts<>+2256(SB)/4, $0x40000000
-DATA sigmoidconsts<>+2260(SB)/4, $0x40000000
-DATA sigmoidconsts<>+2264(SB)/4, $0x40000000
-DATA sigmoidconsts<>+2268(SB)/4, $0x40000000
-DATA sigmoidconsts<>+2272(SB)/4, $0x40000000
-DATA sigmoidconsts<>+2276(SB)/4, $0x40000000
-DATA sigmoidconsts<>+2280(SB)/4, $0x40000000
-DATA sigmoidconsts<>+2284(SB)/4, $0x40000000
-DATA sigmoidconsts<>+2288(SB)/4, $0x40000000
-DATA sigmoidconsts<>+2292(SB)/4, $0x40000000
-DATA sigmoidconsts<>+2296(SB)/4, $0x40000000
-DATA sigmoidconsts<>+2300(SB)/4, $0x40000000
-DATA sigmoidconsts<>+2304(SB)/4, $0xc2c80000
-DATA sigmoidconsts<>+2308(SB)/4, $0xc2c80000
-DATA sigmoidconsts<>+2312(SB)/4, $0xc2c80000
-DATA sigmoidconsts<>+2316(SB)/4, $0xc2c80000
-DATA sigmoidconsts<>+2320(SB)/4, $0xc2c80000
-DATA sigmoidconsts<>+2324(SB)/4, $0xc2c80000
-DATA sigmoidconsts<>+2328(SB)/4, $0xc2c80000
-DATA sigmoidconsts<>+2332(SB)/4, $0xc2c80000
-DATA sigmoidconsts<>+2336(SB)/4, $0xc2c80000
-DATA sigmoidconsts<>+2340(SB)/4, $0xc2c80000
-DATA sigmoidconsts<>+2344(SB)/4, $0xc2c80000
-DATA sigmoidconsts<>+2348(SB)/4, $0xc2c80000
-DATA sigmoidconsts<>+2352(SB)/4, $0xc2c80000
-DATA sigmoidconsts<>+2356(SB)/4, $0xc2c80000
-DATA sigmoidconsts<>+2360(SB)/4, $0xc2c80000
-DATA sigmoidconsts<>+2364(SB)/4, $0xc2c80000
-DATA sigmoidconsts<>+2368(SB)/4, $0x2b8cbccc
-DATA sigmoidconsts<>+2372(SB)/4, $0x2b8cbccc
-DATA sigmoidconsts<>+2376(SB)/4, $0x2b8cbccc
-DATA sigmoidconsts<>+2380(SB)/4, $0x2b8cbccc
-DATA sigmoidconsts<>+2384(SB)/4, $0x2b8cbccc
-DATA sigmoidconsts<>+2388(SB)/4, $0x2b8cbccc
-DATA sigmoidconsts<>+2392(SB)/4, $0x2b8cbccc
-DATA sigmoidconsts<>+2396(SB)/4, $0x2b8cbccc
-DATA sigmoidconsts<>+2400(SB)/4, $0x2b8cbccc
-DATA sigmoidconsts<>+2404(SB)/4, $0x2b8cbccc
-DATA sigmoidconsts<>+2408(SB)/4, $0x2b8cbccc
-DATA sigmoidconsts<>+2412(SB)/4, $0x2b8cbccc
-DATA sigmoidconsts<>+2416(SB)/4, $0x2b8cbccc
-DATA sigmoidconsts<>+2420(SB)/4, $0x2b8cbccc
-DATA sigmoidconsts<>+2424(SB)/4, $0x2b8cbccc
-DATA sigmoidconsts<>+2428(SB)/4, $0x2b8cbccc
-DATA sigmoidconsts<>+2432(SB)/4, $0x42b17218
-DATA sigmoidconsts<>+2436(SB)/4, $0x42b17218
-DATA sigmoidconsts<>+2440(SB)/4, $0x42b17218
-DATA sigmoidconsts<>+2444(SB)/4, $0x42b17218
-DATA sigmoidconsts<>+2448(SB)/4, $0x42b17218
-DATA sigmoidconsts<>+2452(SB)/4, $0x42b17218
-DATA sigmoidconsts<>+2456(SB)/4, $0x42b17218
-DATA sigmoidconsts<>+2460(SB)/4, $0x42b17218
-DATA sigmoidconsts<>+2464(SB)/4, $0x42b17218
-DATA sigmoidconsts<>+2468(SB)/4, $0x42b17218
-DATA sigmoidconsts<>+2472(SB)/4, $0x42b17218
-DATA sigmoidconsts<>+2476(SB)/4, $0x42b17218
-DATA sigmoidconsts<>+2480(SB)/4, $0x42b17218
-DATA sigmoidconsts<>+2484(SB)/4, $0x42b17218
-DATA sigmoidconsts<>+2488(SB)/4, $0x42b17218
-DATA sigmoidconsts<>+2492(SB)/4, $0x42b17218
-GLOBL sigmoidconsts<>(SB), RODATA|NOPTR, $2496
+DATA sigmoidconsts<>+896(SB)/4, $0x7fffffff
+DATA sigmoidconsts<>+900(SB)/4, $0x7fffffff
+DATA sigmoidconsts<>+904(SB)/4, $0x7fffffff
+DATA sigmoidconsts<>+908(SB)/4, $0x7fffffff
+DATA sigmoidconsts<>+912(SB)/4, $0x7fffffff
+DATA sigmoidconsts<>+916(SB)/4, $0x7fffffff
+DATA sigmoidconsts<>+920(SB)/4, $0x7fffffff
+DATA sigmoidconsts<>+924(SB)/4, $0x7fffffff
+DATA sigmoidconsts<>+928(SB)/4, $0x7fffffff
+DATA sigmoidconsts<>+932(SB)/4, $0x7fffffff
+DATA sigmoidconsts<>+936(SB)/4, $0x7fffffff
+DATA sigmoidconsts<>+940(SB)/4, $0x7fffffff
+DATA sigmoidconsts<>+944(SB)/4, $0x7fffffff
+DATA sigmoidconsts<>+948(SB)/4, $0x7fffffff
+DATA sigmoidconsts<>+952(SB)/4, $0x7fffffff
+DATA sigmoidconsts<>+956(SB)/4, $0x7fffffff
+DATA sigmoidconsts<>+960(SB)/4, $0x0000007e
+DATA sigmoidconsts<>+964(SB)/4, $0x0000007e
+DATA sigmoidconsts<>+968(SB)/4, $0x0000007e
+DATA sigmoidconsts<>+972(SB)/4, $0x0000007e
+DATA sigmoidconsts<>+976(SB)/4, $0x0000007e
+DATA sigmoidconsts<>+980(SB)/4, $0x0000007e
+DATA sigmoidconsts<>+984(SB)/4, $0x0000007e
+DATA sigmoidconsts<>+988(SB)/4, $0x0000007e
+DATA sigmoidconsts<>+992(SB)/4, $0x0000007e
+DATA sigmoidconsts<>+996(SB)/4, $0x0000007e
+DATA sigmoidconsts<>+1000(SB)/4, $0x0000007e
+DATA sigmoidconsts<>+1004(SB)/4, $0x0000007e
+DATA sigmoidconsts<>+1008(SB)/4, $0x0000007e
+DATA sigmoidconsts<>+1012(SB)/4, $0x0000007e
+DATA sigmoidconsts<>+1016(SB)/4, $0x0000007e
+DATA sigmoidconsts<>+1020(SB)/4, $0x0000007e
+DATA sigmoidconsts<>+1024(SB)/4, $0x807fffff
+DATA sigmoidconsts<>+1028(SB)/4, $0x807fffff
+DATA sigmoidconsts<>+1032(SB)/4, $0x807fffff
+DATA sigmoidconsts<>+1036(SB)/4, $0x807fffff
+DATA sigmoidconsts<>+1040(SB)/4, $0x807fffff
+DATA sigmoidconsts<>+1044(SB)/4, $0x807fffff
+DATA sigmoidconsts<>+1048(SB)/4, $0x807fffff
+DATA sigmoidconsts<>+1052(SB)/4, $0x807fffff
+DATA sigmoidconsts<>+1056(SB)/4, $0x807fffff
+DATA sigmoidconsts<>+1060(SB)/4, $0x807fffff
+DATA sigmoidconsts<>+1064(SB)/4, $0x807fffff
+DATA sigmoidconsts<>+1068(SB)/4, $0x807fffff
+DATA sigmoidconsts<>+1072(SB)/4, $0x807fffff
+DATA sigmoidconsts<>+1076(SB)/4, $0x807fffff
+DATA sigmoidconsts<>+1080(SB)/4, $0x807fffff
+DATA sigmoidconsts<>+1084(SB)/4, $0x807fffff
+DATA sigmoidconsts<>+1088(SB)/4, $0x3f3504f3
+DATA sigmoidconsts<>+1092(SB)/4, $0x3f3504f3
+DATA sigmoidconsts<>+1096(SB)/4, $0x3f3504f3
+DATA sigmoidconsts<>+1100(SB)/4, $0x3f3504f3
+DATA sigmoidconsts<>+1104(SB)/4, $0x3f3504f3
+DATA sigmoidconsts<>+1108(SB)/4, $0x3f3504f3
+DATA sigmoidconsts<>+1112(SB)/4, $0x3f3504f3
+DATA sigmoidconsts<>+1116(SB)/4, $0x3f3504f3
+DATA sigmoidconsts<>+1120(SB)/4, $0x3f3504f3
+DATA sigmoidconsts<>+1124(SB)/4, $0x3f3504f3
+DATA sigmoidconsts<>+1128(SB)/4, $0x3f3504f3
+DATA sigmoidconsts<>+1132(SB)/4, $0x3f3504f3
+DATA sigmoidconsts<>+1136(SB)/4, $0x3f3504f3
+DATA sigmoidconsts<>+1140(SB)/4, $0x3f3504f3
+DATA sigmoidconsts<>+1144(SB)/4, $0x3f3504f3
+DATA sigmoidconsts<>+1148(SB)/4, $0x3f3504f3
+DATA sigmoidconsts<>+1152(SB)/4, $0x3d9021bb
+DATA sigmoidconsts<>+1156(SB)/4, $0x3d9021bb
+DATA sigmoidconsts<>+1160(SB)/4, $0x3d9021bb
+DATA sigmoidconsts<>+1164(SB)/4, $0x3d9021bb
+DATA sigmoidconsts<>+1168(SB)/4, $0x3d9021bb
+DATA sigmoidconsts<>+1172(SB)/4, $0x3d9021bb
+DATA sigmoidconsts<>+1176(SB)/4, $0x3d9021bb
+DATA sigmoidconsts<>+1180(SB)/4, $0x3d9021bb
+DATA sigmoidconsts<>+1184(SB)/4, $0x3d9021bb
+DATA sigmoidconsts<>+1188(SB)/4, $0x3d9021bb
+DATA sigmoidconsts<>+1192(SB)/4, $0x3d9021bb
+DATA sigmoidconsts<>+1196(SB)/4, $0x3d9021bb
+DATA sigmoidconsts<>+1200(SB)/4, $0x3d9021bb
+DATA sigmoidconsts<>+1204(SB)/4, $0x3d9021bb
+DATA sigmoidconsts<>+1208(SB)/4, $0x3d9021bb
+DATA sigmoidconsts<>+1212(SB)/4, $0x3d9021bb
+DATA sigmoidconsts<>+1216(SB)/4, $0xbdebd1b8
+DATA sigmoidconsts<>+1220(SB)/4, $0xbdebd1b8
+DATA sigmoidconsts<>+1224(SB)/4, $0xbdebd1b8
+DATA sigmoidconsts<>+1228(SB)/4, $0xbdebd1b8
+DATA sigmoidconsts<>+1232(SB)/4, $0xbdebd1b8
+DATA sigmoidconsts<>+1236(SB)/4, $0xbdebd1b8
+DATA sigmoidconsts<>+1240(SB)/4, $0xbdebd1b8
+DATA sigmoidconsts<>+1244(SB)/4, $0xbdebd1b8
+DATA sigmoidconsts<>+1248(SB)/4, $0xbdebd1b8
+DATA sigmoidconsts<>+1252(SB)/4, $0xbdebd1b8
+DATA sigmoidconsts<>+1256(SB)/4, $0xbdebd1b8
+DATA sigmoidconsts<>+1260(SB)/4, $0xbdebd1b8
+DATA sigmoidconsts<>+1264(SB)/4, $0xbdebd1b8
+DATA sigmoidconsts<>+1268(SB)/4, $0xbdebd1b8
+DATA sigmoidconsts<>+1272(SB)/4, $0xbdebd1b8
+DATA sigmoidconsts<>+1276(SB)/4, $0xbdebd1b8
+DATA sigmoidconsts<>+1280(SB)/4, $0x3def251a
+DATA sigmoidconsts<>+1284(SB)/4, $0x3def251a
+DATA sigmoidconsts<>+1288(SB)/4, $0x3def251a
+DATA sigmoidconsts<>+1292(SB)/4, $0x3def251a
+DATA sigmoidconsts<>+1296(SB)/4, $0x3def251a
+DATA sigmoidconsts<>+1300(SB)/4, $0x3def251a
+DATA sigmoidconsts<>+1304(SB)/4, $0x3def251a
+DATA sigmoidconsts<>+1308(SB)/4, $0x3def251a
+DATA sigmoidconsts<>+1312(SB)/4, $0x3def251a
+DATA sigmoidconsts<>+1316(SB)/4, $0x3def251a
+DATA sigmoidconsts<>+1320(SB)/4, $0x3def251a
+DATA sigmoidconsts<>+1324(SB)/4, $0x3def251a
+DATA sigmoidconsts<>+1328(SB)/4, $0x3def251a
+DATA sigmoidconsts<>+1332(SB)/4, $0x3def251a
+DATA sigmoidconsts<>+1336(SB)/4, $0x3def251a
+DATA sigmoidconsts<>+1340(SB)/4, $0x3def251a
+DATA sigmoidconsts<>+1344(SB)/4, $0xbdfe5d4f
+DATA sigmoidconsts<>+1348(SB)/4, $0xbdfe5d4f
+DATA sigmoidconsts<>+1352(SB)/4, $0xbdfe5d4f
+DATA sigmoidconsts<>+1356(SB)/4, $0xbdfe5d4f
+DATA sigmoidconsts<>+1360(SB)/4, $0xbdfe5d4f
+DATA sigmoidconsts<>+1364(SB)/4, $0xbdfe5d4f
+DATA sigmoidconsts<>+1368(SB)/4, $0xbdfe5d4f
+DATA sigmoidconsts<>+1372(SB)/4, $0xbdfe5d4f
+DATA sigmoidconsts<>+1376(SB)/4, $0xbdfe5d4f
+DATA sigmoidconsts<>+1380(SB)/4, $0xbdfe5d4f
+DATA sigmoidconsts<>+1384(SB)/4, $0xbdfe5d4f
+DATA sigmoidconsts<>+1388(SB)/4, $0xbdfe5d4f
+DATA sigmoidconsts<>+1392(SB)/4, $0xbdfe5d4f
+DATA sigmoidconsts<>+1396(SB)/4, $0xbdfe5d4f
+DATA sigmoidconsts<>+1400(SB)/4, $0xbdfe5d4f
+DATA sigmoidconsts<>+1404(SB)/4, $0xbdfe5d4f
+DATA sigmoidconsts<>+1408(SB)/4, $0x3e11e9bf
+DATA sigmoidconsts<>+1412(SB)/4, $0x3e11e9bf
+DATA sigmoidconsts<>+1416(SB)/4, $0x3e11e9bf
+DATA sigmoidconsts<>+1420(SB)/4, $0x3e11e9bf
+DATA sigmoidconsts<>+1424(SB)/4, $0x3e11e9bf
+DATA sigmoidconsts<>+1428(SB)/4, $0x3e11e9bf
+DATA sigmoidconsts<>+1432(SB)/4, $0x3e11e9bf
+DATA sigmoidconsts<>+1436(SB)/4, $0x3e11e9bf
+DATA sigmoidconsts<>+1440(SB)/4, $0x3e11e9bf
+DATA sigmoidconsts<>+1444(SB)/4, $0x3e11e9bf
+DATA sigmoidconsts<>+1448(SB)/4, $0x3e11e9bf
+DATA sigmoidconsts<>+1452(SB)/4, $0x3e11e9bf
+DATA sigmoidconsts<>+1456(SB)/4, $0x3e11e9bf
+DATA sigmoidconsts<>+1460(SB)/4, $0x3e11e9bf
+DATA sigmoidconsts<>+1464(SB)/4, $0x3e11e9bf
+DATA sigmoidconsts<>+1468(SB)/4, $0x3e11e9bf
+DATA sigmoidconsts<>+1472(SB)/4, $0xbe2aae50
+DATA sigmoidconsts<>+1476(SB)/4, $0xbe2aae50
+DATA sigmoidconsts<>+1480(SB)/4, $0xbe2aae50
+DATA sigmoidconsts<>+1484(SB)/4, $0xbe2aae50
+DATA sigmoidconsts<>+1488(SB)/4, $0xbe2aae50
+DATA sigmoidconsts<>+1492(SB)/4, $0xbe2aae50
+DATA sigmoidconsts<>+1496(SB)/4, $0xbe2aae50
+DATA sigmoidconsts<>+1500(SB)/4, $0xbe2aae50
+DATA sigmoidconsts<>+1504(SB)/4, $0xbe2aae50
+DATA sigmoidconsts<>+1508(SB)/4, $0xbe2aae50
+DATA sigmoidconsts<>+1512(SB)/4, $0xbe2aae50
+DATA sigmoidconsts<>+1516(SB)/4, $0xbe2aae50
+DATA sigmoidconsts<>+1520(SB)/4, $0xbe2aae50
+DATA sigmoidconsts<>+1524(SB)/4, $0xbe2aae50
+DATA sigmoidconsts<>+1528(SB)/4, $0xbe2aae50
+DATA sigmoidconsts<>+1532(SB)/4, $0xbe2aae50
+DATA sigmoidconsts<>+1536(SB)/4, $0x3e4cceac
+DATA sigmoidconsts<>+1540(SB)/4, $0x3e4cceac
+DATA sigmoidconsts<>+1544(SB)/4, $0x3e4cceac
+DATA sigmoidconsts<>+1548(SB)/4, $0x3e4cceac
+DATA sigmoidconsts<>+1552(SB)/4, $0x3e4cceac
+DATA sigmoidconsts<>+1556(SB)/4, $0x3e4cceac
+DATA sigmoidconsts<>+1560(SB)/4, $0x3e4cceac
+DATA sigmoidconsts<>+1564(SB)/4, $0x3e4cceac
+DATA sigmoidconsts<>+1568(SB)/4, $0x3e4cceac
+DATA sigmoidconsts<>+1572(SB)/4, $0x3e4cceac
+DATA sigmoidconsts<>+1576(SB)/4, $0x3e4cceac
+DATA sigmoidconsts<>+1580(SB)/4, $0x3e4cceac
+DATA sigmoidconsts<>+1584(SB)/4, $0x3e4cceac
+DATA sigmoidconsts<>+1588(SB)/4, $0x3e4cceac
+DATA sigmoidconsts<>+1592(SB)/4, $0x3e4cceac
+DATA sigmoidconsts<>+1596(SB)/4, $0x3e4cceac
+DATA sigmoidconsts<>+1600(SB)/4, $0xbe7ffffc
+DATA sigmoidconsts<>+1604(SB)/4, $0xbe7ffffc
+DATA sigmoidconsts<>+1608(SB)/4, $0xbe7ffffc
+DATA sigmoidconsts<>+1612(SB)/4, $0xbe7ffffc
+DATA sigmoidconsts<>+1616(SB)/4, $0xbe7ffffc
+DATA sigmoidconsts<>+1620(SB)/4, $0xbe7ffffc
+DATA sigmoidconsts<>+1624(SB)/4, $0xbe7ffffc
+DATA sigmoidconsts<>+1628(SB)/4, $0xbe7ffffc
+DATA sigmoidconsts<>+1632(SB)/4, $0xbe7ffffc
+DATA sigmoidconsts<>+1636(SB)/4, $0xbe7ffffc
+DATA sigmoidconsts<>+1640(SB)/4, $0xbe7ffffc
+DATA sigmoidconsts<>+1644(SB)/4, $0xbe7ffffc
+DATA sigmoidconsts<>+1648(SB)/4, $0xbe7ffffc
+DATA sigmoidconsts<>+1652(SB)/4, $0xbe7ffffc
+DATA sigmoidconsts<>+1656(SB)/4, $0xbe7ffffc
+DATA sigmoidconsts<>+1660(SB)/4, $0xbe7ffffc
+DATA sigmoidconsts<>+1664(SB)/4, $0x3eaaaaaa
+DATA sigmoidconsts<>+1668(SB)/4, $0x3eaaaaaa
+DATA sigmoidconsts<>+1672(SB)/4, $0x3eaaaaaa
+DATA sigmoidconsts<>+1676(SB)/4, $0x3eaaaaaa
+DATA sigmoidconsts<>+1680(SB)/4, $0x3eaaaaaa
+DATA sigmoidconsts<>+1684(SB)/4, $0x3eaaaaaa
+DATA sigmoidconsts<>+1688(SB)/4, $0x3eaaaaaa
+DATA sigmoidconsts<>+1692(SB)/4, $0x3eaaaaaa
+DATA sigmoidconsts<>+1696(SB)/4, $0x3eaaaaaa
+DATA sigmoidconsts<>+1700(SB)/4, $0x3eaaaaaa
+DATA sigmoidconsts<>+1704(SB)/4, $0x3eaaaaaa
+DATA sigmoidconsts<>+1708(SB)/4, $0x3eaaaaaa
+DATA sigmoidconsts<>+1712(SB)/4, $0x3eaaaaaa
+DATA sigmoidconsts<>+1716(SB)/4, $0x3eaaaaaa
+DATA sigmoidconsts<>+1720(SB)/4, $0x3eaaaaaa
+DATA sigmoidconsts<>+1724(SB)/4, $0x3eaaaaaa
+DATA sigmoidconsts<>+1728(SB)/4, $0x00800000
+DATA sigmoidconsts<>+1732(SB)/4, $0x00800000
+DATA sigmoidconsts<>+1736(SB)/4, $0x00800000
+DATA sigmoidconsts<>+1740(SB)/4, $0x00800000
+DATA sigmoidconsts<>+1744(SB)/4, $0x00800000
+DATA sigmoidconsts<>+1748(SB)/4, $0x00800000
+DATA sigmoidconsts<>+1752(SB)/4, $0x00800000
+DATA sigmoidconsts<>+1756(SB)/4, $0x00800000
+DATA sigmoidconsts<>+1760(SB)/4, $0x00800000
+DATA sigmoidconsts<>+1764(SB)/4, $0x00800000
+DATA sigmoidconsts<>+1768(SB)/4, $0x00800000
+DATA sigmoidconsts<>+1772(SB)/4, $0x00800000
+DATA sigmoidconsts<>+1776(SB)/4, $0x00800000
+DATA sigmoidconsts<>+1780(SB)/4, $0x00800000
+DATA sigmoidconsts<>+1784(SB)/4, $0x00800000
+DATA sigmoidconsts<>+1788(SB)/4, $0x00800000
+DATA sigmoidconsts<>+1792(SB)/4, $0x4b000000
+DATA sigmoidconsts<>+1796(SB)/4, $0x4b000000
+DATA sigmoidconsts<>+1800(SB)/4, $0x4b000000
+DATA sigmoidconsts<>+1804(SB)/4, $0x4b000000
+DATA sigmoidconsts<>+1808(SB)/4, $0x4b000000
+DATA sigmoidconsts<>+1812(SB)/4, $0x4b000000
+DATA sigmoidconsts<>+1816(SB)/4, $0x4b000000
+DATA sigmoidconsts<>+1820(SB)/4, $0x4b000000
+DATA sigmoidconsts<>+1824(SB)/4, $0x4b000000
+DATA sigmoidconsts<>+1828(SB)/4, $0x4b000000
+DATA sigmoidconsts<>+1832(SB)/4, $0x4b000000
+DATA sigmoidconsts<>+1836(SB)/4, $0x4b000000
+DATA sigmoidconsts<>+1840(SB)/4, $0x4b000000
+DATA sigmoidconsts<>+1844(SB)/4, $0x4b000000
+DATA sigmoidconsts<>+1848(SB)/4, $0x4b000000
+DATA sigmoidconsts<>+1852(SB)/4, $0x4b000000
+DATA sigmoidconsts<>+1856(SB)/4, $0x00000017
+DATA sigmoidconsts<>+1860(SB)/4, $0x00000017
+DATA sigmoidconsts<>+1864(SB)/4, $0x00000017
+DATA sigmoidconsts<>+1868(SB)/4, $0x00000017
+DATA sigmoidconsts<>+1872(SB)/4, $0x00000017
+DATA sigmoidconsts<>+1876(SB)/4, $0x00000017
+DATA sigmoidconsts<>+1880(SB)/4, $0x00000017
+DATA sigmoidconsts<>+1884(SB)/4, $0x00000017
+DATA sigmoidconsts<>+1888(SB)/4, $0x00000017
+DATA sigmoidconsts<>+1892(SB)/4, $0x00000017
+DATA sigmoidconsts<>+1896(SB)/4, $0x00000017
+DATA sigmoidconsts<>+1900(SB)/4, $0x00000017
+DATA sigmoidconsts<>+1904(SB)/4, $0x00000017
+DATA sigmoidconsts<>+1908(SB)/4, $0x00000017
+DATA sigmoidconsts<>+1912(SB)/4, $0x00000017
+DATA sigmoidconsts<>+1916(SB)/4, $0x00000017
+DATA sigmoidconsts<>+1920(SB)/4, $0x7f800000
+DATA sigmoidconsts<>+1924(SB)/4, $0x7f800000
+DATA sigmoidconsts<>+1928(SB)/4, $0x7f800000
+DATA sigmoidconsts<>+1932(SB)/4, $0x7f800000
+DATA sigmoidconsts<>+1936(SB)/4, $0x7f800000
+DATA sigmoidconsts<>+1940(SB)/4, $0x7f800000
+DATA sigmoidconsts<>+1944(SB)/4, $0x7f800000
+DATA sigmoidconsts<>+1948(SB)/4, $0x7f800000
+DATA sigmoidconsts<>+1952(SB)/4, $0x7f800000
+DATA sigmoidconsts<>+1956(SB)/4, $0x7f800000
+DATA sigmoidconsts<>+1960(SB)/4, $0x7f800000
+DATA sigmoidconsts<>+1964(SB)/4, $0x7f800000
+DATA sigmoidconsts<>+1968(SB)/4, $0x7f800000
+DATA sigmoidconsts<>+1972(SB)/4, $0x7f800000
+DATA sigmoidconsts<>+1976(SB)/4, $0x7f800000
+DATA sigmoidconsts<>+1980(SB)/4, $0x7f800000
+DATA sigmoidconsts<>+1984(SB)/4, $0x7fc00000
+DATA sigmoidconsts<>+1988(SB)/4, $0x7fc00000
+DATA sigmoidconsts<>+1992(SB)/4, $0x7fc00000
+DATA sigmoidconsts<>+1996(SB)/4, $0x7fc00000
+DATA sigmoidconsts<>+2000(SB)/4, $0x7fc00000
+DATA sigmoidconsts<>+2004(SB)/4, $0x7fc00000
+DATA sigmoidconsts<>+2008(SB)/4, $0x7fc00000
+DATA sigmoidconsts<>+2012(SB)/4, $0x7fc00000
+DATA sigmoidconsts<>+2016(SB)/4, $0x7fc00000
+DATA sigmoidconsts<>+2020(SB)/4, $0x7fc00000
+DATA sigmoidconsts<>+2024(SB)/4, $0x7fc00000
+DATA sigmoidconsts<>+2028(SB)/4, $0x7fc00000
+DATA sigmoidconsts<>+2032(SB)/4, $0x7fc00000
+DATA sigmoidconsts<>+2036(SB)/4, $0x7fc00000
+DATA sigmoidconsts<>+2040(SB)/4, $0x7fc00000
+DATA sigmoidconsts<>+2044(SB)/4, $0x7fc00000
+DATA sigmoidconsts<>+2048(SB)/4, $0xff800000
+DATA sigmoidconsts<>+2052(SB)/4, $0xff800000
+DATA sigmoidconsts<>+2056(SB)/4, $0xff800000
+DATA sigmoidconsts<>+2060(SB)/4, $0xff800000
+DATA sigmoidconsts<>+2064(SB)/4, $0xff800000
+DATA sigmoidconsts<>+2068(SB)/4, $0xff800000
+DATA sigmoidconsts<>+2072(SB)/4, $0xff800000
+DATA sigmoidconsts<>+2076(SB)/4, $0xff800000
+DATA sigmoidconsts<>+2080(SB)/4, $0xff800000
+DATA sigmoidconsts<>+2084(SB)/4, $0xff800000
+DATA sigmoidconsts<>+2088(SB)/4, $0xff800000
+DATA sigmoidconsts<>+2092(SB)/4, $0xff800000
+DATA sigmoidconsts<>+2096(SB)/4, $0xff800000
+DATA sigmoidconsts<>+2100(SB)/4, $0xff800000
+DATA sigmoidconsts<>+2104(SB)/4, $0xff800000
+DATA sigmoidconsts<>+2108(SB)/4, $0xff800000
+DATA sigmoidconsts<>+2112(SB)/4, $0x42b17217
+DATA sigmoidconsts<>+2116(SB)/4, $0x42b17217
+DATA sigmoidconsts<>+2120(SB)/4, $0x42b17217
+DATA sigmoidconsts<>+2124(SB)/4, $0x42b17217
+DATA sigmoidconsts<>+2128(SB)/4, $0x42b17217
+DATA sigmoidconsts<>+2132(SB)/4, $0x42b17217
+DATA sigmoidconsts<>+2136(SB)/4, $0x42b17217
+DATA sigmoidconsts<>+2140(SB)/4, $0x42b17217
+DATA sigmoidconsts<>+2144(SB)/4, $0x42b17217
+DATA sigmoidconsts<>+2148(SB)/4, $0x42b17217
+DATA sigmoidconsts<>+2152(SB)/4, $0x42b17217
+DATA sigmoidconsts<>+2156(SB)/4, $0x42b17217
+DATA sigmoidconsts<>+2160(SB)/4, $0x42b17217
+DATA sigmoidconsts<>+2164(SB)/4, $0x42b17217
+DATA sigmoidconsts<>+2168(SB)/4, $0x42b17217
+DATA sigmoidconsts<>+2172(SB)/4, $0x42b17217
+DATA sigmoidconsts<>+2176(SB)/4, $0xffffffff
+DATA sigmoidconsts<>+2180(SB)/4, $0xffffffff
+DATA sigmoidconsts<>+2184(SB)/4, $0xffffffff
+DATA sigmoidconsts<>+2188(SB)/4, $0xffffffff
+DATA sigmoidconsts<>+2192(SB)/4, $0xffffffff
+DATA sigmoidconsts<>+2196(SB)/4, $0xffffffff
+DATA sigmoidconsts<>+2200(SB)/4, $0xffffffff
+DATA sigmoidconsts<>+2204(SB)/4, $0xffffffff
+DATA sigmoidconsts<>+2208(SB)/4, $0xffffffff
+DATA sigmoidconsts<>+2212(SB)/4, $0xffffffff
+DATA sigmoidconsts<>+2216(SB)/4, $0xffffffff
+DATA sigmoidconsts<>+2220(SB)/4, $0xffffffff
+DATA sigmoidconsts<>+2224(SB)/4, $0xffffffff
+DATA sigmoidconsts<>+2228(SB)/4, $0xffffffff
+DATA sigmoidconsts<>+2232(SB)/4, $0xffffffff
+DATA sigmoidconsts<>+2236(SB)/4, $0xffffffff
+DATA sigmoidconsts<>+2240(SB)/4, $0x00000000
+DATA sigmoidconsts<>+2244(SB)/4, $0x00000000
+DATA sigmoidconsts<>+2248(SB)/4, $0x00000000
+DATA sigmoidconsts<>+2252(SB)/4, $0x00000000
+DATA sigmoidconsts<>+2256(SB)/4, $0x00000000
+DATA sigmoidconsts<>+2260(SB)/4, $0x00000000
+DATA sigmoidconsts<>+2264(SB)/4, $0x00000000
+DATA sigmoidconsts<>+2268(SB)/4, $0x00000000
+DATA sigmoidconsts<>+2272(SB)/4, $0x00000000
+DATA sigmoidconsts<>+2276(SB)/4, $0x00000000
+DATA sigmoidconsts<>+2280(SB)/4, $0x00000000
+DATA sigmoidconsts<>+2284(SB)/4, $0x00000000
+DATA sigmoidconsts<>+2288(SB)/4, $0x00000000
+DATA sigmoidconsts<>+2292(SB)/4, $0x00000000
+DATA sigmoidconsts<>+2296(SB)/4, $0x00000000
+DATA sigmoidconsts<>+2300(SB)/4, $0x00000000
+DATA sigmoidconsts<>+2304(SB)/4, $0xbf800000
+DATA sigmoidconsts<>+2308(SB)/4, $0xbf800000
+DATA sigmoidconsts<>+2312(SB)/4, $0xbf800000
+DATA sigmoidconsts<>+2316(SB)/4, $0xbf800000
+DATA sigmoidconsts<>+2320(SB)/4, $0xbf800000
+DATA sigmoidconsts<>+2324(SB)/4, $0xbf800000
+DATA sigmoidconsts<>+2328(SB)/4, $0xbf800000
+DATA sigmoidconsts<>+2332(SB)/4, $0xbf800000
+DATA sigmoidconsts<>+2336(SB)/4, $0xbf800000
+DATA sigmoidconsts<>+2340(SB)/4, $0xbf800000
+DATA sigmoidconsts<>+2344(SB)/4, $0xbf800000
+DATA sigmoidconsts<>+2348(SB)/4, $0xbf800000
+DATA sigmoidconsts<>+2352(SB)/4, $0xbf800000
+DATA sigmoidconsts<>+2356(SB)/4, $0xbf800000
+DATA sigmoidconsts<>+2360(SB)/4, $0xbf800000
+DATA sigmoidconsts<>+2364(SB)/4, $0xbf800000
+DATA sigmoidconsts<>+2368(SB)/4, $0x40000000
+DATA sigmoidconsts<>+2372(SB)/4, $0x40000000
+DATA sigmoidconsts<>+2376(SB)/4, $0x40000000
+DATA sigmoidconsts<>+2380(SB)/4, $0x40000000
+DATA sigmoidconsts<>+2384(SB)/4, $0x40000000
+DATA sigmoidconsts<>+2388(SB)/4, $0x40000000
+DATA sigmoidconsts<>+2392(SB)/4, $0x40000000
+DATA sigmoidconsts<>+2396(SB)/4, $0x40000000
+DATA sigmoidconsts<>+2400(SB)/4, $0x40000000
+DATA sigmoidconsts<>+2404(SB)/4, $0x40000000
+DATA sigmoidconsts<>+2408(SB)/4, $0x40000000
+DATA sigmoidconsts<>+2412(SB)/4, $0x40000000
+DATA sigmoidconsts<>+2416(SB)/4, $0x40000000
+DATA sigmoidconsts<>+2420(SB)/4, $0x40000000
+DATA sigmoidconsts<>+2424(SB)/4, $0x40000000
+DATA sigmoidconsts<>+2428(SB)/4, $0x40000000
+DATA sigmoidconsts<>+2432(SB)/4, $0xc2c80000
+DATA sigmoidconsts<>+2436(SB)/4, $0xc2c80000
+DATA sigmoidconsts<>+2440(SB)/4, $0xc2c80000
+DATA sigmoidconsts<>+2444(SB)/4, $0xc2c80000
+DATA sigmoidconsts<>+2448(SB)/4, $0xc2c80000
+DATA sigmoidconsts<>+2452(SB)/4, $0xc2c80000
+DATA sigmoidconsts<>+2456(SB)/4, $0xc2c80000
+DATA sigmoidconsts<>+2460(SB)/4, $0xc2c80000
+DATA sigmoidconsts<>+2464(SB)/4, $0xc2c80000
+DATA sigmoidconsts<>+2468(SB)/4, $0xc2c80000
+DATA sigmoidconsts<>+2472(SB)/4, $0xc2c80000
+DATA sigmoidconsts<>+2476(SB)/4, $0xc2c80000
+DATA sigmoidconsts<>+2480(SB)/4, $0xc2c80000
+DATA sigmoidconsts<>+2484(SB)/4, $0xc2c80000
+DATA sigmoidconsts<>+2488(SB)/4, $0xc2c80000
+DATA sigmoidconsts<>+2492(SB)/4, $0xc2c80000
+DATA sigmoidconsts<>+2496(SB)/4, $0x2b8cbccc
+DATA sigmoidconsts<>+2500(SB)/4, $0x2b8cbccc
+DATA sigmoidconsts<>+2504(SB)/4, $0x2b8cbccc
+DATA sigmoidconsts<>+2508(SB)/4, $0x2b8cbccc
+DATA sigmoidconsts<>+2512(SB)/4, $0x2b8cbccc
+DATA sigmoidconsts<>+2516(SB)/4, $0x2b8cbccc
+DATA sigmoidconsts<>+2520(SB)/4, $0x2b8cbccc
+DATA sigmoidconsts<>+2524(SB)/4, $0x2b8cbccc
+DATA sigmoidconsts<>+2528(SB)/4, $0x2b8cbccc
+DATA sigmoidconsts<>+2532(SB)/4, $0x2b8cbccc
+DATA sigmoidconsts<>+2536(SB)/4, $0x2b8cbccc
+DATA sigmoidconsts<>+2540(SB)/4, $0x2b8cbccc
+DATA sigmoidconsts<>+2544(SB)/4, $0x2b8cbccc
+DATA sigmoidconsts<>+2548(SB)/4, $0x2b8cbccc
+DATA sigmoidconsts<>+2552(SB)/4, $0x2b8cbccc
+DATA sigmoidconsts<>+2556(SB)/4, $0x2b8cbccc
+DATA sigmoidconsts<>+2560(SB)/4, $0x42b17218
+DATA sigmoidconsts<>+2564(SB)/4, $0x42b17218
+DATA sigmoidconsts<>+2568(SB)/4, $0x42b17218
+DATA sigmoidconsts<>+2572(SB)/4, $0x42b17218
+DATA sigmoidconsts<>+2576(SB)/4, $0x42b17218
+DATA sigmoidconsts<>+2580(SB)/4, $0x42b17218
+DATA sigmoidconsts<>+2584(SB)/4, $0x42b17218
+DATA sigmoidconsts<>+2588(SB)/4, $0x42b17218
+DATA sigmoidconsts<>+2592(SB)/4, $0x42b17218
+DATA sigmoidconsts<>+2596(SB)/4, $0x42b17218
+DATA sigmoidconsts<>+2600(SB)/4, $0x42b17218
+DATA sigmoidconsts<>+2604(SB)/4, $0x42b17218
+DATA sigmoidconsts<>+2608(SB)/4, $0x42b17218
+DATA sigmoidconsts<>+2612(SB)/4, $0x42b17218
+DATA sigmoidconsts<>+2616(SB)/4, $0x42b17218
+DATA sigmoidconsts<>+2620(SB)/4, $0x42b17218
+GLOBL sigmoidconsts<>(SB), RODATA|NOPTR, $2624

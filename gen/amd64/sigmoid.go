@@ -16,6 +16,7 @@ const (
 	flagFocal   = 2
 	flagRegion  = 4
 	flagSquared = 8
+	flagAbsDiff = 16 // kernels.NeedAbsDiff: sum |p - y|; gradient: d*sgn(p - y)
 	flagAlpha   = 256
 )
 
@@ -91,7 +92,7 @@ func sigmoidStats(t *Tier, weighted, probs bool) {
 	}
 	t.text(name, "func("+args+" []float32, flags uint64, pw, alpha, gamma float32, gmode int, out []float32)")
 	t.doc(fmt.Sprintf("%s computes kernels.sigmoidStatsGeneric over len(x) <= kernels.BlockSize elements", name),
-		"into out[0:7] = P, PY, Y, PP, YY, BCE, Focal (sums not asked for are 0). flags: kernels.Flags | 256 when",
+		"into out[0:8] = P, PY, Y, PP, YY, BCE, Focal, AD (sums not asked for are 0). flags: kernels.Flags | 256 when",
 		"alpha >= 0; gmode: 0, 1, 2 when gamma is that integer, else 3.")
 	if weighted {
 		t.doc("Element i weighs w[i].")
@@ -110,11 +111,11 @@ func sigmoidStats(t *Tier, weighted, probs bool) {
 	n := Load(Param("x").Len(), GP64()).(GPVirtual)
 	flags := Load(Param("flags"), GP64()).(GPVirtual)
 	gmode := Load(Param("gmode"), GP64()).(GPVirtual)
-	as := t.newAccsReg(7, 3) // P, PY, Y in registers on AVX2 too
+	as := t.newAccsReg(8, 3) // P, PY, Y in registers on AVX2 too
 	for _, a := range as {
 		a.zero()
 	}
-	sP, sPY, sY, sPP, sYY, sBCE, sFoc := as[0], as[1], as[2], as[3], as[4], as[5], as[6]
+	sP, sPY, sY, sPP, sYY, sBCE, sFoc, sAD := as[0], as[1], as[2], as[3], as[4], as[5], as[6], as[7]
 	t.stream(n, ps, func(tail *Mask, _ GPVirtual) {
 		x, y := t.V(), t.V()
 		t.load(Mem{Base: px}, x, tail)
@@ -133,7 +134,7 @@ func sigmoidStats(t *Tier, weighted, probs bool) {
 			VORPS(t.I(0x80000000), x, na)
 			e = t.exp(na, expOpts{nonPositive: true})
 		}
-		ifFlag(flags, flagRegion|flagSquared, func() {
+		ifFlag(flags, flagRegion|flagSquared|flagAbsDiff, func() {
 			pv := t.V()
 			if probs {
 				VMOVAPS(x, pv)
@@ -164,6 +165,15 @@ func sigmoidStats(t *Tier, weighted, probs bool) {
 			ifFlag(flags, flagSquared, func() {
 				sPP.fmaKeep(wp, pv)
 				sYY.fmaKeep(wy, y)
+			})
+			ifFlag(flags, flagAbsDiff, func() {
+				ad := t.V()
+				VSUBPS(y, pv, ad)
+				VANDPS(t.I(0x7fffffff), ad, ad) // |p - y|
+				if weighted {
+					VMULPS(w, ad, ad)
+				}
+				sAD.add(ad, tail)
 			})
 		})
 		if probs {
@@ -274,14 +284,15 @@ func sigmoidGradProbs(t *Tier, fused, weighted bool) {
 	if weighted {
 		args = "x, y, w, dst"
 	}
-	sig := "func(" + args + " []float32, flags uint64, a, b, e, bceScale, pw, focalScale, alpha, gamma float32, gmode, g1mode int"
+	sig := "func(" + args + " []float32, flags uint64, a, b, e, d, bceScale, pw, focalScale, alpha, gamma float32, gmode, g1mode int"
 	if fused {
 		name = "SigmoidFusedP" + wName(weighted) + t.Name
 		sig += ", sflags uint64, out []float32"
 	}
 	t.text(name, sig+")")
 	t.doc(fmt.Sprintf("%s writes kernels.sigmoidGradGeneric's gradient of len(x) <= kernels.BlockSize probabilities", name),
-		"(kernels.SigmoidCoef.Probs) into dst. flags: 4 when a, b or e is not 0, 1 when bceScale is not 0; focalScale,",
+		"(kernels.SigmoidCoef.Probs) into dst. flags: 4 when a, b, e or d is not 0, 16 when d is not 0, 1 when bceScale is",
+		"not 0; focalScale,",
 		"alpha, gamma, gmode and g1mode are unused (no focal term for probabilities).")
 	if fused {
 		t.doc("It also stores the BCE sum of SigmoidStatsP (sflags as its flags, pw as its argument) into out[0:2]",
@@ -333,6 +344,9 @@ func sigmoidGradProbs(t *Tier, fused, weighted bool) {
 			VMULPS(Y, v, v)
 			VADDPS(t.bcast(arg("b")), v, v)
 			VFMADD231PS(X, t.bcast(arg("e")), v)
+			ifFlag(flags, flagAbsDiff, func() {
+				VFMADD231PS(t.sgnDiff(t.ld(X), Y), t.bcast(arg("d")), v) // + d*sgn(p - y)
+			})
 			VADDPS(v, g, g)
 		})
 		G := t.keep(g)
@@ -376,6 +390,18 @@ func sigmoidGradProbs(t *Tier, fused, weighted bool) {
 	end()
 }
 
+// sgnDiff returns sgn(p - y): 1 where p > y, -1 where p < y, else 0 (NaN
+// included), as kernels/generic.go sgn32.
+func (t *Tier) sgnDiff(p Register, y Op) VecVirtual {
+	s := t.V()
+	VXORPS(s, s, s)
+	gt := t.cmp(cmpGT, p, y)
+	t.setWhere(gt, t.F(1), s)
+	lt := t.cmp(cmpLT, p, y)
+	t.setWhere(lt, t.F(-1), s)
+	return s
+}
+
 // focalCE returns max(x,0) - x*y + l1p, the BCE of the focal loss: (1-y)*x
 // for x > 0 or -x*y for x < 0, rounded once, plus l1p, so nothing cancels.
 func (t *Tier) focalCE(x, y, l1p Register) VecVirtual {
@@ -407,14 +433,14 @@ func sigmoidGrad(t *Tier, fused, weighted bool) {
 	if weighted {
 		args = "x, y, w, dst"
 	}
-	sig := "func(" + args + " []float32, flags uint64, a, b, e, bceScale, pw, focalScale, alpha, gamma float32, gmode, g1mode int"
+	sig := "func(" + args + " []float32, flags uint64, a, b, e, d, bceScale, pw, focalScale, alpha, gamma float32, gmode, g1mode int"
 	if fused {
 		name = "SigmoidFused" + wName(weighted) + t.Name
 		sig += ", sflags uint64, out []float32"
 	}
 	t.text(name, sig+")")
 	t.doc(fmt.Sprintf("%s writes kernels.sigmoidGradGeneric's gradient of len(x) <= kernels.BlockSize elements", name),
-		"into dst. flags: 4 when a, b or e is not 0, 1 when bceScale is not 0, 2 when focalScale is not 0, 256",
+		"into dst. flags: 4 when a, b, e or d is not 0, 16 when d is not 0, 1 when bceScale is not 0, 2 when focalScale is not 0, 256",
 		"when alpha >= 0; gmode and g1mode classify gamma and gamma-1 as for SigmoidStats.")
 	if fused {
 		t.doc("It also stores the BCE and Focal sums of SigmoidStats (sflags as its flags; pw, alpha, gamma and",
@@ -475,6 +501,9 @@ func sigmoidGrad(t *Tier, fused, weighted bool) {
 			VADDPS(bb, v, v)
 			ee := t.bcast(arg("e"))
 			VFMADD231PS(P, ee, v)
+			ifFlag(flags, flagAbsDiff, func() {
+				VFMADD231PS(t.sgnDiff(t.ld(P), Y), t.bcast(arg("d")), v) // + d*sgn(p - y)
+			})
 			pq := t.cp(P)
 			VMULPS(Q, pq, pq)
 			VMULPS(v, pq, pq)

@@ -39,8 +39,11 @@ func sigmoidStatsFlags(p *SigmoidParams) uint64 {
 // whose coefficients are not zero.
 func sigmoidGradFlags(c *SigmoidCoef) uint64 {
 	var flags uint64
-	if c.A != 0 || c.B != 0 || c.E != 0 {
+	if c.A != 0 || c.B != 0 || c.E != 0 || c.D != 0 {
 		flags |= uint64(NeedRegion)
+	}
+	if c.D != 0 {
+		flags |= uint64(NeedAbsDiff)
 	}
 	if c.BCEScale != 0 {
 		flags |= uint64(NeedCE)

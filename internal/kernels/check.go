@@ -19,7 +19,7 @@ var ErrArg = errors.New("kernels: invalid argument")
 const MaxClasses = math.MaxInt32
 
 // needMask holds every Flags bit.
-const needMask = NeedCE | NeedFocal | NeedRegion | NeedSquared
+const needMask = NeedCE | NeedFocal | NeedRegion | NeedSquared | NeedAbsDiff
 
 func argErr(fn, format string, args ...any) error {
 	return fmt.Errorf("%w: %s: %s", ErrArg, fn, fmt.Sprintf(format, args...))

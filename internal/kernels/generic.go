@@ -53,6 +53,17 @@ func sigmoidGeneric(dst, x []float32) {
 
 // sigmoidPair returns p = sigmoid(x), q = 1-p, each with its own relative
 // accuracy, and e = exp(-|x|).
+// sgn32 returns -1, 0 or 1 by the sign of v (0 for NaN).
+func sgn32(v float32) float32 {
+	switch {
+	case v > 0:
+		return 1
+	case v < 0:
+		return -1
+	}
+	return 0
+}
+
 func sigmoidPair(x float32) (p, q, e float32) {
 	e = expf(-abs32(x))
 	big := 1 / (1 + e)
@@ -71,7 +82,7 @@ func sigmoidPair(x float32) (p, q, e float32) {
 func sigmoidStatsGeneric(x, y, w []float32, prm *SigmoidParams, s *SigmoidSums[float32]) {
 	// Sums in float64 (converted once at the end): even a block of equal
 	// values keeps them within one float32 rounding.
-	var sp, spy, sy, spp, syy, bce, foc float64
+	var sp, spy, sy, spp, syy, sad, bce, foc float64
 	need := prm.Need
 	pw := prm.PosWeight
 	alpha, gamma := prm.FocalAlpha, prm.FocalGamma
@@ -100,6 +111,9 @@ func sigmoidStatsGeneric(x, y, w []float32, prm *SigmoidParams, s *SigmoidSums[f
 		if need&NeedSquared != 0 {
 			spp += float64(float32(pwv * p))
 			syy += float64(float32(wy * yv))
+		}
+		if need&NeedAbsDiff != 0 {
+			sad += float64(float32(wv * abs32(p-yv)))
 		}
 		if prm.Probs {
 			if need&NeedCE != 0 {
@@ -140,14 +154,14 @@ func sigmoidStatsGeneric(x, y, w []float32, prm *SigmoidParams, s *SigmoidSums[f
 			}
 		}
 	}
-	*s = SigmoidSums[float32]{P: float32(sp), PY: float32(spy), Y: float32(sy), PP: float32(spp), YY: float32(syy), BCE: float32(bce), Focal: float32(foc)}
+	*s = SigmoidSums[float32]{P: float32(sp), PY: float32(spy), Y: float32(sy), PP: float32(spp), YY: float32(syy), BCE: float32(bce), Focal: float32(foc), AD: float32(sad)}
 }
 
 // sigmoidGradGeneric writes the gradient of c into dst; w, nil or at least
 // len(x) long, weights each element: the element's gradient times w_i
 // (rounded once).
 func sigmoidGradGeneric(x, y, w []float32, c *SigmoidCoef, dst []float32) {
-	region := c.A != 0 || c.B != 0 || c.E != 0
+	region := c.A != 0 || c.B != 0 || c.E != 0 || c.D != 0
 	y = y[:len(x)]
 	dst = dst[:len(x)]
 	if w != nil {
@@ -159,7 +173,7 @@ func sigmoidGradGeneric(x, y, w []float32, c *SigmoidCoef, dst []float32) {
 			p, q := xv, 1-xv
 			var g float32
 			if region {
-				g = float32(c.A*yv) + c.B + float32(c.E*p)
+				g = float32(c.A*yv) + c.B + float32(c.E*p) + float32(c.D*sgn32(p-yv))
 			}
 			if c.BCEScale != 0 {
 				d := (float32((1-yv)*p) - float32(c.PosWeight*yv*q)) / max(float32(p*q), 1e-12)
@@ -174,7 +188,7 @@ func sigmoidGradGeneric(x, y, w []float32, c *SigmoidCoef, dst []float32) {
 		p, q, e := sigmoidPair(xv)
 		var g float32
 		if region {
-			g = p * q * (float32(c.A*yv) + c.B + float32(c.E*p))
+			g = p * q * (float32(c.A*yv) + c.B + float32(c.E*p) + float32(c.D*sgn32(p-yv)))
 		}
 		if c.BCEScale != 0 {
 			g += float32(c.BCEScale * (float32((1-yv)*p) - float32(c.PosWeight*yv*q)))

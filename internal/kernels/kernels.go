@@ -82,6 +82,9 @@ const (
 	// NeedSquared asks for the sums of p*p (and y*y for sigmoid targets),
 	// used by squared-denominator region losses.
 	NeedSquared
+	// NeedAbsDiff asks the sigmoid statistics for the sum of |p - y|
+	// (MONAI's soft_label formulation of the region terms).
+	NeedAbsDiff
 )
 
 // SigmoidParams configures the sigmoid statistics pass over one plane.
@@ -105,25 +108,29 @@ type SigmoidParams struct {
 // sigmoid(x): P = sum p, PY = sum p*y, Y = sum y, PP = sum p*p, YY = sum
 // y*y, BCE = sum of binary cross entropy with logits (with PosWeight), Focal
 // = sum of the sigmoid focal loss. Sums that were not asked for are zero.
+//
+// AD = sum |p - y| (NeedAbsDiff); with weights, every sum weighs its
+// element's term by w.
 type SigmoidSums[T float32 | float64] struct {
-	P, PY, Y, PP, YY, BCE, Focal T
+	P, PY, Y, PP, YY, BCE, Focal, AD T
 }
 
 // SigmoidCoef holds the coefficients of the sigmoid gradient pass for one
 // plane. The gradient written for element i is
 //
-//	dx = p(1-p) * (A*y + B + E*p)                       region terms
+//	dx = p(1-p) * (A*y + B + E*p + D*sgn(p-y))          region terms
 //	   + BCEScale * ((1-y)*p - PosWeight*y*(1-p))       BCE
 //	   + FocalScale * d(sigmoid focal)/dx                focal
 //
 // With Probs (x holds probabilities p, q = 1-p) the gradient is d/dp:
 //
-//	dp = A*y + B + E*p                                  region terms
+//	dp = A*y + B + E*p + D*sgn(p-y)                     region terms
 //	   + BCEScale * ((1-y)*p - PosWeight*y*q) / max(p*q, 1e-12)   BCE (torch's)
 //
 // and FocalScale must be 0.
 type SigmoidCoef struct {
 	A, B, E    float32
+	D          float32 // coefficient of sgn(p - y) (the soft-label region terms)
 	BCEScale   float32
 	PosWeight  float32
 	FocalScale float32

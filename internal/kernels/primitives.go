@@ -90,6 +90,7 @@ func sigmoidPlane(fn string, x, y, w []float32, p *SigmoidParams, blk *SigmoidSu
 		out.Y += float64(b.Y)
 		out.PP += float64(b.PP)
 		out.YY += float64(b.YY)
+		out.AD += float64(b.AD)
 		addSigmoidWide(x[lo:hi], y[lo:hi], wb, p, b, out)
 	}
 	return nil

@@ -64,6 +64,8 @@ var sigmoidParamCases = []SigmoidParams{
 	{Need: NeedFocal, FocalAlpha: 0.75, FocalGamma: 0.5},
 	{Need: NeedFocal, FocalAlpha: 0.75, FocalGamma: 3},
 	{Need: NeedCE | NeedFocal | NeedRegion | NeedSquared, PosWeight: 0.3, FocalAlpha: 0.25, FocalGamma: 2},
+	{Need: NeedRegion | NeedAbsDiff, PosWeight: 1, FocalAlpha: -1},
+	{Need: NeedCE | NeedRegion | NeedAbsDiff, PosWeight: 1, FocalAlpha: -1},
 }
 
 var sigmoidCoefCases = []SigmoidCoef{
@@ -78,6 +80,8 @@ var sigmoidCoefCases = []SigmoidCoef{
 	{FocalScale: 1e-3, FocalAlpha: 0.5, FocalGamma: 0.5},
 	{FocalScale: 1e-3, FocalAlpha: 0.5, FocalGamma: 3},
 	{A: -0.01, B: 0.003, E: 0.001, BCEScale: 1e-3, PosWeight: 2, FocalScale: 5e-4, FocalAlpha: 0.25, FocalGamma: 2},
+	{B: 0.003, D: -0.004, FocalAlpha: -1},
+	{A: -0.002, B: 0.003, D: 0.004, BCEScale: 1e-3, PosWeight: 1, FocalAlpha: -1},
 }
 
 // randTargets returns n targets: binary, soft or a mix.
@@ -153,8 +157,8 @@ func checkSigmoidStats(t *testing.T, tr *tier, p *SigmoidParams, x, y, w []float
 	gx.check(t, "x")
 	gy.check(t, "y")
 	gw.checkOpt(t, "w")
-	g := []float32{got.P, got.PY, got.Y, got.PP, got.YY, got.BCE, got.Focal}
-	wt := []float32{want.P, want.PY, want.Y, want.PP, want.YY, want.BCE, want.Focal}
+	g := []float32{got.P, got.PY, got.Y, got.PP, got.YY, got.BCE, got.Focal, got.AD}
+	wt := []float32{want.P, want.PY, want.Y, want.PP, want.YY, want.BCE, want.Focal, want.AD}
 	for i := range g {
 		if !sumClose(g[i], wt[i], n) {
 			t.Fatalf("%s sigmoid stats %+v n=%d off=%d weighted=%v: sum %d = %v, generic %v\nx=%v\ny=%v", tr.name, *p, n, off, w != nil, i, g[i], wt[i], x, y)
@@ -177,7 +181,7 @@ func checkSigmoidGrad(t *testing.T, tr *tier, c *SigmoidCoef, x, y, w []float32,
 	gw.checkOpt(t, "w")
 	// The largest magnitude of the block, or of the coefficients where the
 	// terms of every element cancel (a*y + b + e*p == 0 and the like).
-	coef := math.Abs(float64(c.A)) + math.Abs(float64(c.B)) + math.Abs(float64(c.E)) +
+	coef := math.Abs(float64(c.A)) + math.Abs(float64(c.B)) + math.Abs(float64(c.E)) + math.Abs(float64(c.D)) +
 		math.Abs(float64(c.BCEScale))*(1+math.Abs(float64(c.PosWeight))) + math.Abs(float64(c.FocalScale))
 	if w != nil {
 		coef *= float64(max(1, maxAbs(w)))
@@ -361,7 +365,7 @@ func TestSigmoidWeightOne(t *testing.T) {
 
 func sameSums(a, b SigmoidSums[float32]) bool {
 	return sameBits(a.P, b.P) && sameBits(a.PY, b.PY) && sameBits(a.Y, b.Y) && sameBits(a.PP, b.PP) &&
-		sameBits(a.YY, b.YY) && sameBits(a.BCE, b.BCE) && sameBits(a.Focal, b.Focal)
+		sameBits(a.YY, b.YY) && sameBits(a.BCE, b.BCE) && sameBits(a.Focal, b.Focal) && sameBits(a.AD, b.AD)
 }
 
 var _ = fmt.Sprint
@@ -374,6 +378,7 @@ var sigmoidProbsParamCases = []SigmoidParams{
 	{Need: NeedCE, PosWeight: 1, FocalAlpha: -1, Probs: true},
 	{Need: NeedCE, PosWeight: 2.5, FocalAlpha: -1, Probs: true},
 	{Need: NeedCE | NeedRegion | NeedSquared, PosWeight: 0.3, FocalAlpha: -1, Probs: true},
+	{Need: NeedRegion | NeedAbsDiff, PosWeight: 1, FocalAlpha: -1, Probs: true},
 }
 
 var sigmoidProbsCoefCases = []SigmoidCoef{
@@ -382,6 +387,7 @@ var sigmoidProbsCoefCases = []SigmoidCoef{
 	{BCEScale: 1e-3, PosWeight: 1, FocalAlpha: -1, Probs: true},
 	{BCEScale: 1e-3, PosWeight: 3, FocalAlpha: -1, Probs: true},
 	{A: -0.01, B: 0.003, E: 0.001, BCEScale: 1e-3, PosWeight: 2, FocalAlpha: -1, Probs: true},
+	{B: 0.003, D: -0.004, FocalAlpha: -1, Probs: true},
 }
 
 // randProbs returns n probabilities: uniform, with exact 0 and 1, values

@@ -25,11 +25,11 @@ func supportedTiers() []*tier {
 // asmFuncs are the generated kernels of one tier.
 type asmFuncs struct {
 	exp, log, sigmoid func(dst, x []float32) error
-	sigmoidGrad       func(x, y, dst []float32, flags uint64, a, b, e, bceScale, pw, focalScale, alpha, gamma float32, gmode, g1mode int) error
-	sigmoidGradW      func(x, y, w, dst []float32, flags uint64, a, b, e, bceScale, pw, focalScale, alpha, gamma float32, gmode, g1mode int) error
+	sigmoidGrad       func(x, y, dst []float32, flags uint64, a, b, e, d, bceScale, pw, focalScale, alpha, gamma float32, gmode, g1mode int) error
+	sigmoidGradW      func(x, y, w, dst []float32, flags uint64, a, b, e, d, bceScale, pw, focalScale, alpha, gamma float32, gmode, g1mode int) error
 	// the kernels for probabilities (SigmoidCoef.Probs)
-	sigmoidGradP  func(x, y, dst []float32, flags uint64, a, b, e, bceScale, pw, focalScale, alpha, gamma float32, gmode, g1mode int) error
-	sigmoidGradPW func(x, y, w, dst []float32, flags uint64, a, b, e, bceScale, pw, focalScale, alpha, gamma float32, gmode, g1mode int) error
+	sigmoidGradP  func(x, y, dst []float32, flags uint64, a, b, e, d, bceScale, pw, focalScale, alpha, gamma float32, gmode, g1mode int) error
+	sigmoidGradPW func(x, y, w, dst []float32, flags uint64, a, b, e, d, bceScale, pw, focalScale, alpha, gamma float32, gmode, g1mode int) error
 }
 
 var (
@@ -106,7 +106,7 @@ func sigmoidStatsAsm(avx512 bool) func(x, y, w []float32, p *SigmoidParams, s *S
 				out[i] += blk[i]
 			}
 		}
-		*s = SigmoidSums[float32]{P: out[0], PY: out[1], Y: out[2], PP: out[3], YY: out[4], BCE: out[5], Focal: out[6]}
+		*s = SigmoidSums[float32]{P: out[0], PY: out[1], Y: out[2], PP: out[3], YY: out[4], BCE: out[5], Focal: out[6], AD: out[7]}
 	}
 }
 
@@ -138,9 +138,9 @@ func sigmoidGradAsm(fs asmFuncs) func(x, y, w []float32, c *SigmoidCoef, dst []f
 		for lo := 0; lo < len(x); lo += BlockSize {
 			hi := min(lo+BlockSize, len(x))
 			if w != nil {
-				fw(x[lo:hi], y[lo:hi], w[lo:hi], dst[lo:hi], flags, c.A, c.B, c.E, c.BCEScale, c.PosWeight, c.FocalScale, c.FocalAlpha, c.FocalGamma, gm, gm1)
+				fw(x[lo:hi], y[lo:hi], w[lo:hi], dst[lo:hi], flags, c.A, c.B, c.E, c.D, c.BCEScale, c.PosWeight, c.FocalScale, c.FocalAlpha, c.FocalGamma, gm, gm1)
 			} else {
-				f(x[lo:hi], y[lo:hi], dst[lo:hi], flags, c.A, c.B, c.E, c.BCEScale, c.PosWeight, c.FocalScale, c.FocalAlpha, c.FocalGamma, gm, gm1)
+				f(x[lo:hi], y[lo:hi], dst[lo:hi], flags, c.A, c.B, c.E, c.D, c.BCEScale, c.PosWeight, c.FocalScale, c.FocalAlpha, c.FocalGamma, gm, gm1)
 			}
 		}
 	}
@@ -156,24 +156,24 @@ func sigmoidFusedAsm(avx512 bool) func(x, y, w []float32, p *SigmoidParams, c *S
 		for lo := 0; lo < len(x); lo += BlockSize {
 			hi := min(lo+BlockSize, len(x))
 			xb, yb, db := x[lo:hi], y[lo:hi], dst[lo:hi]
-			ca, cb, ce, bs, pw, fs, fa, fg := c.A, c.B, c.E, c.BCEScale, c.PosWeight, c.FocalScale, c.FocalAlpha, c.FocalGamma
+			ca, cb, ce, cd, bs, pw, fs, fa, fg := c.A, c.B, c.E, c.D, c.BCEScale, c.PosWeight, c.FocalScale, c.FocalAlpha, c.FocalGamma
 			switch sigmoidKind(avx512, c.Probs, w != nil) {
 			case 0:
-				asm.SigmoidFusedAVX2(xb, yb, db, flags, ca, cb, ce, bs, pw, fs, fa, fg, gm, gm1, sflags, blk[:])
+				asm.SigmoidFusedAVX2(xb, yb, db, flags, ca, cb, ce, cd, bs, pw, fs, fa, fg, gm, gm1, sflags, blk[:])
 			case 1:
-				asm.SigmoidFusedWAVX2(xb, yb, w[lo:hi], db, flags, ca, cb, ce, bs, pw, fs, fa, fg, gm, gm1, sflags, blk[:])
+				asm.SigmoidFusedWAVX2(xb, yb, w[lo:hi], db, flags, ca, cb, ce, cd, bs, pw, fs, fa, fg, gm, gm1, sflags, blk[:])
 			case 2:
-				asm.SigmoidFusedPAVX2(xb, yb, db, flags, ca, cb, ce, bs, pw, fs, fa, fg, gm, gm1, sflags, blk[:])
+				asm.SigmoidFusedPAVX2(xb, yb, db, flags, ca, cb, ce, cd, bs, pw, fs, fa, fg, gm, gm1, sflags, blk[:])
 			case 3:
-				asm.SigmoidFusedPWAVX2(xb, yb, w[lo:hi], db, flags, ca, cb, ce, bs, pw, fs, fa, fg, gm, gm1, sflags, blk[:])
+				asm.SigmoidFusedPWAVX2(xb, yb, w[lo:hi], db, flags, ca, cb, ce, cd, bs, pw, fs, fa, fg, gm, gm1, sflags, blk[:])
 			case 4:
-				asm.SigmoidFusedAVX512(xb, yb, db, flags, ca, cb, ce, bs, pw, fs, fa, fg, gm, gm1, sflags, blk[:])
+				asm.SigmoidFusedAVX512(xb, yb, db, flags, ca, cb, ce, cd, bs, pw, fs, fa, fg, gm, gm1, sflags, blk[:])
 			case 5:
-				asm.SigmoidFusedWAVX512(xb, yb, w[lo:hi], db, flags, ca, cb, ce, bs, pw, fs, fa, fg, gm, gm1, sflags, blk[:])
+				asm.SigmoidFusedWAVX512(xb, yb, w[lo:hi], db, flags, ca, cb, ce, cd, bs, pw, fs, fa, fg, gm, gm1, sflags, blk[:])
 			case 6:
-				asm.SigmoidFusedPAVX512(xb, yb, db, flags, ca, cb, ce, bs, pw, fs, fa, fg, gm, gm1, sflags, blk[:])
+				asm.SigmoidFusedPAVX512(xb, yb, db, flags, ca, cb, ce, cd, bs, pw, fs, fa, fg, gm, gm1, sflags, blk[:])
 			default:
-				asm.SigmoidFusedPWAVX512(xb, yb, w[lo:hi], db, flags, ca, cb, ce, bs, pw, fs, fa, fg, gm, gm1, sflags, blk[:])
+				asm.SigmoidFusedPWAVX512(xb, yb, w[lo:hi], db, flags, ca, cb, ce, cd, bs, pw, fs, fa, fg, gm, gm1, sflags, blk[:])
 			}
 			out[0] += blk[0]
 			out[1] += blk[1]
