@@ -139,6 +139,9 @@ func (b *Binary) plan(sh Shape, p *bnPlan) error {
 		if r.Squared {
 			p.need |= kernels.NeedSquared
 		}
+		if r.SoftLabel {
+			p.need |= kernels.NeedAbsDiff
+		}
 	}
 	return nil
 }
@@ -466,7 +469,7 @@ func (b *Binary) accumulate(ws *workspace, st *Stats, logits, targets []float32,
 	ws.runJob(&ws.job, workers)
 	ws.job = job{}
 
-	P, PY, Y, PP, YY := st.block(sP), st.block(sPY), st.block(sY), st.block(sPP), st.block(sYY)
+	P, PY, Y, PP, YY, AD := st.block(sP), st.block(sPY), st.block(sY), st.block(sPP), st.block(sYY), st.block(sAD)
 	for i := 0; i < chunks; i++ {
 		r := g.plane(first, C, i)
 		t := &ws.sgChunks[i]
@@ -475,6 +478,7 @@ func (b *Binary) accumulate(ws *workspace, st *Stats, logits, targets []float32,
 		Y[r] += t.Y
 		PP[r] += t.PP
 		YY[r] += t.YY
+		AD[r] += t.AD
 		st.addScalar(sCE, t.BCE)
 		st.addScalar(sFocal, t.Focal)
 	}

@@ -249,7 +249,7 @@ func (j *job) sigmoid(st *workerState, i, c, r int, x, y, w, g []float32) {
 			kernels.SigmoidPlane(x, y, &st.sgPrm, &st.sgBlk, out)
 		}
 	case sigmoidGrad:
-		st.sgCoef.A, st.sgCoef.B, st.sgCoef.E = ws.a[r], ws.b[r], ws.e[r]
+		st.sgCoef.A, st.sgCoef.B, st.sgCoef.E, st.sgCoef.D = ws.a[r], ws.b[r], ws.e[r], ws.d[r]
 		if w != nil {
 			kernels.SigmoidGradWeighted(x, y, w, &st.sgCoef, g)
 		} else {

@@ -19,12 +19,13 @@ type Stats struct {
 	// N and C are the images and classes (channels) of the whole batch.
 	N, C int
 	// Data holds every sum, to be merged by elementwise addition (what an
-	// all-reduce of a data-parallel job does): five blocks of N*C values,
+	// all-reduce of a data-parallel job does): six blocks of N*C values,
 	// entry n*C+c each, with p the softmax or sigmoid probabilities and y
 	// the one-hot labels or targets of the non-ignored pixels:
 	//
-	//	sum p, sum p*y, sum y, sum p^2, sum y^2
+	//	sum p, sum p*y, sum y, sum p^2, sum y^2, sum |p - y|
 	//
+	// (the last for Binary region terms with SoftLabel, else 0),
 	// followed by four scalars: the cross-entropy (or BCE) sum, the sum of
 	// the cross-entropy class weights of the labels, the focal sum, and the
 	// number of non-ignored pixels (elements, for Binary).
@@ -46,6 +47,7 @@ const (
 	sY
 	sPP
 	sYY
+	sAD
 	statBlocks
 )
 
@@ -57,8 +59,8 @@ const (
 	statScalars
 )
 
-// MaxStatsEntries is the largest N*C a Stats holds (five float64 sums per
-// image and class: 5 GiB of Data at the limit).
+// MaxStatsEntries is the largest N*C a Stats holds (six float64 sums per
+// image and class: 6 GiB of Data at the limit).
 const MaxStatsEntries = 1 << 27
 
 // Reset sizes the statistics for N images of C classes and zeroes them. It

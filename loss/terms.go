@@ -186,6 +186,13 @@ type Region struct {
 	// entries, or Sum. None is Sum for the value and the gradient, with
 	// the per-entry values from Entries (MONAI's reduction="none").
 	Reduction Reduction
+	// SoftLabel is MONAI's soft_label=True (Wang et al., "Dice semimetric
+	// losses"): the overlap is I = (P + Y - sum |p - y|)/2 instead of sum
+	// p*y, so a soft target is not penalised at p = y (the loss is then
+	// 0). For class-index labels (Multiclass) and binary targets both are
+	// the same sum exactly, and Multiclass takes SoftLabel as the default.
+	// Dice, IoU, Tversky and focal Tversky only, not Squared.
+	SoftLabel bool
 }
 
 const chapterSmooth = 1e-6
@@ -258,6 +265,9 @@ func (r *Region) check(C int) error {
 		if r.SmoothDen != 0 || r.Squared || r.Log {
 			return fmt.Errorf("%w: Region: MCCRatio takes no SmoothDen, Squared or Log (its eps is SmoothNum)", ErrOption)
 		}
+	}
+	if r.SoftLabel && (r.Squared || r.Kind == GeneralizedDiceRatio || r.Kind == MCCRatio) {
+		return fmt.Errorf("%w: Region: SoftLabel is for Dice, IoU and Tversky without Squared", ErrOption)
 	}
 	if r.Empty < EmptyComputed || r.Empty > EmptyZero {
 		return fmt.Errorf("%w: Region: unknown empty policy %d", ErrOption, int(r.Empty))
@@ -373,7 +383,7 @@ func (r *Region) shape(f float64) float64 {
 }
 
 // regionSums are the statistics of one entry.
-type regionSums struct{ I, P, PP, Y, YY float64 }
+type regionSums struct{ I, P, PP, Y, YY, AD float64 }
 
 // groups returns the entries' groups (images with PerImage, else 1) and
 // the first class.
@@ -458,9 +468,14 @@ func (r *Region) finalizeEntries(w float64, N, C int, src regionSrc, out []float
 				P, Y = s.PP, s.YY
 			}
 			var F, dI, dP float64
-			if r.Kind == MCCRatio {
+			soft := r.SoftLabel && src.st.kind == kindSigmoid
+			switch {
+			case r.Kind == MCCRatio:
 				F, dI, dP = r.mcc(s.I, P, Y, src.count(g))
-			} else {
+			case soft:
+				// I = (P + Y - AD)/2: dI/dp = (1 - sgn(p - y))/2
+				F, dI, dP = r.entry((P+Y-s.AD)/2, P, Y)
+			default:
 				F, dI, dP = r.entry(s.I, P, Y)
 			}
 			if out != nil {
@@ -472,15 +487,18 @@ func (r *Region) finalizeEntries(w float64, N, C int, src regionSrc, out []float
 				continue
 			}
 			value += sc * F
-			a, b, e := sc*dI, sc*dP, 0.0
+			a, b, e, d := sc*dI, sc*dP, 0.0, 0.0
 			if r.Squared {
 				b, e = 0, 2*sc*dP
 			}
+			if soft {
+				a, b, d = 0, sc*(dP+dI/2), -sc*dI/2
+			}
 			if r.PerImage {
-				src.addCoef(g, c, a, b, e)
+				src.addCoefD(g, c, a, b, e, d)
 			} else {
 				for n := 0; n < N; n++ {
-					src.addCoef(n, c, a, b, e)
+					src.addCoefD(n, c, a, b, e, d)
 				}
 			}
 		}

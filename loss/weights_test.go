@@ -44,6 +44,7 @@ type weightTerm struct {
 	Squared     bool
 	PerImage    bool    `json:"per_image"`
 	ExcludeBG   bool    `json:"exclude_background"`
+	SoftLabel   bool    `json:"soft_label"`
 	SmoothNum   float64 `json:"smooth_nr"`
 	SmoothDen   float64 `json:"smooth_dr"`
 }
@@ -72,7 +73,7 @@ func (tm *weightTerm) alpha(t *testing.T) float64 {
 }
 
 func (tm *weightTerm) region(t *testing.T) *Region {
-	r := &Region{Squared: tm.Squared, PerImage: tm.PerImage, ExcludeBackground: tm.ExcludeBG, SmoothNum: tm.SmoothNum, SmoothDen: tm.SmoothDen}
+	r := &Region{Squared: tm.Squared, PerImage: tm.PerImage, ExcludeBackground: tm.ExcludeBG, SmoothNum: tm.SmoothNum, SmoothDen: tm.SmoothDen, SoftLabel: tm.SoftLabel}
 	switch tm.Kind {
 	case "dice":
 		r.Kind = DiceRatio
@@ -528,8 +529,9 @@ func TestWeightsMulticlassCalls(t *testing.T) {
 // TestProbsGolden checks Binary with probability inputs (NoActivation)
 // against torch on every tier: binary_cross_entropy (exact 0 and 1 among
 // the probabilities, soft targets, weights, pos_weight), region terms,
-// BCE + Dice, and two of MONAI's DiceLoss(sigmoid=False) test cases with
-// MONAI's expected values (to its rtol of 1e-5).
+// BCE + Dice, MONAI's soft_label formulation (probabilities and logits),
+// and three of MONAI's DiceLoss test cases with MONAI's expected values
+// (to its rtol of 1e-5).
 func TestProbsGolden(t *testing.T) {
 	var g struct{ Cases []weightCase }
 	readGzipJSON(t, "../testdata/probs.json.gz", &g)

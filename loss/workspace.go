@@ -73,6 +73,8 @@ type workspace struct {
 	// Gradient coefficients per image and class, N*C each.
 	a64, b64, e64 []float64
 	a, b, e       []float32
+	d64           []float64 // the sgn(p - y) coefficients (soft-label regions, Binary)
+	d             []float32
 	scratch       []float32
 
 	// Kernel arguments, kept here so that passing them by pointer to the
@@ -112,6 +114,8 @@ func (ws *workspace) grow(N, C int) {
 	ws.blk.P, ws.blk.PY, ws.blk.Count, ws.blk.PP = grow(ws.blk.P, C), grow(ws.blk.PY, C), grow(ws.blk.Count, C), grow(ws.blk.PP, C)
 	ws.a64, ws.b64, ws.e64 = grow(ws.a64, nc), grow(ws.b64, nc), grow(ws.e64, nc)
 	ws.a, ws.b, ws.e = grow(ws.a, nc), grow(ws.b, nc), grow(ws.e, nc)
+	ws.d64, ws.d = grow(ws.d64, nc), grow(ws.d, nc)
+	clear(ws.d64)
 	ws.scratch = grow(ws.scratch, kernels.ScratchLen(C))
 	clear(ws.a64)
 	clear(ws.b64)
@@ -171,7 +175,7 @@ func (r regionSrc) sums(g, c int) regionSums {
 	if !r.perImage {
 		n0, n1 = 0, N
 	}
-	P, PY, Y, PP, YY := r.st.block(sP), r.st.block(sPY), r.st.block(sY), r.st.block(sPP), r.st.block(sYY)
+	P, PY, Y, PP, YY, AD := r.st.block(sP), r.st.block(sPY), r.st.block(sY), r.st.block(sPP), r.st.block(sYY), r.st.block(sAD)
 	var s regionSums
 	for n := n0; n < n1; n++ {
 		i := n*C + c
@@ -180,6 +184,7 @@ func (r regionSrc) sums(g, c int) regionSums {
 		s.PP += PP[i]
 		s.Y += Y[i]
 		s.YY += YY[i]
+		s.AD += AD[i]
 	}
 	return s
 }
@@ -208,7 +213,10 @@ func (r regionSrc) count(g int) float64 {
 }
 
 // addCoef adds region gradient coefficients of image n and class c.
-func (r regionSrc) addCoef(n, c int, a, b, e float64) {
+func (r regionSrc) addCoef(n, c int, a, b, e float64) { r.addCoefD(n, c, a, b, e, 0) }
+
+// addCoefD is addCoef with the coefficient of sgn(p - y).
+func (r regionSrc) addCoefD(n, c int, a, b, e, d float64) {
 	if r.ws == nil {
 		return
 	}
@@ -216,12 +224,13 @@ func (r regionSrc) addCoef(n, c int, a, b, e float64) {
 	r.ws.a64[i] += a
 	r.ws.b64[i] += b
 	r.ws.e64[i] += e
+	r.ws.d64[i] += d
 }
 
 // coefs rounds the accumulated coefficients to float32.
 func (ws *workspace) coefs() {
 	for i := range ws.a64 {
-		ws.a[i], ws.b[i], ws.e[i] = float32(ws.a64[i]), float32(ws.b64[i]), float32(ws.e64[i])
+		ws.a[i], ws.b[i], ws.e[i], ws.d[i] = float32(ws.a64[i]), float32(ws.b64[i]), float32(ws.e64[i]), float32(ws.d64[i])
 	}
 }
 
@@ -250,7 +259,7 @@ func (ws *workspace) gradRange(ceScale, focScale float64, nc int) error {
 		return err
 	}
 	for i := 0; i < nc; i++ {
-		for _, v := range [3]float64{ws.a64[i], ws.b64[i], ws.e64[i]} {
+		for _, v := range [4]float64{ws.a64[i], ws.b64[i], ws.e64[i], ws.d64[i]} {
 			if err := rangeErr(v, "a region gradient coefficient"); err != nil {
 				return err
 			}

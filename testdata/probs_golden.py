@@ -61,6 +61,9 @@ def region_term(p, y, w, o):
         p, y, w = p[:, 1:], y[:, 1:], w[:, 1:]
     sq = o.get("squared", False)
     I = (w * p * y).sum(axes)
+    if o.get("soft_label", False):
+        # MONAI's soft_label=True (compute_tp_fp_fn, ord 1, decoupled)
+        I = ((w * p).sum(axes) + (w * y).sum(axes) - (w * (p - y).abs()).sum(axes)) / 2
     P = (w * p * p).sum(axes) if sq else (w * p).sum(axes)
     Y = (w * y * y).sum(axes) if sq else (w * y).sum(axes)
     sn, sd = o.get("smooth_nr", 0.0), o.get("smooth_dr", 0.0)
@@ -80,9 +83,10 @@ def region_term(p, y, w, o):
 cases = []
 
 
-def case(name, shape, terms, p, y, w=None, peer=None):
+def case(name, shape, terms, p, y, w=None, peer=None, logits=False):
     pt = torch.tensor(f32(p).reshape(shape), requires_grad=True)
     yt = torch.tensor(f32(y).reshape(shape))
+    act = torch.sigmoid(pt) if logits else pt
     weighted = w is not None
     if w is None:
         w = np.ones(int(np.prod(shape)))
@@ -90,9 +94,9 @@ def case(name, shape, terms, p, y, w=None, peer=None):
     loss = 0
     for t in terms:
         fn = {"bce": bce_term, "region": region_term}[t["term"]]
-        loss = loss + t.get("weight", 1.0) * fn(pt, yt, wt, t)
+        loss = loss + t.get("weight", 1.0) * fn(act, yt, wt, t)
     loss.backward()
-    c = {"name": name, "kind": "sigmoid", "activation": "none", "weighted": weighted, "shape": list(shape), "terms": terms,
+    c = {"name": name, "kind": "sigmoid", "activation": "logits" if logits else "none", "weighted": weighted, "shape": list(shape), "terms": terms,
          "logits": flat(f32(p)), "targets": flat(f32(y)), "weights": flat(f32(w)),
          "loss": float(loss), "grad": flat(pt.grad.numpy())}
     if peer is not None:
@@ -146,6 +150,29 @@ lab = [[0, 0, 1], [0, 1, 0]]
 oh = [float(l == c) for img in lab for c in range(2) for l in img]
 case("monai_dice_onehot_nobg", (2, 2, 3), [{"term": "region", "kind": "dice", "per_image": True, "exclude_background": True}],
      inp, oh, peer=0.0)
+
+# MONAI's soft_label=True: probabilities and logits, soft and hard targets
+for shape in [(2, 1, 7, 9), (3, 2, 5, 5), (64, 1, 2), (2, 3, 40, 41)]:
+    n = int(np.prod(shape))
+    tag = "x".join(map(str, shape))
+    ys = rng.random(n)
+    yh = rng.integers(0, 2, n).astype(np.float64)
+    p = rand_probs(n, exact=False)
+    x = rng.normal(0, 2, n)
+    w = rng.choice([0.0, 0.5, 1.0, 3.0], n)
+    for kind, extra in [("dice", {}), ("iou", {}), ("tversky", {"alpha": 0.3, "beta": 0.7}), ("dice", {"per_image": True, "smooth_nr": 1e-4, "smooth_dr": 1e-4})]:
+        t = {"term": "region", "kind": kind, "soft_label": True}
+        t.update(extra)
+        nm = kind + "".join(f"_{k}{v}" for k, v in extra.items())
+        case(f"soft_{nm}_probs_{tag}", shape, [t], p, ys)
+        case(f"soft_{nm}_logits_{tag}", shape, [t], x, ys, logits=True)
+    case(f"soft_dice_hard_targets_{tag}", shape, [{"term": "region", "kind": "dice", "soft_label": True}], p, yh)
+    case(f"soft_dice_weighted_{tag}", shape, [{"term": "region", "kind": "dice", "soft_label": True}], x, ys, w, logits=True)
+    case(f"soft_dice_p_equals_y_{tag}", shape, [{"term": "region", "kind": "dice", "soft_label": True, "smooth_nr": 1e-4, "smooth_dr": 1e-4}], p, p)
+# MONAI test_dice_loss.py case 3: soft_label=True, the prediction equals its soft target: loss 0
+p = [0.3, 0.4, 0.7, 0.9, 1.0, 0.1, 0.5, 0.3]
+case("monai_dice_soft_label", (2, 1, 2, 2), [{"term": "region", "kind": "dice", "per_image": True, "smooth_nr": 1e-4, "smooth_dr": 1e-4, "soft_label": True}],
+     p, p, peer=0.0)
 
 out = {"torch": torch.__version__, "cases": cases}
 with open("testdata/probs.json.gz", "wb") as fh:
