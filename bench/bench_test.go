@@ -136,10 +136,11 @@ func TestBenchCommand(t *testing.T) {
 	if n != 2*base {
 		t.Errorf("%d JSON rows, want %d (the rows without -extra)", n, 2*base)
 	}
-	// With -extra, the MONAI/SMP rows too, each with a finite value.
+	// With -extra, the MONAI/SMP and per-pixel weight rows too, each with a
+	// finite value.
 	includeExtra = true
 	var ex bytes.Buffer
-	err := run(&ex, "false", true, "gdl,mcc,lovasz", "", "2x3x17x19", 1, 1, "")
+	err := run(&ex, "false", true, "gdl,mcc,lovasz,pixel-weighted,masked,binary-weighted", "", "2x3x17x19", 1, 1, "")
 	includeExtra = false
 	if err != nil {
 		t.Fatal(err)

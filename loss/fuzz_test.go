@@ -572,7 +572,7 @@ func fzMutate(f *fzIn, c *fzCase) {
 		set(ErrWeight, "weight scale")
 	case 9:
 		ceOrBCE()
-		red := pick(f, []Reduction{-1, 4, 1000})
+		red := pick(f, []Reduction{-1, WeightMean + 1, 1000}) // WeightMean + 1: the first unknown one
 		if c.bin {
 			fzFind[BCE](*ts).Reduction = red
 		} else {
