@@ -279,17 +279,7 @@ func (t *Tier) probsBCE(flags Op, p, y, w Register, tail *Mask, sBCE *acc) {
 // b + e*p) and of torch's binary_cross_entropy, bceScale*((1-y)*p - pw*y*q)
 // / max(p*q, 1e-12), q = 1-p (kernels/generic.go sigmoidGradGeneric).
 func sigmoidGradProbs(t *Tier, fused, weighted bool) {
-	name := "SigmoidGradP" + wName(weighted) + t.Name
-	args := "x, y, dst"
-	if weighted {
-		args = "x, y, w, dst"
-	}
-	sig := "func(" + args + " []float32, flags uint64, a, b, e, d, bceScale, pw, focalScale, alpha, gamma float32, gmode, g1mode int"
-	if fused {
-		name = "SigmoidFusedP" + wName(weighted) + t.Name
-		sig += ", sflags uint64, out []float32"
-	}
-	t.text(name, sig+")")
+	name := sigmoidGradText(t, "P", fused, weighted)
 	t.doc(fmt.Sprintf("%s writes kernels.sigmoidGradGeneric's gradient of len(x) <= kernels.BlockSize probabilities", name),
 		"(kernels.SigmoidCoef.Probs) into dst. flags: 4 when a, b, e or d is not 0, 16 when d is not 0, 1 when bceScale is",
 		"not 0; focalScale,",
@@ -301,14 +291,7 @@ func sigmoidGradProbs(t *Tier, fused, weighted bool) {
 	if weighted {
 		t.doc("Element i weighs w[i]: its gradient (and its sum) times w[i].")
 	}
-	p := sliceArgs("x", "y", "dst")
-	px, py, pd := p[0], p[1], p[2]
-	ps := []ptr{{px, 4}, {py, 4}, {pd, 4}}
-	var pwt GPVirtual
-	if weighted {
-		pwt = sliceArgs("w")[0]
-		ps = append(ps, ptr{pwt, 4})
-	}
+	px, py, pd, pwt, ps := sigmoidGradPtrs(weighted)
 	n := Load(Param("x").Len(), GP64()).(GPVirtual)
 	flags := Load(Param("flags"), GP64()).(GPVirtual)
 	var sums []*acc // BCE, Focal
@@ -390,6 +373,40 @@ func sigmoidGradProbs(t *Tier, fused, weighted bool) {
 	end()
 }
 
+// sigmoidGradText declares a gradient kernel, Sigmoid + Grad (or Fused)
+// + infix + W when weighted + the tier, with its signature, and returns its
+// name.
+func sigmoidGradText(t *Tier, infix string, fused, weighted bool) string {
+	kind := "Grad"
+	if fused {
+		kind = "Fused"
+	}
+	name := "Sigmoid" + kind + infix + wName(weighted) + t.Name
+	args := "x, y, dst"
+	if weighted {
+		args = "x, y, w, dst"
+	}
+	sig := "func(" + args + " []float32, flags uint64, a, b, e, d, bceScale, pw, focalScale, alpha, gamma float32, gmode, g1mode int"
+	if fused {
+		sig += ", sflags uint64, out []float32"
+	}
+	t.text(name, sig+")")
+	return name
+}
+
+// sigmoidGradPtrs loads the slices of a gradient kernel: x, y, dst and
+// (weighted) w, and the stream's pointers.
+func sigmoidGradPtrs(weighted bool) (px, py, pd, pwt GPVirtual, ps []ptr) {
+	p := sliceArgs("x", "y", "dst")
+	px, py, pd = p[0], p[1], p[2]
+	ps = []ptr{{px, 4}, {py, 4}, {pd, 4}}
+	if weighted {
+		pwt = sliceArgs("w")[0]
+		ps = append(ps, ptr{pwt, 4})
+	}
+	return px, py, pd, pwt, ps
+}
+
 // sgnDiff returns sgn(p - y): 1 where p > y, -1 where p < y, else 0 (NaN
 // included), as kernels/generic.go sgn32.
 func (t *Tier) sgnDiff(p Register, y Op) VecVirtual {
@@ -428,17 +445,7 @@ func (t *Tier) alphaWeight(y, omy Op, alpha Mem, d Register) {
 // elements (flagged by sflags like the statistics kernel's flags), for a
 // loss of pixelwise terms only, in one pass.
 func sigmoidGrad(t *Tier, fused, weighted bool) {
-	name := "SigmoidGrad" + wName(weighted) + t.Name
-	args := "x, y, dst"
-	if weighted {
-		args = "x, y, w, dst"
-	}
-	sig := "func(" + args + " []float32, flags uint64, a, b, e, d, bceScale, pw, focalScale, alpha, gamma float32, gmode, g1mode int"
-	if fused {
-		name = "SigmoidFused" + wName(weighted) + t.Name
-		sig += ", sflags uint64, out []float32"
-	}
-	t.text(name, sig+")")
+	name := sigmoidGradText(t, "", fused, weighted)
 	t.doc(fmt.Sprintf("%s writes kernels.sigmoidGradGeneric's gradient of len(x) <= kernels.BlockSize elements", name),
 		"into dst. flags: 4 when a, b, e or d is not 0, 16 when d is not 0, 1 when bceScale is not 0, 2 when focalScale is not 0, 256",
 		"when alpha >= 0; gmode and g1mode classify gamma and gamma-1 as for SigmoidStats.")
@@ -449,14 +456,7 @@ func sigmoidGrad(t *Tier, fused, weighted bool) {
 	if weighted {
 		t.doc("Element i weighs w[i]: its gradient (and its sums) times w[i].")
 	}
-	p := sliceArgs("x", "y", "dst")
-	px, py, pd := p[0], p[1], p[2]
-	ps := []ptr{{px, 4}, {py, 4}, {pd, 4}}
-	var pwt GPVirtual
-	if weighted {
-		pwt = sliceArgs("w")[0]
-		ps = append(ps, ptr{pwt, 4})
-	}
+	px, py, pd, pwt, ps := sigmoidGradPtrs(weighted)
 	n := Load(Param("x").Len(), GP64()).(GPVirtual)
 	flags := Load(Param("flags"), GP64()).(GPVirtual)
 	gmode := Load(Param("gmode"), GP64()).(GPVirtual)
