@@ -19,23 +19,16 @@ Cases named "monai_*" are literal inputs of MONAI's
 tests/losses/test_dice_loss.py (at 01c9ad1a) with MONAI's expected value
 in "peer_expected".
 """
-import gzip
-import json
-
 import numpy as np
 import torch
 import torch.nn.functional as F
+
+from region_ref import f32, flat, region_loss, write_cases
 
 torch.set_default_dtype(torch.float64)
 rng = np.random.default_rng(41)
 
 
-def f32(a):
-    return np.asarray(a, np.float32).astype(np.float64)
-
-
-def flat(a):
-    return [float(v) for v in np.asarray(a, np.float64).ravel()]
 
 
 def bce_term(p, y, w, o):
@@ -54,30 +47,7 @@ def bce_term(p, y, w, o):
 
 
 def region_term(p, y, w, o):
-    axes = list(range(2, p.dim()))
-    if not o.get("per_image", False):
-        axes = [0] + axes
-    if o.get("exclude_background", False):
-        p, y, w = p[:, 1:], y[:, 1:], w[:, 1:]
-    sq = o.get("squared", False)
-    I = (w * p * y).sum(axes)
-    if o.get("soft_label", False):
-        # MONAI's soft_label=True (compute_tp_fp_fn, ord 1, decoupled)
-        I = ((w * p).sum(axes) + (w * y).sum(axes) - (w * (p - y).abs()).sum(axes)) / 2
-    P = (w * p * p).sum(axes) if sq else (w * p).sum(axes)
-    Y = (w * y * y).sum(axes) if sq else (w * y).sum(axes)
-    sn, sd = o.get("smooth_nr", 0.0), o.get("smooth_dr", 0.0)
-    kind = o["kind"]
-    if kind == "dice":
-        num, den = 2 * I + sn, P + Y + sd
-    elif kind == "iou":
-        num, den = I + sn, P + Y - I + sd
-    else:
-        a, b = o["alpha"], o["beta"]
-        num, den = I + sn, I + a * (P - I) + b * (Y - I) + sd
-    zero = den == 0
-    r = torch.where(zero, torch.ones_like(den), num / torch.where(zero, torch.ones_like(den), den))
-    return (1 - r).mean()
+    return region_loss(p, y, w, o)
 
 
 cases = []
@@ -174,8 +144,4 @@ p = [0.3, 0.4, 0.7, 0.9, 1.0, 0.1, 0.5, 0.3]
 case("monai_dice_soft_label", (2, 1, 2, 2), [{"term": "region", "kind": "dice", "per_image": True, "smooth_nr": 1e-4, "smooth_dr": 1e-4, "soft_label": True}],
      p, p, peer=0.0)
 
-out = {"torch": torch.__version__, "cases": cases}
-with open("testdata/probs.json.gz", "wb") as fh:
-    with gzip.GzipFile(fileobj=fh, mode="wb", mtime=0) as gz:
-        gz.write(json.dumps(out).encode())
-print(f"testdata/probs.json.gz: {len(cases)} cases")
+write_cases("testdata/probs.json.gz", cases)

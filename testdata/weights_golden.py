@@ -23,23 +23,16 @@ region term's sums over w*p*y, w*p, w*y (MONAI's MaskedDiceLoss for a
 (sigmoid, then input*mask and target*mask, then DiceLoss) as
 "peer_expected".
 """
-import gzip
-import json
-
 import numpy as np
 import torch
 import torch.nn.functional as F
+
+from region_ref import f32, flat, region_loss, write_cases
 
 torch.set_default_dtype(torch.float64)
 rng = np.random.default_rng(29)
 
 
-def f32(a):
-    return np.asarray(a, np.float32).astype(np.float64)
-
-
-def flat(a):
-    return [float(v) for v in np.asarray(a, np.float64).ravel()]
 
 
 def bce_term(x, y, w, o):
@@ -71,30 +64,7 @@ def focal_term(x, y, w, o):
 
 
 def region_term(x, y, w, o):
-    p = torch.sigmoid(x)
-    axes = list(range(2, x.dim()))
-    if not o.get("per_image", False):
-        axes = [0] + axes
-    sq = o.get("squared", False)
-    I = (w * p * y).sum(axes)
-    P = (w * p * p).sum(axes) if sq else (w * p).sum(axes)
-    Y = (w * y * y).sum(axes) if sq else (w * y).sum(axes)
-    sn, sd = o.get("smooth_nr", 0.0), o.get("smooth_dr", 0.0)
-    kind = o["kind"]
-    if kind == "dice":
-        r = (2 * I + sn) / (P + Y + sd)
-    elif kind == "iou":
-        r = (I + sn) / (P + Y - I + sd)
-    elif kind == "tversky":
-        a, b = o["alpha"], o["beta"]
-        r = (I + sn) / (I + a * (P - I) + b * (Y - I) + sd)
-    else:
-        raise ValueError(kind)
-    # segloss: an entry with a zero denominator scores 1
-    den = {"dice": P + Y + sd, "iou": P + Y - I + sd}.get(kind)
-    if den is not None:
-        r = torch.where(den == 0, torch.ones_like(r), r)
-    return (1 - r).mean()
+    return region_loss(torch.sigmoid(x), y, w, o)
 
 
 cases = []
@@ -224,31 +194,7 @@ def mc_region(x, lab, w, valid, o):
     C = x.shape[1]
     p = torch.softmax(x, 1)
     y = F.one_hot(lab.clamp(min=0, max=C - 1), C).movedim(-1, 1).double()
-    m = (w * valid).unsqueeze(1)
-    axes = list(range(2, x.dim()))
-    if not o.get("per_image", False):
-        axes = [0] + axes
-    sq = o.get("squared", False)
-    I = (m * p * y).sum(axes)
-    P = (m * p * p).sum(axes) if sq else (m * p).sum(axes)
-    Y = (m * y).sum(axes)
-    sn, sd = o.get("smooth_nr", 0.0), o.get("smooth_dr", 0.0)
-    kind = o["kind"]
-    if kind == "dice":
-        num, den = 2 * I + sn, P + Y + sd
-    elif kind == "iou":
-        num, den = I + sn, P + Y - I + sd
-    elif kind == "tversky":
-        a, b = o["alpha"], o["beta"]
-        num, den = I + sn, I + a * (P - I) + b * (Y - I) + sd
-    else:
-        raise ValueError(kind)
-    # a zero denominator scores 1 (segloss's Region); no NaN in the backward
-    zero = den == 0
-    r = torch.where(zero, torch.ones_like(den), num / torch.where(zero, torch.ones_like(den), den))
-    if o.get("exclude_background", False):
-        r = r[..., 1:]
-    return (1 - r).mean()
+    return region_loss(p, y, (w * valid).unsqueeze(1).expand_as(p), o)
 
 
 def mc_case(name, shape, terms, x, lab, w, ignore=None):
@@ -308,8 +254,4 @@ for shape, wk, ign in [((2, 3, 7, 9), "unet", None), ((3, 4, 5, 5), "mixed", 255
     mc_case(f"mc_tversky_nobg_{tag}", shape, [{"term": "region", "kind": "tversky", "alpha": 0.3, "beta": 0.7, "exclude_background": True}], x, lab, w, ign)
     mc_case(f"mc_ce_dice_{tag}", shape, [{"term": "ce", "weight": 0.5}, {"term": "region", "kind": "dice", "weight": 1.5}], x, lab, w, ign)
 
-out = {"torch": torch.__version__, "cases": cases}
-with open("testdata/weights.json.gz", "wb") as fh:
-    with gzip.GzipFile(fileobj=fh, mode="wb", mtime=0) as gz:
-        gz.write(json.dumps(out).encode())
-print(f"testdata/weights.json.gz: {len(cases)} cases")
+write_cases("testdata/weights.json.gz", cases)
