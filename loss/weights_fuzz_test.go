@@ -15,7 +15,10 @@ import (
 //   - doubling (both kinds): weights times 2 give, bit for bit, twice the
 //     value and gradient of a loss of Mean / Sum terms, and the same value
 //     and gradient for WeightMean terms and unsmoothed region terms (every
-//     sum scales by a power of two, which rounding commutes with).
+//     sum scales by a power of two, which rounding commutes with);
+//   - probabilities (Binary): region terms (and their SoftLabel form) of
+//     p = sigmoid(x) given with NoActivation equal those of the logits
+//     within rounding, gradients by the chain rule.
 //
 // Each property is checked at 1 and 2 workers, which must agree bit for
 // bit. The inputs come from the bytes: logits in [-16, 16], labels, the
@@ -225,6 +228,40 @@ func fwBinary(t *testing.T, in *fwIn, sh Shape, x []float32, kind byte) {
 			if w[i] == 0 && g1[i] != 0 {
 				t.Fatalf("%v: grad %d = %v at weight 0", sh, i, g1[i])
 			}
+		}
+	}
+	// probabilities: the region terms (and the soft-label form) of p =
+	// sigmoid(x) given as probabilities equal those of the logits, and the
+	// gradient d/dp times p(1-p) is d/dx, within rounding
+	p := make([]float32, len(x))
+	for i, v := range x {
+		p[i] = float32(1 / (1 + math.Exp(-float64(v))))
+	}
+	soft := *region
+	soft.SoftLabel = kind&0x10 != 0 && !soft.Squared
+	terms := []Weighted{{1, &soft}}
+	bl := &Binary{Terms: terms}
+	bp := &Binary{Terms: terms, Activation: NoActivation}
+	vl, gl := fwSame(t, "logits", func(k int) { bl.Workers = k }, func(g []float32) (float64, error) {
+		return bl.BackwardWeighted(&ws, x, y, w, sh, g)
+	}, sh.Len())
+	vp, gp := fwSame(t, "probabilities", func(k int) { bp.Workers = k }, func(g []float32) (float64, error) {
+		return bp.BackwardWeighted(&ws, p, y, w, sh, g)
+	}, sh.Len())
+	if !closeRel(vp, vl, 1e-5, 1e-7) {
+		t.Fatalf("%v %+v: probabilities give %v, logits %v", sh, soft, vp, vl)
+	}
+	scale := 0.0
+	for _, g := range gl {
+		scale = max(scale, math.Abs(float64(g)))
+	}
+	for i := range gl {
+		// p(1-p) from x in float64: from the rounded p, 1-p loses its
+		// digits where p is near 1
+		v := float64(x[i])
+		pq := 1 / (1 + math.Exp(-v)) / (1 + math.Exp(v))
+		if d := float64(gp[i]) * pq; !closeRel(d, float64(gl[i]), 0, 1e-4*scale+1e-12) {
+			t.Fatalf("%v %+v: element %d: d/dp*p(1-p) = %v, d/dx = %v", sh, soft, i, d, gl[i])
 		}
 	}
 }
