@@ -472,7 +472,7 @@ func sgnTerm(flags R, v, p, y V) {
 }
 
 // sigmoidGradProbs emits the gradient kernel for probabilities: d/dp of the
-// region terms (a*y + b + e*p) and of torch's binary_cross_entropy,
+// region terms (a*y + b + e*p + d*sgn(p - y)) and of torch's binary_cross_entropy,
 // bceScale*((1-y)*p - pw*y*q) / max(p*q, 1e-12), q = 1-p
 // (kernels/generic.go sigmoidGradGeneric).
 func sigmoidGradProbs(weighted bool) {
