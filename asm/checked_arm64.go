@@ -39,9 +39,9 @@ func SigmoidNEON(dst []float32, x []float32) error {
 
 // SigmoidStatsNEON runs sigmoidStatsNEON after its checks: it returns an
 // error wrapping ErrArg, having done nothing, when y is shorter than x or
-// out than 7.
+// out than 8.
 func SigmoidStatsNEON(x []float32, y []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32) error {
-	if !(len(y) >= len(x) && len(out) >= 7) {
+	if !(len(y) >= len(x) && len(out) >= 8) {
 		return argErr("SigmoidStatsNEON")
 	}
 	sigmoidStatsNEON(x, y, flags, pw, alpha, gamma, gmode, out)
@@ -50,19 +50,19 @@ func SigmoidStatsNEON(x []float32, y []float32, flags uint64, pw float32, alpha 
 
 // SigmoidGradNEON runs sigmoidGradNEON after its checks: it returns an error
 // wrapping ErrArg, having done nothing, when y or dst is shorter than x.
-func SigmoidGradNEON(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int) error {
+func SigmoidGradNEON(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int) error {
 	if !(len(y) >= len(x) && len(dst) >= len(x)) {
 		return argErr("SigmoidGradNEON")
 	}
-	sigmoidGradNEON(x, y, dst, flags, a, b, e, bceScale, pw, focalScale, alpha, gamma, gmode, g1mode)
+	sigmoidGradNEON(x, y, dst, flags, a, b, e, d, bceScale, pw, focalScale, alpha, gamma, gmode, g1mode)
 	return nil
 }
 
 // SigmoidStatsWNEON runs sigmoidStatsWNEON after its checks: it returns an
 // error wrapping ErrArg, having done nothing, when y or w is shorter than x
-// or out than 7.
+// or out than 8.
 func SigmoidStatsWNEON(x []float32, y []float32, w []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32) error {
-	if !(len(y) >= len(x) && len(w) >= len(x) && len(out) >= 7) {
+	if !(len(y) >= len(x) && len(w) >= len(x) && len(out) >= 8) {
 		return argErr("SigmoidStatsWNEON")
 	}
 	sigmoidStatsWNEON(x, y, w, flags, pw, alpha, gamma, gmode, out)
@@ -72,19 +72,19 @@ func SigmoidStatsWNEON(x []float32, y []float32, w []float32, flags uint64, pw f
 // SigmoidGradWNEON runs sigmoidGradWNEON after its checks: it returns an
 // error wrapping ErrArg, having done nothing, when y, w or dst is shorter
 // than x.
-func SigmoidGradWNEON(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int) error {
+func SigmoidGradWNEON(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int) error {
 	if !(len(y) >= len(x) && len(w) >= len(x) && len(dst) >= len(x)) {
 		return argErr("SigmoidGradWNEON")
 	}
-	sigmoidGradWNEON(x, y, w, dst, flags, a, b, e, bceScale, pw, focalScale, alpha, gamma, gmode, g1mode)
+	sigmoidGradWNEON(x, y, w, dst, flags, a, b, e, d, bceScale, pw, focalScale, alpha, gamma, gmode, g1mode)
 	return nil
 }
 
 // SigmoidStatsPNEON runs sigmoidStatsPNEON after its checks: it returns an
 // error wrapping ErrArg, having done nothing, when y is shorter than x or
-// out than 7.
+// out than 8.
 func SigmoidStatsPNEON(x []float32, y []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32) error {
-	if !(len(y) >= len(x) && len(out) >= 7) {
+	if !(len(y) >= len(x) && len(out) >= 8) {
 		return argErr("SigmoidStatsPNEON")
 	}
 	sigmoidStatsPNEON(x, y, flags, pw, alpha, gamma, gmode, out)
@@ -94,19 +94,19 @@ func SigmoidStatsPNEON(x []float32, y []float32, flags uint64, pw float32, alpha
 // SigmoidGradPNEON runs sigmoidGradPNEON after its checks: it returns an
 // error wrapping ErrArg, having done nothing, when y or dst is shorter than
 // x.
-func SigmoidGradPNEON(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int) error {
+func SigmoidGradPNEON(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int) error {
 	if !(len(y) >= len(x) && len(dst) >= len(x)) {
 		return argErr("SigmoidGradPNEON")
 	}
-	sigmoidGradPNEON(x, y, dst, flags, a, b, e, bceScale, pw, focalScale, alpha, gamma, gmode, g1mode)
+	sigmoidGradPNEON(x, y, dst, flags, a, b, e, d, bceScale, pw, focalScale, alpha, gamma, gmode, g1mode)
 	return nil
 }
 
 // SigmoidStatsPWNEON runs sigmoidStatsPWNEON after its checks: it returns
 // an error wrapping ErrArg, having done nothing, when y or w is shorter
-// than x or out than 7.
+// than x or out than 8.
 func SigmoidStatsPWNEON(x []float32, y []float32, w []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32) error {
-	if !(len(y) >= len(x) && len(w) >= len(x) && len(out) >= 7) {
+	if !(len(y) >= len(x) && len(w) >= len(x) && len(out) >= 8) {
 		return argErr("SigmoidStatsPWNEON")
 	}
 	sigmoidStatsPWNEON(x, y, w, flags, pw, alpha, gamma, gmode, out)
@@ -116,11 +116,11 @@ func SigmoidStatsPWNEON(x []float32, y []float32, w []float32, flags uint64, pw 
 // SigmoidGradPWNEON runs sigmoidGradPWNEON after its checks: it returns an
 // error wrapping ErrArg, having done nothing, when y, w or dst is shorter
 // than x.
-func SigmoidGradPWNEON(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int) error {
+func SigmoidGradPWNEON(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int) error {
 	if !(len(y) >= len(x) && len(w) >= len(x) && len(dst) >= len(x)) {
 		return argErr("SigmoidGradPWNEON")
 	}
-	sigmoidGradPWNEON(x, y, w, dst, flags, a, b, e, bceScale, pw, focalScale, alpha, gamma, gmode, g1mode)
+	sigmoidGradPWNEON(x, y, w, dst, flags, a, b, e, d, bceScale, pw, focalScale, alpha, gamma, gmode, g1mode)
 	return nil
 }
 

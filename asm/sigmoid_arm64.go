@@ -5,21 +5,21 @@
 package asm
 
 // sigmoidStatsNEON computes kernels.sigmoidStatsGeneric over len(x) <= kernels.BlockSize elements
-// into out[0:7] = P, PY, Y, PP, YY, BCE, Focal (sums not asked for are 0). flags: kernels.Flags | 256 when
+// into out[0:8] = P, PY, Y, PP, YY, BCE, Focal, AD (sums not asked for are 0). flags: kernels.Flags | 256 when
 // alpha >= 0; gmode: 0, 1, 2 when gamma is that integer, else 3.
 //
 //go:noescape
 func sigmoidStatsNEON(x []float32, y []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32)
 
 // sigmoidGradNEON writes kernels.sigmoidGradGeneric's gradient of len(x) <= kernels.BlockSize elements
-// into dst. flags: 4 when a, b or e is not 0, 1 when bceScale is not 0, 2 when focalScale is not 0, 256
-// when alpha >= 0; gmode and g1mode classify gamma and gamma-1 as for SigmoidStats.
+// into dst. flags: 4 when a, b, e or d is not 0, 16 when d is not 0, 1 when bceScale is not 0, 2 when focalScale
+// is not 0, 256 when alpha >= 0; gmode and g1mode classify gamma and gamma-1 as for SigmoidStats.
 //
 //go:noescape
-func sigmoidGradNEON(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int)
+func sigmoidGradNEON(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int)
 
 // sigmoidStatsWNEON computes kernels.sigmoidStatsGeneric over len(x) <= kernels.BlockSize elements
-// into out[0:7] = P, PY, Y, PP, YY, BCE, Focal (sums not asked for are 0). flags: kernels.Flags | 256 when
+// into out[0:8] = P, PY, Y, PP, YY, BCE, Focal, AD (sums not asked for are 0). flags: kernels.Flags | 256 when
 // alpha >= 0; gmode: 0, 1, 2 when gamma is that integer, else 3.
 // Element i weighs w[i].
 //
@@ -27,15 +27,15 @@ func sigmoidGradNEON(x []float32, y []float32, dst []float32, flags uint64, a fl
 func sigmoidStatsWNEON(x []float32, y []float32, w []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32)
 
 // sigmoidGradWNEON writes kernels.sigmoidGradGeneric's gradient of len(x) <= kernels.BlockSize elements
-// into dst. flags: 4 when a, b or e is not 0, 1 when bceScale is not 0, 2 when focalScale is not 0, 256
-// when alpha >= 0; gmode and g1mode classify gamma and gamma-1 as for SigmoidStats.
+// into dst. flags: 4 when a, b, e or d is not 0, 16 when d is not 0, 1 when bceScale is not 0, 2 when focalScale
+// is not 0, 256 when alpha >= 0; gmode and g1mode classify gamma and gamma-1 as for SigmoidStats.
 // Element i weighs w[i]: its gradient times w[i].
 //
 //go:noescape
-func sigmoidGradWNEON(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int)
+func sigmoidGradWNEON(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int)
 
 // sigmoidStatsPNEON computes kernels.sigmoidStatsGeneric over len(x) <= kernels.BlockSize elements
-// into out[0:7] = P, PY, Y, PP, YY, BCE, Focal (sums not asked for are 0). flags: kernels.Flags | 256 when
+// into out[0:8] = P, PY, Y, PP, YY, BCE, Focal, AD (sums not asked for are 0). flags: kernels.Flags | 256 when
 // alpha >= 0; gmode: 0, 1, 2 when gamma is that integer, else 3.
 // x holds probabilities (kernels.SigmoidParams.Probs): no focal sum.
 //
@@ -43,14 +43,14 @@ func sigmoidGradWNEON(x []float32, y []float32, w []float32, dst []float32, flag
 func sigmoidStatsPNEON(x []float32, y []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32)
 
 // sigmoidGradPNEON writes kernels.sigmoidGradGeneric's gradient of len(x) <= kernels.BlockSize probabilities
-// (kernels.SigmoidCoef.Probs) into dst. flags: 4 when a, b or e is not 0, 1 when bceScale is not 0; focalScale,
-// alpha, gamma, gmode and g1mode are unused (no focal term for probabilities).
+// (kernels.SigmoidCoef.Probs) into dst. flags: 4 when a, b, e or d is not 0, 16 when d is not 0, 1 when bceScale
+// is not 0; focalScale, alpha, gamma, gmode and g1mode are unused (no focal term for probabilities).
 //
 //go:noescape
-func sigmoidGradPNEON(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int)
+func sigmoidGradPNEON(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int)
 
 // sigmoidStatsPWNEON computes kernels.sigmoidStatsGeneric over len(x) <= kernels.BlockSize elements
-// into out[0:7] = P, PY, Y, PP, YY, BCE, Focal (sums not asked for are 0). flags: kernels.Flags | 256 when
+// into out[0:8] = P, PY, Y, PP, YY, BCE, Focal, AD (sums not asked for are 0). flags: kernels.Flags | 256 when
 // alpha >= 0; gmode: 0, 1, 2 when gamma is that integer, else 3.
 // Element i weighs w[i].
 // x holds probabilities (kernels.SigmoidParams.Probs): no focal sum.
@@ -59,9 +59,9 @@ func sigmoidGradPNEON(x []float32, y []float32, dst []float32, flags uint64, a f
 func sigmoidStatsPWNEON(x []float32, y []float32, w []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32)
 
 // sigmoidGradPWNEON writes kernels.sigmoidGradGeneric's gradient of len(x) <= kernels.BlockSize probabilities
-// (kernels.SigmoidCoef.Probs) into dst. flags: 4 when a, b or e is not 0, 1 when bceScale is not 0; focalScale,
-// alpha, gamma, gmode and g1mode are unused (no focal term for probabilities).
+// (kernels.SigmoidCoef.Probs) into dst. flags: 4 when a, b, e or d is not 0, 16 when d is not 0, 1 when bceScale
+// is not 0; focalScale, alpha, gamma, gmode and g1mode are unused (no focal term for probabilities).
 // Element i weighs w[i]: its gradient times w[i].
 //
 //go:noescape
-func sigmoidGradPWNEON(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int)
+func sigmoidGradPWNEON(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int)

@@ -11,6 +11,7 @@ const (
 	bitFocal   = 1 // kernels.NeedFocal
 	bitRegion  = 2 // kernels.NeedRegion
 	bitSquared = 3 // kernels.NeedSquared
+	bitAbsDiff = 4 // kernels.NeedAbsDiff: sum |p - y|; gradient: d*sgn(p - y)
 	bitAlpha   = 8 // 256: alpha weighting on
 )
 
@@ -129,7 +130,7 @@ func sigmoidStats(weighted, probs bool) {
 	name := "SigmoidStats" + pName(probs) + wName(weighted) + "NEON"
 	doc := []string{
 		name + " computes kernels.sigmoidStatsGeneric over len(x) <= kernels.BlockSize elements",
-		"into out[0:7] = P, PY, Y, PP, YY, BCE, Focal (sums not asked for are 0). flags: kernels.Flags | 256 when",
+		"into out[0:8] = P, PY, Y, PP, YY, BCE, Focal, AD (sums not asked for are 0). flags: kernels.Flags | 256 when",
 		"alpha >= 0; gmode: 0, 1, 2 when gamma is that integer, else 3.",
 	}
 	if weighted {
@@ -157,12 +158,12 @@ func sigmoidStats(weighted, probs bool) {
 	if !probs {
 		gmode = argInt("gmode")
 	}
-	var as [7]V
+	var as [8]V
 	for i := range as {
 		as[i] = vget()
 		ZERO(as[i])
 	}
-	sP, sPY, sY, sPP, sYY, sBCE, sFoc := as[0], as[1], as[2], as[3], as[4], as[5], as[6]
+	sP, sPY, sY, sPP, sYY, sBCE, sFoc, sAD := as[0], as[1], as[2], as[3], as[4], as[5], as[6], as[7]
 	stream(n, ptrs, func(tail bool) {
 		m := noMask
 		if tail {
@@ -197,6 +198,17 @@ func sigmoidStats(weighted, probs bool) {
 		ifBit(flags, bitSquared, func() {
 			accMul(sPP, wp, p, m)
 			accMul(sYY, wy, y, m)
+		})
+		ifBit(flags, bitAbsDiff, func() {
+			// w*|p - y|: the difference rounded once, then its weight
+			ad := vget()
+			FSUB(ad, p, y)
+			FABS(ad, ad)
+			if weighted {
+				FMUL(ad, w, ad)
+			}
+			accAdd(sAD, ad, m)
+			vput(ad)
 		})
 		if weighted {
 			vput(wp, wy)
@@ -318,8 +330,8 @@ func sigmoidGrad(weighted bool) {
 	name := "SigmoidGrad" + wName(weighted) + "NEON"
 	doc := []string{
 		name + " writes kernels.sigmoidGradGeneric's gradient of len(x) <= kernels.BlockSize elements",
-		"into dst. flags: 4 when a, b or e is not 0, 1 when bceScale is not 0, 2 when focalScale is not 0, 256",
-		"when alpha >= 0; gmode and g1mode classify gamma and gamma-1 as for SigmoidStats.",
+		"into dst. flags: 4 when a, b, e or d is not 0, 16 when d is not 0, 1 when bceScale is not 0, 2 when focalScale",
+		"is not 0, 256 when alpha >= 0; gmode and g1mode classify gamma and gamma-1 as for SigmoidStats.",
 	}
 	if weighted {
 		doc = append(doc, "Element i weighs w[i]: its gradient times w[i].")
@@ -328,7 +340,7 @@ func sigmoidGrad(weighted bool) {
 		Name: name,
 		Doc:  doc,
 		Params: append(sliceParams(weighted, "dst"), Param{"flags", "uint64"},
-			Param{"a", "float32"}, Param{"b", "float32"}, Param{"e", "float32"}, Param{"bceScale", "float32"}, Param{"pw", "float32"},
+			Param{"a", "float32"}, Param{"b", "float32"}, Param{"e", "float32"}, Param{"d", "float32"}, Param{"bceScale", "float32"}, Param{"pw", "float32"},
 			Param{"focalScale", "float32"}, Param{"alpha", "float32"}, Param{"gamma", "float32"}, Param{"gmode", "int"}, Param{"g1mode", "int"}),
 	})
 	px, py, pd := argBase("x"), argBase("y"), argBase("dst")
@@ -349,7 +361,7 @@ func sigmoidGrad(weighted bool) {
 		g := vget()
 		ZERO(g)
 		ifBit(flags, bitRegion, func() {
-			// p*q*(a*y + b + e*p)
+			// p*q*(a*y + b + e*p + d*sgn(p - y))
 			v := argF32("b")
 			a := argF32("a")
 			FMLA(v, a, y)
@@ -357,6 +369,7 @@ func sigmoidGrad(weighted bool) {
 			ee := argF32("e")
 			FMLA(v, ee, p)
 			vput(ee)
+			sgnTerm(flags, v, p, y)
 			pq := vget()
 			FMUL(pq, p, q)
 			FMUL(g, pq, v)
@@ -440,16 +453,34 @@ func sigmoidGrad(weighted bool) {
 	end()
 }
 
+// sgnTerm adds d*sgn(p - y) to v under bitAbsDiff: sgn is 1 where p - y >
+// 0, -1 where it is < 0, else 0 (NaN included), as kernels/generic.go sgn32,
+// made as the int32 difference of the two compare masks (0 or -1) converted
+// to float32. d*sgn is exact, so the FMLA rounds as the generic sum does.
+func sgnTerm(flags R, v, p, y V) {
+	ifBit(flags, bitAbsDiff, func() {
+		df, lt := vget(), vget()
+		FSUB(df, p, y)
+		FCMLTz(lt, df)
+		FCMGTz(df, df)
+		SUB4S(lt, lt, df) // lt - gt: 1, -1 or 0
+		SCVTF(lt, lt)
+		d := argF32("d")
+		FMLA(v, d, lt)
+		vput(d, df, lt)
+	})
+}
+
 // sigmoidGradProbs emits the gradient kernel for probabilities: d/dp of the
-// region terms (a*y + b + e*p) and of torch's binary_cross_entropy,
+// region terms (a*y + b + e*p + d*sgn(p - y)) and of torch's binary_cross_entropy,
 // bceScale*((1-y)*p - pw*y*q) / max(p*q, 1e-12), q = 1-p
 // (kernels/generic.go sigmoidGradGeneric).
 func sigmoidGradProbs(weighted bool) {
 	name := "SigmoidGradP" + wName(weighted) + "NEON"
 	doc := []string{
 		name + " writes kernels.sigmoidGradGeneric's gradient of len(x) <= kernels.BlockSize probabilities",
-		"(kernels.SigmoidCoef.Probs) into dst. flags: 4 when a, b or e is not 0, 1 when bceScale is not 0; focalScale,",
-		"alpha, gamma, gmode and g1mode are unused (no focal term for probabilities).",
+		"(kernels.SigmoidCoef.Probs) into dst. flags: 4 when a, b, e or d is not 0, 16 when d is not 0, 1 when bceScale",
+		"is not 0; focalScale, alpha, gamma, gmode and g1mode are unused (no focal term for probabilities).",
 	}
 	if weighted {
 		doc = append(doc, "Element i weighs w[i]: its gradient times w[i].")
@@ -458,7 +489,7 @@ func sigmoidGradProbs(weighted bool) {
 		Name: name,
 		Doc:  doc,
 		Params: append(sliceParams(weighted, "dst"), Param{"flags", "uint64"},
-			Param{"a", "float32"}, Param{"b", "float32"}, Param{"e", "float32"}, Param{"bceScale", "float32"}, Param{"pw", "float32"},
+			Param{"a", "float32"}, Param{"b", "float32"}, Param{"e", "float32"}, Param{"d", "float32"}, Param{"bceScale", "float32"}, Param{"pw", "float32"},
 			Param{"focalScale", "float32"}, Param{"alpha", "float32"}, Param{"gamma", "float32"}, Param{"gmode", "int"}, Param{"g1mode", "int"}),
 	})
 	px, py, pd := argBase("x"), argBase("y"), argBase("dst")
@@ -477,7 +508,7 @@ func sigmoidGradProbs(weighted bool) {
 		g := vget()
 		ZERO(g)
 		ifBit(flags, bitRegion, func() {
-			// a*y + b + e*p
+			// a*y + b + e*p + d*sgn(p - y)
 			v := argF32("b")
 			a := argF32("a")
 			FMLA(v, a, y)
@@ -485,6 +516,7 @@ func sigmoidGradProbs(weighted bool) {
 			ee := argF32("e")
 			FMLA(v, ee, p)
 			vput(ee)
+			sgnTerm(flags, v, p, y)
 			MOVv(g, v)
 			vput(v)
 		})

@@ -68,7 +68,7 @@ func neonSigmoidStats(x, y, w []float32, p *SigmoidParams, s *SigmoidSums[float3
 			out[i] += blk[i]
 		}
 	}
-	*s = SigmoidSums[float32]{P: out[0], PY: out[1], Y: out[2], PP: out[3], YY: out[4], BCE: out[5], Focal: out[6]}
+	*s = SigmoidSums[float32]{P: out[0], PY: out[1], Y: out[2], PP: out[3], YY: out[4], BCE: out[5], Focal: out[6], AD: out[7]}
 }
 
 func neonSigmoidGrad(x, y, w []float32, c *SigmoidCoef, dst []float32) {
@@ -79,13 +79,13 @@ func neonSigmoidGrad(x, y, w []float32, c *SigmoidCoef, dst []float32) {
 		hi := min(lo+BlockSize, len(x))
 		switch {
 		case c.Probs && w != nil:
-			asm.SigmoidGradPWNEON(x[lo:hi], y[lo:hi], w[lo:hi], dst[lo:hi], flags, c.A, c.B, c.E, c.BCEScale, c.PosWeight, c.FocalScale, c.FocalAlpha, c.FocalGamma, gm, gm1)
+			asm.SigmoidGradPWNEON(x[lo:hi], y[lo:hi], w[lo:hi], dst[lo:hi], flags, c.A, c.B, c.E, c.D, c.BCEScale, c.PosWeight, c.FocalScale, c.FocalAlpha, c.FocalGamma, gm, gm1)
 		case c.Probs:
-			asm.SigmoidGradPNEON(x[lo:hi], y[lo:hi], dst[lo:hi], flags, c.A, c.B, c.E, c.BCEScale, c.PosWeight, c.FocalScale, c.FocalAlpha, c.FocalGamma, gm, gm1)
+			asm.SigmoidGradPNEON(x[lo:hi], y[lo:hi], dst[lo:hi], flags, c.A, c.B, c.E, c.D, c.BCEScale, c.PosWeight, c.FocalScale, c.FocalAlpha, c.FocalGamma, gm, gm1)
 		case w != nil:
-			asm.SigmoidGradWNEON(x[lo:hi], y[lo:hi], w[lo:hi], dst[lo:hi], flags, c.A, c.B, c.E, c.BCEScale, c.PosWeight, c.FocalScale, c.FocalAlpha, c.FocalGamma, gm, gm1)
+			asm.SigmoidGradWNEON(x[lo:hi], y[lo:hi], w[lo:hi], dst[lo:hi], flags, c.A, c.B, c.E, c.D, c.BCEScale, c.PosWeight, c.FocalScale, c.FocalAlpha, c.FocalGamma, gm, gm1)
 		default:
-			asm.SigmoidGradNEON(x[lo:hi], y[lo:hi], dst[lo:hi], flags, c.A, c.B, c.E, c.BCEScale, c.PosWeight, c.FocalScale, c.FocalAlpha, c.FocalGamma, gm, gm1)
+			asm.SigmoidGradNEON(x[lo:hi], y[lo:hi], dst[lo:hi], flags, c.A, c.B, c.E, c.D, c.BCEScale, c.PosWeight, c.FocalScale, c.FocalAlpha, c.FocalGamma, gm, gm1)
 		}
 	}
 }
@@ -95,7 +95,7 @@ func neonSigmoidGrad(x, y, w []float32, c *SigmoidCoef, dst []float32) {
 // the caller keeps equal: q and c pass them through).
 func neonSigmoidFused(x, y, w []float32, p *SigmoidParams, c *SigmoidCoef, s *SigmoidSums[float32], dst []float32) {
 	q := *p
-	q.Need &^= NeedRegion | NeedSquared
+	q.Need &^= NeedRegion | NeedSquared | NeedAbsDiff // only BCE and Focal are summed
 	y, dst = y[:len(x)], dst[:len(x)]
 	var out SigmoidSums[float32]
 	for lo := 0; lo < len(x); lo += BlockSize {
