@@ -101,7 +101,7 @@ func TestCheckedBounds(t *testing.T) {
 // slice shorter than x (here one short, its end on a guard page) before
 // they touch memory, on every amd64 CPU.
 func TestCheckedWeighted(t *testing.T) {
-	xs, ys, dst, out := make([]float32, 100), make([]float32, 100), make([]float32, 100), make([]float32, 7)
+	xs, ys, dst, out := make([]float32, 100), make([]float32, 100), make([]float32, 100), make([]float32, 8)
 	w := guardF32(t, 99)
 	for _, tc := range []struct {
 		name string
