@@ -232,10 +232,15 @@ func fwBinary(t *testing.T, in *fwIn, sh Shape, x []float32, kind byte) {
 	}
 	// probabilities: the region terms (and the soft-label form) of p =
 	// sigmoid(x) given as probabilities equal those of the logits, and the
-	// gradient d/dp times p(1-p) is d/dx, within rounding
+	// gradient d/dp times p(1-p) is d/dx, within rounding. The logits are
+	// clamped to [-6, 6]: beyond, a float32 p keeps too few digits of 1-p,
+	// on which the region terms' derivatives depend (the logits path
+	// computes 1-p from exp(-|x|): input rounding, not a kernel's error).
+	xc := make([]float32, len(x))
 	p := make([]float32, len(x))
 	for i, v := range x {
-		p[i] = float32(1 / (1 + math.Exp(-float64(v))))
+		xc[i] = max(-6, min(6, v))
+		p[i] = float32(1 / (1 + math.Exp(-float64(xc[i]))))
 	}
 	soft := *region
 	soft.SoftLabel = kind&0x10 != 0 && !soft.Squared
@@ -243,7 +248,7 @@ func fwBinary(t *testing.T, in *fwIn, sh Shape, x []float32, kind byte) {
 	bl := &Binary{Terms: terms}
 	bp := &Binary{Terms: terms, Activation: NoActivation}
 	vl, gl := fwSame(t, "logits", func(k int) { bl.Workers = k }, func(g []float32) (float64, error) {
-		return bl.BackwardWeighted(&ws, x, y, w, sh, g)
+		return bl.BackwardWeighted(&ws, xc, y, w, sh, g)
 	}, sh.Len())
 	vp, gp := fwSame(t, "probabilities", func(k int) { bp.Workers = k }, func(g []float32) (float64, error) {
 		return bp.BackwardWeighted(&ws, p, y, w, sh, g)
@@ -258,7 +263,7 @@ func fwBinary(t *testing.T, in *fwIn, sh Shape, x []float32, kind byte) {
 	for i := range gl {
 		// p(1-p) from x in float64: from the rounded p, 1-p loses its
 		// digits where p is near 1
-		v := float64(x[i])
+		v := float64(xc[i])
 		pq := 1 / (1 + math.Exp(-v)) / (1 + math.Exp(v))
 		if d := float64(gp[i]) * pq; !closeRel(d, float64(gl[i]), 0, 1e-4*scale+1e-12) {
 			t.Fatalf("%v %+v: element %d: d/dp*p(1-p) = %v, d/dx = %v", sh, soft, i, d, gl[i])
