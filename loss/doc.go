@@ -22,13 +22,20 @@
 // writes the gradient and sums the value at once (docs/design.md,
 // "Passes").
 //
+// ForwardWeighted and BackwardWeighted take a weight per pixel (Multiclass,
+// N*S) or per element (Binary, N*C*S) into every term, through the same
+// passes: U-Net's border-weighted cross entropy, masks (MONAI's
+// MaskedDiceLoss), ignore regions for targets. Binary's Activation
+// NoActivation takes probabilities instead of logits.
+//
 // # Contracts
 //
 // Bad input. Every function and method returns an error value, never
 // panics, for any argument values: wrong shapes (ErrShape: N, C or S below
 // 1, N*C*S overflowing, a NewShape of a spatial size below 1), wrong
-// lengths (ErrLength), labels outside [0, C) or targets outside [0, 1]
-// (ErrLabel), negative, non-finite or out-of-scale weights (ErrWeight),
+// lengths (ErrLength), labels outside [0, C), targets outside [0, 1] or
+// probability inputs outside [0, 1] (ErrLabel), negative, non-finite or
+// out-of-scale weights, class or per-pixel (ErrWeight),
 // options out of range, ignore indices that cannot match the labels and
 // aliased buffers (ErrOption), a Workspace in use (ErrBusy), a gradient
 // beyond float32 (ErrRange: Backward and Gradient return the value with it).
@@ -36,10 +43,11 @@
 // entry, no Pixelwise output. The worker goroutines of a parallel pass only
 // ever get work that was validated on the caller's goroutine.
 //
-// Aliasing. Inputs (logits, labels, targets, class weights) are never
-// modified. An output (the gradient, Pixelwise's out) must not share memory
-// with the logits or targets, not even exactly (in place): the passes read
-// their inputs again after writing. Any overlap is ErrOption.
+// Aliasing. Inputs (logits, labels, targets, class and per-pixel weights)
+// are never modified. An output (the gradient, Pixelwise's out) must not
+// share memory with the logits, targets or weights, not even exactly (in
+// place): the passes read their inputs again after writing. Any overlap is
+// ErrOption.
 //
 // Copies. A Workspace is a handle: copying one (by value, into a growing
 // slice) is safe and the copies share its buffers, its workers and its
