@@ -256,11 +256,11 @@ func (b *Binary) check(ws *workspace, logits, targets, weights []float32, sh Sha
 				return fmt.Errorf("%w: MCC takes no element weights (its true negatives need per-plane weight sums)", ErrOption)
 			}
 		}
-		sum, err := checkElementWeights(weights)
+		sum, mx, err := checkElementWeights(weights)
 		if err != nil {
 			return err
 		}
-		ws.wTotal = sum
+		ws.wTotal, ws.wMax = sum, mx
 	}
 	return nil
 }
@@ -284,17 +284,17 @@ func maxBits(x []float32) uint32 {
 }
 
 // checkElementWeights returns the sum of per-element weights (float64, in
-// order), or an error naming the first weight that is negative, NaN,
-// infinite or above 2^64.
-func checkElementWeights(w []float32) (float64, error) {
-	var sum float64
+// order) and the largest, or an error naming the first weight that is
+// negative, NaN, infinite or above 2^64.
+func checkElementWeights(w []float32) (sum, mx float64, err error) {
 	for i, v := range w {
 		if !(v >= 0) || float64(v) > maxWeight {
-			return 0, fmt.Errorf("%w: weight %v at index %d, want a finite value in [0, 2^64]", ErrWeight, v, i)
+			return 0, 0, fmt.Errorf("%w: weight %v at index %d, want a finite value in [0, 2^64]", ErrWeight, v, i)
 		}
 		sum += float64(v)
+		mx = max(mx, float64(v))
 	}
-	return sum, nil
+	return sum, mx, nil
 }
 
 // checkTargets returns an error naming the first target outside [0, 1]

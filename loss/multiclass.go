@@ -305,7 +305,7 @@ func (m *Multiclass) check(ws *workspace, logits []float32, labels Labels, weigh
 		if err != nil {
 			return err
 		}
-		ws.mcW = t
+		ws.mcW, ws.wMax = t, t.max
 	}
 	return nil
 }
@@ -602,13 +602,13 @@ func divisor(r Reduction, weightSum, count, weighted float64) float64 {
 // wTotals are the per-pixel weighted totals of a weighted call's
 // non-ignored pixels: the sums of w*w_y (w_y the CE class weight, 1
 // without) and of w.
-type wTotals struct{ wsum, valid float64 }
+type wTotals struct{ wsum, valid, max float64 }
 
 // weightedTotals returns the call's weighted totals, or (wsum, valid) for an
 // unweighted call (where WeightMean is Mean).
 func (ws *workspace) weightedTotals(wsum, valid float64) wTotals {
 	if ws.weights == nil {
-		return wTotals{wsum, valid}
+		return wTotals{wsum: wsum, valid: valid}
 	}
 	return ws.mcW
 }
@@ -622,6 +622,7 @@ func weightedTotals(l Labels, w []float32, C int, ign IgnoreIndex, cw []float32)
 		if !(v >= 0) || float64(v) > maxWeight {
 			return wTotals{}, fmt.Errorf("%w: weight %v at pixel %d, want a finite value in [0, 2^64]", ErrWeight, v, i)
 		}
+		t.max = max(t.max, float64(v))
 	}
 	add := func(y int32, v float32) {
 		if y < 0 || int(y) >= C || (ign.set && y == ign.label) {

@@ -617,3 +617,42 @@ func TestProbsBadInput(t *testing.T) {
 		t.Fatalf("BCE gradient at 0 and 1: %v, want -1e12, 1e12, 0, 0 (torch's (p-y)/max(p(1-p), 1e-12))", grad)
 	}
 }
+
+// TestWeightsRange: a gradient scale that fits float32 alone but not once
+// multiplied by the largest weight is ErrRange (the value is returned,
+// nothing is written), for both kinds; before, the kernels wrote +-Inf.
+func TestWeightsRange(t *testing.T) {
+	var ws Workspace
+	defer ws.Close()
+	sh := Shape{1, 1, 4}
+	x, y := []float32{3, -3, 0.5, -0.5}, []float32{0, 1, 0, 1}
+	w := []float32{0x1p64, 1, 1, 0}
+	grad := []float32{42, 42, 42, 42}
+	b := &Binary{Terms: []Weighted{{0x1p64, &BCE{Reduction: Sum}}}}
+	v, err := b.BackwardWeighted(&ws, x, y, w, sh, grad)
+	if !errors.Is(err, ErrRange) || !(v > 0) || math.IsInf(v, 0) {
+		t.Fatalf("Binary: %v, %v; want a finite value and ErrRange", v, err)
+	}
+	lab := U8([]uint8{0, 0, 0, 0})
+	m := &Multiclass{Terms: []Weighted{{0x1p64, &CrossEntropy{Reduction: Sum}}}}
+	mg := []float32{42, 42, 42, 42, 42, 42, 42, 42}
+	v, err = m.BackwardWeighted(&ws, append(x, x...), lab, w, Shape{1, 2, 4}, mg)
+	if !errors.Is(err, ErrRange) || !(v > 0) || math.IsInf(v, 0) {
+		t.Fatalf("Multiclass: %v, %v; want a finite value and ErrRange", v, err)
+	}
+	for i, g := range append(grad, mg...) {
+		if g != 42 {
+			t.Fatalf("gradient %d written (%v) with ErrRange", i, g)
+		}
+	}
+	// the same loss with weights up to 1 fits
+	w[0] = 1
+	if _, err := b.BackwardWeighted(&ws, x, y, w, sh, grad); err != nil {
+		t.Fatal(err)
+	}
+	for _, g := range grad {
+		if math.IsInf(float64(g), 0) || g != g {
+			t.Fatalf("gradient %v", grad)
+		}
+	}
+}

@@ -95,6 +95,7 @@ type workspace struct {
 	weights []float32
 	wTotal  float64
 	mcW     wTotals // Multiclass: the weighted totals of a weighted call
+	wMax    float64 // the largest weight of a weighted call
 	hist    []int   // per-class label counts (labelTotals)
 	job     job
 	pool    *pool
@@ -250,17 +251,23 @@ func (p *bnPlan) perImage() bool { return perImage(p.regions) }
 
 // gradRange returns ErrRange when the gradient coefficients finalize left
 // (the CE and focal scales, the region coefficients of nc entries) do not
-// fit the float32 kernels.
+// fit the float32 kernels, or, in a weighted call, do not once multiplied by
+// the largest weight (the kernels multiply each element's gradient by its
+// weight last).
 func (ws *workspace) gradRange(ceScale, focScale float64, nc int) error {
-	if err := rangeErr(ceScale, "the cross-entropy (BCE) gradient scale"); err != nil {
+	m := 1.0
+	if ws.weights != nil {
+		m = max(ws.wMax, 1)
+	}
+	if err := rangeErr(ceScale*m, "the cross-entropy (BCE) gradient scale (times the largest weight)"); err != nil {
 		return err
 	}
-	if err := rangeErr(focScale, "the focal gradient scale"); err != nil {
+	if err := rangeErr(focScale*m, "the focal gradient scale (times the largest weight)"); err != nil {
 		return err
 	}
 	for i := 0; i < nc; i++ {
 		for _, v := range [4]float64{ws.a64[i], ws.b64[i], ws.e64[i], ws.d64[i]} {
-			if err := rangeErr(v, "a region gradient coefficient"); err != nil {
+			if err := rangeErr(v*m, "a region gradient coefficient (times the largest weight)"); err != nil {
 				return err
 			}
 		}
