@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"strconv"
@@ -30,7 +31,10 @@ type workload struct {
 	// (a border-like emphasis of one class), and a 0/1 mask of every other
 	// image row; bench/torch/bench.py builds the same maps.
 	pixw, mask []float32
-	grad       []float32
+	// The binary logits' probabilities, and soft targets sigmoid(x/2)
+	// (the -extra probability and soft-label rows).
+	probs, soft []float32
+	grad        []float32
 }
 
 // workloadSpec is one default workload of `go run ./bench` and of
@@ -159,6 +163,11 @@ func newWorkload(spec string) (*workload, error) {
 			w.mask[i] = 1
 		}
 	}
+	w.probs, w.soft = make([]float32, len(w.blogits)), make([]float32, len(w.blogits))
+	for i, v := range w.blogits {
+		w.probs[i] = float32(1 / (1 + math.Exp(-float64(v))))
+		w.soft[i] = float32(1 / (1 + math.Exp(-0.5*float64(v))))
+	}
 	w.grad = make([]float32, w.shape.Len())
 	return w, nil
 }
@@ -237,6 +246,24 @@ var losses = []lossDef{
 	{name: "binary-lovasz-hinge", binary: true, extra: true, custom: func(w *workload, grad []float32) (float64, error) {
 		return (&loss.Lovasz{}).BinaryLoss(w.blogits, w.targets, w.bshape, 1, grad)
 	}},
+	// Probability inputs and soft labels (-extra): MONAI's DiceLoss with
+	// sigmoid=False, torch's binary_cross_entropy, and MONAI's soft_label
+	// Dice against soft targets.
+	{name: "binary-dice-probs", binary: true, extra: true, custom: func(w *workload, grad []float32) (float64, error) {
+		return probsLoss(w, &loss.Binary{Activation: loss.NoActivation, Terms: one(loss.Dice())}, w.targets, grad)
+	}},
+	{name: "binary-bce-probs", binary: true, extra: true, custom: func(w *workload, grad []float32) (float64, error) {
+		return probsLoss(w, &loss.Binary{Activation: loss.NoActivation, Terms: one(&loss.BCE{})}, w.targets, grad)
+	}},
+	{name: "binary-soft-dice", binary: true, extra: true, custom: func(w *workload, grad []float32) (float64, error) {
+		r := loss.Dice()
+		r.SoftLabel = true
+		b := &loss.Binary{Terms: one(r)}
+		if grad == nil {
+			return b.Forward(&benchWS, w.blogits, w.soft, w.bshape)
+		}
+		return b.Backward(&benchWS, w.blogits, w.soft, w.bshape, grad)
+	}},
 	// Per-pixel weights (-extra): U-Net's weighted CE, (w * ce).sum() /
 	// w.sum(); a masked Dice (MONAI's MaskedDiceLoss); torch's BCE weight=.
 	{name: "pixel-weighted-ce", extra: true, custom: func(w *workload, grad []float32) (float64, error) {
@@ -256,6 +283,15 @@ var losses = []lossDef{
 
 // benchWS is the workspace of the weighted rows (custom rows get none).
 var benchWS loss.Workspace
+
+// probsLoss runs b (NoActivation) on the binary workload's probabilities
+// sigmoid(logits) against targets y.
+func probsLoss(w *workload, b *loss.Binary, y, grad []float32) (float64, error) {
+	if grad == nil {
+		return b.Forward(&benchWS, w.probs, y, w.bshape)
+	}
+	return b.Backward(&benchWS, w.probs, y, w.bshape, grad)
+}
 
 // weighted runs m's weighted Forward (grad nil) or Backward on w.
 func weighted(w *workload, m *loss.Multiclass, pw, grad []float32) (float64, error) {

@@ -82,6 +82,14 @@ def masked_dice(p, t, m, s=1e-6):
     return (1 - (2 * i + s) / (p.sum(axes) + t.sum(axes) + s)).mean()
 
 
+def soft_dice(x, t, s=1e-6):
+    """MONAI's DiceLoss(sigmoid=True, soft_label=True) over the batch: tp =
+    (sum p + sum t - sum |p - t|) / 2, 1 - (2 tp + s) / (sum p + sum t + s)."""
+    p = torch.sigmoid(x)
+    P, T, D = p.sum(), t.sum(), (p - t).abs().sum()
+    return 1 - (P + T - D + s) / (P + T + s)
+
+
 def make_loss(name, C, labels):
     """Returns (f(x, target), binary?) for a loss name of `go run ./bench`."""
     counts = torch.bincount(labels.view(-1), minlength=C).double()
@@ -119,6 +127,12 @@ def make_loss(name, C, labels):
         "pixel-weighted-ce": (lambda x, y: (pixw * F.cross_entropy(x, y, reduction="none")).sum() / pixw.sum(), False),
         "masked-dice": (lambda x, y: masked_dice(F.softmax(x, 1), F.one_hot(y, C).movedim(-1, 1).float(), mask), False),
         "binary-weighted-bce": (lambda x, t: F.binary_cross_entropy_with_logits(x, t, weight=pixw.unsqueeze(1)), True),
+        # probabilities as inputs (run_row gives these sigmoid(x) and, for
+        # the soft rows, soft targets): MONAI DiceLoss(sigmoid=False),
+        # binary_cross_entropy, and MONAI's soft_label=True Dice
+        "binary-dice-probs": (DiceLoss(), True),
+        "binary-bce-probs": (lambda p, t: F.binary_cross_entropy(p, t), True),
+        "binary-soft-dice": (soft_dice, True),
     }
     return table[name]
 
@@ -184,6 +198,10 @@ def run_row(row, data_cache):
     x, labels, xb, tb = data_cache[key]
     f, binary = make_loss(row["loss"], C, labels)
     logits, target = (xb, tb) if binary else (x, labels)
+    if row["loss"].endswith("-probs"):
+        logits = torch.sigmoid(xb)
+    if row["loss"] == "binary-soft-dice":
+        target = torch.sigmoid(0.5 * xb)  # soft targets
     count, warmup = row.get("count", 3), row.get("warmup", True)
     with torch.no_grad():
         value = float(f(logits, target))
