@@ -17,6 +17,17 @@ type Multiclass struct {
 	Terms []Weighted
 	// Ignore names a label whose pixels take no part in any term.
 	Ignore IgnoreIndex
+	// Activation is FromLogits (the default: p = softmax(x)) or
+	// NoActivation: the inputs are per-class probabilities in [0, 1], used
+	// as they are (MONAI's DiceLoss(softmax=False, to_onehot_y=True)); the
+	// terms must all be Region terms (ErrOption otherwise: torch's and
+	// MONAI's cross entropies take logits), the gradient is d(loss)/dp, and
+	// Forward, Backward and their weighted forms take it (Accumulate,
+	// Gradient and Pixelwise return ErrOption). Inputs outside [0, 1] are
+	// ErrLabel; NaN propagates. The passes run per class plane on the
+	// sigmoid family's probability kernels, with the one-hot labels made
+	// chunk by chunk.
+	Activation Activation
 	// Workers is the number of goroutines a call may use (0: GOMAXPROCS).
 	// Inputs under about 128k logits stay on the caller's goroutine. The
 	// result is bit-identical for any Workers and any GOMAXPROCS.
@@ -48,6 +59,9 @@ func (m *Multiclass) plan(sh Shape, p *mcPlan) error {
 	*p = mcPlan{regions: p.regions[:0], wRegions: p.wRegions[:0], ceW: p.ceW[:0]}
 	if len(m.Terms) == 0 {
 		return fmt.Errorf("%w: Multiclass has no terms", ErrOption)
+	}
+	if m.Activation != FromLogits && m.Activation != NoActivation {
+		return fmt.Errorf("%w: Multiclass.Activation %v, want FromLogits or NoActivation", ErrOption, m.Activation)
 	}
 	for i, t := range m.Terms {
 		if err := checkTermWeight(t.Weight, i); err != nil {
@@ -96,6 +110,9 @@ func (m *Multiclass) plan(sh Shape, p *mcPlan) error {
 		default:
 			return fmt.Errorf("%w: term %d: %T is not a Multiclass term (want CrossEntropy, Focal or Region)", ErrOption, i, t.Term)
 		}
+	}
+	if m.Activation == NoActivation && (p.ce || p.focal) {
+		return fmt.Errorf("%w: Multiclass with NoActivation takes Region terms only (CrossEntropy and Focal take logits)", ErrOption)
 	}
 	if p.ce {
 		if err := p.ceT.Reduction.check("CrossEntropy"); err != nil {
@@ -314,6 +331,9 @@ func (m *Multiclass) run(ws *workspace, logits []float32, labels Labels, weights
 	if err := m.check(ws, logits, labels, weights, sh, grad); err != nil {
 		return 0, err
 	}
+	if m.Activation == NoActivation {
+		return m.runProbs(ws, logits, labels, weights, sh, grad)
+	}
 	ws.weights = weights
 	defer func() { ws.weights = nil }()
 	pooled := sh.S < poolMaxS && !ws.mc.perImage()
@@ -357,6 +377,9 @@ func (m *Multiclass) Accumulate(ws *Workspace, st *Stats, logits []float32, labe
 }
 
 func (m *Multiclass) accumulateImpl(ws *workspace, st *Stats, logits []float32, labels Labels, sh Shape, first int) error {
+	if m.Activation == NoActivation {
+		return fmt.Errorf("%w: Multiclass with NoActivation: Forward and Backward (and their weighted forms) only", ErrOption)
+	}
 	if err := m.check(ws, logits, labels, nil, sh, nil); err != nil {
 		return err
 	}
@@ -408,6 +431,9 @@ func (m *Multiclass) Gradient(ws *Workspace, st *Stats, logits []float32, labels
 }
 
 func (m *Multiclass) gradientImpl(ws *workspace, st *Stats, logits []float32, labels Labels, sh Shape, first int, grad []float32) (float64, error) {
+	if m.Activation == NoActivation {
+		return 0, fmt.Errorf("%w: Multiclass with NoActivation: Forward and Backward (and their weighted forms) only", ErrOption)
+	}
 	if grad == nil {
 		return 0, fmt.Errorf("%w: gradient buffer is nil, want N*C*S = %d elements", ErrLength, sh.Len())
 	}
@@ -662,6 +688,9 @@ func (m *Multiclass) Pixelwise(ws *Workspace, logits []float32, labels Labels, s
 }
 
 func (m *Multiclass) pixelwiseImpl(ws *workspace, logits []float32, labels Labels, sh Shape, out []float32) error {
+	if m.Activation == NoActivation {
+		return fmt.Errorf("%w: Multiclass with NoActivation: Forward and Backward (and their weighted forms) only", ErrOption)
+	}
 	if err := m.check(ws, logits, labels, nil, sh, nil); err != nil {
 		return err
 	}
@@ -691,4 +720,56 @@ func (m *Multiclass) pixelwiseImpl(ws *workspace, logits []float32, labels Label
 		}
 	}
 	return nil
+}
+
+// runProbs is run for NoActivation (the inputs are probabilities): the
+// statistics and gradient passes go plane by plane through the sigmoid
+// family's probability kernels, whose targets are the one-hot labels of the
+// plane's class and whose weights are 0 at ignored pixels (and the call's
+// pixel weights elsewhere), made per chunk in the worker's buffers. The
+// Stats are a Multiclass's (Y the weighted label counts).
+func (m *Multiclass) runProbs(ws *workspace, logits []float32, labels Labels, weights []float32, sh Shape, grad []float32) (float64, error) {
+	if err := checkProbs(logits); err != nil {
+		return 0, err
+	}
+	ws.weights = weights
+	defer func() { ws.weights = nil }()
+	ws.bn = bnPlan{regions: ws.bn.regions[:0], wRegions: ws.bn.wRegions[:0], need: ws.mc.need, probs: true}
+	ws.st.reset(sh.N, sh.C)
+	ws.st.kind = kindSoftmax
+	st := &ws.st
+	C := sh.C
+	g := sigmoidGeom(sh, false)
+	workers := workerCount(m.Workers, sh, g.chunks)
+	ws.growWorkers(workers, C, g.chunks, 0, true)
+	for w := range ws.workers[:workers] {
+		ws.workers[w].py, ws.workers[w].pw = grow(ws.workers[w].py, g.px), grow(ws.workers[w].pw, g.px)
+	}
+	ws.job = job{ws: ws, kind: sigmoidStats, chunks: g.chunks, cpi: g.cpi, px: g.px, sh: sh, logits: logits,
+		labels: labels, weights: weights, onehot: true, ignore: m.Ignore}
+	ws.runJob(&ws.job, workers)
+	ws.job = job{}
+	P, PY, Y, PP, YY := st.block(sP), st.block(sPY), st.block(sY), st.block(sPP), st.block(sYY)
+	for i := 0; i < g.chunks; i++ {
+		r := i / g.cpi // the plane: image*C + class, the entry's index
+		t := &ws.sgChunks[i]
+		P[r] += t.P
+		PY[r] += t.PY
+		Y[r] += t.Y
+		PP[r] += t.PP
+		YY[r] += t.YY
+	}
+	value := m.finalize(ws, st, grad != nil)
+	if grad == nil {
+		return value, nil
+	}
+	if err := ws.gradRange(0, 0, st.N*st.C); err != nil {
+		return value, err
+	}
+	ws.growWorkers(workers, C, 0, 0, true)
+	ws.job = job{ws: ws, kind: sigmoidGrad, chunks: g.chunks, cpi: g.cpi, px: g.px, sh: sh, logits: logits,
+		labels: labels, weights: weights, onehot: true, ignore: m.Ignore, grad: grad}
+	ws.runJob(&ws.job, workers)
+	ws.job = job{}
+	return value, nil
 }

@@ -147,6 +147,11 @@ type job struct {
 	labels  Labels
 	targets []float32
 	weights []float32 // per-element weights of a weighted sigmoid call, or nil
+	// onehot: a Multiclass NoActivation pass over class planes with the
+	// sigmoid kernels, their targets the one-hot labels (weights: per pixel,
+	// N*S, or nil) and ignored pixels weighted 0.
+	onehot bool
+	ignore IgnoreIndex
 	grad    []float32
 	first   int  // index of the shard's first image in the statistics
 	region  bool // the gradient has region coefficients
@@ -179,6 +184,12 @@ func (j *job) chunk(st *workerState, i int) {
 		var g, w []float32
 		if j.grad != nil {
 			g = j.grad[o+lo : o+hi]
+		}
+		if j.onehot {
+			y, w := st.py[:hi-lo], st.pw[:hi-lo]
+			j.oneHot(y, w, (n/C)*S, lo, hi, n%C)
+			j.sigmoid(st, i, n%C, j.first*C+n, j.logits[o+lo:o+hi], y, w, g)
+			return
 		}
 		if j.weights != nil {
 			w = j.weights[o+lo : o+hi]
@@ -304,6 +315,31 @@ func (j *job) pooled(st *workerState, i int) {
 	j.softmax(st, i, 0, x, M, 0, M, j.labels.slice(n0*S, n1*S), g)
 	if j.grad != nil {
 		transpose(g, j.grad[o:o+C*M], C, S, G, true)
+	}
+}
+
+// oneHot fills y with the one-hot targets of class c for pixels [lo, hi)
+// of the image whose labels start at a, and w with their weights: 0 where
+// the label is the ignored one, else the pixel's weight (1 without).
+func (j *job) oneHot(y, w []float32, a, lo, hi, c int) {
+	ign := j.ignore
+	for k := range hi - lo {
+		i := a + lo + k
+		var v int32
+		if j.labels.i32 != nil {
+			v = j.labels.i32[i]
+		} else {
+			v = int32(j.labels.u8[i])
+		}
+		y[k], w[k] = 0, 1
+		if v == int32(c) {
+			y[k] = 1
+		}
+		if ign.set && v == ign.label {
+			y[k], w[k] = 0, 0
+		} else if j.weights != nil {
+			w[k] = j.weights[i]
+		}
 	}
 }
 

@@ -96,6 +96,9 @@ func (tm *weightTerm) weight() float64 {
 
 func (c *weightCase) multiclass(t *testing.T) *Multiclass {
 	m := &Multiclass{}
+	if c.Activation == "none" {
+		m.Activation = NoActivation
+	}
 	if c.Ignore != nil {
 		m.Ignore = Ignore(*c.Ignore)
 	}
@@ -542,18 +545,34 @@ func TestProbsGolden(t *testing.T) {
 		for _, c := range g.Cases {
 			t.Run(c.Name, func(t *testing.T) {
 				sh := NewShape(c.Shape[0], c.Shape[1], c.Shape[2:]...)
-				b := c.binary(t)
+				var b *Binary
+				var m *Multiclass
+				if c.Kind == "softmax" {
+					m = c.multiclass(t)
+				} else {
+					b = c.binary(t)
+				}
 				var ws Workspace
 				defer ws.Close()
 				grad := make([]float32, sh.Len())
 				for _, workers := range []int{1, 2} {
-					b.Workers = workers
 					var v, f float64
 					var err, ferr error
-					if c.Weighted {
+					switch {
+					case m != nil && c.Weighted:
+						m.Workers = workers
+						v, err = m.BackwardWeighted(&ws, c.Logits, I32(c.Labels), c.Weights, sh, grad)
+						f, ferr = m.ForwardWeighted(&ws, c.Logits, I32(c.Labels), c.Weights, sh)
+					case m != nil:
+						m.Workers = workers
+						v, err = m.Backward(&ws, c.Logits, I32(c.Labels), sh, grad)
+						f, ferr = m.Forward(&ws, c.Logits, I32(c.Labels), sh)
+					case c.Weighted:
+						b.Workers = workers
 						v, err = b.BackwardWeighted(&ws, c.Logits, c.Targets, c.Weights, sh, grad)
 						f, ferr = b.ForwardWeighted(&ws, c.Logits, c.Targets, c.Weights, sh)
-					} else {
+					default:
+						b.Workers = workers
 						v, err = b.Backward(&ws, c.Logits, c.Targets, sh, grad)
 						f, ferr = b.Forward(&ws, c.Logits, c.Targets, sh)
 					}
@@ -654,5 +673,81 @@ func TestWeightsRange(t *testing.T) {
 		if math.IsInf(float64(g), 0) || g != g {
 			t.Fatalf("gradient %v", grad)
 		}
+	}
+}
+
+// TestProbsMulticlass: a Multiclass with NoActivation rejects cross-entropy
+// and focal terms, the shard API and inputs outside [0, 1]; is
+// bit-identical for any worker count; allocates nothing once grown; and
+// gives an ignored pixel a zero gradient.
+func TestProbsMulticlass(t *testing.T) {
+	var ws Workspace
+	defer ws.Close()
+	r := rand.New(rand.NewPCG(17, 18))
+	sh := Shape{2, 3, 2*chunkPixels + 9}
+	p := make([]float32, sh.Len())
+	for i := range p {
+		p[i] = r.Float32()
+	}
+	lab := make([]uint8, sh.N*sh.S)
+	for i := range lab {
+		lab[i] = uint8(r.IntN(sh.C))
+		if i%7 == 0 {
+			lab[i] = 255
+		}
+	}
+	m := &Multiclass{Activation: NoActivation, Ignore: Ignore(255), Terms: []Weighted{{1, Dice()}, {0.5, Tversky(0.3, 0.7)}}}
+	var ref []float32
+	var vref float64
+	for _, workers := range []int{1, 2, 3} {
+		m.Workers = workers
+		g := make([]float32, sh.Len())
+		v, err := m.Backward(&ws, p, U8(lab), sh, g)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ref == nil {
+			ref, vref = g, v
+			for i := range g {
+				if lab[i%sh.S+(i/(sh.C*sh.S))*sh.S] == 255 && g[i] != 0 {
+					t.Fatalf("grad %d = %v at an ignored pixel", i, g[i])
+				}
+			}
+			continue
+		}
+		if v != vref {
+			t.Fatalf("%d workers: %v, 1 worker %v", workers, v, vref)
+		}
+		for i := range g {
+			if math.Float32bits(g[i]) != math.Float32bits(ref[i]) {
+				t.Fatalf("%d workers: grad %d = %v, 1 worker %v", workers, i, g[i], ref[i])
+			}
+		}
+	}
+	g := make([]float32, sh.Len())
+	if a := testing.AllocsPerRun(3, func() { m.Backward(&ws, p, U8(lab), sh, g) }); a != 0 {
+		t.Errorf("Backward: %v allocs/op", a)
+	}
+	small := Shape{1, 2, 2}
+	ls := U8([]uint8{0, 1})
+	for _, bad := range []*Multiclass{
+		{Activation: NoActivation, Terms: []Weighted{{1, &CrossEntropy{}}}},
+		{Activation: NoActivation, Terms: []Weighted{{1, Dice()}, {1, &Focal{Gamma: 2}}}},
+		{Activation: 7, Terms: []Weighted{{1, Dice()}}},
+	} {
+		if _, err := bad.Forward(&ws, []float32{0, 1, 1, 0}, ls, small); !errors.Is(err, ErrOption) {
+			t.Fatalf("%+v: %v, want ErrOption", bad, err)
+		}
+	}
+	if _, err := m.Forward(&ws, []float32{0, 1.5, 1, 0}, ls, small); !errors.Is(err, ErrLabel) {
+		t.Fatalf("input 1.5: %v, want ErrLabel", err)
+	}
+	var st Stats
+	st.Reset(1, 2)
+	if err := m.Accumulate(&ws, &st, []float32{0, 1, 1, 0}, ls, small, 0); !errors.Is(err, ErrOption) {
+		t.Fatalf("Accumulate: %v, want ErrOption", err)
+	}
+	if err := m.Pixelwise(&ws, []float32{0, 1, 1, 0}, ls, small, make([]float32, 2)); !errors.Is(err, ErrOption) {
+		t.Fatalf("Pixelwise: %v, want ErrOption", err)
 	}
 }

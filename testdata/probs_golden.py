@@ -144,4 +144,54 @@ p = [0.3, 0.4, 0.7, 0.9, 1.0, 0.1, 0.5, 0.3]
 case("monai_dice_soft_label", (2, 1, 2, 2), [{"term": "region", "kind": "dice", "per_image": True, "smooth_nr": 1e-4, "smooth_dr": 1e-4, "soft_label": True}],
      p, p, peer=0.0)
 
+# ---- Multiclass with probability inputs (MONAI DiceLoss(softmax=False,
+# to_onehot_y=True)): per-class probabilities used as they are, one-hot
+# labels, ignored pixels in no sum.
+
+
+def mc_case(name, shape, terms, p, lab, w=None, ignore=None, peer=None):
+    N, C = shape[0], shape[1]
+    sp = tuple(shape[2:])
+    pt = torch.tensor(f32(p).reshape(shape), requires_grad=True)
+    labt = torch.tensor(np.asarray(lab, np.int64).reshape((N,) + sp))
+    weighted = w is not None
+    if w is None:
+        w = np.ones(N * int(np.prod(sp)))
+    wt = torch.tensor(f32(w).reshape((N,) + sp))
+    valid = torch.ones_like(wt) if ignore is None else (labt != ignore).double()
+    y = F.one_hot(labt.clamp(min=0, max=C - 1), C).movedim(-1, 1).double()
+    m = (wt * valid).unsqueeze(1).expand_as(pt)
+    loss = 0
+    for t in terms:
+        loss = loss + t.get("weight", 1.0) * region_loss(pt, y, m, t)
+    loss.backward()
+    c = {"name": name, "kind": "softmax", "activation": "none", "weighted": weighted, "shape": list(shape), "terms": terms,
+         "ignore": ignore, "logits": flat(f32(p)), "labels": [int(v) for v in np.asarray(lab).ravel()],
+         "weights": flat(f32(w)), "loss": float(loss), "grad": flat(pt.grad.numpy())}
+    if peer is not None:
+        c["peer_expected"] = peer
+    cases.append(c)
+
+
+for shape, ign in [((2, 3, 7, 9), None), ((3, 4, 5, 5), 255), ((1, 2, 33), None), ((64, 3, 2), 0), ((2, 5, 40, 41), 255)]:
+    N, C = shape[0], shape[1]
+    npx = int(np.prod(shape[2:]))
+    tag = "x".join(map(str, shape)) + ("" if ign is None else f"_ign{ign}")
+    p = rand_probs(N * C * npx)
+    lab = rng.integers(0, C, N * npx)
+    if ign is not None:
+        lab[rng.random(N * npx) < 0.2] = ign
+    w = rng.choice([0.0, 0.5, 1.0, 3.0], N * npx)
+    for kind, extra in [("dice", {"smooth_nr": 1e-5, "smooth_dr": 1e-5}), ("dice", {"squared": True, "per_image": True}),
+                        ("iou", {}), ("tversky", {"alpha": 0.3, "beta": 0.7, "exclude_background": True})]:
+        t = {"term": "region", "kind": kind}
+        t.update(extra)
+        nm = kind + "".join(f"_{k}{v}" for k, v in extra.items())
+        mc_case(f"mc_{nm}_{tag}", shape, [t], p, lab, ignore=ign)
+    mc_case(f"mc_dice_weighted_{tag}", shape, [{"term": "region", "kind": "dice"}], p, lab, w, ignore=ign)
+# MONAI test_dice_loss.py case 5 as a Multiclass call: class-index labels
+inp = [1.0, 1.0, 0.0, 0.0, 0.0, 1.0, 1.0, 0.0, 1.0, 0.0, 1.0, 0.0]
+mc_case("monai_dice_to_onehot_nobg", (2, 2, 3), [{"term": "region", "kind": "dice", "per_image": True, "exclude_background": True}],
+        inp, [0, 0, 1, 0, 1, 0], peer=0.0)
+
 write_cases("testdata/probs.json.gz", cases)
