@@ -152,10 +152,10 @@ type job struct {
 	// N*S, or nil) and ignored pixels weighted 0.
 	onehot bool
 	ignore IgnoreIndex
-	grad    []float32
-	first   int  // index of the shard's first image in the statistics
-	region  bool // the gradient has region coefficients
-	group   int  // images per chunk when pooled (small S), else 0
+	grad   []float32
+	first  int  // index of the shard's first image in the statistics
+	region bool // the gradient has region coefficients
+	group  int  // images per chunk when pooled (small S), else 0
 }
 
 // run processes chunks until none is left.
