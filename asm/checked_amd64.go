@@ -494,7 +494,7 @@ func SoftmaxGradFocalU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, pw 
 // With flags&4096 (per-pixel weights) a pw shorter than hi is ErrArg too.
 // Otherwise it returns ErrCPU on a CPU without AVX2.
 func SoftmaxFusedU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32) error {
-	if !(imageOK(len(x), S, C, lo, hi, len(lab)) && gradOK(C, S, lo, flags, tab, scr, dst) && len(out) >= 4) {
+	if !(imageOK(len(x), S, C, lo, hi, len(lab)) && gradOK(C, S, lo, flags, tab, scr, dst) && len(out) >= 4 && pixWOK(flags, pw, hi)) {
 		return argErr("SoftmaxFusedU8AVX2")
 	}
 	if !hasAVX2 {
@@ -514,7 +514,7 @@ func SoftmaxFusedU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, pw []fl
 // With flags&4096 (per-pixel weights) a pw shorter than hi is ErrArg too.
 // Otherwise it returns ErrCPU on a CPU without AVX2.
 func SoftmaxFusedFocalU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32) error {
-	if !(imageOK(len(x), S, C, lo, hi, len(lab)) && gradOK(C, S, lo, flags, tab, scr, dst) && len(out) >= 4) {
+	if !(imageOK(len(x), S, C, lo, hi, len(lab)) && gradOK(C, S, lo, flags, tab, scr, dst) && len(out) >= 4 && pixWOK(flags, pw, hi)) {
 		return argErr("SoftmaxFusedFocalU8AVX2")
 	}
 	if !hasAVX2 {
@@ -591,7 +591,7 @@ func SoftmaxGradFocalI32AVX2(x []float32, S int, lo int, hi int, lab []int32, pw
 // With flags&4096 (per-pixel weights) a pw shorter than hi is ErrArg too.
 // Otherwise it returns ErrCPU on a CPU without AVX2.
 func SoftmaxFusedI32AVX2(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32) error {
-	if !(imageOK(len(x), S, C, lo, hi, len(lab)) && gradOK(C, S, lo, flags, tab, scr, dst) && len(out) >= 4) {
+	if !(imageOK(len(x), S, C, lo, hi, len(lab)) && gradOK(C, S, lo, flags, tab, scr, dst) && len(out) >= 4 && pixWOK(flags, pw, hi)) {
 		return argErr("SoftmaxFusedI32AVX2")
 	}
 	if !hasAVX2 {
@@ -611,7 +611,7 @@ func SoftmaxFusedI32AVX2(x []float32, S int, lo int, hi int, lab []int32, pw []f
 // With flags&4096 (per-pixel weights) a pw shorter than hi is ErrArg too.
 // Otherwise it returns ErrCPU on a CPU without AVX2.
 func SoftmaxFusedFocalI32AVX2(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32) error {
-	if !(imageOK(len(x), S, C, lo, hi, len(lab)) && gradOK(C, S, lo, flags, tab, scr, dst) && len(out) >= 4) {
+	if !(imageOK(len(x), S, C, lo, hi, len(lab)) && gradOK(C, S, lo, flags, tab, scr, dst) && len(out) >= 4 && pixWOK(flags, pw, hi)) {
 		return argErr("SoftmaxFusedFocalI32AVX2")
 	}
 	if !hasAVX2 {
@@ -687,7 +687,7 @@ func SoftmaxGradFocalU8AVX512(x []float32, S int, lo int, hi int, lab []uint8, p
 // With flags&4096 (per-pixel weights) a pw shorter than hi is ErrArg too.
 // Otherwise it returns ErrCPU on a CPU without AVX-512.
 func SoftmaxFusedU8AVX512(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32) error {
-	if !(imageOK(len(x), S, C, lo, hi, len(lab)) && gradOK(C, S, lo, flags, tab, scr, dst) && len(out) >= 4) {
+	if !(imageOK(len(x), S, C, lo, hi, len(lab)) && gradOK(C, S, lo, flags, tab, scr, dst) && len(out) >= 4 && pixWOK(flags, pw, hi)) {
 		return argErr("SoftmaxFusedU8AVX512")
 	}
 	if !hasAVX512 {
@@ -707,7 +707,7 @@ func SoftmaxFusedU8AVX512(x []float32, S int, lo int, hi int, lab []uint8, pw []
 // With flags&4096 (per-pixel weights) a pw shorter than hi is ErrArg too.
 // Otherwise it returns ErrCPU on a CPU without AVX-512.
 func SoftmaxFusedFocalU8AVX512(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32) error {
-	if !(imageOK(len(x), S, C, lo, hi, len(lab)) && gradOK(C, S, lo, flags, tab, scr, dst) && len(out) >= 4) {
+	if !(imageOK(len(x), S, C, lo, hi, len(lab)) && gradOK(C, S, lo, flags, tab, scr, dst) && len(out) >= 4 && pixWOK(flags, pw, hi)) {
 		return argErr("SoftmaxFusedFocalU8AVX512")
 	}
 	if !hasAVX512 {
@@ -784,7 +784,7 @@ func SoftmaxGradFocalI32AVX512(x []float32, S int, lo int, hi int, lab []int32, 
 // With flags&4096 (per-pixel weights) a pw shorter than hi is ErrArg too.
 // Otherwise it returns ErrCPU on a CPU without AVX-512.
 func SoftmaxFusedI32AVX512(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32) error {
-	if !(imageOK(len(x), S, C, lo, hi, len(lab)) && gradOK(C, S, lo, flags, tab, scr, dst) && len(out) >= 4) {
+	if !(imageOK(len(x), S, C, lo, hi, len(lab)) && gradOK(C, S, lo, flags, tab, scr, dst) && len(out) >= 4 && pixWOK(flags, pw, hi)) {
 		return argErr("SoftmaxFusedI32AVX512")
 	}
 	if !hasAVX512 {
@@ -804,7 +804,7 @@ func SoftmaxFusedI32AVX512(x []float32, S int, lo int, hi int, lab []int32, pw [
 // With flags&4096 (per-pixel weights) a pw shorter than hi is ErrArg too.
 // Otherwise it returns ErrCPU on a CPU without AVX-512.
 func SoftmaxFusedFocalI32AVX512(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32) error {
-	if !(imageOK(len(x), S, C, lo, hi, len(lab)) && gradOK(C, S, lo, flags, tab, scr, dst) && len(out) >= 4) {
+	if !(imageOK(len(x), S, C, lo, hi, len(lab)) && gradOK(C, S, lo, flags, tab, scr, dst) && len(out) >= 4 && pixWOK(flags, pw, hi)) {
 		return argErr("SoftmaxFusedFocalI32AVX512")
 	}
 	if !hasAVX512 {

@@ -122,3 +122,41 @@ func TestCheckedWeighted(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckedPixelWeights: every softmax entry point given per-pixel
+// weights (flag 4096) one short of hi, ending at a guard page, returns
+// ErrArg and touches no memory; the fused ones did not check them (a fault).
+func TestCheckedPixelWeights(t *testing.T) {
+	const C, S = 3, 64
+	img, dst := make([]float32, C*S), make([]float32, C*S)
+	l8, l32 := make([]uint8, S), make([]int32, S)
+	tab, scr, out := make([]float32, 8*C), make([]float32, 80*C), make([]float32, 4*C+4)
+	pw := guardF32(t, S-1)
+	const f = 1 | 4096
+	for _, tc := range []struct {
+		name string
+		err  error
+	}{
+		{"SoftmaxStatsU8AVX2", SoftmaxStatsU8AVX2(img, S, 0, S, l8, pw, C, -1, f, tab, scr, 1, 0, C, 0, 0, out)},
+		{"SoftmaxStatsI32AVX512", SoftmaxStatsI32AVX512(img, S, 0, S, l32, pw, C, -1, f, tab, scr, 1, 0, C, 0, 0, out)},
+		{"SoftmaxGradU8AVX2", SoftmaxGradU8AVX2(img, S, 0, S, l8, pw, C, -1, f, tab, scr, 1, 0, 0, 0, 0, 0, dst)},
+		{"SoftmaxGradFocalI32AVX512", SoftmaxGradFocalI32AVX512(img, S, 0, S, l32, pw, C, -1, f, tab, scr, 1, 0, 1, 2, 2, 1, dst)},
+		{"SoftmaxFusedU8AVX2", SoftmaxFusedU8AVX2(img, S, 0, S, l8, pw, C, -1, f, tab, scr, 1, 0, 0, 0, 0, 0, dst, 1, 1, 0, C, out)},
+		{"SoftmaxFusedI32AVX2", SoftmaxFusedI32AVX2(img, S, 0, S, l32, pw, C, -1, f, tab, scr, 1, 0, 0, 0, 0, 0, dst, 1, 1, 0, C, out)},
+		{"SoftmaxFusedFocalU8AVX2", SoftmaxFusedFocalU8AVX2(img, S, 0, S, l8, pw, C, -1, f, tab, scr, 1, 0, 1, 2, 2, 1, dst, 1, 1, 0, C, out)},
+		{"SoftmaxFusedFocalI32AVX2", SoftmaxFusedFocalI32AVX2(img, S, 0, S, l32, pw, C, -1, f, tab, scr, 1, 0, 1, 2, 2, 1, dst, 1, 1, 0, C, out)},
+		{"SoftmaxFusedU8AVX512", SoftmaxFusedU8AVX512(img, S, 0, S, l8, pw, C, -1, f, tab, scr, 1, 0, 0, 0, 0, 0, dst, 1, 1, 0, C, out)},
+		{"SoftmaxFusedI32AVX512", SoftmaxFusedI32AVX512(img, S, 0, S, l32, pw, C, -1, f, tab, scr, 1, 0, 0, 0, 0, 0, dst, 1, 1, 0, C, out)},
+		{"SoftmaxFusedFocalU8AVX512", SoftmaxFusedFocalU8AVX512(img, S, 0, S, l8, pw, C, -1, f, tab, scr, 1, 0, 1, 2, 2, 1, dst, 1, 1, 0, C, out)},
+		{"SoftmaxFusedFocalI32AVX512", SoftmaxFusedFocalI32AVX512(img, S, 0, S, l32, pw, C, -1, f, tab, scr, 1, 0, 1, 2, 2, 1, dst, 1, 1, 0, C, out)},
+	} {
+		wantArg(t, tc.name, tc.err)
+	}
+	// hi weights, the last at the guard page: runs where the CPU has AVX2
+	if hasAVX2 {
+		full := guardF32(t, S)
+		if err := SoftmaxFusedU8AVX2(img, S, 0, S, l8, full, C, -1, f, tab, scr, 1, 0, 0, 0, 0, 0, dst, 1, 1, 0, C, out); err != nil {
+			t.Fatalf("SoftmaxFusedU8AVX2 with hi weights: %v", err)
+		}
+	}
+}
