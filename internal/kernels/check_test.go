@@ -432,3 +432,39 @@ func TestFusedBlockUnused(t *testing.T) {
 		}
 	})
 }
+
+// TestSoftmaxFusedPixelWeightChecks: the fused softmax driver compares the
+// params' and coefficients' weights without indexing them: an empty
+// non-nil slice at S = 0 panicked (review finding); weights that differ, or
+// one nil and one not, are ErrArg; the same slice runs.
+func TestSoftmaxFusedPixelWeightChecks(t *testing.T) {
+	const C = 2
+	newPC := func(pw, cw []float32) (SoftmaxParams, SoftmaxCoef) {
+		scr := make([]float32, ScratchLen(C))
+		p := SoftmaxParams{C: C, Need: NeedCE, Scratch: scr, PixelWeight: pw}
+		c := SoftmaxCoef{C: C, CEScale: 1, Scratch: scr, PixelWeight: cw}
+		return p, c
+	}
+	var blk SoftmaxSums[float32]
+	var out SoftmaxSums[float64]
+	w := []float32{1, 2, 3}
+	for _, tc := range []struct {
+		name   string
+		S      int
+		pw, cw []float32
+		ok     bool
+	}{
+		{"empty, S = 0", 0, []float32{}, []float32{}, true},
+		{"nil and empty", 0, nil, []float32{}, false},
+		{"same", 3, w, w, true},
+		{"different slices", 3, w, []float32{1, 2, 3}, false},
+		{"one nil", 3, w, nil, false},
+	} {
+		p, c := newPC(tc.pw, tc.cw)
+		x, lab, dst := make([]float32, C*tc.S), make([]uint8, tc.S), make([]float32, C*tc.S)
+		err := SoftmaxFusedRange(x, tc.S, 0, tc.S, lab, &p, &c, &blk, &out, dst)
+		if (err == nil) != tc.ok || (err != nil && !errors.Is(err, ErrArg)) {
+			t.Fatalf("%s: %v, want ok %v", tc.name, err, tc.ok)
+		}
+	}
+}

@@ -1,5 +1,7 @@
 package kernels
 
+import "unsafe"
+
 // Every function here checks its arguments in O(1) first and returns an
 // error wrapping ErrArg, having written nothing, for any it rejects (see
 // check.go); the checks and their results are the same on every tier.
@@ -390,7 +392,8 @@ func SoftmaxFusedRange[L Label](x []float32, S, lo, hi int, labels []L, p *Softm
 	if err := checkParams(fn, p, c.C); err != nil {
 		return err
 	}
-	if len(p.PixelWeight) != len(c.PixelWeight) || (p.PixelWeight != nil && &p.PixelWeight[0] != &c.PixelWeight[0]) {
+	if len(p.PixelWeight) != len(c.PixelWeight) || (p.PixelWeight == nil) != (c.PixelWeight == nil) ||
+		unsafe.SliceData(p.PixelWeight) != unsafe.SliceData(c.PixelWeight) {
 		return argErr(fn, "SoftmaxParams.PixelWeight and SoftmaxCoef.PixelWeight differ (the same loss takes the same weights)")
 	}
 	if err := checkSums(fn, "block buffer", blk, c.C, false); err != nil {
