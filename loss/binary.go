@@ -249,6 +249,13 @@ func (b *Binary) check(ws *workspace, logits, targets, weights []float32, sh Sha
 			return err
 		}
 	}
+	ws.ceFactor = 1
+	for _, v := range ws.bn.bceT.PosWeight {
+		ws.ceFactor = max(ws.ceFactor, float64(v))
+	}
+	if ws.bn.probs {
+		ws.ceFactor *= 1e12
+	}
 	ws.wTotal = float64(sh.Len())
 	if weights != nil {
 		for i := range ws.bn.regions {

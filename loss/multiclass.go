@@ -317,6 +317,7 @@ func (m *Multiclass) check(ws *workspace, logits []float32, labels Labels, weigh
 	if err := checkLabels(labels, sh.C, m.Ignore); err != nil {
 		return err
 	}
+	ws.ceFactor = 1
 	if weights != nil {
 		t, err := weightedTotals(labels, weights, sh.C, m.Ignore, m.ceWeights(&ws.mc))
 		if err != nil {

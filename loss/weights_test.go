@@ -751,3 +751,36 @@ func TestProbsMulticlass(t *testing.T) {
 		t.Fatalf("Pixelwise: %v, want ErrOption", err)
 	}
 }
+
+// TestBCEGradientRange: a BCE gradient scale that fits float32 but not once
+// multiplied by the largest PosWeight, or by torch's 1/max(p(1-p), 1e-12)
+// for probabilities, is ErrRange with nothing written (review finding:
+// the gradient held -Inf with a nil error).
+func TestBCEGradientRange(t *testing.T) {
+	var ws Workspace
+	defer ws.Close()
+	sh := Shape{1, 1, 2}
+	for _, tc := range []struct {
+		name string
+		b    *Binary
+		x    []float32
+		w    []float32
+	}{
+		{"probs, pos_weight 2^64", &Binary{Activation: NoActivation, Terms: []Weighted{{0x1p30, &BCE{Reduction: Sum, PosWeight: []float32{0x1p64}}}}}, []float32{0, 0.5}, nil},
+		{"probs, weights 2^40", &Binary{Activation: NoActivation, Terms: []Weighted{{0x1p64, &BCE{Reduction: Sum}}}}, []float32{0, 0.5}, []float32{0x1p40, 1}},
+		{"logits, pos_weight 2^64", &Binary{Terms: []Weighted{{0x1p64, &BCE{Reduction: Sum, PosWeight: []float32{0x1p64}}}}}, []float32{-80, 0.5}, nil},
+	} {
+		grad := []float32{42, 42}
+		y := []float32{1, 0}
+		var v float64
+		var err error
+		if tc.w != nil {
+			v, err = tc.b.BackwardWeighted(&ws, tc.x, y, tc.w, sh, grad)
+		} else {
+			v, err = tc.b.Backward(&ws, tc.x, y, sh, grad)
+		}
+		if !errors.Is(err, ErrRange) || grad[0] != 42 || grad[1] != 42 {
+			t.Fatalf("%s: value %v, %v, grad %v; want ErrRange and nothing written", tc.name, v, err, grad)
+		}
+	}
+}

@@ -96,6 +96,10 @@ type workspace struct {
 	wTotal  float64
 	mcW     wTotals // Multiclass: the weighted totals of a weighted call
 	wMax    float64 // the largest weight of a weighted call
+	// ceFactor bounds a BCE gradient element over its scale: the largest
+	// PosWeight (at least 1), times 1e12 for probabilities (torch's
+	// 1/max(p(1-p), 1e-12)); 1 for Multiclass.
+	ceFactor float64
 	hist    []int   // per-class label counts (labelTotals)
 	job     job
 	pool    *pool
@@ -259,7 +263,7 @@ func (ws *workspace) gradRange(ceScale, focScale float64, nc int) error {
 	if ws.weights != nil {
 		m = max(ws.wMax, 1)
 	}
-	if err := rangeErr(ceScale*m, "the cross-entropy (BCE) gradient scale (times the largest weight)"); err != nil {
+	if err := rangeErr(ceScale*m*max(ws.ceFactor, 1), "the cross-entropy (BCE) gradient scale (times the largest weight and BCE factor)"); err != nil {
 		return err
 	}
 	if err := rangeErr(focScale*m, "the focal gradient scale (times the largest weight)"); err != nil {
