@@ -100,10 +100,10 @@ type workspace struct {
 	// PosWeight (at least 1), times 1e12 for probabilities (torch's
 	// 1/max(p(1-p), 1e-12)); 1 for Multiclass.
 	ceFactor float64
-	hist    []int   // per-class label counts (labelTotals)
-	job     job
-	pool    *pool
-	cleanup runtime.Cleanup
+	hist     []int // per-class label counts (labelTotals)
+	job      job
+	pool     *pool
+	cleanup  runtime.Cleanup
 }
 
 func grow[T any](s []T, n int) []T {
