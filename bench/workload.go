@@ -35,6 +35,10 @@ type workload struct {
 	// (the -extra probability and soft-label rows).
 	probs, soft []float32
 	grad        []float32
+	// workers is the -threads of the row a custom loss runs for (the
+	// Multiclass and Binary ones take it as their Workers; Lovasz runs on
+	// one goroutine).
+	workers int
 }
 
 // workloadSpec is one default workload of `go run ./bench` and of
@@ -258,7 +262,7 @@ var losses = []lossDef{
 	{name: "binary-soft-dice", binary: true, extra: true, custom: func(w *workload, grad []float32) (float64, error) {
 		r := loss.Dice()
 		r.SoftLabel = true
-		b := &loss.Binary{Terms: one(r)}
+		b := &loss.Binary{Terms: one(r), Workers: w.workers}
 		if grad == nil {
 			return b.Forward(&benchWS, w.blogits, w.soft, w.bshape)
 		}
@@ -273,7 +277,7 @@ var losses = []lossDef{
 		return weighted(w, &loss.Multiclass{Terms: one(loss.Dice())}, w.mask, grad)
 	}},
 	{name: "binary-weighted-bce", binary: true, extra: true, custom: func(w *workload, grad []float32) (float64, error) {
-		b := &loss.Binary{Terms: one(&loss.BCE{})}
+		b := &loss.Binary{Terms: one(&loss.BCE{}), Workers: w.workers}
 		if grad == nil {
 			return b.ForwardWeighted(&benchWS, w.blogits, w.targets, w.pixw, w.bshape)
 		}
@@ -287,6 +291,7 @@ var benchWS loss.Workspace
 // probsLoss runs b (NoActivation) on the binary workload's probabilities
 // sigmoid(logits) against targets y.
 func probsLoss(w *workload, b *loss.Binary, y, grad []float32) (float64, error) {
+	b.Workers = w.workers
 	if grad == nil {
 		return b.Forward(&benchWS, w.probs, y, w.bshape)
 	}
@@ -295,6 +300,7 @@ func probsLoss(w *workload, b *loss.Binary, y, grad []float32) (float64, error) 
 
 // weighted runs m's weighted Forward (grad nil) or Backward on w.
 func weighted(w *workload, m *loss.Multiclass, pw, grad []float32) (float64, error) {
+	m.Workers = w.workers
 	if grad == nil {
 		return m.ForwardWeighted(&benchWS, w.logits, w.labels(), pw, w.shape)
 	}
@@ -314,7 +320,7 @@ func (d *lossDef) runner(w *workload, backward bool, workers int, ws *loss.Works
 		if backward {
 			g = w.grad[:n]
 		}
-		return func() (float64, error) { return d.custom(w, g) }, n
+		return func() (float64, error) { w.workers = workers; return d.custom(w, g) }, n
 	}
 	if d.binary {
 		b := d.binaryLoss(w)

@@ -263,11 +263,14 @@ func (b *Binary) check(ws *workspace, logits, targets, weights []float32, sh Sha
 				return fmt.Errorf("%w: MCC takes no element weights (its true negatives need per-plane weight sums)", ErrOption)
 			}
 		}
-		sum, mx, err := checkElementWeights(weights)
+		mx, err := checkElementWeights(weights)
 		if err != nil {
 			return err
 		}
-		ws.wTotal, ws.wMax = sum, mx
+		ws.wMax = mx
+		if p := &ws.bn; (p.bce && p.bceT.Reduction == WeightMean) || (p.focal && p.focalT.Reduction == WeightMean) {
+			ws.wTotal = sum4(weights)
+		}
 	}
 	return nil
 }
@@ -290,18 +293,43 @@ func maxBits(x []float32) uint32 {
 	return max(m0, m1, m2, m3)
 }
 
-// checkElementWeights returns the sum of per-element weights (float64, in
-// order) and the largest, or an error naming the first weight that is
-// negative, NaN, infinite or above 2^64.
-func checkElementWeights(w []float32) (sum, mx float64, err error) {
+// checkElementWeights returns the largest of the per-element (or
+// per-pixel) weights, or an error naming the first that is negative, NaN,
+// infinite or above 2^64. The common case takes maxBits' one branch-free
+// pass: as unsigned integers, the bits of the floats in [+0, 2^64] are
+// exactly those <= the bits of 2^64, and the largest bits are the largest
+// weight; only when that fails does the exact scan run (which also accepts
+// -0).
+func checkElementWeights(w []float32) (float64, error) {
+	if mb := maxBits(w); mb <= math.Float32bits(maxWeight) {
+		return float64(math.Float32frombits(mb)), nil
+	}
+	var mx float64
 	for i, v := range w {
 		if !(v >= 0) || float64(v) > maxWeight {
-			return 0, 0, fmt.Errorf("%w: weight %v at index %d, want a finite value in [0, 2^64]", ErrWeight, v, i)
+			return 0, fmt.Errorf("%w: weight %v at index %d, want a finite value in [0, 2^64]", ErrWeight, v, i)
 		}
-		sum += float64(v)
 		mx = max(mx, float64(v))
 	}
-	return sum, mx, nil
+	return mx, nil
+}
+
+// sum4 returns the sum of w in float64 over four interleaved partial sums
+// (a fixed order: the same bits on every call and machine).
+func sum4(w []float32) float64 {
+	var s0, s1, s2, s3 float64
+	i := 0
+	for ; i+4 <= len(w); i += 4 {
+		t := w[i : i+4 : i+4]
+		s0 += float64(t[0])
+		s1 += float64(t[1])
+		s2 += float64(t[2])
+		s3 += float64(t[3])
+	}
+	for ; i < len(w); i++ {
+		s0 += float64(w[i])
+	}
+	return (s0 + s1) + (s2 + s3)
 }
 
 // checkTargets returns an error naming the first target outside [0, 1]

@@ -319,11 +319,14 @@ func (m *Multiclass) check(ws *workspace, logits []float32, labels Labels, weigh
 	}
 	ws.ceFactor = 1
 	if weights != nil {
-		t, err := weightedTotals(labels, weights, sh.C, m.Ignore, m.ceWeights(&ws.mc))
+		mx, err := checkElementWeights(weights)
 		if err != nil {
 			return err
 		}
-		ws.mcW, ws.wMax = t, t.max
+		ws.wMax = mx
+		if p := &ws.mc; (p.ce && p.ceT.Reduction == WeightMean) || (p.focal && p.focalT.Reduction == WeightMean) {
+			ws.mcW = weightedTotals(labels, weights, sh.C, m.Ignore, m.ceWeights(p))
+		}
 	}
 	return nil
 }
@@ -629,7 +632,7 @@ func divisor(r Reduction, weightSum, count, weighted float64) float64 {
 // wTotals are the per-pixel weighted totals of a weighted call's
 // non-ignored pixels: the sums of w*w_y (w_y the CE class weight, 1
 // without) and of w.
-type wTotals struct{ wsum, valid, max float64 }
+type wTotals struct{ wsum, valid float64 }
 
 // weightedTotals returns the call's weighted totals, or (wsum, valid) for an
 // unweighted call (where WeightMean is Mean).
@@ -640,17 +643,11 @@ func (ws *workspace) weightedTotals(wsum, valid float64) wTotals {
 	return ws.mcW
 }
 
-// weightedTotals checks per-pixel weights (an error names the first one
-// that is negative, NaN, infinite or above 2^64) and returns the sums of
-// w*w_y and of w over the non-ignored pixels, in float64, in pixel order.
-func weightedTotals(l Labels, w []float32, C int, ign IgnoreIndex, cw []float32) (wTotals, error) {
+// weightedTotals returns the sums of w*w_y and of w over the non-ignored
+// pixels (the divisors of WeightMean), in float64, in pixel order; the
+// weights were checked (checkElementWeights).
+func weightedTotals(l Labels, w []float32, C int, ign IgnoreIndex, cw []float32) wTotals {
 	var t wTotals
-	for i, v := range w {
-		if !(v >= 0) || float64(v) > maxWeight {
-			return wTotals{}, fmt.Errorf("%w: weight %v at pixel %d, want a finite value in [0, 2^64]", ErrWeight, v, i)
-		}
-		t.max = max(t.max, float64(v))
-	}
 	add := func(y int32, v float32) {
 		if y < 0 || int(y) >= C || (ign.set && y == ign.label) {
 			return
@@ -671,7 +668,7 @@ func weightedTotals(l Labels, w []float32, C int, ign IgnoreIndex, cw []float32)
 			add(int32(y), w[i])
 		}
 	}
-	return t, nil
+	return t
 }
 
 // Pixelwise writes the weighted sum of the pixelwise terms (CrossEntropy,
