@@ -414,6 +414,9 @@ func (b *Binary) run(ws *workspace, logits, targets, weights []float32, sh Shape
 // is a shard too). st must have been Reset for the whole batch. first < 0,
 // or images first..first+N-1 outside st's images, is ErrShape; on any error
 // st is unchanged.
+//
+// The shard API takes no per-element weights (ForwardWeighted and
+// BackwardWeighted do).
 func (b *Binary) Accumulate(ws *Workspace, st *Stats, logits, targets []float32, sh Shape, first int) error {
 	w, err := ws.acquire()
 	if err != nil {

@@ -370,7 +370,9 @@ func (m *Multiclass) run(ws *workspace, logits []float32, labels Labels, weights
 // in the whole batch starts at first, with their labels (a tile of images
 // is a shard too: its S pixels are any part of each image's pixels). st must
 // have been Reset for the whole batch. first < 0, or images first..first+N-1
-// outside st's images, is ErrShape; on any error st is unchanged.
+// outside st's images, is ErrShape; on any error st is unchanged. The shard
+// API takes no per-pixel weights (ForwardWeighted and BackwardWeighted
+// do).
 func (m *Multiclass) Accumulate(ws *Workspace, st *Stats, logits []float32, labels Labels, sh Shape, first int) error {
 	w, err := ws.acquire()
 	if err != nil {

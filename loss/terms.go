@@ -28,7 +28,8 @@ type CrossEntropy struct {
 	Weight []float32
 	// LabelSmoothing is torch's label_smoothing, in [0, 1].
 	LabelSmoothing float64
-	// Reduction is Mean (the default), Sum, None or PixelMean.
+	// Reduction is Mean (the default), Sum, None, PixelMean or, for the
+	// weighted calls, WeightMean.
 	Reduction Reduction
 }
 
@@ -43,7 +44,8 @@ type Focal struct {
 	Gamma float64
 	// Alpha holds C per-class weights indexed by the target, or nil for 1.
 	Alpha []float32
-	// Reduction is Mean (the default), Sum or None.
+	// Reduction is Mean (the default), Sum, None or, for the weighted
+	// calls, WeightMean.
 	Reduction Reduction
 }
 
@@ -54,7 +56,8 @@ type BCE struct {
 	// PosWeight holds C per-channel weights of the positive part (torch
 	// pos_weight broadcast over channel), or nil for 1.
 	PosWeight []float32
-	// Reduction is Mean (over all elements, the default), Sum or None.
+	// Reduction is Mean (over all elements, the default), Sum, None or, for
+	// the weighted calls, WeightMean.
 	Reduction Reduction
 }
 
@@ -65,8 +68,10 @@ type BCE struct {
 //
 // torchvision's defaults are Alpha 0.25, Gamma 2 (NewSigmoidFocal).
 type SigmoidFocal struct {
-	Alpha     float64
-	Gamma     float64
+	Alpha float64
+	Gamma float64
+	// Reduction is Mean (over all elements, the default), Sum, None or,
+	// for the weighted calls, WeightMean.
 	Reduction Reduction
 }
 
@@ -189,8 +194,10 @@ type Region struct {
 	// SoftLabel is MONAI's soft_label=True (Wang et al., "Dice semimetric
 	// losses"): the overlap is I = (P + Y - sum |p - y|)/2 instead of sum
 	// p*y, so a soft target is not penalised at p = y (the loss is then
-	// 0). For class-index labels (Multiclass) and binary targets both are
-	// the same sum exactly, and Multiclass takes SoftLabel as the default.
+	// 0). For class-index labels (Multiclass) and binary targets both give
+	// the same value, and SoftLabel has no effect on Multiclass; the
+	// gradient differs only where p equals a binary target exactly (sgn(0)
+	// = 0 there: dI/dp is w/2 instead of w*y, as MONAI's autograd gives).
 	// Dice, IoU, Tversky and focal Tversky only, not Squared.
 	SoftLabel bool
 }

@@ -117,12 +117,14 @@ const (
 	// with class weights: the chapter's weighted cross entropy,
 	// -1/N sum_i w_{y_i} log p_{i,y_i}.
 	PixelMean
-	// WeightMean divides the sum of w*l by the sum of the per-element
-	// weights w of a weighted call (Binary.ForwardWeighted,
-	// BackwardWeighted): torch's (w * l).sum() / w.sum(). Mean keeps
+	// WeightMean divides the sum of w*l by the weighted divisor of a
+	// weighted call (ForwardWeighted, BackwardWeighted of Binary and
+	// Multiclass): for BCE, SigmoidFocal and Focal the sum of the weights w
+	// (of the non-ignored pixels), torch's (w * l).sum() / w.sum(); for
+	// CrossEntropy the sum of w*w_y, w_y the class weight. Mean keeps
 	// Mean's divisor under weights (torch's binary_cross_entropy_with_logits
 	// with weight=w: (w * l).mean()). Without weights WeightMean is Mean.
-	// BCE and SigmoidFocal take it.
+	// The shard API (Accumulate, Gradient) takes no weights.
 	WeightMean
 )
 

@@ -16,8 +16,8 @@ d(loss)/dp by torch autograd in float64 on the float32 inputs (torch's own
 backward of binary_cross_entropy: (p - y) / max(p(1-p), 1e-12)).
 Probabilities include exact 0 and 1 (each log clamped at -100, torch's).
 Cases named "monai_*" are literal inputs of MONAI's
-tests/losses/test_dice_loss.py (at 01c9ad1a) with MONAI's expected value
-in "peer_expected".
+tests/losses/test_dice_loss.py (at 01c9ad1a; its TEST_CASES counted from
+1) with MONAI's expected value in "peer_expected".
 """
 import numpy as np
 import torch
