@@ -591,13 +591,15 @@ func fzRefBinary(b *Binary, x, y []float64, sh Shape, wantGrad bool) fzRefOut {
 		out.value += v
 		out.mag += math.Abs(v)
 		sB = t.wBCE / d
-		out.scaleMax = math.Max(out.scaleMax, sB)
 		out.scale += t.wBCE * (kB / d)
 		out.gscale += sB * kBmax
 		pmax := 1.0
 		for c := 0; c < C; c++ {
 			pmax = math.Max(pmax, pw(c))
 		}
+		// the library bounds a BCE gradient element by its scale times the
+		// largest PosWeight (at least 1) before the float32 kernels run
+		out.scaleMax = math.Max(out.scaleMax, sB*pmax)
 		out.pscale += t.wBCE * pmax
 	}
 	if t.sf != nil {
