@@ -157,7 +157,7 @@ func TestWeightsGolden(t *testing.T) {
 	if len(g.Cases) < 100 {
 		t.Fatalf("%d cases", len(g.Cases))
 	}
-	eachTier(t, func(t *testing.T) {
+	eachTierLong(t, func(t *testing.T) {
 		for _, c := range g.Cases {
 			t.Run(c.Name, func(t *testing.T) {
 				sh := NewShape(c.Shape[0], c.Shape[1], c.Shape[2:]...)
@@ -217,7 +217,7 @@ func TestWeightsOne(t *testing.T) {
 		for i := range y {
 			y[i], one[i] = float32(r.IntN(2)), 1
 		}
-		eachTier(t, func(t *testing.T) {
+		eachTierLong(t, func(t *testing.T) {
 			var ws Workspace
 			defer ws.Close()
 			g0, g1 := make([]float32, sh.Len()), make([]float32, sh.Len())
@@ -405,7 +405,7 @@ func TestWeightsOneMulticlass(t *testing.T) {
 				lab[i] = 255
 			}
 		}
-		eachTier(t, func(t *testing.T) {
+		eachTierLong(t, func(t *testing.T) {
 			var ws Workspace
 			defer ws.Close()
 			g0, g1 := make([]float32, sh.Len()), make([]float32, sh.Len())
@@ -541,7 +541,7 @@ func TestProbsGolden(t *testing.T) {
 	if len(g.Cases) < 50 {
 		t.Fatalf("%d cases", len(g.Cases))
 	}
-	eachTier(t, func(t *testing.T) {
+	eachTierLong(t, func(t *testing.T) {
 		for _, c := range g.Cases {
 			t.Run(c.Name, func(t *testing.T) {
 				sh := NewShape(c.Shape[0], c.Shape[1], c.Shape[2:]...)
