@@ -237,3 +237,35 @@ func TestDefaultWorkloads(t *testing.T) {
 		t.Error("1x105x96x96x96 not among the default workloads")
 	}
 }
+
+// TestCustomRowsTakeThreads: the custom rows (weighted, probability and
+// soft-label losses) run with the row's -threads as their Workers; they ran
+// on GOMAXPROCS goroutines whatever -threads said (review finding).
+func TestCustomRowsTakeThreads(t *testing.T) {
+	w, err := newWorkload("2x3x17x19")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ws loss.Workspace
+	defer ws.Close()
+	n := 0
+	for i := range losses {
+		d := &losses[i]
+		if d.custom == nil || strings.HasPrefix(d.name, "lovasz") || strings.HasSuffix(d.name, "lovasz-hinge") {
+			continue
+		}
+		for _, workers := range []int{1, 3} {
+			f, _ := d.runner(w, true, workers, &ws)
+			if _, err := f(); err != nil {
+				t.Fatalf("%s: %v", d.name, err)
+			}
+			if w.workers != workers {
+				t.Fatalf("%s: ran with workers %d, want %d", d.name, w.workers, workers)
+			}
+		}
+		n++
+	}
+	if n < 6 {
+		t.Fatalf("%d custom rows", n)
+	}
+}

@@ -147,15 +147,26 @@ func (c *weightCase) binary(t *testing.T) *Binary {
 	return b
 }
 
-// TestWeightsGolden checks Binary's weighted calls against torch on every
-// tier: BCE with torch's weight= (Mean, Sum) and the weight-sum divisor
+// TestWeightsGolden checks the weighted calls against torch on every tier:
+// BCE with torch's weight= (Mean, Sum) and the weight-sum divisor
 // (WeightMean), pos_weight, sigmoid focal, weighted region sums, sums of
-// terms, all-zero weights, and MONAI's MaskedDiceLoss formulation.
+// terms, all-zero weights, MONAI's MaskedDiceLoss formulation, and the
+// Multiclass ones (ignore index, class weights, smoothing, focal).
 func TestWeightsGolden(t *testing.T) {
+	runGoldenCases(t, "../testdata/weights.json.gz", 100, true, 1e-6)
+}
+
+// runGoldenCases checks each case of a golden file of weightCases on every
+// tier (the best one under -short), at 1 and 2 workers: Backward's value
+// and gradient against torch, Forward's value against Backward's, and a
+// peer's expected value against torch's (to peerRel). weighted: every case
+// takes its weights (else those whose Weighted says so).
+func runGoldenCases(t *testing.T, path string, minCases int, weighted bool, peerRel float64) {
+	t.Helper()
 	var g struct{ Cases []weightCase }
-	readGzipJSON(t, "../testdata/weights.json.gz", &g)
-	if len(g.Cases) < 100 {
-		t.Fatalf("%d cases", len(g.Cases))
+	readGzipJSON(t, path, &g)
+	if len(g.Cases) < minCases {
+		t.Fatalf("%s: %d cases", path, len(g.Cases))
 	}
 	eachTierLong(t, func(t *testing.T) {
 		for _, c := range g.Cases {
@@ -171,17 +182,30 @@ func TestWeightsGolden(t *testing.T) {
 				} else {
 					b = c.binary(t)
 				}
+				w := c.Weights
+				if !weighted && !c.Weighted {
+					w = nil
+				}
 				for _, workers := range []int{1, 2} {
 					var v, f float64
 					var err, ferr error
-					if m != nil {
+					switch {
+					case m != nil && w != nil:
 						m.Workers = workers
-						v, err = m.BackwardWeighted(&ws, c.Logits, I32(c.Labels), c.Weights, sh, grad)
-						f, ferr = m.ForwardWeighted(&ws, c.Logits, I32(c.Labels), c.Weights, sh)
-					} else {
+						v, err = m.BackwardWeighted(&ws, c.Logits, I32(c.Labels), w, sh, grad)
+						f, ferr = m.ForwardWeighted(&ws, c.Logits, I32(c.Labels), w, sh)
+					case m != nil:
+						m.Workers = workers
+						v, err = m.Backward(&ws, c.Logits, I32(c.Labels), sh, grad)
+						f, ferr = m.Forward(&ws, c.Logits, I32(c.Labels), sh)
+					case w != nil:
 						b.Workers = workers
-						v, err = b.BackwardWeighted(&ws, c.Logits, c.Targets, c.Weights, sh, grad)
-						f, ferr = b.ForwardWeighted(&ws, c.Logits, c.Targets, c.Weights, sh)
+						v, err = b.BackwardWeighted(&ws, c.Logits, c.Targets, w, sh, grad)
+						f, ferr = b.ForwardWeighted(&ws, c.Logits, c.Targets, w, sh)
+					default:
+						b.Workers = workers
+						v, err = b.Backward(&ws, c.Logits, c.Targets, sh, grad)
+						f, ferr = b.Forward(&ws, c.Logits, c.Targets, sh)
 					}
 					if err != nil || ferr != nil {
 						t.Fatal(err, ferr)
@@ -192,13 +216,14 @@ func TestWeightsGolden(t *testing.T) {
 					compareSlice(t, "grad", grad, c.Grad)
 					// Forward's statistics pass and Backward's fused pass
 					// sum the same float32 terms, in blocks of different
-					// order only for region losses: equal within rounding.
+					// order only for Multiclass region losses: equal within
+					// rounding.
 					if math.Abs(f-v) > 1e-12*math.Abs(v)+1e-15 && !(m != nil && math.Abs(f-v) <= goldenValueRel*math.Abs(v)) {
 						t.Fatalf("Forward = %v; Backward's value %v", f, v)
 					}
 				}
-				if c.PeerExpected != nil && math.Abs(c.Loss-*c.PeerExpected) > 1e-6*math.Abs(*c.PeerExpected) {
-					t.Fatalf("torch reference %v, MONAI's formulation %v", c.Loss, *c.PeerExpected)
+				if c.PeerExpected != nil && math.Abs(c.Loss-*c.PeerExpected) > peerRel*math.Abs(*c.PeerExpected)+1e-6 {
+					t.Fatalf("torch reference %v, the peer's expected value %v", c.Loss, *c.PeerExpected)
 				}
 			})
 		}
@@ -529,70 +554,15 @@ func TestWeightsMulticlassCalls(t *testing.T) {
 	}
 }
 
-// TestProbsGolden checks Binary with probability inputs (NoActivation)
-// against torch on every tier: binary_cross_entropy (exact 0 and 1 among
-// the probabilities, soft targets, weights, pos_weight), region terms,
-// BCE + Dice, MONAI's soft_label formulation (probabilities and logits),
-// and three of MONAI's DiceLoss test cases with MONAI's expected values
-// (to its rtol of 1e-5).
+// TestProbsGolden checks probability inputs (NoActivation) against torch
+// on every tier: Binary's binary_cross_entropy (exact 0 and 1 among the
+// probabilities, soft targets, weights, pos_weight), region terms, BCE +
+// Dice, MONAI's soft_label formulation (probabilities and logits),
+// Multiclass region terms with the ignore index and weights, and MONAI's
+// DiceLoss test cases 3, 4 and 5 (counted from 1) with MONAI's expected
+// values (to its rtol of 1e-5).
 func TestProbsGolden(t *testing.T) {
-	var g struct{ Cases []weightCase }
-	readGzipJSON(t, "../testdata/probs.json.gz", &g)
-	if len(g.Cases) < 50 {
-		t.Fatalf("%d cases", len(g.Cases))
-	}
-	eachTierLong(t, func(t *testing.T) {
-		for _, c := range g.Cases {
-			t.Run(c.Name, func(t *testing.T) {
-				sh := NewShape(c.Shape[0], c.Shape[1], c.Shape[2:]...)
-				var b *Binary
-				var m *Multiclass
-				if c.Kind == "softmax" {
-					m = c.multiclass(t)
-				} else {
-					b = c.binary(t)
-				}
-				var ws Workspace
-				defer ws.Close()
-				grad := make([]float32, sh.Len())
-				for _, workers := range []int{1, 2} {
-					var v, f float64
-					var err, ferr error
-					switch {
-					case m != nil && c.Weighted:
-						m.Workers = workers
-						v, err = m.BackwardWeighted(&ws, c.Logits, I32(c.Labels), c.Weights, sh, grad)
-						f, ferr = m.ForwardWeighted(&ws, c.Logits, I32(c.Labels), c.Weights, sh)
-					case m != nil:
-						m.Workers = workers
-						v, err = m.Backward(&ws, c.Logits, I32(c.Labels), sh, grad)
-						f, ferr = m.Forward(&ws, c.Logits, I32(c.Labels), sh)
-					case c.Weighted:
-						b.Workers = workers
-						v, err = b.BackwardWeighted(&ws, c.Logits, c.Targets, c.Weights, sh, grad)
-						f, ferr = b.ForwardWeighted(&ws, c.Logits, c.Targets, c.Weights, sh)
-					default:
-						b.Workers = workers
-						v, err = b.Backward(&ws, c.Logits, c.Targets, sh, grad)
-						f, ferr = b.Forward(&ws, c.Logits, c.Targets, sh)
-					}
-					if err != nil || ferr != nil {
-						t.Fatal(err, ferr)
-					}
-					if math.Abs(v-c.Loss) > goldenValueRel*math.Abs(c.Loss)+goldenValueAbs {
-						t.Fatalf("Backward: loss %.9g, want %.9g", v, c.Loss)
-					}
-					if math.Abs(f-v) > 1e-12*math.Abs(v)+1e-15 {
-						t.Fatalf("Forward = %v; Backward's value %v", f, v)
-					}
-					compareSlice(t, "grad", grad, c.Grad)
-				}
-				if c.PeerExpected != nil && math.Abs(c.Loss-*c.PeerExpected) > 1e-5*math.Abs(*c.PeerExpected)+1e-6 {
-					t.Fatalf("torch reference %v, MONAI's expected value %v", c.Loss, *c.PeerExpected)
-				}
-			})
-		}
-	})
+	runGoldenCases(t, "../testdata/probs.json.gz", 50, false, 1e-5)
 }
 
 // TestProbsBadInput: probability inputs outside [0, 1] are ErrLabel (NaN
