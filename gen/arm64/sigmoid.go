@@ -326,13 +326,10 @@ func probsBCE(flags R, p, y, w, m, sBCE V) {
 	})
 }
 
-func sigmoidGrad(weighted bool) {
-	name := "SigmoidGrad" + wName(weighted) + "NEON"
-	doc := []string{
-		name + " writes kernels.sigmoidGradGeneric's gradient of len(x) <= kernels.BlockSize elements",
-		"into dst. flags: 4 when a, b, e or d is not 0, 16 when d is not 0, 1 when bceScale is not 0, 2 when focalScale",
-		"is not 0, 256 when alpha >= 0; gmode and g1mode classify gamma and gamma-1 as for SigmoidStats.",
-	}
+// beginSigmoidGrad begins a sigmoid gradient kernel (the logits and the
+// probability ones share their parameters) and returns the pointers of x,
+// y, dst and (weighted) w, and the stream's list of them.
+func beginSigmoidGrad(name string, doc []string, weighted bool) (px, py, pd, pwt R, ptrs []R) {
 	if weighted {
 		doc = append(doc, "Element i weighs w[i]: its gradient times w[i].")
 	}
@@ -343,13 +340,23 @@ func sigmoidGrad(weighted bool) {
 			Param{"a", "float32"}, Param{"b", "float32"}, Param{"e", "float32"}, Param{"d", "float32"}, Param{"bceScale", "float32"}, Param{"pw", "float32"},
 			Param{"focalScale", "float32"}, Param{"alpha", "float32"}, Param{"gamma", "float32"}, Param{"gmode", "int"}, Param{"g1mode", "int"}),
 	})
-	px, py, pd := argBase("x"), argBase("y"), argBase("dst")
-	ptrs := []R{px, py, pd}
-	var pwt R
+	px, py, pd = argBase("x"), argBase("y"), argBase("dst")
+	ptrs = []R{px, py, pd}
 	if weighted {
 		pwt = argBase("w")
 		ptrs = append(ptrs, pwt)
 	}
+	return px, py, pd, pwt, ptrs
+}
+
+func sigmoidGrad(weighted bool) {
+	name := "SigmoidGrad" + wName(weighted) + "NEON"
+	doc := []string{
+		name + " writes kernels.sigmoidGradGeneric's gradient of len(x) <= kernels.BlockSize elements",
+		"into dst. flags: 4 when a, b, e or d is not 0, 16 when d is not 0, 1 when bceScale is not 0, 2 when focalScale",
+		"is not 0, 256 when alpha >= 0; gmode and g1mode classify gamma and gamma-1 as for SigmoidStats.",
+	}
+	px, py, pd, pwt, ptrs := beginSigmoidGrad(name, doc, weighted)
 	n := argLen("x")
 	flags, gmode, g1mode := argInt("flags"), argInt("gmode"), argInt("g1mode")
 	stream(n, ptrs, func(tail bool) {
@@ -482,23 +489,7 @@ func sigmoidGradProbs(weighted bool) {
 		"(kernels.SigmoidCoef.Probs) into dst. flags: 4 when a, b, e or d is not 0, 16 when d is not 0, 1 when bceScale",
 		"is not 0; focalScale, alpha, gamma, gmode and g1mode are unused (no focal term for probabilities).",
 	}
-	if weighted {
-		doc = append(doc, "Element i weighs w[i]: its gradient times w[i].")
-	}
-	begin(&Func{
-		Name: name,
-		Doc:  doc,
-		Params: append(sliceParams(weighted, "dst"), Param{"flags", "uint64"},
-			Param{"a", "float32"}, Param{"b", "float32"}, Param{"e", "float32"}, Param{"d", "float32"}, Param{"bceScale", "float32"}, Param{"pw", "float32"},
-			Param{"focalScale", "float32"}, Param{"alpha", "float32"}, Param{"gamma", "float32"}, Param{"gmode", "int"}, Param{"g1mode", "int"}),
-	})
-	px, py, pd := argBase("x"), argBase("y"), argBase("dst")
-	ptrs := []R{px, py, pd}
-	var pwt R
-	if weighted {
-		pwt = argBase("w")
-		ptrs = append(ptrs, pwt)
-	}
+	px, py, pd, pwt, ptrs := beginSigmoidGrad(name, doc, weighted)
 	n := argLen("x")
 	flags := argInt("flags")
 	stream(n, ptrs, func(tail bool) {
