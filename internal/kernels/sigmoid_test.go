@@ -269,16 +269,41 @@ func checkSigmoidFused(t *testing.T, tr *tier, c *SigmoidCoef, x, y, w []float32
 	}
 }
 
+// sigmoidCaseSet is one family of sigmoid kernel cases: logits or
+// probabilities, with the inputs each is drawn from.
+type sigmoidCaseSet struct {
+	name   string
+	params []SigmoidParams
+	coefs  []SigmoidCoef
+	inputs func(r *rand.Rand, n int) []float32
+}
+
+var sigmoidCaseSets = []sigmoidCaseSet{
+	{"logits", sigmoidParamCases, sigmoidCoefCases, func(r *rand.Rand, n int) []float32 { return randLogits(r, n, 4, false) }},
+	{"probabilities", sigmoidProbsParamCases, sigmoidProbsCoefCases, randProbs},
+}
+
+// checkSigmoidAll runs the statistics, gradient and fused checks of case
+// ci of set cs.
+func checkSigmoidAll(t *testing.T, tr *tier, cs *sigmoidCaseSet, ci int, x, y, w []float32, off int) {
+	t.Helper()
+	checkSigmoidStats(t, tr, &cs.params[ci], x, y, w, off)
+	checkSigmoidGrad(t, tr, &cs.coefs[ci], x, y, w, off)
+	checkSigmoidFused(t, tr, &cs.coefs[ci], x, y, w, off)
+}
+
+// TestSigmoidTiers: every case of both sets (logits and probabilities) at
+// every length and offset, weighted and not.
 func TestSigmoidTiers(t *testing.T) {
 	forTiers(t, func(t *testing.T, tr *tier) {
 		r := rand.New(rand.NewPCG(5, 6))
-		for ci := range sigmoidParamCases {
-			for _, n := range lengths() {
-				for off := 0; off < 16; off += 1 + n%3 {
-					x, y, w := randLogits(r, n, 4, false), randTargets(r, n), randWeights(r, n)
-					checkSigmoidStats(t, tr, &sigmoidParamCases[ci], x, y, w, off)
-					checkSigmoidGrad(t, tr, &sigmoidCoefCases[ci], x, y, w, off)
-					checkSigmoidFused(t, tr, &sigmoidCoefCases[ci], x, y, w, off)
+		for si := range sigmoidCaseSets {
+			cs := &sigmoidCaseSets[si]
+			for ci := range cs.params {
+				for _, n := range lengths() {
+					for off := 0; off < 16; off += 1 + n%3 {
+						checkSigmoidAll(t, tr, cs, ci, cs.inputs(r, n), randTargets(r, n), randWeights(r, n), off)
+					}
 				}
 			}
 		}
@@ -297,9 +322,7 @@ func TestSigmoidSpecial(t *testing.T) {
 						x[i], y[i] = v, yv
 					}
 					for _, w := range [][]float32{nil, constWeights(37, 2.5)} {
-						checkSigmoidStats(t, tr, &sigmoidParamCases[ci], x, y, w, 1)
-						checkSigmoidGrad(t, tr, &sigmoidCoefCases[ci], x, y, w, 1)
-						checkSigmoidFused(t, tr, &sigmoidCoefCases[ci], x, y, w, 1)
+						checkSigmoidAll(t, tr, &sigmoidCaseSets[0], ci, x, y, w, 1)
 					}
 				}
 			}
@@ -307,9 +330,7 @@ func TestSigmoidSpecial(t *testing.T) {
 			r := rand.New(rand.NewPCG(7, uint64(ci)))
 			x, y := randLogits(r, 100, 4, true), randTargets(r, 100)
 			for _, w := range [][]float32{nil, constWeights(100, 0.5)} {
-				checkSigmoidStats(t, tr, &sigmoidParamCases[ci], x, y, w, 3)
-				checkSigmoidGrad(t, tr, &sigmoidCoefCases[ci], x, y, w, 3)
-				checkSigmoidFused(t, tr, &sigmoidCoefCases[ci], x, y, w, 3)
+				checkSigmoidAll(t, tr, &sigmoidCaseSets[0], ci, x, y, w, 3)
 			}
 		}
 	})
@@ -321,16 +342,22 @@ func TestGuardPagesSigmoid(t *testing.T) {
 	}
 	forTiers(t, func(t *testing.T, tr *tier) {
 		r := rand.New(rand.NewPCG(8, 9))
-		for ci := range sigmoidParamCases {
-			for _, n := range lengths() {
-				x, y := guardF32(t, randLogits(r, n, 4, false)), guardF32(t, randTargets(r, n))
-				for _, w := range [][]float32{nil, guardF32(t, constWeights(n, 3))} {
-					var s SigmoidSums[float32]
-					tr.sigmoidStats(x, y, w, &sigmoidParamCases[ci], &s)
-					tr.sigmoidGrad(x, y, w, &sigmoidCoefCases[ci], guardF32(t, make([]float32, n)))
-					c := &sigmoidCoefCases[ci]
-					p := SigmoidParams{Need: NeedCE | NeedFocal, PosWeight: c.PosWeight, FocalAlpha: c.FocalAlpha, FocalGamma: c.FocalGamma}
-					tr.sigmoidFused(x, y, w, &p, c, &s, guardF32(t, make([]float32, n)))
+		for si := range sigmoidCaseSets {
+			cs := &sigmoidCaseSets[si]
+			for ci := range cs.params {
+				for _, n := range lengths() {
+					x, y := guardF32(t, cs.inputs(r, n)), guardF32(t, randTargets(r, n))
+					for _, w := range [][]float32{nil, guardF32(t, constWeights(n, 3))} {
+						var s SigmoidSums[float32]
+						tr.sigmoidStats(x, y, w, &cs.params[ci], &s)
+						tr.sigmoidGrad(x, y, w, &cs.coefs[ci], guardF32(t, make([]float32, n)))
+						c := &cs.coefs[ci]
+						p := SigmoidParams{Need: NeedCE | NeedFocal, PosWeight: c.PosWeight, FocalAlpha: c.FocalAlpha, FocalGamma: c.FocalGamma, Probs: c.Probs}
+						if c.Probs {
+							p.Need = NeedCE
+						}
+						tr.sigmoidFused(x, y, w, &p, c, &s, guardF32(t, make([]float32, n)))
+					}
 				}
 			}
 		}
@@ -454,21 +481,13 @@ func randProbs(r *rand.Rand, n int) []float32 {
 	return x
 }
 
-func TestSigmoidProbsTiers(t *testing.T) {
+// TestSigmoidProbsSpecial: the probability kernels at exact 0 and 1, 0.5,
+// NaN (which propagates), the smallest denormal and the float below 1,
+// against targets 0, 1 and 0.5, at every lane position.
+func TestSigmoidProbsSpecial(t *testing.T) {
+	cs := &sigmoidCaseSets[1]
 	forTiers(t, func(t *testing.T, tr *tier) {
-		r := rand.New(rand.NewPCG(31, 32))
-		for ci := range sigmoidProbsParamCases {
-			for _, n := range lengths() {
-				for off := 0; off < 16; off += 1 + n%3 {
-					x, y, w := randProbs(r, n), randTargets(r, n), randWeights(r, n)
-					checkSigmoidStats(t, tr, &sigmoidProbsParamCases[ci], x, y, w, off)
-					checkSigmoidGrad(t, tr, &sigmoidProbsCoefCases[ci], x, y, w, off)
-					checkSigmoidFused(t, tr, &sigmoidProbsCoefCases[ci], x, y, w, off)
-				}
-			}
-		}
-		// NaN propagates; exact 0 and 1 against targets 0, 1 and 0.5
-		for ci := range sigmoidProbsParamCases {
+		for ci := range cs.params {
 			for _, v := range []float32{0, 1, 0.5, float32(math.NaN()), 0x1p-149, math.Nextafter32(1, 0)} {
 				for _, yv := range []float32{0, 1, 0.5} {
 					x, y := make([]float32, 37), make([]float32, 37)
@@ -476,32 +495,8 @@ func TestSigmoidProbsTiers(t *testing.T) {
 						x[i], y[i] = v, yv
 					}
 					for _, w := range [][]float32{nil, constWeights(37, 2.5)} {
-						checkSigmoidStats(t, tr, &sigmoidProbsParamCases[ci], x, y, w, 1)
-						checkSigmoidGrad(t, tr, &sigmoidProbsCoefCases[ci], x, y, w, 1)
-						checkSigmoidFused(t, tr, &sigmoidProbsCoefCases[ci], x, y, w, 1)
+						checkSigmoidAll(t, tr, cs, ci, x, y, w, 1)
 					}
-				}
-			}
-		}
-	})
-}
-
-func TestGuardPagesSigmoidProbs(t *testing.T) {
-	if !haveGuardPages {
-		t.Skip("guard pages need linux")
-	}
-	forTiers(t, func(t *testing.T, tr *tier) {
-		r := rand.New(rand.NewPCG(33, 34))
-		for ci := range sigmoidProbsParamCases {
-			for _, n := range lengths() {
-				x, y := guardF32(t, randProbs(r, n)), guardF32(t, randTargets(r, n))
-				for _, w := range [][]float32{nil, guardF32(t, constWeights(n, 3))} {
-					var s SigmoidSums[float32]
-					tr.sigmoidStats(x, y, w, &sigmoidProbsParamCases[ci], &s)
-					tr.sigmoidGrad(x, y, w, &sigmoidProbsCoefCases[ci], guardF32(t, make([]float32, n)))
-					c := &sigmoidProbsCoefCases[ci]
-					p := SigmoidParams{Need: NeedCE, PosWeight: c.PosWeight, FocalAlpha: -1, Probs: true}
-					tr.sigmoidFused(x, y, w, &p, c, &s, guardF32(t, make([]float32, n)))
 				}
 			}
 		}
@@ -531,9 +526,7 @@ func FuzzSigmoidProbs(f *testing.F) {
 		}
 		for _, tr := range asmTiers() {
 			for ci := range sigmoidProbsParamCases {
-				checkSigmoidStats(t, tr, &sigmoidProbsParamCases[ci], x, y, w, len(b)%16)
-				checkSigmoidGrad(t, tr, &sigmoidProbsCoefCases[ci], x, y, w, len(b)%16)
-				checkSigmoidFused(t, tr, &sigmoidProbsCoefCases[ci], x, y, w, len(b)%16)
+				checkSigmoidAll(t, tr, &sigmoidCaseSets[1], ci, x, y, w, len(b)%16)
 			}
 		}
 	})
