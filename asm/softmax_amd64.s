@@ -2367,23 +2367,15 @@ noflag_149:
 	VANDPS  Y3, Y5, Y3
 	VSUBPS  Y3, Y4, Y4
 	VANDPS  Y1, Y4, Y4
-	TESTQ   $0x00000800, flags+112(FP)
-	JNZ     nt_150
 	VMOVUPS Y4, (R12)
-	JMP     st_151
-
-nt_150:
-	VMOVNTPS Y4, (R12)
-
-st_151:
-	ADDQ   $0x00000020, R10
-	ADDQ   $0x00000020, R11
-	ADDQ   CX, R12
-	VPADDD softmaxconsts<>+832(SB), Y2, Y2
-	INCQ   R13
-	CMPQ   R13, C+96(FP)
-	JB     class_148
-	JMP    outd_146
+	ADDQ    $0x00000020, R10
+	ADDQ    $0x00000020, R11
+	ADDQ    CX, R12
+	VPADDD  softmaxconsts<>+832(SB), Y2, Y2
+	INCQ    R13
+	CMPQ    R13, C+96(FP)
+	JB      class_148
+	JMP     outd_146
 
 outnr_147:
 	VMOVUPS 128(SP), Y2
@@ -2395,36 +2387,28 @@ outnr_147:
 	VXORPS  Y2, Y2, Y2
 	XORQ    R12, R12
 
-class_152:
+class_150:
 	VPCMPEQD     Y2, Y0, Y3
 	VMOVUPS      192(SP), Y4
 	VMULPS       (R8), Y4, Y4
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_153
+	JZ           noflag_151
 	VBROADCASTSS 8(R10), Y5
 	VSUBPS       Y5, Y4, Y4
 
-noflag_153:
+noflag_151:
 	VMOVUPS 96(SP), Y5
 	VANDPS  Y3, Y5, Y3
 	VSUBPS  Y3, Y4, Y4
 	VANDPS  Y1, Y4, Y4
-	TESTQ   $0x00000800, flags+112(FP)
-	JNZ     nt_154
 	VMOVUPS Y4, (R11)
-	JMP     st_155
-
-nt_154:
-	VMOVNTPS Y4, (R11)
-
-st_155:
-	ADDQ   $0x00000020, R8
-	ADDQ   $0x00000020, R10
-	ADDQ   CX, R11
-	VPADDD softmaxconsts<>+832(SB), Y2, Y2
-	INCQ   R12
-	CMPQ   R12, C+96(FP)
-	JB     class_152
+	ADDQ    $0x00000020, R8
+	ADDQ    $0x00000020, R10
+	ADDQ    CX, R11
+	VPADDD  softmaxconsts<>+832(SB), Y2, Y2
+	INCQ    R12
+	CMPQ    R12, C+96(FP)
+	JB      class_150
 
 outd_146:
 	ADDQ $0x00000020, AX
@@ -2442,13 +2426,13 @@ tail_137:
 	VMOVDQU 64(R10)(R8*4), Y0
 	XORQ    R8, R8
 
-lab8_156:
+lab8_152:
 	DECQ         DX
 	SHLQ         $0x08, R8
 	MOVBQZX      (BX)(DX*1), R10
 	ORQ          R10, R8
 	TESTQ        DX, DX
-	JNZ          lab8_156
+	JNZ          lab8_152
 	VMOVQ        R8, X1
 	VPMOVZXBD    X1, Y1
 	VBROADCASTSS ign+104(FP), Y2
@@ -2466,23 +2450,23 @@ lab8_156:
 	MOVQ         AX, DX
 	MOVQ         C+96(FP), BX
 	DECQ         BX
-	JZ           c1_157
+	JZ           c1_153
 
-max_158:
+max_154:
 	ADDQ       CX, DX
 	VMASKMOVPS (DX), Y2, Y4
 	PREFETCHT0 1024(DX)
 	VMAXPS     Y4, Y3, Y3
 	DECQ       BX
-	JNZ        max_158
+	JNZ        max_154
 
-c1_157:
+c1_153:
 	VMOVUPS Y3, (SP)
 	VXORPS  Y3, Y3, Y3
 	MOVQ    SI, DX
 	XORQ    BX, BX
 
-class_159:
+class_155:
 	VMASKMOVPS   (AX), Y2, Y4
 	VSUBPS       (SP), Y4, Y4
 	VMULPS       softmaxconsts<>+128(SB), Y4, Y5
@@ -2513,19 +2497,19 @@ class_159:
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+96(FP)
-	JB           class_159
+	JB           class_155
 	VMOVUPS      Y3, 32(SP)
 	VMOVUPS      softmaxconsts<>+0(SB), Y4
 	VDIVPS       Y3, Y4, Y4
 	VMOVUPS      Y4, 64(SP)
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
 	TESTQ        $0x00000200, flags+112(FP)
-	JZ           noflag_160
+	JZ           noflag_156
 	MOVQ         DI, AX
 	VXORPS       Y4, Y4, Y4
 	XORQ         DX, DX
 
-class_161:
+class_157:
 	VPCMPEQD     Y4, Y1, Y5
 	VBROADCASTSS (AX), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -2533,9 +2517,9 @@ class_161:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         DX
 	CMPQ         DX, C+96(FP)
-	JB           class_161
+	JB           class_157
 
-noflag_160:
+noflag_156:
 	VBROADCASTSS k1+168(FP), Y4
 	VMULPS       Y3, Y4, Y4
 	VBROADCASTSS k2+172(FP), Y3
@@ -2546,13 +2530,13 @@ noflag_160:
 	MOVQ         C+96(FP), AX
 	SHLQ         $0x05, AX
 	TESTQ        $0x00000004, flags+112(FP)
-	JZ           noflag_162
+	JZ           noflag_158
 	MOVQ         SI, DX
 	MOVQ         DI, BX
 	VXORPS       Y4, Y4, Y4
 	XORQ         R8, R8
 
-class_163:
+class_159:
 	VMOVUPS      64(SP), Y5
 	VMULPS       (DX), Y5, Y5
 	VMOVUPS      Y5, (DX)
@@ -2571,30 +2555,30 @@ class_163:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         R8
 	CMPQ         R8, C+96(FP)
-	JB           class_163
+	JB           class_159
 
-noflag_162:
+noflag_158:
 	VMOVUPS Y3, 160(SP)
 	TESTQ   $0x00000004, flags+112(FP)
-	JZ      outnr_165
+	JZ      outnr_161
 	MOVQ    SI, DX
 	MOVQ    DI, BX
 	MOVQ    R9, SI
 	VXORPS  Y3, Y3, Y3
 	XORQ    DI, DI
 
-class_166:
+class_162:
 	VPCMPEQD     Y3, Y1, Y4
 	VMOVUPS      (DX)(AX*1), Y5
 	VSUBPS       160(SP), Y5, Y5
 	VADDPS       128(SP), Y5, Y5
 	VMULPS       (DX), Y5, Y5
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_167
+	JZ           noflag_163
 	VBROADCASTSS 8(BX), Y6
 	VSUBPS       Y6, Y5, Y5
 
-noflag_167:
+noflag_163:
 	VMOVUPS    96(SP), Y6
 	VANDPS     Y4, Y6, Y4
 	VSUBPS     Y4, Y5, Y5
@@ -2606,10 +2590,10 @@ noflag_167:
 	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
 	INCQ       DI
 	CMPQ       DI, C+96(FP)
-	JB         class_166
-	JMP        outd_164
+	JB         class_162
+	JMP        outd_160
 
-outnr_165:
+outnr_161:
 	VMOVUPS 128(SP), Y3
 	VMULPS  64(SP), Y3, Y3
 	VMOVUPS Y3, 192(SP)
@@ -2619,16 +2603,16 @@ outnr_165:
 	VXORPS  Y3, Y3, Y3
 	XORQ    SI, SI
 
-class_168:
+class_164:
 	VPCMPEQD     Y3, Y1, Y4
 	VMOVUPS      192(SP), Y5
 	VMULPS       (AX), Y5, Y5
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_169
+	JZ           noflag_165
 	VBROADCASTSS 8(DX), Y6
 	VSUBPS       Y6, Y5, Y5
 
-noflag_169:
+noflag_165:
 	VMOVUPS    96(SP), Y6
 	VANDPS     Y4, Y6, Y4
 	VSUBPS     Y4, Y5, Y5
@@ -2640,16 +2624,16 @@ noflag_169:
 	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
 	INCQ       SI
 	CMPQ       SI, C+96(FP)
-	JB         class_168
+	JB         class_164
 
-outd_164:
+outd_160:
 done_138:
 	JMP pixwd_135
 
 pixw_134:
-loop_170:
+loop_166:
 	CMPQ         DX, $0x00000008
-	JB           tail_171
+	JB           tail_167
 	VPMOVZXBD    (BX), Y0
 	VBROADCASTSS ign+104(FP), Y1
 	VMOVQ        C+96(FP), X2
@@ -2669,24 +2653,24 @@ loop_170:
 	MOVQ         AX, R10
 	MOVQ         C+96(FP), R11
 	DECQ         R11
-	JZ           c1_173
+	JZ           c1_169
 
-max_174:
+max_170:
 	ADDQ       CX, R10
 	VMOVUPS    (R10), Y3
 	PREFETCHT0 1024(R10)
 	VMAXPS     Y3, Y2, Y2
 	DECQ       R11
-	JNZ        max_174
+	JNZ        max_170
 
-c1_173:
+c1_169:
 	VMOVUPS Y2, 32(SP)
 	VXORPS  Y2, Y2, Y2
 	MOVQ    AX, R10
 	MOVQ    SI, R11
 	XORQ    R12, R12
 
-class_175:
+class_171:
 	VMOVUPS      (R10), Y3
 	VSUBPS       32(SP), Y3, Y3
 	VMULPS       softmaxconsts<>+128(SB), Y3, Y4
@@ -2717,19 +2701,19 @@ class_175:
 	ADDQ         $0x00000020, R11
 	INCQ         R12
 	CMPQ         R12, C+96(FP)
-	JB           class_175
+	JB           class_171
 	VMOVUPS      Y2, 64(SP)
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
 	VDIVPS       Y2, Y3, Y3
 	VMOVUPS      Y3, 96(SP)
 	VMOVUPS      softmaxconsts<>+0(SB), Y2
 	TESTQ        $0x00000200, flags+112(FP)
-	JZ           noflag_176
+	JZ           noflag_172
 	MOVQ         DI, R10
 	VXORPS       Y3, Y3, Y3
 	XORQ         R11, R11
 
-class_177:
+class_173:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS (R10), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -2737,9 +2721,9 @@ class_177:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R11
 	CMPQ         R11, C+96(FP)
-	JB           class_177
+	JB           class_173
 
-noflag_176:
+noflag_172:
 	VBROADCASTSS k1+168(FP), Y3
 	VMULPS       Y2, Y3, Y3
 	VBROADCASTSS k2+172(FP), Y2
@@ -2750,13 +2734,13 @@ noflag_176:
 	MOVQ         C+96(FP), R10
 	SHLQ         $0x05, R10
 	TESTQ        $0x00000004, flags+112(FP)
-	JZ           noflag_178
+	JZ           noflag_174
 	MOVQ         SI, R11
 	MOVQ         DI, R12
 	VXORPS       Y3, Y3, Y3
 	XORQ         R13, R13
 
-class_179:
+class_175:
 	VMOVUPS      96(SP), Y4
 	VMULPS       (R11), Y4, Y4
 	VMOVUPS      Y4, (R11)
@@ -2775,54 +2759,46 @@ class_179:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R13
 	CMPQ         R13, C+96(FP)
-	JB           class_179
+	JB           class_175
 
-noflag_178:
+noflag_174:
 	VMOVUPS Y2, 192(SP)
 	TESTQ   $0x00000004, flags+112(FP)
-	JZ      outnr_181
+	JZ      outnr_177
 	MOVQ    SI, R11
 	MOVQ    DI, R12
 	MOVQ    R9, R13
 	VXORPS  Y2, Y2, Y2
 	XORQ    R14, R14
 
-class_182:
+class_178:
 	VPCMPEQD     Y2, Y0, Y3
 	VMOVUPS      (R11)(R10*1), Y4
 	VSUBPS       192(SP), Y4, Y4
 	VADDPS       160(SP), Y4, Y4
 	VMULPS       (R11), Y4, Y4
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_183
+	JZ           noflag_179
 	VBROADCASTSS 8(R12), Y5
 	VSUBPS       Y5, Y4, Y4
 
-noflag_183:
+noflag_179:
 	VMOVUPS 128(SP), Y5
 	VANDPS  Y3, Y5, Y3
 	VSUBPS  Y3, Y4, Y4
 	VANDPS  Y1, Y4, Y4
 	VMULPS  (SP), Y4, Y4
-	TESTQ   $0x00000800, flags+112(FP)
-	JNZ     nt_184
 	VMOVUPS Y4, (R13)
-	JMP     st_185
+	ADDQ    $0x00000020, R11
+	ADDQ    $0x00000020, R12
+	ADDQ    CX, R13
+	VPADDD  softmaxconsts<>+832(SB), Y2, Y2
+	INCQ    R14
+	CMPQ    R14, C+96(FP)
+	JB      class_178
+	JMP     outd_176
 
-nt_184:
-	VMOVNTPS Y4, (R13)
-
-st_185:
-	ADDQ   $0x00000020, R11
-	ADDQ   $0x00000020, R12
-	ADDQ   CX, R13
-	VPADDD softmaxconsts<>+832(SB), Y2, Y2
-	INCQ   R14
-	CMPQ   R14, C+96(FP)
-	JB     class_182
-	JMP    outd_180
-
-outnr_181:
+outnr_177:
 	VMOVUPS 160(SP), Y2
 	VMULPS  96(SP), Y2, Y2
 	VMOVUPS Y2, 224(SP)
@@ -2832,62 +2808,54 @@ outnr_181:
 	VXORPS  Y2, Y2, Y2
 	XORQ    R13, R13
 
-class_186:
+class_180:
 	VPCMPEQD     Y2, Y0, Y3
 	VMOVUPS      224(SP), Y4
 	VMULPS       (R10), Y4, Y4
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_187
+	JZ           noflag_181
 	VBROADCASTSS 8(R11), Y5
 	VSUBPS       Y5, Y4, Y4
 
-noflag_187:
+noflag_181:
 	VMOVUPS 128(SP), Y5
 	VANDPS  Y3, Y5, Y3
 	VSUBPS  Y3, Y4, Y4
 	VANDPS  Y1, Y4, Y4
 	VMULPS  (SP), Y4, Y4
-	TESTQ   $0x00000800, flags+112(FP)
-	JNZ     nt_188
 	VMOVUPS Y4, (R12)
-	JMP     st_189
+	ADDQ    $0x00000020, R10
+	ADDQ    $0x00000020, R11
+	ADDQ    CX, R12
+	VPADDD  softmaxconsts<>+832(SB), Y2, Y2
+	INCQ    R13
+	CMPQ    R13, C+96(FP)
+	JB      class_180
 
-nt_188:
-	VMOVNTPS Y4, (R12)
-
-st_189:
-	ADDQ   $0x00000020, R10
-	ADDQ   $0x00000020, R11
-	ADDQ   CX, R12
-	VPADDD softmaxconsts<>+832(SB), Y2, Y2
-	INCQ   R13
-	CMPQ   R13, C+96(FP)
-	JB     class_186
-
-outd_180:
+outd_176:
 	ADDQ $0x00000020, AX
 	ADDQ $0x00000008, BX
 	ADDQ $0x00000020, R9
 	ADDQ $0x00000020, R8
 	SUBQ $0x00000008, DX
-	JMP  loop_170
+	JMP  loop_166
 
-tail_171:
+tail_167:
 	TESTQ   DX, DX
-	JZ      done_172
+	JZ      done_168
 	MOVQ    DX, R10
 	LEAQ    softmaxconsts<>+2240(SB), R11
 	NEGQ    R10
 	VMOVDQU 64(R11)(R10*4), Y0
 	XORQ    R10, R10
 
-lab8_190:
+lab8_182:
 	DECQ         DX
 	SHLQ         $0x08, R10
 	MOVBQZX      (BX)(DX*1), R11
 	ORQ          R11, R10
 	TESTQ        DX, DX
-	JNZ          lab8_190
+	JNZ          lab8_182
 	VMOVQ        R10, X1
 	VPMOVZXBD    X1, Y1
 	VBROADCASTSS ign+104(FP), Y2
@@ -2908,23 +2876,23 @@ lab8_190:
 	MOVQ         AX, DX
 	MOVQ         C+96(FP), BX
 	DECQ         BX
-	JZ           c1_191
+	JZ           c1_183
 
-max_192:
+max_184:
 	ADDQ       CX, DX
 	VMASKMOVPS (DX), Y2, Y4
 	PREFETCHT0 1024(DX)
 	VMAXPS     Y4, Y3, Y3
 	DECQ       BX
-	JNZ        max_192
+	JNZ        max_184
 
-c1_191:
+c1_183:
 	VMOVUPS Y3, 32(SP)
 	VXORPS  Y3, Y3, Y3
 	MOVQ    SI, DX
 	XORQ    BX, BX
 
-class_193:
+class_185:
 	VMASKMOVPS   (AX), Y2, Y4
 	VSUBPS       32(SP), Y4, Y4
 	VMULPS       softmaxconsts<>+128(SB), Y4, Y5
@@ -2955,19 +2923,19 @@ class_193:
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+96(FP)
-	JB           class_193
+	JB           class_185
 	VMOVUPS      Y3, 64(SP)
 	VMOVUPS      softmaxconsts<>+0(SB), Y4
 	VDIVPS       Y3, Y4, Y4
 	VMOVUPS      Y4, 96(SP)
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
 	TESTQ        $0x00000200, flags+112(FP)
-	JZ           noflag_194
+	JZ           noflag_186
 	MOVQ         DI, AX
 	VXORPS       Y4, Y4, Y4
 	XORQ         DX, DX
 
-class_195:
+class_187:
 	VPCMPEQD     Y4, Y1, Y5
 	VBROADCASTSS (AX), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -2975,9 +2943,9 @@ class_195:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         DX
 	CMPQ         DX, C+96(FP)
-	JB           class_195
+	JB           class_187
 
-noflag_194:
+noflag_186:
 	VBROADCASTSS k1+168(FP), Y4
 	VMULPS       Y3, Y4, Y4
 	VBROADCASTSS k2+172(FP), Y3
@@ -2988,13 +2956,13 @@ noflag_194:
 	MOVQ         C+96(FP), AX
 	SHLQ         $0x05, AX
 	TESTQ        $0x00000004, flags+112(FP)
-	JZ           noflag_196
+	JZ           noflag_188
 	MOVQ         SI, DX
 	MOVQ         DI, BX
 	VXORPS       Y4, Y4, Y4
 	XORQ         R8, R8
 
-class_197:
+class_189:
 	VMOVUPS      96(SP), Y5
 	VMULPS       (DX), Y5, Y5
 	VMOVUPS      Y5, (DX)
@@ -3013,30 +2981,30 @@ class_197:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         R8
 	CMPQ         R8, C+96(FP)
-	JB           class_197
+	JB           class_189
 
-noflag_196:
+noflag_188:
 	VMOVUPS Y3, 192(SP)
 	TESTQ   $0x00000004, flags+112(FP)
-	JZ      outnr_199
+	JZ      outnr_191
 	MOVQ    SI, DX
 	MOVQ    DI, BX
 	MOVQ    R9, SI
 	VXORPS  Y3, Y3, Y3
 	XORQ    DI, DI
 
-class_200:
+class_192:
 	VPCMPEQD     Y3, Y1, Y4
 	VMOVUPS      (DX)(AX*1), Y5
 	VSUBPS       192(SP), Y5, Y5
 	VADDPS       160(SP), Y5, Y5
 	VMULPS       (DX), Y5, Y5
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_201
+	JZ           noflag_193
 	VBROADCASTSS 8(BX), Y6
 	VSUBPS       Y6, Y5, Y5
 
-noflag_201:
+noflag_193:
 	VMOVUPS    128(SP), Y6
 	VANDPS     Y4, Y6, Y4
 	VSUBPS     Y4, Y5, Y5
@@ -3049,10 +3017,10 @@ noflag_201:
 	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
 	INCQ       DI
 	CMPQ       DI, C+96(FP)
-	JB         class_200
-	JMP        outd_198
+	JB         class_192
+	JMP        outd_190
 
-outnr_199:
+outnr_191:
 	VMOVUPS 160(SP), Y3
 	VMULPS  96(SP), Y3, Y3
 	VMOVUPS Y3, 224(SP)
@@ -3062,16 +3030,16 @@ outnr_199:
 	VXORPS  Y3, Y3, Y3
 	XORQ    SI, SI
 
-class_202:
+class_194:
 	VPCMPEQD     Y3, Y1, Y4
 	VMOVUPS      224(SP), Y5
 	VMULPS       (AX), Y5, Y5
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_203
+	JZ           noflag_195
 	VBROADCASTSS 8(DX), Y6
 	VSUBPS       Y6, Y5, Y5
 
-noflag_203:
+noflag_195:
 	VMOVUPS    128(SP), Y6
 	VANDPS     Y4, Y6, Y4
 	VSUBPS     Y4, Y5, Y5
@@ -3084,16 +3052,11 @@ noflag_203:
 	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
 	INCQ       SI
 	CMPQ       SI, C+96(FP)
-	JB         class_202
+	JB         class_194
 
-outd_198:
-done_172:
+outd_190:
+done_168:
 pixwd_135:
-	TESTQ $0x00000800, flags+112(FP)
-	JZ    noflag_204
-	SFENCE
-
-noflag_204:
 	VZEROUPPER
 	RET
 
@@ -3118,11 +3081,11 @@ TEXT ·softmaxGradFocalU8AVX2(SB), NOSPLIT, $480-224
 	MOVQ  lo+32(FP), R10
 	LEAQ  (R9)(R10*4), R9
 	TESTQ $0x00001000, flags+112(FP)
-	JNZ   pixw_205
+	JNZ   pixw_196
 
-loop_207:
+loop_198:
 	CMPQ         DX, $0x00000008
-	JB           tail_208
+	JB           tail_199
 	VPMOVZXBD    (BX), Y0
 	VBROADCASTSS ign+104(FP), Y1
 	VMOVQ        C+96(FP), X2
@@ -3139,17 +3102,17 @@ loop_207:
 	MOVQ         AX, R8
 	MOVQ         C+96(FP), R10
 	DECQ         R10
-	JZ           c1_210
+	JZ           c1_201
 
-max_211:
+max_202:
 	ADDQ       CX, R8
 	VMOVUPS    (R8), Y3
 	PREFETCHT0 1024(R8)
 	VMAXPS     Y3, Y2, Y2
 	DECQ       R10
-	JNZ        max_211
+	JNZ        max_202
 
-c1_210:
+c1_201:
 	VMOVUPS Y2, (SP)
 	VXORPS  Y2, Y2, Y2
 	VXORPS  Y3, Y3, Y3
@@ -3158,7 +3121,7 @@ c1_210:
 	VXORPS  Y4, Y4, Y4
 	XORQ    R11, R11
 
-class_212:
+class_203:
 	VMOVUPS      (R8), Y5
 	VSUBPS       (SP), Y5, Y5
 	VMULPS       softmaxconsts<>+128(SB), Y5, Y6
@@ -3192,7 +3155,7 @@ class_212:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         R11
 	CMPQ         R11, C+96(FP)
-	JB           class_212
+	JB           class_203
 	VMOVUPS      Y3, 32(SP)
 	VMOVUPS      Y2, 64(SP)
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
@@ -3200,12 +3163,12 @@ class_212:
 	VMOVUPS      Y3, 96(SP)
 	VMOVUPS      softmaxconsts<>+0(SB), Y2
 	TESTQ        $0x00000200, flags+112(FP)
-	JZ           noflag_213
+	JZ           noflag_204
 	MOVQ         DI, R8
 	VXORPS       Y3, Y3, Y3
 	XORQ         R10, R10
 
-class_214:
+class_205:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS (R8), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -3213,9 +3176,9 @@ class_214:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R10
 	CMPQ         R10, C+96(FP)
-	JB           class_214
+	JB           class_205
 
-noflag_213:
+noflag_204:
 	VBROADCASTSS k1+168(FP), Y3
 	VMULPS       Y2, Y3, Y3
 	VBROADCASTSS k2+172(FP), Y2
@@ -3254,27 +3217,27 @@ noflag_213:
 	VMOVUPS      Y3, 256(SP)
 	MOVQ         gmode+184(FP), R8
 	CMPQ         R8, $0x01
-	JEQ          pow1_215
+	JEQ          pow1_206
 	CMPQ         R8, $0x02
-	JEQ          pow2_217
+	JEQ          pow2_208
 	CMPQ         R8, $0x03
-	JEQ          powg_216
+	JEQ          powg_207
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
-	JMP          powd_218
+	JMP          powd_209
 
-pow1_215:
+pow1_206:
 	VMOVAPS Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_218
+	JMP     powd_209
 
-pow2_217:
+pow2_208:
 	VMULPS  Y2, Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_218
+	JMP     powd_209
 
-powg_216:
+powg_207:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y2, Y4
 	VMULPS       softmaxconsts<>+1792(SB), Y2, Y3
 	VBLENDVPS    Y4, Y3, Y2, Y3
@@ -3348,11 +3311,11 @@ powg_216:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
-powd_218:
+powd_209:
 	VXORPS       softmaxconsts<>+2176(SB), Y3, Y3
 	VMOVUPS      Y3, 288(SP)
 	CMPQ         R8, $0x00
-	JEQ          gamma0_219
+	JEQ          gamma0_210
 	VMOVUPS      64(SP), Y2
 	VPSRLD       $0x17, Y2, Y3
 	VPSUBD       softmaxconsts<>+896(SB), Y3, Y3
@@ -3393,27 +3356,27 @@ powd_218:
 	MOVQ         g1mode+192(FP), R8
 	VMOVUPS      224(SP), Y2
 	CMPQ         R8, $0x01
-	JEQ          pow1_220
+	JEQ          pow1_211
 	CMPQ         R8, $0x02
-	JEQ          pow2_222
+	JEQ          pow2_213
 	CMPQ         R8, $0x03
-	JEQ          powg_221
+	JEQ          powg_212
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
-	JMP          powd_223
+	JMP          powd_214
 
-pow1_220:
+pow1_211:
 	VMOVAPS Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_223
+	JMP     powd_214
 
-pow2_222:
+pow2_213:
 	VMULPS  Y2, Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_223
+	JMP     powd_214
 
-powg_221:
+powg_212:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y2, Y4
 	VMULPS       softmaxconsts<>+1792(SB), Y2, Y3
 	VBLENDVPS    Y4, Y3, Y2, Y3
@@ -3487,7 +3450,7 @@ powg_221:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
-powd_223:
+powd_214:
 	VMULPS  256(SP), Y3, Y3
 	VMULPS  192(SP), Y3, Y3
 	VMULPS  320(SP), Y3, Y3
@@ -3498,16 +3461,16 @@ powd_223:
 	VADDPS  Y2, Y4, Y4
 	VMOVUPS Y4, 288(SP)
 
-gamma0_219:
+gamma0_210:
 	VMOVUPS 288(SP), Y2
 	TESTQ   $0x00000100, flags+112(FP)
-	JZ      noflag_224
+	JZ      noflag_215
 	VMOVUPS softmaxconsts<>+0(SB), Y3
 	MOVQ    DI, R8
 	VXORPS  Y4, Y4, Y4
 	XORQ    R10, R10
 
-class_225:
+class_216:
 	VPCMPEQD     Y4, Y0, Y5
 	VBROADCASTSS 4(R8), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -3515,10 +3478,10 @@ class_225:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         R10
 	CMPQ         R10, C+96(FP)
-	JB           class_225
+	JB           class_216
 	VMULPS       Y3, Y2, Y2
 
-noflag_224:
+noflag_215:
 	VBROADCASTSS fs+176(FP), Y3
 	VMULPS       Y3, Y2, Y2
 	VMOVUPS      160(SP), Y3
@@ -3531,13 +3494,13 @@ noflag_224:
 	MOVQ         C+96(FP), R8
 	SHLQ         $0x05, R8
 	TESTQ        $0x00000004, flags+112(FP)
-	JZ           noflag_226
+	JZ           noflag_217
 	MOVQ         SI, R10
 	MOVQ         DI, R11
 	VXORPS       Y3, Y3, Y3
 	XORQ         R12, R12
 
-class_227:
+class_218:
 	VMOVUPS      96(SP), Y4
 	VMULPS       (R10), Y4, Y4
 	VMOVUPS      Y4, (R10)
@@ -3556,53 +3519,45 @@ class_227:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R12
 	CMPQ         R12, C+96(FP)
-	JB           class_227
+	JB           class_218
 
-noflag_226:
+noflag_217:
 	VMOVUPS Y2, 384(SP)
 	TESTQ   $0x00000004, flags+112(FP)
-	JZ      outnr_229
+	JZ      outnr_220
 	MOVQ    SI, R10
 	MOVQ    DI, R11
 	MOVQ    R9, R12
 	VXORPS  Y2, Y2, Y2
 	XORQ    R13, R13
 
-class_230:
+class_221:
 	VPCMPEQD     Y2, Y0, Y3
 	VMOVUPS      (R10)(R8*1), Y4
 	VSUBPS       384(SP), Y4, Y4
 	VADDPS       160(SP), Y4, Y4
 	VMULPS       (R10), Y4, Y4
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_231
+	JZ           noflag_222
 	VBROADCASTSS 8(R11), Y5
 	VSUBPS       Y5, Y4, Y4
 
-noflag_231:
+noflag_222:
 	VMOVUPS 128(SP), Y5
 	VANDPS  Y3, Y5, Y3
 	VSUBPS  Y3, Y4, Y4
 	VANDPS  Y1, Y4, Y4
-	TESTQ   $0x00000800, flags+112(FP)
-	JNZ     nt_232
 	VMOVUPS Y4, (R12)
-	JMP     st_233
+	ADDQ    $0x00000020, R10
+	ADDQ    $0x00000020, R11
+	ADDQ    CX, R12
+	VPADDD  softmaxconsts<>+832(SB), Y2, Y2
+	INCQ    R13
+	CMPQ    R13, C+96(FP)
+	JB      class_221
+	JMP     outd_219
 
-nt_232:
-	VMOVNTPS Y4, (R12)
-
-st_233:
-	ADDQ   $0x00000020, R10
-	ADDQ   $0x00000020, R11
-	ADDQ   CX, R12
-	VPADDD softmaxconsts<>+832(SB), Y2, Y2
-	INCQ   R13
-	CMPQ   R13, C+96(FP)
-	JB     class_230
-	JMP    outd_228
-
-outnr_229:
+outnr_220:
 	VMOVUPS 160(SP), Y2
 	VMULPS  96(SP), Y2, Y2
 	VMOVUPS Y2, 416(SP)
@@ -3612,60 +3567,52 @@ outnr_229:
 	VXORPS  Y2, Y2, Y2
 	XORQ    R12, R12
 
-class_234:
+class_223:
 	VPCMPEQD     Y2, Y0, Y3
 	VMOVUPS      416(SP), Y4
 	VMULPS       (R8), Y4, Y4
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_235
+	JZ           noflag_224
 	VBROADCASTSS 8(R10), Y5
 	VSUBPS       Y5, Y4, Y4
 
-noflag_235:
+noflag_224:
 	VMOVUPS 128(SP), Y5
 	VANDPS  Y3, Y5, Y3
 	VSUBPS  Y3, Y4, Y4
 	VANDPS  Y1, Y4, Y4
-	TESTQ   $0x00000800, flags+112(FP)
-	JNZ     nt_236
 	VMOVUPS Y4, (R11)
-	JMP     st_237
+	ADDQ    $0x00000020, R8
+	ADDQ    $0x00000020, R10
+	ADDQ    CX, R11
+	VPADDD  softmaxconsts<>+832(SB), Y2, Y2
+	INCQ    R12
+	CMPQ    R12, C+96(FP)
+	JB      class_223
 
-nt_236:
-	VMOVNTPS Y4, (R11)
-
-st_237:
-	ADDQ   $0x00000020, R8
-	ADDQ   $0x00000020, R10
-	ADDQ   CX, R11
-	VPADDD softmaxconsts<>+832(SB), Y2, Y2
-	INCQ   R12
-	CMPQ   R12, C+96(FP)
-	JB     class_234
-
-outd_228:
+outd_219:
 	ADDQ $0x00000020, AX
 	ADDQ $0x00000008, BX
 	ADDQ $0x00000020, R9
 	SUBQ $0x00000008, DX
-	JMP  loop_207
+	JMP  loop_198
 
-tail_208:
+tail_199:
 	TESTQ   DX, DX
-	JZ      done_209
+	JZ      done_200
 	MOVQ    DX, R8
 	LEAQ    softmaxconsts<>+2240(SB), R10
 	NEGQ    R8
 	VMOVDQU 64(R10)(R8*4), Y0
 	XORQ    R8, R8
 
-lab8_238:
+lab8_225:
 	DECQ         DX
 	SHLQ         $0x08, R8
 	MOVBQZX      (BX)(DX*1), R10
 	ORQ          R10, R8
 	TESTQ        DX, DX
-	JNZ          lab8_238
+	JNZ          lab8_225
 	VMOVQ        R8, X1
 	VPMOVZXBD    X1, Y1
 	VBROADCASTSS ign+104(FP), Y2
@@ -3683,17 +3630,17 @@ lab8_238:
 	MOVQ         AX, DX
 	MOVQ         C+96(FP), BX
 	DECQ         BX
-	JZ           c1_239
+	JZ           c1_226
 
-max_240:
+max_227:
 	ADDQ       CX, DX
 	VMASKMOVPS (DX), Y2, Y4
 	PREFETCHT0 1024(DX)
 	VMAXPS     Y4, Y3, Y3
 	DECQ       BX
-	JNZ        max_240
+	JNZ        max_227
 
-c1_239:
+c1_226:
 	VMOVUPS Y3, (SP)
 	VXORPS  Y3, Y3, Y3
 	VXORPS  Y4, Y4, Y4
@@ -3701,7 +3648,7 @@ c1_239:
 	VXORPS  Y5, Y5, Y5
 	XORQ    BX, BX
 
-class_241:
+class_228:
 	VMASKMOVPS   (AX), Y2, Y6
 	VSUBPS       (SP), Y6, Y6
 	VMULPS       softmaxconsts<>+128(SB), Y6, Y7
@@ -3735,7 +3682,7 @@ class_241:
 	VPADDD       softmaxconsts<>+832(SB), Y5, Y5
 	INCQ         BX
 	CMPQ         BX, C+96(FP)
-	JB           class_241
+	JB           class_228
 	VMOVUPS      Y4, 32(SP)
 	VMOVUPS      Y3, 64(SP)
 	VMOVUPS      softmaxconsts<>+0(SB), Y4
@@ -3743,12 +3690,12 @@ class_241:
 	VMOVUPS      Y4, 96(SP)
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
 	TESTQ        $0x00000200, flags+112(FP)
-	JZ           noflag_242
+	JZ           noflag_229
 	MOVQ         DI, AX
 	VXORPS       Y4, Y4, Y4
 	XORQ         DX, DX
 
-class_243:
+class_230:
 	VPCMPEQD     Y4, Y1, Y5
 	VBROADCASTSS (AX), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -3756,9 +3703,9 @@ class_243:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         DX
 	CMPQ         DX, C+96(FP)
-	JB           class_243
+	JB           class_230
 
-noflag_242:
+noflag_229:
 	VBROADCASTSS k1+168(FP), Y4
 	VMULPS       Y3, Y4, Y4
 	VBROADCASTSS k2+172(FP), Y3
@@ -3797,27 +3744,27 @@ noflag_242:
 	VMOVUPS      Y4, 256(SP)
 	MOVQ         gmode+184(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_244
+	JEQ          pow1_231
 	CMPQ         AX, $0x02
-	JEQ          pow2_246
+	JEQ          pow2_233
 	CMPQ         AX, $0x03
-	JEQ          powg_245
+	JEQ          powg_232
 	VMOVUPS      softmaxconsts<>+0(SB), Y4
-	JMP          powd_247
+	JMP          powd_234
 
-pow1_244:
+pow1_231:
 	VMOVAPS Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_247
+	JMP     powd_234
 
-pow2_246:
+pow2_233:
 	VMULPS  Y3, Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_247
+	JMP     powd_234
 
-powg_245:
+powg_232:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y3, Y5
 	VMULPS       softmaxconsts<>+1792(SB), Y3, Y4
 	VBLENDVPS    Y5, Y4, Y3, Y4
@@ -3891,11 +3838,11 @@ powg_245:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS      Y4, Y3, Y4
 
-powd_247:
+powd_234:
 	VXORPS       softmaxconsts<>+2176(SB), Y4, Y4
 	VMOVUPS      Y4, 288(SP)
 	CMPQ         AX, $0x00
-	JEQ          gamma0_248
+	JEQ          gamma0_235
 	VMOVUPS      64(SP), Y3
 	VPSRLD       $0x17, Y3, Y4
 	VPSUBD       softmaxconsts<>+896(SB), Y4, Y4
@@ -3936,27 +3883,27 @@ powd_247:
 	MOVQ         g1mode+192(FP), AX
 	VMOVUPS      224(SP), Y3
 	CMPQ         AX, $0x01
-	JEQ          pow1_249
+	JEQ          pow1_236
 	CMPQ         AX, $0x02
-	JEQ          pow2_251
+	JEQ          pow2_238
 	CMPQ         AX, $0x03
-	JEQ          powg_250
+	JEQ          powg_237
 	VMOVUPS      softmaxconsts<>+0(SB), Y4
-	JMP          powd_252
+	JMP          powd_239
 
-pow1_249:
+pow1_236:
 	VMOVAPS Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_252
+	JMP     powd_239
 
-pow2_251:
+pow2_238:
 	VMULPS  Y3, Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_252
+	JMP     powd_239
 
-powg_250:
+powg_237:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y3, Y5
 	VMULPS       softmaxconsts<>+1792(SB), Y3, Y4
 	VBLENDVPS    Y5, Y4, Y3, Y4
@@ -4030,7 +3977,7 @@ powg_250:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS      Y4, Y3, Y4
 
-powd_252:
+powd_239:
 	VMULPS  256(SP), Y4, Y4
 	VMULPS  192(SP), Y4, Y4
 	VMULPS  320(SP), Y4, Y4
@@ -4041,16 +3988,16 @@ powd_252:
 	VADDPS  Y3, Y5, Y5
 	VMOVUPS Y5, 288(SP)
 
-gamma0_248:
+gamma0_235:
 	VMOVUPS 288(SP), Y3
 	TESTQ   $0x00000100, flags+112(FP)
-	JZ      noflag_253
+	JZ      noflag_240
 	VMOVUPS softmaxconsts<>+0(SB), Y4
 	MOVQ    DI, AX
 	VXORPS  Y5, Y5, Y5
 	XORQ    DX, DX
 
-class_254:
+class_241:
 	VPCMPEQD     Y5, Y1, Y6
 	VBROADCASTSS 4(AX), Y7
 	VBLENDVPS    Y6, Y7, Y4, Y4
@@ -4058,10 +4005,10 @@ class_254:
 	VPADDD       softmaxconsts<>+832(SB), Y5, Y5
 	INCQ         DX
 	CMPQ         DX, C+96(FP)
-	JB           class_254
+	JB           class_241
 	VMULPS       Y4, Y3, Y3
 
-noflag_253:
+noflag_240:
 	VBROADCASTSS fs+176(FP), Y4
 	VMULPS       Y4, Y3, Y3
 	VMOVUPS      160(SP), Y4
@@ -4074,13 +4021,13 @@ noflag_253:
 	MOVQ         C+96(FP), AX
 	SHLQ         $0x05, AX
 	TESTQ        $0x00000004, flags+112(FP)
-	JZ           noflag_255
+	JZ           noflag_242
 	MOVQ         SI, DX
 	MOVQ         DI, BX
 	VXORPS       Y4, Y4, Y4
 	XORQ         R8, R8
 
-class_256:
+class_243:
 	VMOVUPS      96(SP), Y5
 	VMULPS       (DX), Y5, Y5
 	VMOVUPS      Y5, (DX)
@@ -4099,30 +4046,30 @@ class_256:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         R8
 	CMPQ         R8, C+96(FP)
-	JB           class_256
+	JB           class_243
 
-noflag_255:
+noflag_242:
 	VMOVUPS Y3, 384(SP)
 	TESTQ   $0x00000004, flags+112(FP)
-	JZ      outnr_258
+	JZ      outnr_245
 	MOVQ    SI, DX
 	MOVQ    DI, BX
 	MOVQ    R9, SI
 	VXORPS  Y3, Y3, Y3
 	XORQ    DI, DI
 
-class_259:
+class_246:
 	VPCMPEQD     Y3, Y1, Y4
 	VMOVUPS      (DX)(AX*1), Y5
 	VSUBPS       384(SP), Y5, Y5
 	VADDPS       160(SP), Y5, Y5
 	VMULPS       (DX), Y5, Y5
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_260
+	JZ           noflag_247
 	VBROADCASTSS 8(BX), Y6
 	VSUBPS       Y6, Y5, Y5
 
-noflag_260:
+noflag_247:
 	VMOVUPS    128(SP), Y6
 	VANDPS     Y4, Y6, Y4
 	VSUBPS     Y4, Y5, Y5
@@ -4134,10 +4081,10 @@ noflag_260:
 	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
 	INCQ       DI
 	CMPQ       DI, C+96(FP)
-	JB         class_259
-	JMP        outd_257
+	JB         class_246
+	JMP        outd_244
 
-outnr_258:
+outnr_245:
 	VMOVUPS 160(SP), Y3
 	VMULPS  96(SP), Y3, Y3
 	VMOVUPS Y3, 416(SP)
@@ -4147,16 +4094,16 @@ outnr_258:
 	VXORPS  Y3, Y3, Y3
 	XORQ    SI, SI
 
-class_261:
+class_248:
 	VPCMPEQD     Y3, Y1, Y4
 	VMOVUPS      416(SP), Y5
 	VMULPS       (AX), Y5, Y5
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_262
+	JZ           noflag_249
 	VBROADCASTSS 8(DX), Y6
 	VSUBPS       Y6, Y5, Y5
 
-noflag_262:
+noflag_249:
 	VMOVUPS    128(SP), Y6
 	VANDPS     Y4, Y6, Y4
 	VSUBPS     Y4, Y5, Y5
@@ -4168,16 +4115,16 @@ noflag_262:
 	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
 	INCQ       SI
 	CMPQ       SI, C+96(FP)
-	JB         class_261
+	JB         class_248
 
-outd_257:
-done_209:
-	JMP pixwd_206
+outd_244:
+done_200:
+	JMP pixwd_197
 
-pixw_205:
-loop_263:
+pixw_196:
+loop_250:
 	CMPQ         DX, $0x00000008
-	JB           tail_264
+	JB           tail_251
 	VPMOVZXBD    (BX), Y0
 	VBROADCASTSS ign+104(FP), Y1
 	VMOVQ        C+96(FP), X2
@@ -4197,17 +4144,17 @@ loop_263:
 	MOVQ         AX, R10
 	MOVQ         C+96(FP), R11
 	DECQ         R11
-	JZ           c1_266
+	JZ           c1_253
 
-max_267:
+max_254:
 	ADDQ       CX, R10
 	VMOVUPS    (R10), Y3
 	PREFETCHT0 1024(R10)
 	VMAXPS     Y3, Y2, Y2
 	DECQ       R11
-	JNZ        max_267
+	JNZ        max_254
 
-c1_266:
+c1_253:
 	VMOVUPS Y2, 32(SP)
 	VXORPS  Y2, Y2, Y2
 	VXORPS  Y3, Y3, Y3
@@ -4216,7 +4163,7 @@ c1_266:
 	VXORPS  Y4, Y4, Y4
 	XORQ    R12, R12
 
-class_268:
+class_255:
 	VMOVUPS      (R10), Y5
 	VSUBPS       32(SP), Y5, Y5
 	VMULPS       softmaxconsts<>+128(SB), Y5, Y6
@@ -4250,7 +4197,7 @@ class_268:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         R12
 	CMPQ         R12, C+96(FP)
-	JB           class_268
+	JB           class_255
 	VMOVUPS      Y3, 64(SP)
 	VMOVUPS      Y2, 96(SP)
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
@@ -4258,12 +4205,12 @@ class_268:
 	VMOVUPS      Y3, 128(SP)
 	VMOVUPS      softmaxconsts<>+0(SB), Y2
 	TESTQ        $0x00000200, flags+112(FP)
-	JZ           noflag_269
+	JZ           noflag_256
 	MOVQ         DI, R10
 	VXORPS       Y3, Y3, Y3
 	XORQ         R11, R11
 
-class_270:
+class_257:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS (R10), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -4271,9 +4218,9 @@ class_270:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R11
 	CMPQ         R11, C+96(FP)
-	JB           class_270
+	JB           class_257
 
-noflag_269:
+noflag_256:
 	VBROADCASTSS k1+168(FP), Y3
 	VMULPS       Y2, Y3, Y3
 	VBROADCASTSS k2+172(FP), Y2
@@ -4312,27 +4259,27 @@ noflag_269:
 	VMOVUPS      Y3, 288(SP)
 	MOVQ         gmode+184(FP), R10
 	CMPQ         R10, $0x01
-	JEQ          pow1_271
+	JEQ          pow1_258
 	CMPQ         R10, $0x02
-	JEQ          pow2_273
+	JEQ          pow2_260
 	CMPQ         R10, $0x03
-	JEQ          powg_272
+	JEQ          powg_259
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
-	JMP          powd_274
+	JMP          powd_261
 
-pow1_271:
+pow1_258:
 	VMOVAPS Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_274
+	JMP     powd_261
 
-pow2_273:
+pow2_260:
 	VMULPS  Y2, Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_274
+	JMP     powd_261
 
-powg_272:
+powg_259:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y2, Y4
 	VMULPS       softmaxconsts<>+1792(SB), Y2, Y3
 	VBLENDVPS    Y4, Y3, Y2, Y3
@@ -4406,11 +4353,11 @@ powg_272:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
-powd_274:
+powd_261:
 	VXORPS       softmaxconsts<>+2176(SB), Y3, Y3
 	VMOVUPS      Y3, 320(SP)
 	CMPQ         R10, $0x00
-	JEQ          gamma0_275
+	JEQ          gamma0_262
 	VMOVUPS      96(SP), Y2
 	VPSRLD       $0x17, Y2, Y3
 	VPSUBD       softmaxconsts<>+896(SB), Y3, Y3
@@ -4451,27 +4398,27 @@ powd_274:
 	MOVQ         g1mode+192(FP), R10
 	VMOVUPS      256(SP), Y2
 	CMPQ         R10, $0x01
-	JEQ          pow1_276
+	JEQ          pow1_263
 	CMPQ         R10, $0x02
-	JEQ          pow2_278
+	JEQ          pow2_265
 	CMPQ         R10, $0x03
-	JEQ          powg_277
+	JEQ          powg_264
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
-	JMP          powd_279
+	JMP          powd_266
 
-pow1_276:
+pow1_263:
 	VMOVAPS Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_279
+	JMP     powd_266
 
-pow2_278:
+pow2_265:
 	VMULPS  Y2, Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_279
+	JMP     powd_266
 
-powg_277:
+powg_264:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y2, Y4
 	VMULPS       softmaxconsts<>+1792(SB), Y2, Y3
 	VBLENDVPS    Y4, Y3, Y2, Y3
@@ -4545,7 +4492,7 @@ powg_277:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
-powd_279:
+powd_266:
 	VMULPS  288(SP), Y3, Y3
 	VMULPS  224(SP), Y3, Y3
 	VMULPS  352(SP), Y3, Y3
@@ -4556,16 +4503,16 @@ powd_279:
 	VADDPS  Y2, Y4, Y4
 	VMOVUPS Y4, 320(SP)
 
-gamma0_275:
+gamma0_262:
 	VMOVUPS 320(SP), Y2
 	TESTQ   $0x00000100, flags+112(FP)
-	JZ      noflag_280
+	JZ      noflag_267
 	VMOVUPS softmaxconsts<>+0(SB), Y3
 	MOVQ    DI, R10
 	VXORPS  Y4, Y4, Y4
 	XORQ    R11, R11
 
-class_281:
+class_268:
 	VPCMPEQD     Y4, Y0, Y5
 	VBROADCASTSS 4(R10), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -4573,10 +4520,10 @@ class_281:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         R11
 	CMPQ         R11, C+96(FP)
-	JB           class_281
+	JB           class_268
 	VMULPS       Y3, Y2, Y2
 
-noflag_280:
+noflag_267:
 	VBROADCASTSS fs+176(FP), Y3
 	VMULPS       Y3, Y2, Y2
 	VMOVUPS      192(SP), Y3
@@ -4589,13 +4536,13 @@ noflag_280:
 	MOVQ         C+96(FP), R10
 	SHLQ         $0x05, R10
 	TESTQ        $0x00000004, flags+112(FP)
-	JZ           noflag_282
+	JZ           noflag_269
 	MOVQ         SI, R11
 	MOVQ         DI, R12
 	VXORPS       Y3, Y3, Y3
 	XORQ         R13, R13
 
-class_283:
+class_270:
 	VMOVUPS      128(SP), Y4
 	VMULPS       (R11), Y4, Y4
 	VMOVUPS      Y4, (R11)
@@ -4614,54 +4561,46 @@ class_283:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R13
 	CMPQ         R13, C+96(FP)
-	JB           class_283
+	JB           class_270
 
-noflag_282:
+noflag_269:
 	VMOVUPS Y2, 416(SP)
 	TESTQ   $0x00000004, flags+112(FP)
-	JZ      outnr_285
+	JZ      outnr_272
 	MOVQ    SI, R11
 	MOVQ    DI, R12
 	MOVQ    R9, R13
 	VXORPS  Y2, Y2, Y2
 	XORQ    R14, R14
 
-class_286:
+class_273:
 	VPCMPEQD     Y2, Y0, Y3
 	VMOVUPS      (R11)(R10*1), Y4
 	VSUBPS       416(SP), Y4, Y4
 	VADDPS       192(SP), Y4, Y4
 	VMULPS       (R11), Y4, Y4
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_287
+	JZ           noflag_274
 	VBROADCASTSS 8(R12), Y5
 	VSUBPS       Y5, Y4, Y4
 
-noflag_287:
+noflag_274:
 	VMOVUPS 160(SP), Y5
 	VANDPS  Y3, Y5, Y3
 	VSUBPS  Y3, Y4, Y4
 	VANDPS  Y1, Y4, Y4
 	VMULPS  (SP), Y4, Y4
-	TESTQ   $0x00000800, flags+112(FP)
-	JNZ     nt_288
 	VMOVUPS Y4, (R13)
-	JMP     st_289
+	ADDQ    $0x00000020, R11
+	ADDQ    $0x00000020, R12
+	ADDQ    CX, R13
+	VPADDD  softmaxconsts<>+832(SB), Y2, Y2
+	INCQ    R14
+	CMPQ    R14, C+96(FP)
+	JB      class_273
+	JMP     outd_271
 
-nt_288:
-	VMOVNTPS Y4, (R13)
-
-st_289:
-	ADDQ   $0x00000020, R11
-	ADDQ   $0x00000020, R12
-	ADDQ   CX, R13
-	VPADDD softmaxconsts<>+832(SB), Y2, Y2
-	INCQ   R14
-	CMPQ   R14, C+96(FP)
-	JB     class_286
-	JMP    outd_284
-
-outnr_285:
+outnr_272:
 	VMOVUPS 192(SP), Y2
 	VMULPS  128(SP), Y2, Y2
 	VMOVUPS Y2, 448(SP)
@@ -4671,62 +4610,54 @@ outnr_285:
 	VXORPS  Y2, Y2, Y2
 	XORQ    R13, R13
 
-class_290:
+class_275:
 	VPCMPEQD     Y2, Y0, Y3
 	VMOVUPS      448(SP), Y4
 	VMULPS       (R10), Y4, Y4
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_291
+	JZ           noflag_276
 	VBROADCASTSS 8(R11), Y5
 	VSUBPS       Y5, Y4, Y4
 
-noflag_291:
+noflag_276:
 	VMOVUPS 160(SP), Y5
 	VANDPS  Y3, Y5, Y3
 	VSUBPS  Y3, Y4, Y4
 	VANDPS  Y1, Y4, Y4
 	VMULPS  (SP), Y4, Y4
-	TESTQ   $0x00000800, flags+112(FP)
-	JNZ     nt_292
 	VMOVUPS Y4, (R12)
-	JMP     st_293
+	ADDQ    $0x00000020, R10
+	ADDQ    $0x00000020, R11
+	ADDQ    CX, R12
+	VPADDD  softmaxconsts<>+832(SB), Y2, Y2
+	INCQ    R13
+	CMPQ    R13, C+96(FP)
+	JB      class_275
 
-nt_292:
-	VMOVNTPS Y4, (R12)
-
-st_293:
-	ADDQ   $0x00000020, R10
-	ADDQ   $0x00000020, R11
-	ADDQ   CX, R12
-	VPADDD softmaxconsts<>+832(SB), Y2, Y2
-	INCQ   R13
-	CMPQ   R13, C+96(FP)
-	JB     class_290
-
-outd_284:
+outd_271:
 	ADDQ $0x00000020, AX
 	ADDQ $0x00000008, BX
 	ADDQ $0x00000020, R9
 	ADDQ $0x00000020, R8
 	SUBQ $0x00000008, DX
-	JMP  loop_263
+	JMP  loop_250
 
-tail_264:
+tail_251:
 	TESTQ   DX, DX
-	JZ      done_265
+	JZ      done_252
 	MOVQ    DX, R10
 	LEAQ    softmaxconsts<>+2240(SB), R11
 	NEGQ    R10
 	VMOVDQU 64(R11)(R10*4), Y0
 	XORQ    R10, R10
 
-lab8_294:
+lab8_277:
 	DECQ         DX
 	SHLQ         $0x08, R10
 	MOVBQZX      (BX)(DX*1), R11
 	ORQ          R11, R10
 	TESTQ        DX, DX
-	JNZ          lab8_294
+	JNZ          lab8_277
 	VMOVQ        R10, X1
 	VPMOVZXBD    X1, Y1
 	VBROADCASTSS ign+104(FP), Y2
@@ -4747,17 +4678,17 @@ lab8_294:
 	MOVQ         AX, DX
 	MOVQ         C+96(FP), BX
 	DECQ         BX
-	JZ           c1_295
+	JZ           c1_278
 
-max_296:
+max_279:
 	ADDQ       CX, DX
 	VMASKMOVPS (DX), Y2, Y4
 	PREFETCHT0 1024(DX)
 	VMAXPS     Y4, Y3, Y3
 	DECQ       BX
-	JNZ        max_296
+	JNZ        max_279
 
-c1_295:
+c1_278:
 	VMOVUPS Y3, 32(SP)
 	VXORPS  Y3, Y3, Y3
 	VXORPS  Y4, Y4, Y4
@@ -4765,7 +4696,7 @@ c1_295:
 	VXORPS  Y5, Y5, Y5
 	XORQ    BX, BX
 
-class_297:
+class_280:
 	VMASKMOVPS   (AX), Y2, Y6
 	VSUBPS       32(SP), Y6, Y6
 	VMULPS       softmaxconsts<>+128(SB), Y6, Y7
@@ -4799,7 +4730,7 @@ class_297:
 	VPADDD       softmaxconsts<>+832(SB), Y5, Y5
 	INCQ         BX
 	CMPQ         BX, C+96(FP)
-	JB           class_297
+	JB           class_280
 	VMOVUPS      Y4, 64(SP)
 	VMOVUPS      Y3, 96(SP)
 	VMOVUPS      softmaxconsts<>+0(SB), Y4
@@ -4807,12 +4738,12 @@ class_297:
 	VMOVUPS      Y4, 128(SP)
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
 	TESTQ        $0x00000200, flags+112(FP)
-	JZ           noflag_298
+	JZ           noflag_281
 	MOVQ         DI, AX
 	VXORPS       Y4, Y4, Y4
 	XORQ         DX, DX
 
-class_299:
+class_282:
 	VPCMPEQD     Y4, Y1, Y5
 	VBROADCASTSS (AX), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -4820,9 +4751,9 @@ class_299:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         DX
 	CMPQ         DX, C+96(FP)
-	JB           class_299
+	JB           class_282
 
-noflag_298:
+noflag_281:
 	VBROADCASTSS k1+168(FP), Y4
 	VMULPS       Y3, Y4, Y4
 	VBROADCASTSS k2+172(FP), Y3
@@ -4861,27 +4792,27 @@ noflag_298:
 	VMOVUPS      Y4, 288(SP)
 	MOVQ         gmode+184(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_300
+	JEQ          pow1_283
 	CMPQ         AX, $0x02
-	JEQ          pow2_302
+	JEQ          pow2_285
 	CMPQ         AX, $0x03
-	JEQ          powg_301
+	JEQ          powg_284
 	VMOVUPS      softmaxconsts<>+0(SB), Y4
-	JMP          powd_303
+	JMP          powd_286
 
-pow1_300:
+pow1_283:
 	VMOVAPS Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_303
+	JMP     powd_286
 
-pow2_302:
+pow2_285:
 	VMULPS  Y3, Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_303
+	JMP     powd_286
 
-powg_301:
+powg_284:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y3, Y5
 	VMULPS       softmaxconsts<>+1792(SB), Y3, Y4
 	VBLENDVPS    Y5, Y4, Y3, Y4
@@ -4955,11 +4886,11 @@ powg_301:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS      Y4, Y3, Y4
 
-powd_303:
+powd_286:
 	VXORPS       softmaxconsts<>+2176(SB), Y4, Y4
 	VMOVUPS      Y4, 320(SP)
 	CMPQ         AX, $0x00
-	JEQ          gamma0_304
+	JEQ          gamma0_287
 	VMOVUPS      96(SP), Y3
 	VPSRLD       $0x17, Y3, Y4
 	VPSUBD       softmaxconsts<>+896(SB), Y4, Y4
@@ -5000,27 +4931,27 @@ powd_303:
 	MOVQ         g1mode+192(FP), AX
 	VMOVUPS      256(SP), Y3
 	CMPQ         AX, $0x01
-	JEQ          pow1_305
+	JEQ          pow1_288
 	CMPQ         AX, $0x02
-	JEQ          pow2_307
+	JEQ          pow2_290
 	CMPQ         AX, $0x03
-	JEQ          powg_306
+	JEQ          powg_289
 	VMOVUPS      softmaxconsts<>+0(SB), Y4
-	JMP          powd_308
+	JMP          powd_291
 
-pow1_305:
+pow1_288:
 	VMOVAPS Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_308
+	JMP     powd_291
 
-pow2_307:
+pow2_290:
 	VMULPS  Y3, Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_308
+	JMP     powd_291
 
-powg_306:
+powg_289:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y3, Y5
 	VMULPS       softmaxconsts<>+1792(SB), Y3, Y4
 	VBLENDVPS    Y5, Y4, Y3, Y4
@@ -5094,7 +5025,7 @@ powg_306:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS      Y4, Y3, Y4
 
-powd_308:
+powd_291:
 	VMULPS  288(SP), Y4, Y4
 	VMULPS  224(SP), Y4, Y4
 	VMULPS  352(SP), Y4, Y4
@@ -5105,16 +5036,16 @@ powd_308:
 	VADDPS  Y3, Y5, Y5
 	VMOVUPS Y5, 320(SP)
 
-gamma0_304:
+gamma0_287:
 	VMOVUPS 320(SP), Y3
 	TESTQ   $0x00000100, flags+112(FP)
-	JZ      noflag_309
+	JZ      noflag_292
 	VMOVUPS softmaxconsts<>+0(SB), Y4
 	MOVQ    DI, AX
 	VXORPS  Y5, Y5, Y5
 	XORQ    DX, DX
 
-class_310:
+class_293:
 	VPCMPEQD     Y5, Y1, Y6
 	VBROADCASTSS 4(AX), Y7
 	VBLENDVPS    Y6, Y7, Y4, Y4
@@ -5122,10 +5053,10 @@ class_310:
 	VPADDD       softmaxconsts<>+832(SB), Y5, Y5
 	INCQ         DX
 	CMPQ         DX, C+96(FP)
-	JB           class_310
+	JB           class_293
 	VMULPS       Y4, Y3, Y3
 
-noflag_309:
+noflag_292:
 	VBROADCASTSS fs+176(FP), Y4
 	VMULPS       Y4, Y3, Y3
 	VMOVUPS      192(SP), Y4
@@ -5138,13 +5069,13 @@ noflag_309:
 	MOVQ         C+96(FP), AX
 	SHLQ         $0x05, AX
 	TESTQ        $0x00000004, flags+112(FP)
-	JZ           noflag_311
+	JZ           noflag_294
 	MOVQ         SI, DX
 	MOVQ         DI, BX
 	VXORPS       Y4, Y4, Y4
 	XORQ         R8, R8
 
-class_312:
+class_295:
 	VMOVUPS      128(SP), Y5
 	VMULPS       (DX), Y5, Y5
 	VMOVUPS      Y5, (DX)
@@ -5163,30 +5094,30 @@ class_312:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         R8
 	CMPQ         R8, C+96(FP)
-	JB           class_312
+	JB           class_295
 
-noflag_311:
+noflag_294:
 	VMOVUPS Y3, 416(SP)
 	TESTQ   $0x00000004, flags+112(FP)
-	JZ      outnr_314
+	JZ      outnr_297
 	MOVQ    SI, DX
 	MOVQ    DI, BX
 	MOVQ    R9, SI
 	VXORPS  Y3, Y3, Y3
 	XORQ    DI, DI
 
-class_315:
+class_298:
 	VPCMPEQD     Y3, Y1, Y4
 	VMOVUPS      (DX)(AX*1), Y5
 	VSUBPS       416(SP), Y5, Y5
 	VADDPS       192(SP), Y5, Y5
 	VMULPS       (DX), Y5, Y5
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_316
+	JZ           noflag_299
 	VBROADCASTSS 8(BX), Y6
 	VSUBPS       Y6, Y5, Y5
 
-noflag_316:
+noflag_299:
 	VMOVUPS    160(SP), Y6
 	VANDPS     Y4, Y6, Y4
 	VSUBPS     Y4, Y5, Y5
@@ -5199,10 +5130,10 @@ noflag_316:
 	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
 	INCQ       DI
 	CMPQ       DI, C+96(FP)
-	JB         class_315
-	JMP        outd_313
+	JB         class_298
+	JMP        outd_296
 
-outnr_314:
+outnr_297:
 	VMOVUPS 192(SP), Y3
 	VMULPS  128(SP), Y3, Y3
 	VMOVUPS Y3, 448(SP)
@@ -5212,16 +5143,16 @@ outnr_314:
 	VXORPS  Y3, Y3, Y3
 	XORQ    SI, SI
 
-class_317:
+class_300:
 	VPCMPEQD     Y3, Y1, Y4
 	VMOVUPS      448(SP), Y5
 	VMULPS       (AX), Y5, Y5
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_318
+	JZ           noflag_301
 	VBROADCASTSS 8(DX), Y6
 	VSUBPS       Y6, Y5, Y5
 
-noflag_318:
+noflag_301:
 	VMOVUPS    160(SP), Y6
 	VANDPS     Y4, Y6, Y4
 	VSUBPS     Y4, Y5, Y5
@@ -5234,16 +5165,11 @@ noflag_318:
 	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
 	INCQ       SI
 	CMPQ       SI, C+96(FP)
-	JB         class_317
+	JB         class_300
 
-outd_313:
-done_265:
-pixwd_206:
-	TESTQ $0x00000800, flags+112(FP)
-	JZ    noflag_319
-	SFENCE
-
-noflag_319:
+outd_296:
+done_252:
+pixwd_197:
 	VZEROUPPER
 	RET
 
@@ -5282,11 +5208,11 @@ TEXT ·softmaxFusedU8AVX2(SB), NOSPLIT, $608-272
 	VXORPS  Y0, Y0, Y0
 	VMOVUPS Y0, 192(SP)
 	TESTQ   $0x00001000, flags+112(FP)
-	JNZ     pixw_320
+	JNZ     pixw_302
 
-loop_322:
+loop_304:
 	CMPQ         DX, $0x00000008
-	JB           tail_323
+	JB           tail_305
 	VPMOVZXBD    (BX), Y0
 	VBROADCASTSS ign+104(FP), Y1
 	VMOVQ        C+96(FP), X2
@@ -5303,17 +5229,17 @@ loop_322:
 	MOVQ         AX, R8
 	MOVQ         C+96(FP), R10
 	DECQ         R10
-	JZ           c1_325
+	JZ           c1_307
 
-max_326:
+max_308:
 	ADDQ       CX, R8
 	VMOVUPS    (R8), Y3
 	PREFETCHT0 1024(R8)
 	VMAXPS     Y3, Y2, Y2
 	DECQ       R10
-	JNZ        max_326
+	JNZ        max_308
 
-c1_325:
+c1_307:
 	VMOVUPS Y2, 224(SP)
 	VXORPS  Y2, Y2, Y2
 	VXORPS  Y3, Y3, Y3
@@ -5322,7 +5248,7 @@ c1_325:
 	VXORPS  Y4, Y4, Y4
 	XORQ    R11, R11
 
-class_327:
+class_309:
 	VMOVUPS      (R8), Y5
 	VSUBPS       224(SP), Y5, Y5
 	VMULPS       softmaxconsts<>+128(SB), Y5, Y6
@@ -5356,7 +5282,7 @@ class_327:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         R11
 	CMPQ         R11, C+96(FP)
-	JB           class_327
+	JB           class_309
 	VMOVUPS      Y3, 256(SP)
 	VMOVUPS      Y2, 288(SP)
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
@@ -5369,9 +5295,9 @@ class_327:
 	MOVQ         sflags+224(FP), R8
 	ANDQ         $0x00000203, R8
 	CMPQ         R8, $0x00000001
-	JEQ          prodmode_328
+	JEQ          prodmode_310
 	TESTQ        $0x00000003, sflags+224(FP)
-	JZ           noflag_330
+	JZ           noflag_312
 	VMOVUPS      288(SP), Y2
 	VPSRLD       $0x17, Y2, Y3
 	VPSUBD       softmaxconsts<>+896(SB), Y3, Y3
@@ -5407,15 +5333,15 @@ class_327:
 	VMOVUPS      Y6, 352(SP)
 	VMOVUPS      Y2, 384(SP)
 	TESTQ        $0x00000001, sflags+224(FP)
-	JZ           noflag_331
+	JZ           noflag_313
 	VMOVUPS      softmaxconsts<>+0(SB), Y2
 	TESTQ        $0x00000200, sflags+224(FP)
-	JZ           noflag_332
+	JZ           noflag_314
 	MOVQ         DI, R8
 	VXORPS       Y3, Y3, Y3
 	XORQ         R10, R10
 
-class_333:
+class_315:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS (R8), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -5423,25 +5349,25 @@ class_333:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R10
 	CMPQ         R10, C+96(FP)
-	JB           class_333
+	JB           class_315
 
-noflag_332:
+noflag_314:
 	VMOVUPS      Y2, 416(SP)
 	VBROADCASTSS eps1+232(FP), Y2
 	VMULPS       416(SP), Y2, Y2
 	VMULPS       384(SP), Y2, Y2
 	VMOVUPS      Y2, 448(SP)
 	TESTQ        $0x00000400, sflags+224(FP)
-	JZ           noflag_334
+	JZ           noflag_316
 	VXORPS       Y2, Y2, Y2
 	TESTQ        $0x00000200, sflags+224(FP)
-	JNZ          swzw_335
+	JNZ          swzw_317
 	MOVQ         AX, R8
 	MOVQ         DI, R10
 	VBROADCASTSS epsC+236(FP), Y3
 	XORQ         R11, R11
 
-class_337:
+class_319:
 	VMOVUPS     (R8), Y4
 	VSUBPS      224(SP), Y4, Y4
 	VFMADD231PS Y3, Y4, Y2
@@ -5449,15 +5375,15 @@ class_337:
 	ADDQ        $0x00000020, R10
 	INCQ        R11
 	CMPQ        R11, C+96(FP)
-	JB          class_337
-	JMP         swzd_336
+	JB          class_319
+	JMP         swzd_318
 
-swzw_335:
+swzw_317:
 	MOVQ AX, R8
 	MOVQ DI, R10
 	XORQ R11, R11
 
-class_338:
+class_320:
 	VMOVUPS      (R8), Y3
 	VSUBPS       224(SP), Y3, Y3
 	VBROADCASTSS 24(R10), Y4
@@ -5466,9 +5392,9 @@ class_338:
 	ADDQ         $0x00000020, R10
 	INCQ         R11
 	CMPQ         R11, C+96(FP)
-	JB           class_338
+	JB           class_320
 
-swzd_336:
+swzd_318:
 	VBROADCASTSS wsum+240(FP), Y3
 	VBROADCASTSS epsC+236(FP), Y4
 	VMULPS       Y4, Y3, Y3
@@ -5477,7 +5403,7 @@ swzd_336:
 	VSUBPS       Y2, Y4, Y4
 	VMOVUPS      Y4, 448(SP)
 
-noflag_334:
+noflag_316:
 	VMOVUPS 448(SP), Y2
 	VANDPS  Y1, Y2, Y2
 	VMOVUPS 416(SP), Y3
@@ -5487,9 +5413,9 @@ noflag_334:
 	VADDPS  32(SP), Y3, Y3
 	VMOVUPS Y3, 32(SP)
 
-noflag_331:
+noflag_313:
 	TESTQ        $0x00000002, sflags+224(FP)
-	JZ           noflag_339
+	JZ           noflag_321
 	VMOVUPS      256(SP), Y2
 	VMULPS       softmaxconsts<>+128(SB), Y2, Y3
 	VROUNDPS     $0x00, Y3, Y3
@@ -5520,27 +5446,27 @@ noflag_331:
 	VMOVUPS      Y3, 480(SP)
 	MOVQ         gmode+184(FP), R8
 	CMPQ         R8, $0x01
-	JEQ          pow1_340
+	JEQ          pow1_322
 	CMPQ         R8, $0x02
-	JEQ          pow2_342
+	JEQ          pow2_324
 	CMPQ         R8, $0x03
-	JEQ          powg_341
+	JEQ          powg_323
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
-	JMP          powd_343
+	JMP          powd_325
 
-pow1_340:
+pow1_322:
 	VMOVAPS Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_343
+	JMP     powd_325
 
-pow2_342:
+pow2_324:
 	VMULPS  Y2, Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_343
+	JMP     powd_325
 
-powg_341:
+powg_323:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y2, Y4
 	VMULPS       softmaxconsts<>+1792(SB), Y2, Y3
 	VBLENDVPS    Y4, Y3, Y2, Y3
@@ -5614,17 +5540,17 @@ powg_341:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
-powd_343:
+powd_325:
 	VMULPS  384(SP), Y3, Y3
 	VMOVUPS Y3, 512(SP)
 	TESTQ   $0x00000100, sflags+224(FP)
-	JZ      noflag_344
+	JZ      noflag_326
 	VMOVUPS softmaxconsts<>+0(SB), Y2
 	MOVQ    DI, R8
 	VXORPS  Y3, Y3, Y3
 	XORQ    R10, R10
 
-class_345:
+class_327:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS 4(R8), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -5632,37 +5558,37 @@ class_345:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R10
 	CMPQ         R10, C+96(FP)
-	JB           class_345
+	JB           class_327
 	VMOVUPS      512(SP), Y3
 	VMULPS       Y2, Y3, Y3
 	VMOVUPS      Y3, 512(SP)
 
-noflag_344:
+noflag_326:
 	VMOVUPS 512(SP), Y2
 	VANDPS  Y1, Y2, Y2
 	VADDPS  64(SP), Y2, Y2
 	VMOVUPS Y2, 64(SP)
 
-noflag_339:
-noflag_330:
-	JMP pwdone_329
+noflag_321:
+noflag_312:
+	JMP pwdone_311
 
-prodmode_328:
+prodmode_310:
 	VBROADCASTSS eps1+232(FP), Y2
 	VXORPS       softmaxconsts<>+2176(SB), Y2, Y2
 	VMULPS       256(SP), Y2, Y2
 	VMOVUPS      Y2, 544(SP)
 	TESTQ        $0x00000400, sflags+224(FP)
-	JZ           noflag_346
+	JZ           noflag_328
 	VXORPS       Y2, Y2, Y2
 	TESTQ        $0x00000200, sflags+224(FP)
-	JNZ          swzw_347
+	JNZ          swzw_329
 	MOVQ         AX, R8
 	MOVQ         DI, R10
 	VBROADCASTSS epsC+236(FP), Y3
 	XORQ         R11, R11
 
-class_349:
+class_331:
 	VMOVUPS     (R8), Y4
 	VSUBPS      224(SP), Y4, Y4
 	VFMADD231PS Y3, Y4, Y2
@@ -5670,15 +5596,15 @@ class_349:
 	ADDQ        $0x00000020, R10
 	INCQ        R11
 	CMPQ        R11, C+96(FP)
-	JB          class_349
-	JMP         swzd_348
+	JB          class_331
+	JMP         swzd_330
 
-swzw_347:
+swzw_329:
 	MOVQ AX, R8
 	MOVQ DI, R10
 	XORQ R11, R11
 
-class_350:
+class_332:
 	VMOVUPS      (R8), Y3
 	VSUBPS       224(SP), Y3, Y3
 	VBROADCASTSS 24(R10), Y4
@@ -5687,14 +5613,14 @@ class_350:
 	ADDQ         $0x00000020, R10
 	INCQ         R11
 	CMPQ         R11, C+96(FP)
-	JB           class_350
+	JB           class_332
 
-swzd_348:
+swzd_330:
 	VMOVUPS 544(SP), Y3
 	VSUBPS  Y2, Y3, Y3
 	VMOVUPS Y3, 544(SP)
 
-noflag_346:
+noflag_328:
 	VMOVUPS     544(SP), Y2
 	VANDPS      Y1, Y2, Y2
 	VADDPS      (SP), Y2, Y2
@@ -5727,15 +5653,15 @@ noflag_346:
 	VMULPS      Y3, Y6, Y6
 	VMOVUPS     Y6, 160(SP)
 
-pwdone_329:
+pwdone_311:
 	VMOVUPS softmaxconsts<>+0(SB), Y2
 	TESTQ   $0x00000200, flags+112(FP)
-	JZ      noflag_351
+	JZ      noflag_333
 	MOVQ    DI, R8
 	VXORPS  Y3, Y3, Y3
 	XORQ    R10, R10
 
-class_352:
+class_334:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS (R8), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -5743,9 +5669,9 @@ class_352:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R10
 	CMPQ         R10, C+96(FP)
-	JB           class_352
+	JB           class_334
 
-noflag_351:
+noflag_333:
 	VBROADCASTSS k1+168(FP), Y3
 	VMULPS       Y2, Y3, Y3
 	VBROADCASTSS k2+172(FP), Y2
@@ -5756,13 +5682,13 @@ noflag_351:
 	MOVQ         C+96(FP), R8
 	SHLQ         $0x05, R8
 	TESTQ        $0x00000004, flags+112(FP)
-	JZ           noflag_353
+	JZ           noflag_335
 	MOVQ         SI, R10
 	MOVQ         DI, R11
 	VXORPS       Y3, Y3, Y3
 	XORQ         R12, R12
 
-class_354:
+class_336:
 	VMOVUPS      320(SP), Y4
 	VMULPS       (R10), Y4, Y4
 	VMOVUPS      Y4, (R10)
@@ -5781,53 +5707,45 @@ class_354:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R12
 	CMPQ         R12, C+96(FP)
-	JB           class_354
+	JB           class_336
 
-noflag_353:
+noflag_335:
 	VMOVUPS Y2, 416(SP)
 	TESTQ   $0x00000004, flags+112(FP)
-	JZ      outnr_356
+	JZ      outnr_338
 	MOVQ    SI, R10
 	MOVQ    DI, R11
 	MOVQ    R9, R12
 	VXORPS  Y2, Y2, Y2
 	XORQ    R13, R13
 
-class_357:
+class_339:
 	VPCMPEQD     Y2, Y0, Y3
 	VMOVUPS      (R10)(R8*1), Y4
 	VSUBPS       416(SP), Y4, Y4
 	VADDPS       384(SP), Y4, Y4
 	VMULPS       (R10), Y4, Y4
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_358
+	JZ           noflag_340
 	VBROADCASTSS 8(R11), Y5
 	VSUBPS       Y5, Y4, Y4
 
-noflag_358:
+noflag_340:
 	VMOVUPS 352(SP), Y5
 	VANDPS  Y3, Y5, Y3
 	VSUBPS  Y3, Y4, Y4
 	VANDPS  Y1, Y4, Y4
-	TESTQ   $0x00000800, flags+112(FP)
-	JNZ     nt_359
 	VMOVUPS Y4, (R12)
-	JMP     st_360
+	ADDQ    $0x00000020, R10
+	ADDQ    $0x00000020, R11
+	ADDQ    CX, R12
+	VPADDD  softmaxconsts<>+832(SB), Y2, Y2
+	INCQ    R13
+	CMPQ    R13, C+96(FP)
+	JB      class_339
+	JMP     outd_337
 
-nt_359:
-	VMOVNTPS Y4, (R12)
-
-st_360:
-	ADDQ   $0x00000020, R10
-	ADDQ   $0x00000020, R11
-	ADDQ   CX, R12
-	VPADDD softmaxconsts<>+832(SB), Y2, Y2
-	INCQ   R13
-	CMPQ   R13, C+96(FP)
-	JB     class_357
-	JMP    outd_355
-
-outnr_356:
+outnr_338:
 	VMOVUPS 384(SP), Y2
 	VMULPS  320(SP), Y2, Y2
 	VMOVUPS Y2, 448(SP)
@@ -5837,60 +5755,52 @@ outnr_356:
 	VXORPS  Y2, Y2, Y2
 	XORQ    R12, R12
 
-class_361:
+class_341:
 	VPCMPEQD     Y2, Y0, Y3
 	VMOVUPS      448(SP), Y4
 	VMULPS       (R8), Y4, Y4
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_362
+	JZ           noflag_342
 	VBROADCASTSS 8(R10), Y5
 	VSUBPS       Y5, Y4, Y4
 
-noflag_362:
+noflag_342:
 	VMOVUPS 352(SP), Y5
 	VANDPS  Y3, Y5, Y3
 	VSUBPS  Y3, Y4, Y4
 	VANDPS  Y1, Y4, Y4
-	TESTQ   $0x00000800, flags+112(FP)
-	JNZ     nt_363
 	VMOVUPS Y4, (R11)
-	JMP     st_364
+	ADDQ    $0x00000020, R8
+	ADDQ    $0x00000020, R10
+	ADDQ    CX, R11
+	VPADDD  softmaxconsts<>+832(SB), Y2, Y2
+	INCQ    R12
+	CMPQ    R12, C+96(FP)
+	JB      class_341
 
-nt_363:
-	VMOVNTPS Y4, (R11)
-
-st_364:
-	ADDQ   $0x00000020, R8
-	ADDQ   $0x00000020, R10
-	ADDQ   CX, R11
-	VPADDD softmaxconsts<>+832(SB), Y2, Y2
-	INCQ   R12
-	CMPQ   R12, C+96(FP)
-	JB     class_361
-
-outd_355:
+outd_337:
 	ADDQ $0x00000020, AX
 	ADDQ $0x00000008, BX
 	ADDQ $0x00000020, R9
 	SUBQ $0x00000008, DX
-	JMP  loop_322
+	JMP  loop_304
 
-tail_323:
+tail_305:
 	TESTQ   DX, DX
-	JZ      done_324
+	JZ      done_306
 	MOVQ    DX, R8
 	LEAQ    softmaxconsts<>+2240(SB), R10
 	NEGQ    R8
 	VMOVDQU 64(R10)(R8*4), Y0
 	XORQ    R8, R8
 
-lab8_365:
+lab8_343:
 	DECQ         DX
 	SHLQ         $0x08, R8
 	MOVBQZX      (BX)(DX*1), R10
 	ORQ          R10, R8
 	TESTQ        DX, DX
-	JNZ          lab8_365
+	JNZ          lab8_343
 	VMOVQ        R8, X1
 	VPMOVZXBD    X1, Y1
 	VBROADCASTSS ign+104(FP), Y2
@@ -5908,17 +5818,17 @@ lab8_365:
 	MOVQ         AX, DX
 	MOVQ         C+96(FP), BX
 	DECQ         BX
-	JZ           c1_366
+	JZ           c1_344
 
-max_367:
+max_345:
 	ADDQ       CX, DX
 	VMASKMOVPS (DX), Y2, Y4
 	PREFETCHT0 1024(DX)
 	VMAXPS     Y4, Y3, Y3
 	DECQ       BX
-	JNZ        max_367
+	JNZ        max_345
 
-c1_366:
+c1_344:
 	VMOVUPS Y3, 224(SP)
 	VXORPS  Y3, Y3, Y3
 	VXORPS  Y4, Y4, Y4
@@ -5927,7 +5837,7 @@ c1_366:
 	VXORPS  Y5, Y5, Y5
 	XORQ    R8, R8
 
-class_368:
+class_346:
 	VMASKMOVPS   (DX), Y2, Y6
 	VSUBPS       224(SP), Y6, Y6
 	VMULPS       softmaxconsts<>+128(SB), Y6, Y7
@@ -5961,7 +5871,7 @@ class_368:
 	VPADDD       softmaxconsts<>+832(SB), Y5, Y5
 	INCQ         R8
 	CMPQ         R8, C+96(FP)
-	JB           class_368
+	JB           class_346
 	VMOVUPS      Y4, 256(SP)
 	VMOVUPS      Y3, 288(SP)
 	VMOVUPS      softmaxconsts<>+0(SB), Y4
@@ -5974,9 +5884,9 @@ class_368:
 	MOVQ         sflags+224(FP), DX
 	ANDQ         $0x00000203, DX
 	CMPQ         DX, $0x00000001
-	JEQ          prodmode_369
+	JEQ          prodmode_347
 	TESTQ        $0x00000003, sflags+224(FP)
-	JZ           noflag_371
+	JZ           noflag_349
 	VMOVUPS      288(SP), Y3
 	VPSRLD       $0x17, Y3, Y4
 	VPSUBD       softmaxconsts<>+896(SB), Y4, Y4
@@ -6012,15 +5922,15 @@ class_368:
 	VMOVUPS      Y7, 352(SP)
 	VMOVUPS      Y3, 384(SP)
 	TESTQ        $0x00000001, sflags+224(FP)
-	JZ           noflag_372
+	JZ           noflag_350
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
 	TESTQ        $0x00000200, sflags+224(FP)
-	JZ           noflag_373
+	JZ           noflag_351
 	MOVQ         DI, DX
 	VXORPS       Y4, Y4, Y4
 	XORQ         BX, BX
 
-class_374:
+class_352:
 	VPCMPEQD     Y4, Y1, Y5
 	VBROADCASTSS (DX), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -6028,24 +5938,24 @@ class_374:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         BX
 	CMPQ         BX, C+96(FP)
-	JB           class_374
+	JB           class_352
 
-noflag_373:
+noflag_351:
 	VMOVUPS      Y3, 416(SP)
 	VBROADCASTSS eps1+232(FP), Y3
 	VMULPS       416(SP), Y3, Y3
 	VMULPS       384(SP), Y3, Y3
 	VMOVUPS      Y3, 448(SP)
 	TESTQ        $0x00000400, sflags+224(FP)
-	JZ           noflag_375
+	JZ           noflag_353
 	VXORPS       Y3, Y3, Y3
 	TESTQ        $0x00000200, sflags+224(FP)
-	JNZ          swzw_376
+	JNZ          swzw_354
 	MOVQ         DI, DX
 	VBROADCASTSS epsC+236(FP), Y4
 	XORQ         BX, BX
 
-class_378:
+class_356:
 	VMASKMOVPS  (AX), Y2, Y5
 	VSUBPS      224(SP), Y5, Y5
 	VFMADD231PS Y4, Y5, Y3
@@ -6053,14 +5963,14 @@ class_378:
 	ADDQ        $0x00000020, DX
 	INCQ        BX
 	CMPQ        BX, C+96(FP)
-	JB          class_378
-	JMP         swzd_377
+	JB          class_356
+	JMP         swzd_355
 
-swzw_376:
+swzw_354:
 	MOVQ DI, DX
 	XORQ BX, BX
 
-class_379:
+class_357:
 	VMASKMOVPS   (AX), Y2, Y4
 	VSUBPS       224(SP), Y4, Y4
 	VBROADCASTSS 24(DX), Y5
@@ -6069,9 +5979,9 @@ class_379:
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+96(FP)
-	JB           class_379
+	JB           class_357
 
-swzd_377:
+swzd_355:
 	VBROADCASTSS wsum+240(FP), Y4
 	VBROADCASTSS epsC+236(FP), Y5
 	VMULPS       Y5, Y4, Y4
@@ -6080,7 +5990,7 @@ swzd_377:
 	VSUBPS       Y3, Y5, Y5
 	VMOVUPS      Y5, 448(SP)
 
-noflag_375:
+noflag_353:
 	VMOVUPS 448(SP), Y3
 	VANDPS  Y2, Y3, Y3
 	VMOVUPS 416(SP), Y4
@@ -6090,9 +6000,9 @@ noflag_375:
 	VADDPS  32(SP), Y4, Y4
 	VMOVUPS Y4, 32(SP)
 
-noflag_372:
+noflag_350:
 	TESTQ        $0x00000002, sflags+224(FP)
-	JZ           noflag_380
+	JZ           noflag_358
 	VMOVUPS      256(SP), Y3
 	VMULPS       softmaxconsts<>+128(SB), Y3, Y4
 	VROUNDPS     $0x00, Y4, Y4
@@ -6123,27 +6033,27 @@ noflag_372:
 	VMOVUPS      Y4, 480(SP)
 	MOVQ         gmode+184(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_381
+	JEQ          pow1_359
 	CMPQ         AX, $0x02
-	JEQ          pow2_383
+	JEQ          pow2_361
 	CMPQ         AX, $0x03
-	JEQ          powg_382
+	JEQ          powg_360
 	VMOVUPS      softmaxconsts<>+0(SB), Y4
-	JMP          powd_384
+	JMP          powd_362
 
-pow1_381:
+pow1_359:
 	VMOVAPS Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_384
+	JMP     powd_362
 
-pow2_383:
+pow2_361:
 	VMULPS  Y3, Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_384
+	JMP     powd_362
 
-powg_382:
+powg_360:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y3, Y5
 	VMULPS       softmaxconsts<>+1792(SB), Y3, Y4
 	VBLENDVPS    Y5, Y4, Y3, Y4
@@ -6217,17 +6127,17 @@ powg_382:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS      Y4, Y3, Y4
 
-powd_384:
+powd_362:
 	VMULPS  384(SP), Y4, Y4
 	VMOVUPS Y4, 512(SP)
 	TESTQ   $0x00000100, sflags+224(FP)
-	JZ      noflag_385
+	JZ      noflag_363
 	VMOVUPS softmaxconsts<>+0(SB), Y3
 	MOVQ    DI, AX
 	VXORPS  Y4, Y4, Y4
 	XORQ    DX, DX
 
-class_386:
+class_364:
 	VPCMPEQD     Y4, Y1, Y5
 	VBROADCASTSS 4(AX), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -6235,36 +6145,36 @@ class_386:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         DX
 	CMPQ         DX, C+96(FP)
-	JB           class_386
+	JB           class_364
 	VMOVUPS      512(SP), Y4
 	VMULPS       Y3, Y4, Y4
 	VMOVUPS      Y4, 512(SP)
 
-noflag_385:
+noflag_363:
 	VMOVUPS 512(SP), Y3
 	VANDPS  Y2, Y3, Y3
 	VADDPS  64(SP), Y3, Y3
 	VMOVUPS Y3, 64(SP)
 
-noflag_380:
-noflag_371:
-	JMP pwdone_370
+noflag_358:
+noflag_349:
+	JMP pwdone_348
 
-prodmode_369:
+prodmode_347:
 	VBROADCASTSS eps1+232(FP), Y3
 	VXORPS       softmaxconsts<>+2176(SB), Y3, Y3
 	VMULPS       256(SP), Y3, Y3
 	VMOVUPS      Y3, 544(SP)
 	TESTQ        $0x00000400, sflags+224(FP)
-	JZ           noflag_387
+	JZ           noflag_365
 	VXORPS       Y3, Y3, Y3
 	TESTQ        $0x00000200, sflags+224(FP)
-	JNZ          swzw_388
+	JNZ          swzw_366
 	MOVQ         DI, DX
 	VBROADCASTSS epsC+236(FP), Y4
 	XORQ         BX, BX
 
-class_390:
+class_368:
 	VMASKMOVPS  (AX), Y2, Y5
 	VSUBPS      224(SP), Y5, Y5
 	VFMADD231PS Y4, Y5, Y3
@@ -6272,14 +6182,14 @@ class_390:
 	ADDQ        $0x00000020, DX
 	INCQ        BX
 	CMPQ        BX, C+96(FP)
-	JB          class_390
-	JMP         swzd_389
+	JB          class_368
+	JMP         swzd_367
 
-swzw_388:
+swzw_366:
 	MOVQ DI, DX
 	XORQ BX, BX
 
-class_391:
+class_369:
 	VMASKMOVPS   (AX), Y2, Y4
 	VSUBPS       224(SP), Y4, Y4
 	VBROADCASTSS 24(DX), Y5
@@ -6288,14 +6198,14 @@ class_391:
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+96(FP)
-	JB           class_391
+	JB           class_369
 
-swzd_389:
+swzd_367:
 	VMOVUPS 544(SP), Y4
 	VSUBPS  Y3, Y4, Y4
 	VMOVUPS Y4, 544(SP)
 
-noflag_387:
+noflag_365:
 	VMOVUPS     544(SP), Y3
 	VANDPS      Y2, Y3, Y3
 	VADDPS      (SP), Y3, Y3
@@ -6328,15 +6238,15 @@ noflag_387:
 	VMULPS      Y4, Y7, Y7
 	VMOVUPS     Y7, 160(SP)
 
-pwdone_370:
+pwdone_348:
 	VMOVUPS softmaxconsts<>+0(SB), Y3
 	TESTQ   $0x00000200, flags+112(FP)
-	JZ      noflag_392
+	JZ      noflag_370
 	MOVQ    DI, AX
 	VXORPS  Y4, Y4, Y4
 	XORQ    DX, DX
 
-class_393:
+class_371:
 	VPCMPEQD     Y4, Y1, Y5
 	VBROADCASTSS (AX), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -6344,9 +6254,9 @@ class_393:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         DX
 	CMPQ         DX, C+96(FP)
-	JB           class_393
+	JB           class_371
 
-noflag_392:
+noflag_370:
 	VBROADCASTSS k1+168(FP), Y4
 	VMULPS       Y3, Y4, Y4
 	VBROADCASTSS k2+172(FP), Y3
@@ -6357,13 +6267,13 @@ noflag_392:
 	MOVQ         C+96(FP), AX
 	SHLQ         $0x05, AX
 	TESTQ        $0x00000004, flags+112(FP)
-	JZ           noflag_394
+	JZ           noflag_372
 	MOVQ         SI, DX
 	MOVQ         DI, BX
 	VXORPS       Y4, Y4, Y4
 	XORQ         R8, R8
 
-class_395:
+class_373:
 	VMOVUPS      320(SP), Y5
 	VMULPS       (DX), Y5, Y5
 	VMOVUPS      Y5, (DX)
@@ -6382,30 +6292,30 @@ class_395:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         R8
 	CMPQ         R8, C+96(FP)
-	JB           class_395
+	JB           class_373
 
-noflag_394:
+noflag_372:
 	VMOVUPS Y3, 416(SP)
 	TESTQ   $0x00000004, flags+112(FP)
-	JZ      outnr_397
+	JZ      outnr_375
 	MOVQ    SI, DX
 	MOVQ    DI, BX
 	MOVQ    R9, SI
 	VXORPS  Y3, Y3, Y3
 	XORQ    DI, DI
 
-class_398:
+class_376:
 	VPCMPEQD     Y3, Y1, Y4
 	VMOVUPS      (DX)(AX*1), Y5
 	VSUBPS       416(SP), Y5, Y5
 	VADDPS       384(SP), Y5, Y5
 	VMULPS       (DX), Y5, Y5
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_399
+	JZ           noflag_377
 	VBROADCASTSS 8(BX), Y6
 	VSUBPS       Y6, Y5, Y5
 
-noflag_399:
+noflag_377:
 	VMOVUPS    352(SP), Y6
 	VANDPS     Y4, Y6, Y4
 	VSUBPS     Y4, Y5, Y5
@@ -6417,10 +6327,10 @@ noflag_399:
 	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
 	INCQ       DI
 	CMPQ       DI, C+96(FP)
-	JB         class_398
-	JMP        outd_396
+	JB         class_376
+	JMP        outd_374
 
-outnr_397:
+outnr_375:
 	VMOVUPS 384(SP), Y3
 	VMULPS  320(SP), Y3, Y3
 	VMOVUPS Y3, 448(SP)
@@ -6430,16 +6340,16 @@ outnr_397:
 	VXORPS  Y3, Y3, Y3
 	XORQ    SI, SI
 
-class_400:
+class_378:
 	VPCMPEQD     Y3, Y1, Y4
 	VMOVUPS      448(SP), Y5
 	VMULPS       (AX), Y5, Y5
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_401
+	JZ           noflag_379
 	VBROADCASTSS 8(DX), Y6
 	VSUBPS       Y6, Y5, Y5
 
-noflag_401:
+noflag_379:
 	VMOVUPS    352(SP), Y6
 	VANDPS     Y4, Y6, Y4
 	VSUBPS     Y4, Y5, Y5
@@ -6451,16 +6361,16 @@ noflag_401:
 	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
 	INCQ       SI
 	CMPQ       SI, C+96(FP)
-	JB         class_400
+	JB         class_378
 
-outd_396:
-done_324:
-	JMP pixwd_321
+outd_374:
+done_306:
+	JMP pixwd_303
 
-pixw_320:
-loop_402:
+pixw_302:
+loop_380:
 	CMPQ         DX, $0x00000008
-	JB           tail_403
+	JB           tail_381
 	VPMOVZXBD    (BX), Y0
 	VBROADCASTSS ign+104(FP), Y1
 	VMOVQ        C+96(FP), X2
@@ -6480,17 +6390,17 @@ loop_402:
 	MOVQ         AX, R10
 	MOVQ         C+96(FP), R11
 	DECQ         R11
-	JZ           c1_405
+	JZ           c1_383
 
-max_406:
+max_384:
 	ADDQ       CX, R10
 	VMOVUPS    (R10), Y3
 	PREFETCHT0 1024(R10)
 	VMAXPS     Y3, Y2, Y2
 	DECQ       R11
-	JNZ        max_406
+	JNZ        max_384
 
-c1_405:
+c1_383:
 	VMOVUPS Y2, 256(SP)
 	VXORPS  Y2, Y2, Y2
 	VXORPS  Y3, Y3, Y3
@@ -6499,7 +6409,7 @@ c1_405:
 	VXORPS  Y4, Y4, Y4
 	XORQ    R12, R12
 
-class_407:
+class_385:
 	VMOVUPS      (R10), Y5
 	VSUBPS       256(SP), Y5, Y5
 	VMULPS       softmaxconsts<>+128(SB), Y5, Y6
@@ -6533,7 +6443,7 @@ class_407:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         R12
 	CMPQ         R12, C+96(FP)
-	JB           class_407
+	JB           class_385
 	VMOVUPS      Y3, 288(SP)
 	VMOVUPS      Y2, 320(SP)
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
@@ -6546,9 +6456,9 @@ class_407:
 	MOVQ         sflags+224(FP), R10
 	ANDQ         $0x00000203, R10
 	CMPQ         R10, $0x00000001
-	JEQ          prodmode_408
+	JEQ          prodmode_386
 	TESTQ        $0x00000003, sflags+224(FP)
-	JZ           noflag_410
+	JZ           noflag_388
 	VMOVUPS      320(SP), Y2
 	VPSRLD       $0x17, Y2, Y3
 	VPSUBD       softmaxconsts<>+896(SB), Y3, Y3
@@ -6584,15 +6494,15 @@ class_407:
 	VMOVUPS      Y6, 384(SP)
 	VMOVUPS      Y2, 416(SP)
 	TESTQ        $0x00000001, sflags+224(FP)
-	JZ           noflag_411
+	JZ           noflag_389
 	VMOVUPS      softmaxconsts<>+0(SB), Y2
 	TESTQ        $0x00000200, sflags+224(FP)
-	JZ           noflag_412
+	JZ           noflag_390
 	MOVQ         DI, R10
 	VXORPS       Y3, Y3, Y3
 	XORQ         R11, R11
 
-class_413:
+class_391:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS (R10), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -6600,25 +6510,25 @@ class_413:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R11
 	CMPQ         R11, C+96(FP)
-	JB           class_413
+	JB           class_391
 
-noflag_412:
+noflag_390:
 	VMOVUPS      Y2, 448(SP)
 	VBROADCASTSS eps1+232(FP), Y2
 	VMULPS       448(SP), Y2, Y2
 	VMULPS       416(SP), Y2, Y2
 	VMOVUPS      Y2, 480(SP)
 	TESTQ        $0x00000400, sflags+224(FP)
-	JZ           noflag_414
+	JZ           noflag_392
 	VXORPS       Y2, Y2, Y2
 	TESTQ        $0x00000200, sflags+224(FP)
-	JNZ          swzw_415
+	JNZ          swzw_393
 	MOVQ         AX, R10
 	MOVQ         DI, R11
 	VBROADCASTSS epsC+236(FP), Y3
 	XORQ         R12, R12
 
-class_417:
+class_395:
 	VMOVUPS     (R10), Y4
 	VSUBPS      256(SP), Y4, Y4
 	VFMADD231PS Y3, Y4, Y2
@@ -6626,15 +6536,15 @@ class_417:
 	ADDQ        $0x00000020, R11
 	INCQ        R12
 	CMPQ        R12, C+96(FP)
-	JB          class_417
-	JMP         swzd_416
+	JB          class_395
+	JMP         swzd_394
 
-swzw_415:
+swzw_393:
 	MOVQ AX, R10
 	MOVQ DI, R11
 	XORQ R12, R12
 
-class_418:
+class_396:
 	VMOVUPS      (R10), Y3
 	VSUBPS       256(SP), Y3, Y3
 	VBROADCASTSS 24(R11), Y4
@@ -6643,9 +6553,9 @@ class_418:
 	ADDQ         $0x00000020, R11
 	INCQ         R12
 	CMPQ         R12, C+96(FP)
-	JB           class_418
+	JB           class_396
 
-swzd_416:
+swzd_394:
 	VBROADCASTSS wsum+240(FP), Y3
 	VBROADCASTSS epsC+236(FP), Y4
 	VMULPS       Y4, Y3, Y3
@@ -6654,7 +6564,7 @@ swzd_416:
 	VSUBPS       Y2, Y4, Y4
 	VMOVUPS      Y4, 480(SP)
 
-noflag_414:
+noflag_392:
 	VMOVUPS 480(SP), Y2
 	VANDPS  Y1, Y2, Y2
 	VMOVUPS 448(SP), Y3
@@ -6666,9 +6576,9 @@ noflag_414:
 	VADDPS  32(SP), Y3, Y3
 	VMOVUPS Y3, 32(SP)
 
-noflag_411:
+noflag_389:
 	TESTQ        $0x00000002, sflags+224(FP)
-	JZ           noflag_419
+	JZ           noflag_397
 	VMOVUPS      288(SP), Y2
 	VMULPS       softmaxconsts<>+128(SB), Y2, Y3
 	VROUNDPS     $0x00, Y3, Y3
@@ -6699,27 +6609,27 @@ noflag_411:
 	VMOVUPS      Y3, 512(SP)
 	MOVQ         gmode+184(FP), R10
 	CMPQ         R10, $0x01
-	JEQ          pow1_420
+	JEQ          pow1_398
 	CMPQ         R10, $0x02
-	JEQ          pow2_422
+	JEQ          pow2_400
 	CMPQ         R10, $0x03
-	JEQ          powg_421
+	JEQ          powg_399
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
-	JMP          powd_423
+	JMP          powd_401
 
-pow1_420:
+pow1_398:
 	VMOVAPS Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_423
+	JMP     powd_401
 
-pow2_422:
+pow2_400:
 	VMULPS  Y2, Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_423
+	JMP     powd_401
 
-powg_421:
+powg_399:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y2, Y4
 	VMULPS       softmaxconsts<>+1792(SB), Y2, Y3
 	VBLENDVPS    Y4, Y3, Y2, Y3
@@ -6793,17 +6703,17 @@ powg_421:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
-powd_423:
+powd_401:
 	VMULPS  416(SP), Y3, Y3
 	VMOVUPS Y3, 544(SP)
 	TESTQ   $0x00000100, sflags+224(FP)
-	JZ      noflag_424
+	JZ      noflag_402
 	VMOVUPS softmaxconsts<>+0(SB), Y2
 	MOVQ    DI, R10
 	VXORPS  Y3, Y3, Y3
 	XORQ    R11, R11
 
-class_425:
+class_403:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS 4(R10), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -6811,38 +6721,38 @@ class_425:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R11
 	CMPQ         R11, C+96(FP)
-	JB           class_425
+	JB           class_403
 	VMOVUPS      544(SP), Y3
 	VMULPS       Y2, Y3, Y3
 	VMOVUPS      Y3, 544(SP)
 
-noflag_424:
+noflag_402:
 	VMOVUPS 544(SP), Y2
 	VANDPS  Y1, Y2, Y2
 	VMULPS  224(SP), Y2, Y2
 	VADDPS  64(SP), Y2, Y2
 	VMOVUPS Y2, 64(SP)
 
-noflag_419:
-noflag_410:
-	JMP pwdone_409
+noflag_397:
+noflag_388:
+	JMP pwdone_387
 
-prodmode_408:
+prodmode_386:
 	VBROADCASTSS eps1+232(FP), Y2
 	VXORPS       softmaxconsts<>+2176(SB), Y2, Y2
 	VMULPS       288(SP), Y2, Y2
 	VMOVUPS      Y2, 576(SP)
 	TESTQ        $0x00000400, sflags+224(FP)
-	JZ           noflag_426
+	JZ           noflag_404
 	VXORPS       Y2, Y2, Y2
 	TESTQ        $0x00000200, sflags+224(FP)
-	JNZ          swzw_427
+	JNZ          swzw_405
 	MOVQ         AX, R10
 	MOVQ         DI, R11
 	VBROADCASTSS epsC+236(FP), Y3
 	XORQ         R12, R12
 
-class_429:
+class_407:
 	VMOVUPS     (R10), Y4
 	VSUBPS      256(SP), Y4, Y4
 	VFMADD231PS Y3, Y4, Y2
@@ -6850,15 +6760,15 @@ class_429:
 	ADDQ        $0x00000020, R11
 	INCQ        R12
 	CMPQ        R12, C+96(FP)
-	JB          class_429
-	JMP         swzd_428
+	JB          class_407
+	JMP         swzd_406
 
-swzw_427:
+swzw_405:
 	MOVQ AX, R10
 	MOVQ DI, R11
 	XORQ R12, R12
 
-class_430:
+class_408:
 	VMOVUPS      (R10), Y3
 	VSUBPS       256(SP), Y3, Y3
 	VBROADCASTSS 24(R11), Y4
@@ -6867,14 +6777,14 @@ class_430:
 	ADDQ         $0x00000020, R11
 	INCQ         R12
 	CMPQ         R12, C+96(FP)
-	JB           class_430
+	JB           class_408
 
-swzd_428:
+swzd_406:
 	VMOVUPS 576(SP), Y3
 	VSUBPS  Y2, Y3, Y3
 	VMOVUPS Y3, 576(SP)
 
-noflag_426:
+noflag_404:
 	VMOVUPS     576(SP), Y2
 	VANDPS      Y1, Y2, Y2
 	VADDPS      (SP), Y2, Y2
@@ -6907,15 +6817,15 @@ noflag_426:
 	VMULPS      Y3, Y6, Y6
 	VMOVUPS     Y6, 160(SP)
 
-pwdone_409:
+pwdone_387:
 	VMOVUPS softmaxconsts<>+0(SB), Y2
 	TESTQ   $0x00000200, flags+112(FP)
-	JZ      noflag_431
+	JZ      noflag_409
 	MOVQ    DI, R10
 	VXORPS  Y3, Y3, Y3
 	XORQ    R11, R11
 
-class_432:
+class_410:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS (R10), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -6923,9 +6833,9 @@ class_432:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R11
 	CMPQ         R11, C+96(FP)
-	JB           class_432
+	JB           class_410
 
-noflag_431:
+noflag_409:
 	VBROADCASTSS k1+168(FP), Y3
 	VMULPS       Y2, Y3, Y3
 	VBROADCASTSS k2+172(FP), Y2
@@ -6936,13 +6846,13 @@ noflag_431:
 	MOVQ         C+96(FP), R10
 	SHLQ         $0x05, R10
 	TESTQ        $0x00000004, flags+112(FP)
-	JZ           noflag_433
+	JZ           noflag_411
 	MOVQ         SI, R11
 	MOVQ         DI, R12
 	VXORPS       Y3, Y3, Y3
 	XORQ         R13, R13
 
-class_434:
+class_412:
 	VMOVUPS      352(SP), Y4
 	VMULPS       (R11), Y4, Y4
 	VMOVUPS      Y4, (R11)
@@ -6961,54 +6871,46 @@ class_434:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R13
 	CMPQ         R13, C+96(FP)
-	JB           class_434
+	JB           class_412
 
-noflag_433:
+noflag_411:
 	VMOVUPS Y2, 448(SP)
 	TESTQ   $0x00000004, flags+112(FP)
-	JZ      outnr_436
+	JZ      outnr_414
 	MOVQ    SI, R11
 	MOVQ    DI, R12
 	MOVQ    R9, R13
 	VXORPS  Y2, Y2, Y2
 	XORQ    R14, R14
 
-class_437:
+class_415:
 	VPCMPEQD     Y2, Y0, Y3
 	VMOVUPS      (R11)(R10*1), Y4
 	VSUBPS       448(SP), Y4, Y4
 	VADDPS       416(SP), Y4, Y4
 	VMULPS       (R11), Y4, Y4
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_438
+	JZ           noflag_416
 	VBROADCASTSS 8(R12), Y5
 	VSUBPS       Y5, Y4, Y4
 
-noflag_438:
+noflag_416:
 	VMOVUPS 384(SP), Y5
 	VANDPS  Y3, Y5, Y3
 	VSUBPS  Y3, Y4, Y4
 	VANDPS  Y1, Y4, Y4
 	VMULPS  224(SP), Y4, Y4
-	TESTQ   $0x00000800, flags+112(FP)
-	JNZ     nt_439
 	VMOVUPS Y4, (R13)
-	JMP     st_440
+	ADDQ    $0x00000020, R11
+	ADDQ    $0x00000020, R12
+	ADDQ    CX, R13
+	VPADDD  softmaxconsts<>+832(SB), Y2, Y2
+	INCQ    R14
+	CMPQ    R14, C+96(FP)
+	JB      class_415
+	JMP     outd_413
 
-nt_439:
-	VMOVNTPS Y4, (R13)
-
-st_440:
-	ADDQ   $0x00000020, R11
-	ADDQ   $0x00000020, R12
-	ADDQ   CX, R13
-	VPADDD softmaxconsts<>+832(SB), Y2, Y2
-	INCQ   R14
-	CMPQ   R14, C+96(FP)
-	JB     class_437
-	JMP    outd_435
-
-outnr_436:
+outnr_414:
 	VMOVUPS 416(SP), Y2
 	VMULPS  352(SP), Y2, Y2
 	VMOVUPS Y2, 480(SP)
@@ -7018,62 +6920,54 @@ outnr_436:
 	VXORPS  Y2, Y2, Y2
 	XORQ    R13, R13
 
-class_441:
+class_417:
 	VPCMPEQD     Y2, Y0, Y3
 	VMOVUPS      480(SP), Y4
 	VMULPS       (R10), Y4, Y4
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_442
+	JZ           noflag_418
 	VBROADCASTSS 8(R11), Y5
 	VSUBPS       Y5, Y4, Y4
 
-noflag_442:
+noflag_418:
 	VMOVUPS 384(SP), Y5
 	VANDPS  Y3, Y5, Y3
 	VSUBPS  Y3, Y4, Y4
 	VANDPS  Y1, Y4, Y4
 	VMULPS  224(SP), Y4, Y4
-	TESTQ   $0x00000800, flags+112(FP)
-	JNZ     nt_443
 	VMOVUPS Y4, (R12)
-	JMP     st_444
+	ADDQ    $0x00000020, R10
+	ADDQ    $0x00000020, R11
+	ADDQ    CX, R12
+	VPADDD  softmaxconsts<>+832(SB), Y2, Y2
+	INCQ    R13
+	CMPQ    R13, C+96(FP)
+	JB      class_417
 
-nt_443:
-	VMOVNTPS Y4, (R12)
-
-st_444:
-	ADDQ   $0x00000020, R10
-	ADDQ   $0x00000020, R11
-	ADDQ   CX, R12
-	VPADDD softmaxconsts<>+832(SB), Y2, Y2
-	INCQ   R13
-	CMPQ   R13, C+96(FP)
-	JB     class_441
-
-outd_435:
+outd_413:
 	ADDQ $0x00000020, AX
 	ADDQ $0x00000008, BX
 	ADDQ $0x00000020, R9
 	ADDQ $0x00000020, R8
 	SUBQ $0x00000008, DX
-	JMP  loop_402
+	JMP  loop_380
 
-tail_403:
+tail_381:
 	TESTQ   DX, DX
-	JZ      done_404
+	JZ      done_382
 	MOVQ    DX, R10
 	LEAQ    softmaxconsts<>+2240(SB), R11
 	NEGQ    R10
 	VMOVDQU 64(R11)(R10*4), Y0
 	XORQ    R10, R10
 
-lab8_445:
+lab8_419:
 	DECQ         DX
 	SHLQ         $0x08, R10
 	MOVBQZX      (BX)(DX*1), R11
 	ORQ          R11, R10
 	TESTQ        DX, DX
-	JNZ          lab8_445
+	JNZ          lab8_419
 	VMOVQ        R10, X1
 	VPMOVZXBD    X1, Y1
 	VBROADCASTSS ign+104(FP), Y2
@@ -7094,17 +6988,17 @@ lab8_445:
 	MOVQ         AX, DX
 	MOVQ         C+96(FP), BX
 	DECQ         BX
-	JZ           c1_446
+	JZ           c1_420
 
-max_447:
+max_421:
 	ADDQ       CX, DX
 	VMASKMOVPS (DX), Y2, Y4
 	PREFETCHT0 1024(DX)
 	VMAXPS     Y4, Y3, Y3
 	DECQ       BX
-	JNZ        max_447
+	JNZ        max_421
 
-c1_446:
+c1_420:
 	VMOVUPS Y3, 256(SP)
 	VXORPS  Y3, Y3, Y3
 	VXORPS  Y4, Y4, Y4
@@ -7113,7 +7007,7 @@ c1_446:
 	VXORPS  Y5, Y5, Y5
 	XORQ    R8, R8
 
-class_448:
+class_422:
 	VMASKMOVPS   (DX), Y2, Y6
 	VSUBPS       256(SP), Y6, Y6
 	VMULPS       softmaxconsts<>+128(SB), Y6, Y7
@@ -7147,7 +7041,7 @@ class_448:
 	VPADDD       softmaxconsts<>+832(SB), Y5, Y5
 	INCQ         R8
 	CMPQ         R8, C+96(FP)
-	JB           class_448
+	JB           class_422
 	VMOVUPS      Y4, 288(SP)
 	VMOVUPS      Y3, 320(SP)
 	VMOVUPS      softmaxconsts<>+0(SB), Y4
@@ -7160,9 +7054,9 @@ class_448:
 	MOVQ         sflags+224(FP), DX
 	ANDQ         $0x00000203, DX
 	CMPQ         DX, $0x00000001
-	JEQ          prodmode_449
+	JEQ          prodmode_423
 	TESTQ        $0x00000003, sflags+224(FP)
-	JZ           noflag_451
+	JZ           noflag_425
 	VMOVUPS      320(SP), Y3
 	VPSRLD       $0x17, Y3, Y4
 	VPSUBD       softmaxconsts<>+896(SB), Y4, Y4
@@ -7198,15 +7092,15 @@ class_448:
 	VMOVUPS      Y7, 384(SP)
 	VMOVUPS      Y3, 416(SP)
 	TESTQ        $0x00000001, sflags+224(FP)
-	JZ           noflag_452
+	JZ           noflag_426
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
 	TESTQ        $0x00000200, sflags+224(FP)
-	JZ           noflag_453
+	JZ           noflag_427
 	MOVQ         DI, DX
 	VXORPS       Y4, Y4, Y4
 	XORQ         BX, BX
 
-class_454:
+class_428:
 	VPCMPEQD     Y4, Y1, Y5
 	VBROADCASTSS (DX), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -7214,24 +7108,24 @@ class_454:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         BX
 	CMPQ         BX, C+96(FP)
-	JB           class_454
+	JB           class_428
 
-noflag_453:
+noflag_427:
 	VMOVUPS      Y3, 448(SP)
 	VBROADCASTSS eps1+232(FP), Y3
 	VMULPS       448(SP), Y3, Y3
 	VMULPS       416(SP), Y3, Y3
 	VMOVUPS      Y3, 480(SP)
 	TESTQ        $0x00000400, sflags+224(FP)
-	JZ           noflag_455
+	JZ           noflag_429
 	VXORPS       Y3, Y3, Y3
 	TESTQ        $0x00000200, sflags+224(FP)
-	JNZ          swzw_456
+	JNZ          swzw_430
 	MOVQ         DI, DX
 	VBROADCASTSS epsC+236(FP), Y4
 	XORQ         BX, BX
 
-class_458:
+class_432:
 	VMASKMOVPS  (AX), Y2, Y5
 	VSUBPS      256(SP), Y5, Y5
 	VFMADD231PS Y4, Y5, Y3
@@ -7239,14 +7133,14 @@ class_458:
 	ADDQ        $0x00000020, DX
 	INCQ        BX
 	CMPQ        BX, C+96(FP)
-	JB          class_458
-	JMP         swzd_457
+	JB          class_432
+	JMP         swzd_431
 
-swzw_456:
+swzw_430:
 	MOVQ DI, DX
 	XORQ BX, BX
 
-class_459:
+class_433:
 	VMASKMOVPS   (AX), Y2, Y4
 	VSUBPS       256(SP), Y4, Y4
 	VBROADCASTSS 24(DX), Y5
@@ -7255,9 +7149,9 @@ class_459:
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+96(FP)
-	JB           class_459
+	JB           class_433
 
-swzd_457:
+swzd_431:
 	VBROADCASTSS wsum+240(FP), Y4
 	VBROADCASTSS epsC+236(FP), Y5
 	VMULPS       Y5, Y4, Y4
@@ -7266,7 +7160,7 @@ swzd_457:
 	VSUBPS       Y3, Y5, Y5
 	VMOVUPS      Y5, 480(SP)
 
-noflag_455:
+noflag_429:
 	VMOVUPS 480(SP), Y3
 	VANDPS  Y2, Y3, Y3
 	VMOVUPS 448(SP), Y4
@@ -7278,9 +7172,9 @@ noflag_455:
 	VADDPS  32(SP), Y4, Y4
 	VMOVUPS Y4, 32(SP)
 
-noflag_452:
+noflag_426:
 	TESTQ        $0x00000002, sflags+224(FP)
-	JZ           noflag_460
+	JZ           noflag_434
 	VMOVUPS      288(SP), Y3
 	VMULPS       softmaxconsts<>+128(SB), Y3, Y4
 	VROUNDPS     $0x00, Y4, Y4
@@ -7311,27 +7205,27 @@ noflag_452:
 	VMOVUPS      Y4, 512(SP)
 	MOVQ         gmode+184(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_461
+	JEQ          pow1_435
 	CMPQ         AX, $0x02
-	JEQ          pow2_463
+	JEQ          pow2_437
 	CMPQ         AX, $0x03
-	JEQ          powg_462
+	JEQ          powg_436
 	VMOVUPS      softmaxconsts<>+0(SB), Y4
-	JMP          powd_464
+	JMP          powd_438
 
-pow1_461:
+pow1_435:
 	VMOVAPS Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_464
+	JMP     powd_438
 
-pow2_463:
+pow2_437:
 	VMULPS  Y3, Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_464
+	JMP     powd_438
 
-powg_462:
+powg_436:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y3, Y5
 	VMULPS       softmaxconsts<>+1792(SB), Y3, Y4
 	VBLENDVPS    Y5, Y4, Y3, Y4
@@ -7405,17 +7299,17 @@ powg_462:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS      Y4, Y3, Y4
 
-powd_464:
+powd_438:
 	VMULPS  416(SP), Y4, Y4
 	VMOVUPS Y4, 544(SP)
 	TESTQ   $0x00000100, sflags+224(FP)
-	JZ      noflag_465
+	JZ      noflag_439
 	VMOVUPS softmaxconsts<>+0(SB), Y3
 	MOVQ    DI, AX
 	VXORPS  Y4, Y4, Y4
 	XORQ    DX, DX
 
-class_466:
+class_440:
 	VPCMPEQD     Y4, Y1, Y5
 	VBROADCASTSS 4(AX), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -7423,37 +7317,37 @@ class_466:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         DX
 	CMPQ         DX, C+96(FP)
-	JB           class_466
+	JB           class_440
 	VMOVUPS      544(SP), Y4
 	VMULPS       Y3, Y4, Y4
 	VMOVUPS      Y4, 544(SP)
 
-noflag_465:
+noflag_439:
 	VMOVUPS 544(SP), Y3
 	VANDPS  Y2, Y3, Y3
 	VMULPS  224(SP), Y3, Y3
 	VADDPS  64(SP), Y3, Y3
 	VMOVUPS Y3, 64(SP)
 
-noflag_460:
-noflag_451:
-	JMP pwdone_450
+noflag_434:
+noflag_425:
+	JMP pwdone_424
 
-prodmode_449:
+prodmode_423:
 	VBROADCASTSS eps1+232(FP), Y3
 	VXORPS       softmaxconsts<>+2176(SB), Y3, Y3
 	VMULPS       288(SP), Y3, Y3
 	VMOVUPS      Y3, 576(SP)
 	TESTQ        $0x00000400, sflags+224(FP)
-	JZ           noflag_467
+	JZ           noflag_441
 	VXORPS       Y3, Y3, Y3
 	TESTQ        $0x00000200, sflags+224(FP)
-	JNZ          swzw_468
+	JNZ          swzw_442
 	MOVQ         DI, DX
 	VBROADCASTSS epsC+236(FP), Y4
 	XORQ         BX, BX
 
-class_470:
+class_444:
 	VMASKMOVPS  (AX), Y2, Y5
 	VSUBPS      256(SP), Y5, Y5
 	VFMADD231PS Y4, Y5, Y3
@@ -7461,14 +7355,14 @@ class_470:
 	ADDQ        $0x00000020, DX
 	INCQ        BX
 	CMPQ        BX, C+96(FP)
-	JB          class_470
-	JMP         swzd_469
+	JB          class_444
+	JMP         swzd_443
 
-swzw_468:
+swzw_442:
 	MOVQ DI, DX
 	XORQ BX, BX
 
-class_471:
+class_445:
 	VMASKMOVPS   (AX), Y2, Y4
 	VSUBPS       256(SP), Y4, Y4
 	VBROADCASTSS 24(DX), Y5
@@ -7477,14 +7371,14 @@ class_471:
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+96(FP)
-	JB           class_471
+	JB           class_445
 
-swzd_469:
+swzd_443:
 	VMOVUPS 576(SP), Y4
 	VSUBPS  Y3, Y4, Y4
 	VMOVUPS Y4, 576(SP)
 
-noflag_467:
+noflag_441:
 	VMOVUPS     576(SP), Y3
 	VANDPS      Y2, Y3, Y3
 	VADDPS      (SP), Y3, Y3
@@ -7517,15 +7411,15 @@ noflag_467:
 	VMULPS      Y4, Y7, Y7
 	VMOVUPS     Y7, 160(SP)
 
-pwdone_450:
+pwdone_424:
 	VMOVUPS softmaxconsts<>+0(SB), Y3
 	TESTQ   $0x00000200, flags+112(FP)
-	JZ      noflag_472
+	JZ      noflag_446
 	MOVQ    DI, AX
 	VXORPS  Y4, Y4, Y4
 	XORQ    DX, DX
 
-class_473:
+class_447:
 	VPCMPEQD     Y4, Y1, Y5
 	VBROADCASTSS (AX), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -7533,9 +7427,9 @@ class_473:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         DX
 	CMPQ         DX, C+96(FP)
-	JB           class_473
+	JB           class_447
 
-noflag_472:
+noflag_446:
 	VBROADCASTSS k1+168(FP), Y4
 	VMULPS       Y3, Y4, Y4
 	VBROADCASTSS k2+172(FP), Y3
@@ -7546,13 +7440,13 @@ noflag_472:
 	MOVQ         C+96(FP), AX
 	SHLQ         $0x05, AX
 	TESTQ        $0x00000004, flags+112(FP)
-	JZ           noflag_474
+	JZ           noflag_448
 	MOVQ         SI, DX
 	MOVQ         DI, BX
 	VXORPS       Y4, Y4, Y4
 	XORQ         R8, R8
 
-class_475:
+class_449:
 	VMOVUPS      352(SP), Y5
 	VMULPS       (DX), Y5, Y5
 	VMOVUPS      Y5, (DX)
@@ -7571,30 +7465,30 @@ class_475:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         R8
 	CMPQ         R8, C+96(FP)
-	JB           class_475
+	JB           class_449
 
-noflag_474:
+noflag_448:
 	VMOVUPS Y3, 448(SP)
 	TESTQ   $0x00000004, flags+112(FP)
-	JZ      outnr_477
+	JZ      outnr_451
 	MOVQ    SI, DX
 	MOVQ    DI, BX
 	MOVQ    R9, SI
 	VXORPS  Y3, Y3, Y3
 	XORQ    DI, DI
 
-class_478:
+class_452:
 	VPCMPEQD     Y3, Y1, Y4
 	VMOVUPS      (DX)(AX*1), Y5
 	VSUBPS       448(SP), Y5, Y5
 	VADDPS       416(SP), Y5, Y5
 	VMULPS       (DX), Y5, Y5
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_479
+	JZ           noflag_453
 	VBROADCASTSS 8(BX), Y6
 	VSUBPS       Y6, Y5, Y5
 
-noflag_479:
+noflag_453:
 	VMOVUPS    384(SP), Y6
 	VANDPS     Y4, Y6, Y4
 	VSUBPS     Y4, Y5, Y5
@@ -7607,10 +7501,10 @@ noflag_479:
 	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
 	INCQ       DI
 	CMPQ       DI, C+96(FP)
-	JB         class_478
-	JMP        outd_476
+	JB         class_452
+	JMP        outd_450
 
-outnr_477:
+outnr_451:
 	VMOVUPS 416(SP), Y3
 	VMULPS  352(SP), Y3, Y3
 	VMOVUPS Y3, 480(SP)
@@ -7620,16 +7514,16 @@ outnr_477:
 	VXORPS  Y3, Y3, Y3
 	XORQ    SI, SI
 
-class_480:
+class_454:
 	VPCMPEQD     Y3, Y1, Y4
 	VMOVUPS      480(SP), Y5
 	VMULPS       (AX), Y5, Y5
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_481
+	JZ           noflag_455
 	VBROADCASTSS 8(DX), Y6
 	VSUBPS       Y6, Y5, Y5
 
-noflag_481:
+noflag_455:
 	VMOVUPS    384(SP), Y6
 	VANDPS     Y4, Y6, Y4
 	VSUBPS     Y4, Y5, Y5
@@ -7642,20 +7536,15 @@ noflag_481:
 	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
 	INCQ       SI
 	CMPQ       SI, C+96(FP)
-	JB         class_480
+	JB         class_454
 
-outd_476:
-done_404:
-pixwd_321:
-	TESTQ $0x00000800, flags+112(FP)
-	JZ    noflag_482
-	SFENCE
-
-noflag_482:
+outd_450:
+done_382:
+pixwd_303:
 	MOVQ         sflags+224(FP), AX
 	ANDQ         $0x00000203, AX
 	CMPQ         AX, $0x00000001
-	JNE          noprod_483
+	JNE          noprod_456
 	VMOVUPS      128(SP), Y0
 	VMOVUPS      160(SP), Y1
 	VMOVUPS      192(SP), Y2
@@ -7696,7 +7585,7 @@ noflag_482:
 	VADDPS       (SP), Y6, Y6
 	VMOVUPS      Y6, (SP)
 
-noprod_483:
+noprod_456:
 	MOVQ         out_base+248(FP), AX
 	VMOVUPS      (SP), Y0
 	VMOVAPS      Y0, Y1
@@ -7766,11 +7655,11 @@ TEXT ·softmaxFusedFocalU8AVX2(SB), NOSPLIT, $608-272
 	VXORPS  Y0, Y0, Y0
 	VMOVUPS Y0, 96(SP)
 	TESTQ   $0x00001000, flags+112(FP)
-	JNZ     pixw_484
+	JNZ     pixw_457
 
-loop_486:
+loop_459:
 	CMPQ         DX, $0x00000008
-	JB           tail_487
+	JB           tail_460
 	VPMOVZXBD    (BX), Y0
 	VBROADCASTSS ign+104(FP), Y1
 	VMOVQ        C+96(FP), X2
@@ -7787,17 +7676,17 @@ loop_486:
 	MOVQ         AX, R8
 	MOVQ         C+96(FP), R10
 	DECQ         R10
-	JZ           c1_489
+	JZ           c1_462
 
-max_490:
+max_463:
 	ADDQ       CX, R8
 	VMOVUPS    (R8), Y3
 	PREFETCHT0 1024(R8)
 	VMAXPS     Y3, Y2, Y2
 	DECQ       R10
-	JNZ        max_490
+	JNZ        max_463
 
-c1_489:
+c1_462:
 	VMOVUPS Y2, 128(SP)
 	VXORPS  Y2, Y2, Y2
 	VXORPS  Y3, Y3, Y3
@@ -7806,7 +7695,7 @@ c1_489:
 	VXORPS  Y4, Y4, Y4
 	XORQ    R11, R11
 
-class_491:
+class_464:
 	VMOVUPS      (R8), Y5
 	VSUBPS       128(SP), Y5, Y5
 	VMULPS       softmaxconsts<>+128(SB), Y5, Y6
@@ -7840,7 +7729,7 @@ class_491:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         R11
 	CMPQ         R11, C+96(FP)
-	JB           class_491
+	JB           class_464
 	VMOVUPS      Y3, 160(SP)
 	VMOVUPS      Y2, 192(SP)
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
@@ -7851,7 +7740,7 @@ class_491:
 	VADDPS       96(SP), Y2, Y2
 	VMOVUPS      Y2, 96(SP)
 	TESTQ        $0x00000003, sflags+224(FP)
-	JZ           noflag_494
+	JZ           noflag_467
 	VMOVUPS      192(SP), Y2
 	VPSRLD       $0x17, Y2, Y3
 	VPSUBD       softmaxconsts<>+896(SB), Y3, Y3
@@ -7887,15 +7776,15 @@ class_491:
 	VMOVUPS      Y6, 256(SP)
 	VMOVUPS      Y2, 288(SP)
 	TESTQ        $0x00000001, sflags+224(FP)
-	JZ           noflag_495
+	JZ           noflag_468
 	VMOVUPS      softmaxconsts<>+0(SB), Y2
 	TESTQ        $0x00000200, sflags+224(FP)
-	JZ           noflag_496
+	JZ           noflag_469
 	MOVQ         DI, R8
 	VXORPS       Y3, Y3, Y3
 	XORQ         R10, R10
 
-class_497:
+class_470:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS (R8), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -7903,25 +7792,25 @@ class_497:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R10
 	CMPQ         R10, C+96(FP)
-	JB           class_497
+	JB           class_470
 
-noflag_496:
+noflag_469:
 	VMOVUPS      Y2, 320(SP)
 	VBROADCASTSS eps1+232(FP), Y2
 	VMULPS       320(SP), Y2, Y2
 	VMULPS       288(SP), Y2, Y2
 	VMOVUPS      Y2, 352(SP)
 	TESTQ        $0x00000400, sflags+224(FP)
-	JZ           noflag_498
+	JZ           noflag_471
 	VXORPS       Y2, Y2, Y2
 	TESTQ        $0x00000200, sflags+224(FP)
-	JNZ          swzw_499
+	JNZ          swzw_472
 	MOVQ         AX, R8
 	MOVQ         DI, R10
 	VBROADCASTSS epsC+236(FP), Y3
 	XORQ         R11, R11
 
-class_501:
+class_474:
 	VMOVUPS     (R8), Y4
 	VSUBPS      128(SP), Y4, Y4
 	VFMADD231PS Y3, Y4, Y2
@@ -7929,15 +7818,15 @@ class_501:
 	ADDQ        $0x00000020, R10
 	INCQ        R11
 	CMPQ        R11, C+96(FP)
-	JB          class_501
-	JMP         swzd_500
+	JB          class_474
+	JMP         swzd_473
 
-swzw_499:
+swzw_472:
 	MOVQ AX, R8
 	MOVQ DI, R10
 	XORQ R11, R11
 
-class_502:
+class_475:
 	VMOVUPS      (R8), Y3
 	VSUBPS       128(SP), Y3, Y3
 	VBROADCASTSS 24(R10), Y4
@@ -7946,9 +7835,9 @@ class_502:
 	ADDQ         $0x00000020, R10
 	INCQ         R11
 	CMPQ         R11, C+96(FP)
-	JB           class_502
+	JB           class_475
 
-swzd_500:
+swzd_473:
 	VBROADCASTSS wsum+240(FP), Y3
 	VBROADCASTSS epsC+236(FP), Y4
 	VMULPS       Y4, Y3, Y3
@@ -7957,7 +7846,7 @@ swzd_500:
 	VSUBPS       Y2, Y4, Y4
 	VMOVUPS      Y4, 352(SP)
 
-noflag_498:
+noflag_471:
 	VMOVUPS 352(SP), Y2
 	VANDPS  Y1, Y2, Y2
 	VMOVUPS 320(SP), Y3
@@ -7967,9 +7856,9 @@ noflag_498:
 	VADDPS  32(SP), Y3, Y3
 	VMOVUPS Y3, 32(SP)
 
-noflag_495:
+noflag_468:
 	TESTQ        $0x00000002, sflags+224(FP)
-	JZ           noflag_503
+	JZ           noflag_476
 	VMOVUPS      160(SP), Y2
 	VMULPS       softmaxconsts<>+128(SB), Y2, Y3
 	VROUNDPS     $0x00, Y3, Y3
@@ -8000,27 +7889,27 @@ noflag_495:
 	VMOVUPS      Y3, 384(SP)
 	MOVQ         gmode+184(FP), R8
 	CMPQ         R8, $0x01
-	JEQ          pow1_504
+	JEQ          pow1_477
 	CMPQ         R8, $0x02
-	JEQ          pow2_506
+	JEQ          pow2_479
 	CMPQ         R8, $0x03
-	JEQ          powg_505
+	JEQ          powg_478
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
-	JMP          powd_507
+	JMP          powd_480
 
-pow1_504:
+pow1_477:
 	VMOVAPS Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_507
+	JMP     powd_480
 
-pow2_506:
+pow2_479:
 	VMULPS  Y2, Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_507
+	JMP     powd_480
 
-powg_505:
+powg_478:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y2, Y4
 	VMULPS       softmaxconsts<>+1792(SB), Y2, Y3
 	VBLENDVPS    Y4, Y3, Y2, Y3
@@ -8094,17 +7983,17 @@ powg_505:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
-powd_507:
+powd_480:
 	VMULPS  288(SP), Y3, Y3
 	VMOVUPS Y3, 416(SP)
 	TESTQ   $0x00000100, sflags+224(FP)
-	JZ      noflag_508
+	JZ      noflag_481
 	VMOVUPS softmaxconsts<>+0(SB), Y2
 	MOVQ    DI, R8
 	VXORPS  Y3, Y3, Y3
 	XORQ    R10, R10
 
-class_509:
+class_482:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS 4(R8), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -8112,27 +8001,27 @@ class_509:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R10
 	CMPQ         R10, C+96(FP)
-	JB           class_509
+	JB           class_482
 	VMOVUPS      416(SP), Y3
 	VMULPS       Y2, Y3, Y3
 	VMOVUPS      Y3, 416(SP)
 
-noflag_508:
+noflag_481:
 	VMOVUPS 416(SP), Y2
 	VANDPS  Y1, Y2, Y2
 	VADDPS  64(SP), Y2, Y2
 	VMOVUPS Y2, 64(SP)
 
-noflag_503:
-noflag_494:
+noflag_476:
+noflag_467:
 	VMOVUPS softmaxconsts<>+0(SB), Y2
 	TESTQ   $0x00000200, flags+112(FP)
-	JZ      noflag_510
+	JZ      noflag_483
 	MOVQ    DI, R8
 	VXORPS  Y3, Y3, Y3
 	XORQ    R10, R10
 
-class_511:
+class_484:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS (R8), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -8140,9 +8029,9 @@ class_511:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R10
 	CMPQ         R10, C+96(FP)
-	JB           class_511
+	JB           class_484
 
-noflag_510:
+noflag_483:
 	VBROADCASTSS k1+168(FP), Y3
 	VMULPS       Y2, Y3, Y3
 	VBROADCASTSS k2+172(FP), Y2
@@ -8181,27 +8070,27 @@ noflag_510:
 	VMOVUPS      Y3, 384(SP)
 	MOVQ         gmode+184(FP), R8
 	CMPQ         R8, $0x01
-	JEQ          pow1_512
+	JEQ          pow1_485
 	CMPQ         R8, $0x02
-	JEQ          pow2_514
+	JEQ          pow2_487
 	CMPQ         R8, $0x03
-	JEQ          powg_513
+	JEQ          powg_486
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
-	JMP          powd_515
+	JMP          powd_488
 
-pow1_512:
+pow1_485:
 	VMOVAPS Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_515
+	JMP     powd_488
 
-pow2_514:
+pow2_487:
 	VMULPS  Y2, Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_515
+	JMP     powd_488
 
-powg_513:
+powg_486:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y2, Y4
 	VMULPS       softmaxconsts<>+1792(SB), Y2, Y3
 	VBLENDVPS    Y4, Y3, Y2, Y3
@@ -8275,11 +8164,11 @@ powg_513:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
-powd_515:
+powd_488:
 	VXORPS       softmaxconsts<>+2176(SB), Y3, Y3
 	VMOVUPS      Y3, 416(SP)
 	CMPQ         R8, $0x00
-	JEQ          gamma0_516
+	JEQ          gamma0_489
 	VMOVUPS      192(SP), Y2
 	VPSRLD       $0x17, Y2, Y3
 	VPSUBD       softmaxconsts<>+896(SB), Y3, Y3
@@ -8320,27 +8209,27 @@ powd_515:
 	MOVQ         g1mode+192(FP), R8
 	VMOVUPS      352(SP), Y2
 	CMPQ         R8, $0x01
-	JEQ          pow1_517
+	JEQ          pow1_490
 	CMPQ         R8, $0x02
-	JEQ          pow2_519
+	JEQ          pow2_492
 	CMPQ         R8, $0x03
-	JEQ          powg_518
+	JEQ          powg_491
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
-	JMP          powd_520
+	JMP          powd_493
 
-pow1_517:
+pow1_490:
 	VMOVAPS Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_520
+	JMP     powd_493
 
-pow2_519:
+pow2_492:
 	VMULPS  Y2, Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_520
+	JMP     powd_493
 
-powg_518:
+powg_491:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y2, Y4
 	VMULPS       softmaxconsts<>+1792(SB), Y2, Y3
 	VBLENDVPS    Y4, Y3, Y2, Y3
@@ -8414,7 +8303,7 @@ powg_518:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
-powd_520:
+powd_493:
 	VMULPS  384(SP), Y3, Y3
 	VMULPS  320(SP), Y3, Y3
 	VMULPS  448(SP), Y3, Y3
@@ -8425,16 +8314,16 @@ powd_520:
 	VADDPS  Y2, Y4, Y4
 	VMOVUPS Y4, 416(SP)
 
-gamma0_516:
+gamma0_489:
 	VMOVUPS 416(SP), Y2
 	TESTQ   $0x00000100, flags+112(FP)
-	JZ      noflag_521
+	JZ      noflag_494
 	VMOVUPS softmaxconsts<>+0(SB), Y3
 	MOVQ    DI, R8
 	VXORPS  Y4, Y4, Y4
 	XORQ    R10, R10
 
-class_522:
+class_495:
 	VPCMPEQD     Y4, Y0, Y5
 	VBROADCASTSS 4(R8), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -8442,10 +8331,10 @@ class_522:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         R10
 	CMPQ         R10, C+96(FP)
-	JB           class_522
+	JB           class_495
 	VMULPS       Y3, Y2, Y2
 
-noflag_521:
+noflag_494:
 	VBROADCASTSS fs+176(FP), Y3
 	VMULPS       Y3, Y2, Y2
 	VMOVUPS      288(SP), Y3
@@ -8458,13 +8347,13 @@ noflag_521:
 	MOVQ         C+96(FP), R8
 	SHLQ         $0x05, R8
 	TESTQ        $0x00000004, flags+112(FP)
-	JZ           noflag_523
+	JZ           noflag_496
 	MOVQ         SI, R10
 	MOVQ         DI, R11
 	VXORPS       Y3, Y3, Y3
 	XORQ         R12, R12
 
-class_524:
+class_497:
 	VMOVUPS      224(SP), Y4
 	VMULPS       (R10), Y4, Y4
 	VMOVUPS      Y4, (R10)
@@ -8483,53 +8372,45 @@ class_524:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R12
 	CMPQ         R12, C+96(FP)
-	JB           class_524
+	JB           class_497
 
-noflag_523:
+noflag_496:
 	VMOVUPS Y2, 512(SP)
 	TESTQ   $0x00000004, flags+112(FP)
-	JZ      outnr_526
+	JZ      outnr_499
 	MOVQ    SI, R10
 	MOVQ    DI, R11
 	MOVQ    R9, R12
 	VXORPS  Y2, Y2, Y2
 	XORQ    R13, R13
 
-class_527:
+class_500:
 	VPCMPEQD     Y2, Y0, Y3
 	VMOVUPS      (R10)(R8*1), Y4
 	VSUBPS       512(SP), Y4, Y4
 	VADDPS       288(SP), Y4, Y4
 	VMULPS       (R10), Y4, Y4
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_528
+	JZ           noflag_501
 	VBROADCASTSS 8(R11), Y5
 	VSUBPS       Y5, Y4, Y4
 
-noflag_528:
+noflag_501:
 	VMOVUPS 256(SP), Y5
 	VANDPS  Y3, Y5, Y3
 	VSUBPS  Y3, Y4, Y4
 	VANDPS  Y1, Y4, Y4
-	TESTQ   $0x00000800, flags+112(FP)
-	JNZ     nt_529
 	VMOVUPS Y4, (R12)
-	JMP     st_530
+	ADDQ    $0x00000020, R10
+	ADDQ    $0x00000020, R11
+	ADDQ    CX, R12
+	VPADDD  softmaxconsts<>+832(SB), Y2, Y2
+	INCQ    R13
+	CMPQ    R13, C+96(FP)
+	JB      class_500
+	JMP     outd_498
 
-nt_529:
-	VMOVNTPS Y4, (R12)
-
-st_530:
-	ADDQ   $0x00000020, R10
-	ADDQ   $0x00000020, R11
-	ADDQ   CX, R12
-	VPADDD softmaxconsts<>+832(SB), Y2, Y2
-	INCQ   R13
-	CMPQ   R13, C+96(FP)
-	JB     class_527
-	JMP    outd_525
-
-outnr_526:
+outnr_499:
 	VMOVUPS 288(SP), Y2
 	VMULPS  224(SP), Y2, Y2
 	VMOVUPS Y2, 544(SP)
@@ -8539,60 +8420,52 @@ outnr_526:
 	VXORPS  Y2, Y2, Y2
 	XORQ    R12, R12
 
-class_531:
+class_502:
 	VPCMPEQD     Y2, Y0, Y3
 	VMOVUPS      544(SP), Y4
 	VMULPS       (R8), Y4, Y4
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_532
+	JZ           noflag_503
 	VBROADCASTSS 8(R10), Y5
 	VSUBPS       Y5, Y4, Y4
 
-noflag_532:
+noflag_503:
 	VMOVUPS 256(SP), Y5
 	VANDPS  Y3, Y5, Y3
 	VSUBPS  Y3, Y4, Y4
 	VANDPS  Y1, Y4, Y4
-	TESTQ   $0x00000800, flags+112(FP)
-	JNZ     nt_533
 	VMOVUPS Y4, (R11)
-	JMP     st_534
+	ADDQ    $0x00000020, R8
+	ADDQ    $0x00000020, R10
+	ADDQ    CX, R11
+	VPADDD  softmaxconsts<>+832(SB), Y2, Y2
+	INCQ    R12
+	CMPQ    R12, C+96(FP)
+	JB      class_502
 
-nt_533:
-	VMOVNTPS Y4, (R11)
-
-st_534:
-	ADDQ   $0x00000020, R8
-	ADDQ   $0x00000020, R10
-	ADDQ   CX, R11
-	VPADDD softmaxconsts<>+832(SB), Y2, Y2
-	INCQ   R12
-	CMPQ   R12, C+96(FP)
-	JB     class_531
-
-outd_525:
+outd_498:
 	ADDQ $0x00000020, AX
 	ADDQ $0x00000008, BX
 	ADDQ $0x00000020, R9
 	SUBQ $0x00000008, DX
-	JMP  loop_486
+	JMP  loop_459
 
-tail_487:
+tail_460:
 	TESTQ   DX, DX
-	JZ      done_488
+	JZ      done_461
 	MOVQ    DX, R8
 	LEAQ    softmaxconsts<>+2240(SB), R10
 	NEGQ    R8
 	VMOVDQU 64(R10)(R8*4), Y0
 	XORQ    R8, R8
 
-lab8_535:
+lab8_504:
 	DECQ         DX
 	SHLQ         $0x08, R8
 	MOVBQZX      (BX)(DX*1), R10
 	ORQ          R10, R8
 	TESTQ        DX, DX
-	JNZ          lab8_535
+	JNZ          lab8_504
 	VMOVQ        R8, X1
 	VPMOVZXBD    X1, Y1
 	VBROADCASTSS ign+104(FP), Y2
@@ -8610,17 +8483,17 @@ lab8_535:
 	MOVQ         AX, DX
 	MOVQ         C+96(FP), BX
 	DECQ         BX
-	JZ           c1_536
+	JZ           c1_505
 
-max_537:
+max_506:
 	ADDQ       CX, DX
 	VMASKMOVPS (DX), Y2, Y4
 	PREFETCHT0 1024(DX)
 	VMAXPS     Y4, Y3, Y3
 	DECQ       BX
-	JNZ        max_537
+	JNZ        max_506
 
-c1_536:
+c1_505:
 	VMOVUPS Y3, 128(SP)
 	VXORPS  Y3, Y3, Y3
 	VXORPS  Y4, Y4, Y4
@@ -8629,7 +8502,7 @@ c1_536:
 	VXORPS  Y5, Y5, Y5
 	XORQ    R8, R8
 
-class_538:
+class_507:
 	VMASKMOVPS   (DX), Y2, Y6
 	VSUBPS       128(SP), Y6, Y6
 	VMULPS       softmaxconsts<>+128(SB), Y6, Y7
@@ -8663,7 +8536,7 @@ class_538:
 	VPADDD       softmaxconsts<>+832(SB), Y5, Y5
 	INCQ         R8
 	CMPQ         R8, C+96(FP)
-	JB           class_538
+	JB           class_507
 	VMOVUPS      Y4, 160(SP)
 	VMOVUPS      Y3, 192(SP)
 	VMOVUPS      softmaxconsts<>+0(SB), Y4
@@ -8674,7 +8547,7 @@ class_538:
 	VADDPS       96(SP), Y3, Y3
 	VMOVUPS      Y3, 96(SP)
 	TESTQ        $0x00000003, sflags+224(FP)
-	JZ           noflag_541
+	JZ           noflag_510
 	VMOVUPS      192(SP), Y3
 	VPSRLD       $0x17, Y3, Y4
 	VPSUBD       softmaxconsts<>+896(SB), Y4, Y4
@@ -8710,15 +8583,15 @@ class_538:
 	VMOVUPS      Y7, 256(SP)
 	VMOVUPS      Y3, 288(SP)
 	TESTQ        $0x00000001, sflags+224(FP)
-	JZ           noflag_542
+	JZ           noflag_511
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
 	TESTQ        $0x00000200, sflags+224(FP)
-	JZ           noflag_543
+	JZ           noflag_512
 	MOVQ         DI, DX
 	VXORPS       Y4, Y4, Y4
 	XORQ         BX, BX
 
-class_544:
+class_513:
 	VPCMPEQD     Y4, Y1, Y5
 	VBROADCASTSS (DX), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -8726,24 +8599,24 @@ class_544:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         BX
 	CMPQ         BX, C+96(FP)
-	JB           class_544
+	JB           class_513
 
-noflag_543:
+noflag_512:
 	VMOVUPS      Y3, 320(SP)
 	VBROADCASTSS eps1+232(FP), Y3
 	VMULPS       320(SP), Y3, Y3
 	VMULPS       288(SP), Y3, Y3
 	VMOVUPS      Y3, 352(SP)
 	TESTQ        $0x00000400, sflags+224(FP)
-	JZ           noflag_545
+	JZ           noflag_514
 	VXORPS       Y3, Y3, Y3
 	TESTQ        $0x00000200, sflags+224(FP)
-	JNZ          swzw_546
+	JNZ          swzw_515
 	MOVQ         DI, DX
 	VBROADCASTSS epsC+236(FP), Y4
 	XORQ         BX, BX
 
-class_548:
+class_517:
 	VMASKMOVPS  (AX), Y2, Y5
 	VSUBPS      128(SP), Y5, Y5
 	VFMADD231PS Y4, Y5, Y3
@@ -8751,14 +8624,14 @@ class_548:
 	ADDQ        $0x00000020, DX
 	INCQ        BX
 	CMPQ        BX, C+96(FP)
-	JB          class_548
-	JMP         swzd_547
+	JB          class_517
+	JMP         swzd_516
 
-swzw_546:
+swzw_515:
 	MOVQ DI, DX
 	XORQ BX, BX
 
-class_549:
+class_518:
 	VMASKMOVPS   (AX), Y2, Y4
 	VSUBPS       128(SP), Y4, Y4
 	VBROADCASTSS 24(DX), Y5
@@ -8767,9 +8640,9 @@ class_549:
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+96(FP)
-	JB           class_549
+	JB           class_518
 
-swzd_547:
+swzd_516:
 	VBROADCASTSS wsum+240(FP), Y4
 	VBROADCASTSS epsC+236(FP), Y5
 	VMULPS       Y5, Y4, Y4
@@ -8778,7 +8651,7 @@ swzd_547:
 	VSUBPS       Y3, Y5, Y5
 	VMOVUPS      Y5, 352(SP)
 
-noflag_545:
+noflag_514:
 	VMOVUPS 352(SP), Y3
 	VANDPS  Y2, Y3, Y3
 	VMOVUPS 320(SP), Y4
@@ -8788,9 +8661,9 @@ noflag_545:
 	VADDPS  32(SP), Y4, Y4
 	VMOVUPS Y4, 32(SP)
 
-noflag_542:
+noflag_511:
 	TESTQ        $0x00000002, sflags+224(FP)
-	JZ           noflag_550
+	JZ           noflag_519
 	VMOVUPS      160(SP), Y3
 	VMULPS       softmaxconsts<>+128(SB), Y3, Y4
 	VROUNDPS     $0x00, Y4, Y4
@@ -8821,27 +8694,27 @@ noflag_542:
 	VMOVUPS      Y4, 384(SP)
 	MOVQ         gmode+184(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_551
+	JEQ          pow1_520
 	CMPQ         AX, $0x02
-	JEQ          pow2_553
+	JEQ          pow2_522
 	CMPQ         AX, $0x03
-	JEQ          powg_552
+	JEQ          powg_521
 	VMOVUPS      softmaxconsts<>+0(SB), Y4
-	JMP          powd_554
+	JMP          powd_523
 
-pow1_551:
+pow1_520:
 	VMOVAPS Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_554
+	JMP     powd_523
 
-pow2_553:
+pow2_522:
 	VMULPS  Y3, Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_554
+	JMP     powd_523
 
-powg_552:
+powg_521:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y3, Y5
 	VMULPS       softmaxconsts<>+1792(SB), Y3, Y4
 	VBLENDVPS    Y5, Y4, Y3, Y4
@@ -8915,17 +8788,17 @@ powg_552:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS      Y4, Y3, Y4
 
-powd_554:
+powd_523:
 	VMULPS  288(SP), Y4, Y4
 	VMOVUPS Y4, 416(SP)
 	TESTQ   $0x00000100, sflags+224(FP)
-	JZ      noflag_555
+	JZ      noflag_524
 	VMOVUPS softmaxconsts<>+0(SB), Y3
 	MOVQ    DI, AX
 	VXORPS  Y4, Y4, Y4
 	XORQ    DX, DX
 
-class_556:
+class_525:
 	VPCMPEQD     Y4, Y1, Y5
 	VBROADCASTSS 4(AX), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -8933,27 +8806,27 @@ class_556:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         DX
 	CMPQ         DX, C+96(FP)
-	JB           class_556
+	JB           class_525
 	VMOVUPS      416(SP), Y4
 	VMULPS       Y3, Y4, Y4
 	VMOVUPS      Y4, 416(SP)
 
-noflag_555:
+noflag_524:
 	VMOVUPS 416(SP), Y3
 	VANDPS  Y2, Y3, Y3
 	VADDPS  64(SP), Y3, Y3
 	VMOVUPS Y3, 64(SP)
 
-noflag_550:
-noflag_541:
+noflag_519:
+noflag_510:
 	VMOVUPS softmaxconsts<>+0(SB), Y3
 	TESTQ   $0x00000200, flags+112(FP)
-	JZ      noflag_557
+	JZ      noflag_526
 	MOVQ    DI, AX
 	VXORPS  Y4, Y4, Y4
 	XORQ    DX, DX
 
-class_558:
+class_527:
 	VPCMPEQD     Y4, Y1, Y5
 	VBROADCASTSS (AX), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -8961,9 +8834,9 @@ class_558:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         DX
 	CMPQ         DX, C+96(FP)
-	JB           class_558
+	JB           class_527
 
-noflag_557:
+noflag_526:
 	VBROADCASTSS k1+168(FP), Y4
 	VMULPS       Y3, Y4, Y4
 	VBROADCASTSS k2+172(FP), Y3
@@ -9002,27 +8875,27 @@ noflag_557:
 	VMOVUPS      Y4, 384(SP)
 	MOVQ         gmode+184(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_559
+	JEQ          pow1_528
 	CMPQ         AX, $0x02
-	JEQ          pow2_561
+	JEQ          pow2_530
 	CMPQ         AX, $0x03
-	JEQ          powg_560
+	JEQ          powg_529
 	VMOVUPS      softmaxconsts<>+0(SB), Y4
-	JMP          powd_562
+	JMP          powd_531
 
-pow1_559:
+pow1_528:
 	VMOVAPS Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_562
+	JMP     powd_531
 
-pow2_561:
+pow2_530:
 	VMULPS  Y3, Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_562
+	JMP     powd_531
 
-powg_560:
+powg_529:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y3, Y5
 	VMULPS       softmaxconsts<>+1792(SB), Y3, Y4
 	VBLENDVPS    Y5, Y4, Y3, Y4
@@ -9096,11 +8969,11 @@ powg_560:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS      Y4, Y3, Y4
 
-powd_562:
+powd_531:
 	VXORPS       softmaxconsts<>+2176(SB), Y4, Y4
 	VMOVUPS      Y4, 416(SP)
 	CMPQ         AX, $0x00
-	JEQ          gamma0_563
+	JEQ          gamma0_532
 	VMOVUPS      192(SP), Y3
 	VPSRLD       $0x17, Y3, Y4
 	VPSUBD       softmaxconsts<>+896(SB), Y4, Y4
@@ -9141,27 +9014,27 @@ powd_562:
 	MOVQ         g1mode+192(FP), AX
 	VMOVUPS      352(SP), Y3
 	CMPQ         AX, $0x01
-	JEQ          pow1_564
+	JEQ          pow1_533
 	CMPQ         AX, $0x02
-	JEQ          pow2_566
+	JEQ          pow2_535
 	CMPQ         AX, $0x03
-	JEQ          powg_565
+	JEQ          powg_534
 	VMOVUPS      softmaxconsts<>+0(SB), Y4
-	JMP          powd_567
+	JMP          powd_536
 
-pow1_564:
+pow1_533:
 	VMOVAPS Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_567
+	JMP     powd_536
 
-pow2_566:
+pow2_535:
 	VMULPS  Y3, Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_567
+	JMP     powd_536
 
-powg_565:
+powg_534:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y3, Y5
 	VMULPS       softmaxconsts<>+1792(SB), Y3, Y4
 	VBLENDVPS    Y5, Y4, Y3, Y4
@@ -9235,7 +9108,7 @@ powg_565:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS      Y4, Y3, Y4
 
-powd_567:
+powd_536:
 	VMULPS  384(SP), Y4, Y4
 	VMULPS  320(SP), Y4, Y4
 	VMULPS  448(SP), Y4, Y4
@@ -9246,16 +9119,16 @@ powd_567:
 	VADDPS  Y3, Y5, Y5
 	VMOVUPS Y5, 416(SP)
 
-gamma0_563:
+gamma0_532:
 	VMOVUPS 416(SP), Y3
 	TESTQ   $0x00000100, flags+112(FP)
-	JZ      noflag_568
+	JZ      noflag_537
 	VMOVUPS softmaxconsts<>+0(SB), Y4
 	MOVQ    DI, AX
 	VXORPS  Y5, Y5, Y5
 	XORQ    DX, DX
 
-class_569:
+class_538:
 	VPCMPEQD     Y5, Y1, Y6
 	VBROADCASTSS 4(AX), Y7
 	VBLENDVPS    Y6, Y7, Y4, Y4
@@ -9263,10 +9136,10 @@ class_569:
 	VPADDD       softmaxconsts<>+832(SB), Y5, Y5
 	INCQ         DX
 	CMPQ         DX, C+96(FP)
-	JB           class_569
+	JB           class_538
 	VMULPS       Y4, Y3, Y3
 
-noflag_568:
+noflag_537:
 	VBROADCASTSS fs+176(FP), Y4
 	VMULPS       Y4, Y3, Y3
 	VMOVUPS      288(SP), Y4
@@ -9279,13 +9152,13 @@ noflag_568:
 	MOVQ         C+96(FP), AX
 	SHLQ         $0x05, AX
 	TESTQ        $0x00000004, flags+112(FP)
-	JZ           noflag_570
+	JZ           noflag_539
 	MOVQ         SI, DX
 	MOVQ         DI, BX
 	VXORPS       Y4, Y4, Y4
 	XORQ         R8, R8
 
-class_571:
+class_540:
 	VMOVUPS      224(SP), Y5
 	VMULPS       (DX), Y5, Y5
 	VMOVUPS      Y5, (DX)
@@ -9304,30 +9177,30 @@ class_571:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         R8
 	CMPQ         R8, C+96(FP)
-	JB           class_571
+	JB           class_540
 
-noflag_570:
+noflag_539:
 	VMOVUPS Y3, 512(SP)
 	TESTQ   $0x00000004, flags+112(FP)
-	JZ      outnr_573
+	JZ      outnr_542
 	MOVQ    SI, DX
 	MOVQ    DI, BX
 	MOVQ    R9, SI
 	VXORPS  Y3, Y3, Y3
 	XORQ    DI, DI
 
-class_574:
+class_543:
 	VPCMPEQD     Y3, Y1, Y4
 	VMOVUPS      (DX)(AX*1), Y5
 	VSUBPS       512(SP), Y5, Y5
 	VADDPS       288(SP), Y5, Y5
 	VMULPS       (DX), Y5, Y5
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_575
+	JZ           noflag_544
 	VBROADCASTSS 8(BX), Y6
 	VSUBPS       Y6, Y5, Y5
 
-noflag_575:
+noflag_544:
 	VMOVUPS    256(SP), Y6
 	VANDPS     Y4, Y6, Y4
 	VSUBPS     Y4, Y5, Y5
@@ -9339,10 +9212,10 @@ noflag_575:
 	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
 	INCQ       DI
 	CMPQ       DI, C+96(FP)
-	JB         class_574
-	JMP        outd_572
+	JB         class_543
+	JMP        outd_541
 
-outnr_573:
+outnr_542:
 	VMOVUPS 288(SP), Y3
 	VMULPS  224(SP), Y3, Y3
 	VMOVUPS Y3, 544(SP)
@@ -9352,16 +9225,16 @@ outnr_573:
 	VXORPS  Y3, Y3, Y3
 	XORQ    SI, SI
 
-class_576:
+class_545:
 	VPCMPEQD     Y3, Y1, Y4
 	VMOVUPS      544(SP), Y5
 	VMULPS       (AX), Y5, Y5
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_577
+	JZ           noflag_546
 	VBROADCASTSS 8(DX), Y6
 	VSUBPS       Y6, Y5, Y5
 
-noflag_577:
+noflag_546:
 	VMOVUPS    256(SP), Y6
 	VANDPS     Y4, Y6, Y4
 	VSUBPS     Y4, Y5, Y5
@@ -9373,16 +9246,16 @@ noflag_577:
 	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
 	INCQ       SI
 	CMPQ       SI, C+96(FP)
-	JB         class_576
+	JB         class_545
 
-outd_572:
-done_488:
-	JMP pixwd_485
+outd_541:
+done_461:
+	JMP pixwd_458
 
-pixw_484:
-loop_578:
+pixw_457:
+loop_547:
 	CMPQ         DX, $0x00000008
-	JB           tail_579
+	JB           tail_548
 	VPMOVZXBD    (BX), Y0
 	VBROADCASTSS ign+104(FP), Y1
 	VMOVQ        C+96(FP), X2
@@ -9402,17 +9275,17 @@ loop_578:
 	MOVQ         AX, R10
 	MOVQ         C+96(FP), R11
 	DECQ         R11
-	JZ           c1_581
+	JZ           c1_550
 
-max_582:
+max_551:
 	ADDQ       CX, R10
 	VMOVUPS    (R10), Y3
 	PREFETCHT0 1024(R10)
 	VMAXPS     Y3, Y2, Y2
 	DECQ       R11
-	JNZ        max_582
+	JNZ        max_551
 
-c1_581:
+c1_550:
 	VMOVUPS Y2, 160(SP)
 	VXORPS  Y2, Y2, Y2
 	VXORPS  Y3, Y3, Y3
@@ -9421,7 +9294,7 @@ c1_581:
 	VXORPS  Y4, Y4, Y4
 	XORQ    R12, R12
 
-class_583:
+class_552:
 	VMOVUPS      (R10), Y5
 	VSUBPS       160(SP), Y5, Y5
 	VMULPS       softmaxconsts<>+128(SB), Y5, Y6
@@ -9455,7 +9328,7 @@ class_583:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         R12
 	CMPQ         R12, C+96(FP)
-	JB           class_583
+	JB           class_552
 	VMOVUPS      Y3, 192(SP)
 	VMOVUPS      Y2, 224(SP)
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
@@ -9466,7 +9339,7 @@ class_583:
 	VADDPS       96(SP), Y2, Y2
 	VMOVUPS      Y2, 96(SP)
 	TESTQ        $0x00000003, sflags+224(FP)
-	JZ           noflag_586
+	JZ           noflag_555
 	VMOVUPS      224(SP), Y2
 	VPSRLD       $0x17, Y2, Y3
 	VPSUBD       softmaxconsts<>+896(SB), Y3, Y3
@@ -9502,15 +9375,15 @@ class_583:
 	VMOVUPS      Y6, 288(SP)
 	VMOVUPS      Y2, 320(SP)
 	TESTQ        $0x00000001, sflags+224(FP)
-	JZ           noflag_587
+	JZ           noflag_556
 	VMOVUPS      softmaxconsts<>+0(SB), Y2
 	TESTQ        $0x00000200, sflags+224(FP)
-	JZ           noflag_588
+	JZ           noflag_557
 	MOVQ         DI, R10
 	VXORPS       Y3, Y3, Y3
 	XORQ         R11, R11
 
-class_589:
+class_558:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS (R10), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -9518,25 +9391,25 @@ class_589:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R11
 	CMPQ         R11, C+96(FP)
-	JB           class_589
+	JB           class_558
 
-noflag_588:
+noflag_557:
 	VMOVUPS      Y2, 352(SP)
 	VBROADCASTSS eps1+232(FP), Y2
 	VMULPS       352(SP), Y2, Y2
 	VMULPS       320(SP), Y2, Y2
 	VMOVUPS      Y2, 384(SP)
 	TESTQ        $0x00000400, sflags+224(FP)
-	JZ           noflag_590
+	JZ           noflag_559
 	VXORPS       Y2, Y2, Y2
 	TESTQ        $0x00000200, sflags+224(FP)
-	JNZ          swzw_591
+	JNZ          swzw_560
 	MOVQ         AX, R10
 	MOVQ         DI, R11
 	VBROADCASTSS epsC+236(FP), Y3
 	XORQ         R12, R12
 
-class_593:
+class_562:
 	VMOVUPS     (R10), Y4
 	VSUBPS      160(SP), Y4, Y4
 	VFMADD231PS Y3, Y4, Y2
@@ -9544,15 +9417,15 @@ class_593:
 	ADDQ        $0x00000020, R11
 	INCQ        R12
 	CMPQ        R12, C+96(FP)
-	JB          class_593
-	JMP         swzd_592
+	JB          class_562
+	JMP         swzd_561
 
-swzw_591:
+swzw_560:
 	MOVQ AX, R10
 	MOVQ DI, R11
 	XORQ R12, R12
 
-class_594:
+class_563:
 	VMOVUPS      (R10), Y3
 	VSUBPS       160(SP), Y3, Y3
 	VBROADCASTSS 24(R11), Y4
@@ -9561,9 +9434,9 @@ class_594:
 	ADDQ         $0x00000020, R11
 	INCQ         R12
 	CMPQ         R12, C+96(FP)
-	JB           class_594
+	JB           class_563
 
-swzd_592:
+swzd_561:
 	VBROADCASTSS wsum+240(FP), Y3
 	VBROADCASTSS epsC+236(FP), Y4
 	VMULPS       Y4, Y3, Y3
@@ -9572,7 +9445,7 @@ swzd_592:
 	VSUBPS       Y2, Y4, Y4
 	VMOVUPS      Y4, 384(SP)
 
-noflag_590:
+noflag_559:
 	VMOVUPS 384(SP), Y2
 	VANDPS  Y1, Y2, Y2
 	VMOVUPS 352(SP), Y3
@@ -9584,9 +9457,9 @@ noflag_590:
 	VADDPS  32(SP), Y3, Y3
 	VMOVUPS Y3, 32(SP)
 
-noflag_587:
+noflag_556:
 	TESTQ        $0x00000002, sflags+224(FP)
-	JZ           noflag_595
+	JZ           noflag_564
 	VMOVUPS      192(SP), Y2
 	VMULPS       softmaxconsts<>+128(SB), Y2, Y3
 	VROUNDPS     $0x00, Y3, Y3
@@ -9617,27 +9490,27 @@ noflag_587:
 	VMOVUPS      Y3, 416(SP)
 	MOVQ         gmode+184(FP), R10
 	CMPQ         R10, $0x01
-	JEQ          pow1_596
+	JEQ          pow1_565
 	CMPQ         R10, $0x02
-	JEQ          pow2_598
+	JEQ          pow2_567
 	CMPQ         R10, $0x03
-	JEQ          powg_597
+	JEQ          powg_566
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
-	JMP          powd_599
+	JMP          powd_568
 
-pow1_596:
+pow1_565:
 	VMOVAPS Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_599
+	JMP     powd_568
 
-pow2_598:
+pow2_567:
 	VMULPS  Y2, Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_599
+	JMP     powd_568
 
-powg_597:
+powg_566:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y2, Y4
 	VMULPS       softmaxconsts<>+1792(SB), Y2, Y3
 	VBLENDVPS    Y4, Y3, Y2, Y3
@@ -9711,17 +9584,17 @@ powg_597:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
-powd_599:
+powd_568:
 	VMULPS  320(SP), Y3, Y3
 	VMOVUPS Y3, 448(SP)
 	TESTQ   $0x00000100, sflags+224(FP)
-	JZ      noflag_600
+	JZ      noflag_569
 	VMOVUPS softmaxconsts<>+0(SB), Y2
 	MOVQ    DI, R10
 	VXORPS  Y3, Y3, Y3
 	XORQ    R11, R11
 
-class_601:
+class_570:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS 4(R10), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -9729,28 +9602,28 @@ class_601:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R11
 	CMPQ         R11, C+96(FP)
-	JB           class_601
+	JB           class_570
 	VMOVUPS      448(SP), Y3
 	VMULPS       Y2, Y3, Y3
 	VMOVUPS      Y3, 448(SP)
 
-noflag_600:
+noflag_569:
 	VMOVUPS 448(SP), Y2
 	VANDPS  Y1, Y2, Y2
 	VMULPS  128(SP), Y2, Y2
 	VADDPS  64(SP), Y2, Y2
 	VMOVUPS Y2, 64(SP)
 
-noflag_595:
-noflag_586:
+noflag_564:
+noflag_555:
 	VMOVUPS softmaxconsts<>+0(SB), Y2
 	TESTQ   $0x00000200, flags+112(FP)
-	JZ      noflag_602
+	JZ      noflag_571
 	MOVQ    DI, R10
 	VXORPS  Y3, Y3, Y3
 	XORQ    R11, R11
 
-class_603:
+class_572:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS (R10), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -9758,9 +9631,9 @@ class_603:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R11
 	CMPQ         R11, C+96(FP)
-	JB           class_603
+	JB           class_572
 
-noflag_602:
+noflag_571:
 	VBROADCASTSS k1+168(FP), Y3
 	VMULPS       Y2, Y3, Y3
 	VBROADCASTSS k2+172(FP), Y2
@@ -9799,27 +9672,27 @@ noflag_602:
 	VMOVUPS      Y3, 416(SP)
 	MOVQ         gmode+184(FP), R10
 	CMPQ         R10, $0x01
-	JEQ          pow1_604
+	JEQ          pow1_573
 	CMPQ         R10, $0x02
-	JEQ          pow2_606
+	JEQ          pow2_575
 	CMPQ         R10, $0x03
-	JEQ          powg_605
+	JEQ          powg_574
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
-	JMP          powd_607
+	JMP          powd_576
 
-pow1_604:
+pow1_573:
 	VMOVAPS Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_607
+	JMP     powd_576
 
-pow2_606:
+pow2_575:
 	VMULPS  Y2, Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_607
+	JMP     powd_576
 
-powg_605:
+powg_574:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y2, Y4
 	VMULPS       softmaxconsts<>+1792(SB), Y2, Y3
 	VBLENDVPS    Y4, Y3, Y2, Y3
@@ -9893,11 +9766,11 @@ powg_605:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
-powd_607:
+powd_576:
 	VXORPS       softmaxconsts<>+2176(SB), Y3, Y3
 	VMOVUPS      Y3, 448(SP)
 	CMPQ         R10, $0x00
-	JEQ          gamma0_608
+	JEQ          gamma0_577
 	VMOVUPS      224(SP), Y2
 	VPSRLD       $0x17, Y2, Y3
 	VPSUBD       softmaxconsts<>+896(SB), Y3, Y3
@@ -9938,27 +9811,27 @@ powd_607:
 	MOVQ         g1mode+192(FP), R10
 	VMOVUPS      384(SP), Y2
 	CMPQ         R10, $0x01
-	JEQ          pow1_609
+	JEQ          pow1_578
 	CMPQ         R10, $0x02
-	JEQ          pow2_611
+	JEQ          pow2_580
 	CMPQ         R10, $0x03
-	JEQ          powg_610
+	JEQ          powg_579
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
-	JMP          powd_612
+	JMP          powd_581
 
-pow1_609:
+pow1_578:
 	VMOVAPS Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_612
+	JMP     powd_581
 
-pow2_611:
+pow2_580:
 	VMULPS  Y2, Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_612
+	JMP     powd_581
 
-powg_610:
+powg_579:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y2, Y4
 	VMULPS       softmaxconsts<>+1792(SB), Y2, Y3
 	VBLENDVPS    Y4, Y3, Y2, Y3
@@ -10032,7 +9905,7 @@ powg_610:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
-powd_612:
+powd_581:
 	VMULPS  416(SP), Y3, Y3
 	VMULPS  352(SP), Y3, Y3
 	VMULPS  480(SP), Y3, Y3
@@ -10043,16 +9916,16 @@ powd_612:
 	VADDPS  Y2, Y4, Y4
 	VMOVUPS Y4, 448(SP)
 
-gamma0_608:
+gamma0_577:
 	VMOVUPS 448(SP), Y2
 	TESTQ   $0x00000100, flags+112(FP)
-	JZ      noflag_613
+	JZ      noflag_582
 	VMOVUPS softmaxconsts<>+0(SB), Y3
 	MOVQ    DI, R10
 	VXORPS  Y4, Y4, Y4
 	XORQ    R11, R11
 
-class_614:
+class_583:
 	VPCMPEQD     Y4, Y0, Y5
 	VBROADCASTSS 4(R10), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -10060,10 +9933,10 @@ class_614:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         R11
 	CMPQ         R11, C+96(FP)
-	JB           class_614
+	JB           class_583
 	VMULPS       Y3, Y2, Y2
 
-noflag_613:
+noflag_582:
 	VBROADCASTSS fs+176(FP), Y3
 	VMULPS       Y3, Y2, Y2
 	VMOVUPS      320(SP), Y3
@@ -10076,13 +9949,13 @@ noflag_613:
 	MOVQ         C+96(FP), R10
 	SHLQ         $0x05, R10
 	TESTQ        $0x00000004, flags+112(FP)
-	JZ           noflag_615
+	JZ           noflag_584
 	MOVQ         SI, R11
 	MOVQ         DI, R12
 	VXORPS       Y3, Y3, Y3
 	XORQ         R13, R13
 
-class_616:
+class_585:
 	VMOVUPS      256(SP), Y4
 	VMULPS       (R11), Y4, Y4
 	VMOVUPS      Y4, (R11)
@@ -10101,54 +9974,46 @@ class_616:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R13
 	CMPQ         R13, C+96(FP)
-	JB           class_616
+	JB           class_585
 
-noflag_615:
+noflag_584:
 	VMOVUPS Y2, 544(SP)
 	TESTQ   $0x00000004, flags+112(FP)
-	JZ      outnr_618
+	JZ      outnr_587
 	MOVQ    SI, R11
 	MOVQ    DI, R12
 	MOVQ    R9, R13
 	VXORPS  Y2, Y2, Y2
 	XORQ    R14, R14
 
-class_619:
+class_588:
 	VPCMPEQD     Y2, Y0, Y3
 	VMOVUPS      (R11)(R10*1), Y4
 	VSUBPS       544(SP), Y4, Y4
 	VADDPS       320(SP), Y4, Y4
 	VMULPS       (R11), Y4, Y4
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_620
+	JZ           noflag_589
 	VBROADCASTSS 8(R12), Y5
 	VSUBPS       Y5, Y4, Y4
 
-noflag_620:
+noflag_589:
 	VMOVUPS 288(SP), Y5
 	VANDPS  Y3, Y5, Y3
 	VSUBPS  Y3, Y4, Y4
 	VANDPS  Y1, Y4, Y4
 	VMULPS  128(SP), Y4, Y4
-	TESTQ   $0x00000800, flags+112(FP)
-	JNZ     nt_621
 	VMOVUPS Y4, (R13)
-	JMP     st_622
+	ADDQ    $0x00000020, R11
+	ADDQ    $0x00000020, R12
+	ADDQ    CX, R13
+	VPADDD  softmaxconsts<>+832(SB), Y2, Y2
+	INCQ    R14
+	CMPQ    R14, C+96(FP)
+	JB      class_588
+	JMP     outd_586
 
-nt_621:
-	VMOVNTPS Y4, (R13)
-
-st_622:
-	ADDQ   $0x00000020, R11
-	ADDQ   $0x00000020, R12
-	ADDQ   CX, R13
-	VPADDD softmaxconsts<>+832(SB), Y2, Y2
-	INCQ   R14
-	CMPQ   R14, C+96(FP)
-	JB     class_619
-	JMP    outd_617
-
-outnr_618:
+outnr_587:
 	VMOVUPS 320(SP), Y2
 	VMULPS  256(SP), Y2, Y2
 	VMOVUPS Y2, 576(SP)
@@ -10158,62 +10023,54 @@ outnr_618:
 	VXORPS  Y2, Y2, Y2
 	XORQ    R13, R13
 
-class_623:
+class_590:
 	VPCMPEQD     Y2, Y0, Y3
 	VMOVUPS      576(SP), Y4
 	VMULPS       (R10), Y4, Y4
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_624
+	JZ           noflag_591
 	VBROADCASTSS 8(R11), Y5
 	VSUBPS       Y5, Y4, Y4
 
-noflag_624:
+noflag_591:
 	VMOVUPS 288(SP), Y5
 	VANDPS  Y3, Y5, Y3
 	VSUBPS  Y3, Y4, Y4
 	VANDPS  Y1, Y4, Y4
 	VMULPS  128(SP), Y4, Y4
-	TESTQ   $0x00000800, flags+112(FP)
-	JNZ     nt_625
 	VMOVUPS Y4, (R12)
-	JMP     st_626
+	ADDQ    $0x00000020, R10
+	ADDQ    $0x00000020, R11
+	ADDQ    CX, R12
+	VPADDD  softmaxconsts<>+832(SB), Y2, Y2
+	INCQ    R13
+	CMPQ    R13, C+96(FP)
+	JB      class_590
 
-nt_625:
-	VMOVNTPS Y4, (R12)
-
-st_626:
-	ADDQ   $0x00000020, R10
-	ADDQ   $0x00000020, R11
-	ADDQ   CX, R12
-	VPADDD softmaxconsts<>+832(SB), Y2, Y2
-	INCQ   R13
-	CMPQ   R13, C+96(FP)
-	JB     class_623
-
-outd_617:
+outd_586:
 	ADDQ $0x00000020, AX
 	ADDQ $0x00000008, BX
 	ADDQ $0x00000020, R9
 	ADDQ $0x00000020, R8
 	SUBQ $0x00000008, DX
-	JMP  loop_578
+	JMP  loop_547
 
-tail_579:
+tail_548:
 	TESTQ   DX, DX
-	JZ      done_580
+	JZ      done_549
 	MOVQ    DX, R10
 	LEAQ    softmaxconsts<>+2240(SB), R11
 	NEGQ    R10
 	VMOVDQU 64(R11)(R10*4), Y0
 	XORQ    R10, R10
 
-lab8_627:
+lab8_592:
 	DECQ         DX
 	SHLQ         $0x08, R10
 	MOVBQZX      (BX)(DX*1), R11
 	ORQ          R11, R10
 	TESTQ        DX, DX
-	JNZ          lab8_627
+	JNZ          lab8_592
 	VMOVQ        R10, X1
 	VPMOVZXBD    X1, Y1
 	VBROADCASTSS ign+104(FP), Y2
@@ -10234,17 +10091,17 @@ lab8_627:
 	MOVQ         AX, DX
 	MOVQ         C+96(FP), BX
 	DECQ         BX
-	JZ           c1_628
+	JZ           c1_593
 
-max_629:
+max_594:
 	ADDQ       CX, DX
 	VMASKMOVPS (DX), Y2, Y4
 	PREFETCHT0 1024(DX)
 	VMAXPS     Y4, Y3, Y3
 	DECQ       BX
-	JNZ        max_629
+	JNZ        max_594
 
-c1_628:
+c1_593:
 	VMOVUPS Y3, 160(SP)
 	VXORPS  Y3, Y3, Y3
 	VXORPS  Y4, Y4, Y4
@@ -10253,7 +10110,7 @@ c1_628:
 	VXORPS  Y5, Y5, Y5
 	XORQ    R8, R8
 
-class_630:
+class_595:
 	VMASKMOVPS   (DX), Y2, Y6
 	VSUBPS       160(SP), Y6, Y6
 	VMULPS       softmaxconsts<>+128(SB), Y6, Y7
@@ -10287,7 +10144,7 @@ class_630:
 	VPADDD       softmaxconsts<>+832(SB), Y5, Y5
 	INCQ         R8
 	CMPQ         R8, C+96(FP)
-	JB           class_630
+	JB           class_595
 	VMOVUPS      Y4, 192(SP)
 	VMOVUPS      Y3, 224(SP)
 	VMOVUPS      softmaxconsts<>+0(SB), Y4
@@ -10298,7 +10155,7 @@ class_630:
 	VADDPS       96(SP), Y3, Y3
 	VMOVUPS      Y3, 96(SP)
 	TESTQ        $0x00000003, sflags+224(FP)
-	JZ           noflag_633
+	JZ           noflag_598
 	VMOVUPS      224(SP), Y3
 	VPSRLD       $0x17, Y3, Y4
 	VPSUBD       softmaxconsts<>+896(SB), Y4, Y4
@@ -10334,15 +10191,15 @@ class_630:
 	VMOVUPS      Y7, 288(SP)
 	VMOVUPS      Y3, 320(SP)
 	TESTQ        $0x00000001, sflags+224(FP)
-	JZ           noflag_634
+	JZ           noflag_599
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
 	TESTQ        $0x00000200, sflags+224(FP)
-	JZ           noflag_635
+	JZ           noflag_600
 	MOVQ         DI, DX
 	VXORPS       Y4, Y4, Y4
 	XORQ         BX, BX
 
-class_636:
+class_601:
 	VPCMPEQD     Y4, Y1, Y5
 	VBROADCASTSS (DX), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -10350,24 +10207,24 @@ class_636:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         BX
 	CMPQ         BX, C+96(FP)
-	JB           class_636
+	JB           class_601
 
-noflag_635:
+noflag_600:
 	VMOVUPS      Y3, 352(SP)
 	VBROADCASTSS eps1+232(FP), Y3
 	VMULPS       352(SP), Y3, Y3
 	VMULPS       320(SP), Y3, Y3
 	VMOVUPS      Y3, 384(SP)
 	TESTQ        $0x00000400, sflags+224(FP)
-	JZ           noflag_637
+	JZ           noflag_602
 	VXORPS       Y3, Y3, Y3
 	TESTQ        $0x00000200, sflags+224(FP)
-	JNZ          swzw_638
+	JNZ          swzw_603
 	MOVQ         DI, DX
 	VBROADCASTSS epsC+236(FP), Y4
 	XORQ         BX, BX
 
-class_640:
+class_605:
 	VMASKMOVPS  (AX), Y2, Y5
 	VSUBPS      160(SP), Y5, Y5
 	VFMADD231PS Y4, Y5, Y3
@@ -10375,14 +10232,14 @@ class_640:
 	ADDQ        $0x00000020, DX
 	INCQ        BX
 	CMPQ        BX, C+96(FP)
-	JB          class_640
-	JMP         swzd_639
+	JB          class_605
+	JMP         swzd_604
 
-swzw_638:
+swzw_603:
 	MOVQ DI, DX
 	XORQ BX, BX
 
-class_641:
+class_606:
 	VMASKMOVPS   (AX), Y2, Y4
 	VSUBPS       160(SP), Y4, Y4
 	VBROADCASTSS 24(DX), Y5
@@ -10391,9 +10248,9 @@ class_641:
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+96(FP)
-	JB           class_641
+	JB           class_606
 
-swzd_639:
+swzd_604:
 	VBROADCASTSS wsum+240(FP), Y4
 	VBROADCASTSS epsC+236(FP), Y5
 	VMULPS       Y5, Y4, Y4
@@ -10402,7 +10259,7 @@ swzd_639:
 	VSUBPS       Y3, Y5, Y5
 	VMOVUPS      Y5, 384(SP)
 
-noflag_637:
+noflag_602:
 	VMOVUPS 384(SP), Y3
 	VANDPS  Y2, Y3, Y3
 	VMOVUPS 352(SP), Y4
@@ -10414,9 +10271,9 @@ noflag_637:
 	VADDPS  32(SP), Y4, Y4
 	VMOVUPS Y4, 32(SP)
 
-noflag_634:
+noflag_599:
 	TESTQ        $0x00000002, sflags+224(FP)
-	JZ           noflag_642
+	JZ           noflag_607
 	VMOVUPS      192(SP), Y3
 	VMULPS       softmaxconsts<>+128(SB), Y3, Y4
 	VROUNDPS     $0x00, Y4, Y4
@@ -10447,27 +10304,27 @@ noflag_634:
 	VMOVUPS      Y4, 416(SP)
 	MOVQ         gmode+184(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_643
+	JEQ          pow1_608
 	CMPQ         AX, $0x02
-	JEQ          pow2_645
+	JEQ          pow2_610
 	CMPQ         AX, $0x03
-	JEQ          powg_644
+	JEQ          powg_609
 	VMOVUPS      softmaxconsts<>+0(SB), Y4
-	JMP          powd_646
+	JMP          powd_611
 
-pow1_643:
+pow1_608:
 	VMOVAPS Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_646
+	JMP     powd_611
 
-pow2_645:
+pow2_610:
 	VMULPS  Y3, Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_646
+	JMP     powd_611
 
-powg_644:
+powg_609:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y3, Y5
 	VMULPS       softmaxconsts<>+1792(SB), Y3, Y4
 	VBLENDVPS    Y5, Y4, Y3, Y4
@@ -10541,17 +10398,17 @@ powg_644:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS      Y4, Y3, Y4
 
-powd_646:
+powd_611:
 	VMULPS  320(SP), Y4, Y4
 	VMOVUPS Y4, 448(SP)
 	TESTQ   $0x00000100, sflags+224(FP)
-	JZ      noflag_647
+	JZ      noflag_612
 	VMOVUPS softmaxconsts<>+0(SB), Y3
 	MOVQ    DI, AX
 	VXORPS  Y4, Y4, Y4
 	XORQ    DX, DX
 
-class_648:
+class_613:
 	VPCMPEQD     Y4, Y1, Y5
 	VBROADCASTSS 4(AX), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -10559,28 +10416,28 @@ class_648:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         DX
 	CMPQ         DX, C+96(FP)
-	JB           class_648
+	JB           class_613
 	VMOVUPS      448(SP), Y4
 	VMULPS       Y3, Y4, Y4
 	VMOVUPS      Y4, 448(SP)
 
-noflag_647:
+noflag_612:
 	VMOVUPS 448(SP), Y3
 	VANDPS  Y2, Y3, Y3
 	VMULPS  128(SP), Y3, Y3
 	VADDPS  64(SP), Y3, Y3
 	VMOVUPS Y3, 64(SP)
 
-noflag_642:
-noflag_633:
+noflag_607:
+noflag_598:
 	VMOVUPS softmaxconsts<>+0(SB), Y3
 	TESTQ   $0x00000200, flags+112(FP)
-	JZ      noflag_649
+	JZ      noflag_614
 	MOVQ    DI, AX
 	VXORPS  Y4, Y4, Y4
 	XORQ    DX, DX
 
-class_650:
+class_615:
 	VPCMPEQD     Y4, Y1, Y5
 	VBROADCASTSS (AX), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -10588,9 +10445,9 @@ class_650:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         DX
 	CMPQ         DX, C+96(FP)
-	JB           class_650
+	JB           class_615
 
-noflag_649:
+noflag_614:
 	VBROADCASTSS k1+168(FP), Y4
 	VMULPS       Y3, Y4, Y4
 	VBROADCASTSS k2+172(FP), Y3
@@ -10629,27 +10486,27 @@ noflag_649:
 	VMOVUPS      Y4, 416(SP)
 	MOVQ         gmode+184(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_651
+	JEQ          pow1_616
 	CMPQ         AX, $0x02
-	JEQ          pow2_653
+	JEQ          pow2_618
 	CMPQ         AX, $0x03
-	JEQ          powg_652
+	JEQ          powg_617
 	VMOVUPS      softmaxconsts<>+0(SB), Y4
-	JMP          powd_654
+	JMP          powd_619
 
-pow1_651:
+pow1_616:
 	VMOVAPS Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_654
+	JMP     powd_619
 
-pow2_653:
+pow2_618:
 	VMULPS  Y3, Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_654
+	JMP     powd_619
 
-powg_652:
+powg_617:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y3, Y5
 	VMULPS       softmaxconsts<>+1792(SB), Y3, Y4
 	VBLENDVPS    Y5, Y4, Y3, Y4
@@ -10723,11 +10580,11 @@ powg_652:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS      Y4, Y3, Y4
 
-powd_654:
+powd_619:
 	VXORPS       softmaxconsts<>+2176(SB), Y4, Y4
 	VMOVUPS      Y4, 448(SP)
 	CMPQ         AX, $0x00
-	JEQ          gamma0_655
+	JEQ          gamma0_620
 	VMOVUPS      224(SP), Y3
 	VPSRLD       $0x17, Y3, Y4
 	VPSUBD       softmaxconsts<>+896(SB), Y4, Y4
@@ -10768,27 +10625,27 @@ powd_654:
 	MOVQ         g1mode+192(FP), AX
 	VMOVUPS      384(SP), Y3
 	CMPQ         AX, $0x01
-	JEQ          pow1_656
+	JEQ          pow1_621
 	CMPQ         AX, $0x02
-	JEQ          pow2_658
+	JEQ          pow2_623
 	CMPQ         AX, $0x03
-	JEQ          powg_657
+	JEQ          powg_622
 	VMOVUPS      softmaxconsts<>+0(SB), Y4
-	JMP          powd_659
+	JMP          powd_624
 
-pow1_656:
+pow1_621:
 	VMOVAPS Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_659
+	JMP     powd_624
 
-pow2_658:
+pow2_623:
 	VMULPS  Y3, Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_659
+	JMP     powd_624
 
-powg_657:
+powg_622:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y3, Y5
 	VMULPS       softmaxconsts<>+1792(SB), Y3, Y4
 	VBLENDVPS    Y5, Y4, Y3, Y4
@@ -10862,7 +10719,7 @@ powg_657:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS      Y4, Y3, Y4
 
-powd_659:
+powd_624:
 	VMULPS  416(SP), Y4, Y4
 	VMULPS  352(SP), Y4, Y4
 	VMULPS  480(SP), Y4, Y4
@@ -10873,16 +10730,16 @@ powd_659:
 	VADDPS  Y3, Y5, Y5
 	VMOVUPS Y5, 448(SP)
 
-gamma0_655:
+gamma0_620:
 	VMOVUPS 448(SP), Y3
 	TESTQ   $0x00000100, flags+112(FP)
-	JZ      noflag_660
+	JZ      noflag_625
 	VMOVUPS softmaxconsts<>+0(SB), Y4
 	MOVQ    DI, AX
 	VXORPS  Y5, Y5, Y5
 	XORQ    DX, DX
 
-class_661:
+class_626:
 	VPCMPEQD     Y5, Y1, Y6
 	VBROADCASTSS 4(AX), Y7
 	VBLENDVPS    Y6, Y7, Y4, Y4
@@ -10890,10 +10747,10 @@ class_661:
 	VPADDD       softmaxconsts<>+832(SB), Y5, Y5
 	INCQ         DX
 	CMPQ         DX, C+96(FP)
-	JB           class_661
+	JB           class_626
 	VMULPS       Y4, Y3, Y3
 
-noflag_660:
+noflag_625:
 	VBROADCASTSS fs+176(FP), Y4
 	VMULPS       Y4, Y3, Y3
 	VMOVUPS      320(SP), Y4
@@ -10906,13 +10763,13 @@ noflag_660:
 	MOVQ         C+96(FP), AX
 	SHLQ         $0x05, AX
 	TESTQ        $0x00000004, flags+112(FP)
-	JZ           noflag_662
+	JZ           noflag_627
 	MOVQ         SI, DX
 	MOVQ         DI, BX
 	VXORPS       Y4, Y4, Y4
 	XORQ         R8, R8
 
-class_663:
+class_628:
 	VMOVUPS      256(SP), Y5
 	VMULPS       (DX), Y5, Y5
 	VMOVUPS      Y5, (DX)
@@ -10931,30 +10788,30 @@ class_663:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         R8
 	CMPQ         R8, C+96(FP)
-	JB           class_663
+	JB           class_628
 
-noflag_662:
+noflag_627:
 	VMOVUPS Y3, 544(SP)
 	TESTQ   $0x00000004, flags+112(FP)
-	JZ      outnr_665
+	JZ      outnr_630
 	MOVQ    SI, DX
 	MOVQ    DI, BX
 	MOVQ    R9, SI
 	VXORPS  Y3, Y3, Y3
 	XORQ    DI, DI
 
-class_666:
+class_631:
 	VPCMPEQD     Y3, Y1, Y4
 	VMOVUPS      (DX)(AX*1), Y5
 	VSUBPS       544(SP), Y5, Y5
 	VADDPS       320(SP), Y5, Y5
 	VMULPS       (DX), Y5, Y5
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_667
+	JZ           noflag_632
 	VBROADCASTSS 8(BX), Y6
 	VSUBPS       Y6, Y5, Y5
 
-noflag_667:
+noflag_632:
 	VMOVUPS    288(SP), Y6
 	VANDPS     Y4, Y6, Y4
 	VSUBPS     Y4, Y5, Y5
@@ -10967,10 +10824,10 @@ noflag_667:
 	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
 	INCQ       DI
 	CMPQ       DI, C+96(FP)
-	JB         class_666
-	JMP        outd_664
+	JB         class_631
+	JMP        outd_629
 
-outnr_665:
+outnr_630:
 	VMOVUPS 320(SP), Y3
 	VMULPS  256(SP), Y3, Y3
 	VMOVUPS Y3, 576(SP)
@@ -10980,16 +10837,16 @@ outnr_665:
 	VXORPS  Y3, Y3, Y3
 	XORQ    SI, SI
 
-class_668:
+class_633:
 	VPCMPEQD     Y3, Y1, Y4
 	VMOVUPS      576(SP), Y5
 	VMULPS       (AX), Y5, Y5
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_669
+	JZ           noflag_634
 	VBROADCASTSS 8(DX), Y6
 	VSUBPS       Y6, Y5, Y5
 
-noflag_669:
+noflag_634:
 	VMOVUPS    288(SP), Y6
 	VANDPS     Y4, Y6, Y4
 	VSUBPS     Y4, Y5, Y5
@@ -11002,16 +10859,11 @@ noflag_669:
 	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
 	INCQ       SI
 	CMPQ       SI, C+96(FP)
-	JB         class_668
+	JB         class_633
 
-outd_664:
-done_580:
-pixwd_485:
-	TESTQ $0x00000800, flags+112(FP)
-	JZ    noflag_670
-	SFENCE
-
-noflag_670:
+outd_629:
+done_549:
+pixwd_458:
 	MOVQ         out_base+248(FP), AX
 	VMOVUPS      (SP), Y0
 	VMOVAPS      Y0, Y1
@@ -11076,7 +10928,7 @@ TEXT ·softmaxStatsI32AVX2(SB), NOSPLIT, $608-216
 	VXORPS Y0, Y0, Y0
 	XORQ   R11, R11
 
-class_671:
+class_635:
 	VMOVUPS Y0, (R10)
 	VMOVUPS Y0, 32(R10)
 	VMOVUPS Y0, 64(R10)
@@ -11084,7 +10936,7 @@ class_671:
 	ADDQ    $0x00000080, R10
 	INCQ    R11
 	CMPQ    R11, C+96(FP)
-	JB      class_671
+	JB      class_635
 	VXORPS  Y0, Y0, Y0
 	VMOVUPS Y0, (SP)
 	VXORPS  Y0, Y0, Y0
@@ -11100,11 +10952,11 @@ class_671:
 	VXORPS  Y0, Y0, Y0
 	VMOVUPS Y0, 192(SP)
 	TESTQ   $0x00001000, flags+112(FP)
-	JNZ     pixw_672
+	JNZ     pixw_636
 
-loop_674:
+loop_638:
 	CMPQ         DX, $0x00000008
-	JB           tail_675
+	JB           tail_639
 	VMOVDQU      (BX), Y0
 	VBROADCASTSS ign+104(FP), Y1
 	VMOVQ        C+96(FP), X2
@@ -11125,17 +10977,17 @@ loop_674:
 	MOVQ         AX, R8
 	MOVQ         C+96(FP), R10
 	DECQ         R10
-	JZ           c1_677
+	JZ           c1_641
 
-max_678:
+max_642:
 	ADDQ       CX, R8
 	VMOVUPS    (R8), Y3
 	PREFETCHT0 1024(R8)
 	VMAXPS     Y3, Y2, Y2
 	DECQ       R10
-	JNZ        max_678
+	JNZ        max_642
 
-c1_677:
+c1_641:
 	VMOVUPS Y2, 224(SP)
 	VXORPS  Y2, Y2, Y2
 	VXORPS  Y3, Y3, Y3
@@ -11144,7 +10996,7 @@ c1_677:
 	VXORPS  Y4, Y4, Y4
 	XORQ    R11, R11
 
-class_679:
+class_643:
 	VMOVUPS      (R8), Y5
 	VSUBPS       224(SP), Y5, Y5
 	VMULPS       softmaxconsts<>+128(SB), Y5, Y6
@@ -11171,10 +11023,10 @@ class_679:
 	VANDNPS      Y6, Y7, Y6
 	VADDPS       Y6, Y2, Y2
 	TESTQ        $0x00000004, flags+112(FP)
-	JZ           noflag_680
+	JZ           noflag_644
 	VMOVUPS      Y6, (R10)
 
-noflag_680:
+noflag_644:
 	VPCMPEQD  Y4, Y0, Y6
 	VBLENDVPS Y6, Y5, Y3, Y3
 	ADDQ      CX, R8
@@ -11182,32 +11034,32 @@ noflag_680:
 	VPADDD    softmaxconsts<>+832(SB), Y4, Y4
 	INCQ      R11
 	CMPQ      R11, C+96(FP)
-	JB        class_679
+	JB        class_643
 	VMOVUPS   Y3, 256(SP)
 	VMOVUPS   softmaxconsts<>+0(SB), Y3
 	VDIVPS    Y2, Y3, Y3
 	VMOVUPS   Y3, 288(SP)
 	VMOVUPS   Y2, 320(SP)
 	TESTQ     $0x00000004, flags+112(FP)
-	JZ        noflag_681
+	JZ        noflag_645
 	MOVQ      SI, R8
 	MOVQ      R9, R10
 	VXORPS    Y2, Y2, Y2
 	XORQ      R11, R11
 
-class_682:
+class_646:
 	VMOVUPS 288(SP), Y3
 	VMULPS  (R8), Y3, Y3
 	VANDPS  Y1, Y3, Y3
 	VADDPS  (R10), Y3, Y4
 	VMOVUPS Y4, (R10)
 	TESTQ   $0x00000008, flags+112(FP)
-	JZ      noflag_683
+	JZ      noflag_647
 	VMULPS  Y3, Y3, Y4
 	VADDPS  96(R10), Y4, Y4
 	VMOVUPS Y4, 96(R10)
 
-noflag_683:
+noflag_647:
 	VPCMPEQD Y2, Y0, Y4
 	VMOVUPS  32(R10), Y5
 	VANDPS   Y4, Y3, Y3
@@ -11222,15 +11074,15 @@ noflag_683:
 	VPADDD   softmaxconsts<>+832(SB), Y2, Y2
 	INCQ     R11
 	CMPQ     R11, C+96(FP)
-	JB       class_682
+	JB       class_646
 
-noflag_681:
+noflag_645:
 	MOVQ         flags+112(FP), R8
 	ANDQ         $0x00000203, R8
 	CMPQ         R8, $0x00000001
-	JEQ          prodmode_684
+	JEQ          prodmode_648
 	TESTQ        $0x00000003, flags+112(FP)
-	JZ           noflag_686
+	JZ           noflag_650
 	VMOVUPS      320(SP), Y2
 	VPSRLD       $0x17, Y2, Y3
 	VPSUBD       softmaxconsts<>+896(SB), Y3, Y3
@@ -11266,15 +11118,15 @@ noflag_681:
 	VMOVUPS      Y6, 352(SP)
 	VMOVUPS      Y2, 384(SP)
 	TESTQ        $0x00000001, flags+112(FP)
-	JZ           noflag_687
+	JZ           noflag_651
 	VMOVUPS      softmaxconsts<>+0(SB), Y2
 	TESTQ        $0x00000200, flags+112(FP)
-	JZ           noflag_688
+	JZ           noflag_652
 	MOVQ         DI, R8
 	VXORPS       Y3, Y3, Y3
 	XORQ         R10, R10
 
-class_689:
+class_653:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS (R8), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -11282,25 +11134,25 @@ class_689:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R10
 	CMPQ         R10, C+96(FP)
-	JB           class_689
+	JB           class_653
 
-noflag_688:
+noflag_652:
 	VMOVUPS      Y2, 416(SP)
 	VBROADCASTSS eps1+168(FP), Y2
 	VMULPS       416(SP), Y2, Y2
 	VMULPS       384(SP), Y2, Y2
 	VMOVUPS      Y2, 448(SP)
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_690
+	JZ           noflag_654
 	VXORPS       Y2, Y2, Y2
 	TESTQ        $0x00000200, flags+112(FP)
-	JNZ          swzw_691
+	JNZ          swzw_655
 	MOVQ         AX, R8
 	MOVQ         DI, R10
 	VBROADCASTSS epsC+172(FP), Y3
 	XORQ         R11, R11
 
-class_693:
+class_657:
 	VMOVUPS     (R8), Y4
 	VSUBPS      224(SP), Y4, Y4
 	VFMADD231PS Y3, Y4, Y2
@@ -11308,15 +11160,15 @@ class_693:
 	ADDQ        $0x00000020, R10
 	INCQ        R11
 	CMPQ        R11, C+96(FP)
-	JB          class_693
-	JMP         swzd_692
+	JB          class_657
+	JMP         swzd_656
 
-swzw_691:
+swzw_655:
 	MOVQ AX, R8
 	MOVQ DI, R10
 	XORQ R11, R11
 
-class_694:
+class_658:
 	VMOVUPS      (R8), Y3
 	VSUBPS       224(SP), Y3, Y3
 	VBROADCASTSS 24(R10), Y4
@@ -11325,9 +11177,9 @@ class_694:
 	ADDQ         $0x00000020, R10
 	INCQ         R11
 	CMPQ         R11, C+96(FP)
-	JB           class_694
+	JB           class_658
 
-swzd_692:
+swzd_656:
 	VBROADCASTSS wsum+176(FP), Y3
 	VBROADCASTSS epsC+172(FP), Y4
 	VMULPS       Y4, Y3, Y3
@@ -11336,7 +11188,7 @@ swzd_692:
 	VSUBPS       Y2, Y4, Y4
 	VMOVUPS      Y4, 448(SP)
 
-noflag_690:
+noflag_654:
 	VMOVUPS 448(SP), Y2
 	VANDPS  Y1, Y2, Y2
 	VMOVUPS 416(SP), Y3
@@ -11346,9 +11198,9 @@ noflag_690:
 	VADDPS  32(SP), Y3, Y3
 	VMOVUPS Y3, 32(SP)
 
-noflag_687:
+noflag_651:
 	TESTQ        $0x00000002, flags+112(FP)
-	JZ           noflag_695
+	JZ           noflag_659
 	VMOVUPS      256(SP), Y2
 	VMULPS       softmaxconsts<>+128(SB), Y2, Y3
 	VROUNDPS     $0x00, Y3, Y3
@@ -11379,27 +11231,27 @@ noflag_687:
 	VMOVUPS      Y3, 480(SP)
 	MOVQ         gmode+184(FP), R8
 	CMPQ         R8, $0x01
-	JEQ          pow1_696
+	JEQ          pow1_660
 	CMPQ         R8, $0x02
-	JEQ          pow2_698
+	JEQ          pow2_662
 	CMPQ         R8, $0x03
-	JEQ          powg_697
+	JEQ          powg_661
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
-	JMP          powd_699
+	JMP          powd_663
 
-pow1_696:
+pow1_660:
 	VMOVAPS Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_699
+	JMP     powd_663
 
-pow2_698:
+pow2_662:
 	VMULPS  Y2, Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_699
+	JMP     powd_663
 
-powg_697:
+powg_661:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y2, Y4
 	VMULPS       softmaxconsts<>+1792(SB), Y2, Y3
 	VBLENDVPS    Y4, Y3, Y2, Y3
@@ -11473,17 +11325,17 @@ powg_697:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
-powd_699:
+powd_663:
 	VMULPS  384(SP), Y3, Y3
 	VMOVUPS Y3, 512(SP)
 	TESTQ   $0x00000100, flags+112(FP)
-	JZ      noflag_700
+	JZ      noflag_664
 	VMOVUPS softmaxconsts<>+0(SB), Y2
 	MOVQ    DI, R8
 	VXORPS  Y3, Y3, Y3
 	XORQ    R10, R10
 
-class_701:
+class_665:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS 4(R8), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -11491,37 +11343,37 @@ class_701:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R10
 	CMPQ         R10, C+96(FP)
-	JB           class_701
+	JB           class_665
 	VMOVUPS      512(SP), Y0
 	VMULPS       Y2, Y0, Y0
 	VMOVUPS      Y0, 512(SP)
 
-noflag_700:
+noflag_664:
 	VMOVUPS 512(SP), Y0
 	VANDPS  Y1, Y0, Y0
 	VADDPS  64(SP), Y0, Y0
 	VMOVUPS Y0, 64(SP)
 
-noflag_695:
-noflag_686:
-	JMP pwdone_685
+noflag_659:
+noflag_650:
+	JMP pwdone_649
 
-prodmode_684:
+prodmode_648:
 	VBROADCASTSS eps1+168(FP), Y0
 	VXORPS       softmaxconsts<>+2176(SB), Y0, Y0
 	VMULPS       256(SP), Y0, Y0
 	VMOVUPS      Y0, 544(SP)
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_702
+	JZ           noflag_666
 	VXORPS       Y0, Y0, Y0
 	TESTQ        $0x00000200, flags+112(FP)
-	JNZ          swzw_703
+	JNZ          swzw_667
 	MOVQ         AX, R8
 	MOVQ         DI, R10
 	VBROADCASTSS epsC+172(FP), Y2
 	XORQ         R11, R11
 
-class_705:
+class_669:
 	VMOVUPS     (R8), Y3
 	VSUBPS      224(SP), Y3, Y3
 	VFMADD231PS Y2, Y3, Y0
@@ -11529,15 +11381,15 @@ class_705:
 	ADDQ        $0x00000020, R10
 	INCQ        R11
 	CMPQ        R11, C+96(FP)
-	JB          class_705
-	JMP         swzd_704
+	JB          class_669
+	JMP         swzd_668
 
-swzw_703:
+swzw_667:
 	MOVQ AX, R8
 	MOVQ DI, R10
 	XORQ R11, R11
 
-class_706:
+class_670:
 	VMOVUPS      (R8), Y2
 	VSUBPS       224(SP), Y2, Y2
 	VBROADCASTSS 24(R10), Y3
@@ -11546,14 +11398,14 @@ class_706:
 	ADDQ         $0x00000020, R10
 	INCQ         R11
 	CMPQ         R11, C+96(FP)
-	JB           class_706
+	JB           class_670
 
-swzd_704:
+swzd_668:
 	VMOVUPS 544(SP), Y2
 	VSUBPS  Y0, Y2, Y2
 	VMOVUPS Y2, 544(SP)
 
-noflag_702:
+noflag_666:
 	VMOVUPS     544(SP), Y0
 	VANDPS      Y1, Y0, Y0
 	VADDPS      (SP), Y0, Y0
@@ -11586,15 +11438,15 @@ noflag_702:
 	VMULPS      Y1, Y4, Y4
 	VMOVUPS     Y4, 160(SP)
 
-pwdone_685:
+pwdone_649:
 	ADDQ $0x00000020, AX
 	ADDQ $0x00000020, BX
 	SUBQ $0x00000008, DX
-	JMP  loop_674
+	JMP  loop_638
 
-tail_675:
+tail_639:
 	TESTQ        DX, DX
-	JZ           done_676
+	JZ           done_640
 	LEAQ         softmaxconsts<>+2240(SB), R8
 	NEGQ         DX
 	VMOVDQU      64(R8)(DX*4), Y0
@@ -11618,17 +11470,17 @@ tail_675:
 	MOVQ         AX, DX
 	MOVQ         C+96(FP), BX
 	DECQ         BX
-	JZ           c1_707
+	JZ           c1_671
 
-max_708:
+max_672:
 	ADDQ       CX, DX
 	VMASKMOVPS (DX), Y0, Y3
 	PREFETCHT0 1024(DX)
 	VMAXPS     Y3, Y2, Y2
 	DECQ       BX
-	JNZ        max_708
+	JNZ        max_672
 
-c1_707:
+c1_671:
 	VMOVUPS Y2, 224(SP)
 	VXORPS  Y2, Y2, Y2
 	VXORPS  Y3, Y3, Y3
@@ -11637,7 +11489,7 @@ c1_707:
 	VXORPS  Y4, Y4, Y4
 	XORQ    R8, R8
 
-class_709:
+class_673:
 	VMASKMOVPS   (DX), Y0, Y5
 	VSUBPS       224(SP), Y5, Y5
 	VMULPS       softmaxconsts<>+128(SB), Y5, Y6
@@ -11664,10 +11516,10 @@ class_709:
 	VANDNPS      Y6, Y7, Y6
 	VADDPS       Y6, Y2, Y2
 	TESTQ        $0x00000004, flags+112(FP)
-	JZ           noflag_710
+	JZ           noflag_674
 	VMOVUPS      Y6, (BX)
 
-noflag_710:
+noflag_674:
 	VPCMPEQD  Y4, Y1, Y6
 	VBLENDVPS Y6, Y5, Y3, Y3
 	ADDQ      CX, DX
@@ -11675,32 +11527,32 @@ noflag_710:
 	VPADDD    softmaxconsts<>+832(SB), Y4, Y4
 	INCQ      R8
 	CMPQ      R8, C+96(FP)
-	JB        class_709
+	JB        class_673
 	VMOVUPS   Y3, 256(SP)
 	VMOVUPS   softmaxconsts<>+0(SB), Y3
 	VDIVPS    Y2, Y3, Y3
 	VMOVUPS   Y3, 288(SP)
 	VMOVUPS   Y2, 320(SP)
 	TESTQ     $0x00000004, flags+112(FP)
-	JZ        noflag_711
+	JZ        noflag_675
 	MOVQ      SI, DX
 	MOVQ      R9, BX
 	VXORPS    Y2, Y2, Y2
 	XORQ      SI, SI
 
-class_712:
+class_676:
 	VMOVUPS 288(SP), Y3
 	VMULPS  (DX), Y3, Y3
 	VANDPS  Y0, Y3, Y3
 	VADDPS  (BX), Y3, Y4
 	VMOVUPS Y4, (BX)
 	TESTQ   $0x00000008, flags+112(FP)
-	JZ      noflag_713
+	JZ      noflag_677
 	VMULPS  Y3, Y3, Y4
 	VADDPS  96(BX), Y4, Y4
 	VMOVUPS Y4, 96(BX)
 
-noflag_713:
+noflag_677:
 	VPCMPEQD Y2, Y1, Y4
 	VMOVUPS  32(BX), Y5
 	VANDPS   Y4, Y3, Y3
@@ -11715,15 +11567,15 @@ noflag_713:
 	VPADDD   softmaxconsts<>+832(SB), Y2, Y2
 	INCQ     SI
 	CMPQ     SI, C+96(FP)
-	JB       class_712
+	JB       class_676
 
-noflag_711:
+noflag_675:
 	MOVQ         flags+112(FP), DX
 	ANDQ         $0x00000203, DX
 	CMPQ         DX, $0x00000001
-	JEQ          prodmode_714
+	JEQ          prodmode_678
 	TESTQ        $0x00000003, flags+112(FP)
-	JZ           noflag_716
+	JZ           noflag_680
 	VMOVUPS      320(SP), Y2
 	VPSRLD       $0x17, Y2, Y3
 	VPSUBD       softmaxconsts<>+896(SB), Y3, Y3
@@ -11759,15 +11611,15 @@ noflag_711:
 	VMOVUPS      Y6, 352(SP)
 	VMOVUPS      Y2, 384(SP)
 	TESTQ        $0x00000001, flags+112(FP)
-	JZ           noflag_717
+	JZ           noflag_681
 	VMOVUPS      softmaxconsts<>+0(SB), Y2
 	TESTQ        $0x00000200, flags+112(FP)
-	JZ           noflag_718
+	JZ           noflag_682
 	MOVQ         DI, DX
 	VXORPS       Y3, Y3, Y3
 	XORQ         BX, BX
 
-class_719:
+class_683:
 	VPCMPEQD     Y3, Y1, Y4
 	VBROADCASTSS (DX), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -11775,24 +11627,24 @@ class_719:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         BX
 	CMPQ         BX, C+96(FP)
-	JB           class_719
+	JB           class_683
 
-noflag_718:
+noflag_682:
 	VMOVUPS      Y2, 416(SP)
 	VBROADCASTSS eps1+168(FP), Y2
 	VMULPS       416(SP), Y2, Y2
 	VMULPS       384(SP), Y2, Y2
 	VMOVUPS      Y2, 448(SP)
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_720
+	JZ           noflag_684
 	VXORPS       Y2, Y2, Y2
 	TESTQ        $0x00000200, flags+112(FP)
-	JNZ          swzw_721
+	JNZ          swzw_685
 	MOVQ         DI, DX
 	VBROADCASTSS epsC+172(FP), Y3
 	XORQ         BX, BX
 
-class_723:
+class_687:
 	VMASKMOVPS  (AX), Y0, Y4
 	VSUBPS      224(SP), Y4, Y4
 	VFMADD231PS Y3, Y4, Y2
@@ -11800,14 +11652,14 @@ class_723:
 	ADDQ        $0x00000020, DX
 	INCQ        BX
 	CMPQ        BX, C+96(FP)
-	JB          class_723
-	JMP         swzd_722
+	JB          class_687
+	JMP         swzd_686
 
-swzw_721:
+swzw_685:
 	MOVQ DI, DX
 	XORQ BX, BX
 
-class_724:
+class_688:
 	VMASKMOVPS   (AX), Y0, Y3
 	VSUBPS       224(SP), Y3, Y3
 	VBROADCASTSS 24(DX), Y4
@@ -11816,9 +11668,9 @@ class_724:
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+96(FP)
-	JB           class_724
+	JB           class_688
 
-swzd_722:
+swzd_686:
 	VBROADCASTSS wsum+176(FP), Y3
 	VBROADCASTSS epsC+172(FP), Y4
 	VMULPS       Y4, Y3, Y3
@@ -11827,7 +11679,7 @@ swzd_722:
 	VSUBPS       Y2, Y4, Y4
 	VMOVUPS      Y4, 448(SP)
 
-noflag_720:
+noflag_684:
 	VMOVUPS 448(SP), Y2
 	VANDPS  Y0, Y2, Y2
 	VMOVUPS 416(SP), Y3
@@ -11837,9 +11689,9 @@ noflag_720:
 	VADDPS  32(SP), Y3, Y3
 	VMOVUPS Y3, 32(SP)
 
-noflag_717:
+noflag_681:
 	TESTQ        $0x00000002, flags+112(FP)
-	JZ           noflag_725
+	JZ           noflag_689
 	VMOVUPS      256(SP), Y2
 	VMULPS       softmaxconsts<>+128(SB), Y2, Y3
 	VROUNDPS     $0x00, Y3, Y3
@@ -11870,27 +11722,27 @@ noflag_717:
 	VMOVUPS      Y3, 480(SP)
 	MOVQ         gmode+184(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_726
+	JEQ          pow1_690
 	CMPQ         AX, $0x02
-	JEQ          pow2_728
+	JEQ          pow2_692
 	CMPQ         AX, $0x03
-	JEQ          powg_727
+	JEQ          powg_691
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
-	JMP          powd_729
+	JMP          powd_693
 
-pow1_726:
+pow1_690:
 	VMOVAPS Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_729
+	JMP     powd_693
 
-pow2_728:
+pow2_692:
 	VMULPS  Y2, Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_729
+	JMP     powd_693
 
-powg_727:
+powg_691:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y2, Y4
 	VMULPS       softmaxconsts<>+1792(SB), Y2, Y3
 	VBLENDVPS    Y4, Y3, Y2, Y3
@@ -11964,17 +11816,17 @@ powg_727:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
-powd_729:
+powd_693:
 	VMULPS  384(SP), Y3, Y3
 	VMOVUPS Y3, 512(SP)
 	TESTQ   $0x00000100, flags+112(FP)
-	JZ      noflag_730
+	JZ      noflag_694
 	VMOVUPS softmaxconsts<>+0(SB), Y2
 	MOVQ    DI, AX
 	VXORPS  Y3, Y3, Y3
 	XORQ    CX, CX
 
-class_731:
+class_695:
 	VPCMPEQD     Y3, Y1, Y4
 	VBROADCASTSS 4(AX), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -11982,36 +11834,36 @@ class_731:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         CX
 	CMPQ         CX, C+96(FP)
-	JB           class_731
+	JB           class_695
 	VMOVUPS      512(SP), Y1
 	VMULPS       Y2, Y1, Y1
 	VMOVUPS      Y1, 512(SP)
 
-noflag_730:
+noflag_694:
 	VMOVUPS 512(SP), Y1
 	VANDPS  Y0, Y1, Y1
 	VADDPS  64(SP), Y1, Y1
 	VMOVUPS Y1, 64(SP)
 
-noflag_725:
-noflag_716:
-	JMP pwdone_715
+noflag_689:
+noflag_680:
+	JMP pwdone_679
 
-prodmode_714:
+prodmode_678:
 	VBROADCASTSS eps1+168(FP), Y1
 	VXORPS       softmaxconsts<>+2176(SB), Y1, Y1
 	VMULPS       256(SP), Y1, Y1
 	VMOVUPS      Y1, 544(SP)
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_732
+	JZ           noflag_696
 	VXORPS       Y1, Y1, Y1
 	TESTQ        $0x00000200, flags+112(FP)
-	JNZ          swzw_733
+	JNZ          swzw_697
 	MOVQ         DI, DX
 	VBROADCASTSS epsC+172(FP), Y2
 	XORQ         BX, BX
 
-class_735:
+class_699:
 	VMASKMOVPS  (AX), Y0, Y3
 	VSUBPS      224(SP), Y3, Y3
 	VFMADD231PS Y2, Y3, Y1
@@ -12019,14 +11871,14 @@ class_735:
 	ADDQ        $0x00000020, DX
 	INCQ        BX
 	CMPQ        BX, C+96(FP)
-	JB          class_735
-	JMP         swzd_734
+	JB          class_699
+	JMP         swzd_698
 
-swzw_733:
+swzw_697:
 	MOVQ DI, DX
 	XORQ BX, BX
 
-class_736:
+class_700:
 	VMASKMOVPS   (AX), Y0, Y2
 	VSUBPS       224(SP), Y2, Y2
 	VBROADCASTSS 24(DX), Y3
@@ -12035,14 +11887,14 @@ class_736:
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+96(FP)
-	JB           class_736
+	JB           class_700
 
-swzd_734:
+swzd_698:
 	VMOVUPS 544(SP), Y2
 	VSUBPS  Y1, Y2, Y2
 	VMOVUPS Y2, 544(SP)
 
-noflag_732:
+noflag_696:
 	VMOVUPS     544(SP), Y1
 	VANDPS      Y0, Y1, Y1
 	VADDPS      (SP), Y1, Y1
@@ -12075,14 +11927,14 @@ noflag_732:
 	VMULPS      Y0, Y4, Y4
 	VMOVUPS     Y4, 160(SP)
 
-pwdone_715:
-done_676:
-	JMP pixwd_673
+pwdone_679:
+done_640:
+	JMP pixwd_637
 
-pixw_672:
-loop_737:
+pixw_636:
+loop_701:
 	CMPQ         DX, $0x00000008
-	JB           tail_738
+	JB           tail_702
 	VMOVDQU      (BX), Y0
 	VBROADCASTSS ign+104(FP), Y1
 	VMOVQ        C+96(FP), X2
@@ -12106,17 +11958,17 @@ loop_737:
 	MOVQ         AX, R10
 	MOVQ         C+96(FP), R11
 	DECQ         R11
-	JZ           c1_740
+	JZ           c1_704
 
-max_741:
+max_705:
 	ADDQ       CX, R10
 	VMOVUPS    (R10), Y3
 	PREFETCHT0 1024(R10)
 	VMAXPS     Y3, Y2, Y2
 	DECQ       R11
-	JNZ        max_741
+	JNZ        max_705
 
-c1_740:
+c1_704:
 	VMOVUPS Y2, 256(SP)
 	VXORPS  Y2, Y2, Y2
 	VXORPS  Y3, Y3, Y3
@@ -12125,7 +11977,7 @@ c1_740:
 	VXORPS  Y4, Y4, Y4
 	XORQ    R12, R12
 
-class_742:
+class_706:
 	VMOVUPS      (R10), Y5
 	VSUBPS       256(SP), Y5, Y5
 	VMULPS       softmaxconsts<>+128(SB), Y5, Y6
@@ -12152,10 +12004,10 @@ class_742:
 	VANDNPS      Y6, Y7, Y6
 	VADDPS       Y6, Y2, Y2
 	TESTQ        $0x00000004, flags+112(FP)
-	JZ           noflag_743
+	JZ           noflag_707
 	VMOVUPS      Y6, (R11)
 
-noflag_743:
+noflag_707:
 	VPCMPEQD  Y4, Y0, Y6
 	VBLENDVPS Y6, Y5, Y3, Y3
 	ADDQ      CX, R10
@@ -12163,20 +12015,20 @@ noflag_743:
 	VPADDD    softmaxconsts<>+832(SB), Y4, Y4
 	INCQ      R12
 	CMPQ      R12, C+96(FP)
-	JB        class_742
+	JB        class_706
 	VMOVUPS   Y3, 288(SP)
 	VMOVUPS   softmaxconsts<>+0(SB), Y3
 	VDIVPS    Y2, Y3, Y3
 	VMOVUPS   Y3, 320(SP)
 	VMOVUPS   Y2, 352(SP)
 	TESTQ     $0x00000004, flags+112(FP)
-	JZ        noflag_744
+	JZ        noflag_708
 	MOVQ      SI, R10
 	MOVQ      R9, R11
 	VXORPS    Y2, Y2, Y2
 	XORQ      R12, R12
 
-class_745:
+class_709:
 	VMOVUPS 320(SP), Y3
 	VMULPS  (R10), Y3, Y3
 	VANDPS  Y1, Y3, Y3
@@ -12184,12 +12036,12 @@ class_745:
 	VADDPS  (R11), Y4, Y5
 	VMOVUPS Y5, (R11)
 	TESTQ   $0x00000008, flags+112(FP)
-	JZ      noflag_746
+	JZ      noflag_710
 	VMULPS  Y3, Y4, Y3
 	VADDPS  96(R11), Y3, Y3
 	VMOVUPS Y3, 96(R11)
 
-noflag_746:
+noflag_710:
 	VPCMPEQD Y2, Y0, Y3
 	VMOVUPS  32(R11), Y5
 	VANDPS   Y3, Y4, Y4
@@ -12205,15 +12057,15 @@ noflag_746:
 	VPADDD   softmaxconsts<>+832(SB), Y2, Y2
 	INCQ     R12
 	CMPQ     R12, C+96(FP)
-	JB       class_745
+	JB       class_709
 
-noflag_744:
+noflag_708:
 	MOVQ         flags+112(FP), R10
 	ANDQ         $0x00000203, R10
 	CMPQ         R10, $0x00000001
-	JEQ          prodmode_747
+	JEQ          prodmode_711
 	TESTQ        $0x00000003, flags+112(FP)
-	JZ           noflag_749
+	JZ           noflag_713
 	VMOVUPS      352(SP), Y2
 	VPSRLD       $0x17, Y2, Y3
 	VPSUBD       softmaxconsts<>+896(SB), Y3, Y3
@@ -12249,15 +12101,15 @@ noflag_744:
 	VMOVUPS      Y6, 384(SP)
 	VMOVUPS      Y2, 416(SP)
 	TESTQ        $0x00000001, flags+112(FP)
-	JZ           noflag_750
+	JZ           noflag_714
 	VMOVUPS      softmaxconsts<>+0(SB), Y2
 	TESTQ        $0x00000200, flags+112(FP)
-	JZ           noflag_751
+	JZ           noflag_715
 	MOVQ         DI, R10
 	VXORPS       Y3, Y3, Y3
 	XORQ         R11, R11
 
-class_752:
+class_716:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS (R10), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -12265,25 +12117,25 @@ class_752:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R11
 	CMPQ         R11, C+96(FP)
-	JB           class_752
+	JB           class_716
 
-noflag_751:
+noflag_715:
 	VMOVUPS      Y2, 448(SP)
 	VBROADCASTSS eps1+168(FP), Y2
 	VMULPS       448(SP), Y2, Y2
 	VMULPS       416(SP), Y2, Y2
 	VMOVUPS      Y2, 480(SP)
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_753
+	JZ           noflag_717
 	VXORPS       Y2, Y2, Y2
 	TESTQ        $0x00000200, flags+112(FP)
-	JNZ          swzw_754
+	JNZ          swzw_718
 	MOVQ         AX, R10
 	MOVQ         DI, R11
 	VBROADCASTSS epsC+172(FP), Y3
 	XORQ         R12, R12
 
-class_756:
+class_720:
 	VMOVUPS     (R10), Y4
 	VSUBPS      256(SP), Y4, Y4
 	VFMADD231PS Y3, Y4, Y2
@@ -12291,15 +12143,15 @@ class_756:
 	ADDQ        $0x00000020, R11
 	INCQ        R12
 	CMPQ        R12, C+96(FP)
-	JB          class_756
-	JMP         swzd_755
+	JB          class_720
+	JMP         swzd_719
 
-swzw_754:
+swzw_718:
 	MOVQ AX, R10
 	MOVQ DI, R11
 	XORQ R12, R12
 
-class_757:
+class_721:
 	VMOVUPS      (R10), Y3
 	VSUBPS       256(SP), Y3, Y3
 	VBROADCASTSS 24(R11), Y4
@@ -12308,9 +12160,9 @@ class_757:
 	ADDQ         $0x00000020, R11
 	INCQ         R12
 	CMPQ         R12, C+96(FP)
-	JB           class_757
+	JB           class_721
 
-swzd_755:
+swzd_719:
 	VBROADCASTSS wsum+176(FP), Y3
 	VBROADCASTSS epsC+172(FP), Y4
 	VMULPS       Y4, Y3, Y3
@@ -12319,7 +12171,7 @@ swzd_755:
 	VSUBPS       Y2, Y4, Y4
 	VMOVUPS      Y4, 480(SP)
 
-noflag_753:
+noflag_717:
 	VMOVUPS 480(SP), Y2
 	VANDPS  Y1, Y2, Y2
 	VMOVUPS 448(SP), Y3
@@ -12331,9 +12183,9 @@ noflag_753:
 	VADDPS  32(SP), Y3, Y3
 	VMOVUPS Y3, 32(SP)
 
-noflag_750:
+noflag_714:
 	TESTQ        $0x00000002, flags+112(FP)
-	JZ           noflag_758
+	JZ           noflag_722
 	VMOVUPS      288(SP), Y2
 	VMULPS       softmaxconsts<>+128(SB), Y2, Y3
 	VROUNDPS     $0x00, Y3, Y3
@@ -12364,27 +12216,27 @@ noflag_750:
 	VMOVUPS      Y3, 512(SP)
 	MOVQ         gmode+184(FP), R10
 	CMPQ         R10, $0x01
-	JEQ          pow1_759
+	JEQ          pow1_723
 	CMPQ         R10, $0x02
-	JEQ          pow2_761
+	JEQ          pow2_725
 	CMPQ         R10, $0x03
-	JEQ          powg_760
+	JEQ          powg_724
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
-	JMP          powd_762
+	JMP          powd_726
 
-pow1_759:
+pow1_723:
 	VMOVAPS Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_762
+	JMP     powd_726
 
-pow2_761:
+pow2_725:
 	VMULPS  Y2, Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_762
+	JMP     powd_726
 
-powg_760:
+powg_724:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y2, Y4
 	VMULPS       softmaxconsts<>+1792(SB), Y2, Y3
 	VBLENDVPS    Y4, Y3, Y2, Y3
@@ -12458,17 +12310,17 @@ powg_760:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
-powd_762:
+powd_726:
 	VMULPS  416(SP), Y3, Y3
 	VMOVUPS Y3, 544(SP)
 	TESTQ   $0x00000100, flags+112(FP)
-	JZ      noflag_763
+	JZ      noflag_727
 	VMOVUPS softmaxconsts<>+0(SB), Y2
 	MOVQ    DI, R10
 	VXORPS  Y3, Y3, Y3
 	XORQ    R11, R11
 
-class_764:
+class_728:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS 4(R10), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -12476,38 +12328,38 @@ class_764:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R11
 	CMPQ         R11, C+96(FP)
-	JB           class_764
+	JB           class_728
 	VMOVUPS      544(SP), Y0
 	VMULPS       Y2, Y0, Y0
 	VMOVUPS      Y0, 544(SP)
 
-noflag_763:
+noflag_727:
 	VMOVUPS 544(SP), Y0
 	VANDPS  Y1, Y0, Y0
 	VMULPS  224(SP), Y0, Y0
 	VADDPS  64(SP), Y0, Y0
 	VMOVUPS Y0, 64(SP)
 
-noflag_758:
-noflag_749:
-	JMP pwdone_748
+noflag_722:
+noflag_713:
+	JMP pwdone_712
 
-prodmode_747:
+prodmode_711:
 	VBROADCASTSS eps1+168(FP), Y0
 	VXORPS       softmaxconsts<>+2176(SB), Y0, Y0
 	VMULPS       288(SP), Y0, Y0
 	VMOVUPS      Y0, 576(SP)
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_765
+	JZ           noflag_729
 	VXORPS       Y0, Y0, Y0
 	TESTQ        $0x00000200, flags+112(FP)
-	JNZ          swzw_766
+	JNZ          swzw_730
 	MOVQ         AX, R10
 	MOVQ         DI, R11
 	VBROADCASTSS epsC+172(FP), Y2
 	XORQ         R12, R12
 
-class_768:
+class_732:
 	VMOVUPS     (R10), Y3
 	VSUBPS      256(SP), Y3, Y3
 	VFMADD231PS Y2, Y3, Y0
@@ -12515,15 +12367,15 @@ class_768:
 	ADDQ        $0x00000020, R11
 	INCQ        R12
 	CMPQ        R12, C+96(FP)
-	JB          class_768
-	JMP         swzd_767
+	JB          class_732
+	JMP         swzd_731
 
-swzw_766:
+swzw_730:
 	MOVQ AX, R10
 	MOVQ DI, R11
 	XORQ R12, R12
 
-class_769:
+class_733:
 	VMOVUPS      (R10), Y2
 	VSUBPS       256(SP), Y2, Y2
 	VBROADCASTSS 24(R11), Y3
@@ -12532,14 +12384,14 @@ class_769:
 	ADDQ         $0x00000020, R11
 	INCQ         R12
 	CMPQ         R12, C+96(FP)
-	JB           class_769
+	JB           class_733
 
-swzd_767:
+swzd_731:
 	VMOVUPS 576(SP), Y2
 	VSUBPS  Y0, Y2, Y2
 	VMOVUPS Y2, 576(SP)
 
-noflag_765:
+noflag_729:
 	VMOVUPS     576(SP), Y0
 	VANDPS      Y1, Y0, Y0
 	VADDPS      (SP), Y0, Y0
@@ -12572,16 +12424,16 @@ noflag_765:
 	VMULPS      Y1, Y4, Y4
 	VMOVUPS     Y4, 160(SP)
 
-pwdone_748:
+pwdone_712:
 	ADDQ $0x00000020, AX
 	ADDQ $0x00000020, BX
 	ADDQ $0x00000020, R8
 	SUBQ $0x00000008, DX
-	JMP  loop_737
+	JMP  loop_701
 
-tail_738:
+tail_702:
 	TESTQ        DX, DX
-	JZ           done_739
+	JZ           done_703
 	LEAQ         softmaxconsts<>+2240(SB), R10
 	NEGQ         DX
 	VMOVDQU      64(R10)(DX*4), Y0
@@ -12608,17 +12460,17 @@ tail_738:
 	MOVQ         AX, DX
 	MOVQ         C+96(FP), BX
 	DECQ         BX
-	JZ           c1_770
+	JZ           c1_734
 
-max_771:
+max_735:
 	ADDQ       CX, DX
 	VMASKMOVPS (DX), Y0, Y3
 	PREFETCHT0 1024(DX)
 	VMAXPS     Y3, Y2, Y2
 	DECQ       BX
-	JNZ        max_771
+	JNZ        max_735
 
-c1_770:
+c1_734:
 	VMOVUPS Y2, 256(SP)
 	VXORPS  Y2, Y2, Y2
 	VXORPS  Y3, Y3, Y3
@@ -12627,7 +12479,7 @@ c1_770:
 	VXORPS  Y4, Y4, Y4
 	XORQ    R8, R8
 
-class_772:
+class_736:
 	VMASKMOVPS   (DX), Y0, Y5
 	VSUBPS       256(SP), Y5, Y5
 	VMULPS       softmaxconsts<>+128(SB), Y5, Y6
@@ -12654,10 +12506,10 @@ class_772:
 	VANDNPS      Y6, Y7, Y6
 	VADDPS       Y6, Y2, Y2
 	TESTQ        $0x00000004, flags+112(FP)
-	JZ           noflag_773
+	JZ           noflag_737
 	VMOVUPS      Y6, (BX)
 
-noflag_773:
+noflag_737:
 	VPCMPEQD  Y4, Y1, Y6
 	VBLENDVPS Y6, Y5, Y3, Y3
 	ADDQ      CX, DX
@@ -12665,20 +12517,20 @@ noflag_773:
 	VPADDD    softmaxconsts<>+832(SB), Y4, Y4
 	INCQ      R8
 	CMPQ      R8, C+96(FP)
-	JB        class_772
+	JB        class_736
 	VMOVUPS   Y3, 288(SP)
 	VMOVUPS   softmaxconsts<>+0(SB), Y3
 	VDIVPS    Y2, Y3, Y3
 	VMOVUPS   Y3, 320(SP)
 	VMOVUPS   Y2, 352(SP)
 	TESTQ     $0x00000004, flags+112(FP)
-	JZ        noflag_774
+	JZ        noflag_738
 	MOVQ      SI, DX
 	MOVQ      R9, BX
 	VXORPS    Y2, Y2, Y2
 	XORQ      SI, SI
 
-class_775:
+class_739:
 	VMOVUPS 320(SP), Y3
 	VMULPS  (DX), Y3, Y3
 	VANDPS  Y0, Y3, Y3
@@ -12686,12 +12538,12 @@ class_775:
 	VADDPS  (BX), Y4, Y5
 	VMOVUPS Y5, (BX)
 	TESTQ   $0x00000008, flags+112(FP)
-	JZ      noflag_776
+	JZ      noflag_740
 	VMULPS  Y3, Y4, Y3
 	VADDPS  96(BX), Y3, Y3
 	VMOVUPS Y3, 96(BX)
 
-noflag_776:
+noflag_740:
 	VPCMPEQD Y2, Y1, Y3
 	VMOVUPS  32(BX), Y5
 	VANDPS   Y3, Y4, Y4
@@ -12707,15 +12559,15 @@ noflag_776:
 	VPADDD   softmaxconsts<>+832(SB), Y2, Y2
 	INCQ     SI
 	CMPQ     SI, C+96(FP)
-	JB       class_775
+	JB       class_739
 
-noflag_774:
+noflag_738:
 	MOVQ         flags+112(FP), DX
 	ANDQ         $0x00000203, DX
 	CMPQ         DX, $0x00000001
-	JEQ          prodmode_777
+	JEQ          prodmode_741
 	TESTQ        $0x00000003, flags+112(FP)
-	JZ           noflag_779
+	JZ           noflag_743
 	VMOVUPS      352(SP), Y2
 	VPSRLD       $0x17, Y2, Y3
 	VPSUBD       softmaxconsts<>+896(SB), Y3, Y3
@@ -12751,15 +12603,15 @@ noflag_774:
 	VMOVUPS      Y6, 384(SP)
 	VMOVUPS      Y2, 416(SP)
 	TESTQ        $0x00000001, flags+112(FP)
-	JZ           noflag_780
+	JZ           noflag_744
 	VMOVUPS      softmaxconsts<>+0(SB), Y2
 	TESTQ        $0x00000200, flags+112(FP)
-	JZ           noflag_781
+	JZ           noflag_745
 	MOVQ         DI, DX
 	VXORPS       Y3, Y3, Y3
 	XORQ         BX, BX
 
-class_782:
+class_746:
 	VPCMPEQD     Y3, Y1, Y4
 	VBROADCASTSS (DX), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -12767,24 +12619,24 @@ class_782:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         BX
 	CMPQ         BX, C+96(FP)
-	JB           class_782
+	JB           class_746
 
-noflag_781:
+noflag_745:
 	VMOVUPS      Y2, 448(SP)
 	VBROADCASTSS eps1+168(FP), Y2
 	VMULPS       448(SP), Y2, Y2
 	VMULPS       416(SP), Y2, Y2
 	VMOVUPS      Y2, 480(SP)
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_783
+	JZ           noflag_747
 	VXORPS       Y2, Y2, Y2
 	TESTQ        $0x00000200, flags+112(FP)
-	JNZ          swzw_784
+	JNZ          swzw_748
 	MOVQ         DI, DX
 	VBROADCASTSS epsC+172(FP), Y3
 	XORQ         BX, BX
 
-class_786:
+class_750:
 	VMASKMOVPS  (AX), Y0, Y4
 	VSUBPS      256(SP), Y4, Y4
 	VFMADD231PS Y3, Y4, Y2
@@ -12792,14 +12644,14 @@ class_786:
 	ADDQ        $0x00000020, DX
 	INCQ        BX
 	CMPQ        BX, C+96(FP)
-	JB          class_786
-	JMP         swzd_785
+	JB          class_750
+	JMP         swzd_749
 
-swzw_784:
+swzw_748:
 	MOVQ DI, DX
 	XORQ BX, BX
 
-class_787:
+class_751:
 	VMASKMOVPS   (AX), Y0, Y3
 	VSUBPS       256(SP), Y3, Y3
 	VBROADCASTSS 24(DX), Y4
@@ -12808,9 +12660,9 @@ class_787:
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+96(FP)
-	JB           class_787
+	JB           class_751
 
-swzd_785:
+swzd_749:
 	VBROADCASTSS wsum+176(FP), Y3
 	VBROADCASTSS epsC+172(FP), Y4
 	VMULPS       Y4, Y3, Y3
@@ -12819,7 +12671,7 @@ swzd_785:
 	VSUBPS       Y2, Y4, Y4
 	VMOVUPS      Y4, 480(SP)
 
-noflag_783:
+noflag_747:
 	VMOVUPS 480(SP), Y2
 	VANDPS  Y0, Y2, Y2
 	VMOVUPS 448(SP), Y3
@@ -12831,9 +12683,9 @@ noflag_783:
 	VADDPS  32(SP), Y3, Y3
 	VMOVUPS Y3, 32(SP)
 
-noflag_780:
+noflag_744:
 	TESTQ        $0x00000002, flags+112(FP)
-	JZ           noflag_788
+	JZ           noflag_752
 	VMOVUPS      288(SP), Y2
 	VMULPS       softmaxconsts<>+128(SB), Y2, Y3
 	VROUNDPS     $0x00, Y3, Y3
@@ -12864,27 +12716,27 @@ noflag_780:
 	VMOVUPS      Y3, 512(SP)
 	MOVQ         gmode+184(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_789
+	JEQ          pow1_753
 	CMPQ         AX, $0x02
-	JEQ          pow2_791
+	JEQ          pow2_755
 	CMPQ         AX, $0x03
-	JEQ          powg_790
+	JEQ          powg_754
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
-	JMP          powd_792
+	JMP          powd_756
 
-pow1_789:
+pow1_753:
 	VMOVAPS Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_792
+	JMP     powd_756
 
-pow2_791:
+pow2_755:
 	VMULPS  Y2, Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_792
+	JMP     powd_756
 
-powg_790:
+powg_754:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y2, Y4
 	VMULPS       softmaxconsts<>+1792(SB), Y2, Y3
 	VBLENDVPS    Y4, Y3, Y2, Y3
@@ -12958,17 +12810,17 @@ powg_790:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
-powd_792:
+powd_756:
 	VMULPS  416(SP), Y3, Y3
 	VMOVUPS Y3, 544(SP)
 	TESTQ   $0x00000100, flags+112(FP)
-	JZ      noflag_793
+	JZ      noflag_757
 	VMOVUPS softmaxconsts<>+0(SB), Y2
 	MOVQ    DI, AX
 	VXORPS  Y3, Y3, Y3
 	XORQ    CX, CX
 
-class_794:
+class_758:
 	VPCMPEQD     Y3, Y1, Y4
 	VBROADCASTSS 4(AX), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -12976,37 +12828,37 @@ class_794:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         CX
 	CMPQ         CX, C+96(FP)
-	JB           class_794
+	JB           class_758
 	VMOVUPS      544(SP), Y1
 	VMULPS       Y2, Y1, Y1
 	VMOVUPS      Y1, 544(SP)
 
-noflag_793:
+noflag_757:
 	VMOVUPS 544(SP), Y1
 	VANDPS  Y0, Y1, Y1
 	VMULPS  224(SP), Y1, Y1
 	VADDPS  64(SP), Y1, Y1
 	VMOVUPS Y1, 64(SP)
 
-noflag_788:
-noflag_779:
-	JMP pwdone_778
+noflag_752:
+noflag_743:
+	JMP pwdone_742
 
-prodmode_777:
+prodmode_741:
 	VBROADCASTSS eps1+168(FP), Y1
 	VXORPS       softmaxconsts<>+2176(SB), Y1, Y1
 	VMULPS       288(SP), Y1, Y1
 	VMOVUPS      Y1, 576(SP)
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_795
+	JZ           noflag_759
 	VXORPS       Y1, Y1, Y1
 	TESTQ        $0x00000200, flags+112(FP)
-	JNZ          swzw_796
+	JNZ          swzw_760
 	MOVQ         DI, DX
 	VBROADCASTSS epsC+172(FP), Y2
 	XORQ         BX, BX
 
-class_798:
+class_762:
 	VMASKMOVPS  (AX), Y0, Y3
 	VSUBPS      256(SP), Y3, Y3
 	VFMADD231PS Y2, Y3, Y1
@@ -13014,14 +12866,14 @@ class_798:
 	ADDQ        $0x00000020, DX
 	INCQ        BX
 	CMPQ        BX, C+96(FP)
-	JB          class_798
-	JMP         swzd_797
+	JB          class_762
+	JMP         swzd_761
 
-swzw_796:
+swzw_760:
 	MOVQ DI, DX
 	XORQ BX, BX
 
-class_799:
+class_763:
 	VMASKMOVPS   (AX), Y0, Y2
 	VSUBPS       256(SP), Y2, Y2
 	VBROADCASTSS 24(DX), Y3
@@ -13030,14 +12882,14 @@ class_799:
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+96(FP)
-	JB           class_799
+	JB           class_763
 
-swzd_797:
+swzd_761:
 	VMOVUPS 576(SP), Y2
 	VSUBPS  Y1, Y2, Y2
 	VMOVUPS Y2, 576(SP)
 
-noflag_795:
+noflag_759:
 	VMOVUPS     576(SP), Y1
 	VANDPS      Y0, Y1, Y1
 	VADDPS      (SP), Y1, Y1
@@ -13070,9 +12922,9 @@ noflag_795:
 	VMULPS      Y0, Y4, Y4
 	VMOVUPS     Y4, 160(SP)
 
-pwdone_778:
-done_739:
-pixwd_673:
+pwdone_742:
+done_703:
+pixwd_637:
 	MOVQ out_base+192(FP), AX
 	MOVQ R9, CX
 	MOVQ AX, DX
@@ -13080,7 +12932,7 @@ pixwd_673:
 	SHLQ $0x02, BX
 	XORQ SI, SI
 
-class_800:
+class_764:
 	VMOVUPS      (CX), Y0
 	VMOVAPS      Y0, Y1
 	VEXTRACTF128 $0x01, Y1, X0
@@ -13129,14 +12981,14 @@ class_800:
 	ADDQ         $0x00000004, DX
 	INCQ         SI
 	CMPQ         SI, C+96(FP)
-	JB           class_800
+	JB           class_764
 	MOVQ         C+96(FP), BX
 	SHLQ         $0x04, BX
 	ADDQ         BX, AX
 	MOVQ         flags+112(FP), CX
 	ANDQ         $0x00000203, CX
 	CMPQ         CX, $0x00000001
-	JNE          noprod_801
+	JNE          noprod_765
 	VMOVUPS      128(SP), Y0
 	VMOVUPS      160(SP), Y1
 	VMOVUPS      192(SP), Y2
@@ -13177,7 +13029,7 @@ class_800:
 	VADDPS       (SP), Y6, Y6
 	VMOVUPS      Y6, (SP)
 
-noprod_801:
+noprod_765:
 	VMOVUPS      (SP), Y0
 	VMOVAPS      Y0, Y1
 	VEXTRACTF128 $0x01, Y1, X0
@@ -13238,11 +13090,11 @@ TEXT ·softmaxGradI32AVX2(SB), NOSPLIT, $256-224
 	MOVQ  lo+32(FP), R10
 	LEAQ  (R9)(R10*4), R9
 	TESTQ $0x00001000, flags+112(FP)
-	JNZ   pixw_802
+	JNZ   pixw_766
 
-loop_804:
+loop_768:
 	CMPQ         DX, $0x00000008
-	JB           tail_805
+	JB           tail_769
 	VMOVDQU      (BX), Y0
 	VBROADCASTSS ign+104(FP), Y1
 	VMOVQ        C+96(FP), X2
@@ -13259,24 +13111,24 @@ loop_804:
 	MOVQ         AX, R8
 	MOVQ         C+96(FP), R10
 	DECQ         R10
-	JZ           c1_807
+	JZ           c1_771
 
-max_808:
+max_772:
 	ADDQ       CX, R8
 	VMOVUPS    (R8), Y3
 	PREFETCHT0 1024(R8)
 	VMAXPS     Y3, Y2, Y2
 	DECQ       R10
-	JNZ        max_808
+	JNZ        max_772
 
-c1_807:
+c1_771:
 	VMOVUPS Y2, (SP)
 	VXORPS  Y2, Y2, Y2
 	MOVQ    AX, R8
 	MOVQ    SI, R10
 	XORQ    R11, R11
 
-class_809:
+class_773:
 	VMOVUPS      (R8), Y3
 	VSUBPS       (SP), Y3, Y3
 	VMULPS       softmaxconsts<>+128(SB), Y3, Y4
@@ -13307,19 +13159,19 @@ class_809:
 	ADDQ         $0x00000020, R10
 	INCQ         R11
 	CMPQ         R11, C+96(FP)
-	JB           class_809
+	JB           class_773
 	VMOVUPS      Y2, 32(SP)
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
 	VDIVPS       Y2, Y3, Y3
 	VMOVUPS      Y3, 64(SP)
 	VMOVUPS      softmaxconsts<>+0(SB), Y2
 	TESTQ        $0x00000200, flags+112(FP)
-	JZ           noflag_810
+	JZ           noflag_774
 	MOVQ         DI, R8
 	VXORPS       Y3, Y3, Y3
 	XORQ         R10, R10
 
-class_811:
+class_775:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS (R8), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -13327,9 +13179,9 @@ class_811:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R10
 	CMPQ         R10, C+96(FP)
-	JB           class_811
+	JB           class_775
 
-noflag_810:
+noflag_774:
 	VBROADCASTSS k1+168(FP), Y3
 	VMULPS       Y2, Y3, Y3
 	VBROADCASTSS k2+172(FP), Y2
@@ -13340,13 +13192,13 @@ noflag_810:
 	MOVQ         C+96(FP), R8
 	SHLQ         $0x05, R8
 	TESTQ        $0x00000004, flags+112(FP)
-	JZ           noflag_812
+	JZ           noflag_776
 	MOVQ         SI, R10
 	MOVQ         DI, R11
 	VXORPS       Y3, Y3, Y3
 	XORQ         R12, R12
 
-class_813:
+class_777:
 	VMOVUPS      64(SP), Y4
 	VMULPS       (R10), Y4, Y4
 	VMOVUPS      Y4, (R10)
@@ -13365,53 +13217,45 @@ class_813:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R12
 	CMPQ         R12, C+96(FP)
-	JB           class_813
+	JB           class_777
 
-noflag_812:
+noflag_776:
 	VMOVUPS Y2, 160(SP)
 	TESTQ   $0x00000004, flags+112(FP)
-	JZ      outnr_815
+	JZ      outnr_779
 	MOVQ    SI, R10
 	MOVQ    DI, R11
 	MOVQ    R9, R12
 	VXORPS  Y2, Y2, Y2
 	XORQ    R13, R13
 
-class_816:
+class_780:
 	VPCMPEQD     Y2, Y0, Y3
 	VMOVUPS      (R10)(R8*1), Y4
 	VSUBPS       160(SP), Y4, Y4
 	VADDPS       128(SP), Y4, Y4
 	VMULPS       (R10), Y4, Y4
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_817
+	JZ           noflag_781
 	VBROADCASTSS 8(R11), Y5
 	VSUBPS       Y5, Y4, Y4
 
-noflag_817:
+noflag_781:
 	VMOVUPS 96(SP), Y5
 	VANDPS  Y3, Y5, Y3
 	VSUBPS  Y3, Y4, Y4
 	VANDPS  Y1, Y4, Y4
-	TESTQ   $0x00000800, flags+112(FP)
-	JNZ     nt_818
 	VMOVUPS Y4, (R12)
-	JMP     st_819
+	ADDQ    $0x00000020, R10
+	ADDQ    $0x00000020, R11
+	ADDQ    CX, R12
+	VPADDD  softmaxconsts<>+832(SB), Y2, Y2
+	INCQ    R13
+	CMPQ    R13, C+96(FP)
+	JB      class_780
+	JMP     outd_778
 
-nt_818:
-	VMOVNTPS Y4, (R12)
-
-st_819:
-	ADDQ   $0x00000020, R10
-	ADDQ   $0x00000020, R11
-	ADDQ   CX, R12
-	VPADDD softmaxconsts<>+832(SB), Y2, Y2
-	INCQ   R13
-	CMPQ   R13, C+96(FP)
-	JB     class_816
-	JMP    outd_814
-
-outnr_815:
+outnr_779:
 	VMOVUPS 128(SP), Y2
 	VMULPS  64(SP), Y2, Y2
 	VMOVUPS Y2, 192(SP)
@@ -13421,47 +13265,39 @@ outnr_815:
 	VXORPS  Y2, Y2, Y2
 	XORQ    R12, R12
 
-class_820:
+class_782:
 	VPCMPEQD     Y2, Y0, Y3
 	VMOVUPS      192(SP), Y4
 	VMULPS       (R8), Y4, Y4
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_821
+	JZ           noflag_783
 	VBROADCASTSS 8(R10), Y5
 	VSUBPS       Y5, Y4, Y4
 
-noflag_821:
+noflag_783:
 	VMOVUPS 96(SP), Y5
 	VANDPS  Y3, Y5, Y3
 	VSUBPS  Y3, Y4, Y4
 	VANDPS  Y1, Y4, Y4
-	TESTQ   $0x00000800, flags+112(FP)
-	JNZ     nt_822
 	VMOVUPS Y4, (R11)
-	JMP     st_823
+	ADDQ    $0x00000020, R8
+	ADDQ    $0x00000020, R10
+	ADDQ    CX, R11
+	VPADDD  softmaxconsts<>+832(SB), Y2, Y2
+	INCQ    R12
+	CMPQ    R12, C+96(FP)
+	JB      class_782
 
-nt_822:
-	VMOVNTPS Y4, (R11)
-
-st_823:
-	ADDQ   $0x00000020, R8
-	ADDQ   $0x00000020, R10
-	ADDQ   CX, R11
-	VPADDD softmaxconsts<>+832(SB), Y2, Y2
-	INCQ   R12
-	CMPQ   R12, C+96(FP)
-	JB     class_820
-
-outd_814:
+outd_778:
 	ADDQ $0x00000020, AX
 	ADDQ $0x00000020, BX
 	ADDQ $0x00000020, R9
 	SUBQ $0x00000008, DX
-	JMP  loop_804
+	JMP  loop_768
 
-tail_805:
+tail_769:
 	TESTQ        DX, DX
-	JZ           done_806
+	JZ           done_770
 	LEAQ         softmaxconsts<>+2240(SB), R8
 	NEGQ         DX
 	VMOVDQU      64(R8)(DX*4), Y0
@@ -13481,23 +13317,23 @@ tail_805:
 	MOVQ         AX, DX
 	MOVQ         C+96(FP), BX
 	DECQ         BX
-	JZ           c1_824
+	JZ           c1_784
 
-max_825:
+max_785:
 	ADDQ       CX, DX
 	VMASKMOVPS (DX), Y2, Y4
 	PREFETCHT0 1024(DX)
 	VMAXPS     Y4, Y3, Y3
 	DECQ       BX
-	JNZ        max_825
+	JNZ        max_785
 
-c1_824:
+c1_784:
 	VMOVUPS Y3, (SP)
 	VXORPS  Y3, Y3, Y3
 	MOVQ    SI, DX
 	XORQ    BX, BX
 
-class_826:
+class_786:
 	VMASKMOVPS   (AX), Y2, Y4
 	VSUBPS       (SP), Y4, Y4
 	VMULPS       softmaxconsts<>+128(SB), Y4, Y5
@@ -13528,19 +13364,19 @@ class_826:
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+96(FP)
-	JB           class_826
+	JB           class_786
 	VMOVUPS      Y3, 32(SP)
 	VMOVUPS      softmaxconsts<>+0(SB), Y4
 	VDIVPS       Y3, Y4, Y4
 	VMOVUPS      Y4, 64(SP)
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
 	TESTQ        $0x00000200, flags+112(FP)
-	JZ           noflag_827
+	JZ           noflag_787
 	MOVQ         DI, AX
 	VXORPS       Y4, Y4, Y4
 	XORQ         DX, DX
 
-class_828:
+class_788:
 	VPCMPEQD     Y4, Y1, Y5
 	VBROADCASTSS (AX), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -13548,9 +13384,9 @@ class_828:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         DX
 	CMPQ         DX, C+96(FP)
-	JB           class_828
+	JB           class_788
 
-noflag_827:
+noflag_787:
 	VBROADCASTSS k1+168(FP), Y4
 	VMULPS       Y3, Y4, Y4
 	VBROADCASTSS k2+172(FP), Y3
@@ -13561,13 +13397,13 @@ noflag_827:
 	MOVQ         C+96(FP), AX
 	SHLQ         $0x05, AX
 	TESTQ        $0x00000004, flags+112(FP)
-	JZ           noflag_829
+	JZ           noflag_789
 	MOVQ         SI, DX
 	MOVQ         DI, BX
 	VXORPS       Y4, Y4, Y4
 	XORQ         R8, R8
 
-class_830:
+class_790:
 	VMOVUPS      64(SP), Y5
 	VMULPS       (DX), Y5, Y5
 	VMOVUPS      Y5, (DX)
@@ -13586,30 +13422,30 @@ class_830:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         R8
 	CMPQ         R8, C+96(FP)
-	JB           class_830
+	JB           class_790
 
-noflag_829:
+noflag_789:
 	VMOVUPS Y3, 160(SP)
 	TESTQ   $0x00000004, flags+112(FP)
-	JZ      outnr_832
+	JZ      outnr_792
 	MOVQ    SI, DX
 	MOVQ    DI, BX
 	MOVQ    R9, SI
 	VXORPS  Y3, Y3, Y3
 	XORQ    DI, DI
 
-class_833:
+class_793:
 	VPCMPEQD     Y3, Y1, Y4
 	VMOVUPS      (DX)(AX*1), Y5
 	VSUBPS       160(SP), Y5, Y5
 	VADDPS       128(SP), Y5, Y5
 	VMULPS       (DX), Y5, Y5
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_834
+	JZ           noflag_794
 	VBROADCASTSS 8(BX), Y6
 	VSUBPS       Y6, Y5, Y5
 
-noflag_834:
+noflag_794:
 	VMOVUPS    96(SP), Y6
 	VANDPS     Y4, Y6, Y4
 	VSUBPS     Y4, Y5, Y5
@@ -13621,10 +13457,10 @@ noflag_834:
 	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
 	INCQ       DI
 	CMPQ       DI, C+96(FP)
-	JB         class_833
-	JMP        outd_831
+	JB         class_793
+	JMP        outd_791
 
-outnr_832:
+outnr_792:
 	VMOVUPS 128(SP), Y3
 	VMULPS  64(SP), Y3, Y3
 	VMOVUPS Y3, 192(SP)
@@ -13634,16 +13470,16 @@ outnr_832:
 	VXORPS  Y3, Y3, Y3
 	XORQ    SI, SI
 
-class_835:
+class_795:
 	VPCMPEQD     Y3, Y1, Y4
 	VMOVUPS      192(SP), Y5
 	VMULPS       (AX), Y5, Y5
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_836
+	JZ           noflag_796
 	VBROADCASTSS 8(DX), Y6
 	VSUBPS       Y6, Y5, Y5
 
-noflag_836:
+noflag_796:
 	VMOVUPS    96(SP), Y6
 	VANDPS     Y4, Y6, Y4
 	VSUBPS     Y4, Y5, Y5
@@ -13655,16 +13491,16 @@ noflag_836:
 	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
 	INCQ       SI
 	CMPQ       SI, C+96(FP)
-	JB         class_835
+	JB         class_795
 
-outd_831:
-done_806:
-	JMP pixwd_803
+outd_791:
+done_770:
+	JMP pixwd_767
 
-pixw_802:
-loop_837:
+pixw_766:
+loop_797:
 	CMPQ         DX, $0x00000008
-	JB           tail_838
+	JB           tail_798
 	VMOVDQU      (BX), Y0
 	VBROADCASTSS ign+104(FP), Y1
 	VMOVQ        C+96(FP), X2
@@ -13684,24 +13520,24 @@ loop_837:
 	MOVQ         AX, R10
 	MOVQ         C+96(FP), R11
 	DECQ         R11
-	JZ           c1_840
+	JZ           c1_800
 
-max_841:
+max_801:
 	ADDQ       CX, R10
 	VMOVUPS    (R10), Y3
 	PREFETCHT0 1024(R10)
 	VMAXPS     Y3, Y2, Y2
 	DECQ       R11
-	JNZ        max_841
+	JNZ        max_801
 
-c1_840:
+c1_800:
 	VMOVUPS Y2, 32(SP)
 	VXORPS  Y2, Y2, Y2
 	MOVQ    AX, R10
 	MOVQ    SI, R11
 	XORQ    R12, R12
 
-class_842:
+class_802:
 	VMOVUPS      (R10), Y3
 	VSUBPS       32(SP), Y3, Y3
 	VMULPS       softmaxconsts<>+128(SB), Y3, Y4
@@ -13732,19 +13568,19 @@ class_842:
 	ADDQ         $0x00000020, R11
 	INCQ         R12
 	CMPQ         R12, C+96(FP)
-	JB           class_842
+	JB           class_802
 	VMOVUPS      Y2, 64(SP)
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
 	VDIVPS       Y2, Y3, Y3
 	VMOVUPS      Y3, 96(SP)
 	VMOVUPS      softmaxconsts<>+0(SB), Y2
 	TESTQ        $0x00000200, flags+112(FP)
-	JZ           noflag_843
+	JZ           noflag_803
 	MOVQ         DI, R10
 	VXORPS       Y3, Y3, Y3
 	XORQ         R11, R11
 
-class_844:
+class_804:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS (R10), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -13752,9 +13588,9 @@ class_844:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R11
 	CMPQ         R11, C+96(FP)
-	JB           class_844
+	JB           class_804
 
-noflag_843:
+noflag_803:
 	VBROADCASTSS k1+168(FP), Y3
 	VMULPS       Y2, Y3, Y3
 	VBROADCASTSS k2+172(FP), Y2
@@ -13765,13 +13601,13 @@ noflag_843:
 	MOVQ         C+96(FP), R10
 	SHLQ         $0x05, R10
 	TESTQ        $0x00000004, flags+112(FP)
-	JZ           noflag_845
+	JZ           noflag_805
 	MOVQ         SI, R11
 	MOVQ         DI, R12
 	VXORPS       Y3, Y3, Y3
 	XORQ         R13, R13
 
-class_846:
+class_806:
 	VMOVUPS      96(SP), Y4
 	VMULPS       (R11), Y4, Y4
 	VMOVUPS      Y4, (R11)
@@ -13790,54 +13626,46 @@ class_846:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R13
 	CMPQ         R13, C+96(FP)
-	JB           class_846
+	JB           class_806
 
-noflag_845:
+noflag_805:
 	VMOVUPS Y2, 192(SP)
 	TESTQ   $0x00000004, flags+112(FP)
-	JZ      outnr_848
+	JZ      outnr_808
 	MOVQ    SI, R11
 	MOVQ    DI, R12
 	MOVQ    R9, R13
 	VXORPS  Y2, Y2, Y2
 	XORQ    R14, R14
 
-class_849:
+class_809:
 	VPCMPEQD     Y2, Y0, Y3
 	VMOVUPS      (R11)(R10*1), Y4
 	VSUBPS       192(SP), Y4, Y4
 	VADDPS       160(SP), Y4, Y4
 	VMULPS       (R11), Y4, Y4
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_850
+	JZ           noflag_810
 	VBROADCASTSS 8(R12), Y5
 	VSUBPS       Y5, Y4, Y4
 
-noflag_850:
+noflag_810:
 	VMOVUPS 128(SP), Y5
 	VANDPS  Y3, Y5, Y3
 	VSUBPS  Y3, Y4, Y4
 	VANDPS  Y1, Y4, Y4
 	VMULPS  (SP), Y4, Y4
-	TESTQ   $0x00000800, flags+112(FP)
-	JNZ     nt_851
 	VMOVUPS Y4, (R13)
-	JMP     st_852
+	ADDQ    $0x00000020, R11
+	ADDQ    $0x00000020, R12
+	ADDQ    CX, R13
+	VPADDD  softmaxconsts<>+832(SB), Y2, Y2
+	INCQ    R14
+	CMPQ    R14, C+96(FP)
+	JB      class_809
+	JMP     outd_807
 
-nt_851:
-	VMOVNTPS Y4, (R13)
-
-st_852:
-	ADDQ   $0x00000020, R11
-	ADDQ   $0x00000020, R12
-	ADDQ   CX, R13
-	VPADDD softmaxconsts<>+832(SB), Y2, Y2
-	INCQ   R14
-	CMPQ   R14, C+96(FP)
-	JB     class_849
-	JMP    outd_847
-
-outnr_848:
+outnr_808:
 	VMOVUPS 160(SP), Y2
 	VMULPS  96(SP), Y2, Y2
 	VMOVUPS Y2, 224(SP)
@@ -13847,49 +13675,41 @@ outnr_848:
 	VXORPS  Y2, Y2, Y2
 	XORQ    R13, R13
 
-class_853:
+class_811:
 	VPCMPEQD     Y2, Y0, Y3
 	VMOVUPS      224(SP), Y4
 	VMULPS       (R10), Y4, Y4
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_854
+	JZ           noflag_812
 	VBROADCASTSS 8(R11), Y5
 	VSUBPS       Y5, Y4, Y4
 
-noflag_854:
+noflag_812:
 	VMOVUPS 128(SP), Y5
 	VANDPS  Y3, Y5, Y3
 	VSUBPS  Y3, Y4, Y4
 	VANDPS  Y1, Y4, Y4
 	VMULPS  (SP), Y4, Y4
-	TESTQ   $0x00000800, flags+112(FP)
-	JNZ     nt_855
 	VMOVUPS Y4, (R12)
-	JMP     st_856
+	ADDQ    $0x00000020, R10
+	ADDQ    $0x00000020, R11
+	ADDQ    CX, R12
+	VPADDD  softmaxconsts<>+832(SB), Y2, Y2
+	INCQ    R13
+	CMPQ    R13, C+96(FP)
+	JB      class_811
 
-nt_855:
-	VMOVNTPS Y4, (R12)
-
-st_856:
-	ADDQ   $0x00000020, R10
-	ADDQ   $0x00000020, R11
-	ADDQ   CX, R12
-	VPADDD softmaxconsts<>+832(SB), Y2, Y2
-	INCQ   R13
-	CMPQ   R13, C+96(FP)
-	JB     class_853
-
-outd_847:
+outd_807:
 	ADDQ $0x00000020, AX
 	ADDQ $0x00000020, BX
 	ADDQ $0x00000020, R9
 	ADDQ $0x00000020, R8
 	SUBQ $0x00000008, DX
-	JMP  loop_837
+	JMP  loop_797
 
-tail_838:
+tail_798:
 	TESTQ        DX, DX
-	JZ           done_839
+	JZ           done_799
 	LEAQ         softmaxconsts<>+2240(SB), R10
 	NEGQ         DX
 	VMOVDQU      64(R10)(DX*4), Y0
@@ -13912,23 +13732,23 @@ tail_838:
 	MOVQ         AX, DX
 	MOVQ         C+96(FP), BX
 	DECQ         BX
-	JZ           c1_857
+	JZ           c1_813
 
-max_858:
+max_814:
 	ADDQ       CX, DX
 	VMASKMOVPS (DX), Y2, Y4
 	PREFETCHT0 1024(DX)
 	VMAXPS     Y4, Y3, Y3
 	DECQ       BX
-	JNZ        max_858
+	JNZ        max_814
 
-c1_857:
+c1_813:
 	VMOVUPS Y3, 32(SP)
 	VXORPS  Y3, Y3, Y3
 	MOVQ    SI, DX
 	XORQ    BX, BX
 
-class_859:
+class_815:
 	VMASKMOVPS   (AX), Y2, Y4
 	VSUBPS       32(SP), Y4, Y4
 	VMULPS       softmaxconsts<>+128(SB), Y4, Y5
@@ -13959,19 +13779,19 @@ class_859:
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+96(FP)
-	JB           class_859
+	JB           class_815
 	VMOVUPS      Y3, 64(SP)
 	VMOVUPS      softmaxconsts<>+0(SB), Y4
 	VDIVPS       Y3, Y4, Y4
 	VMOVUPS      Y4, 96(SP)
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
 	TESTQ        $0x00000200, flags+112(FP)
-	JZ           noflag_860
+	JZ           noflag_816
 	MOVQ         DI, AX
 	VXORPS       Y4, Y4, Y4
 	XORQ         DX, DX
 
-class_861:
+class_817:
 	VPCMPEQD     Y4, Y1, Y5
 	VBROADCASTSS (AX), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -13979,9 +13799,9 @@ class_861:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         DX
 	CMPQ         DX, C+96(FP)
-	JB           class_861
+	JB           class_817
 
-noflag_860:
+noflag_816:
 	VBROADCASTSS k1+168(FP), Y4
 	VMULPS       Y3, Y4, Y4
 	VBROADCASTSS k2+172(FP), Y3
@@ -13992,13 +13812,13 @@ noflag_860:
 	MOVQ         C+96(FP), AX
 	SHLQ         $0x05, AX
 	TESTQ        $0x00000004, flags+112(FP)
-	JZ           noflag_862
+	JZ           noflag_818
 	MOVQ         SI, DX
 	MOVQ         DI, BX
 	VXORPS       Y4, Y4, Y4
 	XORQ         R8, R8
 
-class_863:
+class_819:
 	VMOVUPS      96(SP), Y5
 	VMULPS       (DX), Y5, Y5
 	VMOVUPS      Y5, (DX)
@@ -14017,30 +13837,30 @@ class_863:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         R8
 	CMPQ         R8, C+96(FP)
-	JB           class_863
+	JB           class_819
 
-noflag_862:
+noflag_818:
 	VMOVUPS Y3, 192(SP)
 	TESTQ   $0x00000004, flags+112(FP)
-	JZ      outnr_865
+	JZ      outnr_821
 	MOVQ    SI, DX
 	MOVQ    DI, BX
 	MOVQ    R9, SI
 	VXORPS  Y3, Y3, Y3
 	XORQ    DI, DI
 
-class_866:
+class_822:
 	VPCMPEQD     Y3, Y1, Y4
 	VMOVUPS      (DX)(AX*1), Y5
 	VSUBPS       192(SP), Y5, Y5
 	VADDPS       160(SP), Y5, Y5
 	VMULPS       (DX), Y5, Y5
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_867
+	JZ           noflag_823
 	VBROADCASTSS 8(BX), Y6
 	VSUBPS       Y6, Y5, Y5
 
-noflag_867:
+noflag_823:
 	VMOVUPS    128(SP), Y6
 	VANDPS     Y4, Y6, Y4
 	VSUBPS     Y4, Y5, Y5
@@ -14053,10 +13873,10 @@ noflag_867:
 	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
 	INCQ       DI
 	CMPQ       DI, C+96(FP)
-	JB         class_866
-	JMP        outd_864
+	JB         class_822
+	JMP        outd_820
 
-outnr_865:
+outnr_821:
 	VMOVUPS 160(SP), Y3
 	VMULPS  96(SP), Y3, Y3
 	VMOVUPS Y3, 224(SP)
@@ -14066,16 +13886,16 @@ outnr_865:
 	VXORPS  Y3, Y3, Y3
 	XORQ    SI, SI
 
-class_868:
+class_824:
 	VPCMPEQD     Y3, Y1, Y4
 	VMOVUPS      224(SP), Y5
 	VMULPS       (AX), Y5, Y5
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_869
+	JZ           noflag_825
 	VBROADCASTSS 8(DX), Y6
 	VSUBPS       Y6, Y5, Y5
 
-noflag_869:
+noflag_825:
 	VMOVUPS    128(SP), Y6
 	VANDPS     Y4, Y6, Y4
 	VSUBPS     Y4, Y5, Y5
@@ -14088,16 +13908,11 @@ noflag_869:
 	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
 	INCQ       SI
 	CMPQ       SI, C+96(FP)
-	JB         class_868
+	JB         class_824
 
-outd_864:
-done_839:
-pixwd_803:
-	TESTQ $0x00000800, flags+112(FP)
-	JZ    noflag_870
-	SFENCE
-
-noflag_870:
+outd_820:
+done_799:
+pixwd_767:
 	VZEROUPPER
 	RET
 
@@ -14122,11 +13937,11 @@ TEXT ·softmaxGradFocalI32AVX2(SB), NOSPLIT, $480-224
 	MOVQ  lo+32(FP), R10
 	LEAQ  (R9)(R10*4), R9
 	TESTQ $0x00001000, flags+112(FP)
-	JNZ   pixw_871
+	JNZ   pixw_826
 
-loop_873:
+loop_828:
 	CMPQ         DX, $0x00000008
-	JB           tail_874
+	JB           tail_829
 	VMOVDQU      (BX), Y0
 	VBROADCASTSS ign+104(FP), Y1
 	VMOVQ        C+96(FP), X2
@@ -14143,17 +13958,17 @@ loop_873:
 	MOVQ         AX, R8
 	MOVQ         C+96(FP), R10
 	DECQ         R10
-	JZ           c1_876
+	JZ           c1_831
 
-max_877:
+max_832:
 	ADDQ       CX, R8
 	VMOVUPS    (R8), Y3
 	PREFETCHT0 1024(R8)
 	VMAXPS     Y3, Y2, Y2
 	DECQ       R10
-	JNZ        max_877
+	JNZ        max_832
 
-c1_876:
+c1_831:
 	VMOVUPS Y2, (SP)
 	VXORPS  Y2, Y2, Y2
 	VXORPS  Y3, Y3, Y3
@@ -14162,7 +13977,7 @@ c1_876:
 	VXORPS  Y4, Y4, Y4
 	XORQ    R11, R11
 
-class_878:
+class_833:
 	VMOVUPS      (R8), Y5
 	VSUBPS       (SP), Y5, Y5
 	VMULPS       softmaxconsts<>+128(SB), Y5, Y6
@@ -14196,7 +14011,7 @@ class_878:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         R11
 	CMPQ         R11, C+96(FP)
-	JB           class_878
+	JB           class_833
 	VMOVUPS      Y3, 32(SP)
 	VMOVUPS      Y2, 64(SP)
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
@@ -14204,12 +14019,12 @@ class_878:
 	VMOVUPS      Y3, 96(SP)
 	VMOVUPS      softmaxconsts<>+0(SB), Y2
 	TESTQ        $0x00000200, flags+112(FP)
-	JZ           noflag_879
+	JZ           noflag_834
 	MOVQ         DI, R8
 	VXORPS       Y3, Y3, Y3
 	XORQ         R10, R10
 
-class_880:
+class_835:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS (R8), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -14217,9 +14032,9 @@ class_880:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R10
 	CMPQ         R10, C+96(FP)
-	JB           class_880
+	JB           class_835
 
-noflag_879:
+noflag_834:
 	VBROADCASTSS k1+168(FP), Y3
 	VMULPS       Y2, Y3, Y3
 	VBROADCASTSS k2+172(FP), Y2
@@ -14258,27 +14073,27 @@ noflag_879:
 	VMOVUPS      Y3, 256(SP)
 	MOVQ         gmode+184(FP), R8
 	CMPQ         R8, $0x01
-	JEQ          pow1_881
+	JEQ          pow1_836
 	CMPQ         R8, $0x02
-	JEQ          pow2_883
+	JEQ          pow2_838
 	CMPQ         R8, $0x03
-	JEQ          powg_882
+	JEQ          powg_837
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
-	JMP          powd_884
+	JMP          powd_839
 
-pow1_881:
+pow1_836:
 	VMOVAPS Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_884
+	JMP     powd_839
 
-pow2_883:
+pow2_838:
 	VMULPS  Y2, Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_884
+	JMP     powd_839
 
-powg_882:
+powg_837:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y2, Y4
 	VMULPS       softmaxconsts<>+1792(SB), Y2, Y3
 	VBLENDVPS    Y4, Y3, Y2, Y3
@@ -14352,11 +14167,11 @@ powg_882:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
-powd_884:
+powd_839:
 	VXORPS       softmaxconsts<>+2176(SB), Y3, Y3
 	VMOVUPS      Y3, 288(SP)
 	CMPQ         R8, $0x00
-	JEQ          gamma0_885
+	JEQ          gamma0_840
 	VMOVUPS      64(SP), Y2
 	VPSRLD       $0x17, Y2, Y3
 	VPSUBD       softmaxconsts<>+896(SB), Y3, Y3
@@ -14397,27 +14212,27 @@ powd_884:
 	MOVQ         g1mode+192(FP), R8
 	VMOVUPS      224(SP), Y2
 	CMPQ         R8, $0x01
-	JEQ          pow1_886
+	JEQ          pow1_841
 	CMPQ         R8, $0x02
-	JEQ          pow2_888
+	JEQ          pow2_843
 	CMPQ         R8, $0x03
-	JEQ          powg_887
+	JEQ          powg_842
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
-	JMP          powd_889
+	JMP          powd_844
 
-pow1_886:
+pow1_841:
 	VMOVAPS Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_889
+	JMP     powd_844
 
-pow2_888:
+pow2_843:
 	VMULPS  Y2, Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_889
+	JMP     powd_844
 
-powg_887:
+powg_842:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y2, Y4
 	VMULPS       softmaxconsts<>+1792(SB), Y2, Y3
 	VBLENDVPS    Y4, Y3, Y2, Y3
@@ -14491,7 +14306,7 @@ powg_887:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
-powd_889:
+powd_844:
 	VMULPS  256(SP), Y3, Y3
 	VMULPS  192(SP), Y3, Y3
 	VMULPS  320(SP), Y3, Y3
@@ -14502,16 +14317,16 @@ powd_889:
 	VADDPS  Y2, Y4, Y4
 	VMOVUPS Y4, 288(SP)
 
-gamma0_885:
+gamma0_840:
 	VMOVUPS 288(SP), Y2
 	TESTQ   $0x00000100, flags+112(FP)
-	JZ      noflag_890
+	JZ      noflag_845
 	VMOVUPS softmaxconsts<>+0(SB), Y3
 	MOVQ    DI, R8
 	VXORPS  Y4, Y4, Y4
 	XORQ    R10, R10
 
-class_891:
+class_846:
 	VPCMPEQD     Y4, Y0, Y5
 	VBROADCASTSS 4(R8), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -14519,10 +14334,10 @@ class_891:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         R10
 	CMPQ         R10, C+96(FP)
-	JB           class_891
+	JB           class_846
 	VMULPS       Y3, Y2, Y2
 
-noflag_890:
+noflag_845:
 	VBROADCASTSS fs+176(FP), Y3
 	VMULPS       Y3, Y2, Y2
 	VMOVUPS      160(SP), Y3
@@ -14535,13 +14350,13 @@ noflag_890:
 	MOVQ         C+96(FP), R8
 	SHLQ         $0x05, R8
 	TESTQ        $0x00000004, flags+112(FP)
-	JZ           noflag_892
+	JZ           noflag_847
 	MOVQ         SI, R10
 	MOVQ         DI, R11
 	VXORPS       Y3, Y3, Y3
 	XORQ         R12, R12
 
-class_893:
+class_848:
 	VMOVUPS      96(SP), Y4
 	VMULPS       (R10), Y4, Y4
 	VMOVUPS      Y4, (R10)
@@ -14560,53 +14375,45 @@ class_893:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R12
 	CMPQ         R12, C+96(FP)
-	JB           class_893
+	JB           class_848
 
-noflag_892:
+noflag_847:
 	VMOVUPS Y2, 384(SP)
 	TESTQ   $0x00000004, flags+112(FP)
-	JZ      outnr_895
+	JZ      outnr_850
 	MOVQ    SI, R10
 	MOVQ    DI, R11
 	MOVQ    R9, R12
 	VXORPS  Y2, Y2, Y2
 	XORQ    R13, R13
 
-class_896:
+class_851:
 	VPCMPEQD     Y2, Y0, Y3
 	VMOVUPS      (R10)(R8*1), Y4
 	VSUBPS       384(SP), Y4, Y4
 	VADDPS       160(SP), Y4, Y4
 	VMULPS       (R10), Y4, Y4
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_897
+	JZ           noflag_852
 	VBROADCASTSS 8(R11), Y5
 	VSUBPS       Y5, Y4, Y4
 
-noflag_897:
+noflag_852:
 	VMOVUPS 128(SP), Y5
 	VANDPS  Y3, Y5, Y3
 	VSUBPS  Y3, Y4, Y4
 	VANDPS  Y1, Y4, Y4
-	TESTQ   $0x00000800, flags+112(FP)
-	JNZ     nt_898
 	VMOVUPS Y4, (R12)
-	JMP     st_899
+	ADDQ    $0x00000020, R10
+	ADDQ    $0x00000020, R11
+	ADDQ    CX, R12
+	VPADDD  softmaxconsts<>+832(SB), Y2, Y2
+	INCQ    R13
+	CMPQ    R13, C+96(FP)
+	JB      class_851
+	JMP     outd_849
 
-nt_898:
-	VMOVNTPS Y4, (R12)
-
-st_899:
-	ADDQ   $0x00000020, R10
-	ADDQ   $0x00000020, R11
-	ADDQ   CX, R12
-	VPADDD softmaxconsts<>+832(SB), Y2, Y2
-	INCQ   R13
-	CMPQ   R13, C+96(FP)
-	JB     class_896
-	JMP    outd_894
-
-outnr_895:
+outnr_850:
 	VMOVUPS 160(SP), Y2
 	VMULPS  96(SP), Y2, Y2
 	VMOVUPS Y2, 416(SP)
@@ -14616,47 +14423,39 @@ outnr_895:
 	VXORPS  Y2, Y2, Y2
 	XORQ    R12, R12
 
-class_900:
+class_853:
 	VPCMPEQD     Y2, Y0, Y3
 	VMOVUPS      416(SP), Y4
 	VMULPS       (R8), Y4, Y4
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_901
+	JZ           noflag_854
 	VBROADCASTSS 8(R10), Y5
 	VSUBPS       Y5, Y4, Y4
 
-noflag_901:
+noflag_854:
 	VMOVUPS 128(SP), Y5
 	VANDPS  Y3, Y5, Y3
 	VSUBPS  Y3, Y4, Y4
 	VANDPS  Y1, Y4, Y4
-	TESTQ   $0x00000800, flags+112(FP)
-	JNZ     nt_902
 	VMOVUPS Y4, (R11)
-	JMP     st_903
+	ADDQ    $0x00000020, R8
+	ADDQ    $0x00000020, R10
+	ADDQ    CX, R11
+	VPADDD  softmaxconsts<>+832(SB), Y2, Y2
+	INCQ    R12
+	CMPQ    R12, C+96(FP)
+	JB      class_853
 
-nt_902:
-	VMOVNTPS Y4, (R11)
-
-st_903:
-	ADDQ   $0x00000020, R8
-	ADDQ   $0x00000020, R10
-	ADDQ   CX, R11
-	VPADDD softmaxconsts<>+832(SB), Y2, Y2
-	INCQ   R12
-	CMPQ   R12, C+96(FP)
-	JB     class_900
-
-outd_894:
+outd_849:
 	ADDQ $0x00000020, AX
 	ADDQ $0x00000020, BX
 	ADDQ $0x00000020, R9
 	SUBQ $0x00000008, DX
-	JMP  loop_873
+	JMP  loop_828
 
-tail_874:
+tail_829:
 	TESTQ        DX, DX
-	JZ           done_875
+	JZ           done_830
 	LEAQ         softmaxconsts<>+2240(SB), R8
 	NEGQ         DX
 	VMOVDQU      64(R8)(DX*4), Y0
@@ -14676,17 +14475,17 @@ tail_874:
 	MOVQ         AX, DX
 	MOVQ         C+96(FP), BX
 	DECQ         BX
-	JZ           c1_904
+	JZ           c1_855
 
-max_905:
+max_856:
 	ADDQ       CX, DX
 	VMASKMOVPS (DX), Y2, Y4
 	PREFETCHT0 1024(DX)
 	VMAXPS     Y4, Y3, Y3
 	DECQ       BX
-	JNZ        max_905
+	JNZ        max_856
 
-c1_904:
+c1_855:
 	VMOVUPS Y3, (SP)
 	VXORPS  Y3, Y3, Y3
 	VXORPS  Y4, Y4, Y4
@@ -14694,7 +14493,7 @@ c1_904:
 	VXORPS  Y5, Y5, Y5
 	XORQ    BX, BX
 
-class_906:
+class_857:
 	VMASKMOVPS   (AX), Y2, Y6
 	VSUBPS       (SP), Y6, Y6
 	VMULPS       softmaxconsts<>+128(SB), Y6, Y7
@@ -14728,7 +14527,7 @@ class_906:
 	VPADDD       softmaxconsts<>+832(SB), Y5, Y5
 	INCQ         BX
 	CMPQ         BX, C+96(FP)
-	JB           class_906
+	JB           class_857
 	VMOVUPS      Y4, 32(SP)
 	VMOVUPS      Y3, 64(SP)
 	VMOVUPS      softmaxconsts<>+0(SB), Y4
@@ -14736,12 +14535,12 @@ class_906:
 	VMOVUPS      Y4, 96(SP)
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
 	TESTQ        $0x00000200, flags+112(FP)
-	JZ           noflag_907
+	JZ           noflag_858
 	MOVQ         DI, AX
 	VXORPS       Y4, Y4, Y4
 	XORQ         DX, DX
 
-class_908:
+class_859:
 	VPCMPEQD     Y4, Y1, Y5
 	VBROADCASTSS (AX), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -14749,9 +14548,9 @@ class_908:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         DX
 	CMPQ         DX, C+96(FP)
-	JB           class_908
+	JB           class_859
 
-noflag_907:
+noflag_858:
 	VBROADCASTSS k1+168(FP), Y4
 	VMULPS       Y3, Y4, Y4
 	VBROADCASTSS k2+172(FP), Y3
@@ -14790,27 +14589,27 @@ noflag_907:
 	VMOVUPS      Y4, 256(SP)
 	MOVQ         gmode+184(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_909
+	JEQ          pow1_860
 	CMPQ         AX, $0x02
-	JEQ          pow2_911
+	JEQ          pow2_862
 	CMPQ         AX, $0x03
-	JEQ          powg_910
+	JEQ          powg_861
 	VMOVUPS      softmaxconsts<>+0(SB), Y4
-	JMP          powd_912
+	JMP          powd_863
 
-pow1_909:
+pow1_860:
 	VMOVAPS Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_912
+	JMP     powd_863
 
-pow2_911:
+pow2_862:
 	VMULPS  Y3, Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_912
+	JMP     powd_863
 
-powg_910:
+powg_861:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y3, Y5
 	VMULPS       softmaxconsts<>+1792(SB), Y3, Y4
 	VBLENDVPS    Y5, Y4, Y3, Y4
@@ -14884,11 +14683,11 @@ powg_910:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS      Y4, Y3, Y4
 
-powd_912:
+powd_863:
 	VXORPS       softmaxconsts<>+2176(SB), Y4, Y4
 	VMOVUPS      Y4, 288(SP)
 	CMPQ         AX, $0x00
-	JEQ          gamma0_913
+	JEQ          gamma0_864
 	VMOVUPS      64(SP), Y3
 	VPSRLD       $0x17, Y3, Y4
 	VPSUBD       softmaxconsts<>+896(SB), Y4, Y4
@@ -14929,27 +14728,27 @@ powd_912:
 	MOVQ         g1mode+192(FP), AX
 	VMOVUPS      224(SP), Y3
 	CMPQ         AX, $0x01
-	JEQ          pow1_914
+	JEQ          pow1_865
 	CMPQ         AX, $0x02
-	JEQ          pow2_916
+	JEQ          pow2_867
 	CMPQ         AX, $0x03
-	JEQ          powg_915
+	JEQ          powg_866
 	VMOVUPS      softmaxconsts<>+0(SB), Y4
-	JMP          powd_917
+	JMP          powd_868
 
-pow1_914:
+pow1_865:
 	VMOVAPS Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_917
+	JMP     powd_868
 
-pow2_916:
+pow2_867:
 	VMULPS  Y3, Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_917
+	JMP     powd_868
 
-powg_915:
+powg_866:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y3, Y5
 	VMULPS       softmaxconsts<>+1792(SB), Y3, Y4
 	VBLENDVPS    Y5, Y4, Y3, Y4
@@ -15023,7 +14822,7 @@ powg_915:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS      Y4, Y3, Y4
 
-powd_917:
+powd_868:
 	VMULPS  256(SP), Y4, Y4
 	VMULPS  192(SP), Y4, Y4
 	VMULPS  320(SP), Y4, Y4
@@ -15034,16 +14833,16 @@ powd_917:
 	VADDPS  Y3, Y5, Y5
 	VMOVUPS Y5, 288(SP)
 
-gamma0_913:
+gamma0_864:
 	VMOVUPS 288(SP), Y3
 	TESTQ   $0x00000100, flags+112(FP)
-	JZ      noflag_918
+	JZ      noflag_869
 	VMOVUPS softmaxconsts<>+0(SB), Y4
 	MOVQ    DI, AX
 	VXORPS  Y5, Y5, Y5
 	XORQ    DX, DX
 
-class_919:
+class_870:
 	VPCMPEQD     Y5, Y1, Y6
 	VBROADCASTSS 4(AX), Y7
 	VBLENDVPS    Y6, Y7, Y4, Y4
@@ -15051,10 +14850,10 @@ class_919:
 	VPADDD       softmaxconsts<>+832(SB), Y5, Y5
 	INCQ         DX
 	CMPQ         DX, C+96(FP)
-	JB           class_919
+	JB           class_870
 	VMULPS       Y4, Y3, Y3
 
-noflag_918:
+noflag_869:
 	VBROADCASTSS fs+176(FP), Y4
 	VMULPS       Y4, Y3, Y3
 	VMOVUPS      160(SP), Y4
@@ -15067,13 +14866,13 @@ noflag_918:
 	MOVQ         C+96(FP), AX
 	SHLQ         $0x05, AX
 	TESTQ        $0x00000004, flags+112(FP)
-	JZ           noflag_920
+	JZ           noflag_871
 	MOVQ         SI, DX
 	MOVQ         DI, BX
 	VXORPS       Y4, Y4, Y4
 	XORQ         R8, R8
 
-class_921:
+class_872:
 	VMOVUPS      96(SP), Y5
 	VMULPS       (DX), Y5, Y5
 	VMOVUPS      Y5, (DX)
@@ -15092,30 +14891,30 @@ class_921:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         R8
 	CMPQ         R8, C+96(FP)
-	JB           class_921
+	JB           class_872
 
-noflag_920:
+noflag_871:
 	VMOVUPS Y3, 384(SP)
 	TESTQ   $0x00000004, flags+112(FP)
-	JZ      outnr_923
+	JZ      outnr_874
 	MOVQ    SI, DX
 	MOVQ    DI, BX
 	MOVQ    R9, SI
 	VXORPS  Y3, Y3, Y3
 	XORQ    DI, DI
 
-class_924:
+class_875:
 	VPCMPEQD     Y3, Y1, Y4
 	VMOVUPS      (DX)(AX*1), Y5
 	VSUBPS       384(SP), Y5, Y5
 	VADDPS       160(SP), Y5, Y5
 	VMULPS       (DX), Y5, Y5
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_925
+	JZ           noflag_876
 	VBROADCASTSS 8(BX), Y6
 	VSUBPS       Y6, Y5, Y5
 
-noflag_925:
+noflag_876:
 	VMOVUPS    128(SP), Y6
 	VANDPS     Y4, Y6, Y4
 	VSUBPS     Y4, Y5, Y5
@@ -15127,10 +14926,10 @@ noflag_925:
 	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
 	INCQ       DI
 	CMPQ       DI, C+96(FP)
-	JB         class_924
-	JMP        outd_922
+	JB         class_875
+	JMP        outd_873
 
-outnr_923:
+outnr_874:
 	VMOVUPS 160(SP), Y3
 	VMULPS  96(SP), Y3, Y3
 	VMOVUPS Y3, 416(SP)
@@ -15140,16 +14939,16 @@ outnr_923:
 	VXORPS  Y3, Y3, Y3
 	XORQ    SI, SI
 
-class_926:
+class_877:
 	VPCMPEQD     Y3, Y1, Y4
 	VMOVUPS      416(SP), Y5
 	VMULPS       (AX), Y5, Y5
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_927
+	JZ           noflag_878
 	VBROADCASTSS 8(DX), Y6
 	VSUBPS       Y6, Y5, Y5
 
-noflag_927:
+noflag_878:
 	VMOVUPS    128(SP), Y6
 	VANDPS     Y4, Y6, Y4
 	VSUBPS     Y4, Y5, Y5
@@ -15161,16 +14960,16 @@ noflag_927:
 	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
 	INCQ       SI
 	CMPQ       SI, C+96(FP)
-	JB         class_926
+	JB         class_877
 
-outd_922:
-done_875:
-	JMP pixwd_872
+outd_873:
+done_830:
+	JMP pixwd_827
 
-pixw_871:
-loop_928:
+pixw_826:
+loop_879:
 	CMPQ         DX, $0x00000008
-	JB           tail_929
+	JB           tail_880
 	VMOVDQU      (BX), Y0
 	VBROADCASTSS ign+104(FP), Y1
 	VMOVQ        C+96(FP), X2
@@ -15190,17 +14989,17 @@ loop_928:
 	MOVQ         AX, R10
 	MOVQ         C+96(FP), R11
 	DECQ         R11
-	JZ           c1_931
+	JZ           c1_882
 
-max_932:
+max_883:
 	ADDQ       CX, R10
 	VMOVUPS    (R10), Y3
 	PREFETCHT0 1024(R10)
 	VMAXPS     Y3, Y2, Y2
 	DECQ       R11
-	JNZ        max_932
+	JNZ        max_883
 
-c1_931:
+c1_882:
 	VMOVUPS Y2, 32(SP)
 	VXORPS  Y2, Y2, Y2
 	VXORPS  Y3, Y3, Y3
@@ -15209,7 +15008,7 @@ c1_931:
 	VXORPS  Y4, Y4, Y4
 	XORQ    R12, R12
 
-class_933:
+class_884:
 	VMOVUPS      (R10), Y5
 	VSUBPS       32(SP), Y5, Y5
 	VMULPS       softmaxconsts<>+128(SB), Y5, Y6
@@ -15243,7 +15042,7 @@ class_933:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         R12
 	CMPQ         R12, C+96(FP)
-	JB           class_933
+	JB           class_884
 	VMOVUPS      Y3, 64(SP)
 	VMOVUPS      Y2, 96(SP)
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
@@ -15251,12 +15050,12 @@ class_933:
 	VMOVUPS      Y3, 128(SP)
 	VMOVUPS      softmaxconsts<>+0(SB), Y2
 	TESTQ        $0x00000200, flags+112(FP)
-	JZ           noflag_934
+	JZ           noflag_885
 	MOVQ         DI, R10
 	VXORPS       Y3, Y3, Y3
 	XORQ         R11, R11
 
-class_935:
+class_886:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS (R10), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -15264,9 +15063,9 @@ class_935:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R11
 	CMPQ         R11, C+96(FP)
-	JB           class_935
+	JB           class_886
 
-noflag_934:
+noflag_885:
 	VBROADCASTSS k1+168(FP), Y3
 	VMULPS       Y2, Y3, Y3
 	VBROADCASTSS k2+172(FP), Y2
@@ -15305,27 +15104,27 @@ noflag_934:
 	VMOVUPS      Y3, 288(SP)
 	MOVQ         gmode+184(FP), R10
 	CMPQ         R10, $0x01
-	JEQ          pow1_936
+	JEQ          pow1_887
 	CMPQ         R10, $0x02
-	JEQ          pow2_938
+	JEQ          pow2_889
 	CMPQ         R10, $0x03
-	JEQ          powg_937
+	JEQ          powg_888
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
-	JMP          powd_939
+	JMP          powd_890
 
-pow1_936:
+pow1_887:
 	VMOVAPS Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_939
+	JMP     powd_890
 
-pow2_938:
+pow2_889:
 	VMULPS  Y2, Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_939
+	JMP     powd_890
 
-powg_937:
+powg_888:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y2, Y4
 	VMULPS       softmaxconsts<>+1792(SB), Y2, Y3
 	VBLENDVPS    Y4, Y3, Y2, Y3
@@ -15399,11 +15198,11 @@ powg_937:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
-powd_939:
+powd_890:
 	VXORPS       softmaxconsts<>+2176(SB), Y3, Y3
 	VMOVUPS      Y3, 320(SP)
 	CMPQ         R10, $0x00
-	JEQ          gamma0_940
+	JEQ          gamma0_891
 	VMOVUPS      96(SP), Y2
 	VPSRLD       $0x17, Y2, Y3
 	VPSUBD       softmaxconsts<>+896(SB), Y3, Y3
@@ -15444,27 +15243,27 @@ powd_939:
 	MOVQ         g1mode+192(FP), R10
 	VMOVUPS      256(SP), Y2
 	CMPQ         R10, $0x01
-	JEQ          pow1_941
+	JEQ          pow1_892
 	CMPQ         R10, $0x02
-	JEQ          pow2_943
+	JEQ          pow2_894
 	CMPQ         R10, $0x03
-	JEQ          powg_942
+	JEQ          powg_893
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
-	JMP          powd_944
+	JMP          powd_895
 
-pow1_941:
+pow1_892:
 	VMOVAPS Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_944
+	JMP     powd_895
 
-pow2_943:
+pow2_894:
 	VMULPS  Y2, Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_944
+	JMP     powd_895
 
-powg_942:
+powg_893:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y2, Y4
 	VMULPS       softmaxconsts<>+1792(SB), Y2, Y3
 	VBLENDVPS    Y4, Y3, Y2, Y3
@@ -15538,7 +15337,7 @@ powg_942:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
-powd_944:
+powd_895:
 	VMULPS  288(SP), Y3, Y3
 	VMULPS  224(SP), Y3, Y3
 	VMULPS  352(SP), Y3, Y3
@@ -15549,16 +15348,16 @@ powd_944:
 	VADDPS  Y2, Y4, Y4
 	VMOVUPS Y4, 320(SP)
 
-gamma0_940:
+gamma0_891:
 	VMOVUPS 320(SP), Y2
 	TESTQ   $0x00000100, flags+112(FP)
-	JZ      noflag_945
+	JZ      noflag_896
 	VMOVUPS softmaxconsts<>+0(SB), Y3
 	MOVQ    DI, R10
 	VXORPS  Y4, Y4, Y4
 	XORQ    R11, R11
 
-class_946:
+class_897:
 	VPCMPEQD     Y4, Y0, Y5
 	VBROADCASTSS 4(R10), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -15566,10 +15365,10 @@ class_946:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         R11
 	CMPQ         R11, C+96(FP)
-	JB           class_946
+	JB           class_897
 	VMULPS       Y3, Y2, Y2
 
-noflag_945:
+noflag_896:
 	VBROADCASTSS fs+176(FP), Y3
 	VMULPS       Y3, Y2, Y2
 	VMOVUPS      192(SP), Y3
@@ -15582,13 +15381,13 @@ noflag_945:
 	MOVQ         C+96(FP), R10
 	SHLQ         $0x05, R10
 	TESTQ        $0x00000004, flags+112(FP)
-	JZ           noflag_947
+	JZ           noflag_898
 	MOVQ         SI, R11
 	MOVQ         DI, R12
 	VXORPS       Y3, Y3, Y3
 	XORQ         R13, R13
 
-class_948:
+class_899:
 	VMOVUPS      128(SP), Y4
 	VMULPS       (R11), Y4, Y4
 	VMOVUPS      Y4, (R11)
@@ -15607,54 +15406,46 @@ class_948:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R13
 	CMPQ         R13, C+96(FP)
-	JB           class_948
+	JB           class_899
 
-noflag_947:
+noflag_898:
 	VMOVUPS Y2, 416(SP)
 	TESTQ   $0x00000004, flags+112(FP)
-	JZ      outnr_950
+	JZ      outnr_901
 	MOVQ    SI, R11
 	MOVQ    DI, R12
 	MOVQ    R9, R13
 	VXORPS  Y2, Y2, Y2
 	XORQ    R14, R14
 
-class_951:
+class_902:
 	VPCMPEQD     Y2, Y0, Y3
 	VMOVUPS      (R11)(R10*1), Y4
 	VSUBPS       416(SP), Y4, Y4
 	VADDPS       192(SP), Y4, Y4
 	VMULPS       (R11), Y4, Y4
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_952
+	JZ           noflag_903
 	VBROADCASTSS 8(R12), Y5
 	VSUBPS       Y5, Y4, Y4
 
-noflag_952:
+noflag_903:
 	VMOVUPS 160(SP), Y5
 	VANDPS  Y3, Y5, Y3
 	VSUBPS  Y3, Y4, Y4
 	VANDPS  Y1, Y4, Y4
 	VMULPS  (SP), Y4, Y4
-	TESTQ   $0x00000800, flags+112(FP)
-	JNZ     nt_953
 	VMOVUPS Y4, (R13)
-	JMP     st_954
+	ADDQ    $0x00000020, R11
+	ADDQ    $0x00000020, R12
+	ADDQ    CX, R13
+	VPADDD  softmaxconsts<>+832(SB), Y2, Y2
+	INCQ    R14
+	CMPQ    R14, C+96(FP)
+	JB      class_902
+	JMP     outd_900
 
-nt_953:
-	VMOVNTPS Y4, (R13)
-
-st_954:
-	ADDQ   $0x00000020, R11
-	ADDQ   $0x00000020, R12
-	ADDQ   CX, R13
-	VPADDD softmaxconsts<>+832(SB), Y2, Y2
-	INCQ   R14
-	CMPQ   R14, C+96(FP)
-	JB     class_951
-	JMP    outd_949
-
-outnr_950:
+outnr_901:
 	VMOVUPS 192(SP), Y2
 	VMULPS  128(SP), Y2, Y2
 	VMOVUPS Y2, 448(SP)
@@ -15664,49 +15455,41 @@ outnr_950:
 	VXORPS  Y2, Y2, Y2
 	XORQ    R13, R13
 
-class_955:
+class_904:
 	VPCMPEQD     Y2, Y0, Y3
 	VMOVUPS      448(SP), Y4
 	VMULPS       (R10), Y4, Y4
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_956
+	JZ           noflag_905
 	VBROADCASTSS 8(R11), Y5
 	VSUBPS       Y5, Y4, Y4
 
-noflag_956:
+noflag_905:
 	VMOVUPS 160(SP), Y5
 	VANDPS  Y3, Y5, Y3
 	VSUBPS  Y3, Y4, Y4
 	VANDPS  Y1, Y4, Y4
 	VMULPS  (SP), Y4, Y4
-	TESTQ   $0x00000800, flags+112(FP)
-	JNZ     nt_957
 	VMOVUPS Y4, (R12)
-	JMP     st_958
+	ADDQ    $0x00000020, R10
+	ADDQ    $0x00000020, R11
+	ADDQ    CX, R12
+	VPADDD  softmaxconsts<>+832(SB), Y2, Y2
+	INCQ    R13
+	CMPQ    R13, C+96(FP)
+	JB      class_904
 
-nt_957:
-	VMOVNTPS Y4, (R12)
-
-st_958:
-	ADDQ   $0x00000020, R10
-	ADDQ   $0x00000020, R11
-	ADDQ   CX, R12
-	VPADDD softmaxconsts<>+832(SB), Y2, Y2
-	INCQ   R13
-	CMPQ   R13, C+96(FP)
-	JB     class_955
-
-outd_949:
+outd_900:
 	ADDQ $0x00000020, AX
 	ADDQ $0x00000020, BX
 	ADDQ $0x00000020, R9
 	ADDQ $0x00000020, R8
 	SUBQ $0x00000008, DX
-	JMP  loop_928
+	JMP  loop_879
 
-tail_929:
+tail_880:
 	TESTQ        DX, DX
-	JZ           done_930
+	JZ           done_881
 	LEAQ         softmaxconsts<>+2240(SB), R10
 	NEGQ         DX
 	VMOVDQU      64(R10)(DX*4), Y0
@@ -15729,17 +15512,17 @@ tail_929:
 	MOVQ         AX, DX
 	MOVQ         C+96(FP), BX
 	DECQ         BX
-	JZ           c1_959
+	JZ           c1_906
 
-max_960:
+max_907:
 	ADDQ       CX, DX
 	VMASKMOVPS (DX), Y2, Y4
 	PREFETCHT0 1024(DX)
 	VMAXPS     Y4, Y3, Y3
 	DECQ       BX
-	JNZ        max_960
+	JNZ        max_907
 
-c1_959:
+c1_906:
 	VMOVUPS Y3, 32(SP)
 	VXORPS  Y3, Y3, Y3
 	VXORPS  Y4, Y4, Y4
@@ -15747,7 +15530,7 @@ c1_959:
 	VXORPS  Y5, Y5, Y5
 	XORQ    BX, BX
 
-class_961:
+class_908:
 	VMASKMOVPS   (AX), Y2, Y6
 	VSUBPS       32(SP), Y6, Y6
 	VMULPS       softmaxconsts<>+128(SB), Y6, Y7
@@ -15781,7 +15564,7 @@ class_961:
 	VPADDD       softmaxconsts<>+832(SB), Y5, Y5
 	INCQ         BX
 	CMPQ         BX, C+96(FP)
-	JB           class_961
+	JB           class_908
 	VMOVUPS      Y4, 64(SP)
 	VMOVUPS      Y3, 96(SP)
 	VMOVUPS      softmaxconsts<>+0(SB), Y4
@@ -15789,12 +15572,12 @@ class_961:
 	VMOVUPS      Y4, 128(SP)
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
 	TESTQ        $0x00000200, flags+112(FP)
-	JZ           noflag_962
+	JZ           noflag_909
 	MOVQ         DI, AX
 	VXORPS       Y4, Y4, Y4
 	XORQ         DX, DX
 
-class_963:
+class_910:
 	VPCMPEQD     Y4, Y1, Y5
 	VBROADCASTSS (AX), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -15802,9 +15585,9 @@ class_963:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         DX
 	CMPQ         DX, C+96(FP)
-	JB           class_963
+	JB           class_910
 
-noflag_962:
+noflag_909:
 	VBROADCASTSS k1+168(FP), Y4
 	VMULPS       Y3, Y4, Y4
 	VBROADCASTSS k2+172(FP), Y3
@@ -15843,27 +15626,27 @@ noflag_962:
 	VMOVUPS      Y4, 288(SP)
 	MOVQ         gmode+184(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_964
+	JEQ          pow1_911
 	CMPQ         AX, $0x02
-	JEQ          pow2_966
+	JEQ          pow2_913
 	CMPQ         AX, $0x03
-	JEQ          powg_965
+	JEQ          powg_912
 	VMOVUPS      softmaxconsts<>+0(SB), Y4
-	JMP          powd_967
+	JMP          powd_914
 
-pow1_964:
+pow1_911:
 	VMOVAPS Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_967
+	JMP     powd_914
 
-pow2_966:
+pow2_913:
 	VMULPS  Y3, Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_967
+	JMP     powd_914
 
-powg_965:
+powg_912:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y3, Y5
 	VMULPS       softmaxconsts<>+1792(SB), Y3, Y4
 	VBLENDVPS    Y5, Y4, Y3, Y4
@@ -15937,11 +15720,11 @@ powg_965:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS      Y4, Y3, Y4
 
-powd_967:
+powd_914:
 	VXORPS       softmaxconsts<>+2176(SB), Y4, Y4
 	VMOVUPS      Y4, 320(SP)
 	CMPQ         AX, $0x00
-	JEQ          gamma0_968
+	JEQ          gamma0_915
 	VMOVUPS      96(SP), Y3
 	VPSRLD       $0x17, Y3, Y4
 	VPSUBD       softmaxconsts<>+896(SB), Y4, Y4
@@ -15982,27 +15765,27 @@ powd_967:
 	MOVQ         g1mode+192(FP), AX
 	VMOVUPS      256(SP), Y3
 	CMPQ         AX, $0x01
-	JEQ          pow1_969
+	JEQ          pow1_916
 	CMPQ         AX, $0x02
-	JEQ          pow2_971
+	JEQ          pow2_918
 	CMPQ         AX, $0x03
-	JEQ          powg_970
+	JEQ          powg_917
 	VMOVUPS      softmaxconsts<>+0(SB), Y4
-	JMP          powd_972
+	JMP          powd_919
 
-pow1_969:
+pow1_916:
 	VMOVAPS Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_972
+	JMP     powd_919
 
-pow2_971:
+pow2_918:
 	VMULPS  Y3, Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_972
+	JMP     powd_919
 
-powg_970:
+powg_917:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y3, Y5
 	VMULPS       softmaxconsts<>+1792(SB), Y3, Y4
 	VBLENDVPS    Y5, Y4, Y3, Y4
@@ -16076,7 +15859,7 @@ powg_970:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS      Y4, Y3, Y4
 
-powd_972:
+powd_919:
 	VMULPS  288(SP), Y4, Y4
 	VMULPS  224(SP), Y4, Y4
 	VMULPS  352(SP), Y4, Y4
@@ -16087,16 +15870,16 @@ powd_972:
 	VADDPS  Y3, Y5, Y5
 	VMOVUPS Y5, 320(SP)
 
-gamma0_968:
+gamma0_915:
 	VMOVUPS 320(SP), Y3
 	TESTQ   $0x00000100, flags+112(FP)
-	JZ      noflag_973
+	JZ      noflag_920
 	VMOVUPS softmaxconsts<>+0(SB), Y4
 	MOVQ    DI, AX
 	VXORPS  Y5, Y5, Y5
 	XORQ    DX, DX
 
-class_974:
+class_921:
 	VPCMPEQD     Y5, Y1, Y6
 	VBROADCASTSS 4(AX), Y7
 	VBLENDVPS    Y6, Y7, Y4, Y4
@@ -16104,10 +15887,10 @@ class_974:
 	VPADDD       softmaxconsts<>+832(SB), Y5, Y5
 	INCQ         DX
 	CMPQ         DX, C+96(FP)
-	JB           class_974
+	JB           class_921
 	VMULPS       Y4, Y3, Y3
 
-noflag_973:
+noflag_920:
 	VBROADCASTSS fs+176(FP), Y4
 	VMULPS       Y4, Y3, Y3
 	VMOVUPS      192(SP), Y4
@@ -16120,13 +15903,13 @@ noflag_973:
 	MOVQ         C+96(FP), AX
 	SHLQ         $0x05, AX
 	TESTQ        $0x00000004, flags+112(FP)
-	JZ           noflag_975
+	JZ           noflag_922
 	MOVQ         SI, DX
 	MOVQ         DI, BX
 	VXORPS       Y4, Y4, Y4
 	XORQ         R8, R8
 
-class_976:
+class_923:
 	VMOVUPS      128(SP), Y5
 	VMULPS       (DX), Y5, Y5
 	VMOVUPS      Y5, (DX)
@@ -16145,30 +15928,30 @@ class_976:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         R8
 	CMPQ         R8, C+96(FP)
-	JB           class_976
+	JB           class_923
 
-noflag_975:
+noflag_922:
 	VMOVUPS Y3, 416(SP)
 	TESTQ   $0x00000004, flags+112(FP)
-	JZ      outnr_978
+	JZ      outnr_925
 	MOVQ    SI, DX
 	MOVQ    DI, BX
 	MOVQ    R9, SI
 	VXORPS  Y3, Y3, Y3
 	XORQ    DI, DI
 
-class_979:
+class_926:
 	VPCMPEQD     Y3, Y1, Y4
 	VMOVUPS      (DX)(AX*1), Y5
 	VSUBPS       416(SP), Y5, Y5
 	VADDPS       192(SP), Y5, Y5
 	VMULPS       (DX), Y5, Y5
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_980
+	JZ           noflag_927
 	VBROADCASTSS 8(BX), Y6
 	VSUBPS       Y6, Y5, Y5
 
-noflag_980:
+noflag_927:
 	VMOVUPS    160(SP), Y6
 	VANDPS     Y4, Y6, Y4
 	VSUBPS     Y4, Y5, Y5
@@ -16181,10 +15964,10 @@ noflag_980:
 	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
 	INCQ       DI
 	CMPQ       DI, C+96(FP)
-	JB         class_979
-	JMP        outd_977
+	JB         class_926
+	JMP        outd_924
 
-outnr_978:
+outnr_925:
 	VMOVUPS 192(SP), Y3
 	VMULPS  128(SP), Y3, Y3
 	VMOVUPS Y3, 448(SP)
@@ -16194,16 +15977,16 @@ outnr_978:
 	VXORPS  Y3, Y3, Y3
 	XORQ    SI, SI
 
-class_981:
+class_928:
 	VPCMPEQD     Y3, Y1, Y4
 	VMOVUPS      448(SP), Y5
 	VMULPS       (AX), Y5, Y5
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_982
+	JZ           noflag_929
 	VBROADCASTSS 8(DX), Y6
 	VSUBPS       Y6, Y5, Y5
 
-noflag_982:
+noflag_929:
 	VMOVUPS    160(SP), Y6
 	VANDPS     Y4, Y6, Y4
 	VSUBPS     Y4, Y5, Y5
@@ -16216,16 +15999,11 @@ noflag_982:
 	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
 	INCQ       SI
 	CMPQ       SI, C+96(FP)
-	JB         class_981
+	JB         class_928
 
-outd_977:
-done_930:
-pixwd_872:
-	TESTQ $0x00000800, flags+112(FP)
-	JZ    noflag_983
-	SFENCE
-
-noflag_983:
+outd_924:
+done_881:
+pixwd_827:
 	VZEROUPPER
 	RET
 
@@ -16264,11 +16042,11 @@ TEXT ·softmaxFusedI32AVX2(SB), NOSPLIT, $608-272
 	VXORPS  Y0, Y0, Y0
 	VMOVUPS Y0, 192(SP)
 	TESTQ   $0x00001000, flags+112(FP)
-	JNZ     pixw_984
+	JNZ     pixw_930
 
-loop_986:
+loop_932:
 	CMPQ         DX, $0x00000008
-	JB           tail_987
+	JB           tail_933
 	VMOVDQU      (BX), Y0
 	VBROADCASTSS ign+104(FP), Y1
 	VMOVQ        C+96(FP), X2
@@ -16285,17 +16063,17 @@ loop_986:
 	MOVQ         AX, R8
 	MOVQ         C+96(FP), R10
 	DECQ         R10
-	JZ           c1_989
+	JZ           c1_935
 
-max_990:
+max_936:
 	ADDQ       CX, R8
 	VMOVUPS    (R8), Y3
 	PREFETCHT0 1024(R8)
 	VMAXPS     Y3, Y2, Y2
 	DECQ       R10
-	JNZ        max_990
+	JNZ        max_936
 
-c1_989:
+c1_935:
 	VMOVUPS Y2, 224(SP)
 	VXORPS  Y2, Y2, Y2
 	VXORPS  Y3, Y3, Y3
@@ -16304,7 +16082,7 @@ c1_989:
 	VXORPS  Y4, Y4, Y4
 	XORQ    R11, R11
 
-class_991:
+class_937:
 	VMOVUPS      (R8), Y5
 	VSUBPS       224(SP), Y5, Y5
 	VMULPS       softmaxconsts<>+128(SB), Y5, Y6
@@ -16338,7 +16116,7 @@ class_991:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         R11
 	CMPQ         R11, C+96(FP)
-	JB           class_991
+	JB           class_937
 	VMOVUPS      Y3, 256(SP)
 	VMOVUPS      Y2, 288(SP)
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
@@ -16351,9 +16129,9 @@ class_991:
 	MOVQ         sflags+224(FP), R8
 	ANDQ         $0x00000203, R8
 	CMPQ         R8, $0x00000001
-	JEQ          prodmode_992
+	JEQ          prodmode_938
 	TESTQ        $0x00000003, sflags+224(FP)
-	JZ           noflag_994
+	JZ           noflag_940
 	VMOVUPS      288(SP), Y2
 	VPSRLD       $0x17, Y2, Y3
 	VPSUBD       softmaxconsts<>+896(SB), Y3, Y3
@@ -16389,15 +16167,15 @@ class_991:
 	VMOVUPS      Y6, 352(SP)
 	VMOVUPS      Y2, 384(SP)
 	TESTQ        $0x00000001, sflags+224(FP)
-	JZ           noflag_995
+	JZ           noflag_941
 	VMOVUPS      softmaxconsts<>+0(SB), Y2
 	TESTQ        $0x00000200, sflags+224(FP)
-	JZ           noflag_996
+	JZ           noflag_942
 	MOVQ         DI, R8
 	VXORPS       Y3, Y3, Y3
 	XORQ         R10, R10
 
-class_997:
+class_943:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS (R8), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -16405,25 +16183,25 @@ class_997:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R10
 	CMPQ         R10, C+96(FP)
-	JB           class_997
+	JB           class_943
 
-noflag_996:
+noflag_942:
 	VMOVUPS      Y2, 416(SP)
 	VBROADCASTSS eps1+232(FP), Y2
 	VMULPS       416(SP), Y2, Y2
 	VMULPS       384(SP), Y2, Y2
 	VMOVUPS      Y2, 448(SP)
 	TESTQ        $0x00000400, sflags+224(FP)
-	JZ           noflag_998
+	JZ           noflag_944
 	VXORPS       Y2, Y2, Y2
 	TESTQ        $0x00000200, sflags+224(FP)
-	JNZ          swzw_999
+	JNZ          swzw_945
 	MOVQ         AX, R8
 	MOVQ         DI, R10
 	VBROADCASTSS epsC+236(FP), Y3
 	XORQ         R11, R11
 
-class_1001:
+class_947:
 	VMOVUPS     (R8), Y4
 	VSUBPS      224(SP), Y4, Y4
 	VFMADD231PS Y3, Y4, Y2
@@ -16431,15 +16209,15 @@ class_1001:
 	ADDQ        $0x00000020, R10
 	INCQ        R11
 	CMPQ        R11, C+96(FP)
-	JB          class_1001
-	JMP         swzd_1000
+	JB          class_947
+	JMP         swzd_946
 
-swzw_999:
+swzw_945:
 	MOVQ AX, R8
 	MOVQ DI, R10
 	XORQ R11, R11
 
-class_1002:
+class_948:
 	VMOVUPS      (R8), Y3
 	VSUBPS       224(SP), Y3, Y3
 	VBROADCASTSS 24(R10), Y4
@@ -16448,9 +16226,9 @@ class_1002:
 	ADDQ         $0x00000020, R10
 	INCQ         R11
 	CMPQ         R11, C+96(FP)
-	JB           class_1002
+	JB           class_948
 
-swzd_1000:
+swzd_946:
 	VBROADCASTSS wsum+240(FP), Y3
 	VBROADCASTSS epsC+236(FP), Y4
 	VMULPS       Y4, Y3, Y3
@@ -16459,7 +16237,7 @@ swzd_1000:
 	VSUBPS       Y2, Y4, Y4
 	VMOVUPS      Y4, 448(SP)
 
-noflag_998:
+noflag_944:
 	VMOVUPS 448(SP), Y2
 	VANDPS  Y1, Y2, Y2
 	VMOVUPS 416(SP), Y3
@@ -16469,9 +16247,9 @@ noflag_998:
 	VADDPS  32(SP), Y3, Y3
 	VMOVUPS Y3, 32(SP)
 
-noflag_995:
+noflag_941:
 	TESTQ        $0x00000002, sflags+224(FP)
-	JZ           noflag_1003
+	JZ           noflag_949
 	VMOVUPS      256(SP), Y2
 	VMULPS       softmaxconsts<>+128(SB), Y2, Y3
 	VROUNDPS     $0x00, Y3, Y3
@@ -16502,27 +16280,27 @@ noflag_995:
 	VMOVUPS      Y3, 480(SP)
 	MOVQ         gmode+184(FP), R8
 	CMPQ         R8, $0x01
-	JEQ          pow1_1004
+	JEQ          pow1_950
 	CMPQ         R8, $0x02
-	JEQ          pow2_1006
+	JEQ          pow2_952
 	CMPQ         R8, $0x03
-	JEQ          powg_1005
+	JEQ          powg_951
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
-	JMP          powd_1007
+	JMP          powd_953
 
-pow1_1004:
+pow1_950:
 	VMOVAPS Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_1007
+	JMP     powd_953
 
-pow2_1006:
+pow2_952:
 	VMULPS  Y2, Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_1007
+	JMP     powd_953
 
-powg_1005:
+powg_951:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y2, Y4
 	VMULPS       softmaxconsts<>+1792(SB), Y2, Y3
 	VBLENDVPS    Y4, Y3, Y2, Y3
@@ -16596,17 +16374,17 @@ powg_1005:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
-powd_1007:
+powd_953:
 	VMULPS  384(SP), Y3, Y3
 	VMOVUPS Y3, 512(SP)
 	TESTQ   $0x00000100, sflags+224(FP)
-	JZ      noflag_1008
+	JZ      noflag_954
 	VMOVUPS softmaxconsts<>+0(SB), Y2
 	MOVQ    DI, R8
 	VXORPS  Y3, Y3, Y3
 	XORQ    R10, R10
 
-class_1009:
+class_955:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS 4(R8), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -16614,37 +16392,37 @@ class_1009:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R10
 	CMPQ         R10, C+96(FP)
-	JB           class_1009
+	JB           class_955
 	VMOVUPS      512(SP), Y3
 	VMULPS       Y2, Y3, Y3
 	VMOVUPS      Y3, 512(SP)
 
-noflag_1008:
+noflag_954:
 	VMOVUPS 512(SP), Y2
 	VANDPS  Y1, Y2, Y2
 	VADDPS  64(SP), Y2, Y2
 	VMOVUPS Y2, 64(SP)
 
-noflag_1003:
-noflag_994:
-	JMP pwdone_993
+noflag_949:
+noflag_940:
+	JMP pwdone_939
 
-prodmode_992:
+prodmode_938:
 	VBROADCASTSS eps1+232(FP), Y2
 	VXORPS       softmaxconsts<>+2176(SB), Y2, Y2
 	VMULPS       256(SP), Y2, Y2
 	VMOVUPS      Y2, 544(SP)
 	TESTQ        $0x00000400, sflags+224(FP)
-	JZ           noflag_1010
+	JZ           noflag_956
 	VXORPS       Y2, Y2, Y2
 	TESTQ        $0x00000200, sflags+224(FP)
-	JNZ          swzw_1011
+	JNZ          swzw_957
 	MOVQ         AX, R8
 	MOVQ         DI, R10
 	VBROADCASTSS epsC+236(FP), Y3
 	XORQ         R11, R11
 
-class_1013:
+class_959:
 	VMOVUPS     (R8), Y4
 	VSUBPS      224(SP), Y4, Y4
 	VFMADD231PS Y3, Y4, Y2
@@ -16652,15 +16430,15 @@ class_1013:
 	ADDQ        $0x00000020, R10
 	INCQ        R11
 	CMPQ        R11, C+96(FP)
-	JB          class_1013
-	JMP         swzd_1012
+	JB          class_959
+	JMP         swzd_958
 
-swzw_1011:
+swzw_957:
 	MOVQ AX, R8
 	MOVQ DI, R10
 	XORQ R11, R11
 
-class_1014:
+class_960:
 	VMOVUPS      (R8), Y3
 	VSUBPS       224(SP), Y3, Y3
 	VBROADCASTSS 24(R10), Y4
@@ -16669,14 +16447,14 @@ class_1014:
 	ADDQ         $0x00000020, R10
 	INCQ         R11
 	CMPQ         R11, C+96(FP)
-	JB           class_1014
+	JB           class_960
 
-swzd_1012:
+swzd_958:
 	VMOVUPS 544(SP), Y3
 	VSUBPS  Y2, Y3, Y3
 	VMOVUPS Y3, 544(SP)
 
-noflag_1010:
+noflag_956:
 	VMOVUPS     544(SP), Y2
 	VANDPS      Y1, Y2, Y2
 	VADDPS      (SP), Y2, Y2
@@ -16709,15 +16487,15 @@ noflag_1010:
 	VMULPS      Y3, Y6, Y6
 	VMOVUPS     Y6, 160(SP)
 
-pwdone_993:
+pwdone_939:
 	VMOVUPS softmaxconsts<>+0(SB), Y2
 	TESTQ   $0x00000200, flags+112(FP)
-	JZ      noflag_1015
+	JZ      noflag_961
 	MOVQ    DI, R8
 	VXORPS  Y3, Y3, Y3
 	XORQ    R10, R10
 
-class_1016:
+class_962:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS (R8), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -16725,9 +16503,9 @@ class_1016:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R10
 	CMPQ         R10, C+96(FP)
-	JB           class_1016
+	JB           class_962
 
-noflag_1015:
+noflag_961:
 	VBROADCASTSS k1+168(FP), Y3
 	VMULPS       Y2, Y3, Y3
 	VBROADCASTSS k2+172(FP), Y2
@@ -16738,13 +16516,13 @@ noflag_1015:
 	MOVQ         C+96(FP), R8
 	SHLQ         $0x05, R8
 	TESTQ        $0x00000004, flags+112(FP)
-	JZ           noflag_1017
+	JZ           noflag_963
 	MOVQ         SI, R10
 	MOVQ         DI, R11
 	VXORPS       Y3, Y3, Y3
 	XORQ         R12, R12
 
-class_1018:
+class_964:
 	VMOVUPS      320(SP), Y4
 	VMULPS       (R10), Y4, Y4
 	VMOVUPS      Y4, (R10)
@@ -16763,53 +16541,45 @@ class_1018:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R12
 	CMPQ         R12, C+96(FP)
-	JB           class_1018
+	JB           class_964
 
-noflag_1017:
+noflag_963:
 	VMOVUPS Y2, 416(SP)
 	TESTQ   $0x00000004, flags+112(FP)
-	JZ      outnr_1020
+	JZ      outnr_966
 	MOVQ    SI, R10
 	MOVQ    DI, R11
 	MOVQ    R9, R12
 	VXORPS  Y2, Y2, Y2
 	XORQ    R13, R13
 
-class_1021:
+class_967:
 	VPCMPEQD     Y2, Y0, Y3
 	VMOVUPS      (R10)(R8*1), Y4
 	VSUBPS       416(SP), Y4, Y4
 	VADDPS       384(SP), Y4, Y4
 	VMULPS       (R10), Y4, Y4
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_1022
+	JZ           noflag_968
 	VBROADCASTSS 8(R11), Y5
 	VSUBPS       Y5, Y4, Y4
 
-noflag_1022:
+noflag_968:
 	VMOVUPS 352(SP), Y5
 	VANDPS  Y3, Y5, Y3
 	VSUBPS  Y3, Y4, Y4
 	VANDPS  Y1, Y4, Y4
-	TESTQ   $0x00000800, flags+112(FP)
-	JNZ     nt_1023
 	VMOVUPS Y4, (R12)
-	JMP     st_1024
+	ADDQ    $0x00000020, R10
+	ADDQ    $0x00000020, R11
+	ADDQ    CX, R12
+	VPADDD  softmaxconsts<>+832(SB), Y2, Y2
+	INCQ    R13
+	CMPQ    R13, C+96(FP)
+	JB      class_967
+	JMP     outd_965
 
-nt_1023:
-	VMOVNTPS Y4, (R12)
-
-st_1024:
-	ADDQ   $0x00000020, R10
-	ADDQ   $0x00000020, R11
-	ADDQ   CX, R12
-	VPADDD softmaxconsts<>+832(SB), Y2, Y2
-	INCQ   R13
-	CMPQ   R13, C+96(FP)
-	JB     class_1021
-	JMP    outd_1019
-
-outnr_1020:
+outnr_966:
 	VMOVUPS 384(SP), Y2
 	VMULPS  320(SP), Y2, Y2
 	VMOVUPS Y2, 448(SP)
@@ -16819,47 +16589,39 @@ outnr_1020:
 	VXORPS  Y2, Y2, Y2
 	XORQ    R12, R12
 
-class_1025:
+class_969:
 	VPCMPEQD     Y2, Y0, Y3
 	VMOVUPS      448(SP), Y4
 	VMULPS       (R8), Y4, Y4
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_1026
+	JZ           noflag_970
 	VBROADCASTSS 8(R10), Y5
 	VSUBPS       Y5, Y4, Y4
 
-noflag_1026:
+noflag_970:
 	VMOVUPS 352(SP), Y5
 	VANDPS  Y3, Y5, Y3
 	VSUBPS  Y3, Y4, Y4
 	VANDPS  Y1, Y4, Y4
-	TESTQ   $0x00000800, flags+112(FP)
-	JNZ     nt_1027
 	VMOVUPS Y4, (R11)
-	JMP     st_1028
+	ADDQ    $0x00000020, R8
+	ADDQ    $0x00000020, R10
+	ADDQ    CX, R11
+	VPADDD  softmaxconsts<>+832(SB), Y2, Y2
+	INCQ    R12
+	CMPQ    R12, C+96(FP)
+	JB      class_969
 
-nt_1027:
-	VMOVNTPS Y4, (R11)
-
-st_1028:
-	ADDQ   $0x00000020, R8
-	ADDQ   $0x00000020, R10
-	ADDQ   CX, R11
-	VPADDD softmaxconsts<>+832(SB), Y2, Y2
-	INCQ   R12
-	CMPQ   R12, C+96(FP)
-	JB     class_1025
-
-outd_1019:
+outd_965:
 	ADDQ $0x00000020, AX
 	ADDQ $0x00000020, BX
 	ADDQ $0x00000020, R9
 	SUBQ $0x00000008, DX
-	JMP  loop_986
+	JMP  loop_932
 
-tail_987:
+tail_933:
 	TESTQ        DX, DX
-	JZ           done_988
+	JZ           done_934
 	LEAQ         softmaxconsts<>+2240(SB), R8
 	NEGQ         DX
 	VMOVDQU      64(R8)(DX*4), Y0
@@ -16879,17 +16641,17 @@ tail_987:
 	MOVQ         AX, DX
 	MOVQ         C+96(FP), BX
 	DECQ         BX
-	JZ           c1_1029
+	JZ           c1_971
 
-max_1030:
+max_972:
 	ADDQ       CX, DX
 	VMASKMOVPS (DX), Y2, Y4
 	PREFETCHT0 1024(DX)
 	VMAXPS     Y4, Y3, Y3
 	DECQ       BX
-	JNZ        max_1030
+	JNZ        max_972
 
-c1_1029:
+c1_971:
 	VMOVUPS Y3, 224(SP)
 	VXORPS  Y3, Y3, Y3
 	VXORPS  Y4, Y4, Y4
@@ -16898,7 +16660,7 @@ c1_1029:
 	VXORPS  Y5, Y5, Y5
 	XORQ    R8, R8
 
-class_1031:
+class_973:
 	VMASKMOVPS   (DX), Y2, Y6
 	VSUBPS       224(SP), Y6, Y6
 	VMULPS       softmaxconsts<>+128(SB), Y6, Y7
@@ -16932,7 +16694,7 @@ class_1031:
 	VPADDD       softmaxconsts<>+832(SB), Y5, Y5
 	INCQ         R8
 	CMPQ         R8, C+96(FP)
-	JB           class_1031
+	JB           class_973
 	VMOVUPS      Y4, 256(SP)
 	VMOVUPS      Y3, 288(SP)
 	VMOVUPS      softmaxconsts<>+0(SB), Y4
@@ -16945,9 +16707,9 @@ class_1031:
 	MOVQ         sflags+224(FP), DX
 	ANDQ         $0x00000203, DX
 	CMPQ         DX, $0x00000001
-	JEQ          prodmode_1032
+	JEQ          prodmode_974
 	TESTQ        $0x00000003, sflags+224(FP)
-	JZ           noflag_1034
+	JZ           noflag_976
 	VMOVUPS      288(SP), Y3
 	VPSRLD       $0x17, Y3, Y4
 	VPSUBD       softmaxconsts<>+896(SB), Y4, Y4
@@ -16983,15 +16745,15 @@ class_1031:
 	VMOVUPS      Y7, 352(SP)
 	VMOVUPS      Y3, 384(SP)
 	TESTQ        $0x00000001, sflags+224(FP)
-	JZ           noflag_1035
+	JZ           noflag_977
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
 	TESTQ        $0x00000200, sflags+224(FP)
-	JZ           noflag_1036
+	JZ           noflag_978
 	MOVQ         DI, DX
 	VXORPS       Y4, Y4, Y4
 	XORQ         BX, BX
 
-class_1037:
+class_979:
 	VPCMPEQD     Y4, Y1, Y5
 	VBROADCASTSS (DX), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -16999,24 +16761,24 @@ class_1037:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         BX
 	CMPQ         BX, C+96(FP)
-	JB           class_1037
+	JB           class_979
 
-noflag_1036:
+noflag_978:
 	VMOVUPS      Y3, 416(SP)
 	VBROADCASTSS eps1+232(FP), Y3
 	VMULPS       416(SP), Y3, Y3
 	VMULPS       384(SP), Y3, Y3
 	VMOVUPS      Y3, 448(SP)
 	TESTQ        $0x00000400, sflags+224(FP)
-	JZ           noflag_1038
+	JZ           noflag_980
 	VXORPS       Y3, Y3, Y3
 	TESTQ        $0x00000200, sflags+224(FP)
-	JNZ          swzw_1039
+	JNZ          swzw_981
 	MOVQ         DI, DX
 	VBROADCASTSS epsC+236(FP), Y4
 	XORQ         BX, BX
 
-class_1041:
+class_983:
 	VMASKMOVPS  (AX), Y2, Y5
 	VSUBPS      224(SP), Y5, Y5
 	VFMADD231PS Y4, Y5, Y3
@@ -17024,14 +16786,14 @@ class_1041:
 	ADDQ        $0x00000020, DX
 	INCQ        BX
 	CMPQ        BX, C+96(FP)
-	JB          class_1041
-	JMP         swzd_1040
+	JB          class_983
+	JMP         swzd_982
 
-swzw_1039:
+swzw_981:
 	MOVQ DI, DX
 	XORQ BX, BX
 
-class_1042:
+class_984:
 	VMASKMOVPS   (AX), Y2, Y4
 	VSUBPS       224(SP), Y4, Y4
 	VBROADCASTSS 24(DX), Y5
@@ -17040,9 +16802,9 @@ class_1042:
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+96(FP)
-	JB           class_1042
+	JB           class_984
 
-swzd_1040:
+swzd_982:
 	VBROADCASTSS wsum+240(FP), Y4
 	VBROADCASTSS epsC+236(FP), Y5
 	VMULPS       Y5, Y4, Y4
@@ -17051,7 +16813,7 @@ swzd_1040:
 	VSUBPS       Y3, Y5, Y5
 	VMOVUPS      Y5, 448(SP)
 
-noflag_1038:
+noflag_980:
 	VMOVUPS 448(SP), Y3
 	VANDPS  Y2, Y3, Y3
 	VMOVUPS 416(SP), Y4
@@ -17061,9 +16823,9 @@ noflag_1038:
 	VADDPS  32(SP), Y4, Y4
 	VMOVUPS Y4, 32(SP)
 
-noflag_1035:
+noflag_977:
 	TESTQ        $0x00000002, sflags+224(FP)
-	JZ           noflag_1043
+	JZ           noflag_985
 	VMOVUPS      256(SP), Y3
 	VMULPS       softmaxconsts<>+128(SB), Y3, Y4
 	VROUNDPS     $0x00, Y4, Y4
@@ -17094,27 +16856,27 @@ noflag_1035:
 	VMOVUPS      Y4, 480(SP)
 	MOVQ         gmode+184(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_1044
+	JEQ          pow1_986
 	CMPQ         AX, $0x02
-	JEQ          pow2_1046
+	JEQ          pow2_988
 	CMPQ         AX, $0x03
-	JEQ          powg_1045
+	JEQ          powg_987
 	VMOVUPS      softmaxconsts<>+0(SB), Y4
-	JMP          powd_1047
+	JMP          powd_989
 
-pow1_1044:
+pow1_986:
 	VMOVAPS Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_1047
+	JMP     powd_989
 
-pow2_1046:
+pow2_988:
 	VMULPS  Y3, Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_1047
+	JMP     powd_989
 
-powg_1045:
+powg_987:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y3, Y5
 	VMULPS       softmaxconsts<>+1792(SB), Y3, Y4
 	VBLENDVPS    Y5, Y4, Y3, Y4
@@ -17188,17 +16950,17 @@ powg_1045:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS      Y4, Y3, Y4
 
-powd_1047:
+powd_989:
 	VMULPS  384(SP), Y4, Y4
 	VMOVUPS Y4, 512(SP)
 	TESTQ   $0x00000100, sflags+224(FP)
-	JZ      noflag_1048
+	JZ      noflag_990
 	VMOVUPS softmaxconsts<>+0(SB), Y3
 	MOVQ    DI, AX
 	VXORPS  Y4, Y4, Y4
 	XORQ    DX, DX
 
-class_1049:
+class_991:
 	VPCMPEQD     Y4, Y1, Y5
 	VBROADCASTSS 4(AX), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -17206,36 +16968,36 @@ class_1049:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         DX
 	CMPQ         DX, C+96(FP)
-	JB           class_1049
+	JB           class_991
 	VMOVUPS      512(SP), Y4
 	VMULPS       Y3, Y4, Y4
 	VMOVUPS      Y4, 512(SP)
 
-noflag_1048:
+noflag_990:
 	VMOVUPS 512(SP), Y3
 	VANDPS  Y2, Y3, Y3
 	VADDPS  64(SP), Y3, Y3
 	VMOVUPS Y3, 64(SP)
 
-noflag_1043:
-noflag_1034:
-	JMP pwdone_1033
+noflag_985:
+noflag_976:
+	JMP pwdone_975
 
-prodmode_1032:
+prodmode_974:
 	VBROADCASTSS eps1+232(FP), Y3
 	VXORPS       softmaxconsts<>+2176(SB), Y3, Y3
 	VMULPS       256(SP), Y3, Y3
 	VMOVUPS      Y3, 544(SP)
 	TESTQ        $0x00000400, sflags+224(FP)
-	JZ           noflag_1050
+	JZ           noflag_992
 	VXORPS       Y3, Y3, Y3
 	TESTQ        $0x00000200, sflags+224(FP)
-	JNZ          swzw_1051
+	JNZ          swzw_993
 	MOVQ         DI, DX
 	VBROADCASTSS epsC+236(FP), Y4
 	XORQ         BX, BX
 
-class_1053:
+class_995:
 	VMASKMOVPS  (AX), Y2, Y5
 	VSUBPS      224(SP), Y5, Y5
 	VFMADD231PS Y4, Y5, Y3
@@ -17243,14 +17005,14 @@ class_1053:
 	ADDQ        $0x00000020, DX
 	INCQ        BX
 	CMPQ        BX, C+96(FP)
-	JB          class_1053
-	JMP         swzd_1052
+	JB          class_995
+	JMP         swzd_994
 
-swzw_1051:
+swzw_993:
 	MOVQ DI, DX
 	XORQ BX, BX
 
-class_1054:
+class_996:
 	VMASKMOVPS   (AX), Y2, Y4
 	VSUBPS       224(SP), Y4, Y4
 	VBROADCASTSS 24(DX), Y5
@@ -17259,14 +17021,14 @@ class_1054:
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+96(FP)
-	JB           class_1054
+	JB           class_996
 
-swzd_1052:
+swzd_994:
 	VMOVUPS 544(SP), Y4
 	VSUBPS  Y3, Y4, Y4
 	VMOVUPS Y4, 544(SP)
 
-noflag_1050:
+noflag_992:
 	VMOVUPS     544(SP), Y3
 	VANDPS      Y2, Y3, Y3
 	VADDPS      (SP), Y3, Y3
@@ -17299,15 +17061,15 @@ noflag_1050:
 	VMULPS      Y4, Y7, Y7
 	VMOVUPS     Y7, 160(SP)
 
-pwdone_1033:
+pwdone_975:
 	VMOVUPS softmaxconsts<>+0(SB), Y3
 	TESTQ   $0x00000200, flags+112(FP)
-	JZ      noflag_1055
+	JZ      noflag_997
 	MOVQ    DI, AX
 	VXORPS  Y4, Y4, Y4
 	XORQ    DX, DX
 
-class_1056:
+class_998:
 	VPCMPEQD     Y4, Y1, Y5
 	VBROADCASTSS (AX), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -17315,9 +17077,9 @@ class_1056:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         DX
 	CMPQ         DX, C+96(FP)
-	JB           class_1056
+	JB           class_998
 
-noflag_1055:
+noflag_997:
 	VBROADCASTSS k1+168(FP), Y4
 	VMULPS       Y3, Y4, Y4
 	VBROADCASTSS k2+172(FP), Y3
@@ -17328,13 +17090,13 @@ noflag_1055:
 	MOVQ         C+96(FP), AX
 	SHLQ         $0x05, AX
 	TESTQ        $0x00000004, flags+112(FP)
-	JZ           noflag_1057
+	JZ           noflag_999
 	MOVQ         SI, DX
 	MOVQ         DI, BX
 	VXORPS       Y4, Y4, Y4
 	XORQ         R8, R8
 
-class_1058:
+class_1000:
 	VMOVUPS      320(SP), Y5
 	VMULPS       (DX), Y5, Y5
 	VMOVUPS      Y5, (DX)
@@ -17353,30 +17115,30 @@ class_1058:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         R8
 	CMPQ         R8, C+96(FP)
-	JB           class_1058
+	JB           class_1000
 
-noflag_1057:
+noflag_999:
 	VMOVUPS Y3, 416(SP)
 	TESTQ   $0x00000004, flags+112(FP)
-	JZ      outnr_1060
+	JZ      outnr_1002
 	MOVQ    SI, DX
 	MOVQ    DI, BX
 	MOVQ    R9, SI
 	VXORPS  Y3, Y3, Y3
 	XORQ    DI, DI
 
-class_1061:
+class_1003:
 	VPCMPEQD     Y3, Y1, Y4
 	VMOVUPS      (DX)(AX*1), Y5
 	VSUBPS       416(SP), Y5, Y5
 	VADDPS       384(SP), Y5, Y5
 	VMULPS       (DX), Y5, Y5
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_1062
+	JZ           noflag_1004
 	VBROADCASTSS 8(BX), Y6
 	VSUBPS       Y6, Y5, Y5
 
-noflag_1062:
+noflag_1004:
 	VMOVUPS    352(SP), Y6
 	VANDPS     Y4, Y6, Y4
 	VSUBPS     Y4, Y5, Y5
@@ -17388,10 +17150,10 @@ noflag_1062:
 	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
 	INCQ       DI
 	CMPQ       DI, C+96(FP)
-	JB         class_1061
-	JMP        outd_1059
+	JB         class_1003
+	JMP        outd_1001
 
-outnr_1060:
+outnr_1002:
 	VMOVUPS 384(SP), Y3
 	VMULPS  320(SP), Y3, Y3
 	VMOVUPS Y3, 448(SP)
@@ -17401,16 +17163,16 @@ outnr_1060:
 	VXORPS  Y3, Y3, Y3
 	XORQ    SI, SI
 
-class_1063:
+class_1005:
 	VPCMPEQD     Y3, Y1, Y4
 	VMOVUPS      448(SP), Y5
 	VMULPS       (AX), Y5, Y5
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_1064
+	JZ           noflag_1006
 	VBROADCASTSS 8(DX), Y6
 	VSUBPS       Y6, Y5, Y5
 
-noflag_1064:
+noflag_1006:
 	VMOVUPS    352(SP), Y6
 	VANDPS     Y4, Y6, Y4
 	VSUBPS     Y4, Y5, Y5
@@ -17422,16 +17184,16 @@ noflag_1064:
 	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
 	INCQ       SI
 	CMPQ       SI, C+96(FP)
-	JB         class_1063
+	JB         class_1005
 
-outd_1059:
-done_988:
-	JMP pixwd_985
+outd_1001:
+done_934:
+	JMP pixwd_931
 
-pixw_984:
-loop_1065:
+pixw_930:
+loop_1007:
 	CMPQ         DX, $0x00000008
-	JB           tail_1066
+	JB           tail_1008
 	VMOVDQU      (BX), Y0
 	VBROADCASTSS ign+104(FP), Y1
 	VMOVQ        C+96(FP), X2
@@ -17451,17 +17213,17 @@ loop_1065:
 	MOVQ         AX, R10
 	MOVQ         C+96(FP), R11
 	DECQ         R11
-	JZ           c1_1068
+	JZ           c1_1010
 
-max_1069:
+max_1011:
 	ADDQ       CX, R10
 	VMOVUPS    (R10), Y3
 	PREFETCHT0 1024(R10)
 	VMAXPS     Y3, Y2, Y2
 	DECQ       R11
-	JNZ        max_1069
+	JNZ        max_1011
 
-c1_1068:
+c1_1010:
 	VMOVUPS Y2, 256(SP)
 	VXORPS  Y2, Y2, Y2
 	VXORPS  Y3, Y3, Y3
@@ -17470,7 +17232,7 @@ c1_1068:
 	VXORPS  Y4, Y4, Y4
 	XORQ    R12, R12
 
-class_1070:
+class_1012:
 	VMOVUPS      (R10), Y5
 	VSUBPS       256(SP), Y5, Y5
 	VMULPS       softmaxconsts<>+128(SB), Y5, Y6
@@ -17504,7 +17266,7 @@ class_1070:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         R12
 	CMPQ         R12, C+96(FP)
-	JB           class_1070
+	JB           class_1012
 	VMOVUPS      Y3, 288(SP)
 	VMOVUPS      Y2, 320(SP)
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
@@ -17517,9 +17279,9 @@ class_1070:
 	MOVQ         sflags+224(FP), R10
 	ANDQ         $0x00000203, R10
 	CMPQ         R10, $0x00000001
-	JEQ          prodmode_1071
+	JEQ          prodmode_1013
 	TESTQ        $0x00000003, sflags+224(FP)
-	JZ           noflag_1073
+	JZ           noflag_1015
 	VMOVUPS      320(SP), Y2
 	VPSRLD       $0x17, Y2, Y3
 	VPSUBD       softmaxconsts<>+896(SB), Y3, Y3
@@ -17555,15 +17317,15 @@ class_1070:
 	VMOVUPS      Y6, 384(SP)
 	VMOVUPS      Y2, 416(SP)
 	TESTQ        $0x00000001, sflags+224(FP)
-	JZ           noflag_1074
+	JZ           noflag_1016
 	VMOVUPS      softmaxconsts<>+0(SB), Y2
 	TESTQ        $0x00000200, sflags+224(FP)
-	JZ           noflag_1075
+	JZ           noflag_1017
 	MOVQ         DI, R10
 	VXORPS       Y3, Y3, Y3
 	XORQ         R11, R11
 
-class_1076:
+class_1018:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS (R10), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -17571,25 +17333,25 @@ class_1076:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R11
 	CMPQ         R11, C+96(FP)
-	JB           class_1076
+	JB           class_1018
 
-noflag_1075:
+noflag_1017:
 	VMOVUPS      Y2, 448(SP)
 	VBROADCASTSS eps1+232(FP), Y2
 	VMULPS       448(SP), Y2, Y2
 	VMULPS       416(SP), Y2, Y2
 	VMOVUPS      Y2, 480(SP)
 	TESTQ        $0x00000400, sflags+224(FP)
-	JZ           noflag_1077
+	JZ           noflag_1019
 	VXORPS       Y2, Y2, Y2
 	TESTQ        $0x00000200, sflags+224(FP)
-	JNZ          swzw_1078
+	JNZ          swzw_1020
 	MOVQ         AX, R10
 	MOVQ         DI, R11
 	VBROADCASTSS epsC+236(FP), Y3
 	XORQ         R12, R12
 
-class_1080:
+class_1022:
 	VMOVUPS     (R10), Y4
 	VSUBPS      256(SP), Y4, Y4
 	VFMADD231PS Y3, Y4, Y2
@@ -17597,15 +17359,15 @@ class_1080:
 	ADDQ        $0x00000020, R11
 	INCQ        R12
 	CMPQ        R12, C+96(FP)
-	JB          class_1080
-	JMP         swzd_1079
+	JB          class_1022
+	JMP         swzd_1021
 
-swzw_1078:
+swzw_1020:
 	MOVQ AX, R10
 	MOVQ DI, R11
 	XORQ R12, R12
 
-class_1081:
+class_1023:
 	VMOVUPS      (R10), Y3
 	VSUBPS       256(SP), Y3, Y3
 	VBROADCASTSS 24(R11), Y4
@@ -17614,9 +17376,9 @@ class_1081:
 	ADDQ         $0x00000020, R11
 	INCQ         R12
 	CMPQ         R12, C+96(FP)
-	JB           class_1081
+	JB           class_1023
 
-swzd_1079:
+swzd_1021:
 	VBROADCASTSS wsum+240(FP), Y3
 	VBROADCASTSS epsC+236(FP), Y4
 	VMULPS       Y4, Y3, Y3
@@ -17625,7 +17387,7 @@ swzd_1079:
 	VSUBPS       Y2, Y4, Y4
 	VMOVUPS      Y4, 480(SP)
 
-noflag_1077:
+noflag_1019:
 	VMOVUPS 480(SP), Y2
 	VANDPS  Y1, Y2, Y2
 	VMOVUPS 448(SP), Y3
@@ -17637,9 +17399,9 @@ noflag_1077:
 	VADDPS  32(SP), Y3, Y3
 	VMOVUPS Y3, 32(SP)
 
-noflag_1074:
+noflag_1016:
 	TESTQ        $0x00000002, sflags+224(FP)
-	JZ           noflag_1082
+	JZ           noflag_1024
 	VMOVUPS      288(SP), Y2
 	VMULPS       softmaxconsts<>+128(SB), Y2, Y3
 	VROUNDPS     $0x00, Y3, Y3
@@ -17670,27 +17432,27 @@ noflag_1074:
 	VMOVUPS      Y3, 512(SP)
 	MOVQ         gmode+184(FP), R10
 	CMPQ         R10, $0x01
-	JEQ          pow1_1083
+	JEQ          pow1_1025
 	CMPQ         R10, $0x02
-	JEQ          pow2_1085
+	JEQ          pow2_1027
 	CMPQ         R10, $0x03
-	JEQ          powg_1084
+	JEQ          powg_1026
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
-	JMP          powd_1086
+	JMP          powd_1028
 
-pow1_1083:
+pow1_1025:
 	VMOVAPS Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_1086
+	JMP     powd_1028
 
-pow2_1085:
+pow2_1027:
 	VMULPS  Y2, Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_1086
+	JMP     powd_1028
 
-powg_1084:
+powg_1026:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y2, Y4
 	VMULPS       softmaxconsts<>+1792(SB), Y2, Y3
 	VBLENDVPS    Y4, Y3, Y2, Y3
@@ -17764,17 +17526,17 @@ powg_1084:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
-powd_1086:
+powd_1028:
 	VMULPS  416(SP), Y3, Y3
 	VMOVUPS Y3, 544(SP)
 	TESTQ   $0x00000100, sflags+224(FP)
-	JZ      noflag_1087
+	JZ      noflag_1029
 	VMOVUPS softmaxconsts<>+0(SB), Y2
 	MOVQ    DI, R10
 	VXORPS  Y3, Y3, Y3
 	XORQ    R11, R11
 
-class_1088:
+class_1030:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS 4(R10), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -17782,38 +17544,38 @@ class_1088:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R11
 	CMPQ         R11, C+96(FP)
-	JB           class_1088
+	JB           class_1030
 	VMOVUPS      544(SP), Y3
 	VMULPS       Y2, Y3, Y3
 	VMOVUPS      Y3, 544(SP)
 
-noflag_1087:
+noflag_1029:
 	VMOVUPS 544(SP), Y2
 	VANDPS  Y1, Y2, Y2
 	VMULPS  224(SP), Y2, Y2
 	VADDPS  64(SP), Y2, Y2
 	VMOVUPS Y2, 64(SP)
 
-noflag_1082:
-noflag_1073:
-	JMP pwdone_1072
+noflag_1024:
+noflag_1015:
+	JMP pwdone_1014
 
-prodmode_1071:
+prodmode_1013:
 	VBROADCASTSS eps1+232(FP), Y2
 	VXORPS       softmaxconsts<>+2176(SB), Y2, Y2
 	VMULPS       288(SP), Y2, Y2
 	VMOVUPS      Y2, 576(SP)
 	TESTQ        $0x00000400, sflags+224(FP)
-	JZ           noflag_1089
+	JZ           noflag_1031
 	VXORPS       Y2, Y2, Y2
 	TESTQ        $0x00000200, sflags+224(FP)
-	JNZ          swzw_1090
+	JNZ          swzw_1032
 	MOVQ         AX, R10
 	MOVQ         DI, R11
 	VBROADCASTSS epsC+236(FP), Y3
 	XORQ         R12, R12
 
-class_1092:
+class_1034:
 	VMOVUPS     (R10), Y4
 	VSUBPS      256(SP), Y4, Y4
 	VFMADD231PS Y3, Y4, Y2
@@ -17821,15 +17583,15 @@ class_1092:
 	ADDQ        $0x00000020, R11
 	INCQ        R12
 	CMPQ        R12, C+96(FP)
-	JB          class_1092
-	JMP         swzd_1091
+	JB          class_1034
+	JMP         swzd_1033
 
-swzw_1090:
+swzw_1032:
 	MOVQ AX, R10
 	MOVQ DI, R11
 	XORQ R12, R12
 
-class_1093:
+class_1035:
 	VMOVUPS      (R10), Y3
 	VSUBPS       256(SP), Y3, Y3
 	VBROADCASTSS 24(R11), Y4
@@ -17838,14 +17600,14 @@ class_1093:
 	ADDQ         $0x00000020, R11
 	INCQ         R12
 	CMPQ         R12, C+96(FP)
-	JB           class_1093
+	JB           class_1035
 
-swzd_1091:
+swzd_1033:
 	VMOVUPS 576(SP), Y3
 	VSUBPS  Y2, Y3, Y3
 	VMOVUPS Y3, 576(SP)
 
-noflag_1089:
+noflag_1031:
 	VMOVUPS     576(SP), Y2
 	VANDPS      Y1, Y2, Y2
 	VADDPS      (SP), Y2, Y2
@@ -17878,15 +17640,15 @@ noflag_1089:
 	VMULPS      Y3, Y6, Y6
 	VMOVUPS     Y6, 160(SP)
 
-pwdone_1072:
+pwdone_1014:
 	VMOVUPS softmaxconsts<>+0(SB), Y2
 	TESTQ   $0x00000200, flags+112(FP)
-	JZ      noflag_1094
+	JZ      noflag_1036
 	MOVQ    DI, R10
 	VXORPS  Y3, Y3, Y3
 	XORQ    R11, R11
 
-class_1095:
+class_1037:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS (R10), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -17894,9 +17656,9 @@ class_1095:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R11
 	CMPQ         R11, C+96(FP)
-	JB           class_1095
+	JB           class_1037
 
-noflag_1094:
+noflag_1036:
 	VBROADCASTSS k1+168(FP), Y3
 	VMULPS       Y2, Y3, Y3
 	VBROADCASTSS k2+172(FP), Y2
@@ -17907,13 +17669,13 @@ noflag_1094:
 	MOVQ         C+96(FP), R10
 	SHLQ         $0x05, R10
 	TESTQ        $0x00000004, flags+112(FP)
-	JZ           noflag_1096
+	JZ           noflag_1038
 	MOVQ         SI, R11
 	MOVQ         DI, R12
 	VXORPS       Y3, Y3, Y3
 	XORQ         R13, R13
 
-class_1097:
+class_1039:
 	VMOVUPS      352(SP), Y4
 	VMULPS       (R11), Y4, Y4
 	VMOVUPS      Y4, (R11)
@@ -17932,54 +17694,46 @@ class_1097:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R13
 	CMPQ         R13, C+96(FP)
-	JB           class_1097
+	JB           class_1039
 
-noflag_1096:
+noflag_1038:
 	VMOVUPS Y2, 448(SP)
 	TESTQ   $0x00000004, flags+112(FP)
-	JZ      outnr_1099
+	JZ      outnr_1041
 	MOVQ    SI, R11
 	MOVQ    DI, R12
 	MOVQ    R9, R13
 	VXORPS  Y2, Y2, Y2
 	XORQ    R14, R14
 
-class_1100:
+class_1042:
 	VPCMPEQD     Y2, Y0, Y3
 	VMOVUPS      (R11)(R10*1), Y4
 	VSUBPS       448(SP), Y4, Y4
 	VADDPS       416(SP), Y4, Y4
 	VMULPS       (R11), Y4, Y4
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_1101
+	JZ           noflag_1043
 	VBROADCASTSS 8(R12), Y5
 	VSUBPS       Y5, Y4, Y4
 
-noflag_1101:
+noflag_1043:
 	VMOVUPS 384(SP), Y5
 	VANDPS  Y3, Y5, Y3
 	VSUBPS  Y3, Y4, Y4
 	VANDPS  Y1, Y4, Y4
 	VMULPS  224(SP), Y4, Y4
-	TESTQ   $0x00000800, flags+112(FP)
-	JNZ     nt_1102
 	VMOVUPS Y4, (R13)
-	JMP     st_1103
+	ADDQ    $0x00000020, R11
+	ADDQ    $0x00000020, R12
+	ADDQ    CX, R13
+	VPADDD  softmaxconsts<>+832(SB), Y2, Y2
+	INCQ    R14
+	CMPQ    R14, C+96(FP)
+	JB      class_1042
+	JMP     outd_1040
 
-nt_1102:
-	VMOVNTPS Y4, (R13)
-
-st_1103:
-	ADDQ   $0x00000020, R11
-	ADDQ   $0x00000020, R12
-	ADDQ   CX, R13
-	VPADDD softmaxconsts<>+832(SB), Y2, Y2
-	INCQ   R14
-	CMPQ   R14, C+96(FP)
-	JB     class_1100
-	JMP    outd_1098
-
-outnr_1099:
+outnr_1041:
 	VMOVUPS 416(SP), Y2
 	VMULPS  352(SP), Y2, Y2
 	VMOVUPS Y2, 480(SP)
@@ -17989,49 +17743,41 @@ outnr_1099:
 	VXORPS  Y2, Y2, Y2
 	XORQ    R13, R13
 
-class_1104:
+class_1044:
 	VPCMPEQD     Y2, Y0, Y3
 	VMOVUPS      480(SP), Y4
 	VMULPS       (R10), Y4, Y4
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_1105
+	JZ           noflag_1045
 	VBROADCASTSS 8(R11), Y5
 	VSUBPS       Y5, Y4, Y4
 
-noflag_1105:
+noflag_1045:
 	VMOVUPS 384(SP), Y5
 	VANDPS  Y3, Y5, Y3
 	VSUBPS  Y3, Y4, Y4
 	VANDPS  Y1, Y4, Y4
 	VMULPS  224(SP), Y4, Y4
-	TESTQ   $0x00000800, flags+112(FP)
-	JNZ     nt_1106
 	VMOVUPS Y4, (R12)
-	JMP     st_1107
+	ADDQ    $0x00000020, R10
+	ADDQ    $0x00000020, R11
+	ADDQ    CX, R12
+	VPADDD  softmaxconsts<>+832(SB), Y2, Y2
+	INCQ    R13
+	CMPQ    R13, C+96(FP)
+	JB      class_1044
 
-nt_1106:
-	VMOVNTPS Y4, (R12)
-
-st_1107:
-	ADDQ   $0x00000020, R10
-	ADDQ   $0x00000020, R11
-	ADDQ   CX, R12
-	VPADDD softmaxconsts<>+832(SB), Y2, Y2
-	INCQ   R13
-	CMPQ   R13, C+96(FP)
-	JB     class_1104
-
-outd_1098:
+outd_1040:
 	ADDQ $0x00000020, AX
 	ADDQ $0x00000020, BX
 	ADDQ $0x00000020, R9
 	ADDQ $0x00000020, R8
 	SUBQ $0x00000008, DX
-	JMP  loop_1065
+	JMP  loop_1007
 
-tail_1066:
+tail_1008:
 	TESTQ        DX, DX
-	JZ           done_1067
+	JZ           done_1009
 	LEAQ         softmaxconsts<>+2240(SB), R10
 	NEGQ         DX
 	VMOVDQU      64(R10)(DX*4), Y0
@@ -18054,17 +17800,17 @@ tail_1066:
 	MOVQ         AX, DX
 	MOVQ         C+96(FP), BX
 	DECQ         BX
-	JZ           c1_1108
+	JZ           c1_1046
 
-max_1109:
+max_1047:
 	ADDQ       CX, DX
 	VMASKMOVPS (DX), Y2, Y4
 	PREFETCHT0 1024(DX)
 	VMAXPS     Y4, Y3, Y3
 	DECQ       BX
-	JNZ        max_1109
+	JNZ        max_1047
 
-c1_1108:
+c1_1046:
 	VMOVUPS Y3, 256(SP)
 	VXORPS  Y3, Y3, Y3
 	VXORPS  Y4, Y4, Y4
@@ -18073,7 +17819,7 @@ c1_1108:
 	VXORPS  Y5, Y5, Y5
 	XORQ    R8, R8
 
-class_1110:
+class_1048:
 	VMASKMOVPS   (DX), Y2, Y6
 	VSUBPS       256(SP), Y6, Y6
 	VMULPS       softmaxconsts<>+128(SB), Y6, Y7
@@ -18107,7 +17853,7 @@ class_1110:
 	VPADDD       softmaxconsts<>+832(SB), Y5, Y5
 	INCQ         R8
 	CMPQ         R8, C+96(FP)
-	JB           class_1110
+	JB           class_1048
 	VMOVUPS      Y4, 288(SP)
 	VMOVUPS      Y3, 320(SP)
 	VMOVUPS      softmaxconsts<>+0(SB), Y4
@@ -18120,9 +17866,9 @@ class_1110:
 	MOVQ         sflags+224(FP), DX
 	ANDQ         $0x00000203, DX
 	CMPQ         DX, $0x00000001
-	JEQ          prodmode_1111
+	JEQ          prodmode_1049
 	TESTQ        $0x00000003, sflags+224(FP)
-	JZ           noflag_1113
+	JZ           noflag_1051
 	VMOVUPS      320(SP), Y3
 	VPSRLD       $0x17, Y3, Y4
 	VPSUBD       softmaxconsts<>+896(SB), Y4, Y4
@@ -18158,15 +17904,15 @@ class_1110:
 	VMOVUPS      Y7, 384(SP)
 	VMOVUPS      Y3, 416(SP)
 	TESTQ        $0x00000001, sflags+224(FP)
-	JZ           noflag_1114
+	JZ           noflag_1052
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
 	TESTQ        $0x00000200, sflags+224(FP)
-	JZ           noflag_1115
+	JZ           noflag_1053
 	MOVQ         DI, DX
 	VXORPS       Y4, Y4, Y4
 	XORQ         BX, BX
 
-class_1116:
+class_1054:
 	VPCMPEQD     Y4, Y1, Y5
 	VBROADCASTSS (DX), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -18174,24 +17920,24 @@ class_1116:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         BX
 	CMPQ         BX, C+96(FP)
-	JB           class_1116
+	JB           class_1054
 
-noflag_1115:
+noflag_1053:
 	VMOVUPS      Y3, 448(SP)
 	VBROADCASTSS eps1+232(FP), Y3
 	VMULPS       448(SP), Y3, Y3
 	VMULPS       416(SP), Y3, Y3
 	VMOVUPS      Y3, 480(SP)
 	TESTQ        $0x00000400, sflags+224(FP)
-	JZ           noflag_1117
+	JZ           noflag_1055
 	VXORPS       Y3, Y3, Y3
 	TESTQ        $0x00000200, sflags+224(FP)
-	JNZ          swzw_1118
+	JNZ          swzw_1056
 	MOVQ         DI, DX
 	VBROADCASTSS epsC+236(FP), Y4
 	XORQ         BX, BX
 
-class_1120:
+class_1058:
 	VMASKMOVPS  (AX), Y2, Y5
 	VSUBPS      256(SP), Y5, Y5
 	VFMADD231PS Y4, Y5, Y3
@@ -18199,14 +17945,14 @@ class_1120:
 	ADDQ        $0x00000020, DX
 	INCQ        BX
 	CMPQ        BX, C+96(FP)
-	JB          class_1120
-	JMP         swzd_1119
+	JB          class_1058
+	JMP         swzd_1057
 
-swzw_1118:
+swzw_1056:
 	MOVQ DI, DX
 	XORQ BX, BX
 
-class_1121:
+class_1059:
 	VMASKMOVPS   (AX), Y2, Y4
 	VSUBPS       256(SP), Y4, Y4
 	VBROADCASTSS 24(DX), Y5
@@ -18215,9 +17961,9 @@ class_1121:
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+96(FP)
-	JB           class_1121
+	JB           class_1059
 
-swzd_1119:
+swzd_1057:
 	VBROADCASTSS wsum+240(FP), Y4
 	VBROADCASTSS epsC+236(FP), Y5
 	VMULPS       Y5, Y4, Y4
@@ -18226,7 +17972,7 @@ swzd_1119:
 	VSUBPS       Y3, Y5, Y5
 	VMOVUPS      Y5, 480(SP)
 
-noflag_1117:
+noflag_1055:
 	VMOVUPS 480(SP), Y3
 	VANDPS  Y2, Y3, Y3
 	VMOVUPS 448(SP), Y4
@@ -18238,9 +17984,9 @@ noflag_1117:
 	VADDPS  32(SP), Y4, Y4
 	VMOVUPS Y4, 32(SP)
 
-noflag_1114:
+noflag_1052:
 	TESTQ        $0x00000002, sflags+224(FP)
-	JZ           noflag_1122
+	JZ           noflag_1060
 	VMOVUPS      288(SP), Y3
 	VMULPS       softmaxconsts<>+128(SB), Y3, Y4
 	VROUNDPS     $0x00, Y4, Y4
@@ -18271,27 +18017,27 @@ noflag_1114:
 	VMOVUPS      Y4, 512(SP)
 	MOVQ         gmode+184(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_1123
+	JEQ          pow1_1061
 	CMPQ         AX, $0x02
-	JEQ          pow2_1125
+	JEQ          pow2_1063
 	CMPQ         AX, $0x03
-	JEQ          powg_1124
+	JEQ          powg_1062
 	VMOVUPS      softmaxconsts<>+0(SB), Y4
-	JMP          powd_1126
+	JMP          powd_1064
 
-pow1_1123:
+pow1_1061:
 	VMOVAPS Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_1126
+	JMP     powd_1064
 
-pow2_1125:
+pow2_1063:
 	VMULPS  Y3, Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_1126
+	JMP     powd_1064
 
-powg_1124:
+powg_1062:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y3, Y5
 	VMULPS       softmaxconsts<>+1792(SB), Y3, Y4
 	VBLENDVPS    Y5, Y4, Y3, Y4
@@ -18365,17 +18111,17 @@ powg_1124:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS      Y4, Y3, Y4
 
-powd_1126:
+powd_1064:
 	VMULPS  416(SP), Y4, Y4
 	VMOVUPS Y4, 544(SP)
 	TESTQ   $0x00000100, sflags+224(FP)
-	JZ      noflag_1127
+	JZ      noflag_1065
 	VMOVUPS softmaxconsts<>+0(SB), Y3
 	MOVQ    DI, AX
 	VXORPS  Y4, Y4, Y4
 	XORQ    DX, DX
 
-class_1128:
+class_1066:
 	VPCMPEQD     Y4, Y1, Y5
 	VBROADCASTSS 4(AX), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -18383,37 +18129,37 @@ class_1128:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         DX
 	CMPQ         DX, C+96(FP)
-	JB           class_1128
+	JB           class_1066
 	VMOVUPS      544(SP), Y4
 	VMULPS       Y3, Y4, Y4
 	VMOVUPS      Y4, 544(SP)
 
-noflag_1127:
+noflag_1065:
 	VMOVUPS 544(SP), Y3
 	VANDPS  Y2, Y3, Y3
 	VMULPS  224(SP), Y3, Y3
 	VADDPS  64(SP), Y3, Y3
 	VMOVUPS Y3, 64(SP)
 
-noflag_1122:
-noflag_1113:
-	JMP pwdone_1112
+noflag_1060:
+noflag_1051:
+	JMP pwdone_1050
 
-prodmode_1111:
+prodmode_1049:
 	VBROADCASTSS eps1+232(FP), Y3
 	VXORPS       softmaxconsts<>+2176(SB), Y3, Y3
 	VMULPS       288(SP), Y3, Y3
 	VMOVUPS      Y3, 576(SP)
 	TESTQ        $0x00000400, sflags+224(FP)
-	JZ           noflag_1129
+	JZ           noflag_1067
 	VXORPS       Y3, Y3, Y3
 	TESTQ        $0x00000200, sflags+224(FP)
-	JNZ          swzw_1130
+	JNZ          swzw_1068
 	MOVQ         DI, DX
 	VBROADCASTSS epsC+236(FP), Y4
 	XORQ         BX, BX
 
-class_1132:
+class_1070:
 	VMASKMOVPS  (AX), Y2, Y5
 	VSUBPS      256(SP), Y5, Y5
 	VFMADD231PS Y4, Y5, Y3
@@ -18421,14 +18167,14 @@ class_1132:
 	ADDQ        $0x00000020, DX
 	INCQ        BX
 	CMPQ        BX, C+96(FP)
-	JB          class_1132
-	JMP         swzd_1131
+	JB          class_1070
+	JMP         swzd_1069
 
-swzw_1130:
+swzw_1068:
 	MOVQ DI, DX
 	XORQ BX, BX
 
-class_1133:
+class_1071:
 	VMASKMOVPS   (AX), Y2, Y4
 	VSUBPS       256(SP), Y4, Y4
 	VBROADCASTSS 24(DX), Y5
@@ -18437,14 +18183,14 @@ class_1133:
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+96(FP)
-	JB           class_1133
+	JB           class_1071
 
-swzd_1131:
+swzd_1069:
 	VMOVUPS 576(SP), Y4
 	VSUBPS  Y3, Y4, Y4
 	VMOVUPS Y4, 576(SP)
 
-noflag_1129:
+noflag_1067:
 	VMOVUPS     576(SP), Y3
 	VANDPS      Y2, Y3, Y3
 	VADDPS      (SP), Y3, Y3
@@ -18477,15 +18223,15 @@ noflag_1129:
 	VMULPS      Y4, Y7, Y7
 	VMOVUPS     Y7, 160(SP)
 
-pwdone_1112:
+pwdone_1050:
 	VMOVUPS softmaxconsts<>+0(SB), Y3
 	TESTQ   $0x00000200, flags+112(FP)
-	JZ      noflag_1134
+	JZ      noflag_1072
 	MOVQ    DI, AX
 	VXORPS  Y4, Y4, Y4
 	XORQ    DX, DX
 
-class_1135:
+class_1073:
 	VPCMPEQD     Y4, Y1, Y5
 	VBROADCASTSS (AX), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -18493,9 +18239,9 @@ class_1135:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         DX
 	CMPQ         DX, C+96(FP)
-	JB           class_1135
+	JB           class_1073
 
-noflag_1134:
+noflag_1072:
 	VBROADCASTSS k1+168(FP), Y4
 	VMULPS       Y3, Y4, Y4
 	VBROADCASTSS k2+172(FP), Y3
@@ -18506,13 +18252,13 @@ noflag_1134:
 	MOVQ         C+96(FP), AX
 	SHLQ         $0x05, AX
 	TESTQ        $0x00000004, flags+112(FP)
-	JZ           noflag_1136
+	JZ           noflag_1074
 	MOVQ         SI, DX
 	MOVQ         DI, BX
 	VXORPS       Y4, Y4, Y4
 	XORQ         R8, R8
 
-class_1137:
+class_1075:
 	VMOVUPS      352(SP), Y5
 	VMULPS       (DX), Y5, Y5
 	VMOVUPS      Y5, (DX)
@@ -18531,30 +18277,30 @@ class_1137:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         R8
 	CMPQ         R8, C+96(FP)
-	JB           class_1137
+	JB           class_1075
 
-noflag_1136:
+noflag_1074:
 	VMOVUPS Y3, 448(SP)
 	TESTQ   $0x00000004, flags+112(FP)
-	JZ      outnr_1139
+	JZ      outnr_1077
 	MOVQ    SI, DX
 	MOVQ    DI, BX
 	MOVQ    R9, SI
 	VXORPS  Y3, Y3, Y3
 	XORQ    DI, DI
 
-class_1140:
+class_1078:
 	VPCMPEQD     Y3, Y1, Y4
 	VMOVUPS      (DX)(AX*1), Y5
 	VSUBPS       448(SP), Y5, Y5
 	VADDPS       416(SP), Y5, Y5
 	VMULPS       (DX), Y5, Y5
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_1141
+	JZ           noflag_1079
 	VBROADCASTSS 8(BX), Y6
 	VSUBPS       Y6, Y5, Y5
 
-noflag_1141:
+noflag_1079:
 	VMOVUPS    384(SP), Y6
 	VANDPS     Y4, Y6, Y4
 	VSUBPS     Y4, Y5, Y5
@@ -18567,10 +18313,10 @@ noflag_1141:
 	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
 	INCQ       DI
 	CMPQ       DI, C+96(FP)
-	JB         class_1140
-	JMP        outd_1138
+	JB         class_1078
+	JMP        outd_1076
 
-outnr_1139:
+outnr_1077:
 	VMOVUPS 416(SP), Y3
 	VMULPS  352(SP), Y3, Y3
 	VMOVUPS Y3, 480(SP)
@@ -18580,16 +18326,16 @@ outnr_1139:
 	VXORPS  Y3, Y3, Y3
 	XORQ    SI, SI
 
-class_1142:
+class_1080:
 	VPCMPEQD     Y3, Y1, Y4
 	VMOVUPS      480(SP), Y5
 	VMULPS       (AX), Y5, Y5
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_1143
+	JZ           noflag_1081
 	VBROADCASTSS 8(DX), Y6
 	VSUBPS       Y6, Y5, Y5
 
-noflag_1143:
+noflag_1081:
 	VMOVUPS    384(SP), Y6
 	VANDPS     Y4, Y6, Y4
 	VSUBPS     Y4, Y5, Y5
@@ -18602,20 +18348,15 @@ noflag_1143:
 	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
 	INCQ       SI
 	CMPQ       SI, C+96(FP)
-	JB         class_1142
+	JB         class_1080
 
-outd_1138:
-done_1067:
-pixwd_985:
-	TESTQ $0x00000800, flags+112(FP)
-	JZ    noflag_1144
-	SFENCE
-
-noflag_1144:
+outd_1076:
+done_1009:
+pixwd_931:
 	MOVQ         sflags+224(FP), AX
 	ANDQ         $0x00000203, AX
 	CMPQ         AX, $0x00000001
-	JNE          noprod_1145
+	JNE          noprod_1082
 	VMOVUPS      128(SP), Y0
 	VMOVUPS      160(SP), Y1
 	VMOVUPS      192(SP), Y2
@@ -18656,7 +18397,7 @@ noflag_1144:
 	VADDPS       (SP), Y6, Y6
 	VMOVUPS      Y6, (SP)
 
-noprod_1145:
+noprod_1082:
 	MOVQ         out_base+248(FP), AX
 	VMOVUPS      (SP), Y0
 	VMOVAPS      Y0, Y1
@@ -18726,11 +18467,11 @@ TEXT ·softmaxFusedFocalI32AVX2(SB), NOSPLIT, $608-272
 	VXORPS  Y0, Y0, Y0
 	VMOVUPS Y0, 96(SP)
 	TESTQ   $0x00001000, flags+112(FP)
-	JNZ     pixw_1146
+	JNZ     pixw_1083
 
-loop_1148:
+loop_1085:
 	CMPQ         DX, $0x00000008
-	JB           tail_1149
+	JB           tail_1086
 	VMOVDQU      (BX), Y0
 	VBROADCASTSS ign+104(FP), Y1
 	VMOVQ        C+96(FP), X2
@@ -18747,17 +18488,17 @@ loop_1148:
 	MOVQ         AX, R8
 	MOVQ         C+96(FP), R10
 	DECQ         R10
-	JZ           c1_1151
+	JZ           c1_1088
 
-max_1152:
+max_1089:
 	ADDQ       CX, R8
 	VMOVUPS    (R8), Y3
 	PREFETCHT0 1024(R8)
 	VMAXPS     Y3, Y2, Y2
 	DECQ       R10
-	JNZ        max_1152
+	JNZ        max_1089
 
-c1_1151:
+c1_1088:
 	VMOVUPS Y2, 128(SP)
 	VXORPS  Y2, Y2, Y2
 	VXORPS  Y3, Y3, Y3
@@ -18766,7 +18507,7 @@ c1_1151:
 	VXORPS  Y4, Y4, Y4
 	XORQ    R11, R11
 
-class_1153:
+class_1090:
 	VMOVUPS      (R8), Y5
 	VSUBPS       128(SP), Y5, Y5
 	VMULPS       softmaxconsts<>+128(SB), Y5, Y6
@@ -18800,7 +18541,7 @@ class_1153:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         R11
 	CMPQ         R11, C+96(FP)
-	JB           class_1153
+	JB           class_1090
 	VMOVUPS      Y3, 160(SP)
 	VMOVUPS      Y2, 192(SP)
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
@@ -18811,7 +18552,7 @@ class_1153:
 	VADDPS       96(SP), Y2, Y2
 	VMOVUPS      Y2, 96(SP)
 	TESTQ        $0x00000003, sflags+224(FP)
-	JZ           noflag_1156
+	JZ           noflag_1093
 	VMOVUPS      192(SP), Y2
 	VPSRLD       $0x17, Y2, Y3
 	VPSUBD       softmaxconsts<>+896(SB), Y3, Y3
@@ -18847,15 +18588,15 @@ class_1153:
 	VMOVUPS      Y6, 256(SP)
 	VMOVUPS      Y2, 288(SP)
 	TESTQ        $0x00000001, sflags+224(FP)
-	JZ           noflag_1157
+	JZ           noflag_1094
 	VMOVUPS      softmaxconsts<>+0(SB), Y2
 	TESTQ        $0x00000200, sflags+224(FP)
-	JZ           noflag_1158
+	JZ           noflag_1095
 	MOVQ         DI, R8
 	VXORPS       Y3, Y3, Y3
 	XORQ         R10, R10
 
-class_1159:
+class_1096:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS (R8), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -18863,25 +18604,25 @@ class_1159:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R10
 	CMPQ         R10, C+96(FP)
-	JB           class_1159
+	JB           class_1096
 
-noflag_1158:
+noflag_1095:
 	VMOVUPS      Y2, 320(SP)
 	VBROADCASTSS eps1+232(FP), Y2
 	VMULPS       320(SP), Y2, Y2
 	VMULPS       288(SP), Y2, Y2
 	VMOVUPS      Y2, 352(SP)
 	TESTQ        $0x00000400, sflags+224(FP)
-	JZ           noflag_1160
+	JZ           noflag_1097
 	VXORPS       Y2, Y2, Y2
 	TESTQ        $0x00000200, sflags+224(FP)
-	JNZ          swzw_1161
+	JNZ          swzw_1098
 	MOVQ         AX, R8
 	MOVQ         DI, R10
 	VBROADCASTSS epsC+236(FP), Y3
 	XORQ         R11, R11
 
-class_1163:
+class_1100:
 	VMOVUPS     (R8), Y4
 	VSUBPS      128(SP), Y4, Y4
 	VFMADD231PS Y3, Y4, Y2
@@ -18889,15 +18630,15 @@ class_1163:
 	ADDQ        $0x00000020, R10
 	INCQ        R11
 	CMPQ        R11, C+96(FP)
-	JB          class_1163
-	JMP         swzd_1162
+	JB          class_1100
+	JMP         swzd_1099
 
-swzw_1161:
+swzw_1098:
 	MOVQ AX, R8
 	MOVQ DI, R10
 	XORQ R11, R11
 
-class_1164:
+class_1101:
 	VMOVUPS      (R8), Y3
 	VSUBPS       128(SP), Y3, Y3
 	VBROADCASTSS 24(R10), Y4
@@ -18906,9 +18647,9 @@ class_1164:
 	ADDQ         $0x00000020, R10
 	INCQ         R11
 	CMPQ         R11, C+96(FP)
-	JB           class_1164
+	JB           class_1101
 
-swzd_1162:
+swzd_1099:
 	VBROADCASTSS wsum+240(FP), Y3
 	VBROADCASTSS epsC+236(FP), Y4
 	VMULPS       Y4, Y3, Y3
@@ -18917,7 +18658,7 @@ swzd_1162:
 	VSUBPS       Y2, Y4, Y4
 	VMOVUPS      Y4, 352(SP)
 
-noflag_1160:
+noflag_1097:
 	VMOVUPS 352(SP), Y2
 	VANDPS  Y1, Y2, Y2
 	VMOVUPS 320(SP), Y3
@@ -18927,9 +18668,9 @@ noflag_1160:
 	VADDPS  32(SP), Y3, Y3
 	VMOVUPS Y3, 32(SP)
 
-noflag_1157:
+noflag_1094:
 	TESTQ        $0x00000002, sflags+224(FP)
-	JZ           noflag_1165
+	JZ           noflag_1102
 	VMOVUPS      160(SP), Y2
 	VMULPS       softmaxconsts<>+128(SB), Y2, Y3
 	VROUNDPS     $0x00, Y3, Y3
@@ -18960,27 +18701,27 @@ noflag_1157:
 	VMOVUPS      Y3, 384(SP)
 	MOVQ         gmode+184(FP), R8
 	CMPQ         R8, $0x01
-	JEQ          pow1_1166
+	JEQ          pow1_1103
 	CMPQ         R8, $0x02
-	JEQ          pow2_1168
+	JEQ          pow2_1105
 	CMPQ         R8, $0x03
-	JEQ          powg_1167
+	JEQ          powg_1104
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
-	JMP          powd_1169
+	JMP          powd_1106
 
-pow1_1166:
+pow1_1103:
 	VMOVAPS Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_1169
+	JMP     powd_1106
 
-pow2_1168:
+pow2_1105:
 	VMULPS  Y2, Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_1169
+	JMP     powd_1106
 
-powg_1167:
+powg_1104:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y2, Y4
 	VMULPS       softmaxconsts<>+1792(SB), Y2, Y3
 	VBLENDVPS    Y4, Y3, Y2, Y3
@@ -19054,17 +18795,17 @@ powg_1167:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
-powd_1169:
+powd_1106:
 	VMULPS  288(SP), Y3, Y3
 	VMOVUPS Y3, 416(SP)
 	TESTQ   $0x00000100, sflags+224(FP)
-	JZ      noflag_1170
+	JZ      noflag_1107
 	VMOVUPS softmaxconsts<>+0(SB), Y2
 	MOVQ    DI, R8
 	VXORPS  Y3, Y3, Y3
 	XORQ    R10, R10
 
-class_1171:
+class_1108:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS 4(R8), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -19072,27 +18813,27 @@ class_1171:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R10
 	CMPQ         R10, C+96(FP)
-	JB           class_1171
+	JB           class_1108
 	VMOVUPS      416(SP), Y3
 	VMULPS       Y2, Y3, Y3
 	VMOVUPS      Y3, 416(SP)
 
-noflag_1170:
+noflag_1107:
 	VMOVUPS 416(SP), Y2
 	VANDPS  Y1, Y2, Y2
 	VADDPS  64(SP), Y2, Y2
 	VMOVUPS Y2, 64(SP)
 
-noflag_1165:
-noflag_1156:
+noflag_1102:
+noflag_1093:
 	VMOVUPS softmaxconsts<>+0(SB), Y2
 	TESTQ   $0x00000200, flags+112(FP)
-	JZ      noflag_1172
+	JZ      noflag_1109
 	MOVQ    DI, R8
 	VXORPS  Y3, Y3, Y3
 	XORQ    R10, R10
 
-class_1173:
+class_1110:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS (R8), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -19100,9 +18841,9 @@ class_1173:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R10
 	CMPQ         R10, C+96(FP)
-	JB           class_1173
+	JB           class_1110
 
-noflag_1172:
+noflag_1109:
 	VBROADCASTSS k1+168(FP), Y3
 	VMULPS       Y2, Y3, Y3
 	VBROADCASTSS k2+172(FP), Y2
@@ -19141,27 +18882,27 @@ noflag_1172:
 	VMOVUPS      Y3, 384(SP)
 	MOVQ         gmode+184(FP), R8
 	CMPQ         R8, $0x01
-	JEQ          pow1_1174
+	JEQ          pow1_1111
 	CMPQ         R8, $0x02
-	JEQ          pow2_1176
+	JEQ          pow2_1113
 	CMPQ         R8, $0x03
-	JEQ          powg_1175
+	JEQ          powg_1112
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
-	JMP          powd_1177
+	JMP          powd_1114
 
-pow1_1174:
+pow1_1111:
 	VMOVAPS Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_1177
+	JMP     powd_1114
 
-pow2_1176:
+pow2_1113:
 	VMULPS  Y2, Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_1177
+	JMP     powd_1114
 
-powg_1175:
+powg_1112:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y2, Y4
 	VMULPS       softmaxconsts<>+1792(SB), Y2, Y3
 	VBLENDVPS    Y4, Y3, Y2, Y3
@@ -19235,11 +18976,11 @@ powg_1175:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
-powd_1177:
+powd_1114:
 	VXORPS       softmaxconsts<>+2176(SB), Y3, Y3
 	VMOVUPS      Y3, 416(SP)
 	CMPQ         R8, $0x00
-	JEQ          gamma0_1178
+	JEQ          gamma0_1115
 	VMOVUPS      192(SP), Y2
 	VPSRLD       $0x17, Y2, Y3
 	VPSUBD       softmaxconsts<>+896(SB), Y3, Y3
@@ -19280,27 +19021,27 @@ powd_1177:
 	MOVQ         g1mode+192(FP), R8
 	VMOVUPS      352(SP), Y2
 	CMPQ         R8, $0x01
-	JEQ          pow1_1179
+	JEQ          pow1_1116
 	CMPQ         R8, $0x02
-	JEQ          pow2_1181
+	JEQ          pow2_1118
 	CMPQ         R8, $0x03
-	JEQ          powg_1180
+	JEQ          powg_1117
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
-	JMP          powd_1182
+	JMP          powd_1119
 
-pow1_1179:
+pow1_1116:
 	VMOVAPS Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_1182
+	JMP     powd_1119
 
-pow2_1181:
+pow2_1118:
 	VMULPS  Y2, Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_1182
+	JMP     powd_1119
 
-powg_1180:
+powg_1117:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y2, Y4
 	VMULPS       softmaxconsts<>+1792(SB), Y2, Y3
 	VBLENDVPS    Y4, Y3, Y2, Y3
@@ -19374,7 +19115,7 @@ powg_1180:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
-powd_1182:
+powd_1119:
 	VMULPS  384(SP), Y3, Y3
 	VMULPS  320(SP), Y3, Y3
 	VMULPS  448(SP), Y3, Y3
@@ -19385,16 +19126,16 @@ powd_1182:
 	VADDPS  Y2, Y4, Y4
 	VMOVUPS Y4, 416(SP)
 
-gamma0_1178:
+gamma0_1115:
 	VMOVUPS 416(SP), Y2
 	TESTQ   $0x00000100, flags+112(FP)
-	JZ      noflag_1183
+	JZ      noflag_1120
 	VMOVUPS softmaxconsts<>+0(SB), Y3
 	MOVQ    DI, R8
 	VXORPS  Y4, Y4, Y4
 	XORQ    R10, R10
 
-class_1184:
+class_1121:
 	VPCMPEQD     Y4, Y0, Y5
 	VBROADCASTSS 4(R8), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -19402,10 +19143,10 @@ class_1184:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         R10
 	CMPQ         R10, C+96(FP)
-	JB           class_1184
+	JB           class_1121
 	VMULPS       Y3, Y2, Y2
 
-noflag_1183:
+noflag_1120:
 	VBROADCASTSS fs+176(FP), Y3
 	VMULPS       Y3, Y2, Y2
 	VMOVUPS      288(SP), Y3
@@ -19418,13 +19159,13 @@ noflag_1183:
 	MOVQ         C+96(FP), R8
 	SHLQ         $0x05, R8
 	TESTQ        $0x00000004, flags+112(FP)
-	JZ           noflag_1185
+	JZ           noflag_1122
 	MOVQ         SI, R10
 	MOVQ         DI, R11
 	VXORPS       Y3, Y3, Y3
 	XORQ         R12, R12
 
-class_1186:
+class_1123:
 	VMOVUPS      224(SP), Y4
 	VMULPS       (R10), Y4, Y4
 	VMOVUPS      Y4, (R10)
@@ -19443,53 +19184,45 @@ class_1186:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R12
 	CMPQ         R12, C+96(FP)
-	JB           class_1186
+	JB           class_1123
 
-noflag_1185:
+noflag_1122:
 	VMOVUPS Y2, 512(SP)
 	TESTQ   $0x00000004, flags+112(FP)
-	JZ      outnr_1188
+	JZ      outnr_1125
 	MOVQ    SI, R10
 	MOVQ    DI, R11
 	MOVQ    R9, R12
 	VXORPS  Y2, Y2, Y2
 	XORQ    R13, R13
 
-class_1189:
+class_1126:
 	VPCMPEQD     Y2, Y0, Y3
 	VMOVUPS      (R10)(R8*1), Y4
 	VSUBPS       512(SP), Y4, Y4
 	VADDPS       288(SP), Y4, Y4
 	VMULPS       (R10), Y4, Y4
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_1190
+	JZ           noflag_1127
 	VBROADCASTSS 8(R11), Y5
 	VSUBPS       Y5, Y4, Y4
 
-noflag_1190:
+noflag_1127:
 	VMOVUPS 256(SP), Y5
 	VANDPS  Y3, Y5, Y3
 	VSUBPS  Y3, Y4, Y4
 	VANDPS  Y1, Y4, Y4
-	TESTQ   $0x00000800, flags+112(FP)
-	JNZ     nt_1191
 	VMOVUPS Y4, (R12)
-	JMP     st_1192
+	ADDQ    $0x00000020, R10
+	ADDQ    $0x00000020, R11
+	ADDQ    CX, R12
+	VPADDD  softmaxconsts<>+832(SB), Y2, Y2
+	INCQ    R13
+	CMPQ    R13, C+96(FP)
+	JB      class_1126
+	JMP     outd_1124
 
-nt_1191:
-	VMOVNTPS Y4, (R12)
-
-st_1192:
-	ADDQ   $0x00000020, R10
-	ADDQ   $0x00000020, R11
-	ADDQ   CX, R12
-	VPADDD softmaxconsts<>+832(SB), Y2, Y2
-	INCQ   R13
-	CMPQ   R13, C+96(FP)
-	JB     class_1189
-	JMP    outd_1187
-
-outnr_1188:
+outnr_1125:
 	VMOVUPS 288(SP), Y2
 	VMULPS  224(SP), Y2, Y2
 	VMOVUPS Y2, 544(SP)
@@ -19499,47 +19232,39 @@ outnr_1188:
 	VXORPS  Y2, Y2, Y2
 	XORQ    R12, R12
 
-class_1193:
+class_1128:
 	VPCMPEQD     Y2, Y0, Y3
 	VMOVUPS      544(SP), Y4
 	VMULPS       (R8), Y4, Y4
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_1194
+	JZ           noflag_1129
 	VBROADCASTSS 8(R10), Y5
 	VSUBPS       Y5, Y4, Y4
 
-noflag_1194:
+noflag_1129:
 	VMOVUPS 256(SP), Y5
 	VANDPS  Y3, Y5, Y3
 	VSUBPS  Y3, Y4, Y4
 	VANDPS  Y1, Y4, Y4
-	TESTQ   $0x00000800, flags+112(FP)
-	JNZ     nt_1195
 	VMOVUPS Y4, (R11)
-	JMP     st_1196
+	ADDQ    $0x00000020, R8
+	ADDQ    $0x00000020, R10
+	ADDQ    CX, R11
+	VPADDD  softmaxconsts<>+832(SB), Y2, Y2
+	INCQ    R12
+	CMPQ    R12, C+96(FP)
+	JB      class_1128
 
-nt_1195:
-	VMOVNTPS Y4, (R11)
-
-st_1196:
-	ADDQ   $0x00000020, R8
-	ADDQ   $0x00000020, R10
-	ADDQ   CX, R11
-	VPADDD softmaxconsts<>+832(SB), Y2, Y2
-	INCQ   R12
-	CMPQ   R12, C+96(FP)
-	JB     class_1193
-
-outd_1187:
+outd_1124:
 	ADDQ $0x00000020, AX
 	ADDQ $0x00000020, BX
 	ADDQ $0x00000020, R9
 	SUBQ $0x00000008, DX
-	JMP  loop_1148
+	JMP  loop_1085
 
-tail_1149:
+tail_1086:
 	TESTQ        DX, DX
-	JZ           done_1150
+	JZ           done_1087
 	LEAQ         softmaxconsts<>+2240(SB), R8
 	NEGQ         DX
 	VMOVDQU      64(R8)(DX*4), Y0
@@ -19559,17 +19284,17 @@ tail_1149:
 	MOVQ         AX, DX
 	MOVQ         C+96(FP), BX
 	DECQ         BX
-	JZ           c1_1197
+	JZ           c1_1130
 
-max_1198:
+max_1131:
 	ADDQ       CX, DX
 	VMASKMOVPS (DX), Y2, Y4
 	PREFETCHT0 1024(DX)
 	VMAXPS     Y4, Y3, Y3
 	DECQ       BX
-	JNZ        max_1198
+	JNZ        max_1131
 
-c1_1197:
+c1_1130:
 	VMOVUPS Y3, 128(SP)
 	VXORPS  Y3, Y3, Y3
 	VXORPS  Y4, Y4, Y4
@@ -19578,7 +19303,7 @@ c1_1197:
 	VXORPS  Y5, Y5, Y5
 	XORQ    R8, R8
 
-class_1199:
+class_1132:
 	VMASKMOVPS   (DX), Y2, Y6
 	VSUBPS       128(SP), Y6, Y6
 	VMULPS       softmaxconsts<>+128(SB), Y6, Y7
@@ -19612,7 +19337,7 @@ class_1199:
 	VPADDD       softmaxconsts<>+832(SB), Y5, Y5
 	INCQ         R8
 	CMPQ         R8, C+96(FP)
-	JB           class_1199
+	JB           class_1132
 	VMOVUPS      Y4, 160(SP)
 	VMOVUPS      Y3, 192(SP)
 	VMOVUPS      softmaxconsts<>+0(SB), Y4
@@ -19623,7 +19348,7 @@ class_1199:
 	VADDPS       96(SP), Y3, Y3
 	VMOVUPS      Y3, 96(SP)
 	TESTQ        $0x00000003, sflags+224(FP)
-	JZ           noflag_1202
+	JZ           noflag_1135
 	VMOVUPS      192(SP), Y3
 	VPSRLD       $0x17, Y3, Y4
 	VPSUBD       softmaxconsts<>+896(SB), Y4, Y4
@@ -19659,15 +19384,15 @@ class_1199:
 	VMOVUPS      Y7, 256(SP)
 	VMOVUPS      Y3, 288(SP)
 	TESTQ        $0x00000001, sflags+224(FP)
-	JZ           noflag_1203
+	JZ           noflag_1136
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
 	TESTQ        $0x00000200, sflags+224(FP)
-	JZ           noflag_1204
+	JZ           noflag_1137
 	MOVQ         DI, DX
 	VXORPS       Y4, Y4, Y4
 	XORQ         BX, BX
 
-class_1205:
+class_1138:
 	VPCMPEQD     Y4, Y1, Y5
 	VBROADCASTSS (DX), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -19675,24 +19400,24 @@ class_1205:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         BX
 	CMPQ         BX, C+96(FP)
-	JB           class_1205
+	JB           class_1138
 
-noflag_1204:
+noflag_1137:
 	VMOVUPS      Y3, 320(SP)
 	VBROADCASTSS eps1+232(FP), Y3
 	VMULPS       320(SP), Y3, Y3
 	VMULPS       288(SP), Y3, Y3
 	VMOVUPS      Y3, 352(SP)
 	TESTQ        $0x00000400, sflags+224(FP)
-	JZ           noflag_1206
+	JZ           noflag_1139
 	VXORPS       Y3, Y3, Y3
 	TESTQ        $0x00000200, sflags+224(FP)
-	JNZ          swzw_1207
+	JNZ          swzw_1140
 	MOVQ         DI, DX
 	VBROADCASTSS epsC+236(FP), Y4
 	XORQ         BX, BX
 
-class_1209:
+class_1142:
 	VMASKMOVPS  (AX), Y2, Y5
 	VSUBPS      128(SP), Y5, Y5
 	VFMADD231PS Y4, Y5, Y3
@@ -19700,14 +19425,14 @@ class_1209:
 	ADDQ        $0x00000020, DX
 	INCQ        BX
 	CMPQ        BX, C+96(FP)
-	JB          class_1209
-	JMP         swzd_1208
+	JB          class_1142
+	JMP         swzd_1141
 
-swzw_1207:
+swzw_1140:
 	MOVQ DI, DX
 	XORQ BX, BX
 
-class_1210:
+class_1143:
 	VMASKMOVPS   (AX), Y2, Y4
 	VSUBPS       128(SP), Y4, Y4
 	VBROADCASTSS 24(DX), Y5
@@ -19716,9 +19441,9 @@ class_1210:
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+96(FP)
-	JB           class_1210
+	JB           class_1143
 
-swzd_1208:
+swzd_1141:
 	VBROADCASTSS wsum+240(FP), Y4
 	VBROADCASTSS epsC+236(FP), Y5
 	VMULPS       Y5, Y4, Y4
@@ -19727,7 +19452,7 @@ swzd_1208:
 	VSUBPS       Y3, Y5, Y5
 	VMOVUPS      Y5, 352(SP)
 
-noflag_1206:
+noflag_1139:
 	VMOVUPS 352(SP), Y3
 	VANDPS  Y2, Y3, Y3
 	VMOVUPS 320(SP), Y4
@@ -19737,9 +19462,9 @@ noflag_1206:
 	VADDPS  32(SP), Y4, Y4
 	VMOVUPS Y4, 32(SP)
 
-noflag_1203:
+noflag_1136:
 	TESTQ        $0x00000002, sflags+224(FP)
-	JZ           noflag_1211
+	JZ           noflag_1144
 	VMOVUPS      160(SP), Y3
 	VMULPS       softmaxconsts<>+128(SB), Y3, Y4
 	VROUNDPS     $0x00, Y4, Y4
@@ -19770,27 +19495,27 @@ noflag_1203:
 	VMOVUPS      Y4, 384(SP)
 	MOVQ         gmode+184(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_1212
+	JEQ          pow1_1145
 	CMPQ         AX, $0x02
-	JEQ          pow2_1214
+	JEQ          pow2_1147
 	CMPQ         AX, $0x03
-	JEQ          powg_1213
+	JEQ          powg_1146
 	VMOVUPS      softmaxconsts<>+0(SB), Y4
-	JMP          powd_1215
+	JMP          powd_1148
 
-pow1_1212:
+pow1_1145:
 	VMOVAPS Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_1215
+	JMP     powd_1148
 
-pow2_1214:
+pow2_1147:
 	VMULPS  Y3, Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_1215
+	JMP     powd_1148
 
-powg_1213:
+powg_1146:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y3, Y5
 	VMULPS       softmaxconsts<>+1792(SB), Y3, Y4
 	VBLENDVPS    Y5, Y4, Y3, Y4
@@ -19864,17 +19589,17 @@ powg_1213:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS      Y4, Y3, Y4
 
-powd_1215:
+powd_1148:
 	VMULPS  288(SP), Y4, Y4
 	VMOVUPS Y4, 416(SP)
 	TESTQ   $0x00000100, sflags+224(FP)
-	JZ      noflag_1216
+	JZ      noflag_1149
 	VMOVUPS softmaxconsts<>+0(SB), Y3
 	MOVQ    DI, AX
 	VXORPS  Y4, Y4, Y4
 	XORQ    DX, DX
 
-class_1217:
+class_1150:
 	VPCMPEQD     Y4, Y1, Y5
 	VBROADCASTSS 4(AX), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -19882,27 +19607,27 @@ class_1217:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         DX
 	CMPQ         DX, C+96(FP)
-	JB           class_1217
+	JB           class_1150
 	VMOVUPS      416(SP), Y4
 	VMULPS       Y3, Y4, Y4
 	VMOVUPS      Y4, 416(SP)
 
-noflag_1216:
+noflag_1149:
 	VMOVUPS 416(SP), Y3
 	VANDPS  Y2, Y3, Y3
 	VADDPS  64(SP), Y3, Y3
 	VMOVUPS Y3, 64(SP)
 
-noflag_1211:
-noflag_1202:
+noflag_1144:
+noflag_1135:
 	VMOVUPS softmaxconsts<>+0(SB), Y3
 	TESTQ   $0x00000200, flags+112(FP)
-	JZ      noflag_1218
+	JZ      noflag_1151
 	MOVQ    DI, AX
 	VXORPS  Y4, Y4, Y4
 	XORQ    DX, DX
 
-class_1219:
+class_1152:
 	VPCMPEQD     Y4, Y1, Y5
 	VBROADCASTSS (AX), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -19910,9 +19635,9 @@ class_1219:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         DX
 	CMPQ         DX, C+96(FP)
-	JB           class_1219
+	JB           class_1152
 
-noflag_1218:
+noflag_1151:
 	VBROADCASTSS k1+168(FP), Y4
 	VMULPS       Y3, Y4, Y4
 	VBROADCASTSS k2+172(FP), Y3
@@ -19951,27 +19676,27 @@ noflag_1218:
 	VMOVUPS      Y4, 384(SP)
 	MOVQ         gmode+184(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_1220
+	JEQ          pow1_1153
 	CMPQ         AX, $0x02
-	JEQ          pow2_1222
+	JEQ          pow2_1155
 	CMPQ         AX, $0x03
-	JEQ          powg_1221
+	JEQ          powg_1154
 	VMOVUPS      softmaxconsts<>+0(SB), Y4
-	JMP          powd_1223
+	JMP          powd_1156
 
-pow1_1220:
+pow1_1153:
 	VMOVAPS Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_1223
+	JMP     powd_1156
 
-pow2_1222:
+pow2_1155:
 	VMULPS  Y3, Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_1223
+	JMP     powd_1156
 
-powg_1221:
+powg_1154:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y3, Y5
 	VMULPS       softmaxconsts<>+1792(SB), Y3, Y4
 	VBLENDVPS    Y5, Y4, Y3, Y4
@@ -20045,11 +19770,11 @@ powg_1221:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS      Y4, Y3, Y4
 
-powd_1223:
+powd_1156:
 	VXORPS       softmaxconsts<>+2176(SB), Y4, Y4
 	VMOVUPS      Y4, 416(SP)
 	CMPQ         AX, $0x00
-	JEQ          gamma0_1224
+	JEQ          gamma0_1157
 	VMOVUPS      192(SP), Y3
 	VPSRLD       $0x17, Y3, Y4
 	VPSUBD       softmaxconsts<>+896(SB), Y4, Y4
@@ -20090,27 +19815,27 @@ powd_1223:
 	MOVQ         g1mode+192(FP), AX
 	VMOVUPS      352(SP), Y3
 	CMPQ         AX, $0x01
-	JEQ          pow1_1225
+	JEQ          pow1_1158
 	CMPQ         AX, $0x02
-	JEQ          pow2_1227
+	JEQ          pow2_1160
 	CMPQ         AX, $0x03
-	JEQ          powg_1226
+	JEQ          powg_1159
 	VMOVUPS      softmaxconsts<>+0(SB), Y4
-	JMP          powd_1228
+	JMP          powd_1161
 
-pow1_1225:
+pow1_1158:
 	VMOVAPS Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_1228
+	JMP     powd_1161
 
-pow2_1227:
+pow2_1160:
 	VMULPS  Y3, Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_1228
+	JMP     powd_1161
 
-powg_1226:
+powg_1159:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y3, Y5
 	VMULPS       softmaxconsts<>+1792(SB), Y3, Y4
 	VBLENDVPS    Y5, Y4, Y3, Y4
@@ -20184,7 +19909,7 @@ powg_1226:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS      Y4, Y3, Y4
 
-powd_1228:
+powd_1161:
 	VMULPS  384(SP), Y4, Y4
 	VMULPS  320(SP), Y4, Y4
 	VMULPS  448(SP), Y4, Y4
@@ -20195,16 +19920,16 @@ powd_1228:
 	VADDPS  Y3, Y5, Y5
 	VMOVUPS Y5, 416(SP)
 
-gamma0_1224:
+gamma0_1157:
 	VMOVUPS 416(SP), Y3
 	TESTQ   $0x00000100, flags+112(FP)
-	JZ      noflag_1229
+	JZ      noflag_1162
 	VMOVUPS softmaxconsts<>+0(SB), Y4
 	MOVQ    DI, AX
 	VXORPS  Y5, Y5, Y5
 	XORQ    DX, DX
 
-class_1230:
+class_1163:
 	VPCMPEQD     Y5, Y1, Y6
 	VBROADCASTSS 4(AX), Y7
 	VBLENDVPS    Y6, Y7, Y4, Y4
@@ -20212,10 +19937,10 @@ class_1230:
 	VPADDD       softmaxconsts<>+832(SB), Y5, Y5
 	INCQ         DX
 	CMPQ         DX, C+96(FP)
-	JB           class_1230
+	JB           class_1163
 	VMULPS       Y4, Y3, Y3
 
-noflag_1229:
+noflag_1162:
 	VBROADCASTSS fs+176(FP), Y4
 	VMULPS       Y4, Y3, Y3
 	VMOVUPS      288(SP), Y4
@@ -20228,13 +19953,13 @@ noflag_1229:
 	MOVQ         C+96(FP), AX
 	SHLQ         $0x05, AX
 	TESTQ        $0x00000004, flags+112(FP)
-	JZ           noflag_1231
+	JZ           noflag_1164
 	MOVQ         SI, DX
 	MOVQ         DI, BX
 	VXORPS       Y4, Y4, Y4
 	XORQ         R8, R8
 
-class_1232:
+class_1165:
 	VMOVUPS      224(SP), Y5
 	VMULPS       (DX), Y5, Y5
 	VMOVUPS      Y5, (DX)
@@ -20253,30 +19978,30 @@ class_1232:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         R8
 	CMPQ         R8, C+96(FP)
-	JB           class_1232
+	JB           class_1165
 
-noflag_1231:
+noflag_1164:
 	VMOVUPS Y3, 512(SP)
 	TESTQ   $0x00000004, flags+112(FP)
-	JZ      outnr_1234
+	JZ      outnr_1167
 	MOVQ    SI, DX
 	MOVQ    DI, BX
 	MOVQ    R9, SI
 	VXORPS  Y3, Y3, Y3
 	XORQ    DI, DI
 
-class_1235:
+class_1168:
 	VPCMPEQD     Y3, Y1, Y4
 	VMOVUPS      (DX)(AX*1), Y5
 	VSUBPS       512(SP), Y5, Y5
 	VADDPS       288(SP), Y5, Y5
 	VMULPS       (DX), Y5, Y5
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_1236
+	JZ           noflag_1169
 	VBROADCASTSS 8(BX), Y6
 	VSUBPS       Y6, Y5, Y5
 
-noflag_1236:
+noflag_1169:
 	VMOVUPS    256(SP), Y6
 	VANDPS     Y4, Y6, Y4
 	VSUBPS     Y4, Y5, Y5
@@ -20288,10 +20013,10 @@ noflag_1236:
 	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
 	INCQ       DI
 	CMPQ       DI, C+96(FP)
-	JB         class_1235
-	JMP        outd_1233
+	JB         class_1168
+	JMP        outd_1166
 
-outnr_1234:
+outnr_1167:
 	VMOVUPS 288(SP), Y3
 	VMULPS  224(SP), Y3, Y3
 	VMOVUPS Y3, 544(SP)
@@ -20301,16 +20026,16 @@ outnr_1234:
 	VXORPS  Y3, Y3, Y3
 	XORQ    SI, SI
 
-class_1237:
+class_1170:
 	VPCMPEQD     Y3, Y1, Y4
 	VMOVUPS      544(SP), Y5
 	VMULPS       (AX), Y5, Y5
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_1238
+	JZ           noflag_1171
 	VBROADCASTSS 8(DX), Y6
 	VSUBPS       Y6, Y5, Y5
 
-noflag_1238:
+noflag_1171:
 	VMOVUPS    256(SP), Y6
 	VANDPS     Y4, Y6, Y4
 	VSUBPS     Y4, Y5, Y5
@@ -20322,16 +20047,16 @@ noflag_1238:
 	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
 	INCQ       SI
 	CMPQ       SI, C+96(FP)
-	JB         class_1237
+	JB         class_1170
 
-outd_1233:
-done_1150:
-	JMP pixwd_1147
+outd_1166:
+done_1087:
+	JMP pixwd_1084
 
-pixw_1146:
-loop_1239:
+pixw_1083:
+loop_1172:
 	CMPQ         DX, $0x00000008
-	JB           tail_1240
+	JB           tail_1173
 	VMOVDQU      (BX), Y0
 	VBROADCASTSS ign+104(FP), Y1
 	VMOVQ        C+96(FP), X2
@@ -20351,17 +20076,17 @@ loop_1239:
 	MOVQ         AX, R10
 	MOVQ         C+96(FP), R11
 	DECQ         R11
-	JZ           c1_1242
+	JZ           c1_1175
 
-max_1243:
+max_1176:
 	ADDQ       CX, R10
 	VMOVUPS    (R10), Y3
 	PREFETCHT0 1024(R10)
 	VMAXPS     Y3, Y2, Y2
 	DECQ       R11
-	JNZ        max_1243
+	JNZ        max_1176
 
-c1_1242:
+c1_1175:
 	VMOVUPS Y2, 160(SP)
 	VXORPS  Y2, Y2, Y2
 	VXORPS  Y3, Y3, Y3
@@ -20370,7 +20095,7 @@ c1_1242:
 	VXORPS  Y4, Y4, Y4
 	XORQ    R12, R12
 
-class_1244:
+class_1177:
 	VMOVUPS      (R10), Y5
 	VSUBPS       160(SP), Y5, Y5
 	VMULPS       softmaxconsts<>+128(SB), Y5, Y6
@@ -20404,7 +20129,7 @@ class_1244:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         R12
 	CMPQ         R12, C+96(FP)
-	JB           class_1244
+	JB           class_1177
 	VMOVUPS      Y3, 192(SP)
 	VMOVUPS      Y2, 224(SP)
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
@@ -20415,7 +20140,7 @@ class_1244:
 	VADDPS       96(SP), Y2, Y2
 	VMOVUPS      Y2, 96(SP)
 	TESTQ        $0x00000003, sflags+224(FP)
-	JZ           noflag_1247
+	JZ           noflag_1180
 	VMOVUPS      224(SP), Y2
 	VPSRLD       $0x17, Y2, Y3
 	VPSUBD       softmaxconsts<>+896(SB), Y3, Y3
@@ -20451,15 +20176,15 @@ class_1244:
 	VMOVUPS      Y6, 288(SP)
 	VMOVUPS      Y2, 320(SP)
 	TESTQ        $0x00000001, sflags+224(FP)
-	JZ           noflag_1248
+	JZ           noflag_1181
 	VMOVUPS      softmaxconsts<>+0(SB), Y2
 	TESTQ        $0x00000200, sflags+224(FP)
-	JZ           noflag_1249
+	JZ           noflag_1182
 	MOVQ         DI, R10
 	VXORPS       Y3, Y3, Y3
 	XORQ         R11, R11
 
-class_1250:
+class_1183:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS (R10), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -20467,25 +20192,25 @@ class_1250:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R11
 	CMPQ         R11, C+96(FP)
-	JB           class_1250
+	JB           class_1183
 
-noflag_1249:
+noflag_1182:
 	VMOVUPS      Y2, 352(SP)
 	VBROADCASTSS eps1+232(FP), Y2
 	VMULPS       352(SP), Y2, Y2
 	VMULPS       320(SP), Y2, Y2
 	VMOVUPS      Y2, 384(SP)
 	TESTQ        $0x00000400, sflags+224(FP)
-	JZ           noflag_1251
+	JZ           noflag_1184
 	VXORPS       Y2, Y2, Y2
 	TESTQ        $0x00000200, sflags+224(FP)
-	JNZ          swzw_1252
+	JNZ          swzw_1185
 	MOVQ         AX, R10
 	MOVQ         DI, R11
 	VBROADCASTSS epsC+236(FP), Y3
 	XORQ         R12, R12
 
-class_1254:
+class_1187:
 	VMOVUPS     (R10), Y4
 	VSUBPS      160(SP), Y4, Y4
 	VFMADD231PS Y3, Y4, Y2
@@ -20493,15 +20218,15 @@ class_1254:
 	ADDQ        $0x00000020, R11
 	INCQ        R12
 	CMPQ        R12, C+96(FP)
-	JB          class_1254
-	JMP         swzd_1253
+	JB          class_1187
+	JMP         swzd_1186
 
-swzw_1252:
+swzw_1185:
 	MOVQ AX, R10
 	MOVQ DI, R11
 	XORQ R12, R12
 
-class_1255:
+class_1188:
 	VMOVUPS      (R10), Y3
 	VSUBPS       160(SP), Y3, Y3
 	VBROADCASTSS 24(R11), Y4
@@ -20510,9 +20235,9 @@ class_1255:
 	ADDQ         $0x00000020, R11
 	INCQ         R12
 	CMPQ         R12, C+96(FP)
-	JB           class_1255
+	JB           class_1188
 
-swzd_1253:
+swzd_1186:
 	VBROADCASTSS wsum+240(FP), Y3
 	VBROADCASTSS epsC+236(FP), Y4
 	VMULPS       Y4, Y3, Y3
@@ -20521,7 +20246,7 @@ swzd_1253:
 	VSUBPS       Y2, Y4, Y4
 	VMOVUPS      Y4, 384(SP)
 
-noflag_1251:
+noflag_1184:
 	VMOVUPS 384(SP), Y2
 	VANDPS  Y1, Y2, Y2
 	VMOVUPS 352(SP), Y3
@@ -20533,9 +20258,9 @@ noflag_1251:
 	VADDPS  32(SP), Y3, Y3
 	VMOVUPS Y3, 32(SP)
 
-noflag_1248:
+noflag_1181:
 	TESTQ        $0x00000002, sflags+224(FP)
-	JZ           noflag_1256
+	JZ           noflag_1189
 	VMOVUPS      192(SP), Y2
 	VMULPS       softmaxconsts<>+128(SB), Y2, Y3
 	VROUNDPS     $0x00, Y3, Y3
@@ -20566,27 +20291,27 @@ noflag_1248:
 	VMOVUPS      Y3, 416(SP)
 	MOVQ         gmode+184(FP), R10
 	CMPQ         R10, $0x01
-	JEQ          pow1_1257
+	JEQ          pow1_1190
 	CMPQ         R10, $0x02
-	JEQ          pow2_1259
+	JEQ          pow2_1192
 	CMPQ         R10, $0x03
-	JEQ          powg_1258
+	JEQ          powg_1191
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
-	JMP          powd_1260
+	JMP          powd_1193
 
-pow1_1257:
+pow1_1190:
 	VMOVAPS Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_1260
+	JMP     powd_1193
 
-pow2_1259:
+pow2_1192:
 	VMULPS  Y2, Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_1260
+	JMP     powd_1193
 
-powg_1258:
+powg_1191:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y2, Y4
 	VMULPS       softmaxconsts<>+1792(SB), Y2, Y3
 	VBLENDVPS    Y4, Y3, Y2, Y3
@@ -20660,17 +20385,17 @@ powg_1258:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
-powd_1260:
+powd_1193:
 	VMULPS  320(SP), Y3, Y3
 	VMOVUPS Y3, 448(SP)
 	TESTQ   $0x00000100, sflags+224(FP)
-	JZ      noflag_1261
+	JZ      noflag_1194
 	VMOVUPS softmaxconsts<>+0(SB), Y2
 	MOVQ    DI, R10
 	VXORPS  Y3, Y3, Y3
 	XORQ    R11, R11
 
-class_1262:
+class_1195:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS 4(R10), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -20678,28 +20403,28 @@ class_1262:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R11
 	CMPQ         R11, C+96(FP)
-	JB           class_1262
+	JB           class_1195
 	VMOVUPS      448(SP), Y3
 	VMULPS       Y2, Y3, Y3
 	VMOVUPS      Y3, 448(SP)
 
-noflag_1261:
+noflag_1194:
 	VMOVUPS 448(SP), Y2
 	VANDPS  Y1, Y2, Y2
 	VMULPS  128(SP), Y2, Y2
 	VADDPS  64(SP), Y2, Y2
 	VMOVUPS Y2, 64(SP)
 
-noflag_1256:
-noflag_1247:
+noflag_1189:
+noflag_1180:
 	VMOVUPS softmaxconsts<>+0(SB), Y2
 	TESTQ   $0x00000200, flags+112(FP)
-	JZ      noflag_1263
+	JZ      noflag_1196
 	MOVQ    DI, R10
 	VXORPS  Y3, Y3, Y3
 	XORQ    R11, R11
 
-class_1264:
+class_1197:
 	VPCMPEQD     Y3, Y0, Y4
 	VBROADCASTSS (R10), Y5
 	VBLENDVPS    Y4, Y5, Y2, Y2
@@ -20707,9 +20432,9 @@ class_1264:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R11
 	CMPQ         R11, C+96(FP)
-	JB           class_1264
+	JB           class_1197
 
-noflag_1263:
+noflag_1196:
 	VBROADCASTSS k1+168(FP), Y3
 	VMULPS       Y2, Y3, Y3
 	VBROADCASTSS k2+172(FP), Y2
@@ -20748,27 +20473,27 @@ noflag_1263:
 	VMOVUPS      Y3, 416(SP)
 	MOVQ         gmode+184(FP), R10
 	CMPQ         R10, $0x01
-	JEQ          pow1_1265
+	JEQ          pow1_1198
 	CMPQ         R10, $0x02
-	JEQ          pow2_1267
+	JEQ          pow2_1200
 	CMPQ         R10, $0x03
-	JEQ          powg_1266
+	JEQ          powg_1199
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
-	JMP          powd_1268
+	JMP          powd_1201
 
-pow1_1265:
+pow1_1198:
 	VMOVAPS Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_1268
+	JMP     powd_1201
 
-pow2_1267:
+pow2_1200:
 	VMULPS  Y2, Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_1268
+	JMP     powd_1201
 
-powg_1266:
+powg_1199:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y2, Y4
 	VMULPS       softmaxconsts<>+1792(SB), Y2, Y3
 	VBLENDVPS    Y4, Y3, Y2, Y3
@@ -20842,11 +20567,11 @@ powg_1266:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
-powd_1268:
+powd_1201:
 	VXORPS       softmaxconsts<>+2176(SB), Y3, Y3
 	VMOVUPS      Y3, 448(SP)
 	CMPQ         R10, $0x00
-	JEQ          gamma0_1269
+	JEQ          gamma0_1202
 	VMOVUPS      224(SP), Y2
 	VPSRLD       $0x17, Y2, Y3
 	VPSUBD       softmaxconsts<>+896(SB), Y3, Y3
@@ -20887,27 +20612,27 @@ powd_1268:
 	MOVQ         g1mode+192(FP), R10
 	VMOVUPS      384(SP), Y2
 	CMPQ         R10, $0x01
-	JEQ          pow1_1270
+	JEQ          pow1_1203
 	CMPQ         R10, $0x02
-	JEQ          pow2_1272
+	JEQ          pow2_1205
 	CMPQ         R10, $0x03
-	JEQ          powg_1271
+	JEQ          powg_1204
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
-	JMP          powd_1273
+	JMP          powd_1206
 
-pow1_1270:
+pow1_1203:
 	VMOVAPS Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_1273
+	JMP     powd_1206
 
-pow2_1272:
+pow2_1205:
 	VMULPS  Y2, Y2, Y3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
-	JMP     powd_1273
+	JMP     powd_1206
 
-powg_1271:
+powg_1204:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y2, Y4
 	VMULPS       softmaxconsts<>+1792(SB), Y2, Y3
 	VBLENDVPS    Y4, Y3, Y2, Y3
@@ -20981,7 +20706,7 @@ powg_1271:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
-powd_1273:
+powd_1206:
 	VMULPS  416(SP), Y3, Y3
 	VMULPS  352(SP), Y3, Y3
 	VMULPS  480(SP), Y3, Y3
@@ -20992,16 +20717,16 @@ powd_1273:
 	VADDPS  Y2, Y4, Y4
 	VMOVUPS Y4, 448(SP)
 
-gamma0_1269:
+gamma0_1202:
 	VMOVUPS 448(SP), Y2
 	TESTQ   $0x00000100, flags+112(FP)
-	JZ      noflag_1274
+	JZ      noflag_1207
 	VMOVUPS softmaxconsts<>+0(SB), Y3
 	MOVQ    DI, R10
 	VXORPS  Y4, Y4, Y4
 	XORQ    R11, R11
 
-class_1275:
+class_1208:
 	VPCMPEQD     Y4, Y0, Y5
 	VBROADCASTSS 4(R10), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -21009,10 +20734,10 @@ class_1275:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         R11
 	CMPQ         R11, C+96(FP)
-	JB           class_1275
+	JB           class_1208
 	VMULPS       Y3, Y2, Y2
 
-noflag_1274:
+noflag_1207:
 	VBROADCASTSS fs+176(FP), Y3
 	VMULPS       Y3, Y2, Y2
 	VMOVUPS      320(SP), Y3
@@ -21025,13 +20750,13 @@ noflag_1274:
 	MOVQ         C+96(FP), R10
 	SHLQ         $0x05, R10
 	TESTQ        $0x00000004, flags+112(FP)
-	JZ           noflag_1276
+	JZ           noflag_1209
 	MOVQ         SI, R11
 	MOVQ         DI, R12
 	VXORPS       Y3, Y3, Y3
 	XORQ         R13, R13
 
-class_1277:
+class_1210:
 	VMOVUPS      256(SP), Y4
 	VMULPS       (R11), Y4, Y4
 	VMOVUPS      Y4, (R11)
@@ -21050,54 +20775,46 @@ class_1277:
 	VPADDD       softmaxconsts<>+832(SB), Y3, Y3
 	INCQ         R13
 	CMPQ         R13, C+96(FP)
-	JB           class_1277
+	JB           class_1210
 
-noflag_1276:
+noflag_1209:
 	VMOVUPS Y2, 544(SP)
 	TESTQ   $0x00000004, flags+112(FP)
-	JZ      outnr_1279
+	JZ      outnr_1212
 	MOVQ    SI, R11
 	MOVQ    DI, R12
 	MOVQ    R9, R13
 	VXORPS  Y2, Y2, Y2
 	XORQ    R14, R14
 
-class_1280:
+class_1213:
 	VPCMPEQD     Y2, Y0, Y3
 	VMOVUPS      (R11)(R10*1), Y4
 	VSUBPS       544(SP), Y4, Y4
 	VADDPS       320(SP), Y4, Y4
 	VMULPS       (R11), Y4, Y4
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_1281
+	JZ           noflag_1214
 	VBROADCASTSS 8(R12), Y5
 	VSUBPS       Y5, Y4, Y4
 
-noflag_1281:
+noflag_1214:
 	VMOVUPS 288(SP), Y5
 	VANDPS  Y3, Y5, Y3
 	VSUBPS  Y3, Y4, Y4
 	VANDPS  Y1, Y4, Y4
 	VMULPS  128(SP), Y4, Y4
-	TESTQ   $0x00000800, flags+112(FP)
-	JNZ     nt_1282
 	VMOVUPS Y4, (R13)
-	JMP     st_1283
+	ADDQ    $0x00000020, R11
+	ADDQ    $0x00000020, R12
+	ADDQ    CX, R13
+	VPADDD  softmaxconsts<>+832(SB), Y2, Y2
+	INCQ    R14
+	CMPQ    R14, C+96(FP)
+	JB      class_1213
+	JMP     outd_1211
 
-nt_1282:
-	VMOVNTPS Y4, (R13)
-
-st_1283:
-	ADDQ   $0x00000020, R11
-	ADDQ   $0x00000020, R12
-	ADDQ   CX, R13
-	VPADDD softmaxconsts<>+832(SB), Y2, Y2
-	INCQ   R14
-	CMPQ   R14, C+96(FP)
-	JB     class_1280
-	JMP    outd_1278
-
-outnr_1279:
+outnr_1212:
 	VMOVUPS 320(SP), Y2
 	VMULPS  256(SP), Y2, Y2
 	VMOVUPS Y2, 576(SP)
@@ -21107,49 +20824,41 @@ outnr_1279:
 	VXORPS  Y2, Y2, Y2
 	XORQ    R13, R13
 
-class_1284:
+class_1215:
 	VPCMPEQD     Y2, Y0, Y3
 	VMOVUPS      576(SP), Y4
 	VMULPS       (R10), Y4, Y4
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_1285
+	JZ           noflag_1216
 	VBROADCASTSS 8(R11), Y5
 	VSUBPS       Y5, Y4, Y4
 
-noflag_1285:
+noflag_1216:
 	VMOVUPS 288(SP), Y5
 	VANDPS  Y3, Y5, Y3
 	VSUBPS  Y3, Y4, Y4
 	VANDPS  Y1, Y4, Y4
 	VMULPS  128(SP), Y4, Y4
-	TESTQ   $0x00000800, flags+112(FP)
-	JNZ     nt_1286
 	VMOVUPS Y4, (R12)
-	JMP     st_1287
+	ADDQ    $0x00000020, R10
+	ADDQ    $0x00000020, R11
+	ADDQ    CX, R12
+	VPADDD  softmaxconsts<>+832(SB), Y2, Y2
+	INCQ    R13
+	CMPQ    R13, C+96(FP)
+	JB      class_1215
 
-nt_1286:
-	VMOVNTPS Y4, (R12)
-
-st_1287:
-	ADDQ   $0x00000020, R10
-	ADDQ   $0x00000020, R11
-	ADDQ   CX, R12
-	VPADDD softmaxconsts<>+832(SB), Y2, Y2
-	INCQ   R13
-	CMPQ   R13, C+96(FP)
-	JB     class_1284
-
-outd_1278:
+outd_1211:
 	ADDQ $0x00000020, AX
 	ADDQ $0x00000020, BX
 	ADDQ $0x00000020, R9
 	ADDQ $0x00000020, R8
 	SUBQ $0x00000008, DX
-	JMP  loop_1239
+	JMP  loop_1172
 
-tail_1240:
+tail_1173:
 	TESTQ        DX, DX
-	JZ           done_1241
+	JZ           done_1174
 	LEAQ         softmaxconsts<>+2240(SB), R10
 	NEGQ         DX
 	VMOVDQU      64(R10)(DX*4), Y0
@@ -21172,17 +20881,17 @@ tail_1240:
 	MOVQ         AX, DX
 	MOVQ         C+96(FP), BX
 	DECQ         BX
-	JZ           c1_1288
+	JZ           c1_1217
 
-max_1289:
+max_1218:
 	ADDQ       CX, DX
 	VMASKMOVPS (DX), Y2, Y4
 	PREFETCHT0 1024(DX)
 	VMAXPS     Y4, Y3, Y3
 	DECQ       BX
-	JNZ        max_1289
+	JNZ        max_1218
 
-c1_1288:
+c1_1217:
 	VMOVUPS Y3, 160(SP)
 	VXORPS  Y3, Y3, Y3
 	VXORPS  Y4, Y4, Y4
@@ -21191,7 +20900,7 @@ c1_1288:
 	VXORPS  Y5, Y5, Y5
 	XORQ    R8, R8
 
-class_1290:
+class_1219:
 	VMASKMOVPS   (DX), Y2, Y6
 	VSUBPS       160(SP), Y6, Y6
 	VMULPS       softmaxconsts<>+128(SB), Y6, Y7
@@ -21225,7 +20934,7 @@ class_1290:
 	VPADDD       softmaxconsts<>+832(SB), Y5, Y5
 	INCQ         R8
 	CMPQ         R8, C+96(FP)
-	JB           class_1290
+	JB           class_1219
 	VMOVUPS      Y4, 192(SP)
 	VMOVUPS      Y3, 224(SP)
 	VMOVUPS      softmaxconsts<>+0(SB), Y4
@@ -21236,7 +20945,7 @@ class_1290:
 	VADDPS       96(SP), Y3, Y3
 	VMOVUPS      Y3, 96(SP)
 	TESTQ        $0x00000003, sflags+224(FP)
-	JZ           noflag_1293
+	JZ           noflag_1222
 	VMOVUPS      224(SP), Y3
 	VPSRLD       $0x17, Y3, Y4
 	VPSUBD       softmaxconsts<>+896(SB), Y4, Y4
@@ -21272,15 +20981,15 @@ class_1290:
 	VMOVUPS      Y7, 288(SP)
 	VMOVUPS      Y3, 320(SP)
 	TESTQ        $0x00000001, sflags+224(FP)
-	JZ           noflag_1294
+	JZ           noflag_1223
 	VMOVUPS      softmaxconsts<>+0(SB), Y3
 	TESTQ        $0x00000200, sflags+224(FP)
-	JZ           noflag_1295
+	JZ           noflag_1224
 	MOVQ         DI, DX
 	VXORPS       Y4, Y4, Y4
 	XORQ         BX, BX
 
-class_1296:
+class_1225:
 	VPCMPEQD     Y4, Y1, Y5
 	VBROADCASTSS (DX), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -21288,24 +20997,24 @@ class_1296:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         BX
 	CMPQ         BX, C+96(FP)
-	JB           class_1296
+	JB           class_1225
 
-noflag_1295:
+noflag_1224:
 	VMOVUPS      Y3, 352(SP)
 	VBROADCASTSS eps1+232(FP), Y3
 	VMULPS       352(SP), Y3, Y3
 	VMULPS       320(SP), Y3, Y3
 	VMOVUPS      Y3, 384(SP)
 	TESTQ        $0x00000400, sflags+224(FP)
-	JZ           noflag_1297
+	JZ           noflag_1226
 	VXORPS       Y3, Y3, Y3
 	TESTQ        $0x00000200, sflags+224(FP)
-	JNZ          swzw_1298
+	JNZ          swzw_1227
 	MOVQ         DI, DX
 	VBROADCASTSS epsC+236(FP), Y4
 	XORQ         BX, BX
 
-class_1300:
+class_1229:
 	VMASKMOVPS  (AX), Y2, Y5
 	VSUBPS      160(SP), Y5, Y5
 	VFMADD231PS Y4, Y5, Y3
@@ -21313,14 +21022,14 @@ class_1300:
 	ADDQ        $0x00000020, DX
 	INCQ        BX
 	CMPQ        BX, C+96(FP)
-	JB          class_1300
-	JMP         swzd_1299
+	JB          class_1229
+	JMP         swzd_1228
 
-swzw_1298:
+swzw_1227:
 	MOVQ DI, DX
 	XORQ BX, BX
 
-class_1301:
+class_1230:
 	VMASKMOVPS   (AX), Y2, Y4
 	VSUBPS       160(SP), Y4, Y4
 	VBROADCASTSS 24(DX), Y5
@@ -21329,9 +21038,9 @@ class_1301:
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+96(FP)
-	JB           class_1301
+	JB           class_1230
 
-swzd_1299:
+swzd_1228:
 	VBROADCASTSS wsum+240(FP), Y4
 	VBROADCASTSS epsC+236(FP), Y5
 	VMULPS       Y5, Y4, Y4
@@ -21340,7 +21049,7 @@ swzd_1299:
 	VSUBPS       Y3, Y5, Y5
 	VMOVUPS      Y5, 384(SP)
 
-noflag_1297:
+noflag_1226:
 	VMOVUPS 384(SP), Y3
 	VANDPS  Y2, Y3, Y3
 	VMOVUPS 352(SP), Y4
@@ -21352,9 +21061,9 @@ noflag_1297:
 	VADDPS  32(SP), Y4, Y4
 	VMOVUPS Y4, 32(SP)
 
-noflag_1294:
+noflag_1223:
 	TESTQ        $0x00000002, sflags+224(FP)
-	JZ           noflag_1302
+	JZ           noflag_1231
 	VMOVUPS      192(SP), Y3
 	VMULPS       softmaxconsts<>+128(SB), Y3, Y4
 	VROUNDPS     $0x00, Y4, Y4
@@ -21385,27 +21094,27 @@ noflag_1294:
 	VMOVUPS      Y4, 416(SP)
 	MOVQ         gmode+184(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_1303
+	JEQ          pow1_1232
 	CMPQ         AX, $0x02
-	JEQ          pow2_1305
+	JEQ          pow2_1234
 	CMPQ         AX, $0x03
-	JEQ          powg_1304
+	JEQ          powg_1233
 	VMOVUPS      softmaxconsts<>+0(SB), Y4
-	JMP          powd_1306
+	JMP          powd_1235
 
-pow1_1303:
+pow1_1232:
 	VMOVAPS Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_1306
+	JMP     powd_1235
 
-pow2_1305:
+pow2_1234:
 	VMULPS  Y3, Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_1306
+	JMP     powd_1235
 
-powg_1304:
+powg_1233:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y3, Y5
 	VMULPS       softmaxconsts<>+1792(SB), Y3, Y4
 	VBLENDVPS    Y5, Y4, Y3, Y4
@@ -21479,17 +21188,17 @@ powg_1304:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS      Y4, Y3, Y4
 
-powd_1306:
+powd_1235:
 	VMULPS  320(SP), Y4, Y4
 	VMOVUPS Y4, 448(SP)
 	TESTQ   $0x00000100, sflags+224(FP)
-	JZ      noflag_1307
+	JZ      noflag_1236
 	VMOVUPS softmaxconsts<>+0(SB), Y3
 	MOVQ    DI, AX
 	VXORPS  Y4, Y4, Y4
 	XORQ    DX, DX
 
-class_1308:
+class_1237:
 	VPCMPEQD     Y4, Y1, Y5
 	VBROADCASTSS 4(AX), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -21497,28 +21206,28 @@ class_1308:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         DX
 	CMPQ         DX, C+96(FP)
-	JB           class_1308
+	JB           class_1237
 	VMOVUPS      448(SP), Y4
 	VMULPS       Y3, Y4, Y4
 	VMOVUPS      Y4, 448(SP)
 
-noflag_1307:
+noflag_1236:
 	VMOVUPS 448(SP), Y3
 	VANDPS  Y2, Y3, Y3
 	VMULPS  128(SP), Y3, Y3
 	VADDPS  64(SP), Y3, Y3
 	VMOVUPS Y3, 64(SP)
 
-noflag_1302:
-noflag_1293:
+noflag_1231:
+noflag_1222:
 	VMOVUPS softmaxconsts<>+0(SB), Y3
 	TESTQ   $0x00000200, flags+112(FP)
-	JZ      noflag_1309
+	JZ      noflag_1238
 	MOVQ    DI, AX
 	VXORPS  Y4, Y4, Y4
 	XORQ    DX, DX
 
-class_1310:
+class_1239:
 	VPCMPEQD     Y4, Y1, Y5
 	VBROADCASTSS (AX), Y6
 	VBLENDVPS    Y5, Y6, Y3, Y3
@@ -21526,9 +21235,9 @@ class_1310:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         DX
 	CMPQ         DX, C+96(FP)
-	JB           class_1310
+	JB           class_1239
 
-noflag_1309:
+noflag_1238:
 	VBROADCASTSS k1+168(FP), Y4
 	VMULPS       Y3, Y4, Y4
 	VBROADCASTSS k2+172(FP), Y3
@@ -21567,27 +21276,27 @@ noflag_1309:
 	VMOVUPS      Y4, 416(SP)
 	MOVQ         gmode+184(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_1311
+	JEQ          pow1_1240
 	CMPQ         AX, $0x02
-	JEQ          pow2_1313
+	JEQ          pow2_1242
 	CMPQ         AX, $0x03
-	JEQ          powg_1312
+	JEQ          powg_1241
 	VMOVUPS      softmaxconsts<>+0(SB), Y4
-	JMP          powd_1314
+	JMP          powd_1243
 
-pow1_1311:
+pow1_1240:
 	VMOVAPS Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_1314
+	JMP     powd_1243
 
-pow2_1313:
+pow2_1242:
 	VMULPS  Y3, Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_1314
+	JMP     powd_1243
 
-powg_1312:
+powg_1241:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y3, Y5
 	VMULPS       softmaxconsts<>+1792(SB), Y3, Y4
 	VBLENDVPS    Y5, Y4, Y3, Y4
@@ -21661,11 +21370,11 @@ powg_1312:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS      Y4, Y3, Y4
 
-powd_1314:
+powd_1243:
 	VXORPS       softmaxconsts<>+2176(SB), Y4, Y4
 	VMOVUPS      Y4, 448(SP)
 	CMPQ         AX, $0x00
-	JEQ          gamma0_1315
+	JEQ          gamma0_1244
 	VMOVUPS      224(SP), Y3
 	VPSRLD       $0x17, Y3, Y4
 	VPSUBD       softmaxconsts<>+896(SB), Y4, Y4
@@ -21706,27 +21415,27 @@ powd_1314:
 	MOVQ         g1mode+192(FP), AX
 	VMOVUPS      384(SP), Y3
 	CMPQ         AX, $0x01
-	JEQ          pow1_1316
+	JEQ          pow1_1245
 	CMPQ         AX, $0x02
-	JEQ          pow2_1318
+	JEQ          pow2_1247
 	CMPQ         AX, $0x03
-	JEQ          powg_1317
+	JEQ          powg_1246
 	VMOVUPS      softmaxconsts<>+0(SB), Y4
-	JMP          powd_1319
+	JMP          powd_1248
 
-pow1_1316:
+pow1_1245:
 	VMOVAPS Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_1319
+	JMP     powd_1248
 
-pow2_1318:
+pow2_1247:
 	VMULPS  Y3, Y3, Y4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS Y4, Y3, Y4
-	JMP     powd_1319
+	JMP     powd_1248
 
-powg_1317:
+powg_1246:
 	VCMPPS       $0x01, softmaxconsts<>+1728(SB), Y3, Y5
 	VMULPS       softmaxconsts<>+1792(SB), Y3, Y4
 	VBLENDVPS    Y5, Y4, Y3, Y4
@@ -21800,7 +21509,7 @@ powg_1317:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Y3, Y3
 	VANDNPS      Y4, Y3, Y4
 
-powd_1319:
+powd_1248:
 	VMULPS  416(SP), Y4, Y4
 	VMULPS  352(SP), Y4, Y4
 	VMULPS  480(SP), Y4, Y4
@@ -21811,16 +21520,16 @@ powd_1319:
 	VADDPS  Y3, Y5, Y5
 	VMOVUPS Y5, 448(SP)
 
-gamma0_1315:
+gamma0_1244:
 	VMOVUPS 448(SP), Y3
 	TESTQ   $0x00000100, flags+112(FP)
-	JZ      noflag_1320
+	JZ      noflag_1249
 	VMOVUPS softmaxconsts<>+0(SB), Y4
 	MOVQ    DI, AX
 	VXORPS  Y5, Y5, Y5
 	XORQ    DX, DX
 
-class_1321:
+class_1250:
 	VPCMPEQD     Y5, Y1, Y6
 	VBROADCASTSS 4(AX), Y7
 	VBLENDVPS    Y6, Y7, Y4, Y4
@@ -21828,10 +21537,10 @@ class_1321:
 	VPADDD       softmaxconsts<>+832(SB), Y5, Y5
 	INCQ         DX
 	CMPQ         DX, C+96(FP)
-	JB           class_1321
+	JB           class_1250
 	VMULPS       Y4, Y3, Y3
 
-noflag_1320:
+noflag_1249:
 	VBROADCASTSS fs+176(FP), Y4
 	VMULPS       Y4, Y3, Y3
 	VMOVUPS      320(SP), Y4
@@ -21844,13 +21553,13 @@ noflag_1320:
 	MOVQ         C+96(FP), AX
 	SHLQ         $0x05, AX
 	TESTQ        $0x00000004, flags+112(FP)
-	JZ           noflag_1322
+	JZ           noflag_1251
 	MOVQ         SI, DX
 	MOVQ         DI, BX
 	VXORPS       Y4, Y4, Y4
 	XORQ         R8, R8
 
-class_1323:
+class_1252:
 	VMOVUPS      256(SP), Y5
 	VMULPS       (DX), Y5, Y5
 	VMOVUPS      Y5, (DX)
@@ -21869,30 +21578,30 @@ class_1323:
 	VPADDD       softmaxconsts<>+832(SB), Y4, Y4
 	INCQ         R8
 	CMPQ         R8, C+96(FP)
-	JB           class_1323
+	JB           class_1252
 
-noflag_1322:
+noflag_1251:
 	VMOVUPS Y3, 544(SP)
 	TESTQ   $0x00000004, flags+112(FP)
-	JZ      outnr_1325
+	JZ      outnr_1254
 	MOVQ    SI, DX
 	MOVQ    DI, BX
 	MOVQ    R9, SI
 	VXORPS  Y3, Y3, Y3
 	XORQ    DI, DI
 
-class_1326:
+class_1255:
 	VPCMPEQD     Y3, Y1, Y4
 	VMOVUPS      (DX)(AX*1), Y5
 	VSUBPS       544(SP), Y5, Y5
 	VADDPS       320(SP), Y5, Y5
 	VMULPS       (DX), Y5, Y5
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_1327
+	JZ           noflag_1256
 	VBROADCASTSS 8(BX), Y6
 	VSUBPS       Y6, Y5, Y5
 
-noflag_1327:
+noflag_1256:
 	VMOVUPS    288(SP), Y6
 	VANDPS     Y4, Y6, Y4
 	VSUBPS     Y4, Y5, Y5
@@ -21905,10 +21614,10 @@ noflag_1327:
 	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
 	INCQ       DI
 	CMPQ       DI, C+96(FP)
-	JB         class_1326
-	JMP        outd_1324
+	JB         class_1255
+	JMP        outd_1253
 
-outnr_1325:
+outnr_1254:
 	VMOVUPS 320(SP), Y3
 	VMULPS  256(SP), Y3, Y3
 	VMOVUPS Y3, 576(SP)
@@ -21918,16 +21627,16 @@ outnr_1325:
 	VXORPS  Y3, Y3, Y3
 	XORQ    SI, SI
 
-class_1328:
+class_1257:
 	VPCMPEQD     Y3, Y1, Y4
 	VMOVUPS      576(SP), Y5
 	VMULPS       (AX), Y5, Y5
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_1329
+	JZ           noflag_1258
 	VBROADCASTSS 8(DX), Y6
 	VSUBPS       Y6, Y5, Y5
 
-noflag_1329:
+noflag_1258:
 	VMOVUPS    288(SP), Y6
 	VANDPS     Y4, Y6, Y4
 	VSUBPS     Y4, Y5, Y5
@@ -21940,16 +21649,11 @@ noflag_1329:
 	VPADDD     softmaxconsts<>+832(SB), Y3, Y3
 	INCQ       SI
 	CMPQ       SI, C+96(FP)
-	JB         class_1328
+	JB         class_1257
 
-outd_1324:
-done_1241:
-pixwd_1147:
-	TESTQ $0x00000800, flags+112(FP)
-	JZ    noflag_1330
-	SFENCE
-
-noflag_1330:
+outd_1253:
+done_1174:
+pixwd_1084:
 	MOVQ         out_base+248(FP), AX
 	VMOVUPS      (SP), Y0
 	VMOVAPS      Y0, Y1
@@ -22014,7 +21718,7 @@ TEXT ·softmaxStatsU8AVX512(SB), NOSPLIT, $0-216
 	VXORPS Z0, Z0, Z0
 	XORQ   R11, R11
 
-class_1331:
+class_1259:
 	VMOVUPS Z0, (R10)
 	VMOVUPS Z0, 64(R10)
 	VMOVUPS Z0, 128(R10)
@@ -22022,7 +21726,7 @@ class_1331:
 	ADDQ    $0x00000100, R10
 	INCQ    R11
 	CMPQ    R11, C+96(FP)
-	JB      class_1331
+	JB      class_1259
 	VXORPS  Z0, Z0, Z0
 	VXORPS  Z1, Z1, Z1
 	VXORPS  Z2, Z2, Z2
@@ -22031,11 +21735,11 @@ class_1331:
 	VXORPS  Z5, Z5, Z5
 	VXORPS  Z6, Z6, Z6
 	TESTQ   $0x00001000, flags+112(FP)
-	JNZ     pixw_1332
+	JNZ     pixw_1260
 
-loop_1334:
+loop_1262:
 	CMPQ         DX, $0x00000010
-	JB           tail_1335
+	JB           tail_1263
 	VPMOVZXBD    (BX), Z7
 	VBROADCASTSS ign+104(FP), Z8
 	VMOVQ        C+96(FP), X9
@@ -22052,17 +21756,17 @@ loop_1334:
 	MOVQ         AX, R8
 	MOVQ         C+96(FP), R10
 	DECQ         R10
-	JZ           c1_1337
+	JZ           c1_1265
 
-max_1338:
+max_1266:
 	ADDQ       CX, R8
 	VMOVUPS.Z  (R8), K1, Z9
 	PREFETCHT0 1024(R8)
 	VMAXPS     Z9, Z8, Z8
 	DECQ       R10
-	JNZ        max_1338
+	JNZ        max_1266
 
-c1_1337:
+c1_1265:
 	VXORPS Z9, Z9, Z9
 	VXORPS Z10, Z10, Z10
 	MOVQ   AX, R8
@@ -22070,7 +21774,7 @@ c1_1337:
 	VXORPS Z11, Z11, Z11
 	XORQ   R11, R11
 
-class_1339:
+class_1267:
 	VMOVUPS.Z    (R8), K1, Z12
 	VSUBPS       Z8, Z12, Z12
 	VMULPS       softmaxconsts<>+128(SB), Z12, Z13
@@ -22094,10 +21798,10 @@ class_1339:
 	VXORPS       Z18, Z18, K2, Z18
 	VADDPS       Z18, Z9, Z9
 	TESTQ        $0x00000004, flags+112(FP)
-	JZ           noflag_1340
+	JZ           noflag_1268
 	VMOVUPS      Z18, (R10)
 
-noflag_1340:
+noflag_1268:
 	VPCMPEQD Z11, Z7, K2
 	VMOVUPS  Z12, K2, Z10
 	ADDQ     CX, R8
@@ -22105,28 +21809,28 @@ noflag_1340:
 	VPADDD   softmaxconsts<>+832(SB), Z11, Z11
 	INCQ     R11
 	CMPQ     R11, C+96(FP)
-	JB       class_1339
+	JB       class_1267
 	VMOVUPS  softmaxconsts<>+0(SB), Z11
 	VDIVPS   Z9, Z11, Z11
 	TESTQ    $0x00000004, flags+112(FP)
-	JZ       noflag_1341
+	JZ       noflag_1269
 	MOVQ     SI, R8
 	MOVQ     R9, R10
 	VXORPS   Z12, Z12, Z12
 	XORQ     R11, R11
 
-class_1342:
+class_1270:
 	VMULPS    (R8), Z11, Z13
 	VMOVAPS.Z Z13, K1, Z13
 	VADDPS    (R10), Z13, Z14
 	VMOVUPS   Z14, (R10)
 	TESTQ     $0x00000008, flags+112(FP)
-	JZ        noflag_1343
+	JZ        noflag_1271
 	VMULPS    Z13, Z13, Z14
 	VADDPS    192(R10), Z14, Z14
 	VMOVUPS   Z14, 192(R10)
 
-noflag_1343:
+noflag_1271:
 	VPCMPEQD Z12, Z7, K2
 	VMOVUPS  64(R10), Z14
 	VADDPS   Z13, Z14, K2, Z14
@@ -22139,15 +21843,15 @@ noflag_1343:
 	VPADDD   softmaxconsts<>+832(SB), Z12, Z12
 	INCQ     R11
 	CMPQ     R11, C+96(FP)
-	JB       class_1342
+	JB       class_1270
 
-noflag_1341:
+noflag_1269:
 	MOVQ         flags+112(FP), R8
 	ANDQ         $0x00000203, R8
 	CMPQ         R8, $0x00000001
-	JEQ          prodmode_1344
+	JEQ          prodmode_1272
 	TESTQ        $0x00000003, flags+112(FP)
-	JZ           noflag_1346
+	JZ           noflag_1274
 	VGETEXPPS    Z9, Z13
 	VADDPS       softmaxconsts<>+0(SB), Z13, Z13
 	VGETMANTPS   $0x02, Z9, Z12
@@ -22177,38 +21881,38 @@ noflag_1341:
 	VMOVUPS      Z9, K2, Z15
 	VSUBPS       Z10, Z15, Z9
 	TESTQ        $0x00000001, flags+112(FP)
-	JZ           noflag_1347
+	JZ           noflag_1275
 	VMOVUPS      softmaxconsts<>+0(SB), Z12
 	TESTQ        $0x00000200, flags+112(FP)
-	JZ           noflag_1348
+	JZ           noflag_1276
 	MOVQ         DI, R8
 	VXORPS       Z13, Z13, Z13
 	XORQ         R10, R10
 
-class_1349:
+class_1277:
 	VPCMPEQD     Z13, Z7, K2
 	VBROADCASTSS (R8), K2, Z12
 	ADDQ         $0x00000020, R8
 	VPADDD       softmaxconsts<>+832(SB), Z13, Z13
 	INCQ         R10
 	CMPQ         R10, C+96(FP)
-	JB           class_1349
+	JB           class_1277
 
-noflag_1348:
+noflag_1276:
 	VBROADCASTSS eps1+168(FP), Z13
 	VMULPS       Z12, Z13, Z13
 	VMULPS       Z9, Z13, Z13
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_1350
+	JZ           noflag_1278
 	VXORPS       Z14, Z14, Z14
 	TESTQ        $0x00000200, flags+112(FP)
-	JNZ          swzw_1351
+	JNZ          swzw_1279
 	MOVQ         AX, R8
 	MOVQ         DI, R10
 	VBROADCASTSS epsC+172(FP), Z16
 	XORQ         R11, R11
 
-class_1353:
+class_1281:
 	VMOVUPS.Z   (R8), K1, Z17
 	VSUBPS      Z8, Z17, Z17
 	VFMADD231PS Z16, Z17, Z14
@@ -22216,15 +21920,15 @@ class_1353:
 	ADDQ        $0x00000020, R10
 	INCQ        R11
 	CMPQ        R11, C+96(FP)
-	JB          class_1353
-	JMP         swzd_1352
+	JB          class_1281
+	JMP         swzd_1280
 
-swzw_1351:
+swzw_1279:
 	MOVQ AX, R8
 	MOVQ DI, R10
 	XORQ R11, R11
 
-class_1354:
+class_1282:
 	VMOVUPS.Z    (R8), K1, Z16
 	VSUBPS       Z8, Z16, Z16
 	VBROADCASTSS 24(R10), Z17
@@ -22233,24 +21937,24 @@ class_1354:
 	ADDQ         $0x00000020, R10
 	INCQ         R11
 	CMPQ         R11, C+96(FP)
-	JB           class_1354
+	JB           class_1282
 
-swzd_1352:
+swzd_1280:
 	VBROADCASTSS wsum+176(FP), Z8
 	VBROADCASTSS epsC+172(FP), Z16
 	VMULPS       Z16, Z8, Z8
 	VFMADD231PS  Z15, Z8, Z13
 	VSUBPS       Z14, Z13, Z13
 
-noflag_1350:
+noflag_1278:
 	VMOVAPS.Z Z13, K1, Z13
 	VMOVAPS.Z Z12, K1, Z12
 	VADDPS    Z13, Z0, Z0
 	VADDPS    Z12, Z1, Z1
 
-noflag_1347:
+noflag_1275:
 	TESTQ        $0x00000002, flags+112(FP)
-	JZ           noflag_1355
+	JZ           noflag_1283
 	VMULPS       softmaxconsts<>+128(SB), Z10, Z8
 	VRNDSCALEPS  $0x00, Z8, Z8
 	VMOVAPS      Z10, Z12
@@ -22276,27 +21980,27 @@ noflag_1347:
 	VBROADCASTSS gamma+180(FP), Z10
 	MOVQ         gmode+184(FP), R8
 	CMPQ         R8, $0x01
-	JEQ          pow1_1356
+	JEQ          pow1_1284
 	CMPQ         R8, $0x02
-	JEQ          pow2_1358
+	JEQ          pow2_1286
 	CMPQ         R8, $0x03
-	JEQ          powg_1357
+	JEQ          powg_1285
 	VMOVUPS      softmaxconsts<>+0(SB), Z10
-	JMP          powd_1359
+	JMP          powd_1287
 
-pow1_1356:
+pow1_1284:
 	VMOVAPS Z8, Z10
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z8, K2
 	VXORPS  Z10, Z10, K2, Z10
-	JMP     powd_1359
+	JMP     powd_1287
 
-pow2_1358:
+pow2_1286:
 	VMULPS Z8, Z8, Z10
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z8, K2
 	VXORPS Z10, Z10, K2, Z10
-	JMP    powd_1359
+	JMP    powd_1287
 
-powg_1357:
+powg_1285:
 	VGETEXPPS    Z8, Z12
 	VADDPS       softmaxconsts<>+0(SB), Z12, Z12
 	VGETMANTPS   $0x02, Z8, Z11
@@ -22354,48 +22058,48 @@ powg_1357:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z8, K2
 	VXORPS       Z10, Z10, K2, Z10
 
-powd_1359:
+powd_1287:
 	VMULPS  Z9, Z10, Z10
 	TESTQ   $0x00000100, flags+112(FP)
-	JZ      noflag_1360
+	JZ      noflag_1288
 	VMOVUPS softmaxconsts<>+0(SB), Z8
 	MOVQ    DI, R8
 	VXORPS  Z9, Z9, Z9
 	XORQ    R10, R10
 
-class_1361:
+class_1289:
 	VPCMPEQD     Z9, Z7, K2
 	VBROADCASTSS 4(R8), K2, Z8
 	ADDQ         $0x00000020, R8
 	VPADDD       softmaxconsts<>+832(SB), Z9, Z9
 	INCQ         R10
 	CMPQ         R10, C+96(FP)
-	JB           class_1361
+	JB           class_1289
 	VMULPS       Z8, Z10, Z10
 
-noflag_1360:
+noflag_1288:
 	VMOVAPS.Z Z10, K1, Z10
 	VADDPS    Z10, Z2, Z2
 
-noflag_1355:
-noflag_1346:
-	JMP pwdone_1345
+noflag_1283:
+noflag_1274:
+	JMP pwdone_1273
 
-prodmode_1344:
+prodmode_1272:
 	VBROADCASTSS eps1+168(FP), Z7
 	VXORPS       softmaxconsts<>+2176(SB), Z7, Z7
 	VMULPS       Z10, Z7, Z7
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_1362
+	JZ           noflag_1290
 	VXORPS       Z10, Z10, Z10
 	TESTQ        $0x00000200, flags+112(FP)
-	JNZ          swzw_1363
+	JNZ          swzw_1291
 	MOVQ         AX, R8
 	MOVQ         DI, R10
 	VBROADCASTSS epsC+172(FP), Z11
 	XORQ         R11, R11
 
-class_1365:
+class_1293:
 	VMOVUPS.Z   (R8), K1, Z12
 	VSUBPS      Z8, Z12, Z12
 	VFMADD231PS Z11, Z12, Z10
@@ -22403,15 +22107,15 @@ class_1365:
 	ADDQ        $0x00000020, R10
 	INCQ        R11
 	CMPQ        R11, C+96(FP)
-	JB          class_1365
-	JMP         swzd_1364
+	JB          class_1293
+	JMP         swzd_1292
 
-swzw_1363:
+swzw_1291:
 	MOVQ AX, R8
 	MOVQ DI, R10
 	XORQ R11, R11
 
-class_1366:
+class_1294:
 	VMOVUPS.Z    (R8), K1, Z11
 	VSUBPS       Z8, Z11, Z11
 	VBROADCASTSS 24(R10), Z12
@@ -22420,12 +22124,12 @@ class_1366:
 	ADDQ         $0x00000020, R10
 	INCQ         R11
 	CMPQ         R11, C+96(FP)
-	JB           class_1366
+	JB           class_1294
 
-swzd_1364:
+swzd_1292:
 	VSUBPS Z10, Z7, Z7
 
-noflag_1362:
+noflag_1290:
 	VMOVAPS.Z   Z7, K1, Z7
 	VADDPS      Z7, Z0, Z0
 	VMOVUPS     softmaxconsts<>+0(SB), Z7
@@ -22443,15 +22147,15 @@ noflag_1362:
 	VXORPS      softmaxconsts<>+2176(SB), Z5, Z5
 	VSCALEFPS   Z5, Z9, Z5
 
-pwdone_1345:
+pwdone_1273:
 	ADDQ $0x00000040, AX
 	ADDQ $0x00000010, BX
 	SUBQ $0x00000010, DX
-	JMP  loop_1334
+	JMP  loop_1262
 
-tail_1335:
+tail_1263:
 	TESTQ        DX, DX
-	JZ           done_1336
+	JZ           done_1264
 	MOVL         $0x0000ffff, R8
 	BZHIL        DX, R8, R8
 	KMOVW        R8, K1
@@ -22472,17 +22176,17 @@ tail_1335:
 	MOVQ         AX, DX
 	MOVQ         C+96(FP), BX
 	DECQ         BX
-	JZ           c1_1367
+	JZ           c1_1295
 
-max_1368:
+max_1296:
 	ADDQ       CX, DX
 	VMOVUPS.Z  (DX), K1, Z9
 	PREFETCHT0 1024(DX)
 	VMAXPS     Z9, Z8, Z8
 	DECQ       BX
-	JNZ        max_1368
+	JNZ        max_1296
 
-c1_1367:
+c1_1295:
 	VXORPS Z9, Z9, Z9
 	VXORPS Z10, Z10, Z10
 	MOVQ   AX, DX
@@ -22490,7 +22194,7 @@ c1_1367:
 	VXORPS Z11, Z11, Z11
 	XORQ   R8, R8
 
-class_1369:
+class_1297:
 	VMOVUPS.Z    (DX), K1, Z12
 	VSUBPS       Z8, Z12, Z12
 	VMULPS       softmaxconsts<>+128(SB), Z12, Z13
@@ -22514,10 +22218,10 @@ class_1369:
 	VXORPS       Z18, Z18, K2, Z18
 	VADDPS       Z18, Z9, Z9
 	TESTQ        $0x00000004, flags+112(FP)
-	JZ           noflag_1370
+	JZ           noflag_1298
 	VMOVUPS      Z18, (BX)
 
-noflag_1370:
+noflag_1298:
 	VPCMPEQD Z11, Z7, K2
 	VMOVUPS  Z12, K2, Z10
 	ADDQ     CX, DX
@@ -22525,28 +22229,28 @@ noflag_1370:
 	VPADDD   softmaxconsts<>+832(SB), Z11, Z11
 	INCQ     R8
 	CMPQ     R8, C+96(FP)
-	JB       class_1369
+	JB       class_1297
 	VMOVUPS  softmaxconsts<>+0(SB), Z11
 	VDIVPS   Z9, Z11, Z11
 	TESTQ    $0x00000004, flags+112(FP)
-	JZ       noflag_1371
+	JZ       noflag_1299
 	MOVQ     SI, DX
 	MOVQ     R9, BX
 	VXORPS   Z12, Z12, Z12
 	XORQ     SI, SI
 
-class_1372:
+class_1300:
 	VMULPS    (DX), Z11, Z13
 	VMOVAPS.Z Z13, K1, Z13
 	VADDPS    (BX), Z13, Z14
 	VMOVUPS   Z14, (BX)
 	TESTQ     $0x00000008, flags+112(FP)
-	JZ        noflag_1373
+	JZ        noflag_1301
 	VMULPS    Z13, Z13, Z14
 	VADDPS    192(BX), Z14, Z14
 	VMOVUPS   Z14, 192(BX)
 
-noflag_1373:
+noflag_1301:
 	VPCMPEQD Z12, Z7, K2
 	VMOVUPS  64(BX), Z14
 	VADDPS   Z13, Z14, K2, Z14
@@ -22559,15 +22263,15 @@ noflag_1373:
 	VPADDD   softmaxconsts<>+832(SB), Z12, Z12
 	INCQ     SI
 	CMPQ     SI, C+96(FP)
-	JB       class_1372
+	JB       class_1300
 
-noflag_1371:
+noflag_1299:
 	MOVQ         flags+112(FP), DX
 	ANDQ         $0x00000203, DX
 	CMPQ         DX, $0x00000001
-	JEQ          prodmode_1374
+	JEQ          prodmode_1302
 	TESTQ        $0x00000003, flags+112(FP)
-	JZ           noflag_1376
+	JZ           noflag_1304
 	VGETEXPPS    Z9, Z13
 	VADDPS       softmaxconsts<>+0(SB), Z13, Z13
 	VGETMANTPS   $0x02, Z9, Z12
@@ -22597,37 +22301,37 @@ noflag_1371:
 	VMOVUPS      Z9, K2, Z15
 	VSUBPS       Z10, Z15, Z9
 	TESTQ        $0x00000001, flags+112(FP)
-	JZ           noflag_1377
+	JZ           noflag_1305
 	VMOVUPS      softmaxconsts<>+0(SB), Z12
 	TESTQ        $0x00000200, flags+112(FP)
-	JZ           noflag_1378
+	JZ           noflag_1306
 	MOVQ         DI, DX
 	VXORPS       Z13, Z13, Z13
 	XORQ         BX, BX
 
-class_1379:
+class_1307:
 	VPCMPEQD     Z13, Z7, K2
 	VBROADCASTSS (DX), K2, Z12
 	ADDQ         $0x00000020, DX
 	VPADDD       softmaxconsts<>+832(SB), Z13, Z13
 	INCQ         BX
 	CMPQ         BX, C+96(FP)
-	JB           class_1379
+	JB           class_1307
 
-noflag_1378:
+noflag_1306:
 	VBROADCASTSS eps1+168(FP), Z13
 	VMULPS       Z12, Z13, Z13
 	VMULPS       Z9, Z13, Z13
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_1380
+	JZ           noflag_1308
 	VXORPS       Z14, Z14, Z14
 	TESTQ        $0x00000200, flags+112(FP)
-	JNZ          swzw_1381
+	JNZ          swzw_1309
 	MOVQ         DI, DX
 	VBROADCASTSS epsC+172(FP), Z16
 	XORQ         BX, BX
 
-class_1383:
+class_1311:
 	VMOVUPS.Z   (AX), K1, Z17
 	VSUBPS      Z8, Z17, Z17
 	VFMADD231PS Z16, Z17, Z14
@@ -22635,14 +22339,14 @@ class_1383:
 	ADDQ        $0x00000020, DX
 	INCQ        BX
 	CMPQ        BX, C+96(FP)
-	JB          class_1383
-	JMP         swzd_1382
+	JB          class_1311
+	JMP         swzd_1310
 
-swzw_1381:
+swzw_1309:
 	MOVQ DI, DX
 	XORQ BX, BX
 
-class_1384:
+class_1312:
 	VMOVUPS.Z    (AX), K1, Z16
 	VSUBPS       Z8, Z16, Z16
 	VBROADCASTSS 24(DX), Z17
@@ -22651,24 +22355,24 @@ class_1384:
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+96(FP)
-	JB           class_1384
+	JB           class_1312
 
-swzd_1382:
+swzd_1310:
 	VBROADCASTSS wsum+176(FP), Z8
 	VBROADCASTSS epsC+172(FP), Z16
 	VMULPS       Z16, Z8, Z8
 	VFMADD231PS  Z15, Z8, Z13
 	VSUBPS       Z14, Z13, Z13
 
-noflag_1380:
+noflag_1308:
 	VMOVAPS.Z Z13, K1, Z13
 	VMOVAPS.Z Z12, K1, Z12
 	VADDPS    Z13, Z0, Z0
 	VADDPS    Z12, Z1, Z1
 
-noflag_1377:
+noflag_1305:
 	TESTQ        $0x00000002, flags+112(FP)
-	JZ           noflag_1385
+	JZ           noflag_1313
 	VMULPS       softmaxconsts<>+128(SB), Z10, Z8
 	VRNDSCALEPS  $0x00, Z8, Z8
 	VMOVAPS      Z10, Z12
@@ -22694,27 +22398,27 @@ noflag_1377:
 	VBROADCASTSS gamma+180(FP), Z10
 	MOVQ         gmode+184(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_1386
+	JEQ          pow1_1314
 	CMPQ         AX, $0x02
-	JEQ          pow2_1388
+	JEQ          pow2_1316
 	CMPQ         AX, $0x03
-	JEQ          powg_1387
+	JEQ          powg_1315
 	VMOVUPS      softmaxconsts<>+0(SB), Z10
-	JMP          powd_1389
+	JMP          powd_1317
 
-pow1_1386:
+pow1_1314:
 	VMOVAPS Z8, Z10
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z8, K2
 	VXORPS  Z10, Z10, K2, Z10
-	JMP     powd_1389
+	JMP     powd_1317
 
-pow2_1388:
+pow2_1316:
 	VMULPS Z8, Z8, Z10
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z8, K2
 	VXORPS Z10, Z10, K2, Z10
-	JMP    powd_1389
+	JMP    powd_1317
 
-powg_1387:
+powg_1315:
 	VGETEXPPS    Z8, Z12
 	VADDPS       softmaxconsts<>+0(SB), Z12, Z12
 	VGETMANTPS   $0x02, Z8, Z11
@@ -22772,47 +22476,47 @@ powg_1387:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z8, K2
 	VXORPS       Z10, Z10, K2, Z10
 
-powd_1389:
+powd_1317:
 	VMULPS  Z9, Z10, Z10
 	TESTQ   $0x00000100, flags+112(FP)
-	JZ      noflag_1390
+	JZ      noflag_1318
 	VMOVUPS softmaxconsts<>+0(SB), Z8
 	MOVQ    DI, AX
 	VXORPS  Z9, Z9, Z9
 	XORQ    CX, CX
 
-class_1391:
+class_1319:
 	VPCMPEQD     Z9, Z7, K2
 	VBROADCASTSS 4(AX), K2, Z8
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z9, Z9
 	INCQ         CX
 	CMPQ         CX, C+96(FP)
-	JB           class_1391
+	JB           class_1319
 	VMULPS       Z8, Z10, Z10
 
-noflag_1390:
+noflag_1318:
 	VMOVAPS.Z Z10, K1, Z10
 	VADDPS    Z10, Z2, Z2
 
-noflag_1385:
-noflag_1376:
-	JMP pwdone_1375
+noflag_1313:
+noflag_1304:
+	JMP pwdone_1303
 
-prodmode_1374:
+prodmode_1302:
 	VBROADCASTSS eps1+168(FP), Z7
 	VXORPS       softmaxconsts<>+2176(SB), Z7, Z7
 	VMULPS       Z10, Z7, Z7
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_1392
+	JZ           noflag_1320
 	VXORPS       Z10, Z10, Z10
 	TESTQ        $0x00000200, flags+112(FP)
-	JNZ          swzw_1393
+	JNZ          swzw_1321
 	MOVQ         DI, DX
 	VBROADCASTSS epsC+172(FP), Z11
 	XORQ         BX, BX
 
-class_1395:
+class_1323:
 	VMOVUPS.Z   (AX), K1, Z12
 	VSUBPS      Z8, Z12, Z12
 	VFMADD231PS Z11, Z12, Z10
@@ -22820,14 +22524,14 @@ class_1395:
 	ADDQ        $0x00000020, DX
 	INCQ        BX
 	CMPQ        BX, C+96(FP)
-	JB          class_1395
-	JMP         swzd_1394
+	JB          class_1323
+	JMP         swzd_1322
 
-swzw_1393:
+swzw_1321:
 	MOVQ DI, DX
 	XORQ BX, BX
 
-class_1396:
+class_1324:
 	VMOVUPS.Z    (AX), K1, Z11
 	VSUBPS       Z8, Z11, Z11
 	VBROADCASTSS 24(DX), Z12
@@ -22836,12 +22540,12 @@ class_1396:
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+96(FP)
-	JB           class_1396
+	JB           class_1324
 
-swzd_1394:
+swzd_1322:
 	VSUBPS Z10, Z7, Z7
 
-noflag_1392:
+noflag_1320:
 	VMOVAPS.Z   Z7, K1, Z7
 	VADDPS      Z7, Z0, Z0
 	VMOVUPS     softmaxconsts<>+0(SB), Z7
@@ -22859,14 +22563,14 @@ noflag_1392:
 	VXORPS      softmaxconsts<>+2176(SB), Z5, Z5
 	VSCALEFPS   Z5, Z9, Z5
 
-pwdone_1375:
-done_1336:
-	JMP pixwd_1333
+pwdone_1303:
+done_1264:
+	JMP pixwd_1261
 
-pixw_1332:
-loop_1397:
+pixw_1260:
+loop_1325:
 	CMPQ         DX, $0x00000010
-	JB           tail_1398
+	JB           tail_1326
 	VPMOVZXBD    (BX), Z7
 	VBROADCASTSS ign+104(FP), Z8
 	VMOVQ        C+96(FP), X9
@@ -22885,17 +22589,17 @@ loop_1397:
 	MOVQ         AX, R10
 	MOVQ         C+96(FP), R11
 	DECQ         R11
-	JZ           c1_1400
+	JZ           c1_1328
 
-max_1401:
+max_1329:
 	ADDQ       CX, R10
 	VMOVUPS.Z  (R10), K1, Z10
 	PREFETCHT0 1024(R10)
 	VMAXPS     Z10, Z9, Z9
 	DECQ       R11
-	JNZ        max_1401
+	JNZ        max_1329
 
-c1_1400:
+c1_1328:
 	VXORPS Z10, Z10, Z10
 	VXORPS Z11, Z11, Z11
 	MOVQ   AX, R10
@@ -22903,7 +22607,7 @@ c1_1400:
 	VXORPS Z12, Z12, Z12
 	XORQ   R12, R12
 
-class_1402:
+class_1330:
 	VMOVUPS.Z    (R10), K1, Z13
 	VSUBPS       Z9, Z13, Z13
 	VMULPS       softmaxconsts<>+128(SB), Z13, Z14
@@ -22927,10 +22631,10 @@ class_1402:
 	VXORPS       Z19, Z19, K2, Z19
 	VADDPS       Z19, Z10, Z10
 	TESTQ        $0x00000004, flags+112(FP)
-	JZ           noflag_1403
+	JZ           noflag_1331
 	VMOVUPS      Z19, (R11)
 
-noflag_1403:
+noflag_1331:
 	VPCMPEQD Z12, Z7, K2
 	VMOVUPS  Z13, K2, Z11
 	ADDQ     CX, R10
@@ -22938,29 +22642,29 @@ noflag_1403:
 	VPADDD   softmaxconsts<>+832(SB), Z12, Z12
 	INCQ     R12
 	CMPQ     R12, C+96(FP)
-	JB       class_1402
+	JB       class_1330
 	VMOVUPS  softmaxconsts<>+0(SB), Z12
 	VDIVPS   Z10, Z12, Z12
 	TESTQ    $0x00000004, flags+112(FP)
-	JZ       noflag_1404
+	JZ       noflag_1332
 	MOVQ     SI, R10
 	MOVQ     R9, R11
 	VXORPS   Z13, Z13, Z13
 	XORQ     R12, R12
 
-class_1405:
+class_1333:
 	VMULPS    (R10), Z12, Z14
 	VMOVAPS.Z Z14, K1, Z14
 	VMULPS    Z8, Z14, Z15
 	VADDPS    (R11), Z15, Z16
 	VMOVUPS   Z16, (R11)
 	TESTQ     $0x00000008, flags+112(FP)
-	JZ        noflag_1406
+	JZ        noflag_1334
 	VMULPS    Z14, Z15, Z14
 	VADDPS    192(R11), Z14, Z14
 	VMOVUPS   Z14, 192(R11)
 
-noflag_1406:
+noflag_1334:
 	VPCMPEQD Z13, Z7, K2
 	VMOVUPS  64(R11), Z14
 	VADDPS   Z15, Z14, K2, Z14
@@ -22973,15 +22677,15 @@ noflag_1406:
 	VPADDD   softmaxconsts<>+832(SB), Z13, Z13
 	INCQ     R12
 	CMPQ     R12, C+96(FP)
-	JB       class_1405
+	JB       class_1333
 
-noflag_1404:
+noflag_1332:
 	MOVQ         flags+112(FP), R10
 	ANDQ         $0x00000203, R10
 	CMPQ         R10, $0x00000001
-	JEQ          prodmode_1407
+	JEQ          prodmode_1335
 	TESTQ        $0x00000003, flags+112(FP)
-	JZ           noflag_1409
+	JZ           noflag_1337
 	VGETEXPPS    Z10, Z14
 	VADDPS       softmaxconsts<>+0(SB), Z14, Z14
 	VGETMANTPS   $0x02, Z10, Z13
@@ -23011,38 +22715,38 @@ noflag_1404:
 	VMOVUPS      Z10, K2, Z16
 	VSUBPS       Z11, Z16, Z10
 	TESTQ        $0x00000001, flags+112(FP)
-	JZ           noflag_1410
+	JZ           noflag_1338
 	VMOVUPS      softmaxconsts<>+0(SB), Z13
 	TESTQ        $0x00000200, flags+112(FP)
-	JZ           noflag_1411
+	JZ           noflag_1339
 	MOVQ         DI, R10
 	VXORPS       Z14, Z14, Z14
 	XORQ         R11, R11
 
-class_1412:
+class_1340:
 	VPCMPEQD     Z14, Z7, K2
 	VBROADCASTSS (R10), K2, Z13
 	ADDQ         $0x00000020, R10
 	VPADDD       softmaxconsts<>+832(SB), Z14, Z14
 	INCQ         R11
 	CMPQ         R11, C+96(FP)
-	JB           class_1412
+	JB           class_1340
 
-noflag_1411:
+noflag_1339:
 	VBROADCASTSS eps1+168(FP), Z14
 	VMULPS       Z13, Z14, Z14
 	VMULPS       Z10, Z14, Z14
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_1413
+	JZ           noflag_1341
 	VXORPS       Z15, Z15, Z15
 	TESTQ        $0x00000200, flags+112(FP)
-	JNZ          swzw_1414
+	JNZ          swzw_1342
 	MOVQ         AX, R10
 	MOVQ         DI, R11
 	VBROADCASTSS epsC+172(FP), Z17
 	XORQ         R12, R12
 
-class_1416:
+class_1344:
 	VMOVUPS.Z   (R10), K1, Z18
 	VSUBPS      Z9, Z18, Z18
 	VFMADD231PS Z17, Z18, Z15
@@ -23050,15 +22754,15 @@ class_1416:
 	ADDQ        $0x00000020, R11
 	INCQ        R12
 	CMPQ        R12, C+96(FP)
-	JB          class_1416
-	JMP         swzd_1415
+	JB          class_1344
+	JMP         swzd_1343
 
-swzw_1414:
+swzw_1342:
 	MOVQ AX, R10
 	MOVQ DI, R11
 	XORQ R12, R12
 
-class_1417:
+class_1345:
 	VMOVUPS.Z    (R10), K1, Z17
 	VSUBPS       Z9, Z17, Z17
 	VBROADCASTSS 24(R11), Z18
@@ -23067,16 +22771,16 @@ class_1417:
 	ADDQ         $0x00000020, R11
 	INCQ         R12
 	CMPQ         R12, C+96(FP)
-	JB           class_1417
+	JB           class_1345
 
-swzd_1415:
+swzd_1343:
 	VBROADCASTSS wsum+176(FP), Z9
 	VBROADCASTSS epsC+172(FP), Z17
 	VMULPS       Z17, Z9, Z9
 	VFMADD231PS  Z16, Z9, Z14
 	VSUBPS       Z15, Z14, Z14
 
-noflag_1413:
+noflag_1341:
 	VMOVAPS.Z Z14, K1, Z14
 	VMOVAPS.Z Z13, K1, Z13
 	VMULPS    Z8, Z14, Z14
@@ -23084,9 +22788,9 @@ noflag_1413:
 	VADDPS    Z14, Z0, Z0
 	VADDPS    Z13, Z1, Z1
 
-noflag_1410:
+noflag_1338:
 	TESTQ        $0x00000002, flags+112(FP)
-	JZ           noflag_1418
+	JZ           noflag_1346
 	VMULPS       softmaxconsts<>+128(SB), Z11, Z9
 	VRNDSCALEPS  $0x00, Z9, Z9
 	VMOVAPS      Z11, Z13
@@ -23112,27 +22816,27 @@ noflag_1410:
 	VBROADCASTSS gamma+180(FP), Z11
 	MOVQ         gmode+184(FP), R10
 	CMPQ         R10, $0x01
-	JEQ          pow1_1419
+	JEQ          pow1_1347
 	CMPQ         R10, $0x02
-	JEQ          pow2_1421
+	JEQ          pow2_1349
 	CMPQ         R10, $0x03
-	JEQ          powg_1420
+	JEQ          powg_1348
 	VMOVUPS      softmaxconsts<>+0(SB), Z11
-	JMP          powd_1422
+	JMP          powd_1350
 
-pow1_1419:
+pow1_1347:
 	VMOVAPS Z9, Z11
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z9, K2
 	VXORPS  Z11, Z11, K2, Z11
-	JMP     powd_1422
+	JMP     powd_1350
 
-pow2_1421:
+pow2_1349:
 	VMULPS Z9, Z9, Z11
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z9, K2
 	VXORPS Z11, Z11, K2, Z11
-	JMP    powd_1422
+	JMP    powd_1350
 
-powg_1420:
+powg_1348:
 	VGETEXPPS    Z9, Z13
 	VADDPS       softmaxconsts<>+0(SB), Z13, Z13
 	VGETMANTPS   $0x02, Z9, Z12
@@ -23190,49 +22894,49 @@ powg_1420:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z9, K2
 	VXORPS       Z11, Z11, K2, Z11
 
-powd_1422:
+powd_1350:
 	VMULPS  Z10, Z11, Z11
 	TESTQ   $0x00000100, flags+112(FP)
-	JZ      noflag_1423
+	JZ      noflag_1351
 	VMOVUPS softmaxconsts<>+0(SB), Z9
 	MOVQ    DI, R10
 	VXORPS  Z10, Z10, Z10
 	XORQ    R11, R11
 
-class_1424:
+class_1352:
 	VPCMPEQD     Z10, Z7, K2
 	VBROADCASTSS 4(R10), K2, Z9
 	ADDQ         $0x00000020, R10
 	VPADDD       softmaxconsts<>+832(SB), Z10, Z10
 	INCQ         R11
 	CMPQ         R11, C+96(FP)
-	JB           class_1424
+	JB           class_1352
 	VMULPS       Z9, Z11, Z11
 
-noflag_1423:
+noflag_1351:
 	VMOVAPS.Z Z11, K1, Z11
 	VMULPS    Z8, Z11, Z11
 	VADDPS    Z11, Z2, Z2
 
-noflag_1418:
-noflag_1409:
-	JMP pwdone_1408
+noflag_1346:
+noflag_1337:
+	JMP pwdone_1336
 
-prodmode_1407:
+prodmode_1335:
 	VBROADCASTSS eps1+168(FP), Z7
 	VXORPS       softmaxconsts<>+2176(SB), Z7, Z7
 	VMULPS       Z11, Z7, Z7
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_1425
+	JZ           noflag_1353
 	VXORPS       Z8, Z8, Z8
 	TESTQ        $0x00000200, flags+112(FP)
-	JNZ          swzw_1426
+	JNZ          swzw_1354
 	MOVQ         AX, R10
 	MOVQ         DI, R11
 	VBROADCASTSS epsC+172(FP), Z11
 	XORQ         R12, R12
 
-class_1428:
+class_1356:
 	VMOVUPS.Z   (R10), K1, Z12
 	VSUBPS      Z9, Z12, Z12
 	VFMADD231PS Z11, Z12, Z8
@@ -23240,15 +22944,15 @@ class_1428:
 	ADDQ        $0x00000020, R11
 	INCQ        R12
 	CMPQ        R12, C+96(FP)
-	JB          class_1428
-	JMP         swzd_1427
+	JB          class_1356
+	JMP         swzd_1355
 
-swzw_1426:
+swzw_1354:
 	MOVQ AX, R10
 	MOVQ DI, R11
 	XORQ R12, R12
 
-class_1429:
+class_1357:
 	VMOVUPS.Z    (R10), K1, Z11
 	VSUBPS       Z9, Z11, Z11
 	VBROADCASTSS 24(R11), Z12
@@ -23257,12 +22961,12 @@ class_1429:
 	ADDQ         $0x00000020, R11
 	INCQ         R12
 	CMPQ         R12, C+96(FP)
-	JB           class_1429
+	JB           class_1357
 
-swzd_1427:
+swzd_1355:
 	VSUBPS Z8, Z7, Z7
 
-noflag_1425:
+noflag_1353:
 	VMOVAPS.Z   Z7, K1, Z7
 	VADDPS      Z7, Z0, Z0
 	VMOVUPS     softmaxconsts<>+0(SB), Z7
@@ -23280,16 +22984,16 @@ noflag_1425:
 	VXORPS      softmaxconsts<>+2176(SB), Z5, Z5
 	VSCALEFPS   Z5, Z9, Z5
 
-pwdone_1408:
+pwdone_1336:
 	ADDQ $0x00000040, AX
 	ADDQ $0x00000010, BX
 	ADDQ $0x00000040, R8
 	SUBQ $0x00000010, DX
-	JMP  loop_1397
+	JMP  loop_1325
 
-tail_1398:
+tail_1326:
 	TESTQ        DX, DX
-	JZ           done_1399
+	JZ           done_1327
 	MOVL         $0x0000ffff, R10
 	BZHIL        DX, R10, R10
 	KMOVW        R10, K1
@@ -23312,17 +23016,17 @@ tail_1398:
 	MOVQ         AX, DX
 	MOVQ         C+96(FP), BX
 	DECQ         BX
-	JZ           c1_1430
+	JZ           c1_1358
 
-max_1431:
+max_1359:
 	ADDQ       CX, DX
 	VMOVUPS.Z  (DX), K1, Z10
 	PREFETCHT0 1024(DX)
 	VMAXPS     Z10, Z9, Z9
 	DECQ       BX
-	JNZ        max_1431
+	JNZ        max_1359
 
-c1_1430:
+c1_1358:
 	VXORPS Z10, Z10, Z10
 	VXORPS Z11, Z11, Z11
 	MOVQ   AX, DX
@@ -23330,7 +23034,7 @@ c1_1430:
 	VXORPS Z12, Z12, Z12
 	XORQ   R8, R8
 
-class_1432:
+class_1360:
 	VMOVUPS.Z    (DX), K1, Z13
 	VSUBPS       Z9, Z13, Z13
 	VMULPS       softmaxconsts<>+128(SB), Z13, Z14
@@ -23354,10 +23058,10 @@ class_1432:
 	VXORPS       Z19, Z19, K2, Z19
 	VADDPS       Z19, Z10, Z10
 	TESTQ        $0x00000004, flags+112(FP)
-	JZ           noflag_1433
+	JZ           noflag_1361
 	VMOVUPS      Z19, (BX)
 
-noflag_1433:
+noflag_1361:
 	VPCMPEQD Z12, Z7, K2
 	VMOVUPS  Z13, K2, Z11
 	ADDQ     CX, DX
@@ -23365,29 +23069,29 @@ noflag_1433:
 	VPADDD   softmaxconsts<>+832(SB), Z12, Z12
 	INCQ     R8
 	CMPQ     R8, C+96(FP)
-	JB       class_1432
+	JB       class_1360
 	VMOVUPS  softmaxconsts<>+0(SB), Z12
 	VDIVPS   Z10, Z12, Z12
 	TESTQ    $0x00000004, flags+112(FP)
-	JZ       noflag_1434
+	JZ       noflag_1362
 	MOVQ     SI, DX
 	MOVQ     R9, BX
 	VXORPS   Z13, Z13, Z13
 	XORQ     SI, SI
 
-class_1435:
+class_1363:
 	VMULPS    (DX), Z12, Z14
 	VMOVAPS.Z Z14, K1, Z14
 	VMULPS    Z8, Z14, Z15
 	VADDPS    (BX), Z15, Z16
 	VMOVUPS   Z16, (BX)
 	TESTQ     $0x00000008, flags+112(FP)
-	JZ        noflag_1436
+	JZ        noflag_1364
 	VMULPS    Z14, Z15, Z14
 	VADDPS    192(BX), Z14, Z14
 	VMOVUPS   Z14, 192(BX)
 
-noflag_1436:
+noflag_1364:
 	VPCMPEQD Z13, Z7, K2
 	VMOVUPS  64(BX), Z14
 	VADDPS   Z15, Z14, K2, Z14
@@ -23400,15 +23104,15 @@ noflag_1436:
 	VPADDD   softmaxconsts<>+832(SB), Z13, Z13
 	INCQ     SI
 	CMPQ     SI, C+96(FP)
-	JB       class_1435
+	JB       class_1363
 
-noflag_1434:
+noflag_1362:
 	MOVQ         flags+112(FP), DX
 	ANDQ         $0x00000203, DX
 	CMPQ         DX, $0x00000001
-	JEQ          prodmode_1437
+	JEQ          prodmode_1365
 	TESTQ        $0x00000003, flags+112(FP)
-	JZ           noflag_1439
+	JZ           noflag_1367
 	VGETEXPPS    Z10, Z14
 	VADDPS       softmaxconsts<>+0(SB), Z14, Z14
 	VGETMANTPS   $0x02, Z10, Z13
@@ -23438,37 +23142,37 @@ noflag_1434:
 	VMOVUPS      Z10, K2, Z16
 	VSUBPS       Z11, Z16, Z10
 	TESTQ        $0x00000001, flags+112(FP)
-	JZ           noflag_1440
+	JZ           noflag_1368
 	VMOVUPS      softmaxconsts<>+0(SB), Z13
 	TESTQ        $0x00000200, flags+112(FP)
-	JZ           noflag_1441
+	JZ           noflag_1369
 	MOVQ         DI, DX
 	VXORPS       Z14, Z14, Z14
 	XORQ         BX, BX
 
-class_1442:
+class_1370:
 	VPCMPEQD     Z14, Z7, K2
 	VBROADCASTSS (DX), K2, Z13
 	ADDQ         $0x00000020, DX
 	VPADDD       softmaxconsts<>+832(SB), Z14, Z14
 	INCQ         BX
 	CMPQ         BX, C+96(FP)
-	JB           class_1442
+	JB           class_1370
 
-noflag_1441:
+noflag_1369:
 	VBROADCASTSS eps1+168(FP), Z14
 	VMULPS       Z13, Z14, Z14
 	VMULPS       Z10, Z14, Z14
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_1443
+	JZ           noflag_1371
 	VXORPS       Z15, Z15, Z15
 	TESTQ        $0x00000200, flags+112(FP)
-	JNZ          swzw_1444
+	JNZ          swzw_1372
 	MOVQ         DI, DX
 	VBROADCASTSS epsC+172(FP), Z17
 	XORQ         BX, BX
 
-class_1446:
+class_1374:
 	VMOVUPS.Z   (AX), K1, Z18
 	VSUBPS      Z9, Z18, Z18
 	VFMADD231PS Z17, Z18, Z15
@@ -23476,14 +23180,14 @@ class_1446:
 	ADDQ        $0x00000020, DX
 	INCQ        BX
 	CMPQ        BX, C+96(FP)
-	JB          class_1446
-	JMP         swzd_1445
+	JB          class_1374
+	JMP         swzd_1373
 
-swzw_1444:
+swzw_1372:
 	MOVQ DI, DX
 	XORQ BX, BX
 
-class_1447:
+class_1375:
 	VMOVUPS.Z    (AX), K1, Z17
 	VSUBPS       Z9, Z17, Z17
 	VBROADCASTSS 24(DX), Z18
@@ -23492,16 +23196,16 @@ class_1447:
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+96(FP)
-	JB           class_1447
+	JB           class_1375
 
-swzd_1445:
+swzd_1373:
 	VBROADCASTSS wsum+176(FP), Z9
 	VBROADCASTSS epsC+172(FP), Z17
 	VMULPS       Z17, Z9, Z9
 	VFMADD231PS  Z16, Z9, Z14
 	VSUBPS       Z15, Z14, Z14
 
-noflag_1443:
+noflag_1371:
 	VMOVAPS.Z Z14, K1, Z14
 	VMOVAPS.Z Z13, K1, Z13
 	VMULPS    Z8, Z14, Z14
@@ -23509,9 +23213,9 @@ noflag_1443:
 	VADDPS    Z14, Z0, Z0
 	VADDPS    Z13, Z1, Z1
 
-noflag_1440:
+noflag_1368:
 	TESTQ        $0x00000002, flags+112(FP)
-	JZ           noflag_1448
+	JZ           noflag_1376
 	VMULPS       softmaxconsts<>+128(SB), Z11, Z9
 	VRNDSCALEPS  $0x00, Z9, Z9
 	VMOVAPS      Z11, Z13
@@ -23537,27 +23241,27 @@ noflag_1440:
 	VBROADCASTSS gamma+180(FP), Z11
 	MOVQ         gmode+184(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_1449
+	JEQ          pow1_1377
 	CMPQ         AX, $0x02
-	JEQ          pow2_1451
+	JEQ          pow2_1379
 	CMPQ         AX, $0x03
-	JEQ          powg_1450
+	JEQ          powg_1378
 	VMOVUPS      softmaxconsts<>+0(SB), Z11
-	JMP          powd_1452
+	JMP          powd_1380
 
-pow1_1449:
+pow1_1377:
 	VMOVAPS Z9, Z11
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z9, K2
 	VXORPS  Z11, Z11, K2, Z11
-	JMP     powd_1452
+	JMP     powd_1380
 
-pow2_1451:
+pow2_1379:
 	VMULPS Z9, Z9, Z11
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z9, K2
 	VXORPS Z11, Z11, K2, Z11
-	JMP    powd_1452
+	JMP    powd_1380
 
-powg_1450:
+powg_1378:
 	VGETEXPPS    Z9, Z13
 	VADDPS       softmaxconsts<>+0(SB), Z13, Z13
 	VGETMANTPS   $0x02, Z9, Z12
@@ -23615,48 +23319,48 @@ powg_1450:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z9, K2
 	VXORPS       Z11, Z11, K2, Z11
 
-powd_1452:
+powd_1380:
 	VMULPS  Z10, Z11, Z11
 	TESTQ   $0x00000100, flags+112(FP)
-	JZ      noflag_1453
+	JZ      noflag_1381
 	VMOVUPS softmaxconsts<>+0(SB), Z9
 	MOVQ    DI, AX
 	VXORPS  Z10, Z10, Z10
 	XORQ    CX, CX
 
-class_1454:
+class_1382:
 	VPCMPEQD     Z10, Z7, K2
 	VBROADCASTSS 4(AX), K2, Z9
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z10, Z10
 	INCQ         CX
 	CMPQ         CX, C+96(FP)
-	JB           class_1454
+	JB           class_1382
 	VMULPS       Z9, Z11, Z11
 
-noflag_1453:
+noflag_1381:
 	VMOVAPS.Z Z11, K1, Z11
 	VMULPS    Z8, Z11, Z11
 	VADDPS    Z11, Z2, Z2
 
-noflag_1448:
-noflag_1439:
-	JMP pwdone_1438
+noflag_1376:
+noflag_1367:
+	JMP pwdone_1366
 
-prodmode_1437:
+prodmode_1365:
 	VBROADCASTSS eps1+168(FP), Z7
 	VXORPS       softmaxconsts<>+2176(SB), Z7, Z7
 	VMULPS       Z11, Z7, Z7
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_1455
+	JZ           noflag_1383
 	VXORPS       Z8, Z8, Z8
 	TESTQ        $0x00000200, flags+112(FP)
-	JNZ          swzw_1456
+	JNZ          swzw_1384
 	MOVQ         DI, DX
 	VBROADCASTSS epsC+172(FP), Z11
 	XORQ         BX, BX
 
-class_1458:
+class_1386:
 	VMOVUPS.Z   (AX), K1, Z12
 	VSUBPS      Z9, Z12, Z12
 	VFMADD231PS Z11, Z12, Z8
@@ -23664,14 +23368,14 @@ class_1458:
 	ADDQ        $0x00000020, DX
 	INCQ        BX
 	CMPQ        BX, C+96(FP)
-	JB          class_1458
-	JMP         swzd_1457
+	JB          class_1386
+	JMP         swzd_1385
 
-swzw_1456:
+swzw_1384:
 	MOVQ DI, DX
 	XORQ BX, BX
 
-class_1459:
+class_1387:
 	VMOVUPS.Z    (AX), K1, Z11
 	VSUBPS       Z9, Z11, Z11
 	VBROADCASTSS 24(DX), Z12
@@ -23680,12 +23384,12 @@ class_1459:
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+96(FP)
-	JB           class_1459
+	JB           class_1387
 
-swzd_1457:
+swzd_1385:
 	VSUBPS Z8, Z7, Z7
 
-noflag_1455:
+noflag_1383:
 	VMOVAPS.Z   Z7, K1, Z7
 	VADDPS      Z7, Z0, Z0
 	VMOVUPS     softmaxconsts<>+0(SB), Z7
@@ -23703,9 +23407,9 @@ noflag_1455:
 	VXORPS      softmaxconsts<>+2176(SB), Z5, Z5
 	VSCALEFPS   Z5, Z9, Z5
 
-pwdone_1438:
-done_1399:
-pixwd_1333:
+pwdone_1366:
+done_1327:
+pixwd_1261:
 	MOVQ out_base+192(FP), AX
 	MOVQ R9, CX
 	MOVQ AX, DX
@@ -23713,7 +23417,7 @@ pixwd_1333:
 	SHLQ $0x02, BX
 	XORQ SI, SI
 
-class_1460:
+class_1388:
 	VMOVUPS       (CX), Z7
 	VEXTRACTF64X4 $0x01, Z7, Y8
 	VADDPS        Y8, Y7, Y8
@@ -23766,14 +23470,14 @@ class_1460:
 	ADDQ          $0x00000004, DX
 	INCQ          SI
 	CMPQ          SI, C+96(FP)
-	JB            class_1460
+	JB            class_1388
 	MOVQ          C+96(FP), BX
 	SHLQ          $0x04, BX
 	ADDQ          BX, AX
 	MOVQ          flags+112(FP), CX
 	ANDQ          $0x00000203, CX
 	CMPQ          CX, $0x00000001
-	JNE           noprod_1461
+	JNE           noprod_1389
 	VGETEXPPS     Z4, Z8
 	VADDPS        softmaxconsts<>+0(SB), Z8, Z8
 	VGETMANTPS    $0x02, Z4, Z7
@@ -23807,7 +23511,7 @@ class_1460:
 	VFMADD231PS   softmaxconsts<>+192(SB), Z6, Z10
 	VADDPS        Z10, Z0, Z0
 
-noprod_1461:
+noprod_1389:
 	VMOVAPS       Z0, Z0
 	VEXTRACTF64X4 $0x01, Z0, Y4
 	VADDPS        Y4, Y0, Y4
@@ -23872,11 +23576,11 @@ TEXT ·softmaxGradU8AVX512(SB), NOSPLIT, $0-224
 	MOVQ  lo+32(FP), R10
 	LEAQ  (R9)(R10*4), R9
 	TESTQ $0x00001000, flags+112(FP)
-	JNZ   pixw_1462
+	JNZ   pixw_1390
 
-loop_1464:
+loop_1392:
 	CMPQ         DX, $0x00000010
-	JB           tail_1465
+	JB           tail_1393
 	VPMOVZXBD    (BX), Z0
 	VBROADCASTSS ign+104(FP), Z1
 	VMOVQ        C+96(FP), X2
@@ -23890,23 +23594,23 @@ loop_1464:
 	MOVQ         AX, R8
 	MOVQ         C+96(FP), R10
 	DECQ         R10
-	JZ           c1_1467
+	JZ           c1_1395
 
-max_1468:
+max_1396:
 	ADDQ       CX, R8
 	VMOVUPS.Z  (R8), K1, Z2
 	PREFETCHT0 1024(R8)
 	VMAXPS     Z2, Z1, Z1
 	DECQ       R10
-	JNZ        max_1468
+	JNZ        max_1396
 
-c1_1467:
+c1_1395:
 	VXORPS Z2, Z2, Z2
 	MOVQ   AX, R8
 	MOVQ   SI, R10
 	XORQ   R11, R11
 
-class_1469:
+class_1397:
 	VMOVUPS.Z    (R8), K1, Z3
 	VSUBPS       Z1, Z3, Z3
 	VMULPS       softmaxconsts<>+128(SB), Z3, Z4
@@ -23934,39 +23638,39 @@ class_1469:
 	ADDQ         $0x00000040, R10
 	INCQ         R11
 	CMPQ         R11, C+96(FP)
-	JB           class_1469
+	JB           class_1397
 	VMOVUPS      softmaxconsts<>+0(SB), Z1
 	VDIVPS       Z2, Z1, Z1
 	VMOVUPS      softmaxconsts<>+0(SB), Z2
 	TESTQ        $0x00000200, flags+112(FP)
-	JZ           noflag_1470
+	JZ           noflag_1398
 	MOVQ         DI, R8
 	VXORPS       Z3, Z3, Z3
 	XORQ         R10, R10
 
-class_1471:
+class_1399:
 	VPCMPEQD     Z3, Z0, K2
 	VBROADCASTSS (R8), K2, Z2
 	ADDQ         $0x00000020, R8
 	VPADDD       softmaxconsts<>+832(SB), Z3, Z3
 	INCQ         R10
 	CMPQ         R10, C+96(FP)
-	JB           class_1471
+	JB           class_1399
 
-noflag_1470:
+noflag_1398:
 	VBROADCASTSS k1+168(FP), Z3
 	VMULPS       Z2, Z3, Z3
 	VBROADCASTSS k2+172(FP), Z2
 	VADDPS       Z3, Z2, Z2
 	VXORPS       Z4, Z4, Z4
 	TESTQ        $0x00000004, flags+112(FP)
-	JZ           noflag_1472
+	JZ           noflag_1400
 	MOVQ         SI, R8
 	MOVQ         DI, R10
 	VXORPS       Z5, Z5, Z5
 	XORQ         R11, R11
 
-class_1473:
+class_1401:
 	VMULPS       (R8), Z1, Z6
 	VPCMPEQD     Z5, Z0, K2
 	VBROADCASTSS 20(R10), Z7
@@ -23981,18 +23685,18 @@ class_1473:
 	VPADDD       softmaxconsts<>+832(SB), Z5, Z5
 	INCQ         R11
 	CMPQ         R11, C+96(FP)
-	JB           class_1473
+	JB           class_1401
 
-noflag_1472:
+noflag_1400:
 	TESTQ  $0x00000004, flags+112(FP)
-	JZ     outnr_1475
+	JZ     outnr_1403
 	MOVQ   SI, R8
 	MOVQ   DI, R10
 	MOVQ   R9, R11
 	VXORPS Z5, Z5, Z5
 	XORQ   R12, R12
 
-class_1476:
+class_1404:
 	VPCMPEQD     Z5, Z0, K2
 	VMULPS       (R8), Z1, Z6
 	VBROADCASTSS 20(R10), Z7
@@ -24005,32 +23709,32 @@ class_1476:
 	VADDPS       Z2, Z7, Z7
 	VMULPS       Z7, Z6, Z6
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_1477
+	JZ           noflag_1405
 	VBROADCASTSS 8(R10), Z7
 	VSUBPS       Z7, Z6, Z6
 
-noflag_1477:
+noflag_1405:
 	VSUBPS    Z3, Z6, K2, Z6
 	VMOVAPS.Z Z6, K1, Z6
 	TESTQ     $0x00000800, flags+112(FP)
-	JNZ       nt_1478
+	JNZ       nt_1406
 	VMOVUPS   Z6, (R11)
-	JMP       st_1479
+	JMP       st_1407
 
-nt_1478:
+nt_1406:
 	VMOVNTPS Z6, (R11)
 
-st_1479:
+st_1407:
 	ADDQ   $0x00000040, R8
 	ADDQ   $0x00000020, R10
 	ADDQ   CX, R11
 	VPADDD softmaxconsts<>+832(SB), Z5, Z5
 	INCQ   R12
 	CMPQ   R12, C+96(FP)
-	JB     class_1476
-	JMP    outd_1474
+	JB     class_1404
+	JMP    outd_1402
 
-outnr_1475:
+outnr_1403:
 	VMOVAPS Z2, Z2
 	VMULPS  Z1, Z2, Z2
 	MOVQ    SI, R8
@@ -24039,44 +23743,44 @@ outnr_1475:
 	VXORPS  Z1, Z1, Z1
 	XORQ    R12, R12
 
-class_1480:
+class_1408:
 	VPCMPEQD     Z1, Z0, K2
 	VMULPS       (R8), Z2, Z4
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_1481
+	JZ           noflag_1409
 	VBROADCASTSS 8(R10), Z5
 	VSUBPS       Z5, Z4, Z4
 
-noflag_1481:
+noflag_1409:
 	VSUBPS    Z3, Z4, K2, Z4
 	VMOVAPS.Z Z4, K1, Z4
 	TESTQ     $0x00000800, flags+112(FP)
-	JNZ       nt_1482
+	JNZ       nt_1410
 	VMOVUPS   Z4, (R11)
-	JMP       st_1483
+	JMP       st_1411
 
-nt_1482:
+nt_1410:
 	VMOVNTPS Z4, (R11)
 
-st_1483:
+st_1411:
 	ADDQ   $0x00000040, R8
 	ADDQ   $0x00000020, R10
 	ADDQ   CX, R11
 	VPADDD softmaxconsts<>+832(SB), Z1, Z1
 	INCQ   R12
 	CMPQ   R12, C+96(FP)
-	JB     class_1480
+	JB     class_1408
 
-outd_1474:
+outd_1402:
 	ADDQ $0x00000040, AX
 	ADDQ $0x00000010, BX
 	ADDQ $0x00000040, R9
 	SUBQ $0x00000010, DX
-	JMP  loop_1464
+	JMP  loop_1392
 
-tail_1465:
+tail_1393:
 	TESTQ        DX, DX
-	JZ           done_1466
+	JZ           done_1394
 	MOVL         $0x0000ffff, R8
 	BZHIL        DX, R8, R8
 	KMOVW        R8, K1
@@ -24094,22 +23798,22 @@ tail_1465:
 	MOVQ         AX, DX
 	MOVQ         C+96(FP), BX
 	DECQ         BX
-	JZ           c1_1484
+	JZ           c1_1412
 
-max_1485:
+max_1413:
 	ADDQ       CX, DX
 	VMOVUPS.Z  (DX), K2, Z2
 	PREFETCHT0 1024(DX)
 	VMAXPS     Z2, Z1, Z1
 	DECQ       BX
-	JNZ        max_1485
+	JNZ        max_1413
 
-c1_1484:
+c1_1412:
 	VXORPS Z2, Z2, Z2
 	MOVQ   SI, DX
 	XORQ   BX, BX
 
-class_1486:
+class_1414:
 	VMOVUPS.Z    (AX), K2, Z3
 	VSUBPS       Z1, Z3, Z3
 	VMULPS       softmaxconsts<>+128(SB), Z3, Z4
@@ -24137,39 +23841,39 @@ class_1486:
 	ADDQ         $0x00000040, DX
 	INCQ         BX
 	CMPQ         BX, C+96(FP)
-	JB           class_1486
+	JB           class_1414
 	VMOVUPS      softmaxconsts<>+0(SB), Z1
 	VDIVPS       Z2, Z1, Z1
 	VMOVUPS      softmaxconsts<>+0(SB), Z2
 	TESTQ        $0x00000200, flags+112(FP)
-	JZ           noflag_1487
+	JZ           noflag_1415
 	MOVQ         DI, AX
 	VXORPS       Z3, Z3, Z3
 	XORQ         DX, DX
 
-class_1488:
+class_1416:
 	VPCMPEQD     Z3, Z0, K3
 	VBROADCASTSS (AX), K3, Z2
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z3, Z3
 	INCQ         DX
 	CMPQ         DX, C+96(FP)
-	JB           class_1488
+	JB           class_1416
 
-noflag_1487:
+noflag_1415:
 	VBROADCASTSS k1+168(FP), Z3
 	VMULPS       Z2, Z3, Z3
 	VBROADCASTSS k2+172(FP), Z2
 	VADDPS       Z3, Z2, Z2
 	VXORPS       Z4, Z4, Z4
 	TESTQ        $0x00000004, flags+112(FP)
-	JZ           noflag_1489
+	JZ           noflag_1417
 	MOVQ         SI, AX
 	MOVQ         DI, DX
 	VXORPS       Z5, Z5, Z5
 	XORQ         BX, BX
 
-class_1490:
+class_1418:
 	VMULPS       (AX), Z1, Z6
 	VPCMPEQD     Z5, Z0, K3
 	VBROADCASTSS 20(DX), Z7
@@ -24184,18 +23888,18 @@ class_1490:
 	VPADDD       softmaxconsts<>+832(SB), Z5, Z5
 	INCQ         BX
 	CMPQ         BX, C+96(FP)
-	JB           class_1490
+	JB           class_1418
 
-noflag_1489:
+noflag_1417:
 	TESTQ  $0x00000004, flags+112(FP)
-	JZ     outnr_1492
+	JZ     outnr_1420
 	MOVQ   SI, AX
 	MOVQ   DI, DX
 	MOVQ   R9, BX
 	VXORPS Z5, Z5, Z5
 	XORQ   SI, SI
 
-class_1493:
+class_1421:
 	VPCMPEQD     Z5, Z0, K3
 	VMULPS       (AX), Z1, Z6
 	VBROADCASTSS 20(DX), Z7
@@ -24208,11 +23912,11 @@ class_1493:
 	VADDPS       Z2, Z7, Z7
 	VMULPS       Z7, Z6, Z6
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_1494
+	JZ           noflag_1422
 	VBROADCASTSS 8(DX), Z7
 	VSUBPS       Z7, Z6, Z6
 
-noflag_1494:
+noflag_1422:
 	VSUBPS    Z3, Z6, K3, Z6
 	VMOVAPS.Z Z6, K2, Z6
 	VMOVUPS   Z6, K1, (BX)
@@ -24222,10 +23926,10 @@ noflag_1494:
 	VPADDD    softmaxconsts<>+832(SB), Z5, Z5
 	INCQ      SI
 	CMPQ      SI, C+96(FP)
-	JB        class_1493
-	JMP       outd_1491
+	JB        class_1421
+	JMP       outd_1419
 
-outnr_1492:
+outnr_1420:
 	VMOVAPS Z2, Z2
 	VMULPS  Z1, Z2, Z2
 	MOVQ    SI, AX
@@ -24234,15 +23938,15 @@ outnr_1492:
 	VXORPS  Z1, Z1, Z1
 	XORQ    SI, SI
 
-class_1495:
+class_1423:
 	VPCMPEQD     Z1, Z0, K3
 	VMULPS       (AX), Z2, Z4
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_1496
+	JZ           noflag_1424
 	VBROADCASTSS 8(DX), Z5
 	VSUBPS       Z5, Z4, Z4
 
-noflag_1496:
+noflag_1424:
 	VSUBPS    Z3, Z4, K3, Z4
 	VMOVAPS.Z Z4, K2, Z4
 	VMOVUPS   Z4, K1, (BX)
@@ -24252,16 +23956,16 @@ noflag_1496:
 	VPADDD    softmaxconsts<>+832(SB), Z1, Z1
 	INCQ      SI
 	CMPQ      SI, C+96(FP)
-	JB        class_1495
+	JB        class_1423
 
-outd_1491:
-done_1466:
-	JMP pixwd_1463
+outd_1419:
+done_1394:
+	JMP pixwd_1391
 
-pixw_1462:
-loop_1497:
+pixw_1390:
+loop_1425:
 	CMPQ         DX, $0x00000010
-	JB           tail_1498
+	JB           tail_1426
 	VPMOVZXBD    (BX), Z0
 	VBROADCASTSS ign+104(FP), Z1
 	VMOVQ        C+96(FP), X2
@@ -24277,23 +23981,23 @@ loop_1497:
 	MOVQ         AX, R10
 	MOVQ         C+96(FP), R11
 	DECQ         R11
-	JZ           c1_1500
+	JZ           c1_1428
 
-max_1501:
+max_1429:
 	ADDQ       CX, R10
 	VMOVUPS.Z  (R10), K1, Z3
 	PREFETCHT0 1024(R10)
 	VMAXPS     Z3, Z2, Z2
 	DECQ       R11
-	JNZ        max_1501
+	JNZ        max_1429
 
-c1_1500:
+c1_1428:
 	VXORPS Z3, Z3, Z3
 	MOVQ   AX, R10
 	MOVQ   SI, R11
 	XORQ   R12, R12
 
-class_1502:
+class_1430:
 	VMOVUPS.Z    (R10), K1, Z4
 	VSUBPS       Z2, Z4, Z4
 	VMULPS       softmaxconsts<>+128(SB), Z4, Z5
@@ -24321,39 +24025,39 @@ class_1502:
 	ADDQ         $0x00000040, R11
 	INCQ         R12
 	CMPQ         R12, C+96(FP)
-	JB           class_1502
+	JB           class_1430
 	VMOVUPS      softmaxconsts<>+0(SB), Z2
 	VDIVPS       Z3, Z2, Z2
 	VMOVUPS      softmaxconsts<>+0(SB), Z3
 	TESTQ        $0x00000200, flags+112(FP)
-	JZ           noflag_1503
+	JZ           noflag_1431
 	MOVQ         DI, R10
 	VXORPS       Z4, Z4, Z4
 	XORQ         R11, R11
 
-class_1504:
+class_1432:
 	VPCMPEQD     Z4, Z0, K2
 	VBROADCASTSS (R10), K2, Z3
 	ADDQ         $0x00000020, R10
 	VPADDD       softmaxconsts<>+832(SB), Z4, Z4
 	INCQ         R11
 	CMPQ         R11, C+96(FP)
-	JB           class_1504
+	JB           class_1432
 
-noflag_1503:
+noflag_1431:
 	VBROADCASTSS k1+168(FP), Z4
 	VMULPS       Z3, Z4, Z4
 	VBROADCASTSS k2+172(FP), Z3
 	VADDPS       Z4, Z3, Z3
 	VXORPS       Z5, Z5, Z5
 	TESTQ        $0x00000004, flags+112(FP)
-	JZ           noflag_1505
+	JZ           noflag_1433
 	MOVQ         SI, R10
 	MOVQ         DI, R11
 	VXORPS       Z6, Z6, Z6
 	XORQ         R12, R12
 
-class_1506:
+class_1434:
 	VMULPS       (R10), Z2, Z7
 	VPCMPEQD     Z6, Z0, K2
 	VBROADCASTSS 20(R11), Z8
@@ -24368,18 +24072,18 @@ class_1506:
 	VPADDD       softmaxconsts<>+832(SB), Z6, Z6
 	INCQ         R12
 	CMPQ         R12, C+96(FP)
-	JB           class_1506
+	JB           class_1434
 
-noflag_1505:
+noflag_1433:
 	TESTQ  $0x00000004, flags+112(FP)
-	JZ     outnr_1508
+	JZ     outnr_1436
 	MOVQ   SI, R10
 	MOVQ   DI, R11
 	MOVQ   R9, R12
 	VXORPS Z6, Z6, Z6
 	XORQ   R13, R13
 
-class_1509:
+class_1437:
 	VPCMPEQD     Z6, Z0, K2
 	VMULPS       (R10), Z2, Z7
 	VBROADCASTSS 20(R11), Z8
@@ -24392,33 +24096,33 @@ class_1509:
 	VADDPS       Z3, Z8, Z8
 	VMULPS       Z8, Z7, Z7
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_1510
+	JZ           noflag_1438
 	VBROADCASTSS 8(R11), Z8
 	VSUBPS       Z8, Z7, Z7
 
-noflag_1510:
+noflag_1438:
 	VSUBPS    Z4, Z7, K2, Z7
 	VMOVAPS.Z Z7, K1, Z7
 	VMULPS    Z1, Z7, Z7
 	TESTQ     $0x00000800, flags+112(FP)
-	JNZ       nt_1511
+	JNZ       nt_1439
 	VMOVUPS   Z7, (R12)
-	JMP       st_1512
+	JMP       st_1440
 
-nt_1511:
+nt_1439:
 	VMOVNTPS Z7, (R12)
 
-st_1512:
+st_1440:
 	ADDQ   $0x00000040, R10
 	ADDQ   $0x00000020, R11
 	ADDQ   CX, R12
 	VPADDD softmaxconsts<>+832(SB), Z6, Z6
 	INCQ   R13
 	CMPQ   R13, C+96(FP)
-	JB     class_1509
-	JMP    outd_1507
+	JB     class_1437
+	JMP    outd_1435
 
-outnr_1508:
+outnr_1436:
 	VMOVAPS Z3, Z3
 	VMULPS  Z2, Z3, Z3
 	MOVQ    SI, R10
@@ -24427,46 +24131,46 @@ outnr_1508:
 	VXORPS  Z2, Z2, Z2
 	XORQ    R13, R13
 
-class_1513:
+class_1441:
 	VPCMPEQD     Z2, Z0, K2
 	VMULPS       (R10), Z3, Z5
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_1514
+	JZ           noflag_1442
 	VBROADCASTSS 8(R11), Z6
 	VSUBPS       Z6, Z5, Z5
 
-noflag_1514:
+noflag_1442:
 	VSUBPS    Z4, Z5, K2, Z5
 	VMOVAPS.Z Z5, K1, Z5
 	VMULPS    Z1, Z5, Z5
 	TESTQ     $0x00000800, flags+112(FP)
-	JNZ       nt_1515
+	JNZ       nt_1443
 	VMOVUPS   Z5, (R12)
-	JMP       st_1516
+	JMP       st_1444
 
-nt_1515:
+nt_1443:
 	VMOVNTPS Z5, (R12)
 
-st_1516:
+st_1444:
 	ADDQ   $0x00000040, R10
 	ADDQ   $0x00000020, R11
 	ADDQ   CX, R12
 	VPADDD softmaxconsts<>+832(SB), Z2, Z2
 	INCQ   R13
 	CMPQ   R13, C+96(FP)
-	JB     class_1513
+	JB     class_1441
 
-outd_1507:
+outd_1435:
 	ADDQ $0x00000040, AX
 	ADDQ $0x00000010, BX
 	ADDQ $0x00000040, R9
 	ADDQ $0x00000040, R8
 	SUBQ $0x00000010, DX
-	JMP  loop_1497
+	JMP  loop_1425
 
-tail_1498:
+tail_1426:
 	TESTQ        DX, DX
-	JZ           done_1499
+	JZ           done_1427
 	MOVL         $0x0000ffff, R10
 	BZHIL        DX, R10, R10
 	KMOVW        R10, K1
@@ -24486,22 +24190,22 @@ tail_1498:
 	MOVQ         AX, DX
 	MOVQ         C+96(FP), BX
 	DECQ         BX
-	JZ           c1_1517
+	JZ           c1_1445
 
-max_1518:
+max_1446:
 	ADDQ       CX, DX
 	VMOVUPS.Z  (DX), K2, Z3
 	PREFETCHT0 1024(DX)
 	VMAXPS     Z3, Z2, Z2
 	DECQ       BX
-	JNZ        max_1518
+	JNZ        max_1446
 
-c1_1517:
+c1_1445:
 	VXORPS Z3, Z3, Z3
 	MOVQ   SI, DX
 	XORQ   BX, BX
 
-class_1519:
+class_1447:
 	VMOVUPS.Z    (AX), K2, Z4
 	VSUBPS       Z2, Z4, Z4
 	VMULPS       softmaxconsts<>+128(SB), Z4, Z5
@@ -24529,39 +24233,39 @@ class_1519:
 	ADDQ         $0x00000040, DX
 	INCQ         BX
 	CMPQ         BX, C+96(FP)
-	JB           class_1519
+	JB           class_1447
 	VMOVUPS      softmaxconsts<>+0(SB), Z2
 	VDIVPS       Z3, Z2, Z2
 	VMOVUPS      softmaxconsts<>+0(SB), Z3
 	TESTQ        $0x00000200, flags+112(FP)
-	JZ           noflag_1520
+	JZ           noflag_1448
 	MOVQ         DI, AX
 	VXORPS       Z4, Z4, Z4
 	XORQ         DX, DX
 
-class_1521:
+class_1449:
 	VPCMPEQD     Z4, Z0, K3
 	VBROADCASTSS (AX), K3, Z3
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z4, Z4
 	INCQ         DX
 	CMPQ         DX, C+96(FP)
-	JB           class_1521
+	JB           class_1449
 
-noflag_1520:
+noflag_1448:
 	VBROADCASTSS k1+168(FP), Z4
 	VMULPS       Z3, Z4, Z4
 	VBROADCASTSS k2+172(FP), Z3
 	VADDPS       Z4, Z3, Z3
 	VXORPS       Z5, Z5, Z5
 	TESTQ        $0x00000004, flags+112(FP)
-	JZ           noflag_1522
+	JZ           noflag_1450
 	MOVQ         SI, AX
 	MOVQ         DI, DX
 	VXORPS       Z6, Z6, Z6
 	XORQ         BX, BX
 
-class_1523:
+class_1451:
 	VMULPS       (AX), Z2, Z7
 	VPCMPEQD     Z6, Z0, K3
 	VBROADCASTSS 20(DX), Z8
@@ -24576,18 +24280,18 @@ class_1523:
 	VPADDD       softmaxconsts<>+832(SB), Z6, Z6
 	INCQ         BX
 	CMPQ         BX, C+96(FP)
-	JB           class_1523
+	JB           class_1451
 
-noflag_1522:
+noflag_1450:
 	TESTQ  $0x00000004, flags+112(FP)
-	JZ     outnr_1525
+	JZ     outnr_1453
 	MOVQ   SI, AX
 	MOVQ   DI, DX
 	MOVQ   R9, BX
 	VXORPS Z6, Z6, Z6
 	XORQ   SI, SI
 
-class_1526:
+class_1454:
 	VPCMPEQD     Z6, Z0, K3
 	VMULPS       (AX), Z2, Z7
 	VBROADCASTSS 20(DX), Z8
@@ -24600,11 +24304,11 @@ class_1526:
 	VADDPS       Z3, Z8, Z8
 	VMULPS       Z8, Z7, Z7
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_1527
+	JZ           noflag_1455
 	VBROADCASTSS 8(DX), Z8
 	VSUBPS       Z8, Z7, Z7
 
-noflag_1527:
+noflag_1455:
 	VSUBPS    Z4, Z7, K3, Z7
 	VMOVAPS.Z Z7, K2, Z7
 	VMULPS    Z1, Z7, Z7
@@ -24615,10 +24319,10 @@ noflag_1527:
 	VPADDD    softmaxconsts<>+832(SB), Z6, Z6
 	INCQ      SI
 	CMPQ      SI, C+96(FP)
-	JB        class_1526
-	JMP       outd_1524
+	JB        class_1454
+	JMP       outd_1452
 
-outnr_1525:
+outnr_1453:
 	VMOVAPS Z3, Z3
 	VMULPS  Z2, Z3, Z3
 	MOVQ    SI, AX
@@ -24627,15 +24331,15 @@ outnr_1525:
 	VXORPS  Z2, Z2, Z2
 	XORQ    SI, SI
 
-class_1528:
+class_1456:
 	VPCMPEQD     Z2, Z0, K3
 	VMULPS       (AX), Z3, Z5
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_1529
+	JZ           noflag_1457
 	VBROADCASTSS 8(DX), Z6
 	VSUBPS       Z6, Z5, Z5
 
-noflag_1529:
+noflag_1457:
 	VSUBPS    Z4, Z5, K3, Z5
 	VMOVAPS.Z Z5, K2, Z5
 	VMULPS    Z1, Z5, Z5
@@ -24646,16 +24350,16 @@ noflag_1529:
 	VPADDD    softmaxconsts<>+832(SB), Z2, Z2
 	INCQ      SI
 	CMPQ      SI, C+96(FP)
-	JB        class_1528
+	JB        class_1456
 
-outd_1524:
-done_1499:
-pixwd_1463:
+outd_1452:
+done_1427:
+pixwd_1391:
 	TESTQ $0x00000800, flags+112(FP)
-	JZ    noflag_1530
+	JZ    noflag_1458
 	SFENCE
 
-noflag_1530:
+noflag_1458:
 	VZEROUPPER
 	RET
 
@@ -24680,11 +24384,11 @@ TEXT ·softmaxGradFocalU8AVX512(SB), NOSPLIT, $0-224
 	MOVQ  lo+32(FP), R10
 	LEAQ  (R9)(R10*4), R9
 	TESTQ $0x00001000, flags+112(FP)
-	JNZ   pixw_1531
+	JNZ   pixw_1459
 
-loop_1533:
+loop_1461:
 	CMPQ         DX, $0x00000010
-	JB           tail_1534
+	JB           tail_1462
 	VPMOVZXBD    (BX), Z0
 	VBROADCASTSS ign+104(FP), Z1
 	VMOVQ        C+96(FP), X2
@@ -24698,17 +24402,17 @@ loop_1533:
 	MOVQ         AX, R8
 	MOVQ         C+96(FP), R10
 	DECQ         R10
-	JZ           c1_1536
+	JZ           c1_1464
 
-max_1537:
+max_1465:
 	ADDQ       CX, R8
 	VMOVUPS.Z  (R8), K1, Z2
 	PREFETCHT0 1024(R8)
 	VMAXPS     Z2, Z1, Z1
 	DECQ       R10
-	JNZ        max_1537
+	JNZ        max_1465
 
-c1_1536:
+c1_1464:
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 	MOVQ   AX, R8
@@ -24716,7 +24420,7 @@ c1_1536:
 	VXORPS Z4, Z4, Z4
 	XORQ   R11, R11
 
-class_1538:
+class_1466:
 	VMOVUPS.Z    (R8), K1, Z5
 	VSUBPS       Z1, Z5, Z5
 	VMULPS       softmaxconsts<>+128(SB), Z5, Z6
@@ -24747,26 +24451,26 @@ class_1538:
 	VPADDD       softmaxconsts<>+832(SB), Z4, Z4
 	INCQ         R11
 	CMPQ         R11, C+96(FP)
-	JB           class_1538
+	JB           class_1466
 	VMOVUPS      softmaxconsts<>+0(SB), Z1
 	VDIVPS       Z2, Z1, Z1
 	VMOVUPS      softmaxconsts<>+0(SB), Z4
 	TESTQ        $0x00000200, flags+112(FP)
-	JZ           noflag_1539
+	JZ           noflag_1467
 	MOVQ         DI, R8
 	VXORPS       Z5, Z5, Z5
 	XORQ         R10, R10
 
-class_1540:
+class_1468:
 	VPCMPEQD     Z5, Z0, K2
 	VBROADCASTSS (R8), K2, Z4
 	ADDQ         $0x00000020, R8
 	VPADDD       softmaxconsts<>+832(SB), Z5, Z5
 	INCQ         R10
 	CMPQ         R10, C+96(FP)
-	JB           class_1540
+	JB           class_1468
 
-noflag_1539:
+noflag_1467:
 	VBROADCASTSS k1+168(FP), Z5
 	VMULPS       Z4, Z5, Z5
 	VBROADCASTSS k2+172(FP), Z4
@@ -24796,27 +24500,27 @@ noflag_1539:
 	VBROADCASTSS gamma+180(FP), Z7
 	MOVQ         gmode+184(FP), R8
 	CMPQ         R8, $0x01
-	JEQ          pow1_1541
+	JEQ          pow1_1469
 	CMPQ         R8, $0x02
-	JEQ          pow2_1543
+	JEQ          pow2_1471
 	CMPQ         R8, $0x03
-	JEQ          powg_1542
+	JEQ          powg_1470
 	VMOVUPS      softmaxconsts<>+0(SB), Z8
-	JMP          powd_1544
+	JMP          powd_1472
 
-pow1_1541:
+pow1_1469:
 	VMOVAPS Z6, Z8
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z6, K2
 	VXORPS  Z8, Z8, K2, Z8
-	JMP     powd_1544
+	JMP     powd_1472
 
-pow2_1543:
+pow2_1471:
 	VMULPS Z6, Z6, Z8
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z6, K2
 	VXORPS Z8, Z8, K2, Z8
-	JMP    powd_1544
+	JMP    powd_1472
 
-powg_1542:
+powg_1470:
 	VGETEXPPS    Z6, Z9
 	VADDPS       softmaxconsts<>+0(SB), Z9, Z9
 	VGETMANTPS   $0x02, Z6, Z8
@@ -24874,10 +24578,10 @@ powg_1542:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z6, K2
 	VXORPS       Z8, Z8, K2, Z8
 
-powd_1544:
+powd_1472:
 	VXORPS       softmaxconsts<>+2176(SB), Z8, Z8
 	CMPQ         R8, $0x00
-	JEQ          gamma0_1545
+	JEQ          gamma0_1473
 	VGETEXPPS    Z2, Z10
 	VADDPS       softmaxconsts<>+0(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z2, Z9
@@ -24911,27 +24615,27 @@ powd_1544:
 	VSUBPS       softmaxconsts<>+0(SB), Z3, Z3
 	MOVQ         g1mode+192(FP), R8
 	CMPQ         R8, $0x01
-	JEQ          pow1_1546
+	JEQ          pow1_1474
 	CMPQ         R8, $0x02
-	JEQ          pow2_1548
+	JEQ          pow2_1476
 	CMPQ         R8, $0x03
-	JEQ          powg_1547
+	JEQ          powg_1475
 	VMOVUPS      softmaxconsts<>+0(SB), Z3
-	JMP          powd_1549
+	JMP          powd_1477
 
-pow1_1546:
+pow1_1474:
 	VMOVAPS Z6, Z3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z6, K2
 	VXORPS  Z3, Z3, K2, Z3
-	JMP     powd_1549
+	JMP     powd_1477
 
-pow2_1548:
+pow2_1476:
 	VMULPS Z6, Z6, Z3
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z6, K2
 	VXORPS Z3, Z3, K2, Z3
-	JMP    powd_1549
+	JMP    powd_1477
 
-powg_1547:
+powg_1475:
 	VGETEXPPS    Z6, Z10
 	VADDPS       softmaxconsts<>+0(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z6, Z9
@@ -24989,45 +24693,45 @@ powg_1547:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z6, K2
 	VXORPS       Z3, Z3, K2, Z3
 
-powd_1549:
+powd_1477:
 	VMULPS Z7, Z3, Z3
 	VMULPS Z11, Z3, Z3
 	VMULPS Z2, Z3, Z3
 	VCMPPS $0x0e, softmaxconsts<>+1664(SB), Z6, K2
 	VADDPS Z3, Z8, K2, Z8
 
-gamma0_1545:
+gamma0_1473:
 	TESTQ   $0x00000100, flags+112(FP)
-	JZ      noflag_1550
+	JZ      noflag_1478
 	VMOVUPS softmaxconsts<>+0(SB), Z2
 	MOVQ    DI, R8
 	VXORPS  Z3, Z3, Z3
 	XORQ    R10, R10
 
-class_1551:
+class_1479:
 	VPCMPEQD     Z3, Z0, K2
 	VBROADCASTSS 4(R8), K2, Z2
 	ADDQ         $0x00000020, R8
 	VPADDD       softmaxconsts<>+832(SB), Z3, Z3
 	INCQ         R10
 	CMPQ         R10, C+96(FP)
-	JB           class_1551
+	JB           class_1479
 	VMULPS       Z2, Z8, Z8
 
-noflag_1550:
+noflag_1478:
 	VBROADCASTSS fs+176(FP), Z2
 	VMULPS       Z2, Z8, Z8
 	VSUBPS       Z8, Z4, Z4
 	VSUBPS       Z8, Z5, Z5
 	VXORPS       Z2, Z2, Z2
 	TESTQ        $0x00000004, flags+112(FP)
-	JZ           noflag_1552
+	JZ           noflag_1480
 	MOVQ         SI, R8
 	MOVQ         DI, R10
 	VXORPS       Z3, Z3, Z3
 	XORQ         R11, R11
 
-class_1553:
+class_1481:
 	VMULPS       (R8), Z1, Z6
 	VPCMPEQD     Z3, Z0, K2
 	VBROADCASTSS 20(R10), Z7
@@ -25042,18 +24746,18 @@ class_1553:
 	VPADDD       softmaxconsts<>+832(SB), Z3, Z3
 	INCQ         R11
 	CMPQ         R11, C+96(FP)
-	JB           class_1553
+	JB           class_1481
 
-noflag_1552:
+noflag_1480:
 	TESTQ  $0x00000004, flags+112(FP)
-	JZ     outnr_1555
+	JZ     outnr_1483
 	MOVQ   SI, R8
 	MOVQ   DI, R10
 	MOVQ   R9, R11
 	VXORPS Z3, Z3, Z3
 	XORQ   R12, R12
 
-class_1556:
+class_1484:
 	VPCMPEQD     Z3, Z0, K2
 	VMULPS       (R8), Z1, Z6
 	VBROADCASTSS 20(R10), Z7
@@ -25066,32 +24770,32 @@ class_1556:
 	VADDPS       Z4, Z7, Z7
 	VMULPS       Z7, Z6, Z6
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_1557
+	JZ           noflag_1485
 	VBROADCASTSS 8(R10), Z7
 	VSUBPS       Z7, Z6, Z6
 
-noflag_1557:
+noflag_1485:
 	VSUBPS    Z5, Z6, K2, Z6
 	VMOVAPS.Z Z6, K1, Z6
 	TESTQ     $0x00000800, flags+112(FP)
-	JNZ       nt_1558
+	JNZ       nt_1486
 	VMOVUPS   Z6, (R11)
-	JMP       st_1559
+	JMP       st_1487
 
-nt_1558:
+nt_1486:
 	VMOVNTPS Z6, (R11)
 
-st_1559:
+st_1487:
 	ADDQ   $0x00000040, R8
 	ADDQ   $0x00000020, R10
 	ADDQ   CX, R11
 	VPADDD softmaxconsts<>+832(SB), Z3, Z3
 	INCQ   R12
 	CMPQ   R12, C+96(FP)
-	JB     class_1556
-	JMP    outd_1554
+	JB     class_1484
+	JMP    outd_1482
 
-outnr_1555:
+outnr_1483:
 	VMOVAPS Z4, Z2
 	VMULPS  Z1, Z2, Z2
 	MOVQ    SI, R8
@@ -25100,44 +24804,44 @@ outnr_1555:
 	VXORPS  Z1, Z1, Z1
 	XORQ    R12, R12
 
-class_1560:
+class_1488:
 	VPCMPEQD     Z1, Z0, K2
 	VMULPS       (R8), Z2, Z3
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_1561
+	JZ           noflag_1489
 	VBROADCASTSS 8(R10), Z4
 	VSUBPS       Z4, Z3, Z3
 
-noflag_1561:
+noflag_1489:
 	VSUBPS    Z5, Z3, K2, Z3
 	VMOVAPS.Z Z3, K1, Z3
 	TESTQ     $0x00000800, flags+112(FP)
-	JNZ       nt_1562
+	JNZ       nt_1490
 	VMOVUPS   Z3, (R11)
-	JMP       st_1563
+	JMP       st_1491
 
-nt_1562:
+nt_1490:
 	VMOVNTPS Z3, (R11)
 
-st_1563:
+st_1491:
 	ADDQ   $0x00000040, R8
 	ADDQ   $0x00000020, R10
 	ADDQ   CX, R11
 	VPADDD softmaxconsts<>+832(SB), Z1, Z1
 	INCQ   R12
 	CMPQ   R12, C+96(FP)
-	JB     class_1560
+	JB     class_1488
 
-outd_1554:
+outd_1482:
 	ADDQ $0x00000040, AX
 	ADDQ $0x00000010, BX
 	ADDQ $0x00000040, R9
 	SUBQ $0x00000010, DX
-	JMP  loop_1533
+	JMP  loop_1461
 
-tail_1534:
+tail_1462:
 	TESTQ        DX, DX
-	JZ           done_1535
+	JZ           done_1463
 	MOVL         $0x0000ffff, R8
 	BZHIL        DX, R8, R8
 	KMOVW        R8, K1
@@ -25155,24 +24859,24 @@ tail_1534:
 	MOVQ         AX, DX
 	MOVQ         C+96(FP), BX
 	DECQ         BX
-	JZ           c1_1564
+	JZ           c1_1492
 
-max_1565:
+max_1493:
 	ADDQ       CX, DX
 	VMOVUPS.Z  (DX), K2, Z2
 	PREFETCHT0 1024(DX)
 	VMAXPS     Z2, Z1, Z1
 	DECQ       BX
-	JNZ        max_1565
+	JNZ        max_1493
 
-c1_1564:
+c1_1492:
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 	MOVQ   SI, DX
 	VXORPS Z4, Z4, Z4
 	XORQ   BX, BX
 
-class_1566:
+class_1494:
 	VMOVUPS.Z    (AX), K2, Z5
 	VSUBPS       Z1, Z5, Z5
 	VMULPS       softmaxconsts<>+128(SB), Z5, Z6
@@ -25203,26 +24907,26 @@ class_1566:
 	VPADDD       softmaxconsts<>+832(SB), Z4, Z4
 	INCQ         BX
 	CMPQ         BX, C+96(FP)
-	JB           class_1566
+	JB           class_1494
 	VMOVUPS      softmaxconsts<>+0(SB), Z1
 	VDIVPS       Z2, Z1, Z1
 	VMOVUPS      softmaxconsts<>+0(SB), Z4
 	TESTQ        $0x00000200, flags+112(FP)
-	JZ           noflag_1567
+	JZ           noflag_1495
 	MOVQ         DI, AX
 	VXORPS       Z5, Z5, Z5
 	XORQ         DX, DX
 
-class_1568:
+class_1496:
 	VPCMPEQD     Z5, Z0, K3
 	VBROADCASTSS (AX), K3, Z4
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z5, Z5
 	INCQ         DX
 	CMPQ         DX, C+96(FP)
-	JB           class_1568
+	JB           class_1496
 
-noflag_1567:
+noflag_1495:
 	VBROADCASTSS k1+168(FP), Z5
 	VMULPS       Z4, Z5, Z5
 	VBROADCASTSS k2+172(FP), Z4
@@ -25252,27 +24956,27 @@ noflag_1567:
 	VBROADCASTSS gamma+180(FP), Z7
 	MOVQ         gmode+184(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_1569
+	JEQ          pow1_1497
 	CMPQ         AX, $0x02
-	JEQ          pow2_1571
+	JEQ          pow2_1499
 	CMPQ         AX, $0x03
-	JEQ          powg_1570
+	JEQ          powg_1498
 	VMOVUPS      softmaxconsts<>+0(SB), Z8
-	JMP          powd_1572
+	JMP          powd_1500
 
-pow1_1569:
+pow1_1497:
 	VMOVAPS Z6, Z8
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z6, K3
 	VXORPS  Z8, Z8, K3, Z8
-	JMP     powd_1572
+	JMP     powd_1500
 
-pow2_1571:
+pow2_1499:
 	VMULPS Z6, Z6, Z8
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z6, K3
 	VXORPS Z8, Z8, K3, Z8
-	JMP    powd_1572
+	JMP    powd_1500
 
-powg_1570:
+powg_1498:
 	VGETEXPPS    Z6, Z9
 	VADDPS       softmaxconsts<>+0(SB), Z9, Z9
 	VGETMANTPS   $0x02, Z6, Z8
@@ -25330,10 +25034,10 @@ powg_1570:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z6, K3
 	VXORPS       Z8, Z8, K3, Z8
 
-powd_1572:
+powd_1500:
 	VXORPS       softmaxconsts<>+2176(SB), Z8, Z8
 	CMPQ         AX, $0x00
-	JEQ          gamma0_1573
+	JEQ          gamma0_1501
 	VGETEXPPS    Z2, Z10
 	VADDPS       softmaxconsts<>+0(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z2, Z9
@@ -25367,27 +25071,27 @@ powd_1572:
 	VSUBPS       softmaxconsts<>+0(SB), Z3, Z3
 	MOVQ         g1mode+192(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_1574
+	JEQ          pow1_1502
 	CMPQ         AX, $0x02
-	JEQ          pow2_1576
+	JEQ          pow2_1504
 	CMPQ         AX, $0x03
-	JEQ          powg_1575
+	JEQ          powg_1503
 	VMOVUPS      softmaxconsts<>+0(SB), Z3
-	JMP          powd_1577
+	JMP          powd_1505
 
-pow1_1574:
+pow1_1502:
 	VMOVAPS Z6, Z3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z6, K3
 	VXORPS  Z3, Z3, K3, Z3
-	JMP     powd_1577
+	JMP     powd_1505
 
-pow2_1576:
+pow2_1504:
 	VMULPS Z6, Z6, Z3
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z6, K3
 	VXORPS Z3, Z3, K3, Z3
-	JMP    powd_1577
+	JMP    powd_1505
 
-powg_1575:
+powg_1503:
 	VGETEXPPS    Z6, Z10
 	VADDPS       softmaxconsts<>+0(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z6, Z9
@@ -25445,45 +25149,45 @@ powg_1575:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z6, K3
 	VXORPS       Z3, Z3, K3, Z3
 
-powd_1577:
+powd_1505:
 	VMULPS Z7, Z3, Z3
 	VMULPS Z11, Z3, Z3
 	VMULPS Z2, Z3, Z3
 	VCMPPS $0x0e, softmaxconsts<>+1664(SB), Z6, K3
 	VADDPS Z3, Z8, K3, Z8
 
-gamma0_1573:
+gamma0_1501:
 	TESTQ   $0x00000100, flags+112(FP)
-	JZ      noflag_1578
+	JZ      noflag_1506
 	VMOVUPS softmaxconsts<>+0(SB), Z2
 	MOVQ    DI, AX
 	VXORPS  Z3, Z3, Z3
 	XORQ    DX, DX
 
-class_1579:
+class_1507:
 	VPCMPEQD     Z3, Z0, K3
 	VBROADCASTSS 4(AX), K3, Z2
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z3, Z3
 	INCQ         DX
 	CMPQ         DX, C+96(FP)
-	JB           class_1579
+	JB           class_1507
 	VMULPS       Z2, Z8, Z8
 
-noflag_1578:
+noflag_1506:
 	VBROADCASTSS fs+176(FP), Z2
 	VMULPS       Z2, Z8, Z8
 	VSUBPS       Z8, Z4, Z4
 	VSUBPS       Z8, Z5, Z5
 	VXORPS       Z2, Z2, Z2
 	TESTQ        $0x00000004, flags+112(FP)
-	JZ           noflag_1580
+	JZ           noflag_1508
 	MOVQ         SI, AX
 	MOVQ         DI, DX
 	VXORPS       Z3, Z3, Z3
 	XORQ         BX, BX
 
-class_1581:
+class_1509:
 	VMULPS       (AX), Z1, Z6
 	VPCMPEQD     Z3, Z0, K3
 	VBROADCASTSS 20(DX), Z7
@@ -25498,18 +25202,18 @@ class_1581:
 	VPADDD       softmaxconsts<>+832(SB), Z3, Z3
 	INCQ         BX
 	CMPQ         BX, C+96(FP)
-	JB           class_1581
+	JB           class_1509
 
-noflag_1580:
+noflag_1508:
 	TESTQ  $0x00000004, flags+112(FP)
-	JZ     outnr_1583
+	JZ     outnr_1511
 	MOVQ   SI, AX
 	MOVQ   DI, DX
 	MOVQ   R9, BX
 	VXORPS Z3, Z3, Z3
 	XORQ   SI, SI
 
-class_1584:
+class_1512:
 	VPCMPEQD     Z3, Z0, K3
 	VMULPS       (AX), Z1, Z6
 	VBROADCASTSS 20(DX), Z7
@@ -25522,11 +25226,11 @@ class_1584:
 	VADDPS       Z4, Z7, Z7
 	VMULPS       Z7, Z6, Z6
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_1585
+	JZ           noflag_1513
 	VBROADCASTSS 8(DX), Z7
 	VSUBPS       Z7, Z6, Z6
 
-noflag_1585:
+noflag_1513:
 	VSUBPS    Z5, Z6, K3, Z6
 	VMOVAPS.Z Z6, K2, Z6
 	VMOVUPS   Z6, K1, (BX)
@@ -25536,10 +25240,10 @@ noflag_1585:
 	VPADDD    softmaxconsts<>+832(SB), Z3, Z3
 	INCQ      SI
 	CMPQ      SI, C+96(FP)
-	JB        class_1584
-	JMP       outd_1582
+	JB        class_1512
+	JMP       outd_1510
 
-outnr_1583:
+outnr_1511:
 	VMOVAPS Z4, Z2
 	VMULPS  Z1, Z2, Z2
 	MOVQ    SI, AX
@@ -25548,15 +25252,15 @@ outnr_1583:
 	VXORPS  Z1, Z1, Z1
 	XORQ    SI, SI
 
-class_1586:
+class_1514:
 	VPCMPEQD     Z1, Z0, K3
 	VMULPS       (AX), Z2, Z3
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_1587
+	JZ           noflag_1515
 	VBROADCASTSS 8(DX), Z4
 	VSUBPS       Z4, Z3, Z3
 
-noflag_1587:
+noflag_1515:
 	VSUBPS    Z5, Z3, K3, Z3
 	VMOVAPS.Z Z3, K2, Z3
 	VMOVUPS   Z3, K1, (BX)
@@ -25566,16 +25270,16 @@ noflag_1587:
 	VPADDD    softmaxconsts<>+832(SB), Z1, Z1
 	INCQ      SI
 	CMPQ      SI, C+96(FP)
-	JB        class_1586
+	JB        class_1514
 
-outd_1582:
-done_1535:
-	JMP pixwd_1532
+outd_1510:
+done_1463:
+	JMP pixwd_1460
 
-pixw_1531:
-loop_1588:
+pixw_1459:
+loop_1516:
 	CMPQ         DX, $0x00000010
-	JB           tail_1589
+	JB           tail_1517
 	VPMOVZXBD    (BX), Z0
 	VBROADCASTSS ign+104(FP), Z1
 	VMOVQ        C+96(FP), X2
@@ -25591,17 +25295,17 @@ loop_1588:
 	MOVQ         AX, R10
 	MOVQ         C+96(FP), R11
 	DECQ         R11
-	JZ           c1_1591
+	JZ           c1_1519
 
-max_1592:
+max_1520:
 	ADDQ       CX, R10
 	VMOVUPS.Z  (R10), K1, Z3
 	PREFETCHT0 1024(R10)
 	VMAXPS     Z3, Z2, Z2
 	DECQ       R11
-	JNZ        max_1592
+	JNZ        max_1520
 
-c1_1591:
+c1_1519:
 	VXORPS Z3, Z3, Z3
 	VXORPS Z4, Z4, Z4
 	MOVQ   AX, R10
@@ -25609,7 +25313,7 @@ c1_1591:
 	VXORPS Z5, Z5, Z5
 	XORQ   R12, R12
 
-class_1593:
+class_1521:
 	VMOVUPS.Z    (R10), K1, Z6
 	VSUBPS       Z2, Z6, Z6
 	VMULPS       softmaxconsts<>+128(SB), Z6, Z7
@@ -25640,26 +25344,26 @@ class_1593:
 	VPADDD       softmaxconsts<>+832(SB), Z5, Z5
 	INCQ         R12
 	CMPQ         R12, C+96(FP)
-	JB           class_1593
+	JB           class_1521
 	VMOVUPS      softmaxconsts<>+0(SB), Z2
 	VDIVPS       Z3, Z2, Z2
 	VMOVUPS      softmaxconsts<>+0(SB), Z5
 	TESTQ        $0x00000200, flags+112(FP)
-	JZ           noflag_1594
+	JZ           noflag_1522
 	MOVQ         DI, R10
 	VXORPS       Z6, Z6, Z6
 	XORQ         R11, R11
 
-class_1595:
+class_1523:
 	VPCMPEQD     Z6, Z0, K2
 	VBROADCASTSS (R10), K2, Z5
 	ADDQ         $0x00000020, R10
 	VPADDD       softmaxconsts<>+832(SB), Z6, Z6
 	INCQ         R11
 	CMPQ         R11, C+96(FP)
-	JB           class_1595
+	JB           class_1523
 
-noflag_1594:
+noflag_1522:
 	VBROADCASTSS k1+168(FP), Z6
 	VMULPS       Z5, Z6, Z6
 	VBROADCASTSS k2+172(FP), Z5
@@ -25689,27 +25393,27 @@ noflag_1594:
 	VBROADCASTSS gamma+180(FP), Z8
 	MOVQ         gmode+184(FP), R10
 	CMPQ         R10, $0x01
-	JEQ          pow1_1596
+	JEQ          pow1_1524
 	CMPQ         R10, $0x02
-	JEQ          pow2_1598
+	JEQ          pow2_1526
 	CMPQ         R10, $0x03
-	JEQ          powg_1597
+	JEQ          powg_1525
 	VMOVUPS      softmaxconsts<>+0(SB), Z9
-	JMP          powd_1599
+	JMP          powd_1527
 
-pow1_1596:
+pow1_1524:
 	VMOVAPS Z7, Z9
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z7, K2
 	VXORPS  Z9, Z9, K2, Z9
-	JMP     powd_1599
+	JMP     powd_1527
 
-pow2_1598:
+pow2_1526:
 	VMULPS Z7, Z7, Z9
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z7, K2
 	VXORPS Z9, Z9, K2, Z9
-	JMP    powd_1599
+	JMP    powd_1527
 
-powg_1597:
+powg_1525:
 	VGETEXPPS    Z7, Z10
 	VADDPS       softmaxconsts<>+0(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z7, Z9
@@ -25767,10 +25471,10 @@ powg_1597:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z7, K2
 	VXORPS       Z9, Z9, K2, Z9
 
-powd_1599:
+powd_1527:
 	VXORPS       softmaxconsts<>+2176(SB), Z9, Z9
 	CMPQ         R10, $0x00
-	JEQ          gamma0_1600
+	JEQ          gamma0_1528
 	VGETEXPPS    Z3, Z11
 	VADDPS       softmaxconsts<>+0(SB), Z11, Z11
 	VGETMANTPS   $0x02, Z3, Z10
@@ -25804,27 +25508,27 @@ powd_1599:
 	VSUBPS       softmaxconsts<>+0(SB), Z4, Z4
 	MOVQ         g1mode+192(FP), R10
 	CMPQ         R10, $0x01
-	JEQ          pow1_1601
+	JEQ          pow1_1529
 	CMPQ         R10, $0x02
-	JEQ          pow2_1603
+	JEQ          pow2_1531
 	CMPQ         R10, $0x03
-	JEQ          powg_1602
+	JEQ          powg_1530
 	VMOVUPS      softmaxconsts<>+0(SB), Z4
-	JMP          powd_1604
+	JMP          powd_1532
 
-pow1_1601:
+pow1_1529:
 	VMOVAPS Z7, Z4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z7, K2
 	VXORPS  Z4, Z4, K2, Z4
-	JMP     powd_1604
+	JMP     powd_1532
 
-pow2_1603:
+pow2_1531:
 	VMULPS Z7, Z7, Z4
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z7, K2
 	VXORPS Z4, Z4, K2, Z4
-	JMP    powd_1604
+	JMP    powd_1532
 
-powg_1602:
+powg_1530:
 	VGETEXPPS    Z7, Z11
 	VADDPS       softmaxconsts<>+0(SB), Z11, Z11
 	VGETMANTPS   $0x02, Z7, Z10
@@ -25882,45 +25586,45 @@ powg_1602:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z7, K2
 	VXORPS       Z4, Z4, K2, Z4
 
-powd_1604:
+powd_1532:
 	VMULPS Z8, Z4, Z4
 	VMULPS Z12, Z4, Z4
 	VMULPS Z3, Z4, Z4
 	VCMPPS $0x0e, softmaxconsts<>+1664(SB), Z7, K2
 	VADDPS Z4, Z9, K2, Z9
 
-gamma0_1600:
+gamma0_1528:
 	TESTQ   $0x00000100, flags+112(FP)
-	JZ      noflag_1605
+	JZ      noflag_1533
 	VMOVUPS softmaxconsts<>+0(SB), Z3
 	MOVQ    DI, R10
 	VXORPS  Z4, Z4, Z4
 	XORQ    R11, R11
 
-class_1606:
+class_1534:
 	VPCMPEQD     Z4, Z0, K2
 	VBROADCASTSS 4(R10), K2, Z3
 	ADDQ         $0x00000020, R10
 	VPADDD       softmaxconsts<>+832(SB), Z4, Z4
 	INCQ         R11
 	CMPQ         R11, C+96(FP)
-	JB           class_1606
+	JB           class_1534
 	VMULPS       Z3, Z9, Z9
 
-noflag_1605:
+noflag_1533:
 	VBROADCASTSS fs+176(FP), Z3
 	VMULPS       Z3, Z9, Z9
 	VSUBPS       Z9, Z5, Z5
 	VSUBPS       Z9, Z6, Z6
 	VXORPS       Z3, Z3, Z3
 	TESTQ        $0x00000004, flags+112(FP)
-	JZ           noflag_1607
+	JZ           noflag_1535
 	MOVQ         SI, R10
 	MOVQ         DI, R11
 	VXORPS       Z4, Z4, Z4
 	XORQ         R12, R12
 
-class_1608:
+class_1536:
 	VMULPS       (R10), Z2, Z7
 	VPCMPEQD     Z4, Z0, K2
 	VBROADCASTSS 20(R11), Z8
@@ -25935,18 +25639,18 @@ class_1608:
 	VPADDD       softmaxconsts<>+832(SB), Z4, Z4
 	INCQ         R12
 	CMPQ         R12, C+96(FP)
-	JB           class_1608
+	JB           class_1536
 
-noflag_1607:
+noflag_1535:
 	TESTQ  $0x00000004, flags+112(FP)
-	JZ     outnr_1610
+	JZ     outnr_1538
 	MOVQ   SI, R10
 	MOVQ   DI, R11
 	MOVQ   R9, R12
 	VXORPS Z4, Z4, Z4
 	XORQ   R13, R13
 
-class_1611:
+class_1539:
 	VPCMPEQD     Z4, Z0, K2
 	VMULPS       (R10), Z2, Z7
 	VBROADCASTSS 20(R11), Z8
@@ -25959,33 +25663,33 @@ class_1611:
 	VADDPS       Z5, Z8, Z8
 	VMULPS       Z8, Z7, Z7
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_1612
+	JZ           noflag_1540
 	VBROADCASTSS 8(R11), Z8
 	VSUBPS       Z8, Z7, Z7
 
-noflag_1612:
+noflag_1540:
 	VSUBPS    Z6, Z7, K2, Z7
 	VMOVAPS.Z Z7, K1, Z7
 	VMULPS    Z1, Z7, Z7
 	TESTQ     $0x00000800, flags+112(FP)
-	JNZ       nt_1613
+	JNZ       nt_1541
 	VMOVUPS   Z7, (R12)
-	JMP       st_1614
+	JMP       st_1542
 
-nt_1613:
+nt_1541:
 	VMOVNTPS Z7, (R12)
 
-st_1614:
+st_1542:
 	ADDQ   $0x00000040, R10
 	ADDQ   $0x00000020, R11
 	ADDQ   CX, R12
 	VPADDD softmaxconsts<>+832(SB), Z4, Z4
 	INCQ   R13
 	CMPQ   R13, C+96(FP)
-	JB     class_1611
-	JMP    outd_1609
+	JB     class_1539
+	JMP    outd_1537
 
-outnr_1610:
+outnr_1538:
 	VMOVAPS Z5, Z3
 	VMULPS  Z2, Z3, Z3
 	MOVQ    SI, R10
@@ -25994,46 +25698,46 @@ outnr_1610:
 	VXORPS  Z2, Z2, Z2
 	XORQ    R13, R13
 
-class_1615:
+class_1543:
 	VPCMPEQD     Z2, Z0, K2
 	VMULPS       (R10), Z3, Z4
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_1616
+	JZ           noflag_1544
 	VBROADCASTSS 8(R11), Z5
 	VSUBPS       Z5, Z4, Z4
 
-noflag_1616:
+noflag_1544:
 	VSUBPS    Z6, Z4, K2, Z4
 	VMOVAPS.Z Z4, K1, Z4
 	VMULPS    Z1, Z4, Z4
 	TESTQ     $0x00000800, flags+112(FP)
-	JNZ       nt_1617
+	JNZ       nt_1545
 	VMOVUPS   Z4, (R12)
-	JMP       st_1618
+	JMP       st_1546
 
-nt_1617:
+nt_1545:
 	VMOVNTPS Z4, (R12)
 
-st_1618:
+st_1546:
 	ADDQ   $0x00000040, R10
 	ADDQ   $0x00000020, R11
 	ADDQ   CX, R12
 	VPADDD softmaxconsts<>+832(SB), Z2, Z2
 	INCQ   R13
 	CMPQ   R13, C+96(FP)
-	JB     class_1615
+	JB     class_1543
 
-outd_1609:
+outd_1537:
 	ADDQ $0x00000040, AX
 	ADDQ $0x00000010, BX
 	ADDQ $0x00000040, R9
 	ADDQ $0x00000040, R8
 	SUBQ $0x00000010, DX
-	JMP  loop_1588
+	JMP  loop_1516
 
-tail_1589:
+tail_1517:
 	TESTQ        DX, DX
-	JZ           done_1590
+	JZ           done_1518
 	MOVL         $0x0000ffff, R10
 	BZHIL        DX, R10, R10
 	KMOVW        R10, K1
@@ -26053,24 +25757,24 @@ tail_1589:
 	MOVQ         AX, DX
 	MOVQ         C+96(FP), BX
 	DECQ         BX
-	JZ           c1_1619
+	JZ           c1_1547
 
-max_1620:
+max_1548:
 	ADDQ       CX, DX
 	VMOVUPS.Z  (DX), K2, Z3
 	PREFETCHT0 1024(DX)
 	VMAXPS     Z3, Z2, Z2
 	DECQ       BX
-	JNZ        max_1620
+	JNZ        max_1548
 
-c1_1619:
+c1_1547:
 	VXORPS Z3, Z3, Z3
 	VXORPS Z4, Z4, Z4
 	MOVQ   SI, DX
 	VXORPS Z5, Z5, Z5
 	XORQ   BX, BX
 
-class_1621:
+class_1549:
 	VMOVUPS.Z    (AX), K2, Z6
 	VSUBPS       Z2, Z6, Z6
 	VMULPS       softmaxconsts<>+128(SB), Z6, Z7
@@ -26101,26 +25805,26 @@ class_1621:
 	VPADDD       softmaxconsts<>+832(SB), Z5, Z5
 	INCQ         BX
 	CMPQ         BX, C+96(FP)
-	JB           class_1621
+	JB           class_1549
 	VMOVUPS      softmaxconsts<>+0(SB), Z2
 	VDIVPS       Z3, Z2, Z2
 	VMOVUPS      softmaxconsts<>+0(SB), Z5
 	TESTQ        $0x00000200, flags+112(FP)
-	JZ           noflag_1622
+	JZ           noflag_1550
 	MOVQ         DI, AX
 	VXORPS       Z6, Z6, Z6
 	XORQ         DX, DX
 
-class_1623:
+class_1551:
 	VPCMPEQD     Z6, Z0, K3
 	VBROADCASTSS (AX), K3, Z5
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z6, Z6
 	INCQ         DX
 	CMPQ         DX, C+96(FP)
-	JB           class_1623
+	JB           class_1551
 
-noflag_1622:
+noflag_1550:
 	VBROADCASTSS k1+168(FP), Z6
 	VMULPS       Z5, Z6, Z6
 	VBROADCASTSS k2+172(FP), Z5
@@ -26150,27 +25854,27 @@ noflag_1622:
 	VBROADCASTSS gamma+180(FP), Z8
 	MOVQ         gmode+184(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_1624
+	JEQ          pow1_1552
 	CMPQ         AX, $0x02
-	JEQ          pow2_1626
+	JEQ          pow2_1554
 	CMPQ         AX, $0x03
-	JEQ          powg_1625
+	JEQ          powg_1553
 	VMOVUPS      softmaxconsts<>+0(SB), Z9
-	JMP          powd_1627
+	JMP          powd_1555
 
-pow1_1624:
+pow1_1552:
 	VMOVAPS Z7, Z9
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z7, K3
 	VXORPS  Z9, Z9, K3, Z9
-	JMP     powd_1627
+	JMP     powd_1555
 
-pow2_1626:
+pow2_1554:
 	VMULPS Z7, Z7, Z9
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z7, K3
 	VXORPS Z9, Z9, K3, Z9
-	JMP    powd_1627
+	JMP    powd_1555
 
-powg_1625:
+powg_1553:
 	VGETEXPPS    Z7, Z10
 	VADDPS       softmaxconsts<>+0(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z7, Z9
@@ -26228,10 +25932,10 @@ powg_1625:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z7, K3
 	VXORPS       Z9, Z9, K3, Z9
 
-powd_1627:
+powd_1555:
 	VXORPS       softmaxconsts<>+2176(SB), Z9, Z9
 	CMPQ         AX, $0x00
-	JEQ          gamma0_1628
+	JEQ          gamma0_1556
 	VGETEXPPS    Z3, Z11
 	VADDPS       softmaxconsts<>+0(SB), Z11, Z11
 	VGETMANTPS   $0x02, Z3, Z10
@@ -26265,27 +25969,27 @@ powd_1627:
 	VSUBPS       softmaxconsts<>+0(SB), Z4, Z4
 	MOVQ         g1mode+192(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_1629
+	JEQ          pow1_1557
 	CMPQ         AX, $0x02
-	JEQ          pow2_1631
+	JEQ          pow2_1559
 	CMPQ         AX, $0x03
-	JEQ          powg_1630
+	JEQ          powg_1558
 	VMOVUPS      softmaxconsts<>+0(SB), Z4
-	JMP          powd_1632
+	JMP          powd_1560
 
-pow1_1629:
+pow1_1557:
 	VMOVAPS Z7, Z4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z7, K3
 	VXORPS  Z4, Z4, K3, Z4
-	JMP     powd_1632
+	JMP     powd_1560
 
-pow2_1631:
+pow2_1559:
 	VMULPS Z7, Z7, Z4
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z7, K3
 	VXORPS Z4, Z4, K3, Z4
-	JMP    powd_1632
+	JMP    powd_1560
 
-powg_1630:
+powg_1558:
 	VGETEXPPS    Z7, Z11
 	VADDPS       softmaxconsts<>+0(SB), Z11, Z11
 	VGETMANTPS   $0x02, Z7, Z10
@@ -26343,45 +26047,45 @@ powg_1630:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z7, K3
 	VXORPS       Z4, Z4, K3, Z4
 
-powd_1632:
+powd_1560:
 	VMULPS Z8, Z4, Z4
 	VMULPS Z12, Z4, Z4
 	VMULPS Z3, Z4, Z4
 	VCMPPS $0x0e, softmaxconsts<>+1664(SB), Z7, K3
 	VADDPS Z4, Z9, K3, Z9
 
-gamma0_1628:
+gamma0_1556:
 	TESTQ   $0x00000100, flags+112(FP)
-	JZ      noflag_1633
+	JZ      noflag_1561
 	VMOVUPS softmaxconsts<>+0(SB), Z3
 	MOVQ    DI, AX
 	VXORPS  Z4, Z4, Z4
 	XORQ    DX, DX
 
-class_1634:
+class_1562:
 	VPCMPEQD     Z4, Z0, K3
 	VBROADCASTSS 4(AX), K3, Z3
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z4, Z4
 	INCQ         DX
 	CMPQ         DX, C+96(FP)
-	JB           class_1634
+	JB           class_1562
 	VMULPS       Z3, Z9, Z9
 
-noflag_1633:
+noflag_1561:
 	VBROADCASTSS fs+176(FP), Z3
 	VMULPS       Z3, Z9, Z9
 	VSUBPS       Z9, Z5, Z5
 	VSUBPS       Z9, Z6, Z6
 	VXORPS       Z3, Z3, Z3
 	TESTQ        $0x00000004, flags+112(FP)
-	JZ           noflag_1635
+	JZ           noflag_1563
 	MOVQ         SI, AX
 	MOVQ         DI, DX
 	VXORPS       Z4, Z4, Z4
 	XORQ         BX, BX
 
-class_1636:
+class_1564:
 	VMULPS       (AX), Z2, Z7
 	VPCMPEQD     Z4, Z0, K3
 	VBROADCASTSS 20(DX), Z8
@@ -26396,18 +26100,18 @@ class_1636:
 	VPADDD       softmaxconsts<>+832(SB), Z4, Z4
 	INCQ         BX
 	CMPQ         BX, C+96(FP)
-	JB           class_1636
+	JB           class_1564
 
-noflag_1635:
+noflag_1563:
 	TESTQ  $0x00000004, flags+112(FP)
-	JZ     outnr_1638
+	JZ     outnr_1566
 	MOVQ   SI, AX
 	MOVQ   DI, DX
 	MOVQ   R9, BX
 	VXORPS Z4, Z4, Z4
 	XORQ   SI, SI
 
-class_1639:
+class_1567:
 	VPCMPEQD     Z4, Z0, K3
 	VMULPS       (AX), Z2, Z7
 	VBROADCASTSS 20(DX), Z8
@@ -26420,11 +26124,11 @@ class_1639:
 	VADDPS       Z5, Z8, Z8
 	VMULPS       Z8, Z7, Z7
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_1640
+	JZ           noflag_1568
 	VBROADCASTSS 8(DX), Z8
 	VSUBPS       Z8, Z7, Z7
 
-noflag_1640:
+noflag_1568:
 	VSUBPS    Z6, Z7, K3, Z7
 	VMOVAPS.Z Z7, K2, Z7
 	VMULPS    Z1, Z7, Z7
@@ -26435,10 +26139,10 @@ noflag_1640:
 	VPADDD    softmaxconsts<>+832(SB), Z4, Z4
 	INCQ      SI
 	CMPQ      SI, C+96(FP)
-	JB        class_1639
-	JMP       outd_1637
+	JB        class_1567
+	JMP       outd_1565
 
-outnr_1638:
+outnr_1566:
 	VMOVAPS Z5, Z3
 	VMULPS  Z2, Z3, Z3
 	MOVQ    SI, AX
@@ -26447,15 +26151,15 @@ outnr_1638:
 	VXORPS  Z2, Z2, Z2
 	XORQ    SI, SI
 
-class_1641:
+class_1569:
 	VPCMPEQD     Z2, Z0, K3
 	VMULPS       (AX), Z3, Z4
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_1642
+	JZ           noflag_1570
 	VBROADCASTSS 8(DX), Z5
 	VSUBPS       Z5, Z4, Z4
 
-noflag_1642:
+noflag_1570:
 	VSUBPS    Z6, Z4, K3, Z4
 	VMOVAPS.Z Z4, K2, Z4
 	VMULPS    Z1, Z4, Z4
@@ -26466,16 +26170,16 @@ noflag_1642:
 	VPADDD    softmaxconsts<>+832(SB), Z2, Z2
 	INCQ      SI
 	CMPQ      SI, C+96(FP)
-	JB        class_1641
+	JB        class_1569
 
-outd_1637:
-done_1590:
-pixwd_1532:
+outd_1565:
+done_1518:
+pixwd_1460:
 	TESTQ $0x00000800, flags+112(FP)
-	JZ    noflag_1643
+	JZ    noflag_1571
 	SFENCE
 
-noflag_1643:
+noflag_1571:
 	VZEROUPPER
 	RET
 
@@ -26507,11 +26211,11 @@ TEXT ·softmaxFusedU8AVX512(SB), NOSPLIT, $0-272
 	VXORPS  Z5, Z5, Z5
 	VXORPS  Z6, Z6, Z6
 	TESTQ   $0x00001000, flags+112(FP)
-	JNZ     pixw_1644
+	JNZ     pixw_1572
 
-loop_1646:
+loop_1574:
 	CMPQ         DX, $0x00000010
-	JB           tail_1647
+	JB           tail_1575
 	VPMOVZXBD    (BX), Z7
 	VBROADCASTSS ign+104(FP), Z8
 	VMOVQ        C+96(FP), X9
@@ -26525,17 +26229,17 @@ loop_1646:
 	MOVQ         AX, R8
 	MOVQ         C+96(FP), R10
 	DECQ         R10
-	JZ           c1_1649
+	JZ           c1_1577
 
-max_1650:
+max_1578:
 	ADDQ       CX, R8
 	VMOVUPS.Z  (R8), K1, Z9
 	PREFETCHT0 1024(R8)
 	VMAXPS     Z9, Z8, Z8
 	DECQ       R10
-	JNZ        max_1650
+	JNZ        max_1578
 
-c1_1649:
+c1_1577:
 	VXORPS Z9, Z9, Z9
 	VXORPS Z10, Z10, Z10
 	MOVQ   AX, R8
@@ -26543,7 +26247,7 @@ c1_1649:
 	VXORPS Z11, Z11, Z11
 	XORQ   R11, R11
 
-class_1651:
+class_1579:
 	VMOVUPS.Z    (R8), K1, Z12
 	VSUBPS       Z8, Z12, Z12
 	VMULPS       softmaxconsts<>+128(SB), Z12, Z13
@@ -26574,7 +26278,7 @@ class_1651:
 	VPADDD       softmaxconsts<>+832(SB), Z11, Z11
 	INCQ         R11
 	CMPQ         R11, C+96(FP)
-	JB           class_1651
+	JB           class_1579
 	VMOVUPS      softmaxconsts<>+0(SB), Z11
 	VDIVPS       Z9, Z11, Z11
 	VMOVUPS      softmaxconsts<>+0(SB), Z12
@@ -26583,9 +26287,9 @@ class_1651:
 	MOVQ         sflags+224(FP), R8
 	ANDQ         $0x00000203, R8
 	CMPQ         R8, $0x00000001
-	JEQ          prodmode_1652
+	JEQ          prodmode_1580
 	TESTQ        $0x00000003, sflags+224(FP)
-	JZ           noflag_1654
+	JZ           noflag_1582
 	VGETEXPPS    Z9, Z13
 	VADDPS       softmaxconsts<>+0(SB), Z13, Z13
 	VGETMANTPS   $0x02, Z9, Z12
@@ -26615,38 +26319,38 @@ class_1651:
 	VMOVUPS      Z9, K2, Z15
 	VSUBPS       Z10, Z15, Z9
 	TESTQ        $0x00000001, sflags+224(FP)
-	JZ           noflag_1655
+	JZ           noflag_1583
 	VMOVUPS      softmaxconsts<>+0(SB), Z12
 	TESTQ        $0x00000200, sflags+224(FP)
-	JZ           noflag_1656
+	JZ           noflag_1584
 	MOVQ         DI, R8
 	VXORPS       Z13, Z13, Z13
 	XORQ         R10, R10
 
-class_1657:
+class_1585:
 	VPCMPEQD     Z13, Z7, K2
 	VBROADCASTSS (R8), K2, Z12
 	ADDQ         $0x00000020, R8
 	VPADDD       softmaxconsts<>+832(SB), Z13, Z13
 	INCQ         R10
 	CMPQ         R10, C+96(FP)
-	JB           class_1657
+	JB           class_1585
 
-noflag_1656:
+noflag_1584:
 	VBROADCASTSS eps1+232(FP), Z13
 	VMULPS       Z12, Z13, Z13
 	VMULPS       Z9, Z13, Z13
 	TESTQ        $0x00000400, sflags+224(FP)
-	JZ           noflag_1658
+	JZ           noflag_1586
 	VXORPS       Z14, Z14, Z14
 	TESTQ        $0x00000200, sflags+224(FP)
-	JNZ          swzw_1659
+	JNZ          swzw_1587
 	MOVQ         AX, R8
 	MOVQ         DI, R10
 	VBROADCASTSS epsC+236(FP), Z16
 	XORQ         R11, R11
 
-class_1661:
+class_1589:
 	VMOVUPS.Z   (R8), K1, Z17
 	VSUBPS      Z8, Z17, Z17
 	VFMADD231PS Z16, Z17, Z14
@@ -26654,15 +26358,15 @@ class_1661:
 	ADDQ        $0x00000020, R10
 	INCQ        R11
 	CMPQ        R11, C+96(FP)
-	JB          class_1661
-	JMP         swzd_1660
+	JB          class_1589
+	JMP         swzd_1588
 
-swzw_1659:
+swzw_1587:
 	MOVQ AX, R8
 	MOVQ DI, R10
 	XORQ R11, R11
 
-class_1662:
+class_1590:
 	VMOVUPS.Z    (R8), K1, Z16
 	VSUBPS       Z8, Z16, Z16
 	VBROADCASTSS 24(R10), Z17
@@ -26671,24 +26375,24 @@ class_1662:
 	ADDQ         $0x00000020, R10
 	INCQ         R11
 	CMPQ         R11, C+96(FP)
-	JB           class_1662
+	JB           class_1590
 
-swzd_1660:
+swzd_1588:
 	VBROADCASTSS wsum+240(FP), Z8
 	VBROADCASTSS epsC+236(FP), Z16
 	VMULPS       Z16, Z8, Z8
 	VFMADD231PS  Z15, Z8, Z13
 	VSUBPS       Z14, Z13, Z13
 
-noflag_1658:
+noflag_1586:
 	VMOVAPS.Z Z13, K1, Z13
 	VMOVAPS.Z Z12, K1, Z12
 	VADDPS    Z13, Z0, Z0
 	VADDPS    Z12, Z1, Z1
 
-noflag_1655:
+noflag_1583:
 	TESTQ        $0x00000002, sflags+224(FP)
-	JZ           noflag_1663
+	JZ           noflag_1591
 	VMULPS       softmaxconsts<>+128(SB), Z10, Z8
 	VRNDSCALEPS  $0x00, Z8, Z8
 	VMOVAPS      Z10, Z12
@@ -26714,27 +26418,27 @@ noflag_1655:
 	VBROADCASTSS gamma+180(FP), Z10
 	MOVQ         gmode+184(FP), R8
 	CMPQ         R8, $0x01
-	JEQ          pow1_1664
+	JEQ          pow1_1592
 	CMPQ         R8, $0x02
-	JEQ          pow2_1666
+	JEQ          pow2_1594
 	CMPQ         R8, $0x03
-	JEQ          powg_1665
+	JEQ          powg_1593
 	VMOVUPS      softmaxconsts<>+0(SB), Z10
-	JMP          powd_1667
+	JMP          powd_1595
 
-pow1_1664:
+pow1_1592:
 	VMOVAPS Z8, Z10
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z8, K2
 	VXORPS  Z10, Z10, K2, Z10
-	JMP     powd_1667
+	JMP     powd_1595
 
-pow2_1666:
+pow2_1594:
 	VMULPS Z8, Z8, Z10
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z8, K2
 	VXORPS Z10, Z10, K2, Z10
-	JMP    powd_1667
+	JMP    powd_1595
 
-powg_1665:
+powg_1593:
 	VGETEXPPS    Z8, Z13
 	VADDPS       softmaxconsts<>+0(SB), Z13, Z13
 	VGETMANTPS   $0x02, Z8, Z12
@@ -26792,48 +26496,48 @@ powg_1665:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z8, K2
 	VXORPS       Z10, Z10, K2, Z10
 
-powd_1667:
+powd_1595:
 	VMULPS  Z9, Z10, Z10
 	TESTQ   $0x00000100, sflags+224(FP)
-	JZ      noflag_1668
+	JZ      noflag_1596
 	VMOVUPS softmaxconsts<>+0(SB), Z8
 	MOVQ    DI, R8
 	VXORPS  Z9, Z9, Z9
 	XORQ    R10, R10
 
-class_1669:
+class_1597:
 	VPCMPEQD     Z9, Z7, K2
 	VBROADCASTSS 4(R8), K2, Z8
 	ADDQ         $0x00000020, R8
 	VPADDD       softmaxconsts<>+832(SB), Z9, Z9
 	INCQ         R10
 	CMPQ         R10, C+96(FP)
-	JB           class_1669
+	JB           class_1597
 	VMULPS       Z8, Z10, Z10
 
-noflag_1668:
+noflag_1596:
 	VMOVAPS.Z Z10, K1, Z10
 	VADDPS    Z10, Z2, Z2
 
-noflag_1663:
-noflag_1654:
-	JMP pwdone_1653
+noflag_1591:
+noflag_1582:
+	JMP pwdone_1581
 
-prodmode_1652:
+prodmode_1580:
 	VBROADCASTSS eps1+232(FP), Z12
 	VXORPS       softmaxconsts<>+2176(SB), Z12, Z12
 	VMULPS       Z10, Z12, Z12
 	TESTQ        $0x00000400, sflags+224(FP)
-	JZ           noflag_1670
+	JZ           noflag_1598
 	VXORPS       Z10, Z10, Z10
 	TESTQ        $0x00000200, sflags+224(FP)
-	JNZ          swzw_1671
+	JNZ          swzw_1599
 	MOVQ         AX, R8
 	MOVQ         DI, R10
 	VBROADCASTSS epsC+236(FP), Z13
 	XORQ         R11, R11
 
-class_1673:
+class_1601:
 	VMOVUPS.Z   (R8), K1, Z14
 	VSUBPS      Z8, Z14, Z14
 	VFMADD231PS Z13, Z14, Z10
@@ -26841,15 +26545,15 @@ class_1673:
 	ADDQ        $0x00000020, R10
 	INCQ        R11
 	CMPQ        R11, C+96(FP)
-	JB          class_1673
-	JMP         swzd_1672
+	JB          class_1601
+	JMP         swzd_1600
 
-swzw_1671:
+swzw_1599:
 	MOVQ AX, R8
 	MOVQ DI, R10
 	XORQ R11, R11
 
-class_1674:
+class_1602:
 	VMOVUPS.Z    (R8), K1, Z13
 	VSUBPS       Z8, Z13, Z13
 	VBROADCASTSS 24(R10), Z14
@@ -26858,12 +26562,12 @@ class_1674:
 	ADDQ         $0x00000020, R10
 	INCQ         R11
 	CMPQ         R11, C+96(FP)
-	JB           class_1674
+	JB           class_1602
 
-swzd_1672:
+swzd_1600:
 	VSUBPS Z10, Z12, Z12
 
-noflag_1670:
+noflag_1598:
 	VMOVAPS.Z   Z12, K1, Z12
 	VADDPS      Z12, Z0, Z0
 	VMOVUPS     softmaxconsts<>+0(SB), Z8
@@ -26881,37 +26585,37 @@ noflag_1670:
 	VXORPS      softmaxconsts<>+2176(SB), Z5, Z5
 	VSCALEFPS   Z5, Z10, Z5
 
-pwdone_1653:
+pwdone_1581:
 	VMOVUPS softmaxconsts<>+0(SB), Z8
 	TESTQ   $0x00000200, flags+112(FP)
-	JZ      noflag_1675
+	JZ      noflag_1603
 	MOVQ    DI, R8
 	VXORPS  Z9, Z9, Z9
 	XORQ    R10, R10
 
-class_1676:
+class_1604:
 	VPCMPEQD     Z9, Z7, K2
 	VBROADCASTSS (R8), K2, Z8
 	ADDQ         $0x00000020, R8
 	VPADDD       softmaxconsts<>+832(SB), Z9, Z9
 	INCQ         R10
 	CMPQ         R10, C+96(FP)
-	JB           class_1676
+	JB           class_1604
 
-noflag_1675:
+noflag_1603:
 	VBROADCASTSS k1+168(FP), Z9
 	VMULPS       Z8, Z9, Z9
 	VBROADCASTSS k2+172(FP), Z8
 	VADDPS       Z9, Z8, Z8
 	VXORPS       Z10, Z10, Z10
 	TESTQ        $0x00000004, flags+112(FP)
-	JZ           noflag_1677
+	JZ           noflag_1605
 	MOVQ         SI, R8
 	MOVQ         DI, R10
 	VXORPS       Z12, Z12, Z12
 	XORQ         R11, R11
 
-class_1678:
+class_1606:
 	VMULPS       (R8), Z11, Z13
 	VPCMPEQD     Z12, Z7, K2
 	VBROADCASTSS 20(R10), Z14
@@ -26926,18 +26630,18 @@ class_1678:
 	VPADDD       softmaxconsts<>+832(SB), Z12, Z12
 	INCQ         R11
 	CMPQ         R11, C+96(FP)
-	JB           class_1678
+	JB           class_1606
 
-noflag_1677:
+noflag_1605:
 	TESTQ  $0x00000004, flags+112(FP)
-	JZ     outnr_1680
+	JZ     outnr_1608
 	MOVQ   SI, R8
 	MOVQ   DI, R10
 	MOVQ   R9, R11
 	VXORPS Z12, Z12, Z12
 	XORQ   R12, R12
 
-class_1681:
+class_1609:
 	VPCMPEQD     Z12, Z7, K2
 	VMULPS       (R8), Z11, Z13
 	VBROADCASTSS 20(R10), Z14
@@ -26950,32 +26654,32 @@ class_1681:
 	VADDPS       Z8, Z14, Z14
 	VMULPS       Z14, Z13, Z13
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_1682
+	JZ           noflag_1610
 	VBROADCASTSS 8(R10), Z14
 	VSUBPS       Z14, Z13, Z13
 
-noflag_1682:
+noflag_1610:
 	VSUBPS    Z9, Z13, K2, Z13
 	VMOVAPS.Z Z13, K1, Z13
 	TESTQ     $0x00000800, flags+112(FP)
-	JNZ       nt_1683
+	JNZ       nt_1611
 	VMOVUPS   Z13, (R11)
-	JMP       st_1684
+	JMP       st_1612
 
-nt_1683:
+nt_1611:
 	VMOVNTPS Z13, (R11)
 
-st_1684:
+st_1612:
 	ADDQ   $0x00000040, R8
 	ADDQ   $0x00000020, R10
 	ADDQ   CX, R11
 	VPADDD softmaxconsts<>+832(SB), Z12, Z12
 	INCQ   R12
 	CMPQ   R12, C+96(FP)
-	JB     class_1681
-	JMP    outd_1679
+	JB     class_1609
+	JMP    outd_1607
 
-outnr_1680:
+outnr_1608:
 	VMOVAPS Z8, Z8
 	VMULPS  Z11, Z8, Z8
 	MOVQ    SI, R8
@@ -26984,44 +26688,44 @@ outnr_1680:
 	VXORPS  Z10, Z10, Z10
 	XORQ    R12, R12
 
-class_1685:
+class_1613:
 	VPCMPEQD     Z10, Z7, K2
 	VMULPS       (R8), Z8, Z11
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_1686
+	JZ           noflag_1614
 	VBROADCASTSS 8(R10), Z12
 	VSUBPS       Z12, Z11, Z11
 
-noflag_1686:
+noflag_1614:
 	VSUBPS    Z9, Z11, K2, Z11
 	VMOVAPS.Z Z11, K1, Z11
 	TESTQ     $0x00000800, flags+112(FP)
-	JNZ       nt_1687
+	JNZ       nt_1615
 	VMOVUPS   Z11, (R11)
-	JMP       st_1688
+	JMP       st_1616
 
-nt_1687:
+nt_1615:
 	VMOVNTPS Z11, (R11)
 
-st_1688:
+st_1616:
 	ADDQ   $0x00000040, R8
 	ADDQ   $0x00000020, R10
 	ADDQ   CX, R11
 	VPADDD softmaxconsts<>+832(SB), Z10, Z10
 	INCQ   R12
 	CMPQ   R12, C+96(FP)
-	JB     class_1685
+	JB     class_1613
 
-outd_1679:
+outd_1607:
 	ADDQ $0x00000040, AX
 	ADDQ $0x00000010, BX
 	ADDQ $0x00000040, R9
 	SUBQ $0x00000010, DX
-	JMP  loop_1646
+	JMP  loop_1574
 
-tail_1647:
+tail_1575:
 	TESTQ        DX, DX
-	JZ           done_1648
+	JZ           done_1576
 	MOVL         $0x0000ffff, R8
 	BZHIL        DX, R8, R8
 	KMOVW        R8, K1
@@ -27039,17 +26743,17 @@ tail_1647:
 	MOVQ         AX, DX
 	MOVQ         C+96(FP), BX
 	DECQ         BX
-	JZ           c1_1689
+	JZ           c1_1617
 
-max_1690:
+max_1618:
 	ADDQ       CX, DX
 	VMOVUPS.Z  (DX), K2, Z9
 	PREFETCHT0 1024(DX)
 	VMAXPS     Z9, Z8, Z8
 	DECQ       BX
-	JNZ        max_1690
+	JNZ        max_1618
 
-c1_1689:
+c1_1617:
 	VXORPS Z9, Z9, Z9
 	VXORPS Z10, Z10, Z10
 	MOVQ   AX, DX
@@ -27057,7 +26761,7 @@ c1_1689:
 	VXORPS Z11, Z11, Z11
 	XORQ   R8, R8
 
-class_1691:
+class_1619:
 	VMOVUPS.Z    (DX), K2, Z12
 	VSUBPS       Z8, Z12, Z12
 	VMULPS       softmaxconsts<>+128(SB), Z12, Z13
@@ -27088,7 +26792,7 @@ class_1691:
 	VPADDD       softmaxconsts<>+832(SB), Z11, Z11
 	INCQ         R8
 	CMPQ         R8, C+96(FP)
-	JB           class_1691
+	JB           class_1619
 	VMOVUPS      softmaxconsts<>+0(SB), Z11
 	VDIVPS       Z9, Z11, Z11
 	VMOVUPS      softmaxconsts<>+0(SB), Z12
@@ -27097,9 +26801,9 @@ class_1691:
 	MOVQ         sflags+224(FP), DX
 	ANDQ         $0x00000203, DX
 	CMPQ         DX, $0x00000001
-	JEQ          prodmode_1692
+	JEQ          prodmode_1620
 	TESTQ        $0x00000003, sflags+224(FP)
-	JZ           noflag_1694
+	JZ           noflag_1622
 	VGETEXPPS    Z9, Z13
 	VADDPS       softmaxconsts<>+0(SB), Z13, Z13
 	VGETMANTPS   $0x02, Z9, Z12
@@ -27129,37 +26833,37 @@ class_1691:
 	VMOVUPS      Z9, K3, Z15
 	VSUBPS       Z10, Z15, Z9
 	TESTQ        $0x00000001, sflags+224(FP)
-	JZ           noflag_1695
+	JZ           noflag_1623
 	VMOVUPS      softmaxconsts<>+0(SB), Z12
 	TESTQ        $0x00000200, sflags+224(FP)
-	JZ           noflag_1696
+	JZ           noflag_1624
 	MOVQ         DI, DX
 	VXORPS       Z13, Z13, Z13
 	XORQ         BX, BX
 
-class_1697:
+class_1625:
 	VPCMPEQD     Z13, Z7, K3
 	VBROADCASTSS (DX), K3, Z12
 	ADDQ         $0x00000020, DX
 	VPADDD       softmaxconsts<>+832(SB), Z13, Z13
 	INCQ         BX
 	CMPQ         BX, C+96(FP)
-	JB           class_1697
+	JB           class_1625
 
-noflag_1696:
+noflag_1624:
 	VBROADCASTSS eps1+232(FP), Z13
 	VMULPS       Z12, Z13, Z13
 	VMULPS       Z9, Z13, Z13
 	TESTQ        $0x00000400, sflags+224(FP)
-	JZ           noflag_1698
+	JZ           noflag_1626
 	VXORPS       Z14, Z14, Z14
 	TESTQ        $0x00000200, sflags+224(FP)
-	JNZ          swzw_1699
+	JNZ          swzw_1627
 	MOVQ         DI, DX
 	VBROADCASTSS epsC+236(FP), Z16
 	XORQ         BX, BX
 
-class_1701:
+class_1629:
 	VMOVUPS.Z   (AX), K2, Z17
 	VSUBPS      Z8, Z17, Z17
 	VFMADD231PS Z16, Z17, Z14
@@ -27167,14 +26871,14 @@ class_1701:
 	ADDQ        $0x00000020, DX
 	INCQ        BX
 	CMPQ        BX, C+96(FP)
-	JB          class_1701
-	JMP         swzd_1700
+	JB          class_1629
+	JMP         swzd_1628
 
-swzw_1699:
+swzw_1627:
 	MOVQ DI, DX
 	XORQ BX, BX
 
-class_1702:
+class_1630:
 	VMOVUPS.Z    (AX), K2, Z16
 	VSUBPS       Z8, Z16, Z16
 	VBROADCASTSS 24(DX), Z17
@@ -27183,24 +26887,24 @@ class_1702:
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+96(FP)
-	JB           class_1702
+	JB           class_1630
 
-swzd_1700:
+swzd_1628:
 	VBROADCASTSS wsum+240(FP), Z8
 	VBROADCASTSS epsC+236(FP), Z16
 	VMULPS       Z16, Z8, Z8
 	VFMADD231PS  Z15, Z8, Z13
 	VSUBPS       Z14, Z13, Z13
 
-noflag_1698:
+noflag_1626:
 	VMOVAPS.Z Z13, K2, Z13
 	VMOVAPS.Z Z12, K2, Z12
 	VADDPS    Z13, Z0, Z0
 	VADDPS    Z12, Z1, Z1
 
-noflag_1695:
+noflag_1623:
 	TESTQ        $0x00000002, sflags+224(FP)
-	JZ           noflag_1703
+	JZ           noflag_1631
 	VMULPS       softmaxconsts<>+128(SB), Z10, Z8
 	VRNDSCALEPS  $0x00, Z8, Z8
 	VMOVAPS      Z10, Z12
@@ -27226,27 +26930,27 @@ noflag_1695:
 	VBROADCASTSS gamma+180(FP), Z10
 	MOVQ         gmode+184(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_1704
+	JEQ          pow1_1632
 	CMPQ         AX, $0x02
-	JEQ          pow2_1706
+	JEQ          pow2_1634
 	CMPQ         AX, $0x03
-	JEQ          powg_1705
+	JEQ          powg_1633
 	VMOVUPS      softmaxconsts<>+0(SB), Z10
-	JMP          powd_1707
+	JMP          powd_1635
 
-pow1_1704:
+pow1_1632:
 	VMOVAPS Z8, Z10
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z8, K3
 	VXORPS  Z10, Z10, K3, Z10
-	JMP     powd_1707
+	JMP     powd_1635
 
-pow2_1706:
+pow2_1634:
 	VMULPS Z8, Z8, Z10
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z8, K3
 	VXORPS Z10, Z10, K3, Z10
-	JMP    powd_1707
+	JMP    powd_1635
 
-powg_1705:
+powg_1633:
 	VGETEXPPS    Z8, Z13
 	VADDPS       softmaxconsts<>+0(SB), Z13, Z13
 	VGETMANTPS   $0x02, Z8, Z12
@@ -27304,47 +27008,47 @@ powg_1705:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z8, K3
 	VXORPS       Z10, Z10, K3, Z10
 
-powd_1707:
+powd_1635:
 	VMULPS  Z9, Z10, Z10
 	TESTQ   $0x00000100, sflags+224(FP)
-	JZ      noflag_1708
+	JZ      noflag_1636
 	VMOVUPS softmaxconsts<>+0(SB), Z8
 	MOVQ    DI, AX
 	VXORPS  Z9, Z9, Z9
 	XORQ    DX, DX
 
-class_1709:
+class_1637:
 	VPCMPEQD     Z9, Z7, K3
 	VBROADCASTSS 4(AX), K3, Z8
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z9, Z9
 	INCQ         DX
 	CMPQ         DX, C+96(FP)
-	JB           class_1709
+	JB           class_1637
 	VMULPS       Z8, Z10, Z10
 
-noflag_1708:
+noflag_1636:
 	VMOVAPS.Z Z10, K2, Z10
 	VADDPS    Z10, Z2, Z2
 
-noflag_1703:
-noflag_1694:
-	JMP pwdone_1693
+noflag_1631:
+noflag_1622:
+	JMP pwdone_1621
 
-prodmode_1692:
+prodmode_1620:
 	VBROADCASTSS eps1+232(FP), Z12
 	VXORPS       softmaxconsts<>+2176(SB), Z12, Z12
 	VMULPS       Z10, Z12, Z12
 	TESTQ        $0x00000400, sflags+224(FP)
-	JZ           noflag_1710
+	JZ           noflag_1638
 	VXORPS       Z10, Z10, Z10
 	TESTQ        $0x00000200, sflags+224(FP)
-	JNZ          swzw_1711
+	JNZ          swzw_1639
 	MOVQ         DI, DX
 	VBROADCASTSS epsC+236(FP), Z13
 	XORQ         BX, BX
 
-class_1713:
+class_1641:
 	VMOVUPS.Z   (AX), K2, Z14
 	VSUBPS      Z8, Z14, Z14
 	VFMADD231PS Z13, Z14, Z10
@@ -27352,14 +27056,14 @@ class_1713:
 	ADDQ        $0x00000020, DX
 	INCQ        BX
 	CMPQ        BX, C+96(FP)
-	JB          class_1713
-	JMP         swzd_1712
+	JB          class_1641
+	JMP         swzd_1640
 
-swzw_1711:
+swzw_1639:
 	MOVQ DI, DX
 	XORQ BX, BX
 
-class_1714:
+class_1642:
 	VMOVUPS.Z    (AX), K2, Z13
 	VSUBPS       Z8, Z13, Z13
 	VBROADCASTSS 24(DX), Z14
@@ -27368,12 +27072,12 @@ class_1714:
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+96(FP)
-	JB           class_1714
+	JB           class_1642
 
-swzd_1712:
+swzd_1640:
 	VSUBPS Z10, Z12, Z12
 
-noflag_1710:
+noflag_1638:
 	VMOVAPS.Z   Z12, K2, Z12
 	VADDPS      Z12, Z0, Z0
 	VMOVUPS     softmaxconsts<>+0(SB), Z8
@@ -27391,37 +27095,37 @@ noflag_1710:
 	VXORPS      softmaxconsts<>+2176(SB), Z5, Z5
 	VSCALEFPS   Z5, Z10, Z5
 
-pwdone_1693:
+pwdone_1621:
 	VMOVUPS softmaxconsts<>+0(SB), Z8
 	TESTQ   $0x00000200, flags+112(FP)
-	JZ      noflag_1715
+	JZ      noflag_1643
 	MOVQ    DI, AX
 	VXORPS  Z9, Z9, Z9
 	XORQ    DX, DX
 
-class_1716:
+class_1644:
 	VPCMPEQD     Z9, Z7, K3
 	VBROADCASTSS (AX), K3, Z8
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z9, Z9
 	INCQ         DX
 	CMPQ         DX, C+96(FP)
-	JB           class_1716
+	JB           class_1644
 
-noflag_1715:
+noflag_1643:
 	VBROADCASTSS k1+168(FP), Z9
 	VMULPS       Z8, Z9, Z9
 	VBROADCASTSS k2+172(FP), Z8
 	VADDPS       Z9, Z8, Z8
 	VXORPS       Z10, Z10, Z10
 	TESTQ        $0x00000004, flags+112(FP)
-	JZ           noflag_1717
+	JZ           noflag_1645
 	MOVQ         SI, AX
 	MOVQ         DI, DX
 	VXORPS       Z12, Z12, Z12
 	XORQ         BX, BX
 
-class_1718:
+class_1646:
 	VMULPS       (AX), Z11, Z13
 	VPCMPEQD     Z12, Z7, K3
 	VBROADCASTSS 20(DX), Z14
@@ -27436,18 +27140,18 @@ class_1718:
 	VPADDD       softmaxconsts<>+832(SB), Z12, Z12
 	INCQ         BX
 	CMPQ         BX, C+96(FP)
-	JB           class_1718
+	JB           class_1646
 
-noflag_1717:
+noflag_1645:
 	TESTQ  $0x00000004, flags+112(FP)
-	JZ     outnr_1720
+	JZ     outnr_1648
 	MOVQ   SI, AX
 	MOVQ   DI, DX
 	MOVQ   R9, BX
 	VXORPS Z12, Z12, Z12
 	XORQ   SI, SI
 
-class_1721:
+class_1649:
 	VPCMPEQD     Z12, Z7, K3
 	VMULPS       (AX), Z11, Z13
 	VBROADCASTSS 20(DX), Z14
@@ -27460,11 +27164,11 @@ class_1721:
 	VADDPS       Z8, Z14, Z14
 	VMULPS       Z14, Z13, Z13
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_1722
+	JZ           noflag_1650
 	VBROADCASTSS 8(DX), Z14
 	VSUBPS       Z14, Z13, Z13
 
-noflag_1722:
+noflag_1650:
 	VSUBPS    Z9, Z13, K3, Z13
 	VMOVAPS.Z Z13, K2, Z13
 	VMOVUPS   Z13, K1, (BX)
@@ -27474,10 +27178,10 @@ noflag_1722:
 	VPADDD    softmaxconsts<>+832(SB), Z12, Z12
 	INCQ      SI
 	CMPQ      SI, C+96(FP)
-	JB        class_1721
-	JMP       outd_1719
+	JB        class_1649
+	JMP       outd_1647
 
-outnr_1720:
+outnr_1648:
 	VMOVAPS Z8, Z8
 	VMULPS  Z11, Z8, Z8
 	MOVQ    SI, AX
@@ -27486,15 +27190,15 @@ outnr_1720:
 	VXORPS  Z10, Z10, Z10
 	XORQ    SI, SI
 
-class_1723:
+class_1651:
 	VPCMPEQD     Z10, Z7, K3
 	VMULPS       (AX), Z8, Z11
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_1724
+	JZ           noflag_1652
 	VBROADCASTSS 8(DX), Z12
 	VSUBPS       Z12, Z11, Z11
 
-noflag_1724:
+noflag_1652:
 	VSUBPS    Z9, Z11, K3, Z11
 	VMOVAPS.Z Z11, K2, Z11
 	VMOVUPS   Z11, K1, (BX)
@@ -27504,16 +27208,16 @@ noflag_1724:
 	VPADDD    softmaxconsts<>+832(SB), Z10, Z10
 	INCQ      SI
 	CMPQ      SI, C+96(FP)
-	JB        class_1723
+	JB        class_1651
 
-outd_1719:
-done_1648:
-	JMP pixwd_1645
+outd_1647:
+done_1576:
+	JMP pixwd_1573
 
-pixw_1644:
-loop_1725:
+pixw_1572:
+loop_1653:
 	CMPQ         DX, $0x00000010
-	JB           tail_1726
+	JB           tail_1654
 	VPMOVZXBD    (BX), Z7
 	VBROADCASTSS ign+104(FP), Z8
 	VMOVQ        C+96(FP), X9
@@ -27529,17 +27233,17 @@ loop_1725:
 	MOVQ         AX, R10
 	MOVQ         C+96(FP), R11
 	DECQ         R11
-	JZ           c1_1728
+	JZ           c1_1656
 
-max_1729:
+max_1657:
 	ADDQ       CX, R10
 	VMOVUPS.Z  (R10), K1, Z10
 	PREFETCHT0 1024(R10)
 	VMAXPS     Z10, Z9, Z9
 	DECQ       R11
-	JNZ        max_1729
+	JNZ        max_1657
 
-c1_1728:
+c1_1656:
 	VXORPS Z10, Z10, Z10
 	VXORPS Z11, Z11, Z11
 	MOVQ   AX, R10
@@ -27547,7 +27251,7 @@ c1_1728:
 	VXORPS Z12, Z12, Z12
 	XORQ   R12, R12
 
-class_1730:
+class_1658:
 	VMOVUPS.Z    (R10), K1, Z13
 	VSUBPS       Z9, Z13, Z13
 	VMULPS       softmaxconsts<>+128(SB), Z13, Z14
@@ -27578,7 +27282,7 @@ class_1730:
 	VPADDD       softmaxconsts<>+832(SB), Z12, Z12
 	INCQ         R12
 	CMPQ         R12, C+96(FP)
-	JB           class_1730
+	JB           class_1658
 	VMOVUPS      softmaxconsts<>+0(SB), Z12
 	VDIVPS       Z10, Z12, Z12
 	VMOVUPS      softmaxconsts<>+0(SB), Z13
@@ -27587,9 +27291,9 @@ class_1730:
 	MOVQ         sflags+224(FP), R10
 	ANDQ         $0x00000203, R10
 	CMPQ         R10, $0x00000001
-	JEQ          prodmode_1731
+	JEQ          prodmode_1659
 	TESTQ        $0x00000003, sflags+224(FP)
-	JZ           noflag_1733
+	JZ           noflag_1661
 	VGETEXPPS    Z10, Z14
 	VADDPS       softmaxconsts<>+0(SB), Z14, Z14
 	VGETMANTPS   $0x02, Z10, Z13
@@ -27619,38 +27323,38 @@ class_1730:
 	VMOVUPS      Z10, K2, Z16
 	VSUBPS       Z11, Z16, Z10
 	TESTQ        $0x00000001, sflags+224(FP)
-	JZ           noflag_1734
+	JZ           noflag_1662
 	VMOVUPS      softmaxconsts<>+0(SB), Z13
 	TESTQ        $0x00000200, sflags+224(FP)
-	JZ           noflag_1735
+	JZ           noflag_1663
 	MOVQ         DI, R10
 	VXORPS       Z14, Z14, Z14
 	XORQ         R11, R11
 
-class_1736:
+class_1664:
 	VPCMPEQD     Z14, Z7, K2
 	VBROADCASTSS (R10), K2, Z13
 	ADDQ         $0x00000020, R10
 	VPADDD       softmaxconsts<>+832(SB), Z14, Z14
 	INCQ         R11
 	CMPQ         R11, C+96(FP)
-	JB           class_1736
+	JB           class_1664
 
-noflag_1735:
+noflag_1663:
 	VBROADCASTSS eps1+232(FP), Z14
 	VMULPS       Z13, Z14, Z14
 	VMULPS       Z10, Z14, Z14
 	TESTQ        $0x00000400, sflags+224(FP)
-	JZ           noflag_1737
+	JZ           noflag_1665
 	VXORPS       Z15, Z15, Z15
 	TESTQ        $0x00000200, sflags+224(FP)
-	JNZ          swzw_1738
+	JNZ          swzw_1666
 	MOVQ         AX, R10
 	MOVQ         DI, R11
 	VBROADCASTSS epsC+236(FP), Z17
 	XORQ         R12, R12
 
-class_1740:
+class_1668:
 	VMOVUPS.Z   (R10), K1, Z18
 	VSUBPS      Z9, Z18, Z18
 	VFMADD231PS Z17, Z18, Z15
@@ -27658,15 +27362,15 @@ class_1740:
 	ADDQ        $0x00000020, R11
 	INCQ        R12
 	CMPQ        R12, C+96(FP)
-	JB          class_1740
-	JMP         swzd_1739
+	JB          class_1668
+	JMP         swzd_1667
 
-swzw_1738:
+swzw_1666:
 	MOVQ AX, R10
 	MOVQ DI, R11
 	XORQ R12, R12
 
-class_1741:
+class_1669:
 	VMOVUPS.Z    (R10), K1, Z17
 	VSUBPS       Z9, Z17, Z17
 	VBROADCASTSS 24(R11), Z18
@@ -27675,16 +27379,16 @@ class_1741:
 	ADDQ         $0x00000020, R11
 	INCQ         R12
 	CMPQ         R12, C+96(FP)
-	JB           class_1741
+	JB           class_1669
 
-swzd_1739:
+swzd_1667:
 	VBROADCASTSS wsum+240(FP), Z9
 	VBROADCASTSS epsC+236(FP), Z17
 	VMULPS       Z17, Z9, Z9
 	VFMADD231PS  Z16, Z9, Z14
 	VSUBPS       Z15, Z14, Z14
 
-noflag_1737:
+noflag_1665:
 	VMOVAPS.Z Z14, K1, Z14
 	VMOVAPS.Z Z13, K1, Z13
 	VMULPS    Z8, Z14, Z14
@@ -27692,9 +27396,9 @@ noflag_1737:
 	VADDPS    Z14, Z0, Z0
 	VADDPS    Z13, Z1, Z1
 
-noflag_1734:
+noflag_1662:
 	TESTQ        $0x00000002, sflags+224(FP)
-	JZ           noflag_1742
+	JZ           noflag_1670
 	VMULPS       softmaxconsts<>+128(SB), Z11, Z9
 	VRNDSCALEPS  $0x00, Z9, Z9
 	VMOVAPS      Z11, Z13
@@ -27720,27 +27424,27 @@ noflag_1734:
 	VBROADCASTSS gamma+180(FP), Z11
 	MOVQ         gmode+184(FP), R10
 	CMPQ         R10, $0x01
-	JEQ          pow1_1743
+	JEQ          pow1_1671
 	CMPQ         R10, $0x02
-	JEQ          pow2_1745
+	JEQ          pow2_1673
 	CMPQ         R10, $0x03
-	JEQ          powg_1744
+	JEQ          powg_1672
 	VMOVUPS      softmaxconsts<>+0(SB), Z11
-	JMP          powd_1746
+	JMP          powd_1674
 
-pow1_1743:
+pow1_1671:
 	VMOVAPS Z9, Z11
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z9, K2
 	VXORPS  Z11, Z11, K2, Z11
-	JMP     powd_1746
+	JMP     powd_1674
 
-pow2_1745:
+pow2_1673:
 	VMULPS Z9, Z9, Z11
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z9, K2
 	VXORPS Z11, Z11, K2, Z11
-	JMP    powd_1746
+	JMP    powd_1674
 
-powg_1744:
+powg_1672:
 	VGETEXPPS    Z9, Z14
 	VADDPS       softmaxconsts<>+0(SB), Z14, Z14
 	VGETMANTPS   $0x02, Z9, Z13
@@ -27798,49 +27502,49 @@ powg_1744:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z9, K2
 	VXORPS       Z11, Z11, K2, Z11
 
-powd_1746:
+powd_1674:
 	VMULPS  Z10, Z11, Z11
 	TESTQ   $0x00000100, sflags+224(FP)
-	JZ      noflag_1747
+	JZ      noflag_1675
 	VMOVUPS softmaxconsts<>+0(SB), Z9
 	MOVQ    DI, R10
 	VXORPS  Z10, Z10, Z10
 	XORQ    R11, R11
 
-class_1748:
+class_1676:
 	VPCMPEQD     Z10, Z7, K2
 	VBROADCASTSS 4(R10), K2, Z9
 	ADDQ         $0x00000020, R10
 	VPADDD       softmaxconsts<>+832(SB), Z10, Z10
 	INCQ         R11
 	CMPQ         R11, C+96(FP)
-	JB           class_1748
+	JB           class_1676
 	VMULPS       Z9, Z11, Z11
 
-noflag_1747:
+noflag_1675:
 	VMOVAPS.Z Z11, K1, Z11
 	VMULPS    Z8, Z11, Z11
 	VADDPS    Z11, Z2, Z2
 
-noflag_1742:
-noflag_1733:
-	JMP pwdone_1732
+noflag_1670:
+noflag_1661:
+	JMP pwdone_1660
 
-prodmode_1731:
+prodmode_1659:
 	VBROADCASTSS eps1+232(FP), Z13
 	VXORPS       softmaxconsts<>+2176(SB), Z13, Z13
 	VMULPS       Z11, Z13, Z13
 	TESTQ        $0x00000400, sflags+224(FP)
-	JZ           noflag_1749
+	JZ           noflag_1677
 	VXORPS       Z11, Z11, Z11
 	TESTQ        $0x00000200, sflags+224(FP)
-	JNZ          swzw_1750
+	JNZ          swzw_1678
 	MOVQ         AX, R10
 	MOVQ         DI, R11
 	VBROADCASTSS epsC+236(FP), Z14
 	XORQ         R12, R12
 
-class_1752:
+class_1680:
 	VMOVUPS.Z   (R10), K1, Z15
 	VSUBPS      Z9, Z15, Z15
 	VFMADD231PS Z14, Z15, Z11
@@ -27848,15 +27552,15 @@ class_1752:
 	ADDQ        $0x00000020, R11
 	INCQ        R12
 	CMPQ        R12, C+96(FP)
-	JB          class_1752
-	JMP         swzd_1751
+	JB          class_1680
+	JMP         swzd_1679
 
-swzw_1750:
+swzw_1678:
 	MOVQ AX, R10
 	MOVQ DI, R11
 	XORQ R12, R12
 
-class_1753:
+class_1681:
 	VMOVUPS.Z    (R10), K1, Z14
 	VSUBPS       Z9, Z14, Z14
 	VBROADCASTSS 24(R11), Z15
@@ -27865,12 +27569,12 @@ class_1753:
 	ADDQ         $0x00000020, R11
 	INCQ         R12
 	CMPQ         R12, C+96(FP)
-	JB           class_1753
+	JB           class_1681
 
-swzd_1751:
+swzd_1679:
 	VSUBPS Z11, Z13, Z13
 
-noflag_1749:
+noflag_1677:
 	VMOVAPS.Z   Z13, K1, Z13
 	VADDPS      Z13, Z0, Z0
 	VMOVUPS     softmaxconsts<>+0(SB), Z9
@@ -27888,37 +27592,37 @@ noflag_1749:
 	VXORPS      softmaxconsts<>+2176(SB), Z5, Z5
 	VSCALEFPS   Z5, Z11, Z5
 
-pwdone_1732:
+pwdone_1660:
 	VMOVUPS softmaxconsts<>+0(SB), Z9
 	TESTQ   $0x00000200, flags+112(FP)
-	JZ      noflag_1754
+	JZ      noflag_1682
 	MOVQ    DI, R10
 	VXORPS  Z10, Z10, Z10
 	XORQ    R11, R11
 
-class_1755:
+class_1683:
 	VPCMPEQD     Z10, Z7, K2
 	VBROADCASTSS (R10), K2, Z9
 	ADDQ         $0x00000020, R10
 	VPADDD       softmaxconsts<>+832(SB), Z10, Z10
 	INCQ         R11
 	CMPQ         R11, C+96(FP)
-	JB           class_1755
+	JB           class_1683
 
-noflag_1754:
+noflag_1682:
 	VBROADCASTSS k1+168(FP), Z10
 	VMULPS       Z9, Z10, Z10
 	VBROADCASTSS k2+172(FP), Z9
 	VADDPS       Z10, Z9, Z9
 	VXORPS       Z11, Z11, Z11
 	TESTQ        $0x00000004, flags+112(FP)
-	JZ           noflag_1756
+	JZ           noflag_1684
 	MOVQ         SI, R10
 	MOVQ         DI, R11
 	VXORPS       Z13, Z13, Z13
 	XORQ         R12, R12
 
-class_1757:
+class_1685:
 	VMULPS       (R10), Z12, Z14
 	VPCMPEQD     Z13, Z7, K2
 	VBROADCASTSS 20(R11), Z15
@@ -27933,18 +27637,18 @@ class_1757:
 	VPADDD       softmaxconsts<>+832(SB), Z13, Z13
 	INCQ         R12
 	CMPQ         R12, C+96(FP)
-	JB           class_1757
+	JB           class_1685
 
-noflag_1756:
+noflag_1684:
 	TESTQ  $0x00000004, flags+112(FP)
-	JZ     outnr_1759
+	JZ     outnr_1687
 	MOVQ   SI, R10
 	MOVQ   DI, R11
 	MOVQ   R9, R12
 	VXORPS Z13, Z13, Z13
 	XORQ   R13, R13
 
-class_1760:
+class_1688:
 	VPCMPEQD     Z13, Z7, K2
 	VMULPS       (R10), Z12, Z14
 	VBROADCASTSS 20(R11), Z15
@@ -27957,33 +27661,33 @@ class_1760:
 	VADDPS       Z9, Z15, Z15
 	VMULPS       Z15, Z14, Z14
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_1761
+	JZ           noflag_1689
 	VBROADCASTSS 8(R11), Z15
 	VSUBPS       Z15, Z14, Z14
 
-noflag_1761:
+noflag_1689:
 	VSUBPS    Z10, Z14, K2, Z14
 	VMOVAPS.Z Z14, K1, Z14
 	VMULPS    Z8, Z14, Z14
 	TESTQ     $0x00000800, flags+112(FP)
-	JNZ       nt_1762
+	JNZ       nt_1690
 	VMOVUPS   Z14, (R12)
-	JMP       st_1763
+	JMP       st_1691
 
-nt_1762:
+nt_1690:
 	VMOVNTPS Z14, (R12)
 
-st_1763:
+st_1691:
 	ADDQ   $0x00000040, R10
 	ADDQ   $0x00000020, R11
 	ADDQ   CX, R12
 	VPADDD softmaxconsts<>+832(SB), Z13, Z13
 	INCQ   R13
 	CMPQ   R13, C+96(FP)
-	JB     class_1760
-	JMP    outd_1758
+	JB     class_1688
+	JMP    outd_1686
 
-outnr_1759:
+outnr_1687:
 	VMOVAPS Z9, Z9
 	VMULPS  Z12, Z9, Z9
 	MOVQ    SI, R10
@@ -27992,46 +27696,46 @@ outnr_1759:
 	VXORPS  Z11, Z11, Z11
 	XORQ    R13, R13
 
-class_1764:
+class_1692:
 	VPCMPEQD     Z11, Z7, K2
 	VMULPS       (R10), Z9, Z12
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_1765
+	JZ           noflag_1693
 	VBROADCASTSS 8(R11), Z13
 	VSUBPS       Z13, Z12, Z12
 
-noflag_1765:
+noflag_1693:
 	VSUBPS    Z10, Z12, K2, Z12
 	VMOVAPS.Z Z12, K1, Z12
 	VMULPS    Z8, Z12, Z12
 	TESTQ     $0x00000800, flags+112(FP)
-	JNZ       nt_1766
+	JNZ       nt_1694
 	VMOVUPS   Z12, (R12)
-	JMP       st_1767
+	JMP       st_1695
 
-nt_1766:
+nt_1694:
 	VMOVNTPS Z12, (R12)
 
-st_1767:
+st_1695:
 	ADDQ   $0x00000040, R10
 	ADDQ   $0x00000020, R11
 	ADDQ   CX, R12
 	VPADDD softmaxconsts<>+832(SB), Z11, Z11
 	INCQ   R13
 	CMPQ   R13, C+96(FP)
-	JB     class_1764
+	JB     class_1692
 
-outd_1758:
+outd_1686:
 	ADDQ $0x00000040, AX
 	ADDQ $0x00000010, BX
 	ADDQ $0x00000040, R9
 	ADDQ $0x00000040, R8
 	SUBQ $0x00000010, DX
-	JMP  loop_1725
+	JMP  loop_1653
 
-tail_1726:
+tail_1654:
 	TESTQ        DX, DX
-	JZ           done_1727
+	JZ           done_1655
 	MOVL         $0x0000ffff, R10
 	BZHIL        DX, R10, R10
 	KMOVW        R10, K1
@@ -28051,17 +27755,17 @@ tail_1726:
 	MOVQ         AX, DX
 	MOVQ         C+96(FP), BX
 	DECQ         BX
-	JZ           c1_1768
+	JZ           c1_1696
 
-max_1769:
+max_1697:
 	ADDQ       CX, DX
 	VMOVUPS.Z  (DX), K2, Z10
 	PREFETCHT0 1024(DX)
 	VMAXPS     Z10, Z9, Z9
 	DECQ       BX
-	JNZ        max_1769
+	JNZ        max_1697
 
-c1_1768:
+c1_1696:
 	VXORPS Z10, Z10, Z10
 	VXORPS Z11, Z11, Z11
 	MOVQ   AX, DX
@@ -28069,7 +27773,7 @@ c1_1768:
 	VXORPS Z12, Z12, Z12
 	XORQ   R8, R8
 
-class_1770:
+class_1698:
 	VMOVUPS.Z    (DX), K2, Z13
 	VSUBPS       Z9, Z13, Z13
 	VMULPS       softmaxconsts<>+128(SB), Z13, Z14
@@ -28100,7 +27804,7 @@ class_1770:
 	VPADDD       softmaxconsts<>+832(SB), Z12, Z12
 	INCQ         R8
 	CMPQ         R8, C+96(FP)
-	JB           class_1770
+	JB           class_1698
 	VMOVUPS      softmaxconsts<>+0(SB), Z12
 	VDIVPS       Z10, Z12, Z12
 	VMOVUPS      softmaxconsts<>+0(SB), Z13
@@ -28109,9 +27813,9 @@ class_1770:
 	MOVQ         sflags+224(FP), DX
 	ANDQ         $0x00000203, DX
 	CMPQ         DX, $0x00000001
-	JEQ          prodmode_1771
+	JEQ          prodmode_1699
 	TESTQ        $0x00000003, sflags+224(FP)
-	JZ           noflag_1773
+	JZ           noflag_1701
 	VGETEXPPS    Z10, Z14
 	VADDPS       softmaxconsts<>+0(SB), Z14, Z14
 	VGETMANTPS   $0x02, Z10, Z13
@@ -28141,37 +27845,37 @@ class_1770:
 	VMOVUPS      Z10, K3, Z16
 	VSUBPS       Z11, Z16, Z10
 	TESTQ        $0x00000001, sflags+224(FP)
-	JZ           noflag_1774
+	JZ           noflag_1702
 	VMOVUPS      softmaxconsts<>+0(SB), Z13
 	TESTQ        $0x00000200, sflags+224(FP)
-	JZ           noflag_1775
+	JZ           noflag_1703
 	MOVQ         DI, DX
 	VXORPS       Z14, Z14, Z14
 	XORQ         BX, BX
 
-class_1776:
+class_1704:
 	VPCMPEQD     Z14, Z7, K3
 	VBROADCASTSS (DX), K3, Z13
 	ADDQ         $0x00000020, DX
 	VPADDD       softmaxconsts<>+832(SB), Z14, Z14
 	INCQ         BX
 	CMPQ         BX, C+96(FP)
-	JB           class_1776
+	JB           class_1704
 
-noflag_1775:
+noflag_1703:
 	VBROADCASTSS eps1+232(FP), Z14
 	VMULPS       Z13, Z14, Z14
 	VMULPS       Z10, Z14, Z14
 	TESTQ        $0x00000400, sflags+224(FP)
-	JZ           noflag_1777
+	JZ           noflag_1705
 	VXORPS       Z15, Z15, Z15
 	TESTQ        $0x00000200, sflags+224(FP)
-	JNZ          swzw_1778
+	JNZ          swzw_1706
 	MOVQ         DI, DX
 	VBROADCASTSS epsC+236(FP), Z17
 	XORQ         BX, BX
 
-class_1780:
+class_1708:
 	VMOVUPS.Z   (AX), K2, Z18
 	VSUBPS      Z9, Z18, Z18
 	VFMADD231PS Z17, Z18, Z15
@@ -28179,14 +27883,14 @@ class_1780:
 	ADDQ        $0x00000020, DX
 	INCQ        BX
 	CMPQ        BX, C+96(FP)
-	JB          class_1780
-	JMP         swzd_1779
+	JB          class_1708
+	JMP         swzd_1707
 
-swzw_1778:
+swzw_1706:
 	MOVQ DI, DX
 	XORQ BX, BX
 
-class_1781:
+class_1709:
 	VMOVUPS.Z    (AX), K2, Z17
 	VSUBPS       Z9, Z17, Z17
 	VBROADCASTSS 24(DX), Z18
@@ -28195,16 +27899,16 @@ class_1781:
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+96(FP)
-	JB           class_1781
+	JB           class_1709
 
-swzd_1779:
+swzd_1707:
 	VBROADCASTSS wsum+240(FP), Z9
 	VBROADCASTSS epsC+236(FP), Z17
 	VMULPS       Z17, Z9, Z9
 	VFMADD231PS  Z16, Z9, Z14
 	VSUBPS       Z15, Z14, Z14
 
-noflag_1777:
+noflag_1705:
 	VMOVAPS.Z Z14, K2, Z14
 	VMOVAPS.Z Z13, K2, Z13
 	VMULPS    Z8, Z14, Z14
@@ -28212,9 +27916,9 @@ noflag_1777:
 	VADDPS    Z14, Z0, Z0
 	VADDPS    Z13, Z1, Z1
 
-noflag_1774:
+noflag_1702:
 	TESTQ        $0x00000002, sflags+224(FP)
-	JZ           noflag_1782
+	JZ           noflag_1710
 	VMULPS       softmaxconsts<>+128(SB), Z11, Z9
 	VRNDSCALEPS  $0x00, Z9, Z9
 	VMOVAPS      Z11, Z13
@@ -28240,27 +27944,27 @@ noflag_1774:
 	VBROADCASTSS gamma+180(FP), Z11
 	MOVQ         gmode+184(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_1783
+	JEQ          pow1_1711
 	CMPQ         AX, $0x02
-	JEQ          pow2_1785
+	JEQ          pow2_1713
 	CMPQ         AX, $0x03
-	JEQ          powg_1784
+	JEQ          powg_1712
 	VMOVUPS      softmaxconsts<>+0(SB), Z11
-	JMP          powd_1786
+	JMP          powd_1714
 
-pow1_1783:
+pow1_1711:
 	VMOVAPS Z9, Z11
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z9, K3
 	VXORPS  Z11, Z11, K3, Z11
-	JMP     powd_1786
+	JMP     powd_1714
 
-pow2_1785:
+pow2_1713:
 	VMULPS Z9, Z9, Z11
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z9, K3
 	VXORPS Z11, Z11, K3, Z11
-	JMP    powd_1786
+	JMP    powd_1714
 
-powg_1784:
+powg_1712:
 	VGETEXPPS    Z9, Z14
 	VADDPS       softmaxconsts<>+0(SB), Z14, Z14
 	VGETMANTPS   $0x02, Z9, Z13
@@ -28318,48 +28022,48 @@ powg_1784:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z9, K3
 	VXORPS       Z11, Z11, K3, Z11
 
-powd_1786:
+powd_1714:
 	VMULPS  Z10, Z11, Z11
 	TESTQ   $0x00000100, sflags+224(FP)
-	JZ      noflag_1787
+	JZ      noflag_1715
 	VMOVUPS softmaxconsts<>+0(SB), Z9
 	MOVQ    DI, AX
 	VXORPS  Z10, Z10, Z10
 	XORQ    DX, DX
 
-class_1788:
+class_1716:
 	VPCMPEQD     Z10, Z7, K3
 	VBROADCASTSS 4(AX), K3, Z9
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z10, Z10
 	INCQ         DX
 	CMPQ         DX, C+96(FP)
-	JB           class_1788
+	JB           class_1716
 	VMULPS       Z9, Z11, Z11
 
-noflag_1787:
+noflag_1715:
 	VMOVAPS.Z Z11, K2, Z11
 	VMULPS    Z8, Z11, Z11
 	VADDPS    Z11, Z2, Z2
 
-noflag_1782:
-noflag_1773:
-	JMP pwdone_1772
+noflag_1710:
+noflag_1701:
+	JMP pwdone_1700
 
-prodmode_1771:
+prodmode_1699:
 	VBROADCASTSS eps1+232(FP), Z13
 	VXORPS       softmaxconsts<>+2176(SB), Z13, Z13
 	VMULPS       Z11, Z13, Z13
 	TESTQ        $0x00000400, sflags+224(FP)
-	JZ           noflag_1789
+	JZ           noflag_1717
 	VXORPS       Z11, Z11, Z11
 	TESTQ        $0x00000200, sflags+224(FP)
-	JNZ          swzw_1790
+	JNZ          swzw_1718
 	MOVQ         DI, DX
 	VBROADCASTSS epsC+236(FP), Z14
 	XORQ         BX, BX
 
-class_1792:
+class_1720:
 	VMOVUPS.Z   (AX), K2, Z15
 	VSUBPS      Z9, Z15, Z15
 	VFMADD231PS Z14, Z15, Z11
@@ -28367,14 +28071,14 @@ class_1792:
 	ADDQ        $0x00000020, DX
 	INCQ        BX
 	CMPQ        BX, C+96(FP)
-	JB          class_1792
-	JMP         swzd_1791
+	JB          class_1720
+	JMP         swzd_1719
 
-swzw_1790:
+swzw_1718:
 	MOVQ DI, DX
 	XORQ BX, BX
 
-class_1793:
+class_1721:
 	VMOVUPS.Z    (AX), K2, Z14
 	VSUBPS       Z9, Z14, Z14
 	VBROADCASTSS 24(DX), Z15
@@ -28383,12 +28087,12 @@ class_1793:
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+96(FP)
-	JB           class_1793
+	JB           class_1721
 
-swzd_1791:
+swzd_1719:
 	VSUBPS Z11, Z13, Z13
 
-noflag_1789:
+noflag_1717:
 	VMOVAPS.Z   Z13, K2, Z13
 	VADDPS      Z13, Z0, Z0
 	VMOVUPS     softmaxconsts<>+0(SB), Z9
@@ -28406,37 +28110,37 @@ noflag_1789:
 	VXORPS      softmaxconsts<>+2176(SB), Z5, Z5
 	VSCALEFPS   Z5, Z11, Z5
 
-pwdone_1772:
+pwdone_1700:
 	VMOVUPS softmaxconsts<>+0(SB), Z9
 	TESTQ   $0x00000200, flags+112(FP)
-	JZ      noflag_1794
+	JZ      noflag_1722
 	MOVQ    DI, AX
 	VXORPS  Z10, Z10, Z10
 	XORQ    DX, DX
 
-class_1795:
+class_1723:
 	VPCMPEQD     Z10, Z7, K3
 	VBROADCASTSS (AX), K3, Z9
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z10, Z10
 	INCQ         DX
 	CMPQ         DX, C+96(FP)
-	JB           class_1795
+	JB           class_1723
 
-noflag_1794:
+noflag_1722:
 	VBROADCASTSS k1+168(FP), Z10
 	VMULPS       Z9, Z10, Z10
 	VBROADCASTSS k2+172(FP), Z9
 	VADDPS       Z10, Z9, Z9
 	VXORPS       Z11, Z11, Z11
 	TESTQ        $0x00000004, flags+112(FP)
-	JZ           noflag_1796
+	JZ           noflag_1724
 	MOVQ         SI, AX
 	MOVQ         DI, DX
 	VXORPS       Z13, Z13, Z13
 	XORQ         BX, BX
 
-class_1797:
+class_1725:
 	VMULPS       (AX), Z12, Z14
 	VPCMPEQD     Z13, Z7, K3
 	VBROADCASTSS 20(DX), Z15
@@ -28451,18 +28155,18 @@ class_1797:
 	VPADDD       softmaxconsts<>+832(SB), Z13, Z13
 	INCQ         BX
 	CMPQ         BX, C+96(FP)
-	JB           class_1797
+	JB           class_1725
 
-noflag_1796:
+noflag_1724:
 	TESTQ  $0x00000004, flags+112(FP)
-	JZ     outnr_1799
+	JZ     outnr_1727
 	MOVQ   SI, AX
 	MOVQ   DI, DX
 	MOVQ   R9, BX
 	VXORPS Z13, Z13, Z13
 	XORQ   SI, SI
 
-class_1800:
+class_1728:
 	VPCMPEQD     Z13, Z7, K3
 	VMULPS       (AX), Z12, Z14
 	VBROADCASTSS 20(DX), Z15
@@ -28475,11 +28179,11 @@ class_1800:
 	VADDPS       Z9, Z15, Z15
 	VMULPS       Z15, Z14, Z14
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_1801
+	JZ           noflag_1729
 	VBROADCASTSS 8(DX), Z15
 	VSUBPS       Z15, Z14, Z14
 
-noflag_1801:
+noflag_1729:
 	VSUBPS    Z10, Z14, K3, Z14
 	VMOVAPS.Z Z14, K2, Z14
 	VMULPS    Z8, Z14, Z14
@@ -28490,10 +28194,10 @@ noflag_1801:
 	VPADDD    softmaxconsts<>+832(SB), Z13, Z13
 	INCQ      SI
 	CMPQ      SI, C+96(FP)
-	JB        class_1800
-	JMP       outd_1798
+	JB        class_1728
+	JMP       outd_1726
 
-outnr_1799:
+outnr_1727:
 	VMOVAPS Z9, Z9
 	VMULPS  Z12, Z9, Z9
 	MOVQ    SI, AX
@@ -28502,15 +28206,15 @@ outnr_1799:
 	VXORPS  Z11, Z11, Z11
 	XORQ    SI, SI
 
-class_1802:
+class_1730:
 	VPCMPEQD     Z11, Z7, K3
 	VMULPS       (AX), Z9, Z12
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_1803
+	JZ           noflag_1731
 	VBROADCASTSS 8(DX), Z13
 	VSUBPS       Z13, Z12, Z12
 
-noflag_1803:
+noflag_1731:
 	VSUBPS    Z10, Z12, K3, Z12
 	VMOVAPS.Z Z12, K2, Z12
 	VMULPS    Z8, Z12, Z12
@@ -28521,20 +28225,20 @@ noflag_1803:
 	VPADDD    softmaxconsts<>+832(SB), Z11, Z11
 	INCQ      SI
 	CMPQ      SI, C+96(FP)
-	JB        class_1802
+	JB        class_1730
 
-outd_1798:
-done_1727:
-pixwd_1645:
+outd_1726:
+done_1655:
+pixwd_1573:
 	TESTQ $0x00000800, flags+112(FP)
-	JZ    noflag_1804
+	JZ    noflag_1732
 	SFENCE
 
-noflag_1804:
+noflag_1732:
 	MOVQ         sflags+224(FP), AX
 	ANDQ         $0x00000203, AX
 	CMPQ         AX, $0x00000001
-	JNE          noprod_1805
+	JNE          noprod_1733
 	VGETEXPPS    Z4, Z8
 	VADDPS       softmaxconsts<>+0(SB), Z8, Z8
 	VGETMANTPS   $0x02, Z4, Z7
@@ -28568,7 +28272,7 @@ noflag_1804:
 	VFMADD231PS  softmaxconsts<>+192(SB), Z6, Z10
 	VADDPS       Z10, Z0, Z0
 
-noprod_1805:
+noprod_1733:
 	MOVQ          out_base+248(FP), AX
 	VMOVAPS       Z0, Z0
 	VEXTRACTF64X4 $0x01, Z0, Y4
@@ -28638,11 +28342,11 @@ TEXT ·softmaxFusedFocalU8AVX512(SB), NOSPLIT, $0-272
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 	TESTQ  $0x00001000, flags+112(FP)
-	JNZ    pixw_1806
+	JNZ    pixw_1734
 
-loop_1808:
+loop_1736:
 	CMPQ         DX, $0x00000010
-	JB           tail_1809
+	JB           tail_1737
 	VPMOVZXBD    (BX), Z4
 	VBROADCASTSS ign+104(FP), Z5
 	VMOVQ        C+96(FP), X6
@@ -28656,17 +28360,17 @@ loop_1808:
 	MOVQ         AX, R8
 	MOVQ         C+96(FP), R10
 	DECQ         R10
-	JZ           c1_1811
+	JZ           c1_1739
 
-max_1812:
+max_1740:
 	ADDQ       CX, R8
 	VMOVUPS.Z  (R8), K1, Z6
 	PREFETCHT0 1024(R8)
 	VMAXPS     Z6, Z5, Z5
 	DECQ       R10
-	JNZ        max_1812
+	JNZ        max_1740
 
-c1_1811:
+c1_1739:
 	VXORPS Z6, Z6, Z6
 	VXORPS Z7, Z7, Z7
 	MOVQ   AX, R8
@@ -28674,7 +28378,7 @@ c1_1811:
 	VXORPS Z8, Z8, Z8
 	XORQ   R11, R11
 
-class_1813:
+class_1741:
 	VMOVUPS.Z    (R8), K1, Z9
 	VSUBPS       Z5, Z9, Z9
 	VMULPS       softmaxconsts<>+128(SB), Z9, Z10
@@ -28705,14 +28409,14 @@ class_1813:
 	VPADDD       softmaxconsts<>+832(SB), Z8, Z8
 	INCQ         R11
 	CMPQ         R11, C+96(FP)
-	JB           class_1813
+	JB           class_1741
 	VMOVUPS      softmaxconsts<>+0(SB), Z8
 	VDIVPS       Z6, Z8, Z8
 	VMOVUPS      softmaxconsts<>+0(SB), Z9
 	VMOVAPS.Z    Z9, K1, Z9
 	VADDPS       Z9, Z3, Z3
 	TESTQ        $0x00000003, sflags+224(FP)
-	JZ           noflag_1816
+	JZ           noflag_1744
 	VGETEXPPS    Z6, Z10
 	VADDPS       softmaxconsts<>+0(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z6, Z9
@@ -28742,38 +28446,38 @@ class_1813:
 	VMOVUPS      Z6, K2, Z12
 	VSUBPS       Z7, Z12, Z9
 	TESTQ        $0x00000001, sflags+224(FP)
-	JZ           noflag_1817
+	JZ           noflag_1745
 	VMOVUPS      softmaxconsts<>+0(SB), Z10
 	TESTQ        $0x00000200, sflags+224(FP)
-	JZ           noflag_1818
+	JZ           noflag_1746
 	MOVQ         DI, R8
 	VXORPS       Z11, Z11, Z11
 	XORQ         R10, R10
 
-class_1819:
+class_1747:
 	VPCMPEQD     Z11, Z4, K2
 	VBROADCASTSS (R8), K2, Z10
 	ADDQ         $0x00000020, R8
 	VPADDD       softmaxconsts<>+832(SB), Z11, Z11
 	INCQ         R10
 	CMPQ         R10, C+96(FP)
-	JB           class_1819
+	JB           class_1747
 
-noflag_1818:
+noflag_1746:
 	VBROADCASTSS eps1+232(FP), Z11
 	VMULPS       Z10, Z11, Z11
 	VMULPS       Z9, Z11, Z11
 	TESTQ        $0x00000400, sflags+224(FP)
-	JZ           noflag_1820
+	JZ           noflag_1748
 	VXORPS       Z13, Z13, Z13
 	TESTQ        $0x00000200, sflags+224(FP)
-	JNZ          swzw_1821
+	JNZ          swzw_1749
 	MOVQ         AX, R8
 	MOVQ         DI, R10
 	VBROADCASTSS epsC+236(FP), Z14
 	XORQ         R11, R11
 
-class_1823:
+class_1751:
 	VMOVUPS.Z   (R8), K1, Z15
 	VSUBPS      Z5, Z15, Z15
 	VFMADD231PS Z14, Z15, Z13
@@ -28781,15 +28485,15 @@ class_1823:
 	ADDQ        $0x00000020, R10
 	INCQ        R11
 	CMPQ        R11, C+96(FP)
-	JB          class_1823
-	JMP         swzd_1822
+	JB          class_1751
+	JMP         swzd_1750
 
-swzw_1821:
+swzw_1749:
 	MOVQ AX, R8
 	MOVQ DI, R10
 	XORQ R11, R11
 
-class_1824:
+class_1752:
 	VMOVUPS.Z    (R8), K1, Z14
 	VSUBPS       Z5, Z14, Z14
 	VBROADCASTSS 24(R10), Z15
@@ -28798,24 +28502,24 @@ class_1824:
 	ADDQ         $0x00000020, R10
 	INCQ         R11
 	CMPQ         R11, C+96(FP)
-	JB           class_1824
+	JB           class_1752
 
-swzd_1822:
+swzd_1750:
 	VBROADCASTSS wsum+240(FP), Z5
 	VBROADCASTSS epsC+236(FP), Z14
 	VMULPS       Z14, Z5, Z5
 	VFMADD231PS  Z12, Z5, Z11
 	VSUBPS       Z13, Z11, Z11
 
-noflag_1820:
+noflag_1748:
 	VMOVAPS.Z Z11, K1, Z11
 	VMOVAPS.Z Z10, K1, Z10
 	VADDPS    Z11, Z0, Z0
 	VADDPS    Z10, Z1, Z1
 
-noflag_1817:
+noflag_1745:
 	TESTQ        $0x00000002, sflags+224(FP)
-	JZ           noflag_1825
+	JZ           noflag_1753
 	VMULPS       softmaxconsts<>+128(SB), Z7, Z5
 	VRNDSCALEPS  $0x00, Z5, Z5
 	VMOVAPS      Z7, Z10
@@ -28841,27 +28545,27 @@ noflag_1817:
 	VBROADCASTSS gamma+180(FP), Z10
 	MOVQ         gmode+184(FP), R8
 	CMPQ         R8, $0x01
-	JEQ          pow1_1826
+	JEQ          pow1_1754
 	CMPQ         R8, $0x02
-	JEQ          pow2_1828
+	JEQ          pow2_1756
 	CMPQ         R8, $0x03
-	JEQ          powg_1827
+	JEQ          powg_1755
 	VMOVUPS      softmaxconsts<>+0(SB), Z10
-	JMP          powd_1829
+	JMP          powd_1757
 
-pow1_1826:
+pow1_1754:
 	VMOVAPS Z5, Z10
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z5, K2
 	VXORPS  Z10, Z10, K2, Z10
-	JMP     powd_1829
+	JMP     powd_1757
 
-pow2_1828:
+pow2_1756:
 	VMULPS Z5, Z5, Z10
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z5, K2
 	VXORPS Z10, Z10, K2, Z10
-	JMP    powd_1829
+	JMP    powd_1757
 
-powg_1827:
+powg_1755:
 	VGETEXPPS    Z5, Z12
 	VADDPS       softmaxconsts<>+0(SB), Z12, Z12
 	VGETMANTPS   $0x02, Z5, Z11
@@ -28919,48 +28623,48 @@ powg_1827:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z5, K2
 	VXORPS       Z10, Z10, K2, Z10
 
-powd_1829:
+powd_1757:
 	VMULPS  Z9, Z10, Z10
 	TESTQ   $0x00000100, sflags+224(FP)
-	JZ      noflag_1830
+	JZ      noflag_1758
 	VMOVUPS softmaxconsts<>+0(SB), Z5
 	MOVQ    DI, R8
 	VXORPS  Z9, Z9, Z9
 	XORQ    R10, R10
 
-class_1831:
+class_1759:
 	VPCMPEQD     Z9, Z4, K2
 	VBROADCASTSS 4(R8), K2, Z5
 	ADDQ         $0x00000020, R8
 	VPADDD       softmaxconsts<>+832(SB), Z9, Z9
 	INCQ         R10
 	CMPQ         R10, C+96(FP)
-	JB           class_1831
+	JB           class_1759
 	VMULPS       Z5, Z10, Z10
 
-noflag_1830:
+noflag_1758:
 	VMOVAPS.Z Z10, K1, Z10
 	VADDPS    Z10, Z2, Z2
 
-noflag_1825:
-noflag_1816:
+noflag_1753:
+noflag_1744:
 	VMOVUPS softmaxconsts<>+0(SB), Z5
 	TESTQ   $0x00000200, flags+112(FP)
-	JZ      noflag_1832
+	JZ      noflag_1760
 	MOVQ    DI, R8
 	VXORPS  Z9, Z9, Z9
 	XORQ    R10, R10
 
-class_1833:
+class_1761:
 	VPCMPEQD     Z9, Z4, K2
 	VBROADCASTSS (R8), K2, Z5
 	ADDQ         $0x00000020, R8
 	VPADDD       softmaxconsts<>+832(SB), Z9, Z9
 	INCQ         R10
 	CMPQ         R10, C+96(FP)
-	JB           class_1833
+	JB           class_1761
 
-noflag_1832:
+noflag_1760:
 	VBROADCASTSS k1+168(FP), Z9
 	VMULPS       Z5, Z9, Z9
 	VBROADCASTSS k2+172(FP), Z5
@@ -28990,27 +28694,27 @@ noflag_1832:
 	VBROADCASTSS gamma+180(FP), Z11
 	MOVQ         gmode+184(FP), R8
 	CMPQ         R8, $0x01
-	JEQ          pow1_1834
+	JEQ          pow1_1762
 	CMPQ         R8, $0x02
-	JEQ          pow2_1836
+	JEQ          pow2_1764
 	CMPQ         R8, $0x03
-	JEQ          powg_1835
+	JEQ          powg_1763
 	VMOVUPS      softmaxconsts<>+0(SB), Z12
-	JMP          powd_1837
+	JMP          powd_1765
 
-pow1_1834:
+pow1_1762:
 	VMOVAPS Z10, Z12
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z10, K2
 	VXORPS  Z12, Z12, K2, Z12
-	JMP     powd_1837
+	JMP     powd_1765
 
-pow2_1836:
+pow2_1764:
 	VMULPS Z10, Z10, Z12
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z10, K2
 	VXORPS Z12, Z12, K2, Z12
-	JMP    powd_1837
+	JMP    powd_1765
 
-powg_1835:
+powg_1763:
 	VGETEXPPS    Z10, Z13
 	VADDPS       softmaxconsts<>+0(SB), Z13, Z13
 	VGETMANTPS   $0x02, Z10, Z12
@@ -29068,10 +28772,10 @@ powg_1835:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z10, K2
 	VXORPS       Z12, Z12, K2, Z12
 
-powd_1837:
+powd_1765:
 	VXORPS       softmaxconsts<>+2176(SB), Z12, Z12
 	CMPQ         R8, $0x00
-	JEQ          gamma0_1838
+	JEQ          gamma0_1766
 	VGETEXPPS    Z6, Z14
 	VADDPS       softmaxconsts<>+0(SB), Z14, Z14
 	VGETMANTPS   $0x02, Z6, Z13
@@ -29105,27 +28809,27 @@ powd_1837:
 	VSUBPS       softmaxconsts<>+0(SB), Z7, Z7
 	MOVQ         g1mode+192(FP), R8
 	CMPQ         R8, $0x01
-	JEQ          pow1_1839
+	JEQ          pow1_1767
 	CMPQ         R8, $0x02
-	JEQ          pow2_1841
+	JEQ          pow2_1769
 	CMPQ         R8, $0x03
-	JEQ          powg_1840
+	JEQ          powg_1768
 	VMOVUPS      softmaxconsts<>+0(SB), Z7
-	JMP          powd_1842
+	JMP          powd_1770
 
-pow1_1839:
+pow1_1767:
 	VMOVAPS Z10, Z7
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z10, K2
 	VXORPS  Z7, Z7, K2, Z7
-	JMP     powd_1842
+	JMP     powd_1770
 
-pow2_1841:
+pow2_1769:
 	VMULPS Z10, Z10, Z7
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z10, K2
 	VXORPS Z7, Z7, K2, Z7
-	JMP    powd_1842
+	JMP    powd_1770
 
-powg_1840:
+powg_1768:
 	VGETEXPPS    Z10, Z14
 	VADDPS       softmaxconsts<>+0(SB), Z14, Z14
 	VGETMANTPS   $0x02, Z10, Z13
@@ -29183,45 +28887,45 @@ powg_1840:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z10, K2
 	VXORPS       Z7, Z7, K2, Z7
 
-powd_1842:
+powd_1770:
 	VMULPS Z11, Z7, Z7
 	VMULPS Z15, Z7, Z7
 	VMULPS Z6, Z7, Z7
 	VCMPPS $0x0e, softmaxconsts<>+1664(SB), Z10, K2
 	VADDPS Z7, Z12, K2, Z12
 
-gamma0_1838:
+gamma0_1766:
 	TESTQ   $0x00000100, flags+112(FP)
-	JZ      noflag_1843
+	JZ      noflag_1771
 	VMOVUPS softmaxconsts<>+0(SB), Z6
 	MOVQ    DI, R8
 	VXORPS  Z7, Z7, Z7
 	XORQ    R10, R10
 
-class_1844:
+class_1772:
 	VPCMPEQD     Z7, Z4, K2
 	VBROADCASTSS 4(R8), K2, Z6
 	ADDQ         $0x00000020, R8
 	VPADDD       softmaxconsts<>+832(SB), Z7, Z7
 	INCQ         R10
 	CMPQ         R10, C+96(FP)
-	JB           class_1844
+	JB           class_1772
 	VMULPS       Z6, Z12, Z12
 
-noflag_1843:
+noflag_1771:
 	VBROADCASTSS fs+176(FP), Z6
 	VMULPS       Z6, Z12, Z12
 	VSUBPS       Z12, Z5, Z5
 	VSUBPS       Z12, Z9, Z9
 	VXORPS       Z6, Z6, Z6
 	TESTQ        $0x00000004, flags+112(FP)
-	JZ           noflag_1845
+	JZ           noflag_1773
 	MOVQ         SI, R8
 	MOVQ         DI, R10
 	VXORPS       Z7, Z7, Z7
 	XORQ         R11, R11
 
-class_1846:
+class_1774:
 	VMULPS       (R8), Z8, Z10
 	VPCMPEQD     Z7, Z4, K2
 	VBROADCASTSS 20(R10), Z11
@@ -29236,18 +28940,18 @@ class_1846:
 	VPADDD       softmaxconsts<>+832(SB), Z7, Z7
 	INCQ         R11
 	CMPQ         R11, C+96(FP)
-	JB           class_1846
+	JB           class_1774
 
-noflag_1845:
+noflag_1773:
 	TESTQ  $0x00000004, flags+112(FP)
-	JZ     outnr_1848
+	JZ     outnr_1776
 	MOVQ   SI, R8
 	MOVQ   DI, R10
 	MOVQ   R9, R11
 	VXORPS Z7, Z7, Z7
 	XORQ   R12, R12
 
-class_1849:
+class_1777:
 	VPCMPEQD     Z7, Z4, K2
 	VMULPS       (R8), Z8, Z10
 	VBROADCASTSS 20(R10), Z11
@@ -29260,32 +28964,32 @@ class_1849:
 	VADDPS       Z5, Z11, Z11
 	VMULPS       Z11, Z10, Z10
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_1850
+	JZ           noflag_1778
 	VBROADCASTSS 8(R10), Z11
 	VSUBPS       Z11, Z10, Z10
 
-noflag_1850:
+noflag_1778:
 	VSUBPS    Z9, Z10, K2, Z10
 	VMOVAPS.Z Z10, K1, Z10
 	TESTQ     $0x00000800, flags+112(FP)
-	JNZ       nt_1851
+	JNZ       nt_1779
 	VMOVUPS   Z10, (R11)
-	JMP       st_1852
+	JMP       st_1780
 
-nt_1851:
+nt_1779:
 	VMOVNTPS Z10, (R11)
 
-st_1852:
+st_1780:
 	ADDQ   $0x00000040, R8
 	ADDQ   $0x00000020, R10
 	ADDQ   CX, R11
 	VPADDD softmaxconsts<>+832(SB), Z7, Z7
 	INCQ   R12
 	CMPQ   R12, C+96(FP)
-	JB     class_1849
-	JMP    outd_1847
+	JB     class_1777
+	JMP    outd_1775
 
-outnr_1848:
+outnr_1776:
 	VMOVAPS Z5, Z5
 	VMULPS  Z8, Z5, Z5
 	MOVQ    SI, R8
@@ -29294,44 +28998,44 @@ outnr_1848:
 	VXORPS  Z6, Z6, Z6
 	XORQ    R12, R12
 
-class_1853:
+class_1781:
 	VPCMPEQD     Z6, Z4, K2
 	VMULPS       (R8), Z5, Z7
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_1854
+	JZ           noflag_1782
 	VBROADCASTSS 8(R10), Z8
 	VSUBPS       Z8, Z7, Z7
 
-noflag_1854:
+noflag_1782:
 	VSUBPS    Z9, Z7, K2, Z7
 	VMOVAPS.Z Z7, K1, Z7
 	TESTQ     $0x00000800, flags+112(FP)
-	JNZ       nt_1855
+	JNZ       nt_1783
 	VMOVUPS   Z7, (R11)
-	JMP       st_1856
+	JMP       st_1784
 
-nt_1855:
+nt_1783:
 	VMOVNTPS Z7, (R11)
 
-st_1856:
+st_1784:
 	ADDQ   $0x00000040, R8
 	ADDQ   $0x00000020, R10
 	ADDQ   CX, R11
 	VPADDD softmaxconsts<>+832(SB), Z6, Z6
 	INCQ   R12
 	CMPQ   R12, C+96(FP)
-	JB     class_1853
+	JB     class_1781
 
-outd_1847:
+outd_1775:
 	ADDQ $0x00000040, AX
 	ADDQ $0x00000010, BX
 	ADDQ $0x00000040, R9
 	SUBQ $0x00000010, DX
-	JMP  loop_1808
+	JMP  loop_1736
 
-tail_1809:
+tail_1737:
 	TESTQ        DX, DX
-	JZ           done_1810
+	JZ           done_1738
 	MOVL         $0x0000ffff, R8
 	BZHIL        DX, R8, R8
 	KMOVW        R8, K1
@@ -29349,17 +29053,17 @@ tail_1809:
 	MOVQ         AX, DX
 	MOVQ         C+96(FP), BX
 	DECQ         BX
-	JZ           c1_1857
+	JZ           c1_1785
 
-max_1858:
+max_1786:
 	ADDQ       CX, DX
 	VMOVUPS.Z  (DX), K2, Z6
 	PREFETCHT0 1024(DX)
 	VMAXPS     Z6, Z5, Z5
 	DECQ       BX
-	JNZ        max_1858
+	JNZ        max_1786
 
-c1_1857:
+c1_1785:
 	VXORPS Z6, Z6, Z6
 	VXORPS Z7, Z7, Z7
 	MOVQ   AX, DX
@@ -29367,7 +29071,7 @@ c1_1857:
 	VXORPS Z8, Z8, Z8
 	XORQ   R8, R8
 
-class_1859:
+class_1787:
 	VMOVUPS.Z    (DX), K2, Z9
 	VSUBPS       Z5, Z9, Z9
 	VMULPS       softmaxconsts<>+128(SB), Z9, Z10
@@ -29398,14 +29102,14 @@ class_1859:
 	VPADDD       softmaxconsts<>+832(SB), Z8, Z8
 	INCQ         R8
 	CMPQ         R8, C+96(FP)
-	JB           class_1859
+	JB           class_1787
 	VMOVUPS      softmaxconsts<>+0(SB), Z8
 	VDIVPS       Z6, Z8, Z8
 	VMOVUPS      softmaxconsts<>+0(SB), Z9
 	VMOVAPS.Z    Z9, K2, Z9
 	VADDPS       Z9, Z3, Z3
 	TESTQ        $0x00000003, sflags+224(FP)
-	JZ           noflag_1862
+	JZ           noflag_1790
 	VGETEXPPS    Z6, Z10
 	VADDPS       softmaxconsts<>+0(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z6, Z9
@@ -29435,37 +29139,37 @@ class_1859:
 	VMOVUPS      Z6, K3, Z12
 	VSUBPS       Z7, Z12, Z9
 	TESTQ        $0x00000001, sflags+224(FP)
-	JZ           noflag_1863
+	JZ           noflag_1791
 	VMOVUPS      softmaxconsts<>+0(SB), Z10
 	TESTQ        $0x00000200, sflags+224(FP)
-	JZ           noflag_1864
+	JZ           noflag_1792
 	MOVQ         DI, DX
 	VXORPS       Z11, Z11, Z11
 	XORQ         BX, BX
 
-class_1865:
+class_1793:
 	VPCMPEQD     Z11, Z4, K3
 	VBROADCASTSS (DX), K3, Z10
 	ADDQ         $0x00000020, DX
 	VPADDD       softmaxconsts<>+832(SB), Z11, Z11
 	INCQ         BX
 	CMPQ         BX, C+96(FP)
-	JB           class_1865
+	JB           class_1793
 
-noflag_1864:
+noflag_1792:
 	VBROADCASTSS eps1+232(FP), Z11
 	VMULPS       Z10, Z11, Z11
 	VMULPS       Z9, Z11, Z11
 	TESTQ        $0x00000400, sflags+224(FP)
-	JZ           noflag_1866
+	JZ           noflag_1794
 	VXORPS       Z13, Z13, Z13
 	TESTQ        $0x00000200, sflags+224(FP)
-	JNZ          swzw_1867
+	JNZ          swzw_1795
 	MOVQ         DI, DX
 	VBROADCASTSS epsC+236(FP), Z14
 	XORQ         BX, BX
 
-class_1869:
+class_1797:
 	VMOVUPS.Z   (AX), K2, Z15
 	VSUBPS      Z5, Z15, Z15
 	VFMADD231PS Z14, Z15, Z13
@@ -29473,14 +29177,14 @@ class_1869:
 	ADDQ        $0x00000020, DX
 	INCQ        BX
 	CMPQ        BX, C+96(FP)
-	JB          class_1869
-	JMP         swzd_1868
+	JB          class_1797
+	JMP         swzd_1796
 
-swzw_1867:
+swzw_1795:
 	MOVQ DI, DX
 	XORQ BX, BX
 
-class_1870:
+class_1798:
 	VMOVUPS.Z    (AX), K2, Z14
 	VSUBPS       Z5, Z14, Z14
 	VBROADCASTSS 24(DX), Z15
@@ -29489,24 +29193,24 @@ class_1870:
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+96(FP)
-	JB           class_1870
+	JB           class_1798
 
-swzd_1868:
+swzd_1796:
 	VBROADCASTSS wsum+240(FP), Z5
 	VBROADCASTSS epsC+236(FP), Z14
 	VMULPS       Z14, Z5, Z5
 	VFMADD231PS  Z12, Z5, Z11
 	VSUBPS       Z13, Z11, Z11
 
-noflag_1866:
+noflag_1794:
 	VMOVAPS.Z Z11, K2, Z11
 	VMOVAPS.Z Z10, K2, Z10
 	VADDPS    Z11, Z0, Z0
 	VADDPS    Z10, Z1, Z1
 
-noflag_1863:
+noflag_1791:
 	TESTQ        $0x00000002, sflags+224(FP)
-	JZ           noflag_1871
+	JZ           noflag_1799
 	VMULPS       softmaxconsts<>+128(SB), Z7, Z5
 	VRNDSCALEPS  $0x00, Z5, Z5
 	VMOVAPS      Z7, Z10
@@ -29532,27 +29236,27 @@ noflag_1863:
 	VBROADCASTSS gamma+180(FP), Z10
 	MOVQ         gmode+184(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_1872
+	JEQ          pow1_1800
 	CMPQ         AX, $0x02
-	JEQ          pow2_1874
+	JEQ          pow2_1802
 	CMPQ         AX, $0x03
-	JEQ          powg_1873
+	JEQ          powg_1801
 	VMOVUPS      softmaxconsts<>+0(SB), Z10
-	JMP          powd_1875
+	JMP          powd_1803
 
-pow1_1872:
+pow1_1800:
 	VMOVAPS Z5, Z10
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z5, K3
 	VXORPS  Z10, Z10, K3, Z10
-	JMP     powd_1875
+	JMP     powd_1803
 
-pow2_1874:
+pow2_1802:
 	VMULPS Z5, Z5, Z10
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z5, K3
 	VXORPS Z10, Z10, K3, Z10
-	JMP    powd_1875
+	JMP    powd_1803
 
-powg_1873:
+powg_1801:
 	VGETEXPPS    Z5, Z12
 	VADDPS       softmaxconsts<>+0(SB), Z12, Z12
 	VGETMANTPS   $0x02, Z5, Z11
@@ -29610,48 +29314,48 @@ powg_1873:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z5, K3
 	VXORPS       Z10, Z10, K3, Z10
 
-powd_1875:
+powd_1803:
 	VMULPS  Z9, Z10, Z10
 	TESTQ   $0x00000100, sflags+224(FP)
-	JZ      noflag_1876
+	JZ      noflag_1804
 	VMOVUPS softmaxconsts<>+0(SB), Z5
 	MOVQ    DI, AX
 	VXORPS  Z9, Z9, Z9
 	XORQ    DX, DX
 
-class_1877:
+class_1805:
 	VPCMPEQD     Z9, Z4, K3
 	VBROADCASTSS 4(AX), K3, Z5
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z9, Z9
 	INCQ         DX
 	CMPQ         DX, C+96(FP)
-	JB           class_1877
+	JB           class_1805
 	VMULPS       Z5, Z10, Z10
 
-noflag_1876:
+noflag_1804:
 	VMOVAPS.Z Z10, K2, Z10
 	VADDPS    Z10, Z2, Z2
 
-noflag_1871:
-noflag_1862:
+noflag_1799:
+noflag_1790:
 	VMOVUPS softmaxconsts<>+0(SB), Z5
 	TESTQ   $0x00000200, flags+112(FP)
-	JZ      noflag_1878
+	JZ      noflag_1806
 	MOVQ    DI, AX
 	VXORPS  Z9, Z9, Z9
 	XORQ    DX, DX
 
-class_1879:
+class_1807:
 	VPCMPEQD     Z9, Z4, K3
 	VBROADCASTSS (AX), K3, Z5
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z9, Z9
 	INCQ         DX
 	CMPQ         DX, C+96(FP)
-	JB           class_1879
+	JB           class_1807
 
-noflag_1878:
+noflag_1806:
 	VBROADCASTSS k1+168(FP), Z9
 	VMULPS       Z5, Z9, Z9
 	VBROADCASTSS k2+172(FP), Z5
@@ -29681,27 +29385,27 @@ noflag_1878:
 	VBROADCASTSS gamma+180(FP), Z11
 	MOVQ         gmode+184(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_1880
+	JEQ          pow1_1808
 	CMPQ         AX, $0x02
-	JEQ          pow2_1882
+	JEQ          pow2_1810
 	CMPQ         AX, $0x03
-	JEQ          powg_1881
+	JEQ          powg_1809
 	VMOVUPS      softmaxconsts<>+0(SB), Z12
-	JMP          powd_1883
+	JMP          powd_1811
 
-pow1_1880:
+pow1_1808:
 	VMOVAPS Z10, Z12
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z10, K3
 	VXORPS  Z12, Z12, K3, Z12
-	JMP     powd_1883
+	JMP     powd_1811
 
-pow2_1882:
+pow2_1810:
 	VMULPS Z10, Z10, Z12
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z10, K3
 	VXORPS Z12, Z12, K3, Z12
-	JMP    powd_1883
+	JMP    powd_1811
 
-powg_1881:
+powg_1809:
 	VGETEXPPS    Z10, Z13
 	VADDPS       softmaxconsts<>+0(SB), Z13, Z13
 	VGETMANTPS   $0x02, Z10, Z12
@@ -29759,10 +29463,10 @@ powg_1881:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z10, K3
 	VXORPS       Z12, Z12, K3, Z12
 
-powd_1883:
+powd_1811:
 	VXORPS       softmaxconsts<>+2176(SB), Z12, Z12
 	CMPQ         AX, $0x00
-	JEQ          gamma0_1884
+	JEQ          gamma0_1812
 	VGETEXPPS    Z6, Z14
 	VADDPS       softmaxconsts<>+0(SB), Z14, Z14
 	VGETMANTPS   $0x02, Z6, Z13
@@ -29796,27 +29500,27 @@ powd_1883:
 	VSUBPS       softmaxconsts<>+0(SB), Z7, Z7
 	MOVQ         g1mode+192(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_1885
+	JEQ          pow1_1813
 	CMPQ         AX, $0x02
-	JEQ          pow2_1887
+	JEQ          pow2_1815
 	CMPQ         AX, $0x03
-	JEQ          powg_1886
+	JEQ          powg_1814
 	VMOVUPS      softmaxconsts<>+0(SB), Z7
-	JMP          powd_1888
+	JMP          powd_1816
 
-pow1_1885:
+pow1_1813:
 	VMOVAPS Z10, Z7
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z10, K3
 	VXORPS  Z7, Z7, K3, Z7
-	JMP     powd_1888
+	JMP     powd_1816
 
-pow2_1887:
+pow2_1815:
 	VMULPS Z10, Z10, Z7
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z10, K3
 	VXORPS Z7, Z7, K3, Z7
-	JMP    powd_1888
+	JMP    powd_1816
 
-powg_1886:
+powg_1814:
 	VGETEXPPS    Z10, Z14
 	VADDPS       softmaxconsts<>+0(SB), Z14, Z14
 	VGETMANTPS   $0x02, Z10, Z13
@@ -29874,45 +29578,45 @@ powg_1886:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z10, K3
 	VXORPS       Z7, Z7, K3, Z7
 
-powd_1888:
+powd_1816:
 	VMULPS Z11, Z7, Z7
 	VMULPS Z15, Z7, Z7
 	VMULPS Z6, Z7, Z7
 	VCMPPS $0x0e, softmaxconsts<>+1664(SB), Z10, K3
 	VADDPS Z7, Z12, K3, Z12
 
-gamma0_1884:
+gamma0_1812:
 	TESTQ   $0x00000100, flags+112(FP)
-	JZ      noflag_1889
+	JZ      noflag_1817
 	VMOVUPS softmaxconsts<>+0(SB), Z6
 	MOVQ    DI, AX
 	VXORPS  Z7, Z7, Z7
 	XORQ    DX, DX
 
-class_1890:
+class_1818:
 	VPCMPEQD     Z7, Z4, K3
 	VBROADCASTSS 4(AX), K3, Z6
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z7, Z7
 	INCQ         DX
 	CMPQ         DX, C+96(FP)
-	JB           class_1890
+	JB           class_1818
 	VMULPS       Z6, Z12, Z12
 
-noflag_1889:
+noflag_1817:
 	VBROADCASTSS fs+176(FP), Z6
 	VMULPS       Z6, Z12, Z12
 	VSUBPS       Z12, Z5, Z5
 	VSUBPS       Z12, Z9, Z9
 	VXORPS       Z6, Z6, Z6
 	TESTQ        $0x00000004, flags+112(FP)
-	JZ           noflag_1891
+	JZ           noflag_1819
 	MOVQ         SI, AX
 	MOVQ         DI, DX
 	VXORPS       Z7, Z7, Z7
 	XORQ         BX, BX
 
-class_1892:
+class_1820:
 	VMULPS       (AX), Z8, Z10
 	VPCMPEQD     Z7, Z4, K3
 	VBROADCASTSS 20(DX), Z11
@@ -29927,18 +29631,18 @@ class_1892:
 	VPADDD       softmaxconsts<>+832(SB), Z7, Z7
 	INCQ         BX
 	CMPQ         BX, C+96(FP)
-	JB           class_1892
+	JB           class_1820
 
-noflag_1891:
+noflag_1819:
 	TESTQ  $0x00000004, flags+112(FP)
-	JZ     outnr_1894
+	JZ     outnr_1822
 	MOVQ   SI, AX
 	MOVQ   DI, DX
 	MOVQ   R9, BX
 	VXORPS Z7, Z7, Z7
 	XORQ   SI, SI
 
-class_1895:
+class_1823:
 	VPCMPEQD     Z7, Z4, K3
 	VMULPS       (AX), Z8, Z10
 	VBROADCASTSS 20(DX), Z11
@@ -29951,11 +29655,11 @@ class_1895:
 	VADDPS       Z5, Z11, Z11
 	VMULPS       Z11, Z10, Z10
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_1896
+	JZ           noflag_1824
 	VBROADCASTSS 8(DX), Z11
 	VSUBPS       Z11, Z10, Z10
 
-noflag_1896:
+noflag_1824:
 	VSUBPS    Z9, Z10, K3, Z10
 	VMOVAPS.Z Z10, K2, Z10
 	VMOVUPS   Z10, K1, (BX)
@@ -29965,10 +29669,10 @@ noflag_1896:
 	VPADDD    softmaxconsts<>+832(SB), Z7, Z7
 	INCQ      SI
 	CMPQ      SI, C+96(FP)
-	JB        class_1895
-	JMP       outd_1893
+	JB        class_1823
+	JMP       outd_1821
 
-outnr_1894:
+outnr_1822:
 	VMOVAPS Z5, Z5
 	VMULPS  Z8, Z5, Z5
 	MOVQ    SI, AX
@@ -29977,15 +29681,15 @@ outnr_1894:
 	VXORPS  Z6, Z6, Z6
 	XORQ    SI, SI
 
-class_1897:
+class_1825:
 	VPCMPEQD     Z6, Z4, K3
 	VMULPS       (AX), Z5, Z7
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_1898
+	JZ           noflag_1826
 	VBROADCASTSS 8(DX), Z8
 	VSUBPS       Z8, Z7, Z7
 
-noflag_1898:
+noflag_1826:
 	VSUBPS    Z9, Z7, K3, Z7
 	VMOVAPS.Z Z7, K2, Z7
 	VMOVUPS   Z7, K1, (BX)
@@ -29995,16 +29699,16 @@ noflag_1898:
 	VPADDD    softmaxconsts<>+832(SB), Z6, Z6
 	INCQ      SI
 	CMPQ      SI, C+96(FP)
-	JB        class_1897
+	JB        class_1825
 
-outd_1893:
-done_1810:
-	JMP pixwd_1807
+outd_1821:
+done_1738:
+	JMP pixwd_1735
 
-pixw_1806:
-loop_1899:
+pixw_1734:
+loop_1827:
 	CMPQ         DX, $0x00000010
-	JB           tail_1900
+	JB           tail_1828
 	VPMOVZXBD    (BX), Z4
 	VBROADCASTSS ign+104(FP), Z5
 	VMOVQ        C+96(FP), X6
@@ -30020,17 +29724,17 @@ loop_1899:
 	MOVQ         AX, R10
 	MOVQ         C+96(FP), R11
 	DECQ         R11
-	JZ           c1_1902
+	JZ           c1_1830
 
-max_1903:
+max_1831:
 	ADDQ       CX, R10
 	VMOVUPS.Z  (R10), K1, Z7
 	PREFETCHT0 1024(R10)
 	VMAXPS     Z7, Z6, Z6
 	DECQ       R11
-	JNZ        max_1903
+	JNZ        max_1831
 
-c1_1902:
+c1_1830:
 	VXORPS Z7, Z7, Z7
 	VXORPS Z8, Z8, Z8
 	MOVQ   AX, R10
@@ -30038,7 +29742,7 @@ c1_1902:
 	VXORPS Z9, Z9, Z9
 	XORQ   R12, R12
 
-class_1904:
+class_1832:
 	VMOVUPS.Z    (R10), K1, Z10
 	VSUBPS       Z6, Z10, Z10
 	VMULPS       softmaxconsts<>+128(SB), Z10, Z11
@@ -30069,14 +29773,14 @@ class_1904:
 	VPADDD       softmaxconsts<>+832(SB), Z9, Z9
 	INCQ         R12
 	CMPQ         R12, C+96(FP)
-	JB           class_1904
+	JB           class_1832
 	VMOVUPS      softmaxconsts<>+0(SB), Z9
 	VDIVPS       Z7, Z9, Z9
 	VMOVUPS      softmaxconsts<>+0(SB), Z10
 	VMOVAPS.Z    Z10, K1, Z10
 	VADDPS       Z10, Z3, Z3
 	TESTQ        $0x00000003, sflags+224(FP)
-	JZ           noflag_1907
+	JZ           noflag_1835
 	VGETEXPPS    Z7, Z11
 	VADDPS       softmaxconsts<>+0(SB), Z11, Z11
 	VGETMANTPS   $0x02, Z7, Z10
@@ -30106,38 +29810,38 @@ class_1904:
 	VMOVUPS      Z7, K2, Z13
 	VSUBPS       Z8, Z13, Z10
 	TESTQ        $0x00000001, sflags+224(FP)
-	JZ           noflag_1908
+	JZ           noflag_1836
 	VMOVUPS      softmaxconsts<>+0(SB), Z11
 	TESTQ        $0x00000200, sflags+224(FP)
-	JZ           noflag_1909
+	JZ           noflag_1837
 	MOVQ         DI, R10
 	VXORPS       Z12, Z12, Z12
 	XORQ         R11, R11
 
-class_1910:
+class_1838:
 	VPCMPEQD     Z12, Z4, K2
 	VBROADCASTSS (R10), K2, Z11
 	ADDQ         $0x00000020, R10
 	VPADDD       softmaxconsts<>+832(SB), Z12, Z12
 	INCQ         R11
 	CMPQ         R11, C+96(FP)
-	JB           class_1910
+	JB           class_1838
 
-noflag_1909:
+noflag_1837:
 	VBROADCASTSS eps1+232(FP), Z12
 	VMULPS       Z11, Z12, Z12
 	VMULPS       Z10, Z12, Z12
 	TESTQ        $0x00000400, sflags+224(FP)
-	JZ           noflag_1911
+	JZ           noflag_1839
 	VXORPS       Z14, Z14, Z14
 	TESTQ        $0x00000200, sflags+224(FP)
-	JNZ          swzw_1912
+	JNZ          swzw_1840
 	MOVQ         AX, R10
 	MOVQ         DI, R11
 	VBROADCASTSS epsC+236(FP), Z15
 	XORQ         R12, R12
 
-class_1914:
+class_1842:
 	VMOVUPS.Z   (R10), K1, Z16
 	VSUBPS      Z6, Z16, Z16
 	VFMADD231PS Z15, Z16, Z14
@@ -30145,15 +29849,15 @@ class_1914:
 	ADDQ        $0x00000020, R11
 	INCQ        R12
 	CMPQ        R12, C+96(FP)
-	JB          class_1914
-	JMP         swzd_1913
+	JB          class_1842
+	JMP         swzd_1841
 
-swzw_1912:
+swzw_1840:
 	MOVQ AX, R10
 	MOVQ DI, R11
 	XORQ R12, R12
 
-class_1915:
+class_1843:
 	VMOVUPS.Z    (R10), K1, Z15
 	VSUBPS       Z6, Z15, Z15
 	VBROADCASTSS 24(R11), Z16
@@ -30162,16 +29866,16 @@ class_1915:
 	ADDQ         $0x00000020, R11
 	INCQ         R12
 	CMPQ         R12, C+96(FP)
-	JB           class_1915
+	JB           class_1843
 
-swzd_1913:
+swzd_1841:
 	VBROADCASTSS wsum+240(FP), Z6
 	VBROADCASTSS epsC+236(FP), Z15
 	VMULPS       Z15, Z6, Z6
 	VFMADD231PS  Z13, Z6, Z12
 	VSUBPS       Z14, Z12, Z12
 
-noflag_1911:
+noflag_1839:
 	VMOVAPS.Z Z12, K1, Z12
 	VMOVAPS.Z Z11, K1, Z11
 	VMULPS    Z5, Z12, Z12
@@ -30179,9 +29883,9 @@ noflag_1911:
 	VADDPS    Z12, Z0, Z0
 	VADDPS    Z11, Z1, Z1
 
-noflag_1908:
+noflag_1836:
 	TESTQ        $0x00000002, sflags+224(FP)
-	JZ           noflag_1916
+	JZ           noflag_1844
 	VMULPS       softmaxconsts<>+128(SB), Z8, Z6
 	VRNDSCALEPS  $0x00, Z6, Z6
 	VMOVAPS      Z8, Z11
@@ -30207,27 +29911,27 @@ noflag_1908:
 	VBROADCASTSS gamma+180(FP), Z11
 	MOVQ         gmode+184(FP), R10
 	CMPQ         R10, $0x01
-	JEQ          pow1_1917
+	JEQ          pow1_1845
 	CMPQ         R10, $0x02
-	JEQ          pow2_1919
+	JEQ          pow2_1847
 	CMPQ         R10, $0x03
-	JEQ          powg_1918
+	JEQ          powg_1846
 	VMOVUPS      softmaxconsts<>+0(SB), Z11
-	JMP          powd_1920
+	JMP          powd_1848
 
-pow1_1917:
+pow1_1845:
 	VMOVAPS Z6, Z11
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z6, K2
 	VXORPS  Z11, Z11, K2, Z11
-	JMP     powd_1920
+	JMP     powd_1848
 
-pow2_1919:
+pow2_1847:
 	VMULPS Z6, Z6, Z11
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z6, K2
 	VXORPS Z11, Z11, K2, Z11
-	JMP    powd_1920
+	JMP    powd_1848
 
-powg_1918:
+powg_1846:
 	VGETEXPPS    Z6, Z13
 	VADDPS       softmaxconsts<>+0(SB), Z13, Z13
 	VGETMANTPS   $0x02, Z6, Z12
@@ -30285,49 +29989,49 @@ powg_1918:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z6, K2
 	VXORPS       Z11, Z11, K2, Z11
 
-powd_1920:
+powd_1848:
 	VMULPS  Z10, Z11, Z11
 	TESTQ   $0x00000100, sflags+224(FP)
-	JZ      noflag_1921
+	JZ      noflag_1849
 	VMOVUPS softmaxconsts<>+0(SB), Z6
 	MOVQ    DI, R10
 	VXORPS  Z10, Z10, Z10
 	XORQ    R11, R11
 
-class_1922:
+class_1850:
 	VPCMPEQD     Z10, Z4, K2
 	VBROADCASTSS 4(R10), K2, Z6
 	ADDQ         $0x00000020, R10
 	VPADDD       softmaxconsts<>+832(SB), Z10, Z10
 	INCQ         R11
 	CMPQ         R11, C+96(FP)
-	JB           class_1922
+	JB           class_1850
 	VMULPS       Z6, Z11, Z11
 
-noflag_1921:
+noflag_1849:
 	VMOVAPS.Z Z11, K1, Z11
 	VMULPS    Z5, Z11, Z11
 	VADDPS    Z11, Z2, Z2
 
-noflag_1916:
-noflag_1907:
+noflag_1844:
+noflag_1835:
 	VMOVUPS softmaxconsts<>+0(SB), Z6
 	TESTQ   $0x00000200, flags+112(FP)
-	JZ      noflag_1923
+	JZ      noflag_1851
 	MOVQ    DI, R10
 	VXORPS  Z10, Z10, Z10
 	XORQ    R11, R11
 
-class_1924:
+class_1852:
 	VPCMPEQD     Z10, Z4, K2
 	VBROADCASTSS (R10), K2, Z6
 	ADDQ         $0x00000020, R10
 	VPADDD       softmaxconsts<>+832(SB), Z10, Z10
 	INCQ         R11
 	CMPQ         R11, C+96(FP)
-	JB           class_1924
+	JB           class_1852
 
-noflag_1923:
+noflag_1851:
 	VBROADCASTSS k1+168(FP), Z10
 	VMULPS       Z6, Z10, Z10
 	VBROADCASTSS k2+172(FP), Z6
@@ -30357,27 +30061,27 @@ noflag_1923:
 	VBROADCASTSS gamma+180(FP), Z12
 	MOVQ         gmode+184(FP), R10
 	CMPQ         R10, $0x01
-	JEQ          pow1_1925
+	JEQ          pow1_1853
 	CMPQ         R10, $0x02
-	JEQ          pow2_1927
+	JEQ          pow2_1855
 	CMPQ         R10, $0x03
-	JEQ          powg_1926
+	JEQ          powg_1854
 	VMOVUPS      softmaxconsts<>+0(SB), Z13
-	JMP          powd_1928
+	JMP          powd_1856
 
-pow1_1925:
+pow1_1853:
 	VMOVAPS Z11, Z13
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z11, K2
 	VXORPS  Z13, Z13, K2, Z13
-	JMP     powd_1928
+	JMP     powd_1856
 
-pow2_1927:
+pow2_1855:
 	VMULPS Z11, Z11, Z13
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z11, K2
 	VXORPS Z13, Z13, K2, Z13
-	JMP    powd_1928
+	JMP    powd_1856
 
-powg_1926:
+powg_1854:
 	VGETEXPPS    Z11, Z14
 	VADDPS       softmaxconsts<>+0(SB), Z14, Z14
 	VGETMANTPS   $0x02, Z11, Z13
@@ -30435,10 +30139,10 @@ powg_1926:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z11, K2
 	VXORPS       Z13, Z13, K2, Z13
 
-powd_1928:
+powd_1856:
 	VXORPS       softmaxconsts<>+2176(SB), Z13, Z13
 	CMPQ         R10, $0x00
-	JEQ          gamma0_1929
+	JEQ          gamma0_1857
 	VGETEXPPS    Z7, Z15
 	VADDPS       softmaxconsts<>+0(SB), Z15, Z15
 	VGETMANTPS   $0x02, Z7, Z14
@@ -30472,27 +30176,27 @@ powd_1928:
 	VSUBPS       softmaxconsts<>+0(SB), Z8, Z8
 	MOVQ         g1mode+192(FP), R10
 	CMPQ         R10, $0x01
-	JEQ          pow1_1930
+	JEQ          pow1_1858
 	CMPQ         R10, $0x02
-	JEQ          pow2_1932
+	JEQ          pow2_1860
 	CMPQ         R10, $0x03
-	JEQ          powg_1931
+	JEQ          powg_1859
 	VMOVUPS      softmaxconsts<>+0(SB), Z8
-	JMP          powd_1933
+	JMP          powd_1861
 
-pow1_1930:
+pow1_1858:
 	VMOVAPS Z11, Z8
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z11, K2
 	VXORPS  Z8, Z8, K2, Z8
-	JMP     powd_1933
+	JMP     powd_1861
 
-pow2_1932:
+pow2_1860:
 	VMULPS Z11, Z11, Z8
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z11, K2
 	VXORPS Z8, Z8, K2, Z8
-	JMP    powd_1933
+	JMP    powd_1861
 
-powg_1931:
+powg_1859:
 	VGETEXPPS    Z11, Z15
 	VADDPS       softmaxconsts<>+0(SB), Z15, Z15
 	VGETMANTPS   $0x02, Z11, Z14
@@ -30550,45 +30254,45 @@ powg_1931:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z11, K2
 	VXORPS       Z8, Z8, K2, Z8
 
-powd_1933:
+powd_1861:
 	VMULPS Z12, Z8, Z8
 	VMULPS Z16, Z8, Z8
 	VMULPS Z7, Z8, Z8
 	VCMPPS $0x0e, softmaxconsts<>+1664(SB), Z11, K2
 	VADDPS Z8, Z13, K2, Z13
 
-gamma0_1929:
+gamma0_1857:
 	TESTQ   $0x00000100, flags+112(FP)
-	JZ      noflag_1934
+	JZ      noflag_1862
 	VMOVUPS softmaxconsts<>+0(SB), Z7
 	MOVQ    DI, R10
 	VXORPS  Z8, Z8, Z8
 	XORQ    R11, R11
 
-class_1935:
+class_1863:
 	VPCMPEQD     Z8, Z4, K2
 	VBROADCASTSS 4(R10), K2, Z7
 	ADDQ         $0x00000020, R10
 	VPADDD       softmaxconsts<>+832(SB), Z8, Z8
 	INCQ         R11
 	CMPQ         R11, C+96(FP)
-	JB           class_1935
+	JB           class_1863
 	VMULPS       Z7, Z13, Z13
 
-noflag_1934:
+noflag_1862:
 	VBROADCASTSS fs+176(FP), Z7
 	VMULPS       Z7, Z13, Z13
 	VSUBPS       Z13, Z6, Z6
 	VSUBPS       Z13, Z10, Z10
 	VXORPS       Z7, Z7, Z7
 	TESTQ        $0x00000004, flags+112(FP)
-	JZ           noflag_1936
+	JZ           noflag_1864
 	MOVQ         SI, R10
 	MOVQ         DI, R11
 	VXORPS       Z8, Z8, Z8
 	XORQ         R12, R12
 
-class_1937:
+class_1865:
 	VMULPS       (R10), Z9, Z11
 	VPCMPEQD     Z8, Z4, K2
 	VBROADCASTSS 20(R11), Z12
@@ -30603,18 +30307,18 @@ class_1937:
 	VPADDD       softmaxconsts<>+832(SB), Z8, Z8
 	INCQ         R12
 	CMPQ         R12, C+96(FP)
-	JB           class_1937
+	JB           class_1865
 
-noflag_1936:
+noflag_1864:
 	TESTQ  $0x00000004, flags+112(FP)
-	JZ     outnr_1939
+	JZ     outnr_1867
 	MOVQ   SI, R10
 	MOVQ   DI, R11
 	MOVQ   R9, R12
 	VXORPS Z8, Z8, Z8
 	XORQ   R13, R13
 
-class_1940:
+class_1868:
 	VPCMPEQD     Z8, Z4, K2
 	VMULPS       (R10), Z9, Z11
 	VBROADCASTSS 20(R11), Z12
@@ -30627,33 +30331,33 @@ class_1940:
 	VADDPS       Z6, Z12, Z12
 	VMULPS       Z12, Z11, Z11
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_1941
+	JZ           noflag_1869
 	VBROADCASTSS 8(R11), Z12
 	VSUBPS       Z12, Z11, Z11
 
-noflag_1941:
+noflag_1869:
 	VSUBPS    Z10, Z11, K2, Z11
 	VMOVAPS.Z Z11, K1, Z11
 	VMULPS    Z5, Z11, Z11
 	TESTQ     $0x00000800, flags+112(FP)
-	JNZ       nt_1942
+	JNZ       nt_1870
 	VMOVUPS   Z11, (R12)
-	JMP       st_1943
+	JMP       st_1871
 
-nt_1942:
+nt_1870:
 	VMOVNTPS Z11, (R12)
 
-st_1943:
+st_1871:
 	ADDQ   $0x00000040, R10
 	ADDQ   $0x00000020, R11
 	ADDQ   CX, R12
 	VPADDD softmaxconsts<>+832(SB), Z8, Z8
 	INCQ   R13
 	CMPQ   R13, C+96(FP)
-	JB     class_1940
-	JMP    outd_1938
+	JB     class_1868
+	JMP    outd_1866
 
-outnr_1939:
+outnr_1867:
 	VMOVAPS Z6, Z6
 	VMULPS  Z9, Z6, Z6
 	MOVQ    SI, R10
@@ -30662,46 +30366,46 @@ outnr_1939:
 	VXORPS  Z7, Z7, Z7
 	XORQ    R13, R13
 
-class_1944:
+class_1872:
 	VPCMPEQD     Z7, Z4, K2
 	VMULPS       (R10), Z6, Z8
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_1945
+	JZ           noflag_1873
 	VBROADCASTSS 8(R11), Z9
 	VSUBPS       Z9, Z8, Z8
 
-noflag_1945:
+noflag_1873:
 	VSUBPS    Z10, Z8, K2, Z8
 	VMOVAPS.Z Z8, K1, Z8
 	VMULPS    Z5, Z8, Z8
 	TESTQ     $0x00000800, flags+112(FP)
-	JNZ       nt_1946
+	JNZ       nt_1874
 	VMOVUPS   Z8, (R12)
-	JMP       st_1947
+	JMP       st_1875
 
-nt_1946:
+nt_1874:
 	VMOVNTPS Z8, (R12)
 
-st_1947:
+st_1875:
 	ADDQ   $0x00000040, R10
 	ADDQ   $0x00000020, R11
 	ADDQ   CX, R12
 	VPADDD softmaxconsts<>+832(SB), Z7, Z7
 	INCQ   R13
 	CMPQ   R13, C+96(FP)
-	JB     class_1944
+	JB     class_1872
 
-outd_1938:
+outd_1866:
 	ADDQ $0x00000040, AX
 	ADDQ $0x00000010, BX
 	ADDQ $0x00000040, R9
 	ADDQ $0x00000040, R8
 	SUBQ $0x00000010, DX
-	JMP  loop_1899
+	JMP  loop_1827
 
-tail_1900:
+tail_1828:
 	TESTQ        DX, DX
-	JZ           done_1901
+	JZ           done_1829
 	MOVL         $0x0000ffff, R10
 	BZHIL        DX, R10, R10
 	KMOVW        R10, K1
@@ -30721,17 +30425,17 @@ tail_1900:
 	MOVQ         AX, DX
 	MOVQ         C+96(FP), BX
 	DECQ         BX
-	JZ           c1_1948
+	JZ           c1_1876
 
-max_1949:
+max_1877:
 	ADDQ       CX, DX
 	VMOVUPS.Z  (DX), K2, Z7
 	PREFETCHT0 1024(DX)
 	VMAXPS     Z7, Z6, Z6
 	DECQ       BX
-	JNZ        max_1949
+	JNZ        max_1877
 
-c1_1948:
+c1_1876:
 	VXORPS Z7, Z7, Z7
 	VXORPS Z8, Z8, Z8
 	MOVQ   AX, DX
@@ -30739,7 +30443,7 @@ c1_1948:
 	VXORPS Z9, Z9, Z9
 	XORQ   R8, R8
 
-class_1950:
+class_1878:
 	VMOVUPS.Z    (DX), K2, Z10
 	VSUBPS       Z6, Z10, Z10
 	VMULPS       softmaxconsts<>+128(SB), Z10, Z11
@@ -30770,14 +30474,14 @@ class_1950:
 	VPADDD       softmaxconsts<>+832(SB), Z9, Z9
 	INCQ         R8
 	CMPQ         R8, C+96(FP)
-	JB           class_1950
+	JB           class_1878
 	VMOVUPS      softmaxconsts<>+0(SB), Z9
 	VDIVPS       Z7, Z9, Z9
 	VMOVUPS      softmaxconsts<>+0(SB), Z10
 	VMOVAPS.Z    Z10, K2, Z10
 	VADDPS       Z10, Z3, Z3
 	TESTQ        $0x00000003, sflags+224(FP)
-	JZ           noflag_1953
+	JZ           noflag_1881
 	VGETEXPPS    Z7, Z11
 	VADDPS       softmaxconsts<>+0(SB), Z11, Z11
 	VGETMANTPS   $0x02, Z7, Z10
@@ -30807,37 +30511,37 @@ class_1950:
 	VMOVUPS      Z7, K3, Z13
 	VSUBPS       Z8, Z13, Z10
 	TESTQ        $0x00000001, sflags+224(FP)
-	JZ           noflag_1954
+	JZ           noflag_1882
 	VMOVUPS      softmaxconsts<>+0(SB), Z11
 	TESTQ        $0x00000200, sflags+224(FP)
-	JZ           noflag_1955
+	JZ           noflag_1883
 	MOVQ         DI, DX
 	VXORPS       Z12, Z12, Z12
 	XORQ         BX, BX
 
-class_1956:
+class_1884:
 	VPCMPEQD     Z12, Z4, K3
 	VBROADCASTSS (DX), K3, Z11
 	ADDQ         $0x00000020, DX
 	VPADDD       softmaxconsts<>+832(SB), Z12, Z12
 	INCQ         BX
 	CMPQ         BX, C+96(FP)
-	JB           class_1956
+	JB           class_1884
 
-noflag_1955:
+noflag_1883:
 	VBROADCASTSS eps1+232(FP), Z12
 	VMULPS       Z11, Z12, Z12
 	VMULPS       Z10, Z12, Z12
 	TESTQ        $0x00000400, sflags+224(FP)
-	JZ           noflag_1957
+	JZ           noflag_1885
 	VXORPS       Z14, Z14, Z14
 	TESTQ        $0x00000200, sflags+224(FP)
-	JNZ          swzw_1958
+	JNZ          swzw_1886
 	MOVQ         DI, DX
 	VBROADCASTSS epsC+236(FP), Z15
 	XORQ         BX, BX
 
-class_1960:
+class_1888:
 	VMOVUPS.Z   (AX), K2, Z16
 	VSUBPS      Z6, Z16, Z16
 	VFMADD231PS Z15, Z16, Z14
@@ -30845,14 +30549,14 @@ class_1960:
 	ADDQ        $0x00000020, DX
 	INCQ        BX
 	CMPQ        BX, C+96(FP)
-	JB          class_1960
-	JMP         swzd_1959
+	JB          class_1888
+	JMP         swzd_1887
 
-swzw_1958:
+swzw_1886:
 	MOVQ DI, DX
 	XORQ BX, BX
 
-class_1961:
+class_1889:
 	VMOVUPS.Z    (AX), K2, Z15
 	VSUBPS       Z6, Z15, Z15
 	VBROADCASTSS 24(DX), Z16
@@ -30861,16 +30565,16 @@ class_1961:
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+96(FP)
-	JB           class_1961
+	JB           class_1889
 
-swzd_1959:
+swzd_1887:
 	VBROADCASTSS wsum+240(FP), Z6
 	VBROADCASTSS epsC+236(FP), Z15
 	VMULPS       Z15, Z6, Z6
 	VFMADD231PS  Z13, Z6, Z12
 	VSUBPS       Z14, Z12, Z12
 
-noflag_1957:
+noflag_1885:
 	VMOVAPS.Z Z12, K2, Z12
 	VMOVAPS.Z Z11, K2, Z11
 	VMULPS    Z5, Z12, Z12
@@ -30878,9 +30582,9 @@ noflag_1957:
 	VADDPS    Z12, Z0, Z0
 	VADDPS    Z11, Z1, Z1
 
-noflag_1954:
+noflag_1882:
 	TESTQ        $0x00000002, sflags+224(FP)
-	JZ           noflag_1962
+	JZ           noflag_1890
 	VMULPS       softmaxconsts<>+128(SB), Z8, Z6
 	VRNDSCALEPS  $0x00, Z6, Z6
 	VMOVAPS      Z8, Z11
@@ -30906,27 +30610,27 @@ noflag_1954:
 	VBROADCASTSS gamma+180(FP), Z11
 	MOVQ         gmode+184(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_1963
+	JEQ          pow1_1891
 	CMPQ         AX, $0x02
-	JEQ          pow2_1965
+	JEQ          pow2_1893
 	CMPQ         AX, $0x03
-	JEQ          powg_1964
+	JEQ          powg_1892
 	VMOVUPS      softmaxconsts<>+0(SB), Z11
-	JMP          powd_1966
+	JMP          powd_1894
 
-pow1_1963:
+pow1_1891:
 	VMOVAPS Z6, Z11
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z6, K3
 	VXORPS  Z11, Z11, K3, Z11
-	JMP     powd_1966
+	JMP     powd_1894
 
-pow2_1965:
+pow2_1893:
 	VMULPS Z6, Z6, Z11
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z6, K3
 	VXORPS Z11, Z11, K3, Z11
-	JMP    powd_1966
+	JMP    powd_1894
 
-powg_1964:
+powg_1892:
 	VGETEXPPS    Z6, Z13
 	VADDPS       softmaxconsts<>+0(SB), Z13, Z13
 	VGETMANTPS   $0x02, Z6, Z12
@@ -30984,49 +30688,49 @@ powg_1964:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z6, K3
 	VXORPS       Z11, Z11, K3, Z11
 
-powd_1966:
+powd_1894:
 	VMULPS  Z10, Z11, Z11
 	TESTQ   $0x00000100, sflags+224(FP)
-	JZ      noflag_1967
+	JZ      noflag_1895
 	VMOVUPS softmaxconsts<>+0(SB), Z6
 	MOVQ    DI, AX
 	VXORPS  Z10, Z10, Z10
 	XORQ    DX, DX
 
-class_1968:
+class_1896:
 	VPCMPEQD     Z10, Z4, K3
 	VBROADCASTSS 4(AX), K3, Z6
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z10, Z10
 	INCQ         DX
 	CMPQ         DX, C+96(FP)
-	JB           class_1968
+	JB           class_1896
 	VMULPS       Z6, Z11, Z11
 
-noflag_1967:
+noflag_1895:
 	VMOVAPS.Z Z11, K2, Z11
 	VMULPS    Z5, Z11, Z11
 	VADDPS    Z11, Z2, Z2
 
-noflag_1962:
-noflag_1953:
+noflag_1890:
+noflag_1881:
 	VMOVUPS softmaxconsts<>+0(SB), Z6
 	TESTQ   $0x00000200, flags+112(FP)
-	JZ      noflag_1969
+	JZ      noflag_1897
 	MOVQ    DI, AX
 	VXORPS  Z10, Z10, Z10
 	XORQ    DX, DX
 
-class_1970:
+class_1898:
 	VPCMPEQD     Z10, Z4, K3
 	VBROADCASTSS (AX), K3, Z6
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z10, Z10
 	INCQ         DX
 	CMPQ         DX, C+96(FP)
-	JB           class_1970
+	JB           class_1898
 
-noflag_1969:
+noflag_1897:
 	VBROADCASTSS k1+168(FP), Z10
 	VMULPS       Z6, Z10, Z10
 	VBROADCASTSS k2+172(FP), Z6
@@ -31056,27 +30760,27 @@ noflag_1969:
 	VBROADCASTSS gamma+180(FP), Z12
 	MOVQ         gmode+184(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_1971
+	JEQ          pow1_1899
 	CMPQ         AX, $0x02
-	JEQ          pow2_1973
+	JEQ          pow2_1901
 	CMPQ         AX, $0x03
-	JEQ          powg_1972
+	JEQ          powg_1900
 	VMOVUPS      softmaxconsts<>+0(SB), Z13
-	JMP          powd_1974
+	JMP          powd_1902
 
-pow1_1971:
+pow1_1899:
 	VMOVAPS Z11, Z13
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z11, K3
 	VXORPS  Z13, Z13, K3, Z13
-	JMP     powd_1974
+	JMP     powd_1902
 
-pow2_1973:
+pow2_1901:
 	VMULPS Z11, Z11, Z13
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z11, K3
 	VXORPS Z13, Z13, K3, Z13
-	JMP    powd_1974
+	JMP    powd_1902
 
-powg_1972:
+powg_1900:
 	VGETEXPPS    Z11, Z14
 	VADDPS       softmaxconsts<>+0(SB), Z14, Z14
 	VGETMANTPS   $0x02, Z11, Z13
@@ -31134,10 +30838,10 @@ powg_1972:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z11, K3
 	VXORPS       Z13, Z13, K3, Z13
 
-powd_1974:
+powd_1902:
 	VXORPS       softmaxconsts<>+2176(SB), Z13, Z13
 	CMPQ         AX, $0x00
-	JEQ          gamma0_1975
+	JEQ          gamma0_1903
 	VGETEXPPS    Z7, Z15
 	VADDPS       softmaxconsts<>+0(SB), Z15, Z15
 	VGETMANTPS   $0x02, Z7, Z14
@@ -31171,27 +30875,27 @@ powd_1974:
 	VSUBPS       softmaxconsts<>+0(SB), Z8, Z8
 	MOVQ         g1mode+192(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_1976
+	JEQ          pow1_1904
 	CMPQ         AX, $0x02
-	JEQ          pow2_1978
+	JEQ          pow2_1906
 	CMPQ         AX, $0x03
-	JEQ          powg_1977
+	JEQ          powg_1905
 	VMOVUPS      softmaxconsts<>+0(SB), Z8
-	JMP          powd_1979
+	JMP          powd_1907
 
-pow1_1976:
+pow1_1904:
 	VMOVAPS Z11, Z8
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z11, K3
 	VXORPS  Z8, Z8, K3, Z8
-	JMP     powd_1979
+	JMP     powd_1907
 
-pow2_1978:
+pow2_1906:
 	VMULPS Z11, Z11, Z8
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z11, K3
 	VXORPS Z8, Z8, K3, Z8
-	JMP    powd_1979
+	JMP    powd_1907
 
-powg_1977:
+powg_1905:
 	VGETEXPPS    Z11, Z15
 	VADDPS       softmaxconsts<>+0(SB), Z15, Z15
 	VGETMANTPS   $0x02, Z11, Z14
@@ -31249,45 +30953,45 @@ powg_1977:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z11, K3
 	VXORPS       Z8, Z8, K3, Z8
 
-powd_1979:
+powd_1907:
 	VMULPS Z12, Z8, Z8
 	VMULPS Z16, Z8, Z8
 	VMULPS Z7, Z8, Z8
 	VCMPPS $0x0e, softmaxconsts<>+1664(SB), Z11, K3
 	VADDPS Z8, Z13, K3, Z13
 
-gamma0_1975:
+gamma0_1903:
 	TESTQ   $0x00000100, flags+112(FP)
-	JZ      noflag_1980
+	JZ      noflag_1908
 	VMOVUPS softmaxconsts<>+0(SB), Z7
 	MOVQ    DI, AX
 	VXORPS  Z8, Z8, Z8
 	XORQ    DX, DX
 
-class_1981:
+class_1909:
 	VPCMPEQD     Z8, Z4, K3
 	VBROADCASTSS 4(AX), K3, Z7
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z8, Z8
 	INCQ         DX
 	CMPQ         DX, C+96(FP)
-	JB           class_1981
+	JB           class_1909
 	VMULPS       Z7, Z13, Z13
 
-noflag_1980:
+noflag_1908:
 	VBROADCASTSS fs+176(FP), Z7
 	VMULPS       Z7, Z13, Z13
 	VSUBPS       Z13, Z6, Z6
 	VSUBPS       Z13, Z10, Z10
 	VXORPS       Z7, Z7, Z7
 	TESTQ        $0x00000004, flags+112(FP)
-	JZ           noflag_1982
+	JZ           noflag_1910
 	MOVQ         SI, AX
 	MOVQ         DI, DX
 	VXORPS       Z8, Z8, Z8
 	XORQ         BX, BX
 
-class_1983:
+class_1911:
 	VMULPS       (AX), Z9, Z11
 	VPCMPEQD     Z8, Z4, K3
 	VBROADCASTSS 20(DX), Z12
@@ -31302,18 +31006,18 @@ class_1983:
 	VPADDD       softmaxconsts<>+832(SB), Z8, Z8
 	INCQ         BX
 	CMPQ         BX, C+96(FP)
-	JB           class_1983
+	JB           class_1911
 
-noflag_1982:
+noflag_1910:
 	TESTQ  $0x00000004, flags+112(FP)
-	JZ     outnr_1985
+	JZ     outnr_1913
 	MOVQ   SI, AX
 	MOVQ   DI, DX
 	MOVQ   R9, BX
 	VXORPS Z8, Z8, Z8
 	XORQ   SI, SI
 
-class_1986:
+class_1914:
 	VPCMPEQD     Z8, Z4, K3
 	VMULPS       (AX), Z9, Z11
 	VBROADCASTSS 20(DX), Z12
@@ -31326,11 +31030,11 @@ class_1986:
 	VADDPS       Z6, Z12, Z12
 	VMULPS       Z12, Z11, Z11
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_1987
+	JZ           noflag_1915
 	VBROADCASTSS 8(DX), Z12
 	VSUBPS       Z12, Z11, Z11
 
-noflag_1987:
+noflag_1915:
 	VSUBPS    Z10, Z11, K3, Z11
 	VMOVAPS.Z Z11, K2, Z11
 	VMULPS    Z5, Z11, Z11
@@ -31341,10 +31045,10 @@ noflag_1987:
 	VPADDD    softmaxconsts<>+832(SB), Z8, Z8
 	INCQ      SI
 	CMPQ      SI, C+96(FP)
-	JB        class_1986
-	JMP       outd_1984
+	JB        class_1914
+	JMP       outd_1912
 
-outnr_1985:
+outnr_1913:
 	VMOVAPS Z6, Z6
 	VMULPS  Z9, Z6, Z6
 	MOVQ    SI, AX
@@ -31353,15 +31057,15 @@ outnr_1985:
 	VXORPS  Z7, Z7, Z7
 	XORQ    SI, SI
 
-class_1988:
+class_1916:
 	VPCMPEQD     Z7, Z4, K3
 	VMULPS       (AX), Z6, Z8
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_1989
+	JZ           noflag_1917
 	VBROADCASTSS 8(DX), Z9
 	VSUBPS       Z9, Z8, Z8
 
-noflag_1989:
+noflag_1917:
 	VSUBPS    Z10, Z8, K3, Z8
 	VMOVAPS.Z Z8, K2, Z8
 	VMULPS    Z5, Z8, Z8
@@ -31372,16 +31076,16 @@ noflag_1989:
 	VPADDD    softmaxconsts<>+832(SB), Z7, Z7
 	INCQ      SI
 	CMPQ      SI, C+96(FP)
-	JB        class_1988
+	JB        class_1916
 
-outd_1984:
-done_1901:
-pixwd_1807:
+outd_1912:
+done_1829:
+pixwd_1735:
 	TESTQ $0x00000800, flags+112(FP)
-	JZ    noflag_1990
+	JZ    noflag_1918
 	SFENCE
 
-noflag_1990:
+noflag_1918:
 	MOVQ          out_base+248(FP), AX
 	VMOVAPS       Z0, Z0
 	VEXTRACTF64X4 $0x01, Z0, Y4
@@ -31450,7 +31154,7 @@ TEXT ·softmaxStatsI32AVX512(SB), NOSPLIT, $0-216
 	VXORPS Z0, Z0, Z0
 	XORQ   R11, R11
 
-class_1991:
+class_1919:
 	VMOVUPS Z0, (R10)
 	VMOVUPS Z0, 64(R10)
 	VMOVUPS Z0, 128(R10)
@@ -31458,7 +31162,7 @@ class_1991:
 	ADDQ    $0x00000100, R10
 	INCQ    R11
 	CMPQ    R11, C+96(FP)
-	JB      class_1991
+	JB      class_1919
 	VXORPS  Z0, Z0, Z0
 	VXORPS  Z1, Z1, Z1
 	VXORPS  Z2, Z2, Z2
@@ -31467,11 +31171,11 @@ class_1991:
 	VXORPS  Z5, Z5, Z5
 	VXORPS  Z6, Z6, Z6
 	TESTQ   $0x00001000, flags+112(FP)
-	JNZ     pixw_1992
+	JNZ     pixw_1920
 
-loop_1994:
+loop_1922:
 	CMPQ         DX, $0x00000010
-	JB           tail_1995
+	JB           tail_1923
 	VMOVDQU32    (BX), Z7
 	VBROADCASTSS ign+104(FP), Z8
 	VMOVQ        C+96(FP), X9
@@ -31488,17 +31192,17 @@ loop_1994:
 	MOVQ         AX, R8
 	MOVQ         C+96(FP), R10
 	DECQ         R10
-	JZ           c1_1997
+	JZ           c1_1925
 
-max_1998:
+max_1926:
 	ADDQ       CX, R8
 	VMOVUPS.Z  (R8), K1, Z9
 	PREFETCHT0 1024(R8)
 	VMAXPS     Z9, Z8, Z8
 	DECQ       R10
-	JNZ        max_1998
+	JNZ        max_1926
 
-c1_1997:
+c1_1925:
 	VXORPS Z9, Z9, Z9
 	VXORPS Z10, Z10, Z10
 	MOVQ   AX, R8
@@ -31506,7 +31210,7 @@ c1_1997:
 	VXORPS Z11, Z11, Z11
 	XORQ   R11, R11
 
-class_1999:
+class_1927:
 	VMOVUPS.Z    (R8), K1, Z12
 	VSUBPS       Z8, Z12, Z12
 	VMULPS       softmaxconsts<>+128(SB), Z12, Z13
@@ -31530,10 +31234,10 @@ class_1999:
 	VXORPS       Z18, Z18, K2, Z18
 	VADDPS       Z18, Z9, Z9
 	TESTQ        $0x00000004, flags+112(FP)
-	JZ           noflag_2000
+	JZ           noflag_1928
 	VMOVUPS      Z18, (R10)
 
-noflag_2000:
+noflag_1928:
 	VPCMPEQD Z11, Z7, K2
 	VMOVUPS  Z12, K2, Z10
 	ADDQ     CX, R8
@@ -31541,28 +31245,28 @@ noflag_2000:
 	VPADDD   softmaxconsts<>+832(SB), Z11, Z11
 	INCQ     R11
 	CMPQ     R11, C+96(FP)
-	JB       class_1999
+	JB       class_1927
 	VMOVUPS  softmaxconsts<>+0(SB), Z11
 	VDIVPS   Z9, Z11, Z11
 	TESTQ    $0x00000004, flags+112(FP)
-	JZ       noflag_2001
+	JZ       noflag_1929
 	MOVQ     SI, R8
 	MOVQ     R9, R10
 	VXORPS   Z12, Z12, Z12
 	XORQ     R11, R11
 
-class_2002:
+class_1930:
 	VMULPS    (R8), Z11, Z13
 	VMOVAPS.Z Z13, K1, Z13
 	VADDPS    (R10), Z13, Z14
 	VMOVUPS   Z14, (R10)
 	TESTQ     $0x00000008, flags+112(FP)
-	JZ        noflag_2003
+	JZ        noflag_1931
 	VMULPS    Z13, Z13, Z14
 	VADDPS    192(R10), Z14, Z14
 	VMOVUPS   Z14, 192(R10)
 
-noflag_2003:
+noflag_1931:
 	VPCMPEQD Z12, Z7, K2
 	VMOVUPS  64(R10), Z14
 	VADDPS   Z13, Z14, K2, Z14
@@ -31575,15 +31279,15 @@ noflag_2003:
 	VPADDD   softmaxconsts<>+832(SB), Z12, Z12
 	INCQ     R11
 	CMPQ     R11, C+96(FP)
-	JB       class_2002
+	JB       class_1930
 
-noflag_2001:
+noflag_1929:
 	MOVQ         flags+112(FP), R8
 	ANDQ         $0x00000203, R8
 	CMPQ         R8, $0x00000001
-	JEQ          prodmode_2004
+	JEQ          prodmode_1932
 	TESTQ        $0x00000003, flags+112(FP)
-	JZ           noflag_2006
+	JZ           noflag_1934
 	VGETEXPPS    Z9, Z13
 	VADDPS       softmaxconsts<>+0(SB), Z13, Z13
 	VGETMANTPS   $0x02, Z9, Z12
@@ -31613,38 +31317,38 @@ noflag_2001:
 	VMOVUPS      Z9, K2, Z15
 	VSUBPS       Z10, Z15, Z9
 	TESTQ        $0x00000001, flags+112(FP)
-	JZ           noflag_2007
+	JZ           noflag_1935
 	VMOVUPS      softmaxconsts<>+0(SB), Z12
 	TESTQ        $0x00000200, flags+112(FP)
-	JZ           noflag_2008
+	JZ           noflag_1936
 	MOVQ         DI, R8
 	VXORPS       Z13, Z13, Z13
 	XORQ         R10, R10
 
-class_2009:
+class_1937:
 	VPCMPEQD     Z13, Z7, K2
 	VBROADCASTSS (R8), K2, Z12
 	ADDQ         $0x00000020, R8
 	VPADDD       softmaxconsts<>+832(SB), Z13, Z13
 	INCQ         R10
 	CMPQ         R10, C+96(FP)
-	JB           class_2009
+	JB           class_1937
 
-noflag_2008:
+noflag_1936:
 	VBROADCASTSS eps1+168(FP), Z13
 	VMULPS       Z12, Z13, Z13
 	VMULPS       Z9, Z13, Z13
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_2010
+	JZ           noflag_1938
 	VXORPS       Z14, Z14, Z14
 	TESTQ        $0x00000200, flags+112(FP)
-	JNZ          swzw_2011
+	JNZ          swzw_1939
 	MOVQ         AX, R8
 	MOVQ         DI, R10
 	VBROADCASTSS epsC+172(FP), Z16
 	XORQ         R11, R11
 
-class_2013:
+class_1941:
 	VMOVUPS.Z   (R8), K1, Z17
 	VSUBPS      Z8, Z17, Z17
 	VFMADD231PS Z16, Z17, Z14
@@ -31652,15 +31356,15 @@ class_2013:
 	ADDQ        $0x00000020, R10
 	INCQ        R11
 	CMPQ        R11, C+96(FP)
-	JB          class_2013
-	JMP         swzd_2012
+	JB          class_1941
+	JMP         swzd_1940
 
-swzw_2011:
+swzw_1939:
 	MOVQ AX, R8
 	MOVQ DI, R10
 	XORQ R11, R11
 
-class_2014:
+class_1942:
 	VMOVUPS.Z    (R8), K1, Z16
 	VSUBPS       Z8, Z16, Z16
 	VBROADCASTSS 24(R10), Z17
@@ -31669,24 +31373,24 @@ class_2014:
 	ADDQ         $0x00000020, R10
 	INCQ         R11
 	CMPQ         R11, C+96(FP)
-	JB           class_2014
+	JB           class_1942
 
-swzd_2012:
+swzd_1940:
 	VBROADCASTSS wsum+176(FP), Z8
 	VBROADCASTSS epsC+172(FP), Z16
 	VMULPS       Z16, Z8, Z8
 	VFMADD231PS  Z15, Z8, Z13
 	VSUBPS       Z14, Z13, Z13
 
-noflag_2010:
+noflag_1938:
 	VMOVAPS.Z Z13, K1, Z13
 	VMOVAPS.Z Z12, K1, Z12
 	VADDPS    Z13, Z0, Z0
 	VADDPS    Z12, Z1, Z1
 
-noflag_2007:
+noflag_1935:
 	TESTQ        $0x00000002, flags+112(FP)
-	JZ           noflag_2015
+	JZ           noflag_1943
 	VMULPS       softmaxconsts<>+128(SB), Z10, Z8
 	VRNDSCALEPS  $0x00, Z8, Z8
 	VMOVAPS      Z10, Z12
@@ -31712,27 +31416,27 @@ noflag_2007:
 	VBROADCASTSS gamma+180(FP), Z10
 	MOVQ         gmode+184(FP), R8
 	CMPQ         R8, $0x01
-	JEQ          pow1_2016
+	JEQ          pow1_1944
 	CMPQ         R8, $0x02
-	JEQ          pow2_2018
+	JEQ          pow2_1946
 	CMPQ         R8, $0x03
-	JEQ          powg_2017
+	JEQ          powg_1945
 	VMOVUPS      softmaxconsts<>+0(SB), Z10
-	JMP          powd_2019
+	JMP          powd_1947
 
-pow1_2016:
+pow1_1944:
 	VMOVAPS Z8, Z10
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z8, K2
 	VXORPS  Z10, Z10, K2, Z10
-	JMP     powd_2019
+	JMP     powd_1947
 
-pow2_2018:
+pow2_1946:
 	VMULPS Z8, Z8, Z10
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z8, K2
 	VXORPS Z10, Z10, K2, Z10
-	JMP    powd_2019
+	JMP    powd_1947
 
-powg_2017:
+powg_1945:
 	VGETEXPPS    Z8, Z12
 	VADDPS       softmaxconsts<>+0(SB), Z12, Z12
 	VGETMANTPS   $0x02, Z8, Z11
@@ -31790,48 +31494,48 @@ powg_2017:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z8, K2
 	VXORPS       Z10, Z10, K2, Z10
 
-powd_2019:
+powd_1947:
 	VMULPS  Z9, Z10, Z10
 	TESTQ   $0x00000100, flags+112(FP)
-	JZ      noflag_2020
+	JZ      noflag_1948
 	VMOVUPS softmaxconsts<>+0(SB), Z8
 	MOVQ    DI, R8
 	VXORPS  Z9, Z9, Z9
 	XORQ    R10, R10
 
-class_2021:
+class_1949:
 	VPCMPEQD     Z9, Z7, K2
 	VBROADCASTSS 4(R8), K2, Z8
 	ADDQ         $0x00000020, R8
 	VPADDD       softmaxconsts<>+832(SB), Z9, Z9
 	INCQ         R10
 	CMPQ         R10, C+96(FP)
-	JB           class_2021
+	JB           class_1949
 	VMULPS       Z8, Z10, Z10
 
-noflag_2020:
+noflag_1948:
 	VMOVAPS.Z Z10, K1, Z10
 	VADDPS    Z10, Z2, Z2
 
-noflag_2015:
-noflag_2006:
-	JMP pwdone_2005
+noflag_1943:
+noflag_1934:
+	JMP pwdone_1933
 
-prodmode_2004:
+prodmode_1932:
 	VBROADCASTSS eps1+168(FP), Z7
 	VXORPS       softmaxconsts<>+2176(SB), Z7, Z7
 	VMULPS       Z10, Z7, Z7
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_2022
+	JZ           noflag_1950
 	VXORPS       Z10, Z10, Z10
 	TESTQ        $0x00000200, flags+112(FP)
-	JNZ          swzw_2023
+	JNZ          swzw_1951
 	MOVQ         AX, R8
 	MOVQ         DI, R10
 	VBROADCASTSS epsC+172(FP), Z11
 	XORQ         R11, R11
 
-class_2025:
+class_1953:
 	VMOVUPS.Z   (R8), K1, Z12
 	VSUBPS      Z8, Z12, Z12
 	VFMADD231PS Z11, Z12, Z10
@@ -31839,15 +31543,15 @@ class_2025:
 	ADDQ        $0x00000020, R10
 	INCQ        R11
 	CMPQ        R11, C+96(FP)
-	JB          class_2025
-	JMP         swzd_2024
+	JB          class_1953
+	JMP         swzd_1952
 
-swzw_2023:
+swzw_1951:
 	MOVQ AX, R8
 	MOVQ DI, R10
 	XORQ R11, R11
 
-class_2026:
+class_1954:
 	VMOVUPS.Z    (R8), K1, Z11
 	VSUBPS       Z8, Z11, Z11
 	VBROADCASTSS 24(R10), Z12
@@ -31856,12 +31560,12 @@ class_2026:
 	ADDQ         $0x00000020, R10
 	INCQ         R11
 	CMPQ         R11, C+96(FP)
-	JB           class_2026
+	JB           class_1954
 
-swzd_2024:
+swzd_1952:
 	VSUBPS Z10, Z7, Z7
 
-noflag_2022:
+noflag_1950:
 	VMOVAPS.Z   Z7, K1, Z7
 	VADDPS      Z7, Z0, Z0
 	VMOVUPS     softmaxconsts<>+0(SB), Z7
@@ -31879,15 +31583,15 @@ noflag_2022:
 	VXORPS      softmaxconsts<>+2176(SB), Z5, Z5
 	VSCALEFPS   Z5, Z9, Z5
 
-pwdone_2005:
+pwdone_1933:
 	ADDQ $0x00000040, AX
 	ADDQ $0x00000040, BX
 	SUBQ $0x00000010, DX
-	JMP  loop_1994
+	JMP  loop_1922
 
-tail_1995:
+tail_1923:
 	TESTQ        DX, DX
-	JZ           done_1996
+	JZ           done_1924
 	MOVL         $0x0000ffff, R8
 	BZHIL        DX, R8, R8
 	KMOVW        R8, K1
@@ -31907,17 +31611,17 @@ tail_1995:
 	MOVQ         AX, DX
 	MOVQ         C+96(FP), BX
 	DECQ         BX
-	JZ           c1_2027
+	JZ           c1_1955
 
-max_2028:
+max_1956:
 	ADDQ       CX, DX
 	VMOVUPS.Z  (DX), K1, Z9
 	PREFETCHT0 1024(DX)
 	VMAXPS     Z9, Z8, Z8
 	DECQ       BX
-	JNZ        max_2028
+	JNZ        max_1956
 
-c1_2027:
+c1_1955:
 	VXORPS Z9, Z9, Z9
 	VXORPS Z10, Z10, Z10
 	MOVQ   AX, DX
@@ -31925,7 +31629,7 @@ c1_2027:
 	VXORPS Z11, Z11, Z11
 	XORQ   R8, R8
 
-class_2029:
+class_1957:
 	VMOVUPS.Z    (DX), K1, Z12
 	VSUBPS       Z8, Z12, Z12
 	VMULPS       softmaxconsts<>+128(SB), Z12, Z13
@@ -31949,10 +31653,10 @@ class_2029:
 	VXORPS       Z18, Z18, K2, Z18
 	VADDPS       Z18, Z9, Z9
 	TESTQ        $0x00000004, flags+112(FP)
-	JZ           noflag_2030
+	JZ           noflag_1958
 	VMOVUPS      Z18, (BX)
 
-noflag_2030:
+noflag_1958:
 	VPCMPEQD Z11, Z7, K2
 	VMOVUPS  Z12, K2, Z10
 	ADDQ     CX, DX
@@ -31960,28 +31664,28 @@ noflag_2030:
 	VPADDD   softmaxconsts<>+832(SB), Z11, Z11
 	INCQ     R8
 	CMPQ     R8, C+96(FP)
-	JB       class_2029
+	JB       class_1957
 	VMOVUPS  softmaxconsts<>+0(SB), Z11
 	VDIVPS   Z9, Z11, Z11
 	TESTQ    $0x00000004, flags+112(FP)
-	JZ       noflag_2031
+	JZ       noflag_1959
 	MOVQ     SI, DX
 	MOVQ     R9, BX
 	VXORPS   Z12, Z12, Z12
 	XORQ     SI, SI
 
-class_2032:
+class_1960:
 	VMULPS    (DX), Z11, Z13
 	VMOVAPS.Z Z13, K1, Z13
 	VADDPS    (BX), Z13, Z14
 	VMOVUPS   Z14, (BX)
 	TESTQ     $0x00000008, flags+112(FP)
-	JZ        noflag_2033
+	JZ        noflag_1961
 	VMULPS    Z13, Z13, Z14
 	VADDPS    192(BX), Z14, Z14
 	VMOVUPS   Z14, 192(BX)
 
-noflag_2033:
+noflag_1961:
 	VPCMPEQD Z12, Z7, K2
 	VMOVUPS  64(BX), Z14
 	VADDPS   Z13, Z14, K2, Z14
@@ -31994,15 +31698,15 @@ noflag_2033:
 	VPADDD   softmaxconsts<>+832(SB), Z12, Z12
 	INCQ     SI
 	CMPQ     SI, C+96(FP)
-	JB       class_2032
+	JB       class_1960
 
-noflag_2031:
+noflag_1959:
 	MOVQ         flags+112(FP), DX
 	ANDQ         $0x00000203, DX
 	CMPQ         DX, $0x00000001
-	JEQ          prodmode_2034
+	JEQ          prodmode_1962
 	TESTQ        $0x00000003, flags+112(FP)
-	JZ           noflag_2036
+	JZ           noflag_1964
 	VGETEXPPS    Z9, Z13
 	VADDPS       softmaxconsts<>+0(SB), Z13, Z13
 	VGETMANTPS   $0x02, Z9, Z12
@@ -32032,37 +31736,37 @@ noflag_2031:
 	VMOVUPS      Z9, K2, Z15
 	VSUBPS       Z10, Z15, Z9
 	TESTQ        $0x00000001, flags+112(FP)
-	JZ           noflag_2037
+	JZ           noflag_1965
 	VMOVUPS      softmaxconsts<>+0(SB), Z12
 	TESTQ        $0x00000200, flags+112(FP)
-	JZ           noflag_2038
+	JZ           noflag_1966
 	MOVQ         DI, DX
 	VXORPS       Z13, Z13, Z13
 	XORQ         BX, BX
 
-class_2039:
+class_1967:
 	VPCMPEQD     Z13, Z7, K2
 	VBROADCASTSS (DX), K2, Z12
 	ADDQ         $0x00000020, DX
 	VPADDD       softmaxconsts<>+832(SB), Z13, Z13
 	INCQ         BX
 	CMPQ         BX, C+96(FP)
-	JB           class_2039
+	JB           class_1967
 
-noflag_2038:
+noflag_1966:
 	VBROADCASTSS eps1+168(FP), Z13
 	VMULPS       Z12, Z13, Z13
 	VMULPS       Z9, Z13, Z13
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_2040
+	JZ           noflag_1968
 	VXORPS       Z14, Z14, Z14
 	TESTQ        $0x00000200, flags+112(FP)
-	JNZ          swzw_2041
+	JNZ          swzw_1969
 	MOVQ         DI, DX
 	VBROADCASTSS epsC+172(FP), Z16
 	XORQ         BX, BX
 
-class_2043:
+class_1971:
 	VMOVUPS.Z   (AX), K1, Z17
 	VSUBPS      Z8, Z17, Z17
 	VFMADD231PS Z16, Z17, Z14
@@ -32070,14 +31774,14 @@ class_2043:
 	ADDQ        $0x00000020, DX
 	INCQ        BX
 	CMPQ        BX, C+96(FP)
-	JB          class_2043
-	JMP         swzd_2042
+	JB          class_1971
+	JMP         swzd_1970
 
-swzw_2041:
+swzw_1969:
 	MOVQ DI, DX
 	XORQ BX, BX
 
-class_2044:
+class_1972:
 	VMOVUPS.Z    (AX), K1, Z16
 	VSUBPS       Z8, Z16, Z16
 	VBROADCASTSS 24(DX), Z17
@@ -32086,24 +31790,24 @@ class_2044:
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+96(FP)
-	JB           class_2044
+	JB           class_1972
 
-swzd_2042:
+swzd_1970:
 	VBROADCASTSS wsum+176(FP), Z8
 	VBROADCASTSS epsC+172(FP), Z16
 	VMULPS       Z16, Z8, Z8
 	VFMADD231PS  Z15, Z8, Z13
 	VSUBPS       Z14, Z13, Z13
 
-noflag_2040:
+noflag_1968:
 	VMOVAPS.Z Z13, K1, Z13
 	VMOVAPS.Z Z12, K1, Z12
 	VADDPS    Z13, Z0, Z0
 	VADDPS    Z12, Z1, Z1
 
-noflag_2037:
+noflag_1965:
 	TESTQ        $0x00000002, flags+112(FP)
-	JZ           noflag_2045
+	JZ           noflag_1973
 	VMULPS       softmaxconsts<>+128(SB), Z10, Z8
 	VRNDSCALEPS  $0x00, Z8, Z8
 	VMOVAPS      Z10, Z12
@@ -32129,27 +31833,27 @@ noflag_2037:
 	VBROADCASTSS gamma+180(FP), Z10
 	MOVQ         gmode+184(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_2046
+	JEQ          pow1_1974
 	CMPQ         AX, $0x02
-	JEQ          pow2_2048
+	JEQ          pow2_1976
 	CMPQ         AX, $0x03
-	JEQ          powg_2047
+	JEQ          powg_1975
 	VMOVUPS      softmaxconsts<>+0(SB), Z10
-	JMP          powd_2049
+	JMP          powd_1977
 
-pow1_2046:
+pow1_1974:
 	VMOVAPS Z8, Z10
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z8, K2
 	VXORPS  Z10, Z10, K2, Z10
-	JMP     powd_2049
+	JMP     powd_1977
 
-pow2_2048:
+pow2_1976:
 	VMULPS Z8, Z8, Z10
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z8, K2
 	VXORPS Z10, Z10, K2, Z10
-	JMP    powd_2049
+	JMP    powd_1977
 
-powg_2047:
+powg_1975:
 	VGETEXPPS    Z8, Z12
 	VADDPS       softmaxconsts<>+0(SB), Z12, Z12
 	VGETMANTPS   $0x02, Z8, Z11
@@ -32207,47 +31911,47 @@ powg_2047:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z8, K2
 	VXORPS       Z10, Z10, K2, Z10
 
-powd_2049:
+powd_1977:
 	VMULPS  Z9, Z10, Z10
 	TESTQ   $0x00000100, flags+112(FP)
-	JZ      noflag_2050
+	JZ      noflag_1978
 	VMOVUPS softmaxconsts<>+0(SB), Z8
 	MOVQ    DI, AX
 	VXORPS  Z9, Z9, Z9
 	XORQ    CX, CX
 
-class_2051:
+class_1979:
 	VPCMPEQD     Z9, Z7, K2
 	VBROADCASTSS 4(AX), K2, Z8
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z9, Z9
 	INCQ         CX
 	CMPQ         CX, C+96(FP)
-	JB           class_2051
+	JB           class_1979
 	VMULPS       Z8, Z10, Z10
 
-noflag_2050:
+noflag_1978:
 	VMOVAPS.Z Z10, K1, Z10
 	VADDPS    Z10, Z2, Z2
 
-noflag_2045:
-noflag_2036:
-	JMP pwdone_2035
+noflag_1973:
+noflag_1964:
+	JMP pwdone_1963
 
-prodmode_2034:
+prodmode_1962:
 	VBROADCASTSS eps1+168(FP), Z7
 	VXORPS       softmaxconsts<>+2176(SB), Z7, Z7
 	VMULPS       Z10, Z7, Z7
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_2052
+	JZ           noflag_1980
 	VXORPS       Z10, Z10, Z10
 	TESTQ        $0x00000200, flags+112(FP)
-	JNZ          swzw_2053
+	JNZ          swzw_1981
 	MOVQ         DI, DX
 	VBROADCASTSS epsC+172(FP), Z11
 	XORQ         BX, BX
 
-class_2055:
+class_1983:
 	VMOVUPS.Z   (AX), K1, Z12
 	VSUBPS      Z8, Z12, Z12
 	VFMADD231PS Z11, Z12, Z10
@@ -32255,14 +31959,14 @@ class_2055:
 	ADDQ        $0x00000020, DX
 	INCQ        BX
 	CMPQ        BX, C+96(FP)
-	JB          class_2055
-	JMP         swzd_2054
+	JB          class_1983
+	JMP         swzd_1982
 
-swzw_2053:
+swzw_1981:
 	MOVQ DI, DX
 	XORQ BX, BX
 
-class_2056:
+class_1984:
 	VMOVUPS.Z    (AX), K1, Z11
 	VSUBPS       Z8, Z11, Z11
 	VBROADCASTSS 24(DX), Z12
@@ -32271,12 +31975,12 @@ class_2056:
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+96(FP)
-	JB           class_2056
+	JB           class_1984
 
-swzd_2054:
+swzd_1982:
 	VSUBPS Z10, Z7, Z7
 
-noflag_2052:
+noflag_1980:
 	VMOVAPS.Z   Z7, K1, Z7
 	VADDPS      Z7, Z0, Z0
 	VMOVUPS     softmaxconsts<>+0(SB), Z7
@@ -32294,14 +31998,14 @@ noflag_2052:
 	VXORPS      softmaxconsts<>+2176(SB), Z5, Z5
 	VSCALEFPS   Z5, Z9, Z5
 
-pwdone_2035:
-done_1996:
-	JMP pixwd_1993
+pwdone_1963:
+done_1924:
+	JMP pixwd_1921
 
-pixw_1992:
-loop_2057:
+pixw_1920:
+loop_1985:
 	CMPQ         DX, $0x00000010
-	JB           tail_2058
+	JB           tail_1986
 	VMOVDQU32    (BX), Z7
 	VBROADCASTSS ign+104(FP), Z8
 	VMOVQ        C+96(FP), X9
@@ -32320,17 +32024,17 @@ loop_2057:
 	MOVQ         AX, R10
 	MOVQ         C+96(FP), R11
 	DECQ         R11
-	JZ           c1_2060
+	JZ           c1_1988
 
-max_2061:
+max_1989:
 	ADDQ       CX, R10
 	VMOVUPS.Z  (R10), K1, Z10
 	PREFETCHT0 1024(R10)
 	VMAXPS     Z10, Z9, Z9
 	DECQ       R11
-	JNZ        max_2061
+	JNZ        max_1989
 
-c1_2060:
+c1_1988:
 	VXORPS Z10, Z10, Z10
 	VXORPS Z11, Z11, Z11
 	MOVQ   AX, R10
@@ -32338,7 +32042,7 @@ c1_2060:
 	VXORPS Z12, Z12, Z12
 	XORQ   R12, R12
 
-class_2062:
+class_1990:
 	VMOVUPS.Z    (R10), K1, Z13
 	VSUBPS       Z9, Z13, Z13
 	VMULPS       softmaxconsts<>+128(SB), Z13, Z14
@@ -32362,10 +32066,10 @@ class_2062:
 	VXORPS       Z19, Z19, K2, Z19
 	VADDPS       Z19, Z10, Z10
 	TESTQ        $0x00000004, flags+112(FP)
-	JZ           noflag_2063
+	JZ           noflag_1991
 	VMOVUPS      Z19, (R11)
 
-noflag_2063:
+noflag_1991:
 	VPCMPEQD Z12, Z7, K2
 	VMOVUPS  Z13, K2, Z11
 	ADDQ     CX, R10
@@ -32373,29 +32077,29 @@ noflag_2063:
 	VPADDD   softmaxconsts<>+832(SB), Z12, Z12
 	INCQ     R12
 	CMPQ     R12, C+96(FP)
-	JB       class_2062
+	JB       class_1990
 	VMOVUPS  softmaxconsts<>+0(SB), Z12
 	VDIVPS   Z10, Z12, Z12
 	TESTQ    $0x00000004, flags+112(FP)
-	JZ       noflag_2064
+	JZ       noflag_1992
 	MOVQ     SI, R10
 	MOVQ     R9, R11
 	VXORPS   Z13, Z13, Z13
 	XORQ     R12, R12
 
-class_2065:
+class_1993:
 	VMULPS    (R10), Z12, Z14
 	VMOVAPS.Z Z14, K1, Z14
 	VMULPS    Z8, Z14, Z15
 	VADDPS    (R11), Z15, Z16
 	VMOVUPS   Z16, (R11)
 	TESTQ     $0x00000008, flags+112(FP)
-	JZ        noflag_2066
+	JZ        noflag_1994
 	VMULPS    Z14, Z15, Z14
 	VADDPS    192(R11), Z14, Z14
 	VMOVUPS   Z14, 192(R11)
 
-noflag_2066:
+noflag_1994:
 	VPCMPEQD Z13, Z7, K2
 	VMOVUPS  64(R11), Z14
 	VADDPS   Z15, Z14, K2, Z14
@@ -32408,15 +32112,15 @@ noflag_2066:
 	VPADDD   softmaxconsts<>+832(SB), Z13, Z13
 	INCQ     R12
 	CMPQ     R12, C+96(FP)
-	JB       class_2065
+	JB       class_1993
 
-noflag_2064:
+noflag_1992:
 	MOVQ         flags+112(FP), R10
 	ANDQ         $0x00000203, R10
 	CMPQ         R10, $0x00000001
-	JEQ          prodmode_2067
+	JEQ          prodmode_1995
 	TESTQ        $0x00000003, flags+112(FP)
-	JZ           noflag_2069
+	JZ           noflag_1997
 	VGETEXPPS    Z10, Z14
 	VADDPS       softmaxconsts<>+0(SB), Z14, Z14
 	VGETMANTPS   $0x02, Z10, Z13
@@ -32446,38 +32150,38 @@ noflag_2064:
 	VMOVUPS      Z10, K2, Z16
 	VSUBPS       Z11, Z16, Z10
 	TESTQ        $0x00000001, flags+112(FP)
-	JZ           noflag_2070
+	JZ           noflag_1998
 	VMOVUPS      softmaxconsts<>+0(SB), Z13
 	TESTQ        $0x00000200, flags+112(FP)
-	JZ           noflag_2071
+	JZ           noflag_1999
 	MOVQ         DI, R10
 	VXORPS       Z14, Z14, Z14
 	XORQ         R11, R11
 
-class_2072:
+class_2000:
 	VPCMPEQD     Z14, Z7, K2
 	VBROADCASTSS (R10), K2, Z13
 	ADDQ         $0x00000020, R10
 	VPADDD       softmaxconsts<>+832(SB), Z14, Z14
 	INCQ         R11
 	CMPQ         R11, C+96(FP)
-	JB           class_2072
+	JB           class_2000
 
-noflag_2071:
+noflag_1999:
 	VBROADCASTSS eps1+168(FP), Z14
 	VMULPS       Z13, Z14, Z14
 	VMULPS       Z10, Z14, Z14
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_2073
+	JZ           noflag_2001
 	VXORPS       Z15, Z15, Z15
 	TESTQ        $0x00000200, flags+112(FP)
-	JNZ          swzw_2074
+	JNZ          swzw_2002
 	MOVQ         AX, R10
 	MOVQ         DI, R11
 	VBROADCASTSS epsC+172(FP), Z17
 	XORQ         R12, R12
 
-class_2076:
+class_2004:
 	VMOVUPS.Z   (R10), K1, Z18
 	VSUBPS      Z9, Z18, Z18
 	VFMADD231PS Z17, Z18, Z15
@@ -32485,15 +32189,15 @@ class_2076:
 	ADDQ        $0x00000020, R11
 	INCQ        R12
 	CMPQ        R12, C+96(FP)
-	JB          class_2076
-	JMP         swzd_2075
+	JB          class_2004
+	JMP         swzd_2003
 
-swzw_2074:
+swzw_2002:
 	MOVQ AX, R10
 	MOVQ DI, R11
 	XORQ R12, R12
 
-class_2077:
+class_2005:
 	VMOVUPS.Z    (R10), K1, Z17
 	VSUBPS       Z9, Z17, Z17
 	VBROADCASTSS 24(R11), Z18
@@ -32502,16 +32206,16 @@ class_2077:
 	ADDQ         $0x00000020, R11
 	INCQ         R12
 	CMPQ         R12, C+96(FP)
-	JB           class_2077
+	JB           class_2005
 
-swzd_2075:
+swzd_2003:
 	VBROADCASTSS wsum+176(FP), Z9
 	VBROADCASTSS epsC+172(FP), Z17
 	VMULPS       Z17, Z9, Z9
 	VFMADD231PS  Z16, Z9, Z14
 	VSUBPS       Z15, Z14, Z14
 
-noflag_2073:
+noflag_2001:
 	VMOVAPS.Z Z14, K1, Z14
 	VMOVAPS.Z Z13, K1, Z13
 	VMULPS    Z8, Z14, Z14
@@ -32519,9 +32223,9 @@ noflag_2073:
 	VADDPS    Z14, Z0, Z0
 	VADDPS    Z13, Z1, Z1
 
-noflag_2070:
+noflag_1998:
 	TESTQ        $0x00000002, flags+112(FP)
-	JZ           noflag_2078
+	JZ           noflag_2006
 	VMULPS       softmaxconsts<>+128(SB), Z11, Z9
 	VRNDSCALEPS  $0x00, Z9, Z9
 	VMOVAPS      Z11, Z13
@@ -32547,27 +32251,27 @@ noflag_2070:
 	VBROADCASTSS gamma+180(FP), Z11
 	MOVQ         gmode+184(FP), R10
 	CMPQ         R10, $0x01
-	JEQ          pow1_2079
+	JEQ          pow1_2007
 	CMPQ         R10, $0x02
-	JEQ          pow2_2081
+	JEQ          pow2_2009
 	CMPQ         R10, $0x03
-	JEQ          powg_2080
+	JEQ          powg_2008
 	VMOVUPS      softmaxconsts<>+0(SB), Z11
-	JMP          powd_2082
+	JMP          powd_2010
 
-pow1_2079:
+pow1_2007:
 	VMOVAPS Z9, Z11
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z9, K2
 	VXORPS  Z11, Z11, K2, Z11
-	JMP     powd_2082
+	JMP     powd_2010
 
-pow2_2081:
+pow2_2009:
 	VMULPS Z9, Z9, Z11
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z9, K2
 	VXORPS Z11, Z11, K2, Z11
-	JMP    powd_2082
+	JMP    powd_2010
 
-powg_2080:
+powg_2008:
 	VGETEXPPS    Z9, Z13
 	VADDPS       softmaxconsts<>+0(SB), Z13, Z13
 	VGETMANTPS   $0x02, Z9, Z12
@@ -32625,49 +32329,49 @@ powg_2080:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z9, K2
 	VXORPS       Z11, Z11, K2, Z11
 
-powd_2082:
+powd_2010:
 	VMULPS  Z10, Z11, Z11
 	TESTQ   $0x00000100, flags+112(FP)
-	JZ      noflag_2083
+	JZ      noflag_2011
 	VMOVUPS softmaxconsts<>+0(SB), Z9
 	MOVQ    DI, R10
 	VXORPS  Z10, Z10, Z10
 	XORQ    R11, R11
 
-class_2084:
+class_2012:
 	VPCMPEQD     Z10, Z7, K2
 	VBROADCASTSS 4(R10), K2, Z9
 	ADDQ         $0x00000020, R10
 	VPADDD       softmaxconsts<>+832(SB), Z10, Z10
 	INCQ         R11
 	CMPQ         R11, C+96(FP)
-	JB           class_2084
+	JB           class_2012
 	VMULPS       Z9, Z11, Z11
 
-noflag_2083:
+noflag_2011:
 	VMOVAPS.Z Z11, K1, Z11
 	VMULPS    Z8, Z11, Z11
 	VADDPS    Z11, Z2, Z2
 
-noflag_2078:
-noflag_2069:
-	JMP pwdone_2068
+noflag_2006:
+noflag_1997:
+	JMP pwdone_1996
 
-prodmode_2067:
+prodmode_1995:
 	VBROADCASTSS eps1+168(FP), Z7
 	VXORPS       softmaxconsts<>+2176(SB), Z7, Z7
 	VMULPS       Z11, Z7, Z7
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_2085
+	JZ           noflag_2013
 	VXORPS       Z8, Z8, Z8
 	TESTQ        $0x00000200, flags+112(FP)
-	JNZ          swzw_2086
+	JNZ          swzw_2014
 	MOVQ         AX, R10
 	MOVQ         DI, R11
 	VBROADCASTSS epsC+172(FP), Z11
 	XORQ         R12, R12
 
-class_2088:
+class_2016:
 	VMOVUPS.Z   (R10), K1, Z12
 	VSUBPS      Z9, Z12, Z12
 	VFMADD231PS Z11, Z12, Z8
@@ -32675,15 +32379,15 @@ class_2088:
 	ADDQ        $0x00000020, R11
 	INCQ        R12
 	CMPQ        R12, C+96(FP)
-	JB          class_2088
-	JMP         swzd_2087
+	JB          class_2016
+	JMP         swzd_2015
 
-swzw_2086:
+swzw_2014:
 	MOVQ AX, R10
 	MOVQ DI, R11
 	XORQ R12, R12
 
-class_2089:
+class_2017:
 	VMOVUPS.Z    (R10), K1, Z11
 	VSUBPS       Z9, Z11, Z11
 	VBROADCASTSS 24(R11), Z12
@@ -32692,12 +32396,12 @@ class_2089:
 	ADDQ         $0x00000020, R11
 	INCQ         R12
 	CMPQ         R12, C+96(FP)
-	JB           class_2089
+	JB           class_2017
 
-swzd_2087:
+swzd_2015:
 	VSUBPS Z8, Z7, Z7
 
-noflag_2085:
+noflag_2013:
 	VMOVAPS.Z   Z7, K1, Z7
 	VADDPS      Z7, Z0, Z0
 	VMOVUPS     softmaxconsts<>+0(SB), Z7
@@ -32715,16 +32419,16 @@ noflag_2085:
 	VXORPS      softmaxconsts<>+2176(SB), Z5, Z5
 	VSCALEFPS   Z5, Z9, Z5
 
-pwdone_2068:
+pwdone_1996:
 	ADDQ $0x00000040, AX
 	ADDQ $0x00000040, BX
 	ADDQ $0x00000040, R8
 	SUBQ $0x00000010, DX
-	JMP  loop_2057
+	JMP  loop_1985
 
-tail_2058:
+tail_1986:
 	TESTQ        DX, DX
-	JZ           done_2059
+	JZ           done_1987
 	MOVL         $0x0000ffff, R10
 	BZHIL        DX, R10, R10
 	KMOVW        R10, K1
@@ -32746,17 +32450,17 @@ tail_2058:
 	MOVQ         AX, DX
 	MOVQ         C+96(FP), BX
 	DECQ         BX
-	JZ           c1_2090
+	JZ           c1_2018
 
-max_2091:
+max_2019:
 	ADDQ       CX, DX
 	VMOVUPS.Z  (DX), K1, Z10
 	PREFETCHT0 1024(DX)
 	VMAXPS     Z10, Z9, Z9
 	DECQ       BX
-	JNZ        max_2091
+	JNZ        max_2019
 
-c1_2090:
+c1_2018:
 	VXORPS Z10, Z10, Z10
 	VXORPS Z11, Z11, Z11
 	MOVQ   AX, DX
@@ -32764,7 +32468,7 @@ c1_2090:
 	VXORPS Z12, Z12, Z12
 	XORQ   R8, R8
 
-class_2092:
+class_2020:
 	VMOVUPS.Z    (DX), K1, Z13
 	VSUBPS       Z9, Z13, Z13
 	VMULPS       softmaxconsts<>+128(SB), Z13, Z14
@@ -32788,10 +32492,10 @@ class_2092:
 	VXORPS       Z19, Z19, K2, Z19
 	VADDPS       Z19, Z10, Z10
 	TESTQ        $0x00000004, flags+112(FP)
-	JZ           noflag_2093
+	JZ           noflag_2021
 	VMOVUPS      Z19, (BX)
 
-noflag_2093:
+noflag_2021:
 	VPCMPEQD Z12, Z7, K2
 	VMOVUPS  Z13, K2, Z11
 	ADDQ     CX, DX
@@ -32799,29 +32503,29 @@ noflag_2093:
 	VPADDD   softmaxconsts<>+832(SB), Z12, Z12
 	INCQ     R8
 	CMPQ     R8, C+96(FP)
-	JB       class_2092
+	JB       class_2020
 	VMOVUPS  softmaxconsts<>+0(SB), Z12
 	VDIVPS   Z10, Z12, Z12
 	TESTQ    $0x00000004, flags+112(FP)
-	JZ       noflag_2094
+	JZ       noflag_2022
 	MOVQ     SI, DX
 	MOVQ     R9, BX
 	VXORPS   Z13, Z13, Z13
 	XORQ     SI, SI
 
-class_2095:
+class_2023:
 	VMULPS    (DX), Z12, Z14
 	VMOVAPS.Z Z14, K1, Z14
 	VMULPS    Z8, Z14, Z15
 	VADDPS    (BX), Z15, Z16
 	VMOVUPS   Z16, (BX)
 	TESTQ     $0x00000008, flags+112(FP)
-	JZ        noflag_2096
+	JZ        noflag_2024
 	VMULPS    Z14, Z15, Z14
 	VADDPS    192(BX), Z14, Z14
 	VMOVUPS   Z14, 192(BX)
 
-noflag_2096:
+noflag_2024:
 	VPCMPEQD Z13, Z7, K2
 	VMOVUPS  64(BX), Z14
 	VADDPS   Z15, Z14, K2, Z14
@@ -32834,15 +32538,15 @@ noflag_2096:
 	VPADDD   softmaxconsts<>+832(SB), Z13, Z13
 	INCQ     SI
 	CMPQ     SI, C+96(FP)
-	JB       class_2095
+	JB       class_2023
 
-noflag_2094:
+noflag_2022:
 	MOVQ         flags+112(FP), DX
 	ANDQ         $0x00000203, DX
 	CMPQ         DX, $0x00000001
-	JEQ          prodmode_2097
+	JEQ          prodmode_2025
 	TESTQ        $0x00000003, flags+112(FP)
-	JZ           noflag_2099
+	JZ           noflag_2027
 	VGETEXPPS    Z10, Z14
 	VADDPS       softmaxconsts<>+0(SB), Z14, Z14
 	VGETMANTPS   $0x02, Z10, Z13
@@ -32872,37 +32576,37 @@ noflag_2094:
 	VMOVUPS      Z10, K2, Z16
 	VSUBPS       Z11, Z16, Z10
 	TESTQ        $0x00000001, flags+112(FP)
-	JZ           noflag_2100
+	JZ           noflag_2028
 	VMOVUPS      softmaxconsts<>+0(SB), Z13
 	TESTQ        $0x00000200, flags+112(FP)
-	JZ           noflag_2101
+	JZ           noflag_2029
 	MOVQ         DI, DX
 	VXORPS       Z14, Z14, Z14
 	XORQ         BX, BX
 
-class_2102:
+class_2030:
 	VPCMPEQD     Z14, Z7, K2
 	VBROADCASTSS (DX), K2, Z13
 	ADDQ         $0x00000020, DX
 	VPADDD       softmaxconsts<>+832(SB), Z14, Z14
 	INCQ         BX
 	CMPQ         BX, C+96(FP)
-	JB           class_2102
+	JB           class_2030
 
-noflag_2101:
+noflag_2029:
 	VBROADCASTSS eps1+168(FP), Z14
 	VMULPS       Z13, Z14, Z14
 	VMULPS       Z10, Z14, Z14
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_2103
+	JZ           noflag_2031
 	VXORPS       Z15, Z15, Z15
 	TESTQ        $0x00000200, flags+112(FP)
-	JNZ          swzw_2104
+	JNZ          swzw_2032
 	MOVQ         DI, DX
 	VBROADCASTSS epsC+172(FP), Z17
 	XORQ         BX, BX
 
-class_2106:
+class_2034:
 	VMOVUPS.Z   (AX), K1, Z18
 	VSUBPS      Z9, Z18, Z18
 	VFMADD231PS Z17, Z18, Z15
@@ -32910,14 +32614,14 @@ class_2106:
 	ADDQ        $0x00000020, DX
 	INCQ        BX
 	CMPQ        BX, C+96(FP)
-	JB          class_2106
-	JMP         swzd_2105
+	JB          class_2034
+	JMP         swzd_2033
 
-swzw_2104:
+swzw_2032:
 	MOVQ DI, DX
 	XORQ BX, BX
 
-class_2107:
+class_2035:
 	VMOVUPS.Z    (AX), K1, Z17
 	VSUBPS       Z9, Z17, Z17
 	VBROADCASTSS 24(DX), Z18
@@ -32926,16 +32630,16 @@ class_2107:
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+96(FP)
-	JB           class_2107
+	JB           class_2035
 
-swzd_2105:
+swzd_2033:
 	VBROADCASTSS wsum+176(FP), Z9
 	VBROADCASTSS epsC+172(FP), Z17
 	VMULPS       Z17, Z9, Z9
 	VFMADD231PS  Z16, Z9, Z14
 	VSUBPS       Z15, Z14, Z14
 
-noflag_2103:
+noflag_2031:
 	VMOVAPS.Z Z14, K1, Z14
 	VMOVAPS.Z Z13, K1, Z13
 	VMULPS    Z8, Z14, Z14
@@ -32943,9 +32647,9 @@ noflag_2103:
 	VADDPS    Z14, Z0, Z0
 	VADDPS    Z13, Z1, Z1
 
-noflag_2100:
+noflag_2028:
 	TESTQ        $0x00000002, flags+112(FP)
-	JZ           noflag_2108
+	JZ           noflag_2036
 	VMULPS       softmaxconsts<>+128(SB), Z11, Z9
 	VRNDSCALEPS  $0x00, Z9, Z9
 	VMOVAPS      Z11, Z13
@@ -32971,27 +32675,27 @@ noflag_2100:
 	VBROADCASTSS gamma+180(FP), Z11
 	MOVQ         gmode+184(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_2109
+	JEQ          pow1_2037
 	CMPQ         AX, $0x02
-	JEQ          pow2_2111
+	JEQ          pow2_2039
 	CMPQ         AX, $0x03
-	JEQ          powg_2110
+	JEQ          powg_2038
 	VMOVUPS      softmaxconsts<>+0(SB), Z11
-	JMP          powd_2112
+	JMP          powd_2040
 
-pow1_2109:
+pow1_2037:
 	VMOVAPS Z9, Z11
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z9, K2
 	VXORPS  Z11, Z11, K2, Z11
-	JMP     powd_2112
+	JMP     powd_2040
 
-pow2_2111:
+pow2_2039:
 	VMULPS Z9, Z9, Z11
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z9, K2
 	VXORPS Z11, Z11, K2, Z11
-	JMP    powd_2112
+	JMP    powd_2040
 
-powg_2110:
+powg_2038:
 	VGETEXPPS    Z9, Z13
 	VADDPS       softmaxconsts<>+0(SB), Z13, Z13
 	VGETMANTPS   $0x02, Z9, Z12
@@ -33049,48 +32753,48 @@ powg_2110:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z9, K2
 	VXORPS       Z11, Z11, K2, Z11
 
-powd_2112:
+powd_2040:
 	VMULPS  Z10, Z11, Z11
 	TESTQ   $0x00000100, flags+112(FP)
-	JZ      noflag_2113
+	JZ      noflag_2041
 	VMOVUPS softmaxconsts<>+0(SB), Z9
 	MOVQ    DI, AX
 	VXORPS  Z10, Z10, Z10
 	XORQ    CX, CX
 
-class_2114:
+class_2042:
 	VPCMPEQD     Z10, Z7, K2
 	VBROADCASTSS 4(AX), K2, Z9
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z10, Z10
 	INCQ         CX
 	CMPQ         CX, C+96(FP)
-	JB           class_2114
+	JB           class_2042
 	VMULPS       Z9, Z11, Z11
 
-noflag_2113:
+noflag_2041:
 	VMOVAPS.Z Z11, K1, Z11
 	VMULPS    Z8, Z11, Z11
 	VADDPS    Z11, Z2, Z2
 
-noflag_2108:
-noflag_2099:
-	JMP pwdone_2098
+noflag_2036:
+noflag_2027:
+	JMP pwdone_2026
 
-prodmode_2097:
+prodmode_2025:
 	VBROADCASTSS eps1+168(FP), Z7
 	VXORPS       softmaxconsts<>+2176(SB), Z7, Z7
 	VMULPS       Z11, Z7, Z7
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_2115
+	JZ           noflag_2043
 	VXORPS       Z8, Z8, Z8
 	TESTQ        $0x00000200, flags+112(FP)
-	JNZ          swzw_2116
+	JNZ          swzw_2044
 	MOVQ         DI, DX
 	VBROADCASTSS epsC+172(FP), Z11
 	XORQ         BX, BX
 
-class_2118:
+class_2046:
 	VMOVUPS.Z   (AX), K1, Z12
 	VSUBPS      Z9, Z12, Z12
 	VFMADD231PS Z11, Z12, Z8
@@ -33098,14 +32802,14 @@ class_2118:
 	ADDQ        $0x00000020, DX
 	INCQ        BX
 	CMPQ        BX, C+96(FP)
-	JB          class_2118
-	JMP         swzd_2117
+	JB          class_2046
+	JMP         swzd_2045
 
-swzw_2116:
+swzw_2044:
 	MOVQ DI, DX
 	XORQ BX, BX
 
-class_2119:
+class_2047:
 	VMOVUPS.Z    (AX), K1, Z11
 	VSUBPS       Z9, Z11, Z11
 	VBROADCASTSS 24(DX), Z12
@@ -33114,12 +32818,12 @@ class_2119:
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+96(FP)
-	JB           class_2119
+	JB           class_2047
 
-swzd_2117:
+swzd_2045:
 	VSUBPS Z8, Z7, Z7
 
-noflag_2115:
+noflag_2043:
 	VMOVAPS.Z   Z7, K1, Z7
 	VADDPS      Z7, Z0, Z0
 	VMOVUPS     softmaxconsts<>+0(SB), Z7
@@ -33137,9 +32841,9 @@ noflag_2115:
 	VXORPS      softmaxconsts<>+2176(SB), Z5, Z5
 	VSCALEFPS   Z5, Z9, Z5
 
-pwdone_2098:
-done_2059:
-pixwd_1993:
+pwdone_2026:
+done_1987:
+pixwd_1921:
 	MOVQ out_base+192(FP), AX
 	MOVQ R9, CX
 	MOVQ AX, DX
@@ -33147,7 +32851,7 @@ pixwd_1993:
 	SHLQ $0x02, BX
 	XORQ SI, SI
 
-class_2120:
+class_2048:
 	VMOVUPS       (CX), Z7
 	VEXTRACTF64X4 $0x01, Z7, Y8
 	VADDPS        Y8, Y7, Y8
@@ -33200,14 +32904,14 @@ class_2120:
 	ADDQ          $0x00000004, DX
 	INCQ          SI
 	CMPQ          SI, C+96(FP)
-	JB            class_2120
+	JB            class_2048
 	MOVQ          C+96(FP), BX
 	SHLQ          $0x04, BX
 	ADDQ          BX, AX
 	MOVQ          flags+112(FP), CX
 	ANDQ          $0x00000203, CX
 	CMPQ          CX, $0x00000001
-	JNE           noprod_2121
+	JNE           noprod_2049
 	VGETEXPPS     Z4, Z8
 	VADDPS        softmaxconsts<>+0(SB), Z8, Z8
 	VGETMANTPS    $0x02, Z4, Z7
@@ -33241,7 +32945,7 @@ class_2120:
 	VFMADD231PS   softmaxconsts<>+192(SB), Z6, Z10
 	VADDPS        Z10, Z0, Z0
 
-noprod_2121:
+noprod_2049:
 	VMOVAPS       Z0, Z0
 	VEXTRACTF64X4 $0x01, Z0, Y4
 	VADDPS        Y4, Y0, Y4
@@ -33306,11 +33010,11 @@ TEXT ·softmaxGradI32AVX512(SB), NOSPLIT, $0-224
 	MOVQ  lo+32(FP), R10
 	LEAQ  (R9)(R10*4), R9
 	TESTQ $0x00001000, flags+112(FP)
-	JNZ   pixw_2122
+	JNZ   pixw_2050
 
-loop_2124:
+loop_2052:
 	CMPQ         DX, $0x00000010
-	JB           tail_2125
+	JB           tail_2053
 	VMOVDQU32    (BX), Z0
 	VBROADCASTSS ign+104(FP), Z1
 	VMOVQ        C+96(FP), X2
@@ -33324,23 +33028,23 @@ loop_2124:
 	MOVQ         AX, R8
 	MOVQ         C+96(FP), R10
 	DECQ         R10
-	JZ           c1_2127
+	JZ           c1_2055
 
-max_2128:
+max_2056:
 	ADDQ       CX, R8
 	VMOVUPS.Z  (R8), K1, Z2
 	PREFETCHT0 1024(R8)
 	VMAXPS     Z2, Z1, Z1
 	DECQ       R10
-	JNZ        max_2128
+	JNZ        max_2056
 
-c1_2127:
+c1_2055:
 	VXORPS Z2, Z2, Z2
 	MOVQ   AX, R8
 	MOVQ   SI, R10
 	XORQ   R11, R11
 
-class_2129:
+class_2057:
 	VMOVUPS.Z    (R8), K1, Z3
 	VSUBPS       Z1, Z3, Z3
 	VMULPS       softmaxconsts<>+128(SB), Z3, Z4
@@ -33368,39 +33072,39 @@ class_2129:
 	ADDQ         $0x00000040, R10
 	INCQ         R11
 	CMPQ         R11, C+96(FP)
-	JB           class_2129
+	JB           class_2057
 	VMOVUPS      softmaxconsts<>+0(SB), Z1
 	VDIVPS       Z2, Z1, Z1
 	VMOVUPS      softmaxconsts<>+0(SB), Z2
 	TESTQ        $0x00000200, flags+112(FP)
-	JZ           noflag_2130
+	JZ           noflag_2058
 	MOVQ         DI, R8
 	VXORPS       Z3, Z3, Z3
 	XORQ         R10, R10
 
-class_2131:
+class_2059:
 	VPCMPEQD     Z3, Z0, K2
 	VBROADCASTSS (R8), K2, Z2
 	ADDQ         $0x00000020, R8
 	VPADDD       softmaxconsts<>+832(SB), Z3, Z3
 	INCQ         R10
 	CMPQ         R10, C+96(FP)
-	JB           class_2131
+	JB           class_2059
 
-noflag_2130:
+noflag_2058:
 	VBROADCASTSS k1+168(FP), Z3
 	VMULPS       Z2, Z3, Z3
 	VBROADCASTSS k2+172(FP), Z2
 	VADDPS       Z3, Z2, Z2
 	VXORPS       Z4, Z4, Z4
 	TESTQ        $0x00000004, flags+112(FP)
-	JZ           noflag_2132
+	JZ           noflag_2060
 	MOVQ         SI, R8
 	MOVQ         DI, R10
 	VXORPS       Z5, Z5, Z5
 	XORQ         R11, R11
 
-class_2133:
+class_2061:
 	VMULPS       (R8), Z1, Z6
 	VPCMPEQD     Z5, Z0, K2
 	VBROADCASTSS 20(R10), Z7
@@ -33415,18 +33119,18 @@ class_2133:
 	VPADDD       softmaxconsts<>+832(SB), Z5, Z5
 	INCQ         R11
 	CMPQ         R11, C+96(FP)
-	JB           class_2133
+	JB           class_2061
 
-noflag_2132:
+noflag_2060:
 	TESTQ  $0x00000004, flags+112(FP)
-	JZ     outnr_2135
+	JZ     outnr_2063
 	MOVQ   SI, R8
 	MOVQ   DI, R10
 	MOVQ   R9, R11
 	VXORPS Z5, Z5, Z5
 	XORQ   R12, R12
 
-class_2136:
+class_2064:
 	VPCMPEQD     Z5, Z0, K2
 	VMULPS       (R8), Z1, Z6
 	VBROADCASTSS 20(R10), Z7
@@ -33439,32 +33143,32 @@ class_2136:
 	VADDPS       Z2, Z7, Z7
 	VMULPS       Z7, Z6, Z6
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_2137
+	JZ           noflag_2065
 	VBROADCASTSS 8(R10), Z7
 	VSUBPS       Z7, Z6, Z6
 
-noflag_2137:
+noflag_2065:
 	VSUBPS    Z3, Z6, K2, Z6
 	VMOVAPS.Z Z6, K1, Z6
 	TESTQ     $0x00000800, flags+112(FP)
-	JNZ       nt_2138
+	JNZ       nt_2066
 	VMOVUPS   Z6, (R11)
-	JMP       st_2139
+	JMP       st_2067
 
-nt_2138:
+nt_2066:
 	VMOVNTPS Z6, (R11)
 
-st_2139:
+st_2067:
 	ADDQ   $0x00000040, R8
 	ADDQ   $0x00000020, R10
 	ADDQ   CX, R11
 	VPADDD softmaxconsts<>+832(SB), Z5, Z5
 	INCQ   R12
 	CMPQ   R12, C+96(FP)
-	JB     class_2136
-	JMP    outd_2134
+	JB     class_2064
+	JMP    outd_2062
 
-outnr_2135:
+outnr_2063:
 	VMOVAPS Z2, Z2
 	VMULPS  Z1, Z2, Z2
 	MOVQ    SI, R8
@@ -33473,44 +33177,44 @@ outnr_2135:
 	VXORPS  Z1, Z1, Z1
 	XORQ    R12, R12
 
-class_2140:
+class_2068:
 	VPCMPEQD     Z1, Z0, K2
 	VMULPS       (R8), Z2, Z4
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_2141
+	JZ           noflag_2069
 	VBROADCASTSS 8(R10), Z5
 	VSUBPS       Z5, Z4, Z4
 
-noflag_2141:
+noflag_2069:
 	VSUBPS    Z3, Z4, K2, Z4
 	VMOVAPS.Z Z4, K1, Z4
 	TESTQ     $0x00000800, flags+112(FP)
-	JNZ       nt_2142
+	JNZ       nt_2070
 	VMOVUPS   Z4, (R11)
-	JMP       st_2143
+	JMP       st_2071
 
-nt_2142:
+nt_2070:
 	VMOVNTPS Z4, (R11)
 
-st_2143:
+st_2071:
 	ADDQ   $0x00000040, R8
 	ADDQ   $0x00000020, R10
 	ADDQ   CX, R11
 	VPADDD softmaxconsts<>+832(SB), Z1, Z1
 	INCQ   R12
 	CMPQ   R12, C+96(FP)
-	JB     class_2140
+	JB     class_2068
 
-outd_2134:
+outd_2062:
 	ADDQ $0x00000040, AX
 	ADDQ $0x00000040, BX
 	ADDQ $0x00000040, R9
 	SUBQ $0x00000010, DX
-	JMP  loop_2124
+	JMP  loop_2052
 
-tail_2125:
+tail_2053:
 	TESTQ        DX, DX
-	JZ           done_2126
+	JZ           done_2054
 	MOVL         $0x0000ffff, R8
 	BZHIL        DX, R8, R8
 	KMOVW        R8, K1
@@ -33527,22 +33231,22 @@ tail_2125:
 	MOVQ         AX, DX
 	MOVQ         C+96(FP), BX
 	DECQ         BX
-	JZ           c1_2144
+	JZ           c1_2072
 
-max_2145:
+max_2073:
 	ADDQ       CX, DX
 	VMOVUPS.Z  (DX), K2, Z2
 	PREFETCHT0 1024(DX)
 	VMAXPS     Z2, Z1, Z1
 	DECQ       BX
-	JNZ        max_2145
+	JNZ        max_2073
 
-c1_2144:
+c1_2072:
 	VXORPS Z2, Z2, Z2
 	MOVQ   SI, DX
 	XORQ   BX, BX
 
-class_2146:
+class_2074:
 	VMOVUPS.Z    (AX), K2, Z3
 	VSUBPS       Z1, Z3, Z3
 	VMULPS       softmaxconsts<>+128(SB), Z3, Z4
@@ -33570,39 +33274,39 @@ class_2146:
 	ADDQ         $0x00000040, DX
 	INCQ         BX
 	CMPQ         BX, C+96(FP)
-	JB           class_2146
+	JB           class_2074
 	VMOVUPS      softmaxconsts<>+0(SB), Z1
 	VDIVPS       Z2, Z1, Z1
 	VMOVUPS      softmaxconsts<>+0(SB), Z2
 	TESTQ        $0x00000200, flags+112(FP)
-	JZ           noflag_2147
+	JZ           noflag_2075
 	MOVQ         DI, AX
 	VXORPS       Z3, Z3, Z3
 	XORQ         DX, DX
 
-class_2148:
+class_2076:
 	VPCMPEQD     Z3, Z0, K3
 	VBROADCASTSS (AX), K3, Z2
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z3, Z3
 	INCQ         DX
 	CMPQ         DX, C+96(FP)
-	JB           class_2148
+	JB           class_2076
 
-noflag_2147:
+noflag_2075:
 	VBROADCASTSS k1+168(FP), Z3
 	VMULPS       Z2, Z3, Z3
 	VBROADCASTSS k2+172(FP), Z2
 	VADDPS       Z3, Z2, Z2
 	VXORPS       Z4, Z4, Z4
 	TESTQ        $0x00000004, flags+112(FP)
-	JZ           noflag_2149
+	JZ           noflag_2077
 	MOVQ         SI, AX
 	MOVQ         DI, DX
 	VXORPS       Z5, Z5, Z5
 	XORQ         BX, BX
 
-class_2150:
+class_2078:
 	VMULPS       (AX), Z1, Z6
 	VPCMPEQD     Z5, Z0, K3
 	VBROADCASTSS 20(DX), Z7
@@ -33617,18 +33321,18 @@ class_2150:
 	VPADDD       softmaxconsts<>+832(SB), Z5, Z5
 	INCQ         BX
 	CMPQ         BX, C+96(FP)
-	JB           class_2150
+	JB           class_2078
 
-noflag_2149:
+noflag_2077:
 	TESTQ  $0x00000004, flags+112(FP)
-	JZ     outnr_2152
+	JZ     outnr_2080
 	MOVQ   SI, AX
 	MOVQ   DI, DX
 	MOVQ   R9, BX
 	VXORPS Z5, Z5, Z5
 	XORQ   SI, SI
 
-class_2153:
+class_2081:
 	VPCMPEQD     Z5, Z0, K3
 	VMULPS       (AX), Z1, Z6
 	VBROADCASTSS 20(DX), Z7
@@ -33641,11 +33345,11 @@ class_2153:
 	VADDPS       Z2, Z7, Z7
 	VMULPS       Z7, Z6, Z6
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_2154
+	JZ           noflag_2082
 	VBROADCASTSS 8(DX), Z7
 	VSUBPS       Z7, Z6, Z6
 
-noflag_2154:
+noflag_2082:
 	VSUBPS    Z3, Z6, K3, Z6
 	VMOVAPS.Z Z6, K2, Z6
 	VMOVUPS   Z6, K1, (BX)
@@ -33655,10 +33359,10 @@ noflag_2154:
 	VPADDD    softmaxconsts<>+832(SB), Z5, Z5
 	INCQ      SI
 	CMPQ      SI, C+96(FP)
-	JB        class_2153
-	JMP       outd_2151
+	JB        class_2081
+	JMP       outd_2079
 
-outnr_2152:
+outnr_2080:
 	VMOVAPS Z2, Z2
 	VMULPS  Z1, Z2, Z2
 	MOVQ    SI, AX
@@ -33667,15 +33371,15 @@ outnr_2152:
 	VXORPS  Z1, Z1, Z1
 	XORQ    SI, SI
 
-class_2155:
+class_2083:
 	VPCMPEQD     Z1, Z0, K3
 	VMULPS       (AX), Z2, Z4
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_2156
+	JZ           noflag_2084
 	VBROADCASTSS 8(DX), Z5
 	VSUBPS       Z5, Z4, Z4
 
-noflag_2156:
+noflag_2084:
 	VSUBPS    Z3, Z4, K3, Z4
 	VMOVAPS.Z Z4, K2, Z4
 	VMOVUPS   Z4, K1, (BX)
@@ -33685,16 +33389,16 @@ noflag_2156:
 	VPADDD    softmaxconsts<>+832(SB), Z1, Z1
 	INCQ      SI
 	CMPQ      SI, C+96(FP)
-	JB        class_2155
+	JB        class_2083
 
-outd_2151:
-done_2126:
-	JMP pixwd_2123
+outd_2079:
+done_2054:
+	JMP pixwd_2051
 
-pixw_2122:
-loop_2157:
+pixw_2050:
+loop_2085:
 	CMPQ         DX, $0x00000010
-	JB           tail_2158
+	JB           tail_2086
 	VMOVDQU32    (BX), Z0
 	VBROADCASTSS ign+104(FP), Z1
 	VMOVQ        C+96(FP), X2
@@ -33710,23 +33414,23 @@ loop_2157:
 	MOVQ         AX, R10
 	MOVQ         C+96(FP), R11
 	DECQ         R11
-	JZ           c1_2160
+	JZ           c1_2088
 
-max_2161:
+max_2089:
 	ADDQ       CX, R10
 	VMOVUPS.Z  (R10), K1, Z3
 	PREFETCHT0 1024(R10)
 	VMAXPS     Z3, Z2, Z2
 	DECQ       R11
-	JNZ        max_2161
+	JNZ        max_2089
 
-c1_2160:
+c1_2088:
 	VXORPS Z3, Z3, Z3
 	MOVQ   AX, R10
 	MOVQ   SI, R11
 	XORQ   R12, R12
 
-class_2162:
+class_2090:
 	VMOVUPS.Z    (R10), K1, Z4
 	VSUBPS       Z2, Z4, Z4
 	VMULPS       softmaxconsts<>+128(SB), Z4, Z5
@@ -33754,39 +33458,39 @@ class_2162:
 	ADDQ         $0x00000040, R11
 	INCQ         R12
 	CMPQ         R12, C+96(FP)
-	JB           class_2162
+	JB           class_2090
 	VMOVUPS      softmaxconsts<>+0(SB), Z2
 	VDIVPS       Z3, Z2, Z2
 	VMOVUPS      softmaxconsts<>+0(SB), Z3
 	TESTQ        $0x00000200, flags+112(FP)
-	JZ           noflag_2163
+	JZ           noflag_2091
 	MOVQ         DI, R10
 	VXORPS       Z4, Z4, Z4
 	XORQ         R11, R11
 
-class_2164:
+class_2092:
 	VPCMPEQD     Z4, Z0, K2
 	VBROADCASTSS (R10), K2, Z3
 	ADDQ         $0x00000020, R10
 	VPADDD       softmaxconsts<>+832(SB), Z4, Z4
 	INCQ         R11
 	CMPQ         R11, C+96(FP)
-	JB           class_2164
+	JB           class_2092
 
-noflag_2163:
+noflag_2091:
 	VBROADCASTSS k1+168(FP), Z4
 	VMULPS       Z3, Z4, Z4
 	VBROADCASTSS k2+172(FP), Z3
 	VADDPS       Z4, Z3, Z3
 	VXORPS       Z5, Z5, Z5
 	TESTQ        $0x00000004, flags+112(FP)
-	JZ           noflag_2165
+	JZ           noflag_2093
 	MOVQ         SI, R10
 	MOVQ         DI, R11
 	VXORPS       Z6, Z6, Z6
 	XORQ         R12, R12
 
-class_2166:
+class_2094:
 	VMULPS       (R10), Z2, Z7
 	VPCMPEQD     Z6, Z0, K2
 	VBROADCASTSS 20(R11), Z8
@@ -33801,18 +33505,18 @@ class_2166:
 	VPADDD       softmaxconsts<>+832(SB), Z6, Z6
 	INCQ         R12
 	CMPQ         R12, C+96(FP)
-	JB           class_2166
+	JB           class_2094
 
-noflag_2165:
+noflag_2093:
 	TESTQ  $0x00000004, flags+112(FP)
-	JZ     outnr_2168
+	JZ     outnr_2096
 	MOVQ   SI, R10
 	MOVQ   DI, R11
 	MOVQ   R9, R12
 	VXORPS Z6, Z6, Z6
 	XORQ   R13, R13
 
-class_2169:
+class_2097:
 	VPCMPEQD     Z6, Z0, K2
 	VMULPS       (R10), Z2, Z7
 	VBROADCASTSS 20(R11), Z8
@@ -33825,33 +33529,33 @@ class_2169:
 	VADDPS       Z3, Z8, Z8
 	VMULPS       Z8, Z7, Z7
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_2170
+	JZ           noflag_2098
 	VBROADCASTSS 8(R11), Z8
 	VSUBPS       Z8, Z7, Z7
 
-noflag_2170:
+noflag_2098:
 	VSUBPS    Z4, Z7, K2, Z7
 	VMOVAPS.Z Z7, K1, Z7
 	VMULPS    Z1, Z7, Z7
 	TESTQ     $0x00000800, flags+112(FP)
-	JNZ       nt_2171
+	JNZ       nt_2099
 	VMOVUPS   Z7, (R12)
-	JMP       st_2172
+	JMP       st_2100
 
-nt_2171:
+nt_2099:
 	VMOVNTPS Z7, (R12)
 
-st_2172:
+st_2100:
 	ADDQ   $0x00000040, R10
 	ADDQ   $0x00000020, R11
 	ADDQ   CX, R12
 	VPADDD softmaxconsts<>+832(SB), Z6, Z6
 	INCQ   R13
 	CMPQ   R13, C+96(FP)
-	JB     class_2169
-	JMP    outd_2167
+	JB     class_2097
+	JMP    outd_2095
 
-outnr_2168:
+outnr_2096:
 	VMOVAPS Z3, Z3
 	VMULPS  Z2, Z3, Z3
 	MOVQ    SI, R10
@@ -33860,46 +33564,46 @@ outnr_2168:
 	VXORPS  Z2, Z2, Z2
 	XORQ    R13, R13
 
-class_2173:
+class_2101:
 	VPCMPEQD     Z2, Z0, K2
 	VMULPS       (R10), Z3, Z5
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_2174
+	JZ           noflag_2102
 	VBROADCASTSS 8(R11), Z6
 	VSUBPS       Z6, Z5, Z5
 
-noflag_2174:
+noflag_2102:
 	VSUBPS    Z4, Z5, K2, Z5
 	VMOVAPS.Z Z5, K1, Z5
 	VMULPS    Z1, Z5, Z5
 	TESTQ     $0x00000800, flags+112(FP)
-	JNZ       nt_2175
+	JNZ       nt_2103
 	VMOVUPS   Z5, (R12)
-	JMP       st_2176
+	JMP       st_2104
 
-nt_2175:
+nt_2103:
 	VMOVNTPS Z5, (R12)
 
-st_2176:
+st_2104:
 	ADDQ   $0x00000040, R10
 	ADDQ   $0x00000020, R11
 	ADDQ   CX, R12
 	VPADDD softmaxconsts<>+832(SB), Z2, Z2
 	INCQ   R13
 	CMPQ   R13, C+96(FP)
-	JB     class_2173
+	JB     class_2101
 
-outd_2167:
+outd_2095:
 	ADDQ $0x00000040, AX
 	ADDQ $0x00000040, BX
 	ADDQ $0x00000040, R9
 	ADDQ $0x00000040, R8
 	SUBQ $0x00000010, DX
-	JMP  loop_2157
+	JMP  loop_2085
 
-tail_2158:
+tail_2086:
 	TESTQ        DX, DX
-	JZ           done_2159
+	JZ           done_2087
 	MOVL         $0x0000ffff, R10
 	BZHIL        DX, R10, R10
 	KMOVW        R10, K1
@@ -33918,22 +33622,22 @@ tail_2158:
 	MOVQ         AX, DX
 	MOVQ         C+96(FP), BX
 	DECQ         BX
-	JZ           c1_2177
+	JZ           c1_2105
 
-max_2178:
+max_2106:
 	ADDQ       CX, DX
 	VMOVUPS.Z  (DX), K2, Z3
 	PREFETCHT0 1024(DX)
 	VMAXPS     Z3, Z2, Z2
 	DECQ       BX
-	JNZ        max_2178
+	JNZ        max_2106
 
-c1_2177:
+c1_2105:
 	VXORPS Z3, Z3, Z3
 	MOVQ   SI, DX
 	XORQ   BX, BX
 
-class_2179:
+class_2107:
 	VMOVUPS.Z    (AX), K2, Z4
 	VSUBPS       Z2, Z4, Z4
 	VMULPS       softmaxconsts<>+128(SB), Z4, Z5
@@ -33961,39 +33665,39 @@ class_2179:
 	ADDQ         $0x00000040, DX
 	INCQ         BX
 	CMPQ         BX, C+96(FP)
-	JB           class_2179
+	JB           class_2107
 	VMOVUPS      softmaxconsts<>+0(SB), Z2
 	VDIVPS       Z3, Z2, Z2
 	VMOVUPS      softmaxconsts<>+0(SB), Z3
 	TESTQ        $0x00000200, flags+112(FP)
-	JZ           noflag_2180
+	JZ           noflag_2108
 	MOVQ         DI, AX
 	VXORPS       Z4, Z4, Z4
 	XORQ         DX, DX
 
-class_2181:
+class_2109:
 	VPCMPEQD     Z4, Z0, K3
 	VBROADCASTSS (AX), K3, Z3
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z4, Z4
 	INCQ         DX
 	CMPQ         DX, C+96(FP)
-	JB           class_2181
+	JB           class_2109
 
-noflag_2180:
+noflag_2108:
 	VBROADCASTSS k1+168(FP), Z4
 	VMULPS       Z3, Z4, Z4
 	VBROADCASTSS k2+172(FP), Z3
 	VADDPS       Z4, Z3, Z3
 	VXORPS       Z5, Z5, Z5
 	TESTQ        $0x00000004, flags+112(FP)
-	JZ           noflag_2182
+	JZ           noflag_2110
 	MOVQ         SI, AX
 	MOVQ         DI, DX
 	VXORPS       Z6, Z6, Z6
 	XORQ         BX, BX
 
-class_2183:
+class_2111:
 	VMULPS       (AX), Z2, Z7
 	VPCMPEQD     Z6, Z0, K3
 	VBROADCASTSS 20(DX), Z8
@@ -34008,18 +33712,18 @@ class_2183:
 	VPADDD       softmaxconsts<>+832(SB), Z6, Z6
 	INCQ         BX
 	CMPQ         BX, C+96(FP)
-	JB           class_2183
+	JB           class_2111
 
-noflag_2182:
+noflag_2110:
 	TESTQ  $0x00000004, flags+112(FP)
-	JZ     outnr_2185
+	JZ     outnr_2113
 	MOVQ   SI, AX
 	MOVQ   DI, DX
 	MOVQ   R9, BX
 	VXORPS Z6, Z6, Z6
 	XORQ   SI, SI
 
-class_2186:
+class_2114:
 	VPCMPEQD     Z6, Z0, K3
 	VMULPS       (AX), Z2, Z7
 	VBROADCASTSS 20(DX), Z8
@@ -34032,11 +33736,11 @@ class_2186:
 	VADDPS       Z3, Z8, Z8
 	VMULPS       Z8, Z7, Z7
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_2187
+	JZ           noflag_2115
 	VBROADCASTSS 8(DX), Z8
 	VSUBPS       Z8, Z7, Z7
 
-noflag_2187:
+noflag_2115:
 	VSUBPS    Z4, Z7, K3, Z7
 	VMOVAPS.Z Z7, K2, Z7
 	VMULPS    Z1, Z7, Z7
@@ -34047,10 +33751,10 @@ noflag_2187:
 	VPADDD    softmaxconsts<>+832(SB), Z6, Z6
 	INCQ      SI
 	CMPQ      SI, C+96(FP)
-	JB        class_2186
-	JMP       outd_2184
+	JB        class_2114
+	JMP       outd_2112
 
-outnr_2185:
+outnr_2113:
 	VMOVAPS Z3, Z3
 	VMULPS  Z2, Z3, Z3
 	MOVQ    SI, AX
@@ -34059,15 +33763,15 @@ outnr_2185:
 	VXORPS  Z2, Z2, Z2
 	XORQ    SI, SI
 
-class_2188:
+class_2116:
 	VPCMPEQD     Z2, Z0, K3
 	VMULPS       (AX), Z3, Z5
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_2189
+	JZ           noflag_2117
 	VBROADCASTSS 8(DX), Z6
 	VSUBPS       Z6, Z5, Z5
 
-noflag_2189:
+noflag_2117:
 	VSUBPS    Z4, Z5, K3, Z5
 	VMOVAPS.Z Z5, K2, Z5
 	VMULPS    Z1, Z5, Z5
@@ -34078,16 +33782,16 @@ noflag_2189:
 	VPADDD    softmaxconsts<>+832(SB), Z2, Z2
 	INCQ      SI
 	CMPQ      SI, C+96(FP)
-	JB        class_2188
+	JB        class_2116
 
-outd_2184:
-done_2159:
-pixwd_2123:
+outd_2112:
+done_2087:
+pixwd_2051:
 	TESTQ $0x00000800, flags+112(FP)
-	JZ    noflag_2190
+	JZ    noflag_2118
 	SFENCE
 
-noflag_2190:
+noflag_2118:
 	VZEROUPPER
 	RET
 
@@ -34112,11 +33816,11 @@ TEXT ·softmaxGradFocalI32AVX512(SB), NOSPLIT, $0-224
 	MOVQ  lo+32(FP), R10
 	LEAQ  (R9)(R10*4), R9
 	TESTQ $0x00001000, flags+112(FP)
-	JNZ   pixw_2191
+	JNZ   pixw_2119
 
-loop_2193:
+loop_2121:
 	CMPQ         DX, $0x00000010
-	JB           tail_2194
+	JB           tail_2122
 	VMOVDQU32    (BX), Z0
 	VBROADCASTSS ign+104(FP), Z1
 	VMOVQ        C+96(FP), X2
@@ -34130,17 +33834,17 @@ loop_2193:
 	MOVQ         AX, R8
 	MOVQ         C+96(FP), R10
 	DECQ         R10
-	JZ           c1_2196
+	JZ           c1_2124
 
-max_2197:
+max_2125:
 	ADDQ       CX, R8
 	VMOVUPS.Z  (R8), K1, Z2
 	PREFETCHT0 1024(R8)
 	VMAXPS     Z2, Z1, Z1
 	DECQ       R10
-	JNZ        max_2197
+	JNZ        max_2125
 
-c1_2196:
+c1_2124:
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 	MOVQ   AX, R8
@@ -34148,7 +33852,7 @@ c1_2196:
 	VXORPS Z4, Z4, Z4
 	XORQ   R11, R11
 
-class_2198:
+class_2126:
 	VMOVUPS.Z    (R8), K1, Z5
 	VSUBPS       Z1, Z5, Z5
 	VMULPS       softmaxconsts<>+128(SB), Z5, Z6
@@ -34179,26 +33883,26 @@ class_2198:
 	VPADDD       softmaxconsts<>+832(SB), Z4, Z4
 	INCQ         R11
 	CMPQ         R11, C+96(FP)
-	JB           class_2198
+	JB           class_2126
 	VMOVUPS      softmaxconsts<>+0(SB), Z1
 	VDIVPS       Z2, Z1, Z1
 	VMOVUPS      softmaxconsts<>+0(SB), Z4
 	TESTQ        $0x00000200, flags+112(FP)
-	JZ           noflag_2199
+	JZ           noflag_2127
 	MOVQ         DI, R8
 	VXORPS       Z5, Z5, Z5
 	XORQ         R10, R10
 
-class_2200:
+class_2128:
 	VPCMPEQD     Z5, Z0, K2
 	VBROADCASTSS (R8), K2, Z4
 	ADDQ         $0x00000020, R8
 	VPADDD       softmaxconsts<>+832(SB), Z5, Z5
 	INCQ         R10
 	CMPQ         R10, C+96(FP)
-	JB           class_2200
+	JB           class_2128
 
-noflag_2199:
+noflag_2127:
 	VBROADCASTSS k1+168(FP), Z5
 	VMULPS       Z4, Z5, Z5
 	VBROADCASTSS k2+172(FP), Z4
@@ -34228,27 +33932,27 @@ noflag_2199:
 	VBROADCASTSS gamma+180(FP), Z7
 	MOVQ         gmode+184(FP), R8
 	CMPQ         R8, $0x01
-	JEQ          pow1_2201
+	JEQ          pow1_2129
 	CMPQ         R8, $0x02
-	JEQ          pow2_2203
+	JEQ          pow2_2131
 	CMPQ         R8, $0x03
-	JEQ          powg_2202
+	JEQ          powg_2130
 	VMOVUPS      softmaxconsts<>+0(SB), Z8
-	JMP          powd_2204
+	JMP          powd_2132
 
-pow1_2201:
+pow1_2129:
 	VMOVAPS Z6, Z8
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z6, K2
 	VXORPS  Z8, Z8, K2, Z8
-	JMP     powd_2204
+	JMP     powd_2132
 
-pow2_2203:
+pow2_2131:
 	VMULPS Z6, Z6, Z8
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z6, K2
 	VXORPS Z8, Z8, K2, Z8
-	JMP    powd_2204
+	JMP    powd_2132
 
-powg_2202:
+powg_2130:
 	VGETEXPPS    Z6, Z9
 	VADDPS       softmaxconsts<>+0(SB), Z9, Z9
 	VGETMANTPS   $0x02, Z6, Z8
@@ -34306,10 +34010,10 @@ powg_2202:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z6, K2
 	VXORPS       Z8, Z8, K2, Z8
 
-powd_2204:
+powd_2132:
 	VXORPS       softmaxconsts<>+2176(SB), Z8, Z8
 	CMPQ         R8, $0x00
-	JEQ          gamma0_2205
+	JEQ          gamma0_2133
 	VGETEXPPS    Z2, Z10
 	VADDPS       softmaxconsts<>+0(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z2, Z9
@@ -34343,27 +34047,27 @@ powd_2204:
 	VSUBPS       softmaxconsts<>+0(SB), Z3, Z3
 	MOVQ         g1mode+192(FP), R8
 	CMPQ         R8, $0x01
-	JEQ          pow1_2206
+	JEQ          pow1_2134
 	CMPQ         R8, $0x02
-	JEQ          pow2_2208
+	JEQ          pow2_2136
 	CMPQ         R8, $0x03
-	JEQ          powg_2207
+	JEQ          powg_2135
 	VMOVUPS      softmaxconsts<>+0(SB), Z3
-	JMP          powd_2209
+	JMP          powd_2137
 
-pow1_2206:
+pow1_2134:
 	VMOVAPS Z6, Z3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z6, K2
 	VXORPS  Z3, Z3, K2, Z3
-	JMP     powd_2209
+	JMP     powd_2137
 
-pow2_2208:
+pow2_2136:
 	VMULPS Z6, Z6, Z3
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z6, K2
 	VXORPS Z3, Z3, K2, Z3
-	JMP    powd_2209
+	JMP    powd_2137
 
-powg_2207:
+powg_2135:
 	VGETEXPPS    Z6, Z10
 	VADDPS       softmaxconsts<>+0(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z6, Z9
@@ -34421,45 +34125,45 @@ powg_2207:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z6, K2
 	VXORPS       Z3, Z3, K2, Z3
 
-powd_2209:
+powd_2137:
 	VMULPS Z7, Z3, Z3
 	VMULPS Z11, Z3, Z3
 	VMULPS Z2, Z3, Z3
 	VCMPPS $0x0e, softmaxconsts<>+1664(SB), Z6, K2
 	VADDPS Z3, Z8, K2, Z8
 
-gamma0_2205:
+gamma0_2133:
 	TESTQ   $0x00000100, flags+112(FP)
-	JZ      noflag_2210
+	JZ      noflag_2138
 	VMOVUPS softmaxconsts<>+0(SB), Z2
 	MOVQ    DI, R8
 	VXORPS  Z3, Z3, Z3
 	XORQ    R10, R10
 
-class_2211:
+class_2139:
 	VPCMPEQD     Z3, Z0, K2
 	VBROADCASTSS 4(R8), K2, Z2
 	ADDQ         $0x00000020, R8
 	VPADDD       softmaxconsts<>+832(SB), Z3, Z3
 	INCQ         R10
 	CMPQ         R10, C+96(FP)
-	JB           class_2211
+	JB           class_2139
 	VMULPS       Z2, Z8, Z8
 
-noflag_2210:
+noflag_2138:
 	VBROADCASTSS fs+176(FP), Z2
 	VMULPS       Z2, Z8, Z8
 	VSUBPS       Z8, Z4, Z4
 	VSUBPS       Z8, Z5, Z5
 	VXORPS       Z2, Z2, Z2
 	TESTQ        $0x00000004, flags+112(FP)
-	JZ           noflag_2212
+	JZ           noflag_2140
 	MOVQ         SI, R8
 	MOVQ         DI, R10
 	VXORPS       Z3, Z3, Z3
 	XORQ         R11, R11
 
-class_2213:
+class_2141:
 	VMULPS       (R8), Z1, Z6
 	VPCMPEQD     Z3, Z0, K2
 	VBROADCASTSS 20(R10), Z7
@@ -34474,18 +34178,18 @@ class_2213:
 	VPADDD       softmaxconsts<>+832(SB), Z3, Z3
 	INCQ         R11
 	CMPQ         R11, C+96(FP)
-	JB           class_2213
+	JB           class_2141
 
-noflag_2212:
+noflag_2140:
 	TESTQ  $0x00000004, flags+112(FP)
-	JZ     outnr_2215
+	JZ     outnr_2143
 	MOVQ   SI, R8
 	MOVQ   DI, R10
 	MOVQ   R9, R11
 	VXORPS Z3, Z3, Z3
 	XORQ   R12, R12
 
-class_2216:
+class_2144:
 	VPCMPEQD     Z3, Z0, K2
 	VMULPS       (R8), Z1, Z6
 	VBROADCASTSS 20(R10), Z7
@@ -34498,32 +34202,32 @@ class_2216:
 	VADDPS       Z4, Z7, Z7
 	VMULPS       Z7, Z6, Z6
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_2217
+	JZ           noflag_2145
 	VBROADCASTSS 8(R10), Z7
 	VSUBPS       Z7, Z6, Z6
 
-noflag_2217:
+noflag_2145:
 	VSUBPS    Z5, Z6, K2, Z6
 	VMOVAPS.Z Z6, K1, Z6
 	TESTQ     $0x00000800, flags+112(FP)
-	JNZ       nt_2218
+	JNZ       nt_2146
 	VMOVUPS   Z6, (R11)
-	JMP       st_2219
+	JMP       st_2147
 
-nt_2218:
+nt_2146:
 	VMOVNTPS Z6, (R11)
 
-st_2219:
+st_2147:
 	ADDQ   $0x00000040, R8
 	ADDQ   $0x00000020, R10
 	ADDQ   CX, R11
 	VPADDD softmaxconsts<>+832(SB), Z3, Z3
 	INCQ   R12
 	CMPQ   R12, C+96(FP)
-	JB     class_2216
-	JMP    outd_2214
+	JB     class_2144
+	JMP    outd_2142
 
-outnr_2215:
+outnr_2143:
 	VMOVAPS Z4, Z2
 	VMULPS  Z1, Z2, Z2
 	MOVQ    SI, R8
@@ -34532,44 +34236,44 @@ outnr_2215:
 	VXORPS  Z1, Z1, Z1
 	XORQ    R12, R12
 
-class_2220:
+class_2148:
 	VPCMPEQD     Z1, Z0, K2
 	VMULPS       (R8), Z2, Z3
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_2221
+	JZ           noflag_2149
 	VBROADCASTSS 8(R10), Z4
 	VSUBPS       Z4, Z3, Z3
 
-noflag_2221:
+noflag_2149:
 	VSUBPS    Z5, Z3, K2, Z3
 	VMOVAPS.Z Z3, K1, Z3
 	TESTQ     $0x00000800, flags+112(FP)
-	JNZ       nt_2222
+	JNZ       nt_2150
 	VMOVUPS   Z3, (R11)
-	JMP       st_2223
+	JMP       st_2151
 
-nt_2222:
+nt_2150:
 	VMOVNTPS Z3, (R11)
 
-st_2223:
+st_2151:
 	ADDQ   $0x00000040, R8
 	ADDQ   $0x00000020, R10
 	ADDQ   CX, R11
 	VPADDD softmaxconsts<>+832(SB), Z1, Z1
 	INCQ   R12
 	CMPQ   R12, C+96(FP)
-	JB     class_2220
+	JB     class_2148
 
-outd_2214:
+outd_2142:
 	ADDQ $0x00000040, AX
 	ADDQ $0x00000040, BX
 	ADDQ $0x00000040, R9
 	SUBQ $0x00000010, DX
-	JMP  loop_2193
+	JMP  loop_2121
 
-tail_2194:
+tail_2122:
 	TESTQ        DX, DX
-	JZ           done_2195
+	JZ           done_2123
 	MOVL         $0x0000ffff, R8
 	BZHIL        DX, R8, R8
 	KMOVW        R8, K1
@@ -34586,24 +34290,24 @@ tail_2194:
 	MOVQ         AX, DX
 	MOVQ         C+96(FP), BX
 	DECQ         BX
-	JZ           c1_2224
+	JZ           c1_2152
 
-max_2225:
+max_2153:
 	ADDQ       CX, DX
 	VMOVUPS.Z  (DX), K2, Z2
 	PREFETCHT0 1024(DX)
 	VMAXPS     Z2, Z1, Z1
 	DECQ       BX
-	JNZ        max_2225
+	JNZ        max_2153
 
-c1_2224:
+c1_2152:
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 	MOVQ   SI, DX
 	VXORPS Z4, Z4, Z4
 	XORQ   BX, BX
 
-class_2226:
+class_2154:
 	VMOVUPS.Z    (AX), K2, Z5
 	VSUBPS       Z1, Z5, Z5
 	VMULPS       softmaxconsts<>+128(SB), Z5, Z6
@@ -34634,26 +34338,26 @@ class_2226:
 	VPADDD       softmaxconsts<>+832(SB), Z4, Z4
 	INCQ         BX
 	CMPQ         BX, C+96(FP)
-	JB           class_2226
+	JB           class_2154
 	VMOVUPS      softmaxconsts<>+0(SB), Z1
 	VDIVPS       Z2, Z1, Z1
 	VMOVUPS      softmaxconsts<>+0(SB), Z4
 	TESTQ        $0x00000200, flags+112(FP)
-	JZ           noflag_2227
+	JZ           noflag_2155
 	MOVQ         DI, AX
 	VXORPS       Z5, Z5, Z5
 	XORQ         DX, DX
 
-class_2228:
+class_2156:
 	VPCMPEQD     Z5, Z0, K3
 	VBROADCASTSS (AX), K3, Z4
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z5, Z5
 	INCQ         DX
 	CMPQ         DX, C+96(FP)
-	JB           class_2228
+	JB           class_2156
 
-noflag_2227:
+noflag_2155:
 	VBROADCASTSS k1+168(FP), Z5
 	VMULPS       Z4, Z5, Z5
 	VBROADCASTSS k2+172(FP), Z4
@@ -34683,27 +34387,27 @@ noflag_2227:
 	VBROADCASTSS gamma+180(FP), Z7
 	MOVQ         gmode+184(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_2229
+	JEQ          pow1_2157
 	CMPQ         AX, $0x02
-	JEQ          pow2_2231
+	JEQ          pow2_2159
 	CMPQ         AX, $0x03
-	JEQ          powg_2230
+	JEQ          powg_2158
 	VMOVUPS      softmaxconsts<>+0(SB), Z8
-	JMP          powd_2232
+	JMP          powd_2160
 
-pow1_2229:
+pow1_2157:
 	VMOVAPS Z6, Z8
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z6, K3
 	VXORPS  Z8, Z8, K3, Z8
-	JMP     powd_2232
+	JMP     powd_2160
 
-pow2_2231:
+pow2_2159:
 	VMULPS Z6, Z6, Z8
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z6, K3
 	VXORPS Z8, Z8, K3, Z8
-	JMP    powd_2232
+	JMP    powd_2160
 
-powg_2230:
+powg_2158:
 	VGETEXPPS    Z6, Z9
 	VADDPS       softmaxconsts<>+0(SB), Z9, Z9
 	VGETMANTPS   $0x02, Z6, Z8
@@ -34761,10 +34465,10 @@ powg_2230:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z6, K3
 	VXORPS       Z8, Z8, K3, Z8
 
-powd_2232:
+powd_2160:
 	VXORPS       softmaxconsts<>+2176(SB), Z8, Z8
 	CMPQ         AX, $0x00
-	JEQ          gamma0_2233
+	JEQ          gamma0_2161
 	VGETEXPPS    Z2, Z10
 	VADDPS       softmaxconsts<>+0(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z2, Z9
@@ -34798,27 +34502,27 @@ powd_2232:
 	VSUBPS       softmaxconsts<>+0(SB), Z3, Z3
 	MOVQ         g1mode+192(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_2234
+	JEQ          pow1_2162
 	CMPQ         AX, $0x02
-	JEQ          pow2_2236
+	JEQ          pow2_2164
 	CMPQ         AX, $0x03
-	JEQ          powg_2235
+	JEQ          powg_2163
 	VMOVUPS      softmaxconsts<>+0(SB), Z3
-	JMP          powd_2237
+	JMP          powd_2165
 
-pow1_2234:
+pow1_2162:
 	VMOVAPS Z6, Z3
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z6, K3
 	VXORPS  Z3, Z3, K3, Z3
-	JMP     powd_2237
+	JMP     powd_2165
 
-pow2_2236:
+pow2_2164:
 	VMULPS Z6, Z6, Z3
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z6, K3
 	VXORPS Z3, Z3, K3, Z3
-	JMP    powd_2237
+	JMP    powd_2165
 
-powg_2235:
+powg_2163:
 	VGETEXPPS    Z6, Z10
 	VADDPS       softmaxconsts<>+0(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z6, Z9
@@ -34876,45 +34580,45 @@ powg_2235:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z6, K3
 	VXORPS       Z3, Z3, K3, Z3
 
-powd_2237:
+powd_2165:
 	VMULPS Z7, Z3, Z3
 	VMULPS Z11, Z3, Z3
 	VMULPS Z2, Z3, Z3
 	VCMPPS $0x0e, softmaxconsts<>+1664(SB), Z6, K3
 	VADDPS Z3, Z8, K3, Z8
 
-gamma0_2233:
+gamma0_2161:
 	TESTQ   $0x00000100, flags+112(FP)
-	JZ      noflag_2238
+	JZ      noflag_2166
 	VMOVUPS softmaxconsts<>+0(SB), Z2
 	MOVQ    DI, AX
 	VXORPS  Z3, Z3, Z3
 	XORQ    DX, DX
 
-class_2239:
+class_2167:
 	VPCMPEQD     Z3, Z0, K3
 	VBROADCASTSS 4(AX), K3, Z2
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z3, Z3
 	INCQ         DX
 	CMPQ         DX, C+96(FP)
-	JB           class_2239
+	JB           class_2167
 	VMULPS       Z2, Z8, Z8
 
-noflag_2238:
+noflag_2166:
 	VBROADCASTSS fs+176(FP), Z2
 	VMULPS       Z2, Z8, Z8
 	VSUBPS       Z8, Z4, Z4
 	VSUBPS       Z8, Z5, Z5
 	VXORPS       Z2, Z2, Z2
 	TESTQ        $0x00000004, flags+112(FP)
-	JZ           noflag_2240
+	JZ           noflag_2168
 	MOVQ         SI, AX
 	MOVQ         DI, DX
 	VXORPS       Z3, Z3, Z3
 	XORQ         BX, BX
 
-class_2241:
+class_2169:
 	VMULPS       (AX), Z1, Z6
 	VPCMPEQD     Z3, Z0, K3
 	VBROADCASTSS 20(DX), Z7
@@ -34929,18 +34633,18 @@ class_2241:
 	VPADDD       softmaxconsts<>+832(SB), Z3, Z3
 	INCQ         BX
 	CMPQ         BX, C+96(FP)
-	JB           class_2241
+	JB           class_2169
 
-noflag_2240:
+noflag_2168:
 	TESTQ  $0x00000004, flags+112(FP)
-	JZ     outnr_2243
+	JZ     outnr_2171
 	MOVQ   SI, AX
 	MOVQ   DI, DX
 	MOVQ   R9, BX
 	VXORPS Z3, Z3, Z3
 	XORQ   SI, SI
 
-class_2244:
+class_2172:
 	VPCMPEQD     Z3, Z0, K3
 	VMULPS       (AX), Z1, Z6
 	VBROADCASTSS 20(DX), Z7
@@ -34953,11 +34657,11 @@ class_2244:
 	VADDPS       Z4, Z7, Z7
 	VMULPS       Z7, Z6, Z6
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_2245
+	JZ           noflag_2173
 	VBROADCASTSS 8(DX), Z7
 	VSUBPS       Z7, Z6, Z6
 
-noflag_2245:
+noflag_2173:
 	VSUBPS    Z5, Z6, K3, Z6
 	VMOVAPS.Z Z6, K2, Z6
 	VMOVUPS   Z6, K1, (BX)
@@ -34967,10 +34671,10 @@ noflag_2245:
 	VPADDD    softmaxconsts<>+832(SB), Z3, Z3
 	INCQ      SI
 	CMPQ      SI, C+96(FP)
-	JB        class_2244
-	JMP       outd_2242
+	JB        class_2172
+	JMP       outd_2170
 
-outnr_2243:
+outnr_2171:
 	VMOVAPS Z4, Z2
 	VMULPS  Z1, Z2, Z2
 	MOVQ    SI, AX
@@ -34979,15 +34683,15 @@ outnr_2243:
 	VXORPS  Z1, Z1, Z1
 	XORQ    SI, SI
 
-class_2246:
+class_2174:
 	VPCMPEQD     Z1, Z0, K3
 	VMULPS       (AX), Z2, Z3
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_2247
+	JZ           noflag_2175
 	VBROADCASTSS 8(DX), Z4
 	VSUBPS       Z4, Z3, Z3
 
-noflag_2247:
+noflag_2175:
 	VSUBPS    Z5, Z3, K3, Z3
 	VMOVAPS.Z Z3, K2, Z3
 	VMOVUPS   Z3, K1, (BX)
@@ -34997,16 +34701,16 @@ noflag_2247:
 	VPADDD    softmaxconsts<>+832(SB), Z1, Z1
 	INCQ      SI
 	CMPQ      SI, C+96(FP)
-	JB        class_2246
+	JB        class_2174
 
-outd_2242:
-done_2195:
-	JMP pixwd_2192
+outd_2170:
+done_2123:
+	JMP pixwd_2120
 
-pixw_2191:
-loop_2248:
+pixw_2119:
+loop_2176:
 	CMPQ         DX, $0x00000010
-	JB           tail_2249
+	JB           tail_2177
 	VMOVDQU32    (BX), Z0
 	VBROADCASTSS ign+104(FP), Z1
 	VMOVQ        C+96(FP), X2
@@ -35022,17 +34726,17 @@ loop_2248:
 	MOVQ         AX, R10
 	MOVQ         C+96(FP), R11
 	DECQ         R11
-	JZ           c1_2251
+	JZ           c1_2179
 
-max_2252:
+max_2180:
 	ADDQ       CX, R10
 	VMOVUPS.Z  (R10), K1, Z3
 	PREFETCHT0 1024(R10)
 	VMAXPS     Z3, Z2, Z2
 	DECQ       R11
-	JNZ        max_2252
+	JNZ        max_2180
 
-c1_2251:
+c1_2179:
 	VXORPS Z3, Z3, Z3
 	VXORPS Z4, Z4, Z4
 	MOVQ   AX, R10
@@ -35040,7 +34744,7 @@ c1_2251:
 	VXORPS Z5, Z5, Z5
 	XORQ   R12, R12
 
-class_2253:
+class_2181:
 	VMOVUPS.Z    (R10), K1, Z6
 	VSUBPS       Z2, Z6, Z6
 	VMULPS       softmaxconsts<>+128(SB), Z6, Z7
@@ -35071,26 +34775,26 @@ class_2253:
 	VPADDD       softmaxconsts<>+832(SB), Z5, Z5
 	INCQ         R12
 	CMPQ         R12, C+96(FP)
-	JB           class_2253
+	JB           class_2181
 	VMOVUPS      softmaxconsts<>+0(SB), Z2
 	VDIVPS       Z3, Z2, Z2
 	VMOVUPS      softmaxconsts<>+0(SB), Z5
 	TESTQ        $0x00000200, flags+112(FP)
-	JZ           noflag_2254
+	JZ           noflag_2182
 	MOVQ         DI, R10
 	VXORPS       Z6, Z6, Z6
 	XORQ         R11, R11
 
-class_2255:
+class_2183:
 	VPCMPEQD     Z6, Z0, K2
 	VBROADCASTSS (R10), K2, Z5
 	ADDQ         $0x00000020, R10
 	VPADDD       softmaxconsts<>+832(SB), Z6, Z6
 	INCQ         R11
 	CMPQ         R11, C+96(FP)
-	JB           class_2255
+	JB           class_2183
 
-noflag_2254:
+noflag_2182:
 	VBROADCASTSS k1+168(FP), Z6
 	VMULPS       Z5, Z6, Z6
 	VBROADCASTSS k2+172(FP), Z5
@@ -35120,27 +34824,27 @@ noflag_2254:
 	VBROADCASTSS gamma+180(FP), Z8
 	MOVQ         gmode+184(FP), R10
 	CMPQ         R10, $0x01
-	JEQ          pow1_2256
+	JEQ          pow1_2184
 	CMPQ         R10, $0x02
-	JEQ          pow2_2258
+	JEQ          pow2_2186
 	CMPQ         R10, $0x03
-	JEQ          powg_2257
+	JEQ          powg_2185
 	VMOVUPS      softmaxconsts<>+0(SB), Z9
-	JMP          powd_2259
+	JMP          powd_2187
 
-pow1_2256:
+pow1_2184:
 	VMOVAPS Z7, Z9
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z7, K2
 	VXORPS  Z9, Z9, K2, Z9
-	JMP     powd_2259
+	JMP     powd_2187
 
-pow2_2258:
+pow2_2186:
 	VMULPS Z7, Z7, Z9
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z7, K2
 	VXORPS Z9, Z9, K2, Z9
-	JMP    powd_2259
+	JMP    powd_2187
 
-powg_2257:
+powg_2185:
 	VGETEXPPS    Z7, Z10
 	VADDPS       softmaxconsts<>+0(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z7, Z9
@@ -35198,10 +34902,10 @@ powg_2257:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z7, K2
 	VXORPS       Z9, Z9, K2, Z9
 
-powd_2259:
+powd_2187:
 	VXORPS       softmaxconsts<>+2176(SB), Z9, Z9
 	CMPQ         R10, $0x00
-	JEQ          gamma0_2260
+	JEQ          gamma0_2188
 	VGETEXPPS    Z3, Z11
 	VADDPS       softmaxconsts<>+0(SB), Z11, Z11
 	VGETMANTPS   $0x02, Z3, Z10
@@ -35235,27 +34939,27 @@ powd_2259:
 	VSUBPS       softmaxconsts<>+0(SB), Z4, Z4
 	MOVQ         g1mode+192(FP), R10
 	CMPQ         R10, $0x01
-	JEQ          pow1_2261
+	JEQ          pow1_2189
 	CMPQ         R10, $0x02
-	JEQ          pow2_2263
+	JEQ          pow2_2191
 	CMPQ         R10, $0x03
-	JEQ          powg_2262
+	JEQ          powg_2190
 	VMOVUPS      softmaxconsts<>+0(SB), Z4
-	JMP          powd_2264
+	JMP          powd_2192
 
-pow1_2261:
+pow1_2189:
 	VMOVAPS Z7, Z4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z7, K2
 	VXORPS  Z4, Z4, K2, Z4
-	JMP     powd_2264
+	JMP     powd_2192
 
-pow2_2263:
+pow2_2191:
 	VMULPS Z7, Z7, Z4
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z7, K2
 	VXORPS Z4, Z4, K2, Z4
-	JMP    powd_2264
+	JMP    powd_2192
 
-powg_2262:
+powg_2190:
 	VGETEXPPS    Z7, Z11
 	VADDPS       softmaxconsts<>+0(SB), Z11, Z11
 	VGETMANTPS   $0x02, Z7, Z10
@@ -35313,45 +35017,45 @@ powg_2262:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z7, K2
 	VXORPS       Z4, Z4, K2, Z4
 
-powd_2264:
+powd_2192:
 	VMULPS Z8, Z4, Z4
 	VMULPS Z12, Z4, Z4
 	VMULPS Z3, Z4, Z4
 	VCMPPS $0x0e, softmaxconsts<>+1664(SB), Z7, K2
 	VADDPS Z4, Z9, K2, Z9
 
-gamma0_2260:
+gamma0_2188:
 	TESTQ   $0x00000100, flags+112(FP)
-	JZ      noflag_2265
+	JZ      noflag_2193
 	VMOVUPS softmaxconsts<>+0(SB), Z3
 	MOVQ    DI, R10
 	VXORPS  Z4, Z4, Z4
 	XORQ    R11, R11
 
-class_2266:
+class_2194:
 	VPCMPEQD     Z4, Z0, K2
 	VBROADCASTSS 4(R10), K2, Z3
 	ADDQ         $0x00000020, R10
 	VPADDD       softmaxconsts<>+832(SB), Z4, Z4
 	INCQ         R11
 	CMPQ         R11, C+96(FP)
-	JB           class_2266
+	JB           class_2194
 	VMULPS       Z3, Z9, Z9
 
-noflag_2265:
+noflag_2193:
 	VBROADCASTSS fs+176(FP), Z3
 	VMULPS       Z3, Z9, Z9
 	VSUBPS       Z9, Z5, Z5
 	VSUBPS       Z9, Z6, Z6
 	VXORPS       Z3, Z3, Z3
 	TESTQ        $0x00000004, flags+112(FP)
-	JZ           noflag_2267
+	JZ           noflag_2195
 	MOVQ         SI, R10
 	MOVQ         DI, R11
 	VXORPS       Z4, Z4, Z4
 	XORQ         R12, R12
 
-class_2268:
+class_2196:
 	VMULPS       (R10), Z2, Z7
 	VPCMPEQD     Z4, Z0, K2
 	VBROADCASTSS 20(R11), Z8
@@ -35366,18 +35070,18 @@ class_2268:
 	VPADDD       softmaxconsts<>+832(SB), Z4, Z4
 	INCQ         R12
 	CMPQ         R12, C+96(FP)
-	JB           class_2268
+	JB           class_2196
 
-noflag_2267:
+noflag_2195:
 	TESTQ  $0x00000004, flags+112(FP)
-	JZ     outnr_2270
+	JZ     outnr_2198
 	MOVQ   SI, R10
 	MOVQ   DI, R11
 	MOVQ   R9, R12
 	VXORPS Z4, Z4, Z4
 	XORQ   R13, R13
 
-class_2271:
+class_2199:
 	VPCMPEQD     Z4, Z0, K2
 	VMULPS       (R10), Z2, Z7
 	VBROADCASTSS 20(R11), Z8
@@ -35390,33 +35094,33 @@ class_2271:
 	VADDPS       Z5, Z8, Z8
 	VMULPS       Z8, Z7, Z7
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_2272
+	JZ           noflag_2200
 	VBROADCASTSS 8(R11), Z8
 	VSUBPS       Z8, Z7, Z7
 
-noflag_2272:
+noflag_2200:
 	VSUBPS    Z6, Z7, K2, Z7
 	VMOVAPS.Z Z7, K1, Z7
 	VMULPS    Z1, Z7, Z7
 	TESTQ     $0x00000800, flags+112(FP)
-	JNZ       nt_2273
+	JNZ       nt_2201
 	VMOVUPS   Z7, (R12)
-	JMP       st_2274
+	JMP       st_2202
 
-nt_2273:
+nt_2201:
 	VMOVNTPS Z7, (R12)
 
-st_2274:
+st_2202:
 	ADDQ   $0x00000040, R10
 	ADDQ   $0x00000020, R11
 	ADDQ   CX, R12
 	VPADDD softmaxconsts<>+832(SB), Z4, Z4
 	INCQ   R13
 	CMPQ   R13, C+96(FP)
-	JB     class_2271
-	JMP    outd_2269
+	JB     class_2199
+	JMP    outd_2197
 
-outnr_2270:
+outnr_2198:
 	VMOVAPS Z5, Z3
 	VMULPS  Z2, Z3, Z3
 	MOVQ    SI, R10
@@ -35425,46 +35129,46 @@ outnr_2270:
 	VXORPS  Z2, Z2, Z2
 	XORQ    R13, R13
 
-class_2275:
+class_2203:
 	VPCMPEQD     Z2, Z0, K2
 	VMULPS       (R10), Z3, Z4
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_2276
+	JZ           noflag_2204
 	VBROADCASTSS 8(R11), Z5
 	VSUBPS       Z5, Z4, Z4
 
-noflag_2276:
+noflag_2204:
 	VSUBPS    Z6, Z4, K2, Z4
 	VMOVAPS.Z Z4, K1, Z4
 	VMULPS    Z1, Z4, Z4
 	TESTQ     $0x00000800, flags+112(FP)
-	JNZ       nt_2277
+	JNZ       nt_2205
 	VMOVUPS   Z4, (R12)
-	JMP       st_2278
+	JMP       st_2206
 
-nt_2277:
+nt_2205:
 	VMOVNTPS Z4, (R12)
 
-st_2278:
+st_2206:
 	ADDQ   $0x00000040, R10
 	ADDQ   $0x00000020, R11
 	ADDQ   CX, R12
 	VPADDD softmaxconsts<>+832(SB), Z2, Z2
 	INCQ   R13
 	CMPQ   R13, C+96(FP)
-	JB     class_2275
+	JB     class_2203
 
-outd_2269:
+outd_2197:
 	ADDQ $0x00000040, AX
 	ADDQ $0x00000040, BX
 	ADDQ $0x00000040, R9
 	ADDQ $0x00000040, R8
 	SUBQ $0x00000010, DX
-	JMP  loop_2248
+	JMP  loop_2176
 
-tail_2249:
+tail_2177:
 	TESTQ        DX, DX
-	JZ           done_2250
+	JZ           done_2178
 	MOVL         $0x0000ffff, R10
 	BZHIL        DX, R10, R10
 	KMOVW        R10, K1
@@ -35483,24 +35187,24 @@ tail_2249:
 	MOVQ         AX, DX
 	MOVQ         C+96(FP), BX
 	DECQ         BX
-	JZ           c1_2279
+	JZ           c1_2207
 
-max_2280:
+max_2208:
 	ADDQ       CX, DX
 	VMOVUPS.Z  (DX), K2, Z3
 	PREFETCHT0 1024(DX)
 	VMAXPS     Z3, Z2, Z2
 	DECQ       BX
-	JNZ        max_2280
+	JNZ        max_2208
 
-c1_2279:
+c1_2207:
 	VXORPS Z3, Z3, Z3
 	VXORPS Z4, Z4, Z4
 	MOVQ   SI, DX
 	VXORPS Z5, Z5, Z5
 	XORQ   BX, BX
 
-class_2281:
+class_2209:
 	VMOVUPS.Z    (AX), K2, Z6
 	VSUBPS       Z2, Z6, Z6
 	VMULPS       softmaxconsts<>+128(SB), Z6, Z7
@@ -35531,26 +35235,26 @@ class_2281:
 	VPADDD       softmaxconsts<>+832(SB), Z5, Z5
 	INCQ         BX
 	CMPQ         BX, C+96(FP)
-	JB           class_2281
+	JB           class_2209
 	VMOVUPS      softmaxconsts<>+0(SB), Z2
 	VDIVPS       Z3, Z2, Z2
 	VMOVUPS      softmaxconsts<>+0(SB), Z5
 	TESTQ        $0x00000200, flags+112(FP)
-	JZ           noflag_2282
+	JZ           noflag_2210
 	MOVQ         DI, AX
 	VXORPS       Z6, Z6, Z6
 	XORQ         DX, DX
 
-class_2283:
+class_2211:
 	VPCMPEQD     Z6, Z0, K3
 	VBROADCASTSS (AX), K3, Z5
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z6, Z6
 	INCQ         DX
 	CMPQ         DX, C+96(FP)
-	JB           class_2283
+	JB           class_2211
 
-noflag_2282:
+noflag_2210:
 	VBROADCASTSS k1+168(FP), Z6
 	VMULPS       Z5, Z6, Z6
 	VBROADCASTSS k2+172(FP), Z5
@@ -35580,27 +35284,27 @@ noflag_2282:
 	VBROADCASTSS gamma+180(FP), Z8
 	MOVQ         gmode+184(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_2284
+	JEQ          pow1_2212
 	CMPQ         AX, $0x02
-	JEQ          pow2_2286
+	JEQ          pow2_2214
 	CMPQ         AX, $0x03
-	JEQ          powg_2285
+	JEQ          powg_2213
 	VMOVUPS      softmaxconsts<>+0(SB), Z9
-	JMP          powd_2287
+	JMP          powd_2215
 
-pow1_2284:
+pow1_2212:
 	VMOVAPS Z7, Z9
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z7, K3
 	VXORPS  Z9, Z9, K3, Z9
-	JMP     powd_2287
+	JMP     powd_2215
 
-pow2_2286:
+pow2_2214:
 	VMULPS Z7, Z7, Z9
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z7, K3
 	VXORPS Z9, Z9, K3, Z9
-	JMP    powd_2287
+	JMP    powd_2215
 
-powg_2285:
+powg_2213:
 	VGETEXPPS    Z7, Z10
 	VADDPS       softmaxconsts<>+0(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z7, Z9
@@ -35658,10 +35362,10 @@ powg_2285:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z7, K3
 	VXORPS       Z9, Z9, K3, Z9
 
-powd_2287:
+powd_2215:
 	VXORPS       softmaxconsts<>+2176(SB), Z9, Z9
 	CMPQ         AX, $0x00
-	JEQ          gamma0_2288
+	JEQ          gamma0_2216
 	VGETEXPPS    Z3, Z11
 	VADDPS       softmaxconsts<>+0(SB), Z11, Z11
 	VGETMANTPS   $0x02, Z3, Z10
@@ -35695,27 +35399,27 @@ powd_2287:
 	VSUBPS       softmaxconsts<>+0(SB), Z4, Z4
 	MOVQ         g1mode+192(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_2289
+	JEQ          pow1_2217
 	CMPQ         AX, $0x02
-	JEQ          pow2_2291
+	JEQ          pow2_2219
 	CMPQ         AX, $0x03
-	JEQ          powg_2290
+	JEQ          powg_2218
 	VMOVUPS      softmaxconsts<>+0(SB), Z4
-	JMP          powd_2292
+	JMP          powd_2220
 
-pow1_2289:
+pow1_2217:
 	VMOVAPS Z7, Z4
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z7, K3
 	VXORPS  Z4, Z4, K3, Z4
-	JMP     powd_2292
+	JMP     powd_2220
 
-pow2_2291:
+pow2_2219:
 	VMULPS Z7, Z7, Z4
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z7, K3
 	VXORPS Z4, Z4, K3, Z4
-	JMP    powd_2292
+	JMP    powd_2220
 
-powg_2290:
+powg_2218:
 	VGETEXPPS    Z7, Z11
 	VADDPS       softmaxconsts<>+0(SB), Z11, Z11
 	VGETMANTPS   $0x02, Z7, Z10
@@ -35773,45 +35477,45 @@ powg_2290:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z7, K3
 	VXORPS       Z4, Z4, K3, Z4
 
-powd_2292:
+powd_2220:
 	VMULPS Z8, Z4, Z4
 	VMULPS Z12, Z4, Z4
 	VMULPS Z3, Z4, Z4
 	VCMPPS $0x0e, softmaxconsts<>+1664(SB), Z7, K3
 	VADDPS Z4, Z9, K3, Z9
 
-gamma0_2288:
+gamma0_2216:
 	TESTQ   $0x00000100, flags+112(FP)
-	JZ      noflag_2293
+	JZ      noflag_2221
 	VMOVUPS softmaxconsts<>+0(SB), Z3
 	MOVQ    DI, AX
 	VXORPS  Z4, Z4, Z4
 	XORQ    DX, DX
 
-class_2294:
+class_2222:
 	VPCMPEQD     Z4, Z0, K3
 	VBROADCASTSS 4(AX), K3, Z3
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z4, Z4
 	INCQ         DX
 	CMPQ         DX, C+96(FP)
-	JB           class_2294
+	JB           class_2222
 	VMULPS       Z3, Z9, Z9
 
-noflag_2293:
+noflag_2221:
 	VBROADCASTSS fs+176(FP), Z3
 	VMULPS       Z3, Z9, Z9
 	VSUBPS       Z9, Z5, Z5
 	VSUBPS       Z9, Z6, Z6
 	VXORPS       Z3, Z3, Z3
 	TESTQ        $0x00000004, flags+112(FP)
-	JZ           noflag_2295
+	JZ           noflag_2223
 	MOVQ         SI, AX
 	MOVQ         DI, DX
 	VXORPS       Z4, Z4, Z4
 	XORQ         BX, BX
 
-class_2296:
+class_2224:
 	VMULPS       (AX), Z2, Z7
 	VPCMPEQD     Z4, Z0, K3
 	VBROADCASTSS 20(DX), Z8
@@ -35826,18 +35530,18 @@ class_2296:
 	VPADDD       softmaxconsts<>+832(SB), Z4, Z4
 	INCQ         BX
 	CMPQ         BX, C+96(FP)
-	JB           class_2296
+	JB           class_2224
 
-noflag_2295:
+noflag_2223:
 	TESTQ  $0x00000004, flags+112(FP)
-	JZ     outnr_2298
+	JZ     outnr_2226
 	MOVQ   SI, AX
 	MOVQ   DI, DX
 	MOVQ   R9, BX
 	VXORPS Z4, Z4, Z4
 	XORQ   SI, SI
 
-class_2299:
+class_2227:
 	VPCMPEQD     Z4, Z0, K3
 	VMULPS       (AX), Z2, Z7
 	VBROADCASTSS 20(DX), Z8
@@ -35850,11 +35554,11 @@ class_2299:
 	VADDPS       Z5, Z8, Z8
 	VMULPS       Z8, Z7, Z7
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_2300
+	JZ           noflag_2228
 	VBROADCASTSS 8(DX), Z8
 	VSUBPS       Z8, Z7, Z7
 
-noflag_2300:
+noflag_2228:
 	VSUBPS    Z6, Z7, K3, Z7
 	VMOVAPS.Z Z7, K2, Z7
 	VMULPS    Z1, Z7, Z7
@@ -35865,10 +35569,10 @@ noflag_2300:
 	VPADDD    softmaxconsts<>+832(SB), Z4, Z4
 	INCQ      SI
 	CMPQ      SI, C+96(FP)
-	JB        class_2299
-	JMP       outd_2297
+	JB        class_2227
+	JMP       outd_2225
 
-outnr_2298:
+outnr_2226:
 	VMOVAPS Z5, Z3
 	VMULPS  Z2, Z3, Z3
 	MOVQ    SI, AX
@@ -35877,15 +35581,15 @@ outnr_2298:
 	VXORPS  Z2, Z2, Z2
 	XORQ    SI, SI
 
-class_2301:
+class_2229:
 	VPCMPEQD     Z2, Z0, K3
 	VMULPS       (AX), Z3, Z4
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_2302
+	JZ           noflag_2230
 	VBROADCASTSS 8(DX), Z5
 	VSUBPS       Z5, Z4, Z4
 
-noflag_2302:
+noflag_2230:
 	VSUBPS    Z6, Z4, K3, Z4
 	VMOVAPS.Z Z4, K2, Z4
 	VMULPS    Z1, Z4, Z4
@@ -35896,16 +35600,16 @@ noflag_2302:
 	VPADDD    softmaxconsts<>+832(SB), Z2, Z2
 	INCQ      SI
 	CMPQ      SI, C+96(FP)
-	JB        class_2301
+	JB        class_2229
 
-outd_2297:
-done_2250:
-pixwd_2192:
+outd_2225:
+done_2178:
+pixwd_2120:
 	TESTQ $0x00000800, flags+112(FP)
-	JZ    noflag_2303
+	JZ    noflag_2231
 	SFENCE
 
-noflag_2303:
+noflag_2231:
 	VZEROUPPER
 	RET
 
@@ -35937,11 +35641,11 @@ TEXT ·softmaxFusedI32AVX512(SB), NOSPLIT, $0-272
 	VXORPS  Z5, Z5, Z5
 	VXORPS  Z6, Z6, Z6
 	TESTQ   $0x00001000, flags+112(FP)
-	JNZ     pixw_2304
+	JNZ     pixw_2232
 
-loop_2306:
+loop_2234:
 	CMPQ         DX, $0x00000010
-	JB           tail_2307
+	JB           tail_2235
 	VMOVDQU32    (BX), Z7
 	VBROADCASTSS ign+104(FP), Z8
 	VMOVQ        C+96(FP), X9
@@ -35955,17 +35659,17 @@ loop_2306:
 	MOVQ         AX, R8
 	MOVQ         C+96(FP), R10
 	DECQ         R10
-	JZ           c1_2309
+	JZ           c1_2237
 
-max_2310:
+max_2238:
 	ADDQ       CX, R8
 	VMOVUPS.Z  (R8), K1, Z9
 	PREFETCHT0 1024(R8)
 	VMAXPS     Z9, Z8, Z8
 	DECQ       R10
-	JNZ        max_2310
+	JNZ        max_2238
 
-c1_2309:
+c1_2237:
 	VXORPS Z9, Z9, Z9
 	VXORPS Z10, Z10, Z10
 	MOVQ   AX, R8
@@ -35973,7 +35677,7 @@ c1_2309:
 	VXORPS Z11, Z11, Z11
 	XORQ   R11, R11
 
-class_2311:
+class_2239:
 	VMOVUPS.Z    (R8), K1, Z12
 	VSUBPS       Z8, Z12, Z12
 	VMULPS       softmaxconsts<>+128(SB), Z12, Z13
@@ -36004,7 +35708,7 @@ class_2311:
 	VPADDD       softmaxconsts<>+832(SB), Z11, Z11
 	INCQ         R11
 	CMPQ         R11, C+96(FP)
-	JB           class_2311
+	JB           class_2239
 	VMOVUPS      softmaxconsts<>+0(SB), Z11
 	VDIVPS       Z9, Z11, Z11
 	VMOVUPS      softmaxconsts<>+0(SB), Z12
@@ -36013,9 +35717,9 @@ class_2311:
 	MOVQ         sflags+224(FP), R8
 	ANDQ         $0x00000203, R8
 	CMPQ         R8, $0x00000001
-	JEQ          prodmode_2312
+	JEQ          prodmode_2240
 	TESTQ        $0x00000003, sflags+224(FP)
-	JZ           noflag_2314
+	JZ           noflag_2242
 	VGETEXPPS    Z9, Z13
 	VADDPS       softmaxconsts<>+0(SB), Z13, Z13
 	VGETMANTPS   $0x02, Z9, Z12
@@ -36045,38 +35749,38 @@ class_2311:
 	VMOVUPS      Z9, K2, Z15
 	VSUBPS       Z10, Z15, Z9
 	TESTQ        $0x00000001, sflags+224(FP)
-	JZ           noflag_2315
+	JZ           noflag_2243
 	VMOVUPS      softmaxconsts<>+0(SB), Z12
 	TESTQ        $0x00000200, sflags+224(FP)
-	JZ           noflag_2316
+	JZ           noflag_2244
 	MOVQ         DI, R8
 	VXORPS       Z13, Z13, Z13
 	XORQ         R10, R10
 
-class_2317:
+class_2245:
 	VPCMPEQD     Z13, Z7, K2
 	VBROADCASTSS (R8), K2, Z12
 	ADDQ         $0x00000020, R8
 	VPADDD       softmaxconsts<>+832(SB), Z13, Z13
 	INCQ         R10
 	CMPQ         R10, C+96(FP)
-	JB           class_2317
+	JB           class_2245
 
-noflag_2316:
+noflag_2244:
 	VBROADCASTSS eps1+232(FP), Z13
 	VMULPS       Z12, Z13, Z13
 	VMULPS       Z9, Z13, Z13
 	TESTQ        $0x00000400, sflags+224(FP)
-	JZ           noflag_2318
+	JZ           noflag_2246
 	VXORPS       Z14, Z14, Z14
 	TESTQ        $0x00000200, sflags+224(FP)
-	JNZ          swzw_2319
+	JNZ          swzw_2247
 	MOVQ         AX, R8
 	MOVQ         DI, R10
 	VBROADCASTSS epsC+236(FP), Z16
 	XORQ         R11, R11
 
-class_2321:
+class_2249:
 	VMOVUPS.Z   (R8), K1, Z17
 	VSUBPS      Z8, Z17, Z17
 	VFMADD231PS Z16, Z17, Z14
@@ -36084,15 +35788,15 @@ class_2321:
 	ADDQ        $0x00000020, R10
 	INCQ        R11
 	CMPQ        R11, C+96(FP)
-	JB          class_2321
-	JMP         swzd_2320
+	JB          class_2249
+	JMP         swzd_2248
 
-swzw_2319:
+swzw_2247:
 	MOVQ AX, R8
 	MOVQ DI, R10
 	XORQ R11, R11
 
-class_2322:
+class_2250:
 	VMOVUPS.Z    (R8), K1, Z16
 	VSUBPS       Z8, Z16, Z16
 	VBROADCASTSS 24(R10), Z17
@@ -36101,24 +35805,24 @@ class_2322:
 	ADDQ         $0x00000020, R10
 	INCQ         R11
 	CMPQ         R11, C+96(FP)
-	JB           class_2322
+	JB           class_2250
 
-swzd_2320:
+swzd_2248:
 	VBROADCASTSS wsum+240(FP), Z8
 	VBROADCASTSS epsC+236(FP), Z16
 	VMULPS       Z16, Z8, Z8
 	VFMADD231PS  Z15, Z8, Z13
 	VSUBPS       Z14, Z13, Z13
 
-noflag_2318:
+noflag_2246:
 	VMOVAPS.Z Z13, K1, Z13
 	VMOVAPS.Z Z12, K1, Z12
 	VADDPS    Z13, Z0, Z0
 	VADDPS    Z12, Z1, Z1
 
-noflag_2315:
+noflag_2243:
 	TESTQ        $0x00000002, sflags+224(FP)
-	JZ           noflag_2323
+	JZ           noflag_2251
 	VMULPS       softmaxconsts<>+128(SB), Z10, Z8
 	VRNDSCALEPS  $0x00, Z8, Z8
 	VMOVAPS      Z10, Z12
@@ -36144,27 +35848,27 @@ noflag_2315:
 	VBROADCASTSS gamma+180(FP), Z10
 	MOVQ         gmode+184(FP), R8
 	CMPQ         R8, $0x01
-	JEQ          pow1_2324
+	JEQ          pow1_2252
 	CMPQ         R8, $0x02
-	JEQ          pow2_2326
+	JEQ          pow2_2254
 	CMPQ         R8, $0x03
-	JEQ          powg_2325
+	JEQ          powg_2253
 	VMOVUPS      softmaxconsts<>+0(SB), Z10
-	JMP          powd_2327
+	JMP          powd_2255
 
-pow1_2324:
+pow1_2252:
 	VMOVAPS Z8, Z10
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z8, K2
 	VXORPS  Z10, Z10, K2, Z10
-	JMP     powd_2327
+	JMP     powd_2255
 
-pow2_2326:
+pow2_2254:
 	VMULPS Z8, Z8, Z10
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z8, K2
 	VXORPS Z10, Z10, K2, Z10
-	JMP    powd_2327
+	JMP    powd_2255
 
-powg_2325:
+powg_2253:
 	VGETEXPPS    Z8, Z13
 	VADDPS       softmaxconsts<>+0(SB), Z13, Z13
 	VGETMANTPS   $0x02, Z8, Z12
@@ -36222,48 +35926,48 @@ powg_2325:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z8, K2
 	VXORPS       Z10, Z10, K2, Z10
 
-powd_2327:
+powd_2255:
 	VMULPS  Z9, Z10, Z10
 	TESTQ   $0x00000100, sflags+224(FP)
-	JZ      noflag_2328
+	JZ      noflag_2256
 	VMOVUPS softmaxconsts<>+0(SB), Z8
 	MOVQ    DI, R8
 	VXORPS  Z9, Z9, Z9
 	XORQ    R10, R10
 
-class_2329:
+class_2257:
 	VPCMPEQD     Z9, Z7, K2
 	VBROADCASTSS 4(R8), K2, Z8
 	ADDQ         $0x00000020, R8
 	VPADDD       softmaxconsts<>+832(SB), Z9, Z9
 	INCQ         R10
 	CMPQ         R10, C+96(FP)
-	JB           class_2329
+	JB           class_2257
 	VMULPS       Z8, Z10, Z10
 
-noflag_2328:
+noflag_2256:
 	VMOVAPS.Z Z10, K1, Z10
 	VADDPS    Z10, Z2, Z2
 
-noflag_2323:
-noflag_2314:
-	JMP pwdone_2313
+noflag_2251:
+noflag_2242:
+	JMP pwdone_2241
 
-prodmode_2312:
+prodmode_2240:
 	VBROADCASTSS eps1+232(FP), Z12
 	VXORPS       softmaxconsts<>+2176(SB), Z12, Z12
 	VMULPS       Z10, Z12, Z12
 	TESTQ        $0x00000400, sflags+224(FP)
-	JZ           noflag_2330
+	JZ           noflag_2258
 	VXORPS       Z10, Z10, Z10
 	TESTQ        $0x00000200, sflags+224(FP)
-	JNZ          swzw_2331
+	JNZ          swzw_2259
 	MOVQ         AX, R8
 	MOVQ         DI, R10
 	VBROADCASTSS epsC+236(FP), Z13
 	XORQ         R11, R11
 
-class_2333:
+class_2261:
 	VMOVUPS.Z   (R8), K1, Z14
 	VSUBPS      Z8, Z14, Z14
 	VFMADD231PS Z13, Z14, Z10
@@ -36271,15 +35975,15 @@ class_2333:
 	ADDQ        $0x00000020, R10
 	INCQ        R11
 	CMPQ        R11, C+96(FP)
-	JB          class_2333
-	JMP         swzd_2332
+	JB          class_2261
+	JMP         swzd_2260
 
-swzw_2331:
+swzw_2259:
 	MOVQ AX, R8
 	MOVQ DI, R10
 	XORQ R11, R11
 
-class_2334:
+class_2262:
 	VMOVUPS.Z    (R8), K1, Z13
 	VSUBPS       Z8, Z13, Z13
 	VBROADCASTSS 24(R10), Z14
@@ -36288,12 +35992,12 @@ class_2334:
 	ADDQ         $0x00000020, R10
 	INCQ         R11
 	CMPQ         R11, C+96(FP)
-	JB           class_2334
+	JB           class_2262
 
-swzd_2332:
+swzd_2260:
 	VSUBPS Z10, Z12, Z12
 
-noflag_2330:
+noflag_2258:
 	VMOVAPS.Z   Z12, K1, Z12
 	VADDPS      Z12, Z0, Z0
 	VMOVUPS     softmaxconsts<>+0(SB), Z8
@@ -36311,37 +36015,37 @@ noflag_2330:
 	VXORPS      softmaxconsts<>+2176(SB), Z5, Z5
 	VSCALEFPS   Z5, Z10, Z5
 
-pwdone_2313:
+pwdone_2241:
 	VMOVUPS softmaxconsts<>+0(SB), Z8
 	TESTQ   $0x00000200, flags+112(FP)
-	JZ      noflag_2335
+	JZ      noflag_2263
 	MOVQ    DI, R8
 	VXORPS  Z9, Z9, Z9
 	XORQ    R10, R10
 
-class_2336:
+class_2264:
 	VPCMPEQD     Z9, Z7, K2
 	VBROADCASTSS (R8), K2, Z8
 	ADDQ         $0x00000020, R8
 	VPADDD       softmaxconsts<>+832(SB), Z9, Z9
 	INCQ         R10
 	CMPQ         R10, C+96(FP)
-	JB           class_2336
+	JB           class_2264
 
-noflag_2335:
+noflag_2263:
 	VBROADCASTSS k1+168(FP), Z9
 	VMULPS       Z8, Z9, Z9
 	VBROADCASTSS k2+172(FP), Z8
 	VADDPS       Z9, Z8, Z8
 	VXORPS       Z10, Z10, Z10
 	TESTQ        $0x00000004, flags+112(FP)
-	JZ           noflag_2337
+	JZ           noflag_2265
 	MOVQ         SI, R8
 	MOVQ         DI, R10
 	VXORPS       Z12, Z12, Z12
 	XORQ         R11, R11
 
-class_2338:
+class_2266:
 	VMULPS       (R8), Z11, Z13
 	VPCMPEQD     Z12, Z7, K2
 	VBROADCASTSS 20(R10), Z14
@@ -36356,18 +36060,18 @@ class_2338:
 	VPADDD       softmaxconsts<>+832(SB), Z12, Z12
 	INCQ         R11
 	CMPQ         R11, C+96(FP)
-	JB           class_2338
+	JB           class_2266
 
-noflag_2337:
+noflag_2265:
 	TESTQ  $0x00000004, flags+112(FP)
-	JZ     outnr_2340
+	JZ     outnr_2268
 	MOVQ   SI, R8
 	MOVQ   DI, R10
 	MOVQ   R9, R11
 	VXORPS Z12, Z12, Z12
 	XORQ   R12, R12
 
-class_2341:
+class_2269:
 	VPCMPEQD     Z12, Z7, K2
 	VMULPS       (R8), Z11, Z13
 	VBROADCASTSS 20(R10), Z14
@@ -36380,32 +36084,32 @@ class_2341:
 	VADDPS       Z8, Z14, Z14
 	VMULPS       Z14, Z13, Z13
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_2342
+	JZ           noflag_2270
 	VBROADCASTSS 8(R10), Z14
 	VSUBPS       Z14, Z13, Z13
 
-noflag_2342:
+noflag_2270:
 	VSUBPS    Z9, Z13, K2, Z13
 	VMOVAPS.Z Z13, K1, Z13
 	TESTQ     $0x00000800, flags+112(FP)
-	JNZ       nt_2343
+	JNZ       nt_2271
 	VMOVUPS   Z13, (R11)
-	JMP       st_2344
+	JMP       st_2272
 
-nt_2343:
+nt_2271:
 	VMOVNTPS Z13, (R11)
 
-st_2344:
+st_2272:
 	ADDQ   $0x00000040, R8
 	ADDQ   $0x00000020, R10
 	ADDQ   CX, R11
 	VPADDD softmaxconsts<>+832(SB), Z12, Z12
 	INCQ   R12
 	CMPQ   R12, C+96(FP)
-	JB     class_2341
-	JMP    outd_2339
+	JB     class_2269
+	JMP    outd_2267
 
-outnr_2340:
+outnr_2268:
 	VMOVAPS Z8, Z8
 	VMULPS  Z11, Z8, Z8
 	MOVQ    SI, R8
@@ -36414,44 +36118,44 @@ outnr_2340:
 	VXORPS  Z10, Z10, Z10
 	XORQ    R12, R12
 
-class_2345:
+class_2273:
 	VPCMPEQD     Z10, Z7, K2
 	VMULPS       (R8), Z8, Z11
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_2346
+	JZ           noflag_2274
 	VBROADCASTSS 8(R10), Z12
 	VSUBPS       Z12, Z11, Z11
 
-noflag_2346:
+noflag_2274:
 	VSUBPS    Z9, Z11, K2, Z11
 	VMOVAPS.Z Z11, K1, Z11
 	TESTQ     $0x00000800, flags+112(FP)
-	JNZ       nt_2347
+	JNZ       nt_2275
 	VMOVUPS   Z11, (R11)
-	JMP       st_2348
+	JMP       st_2276
 
-nt_2347:
+nt_2275:
 	VMOVNTPS Z11, (R11)
 
-st_2348:
+st_2276:
 	ADDQ   $0x00000040, R8
 	ADDQ   $0x00000020, R10
 	ADDQ   CX, R11
 	VPADDD softmaxconsts<>+832(SB), Z10, Z10
 	INCQ   R12
 	CMPQ   R12, C+96(FP)
-	JB     class_2345
+	JB     class_2273
 
-outd_2339:
+outd_2267:
 	ADDQ $0x00000040, AX
 	ADDQ $0x00000040, BX
 	ADDQ $0x00000040, R9
 	SUBQ $0x00000010, DX
-	JMP  loop_2306
+	JMP  loop_2234
 
-tail_2307:
+tail_2235:
 	TESTQ        DX, DX
-	JZ           done_2308
+	JZ           done_2236
 	MOVL         $0x0000ffff, R8
 	BZHIL        DX, R8, R8
 	KMOVW        R8, K1
@@ -36468,17 +36172,17 @@ tail_2307:
 	MOVQ         AX, DX
 	MOVQ         C+96(FP), BX
 	DECQ         BX
-	JZ           c1_2349
+	JZ           c1_2277
 
-max_2350:
+max_2278:
 	ADDQ       CX, DX
 	VMOVUPS.Z  (DX), K2, Z9
 	PREFETCHT0 1024(DX)
 	VMAXPS     Z9, Z8, Z8
 	DECQ       BX
-	JNZ        max_2350
+	JNZ        max_2278
 
-c1_2349:
+c1_2277:
 	VXORPS Z9, Z9, Z9
 	VXORPS Z10, Z10, Z10
 	MOVQ   AX, DX
@@ -36486,7 +36190,7 @@ c1_2349:
 	VXORPS Z11, Z11, Z11
 	XORQ   R8, R8
 
-class_2351:
+class_2279:
 	VMOVUPS.Z    (DX), K2, Z12
 	VSUBPS       Z8, Z12, Z12
 	VMULPS       softmaxconsts<>+128(SB), Z12, Z13
@@ -36517,7 +36221,7 @@ class_2351:
 	VPADDD       softmaxconsts<>+832(SB), Z11, Z11
 	INCQ         R8
 	CMPQ         R8, C+96(FP)
-	JB           class_2351
+	JB           class_2279
 	VMOVUPS      softmaxconsts<>+0(SB), Z11
 	VDIVPS       Z9, Z11, Z11
 	VMOVUPS      softmaxconsts<>+0(SB), Z12
@@ -36526,9 +36230,9 @@ class_2351:
 	MOVQ         sflags+224(FP), DX
 	ANDQ         $0x00000203, DX
 	CMPQ         DX, $0x00000001
-	JEQ          prodmode_2352
+	JEQ          prodmode_2280
 	TESTQ        $0x00000003, sflags+224(FP)
-	JZ           noflag_2354
+	JZ           noflag_2282
 	VGETEXPPS    Z9, Z13
 	VADDPS       softmaxconsts<>+0(SB), Z13, Z13
 	VGETMANTPS   $0x02, Z9, Z12
@@ -36558,37 +36262,37 @@ class_2351:
 	VMOVUPS      Z9, K3, Z15
 	VSUBPS       Z10, Z15, Z9
 	TESTQ        $0x00000001, sflags+224(FP)
-	JZ           noflag_2355
+	JZ           noflag_2283
 	VMOVUPS      softmaxconsts<>+0(SB), Z12
 	TESTQ        $0x00000200, sflags+224(FP)
-	JZ           noflag_2356
+	JZ           noflag_2284
 	MOVQ         DI, DX
 	VXORPS       Z13, Z13, Z13
 	XORQ         BX, BX
 
-class_2357:
+class_2285:
 	VPCMPEQD     Z13, Z7, K3
 	VBROADCASTSS (DX), K3, Z12
 	ADDQ         $0x00000020, DX
 	VPADDD       softmaxconsts<>+832(SB), Z13, Z13
 	INCQ         BX
 	CMPQ         BX, C+96(FP)
-	JB           class_2357
+	JB           class_2285
 
-noflag_2356:
+noflag_2284:
 	VBROADCASTSS eps1+232(FP), Z13
 	VMULPS       Z12, Z13, Z13
 	VMULPS       Z9, Z13, Z13
 	TESTQ        $0x00000400, sflags+224(FP)
-	JZ           noflag_2358
+	JZ           noflag_2286
 	VXORPS       Z14, Z14, Z14
 	TESTQ        $0x00000200, sflags+224(FP)
-	JNZ          swzw_2359
+	JNZ          swzw_2287
 	MOVQ         DI, DX
 	VBROADCASTSS epsC+236(FP), Z16
 	XORQ         BX, BX
 
-class_2361:
+class_2289:
 	VMOVUPS.Z   (AX), K2, Z17
 	VSUBPS      Z8, Z17, Z17
 	VFMADD231PS Z16, Z17, Z14
@@ -36596,14 +36300,14 @@ class_2361:
 	ADDQ        $0x00000020, DX
 	INCQ        BX
 	CMPQ        BX, C+96(FP)
-	JB          class_2361
-	JMP         swzd_2360
+	JB          class_2289
+	JMP         swzd_2288
 
-swzw_2359:
+swzw_2287:
 	MOVQ DI, DX
 	XORQ BX, BX
 
-class_2362:
+class_2290:
 	VMOVUPS.Z    (AX), K2, Z16
 	VSUBPS       Z8, Z16, Z16
 	VBROADCASTSS 24(DX), Z17
@@ -36612,24 +36316,24 @@ class_2362:
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+96(FP)
-	JB           class_2362
+	JB           class_2290
 
-swzd_2360:
+swzd_2288:
 	VBROADCASTSS wsum+240(FP), Z8
 	VBROADCASTSS epsC+236(FP), Z16
 	VMULPS       Z16, Z8, Z8
 	VFMADD231PS  Z15, Z8, Z13
 	VSUBPS       Z14, Z13, Z13
 
-noflag_2358:
+noflag_2286:
 	VMOVAPS.Z Z13, K2, Z13
 	VMOVAPS.Z Z12, K2, Z12
 	VADDPS    Z13, Z0, Z0
 	VADDPS    Z12, Z1, Z1
 
-noflag_2355:
+noflag_2283:
 	TESTQ        $0x00000002, sflags+224(FP)
-	JZ           noflag_2363
+	JZ           noflag_2291
 	VMULPS       softmaxconsts<>+128(SB), Z10, Z8
 	VRNDSCALEPS  $0x00, Z8, Z8
 	VMOVAPS      Z10, Z12
@@ -36655,27 +36359,27 @@ noflag_2355:
 	VBROADCASTSS gamma+180(FP), Z10
 	MOVQ         gmode+184(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_2364
+	JEQ          pow1_2292
 	CMPQ         AX, $0x02
-	JEQ          pow2_2366
+	JEQ          pow2_2294
 	CMPQ         AX, $0x03
-	JEQ          powg_2365
+	JEQ          powg_2293
 	VMOVUPS      softmaxconsts<>+0(SB), Z10
-	JMP          powd_2367
+	JMP          powd_2295
 
-pow1_2364:
+pow1_2292:
 	VMOVAPS Z8, Z10
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z8, K3
 	VXORPS  Z10, Z10, K3, Z10
-	JMP     powd_2367
+	JMP     powd_2295
 
-pow2_2366:
+pow2_2294:
 	VMULPS Z8, Z8, Z10
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z8, K3
 	VXORPS Z10, Z10, K3, Z10
-	JMP    powd_2367
+	JMP    powd_2295
 
-powg_2365:
+powg_2293:
 	VGETEXPPS    Z8, Z13
 	VADDPS       softmaxconsts<>+0(SB), Z13, Z13
 	VGETMANTPS   $0x02, Z8, Z12
@@ -36733,47 +36437,47 @@ powg_2365:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z8, K3
 	VXORPS       Z10, Z10, K3, Z10
 
-powd_2367:
+powd_2295:
 	VMULPS  Z9, Z10, Z10
 	TESTQ   $0x00000100, sflags+224(FP)
-	JZ      noflag_2368
+	JZ      noflag_2296
 	VMOVUPS softmaxconsts<>+0(SB), Z8
 	MOVQ    DI, AX
 	VXORPS  Z9, Z9, Z9
 	XORQ    DX, DX
 
-class_2369:
+class_2297:
 	VPCMPEQD     Z9, Z7, K3
 	VBROADCASTSS 4(AX), K3, Z8
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z9, Z9
 	INCQ         DX
 	CMPQ         DX, C+96(FP)
-	JB           class_2369
+	JB           class_2297
 	VMULPS       Z8, Z10, Z10
 
-noflag_2368:
+noflag_2296:
 	VMOVAPS.Z Z10, K2, Z10
 	VADDPS    Z10, Z2, Z2
 
-noflag_2363:
-noflag_2354:
-	JMP pwdone_2353
+noflag_2291:
+noflag_2282:
+	JMP pwdone_2281
 
-prodmode_2352:
+prodmode_2280:
 	VBROADCASTSS eps1+232(FP), Z12
 	VXORPS       softmaxconsts<>+2176(SB), Z12, Z12
 	VMULPS       Z10, Z12, Z12
 	TESTQ        $0x00000400, sflags+224(FP)
-	JZ           noflag_2370
+	JZ           noflag_2298
 	VXORPS       Z10, Z10, Z10
 	TESTQ        $0x00000200, sflags+224(FP)
-	JNZ          swzw_2371
+	JNZ          swzw_2299
 	MOVQ         DI, DX
 	VBROADCASTSS epsC+236(FP), Z13
 	XORQ         BX, BX
 
-class_2373:
+class_2301:
 	VMOVUPS.Z   (AX), K2, Z14
 	VSUBPS      Z8, Z14, Z14
 	VFMADD231PS Z13, Z14, Z10
@@ -36781,14 +36485,14 @@ class_2373:
 	ADDQ        $0x00000020, DX
 	INCQ        BX
 	CMPQ        BX, C+96(FP)
-	JB          class_2373
-	JMP         swzd_2372
+	JB          class_2301
+	JMP         swzd_2300
 
-swzw_2371:
+swzw_2299:
 	MOVQ DI, DX
 	XORQ BX, BX
 
-class_2374:
+class_2302:
 	VMOVUPS.Z    (AX), K2, Z13
 	VSUBPS       Z8, Z13, Z13
 	VBROADCASTSS 24(DX), Z14
@@ -36797,12 +36501,12 @@ class_2374:
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+96(FP)
-	JB           class_2374
+	JB           class_2302
 
-swzd_2372:
+swzd_2300:
 	VSUBPS Z10, Z12, Z12
 
-noflag_2370:
+noflag_2298:
 	VMOVAPS.Z   Z12, K2, Z12
 	VADDPS      Z12, Z0, Z0
 	VMOVUPS     softmaxconsts<>+0(SB), Z8
@@ -36820,37 +36524,37 @@ noflag_2370:
 	VXORPS      softmaxconsts<>+2176(SB), Z5, Z5
 	VSCALEFPS   Z5, Z10, Z5
 
-pwdone_2353:
+pwdone_2281:
 	VMOVUPS softmaxconsts<>+0(SB), Z8
 	TESTQ   $0x00000200, flags+112(FP)
-	JZ      noflag_2375
+	JZ      noflag_2303
 	MOVQ    DI, AX
 	VXORPS  Z9, Z9, Z9
 	XORQ    DX, DX
 
-class_2376:
+class_2304:
 	VPCMPEQD     Z9, Z7, K3
 	VBROADCASTSS (AX), K3, Z8
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z9, Z9
 	INCQ         DX
 	CMPQ         DX, C+96(FP)
-	JB           class_2376
+	JB           class_2304
 
-noflag_2375:
+noflag_2303:
 	VBROADCASTSS k1+168(FP), Z9
 	VMULPS       Z8, Z9, Z9
 	VBROADCASTSS k2+172(FP), Z8
 	VADDPS       Z9, Z8, Z8
 	VXORPS       Z10, Z10, Z10
 	TESTQ        $0x00000004, flags+112(FP)
-	JZ           noflag_2377
+	JZ           noflag_2305
 	MOVQ         SI, AX
 	MOVQ         DI, DX
 	VXORPS       Z12, Z12, Z12
 	XORQ         BX, BX
 
-class_2378:
+class_2306:
 	VMULPS       (AX), Z11, Z13
 	VPCMPEQD     Z12, Z7, K3
 	VBROADCASTSS 20(DX), Z14
@@ -36865,18 +36569,18 @@ class_2378:
 	VPADDD       softmaxconsts<>+832(SB), Z12, Z12
 	INCQ         BX
 	CMPQ         BX, C+96(FP)
-	JB           class_2378
+	JB           class_2306
 
-noflag_2377:
+noflag_2305:
 	TESTQ  $0x00000004, flags+112(FP)
-	JZ     outnr_2380
+	JZ     outnr_2308
 	MOVQ   SI, AX
 	MOVQ   DI, DX
 	MOVQ   R9, BX
 	VXORPS Z12, Z12, Z12
 	XORQ   SI, SI
 
-class_2381:
+class_2309:
 	VPCMPEQD     Z12, Z7, K3
 	VMULPS       (AX), Z11, Z13
 	VBROADCASTSS 20(DX), Z14
@@ -36889,11 +36593,11 @@ class_2381:
 	VADDPS       Z8, Z14, Z14
 	VMULPS       Z14, Z13, Z13
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_2382
+	JZ           noflag_2310
 	VBROADCASTSS 8(DX), Z14
 	VSUBPS       Z14, Z13, Z13
 
-noflag_2382:
+noflag_2310:
 	VSUBPS    Z9, Z13, K3, Z13
 	VMOVAPS.Z Z13, K2, Z13
 	VMOVUPS   Z13, K1, (BX)
@@ -36903,10 +36607,10 @@ noflag_2382:
 	VPADDD    softmaxconsts<>+832(SB), Z12, Z12
 	INCQ      SI
 	CMPQ      SI, C+96(FP)
-	JB        class_2381
-	JMP       outd_2379
+	JB        class_2309
+	JMP       outd_2307
 
-outnr_2380:
+outnr_2308:
 	VMOVAPS Z8, Z8
 	VMULPS  Z11, Z8, Z8
 	MOVQ    SI, AX
@@ -36915,15 +36619,15 @@ outnr_2380:
 	VXORPS  Z10, Z10, Z10
 	XORQ    SI, SI
 
-class_2383:
+class_2311:
 	VPCMPEQD     Z10, Z7, K3
 	VMULPS       (AX), Z8, Z11
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_2384
+	JZ           noflag_2312
 	VBROADCASTSS 8(DX), Z12
 	VSUBPS       Z12, Z11, Z11
 
-noflag_2384:
+noflag_2312:
 	VSUBPS    Z9, Z11, K3, Z11
 	VMOVAPS.Z Z11, K2, Z11
 	VMOVUPS   Z11, K1, (BX)
@@ -36933,16 +36637,16 @@ noflag_2384:
 	VPADDD    softmaxconsts<>+832(SB), Z10, Z10
 	INCQ      SI
 	CMPQ      SI, C+96(FP)
-	JB        class_2383
+	JB        class_2311
 
-outd_2379:
-done_2308:
-	JMP pixwd_2305
+outd_2307:
+done_2236:
+	JMP pixwd_2233
 
-pixw_2304:
-loop_2385:
+pixw_2232:
+loop_2313:
 	CMPQ         DX, $0x00000010
-	JB           tail_2386
+	JB           tail_2314
 	VMOVDQU32    (BX), Z7
 	VBROADCASTSS ign+104(FP), Z8
 	VMOVQ        C+96(FP), X9
@@ -36958,17 +36662,17 @@ loop_2385:
 	MOVQ         AX, R10
 	MOVQ         C+96(FP), R11
 	DECQ         R11
-	JZ           c1_2388
+	JZ           c1_2316
 
-max_2389:
+max_2317:
 	ADDQ       CX, R10
 	VMOVUPS.Z  (R10), K1, Z10
 	PREFETCHT0 1024(R10)
 	VMAXPS     Z10, Z9, Z9
 	DECQ       R11
-	JNZ        max_2389
+	JNZ        max_2317
 
-c1_2388:
+c1_2316:
 	VXORPS Z10, Z10, Z10
 	VXORPS Z11, Z11, Z11
 	MOVQ   AX, R10
@@ -36976,7 +36680,7 @@ c1_2388:
 	VXORPS Z12, Z12, Z12
 	XORQ   R12, R12
 
-class_2390:
+class_2318:
 	VMOVUPS.Z    (R10), K1, Z13
 	VSUBPS       Z9, Z13, Z13
 	VMULPS       softmaxconsts<>+128(SB), Z13, Z14
@@ -37007,7 +36711,7 @@ class_2390:
 	VPADDD       softmaxconsts<>+832(SB), Z12, Z12
 	INCQ         R12
 	CMPQ         R12, C+96(FP)
-	JB           class_2390
+	JB           class_2318
 	VMOVUPS      softmaxconsts<>+0(SB), Z12
 	VDIVPS       Z10, Z12, Z12
 	VMOVUPS      softmaxconsts<>+0(SB), Z13
@@ -37016,9 +36720,9 @@ class_2390:
 	MOVQ         sflags+224(FP), R10
 	ANDQ         $0x00000203, R10
 	CMPQ         R10, $0x00000001
-	JEQ          prodmode_2391
+	JEQ          prodmode_2319
 	TESTQ        $0x00000003, sflags+224(FP)
-	JZ           noflag_2393
+	JZ           noflag_2321
 	VGETEXPPS    Z10, Z14
 	VADDPS       softmaxconsts<>+0(SB), Z14, Z14
 	VGETMANTPS   $0x02, Z10, Z13
@@ -37048,38 +36752,38 @@ class_2390:
 	VMOVUPS      Z10, K2, Z16
 	VSUBPS       Z11, Z16, Z10
 	TESTQ        $0x00000001, sflags+224(FP)
-	JZ           noflag_2394
+	JZ           noflag_2322
 	VMOVUPS      softmaxconsts<>+0(SB), Z13
 	TESTQ        $0x00000200, sflags+224(FP)
-	JZ           noflag_2395
+	JZ           noflag_2323
 	MOVQ         DI, R10
 	VXORPS       Z14, Z14, Z14
 	XORQ         R11, R11
 
-class_2396:
+class_2324:
 	VPCMPEQD     Z14, Z7, K2
 	VBROADCASTSS (R10), K2, Z13
 	ADDQ         $0x00000020, R10
 	VPADDD       softmaxconsts<>+832(SB), Z14, Z14
 	INCQ         R11
 	CMPQ         R11, C+96(FP)
-	JB           class_2396
+	JB           class_2324
 
-noflag_2395:
+noflag_2323:
 	VBROADCASTSS eps1+232(FP), Z14
 	VMULPS       Z13, Z14, Z14
 	VMULPS       Z10, Z14, Z14
 	TESTQ        $0x00000400, sflags+224(FP)
-	JZ           noflag_2397
+	JZ           noflag_2325
 	VXORPS       Z15, Z15, Z15
 	TESTQ        $0x00000200, sflags+224(FP)
-	JNZ          swzw_2398
+	JNZ          swzw_2326
 	MOVQ         AX, R10
 	MOVQ         DI, R11
 	VBROADCASTSS epsC+236(FP), Z17
 	XORQ         R12, R12
 
-class_2400:
+class_2328:
 	VMOVUPS.Z   (R10), K1, Z18
 	VSUBPS      Z9, Z18, Z18
 	VFMADD231PS Z17, Z18, Z15
@@ -37087,15 +36791,15 @@ class_2400:
 	ADDQ        $0x00000020, R11
 	INCQ        R12
 	CMPQ        R12, C+96(FP)
-	JB          class_2400
-	JMP         swzd_2399
+	JB          class_2328
+	JMP         swzd_2327
 
-swzw_2398:
+swzw_2326:
 	MOVQ AX, R10
 	MOVQ DI, R11
 	XORQ R12, R12
 
-class_2401:
+class_2329:
 	VMOVUPS.Z    (R10), K1, Z17
 	VSUBPS       Z9, Z17, Z17
 	VBROADCASTSS 24(R11), Z18
@@ -37104,16 +36808,16 @@ class_2401:
 	ADDQ         $0x00000020, R11
 	INCQ         R12
 	CMPQ         R12, C+96(FP)
-	JB           class_2401
+	JB           class_2329
 
-swzd_2399:
+swzd_2327:
 	VBROADCASTSS wsum+240(FP), Z9
 	VBROADCASTSS epsC+236(FP), Z17
 	VMULPS       Z17, Z9, Z9
 	VFMADD231PS  Z16, Z9, Z14
 	VSUBPS       Z15, Z14, Z14
 
-noflag_2397:
+noflag_2325:
 	VMOVAPS.Z Z14, K1, Z14
 	VMOVAPS.Z Z13, K1, Z13
 	VMULPS    Z8, Z14, Z14
@@ -37121,9 +36825,9 @@ noflag_2397:
 	VADDPS    Z14, Z0, Z0
 	VADDPS    Z13, Z1, Z1
 
-noflag_2394:
+noflag_2322:
 	TESTQ        $0x00000002, sflags+224(FP)
-	JZ           noflag_2402
+	JZ           noflag_2330
 	VMULPS       softmaxconsts<>+128(SB), Z11, Z9
 	VRNDSCALEPS  $0x00, Z9, Z9
 	VMOVAPS      Z11, Z13
@@ -37149,27 +36853,27 @@ noflag_2394:
 	VBROADCASTSS gamma+180(FP), Z11
 	MOVQ         gmode+184(FP), R10
 	CMPQ         R10, $0x01
-	JEQ          pow1_2403
+	JEQ          pow1_2331
 	CMPQ         R10, $0x02
-	JEQ          pow2_2405
+	JEQ          pow2_2333
 	CMPQ         R10, $0x03
-	JEQ          powg_2404
+	JEQ          powg_2332
 	VMOVUPS      softmaxconsts<>+0(SB), Z11
-	JMP          powd_2406
+	JMP          powd_2334
 
-pow1_2403:
+pow1_2331:
 	VMOVAPS Z9, Z11
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z9, K2
 	VXORPS  Z11, Z11, K2, Z11
-	JMP     powd_2406
+	JMP     powd_2334
 
-pow2_2405:
+pow2_2333:
 	VMULPS Z9, Z9, Z11
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z9, K2
 	VXORPS Z11, Z11, K2, Z11
-	JMP    powd_2406
+	JMP    powd_2334
 
-powg_2404:
+powg_2332:
 	VGETEXPPS    Z9, Z14
 	VADDPS       softmaxconsts<>+0(SB), Z14, Z14
 	VGETMANTPS   $0x02, Z9, Z13
@@ -37227,49 +36931,49 @@ powg_2404:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z9, K2
 	VXORPS       Z11, Z11, K2, Z11
 
-powd_2406:
+powd_2334:
 	VMULPS  Z10, Z11, Z11
 	TESTQ   $0x00000100, sflags+224(FP)
-	JZ      noflag_2407
+	JZ      noflag_2335
 	VMOVUPS softmaxconsts<>+0(SB), Z9
 	MOVQ    DI, R10
 	VXORPS  Z10, Z10, Z10
 	XORQ    R11, R11
 
-class_2408:
+class_2336:
 	VPCMPEQD     Z10, Z7, K2
 	VBROADCASTSS 4(R10), K2, Z9
 	ADDQ         $0x00000020, R10
 	VPADDD       softmaxconsts<>+832(SB), Z10, Z10
 	INCQ         R11
 	CMPQ         R11, C+96(FP)
-	JB           class_2408
+	JB           class_2336
 	VMULPS       Z9, Z11, Z11
 
-noflag_2407:
+noflag_2335:
 	VMOVAPS.Z Z11, K1, Z11
 	VMULPS    Z8, Z11, Z11
 	VADDPS    Z11, Z2, Z2
 
-noflag_2402:
-noflag_2393:
-	JMP pwdone_2392
+noflag_2330:
+noflag_2321:
+	JMP pwdone_2320
 
-prodmode_2391:
+prodmode_2319:
 	VBROADCASTSS eps1+232(FP), Z13
 	VXORPS       softmaxconsts<>+2176(SB), Z13, Z13
 	VMULPS       Z11, Z13, Z13
 	TESTQ        $0x00000400, sflags+224(FP)
-	JZ           noflag_2409
+	JZ           noflag_2337
 	VXORPS       Z11, Z11, Z11
 	TESTQ        $0x00000200, sflags+224(FP)
-	JNZ          swzw_2410
+	JNZ          swzw_2338
 	MOVQ         AX, R10
 	MOVQ         DI, R11
 	VBROADCASTSS epsC+236(FP), Z14
 	XORQ         R12, R12
 
-class_2412:
+class_2340:
 	VMOVUPS.Z   (R10), K1, Z15
 	VSUBPS      Z9, Z15, Z15
 	VFMADD231PS Z14, Z15, Z11
@@ -37277,15 +36981,15 @@ class_2412:
 	ADDQ        $0x00000020, R11
 	INCQ        R12
 	CMPQ        R12, C+96(FP)
-	JB          class_2412
-	JMP         swzd_2411
+	JB          class_2340
+	JMP         swzd_2339
 
-swzw_2410:
+swzw_2338:
 	MOVQ AX, R10
 	MOVQ DI, R11
 	XORQ R12, R12
 
-class_2413:
+class_2341:
 	VMOVUPS.Z    (R10), K1, Z14
 	VSUBPS       Z9, Z14, Z14
 	VBROADCASTSS 24(R11), Z15
@@ -37294,12 +36998,12 @@ class_2413:
 	ADDQ         $0x00000020, R11
 	INCQ         R12
 	CMPQ         R12, C+96(FP)
-	JB           class_2413
+	JB           class_2341
 
-swzd_2411:
+swzd_2339:
 	VSUBPS Z11, Z13, Z13
 
-noflag_2409:
+noflag_2337:
 	VMOVAPS.Z   Z13, K1, Z13
 	VADDPS      Z13, Z0, Z0
 	VMOVUPS     softmaxconsts<>+0(SB), Z9
@@ -37317,37 +37021,37 @@ noflag_2409:
 	VXORPS      softmaxconsts<>+2176(SB), Z5, Z5
 	VSCALEFPS   Z5, Z11, Z5
 
-pwdone_2392:
+pwdone_2320:
 	VMOVUPS softmaxconsts<>+0(SB), Z9
 	TESTQ   $0x00000200, flags+112(FP)
-	JZ      noflag_2414
+	JZ      noflag_2342
 	MOVQ    DI, R10
 	VXORPS  Z10, Z10, Z10
 	XORQ    R11, R11
 
-class_2415:
+class_2343:
 	VPCMPEQD     Z10, Z7, K2
 	VBROADCASTSS (R10), K2, Z9
 	ADDQ         $0x00000020, R10
 	VPADDD       softmaxconsts<>+832(SB), Z10, Z10
 	INCQ         R11
 	CMPQ         R11, C+96(FP)
-	JB           class_2415
+	JB           class_2343
 
-noflag_2414:
+noflag_2342:
 	VBROADCASTSS k1+168(FP), Z10
 	VMULPS       Z9, Z10, Z10
 	VBROADCASTSS k2+172(FP), Z9
 	VADDPS       Z10, Z9, Z9
 	VXORPS       Z11, Z11, Z11
 	TESTQ        $0x00000004, flags+112(FP)
-	JZ           noflag_2416
+	JZ           noflag_2344
 	MOVQ         SI, R10
 	MOVQ         DI, R11
 	VXORPS       Z13, Z13, Z13
 	XORQ         R12, R12
 
-class_2417:
+class_2345:
 	VMULPS       (R10), Z12, Z14
 	VPCMPEQD     Z13, Z7, K2
 	VBROADCASTSS 20(R11), Z15
@@ -37362,18 +37066,18 @@ class_2417:
 	VPADDD       softmaxconsts<>+832(SB), Z13, Z13
 	INCQ         R12
 	CMPQ         R12, C+96(FP)
-	JB           class_2417
+	JB           class_2345
 
-noflag_2416:
+noflag_2344:
 	TESTQ  $0x00000004, flags+112(FP)
-	JZ     outnr_2419
+	JZ     outnr_2347
 	MOVQ   SI, R10
 	MOVQ   DI, R11
 	MOVQ   R9, R12
 	VXORPS Z13, Z13, Z13
 	XORQ   R13, R13
 
-class_2420:
+class_2348:
 	VPCMPEQD     Z13, Z7, K2
 	VMULPS       (R10), Z12, Z14
 	VBROADCASTSS 20(R11), Z15
@@ -37386,33 +37090,33 @@ class_2420:
 	VADDPS       Z9, Z15, Z15
 	VMULPS       Z15, Z14, Z14
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_2421
+	JZ           noflag_2349
 	VBROADCASTSS 8(R11), Z15
 	VSUBPS       Z15, Z14, Z14
 
-noflag_2421:
+noflag_2349:
 	VSUBPS    Z10, Z14, K2, Z14
 	VMOVAPS.Z Z14, K1, Z14
 	VMULPS    Z8, Z14, Z14
 	TESTQ     $0x00000800, flags+112(FP)
-	JNZ       nt_2422
+	JNZ       nt_2350
 	VMOVUPS   Z14, (R12)
-	JMP       st_2423
+	JMP       st_2351
 
-nt_2422:
+nt_2350:
 	VMOVNTPS Z14, (R12)
 
-st_2423:
+st_2351:
 	ADDQ   $0x00000040, R10
 	ADDQ   $0x00000020, R11
 	ADDQ   CX, R12
 	VPADDD softmaxconsts<>+832(SB), Z13, Z13
 	INCQ   R13
 	CMPQ   R13, C+96(FP)
-	JB     class_2420
-	JMP    outd_2418
+	JB     class_2348
+	JMP    outd_2346
 
-outnr_2419:
+outnr_2347:
 	VMOVAPS Z9, Z9
 	VMULPS  Z12, Z9, Z9
 	MOVQ    SI, R10
@@ -37421,46 +37125,46 @@ outnr_2419:
 	VXORPS  Z11, Z11, Z11
 	XORQ    R13, R13
 
-class_2424:
+class_2352:
 	VPCMPEQD     Z11, Z7, K2
 	VMULPS       (R10), Z9, Z12
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_2425
+	JZ           noflag_2353
 	VBROADCASTSS 8(R11), Z13
 	VSUBPS       Z13, Z12, Z12
 
-noflag_2425:
+noflag_2353:
 	VSUBPS    Z10, Z12, K2, Z12
 	VMOVAPS.Z Z12, K1, Z12
 	VMULPS    Z8, Z12, Z12
 	TESTQ     $0x00000800, flags+112(FP)
-	JNZ       nt_2426
+	JNZ       nt_2354
 	VMOVUPS   Z12, (R12)
-	JMP       st_2427
+	JMP       st_2355
 
-nt_2426:
+nt_2354:
 	VMOVNTPS Z12, (R12)
 
-st_2427:
+st_2355:
 	ADDQ   $0x00000040, R10
 	ADDQ   $0x00000020, R11
 	ADDQ   CX, R12
 	VPADDD softmaxconsts<>+832(SB), Z11, Z11
 	INCQ   R13
 	CMPQ   R13, C+96(FP)
-	JB     class_2424
+	JB     class_2352
 
-outd_2418:
+outd_2346:
 	ADDQ $0x00000040, AX
 	ADDQ $0x00000040, BX
 	ADDQ $0x00000040, R9
 	ADDQ $0x00000040, R8
 	SUBQ $0x00000010, DX
-	JMP  loop_2385
+	JMP  loop_2313
 
-tail_2386:
+tail_2314:
 	TESTQ        DX, DX
-	JZ           done_2387
+	JZ           done_2315
 	MOVL         $0x0000ffff, R10
 	BZHIL        DX, R10, R10
 	KMOVW        R10, K1
@@ -37479,17 +37183,17 @@ tail_2386:
 	MOVQ         AX, DX
 	MOVQ         C+96(FP), BX
 	DECQ         BX
-	JZ           c1_2428
+	JZ           c1_2356
 
-max_2429:
+max_2357:
 	ADDQ       CX, DX
 	VMOVUPS.Z  (DX), K2, Z10
 	PREFETCHT0 1024(DX)
 	VMAXPS     Z10, Z9, Z9
 	DECQ       BX
-	JNZ        max_2429
+	JNZ        max_2357
 
-c1_2428:
+c1_2356:
 	VXORPS Z10, Z10, Z10
 	VXORPS Z11, Z11, Z11
 	MOVQ   AX, DX
@@ -37497,7 +37201,7 @@ c1_2428:
 	VXORPS Z12, Z12, Z12
 	XORQ   R8, R8
 
-class_2430:
+class_2358:
 	VMOVUPS.Z    (DX), K2, Z13
 	VSUBPS       Z9, Z13, Z13
 	VMULPS       softmaxconsts<>+128(SB), Z13, Z14
@@ -37528,7 +37232,7 @@ class_2430:
 	VPADDD       softmaxconsts<>+832(SB), Z12, Z12
 	INCQ         R8
 	CMPQ         R8, C+96(FP)
-	JB           class_2430
+	JB           class_2358
 	VMOVUPS      softmaxconsts<>+0(SB), Z12
 	VDIVPS       Z10, Z12, Z12
 	VMOVUPS      softmaxconsts<>+0(SB), Z13
@@ -37537,9 +37241,9 @@ class_2430:
 	MOVQ         sflags+224(FP), DX
 	ANDQ         $0x00000203, DX
 	CMPQ         DX, $0x00000001
-	JEQ          prodmode_2431
+	JEQ          prodmode_2359
 	TESTQ        $0x00000003, sflags+224(FP)
-	JZ           noflag_2433
+	JZ           noflag_2361
 	VGETEXPPS    Z10, Z14
 	VADDPS       softmaxconsts<>+0(SB), Z14, Z14
 	VGETMANTPS   $0x02, Z10, Z13
@@ -37569,37 +37273,37 @@ class_2430:
 	VMOVUPS      Z10, K3, Z16
 	VSUBPS       Z11, Z16, Z10
 	TESTQ        $0x00000001, sflags+224(FP)
-	JZ           noflag_2434
+	JZ           noflag_2362
 	VMOVUPS      softmaxconsts<>+0(SB), Z13
 	TESTQ        $0x00000200, sflags+224(FP)
-	JZ           noflag_2435
+	JZ           noflag_2363
 	MOVQ         DI, DX
 	VXORPS       Z14, Z14, Z14
 	XORQ         BX, BX
 
-class_2436:
+class_2364:
 	VPCMPEQD     Z14, Z7, K3
 	VBROADCASTSS (DX), K3, Z13
 	ADDQ         $0x00000020, DX
 	VPADDD       softmaxconsts<>+832(SB), Z14, Z14
 	INCQ         BX
 	CMPQ         BX, C+96(FP)
-	JB           class_2436
+	JB           class_2364
 
-noflag_2435:
+noflag_2363:
 	VBROADCASTSS eps1+232(FP), Z14
 	VMULPS       Z13, Z14, Z14
 	VMULPS       Z10, Z14, Z14
 	TESTQ        $0x00000400, sflags+224(FP)
-	JZ           noflag_2437
+	JZ           noflag_2365
 	VXORPS       Z15, Z15, Z15
 	TESTQ        $0x00000200, sflags+224(FP)
-	JNZ          swzw_2438
+	JNZ          swzw_2366
 	MOVQ         DI, DX
 	VBROADCASTSS epsC+236(FP), Z17
 	XORQ         BX, BX
 
-class_2440:
+class_2368:
 	VMOVUPS.Z   (AX), K2, Z18
 	VSUBPS      Z9, Z18, Z18
 	VFMADD231PS Z17, Z18, Z15
@@ -37607,14 +37311,14 @@ class_2440:
 	ADDQ        $0x00000020, DX
 	INCQ        BX
 	CMPQ        BX, C+96(FP)
-	JB          class_2440
-	JMP         swzd_2439
+	JB          class_2368
+	JMP         swzd_2367
 
-swzw_2438:
+swzw_2366:
 	MOVQ DI, DX
 	XORQ BX, BX
 
-class_2441:
+class_2369:
 	VMOVUPS.Z    (AX), K2, Z17
 	VSUBPS       Z9, Z17, Z17
 	VBROADCASTSS 24(DX), Z18
@@ -37623,16 +37327,16 @@ class_2441:
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+96(FP)
-	JB           class_2441
+	JB           class_2369
 
-swzd_2439:
+swzd_2367:
 	VBROADCASTSS wsum+240(FP), Z9
 	VBROADCASTSS epsC+236(FP), Z17
 	VMULPS       Z17, Z9, Z9
 	VFMADD231PS  Z16, Z9, Z14
 	VSUBPS       Z15, Z14, Z14
 
-noflag_2437:
+noflag_2365:
 	VMOVAPS.Z Z14, K2, Z14
 	VMOVAPS.Z Z13, K2, Z13
 	VMULPS    Z8, Z14, Z14
@@ -37640,9 +37344,9 @@ noflag_2437:
 	VADDPS    Z14, Z0, Z0
 	VADDPS    Z13, Z1, Z1
 
-noflag_2434:
+noflag_2362:
 	TESTQ        $0x00000002, sflags+224(FP)
-	JZ           noflag_2442
+	JZ           noflag_2370
 	VMULPS       softmaxconsts<>+128(SB), Z11, Z9
 	VRNDSCALEPS  $0x00, Z9, Z9
 	VMOVAPS      Z11, Z13
@@ -37668,27 +37372,27 @@ noflag_2434:
 	VBROADCASTSS gamma+180(FP), Z11
 	MOVQ         gmode+184(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_2443
+	JEQ          pow1_2371
 	CMPQ         AX, $0x02
-	JEQ          pow2_2445
+	JEQ          pow2_2373
 	CMPQ         AX, $0x03
-	JEQ          powg_2444
+	JEQ          powg_2372
 	VMOVUPS      softmaxconsts<>+0(SB), Z11
-	JMP          powd_2446
+	JMP          powd_2374
 
-pow1_2443:
+pow1_2371:
 	VMOVAPS Z9, Z11
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z9, K3
 	VXORPS  Z11, Z11, K3, Z11
-	JMP     powd_2446
+	JMP     powd_2374
 
-pow2_2445:
+pow2_2373:
 	VMULPS Z9, Z9, Z11
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z9, K3
 	VXORPS Z11, Z11, K3, Z11
-	JMP    powd_2446
+	JMP    powd_2374
 
-powg_2444:
+powg_2372:
 	VGETEXPPS    Z9, Z14
 	VADDPS       softmaxconsts<>+0(SB), Z14, Z14
 	VGETMANTPS   $0x02, Z9, Z13
@@ -37746,48 +37450,48 @@ powg_2444:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z9, K3
 	VXORPS       Z11, Z11, K3, Z11
 
-powd_2446:
+powd_2374:
 	VMULPS  Z10, Z11, Z11
 	TESTQ   $0x00000100, sflags+224(FP)
-	JZ      noflag_2447
+	JZ      noflag_2375
 	VMOVUPS softmaxconsts<>+0(SB), Z9
 	MOVQ    DI, AX
 	VXORPS  Z10, Z10, Z10
 	XORQ    DX, DX
 
-class_2448:
+class_2376:
 	VPCMPEQD     Z10, Z7, K3
 	VBROADCASTSS 4(AX), K3, Z9
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z10, Z10
 	INCQ         DX
 	CMPQ         DX, C+96(FP)
-	JB           class_2448
+	JB           class_2376
 	VMULPS       Z9, Z11, Z11
 
-noflag_2447:
+noflag_2375:
 	VMOVAPS.Z Z11, K2, Z11
 	VMULPS    Z8, Z11, Z11
 	VADDPS    Z11, Z2, Z2
 
-noflag_2442:
-noflag_2433:
-	JMP pwdone_2432
+noflag_2370:
+noflag_2361:
+	JMP pwdone_2360
 
-prodmode_2431:
+prodmode_2359:
 	VBROADCASTSS eps1+232(FP), Z13
 	VXORPS       softmaxconsts<>+2176(SB), Z13, Z13
 	VMULPS       Z11, Z13, Z13
 	TESTQ        $0x00000400, sflags+224(FP)
-	JZ           noflag_2449
+	JZ           noflag_2377
 	VXORPS       Z11, Z11, Z11
 	TESTQ        $0x00000200, sflags+224(FP)
-	JNZ          swzw_2450
+	JNZ          swzw_2378
 	MOVQ         DI, DX
 	VBROADCASTSS epsC+236(FP), Z14
 	XORQ         BX, BX
 
-class_2452:
+class_2380:
 	VMOVUPS.Z   (AX), K2, Z15
 	VSUBPS      Z9, Z15, Z15
 	VFMADD231PS Z14, Z15, Z11
@@ -37795,14 +37499,14 @@ class_2452:
 	ADDQ        $0x00000020, DX
 	INCQ        BX
 	CMPQ        BX, C+96(FP)
-	JB          class_2452
-	JMP         swzd_2451
+	JB          class_2380
+	JMP         swzd_2379
 
-swzw_2450:
+swzw_2378:
 	MOVQ DI, DX
 	XORQ BX, BX
 
-class_2453:
+class_2381:
 	VMOVUPS.Z    (AX), K2, Z14
 	VSUBPS       Z9, Z14, Z14
 	VBROADCASTSS 24(DX), Z15
@@ -37811,12 +37515,12 @@ class_2453:
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+96(FP)
-	JB           class_2453
+	JB           class_2381
 
-swzd_2451:
+swzd_2379:
 	VSUBPS Z11, Z13, Z13
 
-noflag_2449:
+noflag_2377:
 	VMOVAPS.Z   Z13, K2, Z13
 	VADDPS      Z13, Z0, Z0
 	VMOVUPS     softmaxconsts<>+0(SB), Z9
@@ -37834,37 +37538,37 @@ noflag_2449:
 	VXORPS      softmaxconsts<>+2176(SB), Z5, Z5
 	VSCALEFPS   Z5, Z11, Z5
 
-pwdone_2432:
+pwdone_2360:
 	VMOVUPS softmaxconsts<>+0(SB), Z9
 	TESTQ   $0x00000200, flags+112(FP)
-	JZ      noflag_2454
+	JZ      noflag_2382
 	MOVQ    DI, AX
 	VXORPS  Z10, Z10, Z10
 	XORQ    DX, DX
 
-class_2455:
+class_2383:
 	VPCMPEQD     Z10, Z7, K3
 	VBROADCASTSS (AX), K3, Z9
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z10, Z10
 	INCQ         DX
 	CMPQ         DX, C+96(FP)
-	JB           class_2455
+	JB           class_2383
 
-noflag_2454:
+noflag_2382:
 	VBROADCASTSS k1+168(FP), Z10
 	VMULPS       Z9, Z10, Z10
 	VBROADCASTSS k2+172(FP), Z9
 	VADDPS       Z10, Z9, Z9
 	VXORPS       Z11, Z11, Z11
 	TESTQ        $0x00000004, flags+112(FP)
-	JZ           noflag_2456
+	JZ           noflag_2384
 	MOVQ         SI, AX
 	MOVQ         DI, DX
 	VXORPS       Z13, Z13, Z13
 	XORQ         BX, BX
 
-class_2457:
+class_2385:
 	VMULPS       (AX), Z12, Z14
 	VPCMPEQD     Z13, Z7, K3
 	VBROADCASTSS 20(DX), Z15
@@ -37879,18 +37583,18 @@ class_2457:
 	VPADDD       softmaxconsts<>+832(SB), Z13, Z13
 	INCQ         BX
 	CMPQ         BX, C+96(FP)
-	JB           class_2457
+	JB           class_2385
 
-noflag_2456:
+noflag_2384:
 	TESTQ  $0x00000004, flags+112(FP)
-	JZ     outnr_2459
+	JZ     outnr_2387
 	MOVQ   SI, AX
 	MOVQ   DI, DX
 	MOVQ   R9, BX
 	VXORPS Z13, Z13, Z13
 	XORQ   SI, SI
 
-class_2460:
+class_2388:
 	VPCMPEQD     Z13, Z7, K3
 	VMULPS       (AX), Z12, Z14
 	VBROADCASTSS 20(DX), Z15
@@ -37903,11 +37607,11 @@ class_2460:
 	VADDPS       Z9, Z15, Z15
 	VMULPS       Z15, Z14, Z14
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_2461
+	JZ           noflag_2389
 	VBROADCASTSS 8(DX), Z15
 	VSUBPS       Z15, Z14, Z14
 
-noflag_2461:
+noflag_2389:
 	VSUBPS    Z10, Z14, K3, Z14
 	VMOVAPS.Z Z14, K2, Z14
 	VMULPS    Z8, Z14, Z14
@@ -37918,10 +37622,10 @@ noflag_2461:
 	VPADDD    softmaxconsts<>+832(SB), Z13, Z13
 	INCQ      SI
 	CMPQ      SI, C+96(FP)
-	JB        class_2460
-	JMP       outd_2458
+	JB        class_2388
+	JMP       outd_2386
 
-outnr_2459:
+outnr_2387:
 	VMOVAPS Z9, Z9
 	VMULPS  Z12, Z9, Z9
 	MOVQ    SI, AX
@@ -37930,15 +37634,15 @@ outnr_2459:
 	VXORPS  Z11, Z11, Z11
 	XORQ    SI, SI
 
-class_2462:
+class_2390:
 	VPCMPEQD     Z11, Z7, K3
 	VMULPS       (AX), Z9, Z12
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_2463
+	JZ           noflag_2391
 	VBROADCASTSS 8(DX), Z13
 	VSUBPS       Z13, Z12, Z12
 
-noflag_2463:
+noflag_2391:
 	VSUBPS    Z10, Z12, K3, Z12
 	VMOVAPS.Z Z12, K2, Z12
 	VMULPS    Z8, Z12, Z12
@@ -37949,20 +37653,20 @@ noflag_2463:
 	VPADDD    softmaxconsts<>+832(SB), Z11, Z11
 	INCQ      SI
 	CMPQ      SI, C+96(FP)
-	JB        class_2462
+	JB        class_2390
 
-outd_2458:
-done_2387:
-pixwd_2305:
+outd_2386:
+done_2315:
+pixwd_2233:
 	TESTQ $0x00000800, flags+112(FP)
-	JZ    noflag_2464
+	JZ    noflag_2392
 	SFENCE
 
-noflag_2464:
+noflag_2392:
 	MOVQ         sflags+224(FP), AX
 	ANDQ         $0x00000203, AX
 	CMPQ         AX, $0x00000001
-	JNE          noprod_2465
+	JNE          noprod_2393
 	VGETEXPPS    Z4, Z8
 	VADDPS       softmaxconsts<>+0(SB), Z8, Z8
 	VGETMANTPS   $0x02, Z4, Z7
@@ -37996,7 +37700,7 @@ noflag_2464:
 	VFMADD231PS  softmaxconsts<>+192(SB), Z6, Z10
 	VADDPS       Z10, Z0, Z0
 
-noprod_2465:
+noprod_2393:
 	MOVQ          out_base+248(FP), AX
 	VMOVAPS       Z0, Z0
 	VEXTRACTF64X4 $0x01, Z0, Y4
@@ -38066,11 +37770,11 @@ TEXT ·softmaxFusedFocalI32AVX512(SB), NOSPLIT, $0-272
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 	TESTQ  $0x00001000, flags+112(FP)
-	JNZ    pixw_2466
+	JNZ    pixw_2394
 
-loop_2468:
+loop_2396:
 	CMPQ         DX, $0x00000010
-	JB           tail_2469
+	JB           tail_2397
 	VMOVDQU32    (BX), Z4
 	VBROADCASTSS ign+104(FP), Z5
 	VMOVQ        C+96(FP), X6
@@ -38084,17 +37788,17 @@ loop_2468:
 	MOVQ         AX, R8
 	MOVQ         C+96(FP), R10
 	DECQ         R10
-	JZ           c1_2471
+	JZ           c1_2399
 
-max_2472:
+max_2400:
 	ADDQ       CX, R8
 	VMOVUPS.Z  (R8), K1, Z6
 	PREFETCHT0 1024(R8)
 	VMAXPS     Z6, Z5, Z5
 	DECQ       R10
-	JNZ        max_2472
+	JNZ        max_2400
 
-c1_2471:
+c1_2399:
 	VXORPS Z6, Z6, Z6
 	VXORPS Z7, Z7, Z7
 	MOVQ   AX, R8
@@ -38102,7 +37806,7 @@ c1_2471:
 	VXORPS Z8, Z8, Z8
 	XORQ   R11, R11
 
-class_2473:
+class_2401:
 	VMOVUPS.Z    (R8), K1, Z9
 	VSUBPS       Z5, Z9, Z9
 	VMULPS       softmaxconsts<>+128(SB), Z9, Z10
@@ -38133,14 +37837,14 @@ class_2473:
 	VPADDD       softmaxconsts<>+832(SB), Z8, Z8
 	INCQ         R11
 	CMPQ         R11, C+96(FP)
-	JB           class_2473
+	JB           class_2401
 	VMOVUPS      softmaxconsts<>+0(SB), Z8
 	VDIVPS       Z6, Z8, Z8
 	VMOVUPS      softmaxconsts<>+0(SB), Z9
 	VMOVAPS.Z    Z9, K1, Z9
 	VADDPS       Z9, Z3, Z3
 	TESTQ        $0x00000003, sflags+224(FP)
-	JZ           noflag_2476
+	JZ           noflag_2404
 	VGETEXPPS    Z6, Z10
 	VADDPS       softmaxconsts<>+0(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z6, Z9
@@ -38170,38 +37874,38 @@ class_2473:
 	VMOVUPS      Z6, K2, Z12
 	VSUBPS       Z7, Z12, Z9
 	TESTQ        $0x00000001, sflags+224(FP)
-	JZ           noflag_2477
+	JZ           noflag_2405
 	VMOVUPS      softmaxconsts<>+0(SB), Z10
 	TESTQ        $0x00000200, sflags+224(FP)
-	JZ           noflag_2478
+	JZ           noflag_2406
 	MOVQ         DI, R8
 	VXORPS       Z11, Z11, Z11
 	XORQ         R10, R10
 
-class_2479:
+class_2407:
 	VPCMPEQD     Z11, Z4, K2
 	VBROADCASTSS (R8), K2, Z10
 	ADDQ         $0x00000020, R8
 	VPADDD       softmaxconsts<>+832(SB), Z11, Z11
 	INCQ         R10
 	CMPQ         R10, C+96(FP)
-	JB           class_2479
+	JB           class_2407
 
-noflag_2478:
+noflag_2406:
 	VBROADCASTSS eps1+232(FP), Z11
 	VMULPS       Z10, Z11, Z11
 	VMULPS       Z9, Z11, Z11
 	TESTQ        $0x00000400, sflags+224(FP)
-	JZ           noflag_2480
+	JZ           noflag_2408
 	VXORPS       Z13, Z13, Z13
 	TESTQ        $0x00000200, sflags+224(FP)
-	JNZ          swzw_2481
+	JNZ          swzw_2409
 	MOVQ         AX, R8
 	MOVQ         DI, R10
 	VBROADCASTSS epsC+236(FP), Z14
 	XORQ         R11, R11
 
-class_2483:
+class_2411:
 	VMOVUPS.Z   (R8), K1, Z15
 	VSUBPS      Z5, Z15, Z15
 	VFMADD231PS Z14, Z15, Z13
@@ -38209,15 +37913,15 @@ class_2483:
 	ADDQ        $0x00000020, R10
 	INCQ        R11
 	CMPQ        R11, C+96(FP)
-	JB          class_2483
-	JMP         swzd_2482
+	JB          class_2411
+	JMP         swzd_2410
 
-swzw_2481:
+swzw_2409:
 	MOVQ AX, R8
 	MOVQ DI, R10
 	XORQ R11, R11
 
-class_2484:
+class_2412:
 	VMOVUPS.Z    (R8), K1, Z14
 	VSUBPS       Z5, Z14, Z14
 	VBROADCASTSS 24(R10), Z15
@@ -38226,24 +37930,24 @@ class_2484:
 	ADDQ         $0x00000020, R10
 	INCQ         R11
 	CMPQ         R11, C+96(FP)
-	JB           class_2484
+	JB           class_2412
 
-swzd_2482:
+swzd_2410:
 	VBROADCASTSS wsum+240(FP), Z5
 	VBROADCASTSS epsC+236(FP), Z14
 	VMULPS       Z14, Z5, Z5
 	VFMADD231PS  Z12, Z5, Z11
 	VSUBPS       Z13, Z11, Z11
 
-noflag_2480:
+noflag_2408:
 	VMOVAPS.Z Z11, K1, Z11
 	VMOVAPS.Z Z10, K1, Z10
 	VADDPS    Z11, Z0, Z0
 	VADDPS    Z10, Z1, Z1
 
-noflag_2477:
+noflag_2405:
 	TESTQ        $0x00000002, sflags+224(FP)
-	JZ           noflag_2485
+	JZ           noflag_2413
 	VMULPS       softmaxconsts<>+128(SB), Z7, Z5
 	VRNDSCALEPS  $0x00, Z5, Z5
 	VMOVAPS      Z7, Z10
@@ -38269,27 +37973,27 @@ noflag_2477:
 	VBROADCASTSS gamma+180(FP), Z10
 	MOVQ         gmode+184(FP), R8
 	CMPQ         R8, $0x01
-	JEQ          pow1_2486
+	JEQ          pow1_2414
 	CMPQ         R8, $0x02
-	JEQ          pow2_2488
+	JEQ          pow2_2416
 	CMPQ         R8, $0x03
-	JEQ          powg_2487
+	JEQ          powg_2415
 	VMOVUPS      softmaxconsts<>+0(SB), Z10
-	JMP          powd_2489
+	JMP          powd_2417
 
-pow1_2486:
+pow1_2414:
 	VMOVAPS Z5, Z10
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z5, K2
 	VXORPS  Z10, Z10, K2, Z10
-	JMP     powd_2489
+	JMP     powd_2417
 
-pow2_2488:
+pow2_2416:
 	VMULPS Z5, Z5, Z10
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z5, K2
 	VXORPS Z10, Z10, K2, Z10
-	JMP    powd_2489
+	JMP    powd_2417
 
-powg_2487:
+powg_2415:
 	VGETEXPPS    Z5, Z12
 	VADDPS       softmaxconsts<>+0(SB), Z12, Z12
 	VGETMANTPS   $0x02, Z5, Z11
@@ -38347,48 +38051,48 @@ powg_2487:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z5, K2
 	VXORPS       Z10, Z10, K2, Z10
 
-powd_2489:
+powd_2417:
 	VMULPS  Z9, Z10, Z10
 	TESTQ   $0x00000100, sflags+224(FP)
-	JZ      noflag_2490
+	JZ      noflag_2418
 	VMOVUPS softmaxconsts<>+0(SB), Z5
 	MOVQ    DI, R8
 	VXORPS  Z9, Z9, Z9
 	XORQ    R10, R10
 
-class_2491:
+class_2419:
 	VPCMPEQD     Z9, Z4, K2
 	VBROADCASTSS 4(R8), K2, Z5
 	ADDQ         $0x00000020, R8
 	VPADDD       softmaxconsts<>+832(SB), Z9, Z9
 	INCQ         R10
 	CMPQ         R10, C+96(FP)
-	JB           class_2491
+	JB           class_2419
 	VMULPS       Z5, Z10, Z10
 
-noflag_2490:
+noflag_2418:
 	VMOVAPS.Z Z10, K1, Z10
 	VADDPS    Z10, Z2, Z2
 
-noflag_2485:
-noflag_2476:
+noflag_2413:
+noflag_2404:
 	VMOVUPS softmaxconsts<>+0(SB), Z5
 	TESTQ   $0x00000200, flags+112(FP)
-	JZ      noflag_2492
+	JZ      noflag_2420
 	MOVQ    DI, R8
 	VXORPS  Z9, Z9, Z9
 	XORQ    R10, R10
 
-class_2493:
+class_2421:
 	VPCMPEQD     Z9, Z4, K2
 	VBROADCASTSS (R8), K2, Z5
 	ADDQ         $0x00000020, R8
 	VPADDD       softmaxconsts<>+832(SB), Z9, Z9
 	INCQ         R10
 	CMPQ         R10, C+96(FP)
-	JB           class_2493
+	JB           class_2421
 
-noflag_2492:
+noflag_2420:
 	VBROADCASTSS k1+168(FP), Z9
 	VMULPS       Z5, Z9, Z9
 	VBROADCASTSS k2+172(FP), Z5
@@ -38418,27 +38122,27 @@ noflag_2492:
 	VBROADCASTSS gamma+180(FP), Z11
 	MOVQ         gmode+184(FP), R8
 	CMPQ         R8, $0x01
-	JEQ          pow1_2494
+	JEQ          pow1_2422
 	CMPQ         R8, $0x02
-	JEQ          pow2_2496
+	JEQ          pow2_2424
 	CMPQ         R8, $0x03
-	JEQ          powg_2495
+	JEQ          powg_2423
 	VMOVUPS      softmaxconsts<>+0(SB), Z12
-	JMP          powd_2497
+	JMP          powd_2425
 
-pow1_2494:
+pow1_2422:
 	VMOVAPS Z10, Z12
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z10, K2
 	VXORPS  Z12, Z12, K2, Z12
-	JMP     powd_2497
+	JMP     powd_2425
 
-pow2_2496:
+pow2_2424:
 	VMULPS Z10, Z10, Z12
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z10, K2
 	VXORPS Z12, Z12, K2, Z12
-	JMP    powd_2497
+	JMP    powd_2425
 
-powg_2495:
+powg_2423:
 	VGETEXPPS    Z10, Z13
 	VADDPS       softmaxconsts<>+0(SB), Z13, Z13
 	VGETMANTPS   $0x02, Z10, Z12
@@ -38496,10 +38200,10 @@ powg_2495:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z10, K2
 	VXORPS       Z12, Z12, K2, Z12
 
-powd_2497:
+powd_2425:
 	VXORPS       softmaxconsts<>+2176(SB), Z12, Z12
 	CMPQ         R8, $0x00
-	JEQ          gamma0_2498
+	JEQ          gamma0_2426
 	VGETEXPPS    Z6, Z14
 	VADDPS       softmaxconsts<>+0(SB), Z14, Z14
 	VGETMANTPS   $0x02, Z6, Z13
@@ -38533,27 +38237,27 @@ powd_2497:
 	VSUBPS       softmaxconsts<>+0(SB), Z7, Z7
 	MOVQ         g1mode+192(FP), R8
 	CMPQ         R8, $0x01
-	JEQ          pow1_2499
+	JEQ          pow1_2427
 	CMPQ         R8, $0x02
-	JEQ          pow2_2501
+	JEQ          pow2_2429
 	CMPQ         R8, $0x03
-	JEQ          powg_2500
+	JEQ          powg_2428
 	VMOVUPS      softmaxconsts<>+0(SB), Z7
-	JMP          powd_2502
+	JMP          powd_2430
 
-pow1_2499:
+pow1_2427:
 	VMOVAPS Z10, Z7
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z10, K2
 	VXORPS  Z7, Z7, K2, Z7
-	JMP     powd_2502
+	JMP     powd_2430
 
-pow2_2501:
+pow2_2429:
 	VMULPS Z10, Z10, Z7
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z10, K2
 	VXORPS Z7, Z7, K2, Z7
-	JMP    powd_2502
+	JMP    powd_2430
 
-powg_2500:
+powg_2428:
 	VGETEXPPS    Z10, Z14
 	VADDPS       softmaxconsts<>+0(SB), Z14, Z14
 	VGETMANTPS   $0x02, Z10, Z13
@@ -38611,45 +38315,45 @@ powg_2500:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z10, K2
 	VXORPS       Z7, Z7, K2, Z7
 
-powd_2502:
+powd_2430:
 	VMULPS Z11, Z7, Z7
 	VMULPS Z15, Z7, Z7
 	VMULPS Z6, Z7, Z7
 	VCMPPS $0x0e, softmaxconsts<>+1664(SB), Z10, K2
 	VADDPS Z7, Z12, K2, Z12
 
-gamma0_2498:
+gamma0_2426:
 	TESTQ   $0x00000100, flags+112(FP)
-	JZ      noflag_2503
+	JZ      noflag_2431
 	VMOVUPS softmaxconsts<>+0(SB), Z6
 	MOVQ    DI, R8
 	VXORPS  Z7, Z7, Z7
 	XORQ    R10, R10
 
-class_2504:
+class_2432:
 	VPCMPEQD     Z7, Z4, K2
 	VBROADCASTSS 4(R8), K2, Z6
 	ADDQ         $0x00000020, R8
 	VPADDD       softmaxconsts<>+832(SB), Z7, Z7
 	INCQ         R10
 	CMPQ         R10, C+96(FP)
-	JB           class_2504
+	JB           class_2432
 	VMULPS       Z6, Z12, Z12
 
-noflag_2503:
+noflag_2431:
 	VBROADCASTSS fs+176(FP), Z6
 	VMULPS       Z6, Z12, Z12
 	VSUBPS       Z12, Z5, Z5
 	VSUBPS       Z12, Z9, Z9
 	VXORPS       Z6, Z6, Z6
 	TESTQ        $0x00000004, flags+112(FP)
-	JZ           noflag_2505
+	JZ           noflag_2433
 	MOVQ         SI, R8
 	MOVQ         DI, R10
 	VXORPS       Z7, Z7, Z7
 	XORQ         R11, R11
 
-class_2506:
+class_2434:
 	VMULPS       (R8), Z8, Z10
 	VPCMPEQD     Z7, Z4, K2
 	VBROADCASTSS 20(R10), Z11
@@ -38664,18 +38368,18 @@ class_2506:
 	VPADDD       softmaxconsts<>+832(SB), Z7, Z7
 	INCQ         R11
 	CMPQ         R11, C+96(FP)
-	JB           class_2506
+	JB           class_2434
 
-noflag_2505:
+noflag_2433:
 	TESTQ  $0x00000004, flags+112(FP)
-	JZ     outnr_2508
+	JZ     outnr_2436
 	MOVQ   SI, R8
 	MOVQ   DI, R10
 	MOVQ   R9, R11
 	VXORPS Z7, Z7, Z7
 	XORQ   R12, R12
 
-class_2509:
+class_2437:
 	VPCMPEQD     Z7, Z4, K2
 	VMULPS       (R8), Z8, Z10
 	VBROADCASTSS 20(R10), Z11
@@ -38688,32 +38392,32 @@ class_2509:
 	VADDPS       Z5, Z11, Z11
 	VMULPS       Z11, Z10, Z10
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_2510
+	JZ           noflag_2438
 	VBROADCASTSS 8(R10), Z11
 	VSUBPS       Z11, Z10, Z10
 
-noflag_2510:
+noflag_2438:
 	VSUBPS    Z9, Z10, K2, Z10
 	VMOVAPS.Z Z10, K1, Z10
 	TESTQ     $0x00000800, flags+112(FP)
-	JNZ       nt_2511
+	JNZ       nt_2439
 	VMOVUPS   Z10, (R11)
-	JMP       st_2512
+	JMP       st_2440
 
-nt_2511:
+nt_2439:
 	VMOVNTPS Z10, (R11)
 
-st_2512:
+st_2440:
 	ADDQ   $0x00000040, R8
 	ADDQ   $0x00000020, R10
 	ADDQ   CX, R11
 	VPADDD softmaxconsts<>+832(SB), Z7, Z7
 	INCQ   R12
 	CMPQ   R12, C+96(FP)
-	JB     class_2509
-	JMP    outd_2507
+	JB     class_2437
+	JMP    outd_2435
 
-outnr_2508:
+outnr_2436:
 	VMOVAPS Z5, Z5
 	VMULPS  Z8, Z5, Z5
 	MOVQ    SI, R8
@@ -38722,44 +38426,44 @@ outnr_2508:
 	VXORPS  Z6, Z6, Z6
 	XORQ    R12, R12
 
-class_2513:
+class_2441:
 	VPCMPEQD     Z6, Z4, K2
 	VMULPS       (R8), Z5, Z7
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_2514
+	JZ           noflag_2442
 	VBROADCASTSS 8(R10), Z8
 	VSUBPS       Z8, Z7, Z7
 
-noflag_2514:
+noflag_2442:
 	VSUBPS    Z9, Z7, K2, Z7
 	VMOVAPS.Z Z7, K1, Z7
 	TESTQ     $0x00000800, flags+112(FP)
-	JNZ       nt_2515
+	JNZ       nt_2443
 	VMOVUPS   Z7, (R11)
-	JMP       st_2516
+	JMP       st_2444
 
-nt_2515:
+nt_2443:
 	VMOVNTPS Z7, (R11)
 
-st_2516:
+st_2444:
 	ADDQ   $0x00000040, R8
 	ADDQ   $0x00000020, R10
 	ADDQ   CX, R11
 	VPADDD softmaxconsts<>+832(SB), Z6, Z6
 	INCQ   R12
 	CMPQ   R12, C+96(FP)
-	JB     class_2513
+	JB     class_2441
 
-outd_2507:
+outd_2435:
 	ADDQ $0x00000040, AX
 	ADDQ $0x00000040, BX
 	ADDQ $0x00000040, R9
 	SUBQ $0x00000010, DX
-	JMP  loop_2468
+	JMP  loop_2396
 
-tail_2469:
+tail_2397:
 	TESTQ        DX, DX
-	JZ           done_2470
+	JZ           done_2398
 	MOVL         $0x0000ffff, R8
 	BZHIL        DX, R8, R8
 	KMOVW        R8, K1
@@ -38776,17 +38480,17 @@ tail_2469:
 	MOVQ         AX, DX
 	MOVQ         C+96(FP), BX
 	DECQ         BX
-	JZ           c1_2517
+	JZ           c1_2445
 
-max_2518:
+max_2446:
 	ADDQ       CX, DX
 	VMOVUPS.Z  (DX), K2, Z6
 	PREFETCHT0 1024(DX)
 	VMAXPS     Z6, Z5, Z5
 	DECQ       BX
-	JNZ        max_2518
+	JNZ        max_2446
 
-c1_2517:
+c1_2445:
 	VXORPS Z6, Z6, Z6
 	VXORPS Z7, Z7, Z7
 	MOVQ   AX, DX
@@ -38794,7 +38498,7 @@ c1_2517:
 	VXORPS Z8, Z8, Z8
 	XORQ   R8, R8
 
-class_2519:
+class_2447:
 	VMOVUPS.Z    (DX), K2, Z9
 	VSUBPS       Z5, Z9, Z9
 	VMULPS       softmaxconsts<>+128(SB), Z9, Z10
@@ -38825,14 +38529,14 @@ class_2519:
 	VPADDD       softmaxconsts<>+832(SB), Z8, Z8
 	INCQ         R8
 	CMPQ         R8, C+96(FP)
-	JB           class_2519
+	JB           class_2447
 	VMOVUPS      softmaxconsts<>+0(SB), Z8
 	VDIVPS       Z6, Z8, Z8
 	VMOVUPS      softmaxconsts<>+0(SB), Z9
 	VMOVAPS.Z    Z9, K2, Z9
 	VADDPS       Z9, Z3, Z3
 	TESTQ        $0x00000003, sflags+224(FP)
-	JZ           noflag_2522
+	JZ           noflag_2450
 	VGETEXPPS    Z6, Z10
 	VADDPS       softmaxconsts<>+0(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z6, Z9
@@ -38862,37 +38566,37 @@ class_2519:
 	VMOVUPS      Z6, K3, Z12
 	VSUBPS       Z7, Z12, Z9
 	TESTQ        $0x00000001, sflags+224(FP)
-	JZ           noflag_2523
+	JZ           noflag_2451
 	VMOVUPS      softmaxconsts<>+0(SB), Z10
 	TESTQ        $0x00000200, sflags+224(FP)
-	JZ           noflag_2524
+	JZ           noflag_2452
 	MOVQ         DI, DX
 	VXORPS       Z11, Z11, Z11
 	XORQ         BX, BX
 
-class_2525:
+class_2453:
 	VPCMPEQD     Z11, Z4, K3
 	VBROADCASTSS (DX), K3, Z10
 	ADDQ         $0x00000020, DX
 	VPADDD       softmaxconsts<>+832(SB), Z11, Z11
 	INCQ         BX
 	CMPQ         BX, C+96(FP)
-	JB           class_2525
+	JB           class_2453
 
-noflag_2524:
+noflag_2452:
 	VBROADCASTSS eps1+232(FP), Z11
 	VMULPS       Z10, Z11, Z11
 	VMULPS       Z9, Z11, Z11
 	TESTQ        $0x00000400, sflags+224(FP)
-	JZ           noflag_2526
+	JZ           noflag_2454
 	VXORPS       Z13, Z13, Z13
 	TESTQ        $0x00000200, sflags+224(FP)
-	JNZ          swzw_2527
+	JNZ          swzw_2455
 	MOVQ         DI, DX
 	VBROADCASTSS epsC+236(FP), Z14
 	XORQ         BX, BX
 
-class_2529:
+class_2457:
 	VMOVUPS.Z   (AX), K2, Z15
 	VSUBPS      Z5, Z15, Z15
 	VFMADD231PS Z14, Z15, Z13
@@ -38900,14 +38604,14 @@ class_2529:
 	ADDQ        $0x00000020, DX
 	INCQ        BX
 	CMPQ        BX, C+96(FP)
-	JB          class_2529
-	JMP         swzd_2528
+	JB          class_2457
+	JMP         swzd_2456
 
-swzw_2527:
+swzw_2455:
 	MOVQ DI, DX
 	XORQ BX, BX
 
-class_2530:
+class_2458:
 	VMOVUPS.Z    (AX), K2, Z14
 	VSUBPS       Z5, Z14, Z14
 	VBROADCASTSS 24(DX), Z15
@@ -38916,24 +38620,24 @@ class_2530:
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+96(FP)
-	JB           class_2530
+	JB           class_2458
 
-swzd_2528:
+swzd_2456:
 	VBROADCASTSS wsum+240(FP), Z5
 	VBROADCASTSS epsC+236(FP), Z14
 	VMULPS       Z14, Z5, Z5
 	VFMADD231PS  Z12, Z5, Z11
 	VSUBPS       Z13, Z11, Z11
 
-noflag_2526:
+noflag_2454:
 	VMOVAPS.Z Z11, K2, Z11
 	VMOVAPS.Z Z10, K2, Z10
 	VADDPS    Z11, Z0, Z0
 	VADDPS    Z10, Z1, Z1
 
-noflag_2523:
+noflag_2451:
 	TESTQ        $0x00000002, sflags+224(FP)
-	JZ           noflag_2531
+	JZ           noflag_2459
 	VMULPS       softmaxconsts<>+128(SB), Z7, Z5
 	VRNDSCALEPS  $0x00, Z5, Z5
 	VMOVAPS      Z7, Z10
@@ -38959,27 +38663,27 @@ noflag_2523:
 	VBROADCASTSS gamma+180(FP), Z10
 	MOVQ         gmode+184(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_2532
+	JEQ          pow1_2460
 	CMPQ         AX, $0x02
-	JEQ          pow2_2534
+	JEQ          pow2_2462
 	CMPQ         AX, $0x03
-	JEQ          powg_2533
+	JEQ          powg_2461
 	VMOVUPS      softmaxconsts<>+0(SB), Z10
-	JMP          powd_2535
+	JMP          powd_2463
 
-pow1_2532:
+pow1_2460:
 	VMOVAPS Z5, Z10
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z5, K3
 	VXORPS  Z10, Z10, K3, Z10
-	JMP     powd_2535
+	JMP     powd_2463
 
-pow2_2534:
+pow2_2462:
 	VMULPS Z5, Z5, Z10
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z5, K3
 	VXORPS Z10, Z10, K3, Z10
-	JMP    powd_2535
+	JMP    powd_2463
 
-powg_2533:
+powg_2461:
 	VGETEXPPS    Z5, Z12
 	VADDPS       softmaxconsts<>+0(SB), Z12, Z12
 	VGETMANTPS   $0x02, Z5, Z11
@@ -39037,48 +38741,48 @@ powg_2533:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z5, K3
 	VXORPS       Z10, Z10, K3, Z10
 
-powd_2535:
+powd_2463:
 	VMULPS  Z9, Z10, Z10
 	TESTQ   $0x00000100, sflags+224(FP)
-	JZ      noflag_2536
+	JZ      noflag_2464
 	VMOVUPS softmaxconsts<>+0(SB), Z5
 	MOVQ    DI, AX
 	VXORPS  Z9, Z9, Z9
 	XORQ    DX, DX
 
-class_2537:
+class_2465:
 	VPCMPEQD     Z9, Z4, K3
 	VBROADCASTSS 4(AX), K3, Z5
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z9, Z9
 	INCQ         DX
 	CMPQ         DX, C+96(FP)
-	JB           class_2537
+	JB           class_2465
 	VMULPS       Z5, Z10, Z10
 
-noflag_2536:
+noflag_2464:
 	VMOVAPS.Z Z10, K2, Z10
 	VADDPS    Z10, Z2, Z2
 
-noflag_2531:
-noflag_2522:
+noflag_2459:
+noflag_2450:
 	VMOVUPS softmaxconsts<>+0(SB), Z5
 	TESTQ   $0x00000200, flags+112(FP)
-	JZ      noflag_2538
+	JZ      noflag_2466
 	MOVQ    DI, AX
 	VXORPS  Z9, Z9, Z9
 	XORQ    DX, DX
 
-class_2539:
+class_2467:
 	VPCMPEQD     Z9, Z4, K3
 	VBROADCASTSS (AX), K3, Z5
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z9, Z9
 	INCQ         DX
 	CMPQ         DX, C+96(FP)
-	JB           class_2539
+	JB           class_2467
 
-noflag_2538:
+noflag_2466:
 	VBROADCASTSS k1+168(FP), Z9
 	VMULPS       Z5, Z9, Z9
 	VBROADCASTSS k2+172(FP), Z5
@@ -39108,27 +38812,27 @@ noflag_2538:
 	VBROADCASTSS gamma+180(FP), Z11
 	MOVQ         gmode+184(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_2540
+	JEQ          pow1_2468
 	CMPQ         AX, $0x02
-	JEQ          pow2_2542
+	JEQ          pow2_2470
 	CMPQ         AX, $0x03
-	JEQ          powg_2541
+	JEQ          powg_2469
 	VMOVUPS      softmaxconsts<>+0(SB), Z12
-	JMP          powd_2543
+	JMP          powd_2471
 
-pow1_2540:
+pow1_2468:
 	VMOVAPS Z10, Z12
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z10, K3
 	VXORPS  Z12, Z12, K3, Z12
-	JMP     powd_2543
+	JMP     powd_2471
 
-pow2_2542:
+pow2_2470:
 	VMULPS Z10, Z10, Z12
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z10, K3
 	VXORPS Z12, Z12, K3, Z12
-	JMP    powd_2543
+	JMP    powd_2471
 
-powg_2541:
+powg_2469:
 	VGETEXPPS    Z10, Z13
 	VADDPS       softmaxconsts<>+0(SB), Z13, Z13
 	VGETMANTPS   $0x02, Z10, Z12
@@ -39186,10 +38890,10 @@ powg_2541:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z10, K3
 	VXORPS       Z12, Z12, K3, Z12
 
-powd_2543:
+powd_2471:
 	VXORPS       softmaxconsts<>+2176(SB), Z12, Z12
 	CMPQ         AX, $0x00
-	JEQ          gamma0_2544
+	JEQ          gamma0_2472
 	VGETEXPPS    Z6, Z14
 	VADDPS       softmaxconsts<>+0(SB), Z14, Z14
 	VGETMANTPS   $0x02, Z6, Z13
@@ -39223,27 +38927,27 @@ powd_2543:
 	VSUBPS       softmaxconsts<>+0(SB), Z7, Z7
 	MOVQ         g1mode+192(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_2545
+	JEQ          pow1_2473
 	CMPQ         AX, $0x02
-	JEQ          pow2_2547
+	JEQ          pow2_2475
 	CMPQ         AX, $0x03
-	JEQ          powg_2546
+	JEQ          powg_2474
 	VMOVUPS      softmaxconsts<>+0(SB), Z7
-	JMP          powd_2548
+	JMP          powd_2476
 
-pow1_2545:
+pow1_2473:
 	VMOVAPS Z10, Z7
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z10, K3
 	VXORPS  Z7, Z7, K3, Z7
-	JMP     powd_2548
+	JMP     powd_2476
 
-pow2_2547:
+pow2_2475:
 	VMULPS Z10, Z10, Z7
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z10, K3
 	VXORPS Z7, Z7, K3, Z7
-	JMP    powd_2548
+	JMP    powd_2476
 
-powg_2546:
+powg_2474:
 	VGETEXPPS    Z10, Z14
 	VADDPS       softmaxconsts<>+0(SB), Z14, Z14
 	VGETMANTPS   $0x02, Z10, Z13
@@ -39301,45 +39005,45 @@ powg_2546:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z10, K3
 	VXORPS       Z7, Z7, K3, Z7
 
-powd_2548:
+powd_2476:
 	VMULPS Z11, Z7, Z7
 	VMULPS Z15, Z7, Z7
 	VMULPS Z6, Z7, Z7
 	VCMPPS $0x0e, softmaxconsts<>+1664(SB), Z10, K3
 	VADDPS Z7, Z12, K3, Z12
 
-gamma0_2544:
+gamma0_2472:
 	TESTQ   $0x00000100, flags+112(FP)
-	JZ      noflag_2549
+	JZ      noflag_2477
 	VMOVUPS softmaxconsts<>+0(SB), Z6
 	MOVQ    DI, AX
 	VXORPS  Z7, Z7, Z7
 	XORQ    DX, DX
 
-class_2550:
+class_2478:
 	VPCMPEQD     Z7, Z4, K3
 	VBROADCASTSS 4(AX), K3, Z6
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z7, Z7
 	INCQ         DX
 	CMPQ         DX, C+96(FP)
-	JB           class_2550
+	JB           class_2478
 	VMULPS       Z6, Z12, Z12
 
-noflag_2549:
+noflag_2477:
 	VBROADCASTSS fs+176(FP), Z6
 	VMULPS       Z6, Z12, Z12
 	VSUBPS       Z12, Z5, Z5
 	VSUBPS       Z12, Z9, Z9
 	VXORPS       Z6, Z6, Z6
 	TESTQ        $0x00000004, flags+112(FP)
-	JZ           noflag_2551
+	JZ           noflag_2479
 	MOVQ         SI, AX
 	MOVQ         DI, DX
 	VXORPS       Z7, Z7, Z7
 	XORQ         BX, BX
 
-class_2552:
+class_2480:
 	VMULPS       (AX), Z8, Z10
 	VPCMPEQD     Z7, Z4, K3
 	VBROADCASTSS 20(DX), Z11
@@ -39354,18 +39058,18 @@ class_2552:
 	VPADDD       softmaxconsts<>+832(SB), Z7, Z7
 	INCQ         BX
 	CMPQ         BX, C+96(FP)
-	JB           class_2552
+	JB           class_2480
 
-noflag_2551:
+noflag_2479:
 	TESTQ  $0x00000004, flags+112(FP)
-	JZ     outnr_2554
+	JZ     outnr_2482
 	MOVQ   SI, AX
 	MOVQ   DI, DX
 	MOVQ   R9, BX
 	VXORPS Z7, Z7, Z7
 	XORQ   SI, SI
 
-class_2555:
+class_2483:
 	VPCMPEQD     Z7, Z4, K3
 	VMULPS       (AX), Z8, Z10
 	VBROADCASTSS 20(DX), Z11
@@ -39378,11 +39082,11 @@ class_2555:
 	VADDPS       Z5, Z11, Z11
 	VMULPS       Z11, Z10, Z10
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_2556
+	JZ           noflag_2484
 	VBROADCASTSS 8(DX), Z11
 	VSUBPS       Z11, Z10, Z10
 
-noflag_2556:
+noflag_2484:
 	VSUBPS    Z9, Z10, K3, Z10
 	VMOVAPS.Z Z10, K2, Z10
 	VMOVUPS   Z10, K1, (BX)
@@ -39392,10 +39096,10 @@ noflag_2556:
 	VPADDD    softmaxconsts<>+832(SB), Z7, Z7
 	INCQ      SI
 	CMPQ      SI, C+96(FP)
-	JB        class_2555
-	JMP       outd_2553
+	JB        class_2483
+	JMP       outd_2481
 
-outnr_2554:
+outnr_2482:
 	VMOVAPS Z5, Z5
 	VMULPS  Z8, Z5, Z5
 	MOVQ    SI, AX
@@ -39404,15 +39108,15 @@ outnr_2554:
 	VXORPS  Z6, Z6, Z6
 	XORQ    SI, SI
 
-class_2557:
+class_2485:
 	VPCMPEQD     Z6, Z4, K3
 	VMULPS       (AX), Z5, Z7
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_2558
+	JZ           noflag_2486
 	VBROADCASTSS 8(DX), Z8
 	VSUBPS       Z8, Z7, Z7
 
-noflag_2558:
+noflag_2486:
 	VSUBPS    Z9, Z7, K3, Z7
 	VMOVAPS.Z Z7, K2, Z7
 	VMOVUPS   Z7, K1, (BX)
@@ -39422,16 +39126,16 @@ noflag_2558:
 	VPADDD    softmaxconsts<>+832(SB), Z6, Z6
 	INCQ      SI
 	CMPQ      SI, C+96(FP)
-	JB        class_2557
+	JB        class_2485
 
-outd_2553:
-done_2470:
-	JMP pixwd_2467
+outd_2481:
+done_2398:
+	JMP pixwd_2395
 
-pixw_2466:
-loop_2559:
+pixw_2394:
+loop_2487:
 	CMPQ         DX, $0x00000010
-	JB           tail_2560
+	JB           tail_2488
 	VMOVDQU32    (BX), Z4
 	VBROADCASTSS ign+104(FP), Z5
 	VMOVQ        C+96(FP), X6
@@ -39447,17 +39151,17 @@ loop_2559:
 	MOVQ         AX, R10
 	MOVQ         C+96(FP), R11
 	DECQ         R11
-	JZ           c1_2562
+	JZ           c1_2490
 
-max_2563:
+max_2491:
 	ADDQ       CX, R10
 	VMOVUPS.Z  (R10), K1, Z7
 	PREFETCHT0 1024(R10)
 	VMAXPS     Z7, Z6, Z6
 	DECQ       R11
-	JNZ        max_2563
+	JNZ        max_2491
 
-c1_2562:
+c1_2490:
 	VXORPS Z7, Z7, Z7
 	VXORPS Z8, Z8, Z8
 	MOVQ   AX, R10
@@ -39465,7 +39169,7 @@ c1_2562:
 	VXORPS Z9, Z9, Z9
 	XORQ   R12, R12
 
-class_2564:
+class_2492:
 	VMOVUPS.Z    (R10), K1, Z10
 	VSUBPS       Z6, Z10, Z10
 	VMULPS       softmaxconsts<>+128(SB), Z10, Z11
@@ -39496,14 +39200,14 @@ class_2564:
 	VPADDD       softmaxconsts<>+832(SB), Z9, Z9
 	INCQ         R12
 	CMPQ         R12, C+96(FP)
-	JB           class_2564
+	JB           class_2492
 	VMOVUPS      softmaxconsts<>+0(SB), Z9
 	VDIVPS       Z7, Z9, Z9
 	VMOVUPS      softmaxconsts<>+0(SB), Z10
 	VMOVAPS.Z    Z10, K1, Z10
 	VADDPS       Z10, Z3, Z3
 	TESTQ        $0x00000003, sflags+224(FP)
-	JZ           noflag_2567
+	JZ           noflag_2495
 	VGETEXPPS    Z7, Z11
 	VADDPS       softmaxconsts<>+0(SB), Z11, Z11
 	VGETMANTPS   $0x02, Z7, Z10
@@ -39533,38 +39237,38 @@ class_2564:
 	VMOVUPS      Z7, K2, Z13
 	VSUBPS       Z8, Z13, Z10
 	TESTQ        $0x00000001, sflags+224(FP)
-	JZ           noflag_2568
+	JZ           noflag_2496
 	VMOVUPS      softmaxconsts<>+0(SB), Z11
 	TESTQ        $0x00000200, sflags+224(FP)
-	JZ           noflag_2569
+	JZ           noflag_2497
 	MOVQ         DI, R10
 	VXORPS       Z12, Z12, Z12
 	XORQ         R11, R11
 
-class_2570:
+class_2498:
 	VPCMPEQD     Z12, Z4, K2
 	VBROADCASTSS (R10), K2, Z11
 	ADDQ         $0x00000020, R10
 	VPADDD       softmaxconsts<>+832(SB), Z12, Z12
 	INCQ         R11
 	CMPQ         R11, C+96(FP)
-	JB           class_2570
+	JB           class_2498
 
-noflag_2569:
+noflag_2497:
 	VBROADCASTSS eps1+232(FP), Z12
 	VMULPS       Z11, Z12, Z12
 	VMULPS       Z10, Z12, Z12
 	TESTQ        $0x00000400, sflags+224(FP)
-	JZ           noflag_2571
+	JZ           noflag_2499
 	VXORPS       Z14, Z14, Z14
 	TESTQ        $0x00000200, sflags+224(FP)
-	JNZ          swzw_2572
+	JNZ          swzw_2500
 	MOVQ         AX, R10
 	MOVQ         DI, R11
 	VBROADCASTSS epsC+236(FP), Z15
 	XORQ         R12, R12
 
-class_2574:
+class_2502:
 	VMOVUPS.Z   (R10), K1, Z16
 	VSUBPS      Z6, Z16, Z16
 	VFMADD231PS Z15, Z16, Z14
@@ -39572,15 +39276,15 @@ class_2574:
 	ADDQ        $0x00000020, R11
 	INCQ        R12
 	CMPQ        R12, C+96(FP)
-	JB          class_2574
-	JMP         swzd_2573
+	JB          class_2502
+	JMP         swzd_2501
 
-swzw_2572:
+swzw_2500:
 	MOVQ AX, R10
 	MOVQ DI, R11
 	XORQ R12, R12
 
-class_2575:
+class_2503:
 	VMOVUPS.Z    (R10), K1, Z15
 	VSUBPS       Z6, Z15, Z15
 	VBROADCASTSS 24(R11), Z16
@@ -39589,16 +39293,16 @@ class_2575:
 	ADDQ         $0x00000020, R11
 	INCQ         R12
 	CMPQ         R12, C+96(FP)
-	JB           class_2575
+	JB           class_2503
 
-swzd_2573:
+swzd_2501:
 	VBROADCASTSS wsum+240(FP), Z6
 	VBROADCASTSS epsC+236(FP), Z15
 	VMULPS       Z15, Z6, Z6
 	VFMADD231PS  Z13, Z6, Z12
 	VSUBPS       Z14, Z12, Z12
 
-noflag_2571:
+noflag_2499:
 	VMOVAPS.Z Z12, K1, Z12
 	VMOVAPS.Z Z11, K1, Z11
 	VMULPS    Z5, Z12, Z12
@@ -39606,9 +39310,9 @@ noflag_2571:
 	VADDPS    Z12, Z0, Z0
 	VADDPS    Z11, Z1, Z1
 
-noflag_2568:
+noflag_2496:
 	TESTQ        $0x00000002, sflags+224(FP)
-	JZ           noflag_2576
+	JZ           noflag_2504
 	VMULPS       softmaxconsts<>+128(SB), Z8, Z6
 	VRNDSCALEPS  $0x00, Z6, Z6
 	VMOVAPS      Z8, Z11
@@ -39634,27 +39338,27 @@ noflag_2568:
 	VBROADCASTSS gamma+180(FP), Z11
 	MOVQ         gmode+184(FP), R10
 	CMPQ         R10, $0x01
-	JEQ          pow1_2577
+	JEQ          pow1_2505
 	CMPQ         R10, $0x02
-	JEQ          pow2_2579
+	JEQ          pow2_2507
 	CMPQ         R10, $0x03
-	JEQ          powg_2578
+	JEQ          powg_2506
 	VMOVUPS      softmaxconsts<>+0(SB), Z11
-	JMP          powd_2580
+	JMP          powd_2508
 
-pow1_2577:
+pow1_2505:
 	VMOVAPS Z6, Z11
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z6, K2
 	VXORPS  Z11, Z11, K2, Z11
-	JMP     powd_2580
+	JMP     powd_2508
 
-pow2_2579:
+pow2_2507:
 	VMULPS Z6, Z6, Z11
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z6, K2
 	VXORPS Z11, Z11, K2, Z11
-	JMP    powd_2580
+	JMP    powd_2508
 
-powg_2578:
+powg_2506:
 	VGETEXPPS    Z6, Z13
 	VADDPS       softmaxconsts<>+0(SB), Z13, Z13
 	VGETMANTPS   $0x02, Z6, Z12
@@ -39712,49 +39416,49 @@ powg_2578:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z6, K2
 	VXORPS       Z11, Z11, K2, Z11
 
-powd_2580:
+powd_2508:
 	VMULPS  Z10, Z11, Z11
 	TESTQ   $0x00000100, sflags+224(FP)
-	JZ      noflag_2581
+	JZ      noflag_2509
 	VMOVUPS softmaxconsts<>+0(SB), Z6
 	MOVQ    DI, R10
 	VXORPS  Z10, Z10, Z10
 	XORQ    R11, R11
 
-class_2582:
+class_2510:
 	VPCMPEQD     Z10, Z4, K2
 	VBROADCASTSS 4(R10), K2, Z6
 	ADDQ         $0x00000020, R10
 	VPADDD       softmaxconsts<>+832(SB), Z10, Z10
 	INCQ         R11
 	CMPQ         R11, C+96(FP)
-	JB           class_2582
+	JB           class_2510
 	VMULPS       Z6, Z11, Z11
 
-noflag_2581:
+noflag_2509:
 	VMOVAPS.Z Z11, K1, Z11
 	VMULPS    Z5, Z11, Z11
 	VADDPS    Z11, Z2, Z2
 
-noflag_2576:
-noflag_2567:
+noflag_2504:
+noflag_2495:
 	VMOVUPS softmaxconsts<>+0(SB), Z6
 	TESTQ   $0x00000200, flags+112(FP)
-	JZ      noflag_2583
+	JZ      noflag_2511
 	MOVQ    DI, R10
 	VXORPS  Z10, Z10, Z10
 	XORQ    R11, R11
 
-class_2584:
+class_2512:
 	VPCMPEQD     Z10, Z4, K2
 	VBROADCASTSS (R10), K2, Z6
 	ADDQ         $0x00000020, R10
 	VPADDD       softmaxconsts<>+832(SB), Z10, Z10
 	INCQ         R11
 	CMPQ         R11, C+96(FP)
-	JB           class_2584
+	JB           class_2512
 
-noflag_2583:
+noflag_2511:
 	VBROADCASTSS k1+168(FP), Z10
 	VMULPS       Z6, Z10, Z10
 	VBROADCASTSS k2+172(FP), Z6
@@ -39784,27 +39488,27 @@ noflag_2583:
 	VBROADCASTSS gamma+180(FP), Z12
 	MOVQ         gmode+184(FP), R10
 	CMPQ         R10, $0x01
-	JEQ          pow1_2585
+	JEQ          pow1_2513
 	CMPQ         R10, $0x02
-	JEQ          pow2_2587
+	JEQ          pow2_2515
 	CMPQ         R10, $0x03
-	JEQ          powg_2586
+	JEQ          powg_2514
 	VMOVUPS      softmaxconsts<>+0(SB), Z13
-	JMP          powd_2588
+	JMP          powd_2516
 
-pow1_2585:
+pow1_2513:
 	VMOVAPS Z11, Z13
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z11, K2
 	VXORPS  Z13, Z13, K2, Z13
-	JMP     powd_2588
+	JMP     powd_2516
 
-pow2_2587:
+pow2_2515:
 	VMULPS Z11, Z11, Z13
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z11, K2
 	VXORPS Z13, Z13, K2, Z13
-	JMP    powd_2588
+	JMP    powd_2516
 
-powg_2586:
+powg_2514:
 	VGETEXPPS    Z11, Z14
 	VADDPS       softmaxconsts<>+0(SB), Z14, Z14
 	VGETMANTPS   $0x02, Z11, Z13
@@ -39862,10 +39566,10 @@ powg_2586:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z11, K2
 	VXORPS       Z13, Z13, K2, Z13
 
-powd_2588:
+powd_2516:
 	VXORPS       softmaxconsts<>+2176(SB), Z13, Z13
 	CMPQ         R10, $0x00
-	JEQ          gamma0_2589
+	JEQ          gamma0_2517
 	VGETEXPPS    Z7, Z15
 	VADDPS       softmaxconsts<>+0(SB), Z15, Z15
 	VGETMANTPS   $0x02, Z7, Z14
@@ -39899,27 +39603,27 @@ powd_2588:
 	VSUBPS       softmaxconsts<>+0(SB), Z8, Z8
 	MOVQ         g1mode+192(FP), R10
 	CMPQ         R10, $0x01
-	JEQ          pow1_2590
+	JEQ          pow1_2518
 	CMPQ         R10, $0x02
-	JEQ          pow2_2592
+	JEQ          pow2_2520
 	CMPQ         R10, $0x03
-	JEQ          powg_2591
+	JEQ          powg_2519
 	VMOVUPS      softmaxconsts<>+0(SB), Z8
-	JMP          powd_2593
+	JMP          powd_2521
 
-pow1_2590:
+pow1_2518:
 	VMOVAPS Z11, Z8
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z11, K2
 	VXORPS  Z8, Z8, K2, Z8
-	JMP     powd_2593
+	JMP     powd_2521
 
-pow2_2592:
+pow2_2520:
 	VMULPS Z11, Z11, Z8
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z11, K2
 	VXORPS Z8, Z8, K2, Z8
-	JMP    powd_2593
+	JMP    powd_2521
 
-powg_2591:
+powg_2519:
 	VGETEXPPS    Z11, Z15
 	VADDPS       softmaxconsts<>+0(SB), Z15, Z15
 	VGETMANTPS   $0x02, Z11, Z14
@@ -39977,45 +39681,45 @@ powg_2591:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z11, K2
 	VXORPS       Z8, Z8, K2, Z8
 
-powd_2593:
+powd_2521:
 	VMULPS Z12, Z8, Z8
 	VMULPS Z16, Z8, Z8
 	VMULPS Z7, Z8, Z8
 	VCMPPS $0x0e, softmaxconsts<>+1664(SB), Z11, K2
 	VADDPS Z8, Z13, K2, Z13
 
-gamma0_2589:
+gamma0_2517:
 	TESTQ   $0x00000100, flags+112(FP)
-	JZ      noflag_2594
+	JZ      noflag_2522
 	VMOVUPS softmaxconsts<>+0(SB), Z7
 	MOVQ    DI, R10
 	VXORPS  Z8, Z8, Z8
 	XORQ    R11, R11
 
-class_2595:
+class_2523:
 	VPCMPEQD     Z8, Z4, K2
 	VBROADCASTSS 4(R10), K2, Z7
 	ADDQ         $0x00000020, R10
 	VPADDD       softmaxconsts<>+832(SB), Z8, Z8
 	INCQ         R11
 	CMPQ         R11, C+96(FP)
-	JB           class_2595
+	JB           class_2523
 	VMULPS       Z7, Z13, Z13
 
-noflag_2594:
+noflag_2522:
 	VBROADCASTSS fs+176(FP), Z7
 	VMULPS       Z7, Z13, Z13
 	VSUBPS       Z13, Z6, Z6
 	VSUBPS       Z13, Z10, Z10
 	VXORPS       Z7, Z7, Z7
 	TESTQ        $0x00000004, flags+112(FP)
-	JZ           noflag_2596
+	JZ           noflag_2524
 	MOVQ         SI, R10
 	MOVQ         DI, R11
 	VXORPS       Z8, Z8, Z8
 	XORQ         R12, R12
 
-class_2597:
+class_2525:
 	VMULPS       (R10), Z9, Z11
 	VPCMPEQD     Z8, Z4, K2
 	VBROADCASTSS 20(R11), Z12
@@ -40030,18 +39734,18 @@ class_2597:
 	VPADDD       softmaxconsts<>+832(SB), Z8, Z8
 	INCQ         R12
 	CMPQ         R12, C+96(FP)
-	JB           class_2597
+	JB           class_2525
 
-noflag_2596:
+noflag_2524:
 	TESTQ  $0x00000004, flags+112(FP)
-	JZ     outnr_2599
+	JZ     outnr_2527
 	MOVQ   SI, R10
 	MOVQ   DI, R11
 	MOVQ   R9, R12
 	VXORPS Z8, Z8, Z8
 	XORQ   R13, R13
 
-class_2600:
+class_2528:
 	VPCMPEQD     Z8, Z4, K2
 	VMULPS       (R10), Z9, Z11
 	VBROADCASTSS 20(R11), Z12
@@ -40054,33 +39758,33 @@ class_2600:
 	VADDPS       Z6, Z12, Z12
 	VMULPS       Z12, Z11, Z11
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_2601
+	JZ           noflag_2529
 	VBROADCASTSS 8(R11), Z12
 	VSUBPS       Z12, Z11, Z11
 
-noflag_2601:
+noflag_2529:
 	VSUBPS    Z10, Z11, K2, Z11
 	VMOVAPS.Z Z11, K1, Z11
 	VMULPS    Z5, Z11, Z11
 	TESTQ     $0x00000800, flags+112(FP)
-	JNZ       nt_2602
+	JNZ       nt_2530
 	VMOVUPS   Z11, (R12)
-	JMP       st_2603
+	JMP       st_2531
 
-nt_2602:
+nt_2530:
 	VMOVNTPS Z11, (R12)
 
-st_2603:
+st_2531:
 	ADDQ   $0x00000040, R10
 	ADDQ   $0x00000020, R11
 	ADDQ   CX, R12
 	VPADDD softmaxconsts<>+832(SB), Z8, Z8
 	INCQ   R13
 	CMPQ   R13, C+96(FP)
-	JB     class_2600
-	JMP    outd_2598
+	JB     class_2528
+	JMP    outd_2526
 
-outnr_2599:
+outnr_2527:
 	VMOVAPS Z6, Z6
 	VMULPS  Z9, Z6, Z6
 	MOVQ    SI, R10
@@ -40089,46 +39793,46 @@ outnr_2599:
 	VXORPS  Z7, Z7, Z7
 	XORQ    R13, R13
 
-class_2604:
+class_2532:
 	VPCMPEQD     Z7, Z4, K2
 	VMULPS       (R10), Z6, Z8
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_2605
+	JZ           noflag_2533
 	VBROADCASTSS 8(R11), Z9
 	VSUBPS       Z9, Z8, Z8
 
-noflag_2605:
+noflag_2533:
 	VSUBPS    Z10, Z8, K2, Z8
 	VMOVAPS.Z Z8, K1, Z8
 	VMULPS    Z5, Z8, Z8
 	TESTQ     $0x00000800, flags+112(FP)
-	JNZ       nt_2606
+	JNZ       nt_2534
 	VMOVUPS   Z8, (R12)
-	JMP       st_2607
+	JMP       st_2535
 
-nt_2606:
+nt_2534:
 	VMOVNTPS Z8, (R12)
 
-st_2607:
+st_2535:
 	ADDQ   $0x00000040, R10
 	ADDQ   $0x00000020, R11
 	ADDQ   CX, R12
 	VPADDD softmaxconsts<>+832(SB), Z7, Z7
 	INCQ   R13
 	CMPQ   R13, C+96(FP)
-	JB     class_2604
+	JB     class_2532
 
-outd_2598:
+outd_2526:
 	ADDQ $0x00000040, AX
 	ADDQ $0x00000040, BX
 	ADDQ $0x00000040, R9
 	ADDQ $0x00000040, R8
 	SUBQ $0x00000010, DX
-	JMP  loop_2559
+	JMP  loop_2487
 
-tail_2560:
+tail_2488:
 	TESTQ        DX, DX
-	JZ           done_2561
+	JZ           done_2489
 	MOVL         $0x0000ffff, R10
 	BZHIL        DX, R10, R10
 	KMOVW        R10, K1
@@ -40147,17 +39851,17 @@ tail_2560:
 	MOVQ         AX, DX
 	MOVQ         C+96(FP), BX
 	DECQ         BX
-	JZ           c1_2608
+	JZ           c1_2536
 
-max_2609:
+max_2537:
 	ADDQ       CX, DX
 	VMOVUPS.Z  (DX), K2, Z7
 	PREFETCHT0 1024(DX)
 	VMAXPS     Z7, Z6, Z6
 	DECQ       BX
-	JNZ        max_2609
+	JNZ        max_2537
 
-c1_2608:
+c1_2536:
 	VXORPS Z7, Z7, Z7
 	VXORPS Z8, Z8, Z8
 	MOVQ   AX, DX
@@ -40165,7 +39869,7 @@ c1_2608:
 	VXORPS Z9, Z9, Z9
 	XORQ   R8, R8
 
-class_2610:
+class_2538:
 	VMOVUPS.Z    (DX), K2, Z10
 	VSUBPS       Z6, Z10, Z10
 	VMULPS       softmaxconsts<>+128(SB), Z10, Z11
@@ -40196,14 +39900,14 @@ class_2610:
 	VPADDD       softmaxconsts<>+832(SB), Z9, Z9
 	INCQ         R8
 	CMPQ         R8, C+96(FP)
-	JB           class_2610
+	JB           class_2538
 	VMOVUPS      softmaxconsts<>+0(SB), Z9
 	VDIVPS       Z7, Z9, Z9
 	VMOVUPS      softmaxconsts<>+0(SB), Z10
 	VMOVAPS.Z    Z10, K2, Z10
 	VADDPS       Z10, Z3, Z3
 	TESTQ        $0x00000003, sflags+224(FP)
-	JZ           noflag_2613
+	JZ           noflag_2541
 	VGETEXPPS    Z7, Z11
 	VADDPS       softmaxconsts<>+0(SB), Z11, Z11
 	VGETMANTPS   $0x02, Z7, Z10
@@ -40233,37 +39937,37 @@ class_2610:
 	VMOVUPS      Z7, K3, Z13
 	VSUBPS       Z8, Z13, Z10
 	TESTQ        $0x00000001, sflags+224(FP)
-	JZ           noflag_2614
+	JZ           noflag_2542
 	VMOVUPS      softmaxconsts<>+0(SB), Z11
 	TESTQ        $0x00000200, sflags+224(FP)
-	JZ           noflag_2615
+	JZ           noflag_2543
 	MOVQ         DI, DX
 	VXORPS       Z12, Z12, Z12
 	XORQ         BX, BX
 
-class_2616:
+class_2544:
 	VPCMPEQD     Z12, Z4, K3
 	VBROADCASTSS (DX), K3, Z11
 	ADDQ         $0x00000020, DX
 	VPADDD       softmaxconsts<>+832(SB), Z12, Z12
 	INCQ         BX
 	CMPQ         BX, C+96(FP)
-	JB           class_2616
+	JB           class_2544
 
-noflag_2615:
+noflag_2543:
 	VBROADCASTSS eps1+232(FP), Z12
 	VMULPS       Z11, Z12, Z12
 	VMULPS       Z10, Z12, Z12
 	TESTQ        $0x00000400, sflags+224(FP)
-	JZ           noflag_2617
+	JZ           noflag_2545
 	VXORPS       Z14, Z14, Z14
 	TESTQ        $0x00000200, sflags+224(FP)
-	JNZ          swzw_2618
+	JNZ          swzw_2546
 	MOVQ         DI, DX
 	VBROADCASTSS epsC+236(FP), Z15
 	XORQ         BX, BX
 
-class_2620:
+class_2548:
 	VMOVUPS.Z   (AX), K2, Z16
 	VSUBPS      Z6, Z16, Z16
 	VFMADD231PS Z15, Z16, Z14
@@ -40271,14 +39975,14 @@ class_2620:
 	ADDQ        $0x00000020, DX
 	INCQ        BX
 	CMPQ        BX, C+96(FP)
-	JB          class_2620
-	JMP         swzd_2619
+	JB          class_2548
+	JMP         swzd_2547
 
-swzw_2618:
+swzw_2546:
 	MOVQ DI, DX
 	XORQ BX, BX
 
-class_2621:
+class_2549:
 	VMOVUPS.Z    (AX), K2, Z15
 	VSUBPS       Z6, Z15, Z15
 	VBROADCASTSS 24(DX), Z16
@@ -40287,16 +39991,16 @@ class_2621:
 	ADDQ         $0x00000020, DX
 	INCQ         BX
 	CMPQ         BX, C+96(FP)
-	JB           class_2621
+	JB           class_2549
 
-swzd_2619:
+swzd_2547:
 	VBROADCASTSS wsum+240(FP), Z6
 	VBROADCASTSS epsC+236(FP), Z15
 	VMULPS       Z15, Z6, Z6
 	VFMADD231PS  Z13, Z6, Z12
 	VSUBPS       Z14, Z12, Z12
 
-noflag_2617:
+noflag_2545:
 	VMOVAPS.Z Z12, K2, Z12
 	VMOVAPS.Z Z11, K2, Z11
 	VMULPS    Z5, Z12, Z12
@@ -40304,9 +40008,9 @@ noflag_2617:
 	VADDPS    Z12, Z0, Z0
 	VADDPS    Z11, Z1, Z1
 
-noflag_2614:
+noflag_2542:
 	TESTQ        $0x00000002, sflags+224(FP)
-	JZ           noflag_2622
+	JZ           noflag_2550
 	VMULPS       softmaxconsts<>+128(SB), Z8, Z6
 	VRNDSCALEPS  $0x00, Z6, Z6
 	VMOVAPS      Z8, Z11
@@ -40332,27 +40036,27 @@ noflag_2614:
 	VBROADCASTSS gamma+180(FP), Z11
 	MOVQ         gmode+184(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_2623
+	JEQ          pow1_2551
 	CMPQ         AX, $0x02
-	JEQ          pow2_2625
+	JEQ          pow2_2553
 	CMPQ         AX, $0x03
-	JEQ          powg_2624
+	JEQ          powg_2552
 	VMOVUPS      softmaxconsts<>+0(SB), Z11
-	JMP          powd_2626
+	JMP          powd_2554
 
-pow1_2623:
+pow1_2551:
 	VMOVAPS Z6, Z11
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z6, K3
 	VXORPS  Z11, Z11, K3, Z11
-	JMP     powd_2626
+	JMP     powd_2554
 
-pow2_2625:
+pow2_2553:
 	VMULPS Z6, Z6, Z11
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z6, K3
 	VXORPS Z11, Z11, K3, Z11
-	JMP    powd_2626
+	JMP    powd_2554
 
-powg_2624:
+powg_2552:
 	VGETEXPPS    Z6, Z13
 	VADDPS       softmaxconsts<>+0(SB), Z13, Z13
 	VGETMANTPS   $0x02, Z6, Z12
@@ -40410,49 +40114,49 @@ powg_2624:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z6, K3
 	VXORPS       Z11, Z11, K3, Z11
 
-powd_2626:
+powd_2554:
 	VMULPS  Z10, Z11, Z11
 	TESTQ   $0x00000100, sflags+224(FP)
-	JZ      noflag_2627
+	JZ      noflag_2555
 	VMOVUPS softmaxconsts<>+0(SB), Z6
 	MOVQ    DI, AX
 	VXORPS  Z10, Z10, Z10
 	XORQ    DX, DX
 
-class_2628:
+class_2556:
 	VPCMPEQD     Z10, Z4, K3
 	VBROADCASTSS 4(AX), K3, Z6
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z10, Z10
 	INCQ         DX
 	CMPQ         DX, C+96(FP)
-	JB           class_2628
+	JB           class_2556
 	VMULPS       Z6, Z11, Z11
 
-noflag_2627:
+noflag_2555:
 	VMOVAPS.Z Z11, K2, Z11
 	VMULPS    Z5, Z11, Z11
 	VADDPS    Z11, Z2, Z2
 
-noflag_2622:
-noflag_2613:
+noflag_2550:
+noflag_2541:
 	VMOVUPS softmaxconsts<>+0(SB), Z6
 	TESTQ   $0x00000200, flags+112(FP)
-	JZ      noflag_2629
+	JZ      noflag_2557
 	MOVQ    DI, AX
 	VXORPS  Z10, Z10, Z10
 	XORQ    DX, DX
 
-class_2630:
+class_2558:
 	VPCMPEQD     Z10, Z4, K3
 	VBROADCASTSS (AX), K3, Z6
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z10, Z10
 	INCQ         DX
 	CMPQ         DX, C+96(FP)
-	JB           class_2630
+	JB           class_2558
 
-noflag_2629:
+noflag_2557:
 	VBROADCASTSS k1+168(FP), Z10
 	VMULPS       Z6, Z10, Z10
 	VBROADCASTSS k2+172(FP), Z6
@@ -40482,27 +40186,27 @@ noflag_2629:
 	VBROADCASTSS gamma+180(FP), Z12
 	MOVQ         gmode+184(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_2631
+	JEQ          pow1_2559
 	CMPQ         AX, $0x02
-	JEQ          pow2_2633
+	JEQ          pow2_2561
 	CMPQ         AX, $0x03
-	JEQ          powg_2632
+	JEQ          powg_2560
 	VMOVUPS      softmaxconsts<>+0(SB), Z13
-	JMP          powd_2634
+	JMP          powd_2562
 
-pow1_2631:
+pow1_2559:
 	VMOVAPS Z11, Z13
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z11, K3
 	VXORPS  Z13, Z13, K3, Z13
-	JMP     powd_2634
+	JMP     powd_2562
 
-pow2_2633:
+pow2_2561:
 	VMULPS Z11, Z11, Z13
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z11, K3
 	VXORPS Z13, Z13, K3, Z13
-	JMP    powd_2634
+	JMP    powd_2562
 
-powg_2632:
+powg_2560:
 	VGETEXPPS    Z11, Z14
 	VADDPS       softmaxconsts<>+0(SB), Z14, Z14
 	VGETMANTPS   $0x02, Z11, Z13
@@ -40560,10 +40264,10 @@ powg_2632:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z11, K3
 	VXORPS       Z13, Z13, K3, Z13
 
-powd_2634:
+powd_2562:
 	VXORPS       softmaxconsts<>+2176(SB), Z13, Z13
 	CMPQ         AX, $0x00
-	JEQ          gamma0_2635
+	JEQ          gamma0_2563
 	VGETEXPPS    Z7, Z15
 	VADDPS       softmaxconsts<>+0(SB), Z15, Z15
 	VGETMANTPS   $0x02, Z7, Z14
@@ -40597,27 +40301,27 @@ powd_2634:
 	VSUBPS       softmaxconsts<>+0(SB), Z8, Z8
 	MOVQ         g1mode+192(FP), AX
 	CMPQ         AX, $0x01
-	JEQ          pow1_2636
+	JEQ          pow1_2564
 	CMPQ         AX, $0x02
-	JEQ          pow2_2638
+	JEQ          pow2_2566
 	CMPQ         AX, $0x03
-	JEQ          powg_2637
+	JEQ          powg_2565
 	VMOVUPS      softmaxconsts<>+0(SB), Z8
-	JMP          powd_2639
+	JMP          powd_2567
 
-pow1_2636:
+pow1_2564:
 	VMOVAPS Z11, Z8
 	VCMPPS  $0x02, softmaxconsts<>+1664(SB), Z11, K3
 	VXORPS  Z8, Z8, K3, Z8
-	JMP     powd_2639
+	JMP     powd_2567
 
-pow2_2638:
+pow2_2566:
 	VMULPS Z11, Z11, Z8
 	VCMPPS $0x02, softmaxconsts<>+1664(SB), Z11, K3
 	VXORPS Z8, Z8, K3, Z8
-	JMP    powd_2639
+	JMP    powd_2567
 
-powg_2637:
+powg_2565:
 	VGETEXPPS    Z11, Z15
 	VADDPS       softmaxconsts<>+0(SB), Z15, Z15
 	VGETMANTPS   $0x02, Z11, Z14
@@ -40675,45 +40379,45 @@ powg_2637:
 	VCMPPS       $0x02, softmaxconsts<>+1664(SB), Z11, K3
 	VXORPS       Z8, Z8, K3, Z8
 
-powd_2639:
+powd_2567:
 	VMULPS Z12, Z8, Z8
 	VMULPS Z16, Z8, Z8
 	VMULPS Z7, Z8, Z8
 	VCMPPS $0x0e, softmaxconsts<>+1664(SB), Z11, K3
 	VADDPS Z8, Z13, K3, Z13
 
-gamma0_2635:
+gamma0_2563:
 	TESTQ   $0x00000100, flags+112(FP)
-	JZ      noflag_2640
+	JZ      noflag_2568
 	VMOVUPS softmaxconsts<>+0(SB), Z7
 	MOVQ    DI, AX
 	VXORPS  Z8, Z8, Z8
 	XORQ    DX, DX
 
-class_2641:
+class_2569:
 	VPCMPEQD     Z8, Z4, K3
 	VBROADCASTSS 4(AX), K3, Z7
 	ADDQ         $0x00000020, AX
 	VPADDD       softmaxconsts<>+832(SB), Z8, Z8
 	INCQ         DX
 	CMPQ         DX, C+96(FP)
-	JB           class_2641
+	JB           class_2569
 	VMULPS       Z7, Z13, Z13
 
-noflag_2640:
+noflag_2568:
 	VBROADCASTSS fs+176(FP), Z7
 	VMULPS       Z7, Z13, Z13
 	VSUBPS       Z13, Z6, Z6
 	VSUBPS       Z13, Z10, Z10
 	VXORPS       Z7, Z7, Z7
 	TESTQ        $0x00000004, flags+112(FP)
-	JZ           noflag_2642
+	JZ           noflag_2570
 	MOVQ         SI, AX
 	MOVQ         DI, DX
 	VXORPS       Z8, Z8, Z8
 	XORQ         BX, BX
 
-class_2643:
+class_2571:
 	VMULPS       (AX), Z9, Z11
 	VPCMPEQD     Z8, Z4, K3
 	VBROADCASTSS 20(DX), Z12
@@ -40728,18 +40432,18 @@ class_2643:
 	VPADDD       softmaxconsts<>+832(SB), Z8, Z8
 	INCQ         BX
 	CMPQ         BX, C+96(FP)
-	JB           class_2643
+	JB           class_2571
 
-noflag_2642:
+noflag_2570:
 	TESTQ  $0x00000004, flags+112(FP)
-	JZ     outnr_2645
+	JZ     outnr_2573
 	MOVQ   SI, AX
 	MOVQ   DI, DX
 	MOVQ   R9, BX
 	VXORPS Z8, Z8, Z8
 	XORQ   SI, SI
 
-class_2646:
+class_2574:
 	VPCMPEQD     Z8, Z4, K3
 	VMULPS       (AX), Z9, Z11
 	VBROADCASTSS 20(DX), Z12
@@ -40752,11 +40456,11 @@ class_2646:
 	VADDPS       Z6, Z12, Z12
 	VMULPS       Z12, Z11, Z11
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_2647
+	JZ           noflag_2575
 	VBROADCASTSS 8(DX), Z12
 	VSUBPS       Z12, Z11, Z11
 
-noflag_2647:
+noflag_2575:
 	VSUBPS    Z10, Z11, K3, Z11
 	VMOVAPS.Z Z11, K2, Z11
 	VMULPS    Z5, Z11, Z11
@@ -40767,10 +40471,10 @@ noflag_2647:
 	VPADDD    softmaxconsts<>+832(SB), Z8, Z8
 	INCQ      SI
 	CMPQ      SI, C+96(FP)
-	JB        class_2646
-	JMP       outd_2644
+	JB        class_2574
+	JMP       outd_2572
 
-outnr_2645:
+outnr_2573:
 	VMOVAPS Z6, Z6
 	VMULPS  Z9, Z6, Z6
 	MOVQ    SI, AX
@@ -40779,15 +40483,15 @@ outnr_2645:
 	VXORPS  Z7, Z7, Z7
 	XORQ    SI, SI
 
-class_2648:
+class_2576:
 	VPCMPEQD     Z7, Z4, K3
 	VMULPS       (AX), Z6, Z8
 	TESTQ        $0x00000400, flags+112(FP)
-	JZ           noflag_2649
+	JZ           noflag_2577
 	VBROADCASTSS 8(DX), Z9
 	VSUBPS       Z9, Z8, Z8
 
-noflag_2649:
+noflag_2577:
 	VSUBPS    Z10, Z8, K3, Z8
 	VMOVAPS.Z Z8, K2, Z8
 	VMULPS    Z5, Z8, Z8
@@ -40798,16 +40502,16 @@ noflag_2649:
 	VPADDD    softmaxconsts<>+832(SB), Z7, Z7
 	INCQ      SI
 	CMPQ      SI, C+96(FP)
-	JB        class_2648
+	JB        class_2576
 
-outd_2644:
-done_2561:
-pixwd_2467:
+outd_2572:
+done_2489:
+pixwd_2395:
 	TESTQ $0x00000800, flags+112(FP)
-	JZ    noflag_2650
+	JZ    noflag_2578
 	SFENCE
 
-noflag_2650:
+noflag_2578:
 	MOVQ          out_base+248(FP), AX
 	VMOVAPS       Z0, Z0
 	VEXTRACTF64X4 $0x01, Z0, Y4

@@ -31,7 +31,7 @@ const (
 const (
 	flagWeights = 512  // tab holds CE class weights (else every weight is 1)
 	flagSmooth  = 1024 // label smoothing is on
-	flagNT      = 2048 // gradient: full vectors stored non-temporally (dst aligned)
+	flagNT      = 2048 // gradient: full vectors stored non-temporally (dst aligned; AVX-512 only)
 	flagPixW    = 4096 // pw holds per-pixel weights (internal/kernels/generic.go: PixelWeight)
 )
 
@@ -910,7 +910,9 @@ func softmaxGradKernel(t *Tier, u8, focal, fused bool) {
 						if weighted {
 							VMULPS(W, v, v)
 						}
-						if tail == nil {
+						if tail == nil && !t.avx512 {
+							VMOVUPS(v, Mem{Base: po})
+						} else if tail == nil {
 							nt, done := newLabel("nt"), newLabel("st")
 							TESTQ(U32(flagNT), a.flags)
 							JNZ(LabelRef(nt))
@@ -938,7 +940,9 @@ func softmaxGradKernel(t *Tier, u8, focal, fused bool) {
 				Label(done)
 			}
 		})
-		ifFlag(a.flags, flagNT, func() { SFENCE() })
+		if t.avx512 {
+			ifFlag(a.flags, flagNT, func() { SFENCE() })
+		}
 		if fused {
 			if !focal {
 				t.ceProductEnd(arg("sflags"), sc[0], pr)
