@@ -42,6 +42,7 @@ func countsOK(C int, tp, fp, fn []int64) bool {
 
 // Flag bits of the softmax kernels that decide what memory they touch.
 const (
+	bitFocal   = 2    // the focal term (statistics: its sum)
 	bitRegion  = 4    // region terms: per-class sums, A, B, E
 	bitAlpha   = 256  // focal alpha table
 	bitWeights = 512  // CE weight table

@@ -20,18 +20,18 @@ TEXT ·confusionU8AVX2(SB), NOSPLIT, $0-160
 loop_1:
 	CMPQ         DX, $0x00000008
 	JB           tail_2
-	VPMOVZXBD    (BX), Y0
-	VBROADCASTSS ign+80(FP), Y1
-	VMOVQ        C+32(FP), X2
-	VPBROADCASTD X2, Y2
-	VPCMPEQD     Y1, Y0, Y1
-	VPXOR        confusionconsts<>+0(SB), Y1, Y1
-	VPMAXUD      Y2, Y0, Y2
-	VPCMPEQD     Y0, Y2, Y2
-	VPANDN       Y1, Y2, Y1
-	VPXOR        confusionconsts<>+0(SB), Y1, Y2
-	VPOR         Y2, Y0, Y0
-	VMASKMOVPS   (AX), Y1, Y2
+	VBROADCASTSS ign+80(FP), Y0
+	VMOVQ        C+32(FP), X1
+	VPBROADCASTD X1, Y1
+	VPMOVZXBD    (BX), Y2
+	VPCMPEQD     Y0, Y2, Y0
+	VPXOR        confusionconsts<>+0(SB), Y0, Y0
+	VPMAXUD      Y1, Y2, Y1
+	VPCMPEQD     Y2, Y1, Y1
+	VPANDN       Y0, Y1, Y0
+	VPXOR        confusionconsts<>+0(SB), Y0, Y1
+	VPOR         Y1, Y2, Y2
+	VMASKMOVPS   (AX), Y0, Y1
 	VXORPS       Y3, Y3, Y3
 	MOVQ         AX, SI
 	VXORPS       Y4, Y4, Y4
@@ -42,9 +42,9 @@ loop_1:
 amax_5:
 	ADDQ       CX, SI
 	VPADDD     confusionconsts<>+64(SB), Y4, Y4
-	VMASKMOVPS (SI), Y1, Y5
-	VCMPPS     $0x1e, Y2, Y5, Y6
-	VBLENDVPS  Y6, Y5, Y2, Y2
+	VMASKMOVPS (SI), Y0, Y5
+	VCMPPS     $0x1e, Y1, Y5, Y6
+	VBLENDVPS  Y6, Y5, Y1, Y1
 	VBLENDVPS  Y6, Y4, Y3, Y3
 	DECQ       DI
 	JNZ        amax_5
@@ -53,13 +53,13 @@ c1_4:
 	MOVQ   tp_base+88(FP), SI
 	MOVQ   fp_base+112(FP), DI
 	MOVQ   fn_base+136(FP), R8
-	VXORPS Y2, Y2, Y2
+	VXORPS Y1, Y1, Y1
 	XORQ   R9, R9
 
 class_6:
-	VPCMPEQD  Y2, Y0, Y4
-	VPCMPEQD  Y2, Y3, Y5
-	VPAND     Y5, Y1, Y5
+	VPCMPEQD  Y1, Y2, Y4
+	VPCMPEQD  Y1, Y3, Y5
+	VPAND     Y5, Y0, Y5
 	VPAND     Y4, Y5, Y6
 	VMOVMSKPS Y6, R10
 	POPCNTL   R10, R10
@@ -75,7 +75,7 @@ class_6:
 	ADDQ      $0x00000008, SI
 	ADDQ      $0x00000008, DI
 	ADDQ      $0x00000008, R8
-	VPADDD    confusionconsts<>+64(SB), Y2, Y2
+	VPADDD    confusionconsts<>+64(SB), Y1, Y1
 	INCQ      R9
 	CMPQ      R9, C+32(FP)
 	JB        class_6
@@ -85,47 +85,47 @@ class_6:
 	JMP       loop_1
 
 tail_2:
-	TESTQ   DX, DX
-	JZ      done_3
-	MOVQ    DX, SI
-	LEAQ    confusionconsts<>+128(SB), DI
-	NEGQ    SI
-	VMOVDQU 64(DI)(SI*4), Y0
-	XORQ    SI, SI
+	TESTQ        DX, DX
+	JZ           done_3
+	MOVQ         DX, SI
+	LEAQ         confusionconsts<>+128(SB), DI
+	NEGQ         SI
+	VMOVDQU      64(DI)(SI*4), Y0
+	VBROADCASTSS ign+80(FP), Y1
+	VMOVQ        C+32(FP), X2
+	VPBROADCASTD X2, Y2
+	XORQ         SI, SI
 
 lab8_7:
-	DECQ         DX
-	SHLQ         $0x08, SI
-	MOVBQZX      (BX)(DX*1), DI
-	ORQ          DI, SI
-	TESTQ        DX, DX
-	JNZ          lab8_7
-	VMOVQ        SI, X1
-	VPMOVZXBD    X1, Y1
-	VBROADCASTSS ign+80(FP), Y2
-	VMOVQ        C+32(FP), X3
-	VPBROADCASTD X3, Y3
-	VPCMPEQD     Y2, Y1, Y2
-	VPANDN       Y0, Y2, Y0
-	VPMAXUD      Y3, Y1, Y3
-	VPCMPEQD     Y1, Y3, Y3
-	VPANDN       Y0, Y3, Y0
-	VPXOR        confusionconsts<>+0(SB), Y0, Y2
-	VPOR         Y2, Y1, Y1
-	VMASKMOVPS   (AX), Y0, Y2
-	VXORPS       Y3, Y3, Y3
-	VXORPS       Y4, Y4, Y4
-	MOVQ         C+32(FP), DX
-	DECQ         DX
-	JZ           c1_8
+	DECQ       DX
+	SHLQ       $0x08, SI
+	MOVBQZX    (BX)(DX*1), DI
+	ORQ        DI, SI
+	TESTQ      DX, DX
+	JNZ        lab8_7
+	VMOVQ      SI, X3
+	VPMOVZXBD  X3, Y3
+	VPCMPEQD   Y1, Y3, Y1
+	VPANDN     Y0, Y1, Y0
+	VPMAXUD    Y2, Y3, Y1
+	VPCMPEQD   Y3, Y1, Y1
+	VPANDN     Y0, Y1, Y0
+	VPXOR      confusionconsts<>+0(SB), Y0, Y1
+	VPOR       Y1, Y3, Y3
+	VMASKMOVPS (AX), Y0, Y1
+	VXORPS     Y2, Y2, Y2
+	VXORPS     Y4, Y4, Y4
+	MOVQ       C+32(FP), DX
+	DECQ       DX
+	JZ         c1_8
 
 amax_9:
 	ADDQ       CX, AX
 	VPADDD     confusionconsts<>+64(SB), Y4, Y4
 	VMASKMOVPS (AX), Y0, Y5
-	VCMPPS     $0x1e, Y2, Y5, Y6
-	VBLENDVPS  Y6, Y5, Y2, Y2
-	VBLENDVPS  Y6, Y4, Y3, Y3
+	VCMPPS     $0x1e, Y1, Y5, Y6
+	VBLENDVPS  Y6, Y5, Y1, Y1
+	VBLENDVPS  Y6, Y4, Y2, Y2
 	DECQ       DX
 	JNZ        amax_9
 
@@ -133,12 +133,12 @@ c1_8:
 	MOVQ   tp_base+88(FP), AX
 	MOVQ   fp_base+112(FP), CX
 	MOVQ   fn_base+136(FP), DX
-	VXORPS Y2, Y2, Y2
+	VXORPS Y1, Y1, Y1
 	XORQ   BX, BX
 
 class_10:
-	VPCMPEQD  Y2, Y1, Y4
-	VPCMPEQD  Y2, Y3, Y5
+	VPCMPEQD  Y1, Y3, Y4
+	VPCMPEQD  Y1, Y2, Y5
 	VPAND     Y5, Y0, Y5
 	VPAND     Y4, Y5, Y6
 	VMOVMSKPS Y6, SI
@@ -155,7 +155,7 @@ class_10:
 	ADDQ      $0x00000008, AX
 	ADDQ      $0x00000008, CX
 	ADDQ      $0x00000008, DX
-	VPADDD    confusionconsts<>+64(SB), Y2, Y2
+	VPADDD    confusionconsts<>+64(SB), Y1, Y1
 	INCQ      BX
 	CMPQ      BX, C+32(FP)
 	JB        class_10
@@ -180,18 +180,18 @@ TEXT ·confusionI32AVX2(SB), NOSPLIT, $0-160
 loop_11:
 	CMPQ         DX, $0x00000008
 	JB           tail_12
-	VMOVDQU      (BX), Y0
-	VBROADCASTSS ign+80(FP), Y1
-	VMOVQ        C+32(FP), X2
-	VPBROADCASTD X2, Y2
-	VPCMPEQD     Y1, Y0, Y1
-	VPXOR        confusionconsts<>+0(SB), Y1, Y1
-	VPMAXUD      Y2, Y0, Y2
-	VPCMPEQD     Y0, Y2, Y2
-	VPANDN       Y1, Y2, Y1
-	VPXOR        confusionconsts<>+0(SB), Y1, Y2
-	VPOR         Y2, Y0, Y0
-	VMASKMOVPS   (AX), Y1, Y2
+	VBROADCASTSS ign+80(FP), Y0
+	VMOVQ        C+32(FP), X1
+	VPBROADCASTD X1, Y1
+	VMOVDQU      (BX), Y2
+	VPCMPEQD     Y0, Y2, Y0
+	VPXOR        confusionconsts<>+0(SB), Y0, Y0
+	VPMAXUD      Y1, Y2, Y1
+	VPCMPEQD     Y2, Y1, Y1
+	VPANDN       Y0, Y1, Y0
+	VPXOR        confusionconsts<>+0(SB), Y0, Y1
+	VPOR         Y1, Y2, Y2
+	VMASKMOVPS   (AX), Y0, Y1
 	VXORPS       Y3, Y3, Y3
 	MOVQ         AX, SI
 	VXORPS       Y4, Y4, Y4
@@ -202,9 +202,9 @@ loop_11:
 amax_15:
 	ADDQ       CX, SI
 	VPADDD     confusionconsts<>+64(SB), Y4, Y4
-	VMASKMOVPS (SI), Y1, Y5
-	VCMPPS     $0x1e, Y2, Y5, Y6
-	VBLENDVPS  Y6, Y5, Y2, Y2
+	VMASKMOVPS (SI), Y0, Y5
+	VCMPPS     $0x1e, Y1, Y5, Y6
+	VBLENDVPS  Y6, Y5, Y1, Y1
 	VBLENDVPS  Y6, Y4, Y3, Y3
 	DECQ       DI
 	JNZ        amax_15
@@ -213,13 +213,13 @@ c1_14:
 	MOVQ   tp_base+88(FP), SI
 	MOVQ   fp_base+112(FP), DI
 	MOVQ   fn_base+136(FP), R8
-	VXORPS Y2, Y2, Y2
+	VXORPS Y1, Y1, Y1
 	XORQ   R9, R9
 
 class_16:
-	VPCMPEQD  Y2, Y0, Y4
-	VPCMPEQD  Y2, Y3, Y5
-	VPAND     Y5, Y1, Y5
+	VPCMPEQD  Y1, Y2, Y4
+	VPCMPEQD  Y1, Y3, Y5
+	VPAND     Y5, Y0, Y5
 	VPAND     Y4, Y5, Y6
 	VMOVMSKPS Y6, R10
 	POPCNTL   R10, R10
@@ -235,7 +235,7 @@ class_16:
 	ADDQ      $0x00000008, SI
 	ADDQ      $0x00000008, DI
 	ADDQ      $0x00000008, R8
-	VPADDD    confusionconsts<>+64(SB), Y2, Y2
+	VPADDD    confusionconsts<>+64(SB), Y1, Y1
 	INCQ      R9
 	CMPQ      R9, C+32(FP)
 	JB        class_16
@@ -250,19 +250,19 @@ tail_12:
 	LEAQ         confusionconsts<>+128(SB), SI
 	NEGQ         DX
 	VMOVDQU      64(SI)(DX*4), Y0
-	VPMASKMOVD   (BX), Y0, Y1
-	VBROADCASTSS ign+80(FP), Y2
-	VMOVQ        C+32(FP), X3
-	VPBROADCASTD X3, Y3
-	VPCMPEQD     Y2, Y1, Y2
-	VPANDN       Y0, Y2, Y0
-	VPMAXUD      Y3, Y1, Y3
-	VPCMPEQD     Y1, Y3, Y3
-	VPANDN       Y0, Y3, Y0
-	VPXOR        confusionconsts<>+0(SB), Y0, Y2
-	VPOR         Y2, Y1, Y1
-	VMASKMOVPS   (AX), Y0, Y2
-	VXORPS       Y3, Y3, Y3
+	VBROADCASTSS ign+80(FP), Y1
+	VMOVQ        C+32(FP), X2
+	VPBROADCASTD X2, Y2
+	VPMASKMOVD   (BX), Y0, Y3
+	VPCMPEQD     Y1, Y3, Y1
+	VPANDN       Y0, Y1, Y0
+	VPMAXUD      Y2, Y3, Y1
+	VPCMPEQD     Y3, Y1, Y1
+	VPANDN       Y0, Y1, Y0
+	VPXOR        confusionconsts<>+0(SB), Y0, Y1
+	VPOR         Y1, Y3, Y3
+	VMASKMOVPS   (AX), Y0, Y1
+	VXORPS       Y2, Y2, Y2
 	VXORPS       Y4, Y4, Y4
 	MOVQ         C+32(FP), DX
 	DECQ         DX
@@ -272,9 +272,9 @@ amax_18:
 	ADDQ       CX, AX
 	VPADDD     confusionconsts<>+64(SB), Y4, Y4
 	VMASKMOVPS (AX), Y0, Y5
-	VCMPPS     $0x1e, Y2, Y5, Y6
-	VBLENDVPS  Y6, Y5, Y2, Y2
-	VBLENDVPS  Y6, Y4, Y3, Y3
+	VCMPPS     $0x1e, Y1, Y5, Y6
+	VBLENDVPS  Y6, Y5, Y1, Y1
+	VBLENDVPS  Y6, Y4, Y2, Y2
 	DECQ       DX
 	JNZ        amax_18
 
@@ -282,12 +282,12 @@ c1_17:
 	MOVQ   tp_base+88(FP), AX
 	MOVQ   fp_base+112(FP), CX
 	MOVQ   fn_base+136(FP), DX
-	VXORPS Y2, Y2, Y2
+	VXORPS Y1, Y1, Y1
 	XORQ   BX, BX
 
 class_19:
-	VPCMPEQD  Y2, Y1, Y4
-	VPCMPEQD  Y2, Y3, Y5
+	VPCMPEQD  Y1, Y3, Y4
+	VPCMPEQD  Y1, Y2, Y5
 	VPAND     Y5, Y0, Y5
 	VPAND     Y4, Y5, Y6
 	VMOVMSKPS Y6, SI
@@ -304,7 +304,7 @@ class_19:
 	ADDQ      $0x00000008, AX
 	ADDQ      $0x00000008, CX
 	ADDQ      $0x00000008, DX
-	VPADDD    confusionconsts<>+64(SB), Y2, Y2
+	VPADDD    confusionconsts<>+64(SB), Y1, Y1
 	INCQ      BX
 	CMPQ      BX, C+32(FP)
 	JB        class_19
@@ -392,16 +392,16 @@ TEXT ·confusionU8AVX512(SB), NOSPLIT, $0-160
 loop_23:
 	CMPQ         DX, $0x00000010
 	JB           tail_24
-	VPMOVZXBD    (BX), Z0
-	VBROADCASTSS ign+80(FP), Z1
-	VMOVQ        C+32(FP), X2
-	VPBROADCASTD X2, Z2
-	VPCMPD       $0x04, Z1, Z0, K1
-	VPCMPUD      $0x01, Z2, Z0, K1, K1
-	VMOVDQU32    confusionconsts<>+0(SB), Z1
-	VPBLENDMD    Z0, Z1, K1, Z0
-	VMOVUPS.Z    (AX), K1, Z1
-	VXORPS       Z2, Z2, Z2
+	VBROADCASTSS ign+80(FP), Z0
+	VMOVQ        C+32(FP), X1
+	VPBROADCASTD X1, Z1
+	VPMOVZXBD    (BX), Z2
+	VPCMPD       $0x04, Z0, Z2, K1
+	VPCMPUD      $0x01, Z1, Z2, K1, K1
+	VMOVDQU32    confusionconsts<>+0(SB), Z0
+	VPBLENDMD    Z2, Z0, K1, Z2
+	VMOVUPS.Z    (AX), K1, Z0
+	VXORPS       Z1, Z1, Z1
 	MOVQ         AX, SI
 	VXORPS       Z3, Z3, Z3
 	MOVQ         C+32(FP), DI
@@ -412,9 +412,9 @@ amax_27:
 	ADDQ      CX, SI
 	VPADDD    confusionconsts<>+64(SB), Z3, Z3
 	VMOVUPS.Z (SI), K1, Z4
-	VCMPPS    $0x1e, Z1, Z4, K2
-	VMOVUPS   Z4, K2, Z1
-	VMOVUPS   Z3, K2, Z2
+	VCMPPS    $0x1e, Z0, Z4, K2
+	VMOVUPS   Z4, K2, Z0
+	VMOVUPS   Z3, K2, Z1
 	DECQ      DI
 	JNZ       amax_27
 
@@ -422,12 +422,12 @@ c1_26:
 	MOVQ   tp_base+88(FP), SI
 	MOVQ   fp_base+112(FP), DI
 	MOVQ   fn_base+136(FP), R8
-	VXORPS Z1, Z1, Z1
+	VXORPS Z0, Z0, Z0
 	XORQ   R9, R9
 
 class_28:
-	VPCMPEQD Z1, Z0, K2
-	VPCMPEQD Z1, Z2, K3
+	VPCMPEQD Z0, Z2, K2
+	VPCMPEQD Z0, Z1, K3
 	KANDW    K3, K1, K3
 	KANDW    K2, K3, K4
 	KMOVW    K4, R10
@@ -444,7 +444,7 @@ class_28:
 	ADDQ     $0x00000008, SI
 	ADDQ     $0x00000008, DI
 	ADDQ     $0x00000008, R8
-	VPADDD   confusionconsts<>+64(SB), Z1, Z1
+	VPADDD   confusionconsts<>+64(SB), Z0, Z0
 	INCQ     R9
 	CMPQ     R9, C+32(FP)
 	JB       class_28
@@ -459,17 +459,17 @@ tail_24:
 	MOVL         $0x0000ffff, SI
 	BZHIL        DX, SI, SI
 	KMOVW        SI, K1
-	VMOVDQU8.Z   (BX), K1, X0
-	VPMOVZXBD    X0, Z0
-	VBROADCASTSS ign+80(FP), Z1
-	VMOVQ        C+32(FP), X2
-	VPBROADCASTD X2, Z2
-	VPCMPD       $0x04, Z1, Z0, K1, K1
-	VPCMPUD      $0x01, Z2, Z0, K1, K1
-	VMOVDQU32    confusionconsts<>+0(SB), Z1
-	VPBLENDMD    Z0, Z1, K1, Z0
-	VMOVUPS.Z    (AX), K1, Z1
-	VXORPS       Z2, Z2, Z2
+	VBROADCASTSS ign+80(FP), Z0
+	VMOVQ        C+32(FP), X1
+	VPBROADCASTD X1, Z1
+	VMOVDQU8.Z   (BX), K1, X2
+	VPMOVZXBD    X2, Z2
+	VPCMPD       $0x04, Z0, Z2, K1, K1
+	VPCMPUD      $0x01, Z1, Z2, K1, K1
+	VMOVDQU32    confusionconsts<>+0(SB), Z0
+	VPBLENDMD    Z2, Z0, K1, Z2
+	VMOVUPS.Z    (AX), K1, Z0
+	VXORPS       Z1, Z1, Z1
 	VXORPS       Z3, Z3, Z3
 	MOVQ         C+32(FP), DX
 	DECQ         DX
@@ -479,9 +479,9 @@ amax_30:
 	ADDQ      CX, AX
 	VPADDD    confusionconsts<>+64(SB), Z3, Z3
 	VMOVUPS.Z (AX), K1, Z4
-	VCMPPS    $0x1e, Z1, Z4, K2
-	VMOVUPS   Z4, K2, Z1
-	VMOVUPS   Z3, K2, Z2
+	VCMPPS    $0x1e, Z0, Z4, K2
+	VMOVUPS   Z4, K2, Z0
+	VMOVUPS   Z3, K2, Z1
 	DECQ      DX
 	JNZ       amax_30
 
@@ -489,12 +489,12 @@ c1_29:
 	MOVQ   tp_base+88(FP), AX
 	MOVQ   fp_base+112(FP), CX
 	MOVQ   fn_base+136(FP), DX
-	VXORPS Z1, Z1, Z1
+	VXORPS Z0, Z0, Z0
 	XORQ   BX, BX
 
 class_31:
-	VPCMPEQD Z1, Z0, K2
-	VPCMPEQD Z1, Z2, K3
+	VPCMPEQD Z0, Z2, K2
+	VPCMPEQD Z0, Z1, K3
 	KANDW    K3, K1, K3
 	KANDW    K2, K3, K4
 	KMOVW    K4, SI
@@ -511,7 +511,7 @@ class_31:
 	ADDQ     $0x00000008, AX
 	ADDQ     $0x00000008, CX
 	ADDQ     $0x00000008, DX
-	VPADDD   confusionconsts<>+64(SB), Z1, Z1
+	VPADDD   confusionconsts<>+64(SB), Z0, Z0
 	INCQ     BX
 	CMPQ     BX, C+32(FP)
 	JB       class_31
@@ -536,16 +536,16 @@ TEXT ·confusionI32AVX512(SB), NOSPLIT, $0-160
 loop_32:
 	CMPQ         DX, $0x00000010
 	JB           tail_33
-	VMOVDQU32    (BX), Z0
-	VBROADCASTSS ign+80(FP), Z1
-	VMOVQ        C+32(FP), X2
-	VPBROADCASTD X2, Z2
-	VPCMPD       $0x04, Z1, Z0, K1
-	VPCMPUD      $0x01, Z2, Z0, K1, K1
-	VMOVDQU32    confusionconsts<>+0(SB), Z1
-	VPBLENDMD    Z0, Z1, K1, Z0
-	VMOVUPS.Z    (AX), K1, Z1
-	VXORPS       Z2, Z2, Z2
+	VBROADCASTSS ign+80(FP), Z0
+	VMOVQ        C+32(FP), X1
+	VPBROADCASTD X1, Z1
+	VMOVDQU32    (BX), Z2
+	VPCMPD       $0x04, Z0, Z2, K1
+	VPCMPUD      $0x01, Z1, Z2, K1, K1
+	VMOVDQU32    confusionconsts<>+0(SB), Z0
+	VPBLENDMD    Z2, Z0, K1, Z2
+	VMOVUPS.Z    (AX), K1, Z0
+	VXORPS       Z1, Z1, Z1
 	MOVQ         AX, SI
 	VXORPS       Z3, Z3, Z3
 	MOVQ         C+32(FP), DI
@@ -556,9 +556,9 @@ amax_36:
 	ADDQ      CX, SI
 	VPADDD    confusionconsts<>+64(SB), Z3, Z3
 	VMOVUPS.Z (SI), K1, Z4
-	VCMPPS    $0x1e, Z1, Z4, K2
-	VMOVUPS   Z4, K2, Z1
-	VMOVUPS   Z3, K2, Z2
+	VCMPPS    $0x1e, Z0, Z4, K2
+	VMOVUPS   Z4, K2, Z0
+	VMOVUPS   Z3, K2, Z1
 	DECQ      DI
 	JNZ       amax_36
 
@@ -566,12 +566,12 @@ c1_35:
 	MOVQ   tp_base+88(FP), SI
 	MOVQ   fp_base+112(FP), DI
 	MOVQ   fn_base+136(FP), R8
-	VXORPS Z1, Z1, Z1
+	VXORPS Z0, Z0, Z0
 	XORQ   R9, R9
 
 class_37:
-	VPCMPEQD Z1, Z0, K2
-	VPCMPEQD Z1, Z2, K3
+	VPCMPEQD Z0, Z2, K2
+	VPCMPEQD Z0, Z1, K3
 	KANDW    K3, K1, K3
 	KANDW    K2, K3, K4
 	KMOVW    K4, R10
@@ -588,7 +588,7 @@ class_37:
 	ADDQ     $0x00000008, SI
 	ADDQ     $0x00000008, DI
 	ADDQ     $0x00000008, R8
-	VPADDD   confusionconsts<>+64(SB), Z1, Z1
+	VPADDD   confusionconsts<>+64(SB), Z0, Z0
 	INCQ     R9
 	CMPQ     R9, C+32(FP)
 	JB       class_37
@@ -603,16 +603,16 @@ tail_33:
 	MOVL         $0x0000ffff, SI
 	BZHIL        DX, SI, SI
 	KMOVW        SI, K1
-	VMOVDQU32.Z  (BX), K1, Z0
-	VBROADCASTSS ign+80(FP), Z1
-	VMOVQ        C+32(FP), X2
-	VPBROADCASTD X2, Z2
-	VPCMPD       $0x04, Z1, Z0, K1, K1
-	VPCMPUD      $0x01, Z2, Z0, K1, K1
-	VMOVDQU32    confusionconsts<>+0(SB), Z1
-	VPBLENDMD    Z0, Z1, K1, Z0
-	VMOVUPS.Z    (AX), K1, Z1
-	VXORPS       Z2, Z2, Z2
+	VBROADCASTSS ign+80(FP), Z0
+	VMOVQ        C+32(FP), X1
+	VPBROADCASTD X1, Z1
+	VMOVDQU32.Z  (BX), K1, Z2
+	VPCMPD       $0x04, Z0, Z2, K1, K1
+	VPCMPUD      $0x01, Z1, Z2, K1, K1
+	VMOVDQU32    confusionconsts<>+0(SB), Z0
+	VPBLENDMD    Z2, Z0, K1, Z2
+	VMOVUPS.Z    (AX), K1, Z0
+	VXORPS       Z1, Z1, Z1
 	VXORPS       Z3, Z3, Z3
 	MOVQ         C+32(FP), DX
 	DECQ         DX
@@ -622,9 +622,9 @@ amax_39:
 	ADDQ      CX, AX
 	VPADDD    confusionconsts<>+64(SB), Z3, Z3
 	VMOVUPS.Z (AX), K1, Z4
-	VCMPPS    $0x1e, Z1, Z4, K2
-	VMOVUPS   Z4, K2, Z1
-	VMOVUPS   Z3, K2, Z2
+	VCMPPS    $0x1e, Z0, Z4, K2
+	VMOVUPS   Z4, K2, Z0
+	VMOVUPS   Z3, K2, Z1
 	DECQ      DX
 	JNZ       amax_39
 
@@ -632,12 +632,12 @@ c1_38:
 	MOVQ   tp_base+88(FP), AX
 	MOVQ   fp_base+112(FP), CX
 	MOVQ   fn_base+136(FP), DX
-	VXORPS Z1, Z1, Z1
+	VXORPS Z0, Z0, Z0
 	XORQ   BX, BX
 
 class_40:
-	VPCMPEQD Z1, Z0, K2
-	VPCMPEQD Z1, Z2, K3
+	VPCMPEQD Z0, Z2, K2
+	VPCMPEQD Z0, Z1, K3
 	KANDW    K3, K1, K3
 	KANDW    K2, K3, K4
 	KMOVW    K4, SI
@@ -654,7 +654,7 @@ class_40:
 	ADDQ     $0x00000008, AX
 	ADDQ     $0x00000008, CX
 	ADDQ     $0x00000008, DX
-	VPADDD   confusionconsts<>+64(SB), Z1, Z1
+	VPADDD   confusionconsts<>+64(SB), Z0, Z0
 	INCQ     BX
 	CMPQ     BX, C+32(FP)
 	JB       class_40

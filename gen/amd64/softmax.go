@@ -66,6 +66,7 @@ func softmaxFamily(t *Tier) {
 		softmaxStats(t, u8)
 		softmaxGrad(t, u8)
 	}
+	softmaxSmallFamily(t)
 }
 
 func labelName(u8 bool) (string, string, int) {
@@ -100,13 +101,27 @@ func (t *Tier) loadX(m Mem, d Register, st pixelState) {
 // (internal/kernels/generic.go skipLabel; C, an int argument, is at most 2^31-1,
 // so its low 32 bits are C).
 func (t *Tier) loadPixels(lab GPVirtual, u8 bool, ign, C Mem, tail *Mask, rem GPVirtual) pixelState {
-	y := t.V()
-	t.loadLabels(Mem{Base: lab}, u8, y, tail, rem)
-	ig := t.V()
+	ig, cb := t.labelBounds(ign, C)
+	return t.loadPixelsWith(lab, u8, ig, cb, tail, rem)
+}
+
+// labelBounds broadcasts the ignore label ign and the class count C (its
+// low 32 bits) into two new registers, loadPixelsWith's ig and cb.
+func (t *Tier) labelBounds(ign, C Mem) (ig, cb VecVirtual) {
+	ig = t.V()
 	VBROADCASTSS(ign, ig) // the 32 bits of ign (go vet sizes VPBROADCASTD as 16 bytes)
-	cx, cb := XMM(), t.V()
+	cx := XMM()
+	cb = t.V()
 	VMOVQ(C, cx)
 	VPBROADCASTD(cx, cb) // the low 32 bits of C
+	return ig, cb
+}
+
+// loadPixelsWith is loadPixels with the ignore label and C already
+// broadcast into ig and cb (registers or memory, left as they are).
+func (t *Tier) loadPixelsWith(lab GPVirtual, u8 bool, ig, cb Op, tail *Mask, rem GPVirtual) pixelState {
+	y := t.V()
+	t.loadLabels(Mem{Base: lab}, u8, y, tail, rem)
 	st := pixelState{y: y, valid: t.newMask(), tail: tail}
 	if t.avx512 {
 		if tail != nil {
@@ -120,15 +135,17 @@ func (t *Tier) loadPixels(lab GPVirtual, u8 bool, ign, C Mem, tail *Mask, rem GP
 		VPBLENDMD(y, m1, st.valid.k, y)
 		return st
 	}
-	VPCMPEQD(ig, y, ig) // ignored
+	isIg := t.V()
+	VPCMPEQD(ig, y, isIg) // ignored
 	if tail != nil {
-		VPANDN(tail.v, ig, st.valid.v)
+		VPANDN(tail.v, isIg, st.valid.v)
 	} else {
-		VPXOR(t.I(0xffffffff), ig, st.valid.v)
+		VPXOR(t.I(0xffffffff), isIg, st.valid.v)
 	}
-	VPMAXUD(cb, y, cb)                 // max(y, C), unsigned
-	VPCMPEQD(y, cb, cb)                // y >= C
-	VPANDN(st.valid.v, cb, st.valid.v) // and not out of range
+	big := t.V()
+	VPMAXUD(cb, y, big)                 // max(y, C), unsigned
+	VPCMPEQD(y, big, big)               // y >= C
+	VPANDN(st.valid.v, big, st.valid.v) // and not out of range
 	inv := t.V()
 	VPXOR(t.I(0xffffffff), st.valid.v, inv)
 	VPOR(inv, y, y)
@@ -585,7 +602,8 @@ func (t *Tier) ceProductEnd(flags Mem, sCE *acc, pr *prodAccs) {
 // their sums are the same bit for bit. W, when not nil, holds the pixels'
 // weights (0 outside valid): each pixel's CE, w_y and focal terms are
 // multiplied by its weight before they are added (the caller sets
-// flagWeights, so that the product mode is off).
+// flagWeights, so that the product mode is off). A nil sFoc omits the
+// focal sum: the caller's flags never have flagFocal.
 func (t *Tier) pixelwiseSums(a softmaxArgs, flags Mem, st pixelState, SUM, INV, mx, zy, W Op, sCE, sW, sFoc *acc, pr *prodAccs) {
 	pm, done := newLabel("prodmode"), newLabel("pwdone")
 	if pr != nil {
@@ -631,6 +649,9 @@ func (t *Tier) pixelwiseSums(a softmaxArgs, flags Mem, st pixelState, SUM, INV, 
 			sCE.add(lf, nil)
 			sW.add(w, nil)
 		})
+		if sFoc == nil {
+			return
+		}
 		ifFlag(flags, flagFocal, func() {
 			// pt = exp(x_y - mx)/sum; (1-pt)^gamma * nll * alpha_y
 			ey := t.exp(t.ld(zy), expOpts{nonPositive: true})

@@ -244,9 +244,14 @@ func softmaxFusedAsm[L Label](avx512 bool) func(x []float32, S, lo, hi int, lab 
 		ign := ignoreArg(c.UseIgnore, c.Ignore)
 		gm, gm1 := powMode(c.Gamma), powMode(c.Gamma-1)
 		focal := c.FocalScale != 0
+		small := !focal && flags&asmRegion == 0 && sflags&uint64(NeedFocal) == 0 && asm.SmallC(C)
 		switch l := any(lab).(type) {
 		case []uint8:
 			switch {
+			case avx512 && small:
+				asm.SoftmaxFusedSmallU8AVX512(x, S, lo, hi, l, c.PixelWeight, C, ign, flags, tab, scr, k1, k2, c.FocalScale, c.Gamma, gm, gm1, dst, sflags, eps1, epsC, wsum, out)
+			case small:
+				asm.SoftmaxFusedSmallU8AVX2(x, S, lo, hi, l, c.PixelWeight, C, ign, flags, tab, scr, k1, k2, c.FocalScale, c.Gamma, gm, gm1, dst, sflags, eps1, epsC, wsum, out)
 			case avx512 && focal:
 				asm.SoftmaxFusedFocalU8AVX512(x, S, lo, hi, l, c.PixelWeight, C, ign, flags, tab, scr, k1, k2, c.FocalScale, c.Gamma, gm, gm1, dst, sflags, eps1, epsC, wsum, out)
 			case avx512:
@@ -258,6 +263,10 @@ func softmaxFusedAsm[L Label](avx512 bool) func(x []float32, S, lo, hi int, lab 
 			}
 		case []int32:
 			switch {
+			case avx512 && small:
+				asm.SoftmaxFusedSmallI32AVX512(x, S, lo, hi, l, c.PixelWeight, C, ign, flags, tab, scr, k1, k2, c.FocalScale, c.Gamma, gm, gm1, dst, sflags, eps1, epsC, wsum, out)
+			case small:
+				asm.SoftmaxFusedSmallI32AVX2(x, S, lo, hi, l, c.PixelWeight, C, ign, flags, tab, scr, k1, k2, c.FocalScale, c.Gamma, gm, gm1, dst, sflags, eps1, epsC, wsum, out)
 			case avx512 && focal:
 				asm.SoftmaxFusedFocalI32AVX512(x, S, lo, hi, l, c.PixelWeight, C, ign, flags, tab, scr, k1, k2, c.FocalScale, c.Gamma, gm, gm1, dst, sflags, eps1, epsC, wsum, out)
 			case avx512:

@@ -220,7 +220,7 @@ func sameBits(a, b float32) bool {
 
 func softmaxShapes() [][4]int { // C, S, lo, hi
 	var sh [][4]int
-	for _, C := range []int{1, 2, 3, 5, 21} {
+	for _, C := range []int{1, 2, 3, 4, 5, 8, 21} { // 2 to 8: the small-C fused kernels
 		for _, S := range []int{1, 2, 7, 8, 9, 15, 16, 17, 31, 33, 64, 100} {
 			sh = append(sh, [4]int{C, S, 0, S})
 			if S > 4 {

@@ -1,0 +1,235 @@
+package main
+
+import (
+	"fmt"
+
+	. "github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/operand"
+	. "github.com/mmcloughlin/avo/reg"
+)
+
+// smallClasses are the class counts with a fused kernel of their own:
+// the class loops unrolled, each e_c = exp(x_c - max) kept in a register
+// (past regMaxC on AVX2, in the scratch as the kernel for any C), the
+// label bounds broadcast once per call, and one test of the smoothing flag
+// per vector instead of one per class. Every lane computes the same
+// operations in the same order as the kernel for any C (softmaxGradKernel
+// with fused), so the two give the same bits.
+var smallClasses = []int{2, 3, 4, 5, 6, 7, 8}
+
+// regMaxC is the largest C whose e_c stay in registers on AVX2 (16 of
+// them, next to the exp's temporaries and the pixel state).
+const regMaxC = 4
+
+// softmaxSmallFamily emits the small-C fused kernels.
+func softmaxSmallFamily(t *Tier) {
+	for _, u8 := range []bool{true, false} {
+		for _, nc := range smallClasses {
+			softmaxFusedSmall(t, u8, nc)
+		}
+	}
+}
+
+// planes addresses the C planes of a pointer that advances along the
+// pixels: plane c is base + c*stride, with the multiples of stride that one
+// scaled index cannot make (3, 5, 7) in registers of their own.
+type planes struct {
+	s1, s3, s5, s7 GPVirtual
+}
+
+func newPlanes(stride GPVirtual, nc int) planes {
+	p := planes{s1: stride}
+	mul := func(k int) GPVirtual {
+		r := GP64()
+		IMUL3Q(U8(uint8(k)), stride, r)
+		return r
+	}
+	if nc > 3 {
+		p.s3 = mul(3)
+	}
+	if nc > 5 {
+		p.s5 = mul(5)
+	}
+	if nc > 7 {
+		p.s7 = mul(7)
+	}
+	return p
+}
+
+// at returns the address of plane c at base.
+func (p planes) at(base GPVirtual, c int) Mem {
+	switch c {
+	case 0:
+		return Mem{Base: base}
+	case 1, 2, 4, 8:
+		return Mem{Base: base, Index: p.s1, Scale: uint8(c)}
+	case 3:
+		return Mem{Base: base, Index: p.s3, Scale: 1}
+	case 6:
+		return Mem{Base: base, Index: p.s3, Scale: 2}
+	case 5:
+		return Mem{Base: base, Index: p.s5, Scale: 1}
+	case 7:
+		return Mem{Base: base, Index: p.s7, Scale: 1}
+	}
+	panic(fmt.Sprintf("planes.at: class %d", c))
+}
+
+// softmaxFusedSmall emits the fused (statistics and gradient) kernel of
+// pixelwise terms without focal and region terms (neither in the gradient
+// nor in the statistics' sflags) for nc classes: the
+// signature, flags and results of softmaxGradKernel's fused kernel, whose
+// C argument must be nc (the checked entry point dispatches on it).
+func softmaxFusedSmall(t *Tier, u8 bool, nc int) {
+	ln, lt, elem := labelName(u8)
+	name := fmt.Sprintf("SoftmaxFusedC%d%s%s", nc, ln, t.Name)
+	sig := fmt.Sprintf("func(x []float32, S, lo, hi int, lab []%s, pw []float32, C int, ign int32, flags uint64, tab, scr []float32, k1, k2, fs, gamma float32, gmode, g1mode int, dst []float32", lt)
+	sig += ", sflags uint64, eps1, epsC, wsum float32, out []float32)"
+	t.text(name, sig)
+	t.doc(fmt.Sprintf("%s is softmaxFused%s%s for C = %d without the focal and region terms", name, ln, t.Name, nc),
+		"(fs = 0, flags without 4, sflags without 2; out[2], the focal sum, is 0): the same results, bit for bit,",
+		"from unrolled class loops.")
+	a := t.softmaxSetup(elem)
+	ppw := t.pixWSetup()
+	pd := Load(Param("dst").Base(), GP64()).(GPVirtual)
+	lo := Load(Param("lo"), GP64())
+	LEAQ(Mem{Base: pd, Index: lo, Scale: 4}, pd)
+	pl := newPlanes(a.stride, nc)
+	sc := t.newAccs(4) // CE, W, Focal, Valid
+	for _, s := range sc {
+		s.zero()
+	}
+	pr := t.newProdAccs()
+	// The label bounds, broadcast once into the frame.
+	bounds := AllocLocal(2 * t.W())
+	IG, CB := bounds.Offset(0), bounds.Offset(t.W())
+	{
+		ig, cb := t.labelBounds(arg("ign"), a.C)
+		VMOVUPS(ig, IG)
+		VMOVUPS(cb, CB)
+	}
+	inRegs := t.avx512 || nc <= regMaxC
+	t.streamWeighted(a.n, a.flags, []ptr{{a.x, 4}, {a.lab, elem}, {pd, 4}}, ppw, func(weighted bool) func(tail *Mask, rem GPVirtual) {
+		return func(tail *Mask, rem GPVirtual) {
+			st := t.loadPixelsWith(a.lab, u8, IG, CB, tail, rem)
+			var W Op
+			if weighted {
+				W = t.loadPixW(ppw, st)
+			}
+			// max_c x_c, in class order as maxAndExp.
+			mx := t.V()
+			t.loadX(pl.at(a.x, 0), mx, st)
+			PREFETCHT0(pl.at(a.x, 0).Offset(prefetchDist))
+			for c := 1; c < nc; c++ {
+				v := t.V()
+				t.loadX(pl.at(a.x, c), v, st)
+				PREFETCHT0(pl.at(a.x, c).Offset(prefetchDist))
+				VMAXPS(v, mx, mx)
+			}
+			MX := t.keep(mx)
+			sum, zyr := t.V(), t.V()
+			VXORPS(sum, sum, sum)
+			VXORPS(zyr, zyr, zyr)
+			es := make([]Op, nc)
+			for c := 0; c < nc; c++ {
+				z := t.V()
+				t.loadX(pl.at(a.x, c), z, st)
+				VSUBPS(MX, z, z)
+				e := t.exp(z, expOpts{nonPositive: true})
+				VADDPS(e, sum, sum)
+				eq := t.eqD(st.y, t.I(uint32(c)))
+				t.setWhere(eq, z, zyr)
+				if inRegs {
+					es[c] = e
+				} else {
+					m := Mem{Base: a.scr, Disp: c * t.W()}
+					VMOVUPS(e, m)
+					es[c] = m
+				}
+			}
+			zy := t.keep(zyr)
+			SUM := t.keep(sum)
+			inv := t.V()
+			VMOVUPS(t.F(1), inv)
+			VDIVPS(sum, inv, inv)
+			INV := t.keep(inv)
+			one := t.V()
+			VMOVUPS(t.F(1), one)
+			t.keepWhere(st.valid, one)
+			sc[3].add(one, nil)
+			mark := t.nslot
+			t.pixelwiseSums(a, arg("sflags"), st, SUM, INV, MX, zy, W, sc[0], sc[1], nil, pr)
+			t.nslot = mark
+			wy := t.V()
+			VMOVUPS(t.F(1), wy)
+			ifFlag(a.flags, flagWeights, func() {
+				t.selectByLabel(a, st, tabW, wy)
+			})
+			tau := t.bcast(arg("k1"))
+			VMULPS(wy, tau, tau) // CEScale*(1-eps)*w_y
+			sv := t.bcast(arg("k2"))
+			VADDPS(tau, sv, sv) // tau + CEScale*eps*wsum/C
+			TAU := t.keep(tau)
+			is := t.V()
+			VMULPS(INV, sv, is)
+			invS := t.keep(is)
+			// dx_k = e_k*(s/sum) [- kappa_k] - tau*[k == y], 0 where ignored.
+			out := func(smooth bool) {
+				for c := 0; c < nc; c++ {
+					eq := t.eqD(st.y, t.I(uint32(c)))
+					v := t.V()
+					VMULPS(es[c], t.ld(invS), v)
+					if smooth {
+						kk := t.V()
+						VBROADCASTSS(Mem{Base: a.tab, Disp: c*tabStride + 4*tabKappa}, kk)
+						VSUBPS(kk, v, v)
+					}
+					t.subWhere(eq, t.ld(TAU), v)
+					t.keepWhere(st.valid, v)
+					if weighted {
+						VMULPS(W, v, v)
+					}
+					t.storeGrad(v, pl.at(pd, c), a.flags, tail)
+				}
+			}
+			sm, done := newLabel("smooth"), newLabel("outd")
+			TESTQ(U32(flagSmooth), a.flags)
+			JNZ(LabelRef(sm))
+			out(false)
+			JMP(LabelRef(done))
+			Label(sm)
+			out(true)
+			Label(done)
+		}
+	})
+	if t.avx512 {
+		ifFlag(a.flags, flagNT, func() { SFENCE() })
+	}
+	t.ceProductEnd(arg("sflags"), sc[0], pr)
+	outp := Load(Param("out").Base(), GP64()).(GPVirtual)
+	for i, s := range sc {
+		VMOVSS(s.sum(), Mem{Base: outp, Disp: 4 * i})
+	}
+	end()
+}
+
+// storeGrad stores one vector of a gradient plane: a tail with its mask,
+// a full vector normally on AVX2 and, on AVX-512, non-temporally when
+// flags has flagNT.
+func (t *Tier) storeGrad(v Register, m Mem, flags Mem, tail *Mask) {
+	switch {
+	case tail != nil:
+		t.store(v, m, tail)
+	case !t.avx512:
+		VMOVUPS(v, m)
+	default:
+		nt, done := newLabel("nt"), newLabel("st")
+		TESTQ(U32(flagNT), flags)
+		JNZ(LabelRef(nt))
+		VMOVUPS(v, m)
+		JMP(LabelRef(done))
+		Label(nt)
+		VMOVNTPS(v, m)
+		Label(done)
+	}
+}
