@@ -273,6 +273,9 @@ func checkLabels(l Labels, C int, ign IgnoreIndex) error {
 		return fmt.Errorf("%w: label %d at index %d, want 0 <= label < C = %d or the ignore index", ErrLabel, v, i, C)
 	}
 	if l.i32 != nil {
+		if !anyBadI32(l.i32, C, ign) {
+			return nil
+		}
 		for i, v := range l.i32 {
 			if (v < 0 || int(v) >= C) && !(ign.set && v == ign.label) {
 				return bad(i, v)
@@ -394,6 +397,39 @@ func anyBadU8(l []uint8, C int, ign IgnoreIndex) bool {
 		}
 	}
 	return false
+}
+
+// anyBadI32 reports whether a label of l is outside [0, C) and not the
+// ignore index, branch-free: as uint32, a label is in range exactly when it
+// is below C (negative ones wrap above 2^31 > C), and the ignore index is
+// replaced by 0 (a valid label) before the running maximum, four lanes at
+// a time. checkLabels runs the exact scan, for its message, only when this
+// finds something.
+func anyBadI32(l []int32, C int, ign IgnoreIndex) bool {
+	ig := uint32(0) // without an ignore index: 0, which is in range anyway
+	if ign.set {
+		ig = uint32(ign.label)
+	}
+	var m0, m1, m2, m3 uint32
+	lane := func(v int32) uint32 {
+		u := uint32(v)
+		if u == ig {
+			u = 0
+		}
+		return u
+	}
+	i := 0
+	for ; i+4 <= len(l); i += 4 {
+		t := l[i : i+4 : i+4]
+		m0 = max(m0, lane(t[0]))
+		m1 = max(m1, lane(t[1]))
+		m2 = max(m2, lane(t[2]))
+		m3 = max(m3, lane(t[3]))
+	}
+	for ; i < len(l); i++ {
+		m0 = max(m0, lane(l[i]))
+	}
+	return uint64(max(m0, m1, m2, m3)) >= uint64(C)
 }
 
 // overlap reports whether the memory of a and b (both non-empty) overlaps.
