@@ -98,99 +98,197 @@ func softmaxFusedI32AVX2(x []float32, S int, lo int, hi int, lab []int32, pw []f
 //go:noescape
 func softmaxFusedFocalI32AVX2(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)
 
+// softmaxStatsC2U8AVX2 is softmaxStatsU8AVX2 for C = 2 without the focal term and per-pixel weights
+// (flags without 2 and 4096; the focal sum is 0): the same results, bit for bit, from unrolled class loops.
+//
+//go:noescape
+func softmaxStatsC2U8AVX2(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
+
 // softmaxFusedC2U8AVX2 is softmaxFusedU8AVX2 for C = 2 without the focal and region terms
-// (fs = 0, flags without 4, sflags without 2; out[2], the focal sum, is 0): the same results, bit for bit,
+// and per-pixel weights (fs = 0, flags without 4 and 4096, sflags without 2; out[2], the focal sum, is 0):
+// the same results, bit for bit,
 // from unrolled class loops.
 //
 //go:noescape
 func softmaxFusedC2U8AVX2(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)
 
+// softmaxStatsC3U8AVX2 is softmaxStatsU8AVX2 for C = 3 without the focal term and per-pixel weights
+// (flags without 2 and 4096; the focal sum is 0): the same results, bit for bit, from unrolled class loops.
+//
+//go:noescape
+func softmaxStatsC3U8AVX2(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
+
 // softmaxFusedC3U8AVX2 is softmaxFusedU8AVX2 for C = 3 without the focal and region terms
-// (fs = 0, flags without 4, sflags without 2; out[2], the focal sum, is 0): the same results, bit for bit,
+// and per-pixel weights (fs = 0, flags without 4 and 4096, sflags without 2; out[2], the focal sum, is 0):
+// the same results, bit for bit,
 // from unrolled class loops.
 //
 //go:noescape
 func softmaxFusedC3U8AVX2(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)
 
+// softmaxStatsC4U8AVX2 is softmaxStatsU8AVX2 for C = 4 without the focal term and per-pixel weights
+// (flags without 2 and 4096; the focal sum is 0): the same results, bit for bit, from unrolled class loops.
+//
+//go:noescape
+func softmaxStatsC4U8AVX2(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
+
 // softmaxFusedC4U8AVX2 is softmaxFusedU8AVX2 for C = 4 without the focal and region terms
-// (fs = 0, flags without 4, sflags without 2; out[2], the focal sum, is 0): the same results, bit for bit,
+// and per-pixel weights (fs = 0, flags without 4 and 4096, sflags without 2; out[2], the focal sum, is 0):
+// the same results, bit for bit,
 // from unrolled class loops.
 //
 //go:noescape
 func softmaxFusedC4U8AVX2(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)
 
+// softmaxStatsC5U8AVX2 is softmaxStatsU8AVX2 for C = 5 without the focal term and per-pixel weights
+// (flags without 2 and 4096; the focal sum is 0): the same results, bit for bit, from unrolled class loops.
+//
+//go:noescape
+func softmaxStatsC5U8AVX2(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
+
 // softmaxFusedC5U8AVX2 is softmaxFusedU8AVX2 for C = 5 without the focal and region terms
-// (fs = 0, flags without 4, sflags without 2; out[2], the focal sum, is 0): the same results, bit for bit,
+// and per-pixel weights (fs = 0, flags without 4 and 4096, sflags without 2; out[2], the focal sum, is 0):
+// the same results, bit for bit,
 // from unrolled class loops.
 //
 //go:noescape
 func softmaxFusedC5U8AVX2(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)
 
+// softmaxStatsC6U8AVX2 is softmaxStatsU8AVX2 for C = 6 without the focal term and per-pixel weights
+// (flags without 2 and 4096; the focal sum is 0): the same results, bit for bit, from unrolled class loops.
+//
+//go:noescape
+func softmaxStatsC6U8AVX2(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
+
 // softmaxFusedC6U8AVX2 is softmaxFusedU8AVX2 for C = 6 without the focal and region terms
-// (fs = 0, flags without 4, sflags without 2; out[2], the focal sum, is 0): the same results, bit for bit,
+// and per-pixel weights (fs = 0, flags without 4 and 4096, sflags without 2; out[2], the focal sum, is 0):
+// the same results, bit for bit,
 // from unrolled class loops.
 //
 //go:noescape
 func softmaxFusedC6U8AVX2(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)
 
+// softmaxStatsC7U8AVX2 is softmaxStatsU8AVX2 for C = 7 without the focal term and per-pixel weights
+// (flags without 2 and 4096; the focal sum is 0): the same results, bit for bit, from unrolled class loops.
+//
+//go:noescape
+func softmaxStatsC7U8AVX2(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
+
 // softmaxFusedC7U8AVX2 is softmaxFusedU8AVX2 for C = 7 without the focal and region terms
-// (fs = 0, flags without 4, sflags without 2; out[2], the focal sum, is 0): the same results, bit for bit,
+// and per-pixel weights (fs = 0, flags without 4 and 4096, sflags without 2; out[2], the focal sum, is 0):
+// the same results, bit for bit,
 // from unrolled class loops.
 //
 //go:noescape
 func softmaxFusedC7U8AVX2(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)
 
+// softmaxStatsC8U8AVX2 is softmaxStatsU8AVX2 for C = 8 without the focal term and per-pixel weights
+// (flags without 2 and 4096; the focal sum is 0): the same results, bit for bit, from unrolled class loops.
+//
+//go:noescape
+func softmaxStatsC8U8AVX2(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
+
 // softmaxFusedC8U8AVX2 is softmaxFusedU8AVX2 for C = 8 without the focal and region terms
-// (fs = 0, flags without 4, sflags without 2; out[2], the focal sum, is 0): the same results, bit for bit,
+// and per-pixel weights (fs = 0, flags without 4 and 4096, sflags without 2; out[2], the focal sum, is 0):
+// the same results, bit for bit,
 // from unrolled class loops.
 //
 //go:noescape
 func softmaxFusedC8U8AVX2(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)
 
+// softmaxStatsC2I32AVX2 is softmaxStatsI32AVX2 for C = 2 without the focal term and per-pixel weights
+// (flags without 2 and 4096; the focal sum is 0): the same results, bit for bit, from unrolled class loops.
+//
+//go:noescape
+func softmaxStatsC2I32AVX2(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
+
 // softmaxFusedC2I32AVX2 is softmaxFusedI32AVX2 for C = 2 without the focal and region terms
-// (fs = 0, flags without 4, sflags without 2; out[2], the focal sum, is 0): the same results, bit for bit,
+// and per-pixel weights (fs = 0, flags without 4 and 4096, sflags without 2; out[2], the focal sum, is 0):
+// the same results, bit for bit,
 // from unrolled class loops.
 //
 //go:noescape
 func softmaxFusedC2I32AVX2(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)
 
+// softmaxStatsC3I32AVX2 is softmaxStatsI32AVX2 for C = 3 without the focal term and per-pixel weights
+// (flags without 2 and 4096; the focal sum is 0): the same results, bit for bit, from unrolled class loops.
+//
+//go:noescape
+func softmaxStatsC3I32AVX2(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
+
 // softmaxFusedC3I32AVX2 is softmaxFusedI32AVX2 for C = 3 without the focal and region terms
-// (fs = 0, flags without 4, sflags without 2; out[2], the focal sum, is 0): the same results, bit for bit,
+// and per-pixel weights (fs = 0, flags without 4 and 4096, sflags without 2; out[2], the focal sum, is 0):
+// the same results, bit for bit,
 // from unrolled class loops.
 //
 //go:noescape
 func softmaxFusedC3I32AVX2(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)
 
+// softmaxStatsC4I32AVX2 is softmaxStatsI32AVX2 for C = 4 without the focal term and per-pixel weights
+// (flags without 2 and 4096; the focal sum is 0): the same results, bit for bit, from unrolled class loops.
+//
+//go:noescape
+func softmaxStatsC4I32AVX2(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
+
 // softmaxFusedC4I32AVX2 is softmaxFusedI32AVX2 for C = 4 without the focal and region terms
-// (fs = 0, flags without 4, sflags without 2; out[2], the focal sum, is 0): the same results, bit for bit,
+// and per-pixel weights (fs = 0, flags without 4 and 4096, sflags without 2; out[2], the focal sum, is 0):
+// the same results, bit for bit,
 // from unrolled class loops.
 //
 //go:noescape
 func softmaxFusedC4I32AVX2(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)
 
+// softmaxStatsC5I32AVX2 is softmaxStatsI32AVX2 for C = 5 without the focal term and per-pixel weights
+// (flags without 2 and 4096; the focal sum is 0): the same results, bit for bit, from unrolled class loops.
+//
+//go:noescape
+func softmaxStatsC5I32AVX2(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
+
 // softmaxFusedC5I32AVX2 is softmaxFusedI32AVX2 for C = 5 without the focal and region terms
-// (fs = 0, flags without 4, sflags without 2; out[2], the focal sum, is 0): the same results, bit for bit,
+// and per-pixel weights (fs = 0, flags without 4 and 4096, sflags without 2; out[2], the focal sum, is 0):
+// the same results, bit for bit,
 // from unrolled class loops.
 //
 //go:noescape
 func softmaxFusedC5I32AVX2(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)
 
+// softmaxStatsC6I32AVX2 is softmaxStatsI32AVX2 for C = 6 without the focal term and per-pixel weights
+// (flags without 2 and 4096; the focal sum is 0): the same results, bit for bit, from unrolled class loops.
+//
+//go:noescape
+func softmaxStatsC6I32AVX2(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
+
 // softmaxFusedC6I32AVX2 is softmaxFusedI32AVX2 for C = 6 without the focal and region terms
-// (fs = 0, flags without 4, sflags without 2; out[2], the focal sum, is 0): the same results, bit for bit,
+// and per-pixel weights (fs = 0, flags without 4 and 4096, sflags without 2; out[2], the focal sum, is 0):
+// the same results, bit for bit,
 // from unrolled class loops.
 //
 //go:noescape
 func softmaxFusedC6I32AVX2(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)
 
+// softmaxStatsC7I32AVX2 is softmaxStatsI32AVX2 for C = 7 without the focal term and per-pixel weights
+// (flags without 2 and 4096; the focal sum is 0): the same results, bit for bit, from unrolled class loops.
+//
+//go:noescape
+func softmaxStatsC7I32AVX2(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
+
 // softmaxFusedC7I32AVX2 is softmaxFusedI32AVX2 for C = 7 without the focal and region terms
-// (fs = 0, flags without 4, sflags without 2; out[2], the focal sum, is 0): the same results, bit for bit,
+// and per-pixel weights (fs = 0, flags without 4 and 4096, sflags without 2; out[2], the focal sum, is 0):
+// the same results, bit for bit,
 // from unrolled class loops.
 //
 //go:noescape
 func softmaxFusedC7I32AVX2(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)
 
+// softmaxStatsC8I32AVX2 is softmaxStatsI32AVX2 for C = 8 without the focal term and per-pixel weights
+// (flags without 2 and 4096; the focal sum is 0): the same results, bit for bit, from unrolled class loops.
+//
+//go:noescape
+func softmaxStatsC8I32AVX2(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
+
 // softmaxFusedC8I32AVX2 is softmaxFusedI32AVX2 for C = 8 without the focal and region terms
-// (fs = 0, flags without 4, sflags without 2; out[2], the focal sum, is 0): the same results, bit for bit,
+// and per-pixel weights (fs = 0, flags without 4 and 4096, sflags without 2; out[2], the focal sum, is 0):
+// the same results, bit for bit,
 // from unrolled class loops.
 //
 //go:noescape
@@ -290,99 +388,197 @@ func softmaxFusedI32AVX512(x []float32, S int, lo int, hi int, lab []int32, pw [
 //go:noescape
 func softmaxFusedFocalI32AVX512(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)
 
+// softmaxStatsC2U8AVX512 is softmaxStatsU8AVX512 for C = 2 without the focal term and per-pixel weights
+// (flags without 2 and 4096; the focal sum is 0): the same results, bit for bit, from unrolled class loops.
+//
+//go:noescape
+func softmaxStatsC2U8AVX512(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
+
 // softmaxFusedC2U8AVX512 is softmaxFusedU8AVX512 for C = 2 without the focal and region terms
-// (fs = 0, flags without 4, sflags without 2; out[2], the focal sum, is 0): the same results, bit for bit,
+// and per-pixel weights (fs = 0, flags without 4 and 4096, sflags without 2; out[2], the focal sum, is 0):
+// the same results, bit for bit,
 // from unrolled class loops.
 //
 //go:noescape
 func softmaxFusedC2U8AVX512(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)
 
+// softmaxStatsC3U8AVX512 is softmaxStatsU8AVX512 for C = 3 without the focal term and per-pixel weights
+// (flags without 2 and 4096; the focal sum is 0): the same results, bit for bit, from unrolled class loops.
+//
+//go:noescape
+func softmaxStatsC3U8AVX512(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
+
 // softmaxFusedC3U8AVX512 is softmaxFusedU8AVX512 for C = 3 without the focal and region terms
-// (fs = 0, flags without 4, sflags without 2; out[2], the focal sum, is 0): the same results, bit for bit,
+// and per-pixel weights (fs = 0, flags without 4 and 4096, sflags without 2; out[2], the focal sum, is 0):
+// the same results, bit for bit,
 // from unrolled class loops.
 //
 //go:noescape
 func softmaxFusedC3U8AVX512(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)
 
+// softmaxStatsC4U8AVX512 is softmaxStatsU8AVX512 for C = 4 without the focal term and per-pixel weights
+// (flags without 2 and 4096; the focal sum is 0): the same results, bit for bit, from unrolled class loops.
+//
+//go:noescape
+func softmaxStatsC4U8AVX512(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
+
 // softmaxFusedC4U8AVX512 is softmaxFusedU8AVX512 for C = 4 without the focal and region terms
-// (fs = 0, flags without 4, sflags without 2; out[2], the focal sum, is 0): the same results, bit for bit,
+// and per-pixel weights (fs = 0, flags without 4 and 4096, sflags without 2; out[2], the focal sum, is 0):
+// the same results, bit for bit,
 // from unrolled class loops.
 //
 //go:noescape
 func softmaxFusedC4U8AVX512(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)
 
+// softmaxStatsC5U8AVX512 is softmaxStatsU8AVX512 for C = 5 without the focal term and per-pixel weights
+// (flags without 2 and 4096; the focal sum is 0): the same results, bit for bit, from unrolled class loops.
+//
+//go:noescape
+func softmaxStatsC5U8AVX512(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
+
 // softmaxFusedC5U8AVX512 is softmaxFusedU8AVX512 for C = 5 without the focal and region terms
-// (fs = 0, flags without 4, sflags without 2; out[2], the focal sum, is 0): the same results, bit for bit,
+// and per-pixel weights (fs = 0, flags without 4 and 4096, sflags without 2; out[2], the focal sum, is 0):
+// the same results, bit for bit,
 // from unrolled class loops.
 //
 //go:noescape
 func softmaxFusedC5U8AVX512(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)
 
+// softmaxStatsC6U8AVX512 is softmaxStatsU8AVX512 for C = 6 without the focal term and per-pixel weights
+// (flags without 2 and 4096; the focal sum is 0): the same results, bit for bit, from unrolled class loops.
+//
+//go:noescape
+func softmaxStatsC6U8AVX512(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
+
 // softmaxFusedC6U8AVX512 is softmaxFusedU8AVX512 for C = 6 without the focal and region terms
-// (fs = 0, flags without 4, sflags without 2; out[2], the focal sum, is 0): the same results, bit for bit,
+// and per-pixel weights (fs = 0, flags without 4 and 4096, sflags without 2; out[2], the focal sum, is 0):
+// the same results, bit for bit,
 // from unrolled class loops.
 //
 //go:noescape
 func softmaxFusedC6U8AVX512(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)
 
+// softmaxStatsC7U8AVX512 is softmaxStatsU8AVX512 for C = 7 without the focal term and per-pixel weights
+// (flags without 2 and 4096; the focal sum is 0): the same results, bit for bit, from unrolled class loops.
+//
+//go:noescape
+func softmaxStatsC7U8AVX512(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
+
 // softmaxFusedC7U8AVX512 is softmaxFusedU8AVX512 for C = 7 without the focal and region terms
-// (fs = 0, flags without 4, sflags without 2; out[2], the focal sum, is 0): the same results, bit for bit,
+// and per-pixel weights (fs = 0, flags without 4 and 4096, sflags without 2; out[2], the focal sum, is 0):
+// the same results, bit for bit,
 // from unrolled class loops.
 //
 //go:noescape
 func softmaxFusedC7U8AVX512(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)
 
+// softmaxStatsC8U8AVX512 is softmaxStatsU8AVX512 for C = 8 without the focal term and per-pixel weights
+// (flags without 2 and 4096; the focal sum is 0): the same results, bit for bit, from unrolled class loops.
+//
+//go:noescape
+func softmaxStatsC8U8AVX512(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
+
 // softmaxFusedC8U8AVX512 is softmaxFusedU8AVX512 for C = 8 without the focal and region terms
-// (fs = 0, flags without 4, sflags without 2; out[2], the focal sum, is 0): the same results, bit for bit,
+// and per-pixel weights (fs = 0, flags without 4 and 4096, sflags without 2; out[2], the focal sum, is 0):
+// the same results, bit for bit,
 // from unrolled class loops.
 //
 //go:noescape
 func softmaxFusedC8U8AVX512(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)
 
+// softmaxStatsC2I32AVX512 is softmaxStatsI32AVX512 for C = 2 without the focal term and per-pixel weights
+// (flags without 2 and 4096; the focal sum is 0): the same results, bit for bit, from unrolled class loops.
+//
+//go:noescape
+func softmaxStatsC2I32AVX512(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
+
 // softmaxFusedC2I32AVX512 is softmaxFusedI32AVX512 for C = 2 without the focal and region terms
-// (fs = 0, flags without 4, sflags without 2; out[2], the focal sum, is 0): the same results, bit for bit,
+// and per-pixel weights (fs = 0, flags without 4 and 4096, sflags without 2; out[2], the focal sum, is 0):
+// the same results, bit for bit,
 // from unrolled class loops.
 //
 //go:noescape
 func softmaxFusedC2I32AVX512(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)
 
+// softmaxStatsC3I32AVX512 is softmaxStatsI32AVX512 for C = 3 without the focal term and per-pixel weights
+// (flags without 2 and 4096; the focal sum is 0): the same results, bit for bit, from unrolled class loops.
+//
+//go:noescape
+func softmaxStatsC3I32AVX512(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
+
 // softmaxFusedC3I32AVX512 is softmaxFusedI32AVX512 for C = 3 without the focal and region terms
-// (fs = 0, flags without 4, sflags without 2; out[2], the focal sum, is 0): the same results, bit for bit,
+// and per-pixel weights (fs = 0, flags without 4 and 4096, sflags without 2; out[2], the focal sum, is 0):
+// the same results, bit for bit,
 // from unrolled class loops.
 //
 //go:noescape
 func softmaxFusedC3I32AVX512(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)
 
+// softmaxStatsC4I32AVX512 is softmaxStatsI32AVX512 for C = 4 without the focal term and per-pixel weights
+// (flags without 2 and 4096; the focal sum is 0): the same results, bit for bit, from unrolled class loops.
+//
+//go:noescape
+func softmaxStatsC4I32AVX512(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
+
 // softmaxFusedC4I32AVX512 is softmaxFusedI32AVX512 for C = 4 without the focal and region terms
-// (fs = 0, flags without 4, sflags without 2; out[2], the focal sum, is 0): the same results, bit for bit,
+// and per-pixel weights (fs = 0, flags without 4 and 4096, sflags without 2; out[2], the focal sum, is 0):
+// the same results, bit for bit,
 // from unrolled class loops.
 //
 //go:noescape
 func softmaxFusedC4I32AVX512(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)
 
+// softmaxStatsC5I32AVX512 is softmaxStatsI32AVX512 for C = 5 without the focal term and per-pixel weights
+// (flags without 2 and 4096; the focal sum is 0): the same results, bit for bit, from unrolled class loops.
+//
+//go:noescape
+func softmaxStatsC5I32AVX512(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
+
 // softmaxFusedC5I32AVX512 is softmaxFusedI32AVX512 for C = 5 without the focal and region terms
-// (fs = 0, flags without 4, sflags without 2; out[2], the focal sum, is 0): the same results, bit for bit,
+// and per-pixel weights (fs = 0, flags without 4 and 4096, sflags without 2; out[2], the focal sum, is 0):
+// the same results, bit for bit,
 // from unrolled class loops.
 //
 //go:noescape
 func softmaxFusedC5I32AVX512(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)
 
+// softmaxStatsC6I32AVX512 is softmaxStatsI32AVX512 for C = 6 without the focal term and per-pixel weights
+// (flags without 2 and 4096; the focal sum is 0): the same results, bit for bit, from unrolled class loops.
+//
+//go:noescape
+func softmaxStatsC6I32AVX512(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
+
 // softmaxFusedC6I32AVX512 is softmaxFusedI32AVX512 for C = 6 without the focal and region terms
-// (fs = 0, flags without 4, sflags without 2; out[2], the focal sum, is 0): the same results, bit for bit,
+// and per-pixel weights (fs = 0, flags without 4 and 4096, sflags without 2; out[2], the focal sum, is 0):
+// the same results, bit for bit,
 // from unrolled class loops.
 //
 //go:noescape
 func softmaxFusedC6I32AVX512(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)
 
+// softmaxStatsC7I32AVX512 is softmaxStatsI32AVX512 for C = 7 without the focal term and per-pixel weights
+// (flags without 2 and 4096; the focal sum is 0): the same results, bit for bit, from unrolled class loops.
+//
+//go:noescape
+func softmaxStatsC7I32AVX512(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
+
 // softmaxFusedC7I32AVX512 is softmaxFusedI32AVX512 for C = 7 without the focal and region terms
-// (fs = 0, flags without 4, sflags without 2; out[2], the focal sum, is 0): the same results, bit for bit,
+// and per-pixel weights (fs = 0, flags without 4 and 4096, sflags without 2; out[2], the focal sum, is 0):
+// the same results, bit for bit,
 // from unrolled class loops.
 //
 //go:noescape
 func softmaxFusedC7I32AVX512(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)
 
+// softmaxStatsC8I32AVX512 is softmaxStatsI32AVX512 for C = 8 without the focal term and per-pixel weights
+// (flags without 2 and 4096; the focal sum is 0): the same results, bit for bit, from unrolled class loops.
+//
+//go:noescape
+func softmaxStatsC8I32AVX512(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
+
 // softmaxFusedC8I32AVX512 is softmaxFusedI32AVX512 for C = 8 without the focal and region terms
-// (fs = 0, flags without 4, sflags without 2; out[2], the focal sum, is 0): the same results, bit for bit,
+// and per-pixel weights (fs = 0, flags without 4 and 4096, sflags without 2; out[2], the focal sum, is 0):
+// the same results, bit for bit,
 // from unrolled class loops.
 //
 //go:noescape

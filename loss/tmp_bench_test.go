@@ -28,3 +28,25 @@ func BenchmarkTmpCE(b *testing.B) {
 		}
 	})
 }
+
+func BenchmarkTmpCheckLabels(b *testing.B) {
+	r := rand.New(rand.NewPCG(1, 2))
+	lab := make([]int32, 8*512*512)
+	for i := range lab {
+		lab[i] = int32(r.IntN(4))
+	}
+	b.Run("fast", func(b *testing.B) {
+		for b.Loop() {
+			if err := checkLabels(I32(lab), 4, Ignore(-100)); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("slow", func(b *testing.B) {
+		for b.Loop() {
+			if slowBadI32(lab, 4, Ignore(-100)) {
+				b.Fatal("bad")
+			}
+		}
+	})
+}

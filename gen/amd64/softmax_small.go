@@ -12,7 +12,8 @@ import (
 // the class loops unrolled, each e_c = exp(x_c - max) kept in a register
 // (past regMaxC on AVX2, in the scratch as the kernel for any C), the
 // label bounds broadcast once per call, and one test of the smoothing flag
-// per vector instead of one per class. Every lane computes the same
+// per vector instead of one per class; no per-pixel weights (flags without
+// 4096: the kernels for any C take those). Every lane computes the same
 // operations in the same order as the kernel for any C (softmaxGradKernel
 // with fused), so the two give the same bits.
 var smallClasses = []int{2, 3, 4, 5, 6, 7, 8}
@@ -21,13 +22,118 @@ var smallClasses = []int{2, 3, 4, 5, 6, 7, 8}
 // them, next to the exp's temporaries and the pixel state).
 const regMaxC = 4
 
-// softmaxSmallFamily emits the small-C fused kernels.
+// softmaxSmallFamily emits the small-C statistics and fused kernels.
 func softmaxSmallFamily(t *Tier) {
 	for _, u8 := range []bool{true, false} {
 		for _, nc := range smallClasses {
+			softmaxStatsSmall(t, u8, nc)
 			softmaxFusedSmall(t, u8, nc)
 		}
 	}
+}
+
+// hoistBounds broadcasts the ignore label and C once per call into two
+// frame slots, loadPixelsWith's ig and cb.
+func (t *Tier) hoistBounds(a softmaxArgs) (IG, CB Mem) {
+	bounds := AllocLocal(2 * t.W())
+	IG, CB = bounds.Offset(0), bounds.Offset(t.W())
+	ig, cb := t.labelBounds(arg("ign"), a.C)
+	VMOVUPS(ig, IG)
+	VMOVUPS(cb, CB)
+	return IG, CB
+}
+
+// softmaxStatsSmall emits the statistics kernel without the focal term
+// (flags without 2) for nc classes: the signature, flags and results of
+// softmaxStats, whose C argument must be nc. The per-class sums are lane
+// accumulators in the scratch (after the e_c where those are there too),
+// as softmaxStats keeps them.
+func softmaxStatsSmall(t *Tier, u8 bool, nc int) {
+	ln, lt, elem := labelName(u8)
+	name := fmt.Sprintf("SoftmaxStatsC%d%s%s", nc, ln, t.Name)
+	t.text(name, fmt.Sprintf("func(x []float32, S, lo, hi int, lab []%s, pw []float32, C int, ign int32, flags uint64, tab, scr []float32, eps1, epsC, wsum, gamma float32, gmode int, out []float32)", lt))
+	t.doc(fmt.Sprintf("%s is softmaxStats%s%s for C = %d without the focal term and per-pixel weights", name, ln, t.Name, nc),
+		"(flags without 2 and 4096; the focal sum is 0): the same results, bit for bit, from unrolled class loops.")
+	a := t.softmaxSetup(elem)
+	pl := newPlanes(a.stride, nc)
+	inRegs := t.avx512 || nc <= regMaxC
+	// class c's four lane accumulators (P, PY, Count, PP) at accs + c*4*W
+	accOff := 0
+	if !inRegs {
+		accOff = nc * t.W()
+	}
+	accs := func(c, i int) Mem { return Mem{Base: a.scr, Disp: accOff + (4*c+i)*t.W()} }
+	{
+		z := t.V()
+		VXORPS(z, z, z)
+		for c := 0; c < nc; c++ {
+			for i := 0; i < 4; i++ {
+				VMOVUPS(z, accs(c, i))
+			}
+		}
+	}
+	sc := t.newAccs(4) // CE, W, Focal, Valid
+	for _, s := range sc {
+		s.zero()
+	}
+	pr := t.newProdAccs()
+	sCE, sW, sValid := sc[0], sc[1], sc[3]
+	IG, CB := t.hoistBounds(a)
+	t.stream(a.n, []ptr{{a.x, 4}, {a.lab, elem}}, func(tail *Mask, rem GPVirtual) {
+		st := t.loadPixelsWith(a.lab, u8, IG, CB, tail, rem)
+		one := t.V()
+		VMOVUPS(t.F(1), one)
+		t.keepWhere(st.valid, one)
+		sValid.add(one, nil)
+		es, MX, zy, SUM, INV := t.smallExp(a, pl, st, nc, inRegs)
+		ifFlag(a.flags, flagRegion, func() {
+			for c := 0; c < nc; c++ {
+				p := t.V()
+				VMULPS(es[c], t.ld(INV), p)
+				t.keepWhere(st.valid, p)
+				wp := p
+				s := t.V()
+				VADDPS(accs(c, 0), wp, s)
+				VMOVUPS(s, accs(c, 0))
+				ifFlag(a.flags, flagSquared, func() {
+					pp := t.V()
+					VMULPS(p, wp, pp)
+					VADDPS(accs(c, 3), pp, pp)
+					VMOVUPS(pp, accs(c, 3))
+				})
+				eq := t.eqD(st.y, t.I(uint32(c)))
+				py, cnt := t.V(), t.V()
+				VMOVUPS(accs(c, 1), py)
+				t.addWhere(eq, wp, py)
+				VMOVUPS(py, accs(c, 1))
+				VMOVUPS(accs(c, 2), cnt)
+				switch {
+				case t.avx512:
+					VADDPS(t.F(1), cnt, eq.k, cnt)
+				default:
+					o := t.V()
+					VANDPS(t.F(1), eq.v, o)
+					VADDPS(o, cnt, cnt)
+				}
+				VMOVUPS(cnt, accs(c, 2))
+			}
+		})
+		t.pixelwiseSums(a, a.flags, st, SUM, INV, MX, zy, nil, sCE, sW, nil, pr)
+	})
+	// Reduce: per class, then the per-image sums (softmaxStats's layout).
+	out := Load(Param("out").Base(), GP64()).(GPVirtual)
+	for c := 0; c < nc; c++ {
+		for i := 0; i < 4; i++ {
+			v := t.V()
+			VMOVUPS(accs(c, i), v)
+			VMOVSS(t.hsum(v), Mem{Base: out, Disp: 4 * (i*nc + c)})
+		}
+	}
+	t.ceProductEnd(a.flags, sCE, pr)
+	for i, s := range sc {
+		VMOVSS(s.sum(), Mem{Base: out, Disp: 4 * (4*nc + i)})
+	}
+	end()
 }
 
 // planes addresses the C planes of a pointer that advances along the
@@ -87,10 +193,10 @@ func softmaxFusedSmall(t *Tier, u8 bool, nc int) {
 	sig += ", sflags uint64, eps1, epsC, wsum float32, out []float32)"
 	t.text(name, sig)
 	t.doc(fmt.Sprintf("%s is softmaxFused%s%s for C = %d without the focal and region terms", name, ln, t.Name, nc),
-		"(fs = 0, flags without 4, sflags without 2; out[2], the focal sum, is 0): the same results, bit for bit,",
+		"and per-pixel weights (fs = 0, flags without 4 and 4096, sflags without 2; out[2], the focal sum, is 0):",
+		"the same results, bit for bit,",
 		"from unrolled class loops.")
 	a := t.softmaxSetup(elem)
-	ppw := t.pixWSetup()
 	pd := Load(Param("dst").Base(), GP64()).(GPVirtual)
 	lo := Load(Param("lo"), GP64())
 	LEAQ(Mem{Base: pd, Index: lo, Scale: 4}, pd)
@@ -100,107 +206,55 @@ func softmaxFusedSmall(t *Tier, u8 bool, nc int) {
 		s.zero()
 	}
 	pr := t.newProdAccs()
-	// The label bounds, broadcast once into the frame.
-	bounds := AllocLocal(2 * t.W())
-	IG, CB := bounds.Offset(0), bounds.Offset(t.W())
-	{
-		ig, cb := t.labelBounds(arg("ign"), a.C)
-		VMOVUPS(ig, IG)
-		VMOVUPS(cb, CB)
-	}
+	IG, CB := t.hoistBounds(a)
 	inRegs := t.avx512 || nc <= regMaxC
-	t.streamWeighted(a.n, a.flags, []ptr{{a.x, 4}, {a.lab, elem}, {pd, 4}}, ppw, func(weighted bool) func(tail *Mask, rem GPVirtual) {
-		return func(tail *Mask, rem GPVirtual) {
-			st := t.loadPixelsWith(a.lab, u8, IG, CB, tail, rem)
-			var W Op
-			if weighted {
-				W = t.loadPixW(ppw, st)
-			}
-			// max_c x_c, in class order as maxAndExp.
-			mx := t.V()
-			t.loadX(pl.at(a.x, 0), mx, st)
-			PREFETCHT0(pl.at(a.x, 0).Offset(prefetchDist))
-			for c := 1; c < nc; c++ {
-				v := t.V()
-				t.loadX(pl.at(a.x, c), v, st)
-				PREFETCHT0(pl.at(a.x, c).Offset(prefetchDist))
-				VMAXPS(v, mx, mx)
-			}
-			MX := t.keep(mx)
-			sum, zyr := t.V(), t.V()
-			VXORPS(sum, sum, sum)
-			VXORPS(zyr, zyr, zyr)
-			es := make([]Op, nc)
+	t.stream(a.n, []ptr{{a.x, 4}, {a.lab, elem}, {pd, 4}}, func(tail *Mask, rem GPVirtual) {
+		st := t.loadPixelsWith(a.lab, u8, IG, CB, tail, rem)
+		es, MX, zy, SUM, INV := t.smallExp(a, pl, st, nc, inRegs)
+		one := t.V()
+		VMOVUPS(t.F(1), one)
+		t.keepWhere(st.valid, one)
+		sc[3].add(one, nil)
+		mark := t.nslot
+		t.pixelwiseSums(a, arg("sflags"), st, SUM, INV, MX, zy, nil, sc[0], sc[1], nil, pr)
+		t.nslot = mark
+		wy := t.V()
+		VMOVUPS(t.F(1), wy)
+		ifFlag(a.flags, flagWeights, func() {
+			t.selectByLabel(a, st, tabW, wy)
+		})
+		tau := t.bcast(arg("k1"))
+		VMULPS(wy, tau, tau) // CEScale*(1-eps)*w_y
+		sv := t.bcast(arg("k2"))
+		VADDPS(tau, sv, sv) // tau + CEScale*eps*wsum/C
+		TAU := t.keep(tau)
+		is := t.V()
+		VMULPS(INV, sv, is)
+		invS := t.keep(is)
+		// dx_k = e_k*(s/sum) [- kappa_k] - tau*[k == y], 0 where ignored.
+		out := func(smooth bool) {
 			for c := 0; c < nc; c++ {
-				z := t.V()
-				t.loadX(pl.at(a.x, c), z, st)
-				VSUBPS(MX, z, z)
-				e := t.exp(z, expOpts{nonPositive: true})
-				VADDPS(e, sum, sum)
 				eq := t.eqD(st.y, t.I(uint32(c)))
-				t.setWhere(eq, z, zyr)
-				if inRegs {
-					es[c] = e
-				} else {
-					m := Mem{Base: a.scr, Disp: c * t.W()}
-					VMOVUPS(e, m)
-					es[c] = m
+				v := t.V()
+				VMULPS(es[c], t.ld(invS), v)
+				if smooth {
+					kk := t.V()
+					VBROADCASTSS(Mem{Base: a.tab, Disp: c*tabStride + 4*tabKappa}, kk)
+					VSUBPS(kk, v, v)
 				}
+				t.subWhere(eq, t.ld(TAU), v)
+				t.keepWhere(st.valid, v)
+				t.storeGrad(v, pl.at(pd, c), a.flags, tail)
 			}
-			zy := t.keep(zyr)
-			SUM := t.keep(sum)
-			inv := t.V()
-			VMOVUPS(t.F(1), inv)
-			VDIVPS(sum, inv, inv)
-			INV := t.keep(inv)
-			one := t.V()
-			VMOVUPS(t.F(1), one)
-			t.keepWhere(st.valid, one)
-			sc[3].add(one, nil)
-			mark := t.nslot
-			t.pixelwiseSums(a, arg("sflags"), st, SUM, INV, MX, zy, W, sc[0], sc[1], nil, pr)
-			t.nslot = mark
-			wy := t.V()
-			VMOVUPS(t.F(1), wy)
-			ifFlag(a.flags, flagWeights, func() {
-				t.selectByLabel(a, st, tabW, wy)
-			})
-			tau := t.bcast(arg("k1"))
-			VMULPS(wy, tau, tau) // CEScale*(1-eps)*w_y
-			sv := t.bcast(arg("k2"))
-			VADDPS(tau, sv, sv) // tau + CEScale*eps*wsum/C
-			TAU := t.keep(tau)
-			is := t.V()
-			VMULPS(INV, sv, is)
-			invS := t.keep(is)
-			// dx_k = e_k*(s/sum) [- kappa_k] - tau*[k == y], 0 where ignored.
-			out := func(smooth bool) {
-				for c := 0; c < nc; c++ {
-					eq := t.eqD(st.y, t.I(uint32(c)))
-					v := t.V()
-					VMULPS(es[c], t.ld(invS), v)
-					if smooth {
-						kk := t.V()
-						VBROADCASTSS(Mem{Base: a.tab, Disp: c*tabStride + 4*tabKappa}, kk)
-						VSUBPS(kk, v, v)
-					}
-					t.subWhere(eq, t.ld(TAU), v)
-					t.keepWhere(st.valid, v)
-					if weighted {
-						VMULPS(W, v, v)
-					}
-					t.storeGrad(v, pl.at(pd, c), a.flags, tail)
-				}
-			}
-			sm, done := newLabel("smooth"), newLabel("outd")
-			TESTQ(U32(flagSmooth), a.flags)
-			JNZ(LabelRef(sm))
-			out(false)
-			JMP(LabelRef(done))
-			Label(sm)
-			out(true)
-			Label(done)
 		}
+		sm, done := newLabel("smooth"), newLabel("outd")
+		TESTQ(U32(flagSmooth), a.flags)
+		JNZ(LabelRef(sm))
+		out(false)
+		JMP(LabelRef(done))
+		Label(sm)
+		out(true)
+		Label(done)
 	})
 	if t.avx512 {
 		ifFlag(a.flags, flagNT, func() { SFENCE() })
@@ -232,4 +286,49 @@ func (t *Tier) storeGrad(v Register, m Mem, flags Mem, tail *Mask) {
 		VMOVNTPS(v, m)
 		Label(done)
 	}
+}
+
+// smallExp is maxAndExp and the reciprocal of the sum for nc classes,
+// unrolled: it returns e_c = exp(x_c - mx) (registers when inRegs, else
+// the scratch at e[c*W]), mx, zy = x_y - mx, the sum of the e_c and its
+// reciprocal, each computed as maxAndExp and the kernels for any C do.
+func (t *Tier) smallExp(a softmaxArgs, pl planes, st pixelState, nc int, inRegs bool) (es []Op, MX, zy, SUM, INV Op) {
+	// max_c x_c, in class order as maxAndExp.
+	mx := t.V()
+	t.loadX(pl.at(a.x, 0), mx, st)
+	PREFETCHT0(pl.at(a.x, 0).Offset(prefetchDist))
+	for c := 1; c < nc; c++ {
+		v := t.V()
+		t.loadX(pl.at(a.x, c), v, st)
+		PREFETCHT0(pl.at(a.x, c).Offset(prefetchDist))
+		VMAXPS(v, mx, mx)
+	}
+	MX = t.keep(mx)
+	sum, zyr := t.V(), t.V()
+	VXORPS(sum, sum, sum)
+	VXORPS(zyr, zyr, zyr)
+	es = make([]Op, nc)
+	for c := 0; c < nc; c++ {
+		z := t.V()
+		t.loadX(pl.at(a.x, c), z, st)
+		VSUBPS(MX, z, z)
+		e := t.exp(z, expOpts{nonPositive: true})
+		VADDPS(e, sum, sum)
+		eq := t.eqD(st.y, t.I(uint32(c)))
+		t.setWhere(eq, z, zyr)
+		if inRegs {
+			es[c] = e
+		} else {
+			m := Mem{Base: a.scr, Disp: c * t.W()}
+			VMOVUPS(e, m)
+			es[c] = m
+		}
+	}
+	zy = t.keep(zyr)
+	SUM = t.keep(sum)
+	inv := t.V()
+	VMOVUPS(t.F(1), inv)
+	VDIVPS(sum, inv, inv)
+	INV = t.keep(inv)
+	return es, MX, zy, SUM, INV
 }

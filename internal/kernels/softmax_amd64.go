@@ -100,17 +100,28 @@ func softmaxStatsAsm[L Label](avx512 bool) func(x []float32, S, lo, hi int, lab 
 		tab, scr, out := splitScratch(p.Scratch, C)
 		flags, eps1, epsC, wsum, gm := statsArgs(p, tab)
 		ign := ignoreArg(p.UseIgnore, p.Ignore)
+		small := flags&uint64(NeedFocal) == 0 && p.PixelWeight == nil && asm.SmallC(C)
 		switch l := any(lab).(type) {
 		case []uint8:
-			if avx512 {
+			switch {
+			case avx512 && small:
+				asm.SoftmaxStatsSmallU8AVX512(x, S, lo, hi, l, nil, C, ign, flags, tab, scr, eps1, epsC, wsum, p.Gamma, gm, out)
+			case small:
+				asm.SoftmaxStatsSmallU8AVX2(x, S, lo, hi, l, nil, C, ign, flags, tab, scr, eps1, epsC, wsum, p.Gamma, gm, out)
+			case avx512:
 				asm.SoftmaxStatsU8AVX512(x, S, lo, hi, l, p.PixelWeight, C, ign, flags, tab, scr, eps1, epsC, wsum, p.Gamma, gm, out)
-			} else {
+			default:
 				asm.SoftmaxStatsU8AVX2(x, S, lo, hi, l, p.PixelWeight, C, ign, flags, tab, scr, eps1, epsC, wsum, p.Gamma, gm, out)
 			}
 		case []int32:
-			if avx512 {
+			switch {
+			case avx512 && small:
+				asm.SoftmaxStatsSmallI32AVX512(x, S, lo, hi, l, nil, C, ign, flags, tab, scr, eps1, epsC, wsum, p.Gamma, gm, out)
+			case small:
+				asm.SoftmaxStatsSmallI32AVX2(x, S, lo, hi, l, nil, C, ign, flags, tab, scr, eps1, epsC, wsum, p.Gamma, gm, out)
+			case avx512:
 				asm.SoftmaxStatsI32AVX512(x, S, lo, hi, l, p.PixelWeight, C, ign, flags, tab, scr, eps1, epsC, wsum, p.Gamma, gm, out)
-			} else {
+			default:
 				asm.SoftmaxStatsI32AVX2(x, S, lo, hi, l, p.PixelWeight, C, ign, flags, tab, scr, eps1, epsC, wsum, p.Gamma, gm, out)
 			}
 		}
@@ -244,7 +255,7 @@ func softmaxFusedAsm[L Label](avx512 bool) func(x []float32, S, lo, hi int, lab 
 		ign := ignoreArg(c.UseIgnore, c.Ignore)
 		gm, gm1 := powMode(c.Gamma), powMode(c.Gamma-1)
 		focal := c.FocalScale != 0
-		small := !focal && flags&asmRegion == 0 && sflags&uint64(NeedFocal) == 0 && asm.SmallC(C)
+		small := !focal && flags&asmRegion == 0 && sflags&uint64(NeedFocal) == 0 && c.PixelWeight == nil && asm.SmallC(C)
 		switch l := any(lab).(type) {
 		case []uint8:
 			switch {
