@@ -18,6 +18,13 @@ func smallOK(C int, flags, sflags uint64) bool {
 	return SmallC(C) && flags&(bitRegion|bitPixW) == 0 && sflags&bitFocal == 0
 }
 
+// smallGradOK checks what the small-C gradient kernels add to
+// SoftmaxGradU8AVX2's checks: C has a kernel and flags ask for no
+// per-pixel weights (the small kernels have no focal term: fs is not read).
+func smallGradOK(C int, flags uint64) bool {
+	return SmallC(C) && flags&bitPixW == 0
+}
+
 // smallStatsOK checks what the small-C statistics kernels add to
 // SoftmaxStatsU8AVX2's checks: C has a kernel, and flags ask for no focal
 // sum and no per-pixel weights.
@@ -251,6 +258,121 @@ func SoftmaxStatsSmallI32AVX512(x []float32, S int, lo int, hi int, lab []int32,
 		softmaxStatsC7I32AVX512(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, eps1, epsC, wsum, gamma, gmode, out)
 	default:
 		softmaxStatsC8I32AVX512(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, eps1, epsC, wsum, gamma, gmode, out)
+	}
+	return nil
+}
+
+// SoftmaxGradSmallU8AVX2 runs the small-C gradient kernel of C
+// (softmaxGradC4U8AVX2 for C = 4, ...), which gives SoftmaxGradU8AVX2's
+// results bit for bit (without the focal term: fs is not read), after
+// SoftmaxGradU8AVX2's checks: it also returns an error wrapping ErrArg,
+// having done nothing, when C is outside [2, 8] or flags have the per-pixel
+// weights' bit (4096). Otherwise it returns ErrCPU on a CPU without AVX2.
+func SoftmaxGradSmallU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32) error {
+	if !(imageOK(len(x), S, C, lo, hi, len(lab)) && gradOK(C, S, lo, flags, tab, scr, dst) && pixWOK(flags, pw, hi) && smallGradOK(C, flags)) {
+		return argErr("SoftmaxGradSmallU8AVX2")
+	}
+	if !hasAVX2 {
+		return cpuErr("SoftmaxGradSmallU8AVX2")
+	}
+	switch C {
+	case 2:
+		softmaxGradC2U8AVX2(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, k1, k2, fs, gamma, gmode, g1mode, dst)
+	case 3:
+		softmaxGradC3U8AVX2(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, k1, k2, fs, gamma, gmode, g1mode, dst)
+	case 4:
+		softmaxGradC4U8AVX2(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, k1, k2, fs, gamma, gmode, g1mode, dst)
+	case 5:
+		softmaxGradC5U8AVX2(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, k1, k2, fs, gamma, gmode, g1mode, dst)
+	case 6:
+		softmaxGradC6U8AVX2(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, k1, k2, fs, gamma, gmode, g1mode, dst)
+	case 7:
+		softmaxGradC7U8AVX2(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, k1, k2, fs, gamma, gmode, g1mode, dst)
+	default:
+		softmaxGradC8U8AVX2(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, k1, k2, fs, gamma, gmode, g1mode, dst)
+	}
+	return nil
+}
+
+// SoftmaxGradSmallU8AVX512 is SoftmaxGradSmallU8AVX2 on the AVX-512 kernels:
+// ErrCPU on a CPU without AVX-512.
+func SoftmaxGradSmallU8AVX512(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32) error {
+	if !(imageOK(len(x), S, C, lo, hi, len(lab)) && gradOK(C, S, lo, flags, tab, scr, dst) && pixWOK(flags, pw, hi) && smallGradOK(C, flags)) {
+		return argErr("SoftmaxGradSmallU8AVX512")
+	}
+	if !hasAVX512 {
+		return cpuErr("SoftmaxGradSmallU8AVX512")
+	}
+	switch C {
+	case 2:
+		softmaxGradC2U8AVX512(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, k1, k2, fs, gamma, gmode, g1mode, dst)
+	case 3:
+		softmaxGradC3U8AVX512(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, k1, k2, fs, gamma, gmode, g1mode, dst)
+	case 4:
+		softmaxGradC4U8AVX512(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, k1, k2, fs, gamma, gmode, g1mode, dst)
+	case 5:
+		softmaxGradC5U8AVX512(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, k1, k2, fs, gamma, gmode, g1mode, dst)
+	case 6:
+		softmaxGradC6U8AVX512(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, k1, k2, fs, gamma, gmode, g1mode, dst)
+	case 7:
+		softmaxGradC7U8AVX512(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, k1, k2, fs, gamma, gmode, g1mode, dst)
+	default:
+		softmaxGradC8U8AVX512(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, k1, k2, fs, gamma, gmode, g1mode, dst)
+	}
+	return nil
+}
+
+// SoftmaxGradSmallI32AVX2 is SoftmaxGradSmallU8AVX2 for int32 labels.
+func SoftmaxGradSmallI32AVX2(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32) error {
+	if !(imageOK(len(x), S, C, lo, hi, len(lab)) && gradOK(C, S, lo, flags, tab, scr, dst) && pixWOK(flags, pw, hi) && smallGradOK(C, flags)) {
+		return argErr("SoftmaxGradSmallI32AVX2")
+	}
+	if !hasAVX2 {
+		return cpuErr("SoftmaxGradSmallI32AVX2")
+	}
+	switch C {
+	case 2:
+		softmaxGradC2I32AVX2(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, k1, k2, fs, gamma, gmode, g1mode, dst)
+	case 3:
+		softmaxGradC3I32AVX2(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, k1, k2, fs, gamma, gmode, g1mode, dst)
+	case 4:
+		softmaxGradC4I32AVX2(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, k1, k2, fs, gamma, gmode, g1mode, dst)
+	case 5:
+		softmaxGradC5I32AVX2(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, k1, k2, fs, gamma, gmode, g1mode, dst)
+	case 6:
+		softmaxGradC6I32AVX2(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, k1, k2, fs, gamma, gmode, g1mode, dst)
+	case 7:
+		softmaxGradC7I32AVX2(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, k1, k2, fs, gamma, gmode, g1mode, dst)
+	default:
+		softmaxGradC8I32AVX2(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, k1, k2, fs, gamma, gmode, g1mode, dst)
+	}
+	return nil
+}
+
+// SoftmaxGradSmallI32AVX512 is SoftmaxGradSmallI32AVX2 on the AVX-512 kernels:
+// ErrCPU on a CPU without AVX-512.
+func SoftmaxGradSmallI32AVX512(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32) error {
+	if !(imageOK(len(x), S, C, lo, hi, len(lab)) && gradOK(C, S, lo, flags, tab, scr, dst) && pixWOK(flags, pw, hi) && smallGradOK(C, flags)) {
+		return argErr("SoftmaxGradSmallI32AVX512")
+	}
+	if !hasAVX512 {
+		return cpuErr("SoftmaxGradSmallI32AVX512")
+	}
+	switch C {
+	case 2:
+		softmaxGradC2I32AVX512(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, k1, k2, fs, gamma, gmode, g1mode, dst)
+	case 3:
+		softmaxGradC3I32AVX512(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, k1, k2, fs, gamma, gmode, g1mode, dst)
+	case 4:
+		softmaxGradC4I32AVX512(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, k1, k2, fs, gamma, gmode, g1mode, dst)
+	case 5:
+		softmaxGradC5I32AVX512(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, k1, k2, fs, gamma, gmode, g1mode, dst)
+	case 6:
+		softmaxGradC6I32AVX512(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, k1, k2, fs, gamma, gmode, g1mode, dst)
+	case 7:
+		softmaxGradC7I32AVX512(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, k1, k2, fs, gamma, gmode, g1mode, dst)
+	default:
+		softmaxGradC8I32AVX512(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, k1, k2, fs, gamma, gmode, g1mode, dst)
 	}
 	return nil
 }

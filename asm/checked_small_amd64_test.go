@@ -11,7 +11,8 @@ import (
 // TestCheckedSmall: the small-C fused entry points refuse C outside [2, 8],
 // the region flag (4) and per-pixel weights (4096) besides
 // SoftmaxFusedU8AVX2's checks, the statistics ones C, the focal flag (2)
-// and per-pixel weights, on every amd64 CPU; valid arguments run (or give
+// and per-pixel weights, the gradient ones C and per-pixel weights, on
+// every amd64 CPU; valid arguments run (or give
 // ErrCPU); a pw one short of hi, ending at a guard page, is ErrArg without
 // a fault.
 func TestCheckedSmall(t *testing.T) {
@@ -78,6 +79,34 @@ func TestCheckedSmall(t *testing.T) {
 				where := fmt.Sprintf("stats %s C=%d flags=%d", names[i], C, flags)
 				switch {
 				case C < 2 || C > 8 || flags&(2|4096) != 0:
+					if !errors.Is(err, ErrArg) {
+						t.Fatalf("%s: error %v, want ErrArg", where, err)
+					}
+				case has[i] && err != nil:
+					t.Fatalf("%s: error %v on valid arguments", where, err)
+				case !has[i] && !errors.Is(err, ErrCPU):
+					t.Fatalf("%s: error %v, want ErrCPU", where, err)
+				}
+			}
+		}
+	}
+	// The gradient entry points: C and per-pixel weights.
+	for C := 0; C <= 10; C++ {
+		n := max(C, 1)
+		img, dst := make([]float32, n*S), make([]float32, n*S)
+		tab, scr := make([]float32, 8*n), make([]float32, 80*n)
+		for _, flags := range []uint64{4, 4 | 4096} {
+			pw := make([]float32, S)
+			errs := [4]error{
+				SoftmaxGradSmallU8AVX2(img, S, 0, S, l8, pw, C, -1, flags, tab, scr, 1, 0, 0, 0, 0, 0, dst),
+				SoftmaxGradSmallI32AVX2(img, S, 0, S, l32, pw, C, -1, flags, tab, scr, 1, 0, 0, 0, 0, 0, dst),
+				SoftmaxGradSmallU8AVX512(img, S, 0, S, l8, pw, C, -1, flags, tab, scr, 1, 0, 0, 0, 0, 0, dst),
+				SoftmaxGradSmallI32AVX512(img, S, 0, S, l32, pw, C, -1, flags, tab, scr, 1, 0, 0, 0, 0, 0, dst),
+			}
+			for i, err := range errs {
+				where := fmt.Sprintf("grad %s C=%d flags=%d", names[i], C, flags)
+				switch {
+				case C < 2 || C > 8 || flags&4096 != 0:
 					if !errors.Is(err, ErrArg) {
 						t.Fatalf("%s: error %v, want ErrArg", where, err)
 					}

@@ -104,6 +104,12 @@ func softmaxFusedFocalI32AVX2(x []float32, S int, lo int, hi int, lab []int32, p
 //go:noescape
 func softmaxStatsC2U8AVX2(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
 
+// softmaxGradC2U8AVX2 is softmaxGradU8AVX2 for C = 2 without per-pixel weights (flags without 4096):
+// the same results, bit for bit, from unrolled class loops.
+//
+//go:noescape
+func softmaxGradC2U8AVX2(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
+
 // softmaxFusedC2U8AVX2 is softmaxFusedU8AVX2 for C = 2 without the focal and region terms
 // and per-pixel weights (fs = 0, flags without 4 and 4096, sflags without 2; out[2], the focal sum, is 0):
 // the same results, bit for bit,
@@ -117,6 +123,12 @@ func softmaxFusedC2U8AVX2(x []float32, S int, lo int, hi int, lab []uint8, pw []
 //
 //go:noescape
 func softmaxStatsC3U8AVX2(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
+
+// softmaxGradC3U8AVX2 is softmaxGradU8AVX2 for C = 3 without per-pixel weights (flags without 4096):
+// the same results, bit for bit, from unrolled class loops.
+//
+//go:noescape
+func softmaxGradC3U8AVX2(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
 
 // softmaxFusedC3U8AVX2 is softmaxFusedU8AVX2 for C = 3 without the focal and region terms
 // and per-pixel weights (fs = 0, flags without 4 and 4096, sflags without 2; out[2], the focal sum, is 0):
@@ -132,6 +144,12 @@ func softmaxFusedC3U8AVX2(x []float32, S int, lo int, hi int, lab []uint8, pw []
 //go:noescape
 func softmaxStatsC4U8AVX2(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
 
+// softmaxGradC4U8AVX2 is softmaxGradU8AVX2 for C = 4 without per-pixel weights (flags without 4096):
+// the same results, bit for bit, from unrolled class loops.
+//
+//go:noescape
+func softmaxGradC4U8AVX2(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
+
 // softmaxFusedC4U8AVX2 is softmaxFusedU8AVX2 for C = 4 without the focal and region terms
 // and per-pixel weights (fs = 0, flags without 4 and 4096, sflags without 2; out[2], the focal sum, is 0):
 // the same results, bit for bit,
@@ -145,6 +163,12 @@ func softmaxFusedC4U8AVX2(x []float32, S int, lo int, hi int, lab []uint8, pw []
 //
 //go:noescape
 func softmaxStatsC5U8AVX2(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
+
+// softmaxGradC5U8AVX2 is softmaxGradU8AVX2 for C = 5 without per-pixel weights (flags without 4096):
+// the same results, bit for bit, from unrolled class loops.
+//
+//go:noescape
+func softmaxGradC5U8AVX2(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
 
 // softmaxFusedC5U8AVX2 is softmaxFusedU8AVX2 for C = 5 without the focal and region terms
 // and per-pixel weights (fs = 0, flags without 4 and 4096, sflags without 2; out[2], the focal sum, is 0):
@@ -160,6 +184,12 @@ func softmaxFusedC5U8AVX2(x []float32, S int, lo int, hi int, lab []uint8, pw []
 //go:noescape
 func softmaxStatsC6U8AVX2(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
 
+// softmaxGradC6U8AVX2 is softmaxGradU8AVX2 for C = 6 without per-pixel weights (flags without 4096):
+// the same results, bit for bit, from unrolled class loops.
+//
+//go:noescape
+func softmaxGradC6U8AVX2(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
+
 // softmaxFusedC6U8AVX2 is softmaxFusedU8AVX2 for C = 6 without the focal and region terms
 // and per-pixel weights (fs = 0, flags without 4 and 4096, sflags without 2; out[2], the focal sum, is 0):
 // the same results, bit for bit,
@@ -173,6 +203,12 @@ func softmaxFusedC6U8AVX2(x []float32, S int, lo int, hi int, lab []uint8, pw []
 //
 //go:noescape
 func softmaxStatsC7U8AVX2(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
+
+// softmaxGradC7U8AVX2 is softmaxGradU8AVX2 for C = 7 without per-pixel weights (flags without 4096):
+// the same results, bit for bit, from unrolled class loops.
+//
+//go:noescape
+func softmaxGradC7U8AVX2(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
 
 // softmaxFusedC7U8AVX2 is softmaxFusedU8AVX2 for C = 7 without the focal and region terms
 // and per-pixel weights (fs = 0, flags without 4 and 4096, sflags without 2; out[2], the focal sum, is 0):
@@ -188,6 +224,12 @@ func softmaxFusedC7U8AVX2(x []float32, S int, lo int, hi int, lab []uint8, pw []
 //go:noescape
 func softmaxStatsC8U8AVX2(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
 
+// softmaxGradC8U8AVX2 is softmaxGradU8AVX2 for C = 8 without per-pixel weights (flags without 4096):
+// the same results, bit for bit, from unrolled class loops.
+//
+//go:noescape
+func softmaxGradC8U8AVX2(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
+
 // softmaxFusedC8U8AVX2 is softmaxFusedU8AVX2 for C = 8 without the focal and region terms
 // and per-pixel weights (fs = 0, flags without 4 and 4096, sflags without 2; out[2], the focal sum, is 0):
 // the same results, bit for bit,
@@ -201,6 +243,12 @@ func softmaxFusedC8U8AVX2(x []float32, S int, lo int, hi int, lab []uint8, pw []
 //
 //go:noescape
 func softmaxStatsC2I32AVX2(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
+
+// softmaxGradC2I32AVX2 is softmaxGradI32AVX2 for C = 2 without per-pixel weights (flags without 4096):
+// the same results, bit for bit, from unrolled class loops.
+//
+//go:noescape
+func softmaxGradC2I32AVX2(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
 
 // softmaxFusedC2I32AVX2 is softmaxFusedI32AVX2 for C = 2 without the focal and region terms
 // and per-pixel weights (fs = 0, flags without 4 and 4096, sflags without 2; out[2], the focal sum, is 0):
@@ -216,6 +264,12 @@ func softmaxFusedC2I32AVX2(x []float32, S int, lo int, hi int, lab []int32, pw [
 //go:noescape
 func softmaxStatsC3I32AVX2(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
 
+// softmaxGradC3I32AVX2 is softmaxGradI32AVX2 for C = 3 without per-pixel weights (flags without 4096):
+// the same results, bit for bit, from unrolled class loops.
+//
+//go:noescape
+func softmaxGradC3I32AVX2(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
+
 // softmaxFusedC3I32AVX2 is softmaxFusedI32AVX2 for C = 3 without the focal and region terms
 // and per-pixel weights (fs = 0, flags without 4 and 4096, sflags without 2; out[2], the focal sum, is 0):
 // the same results, bit for bit,
@@ -229,6 +283,12 @@ func softmaxFusedC3I32AVX2(x []float32, S int, lo int, hi int, lab []int32, pw [
 //
 //go:noescape
 func softmaxStatsC4I32AVX2(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
+
+// softmaxGradC4I32AVX2 is softmaxGradI32AVX2 for C = 4 without per-pixel weights (flags without 4096):
+// the same results, bit for bit, from unrolled class loops.
+//
+//go:noescape
+func softmaxGradC4I32AVX2(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
 
 // softmaxFusedC4I32AVX2 is softmaxFusedI32AVX2 for C = 4 without the focal and region terms
 // and per-pixel weights (fs = 0, flags without 4 and 4096, sflags without 2; out[2], the focal sum, is 0):
@@ -244,6 +304,12 @@ func softmaxFusedC4I32AVX2(x []float32, S int, lo int, hi int, lab []int32, pw [
 //go:noescape
 func softmaxStatsC5I32AVX2(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
 
+// softmaxGradC5I32AVX2 is softmaxGradI32AVX2 for C = 5 without per-pixel weights (flags without 4096):
+// the same results, bit for bit, from unrolled class loops.
+//
+//go:noescape
+func softmaxGradC5I32AVX2(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
+
 // softmaxFusedC5I32AVX2 is softmaxFusedI32AVX2 for C = 5 without the focal and region terms
 // and per-pixel weights (fs = 0, flags without 4 and 4096, sflags without 2; out[2], the focal sum, is 0):
 // the same results, bit for bit,
@@ -257,6 +323,12 @@ func softmaxFusedC5I32AVX2(x []float32, S int, lo int, hi int, lab []int32, pw [
 //
 //go:noescape
 func softmaxStatsC6I32AVX2(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
+
+// softmaxGradC6I32AVX2 is softmaxGradI32AVX2 for C = 6 without per-pixel weights (flags without 4096):
+// the same results, bit for bit, from unrolled class loops.
+//
+//go:noescape
+func softmaxGradC6I32AVX2(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
 
 // softmaxFusedC6I32AVX2 is softmaxFusedI32AVX2 for C = 6 without the focal and region terms
 // and per-pixel weights (fs = 0, flags without 4 and 4096, sflags without 2; out[2], the focal sum, is 0):
@@ -272,6 +344,12 @@ func softmaxFusedC6I32AVX2(x []float32, S int, lo int, hi int, lab []int32, pw [
 //go:noescape
 func softmaxStatsC7I32AVX2(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
 
+// softmaxGradC7I32AVX2 is softmaxGradI32AVX2 for C = 7 without per-pixel weights (flags without 4096):
+// the same results, bit for bit, from unrolled class loops.
+//
+//go:noescape
+func softmaxGradC7I32AVX2(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
+
 // softmaxFusedC7I32AVX2 is softmaxFusedI32AVX2 for C = 7 without the focal and region terms
 // and per-pixel weights (fs = 0, flags without 4 and 4096, sflags without 2; out[2], the focal sum, is 0):
 // the same results, bit for bit,
@@ -285,6 +363,12 @@ func softmaxFusedC7I32AVX2(x []float32, S int, lo int, hi int, lab []int32, pw [
 //
 //go:noescape
 func softmaxStatsC8I32AVX2(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
+
+// softmaxGradC8I32AVX2 is softmaxGradI32AVX2 for C = 8 without per-pixel weights (flags without 4096):
+// the same results, bit for bit, from unrolled class loops.
+//
+//go:noescape
+func softmaxGradC8I32AVX2(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
 
 // softmaxFusedC8I32AVX2 is softmaxFusedI32AVX2 for C = 8 without the focal and region terms
 // and per-pixel weights (fs = 0, flags without 4 and 4096, sflags without 2; out[2], the focal sum, is 0):
@@ -394,6 +478,12 @@ func softmaxFusedFocalI32AVX512(x []float32, S int, lo int, hi int, lab []int32,
 //go:noescape
 func softmaxStatsC2U8AVX512(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
 
+// softmaxGradC2U8AVX512 is softmaxGradU8AVX512 for C = 2 without per-pixel weights (flags without 4096):
+// the same results, bit for bit, from unrolled class loops.
+//
+//go:noescape
+func softmaxGradC2U8AVX512(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
+
 // softmaxFusedC2U8AVX512 is softmaxFusedU8AVX512 for C = 2 without the focal and region terms
 // and per-pixel weights (fs = 0, flags without 4 and 4096, sflags without 2; out[2], the focal sum, is 0):
 // the same results, bit for bit,
@@ -407,6 +497,12 @@ func softmaxFusedC2U8AVX512(x []float32, S int, lo int, hi int, lab []uint8, pw 
 //
 //go:noescape
 func softmaxStatsC3U8AVX512(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
+
+// softmaxGradC3U8AVX512 is softmaxGradU8AVX512 for C = 3 without per-pixel weights (flags without 4096):
+// the same results, bit for bit, from unrolled class loops.
+//
+//go:noescape
+func softmaxGradC3U8AVX512(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
 
 // softmaxFusedC3U8AVX512 is softmaxFusedU8AVX512 for C = 3 without the focal and region terms
 // and per-pixel weights (fs = 0, flags without 4 and 4096, sflags without 2; out[2], the focal sum, is 0):
@@ -422,6 +518,12 @@ func softmaxFusedC3U8AVX512(x []float32, S int, lo int, hi int, lab []uint8, pw 
 //go:noescape
 func softmaxStatsC4U8AVX512(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
 
+// softmaxGradC4U8AVX512 is softmaxGradU8AVX512 for C = 4 without per-pixel weights (flags without 4096):
+// the same results, bit for bit, from unrolled class loops.
+//
+//go:noescape
+func softmaxGradC4U8AVX512(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
+
 // softmaxFusedC4U8AVX512 is softmaxFusedU8AVX512 for C = 4 without the focal and region terms
 // and per-pixel weights (fs = 0, flags without 4 and 4096, sflags without 2; out[2], the focal sum, is 0):
 // the same results, bit for bit,
@@ -435,6 +537,12 @@ func softmaxFusedC4U8AVX512(x []float32, S int, lo int, hi int, lab []uint8, pw 
 //
 //go:noescape
 func softmaxStatsC5U8AVX512(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
+
+// softmaxGradC5U8AVX512 is softmaxGradU8AVX512 for C = 5 without per-pixel weights (flags without 4096):
+// the same results, bit for bit, from unrolled class loops.
+//
+//go:noescape
+func softmaxGradC5U8AVX512(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
 
 // softmaxFusedC5U8AVX512 is softmaxFusedU8AVX512 for C = 5 without the focal and region terms
 // and per-pixel weights (fs = 0, flags without 4 and 4096, sflags without 2; out[2], the focal sum, is 0):
@@ -450,6 +558,12 @@ func softmaxFusedC5U8AVX512(x []float32, S int, lo int, hi int, lab []uint8, pw 
 //go:noescape
 func softmaxStatsC6U8AVX512(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
 
+// softmaxGradC6U8AVX512 is softmaxGradU8AVX512 for C = 6 without per-pixel weights (flags without 4096):
+// the same results, bit for bit, from unrolled class loops.
+//
+//go:noescape
+func softmaxGradC6U8AVX512(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
+
 // softmaxFusedC6U8AVX512 is softmaxFusedU8AVX512 for C = 6 without the focal and region terms
 // and per-pixel weights (fs = 0, flags without 4 and 4096, sflags without 2; out[2], the focal sum, is 0):
 // the same results, bit for bit,
@@ -463,6 +577,12 @@ func softmaxFusedC6U8AVX512(x []float32, S int, lo int, hi int, lab []uint8, pw 
 //
 //go:noescape
 func softmaxStatsC7U8AVX512(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
+
+// softmaxGradC7U8AVX512 is softmaxGradU8AVX512 for C = 7 without per-pixel weights (flags without 4096):
+// the same results, bit for bit, from unrolled class loops.
+//
+//go:noescape
+func softmaxGradC7U8AVX512(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
 
 // softmaxFusedC7U8AVX512 is softmaxFusedU8AVX512 for C = 7 without the focal and region terms
 // and per-pixel weights (fs = 0, flags without 4 and 4096, sflags without 2; out[2], the focal sum, is 0):
@@ -478,6 +598,12 @@ func softmaxFusedC7U8AVX512(x []float32, S int, lo int, hi int, lab []uint8, pw 
 //go:noescape
 func softmaxStatsC8U8AVX512(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
 
+// softmaxGradC8U8AVX512 is softmaxGradU8AVX512 for C = 8 without per-pixel weights (flags without 4096):
+// the same results, bit for bit, from unrolled class loops.
+//
+//go:noescape
+func softmaxGradC8U8AVX512(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
+
 // softmaxFusedC8U8AVX512 is softmaxFusedU8AVX512 for C = 8 without the focal and region terms
 // and per-pixel weights (fs = 0, flags without 4 and 4096, sflags without 2; out[2], the focal sum, is 0):
 // the same results, bit for bit,
@@ -491,6 +617,12 @@ func softmaxFusedC8U8AVX512(x []float32, S int, lo int, hi int, lab []uint8, pw 
 //
 //go:noescape
 func softmaxStatsC2I32AVX512(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
+
+// softmaxGradC2I32AVX512 is softmaxGradI32AVX512 for C = 2 without per-pixel weights (flags without 4096):
+// the same results, bit for bit, from unrolled class loops.
+//
+//go:noescape
+func softmaxGradC2I32AVX512(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
 
 // softmaxFusedC2I32AVX512 is softmaxFusedI32AVX512 for C = 2 without the focal and region terms
 // and per-pixel weights (fs = 0, flags without 4 and 4096, sflags without 2; out[2], the focal sum, is 0):
@@ -506,6 +638,12 @@ func softmaxFusedC2I32AVX512(x []float32, S int, lo int, hi int, lab []int32, pw
 //go:noescape
 func softmaxStatsC3I32AVX512(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
 
+// softmaxGradC3I32AVX512 is softmaxGradI32AVX512 for C = 3 without per-pixel weights (flags without 4096):
+// the same results, bit for bit, from unrolled class loops.
+//
+//go:noescape
+func softmaxGradC3I32AVX512(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
+
 // softmaxFusedC3I32AVX512 is softmaxFusedI32AVX512 for C = 3 without the focal and region terms
 // and per-pixel weights (fs = 0, flags without 4 and 4096, sflags without 2; out[2], the focal sum, is 0):
 // the same results, bit for bit,
@@ -519,6 +657,12 @@ func softmaxFusedC3I32AVX512(x []float32, S int, lo int, hi int, lab []int32, pw
 //
 //go:noescape
 func softmaxStatsC4I32AVX512(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
+
+// softmaxGradC4I32AVX512 is softmaxGradI32AVX512 for C = 4 without per-pixel weights (flags without 4096):
+// the same results, bit for bit, from unrolled class loops.
+//
+//go:noescape
+func softmaxGradC4I32AVX512(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
 
 // softmaxFusedC4I32AVX512 is softmaxFusedI32AVX512 for C = 4 without the focal and region terms
 // and per-pixel weights (fs = 0, flags without 4 and 4096, sflags without 2; out[2], the focal sum, is 0):
@@ -534,6 +678,12 @@ func softmaxFusedC4I32AVX512(x []float32, S int, lo int, hi int, lab []int32, pw
 //go:noescape
 func softmaxStatsC5I32AVX512(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
 
+// softmaxGradC5I32AVX512 is softmaxGradI32AVX512 for C = 5 without per-pixel weights (flags without 4096):
+// the same results, bit for bit, from unrolled class loops.
+//
+//go:noescape
+func softmaxGradC5I32AVX512(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
+
 // softmaxFusedC5I32AVX512 is softmaxFusedI32AVX512 for C = 5 without the focal and region terms
 // and per-pixel weights (fs = 0, flags without 4 and 4096, sflags without 2; out[2], the focal sum, is 0):
 // the same results, bit for bit,
@@ -547,6 +697,12 @@ func softmaxFusedC5I32AVX512(x []float32, S int, lo int, hi int, lab []int32, pw
 //
 //go:noescape
 func softmaxStatsC6I32AVX512(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
+
+// softmaxGradC6I32AVX512 is softmaxGradI32AVX512 for C = 6 without per-pixel weights (flags without 4096):
+// the same results, bit for bit, from unrolled class loops.
+//
+//go:noescape
+func softmaxGradC6I32AVX512(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
 
 // softmaxFusedC6I32AVX512 is softmaxFusedI32AVX512 for C = 6 without the focal and region terms
 // and per-pixel weights (fs = 0, flags without 4 and 4096, sflags without 2; out[2], the focal sum, is 0):
@@ -562,6 +718,12 @@ func softmaxFusedC6I32AVX512(x []float32, S int, lo int, hi int, lab []int32, pw
 //go:noescape
 func softmaxStatsC7I32AVX512(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
 
+// softmaxGradC7I32AVX512 is softmaxGradI32AVX512 for C = 7 without per-pixel weights (flags without 4096):
+// the same results, bit for bit, from unrolled class loops.
+//
+//go:noescape
+func softmaxGradC7I32AVX512(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
+
 // softmaxFusedC7I32AVX512 is softmaxFusedI32AVX512 for C = 7 without the focal and region terms
 // and per-pixel weights (fs = 0, flags without 4 and 4096, sflags without 2; out[2], the focal sum, is 0):
 // the same results, bit for bit,
@@ -575,6 +737,12 @@ func softmaxFusedC7I32AVX512(x []float32, S int, lo int, hi int, lab []int32, pw
 //
 //go:noescape
 func softmaxStatsC8I32AVX512(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
+
+// softmaxGradC8I32AVX512 is softmaxGradI32AVX512 for C = 8 without per-pixel weights (flags without 4096):
+// the same results, bit for bit, from unrolled class loops.
+//
+//go:noescape
+func softmaxGradC8I32AVX512(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
 
 // softmaxFusedC8I32AVX512 is softmaxFusedI32AVX512 for C = 8 without the focal and region terms
 // and per-pixel weights (fs = 0, flags without 4 and 4096, sflags without 2; out[2], the focal sum, is 0):

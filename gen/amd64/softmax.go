@@ -691,6 +691,21 @@ func (t *Tier) pixelwiseSums(a softmaxArgs, flags Mem, st pixelState, SUM, INV, 
 	}
 }
 
+// regionG returns g_k = B_k + E_k*p_k + A_k*[k == y] for one class: p its
+// probabilities, ent its entry of the table, eq the pixels labelled k.
+func (t *Tier) regionG(p Register, ent Mem, eq *Mask) VecVirtual {
+	g := t.V()
+	VBROADCASTSS(ent.Offset(4*tabE), g)
+	VMULPS(p, g, g)
+	b := t.V()
+	VBROADCASTSS(ent.Offset(4*tabB), b)
+	VADDPS(g, b, g) // B + E*p
+	aa := t.V()
+	VBROADCASTSS(ent.Offset(4*tabA), aa)
+	t.addWhere(eq, aa, g)
+	return g
+}
+
 func log2(n int) int {
 	k := 0
 	for 1<<k < n {
@@ -853,18 +868,6 @@ func softmaxGradKernel(t *Tier, u8, focal, fused bool) {
 				// Region terms: g_k = B_k + E_k*p_k + A_k*[k == y], dot = sum_k p_k*g_k.
 				dot := t.V()
 				VXORPS(dot, dot, dot)
-				regionG := func(p Register, pt GPVirtual, eq *Mask) VecVirtual {
-					g := t.V()
-					VBROADCASTSS(Mem{Base: pt, Disp: 4 * tabE}, g)
-					VMULPS(p, g, g)
-					b := t.V()
-					VBROADCASTSS(Mem{Base: pt, Disp: 4 * tabB}, b)
-					VADDPS(g, b, g) // B + E*p
-					aa := t.V()
-					VBROADCASTSS(Mem{Base: pt, Disp: 4 * tabA}, aa)
-					t.addWhere(eq, aa, g)
-					return g
-				}
 				// AVX2: the region pass keeps p_k in place of e_k and g_k after
 				// the C vectors of e in the scratch, for the output loop (AVX-512
 				// recomputes them: storing measured 9% slower there).
@@ -886,7 +889,7 @@ func softmaxGradKernel(t *Tier, u8, focal, fused bool) {
 							VMOVUPS(p, Mem{Base: pe})
 						}
 						eq := t.eqD(st.y, cv)
-						g := regionG(p, pt, eq)
+						g := t.regionG(p, Mem{Base: pt}, eq)
 						if reuse {
 							VMOVUPS(g, Mem{Base: pe, Index: gOff, Scale: 1})
 						}
@@ -909,7 +912,7 @@ func softmaxGradKernel(t *Tier, u8, focal, fused bool) {
 						if region && !reuse {
 							p := t.V()
 							VMULPS(Mem{Base: pe}, t.ld(INV), p)
-							g := regionG(p, pt, eq)
+							g := t.regionG(p, Mem{Base: pt}, eq)
 							VSUBPS(DOT, g, g)
 							VADDPS(SV, g, g)
 							VMULPS(g, p, v)

@@ -22,11 +22,13 @@ var smallClasses = []int{2, 3, 4, 5, 6, 7, 8}
 // them, next to the exp's temporaries and the pixel state).
 const regMaxC = 4
 
-// softmaxSmallFamily emits the small-C statistics and fused kernels.
+// softmaxSmallFamily emits the small-C statistics, gradient and fused
+// kernels.
 func softmaxSmallFamily(t *Tier) {
 	for _, u8 := range []bool{true, false} {
 		for _, nc := range smallClasses {
 			softmaxStatsSmall(t, u8, nc)
+			softmaxGradSmall(t, u8, nc)
 			softmaxFusedSmall(t, u8, nc)
 		}
 	}
@@ -331,4 +333,117 @@ func (t *Tier) smallExp(a softmaxArgs, pl planes, st pixelState, nc int, inRegs 
 	VDIVPS(sum, inv, inv)
 	INV = t.keep(inv)
 	return es, MX, zy, SUM, INV
+}
+
+// softmaxGradSmall emits the gradient kernel without the focal term and
+// per-pixel weights (flags without 4096) for nc classes: the signature,
+// flags and results of softmaxGradKernel's gradient kernel, whose C
+// argument must be nc. With region terms AVX2 keeps p_k and g_k in the
+// scratch for the output (as that kernel), AVX-512 recomputes them.
+func softmaxGradSmall(t *Tier, u8 bool, nc int) {
+	ln, lt, elem := labelName(u8)
+	name := fmt.Sprintf("SoftmaxGradC%d%s%s", nc, ln, t.Name)
+	t.text(name, fmt.Sprintf("func(x []float32, S, lo, hi int, lab []%s, pw []float32, C int, ign int32, flags uint64, tab, scr []float32, k1, k2, fs, gamma float32, gmode, g1mode int, dst []float32)", lt))
+	t.doc(fmt.Sprintf("%s is softmaxGrad%s%s for C = %d without per-pixel weights (flags without 4096):", name, ln, t.Name, nc),
+		"the same results, bit for bit, from unrolled class loops.")
+	a := t.softmaxSetup(elem)
+	pd := Load(Param("dst").Base(), GP64()).(GPVirtual)
+	lo := Load(Param("lo"), GP64())
+	LEAQ(Mem{Base: pd, Index: lo, Scale: 4}, pd)
+	pl := newPlanes(a.stride, nc)
+	IG, CB := t.hoistBounds(a)
+	inRegs := t.avx512 || nc <= regMaxC
+	reuse := !t.avx512
+	pSlot := func(c int) Mem { return Mem{Base: a.scr, Disp: c * t.W()} }
+	gSlot := func(c int) Mem { return Mem{Base: a.scr, Disp: (nc + c) * t.W()} }
+	ent := func(c int) Mem { return Mem{Base: a.tab, Disp: c * tabStride} }
+	t.stream(a.n, []ptr{{a.x, 4}, {a.lab, elem}, {pd, 4}}, func(tail *Mask, rem GPVirtual) {
+		st := t.loadPixelsWith(a.lab, u8, IG, CB, tail, rem)
+		es, _, _, _, INV := t.smallExp(a, pl, st, nc, inRegs)
+		wy := t.V()
+		VMOVUPS(t.F(1), wy)
+		ifFlag(a.flags, flagWeights, func() {
+			t.selectByLabel(a, st, tabW, wy)
+		})
+		tau := t.bcast(arg("k1"))
+		VMULPS(wy, tau, tau) // CEScale*(1-eps)*w_y
+		sv := t.bcast(arg("k2"))
+		VADDPS(tau, sv, sv) // tau + CEScale*eps*wsum/C
+		TAU, SV := t.keep(tau), t.keep(sv)
+		// dx_k = p_k*(g_k - dot + s) [- kappa_k] - tau*[k == y], 0 where
+		// ignored, dot = sum_k p_k*g_k (region terms); without them p_k*s is
+		// e_k*(s/sum).
+		out := func(region, smooth bool, DOT, invS Op) {
+			for c := 0; c < nc; c++ {
+				eq := t.eqD(st.y, t.I(uint32(c)))
+				v := t.V()
+				switch {
+				case region && !reuse:
+					p := t.V()
+					VMULPS(es[c], t.ld(INV), p)
+					g := t.regionG(p, ent(c), eq)
+					VSUBPS(DOT, g, g)
+					VADDPS(SV, g, g)
+					VMULPS(g, p, v)
+				case region:
+					VMOVUPS(gSlot(c), v)
+					VSUBPS(DOT, v, v)
+					VADDPS(SV, v, v)
+					VMULPS(pSlot(c), v, v) // p_k*(g_k - dot + s)
+				default:
+					VMULPS(es[c], t.ld(invS), v)
+				}
+				if smooth {
+					kk := t.V()
+					VBROADCASTSS(ent(c).Offset(4*tabKappa), kk)
+					VSUBPS(kk, v, v)
+				}
+				t.subWhere(eq, t.ld(TAU), v)
+				t.keepWhere(st.valid, v)
+				t.storeGrad(v, pl.at(pd, c), a.flags, tail)
+			}
+		}
+		// one flag test per vector for each of the region and smoothing bits
+		both := func(region bool, DOT, invS Op) {
+			sm, done := newLabel("smooth"), newLabel("outd")
+			TESTQ(U32(flagSmooth), a.flags)
+			JNZ(LabelRef(sm))
+			out(region, false, DOT, invS)
+			JMP(LabelRef(done))
+			Label(sm)
+			out(region, true, DOT, invS)
+			Label(done)
+		}
+		noRegion, done := newLabel("outnr"), newLabel("outrd")
+		TESTQ(U32(flagRegion), a.flags)
+		JZ(LabelRef(noRegion))
+		{
+			dot := t.V()
+			VXORPS(dot, dot, dot)
+			for c := 0; c < nc; c++ {
+				p := t.V()
+				VMULPS(es[c], t.ld(INV), p)
+				if reuse {
+					VMOVUPS(p, pSlot(c))
+				}
+				eq := t.eqD(st.y, t.I(uint32(c)))
+				g := t.regionG(p, ent(c), eq)
+				if reuse {
+					VMOVUPS(g, gSlot(c))
+				}
+				VFMADD231PS(g, p, dot)
+			}
+			both(true, t.keep(dot), nil)
+		}
+		JMP(LabelRef(done))
+		Label(noRegion)
+		is := t.cp(SV)
+		VMULPS(INV, is, is)
+		both(false, nil, t.keep(is))
+		Label(done)
+	})
+	if t.avx512 {
+		ifFlag(a.flags, flagNT, func() { SFENCE() })
+	}
+	end()
 }

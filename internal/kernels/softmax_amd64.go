@@ -214,9 +214,14 @@ func softmaxGradAsm[L Label](avx512 bool) func(x []float32, S, lo, hi int, lab [
 		ign := ignoreArg(c.UseIgnore, c.Ignore)
 		gm, gm1 := powMode(c.Gamma), powMode(c.Gamma-1)
 		focal := c.FocalScale != 0
+		small := !focal && c.PixelWeight == nil && asm.SmallC(C)
 		switch l := any(lab).(type) {
 		case []uint8:
 			switch {
+			case avx512 && small:
+				asm.SoftmaxGradSmallU8AVX512(x, S, lo, hi, l, nil, C, ign, flags, tab, scr, k1, k2, c.FocalScale, c.Gamma, gm, gm1, dst)
+			case small:
+				asm.SoftmaxGradSmallU8AVX2(x, S, lo, hi, l, nil, C, ign, flags, tab, scr, k1, k2, c.FocalScale, c.Gamma, gm, gm1, dst)
 			case avx512 && focal:
 				asm.SoftmaxGradFocalU8AVX512(x, S, lo, hi, l, c.PixelWeight, C, ign, flags, tab, scr, k1, k2, c.FocalScale, c.Gamma, gm, gm1, dst)
 			case avx512:
@@ -228,6 +233,10 @@ func softmaxGradAsm[L Label](avx512 bool) func(x []float32, S, lo, hi int, lab [
 			}
 		case []int32:
 			switch {
+			case avx512 && small:
+				asm.SoftmaxGradSmallI32AVX512(x, S, lo, hi, l, nil, C, ign, flags, tab, scr, k1, k2, c.FocalScale, c.Gamma, gm, gm1, dst)
+			case small:
+				asm.SoftmaxGradSmallI32AVX2(x, S, lo, hi, l, nil, C, ign, flags, tab, scr, k1, k2, c.FocalScale, c.Gamma, gm, gm1, dst)
 			case avx512 && focal:
 				asm.SoftmaxGradFocalI32AVX512(x, S, lo, hi, l, c.PixelWeight, C, ign, flags, tab, scr, k1, k2, c.FocalScale, c.Gamma, gm, gm1, dst)
 			case avx512:
