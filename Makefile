@@ -31,13 +31,15 @@ race:
 # Regenerate testdata/golden.json.gz with PyTorch (Debian's python3-torch),
 # testdata/distance.json.gz with scipy and torch (python3-scipy), and the
 # MONAI/SMP (peers.json.gz), per-element weight (weights.json.gz) and
-# probability-input (probs.json.gz) cases.
+# probability-input (probs.json.gz) and probability-target (soft.json.gz)
+# cases.
 golden:
 	$(PYTHON) testdata/golden.py
 	$(PYTHON) testdata/distance_golden.py
 	$(PYTHON) testdata/peers_golden.py
 	$(PYTHON) testdata/weights_golden.py
 	$(PYTHON) testdata/probs_golden.py
+	$(PYTHON) testdata/soft_golden.py
 
 # The README's first command: every loss's value and throughput.
 bench-run:

@@ -327,3 +327,30 @@ func ExampleBinary_noActivation() {
 	// Output:
 	// BCE 25.08213 <nil>, d/dp -0.2778 0.3125 0 -2.5e+11
 }
+
+// Probability targets (soft labels: mixup, label distributions): torch's
+// cross_entropy with probability targets plus a Dice term against them.
+// One-hot targets give the class-index loss. (torch: F.cross_entropy(x, y)
+// + the chapter's Dice of softmax(x) against y: 1.4609163, d/dx[0]
+// -0.0050980.)
+func ExampleMulticlass_BackwardSoft() {
+	var ws loss.Workspace
+	targets := make([]float32, shape.Len())
+	for n := 0; n < shape.N; n++ {
+		for i := 0; i < shape.S; i++ {
+			k := int(labels[n*shape.S+i])
+			targets[(n*shape.C+k)*shape.S+i] = 0.7 // 0.7 on the label, 0.15 on each other class
+			for c := 0; c < shape.C; c++ {
+				if c != k {
+					targets[(n*shape.C+c)*shape.S+i] = 0.15
+				}
+			}
+		}
+	}
+	m := &loss.Multiclass{Terms: []loss.Weighted{{Weight: 1, Term: &loss.CrossEntropy{}}, {Weight: 1, Term: loss.Dice()}}}
+	grad := make([]float32, shape.Len())
+	v, err := m.BackwardSoft(&ws, logits, targets, shape, grad)
+	fmt.Printf("CE + Dice %.6f %v, d/dx[0] %.6f\n", v, err, grad[0])
+	// Output:
+	// CE + Dice 1.460916 <nil>, d/dx[0] -0.005098
+}

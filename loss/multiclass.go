@@ -570,7 +570,7 @@ func (m *Multiclass) finalize(ws *workspace, st *Stats, coefs bool) float64 {
 		value += p.wFocal * st.scalar(sFocal) / dFoc
 		ws.focScale = float32(p.wFocal / dFoc)
 	}
-	src := regionSrc{st: st}
+	src := regionSrc{st: st, soft: ws.softTargets}
 	if coefs {
 		src.ws = ws
 	}
@@ -732,9 +732,24 @@ func (m *Multiclass) runProbs(ws *workspace, logits []float32, labels Labels, we
 	if err := checkProbs(logits); err != nil {
 		return 0, err
 	}
+	return m.probPasses(ws, logits, labels, nil, weights, sh, grad)
+}
+
+// probPasses runs the passes of runProbs against the one-hot targets of
+// labels, or, when targets is not nil, against those (probability
+// targets: BackwardSoft; no weights, no ignore index then).
+func (m *Multiclass) probPasses(ws *workspace, logits []float32, labels Labels, targets, weights []float32, sh Shape, grad []float32) (float64, error) {
+	onehot := targets == nil
 	ws.weights = weights
 	defer func() { ws.weights = nil }()
 	ws.bn = bnPlan{regions: ws.bn.regions[:0], wRegions: ws.bn.wRegions[:0], need: ws.mc.need, probs: true}
+	if !onehot {
+		for i := range ws.mc.regions {
+			if ws.mc.regions[i].SoftLabel {
+				ws.bn.need |= kernels.NeedAbsDiff // soft targets: SoftLabel's sum |p - y|
+			}
+		}
+	}
 	ws.st.reset(sh.N, sh.C)
 	ws.st.kind = kindSoftmax
 	st := &ws.st
@@ -746,10 +761,10 @@ func (m *Multiclass) runProbs(ws *workspace, logits []float32, labels Labels, we
 		ws.workers[w].py, ws.workers[w].pw = grow(ws.workers[w].py, g.px), grow(ws.workers[w].pw, g.px)
 	}
 	ws.job = job{ws: ws, kind: sigmoidStats, chunks: g.chunks, cpi: g.cpi, px: g.px, sh: sh, logits: logits,
-		labels: labels, weights: weights, onehot: true, ignore: m.Ignore}
+		labels: labels, targets: targets, weights: weights, onehot: onehot, ignore: m.Ignore}
 	ws.runJob(&ws.job, workers)
 	ws.job = job{}
-	P, PY, Y, PP, YY := st.block(sP), st.block(sPY), st.block(sY), st.block(sPP), st.block(sYY)
+	P, PY, Y, PP, YY, AD := st.block(sP), st.block(sPY), st.block(sY), st.block(sPP), st.block(sYY), st.block(sAD)
 	for i := 0; i < g.chunks; i++ {
 		r := i / g.cpi // the plane: image*C + class, the entry's index
 		t := &ws.sgChunks[i]
@@ -758,6 +773,7 @@ func (m *Multiclass) runProbs(ws *workspace, logits []float32, labels Labels, we
 		Y[r] += t.Y
 		PP[r] += t.PP
 		YY[r] += t.YY
+		AD[r] += t.AD
 	}
 	value := m.finalize(ws, st, grad != nil)
 	if grad == nil {
@@ -768,7 +784,7 @@ func (m *Multiclass) runProbs(ws *workspace, logits []float32, labels Labels, we
 	}
 	ws.growWorkers(workers, C, 0, 0, true)
 	ws.job = job{ws: ws, kind: sigmoidGrad, chunks: g.chunks, cpi: g.cpi, px: g.px, sh: sh, logits: logits,
-		labels: labels, weights: weights, onehot: true, ignore: m.Ignore, grad: grad}
+		labels: labels, targets: targets, weights: weights, onehot: onehot, ignore: m.Ignore, grad: grad}
 	ws.runJob(&ws.job, workers)
 	ws.job = job{}
 	return value, nil

@@ -116,6 +116,11 @@ type workerState struct {
 	sgCoef  kernels.SigmoidCoef
 	sgBlk   kernels.SigmoidSums[float32]
 	scratch []float32
+	// Probability targets (soft.go): the kernels' arguments and their
+	// float64 scratch.
+	stPrm  kernels.SoftTargetParams
+	stCoef kernels.SoftTargetCoef
+	f64    []float64
 	// Pooled chunks: the gathered logits (and targets and weights) and the
 	// gradient.
 	px, py, pw, pg []float32
@@ -131,6 +136,8 @@ const (
 	sigmoidStats
 	sigmoidGrad
 	sigmoidFused
+	softTargetStats // Multiclass with probability targets (soft.go)
+	softTargetGrad
 )
 
 // job is one pass over the chunks of a call. It refers to the workspace and
@@ -179,6 +186,10 @@ func (j *job) chunk(st *workerState, i int) {
 	n, k := i/j.cpi, i%j.cpi // image (or plane) and chunk within it
 	lo := k * j.px
 	hi := min(lo+j.px, S)
+	if j.kind >= softTargetStats {
+		j.softTarget(st, i, n, lo, hi)
+		return
+	}
 	if j.kind >= sigmoidStats {
 		o := n * S // n is the plane: image*C + channel
 		var g, w []float32

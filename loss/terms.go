@@ -195,7 +195,8 @@ type Region struct {
 	// losses"): the overlap is I = (P + Y - sum |p - y|)/2 instead of sum
 	// p*y, so a soft target is not penalised at p = y (the loss is then
 	// 0). For class-index labels (Multiclass) and binary targets both give
-	// the same value, and SoftLabel has no effect on Multiclass; the
+	// the same value, and SoftLabel has no effect on Multiclass with
+	// class-index labels (it has with probability targets, BackwardSoft); the
 	// gradient differs only where p equals a binary target exactly (sgn(0)
 	// = 0 there: dI/dp is w/2 instead of w*y, as MONAI's autograd gives).
 	// Dice, IoU, Tversky and focal Tversky only, not Squared.
@@ -475,7 +476,7 @@ func (r *Region) finalizeEntries(w float64, N, C int, src regionSrc, out []float
 				P, Y = s.PP, s.YY
 			}
 			var F, dI, dP float64
-			soft := r.SoftLabel && src.st.kind == kindSigmoid
+			soft := r.SoftLabel && (src.st.kind == kindSigmoid || src.soft)
 			switch {
 			case r.Kind == MCCRatio:
 				F, dI, dP = r.mcc(s.I, P, Y, src.count(g))

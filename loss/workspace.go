@@ -89,7 +89,9 @@ type workspace struct {
 	chunkBuf          []float64    // softmax: 4*C per chunk (P, PY, Count, PP)
 	chunkScalars      [][4]float64 // softmax: CE, W, Focal, Valid per chunk
 	sgChunks          []kernels.SigmoidSums[float64]
-	ceScale, focScale float32 // CE (or BCE) and focal gradient scales
+	softBuf           []float64 // probability targets: 6*C+1 per chunk (softChunk)
+	softTargets       bool      // the call has probability targets (region SoftLabel applies)
+	ceScale, focScale float32   // CE (or BCE) and focal gradient scales
 	// A weighted call's per-element weights (nil otherwise) and the
 	// divisor of WeightMean (their sum, or the element count).
 	weights []float32
@@ -170,6 +172,7 @@ type regionSrc struct {
 	st       *Stats
 	ws       *workspace
 	perImage bool
+	soft     bool // probability targets of a Multiclass: SoftLabel applies
 }
 
 // sums returns the statistics of group g and class c: image g when perImage,

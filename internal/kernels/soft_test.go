@@ -1,0 +1,49 @@
+package kernels
+
+import (
+	"errors"
+	"testing"
+)
+
+// TestSoftTargetChecks: bad lengths, ranges and nil arguments of the
+// probability-target primitives are ErrArg, nothing read or written
+// beyond the slices.
+func TestSoftTargetChecks(t *testing.T) {
+	const C, S = 3, 10
+	x, y, dst := make([]float32, C*S), make([]float32, C*S), make([]float32, C*S)
+	scr := make([]float64, 2*C)
+	six := func() *SoftTargetSums {
+		return &SoftTargetSums{P: make([]float64, C), PY: make([]float64, C), Y: make([]float64, C), PP: make([]float64, C), YY: make([]float64, C), AD: make([]float64, C)}
+	}
+	p := &SoftTargetParams{C: C, CE: true, Region: true, Scratch: scr}
+	c := &SoftTargetCoef{C: C, CEScale: 1, Scratch: scr}
+	ok := func(err error) bool { return errors.Is(err, ErrArg) }
+	for i, err := range []error{
+		SoftTargetRange(x[:C*S-1], y, S, 0, S, p, six()),
+		SoftTargetRange(x, y[:C*S-1], S, 0, S, p, six()),
+		SoftTargetRange(x, y, S, -1, S, p, six()),
+		SoftTargetRange(x, y, S, 5, 4, p, six()),
+		SoftTargetRange(x, y, S, 0, S+1, p, six()),
+		SoftTargetRange(x, y, S, 0, S, nil, six()),
+		SoftTargetRange(x, y, S, 0, S, p, nil),
+		SoftTargetRange(x, y, S, 0, S, &SoftTargetParams{C: C, Scratch: scr[:C-1]}, six()),
+		SoftTargetRange(x, y, S, 0, S, &SoftTargetParams{C: C, CEWeight: make([]float32, C-1), Scratch: scr}, six()),
+		SoftTargetRange(x, y, S, 0, S, &SoftTargetParams{C: 0, Scratch: scr}, six()),
+		SoftTargetRange(x, y, S, 0, S, p, &SoftTargetSums{P: make([]float64, C)}),
+		SoftTargetGradRange(x, y, S, 0, S, c, dst[:C*S-1]),
+		SoftTargetGradRange(x, y, S, 0, S, nil, dst),
+		SoftTargetGradRange(x, y, S, 0, S, &SoftTargetCoef{C: C, Scratch: scr[:2*C-1]}, dst),
+		SoftTargetGradRange(x, y, S, 0, S, &SoftTargetCoef{C: C, Scratch: scr, A: make([]float32, C), B: make([]float32, C), E: make([]float32, C)}, dst),
+		SoftTargetGradRange(x, y, 1<<62, 0, 1, &SoftTargetCoef{C: 4, Scratch: scr}, dst),
+	} {
+		if !ok(err) {
+			t.Fatalf("case %d: error %v, want ErrArg", i, err)
+		}
+	}
+	if err := SoftTargetRange(x, y, S, 0, S, p, six()); err != nil {
+		t.Fatal(err)
+	}
+	if err := SoftTargetGradRange(x, y, S, 2, 7, c, dst); err != nil {
+		t.Fatal(err)
+	}
+}
