@@ -3,6 +3,7 @@ package loss
 import (
 	"fmt"
 	"math"
+	"slices"
 )
 
 // DSWeighting chooses the level weights of DeepSupervision (MONAI's
@@ -18,11 +19,29 @@ const (
 	DSTwo
 )
 
+// DSPooling chooses how DeepSupervision brings the labels to a level's
+// size.
+type DSPooling int
+
+const (
+	// DSNearest downsamples the labels by nearest neighbour (torch's
+	// F.interpolate mode "nearest", MONAI's DeepSupervisionLoss).
+	DSNearest DSPooling = iota
+	// DSAnyPresent marks a class present at a level's pixel when any
+	// full-resolution pixel of its window has it (PoolAnyPresent: torch's
+	// F.adaptive_max_pool of the one-hot labels), so a thin structure
+	// never vanishes from a coarse level. Such a level's targets are
+	// multi-hot and it runs Loss.BackwardSoft (so the Loss takes what
+	// probability targets take: no ignore index, no Focal); a level of the
+	// full size runs on the labels themselves.
+	DSAnyPresent
+)
+
 // DeepSupervision is MONAI's DeepSupervisionLoss, nnU-Net's practice: one
 // loss over the logits of several decoder levels, level 0 at full
 // resolution, each against the full-resolution labels downsampled to its
 // size by nearest neighbour (torch's F.interpolate mode "nearest": index
-// floor(i · in / out)), summed with the level weights.
+// floor(i · in / out)) or pooled (Pooling), summed with the level weights.
 type DeepSupervision struct {
 	// Loss is the loss of every level.
 	Loss *Multiclass
@@ -31,6 +50,98 @@ type DeepSupervision struct {
 	Weights []float64
 	// Weighting is used when Weights is nil.
 	Weighting DSWeighting
+	// Pooling is how the labels reach a level's size (DSNearest, the
+	// default, or DSAnyPresent).
+	Pooling DSPooling
+}
+
+// PoolAnyPresent writes into dst (n images of C planes of Π out values) 1
+// where class c is present in the window of a level's pixel and 0
+// elsewhere: along each axis, output index i covers the full-resolution
+// indices [floor(i·in/out), ceil((i+1)·in/out)), torch's adaptive pooling
+// windows, so dst is F.adaptive_max_pool{1,2,3}d(one_hot(labels), out) (any
+// number of axes; out may also exceed full). Labels must be in [0, C)
+// (ErrLabel otherwise); sizes have the same number of axes, each >= 1.
+func PoolAnyPresent(dst []float32, labels Labels, n, C int, full, out []int) error {
+	if len(full) == 0 || len(full) != len(out) {
+		return fmt.Errorf("%w: PoolAnyPresent from %v to %v", ErrShape, full, out)
+	}
+	sf, so := NewShape(n, C, full...), NewShape(n, C, out...)
+	if err := sf.check(); err != nil {
+		return err
+	}
+	if err := so.check(); err != nil {
+		return err
+	}
+	if labels.Len() != n*sf.S {
+		return fmt.Errorf("%w: labels have %d elements, want N*S = %d", ErrLength, labels.Len(), n*sf.S)
+	}
+	if len(dst) != so.Len() {
+		return fmt.Errorf("%w: dst has %d elements, want N*C*S = %d", ErrLength, len(dst), so.Len())
+	}
+	if err := checkLabels(labels, C, IgnoreIndex{}); err != nil {
+		return err
+	}
+	rank := len(full)
+	lo, hi := make([][]int, rank), make([][]int, rank)
+	for a := range full {
+		lo[a], hi[a] = make([]int, out[a]), make([]int, out[a])
+		for i := range out[a] {
+			lo[a][i] = i * full[a] / out[a]
+			hi[a][i] = ((i+1)*full[a] + out[a] - 1) / out[a]
+		}
+	}
+	clear(dst)
+	oc, wc := make([]int, rank), make([]int, rank)
+	for img := 0; img < n; img++ {
+		clear(oc)
+		for j := 0; j < so.S; j++ {
+			if j > 0 {
+				next(oc, out)
+			}
+			for a := range wc {
+				wc[a] = lo[a][oc[a]]
+			}
+			for {
+				src := 0
+				for a := range wc {
+					src = src*full[a] + wc[a]
+				}
+				var c int
+				if labels.i32 != nil {
+					c = int(labels.i32[img*sf.S+src])
+				} else {
+					c = int(labels.u8[img*sf.S+src])
+				}
+				dst[(img*C+c)*so.S+j] = 1
+				// the next voxel of the window, last axis fastest
+				a := rank - 1
+				for ; a >= 0; a-- {
+					wc[a]++
+					if wc[a] < hi[a][oc[a]] {
+						break
+					}
+					wc[a] = lo[a][oc[a]]
+				}
+				if a < 0 {
+					break
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// next advances the row-major coordinate c within sizes (last axis
+// fastest).
+func next(c, sizes []int) {
+	for a := len(c) - 1; a >= 0; a-- {
+		c[a]++
+		if c[a] < sizes[a] {
+			return
+		}
+		c[a] = 0
+	}
 }
 
 // LevelWeights returns the weights of the first levels levels.
@@ -145,9 +256,21 @@ func (d *DeepSupervision) Backward(ws *Workspace, logits [][]float32, out [][]in
 	if err != nil {
 		return 0, err
 	}
+	anyPresent := d.Pooling == DSAnyPresent
+	switch {
+	case d.Pooling != DSNearest && !anyPresent:
+		return 0, fmt.Errorf("%w: DeepSupervision: unknown Pooling %d", ErrOption, int(d.Pooling))
+	case anyPresent && d.Loss.Ignore.set:
+		return 0, fmt.Errorf("%w: DeepSupervision: DSAnyPresent takes no ignore index (its levels have probability targets)", ErrOption)
+	case anyPresent:
+		if err := d.Loss.softTermsOK(); err != nil {
+			return 0, fmt.Errorf("DeepSupervision with DSAnyPresent: %w", err)
+		}
+	}
 	// Every level is checked, and its labels downsampled, before the first
 	// gradient is written: a call that fails writes nothing.
 	labs := make([]Labels, len(logits))
+	soft := make([][]float32, len(logits)) // DSAnyPresent: a level's multi-hot targets
 	for k := range logits {
 		sh := NewShape(n, c, out[k]...)
 		if err := sh.check(); err != nil {
@@ -158,6 +281,13 @@ func (d *DeepSupervision) Backward(ws *Workspace, logits [][]float32, out [][]in
 		}
 		if grads != nil && len(grads[k]) != sh.Len() {
 			return 0, fmt.Errorf("%w: level %d: grad of %d elements, want N*C*S = %d", ErrLength, k, len(grads[k]), sh.Len())
+		}
+		if anyPresent && !slices.Equal(out[k], full) {
+			soft[k] = make([]float32, sh.Len())
+			if err := PoolAnyPresent(soft[k], labels, n, c, full, out[k]); err != nil {
+				return 0, fmt.Errorf("level %d: %w", k, err)
+			}
+			continue
 		}
 		if labels.i32 != nil {
 			labs[k] = I32(make([]int32, n*sh.S))
@@ -176,9 +306,20 @@ func (d *DeepSupervision) Backward(ws *Workspace, logits [][]float32, out [][]in
 		sh := NewShape(n, c, out[k]...)
 		lab := labs[k]
 		var v float64
-		if grads == nil {
+		switch {
+		case soft[k] != nil && grads == nil:
+			v, err = d.Loss.ForwardSoft(ws, logits[k], soft[k], sh)
+		case soft[k] != nil:
+			v, err = d.Loss.BackwardSoft(ws, logits[k], soft[k], sh, grads[k])
+			if err == nil {
+				s := float32(w[k])
+				for i := range grads[k] {
+					grads[k][i] *= s
+				}
+			}
+		case grads == nil:
 			v, err = d.Loss.Forward(ws, logits[k], lab, sh)
-		} else {
+		default:
 			v, err = d.Loss.Backward(ws, logits[k], lab, sh, grads[k])
 			if err == nil {
 				s := float32(w[k])

@@ -52,6 +52,29 @@ func (m *Multiclass) BackwardSoft(ws *Workspace, logits, targets []float32, sh S
 	return m.runSoft(w, logits, targets, sh, grad)
 }
 
+// softTermsOK returns the error checkSoft gives for a term that does not
+// take probability targets (Focal, CrossEntropy with WeightMean), without
+// planning a call.
+func (m *Multiclass) softTermsOK() error {
+	for _, t := range m.Terms {
+		switch v := t.Term.(type) {
+		case Focal, *Focal:
+			return fmt.Errorf("%w: Focal takes class-index labels, not probability targets", ErrOption)
+		case CrossEntropy:
+			if v.Reduction == WeightMean {
+				return errSoftWeightMean
+			}
+		case *CrossEntropy:
+			if v != nil && v.Reduction == WeightMean {
+				return errSoftWeightMean
+			}
+		}
+	}
+	return nil
+}
+
+var errSoftWeightMean = fmt.Errorf("%w: CrossEntropy: WeightMean is for per-pixel weights; with probability targets Mean divides by N*S", ErrOption)
+
 // checkSoft validates a probability-target call and plans it.
 func (m *Multiclass) checkSoft(ws *workspace, logits, targets []float32, sh Shape, grad []float32) error {
 	if err := sh.check(); err != nil {
@@ -76,13 +99,10 @@ func (m *Multiclass) checkSoft(ws *workspace, logits, targets []float32, sh Shap
 	if err := m.plan(sh, p); err != nil {
 		return err
 	}
-	if p.focal {
-		return fmt.Errorf("%w: Focal takes class-index labels, not probability targets", ErrOption)
+	if err := m.softTermsOK(); err != nil {
+		return err
 	}
 	if p.ce {
-		if p.ceT.Reduction == WeightMean {
-			return fmt.Errorf("%w: CrossEntropy: WeightMean is for per-pixel weights; with probability targets Mean divides by N*S", ErrOption)
-		}
 		// Mean divides by the pixel count here, not by a ratio of
 		// weighted sums: the normalised class weights' scale goes back.
 		p.wCE = p.wCEPix

@@ -188,3 +188,133 @@ func TestSoftAllocs(t *testing.T) {
 		t.Fatalf("%v allocations per call", a)
 	}
 }
+
+// softFile is testdata/soft.json.gz beyond its cases.
+type softFile struct {
+	Pool []struct {
+		Full, Out []int
+		C         int
+		Labels    []int32
+		Want      []float32
+	}
+	Deepsup []struct {
+		Full   []int
+		Outs   [][]int
+		C      int
+		Terms  []weightTerm
+		Labels []int32
+		Logits [][]float32
+		Loss   float64
+		Grads  [][]float64
+	}
+}
+
+// TestPoolAnyPresentTorch: PoolAnyPresent is torch's F.adaptive_max_pool
+// of the one-hot labels (1-, 2- and 3-D, down and up), for int32 and uint8
+// labels; a label outside [0, C) is ErrLabel.
+func TestPoolAnyPresentTorch(t *testing.T) {
+	var g softFile
+	readGzipJSON(t, "../testdata/soft.json.gz", &g)
+	if len(g.Pool) < 10 {
+		t.Fatalf("%d pooling cases", len(g.Pool))
+	}
+	for _, c := range g.Pool {
+		got := make([]float32, len(c.Want))
+		for i := range got {
+			got[i] = -1
+		}
+		if err := PoolAnyPresent(got, I32(c.Labels), 2, c.C, c.Full, c.Out); err != nil {
+			t.Fatal(err)
+		}
+		u8 := make([]uint8, len(c.Labels))
+		for i, v := range c.Labels {
+			u8[i] = uint8(v)
+		}
+		got8 := make([]float32, len(c.Want))
+		if err := PoolAnyPresent(got8, U8(u8), 2, c.C, c.Full, c.Out); err != nil {
+			t.Fatal(err)
+		}
+		for i := range got {
+			if got[i] != c.Want[i] || got8[i] != c.Want[i] {
+				t.Fatalf("%v -> %v: element %d = %v (uint8 %v), torch %v", c.Full, c.Out, i, got[i], got8[i], c.Want[i])
+			}
+		}
+	}
+	c := g.Pool[0]
+	bad := append([]int32{}, c.Labels...)
+	bad[7] = int32(c.C)
+	if err := PoolAnyPresent(make([]float32, len(c.Want)), I32(bad), 2, c.C, c.Full, c.Out); !errors.Is(err, ErrLabel) {
+		t.Fatalf("label C: %v, want ErrLabel", err)
+	}
+	if err := PoolAnyPresent(make([]float32, len(c.Want)-1), I32(c.Labels), 2, c.C, c.Full, c.Out); !errors.Is(err, ErrLength) {
+		t.Fatalf("short dst: %v, want ErrLength", err)
+	}
+	if err := PoolAnyPresent(make([]float32, len(c.Want)), I32(c.Labels), 2, c.C, c.Full, c.Out[:1]); !errors.Is(err, ErrShape) {
+		t.Fatalf("rank mismatch: %v, want ErrShape", err)
+	}
+}
+
+// TestDeepSupervisionAnyPresent: DeepSupervision with DSAnyPresent against
+// torch (exp level weights; level 0 on the labels, the others against the
+// adaptive max pool of their one-hot), value and every level's gradient;
+// an ignore index or a Focal term is ErrOption with nothing written.
+func TestDeepSupervisionAnyPresent(t *testing.T) {
+	var g softFile
+	readGzipJSON(t, "../testdata/soft.json.gz", &g)
+	if len(g.Deepsup) < 3 {
+		t.Fatalf("%d deep supervision cases", len(g.Deepsup))
+	}
+	for _, c := range g.Deepsup {
+		wc := weightCase{Terms: c.Terms}
+		d := &DeepSupervision{Loss: wc.multiclass(t), Pooling: DSAnyPresent}
+		grads := make([][]float32, len(c.Logits))
+		for k := range grads {
+			grads[k] = make([]float32, len(c.Logits[k]))
+		}
+		var ws Workspace
+		v, err := d.Backward(&ws, c.Logits, c.Outs, I32(c.Labels), 2, c.C, c.Full, grads)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if math.Abs(v-c.Loss) > goldenValueRel*math.Abs(c.Loss)+goldenValueAbs {
+			t.Fatalf("%v: loss %.9g, torch %.9g", c.Full, v, c.Loss)
+		}
+		for k := range grads {
+			compareSlice(t, "grad", grads[k], c.Grads[k])
+		}
+		f, err := d.Backward(&ws, c.Logits, c.Outs, I32(c.Labels), 2, c.C, c.Full, nil)
+		if err != nil || math.Abs(f-v) > 1e-6*math.Abs(v) {
+			t.Fatalf("value alone %v (%v), with gradients %v", f, err, v)
+		}
+	}
+	c := g.Deepsup[0]
+	for name, m := range map[string]*Multiclass{
+		"ignore": {Terms: []Weighted{{1, Dice()}}, Ignore: Ignore(0)},
+		"focal":  {Terms: []Weighted{{1, &Focal{Gamma: 2}}}},
+	} {
+		grads := make([][]float32, len(c.Logits))
+		for k := range grads {
+			grads[k] = make([]float32, len(c.Logits[k]))
+			for i := range grads[k] {
+				grads[k][i] = -7
+			}
+		}
+		var ws Workspace
+		d := &DeepSupervision{Loss: m, Pooling: DSAnyPresent}
+		if _, err := d.Backward(&ws, c.Logits, c.Outs, I32(c.Labels), 2, c.C, c.Full, grads); !errors.Is(err, ErrOption) {
+			t.Fatalf("%s: error %v, want ErrOption", name, err)
+		}
+		for k := range grads {
+			for i, v := range grads[k] {
+				if v != -7 {
+					t.Fatalf("%s: grads[%d][%d] written on an error", name, k, i)
+				}
+			}
+		}
+	}
+	d := &DeepSupervision{Loss: &Multiclass{Terms: []Weighted{{1, Dice()}}}, Pooling: 7}
+	var ws Workspace
+	if _, err := d.Backward(&ws, c.Logits, c.Outs, I32(c.Labels), 2, c.C, c.Full, nil); !errors.Is(err, ErrOption) {
+		t.Fatalf("unknown pooling: %v", err)
+	}
+}

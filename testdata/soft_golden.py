@@ -14,13 +14,16 @@ It writes testdata/soft.json.gz (gzip, mtime 0) in the format of
 testdata/weights.json.gz (loss/weights_test.go weightCase): kind
 "softmax_soft", shape, terms, logits (probabilities when activation is
 "none"), targets (N x C x S, like the logits), loss, and the gradient by
-torch autograd in float64 on the float32 inputs.
+torch autograd in float64 on the float32 inputs; "pool": PoolAnyPresent
+cases (F.adaptive_max_pool of the one-hot labels); "deepsup":
+DeepSupervision with DSAnyPresent (levels of another size than the labels'
+against those multi-hot targets), value and every level's gradient.
 """
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-from region_ref import f32, flat, region_loss, write_cases
+from region_ref import f32, flat, region_loss
 
 torch.set_default_dtype(torch.float64)
 rng = np.random.default_rng(57)
@@ -124,5 +127,49 @@ for kind, extra in regions[:8]:
     name = "probs_region_" + kind + "".join(f"_{k}{v}" for k, v in extra.items())
     case(name, shape, [t], p, soft_targets(shape, "dirichlet"), probs=True)
 
-write_cases("testdata/soft.json.gz", cases)
-print(len(cases), "cases")
+# --- deep supervision with "any class present" pooling ---------------------
+# PoolAnyPresent is F.adaptive_max_pool of the one-hot labels; a
+# DeepSupervision level of another size than the labels' runs the loss on
+# those multi-hot targets (torch: cross_entropy with them as probability
+# targets, the region terms against them), level 0 on the labels.
+pools = []
+for full, sizes in [((16, 16), [(8, 8), (4, 4), (3, 5)]), ((7, 9), [(3, 4), (2, 3), (5, 5), (1, 1), (14, 10)]),
+                    ((5, 6, 7), [(2, 3, 3), (3, 3, 4)]), ((100,), [(33,), (7,), (1,)])]:
+    C = 4
+    lab = rng.integers(0, C, (2,) + full)
+    oh = F.one_hot(torch.tensor(lab), C).movedim(-1, 1).double()
+    pool = {1: F.adaptive_max_pool1d, 2: F.adaptive_max_pool2d, 3: F.adaptive_max_pool3d}[len(full)]
+    for out in sizes:
+        pools.append({"full": list(full), "out": list(out), "c": C, "labels": [int(v) for v in lab.ravel()],
+                      "want": flat(pool(oh, out).numpy())})
+
+ds = []
+for full, outs, terms in [((12, 12), [(12, 12), (6, 6), (3, 3)], [{"term": "ce", "weight": 0.5}, {"term": "region", "kind": "dice", "weight": 0.5, "smooth_nr": 1e-6, "smooth_dr": 1e-6}]),
+                          ((9, 7), [(9, 7), (4, 3), (2, 2)], [{"term": "region", "kind": "dice", "smooth_nr": 1e-5, "smooth_dr": 1e-5}]),
+                          ((4, 6, 5), [(4, 6, 5), (2, 3, 3)], [{"term": "ce"}, {"term": "region", "kind": "iou"}])]:
+    N, C = 2, 3
+    lab = rng.integers(0, C, (N,) + full)
+    oh = F.one_hot(torch.tensor(lab), C).movedim(-1, 1).double()
+    pool = {2: F.adaptive_max_pool2d, 3: F.adaptive_max_pool3d}[len(full)]
+    xs, total, grads = [], 0, []
+    for k, out in enumerate(outs):
+        xk = torch.tensor(f32(rng.normal(0, 2, (N, C) + out)), requires_grad=True)
+        yk = oh if out == full else pool(oh, out)
+        lk = 0
+        for t in terms:
+            if t["term"] == "ce":
+                lk = lk + t.get("weight", 1.0) * (F.cross_entropy(xk, torch.tensor(lab)) if out == full else F.cross_entropy(xk, yk))
+            else:
+                lk = lk + t.get("weight", 1.0) * region_loss(torch.softmax(xk, 1), yk, torch.ones_like(yk), t)
+        total = total + max(0.5 ** k, 0.0625) * lk
+        xs.append(xk)
+    total.backward()
+    ds.append({"full": list(full), "outs": [list(o) for o in outs], "c": C, "terms": terms, "labels": [int(v) for v in lab.ravel()],
+               "logits": [flat(x.detach().numpy()) for x in xs], "loss": float(total), "grads": [flat(x.grad.numpy()) for x in xs]})
+
+import gzip, json
+out = {"torch": torch.__version__, "cases": cases, "pool": pools, "deepsup": ds}
+with open("testdata/soft.json.gz", "wb") as fh:
+    with gzip.GzipFile(fileobj=fh, mode="wb", mtime=0) as gz:
+        gz.write(json.dumps(out).encode())
+print(len(cases), "cases,", len(pools), "pooling cases,", len(ds), "deep supervision cases")
