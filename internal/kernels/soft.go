@@ -101,7 +101,9 @@ func SoftTargetRange(x, y []float32, S, lo, hi int, p *SoftTargetParams, out *So
 			sum += e[c]
 		}
 		if p.CE {
-			lse := mx + math.Log(sum)
+			// -log p_c = (mx - x_c) + log(sum): with mx first, logits of
+			// 1e30 would swallow log(sum) (their float64 spacing is 1e14).
+			ls := math.Log(sum)
 			var l float64
 			for c := 0; c < C; c++ {
 				w := 1.0
@@ -109,7 +111,7 @@ func SoftTargetRange(x, y []float32, S, lo, hi int, p *SoftTargetParams, out *So
 					w = float64(p.CEWeight[c])
 				}
 				yc := (1-eps)*float64(y[c*S+i]) + eps/float64(C)
-				l += w * yc * (lse - float64(x[c*S+i]))
+				l += w * yc * ((mx - float64(x[c*S+i])) + ls)
 			}
 			out.CE += l
 		}

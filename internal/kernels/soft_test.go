@@ -2,6 +2,7 @@ package kernels
 
 import (
 	"errors"
+	"math"
 	"testing"
 )
 
@@ -45,5 +46,29 @@ func TestSoftTargetChecks(t *testing.T) {
 	}
 	if err := SoftTargetGradRange(x, y, S, 2, 7, c, dst); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestSoftTargetHugeLogits: equal logits of -1e30 (or 3e38) give each pixel
+// the cross entropy log C, not 0: the log-sum-exp was mx + log(sum), which
+// a logit of 1e30 swallows (regression: FuzzSoft found it).
+func TestSoftTargetHugeLogits(t *testing.T) {
+	const C, S = 2, 3
+	for _, v := range []float32{-1e30, 3e38, -3e38} {
+		x := make([]float32, C*S)
+		y := make([]float32, C*S)
+		for i := range x {
+			x[i] = v
+		}
+		for i := 0; i < S; i++ {
+			y[i] = 1
+		}
+		out := &SoftTargetSums{P: make([]float64, C), PY: make([]float64, C), Y: make([]float64, C), PP: make([]float64, C), YY: make([]float64, C), AD: make([]float64, C)}
+		if err := SoftTargetRange(x, y, S, 0, S, &SoftTargetParams{C: C, CE: true, Scratch: make([]float64, C)}, out); err != nil {
+			t.Fatal(err)
+		}
+		if want := S * math.Ln2; math.Abs(out.CE-want) > 1e-12 {
+			t.Fatalf("logits %v: CE %v, want %v", v, out.CE, want)
+		}
 	}
 }
