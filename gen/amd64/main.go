@@ -12,8 +12,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"regexp"
-	"strings"
 
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
@@ -48,38 +46,6 @@ func main() {
 	}
 	consts.emit()
 	Generate()
-	if f := flag.Lookup("out"); f != nil && f.Value.String() != "" {
-		if err := checkAVX2Registers(f.Value.String()); err != nil {
-			fmt.Fprintln(os.Stderr, "amd64:", err)
-			os.Exit(1)
-		}
-	}
-}
-
-// upperVec matches the vector registers AVX2 has not: X16-X31, Y16-Y31 (and
-// any ZMM, K register).
-var upperVec = regexp.MustCompile(`\b([XY](1[6-9]|2[0-9]|3[01])|Z[0-9]+|K[1-7])\b`)
-
-// checkAVX2Registers fails when an AVX2 kernel of the generated file uses a
-// register only AVX-512 has: avo's allocator hands out X16-X31 and Y16-Y31
-// when a kernel needs more than 16 vector registers at once, and the kernel
-// would fault with SIGILL on an AVX2 CPU.
-func checkAVX2Registers(path string) error {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return err
-	}
-	fn := ""
-	for i, l := range strings.Split(string(b), "\n") {
-		if name, ok := strings.CutPrefix(l, "TEXT ·"); ok {
-			fn, _, _ = strings.Cut(name, "(")
-			continue
-		}
-		if strings.HasSuffix(fn, "AVX2") && upperVec.MatchString(l) {
-			return fmt.Errorf("%s:%d: AVX2 kernel %s uses an AVX-512 register: %s", path, i+1, fn, strings.TrimSpace(l))
-		}
-	}
-	return nil
 }
 
 // ptr is a pointer register advanced by elem bytes per lane.
