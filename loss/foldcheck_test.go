@@ -260,3 +260,45 @@ func TestFoldedCheckFirst(t *testing.T) {
 		wantSameErr(t, "ErrRange gradient", err, want)
 	}
 }
+
+// TestFoldedCheckMulticlassProbs: a Multiclass NoActivation call checks
+// its probabilities in the statistics pass: the scalar check's error for a
+// bad input anywhere, grad untouched; -0 and NaN inputs are no error.
+func TestFoldedCheckMulticlassProbs(t *testing.T) {
+	r := rand.New(rand.NewPCG(37, 38))
+	m := &Multiclass{Terms: []Weighted{{1, Dice()}}, Activation: NoActivation, Workers: 2}
+	for _, sh := range []Shape{NewShape(1, 3, 37), NewShape(2, 4, 128, 160), NewShape(5, 2, 6, 6)} {
+		lab := make([]uint8, sh.N*sh.S)
+		for i := range lab {
+			lab[i] = uint8(r.IntN(sh.C))
+		}
+		for _, at := range foldAt(sh.Len()) {
+			for _, bad := range append(foldBad, float32(math.Copysign(0, -1))) {
+				x, _ := foldInputs(r, sh, true)
+				x[at] = bad
+				want := checkProbs(x)
+				var ws Workspace
+				v, err := m.Forward(&ws, x, U8(lab), sh)
+				grad := make([]float32, sh.Len())
+				for i := range grad {
+					grad[i] = 7
+				}
+				_, gerr := m.Backward(&ws, x, U8(lab), sh, grad)
+				if want == nil { // NaN and -0: no error
+					if err != nil || (bad == bad) != (v == v) {
+						t.Fatalf("%v at %d = %v: %v, %v; want no error", sh, at, bad, v, err)
+					}
+					continue
+				}
+				wantSameErr(t, fmt.Sprintf("Forward %v at %d = %v", sh, at, bad), err, want)
+				wantSameErr(t, fmt.Sprintf("Backward %v at %d = %v", sh, at, bad), gerr, want)
+				if i := slices.IndexFunc(grad, func(v float32) bool { return v != 7 }); i >= 0 {
+					t.Fatalf("Backward %v at %d = %v: grad[%d] = %v after the error, want untouched", sh, at, bad, i, grad[i])
+				}
+			}
+			if sh.Len() > 1000 {
+				break
+			}
+		}
+	}
+}
