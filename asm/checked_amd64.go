@@ -94,337 +94,361 @@ func SigmoidAVX512(dst []float32, x []float32) error {
 // SigmoidStatsAVX2 runs sigmoidStatsAVX2 after its checks: it returns an
 // error wrapping ErrArg, having done nothing, when y is shorter than x or
 // out than 8. Otherwise it returns ErrCPU on a CPU without AVX2.
-func SigmoidStatsAVX2(x []float32, y []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32) error {
+// Its result is the kernel's: the largest bits of the targets (and of
+// probability inputs) as uint32, 0 with an error.
+func SigmoidStatsAVX2(x []float32, y []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32) (uint32, error) {
 	if !(len(y) >= len(x) && len(out) >= 8) {
-		return argErr("SigmoidStatsAVX2")
+		return 0, argErr("SigmoidStatsAVX2")
 	}
 	if !hasAVX2 {
-		return cpuErr("SigmoidStatsAVX2")
+		return 0, cpuErr("SigmoidStatsAVX2")
 	}
-	sigmoidStatsAVX2(x, y, flags, pw, alpha, gamma, gmode, out)
-	return nil
+	return sigmoidStatsAVX2(x, y, flags, pw, alpha, gamma, gmode, out), nil
 }
 
 // SigmoidGradAVX2 runs sigmoidGradAVX2 after its checks: it returns an error
 // wrapping ErrArg, having done nothing, when y or dst is shorter than x.
 // Otherwise it returns ErrCPU on a CPU without AVX2.
-func SigmoidGradAVX2(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int) error {
+// Its result is the kernel's: the largest bits of the targets (and of
+// probability inputs) as uint32, 0 with an error.
+func SigmoidGradAVX2(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int) (uint32, error) {
 	if !(len(y) >= len(x) && len(dst) >= len(x)) {
-		return argErr("SigmoidGradAVX2")
+		return 0, argErr("SigmoidGradAVX2")
 	}
 	if !hasAVX2 {
-		return cpuErr("SigmoidGradAVX2")
+		return 0, cpuErr("SigmoidGradAVX2")
 	}
-	sigmoidGradAVX2(x, y, dst, flags, a, b, e, d, bceScale, pw, focalScale, alpha, gamma, gmode, g1mode)
-	return nil
+	return sigmoidGradAVX2(x, y, dst, flags, a, b, e, d, bceScale, pw, focalScale, alpha, gamma, gmode, g1mode), nil
 }
 
 // SigmoidFusedAVX2 runs sigmoidFusedAVX2 after its checks: it returns an
 // error wrapping ErrArg, having done nothing, when y or dst is shorter than
 // x, or out than 2. Otherwise it returns ErrCPU on a CPU without AVX2.
-func SigmoidFusedAVX2(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32) error {
+// Its result is the kernel's: the largest bits of the targets (and of
+// probability inputs) as uint32, 0 with an error.
+func SigmoidFusedAVX2(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32) (uint32, error) {
 	if !(len(y) >= len(x) && len(dst) >= len(x) && len(out) >= 2) {
-		return argErr("SigmoidFusedAVX2")
+		return 0, argErr("SigmoidFusedAVX2")
 	}
 	if !hasAVX2 {
-		return cpuErr("SigmoidFusedAVX2")
+		return 0, cpuErr("SigmoidFusedAVX2")
 	}
-	sigmoidFusedAVX2(x, y, dst, flags, a, b, e, d, bceScale, pw, focalScale, alpha, gamma, gmode, g1mode, sflags, out)
-	return nil
+	return sigmoidFusedAVX2(x, y, dst, flags, a, b, e, d, bceScale, pw, focalScale, alpha, gamma, gmode, g1mode, sflags, out), nil
 }
 
 // SigmoidStatsAVX512 runs sigmoidStatsAVX512 after its checks: it returns an
 // error wrapping ErrArg, having done nothing, when y is shorter than x or
 // out than 8. Otherwise it returns ErrCPU on a CPU without AVX-512.
-func SigmoidStatsAVX512(x []float32, y []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32) error {
+// Its result is the kernel's: the largest bits of the targets (and of
+// probability inputs) as uint32, 0 with an error.
+func SigmoidStatsAVX512(x []float32, y []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32) (uint32, error) {
 	if !(len(y) >= len(x) && len(out) >= 8) {
-		return argErr("SigmoidStatsAVX512")
+		return 0, argErr("SigmoidStatsAVX512")
 	}
 	if !hasAVX512 {
-		return cpuErr("SigmoidStatsAVX512")
+		return 0, cpuErr("SigmoidStatsAVX512")
 	}
-	sigmoidStatsAVX512(x, y, flags, pw, alpha, gamma, gmode, out)
-	return nil
+	return sigmoidStatsAVX512(x, y, flags, pw, alpha, gamma, gmode, out), nil
 }
 
 // SigmoidGradAVX512 runs sigmoidGradAVX512 after its checks: it returns an
 // error wrapping ErrArg, having done nothing, when y or dst is shorter than
 // x. Otherwise it returns ErrCPU on a CPU without AVX-512.
-func SigmoidGradAVX512(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int) error {
+// Its result is the kernel's: the largest bits of the targets (and of
+// probability inputs) as uint32, 0 with an error.
+func SigmoidGradAVX512(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int) (uint32, error) {
 	if !(len(y) >= len(x) && len(dst) >= len(x)) {
-		return argErr("SigmoidGradAVX512")
+		return 0, argErr("SigmoidGradAVX512")
 	}
 	if !hasAVX512 {
-		return cpuErr("SigmoidGradAVX512")
+		return 0, cpuErr("SigmoidGradAVX512")
 	}
-	sigmoidGradAVX512(x, y, dst, flags, a, b, e, d, bceScale, pw, focalScale, alpha, gamma, gmode, g1mode)
-	return nil
+	return sigmoidGradAVX512(x, y, dst, flags, a, b, e, d, bceScale, pw, focalScale, alpha, gamma, gmode, g1mode), nil
 }
 
 // SigmoidFusedAVX512 runs sigmoidFusedAVX512 after its checks: it returns an
 // error wrapping ErrArg, having done nothing, when y or dst is shorter than
 // x, or out than 2. Otherwise it returns ErrCPU on a CPU without AVX-512.
-func SigmoidFusedAVX512(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32) error {
+// Its result is the kernel's: the largest bits of the targets (and of
+// probability inputs) as uint32, 0 with an error.
+func SigmoidFusedAVX512(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32) (uint32, error) {
 	if !(len(y) >= len(x) && len(dst) >= len(x) && len(out) >= 2) {
-		return argErr("SigmoidFusedAVX512")
+		return 0, argErr("SigmoidFusedAVX512")
 	}
 	if !hasAVX512 {
-		return cpuErr("SigmoidFusedAVX512")
+		return 0, cpuErr("SigmoidFusedAVX512")
 	}
-	sigmoidFusedAVX512(x, y, dst, flags, a, b, e, d, bceScale, pw, focalScale, alpha, gamma, gmode, g1mode, sflags, out)
-	return nil
+	return sigmoidFusedAVX512(x, y, dst, flags, a, b, e, d, bceScale, pw, focalScale, alpha, gamma, gmode, g1mode, sflags, out), nil
 }
 
 // SigmoidStatsWAVX2 runs sigmoidStatsWAVX2 after its checks: it returns an
 // error wrapping ErrArg, having done nothing, when y or w is shorter than x
 // or out than 8. Otherwise it returns ErrCPU on a CPU without AVX2.
-func SigmoidStatsWAVX2(x []float32, y []float32, w []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32) error {
+// Its result is the kernel's: the largest bits of the targets (and of
+// probability inputs) as uint32, 0 with an error.
+func SigmoidStatsWAVX2(x []float32, y []float32, w []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32) (uint32, error) {
 	if !(len(y) >= len(x) && len(w) >= len(x) && len(out) >= 8) {
-		return argErr("SigmoidStatsWAVX2")
+		return 0, argErr("SigmoidStatsWAVX2")
 	}
 	if !hasAVX2 {
-		return cpuErr("SigmoidStatsWAVX2")
+		return 0, cpuErr("SigmoidStatsWAVX2")
 	}
-	sigmoidStatsWAVX2(x, y, w, flags, pw, alpha, gamma, gmode, out)
-	return nil
+	return sigmoidStatsWAVX2(x, y, w, flags, pw, alpha, gamma, gmode, out), nil
 }
 
 // SigmoidGradWAVX2 runs sigmoidGradWAVX2 after its checks: it returns an
 // error wrapping ErrArg, having done nothing, when y, w or dst is shorter
 // than x. Otherwise it returns ErrCPU on a CPU without AVX2.
-func SigmoidGradWAVX2(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int) error {
+// Its result is the kernel's: the largest bits of the targets (and of
+// probability inputs) as uint32, 0 with an error.
+func SigmoidGradWAVX2(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int) (uint32, error) {
 	if !(len(y) >= len(x) && len(w) >= len(x) && len(dst) >= len(x)) {
-		return argErr("SigmoidGradWAVX2")
+		return 0, argErr("SigmoidGradWAVX2")
 	}
 	if !hasAVX2 {
-		return cpuErr("SigmoidGradWAVX2")
+		return 0, cpuErr("SigmoidGradWAVX2")
 	}
-	sigmoidGradWAVX2(x, y, w, dst, flags, a, b, e, d, bceScale, pw, focalScale, alpha, gamma, gmode, g1mode)
-	return nil
+	return sigmoidGradWAVX2(x, y, w, dst, flags, a, b, e, d, bceScale, pw, focalScale, alpha, gamma, gmode, g1mode), nil
 }
 
 // SigmoidFusedWAVX2 runs sigmoidFusedWAVX2 after its checks: it returns an
 // error wrapping ErrArg, having done nothing, when y, w or dst is shorter
 // than x, or out than 2. Otherwise it returns ErrCPU on a CPU without AVX2.
-func SigmoidFusedWAVX2(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32) error {
+// Its result is the kernel's: the largest bits of the targets (and of
+// probability inputs) as uint32, 0 with an error.
+func SigmoidFusedWAVX2(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32) (uint32, error) {
 	if !(len(y) >= len(x) && len(w) >= len(x) && len(dst) >= len(x) && len(out) >= 2) {
-		return argErr("SigmoidFusedWAVX2")
+		return 0, argErr("SigmoidFusedWAVX2")
 	}
 	if !hasAVX2 {
-		return cpuErr("SigmoidFusedWAVX2")
+		return 0, cpuErr("SigmoidFusedWAVX2")
 	}
-	sigmoidFusedWAVX2(x, y, w, dst, flags, a, b, e, d, bceScale, pw, focalScale, alpha, gamma, gmode, g1mode, sflags, out)
-	return nil
+	return sigmoidFusedWAVX2(x, y, w, dst, flags, a, b, e, d, bceScale, pw, focalScale, alpha, gamma, gmode, g1mode, sflags, out), nil
 }
 
 // SigmoidStatsWAVX512 runs sigmoidStatsWAVX512 after its checks: it returns an
 // error wrapping ErrArg, having done nothing, when y or w is shorter than x
 // or out than 8. Otherwise it returns ErrCPU on a CPU without AVX-512.
-func SigmoidStatsWAVX512(x []float32, y []float32, w []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32) error {
+// Its result is the kernel's: the largest bits of the targets (and of
+// probability inputs) as uint32, 0 with an error.
+func SigmoidStatsWAVX512(x []float32, y []float32, w []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32) (uint32, error) {
 	if !(len(y) >= len(x) && len(w) >= len(x) && len(out) >= 8) {
-		return argErr("SigmoidStatsWAVX512")
+		return 0, argErr("SigmoidStatsWAVX512")
 	}
 	if !hasAVX512 {
-		return cpuErr("SigmoidStatsWAVX512")
+		return 0, cpuErr("SigmoidStatsWAVX512")
 	}
-	sigmoidStatsWAVX512(x, y, w, flags, pw, alpha, gamma, gmode, out)
-	return nil
+	return sigmoidStatsWAVX512(x, y, w, flags, pw, alpha, gamma, gmode, out), nil
 }
 
 // SigmoidGradWAVX512 runs sigmoidGradWAVX512 after its checks: it returns an
 // error wrapping ErrArg, having done nothing, when y, w or dst is shorter
 // than x. Otherwise it returns ErrCPU on a CPU without AVX-512.
-func SigmoidGradWAVX512(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int) error {
+// Its result is the kernel's: the largest bits of the targets (and of
+// probability inputs) as uint32, 0 with an error.
+func SigmoidGradWAVX512(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int) (uint32, error) {
 	if !(len(y) >= len(x) && len(w) >= len(x) && len(dst) >= len(x)) {
-		return argErr("SigmoidGradWAVX512")
+		return 0, argErr("SigmoidGradWAVX512")
 	}
 	if !hasAVX512 {
-		return cpuErr("SigmoidGradWAVX512")
+		return 0, cpuErr("SigmoidGradWAVX512")
 	}
-	sigmoidGradWAVX512(x, y, w, dst, flags, a, b, e, d, bceScale, pw, focalScale, alpha, gamma, gmode, g1mode)
-	return nil
+	return sigmoidGradWAVX512(x, y, w, dst, flags, a, b, e, d, bceScale, pw, focalScale, alpha, gamma, gmode, g1mode), nil
 }
 
 // SigmoidFusedWAVX512 runs sigmoidFusedWAVX512 after its checks: it returns an
 // error wrapping ErrArg, having done nothing, when y, w or dst is shorter
 // than x, or out than 2. Otherwise it returns ErrCPU on a CPU without AVX-512.
-func SigmoidFusedWAVX512(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32) error {
+// Its result is the kernel's: the largest bits of the targets (and of
+// probability inputs) as uint32, 0 with an error.
+func SigmoidFusedWAVX512(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32) (uint32, error) {
 	if !(len(y) >= len(x) && len(w) >= len(x) && len(dst) >= len(x) && len(out) >= 2) {
-		return argErr("SigmoidFusedWAVX512")
+		return 0, argErr("SigmoidFusedWAVX512")
 	}
 	if !hasAVX512 {
-		return cpuErr("SigmoidFusedWAVX512")
+		return 0, cpuErr("SigmoidFusedWAVX512")
 	}
-	sigmoidFusedWAVX512(x, y, w, dst, flags, a, b, e, d, bceScale, pw, focalScale, alpha, gamma, gmode, g1mode, sflags, out)
-	return nil
+	return sigmoidFusedWAVX512(x, y, w, dst, flags, a, b, e, d, bceScale, pw, focalScale, alpha, gamma, gmode, g1mode, sflags, out), nil
 }
 
 // SigmoidStatsPAVX2 runs sigmoidStatsPAVX2 after its checks: it returns
 // an error wrapping ErrArg, having done nothing, when y is shorter than x
 // or out than 8. Otherwise it returns ErrCPU on a CPU without AVX2.
-func SigmoidStatsPAVX2(x []float32, y []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32) error {
+// Its result is the kernel's: the largest bits of the targets (and of
+// probability inputs) as uint32, 0 with an error.
+func SigmoidStatsPAVX2(x []float32, y []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32) (uint32, error) {
 	if !(len(y) >= len(x) && len(out) >= 8) {
-		return argErr("SigmoidStatsPAVX2")
+		return 0, argErr("SigmoidStatsPAVX2")
 	}
 	if !hasAVX2 {
-		return cpuErr("SigmoidStatsPAVX2")
+		return 0, cpuErr("SigmoidStatsPAVX2")
 	}
-	sigmoidStatsPAVX2(x, y, flags, pw, alpha, gamma, gmode, out)
-	return nil
+	return sigmoidStatsPAVX2(x, y, flags, pw, alpha, gamma, gmode, out), nil
 }
 
 // SigmoidGradPAVX2 runs sigmoidGradPAVX2 after its checks: it returns
 // an error wrapping ErrArg, having done nothing, when y or dst is shorter
 // than x. Otherwise it returns ErrCPU on a CPU without AVX2.
-func SigmoidGradPAVX2(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int) error {
+// Its result is the kernel's: the largest bits of the targets (and of
+// probability inputs) as uint32, 0 with an error.
+func SigmoidGradPAVX2(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int) (uint32, error) {
 	if !(len(y) >= len(x) && len(dst) >= len(x)) {
-		return argErr("SigmoidGradPAVX2")
+		return 0, argErr("SigmoidGradPAVX2")
 	}
 	if !hasAVX2 {
-		return cpuErr("SigmoidGradPAVX2")
+		return 0, cpuErr("SigmoidGradPAVX2")
 	}
-	sigmoidGradPAVX2(x, y, dst, flags, a, b, e, d, bceScale, pw, focalScale, alpha, gamma, gmode, g1mode)
-	return nil
+	return sigmoidGradPAVX2(x, y, dst, flags, a, b, e, d, bceScale, pw, focalScale, alpha, gamma, gmode, g1mode), nil
 }
 
 // SigmoidFusedPAVX2 runs sigmoidFusedPAVX2 after its checks: it returns
 // an error wrapping ErrArg, having done nothing, when y or dst is shorter
 // than x, or out than 2. Otherwise it returns ErrCPU on a CPU without AVX2.
-func SigmoidFusedPAVX2(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32) error {
+// Its result is the kernel's: the largest bits of the targets (and of
+// probability inputs) as uint32, 0 with an error.
+func SigmoidFusedPAVX2(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32) (uint32, error) {
 	if !(len(y) >= len(x) && len(dst) >= len(x) && len(out) >= 2) {
-		return argErr("SigmoidFusedPAVX2")
+		return 0, argErr("SigmoidFusedPAVX2")
 	}
 	if !hasAVX2 {
-		return cpuErr("SigmoidFusedPAVX2")
+		return 0, cpuErr("SigmoidFusedPAVX2")
 	}
-	sigmoidFusedPAVX2(x, y, dst, flags, a, b, e, d, bceScale, pw, focalScale, alpha, gamma, gmode, g1mode, sflags, out)
-	return nil
+	return sigmoidFusedPAVX2(x, y, dst, flags, a, b, e, d, bceScale, pw, focalScale, alpha, gamma, gmode, g1mode, sflags, out), nil
 }
 
 // SigmoidStatsPWAVX2 runs sigmoidStatsPWAVX2 after its checks: it returns
 // an error wrapping ErrArg, having done nothing, when y, w is shorter than x
 // or out than 8. Otherwise it returns ErrCPU on a CPU without AVX2.
-func SigmoidStatsPWAVX2(x []float32, y []float32, w []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32) error {
+// Its result is the kernel's: the largest bits of the targets (and of
+// probability inputs) as uint32, 0 with an error.
+func SigmoidStatsPWAVX2(x []float32, y []float32, w []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32) (uint32, error) {
 	if !(len(y) >= len(x) && len(w) >= len(x) && len(out) >= 8) {
-		return argErr("SigmoidStatsPWAVX2")
+		return 0, argErr("SigmoidStatsPWAVX2")
 	}
 	if !hasAVX2 {
-		return cpuErr("SigmoidStatsPWAVX2")
+		return 0, cpuErr("SigmoidStatsPWAVX2")
 	}
-	sigmoidStatsPWAVX2(x, y, w, flags, pw, alpha, gamma, gmode, out)
-	return nil
+	return sigmoidStatsPWAVX2(x, y, w, flags, pw, alpha, gamma, gmode, out), nil
 }
 
 // SigmoidGradPWAVX2 runs sigmoidGradPWAVX2 after its checks: it returns
 // an error wrapping ErrArg, having done nothing, when y, w or dst is shorter
 // than x. Otherwise it returns ErrCPU on a CPU without AVX2.
-func SigmoidGradPWAVX2(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int) error {
+// Its result is the kernel's: the largest bits of the targets (and of
+// probability inputs) as uint32, 0 with an error.
+func SigmoidGradPWAVX2(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int) (uint32, error) {
 	if !(len(y) >= len(x) && len(w) >= len(x) && len(dst) >= len(x)) {
-		return argErr("SigmoidGradPWAVX2")
+		return 0, argErr("SigmoidGradPWAVX2")
 	}
 	if !hasAVX2 {
-		return cpuErr("SigmoidGradPWAVX2")
+		return 0, cpuErr("SigmoidGradPWAVX2")
 	}
-	sigmoidGradPWAVX2(x, y, w, dst, flags, a, b, e, d, bceScale, pw, focalScale, alpha, gamma, gmode, g1mode)
-	return nil
+	return sigmoidGradPWAVX2(x, y, w, dst, flags, a, b, e, d, bceScale, pw, focalScale, alpha, gamma, gmode, g1mode), nil
 }
 
 // SigmoidFusedPWAVX2 runs sigmoidFusedPWAVX2 after its checks: it returns
 // an error wrapping ErrArg, having done nothing, when y, w or dst is shorter
 // than x, or out than 2. Otherwise it returns ErrCPU on a CPU without AVX2.
-func SigmoidFusedPWAVX2(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32) error {
+// Its result is the kernel's: the largest bits of the targets (and of
+// probability inputs) as uint32, 0 with an error.
+func SigmoidFusedPWAVX2(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32) (uint32, error) {
 	if !(len(y) >= len(x) && len(w) >= len(x) && len(dst) >= len(x) && len(out) >= 2) {
-		return argErr("SigmoidFusedPWAVX2")
+		return 0, argErr("SigmoidFusedPWAVX2")
 	}
 	if !hasAVX2 {
-		return cpuErr("SigmoidFusedPWAVX2")
+		return 0, cpuErr("SigmoidFusedPWAVX2")
 	}
-	sigmoidFusedPWAVX2(x, y, w, dst, flags, a, b, e, d, bceScale, pw, focalScale, alpha, gamma, gmode, g1mode, sflags, out)
-	return nil
+	return sigmoidFusedPWAVX2(x, y, w, dst, flags, a, b, e, d, bceScale, pw, focalScale, alpha, gamma, gmode, g1mode, sflags, out), nil
 }
 
 // SigmoidStatsPAVX512 runs sigmoidStatsPAVX512 after its checks: it returns
 // an error wrapping ErrArg, having done nothing, when y is shorter than x
 // or out than 8. Otherwise it returns ErrCPU on a CPU without AVX-512.
-func SigmoidStatsPAVX512(x []float32, y []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32) error {
+// Its result is the kernel's: the largest bits of the targets (and of
+// probability inputs) as uint32, 0 with an error.
+func SigmoidStatsPAVX512(x []float32, y []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32) (uint32, error) {
 	if !(len(y) >= len(x) && len(out) >= 8) {
-		return argErr("SigmoidStatsPAVX512")
+		return 0, argErr("SigmoidStatsPAVX512")
 	}
 	if !hasAVX512 {
-		return cpuErr("SigmoidStatsPAVX512")
+		return 0, cpuErr("SigmoidStatsPAVX512")
 	}
-	sigmoidStatsPAVX512(x, y, flags, pw, alpha, gamma, gmode, out)
-	return nil
+	return sigmoidStatsPAVX512(x, y, flags, pw, alpha, gamma, gmode, out), nil
 }
 
 // SigmoidGradPAVX512 runs sigmoidGradPAVX512 after its checks: it returns
 // an error wrapping ErrArg, having done nothing, when y or dst is shorter
 // than x. Otherwise it returns ErrCPU on a CPU without AVX-512.
-func SigmoidGradPAVX512(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int) error {
+// Its result is the kernel's: the largest bits of the targets (and of
+// probability inputs) as uint32, 0 with an error.
+func SigmoidGradPAVX512(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int) (uint32, error) {
 	if !(len(y) >= len(x) && len(dst) >= len(x)) {
-		return argErr("SigmoidGradPAVX512")
+		return 0, argErr("SigmoidGradPAVX512")
 	}
 	if !hasAVX512 {
-		return cpuErr("SigmoidGradPAVX512")
+		return 0, cpuErr("SigmoidGradPAVX512")
 	}
-	sigmoidGradPAVX512(x, y, dst, flags, a, b, e, d, bceScale, pw, focalScale, alpha, gamma, gmode, g1mode)
-	return nil
+	return sigmoidGradPAVX512(x, y, dst, flags, a, b, e, d, bceScale, pw, focalScale, alpha, gamma, gmode, g1mode), nil
 }
 
 // SigmoidFusedPAVX512 runs sigmoidFusedPAVX512 after its checks: it returns
 // an error wrapping ErrArg, having done nothing, when y or dst is shorter
 // than x, or out than 2. Otherwise it returns ErrCPU on a CPU without AVX-512.
-func SigmoidFusedPAVX512(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32) error {
+// Its result is the kernel's: the largest bits of the targets (and of
+// probability inputs) as uint32, 0 with an error.
+func SigmoidFusedPAVX512(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32) (uint32, error) {
 	if !(len(y) >= len(x) && len(dst) >= len(x) && len(out) >= 2) {
-		return argErr("SigmoidFusedPAVX512")
+		return 0, argErr("SigmoidFusedPAVX512")
 	}
 	if !hasAVX512 {
-		return cpuErr("SigmoidFusedPAVX512")
+		return 0, cpuErr("SigmoidFusedPAVX512")
 	}
-	sigmoidFusedPAVX512(x, y, dst, flags, a, b, e, d, bceScale, pw, focalScale, alpha, gamma, gmode, g1mode, sflags, out)
-	return nil
+	return sigmoidFusedPAVX512(x, y, dst, flags, a, b, e, d, bceScale, pw, focalScale, alpha, gamma, gmode, g1mode, sflags, out), nil
 }
 
 // SigmoidStatsPWAVX512 runs sigmoidStatsPWAVX512 after its checks: it returns
 // an error wrapping ErrArg, having done nothing, when y, w is shorter than x
 // or out than 8. Otherwise it returns ErrCPU on a CPU without AVX-512.
-func SigmoidStatsPWAVX512(x []float32, y []float32, w []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32) error {
+// Its result is the kernel's: the largest bits of the targets (and of
+// probability inputs) as uint32, 0 with an error.
+func SigmoidStatsPWAVX512(x []float32, y []float32, w []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32) (uint32, error) {
 	if !(len(y) >= len(x) && len(w) >= len(x) && len(out) >= 8) {
-		return argErr("SigmoidStatsPWAVX512")
+		return 0, argErr("SigmoidStatsPWAVX512")
 	}
 	if !hasAVX512 {
-		return cpuErr("SigmoidStatsPWAVX512")
+		return 0, cpuErr("SigmoidStatsPWAVX512")
 	}
-	sigmoidStatsPWAVX512(x, y, w, flags, pw, alpha, gamma, gmode, out)
-	return nil
+	return sigmoidStatsPWAVX512(x, y, w, flags, pw, alpha, gamma, gmode, out), nil
 }
 
 // SigmoidGradPWAVX512 runs sigmoidGradPWAVX512 after its checks: it returns
 // an error wrapping ErrArg, having done nothing, when y, w or dst is shorter
 // than x. Otherwise it returns ErrCPU on a CPU without AVX-512.
-func SigmoidGradPWAVX512(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int) error {
+// Its result is the kernel's: the largest bits of the targets (and of
+// probability inputs) as uint32, 0 with an error.
+func SigmoidGradPWAVX512(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int) (uint32, error) {
 	if !(len(y) >= len(x) && len(w) >= len(x) && len(dst) >= len(x)) {
-		return argErr("SigmoidGradPWAVX512")
+		return 0, argErr("SigmoidGradPWAVX512")
 	}
 	if !hasAVX512 {
-		return cpuErr("SigmoidGradPWAVX512")
+		return 0, cpuErr("SigmoidGradPWAVX512")
 	}
-	sigmoidGradPWAVX512(x, y, w, dst, flags, a, b, e, d, bceScale, pw, focalScale, alpha, gamma, gmode, g1mode)
-	return nil
+	return sigmoidGradPWAVX512(x, y, w, dst, flags, a, b, e, d, bceScale, pw, focalScale, alpha, gamma, gmode, g1mode), nil
 }
 
 // SigmoidFusedPWAVX512 runs sigmoidFusedPWAVX512 after its checks: it returns
 // an error wrapping ErrArg, having done nothing, when y, w or dst is shorter
 // than x, or out than 2. Otherwise it returns ErrCPU on a CPU without AVX-512.
-func SigmoidFusedPWAVX512(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32) error {
+// Its result is the kernel's: the largest bits of the targets (and of
+// probability inputs) as uint32, 0 with an error.
+func SigmoidFusedPWAVX512(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32) (uint32, error) {
 	if !(len(y) >= len(x) && len(w) >= len(x) && len(dst) >= len(x) && len(out) >= 2) {
-		return argErr("SigmoidFusedPWAVX512")
+		return 0, argErr("SigmoidFusedPWAVX512")
 	}
 	if !hasAVX512 {
-		return cpuErr("SigmoidFusedPWAVX512")
+		return 0, cpuErr("SigmoidFusedPWAVX512")
 	}
-	sigmoidFusedPWAVX512(x, y, w, dst, flags, a, b, e, d, bceScale, pw, focalScale, alpha, gamma, gmode, g1mode, sflags, out)
-	return nil
+	return sigmoidFusedPWAVX512(x, y, w, dst, flags, a, b, e, d, bceScale, pw, focalScale, alpha, gamma, gmode, g1mode, sflags, out), nil
 }
 
 // SoftmaxStatsU8AVX2 runs softmaxStatsU8AVX2 after its checks: it returns an

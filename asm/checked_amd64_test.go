@@ -21,9 +21,9 @@ func TestFinding8(t *testing.T) {
 
 	xs, ys := make([]float32, 100), make([]float32, 100)
 	out1 := guardF32(t, 1)
-	wantArg(t, "SigmoidStatsAVX512", SigmoidStatsAVX512(xs, ys, 15, 1, 0.25, 2, 2, out1))
-	wantArg(t, "SigmoidStatsAVX2", SigmoidStatsAVX2(xs, ys, 15, 1, 0.25, 2, 2, out1))
-	wantArg(t, "SigmoidFusedAVX2", SigmoidFusedAVX2(xs, ys, dst, 1, 0, 0, 0, 0, 1, 1, 0, -1, 0, 0, 0, 1, out1))
+	wantArg(t, "SigmoidStatsAVX512", errOf(SigmoidStatsAVX512(xs, ys, 15, 1, 0.25, 2, 2, out1)))
+	wantArg(t, "SigmoidStatsAVX2", errOf(SigmoidStatsAVX2(xs, ys, 15, 1, 0.25, 2, 2, out1)))
+	wantArg(t, "SigmoidFusedAVX2", errOf(SigmoidFusedAVX2(xs, ys, dst, 1, 0, 0, 0, 0, 1, 1, 0, -1, 0, 0, 0, 1, out1)))
 
 	const C = 3
 	img := make([]float32, C*64)
@@ -107,17 +107,17 @@ func TestCheckedWeighted(t *testing.T) {
 		name string
 		err  error
 	}{
-		{"SigmoidStatsWAVX2", SigmoidStatsWAVX2(xs, ys, w, 15, 1, 0.25, 2, 2, out)},
-		{"SigmoidStatsWAVX512", SigmoidStatsWAVX512(xs, ys, w, 15, 1, 0.25, 2, 2, out)},
-		{"SigmoidGradWAVX2", SigmoidGradWAVX2(xs, ys, w, dst, 1, 0, 0, 0, 0, 1, 1, 0, -1, 0, 0, 0)},
-		{"SigmoidGradWAVX512", SigmoidGradWAVX512(xs, ys, w, dst, 1, 0, 0, 0, 0, 1, 1, 0, -1, 0, 0, 0)},
-		{"SigmoidFusedWAVX2", SigmoidFusedWAVX2(xs, ys, w, dst, 1, 0, 0, 0, 0, 1, 1, 0, -1, 0, 0, 0, 1, out)},
-		{"SigmoidFusedWAVX512", SigmoidFusedWAVX512(xs, ys, w, dst, 1, 0, 0, 0, 0, 1, 1, 0, -1, 0, 0, 0, 1, out)},
+		{"SigmoidStatsWAVX2", errOf(SigmoidStatsWAVX2(xs, ys, w, 15, 1, 0.25, 2, 2, out))},
+		{"SigmoidStatsWAVX512", errOf(SigmoidStatsWAVX512(xs, ys, w, 15, 1, 0.25, 2, 2, out))},
+		{"SigmoidGradWAVX2", errOf(SigmoidGradWAVX2(xs, ys, w, dst, 1, 0, 0, 0, 0, 1, 1, 0, -1, 0, 0, 0))},
+		{"SigmoidGradWAVX512", errOf(SigmoidGradWAVX512(xs, ys, w, dst, 1, 0, 0, 0, 0, 1, 1, 0, -1, 0, 0, 0))},
+		{"SigmoidFusedWAVX2", errOf(SigmoidFusedWAVX2(xs, ys, w, dst, 1, 0, 0, 0, 0, 1, 1, 0, -1, 0, 0, 0, 1, out))},
+		{"SigmoidFusedWAVX512", errOf(SigmoidFusedWAVX512(xs, ys, w, dst, 1, 0, 0, 0, 0, 1, 1, 0, -1, 0, 0, 0, 1, out))},
 	} {
 		wantArg(t, tc.name, tc.err)
 	}
 	if hasAVX2 {
-		if err := SigmoidStatsWAVX2(xs, ys, make([]float32, 100), 15, 1, 0.25, 2, 2, out); err != nil {
+		if err := errOf(SigmoidStatsWAVX2(xs, ys, make([]float32, 100), 15, 1, 0.25, 2, 2, out)); err != nil {
 			t.Fatalf("SigmoidStatsWAVX2 on valid arguments: %v", err)
 		}
 	}

@@ -40,88 +40,96 @@ func SigmoidNEON(dst []float32, x []float32) error {
 // SigmoidStatsNEON runs sigmoidStatsNEON after its checks: it returns an
 // error wrapping ErrArg, having done nothing, when y is shorter than x or
 // out than 8.
-func SigmoidStatsNEON(x []float32, y []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32) error {
+// Its result is the kernel's: the largest bits of the targets (and of
+// probability inputs) as uint32, 0 with an error.
+func SigmoidStatsNEON(x []float32, y []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32) (uint32, error) {
 	if !(len(y) >= len(x) && len(out) >= 8) {
-		return argErr("SigmoidStatsNEON")
+		return 0, argErr("SigmoidStatsNEON")
 	}
-	sigmoidStatsNEON(x, y, flags, pw, alpha, gamma, gmode, out)
-	return nil
+	return sigmoidStatsNEON(x, y, flags, pw, alpha, gamma, gmode, out), nil
 }
 
 // SigmoidGradNEON runs sigmoidGradNEON after its checks: it returns an error
 // wrapping ErrArg, having done nothing, when y or dst is shorter than x.
-func SigmoidGradNEON(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int) error {
+// Its result is the kernel's: the largest bits of the targets (and of
+// probability inputs) as uint32, 0 with an error.
+func SigmoidGradNEON(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int) (uint32, error) {
 	if !(len(y) >= len(x) && len(dst) >= len(x)) {
-		return argErr("SigmoidGradNEON")
+		return 0, argErr("SigmoidGradNEON")
 	}
-	sigmoidGradNEON(x, y, dst, flags, a, b, e, d, bceScale, pw, focalScale, alpha, gamma, gmode, g1mode)
-	return nil
+	return sigmoidGradNEON(x, y, dst, flags, a, b, e, d, bceScale, pw, focalScale, alpha, gamma, gmode, g1mode), nil
 }
 
 // SigmoidStatsWNEON runs sigmoidStatsWNEON after its checks: it returns an
 // error wrapping ErrArg, having done nothing, when y or w is shorter than x
 // or out than 8.
-func SigmoidStatsWNEON(x []float32, y []float32, w []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32) error {
+// Its result is the kernel's: the largest bits of the targets (and of
+// probability inputs) as uint32, 0 with an error.
+func SigmoidStatsWNEON(x []float32, y []float32, w []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32) (uint32, error) {
 	if !(len(y) >= len(x) && len(w) >= len(x) && len(out) >= 8) {
-		return argErr("SigmoidStatsWNEON")
+		return 0, argErr("SigmoidStatsWNEON")
 	}
-	sigmoidStatsWNEON(x, y, w, flags, pw, alpha, gamma, gmode, out)
-	return nil
+	return sigmoidStatsWNEON(x, y, w, flags, pw, alpha, gamma, gmode, out), nil
 }
 
 // SigmoidGradWNEON runs sigmoidGradWNEON after its checks: it returns an
 // error wrapping ErrArg, having done nothing, when y, w or dst is shorter
 // than x.
-func SigmoidGradWNEON(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int) error {
+// Its result is the kernel's: the largest bits of the targets (and of
+// probability inputs) as uint32, 0 with an error.
+func SigmoidGradWNEON(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int) (uint32, error) {
 	if !(len(y) >= len(x) && len(w) >= len(x) && len(dst) >= len(x)) {
-		return argErr("SigmoidGradWNEON")
+		return 0, argErr("SigmoidGradWNEON")
 	}
-	sigmoidGradWNEON(x, y, w, dst, flags, a, b, e, d, bceScale, pw, focalScale, alpha, gamma, gmode, g1mode)
-	return nil
+	return sigmoidGradWNEON(x, y, w, dst, flags, a, b, e, d, bceScale, pw, focalScale, alpha, gamma, gmode, g1mode), nil
 }
 
 // SigmoidStatsPNEON runs sigmoidStatsPNEON after its checks: it returns an
 // error wrapping ErrArg, having done nothing, when y is shorter than x or
 // out than 8.
-func SigmoidStatsPNEON(x []float32, y []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32) error {
+// Its result is the kernel's: the largest bits of the targets (and of
+// probability inputs) as uint32, 0 with an error.
+func SigmoidStatsPNEON(x []float32, y []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32) (uint32, error) {
 	if !(len(y) >= len(x) && len(out) >= 8) {
-		return argErr("SigmoidStatsPNEON")
+		return 0, argErr("SigmoidStatsPNEON")
 	}
-	sigmoidStatsPNEON(x, y, flags, pw, alpha, gamma, gmode, out)
-	return nil
+	return sigmoidStatsPNEON(x, y, flags, pw, alpha, gamma, gmode, out), nil
 }
 
 // SigmoidGradPNEON runs sigmoidGradPNEON after its checks: it returns an
 // error wrapping ErrArg, having done nothing, when y or dst is shorter than
 // x.
-func SigmoidGradPNEON(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int) error {
+// Its result is the kernel's: the largest bits of the targets (and of
+// probability inputs) as uint32, 0 with an error.
+func SigmoidGradPNEON(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int) (uint32, error) {
 	if !(len(y) >= len(x) && len(dst) >= len(x)) {
-		return argErr("SigmoidGradPNEON")
+		return 0, argErr("SigmoidGradPNEON")
 	}
-	sigmoidGradPNEON(x, y, dst, flags, a, b, e, d, bceScale, pw, focalScale, alpha, gamma, gmode, g1mode)
-	return nil
+	return sigmoidGradPNEON(x, y, dst, flags, a, b, e, d, bceScale, pw, focalScale, alpha, gamma, gmode, g1mode), nil
 }
 
 // SigmoidStatsPWNEON runs sigmoidStatsPWNEON after its checks: it returns
 // an error wrapping ErrArg, having done nothing, when y or w is shorter
 // than x or out than 8.
-func SigmoidStatsPWNEON(x []float32, y []float32, w []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32) error {
+// Its result is the kernel's: the largest bits of the targets (and of
+// probability inputs) as uint32, 0 with an error.
+func SigmoidStatsPWNEON(x []float32, y []float32, w []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32) (uint32, error) {
 	if !(len(y) >= len(x) && len(w) >= len(x) && len(out) >= 8) {
-		return argErr("SigmoidStatsPWNEON")
+		return 0, argErr("SigmoidStatsPWNEON")
 	}
-	sigmoidStatsPWNEON(x, y, w, flags, pw, alpha, gamma, gmode, out)
-	return nil
+	return sigmoidStatsPWNEON(x, y, w, flags, pw, alpha, gamma, gmode, out), nil
 }
 
 // SigmoidGradPWNEON runs sigmoidGradPWNEON after its checks: it returns an
 // error wrapping ErrArg, having done nothing, when y, w or dst is shorter
 // than x.
-func SigmoidGradPWNEON(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int) error {
+// Its result is the kernel's: the largest bits of the targets (and of
+// probability inputs) as uint32, 0 with an error.
+func SigmoidGradPWNEON(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int) (uint32, error) {
 	if !(len(y) >= len(x) && len(w) >= len(x) && len(dst) >= len(x)) {
-		return argErr("SigmoidGradPWNEON")
+		return 0, argErr("SigmoidGradPWNEON")
 	}
-	sigmoidGradPWNEON(x, y, w, dst, flags, a, b, e, d, bceScale, pw, focalScale, alpha, gamma, gmode, g1mode)
-	return nil
+	return sigmoidGradPWNEON(x, y, w, dst, flags, a, b, e, d, bceScale, pw, focalScale, alpha, gamma, gmode, g1mode), nil
 }
 
 // SoftmaxStatsU8NEON runs softmaxStatsU8NEON after its checks: it returns an

@@ -13,23 +13,23 @@ func TestFinding8(t *testing.T) {
 	wantArg(t, "ExpNEON", ExpNEON(dst, x))
 	wantArg(t, "SigmoidNEON", SigmoidNEON(dst, x))
 	xs, ys := make([]float32, 100), make([]float32, 100)
-	wantArg(t, "SigmoidStatsNEON", SigmoidStatsNEON(xs, ys, 15, 1, 0.25, 2, 2, guardF32(t, 1)))
+	wantArg(t, "SigmoidStatsNEON", errOf(SigmoidStatsNEON(xs, ys, 15, 1, 0.25, 2, 2, guardF32(t, 1))))
 	// weights one short of x, their end on a guard page
-	wantArg(t, "SigmoidStatsWNEON", SigmoidStatsWNEON(xs, ys, guardF32(t, 99), 15, 1, 0.25, 2, 2, make([]float32, 8)))
-	wantArg(t, "SigmoidGradWNEON", SigmoidGradWNEON(xs, ys, guardF32(t, 99), dst[:0], 1, 0, 0, 0, 0, 1, 1, 0, -1, 0, 0, 0))
-	wantArg(t, "SigmoidGradWNEON short w", SigmoidGradWNEON(xs, ys, guardF32(t, 99), make([]float32, 100), 1, 0, 0, 0, 0, 1, 1, 0, -1, 0, 0, 0))
+	wantArg(t, "SigmoidStatsWNEON", errOf(SigmoidStatsWNEON(xs, ys, guardF32(t, 99), 15, 1, 0.25, 2, 2, make([]float32, 8))))
+	wantArg(t, "SigmoidGradWNEON", errOf(SigmoidGradWNEON(xs, ys, guardF32(t, 99), dst[:0], 1, 0, 0, 0, 0, 1, 1, 0, -1, 0, 0, 0)))
+	wantArg(t, "SigmoidGradWNEON short w", errOf(SigmoidGradWNEON(xs, ys, guardF32(t, 99), make([]float32, 100), 1, 0, 0, 0, 0, 1, 1, 0, -1, 0, 0, 0)))
 	// the probability kernels: a short out, y, w or dst, their end on a guard page
-	wantArg(t, "SigmoidStatsPNEON", SigmoidStatsPNEON(xs, ys, 5, 1, -1, 0, 0, guardF32(t, 7)))
-	wantArg(t, "SigmoidStatsPNEON short y", SigmoidStatsPNEON(xs, guardF32(t, 99), 5, 1, -1, 0, 0, make([]float32, 8)))
-	wantArg(t, "SigmoidStatsPWNEON", SigmoidStatsPWNEON(xs, ys, guardF32(t, 99), 5, 1, -1, 0, 0, make([]float32, 8)))
-	wantArg(t, "SigmoidGradPNEON", SigmoidGradPNEON(xs, ys, guardF32(t, 99), 5, 0.1, 0, 0, 0, 1, 1, 0, -1, 0, 0, 0))
-	wantArg(t, "SigmoidGradPWNEON", SigmoidGradPWNEON(xs, ys, guardF32(t, 99), make([]float32, 100), 5, 0.1, 0, 0, 0, 1, 1, 0, -1, 0, 0, 0))
-	wantArg(t, "SigmoidGradPWNEON short dst", SigmoidGradPWNEON(xs, ys, make([]float32, 100), guardF32(t, 99), 5, 0.1, 0, 0, 0, 1, 1, 0, -1, 0, 0, 0))
+	wantArg(t, "SigmoidStatsPNEON", errOf(SigmoidStatsPNEON(xs, ys, 5, 1, -1, 0, 0, guardF32(t, 7))))
+	wantArg(t, "SigmoidStatsPNEON short y", errOf(SigmoidStatsPNEON(xs, guardF32(t, 99), 5, 1, -1, 0, 0, make([]float32, 8))))
+	wantArg(t, "SigmoidStatsPWNEON", errOf(SigmoidStatsPWNEON(xs, ys, guardF32(t, 99), 5, 1, -1, 0, 0, make([]float32, 8))))
+	wantArg(t, "SigmoidGradPNEON", errOf(SigmoidGradPNEON(xs, ys, guardF32(t, 99), 5, 0.1, 0, 0, 0, 1, 1, 0, -1, 0, 0, 0)))
+	wantArg(t, "SigmoidGradPWNEON", errOf(SigmoidGradPWNEON(xs, ys, guardF32(t, 99), make([]float32, 100), 5, 0.1, 0, 0, 0, 1, 1, 0, -1, 0, 0, 0)))
+	wantArg(t, "SigmoidGradPWNEON short dst", errOf(SigmoidGradPWNEON(xs, ys, make([]float32, 100), guardF32(t, 99), 5, 0.1, 0, 0, 0, 1, 1, 0, -1, 0, 0, 0)))
 	// exact lengths, their ends on guard pages: the kernels run and touch nothing past them
-	if err := SigmoidStatsPWNEON(guardF32(t, 99), guardF32(t, 99), guardF32(t, 99), 13|16, 1, -1, 0, 0, guardF32(t, 8)); err != nil {
+	if err := errOf(SigmoidStatsPWNEON(guardF32(t, 99), guardF32(t, 99), guardF32(t, 99), 13|16, 1, -1, 0, 0, guardF32(t, 8))); err != nil {
 		t.Fatal(err)
 	}
-	if err := SigmoidGradPWNEON(guardF32(t, 99), guardF32(t, 99), guardF32(t, 99), guardF32(t, 99), 5|16, 0.1, 0, 0, 0.2, 1, 1, 0, -1, 0, 0, 0); err != nil {
+	if err := errOf(SigmoidGradPWNEON(guardF32(t, 99), guardF32(t, 99), guardF32(t, 99), guardF32(t, 99), 5|16, 0.1, 0, 0, 0.2, 1, 1, 0, -1, 0, 0, 0)); err != nil {
 		t.Fatal(err)
 	}
 	const C = 3

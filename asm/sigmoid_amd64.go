@@ -6,138 +6,232 @@ package asm
 
 // sigmoidStatsAVX2 computes kernels.sigmoidStatsGeneric over len(x) <= kernels.BlockSize elements
 // into out[0:8] = P, PY, Y, PP, YY, BCE, Focal, AD (sums not asked for are 0). flags: kernels.Flags | 256 when
-// alpha >= 0; gmode: 0, 1, 2 when gamma is that integer, else 3.
+// alpha >= 0; gmode: 0, 1, 2 when gamma is that integer, else 3. It returns kernels.SigmoidSums.Bits: the
+// largest bits, as uint32, of y (and of x for probabilities), whatever the flags.
 //
 //go:noescape
-func sigmoidStatsAVX2(x []float32, y []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32)
+func sigmoidStatsAVX2(x []float32, y []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32) uint32
 
 // sigmoidGradAVX2 writes kernels.sigmoidGradGeneric's gradient of len(x) <= kernels.BlockSize elements
 // into dst. flags: 4 when a, b, e or d is not 0, 16 when d is not 0, 1 when bceScale is not 0, 2 when focalScale is not 0, 256
 // when alpha >= 0; gmode and g1mode classify gamma and gamma-1 as for SigmoidStats.
+// It returns the largest bits, as uint32, of y (kernels.SigmoidSums.Bits).
 //
 //go:noescape
-func sigmoidGradAVX2(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int)
+func sigmoidGradAVX2(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int) uint32
 
+// sigmoidFusedAVX2 writes kernels.sigmoidGradGeneric's gradient of len(x) <= kernels.BlockSize elements
+// into dst. flags: 4 when a, b, e or d is not 0, 16 when d is not 0, 1 when bceScale is not 0, 2 when focalScale is not 0, 256
+// when alpha >= 0; gmode and g1mode classify gamma and gamma-1 as for SigmoidStats.
 // It also stores the BCE and Focal sums of SigmoidStats (sflags as its flags; pw, alpha, gamma and
 // gmode as its arguments) into out[0:2].
+// It returns the largest bits, as uint32, of y (kernels.SigmoidSums.Bits).
 //
 //go:noescape
-func sigmoidFusedAVX2(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32)
+func sigmoidFusedAVX2(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32) uint32
 
+// sigmoidStatsWAVX2 computes kernels.sigmoidStatsGeneric over len(x) <= kernels.BlockSize elements
+// into out[0:8] = P, PY, Y, PP, YY, BCE, Focal, AD (sums not asked for are 0). flags: kernels.Flags | 256 when
+// alpha >= 0; gmode: 0, 1, 2 when gamma is that integer, else 3. It returns kernels.SigmoidSums.Bits: the
+// largest bits, as uint32, of y (and of x for probabilities), whatever the flags.
 // Element i weighs w[i].
 //
 //go:noescape
-func sigmoidStatsWAVX2(x []float32, y []float32, w []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32)
+func sigmoidStatsWAVX2(x []float32, y []float32, w []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32) uint32
 
+// sigmoidGradWAVX2 writes kernels.sigmoidGradGeneric's gradient of len(x) <= kernels.BlockSize elements
+// into dst. flags: 4 when a, b, e or d is not 0, 16 when d is not 0, 1 when bceScale is not 0, 2 when focalScale is not 0, 256
+// when alpha >= 0; gmode and g1mode classify gamma and gamma-1 as for SigmoidStats.
+// It returns the largest bits, as uint32, of y (kernels.SigmoidSums.Bits).
 // Element i weighs w[i]: its gradient (and its sums) times w[i].
 //
 //go:noescape
-func sigmoidGradWAVX2(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int)
+func sigmoidGradWAVX2(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int) uint32
 
+// sigmoidFusedWAVX2 writes kernels.sigmoidGradGeneric's gradient of len(x) <= kernels.BlockSize elements
+// into dst. flags: 4 when a, b, e or d is not 0, 16 when d is not 0, 1 when bceScale is not 0, 2 when focalScale is not 0, 256
+// when alpha >= 0; gmode and g1mode classify gamma and gamma-1 as for SigmoidStats.
+// It also stores the BCE and Focal sums of SigmoidStats (sflags as its flags; pw, alpha, gamma and
+// gmode as its arguments) into out[0:2].
+// It returns the largest bits, as uint32, of y (kernels.SigmoidSums.Bits).
 // Element i weighs w[i]: its gradient (and its sums) times w[i].
 //
 //go:noescape
-func sigmoidFusedWAVX2(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32)
+func sigmoidFusedWAVX2(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32) uint32
 
+// sigmoidStatsPAVX2 computes kernels.sigmoidStatsGeneric over len(x) <= kernels.BlockSize elements
+// into out[0:8] = P, PY, Y, PP, YY, BCE, Focal, AD (sums not asked for are 0). flags: kernels.Flags | 256 when
+// alpha >= 0; gmode: 0, 1, 2 when gamma is that integer, else 3. It returns kernels.SigmoidSums.Bits: the
+// largest bits, as uint32, of y (and of x for probabilities), whatever the flags.
 // x holds probabilities (kernels.SigmoidParams.Probs): no focal sum.
 //
 //go:noescape
-func sigmoidStatsPAVX2(x []float32, y []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32)
+func sigmoidStatsPAVX2(x []float32, y []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32) uint32
 
 // sigmoidGradPAVX2 writes kernels.sigmoidGradGeneric's gradient of len(x) <= kernels.BlockSize probabilities
 // (kernels.SigmoidCoef.Probs) into dst. flags: 4 when a, b, e or d is not 0, 16 when d is not 0, 1 when bceScale is
 // not 0; focalScale,
 // alpha, gamma, gmode and g1mode are unused (no focal term for probabilities).
+// It returns the largest bits, as uint32, of x and y (kernels.SigmoidSums.Bits).
 //
 //go:noescape
-func sigmoidGradPAVX2(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int)
+func sigmoidGradPAVX2(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int) uint32
 
+// sigmoidFusedPAVX2 writes kernels.sigmoidGradGeneric's gradient of len(x) <= kernels.BlockSize probabilities
+// (kernels.SigmoidCoef.Probs) into dst. flags: 4 when a, b, e or d is not 0, 16 when d is not 0, 1 when bceScale is
+// not 0; focalScale,
+// alpha, gamma, gmode and g1mode are unused (no focal term for probabilities).
 // It also stores the BCE sum of SigmoidStatsP (sflags as its flags, pw as its argument) into out[0:2]
 // (out[1], the focal sum, is 0).
+// It returns the largest bits, as uint32, of x and y (kernels.SigmoidSums.Bits).
 //
 //go:noescape
-func sigmoidFusedPAVX2(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32)
+func sigmoidFusedPAVX2(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32) uint32
 
+// sigmoidStatsPWAVX2 computes kernels.sigmoidStatsGeneric over len(x) <= kernels.BlockSize elements
+// into out[0:8] = P, PY, Y, PP, YY, BCE, Focal, AD (sums not asked for are 0). flags: kernels.Flags | 256 when
+// alpha >= 0; gmode: 0, 1, 2 when gamma is that integer, else 3. It returns kernels.SigmoidSums.Bits: the
+// largest bits, as uint32, of y (and of x for probabilities), whatever the flags.
+// Element i weighs w[i].
 // x holds probabilities (kernels.SigmoidParams.Probs): no focal sum.
 //
 //go:noescape
-func sigmoidStatsPWAVX2(x []float32, y []float32, w []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32)
+func sigmoidStatsPWAVX2(x []float32, y []float32, w []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32) uint32
 
+// sigmoidGradPWAVX2 writes kernels.sigmoidGradGeneric's gradient of len(x) <= kernels.BlockSize probabilities
+// (kernels.SigmoidCoef.Probs) into dst. flags: 4 when a, b, e or d is not 0, 16 when d is not 0, 1 when bceScale is
+// not 0; focalScale,
+// alpha, gamma, gmode and g1mode are unused (no focal term for probabilities).
+// It returns the largest bits, as uint32, of x and y (kernels.SigmoidSums.Bits).
 // Element i weighs w[i]: its gradient (and its sum) times w[i].
 //
 //go:noescape
-func sigmoidGradPWAVX2(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int)
+func sigmoidGradPWAVX2(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int) uint32
 
+// sigmoidFusedPWAVX2 writes kernels.sigmoidGradGeneric's gradient of len(x) <= kernels.BlockSize probabilities
+// (kernels.SigmoidCoef.Probs) into dst. flags: 4 when a, b, e or d is not 0, 16 when d is not 0, 1 when bceScale is
+// not 0; focalScale,
+// alpha, gamma, gmode and g1mode are unused (no focal term for probabilities).
+// It also stores the BCE sum of SigmoidStatsP (sflags as its flags, pw as its argument) into out[0:2]
+// (out[1], the focal sum, is 0).
+// It returns the largest bits, as uint32, of x and y (kernels.SigmoidSums.Bits).
 // Element i weighs w[i]: its gradient (and its sum) times w[i].
 //
 //go:noescape
-func sigmoidFusedPWAVX2(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32)
+func sigmoidFusedPWAVX2(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32) uint32
 
 // sigmoidStatsAVX512 computes kernels.sigmoidStatsGeneric over len(x) <= kernels.BlockSize elements
 // into out[0:8] = P, PY, Y, PP, YY, BCE, Focal, AD (sums not asked for are 0). flags: kernels.Flags | 256 when
-// alpha >= 0; gmode: 0, 1, 2 when gamma is that integer, else 3.
+// alpha >= 0; gmode: 0, 1, 2 when gamma is that integer, else 3. It returns kernels.SigmoidSums.Bits: the
+// largest bits, as uint32, of y (and of x for probabilities), whatever the flags.
 //
 //go:noescape
-func sigmoidStatsAVX512(x []float32, y []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32)
+func sigmoidStatsAVX512(x []float32, y []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32) uint32
 
 // sigmoidGradAVX512 writes kernels.sigmoidGradGeneric's gradient of len(x) <= kernels.BlockSize elements
 // into dst. flags: 4 when a, b, e or d is not 0, 16 when d is not 0, 1 when bceScale is not 0, 2 when focalScale is not 0, 256
 // when alpha >= 0; gmode and g1mode classify gamma and gamma-1 as for SigmoidStats.
+// It returns the largest bits, as uint32, of y (kernels.SigmoidSums.Bits).
 //
 //go:noescape
-func sigmoidGradAVX512(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int)
+func sigmoidGradAVX512(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int) uint32
 
+// sigmoidFusedAVX512 writes kernels.sigmoidGradGeneric's gradient of len(x) <= kernels.BlockSize elements
+// into dst. flags: 4 when a, b, e or d is not 0, 16 when d is not 0, 1 when bceScale is not 0, 2 when focalScale is not 0, 256
+// when alpha >= 0; gmode and g1mode classify gamma and gamma-1 as for SigmoidStats.
 // It also stores the BCE and Focal sums of SigmoidStats (sflags as its flags; pw, alpha, gamma and
 // gmode as its arguments) into out[0:2].
+// It returns the largest bits, as uint32, of y (kernels.SigmoidSums.Bits).
 //
 //go:noescape
-func sigmoidFusedAVX512(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32)
+func sigmoidFusedAVX512(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32) uint32
 
+// sigmoidStatsWAVX512 computes kernels.sigmoidStatsGeneric over len(x) <= kernels.BlockSize elements
+// into out[0:8] = P, PY, Y, PP, YY, BCE, Focal, AD (sums not asked for are 0). flags: kernels.Flags | 256 when
+// alpha >= 0; gmode: 0, 1, 2 when gamma is that integer, else 3. It returns kernels.SigmoidSums.Bits: the
+// largest bits, as uint32, of y (and of x for probabilities), whatever the flags.
 // Element i weighs w[i].
 //
 //go:noescape
-func sigmoidStatsWAVX512(x []float32, y []float32, w []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32)
+func sigmoidStatsWAVX512(x []float32, y []float32, w []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32) uint32
 
+// sigmoidGradWAVX512 writes kernels.sigmoidGradGeneric's gradient of len(x) <= kernels.BlockSize elements
+// into dst. flags: 4 when a, b, e or d is not 0, 16 when d is not 0, 1 when bceScale is not 0, 2 when focalScale is not 0, 256
+// when alpha >= 0; gmode and g1mode classify gamma and gamma-1 as for SigmoidStats.
+// It returns the largest bits, as uint32, of y (kernels.SigmoidSums.Bits).
 // Element i weighs w[i]: its gradient (and its sums) times w[i].
 //
 //go:noescape
-func sigmoidGradWAVX512(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int)
+func sigmoidGradWAVX512(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int) uint32
 
+// sigmoidFusedWAVX512 writes kernels.sigmoidGradGeneric's gradient of len(x) <= kernels.BlockSize elements
+// into dst. flags: 4 when a, b, e or d is not 0, 16 when d is not 0, 1 when bceScale is not 0, 2 when focalScale is not 0, 256
+// when alpha >= 0; gmode and g1mode classify gamma and gamma-1 as for SigmoidStats.
+// It also stores the BCE and Focal sums of SigmoidStats (sflags as its flags; pw, alpha, gamma and
+// gmode as its arguments) into out[0:2].
+// It returns the largest bits, as uint32, of y (kernels.SigmoidSums.Bits).
 // Element i weighs w[i]: its gradient (and its sums) times w[i].
 //
 //go:noescape
-func sigmoidFusedWAVX512(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32)
+func sigmoidFusedWAVX512(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32) uint32
 
+// sigmoidStatsPAVX512 computes kernels.sigmoidStatsGeneric over len(x) <= kernels.BlockSize elements
+// into out[0:8] = P, PY, Y, PP, YY, BCE, Focal, AD (sums not asked for are 0). flags: kernels.Flags | 256 when
+// alpha >= 0; gmode: 0, 1, 2 when gamma is that integer, else 3. It returns kernels.SigmoidSums.Bits: the
+// largest bits, as uint32, of y (and of x for probabilities), whatever the flags.
 // x holds probabilities (kernels.SigmoidParams.Probs): no focal sum.
 //
 //go:noescape
-func sigmoidStatsPAVX512(x []float32, y []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32)
+func sigmoidStatsPAVX512(x []float32, y []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32) uint32
 
 // sigmoidGradPAVX512 writes kernels.sigmoidGradGeneric's gradient of len(x) <= kernels.BlockSize probabilities
 // (kernels.SigmoidCoef.Probs) into dst. flags: 4 when a, b, e or d is not 0, 16 when d is not 0, 1 when bceScale is
 // not 0; focalScale,
 // alpha, gamma, gmode and g1mode are unused (no focal term for probabilities).
+// It returns the largest bits, as uint32, of x and y (kernels.SigmoidSums.Bits).
 //
 //go:noescape
-func sigmoidGradPAVX512(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int)
+func sigmoidGradPAVX512(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int) uint32
 
+// sigmoidFusedPAVX512 writes kernels.sigmoidGradGeneric's gradient of len(x) <= kernels.BlockSize probabilities
+// (kernels.SigmoidCoef.Probs) into dst. flags: 4 when a, b, e or d is not 0, 16 when d is not 0, 1 when bceScale is
+// not 0; focalScale,
+// alpha, gamma, gmode and g1mode are unused (no focal term for probabilities).
 // It also stores the BCE sum of SigmoidStatsP (sflags as its flags, pw as its argument) into out[0:2]
 // (out[1], the focal sum, is 0).
+// It returns the largest bits, as uint32, of x and y (kernels.SigmoidSums.Bits).
 //
 //go:noescape
-func sigmoidFusedPAVX512(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32)
+func sigmoidFusedPAVX512(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32) uint32
 
+// sigmoidStatsPWAVX512 computes kernels.sigmoidStatsGeneric over len(x) <= kernels.BlockSize elements
+// into out[0:8] = P, PY, Y, PP, YY, BCE, Focal, AD (sums not asked for are 0). flags: kernels.Flags | 256 when
+// alpha >= 0; gmode: 0, 1, 2 when gamma is that integer, else 3. It returns kernels.SigmoidSums.Bits: the
+// largest bits, as uint32, of y (and of x for probabilities), whatever the flags.
+// Element i weighs w[i].
 // x holds probabilities (kernels.SigmoidParams.Probs): no focal sum.
 //
 //go:noescape
-func sigmoidStatsPWAVX512(x []float32, y []float32, w []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32)
+func sigmoidStatsPWAVX512(x []float32, y []float32, w []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32) uint32
 
+// sigmoidGradPWAVX512 writes kernels.sigmoidGradGeneric's gradient of len(x) <= kernels.BlockSize probabilities
+// (kernels.SigmoidCoef.Probs) into dst. flags: 4 when a, b, e or d is not 0, 16 when d is not 0, 1 when bceScale is
+// not 0; focalScale,
+// alpha, gamma, gmode and g1mode are unused (no focal term for probabilities).
+// It returns the largest bits, as uint32, of x and y (kernels.SigmoidSums.Bits).
 // Element i weighs w[i]: its gradient (and its sum) times w[i].
 //
 //go:noescape
-func sigmoidGradPWAVX512(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int)
+func sigmoidGradPWAVX512(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int) uint32
 
+// sigmoidFusedPWAVX512 writes kernels.sigmoidGradGeneric's gradient of len(x) <= kernels.BlockSize probabilities
+// (kernels.SigmoidCoef.Probs) into dst. flags: 4 when a, b, e or d is not 0, 16 when d is not 0, 1 when bceScale is
+// not 0; focalScale,
+// alpha, gamma, gmode and g1mode are unused (no focal term for probabilities).
+// It also stores the BCE sum of SigmoidStatsP (sflags as its flags, pw as its argument) into out[0:2]
+// (out[1], the focal sum, is 0).
+// It returns the largest bits, as uint32, of x and y (kernels.SigmoidSums.Bits).
 // Element i weighs w[i]: its gradient (and its sum) times w[i].
 //
 //go:noescape
-func sigmoidFusedPWAVX512(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32)
+func sigmoidFusedPWAVX512(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32) uint32

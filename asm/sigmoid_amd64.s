@@ -4,9 +4,9 @@
 
 #include "textflag.h"
 
-// func sigmoidStatsAVX2(x []float32, y []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32)
+// func sigmoidStatsAVX2(x []float32, y []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32) uint32
 // Requires: AVX, AVX2, FMA3
-TEXT ·sigmoidStatsAVX2(SB), NOSPLIT, $160-104
+TEXT ·sigmoidStatsAVX2(SB), NOSPLIT, $160-108
 	MOVQ    x_base+0(FP), AX
 	MOVQ    y_base+24(FP), CX
 	MOVQ    x_len+8(FP), DX
@@ -16,271 +16,23 @@ TEXT ·sigmoidStatsAVX2(SB), NOSPLIT, $160-104
 	VXORPS  Y1, Y1, Y1
 	VXORPS  Y2, Y2, Y2
 	VXORPS  Y3, Y3, Y3
-	VMOVUPS Y3, (SP)
-	VXORPS  Y3, Y3, Y3
-	VMOVUPS Y3, 32(SP)
-	VXORPS  Y3, Y3, Y3
-	VMOVUPS Y3, 64(SP)
-	VXORPS  Y3, Y3, Y3
-	VMOVUPS Y3, 96(SP)
-	VXORPS  Y3, Y3, Y3
-	VMOVUPS Y3, 128(SP)
+	VXORPS  Y4, Y4, Y4
+	VMOVUPS Y4, (SP)
+	VXORPS  Y4, Y4, Y4
+	VMOVUPS Y4, 32(SP)
+	VXORPS  Y4, Y4, Y4
+	VMOVUPS Y4, 64(SP)
+	VXORPS  Y4, Y4, Y4
+	VMOVUPS Y4, 96(SP)
+	VXORPS  Y4, Y4, Y4
+	VMOVUPS Y4, 128(SP)
 
 loop_1:
 	CMPQ         DX, $0x00000008
 	JB           tail_2
-	VMOVUPS      (AX), Y3
-	VMOVUPS      (CX), Y4
-	VORPS        sigmoidconsts<>+0(SB), Y3, Y5
-	VMULPS       sigmoidconsts<>+64(SB), Y5, Y6
-	VROUNDPS     $0x00, Y6, Y6
-	VMOVAPS      Y5, Y7
-	VFNMADD231PS sigmoidconsts<>+128(SB), Y6, Y7
-	VFNMADD231PS sigmoidconsts<>+192(SB), Y6, Y7
-	VMULPS       Y7, Y7, Y8
-	VMOVUPS      sigmoidconsts<>+256(SB), Y9
-	VFMADD213PS  sigmoidconsts<>+320(SB), Y7, Y9
-	VMOVUPS      sigmoidconsts<>+384(SB), Y10
-	VFMADD213PS  sigmoidconsts<>+448(SB), Y7, Y10
-	VMOVUPS      sigmoidconsts<>+512(SB), Y11
-	VFMADD213PS  sigmoidconsts<>+576(SB), Y7, Y11
-	VFMADD213PS  Y10, Y8, Y11
-	VFMADD213PS  Y9, Y8, Y11
-	VFMADD213PS  Y7, Y8, Y11
-	VADDPS       sigmoidconsts<>+640(SB), Y11, Y11
-	VCVTPS2DQ    Y6, Y6
-	VPADDD       sigmoidconsts<>+704(SB), Y6, Y6
-	VPSLLD       $0x17, Y6, Y6
-	VMULPS       Y6, Y11, Y6
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y5, Y5
-	VANDNPS      Y6, Y5, Y6
-	TESTQ        $0x0000001c, BX
-	JZ           noflag_4
-	VADDPS       sigmoidconsts<>+640(SB), Y6, Y7
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y3, Y8
-	VMOVUPS      sigmoidconsts<>+640(SB), Y5
-	VBLENDVPS    Y8, Y6, Y5, Y5
-	VDIVPS       Y7, Y5, Y5
-	TESTQ        $0x00000004, BX
-	JZ           noflag_5
-	VADDPS       Y5, Y0, Y0
-	VFMADD231PS  Y5, Y4, Y1
-	VADDPS       Y4, Y2, Y2
-
-noflag_5:
-	TESTQ       $0x00000008, BX
-	JZ          noflag_6
-	VMOVUPS     (SP), Y7
-	VFMADD231PS Y5, Y5, Y7
-	VMOVUPS     Y7, (SP)
-	VMOVUPS     32(SP), Y7
-	VFMADD231PS Y4, Y4, Y7
-	VMOVUPS     Y7, 32(SP)
-
-noflag_6:
-	TESTQ   $0x00000010, BX
-	JZ      noflag_7
-	VSUBPS  Y4, Y5, Y5
-	VANDPS  sigmoidconsts<>+896(SB), Y5, Y5
-	VADDPS  128(SP), Y5, Y5
-	VMOVUPS Y5, 128(SP)
-
-noflag_7:
-noflag_4:
-	TESTQ        $0x00000003, BX
-	JZ           noflag_8
-	VADDPS       sigmoidconsts<>+640(SB), Y6, Y5
-	VPSRLD       $0x17, Y5, Y7
-	VPSUBD       sigmoidconsts<>+960(SB), Y7, Y7
-	VCVTDQ2PS    Y7, Y8
-	VANDPS       sigmoidconsts<>+1024(SB), Y5, Y7
-	VORPS        sigmoidconsts<>+320(SB), Y7, Y7
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y7, Y9
-	VSUBPS       sigmoidconsts<>+640(SB), Y7, Y10
-	VADDPS       Y7, Y7, Y7
-	VSUBPS       sigmoidconsts<>+640(SB), Y7, Y7
-	VBLENDVPS    Y9, Y7, Y10, Y7
-	VANDPS       sigmoidconsts<>+640(SB), Y9, Y9
-	VSUBPS       Y9, Y8, Y8
-	VMULPS       Y7, Y7, Y9
-	VMOVUPS      sigmoidconsts<>+1152(SB), Y10
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Y7, Y10
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Y7, Y10
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Y7, Y10
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Y7, Y10
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Y7, Y10
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Y7, Y10
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Y7, Y10
-	VFMADD213PS  sigmoidconsts<>+1664(SB), Y7, Y10
-	VMULPS       Y7, Y10, Y10
-	VMULPS       Y9, Y10, Y10
-	VFMADD231PS  sigmoidconsts<>+192(SB), Y8, Y10
-	VFNMADD231PS sigmoidconsts<>+320(SB), Y9, Y10
-	VADDPS       Y10, Y7, Y10
-	VFMADD231PS  sigmoidconsts<>+128(SB), Y8, Y10
-	VCMPPS       $0x03, Y5, Y5, Y7
-	VBLENDVPS    Y7, Y5, Y10, Y10
-	VSUBPS       sigmoidconsts<>+640(SB), Y5, Y7
-	VSUBPS       Y7, Y6, Y7
-	VDIVPS       Y5, Y7, Y7
-	VADDPS       Y7, Y10, Y10
-	VMOVUPS      sigmoidconsts<>+640(SB), Y5
-	VSUBPS       Y4, Y5, Y5
-	TESTQ        $0x00000001, BX
-	JZ           noflag_9
-	VBROADCASTSS pw+56(FP), Y7
-	VMULPS       Y4, Y7, Y7
-	VXORPS       sigmoidconsts<>+0(SB), Y3, Y8
-	VMAXPS       sigmoidconsts<>+832(SB), Y8, Y8
-	VADDPS       Y10, Y8, Y8
-	VMULPS       Y8, Y7, Y7
-	VMAXPS       sigmoidconsts<>+832(SB), Y3, Y8
-	VADDPS       Y10, Y8, Y8
-	VFMADD231PS  Y8, Y5, Y7
-	VADDPS       64(SP), Y7, Y7
-	VMOVUPS      Y7, 64(SP)
-
-noflag_9:
-	TESTQ        $0x00000002, BX
-	JZ           noflag_10
-	VADDPS       sigmoidconsts<>+640(SB), Y6, Y7
-	VMOVUPS      sigmoidconsts<>+640(SB), Y8
-	VDIVPS       Y7, Y8, Y8
-	VMULPS       Y8, Y6, Y6
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y3, Y7
-	VBLENDVPS    Y7, Y6, Y8, Y9
-	VBLENDVPS    Y7, Y8, Y6, Y6
-	VMAXPS       sigmoidconsts<>+832(SB), Y3, Y7
-	VFNMADD231PS Y4, Y3, Y7
-	VADDPS       Y10, Y7, Y7
-	VMULPS       Y4, Y6, Y3
-	VFMADD231PS  Y5, Y9, Y3
-	VBROADCASTSS gamma+64(FP), Y6
-	CMPQ         SI, $0x01
-	JEQ          pow1_11
-	CMPQ         SI, $0x02
-	JEQ          pow2_13
-	CMPQ         SI, $0x03
-	JEQ          powg_12
-	VMOVUPS      sigmoidconsts<>+640(SB), Y6
-	JMP          powd_14
-
-pow1_11:
-	VMOVAPS Y3, Y6
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y3, Y3
-	VANDNPS Y6, Y3, Y6
-	JMP     powd_14
-
-pow2_13:
-	VMULPS  Y3, Y3, Y6
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y3, Y3
-	VANDNPS Y6, Y3, Y6
-	JMP     powd_14
-
-powg_12:
-	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y3, Y9
-	VMULPS       sigmoidconsts<>+1792(SB), Y3, Y8
-	VBLENDVPS    Y9, Y8, Y3, Y8
-	VANDPS       sigmoidconsts<>+1856(SB), Y9, Y9
-	VPSRLD       $0x17, Y8, Y10
-	VPSUBD       sigmoidconsts<>+960(SB), Y10, Y10
-	VPSUBD       Y9, Y10, Y10
-	VCVTDQ2PS    Y10, Y9
-	VANDPS       sigmoidconsts<>+1024(SB), Y8, Y8
-	VORPS        sigmoidconsts<>+320(SB), Y8, Y8
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y8, Y10
-	VSUBPS       sigmoidconsts<>+640(SB), Y8, Y11
-	VADDPS       Y8, Y8, Y8
-	VSUBPS       sigmoidconsts<>+640(SB), Y8, Y8
-	VBLENDVPS    Y10, Y8, Y11, Y8
-	VANDPS       sigmoidconsts<>+640(SB), Y10, Y10
-	VSUBPS       Y10, Y9, Y9
-	VMULPS       Y8, Y8, Y10
-	VMOVUPS      sigmoidconsts<>+1152(SB), Y11
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Y8, Y11
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Y8, Y11
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Y8, Y11
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Y8, Y11
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Y8, Y11
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Y8, Y11
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Y8, Y11
-	VFMADD213PS  sigmoidconsts<>+1664(SB), Y8, Y11
-	VMULPS       Y8, Y11, Y11
-	VMULPS       Y10, Y11, Y11
-	VFMADD231PS  sigmoidconsts<>+192(SB), Y9, Y11
-	VFNMADD231PS sigmoidconsts<>+320(SB), Y10, Y11
-	VADDPS       Y11, Y8, Y11
-	VFMADD231PS  sigmoidconsts<>+128(SB), Y9, Y11
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y3, Y8
-	VBLENDVPS    Y8, Y3, Y11, Y11
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y3, Y8
-	VBLENDVPS    Y8, sigmoidconsts<>+1984(SB), Y11, Y11
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y3, Y8
-	VBLENDVPS    Y8, sigmoidconsts<>+2048(SB), Y11, Y11
-	VMULPS       Y6, Y11, Y11
-	VMULPS       sigmoidconsts<>+64(SB), Y11, Y6
-	VROUNDPS     $0x00, Y6, Y6
-	VMOVAPS      Y11, Y8
-	VFNMADD231PS sigmoidconsts<>+128(SB), Y6, Y8
-	VFNMADD231PS sigmoidconsts<>+192(SB), Y6, Y8
-	VMULPS       Y8, Y8, Y9
-	VMOVUPS      sigmoidconsts<>+256(SB), Y10
-	VFMADD213PS  sigmoidconsts<>+320(SB), Y8, Y10
-	VMOVUPS      sigmoidconsts<>+384(SB), Y12
-	VFMADD213PS  sigmoidconsts<>+448(SB), Y8, Y12
-	VMOVUPS      sigmoidconsts<>+512(SB), Y13
-	VFMADD213PS  sigmoidconsts<>+576(SB), Y8, Y13
-	VFMADD213PS  Y12, Y9, Y13
-	VFMADD213PS  Y10, Y9, Y13
-	VFMADD213PS  Y8, Y9, Y13
-	VADDPS       sigmoidconsts<>+640(SB), Y13, Y13
-	VCVTPS2DQ    Y6, Y6
-	VPSRAD       $0x01, Y6, Y8
-	VPSUBD       Y8, Y6, Y6
-	VPADDD       sigmoidconsts<>+704(SB), Y8, Y8
-	VPSLLD       $0x17, Y8, Y8
-	VPADDD       sigmoidconsts<>+704(SB), Y6, Y6
-	VPSLLD       $0x17, Y6, Y6
-	VMULPS       Y8, Y13, Y8
-	VMULPS       Y6, Y8, Y8
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y11, Y6
-	VANDNPS      Y8, Y6, Y8
-	VCMPPS       $0x0e, sigmoidconsts<>+2112(SB), Y11, Y6
-	VBLENDVPS    Y6, sigmoidconsts<>+1920(SB), Y8, Y8
-	VMOVAPS      Y8, Y6
-	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y3, Y3
-	VANDNPS      Y6, Y3, Y6
-
-powd_14:
-	VMULPS       Y6, Y7, Y7
-	TESTQ        $0x00000100, BX
-	JZ           noflag_15
-	VBROADCASTSS alpha+60(FP), Y3
-	VMOVUPS      sigmoidconsts<>+640(SB), Y6
-	VSUBPS       Y3, Y6, Y6
-	VMULPS       Y5, Y6, Y6
-	VFMADD231PS  Y4, Y3, Y6
-	VMULPS       Y6, Y7, Y7
-
-noflag_15:
-	VADDPS  96(SP), Y7, Y7
-	VMOVUPS Y7, 96(SP)
-
-noflag_10:
-noflag_8:
-	ADDQ $0x00000020, AX
-	ADDQ $0x00000020, CX
-	SUBQ $0x00000008, DX
-	JMP  loop_1
-
-tail_2:
-	TESTQ        DX, DX
-	JZ           done_3
-	LEAQ         sigmoidconsts<>+2176(SB), DI
-	NEGQ         DX
-	VMOVDQU      64(DI)(DX*4), Y3
-	VMASKMOVPS   (AX), Y3, Y4
-	VMASKMOVPS   (CX), Y3, Y5
+	VMOVUPS      (AX), Y4
+	VMOVUPS      (CX), Y5
+	VPMAXUD      Y5, Y3, Y3
 	VORPS        sigmoidconsts<>+0(SB), Y4, Y6
 	VMULPS       sigmoidconsts<>+64(SB), Y6, Y7
 	VROUNDPS     $0x00, Y7, Y7
@@ -305,22 +57,21 @@ tail_2:
 	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y6, Y6
 	VANDNPS      Y7, Y6, Y7
 	TESTQ        $0x0000001c, BX
-	JZ           noflag_16
+	JZ           noflag_4
 	VADDPS       sigmoidconsts<>+640(SB), Y7, Y8
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y4, Y9
 	VMOVUPS      sigmoidconsts<>+640(SB), Y6
 	VBLENDVPS    Y9, Y7, Y6, Y6
 	VDIVPS       Y8, Y6, Y6
-	VANDPS       Y3, Y6, Y6
 	TESTQ        $0x00000004, BX
-	JZ           noflag_17
+	JZ           noflag_5
 	VADDPS       Y6, Y0, Y0
 	VFMADD231PS  Y6, Y5, Y1
 	VADDPS       Y5, Y2, Y2
 
-noflag_17:
+noflag_5:
 	TESTQ       $0x00000008, BX
-	JZ          noflag_18
+	JZ          noflag_6
 	VMOVUPS     (SP), Y8
 	VFMADD231PS Y6, Y6, Y8
 	VMOVUPS     Y8, (SP)
@@ -328,19 +79,18 @@ noflag_17:
 	VFMADD231PS Y5, Y5, Y8
 	VMOVUPS     Y8, 32(SP)
 
-noflag_18:
+noflag_6:
 	TESTQ   $0x00000010, BX
-	JZ      noflag_19
+	JZ      noflag_7
 	VSUBPS  Y5, Y6, Y6
 	VANDPS  sigmoidconsts<>+896(SB), Y6, Y6
-	VANDPS  Y3, Y6, Y6
 	VADDPS  128(SP), Y6, Y6
 	VMOVUPS Y6, 128(SP)
 
-noflag_19:
-noflag_16:
+noflag_7:
+noflag_4:
 	TESTQ        $0x00000003, BX
-	JZ           noflag_20
+	JZ           noflag_8
 	VADDPS       sigmoidconsts<>+640(SB), Y7, Y6
 	VPSRLD       $0x17, Y6, Y8
 	VPSUBD       sigmoidconsts<>+960(SB), Y8, Y8
@@ -379,7 +129,7 @@ noflag_16:
 	VMOVUPS      sigmoidconsts<>+640(SB), Y6
 	VSUBPS       Y5, Y6, Y6
 	TESTQ        $0x00000001, BX
-	JZ           noflag_21
+	JZ           noflag_9
 	VBROADCASTSS pw+56(FP), Y8
 	VMULPS       Y5, Y8, Y8
 	VXORPS       sigmoidconsts<>+0(SB), Y4, Y9
@@ -389,13 +139,12 @@ noflag_16:
 	VMAXPS       sigmoidconsts<>+832(SB), Y4, Y9
 	VADDPS       Y11, Y9, Y9
 	VFMADD231PS  Y9, Y6, Y8
-	VANDPS       Y3, Y8, Y8
 	VADDPS       64(SP), Y8, Y8
 	VMOVUPS      Y8, 64(SP)
 
-noflag_21:
+noflag_9:
 	TESTQ        $0x00000002, BX
-	JZ           noflag_22
+	JZ           noflag_10
 	VADDPS       sigmoidconsts<>+640(SB), Y7, Y8
 	VMOVUPS      sigmoidconsts<>+640(SB), Y9
 	VDIVPS       Y8, Y9, Y9
@@ -410,27 +159,27 @@ noflag_21:
 	VFMADD231PS  Y6, Y10, Y4
 	VBROADCASTSS gamma+64(FP), Y7
 	CMPQ         SI, $0x01
-	JEQ          pow1_23
+	JEQ          pow1_11
 	CMPQ         SI, $0x02
-	JEQ          pow2_25
+	JEQ          pow2_13
 	CMPQ         SI, $0x03
-	JEQ          powg_24
+	JEQ          powg_12
 	VMOVUPS      sigmoidconsts<>+640(SB), Y7
-	JMP          powd_26
+	JMP          powd_14
 
-pow1_23:
+pow1_11:
 	VMOVAPS Y4, Y7
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y4, Y4
 	VANDNPS Y7, Y4, Y7
-	JMP     powd_26
+	JMP     powd_14
 
-pow2_25:
+pow2_13:
 	VMULPS  Y4, Y4, Y7
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y4, Y4
 	VANDNPS Y7, Y4, Y7
-	JMP     powd_26
+	JMP     powd_14
 
-powg_24:
+powg_12:
 	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y4, Y10
 	VMULPS       sigmoidconsts<>+1792(SB), Y4, Y9
 	VBLENDVPS    Y10, Y9, Y4, Y9
@@ -504,10 +253,10 @@ powg_24:
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y4, Y4
 	VANDNPS      Y7, Y4, Y7
 
-powd_26:
+powd_14:
 	VMULPS       Y7, Y8, Y8
 	TESTQ        $0x00000100, BX
-	JZ           noflag_27
+	JZ           noflag_15
 	VBROADCASTSS alpha+60(FP), Y4
 	VMOVUPS      sigmoidconsts<>+640(SB), Y7
 	VSUBPS       Y4, Y7, Y7
@@ -515,23 +264,277 @@ powd_26:
 	VFMADD231PS  Y5, Y4, Y7
 	VMULPS       Y7, Y8, Y8
 
-noflag_27:
-	VANDPS  Y3, Y8, Y8
+noflag_15:
 	VADDPS  96(SP), Y8, Y8
 	VMOVUPS Y8, 96(SP)
+
+noflag_10:
+noflag_8:
+	ADDQ $0x00000020, AX
+	ADDQ $0x00000020, CX
+	SUBQ $0x00000008, DX
+	JMP  loop_1
+
+tail_2:
+	TESTQ        DX, DX
+	JZ           done_3
+	LEAQ         sigmoidconsts<>+2176(SB), DI
+	NEGQ         DX
+	VMOVDQU      64(DI)(DX*4), Y4
+	VMASKMOVPS   (AX), Y4, Y5
+	VMASKMOVPS   (CX), Y4, Y6
+	VPMAXUD      Y6, Y3, Y3
+	VORPS        sigmoidconsts<>+0(SB), Y5, Y7
+	VMULPS       sigmoidconsts<>+64(SB), Y7, Y8
+	VROUNDPS     $0x00, Y8, Y8
+	VMOVAPS      Y7, Y9
+	VFNMADD231PS sigmoidconsts<>+128(SB), Y8, Y9
+	VFNMADD231PS sigmoidconsts<>+192(SB), Y8, Y9
+	VMULPS       Y9, Y9, Y10
+	VMOVUPS      sigmoidconsts<>+256(SB), Y11
+	VFMADD213PS  sigmoidconsts<>+320(SB), Y9, Y11
+	VMOVUPS      sigmoidconsts<>+384(SB), Y12
+	VFMADD213PS  sigmoidconsts<>+448(SB), Y9, Y12
+	VMOVUPS      sigmoidconsts<>+512(SB), Y13
+	VFMADD213PS  sigmoidconsts<>+576(SB), Y9, Y13
+	VFMADD213PS  Y12, Y10, Y13
+	VFMADD213PS  Y11, Y10, Y13
+	VFMADD213PS  Y9, Y10, Y13
+	VADDPS       sigmoidconsts<>+640(SB), Y13, Y13
+	VCVTPS2DQ    Y8, Y8
+	VPADDD       sigmoidconsts<>+704(SB), Y8, Y8
+	VPSLLD       $0x17, Y8, Y8
+	VMULPS       Y8, Y13, Y8
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y7, Y7
+	VANDNPS      Y8, Y7, Y8
+	TESTQ        $0x0000001c, BX
+	JZ           noflag_16
+	VADDPS       sigmoidconsts<>+640(SB), Y8, Y9
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y5, Y10
+	VMOVUPS      sigmoidconsts<>+640(SB), Y7
+	VBLENDVPS    Y10, Y8, Y7, Y7
+	VDIVPS       Y9, Y7, Y7
+	VANDPS       Y4, Y7, Y7
+	TESTQ        $0x00000004, BX
+	JZ           noflag_17
+	VADDPS       Y7, Y0, Y0
+	VFMADD231PS  Y7, Y6, Y1
+	VADDPS       Y6, Y2, Y2
+
+noflag_17:
+	TESTQ       $0x00000008, BX
+	JZ          noflag_18
+	VMOVUPS     (SP), Y9
+	VFMADD231PS Y7, Y7, Y9
+	VMOVUPS     Y9, (SP)
+	VMOVUPS     32(SP), Y9
+	VFMADD231PS Y6, Y6, Y9
+	VMOVUPS     Y9, 32(SP)
+
+noflag_18:
+	TESTQ   $0x00000010, BX
+	JZ      noflag_19
+	VSUBPS  Y6, Y7, Y7
+	VANDPS  sigmoidconsts<>+896(SB), Y7, Y7
+	VANDPS  Y4, Y7, Y7
+	VADDPS  128(SP), Y7, Y7
+	VMOVUPS Y7, 128(SP)
+
+noflag_19:
+noflag_16:
+	TESTQ        $0x00000003, BX
+	JZ           noflag_20
+	VADDPS       sigmoidconsts<>+640(SB), Y8, Y7
+	VPSRLD       $0x17, Y7, Y9
+	VPSUBD       sigmoidconsts<>+960(SB), Y9, Y9
+	VCVTDQ2PS    Y9, Y10
+	VANDPS       sigmoidconsts<>+1024(SB), Y7, Y9
+	VORPS        sigmoidconsts<>+320(SB), Y9, Y9
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y9, Y11
+	VSUBPS       sigmoidconsts<>+640(SB), Y9, Y12
+	VADDPS       Y9, Y9, Y9
+	VSUBPS       sigmoidconsts<>+640(SB), Y9, Y9
+	VBLENDVPS    Y11, Y9, Y12, Y9
+	VANDPS       sigmoidconsts<>+640(SB), Y11, Y11
+	VSUBPS       Y11, Y10, Y10
+	VMULPS       Y9, Y9, Y11
+	VMOVUPS      sigmoidconsts<>+1152(SB), Y12
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Y9, Y12
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Y9, Y12
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Y9, Y12
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Y9, Y12
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Y9, Y12
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Y9, Y12
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Y9, Y12
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Y9, Y12
+	VMULPS       Y9, Y12, Y12
+	VMULPS       Y11, Y12, Y12
+	VFMADD231PS  sigmoidconsts<>+192(SB), Y10, Y12
+	VFNMADD231PS sigmoidconsts<>+320(SB), Y11, Y12
+	VADDPS       Y12, Y9, Y12
+	VFMADD231PS  sigmoidconsts<>+128(SB), Y10, Y12
+	VCMPPS       $0x03, Y7, Y7, Y9
+	VBLENDVPS    Y9, Y7, Y12, Y12
+	VSUBPS       sigmoidconsts<>+640(SB), Y7, Y9
+	VSUBPS       Y9, Y8, Y9
+	VDIVPS       Y7, Y9, Y9
+	VADDPS       Y9, Y12, Y12
+	VMOVUPS      sigmoidconsts<>+640(SB), Y7
+	VSUBPS       Y6, Y7, Y7
+	TESTQ        $0x00000001, BX
+	JZ           noflag_21
+	VBROADCASTSS pw+56(FP), Y9
+	VMULPS       Y6, Y9, Y9
+	VXORPS       sigmoidconsts<>+0(SB), Y5, Y10
+	VMAXPS       sigmoidconsts<>+832(SB), Y10, Y10
+	VADDPS       Y12, Y10, Y10
+	VMULPS       Y10, Y9, Y9
+	VMAXPS       sigmoidconsts<>+832(SB), Y5, Y10
+	VADDPS       Y12, Y10, Y10
+	VFMADD231PS  Y10, Y7, Y9
+	VANDPS       Y4, Y9, Y9
+	VADDPS       64(SP), Y9, Y9
+	VMOVUPS      Y9, 64(SP)
+
+noflag_21:
+	TESTQ        $0x00000002, BX
+	JZ           noflag_22
+	VADDPS       sigmoidconsts<>+640(SB), Y8, Y9
+	VMOVUPS      sigmoidconsts<>+640(SB), Y10
+	VDIVPS       Y9, Y10, Y10
+	VMULPS       Y10, Y8, Y8
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y5, Y9
+	VBLENDVPS    Y9, Y8, Y10, Y11
+	VBLENDVPS    Y9, Y10, Y8, Y8
+	VMAXPS       sigmoidconsts<>+832(SB), Y5, Y9
+	VFNMADD231PS Y6, Y5, Y9
+	VADDPS       Y12, Y9, Y9
+	VMULPS       Y6, Y8, Y5
+	VFMADD231PS  Y7, Y11, Y5
+	VBROADCASTSS gamma+64(FP), Y8
+	CMPQ         SI, $0x01
+	JEQ          pow1_23
+	CMPQ         SI, $0x02
+	JEQ          pow2_25
+	CMPQ         SI, $0x03
+	JEQ          powg_24
+	VMOVUPS      sigmoidconsts<>+640(SB), Y8
+	JMP          powd_26
+
+pow1_23:
+	VMOVAPS Y5, Y8
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y5, Y5
+	VANDNPS Y8, Y5, Y8
+	JMP     powd_26
+
+pow2_25:
+	VMULPS  Y5, Y5, Y8
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y5, Y5
+	VANDNPS Y8, Y5, Y8
+	JMP     powd_26
+
+powg_24:
+	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y5, Y11
+	VMULPS       sigmoidconsts<>+1792(SB), Y5, Y10
+	VBLENDVPS    Y11, Y10, Y5, Y10
+	VANDPS       sigmoidconsts<>+1856(SB), Y11, Y11
+	VPSRLD       $0x17, Y10, Y12
+	VPSUBD       sigmoidconsts<>+960(SB), Y12, Y12
+	VPSUBD       Y11, Y12, Y12
+	VCVTDQ2PS    Y12, Y11
+	VANDPS       sigmoidconsts<>+1024(SB), Y10, Y10
+	VORPS        sigmoidconsts<>+320(SB), Y10, Y10
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y10, Y12
+	VSUBPS       sigmoidconsts<>+640(SB), Y10, Y13
+	VADDPS       Y10, Y10, Y10
+	VSUBPS       sigmoidconsts<>+640(SB), Y10, Y10
+	VBLENDVPS    Y12, Y10, Y13, Y10
+	VANDPS       sigmoidconsts<>+640(SB), Y12, Y12
+	VSUBPS       Y12, Y11, Y11
+	VMULPS       Y10, Y10, Y12
+	VMOVUPS      sigmoidconsts<>+1152(SB), Y13
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Y10, Y13
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Y10, Y13
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Y10, Y13
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Y10, Y13
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Y10, Y13
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Y10, Y13
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Y10, Y13
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Y10, Y13
+	VMULPS       Y10, Y13, Y13
+	VMULPS       Y12, Y13, Y13
+	VFMADD231PS  sigmoidconsts<>+192(SB), Y11, Y13
+	VFNMADD231PS sigmoidconsts<>+320(SB), Y12, Y13
+	VADDPS       Y13, Y10, Y13
+	VFMADD231PS  sigmoidconsts<>+128(SB), Y11, Y13
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y5, Y10
+	VBLENDVPS    Y10, Y5, Y13, Y13
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y5, Y10
+	VBLENDVPS    Y10, sigmoidconsts<>+1984(SB), Y13, Y13
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y5, Y10
+	VBLENDVPS    Y10, sigmoidconsts<>+2048(SB), Y13, Y13
+	VMULPS       Y8, Y13, Y13
+	VMULPS       sigmoidconsts<>+64(SB), Y13, Y8
+	VROUNDPS     $0x00, Y8, Y8
+	VMOVAPS      Y13, Y10
+	VFNMADD231PS sigmoidconsts<>+128(SB), Y8, Y10
+	VFNMADD231PS sigmoidconsts<>+192(SB), Y8, Y10
+	VMULPS       Y10, Y10, Y11
+	VMOVUPS      sigmoidconsts<>+256(SB), Y12
+	VFMADD213PS  sigmoidconsts<>+320(SB), Y10, Y12
+	VMOVUPS      sigmoidconsts<>+384(SB), Y14
+	VFMADD213PS  sigmoidconsts<>+448(SB), Y10, Y14
+	VMOVUPS      sigmoidconsts<>+512(SB), Y15
+	VFMADD213PS  sigmoidconsts<>+576(SB), Y10, Y15
+	VFMADD213PS  Y14, Y11, Y15
+	VFMADD213PS  Y12, Y11, Y15
+	VFMADD213PS  Y10, Y11, Y15
+	VADDPS       sigmoidconsts<>+640(SB), Y15, Y15
+	VCVTPS2DQ    Y8, Y8
+	VPSRAD       $0x01, Y8, Y10
+	VPSUBD       Y10, Y8, Y8
+	VPADDD       sigmoidconsts<>+704(SB), Y10, Y10
+	VPSLLD       $0x17, Y10, Y10
+	VPADDD       sigmoidconsts<>+704(SB), Y8, Y8
+	VPSLLD       $0x17, Y8, Y8
+	VMULPS       Y10, Y15, Y10
+	VMULPS       Y8, Y10, Y10
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y13, Y8
+	VANDNPS      Y10, Y8, Y10
+	VCMPPS       $0x0e, sigmoidconsts<>+2112(SB), Y13, Y8
+	VBLENDVPS    Y8, sigmoidconsts<>+1920(SB), Y10, Y10
+	VMOVAPS      Y10, Y8
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y5, Y5
+	VANDNPS      Y8, Y5, Y8
+
+powd_26:
+	VMULPS       Y8, Y9, Y9
+	TESTQ        $0x00000100, BX
+	JZ           noflag_27
+	VBROADCASTSS alpha+60(FP), Y5
+	VMOVUPS      sigmoidconsts<>+640(SB), Y8
+	VSUBPS       Y5, Y8, Y8
+	VMULPS       Y7, Y8, Y8
+	VFMADD231PS  Y6, Y5, Y8
+	VMULPS       Y8, Y9, Y9
+
+noflag_27:
+	VANDPS  Y4, Y9, Y9
+	VADDPS  96(SP), Y9, Y9
+	VMOVUPS Y9, 96(SP)
 
 noflag_22:
 noflag_20:
 done_3:
 	MOVQ         out_base+80(FP), AX
 	VMOVAPS      Y0, Y0
-	VMOVAPS      Y0, Y3
-	VEXTRACTF128 $0x01, Y3, X0
-	VADDPS       X0, X3, X0
-	VMOVHLPS     X0, X0, X3
-	VADDPS       X3, X0, X0
-	VMOVSHDUP    X0, X3
-	VADDSS       X3, X0, X0
+	VMOVAPS      Y0, Y4
+	VEXTRACTF128 $0x01, Y4, X0
+	VADDPS       X0, X4, X0
+	VMOVHLPS     X0, X0, X4
+	VADDPS       X4, X0, X0
+	VMOVSHDUP    X0, X4
+	VADDSS       X4, X0, X0
 	VMOVSS       X0, (AX)
 	VMOVAPS      Y1, Y0
 	VMOVAPS      Y0, Y1
@@ -596,406 +599,37 @@ done_3:
 	VMOVSHDUP    X0, X1
 	VADDSS       X1, X0, X0
 	VMOVSS       X0, 28(AX)
+	VMOVDQA      Y3, Y0
+	VMOVDQA      Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X1
+	VPMAXUD      X1, X0, X1
+	VPSHUFD      $0x4e, X1, X0
+	VPMAXUD      X0, X1, X1
+	VPSHUFD      $0xb1, X1, X0
+	VPMAXUD      X0, X1, X1
+	VMOVD        X1, AX
+	MOVL         AX, ret+104(FP)
 	VZEROUPPER
 	RET
 
-// func sigmoidGradAVX2(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int)
+// func sigmoidGradAVX2(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int) uint32
 // Requires: AVX, AVX2, FMA3
-TEXT ·sigmoidGradAVX2(SB), NOSPLIT, $384-136
-	MOVQ x_base+0(FP), AX
-	MOVQ y_base+24(FP), CX
-	MOVQ dst_base+48(FP), DX
-	MOVQ x_len+8(FP), BX
-	MOVQ flags+72(FP), SI
-	MOVQ gmode+120(FP), DI
-	MOVQ g1mode+128(FP), R8
+TEXT ·sigmoidGradAVX2(SB), NOSPLIT, $384-140
+	MOVQ   x_base+0(FP), AX
+	MOVQ   y_base+24(FP), CX
+	MOVQ   dst_base+48(FP), DX
+	MOVQ   x_len+8(FP), BX
+	MOVQ   flags+72(FP), SI
+	MOVQ   gmode+120(FP), DI
+	MOVQ   g1mode+128(FP), R8
+	VXORPS Y0, Y0, Y0
 
 loop_28:
 	CMPQ         BX, $0x00000008
 	JB           tail_29
-	VMOVUPS      (AX), Y0
-	VMOVUPS      (CX), Y1
-	VORPS        sigmoidconsts<>+0(SB), Y0, Y2
-	VMULPS       sigmoidconsts<>+64(SB), Y2, Y3
-	VROUNDPS     $0x00, Y3, Y3
-	VMOVAPS      Y2, Y4
-	VFNMADD231PS sigmoidconsts<>+128(SB), Y3, Y4
-	VFNMADD231PS sigmoidconsts<>+192(SB), Y3, Y4
-	VMULPS       Y4, Y4, Y5
-	VMOVUPS      sigmoidconsts<>+256(SB), Y6
-	VFMADD213PS  sigmoidconsts<>+320(SB), Y4, Y6
-	VMOVUPS      sigmoidconsts<>+384(SB), Y7
-	VFMADD213PS  sigmoidconsts<>+448(SB), Y4, Y7
-	VMOVUPS      sigmoidconsts<>+512(SB), Y8
-	VFMADD213PS  sigmoidconsts<>+576(SB), Y4, Y8
-	VFMADD213PS  Y7, Y5, Y8
-	VFMADD213PS  Y6, Y5, Y8
-	VFMADD213PS  Y4, Y5, Y8
-	VADDPS       sigmoidconsts<>+640(SB), Y8, Y8
-	VCVTPS2DQ    Y3, Y3
-	VPADDD       sigmoidconsts<>+704(SB), Y3, Y3
-	VPSLLD       $0x17, Y3, Y3
-	VMULPS       Y3, Y8, Y3
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y2, Y2
-	VANDNPS      Y3, Y2, Y3
-	VADDPS       sigmoidconsts<>+640(SB), Y3, Y2
-	VMOVUPS      sigmoidconsts<>+640(SB), Y4
-	VDIVPS       Y2, Y4, Y4
-	VMULPS       Y4, Y3, Y2
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y0, Y5
-	VBLENDVPS    Y5, Y2, Y4, Y6
-	VBLENDVPS    Y5, Y4, Y2, Y2
-	VMOVUPS      Y6, (SP)
-	VMOVUPS      Y2, 32(SP)
-	VMOVUPS      Y3, 64(SP)
-	VMOVUPS      Y0, 96(SP)
-	VMOVUPS      Y1, 128(SP)
-	VMOVUPS      sigmoidconsts<>+640(SB), Y0
-	VSUBPS       128(SP), Y0, Y0
-	VMOVUPS      Y0, 160(SP)
-	VXORPS       Y0, Y0, Y0
-	TESTQ        $0x00000004, SI
-	JZ           noflag_31
-	VBROADCASTSS a+80(FP), Y1
-	VMULPS       128(SP), Y1, Y1
-	VBROADCASTSS b+84(FP), Y2
-	VADDPS       Y2, Y1, Y1
-	VBROADCASTSS e+88(FP), Y2
-	VFMADD231PS  (SP), Y2, Y1
-	TESTQ        $0x00000010, SI
-	JZ           noflag_32
-	VMOVUPS      (SP), Y2
-	VXORPS       Y3, Y3, Y3
-	VCMPPS       $0x0e, 128(SP), Y2, Y4
-	VBLENDVPS    Y4, sigmoidconsts<>+640(SB), Y3, Y3
-	VCMPPS       $0x01, 128(SP), Y2, Y2
-	VBLENDVPS    Y2, sigmoidconsts<>+2304(SB), Y3, Y3
-	VBROADCASTSS d+92(FP), Y2
-	VFMADD231PS  Y3, Y2, Y1
-
-noflag_32:
-	VMOVUPS (SP), Y2
-	VMULPS  32(SP), Y2, Y2
-	VMULPS  Y1, Y2, Y2
-	VADDPS  Y2, Y0, Y0
-
-noflag_31:
-	TESTQ        $0x00000001, SI
-	JZ           noflag_33
-	VMOVUPS      (SP), Y1
-	VMULPS       160(SP), Y1, Y1
-	VBROADCASTSS pw+100(FP), Y2
-	VMULPS       128(SP), Y2, Y2
-	VFNMADD231PS 32(SP), Y2, Y1
-	VBROADCASTSS bceScale+96(FP), Y2
-	VFMADD231PS  Y2, Y1, Y0
-
-noflag_33:
-	VMOVUPS      Y0, 192(SP)
-	TESTQ        $0x00000002, SI
-	JZ           noflag_34
-	VMOVUPS      64(SP), Y0
-	VADDPS       sigmoidconsts<>+640(SB), Y0, Y1
-	VPSRLD       $0x17, Y1, Y2
-	VPSUBD       sigmoidconsts<>+960(SB), Y2, Y2
-	VCVTDQ2PS    Y2, Y3
-	VANDPS       sigmoidconsts<>+1024(SB), Y1, Y2
-	VORPS        sigmoidconsts<>+320(SB), Y2, Y2
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y2, Y4
-	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y5
-	VADDPS       Y2, Y2, Y2
-	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y2
-	VBLENDVPS    Y4, Y2, Y5, Y2
-	VANDPS       sigmoidconsts<>+640(SB), Y4, Y4
-	VSUBPS       Y4, Y3, Y3
-	VMULPS       Y2, Y2, Y4
-	VMOVUPS      sigmoidconsts<>+1152(SB), Y5
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Y2, Y5
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Y2, Y5
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Y2, Y5
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Y2, Y5
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Y2, Y5
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Y2, Y5
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Y2, Y5
-	VFMADD213PS  sigmoidconsts<>+1664(SB), Y2, Y5
-	VMULPS       Y2, Y5, Y5
-	VMULPS       Y4, Y5, Y5
-	VFMADD231PS  sigmoidconsts<>+192(SB), Y3, Y5
-	VFNMADD231PS sigmoidconsts<>+320(SB), Y4, Y5
-	VADDPS       Y5, Y2, Y5
-	VFMADD231PS  sigmoidconsts<>+128(SB), Y3, Y5
-	VCMPPS       $0x03, Y1, Y1, Y2
-	VBLENDVPS    Y2, Y1, Y5, Y5
-	VSUBPS       sigmoidconsts<>+640(SB), Y1, Y2
-	VSUBPS       Y2, Y0, Y2
-	VDIVPS       Y1, Y2, Y2
-	VADDPS       Y2, Y5, Y5
-	VMOVUPS      96(SP), Y0
-	VMAXPS       sigmoidconsts<>+832(SB), Y0, Y1
-	VFNMADD231PS 128(SP), Y0, Y1
-	VADDPS       Y5, Y1, Y1
-	VMOVUPS      Y1, 224(SP)
-	VMOVUPS      32(SP), Y0
-	VMULPS       128(SP), Y0, Y0
-	VMOVUPS      (SP), Y1
-	VFMADD231PS  160(SP), Y1, Y0
-	VMOVUPS      Y0, 256(SP)
-	VBROADCASTSS gamma+112(FP), Y1
-	VMOVUPS      Y1, 288(SP)
-	CMPQ         DI, $0x01
-	JEQ          pow1_35
-	CMPQ         DI, $0x02
-	JEQ          pow2_37
-	CMPQ         DI, $0x03
-	JEQ          powg_36
-	VMOVUPS      sigmoidconsts<>+640(SB), Y1
-	JMP          powd_38
-
-pow1_35:
-	VMOVAPS Y0, Y1
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y0, Y0
-	VANDNPS Y1, Y0, Y1
-	JMP     powd_38
-
-pow2_37:
-	VMULPS  Y0, Y0, Y1
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y0, Y0
-	VANDNPS Y1, Y0, Y1
-	JMP     powd_38
-
-powg_36:
-	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y0, Y2
-	VMULPS       sigmoidconsts<>+1792(SB), Y0, Y1
-	VBLENDVPS    Y2, Y1, Y0, Y1
-	VANDPS       sigmoidconsts<>+1856(SB), Y2, Y2
-	VPSRLD       $0x17, Y1, Y3
-	VPSUBD       sigmoidconsts<>+960(SB), Y3, Y3
-	VPSUBD       Y2, Y3, Y3
-	VCVTDQ2PS    Y3, Y2
-	VANDPS       sigmoidconsts<>+1024(SB), Y1, Y1
-	VORPS        sigmoidconsts<>+320(SB), Y1, Y1
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y1, Y3
-	VSUBPS       sigmoidconsts<>+640(SB), Y1, Y4
-	VADDPS       Y1, Y1, Y1
-	VSUBPS       sigmoidconsts<>+640(SB), Y1, Y1
-	VBLENDVPS    Y3, Y1, Y4, Y1
-	VANDPS       sigmoidconsts<>+640(SB), Y3, Y3
-	VSUBPS       Y3, Y2, Y2
-	VMULPS       Y1, Y1, Y3
-	VMOVUPS      sigmoidconsts<>+1152(SB), Y4
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Y1, Y4
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Y1, Y4
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Y1, Y4
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Y1, Y4
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Y1, Y4
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Y1, Y4
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Y1, Y4
-	VFMADD213PS  sigmoidconsts<>+1664(SB), Y1, Y4
-	VMULPS       Y1, Y4, Y4
-	VMULPS       Y3, Y4, Y4
-	VFMADD231PS  sigmoidconsts<>+192(SB), Y2, Y4
-	VFNMADD231PS sigmoidconsts<>+320(SB), Y3, Y4
-	VADDPS       Y4, Y1, Y4
-	VFMADD231PS  sigmoidconsts<>+128(SB), Y2, Y4
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y0, Y1
-	VBLENDVPS    Y1, Y0, Y4, Y4
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y0, Y1
-	VBLENDVPS    Y1, sigmoidconsts<>+1984(SB), Y4, Y4
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y0, Y1
-	VBLENDVPS    Y1, sigmoidconsts<>+2048(SB), Y4, Y4
-	VMULPS       288(SP), Y4, Y4
-	VMULPS       sigmoidconsts<>+64(SB), Y4, Y1
-	VROUNDPS     $0x00, Y1, Y1
-	VMOVAPS      Y4, Y2
-	VFNMADD231PS sigmoidconsts<>+128(SB), Y1, Y2
-	VFNMADD231PS sigmoidconsts<>+192(SB), Y1, Y2
-	VMULPS       Y2, Y2, Y3
-	VMOVUPS      sigmoidconsts<>+256(SB), Y5
-	VFMADD213PS  sigmoidconsts<>+320(SB), Y2, Y5
-	VMOVUPS      sigmoidconsts<>+384(SB), Y6
-	VFMADD213PS  sigmoidconsts<>+448(SB), Y2, Y6
-	VMOVUPS      sigmoidconsts<>+512(SB), Y7
-	VFMADD213PS  sigmoidconsts<>+576(SB), Y2, Y7
-	VFMADD213PS  Y6, Y3, Y7
-	VFMADD213PS  Y5, Y3, Y7
-	VFMADD213PS  Y2, Y3, Y7
-	VADDPS       sigmoidconsts<>+640(SB), Y7, Y7
-	VCVTPS2DQ    Y1, Y1
-	VPSRAD       $0x01, Y1, Y2
-	VPSUBD       Y2, Y1, Y1
-	VPADDD       sigmoidconsts<>+704(SB), Y2, Y2
-	VPSLLD       $0x17, Y2, Y2
-	VPADDD       sigmoidconsts<>+704(SB), Y1, Y1
-	VPSLLD       $0x17, Y1, Y1
-	VMULPS       Y2, Y7, Y2
-	VMULPS       Y1, Y2, Y2
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y4, Y1
-	VANDNPS      Y2, Y1, Y2
-	VCMPPS       $0x0e, sigmoidconsts<>+2112(SB), Y4, Y1
-	VBLENDVPS    Y1, sigmoidconsts<>+1920(SB), Y2, Y2
-	VMOVAPS      Y2, Y1
-	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y0, Y0
-	VANDNPS      Y1, Y0, Y1
-
-powd_38:
-	VMOVUPS      (SP), Y0
-	VMULPS       160(SP), Y0, Y0
-	VMOVUPS      32(SP), Y2
-	VFNMADD231PS 128(SP), Y2, Y0
-	VMULPS       Y1, Y0, Y0
-	VMOVUPS      Y0, 320(SP)
-	CMPQ         DI, $0x00
-	JEQ          gamma0_39
-	VMOVUPS      288(SP), Y0
-	VSUBPS       sigmoidconsts<>+640(SB), Y0, Y0
-	VMOVUPS      Y0, 352(SP)
-	VMOVUPS      256(SP), Y0
-	CMPQ         R8, $0x01
-	JEQ          pow1_40
-	CMPQ         R8, $0x02
-	JEQ          pow2_42
-	CMPQ         R8, $0x03
-	JEQ          powg_41
-	VMOVUPS      sigmoidconsts<>+640(SB), Y1
-	JMP          powd_43
-
-pow1_40:
-	VMOVAPS Y0, Y1
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y0, Y0
-	VANDNPS Y1, Y0, Y1
-	JMP     powd_43
-
-pow2_42:
-	VMULPS  Y0, Y0, Y1
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y0, Y0
-	VANDNPS Y1, Y0, Y1
-	JMP     powd_43
-
-powg_41:
-	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y0, Y2
-	VMULPS       sigmoidconsts<>+1792(SB), Y0, Y1
-	VBLENDVPS    Y2, Y1, Y0, Y1
-	VANDPS       sigmoidconsts<>+1856(SB), Y2, Y2
-	VPSRLD       $0x17, Y1, Y3
-	VPSUBD       sigmoidconsts<>+960(SB), Y3, Y3
-	VPSUBD       Y2, Y3, Y3
-	VCVTDQ2PS    Y3, Y2
-	VANDPS       sigmoidconsts<>+1024(SB), Y1, Y1
-	VORPS        sigmoidconsts<>+320(SB), Y1, Y1
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y1, Y3
-	VSUBPS       sigmoidconsts<>+640(SB), Y1, Y4
-	VADDPS       Y1, Y1, Y1
-	VSUBPS       sigmoidconsts<>+640(SB), Y1, Y1
-	VBLENDVPS    Y3, Y1, Y4, Y1
-	VANDPS       sigmoidconsts<>+640(SB), Y3, Y3
-	VSUBPS       Y3, Y2, Y2
-	VMULPS       Y1, Y1, Y3
-	VMOVUPS      sigmoidconsts<>+1152(SB), Y4
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Y1, Y4
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Y1, Y4
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Y1, Y4
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Y1, Y4
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Y1, Y4
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Y1, Y4
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Y1, Y4
-	VFMADD213PS  sigmoidconsts<>+1664(SB), Y1, Y4
-	VMULPS       Y1, Y4, Y4
-	VMULPS       Y3, Y4, Y4
-	VFMADD231PS  sigmoidconsts<>+192(SB), Y2, Y4
-	VFNMADD231PS sigmoidconsts<>+320(SB), Y3, Y4
-	VADDPS       Y4, Y1, Y4
-	VFMADD231PS  sigmoidconsts<>+128(SB), Y2, Y4
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y0, Y1
-	VBLENDVPS    Y1, Y0, Y4, Y4
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y0, Y1
-	VBLENDVPS    Y1, sigmoidconsts<>+1984(SB), Y4, Y4
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y0, Y1
-	VBLENDVPS    Y1, sigmoidconsts<>+2048(SB), Y4, Y4
-	VMULPS       352(SP), Y4, Y4
-	VMULPS       sigmoidconsts<>+64(SB), Y4, Y1
-	VROUNDPS     $0x00, Y1, Y1
-	VMOVAPS      Y4, Y2
-	VFNMADD231PS sigmoidconsts<>+128(SB), Y1, Y2
-	VFNMADD231PS sigmoidconsts<>+192(SB), Y1, Y2
-	VMULPS       Y2, Y2, Y3
-	VMOVUPS      sigmoidconsts<>+256(SB), Y5
-	VFMADD213PS  sigmoidconsts<>+320(SB), Y2, Y5
-	VMOVUPS      sigmoidconsts<>+384(SB), Y6
-	VFMADD213PS  sigmoidconsts<>+448(SB), Y2, Y6
-	VMOVUPS      sigmoidconsts<>+512(SB), Y7
-	VFMADD213PS  sigmoidconsts<>+576(SB), Y2, Y7
-	VFMADD213PS  Y6, Y3, Y7
-	VFMADD213PS  Y5, Y3, Y7
-	VFMADD213PS  Y2, Y3, Y7
-	VADDPS       sigmoidconsts<>+640(SB), Y7, Y7
-	VCVTPS2DQ    Y1, Y1
-	VPSRAD       $0x01, Y1, Y2
-	VPSUBD       Y2, Y1, Y1
-	VPADDD       sigmoidconsts<>+704(SB), Y2, Y2
-	VPSLLD       $0x17, Y2, Y2
-	VPADDD       sigmoidconsts<>+704(SB), Y1, Y1
-	VPSLLD       $0x17, Y1, Y1
-	VMULPS       Y2, Y7, Y2
-	VMULPS       Y1, Y2, Y2
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y4, Y1
-	VANDNPS      Y2, Y1, Y2
-	VCMPPS       $0x0e, sigmoidconsts<>+2112(SB), Y4, Y1
-	VBLENDVPS    Y1, sigmoidconsts<>+1920(SB), Y2, Y2
-	VMOVAPS      Y2, Y1
-	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y0, Y0
-	VANDNPS      Y1, Y0, Y1
-
-powd_43:
-	VMOVUPS      224(SP), Y0
-	VMULPS       Y1, Y0, Y0
-	VMOVUPS      sigmoidconsts<>+640(SB), Y1
-	VMOVUPS      sigmoidconsts<>+2368(SB), Y2
-	VFNMADD231PS 128(SP), Y2, Y1
-	VMULPS       Y1, Y0, Y0
-	VMULPS       (SP), Y0, Y0
-	VMULPS       32(SP), Y0, Y0
-	VMULPS       288(SP), Y0, Y0
-	VMOVUPS      256(SP), Y1
-	VCMPPS       $0x0e, sigmoidconsts<>+832(SB), Y1, Y1
-	VMOVUPS      320(SP), Y2
-	VANDPS       Y1, Y0, Y0
-	VADDPS       Y0, Y2, Y2
-	VMOVUPS      Y2, 320(SP)
-
-gamma0_39:
-	VMOVUPS      320(SP), Y0
-	TESTQ        $0x00000100, SI
-	JZ           noflag_44
-	VBROADCASTSS alpha+108(FP), Y1
-	VMOVUPS      sigmoidconsts<>+640(SB), Y2
-	VSUBPS       Y1, Y2, Y2
-	VMULPS       160(SP), Y2, Y2
-	VFMADD231PS  128(SP), Y1, Y2
-	VMULPS       Y2, Y0, Y0
-
-noflag_44:
-	VBROADCASTSS focalScale+104(FP), Y1
-	VMOVUPS      192(SP), Y2
-	VFMADD231PS  Y1, Y0, Y2
-	VMOVUPS      Y2, 192(SP)
-
-noflag_34:
-	VMOVUPS 192(SP), Y0
-	VMOVUPS Y0, (DX)
-	ADDQ    $0x00000020, AX
-	ADDQ    $0x00000020, CX
-	ADDQ    $0x00000020, DX
-	SUBQ    $0x00000008, BX
-	JMP     loop_28
-
-tail_29:
-	TESTQ        BX, BX
-	JZ           done_30
-	LEAQ         sigmoidconsts<>+2176(SB), R9
-	NEGQ         BX
-	VMOVDQU      64(R9)(BX*4), Y0
-	VMASKMOVPS   (AX), Y0, Y1
-	VMASKMOVPS   (CX), Y0, Y2
+	VMOVUPS      (AX), Y1
+	VMOVUPS      (CX), Y2
+	VPMAXUD      Y2, Y0, Y0
 	VORPS        sigmoidconsts<>+0(SB), Y1, Y3
 	VMULPS       sigmoidconsts<>+64(SB), Y3, Y4
 	VROUNDPS     $0x00, Y4, Y4
@@ -1036,7 +670,7 @@ tail_29:
 	VMOVUPS      Y1, 160(SP)
 	VXORPS       Y1, Y1, Y1
 	TESTQ        $0x00000004, SI
-	JZ           noflag_45
+	JZ           noflag_31
 	VBROADCASTSS a+80(FP), Y2
 	VMULPS       128(SP), Y2, Y2
 	VBROADCASTSS b+84(FP), Y3
@@ -1044,7 +678,7 @@ tail_29:
 	VBROADCASTSS e+88(FP), Y3
 	VFMADD231PS  (SP), Y3, Y2
 	TESTQ        $0x00000010, SI
-	JZ           noflag_46
+	JZ           noflag_32
 	VMOVUPS      (SP), Y3
 	VXORPS       Y4, Y4, Y4
 	VCMPPS       $0x0e, 128(SP), Y3, Y5
@@ -1054,15 +688,15 @@ tail_29:
 	VBROADCASTSS d+92(FP), Y3
 	VFMADD231PS  Y4, Y3, Y2
 
-noflag_46:
+noflag_32:
 	VMOVUPS (SP), Y3
 	VMULPS  32(SP), Y3, Y3
 	VMULPS  Y2, Y3, Y3
 	VADDPS  Y3, Y1, Y1
 
-noflag_45:
+noflag_31:
 	TESTQ        $0x00000001, SI
-	JZ           noflag_47
+	JZ           noflag_33
 	VMOVUPS      (SP), Y2
 	VMULPS       160(SP), Y2, Y2
 	VBROADCASTSS pw+100(FP), Y3
@@ -1071,10 +705,10 @@ noflag_45:
 	VBROADCASTSS bceScale+96(FP), Y3
 	VFMADD231PS  Y3, Y2, Y1
 
-noflag_47:
+noflag_33:
 	VMOVUPS      Y1, 192(SP)
 	TESTQ        $0x00000002, SI
-	JZ           noflag_48
+	JZ           noflag_34
 	VMOVUPS      64(SP), Y1
 	VADDPS       sigmoidconsts<>+640(SB), Y1, Y2
 	VPSRLD       $0x17, Y2, Y3
@@ -1124,27 +758,27 @@ noflag_47:
 	VBROADCASTSS gamma+112(FP), Y2
 	VMOVUPS      Y2, 288(SP)
 	CMPQ         DI, $0x01
-	JEQ          pow1_49
+	JEQ          pow1_35
 	CMPQ         DI, $0x02
-	JEQ          pow2_51
+	JEQ          pow2_37
 	CMPQ         DI, $0x03
-	JEQ          powg_50
+	JEQ          powg_36
 	VMOVUPS      sigmoidconsts<>+640(SB), Y2
-	JMP          powd_52
+	JMP          powd_38
 
-pow1_49:
+pow1_35:
 	VMOVAPS Y1, Y2
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y1, Y1
 	VANDNPS Y2, Y1, Y2
-	JMP     powd_52
+	JMP     powd_38
 
-pow2_51:
+pow2_37:
 	VMULPS  Y1, Y1, Y2
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y1, Y1
 	VANDNPS Y2, Y1, Y2
-	JMP     powd_52
+	JMP     powd_38
 
-powg_50:
+powg_36:
 	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y1, Y3
 	VMULPS       sigmoidconsts<>+1792(SB), Y1, Y2
 	VBLENDVPS    Y3, Y2, Y1, Y2
@@ -1218,7 +852,7 @@ powg_50:
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y1, Y1
 	VANDNPS      Y2, Y1, Y2
 
-powd_52:
+powd_38:
 	VMOVUPS      (SP), Y1
 	VMULPS       160(SP), Y1, Y1
 	VMOVUPS      32(SP), Y3
@@ -1226,33 +860,33 @@ powd_52:
 	VMULPS       Y2, Y1, Y1
 	VMOVUPS      Y1, 320(SP)
 	CMPQ         DI, $0x00
-	JEQ          gamma0_53
+	JEQ          gamma0_39
 	VMOVUPS      288(SP), Y1
 	VSUBPS       sigmoidconsts<>+640(SB), Y1, Y1
 	VMOVUPS      Y1, 352(SP)
 	VMOVUPS      256(SP), Y1
 	CMPQ         R8, $0x01
-	JEQ          pow1_54
+	JEQ          pow1_40
 	CMPQ         R8, $0x02
-	JEQ          pow2_56
+	JEQ          pow2_42
 	CMPQ         R8, $0x03
-	JEQ          powg_55
+	JEQ          powg_41
 	VMOVUPS      sigmoidconsts<>+640(SB), Y2
-	JMP          powd_57
+	JMP          powd_43
 
-pow1_54:
+pow1_40:
 	VMOVAPS Y1, Y2
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y1, Y1
 	VANDNPS Y2, Y1, Y2
-	JMP     powd_57
+	JMP     powd_43
 
-pow2_56:
+pow2_42:
 	VMULPS  Y1, Y1, Y2
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y1, Y1
 	VANDNPS Y2, Y1, Y2
-	JMP     powd_57
+	JMP     powd_43
 
-powg_55:
+powg_41:
 	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y1, Y3
 	VMULPS       sigmoidconsts<>+1792(SB), Y1, Y2
 	VBLENDVPS    Y3, Y2, Y1, Y2
@@ -1326,7 +960,7 @@ powg_55:
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y1, Y1
 	VANDNPS      Y2, Y1, Y2
 
-powd_57:
+powd_43:
 	VMOVUPS      224(SP), Y1
 	VMULPS       Y2, Y1, Y1
 	VMOVUPS      sigmoidconsts<>+640(SB), Y2
@@ -1343,10 +977,10 @@ powd_57:
 	VADDPS       Y1, Y3, Y3
 	VMOVUPS      Y3, 320(SP)
 
-gamma0_53:
+gamma0_39:
 	VMOVUPS      320(SP), Y1
 	TESTQ        $0x00000100, SI
-	JZ           noflag_58
+	JZ           noflag_44
 	VBROADCASTSS alpha+108(FP), Y2
 	VMOVUPS      sigmoidconsts<>+640(SB), Y3
 	VSUBPS       Y2, Y3, Y3
@@ -1354,80 +988,110 @@ gamma0_53:
 	VFMADD231PS  128(SP), Y2, Y3
 	VMULPS       Y3, Y1, Y1
 
-noflag_58:
+noflag_44:
 	VBROADCASTSS focalScale+104(FP), Y2
 	VMOVUPS      192(SP), Y3
 	VFMADD231PS  Y2, Y1, Y3
 	VMOVUPS      Y3, 192(SP)
 
-noflag_48:
-	VMOVUPS    192(SP), Y1
-	VMASKMOVPS Y1, Y0, (DX)
+noflag_34:
+	VMOVUPS 192(SP), Y1
+	VMOVUPS Y1, (DX)
+	ADDQ    $0x00000020, AX
+	ADDQ    $0x00000020, CX
+	ADDQ    $0x00000020, DX
+	SUBQ    $0x00000008, BX
+	JMP     loop_28
 
-done_30:
-	VZEROUPPER
-	RET
-
-// func sigmoidFusedAVX2(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32)
-// Requires: AVX, AVX2, FMA3
-TEXT ·sigmoidFusedAVX2(SB), NOSPLIT, $448-168
-	MOVQ    x_base+0(FP), AX
-	MOVQ    y_base+24(FP), CX
-	MOVQ    dst_base+48(FP), DX
-	MOVQ    x_len+8(FP), BX
-	MOVQ    flags+72(FP), SI
-	MOVQ    gmode+120(FP), DI
-	MOVQ    g1mode+128(FP), R8
-	VXORPS  Y0, Y0, Y0
-	VMOVUPS Y0, (SP)
-	VXORPS  Y0, Y0, Y0
-	VMOVUPS Y0, 32(SP)
-
-loop_59:
-	CMPQ         BX, $0x00000008
-	JB           tail_60
-	VMOVUPS      (AX), Y0
-	VMOVUPS      (CX), Y1
-	VORPS        sigmoidconsts<>+0(SB), Y0, Y2
-	VMULPS       sigmoidconsts<>+64(SB), Y2, Y3
-	VROUNDPS     $0x00, Y3, Y3
-	VMOVAPS      Y2, Y4
-	VFNMADD231PS sigmoidconsts<>+128(SB), Y3, Y4
-	VFNMADD231PS sigmoidconsts<>+192(SB), Y3, Y4
-	VMULPS       Y4, Y4, Y5
-	VMOVUPS      sigmoidconsts<>+256(SB), Y6
-	VFMADD213PS  sigmoidconsts<>+320(SB), Y4, Y6
-	VMOVUPS      sigmoidconsts<>+384(SB), Y7
-	VFMADD213PS  sigmoidconsts<>+448(SB), Y4, Y7
-	VMOVUPS      sigmoidconsts<>+512(SB), Y8
-	VFMADD213PS  sigmoidconsts<>+576(SB), Y4, Y8
-	VFMADD213PS  Y7, Y5, Y8
-	VFMADD213PS  Y6, Y5, Y8
-	VFMADD213PS  Y4, Y5, Y8
-	VADDPS       sigmoidconsts<>+640(SB), Y8, Y8
-	VCVTPS2DQ    Y3, Y3
-	VPADDD       sigmoidconsts<>+704(SB), Y3, Y3
-	VPSLLD       $0x17, Y3, Y3
-	VMULPS       Y3, Y8, Y3
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y2, Y2
-	VANDNPS      Y3, Y2, Y3
-	VADDPS       sigmoidconsts<>+640(SB), Y3, Y2
-	VMOVUPS      sigmoidconsts<>+640(SB), Y4
-	VDIVPS       Y2, Y4, Y4
-	VMULPS       Y4, Y3, Y2
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y0, Y5
-	VBLENDVPS    Y5, Y2, Y4, Y6
-	VBLENDVPS    Y5, Y4, Y2, Y2
-	VMOVUPS      Y6, 64(SP)
+tail_29:
+	TESTQ        BX, BX
+	JZ           done_30
+	LEAQ         sigmoidconsts<>+2176(SB), R9
+	NEGQ         BX
+	VMOVDQU      64(R9)(BX*4), Y1
+	VMASKMOVPS   (AX), Y1, Y2
+	VMASKMOVPS   (CX), Y1, Y3
+	VPMAXUD      Y3, Y0, Y0
+	VORPS        sigmoidconsts<>+0(SB), Y2, Y4
+	VMULPS       sigmoidconsts<>+64(SB), Y4, Y5
+	VROUNDPS     $0x00, Y5, Y5
+	VMOVAPS      Y4, Y6
+	VFNMADD231PS sigmoidconsts<>+128(SB), Y5, Y6
+	VFNMADD231PS sigmoidconsts<>+192(SB), Y5, Y6
+	VMULPS       Y6, Y6, Y7
+	VMOVUPS      sigmoidconsts<>+256(SB), Y8
+	VFMADD213PS  sigmoidconsts<>+320(SB), Y6, Y8
+	VMOVUPS      sigmoidconsts<>+384(SB), Y9
+	VFMADD213PS  sigmoidconsts<>+448(SB), Y6, Y9
+	VMOVUPS      sigmoidconsts<>+512(SB), Y10
+	VFMADD213PS  sigmoidconsts<>+576(SB), Y6, Y10
+	VFMADD213PS  Y9, Y7, Y10
+	VFMADD213PS  Y8, Y7, Y10
+	VFMADD213PS  Y6, Y7, Y10
+	VADDPS       sigmoidconsts<>+640(SB), Y10, Y10
+	VCVTPS2DQ    Y5, Y5
+	VPADDD       sigmoidconsts<>+704(SB), Y5, Y5
+	VPSLLD       $0x17, Y5, Y5
+	VMULPS       Y5, Y10, Y5
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y4, Y4
+	VANDNPS      Y5, Y4, Y5
+	VADDPS       sigmoidconsts<>+640(SB), Y5, Y4
+	VMOVUPS      sigmoidconsts<>+640(SB), Y6
+	VDIVPS       Y4, Y6, Y6
+	VMULPS       Y6, Y5, Y4
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y2, Y7
+	VBLENDVPS    Y7, Y4, Y6, Y8
+	VBLENDVPS    Y7, Y6, Y4, Y4
+	VMOVUPS      Y8, (SP)
+	VMOVUPS      Y4, 32(SP)
+	VMOVUPS      Y5, 64(SP)
 	VMOVUPS      Y2, 96(SP)
 	VMOVUPS      Y3, 128(SP)
-	VMOVUPS      Y0, 160(SP)
-	VMOVUPS      Y1, 192(SP)
-	VMOVUPS      160(SP), Y0
-	VMOVUPS      192(SP), Y1
-	VMOVUPS      128(SP), Y2
-	TESTQ        $0x00000003, sflags+136(FP)
-	JZ           noflag_62
+	VMOVUPS      sigmoidconsts<>+640(SB), Y2
+	VSUBPS       128(SP), Y2, Y2
+	VMOVUPS      Y2, 160(SP)
+	VXORPS       Y2, Y2, Y2
+	TESTQ        $0x00000004, SI
+	JZ           noflag_45
+	VBROADCASTSS a+80(FP), Y3
+	VMULPS       128(SP), Y3, Y3
+	VBROADCASTSS b+84(FP), Y4
+	VADDPS       Y4, Y3, Y3
+	VBROADCASTSS e+88(FP), Y4
+	VFMADD231PS  (SP), Y4, Y3
+	TESTQ        $0x00000010, SI
+	JZ           noflag_46
+	VMOVUPS      (SP), Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPS       $0x0e, 128(SP), Y4, Y6
+	VBLENDVPS    Y6, sigmoidconsts<>+640(SB), Y5, Y5
+	VCMPPS       $0x01, 128(SP), Y4, Y4
+	VBLENDVPS    Y4, sigmoidconsts<>+2304(SB), Y5, Y5
+	VBROADCASTSS d+92(FP), Y4
+	VFMADD231PS  Y5, Y4, Y3
+
+noflag_46:
+	VMOVUPS (SP), Y4
+	VMULPS  32(SP), Y4, Y4
+	VMULPS  Y3, Y4, Y4
+	VADDPS  Y4, Y2, Y2
+
+noflag_45:
+	TESTQ        $0x00000001, SI
+	JZ           noflag_47
+	VMOVUPS      (SP), Y3
+	VMULPS       160(SP), Y3, Y3
+	VBROADCASTSS pw+100(FP), Y4
+	VMULPS       128(SP), Y4, Y4
+	VFNMADD231PS 32(SP), Y4, Y3
+	VBROADCASTSS bceScale+96(FP), Y4
+	VFMADD231PS  Y4, Y3, Y2
+
+noflag_47:
+	VMOVUPS      Y2, 192(SP)
+	TESTQ        $0x00000002, SI
+	JZ           noflag_48
+	VMOVUPS      64(SP), Y2
 	VADDPS       sigmoidconsts<>+640(SB), Y2, Y3
 	VPSRLD       $0x17, Y3, Y4
 	VPSUBD       sigmoidconsts<>+960(SB), Y4, Y4
@@ -1463,496 +1127,295 @@ loop_59:
 	VSUBPS       Y4, Y2, Y4
 	VDIVPS       Y3, Y4, Y4
 	VADDPS       Y4, Y7, Y7
-	VMOVUPS      sigmoidconsts<>+640(SB), Y3
-	VSUBPS       Y1, Y3, Y3
-	TESTQ        $0x00000001, sflags+136(FP)
-	JZ           noflag_63
-	VBROADCASTSS pw+100(FP), Y4
-	VMULPS       Y1, Y4, Y4
-	VXORPS       sigmoidconsts<>+0(SB), Y0, Y5
-	VMAXPS       sigmoidconsts<>+832(SB), Y5, Y5
-	VADDPS       Y7, Y5, Y5
-	VMULPS       Y5, Y4, Y4
-	VMAXPS       sigmoidconsts<>+832(SB), Y0, Y5
-	VADDPS       Y7, Y5, Y5
-	VFMADD231PS  Y5, Y3, Y4
-	VADDPS       (SP), Y4, Y4
-	VMOVUPS      Y4, (SP)
-
-noflag_63:
-	TESTQ        $0x00000002, sflags+136(FP)
-	JZ           noflag_64
-	VADDPS       sigmoidconsts<>+640(SB), Y2, Y4
-	VMOVUPS      sigmoidconsts<>+640(SB), Y5
-	VDIVPS       Y4, Y5, Y5
-	VMULPS       Y5, Y2, Y2
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y0, Y4
-	VBLENDVPS    Y4, Y2, Y5, Y6
-	VBLENDVPS    Y4, Y5, Y2, Y2
-	VMAXPS       sigmoidconsts<>+832(SB), Y0, Y4
-	VFNMADD231PS Y1, Y0, Y4
-	VADDPS       Y7, Y4, Y4
-	VMULPS       Y1, Y2, Y0
-	VFMADD231PS  Y3, Y6, Y0
-	VBROADCASTSS gamma+112(FP), Y2
-	CMPQ         DI, $0x01
-	JEQ          pow1_65
-	CMPQ         DI, $0x02
-	JEQ          pow2_67
-	CMPQ         DI, $0x03
-	JEQ          powg_66
-	VMOVUPS      sigmoidconsts<>+640(SB), Y2
-	JMP          powd_68
-
-pow1_65:
-	VMOVAPS Y0, Y2
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y0, Y0
-	VANDNPS Y2, Y0, Y2
-	JMP     powd_68
-
-pow2_67:
-	VMULPS  Y0, Y0, Y2
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y0, Y0
-	VANDNPS Y2, Y0, Y2
-	JMP     powd_68
-
-powg_66:
-	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y0, Y6
-	VMULPS       sigmoidconsts<>+1792(SB), Y0, Y5
-	VBLENDVPS    Y6, Y5, Y0, Y5
-	VANDPS       sigmoidconsts<>+1856(SB), Y6, Y6
-	VPSRLD       $0x17, Y5, Y7
-	VPSUBD       sigmoidconsts<>+960(SB), Y7, Y7
-	VPSUBD       Y6, Y7, Y7
-	VCVTDQ2PS    Y7, Y6
-	VANDPS       sigmoidconsts<>+1024(SB), Y5, Y5
-	VORPS        sigmoidconsts<>+320(SB), Y5, Y5
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y5, Y7
-	VSUBPS       sigmoidconsts<>+640(SB), Y5, Y8
-	VADDPS       Y5, Y5, Y5
-	VSUBPS       sigmoidconsts<>+640(SB), Y5, Y5
-	VBLENDVPS    Y7, Y5, Y8, Y5
-	VANDPS       sigmoidconsts<>+640(SB), Y7, Y7
-	VSUBPS       Y7, Y6, Y6
-	VMULPS       Y5, Y5, Y7
-	VMOVUPS      sigmoidconsts<>+1152(SB), Y8
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Y5, Y8
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Y5, Y8
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Y5, Y8
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Y5, Y8
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Y5, Y8
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Y5, Y8
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Y5, Y8
-	VFMADD213PS  sigmoidconsts<>+1664(SB), Y5, Y8
-	VMULPS       Y5, Y8, Y8
-	VMULPS       Y7, Y8, Y8
-	VFMADD231PS  sigmoidconsts<>+192(SB), Y6, Y8
-	VFNMADD231PS sigmoidconsts<>+320(SB), Y7, Y8
-	VADDPS       Y8, Y5, Y8
-	VFMADD231PS  sigmoidconsts<>+128(SB), Y6, Y8
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y0, Y5
-	VBLENDVPS    Y5, Y0, Y8, Y8
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y0, Y5
-	VBLENDVPS    Y5, sigmoidconsts<>+1984(SB), Y8, Y8
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y0, Y5
-	VBLENDVPS    Y5, sigmoidconsts<>+2048(SB), Y8, Y8
-	VMULPS       Y2, Y8, Y8
-	VMULPS       sigmoidconsts<>+64(SB), Y8, Y2
-	VROUNDPS     $0x00, Y2, Y2
-	VMOVAPS      Y8, Y5
-	VFNMADD231PS sigmoidconsts<>+128(SB), Y2, Y5
-	VFNMADD231PS sigmoidconsts<>+192(SB), Y2, Y5
-	VMULPS       Y5, Y5, Y6
-	VMOVUPS      sigmoidconsts<>+256(SB), Y7
-	VFMADD213PS  sigmoidconsts<>+320(SB), Y5, Y7
-	VMOVUPS      sigmoidconsts<>+384(SB), Y9
-	VFMADD213PS  sigmoidconsts<>+448(SB), Y5, Y9
-	VMOVUPS      sigmoidconsts<>+512(SB), Y10
-	VFMADD213PS  sigmoidconsts<>+576(SB), Y5, Y10
-	VFMADD213PS  Y9, Y6, Y10
-	VFMADD213PS  Y7, Y6, Y10
-	VFMADD213PS  Y5, Y6, Y10
-	VADDPS       sigmoidconsts<>+640(SB), Y10, Y10
-	VCVTPS2DQ    Y2, Y2
-	VPSRAD       $0x01, Y2, Y5
-	VPSUBD       Y5, Y2, Y2
-	VPADDD       sigmoidconsts<>+704(SB), Y5, Y5
-	VPSLLD       $0x17, Y5, Y5
-	VPADDD       sigmoidconsts<>+704(SB), Y2, Y2
-	VPSLLD       $0x17, Y2, Y2
-	VMULPS       Y5, Y10, Y5
-	VMULPS       Y2, Y5, Y5
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y8, Y2
-	VANDNPS      Y5, Y2, Y5
-	VCMPPS       $0x0e, sigmoidconsts<>+2112(SB), Y8, Y2
-	VBLENDVPS    Y2, sigmoidconsts<>+1920(SB), Y5, Y5
-	VMOVAPS      Y5, Y2
-	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y0, Y0
-	VANDNPS      Y2, Y0, Y2
-
-powd_68:
-	VMULPS       Y2, Y4, Y4
-	TESTQ        $0x00000100, sflags+136(FP)
-	JZ           noflag_69
-	VBROADCASTSS alpha+108(FP), Y0
-	VMOVUPS      sigmoidconsts<>+640(SB), Y2
-	VSUBPS       Y0, Y2, Y2
-	VMULPS       Y3, Y2, Y2
-	VFMADD231PS  Y1, Y0, Y2
-	VMULPS       Y2, Y4, Y4
-
-noflag_69:
-	VADDPS  32(SP), Y4, Y4
-	VMOVUPS Y4, 32(SP)
-
-noflag_64:
-noflag_62:
-	VMOVUPS      sigmoidconsts<>+640(SB), Y0
-	VSUBPS       192(SP), Y0, Y0
-	VMOVUPS      Y0, 224(SP)
-	VXORPS       Y0, Y0, Y0
-	TESTQ        $0x00000004, SI
-	JZ           noflag_70
-	VBROADCASTSS a+80(FP), Y1
-	VMULPS       192(SP), Y1, Y1
-	VBROADCASTSS b+84(FP), Y2
-	VADDPS       Y2, Y1, Y1
-	VBROADCASTSS e+88(FP), Y2
-	VFMADD231PS  64(SP), Y2, Y1
-	TESTQ        $0x00000010, SI
-	JZ           noflag_71
-	VMOVUPS      64(SP), Y2
-	VXORPS       Y3, Y3, Y3
-	VCMPPS       $0x0e, 192(SP), Y2, Y4
-	VBLENDVPS    Y4, sigmoidconsts<>+640(SB), Y3, Y3
-	VCMPPS       $0x01, 192(SP), Y2, Y2
-	VBLENDVPS    Y2, sigmoidconsts<>+2304(SB), Y3, Y3
-	VBROADCASTSS d+92(FP), Y2
-	VFMADD231PS  Y3, Y2, Y1
-
-noflag_71:
-	VMOVUPS 64(SP), Y2
-	VMULPS  96(SP), Y2, Y2
-	VMULPS  Y1, Y2, Y2
-	VADDPS  Y2, Y0, Y0
-
-noflag_70:
-	TESTQ        $0x00000001, SI
-	JZ           noflag_72
-	VMOVUPS      64(SP), Y1
-	VMULPS       224(SP), Y1, Y1
-	VBROADCASTSS pw+100(FP), Y2
-	VMULPS       192(SP), Y2, Y2
-	VFNMADD231PS 96(SP), Y2, Y1
-	VBROADCASTSS bceScale+96(FP), Y2
-	VFMADD231PS  Y2, Y1, Y0
-
-noflag_72:
-	VMOVUPS      Y0, 256(SP)
-	TESTQ        $0x00000002, SI
-	JZ           noflag_73
-	VMOVUPS      128(SP), Y0
-	VADDPS       sigmoidconsts<>+640(SB), Y0, Y1
-	VPSRLD       $0x17, Y1, Y2
-	VPSUBD       sigmoidconsts<>+960(SB), Y2, Y2
-	VCVTDQ2PS    Y2, Y3
-	VANDPS       sigmoidconsts<>+1024(SB), Y1, Y2
-	VORPS        sigmoidconsts<>+320(SB), Y2, Y2
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y2, Y4
-	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y5
-	VADDPS       Y2, Y2, Y2
-	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y2
-	VBLENDVPS    Y4, Y2, Y5, Y2
-	VANDPS       sigmoidconsts<>+640(SB), Y4, Y4
-	VSUBPS       Y4, Y3, Y3
-	VMULPS       Y2, Y2, Y4
-	VMOVUPS      sigmoidconsts<>+1152(SB), Y5
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Y2, Y5
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Y2, Y5
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Y2, Y5
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Y2, Y5
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Y2, Y5
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Y2, Y5
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Y2, Y5
-	VFMADD213PS  sigmoidconsts<>+1664(SB), Y2, Y5
-	VMULPS       Y2, Y5, Y5
-	VMULPS       Y4, Y5, Y5
-	VFMADD231PS  sigmoidconsts<>+192(SB), Y3, Y5
-	VFNMADD231PS sigmoidconsts<>+320(SB), Y4, Y5
-	VADDPS       Y5, Y2, Y5
-	VFMADD231PS  sigmoidconsts<>+128(SB), Y3, Y5
-	VCMPPS       $0x03, Y1, Y1, Y2
-	VBLENDVPS    Y2, Y1, Y5, Y5
-	VSUBPS       sigmoidconsts<>+640(SB), Y1, Y2
-	VSUBPS       Y2, Y0, Y2
-	VDIVPS       Y1, Y2, Y2
-	VADDPS       Y2, Y5, Y5
-	VMOVUPS      160(SP), Y0
-	VMAXPS       sigmoidconsts<>+832(SB), Y0, Y1
-	VFNMADD231PS 192(SP), Y0, Y1
-	VADDPS       Y5, Y1, Y1
-	VMOVUPS      Y1, 288(SP)
-	VMOVUPS      96(SP), Y0
-	VMULPS       192(SP), Y0, Y0
-	VMOVUPS      64(SP), Y1
-	VFMADD231PS  224(SP), Y1, Y0
-	VMOVUPS      Y0, 320(SP)
-	VBROADCASTSS gamma+112(FP), Y1
-	VMOVUPS      Y1, 352(SP)
-	CMPQ         DI, $0x01
-	JEQ          pow1_74
-	CMPQ         DI, $0x02
-	JEQ          pow2_76
-	CMPQ         DI, $0x03
-	JEQ          powg_75
-	VMOVUPS      sigmoidconsts<>+640(SB), Y1
-	JMP          powd_77
-
-pow1_74:
-	VMOVAPS Y0, Y1
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y0, Y0
-	VANDNPS Y1, Y0, Y1
-	JMP     powd_77
-
-pow2_76:
-	VMULPS  Y0, Y0, Y1
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y0, Y0
-	VANDNPS Y1, Y0, Y1
-	JMP     powd_77
-
-powg_75:
-	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y0, Y2
-	VMULPS       sigmoidconsts<>+1792(SB), Y0, Y1
-	VBLENDVPS    Y2, Y1, Y0, Y1
-	VANDPS       sigmoidconsts<>+1856(SB), Y2, Y2
-	VPSRLD       $0x17, Y1, Y3
-	VPSUBD       sigmoidconsts<>+960(SB), Y3, Y3
-	VPSUBD       Y2, Y3, Y3
-	VCVTDQ2PS    Y3, Y2
-	VANDPS       sigmoidconsts<>+1024(SB), Y1, Y1
-	VORPS        sigmoidconsts<>+320(SB), Y1, Y1
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y1, Y3
-	VSUBPS       sigmoidconsts<>+640(SB), Y1, Y4
-	VADDPS       Y1, Y1, Y1
-	VSUBPS       sigmoidconsts<>+640(SB), Y1, Y1
-	VBLENDVPS    Y3, Y1, Y4, Y1
-	VANDPS       sigmoidconsts<>+640(SB), Y3, Y3
-	VSUBPS       Y3, Y2, Y2
-	VMULPS       Y1, Y1, Y3
-	VMOVUPS      sigmoidconsts<>+1152(SB), Y4
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Y1, Y4
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Y1, Y4
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Y1, Y4
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Y1, Y4
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Y1, Y4
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Y1, Y4
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Y1, Y4
-	VFMADD213PS  sigmoidconsts<>+1664(SB), Y1, Y4
-	VMULPS       Y1, Y4, Y4
-	VMULPS       Y3, Y4, Y4
-	VFMADD231PS  sigmoidconsts<>+192(SB), Y2, Y4
-	VFNMADD231PS sigmoidconsts<>+320(SB), Y3, Y4
-	VADDPS       Y4, Y1, Y4
-	VFMADD231PS  sigmoidconsts<>+128(SB), Y2, Y4
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y0, Y1
-	VBLENDVPS    Y1, Y0, Y4, Y4
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y0, Y1
-	VBLENDVPS    Y1, sigmoidconsts<>+1984(SB), Y4, Y4
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y0, Y1
-	VBLENDVPS    Y1, sigmoidconsts<>+2048(SB), Y4, Y4
-	VMULPS       352(SP), Y4, Y4
-	VMULPS       sigmoidconsts<>+64(SB), Y4, Y1
-	VROUNDPS     $0x00, Y1, Y1
-	VMOVAPS      Y4, Y2
-	VFNMADD231PS sigmoidconsts<>+128(SB), Y1, Y2
-	VFNMADD231PS sigmoidconsts<>+192(SB), Y1, Y2
-	VMULPS       Y2, Y2, Y3
-	VMOVUPS      sigmoidconsts<>+256(SB), Y5
-	VFMADD213PS  sigmoidconsts<>+320(SB), Y2, Y5
-	VMOVUPS      sigmoidconsts<>+384(SB), Y6
-	VFMADD213PS  sigmoidconsts<>+448(SB), Y2, Y6
-	VMOVUPS      sigmoidconsts<>+512(SB), Y7
-	VFMADD213PS  sigmoidconsts<>+576(SB), Y2, Y7
-	VFMADD213PS  Y6, Y3, Y7
-	VFMADD213PS  Y5, Y3, Y7
-	VFMADD213PS  Y2, Y3, Y7
-	VADDPS       sigmoidconsts<>+640(SB), Y7, Y7
-	VCVTPS2DQ    Y1, Y1
-	VPSRAD       $0x01, Y1, Y2
-	VPSUBD       Y2, Y1, Y1
-	VPADDD       sigmoidconsts<>+704(SB), Y2, Y2
-	VPSLLD       $0x17, Y2, Y2
-	VPADDD       sigmoidconsts<>+704(SB), Y1, Y1
-	VPSLLD       $0x17, Y1, Y1
-	VMULPS       Y2, Y7, Y2
-	VMULPS       Y1, Y2, Y2
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y4, Y1
-	VANDNPS      Y2, Y1, Y2
-	VCMPPS       $0x0e, sigmoidconsts<>+2112(SB), Y4, Y1
-	VBLENDVPS    Y1, sigmoidconsts<>+1920(SB), Y2, Y2
-	VMOVAPS      Y2, Y1
-	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y0, Y0
-	VANDNPS      Y1, Y0, Y1
-
-powd_77:
-	VMOVUPS      64(SP), Y0
-	VMULPS       224(SP), Y0, Y0
 	VMOVUPS      96(SP), Y2
-	VFNMADD231PS 192(SP), Y2, Y0
-	VMULPS       Y1, Y0, Y0
-	VMOVUPS      Y0, 384(SP)
-	CMPQ         DI, $0x00
-	JEQ          gamma0_78
-	VMOVUPS      352(SP), Y0
-	VSUBPS       sigmoidconsts<>+640(SB), Y0, Y0
-	VMOVUPS      Y0, 416(SP)
-	VMOVUPS      320(SP), Y0
-	CMPQ         R8, $0x01
-	JEQ          pow1_79
-	CMPQ         R8, $0x02
-	JEQ          pow2_81
-	CMPQ         R8, $0x03
-	JEQ          powg_80
-	VMOVUPS      sigmoidconsts<>+640(SB), Y1
-	JMP          powd_82
-
-pow1_79:
-	VMOVAPS Y0, Y1
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y0, Y0
-	VANDNPS Y1, Y0, Y1
-	JMP     powd_82
-
-pow2_81:
-	VMULPS  Y0, Y0, Y1
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y0, Y0
-	VANDNPS Y1, Y0, Y1
-	JMP     powd_82
-
-powg_80:
-	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y0, Y2
-	VMULPS       sigmoidconsts<>+1792(SB), Y0, Y1
-	VBLENDVPS    Y2, Y1, Y0, Y1
-	VANDPS       sigmoidconsts<>+1856(SB), Y2, Y2
-	VPSRLD       $0x17, Y1, Y3
-	VPSUBD       sigmoidconsts<>+960(SB), Y3, Y3
-	VPSUBD       Y2, Y3, Y3
-	VCVTDQ2PS    Y3, Y2
-	VANDPS       sigmoidconsts<>+1024(SB), Y1, Y1
-	VORPS        sigmoidconsts<>+320(SB), Y1, Y1
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y1, Y3
-	VSUBPS       sigmoidconsts<>+640(SB), Y1, Y4
-	VADDPS       Y1, Y1, Y1
-	VSUBPS       sigmoidconsts<>+640(SB), Y1, Y1
-	VBLENDVPS    Y3, Y1, Y4, Y1
-	VANDPS       sigmoidconsts<>+640(SB), Y3, Y3
-	VSUBPS       Y3, Y2, Y2
-	VMULPS       Y1, Y1, Y3
-	VMOVUPS      sigmoidconsts<>+1152(SB), Y4
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Y1, Y4
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Y1, Y4
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Y1, Y4
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Y1, Y4
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Y1, Y4
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Y1, Y4
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Y1, Y4
-	VFMADD213PS  sigmoidconsts<>+1664(SB), Y1, Y4
-	VMULPS       Y1, Y4, Y4
-	VMULPS       Y3, Y4, Y4
-	VFMADD231PS  sigmoidconsts<>+192(SB), Y2, Y4
-	VFNMADD231PS sigmoidconsts<>+320(SB), Y3, Y4
-	VADDPS       Y4, Y1, Y4
-	VFMADD231PS  sigmoidconsts<>+128(SB), Y2, Y4
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y0, Y1
-	VBLENDVPS    Y1, Y0, Y4, Y4
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y0, Y1
-	VBLENDVPS    Y1, sigmoidconsts<>+1984(SB), Y4, Y4
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y0, Y1
-	VBLENDVPS    Y1, sigmoidconsts<>+2048(SB), Y4, Y4
-	VMULPS       416(SP), Y4, Y4
-	VMULPS       sigmoidconsts<>+64(SB), Y4, Y1
-	VROUNDPS     $0x00, Y1, Y1
-	VMOVAPS      Y4, Y2
-	VFNMADD231PS sigmoidconsts<>+128(SB), Y1, Y2
-	VFNMADD231PS sigmoidconsts<>+192(SB), Y1, Y2
-	VMULPS       Y2, Y2, Y3
-	VMOVUPS      sigmoidconsts<>+256(SB), Y5
-	VFMADD213PS  sigmoidconsts<>+320(SB), Y2, Y5
-	VMOVUPS      sigmoidconsts<>+384(SB), Y6
-	VFMADD213PS  sigmoidconsts<>+448(SB), Y2, Y6
-	VMOVUPS      sigmoidconsts<>+512(SB), Y7
-	VFMADD213PS  sigmoidconsts<>+576(SB), Y2, Y7
-	VFMADD213PS  Y6, Y3, Y7
-	VFMADD213PS  Y5, Y3, Y7
-	VFMADD213PS  Y2, Y3, Y7
-	VADDPS       sigmoidconsts<>+640(SB), Y7, Y7
-	VCVTPS2DQ    Y1, Y1
-	VPSRAD       $0x01, Y1, Y2
-	VPSUBD       Y2, Y1, Y1
-	VPADDD       sigmoidconsts<>+704(SB), Y2, Y2
-	VPSLLD       $0x17, Y2, Y2
-	VPADDD       sigmoidconsts<>+704(SB), Y1, Y1
-	VPSLLD       $0x17, Y1, Y1
-	VMULPS       Y2, Y7, Y2
-	VMULPS       Y1, Y2, Y2
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y4, Y1
-	VANDNPS      Y2, Y1, Y2
-	VCMPPS       $0x0e, sigmoidconsts<>+2112(SB), Y4, Y1
-	VBLENDVPS    Y1, sigmoidconsts<>+1920(SB), Y2, Y2
-	VMOVAPS      Y2, Y1
-	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y0, Y0
-	VANDNPS      Y1, Y0, Y1
-
-powd_82:
-	VMOVUPS      288(SP), Y0
-	VMULPS       Y1, Y0, Y0
-	VMOVUPS      sigmoidconsts<>+640(SB), Y1
-	VMOVUPS      sigmoidconsts<>+2368(SB), Y2
-	VFNMADD231PS 192(SP), Y2, Y1
-	VMULPS       Y1, Y0, Y0
-	VMULPS       64(SP), Y0, Y0
-	VMULPS       96(SP), Y0, Y0
-	VMULPS       352(SP), Y0, Y0
-	VMOVUPS      320(SP), Y1
-	VCMPPS       $0x0e, sigmoidconsts<>+832(SB), Y1, Y1
-	VMOVUPS      384(SP), Y2
-	VANDPS       Y1, Y0, Y0
-	VADDPS       Y0, Y2, Y2
-	VMOVUPS      Y2, 384(SP)
-
-gamma0_78:
-	VMOVUPS      384(SP), Y0
-	TESTQ        $0x00000100, SI
-	JZ           noflag_83
-	VBROADCASTSS alpha+108(FP), Y1
-	VMOVUPS      sigmoidconsts<>+640(SB), Y2
-	VSUBPS       Y1, Y2, Y2
-	VMULPS       224(SP), Y2, Y2
-	VFMADD231PS  192(SP), Y1, Y2
-	VMULPS       Y2, Y0, Y0
-
-noflag_83:
-	VBROADCASTSS focalScale+104(FP), Y1
-	VMOVUPS      256(SP), Y2
-	VFMADD231PS  Y1, Y0, Y2
+	VMAXPS       sigmoidconsts<>+832(SB), Y2, Y3
+	VFNMADD231PS 128(SP), Y2, Y3
+	VADDPS       Y7, Y3, Y3
+	VMOVUPS      Y3, 224(SP)
+	VMOVUPS      32(SP), Y2
+	VMULPS       128(SP), Y2, Y2
+	VMOVUPS      (SP), Y3
+	VFMADD231PS  160(SP), Y3, Y2
 	VMOVUPS      Y2, 256(SP)
+	VBROADCASTSS gamma+112(FP), Y3
+	VMOVUPS      Y3, 288(SP)
+	CMPQ         DI, $0x01
+	JEQ          pow1_49
+	CMPQ         DI, $0x02
+	JEQ          pow2_51
+	CMPQ         DI, $0x03
+	JEQ          powg_50
+	VMOVUPS      sigmoidconsts<>+640(SB), Y3
+	JMP          powd_52
 
-noflag_73:
-	VMOVUPS 256(SP), Y0
-	VMOVUPS Y0, (DX)
-	ADDQ    $0x00000020, AX
-	ADDQ    $0x00000020, CX
-	ADDQ    $0x00000020, DX
-	SUBQ    $0x00000008, BX
-	JMP     loop_59
+pow1_49:
+	VMOVAPS Y2, Y3
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y2, Y2
+	VANDNPS Y3, Y2, Y3
+	JMP     powd_52
 
-tail_60:
-	TESTQ        BX, BX
-	JZ           done_61
-	LEAQ         sigmoidconsts<>+2176(SB), R9
-	NEGQ         BX
-	VMOVDQU      64(R9)(BX*4), Y0
-	VMASKMOVPS   (AX), Y0, Y1
-	VMASKMOVPS   (CX), Y0, Y2
+pow2_51:
+	VMULPS  Y2, Y2, Y3
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y2, Y2
+	VANDNPS Y3, Y2, Y3
+	JMP     powd_52
+
+powg_50:
+	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y2, Y4
+	VMULPS       sigmoidconsts<>+1792(SB), Y2, Y3
+	VBLENDVPS    Y4, Y3, Y2, Y3
+	VANDPS       sigmoidconsts<>+1856(SB), Y4, Y4
+	VPSRLD       $0x17, Y3, Y5
+	VPSUBD       sigmoidconsts<>+960(SB), Y5, Y5
+	VPSUBD       Y4, Y5, Y5
+	VCVTDQ2PS    Y5, Y4
+	VANDPS       sigmoidconsts<>+1024(SB), Y3, Y3
+	VORPS        sigmoidconsts<>+320(SB), Y3, Y3
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y3, Y5
+	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y6
+	VADDPS       Y3, Y3, Y3
+	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y3
+	VBLENDVPS    Y5, Y3, Y6, Y3
+	VANDPS       sigmoidconsts<>+640(SB), Y5, Y5
+	VSUBPS       Y5, Y4, Y4
+	VMULPS       Y3, Y3, Y5
+	VMOVUPS      sigmoidconsts<>+1152(SB), Y6
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Y3, Y6
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Y3, Y6
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Y3, Y6
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Y3, Y6
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Y3, Y6
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Y3, Y6
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Y3, Y6
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Y3, Y6
+	VMULPS       Y3, Y6, Y6
+	VMULPS       Y5, Y6, Y6
+	VFMADD231PS  sigmoidconsts<>+192(SB), Y4, Y6
+	VFNMADD231PS sigmoidconsts<>+320(SB), Y5, Y6
+	VADDPS       Y6, Y3, Y6
+	VFMADD231PS  sigmoidconsts<>+128(SB), Y4, Y6
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y2, Y3
+	VBLENDVPS    Y3, Y2, Y6, Y6
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y2, Y3
+	VBLENDVPS    Y3, sigmoidconsts<>+1984(SB), Y6, Y6
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y2, Y3
+	VBLENDVPS    Y3, sigmoidconsts<>+2048(SB), Y6, Y6
+	VMULPS       288(SP), Y6, Y6
+	VMULPS       sigmoidconsts<>+64(SB), Y6, Y3
+	VROUNDPS     $0x00, Y3, Y3
+	VMOVAPS      Y6, Y4
+	VFNMADD231PS sigmoidconsts<>+128(SB), Y3, Y4
+	VFNMADD231PS sigmoidconsts<>+192(SB), Y3, Y4
+	VMULPS       Y4, Y4, Y5
+	VMOVUPS      sigmoidconsts<>+256(SB), Y7
+	VFMADD213PS  sigmoidconsts<>+320(SB), Y4, Y7
+	VMOVUPS      sigmoidconsts<>+384(SB), Y8
+	VFMADD213PS  sigmoidconsts<>+448(SB), Y4, Y8
+	VMOVUPS      sigmoidconsts<>+512(SB), Y9
+	VFMADD213PS  sigmoidconsts<>+576(SB), Y4, Y9
+	VFMADD213PS  Y8, Y5, Y9
+	VFMADD213PS  Y7, Y5, Y9
+	VFMADD213PS  Y4, Y5, Y9
+	VADDPS       sigmoidconsts<>+640(SB), Y9, Y9
+	VCVTPS2DQ    Y3, Y3
+	VPSRAD       $0x01, Y3, Y4
+	VPSUBD       Y4, Y3, Y3
+	VPADDD       sigmoidconsts<>+704(SB), Y4, Y4
+	VPSLLD       $0x17, Y4, Y4
+	VPADDD       sigmoidconsts<>+704(SB), Y3, Y3
+	VPSLLD       $0x17, Y3, Y3
+	VMULPS       Y4, Y9, Y4
+	VMULPS       Y3, Y4, Y4
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y6, Y3
+	VANDNPS      Y4, Y3, Y4
+	VCMPPS       $0x0e, sigmoidconsts<>+2112(SB), Y6, Y3
+	VBLENDVPS    Y3, sigmoidconsts<>+1920(SB), Y4, Y4
+	VMOVAPS      Y4, Y3
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y2, Y2
+	VANDNPS      Y3, Y2, Y3
+
+powd_52:
+	VMOVUPS      (SP), Y2
+	VMULPS       160(SP), Y2, Y2
+	VMOVUPS      32(SP), Y4
+	VFNMADD231PS 128(SP), Y4, Y2
+	VMULPS       Y3, Y2, Y2
+	VMOVUPS      Y2, 320(SP)
+	CMPQ         DI, $0x00
+	JEQ          gamma0_53
+	VMOVUPS      288(SP), Y2
+	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y2
+	VMOVUPS      Y2, 352(SP)
+	VMOVUPS      256(SP), Y2
+	CMPQ         R8, $0x01
+	JEQ          pow1_54
+	CMPQ         R8, $0x02
+	JEQ          pow2_56
+	CMPQ         R8, $0x03
+	JEQ          powg_55
+	VMOVUPS      sigmoidconsts<>+640(SB), Y3
+	JMP          powd_57
+
+pow1_54:
+	VMOVAPS Y2, Y3
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y2, Y2
+	VANDNPS Y3, Y2, Y3
+	JMP     powd_57
+
+pow2_56:
+	VMULPS  Y2, Y2, Y3
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y2, Y2
+	VANDNPS Y3, Y2, Y3
+	JMP     powd_57
+
+powg_55:
+	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y2, Y4
+	VMULPS       sigmoidconsts<>+1792(SB), Y2, Y3
+	VBLENDVPS    Y4, Y3, Y2, Y3
+	VANDPS       sigmoidconsts<>+1856(SB), Y4, Y4
+	VPSRLD       $0x17, Y3, Y5
+	VPSUBD       sigmoidconsts<>+960(SB), Y5, Y5
+	VPSUBD       Y4, Y5, Y5
+	VCVTDQ2PS    Y5, Y4
+	VANDPS       sigmoidconsts<>+1024(SB), Y3, Y3
+	VORPS        sigmoidconsts<>+320(SB), Y3, Y3
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y3, Y5
+	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y6
+	VADDPS       Y3, Y3, Y3
+	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y3
+	VBLENDVPS    Y5, Y3, Y6, Y3
+	VANDPS       sigmoidconsts<>+640(SB), Y5, Y5
+	VSUBPS       Y5, Y4, Y4
+	VMULPS       Y3, Y3, Y5
+	VMOVUPS      sigmoidconsts<>+1152(SB), Y6
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Y3, Y6
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Y3, Y6
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Y3, Y6
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Y3, Y6
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Y3, Y6
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Y3, Y6
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Y3, Y6
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Y3, Y6
+	VMULPS       Y3, Y6, Y6
+	VMULPS       Y5, Y6, Y6
+	VFMADD231PS  sigmoidconsts<>+192(SB), Y4, Y6
+	VFNMADD231PS sigmoidconsts<>+320(SB), Y5, Y6
+	VADDPS       Y6, Y3, Y6
+	VFMADD231PS  sigmoidconsts<>+128(SB), Y4, Y6
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y2, Y3
+	VBLENDVPS    Y3, Y2, Y6, Y6
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y2, Y3
+	VBLENDVPS    Y3, sigmoidconsts<>+1984(SB), Y6, Y6
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y2, Y3
+	VBLENDVPS    Y3, sigmoidconsts<>+2048(SB), Y6, Y6
+	VMULPS       352(SP), Y6, Y6
+	VMULPS       sigmoidconsts<>+64(SB), Y6, Y3
+	VROUNDPS     $0x00, Y3, Y3
+	VMOVAPS      Y6, Y4
+	VFNMADD231PS sigmoidconsts<>+128(SB), Y3, Y4
+	VFNMADD231PS sigmoidconsts<>+192(SB), Y3, Y4
+	VMULPS       Y4, Y4, Y5
+	VMOVUPS      sigmoidconsts<>+256(SB), Y7
+	VFMADD213PS  sigmoidconsts<>+320(SB), Y4, Y7
+	VMOVUPS      sigmoidconsts<>+384(SB), Y8
+	VFMADD213PS  sigmoidconsts<>+448(SB), Y4, Y8
+	VMOVUPS      sigmoidconsts<>+512(SB), Y9
+	VFMADD213PS  sigmoidconsts<>+576(SB), Y4, Y9
+	VFMADD213PS  Y8, Y5, Y9
+	VFMADD213PS  Y7, Y5, Y9
+	VFMADD213PS  Y4, Y5, Y9
+	VADDPS       sigmoidconsts<>+640(SB), Y9, Y9
+	VCVTPS2DQ    Y3, Y3
+	VPSRAD       $0x01, Y3, Y4
+	VPSUBD       Y4, Y3, Y3
+	VPADDD       sigmoidconsts<>+704(SB), Y4, Y4
+	VPSLLD       $0x17, Y4, Y4
+	VPADDD       sigmoidconsts<>+704(SB), Y3, Y3
+	VPSLLD       $0x17, Y3, Y3
+	VMULPS       Y4, Y9, Y4
+	VMULPS       Y3, Y4, Y4
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y6, Y3
+	VANDNPS      Y4, Y3, Y4
+	VCMPPS       $0x0e, sigmoidconsts<>+2112(SB), Y6, Y3
+	VBLENDVPS    Y3, sigmoidconsts<>+1920(SB), Y4, Y4
+	VMOVAPS      Y4, Y3
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y2, Y2
+	VANDNPS      Y3, Y2, Y3
+
+powd_57:
+	VMOVUPS      224(SP), Y2
+	VMULPS       Y3, Y2, Y2
+	VMOVUPS      sigmoidconsts<>+640(SB), Y3
+	VMOVUPS      sigmoidconsts<>+2368(SB), Y4
+	VFNMADD231PS 128(SP), Y4, Y3
+	VMULPS       Y3, Y2, Y2
+	VMULPS       (SP), Y2, Y2
+	VMULPS       32(SP), Y2, Y2
+	VMULPS       288(SP), Y2, Y2
+	VMOVUPS      256(SP), Y3
+	VCMPPS       $0x0e, sigmoidconsts<>+832(SB), Y3, Y3
+	VMOVUPS      320(SP), Y4
+	VANDPS       Y3, Y2, Y2
+	VADDPS       Y2, Y4, Y4
+	VMOVUPS      Y4, 320(SP)
+
+gamma0_53:
+	VMOVUPS      320(SP), Y2
+	TESTQ        $0x00000100, SI
+	JZ           noflag_58
+	VBROADCASTSS alpha+108(FP), Y3
+	VMOVUPS      sigmoidconsts<>+640(SB), Y4
+	VSUBPS       Y3, Y4, Y4
+	VMULPS       160(SP), Y4, Y4
+	VFMADD231PS  128(SP), Y3, Y4
+	VMULPS       Y4, Y2, Y2
+
+noflag_58:
+	VBROADCASTSS focalScale+104(FP), Y3
+	VMOVUPS      192(SP), Y4
+	VFMADD231PS  Y3, Y2, Y4
+	VMOVUPS      Y4, 192(SP)
+
+noflag_48:
+	VMOVUPS    192(SP), Y2
+	VMASKMOVPS Y2, Y1, (DX)
+
+done_30:
+	VMOVDQA      Y0, Y0
+	VMOVDQA      Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X1
+	VPMAXUD      X1, X0, X1
+	VPSHUFD      $0x4e, X1, X0
+	VPMAXUD      X0, X1, X1
+	VPSHUFD      $0xb1, X1, X0
+	VPMAXUD      X0, X1, X1
+	VMOVD        X1, AX
+	MOVL         AX, ret+136(FP)
+	VZEROUPPER
+	RET
+
+// func sigmoidFusedAVX2(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32) uint32
+// Requires: AVX, AVX2, FMA3
+TEXT ·sigmoidFusedAVX2(SB), NOSPLIT, $448-172
+	MOVQ    x_base+0(FP), AX
+	MOVQ    y_base+24(FP), CX
+	MOVQ    dst_base+48(FP), DX
+	MOVQ    x_len+8(FP), BX
+	MOVQ    flags+72(FP), SI
+	MOVQ    gmode+120(FP), DI
+	MOVQ    g1mode+128(FP), R8
+	VXORPS  Y0, Y0, Y0
+	VMOVUPS Y0, (SP)
+	VXORPS  Y0, Y0, Y0
+	VMOVUPS Y0, 32(SP)
+	VXORPS  Y0, Y0, Y0
+
+loop_59:
+	CMPQ         BX, $0x00000008
+	JB           tail_60
+	VMOVUPS      (AX), Y1
+	VMOVUPS      (CX), Y2
+	VPMAXUD      Y2, Y0, Y0
 	VORPS        sigmoidconsts<>+0(SB), Y1, Y3
 	VMULPS       sigmoidconsts<>+64(SB), Y3, Y4
 	VROUNDPS     $0x00, Y4, Y4
@@ -1992,7 +1455,7 @@ tail_60:
 	VMOVUPS      192(SP), Y2
 	VMOVUPS      128(SP), Y3
 	TESTQ        $0x00000003, sflags+136(FP)
-	JZ           noflag_84
+	JZ           noflag_62
 	VADDPS       sigmoidconsts<>+640(SB), Y3, Y4
 	VPSRLD       $0x17, Y4, Y5
 	VPSUBD       sigmoidconsts<>+960(SB), Y5, Y5
@@ -2031,7 +1494,7 @@ tail_60:
 	VMOVUPS      sigmoidconsts<>+640(SB), Y4
 	VSUBPS       Y2, Y4, Y4
 	TESTQ        $0x00000001, sflags+136(FP)
-	JZ           noflag_85
+	JZ           noflag_63
 	VBROADCASTSS pw+100(FP), Y5
 	VMULPS       Y2, Y5, Y5
 	VXORPS       sigmoidconsts<>+0(SB), Y1, Y6
@@ -2041,13 +1504,12 @@ tail_60:
 	VMAXPS       sigmoidconsts<>+832(SB), Y1, Y6
 	VADDPS       Y8, Y6, Y6
 	VFMADD231PS  Y6, Y4, Y5
-	VANDPS       Y0, Y5, Y5
 	VADDPS       (SP), Y5, Y5
 	VMOVUPS      Y5, (SP)
 
-noflag_85:
+noflag_63:
 	TESTQ        $0x00000002, sflags+136(FP)
-	JZ           noflag_86
+	JZ           noflag_64
 	VADDPS       sigmoidconsts<>+640(SB), Y3, Y5
 	VMOVUPS      sigmoidconsts<>+640(SB), Y6
 	VDIVPS       Y5, Y6, Y6
@@ -2062,27 +1524,27 @@ noflag_85:
 	VFMADD231PS  Y4, Y7, Y1
 	VBROADCASTSS gamma+112(FP), Y3
 	CMPQ         DI, $0x01
-	JEQ          pow1_87
+	JEQ          pow1_65
 	CMPQ         DI, $0x02
-	JEQ          pow2_89
+	JEQ          pow2_67
 	CMPQ         DI, $0x03
-	JEQ          powg_88
+	JEQ          powg_66
 	VMOVUPS      sigmoidconsts<>+640(SB), Y3
-	JMP          powd_90
+	JMP          powd_68
 
-pow1_87:
+pow1_65:
 	VMOVAPS Y1, Y3
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y1, Y1
 	VANDNPS Y3, Y1, Y3
-	JMP     powd_90
+	JMP     powd_68
 
-pow2_89:
+pow2_67:
 	VMULPS  Y1, Y1, Y3
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y1, Y1
 	VANDNPS Y3, Y1, Y3
-	JMP     powd_90
+	JMP     powd_68
 
-powg_88:
+powg_66:
 	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y1, Y7
 	VMULPS       sigmoidconsts<>+1792(SB), Y1, Y6
 	VBLENDVPS    Y7, Y6, Y1, Y6
@@ -2156,10 +1618,10 @@ powg_88:
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y1, Y1
 	VANDNPS      Y3, Y1, Y3
 
-powd_90:
+powd_68:
 	VMULPS       Y3, Y5, Y5
 	TESTQ        $0x00000100, sflags+136(FP)
-	JZ           noflag_91
+	JZ           noflag_69
 	VBROADCASTSS alpha+108(FP), Y1
 	VMOVUPS      sigmoidconsts<>+640(SB), Y3
 	VSUBPS       Y1, Y3, Y3
@@ -2167,19 +1629,18 @@ powd_90:
 	VFMADD231PS  Y2, Y1, Y3
 	VMULPS       Y3, Y5, Y5
 
-noflag_91:
-	VANDPS  Y0, Y5, Y5
+noflag_69:
 	VADDPS  32(SP), Y5, Y5
 	VMOVUPS Y5, 32(SP)
 
-noflag_86:
-noflag_84:
+noflag_64:
+noflag_62:
 	VMOVUPS      sigmoidconsts<>+640(SB), Y1
 	VSUBPS       192(SP), Y1, Y1
 	VMOVUPS      Y1, 224(SP)
 	VXORPS       Y1, Y1, Y1
 	TESTQ        $0x00000004, SI
-	JZ           noflag_92
+	JZ           noflag_70
 	VBROADCASTSS a+80(FP), Y2
 	VMULPS       192(SP), Y2, Y2
 	VBROADCASTSS b+84(FP), Y3
@@ -2187,7 +1648,7 @@ noflag_84:
 	VBROADCASTSS e+88(FP), Y3
 	VFMADD231PS  64(SP), Y3, Y2
 	TESTQ        $0x00000010, SI
-	JZ           noflag_93
+	JZ           noflag_71
 	VMOVUPS      64(SP), Y3
 	VXORPS       Y4, Y4, Y4
 	VCMPPS       $0x0e, 192(SP), Y3, Y5
@@ -2197,15 +1658,15 @@ noflag_84:
 	VBROADCASTSS d+92(FP), Y3
 	VFMADD231PS  Y4, Y3, Y2
 
-noflag_93:
+noflag_71:
 	VMOVUPS 64(SP), Y3
 	VMULPS  96(SP), Y3, Y3
 	VMULPS  Y2, Y3, Y3
 	VADDPS  Y3, Y1, Y1
 
-noflag_92:
+noflag_70:
 	TESTQ        $0x00000001, SI
-	JZ           noflag_94
+	JZ           noflag_72
 	VMOVUPS      64(SP), Y2
 	VMULPS       224(SP), Y2, Y2
 	VBROADCASTSS pw+100(FP), Y3
@@ -2214,10 +1675,10 @@ noflag_92:
 	VBROADCASTSS bceScale+96(FP), Y3
 	VFMADD231PS  Y3, Y2, Y1
 
-noflag_94:
+noflag_72:
 	VMOVUPS      Y1, 256(SP)
 	TESTQ        $0x00000002, SI
-	JZ           noflag_95
+	JZ           noflag_73
 	VMOVUPS      128(SP), Y1
 	VADDPS       sigmoidconsts<>+640(SB), Y1, Y2
 	VPSRLD       $0x17, Y2, Y3
@@ -2267,27 +1728,27 @@ noflag_94:
 	VBROADCASTSS gamma+112(FP), Y2
 	VMOVUPS      Y2, 352(SP)
 	CMPQ         DI, $0x01
-	JEQ          pow1_96
+	JEQ          pow1_74
 	CMPQ         DI, $0x02
-	JEQ          pow2_98
+	JEQ          pow2_76
 	CMPQ         DI, $0x03
-	JEQ          powg_97
+	JEQ          powg_75
 	VMOVUPS      sigmoidconsts<>+640(SB), Y2
-	JMP          powd_99
+	JMP          powd_77
 
-pow1_96:
+pow1_74:
 	VMOVAPS Y1, Y2
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y1, Y1
 	VANDNPS Y2, Y1, Y2
-	JMP     powd_99
+	JMP     powd_77
 
-pow2_98:
+pow2_76:
 	VMULPS  Y1, Y1, Y2
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y1, Y1
 	VANDNPS Y2, Y1, Y2
-	JMP     powd_99
+	JMP     powd_77
 
-powg_97:
+powg_75:
 	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y1, Y3
 	VMULPS       sigmoidconsts<>+1792(SB), Y1, Y2
 	VBLENDVPS    Y3, Y2, Y1, Y2
@@ -2361,7 +1822,7 @@ powg_97:
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y1, Y1
 	VANDNPS      Y2, Y1, Y2
 
-powd_99:
+powd_77:
 	VMOVUPS      64(SP), Y1
 	VMULPS       224(SP), Y1, Y1
 	VMOVUPS      96(SP), Y3
@@ -2369,33 +1830,33 @@ powd_99:
 	VMULPS       Y2, Y1, Y1
 	VMOVUPS      Y1, 384(SP)
 	CMPQ         DI, $0x00
-	JEQ          gamma0_100
+	JEQ          gamma0_78
 	VMOVUPS      352(SP), Y1
 	VSUBPS       sigmoidconsts<>+640(SB), Y1, Y1
 	VMOVUPS      Y1, 416(SP)
 	VMOVUPS      320(SP), Y1
 	CMPQ         R8, $0x01
-	JEQ          pow1_101
+	JEQ          pow1_79
 	CMPQ         R8, $0x02
-	JEQ          pow2_103
+	JEQ          pow2_81
 	CMPQ         R8, $0x03
-	JEQ          powg_102
+	JEQ          powg_80
 	VMOVUPS      sigmoidconsts<>+640(SB), Y2
-	JMP          powd_104
+	JMP          powd_82
 
-pow1_101:
+pow1_79:
 	VMOVAPS Y1, Y2
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y1, Y1
 	VANDNPS Y2, Y1, Y2
-	JMP     powd_104
+	JMP     powd_82
 
-pow2_103:
+pow2_81:
 	VMULPS  Y1, Y1, Y2
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y1, Y1
 	VANDNPS Y2, Y1, Y2
-	JMP     powd_104
+	JMP     powd_82
 
-powg_102:
+powg_80:
 	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y1, Y3
 	VMULPS       sigmoidconsts<>+1792(SB), Y1, Y2
 	VBLENDVPS    Y3, Y2, Y1, Y2
@@ -2469,7 +1930,7 @@ powg_102:
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y1, Y1
 	VANDNPS      Y2, Y1, Y2
 
-powd_104:
+powd_82:
 	VMOVUPS      288(SP), Y1
 	VMULPS       Y2, Y1, Y1
 	VMOVUPS      sigmoidconsts<>+640(SB), Y2
@@ -2486,10 +1947,10 @@ powd_104:
 	VADDPS       Y1, Y3, Y3
 	VMOVUPS      Y3, 384(SP)
 
-gamma0_100:
+gamma0_78:
 	VMOVUPS      384(SP), Y1
 	TESTQ        $0x00000100, SI
-	JZ           noflag_105
+	JZ           noflag_83
 	VBROADCASTSS alpha+108(FP), Y2
 	VMOVUPS      sigmoidconsts<>+640(SB), Y3
 	VSUBPS       Y2, Y3, Y3
@@ -2497,42 +1958,620 @@ gamma0_100:
 	VFMADD231PS  192(SP), Y2, Y3
 	VMULPS       Y3, Y1, Y1
 
-noflag_105:
+noflag_83:
 	VBROADCASTSS focalScale+104(FP), Y2
 	VMOVUPS      256(SP), Y3
 	VFMADD231PS  Y2, Y1, Y3
 	VMOVUPS      Y3, 256(SP)
 
+noflag_73:
+	VMOVUPS 256(SP), Y1
+	VMOVUPS Y1, (DX)
+	ADDQ    $0x00000020, AX
+	ADDQ    $0x00000020, CX
+	ADDQ    $0x00000020, DX
+	SUBQ    $0x00000008, BX
+	JMP     loop_59
+
+tail_60:
+	TESTQ        BX, BX
+	JZ           done_61
+	LEAQ         sigmoidconsts<>+2176(SB), R9
+	NEGQ         BX
+	VMOVDQU      64(R9)(BX*4), Y1
+	VMASKMOVPS   (AX), Y1, Y2
+	VMASKMOVPS   (CX), Y1, Y3
+	VPMAXUD      Y3, Y0, Y0
+	VORPS        sigmoidconsts<>+0(SB), Y2, Y4
+	VMULPS       sigmoidconsts<>+64(SB), Y4, Y5
+	VROUNDPS     $0x00, Y5, Y5
+	VMOVAPS      Y4, Y6
+	VFNMADD231PS sigmoidconsts<>+128(SB), Y5, Y6
+	VFNMADD231PS sigmoidconsts<>+192(SB), Y5, Y6
+	VMULPS       Y6, Y6, Y7
+	VMOVUPS      sigmoidconsts<>+256(SB), Y8
+	VFMADD213PS  sigmoidconsts<>+320(SB), Y6, Y8
+	VMOVUPS      sigmoidconsts<>+384(SB), Y9
+	VFMADD213PS  sigmoidconsts<>+448(SB), Y6, Y9
+	VMOVUPS      sigmoidconsts<>+512(SB), Y10
+	VFMADD213PS  sigmoidconsts<>+576(SB), Y6, Y10
+	VFMADD213PS  Y9, Y7, Y10
+	VFMADD213PS  Y8, Y7, Y10
+	VFMADD213PS  Y6, Y7, Y10
+	VADDPS       sigmoidconsts<>+640(SB), Y10, Y10
+	VCVTPS2DQ    Y5, Y5
+	VPADDD       sigmoidconsts<>+704(SB), Y5, Y5
+	VPSLLD       $0x17, Y5, Y5
+	VMULPS       Y5, Y10, Y5
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y4, Y4
+	VANDNPS      Y5, Y4, Y5
+	VADDPS       sigmoidconsts<>+640(SB), Y5, Y4
+	VMOVUPS      sigmoidconsts<>+640(SB), Y6
+	VDIVPS       Y4, Y6, Y6
+	VMULPS       Y6, Y5, Y4
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y2, Y7
+	VBLENDVPS    Y7, Y4, Y6, Y8
+	VBLENDVPS    Y7, Y6, Y4, Y4
+	VMOVUPS      Y8, 64(SP)
+	VMOVUPS      Y4, 96(SP)
+	VMOVUPS      Y5, 128(SP)
+	VMOVUPS      Y2, 160(SP)
+	VMOVUPS      Y3, 192(SP)
+	VMOVUPS      160(SP), Y2
+	VMOVUPS      192(SP), Y3
+	VMOVUPS      128(SP), Y4
+	TESTQ        $0x00000003, sflags+136(FP)
+	JZ           noflag_84
+	VADDPS       sigmoidconsts<>+640(SB), Y4, Y5
+	VPSRLD       $0x17, Y5, Y6
+	VPSUBD       sigmoidconsts<>+960(SB), Y6, Y6
+	VCVTDQ2PS    Y6, Y7
+	VANDPS       sigmoidconsts<>+1024(SB), Y5, Y6
+	VORPS        sigmoidconsts<>+320(SB), Y6, Y6
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y6, Y8
+	VSUBPS       sigmoidconsts<>+640(SB), Y6, Y9
+	VADDPS       Y6, Y6, Y6
+	VSUBPS       sigmoidconsts<>+640(SB), Y6, Y6
+	VBLENDVPS    Y8, Y6, Y9, Y6
+	VANDPS       sigmoidconsts<>+640(SB), Y8, Y8
+	VSUBPS       Y8, Y7, Y7
+	VMULPS       Y6, Y6, Y8
+	VMOVUPS      sigmoidconsts<>+1152(SB), Y9
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Y6, Y9
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Y6, Y9
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Y6, Y9
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Y6, Y9
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Y6, Y9
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Y6, Y9
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Y6, Y9
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Y6, Y9
+	VMULPS       Y6, Y9, Y9
+	VMULPS       Y8, Y9, Y9
+	VFMADD231PS  sigmoidconsts<>+192(SB), Y7, Y9
+	VFNMADD231PS sigmoidconsts<>+320(SB), Y8, Y9
+	VADDPS       Y9, Y6, Y9
+	VFMADD231PS  sigmoidconsts<>+128(SB), Y7, Y9
+	VCMPPS       $0x03, Y5, Y5, Y6
+	VBLENDVPS    Y6, Y5, Y9, Y9
+	VSUBPS       sigmoidconsts<>+640(SB), Y5, Y6
+	VSUBPS       Y6, Y4, Y6
+	VDIVPS       Y5, Y6, Y6
+	VADDPS       Y6, Y9, Y9
+	VMOVUPS      sigmoidconsts<>+640(SB), Y5
+	VSUBPS       Y3, Y5, Y5
+	TESTQ        $0x00000001, sflags+136(FP)
+	JZ           noflag_85
+	VBROADCASTSS pw+100(FP), Y6
+	VMULPS       Y3, Y6, Y6
+	VXORPS       sigmoidconsts<>+0(SB), Y2, Y7
+	VMAXPS       sigmoidconsts<>+832(SB), Y7, Y7
+	VADDPS       Y9, Y7, Y7
+	VMULPS       Y7, Y6, Y6
+	VMAXPS       sigmoidconsts<>+832(SB), Y2, Y7
+	VADDPS       Y9, Y7, Y7
+	VFMADD231PS  Y7, Y5, Y6
+	VANDPS       Y1, Y6, Y6
+	VADDPS       (SP), Y6, Y6
+	VMOVUPS      Y6, (SP)
+
+noflag_85:
+	TESTQ        $0x00000002, sflags+136(FP)
+	JZ           noflag_86
+	VADDPS       sigmoidconsts<>+640(SB), Y4, Y6
+	VMOVUPS      sigmoidconsts<>+640(SB), Y7
+	VDIVPS       Y6, Y7, Y7
+	VMULPS       Y7, Y4, Y4
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y2, Y6
+	VBLENDVPS    Y6, Y4, Y7, Y8
+	VBLENDVPS    Y6, Y7, Y4, Y4
+	VMAXPS       sigmoidconsts<>+832(SB), Y2, Y6
+	VFNMADD231PS Y3, Y2, Y6
+	VADDPS       Y9, Y6, Y6
+	VMULPS       Y3, Y4, Y2
+	VFMADD231PS  Y5, Y8, Y2
+	VBROADCASTSS gamma+112(FP), Y4
+	CMPQ         DI, $0x01
+	JEQ          pow1_87
+	CMPQ         DI, $0x02
+	JEQ          pow2_89
+	CMPQ         DI, $0x03
+	JEQ          powg_88
+	VMOVUPS      sigmoidconsts<>+640(SB), Y4
+	JMP          powd_90
+
+pow1_87:
+	VMOVAPS Y2, Y4
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y2, Y2
+	VANDNPS Y4, Y2, Y4
+	JMP     powd_90
+
+pow2_89:
+	VMULPS  Y2, Y2, Y4
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y2, Y2
+	VANDNPS Y4, Y2, Y4
+	JMP     powd_90
+
+powg_88:
+	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y2, Y8
+	VMULPS       sigmoidconsts<>+1792(SB), Y2, Y7
+	VBLENDVPS    Y8, Y7, Y2, Y7
+	VANDPS       sigmoidconsts<>+1856(SB), Y8, Y8
+	VPSRLD       $0x17, Y7, Y9
+	VPSUBD       sigmoidconsts<>+960(SB), Y9, Y9
+	VPSUBD       Y8, Y9, Y9
+	VCVTDQ2PS    Y9, Y8
+	VANDPS       sigmoidconsts<>+1024(SB), Y7, Y7
+	VORPS        sigmoidconsts<>+320(SB), Y7, Y7
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y7, Y9
+	VSUBPS       sigmoidconsts<>+640(SB), Y7, Y10
+	VADDPS       Y7, Y7, Y7
+	VSUBPS       sigmoidconsts<>+640(SB), Y7, Y7
+	VBLENDVPS    Y9, Y7, Y10, Y7
+	VANDPS       sigmoidconsts<>+640(SB), Y9, Y9
+	VSUBPS       Y9, Y8, Y8
+	VMULPS       Y7, Y7, Y9
+	VMOVUPS      sigmoidconsts<>+1152(SB), Y10
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Y7, Y10
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Y7, Y10
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Y7, Y10
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Y7, Y10
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Y7, Y10
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Y7, Y10
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Y7, Y10
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Y7, Y10
+	VMULPS       Y7, Y10, Y10
+	VMULPS       Y9, Y10, Y10
+	VFMADD231PS  sigmoidconsts<>+192(SB), Y8, Y10
+	VFNMADD231PS sigmoidconsts<>+320(SB), Y9, Y10
+	VADDPS       Y10, Y7, Y10
+	VFMADD231PS  sigmoidconsts<>+128(SB), Y8, Y10
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y2, Y7
+	VBLENDVPS    Y7, Y2, Y10, Y10
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y2, Y7
+	VBLENDVPS    Y7, sigmoidconsts<>+1984(SB), Y10, Y10
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y2, Y7
+	VBLENDVPS    Y7, sigmoidconsts<>+2048(SB), Y10, Y10
+	VMULPS       Y4, Y10, Y10
+	VMULPS       sigmoidconsts<>+64(SB), Y10, Y4
+	VROUNDPS     $0x00, Y4, Y4
+	VMOVAPS      Y10, Y7
+	VFNMADD231PS sigmoidconsts<>+128(SB), Y4, Y7
+	VFNMADD231PS sigmoidconsts<>+192(SB), Y4, Y7
+	VMULPS       Y7, Y7, Y8
+	VMOVUPS      sigmoidconsts<>+256(SB), Y9
+	VFMADD213PS  sigmoidconsts<>+320(SB), Y7, Y9
+	VMOVUPS      sigmoidconsts<>+384(SB), Y11
+	VFMADD213PS  sigmoidconsts<>+448(SB), Y7, Y11
+	VMOVUPS      sigmoidconsts<>+512(SB), Y12
+	VFMADD213PS  sigmoidconsts<>+576(SB), Y7, Y12
+	VFMADD213PS  Y11, Y8, Y12
+	VFMADD213PS  Y9, Y8, Y12
+	VFMADD213PS  Y7, Y8, Y12
+	VADDPS       sigmoidconsts<>+640(SB), Y12, Y12
+	VCVTPS2DQ    Y4, Y4
+	VPSRAD       $0x01, Y4, Y7
+	VPSUBD       Y7, Y4, Y4
+	VPADDD       sigmoidconsts<>+704(SB), Y7, Y7
+	VPSLLD       $0x17, Y7, Y7
+	VPADDD       sigmoidconsts<>+704(SB), Y4, Y4
+	VPSLLD       $0x17, Y4, Y4
+	VMULPS       Y7, Y12, Y7
+	VMULPS       Y4, Y7, Y7
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y10, Y4
+	VANDNPS      Y7, Y4, Y7
+	VCMPPS       $0x0e, sigmoidconsts<>+2112(SB), Y10, Y4
+	VBLENDVPS    Y4, sigmoidconsts<>+1920(SB), Y7, Y7
+	VMOVAPS      Y7, Y4
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y2, Y2
+	VANDNPS      Y4, Y2, Y4
+
+powd_90:
+	VMULPS       Y4, Y6, Y6
+	TESTQ        $0x00000100, sflags+136(FP)
+	JZ           noflag_91
+	VBROADCASTSS alpha+108(FP), Y2
+	VMOVUPS      sigmoidconsts<>+640(SB), Y4
+	VSUBPS       Y2, Y4, Y4
+	VMULPS       Y5, Y4, Y4
+	VFMADD231PS  Y3, Y2, Y4
+	VMULPS       Y4, Y6, Y6
+
+noflag_91:
+	VANDPS  Y1, Y6, Y6
+	VADDPS  32(SP), Y6, Y6
+	VMOVUPS Y6, 32(SP)
+
+noflag_86:
+noflag_84:
+	VMOVUPS      sigmoidconsts<>+640(SB), Y2
+	VSUBPS       192(SP), Y2, Y2
+	VMOVUPS      Y2, 224(SP)
+	VXORPS       Y2, Y2, Y2
+	TESTQ        $0x00000004, SI
+	JZ           noflag_92
+	VBROADCASTSS a+80(FP), Y3
+	VMULPS       192(SP), Y3, Y3
+	VBROADCASTSS b+84(FP), Y4
+	VADDPS       Y4, Y3, Y3
+	VBROADCASTSS e+88(FP), Y4
+	VFMADD231PS  64(SP), Y4, Y3
+	TESTQ        $0x00000010, SI
+	JZ           noflag_93
+	VMOVUPS      64(SP), Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPS       $0x0e, 192(SP), Y4, Y6
+	VBLENDVPS    Y6, sigmoidconsts<>+640(SB), Y5, Y5
+	VCMPPS       $0x01, 192(SP), Y4, Y4
+	VBLENDVPS    Y4, sigmoidconsts<>+2304(SB), Y5, Y5
+	VBROADCASTSS d+92(FP), Y4
+	VFMADD231PS  Y5, Y4, Y3
+
+noflag_93:
+	VMOVUPS 64(SP), Y4
+	VMULPS  96(SP), Y4, Y4
+	VMULPS  Y3, Y4, Y4
+	VADDPS  Y4, Y2, Y2
+
+noflag_92:
+	TESTQ        $0x00000001, SI
+	JZ           noflag_94
+	VMOVUPS      64(SP), Y3
+	VMULPS       224(SP), Y3, Y3
+	VBROADCASTSS pw+100(FP), Y4
+	VMULPS       192(SP), Y4, Y4
+	VFNMADD231PS 96(SP), Y4, Y3
+	VBROADCASTSS bceScale+96(FP), Y4
+	VFMADD231PS  Y4, Y3, Y2
+
+noflag_94:
+	VMOVUPS      Y2, 256(SP)
+	TESTQ        $0x00000002, SI
+	JZ           noflag_95
+	VMOVUPS      128(SP), Y2
+	VADDPS       sigmoidconsts<>+640(SB), Y2, Y3
+	VPSRLD       $0x17, Y3, Y4
+	VPSUBD       sigmoidconsts<>+960(SB), Y4, Y4
+	VCVTDQ2PS    Y4, Y5
+	VANDPS       sigmoidconsts<>+1024(SB), Y3, Y4
+	VORPS        sigmoidconsts<>+320(SB), Y4, Y4
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y4, Y6
+	VSUBPS       sigmoidconsts<>+640(SB), Y4, Y7
+	VADDPS       Y4, Y4, Y4
+	VSUBPS       sigmoidconsts<>+640(SB), Y4, Y4
+	VBLENDVPS    Y6, Y4, Y7, Y4
+	VANDPS       sigmoidconsts<>+640(SB), Y6, Y6
+	VSUBPS       Y6, Y5, Y5
+	VMULPS       Y4, Y4, Y6
+	VMOVUPS      sigmoidconsts<>+1152(SB), Y7
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Y4, Y7
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Y4, Y7
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Y4, Y7
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Y4, Y7
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Y4, Y7
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Y4, Y7
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Y4, Y7
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Y4, Y7
+	VMULPS       Y4, Y7, Y7
+	VMULPS       Y6, Y7, Y7
+	VFMADD231PS  sigmoidconsts<>+192(SB), Y5, Y7
+	VFNMADD231PS sigmoidconsts<>+320(SB), Y6, Y7
+	VADDPS       Y7, Y4, Y7
+	VFMADD231PS  sigmoidconsts<>+128(SB), Y5, Y7
+	VCMPPS       $0x03, Y3, Y3, Y4
+	VBLENDVPS    Y4, Y3, Y7, Y7
+	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y4
+	VSUBPS       Y4, Y2, Y4
+	VDIVPS       Y3, Y4, Y4
+	VADDPS       Y4, Y7, Y7
+	VMOVUPS      160(SP), Y2
+	VMAXPS       sigmoidconsts<>+832(SB), Y2, Y3
+	VFNMADD231PS 192(SP), Y2, Y3
+	VADDPS       Y7, Y3, Y3
+	VMOVUPS      Y3, 288(SP)
+	VMOVUPS      96(SP), Y2
+	VMULPS       192(SP), Y2, Y2
+	VMOVUPS      64(SP), Y3
+	VFMADD231PS  224(SP), Y3, Y2
+	VMOVUPS      Y2, 320(SP)
+	VBROADCASTSS gamma+112(FP), Y3
+	VMOVUPS      Y3, 352(SP)
+	CMPQ         DI, $0x01
+	JEQ          pow1_96
+	CMPQ         DI, $0x02
+	JEQ          pow2_98
+	CMPQ         DI, $0x03
+	JEQ          powg_97
+	VMOVUPS      sigmoidconsts<>+640(SB), Y3
+	JMP          powd_99
+
+pow1_96:
+	VMOVAPS Y2, Y3
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y2, Y2
+	VANDNPS Y3, Y2, Y3
+	JMP     powd_99
+
+pow2_98:
+	VMULPS  Y2, Y2, Y3
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y2, Y2
+	VANDNPS Y3, Y2, Y3
+	JMP     powd_99
+
+powg_97:
+	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y2, Y4
+	VMULPS       sigmoidconsts<>+1792(SB), Y2, Y3
+	VBLENDVPS    Y4, Y3, Y2, Y3
+	VANDPS       sigmoidconsts<>+1856(SB), Y4, Y4
+	VPSRLD       $0x17, Y3, Y5
+	VPSUBD       sigmoidconsts<>+960(SB), Y5, Y5
+	VPSUBD       Y4, Y5, Y5
+	VCVTDQ2PS    Y5, Y4
+	VANDPS       sigmoidconsts<>+1024(SB), Y3, Y3
+	VORPS        sigmoidconsts<>+320(SB), Y3, Y3
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y3, Y5
+	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y6
+	VADDPS       Y3, Y3, Y3
+	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y3
+	VBLENDVPS    Y5, Y3, Y6, Y3
+	VANDPS       sigmoidconsts<>+640(SB), Y5, Y5
+	VSUBPS       Y5, Y4, Y4
+	VMULPS       Y3, Y3, Y5
+	VMOVUPS      sigmoidconsts<>+1152(SB), Y6
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Y3, Y6
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Y3, Y6
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Y3, Y6
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Y3, Y6
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Y3, Y6
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Y3, Y6
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Y3, Y6
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Y3, Y6
+	VMULPS       Y3, Y6, Y6
+	VMULPS       Y5, Y6, Y6
+	VFMADD231PS  sigmoidconsts<>+192(SB), Y4, Y6
+	VFNMADD231PS sigmoidconsts<>+320(SB), Y5, Y6
+	VADDPS       Y6, Y3, Y6
+	VFMADD231PS  sigmoidconsts<>+128(SB), Y4, Y6
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y2, Y3
+	VBLENDVPS    Y3, Y2, Y6, Y6
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y2, Y3
+	VBLENDVPS    Y3, sigmoidconsts<>+1984(SB), Y6, Y6
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y2, Y3
+	VBLENDVPS    Y3, sigmoidconsts<>+2048(SB), Y6, Y6
+	VMULPS       352(SP), Y6, Y6
+	VMULPS       sigmoidconsts<>+64(SB), Y6, Y3
+	VROUNDPS     $0x00, Y3, Y3
+	VMOVAPS      Y6, Y4
+	VFNMADD231PS sigmoidconsts<>+128(SB), Y3, Y4
+	VFNMADD231PS sigmoidconsts<>+192(SB), Y3, Y4
+	VMULPS       Y4, Y4, Y5
+	VMOVUPS      sigmoidconsts<>+256(SB), Y7
+	VFMADD213PS  sigmoidconsts<>+320(SB), Y4, Y7
+	VMOVUPS      sigmoidconsts<>+384(SB), Y8
+	VFMADD213PS  sigmoidconsts<>+448(SB), Y4, Y8
+	VMOVUPS      sigmoidconsts<>+512(SB), Y9
+	VFMADD213PS  sigmoidconsts<>+576(SB), Y4, Y9
+	VFMADD213PS  Y8, Y5, Y9
+	VFMADD213PS  Y7, Y5, Y9
+	VFMADD213PS  Y4, Y5, Y9
+	VADDPS       sigmoidconsts<>+640(SB), Y9, Y9
+	VCVTPS2DQ    Y3, Y3
+	VPSRAD       $0x01, Y3, Y4
+	VPSUBD       Y4, Y3, Y3
+	VPADDD       sigmoidconsts<>+704(SB), Y4, Y4
+	VPSLLD       $0x17, Y4, Y4
+	VPADDD       sigmoidconsts<>+704(SB), Y3, Y3
+	VPSLLD       $0x17, Y3, Y3
+	VMULPS       Y4, Y9, Y4
+	VMULPS       Y3, Y4, Y4
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y6, Y3
+	VANDNPS      Y4, Y3, Y4
+	VCMPPS       $0x0e, sigmoidconsts<>+2112(SB), Y6, Y3
+	VBLENDVPS    Y3, sigmoidconsts<>+1920(SB), Y4, Y4
+	VMOVAPS      Y4, Y3
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y2, Y2
+	VANDNPS      Y3, Y2, Y3
+
+powd_99:
+	VMOVUPS      64(SP), Y2
+	VMULPS       224(SP), Y2, Y2
+	VMOVUPS      96(SP), Y4
+	VFNMADD231PS 192(SP), Y4, Y2
+	VMULPS       Y3, Y2, Y2
+	VMOVUPS      Y2, 384(SP)
+	CMPQ         DI, $0x00
+	JEQ          gamma0_100
+	VMOVUPS      352(SP), Y2
+	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y2
+	VMOVUPS      Y2, 416(SP)
+	VMOVUPS      320(SP), Y2
+	CMPQ         R8, $0x01
+	JEQ          pow1_101
+	CMPQ         R8, $0x02
+	JEQ          pow2_103
+	CMPQ         R8, $0x03
+	JEQ          powg_102
+	VMOVUPS      sigmoidconsts<>+640(SB), Y3
+	JMP          powd_104
+
+pow1_101:
+	VMOVAPS Y2, Y3
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y2, Y2
+	VANDNPS Y3, Y2, Y3
+	JMP     powd_104
+
+pow2_103:
+	VMULPS  Y2, Y2, Y3
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y2, Y2
+	VANDNPS Y3, Y2, Y3
+	JMP     powd_104
+
+powg_102:
+	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y2, Y4
+	VMULPS       sigmoidconsts<>+1792(SB), Y2, Y3
+	VBLENDVPS    Y4, Y3, Y2, Y3
+	VANDPS       sigmoidconsts<>+1856(SB), Y4, Y4
+	VPSRLD       $0x17, Y3, Y5
+	VPSUBD       sigmoidconsts<>+960(SB), Y5, Y5
+	VPSUBD       Y4, Y5, Y5
+	VCVTDQ2PS    Y5, Y4
+	VANDPS       sigmoidconsts<>+1024(SB), Y3, Y3
+	VORPS        sigmoidconsts<>+320(SB), Y3, Y3
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y3, Y5
+	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y6
+	VADDPS       Y3, Y3, Y3
+	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y3
+	VBLENDVPS    Y5, Y3, Y6, Y3
+	VANDPS       sigmoidconsts<>+640(SB), Y5, Y5
+	VSUBPS       Y5, Y4, Y4
+	VMULPS       Y3, Y3, Y5
+	VMOVUPS      sigmoidconsts<>+1152(SB), Y6
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Y3, Y6
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Y3, Y6
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Y3, Y6
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Y3, Y6
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Y3, Y6
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Y3, Y6
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Y3, Y6
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Y3, Y6
+	VMULPS       Y3, Y6, Y6
+	VMULPS       Y5, Y6, Y6
+	VFMADD231PS  sigmoidconsts<>+192(SB), Y4, Y6
+	VFNMADD231PS sigmoidconsts<>+320(SB), Y5, Y6
+	VADDPS       Y6, Y3, Y6
+	VFMADD231PS  sigmoidconsts<>+128(SB), Y4, Y6
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y2, Y3
+	VBLENDVPS    Y3, Y2, Y6, Y6
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y2, Y3
+	VBLENDVPS    Y3, sigmoidconsts<>+1984(SB), Y6, Y6
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y2, Y3
+	VBLENDVPS    Y3, sigmoidconsts<>+2048(SB), Y6, Y6
+	VMULPS       416(SP), Y6, Y6
+	VMULPS       sigmoidconsts<>+64(SB), Y6, Y3
+	VROUNDPS     $0x00, Y3, Y3
+	VMOVAPS      Y6, Y4
+	VFNMADD231PS sigmoidconsts<>+128(SB), Y3, Y4
+	VFNMADD231PS sigmoidconsts<>+192(SB), Y3, Y4
+	VMULPS       Y4, Y4, Y5
+	VMOVUPS      sigmoidconsts<>+256(SB), Y7
+	VFMADD213PS  sigmoidconsts<>+320(SB), Y4, Y7
+	VMOVUPS      sigmoidconsts<>+384(SB), Y8
+	VFMADD213PS  sigmoidconsts<>+448(SB), Y4, Y8
+	VMOVUPS      sigmoidconsts<>+512(SB), Y9
+	VFMADD213PS  sigmoidconsts<>+576(SB), Y4, Y9
+	VFMADD213PS  Y8, Y5, Y9
+	VFMADD213PS  Y7, Y5, Y9
+	VFMADD213PS  Y4, Y5, Y9
+	VADDPS       sigmoidconsts<>+640(SB), Y9, Y9
+	VCVTPS2DQ    Y3, Y3
+	VPSRAD       $0x01, Y3, Y4
+	VPSUBD       Y4, Y3, Y3
+	VPADDD       sigmoidconsts<>+704(SB), Y4, Y4
+	VPSLLD       $0x17, Y4, Y4
+	VPADDD       sigmoidconsts<>+704(SB), Y3, Y3
+	VPSLLD       $0x17, Y3, Y3
+	VMULPS       Y4, Y9, Y4
+	VMULPS       Y3, Y4, Y4
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y6, Y3
+	VANDNPS      Y4, Y3, Y4
+	VCMPPS       $0x0e, sigmoidconsts<>+2112(SB), Y6, Y3
+	VBLENDVPS    Y3, sigmoidconsts<>+1920(SB), Y4, Y4
+	VMOVAPS      Y4, Y3
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y2, Y2
+	VANDNPS      Y3, Y2, Y3
+
+powd_104:
+	VMOVUPS      288(SP), Y2
+	VMULPS       Y3, Y2, Y2
+	VMOVUPS      sigmoidconsts<>+640(SB), Y3
+	VMOVUPS      sigmoidconsts<>+2368(SB), Y4
+	VFNMADD231PS 192(SP), Y4, Y3
+	VMULPS       Y3, Y2, Y2
+	VMULPS       64(SP), Y2, Y2
+	VMULPS       96(SP), Y2, Y2
+	VMULPS       352(SP), Y2, Y2
+	VMOVUPS      320(SP), Y3
+	VCMPPS       $0x0e, sigmoidconsts<>+832(SB), Y3, Y3
+	VMOVUPS      384(SP), Y4
+	VANDPS       Y3, Y2, Y2
+	VADDPS       Y2, Y4, Y4
+	VMOVUPS      Y4, 384(SP)
+
+gamma0_100:
+	VMOVUPS      384(SP), Y2
+	TESTQ        $0x00000100, SI
+	JZ           noflag_105
+	VBROADCASTSS alpha+108(FP), Y3
+	VMOVUPS      sigmoidconsts<>+640(SB), Y4
+	VSUBPS       Y3, Y4, Y4
+	VMULPS       224(SP), Y4, Y4
+	VFMADD231PS  192(SP), Y3, Y4
+	VMULPS       Y4, Y2, Y2
+
+noflag_105:
+	VBROADCASTSS focalScale+104(FP), Y3
+	VMOVUPS      256(SP), Y4
+	VFMADD231PS  Y3, Y2, Y4
+	VMOVUPS      Y4, 256(SP)
+
 noflag_95:
-	VMOVUPS    256(SP), Y1
-	VMASKMOVPS Y1, Y0, (DX)
+	VMOVUPS    256(SP), Y2
+	VMASKMOVPS Y2, Y1, (DX)
 
 done_61:
 	MOVQ         out_base+144(FP), AX
-	VMOVUPS      (SP), Y0
-	VMOVAPS      Y0, Y1
-	VEXTRACTF128 $0x01, Y1, X0
-	VADDPS       X0, X1, X0
-	VMOVHLPS     X0, X0, X1
-	VADDPS       X1, X0, X0
-	VMOVSHDUP    X0, X1
-	VADDSS       X1, X0, X0
-	VMOVSS       X0, (AX)
-	VMOVUPS      32(SP), Y0
-	VMOVAPS      Y0, Y1
-	VEXTRACTF128 $0x01, Y1, X0
-	VADDPS       X0, X1, X0
-	VMOVHLPS     X0, X0, X1
-	VADDPS       X1, X0, X0
-	VMOVSHDUP    X0, X1
-	VADDSS       X1, X0, X0
-	VMOVSS       X0, 4(AX)
+	VMOVUPS      (SP), Y1
+	VMOVAPS      Y1, Y2
+	VEXTRACTF128 $0x01, Y2, X1
+	VADDPS       X1, X2, X1
+	VMOVHLPS     X1, X1, X2
+	VADDPS       X2, X1, X1
+	VMOVSHDUP    X1, X2
+	VADDSS       X2, X1, X1
+	VMOVSS       X1, (AX)
+	VMOVUPS      32(SP), Y1
+	VMOVAPS      Y1, Y2
+	VEXTRACTF128 $0x01, Y2, X1
+	VADDPS       X1, X2, X1
+	VMOVHLPS     X1, X1, X2
+	VADDPS       X2, X1, X1
+	VMOVSHDUP    X1, X2
+	VADDSS       X2, X1, X1
+	VMOVSS       X1, 4(AX)
+	VMOVDQA      Y0, Y0
+	VMOVDQA      Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X1
+	VPMAXUD      X1, X0, X1
+	VPSHUFD      $0x4e, X1, X0
+	VPMAXUD      X0, X1, X1
+	VPSHUFD      $0xb1, X1, X0
+	VPMAXUD      X0, X1, X1
+	VMOVD        X1, AX
+	MOVL         AX, ret+168(FP)
 	VZEROUPPER
 	RET
 
-// func sigmoidStatsWAVX2(x []float32, y []float32, w []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32)
+// func sigmoidStatsWAVX2(x []float32, y []float32, w []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32) uint32
 // Requires: AVX, AVX2, FMA3
-TEXT ·sigmoidStatsWAVX2(SB), NOSPLIT, $160-128
+TEXT ·sigmoidStatsWAVX2(SB), NOSPLIT, $192-132
 	MOVQ    x_base+0(FP), AX
 	MOVQ    y_base+24(FP), CX
 	MOVQ    w_base+48(FP), DX
@@ -2552,12 +2591,16 @@ TEXT ·sigmoidStatsWAVX2(SB), NOSPLIT, $160-128
 	VMOVUPS Y3, 96(SP)
 	VXORPS  Y3, Y3, Y3
 	VMOVUPS Y3, 128(SP)
+	VXORPS  Y3, Y3, Y3
+	VMOVUPS Y3, 160(SP)
 
 loop_106:
 	CMPQ         BX, $0x00000008
 	JB           tail_107
 	VMOVUPS      (AX), Y3
 	VMOVUPS      (CX), Y4
+	VPMAXUD      (SP), Y4, Y5
+	VMOVUPS      Y5, (SP)
 	VMOVUPS      (DX), Y5
 	VORPS        sigmoidconsts<>+0(SB), Y3, Y6
 	VMULPS       sigmoidconsts<>+64(SB), Y6, Y7
@@ -2600,12 +2643,12 @@ loop_106:
 noflag_110:
 	TESTQ       $0x00000008, SI
 	JZ          noflag_111
-	VMOVUPS     (SP), Y10
+	VMOVUPS     32(SP), Y10
 	VFMADD231PS Y8, Y6, Y10
-	VMOVUPS     Y10, (SP)
-	VMOVUPS     32(SP), Y8
+	VMOVUPS     Y10, 32(SP)
+	VMOVUPS     64(SP), Y8
 	VFMADD231PS Y9, Y4, Y8
-	VMOVUPS     Y8, 32(SP)
+	VMOVUPS     Y8, 64(SP)
 
 noflag_111:
 	TESTQ   $0x00000010, SI
@@ -2613,8 +2656,8 @@ noflag_111:
 	VSUBPS  Y4, Y6, Y6
 	VANDPS  sigmoidconsts<>+896(SB), Y6, Y6
 	VMULPS  Y5, Y6, Y6
-	VADDPS  128(SP), Y6, Y6
-	VMOVUPS Y6, 128(SP)
+	VADDPS  160(SP), Y6, Y6
+	VMOVUPS Y6, 160(SP)
 
 noflag_112:
 noflag_109:
@@ -2669,8 +2712,8 @@ noflag_109:
 	VADDPS       Y11, Y9, Y9
 	VFMADD231PS  Y9, Y6, Y8
 	VMULPS       Y5, Y8, Y8
-	VADDPS       64(SP), Y8, Y8
-	VMOVUPS      Y8, 64(SP)
+	VADDPS       96(SP), Y8, Y8
+	VMOVUPS      Y8, 96(SP)
 
 noflag_114:
 	TESTQ        $0x00000002, SI
@@ -2796,8 +2839,8 @@ powd_119:
 
 noflag_120:
 	VMULPS  Y5, Y8, Y8
-	VADDPS  96(SP), Y8, Y8
-	VMOVUPS Y8, 96(SP)
+	VADDPS  128(SP), Y8, Y8
+	VMOVUPS Y8, 128(SP)
 
 noflag_115:
 noflag_113:
@@ -2815,6 +2858,8 @@ tail_107:
 	VMOVDQU      64(R8)(BX*4), Y3
 	VMASKMOVPS   (AX), Y3, Y4
 	VMASKMOVPS   (CX), Y3, Y5
+	VPMAXUD      (SP), Y5, Y6
+	VMOVUPS      Y6, (SP)
 	VMASKMOVPS   (DX), Y3, Y6
 	VORPS        sigmoidconsts<>+0(SB), Y4, Y7
 	VMULPS       sigmoidconsts<>+64(SB), Y7, Y8
@@ -2858,12 +2903,12 @@ tail_107:
 noflag_122:
 	TESTQ       $0x00000008, SI
 	JZ          noflag_123
-	VMOVUPS     (SP), Y11
+	VMOVUPS     32(SP), Y11
 	VFMADD231PS Y9, Y7, Y11
-	VMOVUPS     Y11, (SP)
-	VMOVUPS     32(SP), Y9
+	VMOVUPS     Y11, 32(SP)
+	VMOVUPS     64(SP), Y9
 	VFMADD231PS Y10, Y5, Y9
-	VMOVUPS     Y9, 32(SP)
+	VMOVUPS     Y9, 64(SP)
 
 noflag_123:
 	TESTQ   $0x00000010, SI
@@ -2872,8 +2917,8 @@ noflag_123:
 	VANDPS  sigmoidconsts<>+896(SB), Y7, Y7
 	VMULPS  Y6, Y7, Y7
 	VANDPS  Y3, Y7, Y7
-	VADDPS  128(SP), Y7, Y7
-	VMOVUPS Y7, 128(SP)
+	VADDPS  160(SP), Y7, Y7
+	VMOVUPS Y7, 160(SP)
 
 noflag_124:
 noflag_121:
@@ -2929,8 +2974,8 @@ noflag_121:
 	VFMADD231PS  Y10, Y7, Y9
 	VMULPS       Y6, Y9, Y9
 	VANDPS       Y3, Y9, Y9
-	VADDPS       64(SP), Y9, Y9
-	VMOVUPS      Y9, 64(SP)
+	VADDPS       96(SP), Y9, Y9
+	VMOVUPS      Y9, 96(SP)
 
 noflag_126:
 	TESTQ        $0x00000002, SI
@@ -3057,8 +3102,8 @@ powd_131:
 noflag_132:
 	VMULPS  Y6, Y9, Y9
 	VANDPS  Y3, Y9, Y9
-	VADDPS  96(SP), Y9, Y9
-	VMOVUPS Y9, 96(SP)
+	VADDPS  128(SP), Y9, Y9
+	VMOVUPS Y9, 128(SP)
 
 noflag_127:
 noflag_125:
@@ -3091,7 +3136,7 @@ done_108:
 	VMOVSHDUP    X0, X1
 	VADDSS       X1, X0, X0
 	VMOVSS       X0, 8(AX)
-	VMOVUPS      (SP), Y0
+	VMOVUPS      32(SP), Y0
 	VMOVAPS      Y0, Y1
 	VEXTRACTF128 $0x01, Y1, X0
 	VADDPS       X0, X1, X0
@@ -3100,7 +3145,7 @@ done_108:
 	VMOVSHDUP    X0, X1
 	VADDSS       X1, X0, X0
 	VMOVSS       X0, 12(AX)
-	VMOVUPS      32(SP), Y0
+	VMOVUPS      64(SP), Y0
 	VMOVAPS      Y0, Y1
 	VEXTRACTF128 $0x01, Y1, X0
 	VADDPS       X0, X1, X0
@@ -3109,7 +3154,7 @@ done_108:
 	VMOVSHDUP    X0, X1
 	VADDSS       X1, X0, X0
 	VMOVSS       X0, 16(AX)
-	VMOVUPS      64(SP), Y0
+	VMOVUPS      96(SP), Y0
 	VMOVAPS      Y0, Y1
 	VEXTRACTF128 $0x01, Y1, X0
 	VADDPS       X0, X1, X0
@@ -3118,7 +3163,7 @@ done_108:
 	VMOVSHDUP    X0, X1
 	VADDSS       X1, X0, X0
 	VMOVSS       X0, 20(AX)
-	VMOVUPS      96(SP), Y0
+	VMOVUPS      128(SP), Y0
 	VMOVAPS      Y0, Y1
 	VEXTRACTF128 $0x01, Y1, X0
 	VADDPS       X0, X1, X0
@@ -3127,7 +3172,7 @@ done_108:
 	VMOVSHDUP    X0, X1
 	VADDSS       X1, X0, X0
 	VMOVSS       X0, 24(AX)
-	VMOVUPS      128(SP), Y0
+	VMOVUPS      160(SP), Y0
 	VMOVAPS      Y0, Y1
 	VEXTRACTF128 $0x01, Y1, X0
 	VADDPS       X0, X1, X0
@@ -3136,412 +3181,39 @@ done_108:
 	VMOVSHDUP    X0, X1
 	VADDSS       X1, X0, X0
 	VMOVSS       X0, 28(AX)
+	VMOVDQU      (SP), Y0
+	VMOVDQA      Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X1
+	VPMAXUD      X1, X0, X1
+	VPSHUFD      $0x4e, X1, X0
+	VPMAXUD      X0, X1, X1
+	VPSHUFD      $0xb1, X1, X0
+	VPMAXUD      X0, X1, X1
+	VMOVD        X1, AX
+	MOVL         AX, ret+128(FP)
 	VZEROUPPER
 	RET
 
-// func sigmoidGradWAVX2(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int)
+// func sigmoidGradWAVX2(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int) uint32
 // Requires: AVX, AVX2, FMA3
-TEXT ·sigmoidGradWAVX2(SB), NOSPLIT, $416-160
-	MOVQ x_base+0(FP), AX
-	MOVQ y_base+24(FP), CX
-	MOVQ dst_base+72(FP), DX
-	MOVQ w_base+48(FP), BX
-	MOVQ x_len+8(FP), SI
-	MOVQ flags+96(FP), DI
-	MOVQ gmode+144(FP), R8
-	MOVQ g1mode+152(FP), R9
+TEXT ·sigmoidGradWAVX2(SB), NOSPLIT, $416-164
+	MOVQ   x_base+0(FP), AX
+	MOVQ   y_base+24(FP), CX
+	MOVQ   dst_base+72(FP), DX
+	MOVQ   w_base+48(FP), BX
+	MOVQ   x_len+8(FP), SI
+	MOVQ   flags+96(FP), DI
+	MOVQ   gmode+144(FP), R8
+	MOVQ   g1mode+152(FP), R9
+	VXORPS Y0, Y0, Y0
 
 loop_133:
 	CMPQ         SI, $0x00000008
 	JB           tail_134
-	VMOVUPS      (AX), Y0
-	VMOVUPS      (CX), Y1
-	VMOVUPS      (BX), Y2
-	VMOVUPS      Y2, (SP)
-	VORPS        sigmoidconsts<>+0(SB), Y0, Y2
-	VMULPS       sigmoidconsts<>+64(SB), Y2, Y3
-	VROUNDPS     $0x00, Y3, Y3
-	VMOVAPS      Y2, Y4
-	VFNMADD231PS sigmoidconsts<>+128(SB), Y3, Y4
-	VFNMADD231PS sigmoidconsts<>+192(SB), Y3, Y4
-	VMULPS       Y4, Y4, Y5
-	VMOVUPS      sigmoidconsts<>+256(SB), Y6
-	VFMADD213PS  sigmoidconsts<>+320(SB), Y4, Y6
-	VMOVUPS      sigmoidconsts<>+384(SB), Y7
-	VFMADD213PS  sigmoidconsts<>+448(SB), Y4, Y7
-	VMOVUPS      sigmoidconsts<>+512(SB), Y8
-	VFMADD213PS  sigmoidconsts<>+576(SB), Y4, Y8
-	VFMADD213PS  Y7, Y5, Y8
-	VFMADD213PS  Y6, Y5, Y8
-	VFMADD213PS  Y4, Y5, Y8
-	VADDPS       sigmoidconsts<>+640(SB), Y8, Y8
-	VCVTPS2DQ    Y3, Y3
-	VPADDD       sigmoidconsts<>+704(SB), Y3, Y3
-	VPSLLD       $0x17, Y3, Y3
-	VMULPS       Y3, Y8, Y3
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y2, Y2
-	VANDNPS      Y3, Y2, Y3
-	VADDPS       sigmoidconsts<>+640(SB), Y3, Y2
-	VMOVUPS      sigmoidconsts<>+640(SB), Y4
-	VDIVPS       Y2, Y4, Y4
-	VMULPS       Y4, Y3, Y2
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y0, Y5
-	VBLENDVPS    Y5, Y2, Y4, Y6
-	VBLENDVPS    Y5, Y4, Y2, Y2
-	VMOVUPS      Y6, 32(SP)
-	VMOVUPS      Y2, 64(SP)
-	VMOVUPS      Y3, 96(SP)
-	VMOVUPS      Y0, 128(SP)
-	VMOVUPS      Y1, 160(SP)
-	VMOVUPS      sigmoidconsts<>+640(SB), Y0
-	VSUBPS       160(SP), Y0, Y0
-	VMOVUPS      Y0, 192(SP)
-	VXORPS       Y0, Y0, Y0
-	TESTQ        $0x00000004, DI
-	JZ           noflag_136
-	VBROADCASTSS a+104(FP), Y1
-	VMULPS       160(SP), Y1, Y1
-	VBROADCASTSS b+108(FP), Y2
-	VADDPS       Y2, Y1, Y1
-	VBROADCASTSS e+112(FP), Y2
-	VFMADD231PS  32(SP), Y2, Y1
-	TESTQ        $0x00000010, DI
-	JZ           noflag_137
-	VMOVUPS      32(SP), Y2
-	VXORPS       Y3, Y3, Y3
-	VCMPPS       $0x0e, 160(SP), Y2, Y4
-	VBLENDVPS    Y4, sigmoidconsts<>+640(SB), Y3, Y3
-	VCMPPS       $0x01, 160(SP), Y2, Y2
-	VBLENDVPS    Y2, sigmoidconsts<>+2304(SB), Y3, Y3
-	VBROADCASTSS d+116(FP), Y2
-	VFMADD231PS  Y3, Y2, Y1
-
-noflag_137:
-	VMOVUPS 32(SP), Y2
-	VMULPS  64(SP), Y2, Y2
-	VMULPS  Y1, Y2, Y2
-	VADDPS  Y2, Y0, Y0
-
-noflag_136:
-	TESTQ        $0x00000001, DI
-	JZ           noflag_138
-	VMOVUPS      32(SP), Y1
-	VMULPS       192(SP), Y1, Y1
-	VBROADCASTSS pw+124(FP), Y2
-	VMULPS       160(SP), Y2, Y2
-	VFNMADD231PS 64(SP), Y2, Y1
-	VBROADCASTSS bceScale+120(FP), Y2
-	VFMADD231PS  Y2, Y1, Y0
-
-noflag_138:
-	VMOVUPS      Y0, 224(SP)
-	TESTQ        $0x00000002, DI
-	JZ           noflag_139
-	VMOVUPS      96(SP), Y0
-	VADDPS       sigmoidconsts<>+640(SB), Y0, Y1
-	VPSRLD       $0x17, Y1, Y2
-	VPSUBD       sigmoidconsts<>+960(SB), Y2, Y2
-	VCVTDQ2PS    Y2, Y3
-	VANDPS       sigmoidconsts<>+1024(SB), Y1, Y2
-	VORPS        sigmoidconsts<>+320(SB), Y2, Y2
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y2, Y4
-	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y5
-	VADDPS       Y2, Y2, Y2
-	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y2
-	VBLENDVPS    Y4, Y2, Y5, Y2
-	VANDPS       sigmoidconsts<>+640(SB), Y4, Y4
-	VSUBPS       Y4, Y3, Y3
-	VMULPS       Y2, Y2, Y4
-	VMOVUPS      sigmoidconsts<>+1152(SB), Y5
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Y2, Y5
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Y2, Y5
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Y2, Y5
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Y2, Y5
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Y2, Y5
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Y2, Y5
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Y2, Y5
-	VFMADD213PS  sigmoidconsts<>+1664(SB), Y2, Y5
-	VMULPS       Y2, Y5, Y5
-	VMULPS       Y4, Y5, Y5
-	VFMADD231PS  sigmoidconsts<>+192(SB), Y3, Y5
-	VFNMADD231PS sigmoidconsts<>+320(SB), Y4, Y5
-	VADDPS       Y5, Y2, Y5
-	VFMADD231PS  sigmoidconsts<>+128(SB), Y3, Y5
-	VCMPPS       $0x03, Y1, Y1, Y2
-	VBLENDVPS    Y2, Y1, Y5, Y5
-	VSUBPS       sigmoidconsts<>+640(SB), Y1, Y2
-	VSUBPS       Y2, Y0, Y2
-	VDIVPS       Y1, Y2, Y2
-	VADDPS       Y2, Y5, Y5
-	VMOVUPS      128(SP), Y0
-	VMAXPS       sigmoidconsts<>+832(SB), Y0, Y1
-	VFNMADD231PS 160(SP), Y0, Y1
-	VADDPS       Y5, Y1, Y1
-	VMOVUPS      Y1, 256(SP)
-	VMOVUPS      64(SP), Y0
-	VMULPS       160(SP), Y0, Y0
-	VMOVUPS      32(SP), Y1
-	VFMADD231PS  192(SP), Y1, Y0
-	VMOVUPS      Y0, 288(SP)
-	VBROADCASTSS gamma+136(FP), Y1
-	VMOVUPS      Y1, 320(SP)
-	CMPQ         R8, $0x01
-	JEQ          pow1_140
-	CMPQ         R8, $0x02
-	JEQ          pow2_142
-	CMPQ         R8, $0x03
-	JEQ          powg_141
-	VMOVUPS      sigmoidconsts<>+640(SB), Y1
-	JMP          powd_143
-
-pow1_140:
-	VMOVAPS Y0, Y1
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y0, Y0
-	VANDNPS Y1, Y0, Y1
-	JMP     powd_143
-
-pow2_142:
-	VMULPS  Y0, Y0, Y1
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y0, Y0
-	VANDNPS Y1, Y0, Y1
-	JMP     powd_143
-
-powg_141:
-	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y0, Y2
-	VMULPS       sigmoidconsts<>+1792(SB), Y0, Y1
-	VBLENDVPS    Y2, Y1, Y0, Y1
-	VANDPS       sigmoidconsts<>+1856(SB), Y2, Y2
-	VPSRLD       $0x17, Y1, Y3
-	VPSUBD       sigmoidconsts<>+960(SB), Y3, Y3
-	VPSUBD       Y2, Y3, Y3
-	VCVTDQ2PS    Y3, Y2
-	VANDPS       sigmoidconsts<>+1024(SB), Y1, Y1
-	VORPS        sigmoidconsts<>+320(SB), Y1, Y1
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y1, Y3
-	VSUBPS       sigmoidconsts<>+640(SB), Y1, Y4
-	VADDPS       Y1, Y1, Y1
-	VSUBPS       sigmoidconsts<>+640(SB), Y1, Y1
-	VBLENDVPS    Y3, Y1, Y4, Y1
-	VANDPS       sigmoidconsts<>+640(SB), Y3, Y3
-	VSUBPS       Y3, Y2, Y2
-	VMULPS       Y1, Y1, Y3
-	VMOVUPS      sigmoidconsts<>+1152(SB), Y4
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Y1, Y4
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Y1, Y4
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Y1, Y4
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Y1, Y4
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Y1, Y4
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Y1, Y4
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Y1, Y4
-	VFMADD213PS  sigmoidconsts<>+1664(SB), Y1, Y4
-	VMULPS       Y1, Y4, Y4
-	VMULPS       Y3, Y4, Y4
-	VFMADD231PS  sigmoidconsts<>+192(SB), Y2, Y4
-	VFNMADD231PS sigmoidconsts<>+320(SB), Y3, Y4
-	VADDPS       Y4, Y1, Y4
-	VFMADD231PS  sigmoidconsts<>+128(SB), Y2, Y4
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y0, Y1
-	VBLENDVPS    Y1, Y0, Y4, Y4
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y0, Y1
-	VBLENDVPS    Y1, sigmoidconsts<>+1984(SB), Y4, Y4
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y0, Y1
-	VBLENDVPS    Y1, sigmoidconsts<>+2048(SB), Y4, Y4
-	VMULPS       320(SP), Y4, Y4
-	VMULPS       sigmoidconsts<>+64(SB), Y4, Y1
-	VROUNDPS     $0x00, Y1, Y1
-	VMOVAPS      Y4, Y2
-	VFNMADD231PS sigmoidconsts<>+128(SB), Y1, Y2
-	VFNMADD231PS sigmoidconsts<>+192(SB), Y1, Y2
-	VMULPS       Y2, Y2, Y3
-	VMOVUPS      sigmoidconsts<>+256(SB), Y5
-	VFMADD213PS  sigmoidconsts<>+320(SB), Y2, Y5
-	VMOVUPS      sigmoidconsts<>+384(SB), Y6
-	VFMADD213PS  sigmoidconsts<>+448(SB), Y2, Y6
-	VMOVUPS      sigmoidconsts<>+512(SB), Y7
-	VFMADD213PS  sigmoidconsts<>+576(SB), Y2, Y7
-	VFMADD213PS  Y6, Y3, Y7
-	VFMADD213PS  Y5, Y3, Y7
-	VFMADD213PS  Y2, Y3, Y7
-	VADDPS       sigmoidconsts<>+640(SB), Y7, Y7
-	VCVTPS2DQ    Y1, Y1
-	VPSRAD       $0x01, Y1, Y2
-	VPSUBD       Y2, Y1, Y1
-	VPADDD       sigmoidconsts<>+704(SB), Y2, Y2
-	VPSLLD       $0x17, Y2, Y2
-	VPADDD       sigmoidconsts<>+704(SB), Y1, Y1
-	VPSLLD       $0x17, Y1, Y1
-	VMULPS       Y2, Y7, Y2
-	VMULPS       Y1, Y2, Y2
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y4, Y1
-	VANDNPS      Y2, Y1, Y2
-	VCMPPS       $0x0e, sigmoidconsts<>+2112(SB), Y4, Y1
-	VBLENDVPS    Y1, sigmoidconsts<>+1920(SB), Y2, Y2
-	VMOVAPS      Y2, Y1
-	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y0, Y0
-	VANDNPS      Y1, Y0, Y1
-
-powd_143:
-	VMOVUPS      32(SP), Y0
-	VMULPS       192(SP), Y0, Y0
-	VMOVUPS      64(SP), Y2
-	VFNMADD231PS 160(SP), Y2, Y0
-	VMULPS       Y1, Y0, Y0
-	VMOVUPS      Y0, 352(SP)
-	CMPQ         R8, $0x00
-	JEQ          gamma0_144
-	VMOVUPS      320(SP), Y0
-	VSUBPS       sigmoidconsts<>+640(SB), Y0, Y0
-	VMOVUPS      Y0, 384(SP)
-	VMOVUPS      288(SP), Y0
-	CMPQ         R9, $0x01
-	JEQ          pow1_145
-	CMPQ         R9, $0x02
-	JEQ          pow2_147
-	CMPQ         R9, $0x03
-	JEQ          powg_146
-	VMOVUPS      sigmoidconsts<>+640(SB), Y1
-	JMP          powd_148
-
-pow1_145:
-	VMOVAPS Y0, Y1
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y0, Y0
-	VANDNPS Y1, Y0, Y1
-	JMP     powd_148
-
-pow2_147:
-	VMULPS  Y0, Y0, Y1
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y0, Y0
-	VANDNPS Y1, Y0, Y1
-	JMP     powd_148
-
-powg_146:
-	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y0, Y2
-	VMULPS       sigmoidconsts<>+1792(SB), Y0, Y1
-	VBLENDVPS    Y2, Y1, Y0, Y1
-	VANDPS       sigmoidconsts<>+1856(SB), Y2, Y2
-	VPSRLD       $0x17, Y1, Y3
-	VPSUBD       sigmoidconsts<>+960(SB), Y3, Y3
-	VPSUBD       Y2, Y3, Y3
-	VCVTDQ2PS    Y3, Y2
-	VANDPS       sigmoidconsts<>+1024(SB), Y1, Y1
-	VORPS        sigmoidconsts<>+320(SB), Y1, Y1
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y1, Y3
-	VSUBPS       sigmoidconsts<>+640(SB), Y1, Y4
-	VADDPS       Y1, Y1, Y1
-	VSUBPS       sigmoidconsts<>+640(SB), Y1, Y1
-	VBLENDVPS    Y3, Y1, Y4, Y1
-	VANDPS       sigmoidconsts<>+640(SB), Y3, Y3
-	VSUBPS       Y3, Y2, Y2
-	VMULPS       Y1, Y1, Y3
-	VMOVUPS      sigmoidconsts<>+1152(SB), Y4
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Y1, Y4
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Y1, Y4
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Y1, Y4
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Y1, Y4
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Y1, Y4
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Y1, Y4
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Y1, Y4
-	VFMADD213PS  sigmoidconsts<>+1664(SB), Y1, Y4
-	VMULPS       Y1, Y4, Y4
-	VMULPS       Y3, Y4, Y4
-	VFMADD231PS  sigmoidconsts<>+192(SB), Y2, Y4
-	VFNMADD231PS sigmoidconsts<>+320(SB), Y3, Y4
-	VADDPS       Y4, Y1, Y4
-	VFMADD231PS  sigmoidconsts<>+128(SB), Y2, Y4
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y0, Y1
-	VBLENDVPS    Y1, Y0, Y4, Y4
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y0, Y1
-	VBLENDVPS    Y1, sigmoidconsts<>+1984(SB), Y4, Y4
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y0, Y1
-	VBLENDVPS    Y1, sigmoidconsts<>+2048(SB), Y4, Y4
-	VMULPS       384(SP), Y4, Y4
-	VMULPS       sigmoidconsts<>+64(SB), Y4, Y1
-	VROUNDPS     $0x00, Y1, Y1
-	VMOVAPS      Y4, Y2
-	VFNMADD231PS sigmoidconsts<>+128(SB), Y1, Y2
-	VFNMADD231PS sigmoidconsts<>+192(SB), Y1, Y2
-	VMULPS       Y2, Y2, Y3
-	VMOVUPS      sigmoidconsts<>+256(SB), Y5
-	VFMADD213PS  sigmoidconsts<>+320(SB), Y2, Y5
-	VMOVUPS      sigmoidconsts<>+384(SB), Y6
-	VFMADD213PS  sigmoidconsts<>+448(SB), Y2, Y6
-	VMOVUPS      sigmoidconsts<>+512(SB), Y7
-	VFMADD213PS  sigmoidconsts<>+576(SB), Y2, Y7
-	VFMADD213PS  Y6, Y3, Y7
-	VFMADD213PS  Y5, Y3, Y7
-	VFMADD213PS  Y2, Y3, Y7
-	VADDPS       sigmoidconsts<>+640(SB), Y7, Y7
-	VCVTPS2DQ    Y1, Y1
-	VPSRAD       $0x01, Y1, Y2
-	VPSUBD       Y2, Y1, Y1
-	VPADDD       sigmoidconsts<>+704(SB), Y2, Y2
-	VPSLLD       $0x17, Y2, Y2
-	VPADDD       sigmoidconsts<>+704(SB), Y1, Y1
-	VPSLLD       $0x17, Y1, Y1
-	VMULPS       Y2, Y7, Y2
-	VMULPS       Y1, Y2, Y2
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y4, Y1
-	VANDNPS      Y2, Y1, Y2
-	VCMPPS       $0x0e, sigmoidconsts<>+2112(SB), Y4, Y1
-	VBLENDVPS    Y1, sigmoidconsts<>+1920(SB), Y2, Y2
-	VMOVAPS      Y2, Y1
-	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y0, Y0
-	VANDNPS      Y1, Y0, Y1
-
-powd_148:
-	VMOVUPS      256(SP), Y0
-	VMULPS       Y1, Y0, Y0
-	VMOVUPS      sigmoidconsts<>+640(SB), Y1
-	VMOVUPS      sigmoidconsts<>+2368(SB), Y2
-	VFNMADD231PS 160(SP), Y2, Y1
-	VMULPS       Y1, Y0, Y0
-	VMULPS       32(SP), Y0, Y0
-	VMULPS       64(SP), Y0, Y0
-	VMULPS       320(SP), Y0, Y0
-	VMOVUPS      288(SP), Y1
-	VCMPPS       $0x0e, sigmoidconsts<>+832(SB), Y1, Y1
-	VMOVUPS      352(SP), Y2
-	VANDPS       Y1, Y0, Y0
-	VADDPS       Y0, Y2, Y2
-	VMOVUPS      Y2, 352(SP)
-
-gamma0_144:
-	VMOVUPS      352(SP), Y0
-	TESTQ        $0x00000100, DI
-	JZ           noflag_149
-	VBROADCASTSS alpha+132(FP), Y1
-	VMOVUPS      sigmoidconsts<>+640(SB), Y2
-	VSUBPS       Y1, Y2, Y2
-	VMULPS       192(SP), Y2, Y2
-	VFMADD231PS  160(SP), Y1, Y2
-	VMULPS       Y2, Y0, Y0
-
-noflag_149:
-	VBROADCASTSS focalScale+128(FP), Y1
-	VMOVUPS      224(SP), Y2
-	VFMADD231PS  Y1, Y0, Y2
-	VMOVUPS      Y2, 224(SP)
-
-noflag_139:
-	VMOVUPS 224(SP), Y0
-	VMULPS  (SP), Y0, Y0
-	VMOVUPS Y0, (DX)
-	ADDQ    $0x00000020, AX
-	ADDQ    $0x00000020, CX
-	ADDQ    $0x00000020, DX
-	ADDQ    $0x00000020, BX
-	SUBQ    $0x00000008, SI
-	JMP     loop_133
-
-tail_134:
-	TESTQ        SI, SI
-	JZ           done_135
-	LEAQ         sigmoidconsts<>+2176(SB), R10
-	NEGQ         SI
-	VMOVDQU      64(R10)(SI*4), Y0
-	VMASKMOVPS   (AX), Y0, Y1
-	VMASKMOVPS   (CX), Y0, Y2
-	VMASKMOVPS   (BX), Y0, Y3
+	VMOVUPS      (AX), Y1
+	VMOVUPS      (CX), Y2
+	VPMAXUD      Y2, Y0, Y0
+	VMOVUPS      (BX), Y3
 	VMOVUPS      Y3, (SP)
 	VORPS        sigmoidconsts<>+0(SB), Y1, Y3
 	VMULPS       sigmoidconsts<>+64(SB), Y3, Y4
@@ -3583,7 +3255,7 @@ tail_134:
 	VMOVUPS      Y1, 192(SP)
 	VXORPS       Y1, Y1, Y1
 	TESTQ        $0x00000004, DI
-	JZ           noflag_150
+	JZ           noflag_136
 	VBROADCASTSS a+104(FP), Y2
 	VMULPS       160(SP), Y2, Y2
 	VBROADCASTSS b+108(FP), Y3
@@ -3591,7 +3263,7 @@ tail_134:
 	VBROADCASTSS e+112(FP), Y3
 	VFMADD231PS  32(SP), Y3, Y2
 	TESTQ        $0x00000010, DI
-	JZ           noflag_151
+	JZ           noflag_137
 	VMOVUPS      32(SP), Y3
 	VXORPS       Y4, Y4, Y4
 	VCMPPS       $0x0e, 160(SP), Y3, Y5
@@ -3601,15 +3273,15 @@ tail_134:
 	VBROADCASTSS d+116(FP), Y3
 	VFMADD231PS  Y4, Y3, Y2
 
-noflag_151:
+noflag_137:
 	VMOVUPS 32(SP), Y3
 	VMULPS  64(SP), Y3, Y3
 	VMULPS  Y2, Y3, Y3
 	VADDPS  Y3, Y1, Y1
 
-noflag_150:
+noflag_136:
 	TESTQ        $0x00000001, DI
-	JZ           noflag_152
+	JZ           noflag_138
 	VMOVUPS      32(SP), Y2
 	VMULPS       192(SP), Y2, Y2
 	VBROADCASTSS pw+124(FP), Y3
@@ -3618,10 +3290,10 @@ noflag_150:
 	VBROADCASTSS bceScale+120(FP), Y3
 	VFMADD231PS  Y3, Y2, Y1
 
-noflag_152:
+noflag_138:
 	VMOVUPS      Y1, 224(SP)
 	TESTQ        $0x00000002, DI
-	JZ           noflag_153
+	JZ           noflag_139
 	VMOVUPS      96(SP), Y1
 	VADDPS       sigmoidconsts<>+640(SB), Y1, Y2
 	VPSRLD       $0x17, Y2, Y3
@@ -3671,27 +3343,27 @@ noflag_152:
 	VBROADCASTSS gamma+136(FP), Y2
 	VMOVUPS      Y2, 320(SP)
 	CMPQ         R8, $0x01
-	JEQ          pow1_154
+	JEQ          pow1_140
 	CMPQ         R8, $0x02
-	JEQ          pow2_156
+	JEQ          pow2_142
 	CMPQ         R8, $0x03
-	JEQ          powg_155
+	JEQ          powg_141
 	VMOVUPS      sigmoidconsts<>+640(SB), Y2
-	JMP          powd_157
+	JMP          powd_143
 
-pow1_154:
+pow1_140:
 	VMOVAPS Y1, Y2
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y1, Y1
 	VANDNPS Y2, Y1, Y2
-	JMP     powd_157
+	JMP     powd_143
 
-pow2_156:
+pow2_142:
 	VMULPS  Y1, Y1, Y2
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y1, Y1
 	VANDNPS Y2, Y1, Y2
-	JMP     powd_157
+	JMP     powd_143
 
-powg_155:
+powg_141:
 	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y1, Y3
 	VMULPS       sigmoidconsts<>+1792(SB), Y1, Y2
 	VBLENDVPS    Y3, Y2, Y1, Y2
@@ -3765,7 +3437,7 @@ powg_155:
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y1, Y1
 	VANDNPS      Y2, Y1, Y2
 
-powd_157:
+powd_143:
 	VMOVUPS      32(SP), Y1
 	VMULPS       192(SP), Y1, Y1
 	VMOVUPS      64(SP), Y3
@@ -3773,33 +3445,33 @@ powd_157:
 	VMULPS       Y2, Y1, Y1
 	VMOVUPS      Y1, 352(SP)
 	CMPQ         R8, $0x00
-	JEQ          gamma0_158
+	JEQ          gamma0_144
 	VMOVUPS      320(SP), Y1
 	VSUBPS       sigmoidconsts<>+640(SB), Y1, Y1
 	VMOVUPS      Y1, 384(SP)
 	VMOVUPS      288(SP), Y1
 	CMPQ         R9, $0x01
-	JEQ          pow1_159
+	JEQ          pow1_145
 	CMPQ         R9, $0x02
-	JEQ          pow2_161
+	JEQ          pow2_147
 	CMPQ         R9, $0x03
-	JEQ          powg_160
+	JEQ          powg_146
 	VMOVUPS      sigmoidconsts<>+640(SB), Y2
-	JMP          powd_162
+	JMP          powd_148
 
-pow1_159:
+pow1_145:
 	VMOVAPS Y1, Y2
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y1, Y1
 	VANDNPS Y2, Y1, Y2
-	JMP     powd_162
+	JMP     powd_148
 
-pow2_161:
+pow2_147:
 	VMULPS  Y1, Y1, Y2
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y1, Y1
 	VANDNPS Y2, Y1, Y2
-	JMP     powd_162
+	JMP     powd_148
 
-powg_160:
+powg_146:
 	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y1, Y3
 	VMULPS       sigmoidconsts<>+1792(SB), Y1, Y2
 	VBLENDVPS    Y3, Y2, Y1, Y2
@@ -3873,7 +3545,7 @@ powg_160:
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y1, Y1
 	VANDNPS      Y2, Y1, Y2
 
-powd_162:
+powd_148:
 	VMOVUPS      256(SP), Y1
 	VMULPS       Y2, Y1, Y1
 	VMOVUPS      sigmoidconsts<>+640(SB), Y2
@@ -3890,10 +3562,10 @@ powd_162:
 	VADDPS       Y1, Y3, Y3
 	VMOVUPS      Y3, 352(SP)
 
-gamma0_158:
+gamma0_144:
 	VMOVUPS      352(SP), Y1
 	TESTQ        $0x00000100, DI
-	JZ           noflag_163
+	JZ           noflag_149
 	VBROADCASTSS alpha+132(FP), Y2
 	VMOVUPS      sigmoidconsts<>+640(SB), Y3
 	VSUBPS       Y2, Y3, Y3
@@ -3901,24 +3573,420 @@ gamma0_158:
 	VFMADD231PS  160(SP), Y2, Y3
 	VMULPS       Y3, Y1, Y1
 
-noflag_163:
+noflag_149:
 	VBROADCASTSS focalScale+128(FP), Y2
 	VMOVUPS      224(SP), Y3
 	VFMADD231PS  Y2, Y1, Y3
 	VMOVUPS      Y3, 224(SP)
 
+noflag_139:
+	VMOVUPS 224(SP), Y1
+	VMULPS  (SP), Y1, Y1
+	VMOVUPS Y1, (DX)
+	ADDQ    $0x00000020, AX
+	ADDQ    $0x00000020, CX
+	ADDQ    $0x00000020, DX
+	ADDQ    $0x00000020, BX
+	SUBQ    $0x00000008, SI
+	JMP     loop_133
+
+tail_134:
+	TESTQ        SI, SI
+	JZ           done_135
+	LEAQ         sigmoidconsts<>+2176(SB), R10
+	NEGQ         SI
+	VMOVDQU      64(R10)(SI*4), Y1
+	VMASKMOVPS   (AX), Y1, Y2
+	VMASKMOVPS   (CX), Y1, Y3
+	VPMAXUD      Y3, Y0, Y0
+	VMASKMOVPS   (BX), Y1, Y4
+	VMOVUPS      Y4, (SP)
+	VORPS        sigmoidconsts<>+0(SB), Y2, Y4
+	VMULPS       sigmoidconsts<>+64(SB), Y4, Y5
+	VROUNDPS     $0x00, Y5, Y5
+	VMOVAPS      Y4, Y6
+	VFNMADD231PS sigmoidconsts<>+128(SB), Y5, Y6
+	VFNMADD231PS sigmoidconsts<>+192(SB), Y5, Y6
+	VMULPS       Y6, Y6, Y7
+	VMOVUPS      sigmoidconsts<>+256(SB), Y8
+	VFMADD213PS  sigmoidconsts<>+320(SB), Y6, Y8
+	VMOVUPS      sigmoidconsts<>+384(SB), Y9
+	VFMADD213PS  sigmoidconsts<>+448(SB), Y6, Y9
+	VMOVUPS      sigmoidconsts<>+512(SB), Y10
+	VFMADD213PS  sigmoidconsts<>+576(SB), Y6, Y10
+	VFMADD213PS  Y9, Y7, Y10
+	VFMADD213PS  Y8, Y7, Y10
+	VFMADD213PS  Y6, Y7, Y10
+	VADDPS       sigmoidconsts<>+640(SB), Y10, Y10
+	VCVTPS2DQ    Y5, Y5
+	VPADDD       sigmoidconsts<>+704(SB), Y5, Y5
+	VPSLLD       $0x17, Y5, Y5
+	VMULPS       Y5, Y10, Y5
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y4, Y4
+	VANDNPS      Y5, Y4, Y5
+	VADDPS       sigmoidconsts<>+640(SB), Y5, Y4
+	VMOVUPS      sigmoidconsts<>+640(SB), Y6
+	VDIVPS       Y4, Y6, Y6
+	VMULPS       Y6, Y5, Y4
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y2, Y7
+	VBLENDVPS    Y7, Y4, Y6, Y8
+	VBLENDVPS    Y7, Y6, Y4, Y4
+	VMOVUPS      Y8, 32(SP)
+	VMOVUPS      Y4, 64(SP)
+	VMOVUPS      Y5, 96(SP)
+	VMOVUPS      Y2, 128(SP)
+	VMOVUPS      Y3, 160(SP)
+	VMOVUPS      sigmoidconsts<>+640(SB), Y2
+	VSUBPS       160(SP), Y2, Y2
+	VMOVUPS      Y2, 192(SP)
+	VXORPS       Y2, Y2, Y2
+	TESTQ        $0x00000004, DI
+	JZ           noflag_150
+	VBROADCASTSS a+104(FP), Y3
+	VMULPS       160(SP), Y3, Y3
+	VBROADCASTSS b+108(FP), Y4
+	VADDPS       Y4, Y3, Y3
+	VBROADCASTSS e+112(FP), Y4
+	VFMADD231PS  32(SP), Y4, Y3
+	TESTQ        $0x00000010, DI
+	JZ           noflag_151
+	VMOVUPS      32(SP), Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPS       $0x0e, 160(SP), Y4, Y6
+	VBLENDVPS    Y6, sigmoidconsts<>+640(SB), Y5, Y5
+	VCMPPS       $0x01, 160(SP), Y4, Y4
+	VBLENDVPS    Y4, sigmoidconsts<>+2304(SB), Y5, Y5
+	VBROADCASTSS d+116(FP), Y4
+	VFMADD231PS  Y5, Y4, Y3
+
+noflag_151:
+	VMOVUPS 32(SP), Y4
+	VMULPS  64(SP), Y4, Y4
+	VMULPS  Y3, Y4, Y4
+	VADDPS  Y4, Y2, Y2
+
+noflag_150:
+	TESTQ        $0x00000001, DI
+	JZ           noflag_152
+	VMOVUPS      32(SP), Y3
+	VMULPS       192(SP), Y3, Y3
+	VBROADCASTSS pw+124(FP), Y4
+	VMULPS       160(SP), Y4, Y4
+	VFNMADD231PS 64(SP), Y4, Y3
+	VBROADCASTSS bceScale+120(FP), Y4
+	VFMADD231PS  Y4, Y3, Y2
+
+noflag_152:
+	VMOVUPS      Y2, 224(SP)
+	TESTQ        $0x00000002, DI
+	JZ           noflag_153
+	VMOVUPS      96(SP), Y2
+	VADDPS       sigmoidconsts<>+640(SB), Y2, Y3
+	VPSRLD       $0x17, Y3, Y4
+	VPSUBD       sigmoidconsts<>+960(SB), Y4, Y4
+	VCVTDQ2PS    Y4, Y5
+	VANDPS       sigmoidconsts<>+1024(SB), Y3, Y4
+	VORPS        sigmoidconsts<>+320(SB), Y4, Y4
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y4, Y6
+	VSUBPS       sigmoidconsts<>+640(SB), Y4, Y7
+	VADDPS       Y4, Y4, Y4
+	VSUBPS       sigmoidconsts<>+640(SB), Y4, Y4
+	VBLENDVPS    Y6, Y4, Y7, Y4
+	VANDPS       sigmoidconsts<>+640(SB), Y6, Y6
+	VSUBPS       Y6, Y5, Y5
+	VMULPS       Y4, Y4, Y6
+	VMOVUPS      sigmoidconsts<>+1152(SB), Y7
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Y4, Y7
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Y4, Y7
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Y4, Y7
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Y4, Y7
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Y4, Y7
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Y4, Y7
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Y4, Y7
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Y4, Y7
+	VMULPS       Y4, Y7, Y7
+	VMULPS       Y6, Y7, Y7
+	VFMADD231PS  sigmoidconsts<>+192(SB), Y5, Y7
+	VFNMADD231PS sigmoidconsts<>+320(SB), Y6, Y7
+	VADDPS       Y7, Y4, Y7
+	VFMADD231PS  sigmoidconsts<>+128(SB), Y5, Y7
+	VCMPPS       $0x03, Y3, Y3, Y4
+	VBLENDVPS    Y4, Y3, Y7, Y7
+	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y4
+	VSUBPS       Y4, Y2, Y4
+	VDIVPS       Y3, Y4, Y4
+	VADDPS       Y4, Y7, Y7
+	VMOVUPS      128(SP), Y2
+	VMAXPS       sigmoidconsts<>+832(SB), Y2, Y3
+	VFNMADD231PS 160(SP), Y2, Y3
+	VADDPS       Y7, Y3, Y3
+	VMOVUPS      Y3, 256(SP)
+	VMOVUPS      64(SP), Y2
+	VMULPS       160(SP), Y2, Y2
+	VMOVUPS      32(SP), Y3
+	VFMADD231PS  192(SP), Y3, Y2
+	VMOVUPS      Y2, 288(SP)
+	VBROADCASTSS gamma+136(FP), Y3
+	VMOVUPS      Y3, 320(SP)
+	CMPQ         R8, $0x01
+	JEQ          pow1_154
+	CMPQ         R8, $0x02
+	JEQ          pow2_156
+	CMPQ         R8, $0x03
+	JEQ          powg_155
+	VMOVUPS      sigmoidconsts<>+640(SB), Y3
+	JMP          powd_157
+
+pow1_154:
+	VMOVAPS Y2, Y3
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y2, Y2
+	VANDNPS Y3, Y2, Y3
+	JMP     powd_157
+
+pow2_156:
+	VMULPS  Y2, Y2, Y3
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y2, Y2
+	VANDNPS Y3, Y2, Y3
+	JMP     powd_157
+
+powg_155:
+	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y2, Y4
+	VMULPS       sigmoidconsts<>+1792(SB), Y2, Y3
+	VBLENDVPS    Y4, Y3, Y2, Y3
+	VANDPS       sigmoidconsts<>+1856(SB), Y4, Y4
+	VPSRLD       $0x17, Y3, Y5
+	VPSUBD       sigmoidconsts<>+960(SB), Y5, Y5
+	VPSUBD       Y4, Y5, Y5
+	VCVTDQ2PS    Y5, Y4
+	VANDPS       sigmoidconsts<>+1024(SB), Y3, Y3
+	VORPS        sigmoidconsts<>+320(SB), Y3, Y3
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y3, Y5
+	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y6
+	VADDPS       Y3, Y3, Y3
+	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y3
+	VBLENDVPS    Y5, Y3, Y6, Y3
+	VANDPS       sigmoidconsts<>+640(SB), Y5, Y5
+	VSUBPS       Y5, Y4, Y4
+	VMULPS       Y3, Y3, Y5
+	VMOVUPS      sigmoidconsts<>+1152(SB), Y6
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Y3, Y6
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Y3, Y6
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Y3, Y6
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Y3, Y6
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Y3, Y6
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Y3, Y6
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Y3, Y6
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Y3, Y6
+	VMULPS       Y3, Y6, Y6
+	VMULPS       Y5, Y6, Y6
+	VFMADD231PS  sigmoidconsts<>+192(SB), Y4, Y6
+	VFNMADD231PS sigmoidconsts<>+320(SB), Y5, Y6
+	VADDPS       Y6, Y3, Y6
+	VFMADD231PS  sigmoidconsts<>+128(SB), Y4, Y6
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y2, Y3
+	VBLENDVPS    Y3, Y2, Y6, Y6
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y2, Y3
+	VBLENDVPS    Y3, sigmoidconsts<>+1984(SB), Y6, Y6
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y2, Y3
+	VBLENDVPS    Y3, sigmoidconsts<>+2048(SB), Y6, Y6
+	VMULPS       320(SP), Y6, Y6
+	VMULPS       sigmoidconsts<>+64(SB), Y6, Y3
+	VROUNDPS     $0x00, Y3, Y3
+	VMOVAPS      Y6, Y4
+	VFNMADD231PS sigmoidconsts<>+128(SB), Y3, Y4
+	VFNMADD231PS sigmoidconsts<>+192(SB), Y3, Y4
+	VMULPS       Y4, Y4, Y5
+	VMOVUPS      sigmoidconsts<>+256(SB), Y7
+	VFMADD213PS  sigmoidconsts<>+320(SB), Y4, Y7
+	VMOVUPS      sigmoidconsts<>+384(SB), Y8
+	VFMADD213PS  sigmoidconsts<>+448(SB), Y4, Y8
+	VMOVUPS      sigmoidconsts<>+512(SB), Y9
+	VFMADD213PS  sigmoidconsts<>+576(SB), Y4, Y9
+	VFMADD213PS  Y8, Y5, Y9
+	VFMADD213PS  Y7, Y5, Y9
+	VFMADD213PS  Y4, Y5, Y9
+	VADDPS       sigmoidconsts<>+640(SB), Y9, Y9
+	VCVTPS2DQ    Y3, Y3
+	VPSRAD       $0x01, Y3, Y4
+	VPSUBD       Y4, Y3, Y3
+	VPADDD       sigmoidconsts<>+704(SB), Y4, Y4
+	VPSLLD       $0x17, Y4, Y4
+	VPADDD       sigmoidconsts<>+704(SB), Y3, Y3
+	VPSLLD       $0x17, Y3, Y3
+	VMULPS       Y4, Y9, Y4
+	VMULPS       Y3, Y4, Y4
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y6, Y3
+	VANDNPS      Y4, Y3, Y4
+	VCMPPS       $0x0e, sigmoidconsts<>+2112(SB), Y6, Y3
+	VBLENDVPS    Y3, sigmoidconsts<>+1920(SB), Y4, Y4
+	VMOVAPS      Y4, Y3
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y2, Y2
+	VANDNPS      Y3, Y2, Y3
+
+powd_157:
+	VMOVUPS      32(SP), Y2
+	VMULPS       192(SP), Y2, Y2
+	VMOVUPS      64(SP), Y4
+	VFNMADD231PS 160(SP), Y4, Y2
+	VMULPS       Y3, Y2, Y2
+	VMOVUPS      Y2, 352(SP)
+	CMPQ         R8, $0x00
+	JEQ          gamma0_158
+	VMOVUPS      320(SP), Y2
+	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y2
+	VMOVUPS      Y2, 384(SP)
+	VMOVUPS      288(SP), Y2
+	CMPQ         R9, $0x01
+	JEQ          pow1_159
+	CMPQ         R9, $0x02
+	JEQ          pow2_161
+	CMPQ         R9, $0x03
+	JEQ          powg_160
+	VMOVUPS      sigmoidconsts<>+640(SB), Y3
+	JMP          powd_162
+
+pow1_159:
+	VMOVAPS Y2, Y3
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y2, Y2
+	VANDNPS Y3, Y2, Y3
+	JMP     powd_162
+
+pow2_161:
+	VMULPS  Y2, Y2, Y3
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y2, Y2
+	VANDNPS Y3, Y2, Y3
+	JMP     powd_162
+
+powg_160:
+	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y2, Y4
+	VMULPS       sigmoidconsts<>+1792(SB), Y2, Y3
+	VBLENDVPS    Y4, Y3, Y2, Y3
+	VANDPS       sigmoidconsts<>+1856(SB), Y4, Y4
+	VPSRLD       $0x17, Y3, Y5
+	VPSUBD       sigmoidconsts<>+960(SB), Y5, Y5
+	VPSUBD       Y4, Y5, Y5
+	VCVTDQ2PS    Y5, Y4
+	VANDPS       sigmoidconsts<>+1024(SB), Y3, Y3
+	VORPS        sigmoidconsts<>+320(SB), Y3, Y3
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y3, Y5
+	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y6
+	VADDPS       Y3, Y3, Y3
+	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y3
+	VBLENDVPS    Y5, Y3, Y6, Y3
+	VANDPS       sigmoidconsts<>+640(SB), Y5, Y5
+	VSUBPS       Y5, Y4, Y4
+	VMULPS       Y3, Y3, Y5
+	VMOVUPS      sigmoidconsts<>+1152(SB), Y6
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Y3, Y6
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Y3, Y6
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Y3, Y6
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Y3, Y6
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Y3, Y6
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Y3, Y6
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Y3, Y6
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Y3, Y6
+	VMULPS       Y3, Y6, Y6
+	VMULPS       Y5, Y6, Y6
+	VFMADD231PS  sigmoidconsts<>+192(SB), Y4, Y6
+	VFNMADD231PS sigmoidconsts<>+320(SB), Y5, Y6
+	VADDPS       Y6, Y3, Y6
+	VFMADD231PS  sigmoidconsts<>+128(SB), Y4, Y6
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y2, Y3
+	VBLENDVPS    Y3, Y2, Y6, Y6
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y2, Y3
+	VBLENDVPS    Y3, sigmoidconsts<>+1984(SB), Y6, Y6
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y2, Y3
+	VBLENDVPS    Y3, sigmoidconsts<>+2048(SB), Y6, Y6
+	VMULPS       384(SP), Y6, Y6
+	VMULPS       sigmoidconsts<>+64(SB), Y6, Y3
+	VROUNDPS     $0x00, Y3, Y3
+	VMOVAPS      Y6, Y4
+	VFNMADD231PS sigmoidconsts<>+128(SB), Y3, Y4
+	VFNMADD231PS sigmoidconsts<>+192(SB), Y3, Y4
+	VMULPS       Y4, Y4, Y5
+	VMOVUPS      sigmoidconsts<>+256(SB), Y7
+	VFMADD213PS  sigmoidconsts<>+320(SB), Y4, Y7
+	VMOVUPS      sigmoidconsts<>+384(SB), Y8
+	VFMADD213PS  sigmoidconsts<>+448(SB), Y4, Y8
+	VMOVUPS      sigmoidconsts<>+512(SB), Y9
+	VFMADD213PS  sigmoidconsts<>+576(SB), Y4, Y9
+	VFMADD213PS  Y8, Y5, Y9
+	VFMADD213PS  Y7, Y5, Y9
+	VFMADD213PS  Y4, Y5, Y9
+	VADDPS       sigmoidconsts<>+640(SB), Y9, Y9
+	VCVTPS2DQ    Y3, Y3
+	VPSRAD       $0x01, Y3, Y4
+	VPSUBD       Y4, Y3, Y3
+	VPADDD       sigmoidconsts<>+704(SB), Y4, Y4
+	VPSLLD       $0x17, Y4, Y4
+	VPADDD       sigmoidconsts<>+704(SB), Y3, Y3
+	VPSLLD       $0x17, Y3, Y3
+	VMULPS       Y4, Y9, Y4
+	VMULPS       Y3, Y4, Y4
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y6, Y3
+	VANDNPS      Y4, Y3, Y4
+	VCMPPS       $0x0e, sigmoidconsts<>+2112(SB), Y6, Y3
+	VBLENDVPS    Y3, sigmoidconsts<>+1920(SB), Y4, Y4
+	VMOVAPS      Y4, Y3
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y2, Y2
+	VANDNPS      Y3, Y2, Y3
+
+powd_162:
+	VMOVUPS      256(SP), Y2
+	VMULPS       Y3, Y2, Y2
+	VMOVUPS      sigmoidconsts<>+640(SB), Y3
+	VMOVUPS      sigmoidconsts<>+2368(SB), Y4
+	VFNMADD231PS 160(SP), Y4, Y3
+	VMULPS       Y3, Y2, Y2
+	VMULPS       32(SP), Y2, Y2
+	VMULPS       64(SP), Y2, Y2
+	VMULPS       320(SP), Y2, Y2
+	VMOVUPS      288(SP), Y3
+	VCMPPS       $0x0e, sigmoidconsts<>+832(SB), Y3, Y3
+	VMOVUPS      352(SP), Y4
+	VANDPS       Y3, Y2, Y2
+	VADDPS       Y2, Y4, Y4
+	VMOVUPS      Y4, 352(SP)
+
+gamma0_158:
+	VMOVUPS      352(SP), Y2
+	TESTQ        $0x00000100, DI
+	JZ           noflag_163
+	VBROADCASTSS alpha+132(FP), Y3
+	VMOVUPS      sigmoidconsts<>+640(SB), Y4
+	VSUBPS       Y3, Y4, Y4
+	VMULPS       192(SP), Y4, Y4
+	VFMADD231PS  160(SP), Y3, Y4
+	VMULPS       Y4, Y2, Y2
+
+noflag_163:
+	VBROADCASTSS focalScale+128(FP), Y3
+	VMOVUPS      224(SP), Y4
+	VFMADD231PS  Y3, Y2, Y4
+	VMOVUPS      Y4, 224(SP)
+
 noflag_153:
-	VMOVUPS    224(SP), Y1
-	VMULPS     (SP), Y1, Y1
-	VMASKMOVPS Y1, Y0, (DX)
+	VMOVUPS    224(SP), Y2
+	VMULPS     (SP), Y2, Y2
+	VMASKMOVPS Y2, Y1, (DX)
 
 done_135:
+	VMOVDQA      Y0, Y0
+	VMOVDQA      Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X1
+	VPMAXUD      X1, X0, X1
+	VPSHUFD      $0x4e, X1, X0
+	VPMAXUD      X0, X1, X1
+	VPSHUFD      $0xb1, X1, X0
+	VPMAXUD      X0, X1, X1
+	VMOVD        X1, AX
+	MOVL         AX, ret+160(FP)
 	VZEROUPPER
 	RET
 
-// func sigmoidFusedWAVX2(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32)
+// func sigmoidFusedWAVX2(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32) uint32
 // Requires: AVX, AVX2, FMA3
-TEXT ·sigmoidFusedWAVX2(SB), NOSPLIT, $480-192
+TEXT ·sigmoidFusedWAVX2(SB), NOSPLIT, $480-196
 	MOVQ    x_base+0(FP), AX
 	MOVQ    y_base+24(FP), CX
 	MOVQ    dst_base+72(FP), DX
@@ -3931,585 +3999,15 @@ TEXT ·sigmoidFusedWAVX2(SB), NOSPLIT, $480-192
 	VMOVUPS Y0, (SP)
 	VXORPS  Y0, Y0, Y0
 	VMOVUPS Y0, 32(SP)
+	VXORPS  Y0, Y0, Y0
 
 loop_164:
 	CMPQ         SI, $0x00000008
 	JB           tail_165
-	VMOVUPS      (AX), Y0
-	VMOVUPS      (CX), Y1
-	VMOVUPS      (BX), Y2
-	VMOVUPS      Y2, 64(SP)
-	VORPS        sigmoidconsts<>+0(SB), Y0, Y2
-	VMULPS       sigmoidconsts<>+64(SB), Y2, Y3
-	VROUNDPS     $0x00, Y3, Y3
-	VMOVAPS      Y2, Y4
-	VFNMADD231PS sigmoidconsts<>+128(SB), Y3, Y4
-	VFNMADD231PS sigmoidconsts<>+192(SB), Y3, Y4
-	VMULPS       Y4, Y4, Y5
-	VMOVUPS      sigmoidconsts<>+256(SB), Y6
-	VFMADD213PS  sigmoidconsts<>+320(SB), Y4, Y6
-	VMOVUPS      sigmoidconsts<>+384(SB), Y7
-	VFMADD213PS  sigmoidconsts<>+448(SB), Y4, Y7
-	VMOVUPS      sigmoidconsts<>+512(SB), Y8
-	VFMADD213PS  sigmoidconsts<>+576(SB), Y4, Y8
-	VFMADD213PS  Y7, Y5, Y8
-	VFMADD213PS  Y6, Y5, Y8
-	VFMADD213PS  Y4, Y5, Y8
-	VADDPS       sigmoidconsts<>+640(SB), Y8, Y8
-	VCVTPS2DQ    Y3, Y3
-	VPADDD       sigmoidconsts<>+704(SB), Y3, Y3
-	VPSLLD       $0x17, Y3, Y3
-	VMULPS       Y3, Y8, Y3
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y2, Y2
-	VANDNPS      Y3, Y2, Y3
-	VADDPS       sigmoidconsts<>+640(SB), Y3, Y2
-	VMOVUPS      sigmoidconsts<>+640(SB), Y4
-	VDIVPS       Y2, Y4, Y4
-	VMULPS       Y4, Y3, Y2
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y0, Y5
-	VBLENDVPS    Y5, Y2, Y4, Y6
-	VBLENDVPS    Y5, Y4, Y2, Y2
-	VMOVUPS      Y6, 96(SP)
-	VMOVUPS      Y2, 128(SP)
-	VMOVUPS      Y3, 160(SP)
-	VMOVUPS      Y0, 192(SP)
-	VMOVUPS      Y1, 224(SP)
-	VMOVUPS      64(SP), Y0
-	VMOVUPS      192(SP), Y1
-	VMOVUPS      224(SP), Y2
-	VMOVUPS      160(SP), Y3
-	TESTQ        $0x00000003, sflags+160(FP)
-	JZ           noflag_167
-	VADDPS       sigmoidconsts<>+640(SB), Y3, Y4
-	VPSRLD       $0x17, Y4, Y5
-	VPSUBD       sigmoidconsts<>+960(SB), Y5, Y5
-	VCVTDQ2PS    Y5, Y6
-	VANDPS       sigmoidconsts<>+1024(SB), Y4, Y5
-	VORPS        sigmoidconsts<>+320(SB), Y5, Y5
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y5, Y7
-	VSUBPS       sigmoidconsts<>+640(SB), Y5, Y8
-	VADDPS       Y5, Y5, Y5
-	VSUBPS       sigmoidconsts<>+640(SB), Y5, Y5
-	VBLENDVPS    Y7, Y5, Y8, Y5
-	VANDPS       sigmoidconsts<>+640(SB), Y7, Y7
-	VSUBPS       Y7, Y6, Y6
-	VMULPS       Y5, Y5, Y7
-	VMOVUPS      sigmoidconsts<>+1152(SB), Y8
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Y5, Y8
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Y5, Y8
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Y5, Y8
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Y5, Y8
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Y5, Y8
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Y5, Y8
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Y5, Y8
-	VFMADD213PS  sigmoidconsts<>+1664(SB), Y5, Y8
-	VMULPS       Y5, Y8, Y8
-	VMULPS       Y7, Y8, Y8
-	VFMADD231PS  sigmoidconsts<>+192(SB), Y6, Y8
-	VFNMADD231PS sigmoidconsts<>+320(SB), Y7, Y8
-	VADDPS       Y8, Y5, Y8
-	VFMADD231PS  sigmoidconsts<>+128(SB), Y6, Y8
-	VCMPPS       $0x03, Y4, Y4, Y5
-	VBLENDVPS    Y5, Y4, Y8, Y8
-	VSUBPS       sigmoidconsts<>+640(SB), Y4, Y5
-	VSUBPS       Y5, Y3, Y5
-	VDIVPS       Y4, Y5, Y5
-	VADDPS       Y5, Y8, Y8
-	VMOVUPS      sigmoidconsts<>+640(SB), Y4
-	VSUBPS       Y2, Y4, Y4
-	TESTQ        $0x00000001, sflags+160(FP)
-	JZ           noflag_168
-	VBROADCASTSS pw+124(FP), Y5
-	VMULPS       Y2, Y5, Y5
-	VXORPS       sigmoidconsts<>+0(SB), Y1, Y6
-	VMAXPS       sigmoidconsts<>+832(SB), Y6, Y6
-	VADDPS       Y8, Y6, Y6
-	VMULPS       Y6, Y5, Y5
-	VMAXPS       sigmoidconsts<>+832(SB), Y1, Y6
-	VADDPS       Y8, Y6, Y6
-	VFMADD231PS  Y6, Y4, Y5
-	VMULPS       Y0, Y5, Y5
-	VADDPS       (SP), Y5, Y5
-	VMOVUPS      Y5, (SP)
-
-noflag_168:
-	TESTQ        $0x00000002, sflags+160(FP)
-	JZ           noflag_169
-	VADDPS       sigmoidconsts<>+640(SB), Y3, Y5
-	VMOVUPS      sigmoidconsts<>+640(SB), Y6
-	VDIVPS       Y5, Y6, Y6
-	VMULPS       Y6, Y3, Y3
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y1, Y5
-	VBLENDVPS    Y5, Y3, Y6, Y7
-	VBLENDVPS    Y5, Y6, Y3, Y3
-	VMAXPS       sigmoidconsts<>+832(SB), Y1, Y5
-	VFNMADD231PS Y2, Y1, Y5
-	VADDPS       Y8, Y5, Y5
-	VMULPS       Y2, Y3, Y1
-	VFMADD231PS  Y4, Y7, Y1
-	VBROADCASTSS gamma+136(FP), Y3
-	CMPQ         R8, $0x01
-	JEQ          pow1_170
-	CMPQ         R8, $0x02
-	JEQ          pow2_172
-	CMPQ         R8, $0x03
-	JEQ          powg_171
-	VMOVUPS      sigmoidconsts<>+640(SB), Y3
-	JMP          powd_173
-
-pow1_170:
-	VMOVAPS Y1, Y3
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y1, Y1
-	VANDNPS Y3, Y1, Y3
-	JMP     powd_173
-
-pow2_172:
-	VMULPS  Y1, Y1, Y3
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y1, Y1
-	VANDNPS Y3, Y1, Y3
-	JMP     powd_173
-
-powg_171:
-	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y1, Y7
-	VMULPS       sigmoidconsts<>+1792(SB), Y1, Y6
-	VBLENDVPS    Y7, Y6, Y1, Y6
-	VANDPS       sigmoidconsts<>+1856(SB), Y7, Y7
-	VPSRLD       $0x17, Y6, Y8
-	VPSUBD       sigmoidconsts<>+960(SB), Y8, Y8
-	VPSUBD       Y7, Y8, Y8
-	VCVTDQ2PS    Y8, Y7
-	VANDPS       sigmoidconsts<>+1024(SB), Y6, Y6
-	VORPS        sigmoidconsts<>+320(SB), Y6, Y6
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y6, Y8
-	VSUBPS       sigmoidconsts<>+640(SB), Y6, Y9
-	VADDPS       Y6, Y6, Y6
-	VSUBPS       sigmoidconsts<>+640(SB), Y6, Y6
-	VBLENDVPS    Y8, Y6, Y9, Y6
-	VANDPS       sigmoidconsts<>+640(SB), Y8, Y8
-	VSUBPS       Y8, Y7, Y7
-	VMULPS       Y6, Y6, Y8
-	VMOVUPS      sigmoidconsts<>+1152(SB), Y9
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Y6, Y9
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Y6, Y9
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Y6, Y9
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Y6, Y9
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Y6, Y9
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Y6, Y9
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Y6, Y9
-	VFMADD213PS  sigmoidconsts<>+1664(SB), Y6, Y9
-	VMULPS       Y6, Y9, Y9
-	VMULPS       Y8, Y9, Y9
-	VFMADD231PS  sigmoidconsts<>+192(SB), Y7, Y9
-	VFNMADD231PS sigmoidconsts<>+320(SB), Y8, Y9
-	VADDPS       Y9, Y6, Y9
-	VFMADD231PS  sigmoidconsts<>+128(SB), Y7, Y9
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y1, Y6
-	VBLENDVPS    Y6, Y1, Y9, Y9
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y1, Y6
-	VBLENDVPS    Y6, sigmoidconsts<>+1984(SB), Y9, Y9
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y1, Y6
-	VBLENDVPS    Y6, sigmoidconsts<>+2048(SB), Y9, Y9
-	VMULPS       Y3, Y9, Y9
-	VMULPS       sigmoidconsts<>+64(SB), Y9, Y3
-	VROUNDPS     $0x00, Y3, Y3
-	VMOVAPS      Y9, Y6
-	VFNMADD231PS sigmoidconsts<>+128(SB), Y3, Y6
-	VFNMADD231PS sigmoidconsts<>+192(SB), Y3, Y6
-	VMULPS       Y6, Y6, Y7
-	VMOVUPS      sigmoidconsts<>+256(SB), Y8
-	VFMADD213PS  sigmoidconsts<>+320(SB), Y6, Y8
-	VMOVUPS      sigmoidconsts<>+384(SB), Y10
-	VFMADD213PS  sigmoidconsts<>+448(SB), Y6, Y10
-	VMOVUPS      sigmoidconsts<>+512(SB), Y11
-	VFMADD213PS  sigmoidconsts<>+576(SB), Y6, Y11
-	VFMADD213PS  Y10, Y7, Y11
-	VFMADD213PS  Y8, Y7, Y11
-	VFMADD213PS  Y6, Y7, Y11
-	VADDPS       sigmoidconsts<>+640(SB), Y11, Y11
-	VCVTPS2DQ    Y3, Y3
-	VPSRAD       $0x01, Y3, Y6
-	VPSUBD       Y6, Y3, Y3
-	VPADDD       sigmoidconsts<>+704(SB), Y6, Y6
-	VPSLLD       $0x17, Y6, Y6
-	VPADDD       sigmoidconsts<>+704(SB), Y3, Y3
-	VPSLLD       $0x17, Y3, Y3
-	VMULPS       Y6, Y11, Y6
-	VMULPS       Y3, Y6, Y6
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y9, Y3
-	VANDNPS      Y6, Y3, Y6
-	VCMPPS       $0x0e, sigmoidconsts<>+2112(SB), Y9, Y3
-	VBLENDVPS    Y3, sigmoidconsts<>+1920(SB), Y6, Y6
-	VMOVAPS      Y6, Y3
-	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y1, Y1
-	VANDNPS      Y3, Y1, Y3
-
-powd_173:
-	VMULPS       Y3, Y5, Y5
-	TESTQ        $0x00000100, sflags+160(FP)
-	JZ           noflag_174
-	VBROADCASTSS alpha+132(FP), Y1
-	VMOVUPS      sigmoidconsts<>+640(SB), Y3
-	VSUBPS       Y1, Y3, Y3
-	VMULPS       Y4, Y3, Y3
-	VFMADD231PS  Y2, Y1, Y3
-	VMULPS       Y3, Y5, Y5
-
-noflag_174:
-	VMULPS  Y0, Y5, Y5
-	VADDPS  32(SP), Y5, Y5
-	VMOVUPS Y5, 32(SP)
-
-noflag_169:
-noflag_167:
-	VMOVUPS      sigmoidconsts<>+640(SB), Y0
-	VSUBPS       224(SP), Y0, Y0
-	VMOVUPS      Y0, 256(SP)
-	VXORPS       Y0, Y0, Y0
-	TESTQ        $0x00000004, DI
-	JZ           noflag_175
-	VBROADCASTSS a+104(FP), Y1
-	VMULPS       224(SP), Y1, Y1
-	VBROADCASTSS b+108(FP), Y2
-	VADDPS       Y2, Y1, Y1
-	VBROADCASTSS e+112(FP), Y2
-	VFMADD231PS  96(SP), Y2, Y1
-	TESTQ        $0x00000010, DI
-	JZ           noflag_176
-	VMOVUPS      96(SP), Y2
-	VXORPS       Y3, Y3, Y3
-	VCMPPS       $0x0e, 224(SP), Y2, Y4
-	VBLENDVPS    Y4, sigmoidconsts<>+640(SB), Y3, Y3
-	VCMPPS       $0x01, 224(SP), Y2, Y2
-	VBLENDVPS    Y2, sigmoidconsts<>+2304(SB), Y3, Y3
-	VBROADCASTSS d+116(FP), Y2
-	VFMADD231PS  Y3, Y2, Y1
-
-noflag_176:
-	VMOVUPS 96(SP), Y2
-	VMULPS  128(SP), Y2, Y2
-	VMULPS  Y1, Y2, Y2
-	VADDPS  Y2, Y0, Y0
-
-noflag_175:
-	TESTQ        $0x00000001, DI
-	JZ           noflag_177
-	VMOVUPS      96(SP), Y1
-	VMULPS       256(SP), Y1, Y1
-	VBROADCASTSS pw+124(FP), Y2
-	VMULPS       224(SP), Y2, Y2
-	VFNMADD231PS 128(SP), Y2, Y1
-	VBROADCASTSS bceScale+120(FP), Y2
-	VFMADD231PS  Y2, Y1, Y0
-
-noflag_177:
-	VMOVUPS      Y0, 288(SP)
-	TESTQ        $0x00000002, DI
-	JZ           noflag_178
-	VMOVUPS      160(SP), Y0
-	VADDPS       sigmoidconsts<>+640(SB), Y0, Y1
-	VPSRLD       $0x17, Y1, Y2
-	VPSUBD       sigmoidconsts<>+960(SB), Y2, Y2
-	VCVTDQ2PS    Y2, Y3
-	VANDPS       sigmoidconsts<>+1024(SB), Y1, Y2
-	VORPS        sigmoidconsts<>+320(SB), Y2, Y2
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y2, Y4
-	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y5
-	VADDPS       Y2, Y2, Y2
-	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y2
-	VBLENDVPS    Y4, Y2, Y5, Y2
-	VANDPS       sigmoidconsts<>+640(SB), Y4, Y4
-	VSUBPS       Y4, Y3, Y3
-	VMULPS       Y2, Y2, Y4
-	VMOVUPS      sigmoidconsts<>+1152(SB), Y5
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Y2, Y5
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Y2, Y5
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Y2, Y5
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Y2, Y5
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Y2, Y5
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Y2, Y5
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Y2, Y5
-	VFMADD213PS  sigmoidconsts<>+1664(SB), Y2, Y5
-	VMULPS       Y2, Y5, Y5
-	VMULPS       Y4, Y5, Y5
-	VFMADD231PS  sigmoidconsts<>+192(SB), Y3, Y5
-	VFNMADD231PS sigmoidconsts<>+320(SB), Y4, Y5
-	VADDPS       Y5, Y2, Y5
-	VFMADD231PS  sigmoidconsts<>+128(SB), Y3, Y5
-	VCMPPS       $0x03, Y1, Y1, Y2
-	VBLENDVPS    Y2, Y1, Y5, Y5
-	VSUBPS       sigmoidconsts<>+640(SB), Y1, Y2
-	VSUBPS       Y2, Y0, Y2
-	VDIVPS       Y1, Y2, Y2
-	VADDPS       Y2, Y5, Y5
-	VMOVUPS      192(SP), Y0
-	VMAXPS       sigmoidconsts<>+832(SB), Y0, Y1
-	VFNMADD231PS 224(SP), Y0, Y1
-	VADDPS       Y5, Y1, Y1
-	VMOVUPS      Y1, 320(SP)
-	VMOVUPS      128(SP), Y0
-	VMULPS       224(SP), Y0, Y0
-	VMOVUPS      96(SP), Y1
-	VFMADD231PS  256(SP), Y1, Y0
-	VMOVUPS      Y0, 352(SP)
-	VBROADCASTSS gamma+136(FP), Y1
-	VMOVUPS      Y1, 384(SP)
-	CMPQ         R8, $0x01
-	JEQ          pow1_179
-	CMPQ         R8, $0x02
-	JEQ          pow2_181
-	CMPQ         R8, $0x03
-	JEQ          powg_180
-	VMOVUPS      sigmoidconsts<>+640(SB), Y1
-	JMP          powd_182
-
-pow1_179:
-	VMOVAPS Y0, Y1
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y0, Y0
-	VANDNPS Y1, Y0, Y1
-	JMP     powd_182
-
-pow2_181:
-	VMULPS  Y0, Y0, Y1
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y0, Y0
-	VANDNPS Y1, Y0, Y1
-	JMP     powd_182
-
-powg_180:
-	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y0, Y2
-	VMULPS       sigmoidconsts<>+1792(SB), Y0, Y1
-	VBLENDVPS    Y2, Y1, Y0, Y1
-	VANDPS       sigmoidconsts<>+1856(SB), Y2, Y2
-	VPSRLD       $0x17, Y1, Y3
-	VPSUBD       sigmoidconsts<>+960(SB), Y3, Y3
-	VPSUBD       Y2, Y3, Y3
-	VCVTDQ2PS    Y3, Y2
-	VANDPS       sigmoidconsts<>+1024(SB), Y1, Y1
-	VORPS        sigmoidconsts<>+320(SB), Y1, Y1
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y1, Y3
-	VSUBPS       sigmoidconsts<>+640(SB), Y1, Y4
-	VADDPS       Y1, Y1, Y1
-	VSUBPS       sigmoidconsts<>+640(SB), Y1, Y1
-	VBLENDVPS    Y3, Y1, Y4, Y1
-	VANDPS       sigmoidconsts<>+640(SB), Y3, Y3
-	VSUBPS       Y3, Y2, Y2
-	VMULPS       Y1, Y1, Y3
-	VMOVUPS      sigmoidconsts<>+1152(SB), Y4
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Y1, Y4
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Y1, Y4
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Y1, Y4
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Y1, Y4
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Y1, Y4
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Y1, Y4
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Y1, Y4
-	VFMADD213PS  sigmoidconsts<>+1664(SB), Y1, Y4
-	VMULPS       Y1, Y4, Y4
-	VMULPS       Y3, Y4, Y4
-	VFMADD231PS  sigmoidconsts<>+192(SB), Y2, Y4
-	VFNMADD231PS sigmoidconsts<>+320(SB), Y3, Y4
-	VADDPS       Y4, Y1, Y4
-	VFMADD231PS  sigmoidconsts<>+128(SB), Y2, Y4
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y0, Y1
-	VBLENDVPS    Y1, Y0, Y4, Y4
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y0, Y1
-	VBLENDVPS    Y1, sigmoidconsts<>+1984(SB), Y4, Y4
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y0, Y1
-	VBLENDVPS    Y1, sigmoidconsts<>+2048(SB), Y4, Y4
-	VMULPS       384(SP), Y4, Y4
-	VMULPS       sigmoidconsts<>+64(SB), Y4, Y1
-	VROUNDPS     $0x00, Y1, Y1
-	VMOVAPS      Y4, Y2
-	VFNMADD231PS sigmoidconsts<>+128(SB), Y1, Y2
-	VFNMADD231PS sigmoidconsts<>+192(SB), Y1, Y2
-	VMULPS       Y2, Y2, Y3
-	VMOVUPS      sigmoidconsts<>+256(SB), Y5
-	VFMADD213PS  sigmoidconsts<>+320(SB), Y2, Y5
-	VMOVUPS      sigmoidconsts<>+384(SB), Y6
-	VFMADD213PS  sigmoidconsts<>+448(SB), Y2, Y6
-	VMOVUPS      sigmoidconsts<>+512(SB), Y7
-	VFMADD213PS  sigmoidconsts<>+576(SB), Y2, Y7
-	VFMADD213PS  Y6, Y3, Y7
-	VFMADD213PS  Y5, Y3, Y7
-	VFMADD213PS  Y2, Y3, Y7
-	VADDPS       sigmoidconsts<>+640(SB), Y7, Y7
-	VCVTPS2DQ    Y1, Y1
-	VPSRAD       $0x01, Y1, Y2
-	VPSUBD       Y2, Y1, Y1
-	VPADDD       sigmoidconsts<>+704(SB), Y2, Y2
-	VPSLLD       $0x17, Y2, Y2
-	VPADDD       sigmoidconsts<>+704(SB), Y1, Y1
-	VPSLLD       $0x17, Y1, Y1
-	VMULPS       Y2, Y7, Y2
-	VMULPS       Y1, Y2, Y2
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y4, Y1
-	VANDNPS      Y2, Y1, Y2
-	VCMPPS       $0x0e, sigmoidconsts<>+2112(SB), Y4, Y1
-	VBLENDVPS    Y1, sigmoidconsts<>+1920(SB), Y2, Y2
-	VMOVAPS      Y2, Y1
-	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y0, Y0
-	VANDNPS      Y1, Y0, Y1
-
-powd_182:
-	VMOVUPS      96(SP), Y0
-	VMULPS       256(SP), Y0, Y0
-	VMOVUPS      128(SP), Y2
-	VFNMADD231PS 224(SP), Y2, Y0
-	VMULPS       Y1, Y0, Y0
-	VMOVUPS      Y0, 416(SP)
-	CMPQ         R8, $0x00
-	JEQ          gamma0_183
-	VMOVUPS      384(SP), Y0
-	VSUBPS       sigmoidconsts<>+640(SB), Y0, Y0
-	VMOVUPS      Y0, 448(SP)
-	VMOVUPS      352(SP), Y0
-	CMPQ         R9, $0x01
-	JEQ          pow1_184
-	CMPQ         R9, $0x02
-	JEQ          pow2_186
-	CMPQ         R9, $0x03
-	JEQ          powg_185
-	VMOVUPS      sigmoidconsts<>+640(SB), Y1
-	JMP          powd_187
-
-pow1_184:
-	VMOVAPS Y0, Y1
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y0, Y0
-	VANDNPS Y1, Y0, Y1
-	JMP     powd_187
-
-pow2_186:
-	VMULPS  Y0, Y0, Y1
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y0, Y0
-	VANDNPS Y1, Y0, Y1
-	JMP     powd_187
-
-powg_185:
-	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y0, Y2
-	VMULPS       sigmoidconsts<>+1792(SB), Y0, Y1
-	VBLENDVPS    Y2, Y1, Y0, Y1
-	VANDPS       sigmoidconsts<>+1856(SB), Y2, Y2
-	VPSRLD       $0x17, Y1, Y3
-	VPSUBD       sigmoidconsts<>+960(SB), Y3, Y3
-	VPSUBD       Y2, Y3, Y3
-	VCVTDQ2PS    Y3, Y2
-	VANDPS       sigmoidconsts<>+1024(SB), Y1, Y1
-	VORPS        sigmoidconsts<>+320(SB), Y1, Y1
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y1, Y3
-	VSUBPS       sigmoidconsts<>+640(SB), Y1, Y4
-	VADDPS       Y1, Y1, Y1
-	VSUBPS       sigmoidconsts<>+640(SB), Y1, Y1
-	VBLENDVPS    Y3, Y1, Y4, Y1
-	VANDPS       sigmoidconsts<>+640(SB), Y3, Y3
-	VSUBPS       Y3, Y2, Y2
-	VMULPS       Y1, Y1, Y3
-	VMOVUPS      sigmoidconsts<>+1152(SB), Y4
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Y1, Y4
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Y1, Y4
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Y1, Y4
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Y1, Y4
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Y1, Y4
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Y1, Y4
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Y1, Y4
-	VFMADD213PS  sigmoidconsts<>+1664(SB), Y1, Y4
-	VMULPS       Y1, Y4, Y4
-	VMULPS       Y3, Y4, Y4
-	VFMADD231PS  sigmoidconsts<>+192(SB), Y2, Y4
-	VFNMADD231PS sigmoidconsts<>+320(SB), Y3, Y4
-	VADDPS       Y4, Y1, Y4
-	VFMADD231PS  sigmoidconsts<>+128(SB), Y2, Y4
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y0, Y1
-	VBLENDVPS    Y1, Y0, Y4, Y4
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y0, Y1
-	VBLENDVPS    Y1, sigmoidconsts<>+1984(SB), Y4, Y4
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y0, Y1
-	VBLENDVPS    Y1, sigmoidconsts<>+2048(SB), Y4, Y4
-	VMULPS       448(SP), Y4, Y4
-	VMULPS       sigmoidconsts<>+64(SB), Y4, Y1
-	VROUNDPS     $0x00, Y1, Y1
-	VMOVAPS      Y4, Y2
-	VFNMADD231PS sigmoidconsts<>+128(SB), Y1, Y2
-	VFNMADD231PS sigmoidconsts<>+192(SB), Y1, Y2
-	VMULPS       Y2, Y2, Y3
-	VMOVUPS      sigmoidconsts<>+256(SB), Y5
-	VFMADD213PS  sigmoidconsts<>+320(SB), Y2, Y5
-	VMOVUPS      sigmoidconsts<>+384(SB), Y6
-	VFMADD213PS  sigmoidconsts<>+448(SB), Y2, Y6
-	VMOVUPS      sigmoidconsts<>+512(SB), Y7
-	VFMADD213PS  sigmoidconsts<>+576(SB), Y2, Y7
-	VFMADD213PS  Y6, Y3, Y7
-	VFMADD213PS  Y5, Y3, Y7
-	VFMADD213PS  Y2, Y3, Y7
-	VADDPS       sigmoidconsts<>+640(SB), Y7, Y7
-	VCVTPS2DQ    Y1, Y1
-	VPSRAD       $0x01, Y1, Y2
-	VPSUBD       Y2, Y1, Y1
-	VPADDD       sigmoidconsts<>+704(SB), Y2, Y2
-	VPSLLD       $0x17, Y2, Y2
-	VPADDD       sigmoidconsts<>+704(SB), Y1, Y1
-	VPSLLD       $0x17, Y1, Y1
-	VMULPS       Y2, Y7, Y2
-	VMULPS       Y1, Y2, Y2
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y4, Y1
-	VANDNPS      Y2, Y1, Y2
-	VCMPPS       $0x0e, sigmoidconsts<>+2112(SB), Y4, Y1
-	VBLENDVPS    Y1, sigmoidconsts<>+1920(SB), Y2, Y2
-	VMOVAPS      Y2, Y1
-	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y0, Y0
-	VANDNPS      Y1, Y0, Y1
-
-powd_187:
-	VMOVUPS      320(SP), Y0
-	VMULPS       Y1, Y0, Y0
-	VMOVUPS      sigmoidconsts<>+640(SB), Y1
-	VMOVUPS      sigmoidconsts<>+2368(SB), Y2
-	VFNMADD231PS 224(SP), Y2, Y1
-	VMULPS       Y1, Y0, Y0
-	VMULPS       96(SP), Y0, Y0
-	VMULPS       128(SP), Y0, Y0
-	VMULPS       384(SP), Y0, Y0
-	VMOVUPS      352(SP), Y1
-	VCMPPS       $0x0e, sigmoidconsts<>+832(SB), Y1, Y1
-	VMOVUPS      416(SP), Y2
-	VANDPS       Y1, Y0, Y0
-	VADDPS       Y0, Y2, Y2
-	VMOVUPS      Y2, 416(SP)
-
-gamma0_183:
-	VMOVUPS      416(SP), Y0
-	TESTQ        $0x00000100, DI
-	JZ           noflag_188
-	VBROADCASTSS alpha+132(FP), Y1
-	VMOVUPS      sigmoidconsts<>+640(SB), Y2
-	VSUBPS       Y1, Y2, Y2
-	VMULPS       256(SP), Y2, Y2
-	VFMADD231PS  224(SP), Y1, Y2
-	VMULPS       Y2, Y0, Y0
-
-noflag_188:
-	VBROADCASTSS focalScale+128(FP), Y1
-	VMOVUPS      288(SP), Y2
-	VFMADD231PS  Y1, Y0, Y2
-	VMOVUPS      Y2, 288(SP)
-
-noflag_178:
-	VMOVUPS 288(SP), Y0
-	VMULPS  64(SP), Y0, Y0
-	VMOVUPS Y0, (DX)
-	ADDQ    $0x00000020, AX
-	ADDQ    $0x00000020, CX
-	ADDQ    $0x00000020, DX
-	ADDQ    $0x00000020, BX
-	SUBQ    $0x00000008, SI
-	JMP     loop_164
-
-tail_165:
-	TESTQ        SI, SI
-	JZ           done_166
-	LEAQ         sigmoidconsts<>+2176(SB), R10
-	NEGQ         SI
-	VMOVDQU      64(R10)(SI*4), Y0
-	VMASKMOVPS   (AX), Y0, Y1
-	VMASKMOVPS   (CX), Y0, Y2
-	VMASKMOVPS   (BX), Y0, Y3
+	VMOVUPS      (AX), Y1
+	VMOVUPS      (CX), Y2
+	VPMAXUD      Y2, Y0, Y0
+	VMOVUPS      (BX), Y3
 	VMOVUPS      Y3, 64(SP)
 	VORPS        sigmoidconsts<>+0(SB), Y1, Y3
 	VMULPS       sigmoidconsts<>+64(SB), Y3, Y4
@@ -4551,7 +4049,7 @@ tail_165:
 	VMOVUPS      224(SP), Y3
 	VMOVUPS      160(SP), Y4
 	TESTQ        $0x00000003, sflags+160(FP)
-	JZ           noflag_189
+	JZ           noflag_167
 	VADDPS       sigmoidconsts<>+640(SB), Y4, Y5
 	VPSRLD       $0x17, Y5, Y6
 	VPSUBD       sigmoidconsts<>+960(SB), Y6, Y6
@@ -4590,7 +4088,7 @@ tail_165:
 	VMOVUPS      sigmoidconsts<>+640(SB), Y5
 	VSUBPS       Y3, Y5, Y5
 	TESTQ        $0x00000001, sflags+160(FP)
-	JZ           noflag_190
+	JZ           noflag_168
 	VBROADCASTSS pw+124(FP), Y6
 	VMULPS       Y3, Y6, Y6
 	VXORPS       sigmoidconsts<>+0(SB), Y2, Y7
@@ -4601,13 +4099,12 @@ tail_165:
 	VADDPS       Y9, Y7, Y7
 	VFMADD231PS  Y7, Y5, Y6
 	VMULPS       Y1, Y6, Y6
-	VANDPS       Y0, Y6, Y6
 	VADDPS       (SP), Y6, Y6
 	VMOVUPS      Y6, (SP)
 
-noflag_190:
+noflag_168:
 	TESTQ        $0x00000002, sflags+160(FP)
-	JZ           noflag_191
+	JZ           noflag_169
 	VADDPS       sigmoidconsts<>+640(SB), Y4, Y6
 	VMOVUPS      sigmoidconsts<>+640(SB), Y7
 	VDIVPS       Y6, Y7, Y7
@@ -4622,27 +4119,27 @@ noflag_190:
 	VFMADD231PS  Y5, Y8, Y2
 	VBROADCASTSS gamma+136(FP), Y4
 	CMPQ         R8, $0x01
-	JEQ          pow1_192
+	JEQ          pow1_170
 	CMPQ         R8, $0x02
-	JEQ          pow2_194
+	JEQ          pow2_172
 	CMPQ         R8, $0x03
-	JEQ          powg_193
+	JEQ          powg_171
 	VMOVUPS      sigmoidconsts<>+640(SB), Y4
-	JMP          powd_195
+	JMP          powd_173
 
-pow1_192:
+pow1_170:
 	VMOVAPS Y2, Y4
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y2, Y2
 	VANDNPS Y4, Y2, Y4
-	JMP     powd_195
+	JMP     powd_173
 
-pow2_194:
+pow2_172:
 	VMULPS  Y2, Y2, Y4
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y2, Y2
 	VANDNPS Y4, Y2, Y4
-	JMP     powd_195
+	JMP     powd_173
 
-powg_193:
+powg_171:
 	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y2, Y8
 	VMULPS       sigmoidconsts<>+1792(SB), Y2, Y7
 	VBLENDVPS    Y8, Y7, Y2, Y7
@@ -4716,10 +4213,10 @@ powg_193:
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y2, Y2
 	VANDNPS      Y4, Y2, Y4
 
-powd_195:
+powd_173:
 	VMULPS       Y4, Y6, Y6
 	TESTQ        $0x00000100, sflags+160(FP)
-	JZ           noflag_196
+	JZ           noflag_174
 	VBROADCASTSS alpha+132(FP), Y2
 	VMOVUPS      sigmoidconsts<>+640(SB), Y4
 	VSUBPS       Y2, Y4, Y4
@@ -4727,20 +4224,19 @@ powd_195:
 	VFMADD231PS  Y3, Y2, Y4
 	VMULPS       Y4, Y6, Y6
 
-noflag_196:
+noflag_174:
 	VMULPS  Y1, Y6, Y6
-	VANDPS  Y0, Y6, Y6
 	VADDPS  32(SP), Y6, Y6
 	VMOVUPS Y6, 32(SP)
 
-noflag_191:
-noflag_189:
+noflag_169:
+noflag_167:
 	VMOVUPS      sigmoidconsts<>+640(SB), Y1
 	VSUBPS       224(SP), Y1, Y1
 	VMOVUPS      Y1, 256(SP)
 	VXORPS       Y1, Y1, Y1
 	TESTQ        $0x00000004, DI
-	JZ           noflag_197
+	JZ           noflag_175
 	VBROADCASTSS a+104(FP), Y2
 	VMULPS       224(SP), Y2, Y2
 	VBROADCASTSS b+108(FP), Y3
@@ -4748,7 +4244,7 @@ noflag_189:
 	VBROADCASTSS e+112(FP), Y3
 	VFMADD231PS  96(SP), Y3, Y2
 	TESTQ        $0x00000010, DI
-	JZ           noflag_198
+	JZ           noflag_176
 	VMOVUPS      96(SP), Y3
 	VXORPS       Y4, Y4, Y4
 	VCMPPS       $0x0e, 224(SP), Y3, Y5
@@ -4758,15 +4254,15 @@ noflag_189:
 	VBROADCASTSS d+116(FP), Y3
 	VFMADD231PS  Y4, Y3, Y2
 
-noflag_198:
+noflag_176:
 	VMOVUPS 96(SP), Y3
 	VMULPS  128(SP), Y3, Y3
 	VMULPS  Y2, Y3, Y3
 	VADDPS  Y3, Y1, Y1
 
-noflag_197:
+noflag_175:
 	TESTQ        $0x00000001, DI
-	JZ           noflag_199
+	JZ           noflag_177
 	VMOVUPS      96(SP), Y2
 	VMULPS       256(SP), Y2, Y2
 	VBROADCASTSS pw+124(FP), Y3
@@ -4775,10 +4271,10 @@ noflag_197:
 	VBROADCASTSS bceScale+120(FP), Y3
 	VFMADD231PS  Y3, Y2, Y1
 
-noflag_199:
+noflag_177:
 	VMOVUPS      Y1, 288(SP)
 	TESTQ        $0x00000002, DI
-	JZ           noflag_200
+	JZ           noflag_178
 	VMOVUPS      160(SP), Y1
 	VADDPS       sigmoidconsts<>+640(SB), Y1, Y2
 	VPSRLD       $0x17, Y2, Y3
@@ -4828,27 +4324,27 @@ noflag_199:
 	VBROADCASTSS gamma+136(FP), Y2
 	VMOVUPS      Y2, 384(SP)
 	CMPQ         R8, $0x01
-	JEQ          pow1_201
+	JEQ          pow1_179
 	CMPQ         R8, $0x02
-	JEQ          pow2_203
+	JEQ          pow2_181
 	CMPQ         R8, $0x03
-	JEQ          powg_202
+	JEQ          powg_180
 	VMOVUPS      sigmoidconsts<>+640(SB), Y2
-	JMP          powd_204
+	JMP          powd_182
 
-pow1_201:
+pow1_179:
 	VMOVAPS Y1, Y2
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y1, Y1
 	VANDNPS Y2, Y1, Y2
-	JMP     powd_204
+	JMP     powd_182
 
-pow2_203:
+pow2_181:
 	VMULPS  Y1, Y1, Y2
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y1, Y1
 	VANDNPS Y2, Y1, Y2
-	JMP     powd_204
+	JMP     powd_182
 
-powg_202:
+powg_180:
 	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y1, Y3
 	VMULPS       sigmoidconsts<>+1792(SB), Y1, Y2
 	VBLENDVPS    Y3, Y2, Y1, Y2
@@ -4922,7 +4418,7 @@ powg_202:
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y1, Y1
 	VANDNPS      Y2, Y1, Y2
 
-powd_204:
+powd_182:
 	VMOVUPS      96(SP), Y1
 	VMULPS       256(SP), Y1, Y1
 	VMOVUPS      128(SP), Y3
@@ -4930,33 +4426,33 @@ powd_204:
 	VMULPS       Y2, Y1, Y1
 	VMOVUPS      Y1, 416(SP)
 	CMPQ         R8, $0x00
-	JEQ          gamma0_205
+	JEQ          gamma0_183
 	VMOVUPS      384(SP), Y1
 	VSUBPS       sigmoidconsts<>+640(SB), Y1, Y1
 	VMOVUPS      Y1, 448(SP)
 	VMOVUPS      352(SP), Y1
 	CMPQ         R9, $0x01
-	JEQ          pow1_206
+	JEQ          pow1_184
 	CMPQ         R9, $0x02
-	JEQ          pow2_208
+	JEQ          pow2_186
 	CMPQ         R9, $0x03
-	JEQ          powg_207
+	JEQ          powg_185
 	VMOVUPS      sigmoidconsts<>+640(SB), Y2
-	JMP          powd_209
+	JMP          powd_187
 
-pow1_206:
+pow1_184:
 	VMOVAPS Y1, Y2
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y1, Y1
 	VANDNPS Y2, Y1, Y2
-	JMP     powd_209
+	JMP     powd_187
 
-pow2_208:
+pow2_186:
 	VMULPS  Y1, Y1, Y2
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y1, Y1
 	VANDNPS Y2, Y1, Y2
-	JMP     powd_209
+	JMP     powd_187
 
-powg_207:
+powg_185:
 	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y1, Y3
 	VMULPS       sigmoidconsts<>+1792(SB), Y1, Y2
 	VBLENDVPS    Y3, Y2, Y1, Y2
@@ -5030,7 +4526,7 @@ powg_207:
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y1, Y1
 	VANDNPS      Y2, Y1, Y2
 
-powd_209:
+powd_187:
 	VMOVUPS      320(SP), Y1
 	VMULPS       Y2, Y1, Y1
 	VMOVUPS      sigmoidconsts<>+640(SB), Y2
@@ -5047,10 +4543,10 @@ powd_209:
 	VADDPS       Y1, Y3, Y3
 	VMOVUPS      Y3, 416(SP)
 
-gamma0_205:
+gamma0_183:
 	VMOVUPS      416(SP), Y1
 	TESTQ        $0x00000100, DI
-	JZ           noflag_210
+	JZ           noflag_188
 	VBROADCASTSS alpha+132(FP), Y2
 	VMOVUPS      sigmoidconsts<>+640(SB), Y3
 	VSUBPS       Y2, Y3, Y3
@@ -5058,43 +4554,628 @@ gamma0_205:
 	VFMADD231PS  224(SP), Y2, Y3
 	VMULPS       Y3, Y1, Y1
 
-noflag_210:
+noflag_188:
 	VBROADCASTSS focalScale+128(FP), Y2
 	VMOVUPS      288(SP), Y3
 	VFMADD231PS  Y2, Y1, Y3
 	VMOVUPS      Y3, 288(SP)
 
+noflag_178:
+	VMOVUPS 288(SP), Y1
+	VMULPS  64(SP), Y1, Y1
+	VMOVUPS Y1, (DX)
+	ADDQ    $0x00000020, AX
+	ADDQ    $0x00000020, CX
+	ADDQ    $0x00000020, DX
+	ADDQ    $0x00000020, BX
+	SUBQ    $0x00000008, SI
+	JMP     loop_164
+
+tail_165:
+	TESTQ        SI, SI
+	JZ           done_166
+	LEAQ         sigmoidconsts<>+2176(SB), R10
+	NEGQ         SI
+	VMOVDQU      64(R10)(SI*4), Y1
+	VMASKMOVPS   (AX), Y1, Y2
+	VMASKMOVPS   (CX), Y1, Y3
+	VPMAXUD      Y3, Y0, Y0
+	VMASKMOVPS   (BX), Y1, Y4
+	VMOVUPS      Y4, 64(SP)
+	VORPS        sigmoidconsts<>+0(SB), Y2, Y4
+	VMULPS       sigmoidconsts<>+64(SB), Y4, Y5
+	VROUNDPS     $0x00, Y5, Y5
+	VMOVAPS      Y4, Y6
+	VFNMADD231PS sigmoidconsts<>+128(SB), Y5, Y6
+	VFNMADD231PS sigmoidconsts<>+192(SB), Y5, Y6
+	VMULPS       Y6, Y6, Y7
+	VMOVUPS      sigmoidconsts<>+256(SB), Y8
+	VFMADD213PS  sigmoidconsts<>+320(SB), Y6, Y8
+	VMOVUPS      sigmoidconsts<>+384(SB), Y9
+	VFMADD213PS  sigmoidconsts<>+448(SB), Y6, Y9
+	VMOVUPS      sigmoidconsts<>+512(SB), Y10
+	VFMADD213PS  sigmoidconsts<>+576(SB), Y6, Y10
+	VFMADD213PS  Y9, Y7, Y10
+	VFMADD213PS  Y8, Y7, Y10
+	VFMADD213PS  Y6, Y7, Y10
+	VADDPS       sigmoidconsts<>+640(SB), Y10, Y10
+	VCVTPS2DQ    Y5, Y5
+	VPADDD       sigmoidconsts<>+704(SB), Y5, Y5
+	VPSLLD       $0x17, Y5, Y5
+	VMULPS       Y5, Y10, Y5
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y4, Y4
+	VANDNPS      Y5, Y4, Y5
+	VADDPS       sigmoidconsts<>+640(SB), Y5, Y4
+	VMOVUPS      sigmoidconsts<>+640(SB), Y6
+	VDIVPS       Y4, Y6, Y6
+	VMULPS       Y6, Y5, Y4
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y2, Y7
+	VBLENDVPS    Y7, Y4, Y6, Y8
+	VBLENDVPS    Y7, Y6, Y4, Y4
+	VMOVUPS      Y8, 96(SP)
+	VMOVUPS      Y4, 128(SP)
+	VMOVUPS      Y5, 160(SP)
+	VMOVUPS      Y2, 192(SP)
+	VMOVUPS      Y3, 224(SP)
+	VMOVUPS      64(SP), Y2
+	VMOVUPS      192(SP), Y3
+	VMOVUPS      224(SP), Y4
+	VMOVUPS      160(SP), Y5
+	TESTQ        $0x00000003, sflags+160(FP)
+	JZ           noflag_189
+	VADDPS       sigmoidconsts<>+640(SB), Y5, Y6
+	VPSRLD       $0x17, Y6, Y7
+	VPSUBD       sigmoidconsts<>+960(SB), Y7, Y7
+	VCVTDQ2PS    Y7, Y8
+	VANDPS       sigmoidconsts<>+1024(SB), Y6, Y7
+	VORPS        sigmoidconsts<>+320(SB), Y7, Y7
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y7, Y9
+	VSUBPS       sigmoidconsts<>+640(SB), Y7, Y10
+	VADDPS       Y7, Y7, Y7
+	VSUBPS       sigmoidconsts<>+640(SB), Y7, Y7
+	VBLENDVPS    Y9, Y7, Y10, Y7
+	VANDPS       sigmoidconsts<>+640(SB), Y9, Y9
+	VSUBPS       Y9, Y8, Y8
+	VMULPS       Y7, Y7, Y9
+	VMOVUPS      sigmoidconsts<>+1152(SB), Y10
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Y7, Y10
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Y7, Y10
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Y7, Y10
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Y7, Y10
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Y7, Y10
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Y7, Y10
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Y7, Y10
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Y7, Y10
+	VMULPS       Y7, Y10, Y10
+	VMULPS       Y9, Y10, Y10
+	VFMADD231PS  sigmoidconsts<>+192(SB), Y8, Y10
+	VFNMADD231PS sigmoidconsts<>+320(SB), Y9, Y10
+	VADDPS       Y10, Y7, Y10
+	VFMADD231PS  sigmoidconsts<>+128(SB), Y8, Y10
+	VCMPPS       $0x03, Y6, Y6, Y7
+	VBLENDVPS    Y7, Y6, Y10, Y10
+	VSUBPS       sigmoidconsts<>+640(SB), Y6, Y7
+	VSUBPS       Y7, Y5, Y7
+	VDIVPS       Y6, Y7, Y7
+	VADDPS       Y7, Y10, Y10
+	VMOVUPS      sigmoidconsts<>+640(SB), Y6
+	VSUBPS       Y4, Y6, Y6
+	TESTQ        $0x00000001, sflags+160(FP)
+	JZ           noflag_190
+	VBROADCASTSS pw+124(FP), Y7
+	VMULPS       Y4, Y7, Y7
+	VXORPS       sigmoidconsts<>+0(SB), Y3, Y8
+	VMAXPS       sigmoidconsts<>+832(SB), Y8, Y8
+	VADDPS       Y10, Y8, Y8
+	VMULPS       Y8, Y7, Y7
+	VMAXPS       sigmoidconsts<>+832(SB), Y3, Y8
+	VADDPS       Y10, Y8, Y8
+	VFMADD231PS  Y8, Y6, Y7
+	VMULPS       Y2, Y7, Y7
+	VANDPS       Y1, Y7, Y7
+	VADDPS       (SP), Y7, Y7
+	VMOVUPS      Y7, (SP)
+
+noflag_190:
+	TESTQ        $0x00000002, sflags+160(FP)
+	JZ           noflag_191
+	VADDPS       sigmoidconsts<>+640(SB), Y5, Y7
+	VMOVUPS      sigmoidconsts<>+640(SB), Y8
+	VDIVPS       Y7, Y8, Y8
+	VMULPS       Y8, Y5, Y5
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y3, Y7
+	VBLENDVPS    Y7, Y5, Y8, Y9
+	VBLENDVPS    Y7, Y8, Y5, Y5
+	VMAXPS       sigmoidconsts<>+832(SB), Y3, Y7
+	VFNMADD231PS Y4, Y3, Y7
+	VADDPS       Y10, Y7, Y7
+	VMULPS       Y4, Y5, Y3
+	VFMADD231PS  Y6, Y9, Y3
+	VBROADCASTSS gamma+136(FP), Y5
+	CMPQ         R8, $0x01
+	JEQ          pow1_192
+	CMPQ         R8, $0x02
+	JEQ          pow2_194
+	CMPQ         R8, $0x03
+	JEQ          powg_193
+	VMOVUPS      sigmoidconsts<>+640(SB), Y5
+	JMP          powd_195
+
+pow1_192:
+	VMOVAPS Y3, Y5
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y3, Y3
+	VANDNPS Y5, Y3, Y5
+	JMP     powd_195
+
+pow2_194:
+	VMULPS  Y3, Y3, Y5
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y3, Y3
+	VANDNPS Y5, Y3, Y5
+	JMP     powd_195
+
+powg_193:
+	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y3, Y9
+	VMULPS       sigmoidconsts<>+1792(SB), Y3, Y8
+	VBLENDVPS    Y9, Y8, Y3, Y8
+	VANDPS       sigmoidconsts<>+1856(SB), Y9, Y9
+	VPSRLD       $0x17, Y8, Y10
+	VPSUBD       sigmoidconsts<>+960(SB), Y10, Y10
+	VPSUBD       Y9, Y10, Y10
+	VCVTDQ2PS    Y10, Y9
+	VANDPS       sigmoidconsts<>+1024(SB), Y8, Y8
+	VORPS        sigmoidconsts<>+320(SB), Y8, Y8
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y8, Y10
+	VSUBPS       sigmoidconsts<>+640(SB), Y8, Y11
+	VADDPS       Y8, Y8, Y8
+	VSUBPS       sigmoidconsts<>+640(SB), Y8, Y8
+	VBLENDVPS    Y10, Y8, Y11, Y8
+	VANDPS       sigmoidconsts<>+640(SB), Y10, Y10
+	VSUBPS       Y10, Y9, Y9
+	VMULPS       Y8, Y8, Y10
+	VMOVUPS      sigmoidconsts<>+1152(SB), Y11
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Y8, Y11
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Y8, Y11
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Y8, Y11
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Y8, Y11
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Y8, Y11
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Y8, Y11
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Y8, Y11
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Y8, Y11
+	VMULPS       Y8, Y11, Y11
+	VMULPS       Y10, Y11, Y11
+	VFMADD231PS  sigmoidconsts<>+192(SB), Y9, Y11
+	VFNMADD231PS sigmoidconsts<>+320(SB), Y10, Y11
+	VADDPS       Y11, Y8, Y11
+	VFMADD231PS  sigmoidconsts<>+128(SB), Y9, Y11
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y3, Y8
+	VBLENDVPS    Y8, Y3, Y11, Y11
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y3, Y8
+	VBLENDVPS    Y8, sigmoidconsts<>+1984(SB), Y11, Y11
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y3, Y8
+	VBLENDVPS    Y8, sigmoidconsts<>+2048(SB), Y11, Y11
+	VMULPS       Y5, Y11, Y11
+	VMULPS       sigmoidconsts<>+64(SB), Y11, Y5
+	VROUNDPS     $0x00, Y5, Y5
+	VMOVAPS      Y11, Y8
+	VFNMADD231PS sigmoidconsts<>+128(SB), Y5, Y8
+	VFNMADD231PS sigmoidconsts<>+192(SB), Y5, Y8
+	VMULPS       Y8, Y8, Y9
+	VMOVUPS      sigmoidconsts<>+256(SB), Y10
+	VFMADD213PS  sigmoidconsts<>+320(SB), Y8, Y10
+	VMOVUPS      sigmoidconsts<>+384(SB), Y12
+	VFMADD213PS  sigmoidconsts<>+448(SB), Y8, Y12
+	VMOVUPS      sigmoidconsts<>+512(SB), Y13
+	VFMADD213PS  sigmoidconsts<>+576(SB), Y8, Y13
+	VFMADD213PS  Y12, Y9, Y13
+	VFMADD213PS  Y10, Y9, Y13
+	VFMADD213PS  Y8, Y9, Y13
+	VADDPS       sigmoidconsts<>+640(SB), Y13, Y13
+	VCVTPS2DQ    Y5, Y5
+	VPSRAD       $0x01, Y5, Y8
+	VPSUBD       Y8, Y5, Y5
+	VPADDD       sigmoidconsts<>+704(SB), Y8, Y8
+	VPSLLD       $0x17, Y8, Y8
+	VPADDD       sigmoidconsts<>+704(SB), Y5, Y5
+	VPSLLD       $0x17, Y5, Y5
+	VMULPS       Y8, Y13, Y8
+	VMULPS       Y5, Y8, Y8
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y11, Y5
+	VANDNPS      Y8, Y5, Y8
+	VCMPPS       $0x0e, sigmoidconsts<>+2112(SB), Y11, Y5
+	VBLENDVPS    Y5, sigmoidconsts<>+1920(SB), Y8, Y8
+	VMOVAPS      Y8, Y5
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y3, Y3
+	VANDNPS      Y5, Y3, Y5
+
+powd_195:
+	VMULPS       Y5, Y7, Y7
+	TESTQ        $0x00000100, sflags+160(FP)
+	JZ           noflag_196
+	VBROADCASTSS alpha+132(FP), Y3
+	VMOVUPS      sigmoidconsts<>+640(SB), Y5
+	VSUBPS       Y3, Y5, Y5
+	VMULPS       Y6, Y5, Y5
+	VFMADD231PS  Y4, Y3, Y5
+	VMULPS       Y5, Y7, Y7
+
+noflag_196:
+	VMULPS  Y2, Y7, Y7
+	VANDPS  Y1, Y7, Y7
+	VADDPS  32(SP), Y7, Y7
+	VMOVUPS Y7, 32(SP)
+
+noflag_191:
+noflag_189:
+	VMOVUPS      sigmoidconsts<>+640(SB), Y2
+	VSUBPS       224(SP), Y2, Y2
+	VMOVUPS      Y2, 256(SP)
+	VXORPS       Y2, Y2, Y2
+	TESTQ        $0x00000004, DI
+	JZ           noflag_197
+	VBROADCASTSS a+104(FP), Y3
+	VMULPS       224(SP), Y3, Y3
+	VBROADCASTSS b+108(FP), Y4
+	VADDPS       Y4, Y3, Y3
+	VBROADCASTSS e+112(FP), Y4
+	VFMADD231PS  96(SP), Y4, Y3
+	TESTQ        $0x00000010, DI
+	JZ           noflag_198
+	VMOVUPS      96(SP), Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPS       $0x0e, 224(SP), Y4, Y6
+	VBLENDVPS    Y6, sigmoidconsts<>+640(SB), Y5, Y5
+	VCMPPS       $0x01, 224(SP), Y4, Y4
+	VBLENDVPS    Y4, sigmoidconsts<>+2304(SB), Y5, Y5
+	VBROADCASTSS d+116(FP), Y4
+	VFMADD231PS  Y5, Y4, Y3
+
+noflag_198:
+	VMOVUPS 96(SP), Y4
+	VMULPS  128(SP), Y4, Y4
+	VMULPS  Y3, Y4, Y4
+	VADDPS  Y4, Y2, Y2
+
+noflag_197:
+	TESTQ        $0x00000001, DI
+	JZ           noflag_199
+	VMOVUPS      96(SP), Y3
+	VMULPS       256(SP), Y3, Y3
+	VBROADCASTSS pw+124(FP), Y4
+	VMULPS       224(SP), Y4, Y4
+	VFNMADD231PS 128(SP), Y4, Y3
+	VBROADCASTSS bceScale+120(FP), Y4
+	VFMADD231PS  Y4, Y3, Y2
+
+noflag_199:
+	VMOVUPS      Y2, 288(SP)
+	TESTQ        $0x00000002, DI
+	JZ           noflag_200
+	VMOVUPS      160(SP), Y2
+	VADDPS       sigmoidconsts<>+640(SB), Y2, Y3
+	VPSRLD       $0x17, Y3, Y4
+	VPSUBD       sigmoidconsts<>+960(SB), Y4, Y4
+	VCVTDQ2PS    Y4, Y5
+	VANDPS       sigmoidconsts<>+1024(SB), Y3, Y4
+	VORPS        sigmoidconsts<>+320(SB), Y4, Y4
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y4, Y6
+	VSUBPS       sigmoidconsts<>+640(SB), Y4, Y7
+	VADDPS       Y4, Y4, Y4
+	VSUBPS       sigmoidconsts<>+640(SB), Y4, Y4
+	VBLENDVPS    Y6, Y4, Y7, Y4
+	VANDPS       sigmoidconsts<>+640(SB), Y6, Y6
+	VSUBPS       Y6, Y5, Y5
+	VMULPS       Y4, Y4, Y6
+	VMOVUPS      sigmoidconsts<>+1152(SB), Y7
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Y4, Y7
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Y4, Y7
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Y4, Y7
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Y4, Y7
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Y4, Y7
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Y4, Y7
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Y4, Y7
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Y4, Y7
+	VMULPS       Y4, Y7, Y7
+	VMULPS       Y6, Y7, Y7
+	VFMADD231PS  sigmoidconsts<>+192(SB), Y5, Y7
+	VFNMADD231PS sigmoidconsts<>+320(SB), Y6, Y7
+	VADDPS       Y7, Y4, Y7
+	VFMADD231PS  sigmoidconsts<>+128(SB), Y5, Y7
+	VCMPPS       $0x03, Y3, Y3, Y4
+	VBLENDVPS    Y4, Y3, Y7, Y7
+	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y4
+	VSUBPS       Y4, Y2, Y4
+	VDIVPS       Y3, Y4, Y4
+	VADDPS       Y4, Y7, Y7
+	VMOVUPS      192(SP), Y2
+	VMAXPS       sigmoidconsts<>+832(SB), Y2, Y3
+	VFNMADD231PS 224(SP), Y2, Y3
+	VADDPS       Y7, Y3, Y3
+	VMOVUPS      Y3, 320(SP)
+	VMOVUPS      128(SP), Y2
+	VMULPS       224(SP), Y2, Y2
+	VMOVUPS      96(SP), Y3
+	VFMADD231PS  256(SP), Y3, Y2
+	VMOVUPS      Y2, 352(SP)
+	VBROADCASTSS gamma+136(FP), Y3
+	VMOVUPS      Y3, 384(SP)
+	CMPQ         R8, $0x01
+	JEQ          pow1_201
+	CMPQ         R8, $0x02
+	JEQ          pow2_203
+	CMPQ         R8, $0x03
+	JEQ          powg_202
+	VMOVUPS      sigmoidconsts<>+640(SB), Y3
+	JMP          powd_204
+
+pow1_201:
+	VMOVAPS Y2, Y3
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y2, Y2
+	VANDNPS Y3, Y2, Y3
+	JMP     powd_204
+
+pow2_203:
+	VMULPS  Y2, Y2, Y3
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y2, Y2
+	VANDNPS Y3, Y2, Y3
+	JMP     powd_204
+
+powg_202:
+	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y2, Y4
+	VMULPS       sigmoidconsts<>+1792(SB), Y2, Y3
+	VBLENDVPS    Y4, Y3, Y2, Y3
+	VANDPS       sigmoidconsts<>+1856(SB), Y4, Y4
+	VPSRLD       $0x17, Y3, Y5
+	VPSUBD       sigmoidconsts<>+960(SB), Y5, Y5
+	VPSUBD       Y4, Y5, Y5
+	VCVTDQ2PS    Y5, Y4
+	VANDPS       sigmoidconsts<>+1024(SB), Y3, Y3
+	VORPS        sigmoidconsts<>+320(SB), Y3, Y3
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y3, Y5
+	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y6
+	VADDPS       Y3, Y3, Y3
+	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y3
+	VBLENDVPS    Y5, Y3, Y6, Y3
+	VANDPS       sigmoidconsts<>+640(SB), Y5, Y5
+	VSUBPS       Y5, Y4, Y4
+	VMULPS       Y3, Y3, Y5
+	VMOVUPS      sigmoidconsts<>+1152(SB), Y6
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Y3, Y6
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Y3, Y6
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Y3, Y6
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Y3, Y6
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Y3, Y6
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Y3, Y6
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Y3, Y6
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Y3, Y6
+	VMULPS       Y3, Y6, Y6
+	VMULPS       Y5, Y6, Y6
+	VFMADD231PS  sigmoidconsts<>+192(SB), Y4, Y6
+	VFNMADD231PS sigmoidconsts<>+320(SB), Y5, Y6
+	VADDPS       Y6, Y3, Y6
+	VFMADD231PS  sigmoidconsts<>+128(SB), Y4, Y6
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y2, Y3
+	VBLENDVPS    Y3, Y2, Y6, Y6
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y2, Y3
+	VBLENDVPS    Y3, sigmoidconsts<>+1984(SB), Y6, Y6
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y2, Y3
+	VBLENDVPS    Y3, sigmoidconsts<>+2048(SB), Y6, Y6
+	VMULPS       384(SP), Y6, Y6
+	VMULPS       sigmoidconsts<>+64(SB), Y6, Y3
+	VROUNDPS     $0x00, Y3, Y3
+	VMOVAPS      Y6, Y4
+	VFNMADD231PS sigmoidconsts<>+128(SB), Y3, Y4
+	VFNMADD231PS sigmoidconsts<>+192(SB), Y3, Y4
+	VMULPS       Y4, Y4, Y5
+	VMOVUPS      sigmoidconsts<>+256(SB), Y7
+	VFMADD213PS  sigmoidconsts<>+320(SB), Y4, Y7
+	VMOVUPS      sigmoidconsts<>+384(SB), Y8
+	VFMADD213PS  sigmoidconsts<>+448(SB), Y4, Y8
+	VMOVUPS      sigmoidconsts<>+512(SB), Y9
+	VFMADD213PS  sigmoidconsts<>+576(SB), Y4, Y9
+	VFMADD213PS  Y8, Y5, Y9
+	VFMADD213PS  Y7, Y5, Y9
+	VFMADD213PS  Y4, Y5, Y9
+	VADDPS       sigmoidconsts<>+640(SB), Y9, Y9
+	VCVTPS2DQ    Y3, Y3
+	VPSRAD       $0x01, Y3, Y4
+	VPSUBD       Y4, Y3, Y3
+	VPADDD       sigmoidconsts<>+704(SB), Y4, Y4
+	VPSLLD       $0x17, Y4, Y4
+	VPADDD       sigmoidconsts<>+704(SB), Y3, Y3
+	VPSLLD       $0x17, Y3, Y3
+	VMULPS       Y4, Y9, Y4
+	VMULPS       Y3, Y4, Y4
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y6, Y3
+	VANDNPS      Y4, Y3, Y4
+	VCMPPS       $0x0e, sigmoidconsts<>+2112(SB), Y6, Y3
+	VBLENDVPS    Y3, sigmoidconsts<>+1920(SB), Y4, Y4
+	VMOVAPS      Y4, Y3
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y2, Y2
+	VANDNPS      Y3, Y2, Y3
+
+powd_204:
+	VMOVUPS      96(SP), Y2
+	VMULPS       256(SP), Y2, Y2
+	VMOVUPS      128(SP), Y4
+	VFNMADD231PS 224(SP), Y4, Y2
+	VMULPS       Y3, Y2, Y2
+	VMOVUPS      Y2, 416(SP)
+	CMPQ         R8, $0x00
+	JEQ          gamma0_205
+	VMOVUPS      384(SP), Y2
+	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y2
+	VMOVUPS      Y2, 448(SP)
+	VMOVUPS      352(SP), Y2
+	CMPQ         R9, $0x01
+	JEQ          pow1_206
+	CMPQ         R9, $0x02
+	JEQ          pow2_208
+	CMPQ         R9, $0x03
+	JEQ          powg_207
+	VMOVUPS      sigmoidconsts<>+640(SB), Y3
+	JMP          powd_209
+
+pow1_206:
+	VMOVAPS Y2, Y3
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y2, Y2
+	VANDNPS Y3, Y2, Y3
+	JMP     powd_209
+
+pow2_208:
+	VMULPS  Y2, Y2, Y3
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y2, Y2
+	VANDNPS Y3, Y2, Y3
+	JMP     powd_209
+
+powg_207:
+	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y2, Y4
+	VMULPS       sigmoidconsts<>+1792(SB), Y2, Y3
+	VBLENDVPS    Y4, Y3, Y2, Y3
+	VANDPS       sigmoidconsts<>+1856(SB), Y4, Y4
+	VPSRLD       $0x17, Y3, Y5
+	VPSUBD       sigmoidconsts<>+960(SB), Y5, Y5
+	VPSUBD       Y4, Y5, Y5
+	VCVTDQ2PS    Y5, Y4
+	VANDPS       sigmoidconsts<>+1024(SB), Y3, Y3
+	VORPS        sigmoidconsts<>+320(SB), Y3, Y3
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y3, Y5
+	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y6
+	VADDPS       Y3, Y3, Y3
+	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y3
+	VBLENDVPS    Y5, Y3, Y6, Y3
+	VANDPS       sigmoidconsts<>+640(SB), Y5, Y5
+	VSUBPS       Y5, Y4, Y4
+	VMULPS       Y3, Y3, Y5
+	VMOVUPS      sigmoidconsts<>+1152(SB), Y6
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Y3, Y6
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Y3, Y6
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Y3, Y6
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Y3, Y6
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Y3, Y6
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Y3, Y6
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Y3, Y6
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Y3, Y6
+	VMULPS       Y3, Y6, Y6
+	VMULPS       Y5, Y6, Y6
+	VFMADD231PS  sigmoidconsts<>+192(SB), Y4, Y6
+	VFNMADD231PS sigmoidconsts<>+320(SB), Y5, Y6
+	VADDPS       Y6, Y3, Y6
+	VFMADD231PS  sigmoidconsts<>+128(SB), Y4, Y6
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y2, Y3
+	VBLENDVPS    Y3, Y2, Y6, Y6
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y2, Y3
+	VBLENDVPS    Y3, sigmoidconsts<>+1984(SB), Y6, Y6
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y2, Y3
+	VBLENDVPS    Y3, sigmoidconsts<>+2048(SB), Y6, Y6
+	VMULPS       448(SP), Y6, Y6
+	VMULPS       sigmoidconsts<>+64(SB), Y6, Y3
+	VROUNDPS     $0x00, Y3, Y3
+	VMOVAPS      Y6, Y4
+	VFNMADD231PS sigmoidconsts<>+128(SB), Y3, Y4
+	VFNMADD231PS sigmoidconsts<>+192(SB), Y3, Y4
+	VMULPS       Y4, Y4, Y5
+	VMOVUPS      sigmoidconsts<>+256(SB), Y7
+	VFMADD213PS  sigmoidconsts<>+320(SB), Y4, Y7
+	VMOVUPS      sigmoidconsts<>+384(SB), Y8
+	VFMADD213PS  sigmoidconsts<>+448(SB), Y4, Y8
+	VMOVUPS      sigmoidconsts<>+512(SB), Y9
+	VFMADD213PS  sigmoidconsts<>+576(SB), Y4, Y9
+	VFMADD213PS  Y8, Y5, Y9
+	VFMADD213PS  Y7, Y5, Y9
+	VFMADD213PS  Y4, Y5, Y9
+	VADDPS       sigmoidconsts<>+640(SB), Y9, Y9
+	VCVTPS2DQ    Y3, Y3
+	VPSRAD       $0x01, Y3, Y4
+	VPSUBD       Y4, Y3, Y3
+	VPADDD       sigmoidconsts<>+704(SB), Y4, Y4
+	VPSLLD       $0x17, Y4, Y4
+	VPADDD       sigmoidconsts<>+704(SB), Y3, Y3
+	VPSLLD       $0x17, Y3, Y3
+	VMULPS       Y4, Y9, Y4
+	VMULPS       Y3, Y4, Y4
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y6, Y3
+	VANDNPS      Y4, Y3, Y4
+	VCMPPS       $0x0e, sigmoidconsts<>+2112(SB), Y6, Y3
+	VBLENDVPS    Y3, sigmoidconsts<>+1920(SB), Y4, Y4
+	VMOVAPS      Y4, Y3
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y2, Y2
+	VANDNPS      Y3, Y2, Y3
+
+powd_209:
+	VMOVUPS      320(SP), Y2
+	VMULPS       Y3, Y2, Y2
+	VMOVUPS      sigmoidconsts<>+640(SB), Y3
+	VMOVUPS      sigmoidconsts<>+2368(SB), Y4
+	VFNMADD231PS 224(SP), Y4, Y3
+	VMULPS       Y3, Y2, Y2
+	VMULPS       96(SP), Y2, Y2
+	VMULPS       128(SP), Y2, Y2
+	VMULPS       384(SP), Y2, Y2
+	VMOVUPS      352(SP), Y3
+	VCMPPS       $0x0e, sigmoidconsts<>+832(SB), Y3, Y3
+	VMOVUPS      416(SP), Y4
+	VANDPS       Y3, Y2, Y2
+	VADDPS       Y2, Y4, Y4
+	VMOVUPS      Y4, 416(SP)
+
+gamma0_205:
+	VMOVUPS      416(SP), Y2
+	TESTQ        $0x00000100, DI
+	JZ           noflag_210
+	VBROADCASTSS alpha+132(FP), Y3
+	VMOVUPS      sigmoidconsts<>+640(SB), Y4
+	VSUBPS       Y3, Y4, Y4
+	VMULPS       256(SP), Y4, Y4
+	VFMADD231PS  224(SP), Y3, Y4
+	VMULPS       Y4, Y2, Y2
+
+noflag_210:
+	VBROADCASTSS focalScale+128(FP), Y3
+	VMOVUPS      288(SP), Y4
+	VFMADD231PS  Y3, Y2, Y4
+	VMOVUPS      Y4, 288(SP)
+
 noflag_200:
-	VMOVUPS    288(SP), Y1
-	VMULPS     64(SP), Y1, Y1
-	VMASKMOVPS Y1, Y0, (DX)
+	VMOVUPS    288(SP), Y2
+	VMULPS     64(SP), Y2, Y2
+	VMASKMOVPS Y2, Y1, (DX)
 
 done_166:
 	MOVQ         out_base+168(FP), AX
-	VMOVUPS      (SP), Y0
-	VMOVAPS      Y0, Y1
-	VEXTRACTF128 $0x01, Y1, X0
-	VADDPS       X0, X1, X0
-	VMOVHLPS     X0, X0, X1
-	VADDPS       X1, X0, X0
-	VMOVSHDUP    X0, X1
-	VADDSS       X1, X0, X0
-	VMOVSS       X0, (AX)
-	VMOVUPS      32(SP), Y0
-	VMOVAPS      Y0, Y1
-	VEXTRACTF128 $0x01, Y1, X0
-	VADDPS       X0, X1, X0
-	VMOVHLPS     X0, X0, X1
-	VADDPS       X1, X0, X0
-	VMOVSHDUP    X0, X1
-	VADDSS       X1, X0, X0
-	VMOVSS       X0, 4(AX)
+	VMOVUPS      (SP), Y1
+	VMOVAPS      Y1, Y2
+	VEXTRACTF128 $0x01, Y2, X1
+	VADDPS       X1, X2, X1
+	VMOVHLPS     X1, X1, X2
+	VADDPS       X2, X1, X1
+	VMOVSHDUP    X1, X2
+	VADDSS       X2, X1, X1
+	VMOVSS       X1, (AX)
+	VMOVUPS      32(SP), Y1
+	VMOVAPS      Y1, Y2
+	VEXTRACTF128 $0x01, Y2, X1
+	VADDPS       X1, X2, X1
+	VMOVHLPS     X1, X1, X2
+	VADDPS       X2, X1, X1
+	VMOVSHDUP    X1, X2
+	VADDSS       X2, X1, X1
+	VMOVSS       X1, 4(AX)
+	VMOVDQA      Y0, Y0
+	VMOVDQA      Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X1
+	VPMAXUD      X1, X0, X1
+	VPSHUFD      $0x4e, X1, X0
+	VPMAXUD      X0, X1, X1
+	VPSHUFD      $0xb1, X1, X0
+	VPMAXUD      X0, X1, X1
+	VMOVD        X1, AX
+	MOVL         AX, ret+192(FP)
 	VZEROUPPER
 	RET
 
-// func sigmoidStatsPAVX2(x []float32, y []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32)
+// func sigmoidStatsPAVX2(x []float32, y []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32) uint32
 // Requires: AVX, AVX2, FMA3
-TEXT ·sigmoidStatsPAVX2(SB), NOSPLIT, $160-104
+TEXT ·sigmoidStatsPAVX2(SB), NOSPLIT, $160-108
 	MOVQ    x_base+0(FP), AX
 	MOVQ    y_base+24(FP), CX
 	MOVQ    x_len+8(FP), DX
@@ -5104,172 +5185,36 @@ TEXT ·sigmoidStatsPAVX2(SB), NOSPLIT, $160-104
 	VXORPS  Y1, Y1, Y1
 	VXORPS  Y2, Y2, Y2
 	VXORPS  Y3, Y3, Y3
-	VMOVUPS Y3, (SP)
-	VXORPS  Y3, Y3, Y3
-	VMOVUPS Y3, 32(SP)
-	VXORPS  Y3, Y3, Y3
-	VMOVUPS Y3, 64(SP)
-	VXORPS  Y3, Y3, Y3
-	VMOVUPS Y3, 96(SP)
-	VXORPS  Y3, Y3, Y3
-	VMOVUPS Y3, 128(SP)
+	VXORPS  Y4, Y4, Y4
+	VMOVUPS Y4, (SP)
+	VXORPS  Y4, Y4, Y4
+	VMOVUPS Y4, 32(SP)
+	VXORPS  Y4, Y4, Y4
+	VMOVUPS Y4, 64(SP)
+	VXORPS  Y4, Y4, Y4
+	VMOVUPS Y4, 96(SP)
+	VXORPS  Y4, Y4, Y4
+	VMOVUPS Y4, 128(SP)
 
 loop_211:
 	CMPQ        DX, $0x00000008
 	JB          tail_212
-	VMOVUPS     (AX), Y3
-	VMOVUPS     (CX), Y4
+	VMOVUPS     (AX), Y4
+	VMOVUPS     (CX), Y5
+	VPMAXUD     Y5, Y3, Y3
+	VPMAXUD     Y4, Y3, Y3
 	TESTQ       $0x0000001c, BX
 	JZ          noflag_214
-	VMOVAPS     Y3, Y5
+	VMOVAPS     Y4, Y6
 	TESTQ       $0x00000004, BX
 	JZ          noflag_215
-	VADDPS      Y5, Y0, Y0
-	VFMADD231PS Y5, Y4, Y1
-	VADDPS      Y4, Y2, Y2
-
-noflag_215:
-	TESTQ       $0x00000008, BX
-	JZ          noflag_216
-	VMOVUPS     (SP), Y6
-	VFMADD231PS Y5, Y5, Y6
-	VMOVUPS     Y6, (SP)
-	VMOVUPS     32(SP), Y6
-	VFMADD231PS Y4, Y4, Y6
-	VMOVUPS     Y6, 32(SP)
-
-noflag_216:
-	TESTQ   $0x00000010, BX
-	JZ      noflag_217
-	VSUBPS  Y4, Y5, Y5
-	VANDPS  sigmoidconsts<>+896(SB), Y5, Y5
-	VADDPS  128(SP), Y5, Y5
-	VMOVUPS Y5, 128(SP)
-
-noflag_217:
-noflag_214:
-	TESTQ        $0x00000001, BX
-	JZ           noflag_218
-	VMOVUPS      sigmoidconsts<>+2432(SB), Y5
-	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y3, Y7
-	VMULPS       sigmoidconsts<>+1792(SB), Y3, Y6
-	VBLENDVPS    Y7, Y6, Y3, Y6
-	VANDPS       sigmoidconsts<>+1856(SB), Y7, Y7
-	VPSRLD       $0x17, Y6, Y8
-	VPSUBD       sigmoidconsts<>+960(SB), Y8, Y8
-	VPSUBD       Y7, Y8, Y8
-	VCVTDQ2PS    Y8, Y7
-	VANDPS       sigmoidconsts<>+1024(SB), Y6, Y6
-	VORPS        sigmoidconsts<>+320(SB), Y6, Y6
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y6, Y8
-	VSUBPS       sigmoidconsts<>+640(SB), Y6, Y9
-	VADDPS       Y6, Y6, Y6
-	VSUBPS       sigmoidconsts<>+640(SB), Y6, Y6
-	VBLENDVPS    Y8, Y6, Y9, Y6
-	VANDPS       sigmoidconsts<>+640(SB), Y8, Y8
-	VSUBPS       Y8, Y7, Y7
-	VMULPS       Y6, Y6, Y8
-	VMOVUPS      sigmoidconsts<>+1152(SB), Y9
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Y6, Y9
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Y6, Y9
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Y6, Y9
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Y6, Y9
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Y6, Y9
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Y6, Y9
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Y6, Y9
-	VFMADD213PS  sigmoidconsts<>+1664(SB), Y6, Y9
-	VMULPS       Y6, Y9, Y9
-	VMULPS       Y8, Y9, Y9
-	VFMADD231PS  sigmoidconsts<>+192(SB), Y7, Y9
-	VFNMADD231PS sigmoidconsts<>+320(SB), Y8, Y9
-	VADDPS       Y9, Y6, Y9
-	VFMADD231PS  sigmoidconsts<>+128(SB), Y7, Y9
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y3, Y6
-	VBLENDVPS    Y6, Y3, Y9, Y9
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y3, Y6
-	VBLENDVPS    Y6, sigmoidconsts<>+1984(SB), Y9, Y9
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y3, Y6
-	VBLENDVPS    Y6, sigmoidconsts<>+2048(SB), Y9, Y9
-	VMAXPS       Y9, Y5, Y9
-	VMOVUPS      sigmoidconsts<>+640(SB), Y6
-	VSUBPS       Y3, Y6, Y6
-	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y6, Y7
-	VMULPS       sigmoidconsts<>+1792(SB), Y6, Y3
-	VBLENDVPS    Y7, Y3, Y6, Y3
-	VANDPS       sigmoidconsts<>+1856(SB), Y7, Y7
-	VPSRLD       $0x17, Y3, Y8
-	VPSUBD       sigmoidconsts<>+960(SB), Y8, Y8
-	VPSUBD       Y7, Y8, Y8
-	VCVTDQ2PS    Y8, Y7
-	VANDPS       sigmoidconsts<>+1024(SB), Y3, Y3
-	VORPS        sigmoidconsts<>+320(SB), Y3, Y3
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y3, Y8
-	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y10
-	VADDPS       Y3, Y3, Y3
-	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y3
-	VBLENDVPS    Y8, Y3, Y10, Y3
-	VANDPS       sigmoidconsts<>+640(SB), Y8, Y8
-	VSUBPS       Y8, Y7, Y7
-	VMULPS       Y3, Y3, Y8
-	VMOVUPS      sigmoidconsts<>+1152(SB), Y10
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Y3, Y10
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Y3, Y10
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Y3, Y10
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Y3, Y10
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Y3, Y10
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Y3, Y10
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Y3, Y10
-	VFMADD213PS  sigmoidconsts<>+1664(SB), Y3, Y10
-	VMULPS       Y3, Y10, Y10
-	VMULPS       Y8, Y10, Y10
-	VFMADD231PS  sigmoidconsts<>+192(SB), Y7, Y10
-	VFNMADD231PS sigmoidconsts<>+320(SB), Y8, Y10
-	VADDPS       Y10, Y3, Y10
-	VFMADD231PS  sigmoidconsts<>+128(SB), Y7, Y10
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y6, Y3
-	VBLENDVPS    Y3, Y6, Y10, Y10
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y6, Y3
-	VBLENDVPS    Y3, sigmoidconsts<>+1984(SB), Y10, Y10
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y6, Y3
-	VBLENDVPS    Y3, sigmoidconsts<>+2048(SB), Y10, Y10
-	VMAXPS       Y10, Y5, Y10
-	VMOVUPS      sigmoidconsts<>+640(SB), Y3
-	VSUBPS       Y4, Y3, Y3
-	VMULPS       Y3, Y10, Y10
-	VBROADCASTSS pw+56(FP), Y3
-	VMULPS       Y4, Y3, Y3
-	VFMADD231PS  Y9, Y3, Y10
-	VXORPS       sigmoidconsts<>+0(SB), Y10, Y10
-	VADDPS       64(SP), Y10, Y10
-	VMOVUPS      Y10, 64(SP)
-
-noflag_218:
-	ADDQ $0x00000020, AX
-	ADDQ $0x00000020, CX
-	SUBQ $0x00000008, DX
-	JMP  loop_211
-
-tail_212:
-	TESTQ       DX, DX
-	JZ          done_213
-	LEAQ        sigmoidconsts<>+2176(SB), SI
-	NEGQ        DX
-	VMOVDQU     64(SI)(DX*4), Y3
-	VMASKMOVPS  (AX), Y3, Y4
-	VMASKMOVPS  (CX), Y3, Y5
-	TESTQ       $0x0000001c, BX
-	JZ          noflag_219
-	VMOVAPS     Y4, Y6
-	VANDPS      Y3, Y6, Y6
-	TESTQ       $0x00000004, BX
-	JZ          noflag_220
 	VADDPS      Y6, Y0, Y0
 	VFMADD231PS Y6, Y5, Y1
 	VADDPS      Y5, Y2, Y2
 
-noflag_220:
+noflag_215:
 	TESTQ       $0x00000008, BX
-	JZ          noflag_221
+	JZ          noflag_216
 	VMOVUPS     (SP), Y7
 	VFMADD231PS Y6, Y6, Y7
 	VMOVUPS     Y7, (SP)
@@ -5277,19 +5222,18 @@ noflag_220:
 	VFMADD231PS Y5, Y5, Y7
 	VMOVUPS     Y7, 32(SP)
 
-noflag_221:
+noflag_216:
 	TESTQ   $0x00000010, BX
-	JZ      noflag_222
+	JZ      noflag_217
 	VSUBPS  Y5, Y6, Y6
 	VANDPS  sigmoidconsts<>+896(SB), Y6, Y6
-	VANDPS  Y3, Y6, Y6
 	VADDPS  128(SP), Y6, Y6
 	VMOVUPS Y6, 128(SP)
 
-noflag_222:
-noflag_219:
+noflag_217:
+noflag_214:
 	TESTQ        $0x00000001, BX
-	JZ           noflag_223
+	JZ           noflag_218
 	VMOVUPS      sigmoidconsts<>+2432(SB), Y6
 	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y4, Y8
 	VMULPS       sigmoidconsts<>+1792(SB), Y4, Y7
@@ -5380,21 +5324,163 @@ noflag_219:
 	VMULPS       Y5, Y4, Y4
 	VFMADD231PS  Y10, Y4, Y11
 	VXORPS       sigmoidconsts<>+0(SB), Y11, Y11
-	VANDPS       Y3, Y11, Y11
 	VADDPS       64(SP), Y11, Y11
 	VMOVUPS      Y11, 64(SP)
+
+noflag_218:
+	ADDQ $0x00000020, AX
+	ADDQ $0x00000020, CX
+	SUBQ $0x00000008, DX
+	JMP  loop_211
+
+tail_212:
+	TESTQ       DX, DX
+	JZ          done_213
+	LEAQ        sigmoidconsts<>+2176(SB), SI
+	NEGQ        DX
+	VMOVDQU     64(SI)(DX*4), Y4
+	VMASKMOVPS  (AX), Y4, Y5
+	VMASKMOVPS  (CX), Y4, Y6
+	VPMAXUD     Y6, Y3, Y3
+	VPMAXUD     Y5, Y3, Y3
+	TESTQ       $0x0000001c, BX
+	JZ          noflag_219
+	VMOVAPS     Y5, Y7
+	VANDPS      Y4, Y7, Y7
+	TESTQ       $0x00000004, BX
+	JZ          noflag_220
+	VADDPS      Y7, Y0, Y0
+	VFMADD231PS Y7, Y6, Y1
+	VADDPS      Y6, Y2, Y2
+
+noflag_220:
+	TESTQ       $0x00000008, BX
+	JZ          noflag_221
+	VMOVUPS     (SP), Y8
+	VFMADD231PS Y7, Y7, Y8
+	VMOVUPS     Y8, (SP)
+	VMOVUPS     32(SP), Y8
+	VFMADD231PS Y6, Y6, Y8
+	VMOVUPS     Y8, 32(SP)
+
+noflag_221:
+	TESTQ   $0x00000010, BX
+	JZ      noflag_222
+	VSUBPS  Y6, Y7, Y7
+	VANDPS  sigmoidconsts<>+896(SB), Y7, Y7
+	VANDPS  Y4, Y7, Y7
+	VADDPS  128(SP), Y7, Y7
+	VMOVUPS Y7, 128(SP)
+
+noflag_222:
+noflag_219:
+	TESTQ        $0x00000001, BX
+	JZ           noflag_223
+	VMOVUPS      sigmoidconsts<>+2432(SB), Y7
+	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y5, Y9
+	VMULPS       sigmoidconsts<>+1792(SB), Y5, Y8
+	VBLENDVPS    Y9, Y8, Y5, Y8
+	VANDPS       sigmoidconsts<>+1856(SB), Y9, Y9
+	VPSRLD       $0x17, Y8, Y10
+	VPSUBD       sigmoidconsts<>+960(SB), Y10, Y10
+	VPSUBD       Y9, Y10, Y10
+	VCVTDQ2PS    Y10, Y9
+	VANDPS       sigmoidconsts<>+1024(SB), Y8, Y8
+	VORPS        sigmoidconsts<>+320(SB), Y8, Y8
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y8, Y10
+	VSUBPS       sigmoidconsts<>+640(SB), Y8, Y11
+	VADDPS       Y8, Y8, Y8
+	VSUBPS       sigmoidconsts<>+640(SB), Y8, Y8
+	VBLENDVPS    Y10, Y8, Y11, Y8
+	VANDPS       sigmoidconsts<>+640(SB), Y10, Y10
+	VSUBPS       Y10, Y9, Y9
+	VMULPS       Y8, Y8, Y10
+	VMOVUPS      sigmoidconsts<>+1152(SB), Y11
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Y8, Y11
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Y8, Y11
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Y8, Y11
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Y8, Y11
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Y8, Y11
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Y8, Y11
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Y8, Y11
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Y8, Y11
+	VMULPS       Y8, Y11, Y11
+	VMULPS       Y10, Y11, Y11
+	VFMADD231PS  sigmoidconsts<>+192(SB), Y9, Y11
+	VFNMADD231PS sigmoidconsts<>+320(SB), Y10, Y11
+	VADDPS       Y11, Y8, Y11
+	VFMADD231PS  sigmoidconsts<>+128(SB), Y9, Y11
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y5, Y8
+	VBLENDVPS    Y8, Y5, Y11, Y11
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y5, Y8
+	VBLENDVPS    Y8, sigmoidconsts<>+1984(SB), Y11, Y11
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y5, Y8
+	VBLENDVPS    Y8, sigmoidconsts<>+2048(SB), Y11, Y11
+	VMAXPS       Y11, Y7, Y11
+	VMOVUPS      sigmoidconsts<>+640(SB), Y8
+	VSUBPS       Y5, Y8, Y8
+	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y8, Y9
+	VMULPS       sigmoidconsts<>+1792(SB), Y8, Y5
+	VBLENDVPS    Y9, Y5, Y8, Y5
+	VANDPS       sigmoidconsts<>+1856(SB), Y9, Y9
+	VPSRLD       $0x17, Y5, Y10
+	VPSUBD       sigmoidconsts<>+960(SB), Y10, Y10
+	VPSUBD       Y9, Y10, Y10
+	VCVTDQ2PS    Y10, Y9
+	VANDPS       sigmoidconsts<>+1024(SB), Y5, Y5
+	VORPS        sigmoidconsts<>+320(SB), Y5, Y5
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y5, Y10
+	VSUBPS       sigmoidconsts<>+640(SB), Y5, Y12
+	VADDPS       Y5, Y5, Y5
+	VSUBPS       sigmoidconsts<>+640(SB), Y5, Y5
+	VBLENDVPS    Y10, Y5, Y12, Y5
+	VANDPS       sigmoidconsts<>+640(SB), Y10, Y10
+	VSUBPS       Y10, Y9, Y9
+	VMULPS       Y5, Y5, Y10
+	VMOVUPS      sigmoidconsts<>+1152(SB), Y12
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Y5, Y12
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Y5, Y12
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Y5, Y12
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Y5, Y12
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Y5, Y12
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Y5, Y12
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Y5, Y12
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Y5, Y12
+	VMULPS       Y5, Y12, Y12
+	VMULPS       Y10, Y12, Y12
+	VFMADD231PS  sigmoidconsts<>+192(SB), Y9, Y12
+	VFNMADD231PS sigmoidconsts<>+320(SB), Y10, Y12
+	VADDPS       Y12, Y5, Y12
+	VFMADD231PS  sigmoidconsts<>+128(SB), Y9, Y12
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y8, Y5
+	VBLENDVPS    Y5, Y8, Y12, Y12
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y8, Y5
+	VBLENDVPS    Y5, sigmoidconsts<>+1984(SB), Y12, Y12
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y8, Y5
+	VBLENDVPS    Y5, sigmoidconsts<>+2048(SB), Y12, Y12
+	VMAXPS       Y12, Y7, Y12
+	VMOVUPS      sigmoidconsts<>+640(SB), Y5
+	VSUBPS       Y6, Y5, Y5
+	VMULPS       Y5, Y12, Y12
+	VBROADCASTSS pw+56(FP), Y5
+	VMULPS       Y6, Y5, Y5
+	VFMADD231PS  Y11, Y5, Y12
+	VXORPS       sigmoidconsts<>+0(SB), Y12, Y12
+	VANDPS       Y4, Y12, Y12
+	VADDPS       64(SP), Y12, Y12
+	VMOVUPS      Y12, 64(SP)
 
 noflag_223:
 done_213:
 	MOVQ         out_base+80(FP), AX
 	VMOVAPS      Y0, Y0
-	VMOVAPS      Y0, Y3
-	VEXTRACTF128 $0x01, Y3, X0
-	VADDPS       X0, X3, X0
-	VMOVHLPS     X0, X0, X3
-	VADDPS       X3, X0, X0
-	VMOVSHDUP    X0, X3
-	VADDSS       X3, X0, X0
+	VMOVAPS      Y0, Y4
+	VEXTRACTF128 $0x01, Y4, X0
+	VADDPS       X0, X4, X0
+	VMOVHLPS     X0, X0, X4
+	VADDPS       X4, X0, X0
+	VMOVSHDUP    X0, X4
+	VADDSS       X4, X0, X0
 	VMOVSS       X0, (AX)
 	VMOVAPS      Y1, Y0
 	VMOVAPS      Y0, Y1
@@ -5459,92 +5545,41 @@ done_213:
 	VMOVSHDUP    X0, X1
 	VADDSS       X1, X0, X0
 	VMOVSS       X0, 28(AX)
+	VMOVDQA      Y3, Y0
+	VMOVDQA      Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X1
+	VPMAXUD      X1, X0, X1
+	VPSHUFD      $0x4e, X1, X0
+	VPMAXUD      X0, X1, X1
+	VPSHUFD      $0xb1, X1, X0
+	VPMAXUD      X0, X1, X1
+	VMOVD        X1, AX
+	MOVL         AX, ret+104(FP)
 	VZEROUPPER
 	RET
 
-// func sigmoidGradPAVX2(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int)
-// Requires: AVX, FMA3
-TEXT ·sigmoidGradPAVX2(SB), NOSPLIT, $96-136
-	MOVQ x_base+0(FP), AX
-	MOVQ y_base+24(FP), CX
-	MOVQ dst_base+48(FP), DX
-	MOVQ x_len+8(FP), BX
-	MOVQ flags+72(FP), SI
+// func sigmoidGradPAVX2(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int) uint32
+// Requires: AVX, AVX2, FMA3
+TEXT ·sigmoidGradPAVX2(SB), NOSPLIT, $96-140
+	MOVQ   x_base+0(FP), AX
+	MOVQ   y_base+24(FP), CX
+	MOVQ   dst_base+48(FP), DX
+	MOVQ   x_len+8(FP), BX
+	MOVQ   flags+72(FP), SI
+	VXORPS Y0, Y0, Y0
 
 loop_224:
 	CMPQ         BX, $0x00000008
 	JB           tail_225
-	VMOVUPS      (AX), Y0
-	VMOVUPS      (CX), Y1
-	VMOVUPS      Y0, (SP)
-	VMOVUPS      Y1, 32(SP)
-	VXORPS       Y0, Y0, Y0
-	TESTQ        $0x00000004, SI
-	JZ           noflag_227
-	VBROADCASTSS a+80(FP), Y1
-	VMULPS       32(SP), Y1, Y1
-	VBROADCASTSS b+84(FP), Y2
-	VADDPS       Y2, Y1, Y1
-	VBROADCASTSS e+88(FP), Y2
-	VFMADD231PS  (SP), Y2, Y1
-	TESTQ        $0x00000010, SI
-	JZ           noflag_228
-	VMOVUPS      (SP), Y2
-	VXORPS       Y3, Y3, Y3
-	VCMPPS       $0x0e, 32(SP), Y2, Y4
-	VBLENDVPS    Y4, sigmoidconsts<>+640(SB), Y3, Y3
-	VCMPPS       $0x01, 32(SP), Y2, Y2
-	VBLENDVPS    Y2, sigmoidconsts<>+2304(SB), Y3, Y3
-	VBROADCASTSS d+92(FP), Y2
-	VFMADD231PS  Y3, Y2, Y1
-
-noflag_228:
-	VADDPS Y1, Y0, Y0
-
-noflag_227:
-	VMOVUPS      Y0, 64(SP)
-	TESTQ        $0x00000001, SI
-	JZ           noflag_229
-	VMOVUPS      (SP), Y0
-	VMOVUPS      sigmoidconsts<>+640(SB), Y1
-	VSUBPS       Y0, Y1, Y1
-	VMOVUPS      sigmoidconsts<>+640(SB), Y2
-	VSUBPS       32(SP), Y2, Y2
-	VMULPS       Y2, Y0, Y2
-	VBROADCASTSS pw+100(FP), Y3
-	VMULPS       32(SP), Y3, Y3
-	VFNMADD231PS Y1, Y3, Y2
-	VMULPS       Y1, Y0, Y0
-	VMOVUPS      sigmoidconsts<>+2496(SB), Y1
-	VMAXPS       Y0, Y1, Y0
-	VDIVPS       Y0, Y2, Y2
-	VMOVUPS      64(SP), Y0
-	VBROADCASTSS bceScale+96(FP), Y1
-	VFMADD231PS  Y1, Y2, Y0
-	VMOVUPS      Y0, 64(SP)
-
-noflag_229:
-	VMOVUPS 64(SP), Y0
-	VMOVUPS Y0, (DX)
-	ADDQ    $0x00000020, AX
-	ADDQ    $0x00000020, CX
-	ADDQ    $0x00000020, DX
-	SUBQ    $0x00000008, BX
-	JMP     loop_224
-
-tail_225:
-	TESTQ        BX, BX
-	JZ           done_226
-	LEAQ         sigmoidconsts<>+2176(SB), DI
-	NEGQ         BX
-	VMOVDQU      64(DI)(BX*4), Y0
-	VMASKMOVPS   (AX), Y0, Y1
-	VMASKMOVPS   (CX), Y0, Y2
+	VMOVUPS      (AX), Y1
+	VMOVUPS      (CX), Y2
+	VPMAXUD      Y2, Y0, Y0
+	VPMAXUD      Y1, Y0, Y0
 	VMOVUPS      Y1, (SP)
 	VMOVUPS      Y2, 32(SP)
 	VXORPS       Y1, Y1, Y1
 	TESTQ        $0x00000004, SI
-	JZ           noflag_230
+	JZ           noflag_227
 	VBROADCASTSS a+80(FP), Y2
 	VMULPS       32(SP), Y2, Y2
 	VBROADCASTSS b+84(FP), Y3
@@ -5552,7 +5587,7 @@ tail_225:
 	VBROADCASTSS e+88(FP), Y3
 	VFMADD231PS  (SP), Y3, Y2
 	TESTQ        $0x00000010, SI
-	JZ           noflag_231
+	JZ           noflag_228
 	VMOVUPS      (SP), Y3
 	VXORPS       Y4, Y4, Y4
 	VCMPPS       $0x0e, 32(SP), Y3, Y5
@@ -5562,13 +5597,13 @@ tail_225:
 	VBROADCASTSS d+92(FP), Y3
 	VFMADD231PS  Y4, Y3, Y2
 
-noflag_231:
+noflag_228:
 	VADDPS Y2, Y1, Y1
 
-noflag_230:
+noflag_227:
 	VMOVUPS      Y1, 64(SP)
 	TESTQ        $0x00000001, SI
-	JZ           noflag_232
+	JZ           noflag_229
 	VMOVUPS      (SP), Y1
 	VMOVUPS      sigmoidconsts<>+640(SB), Y2
 	VSUBPS       Y1, Y2, Y2
@@ -5587,17 +5622,93 @@ noflag_230:
 	VFMADD231PS  Y2, Y3, Y1
 	VMOVUPS      Y1, 64(SP)
 
+noflag_229:
+	VMOVUPS 64(SP), Y1
+	VMOVUPS Y1, (DX)
+	ADDQ    $0x00000020, AX
+	ADDQ    $0x00000020, CX
+	ADDQ    $0x00000020, DX
+	SUBQ    $0x00000008, BX
+	JMP     loop_224
+
+tail_225:
+	TESTQ        BX, BX
+	JZ           done_226
+	LEAQ         sigmoidconsts<>+2176(SB), DI
+	NEGQ         BX
+	VMOVDQU      64(DI)(BX*4), Y1
+	VMASKMOVPS   (AX), Y1, Y2
+	VMASKMOVPS   (CX), Y1, Y3
+	VPMAXUD      Y3, Y0, Y0
+	VPMAXUD      Y2, Y0, Y0
+	VMOVUPS      Y2, (SP)
+	VMOVUPS      Y3, 32(SP)
+	VXORPS       Y2, Y2, Y2
+	TESTQ        $0x00000004, SI
+	JZ           noflag_230
+	VBROADCASTSS a+80(FP), Y3
+	VMULPS       32(SP), Y3, Y3
+	VBROADCASTSS b+84(FP), Y4
+	VADDPS       Y4, Y3, Y3
+	VBROADCASTSS e+88(FP), Y4
+	VFMADD231PS  (SP), Y4, Y3
+	TESTQ        $0x00000010, SI
+	JZ           noflag_231
+	VMOVUPS      (SP), Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPS       $0x0e, 32(SP), Y4, Y6
+	VBLENDVPS    Y6, sigmoidconsts<>+640(SB), Y5, Y5
+	VCMPPS       $0x01, 32(SP), Y4, Y4
+	VBLENDVPS    Y4, sigmoidconsts<>+2304(SB), Y5, Y5
+	VBROADCASTSS d+92(FP), Y4
+	VFMADD231PS  Y5, Y4, Y3
+
+noflag_231:
+	VADDPS Y3, Y2, Y2
+
+noflag_230:
+	VMOVUPS      Y2, 64(SP)
+	TESTQ        $0x00000001, SI
+	JZ           noflag_232
+	VMOVUPS      (SP), Y2
+	VMOVUPS      sigmoidconsts<>+640(SB), Y3
+	VSUBPS       Y2, Y3, Y3
+	VMOVUPS      sigmoidconsts<>+640(SB), Y4
+	VSUBPS       32(SP), Y4, Y4
+	VMULPS       Y4, Y2, Y4
+	VBROADCASTSS pw+100(FP), Y5
+	VMULPS       32(SP), Y5, Y5
+	VFNMADD231PS Y3, Y5, Y4
+	VMULPS       Y3, Y2, Y2
+	VMOVUPS      sigmoidconsts<>+2496(SB), Y3
+	VMAXPS       Y2, Y3, Y2
+	VDIVPS       Y2, Y4, Y4
+	VMOVUPS      64(SP), Y2
+	VBROADCASTSS bceScale+96(FP), Y3
+	VFMADD231PS  Y3, Y4, Y2
+	VMOVUPS      Y2, 64(SP)
+
 noflag_232:
-	VMOVUPS    64(SP), Y1
-	VMASKMOVPS Y1, Y0, (DX)
+	VMOVUPS    64(SP), Y2
+	VMASKMOVPS Y2, Y1, (DX)
 
 done_226:
+	VMOVDQA      Y0, Y0
+	VMOVDQA      Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X1
+	VPMAXUD      X1, X0, X1
+	VPSHUFD      $0x4e, X1, X0
+	VPMAXUD      X0, X1, X1
+	VPSHUFD      $0xb1, X1, X0
+	VPMAXUD      X0, X1, X1
+	VMOVD        X1, AX
+	MOVL         AX, ret+136(FP)
 	VZEROUPPER
 	RET
 
-// func sigmoidFusedPAVX2(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32)
+// func sigmoidFusedPAVX2(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32) uint32
 // Requires: AVX, AVX2, FMA3
-TEXT ·sigmoidFusedPAVX2(SB), NOSPLIT, $160-168
+TEXT ·sigmoidFusedPAVX2(SB), NOSPLIT, $160-172
 	MOVQ    x_base+0(FP), AX
 	MOVQ    y_base+24(FP), CX
 	MOVQ    dst_base+48(FP), DX
@@ -5607,180 +5718,21 @@ TEXT ·sigmoidFusedPAVX2(SB), NOSPLIT, $160-168
 	VMOVUPS Y0, (SP)
 	VXORPS  Y0, Y0, Y0
 	VMOVUPS Y0, 32(SP)
+	VXORPS  Y0, Y0, Y0
 
 loop_233:
 	CMPQ         BX, $0x00000008
 	JB           tail_234
-	VMOVUPS      (AX), Y0
-	VMOVUPS      (CX), Y1
-	VMOVUPS      Y0, 64(SP)
-	VMOVUPS      Y1, 96(SP)
-	VMOVUPS      64(SP), Y0
-	VMOVUPS      96(SP), Y1
-	TESTQ        $0x00000001, sflags+136(FP)
-	JZ           noflag_236
-	VMOVUPS      sigmoidconsts<>+2432(SB), Y2
-	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y0, Y4
-	VMULPS       sigmoidconsts<>+1792(SB), Y0, Y3
-	VBLENDVPS    Y4, Y3, Y0, Y3
-	VANDPS       sigmoidconsts<>+1856(SB), Y4, Y4
-	VPSRLD       $0x17, Y3, Y5
-	VPSUBD       sigmoidconsts<>+960(SB), Y5, Y5
-	VPSUBD       Y4, Y5, Y5
-	VCVTDQ2PS    Y5, Y4
-	VANDPS       sigmoidconsts<>+1024(SB), Y3, Y3
-	VORPS        sigmoidconsts<>+320(SB), Y3, Y3
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y3, Y5
-	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y6
-	VADDPS       Y3, Y3, Y3
-	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y3
-	VBLENDVPS    Y5, Y3, Y6, Y3
-	VANDPS       sigmoidconsts<>+640(SB), Y5, Y5
-	VSUBPS       Y5, Y4, Y4
-	VMULPS       Y3, Y3, Y5
-	VMOVUPS      sigmoidconsts<>+1152(SB), Y6
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Y3, Y6
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Y3, Y6
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Y3, Y6
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Y3, Y6
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Y3, Y6
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Y3, Y6
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Y3, Y6
-	VFMADD213PS  sigmoidconsts<>+1664(SB), Y3, Y6
-	VMULPS       Y3, Y6, Y6
-	VMULPS       Y5, Y6, Y6
-	VFMADD231PS  sigmoidconsts<>+192(SB), Y4, Y6
-	VFNMADD231PS sigmoidconsts<>+320(SB), Y5, Y6
-	VADDPS       Y6, Y3, Y6
-	VFMADD231PS  sigmoidconsts<>+128(SB), Y4, Y6
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y0, Y3
-	VBLENDVPS    Y3, Y0, Y6, Y6
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y0, Y3
-	VBLENDVPS    Y3, sigmoidconsts<>+1984(SB), Y6, Y6
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y0, Y3
-	VBLENDVPS    Y3, sigmoidconsts<>+2048(SB), Y6, Y6
-	VMAXPS       Y6, Y2, Y6
-	VMOVUPS      sigmoidconsts<>+640(SB), Y3
-	VSUBPS       Y0, Y3, Y3
-	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y3, Y4
-	VMULPS       sigmoidconsts<>+1792(SB), Y3, Y0
-	VBLENDVPS    Y4, Y0, Y3, Y0
-	VANDPS       sigmoidconsts<>+1856(SB), Y4, Y4
-	VPSRLD       $0x17, Y0, Y5
-	VPSUBD       sigmoidconsts<>+960(SB), Y5, Y5
-	VPSUBD       Y4, Y5, Y5
-	VCVTDQ2PS    Y5, Y4
-	VANDPS       sigmoidconsts<>+1024(SB), Y0, Y0
-	VORPS        sigmoidconsts<>+320(SB), Y0, Y0
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y0, Y5
-	VSUBPS       sigmoidconsts<>+640(SB), Y0, Y7
-	VADDPS       Y0, Y0, Y0
-	VSUBPS       sigmoidconsts<>+640(SB), Y0, Y0
-	VBLENDVPS    Y5, Y0, Y7, Y0
-	VANDPS       sigmoidconsts<>+640(SB), Y5, Y5
-	VSUBPS       Y5, Y4, Y4
-	VMULPS       Y0, Y0, Y5
-	VMOVUPS      sigmoidconsts<>+1152(SB), Y7
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Y0, Y7
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Y0, Y7
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Y0, Y7
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Y0, Y7
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Y0, Y7
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Y0, Y7
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Y0, Y7
-	VFMADD213PS  sigmoidconsts<>+1664(SB), Y0, Y7
-	VMULPS       Y0, Y7, Y7
-	VMULPS       Y5, Y7, Y7
-	VFMADD231PS  sigmoidconsts<>+192(SB), Y4, Y7
-	VFNMADD231PS sigmoidconsts<>+320(SB), Y5, Y7
-	VADDPS       Y7, Y0, Y7
-	VFMADD231PS  sigmoidconsts<>+128(SB), Y4, Y7
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y3, Y0
-	VBLENDVPS    Y0, Y3, Y7, Y7
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y3, Y0
-	VBLENDVPS    Y0, sigmoidconsts<>+1984(SB), Y7, Y7
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y3, Y0
-	VBLENDVPS    Y0, sigmoidconsts<>+2048(SB), Y7, Y7
-	VMAXPS       Y7, Y2, Y7
-	VMOVUPS      sigmoidconsts<>+640(SB), Y0
-	VSUBPS       Y1, Y0, Y0
-	VMULPS       Y0, Y7, Y7
-	VBROADCASTSS pw+100(FP), Y0
-	VMULPS       Y1, Y0, Y0
-	VFMADD231PS  Y6, Y0, Y7
-	VXORPS       sigmoidconsts<>+0(SB), Y7, Y7
-	VADDPS       (SP), Y7, Y7
-	VMOVUPS      Y7, (SP)
-
-noflag_236:
-	VXORPS       Y0, Y0, Y0
-	TESTQ        $0x00000004, SI
-	JZ           noflag_237
-	VBROADCASTSS a+80(FP), Y1
-	VMULPS       96(SP), Y1, Y1
-	VBROADCASTSS b+84(FP), Y2
-	VADDPS       Y2, Y1, Y1
-	VBROADCASTSS e+88(FP), Y2
-	VFMADD231PS  64(SP), Y2, Y1
-	TESTQ        $0x00000010, SI
-	JZ           noflag_238
-	VMOVUPS      64(SP), Y2
-	VXORPS       Y3, Y3, Y3
-	VCMPPS       $0x0e, 96(SP), Y2, Y4
-	VBLENDVPS    Y4, sigmoidconsts<>+640(SB), Y3, Y3
-	VCMPPS       $0x01, 96(SP), Y2, Y2
-	VBLENDVPS    Y2, sigmoidconsts<>+2304(SB), Y3, Y3
-	VBROADCASTSS d+92(FP), Y2
-	VFMADD231PS  Y3, Y2, Y1
-
-noflag_238:
-	VADDPS Y1, Y0, Y0
-
-noflag_237:
-	VMOVUPS      Y0, 128(SP)
-	TESTQ        $0x00000001, SI
-	JZ           noflag_239
-	VMOVUPS      64(SP), Y0
-	VMOVUPS      sigmoidconsts<>+640(SB), Y1
-	VSUBPS       Y0, Y1, Y1
-	VMOVUPS      sigmoidconsts<>+640(SB), Y2
-	VSUBPS       96(SP), Y2, Y2
-	VMULPS       Y2, Y0, Y2
-	VBROADCASTSS pw+100(FP), Y3
-	VMULPS       96(SP), Y3, Y3
-	VFNMADD231PS Y1, Y3, Y2
-	VMULPS       Y1, Y0, Y0
-	VMOVUPS      sigmoidconsts<>+2496(SB), Y1
-	VMAXPS       Y0, Y1, Y0
-	VDIVPS       Y0, Y2, Y2
-	VMOVUPS      128(SP), Y0
-	VBROADCASTSS bceScale+96(FP), Y1
-	VFMADD231PS  Y1, Y2, Y0
-	VMOVUPS      Y0, 128(SP)
-
-noflag_239:
-	VMOVUPS 128(SP), Y0
-	VMOVUPS Y0, (DX)
-	ADDQ    $0x00000020, AX
-	ADDQ    $0x00000020, CX
-	ADDQ    $0x00000020, DX
-	SUBQ    $0x00000008, BX
-	JMP     loop_233
-
-tail_234:
-	TESTQ        BX, BX
-	JZ           done_235
-	LEAQ         sigmoidconsts<>+2176(SB), DI
-	NEGQ         BX
-	VMOVDQU      64(DI)(BX*4), Y0
-	VMASKMOVPS   (AX), Y0, Y1
-	VMASKMOVPS   (CX), Y0, Y2
+	VMOVUPS      (AX), Y1
+	VMOVUPS      (CX), Y2
+	VPMAXUD      Y2, Y0, Y0
+	VPMAXUD      Y1, Y0, Y0
 	VMOVUPS      Y1, 64(SP)
 	VMOVUPS      Y2, 96(SP)
 	VMOVUPS      64(SP), Y1
 	VMOVUPS      96(SP), Y2
 	TESTQ        $0x00000001, sflags+136(FP)
-	JZ           noflag_240
+	JZ           noflag_236
 	VMOVUPS      sigmoidconsts<>+2432(SB), Y3
 	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y1, Y5
 	VMULPS       sigmoidconsts<>+1792(SB), Y1, Y4
@@ -5871,14 +5823,13 @@ tail_234:
 	VMULPS       Y2, Y1, Y1
 	VFMADD231PS  Y7, Y1, Y8
 	VXORPS       sigmoidconsts<>+0(SB), Y8, Y8
-	VANDPS       Y0, Y8, Y8
 	VADDPS       (SP), Y8, Y8
 	VMOVUPS      Y8, (SP)
 
-noflag_240:
+noflag_236:
 	VXORPS       Y1, Y1, Y1
 	TESTQ        $0x00000004, SI
-	JZ           noflag_241
+	JZ           noflag_237
 	VBROADCASTSS a+80(FP), Y2
 	VMULPS       96(SP), Y2, Y2
 	VBROADCASTSS b+84(FP), Y3
@@ -5886,7 +5837,7 @@ noflag_240:
 	VBROADCASTSS e+88(FP), Y3
 	VFMADD231PS  64(SP), Y3, Y2
 	TESTQ        $0x00000010, SI
-	JZ           noflag_242
+	JZ           noflag_238
 	VMOVUPS      64(SP), Y3
 	VXORPS       Y4, Y4, Y4
 	VCMPPS       $0x0e, 96(SP), Y3, Y5
@@ -5896,13 +5847,13 @@ noflag_240:
 	VBROADCASTSS d+92(FP), Y3
 	VFMADD231PS  Y4, Y3, Y2
 
-noflag_242:
+noflag_238:
 	VADDPS Y2, Y1, Y1
 
-noflag_241:
+noflag_237:
 	VMOVUPS      Y1, 128(SP)
 	TESTQ        $0x00000001, SI
-	JZ           noflag_243
+	JZ           noflag_239
 	VMOVUPS      64(SP), Y1
 	VMOVUPS      sigmoidconsts<>+640(SB), Y2
 	VSUBPS       Y1, Y2, Y2
@@ -5921,36 +5872,211 @@ noflag_241:
 	VFMADD231PS  Y2, Y3, Y1
 	VMOVUPS      Y1, 128(SP)
 
+noflag_239:
+	VMOVUPS 128(SP), Y1
+	VMOVUPS Y1, (DX)
+	ADDQ    $0x00000020, AX
+	ADDQ    $0x00000020, CX
+	ADDQ    $0x00000020, DX
+	SUBQ    $0x00000008, BX
+	JMP     loop_233
+
+tail_234:
+	TESTQ        BX, BX
+	JZ           done_235
+	LEAQ         sigmoidconsts<>+2176(SB), DI
+	NEGQ         BX
+	VMOVDQU      64(DI)(BX*4), Y1
+	VMASKMOVPS   (AX), Y1, Y2
+	VMASKMOVPS   (CX), Y1, Y3
+	VPMAXUD      Y3, Y0, Y0
+	VPMAXUD      Y2, Y0, Y0
+	VMOVUPS      Y2, 64(SP)
+	VMOVUPS      Y3, 96(SP)
+	VMOVUPS      64(SP), Y2
+	VMOVUPS      96(SP), Y3
+	TESTQ        $0x00000001, sflags+136(FP)
+	JZ           noflag_240
+	VMOVUPS      sigmoidconsts<>+2432(SB), Y4
+	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y2, Y6
+	VMULPS       sigmoidconsts<>+1792(SB), Y2, Y5
+	VBLENDVPS    Y6, Y5, Y2, Y5
+	VANDPS       sigmoidconsts<>+1856(SB), Y6, Y6
+	VPSRLD       $0x17, Y5, Y7
+	VPSUBD       sigmoidconsts<>+960(SB), Y7, Y7
+	VPSUBD       Y6, Y7, Y7
+	VCVTDQ2PS    Y7, Y6
+	VANDPS       sigmoidconsts<>+1024(SB), Y5, Y5
+	VORPS        sigmoidconsts<>+320(SB), Y5, Y5
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y5, Y7
+	VSUBPS       sigmoidconsts<>+640(SB), Y5, Y8
+	VADDPS       Y5, Y5, Y5
+	VSUBPS       sigmoidconsts<>+640(SB), Y5, Y5
+	VBLENDVPS    Y7, Y5, Y8, Y5
+	VANDPS       sigmoidconsts<>+640(SB), Y7, Y7
+	VSUBPS       Y7, Y6, Y6
+	VMULPS       Y5, Y5, Y7
+	VMOVUPS      sigmoidconsts<>+1152(SB), Y8
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Y5, Y8
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Y5, Y8
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Y5, Y8
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Y5, Y8
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Y5, Y8
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Y5, Y8
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Y5, Y8
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Y5, Y8
+	VMULPS       Y5, Y8, Y8
+	VMULPS       Y7, Y8, Y8
+	VFMADD231PS  sigmoidconsts<>+192(SB), Y6, Y8
+	VFNMADD231PS sigmoidconsts<>+320(SB), Y7, Y8
+	VADDPS       Y8, Y5, Y8
+	VFMADD231PS  sigmoidconsts<>+128(SB), Y6, Y8
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y2, Y5
+	VBLENDVPS    Y5, Y2, Y8, Y8
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y2, Y5
+	VBLENDVPS    Y5, sigmoidconsts<>+1984(SB), Y8, Y8
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y2, Y5
+	VBLENDVPS    Y5, sigmoidconsts<>+2048(SB), Y8, Y8
+	VMAXPS       Y8, Y4, Y8
+	VMOVUPS      sigmoidconsts<>+640(SB), Y5
+	VSUBPS       Y2, Y5, Y5
+	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y5, Y6
+	VMULPS       sigmoidconsts<>+1792(SB), Y5, Y2
+	VBLENDVPS    Y6, Y2, Y5, Y2
+	VANDPS       sigmoidconsts<>+1856(SB), Y6, Y6
+	VPSRLD       $0x17, Y2, Y7
+	VPSUBD       sigmoidconsts<>+960(SB), Y7, Y7
+	VPSUBD       Y6, Y7, Y7
+	VCVTDQ2PS    Y7, Y6
+	VANDPS       sigmoidconsts<>+1024(SB), Y2, Y2
+	VORPS        sigmoidconsts<>+320(SB), Y2, Y2
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y2, Y7
+	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y9
+	VADDPS       Y2, Y2, Y2
+	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y2
+	VBLENDVPS    Y7, Y2, Y9, Y2
+	VANDPS       sigmoidconsts<>+640(SB), Y7, Y7
+	VSUBPS       Y7, Y6, Y6
+	VMULPS       Y2, Y2, Y7
+	VMOVUPS      sigmoidconsts<>+1152(SB), Y9
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Y2, Y9
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Y2, Y9
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Y2, Y9
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Y2, Y9
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Y2, Y9
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Y2, Y9
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Y2, Y9
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Y2, Y9
+	VMULPS       Y2, Y9, Y9
+	VMULPS       Y7, Y9, Y9
+	VFMADD231PS  sigmoidconsts<>+192(SB), Y6, Y9
+	VFNMADD231PS sigmoidconsts<>+320(SB), Y7, Y9
+	VADDPS       Y9, Y2, Y9
+	VFMADD231PS  sigmoidconsts<>+128(SB), Y6, Y9
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y5, Y2
+	VBLENDVPS    Y2, Y5, Y9, Y9
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y5, Y2
+	VBLENDVPS    Y2, sigmoidconsts<>+1984(SB), Y9, Y9
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y5, Y2
+	VBLENDVPS    Y2, sigmoidconsts<>+2048(SB), Y9, Y9
+	VMAXPS       Y9, Y4, Y9
+	VMOVUPS      sigmoidconsts<>+640(SB), Y2
+	VSUBPS       Y3, Y2, Y2
+	VMULPS       Y2, Y9, Y9
+	VBROADCASTSS pw+100(FP), Y2
+	VMULPS       Y3, Y2, Y2
+	VFMADD231PS  Y8, Y2, Y9
+	VXORPS       sigmoidconsts<>+0(SB), Y9, Y9
+	VANDPS       Y1, Y9, Y9
+	VADDPS       (SP), Y9, Y9
+	VMOVUPS      Y9, (SP)
+
+noflag_240:
+	VXORPS       Y2, Y2, Y2
+	TESTQ        $0x00000004, SI
+	JZ           noflag_241
+	VBROADCASTSS a+80(FP), Y3
+	VMULPS       96(SP), Y3, Y3
+	VBROADCASTSS b+84(FP), Y4
+	VADDPS       Y4, Y3, Y3
+	VBROADCASTSS e+88(FP), Y4
+	VFMADD231PS  64(SP), Y4, Y3
+	TESTQ        $0x00000010, SI
+	JZ           noflag_242
+	VMOVUPS      64(SP), Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPS       $0x0e, 96(SP), Y4, Y6
+	VBLENDVPS    Y6, sigmoidconsts<>+640(SB), Y5, Y5
+	VCMPPS       $0x01, 96(SP), Y4, Y4
+	VBLENDVPS    Y4, sigmoidconsts<>+2304(SB), Y5, Y5
+	VBROADCASTSS d+92(FP), Y4
+	VFMADD231PS  Y5, Y4, Y3
+
+noflag_242:
+	VADDPS Y3, Y2, Y2
+
+noflag_241:
+	VMOVUPS      Y2, 128(SP)
+	TESTQ        $0x00000001, SI
+	JZ           noflag_243
+	VMOVUPS      64(SP), Y2
+	VMOVUPS      sigmoidconsts<>+640(SB), Y3
+	VSUBPS       Y2, Y3, Y3
+	VMOVUPS      sigmoidconsts<>+640(SB), Y4
+	VSUBPS       96(SP), Y4, Y4
+	VMULPS       Y4, Y2, Y4
+	VBROADCASTSS pw+100(FP), Y5
+	VMULPS       96(SP), Y5, Y5
+	VFNMADD231PS Y3, Y5, Y4
+	VMULPS       Y3, Y2, Y2
+	VMOVUPS      sigmoidconsts<>+2496(SB), Y3
+	VMAXPS       Y2, Y3, Y2
+	VDIVPS       Y2, Y4, Y4
+	VMOVUPS      128(SP), Y2
+	VBROADCASTSS bceScale+96(FP), Y3
+	VFMADD231PS  Y3, Y4, Y2
+	VMOVUPS      Y2, 128(SP)
+
 noflag_243:
-	VMOVUPS    128(SP), Y1
-	VMASKMOVPS Y1, Y0, (DX)
+	VMOVUPS    128(SP), Y2
+	VMASKMOVPS Y2, Y1, (DX)
 
 done_235:
 	MOVQ         out_base+144(FP), AX
-	VMOVUPS      (SP), Y0
-	VMOVAPS      Y0, Y1
-	VEXTRACTF128 $0x01, Y1, X0
-	VADDPS       X0, X1, X0
-	VMOVHLPS     X0, X0, X1
-	VADDPS       X1, X0, X0
-	VMOVSHDUP    X0, X1
-	VADDSS       X1, X0, X0
-	VMOVSS       X0, (AX)
-	VMOVUPS      32(SP), Y0
-	VMOVAPS      Y0, Y1
-	VEXTRACTF128 $0x01, Y1, X0
-	VADDPS       X0, X1, X0
-	VMOVHLPS     X0, X0, X1
-	VADDPS       X1, X0, X0
-	VMOVSHDUP    X0, X1
-	VADDSS       X1, X0, X0
-	VMOVSS       X0, 4(AX)
+	VMOVUPS      (SP), Y1
+	VMOVAPS      Y1, Y2
+	VEXTRACTF128 $0x01, Y2, X1
+	VADDPS       X1, X2, X1
+	VMOVHLPS     X1, X1, X2
+	VADDPS       X2, X1, X1
+	VMOVSHDUP    X1, X2
+	VADDSS       X2, X1, X1
+	VMOVSS       X1, (AX)
+	VMOVUPS      32(SP), Y1
+	VMOVAPS      Y1, Y2
+	VEXTRACTF128 $0x01, Y2, X1
+	VADDPS       X1, X2, X1
+	VMOVHLPS     X1, X1, X2
+	VADDPS       X2, X1, X1
+	VMOVSHDUP    X1, X2
+	VADDSS       X2, X1, X1
+	VMOVSS       X1, 4(AX)
+	VMOVDQA      Y0, Y0
+	VMOVDQA      Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X1
+	VPMAXUD      X1, X0, X1
+	VPSHUFD      $0x4e, X1, X0
+	VPMAXUD      X0, X1, X1
+	VPSHUFD      $0xb1, X1, X0
+	VPMAXUD      X0, X1, X1
+	VMOVD        X1, AX
+	MOVL         AX, ret+168(FP)
 	VZEROUPPER
 	RET
 
-// func sigmoidStatsPWAVX2(x []float32, y []float32, w []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32)
+// func sigmoidStatsPWAVX2(x []float32, y []float32, w []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32) uint32
 // Requires: AVX, AVX2, FMA3
-TEXT ·sigmoidStatsPWAVX2(SB), NOSPLIT, $160-128
+TEXT ·sigmoidStatsPWAVX2(SB), NOSPLIT, $192-132
 	MOVQ    x_base+0(FP), AX
 	MOVQ    y_base+24(FP), CX
 	MOVQ    w_base+48(FP), DX
@@ -5970,12 +6096,18 @@ TEXT ·sigmoidStatsPWAVX2(SB), NOSPLIT, $160-128
 	VMOVUPS Y3, 96(SP)
 	VXORPS  Y3, Y3, Y3
 	VMOVUPS Y3, 128(SP)
+	VXORPS  Y3, Y3, Y3
+	VMOVUPS Y3, 160(SP)
 
 loop_244:
 	CMPQ        BX, $0x00000008
 	JB          tail_245
 	VMOVUPS     (AX), Y3
 	VMOVUPS     (CX), Y4
+	VPMAXUD     (SP), Y4, Y5
+	VMOVUPS     Y5, (SP)
+	VPMAXUD     (SP), Y3, Y5
+	VMOVUPS     Y5, (SP)
 	VMOVUPS     (DX), Y5
 	TESTQ       $0x0000001c, SI
 	JZ          noflag_247
@@ -5991,12 +6123,12 @@ loop_244:
 noflag_248:
 	TESTQ       $0x00000008, SI
 	JZ          noflag_249
-	VMOVUPS     (SP), Y9
+	VMOVUPS     32(SP), Y9
 	VFMADD231PS Y7, Y6, Y9
-	VMOVUPS     Y9, (SP)
-	VMOVUPS     32(SP), Y7
+	VMOVUPS     Y9, 32(SP)
+	VMOVUPS     64(SP), Y7
 	VFMADD231PS Y8, Y4, Y7
-	VMOVUPS     Y7, 32(SP)
+	VMOVUPS     Y7, 64(SP)
 
 noflag_249:
 	TESTQ   $0x00000010, SI
@@ -6004,8 +6136,8 @@ noflag_249:
 	VSUBPS  Y4, Y6, Y6
 	VANDPS  sigmoidconsts<>+896(SB), Y6, Y6
 	VMULPS  Y5, Y6, Y6
-	VADDPS  128(SP), Y6, Y6
-	VMOVUPS Y6, 128(SP)
+	VADDPS  160(SP), Y6, Y6
+	VMOVUPS Y6, 160(SP)
 
 noflag_250:
 noflag_247:
@@ -6102,8 +6234,8 @@ noflag_247:
 	VFMADD231PS  Y10, Y3, Y11
 	VXORPS       sigmoidconsts<>+0(SB), Y11, Y11
 	VMULPS       Y5, Y11, Y11
-	VADDPS       64(SP), Y11, Y11
-	VMOVUPS      Y11, 64(SP)
+	VADDPS       96(SP), Y11, Y11
+	VMOVUPS      Y11, 96(SP)
 
 noflag_251:
 	ADDQ $0x00000020, AX
@@ -6120,6 +6252,10 @@ tail_245:
 	VMOVDQU     64(DI)(BX*4), Y3
 	VMASKMOVPS  (AX), Y3, Y4
 	VMASKMOVPS  (CX), Y3, Y5
+	VPMAXUD     (SP), Y5, Y6
+	VMOVUPS     Y6, (SP)
+	VPMAXUD     (SP), Y4, Y6
+	VMOVUPS     Y6, (SP)
 	VMASKMOVPS  (DX), Y3, Y6
 	TESTQ       $0x0000001c, SI
 	JZ          noflag_252
@@ -6136,12 +6272,12 @@ tail_245:
 noflag_253:
 	TESTQ       $0x00000008, SI
 	JZ          noflag_254
-	VMOVUPS     (SP), Y10
+	VMOVUPS     32(SP), Y10
 	VFMADD231PS Y8, Y7, Y10
-	VMOVUPS     Y10, (SP)
-	VMOVUPS     32(SP), Y8
+	VMOVUPS     Y10, 32(SP)
+	VMOVUPS     64(SP), Y8
 	VFMADD231PS Y9, Y5, Y8
-	VMOVUPS     Y8, 32(SP)
+	VMOVUPS     Y8, 64(SP)
 
 noflag_254:
 	TESTQ   $0x00000010, SI
@@ -6150,8 +6286,8 @@ noflag_254:
 	VANDPS  sigmoidconsts<>+896(SB), Y7, Y7
 	VMULPS  Y6, Y7, Y7
 	VANDPS  Y3, Y7, Y7
-	VADDPS  128(SP), Y7, Y7
-	VMOVUPS Y7, 128(SP)
+	VADDPS  160(SP), Y7, Y7
+	VMOVUPS Y7, 160(SP)
 
 noflag_255:
 noflag_252:
@@ -6249,8 +6385,8 @@ noflag_252:
 	VXORPS       sigmoidconsts<>+0(SB), Y12, Y12
 	VMULPS       Y6, Y12, Y12
 	VANDPS       Y3, Y12, Y12
-	VADDPS       64(SP), Y12, Y12
-	VMOVUPS      Y12, 64(SP)
+	VADDPS       96(SP), Y12, Y12
+	VMOVUPS      Y12, 96(SP)
 
 noflag_256:
 done_246:
@@ -6282,7 +6418,7 @@ done_246:
 	VMOVSHDUP    X0, X1
 	VADDSS       X1, X0, X0
 	VMOVSS       X0, 8(AX)
-	VMOVUPS      (SP), Y0
+	VMOVUPS      32(SP), Y0
 	VMOVAPS      Y0, Y1
 	VEXTRACTF128 $0x01, Y1, X0
 	VADDPS       X0, X1, X0
@@ -6291,15 +6427,6 @@ done_246:
 	VMOVSHDUP    X0, X1
 	VADDSS       X1, X0, X0
 	VMOVSS       X0, 12(AX)
-	VMOVUPS      32(SP), Y0
-	VMOVAPS      Y0, Y1
-	VEXTRACTF128 $0x01, Y1, X0
-	VADDPS       X0, X1, X0
-	VMOVHLPS     X0, X0, X1
-	VADDPS       X1, X0, X0
-	VMOVSHDUP    X0, X1
-	VADDSS       X1, X0, X0
-	VMOVSS       X0, 16(AX)
 	VMOVUPS      64(SP), Y0
 	VMOVAPS      Y0, Y1
 	VEXTRACTF128 $0x01, Y1, X0
@@ -6308,7 +6435,7 @@ done_246:
 	VADDPS       X1, X0, X0
 	VMOVSHDUP    X0, X1
 	VADDSS       X1, X0, X0
-	VMOVSS       X0, 20(AX)
+	VMOVSS       X0, 16(AX)
 	VMOVUPS      96(SP), Y0
 	VMOVAPS      Y0, Y1
 	VEXTRACTF128 $0x01, Y1, X0
@@ -6317,7 +6444,7 @@ done_246:
 	VADDPS       X1, X0, X0
 	VMOVSHDUP    X0, X1
 	VADDSS       X1, X0, X0
-	VMOVSS       X0, 24(AX)
+	VMOVSS       X0, 20(AX)
 	VMOVUPS      128(SP), Y0
 	VMOVAPS      Y0, Y1
 	VEXTRACTF128 $0x01, Y1, X0
@@ -6326,100 +6453,54 @@ done_246:
 	VADDPS       X1, X0, X0
 	VMOVSHDUP    X0, X1
 	VADDSS       X1, X0, X0
+	VMOVSS       X0, 24(AX)
+	VMOVUPS      160(SP), Y0
+	VMOVAPS      Y0, Y1
+	VEXTRACTF128 $0x01, Y1, X0
+	VADDPS       X0, X1, X0
+	VMOVHLPS     X0, X0, X1
+	VADDPS       X1, X0, X0
+	VMOVSHDUP    X0, X1
+	VADDSS       X1, X0, X0
 	VMOVSS       X0, 28(AX)
+	VMOVDQU      (SP), Y0
+	VMOVDQA      Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X1
+	VPMAXUD      X1, X0, X1
+	VPSHUFD      $0x4e, X1, X0
+	VPMAXUD      X0, X1, X1
+	VPSHUFD      $0xb1, X1, X0
+	VPMAXUD      X0, X1, X1
+	VMOVD        X1, AX
+	MOVL         AX, ret+128(FP)
 	VZEROUPPER
 	RET
 
-// func sigmoidGradPWAVX2(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int)
-// Requires: AVX, FMA3
-TEXT ·sigmoidGradPWAVX2(SB), NOSPLIT, $128-160
-	MOVQ x_base+0(FP), AX
-	MOVQ y_base+24(FP), CX
-	MOVQ dst_base+72(FP), DX
-	MOVQ w_base+48(FP), BX
-	MOVQ x_len+8(FP), SI
-	MOVQ flags+96(FP), DI
+// func sigmoidGradPWAVX2(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int) uint32
+// Requires: AVX, AVX2, FMA3
+TEXT ·sigmoidGradPWAVX2(SB), NOSPLIT, $128-164
+	MOVQ   x_base+0(FP), AX
+	MOVQ   y_base+24(FP), CX
+	MOVQ   dst_base+72(FP), DX
+	MOVQ   w_base+48(FP), BX
+	MOVQ   x_len+8(FP), SI
+	MOVQ   flags+96(FP), DI
+	VXORPS Y0, Y0, Y0
 
 loop_257:
 	CMPQ         SI, $0x00000008
 	JB           tail_258
-	VMOVUPS      (AX), Y0
-	VMOVUPS      (CX), Y1
-	VMOVUPS      (BX), Y2
-	VMOVUPS      Y2, (SP)
-	VMOVUPS      Y0, 32(SP)
-	VMOVUPS      Y1, 64(SP)
-	VXORPS       Y0, Y0, Y0
-	TESTQ        $0x00000004, DI
-	JZ           noflag_260
-	VBROADCASTSS a+104(FP), Y1
-	VMULPS       64(SP), Y1, Y1
-	VBROADCASTSS b+108(FP), Y2
-	VADDPS       Y2, Y1, Y1
-	VBROADCASTSS e+112(FP), Y2
-	VFMADD231PS  32(SP), Y2, Y1
-	TESTQ        $0x00000010, DI
-	JZ           noflag_261
-	VMOVUPS      32(SP), Y2
-	VXORPS       Y3, Y3, Y3
-	VCMPPS       $0x0e, 64(SP), Y2, Y4
-	VBLENDVPS    Y4, sigmoidconsts<>+640(SB), Y3, Y3
-	VCMPPS       $0x01, 64(SP), Y2, Y2
-	VBLENDVPS    Y2, sigmoidconsts<>+2304(SB), Y3, Y3
-	VBROADCASTSS d+116(FP), Y2
-	VFMADD231PS  Y3, Y2, Y1
-
-noflag_261:
-	VADDPS Y1, Y0, Y0
-
-noflag_260:
-	VMOVUPS      Y0, 96(SP)
-	TESTQ        $0x00000001, DI
-	JZ           noflag_262
-	VMOVUPS      32(SP), Y0
-	VMOVUPS      sigmoidconsts<>+640(SB), Y1
-	VSUBPS       Y0, Y1, Y1
-	VMOVUPS      sigmoidconsts<>+640(SB), Y2
-	VSUBPS       64(SP), Y2, Y2
-	VMULPS       Y2, Y0, Y2
-	VBROADCASTSS pw+124(FP), Y3
-	VMULPS       64(SP), Y3, Y3
-	VFNMADD231PS Y1, Y3, Y2
-	VMULPS       Y1, Y0, Y0
-	VMOVUPS      sigmoidconsts<>+2496(SB), Y1
-	VMAXPS       Y0, Y1, Y0
-	VDIVPS       Y0, Y2, Y2
-	VMOVUPS      96(SP), Y0
-	VBROADCASTSS bceScale+120(FP), Y1
-	VFMADD231PS  Y1, Y2, Y0
-	VMOVUPS      Y0, 96(SP)
-
-noflag_262:
-	VMOVUPS 96(SP), Y0
-	VMULPS  (SP), Y0, Y0
-	VMOVUPS Y0, (DX)
-	ADDQ    $0x00000020, AX
-	ADDQ    $0x00000020, CX
-	ADDQ    $0x00000020, DX
-	ADDQ    $0x00000020, BX
-	SUBQ    $0x00000008, SI
-	JMP     loop_257
-
-tail_258:
-	TESTQ        SI, SI
-	JZ           done_259
-	LEAQ         sigmoidconsts<>+2176(SB), R8
-	NEGQ         SI
-	VMOVDQU      64(R8)(SI*4), Y0
-	VMASKMOVPS   (AX), Y0, Y1
-	VMASKMOVPS   (CX), Y0, Y2
-	VMASKMOVPS   (BX), Y0, Y3
+	VMOVUPS      (AX), Y1
+	VMOVUPS      (CX), Y2
+	VPMAXUD      Y2, Y0, Y0
+	VPMAXUD      Y1, Y0, Y0
+	VMOVUPS      (BX), Y3
 	VMOVUPS      Y3, (SP)
 	VMOVUPS      Y1, 32(SP)
 	VMOVUPS      Y2, 64(SP)
 	VXORPS       Y1, Y1, Y1
 	TESTQ        $0x00000004, DI
-	JZ           noflag_263
+	JZ           noflag_260
 	VBROADCASTSS a+104(FP), Y2
 	VMULPS       64(SP), Y2, Y2
 	VBROADCASTSS b+108(FP), Y3
@@ -6427,7 +6508,7 @@ tail_258:
 	VBROADCASTSS e+112(FP), Y3
 	VFMADD231PS  32(SP), Y3, Y2
 	TESTQ        $0x00000010, DI
-	JZ           noflag_264
+	JZ           noflag_261
 	VMOVUPS      32(SP), Y3
 	VXORPS       Y4, Y4, Y4
 	VCMPPS       $0x0e, 64(SP), Y3, Y5
@@ -6437,13 +6518,13 @@ tail_258:
 	VBROADCASTSS d+116(FP), Y3
 	VFMADD231PS  Y4, Y3, Y2
 
-noflag_264:
+noflag_261:
 	VADDPS Y2, Y1, Y1
 
-noflag_263:
+noflag_260:
 	VMOVUPS      Y1, 96(SP)
 	TESTQ        $0x00000001, DI
-	JZ           noflag_265
+	JZ           noflag_262
 	VMOVUPS      32(SP), Y1
 	VMOVUPS      sigmoidconsts<>+640(SB), Y2
 	VSUBPS       Y1, Y2, Y2
@@ -6462,18 +6543,98 @@ noflag_263:
 	VFMADD231PS  Y2, Y3, Y1
 	VMOVUPS      Y1, 96(SP)
 
+noflag_262:
+	VMOVUPS 96(SP), Y1
+	VMULPS  (SP), Y1, Y1
+	VMOVUPS Y1, (DX)
+	ADDQ    $0x00000020, AX
+	ADDQ    $0x00000020, CX
+	ADDQ    $0x00000020, DX
+	ADDQ    $0x00000020, BX
+	SUBQ    $0x00000008, SI
+	JMP     loop_257
+
+tail_258:
+	TESTQ        SI, SI
+	JZ           done_259
+	LEAQ         sigmoidconsts<>+2176(SB), R8
+	NEGQ         SI
+	VMOVDQU      64(R8)(SI*4), Y1
+	VMASKMOVPS   (AX), Y1, Y2
+	VMASKMOVPS   (CX), Y1, Y3
+	VPMAXUD      Y3, Y0, Y0
+	VPMAXUD      Y2, Y0, Y0
+	VMASKMOVPS   (BX), Y1, Y4
+	VMOVUPS      Y4, (SP)
+	VMOVUPS      Y2, 32(SP)
+	VMOVUPS      Y3, 64(SP)
+	VXORPS       Y2, Y2, Y2
+	TESTQ        $0x00000004, DI
+	JZ           noflag_263
+	VBROADCASTSS a+104(FP), Y3
+	VMULPS       64(SP), Y3, Y3
+	VBROADCASTSS b+108(FP), Y4
+	VADDPS       Y4, Y3, Y3
+	VBROADCASTSS e+112(FP), Y4
+	VFMADD231PS  32(SP), Y4, Y3
+	TESTQ        $0x00000010, DI
+	JZ           noflag_264
+	VMOVUPS      32(SP), Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPS       $0x0e, 64(SP), Y4, Y6
+	VBLENDVPS    Y6, sigmoidconsts<>+640(SB), Y5, Y5
+	VCMPPS       $0x01, 64(SP), Y4, Y4
+	VBLENDVPS    Y4, sigmoidconsts<>+2304(SB), Y5, Y5
+	VBROADCASTSS d+116(FP), Y4
+	VFMADD231PS  Y5, Y4, Y3
+
+noflag_264:
+	VADDPS Y3, Y2, Y2
+
+noflag_263:
+	VMOVUPS      Y2, 96(SP)
+	TESTQ        $0x00000001, DI
+	JZ           noflag_265
+	VMOVUPS      32(SP), Y2
+	VMOVUPS      sigmoidconsts<>+640(SB), Y3
+	VSUBPS       Y2, Y3, Y3
+	VMOVUPS      sigmoidconsts<>+640(SB), Y4
+	VSUBPS       64(SP), Y4, Y4
+	VMULPS       Y4, Y2, Y4
+	VBROADCASTSS pw+124(FP), Y5
+	VMULPS       64(SP), Y5, Y5
+	VFNMADD231PS Y3, Y5, Y4
+	VMULPS       Y3, Y2, Y2
+	VMOVUPS      sigmoidconsts<>+2496(SB), Y3
+	VMAXPS       Y2, Y3, Y2
+	VDIVPS       Y2, Y4, Y4
+	VMOVUPS      96(SP), Y2
+	VBROADCASTSS bceScale+120(FP), Y3
+	VFMADD231PS  Y3, Y4, Y2
+	VMOVUPS      Y2, 96(SP)
+
 noflag_265:
-	VMOVUPS    96(SP), Y1
-	VMULPS     (SP), Y1, Y1
-	VMASKMOVPS Y1, Y0, (DX)
+	VMOVUPS    96(SP), Y2
+	VMULPS     (SP), Y2, Y2
+	VMASKMOVPS Y2, Y1, (DX)
 
 done_259:
+	VMOVDQA      Y0, Y0
+	VMOVDQA      Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X1
+	VPMAXUD      X1, X0, X1
+	VPSHUFD      $0x4e, X1, X0
+	VPMAXUD      X0, X1, X1
+	VPSHUFD      $0xb1, X1, X0
+	VPMAXUD      X0, X1, X1
+	VMOVD        X1, AX
+	MOVL         AX, ret+160(FP)
 	VZEROUPPER
 	RET
 
-// func sigmoidFusedPWAVX2(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32)
+// func sigmoidFusedPWAVX2(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32) uint32
 // Requires: AVX, AVX2, FMA3
-TEXT ·sigmoidFusedPWAVX2(SB), NOSPLIT, $192-192
+TEXT ·sigmoidFusedPWAVX2(SB), NOSPLIT, $192-196
 	MOVQ    x_base+0(FP), AX
 	MOVQ    y_base+24(FP), CX
 	MOVQ    dst_base+72(FP), DX
@@ -6484,181 +6645,16 @@ TEXT ·sigmoidFusedPWAVX2(SB), NOSPLIT, $192-192
 	VMOVUPS Y0, (SP)
 	VXORPS  Y0, Y0, Y0
 	VMOVUPS Y0, 32(SP)
+	VXORPS  Y0, Y0, Y0
 
 loop_266:
 	CMPQ         SI, $0x00000008
 	JB           tail_267
-	VMOVUPS      (AX), Y0
-	VMOVUPS      (CX), Y1
-	VMOVUPS      (BX), Y2
-	VMOVUPS      Y2, 64(SP)
-	VMOVUPS      Y0, 96(SP)
-	VMOVUPS      Y1, 128(SP)
-	VMOVUPS      64(SP), Y0
-	VMOVUPS      96(SP), Y1
-	VMOVUPS      128(SP), Y2
-	TESTQ        $0x00000001, sflags+160(FP)
-	JZ           noflag_269
-	VMOVUPS      sigmoidconsts<>+2432(SB), Y3
-	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y1, Y5
-	VMULPS       sigmoidconsts<>+1792(SB), Y1, Y4
-	VBLENDVPS    Y5, Y4, Y1, Y4
-	VANDPS       sigmoidconsts<>+1856(SB), Y5, Y5
-	VPSRLD       $0x17, Y4, Y6
-	VPSUBD       sigmoidconsts<>+960(SB), Y6, Y6
-	VPSUBD       Y5, Y6, Y6
-	VCVTDQ2PS    Y6, Y5
-	VANDPS       sigmoidconsts<>+1024(SB), Y4, Y4
-	VORPS        sigmoidconsts<>+320(SB), Y4, Y4
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y4, Y6
-	VSUBPS       sigmoidconsts<>+640(SB), Y4, Y7
-	VADDPS       Y4, Y4, Y4
-	VSUBPS       sigmoidconsts<>+640(SB), Y4, Y4
-	VBLENDVPS    Y6, Y4, Y7, Y4
-	VANDPS       sigmoidconsts<>+640(SB), Y6, Y6
-	VSUBPS       Y6, Y5, Y5
-	VMULPS       Y4, Y4, Y6
-	VMOVUPS      sigmoidconsts<>+1152(SB), Y7
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Y4, Y7
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Y4, Y7
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Y4, Y7
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Y4, Y7
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Y4, Y7
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Y4, Y7
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Y4, Y7
-	VFMADD213PS  sigmoidconsts<>+1664(SB), Y4, Y7
-	VMULPS       Y4, Y7, Y7
-	VMULPS       Y6, Y7, Y7
-	VFMADD231PS  sigmoidconsts<>+192(SB), Y5, Y7
-	VFNMADD231PS sigmoidconsts<>+320(SB), Y6, Y7
-	VADDPS       Y7, Y4, Y7
-	VFMADD231PS  sigmoidconsts<>+128(SB), Y5, Y7
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y1, Y4
-	VBLENDVPS    Y4, Y1, Y7, Y7
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y1, Y4
-	VBLENDVPS    Y4, sigmoidconsts<>+1984(SB), Y7, Y7
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y1, Y4
-	VBLENDVPS    Y4, sigmoidconsts<>+2048(SB), Y7, Y7
-	VMAXPS       Y7, Y3, Y7
-	VMOVUPS      sigmoidconsts<>+640(SB), Y4
-	VSUBPS       Y1, Y4, Y4
-	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y4, Y5
-	VMULPS       sigmoidconsts<>+1792(SB), Y4, Y1
-	VBLENDVPS    Y5, Y1, Y4, Y1
-	VANDPS       sigmoidconsts<>+1856(SB), Y5, Y5
-	VPSRLD       $0x17, Y1, Y6
-	VPSUBD       sigmoidconsts<>+960(SB), Y6, Y6
-	VPSUBD       Y5, Y6, Y6
-	VCVTDQ2PS    Y6, Y5
-	VANDPS       sigmoidconsts<>+1024(SB), Y1, Y1
-	VORPS        sigmoidconsts<>+320(SB), Y1, Y1
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y1, Y6
-	VSUBPS       sigmoidconsts<>+640(SB), Y1, Y8
-	VADDPS       Y1, Y1, Y1
-	VSUBPS       sigmoidconsts<>+640(SB), Y1, Y1
-	VBLENDVPS    Y6, Y1, Y8, Y1
-	VANDPS       sigmoidconsts<>+640(SB), Y6, Y6
-	VSUBPS       Y6, Y5, Y5
-	VMULPS       Y1, Y1, Y6
-	VMOVUPS      sigmoidconsts<>+1152(SB), Y8
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Y1, Y8
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Y1, Y8
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Y1, Y8
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Y1, Y8
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Y1, Y8
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Y1, Y8
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Y1, Y8
-	VFMADD213PS  sigmoidconsts<>+1664(SB), Y1, Y8
-	VMULPS       Y1, Y8, Y8
-	VMULPS       Y6, Y8, Y8
-	VFMADD231PS  sigmoidconsts<>+192(SB), Y5, Y8
-	VFNMADD231PS sigmoidconsts<>+320(SB), Y6, Y8
-	VADDPS       Y8, Y1, Y8
-	VFMADD231PS  sigmoidconsts<>+128(SB), Y5, Y8
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y4, Y1
-	VBLENDVPS    Y1, Y4, Y8, Y8
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y4, Y1
-	VBLENDVPS    Y1, sigmoidconsts<>+1984(SB), Y8, Y8
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y4, Y1
-	VBLENDVPS    Y1, sigmoidconsts<>+2048(SB), Y8, Y8
-	VMAXPS       Y8, Y3, Y8
-	VMOVUPS      sigmoidconsts<>+640(SB), Y1
-	VSUBPS       Y2, Y1, Y1
-	VMULPS       Y1, Y8, Y8
-	VBROADCASTSS pw+124(FP), Y1
-	VMULPS       Y2, Y1, Y1
-	VFMADD231PS  Y7, Y1, Y8
-	VXORPS       sigmoidconsts<>+0(SB), Y8, Y8
-	VMULPS       Y0, Y8, Y8
-	VADDPS       (SP), Y8, Y8
-	VMOVUPS      Y8, (SP)
-
-noflag_269:
-	VXORPS       Y0, Y0, Y0
-	TESTQ        $0x00000004, DI
-	JZ           noflag_270
-	VBROADCASTSS a+104(FP), Y1
-	VMULPS       128(SP), Y1, Y1
-	VBROADCASTSS b+108(FP), Y2
-	VADDPS       Y2, Y1, Y1
-	VBROADCASTSS e+112(FP), Y2
-	VFMADD231PS  96(SP), Y2, Y1
-	TESTQ        $0x00000010, DI
-	JZ           noflag_271
-	VMOVUPS      96(SP), Y2
-	VXORPS       Y3, Y3, Y3
-	VCMPPS       $0x0e, 128(SP), Y2, Y4
-	VBLENDVPS    Y4, sigmoidconsts<>+640(SB), Y3, Y3
-	VCMPPS       $0x01, 128(SP), Y2, Y2
-	VBLENDVPS    Y2, sigmoidconsts<>+2304(SB), Y3, Y3
-	VBROADCASTSS d+116(FP), Y2
-	VFMADD231PS  Y3, Y2, Y1
-
-noflag_271:
-	VADDPS Y1, Y0, Y0
-
-noflag_270:
-	VMOVUPS      Y0, 160(SP)
-	TESTQ        $0x00000001, DI
-	JZ           noflag_272
-	VMOVUPS      96(SP), Y0
-	VMOVUPS      sigmoidconsts<>+640(SB), Y1
-	VSUBPS       Y0, Y1, Y1
-	VMOVUPS      sigmoidconsts<>+640(SB), Y2
-	VSUBPS       128(SP), Y2, Y2
-	VMULPS       Y2, Y0, Y2
-	VBROADCASTSS pw+124(FP), Y3
-	VMULPS       128(SP), Y3, Y3
-	VFNMADD231PS Y1, Y3, Y2
-	VMULPS       Y1, Y0, Y0
-	VMOVUPS      sigmoidconsts<>+2496(SB), Y1
-	VMAXPS       Y0, Y1, Y0
-	VDIVPS       Y0, Y2, Y2
-	VMOVUPS      160(SP), Y0
-	VBROADCASTSS bceScale+120(FP), Y1
-	VFMADD231PS  Y1, Y2, Y0
-	VMOVUPS      Y0, 160(SP)
-
-noflag_272:
-	VMOVUPS 160(SP), Y0
-	VMULPS  64(SP), Y0, Y0
-	VMOVUPS Y0, (DX)
-	ADDQ    $0x00000020, AX
-	ADDQ    $0x00000020, CX
-	ADDQ    $0x00000020, DX
-	ADDQ    $0x00000020, BX
-	SUBQ    $0x00000008, SI
-	JMP     loop_266
-
-tail_267:
-	TESTQ        SI, SI
-	JZ           done_268
-	LEAQ         sigmoidconsts<>+2176(SB), R8
-	NEGQ         SI
-	VMOVDQU      64(R8)(SI*4), Y0
-	VMASKMOVPS   (AX), Y0, Y1
-	VMASKMOVPS   (CX), Y0, Y2
-	VMASKMOVPS   (BX), Y0, Y3
+	VMOVUPS      (AX), Y1
+	VMOVUPS      (CX), Y2
+	VPMAXUD      Y2, Y0, Y0
+	VPMAXUD      Y1, Y0, Y0
+	VMOVUPS      (BX), Y3
 	VMOVUPS      Y3, 64(SP)
 	VMOVUPS      Y1, 96(SP)
 	VMOVUPS      Y2, 128(SP)
@@ -6666,7 +6662,7 @@ tail_267:
 	VMOVUPS      96(SP), Y2
 	VMOVUPS      128(SP), Y3
 	TESTQ        $0x00000001, sflags+160(FP)
-	JZ           noflag_273
+	JZ           noflag_269
 	VMOVUPS      sigmoidconsts<>+2432(SB), Y4
 	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y2, Y6
 	VMULPS       sigmoidconsts<>+1792(SB), Y2, Y5
@@ -6758,14 +6754,13 @@ tail_267:
 	VFMADD231PS  Y8, Y2, Y9
 	VXORPS       sigmoidconsts<>+0(SB), Y9, Y9
 	VMULPS       Y1, Y9, Y9
-	VANDPS       Y0, Y9, Y9
 	VADDPS       (SP), Y9, Y9
 	VMOVUPS      Y9, (SP)
 
-noflag_273:
+noflag_269:
 	VXORPS       Y1, Y1, Y1
 	TESTQ        $0x00000004, DI
-	JZ           noflag_274
+	JZ           noflag_270
 	VBROADCASTSS a+104(FP), Y2
 	VMULPS       128(SP), Y2, Y2
 	VBROADCASTSS b+108(FP), Y3
@@ -6773,7 +6768,7 @@ noflag_273:
 	VBROADCASTSS e+112(FP), Y3
 	VFMADD231PS  96(SP), Y3, Y2
 	TESTQ        $0x00000010, DI
-	JZ           noflag_275
+	JZ           noflag_271
 	VMOVUPS      96(SP), Y3
 	VXORPS       Y4, Y4, Y4
 	VCMPPS       $0x0e, 128(SP), Y3, Y5
@@ -6783,13 +6778,13 @@ noflag_273:
 	VBROADCASTSS d+116(FP), Y3
 	VFMADD231PS  Y4, Y3, Y2
 
-noflag_275:
+noflag_271:
 	VADDPS Y2, Y1, Y1
 
-noflag_274:
+noflag_270:
 	VMOVUPS      Y1, 160(SP)
 	TESTQ        $0x00000001, DI
-	JZ           noflag_276
+	JZ           noflag_272
 	VMOVUPS      96(SP), Y1
 	VMOVUPS      sigmoidconsts<>+640(SB), Y2
 	VSUBPS       Y1, Y2, Y2
@@ -6808,37 +6803,218 @@ noflag_274:
 	VFMADD231PS  Y2, Y3, Y1
 	VMOVUPS      Y1, 160(SP)
 
+noflag_272:
+	VMOVUPS 160(SP), Y1
+	VMULPS  64(SP), Y1, Y1
+	VMOVUPS Y1, (DX)
+	ADDQ    $0x00000020, AX
+	ADDQ    $0x00000020, CX
+	ADDQ    $0x00000020, DX
+	ADDQ    $0x00000020, BX
+	SUBQ    $0x00000008, SI
+	JMP     loop_266
+
+tail_267:
+	TESTQ        SI, SI
+	JZ           done_268
+	LEAQ         sigmoidconsts<>+2176(SB), R8
+	NEGQ         SI
+	VMOVDQU      64(R8)(SI*4), Y1
+	VMASKMOVPS   (AX), Y1, Y2
+	VMASKMOVPS   (CX), Y1, Y3
+	VPMAXUD      Y3, Y0, Y0
+	VPMAXUD      Y2, Y0, Y0
+	VMASKMOVPS   (BX), Y1, Y4
+	VMOVUPS      Y4, 64(SP)
+	VMOVUPS      Y2, 96(SP)
+	VMOVUPS      Y3, 128(SP)
+	VMOVUPS      64(SP), Y2
+	VMOVUPS      96(SP), Y3
+	VMOVUPS      128(SP), Y4
+	TESTQ        $0x00000001, sflags+160(FP)
+	JZ           noflag_273
+	VMOVUPS      sigmoidconsts<>+2432(SB), Y5
+	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y3, Y7
+	VMULPS       sigmoidconsts<>+1792(SB), Y3, Y6
+	VBLENDVPS    Y7, Y6, Y3, Y6
+	VANDPS       sigmoidconsts<>+1856(SB), Y7, Y7
+	VPSRLD       $0x17, Y6, Y8
+	VPSUBD       sigmoidconsts<>+960(SB), Y8, Y8
+	VPSUBD       Y7, Y8, Y8
+	VCVTDQ2PS    Y8, Y7
+	VANDPS       sigmoidconsts<>+1024(SB), Y6, Y6
+	VORPS        sigmoidconsts<>+320(SB), Y6, Y6
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y6, Y8
+	VSUBPS       sigmoidconsts<>+640(SB), Y6, Y9
+	VADDPS       Y6, Y6, Y6
+	VSUBPS       sigmoidconsts<>+640(SB), Y6, Y6
+	VBLENDVPS    Y8, Y6, Y9, Y6
+	VANDPS       sigmoidconsts<>+640(SB), Y8, Y8
+	VSUBPS       Y8, Y7, Y7
+	VMULPS       Y6, Y6, Y8
+	VMOVUPS      sigmoidconsts<>+1152(SB), Y9
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Y6, Y9
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Y6, Y9
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Y6, Y9
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Y6, Y9
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Y6, Y9
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Y6, Y9
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Y6, Y9
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Y6, Y9
+	VMULPS       Y6, Y9, Y9
+	VMULPS       Y8, Y9, Y9
+	VFMADD231PS  sigmoidconsts<>+192(SB), Y7, Y9
+	VFNMADD231PS sigmoidconsts<>+320(SB), Y8, Y9
+	VADDPS       Y9, Y6, Y9
+	VFMADD231PS  sigmoidconsts<>+128(SB), Y7, Y9
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y3, Y6
+	VBLENDVPS    Y6, Y3, Y9, Y9
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y3, Y6
+	VBLENDVPS    Y6, sigmoidconsts<>+1984(SB), Y9, Y9
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y3, Y6
+	VBLENDVPS    Y6, sigmoidconsts<>+2048(SB), Y9, Y9
+	VMAXPS       Y9, Y5, Y9
+	VMOVUPS      sigmoidconsts<>+640(SB), Y6
+	VSUBPS       Y3, Y6, Y6
+	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y6, Y7
+	VMULPS       sigmoidconsts<>+1792(SB), Y6, Y3
+	VBLENDVPS    Y7, Y3, Y6, Y3
+	VANDPS       sigmoidconsts<>+1856(SB), Y7, Y7
+	VPSRLD       $0x17, Y3, Y8
+	VPSUBD       sigmoidconsts<>+960(SB), Y8, Y8
+	VPSUBD       Y7, Y8, Y8
+	VCVTDQ2PS    Y8, Y7
+	VANDPS       sigmoidconsts<>+1024(SB), Y3, Y3
+	VORPS        sigmoidconsts<>+320(SB), Y3, Y3
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y3, Y8
+	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y10
+	VADDPS       Y3, Y3, Y3
+	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y3
+	VBLENDVPS    Y8, Y3, Y10, Y3
+	VANDPS       sigmoidconsts<>+640(SB), Y8, Y8
+	VSUBPS       Y8, Y7, Y7
+	VMULPS       Y3, Y3, Y8
+	VMOVUPS      sigmoidconsts<>+1152(SB), Y10
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Y3, Y10
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Y3, Y10
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Y3, Y10
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Y3, Y10
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Y3, Y10
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Y3, Y10
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Y3, Y10
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Y3, Y10
+	VMULPS       Y3, Y10, Y10
+	VMULPS       Y8, Y10, Y10
+	VFMADD231PS  sigmoidconsts<>+192(SB), Y7, Y10
+	VFNMADD231PS sigmoidconsts<>+320(SB), Y8, Y10
+	VADDPS       Y10, Y3, Y10
+	VFMADD231PS  sigmoidconsts<>+128(SB), Y7, Y10
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y6, Y3
+	VBLENDVPS    Y3, Y6, Y10, Y10
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y6, Y3
+	VBLENDVPS    Y3, sigmoidconsts<>+1984(SB), Y10, Y10
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y6, Y3
+	VBLENDVPS    Y3, sigmoidconsts<>+2048(SB), Y10, Y10
+	VMAXPS       Y10, Y5, Y10
+	VMOVUPS      sigmoidconsts<>+640(SB), Y3
+	VSUBPS       Y4, Y3, Y3
+	VMULPS       Y3, Y10, Y10
+	VBROADCASTSS pw+124(FP), Y3
+	VMULPS       Y4, Y3, Y3
+	VFMADD231PS  Y9, Y3, Y10
+	VXORPS       sigmoidconsts<>+0(SB), Y10, Y10
+	VMULPS       Y2, Y10, Y10
+	VANDPS       Y1, Y10, Y10
+	VADDPS       (SP), Y10, Y10
+	VMOVUPS      Y10, (SP)
+
+noflag_273:
+	VXORPS       Y2, Y2, Y2
+	TESTQ        $0x00000004, DI
+	JZ           noflag_274
+	VBROADCASTSS a+104(FP), Y3
+	VMULPS       128(SP), Y3, Y3
+	VBROADCASTSS b+108(FP), Y4
+	VADDPS       Y4, Y3, Y3
+	VBROADCASTSS e+112(FP), Y4
+	VFMADD231PS  96(SP), Y4, Y3
+	TESTQ        $0x00000010, DI
+	JZ           noflag_275
+	VMOVUPS      96(SP), Y4
+	VXORPS       Y5, Y5, Y5
+	VCMPPS       $0x0e, 128(SP), Y4, Y6
+	VBLENDVPS    Y6, sigmoidconsts<>+640(SB), Y5, Y5
+	VCMPPS       $0x01, 128(SP), Y4, Y4
+	VBLENDVPS    Y4, sigmoidconsts<>+2304(SB), Y5, Y5
+	VBROADCASTSS d+116(FP), Y4
+	VFMADD231PS  Y5, Y4, Y3
+
+noflag_275:
+	VADDPS Y3, Y2, Y2
+
+noflag_274:
+	VMOVUPS      Y2, 160(SP)
+	TESTQ        $0x00000001, DI
+	JZ           noflag_276
+	VMOVUPS      96(SP), Y2
+	VMOVUPS      sigmoidconsts<>+640(SB), Y3
+	VSUBPS       Y2, Y3, Y3
+	VMOVUPS      sigmoidconsts<>+640(SB), Y4
+	VSUBPS       128(SP), Y4, Y4
+	VMULPS       Y4, Y2, Y4
+	VBROADCASTSS pw+124(FP), Y5
+	VMULPS       128(SP), Y5, Y5
+	VFNMADD231PS Y3, Y5, Y4
+	VMULPS       Y3, Y2, Y2
+	VMOVUPS      sigmoidconsts<>+2496(SB), Y3
+	VMAXPS       Y2, Y3, Y2
+	VDIVPS       Y2, Y4, Y4
+	VMOVUPS      160(SP), Y2
+	VBROADCASTSS bceScale+120(FP), Y3
+	VFMADD231PS  Y3, Y4, Y2
+	VMOVUPS      Y2, 160(SP)
+
 noflag_276:
-	VMOVUPS    160(SP), Y1
-	VMULPS     64(SP), Y1, Y1
-	VMASKMOVPS Y1, Y0, (DX)
+	VMOVUPS    160(SP), Y2
+	VMULPS     64(SP), Y2, Y2
+	VMASKMOVPS Y2, Y1, (DX)
 
 done_268:
 	MOVQ         out_base+168(FP), AX
-	VMOVUPS      (SP), Y0
-	VMOVAPS      Y0, Y1
-	VEXTRACTF128 $0x01, Y1, X0
-	VADDPS       X0, X1, X0
-	VMOVHLPS     X0, X0, X1
-	VADDPS       X1, X0, X0
-	VMOVSHDUP    X0, X1
-	VADDSS       X1, X0, X0
-	VMOVSS       X0, (AX)
-	VMOVUPS      32(SP), Y0
-	VMOVAPS      Y0, Y1
-	VEXTRACTF128 $0x01, Y1, X0
-	VADDPS       X0, X1, X0
-	VMOVHLPS     X0, X0, X1
-	VADDPS       X1, X0, X0
-	VMOVSHDUP    X0, X1
-	VADDSS       X1, X0, X0
-	VMOVSS       X0, 4(AX)
+	VMOVUPS      (SP), Y1
+	VMOVAPS      Y1, Y2
+	VEXTRACTF128 $0x01, Y2, X1
+	VADDPS       X1, X2, X1
+	VMOVHLPS     X1, X1, X2
+	VADDPS       X2, X1, X1
+	VMOVSHDUP    X1, X2
+	VADDSS       X2, X1, X1
+	VMOVSS       X1, (AX)
+	VMOVUPS      32(SP), Y1
+	VMOVAPS      Y1, Y2
+	VEXTRACTF128 $0x01, Y2, X1
+	VADDPS       X1, X2, X1
+	VMOVHLPS     X1, X1, X2
+	VADDPS       X2, X1, X1
+	VMOVSHDUP    X1, X2
+	VADDSS       X2, X1, X1
+	VMOVSS       X1, 4(AX)
+	VMOVDQA      Y0, Y0
+	VMOVDQA      Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X1
+	VPMAXUD      X1, X0, X1
+	VPSHUFD      $0x4e, X1, X0
+	VPMAXUD      X0, X1, X1
+	VPSHUFD      $0xb1, X1, X0
+	VPMAXUD      X0, X1, X1
+	VMOVD        X1, AX
+	MOVL         AX, ret+192(FP)
 	VZEROUPPER
 	RET
 
-// func sigmoidStatsAVX512(x []float32, y []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32)
-// Requires: AVX, AVX512DQ, AVX512F, BMI2
-TEXT ·sigmoidStatsAVX512(SB), NOSPLIT, $0-104
+// func sigmoidStatsAVX512(x []float32, y []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32) uint32
+// Requires: AVX, AVX2, AVX512DQ, AVX512F, BMI2
+TEXT ·sigmoidStatsAVX512(SB), NOSPLIT, $0-108
 	MOVQ   x_base+0(FP), AX
 	MOVQ   y_base+24(FP), CX
 	MOVQ   x_len+8(FP), DX
@@ -6852,2182 +7028,15 @@ TEXT ·sigmoidStatsAVX512(SB), NOSPLIT, $0-104
 	VXORPS Z5, Z5, Z5
 	VXORPS Z6, Z6, Z6
 	VXORPS Z7, Z7, Z7
+	VXORPS Z8, Z8, Z8
 
 loop_277:
 	CMPQ         DX, $0x00000010
 	JB           tail_278
-	VMOVUPS      (AX), Z8
-	VMOVUPS      (CX), Z9
-	VORPS        sigmoidconsts<>+0(SB), Z8, Z10
-	VMULPS       sigmoidconsts<>+64(SB), Z10, Z11
-	VRNDSCALEPS  $0x00, Z11, Z11
-	VMOVAPS      Z10, Z12
-	VFNMADD231PS sigmoidconsts<>+128(SB), Z11, Z12
-	VFNMADD231PS sigmoidconsts<>+192(SB), Z11, Z12
-	VMULPS       Z12, Z12, Z13
-	VMOVUPS      sigmoidconsts<>+256(SB), Z14
-	VFMADD213PS  sigmoidconsts<>+320(SB), Z12, Z14
-	VMOVUPS      sigmoidconsts<>+384(SB), Z15
-	VFMADD213PS  sigmoidconsts<>+448(SB), Z12, Z15
-	VMOVUPS      sigmoidconsts<>+512(SB), Z16
-	VFMADD213PS  sigmoidconsts<>+576(SB), Z12, Z16
-	VFMADD213PS  Z15, Z13, Z16
-	VFMADD213PS  Z14, Z13, Z16
-	VFMADD213PS  Z12, Z13, Z16
-	VADDPS       sigmoidconsts<>+640(SB), Z16, Z16
-	VSCALEFPS    Z11, Z16, Z16
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z10, K1
-	VXORPS       Z16, Z16, K1, Z16
-	TESTQ        $0x0000001c, BX
-	JZ           noflag_280
-	VADDPS       sigmoidconsts<>+640(SB), Z16, Z11
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z8, K1
-	VMOVUPS      sigmoidconsts<>+640(SB), Z10
-	VMOVUPS      Z16, K1, Z10
-	VDIVPS       Z11, Z10, Z10
-	TESTQ        $0x00000004, BX
-	JZ           noflag_281
-	VADDPS       Z10, Z0, Z0
-	VFMADD231PS  Z10, Z9, Z1
-	VADDPS       Z9, Z2, Z2
-
-noflag_281:
-	TESTQ       $0x00000008, BX
-	JZ          noflag_282
-	VFMADD231PS Z10, Z10, Z3
-	VFMADD231PS Z9, Z9, Z4
-
-noflag_282:
-	TESTQ  $0x00000010, BX
-	JZ     noflag_283
-	VSUBPS Z9, Z10, Z10
-	VANDPS sigmoidconsts<>+896(SB), Z10, Z10
-	VADDPS Z10, Z7, Z7
-
-noflag_283:
-noflag_280:
-	TESTQ        $0x00000003, BX
-	JZ           noflag_284
-	VADDPS       sigmoidconsts<>+640(SB), Z16, Z10
-	VGETEXPPS    Z10, Z12
-	VADDPS       sigmoidconsts<>+640(SB), Z12, Z12
-	VGETMANTPS   $0x02, Z10, Z11
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z11, K1
-	VSUBPS       sigmoidconsts<>+640(SB), Z11, Z13
-	VADDPS       Z11, Z11, Z14
-	VSUBPS       sigmoidconsts<>+640(SB), Z14, Z14
-	VBLENDMPS    Z14, Z13, K1, Z11
-	VSUBPS       sigmoidconsts<>+640(SB), Z12, K1, Z12
-	VMULPS       Z11, Z11, Z13
-	VMOVUPS      sigmoidconsts<>+1152(SB), Z14
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Z11, Z14
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Z11, Z14
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Z11, Z14
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Z11, Z14
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Z11, Z14
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Z11, Z14
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Z11, Z14
-	VFMADD213PS  sigmoidconsts<>+1664(SB), Z11, Z14
-	VMULPS       Z11, Z14, Z14
-	VMULPS       Z13, Z14, Z14
-	VFMADD231PS  sigmoidconsts<>+192(SB), Z12, Z14
-	VFNMADD231PS sigmoidconsts<>+320(SB), Z13, Z14
-	VADDPS       Z14, Z11, Z14
-	VFMADD231PS  sigmoidconsts<>+128(SB), Z12, Z14
-	VCMPPS       $0x03, Z10, Z10, K1
-	VMOVUPS      Z10, K1, Z14
-	VSUBPS       sigmoidconsts<>+640(SB), Z10, Z11
-	VSUBPS       Z11, Z16, Z11
-	VDIVPS       Z10, Z11, Z11
-	VADDPS       Z11, Z14, Z14
-	VMOVUPS      sigmoidconsts<>+640(SB), Z10
-	VSUBPS       Z9, Z10, Z10
-	TESTQ        $0x00000001, BX
-	JZ           noflag_285
-	VBROADCASTSS pw+56(FP), Z11
-	VMULPS       Z9, Z11, Z11
-	VXORPS       sigmoidconsts<>+0(SB), Z8, Z12
-	VMAXPS       sigmoidconsts<>+832(SB), Z12, Z12
-	VADDPS       Z14, Z12, Z12
-	VMULPS       Z12, Z11, Z11
-	VMAXPS       sigmoidconsts<>+832(SB), Z8, Z12
-	VADDPS       Z14, Z12, Z12
-	VFMADD231PS  Z12, Z10, Z11
-	VADDPS       Z11, Z5, Z5
-
-noflag_285:
-	TESTQ        $0x00000002, BX
-	JZ           noflag_286
-	VADDPS       sigmoidconsts<>+640(SB), Z16, Z11
-	VMOVUPS      sigmoidconsts<>+640(SB), Z12
-	VDIVPS       Z11, Z12, Z12
-	VMULPS       Z12, Z16, Z11
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z8, K1
-	VBLENDMPS    Z11, Z12, K1, Z17
-	VBLENDMPS    Z12, Z11, K1, Z18
-	VMAXPS       sigmoidconsts<>+832(SB), Z8, Z11
-	VFNMADD231PS Z9, Z8, Z11
-	VADDPS       Z14, Z11, Z11
-	VMULPS       Z9, Z18, Z8
-	VFMADD231PS  Z10, Z17, Z8
-	VBROADCASTSS gamma+64(FP), Z12
-	CMPQ         SI, $0x01
-	JEQ          pow1_287
-	CMPQ         SI, $0x02
-	JEQ          pow2_289
-	CMPQ         SI, $0x03
-	JEQ          powg_288
-	VMOVUPS      sigmoidconsts<>+640(SB), Z12
-	JMP          powd_290
-
-pow1_287:
-	VMOVAPS Z8, Z12
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z8, K1
-	VXORPS  Z12, Z12, K1, Z12
-	JMP     powd_290
-
-pow2_289:
-	VMULPS Z8, Z8, Z12
-	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z8, K1
-	VXORPS Z12, Z12, K1, Z12
-	JMP    powd_290
-
-powg_288:
-	VGETEXPPS    Z8, Z14
-	VADDPS       sigmoidconsts<>+640(SB), Z14, Z14
-	VGETMANTPS   $0x02, Z8, Z13
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z13, K1
-	VSUBPS       sigmoidconsts<>+640(SB), Z13, Z15
-	VADDPS       Z13, Z13, Z16
-	VSUBPS       sigmoidconsts<>+640(SB), Z16, Z16
-	VBLENDMPS    Z16, Z15, K1, Z13
-	VSUBPS       sigmoidconsts<>+640(SB), Z14, K1, Z14
-	VMULPS       Z13, Z13, Z15
-	VMOVUPS      sigmoidconsts<>+1152(SB), Z16
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Z13, Z16
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Z13, Z16
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Z13, Z16
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Z13, Z16
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Z13, Z16
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Z13, Z16
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Z13, Z16
-	VFMADD213PS  sigmoidconsts<>+1664(SB), Z13, Z16
-	VMULPS       Z13, Z16, Z16
-	VMULPS       Z15, Z16, Z16
-	VFMADD231PS  sigmoidconsts<>+192(SB), Z14, Z16
-	VFNMADD231PS sigmoidconsts<>+320(SB), Z15, Z16
-	VADDPS       Z16, Z13, Z16
-	VFMADD231PS  sigmoidconsts<>+128(SB), Z14, Z16
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z8, K1
-	VMOVUPS      Z8, K1, Z16
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z8, K1
-	VMOVUPS      sigmoidconsts<>+1984(SB), K1, Z16
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z8, K1
-	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z16
-	VMULPS       Z12, Z16, Z16
-	VMULPS       sigmoidconsts<>+64(SB), Z16, Z12
-	VRNDSCALEPS  $0x00, Z12, Z12
-	VMOVAPS      Z16, Z13
-	VFNMADD231PS sigmoidconsts<>+128(SB), Z12, Z13
-	VFNMADD231PS sigmoidconsts<>+192(SB), Z12, Z13
-	VMULPS       Z13, Z13, Z14
-	VMOVUPS      sigmoidconsts<>+256(SB), Z15
-	VFMADD213PS  sigmoidconsts<>+320(SB), Z13, Z15
-	VMOVUPS      sigmoidconsts<>+384(SB), Z21
-	VFMADD213PS  sigmoidconsts<>+448(SB), Z13, Z21
-	VMOVUPS      sigmoidconsts<>+512(SB), Z22
-	VFMADD213PS  sigmoidconsts<>+576(SB), Z13, Z22
-	VFMADD213PS  Z21, Z14, Z22
-	VFMADD213PS  Z15, Z14, Z22
-	VFMADD213PS  Z13, Z14, Z22
-	VADDPS       sigmoidconsts<>+640(SB), Z22, Z22
-	VSCALEFPS    Z12, Z22, Z22
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z16, K1
-	VXORPS       Z22, Z22, K1, Z22
-	VCMPPS       $0x0e, sigmoidconsts<>+2560(SB), Z16, K1
-	VMOVUPS      sigmoidconsts<>+1920(SB), K1, Z22
-	VMOVAPS      Z22, Z12
-	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z8, K1
-	VXORPS       Z12, Z12, K1, Z12
-
-powd_290:
-	VMULPS       Z12, Z11, Z11
-	TESTQ        $0x00000100, BX
-	JZ           noflag_291
-	VBROADCASTSS alpha+60(FP), Z8
-	VMOVUPS      sigmoidconsts<>+640(SB), Z12
-	VSUBPS       Z8, Z12, Z12
-	VMULPS       Z10, Z12, Z12
-	VFMADD231PS  Z9, Z8, Z12
-	VMULPS       Z12, Z11, Z11
-
-noflag_291:
-	VADDPS Z11, Z6, Z6
-
-noflag_286:
-noflag_284:
-	ADDQ $0x00000040, AX
-	ADDQ $0x00000040, CX
-	SUBQ $0x00000010, DX
-	JMP  loop_277
-
-tail_278:
-	TESTQ        DX, DX
-	JZ           done_279
-	MOVL         $0x0000ffff, DI
-	BZHIL        DX, DI, DI
-	KMOVW        DI, K1
-	VMOVUPS.Z    (AX), K1, Z8
-	VMOVUPS.Z    (CX), K1, Z9
-	VORPS        sigmoidconsts<>+0(SB), Z8, Z10
-	VMULPS       sigmoidconsts<>+64(SB), Z10, Z11
-	VRNDSCALEPS  $0x00, Z11, Z11
-	VMOVAPS      Z10, Z12
-	VFNMADD231PS sigmoidconsts<>+128(SB), Z11, Z12
-	VFNMADD231PS sigmoidconsts<>+192(SB), Z11, Z12
-	VMULPS       Z12, Z12, Z13
-	VMOVUPS      sigmoidconsts<>+256(SB), Z14
-	VFMADD213PS  sigmoidconsts<>+320(SB), Z12, Z14
-	VMOVUPS      sigmoidconsts<>+384(SB), Z15
-	VFMADD213PS  sigmoidconsts<>+448(SB), Z12, Z15
-	VMOVUPS      sigmoidconsts<>+512(SB), Z16
-	VFMADD213PS  sigmoidconsts<>+576(SB), Z12, Z16
-	VFMADD213PS  Z15, Z13, Z16
-	VFMADD213PS  Z14, Z13, Z16
-	VFMADD213PS  Z12, Z13, Z16
-	VADDPS       sigmoidconsts<>+640(SB), Z16, Z16
-	VSCALEFPS    Z11, Z16, Z16
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z10, K2
-	VXORPS       Z16, Z16, K2, Z16
-	TESTQ        $0x0000001c, BX
-	JZ           noflag_292
-	VADDPS       sigmoidconsts<>+640(SB), Z16, Z11
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z8, K2
-	VMOVUPS      sigmoidconsts<>+640(SB), Z10
-	VMOVUPS      Z16, K2, Z10
-	VDIVPS       Z11, Z10, Z10
-	VMOVAPS.Z    Z10, K1, Z10
-	TESTQ        $0x00000004, BX
-	JZ           noflag_293
-	VADDPS       Z10, Z0, Z0
-	VFMADD231PS  Z10, Z9, Z1
-	VADDPS       Z9, Z2, Z2
-
-noflag_293:
-	TESTQ       $0x00000008, BX
-	JZ          noflag_294
-	VFMADD231PS Z10, Z10, Z3
-	VFMADD231PS Z9, Z9, Z4
-
-noflag_294:
-	TESTQ     $0x00000010, BX
-	JZ        noflag_295
-	VSUBPS    Z9, Z10, Z10
-	VANDPS    sigmoidconsts<>+896(SB), Z10, Z10
-	VMOVAPS.Z Z10, K1, Z10
-	VADDPS    Z10, Z7, Z7
-
-noflag_295:
-noflag_292:
-	TESTQ        $0x00000003, BX
-	JZ           noflag_296
-	VADDPS       sigmoidconsts<>+640(SB), Z16, Z10
-	VGETEXPPS    Z10, Z12
-	VADDPS       sigmoidconsts<>+640(SB), Z12, Z12
-	VGETMANTPS   $0x02, Z10, Z11
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z11, K2
-	VSUBPS       sigmoidconsts<>+640(SB), Z11, Z13
-	VADDPS       Z11, Z11, Z14
-	VSUBPS       sigmoidconsts<>+640(SB), Z14, Z14
-	VBLENDMPS    Z14, Z13, K2, Z11
-	VSUBPS       sigmoidconsts<>+640(SB), Z12, K2, Z12
-	VMULPS       Z11, Z11, Z13
-	VMOVUPS      sigmoidconsts<>+1152(SB), Z14
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Z11, Z14
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Z11, Z14
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Z11, Z14
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Z11, Z14
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Z11, Z14
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Z11, Z14
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Z11, Z14
-	VFMADD213PS  sigmoidconsts<>+1664(SB), Z11, Z14
-	VMULPS       Z11, Z14, Z14
-	VMULPS       Z13, Z14, Z14
-	VFMADD231PS  sigmoidconsts<>+192(SB), Z12, Z14
-	VFNMADD231PS sigmoidconsts<>+320(SB), Z13, Z14
-	VADDPS       Z14, Z11, Z14
-	VFMADD231PS  sigmoidconsts<>+128(SB), Z12, Z14
-	VCMPPS       $0x03, Z10, Z10, K2
-	VMOVUPS      Z10, K2, Z14
-	VSUBPS       sigmoidconsts<>+640(SB), Z10, Z11
-	VSUBPS       Z11, Z16, Z11
-	VDIVPS       Z10, Z11, Z11
-	VADDPS       Z11, Z14, Z14
-	VMOVUPS      sigmoidconsts<>+640(SB), Z10
-	VSUBPS       Z9, Z10, Z10
-	TESTQ        $0x00000001, BX
-	JZ           noflag_297
-	VBROADCASTSS pw+56(FP), Z11
-	VMULPS       Z9, Z11, Z11
-	VXORPS       sigmoidconsts<>+0(SB), Z8, Z12
-	VMAXPS       sigmoidconsts<>+832(SB), Z12, Z12
-	VADDPS       Z14, Z12, Z12
-	VMULPS       Z12, Z11, Z11
-	VMAXPS       sigmoidconsts<>+832(SB), Z8, Z12
-	VADDPS       Z14, Z12, Z12
-	VFMADD231PS  Z12, Z10, Z11
-	VMOVAPS.Z    Z11, K1, Z11
-	VADDPS       Z11, Z5, Z5
-
-noflag_297:
-	TESTQ        $0x00000002, BX
-	JZ           noflag_298
-	VADDPS       sigmoidconsts<>+640(SB), Z16, Z11
-	VMOVUPS      sigmoidconsts<>+640(SB), Z12
-	VDIVPS       Z11, Z12, Z12
-	VMULPS       Z12, Z16, Z11
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z8, K2
-	VBLENDMPS    Z11, Z12, K2, Z19
-	VBLENDMPS    Z12, Z11, K2, Z20
-	VMAXPS       sigmoidconsts<>+832(SB), Z8, Z11
-	VFNMADD231PS Z9, Z8, Z11
-	VADDPS       Z14, Z11, Z11
-	VMULPS       Z9, Z20, Z8
-	VFMADD231PS  Z10, Z19, Z8
-	VBROADCASTSS gamma+64(FP), Z12
-	CMPQ         SI, $0x01
-	JEQ          pow1_299
-	CMPQ         SI, $0x02
-	JEQ          pow2_301
-	CMPQ         SI, $0x03
-	JEQ          powg_300
-	VMOVUPS      sigmoidconsts<>+640(SB), Z12
-	JMP          powd_302
-
-pow1_299:
-	VMOVAPS Z8, Z12
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z8, K2
-	VXORPS  Z12, Z12, K2, Z12
-	JMP     powd_302
-
-pow2_301:
-	VMULPS Z8, Z8, Z12
-	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z8, K2
-	VXORPS Z12, Z12, K2, Z12
-	JMP    powd_302
-
-powg_300:
-	VGETEXPPS    Z8, Z14
-	VADDPS       sigmoidconsts<>+640(SB), Z14, Z14
-	VGETMANTPS   $0x02, Z8, Z13
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z13, K2
-	VSUBPS       sigmoidconsts<>+640(SB), Z13, Z15
-	VADDPS       Z13, Z13, Z16
-	VSUBPS       sigmoidconsts<>+640(SB), Z16, Z16
-	VBLENDMPS    Z16, Z15, K2, Z13
-	VSUBPS       sigmoidconsts<>+640(SB), Z14, K2, Z14
-	VMULPS       Z13, Z13, Z15
-	VMOVUPS      sigmoidconsts<>+1152(SB), Z16
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Z13, Z16
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Z13, Z16
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Z13, Z16
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Z13, Z16
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Z13, Z16
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Z13, Z16
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Z13, Z16
-	VFMADD213PS  sigmoidconsts<>+1664(SB), Z13, Z16
-	VMULPS       Z13, Z16, Z16
-	VMULPS       Z15, Z16, Z16
-	VFMADD231PS  sigmoidconsts<>+192(SB), Z14, Z16
-	VFNMADD231PS sigmoidconsts<>+320(SB), Z15, Z16
-	VADDPS       Z16, Z13, Z16
-	VFMADD231PS  sigmoidconsts<>+128(SB), Z14, Z16
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z8, K2
-	VMOVUPS      Z8, K2, Z16
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z8, K2
-	VMOVUPS      sigmoidconsts<>+1984(SB), K2, Z16
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z8, K2
-	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z16
-	VMULPS       Z12, Z16, Z16
-	VMULPS       sigmoidconsts<>+64(SB), Z16, Z12
-	VRNDSCALEPS  $0x00, Z12, Z12
-	VMOVAPS      Z16, Z13
-	VFNMADD231PS sigmoidconsts<>+128(SB), Z12, Z13
-	VFNMADD231PS sigmoidconsts<>+192(SB), Z12, Z13
-	VMULPS       Z13, Z13, Z14
-	VMOVUPS      sigmoidconsts<>+256(SB), Z15
-	VFMADD213PS  sigmoidconsts<>+320(SB), Z13, Z15
-	VMOVUPS      sigmoidconsts<>+384(SB), Z17
-	VFMADD213PS  sigmoidconsts<>+448(SB), Z13, Z17
-	VMOVUPS      sigmoidconsts<>+512(SB), Z18
-	VFMADD213PS  sigmoidconsts<>+576(SB), Z13, Z18
-	VFMADD213PS  Z17, Z14, Z18
-	VFMADD213PS  Z15, Z14, Z18
-	VFMADD213PS  Z13, Z14, Z18
-	VADDPS       sigmoidconsts<>+640(SB), Z18, Z18
-	VSCALEFPS    Z12, Z18, Z18
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z16, K2
-	VXORPS       Z18, Z18, K2, Z18
-	VCMPPS       $0x0e, sigmoidconsts<>+2560(SB), Z16, K2
-	VMOVUPS      sigmoidconsts<>+1920(SB), K2, Z18
-	VMOVAPS      Z18, Z12
-	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z8, K2
-	VXORPS       Z12, Z12, K2, Z12
-
-powd_302:
-	VMULPS       Z12, Z11, Z11
-	TESTQ        $0x00000100, BX
-	JZ           noflag_303
-	VBROADCASTSS alpha+60(FP), Z8
-	VMOVUPS      sigmoidconsts<>+640(SB), Z12
-	VSUBPS       Z8, Z12, Z12
-	VMULPS       Z10, Z12, Z12
-	VFMADD231PS  Z9, Z8, Z12
-	VMULPS       Z12, Z11, Z11
-
-noflag_303:
-	VMOVAPS.Z Z11, K1, Z11
-	VADDPS    Z11, Z6, Z6
-
-noflag_298:
-noflag_296:
-done_279:
-	MOVQ          out_base+80(FP), AX
-	VMOVAPS       Z0, Z0
-	VEXTRACTF64X4 $0x01, Z0, Y8
-	VADDPS        Y8, Y0, Y8
-	VEXTRACTF128  $0x01, Y8, X0
-	VADDPS        X0, X8, X0
-	VMOVHLPS      X0, X0, X8
-	VADDPS        X8, X0, X0
-	VMOVSHDUP     X0, X8
-	VADDSS        X8, X0, X0
-	VMOVSS        X0, (AX)
-	VMOVAPS       Z1, Z0
-	VEXTRACTF64X4 $0x01, Z0, Y1
-	VADDPS        Y1, Y0, Y1
-	VEXTRACTF128  $0x01, Y1, X0
-	VADDPS        X0, X1, X0
-	VMOVHLPS      X0, X0, X1
-	VADDPS        X1, X0, X0
-	VMOVSHDUP     X0, X1
-	VADDSS        X1, X0, X0
-	VMOVSS        X0, 4(AX)
-	VMOVAPS       Z2, Z0
-	VEXTRACTF64X4 $0x01, Z0, Y1
-	VADDPS        Y1, Y0, Y1
-	VEXTRACTF128  $0x01, Y1, X0
-	VADDPS        X0, X1, X0
-	VMOVHLPS      X0, X0, X1
-	VADDPS        X1, X0, X0
-	VMOVSHDUP     X0, X1
-	VADDSS        X1, X0, X0
-	VMOVSS        X0, 8(AX)
-	VMOVAPS       Z3, Z0
-	VEXTRACTF64X4 $0x01, Z0, Y1
-	VADDPS        Y1, Y0, Y1
-	VEXTRACTF128  $0x01, Y1, X0
-	VADDPS        X0, X1, X0
-	VMOVHLPS      X0, X0, X1
-	VADDPS        X1, X0, X0
-	VMOVSHDUP     X0, X1
-	VADDSS        X1, X0, X0
-	VMOVSS        X0, 12(AX)
-	VMOVAPS       Z4, Z0
-	VEXTRACTF64X4 $0x01, Z0, Y1
-	VADDPS        Y1, Y0, Y1
-	VEXTRACTF128  $0x01, Y1, X0
-	VADDPS        X0, X1, X0
-	VMOVHLPS      X0, X0, X1
-	VADDPS        X1, X0, X0
-	VMOVSHDUP     X0, X1
-	VADDSS        X1, X0, X0
-	VMOVSS        X0, 16(AX)
-	VMOVAPS       Z5, Z0
-	VEXTRACTF64X4 $0x01, Z0, Y1
-	VADDPS        Y1, Y0, Y1
-	VEXTRACTF128  $0x01, Y1, X0
-	VADDPS        X0, X1, X0
-	VMOVHLPS      X0, X0, X1
-	VADDPS        X1, X0, X0
-	VMOVSHDUP     X0, X1
-	VADDSS        X1, X0, X0
-	VMOVSS        X0, 20(AX)
-	VMOVAPS       Z6, Z0
-	VEXTRACTF64X4 $0x01, Z0, Y1
-	VADDPS        Y1, Y0, Y1
-	VEXTRACTF128  $0x01, Y1, X0
-	VADDPS        X0, X1, X0
-	VMOVHLPS      X0, X0, X1
-	VADDPS        X1, X0, X0
-	VMOVSHDUP     X0, X1
-	VADDSS        X1, X0, X0
-	VMOVSS        X0, 24(AX)
-	VMOVAPS       Z7, Z0
-	VEXTRACTF64X4 $0x01, Z0, Y1
-	VADDPS        Y1, Y0, Y1
-	VEXTRACTF128  $0x01, Y1, X0
-	VADDPS        X0, X1, X0
-	VMOVHLPS      X0, X0, X1
-	VADDPS        X1, X0, X0
-	VMOVSHDUP     X0, X1
-	VADDSS        X1, X0, X0
-	VMOVSS        X0, 28(AX)
-	VZEROUPPER
-	RET
-
-// func sigmoidGradAVX512(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int)
-// Requires: AVX, AVX512DQ, AVX512F, BMI2
-TEXT ·sigmoidGradAVX512(SB), NOSPLIT, $0-136
-	MOVQ x_base+0(FP), AX
-	MOVQ y_base+24(FP), CX
-	MOVQ dst_base+48(FP), DX
-	MOVQ x_len+8(FP), BX
-	MOVQ flags+72(FP), SI
-	MOVQ gmode+120(FP), DI
-	MOVQ g1mode+128(FP), R8
-
-loop_304:
-	CMPQ         BX, $0x00000010
-	JB           tail_305
-	VMOVUPS      (AX), Z0
-	VMOVUPS      (CX), Z1
-	VORPS        sigmoidconsts<>+0(SB), Z0, Z2
-	VMULPS       sigmoidconsts<>+64(SB), Z2, Z3
-	VRNDSCALEPS  $0x00, Z3, Z3
-	VMOVAPS      Z2, Z4
-	VFNMADD231PS sigmoidconsts<>+128(SB), Z3, Z4
-	VFNMADD231PS sigmoidconsts<>+192(SB), Z3, Z4
-	VMULPS       Z4, Z4, Z5
-	VMOVUPS      sigmoidconsts<>+256(SB), Z6
-	VFMADD213PS  sigmoidconsts<>+320(SB), Z4, Z6
-	VMOVUPS      sigmoidconsts<>+384(SB), Z7
-	VFMADD213PS  sigmoidconsts<>+448(SB), Z4, Z7
-	VMOVUPS      sigmoidconsts<>+512(SB), Z8
-	VFMADD213PS  sigmoidconsts<>+576(SB), Z4, Z8
-	VFMADD213PS  Z7, Z5, Z8
-	VFMADD213PS  Z6, Z5, Z8
-	VFMADD213PS  Z4, Z5, Z8
-	VADDPS       sigmoidconsts<>+640(SB), Z8, Z8
-	VSCALEFPS    Z3, Z8, Z8
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z2, K1
-	VXORPS       Z8, Z8, K1, Z8
-	VADDPS       sigmoidconsts<>+640(SB), Z8, Z2
-	VMOVUPS      sigmoidconsts<>+640(SB), Z3
-	VDIVPS       Z2, Z3, Z3
-	VMULPS       Z3, Z8, Z2
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z0, K1
-	VBLENDMPS    Z2, Z3, K1, Z9
-	VBLENDMPS    Z3, Z2, K1, Z10
-	VMOVUPS      sigmoidconsts<>+640(SB), Z2
-	VSUBPS       Z1, Z2, Z2
-	VXORPS       Z3, Z3, Z3
-	TESTQ        $0x00000004, SI
-	JZ           noflag_307
-	VBROADCASTSS a+80(FP), Z4
-	VMULPS       Z1, Z4, Z4
-	VBROADCASTSS b+84(FP), Z5
-	VADDPS       Z5, Z4, Z4
-	VBROADCASTSS e+88(FP), Z5
-	VFMADD231PS  Z9, Z5, Z4
-	TESTQ        $0x00000010, SI
-	JZ           noflag_308
-	VXORPS       Z5, Z5, Z5
-	VCMPPS       $0x0e, Z1, Z9, K1
-	VMOVUPS      sigmoidconsts<>+640(SB), K1, Z5
-	VCMPPS       $0x01, Z1, Z9, K1
-	VMOVUPS      sigmoidconsts<>+2304(SB), K1, Z5
-	VBROADCASTSS d+92(FP), Z6
-	VFMADD231PS  Z5, Z6, Z4
-
-noflag_308:
-	VMOVAPS Z9, Z5
-	VMULPS  Z10, Z5, Z5
-	VMULPS  Z4, Z5, Z5
-	VADDPS  Z5, Z3, Z3
-
-noflag_307:
-	TESTQ        $0x00000001, SI
-	JZ           noflag_309
-	VMOVAPS      Z9, Z4
-	VMULPS       Z2, Z4, Z4
-	VBROADCASTSS pw+100(FP), Z5
-	VMULPS       Z1, Z5, Z5
-	VFNMADD231PS Z10, Z5, Z4
-	VBROADCASTSS bceScale+96(FP), Z5
-	VFMADD231PS  Z5, Z4, Z3
-
-noflag_309:
-	TESTQ        $0x00000002, SI
-	JZ           noflag_310
-	VADDPS       sigmoidconsts<>+640(SB), Z8, Z4
-	VGETEXPPS    Z4, Z6
-	VADDPS       sigmoidconsts<>+640(SB), Z6, Z6
-	VGETMANTPS   $0x02, Z4, Z5
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z5, K1
-	VSUBPS       sigmoidconsts<>+640(SB), Z5, Z7
-	VADDPS       Z5, Z5, Z13
-	VSUBPS       sigmoidconsts<>+640(SB), Z13, Z13
-	VBLENDMPS    Z13, Z7, K1, Z5
-	VSUBPS       sigmoidconsts<>+640(SB), Z6, K1, Z6
-	VMULPS       Z5, Z5, Z7
-	VMOVUPS      sigmoidconsts<>+1152(SB), Z13
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Z5, Z13
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Z5, Z13
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Z5, Z13
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Z5, Z13
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Z5, Z13
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Z5, Z13
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Z5, Z13
-	VFMADD213PS  sigmoidconsts<>+1664(SB), Z5, Z13
-	VMULPS       Z5, Z13, Z13
-	VMULPS       Z7, Z13, Z13
-	VFMADD231PS  sigmoidconsts<>+192(SB), Z6, Z13
-	VFNMADD231PS sigmoidconsts<>+320(SB), Z7, Z13
-	VADDPS       Z13, Z5, Z13
-	VFMADD231PS  sigmoidconsts<>+128(SB), Z6, Z13
-	VCMPPS       $0x03, Z4, Z4, K1
-	VMOVUPS      Z4, K1, Z13
-	VSUBPS       sigmoidconsts<>+640(SB), Z4, Z5
-	VSUBPS       Z5, Z8, Z5
-	VDIVPS       Z4, Z5, Z5
-	VADDPS       Z5, Z13, Z13
-	VMAXPS       sigmoidconsts<>+832(SB), Z0, Z4
-	VFNMADD231PS Z1, Z0, Z4
-	VADDPS       Z13, Z4, Z4
-	VMOVAPS      Z10, Z0
-	VMULPS       Z1, Z0, Z0
-	VFMADD231PS  Z2, Z9, Z0
-	VBROADCASTSS gamma+112(FP), Z5
-	CMPQ         DI, $0x01
-	JEQ          pow1_311
-	CMPQ         DI, $0x02
-	JEQ          pow2_313
-	CMPQ         DI, $0x03
-	JEQ          powg_312
-	VMOVUPS      sigmoidconsts<>+640(SB), Z6
-	JMP          powd_314
-
-pow1_311:
-	VMOVAPS Z0, Z6
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z0, K1
-	VXORPS  Z6, Z6, K1, Z6
-	JMP     powd_314
-
-pow2_313:
-	VMULPS Z0, Z0, Z6
-	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z0, K1
-	VXORPS Z6, Z6, K1, Z6
-	JMP    powd_314
-
-powg_312:
-	VGETEXPPS    Z0, Z7
-	VADDPS       sigmoidconsts<>+640(SB), Z7, Z7
-	VGETMANTPS   $0x02, Z0, Z6
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z6, K1
-	VSUBPS       sigmoidconsts<>+640(SB), Z6, Z8
-	VADDPS       Z6, Z6, Z13
-	VSUBPS       sigmoidconsts<>+640(SB), Z13, Z13
-	VBLENDMPS    Z13, Z8, K1, Z6
-	VSUBPS       sigmoidconsts<>+640(SB), Z7, K1, Z7
-	VMULPS       Z6, Z6, Z8
-	VMOVUPS      sigmoidconsts<>+1152(SB), Z13
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Z6, Z13
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Z6, Z13
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Z6, Z13
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Z6, Z13
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Z6, Z13
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Z6, Z13
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Z6, Z13
-	VFMADD213PS  sigmoidconsts<>+1664(SB), Z6, Z13
-	VMULPS       Z6, Z13, Z13
-	VMULPS       Z8, Z13, Z13
-	VFMADD231PS  sigmoidconsts<>+192(SB), Z7, Z13
-	VFNMADD231PS sigmoidconsts<>+320(SB), Z8, Z13
-	VADDPS       Z13, Z6, Z13
-	VFMADD231PS  sigmoidconsts<>+128(SB), Z7, Z13
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z0, K1
-	VMOVUPS      Z0, K1, Z13
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z0, K1
-	VMOVUPS      sigmoidconsts<>+1984(SB), K1, Z13
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z0, K1
-	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z13
-	VMULPS       Z5, Z13, Z13
-	VMULPS       sigmoidconsts<>+64(SB), Z13, Z6
-	VRNDSCALEPS  $0x00, Z6, Z6
-	VMOVAPS      Z13, Z7
-	VFNMADD231PS sigmoidconsts<>+128(SB), Z6, Z7
-	VFNMADD231PS sigmoidconsts<>+192(SB), Z6, Z7
-	VMULPS       Z7, Z7, Z8
-	VMOVUPS      sigmoidconsts<>+256(SB), Z14
-	VFMADD213PS  sigmoidconsts<>+320(SB), Z7, Z14
-	VMOVUPS      sigmoidconsts<>+384(SB), Z15
-	VFMADD213PS  sigmoidconsts<>+448(SB), Z7, Z15
-	VMOVUPS      sigmoidconsts<>+512(SB), Z16
-	VFMADD213PS  sigmoidconsts<>+576(SB), Z7, Z16
-	VFMADD213PS  Z15, Z8, Z16
-	VFMADD213PS  Z14, Z8, Z16
-	VFMADD213PS  Z7, Z8, Z16
-	VADDPS       sigmoidconsts<>+640(SB), Z16, Z16
-	VSCALEFPS    Z6, Z16, Z16
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z13, K1
-	VXORPS       Z16, Z16, K1, Z16
-	VCMPPS       $0x0e, sigmoidconsts<>+2560(SB), Z13, K1
-	VMOVUPS      sigmoidconsts<>+1920(SB), K1, Z16
-	VMOVAPS      Z16, Z6
-	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z0, K1
-	VXORPS       Z6, Z6, K1, Z6
-
-powd_314:
-	VMOVAPS      Z9, Z7
-	VMULPS       Z2, Z7, Z7
-	VFNMADD231PS Z1, Z10, Z7
-	VMULPS       Z6, Z7, Z7
-	CMPQ         DI, $0x00
-	JEQ          gamma0_315
-	VMOVAPS      Z5, Z6
-	VSUBPS       sigmoidconsts<>+640(SB), Z6, Z6
-	CMPQ         R8, $0x01
-	JEQ          pow1_316
-	CMPQ         R8, $0x02
-	JEQ          pow2_318
-	CMPQ         R8, $0x03
-	JEQ          powg_317
-	VMOVUPS      sigmoidconsts<>+640(SB), Z6
-	JMP          powd_319
-
-pow1_316:
-	VMOVAPS Z0, Z6
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z0, K1
-	VXORPS  Z6, Z6, K1, Z6
-	JMP     powd_319
-
-pow2_318:
-	VMULPS Z0, Z0, Z6
-	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z0, K1
-	VXORPS Z6, Z6, K1, Z6
-	JMP    powd_319
-
-powg_317:
-	VGETEXPPS    Z0, Z13
-	VADDPS       sigmoidconsts<>+640(SB), Z13, Z13
-	VGETMANTPS   $0x02, Z0, Z8
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z8, K1
-	VSUBPS       sigmoidconsts<>+640(SB), Z8, Z14
-	VADDPS       Z8, Z8, Z15
-	VSUBPS       sigmoidconsts<>+640(SB), Z15, Z15
-	VBLENDMPS    Z15, Z14, K1, Z8
-	VSUBPS       sigmoidconsts<>+640(SB), Z13, K1, Z13
-	VMULPS       Z8, Z8, Z14
-	VMOVUPS      sigmoidconsts<>+1152(SB), Z15
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Z8, Z15
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Z8, Z15
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Z8, Z15
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Z8, Z15
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Z8, Z15
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Z8, Z15
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Z8, Z15
-	VFMADD213PS  sigmoidconsts<>+1664(SB), Z8, Z15
-	VMULPS       Z8, Z15, Z15
-	VMULPS       Z14, Z15, Z15
-	VFMADD231PS  sigmoidconsts<>+192(SB), Z13, Z15
-	VFNMADD231PS sigmoidconsts<>+320(SB), Z14, Z15
-	VADDPS       Z15, Z8, Z15
-	VFMADD231PS  sigmoidconsts<>+128(SB), Z13, Z15
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z0, K1
-	VMOVUPS      Z0, K1, Z15
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z0, K1
-	VMOVUPS      sigmoidconsts<>+1984(SB), K1, Z15
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z0, K1
-	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z15
-	VMULPS       Z6, Z15, Z15
-	VMULPS       sigmoidconsts<>+64(SB), Z15, Z6
-	VRNDSCALEPS  $0x00, Z6, Z6
-	VMOVAPS      Z15, Z8
-	VFNMADD231PS sigmoidconsts<>+128(SB), Z6, Z8
-	VFNMADD231PS sigmoidconsts<>+192(SB), Z6, Z8
-	VMULPS       Z8, Z8, Z13
-	VMOVUPS      sigmoidconsts<>+256(SB), Z14
-	VFMADD213PS  sigmoidconsts<>+320(SB), Z8, Z14
-	VMOVUPS      sigmoidconsts<>+384(SB), Z16
-	VFMADD213PS  sigmoidconsts<>+448(SB), Z8, Z16
-	VMOVUPS      sigmoidconsts<>+512(SB), Z17
-	VFMADD213PS  sigmoidconsts<>+576(SB), Z8, Z17
-	VFMADD213PS  Z16, Z13, Z17
-	VFMADD213PS  Z14, Z13, Z17
-	VFMADD213PS  Z8, Z13, Z17
-	VADDPS       sigmoidconsts<>+640(SB), Z17, Z17
-	VSCALEFPS    Z6, Z17, Z17
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z15, K1
-	VXORPS       Z17, Z17, K1, Z17
-	VCMPPS       $0x0e, sigmoidconsts<>+2560(SB), Z15, K1
-	VMOVUPS      sigmoidconsts<>+1920(SB), K1, Z17
-	VMOVAPS      Z17, Z6
-	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z0, K1
-	VXORPS       Z6, Z6, K1, Z6
-
-powd_319:
-	VMOVAPS      Z4, Z4
-	VMULPS       Z6, Z4, Z4
-	VMOVUPS      sigmoidconsts<>+640(SB), Z6
-	VMOVUPS      sigmoidconsts<>+2368(SB), Z8
-	VFNMADD231PS Z1, Z8, Z6
-	VMULPS       Z6, Z4, Z4
-	VMULPS       Z9, Z4, Z4
-	VMULPS       Z10, Z4, Z4
-	VMULPS       Z5, Z4, Z4
-	VCMPPS       $0x0e, sigmoidconsts<>+832(SB), Z0, K1
-	VADDPS       Z4, Z7, K1, Z7
-
-gamma0_315:
-	TESTQ        $0x00000100, SI
-	JZ           noflag_320
-	VBROADCASTSS alpha+108(FP), Z0
-	VMOVUPS      sigmoidconsts<>+640(SB), Z4
-	VSUBPS       Z0, Z4, Z4
-	VMULPS       Z2, Z4, Z4
-	VFMADD231PS  Z1, Z0, Z4
-	VMULPS       Z4, Z7, Z7
-
-noflag_320:
-	VBROADCASTSS focalScale+104(FP), Z0
-	VFMADD231PS  Z0, Z7, Z3
-
-noflag_310:
-	VMOVUPS Z3, (DX)
-	ADDQ    $0x00000040, AX
-	ADDQ    $0x00000040, CX
-	ADDQ    $0x00000040, DX
-	SUBQ    $0x00000010, BX
-	JMP     loop_304
-
-tail_305:
-	TESTQ        BX, BX
-	JZ           done_306
-	MOVL         $0x0000ffff, R9
-	BZHIL        BX, R9, R9
-	KMOVW        R9, K1
-	VMOVUPS.Z    (AX), K1, Z0
-	VMOVUPS.Z    (CX), K1, Z1
-	VORPS        sigmoidconsts<>+0(SB), Z0, Z2
-	VMULPS       sigmoidconsts<>+64(SB), Z2, Z3
-	VRNDSCALEPS  $0x00, Z3, Z3
-	VMOVAPS      Z2, Z4
-	VFNMADD231PS sigmoidconsts<>+128(SB), Z3, Z4
-	VFNMADD231PS sigmoidconsts<>+192(SB), Z3, Z4
-	VMULPS       Z4, Z4, Z5
-	VMOVUPS      sigmoidconsts<>+256(SB), Z6
-	VFMADD213PS  sigmoidconsts<>+320(SB), Z4, Z6
-	VMOVUPS      sigmoidconsts<>+384(SB), Z7
-	VFMADD213PS  sigmoidconsts<>+448(SB), Z4, Z7
-	VMOVUPS      sigmoidconsts<>+512(SB), Z8
-	VFMADD213PS  sigmoidconsts<>+576(SB), Z4, Z8
-	VFMADD213PS  Z7, Z5, Z8
-	VFMADD213PS  Z6, Z5, Z8
-	VFMADD213PS  Z4, Z5, Z8
-	VADDPS       sigmoidconsts<>+640(SB), Z8, Z8
-	VSCALEFPS    Z3, Z8, Z8
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z2, K2
-	VXORPS       Z8, Z8, K2, Z8
-	VADDPS       sigmoidconsts<>+640(SB), Z8, Z2
-	VMOVUPS      sigmoidconsts<>+640(SB), Z3
-	VDIVPS       Z2, Z3, Z3
-	VMULPS       Z3, Z8, Z2
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z0, K2
-	VBLENDMPS    Z2, Z3, K2, Z11
-	VBLENDMPS    Z3, Z2, K2, Z12
-	VMOVUPS      sigmoidconsts<>+640(SB), Z2
-	VSUBPS       Z1, Z2, Z2
-	VXORPS       Z3, Z3, Z3
-	TESTQ        $0x00000004, SI
-	JZ           noflag_321
-	VBROADCASTSS a+80(FP), Z4
-	VMULPS       Z1, Z4, Z4
-	VBROADCASTSS b+84(FP), Z5
-	VADDPS       Z5, Z4, Z4
-	VBROADCASTSS e+88(FP), Z5
-	VFMADD231PS  Z11, Z5, Z4
-	TESTQ        $0x00000010, SI
-	JZ           noflag_322
-	VXORPS       Z5, Z5, Z5
-	VCMPPS       $0x0e, Z1, Z11, K2
-	VMOVUPS      sigmoidconsts<>+640(SB), K2, Z5
-	VCMPPS       $0x01, Z1, Z11, K2
-	VMOVUPS      sigmoidconsts<>+2304(SB), K2, Z5
-	VBROADCASTSS d+92(FP), Z6
-	VFMADD231PS  Z5, Z6, Z4
-
-noflag_322:
-	VMOVAPS Z11, Z5
-	VMULPS  Z12, Z5, Z5
-	VMULPS  Z4, Z5, Z5
-	VADDPS  Z5, Z3, Z3
-
-noflag_321:
-	TESTQ        $0x00000001, SI
-	JZ           noflag_323
-	VMOVAPS      Z11, Z4
-	VMULPS       Z2, Z4, Z4
-	VBROADCASTSS pw+100(FP), Z5
-	VMULPS       Z1, Z5, Z5
-	VFNMADD231PS Z12, Z5, Z4
-	VBROADCASTSS bceScale+96(FP), Z5
-	VFMADD231PS  Z5, Z4, Z3
-
-noflag_323:
-	TESTQ        $0x00000002, SI
-	JZ           noflag_324
-	VADDPS       sigmoidconsts<>+640(SB), Z8, Z4
-	VGETEXPPS    Z4, Z6
-	VADDPS       sigmoidconsts<>+640(SB), Z6, Z6
-	VGETMANTPS   $0x02, Z4, Z5
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z5, K2
-	VSUBPS       sigmoidconsts<>+640(SB), Z5, Z7
-	VADDPS       Z5, Z5, Z9
-	VSUBPS       sigmoidconsts<>+640(SB), Z9, Z9
-	VBLENDMPS    Z9, Z7, K2, Z5
-	VSUBPS       sigmoidconsts<>+640(SB), Z6, K2, Z6
-	VMULPS       Z5, Z5, Z7
-	VMOVUPS      sigmoidconsts<>+1152(SB), Z9
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Z5, Z9
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Z5, Z9
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Z5, Z9
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Z5, Z9
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Z5, Z9
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Z5, Z9
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Z5, Z9
-	VFMADD213PS  sigmoidconsts<>+1664(SB), Z5, Z9
-	VMULPS       Z5, Z9, Z9
-	VMULPS       Z7, Z9, Z9
-	VFMADD231PS  sigmoidconsts<>+192(SB), Z6, Z9
-	VFNMADD231PS sigmoidconsts<>+320(SB), Z7, Z9
-	VADDPS       Z9, Z5, Z9
-	VFMADD231PS  sigmoidconsts<>+128(SB), Z6, Z9
-	VCMPPS       $0x03, Z4, Z4, K2
-	VMOVUPS      Z4, K2, Z9
-	VSUBPS       sigmoidconsts<>+640(SB), Z4, Z5
-	VSUBPS       Z5, Z8, Z5
-	VDIVPS       Z4, Z5, Z5
-	VADDPS       Z5, Z9, Z9
-	VMAXPS       sigmoidconsts<>+832(SB), Z0, Z4
-	VFNMADD231PS Z1, Z0, Z4
-	VADDPS       Z9, Z4, Z4
-	VMOVAPS      Z12, Z0
-	VMULPS       Z1, Z0, Z0
-	VFMADD231PS  Z2, Z11, Z0
-	VBROADCASTSS gamma+112(FP), Z5
-	CMPQ         DI, $0x01
-	JEQ          pow1_325
-	CMPQ         DI, $0x02
-	JEQ          pow2_327
-	CMPQ         DI, $0x03
-	JEQ          powg_326
-	VMOVUPS      sigmoidconsts<>+640(SB), Z6
-	JMP          powd_328
-
-pow1_325:
-	VMOVAPS Z0, Z6
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z0, K2
-	VXORPS  Z6, Z6, K2, Z6
-	JMP     powd_328
-
-pow2_327:
-	VMULPS Z0, Z0, Z6
-	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z0, K2
-	VXORPS Z6, Z6, K2, Z6
-	JMP    powd_328
-
-powg_326:
-	VGETEXPPS    Z0, Z7
-	VADDPS       sigmoidconsts<>+640(SB), Z7, Z7
-	VGETMANTPS   $0x02, Z0, Z6
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z6, K2
-	VSUBPS       sigmoidconsts<>+640(SB), Z6, Z8
-	VADDPS       Z6, Z6, Z9
-	VSUBPS       sigmoidconsts<>+640(SB), Z9, Z9
-	VBLENDMPS    Z9, Z8, K2, Z6
-	VSUBPS       sigmoidconsts<>+640(SB), Z7, K2, Z7
-	VMULPS       Z6, Z6, Z8
-	VMOVUPS      sigmoidconsts<>+1152(SB), Z9
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Z6, Z9
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Z6, Z9
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Z6, Z9
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Z6, Z9
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Z6, Z9
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Z6, Z9
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Z6, Z9
-	VFMADD213PS  sigmoidconsts<>+1664(SB), Z6, Z9
-	VMULPS       Z6, Z9, Z9
-	VMULPS       Z8, Z9, Z9
-	VFMADD231PS  sigmoidconsts<>+192(SB), Z7, Z9
-	VFNMADD231PS sigmoidconsts<>+320(SB), Z8, Z9
-	VADDPS       Z9, Z6, Z9
-	VFMADD231PS  sigmoidconsts<>+128(SB), Z7, Z9
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z0, K2
-	VMOVUPS      Z0, K2, Z9
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z0, K2
-	VMOVUPS      sigmoidconsts<>+1984(SB), K2, Z9
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z0, K2
-	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z9
-	VMULPS       Z5, Z9, Z9
-	VMULPS       sigmoidconsts<>+64(SB), Z9, Z6
-	VRNDSCALEPS  $0x00, Z6, Z6
-	VMOVAPS      Z9, Z7
-	VFNMADD231PS sigmoidconsts<>+128(SB), Z6, Z7
-	VFNMADD231PS sigmoidconsts<>+192(SB), Z6, Z7
-	VMULPS       Z7, Z7, Z8
-	VMOVUPS      sigmoidconsts<>+256(SB), Z10
-	VFMADD213PS  sigmoidconsts<>+320(SB), Z7, Z10
-	VMOVUPS      sigmoidconsts<>+384(SB), Z13
-	VFMADD213PS  sigmoidconsts<>+448(SB), Z7, Z13
-	VMOVUPS      sigmoidconsts<>+512(SB), Z14
-	VFMADD213PS  sigmoidconsts<>+576(SB), Z7, Z14
-	VFMADD213PS  Z13, Z8, Z14
-	VFMADD213PS  Z10, Z8, Z14
-	VFMADD213PS  Z7, Z8, Z14
-	VADDPS       sigmoidconsts<>+640(SB), Z14, Z14
-	VSCALEFPS    Z6, Z14, Z14
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z9, K2
-	VXORPS       Z14, Z14, K2, Z14
-	VCMPPS       $0x0e, sigmoidconsts<>+2560(SB), Z9, K2
-	VMOVUPS      sigmoidconsts<>+1920(SB), K2, Z14
-	VMOVAPS      Z14, Z6
-	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z0, K2
-	VXORPS       Z6, Z6, K2, Z6
-
-powd_328:
-	VMOVAPS      Z11, Z7
-	VMULPS       Z2, Z7, Z7
-	VFNMADD231PS Z1, Z12, Z7
-	VMULPS       Z6, Z7, Z7
-	CMPQ         DI, $0x00
-	JEQ          gamma0_329
-	VMOVAPS      Z5, Z6
-	VSUBPS       sigmoidconsts<>+640(SB), Z6, Z6
-	CMPQ         R8, $0x01
-	JEQ          pow1_330
-	CMPQ         R8, $0x02
-	JEQ          pow2_332
-	CMPQ         R8, $0x03
-	JEQ          powg_331
-	VMOVUPS      sigmoidconsts<>+640(SB), Z6
-	JMP          powd_333
-
-pow1_330:
-	VMOVAPS Z0, Z6
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z0, K2
-	VXORPS  Z6, Z6, K2, Z6
-	JMP     powd_333
-
-pow2_332:
-	VMULPS Z0, Z0, Z6
-	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z0, K2
-	VXORPS Z6, Z6, K2, Z6
-	JMP    powd_333
-
-powg_331:
-	VGETEXPPS    Z0, Z9
-	VADDPS       sigmoidconsts<>+640(SB), Z9, Z9
-	VGETMANTPS   $0x02, Z0, Z8
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z8, K2
-	VSUBPS       sigmoidconsts<>+640(SB), Z8, Z10
-	VADDPS       Z8, Z8, Z13
-	VSUBPS       sigmoidconsts<>+640(SB), Z13, Z13
-	VBLENDMPS    Z13, Z10, K2, Z8
-	VSUBPS       sigmoidconsts<>+640(SB), Z9, K2, Z9
-	VMULPS       Z8, Z8, Z10
-	VMOVUPS      sigmoidconsts<>+1152(SB), Z13
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Z8, Z13
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Z8, Z13
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Z8, Z13
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Z8, Z13
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Z8, Z13
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Z8, Z13
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Z8, Z13
-	VFMADD213PS  sigmoidconsts<>+1664(SB), Z8, Z13
-	VMULPS       Z8, Z13, Z13
-	VMULPS       Z10, Z13, Z13
-	VFMADD231PS  sigmoidconsts<>+192(SB), Z9, Z13
-	VFNMADD231PS sigmoidconsts<>+320(SB), Z10, Z13
-	VADDPS       Z13, Z8, Z13
-	VFMADD231PS  sigmoidconsts<>+128(SB), Z9, Z13
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z0, K2
-	VMOVUPS      Z0, K2, Z13
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z0, K2
-	VMOVUPS      sigmoidconsts<>+1984(SB), K2, Z13
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z0, K2
-	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z13
-	VMULPS       Z6, Z13, Z13
-	VMULPS       sigmoidconsts<>+64(SB), Z13, Z6
-	VRNDSCALEPS  $0x00, Z6, Z6
-	VMOVAPS      Z13, Z8
-	VFNMADD231PS sigmoidconsts<>+128(SB), Z6, Z8
-	VFNMADD231PS sigmoidconsts<>+192(SB), Z6, Z8
-	VMULPS       Z8, Z8, Z9
-	VMOVUPS      sigmoidconsts<>+256(SB), Z10
-	VFMADD213PS  sigmoidconsts<>+320(SB), Z8, Z10
-	VMOVUPS      sigmoidconsts<>+384(SB), Z14
-	VFMADD213PS  sigmoidconsts<>+448(SB), Z8, Z14
-	VMOVUPS      sigmoidconsts<>+512(SB), Z15
-	VFMADD213PS  sigmoidconsts<>+576(SB), Z8, Z15
-	VFMADD213PS  Z14, Z9, Z15
-	VFMADD213PS  Z10, Z9, Z15
-	VFMADD213PS  Z8, Z9, Z15
-	VADDPS       sigmoidconsts<>+640(SB), Z15, Z15
-	VSCALEFPS    Z6, Z15, Z15
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z13, K2
-	VXORPS       Z15, Z15, K2, Z15
-	VCMPPS       $0x0e, sigmoidconsts<>+2560(SB), Z13, K2
-	VMOVUPS      sigmoidconsts<>+1920(SB), K2, Z15
-	VMOVAPS      Z15, Z6
-	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z0, K2
-	VXORPS       Z6, Z6, K2, Z6
-
-powd_333:
-	VMOVAPS      Z4, Z4
-	VMULPS       Z6, Z4, Z4
-	VMOVUPS      sigmoidconsts<>+640(SB), Z6
-	VMOVUPS      sigmoidconsts<>+2368(SB), Z8
-	VFNMADD231PS Z1, Z8, Z6
-	VMULPS       Z6, Z4, Z4
-	VMULPS       Z11, Z4, Z4
-	VMULPS       Z12, Z4, Z4
-	VMULPS       Z5, Z4, Z4
-	VCMPPS       $0x0e, sigmoidconsts<>+832(SB), Z0, K2
-	VADDPS       Z4, Z7, K2, Z7
-
-gamma0_329:
-	TESTQ        $0x00000100, SI
-	JZ           noflag_334
-	VBROADCASTSS alpha+108(FP), Z0
-	VMOVUPS      sigmoidconsts<>+640(SB), Z4
-	VSUBPS       Z0, Z4, Z4
-	VMULPS       Z2, Z4, Z4
-	VFMADD231PS  Z1, Z0, Z4
-	VMULPS       Z4, Z7, Z7
-
-noflag_334:
-	VBROADCASTSS focalScale+104(FP), Z0
-	VFMADD231PS  Z0, Z7, Z3
-
-noflag_324:
-	VMOVUPS Z3, K1, (DX)
-
-done_306:
-	VZEROUPPER
-	RET
-
-// func sigmoidFusedAVX512(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32)
-// Requires: AVX, AVX512DQ, AVX512F, BMI2
-TEXT ·sigmoidFusedAVX512(SB), NOSPLIT, $0-168
-	MOVQ   x_base+0(FP), AX
-	MOVQ   y_base+24(FP), CX
-	MOVQ   dst_base+48(FP), DX
-	MOVQ   x_len+8(FP), BX
-	MOVQ   flags+72(FP), SI
-	MOVQ   gmode+120(FP), DI
-	MOVQ   g1mode+128(FP), R8
-	VXORPS Z0, Z0, Z0
-	VXORPS Z1, Z1, Z1
-
-loop_335:
-	CMPQ         BX, $0x00000010
-	JB           tail_336
-	VMOVUPS      (AX), Z2
-	VMOVUPS      (CX), Z3
-	VORPS        sigmoidconsts<>+0(SB), Z2, Z4
-	VMULPS       sigmoidconsts<>+64(SB), Z4, Z5
-	VRNDSCALEPS  $0x00, Z5, Z5
-	VMOVAPS      Z4, Z6
-	VFNMADD231PS sigmoidconsts<>+128(SB), Z5, Z6
-	VFNMADD231PS sigmoidconsts<>+192(SB), Z5, Z6
-	VMULPS       Z6, Z6, Z7
-	VMOVUPS      sigmoidconsts<>+256(SB), Z8
-	VFMADD213PS  sigmoidconsts<>+320(SB), Z6, Z8
-	VMOVUPS      sigmoidconsts<>+384(SB), Z9
-	VFMADD213PS  sigmoidconsts<>+448(SB), Z6, Z9
-	VMOVUPS      sigmoidconsts<>+512(SB), Z10
-	VFMADD213PS  sigmoidconsts<>+576(SB), Z6, Z10
-	VFMADD213PS  Z9, Z7, Z10
-	VFMADD213PS  Z8, Z7, Z10
-	VFMADD213PS  Z6, Z7, Z10
-	VADDPS       sigmoidconsts<>+640(SB), Z10, Z10
-	VSCALEFPS    Z5, Z10, Z10
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z4, K1
-	VXORPS       Z10, Z10, K1, Z10
-	VADDPS       sigmoidconsts<>+640(SB), Z10, Z4
-	VMOVUPS      sigmoidconsts<>+640(SB), Z5
-	VDIVPS       Z4, Z5, Z5
-	VMULPS       Z5, Z10, Z4
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z2, K1
-	VBLENDMPS    Z4, Z5, K1, Z11
-	VBLENDMPS    Z5, Z4, K1, Z12
-	TESTQ        $0x00000003, sflags+136(FP)
-	JZ           noflag_338
-	VADDPS       sigmoidconsts<>+640(SB), Z10, Z4
-	VGETEXPPS    Z4, Z6
-	VADDPS       sigmoidconsts<>+640(SB), Z6, Z6
-	VGETMANTPS   $0x02, Z4, Z5
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z5, K1
-	VSUBPS       sigmoidconsts<>+640(SB), Z5, Z7
-	VADDPS       Z5, Z5, Z8
-	VSUBPS       sigmoidconsts<>+640(SB), Z8, Z8
-	VBLENDMPS    Z8, Z7, K1, Z5
-	VSUBPS       sigmoidconsts<>+640(SB), Z6, K1, Z6
-	VMULPS       Z5, Z5, Z7
-	VMOVUPS      sigmoidconsts<>+1152(SB), Z8
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Z5, Z8
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Z5, Z8
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Z5, Z8
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Z5, Z8
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Z5, Z8
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Z5, Z8
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Z5, Z8
-	VFMADD213PS  sigmoidconsts<>+1664(SB), Z5, Z8
-	VMULPS       Z5, Z8, Z8
-	VMULPS       Z7, Z8, Z8
-	VFMADD231PS  sigmoidconsts<>+192(SB), Z6, Z8
-	VFNMADD231PS sigmoidconsts<>+320(SB), Z7, Z8
-	VADDPS       Z8, Z5, Z8
-	VFMADD231PS  sigmoidconsts<>+128(SB), Z6, Z8
-	VCMPPS       $0x03, Z4, Z4, K1
-	VMOVUPS      Z4, K1, Z8
-	VSUBPS       sigmoidconsts<>+640(SB), Z4, Z5
-	VSUBPS       Z5, Z10, Z5
-	VDIVPS       Z4, Z5, Z5
-	VADDPS       Z5, Z8, Z8
-	VMOVUPS      sigmoidconsts<>+640(SB), Z4
-	VSUBPS       Z3, Z4, Z4
-	TESTQ        $0x00000001, sflags+136(FP)
-	JZ           noflag_339
-	VBROADCASTSS pw+100(FP), Z5
-	VMULPS       Z3, Z5, Z5
-	VXORPS       sigmoidconsts<>+0(SB), Z2, Z6
-	VMAXPS       sigmoidconsts<>+832(SB), Z6, Z6
-	VADDPS       Z8, Z6, Z6
-	VMULPS       Z6, Z5, Z5
-	VMAXPS       sigmoidconsts<>+832(SB), Z2, Z6
-	VADDPS       Z8, Z6, Z6
-	VFMADD231PS  Z6, Z4, Z5
-	VADDPS       Z5, Z0, Z0
-
-noflag_339:
-	TESTQ        $0x00000002, sflags+136(FP)
-	JZ           noflag_340
-	VADDPS       sigmoidconsts<>+640(SB), Z10, Z5
-	VMOVUPS      sigmoidconsts<>+640(SB), Z6
-	VDIVPS       Z5, Z6, Z6
-	VMULPS       Z6, Z10, Z5
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z2, K1
-	VBLENDMPS    Z5, Z6, K1, Z13
-	VBLENDMPS    Z6, Z5, K1, Z14
-	VMAXPS       sigmoidconsts<>+832(SB), Z2, Z5
-	VFNMADD231PS Z3, Z2, Z5
-	VADDPS       Z8, Z5, Z5
-	VMULPS       Z3, Z14, Z6
-	VFMADD231PS  Z4, Z13, Z6
-	VBROADCASTSS gamma+112(FP), Z7
-	CMPQ         DI, $0x01
-	JEQ          pow1_341
-	CMPQ         DI, $0x02
-	JEQ          pow2_343
-	CMPQ         DI, $0x03
-	JEQ          powg_342
-	VMOVUPS      sigmoidconsts<>+640(SB), Z7
-	JMP          powd_344
-
-pow1_341:
-	VMOVAPS Z6, Z7
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z6, K1
-	VXORPS  Z7, Z7, K1, Z7
-	JMP     powd_344
-
-pow2_343:
-	VMULPS Z6, Z6, Z7
-	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z6, K1
-	VXORPS Z7, Z7, K1, Z7
-	JMP    powd_344
-
-powg_342:
-	VGETEXPPS    Z6, Z9
-	VADDPS       sigmoidconsts<>+640(SB), Z9, Z9
-	VGETMANTPS   $0x02, Z6, Z8
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z8, K1
-	VSUBPS       sigmoidconsts<>+640(SB), Z8, Z19
-	VADDPS       Z8, Z8, Z20
-	VSUBPS       sigmoidconsts<>+640(SB), Z20, Z20
-	VBLENDMPS    Z20, Z19, K1, Z8
-	VSUBPS       sigmoidconsts<>+640(SB), Z9, K1, Z9
-	VMULPS       Z8, Z8, Z19
-	VMOVUPS      sigmoidconsts<>+1152(SB), Z20
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Z8, Z20
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Z8, Z20
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Z8, Z20
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Z8, Z20
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Z8, Z20
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Z8, Z20
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Z8, Z20
-	VFMADD213PS  sigmoidconsts<>+1664(SB), Z8, Z20
-	VMULPS       Z8, Z20, Z20
-	VMULPS       Z19, Z20, Z20
-	VFMADD231PS  sigmoidconsts<>+192(SB), Z9, Z20
-	VFNMADD231PS sigmoidconsts<>+320(SB), Z19, Z20
-	VADDPS       Z20, Z8, Z20
-	VFMADD231PS  sigmoidconsts<>+128(SB), Z9, Z20
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z6, K1
-	VMOVUPS      Z6, K1, Z20
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z6, K1
-	VMOVUPS      sigmoidconsts<>+1984(SB), K1, Z20
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z6, K1
-	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z20
-	VMULPS       Z7, Z20, Z20
-	VMULPS       sigmoidconsts<>+64(SB), Z20, Z7
-	VRNDSCALEPS  $0x00, Z7, Z7
-	VMOVAPS      Z20, Z8
-	VFNMADD231PS sigmoidconsts<>+128(SB), Z7, Z8
-	VFNMADD231PS sigmoidconsts<>+192(SB), Z7, Z8
-	VMULPS       Z8, Z8, Z9
-	VMOVUPS      sigmoidconsts<>+256(SB), Z19
-	VFMADD213PS  sigmoidconsts<>+320(SB), Z8, Z19
-	VMOVUPS      sigmoidconsts<>+384(SB), Z21
-	VFMADD213PS  sigmoidconsts<>+448(SB), Z8, Z21
-	VMOVUPS      sigmoidconsts<>+512(SB), Z22
-	VFMADD213PS  sigmoidconsts<>+576(SB), Z8, Z22
-	VFMADD213PS  Z21, Z9, Z22
-	VFMADD213PS  Z19, Z9, Z22
-	VFMADD213PS  Z8, Z9, Z22
-	VADDPS       sigmoidconsts<>+640(SB), Z22, Z22
-	VSCALEFPS    Z7, Z22, Z22
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z20, K1
-	VXORPS       Z22, Z22, K1, Z22
-	VCMPPS       $0x0e, sigmoidconsts<>+2560(SB), Z20, K1
-	VMOVUPS      sigmoidconsts<>+1920(SB), K1, Z22
-	VMOVAPS      Z22, Z7
-	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z6, K1
-	VXORPS       Z7, Z7, K1, Z7
-
-powd_344:
-	VMULPS       Z7, Z5, Z5
-	TESTQ        $0x00000100, sflags+136(FP)
-	JZ           noflag_345
-	VBROADCASTSS alpha+108(FP), Z6
-	VMOVUPS      sigmoidconsts<>+640(SB), Z7
-	VSUBPS       Z6, Z7, Z7
-	VMULPS       Z4, Z7, Z7
-	VFMADD231PS  Z3, Z6, Z7
-	VMULPS       Z7, Z5, Z5
-
-noflag_345:
-	VADDPS Z5, Z1, Z1
-
-noflag_340:
-noflag_338:
-	VMOVUPS      sigmoidconsts<>+640(SB), Z4
-	VSUBPS       Z3, Z4, Z4
-	VXORPS       Z5, Z5, Z5
-	TESTQ        $0x00000004, SI
-	JZ           noflag_346
-	VBROADCASTSS a+80(FP), Z6
-	VMULPS       Z3, Z6, Z6
-	VBROADCASTSS b+84(FP), Z7
-	VADDPS       Z7, Z6, Z6
-	VBROADCASTSS e+88(FP), Z7
-	VFMADD231PS  Z11, Z7, Z6
-	TESTQ        $0x00000010, SI
-	JZ           noflag_347
-	VXORPS       Z7, Z7, Z7
-	VCMPPS       $0x0e, Z3, Z11, K1
-	VMOVUPS      sigmoidconsts<>+640(SB), K1, Z7
-	VCMPPS       $0x01, Z3, Z11, K1
-	VMOVUPS      sigmoidconsts<>+2304(SB), K1, Z7
-	VBROADCASTSS d+92(FP), Z8
-	VFMADD231PS  Z7, Z8, Z6
-
-noflag_347:
-	VMOVAPS Z11, Z7
-	VMULPS  Z12, Z7, Z7
-	VMULPS  Z6, Z7, Z7
-	VADDPS  Z7, Z5, Z5
-
-noflag_346:
-	TESTQ        $0x00000001, SI
-	JZ           noflag_348
-	VMOVAPS      Z11, Z6
-	VMULPS       Z4, Z6, Z6
-	VBROADCASTSS pw+100(FP), Z7
-	VMULPS       Z3, Z7, Z7
-	VFNMADD231PS Z12, Z7, Z6
-	VBROADCASTSS bceScale+96(FP), Z7
-	VFMADD231PS  Z7, Z6, Z5
-
-noflag_348:
-	TESTQ        $0x00000002, SI
-	JZ           noflag_349
-	VADDPS       sigmoidconsts<>+640(SB), Z10, Z6
-	VGETEXPPS    Z6, Z8
-	VADDPS       sigmoidconsts<>+640(SB), Z8, Z8
-	VGETMANTPS   $0x02, Z6, Z7
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z7, K1
-	VSUBPS       sigmoidconsts<>+640(SB), Z7, Z9
-	VADDPS       Z7, Z7, Z19
-	VSUBPS       sigmoidconsts<>+640(SB), Z19, Z19
-	VBLENDMPS    Z19, Z9, K1, Z7
-	VSUBPS       sigmoidconsts<>+640(SB), Z8, K1, Z8
-	VMULPS       Z7, Z7, Z9
-	VMOVUPS      sigmoidconsts<>+1152(SB), Z19
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Z7, Z19
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Z7, Z19
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Z7, Z19
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Z7, Z19
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Z7, Z19
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Z7, Z19
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Z7, Z19
-	VFMADD213PS  sigmoidconsts<>+1664(SB), Z7, Z19
-	VMULPS       Z7, Z19, Z19
-	VMULPS       Z9, Z19, Z19
-	VFMADD231PS  sigmoidconsts<>+192(SB), Z8, Z19
-	VFNMADD231PS sigmoidconsts<>+320(SB), Z9, Z19
-	VADDPS       Z19, Z7, Z19
-	VFMADD231PS  sigmoidconsts<>+128(SB), Z8, Z19
-	VCMPPS       $0x03, Z6, Z6, K1
-	VMOVUPS      Z6, K1, Z19
-	VSUBPS       sigmoidconsts<>+640(SB), Z6, Z7
-	VSUBPS       Z7, Z10, Z7
-	VDIVPS       Z6, Z7, Z7
-	VADDPS       Z7, Z19, Z19
-	VMAXPS       sigmoidconsts<>+832(SB), Z2, Z6
-	VFNMADD231PS Z3, Z2, Z6
-	VADDPS       Z19, Z6, Z6
-	VMOVAPS      Z12, Z2
-	VMULPS       Z3, Z2, Z2
-	VFMADD231PS  Z4, Z11, Z2
-	VBROADCASTSS gamma+112(FP), Z7
-	CMPQ         DI, $0x01
-	JEQ          pow1_350
-	CMPQ         DI, $0x02
-	JEQ          pow2_352
-	CMPQ         DI, $0x03
-	JEQ          powg_351
-	VMOVUPS      sigmoidconsts<>+640(SB), Z8
-	JMP          powd_353
-
-pow1_350:
-	VMOVAPS Z2, Z8
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z2, K1
-	VXORPS  Z8, Z8, K1, Z8
-	JMP     powd_353
-
-pow2_352:
-	VMULPS Z2, Z2, Z8
-	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z2, K1
-	VXORPS Z8, Z8, K1, Z8
-	JMP    powd_353
-
-powg_351:
-	VGETEXPPS    Z2, Z9
-	VADDPS       sigmoidconsts<>+640(SB), Z9, Z9
-	VGETMANTPS   $0x02, Z2, Z8
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z8, K1
-	VSUBPS       sigmoidconsts<>+640(SB), Z8, Z10
-	VADDPS       Z8, Z8, Z19
-	VSUBPS       sigmoidconsts<>+640(SB), Z19, Z19
-	VBLENDMPS    Z19, Z10, K1, Z8
-	VSUBPS       sigmoidconsts<>+640(SB), Z9, K1, Z9
-	VMULPS       Z8, Z8, Z10
-	VMOVUPS      sigmoidconsts<>+1152(SB), Z19
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Z8, Z19
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Z8, Z19
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Z8, Z19
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Z8, Z19
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Z8, Z19
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Z8, Z19
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Z8, Z19
-	VFMADD213PS  sigmoidconsts<>+1664(SB), Z8, Z19
-	VMULPS       Z8, Z19, Z19
-	VMULPS       Z10, Z19, Z19
-	VFMADD231PS  sigmoidconsts<>+192(SB), Z9, Z19
-	VFNMADD231PS sigmoidconsts<>+320(SB), Z10, Z19
-	VADDPS       Z19, Z8, Z19
-	VFMADD231PS  sigmoidconsts<>+128(SB), Z9, Z19
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z2, K1
-	VMOVUPS      Z2, K1, Z19
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z2, K1
-	VMOVUPS      sigmoidconsts<>+1984(SB), K1, Z19
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z2, K1
-	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z19
-	VMULPS       Z7, Z19, Z19
-	VMULPS       sigmoidconsts<>+64(SB), Z19, Z8
-	VRNDSCALEPS  $0x00, Z8, Z8
-	VMOVAPS      Z19, Z9
-	VFNMADD231PS sigmoidconsts<>+128(SB), Z8, Z9
-	VFNMADD231PS sigmoidconsts<>+192(SB), Z8, Z9
-	VMULPS       Z9, Z9, Z10
-	VMOVUPS      sigmoidconsts<>+256(SB), Z20
-	VFMADD213PS  sigmoidconsts<>+320(SB), Z9, Z20
-	VMOVUPS      sigmoidconsts<>+384(SB), Z21
-	VFMADD213PS  sigmoidconsts<>+448(SB), Z9, Z21
-	VMOVUPS      sigmoidconsts<>+512(SB), Z22
-	VFMADD213PS  sigmoidconsts<>+576(SB), Z9, Z22
-	VFMADD213PS  Z21, Z10, Z22
-	VFMADD213PS  Z20, Z10, Z22
-	VFMADD213PS  Z9, Z10, Z22
-	VADDPS       sigmoidconsts<>+640(SB), Z22, Z22
-	VSCALEFPS    Z8, Z22, Z22
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z19, K1
-	VXORPS       Z22, Z22, K1, Z22
-	VCMPPS       $0x0e, sigmoidconsts<>+2560(SB), Z19, K1
-	VMOVUPS      sigmoidconsts<>+1920(SB), K1, Z22
-	VMOVAPS      Z22, Z8
-	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z2, K1
-	VXORPS       Z8, Z8, K1, Z8
-
-powd_353:
-	VMOVAPS      Z11, Z9
-	VMULPS       Z4, Z9, Z9
-	VFNMADD231PS Z3, Z12, Z9
-	VMULPS       Z8, Z9, Z9
-	CMPQ         DI, $0x00
-	JEQ          gamma0_354
-	VMOVAPS      Z7, Z8
-	VSUBPS       sigmoidconsts<>+640(SB), Z8, Z8
-	CMPQ         R8, $0x01
-	JEQ          pow1_355
-	CMPQ         R8, $0x02
-	JEQ          pow2_357
-	CMPQ         R8, $0x03
-	JEQ          powg_356
-	VMOVUPS      sigmoidconsts<>+640(SB), Z8
-	JMP          powd_358
-
-pow1_355:
-	VMOVAPS Z2, Z8
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z2, K1
-	VXORPS  Z8, Z8, K1, Z8
-	JMP     powd_358
-
-pow2_357:
-	VMULPS Z2, Z2, Z8
-	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z2, K1
-	VXORPS Z8, Z8, K1, Z8
-	JMP    powd_358
-
-powg_356:
-	VGETEXPPS    Z2, Z19
-	VADDPS       sigmoidconsts<>+640(SB), Z19, Z19
-	VGETMANTPS   $0x02, Z2, Z10
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z10, K1
-	VSUBPS       sigmoidconsts<>+640(SB), Z10, Z20
-	VADDPS       Z10, Z10, Z21
-	VSUBPS       sigmoidconsts<>+640(SB), Z21, Z21
-	VBLENDMPS    Z21, Z20, K1, Z10
-	VSUBPS       sigmoidconsts<>+640(SB), Z19, K1, Z19
-	VMULPS       Z10, Z10, Z20
-	VMOVUPS      sigmoidconsts<>+1152(SB), Z21
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Z10, Z21
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Z10, Z21
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Z10, Z21
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Z10, Z21
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Z10, Z21
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Z10, Z21
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Z10, Z21
-	VFMADD213PS  sigmoidconsts<>+1664(SB), Z10, Z21
-	VMULPS       Z10, Z21, Z21
-	VMULPS       Z20, Z21, Z21
-	VFMADD231PS  sigmoidconsts<>+192(SB), Z19, Z21
-	VFNMADD231PS sigmoidconsts<>+320(SB), Z20, Z21
-	VADDPS       Z21, Z10, Z21
-	VFMADD231PS  sigmoidconsts<>+128(SB), Z19, Z21
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z2, K1
-	VMOVUPS      Z2, K1, Z21
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z2, K1
-	VMOVUPS      sigmoidconsts<>+1984(SB), K1, Z21
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z2, K1
-	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z21
-	VMULPS       Z8, Z21, Z21
-	VMULPS       sigmoidconsts<>+64(SB), Z21, Z8
-	VRNDSCALEPS  $0x00, Z8, Z8
-	VMOVAPS      Z21, Z10
-	VFNMADD231PS sigmoidconsts<>+128(SB), Z8, Z10
-	VFNMADD231PS sigmoidconsts<>+192(SB), Z8, Z10
-	VMULPS       Z10, Z10, Z19
-	VMOVUPS      sigmoidconsts<>+256(SB), Z20
-	VFMADD213PS  sigmoidconsts<>+320(SB), Z10, Z20
-	VMOVUPS      sigmoidconsts<>+384(SB), Z22
-	VFMADD213PS  sigmoidconsts<>+448(SB), Z10, Z22
-	VMOVUPS      sigmoidconsts<>+512(SB), Z23
-	VFMADD213PS  sigmoidconsts<>+576(SB), Z10, Z23
-	VFMADD213PS  Z22, Z19, Z23
-	VFMADD213PS  Z20, Z19, Z23
-	VFMADD213PS  Z10, Z19, Z23
-	VADDPS       sigmoidconsts<>+640(SB), Z23, Z23
-	VSCALEFPS    Z8, Z23, Z23
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z21, K1
-	VXORPS       Z23, Z23, K1, Z23
-	VCMPPS       $0x0e, sigmoidconsts<>+2560(SB), Z21, K1
-	VMOVUPS      sigmoidconsts<>+1920(SB), K1, Z23
-	VMOVAPS      Z23, Z8
-	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z2, K1
-	VXORPS       Z8, Z8, K1, Z8
-
-powd_358:
-	VMOVAPS      Z6, Z6
-	VMULPS       Z8, Z6, Z6
-	VMOVUPS      sigmoidconsts<>+640(SB), Z8
-	VMOVUPS      sigmoidconsts<>+2368(SB), Z10
-	VFNMADD231PS Z3, Z10, Z8
-	VMULPS       Z8, Z6, Z6
-	VMULPS       Z11, Z6, Z6
-	VMULPS       Z12, Z6, Z6
-	VMULPS       Z7, Z6, Z6
-	VCMPPS       $0x0e, sigmoidconsts<>+832(SB), Z2, K1
-	VADDPS       Z6, Z9, K1, Z9
-
-gamma0_354:
-	TESTQ        $0x00000100, SI
-	JZ           noflag_359
-	VBROADCASTSS alpha+108(FP), Z2
-	VMOVUPS      sigmoidconsts<>+640(SB), Z6
-	VSUBPS       Z2, Z6, Z6
-	VMULPS       Z4, Z6, Z6
-	VFMADD231PS  Z3, Z2, Z6
-	VMULPS       Z6, Z9, Z9
-
-noflag_359:
-	VBROADCASTSS focalScale+104(FP), Z2
-	VFMADD231PS  Z2, Z9, Z5
-
-noflag_349:
-	VMOVUPS Z5, (DX)
-	ADDQ    $0x00000040, AX
-	ADDQ    $0x00000040, CX
-	ADDQ    $0x00000040, DX
-	SUBQ    $0x00000010, BX
-	JMP     loop_335
-
-tail_336:
-	TESTQ        BX, BX
-	JZ           done_337
-	MOVL         $0x0000ffff, R9
-	BZHIL        BX, R9, R9
-	KMOVW        R9, K1
-	VMOVUPS.Z    (AX), K1, Z2
-	VMOVUPS.Z    (CX), K1, Z3
-	VORPS        sigmoidconsts<>+0(SB), Z2, Z4
-	VMULPS       sigmoidconsts<>+64(SB), Z4, Z5
-	VRNDSCALEPS  $0x00, Z5, Z5
-	VMOVAPS      Z4, Z6
-	VFNMADD231PS sigmoidconsts<>+128(SB), Z5, Z6
-	VFNMADD231PS sigmoidconsts<>+192(SB), Z5, Z6
-	VMULPS       Z6, Z6, Z7
-	VMOVUPS      sigmoidconsts<>+256(SB), Z8
-	VFMADD213PS  sigmoidconsts<>+320(SB), Z6, Z8
-	VMOVUPS      sigmoidconsts<>+384(SB), Z9
-	VFMADD213PS  sigmoidconsts<>+448(SB), Z6, Z9
-	VMOVUPS      sigmoidconsts<>+512(SB), Z10
-	VFMADD213PS  sigmoidconsts<>+576(SB), Z6, Z10
-	VFMADD213PS  Z9, Z7, Z10
-	VFMADD213PS  Z8, Z7, Z10
-	VFMADD213PS  Z6, Z7, Z10
-	VADDPS       sigmoidconsts<>+640(SB), Z10, Z10
-	VSCALEFPS    Z5, Z10, Z10
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z4, K2
-	VXORPS       Z10, Z10, K2, Z10
-	VADDPS       sigmoidconsts<>+640(SB), Z10, Z4
-	VMOVUPS      sigmoidconsts<>+640(SB), Z5
-	VDIVPS       Z4, Z5, Z5
-	VMULPS       Z5, Z10, Z4
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z2, K2
-	VBLENDMPS    Z4, Z5, K2, Z15
-	VBLENDMPS    Z5, Z4, K2, Z16
-	TESTQ        $0x00000003, sflags+136(FP)
-	JZ           noflag_360
-	VADDPS       sigmoidconsts<>+640(SB), Z10, Z4
-	VGETEXPPS    Z4, Z6
-	VADDPS       sigmoidconsts<>+640(SB), Z6, Z6
-	VGETMANTPS   $0x02, Z4, Z5
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z5, K2
-	VSUBPS       sigmoidconsts<>+640(SB), Z5, Z7
-	VADDPS       Z5, Z5, Z8
-	VSUBPS       sigmoidconsts<>+640(SB), Z8, Z8
-	VBLENDMPS    Z8, Z7, K2, Z5
-	VSUBPS       sigmoidconsts<>+640(SB), Z6, K2, Z6
-	VMULPS       Z5, Z5, Z7
-	VMOVUPS      sigmoidconsts<>+1152(SB), Z8
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Z5, Z8
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Z5, Z8
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Z5, Z8
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Z5, Z8
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Z5, Z8
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Z5, Z8
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Z5, Z8
-	VFMADD213PS  sigmoidconsts<>+1664(SB), Z5, Z8
-	VMULPS       Z5, Z8, Z8
-	VMULPS       Z7, Z8, Z8
-	VFMADD231PS  sigmoidconsts<>+192(SB), Z6, Z8
-	VFNMADD231PS sigmoidconsts<>+320(SB), Z7, Z8
-	VADDPS       Z8, Z5, Z8
-	VFMADD231PS  sigmoidconsts<>+128(SB), Z6, Z8
-	VCMPPS       $0x03, Z4, Z4, K2
-	VMOVUPS      Z4, K2, Z8
-	VSUBPS       sigmoidconsts<>+640(SB), Z4, Z5
-	VSUBPS       Z5, Z10, Z5
-	VDIVPS       Z4, Z5, Z5
-	VADDPS       Z5, Z8, Z8
-	VMOVUPS      sigmoidconsts<>+640(SB), Z4
-	VSUBPS       Z3, Z4, Z4
-	TESTQ        $0x00000001, sflags+136(FP)
-	JZ           noflag_361
-	VBROADCASTSS pw+100(FP), Z5
-	VMULPS       Z3, Z5, Z5
-	VXORPS       sigmoidconsts<>+0(SB), Z2, Z6
-	VMAXPS       sigmoidconsts<>+832(SB), Z6, Z6
-	VADDPS       Z8, Z6, Z6
-	VMULPS       Z6, Z5, Z5
-	VMAXPS       sigmoidconsts<>+832(SB), Z2, Z6
-	VADDPS       Z8, Z6, Z6
-	VFMADD231PS  Z6, Z4, Z5
-	VMOVAPS.Z    Z5, K1, Z5
-	VADDPS       Z5, Z0, Z0
-
-noflag_361:
-	TESTQ        $0x00000002, sflags+136(FP)
-	JZ           noflag_362
-	VADDPS       sigmoidconsts<>+640(SB), Z10, Z5
-	VMOVUPS      sigmoidconsts<>+640(SB), Z6
-	VDIVPS       Z5, Z6, Z6
-	VMULPS       Z6, Z10, Z5
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z2, K2
-	VBLENDMPS    Z5, Z6, K2, Z17
-	VBLENDMPS    Z6, Z5, K2, Z18
-	VMAXPS       sigmoidconsts<>+832(SB), Z2, Z5
-	VFNMADD231PS Z3, Z2, Z5
-	VADDPS       Z8, Z5, Z5
-	VMULPS       Z3, Z18, Z6
-	VFMADD231PS  Z4, Z17, Z6
-	VBROADCASTSS gamma+112(FP), Z7
-	CMPQ         DI, $0x01
-	JEQ          pow1_363
-	CMPQ         DI, $0x02
-	JEQ          pow2_365
-	CMPQ         DI, $0x03
-	JEQ          powg_364
-	VMOVUPS      sigmoidconsts<>+640(SB), Z7
-	JMP          powd_366
-
-pow1_363:
-	VMOVAPS Z6, Z7
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z6, K2
-	VXORPS  Z7, Z7, K2, Z7
-	JMP     powd_366
-
-pow2_365:
-	VMULPS Z6, Z6, Z7
-	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z6, K2
-	VXORPS Z7, Z7, K2, Z7
-	JMP    powd_366
-
-powg_364:
-	VGETEXPPS    Z6, Z9
-	VADDPS       sigmoidconsts<>+640(SB), Z9, Z9
-	VGETMANTPS   $0x02, Z6, Z8
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z8, K2
-	VSUBPS       sigmoidconsts<>+640(SB), Z8, Z11
-	VADDPS       Z8, Z8, Z12
-	VSUBPS       sigmoidconsts<>+640(SB), Z12, Z12
-	VBLENDMPS    Z12, Z11, K2, Z8
-	VSUBPS       sigmoidconsts<>+640(SB), Z9, K2, Z9
-	VMULPS       Z8, Z8, Z11
-	VMOVUPS      sigmoidconsts<>+1152(SB), Z12
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Z8, Z12
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Z8, Z12
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Z8, Z12
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Z8, Z12
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Z8, Z12
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Z8, Z12
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Z8, Z12
-	VFMADD213PS  sigmoidconsts<>+1664(SB), Z8, Z12
-	VMULPS       Z8, Z12, Z12
-	VMULPS       Z11, Z12, Z12
-	VFMADD231PS  sigmoidconsts<>+192(SB), Z9, Z12
-	VFNMADD231PS sigmoidconsts<>+320(SB), Z11, Z12
-	VADDPS       Z12, Z8, Z12
-	VFMADD231PS  sigmoidconsts<>+128(SB), Z9, Z12
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z6, K2
-	VMOVUPS      Z6, K2, Z12
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z6, K2
-	VMOVUPS      sigmoidconsts<>+1984(SB), K2, Z12
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z6, K2
-	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z12
-	VMULPS       Z7, Z12, Z12
-	VMULPS       sigmoidconsts<>+64(SB), Z12, Z7
-	VRNDSCALEPS  $0x00, Z7, Z7
-	VMOVAPS      Z12, Z8
-	VFNMADD231PS sigmoidconsts<>+128(SB), Z7, Z8
-	VFNMADD231PS sigmoidconsts<>+192(SB), Z7, Z8
-	VMULPS       Z8, Z8, Z9
-	VMOVUPS      sigmoidconsts<>+256(SB), Z11
-	VFMADD213PS  sigmoidconsts<>+320(SB), Z8, Z11
-	VMOVUPS      sigmoidconsts<>+384(SB), Z13
-	VFMADD213PS  sigmoidconsts<>+448(SB), Z8, Z13
-	VMOVUPS      sigmoidconsts<>+512(SB), Z14
-	VFMADD213PS  sigmoidconsts<>+576(SB), Z8, Z14
-	VFMADD213PS  Z13, Z9, Z14
-	VFMADD213PS  Z11, Z9, Z14
-	VFMADD213PS  Z8, Z9, Z14
-	VADDPS       sigmoidconsts<>+640(SB), Z14, Z14
-	VSCALEFPS    Z7, Z14, Z14
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z12, K2
-	VXORPS       Z14, Z14, K2, Z14
-	VCMPPS       $0x0e, sigmoidconsts<>+2560(SB), Z12, K2
-	VMOVUPS      sigmoidconsts<>+1920(SB), K2, Z14
-	VMOVAPS      Z14, Z7
-	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z6, K2
-	VXORPS       Z7, Z7, K2, Z7
-
-powd_366:
-	VMULPS       Z7, Z5, Z5
-	TESTQ        $0x00000100, sflags+136(FP)
-	JZ           noflag_367
-	VBROADCASTSS alpha+108(FP), Z6
-	VMOVUPS      sigmoidconsts<>+640(SB), Z7
-	VSUBPS       Z6, Z7, Z7
-	VMULPS       Z4, Z7, Z7
-	VFMADD231PS  Z3, Z6, Z7
-	VMULPS       Z7, Z5, Z5
-
-noflag_367:
-	VMOVAPS.Z Z5, K1, Z5
-	VADDPS    Z5, Z1, Z1
-
-noflag_362:
-noflag_360:
-	VMOVUPS      sigmoidconsts<>+640(SB), Z4
-	VSUBPS       Z3, Z4, Z4
-	VXORPS       Z5, Z5, Z5
-	TESTQ        $0x00000004, SI
-	JZ           noflag_368
-	VBROADCASTSS a+80(FP), Z6
-	VMULPS       Z3, Z6, Z6
-	VBROADCASTSS b+84(FP), Z7
-	VADDPS       Z7, Z6, Z6
-	VBROADCASTSS e+88(FP), Z7
-	VFMADD231PS  Z15, Z7, Z6
-	TESTQ        $0x00000010, SI
-	JZ           noflag_369
-	VXORPS       Z7, Z7, Z7
-	VCMPPS       $0x0e, Z3, Z15, K2
-	VMOVUPS      sigmoidconsts<>+640(SB), K2, Z7
-	VCMPPS       $0x01, Z3, Z15, K2
-	VMOVUPS      sigmoidconsts<>+2304(SB), K2, Z7
-	VBROADCASTSS d+92(FP), Z8
-	VFMADD231PS  Z7, Z8, Z6
-
-noflag_369:
-	VMOVAPS Z15, Z7
-	VMULPS  Z16, Z7, Z7
-	VMULPS  Z6, Z7, Z7
-	VADDPS  Z7, Z5, Z5
-
-noflag_368:
-	TESTQ        $0x00000001, SI
-	JZ           noflag_370
-	VMOVAPS      Z15, Z6
-	VMULPS       Z4, Z6, Z6
-	VBROADCASTSS pw+100(FP), Z7
-	VMULPS       Z3, Z7, Z7
-	VFNMADD231PS Z16, Z7, Z6
-	VBROADCASTSS bceScale+96(FP), Z7
-	VFMADD231PS  Z7, Z6, Z5
-
-noflag_370:
-	TESTQ        $0x00000002, SI
-	JZ           noflag_371
-	VADDPS       sigmoidconsts<>+640(SB), Z10, Z6
-	VGETEXPPS    Z6, Z8
-	VADDPS       sigmoidconsts<>+640(SB), Z8, Z8
-	VGETMANTPS   $0x02, Z6, Z7
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z7, K2
-	VSUBPS       sigmoidconsts<>+640(SB), Z7, Z9
-	VADDPS       Z7, Z7, Z11
-	VSUBPS       sigmoidconsts<>+640(SB), Z11, Z11
-	VBLENDMPS    Z11, Z9, K2, Z7
-	VSUBPS       sigmoidconsts<>+640(SB), Z8, K2, Z8
-	VMULPS       Z7, Z7, Z9
-	VMOVUPS      sigmoidconsts<>+1152(SB), Z11
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Z7, Z11
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Z7, Z11
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Z7, Z11
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Z7, Z11
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Z7, Z11
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Z7, Z11
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Z7, Z11
-	VFMADD213PS  sigmoidconsts<>+1664(SB), Z7, Z11
-	VMULPS       Z7, Z11, Z11
-	VMULPS       Z9, Z11, Z11
-	VFMADD231PS  sigmoidconsts<>+192(SB), Z8, Z11
-	VFNMADD231PS sigmoidconsts<>+320(SB), Z9, Z11
-	VADDPS       Z11, Z7, Z11
-	VFMADD231PS  sigmoidconsts<>+128(SB), Z8, Z11
-	VCMPPS       $0x03, Z6, Z6, K2
-	VMOVUPS      Z6, K2, Z11
-	VSUBPS       sigmoidconsts<>+640(SB), Z6, Z7
-	VSUBPS       Z7, Z10, Z7
-	VDIVPS       Z6, Z7, Z7
-	VADDPS       Z7, Z11, Z11
-	VMAXPS       sigmoidconsts<>+832(SB), Z2, Z6
-	VFNMADD231PS Z3, Z2, Z6
-	VADDPS       Z11, Z6, Z6
-	VMOVAPS      Z16, Z2
-	VMULPS       Z3, Z2, Z2
-	VFMADD231PS  Z4, Z15, Z2
-	VBROADCASTSS gamma+112(FP), Z7
-	CMPQ         DI, $0x01
-	JEQ          pow1_372
-	CMPQ         DI, $0x02
-	JEQ          pow2_374
-	CMPQ         DI, $0x03
-	JEQ          powg_373
-	VMOVUPS      sigmoidconsts<>+640(SB), Z8
-	JMP          powd_375
-
-pow1_372:
-	VMOVAPS Z2, Z8
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z2, K2
-	VXORPS  Z8, Z8, K2, Z8
-	JMP     powd_375
-
-pow2_374:
-	VMULPS Z2, Z2, Z8
-	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z2, K2
-	VXORPS Z8, Z8, K2, Z8
-	JMP    powd_375
-
-powg_373:
-	VGETEXPPS    Z2, Z9
-	VADDPS       sigmoidconsts<>+640(SB), Z9, Z9
-	VGETMANTPS   $0x02, Z2, Z8
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z8, K2
-	VSUBPS       sigmoidconsts<>+640(SB), Z8, Z10
-	VADDPS       Z8, Z8, Z11
-	VSUBPS       sigmoidconsts<>+640(SB), Z11, Z11
-	VBLENDMPS    Z11, Z10, K2, Z8
-	VSUBPS       sigmoidconsts<>+640(SB), Z9, K2, Z9
-	VMULPS       Z8, Z8, Z10
-	VMOVUPS      sigmoidconsts<>+1152(SB), Z11
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Z8, Z11
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Z8, Z11
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Z8, Z11
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Z8, Z11
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Z8, Z11
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Z8, Z11
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Z8, Z11
-	VFMADD213PS  sigmoidconsts<>+1664(SB), Z8, Z11
-	VMULPS       Z8, Z11, Z11
-	VMULPS       Z10, Z11, Z11
-	VFMADD231PS  sigmoidconsts<>+192(SB), Z9, Z11
-	VFNMADD231PS sigmoidconsts<>+320(SB), Z10, Z11
-	VADDPS       Z11, Z8, Z11
-	VFMADD231PS  sigmoidconsts<>+128(SB), Z9, Z11
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z2, K2
-	VMOVUPS      Z2, K2, Z11
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z2, K2
-	VMOVUPS      sigmoidconsts<>+1984(SB), K2, Z11
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z2, K2
-	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z11
-	VMULPS       Z7, Z11, Z11
-	VMULPS       sigmoidconsts<>+64(SB), Z11, Z8
-	VRNDSCALEPS  $0x00, Z8, Z8
-	VMOVAPS      Z11, Z9
-	VFNMADD231PS sigmoidconsts<>+128(SB), Z8, Z9
-	VFNMADD231PS sigmoidconsts<>+192(SB), Z8, Z9
-	VMULPS       Z9, Z9, Z10
-	VMOVUPS      sigmoidconsts<>+256(SB), Z12
-	VFMADD213PS  sigmoidconsts<>+320(SB), Z9, Z12
-	VMOVUPS      sigmoidconsts<>+384(SB), Z13
-	VFMADD213PS  sigmoidconsts<>+448(SB), Z9, Z13
-	VMOVUPS      sigmoidconsts<>+512(SB), Z14
-	VFMADD213PS  sigmoidconsts<>+576(SB), Z9, Z14
-	VFMADD213PS  Z13, Z10, Z14
-	VFMADD213PS  Z12, Z10, Z14
-	VFMADD213PS  Z9, Z10, Z14
-	VADDPS       sigmoidconsts<>+640(SB), Z14, Z14
-	VSCALEFPS    Z8, Z14, Z14
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z11, K2
-	VXORPS       Z14, Z14, K2, Z14
-	VCMPPS       $0x0e, sigmoidconsts<>+2560(SB), Z11, K2
-	VMOVUPS      sigmoidconsts<>+1920(SB), K2, Z14
-	VMOVAPS      Z14, Z8
-	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z2, K2
-	VXORPS       Z8, Z8, K2, Z8
-
-powd_375:
-	VMOVAPS      Z15, Z9
-	VMULPS       Z4, Z9, Z9
-	VFNMADD231PS Z3, Z16, Z9
-	VMULPS       Z8, Z9, Z9
-	CMPQ         DI, $0x00
-	JEQ          gamma0_376
-	VMOVAPS      Z7, Z8
-	VSUBPS       sigmoidconsts<>+640(SB), Z8, Z8
-	CMPQ         R8, $0x01
-	JEQ          pow1_377
-	CMPQ         R8, $0x02
-	JEQ          pow2_379
-	CMPQ         R8, $0x03
-	JEQ          powg_378
-	VMOVUPS      sigmoidconsts<>+640(SB), Z8
-	JMP          powd_380
-
-pow1_377:
-	VMOVAPS Z2, Z8
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z2, K2
-	VXORPS  Z8, Z8, K2, Z8
-	JMP     powd_380
-
-pow2_379:
-	VMULPS Z2, Z2, Z8
-	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z2, K2
-	VXORPS Z8, Z8, K2, Z8
-	JMP    powd_380
-
-powg_378:
-	VGETEXPPS    Z2, Z11
-	VADDPS       sigmoidconsts<>+640(SB), Z11, Z11
-	VGETMANTPS   $0x02, Z2, Z10
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z10, K2
-	VSUBPS       sigmoidconsts<>+640(SB), Z10, Z12
-	VADDPS       Z10, Z10, Z13
-	VSUBPS       sigmoidconsts<>+640(SB), Z13, Z13
-	VBLENDMPS    Z13, Z12, K2, Z10
-	VSUBPS       sigmoidconsts<>+640(SB), Z11, K2, Z11
-	VMULPS       Z10, Z10, Z12
-	VMOVUPS      sigmoidconsts<>+1152(SB), Z13
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Z10, Z13
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Z10, Z13
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Z10, Z13
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Z10, Z13
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Z10, Z13
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Z10, Z13
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Z10, Z13
-	VFMADD213PS  sigmoidconsts<>+1664(SB), Z10, Z13
-	VMULPS       Z10, Z13, Z13
-	VMULPS       Z12, Z13, Z13
-	VFMADD231PS  sigmoidconsts<>+192(SB), Z11, Z13
-	VFNMADD231PS sigmoidconsts<>+320(SB), Z12, Z13
-	VADDPS       Z13, Z10, Z13
-	VFMADD231PS  sigmoidconsts<>+128(SB), Z11, Z13
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z2, K2
-	VMOVUPS      Z2, K2, Z13
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z2, K2
-	VMOVUPS      sigmoidconsts<>+1984(SB), K2, Z13
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z2, K2
-	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z13
-	VMULPS       Z8, Z13, Z13
-	VMULPS       sigmoidconsts<>+64(SB), Z13, Z8
-	VRNDSCALEPS  $0x00, Z8, Z8
-	VMOVAPS      Z13, Z10
-	VFNMADD231PS sigmoidconsts<>+128(SB), Z8, Z10
-	VFNMADD231PS sigmoidconsts<>+192(SB), Z8, Z10
-	VMULPS       Z10, Z10, Z11
-	VMOVUPS      sigmoidconsts<>+256(SB), Z12
-	VFMADD213PS  sigmoidconsts<>+320(SB), Z10, Z12
-	VMOVUPS      sigmoidconsts<>+384(SB), Z14
-	VFMADD213PS  sigmoidconsts<>+448(SB), Z10, Z14
-	VMOVUPS      sigmoidconsts<>+512(SB), Z17
-	VFMADD213PS  sigmoidconsts<>+576(SB), Z10, Z17
-	VFMADD213PS  Z14, Z11, Z17
-	VFMADD213PS  Z12, Z11, Z17
-	VFMADD213PS  Z10, Z11, Z17
-	VADDPS       sigmoidconsts<>+640(SB), Z17, Z17
-	VSCALEFPS    Z8, Z17, Z17
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z13, K2
-	VXORPS       Z17, Z17, K2, Z17
-	VCMPPS       $0x0e, sigmoidconsts<>+2560(SB), Z13, K2
-	VMOVUPS      sigmoidconsts<>+1920(SB), K2, Z17
-	VMOVAPS      Z17, Z8
-	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z2, K2
-	VXORPS       Z8, Z8, K2, Z8
-
-powd_380:
-	VMOVAPS      Z6, Z6
-	VMULPS       Z8, Z6, Z6
-	VMOVUPS      sigmoidconsts<>+640(SB), Z8
-	VMOVUPS      sigmoidconsts<>+2368(SB), Z10
-	VFNMADD231PS Z3, Z10, Z8
-	VMULPS       Z8, Z6, Z6
-	VMULPS       Z15, Z6, Z6
-	VMULPS       Z16, Z6, Z6
-	VMULPS       Z7, Z6, Z6
-	VCMPPS       $0x0e, sigmoidconsts<>+832(SB), Z2, K2
-	VADDPS       Z6, Z9, K2, Z9
-
-gamma0_376:
-	TESTQ        $0x00000100, SI
-	JZ           noflag_381
-	VBROADCASTSS alpha+108(FP), Z2
-	VMOVUPS      sigmoidconsts<>+640(SB), Z6
-	VSUBPS       Z2, Z6, Z6
-	VMULPS       Z4, Z6, Z6
-	VFMADD231PS  Z3, Z2, Z6
-	VMULPS       Z6, Z9, Z9
-
-noflag_381:
-	VBROADCASTSS focalScale+104(FP), Z2
-	VFMADD231PS  Z2, Z9, Z5
-
-noflag_371:
-	VMOVUPS Z5, K1, (DX)
-
-done_337:
-	MOVQ          out_base+144(FP), AX
-	VMOVAPS       Z0, Z0
-	VEXTRACTF64X4 $0x01, Z0, Y2
-	VADDPS        Y2, Y0, Y2
-	VEXTRACTF128  $0x01, Y2, X0
-	VADDPS        X0, X2, X0
-	VMOVHLPS      X0, X0, X2
-	VADDPS        X2, X0, X0
-	VMOVSHDUP     X0, X2
-	VADDSS        X2, X0, X0
-	VMOVSS        X0, (AX)
-	VMOVAPS       Z1, Z0
-	VEXTRACTF64X4 $0x01, Z0, Y1
-	VADDPS        Y1, Y0, Y1
-	VEXTRACTF128  $0x01, Y1, X0
-	VADDPS        X0, X1, X0
-	VMOVHLPS      X0, X0, X1
-	VADDPS        X1, X0, X0
-	VMOVSHDUP     X0, X1
-	VADDSS        X1, X0, X0
-	VMOVSS        X0, 4(AX)
-	VZEROUPPER
-	RET
-
-// func sigmoidStatsWAVX512(x []float32, y []float32, w []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32)
-// Requires: AVX, AVX512DQ, AVX512F, BMI2
-TEXT ·sigmoidStatsWAVX512(SB), NOSPLIT, $0-128
-	MOVQ   x_base+0(FP), AX
-	MOVQ   y_base+24(FP), CX
-	MOVQ   w_base+48(FP), DX
-	MOVQ   x_len+8(FP), BX
-	MOVQ   flags+72(FP), SI
-	MOVQ   gmode+96(FP), DI
-	VXORPS Z0, Z0, Z0
-	VXORPS Z1, Z1, Z1
-	VXORPS Z2, Z2, Z2
-	VXORPS Z3, Z3, Z3
-	VXORPS Z4, Z4, Z4
-	VXORPS Z5, Z5, Z5
-	VXORPS Z6, Z6, Z6
-	VXORPS Z7, Z7, Z7
-
-loop_382:
-	CMPQ         BX, $0x00000010
-	JB           tail_383
-	VMOVUPS      (AX), Z8
-	VMOVUPS      (CX), Z9
-	VMOVUPS      (DX), Z10
-	VORPS        sigmoidconsts<>+0(SB), Z8, Z11
+	VMOVUPS      (AX), Z9
+	VMOVUPS      (CX), Z10
+	VPMAXUD      Z10, Z3, Z3
+	VORPS        sigmoidconsts<>+0(SB), Z9, Z11
 	VMULPS       sigmoidconsts<>+64(SB), Z11, Z12
 	VRNDSCALEPS  $0x00, Z12, Z12
 	VMOVAPS      Z11, Z13
@@ -9047,39 +7056,36 @@ loop_382:
 	VSCALEFPS    Z12, Z17, Z17
 	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z11, K1
 	VXORPS       Z17, Z17, K1, Z17
-	TESTQ        $0x0000001c, SI
-	JZ           noflag_385
+	TESTQ        $0x0000001c, BX
+	JZ           noflag_280
 	VADDPS       sigmoidconsts<>+640(SB), Z17, Z12
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z8, K1
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z9, K1
 	VMOVUPS      sigmoidconsts<>+640(SB), Z11
 	VMOVUPS      Z17, K1, Z11
 	VDIVPS       Z12, Z11, Z11
-	VMULPS       Z10, Z11, Z12
-	VMULPS       Z10, Z9, Z13
-	TESTQ        $0x00000004, SI
-	JZ           noflag_386
-	VADDPS       Z12, Z0, Z0
-	VFMADD231PS  Z12, Z9, Z1
-	VADDPS       Z13, Z2, Z2
+	TESTQ        $0x00000004, BX
+	JZ           noflag_281
+	VADDPS       Z11, Z0, Z0
+	VFMADD231PS  Z11, Z10, Z1
+	VADDPS       Z10, Z2, Z2
 
-noflag_386:
-	TESTQ       $0x00000008, SI
-	JZ          noflag_387
-	VFMADD231PS Z12, Z11, Z3
-	VFMADD231PS Z13, Z9, Z4
+noflag_281:
+	TESTQ       $0x00000008, BX
+	JZ          noflag_282
+	VFMADD231PS Z11, Z11, Z4
+	VFMADD231PS Z10, Z10, Z5
 
-noflag_387:
-	TESTQ  $0x00000010, SI
-	JZ     noflag_388
-	VSUBPS Z9, Z11, Z11
+noflag_282:
+	TESTQ  $0x00000010, BX
+	JZ     noflag_283
+	VSUBPS Z10, Z11, Z11
 	VANDPS sigmoidconsts<>+896(SB), Z11, Z11
-	VMULPS Z10, Z11, Z11
-	VADDPS Z11, Z7, Z7
+	VADDPS Z11, Z8, Z8
 
-noflag_388:
-noflag_385:
-	TESTQ        $0x00000003, SI
-	JZ           noflag_389
+noflag_283:
+noflag_280:
+	TESTQ        $0x00000003, BX
+	JZ           noflag_284
 	VADDPS       sigmoidconsts<>+640(SB), Z17, Z11
 	VGETEXPPS    Z11, Z13
 	VADDPS       sigmoidconsts<>+640(SB), Z13, Z13
@@ -9113,62 +7119,61 @@ noflag_385:
 	VDIVPS       Z11, Z12, Z12
 	VADDPS       Z12, Z15, Z15
 	VMOVUPS      sigmoidconsts<>+640(SB), Z11
-	VSUBPS       Z9, Z11, Z11
-	TESTQ        $0x00000001, SI
-	JZ           noflag_390
-	VBROADCASTSS pw+80(FP), Z12
-	VMULPS       Z9, Z12, Z12
-	VXORPS       sigmoidconsts<>+0(SB), Z8, Z13
+	VSUBPS       Z10, Z11, Z11
+	TESTQ        $0x00000001, BX
+	JZ           noflag_285
+	VBROADCASTSS pw+56(FP), Z12
+	VMULPS       Z10, Z12, Z12
+	VXORPS       sigmoidconsts<>+0(SB), Z9, Z13
 	VMAXPS       sigmoidconsts<>+832(SB), Z13, Z13
 	VADDPS       Z15, Z13, Z13
 	VMULPS       Z13, Z12, Z12
-	VMAXPS       sigmoidconsts<>+832(SB), Z8, Z13
+	VMAXPS       sigmoidconsts<>+832(SB), Z9, Z13
 	VADDPS       Z15, Z13, Z13
 	VFMADD231PS  Z13, Z11, Z12
-	VMULPS       Z10, Z12, Z12
-	VADDPS       Z12, Z5, Z5
+	VADDPS       Z12, Z6, Z6
 
-noflag_390:
-	TESTQ        $0x00000002, SI
-	JZ           noflag_391
+noflag_285:
+	TESTQ        $0x00000002, BX
+	JZ           noflag_286
 	VADDPS       sigmoidconsts<>+640(SB), Z17, Z12
 	VMOVUPS      sigmoidconsts<>+640(SB), Z13
 	VDIVPS       Z12, Z13, Z13
 	VMULPS       Z13, Z17, Z12
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z8, K1
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z9, K1
 	VBLENDMPS    Z12, Z13, K1, Z18
 	VBLENDMPS    Z13, Z12, K1, Z19
-	VMAXPS       sigmoidconsts<>+832(SB), Z8, Z12
-	VFNMADD231PS Z9, Z8, Z12
+	VMAXPS       sigmoidconsts<>+832(SB), Z9, Z12
+	VFNMADD231PS Z10, Z9, Z12
 	VADDPS       Z15, Z12, Z12
-	VMULPS       Z9, Z19, Z8
-	VFMADD231PS  Z11, Z18, Z8
-	VBROADCASTSS gamma+88(FP), Z13
-	CMPQ         DI, $0x01
-	JEQ          pow1_392
-	CMPQ         DI, $0x02
-	JEQ          pow2_394
-	CMPQ         DI, $0x03
-	JEQ          powg_393
+	VMULPS       Z10, Z19, Z9
+	VFMADD231PS  Z11, Z18, Z9
+	VBROADCASTSS gamma+64(FP), Z13
+	CMPQ         SI, $0x01
+	JEQ          pow1_287
+	CMPQ         SI, $0x02
+	JEQ          pow2_289
+	CMPQ         SI, $0x03
+	JEQ          powg_288
 	VMOVUPS      sigmoidconsts<>+640(SB), Z13
-	JMP          powd_395
+	JMP          powd_290
 
-pow1_392:
-	VMOVAPS Z8, Z13
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z8, K1
+pow1_287:
+	VMOVAPS Z9, Z13
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z9, K1
 	VXORPS  Z13, Z13, K1, Z13
-	JMP     powd_395
+	JMP     powd_290
 
-pow2_394:
-	VMULPS Z8, Z8, Z13
-	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z8, K1
+pow2_289:
+	VMULPS Z9, Z9, Z13
+	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z9, K1
 	VXORPS Z13, Z13, K1, Z13
-	JMP    powd_395
+	JMP    powd_290
 
-powg_393:
-	VGETEXPPS    Z8, Z15
+powg_288:
+	VGETEXPPS    Z9, Z15
 	VADDPS       sigmoidconsts<>+640(SB), Z15, Z15
-	VGETMANTPS   $0x02, Z8, Z14
+	VGETMANTPS   $0x02, Z9, Z14
 	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z14, K1
 	VSUBPS       sigmoidconsts<>+640(SB), Z14, Z16
 	VADDPS       Z14, Z14, Z17
@@ -9191,11 +7196,11 @@ powg_393:
 	VFNMADD231PS sigmoidconsts<>+320(SB), Z16, Z17
 	VADDPS       Z17, Z14, Z17
 	VFMADD231PS  sigmoidconsts<>+128(SB), Z15, Z17
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z8, K1
-	VMOVUPS      Z8, K1, Z17
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z8, K1
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z9, K1
+	VMOVUPS      Z9, K1, Z17
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z9, K1
 	VMOVUPS      sigmoidconsts<>+1984(SB), K1, Z17
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z8, K1
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z9, K1
 	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z17
 	VMULPS       Z13, Z17, Z17
 	VMULPS       sigmoidconsts<>+64(SB), Z17, Z13
@@ -9220,42 +7225,40 @@ powg_393:
 	VCMPPS       $0x0e, sigmoidconsts<>+2560(SB), Z17, K1
 	VMOVUPS      sigmoidconsts<>+1920(SB), K1, Z23
 	VMOVAPS      Z23, Z13
-	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z8, K1
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z9, K1
 	VXORPS       Z13, Z13, K1, Z13
 
-powd_395:
+powd_290:
 	VMULPS       Z13, Z12, Z12
-	TESTQ        $0x00000100, SI
-	JZ           noflag_396
-	VBROADCASTSS alpha+84(FP), Z8
+	TESTQ        $0x00000100, BX
+	JZ           noflag_291
+	VBROADCASTSS alpha+60(FP), Z9
 	VMOVUPS      sigmoidconsts<>+640(SB), Z13
-	VSUBPS       Z8, Z13, Z13
+	VSUBPS       Z9, Z13, Z13
 	VMULPS       Z11, Z13, Z13
-	VFMADD231PS  Z9, Z8, Z13
+	VFMADD231PS  Z10, Z9, Z13
 	VMULPS       Z13, Z12, Z12
 
-noflag_396:
-	VMULPS Z10, Z12, Z12
-	VADDPS Z12, Z6, Z6
+noflag_291:
+	VADDPS Z12, Z7, Z7
 
-noflag_391:
-noflag_389:
+noflag_286:
+noflag_284:
 	ADDQ $0x00000040, AX
 	ADDQ $0x00000040, CX
-	ADDQ $0x00000040, DX
-	SUBQ $0x00000010, BX
-	JMP  loop_382
+	SUBQ $0x00000010, DX
+	JMP  loop_277
 
-tail_383:
-	TESTQ        BX, BX
-	JZ           done_384
-	MOVL         $0x0000ffff, R8
-	BZHIL        BX, R8, R8
-	KMOVW        R8, K1
-	VMOVUPS.Z    (AX), K1, Z8
-	VMOVUPS.Z    (CX), K1, Z9
-	VMOVUPS.Z    (DX), K1, Z10
-	VORPS        sigmoidconsts<>+0(SB), Z8, Z11
+tail_278:
+	TESTQ        DX, DX
+	JZ           done_279
+	MOVL         $0x0000ffff, DI
+	BZHIL        DX, DI, DI
+	KMOVW        DI, K1
+	VMOVUPS.Z    (AX), K1, Z9
+	VMOVUPS.Z    (CX), K1, Z10
+	VPMAXUD      Z10, Z3, Z3
+	VORPS        sigmoidconsts<>+0(SB), Z9, Z11
 	VMULPS       sigmoidconsts<>+64(SB), Z11, Z12
 	VRNDSCALEPS  $0x00, Z12, Z12
 	VMOVAPS      Z11, Z13
@@ -9275,41 +7278,38 @@ tail_383:
 	VSCALEFPS    Z12, Z17, Z17
 	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z11, K2
 	VXORPS       Z17, Z17, K2, Z17
-	TESTQ        $0x0000001c, SI
-	JZ           noflag_397
+	TESTQ        $0x0000001c, BX
+	JZ           noflag_292
 	VADDPS       sigmoidconsts<>+640(SB), Z17, Z12
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z8, K2
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z9, K2
 	VMOVUPS      sigmoidconsts<>+640(SB), Z11
 	VMOVUPS      Z17, K2, Z11
 	VDIVPS       Z12, Z11, Z11
 	VMOVAPS.Z    Z11, K1, Z11
-	VMULPS       Z10, Z11, Z12
-	VMULPS       Z10, Z9, Z13
-	TESTQ        $0x00000004, SI
-	JZ           noflag_398
-	VADDPS       Z12, Z0, Z0
-	VFMADD231PS  Z12, Z9, Z1
-	VADDPS       Z13, Z2, Z2
+	TESTQ        $0x00000004, BX
+	JZ           noflag_293
+	VADDPS       Z11, Z0, Z0
+	VFMADD231PS  Z11, Z10, Z1
+	VADDPS       Z10, Z2, Z2
 
-noflag_398:
-	TESTQ       $0x00000008, SI
-	JZ          noflag_399
-	VFMADD231PS Z12, Z11, Z3
-	VFMADD231PS Z13, Z9, Z4
+noflag_293:
+	TESTQ       $0x00000008, BX
+	JZ          noflag_294
+	VFMADD231PS Z11, Z11, Z4
+	VFMADD231PS Z10, Z10, Z5
 
-noflag_399:
-	TESTQ     $0x00000010, SI
-	JZ        noflag_400
-	VSUBPS    Z9, Z11, Z11
+noflag_294:
+	TESTQ     $0x00000010, BX
+	JZ        noflag_295
+	VSUBPS    Z10, Z11, Z11
 	VANDPS    sigmoidconsts<>+896(SB), Z11, Z11
-	VMULPS    Z10, Z11, Z11
 	VMOVAPS.Z Z11, K1, Z11
-	VADDPS    Z11, Z7, Z7
+	VADDPS    Z11, Z8, Z8
 
-noflag_400:
-noflag_397:
-	TESTQ        $0x00000003, SI
-	JZ           noflag_401
+noflag_295:
+noflag_292:
+	TESTQ        $0x00000003, BX
+	JZ           noflag_296
 	VADDPS       sigmoidconsts<>+640(SB), Z17, Z11
 	VGETEXPPS    Z11, Z13
 	VADDPS       sigmoidconsts<>+640(SB), Z13, Z13
@@ -9343,63 +7343,62 @@ noflag_397:
 	VDIVPS       Z11, Z12, Z12
 	VADDPS       Z12, Z15, Z15
 	VMOVUPS      sigmoidconsts<>+640(SB), Z11
-	VSUBPS       Z9, Z11, Z11
-	TESTQ        $0x00000001, SI
-	JZ           noflag_402
-	VBROADCASTSS pw+80(FP), Z12
-	VMULPS       Z9, Z12, Z12
-	VXORPS       sigmoidconsts<>+0(SB), Z8, Z13
+	VSUBPS       Z10, Z11, Z11
+	TESTQ        $0x00000001, BX
+	JZ           noflag_297
+	VBROADCASTSS pw+56(FP), Z12
+	VMULPS       Z10, Z12, Z12
+	VXORPS       sigmoidconsts<>+0(SB), Z9, Z13
 	VMAXPS       sigmoidconsts<>+832(SB), Z13, Z13
 	VADDPS       Z15, Z13, Z13
 	VMULPS       Z13, Z12, Z12
-	VMAXPS       sigmoidconsts<>+832(SB), Z8, Z13
+	VMAXPS       sigmoidconsts<>+832(SB), Z9, Z13
 	VADDPS       Z15, Z13, Z13
 	VFMADD231PS  Z13, Z11, Z12
-	VMULPS       Z10, Z12, Z12
 	VMOVAPS.Z    Z12, K1, Z12
-	VADDPS       Z12, Z5, Z5
+	VADDPS       Z12, Z6, Z6
 
-noflag_402:
-	TESTQ        $0x00000002, SI
-	JZ           noflag_403
+noflag_297:
+	TESTQ        $0x00000002, BX
+	JZ           noflag_298
 	VADDPS       sigmoidconsts<>+640(SB), Z17, Z12
 	VMOVUPS      sigmoidconsts<>+640(SB), Z13
 	VDIVPS       Z12, Z13, Z13
 	VMULPS       Z13, Z17, Z12
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z8, K2
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z9, K2
 	VBLENDMPS    Z12, Z13, K2, Z20
 	VBLENDMPS    Z13, Z12, K2, Z21
-	VMAXPS       sigmoidconsts<>+832(SB), Z8, Z12
-	VFNMADD231PS Z9, Z8, Z12
+	VMAXPS       sigmoidconsts<>+832(SB), Z9, Z12
+	VFNMADD231PS Z10, Z9, Z12
 	VADDPS       Z15, Z12, Z12
-	VMULPS       Z9, Z21, Z8
-	VFMADD231PS  Z11, Z20, Z8
-	VBROADCASTSS gamma+88(FP), Z13
-	CMPQ         DI, $0x01
-	JEQ          pow1_404
-	CMPQ         DI, $0x02
-	JEQ          pow2_406
-	CMPQ         DI, $0x03
-	JEQ          powg_405
+	VMULPS       Z10, Z21, Z9
+	VFMADD231PS  Z11, Z20, Z9
+	VBROADCASTSS gamma+64(FP), Z13
+	CMPQ         SI, $0x01
+	JEQ          pow1_299
+	CMPQ         SI, $0x02
+	JEQ          pow2_301
+	CMPQ         SI, $0x03
+	JEQ          powg_300
 	VMOVUPS      sigmoidconsts<>+640(SB), Z13
-	JMP          powd_407
+	JMP          powd_302
 
-pow1_404:
-	VMOVAPS Z8, Z13
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z8, K2
+pow1_299:
+	VMOVAPS Z9, Z13
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z9, K2
 	VXORPS  Z13, Z13, K2, Z13
-	JMP     powd_407
+	JMP     powd_302
 
-pow2_406:
-	VMULPS Z8, Z8, Z13
-	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z8, K2
+pow2_301:
+	VMULPS Z9, Z9, Z13
+	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z9, K2
 	VXORPS Z13, Z13, K2, Z13
-	JMP    powd_407
+	JMP    powd_302
 
-powg_405:
-	VGETEXPPS    Z8, Z15
+powg_300:
+	VGETEXPPS    Z9, Z15
 	VADDPS       sigmoidconsts<>+640(SB), Z15, Z15
-	VGETMANTPS   $0x02, Z8, Z14
+	VGETMANTPS   $0x02, Z9, Z14
 	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z14, K2
 	VSUBPS       sigmoidconsts<>+640(SB), Z14, Z16
 	VADDPS       Z14, Z14, Z17
@@ -9422,11 +7421,11 @@ powg_405:
 	VFNMADD231PS sigmoidconsts<>+320(SB), Z16, Z17
 	VADDPS       Z17, Z14, Z17
 	VFMADD231PS  sigmoidconsts<>+128(SB), Z15, Z17
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z8, K2
-	VMOVUPS      Z8, K2, Z17
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z8, K2
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z9, K2
+	VMOVUPS      Z9, K2, Z17
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z9, K2
 	VMOVUPS      sigmoidconsts<>+1984(SB), K2, Z17
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z8, K2
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z9, K2
 	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z17
 	VMULPS       Z13, Z17, Z17
 	VMULPS       sigmoidconsts<>+64(SB), Z17, Z13
@@ -9451,38 +7450,37 @@ powg_405:
 	VCMPPS       $0x0e, sigmoidconsts<>+2560(SB), Z17, K2
 	VMOVUPS      sigmoidconsts<>+1920(SB), K2, Z19
 	VMOVAPS      Z19, Z13
-	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z8, K2
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z9, K2
 	VXORPS       Z13, Z13, K2, Z13
 
-powd_407:
+powd_302:
 	VMULPS       Z13, Z12, Z12
-	TESTQ        $0x00000100, SI
-	JZ           noflag_408
-	VBROADCASTSS alpha+84(FP), Z8
+	TESTQ        $0x00000100, BX
+	JZ           noflag_303
+	VBROADCASTSS alpha+60(FP), Z9
 	VMOVUPS      sigmoidconsts<>+640(SB), Z13
-	VSUBPS       Z8, Z13, Z13
+	VSUBPS       Z9, Z13, Z13
 	VMULPS       Z11, Z13, Z13
-	VFMADD231PS  Z9, Z8, Z13
+	VFMADD231PS  Z10, Z9, Z13
 	VMULPS       Z13, Z12, Z12
 
-noflag_408:
-	VMULPS    Z10, Z12, Z12
+noflag_303:
 	VMOVAPS.Z Z12, K1, Z12
-	VADDPS    Z12, Z6, Z6
+	VADDPS    Z12, Z7, Z7
 
-noflag_403:
-noflag_401:
-done_384:
-	MOVQ          out_base+104(FP), AX
+noflag_298:
+noflag_296:
+done_279:
+	MOVQ          out_base+80(FP), AX
 	VMOVAPS       Z0, Z0
-	VEXTRACTF64X4 $0x01, Z0, Y8
-	VADDPS        Y8, Y0, Y8
-	VEXTRACTF128  $0x01, Y8, X0
-	VADDPS        X0, X8, X0
-	VMOVHLPS      X0, X0, X8
-	VADDPS        X8, X0, X0
-	VMOVSHDUP     X0, X8
-	VADDSS        X8, X0, X0
+	VEXTRACTF64X4 $0x01, Z0, Y9
+	VADDPS        Y9, Y0, Y9
+	VEXTRACTF128  $0x01, Y9, X0
+	VADDPS        X0, X9, X0
+	VMOVHLPS      X0, X0, X9
+	VADDPS        X9, X0, X0
+	VMOVSHDUP     X0, X9
+	VADDSS        X9, X0, X0
 	VMOVSS        X0, (AX)
 	VMOVAPS       Z1, Z0
 	VEXTRACTF64X4 $0x01, Z0, Y1
@@ -9504,16 +7502,6 @@ done_384:
 	VMOVSHDUP     X0, X1
 	VADDSS        X1, X0, X0
 	VMOVSS        X0, 8(AX)
-	VMOVAPS       Z3, Z0
-	VEXTRACTF64X4 $0x01, Z0, Y1
-	VADDPS        Y1, Y0, Y1
-	VEXTRACTF128  $0x01, Y1, X0
-	VADDPS        X0, X1, X0
-	VMOVHLPS      X0, X0, X1
-	VADDPS        X1, X0, X0
-	VMOVSHDUP     X0, X1
-	VADDSS        X1, X0, X0
-	VMOVSS        X0, 12(AX)
 	VMOVAPS       Z4, Z0
 	VEXTRACTF64X4 $0x01, Z0, Y1
 	VADDPS        Y1, Y0, Y1
@@ -9523,7 +7511,7 @@ done_384:
 	VADDPS        X1, X0, X0
 	VMOVSHDUP     X0, X1
 	VADDSS        X1, X0, X0
-	VMOVSS        X0, 16(AX)
+	VMOVSS        X0, 12(AX)
 	VMOVAPS       Z5, Z0
 	VEXTRACTF64X4 $0x01, Z0, Y1
 	VADDPS        Y1, Y0, Y1
@@ -9533,7 +7521,7 @@ done_384:
 	VADDPS        X1, X0, X0
 	VMOVSHDUP     X0, X1
 	VADDSS        X1, X0, X0
-	VMOVSS        X0, 20(AX)
+	VMOVSS        X0, 16(AX)
 	VMOVAPS       Z6, Z0
 	VEXTRACTF64X4 $0x01, Z0, Y1
 	VADDPS        Y1, Y0, Y1
@@ -9543,7 +7531,7 @@ done_384:
 	VADDPS        X1, X0, X0
 	VMOVSHDUP     X0, X1
 	VADDSS        X1, X0, X0
-	VMOVSS        X0, 24(AX)
+	VMOVSS        X0, 20(AX)
 	VMOVAPS       Z7, Z0
 	VEXTRACTF64X4 $0x01, Z0, Y1
 	VADDPS        Y1, Y0, Y1
@@ -9553,29 +7541,50 @@ done_384:
 	VADDPS        X1, X0, X0
 	VMOVSHDUP     X0, X1
 	VADDSS        X1, X0, X0
+	VMOVSS        X0, 24(AX)
+	VMOVAPS       Z8, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y1
+	VADDPS        Y1, Y0, Y1
+	VEXTRACTF128  $0x01, Y1, X0
+	VADDPS        X0, X1, X0
+	VMOVHLPS      X0, X0, X1
+	VADDPS        X1, X0, X0
+	VMOVSHDUP     X0, X1
+	VADDSS        X1, X0, X0
 	VMOVSS        X0, 28(AX)
+	VMOVDQA32     Z3, Z0
+	VEXTRACTI64X4 $0x01, Z0, Y1
+	VPMAXUD       Y1, Y0, Y1
+	VEXTRACTI128  $0x01, Y1, X0
+	VPMAXUD       X0, X1, X0
+	VPSHUFD       $0x4e, X0, X1
+	VPMAXUD       X1, X0, X0
+	VPSHUFD       $0xb1, X0, X1
+	VPMAXUD       X1, X0, X0
+	VMOVD         X0, AX
+	MOVL          AX, ret+104(FP)
 	VZEROUPPER
 	RET
 
-// func sigmoidGradWAVX512(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int)
-// Requires: AVX, AVX512DQ, AVX512F, BMI2
-TEXT ·sigmoidGradWAVX512(SB), NOSPLIT, $0-160
-	MOVQ x_base+0(FP), AX
-	MOVQ y_base+24(FP), CX
-	MOVQ dst_base+72(FP), DX
-	MOVQ w_base+48(FP), BX
-	MOVQ x_len+8(FP), SI
-	MOVQ flags+96(FP), DI
-	MOVQ gmode+144(FP), R8
-	MOVQ g1mode+152(FP), R9
+// func sigmoidGradAVX512(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int) uint32
+// Requires: AVX, AVX2, AVX512DQ, AVX512F, BMI2
+TEXT ·sigmoidGradAVX512(SB), NOSPLIT, $0-140
+	MOVQ   x_base+0(FP), AX
+	MOVQ   y_base+24(FP), CX
+	MOVQ   dst_base+48(FP), DX
+	MOVQ   x_len+8(FP), BX
+	MOVQ   flags+72(FP), SI
+	MOVQ   gmode+120(FP), DI
+	MOVQ   g1mode+128(FP), R8
+	VXORPS Z0, Z0, Z0
 
-loop_409:
-	CMPQ         SI, $0x00000010
-	JB           tail_410
-	VMOVUPS      (AX), Z0
-	VMOVUPS      (CX), Z1
-	VMOVUPS      (BX), Z2
-	VORPS        sigmoidconsts<>+0(SB), Z0, Z3
+loop_304:
+	CMPQ         BX, $0x00000010
+	JB           tail_305
+	VMOVUPS      (AX), Z1
+	VMOVUPS      (CX), Z2
+	VPMAXUD      Z2, Z0, Z0
+	VORPS        sigmoidconsts<>+0(SB), Z1, Z3
 	VMULPS       sigmoidconsts<>+64(SB), Z3, Z4
 	VRNDSCALEPS  $0x00, Z4, Z4
 	VMOVAPS      Z3, Z5
@@ -9599,50 +7608,50 @@ loop_409:
 	VMOVUPS      sigmoidconsts<>+640(SB), Z4
 	VDIVPS       Z3, Z4, Z4
 	VMULPS       Z4, Z9, Z3
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z0, K1
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z1, K1
 	VBLENDMPS    Z3, Z4, K1, Z10
 	VBLENDMPS    Z4, Z3, K1, Z11
 	VMOVUPS      sigmoidconsts<>+640(SB), Z3
-	VSUBPS       Z1, Z3, Z3
+	VSUBPS       Z2, Z3, Z3
 	VXORPS       Z4, Z4, Z4
-	TESTQ        $0x00000004, DI
-	JZ           noflag_412
-	VBROADCASTSS a+104(FP), Z5
-	VMULPS       Z1, Z5, Z5
-	VBROADCASTSS b+108(FP), Z6
+	TESTQ        $0x00000004, SI
+	JZ           noflag_307
+	VBROADCASTSS a+80(FP), Z5
+	VMULPS       Z2, Z5, Z5
+	VBROADCASTSS b+84(FP), Z6
 	VADDPS       Z6, Z5, Z5
-	VBROADCASTSS e+112(FP), Z6
+	VBROADCASTSS e+88(FP), Z6
 	VFMADD231PS  Z10, Z6, Z5
-	TESTQ        $0x00000010, DI
-	JZ           noflag_413
+	TESTQ        $0x00000010, SI
+	JZ           noflag_308
 	VXORPS       Z6, Z6, Z6
-	VCMPPS       $0x0e, Z1, Z10, K1
+	VCMPPS       $0x0e, Z2, Z10, K1
 	VMOVUPS      sigmoidconsts<>+640(SB), K1, Z6
-	VCMPPS       $0x01, Z1, Z10, K1
+	VCMPPS       $0x01, Z2, Z10, K1
 	VMOVUPS      sigmoidconsts<>+2304(SB), K1, Z6
-	VBROADCASTSS d+116(FP), Z7
+	VBROADCASTSS d+92(FP), Z7
 	VFMADD231PS  Z6, Z7, Z5
 
-noflag_413:
+noflag_308:
 	VMOVAPS Z10, Z6
 	VMULPS  Z11, Z6, Z6
 	VMULPS  Z5, Z6, Z6
 	VADDPS  Z6, Z4, Z4
 
-noflag_412:
-	TESTQ        $0x00000001, DI
-	JZ           noflag_414
+noflag_307:
+	TESTQ        $0x00000001, SI
+	JZ           noflag_309
 	VMOVAPS      Z10, Z5
 	VMULPS       Z3, Z5, Z5
-	VBROADCASTSS pw+124(FP), Z6
-	VMULPS       Z1, Z6, Z6
+	VBROADCASTSS pw+100(FP), Z6
+	VMULPS       Z2, Z6, Z6
 	VFNMADD231PS Z11, Z6, Z5
-	VBROADCASTSS bceScale+120(FP), Z6
+	VBROADCASTSS bceScale+96(FP), Z6
 	VFMADD231PS  Z6, Z5, Z4
 
-noflag_414:
-	TESTQ        $0x00000002, DI
-	JZ           noflag_415
+noflag_309:
+	TESTQ        $0x00000002, SI
+	JZ           noflag_310
 	VADDPS       sigmoidconsts<>+640(SB), Z9, Z5
 	VGETEXPPS    Z5, Z7
 	VADDPS       sigmoidconsts<>+640(SB), Z7, Z7
@@ -9675,38 +7684,38 @@ noflag_414:
 	VSUBPS       Z6, Z9, Z6
 	VDIVPS       Z5, Z6, Z6
 	VADDPS       Z6, Z14, Z14
-	VMAXPS       sigmoidconsts<>+832(SB), Z0, Z5
-	VFNMADD231PS Z1, Z0, Z5
+	VMAXPS       sigmoidconsts<>+832(SB), Z1, Z5
+	VFNMADD231PS Z2, Z1, Z5
 	VADDPS       Z14, Z5, Z5
-	VMOVAPS      Z11, Z0
-	VMULPS       Z1, Z0, Z0
-	VFMADD231PS  Z3, Z10, Z0
-	VBROADCASTSS gamma+136(FP), Z6
-	CMPQ         R8, $0x01
-	JEQ          pow1_416
-	CMPQ         R8, $0x02
-	JEQ          pow2_418
-	CMPQ         R8, $0x03
-	JEQ          powg_417
+	VMOVAPS      Z11, Z1
+	VMULPS       Z2, Z1, Z1
+	VFMADD231PS  Z3, Z10, Z1
+	VBROADCASTSS gamma+112(FP), Z6
+	CMPQ         DI, $0x01
+	JEQ          pow1_311
+	CMPQ         DI, $0x02
+	JEQ          pow2_313
+	CMPQ         DI, $0x03
+	JEQ          powg_312
 	VMOVUPS      sigmoidconsts<>+640(SB), Z7
-	JMP          powd_419
+	JMP          powd_314
 
-pow1_416:
-	VMOVAPS Z0, Z7
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z0, K1
+pow1_311:
+	VMOVAPS Z1, Z7
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z1, K1
 	VXORPS  Z7, Z7, K1, Z7
-	JMP     powd_419
+	JMP     powd_314
 
-pow2_418:
-	VMULPS Z0, Z0, Z7
-	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z0, K1
+pow2_313:
+	VMULPS Z1, Z1, Z7
+	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z1, K1
 	VXORPS Z7, Z7, K1, Z7
-	JMP    powd_419
+	JMP    powd_314
 
-powg_417:
-	VGETEXPPS    Z0, Z8
+powg_312:
+	VGETEXPPS    Z1, Z8
 	VADDPS       sigmoidconsts<>+640(SB), Z8, Z8
-	VGETMANTPS   $0x02, Z0, Z7
+	VGETMANTPS   $0x02, Z1, Z7
 	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z7, K1
 	VSUBPS       sigmoidconsts<>+640(SB), Z7, Z9
 	VADDPS       Z7, Z7, Z14
@@ -9729,11 +7738,11 @@ powg_417:
 	VFNMADD231PS sigmoidconsts<>+320(SB), Z9, Z14
 	VADDPS       Z14, Z7, Z14
 	VFMADD231PS  sigmoidconsts<>+128(SB), Z8, Z14
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z0, K1
-	VMOVUPS      Z0, K1, Z14
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z0, K1
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z1, K1
+	VMOVUPS      Z1, K1, Z14
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z1, K1
 	VMOVUPS      sigmoidconsts<>+1984(SB), K1, Z14
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z0, K1
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z1, K1
 	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z14
 	VMULPS       Z6, Z14, Z14
 	VMULPS       sigmoidconsts<>+64(SB), Z14, Z7
@@ -9758,43 +7767,43 @@ powg_417:
 	VCMPPS       $0x0e, sigmoidconsts<>+2560(SB), Z14, K1
 	VMOVUPS      sigmoidconsts<>+1920(SB), K1, Z17
 	VMOVAPS      Z17, Z7
-	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z0, K1
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z1, K1
 	VXORPS       Z7, Z7, K1, Z7
 
-powd_419:
+powd_314:
 	VMOVAPS      Z10, Z8
 	VMULPS       Z3, Z8, Z8
-	VFNMADD231PS Z1, Z11, Z8
+	VFNMADD231PS Z2, Z11, Z8
 	VMULPS       Z7, Z8, Z8
-	CMPQ         R8, $0x00
-	JEQ          gamma0_420
+	CMPQ         DI, $0x00
+	JEQ          gamma0_315
 	VMOVAPS      Z6, Z7
 	VSUBPS       sigmoidconsts<>+640(SB), Z7, Z7
-	CMPQ         R9, $0x01
-	JEQ          pow1_421
-	CMPQ         R9, $0x02
-	JEQ          pow2_423
-	CMPQ         R9, $0x03
-	JEQ          powg_422
+	CMPQ         R8, $0x01
+	JEQ          pow1_316
+	CMPQ         R8, $0x02
+	JEQ          pow2_318
+	CMPQ         R8, $0x03
+	JEQ          powg_317
 	VMOVUPS      sigmoidconsts<>+640(SB), Z7
-	JMP          powd_424
+	JMP          powd_319
 
-pow1_421:
-	VMOVAPS Z0, Z7
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z0, K1
+pow1_316:
+	VMOVAPS Z1, Z7
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z1, K1
 	VXORPS  Z7, Z7, K1, Z7
-	JMP     powd_424
+	JMP     powd_319
 
-pow2_423:
-	VMULPS Z0, Z0, Z7
-	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z0, K1
+pow2_318:
+	VMULPS Z1, Z1, Z7
+	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z1, K1
 	VXORPS Z7, Z7, K1, Z7
-	JMP    powd_424
+	JMP    powd_319
 
-powg_422:
-	VGETEXPPS    Z0, Z14
+powg_317:
+	VGETEXPPS    Z1, Z14
 	VADDPS       sigmoidconsts<>+640(SB), Z14, Z14
-	VGETMANTPS   $0x02, Z0, Z9
+	VGETMANTPS   $0x02, Z1, Z9
 	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z9, K1
 	VSUBPS       sigmoidconsts<>+640(SB), Z9, Z15
 	VADDPS       Z9, Z9, Z16
@@ -9817,11 +7826,11 @@ powg_422:
 	VFNMADD231PS sigmoidconsts<>+320(SB), Z15, Z16
 	VADDPS       Z16, Z9, Z16
 	VFMADD231PS  sigmoidconsts<>+128(SB), Z14, Z16
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z0, K1
-	VMOVUPS      Z0, K1, Z16
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z0, K1
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z1, K1
+	VMOVUPS      Z1, K1, Z16
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z1, K1
 	VMOVUPS      sigmoidconsts<>+1984(SB), K1, Z16
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z0, K1
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z1, K1
 	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z16
 	VMULPS       Z7, Z16, Z16
 	VMULPS       sigmoidconsts<>+64(SB), Z16, Z7
@@ -9846,56 +7855,54 @@ powg_422:
 	VCMPPS       $0x0e, sigmoidconsts<>+2560(SB), Z16, K1
 	VMOVUPS      sigmoidconsts<>+1920(SB), K1, Z18
 	VMOVAPS      Z18, Z7
-	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z0, K1
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z1, K1
 	VXORPS       Z7, Z7, K1, Z7
 
-powd_424:
+powd_319:
 	VMOVAPS      Z5, Z5
 	VMULPS       Z7, Z5, Z5
 	VMOVUPS      sigmoidconsts<>+640(SB), Z7
 	VMOVUPS      sigmoidconsts<>+2368(SB), Z9
-	VFNMADD231PS Z1, Z9, Z7
+	VFNMADD231PS Z2, Z9, Z7
 	VMULPS       Z7, Z5, Z5
 	VMULPS       Z10, Z5, Z5
 	VMULPS       Z11, Z5, Z5
 	VMULPS       Z6, Z5, Z5
-	VCMPPS       $0x0e, sigmoidconsts<>+832(SB), Z0, K1
+	VCMPPS       $0x0e, sigmoidconsts<>+832(SB), Z1, K1
 	VADDPS       Z5, Z8, K1, Z8
 
-gamma0_420:
-	TESTQ        $0x00000100, DI
-	JZ           noflag_425
-	VBROADCASTSS alpha+132(FP), Z0
+gamma0_315:
+	TESTQ        $0x00000100, SI
+	JZ           noflag_320
+	VBROADCASTSS alpha+108(FP), Z1
 	VMOVUPS      sigmoidconsts<>+640(SB), Z5
-	VSUBPS       Z0, Z5, Z5
+	VSUBPS       Z1, Z5, Z5
 	VMULPS       Z3, Z5, Z5
-	VFMADD231PS  Z1, Z0, Z5
+	VFMADD231PS  Z2, Z1, Z5
 	VMULPS       Z5, Z8, Z8
 
-noflag_425:
-	VBROADCASTSS focalScale+128(FP), Z0
-	VFMADD231PS  Z0, Z8, Z4
+noflag_320:
+	VBROADCASTSS focalScale+104(FP), Z1
+	VFMADD231PS  Z1, Z8, Z4
 
-noflag_415:
-	VMULPS  Z2, Z4, Z4
+noflag_310:
 	VMOVUPS Z4, (DX)
 	ADDQ    $0x00000040, AX
 	ADDQ    $0x00000040, CX
 	ADDQ    $0x00000040, DX
-	ADDQ    $0x00000040, BX
-	SUBQ    $0x00000010, SI
-	JMP     loop_409
+	SUBQ    $0x00000010, BX
+	JMP     loop_304
 
-tail_410:
-	TESTQ        SI, SI
-	JZ           done_411
-	MOVL         $0x0000ffff, R10
-	BZHIL        SI, R10, R10
-	KMOVW        R10, K1
-	VMOVUPS.Z    (AX), K1, Z0
-	VMOVUPS.Z    (CX), K1, Z1
-	VMOVUPS.Z    (BX), K1, Z2
-	VORPS        sigmoidconsts<>+0(SB), Z0, Z3
+tail_305:
+	TESTQ        BX, BX
+	JZ           done_306
+	MOVL         $0x0000ffff, R9
+	BZHIL        BX, R9, R9
+	KMOVW        R9, K1
+	VMOVUPS.Z    (AX), K1, Z1
+	VMOVUPS.Z    (CX), K1, Z2
+	VPMAXUD      Z2, Z0, Z0
+	VORPS        sigmoidconsts<>+0(SB), Z1, Z3
 	VMULPS       sigmoidconsts<>+64(SB), Z3, Z4
 	VRNDSCALEPS  $0x00, Z4, Z4
 	VMOVAPS      Z3, Z5
@@ -9919,50 +7926,50 @@ tail_410:
 	VMOVUPS      sigmoidconsts<>+640(SB), Z4
 	VDIVPS       Z3, Z4, Z4
 	VMULPS       Z4, Z9, Z3
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z0, K2
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z1, K2
 	VBLENDMPS    Z3, Z4, K2, Z12
 	VBLENDMPS    Z4, Z3, K2, Z13
 	VMOVUPS      sigmoidconsts<>+640(SB), Z3
-	VSUBPS       Z1, Z3, Z3
+	VSUBPS       Z2, Z3, Z3
 	VXORPS       Z4, Z4, Z4
-	TESTQ        $0x00000004, DI
-	JZ           noflag_426
-	VBROADCASTSS a+104(FP), Z5
-	VMULPS       Z1, Z5, Z5
-	VBROADCASTSS b+108(FP), Z6
+	TESTQ        $0x00000004, SI
+	JZ           noflag_321
+	VBROADCASTSS a+80(FP), Z5
+	VMULPS       Z2, Z5, Z5
+	VBROADCASTSS b+84(FP), Z6
 	VADDPS       Z6, Z5, Z5
-	VBROADCASTSS e+112(FP), Z6
+	VBROADCASTSS e+88(FP), Z6
 	VFMADD231PS  Z12, Z6, Z5
-	TESTQ        $0x00000010, DI
-	JZ           noflag_427
+	TESTQ        $0x00000010, SI
+	JZ           noflag_322
 	VXORPS       Z6, Z6, Z6
-	VCMPPS       $0x0e, Z1, Z12, K2
+	VCMPPS       $0x0e, Z2, Z12, K2
 	VMOVUPS      sigmoidconsts<>+640(SB), K2, Z6
-	VCMPPS       $0x01, Z1, Z12, K2
+	VCMPPS       $0x01, Z2, Z12, K2
 	VMOVUPS      sigmoidconsts<>+2304(SB), K2, Z6
-	VBROADCASTSS d+116(FP), Z7
+	VBROADCASTSS d+92(FP), Z7
 	VFMADD231PS  Z6, Z7, Z5
 
-noflag_427:
+noflag_322:
 	VMOVAPS Z12, Z6
 	VMULPS  Z13, Z6, Z6
 	VMULPS  Z5, Z6, Z6
 	VADDPS  Z6, Z4, Z4
 
-noflag_426:
-	TESTQ        $0x00000001, DI
-	JZ           noflag_428
+noflag_321:
+	TESTQ        $0x00000001, SI
+	JZ           noflag_323
 	VMOVAPS      Z12, Z5
 	VMULPS       Z3, Z5, Z5
-	VBROADCASTSS pw+124(FP), Z6
-	VMULPS       Z1, Z6, Z6
+	VBROADCASTSS pw+100(FP), Z6
+	VMULPS       Z2, Z6, Z6
 	VFNMADD231PS Z13, Z6, Z5
-	VBROADCASTSS bceScale+120(FP), Z6
+	VBROADCASTSS bceScale+96(FP), Z6
 	VFMADD231PS  Z6, Z5, Z4
 
-noflag_428:
-	TESTQ        $0x00000002, DI
-	JZ           noflag_429
+noflag_323:
+	TESTQ        $0x00000002, SI
+	JZ           noflag_324
 	VADDPS       sigmoidconsts<>+640(SB), Z9, Z5
 	VGETEXPPS    Z5, Z7
 	VADDPS       sigmoidconsts<>+640(SB), Z7, Z7
@@ -9995,38 +8002,38 @@ noflag_428:
 	VSUBPS       Z6, Z9, Z6
 	VDIVPS       Z5, Z6, Z6
 	VADDPS       Z6, Z10, Z10
-	VMAXPS       sigmoidconsts<>+832(SB), Z0, Z5
-	VFNMADD231PS Z1, Z0, Z5
+	VMAXPS       sigmoidconsts<>+832(SB), Z1, Z5
+	VFNMADD231PS Z2, Z1, Z5
 	VADDPS       Z10, Z5, Z5
-	VMOVAPS      Z13, Z0
-	VMULPS       Z1, Z0, Z0
-	VFMADD231PS  Z3, Z12, Z0
-	VBROADCASTSS gamma+136(FP), Z6
-	CMPQ         R8, $0x01
-	JEQ          pow1_430
-	CMPQ         R8, $0x02
-	JEQ          pow2_432
-	CMPQ         R8, $0x03
-	JEQ          powg_431
+	VMOVAPS      Z13, Z1
+	VMULPS       Z2, Z1, Z1
+	VFMADD231PS  Z3, Z12, Z1
+	VBROADCASTSS gamma+112(FP), Z6
+	CMPQ         DI, $0x01
+	JEQ          pow1_325
+	CMPQ         DI, $0x02
+	JEQ          pow2_327
+	CMPQ         DI, $0x03
+	JEQ          powg_326
 	VMOVUPS      sigmoidconsts<>+640(SB), Z7
-	JMP          powd_433
+	JMP          powd_328
 
-pow1_430:
-	VMOVAPS Z0, Z7
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z0, K2
+pow1_325:
+	VMOVAPS Z1, Z7
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z1, K2
 	VXORPS  Z7, Z7, K2, Z7
-	JMP     powd_433
+	JMP     powd_328
 
-pow2_432:
-	VMULPS Z0, Z0, Z7
-	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z0, K2
+pow2_327:
+	VMULPS Z1, Z1, Z7
+	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z1, K2
 	VXORPS Z7, Z7, K2, Z7
-	JMP    powd_433
+	JMP    powd_328
 
-powg_431:
-	VGETEXPPS    Z0, Z8
+powg_326:
+	VGETEXPPS    Z1, Z8
 	VADDPS       sigmoidconsts<>+640(SB), Z8, Z8
-	VGETMANTPS   $0x02, Z0, Z7
+	VGETMANTPS   $0x02, Z1, Z7
 	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z7, K2
 	VSUBPS       sigmoidconsts<>+640(SB), Z7, Z9
 	VADDPS       Z7, Z7, Z10
@@ -10049,11 +8056,11 @@ powg_431:
 	VFNMADD231PS sigmoidconsts<>+320(SB), Z9, Z10
 	VADDPS       Z10, Z7, Z10
 	VFMADD231PS  sigmoidconsts<>+128(SB), Z8, Z10
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z0, K2
-	VMOVUPS      Z0, K2, Z10
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z0, K2
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z1, K2
+	VMOVUPS      Z1, K2, Z10
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z1, K2
 	VMOVUPS      sigmoidconsts<>+1984(SB), K2, Z10
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z0, K2
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z1, K2
 	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z10
 	VMULPS       Z6, Z10, Z10
 	VMULPS       sigmoidconsts<>+64(SB), Z10, Z7
@@ -10078,43 +8085,43 @@ powg_431:
 	VCMPPS       $0x0e, sigmoidconsts<>+2560(SB), Z10, K2
 	VMOVUPS      sigmoidconsts<>+1920(SB), K2, Z15
 	VMOVAPS      Z15, Z7
-	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z0, K2
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z1, K2
 	VXORPS       Z7, Z7, K2, Z7
 
-powd_433:
+powd_328:
 	VMOVAPS      Z12, Z8
 	VMULPS       Z3, Z8, Z8
-	VFNMADD231PS Z1, Z13, Z8
+	VFNMADD231PS Z2, Z13, Z8
 	VMULPS       Z7, Z8, Z8
-	CMPQ         R8, $0x00
-	JEQ          gamma0_434
+	CMPQ         DI, $0x00
+	JEQ          gamma0_329
 	VMOVAPS      Z6, Z7
 	VSUBPS       sigmoidconsts<>+640(SB), Z7, Z7
-	CMPQ         R9, $0x01
-	JEQ          pow1_435
-	CMPQ         R9, $0x02
-	JEQ          pow2_437
-	CMPQ         R9, $0x03
-	JEQ          powg_436
+	CMPQ         R8, $0x01
+	JEQ          pow1_330
+	CMPQ         R8, $0x02
+	JEQ          pow2_332
+	CMPQ         R8, $0x03
+	JEQ          powg_331
 	VMOVUPS      sigmoidconsts<>+640(SB), Z7
-	JMP          powd_438
+	JMP          powd_333
 
-pow1_435:
-	VMOVAPS Z0, Z7
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z0, K2
+pow1_330:
+	VMOVAPS Z1, Z7
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z1, K2
 	VXORPS  Z7, Z7, K2, Z7
-	JMP     powd_438
+	JMP     powd_333
 
-pow2_437:
-	VMULPS Z0, Z0, Z7
-	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z0, K2
+pow2_332:
+	VMULPS Z1, Z1, Z7
+	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z1, K2
 	VXORPS Z7, Z7, K2, Z7
-	JMP    powd_438
+	JMP    powd_333
 
-powg_436:
-	VGETEXPPS    Z0, Z10
+powg_331:
+	VGETEXPPS    Z1, Z10
 	VADDPS       sigmoidconsts<>+640(SB), Z10, Z10
-	VGETMANTPS   $0x02, Z0, Z9
+	VGETMANTPS   $0x02, Z1, Z9
 	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z9, K2
 	VSUBPS       sigmoidconsts<>+640(SB), Z9, Z11
 	VADDPS       Z9, Z9, Z14
@@ -10137,11 +8144,11 @@ powg_436:
 	VFNMADD231PS sigmoidconsts<>+320(SB), Z11, Z14
 	VADDPS       Z14, Z9, Z14
 	VFMADD231PS  sigmoidconsts<>+128(SB), Z10, Z14
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z0, K2
-	VMOVUPS      Z0, K2, Z14
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z0, K2
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z1, K2
+	VMOVUPS      Z1, K2, Z14
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z1, K2
 	VMOVUPS      sigmoidconsts<>+1984(SB), K2, Z14
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z0, K2
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z1, K2
 	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z14
 	VMULPS       Z7, Z14, Z14
 	VMULPS       sigmoidconsts<>+64(SB), Z14, Z7
@@ -10166,65 +8173,75 @@ powg_436:
 	VCMPPS       $0x0e, sigmoidconsts<>+2560(SB), Z14, K2
 	VMOVUPS      sigmoidconsts<>+1920(SB), K2, Z16
 	VMOVAPS      Z16, Z7
-	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z0, K2
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z1, K2
 	VXORPS       Z7, Z7, K2, Z7
 
-powd_438:
+powd_333:
 	VMOVAPS      Z5, Z5
 	VMULPS       Z7, Z5, Z5
 	VMOVUPS      sigmoidconsts<>+640(SB), Z7
 	VMOVUPS      sigmoidconsts<>+2368(SB), Z9
-	VFNMADD231PS Z1, Z9, Z7
+	VFNMADD231PS Z2, Z9, Z7
 	VMULPS       Z7, Z5, Z5
 	VMULPS       Z12, Z5, Z5
 	VMULPS       Z13, Z5, Z5
 	VMULPS       Z6, Z5, Z5
-	VCMPPS       $0x0e, sigmoidconsts<>+832(SB), Z0, K2
+	VCMPPS       $0x0e, sigmoidconsts<>+832(SB), Z1, K2
 	VADDPS       Z5, Z8, K2, Z8
 
-gamma0_434:
-	TESTQ        $0x00000100, DI
-	JZ           noflag_439
-	VBROADCASTSS alpha+132(FP), Z0
+gamma0_329:
+	TESTQ        $0x00000100, SI
+	JZ           noflag_334
+	VBROADCASTSS alpha+108(FP), Z1
 	VMOVUPS      sigmoidconsts<>+640(SB), Z5
-	VSUBPS       Z0, Z5, Z5
+	VSUBPS       Z1, Z5, Z5
 	VMULPS       Z3, Z5, Z5
-	VFMADD231PS  Z1, Z0, Z5
+	VFMADD231PS  Z2, Z1, Z5
 	VMULPS       Z5, Z8, Z8
 
-noflag_439:
-	VBROADCASTSS focalScale+128(FP), Z0
-	VFMADD231PS  Z0, Z8, Z4
+noflag_334:
+	VBROADCASTSS focalScale+104(FP), Z1
+	VFMADD231PS  Z1, Z8, Z4
 
-noflag_429:
-	VMULPS  Z2, Z4, Z4
+noflag_324:
 	VMOVUPS Z4, K1, (DX)
 
-done_411:
+done_306:
+	VMOVDQA32     Z0, Z0
+	VEXTRACTI64X4 $0x01, Z0, Y1
+	VPMAXUD       Y1, Y0, Y1
+	VEXTRACTI128  $0x01, Y1, X0
+	VPMAXUD       X0, X1, X0
+	VPSHUFD       $0x4e, X0, X1
+	VPMAXUD       X1, X0, X0
+	VPSHUFD       $0xb1, X0, X1
+	VPMAXUD       X1, X0, X0
+	VMOVD         X0, AX
+	MOVL          AX, ret+136(FP)
 	VZEROUPPER
 	RET
 
-// func sigmoidFusedWAVX512(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32)
-// Requires: AVX, AVX512DQ, AVX512F, BMI2
-TEXT ·sigmoidFusedWAVX512(SB), NOSPLIT, $0-192
+// func sigmoidFusedAVX512(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32) uint32
+// Requires: AVX, AVX2, AVX512DQ, AVX512F, BMI2
+TEXT ·sigmoidFusedAVX512(SB), NOSPLIT, $0-172
 	MOVQ   x_base+0(FP), AX
 	MOVQ   y_base+24(FP), CX
-	MOVQ   dst_base+72(FP), DX
-	MOVQ   w_base+48(FP), BX
-	MOVQ   x_len+8(FP), SI
-	MOVQ   flags+96(FP), DI
-	MOVQ   gmode+144(FP), R8
-	MOVQ   g1mode+152(FP), R9
+	MOVQ   dst_base+48(FP), DX
+	MOVQ   x_len+8(FP), BX
+	MOVQ   flags+72(FP), SI
+	MOVQ   gmode+120(FP), DI
+	MOVQ   g1mode+128(FP), R8
 	VXORPS Z0, Z0, Z0
 	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
 
-loop_440:
-	CMPQ         SI, $0x00000010
-	JB           tail_441
-	VMOVUPS      (AX), Z2
-	VMOVUPS      (CX), Z3
-	VMOVUPS      (BX), Z4
-	VORPS        sigmoidconsts<>+0(SB), Z2, Z5
+loop_335:
+	CMPQ         BX, $0x00000010
+	JB           tail_336
+	VMOVUPS      (AX), Z3
+	VMOVUPS      (CX), Z4
+	VPMAXUD      Z4, Z2, Z2
+	VORPS        sigmoidconsts<>+0(SB), Z3, Z5
 	VMULPS       sigmoidconsts<>+64(SB), Z5, Z6
 	VRNDSCALEPS  $0x00, Z6, Z6
 	VMOVAPS      Z5, Z7
@@ -10248,11 +8265,11 @@ loop_440:
 	VMOVUPS      sigmoidconsts<>+640(SB), Z6
 	VDIVPS       Z5, Z6, Z6
 	VMULPS       Z6, Z11, Z5
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z2, K1
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z3, K1
 	VBLENDMPS    Z5, Z6, K1, Z12
 	VBLENDMPS    Z6, Z5, K1, Z13
-	TESTQ        $0x00000003, sflags+160(FP)
-	JZ           noflag_443
+	TESTQ        $0x00000003, sflags+136(FP)
+	JZ           noflag_338
 	VADDPS       sigmoidconsts<>+640(SB), Z11, Z5
 	VGETEXPPS    Z5, Z7
 	VADDPS       sigmoidconsts<>+640(SB), Z7, Z7
@@ -10286,59 +8303,58 @@ loop_440:
 	VDIVPS       Z5, Z6, Z6
 	VADDPS       Z6, Z9, Z9
 	VMOVUPS      sigmoidconsts<>+640(SB), Z5
-	VSUBPS       Z3, Z5, Z5
-	TESTQ        $0x00000001, sflags+160(FP)
-	JZ           noflag_444
-	VBROADCASTSS pw+124(FP), Z6
-	VMULPS       Z3, Z6, Z6
-	VXORPS       sigmoidconsts<>+0(SB), Z2, Z7
+	VSUBPS       Z4, Z5, Z5
+	TESTQ        $0x00000001, sflags+136(FP)
+	JZ           noflag_339
+	VBROADCASTSS pw+100(FP), Z6
+	VMULPS       Z4, Z6, Z6
+	VXORPS       sigmoidconsts<>+0(SB), Z3, Z7
 	VMAXPS       sigmoidconsts<>+832(SB), Z7, Z7
 	VADDPS       Z9, Z7, Z7
 	VMULPS       Z7, Z6, Z6
-	VMAXPS       sigmoidconsts<>+832(SB), Z2, Z7
+	VMAXPS       sigmoidconsts<>+832(SB), Z3, Z7
 	VADDPS       Z9, Z7, Z7
 	VFMADD231PS  Z7, Z5, Z6
-	VMULPS       Z4, Z6, Z6
 	VADDPS       Z6, Z0, Z0
 
-noflag_444:
-	TESTQ        $0x00000002, sflags+160(FP)
-	JZ           noflag_445
+noflag_339:
+	TESTQ        $0x00000002, sflags+136(FP)
+	JZ           noflag_340
 	VADDPS       sigmoidconsts<>+640(SB), Z11, Z6
 	VMOVUPS      sigmoidconsts<>+640(SB), Z7
 	VDIVPS       Z6, Z7, Z7
 	VMULPS       Z7, Z11, Z6
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z2, K1
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z3, K1
 	VBLENDMPS    Z6, Z7, K1, Z14
 	VBLENDMPS    Z7, Z6, K1, Z15
-	VMAXPS       sigmoidconsts<>+832(SB), Z2, Z6
-	VFNMADD231PS Z3, Z2, Z6
+	VMAXPS       sigmoidconsts<>+832(SB), Z3, Z6
+	VFNMADD231PS Z4, Z3, Z6
 	VADDPS       Z9, Z6, Z6
-	VMULPS       Z3, Z15, Z7
+	VMULPS       Z4, Z15, Z7
 	VFMADD231PS  Z5, Z14, Z7
-	VBROADCASTSS gamma+136(FP), Z8
-	CMPQ         R8, $0x01
-	JEQ          pow1_446
-	CMPQ         R8, $0x02
-	JEQ          pow2_448
-	CMPQ         R8, $0x03
-	JEQ          powg_447
+	VBROADCASTSS gamma+112(FP), Z8
+	CMPQ         DI, $0x01
+	JEQ          pow1_341
+	CMPQ         DI, $0x02
+	JEQ          pow2_343
+	CMPQ         DI, $0x03
+	JEQ          powg_342
 	VMOVUPS      sigmoidconsts<>+640(SB), Z8
-	JMP          powd_449
+	JMP          powd_344
 
-pow1_446:
+pow1_341:
 	VMOVAPS Z7, Z8
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z7, K1
 	VXORPS  Z8, Z8, K1, Z8
-	JMP     powd_449
+	JMP     powd_344
 
-pow2_448:
+pow2_343:
 	VMULPS Z7, Z7, Z8
 	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z7, K1
 	VXORPS Z8, Z8, K1, Z8
-	JMP    powd_449
+	JMP    powd_344
 
-powg_447:
+powg_342:
 	VGETEXPPS    Z7, Z10
 	VADDPS       sigmoidconsts<>+640(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z7, Z9
@@ -10396,64 +8412,63 @@ powg_447:
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z7, K1
 	VXORPS       Z8, Z8, K1, Z8
 
-powd_449:
+powd_344:
 	VMULPS       Z8, Z6, Z6
-	TESTQ        $0x00000100, sflags+160(FP)
-	JZ           noflag_450
-	VBROADCASTSS alpha+132(FP), Z7
+	TESTQ        $0x00000100, sflags+136(FP)
+	JZ           noflag_345
+	VBROADCASTSS alpha+108(FP), Z7
 	VMOVUPS      sigmoidconsts<>+640(SB), Z8
 	VSUBPS       Z7, Z8, Z8
 	VMULPS       Z5, Z8, Z8
-	VFMADD231PS  Z3, Z7, Z8
+	VFMADD231PS  Z4, Z7, Z8
 	VMULPS       Z8, Z6, Z6
 
-noflag_450:
-	VMULPS Z4, Z6, Z6
+noflag_345:
 	VADDPS Z6, Z1, Z1
 
-noflag_445:
-noflag_443:
+noflag_340:
+noflag_338:
 	VMOVUPS      sigmoidconsts<>+640(SB), Z5
-	VSUBPS       Z3, Z5, Z5
+	VSUBPS       Z4, Z5, Z5
 	VXORPS       Z6, Z6, Z6
-	TESTQ        $0x00000004, DI
-	JZ           noflag_451
-	VBROADCASTSS a+104(FP), Z7
-	VMULPS       Z3, Z7, Z7
-	VBROADCASTSS b+108(FP), Z8
+	TESTQ        $0x00000004, SI
+	JZ           noflag_346
+	VBROADCASTSS a+80(FP), Z7
+	VMULPS       Z4, Z7, Z7
+	VBROADCASTSS b+84(FP), Z8
 	VADDPS       Z8, Z7, Z7
-	VBROADCASTSS e+112(FP), Z8
+	VBROADCASTSS e+88(FP), Z8
 	VFMADD231PS  Z12, Z8, Z7
-	TESTQ        $0x00000010, DI
-	JZ           noflag_452
+	TESTQ        $0x00000010, SI
+	JZ           noflag_347
 	VXORPS       Z8, Z8, Z8
-	VCMPPS       $0x0e, Z3, Z12, K1
+	VCMPPS       $0x0e, Z4, Z12, K1
 	VMOVUPS      sigmoidconsts<>+640(SB), K1, Z8
-	VCMPPS       $0x01, Z3, Z12, K1
+	VCMPPS       $0x01, Z4, Z12, K1
 	VMOVUPS      sigmoidconsts<>+2304(SB), K1, Z8
-	VBROADCASTSS d+116(FP), Z9
+	VBROADCASTSS d+92(FP), Z9
 	VFMADD231PS  Z8, Z9, Z7
 
-noflag_452:
+noflag_347:
 	VMOVAPS Z12, Z8
 	VMULPS  Z13, Z8, Z8
 	VMULPS  Z7, Z8, Z8
 	VADDPS  Z8, Z6, Z6
 
-noflag_451:
-	TESTQ        $0x00000001, DI
-	JZ           noflag_453
+noflag_346:
+	TESTQ        $0x00000001, SI
+	JZ           noflag_348
 	VMOVAPS      Z12, Z7
 	VMULPS       Z5, Z7, Z7
-	VBROADCASTSS pw+124(FP), Z8
-	VMULPS       Z3, Z8, Z8
+	VBROADCASTSS pw+100(FP), Z8
+	VMULPS       Z4, Z8, Z8
 	VFNMADD231PS Z13, Z8, Z7
-	VBROADCASTSS bceScale+120(FP), Z8
+	VBROADCASTSS bceScale+96(FP), Z8
 	VFMADD231PS  Z8, Z7, Z6
 
-noflag_453:
-	TESTQ        $0x00000002, DI
-	JZ           noflag_454
+noflag_348:
+	TESTQ        $0x00000002, SI
+	JZ           noflag_349
 	VADDPS       sigmoidconsts<>+640(SB), Z11, Z7
 	VGETEXPPS    Z7, Z9
 	VADDPS       sigmoidconsts<>+640(SB), Z9, Z9
@@ -10486,38 +8501,38 @@ noflag_453:
 	VSUBPS       Z8, Z11, Z8
 	VDIVPS       Z7, Z8, Z8
 	VADDPS       Z8, Z20, Z20
-	VMAXPS       sigmoidconsts<>+832(SB), Z2, Z7
-	VFNMADD231PS Z3, Z2, Z7
+	VMAXPS       sigmoidconsts<>+832(SB), Z3, Z7
+	VFNMADD231PS Z4, Z3, Z7
 	VADDPS       Z20, Z7, Z7
-	VMOVAPS      Z13, Z2
-	VMULPS       Z3, Z2, Z2
-	VFMADD231PS  Z5, Z12, Z2
-	VBROADCASTSS gamma+136(FP), Z8
-	CMPQ         R8, $0x01
-	JEQ          pow1_455
-	CMPQ         R8, $0x02
-	JEQ          pow2_457
-	CMPQ         R8, $0x03
-	JEQ          powg_456
+	VMOVAPS      Z13, Z3
+	VMULPS       Z4, Z3, Z3
+	VFMADD231PS  Z5, Z12, Z3
+	VBROADCASTSS gamma+112(FP), Z8
+	CMPQ         DI, $0x01
+	JEQ          pow1_350
+	CMPQ         DI, $0x02
+	JEQ          pow2_352
+	CMPQ         DI, $0x03
+	JEQ          powg_351
 	VMOVUPS      sigmoidconsts<>+640(SB), Z9
-	JMP          powd_458
+	JMP          powd_353
 
-pow1_455:
-	VMOVAPS Z2, Z9
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z2, K1
+pow1_350:
+	VMOVAPS Z3, Z9
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z3, K1
 	VXORPS  Z9, Z9, K1, Z9
-	JMP     powd_458
+	JMP     powd_353
 
-pow2_457:
-	VMULPS Z2, Z2, Z9
-	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z2, K1
+pow2_352:
+	VMULPS Z3, Z3, Z9
+	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z3, K1
 	VXORPS Z9, Z9, K1, Z9
-	JMP    powd_458
+	JMP    powd_353
 
-powg_456:
-	VGETEXPPS    Z2, Z10
+powg_351:
+	VGETEXPPS    Z3, Z10
 	VADDPS       sigmoidconsts<>+640(SB), Z10, Z10
-	VGETMANTPS   $0x02, Z2, Z9
+	VGETMANTPS   $0x02, Z3, Z9
 	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z9, K1
 	VSUBPS       sigmoidconsts<>+640(SB), Z9, Z11
 	VADDPS       Z9, Z9, Z20
@@ -10540,11 +8555,11 @@ powg_456:
 	VFNMADD231PS sigmoidconsts<>+320(SB), Z11, Z20
 	VADDPS       Z20, Z9, Z20
 	VFMADD231PS  sigmoidconsts<>+128(SB), Z10, Z20
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z2, K1
-	VMOVUPS      Z2, K1, Z20
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z2, K1
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z3, K1
+	VMOVUPS      Z3, K1, Z20
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z3, K1
 	VMOVUPS      sigmoidconsts<>+1984(SB), K1, Z20
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z2, K1
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z3, K1
 	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z20
 	VMULPS       Z8, Z20, Z20
 	VMULPS       sigmoidconsts<>+64(SB), Z20, Z9
@@ -10569,43 +8584,43 @@ powg_456:
 	VCMPPS       $0x0e, sigmoidconsts<>+2560(SB), Z20, K1
 	VMOVUPS      sigmoidconsts<>+1920(SB), K1, Z23
 	VMOVAPS      Z23, Z9
-	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z2, K1
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z3, K1
 	VXORPS       Z9, Z9, K1, Z9
 
-powd_458:
+powd_353:
 	VMOVAPS      Z12, Z10
 	VMULPS       Z5, Z10, Z10
-	VFNMADD231PS Z3, Z13, Z10
+	VFNMADD231PS Z4, Z13, Z10
 	VMULPS       Z9, Z10, Z10
-	CMPQ         R8, $0x00
-	JEQ          gamma0_459
+	CMPQ         DI, $0x00
+	JEQ          gamma0_354
 	VMOVAPS      Z8, Z9
 	VSUBPS       sigmoidconsts<>+640(SB), Z9, Z9
-	CMPQ         R9, $0x01
-	JEQ          pow1_460
-	CMPQ         R9, $0x02
-	JEQ          pow2_462
-	CMPQ         R9, $0x03
-	JEQ          powg_461
+	CMPQ         R8, $0x01
+	JEQ          pow1_355
+	CMPQ         R8, $0x02
+	JEQ          pow2_357
+	CMPQ         R8, $0x03
+	JEQ          powg_356
 	VMOVUPS      sigmoidconsts<>+640(SB), Z9
-	JMP          powd_463
+	JMP          powd_358
 
-pow1_460:
-	VMOVAPS Z2, Z9
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z2, K1
+pow1_355:
+	VMOVAPS Z3, Z9
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z3, K1
 	VXORPS  Z9, Z9, K1, Z9
-	JMP     powd_463
+	JMP     powd_358
 
-pow2_462:
-	VMULPS Z2, Z2, Z9
-	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z2, K1
+pow2_357:
+	VMULPS Z3, Z3, Z9
+	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z3, K1
 	VXORPS Z9, Z9, K1, Z9
-	JMP    powd_463
+	JMP    powd_358
 
-powg_461:
-	VGETEXPPS    Z2, Z20
+powg_356:
+	VGETEXPPS    Z3, Z20
 	VADDPS       sigmoidconsts<>+640(SB), Z20, Z20
-	VGETMANTPS   $0x02, Z2, Z11
+	VGETMANTPS   $0x02, Z3, Z11
 	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z11, K1
 	VSUBPS       sigmoidconsts<>+640(SB), Z11, Z21
 	VADDPS       Z11, Z11, Z22
@@ -10628,11 +8643,11 @@ powg_461:
 	VFNMADD231PS sigmoidconsts<>+320(SB), Z21, Z22
 	VADDPS       Z22, Z11, Z22
 	VFMADD231PS  sigmoidconsts<>+128(SB), Z20, Z22
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z2, K1
-	VMOVUPS      Z2, K1, Z22
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z2, K1
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z3, K1
+	VMOVUPS      Z3, K1, Z22
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z3, K1
 	VMOVUPS      sigmoidconsts<>+1984(SB), K1, Z22
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z2, K1
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z3, K1
 	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z22
 	VMULPS       Z9, Z22, Z22
 	VMULPS       sigmoidconsts<>+64(SB), Z22, Z9
@@ -10657,56 +8672,54 @@ powg_461:
 	VCMPPS       $0x0e, sigmoidconsts<>+2560(SB), Z22, K1
 	VMOVUPS      sigmoidconsts<>+1920(SB), K1, Z24
 	VMOVAPS      Z24, Z9
-	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z2, K1
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z3, K1
 	VXORPS       Z9, Z9, K1, Z9
 
-powd_463:
+powd_358:
 	VMOVAPS      Z7, Z7
 	VMULPS       Z9, Z7, Z7
 	VMOVUPS      sigmoidconsts<>+640(SB), Z9
 	VMOVUPS      sigmoidconsts<>+2368(SB), Z11
-	VFNMADD231PS Z3, Z11, Z9
+	VFNMADD231PS Z4, Z11, Z9
 	VMULPS       Z9, Z7, Z7
 	VMULPS       Z12, Z7, Z7
 	VMULPS       Z13, Z7, Z7
 	VMULPS       Z8, Z7, Z7
-	VCMPPS       $0x0e, sigmoidconsts<>+832(SB), Z2, K1
+	VCMPPS       $0x0e, sigmoidconsts<>+832(SB), Z3, K1
 	VADDPS       Z7, Z10, K1, Z10
 
-gamma0_459:
-	TESTQ        $0x00000100, DI
-	JZ           noflag_464
-	VBROADCASTSS alpha+132(FP), Z2
+gamma0_354:
+	TESTQ        $0x00000100, SI
+	JZ           noflag_359
+	VBROADCASTSS alpha+108(FP), Z3
 	VMOVUPS      sigmoidconsts<>+640(SB), Z7
-	VSUBPS       Z2, Z7, Z7
+	VSUBPS       Z3, Z7, Z7
 	VMULPS       Z5, Z7, Z7
-	VFMADD231PS  Z3, Z2, Z7
+	VFMADD231PS  Z4, Z3, Z7
 	VMULPS       Z7, Z10, Z10
 
-noflag_464:
-	VBROADCASTSS focalScale+128(FP), Z2
-	VFMADD231PS  Z2, Z10, Z6
+noflag_359:
+	VBROADCASTSS focalScale+104(FP), Z3
+	VFMADD231PS  Z3, Z10, Z6
 
-noflag_454:
-	VMULPS  Z4, Z6, Z6
+noflag_349:
 	VMOVUPS Z6, (DX)
 	ADDQ    $0x00000040, AX
 	ADDQ    $0x00000040, CX
 	ADDQ    $0x00000040, DX
-	ADDQ    $0x00000040, BX
-	SUBQ    $0x00000010, SI
-	JMP     loop_440
+	SUBQ    $0x00000010, BX
+	JMP     loop_335
 
-tail_441:
-	TESTQ        SI, SI
-	JZ           done_442
-	MOVL         $0x0000ffff, R10
-	BZHIL        SI, R10, R10
-	KMOVW        R10, K1
-	VMOVUPS.Z    (AX), K1, Z2
-	VMOVUPS.Z    (CX), K1, Z3
-	VMOVUPS.Z    (BX), K1, Z4
-	VORPS        sigmoidconsts<>+0(SB), Z2, Z5
+tail_336:
+	TESTQ        BX, BX
+	JZ           done_337
+	MOVL         $0x0000ffff, R9
+	BZHIL        BX, R9, R9
+	KMOVW        R9, K1
+	VMOVUPS.Z    (AX), K1, Z3
+	VMOVUPS.Z    (CX), K1, Z4
+	VPMAXUD      Z4, Z2, Z2
+	VORPS        sigmoidconsts<>+0(SB), Z3, Z5
 	VMULPS       sigmoidconsts<>+64(SB), Z5, Z6
 	VRNDSCALEPS  $0x00, Z6, Z6
 	VMOVAPS      Z5, Z7
@@ -10730,11 +8743,11 @@ tail_441:
 	VMOVUPS      sigmoidconsts<>+640(SB), Z6
 	VDIVPS       Z5, Z6, Z6
 	VMULPS       Z6, Z11, Z5
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z2, K2
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z3, K2
 	VBLENDMPS    Z5, Z6, K2, Z16
 	VBLENDMPS    Z6, Z5, K2, Z17
-	TESTQ        $0x00000003, sflags+160(FP)
-	JZ           noflag_465
+	TESTQ        $0x00000003, sflags+136(FP)
+	JZ           noflag_360
 	VADDPS       sigmoidconsts<>+640(SB), Z11, Z5
 	VGETEXPPS    Z5, Z7
 	VADDPS       sigmoidconsts<>+640(SB), Z7, Z7
@@ -10768,60 +8781,59 @@ tail_441:
 	VDIVPS       Z5, Z6, Z6
 	VADDPS       Z6, Z9, Z9
 	VMOVUPS      sigmoidconsts<>+640(SB), Z5
-	VSUBPS       Z3, Z5, Z5
-	TESTQ        $0x00000001, sflags+160(FP)
-	JZ           noflag_466
-	VBROADCASTSS pw+124(FP), Z6
-	VMULPS       Z3, Z6, Z6
-	VXORPS       sigmoidconsts<>+0(SB), Z2, Z7
+	VSUBPS       Z4, Z5, Z5
+	TESTQ        $0x00000001, sflags+136(FP)
+	JZ           noflag_361
+	VBROADCASTSS pw+100(FP), Z6
+	VMULPS       Z4, Z6, Z6
+	VXORPS       sigmoidconsts<>+0(SB), Z3, Z7
 	VMAXPS       sigmoidconsts<>+832(SB), Z7, Z7
 	VADDPS       Z9, Z7, Z7
 	VMULPS       Z7, Z6, Z6
-	VMAXPS       sigmoidconsts<>+832(SB), Z2, Z7
+	VMAXPS       sigmoidconsts<>+832(SB), Z3, Z7
 	VADDPS       Z9, Z7, Z7
 	VFMADD231PS  Z7, Z5, Z6
-	VMULPS       Z4, Z6, Z6
 	VMOVAPS.Z    Z6, K1, Z6
 	VADDPS       Z6, Z0, Z0
 
-noflag_466:
-	TESTQ        $0x00000002, sflags+160(FP)
-	JZ           noflag_467
+noflag_361:
+	TESTQ        $0x00000002, sflags+136(FP)
+	JZ           noflag_362
 	VADDPS       sigmoidconsts<>+640(SB), Z11, Z6
 	VMOVUPS      sigmoidconsts<>+640(SB), Z7
 	VDIVPS       Z6, Z7, Z7
 	VMULPS       Z7, Z11, Z6
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z2, K2
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z3, K2
 	VBLENDMPS    Z6, Z7, K2, Z18
 	VBLENDMPS    Z7, Z6, K2, Z19
-	VMAXPS       sigmoidconsts<>+832(SB), Z2, Z6
-	VFNMADD231PS Z3, Z2, Z6
+	VMAXPS       sigmoidconsts<>+832(SB), Z3, Z6
+	VFNMADD231PS Z4, Z3, Z6
 	VADDPS       Z9, Z6, Z6
-	VMULPS       Z3, Z19, Z7
+	VMULPS       Z4, Z19, Z7
 	VFMADD231PS  Z5, Z18, Z7
-	VBROADCASTSS gamma+136(FP), Z8
-	CMPQ         R8, $0x01
-	JEQ          pow1_468
-	CMPQ         R8, $0x02
-	JEQ          pow2_470
-	CMPQ         R8, $0x03
-	JEQ          powg_469
+	VBROADCASTSS gamma+112(FP), Z8
+	CMPQ         DI, $0x01
+	JEQ          pow1_363
+	CMPQ         DI, $0x02
+	JEQ          pow2_365
+	CMPQ         DI, $0x03
+	JEQ          powg_364
 	VMOVUPS      sigmoidconsts<>+640(SB), Z8
-	JMP          powd_471
+	JMP          powd_366
 
-pow1_468:
+pow1_363:
 	VMOVAPS Z7, Z8
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z7, K2
 	VXORPS  Z8, Z8, K2, Z8
-	JMP     powd_471
+	JMP     powd_366
 
-pow2_470:
+pow2_365:
 	VMULPS Z7, Z7, Z8
 	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z7, K2
 	VXORPS Z8, Z8, K2, Z8
-	JMP    powd_471
+	JMP    powd_366
 
-powg_469:
+powg_364:
 	VGETEXPPS    Z7, Z10
 	VADDPS       sigmoidconsts<>+640(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z7, Z9
@@ -10879,65 +8891,64 @@ powg_469:
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z7, K2
 	VXORPS       Z8, Z8, K2, Z8
 
-powd_471:
+powd_366:
 	VMULPS       Z8, Z6, Z6
-	TESTQ        $0x00000100, sflags+160(FP)
-	JZ           noflag_472
-	VBROADCASTSS alpha+132(FP), Z7
+	TESTQ        $0x00000100, sflags+136(FP)
+	JZ           noflag_367
+	VBROADCASTSS alpha+108(FP), Z7
 	VMOVUPS      sigmoidconsts<>+640(SB), Z8
 	VSUBPS       Z7, Z8, Z8
 	VMULPS       Z5, Z8, Z8
-	VFMADD231PS  Z3, Z7, Z8
+	VFMADD231PS  Z4, Z7, Z8
 	VMULPS       Z8, Z6, Z6
 
-noflag_472:
-	VMULPS    Z4, Z6, Z6
+noflag_367:
 	VMOVAPS.Z Z6, K1, Z6
 	VADDPS    Z6, Z1, Z1
 
-noflag_467:
-noflag_465:
+noflag_362:
+noflag_360:
 	VMOVUPS      sigmoidconsts<>+640(SB), Z5
-	VSUBPS       Z3, Z5, Z5
+	VSUBPS       Z4, Z5, Z5
 	VXORPS       Z6, Z6, Z6
-	TESTQ        $0x00000004, DI
-	JZ           noflag_473
-	VBROADCASTSS a+104(FP), Z7
-	VMULPS       Z3, Z7, Z7
-	VBROADCASTSS b+108(FP), Z8
+	TESTQ        $0x00000004, SI
+	JZ           noflag_368
+	VBROADCASTSS a+80(FP), Z7
+	VMULPS       Z4, Z7, Z7
+	VBROADCASTSS b+84(FP), Z8
 	VADDPS       Z8, Z7, Z7
-	VBROADCASTSS e+112(FP), Z8
+	VBROADCASTSS e+88(FP), Z8
 	VFMADD231PS  Z16, Z8, Z7
-	TESTQ        $0x00000010, DI
-	JZ           noflag_474
+	TESTQ        $0x00000010, SI
+	JZ           noflag_369
 	VXORPS       Z8, Z8, Z8
-	VCMPPS       $0x0e, Z3, Z16, K2
+	VCMPPS       $0x0e, Z4, Z16, K2
 	VMOVUPS      sigmoidconsts<>+640(SB), K2, Z8
-	VCMPPS       $0x01, Z3, Z16, K2
+	VCMPPS       $0x01, Z4, Z16, K2
 	VMOVUPS      sigmoidconsts<>+2304(SB), K2, Z8
-	VBROADCASTSS d+116(FP), Z9
+	VBROADCASTSS d+92(FP), Z9
 	VFMADD231PS  Z8, Z9, Z7
 
-noflag_474:
+noflag_369:
 	VMOVAPS Z16, Z8
 	VMULPS  Z17, Z8, Z8
 	VMULPS  Z7, Z8, Z8
 	VADDPS  Z8, Z6, Z6
 
-noflag_473:
-	TESTQ        $0x00000001, DI
-	JZ           noflag_475
+noflag_368:
+	TESTQ        $0x00000001, SI
+	JZ           noflag_370
 	VMOVAPS      Z16, Z7
 	VMULPS       Z5, Z7, Z7
-	VBROADCASTSS pw+124(FP), Z8
-	VMULPS       Z3, Z8, Z8
+	VBROADCASTSS pw+100(FP), Z8
+	VMULPS       Z4, Z8, Z8
 	VFNMADD231PS Z17, Z8, Z7
-	VBROADCASTSS bceScale+120(FP), Z8
+	VBROADCASTSS bceScale+96(FP), Z8
 	VFMADD231PS  Z8, Z7, Z6
 
-noflag_475:
-	TESTQ        $0x00000002, DI
-	JZ           noflag_476
+noflag_370:
+	TESTQ        $0x00000002, SI
+	JZ           noflag_371
 	VADDPS       sigmoidconsts<>+640(SB), Z11, Z7
 	VGETEXPPS    Z7, Z9
 	VADDPS       sigmoidconsts<>+640(SB), Z9, Z9
@@ -10970,38 +8981,38 @@ noflag_475:
 	VSUBPS       Z8, Z11, Z8
 	VDIVPS       Z7, Z8, Z8
 	VADDPS       Z8, Z12, Z12
-	VMAXPS       sigmoidconsts<>+832(SB), Z2, Z7
-	VFNMADD231PS Z3, Z2, Z7
+	VMAXPS       sigmoidconsts<>+832(SB), Z3, Z7
+	VFNMADD231PS Z4, Z3, Z7
 	VADDPS       Z12, Z7, Z7
-	VMOVAPS      Z17, Z2
-	VMULPS       Z3, Z2, Z2
-	VFMADD231PS  Z5, Z16, Z2
-	VBROADCASTSS gamma+136(FP), Z8
-	CMPQ         R8, $0x01
-	JEQ          pow1_477
-	CMPQ         R8, $0x02
-	JEQ          pow2_479
-	CMPQ         R8, $0x03
-	JEQ          powg_478
+	VMOVAPS      Z17, Z3
+	VMULPS       Z4, Z3, Z3
+	VFMADD231PS  Z5, Z16, Z3
+	VBROADCASTSS gamma+112(FP), Z8
+	CMPQ         DI, $0x01
+	JEQ          pow1_372
+	CMPQ         DI, $0x02
+	JEQ          pow2_374
+	CMPQ         DI, $0x03
+	JEQ          powg_373
 	VMOVUPS      sigmoidconsts<>+640(SB), Z9
-	JMP          powd_480
+	JMP          powd_375
 
-pow1_477:
-	VMOVAPS Z2, Z9
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z2, K2
+pow1_372:
+	VMOVAPS Z3, Z9
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z3, K2
 	VXORPS  Z9, Z9, K2, Z9
-	JMP     powd_480
+	JMP     powd_375
 
-pow2_479:
-	VMULPS Z2, Z2, Z9
-	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z2, K2
+pow2_374:
+	VMULPS Z3, Z3, Z9
+	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z3, K2
 	VXORPS Z9, Z9, K2, Z9
-	JMP    powd_480
+	JMP    powd_375
 
-powg_478:
-	VGETEXPPS    Z2, Z10
+powg_373:
+	VGETEXPPS    Z3, Z10
 	VADDPS       sigmoidconsts<>+640(SB), Z10, Z10
-	VGETMANTPS   $0x02, Z2, Z9
+	VGETMANTPS   $0x02, Z3, Z9
 	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z9, K2
 	VSUBPS       sigmoidconsts<>+640(SB), Z9, Z11
 	VADDPS       Z9, Z9, Z12
@@ -11024,11 +9035,11 @@ powg_478:
 	VFNMADD231PS sigmoidconsts<>+320(SB), Z11, Z12
 	VADDPS       Z12, Z9, Z12
 	VFMADD231PS  sigmoidconsts<>+128(SB), Z10, Z12
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z2, K2
-	VMOVUPS      Z2, K2, Z12
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z2, K2
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z3, K2
+	VMOVUPS      Z3, K2, Z12
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z3, K2
 	VMOVUPS      sigmoidconsts<>+1984(SB), K2, Z12
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z2, K2
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z3, K2
 	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z12
 	VMULPS       Z8, Z12, Z12
 	VMULPS       sigmoidconsts<>+64(SB), Z12, Z9
@@ -11053,43 +9064,43 @@ powg_478:
 	VCMPPS       $0x0e, sigmoidconsts<>+2560(SB), Z12, K2
 	VMOVUPS      sigmoidconsts<>+1920(SB), K2, Z15
 	VMOVAPS      Z15, Z9
-	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z2, K2
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z3, K2
 	VXORPS       Z9, Z9, K2, Z9
 
-powd_480:
+powd_375:
 	VMOVAPS      Z16, Z10
 	VMULPS       Z5, Z10, Z10
-	VFNMADD231PS Z3, Z17, Z10
+	VFNMADD231PS Z4, Z17, Z10
 	VMULPS       Z9, Z10, Z10
-	CMPQ         R8, $0x00
-	JEQ          gamma0_481
+	CMPQ         DI, $0x00
+	JEQ          gamma0_376
 	VMOVAPS      Z8, Z9
 	VSUBPS       sigmoidconsts<>+640(SB), Z9, Z9
-	CMPQ         R9, $0x01
-	JEQ          pow1_482
-	CMPQ         R9, $0x02
-	JEQ          pow2_484
-	CMPQ         R9, $0x03
-	JEQ          powg_483
+	CMPQ         R8, $0x01
+	JEQ          pow1_377
+	CMPQ         R8, $0x02
+	JEQ          pow2_379
+	CMPQ         R8, $0x03
+	JEQ          powg_378
 	VMOVUPS      sigmoidconsts<>+640(SB), Z9
-	JMP          powd_485
+	JMP          powd_380
 
-pow1_482:
-	VMOVAPS Z2, Z9
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z2, K2
+pow1_377:
+	VMOVAPS Z3, Z9
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z3, K2
 	VXORPS  Z9, Z9, K2, Z9
-	JMP     powd_485
+	JMP     powd_380
 
-pow2_484:
-	VMULPS Z2, Z2, Z9
-	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z2, K2
+pow2_379:
+	VMULPS Z3, Z3, Z9
+	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z3, K2
 	VXORPS Z9, Z9, K2, Z9
-	JMP    powd_485
+	JMP    powd_380
 
-powg_483:
-	VGETEXPPS    Z2, Z12
+powg_378:
+	VGETEXPPS    Z3, Z12
 	VADDPS       sigmoidconsts<>+640(SB), Z12, Z12
-	VGETMANTPS   $0x02, Z2, Z11
+	VGETMANTPS   $0x02, Z3, Z11
 	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z11, K2
 	VSUBPS       sigmoidconsts<>+640(SB), Z11, Z13
 	VADDPS       Z11, Z11, Z14
@@ -11112,11 +9123,11 @@ powg_483:
 	VFNMADD231PS sigmoidconsts<>+320(SB), Z13, Z14
 	VADDPS       Z14, Z11, Z14
 	VFMADD231PS  sigmoidconsts<>+128(SB), Z12, Z14
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z2, K2
-	VMOVUPS      Z2, K2, Z14
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z2, K2
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z3, K2
+	VMOVUPS      Z3, K2, Z14
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z3, K2
 	VMOVUPS      sigmoidconsts<>+1984(SB), K2, Z14
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z2, K2
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z3, K2
 	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z14
 	VMULPS       Z9, Z14, Z14
 	VMULPS       sigmoidconsts<>+64(SB), Z14, Z9
@@ -11141,51 +9152,50 @@ powg_483:
 	VCMPPS       $0x0e, sigmoidconsts<>+2560(SB), Z14, K2
 	VMOVUPS      sigmoidconsts<>+1920(SB), K2, Z18
 	VMOVAPS      Z18, Z9
-	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z2, K2
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z3, K2
 	VXORPS       Z9, Z9, K2, Z9
 
-powd_485:
+powd_380:
 	VMOVAPS      Z7, Z7
 	VMULPS       Z9, Z7, Z7
 	VMOVUPS      sigmoidconsts<>+640(SB), Z9
 	VMOVUPS      sigmoidconsts<>+2368(SB), Z11
-	VFNMADD231PS Z3, Z11, Z9
+	VFNMADD231PS Z4, Z11, Z9
 	VMULPS       Z9, Z7, Z7
 	VMULPS       Z16, Z7, Z7
 	VMULPS       Z17, Z7, Z7
 	VMULPS       Z8, Z7, Z7
-	VCMPPS       $0x0e, sigmoidconsts<>+832(SB), Z2, K2
+	VCMPPS       $0x0e, sigmoidconsts<>+832(SB), Z3, K2
 	VADDPS       Z7, Z10, K2, Z10
 
-gamma0_481:
-	TESTQ        $0x00000100, DI
-	JZ           noflag_486
-	VBROADCASTSS alpha+132(FP), Z2
+gamma0_376:
+	TESTQ        $0x00000100, SI
+	JZ           noflag_381
+	VBROADCASTSS alpha+108(FP), Z3
 	VMOVUPS      sigmoidconsts<>+640(SB), Z7
-	VSUBPS       Z2, Z7, Z7
+	VSUBPS       Z3, Z7, Z7
 	VMULPS       Z5, Z7, Z7
-	VFMADD231PS  Z3, Z2, Z7
+	VFMADD231PS  Z4, Z3, Z7
 	VMULPS       Z7, Z10, Z10
 
-noflag_486:
-	VBROADCASTSS focalScale+128(FP), Z2
-	VFMADD231PS  Z2, Z10, Z6
+noflag_381:
+	VBROADCASTSS focalScale+104(FP), Z3
+	VFMADD231PS  Z3, Z10, Z6
 
-noflag_476:
-	VMULPS  Z4, Z6, Z6
+noflag_371:
 	VMOVUPS Z6, K1, (DX)
 
-done_442:
-	MOVQ          out_base+168(FP), AX
+done_337:
+	MOVQ          out_base+144(FP), AX
 	VMOVAPS       Z0, Z0
-	VEXTRACTF64X4 $0x01, Z0, Y2
-	VADDPS        Y2, Y0, Y2
-	VEXTRACTF128  $0x01, Y2, X0
-	VADDPS        X0, X2, X0
-	VMOVHLPS      X0, X0, X2
-	VADDPS        X2, X0, X0
-	VMOVSHDUP     X0, X2
-	VADDSS        X2, X0, X0
+	VEXTRACTF64X4 $0x01, Z0, Y3
+	VADDPS        Y3, Y0, Y3
+	VEXTRACTF128  $0x01, Y3, X0
+	VADDPS        X0, X3, X0
+	VMOVHLPS      X0, X0, X3
+	VADDPS        X3, X0, X0
+	VMOVSHDUP     X0, X3
+	VADDSS        X3, X0, X0
 	VMOVSS        X0, (AX)
 	VMOVAPS       Z1, Z0
 	VEXTRACTF64X4 $0x01, Z0, Y1
@@ -11197,17 +9207,29 @@ done_442:
 	VMOVSHDUP     X0, X1
 	VADDSS        X1, X0, X0
 	VMOVSS        X0, 4(AX)
+	VMOVDQA32     Z2, Z0
+	VEXTRACTI64X4 $0x01, Z0, Y1
+	VPMAXUD       Y1, Y0, Y1
+	VEXTRACTI128  $0x01, Y1, X0
+	VPMAXUD       X0, X1, X0
+	VPSHUFD       $0x4e, X0, X1
+	VPMAXUD       X1, X0, X0
+	VPSHUFD       $0xb1, X0, X1
+	VPMAXUD       X1, X0, X0
+	VMOVD         X0, AX
+	MOVL          AX, ret+168(FP)
 	VZEROUPPER
 	RET
 
-// func sigmoidStatsPAVX512(x []float32, y []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32)
-// Requires: AVX, AVX512DQ, AVX512F, BMI2
-TEXT ·sigmoidStatsPAVX512(SB), NOSPLIT, $0-104
+// func sigmoidStatsWAVX512(x []float32, y []float32, w []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32) uint32
+// Requires: AVX, AVX2, AVX512DQ, AVX512F, BMI2
+TEXT ·sigmoidStatsWAVX512(SB), NOSPLIT, $0-132
 	MOVQ   x_base+0(FP), AX
 	MOVQ   y_base+24(FP), CX
-	MOVQ   x_len+8(FP), DX
-	MOVQ   flags+48(FP), BX
-	MOVQ   gmode+72(FP), SI
+	MOVQ   w_base+48(FP), DX
+	MOVQ   x_len+8(FP), BX
+	MOVQ   flags+72(FP), SI
+	MOVQ   gmode+96(FP), DI
 	VXORPS Z0, Z0, Z0
 	VXORPS Z1, Z1, Z1
 	VXORPS Z2, Z2, Z2
@@ -11216,245 +9238,472 @@ TEXT ·sigmoidStatsPAVX512(SB), NOSPLIT, $0-104
 	VXORPS Z5, Z5, Z5
 	VXORPS Z6, Z6, Z6
 	VXORPS Z7, Z7, Z7
+	VXORPS Z8, Z8, Z8
 
-loop_487:
-	CMPQ        DX, $0x00000010
-	JB          tail_488
-	VMOVUPS     (AX), Z8
-	VMOVUPS     (CX), Z9
-	TESTQ       $0x0000001c, BX
-	JZ          noflag_490
-	VMOVAPS     Z8, Z10
-	TESTQ       $0x00000004, BX
-	JZ          noflag_491
-	VADDPS      Z10, Z0, Z0
-	VFMADD231PS Z10, Z9, Z1
-	VADDPS      Z9, Z2, Z2
+loop_382:
+	CMPQ         BX, $0x00000010
+	JB           tail_383
+	VMOVUPS      (AX), Z9
+	VMOVUPS      (CX), Z10
+	VPMAXUD      Z10, Z3, Z3
+	VMOVUPS      (DX), Z11
+	VORPS        sigmoidconsts<>+0(SB), Z9, Z12
+	VMULPS       sigmoidconsts<>+64(SB), Z12, Z13
+	VRNDSCALEPS  $0x00, Z13, Z13
+	VMOVAPS      Z12, Z14
+	VFNMADD231PS sigmoidconsts<>+128(SB), Z13, Z14
+	VFNMADD231PS sigmoidconsts<>+192(SB), Z13, Z14
+	VMULPS       Z14, Z14, Z15
+	VMOVUPS      sigmoidconsts<>+256(SB), Z16
+	VFMADD213PS  sigmoidconsts<>+320(SB), Z14, Z16
+	VMOVUPS      sigmoidconsts<>+384(SB), Z17
+	VFMADD213PS  sigmoidconsts<>+448(SB), Z14, Z17
+	VMOVUPS      sigmoidconsts<>+512(SB), Z18
+	VFMADD213PS  sigmoidconsts<>+576(SB), Z14, Z18
+	VFMADD213PS  Z17, Z15, Z18
+	VFMADD213PS  Z16, Z15, Z18
+	VFMADD213PS  Z14, Z15, Z18
+	VADDPS       sigmoidconsts<>+640(SB), Z18, Z18
+	VSCALEFPS    Z13, Z18, Z18
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z12, K1
+	VXORPS       Z18, Z18, K1, Z18
+	TESTQ        $0x0000001c, SI
+	JZ           noflag_385
+	VADDPS       sigmoidconsts<>+640(SB), Z18, Z13
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z9, K1
+	VMOVUPS      sigmoidconsts<>+640(SB), Z12
+	VMOVUPS      Z18, K1, Z12
+	VDIVPS       Z13, Z12, Z12
+	VMULPS       Z11, Z12, Z13
+	VMULPS       Z11, Z10, Z14
+	TESTQ        $0x00000004, SI
+	JZ           noflag_386
+	VADDPS       Z13, Z0, Z0
+	VFMADD231PS  Z13, Z10, Z1
+	VADDPS       Z14, Z2, Z2
 
-noflag_491:
-	TESTQ       $0x00000008, BX
-	JZ          noflag_492
-	VFMADD231PS Z10, Z10, Z3
-	VFMADD231PS Z9, Z9, Z4
+noflag_386:
+	TESTQ       $0x00000008, SI
+	JZ          noflag_387
+	VFMADD231PS Z13, Z12, Z4
+	VFMADD231PS Z14, Z10, Z5
 
-noflag_492:
-	TESTQ  $0x00000010, BX
-	JZ     noflag_493
-	VSUBPS Z9, Z10, Z10
-	VANDPS sigmoidconsts<>+896(SB), Z10, Z10
-	VADDPS Z10, Z7, Z7
+noflag_387:
+	TESTQ  $0x00000010, SI
+	JZ     noflag_388
+	VSUBPS Z10, Z12, Z12
+	VANDPS sigmoidconsts<>+896(SB), Z12, Z12
+	VMULPS Z11, Z12, Z12
+	VADDPS Z12, Z8, Z8
 
-noflag_493:
-noflag_490:
-	TESTQ        $0x00000001, BX
-	JZ           noflag_494
-	VMOVUPS      sigmoidconsts<>+2432(SB), Z10
-	VGETEXPPS    Z8, Z12
-	VADDPS       sigmoidconsts<>+640(SB), Z12, Z12
-	VGETMANTPS   $0x02, Z8, Z11
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z11, K1
-	VSUBPS       sigmoidconsts<>+640(SB), Z11, Z13
-	VADDPS       Z11, Z11, Z14
-	VSUBPS       sigmoidconsts<>+640(SB), Z14, Z14
-	VBLENDMPS    Z14, Z13, K1, Z11
-	VSUBPS       sigmoidconsts<>+640(SB), Z12, K1, Z12
-	VMULPS       Z11, Z11, Z13
-	VMOVUPS      sigmoidconsts<>+1152(SB), Z14
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Z11, Z14
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Z11, Z14
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Z11, Z14
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Z11, Z14
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Z11, Z14
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Z11, Z14
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Z11, Z14
-	VFMADD213PS  sigmoidconsts<>+1664(SB), Z11, Z14
-	VMULPS       Z11, Z14, Z14
-	VMULPS       Z13, Z14, Z14
-	VFMADD231PS  sigmoidconsts<>+192(SB), Z12, Z14
-	VFNMADD231PS sigmoidconsts<>+320(SB), Z13, Z14
-	VADDPS       Z14, Z11, Z14
-	VFMADD231PS  sigmoidconsts<>+128(SB), Z12, Z14
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z8, K1
-	VMOVUPS      Z8, K1, Z14
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z8, K1
-	VMOVUPS      sigmoidconsts<>+1984(SB), K1, Z14
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z8, K1
-	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z14
-	VMAXPS       Z14, Z10, Z14
-	VMOVUPS      sigmoidconsts<>+640(SB), Z11
-	VSUBPS       Z8, Z11, Z11
-	VGETEXPPS    Z11, Z12
-	VADDPS       sigmoidconsts<>+640(SB), Z12, Z12
-	VGETMANTPS   $0x02, Z11, Z8
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z8, K1
-	VSUBPS       sigmoidconsts<>+640(SB), Z8, Z13
-	VADDPS       Z8, Z8, Z15
-	VSUBPS       sigmoidconsts<>+640(SB), Z15, Z15
-	VBLENDMPS    Z15, Z13, K1, Z8
-	VSUBPS       sigmoidconsts<>+640(SB), Z12, K1, Z12
-	VMULPS       Z8, Z8, Z13
-	VMOVUPS      sigmoidconsts<>+1152(SB), Z15
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Z8, Z15
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Z8, Z15
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Z8, Z15
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Z8, Z15
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Z8, Z15
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Z8, Z15
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Z8, Z15
-	VFMADD213PS  sigmoidconsts<>+1664(SB), Z8, Z15
-	VMULPS       Z8, Z15, Z15
-	VMULPS       Z13, Z15, Z15
-	VFMADD231PS  sigmoidconsts<>+192(SB), Z12, Z15
-	VFNMADD231PS sigmoidconsts<>+320(SB), Z13, Z15
-	VADDPS       Z15, Z8, Z15
-	VFMADD231PS  sigmoidconsts<>+128(SB), Z12, Z15
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z11, K1
-	VMOVUPS      Z11, K1, Z15
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z11, K1
-	VMOVUPS      sigmoidconsts<>+1984(SB), K1, Z15
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z11, K1
-	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z15
-	VMAXPS       Z15, Z10, Z15
-	VMOVUPS      sigmoidconsts<>+640(SB), Z8
-	VSUBPS       Z9, Z8, Z8
-	VMULPS       Z8, Z15, Z15
-	VBROADCASTSS pw+56(FP), Z8
-	VMULPS       Z9, Z8, Z8
-	VFMADD231PS  Z14, Z8, Z15
-	VXORPS       sigmoidconsts<>+0(SB), Z15, Z15
-	VADDPS       Z15, Z5, Z5
+noflag_388:
+noflag_385:
+	TESTQ        $0x00000003, SI
+	JZ           noflag_389
+	VADDPS       sigmoidconsts<>+640(SB), Z18, Z12
+	VGETEXPPS    Z12, Z14
+	VADDPS       sigmoidconsts<>+640(SB), Z14, Z14
+	VGETMANTPS   $0x02, Z12, Z13
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z13, K1
+	VSUBPS       sigmoidconsts<>+640(SB), Z13, Z15
+	VADDPS       Z13, Z13, Z16
+	VSUBPS       sigmoidconsts<>+640(SB), Z16, Z16
+	VBLENDMPS    Z16, Z15, K1, Z13
+	VSUBPS       sigmoidconsts<>+640(SB), Z14, K1, Z14
+	VMULPS       Z13, Z13, Z15
+	VMOVUPS      sigmoidconsts<>+1152(SB), Z16
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Z13, Z16
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z13, Z16
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z13, Z16
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z13, Z16
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z13, Z16
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z13, Z16
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z13, Z16
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z13, Z16
+	VMULPS       Z13, Z16, Z16
+	VMULPS       Z15, Z16, Z16
+	VFMADD231PS  sigmoidconsts<>+192(SB), Z14, Z16
+	VFNMADD231PS sigmoidconsts<>+320(SB), Z15, Z16
+	VADDPS       Z16, Z13, Z16
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z14, Z16
+	VCMPPS       $0x03, Z12, Z12, K1
+	VMOVUPS      Z12, K1, Z16
+	VSUBPS       sigmoidconsts<>+640(SB), Z12, Z13
+	VSUBPS       Z13, Z18, Z13
+	VDIVPS       Z12, Z13, Z13
+	VADDPS       Z13, Z16, Z16
+	VMOVUPS      sigmoidconsts<>+640(SB), Z12
+	VSUBPS       Z10, Z12, Z12
+	TESTQ        $0x00000001, SI
+	JZ           noflag_390
+	VBROADCASTSS pw+80(FP), Z13
+	VMULPS       Z10, Z13, Z13
+	VXORPS       sigmoidconsts<>+0(SB), Z9, Z14
+	VMAXPS       sigmoidconsts<>+832(SB), Z14, Z14
+	VADDPS       Z16, Z14, Z14
+	VMULPS       Z14, Z13, Z13
+	VMAXPS       sigmoidconsts<>+832(SB), Z9, Z14
+	VADDPS       Z16, Z14, Z14
+	VFMADD231PS  Z14, Z12, Z13
+	VMULPS       Z11, Z13, Z13
+	VADDPS       Z13, Z6, Z6
 
-noflag_494:
+noflag_390:
+	TESTQ        $0x00000002, SI
+	JZ           noflag_391
+	VADDPS       sigmoidconsts<>+640(SB), Z18, Z13
+	VMOVUPS      sigmoidconsts<>+640(SB), Z14
+	VDIVPS       Z13, Z14, Z14
+	VMULPS       Z14, Z18, Z13
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z9, K1
+	VBLENDMPS    Z13, Z14, K1, Z19
+	VBLENDMPS    Z14, Z13, K1, Z20
+	VMAXPS       sigmoidconsts<>+832(SB), Z9, Z13
+	VFNMADD231PS Z10, Z9, Z13
+	VADDPS       Z16, Z13, Z13
+	VMULPS       Z10, Z20, Z9
+	VFMADD231PS  Z12, Z19, Z9
+	VBROADCASTSS gamma+88(FP), Z14
+	CMPQ         DI, $0x01
+	JEQ          pow1_392
+	CMPQ         DI, $0x02
+	JEQ          pow2_394
+	CMPQ         DI, $0x03
+	JEQ          powg_393
+	VMOVUPS      sigmoidconsts<>+640(SB), Z14
+	JMP          powd_395
+
+pow1_392:
+	VMOVAPS Z9, Z14
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z9, K1
+	VXORPS  Z14, Z14, K1, Z14
+	JMP     powd_395
+
+pow2_394:
+	VMULPS Z9, Z9, Z14
+	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z9, K1
+	VXORPS Z14, Z14, K1, Z14
+	JMP    powd_395
+
+powg_393:
+	VGETEXPPS    Z9, Z16
+	VADDPS       sigmoidconsts<>+640(SB), Z16, Z16
+	VGETMANTPS   $0x02, Z9, Z15
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z15, K1
+	VSUBPS       sigmoidconsts<>+640(SB), Z15, Z17
+	VADDPS       Z15, Z15, Z18
+	VSUBPS       sigmoidconsts<>+640(SB), Z18, Z18
+	VBLENDMPS    Z18, Z17, K1, Z15
+	VSUBPS       sigmoidconsts<>+640(SB), Z16, K1, Z16
+	VMULPS       Z15, Z15, Z17
+	VMOVUPS      sigmoidconsts<>+1152(SB), Z18
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Z15, Z18
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z15, Z18
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z15, Z18
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z15, Z18
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z15, Z18
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z15, Z18
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z15, Z18
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z15, Z18
+	VMULPS       Z15, Z18, Z18
+	VMULPS       Z17, Z18, Z18
+	VFMADD231PS  sigmoidconsts<>+192(SB), Z16, Z18
+	VFNMADD231PS sigmoidconsts<>+320(SB), Z17, Z18
+	VADDPS       Z18, Z15, Z18
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z16, Z18
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z9, K1
+	VMOVUPS      Z9, K1, Z18
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z9, K1
+	VMOVUPS      sigmoidconsts<>+1984(SB), K1, Z18
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z9, K1
+	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z18
+	VMULPS       Z14, Z18, Z18
+	VMULPS       sigmoidconsts<>+64(SB), Z18, Z14
+	VRNDSCALEPS  $0x00, Z14, Z14
+	VMOVAPS      Z18, Z15
+	VFNMADD231PS sigmoidconsts<>+128(SB), Z14, Z15
+	VFNMADD231PS sigmoidconsts<>+192(SB), Z14, Z15
+	VMULPS       Z15, Z15, Z16
+	VMOVUPS      sigmoidconsts<>+256(SB), Z17
+	VFMADD213PS  sigmoidconsts<>+320(SB), Z15, Z17
+	VMOVUPS      sigmoidconsts<>+384(SB), Z23
+	VFMADD213PS  sigmoidconsts<>+448(SB), Z15, Z23
+	VMOVUPS      sigmoidconsts<>+512(SB), Z24
+	VFMADD213PS  sigmoidconsts<>+576(SB), Z15, Z24
+	VFMADD213PS  Z23, Z16, Z24
+	VFMADD213PS  Z17, Z16, Z24
+	VFMADD213PS  Z15, Z16, Z24
+	VADDPS       sigmoidconsts<>+640(SB), Z24, Z24
+	VSCALEFPS    Z14, Z24, Z24
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z18, K1
+	VXORPS       Z24, Z24, K1, Z24
+	VCMPPS       $0x0e, sigmoidconsts<>+2560(SB), Z18, K1
+	VMOVUPS      sigmoidconsts<>+1920(SB), K1, Z24
+	VMOVAPS      Z24, Z14
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z9, K1
+	VXORPS       Z14, Z14, K1, Z14
+
+powd_395:
+	VMULPS       Z14, Z13, Z13
+	TESTQ        $0x00000100, SI
+	JZ           noflag_396
+	VBROADCASTSS alpha+84(FP), Z9
+	VMOVUPS      sigmoidconsts<>+640(SB), Z14
+	VSUBPS       Z9, Z14, Z14
+	VMULPS       Z12, Z14, Z14
+	VFMADD231PS  Z10, Z9, Z14
+	VMULPS       Z14, Z13, Z13
+
+noflag_396:
+	VMULPS Z11, Z13, Z13
+	VADDPS Z13, Z7, Z7
+
+noflag_391:
+noflag_389:
 	ADDQ $0x00000040, AX
 	ADDQ $0x00000040, CX
-	SUBQ $0x00000010, DX
-	JMP  loop_487
+	ADDQ $0x00000040, DX
+	SUBQ $0x00000010, BX
+	JMP  loop_382
 
-tail_488:
-	TESTQ       DX, DX
-	JZ          done_489
-	MOVL        $0x0000ffff, SI
-	BZHIL       DX, SI, SI
-	KMOVW       SI, K1
-	VMOVUPS.Z   (AX), K1, Z8
-	VMOVUPS.Z   (CX), K1, Z9
-	TESTQ       $0x0000001c, BX
-	JZ          noflag_495
-	VMOVAPS     Z8, Z10
-	VMOVAPS.Z   Z10, K1, Z10
-	TESTQ       $0x00000004, BX
-	JZ          noflag_496
-	VADDPS      Z10, Z0, Z0
-	VFMADD231PS Z10, Z9, Z1
-	VADDPS      Z9, Z2, Z2
+tail_383:
+	TESTQ        BX, BX
+	JZ           done_384
+	MOVL         $0x0000ffff, R8
+	BZHIL        BX, R8, R8
+	KMOVW        R8, K1
+	VMOVUPS.Z    (AX), K1, Z9
+	VMOVUPS.Z    (CX), K1, Z10
+	VPMAXUD      Z10, Z3, Z3
+	VMOVUPS.Z    (DX), K1, Z11
+	VORPS        sigmoidconsts<>+0(SB), Z9, Z12
+	VMULPS       sigmoidconsts<>+64(SB), Z12, Z13
+	VRNDSCALEPS  $0x00, Z13, Z13
+	VMOVAPS      Z12, Z14
+	VFNMADD231PS sigmoidconsts<>+128(SB), Z13, Z14
+	VFNMADD231PS sigmoidconsts<>+192(SB), Z13, Z14
+	VMULPS       Z14, Z14, Z15
+	VMOVUPS      sigmoidconsts<>+256(SB), Z16
+	VFMADD213PS  sigmoidconsts<>+320(SB), Z14, Z16
+	VMOVUPS      sigmoidconsts<>+384(SB), Z17
+	VFMADD213PS  sigmoidconsts<>+448(SB), Z14, Z17
+	VMOVUPS      sigmoidconsts<>+512(SB), Z18
+	VFMADD213PS  sigmoidconsts<>+576(SB), Z14, Z18
+	VFMADD213PS  Z17, Z15, Z18
+	VFMADD213PS  Z16, Z15, Z18
+	VFMADD213PS  Z14, Z15, Z18
+	VADDPS       sigmoidconsts<>+640(SB), Z18, Z18
+	VSCALEFPS    Z13, Z18, Z18
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z12, K2
+	VXORPS       Z18, Z18, K2, Z18
+	TESTQ        $0x0000001c, SI
+	JZ           noflag_397
+	VADDPS       sigmoidconsts<>+640(SB), Z18, Z13
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z9, K2
+	VMOVUPS      sigmoidconsts<>+640(SB), Z12
+	VMOVUPS      Z18, K2, Z12
+	VDIVPS       Z13, Z12, Z12
+	VMOVAPS.Z    Z12, K1, Z12
+	VMULPS       Z11, Z12, Z13
+	VMULPS       Z11, Z10, Z14
+	TESTQ        $0x00000004, SI
+	JZ           noflag_398
+	VADDPS       Z13, Z0, Z0
+	VFMADD231PS  Z13, Z10, Z1
+	VADDPS       Z14, Z2, Z2
 
-noflag_496:
-	TESTQ       $0x00000008, BX
-	JZ          noflag_497
-	VFMADD231PS Z10, Z10, Z3
-	VFMADD231PS Z9, Z9, Z4
+noflag_398:
+	TESTQ       $0x00000008, SI
+	JZ          noflag_399
+	VFMADD231PS Z13, Z12, Z4
+	VFMADD231PS Z14, Z10, Z5
 
-noflag_497:
-	TESTQ     $0x00000010, BX
-	JZ        noflag_498
-	VSUBPS    Z9, Z10, Z10
-	VANDPS    sigmoidconsts<>+896(SB), Z10, Z10
-	VMOVAPS.Z Z10, K1, Z10
-	VADDPS    Z10, Z7, Z7
+noflag_399:
+	TESTQ     $0x00000010, SI
+	JZ        noflag_400
+	VSUBPS    Z10, Z12, Z12
+	VANDPS    sigmoidconsts<>+896(SB), Z12, Z12
+	VMULPS    Z11, Z12, Z12
+	VMOVAPS.Z Z12, K1, Z12
+	VADDPS    Z12, Z8, Z8
 
-noflag_498:
-noflag_495:
-	TESTQ        $0x00000001, BX
-	JZ           noflag_499
-	VMOVUPS      sigmoidconsts<>+2432(SB), Z10
-	VGETEXPPS    Z8, Z12
-	VADDPS       sigmoidconsts<>+640(SB), Z12, Z12
-	VGETMANTPS   $0x02, Z8, Z11
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z11, K2
-	VSUBPS       sigmoidconsts<>+640(SB), Z11, Z13
-	VADDPS       Z11, Z11, Z14
-	VSUBPS       sigmoidconsts<>+640(SB), Z14, Z14
-	VBLENDMPS    Z14, Z13, K2, Z11
-	VSUBPS       sigmoidconsts<>+640(SB), Z12, K2, Z12
-	VMULPS       Z11, Z11, Z13
-	VMOVUPS      sigmoidconsts<>+1152(SB), Z14
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Z11, Z14
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Z11, Z14
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Z11, Z14
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Z11, Z14
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Z11, Z14
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Z11, Z14
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Z11, Z14
-	VFMADD213PS  sigmoidconsts<>+1664(SB), Z11, Z14
-	VMULPS       Z11, Z14, Z14
-	VMULPS       Z13, Z14, Z14
-	VFMADD231PS  sigmoidconsts<>+192(SB), Z12, Z14
-	VFNMADD231PS sigmoidconsts<>+320(SB), Z13, Z14
-	VADDPS       Z14, Z11, Z14
-	VFMADD231PS  sigmoidconsts<>+128(SB), Z12, Z14
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z8, K2
-	VMOVUPS      Z8, K2, Z14
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z8, K2
-	VMOVUPS      sigmoidconsts<>+1984(SB), K2, Z14
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z8, K2
-	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z14
-	VMAXPS       Z14, Z10, Z14
-	VMOVUPS      sigmoidconsts<>+640(SB), Z11
-	VSUBPS       Z8, Z11, Z11
-	VGETEXPPS    Z11, Z12
-	VADDPS       sigmoidconsts<>+640(SB), Z12, Z12
-	VGETMANTPS   $0x02, Z11, Z8
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z8, K2
-	VSUBPS       sigmoidconsts<>+640(SB), Z8, Z13
-	VADDPS       Z8, Z8, Z15
-	VSUBPS       sigmoidconsts<>+640(SB), Z15, Z15
-	VBLENDMPS    Z15, Z13, K2, Z8
-	VSUBPS       sigmoidconsts<>+640(SB), Z12, K2, Z12
-	VMULPS       Z8, Z8, Z13
-	VMOVUPS      sigmoidconsts<>+1152(SB), Z15
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Z8, Z15
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Z8, Z15
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Z8, Z15
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Z8, Z15
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Z8, Z15
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Z8, Z15
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Z8, Z15
-	VFMADD213PS  sigmoidconsts<>+1664(SB), Z8, Z15
-	VMULPS       Z8, Z15, Z15
-	VMULPS       Z13, Z15, Z15
-	VFMADD231PS  sigmoidconsts<>+192(SB), Z12, Z15
-	VFNMADD231PS sigmoidconsts<>+320(SB), Z13, Z15
-	VADDPS       Z15, Z8, Z15
-	VFMADD231PS  sigmoidconsts<>+128(SB), Z12, Z15
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z11, K2
-	VMOVUPS      Z11, K2, Z15
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z11, K2
-	VMOVUPS      sigmoidconsts<>+1984(SB), K2, Z15
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z11, K2
-	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z15
-	VMAXPS       Z15, Z10, Z15
-	VMOVUPS      sigmoidconsts<>+640(SB), Z8
-	VSUBPS       Z9, Z8, Z8
-	VMULPS       Z8, Z15, Z15
-	VBROADCASTSS pw+56(FP), Z8
-	VMULPS       Z9, Z8, Z8
-	VFMADD231PS  Z14, Z8, Z15
-	VXORPS       sigmoidconsts<>+0(SB), Z15, Z15
-	VMOVAPS.Z    Z15, K1, Z15
-	VADDPS       Z15, Z5, Z5
+noflag_400:
+noflag_397:
+	TESTQ        $0x00000003, SI
+	JZ           noflag_401
+	VADDPS       sigmoidconsts<>+640(SB), Z18, Z12
+	VGETEXPPS    Z12, Z14
+	VADDPS       sigmoidconsts<>+640(SB), Z14, Z14
+	VGETMANTPS   $0x02, Z12, Z13
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z13, K2
+	VSUBPS       sigmoidconsts<>+640(SB), Z13, Z15
+	VADDPS       Z13, Z13, Z16
+	VSUBPS       sigmoidconsts<>+640(SB), Z16, Z16
+	VBLENDMPS    Z16, Z15, K2, Z13
+	VSUBPS       sigmoidconsts<>+640(SB), Z14, K2, Z14
+	VMULPS       Z13, Z13, Z15
+	VMOVUPS      sigmoidconsts<>+1152(SB), Z16
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Z13, Z16
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z13, Z16
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z13, Z16
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z13, Z16
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z13, Z16
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z13, Z16
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z13, Z16
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z13, Z16
+	VMULPS       Z13, Z16, Z16
+	VMULPS       Z15, Z16, Z16
+	VFMADD231PS  sigmoidconsts<>+192(SB), Z14, Z16
+	VFNMADD231PS sigmoidconsts<>+320(SB), Z15, Z16
+	VADDPS       Z16, Z13, Z16
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z14, Z16
+	VCMPPS       $0x03, Z12, Z12, K2
+	VMOVUPS      Z12, K2, Z16
+	VSUBPS       sigmoidconsts<>+640(SB), Z12, Z13
+	VSUBPS       Z13, Z18, Z13
+	VDIVPS       Z12, Z13, Z13
+	VADDPS       Z13, Z16, Z16
+	VMOVUPS      sigmoidconsts<>+640(SB), Z12
+	VSUBPS       Z10, Z12, Z12
+	TESTQ        $0x00000001, SI
+	JZ           noflag_402
+	VBROADCASTSS pw+80(FP), Z13
+	VMULPS       Z10, Z13, Z13
+	VXORPS       sigmoidconsts<>+0(SB), Z9, Z14
+	VMAXPS       sigmoidconsts<>+832(SB), Z14, Z14
+	VADDPS       Z16, Z14, Z14
+	VMULPS       Z14, Z13, Z13
+	VMAXPS       sigmoidconsts<>+832(SB), Z9, Z14
+	VADDPS       Z16, Z14, Z14
+	VFMADD231PS  Z14, Z12, Z13
+	VMULPS       Z11, Z13, Z13
+	VMOVAPS.Z    Z13, K1, Z13
+	VADDPS       Z13, Z6, Z6
 
-noflag_499:
-done_489:
-	MOVQ          out_base+80(FP), AX
+noflag_402:
+	TESTQ        $0x00000002, SI
+	JZ           noflag_403
+	VADDPS       sigmoidconsts<>+640(SB), Z18, Z13
+	VMOVUPS      sigmoidconsts<>+640(SB), Z14
+	VDIVPS       Z13, Z14, Z14
+	VMULPS       Z14, Z18, Z13
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z9, K2
+	VBLENDMPS    Z13, Z14, K2, Z21
+	VBLENDMPS    Z14, Z13, K2, Z22
+	VMAXPS       sigmoidconsts<>+832(SB), Z9, Z13
+	VFNMADD231PS Z10, Z9, Z13
+	VADDPS       Z16, Z13, Z13
+	VMULPS       Z10, Z22, Z9
+	VFMADD231PS  Z12, Z21, Z9
+	VBROADCASTSS gamma+88(FP), Z14
+	CMPQ         DI, $0x01
+	JEQ          pow1_404
+	CMPQ         DI, $0x02
+	JEQ          pow2_406
+	CMPQ         DI, $0x03
+	JEQ          powg_405
+	VMOVUPS      sigmoidconsts<>+640(SB), Z14
+	JMP          powd_407
+
+pow1_404:
+	VMOVAPS Z9, Z14
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z9, K2
+	VXORPS  Z14, Z14, K2, Z14
+	JMP     powd_407
+
+pow2_406:
+	VMULPS Z9, Z9, Z14
+	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z9, K2
+	VXORPS Z14, Z14, K2, Z14
+	JMP    powd_407
+
+powg_405:
+	VGETEXPPS    Z9, Z16
+	VADDPS       sigmoidconsts<>+640(SB), Z16, Z16
+	VGETMANTPS   $0x02, Z9, Z15
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z15, K2
+	VSUBPS       sigmoidconsts<>+640(SB), Z15, Z17
+	VADDPS       Z15, Z15, Z18
+	VSUBPS       sigmoidconsts<>+640(SB), Z18, Z18
+	VBLENDMPS    Z18, Z17, K2, Z15
+	VSUBPS       sigmoidconsts<>+640(SB), Z16, K2, Z16
+	VMULPS       Z15, Z15, Z17
+	VMOVUPS      sigmoidconsts<>+1152(SB), Z18
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Z15, Z18
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z15, Z18
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z15, Z18
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z15, Z18
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z15, Z18
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z15, Z18
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z15, Z18
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z15, Z18
+	VMULPS       Z15, Z18, Z18
+	VMULPS       Z17, Z18, Z18
+	VFMADD231PS  sigmoidconsts<>+192(SB), Z16, Z18
+	VFNMADD231PS sigmoidconsts<>+320(SB), Z17, Z18
+	VADDPS       Z18, Z15, Z18
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z16, Z18
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z9, K2
+	VMOVUPS      Z9, K2, Z18
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z9, K2
+	VMOVUPS      sigmoidconsts<>+1984(SB), K2, Z18
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z9, K2
+	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z18
+	VMULPS       Z14, Z18, Z18
+	VMULPS       sigmoidconsts<>+64(SB), Z18, Z14
+	VRNDSCALEPS  $0x00, Z14, Z14
+	VMOVAPS      Z18, Z15
+	VFNMADD231PS sigmoidconsts<>+128(SB), Z14, Z15
+	VFNMADD231PS sigmoidconsts<>+192(SB), Z14, Z15
+	VMULPS       Z15, Z15, Z16
+	VMOVUPS      sigmoidconsts<>+256(SB), Z17
+	VFMADD213PS  sigmoidconsts<>+320(SB), Z15, Z17
+	VMOVUPS      sigmoidconsts<>+384(SB), Z19
+	VFMADD213PS  sigmoidconsts<>+448(SB), Z15, Z19
+	VMOVUPS      sigmoidconsts<>+512(SB), Z20
+	VFMADD213PS  sigmoidconsts<>+576(SB), Z15, Z20
+	VFMADD213PS  Z19, Z16, Z20
+	VFMADD213PS  Z17, Z16, Z20
+	VFMADD213PS  Z15, Z16, Z20
+	VADDPS       sigmoidconsts<>+640(SB), Z20, Z20
+	VSCALEFPS    Z14, Z20, Z20
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z18, K2
+	VXORPS       Z20, Z20, K2, Z20
+	VCMPPS       $0x0e, sigmoidconsts<>+2560(SB), Z18, K2
+	VMOVUPS      sigmoidconsts<>+1920(SB), K2, Z20
+	VMOVAPS      Z20, Z14
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z9, K2
+	VXORPS       Z14, Z14, K2, Z14
+
+powd_407:
+	VMULPS       Z14, Z13, Z13
+	TESTQ        $0x00000100, SI
+	JZ           noflag_408
+	VBROADCASTSS alpha+84(FP), Z9
+	VMOVUPS      sigmoidconsts<>+640(SB), Z14
+	VSUBPS       Z9, Z14, Z14
+	VMULPS       Z12, Z14, Z14
+	VFMADD231PS  Z10, Z9, Z14
+	VMULPS       Z14, Z13, Z13
+
+noflag_408:
+	VMULPS    Z11, Z13, Z13
+	VMOVAPS.Z Z13, K1, Z13
+	VADDPS    Z13, Z7, Z7
+
+noflag_403:
+noflag_401:
+done_384:
+	MOVQ          out_base+104(FP), AX
 	VMOVAPS       Z0, Z0
-	VEXTRACTF64X4 $0x01, Z0, Y8
-	VADDPS        Y8, Y0, Y8
-	VEXTRACTF128  $0x01, Y8, X0
-	VADDPS        X0, X8, X0
-	VMOVHLPS      X0, X0, X8
-	VADDPS        X8, X0, X0
-	VMOVSHDUP     X0, X8
-	VADDSS        X8, X0, X0
+	VEXTRACTF64X4 $0x01, Z0, Y9
+	VADDPS        Y9, Y0, Y9
+	VEXTRACTF128  $0x01, Y9, X0
+	VADDPS        X0, X9, X0
+	VMOVHLPS      X0, X0, X9
+	VADDPS        X9, X0, X0
+	VMOVSHDUP     X0, X9
+	VADDSS        X9, X0, X0
 	VMOVSS        X0, (AX)
 	VMOVAPS       Z1, Z0
 	VEXTRACTF64X4 $0x01, Z0, Y1
@@ -11476,16 +9725,6 @@ done_489:
 	VMOVSHDUP     X0, X1
 	VADDSS        X1, X0, X0
 	VMOVSS        X0, 8(AX)
-	VMOVAPS       Z3, Z0
-	VEXTRACTF64X4 $0x01, Z0, Y1
-	VADDPS        Y1, Y0, Y1
-	VEXTRACTF128  $0x01, Y1, X0
-	VADDPS        X0, X1, X0
-	VMOVHLPS      X0, X0, X1
-	VADDPS        X1, X0, X0
-	VMOVSHDUP     X0, X1
-	VADDSS        X1, X0, X0
-	VMOVSS        X0, 12(AX)
 	VMOVAPS       Z4, Z0
 	VEXTRACTF64X4 $0x01, Z0, Y1
 	VADDPS        Y1, Y0, Y1
@@ -11495,7 +9734,7 @@ done_489:
 	VADDPS        X1, X0, X0
 	VMOVSHDUP     X0, X1
 	VADDSS        X1, X0, X0
-	VMOVSS        X0, 16(AX)
+	VMOVSS        X0, 12(AX)
 	VMOVAPS       Z5, Z0
 	VEXTRACTF64X4 $0x01, Z0, Y1
 	VADDPS        Y1, Y0, Y1
@@ -11505,7 +9744,7 @@ done_489:
 	VADDPS        X1, X0, X0
 	VMOVSHDUP     X0, X1
 	VADDSS        X1, X0, X0
-	VMOVSS        X0, 20(AX)
+	VMOVSS        X0, 16(AX)
 	VMOVAPS       Z6, Z0
 	VEXTRACTF64X4 $0x01, Z0, Y1
 	VADDPS        Y1, Y0, Y1
@@ -11515,7 +9754,7 @@ done_489:
 	VADDPS        X1, X0, X0
 	VMOVSHDUP     X0, X1
 	VADDSS        X1, X0, X0
-	VMOVSS        X0, 24(AX)
+	VMOVSS        X0, 20(AX)
 	VMOVAPS       Z7, Z0
 	VEXTRACTF64X4 $0x01, Z0, Y1
 	VADDPS        Y1, Y0, Y1
@@ -11525,414 +9764,8 @@ done_489:
 	VADDPS        X1, X0, X0
 	VMOVSHDUP     X0, X1
 	VADDSS        X1, X0, X0
-	VMOVSS        X0, 28(AX)
-	VZEROUPPER
-	RET
-
-// func sigmoidGradPAVX512(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int)
-// Requires: AVX, AVX512DQ, AVX512F, BMI2
-TEXT ·sigmoidGradPAVX512(SB), NOSPLIT, $0-136
-	MOVQ x_base+0(FP), AX
-	MOVQ y_base+24(FP), CX
-	MOVQ dst_base+48(FP), DX
-	MOVQ x_len+8(FP), BX
-	MOVQ flags+72(FP), SI
-
-loop_500:
-	CMPQ         BX, $0x00000010
-	JB           tail_501
-	VMOVUPS      (AX), Z0
-	VMOVUPS      (CX), Z1
-	VXORPS       Z2, Z2, Z2
-	TESTQ        $0x00000004, SI
-	JZ           noflag_503
-	VBROADCASTSS a+80(FP), Z3
-	VMULPS       Z1, Z3, Z3
-	VBROADCASTSS b+84(FP), Z4
-	VADDPS       Z4, Z3, Z3
-	VBROADCASTSS e+88(FP), Z4
-	VFMADD231PS  Z0, Z4, Z3
-	TESTQ        $0x00000010, SI
-	JZ           noflag_504
-	VXORPS       Z4, Z4, Z4
-	VCMPPS       $0x0e, Z1, Z0, K1
-	VMOVUPS      sigmoidconsts<>+640(SB), K1, Z4
-	VCMPPS       $0x01, Z1, Z0, K1
-	VMOVUPS      sigmoidconsts<>+2304(SB), K1, Z4
-	VBROADCASTSS d+92(FP), Z5
-	VFMADD231PS  Z4, Z5, Z3
-
-noflag_504:
-	VADDPS Z3, Z2, Z2
-
-noflag_503:
-	TESTQ        $0x00000001, SI
-	JZ           noflag_505
-	VMOVUPS      sigmoidconsts<>+640(SB), Z3
-	VSUBPS       Z0, Z3, Z3
-	VMOVUPS      sigmoidconsts<>+640(SB), Z4
-	VSUBPS       Z1, Z4, Z4
-	VMULPS       Z4, Z0, Z4
-	VBROADCASTSS pw+100(FP), Z5
-	VMULPS       Z1, Z5, Z5
-	VFNMADD231PS Z3, Z5, Z4
-	VMULPS       Z3, Z0, Z0
-	VMOVUPS      sigmoidconsts<>+2496(SB), Z1
-	VMAXPS       Z0, Z1, Z0
-	VDIVPS       Z0, Z4, Z4
-	VBROADCASTSS bceScale+96(FP), Z0
-	VFMADD231PS  Z0, Z4, Z2
-
-noflag_505:
-	VMOVUPS Z2, (DX)
-	ADDQ    $0x00000040, AX
-	ADDQ    $0x00000040, CX
-	ADDQ    $0x00000040, DX
-	SUBQ    $0x00000010, BX
-	JMP     loop_500
-
-tail_501:
-	TESTQ        BX, BX
-	JZ           done_502
-	MOVL         $0x0000ffff, DI
-	BZHIL        BX, DI, DI
-	KMOVW        DI, K1
-	VMOVUPS.Z    (AX), K1, Z0
-	VMOVUPS.Z    (CX), K1, Z1
-	VXORPS       Z2, Z2, Z2
-	TESTQ        $0x00000004, SI
-	JZ           noflag_506
-	VBROADCASTSS a+80(FP), Z3
-	VMULPS       Z1, Z3, Z3
-	VBROADCASTSS b+84(FP), Z4
-	VADDPS       Z4, Z3, Z3
-	VBROADCASTSS e+88(FP), Z4
-	VFMADD231PS  Z0, Z4, Z3
-	TESTQ        $0x00000010, SI
-	JZ           noflag_507
-	VXORPS       Z4, Z4, Z4
-	VCMPPS       $0x0e, Z1, Z0, K2
-	VMOVUPS      sigmoidconsts<>+640(SB), K2, Z4
-	VCMPPS       $0x01, Z1, Z0, K2
-	VMOVUPS      sigmoidconsts<>+2304(SB), K2, Z4
-	VBROADCASTSS d+92(FP), Z5
-	VFMADD231PS  Z4, Z5, Z3
-
-noflag_507:
-	VADDPS Z3, Z2, Z2
-
-noflag_506:
-	TESTQ        $0x00000001, SI
-	JZ           noflag_508
-	VMOVUPS      sigmoidconsts<>+640(SB), Z3
-	VSUBPS       Z0, Z3, Z3
-	VMOVUPS      sigmoidconsts<>+640(SB), Z4
-	VSUBPS       Z1, Z4, Z4
-	VMULPS       Z4, Z0, Z4
-	VBROADCASTSS pw+100(FP), Z5
-	VMULPS       Z1, Z5, Z5
-	VFNMADD231PS Z3, Z5, Z4
-	VMULPS       Z3, Z0, Z0
-	VMOVUPS      sigmoidconsts<>+2496(SB), Z1
-	VMAXPS       Z0, Z1, Z0
-	VDIVPS       Z0, Z4, Z4
-	VBROADCASTSS bceScale+96(FP), Z0
-	VFMADD231PS  Z0, Z4, Z2
-
-noflag_508:
-	VMOVUPS Z2, K1, (DX)
-
-done_502:
-	VZEROUPPER
-	RET
-
-// func sigmoidFusedPAVX512(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32)
-// Requires: AVX, AVX512DQ, AVX512F, BMI2
-TEXT ·sigmoidFusedPAVX512(SB), NOSPLIT, $0-168
-	MOVQ   x_base+0(FP), AX
-	MOVQ   y_base+24(FP), CX
-	MOVQ   dst_base+48(FP), DX
-	MOVQ   x_len+8(FP), BX
-	MOVQ   flags+72(FP), SI
-	VXORPS Z0, Z0, Z0
-	VXORPS Z1, Z1, Z1
-
-loop_509:
-	CMPQ         BX, $0x00000010
-	JB           tail_510
-	VMOVUPS      (AX), Z2
-	VMOVUPS      (CX), Z3
-	TESTQ        $0x00000001, sflags+136(FP)
-	JZ           noflag_512
-	VMOVUPS      sigmoidconsts<>+2432(SB), Z4
-	VGETEXPPS    Z2, Z6
-	VADDPS       sigmoidconsts<>+640(SB), Z6, Z6
-	VGETMANTPS   $0x02, Z2, Z5
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z5, K1
-	VSUBPS       sigmoidconsts<>+640(SB), Z5, Z7
-	VADDPS       Z5, Z5, Z8
-	VSUBPS       sigmoidconsts<>+640(SB), Z8, Z8
-	VBLENDMPS    Z8, Z7, K1, Z5
-	VSUBPS       sigmoidconsts<>+640(SB), Z6, K1, Z6
-	VMULPS       Z5, Z5, Z7
-	VMOVUPS      sigmoidconsts<>+1152(SB), Z8
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Z5, Z8
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Z5, Z8
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Z5, Z8
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Z5, Z8
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Z5, Z8
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Z5, Z8
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Z5, Z8
-	VFMADD213PS  sigmoidconsts<>+1664(SB), Z5, Z8
-	VMULPS       Z5, Z8, Z8
-	VMULPS       Z7, Z8, Z8
-	VFMADD231PS  sigmoidconsts<>+192(SB), Z6, Z8
-	VFNMADD231PS sigmoidconsts<>+320(SB), Z7, Z8
-	VADDPS       Z8, Z5, Z8
-	VFMADD231PS  sigmoidconsts<>+128(SB), Z6, Z8
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z2, K1
-	VMOVUPS      Z2, K1, Z8
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z2, K1
-	VMOVUPS      sigmoidconsts<>+1984(SB), K1, Z8
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z2, K1
-	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z8
-	VMAXPS       Z8, Z4, Z8
-	VMOVUPS      sigmoidconsts<>+640(SB), Z5
-	VSUBPS       Z2, Z5, Z5
-	VGETEXPPS    Z5, Z7
-	VADDPS       sigmoidconsts<>+640(SB), Z7, Z7
-	VGETMANTPS   $0x02, Z5, Z6
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z6, K1
-	VSUBPS       sigmoidconsts<>+640(SB), Z6, Z9
-	VADDPS       Z6, Z6, Z10
-	VSUBPS       sigmoidconsts<>+640(SB), Z10, Z10
-	VBLENDMPS    Z10, Z9, K1, Z6
-	VSUBPS       sigmoidconsts<>+640(SB), Z7, K1, Z7
-	VMULPS       Z6, Z6, Z9
-	VMOVUPS      sigmoidconsts<>+1152(SB), Z10
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Z6, Z10
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Z6, Z10
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Z6, Z10
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Z6, Z10
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Z6, Z10
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Z6, Z10
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Z6, Z10
-	VFMADD213PS  sigmoidconsts<>+1664(SB), Z6, Z10
-	VMULPS       Z6, Z10, Z10
-	VMULPS       Z9, Z10, Z10
-	VFMADD231PS  sigmoidconsts<>+192(SB), Z7, Z10
-	VFNMADD231PS sigmoidconsts<>+320(SB), Z9, Z10
-	VADDPS       Z10, Z6, Z10
-	VFMADD231PS  sigmoidconsts<>+128(SB), Z7, Z10
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z5, K1
-	VMOVUPS      Z5, K1, Z10
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z5, K1
-	VMOVUPS      sigmoidconsts<>+1984(SB), K1, Z10
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z5, K1
-	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z10
-	VMAXPS       Z10, Z4, Z10
-	VMOVUPS      sigmoidconsts<>+640(SB), Z4
-	VSUBPS       Z3, Z4, Z4
-	VMULPS       Z4, Z10, Z10
-	VBROADCASTSS pw+100(FP), Z4
-	VMULPS       Z3, Z4, Z4
-	VFMADD231PS  Z8, Z4, Z10
-	VXORPS       sigmoidconsts<>+0(SB), Z10, Z10
-	VADDPS       Z10, Z0, Z0
-
-noflag_512:
-	VXORPS       Z4, Z4, Z4
-	TESTQ        $0x00000004, SI
-	JZ           noflag_513
-	VBROADCASTSS a+80(FP), Z5
-	VMULPS       Z3, Z5, Z5
-	VBROADCASTSS b+84(FP), Z6
-	VADDPS       Z6, Z5, Z5
-	VBROADCASTSS e+88(FP), Z6
-	VFMADD231PS  Z2, Z6, Z5
-	TESTQ        $0x00000010, SI
-	JZ           noflag_514
-	VXORPS       Z6, Z6, Z6
-	VCMPPS       $0x0e, Z3, Z2, K1
-	VMOVUPS      sigmoidconsts<>+640(SB), K1, Z6
-	VCMPPS       $0x01, Z3, Z2, K1
-	VMOVUPS      sigmoidconsts<>+2304(SB), K1, Z6
-	VBROADCASTSS d+92(FP), Z7
-	VFMADD231PS  Z6, Z7, Z5
-
-noflag_514:
-	VADDPS Z5, Z4, Z4
-
-noflag_513:
-	TESTQ        $0x00000001, SI
-	JZ           noflag_515
-	VMOVUPS      sigmoidconsts<>+640(SB), Z5
-	VSUBPS       Z2, Z5, Z5
-	VMOVUPS      sigmoidconsts<>+640(SB), Z6
-	VSUBPS       Z3, Z6, Z6
-	VMULPS       Z6, Z2, Z6
-	VBROADCASTSS pw+100(FP), Z7
-	VMULPS       Z3, Z7, Z7
-	VFNMADD231PS Z5, Z7, Z6
-	VMULPS       Z5, Z2, Z2
-	VMOVUPS      sigmoidconsts<>+2496(SB), Z3
-	VMAXPS       Z2, Z3, Z2
-	VDIVPS       Z2, Z6, Z6
-	VBROADCASTSS bceScale+96(FP), Z2
-	VFMADD231PS  Z2, Z6, Z4
-
-noflag_515:
-	VMOVUPS Z4, (DX)
-	ADDQ    $0x00000040, AX
-	ADDQ    $0x00000040, CX
-	ADDQ    $0x00000040, DX
-	SUBQ    $0x00000010, BX
-	JMP     loop_509
-
-tail_510:
-	TESTQ        BX, BX
-	JZ           done_511
-	MOVL         $0x0000ffff, DI
-	BZHIL        BX, DI, DI
-	KMOVW        DI, K1
-	VMOVUPS.Z    (AX), K1, Z2
-	VMOVUPS.Z    (CX), K1, Z3
-	TESTQ        $0x00000001, sflags+136(FP)
-	JZ           noflag_516
-	VMOVUPS      sigmoidconsts<>+2432(SB), Z4
-	VGETEXPPS    Z2, Z6
-	VADDPS       sigmoidconsts<>+640(SB), Z6, Z6
-	VGETMANTPS   $0x02, Z2, Z5
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z5, K2
-	VSUBPS       sigmoidconsts<>+640(SB), Z5, Z7
-	VADDPS       Z5, Z5, Z8
-	VSUBPS       sigmoidconsts<>+640(SB), Z8, Z8
-	VBLENDMPS    Z8, Z7, K2, Z5
-	VSUBPS       sigmoidconsts<>+640(SB), Z6, K2, Z6
-	VMULPS       Z5, Z5, Z7
-	VMOVUPS      sigmoidconsts<>+1152(SB), Z8
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Z5, Z8
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Z5, Z8
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Z5, Z8
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Z5, Z8
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Z5, Z8
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Z5, Z8
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Z5, Z8
-	VFMADD213PS  sigmoidconsts<>+1664(SB), Z5, Z8
-	VMULPS       Z5, Z8, Z8
-	VMULPS       Z7, Z8, Z8
-	VFMADD231PS  sigmoidconsts<>+192(SB), Z6, Z8
-	VFNMADD231PS sigmoidconsts<>+320(SB), Z7, Z8
-	VADDPS       Z8, Z5, Z8
-	VFMADD231PS  sigmoidconsts<>+128(SB), Z6, Z8
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z2, K2
-	VMOVUPS      Z2, K2, Z8
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z2, K2
-	VMOVUPS      sigmoidconsts<>+1984(SB), K2, Z8
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z2, K2
-	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z8
-	VMAXPS       Z8, Z4, Z8
-	VMOVUPS      sigmoidconsts<>+640(SB), Z5
-	VSUBPS       Z2, Z5, Z5
-	VGETEXPPS    Z5, Z7
-	VADDPS       sigmoidconsts<>+640(SB), Z7, Z7
-	VGETMANTPS   $0x02, Z5, Z6
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z6, K2
-	VSUBPS       sigmoidconsts<>+640(SB), Z6, Z9
-	VADDPS       Z6, Z6, Z10
-	VSUBPS       sigmoidconsts<>+640(SB), Z10, Z10
-	VBLENDMPS    Z10, Z9, K2, Z6
-	VSUBPS       sigmoidconsts<>+640(SB), Z7, K2, Z7
-	VMULPS       Z6, Z6, Z9
-	VMOVUPS      sigmoidconsts<>+1152(SB), Z10
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Z6, Z10
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Z6, Z10
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Z6, Z10
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Z6, Z10
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Z6, Z10
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Z6, Z10
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Z6, Z10
-	VFMADD213PS  sigmoidconsts<>+1664(SB), Z6, Z10
-	VMULPS       Z6, Z10, Z10
-	VMULPS       Z9, Z10, Z10
-	VFMADD231PS  sigmoidconsts<>+192(SB), Z7, Z10
-	VFNMADD231PS sigmoidconsts<>+320(SB), Z9, Z10
-	VADDPS       Z10, Z6, Z10
-	VFMADD231PS  sigmoidconsts<>+128(SB), Z7, Z10
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z5, K2
-	VMOVUPS      Z5, K2, Z10
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z5, K2
-	VMOVUPS      sigmoidconsts<>+1984(SB), K2, Z10
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z5, K2
-	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z10
-	VMAXPS       Z10, Z4, Z10
-	VMOVUPS      sigmoidconsts<>+640(SB), Z4
-	VSUBPS       Z3, Z4, Z4
-	VMULPS       Z4, Z10, Z10
-	VBROADCASTSS pw+100(FP), Z4
-	VMULPS       Z3, Z4, Z4
-	VFMADD231PS  Z8, Z4, Z10
-	VXORPS       sigmoidconsts<>+0(SB), Z10, Z10
-	VMOVAPS.Z    Z10, K1, Z10
-	VADDPS       Z10, Z0, Z0
-
-noflag_516:
-	VXORPS       Z4, Z4, Z4
-	TESTQ        $0x00000004, SI
-	JZ           noflag_517
-	VBROADCASTSS a+80(FP), Z5
-	VMULPS       Z3, Z5, Z5
-	VBROADCASTSS b+84(FP), Z6
-	VADDPS       Z6, Z5, Z5
-	VBROADCASTSS e+88(FP), Z6
-	VFMADD231PS  Z2, Z6, Z5
-	TESTQ        $0x00000010, SI
-	JZ           noflag_518
-	VXORPS       Z6, Z6, Z6
-	VCMPPS       $0x0e, Z3, Z2, K2
-	VMOVUPS      sigmoidconsts<>+640(SB), K2, Z6
-	VCMPPS       $0x01, Z3, Z2, K2
-	VMOVUPS      sigmoidconsts<>+2304(SB), K2, Z6
-	VBROADCASTSS d+92(FP), Z7
-	VFMADD231PS  Z6, Z7, Z5
-
-noflag_518:
-	VADDPS Z5, Z4, Z4
-
-noflag_517:
-	TESTQ        $0x00000001, SI
-	JZ           noflag_519
-	VMOVUPS      sigmoidconsts<>+640(SB), Z5
-	VSUBPS       Z2, Z5, Z5
-	VMOVUPS      sigmoidconsts<>+640(SB), Z6
-	VSUBPS       Z3, Z6, Z6
-	VMULPS       Z6, Z2, Z6
-	VBROADCASTSS pw+100(FP), Z7
-	VMULPS       Z3, Z7, Z7
-	VFNMADD231PS Z5, Z7, Z6
-	VMULPS       Z5, Z2, Z2
-	VMOVUPS      sigmoidconsts<>+2496(SB), Z3
-	VMAXPS       Z2, Z3, Z2
-	VDIVPS       Z2, Z6, Z6
-	VBROADCASTSS bceScale+96(FP), Z2
-	VFMADD231PS  Z2, Z6, Z4
-
-noflag_519:
-	VMOVUPS Z4, K1, (DX)
-
-done_511:
-	MOVQ          out_base+144(FP), AX
-	VMOVAPS       Z0, Z0
-	VEXTRACTF64X4 $0x01, Z0, Y2
-	VADDPS        Y2, Y0, Y2
-	VEXTRACTF128  $0x01, Y2, X0
-	VADDPS        X0, X2, X0
-	VMOVHLPS      X0, X0, X2
-	VADDPS        X2, X0, X0
-	VMOVSHDUP     X0, X2
-	VADDSS        X2, X0, X0
-	VMOVSS        X0, (AX)
-	VMOVAPS       Z1, Z0
+	VMOVSS        X0, 24(AX)
+	VMOVAPS       Z8, Z0
 	VEXTRACTF64X4 $0x01, Z0, Y1
 	VADDPS        Y1, Y0, Y1
 	VEXTRACTF128  $0x01, Y1, X0
@@ -11941,191 +9774,1571 @@ done_511:
 	VADDPS        X1, X0, X0
 	VMOVSHDUP     X0, X1
 	VADDSS        X1, X0, X0
-	VMOVSS        X0, 4(AX)
+	VMOVSS        X0, 28(AX)
+	VMOVDQA32     Z3, Z0
+	VEXTRACTI64X4 $0x01, Z0, Y1
+	VPMAXUD       Y1, Y0, Y1
+	VEXTRACTI128  $0x01, Y1, X0
+	VPMAXUD       X0, X1, X0
+	VPSHUFD       $0x4e, X0, X1
+	VPMAXUD       X1, X0, X0
+	VPSHUFD       $0xb1, X0, X1
+	VPMAXUD       X1, X0, X0
+	VMOVD         X0, AX
+	MOVL          AX, ret+128(FP)
 	VZEROUPPER
 	RET
 
-// func sigmoidStatsPWAVX512(x []float32, y []float32, w []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32)
-// Requires: AVX, AVX512DQ, AVX512F, BMI2
-TEXT ·sigmoidStatsPWAVX512(SB), NOSPLIT, $0-128
+// func sigmoidGradWAVX512(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int) uint32
+// Requires: AVX, AVX2, AVX512DQ, AVX512F, BMI2
+TEXT ·sigmoidGradWAVX512(SB), NOSPLIT, $0-164
 	MOVQ   x_base+0(FP), AX
 	MOVQ   y_base+24(FP), CX
-	MOVQ   w_base+48(FP), DX
-	MOVQ   x_len+8(FP), BX
-	MOVQ   flags+72(FP), SI
-	MOVQ   gmode+96(FP), DI
+	MOVQ   dst_base+72(FP), DX
+	MOVQ   w_base+48(FP), BX
+	MOVQ   x_len+8(FP), SI
+	MOVQ   flags+96(FP), DI
+	MOVQ   gmode+144(FP), R8
+	MOVQ   g1mode+152(FP), R9
+	VXORPS Z0, Z0, Z0
+
+loop_409:
+	CMPQ         SI, $0x00000010
+	JB           tail_410
+	VMOVUPS      (AX), Z1
+	VMOVUPS      (CX), Z2
+	VPMAXUD      Z2, Z0, Z0
+	VMOVUPS      (BX), Z3
+	VORPS        sigmoidconsts<>+0(SB), Z1, Z4
+	VMULPS       sigmoidconsts<>+64(SB), Z4, Z5
+	VRNDSCALEPS  $0x00, Z5, Z5
+	VMOVAPS      Z4, Z6
+	VFNMADD231PS sigmoidconsts<>+128(SB), Z5, Z6
+	VFNMADD231PS sigmoidconsts<>+192(SB), Z5, Z6
+	VMULPS       Z6, Z6, Z7
+	VMOVUPS      sigmoidconsts<>+256(SB), Z8
+	VFMADD213PS  sigmoidconsts<>+320(SB), Z6, Z8
+	VMOVUPS      sigmoidconsts<>+384(SB), Z9
+	VFMADD213PS  sigmoidconsts<>+448(SB), Z6, Z9
+	VMOVUPS      sigmoidconsts<>+512(SB), Z10
+	VFMADD213PS  sigmoidconsts<>+576(SB), Z6, Z10
+	VFMADD213PS  Z9, Z7, Z10
+	VFMADD213PS  Z8, Z7, Z10
+	VFMADD213PS  Z6, Z7, Z10
+	VADDPS       sigmoidconsts<>+640(SB), Z10, Z10
+	VSCALEFPS    Z5, Z10, Z10
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z4, K1
+	VXORPS       Z10, Z10, K1, Z10
+	VADDPS       sigmoidconsts<>+640(SB), Z10, Z4
+	VMOVUPS      sigmoidconsts<>+640(SB), Z5
+	VDIVPS       Z4, Z5, Z5
+	VMULPS       Z5, Z10, Z4
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z1, K1
+	VBLENDMPS    Z4, Z5, K1, Z11
+	VBLENDMPS    Z5, Z4, K1, Z12
+	VMOVUPS      sigmoidconsts<>+640(SB), Z4
+	VSUBPS       Z2, Z4, Z4
+	VXORPS       Z5, Z5, Z5
+	TESTQ        $0x00000004, DI
+	JZ           noflag_412
+	VBROADCASTSS a+104(FP), Z6
+	VMULPS       Z2, Z6, Z6
+	VBROADCASTSS b+108(FP), Z7
+	VADDPS       Z7, Z6, Z6
+	VBROADCASTSS e+112(FP), Z7
+	VFMADD231PS  Z11, Z7, Z6
+	TESTQ        $0x00000010, DI
+	JZ           noflag_413
+	VXORPS       Z7, Z7, Z7
+	VCMPPS       $0x0e, Z2, Z11, K1
+	VMOVUPS      sigmoidconsts<>+640(SB), K1, Z7
+	VCMPPS       $0x01, Z2, Z11, K1
+	VMOVUPS      sigmoidconsts<>+2304(SB), K1, Z7
+	VBROADCASTSS d+116(FP), Z8
+	VFMADD231PS  Z7, Z8, Z6
+
+noflag_413:
+	VMOVAPS Z11, Z7
+	VMULPS  Z12, Z7, Z7
+	VMULPS  Z6, Z7, Z7
+	VADDPS  Z7, Z5, Z5
+
+noflag_412:
+	TESTQ        $0x00000001, DI
+	JZ           noflag_414
+	VMOVAPS      Z11, Z6
+	VMULPS       Z4, Z6, Z6
+	VBROADCASTSS pw+124(FP), Z7
+	VMULPS       Z2, Z7, Z7
+	VFNMADD231PS Z12, Z7, Z6
+	VBROADCASTSS bceScale+120(FP), Z7
+	VFMADD231PS  Z7, Z6, Z5
+
+noflag_414:
+	TESTQ        $0x00000002, DI
+	JZ           noflag_415
+	VADDPS       sigmoidconsts<>+640(SB), Z10, Z6
+	VGETEXPPS    Z6, Z8
+	VADDPS       sigmoidconsts<>+640(SB), Z8, Z8
+	VGETMANTPS   $0x02, Z6, Z7
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z7, K1
+	VSUBPS       sigmoidconsts<>+640(SB), Z7, Z9
+	VADDPS       Z7, Z7, Z15
+	VSUBPS       sigmoidconsts<>+640(SB), Z15, Z15
+	VBLENDMPS    Z15, Z9, K1, Z7
+	VSUBPS       sigmoidconsts<>+640(SB), Z8, K1, Z8
+	VMULPS       Z7, Z7, Z9
+	VMOVUPS      sigmoidconsts<>+1152(SB), Z15
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Z7, Z15
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z7, Z15
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z7, Z15
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z7, Z15
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z7, Z15
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z7, Z15
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z7, Z15
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z7, Z15
+	VMULPS       Z7, Z15, Z15
+	VMULPS       Z9, Z15, Z15
+	VFMADD231PS  sigmoidconsts<>+192(SB), Z8, Z15
+	VFNMADD231PS sigmoidconsts<>+320(SB), Z9, Z15
+	VADDPS       Z15, Z7, Z15
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z8, Z15
+	VCMPPS       $0x03, Z6, Z6, K1
+	VMOVUPS      Z6, K1, Z15
+	VSUBPS       sigmoidconsts<>+640(SB), Z6, Z7
+	VSUBPS       Z7, Z10, Z7
+	VDIVPS       Z6, Z7, Z7
+	VADDPS       Z7, Z15, Z15
+	VMAXPS       sigmoidconsts<>+832(SB), Z1, Z6
+	VFNMADD231PS Z2, Z1, Z6
+	VADDPS       Z15, Z6, Z6
+	VMOVAPS      Z12, Z1
+	VMULPS       Z2, Z1, Z1
+	VFMADD231PS  Z4, Z11, Z1
+	VBROADCASTSS gamma+136(FP), Z7
+	CMPQ         R8, $0x01
+	JEQ          pow1_416
+	CMPQ         R8, $0x02
+	JEQ          pow2_418
+	CMPQ         R8, $0x03
+	JEQ          powg_417
+	VMOVUPS      sigmoidconsts<>+640(SB), Z8
+	JMP          powd_419
+
+pow1_416:
+	VMOVAPS Z1, Z8
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z1, K1
+	VXORPS  Z8, Z8, K1, Z8
+	JMP     powd_419
+
+pow2_418:
+	VMULPS Z1, Z1, Z8
+	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z1, K1
+	VXORPS Z8, Z8, K1, Z8
+	JMP    powd_419
+
+powg_417:
+	VGETEXPPS    Z1, Z9
+	VADDPS       sigmoidconsts<>+640(SB), Z9, Z9
+	VGETMANTPS   $0x02, Z1, Z8
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z8, K1
+	VSUBPS       sigmoidconsts<>+640(SB), Z8, Z10
+	VADDPS       Z8, Z8, Z15
+	VSUBPS       sigmoidconsts<>+640(SB), Z15, Z15
+	VBLENDMPS    Z15, Z10, K1, Z8
+	VSUBPS       sigmoidconsts<>+640(SB), Z9, K1, Z9
+	VMULPS       Z8, Z8, Z10
+	VMOVUPS      sigmoidconsts<>+1152(SB), Z15
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Z8, Z15
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z8, Z15
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z8, Z15
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z8, Z15
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z8, Z15
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z8, Z15
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z8, Z15
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z8, Z15
+	VMULPS       Z8, Z15, Z15
+	VMULPS       Z10, Z15, Z15
+	VFMADD231PS  sigmoidconsts<>+192(SB), Z9, Z15
+	VFNMADD231PS sigmoidconsts<>+320(SB), Z10, Z15
+	VADDPS       Z15, Z8, Z15
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z9, Z15
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z1, K1
+	VMOVUPS      Z1, K1, Z15
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z1, K1
+	VMOVUPS      sigmoidconsts<>+1984(SB), K1, Z15
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z1, K1
+	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z15
+	VMULPS       Z7, Z15, Z15
+	VMULPS       sigmoidconsts<>+64(SB), Z15, Z8
+	VRNDSCALEPS  $0x00, Z8, Z8
+	VMOVAPS      Z15, Z9
+	VFNMADD231PS sigmoidconsts<>+128(SB), Z8, Z9
+	VFNMADD231PS sigmoidconsts<>+192(SB), Z8, Z9
+	VMULPS       Z9, Z9, Z10
+	VMOVUPS      sigmoidconsts<>+256(SB), Z16
+	VFMADD213PS  sigmoidconsts<>+320(SB), Z9, Z16
+	VMOVUPS      sigmoidconsts<>+384(SB), Z17
+	VFMADD213PS  sigmoidconsts<>+448(SB), Z9, Z17
+	VMOVUPS      sigmoidconsts<>+512(SB), Z18
+	VFMADD213PS  sigmoidconsts<>+576(SB), Z9, Z18
+	VFMADD213PS  Z17, Z10, Z18
+	VFMADD213PS  Z16, Z10, Z18
+	VFMADD213PS  Z9, Z10, Z18
+	VADDPS       sigmoidconsts<>+640(SB), Z18, Z18
+	VSCALEFPS    Z8, Z18, Z18
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z15, K1
+	VXORPS       Z18, Z18, K1, Z18
+	VCMPPS       $0x0e, sigmoidconsts<>+2560(SB), Z15, K1
+	VMOVUPS      sigmoidconsts<>+1920(SB), K1, Z18
+	VMOVAPS      Z18, Z8
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z1, K1
+	VXORPS       Z8, Z8, K1, Z8
+
+powd_419:
+	VMOVAPS      Z11, Z9
+	VMULPS       Z4, Z9, Z9
+	VFNMADD231PS Z2, Z12, Z9
+	VMULPS       Z8, Z9, Z9
+	CMPQ         R8, $0x00
+	JEQ          gamma0_420
+	VMOVAPS      Z7, Z8
+	VSUBPS       sigmoidconsts<>+640(SB), Z8, Z8
+	CMPQ         R9, $0x01
+	JEQ          pow1_421
+	CMPQ         R9, $0x02
+	JEQ          pow2_423
+	CMPQ         R9, $0x03
+	JEQ          powg_422
+	VMOVUPS      sigmoidconsts<>+640(SB), Z8
+	JMP          powd_424
+
+pow1_421:
+	VMOVAPS Z1, Z8
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z1, K1
+	VXORPS  Z8, Z8, K1, Z8
+	JMP     powd_424
+
+pow2_423:
+	VMULPS Z1, Z1, Z8
+	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z1, K1
+	VXORPS Z8, Z8, K1, Z8
+	JMP    powd_424
+
+powg_422:
+	VGETEXPPS    Z1, Z15
+	VADDPS       sigmoidconsts<>+640(SB), Z15, Z15
+	VGETMANTPS   $0x02, Z1, Z10
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z10, K1
+	VSUBPS       sigmoidconsts<>+640(SB), Z10, Z16
+	VADDPS       Z10, Z10, Z17
+	VSUBPS       sigmoidconsts<>+640(SB), Z17, Z17
+	VBLENDMPS    Z17, Z16, K1, Z10
+	VSUBPS       sigmoidconsts<>+640(SB), Z15, K1, Z15
+	VMULPS       Z10, Z10, Z16
+	VMOVUPS      sigmoidconsts<>+1152(SB), Z17
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Z10, Z17
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z10, Z17
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z10, Z17
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z10, Z17
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z10, Z17
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z10, Z17
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z10, Z17
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z10, Z17
+	VMULPS       Z10, Z17, Z17
+	VMULPS       Z16, Z17, Z17
+	VFMADD231PS  sigmoidconsts<>+192(SB), Z15, Z17
+	VFNMADD231PS sigmoidconsts<>+320(SB), Z16, Z17
+	VADDPS       Z17, Z10, Z17
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z15, Z17
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z1, K1
+	VMOVUPS      Z1, K1, Z17
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z1, K1
+	VMOVUPS      sigmoidconsts<>+1984(SB), K1, Z17
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z1, K1
+	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z17
+	VMULPS       Z8, Z17, Z17
+	VMULPS       sigmoidconsts<>+64(SB), Z17, Z8
+	VRNDSCALEPS  $0x00, Z8, Z8
+	VMOVAPS      Z17, Z10
+	VFNMADD231PS sigmoidconsts<>+128(SB), Z8, Z10
+	VFNMADD231PS sigmoidconsts<>+192(SB), Z8, Z10
+	VMULPS       Z10, Z10, Z15
+	VMOVUPS      sigmoidconsts<>+256(SB), Z16
+	VFMADD213PS  sigmoidconsts<>+320(SB), Z10, Z16
+	VMOVUPS      sigmoidconsts<>+384(SB), Z18
+	VFMADD213PS  sigmoidconsts<>+448(SB), Z10, Z18
+	VMOVUPS      sigmoidconsts<>+512(SB), Z19
+	VFMADD213PS  sigmoidconsts<>+576(SB), Z10, Z19
+	VFMADD213PS  Z18, Z15, Z19
+	VFMADD213PS  Z16, Z15, Z19
+	VFMADD213PS  Z10, Z15, Z19
+	VADDPS       sigmoidconsts<>+640(SB), Z19, Z19
+	VSCALEFPS    Z8, Z19, Z19
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z17, K1
+	VXORPS       Z19, Z19, K1, Z19
+	VCMPPS       $0x0e, sigmoidconsts<>+2560(SB), Z17, K1
+	VMOVUPS      sigmoidconsts<>+1920(SB), K1, Z19
+	VMOVAPS      Z19, Z8
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z1, K1
+	VXORPS       Z8, Z8, K1, Z8
+
+powd_424:
+	VMOVAPS      Z6, Z6
+	VMULPS       Z8, Z6, Z6
+	VMOVUPS      sigmoidconsts<>+640(SB), Z8
+	VMOVUPS      sigmoidconsts<>+2368(SB), Z10
+	VFNMADD231PS Z2, Z10, Z8
+	VMULPS       Z8, Z6, Z6
+	VMULPS       Z11, Z6, Z6
+	VMULPS       Z12, Z6, Z6
+	VMULPS       Z7, Z6, Z6
+	VCMPPS       $0x0e, sigmoidconsts<>+832(SB), Z1, K1
+	VADDPS       Z6, Z9, K1, Z9
+
+gamma0_420:
+	TESTQ        $0x00000100, DI
+	JZ           noflag_425
+	VBROADCASTSS alpha+132(FP), Z1
+	VMOVUPS      sigmoidconsts<>+640(SB), Z6
+	VSUBPS       Z1, Z6, Z6
+	VMULPS       Z4, Z6, Z6
+	VFMADD231PS  Z2, Z1, Z6
+	VMULPS       Z6, Z9, Z9
+
+noflag_425:
+	VBROADCASTSS focalScale+128(FP), Z1
+	VFMADD231PS  Z1, Z9, Z5
+
+noflag_415:
+	VMULPS  Z3, Z5, Z5
+	VMOVUPS Z5, (DX)
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	ADDQ    $0x00000040, BX
+	SUBQ    $0x00000010, SI
+	JMP     loop_409
+
+tail_410:
+	TESTQ        SI, SI
+	JZ           done_411
+	MOVL         $0x0000ffff, R10
+	BZHIL        SI, R10, R10
+	KMOVW        R10, K1
+	VMOVUPS.Z    (AX), K1, Z1
+	VMOVUPS.Z    (CX), K1, Z2
+	VPMAXUD      Z2, Z0, Z0
+	VMOVUPS.Z    (BX), K1, Z3
+	VORPS        sigmoidconsts<>+0(SB), Z1, Z4
+	VMULPS       sigmoidconsts<>+64(SB), Z4, Z5
+	VRNDSCALEPS  $0x00, Z5, Z5
+	VMOVAPS      Z4, Z6
+	VFNMADD231PS sigmoidconsts<>+128(SB), Z5, Z6
+	VFNMADD231PS sigmoidconsts<>+192(SB), Z5, Z6
+	VMULPS       Z6, Z6, Z7
+	VMOVUPS      sigmoidconsts<>+256(SB), Z8
+	VFMADD213PS  sigmoidconsts<>+320(SB), Z6, Z8
+	VMOVUPS      sigmoidconsts<>+384(SB), Z9
+	VFMADD213PS  sigmoidconsts<>+448(SB), Z6, Z9
+	VMOVUPS      sigmoidconsts<>+512(SB), Z10
+	VFMADD213PS  sigmoidconsts<>+576(SB), Z6, Z10
+	VFMADD213PS  Z9, Z7, Z10
+	VFMADD213PS  Z8, Z7, Z10
+	VFMADD213PS  Z6, Z7, Z10
+	VADDPS       sigmoidconsts<>+640(SB), Z10, Z10
+	VSCALEFPS    Z5, Z10, Z10
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z4, K2
+	VXORPS       Z10, Z10, K2, Z10
+	VADDPS       sigmoidconsts<>+640(SB), Z10, Z4
+	VMOVUPS      sigmoidconsts<>+640(SB), Z5
+	VDIVPS       Z4, Z5, Z5
+	VMULPS       Z5, Z10, Z4
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z1, K2
+	VBLENDMPS    Z4, Z5, K2, Z13
+	VBLENDMPS    Z5, Z4, K2, Z14
+	VMOVUPS      sigmoidconsts<>+640(SB), Z4
+	VSUBPS       Z2, Z4, Z4
+	VXORPS       Z5, Z5, Z5
+	TESTQ        $0x00000004, DI
+	JZ           noflag_426
+	VBROADCASTSS a+104(FP), Z6
+	VMULPS       Z2, Z6, Z6
+	VBROADCASTSS b+108(FP), Z7
+	VADDPS       Z7, Z6, Z6
+	VBROADCASTSS e+112(FP), Z7
+	VFMADD231PS  Z13, Z7, Z6
+	TESTQ        $0x00000010, DI
+	JZ           noflag_427
+	VXORPS       Z7, Z7, Z7
+	VCMPPS       $0x0e, Z2, Z13, K2
+	VMOVUPS      sigmoidconsts<>+640(SB), K2, Z7
+	VCMPPS       $0x01, Z2, Z13, K2
+	VMOVUPS      sigmoidconsts<>+2304(SB), K2, Z7
+	VBROADCASTSS d+116(FP), Z8
+	VFMADD231PS  Z7, Z8, Z6
+
+noflag_427:
+	VMOVAPS Z13, Z7
+	VMULPS  Z14, Z7, Z7
+	VMULPS  Z6, Z7, Z7
+	VADDPS  Z7, Z5, Z5
+
+noflag_426:
+	TESTQ        $0x00000001, DI
+	JZ           noflag_428
+	VMOVAPS      Z13, Z6
+	VMULPS       Z4, Z6, Z6
+	VBROADCASTSS pw+124(FP), Z7
+	VMULPS       Z2, Z7, Z7
+	VFNMADD231PS Z14, Z7, Z6
+	VBROADCASTSS bceScale+120(FP), Z7
+	VFMADD231PS  Z7, Z6, Z5
+
+noflag_428:
+	TESTQ        $0x00000002, DI
+	JZ           noflag_429
+	VADDPS       sigmoidconsts<>+640(SB), Z10, Z6
+	VGETEXPPS    Z6, Z8
+	VADDPS       sigmoidconsts<>+640(SB), Z8, Z8
+	VGETMANTPS   $0x02, Z6, Z7
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z7, K2
+	VSUBPS       sigmoidconsts<>+640(SB), Z7, Z9
+	VADDPS       Z7, Z7, Z11
+	VSUBPS       sigmoidconsts<>+640(SB), Z11, Z11
+	VBLENDMPS    Z11, Z9, K2, Z7
+	VSUBPS       sigmoidconsts<>+640(SB), Z8, K2, Z8
+	VMULPS       Z7, Z7, Z9
+	VMOVUPS      sigmoidconsts<>+1152(SB), Z11
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Z7, Z11
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z7, Z11
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z7, Z11
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z7, Z11
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z7, Z11
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z7, Z11
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z7, Z11
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z7, Z11
+	VMULPS       Z7, Z11, Z11
+	VMULPS       Z9, Z11, Z11
+	VFMADD231PS  sigmoidconsts<>+192(SB), Z8, Z11
+	VFNMADD231PS sigmoidconsts<>+320(SB), Z9, Z11
+	VADDPS       Z11, Z7, Z11
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z8, Z11
+	VCMPPS       $0x03, Z6, Z6, K2
+	VMOVUPS      Z6, K2, Z11
+	VSUBPS       sigmoidconsts<>+640(SB), Z6, Z7
+	VSUBPS       Z7, Z10, Z7
+	VDIVPS       Z6, Z7, Z7
+	VADDPS       Z7, Z11, Z11
+	VMAXPS       sigmoidconsts<>+832(SB), Z1, Z6
+	VFNMADD231PS Z2, Z1, Z6
+	VADDPS       Z11, Z6, Z6
+	VMOVAPS      Z14, Z1
+	VMULPS       Z2, Z1, Z1
+	VFMADD231PS  Z4, Z13, Z1
+	VBROADCASTSS gamma+136(FP), Z7
+	CMPQ         R8, $0x01
+	JEQ          pow1_430
+	CMPQ         R8, $0x02
+	JEQ          pow2_432
+	CMPQ         R8, $0x03
+	JEQ          powg_431
+	VMOVUPS      sigmoidconsts<>+640(SB), Z8
+	JMP          powd_433
+
+pow1_430:
+	VMOVAPS Z1, Z8
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z1, K2
+	VXORPS  Z8, Z8, K2, Z8
+	JMP     powd_433
+
+pow2_432:
+	VMULPS Z1, Z1, Z8
+	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z1, K2
+	VXORPS Z8, Z8, K2, Z8
+	JMP    powd_433
+
+powg_431:
+	VGETEXPPS    Z1, Z9
+	VADDPS       sigmoidconsts<>+640(SB), Z9, Z9
+	VGETMANTPS   $0x02, Z1, Z8
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z8, K2
+	VSUBPS       sigmoidconsts<>+640(SB), Z8, Z10
+	VADDPS       Z8, Z8, Z11
+	VSUBPS       sigmoidconsts<>+640(SB), Z11, Z11
+	VBLENDMPS    Z11, Z10, K2, Z8
+	VSUBPS       sigmoidconsts<>+640(SB), Z9, K2, Z9
+	VMULPS       Z8, Z8, Z10
+	VMOVUPS      sigmoidconsts<>+1152(SB), Z11
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Z8, Z11
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z8, Z11
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z8, Z11
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z8, Z11
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z8, Z11
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z8, Z11
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z8, Z11
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z8, Z11
+	VMULPS       Z8, Z11, Z11
+	VMULPS       Z10, Z11, Z11
+	VFMADD231PS  sigmoidconsts<>+192(SB), Z9, Z11
+	VFNMADD231PS sigmoidconsts<>+320(SB), Z10, Z11
+	VADDPS       Z11, Z8, Z11
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z9, Z11
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z1, K2
+	VMOVUPS      Z1, K2, Z11
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z1, K2
+	VMOVUPS      sigmoidconsts<>+1984(SB), K2, Z11
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z1, K2
+	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z11
+	VMULPS       Z7, Z11, Z11
+	VMULPS       sigmoidconsts<>+64(SB), Z11, Z8
+	VRNDSCALEPS  $0x00, Z8, Z8
+	VMOVAPS      Z11, Z9
+	VFNMADD231PS sigmoidconsts<>+128(SB), Z8, Z9
+	VFNMADD231PS sigmoidconsts<>+192(SB), Z8, Z9
+	VMULPS       Z9, Z9, Z10
+	VMOVUPS      sigmoidconsts<>+256(SB), Z12
+	VFMADD213PS  sigmoidconsts<>+320(SB), Z9, Z12
+	VMOVUPS      sigmoidconsts<>+384(SB), Z15
+	VFMADD213PS  sigmoidconsts<>+448(SB), Z9, Z15
+	VMOVUPS      sigmoidconsts<>+512(SB), Z16
+	VFMADD213PS  sigmoidconsts<>+576(SB), Z9, Z16
+	VFMADD213PS  Z15, Z10, Z16
+	VFMADD213PS  Z12, Z10, Z16
+	VFMADD213PS  Z9, Z10, Z16
+	VADDPS       sigmoidconsts<>+640(SB), Z16, Z16
+	VSCALEFPS    Z8, Z16, Z16
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z11, K2
+	VXORPS       Z16, Z16, K2, Z16
+	VCMPPS       $0x0e, sigmoidconsts<>+2560(SB), Z11, K2
+	VMOVUPS      sigmoidconsts<>+1920(SB), K2, Z16
+	VMOVAPS      Z16, Z8
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z1, K2
+	VXORPS       Z8, Z8, K2, Z8
+
+powd_433:
+	VMOVAPS      Z13, Z9
+	VMULPS       Z4, Z9, Z9
+	VFNMADD231PS Z2, Z14, Z9
+	VMULPS       Z8, Z9, Z9
+	CMPQ         R8, $0x00
+	JEQ          gamma0_434
+	VMOVAPS      Z7, Z8
+	VSUBPS       sigmoidconsts<>+640(SB), Z8, Z8
+	CMPQ         R9, $0x01
+	JEQ          pow1_435
+	CMPQ         R9, $0x02
+	JEQ          pow2_437
+	CMPQ         R9, $0x03
+	JEQ          powg_436
+	VMOVUPS      sigmoidconsts<>+640(SB), Z8
+	JMP          powd_438
+
+pow1_435:
+	VMOVAPS Z1, Z8
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z1, K2
+	VXORPS  Z8, Z8, K2, Z8
+	JMP     powd_438
+
+pow2_437:
+	VMULPS Z1, Z1, Z8
+	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z1, K2
+	VXORPS Z8, Z8, K2, Z8
+	JMP    powd_438
+
+powg_436:
+	VGETEXPPS    Z1, Z11
+	VADDPS       sigmoidconsts<>+640(SB), Z11, Z11
+	VGETMANTPS   $0x02, Z1, Z10
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z10, K2
+	VSUBPS       sigmoidconsts<>+640(SB), Z10, Z12
+	VADDPS       Z10, Z10, Z15
+	VSUBPS       sigmoidconsts<>+640(SB), Z15, Z15
+	VBLENDMPS    Z15, Z12, K2, Z10
+	VSUBPS       sigmoidconsts<>+640(SB), Z11, K2, Z11
+	VMULPS       Z10, Z10, Z12
+	VMOVUPS      sigmoidconsts<>+1152(SB), Z15
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Z10, Z15
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z10, Z15
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z10, Z15
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z10, Z15
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z10, Z15
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z10, Z15
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z10, Z15
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z10, Z15
+	VMULPS       Z10, Z15, Z15
+	VMULPS       Z12, Z15, Z15
+	VFMADD231PS  sigmoidconsts<>+192(SB), Z11, Z15
+	VFNMADD231PS sigmoidconsts<>+320(SB), Z12, Z15
+	VADDPS       Z15, Z10, Z15
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z11, Z15
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z1, K2
+	VMOVUPS      Z1, K2, Z15
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z1, K2
+	VMOVUPS      sigmoidconsts<>+1984(SB), K2, Z15
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z1, K2
+	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z15
+	VMULPS       Z8, Z15, Z15
+	VMULPS       sigmoidconsts<>+64(SB), Z15, Z8
+	VRNDSCALEPS  $0x00, Z8, Z8
+	VMOVAPS      Z15, Z10
+	VFNMADD231PS sigmoidconsts<>+128(SB), Z8, Z10
+	VFNMADD231PS sigmoidconsts<>+192(SB), Z8, Z10
+	VMULPS       Z10, Z10, Z11
+	VMOVUPS      sigmoidconsts<>+256(SB), Z12
+	VFMADD213PS  sigmoidconsts<>+320(SB), Z10, Z12
+	VMOVUPS      sigmoidconsts<>+384(SB), Z16
+	VFMADD213PS  sigmoidconsts<>+448(SB), Z10, Z16
+	VMOVUPS      sigmoidconsts<>+512(SB), Z17
+	VFMADD213PS  sigmoidconsts<>+576(SB), Z10, Z17
+	VFMADD213PS  Z16, Z11, Z17
+	VFMADD213PS  Z12, Z11, Z17
+	VFMADD213PS  Z10, Z11, Z17
+	VADDPS       sigmoidconsts<>+640(SB), Z17, Z17
+	VSCALEFPS    Z8, Z17, Z17
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z15, K2
+	VXORPS       Z17, Z17, K2, Z17
+	VCMPPS       $0x0e, sigmoidconsts<>+2560(SB), Z15, K2
+	VMOVUPS      sigmoidconsts<>+1920(SB), K2, Z17
+	VMOVAPS      Z17, Z8
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z1, K2
+	VXORPS       Z8, Z8, K2, Z8
+
+powd_438:
+	VMOVAPS      Z6, Z6
+	VMULPS       Z8, Z6, Z6
+	VMOVUPS      sigmoidconsts<>+640(SB), Z8
+	VMOVUPS      sigmoidconsts<>+2368(SB), Z10
+	VFNMADD231PS Z2, Z10, Z8
+	VMULPS       Z8, Z6, Z6
+	VMULPS       Z13, Z6, Z6
+	VMULPS       Z14, Z6, Z6
+	VMULPS       Z7, Z6, Z6
+	VCMPPS       $0x0e, sigmoidconsts<>+832(SB), Z1, K2
+	VADDPS       Z6, Z9, K2, Z9
+
+gamma0_434:
+	TESTQ        $0x00000100, DI
+	JZ           noflag_439
+	VBROADCASTSS alpha+132(FP), Z1
+	VMOVUPS      sigmoidconsts<>+640(SB), Z6
+	VSUBPS       Z1, Z6, Z6
+	VMULPS       Z4, Z6, Z6
+	VFMADD231PS  Z2, Z1, Z6
+	VMULPS       Z6, Z9, Z9
+
+noflag_439:
+	VBROADCASTSS focalScale+128(FP), Z1
+	VFMADD231PS  Z1, Z9, Z5
+
+noflag_429:
+	VMULPS  Z3, Z5, Z5
+	VMOVUPS Z5, K1, (DX)
+
+done_411:
+	VMOVDQA32     Z0, Z0
+	VEXTRACTI64X4 $0x01, Z0, Y1
+	VPMAXUD       Y1, Y0, Y1
+	VEXTRACTI128  $0x01, Y1, X0
+	VPMAXUD       X0, X1, X0
+	VPSHUFD       $0x4e, X0, X1
+	VPMAXUD       X1, X0, X0
+	VPSHUFD       $0xb1, X0, X1
+	VPMAXUD       X1, X0, X0
+	VMOVD         X0, AX
+	MOVL          AX, ret+160(FP)
+	VZEROUPPER
+	RET
+
+// func sigmoidFusedWAVX512(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32) uint32
+// Requires: AVX, AVX2, AVX512DQ, AVX512F, BMI2
+TEXT ·sigmoidFusedWAVX512(SB), NOSPLIT, $0-196
+	MOVQ   x_base+0(FP), AX
+	MOVQ   y_base+24(FP), CX
+	MOVQ   dst_base+72(FP), DX
+	MOVQ   w_base+48(FP), BX
+	MOVQ   x_len+8(FP), SI
+	MOVQ   flags+96(FP), DI
+	MOVQ   gmode+144(FP), R8
+	MOVQ   g1mode+152(FP), R9
 	VXORPS Z0, Z0, Z0
 	VXORPS Z1, Z1, Z1
 	VXORPS Z2, Z2, Z2
-	VXORPS Z3, Z3, Z3
-	VXORPS Z4, Z4, Z4
-	VXORPS Z5, Z5, Z5
-	VXORPS Z6, Z6, Z6
-	VXORPS Z7, Z7, Z7
 
-loop_520:
-	CMPQ        BX, $0x00000010
-	JB          tail_521
-	VMOVUPS     (AX), Z8
-	VMOVUPS     (CX), Z9
-	VMOVUPS     (DX), Z10
-	TESTQ       $0x0000001c, SI
-	JZ          noflag_523
-	VMOVAPS     Z8, Z11
-	VMULPS      Z10, Z11, Z12
-	VMULPS      Z10, Z9, Z13
-	TESTQ       $0x00000004, SI
-	JZ          noflag_524
-	VADDPS      Z12, Z0, Z0
-	VFMADD231PS Z12, Z9, Z1
-	VADDPS      Z13, Z2, Z2
+loop_440:
+	CMPQ         SI, $0x00000010
+	JB           tail_441
+	VMOVUPS      (AX), Z3
+	VMOVUPS      (CX), Z4
+	VPMAXUD      Z4, Z2, Z2
+	VMOVUPS      (BX), Z5
+	VORPS        sigmoidconsts<>+0(SB), Z3, Z6
+	VMULPS       sigmoidconsts<>+64(SB), Z6, Z7
+	VRNDSCALEPS  $0x00, Z7, Z7
+	VMOVAPS      Z6, Z8
+	VFNMADD231PS sigmoidconsts<>+128(SB), Z7, Z8
+	VFNMADD231PS sigmoidconsts<>+192(SB), Z7, Z8
+	VMULPS       Z8, Z8, Z9
+	VMOVUPS      sigmoidconsts<>+256(SB), Z10
+	VFMADD213PS  sigmoidconsts<>+320(SB), Z8, Z10
+	VMOVUPS      sigmoidconsts<>+384(SB), Z11
+	VFMADD213PS  sigmoidconsts<>+448(SB), Z8, Z11
+	VMOVUPS      sigmoidconsts<>+512(SB), Z12
+	VFMADD213PS  sigmoidconsts<>+576(SB), Z8, Z12
+	VFMADD213PS  Z11, Z9, Z12
+	VFMADD213PS  Z10, Z9, Z12
+	VFMADD213PS  Z8, Z9, Z12
+	VADDPS       sigmoidconsts<>+640(SB), Z12, Z12
+	VSCALEFPS    Z7, Z12, Z12
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z6, K1
+	VXORPS       Z12, Z12, K1, Z12
+	VADDPS       sigmoidconsts<>+640(SB), Z12, Z6
+	VMOVUPS      sigmoidconsts<>+640(SB), Z7
+	VDIVPS       Z6, Z7, Z7
+	VMULPS       Z7, Z12, Z6
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z3, K1
+	VBLENDMPS    Z6, Z7, K1, Z13
+	VBLENDMPS    Z7, Z6, K1, Z14
+	TESTQ        $0x00000003, sflags+160(FP)
+	JZ           noflag_443
+	VADDPS       sigmoidconsts<>+640(SB), Z12, Z6
+	VGETEXPPS    Z6, Z8
+	VADDPS       sigmoidconsts<>+640(SB), Z8, Z8
+	VGETMANTPS   $0x02, Z6, Z7
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z7, K1
+	VSUBPS       sigmoidconsts<>+640(SB), Z7, Z9
+	VADDPS       Z7, Z7, Z10
+	VSUBPS       sigmoidconsts<>+640(SB), Z10, Z10
+	VBLENDMPS    Z10, Z9, K1, Z7
+	VSUBPS       sigmoidconsts<>+640(SB), Z8, K1, Z8
+	VMULPS       Z7, Z7, Z9
+	VMOVUPS      sigmoidconsts<>+1152(SB), Z10
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Z7, Z10
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z7, Z10
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z7, Z10
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z7, Z10
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z7, Z10
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z7, Z10
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z7, Z10
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z7, Z10
+	VMULPS       Z7, Z10, Z10
+	VMULPS       Z9, Z10, Z10
+	VFMADD231PS  sigmoidconsts<>+192(SB), Z8, Z10
+	VFNMADD231PS sigmoidconsts<>+320(SB), Z9, Z10
+	VADDPS       Z10, Z7, Z10
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z8, Z10
+	VCMPPS       $0x03, Z6, Z6, K1
+	VMOVUPS      Z6, K1, Z10
+	VSUBPS       sigmoidconsts<>+640(SB), Z6, Z7
+	VSUBPS       Z7, Z12, Z7
+	VDIVPS       Z6, Z7, Z7
+	VADDPS       Z7, Z10, Z10
+	VMOVUPS      sigmoidconsts<>+640(SB), Z6
+	VSUBPS       Z4, Z6, Z6
+	TESTQ        $0x00000001, sflags+160(FP)
+	JZ           noflag_444
+	VBROADCASTSS pw+124(FP), Z7
+	VMULPS       Z4, Z7, Z7
+	VXORPS       sigmoidconsts<>+0(SB), Z3, Z8
+	VMAXPS       sigmoidconsts<>+832(SB), Z8, Z8
+	VADDPS       Z10, Z8, Z8
+	VMULPS       Z8, Z7, Z7
+	VMAXPS       sigmoidconsts<>+832(SB), Z3, Z8
+	VADDPS       Z10, Z8, Z8
+	VFMADD231PS  Z8, Z6, Z7
+	VMULPS       Z5, Z7, Z7
+	VADDPS       Z7, Z0, Z0
 
-noflag_524:
-	TESTQ       $0x00000008, SI
-	JZ          noflag_525
-	VFMADD231PS Z12, Z11, Z3
-	VFMADD231PS Z13, Z9, Z4
-
-noflag_525:
-	TESTQ  $0x00000010, SI
-	JZ     noflag_526
-	VSUBPS Z9, Z11, Z11
-	VANDPS sigmoidconsts<>+896(SB), Z11, Z11
-	VMULPS Z10, Z11, Z11
-	VADDPS Z11, Z7, Z7
-
-noflag_526:
-noflag_523:
-	TESTQ        $0x00000001, SI
-	JZ           noflag_527
-	VMOVUPS      sigmoidconsts<>+2432(SB), Z11
-	VGETEXPPS    Z8, Z13
-	VADDPS       sigmoidconsts<>+640(SB), Z13, Z13
-	VGETMANTPS   $0x02, Z8, Z12
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z12, K1
-	VSUBPS       sigmoidconsts<>+640(SB), Z12, Z14
-	VADDPS       Z12, Z12, Z15
-	VSUBPS       sigmoidconsts<>+640(SB), Z15, Z15
-	VBLENDMPS    Z15, Z14, K1, Z12
-	VSUBPS       sigmoidconsts<>+640(SB), Z13, K1, Z13
-	VMULPS       Z12, Z12, Z14
-	VMOVUPS      sigmoidconsts<>+1152(SB), Z15
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Z12, Z15
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Z12, Z15
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Z12, Z15
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Z12, Z15
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Z12, Z15
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Z12, Z15
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Z12, Z15
-	VFMADD213PS  sigmoidconsts<>+1664(SB), Z12, Z15
-	VMULPS       Z12, Z15, Z15
-	VMULPS       Z14, Z15, Z15
-	VFMADD231PS  sigmoidconsts<>+192(SB), Z13, Z15
-	VFNMADD231PS sigmoidconsts<>+320(SB), Z14, Z15
-	VADDPS       Z15, Z12, Z15
-	VFMADD231PS  sigmoidconsts<>+128(SB), Z13, Z15
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z8, K1
-	VMOVUPS      Z8, K1, Z15
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z8, K1
-	VMOVUPS      sigmoidconsts<>+1984(SB), K1, Z15
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z8, K1
-	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z15
-	VMAXPS       Z15, Z11, Z15
-	VMOVUPS      sigmoidconsts<>+640(SB), Z12
-	VSUBPS       Z8, Z12, Z12
-	VGETEXPPS    Z12, Z13
-	VADDPS       sigmoidconsts<>+640(SB), Z13, Z13
-	VGETMANTPS   $0x02, Z12, Z8
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z8, K1
-	VSUBPS       sigmoidconsts<>+640(SB), Z8, Z14
-	VADDPS       Z8, Z8, Z16
-	VSUBPS       sigmoidconsts<>+640(SB), Z16, Z16
-	VBLENDMPS    Z16, Z14, K1, Z8
-	VSUBPS       sigmoidconsts<>+640(SB), Z13, K1, Z13
-	VMULPS       Z8, Z8, Z14
-	VMOVUPS      sigmoidconsts<>+1152(SB), Z16
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Z8, Z16
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Z8, Z16
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Z8, Z16
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Z8, Z16
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Z8, Z16
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Z8, Z16
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Z8, Z16
-	VFMADD213PS  sigmoidconsts<>+1664(SB), Z8, Z16
-	VMULPS       Z8, Z16, Z16
-	VMULPS       Z14, Z16, Z16
-	VFMADD231PS  sigmoidconsts<>+192(SB), Z13, Z16
-	VFNMADD231PS sigmoidconsts<>+320(SB), Z14, Z16
-	VADDPS       Z16, Z8, Z16
-	VFMADD231PS  sigmoidconsts<>+128(SB), Z13, Z16
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z12, K1
-	VMOVUPS      Z12, K1, Z16
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z12, K1
-	VMOVUPS      sigmoidconsts<>+1984(SB), K1, Z16
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z12, K1
-	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z16
-	VMAXPS       Z16, Z11, Z16
+noflag_444:
+	TESTQ        $0x00000002, sflags+160(FP)
+	JZ           noflag_445
+	VADDPS       sigmoidconsts<>+640(SB), Z12, Z7
 	VMOVUPS      sigmoidconsts<>+640(SB), Z8
-	VSUBPS       Z9, Z8, Z8
-	VMULPS       Z8, Z16, Z16
-	VBROADCASTSS pw+80(FP), Z8
+	VDIVPS       Z7, Z8, Z8
+	VMULPS       Z8, Z12, Z7
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z3, K1
+	VBLENDMPS    Z7, Z8, K1, Z15
+	VBLENDMPS    Z8, Z7, K1, Z16
+	VMAXPS       sigmoidconsts<>+832(SB), Z3, Z7
+	VFNMADD231PS Z4, Z3, Z7
+	VADDPS       Z10, Z7, Z7
+	VMULPS       Z4, Z16, Z8
+	VFMADD231PS  Z6, Z15, Z8
+	VBROADCASTSS gamma+136(FP), Z9
+	CMPQ         R8, $0x01
+	JEQ          pow1_446
+	CMPQ         R8, $0x02
+	JEQ          pow2_448
+	CMPQ         R8, $0x03
+	JEQ          powg_447
+	VMOVUPS      sigmoidconsts<>+640(SB), Z9
+	JMP          powd_449
+
+pow1_446:
+	VMOVAPS Z8, Z9
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z8, K1
+	VXORPS  Z9, Z9, K1, Z9
+	JMP     powd_449
+
+pow2_448:
+	VMULPS Z8, Z8, Z9
+	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z8, K1
+	VXORPS Z9, Z9, K1, Z9
+	JMP    powd_449
+
+powg_447:
+	VGETEXPPS    Z8, Z11
+	VADDPS       sigmoidconsts<>+640(SB), Z11, Z11
+	VGETMANTPS   $0x02, Z8, Z10
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z10, K1
+	VSUBPS       sigmoidconsts<>+640(SB), Z10, Z21
+	VADDPS       Z10, Z10, Z22
+	VSUBPS       sigmoidconsts<>+640(SB), Z22, Z22
+	VBLENDMPS    Z22, Z21, K1, Z10
+	VSUBPS       sigmoidconsts<>+640(SB), Z11, K1, Z11
+	VMULPS       Z10, Z10, Z21
+	VMOVUPS      sigmoidconsts<>+1152(SB), Z22
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Z10, Z22
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z10, Z22
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z10, Z22
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z10, Z22
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z10, Z22
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z10, Z22
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z10, Z22
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z10, Z22
+	VMULPS       Z10, Z22, Z22
+	VMULPS       Z21, Z22, Z22
+	VFMADD231PS  sigmoidconsts<>+192(SB), Z11, Z22
+	VFNMADD231PS sigmoidconsts<>+320(SB), Z21, Z22
+	VADDPS       Z22, Z10, Z22
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z11, Z22
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z8, K1
+	VMOVUPS      Z8, K1, Z22
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z8, K1
+	VMOVUPS      sigmoidconsts<>+1984(SB), K1, Z22
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z8, K1
+	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z22
+	VMULPS       Z9, Z22, Z22
+	VMULPS       sigmoidconsts<>+64(SB), Z22, Z9
+	VRNDSCALEPS  $0x00, Z9, Z9
+	VMOVAPS      Z22, Z10
+	VFNMADD231PS sigmoidconsts<>+128(SB), Z9, Z10
+	VFNMADD231PS sigmoidconsts<>+192(SB), Z9, Z10
+	VMULPS       Z10, Z10, Z11
+	VMOVUPS      sigmoidconsts<>+256(SB), Z21
+	VFMADD213PS  sigmoidconsts<>+320(SB), Z10, Z21
+	VMOVUPS      sigmoidconsts<>+384(SB), Z23
+	VFMADD213PS  sigmoidconsts<>+448(SB), Z10, Z23
+	VMOVUPS      sigmoidconsts<>+512(SB), Z24
+	VFMADD213PS  sigmoidconsts<>+576(SB), Z10, Z24
+	VFMADD213PS  Z23, Z11, Z24
+	VFMADD213PS  Z21, Z11, Z24
+	VFMADD213PS  Z10, Z11, Z24
+	VADDPS       sigmoidconsts<>+640(SB), Z24, Z24
+	VSCALEFPS    Z9, Z24, Z24
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z22, K1
+	VXORPS       Z24, Z24, K1, Z24
+	VCMPPS       $0x0e, sigmoidconsts<>+2560(SB), Z22, K1
+	VMOVUPS      sigmoidconsts<>+1920(SB), K1, Z24
+	VMOVAPS      Z24, Z9
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z8, K1
+	VXORPS       Z9, Z9, K1, Z9
+
+powd_449:
+	VMULPS       Z9, Z7, Z7
+	TESTQ        $0x00000100, sflags+160(FP)
+	JZ           noflag_450
+	VBROADCASTSS alpha+132(FP), Z8
+	VMOVUPS      sigmoidconsts<>+640(SB), Z9
+	VSUBPS       Z8, Z9, Z9
+	VMULPS       Z6, Z9, Z9
+	VFMADD231PS  Z4, Z8, Z9
+	VMULPS       Z9, Z7, Z7
+
+noflag_450:
+	VMULPS Z5, Z7, Z7
+	VADDPS Z7, Z1, Z1
+
+noflag_445:
+noflag_443:
+	VMOVUPS      sigmoidconsts<>+640(SB), Z6
+	VSUBPS       Z4, Z6, Z6
+	VXORPS       Z7, Z7, Z7
+	TESTQ        $0x00000004, DI
+	JZ           noflag_451
+	VBROADCASTSS a+104(FP), Z8
+	VMULPS       Z4, Z8, Z8
+	VBROADCASTSS b+108(FP), Z9
+	VADDPS       Z9, Z8, Z8
+	VBROADCASTSS e+112(FP), Z9
+	VFMADD231PS  Z13, Z9, Z8
+	TESTQ        $0x00000010, DI
+	JZ           noflag_452
+	VXORPS       Z9, Z9, Z9
+	VCMPPS       $0x0e, Z4, Z13, K1
+	VMOVUPS      sigmoidconsts<>+640(SB), K1, Z9
+	VCMPPS       $0x01, Z4, Z13, K1
+	VMOVUPS      sigmoidconsts<>+2304(SB), K1, Z9
+	VBROADCASTSS d+116(FP), Z10
+	VFMADD231PS  Z9, Z10, Z8
+
+noflag_452:
+	VMOVAPS Z13, Z9
+	VMULPS  Z14, Z9, Z9
+	VMULPS  Z8, Z9, Z9
+	VADDPS  Z9, Z7, Z7
+
+noflag_451:
+	TESTQ        $0x00000001, DI
+	JZ           noflag_453
+	VMOVAPS      Z13, Z8
+	VMULPS       Z6, Z8, Z8
+	VBROADCASTSS pw+124(FP), Z9
+	VMULPS       Z4, Z9, Z9
+	VFNMADD231PS Z14, Z9, Z8
+	VBROADCASTSS bceScale+120(FP), Z9
+	VFMADD231PS  Z9, Z8, Z7
+
+noflag_453:
+	TESTQ        $0x00000002, DI
+	JZ           noflag_454
+	VADDPS       sigmoidconsts<>+640(SB), Z12, Z8
+	VGETEXPPS    Z8, Z10
+	VADDPS       sigmoidconsts<>+640(SB), Z10, Z10
+	VGETMANTPS   $0x02, Z8, Z9
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z9, K1
+	VSUBPS       sigmoidconsts<>+640(SB), Z9, Z11
+	VADDPS       Z9, Z9, Z21
+	VSUBPS       sigmoidconsts<>+640(SB), Z21, Z21
+	VBLENDMPS    Z21, Z11, K1, Z9
+	VSUBPS       sigmoidconsts<>+640(SB), Z10, K1, Z10
+	VMULPS       Z9, Z9, Z11
+	VMOVUPS      sigmoidconsts<>+1152(SB), Z21
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Z9, Z21
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z9, Z21
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z9, Z21
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z9, Z21
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z9, Z21
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z9, Z21
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z9, Z21
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z9, Z21
+	VMULPS       Z9, Z21, Z21
+	VMULPS       Z11, Z21, Z21
+	VFMADD231PS  sigmoidconsts<>+192(SB), Z10, Z21
+	VFNMADD231PS sigmoidconsts<>+320(SB), Z11, Z21
+	VADDPS       Z21, Z9, Z21
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z10, Z21
+	VCMPPS       $0x03, Z8, Z8, K1
+	VMOVUPS      Z8, K1, Z21
+	VSUBPS       sigmoidconsts<>+640(SB), Z8, Z9
+	VSUBPS       Z9, Z12, Z9
+	VDIVPS       Z8, Z9, Z9
+	VADDPS       Z9, Z21, Z21
+	VMAXPS       sigmoidconsts<>+832(SB), Z3, Z8
+	VFNMADD231PS Z4, Z3, Z8
+	VADDPS       Z21, Z8, Z8
+	VMOVAPS      Z14, Z3
+	VMULPS       Z4, Z3, Z3
+	VFMADD231PS  Z6, Z13, Z3
+	VBROADCASTSS gamma+136(FP), Z9
+	CMPQ         R8, $0x01
+	JEQ          pow1_455
+	CMPQ         R8, $0x02
+	JEQ          pow2_457
+	CMPQ         R8, $0x03
+	JEQ          powg_456
+	VMOVUPS      sigmoidconsts<>+640(SB), Z10
+	JMP          powd_458
+
+pow1_455:
+	VMOVAPS Z3, Z10
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z3, K1
+	VXORPS  Z10, Z10, K1, Z10
+	JMP     powd_458
+
+pow2_457:
+	VMULPS Z3, Z3, Z10
+	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z3, K1
+	VXORPS Z10, Z10, K1, Z10
+	JMP    powd_458
+
+powg_456:
+	VGETEXPPS    Z3, Z11
+	VADDPS       sigmoidconsts<>+640(SB), Z11, Z11
+	VGETMANTPS   $0x02, Z3, Z10
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z10, K1
+	VSUBPS       sigmoidconsts<>+640(SB), Z10, Z12
+	VADDPS       Z10, Z10, Z21
+	VSUBPS       sigmoidconsts<>+640(SB), Z21, Z21
+	VBLENDMPS    Z21, Z12, K1, Z10
+	VSUBPS       sigmoidconsts<>+640(SB), Z11, K1, Z11
+	VMULPS       Z10, Z10, Z12
+	VMOVUPS      sigmoidconsts<>+1152(SB), Z21
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Z10, Z21
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z10, Z21
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z10, Z21
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z10, Z21
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z10, Z21
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z10, Z21
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z10, Z21
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z10, Z21
+	VMULPS       Z10, Z21, Z21
+	VMULPS       Z12, Z21, Z21
+	VFMADD231PS  sigmoidconsts<>+192(SB), Z11, Z21
+	VFNMADD231PS sigmoidconsts<>+320(SB), Z12, Z21
+	VADDPS       Z21, Z10, Z21
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z11, Z21
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z3, K1
+	VMOVUPS      Z3, K1, Z21
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z3, K1
+	VMOVUPS      sigmoidconsts<>+1984(SB), K1, Z21
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z3, K1
+	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z21
+	VMULPS       Z9, Z21, Z21
+	VMULPS       sigmoidconsts<>+64(SB), Z21, Z10
+	VRNDSCALEPS  $0x00, Z10, Z10
+	VMOVAPS      Z21, Z11
+	VFNMADD231PS sigmoidconsts<>+128(SB), Z10, Z11
+	VFNMADD231PS sigmoidconsts<>+192(SB), Z10, Z11
+	VMULPS       Z11, Z11, Z12
+	VMOVUPS      sigmoidconsts<>+256(SB), Z22
+	VFMADD213PS  sigmoidconsts<>+320(SB), Z11, Z22
+	VMOVUPS      sigmoidconsts<>+384(SB), Z23
+	VFMADD213PS  sigmoidconsts<>+448(SB), Z11, Z23
+	VMOVUPS      sigmoidconsts<>+512(SB), Z24
+	VFMADD213PS  sigmoidconsts<>+576(SB), Z11, Z24
+	VFMADD213PS  Z23, Z12, Z24
+	VFMADD213PS  Z22, Z12, Z24
+	VFMADD213PS  Z11, Z12, Z24
+	VADDPS       sigmoidconsts<>+640(SB), Z24, Z24
+	VSCALEFPS    Z10, Z24, Z24
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z21, K1
+	VXORPS       Z24, Z24, K1, Z24
+	VCMPPS       $0x0e, sigmoidconsts<>+2560(SB), Z21, K1
+	VMOVUPS      sigmoidconsts<>+1920(SB), K1, Z24
+	VMOVAPS      Z24, Z10
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z3, K1
+	VXORPS       Z10, Z10, K1, Z10
+
+powd_458:
+	VMOVAPS      Z13, Z11
+	VMULPS       Z6, Z11, Z11
+	VFNMADD231PS Z4, Z14, Z11
+	VMULPS       Z10, Z11, Z11
+	CMPQ         R8, $0x00
+	JEQ          gamma0_459
+	VMOVAPS      Z9, Z10
+	VSUBPS       sigmoidconsts<>+640(SB), Z10, Z10
+	CMPQ         R9, $0x01
+	JEQ          pow1_460
+	CMPQ         R9, $0x02
+	JEQ          pow2_462
+	CMPQ         R9, $0x03
+	JEQ          powg_461
+	VMOVUPS      sigmoidconsts<>+640(SB), Z10
+	JMP          powd_463
+
+pow1_460:
+	VMOVAPS Z3, Z10
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z3, K1
+	VXORPS  Z10, Z10, K1, Z10
+	JMP     powd_463
+
+pow2_462:
+	VMULPS Z3, Z3, Z10
+	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z3, K1
+	VXORPS Z10, Z10, K1, Z10
+	JMP    powd_463
+
+powg_461:
+	VGETEXPPS    Z3, Z21
+	VADDPS       sigmoidconsts<>+640(SB), Z21, Z21
+	VGETMANTPS   $0x02, Z3, Z12
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z12, K1
+	VSUBPS       sigmoidconsts<>+640(SB), Z12, Z22
+	VADDPS       Z12, Z12, Z23
+	VSUBPS       sigmoidconsts<>+640(SB), Z23, Z23
+	VBLENDMPS    Z23, Z22, K1, Z12
+	VSUBPS       sigmoidconsts<>+640(SB), Z21, K1, Z21
+	VMULPS       Z12, Z12, Z22
+	VMOVUPS      sigmoidconsts<>+1152(SB), Z23
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Z12, Z23
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z12, Z23
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z12, Z23
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z12, Z23
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z12, Z23
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z12, Z23
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z12, Z23
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z12, Z23
+	VMULPS       Z12, Z23, Z23
+	VMULPS       Z22, Z23, Z23
+	VFMADD231PS  sigmoidconsts<>+192(SB), Z21, Z23
+	VFNMADD231PS sigmoidconsts<>+320(SB), Z22, Z23
+	VADDPS       Z23, Z12, Z23
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z21, Z23
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z3, K1
+	VMOVUPS      Z3, K1, Z23
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z3, K1
+	VMOVUPS      sigmoidconsts<>+1984(SB), K1, Z23
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z3, K1
+	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z23
+	VMULPS       Z10, Z23, Z23
+	VMULPS       sigmoidconsts<>+64(SB), Z23, Z10
+	VRNDSCALEPS  $0x00, Z10, Z10
+	VMOVAPS      Z23, Z12
+	VFNMADD231PS sigmoidconsts<>+128(SB), Z10, Z12
+	VFNMADD231PS sigmoidconsts<>+192(SB), Z10, Z12
+	VMULPS       Z12, Z12, Z21
+	VMOVUPS      sigmoidconsts<>+256(SB), Z22
+	VFMADD213PS  sigmoidconsts<>+320(SB), Z12, Z22
+	VMOVUPS      sigmoidconsts<>+384(SB), Z24
+	VFMADD213PS  sigmoidconsts<>+448(SB), Z12, Z24
+	VMOVUPS      sigmoidconsts<>+512(SB), Z25
+	VFMADD213PS  sigmoidconsts<>+576(SB), Z12, Z25
+	VFMADD213PS  Z24, Z21, Z25
+	VFMADD213PS  Z22, Z21, Z25
+	VFMADD213PS  Z12, Z21, Z25
+	VADDPS       sigmoidconsts<>+640(SB), Z25, Z25
+	VSCALEFPS    Z10, Z25, Z25
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z23, K1
+	VXORPS       Z25, Z25, K1, Z25
+	VCMPPS       $0x0e, sigmoidconsts<>+2560(SB), Z23, K1
+	VMOVUPS      sigmoidconsts<>+1920(SB), K1, Z25
+	VMOVAPS      Z25, Z10
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z3, K1
+	VXORPS       Z10, Z10, K1, Z10
+
+powd_463:
+	VMOVAPS      Z8, Z8
+	VMULPS       Z10, Z8, Z8
+	VMOVUPS      sigmoidconsts<>+640(SB), Z10
+	VMOVUPS      sigmoidconsts<>+2368(SB), Z12
+	VFNMADD231PS Z4, Z12, Z10
+	VMULPS       Z10, Z8, Z8
+	VMULPS       Z13, Z8, Z8
+	VMULPS       Z14, Z8, Z8
 	VMULPS       Z9, Z8, Z8
-	VFMADD231PS  Z15, Z8, Z16
-	VXORPS       sigmoidconsts<>+0(SB), Z16, Z16
-	VMULPS       Z10, Z16, Z16
-	VADDPS       Z16, Z5, Z5
+	VCMPPS       $0x0e, sigmoidconsts<>+832(SB), Z3, K1
+	VADDPS       Z8, Z11, K1, Z11
 
-noflag_527:
-	ADDQ $0x00000040, AX
-	ADDQ $0x00000040, CX
-	ADDQ $0x00000040, DX
-	SUBQ $0x00000010, BX
-	JMP  loop_520
+gamma0_459:
+	TESTQ        $0x00000100, DI
+	JZ           noflag_464
+	VBROADCASTSS alpha+132(FP), Z3
+	VMOVUPS      sigmoidconsts<>+640(SB), Z8
+	VSUBPS       Z3, Z8, Z8
+	VMULPS       Z6, Z8, Z8
+	VFMADD231PS  Z4, Z3, Z8
+	VMULPS       Z8, Z11, Z11
 
-tail_521:
-	TESTQ       BX, BX
-	JZ          done_522
-	MOVL        $0x0000ffff, DI
-	BZHIL       BX, DI, DI
-	KMOVW       DI, K1
-	VMOVUPS.Z   (AX), K1, Z8
-	VMOVUPS.Z   (CX), K1, Z9
-	VMOVUPS.Z   (DX), K1, Z10
-	TESTQ       $0x0000001c, SI
-	JZ          noflag_528
-	VMOVAPS     Z8, Z11
-	VMOVAPS.Z   Z11, K1, Z11
-	VMULPS      Z10, Z11, Z12
-	VMULPS      Z10, Z9, Z13
-	TESTQ       $0x00000004, SI
-	JZ          noflag_529
-	VADDPS      Z12, Z0, Z0
-	VFMADD231PS Z12, Z9, Z1
-	VADDPS      Z13, Z2, Z2
+noflag_464:
+	VBROADCASTSS focalScale+128(FP), Z3
+	VFMADD231PS  Z3, Z11, Z7
 
-noflag_529:
-	TESTQ       $0x00000008, SI
-	JZ          noflag_530
-	VFMADD231PS Z12, Z11, Z3
-	VFMADD231PS Z13, Z9, Z4
+noflag_454:
+	VMULPS  Z5, Z7, Z7
+	VMOVUPS Z7, (DX)
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	ADDQ    $0x00000040, BX
+	SUBQ    $0x00000010, SI
+	JMP     loop_440
 
-noflag_530:
-	TESTQ     $0x00000010, SI
-	JZ        noflag_531
-	VSUBPS    Z9, Z11, Z11
-	VANDPS    sigmoidconsts<>+896(SB), Z11, Z11
-	VMULPS    Z10, Z11, Z11
-	VMOVAPS.Z Z11, K1, Z11
-	VADDPS    Z11, Z7, Z7
+tail_441:
+	TESTQ        SI, SI
+	JZ           done_442
+	MOVL         $0x0000ffff, R10
+	BZHIL        SI, R10, R10
+	KMOVW        R10, K1
+	VMOVUPS.Z    (AX), K1, Z3
+	VMOVUPS.Z    (CX), K1, Z4
+	VPMAXUD      Z4, Z2, Z2
+	VMOVUPS.Z    (BX), K1, Z5
+	VORPS        sigmoidconsts<>+0(SB), Z3, Z6
+	VMULPS       sigmoidconsts<>+64(SB), Z6, Z7
+	VRNDSCALEPS  $0x00, Z7, Z7
+	VMOVAPS      Z6, Z8
+	VFNMADD231PS sigmoidconsts<>+128(SB), Z7, Z8
+	VFNMADD231PS sigmoidconsts<>+192(SB), Z7, Z8
+	VMULPS       Z8, Z8, Z9
+	VMOVUPS      sigmoidconsts<>+256(SB), Z10
+	VFMADD213PS  sigmoidconsts<>+320(SB), Z8, Z10
+	VMOVUPS      sigmoidconsts<>+384(SB), Z11
+	VFMADD213PS  sigmoidconsts<>+448(SB), Z8, Z11
+	VMOVUPS      sigmoidconsts<>+512(SB), Z12
+	VFMADD213PS  sigmoidconsts<>+576(SB), Z8, Z12
+	VFMADD213PS  Z11, Z9, Z12
+	VFMADD213PS  Z10, Z9, Z12
+	VFMADD213PS  Z8, Z9, Z12
+	VADDPS       sigmoidconsts<>+640(SB), Z12, Z12
+	VSCALEFPS    Z7, Z12, Z12
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z6, K2
+	VXORPS       Z12, Z12, K2, Z12
+	VADDPS       sigmoidconsts<>+640(SB), Z12, Z6
+	VMOVUPS      sigmoidconsts<>+640(SB), Z7
+	VDIVPS       Z6, Z7, Z7
+	VMULPS       Z7, Z12, Z6
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z3, K2
+	VBLENDMPS    Z6, Z7, K2, Z17
+	VBLENDMPS    Z7, Z6, K2, Z18
+	TESTQ        $0x00000003, sflags+160(FP)
+	JZ           noflag_465
+	VADDPS       sigmoidconsts<>+640(SB), Z12, Z6
+	VGETEXPPS    Z6, Z8
+	VADDPS       sigmoidconsts<>+640(SB), Z8, Z8
+	VGETMANTPS   $0x02, Z6, Z7
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z7, K2
+	VSUBPS       sigmoidconsts<>+640(SB), Z7, Z9
+	VADDPS       Z7, Z7, Z10
+	VSUBPS       sigmoidconsts<>+640(SB), Z10, Z10
+	VBLENDMPS    Z10, Z9, K2, Z7
+	VSUBPS       sigmoidconsts<>+640(SB), Z8, K2, Z8
+	VMULPS       Z7, Z7, Z9
+	VMOVUPS      sigmoidconsts<>+1152(SB), Z10
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Z7, Z10
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z7, Z10
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z7, Z10
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z7, Z10
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z7, Z10
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z7, Z10
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z7, Z10
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z7, Z10
+	VMULPS       Z7, Z10, Z10
+	VMULPS       Z9, Z10, Z10
+	VFMADD231PS  sigmoidconsts<>+192(SB), Z8, Z10
+	VFNMADD231PS sigmoidconsts<>+320(SB), Z9, Z10
+	VADDPS       Z10, Z7, Z10
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z8, Z10
+	VCMPPS       $0x03, Z6, Z6, K2
+	VMOVUPS      Z6, K2, Z10
+	VSUBPS       sigmoidconsts<>+640(SB), Z6, Z7
+	VSUBPS       Z7, Z12, Z7
+	VDIVPS       Z6, Z7, Z7
+	VADDPS       Z7, Z10, Z10
+	VMOVUPS      sigmoidconsts<>+640(SB), Z6
+	VSUBPS       Z4, Z6, Z6
+	TESTQ        $0x00000001, sflags+160(FP)
+	JZ           noflag_466
+	VBROADCASTSS pw+124(FP), Z7
+	VMULPS       Z4, Z7, Z7
+	VXORPS       sigmoidconsts<>+0(SB), Z3, Z8
+	VMAXPS       sigmoidconsts<>+832(SB), Z8, Z8
+	VADDPS       Z10, Z8, Z8
+	VMULPS       Z8, Z7, Z7
+	VMAXPS       sigmoidconsts<>+832(SB), Z3, Z8
+	VADDPS       Z10, Z8, Z8
+	VFMADD231PS  Z8, Z6, Z7
+	VMULPS       Z5, Z7, Z7
+	VMOVAPS.Z    Z7, K1, Z7
+	VADDPS       Z7, Z0, Z0
 
-noflag_531:
-noflag_528:
-	TESTQ        $0x00000001, SI
-	JZ           noflag_532
-	VMOVUPS      sigmoidconsts<>+2432(SB), Z11
-	VGETEXPPS    Z8, Z13
+noflag_466:
+	TESTQ        $0x00000002, sflags+160(FP)
+	JZ           noflag_467
+	VADDPS       sigmoidconsts<>+640(SB), Z12, Z7
+	VMOVUPS      sigmoidconsts<>+640(SB), Z8
+	VDIVPS       Z7, Z8, Z8
+	VMULPS       Z8, Z12, Z7
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z3, K2
+	VBLENDMPS    Z7, Z8, K2, Z19
+	VBLENDMPS    Z8, Z7, K2, Z20
+	VMAXPS       sigmoidconsts<>+832(SB), Z3, Z7
+	VFNMADD231PS Z4, Z3, Z7
+	VADDPS       Z10, Z7, Z7
+	VMULPS       Z4, Z20, Z8
+	VFMADD231PS  Z6, Z19, Z8
+	VBROADCASTSS gamma+136(FP), Z9
+	CMPQ         R8, $0x01
+	JEQ          pow1_468
+	CMPQ         R8, $0x02
+	JEQ          pow2_470
+	CMPQ         R8, $0x03
+	JEQ          powg_469
+	VMOVUPS      sigmoidconsts<>+640(SB), Z9
+	JMP          powd_471
+
+pow1_468:
+	VMOVAPS Z8, Z9
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z8, K2
+	VXORPS  Z9, Z9, K2, Z9
+	JMP     powd_471
+
+pow2_470:
+	VMULPS Z8, Z8, Z9
+	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z8, K2
+	VXORPS Z9, Z9, K2, Z9
+	JMP    powd_471
+
+powg_469:
+	VGETEXPPS    Z8, Z11
+	VADDPS       sigmoidconsts<>+640(SB), Z11, Z11
+	VGETMANTPS   $0x02, Z8, Z10
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z10, K2
+	VSUBPS       sigmoidconsts<>+640(SB), Z10, Z13
+	VADDPS       Z10, Z10, Z14
+	VSUBPS       sigmoidconsts<>+640(SB), Z14, Z14
+	VBLENDMPS    Z14, Z13, K2, Z10
+	VSUBPS       sigmoidconsts<>+640(SB), Z11, K2, Z11
+	VMULPS       Z10, Z10, Z13
+	VMOVUPS      sigmoidconsts<>+1152(SB), Z14
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Z10, Z14
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z10, Z14
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z10, Z14
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z10, Z14
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z10, Z14
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z10, Z14
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z10, Z14
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z10, Z14
+	VMULPS       Z10, Z14, Z14
+	VMULPS       Z13, Z14, Z14
+	VFMADD231PS  sigmoidconsts<>+192(SB), Z11, Z14
+	VFNMADD231PS sigmoidconsts<>+320(SB), Z13, Z14
+	VADDPS       Z14, Z10, Z14
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z11, Z14
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z8, K2
+	VMOVUPS      Z8, K2, Z14
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z8, K2
+	VMOVUPS      sigmoidconsts<>+1984(SB), K2, Z14
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z8, K2
+	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z14
+	VMULPS       Z9, Z14, Z14
+	VMULPS       sigmoidconsts<>+64(SB), Z14, Z9
+	VRNDSCALEPS  $0x00, Z9, Z9
+	VMOVAPS      Z14, Z10
+	VFNMADD231PS sigmoidconsts<>+128(SB), Z9, Z10
+	VFNMADD231PS sigmoidconsts<>+192(SB), Z9, Z10
+	VMULPS       Z10, Z10, Z11
+	VMOVUPS      sigmoidconsts<>+256(SB), Z13
+	VFMADD213PS  sigmoidconsts<>+320(SB), Z10, Z13
+	VMOVUPS      sigmoidconsts<>+384(SB), Z15
+	VFMADD213PS  sigmoidconsts<>+448(SB), Z10, Z15
+	VMOVUPS      sigmoidconsts<>+512(SB), Z16
+	VFMADD213PS  sigmoidconsts<>+576(SB), Z10, Z16
+	VFMADD213PS  Z15, Z11, Z16
+	VFMADD213PS  Z13, Z11, Z16
+	VFMADD213PS  Z10, Z11, Z16
+	VADDPS       sigmoidconsts<>+640(SB), Z16, Z16
+	VSCALEFPS    Z9, Z16, Z16
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z14, K2
+	VXORPS       Z16, Z16, K2, Z16
+	VCMPPS       $0x0e, sigmoidconsts<>+2560(SB), Z14, K2
+	VMOVUPS      sigmoidconsts<>+1920(SB), K2, Z16
+	VMOVAPS      Z16, Z9
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z8, K2
+	VXORPS       Z9, Z9, K2, Z9
+
+powd_471:
+	VMULPS       Z9, Z7, Z7
+	TESTQ        $0x00000100, sflags+160(FP)
+	JZ           noflag_472
+	VBROADCASTSS alpha+132(FP), Z8
+	VMOVUPS      sigmoidconsts<>+640(SB), Z9
+	VSUBPS       Z8, Z9, Z9
+	VMULPS       Z6, Z9, Z9
+	VFMADD231PS  Z4, Z8, Z9
+	VMULPS       Z9, Z7, Z7
+
+noflag_472:
+	VMULPS    Z5, Z7, Z7
+	VMOVAPS.Z Z7, K1, Z7
+	VADDPS    Z7, Z1, Z1
+
+noflag_467:
+noflag_465:
+	VMOVUPS      sigmoidconsts<>+640(SB), Z6
+	VSUBPS       Z4, Z6, Z6
+	VXORPS       Z7, Z7, Z7
+	TESTQ        $0x00000004, DI
+	JZ           noflag_473
+	VBROADCASTSS a+104(FP), Z8
+	VMULPS       Z4, Z8, Z8
+	VBROADCASTSS b+108(FP), Z9
+	VADDPS       Z9, Z8, Z8
+	VBROADCASTSS e+112(FP), Z9
+	VFMADD231PS  Z17, Z9, Z8
+	TESTQ        $0x00000010, DI
+	JZ           noflag_474
+	VXORPS       Z9, Z9, Z9
+	VCMPPS       $0x0e, Z4, Z17, K2
+	VMOVUPS      sigmoidconsts<>+640(SB), K2, Z9
+	VCMPPS       $0x01, Z4, Z17, K2
+	VMOVUPS      sigmoidconsts<>+2304(SB), K2, Z9
+	VBROADCASTSS d+116(FP), Z10
+	VFMADD231PS  Z9, Z10, Z8
+
+noflag_474:
+	VMOVAPS Z17, Z9
+	VMULPS  Z18, Z9, Z9
+	VMULPS  Z8, Z9, Z9
+	VADDPS  Z9, Z7, Z7
+
+noflag_473:
+	TESTQ        $0x00000001, DI
+	JZ           noflag_475
+	VMOVAPS      Z17, Z8
+	VMULPS       Z6, Z8, Z8
+	VBROADCASTSS pw+124(FP), Z9
+	VMULPS       Z4, Z9, Z9
+	VFNMADD231PS Z18, Z9, Z8
+	VBROADCASTSS bceScale+120(FP), Z9
+	VFMADD231PS  Z9, Z8, Z7
+
+noflag_475:
+	TESTQ        $0x00000002, DI
+	JZ           noflag_476
+	VADDPS       sigmoidconsts<>+640(SB), Z12, Z8
+	VGETEXPPS    Z8, Z10
+	VADDPS       sigmoidconsts<>+640(SB), Z10, Z10
+	VGETMANTPS   $0x02, Z8, Z9
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z9, K2
+	VSUBPS       sigmoidconsts<>+640(SB), Z9, Z11
+	VADDPS       Z9, Z9, Z13
+	VSUBPS       sigmoidconsts<>+640(SB), Z13, Z13
+	VBLENDMPS    Z13, Z11, K2, Z9
+	VSUBPS       sigmoidconsts<>+640(SB), Z10, K2, Z10
+	VMULPS       Z9, Z9, Z11
+	VMOVUPS      sigmoidconsts<>+1152(SB), Z13
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Z9, Z13
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z9, Z13
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z9, Z13
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z9, Z13
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z9, Z13
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z9, Z13
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z9, Z13
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z9, Z13
+	VMULPS       Z9, Z13, Z13
+	VMULPS       Z11, Z13, Z13
+	VFMADD231PS  sigmoidconsts<>+192(SB), Z10, Z13
+	VFNMADD231PS sigmoidconsts<>+320(SB), Z11, Z13
+	VADDPS       Z13, Z9, Z13
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z10, Z13
+	VCMPPS       $0x03, Z8, Z8, K2
+	VMOVUPS      Z8, K2, Z13
+	VSUBPS       sigmoidconsts<>+640(SB), Z8, Z9
+	VSUBPS       Z9, Z12, Z9
+	VDIVPS       Z8, Z9, Z9
+	VADDPS       Z9, Z13, Z13
+	VMAXPS       sigmoidconsts<>+832(SB), Z3, Z8
+	VFNMADD231PS Z4, Z3, Z8
+	VADDPS       Z13, Z8, Z8
+	VMOVAPS      Z18, Z3
+	VMULPS       Z4, Z3, Z3
+	VFMADD231PS  Z6, Z17, Z3
+	VBROADCASTSS gamma+136(FP), Z9
+	CMPQ         R8, $0x01
+	JEQ          pow1_477
+	CMPQ         R8, $0x02
+	JEQ          pow2_479
+	CMPQ         R8, $0x03
+	JEQ          powg_478
+	VMOVUPS      sigmoidconsts<>+640(SB), Z10
+	JMP          powd_480
+
+pow1_477:
+	VMOVAPS Z3, Z10
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z3, K2
+	VXORPS  Z10, Z10, K2, Z10
+	JMP     powd_480
+
+pow2_479:
+	VMULPS Z3, Z3, Z10
+	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z3, K2
+	VXORPS Z10, Z10, K2, Z10
+	JMP    powd_480
+
+powg_478:
+	VGETEXPPS    Z3, Z11
+	VADDPS       sigmoidconsts<>+640(SB), Z11, Z11
+	VGETMANTPS   $0x02, Z3, Z10
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z10, K2
+	VSUBPS       sigmoidconsts<>+640(SB), Z10, Z12
+	VADDPS       Z10, Z10, Z13
+	VSUBPS       sigmoidconsts<>+640(SB), Z13, Z13
+	VBLENDMPS    Z13, Z12, K2, Z10
+	VSUBPS       sigmoidconsts<>+640(SB), Z11, K2, Z11
+	VMULPS       Z10, Z10, Z12
+	VMOVUPS      sigmoidconsts<>+1152(SB), Z13
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Z10, Z13
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z10, Z13
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z10, Z13
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z10, Z13
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z10, Z13
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z10, Z13
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z10, Z13
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z10, Z13
+	VMULPS       Z10, Z13, Z13
+	VMULPS       Z12, Z13, Z13
+	VFMADD231PS  sigmoidconsts<>+192(SB), Z11, Z13
+	VFNMADD231PS sigmoidconsts<>+320(SB), Z12, Z13
+	VADDPS       Z13, Z10, Z13
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z11, Z13
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z3, K2
+	VMOVUPS      Z3, K2, Z13
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z3, K2
+	VMOVUPS      sigmoidconsts<>+1984(SB), K2, Z13
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z3, K2
+	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z13
+	VMULPS       Z9, Z13, Z13
+	VMULPS       sigmoidconsts<>+64(SB), Z13, Z10
+	VRNDSCALEPS  $0x00, Z10, Z10
+	VMOVAPS      Z13, Z11
+	VFNMADD231PS sigmoidconsts<>+128(SB), Z10, Z11
+	VFNMADD231PS sigmoidconsts<>+192(SB), Z10, Z11
+	VMULPS       Z11, Z11, Z12
+	VMOVUPS      sigmoidconsts<>+256(SB), Z14
+	VFMADD213PS  sigmoidconsts<>+320(SB), Z11, Z14
+	VMOVUPS      sigmoidconsts<>+384(SB), Z15
+	VFMADD213PS  sigmoidconsts<>+448(SB), Z11, Z15
+	VMOVUPS      sigmoidconsts<>+512(SB), Z16
+	VFMADD213PS  sigmoidconsts<>+576(SB), Z11, Z16
+	VFMADD213PS  Z15, Z12, Z16
+	VFMADD213PS  Z14, Z12, Z16
+	VFMADD213PS  Z11, Z12, Z16
+	VADDPS       sigmoidconsts<>+640(SB), Z16, Z16
+	VSCALEFPS    Z10, Z16, Z16
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z13, K2
+	VXORPS       Z16, Z16, K2, Z16
+	VCMPPS       $0x0e, sigmoidconsts<>+2560(SB), Z13, K2
+	VMOVUPS      sigmoidconsts<>+1920(SB), K2, Z16
+	VMOVAPS      Z16, Z10
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z3, K2
+	VXORPS       Z10, Z10, K2, Z10
+
+powd_480:
+	VMOVAPS      Z17, Z11
+	VMULPS       Z6, Z11, Z11
+	VFNMADD231PS Z4, Z18, Z11
+	VMULPS       Z10, Z11, Z11
+	CMPQ         R8, $0x00
+	JEQ          gamma0_481
+	VMOVAPS      Z9, Z10
+	VSUBPS       sigmoidconsts<>+640(SB), Z10, Z10
+	CMPQ         R9, $0x01
+	JEQ          pow1_482
+	CMPQ         R9, $0x02
+	JEQ          pow2_484
+	CMPQ         R9, $0x03
+	JEQ          powg_483
+	VMOVUPS      sigmoidconsts<>+640(SB), Z10
+	JMP          powd_485
+
+pow1_482:
+	VMOVAPS Z3, Z10
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z3, K2
+	VXORPS  Z10, Z10, K2, Z10
+	JMP     powd_485
+
+pow2_484:
+	VMULPS Z3, Z3, Z10
+	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z3, K2
+	VXORPS Z10, Z10, K2, Z10
+	JMP    powd_485
+
+powg_483:
+	VGETEXPPS    Z3, Z13
 	VADDPS       sigmoidconsts<>+640(SB), Z13, Z13
-	VGETMANTPS   $0x02, Z8, Z12
+	VGETMANTPS   $0x02, Z3, Z12
 	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z12, K2
 	VSUBPS       sigmoidconsts<>+640(SB), Z12, Z14
 	VADDPS       Z12, Z12, Z15
@@ -12148,39 +11361,335 @@ noflag_528:
 	VFNMADD231PS sigmoidconsts<>+320(SB), Z14, Z15
 	VADDPS       Z15, Z12, Z15
 	VFMADD231PS  sigmoidconsts<>+128(SB), Z13, Z15
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z8, K2
-	VMOVUPS      Z8, K2, Z15
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z8, K2
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z3, K2
+	VMOVUPS      Z3, K2, Z15
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z3, K2
 	VMOVUPS      sigmoidconsts<>+1984(SB), K2, Z15
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z8, K2
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z3, K2
 	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z15
+	VMULPS       Z10, Z15, Z15
+	VMULPS       sigmoidconsts<>+64(SB), Z15, Z10
+	VRNDSCALEPS  $0x00, Z10, Z10
+	VMOVAPS      Z15, Z12
+	VFNMADD231PS sigmoidconsts<>+128(SB), Z10, Z12
+	VFNMADD231PS sigmoidconsts<>+192(SB), Z10, Z12
+	VMULPS       Z12, Z12, Z13
+	VMOVUPS      sigmoidconsts<>+256(SB), Z14
+	VFMADD213PS  sigmoidconsts<>+320(SB), Z12, Z14
+	VMOVUPS      sigmoidconsts<>+384(SB), Z16
+	VFMADD213PS  sigmoidconsts<>+448(SB), Z12, Z16
+	VMOVUPS      sigmoidconsts<>+512(SB), Z19
+	VFMADD213PS  sigmoidconsts<>+576(SB), Z12, Z19
+	VFMADD213PS  Z16, Z13, Z19
+	VFMADD213PS  Z14, Z13, Z19
+	VFMADD213PS  Z12, Z13, Z19
+	VADDPS       sigmoidconsts<>+640(SB), Z19, Z19
+	VSCALEFPS    Z10, Z19, Z19
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z15, K2
+	VXORPS       Z19, Z19, K2, Z19
+	VCMPPS       $0x0e, sigmoidconsts<>+2560(SB), Z15, K2
+	VMOVUPS      sigmoidconsts<>+1920(SB), K2, Z19
+	VMOVAPS      Z19, Z10
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z3, K2
+	VXORPS       Z10, Z10, K2, Z10
+
+powd_485:
+	VMOVAPS      Z8, Z8
+	VMULPS       Z10, Z8, Z8
+	VMOVUPS      sigmoidconsts<>+640(SB), Z10
+	VMOVUPS      sigmoidconsts<>+2368(SB), Z12
+	VFNMADD231PS Z4, Z12, Z10
+	VMULPS       Z10, Z8, Z8
+	VMULPS       Z17, Z8, Z8
+	VMULPS       Z18, Z8, Z8
+	VMULPS       Z9, Z8, Z8
+	VCMPPS       $0x0e, sigmoidconsts<>+832(SB), Z3, K2
+	VADDPS       Z8, Z11, K2, Z11
+
+gamma0_481:
+	TESTQ        $0x00000100, DI
+	JZ           noflag_486
+	VBROADCASTSS alpha+132(FP), Z3
+	VMOVUPS      sigmoidconsts<>+640(SB), Z8
+	VSUBPS       Z3, Z8, Z8
+	VMULPS       Z6, Z8, Z8
+	VFMADD231PS  Z4, Z3, Z8
+	VMULPS       Z8, Z11, Z11
+
+noflag_486:
+	VBROADCASTSS focalScale+128(FP), Z3
+	VFMADD231PS  Z3, Z11, Z7
+
+noflag_476:
+	VMULPS  Z5, Z7, Z7
+	VMOVUPS Z7, K1, (DX)
+
+done_442:
+	MOVQ          out_base+168(FP), AX
+	VMOVAPS       Z0, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y3
+	VADDPS        Y3, Y0, Y3
+	VEXTRACTF128  $0x01, Y3, X0
+	VADDPS        X0, X3, X0
+	VMOVHLPS      X0, X0, X3
+	VADDPS        X3, X0, X0
+	VMOVSHDUP     X0, X3
+	VADDSS        X3, X0, X0
+	VMOVSS        X0, (AX)
+	VMOVAPS       Z1, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y1
+	VADDPS        Y1, Y0, Y1
+	VEXTRACTF128  $0x01, Y1, X0
+	VADDPS        X0, X1, X0
+	VMOVHLPS      X0, X0, X1
+	VADDPS        X1, X0, X0
+	VMOVSHDUP     X0, X1
+	VADDSS        X1, X0, X0
+	VMOVSS        X0, 4(AX)
+	VMOVDQA32     Z2, Z0
+	VEXTRACTI64X4 $0x01, Z0, Y1
+	VPMAXUD       Y1, Y0, Y1
+	VEXTRACTI128  $0x01, Y1, X0
+	VPMAXUD       X0, X1, X0
+	VPSHUFD       $0x4e, X0, X1
+	VPMAXUD       X1, X0, X0
+	VPSHUFD       $0xb1, X0, X1
+	VPMAXUD       X1, X0, X0
+	VMOVD         X0, AX
+	MOVL          AX, ret+192(FP)
+	VZEROUPPER
+	RET
+
+// func sigmoidStatsPAVX512(x []float32, y []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32) uint32
+// Requires: AVX, AVX2, AVX512DQ, AVX512F, BMI2
+TEXT ·sigmoidStatsPAVX512(SB), NOSPLIT, $0-108
+	MOVQ   x_base+0(FP), AX
+	MOVQ   y_base+24(FP), CX
+	MOVQ   x_len+8(FP), DX
+	MOVQ   flags+48(FP), BX
+	MOVQ   gmode+72(FP), SI
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+	VXORPS Z4, Z4, Z4
+	VXORPS Z5, Z5, Z5
+	VXORPS Z6, Z6, Z6
+	VXORPS Z7, Z7, Z7
+	VXORPS Z8, Z8, Z8
+
+loop_487:
+	CMPQ        DX, $0x00000010
+	JB          tail_488
+	VMOVUPS     (AX), Z9
+	VMOVUPS     (CX), Z10
+	VPMAXUD     Z10, Z3, Z3
+	VPMAXUD     Z9, Z3, Z3
+	TESTQ       $0x0000001c, BX
+	JZ          noflag_490
+	VMOVAPS     Z9, Z11
+	TESTQ       $0x00000004, BX
+	JZ          noflag_491
+	VADDPS      Z11, Z0, Z0
+	VFMADD231PS Z11, Z10, Z1
+	VADDPS      Z10, Z2, Z2
+
+noflag_491:
+	TESTQ       $0x00000008, BX
+	JZ          noflag_492
+	VFMADD231PS Z11, Z11, Z4
+	VFMADD231PS Z10, Z10, Z5
+
+noflag_492:
+	TESTQ  $0x00000010, BX
+	JZ     noflag_493
+	VSUBPS Z10, Z11, Z11
+	VANDPS sigmoidconsts<>+896(SB), Z11, Z11
+	VADDPS Z11, Z8, Z8
+
+noflag_493:
+noflag_490:
+	TESTQ        $0x00000001, BX
+	JZ           noflag_494
+	VMOVUPS      sigmoidconsts<>+2432(SB), Z11
+	VGETEXPPS    Z9, Z13
+	VADDPS       sigmoidconsts<>+640(SB), Z13, Z13
+	VGETMANTPS   $0x02, Z9, Z12
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z12, K1
+	VSUBPS       sigmoidconsts<>+640(SB), Z12, Z14
+	VADDPS       Z12, Z12, Z15
+	VSUBPS       sigmoidconsts<>+640(SB), Z15, Z15
+	VBLENDMPS    Z15, Z14, K1, Z12
+	VSUBPS       sigmoidconsts<>+640(SB), Z13, K1, Z13
+	VMULPS       Z12, Z12, Z14
+	VMOVUPS      sigmoidconsts<>+1152(SB), Z15
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Z12, Z15
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z12, Z15
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z12, Z15
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z12, Z15
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z12, Z15
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z12, Z15
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z12, Z15
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z12, Z15
+	VMULPS       Z12, Z15, Z15
+	VMULPS       Z14, Z15, Z15
+	VFMADD231PS  sigmoidconsts<>+192(SB), Z13, Z15
+	VFNMADD231PS sigmoidconsts<>+320(SB), Z14, Z15
+	VADDPS       Z15, Z12, Z15
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z13, Z15
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z9, K1
+	VMOVUPS      Z9, K1, Z15
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z9, K1
+	VMOVUPS      sigmoidconsts<>+1984(SB), K1, Z15
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z9, K1
+	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z15
 	VMAXPS       Z15, Z11, Z15
 	VMOVUPS      sigmoidconsts<>+640(SB), Z12
-	VSUBPS       Z8, Z12, Z12
+	VSUBPS       Z9, Z12, Z12
 	VGETEXPPS    Z12, Z13
 	VADDPS       sigmoidconsts<>+640(SB), Z13, Z13
-	VGETMANTPS   $0x02, Z12, Z8
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z8, K2
-	VSUBPS       sigmoidconsts<>+640(SB), Z8, Z14
-	VADDPS       Z8, Z8, Z16
+	VGETMANTPS   $0x02, Z12, Z9
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z9, K1
+	VSUBPS       sigmoidconsts<>+640(SB), Z9, Z14
+	VADDPS       Z9, Z9, Z16
 	VSUBPS       sigmoidconsts<>+640(SB), Z16, Z16
-	VBLENDMPS    Z16, Z14, K2, Z8
-	VSUBPS       sigmoidconsts<>+640(SB), Z13, K2, Z13
-	VMULPS       Z8, Z8, Z14
+	VBLENDMPS    Z16, Z14, K1, Z9
+	VSUBPS       sigmoidconsts<>+640(SB), Z13, K1, Z13
+	VMULPS       Z9, Z9, Z14
 	VMOVUPS      sigmoidconsts<>+1152(SB), Z16
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Z8, Z16
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Z8, Z16
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Z8, Z16
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Z8, Z16
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Z8, Z16
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Z8, Z16
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Z8, Z16
-	VFMADD213PS  sigmoidconsts<>+1664(SB), Z8, Z16
-	VMULPS       Z8, Z16, Z16
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Z9, Z16
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z9, Z16
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z9, Z16
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z9, Z16
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z9, Z16
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z9, Z16
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z9, Z16
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z9, Z16
+	VMULPS       Z9, Z16, Z16
 	VMULPS       Z14, Z16, Z16
 	VFMADD231PS  sigmoidconsts<>+192(SB), Z13, Z16
 	VFNMADD231PS sigmoidconsts<>+320(SB), Z14, Z16
-	VADDPS       Z16, Z8, Z16
+	VADDPS       Z16, Z9, Z16
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z13, Z16
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z12, K1
+	VMOVUPS      Z12, K1, Z16
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z12, K1
+	VMOVUPS      sigmoidconsts<>+1984(SB), K1, Z16
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z12, K1
+	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z16
+	VMAXPS       Z16, Z11, Z16
+	VMOVUPS      sigmoidconsts<>+640(SB), Z9
+	VSUBPS       Z10, Z9, Z9
+	VMULPS       Z9, Z16, Z16
+	VBROADCASTSS pw+56(FP), Z9
+	VMULPS       Z10, Z9, Z9
+	VFMADD231PS  Z15, Z9, Z16
+	VXORPS       sigmoidconsts<>+0(SB), Z16, Z16
+	VADDPS       Z16, Z6, Z6
+
+noflag_494:
+	ADDQ $0x00000040, AX
+	ADDQ $0x00000040, CX
+	SUBQ $0x00000010, DX
+	JMP  loop_487
+
+tail_488:
+	TESTQ       DX, DX
+	JZ          done_489
+	MOVL        $0x0000ffff, SI
+	BZHIL       DX, SI, SI
+	KMOVW       SI, K1
+	VMOVUPS.Z   (AX), K1, Z9
+	VMOVUPS.Z   (CX), K1, Z10
+	VPMAXUD     Z10, Z3, Z3
+	VPMAXUD     Z9, Z3, Z3
+	TESTQ       $0x0000001c, BX
+	JZ          noflag_495
+	VMOVAPS     Z9, Z11
+	VMOVAPS.Z   Z11, K1, Z11
+	TESTQ       $0x00000004, BX
+	JZ          noflag_496
+	VADDPS      Z11, Z0, Z0
+	VFMADD231PS Z11, Z10, Z1
+	VADDPS      Z10, Z2, Z2
+
+noflag_496:
+	TESTQ       $0x00000008, BX
+	JZ          noflag_497
+	VFMADD231PS Z11, Z11, Z4
+	VFMADD231PS Z10, Z10, Z5
+
+noflag_497:
+	TESTQ     $0x00000010, BX
+	JZ        noflag_498
+	VSUBPS    Z10, Z11, Z11
+	VANDPS    sigmoidconsts<>+896(SB), Z11, Z11
+	VMOVAPS.Z Z11, K1, Z11
+	VADDPS    Z11, Z8, Z8
+
+noflag_498:
+noflag_495:
+	TESTQ        $0x00000001, BX
+	JZ           noflag_499
+	VMOVUPS      sigmoidconsts<>+2432(SB), Z11
+	VGETEXPPS    Z9, Z13
+	VADDPS       sigmoidconsts<>+640(SB), Z13, Z13
+	VGETMANTPS   $0x02, Z9, Z12
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z12, K2
+	VSUBPS       sigmoidconsts<>+640(SB), Z12, Z14
+	VADDPS       Z12, Z12, Z15
+	VSUBPS       sigmoidconsts<>+640(SB), Z15, Z15
+	VBLENDMPS    Z15, Z14, K2, Z12
+	VSUBPS       sigmoidconsts<>+640(SB), Z13, K2, Z13
+	VMULPS       Z12, Z12, Z14
+	VMOVUPS      sigmoidconsts<>+1152(SB), Z15
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Z12, Z15
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z12, Z15
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z12, Z15
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z12, Z15
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z12, Z15
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z12, Z15
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z12, Z15
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z12, Z15
+	VMULPS       Z12, Z15, Z15
+	VMULPS       Z14, Z15, Z15
+	VFMADD231PS  sigmoidconsts<>+192(SB), Z13, Z15
+	VFNMADD231PS sigmoidconsts<>+320(SB), Z14, Z15
+	VADDPS       Z15, Z12, Z15
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z13, Z15
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z9, K2
+	VMOVUPS      Z9, K2, Z15
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z9, K2
+	VMOVUPS      sigmoidconsts<>+1984(SB), K2, Z15
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z9, K2
+	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z15
+	VMAXPS       Z15, Z11, Z15
+	VMOVUPS      sigmoidconsts<>+640(SB), Z12
+	VSUBPS       Z9, Z12, Z12
+	VGETEXPPS    Z12, Z13
+	VADDPS       sigmoidconsts<>+640(SB), Z13, Z13
+	VGETMANTPS   $0x02, Z12, Z9
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z9, K2
+	VSUBPS       sigmoidconsts<>+640(SB), Z9, Z14
+	VADDPS       Z9, Z9, Z16
+	VSUBPS       sigmoidconsts<>+640(SB), Z16, Z16
+	VBLENDMPS    Z16, Z14, K2, Z9
+	VSUBPS       sigmoidconsts<>+640(SB), Z13, K2, Z13
+	VMULPS       Z9, Z9, Z14
+	VMOVUPS      sigmoidconsts<>+1152(SB), Z16
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Z9, Z16
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z9, Z16
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z9, Z16
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z9, Z16
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z9, Z16
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z9, Z16
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z9, Z16
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z9, Z16
+	VMULPS       Z9, Z16, Z16
+	VMULPS       Z14, Z16, Z16
+	VFMADD231PS  sigmoidconsts<>+192(SB), Z13, Z16
+	VFNMADD231PS sigmoidconsts<>+320(SB), Z14, Z16
+	VADDPS       Z16, Z9, Z16
 	VFMADD231PS  sigmoidconsts<>+128(SB), Z13, Z16
 	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z12, K2
 	VMOVUPS      Z12, K2, Z16
@@ -12189,29 +11698,28 @@ noflag_528:
 	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z12, K2
 	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z16
 	VMAXPS       Z16, Z11, Z16
-	VMOVUPS      sigmoidconsts<>+640(SB), Z8
-	VSUBPS       Z9, Z8, Z8
-	VMULPS       Z8, Z16, Z16
-	VBROADCASTSS pw+80(FP), Z8
-	VMULPS       Z9, Z8, Z8
-	VFMADD231PS  Z15, Z8, Z16
+	VMOVUPS      sigmoidconsts<>+640(SB), Z9
+	VSUBPS       Z10, Z9, Z9
+	VMULPS       Z9, Z16, Z16
+	VBROADCASTSS pw+56(FP), Z9
+	VMULPS       Z10, Z9, Z9
+	VFMADD231PS  Z15, Z9, Z16
 	VXORPS       sigmoidconsts<>+0(SB), Z16, Z16
-	VMULPS       Z10, Z16, Z16
 	VMOVAPS.Z    Z16, K1, Z16
-	VADDPS       Z16, Z5, Z5
+	VADDPS       Z16, Z6, Z6
 
-noflag_532:
-done_522:
-	MOVQ          out_base+104(FP), AX
+noflag_499:
+done_489:
+	MOVQ          out_base+80(FP), AX
 	VMOVAPS       Z0, Z0
-	VEXTRACTF64X4 $0x01, Z0, Y8
-	VADDPS        Y8, Y0, Y8
-	VEXTRACTF128  $0x01, Y8, X0
-	VADDPS        X0, X8, X0
-	VMOVHLPS      X0, X0, X8
-	VADDPS        X8, X0, X0
-	VMOVSHDUP     X0, X8
-	VADDSS        X8, X0, X0
+	VEXTRACTF64X4 $0x01, Z0, Y9
+	VADDPS        Y9, Y0, Y9
+	VEXTRACTF128  $0x01, Y9, X0
+	VADDPS        X0, X9, X0
+	VMOVHLPS      X0, X0, X9
+	VADDPS        X9, X0, X0
+	VMOVSHDUP     X0, X9
+	VADDSS        X9, X0, X0
 	VMOVSS        X0, (AX)
 	VMOVAPS       Z1, Z0
 	VEXTRACTF64X4 $0x01, Z0, Y1
@@ -12233,16 +11741,6 @@ done_522:
 	VMOVSHDUP     X0, X1
 	VADDSS        X1, X0, X0
 	VMOVSS        X0, 8(AX)
-	VMOVAPS       Z3, Z0
-	VEXTRACTF64X4 $0x01, Z0, Y1
-	VADDPS        Y1, Y0, Y1
-	VEXTRACTF128  $0x01, Y1, X0
-	VADDPS        X0, X1, X0
-	VMOVHLPS      X0, X0, X1
-	VADDPS        X1, X0, X0
-	VMOVSHDUP     X0, X1
-	VADDSS        X1, X0, X0
-	VMOVSS        X0, 12(AX)
 	VMOVAPS       Z4, Z0
 	VEXTRACTF64X4 $0x01, Z0, Y1
 	VADDPS        Y1, Y0, Y1
@@ -12252,7 +11750,7 @@ done_522:
 	VADDPS        X1, X0, X0
 	VMOVSHDUP     X0, X1
 	VADDSS        X1, X0, X0
-	VMOVSS        X0, 16(AX)
+	VMOVSS        X0, 12(AX)
 	VMOVAPS       Z5, Z0
 	VEXTRACTF64X4 $0x01, Z0, Y1
 	VADDPS        Y1, Y0, Y1
@@ -12262,7 +11760,7 @@ done_522:
 	VADDPS        X1, X0, X0
 	VMOVSHDUP     X0, X1
 	VADDSS        X1, X0, X0
-	VMOVSS        X0, 20(AX)
+	VMOVSS        X0, 16(AX)
 	VMOVAPS       Z6, Z0
 	VEXTRACTF64X4 $0x01, Z0, Y1
 	VADDPS        Y1, Y0, Y1
@@ -12272,7 +11770,7 @@ done_522:
 	VADDPS        X1, X0, X0
 	VMOVSHDUP     X0, X1
 	VADDSS        X1, X0, X0
-	VMOVSS        X0, 24(AX)
+	VMOVSS        X0, 20(AX)
 	VMOVAPS       Z7, Z0
 	VEXTRACTF64X4 $0x01, Z0, Y1
 	VADDPS        Y1, Y0, Y1
@@ -12282,157 +11780,189 @@ done_522:
 	VADDPS        X1, X0, X0
 	VMOVSHDUP     X0, X1
 	VADDSS        X1, X0, X0
+	VMOVSS        X0, 24(AX)
+	VMOVAPS       Z8, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y1
+	VADDPS        Y1, Y0, Y1
+	VEXTRACTF128  $0x01, Y1, X0
+	VADDPS        X0, X1, X0
+	VMOVHLPS      X0, X0, X1
+	VADDPS        X1, X0, X0
+	VMOVSHDUP     X0, X1
+	VADDSS        X1, X0, X0
 	VMOVSS        X0, 28(AX)
+	VMOVDQA32     Z3, Z0
+	VEXTRACTI64X4 $0x01, Z0, Y1
+	VPMAXUD       Y1, Y0, Y1
+	VEXTRACTI128  $0x01, Y1, X0
+	VPMAXUD       X0, X1, X0
+	VPSHUFD       $0x4e, X0, X1
+	VPMAXUD       X1, X0, X0
+	VPSHUFD       $0xb1, X0, X1
+	VPMAXUD       X1, X0, X0
+	VMOVD         X0, AX
+	MOVL          AX, ret+104(FP)
 	VZEROUPPER
 	RET
 
-// func sigmoidGradPWAVX512(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int)
-// Requires: AVX, AVX512DQ, AVX512F, BMI2
-TEXT ·sigmoidGradPWAVX512(SB), NOSPLIT, $0-160
-	MOVQ x_base+0(FP), AX
-	MOVQ y_base+24(FP), CX
-	MOVQ dst_base+72(FP), DX
-	MOVQ w_base+48(FP), BX
-	MOVQ x_len+8(FP), SI
-	MOVQ flags+96(FP), DI
+// func sigmoidGradPAVX512(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int) uint32
+// Requires: AVX, AVX2, AVX512DQ, AVX512F, BMI2
+TEXT ·sigmoidGradPAVX512(SB), NOSPLIT, $0-140
+	MOVQ   x_base+0(FP), AX
+	MOVQ   y_base+24(FP), CX
+	MOVQ   dst_base+48(FP), DX
+	MOVQ   x_len+8(FP), BX
+	MOVQ   flags+72(FP), SI
+	VXORPS Z0, Z0, Z0
 
-loop_533:
-	CMPQ         SI, $0x00000010
-	JB           tail_534
-	VMOVUPS      (AX), Z0
-	VMOVUPS      (CX), Z1
-	VMOVUPS      (BX), Z2
+loop_500:
+	CMPQ         BX, $0x00000010
+	JB           tail_501
+	VMOVUPS      (AX), Z1
+	VMOVUPS      (CX), Z2
+	VPMAXUD      Z2, Z0, Z0
+	VPMAXUD      Z1, Z0, Z0
 	VXORPS       Z3, Z3, Z3
-	TESTQ        $0x00000004, DI
-	JZ           noflag_536
-	VBROADCASTSS a+104(FP), Z4
-	VMULPS       Z1, Z4, Z4
-	VBROADCASTSS b+108(FP), Z5
+	TESTQ        $0x00000004, SI
+	JZ           noflag_503
+	VBROADCASTSS a+80(FP), Z4
+	VMULPS       Z2, Z4, Z4
+	VBROADCASTSS b+84(FP), Z5
 	VADDPS       Z5, Z4, Z4
-	VBROADCASTSS e+112(FP), Z5
-	VFMADD231PS  Z0, Z5, Z4
-	TESTQ        $0x00000010, DI
-	JZ           noflag_537
+	VBROADCASTSS e+88(FP), Z5
+	VFMADD231PS  Z1, Z5, Z4
+	TESTQ        $0x00000010, SI
+	JZ           noflag_504
 	VXORPS       Z5, Z5, Z5
-	VCMPPS       $0x0e, Z1, Z0, K1
+	VCMPPS       $0x0e, Z2, Z1, K1
 	VMOVUPS      sigmoidconsts<>+640(SB), K1, Z5
-	VCMPPS       $0x01, Z1, Z0, K1
+	VCMPPS       $0x01, Z2, Z1, K1
 	VMOVUPS      sigmoidconsts<>+2304(SB), K1, Z5
-	VBROADCASTSS d+116(FP), Z6
+	VBROADCASTSS d+92(FP), Z6
 	VFMADD231PS  Z5, Z6, Z4
 
-noflag_537:
+noflag_504:
 	VADDPS Z4, Z3, Z3
 
-noflag_536:
-	TESTQ        $0x00000001, DI
-	JZ           noflag_538
+noflag_503:
+	TESTQ        $0x00000001, SI
+	JZ           noflag_505
 	VMOVUPS      sigmoidconsts<>+640(SB), Z4
-	VSUBPS       Z0, Z4, Z4
+	VSUBPS       Z1, Z4, Z4
 	VMOVUPS      sigmoidconsts<>+640(SB), Z5
-	VSUBPS       Z1, Z5, Z5
-	VMULPS       Z5, Z0, Z5
-	VBROADCASTSS pw+124(FP), Z6
-	VMULPS       Z1, Z6, Z6
+	VSUBPS       Z2, Z5, Z5
+	VMULPS       Z5, Z1, Z5
+	VBROADCASTSS pw+100(FP), Z6
+	VMULPS       Z2, Z6, Z6
 	VFNMADD231PS Z4, Z6, Z5
-	VMULPS       Z4, Z0, Z0
-	VMOVUPS      sigmoidconsts<>+2496(SB), Z1
-	VMAXPS       Z0, Z1, Z0
-	VDIVPS       Z0, Z5, Z5
-	VBROADCASTSS bceScale+120(FP), Z0
-	VFMADD231PS  Z0, Z5, Z3
+	VMULPS       Z4, Z1, Z1
+	VMOVUPS      sigmoidconsts<>+2496(SB), Z2
+	VMAXPS       Z1, Z2, Z1
+	VDIVPS       Z1, Z5, Z5
+	VBROADCASTSS bceScale+96(FP), Z1
+	VFMADD231PS  Z1, Z5, Z3
 
-noflag_538:
-	VMULPS  Z2, Z3, Z3
+noflag_505:
 	VMOVUPS Z3, (DX)
 	ADDQ    $0x00000040, AX
 	ADDQ    $0x00000040, CX
 	ADDQ    $0x00000040, DX
-	ADDQ    $0x00000040, BX
-	SUBQ    $0x00000010, SI
-	JMP     loop_533
+	SUBQ    $0x00000010, BX
+	JMP     loop_500
 
-tail_534:
-	TESTQ        SI, SI
-	JZ           done_535
-	MOVL         $0x0000ffff, R8
-	BZHIL        SI, R8, R8
-	KMOVW        R8, K1
-	VMOVUPS.Z    (AX), K1, Z0
-	VMOVUPS.Z    (CX), K1, Z1
-	VMOVUPS.Z    (BX), K1, Z2
+tail_501:
+	TESTQ        BX, BX
+	JZ           done_502
+	MOVL         $0x0000ffff, DI
+	BZHIL        BX, DI, DI
+	KMOVW        DI, K1
+	VMOVUPS.Z    (AX), K1, Z1
+	VMOVUPS.Z    (CX), K1, Z2
+	VPMAXUD      Z2, Z0, Z0
+	VPMAXUD      Z1, Z0, Z0
 	VXORPS       Z3, Z3, Z3
-	TESTQ        $0x00000004, DI
-	JZ           noflag_539
-	VBROADCASTSS a+104(FP), Z4
-	VMULPS       Z1, Z4, Z4
-	VBROADCASTSS b+108(FP), Z5
+	TESTQ        $0x00000004, SI
+	JZ           noflag_506
+	VBROADCASTSS a+80(FP), Z4
+	VMULPS       Z2, Z4, Z4
+	VBROADCASTSS b+84(FP), Z5
 	VADDPS       Z5, Z4, Z4
-	VBROADCASTSS e+112(FP), Z5
-	VFMADD231PS  Z0, Z5, Z4
-	TESTQ        $0x00000010, DI
-	JZ           noflag_540
+	VBROADCASTSS e+88(FP), Z5
+	VFMADD231PS  Z1, Z5, Z4
+	TESTQ        $0x00000010, SI
+	JZ           noflag_507
 	VXORPS       Z5, Z5, Z5
-	VCMPPS       $0x0e, Z1, Z0, K2
+	VCMPPS       $0x0e, Z2, Z1, K2
 	VMOVUPS      sigmoidconsts<>+640(SB), K2, Z5
-	VCMPPS       $0x01, Z1, Z0, K2
+	VCMPPS       $0x01, Z2, Z1, K2
 	VMOVUPS      sigmoidconsts<>+2304(SB), K2, Z5
-	VBROADCASTSS d+116(FP), Z6
+	VBROADCASTSS d+92(FP), Z6
 	VFMADD231PS  Z5, Z6, Z4
 
-noflag_540:
+noflag_507:
 	VADDPS Z4, Z3, Z3
 
-noflag_539:
-	TESTQ        $0x00000001, DI
-	JZ           noflag_541
+noflag_506:
+	TESTQ        $0x00000001, SI
+	JZ           noflag_508
 	VMOVUPS      sigmoidconsts<>+640(SB), Z4
-	VSUBPS       Z0, Z4, Z4
+	VSUBPS       Z1, Z4, Z4
 	VMOVUPS      sigmoidconsts<>+640(SB), Z5
-	VSUBPS       Z1, Z5, Z5
-	VMULPS       Z5, Z0, Z5
-	VBROADCASTSS pw+124(FP), Z6
-	VMULPS       Z1, Z6, Z6
+	VSUBPS       Z2, Z5, Z5
+	VMULPS       Z5, Z1, Z5
+	VBROADCASTSS pw+100(FP), Z6
+	VMULPS       Z2, Z6, Z6
 	VFNMADD231PS Z4, Z6, Z5
-	VMULPS       Z4, Z0, Z0
-	VMOVUPS      sigmoidconsts<>+2496(SB), Z1
-	VMAXPS       Z0, Z1, Z0
-	VDIVPS       Z0, Z5, Z5
-	VBROADCASTSS bceScale+120(FP), Z0
-	VFMADD231PS  Z0, Z5, Z3
+	VMULPS       Z4, Z1, Z1
+	VMOVUPS      sigmoidconsts<>+2496(SB), Z2
+	VMAXPS       Z1, Z2, Z1
+	VDIVPS       Z1, Z5, Z5
+	VBROADCASTSS bceScale+96(FP), Z1
+	VFMADD231PS  Z1, Z5, Z3
 
-noflag_541:
-	VMULPS  Z2, Z3, Z3
+noflag_508:
 	VMOVUPS Z3, K1, (DX)
 
-done_535:
+done_502:
+	VMOVDQA32     Z0, Z0
+	VEXTRACTI64X4 $0x01, Z0, Y1
+	VPMAXUD       Y1, Y0, Y1
+	VEXTRACTI128  $0x01, Y1, X0
+	VPMAXUD       X0, X1, X0
+	VPSHUFD       $0x4e, X0, X1
+	VPMAXUD       X1, X0, X0
+	VPSHUFD       $0xb1, X0, X1
+	VPMAXUD       X1, X0, X0
+	VMOVD         X0, AX
+	MOVL          AX, ret+136(FP)
 	VZEROUPPER
 	RET
 
-// func sigmoidFusedPWAVX512(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32)
-// Requires: AVX, AVX512DQ, AVX512F, BMI2
-TEXT ·sigmoidFusedPWAVX512(SB), NOSPLIT, $0-192
+// func sigmoidFusedPAVX512(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32) uint32
+// Requires: AVX, AVX2, AVX512DQ, AVX512F, BMI2
+TEXT ·sigmoidFusedPAVX512(SB), NOSPLIT, $0-172
 	MOVQ   x_base+0(FP), AX
 	MOVQ   y_base+24(FP), CX
-	MOVQ   dst_base+72(FP), DX
-	MOVQ   w_base+48(FP), BX
-	MOVQ   x_len+8(FP), SI
-	MOVQ   flags+96(FP), DI
+	MOVQ   dst_base+48(FP), DX
+	MOVQ   x_len+8(FP), BX
+	MOVQ   flags+72(FP), SI
 	VXORPS Z0, Z0, Z0
 	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
 
-loop_542:
-	CMPQ         SI, $0x00000010
-	JB           tail_543
-	VMOVUPS      (AX), Z2
-	VMOVUPS      (CX), Z3
-	VMOVUPS      (BX), Z4
-	TESTQ        $0x00000001, sflags+160(FP)
-	JZ           noflag_545
+loop_509:
+	CMPQ         BX, $0x00000010
+	JB           tail_510
+	VMOVUPS      (AX), Z3
+	VMOVUPS      (CX), Z4
+	VPMAXUD      Z4, Z2, Z2
+	VPMAXUD      Z3, Z2, Z2
+	TESTQ        $0x00000001, sflags+136(FP)
+	JZ           noflag_512
 	VMOVUPS      sigmoidconsts<>+2432(SB), Z5
-	VGETEXPPS    Z2, Z7
+	VGETEXPPS    Z3, Z7
 	VADDPS       sigmoidconsts<>+640(SB), Z7, Z7
-	VGETMANTPS   $0x02, Z2, Z6
+	VGETMANTPS   $0x02, Z3, Z6
 	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z6, K1
 	VSUBPS       sigmoidconsts<>+640(SB), Z6, Z8
 	VADDPS       Z6, Z6, Z9
@@ -12455,15 +11985,15 @@ loop_542:
 	VFNMADD231PS sigmoidconsts<>+320(SB), Z8, Z9
 	VADDPS       Z9, Z6, Z9
 	VFMADD231PS  sigmoidconsts<>+128(SB), Z7, Z9
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z2, K1
-	VMOVUPS      Z2, K1, Z9
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z2, K1
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z3, K1
+	VMOVUPS      Z3, K1, Z9
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z3, K1
 	VMOVUPS      sigmoidconsts<>+1984(SB), K1, Z9
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z2, K1
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z3, K1
 	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z9
 	VMAXPS       Z9, Z5, Z9
 	VMOVUPS      sigmoidconsts<>+640(SB), Z6
-	VSUBPS       Z2, Z6, Z6
+	VSUBPS       Z3, Z6, Z6
 	VGETEXPPS    Z6, Z8
 	VADDPS       sigmoidconsts<>+640(SB), Z8, Z8
 	VGETMANTPS   $0x02, Z6, Z7
@@ -12497,81 +12027,79 @@ loop_542:
 	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z11
 	VMAXPS       Z11, Z5, Z11
 	VMOVUPS      sigmoidconsts<>+640(SB), Z5
-	VSUBPS       Z3, Z5, Z5
+	VSUBPS       Z4, Z5, Z5
 	VMULPS       Z5, Z11, Z11
-	VBROADCASTSS pw+124(FP), Z5
-	VMULPS       Z3, Z5, Z5
+	VBROADCASTSS pw+100(FP), Z5
+	VMULPS       Z4, Z5, Z5
 	VFMADD231PS  Z9, Z5, Z11
 	VXORPS       sigmoidconsts<>+0(SB), Z11, Z11
-	VMULPS       Z4, Z11, Z11
 	VADDPS       Z11, Z0, Z0
 
-noflag_545:
+noflag_512:
 	VXORPS       Z5, Z5, Z5
-	TESTQ        $0x00000004, DI
-	JZ           noflag_546
-	VBROADCASTSS a+104(FP), Z6
-	VMULPS       Z3, Z6, Z6
-	VBROADCASTSS b+108(FP), Z7
+	TESTQ        $0x00000004, SI
+	JZ           noflag_513
+	VBROADCASTSS a+80(FP), Z6
+	VMULPS       Z4, Z6, Z6
+	VBROADCASTSS b+84(FP), Z7
 	VADDPS       Z7, Z6, Z6
-	VBROADCASTSS e+112(FP), Z7
-	VFMADD231PS  Z2, Z7, Z6
-	TESTQ        $0x00000010, DI
-	JZ           noflag_547
+	VBROADCASTSS e+88(FP), Z7
+	VFMADD231PS  Z3, Z7, Z6
+	TESTQ        $0x00000010, SI
+	JZ           noflag_514
 	VXORPS       Z7, Z7, Z7
-	VCMPPS       $0x0e, Z3, Z2, K1
+	VCMPPS       $0x0e, Z4, Z3, K1
 	VMOVUPS      sigmoidconsts<>+640(SB), K1, Z7
-	VCMPPS       $0x01, Z3, Z2, K1
+	VCMPPS       $0x01, Z4, Z3, K1
 	VMOVUPS      sigmoidconsts<>+2304(SB), K1, Z7
-	VBROADCASTSS d+116(FP), Z8
+	VBROADCASTSS d+92(FP), Z8
 	VFMADD231PS  Z7, Z8, Z6
 
-noflag_547:
+noflag_514:
 	VADDPS Z6, Z5, Z5
 
-noflag_546:
-	TESTQ        $0x00000001, DI
-	JZ           noflag_548
+noflag_513:
+	TESTQ        $0x00000001, SI
+	JZ           noflag_515
 	VMOVUPS      sigmoidconsts<>+640(SB), Z6
-	VSUBPS       Z2, Z6, Z6
+	VSUBPS       Z3, Z6, Z6
 	VMOVUPS      sigmoidconsts<>+640(SB), Z7
-	VSUBPS       Z3, Z7, Z7
-	VMULPS       Z7, Z2, Z7
-	VBROADCASTSS pw+124(FP), Z8
-	VMULPS       Z3, Z8, Z8
+	VSUBPS       Z4, Z7, Z7
+	VMULPS       Z7, Z3, Z7
+	VBROADCASTSS pw+100(FP), Z8
+	VMULPS       Z4, Z8, Z8
 	VFNMADD231PS Z6, Z8, Z7
-	VMULPS       Z6, Z2, Z2
-	VMOVUPS      sigmoidconsts<>+2496(SB), Z3
-	VMAXPS       Z2, Z3, Z2
-	VDIVPS       Z2, Z7, Z7
-	VBROADCASTSS bceScale+120(FP), Z2
-	VFMADD231PS  Z2, Z7, Z5
+	VMULPS       Z6, Z3, Z3
+	VMOVUPS      sigmoidconsts<>+2496(SB), Z4
+	VMAXPS       Z3, Z4, Z3
+	VDIVPS       Z3, Z7, Z7
+	VBROADCASTSS bceScale+96(FP), Z3
+	VFMADD231PS  Z3, Z7, Z5
 
-noflag_548:
-	VMULPS  Z4, Z5, Z5
+noflag_515:
 	VMOVUPS Z5, (DX)
 	ADDQ    $0x00000040, AX
 	ADDQ    $0x00000040, CX
 	ADDQ    $0x00000040, DX
-	ADDQ    $0x00000040, BX
-	SUBQ    $0x00000010, SI
-	JMP     loop_542
+	SUBQ    $0x00000010, BX
+	JMP     loop_509
 
-tail_543:
-	TESTQ        SI, SI
-	JZ           done_544
-	MOVL         $0x0000ffff, R8
-	BZHIL        SI, R8, R8
-	KMOVW        R8, K1
-	VMOVUPS.Z    (AX), K1, Z2
-	VMOVUPS.Z    (CX), K1, Z3
-	VMOVUPS.Z    (BX), K1, Z4
-	TESTQ        $0x00000001, sflags+160(FP)
-	JZ           noflag_549
+tail_510:
+	TESTQ        BX, BX
+	JZ           done_511
+	MOVL         $0x0000ffff, DI
+	BZHIL        BX, DI, DI
+	KMOVW        DI, K1
+	VMOVUPS.Z    (AX), K1, Z3
+	VMOVUPS.Z    (CX), K1, Z4
+	VPMAXUD      Z4, Z2, Z2
+	VPMAXUD      Z3, Z2, Z2
+	TESTQ        $0x00000001, sflags+136(FP)
+	JZ           noflag_516
 	VMOVUPS      sigmoidconsts<>+2432(SB), Z5
-	VGETEXPPS    Z2, Z7
+	VGETEXPPS    Z3, Z7
 	VADDPS       sigmoidconsts<>+640(SB), Z7, Z7
-	VGETMANTPS   $0x02, Z2, Z6
+	VGETMANTPS   $0x02, Z3, Z6
 	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z6, K2
 	VSUBPS       sigmoidconsts<>+640(SB), Z6, Z8
 	VADDPS       Z6, Z6, Z9
@@ -12594,15 +12122,15 @@ tail_543:
 	VFNMADD231PS sigmoidconsts<>+320(SB), Z8, Z9
 	VADDPS       Z9, Z6, Z9
 	VFMADD231PS  sigmoidconsts<>+128(SB), Z7, Z9
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z2, K2
-	VMOVUPS      Z2, K2, Z9
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z2, K2
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z3, K2
+	VMOVUPS      Z3, K2, Z9
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z3, K2
 	VMOVUPS      sigmoidconsts<>+1984(SB), K2, Z9
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z2, K2
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z3, K2
 	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z9
 	VMAXPS       Z9, Z5, Z9
 	VMOVUPS      sigmoidconsts<>+640(SB), Z6
-	VSUBPS       Z2, Z6, Z6
+	VSUBPS       Z3, Z6, Z6
 	VGETEXPPS    Z6, Z8
 	VADDPS       sigmoidconsts<>+640(SB), Z8, Z8
 	VGETMANTPS   $0x02, Z6, Z7
@@ -12636,72 +12164,70 @@ tail_543:
 	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z11
 	VMAXPS       Z11, Z5, Z11
 	VMOVUPS      sigmoidconsts<>+640(SB), Z5
-	VSUBPS       Z3, Z5, Z5
+	VSUBPS       Z4, Z5, Z5
 	VMULPS       Z5, Z11, Z11
-	VBROADCASTSS pw+124(FP), Z5
-	VMULPS       Z3, Z5, Z5
+	VBROADCASTSS pw+100(FP), Z5
+	VMULPS       Z4, Z5, Z5
 	VFMADD231PS  Z9, Z5, Z11
 	VXORPS       sigmoidconsts<>+0(SB), Z11, Z11
-	VMULPS       Z4, Z11, Z11
 	VMOVAPS.Z    Z11, K1, Z11
 	VADDPS       Z11, Z0, Z0
 
-noflag_549:
+noflag_516:
 	VXORPS       Z5, Z5, Z5
-	TESTQ        $0x00000004, DI
-	JZ           noflag_550
-	VBROADCASTSS a+104(FP), Z6
-	VMULPS       Z3, Z6, Z6
-	VBROADCASTSS b+108(FP), Z7
+	TESTQ        $0x00000004, SI
+	JZ           noflag_517
+	VBROADCASTSS a+80(FP), Z6
+	VMULPS       Z4, Z6, Z6
+	VBROADCASTSS b+84(FP), Z7
 	VADDPS       Z7, Z6, Z6
-	VBROADCASTSS e+112(FP), Z7
-	VFMADD231PS  Z2, Z7, Z6
-	TESTQ        $0x00000010, DI
-	JZ           noflag_551
+	VBROADCASTSS e+88(FP), Z7
+	VFMADD231PS  Z3, Z7, Z6
+	TESTQ        $0x00000010, SI
+	JZ           noflag_518
 	VXORPS       Z7, Z7, Z7
-	VCMPPS       $0x0e, Z3, Z2, K2
+	VCMPPS       $0x0e, Z4, Z3, K2
 	VMOVUPS      sigmoidconsts<>+640(SB), K2, Z7
-	VCMPPS       $0x01, Z3, Z2, K2
+	VCMPPS       $0x01, Z4, Z3, K2
 	VMOVUPS      sigmoidconsts<>+2304(SB), K2, Z7
-	VBROADCASTSS d+116(FP), Z8
+	VBROADCASTSS d+92(FP), Z8
 	VFMADD231PS  Z7, Z8, Z6
 
-noflag_551:
+noflag_518:
 	VADDPS Z6, Z5, Z5
 
-noflag_550:
-	TESTQ        $0x00000001, DI
-	JZ           noflag_552
+noflag_517:
+	TESTQ        $0x00000001, SI
+	JZ           noflag_519
 	VMOVUPS      sigmoidconsts<>+640(SB), Z6
-	VSUBPS       Z2, Z6, Z6
+	VSUBPS       Z3, Z6, Z6
 	VMOVUPS      sigmoidconsts<>+640(SB), Z7
-	VSUBPS       Z3, Z7, Z7
-	VMULPS       Z7, Z2, Z7
-	VBROADCASTSS pw+124(FP), Z8
-	VMULPS       Z3, Z8, Z8
+	VSUBPS       Z4, Z7, Z7
+	VMULPS       Z7, Z3, Z7
+	VBROADCASTSS pw+100(FP), Z8
+	VMULPS       Z4, Z8, Z8
 	VFNMADD231PS Z6, Z8, Z7
-	VMULPS       Z6, Z2, Z2
-	VMOVUPS      sigmoidconsts<>+2496(SB), Z3
-	VMAXPS       Z2, Z3, Z2
-	VDIVPS       Z2, Z7, Z7
-	VBROADCASTSS bceScale+120(FP), Z2
-	VFMADD231PS  Z2, Z7, Z5
+	VMULPS       Z6, Z3, Z3
+	VMOVUPS      sigmoidconsts<>+2496(SB), Z4
+	VMAXPS       Z3, Z4, Z3
+	VDIVPS       Z3, Z7, Z7
+	VBROADCASTSS bceScale+96(FP), Z3
+	VFMADD231PS  Z3, Z7, Z5
 
-noflag_552:
-	VMULPS  Z4, Z5, Z5
+noflag_519:
 	VMOVUPS Z5, K1, (DX)
 
-done_544:
-	MOVQ          out_base+168(FP), AX
+done_511:
+	MOVQ          out_base+144(FP), AX
 	VMOVAPS       Z0, Z0
-	VEXTRACTF64X4 $0x01, Z0, Y2
-	VADDPS        Y2, Y0, Y2
-	VEXTRACTF128  $0x01, Y2, X0
-	VADDPS        X0, X2, X0
-	VMOVHLPS      X0, X0, X2
-	VADDPS        X2, X0, X0
-	VMOVSHDUP     X0, X2
-	VADDSS        X2, X0, X0
+	VEXTRACTF64X4 $0x01, Z0, Y3
+	VADDPS        Y3, Y0, Y3
+	VEXTRACTF128  $0x01, Y3, X0
+	VADDPS        X0, X3, X0
+	VMOVHLPS      X0, X0, X3
+	VADDPS        X3, X0, X0
+	VMOVSHDUP     X0, X3
+	VADDSS        X3, X0, X0
 	VMOVSS        X0, (AX)
 	VMOVAPS       Z1, Z0
 	VEXTRACTF64X4 $0x01, Z0, Y1
@@ -12713,6 +12239,836 @@ done_544:
 	VMOVSHDUP     X0, X1
 	VADDSS        X1, X0, X0
 	VMOVSS        X0, 4(AX)
+	VMOVDQA32     Z2, Z0
+	VEXTRACTI64X4 $0x01, Z0, Y1
+	VPMAXUD       Y1, Y0, Y1
+	VEXTRACTI128  $0x01, Y1, X0
+	VPMAXUD       X0, X1, X0
+	VPSHUFD       $0x4e, X0, X1
+	VPMAXUD       X1, X0, X0
+	VPSHUFD       $0xb1, X0, X1
+	VPMAXUD       X1, X0, X0
+	VMOVD         X0, AX
+	MOVL          AX, ret+168(FP)
+	VZEROUPPER
+	RET
+
+// func sigmoidStatsPWAVX512(x []float32, y []float32, w []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32) uint32
+// Requires: AVX, AVX2, AVX512DQ, AVX512F, BMI2
+TEXT ·sigmoidStatsPWAVX512(SB), NOSPLIT, $0-132
+	MOVQ   x_base+0(FP), AX
+	MOVQ   y_base+24(FP), CX
+	MOVQ   w_base+48(FP), DX
+	MOVQ   x_len+8(FP), BX
+	MOVQ   flags+72(FP), SI
+	MOVQ   gmode+96(FP), DI
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+	VXORPS Z4, Z4, Z4
+	VXORPS Z5, Z5, Z5
+	VXORPS Z6, Z6, Z6
+	VXORPS Z7, Z7, Z7
+	VXORPS Z8, Z8, Z8
+
+loop_520:
+	CMPQ        BX, $0x00000010
+	JB          tail_521
+	VMOVUPS     (AX), Z9
+	VMOVUPS     (CX), Z10
+	VPMAXUD     Z10, Z3, Z3
+	VPMAXUD     Z9, Z3, Z3
+	VMOVUPS     (DX), Z11
+	TESTQ       $0x0000001c, SI
+	JZ          noflag_523
+	VMOVAPS     Z9, Z12
+	VMULPS      Z11, Z12, Z13
+	VMULPS      Z11, Z10, Z14
+	TESTQ       $0x00000004, SI
+	JZ          noflag_524
+	VADDPS      Z13, Z0, Z0
+	VFMADD231PS Z13, Z10, Z1
+	VADDPS      Z14, Z2, Z2
+
+noflag_524:
+	TESTQ       $0x00000008, SI
+	JZ          noflag_525
+	VFMADD231PS Z13, Z12, Z4
+	VFMADD231PS Z14, Z10, Z5
+
+noflag_525:
+	TESTQ  $0x00000010, SI
+	JZ     noflag_526
+	VSUBPS Z10, Z12, Z12
+	VANDPS sigmoidconsts<>+896(SB), Z12, Z12
+	VMULPS Z11, Z12, Z12
+	VADDPS Z12, Z8, Z8
+
+noflag_526:
+noflag_523:
+	TESTQ        $0x00000001, SI
+	JZ           noflag_527
+	VMOVUPS      sigmoidconsts<>+2432(SB), Z12
+	VGETEXPPS    Z9, Z14
+	VADDPS       sigmoidconsts<>+640(SB), Z14, Z14
+	VGETMANTPS   $0x02, Z9, Z13
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z13, K1
+	VSUBPS       sigmoidconsts<>+640(SB), Z13, Z15
+	VADDPS       Z13, Z13, Z16
+	VSUBPS       sigmoidconsts<>+640(SB), Z16, Z16
+	VBLENDMPS    Z16, Z15, K1, Z13
+	VSUBPS       sigmoidconsts<>+640(SB), Z14, K1, Z14
+	VMULPS       Z13, Z13, Z15
+	VMOVUPS      sigmoidconsts<>+1152(SB), Z16
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Z13, Z16
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z13, Z16
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z13, Z16
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z13, Z16
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z13, Z16
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z13, Z16
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z13, Z16
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z13, Z16
+	VMULPS       Z13, Z16, Z16
+	VMULPS       Z15, Z16, Z16
+	VFMADD231PS  sigmoidconsts<>+192(SB), Z14, Z16
+	VFNMADD231PS sigmoidconsts<>+320(SB), Z15, Z16
+	VADDPS       Z16, Z13, Z16
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z14, Z16
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z9, K1
+	VMOVUPS      Z9, K1, Z16
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z9, K1
+	VMOVUPS      sigmoidconsts<>+1984(SB), K1, Z16
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z9, K1
+	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z16
+	VMAXPS       Z16, Z12, Z16
+	VMOVUPS      sigmoidconsts<>+640(SB), Z13
+	VSUBPS       Z9, Z13, Z13
+	VGETEXPPS    Z13, Z14
+	VADDPS       sigmoidconsts<>+640(SB), Z14, Z14
+	VGETMANTPS   $0x02, Z13, Z9
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z9, K1
+	VSUBPS       sigmoidconsts<>+640(SB), Z9, Z15
+	VADDPS       Z9, Z9, Z17
+	VSUBPS       sigmoidconsts<>+640(SB), Z17, Z17
+	VBLENDMPS    Z17, Z15, K1, Z9
+	VSUBPS       sigmoidconsts<>+640(SB), Z14, K1, Z14
+	VMULPS       Z9, Z9, Z15
+	VMOVUPS      sigmoidconsts<>+1152(SB), Z17
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Z9, Z17
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z9, Z17
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z9, Z17
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z9, Z17
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z9, Z17
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z9, Z17
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z9, Z17
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z9, Z17
+	VMULPS       Z9, Z17, Z17
+	VMULPS       Z15, Z17, Z17
+	VFMADD231PS  sigmoidconsts<>+192(SB), Z14, Z17
+	VFNMADD231PS sigmoidconsts<>+320(SB), Z15, Z17
+	VADDPS       Z17, Z9, Z17
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z14, Z17
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z13, K1
+	VMOVUPS      Z13, K1, Z17
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z13, K1
+	VMOVUPS      sigmoidconsts<>+1984(SB), K1, Z17
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z13, K1
+	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z17
+	VMAXPS       Z17, Z12, Z17
+	VMOVUPS      sigmoidconsts<>+640(SB), Z9
+	VSUBPS       Z10, Z9, Z9
+	VMULPS       Z9, Z17, Z17
+	VBROADCASTSS pw+80(FP), Z9
+	VMULPS       Z10, Z9, Z9
+	VFMADD231PS  Z16, Z9, Z17
+	VXORPS       sigmoidconsts<>+0(SB), Z17, Z17
+	VMULPS       Z11, Z17, Z17
+	VADDPS       Z17, Z6, Z6
+
+noflag_527:
+	ADDQ $0x00000040, AX
+	ADDQ $0x00000040, CX
+	ADDQ $0x00000040, DX
+	SUBQ $0x00000010, BX
+	JMP  loop_520
+
+tail_521:
+	TESTQ       BX, BX
+	JZ          done_522
+	MOVL        $0x0000ffff, DI
+	BZHIL       BX, DI, DI
+	KMOVW       DI, K1
+	VMOVUPS.Z   (AX), K1, Z9
+	VMOVUPS.Z   (CX), K1, Z10
+	VPMAXUD     Z10, Z3, Z3
+	VPMAXUD     Z9, Z3, Z3
+	VMOVUPS.Z   (DX), K1, Z11
+	TESTQ       $0x0000001c, SI
+	JZ          noflag_528
+	VMOVAPS     Z9, Z12
+	VMOVAPS.Z   Z12, K1, Z12
+	VMULPS      Z11, Z12, Z13
+	VMULPS      Z11, Z10, Z14
+	TESTQ       $0x00000004, SI
+	JZ          noflag_529
+	VADDPS      Z13, Z0, Z0
+	VFMADD231PS Z13, Z10, Z1
+	VADDPS      Z14, Z2, Z2
+
+noflag_529:
+	TESTQ       $0x00000008, SI
+	JZ          noflag_530
+	VFMADD231PS Z13, Z12, Z4
+	VFMADD231PS Z14, Z10, Z5
+
+noflag_530:
+	TESTQ     $0x00000010, SI
+	JZ        noflag_531
+	VSUBPS    Z10, Z12, Z12
+	VANDPS    sigmoidconsts<>+896(SB), Z12, Z12
+	VMULPS    Z11, Z12, Z12
+	VMOVAPS.Z Z12, K1, Z12
+	VADDPS    Z12, Z8, Z8
+
+noflag_531:
+noflag_528:
+	TESTQ        $0x00000001, SI
+	JZ           noflag_532
+	VMOVUPS      sigmoidconsts<>+2432(SB), Z12
+	VGETEXPPS    Z9, Z14
+	VADDPS       sigmoidconsts<>+640(SB), Z14, Z14
+	VGETMANTPS   $0x02, Z9, Z13
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z13, K2
+	VSUBPS       sigmoidconsts<>+640(SB), Z13, Z15
+	VADDPS       Z13, Z13, Z16
+	VSUBPS       sigmoidconsts<>+640(SB), Z16, Z16
+	VBLENDMPS    Z16, Z15, K2, Z13
+	VSUBPS       sigmoidconsts<>+640(SB), Z14, K2, Z14
+	VMULPS       Z13, Z13, Z15
+	VMOVUPS      sigmoidconsts<>+1152(SB), Z16
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Z13, Z16
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z13, Z16
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z13, Z16
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z13, Z16
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z13, Z16
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z13, Z16
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z13, Z16
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z13, Z16
+	VMULPS       Z13, Z16, Z16
+	VMULPS       Z15, Z16, Z16
+	VFMADD231PS  sigmoidconsts<>+192(SB), Z14, Z16
+	VFNMADD231PS sigmoidconsts<>+320(SB), Z15, Z16
+	VADDPS       Z16, Z13, Z16
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z14, Z16
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z9, K2
+	VMOVUPS      Z9, K2, Z16
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z9, K2
+	VMOVUPS      sigmoidconsts<>+1984(SB), K2, Z16
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z9, K2
+	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z16
+	VMAXPS       Z16, Z12, Z16
+	VMOVUPS      sigmoidconsts<>+640(SB), Z13
+	VSUBPS       Z9, Z13, Z13
+	VGETEXPPS    Z13, Z14
+	VADDPS       sigmoidconsts<>+640(SB), Z14, Z14
+	VGETMANTPS   $0x02, Z13, Z9
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z9, K2
+	VSUBPS       sigmoidconsts<>+640(SB), Z9, Z15
+	VADDPS       Z9, Z9, Z17
+	VSUBPS       sigmoidconsts<>+640(SB), Z17, Z17
+	VBLENDMPS    Z17, Z15, K2, Z9
+	VSUBPS       sigmoidconsts<>+640(SB), Z14, K2, Z14
+	VMULPS       Z9, Z9, Z15
+	VMOVUPS      sigmoidconsts<>+1152(SB), Z17
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Z9, Z17
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z9, Z17
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z9, Z17
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z9, Z17
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z9, Z17
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z9, Z17
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z9, Z17
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z9, Z17
+	VMULPS       Z9, Z17, Z17
+	VMULPS       Z15, Z17, Z17
+	VFMADD231PS  sigmoidconsts<>+192(SB), Z14, Z17
+	VFNMADD231PS sigmoidconsts<>+320(SB), Z15, Z17
+	VADDPS       Z17, Z9, Z17
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z14, Z17
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z13, K2
+	VMOVUPS      Z13, K2, Z17
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z13, K2
+	VMOVUPS      sigmoidconsts<>+1984(SB), K2, Z17
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z13, K2
+	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z17
+	VMAXPS       Z17, Z12, Z17
+	VMOVUPS      sigmoidconsts<>+640(SB), Z9
+	VSUBPS       Z10, Z9, Z9
+	VMULPS       Z9, Z17, Z17
+	VBROADCASTSS pw+80(FP), Z9
+	VMULPS       Z10, Z9, Z9
+	VFMADD231PS  Z16, Z9, Z17
+	VXORPS       sigmoidconsts<>+0(SB), Z17, Z17
+	VMULPS       Z11, Z17, Z17
+	VMOVAPS.Z    Z17, K1, Z17
+	VADDPS       Z17, Z6, Z6
+
+noflag_532:
+done_522:
+	MOVQ          out_base+104(FP), AX
+	VMOVAPS       Z0, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y9
+	VADDPS        Y9, Y0, Y9
+	VEXTRACTF128  $0x01, Y9, X0
+	VADDPS        X0, X9, X0
+	VMOVHLPS      X0, X0, X9
+	VADDPS        X9, X0, X0
+	VMOVSHDUP     X0, X9
+	VADDSS        X9, X0, X0
+	VMOVSS        X0, (AX)
+	VMOVAPS       Z1, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y1
+	VADDPS        Y1, Y0, Y1
+	VEXTRACTF128  $0x01, Y1, X0
+	VADDPS        X0, X1, X0
+	VMOVHLPS      X0, X0, X1
+	VADDPS        X1, X0, X0
+	VMOVSHDUP     X0, X1
+	VADDSS        X1, X0, X0
+	VMOVSS        X0, 4(AX)
+	VMOVAPS       Z2, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y1
+	VADDPS        Y1, Y0, Y1
+	VEXTRACTF128  $0x01, Y1, X0
+	VADDPS        X0, X1, X0
+	VMOVHLPS      X0, X0, X1
+	VADDPS        X1, X0, X0
+	VMOVSHDUP     X0, X1
+	VADDSS        X1, X0, X0
+	VMOVSS        X0, 8(AX)
+	VMOVAPS       Z4, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y1
+	VADDPS        Y1, Y0, Y1
+	VEXTRACTF128  $0x01, Y1, X0
+	VADDPS        X0, X1, X0
+	VMOVHLPS      X0, X0, X1
+	VADDPS        X1, X0, X0
+	VMOVSHDUP     X0, X1
+	VADDSS        X1, X0, X0
+	VMOVSS        X0, 12(AX)
+	VMOVAPS       Z5, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y1
+	VADDPS        Y1, Y0, Y1
+	VEXTRACTF128  $0x01, Y1, X0
+	VADDPS        X0, X1, X0
+	VMOVHLPS      X0, X0, X1
+	VADDPS        X1, X0, X0
+	VMOVSHDUP     X0, X1
+	VADDSS        X1, X0, X0
+	VMOVSS        X0, 16(AX)
+	VMOVAPS       Z6, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y1
+	VADDPS        Y1, Y0, Y1
+	VEXTRACTF128  $0x01, Y1, X0
+	VADDPS        X0, X1, X0
+	VMOVHLPS      X0, X0, X1
+	VADDPS        X1, X0, X0
+	VMOVSHDUP     X0, X1
+	VADDSS        X1, X0, X0
+	VMOVSS        X0, 20(AX)
+	VMOVAPS       Z7, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y1
+	VADDPS        Y1, Y0, Y1
+	VEXTRACTF128  $0x01, Y1, X0
+	VADDPS        X0, X1, X0
+	VMOVHLPS      X0, X0, X1
+	VADDPS        X1, X0, X0
+	VMOVSHDUP     X0, X1
+	VADDSS        X1, X0, X0
+	VMOVSS        X0, 24(AX)
+	VMOVAPS       Z8, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y1
+	VADDPS        Y1, Y0, Y1
+	VEXTRACTF128  $0x01, Y1, X0
+	VADDPS        X0, X1, X0
+	VMOVHLPS      X0, X0, X1
+	VADDPS        X1, X0, X0
+	VMOVSHDUP     X0, X1
+	VADDSS        X1, X0, X0
+	VMOVSS        X0, 28(AX)
+	VMOVDQA32     Z3, Z0
+	VEXTRACTI64X4 $0x01, Z0, Y1
+	VPMAXUD       Y1, Y0, Y1
+	VEXTRACTI128  $0x01, Y1, X0
+	VPMAXUD       X0, X1, X0
+	VPSHUFD       $0x4e, X0, X1
+	VPMAXUD       X1, X0, X0
+	VPSHUFD       $0xb1, X0, X1
+	VPMAXUD       X1, X0, X0
+	VMOVD         X0, AX
+	MOVL          AX, ret+128(FP)
+	VZEROUPPER
+	RET
+
+// func sigmoidGradPWAVX512(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int) uint32
+// Requires: AVX, AVX2, AVX512DQ, AVX512F, BMI2
+TEXT ·sigmoidGradPWAVX512(SB), NOSPLIT, $0-164
+	MOVQ   x_base+0(FP), AX
+	MOVQ   y_base+24(FP), CX
+	MOVQ   dst_base+72(FP), DX
+	MOVQ   w_base+48(FP), BX
+	MOVQ   x_len+8(FP), SI
+	MOVQ   flags+96(FP), DI
+	VXORPS Z0, Z0, Z0
+
+loop_533:
+	CMPQ         SI, $0x00000010
+	JB           tail_534
+	VMOVUPS      (AX), Z1
+	VMOVUPS      (CX), Z2
+	VPMAXUD      Z2, Z0, Z0
+	VPMAXUD      Z1, Z0, Z0
+	VMOVUPS      (BX), Z3
+	VXORPS       Z4, Z4, Z4
+	TESTQ        $0x00000004, DI
+	JZ           noflag_536
+	VBROADCASTSS a+104(FP), Z5
+	VMULPS       Z2, Z5, Z5
+	VBROADCASTSS b+108(FP), Z6
+	VADDPS       Z6, Z5, Z5
+	VBROADCASTSS e+112(FP), Z6
+	VFMADD231PS  Z1, Z6, Z5
+	TESTQ        $0x00000010, DI
+	JZ           noflag_537
+	VXORPS       Z6, Z6, Z6
+	VCMPPS       $0x0e, Z2, Z1, K1
+	VMOVUPS      sigmoidconsts<>+640(SB), K1, Z6
+	VCMPPS       $0x01, Z2, Z1, K1
+	VMOVUPS      sigmoidconsts<>+2304(SB), K1, Z6
+	VBROADCASTSS d+116(FP), Z7
+	VFMADD231PS  Z6, Z7, Z5
+
+noflag_537:
+	VADDPS Z5, Z4, Z4
+
+noflag_536:
+	TESTQ        $0x00000001, DI
+	JZ           noflag_538
+	VMOVUPS      sigmoidconsts<>+640(SB), Z5
+	VSUBPS       Z1, Z5, Z5
+	VMOVUPS      sigmoidconsts<>+640(SB), Z6
+	VSUBPS       Z2, Z6, Z6
+	VMULPS       Z6, Z1, Z6
+	VBROADCASTSS pw+124(FP), Z7
+	VMULPS       Z2, Z7, Z7
+	VFNMADD231PS Z5, Z7, Z6
+	VMULPS       Z5, Z1, Z1
+	VMOVUPS      sigmoidconsts<>+2496(SB), Z2
+	VMAXPS       Z1, Z2, Z1
+	VDIVPS       Z1, Z6, Z6
+	VBROADCASTSS bceScale+120(FP), Z1
+	VFMADD231PS  Z1, Z6, Z4
+
+noflag_538:
+	VMULPS  Z3, Z4, Z4
+	VMOVUPS Z4, (DX)
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	ADDQ    $0x00000040, BX
+	SUBQ    $0x00000010, SI
+	JMP     loop_533
+
+tail_534:
+	TESTQ        SI, SI
+	JZ           done_535
+	MOVL         $0x0000ffff, R8
+	BZHIL        SI, R8, R8
+	KMOVW        R8, K1
+	VMOVUPS.Z    (AX), K1, Z1
+	VMOVUPS.Z    (CX), K1, Z2
+	VPMAXUD      Z2, Z0, Z0
+	VPMAXUD      Z1, Z0, Z0
+	VMOVUPS.Z    (BX), K1, Z3
+	VXORPS       Z4, Z4, Z4
+	TESTQ        $0x00000004, DI
+	JZ           noflag_539
+	VBROADCASTSS a+104(FP), Z5
+	VMULPS       Z2, Z5, Z5
+	VBROADCASTSS b+108(FP), Z6
+	VADDPS       Z6, Z5, Z5
+	VBROADCASTSS e+112(FP), Z6
+	VFMADD231PS  Z1, Z6, Z5
+	TESTQ        $0x00000010, DI
+	JZ           noflag_540
+	VXORPS       Z6, Z6, Z6
+	VCMPPS       $0x0e, Z2, Z1, K2
+	VMOVUPS      sigmoidconsts<>+640(SB), K2, Z6
+	VCMPPS       $0x01, Z2, Z1, K2
+	VMOVUPS      sigmoidconsts<>+2304(SB), K2, Z6
+	VBROADCASTSS d+116(FP), Z7
+	VFMADD231PS  Z6, Z7, Z5
+
+noflag_540:
+	VADDPS Z5, Z4, Z4
+
+noflag_539:
+	TESTQ        $0x00000001, DI
+	JZ           noflag_541
+	VMOVUPS      sigmoidconsts<>+640(SB), Z5
+	VSUBPS       Z1, Z5, Z5
+	VMOVUPS      sigmoidconsts<>+640(SB), Z6
+	VSUBPS       Z2, Z6, Z6
+	VMULPS       Z6, Z1, Z6
+	VBROADCASTSS pw+124(FP), Z7
+	VMULPS       Z2, Z7, Z7
+	VFNMADD231PS Z5, Z7, Z6
+	VMULPS       Z5, Z1, Z1
+	VMOVUPS      sigmoidconsts<>+2496(SB), Z2
+	VMAXPS       Z1, Z2, Z1
+	VDIVPS       Z1, Z6, Z6
+	VBROADCASTSS bceScale+120(FP), Z1
+	VFMADD231PS  Z1, Z6, Z4
+
+noflag_541:
+	VMULPS  Z3, Z4, Z4
+	VMOVUPS Z4, K1, (DX)
+
+done_535:
+	VMOVDQA32     Z0, Z0
+	VEXTRACTI64X4 $0x01, Z0, Y1
+	VPMAXUD       Y1, Y0, Y1
+	VEXTRACTI128  $0x01, Y1, X0
+	VPMAXUD       X0, X1, X0
+	VPSHUFD       $0x4e, X0, X1
+	VPMAXUD       X1, X0, X0
+	VPSHUFD       $0xb1, X0, X1
+	VPMAXUD       X1, X0, X0
+	VMOVD         X0, AX
+	MOVL          AX, ret+160(FP)
+	VZEROUPPER
+	RET
+
+// func sigmoidFusedPWAVX512(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32) uint32
+// Requires: AVX, AVX2, AVX512DQ, AVX512F, BMI2
+TEXT ·sigmoidFusedPWAVX512(SB), NOSPLIT, $0-196
+	MOVQ   x_base+0(FP), AX
+	MOVQ   y_base+24(FP), CX
+	MOVQ   dst_base+72(FP), DX
+	MOVQ   w_base+48(FP), BX
+	MOVQ   x_len+8(FP), SI
+	MOVQ   flags+96(FP), DI
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+
+loop_542:
+	CMPQ         SI, $0x00000010
+	JB           tail_543
+	VMOVUPS      (AX), Z3
+	VMOVUPS      (CX), Z4
+	VPMAXUD      Z4, Z2, Z2
+	VPMAXUD      Z3, Z2, Z2
+	VMOVUPS      (BX), Z5
+	TESTQ        $0x00000001, sflags+160(FP)
+	JZ           noflag_545
+	VMOVUPS      sigmoidconsts<>+2432(SB), Z6
+	VGETEXPPS    Z3, Z8
+	VADDPS       sigmoidconsts<>+640(SB), Z8, Z8
+	VGETMANTPS   $0x02, Z3, Z7
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z7, K1
+	VSUBPS       sigmoidconsts<>+640(SB), Z7, Z9
+	VADDPS       Z7, Z7, Z10
+	VSUBPS       sigmoidconsts<>+640(SB), Z10, Z10
+	VBLENDMPS    Z10, Z9, K1, Z7
+	VSUBPS       sigmoidconsts<>+640(SB), Z8, K1, Z8
+	VMULPS       Z7, Z7, Z9
+	VMOVUPS      sigmoidconsts<>+1152(SB), Z10
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Z7, Z10
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z7, Z10
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z7, Z10
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z7, Z10
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z7, Z10
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z7, Z10
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z7, Z10
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z7, Z10
+	VMULPS       Z7, Z10, Z10
+	VMULPS       Z9, Z10, Z10
+	VFMADD231PS  sigmoidconsts<>+192(SB), Z8, Z10
+	VFNMADD231PS sigmoidconsts<>+320(SB), Z9, Z10
+	VADDPS       Z10, Z7, Z10
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z8, Z10
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z3, K1
+	VMOVUPS      Z3, K1, Z10
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z3, K1
+	VMOVUPS      sigmoidconsts<>+1984(SB), K1, Z10
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z3, K1
+	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z10
+	VMAXPS       Z10, Z6, Z10
+	VMOVUPS      sigmoidconsts<>+640(SB), Z7
+	VSUBPS       Z3, Z7, Z7
+	VGETEXPPS    Z7, Z9
+	VADDPS       sigmoidconsts<>+640(SB), Z9, Z9
+	VGETMANTPS   $0x02, Z7, Z8
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z8, K1
+	VSUBPS       sigmoidconsts<>+640(SB), Z8, Z11
+	VADDPS       Z8, Z8, Z12
+	VSUBPS       sigmoidconsts<>+640(SB), Z12, Z12
+	VBLENDMPS    Z12, Z11, K1, Z8
+	VSUBPS       sigmoidconsts<>+640(SB), Z9, K1, Z9
+	VMULPS       Z8, Z8, Z11
+	VMOVUPS      sigmoidconsts<>+1152(SB), Z12
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Z8, Z12
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z8, Z12
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z8, Z12
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z8, Z12
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z8, Z12
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z8, Z12
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z8, Z12
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z8, Z12
+	VMULPS       Z8, Z12, Z12
+	VMULPS       Z11, Z12, Z12
+	VFMADD231PS  sigmoidconsts<>+192(SB), Z9, Z12
+	VFNMADD231PS sigmoidconsts<>+320(SB), Z11, Z12
+	VADDPS       Z12, Z8, Z12
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z9, Z12
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z7, K1
+	VMOVUPS      Z7, K1, Z12
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z7, K1
+	VMOVUPS      sigmoidconsts<>+1984(SB), K1, Z12
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z7, K1
+	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z12
+	VMAXPS       Z12, Z6, Z12
+	VMOVUPS      sigmoidconsts<>+640(SB), Z6
+	VSUBPS       Z4, Z6, Z6
+	VMULPS       Z6, Z12, Z12
+	VBROADCASTSS pw+124(FP), Z6
+	VMULPS       Z4, Z6, Z6
+	VFMADD231PS  Z10, Z6, Z12
+	VXORPS       sigmoidconsts<>+0(SB), Z12, Z12
+	VMULPS       Z5, Z12, Z12
+	VADDPS       Z12, Z0, Z0
+
+noflag_545:
+	VXORPS       Z6, Z6, Z6
+	TESTQ        $0x00000004, DI
+	JZ           noflag_546
+	VBROADCASTSS a+104(FP), Z7
+	VMULPS       Z4, Z7, Z7
+	VBROADCASTSS b+108(FP), Z8
+	VADDPS       Z8, Z7, Z7
+	VBROADCASTSS e+112(FP), Z8
+	VFMADD231PS  Z3, Z8, Z7
+	TESTQ        $0x00000010, DI
+	JZ           noflag_547
+	VXORPS       Z8, Z8, Z8
+	VCMPPS       $0x0e, Z4, Z3, K1
+	VMOVUPS      sigmoidconsts<>+640(SB), K1, Z8
+	VCMPPS       $0x01, Z4, Z3, K1
+	VMOVUPS      sigmoidconsts<>+2304(SB), K1, Z8
+	VBROADCASTSS d+116(FP), Z9
+	VFMADD231PS  Z8, Z9, Z7
+
+noflag_547:
+	VADDPS Z7, Z6, Z6
+
+noflag_546:
+	TESTQ        $0x00000001, DI
+	JZ           noflag_548
+	VMOVUPS      sigmoidconsts<>+640(SB), Z7
+	VSUBPS       Z3, Z7, Z7
+	VMOVUPS      sigmoidconsts<>+640(SB), Z8
+	VSUBPS       Z4, Z8, Z8
+	VMULPS       Z8, Z3, Z8
+	VBROADCASTSS pw+124(FP), Z9
+	VMULPS       Z4, Z9, Z9
+	VFNMADD231PS Z7, Z9, Z8
+	VMULPS       Z7, Z3, Z3
+	VMOVUPS      sigmoidconsts<>+2496(SB), Z4
+	VMAXPS       Z3, Z4, Z3
+	VDIVPS       Z3, Z8, Z8
+	VBROADCASTSS bceScale+120(FP), Z3
+	VFMADD231PS  Z3, Z8, Z6
+
+noflag_548:
+	VMULPS  Z5, Z6, Z6
+	VMOVUPS Z6, (DX)
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	ADDQ    $0x00000040, BX
+	SUBQ    $0x00000010, SI
+	JMP     loop_542
+
+tail_543:
+	TESTQ        SI, SI
+	JZ           done_544
+	MOVL         $0x0000ffff, R8
+	BZHIL        SI, R8, R8
+	KMOVW        R8, K1
+	VMOVUPS.Z    (AX), K1, Z3
+	VMOVUPS.Z    (CX), K1, Z4
+	VPMAXUD      Z4, Z2, Z2
+	VPMAXUD      Z3, Z2, Z2
+	VMOVUPS.Z    (BX), K1, Z5
+	TESTQ        $0x00000001, sflags+160(FP)
+	JZ           noflag_549
+	VMOVUPS      sigmoidconsts<>+2432(SB), Z6
+	VGETEXPPS    Z3, Z8
+	VADDPS       sigmoidconsts<>+640(SB), Z8, Z8
+	VGETMANTPS   $0x02, Z3, Z7
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z7, K2
+	VSUBPS       sigmoidconsts<>+640(SB), Z7, Z9
+	VADDPS       Z7, Z7, Z10
+	VSUBPS       sigmoidconsts<>+640(SB), Z10, Z10
+	VBLENDMPS    Z10, Z9, K2, Z7
+	VSUBPS       sigmoidconsts<>+640(SB), Z8, K2, Z8
+	VMULPS       Z7, Z7, Z9
+	VMOVUPS      sigmoidconsts<>+1152(SB), Z10
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Z7, Z10
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z7, Z10
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z7, Z10
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z7, Z10
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z7, Z10
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z7, Z10
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z7, Z10
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z7, Z10
+	VMULPS       Z7, Z10, Z10
+	VMULPS       Z9, Z10, Z10
+	VFMADD231PS  sigmoidconsts<>+192(SB), Z8, Z10
+	VFNMADD231PS sigmoidconsts<>+320(SB), Z9, Z10
+	VADDPS       Z10, Z7, Z10
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z8, Z10
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z3, K2
+	VMOVUPS      Z3, K2, Z10
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z3, K2
+	VMOVUPS      sigmoidconsts<>+1984(SB), K2, Z10
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z3, K2
+	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z10
+	VMAXPS       Z10, Z6, Z10
+	VMOVUPS      sigmoidconsts<>+640(SB), Z7
+	VSUBPS       Z3, Z7, Z7
+	VGETEXPPS    Z7, Z9
+	VADDPS       sigmoidconsts<>+640(SB), Z9, Z9
+	VGETMANTPS   $0x02, Z7, Z8
+	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z8, K2
+	VSUBPS       sigmoidconsts<>+640(SB), Z8, Z11
+	VADDPS       Z8, Z8, Z12
+	VSUBPS       sigmoidconsts<>+640(SB), Z12, Z12
+	VBLENDMPS    Z12, Z11, K2, Z8
+	VSUBPS       sigmoidconsts<>+640(SB), Z9, K2, Z9
+	VMULPS       Z8, Z8, Z11
+	VMOVUPS      sigmoidconsts<>+1152(SB), Z12
+	VFMADD213PS  sigmoidconsts<>+1216(SB), Z8, Z12
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z8, Z12
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z8, Z12
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z8, Z12
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z8, Z12
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z8, Z12
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z8, Z12
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z8, Z12
+	VMULPS       Z8, Z12, Z12
+	VMULPS       Z11, Z12, Z12
+	VFMADD231PS  sigmoidconsts<>+192(SB), Z9, Z12
+	VFNMADD231PS sigmoidconsts<>+320(SB), Z11, Z12
+	VADDPS       Z12, Z8, Z12
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z9, Z12
+	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z7, K2
+	VMOVUPS      Z7, K2, Z12
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z7, K2
+	VMOVUPS      sigmoidconsts<>+1984(SB), K2, Z12
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z7, K2
+	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z12
+	VMAXPS       Z12, Z6, Z12
+	VMOVUPS      sigmoidconsts<>+640(SB), Z6
+	VSUBPS       Z4, Z6, Z6
+	VMULPS       Z6, Z12, Z12
+	VBROADCASTSS pw+124(FP), Z6
+	VMULPS       Z4, Z6, Z6
+	VFMADD231PS  Z10, Z6, Z12
+	VXORPS       sigmoidconsts<>+0(SB), Z12, Z12
+	VMULPS       Z5, Z12, Z12
+	VMOVAPS.Z    Z12, K1, Z12
+	VADDPS       Z12, Z0, Z0
+
+noflag_549:
+	VXORPS       Z6, Z6, Z6
+	TESTQ        $0x00000004, DI
+	JZ           noflag_550
+	VBROADCASTSS a+104(FP), Z7
+	VMULPS       Z4, Z7, Z7
+	VBROADCASTSS b+108(FP), Z8
+	VADDPS       Z8, Z7, Z7
+	VBROADCASTSS e+112(FP), Z8
+	VFMADD231PS  Z3, Z8, Z7
+	TESTQ        $0x00000010, DI
+	JZ           noflag_551
+	VXORPS       Z8, Z8, Z8
+	VCMPPS       $0x0e, Z4, Z3, K2
+	VMOVUPS      sigmoidconsts<>+640(SB), K2, Z8
+	VCMPPS       $0x01, Z4, Z3, K2
+	VMOVUPS      sigmoidconsts<>+2304(SB), K2, Z8
+	VBROADCASTSS d+116(FP), Z9
+	VFMADD231PS  Z8, Z9, Z7
+
+noflag_551:
+	VADDPS Z7, Z6, Z6
+
+noflag_550:
+	TESTQ        $0x00000001, DI
+	JZ           noflag_552
+	VMOVUPS      sigmoidconsts<>+640(SB), Z7
+	VSUBPS       Z3, Z7, Z7
+	VMOVUPS      sigmoidconsts<>+640(SB), Z8
+	VSUBPS       Z4, Z8, Z8
+	VMULPS       Z8, Z3, Z8
+	VBROADCASTSS pw+124(FP), Z9
+	VMULPS       Z4, Z9, Z9
+	VFNMADD231PS Z7, Z9, Z8
+	VMULPS       Z7, Z3, Z3
+	VMOVUPS      sigmoidconsts<>+2496(SB), Z4
+	VMAXPS       Z3, Z4, Z3
+	VDIVPS       Z3, Z8, Z8
+	VBROADCASTSS bceScale+120(FP), Z3
+	VFMADD231PS  Z3, Z8, Z6
+
+noflag_552:
+	VMULPS  Z5, Z6, Z6
+	VMOVUPS Z6, K1, (DX)
+
+done_544:
+	MOVQ          out_base+168(FP), AX
+	VMOVAPS       Z0, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y3
+	VADDPS        Y3, Y0, Y3
+	VEXTRACTF128  $0x01, Y3, X0
+	VADDPS        X0, X3, X0
+	VMOVHLPS      X0, X0, X3
+	VADDPS        X3, X0, X0
+	VMOVSHDUP     X0, X3
+	VADDSS        X3, X0, X0
+	VMOVSS        X0, (AX)
+	VMOVAPS       Z1, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y1
+	VADDPS        Y1, Y0, Y1
+	VEXTRACTF128  $0x01, Y1, X0
+	VADDPS        X0, X1, X0
+	VMOVHLPS      X0, X0, X1
+	VADDPS        X1, X0, X0
+	VMOVSHDUP     X0, X1
+	VADDSS        X1, X0, X0
+	VMOVSS        X0, 4(AX)
+	VMOVDQA32     Z2, Z0
+	VEXTRACTI64X4 $0x01, Z0, Y1
+	VPMAXUD       Y1, Y0, Y1
+	VEXTRACTI128  $0x01, Y1, X0
+	VPMAXUD       X0, X1, X0
+	VPSHUFD       $0x4e, X0, X1
+	VPMAXUD       X1, X0, X0
+	VPSHUFD       $0xb1, X0, X1
+	VPMAXUD       X1, X0, X0
+	VMOVD         X0, AX
+	MOVL          AX, ret+192(FP)
 	VZEROUPPER
 	RET
 

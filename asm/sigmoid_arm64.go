@@ -6,62 +6,70 @@ package asm
 
 // sigmoidStatsNEON computes kernels.sigmoidStatsGeneric over len(x) <= kernels.BlockSize elements
 // into out[0:8] = P, PY, Y, PP, YY, BCE, Focal, AD (sums not asked for are 0). flags: kernels.Flags | 256 when
-// alpha >= 0; gmode: 0, 1, 2 when gamma is that integer, else 3.
+// alpha >= 0; gmode: 0, 1, 2 when gamma is that integer, else 3. It returns kernels.SigmoidSums.Bits: the
+// largest bits, as uint32, of y (and of x for probabilities), whatever the flags.
 //
 //go:noescape
-func sigmoidStatsNEON(x []float32, y []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32)
+func sigmoidStatsNEON(x []float32, y []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32) uint32
 
 // sigmoidGradNEON writes kernels.sigmoidGradGeneric's gradient of len(x) <= kernels.BlockSize elements
 // into dst. flags: 4 when a, b, e or d is not 0, 16 when d is not 0, 1 when bceScale is not 0, 2 when focalScale
 // is not 0, 256 when alpha >= 0; gmode and g1mode classify gamma and gamma-1 as for SigmoidStats.
+// It returns the largest bits, as uint32, of y (and x for probabilities): kernels.SigmoidSums.Bits.
 //
 //go:noescape
-func sigmoidGradNEON(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int)
+func sigmoidGradNEON(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int) uint32
 
 // sigmoidStatsWNEON computes kernels.sigmoidStatsGeneric over len(x) <= kernels.BlockSize elements
 // into out[0:8] = P, PY, Y, PP, YY, BCE, Focal, AD (sums not asked for are 0). flags: kernels.Flags | 256 when
-// alpha >= 0; gmode: 0, 1, 2 when gamma is that integer, else 3.
+// alpha >= 0; gmode: 0, 1, 2 when gamma is that integer, else 3. It returns kernels.SigmoidSums.Bits: the
+// largest bits, as uint32, of y (and of x for probabilities), whatever the flags.
 // Element i weighs w[i].
 //
 //go:noescape
-func sigmoidStatsWNEON(x []float32, y []float32, w []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32)
+func sigmoidStatsWNEON(x []float32, y []float32, w []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32) uint32
 
 // sigmoidGradWNEON writes kernels.sigmoidGradGeneric's gradient of len(x) <= kernels.BlockSize elements
 // into dst. flags: 4 when a, b, e or d is not 0, 16 when d is not 0, 1 when bceScale is not 0, 2 when focalScale
 // is not 0, 256 when alpha >= 0; gmode and g1mode classify gamma and gamma-1 as for SigmoidStats.
+// It returns the largest bits, as uint32, of y (and x for probabilities): kernels.SigmoidSums.Bits.
 // Element i weighs w[i]: its gradient times w[i].
 //
 //go:noescape
-func sigmoidGradWNEON(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int)
+func sigmoidGradWNEON(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int) uint32
 
 // sigmoidStatsPNEON computes kernels.sigmoidStatsGeneric over len(x) <= kernels.BlockSize elements
 // into out[0:8] = P, PY, Y, PP, YY, BCE, Focal, AD (sums not asked for are 0). flags: kernels.Flags | 256 when
-// alpha >= 0; gmode: 0, 1, 2 when gamma is that integer, else 3.
+// alpha >= 0; gmode: 0, 1, 2 when gamma is that integer, else 3. It returns kernels.SigmoidSums.Bits: the
+// largest bits, as uint32, of y (and of x for probabilities), whatever the flags.
 // x holds probabilities (kernels.SigmoidParams.Probs): no focal sum.
 //
 //go:noescape
-func sigmoidStatsPNEON(x []float32, y []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32)
+func sigmoidStatsPNEON(x []float32, y []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32) uint32
 
 // sigmoidGradPNEON writes kernels.sigmoidGradGeneric's gradient of len(x) <= kernels.BlockSize probabilities
 // (kernels.SigmoidCoef.Probs) into dst. flags: 4 when a, b, e or d is not 0, 16 when d is not 0, 1 when bceScale
 // is not 0; focalScale, alpha, gamma, gmode and g1mode are unused (no focal term for probabilities).
+// It returns the largest bits, as uint32, of y (and x for probabilities): kernels.SigmoidSums.Bits.
 //
 //go:noescape
-func sigmoidGradPNEON(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int)
+func sigmoidGradPNEON(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int) uint32
 
 // sigmoidStatsPWNEON computes kernels.sigmoidStatsGeneric over len(x) <= kernels.BlockSize elements
 // into out[0:8] = P, PY, Y, PP, YY, BCE, Focal, AD (sums not asked for are 0). flags: kernels.Flags | 256 when
-// alpha >= 0; gmode: 0, 1, 2 when gamma is that integer, else 3.
+// alpha >= 0; gmode: 0, 1, 2 when gamma is that integer, else 3. It returns kernels.SigmoidSums.Bits: the
+// largest bits, as uint32, of y (and of x for probabilities), whatever the flags.
 // Element i weighs w[i].
 // x holds probabilities (kernels.SigmoidParams.Probs): no focal sum.
 //
 //go:noescape
-func sigmoidStatsPWNEON(x []float32, y []float32, w []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32)
+func sigmoidStatsPWNEON(x []float32, y []float32, w []float32, flags uint64, pw float32, alpha float32, gamma float32, gmode int, out []float32) uint32
 
 // sigmoidGradPWNEON writes kernels.sigmoidGradGeneric's gradient of len(x) <= kernels.BlockSize probabilities
 // (kernels.SigmoidCoef.Probs) into dst. flags: 4 when a, b, e or d is not 0, 16 when d is not 0, 1 when bceScale
 // is not 0; focalScale, alpha, gamma, gmode and g1mode are unused (no focal term for probabilities).
+// It returns the largest bits, as uint32, of y (and x for probabilities): kernels.SigmoidSums.Bits.
 // Element i weighs w[i]: its gradient times w[i].
 //
 //go:noescape
-func sigmoidGradPWNEON(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int)
+func sigmoidGradPWNEON(x []float32, y []float32, w []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int) uint32

@@ -185,7 +185,8 @@ func (b *Binary) ForwardWeighted(ws *Workspace, logits, targets, weights []float
 // BackwardWeighted is Backward with a weight per element, as
 // ForwardWeighted takes them: every element's gradient is w times its
 // gradient in the weighted loss's sums (so a zero weight gives a zero
-// gradient). grad must not overlap the logits, targets or weights.
+// gradient). grad must not overlap the logits, targets or weights. On
+// error grad is as Backward leaves it.
 func (b *Binary) BackwardWeighted(ws *Workspace, logits, targets, weights []float32, sh Shape, grad []float32) (float64, error) {
 	if weights == nil {
 		return 0, fmt.Errorf("%w: weights are nil, want N*C*S = %d elements (or call Backward)", ErrLength, sh.Len())
@@ -203,7 +204,12 @@ func (b *Binary) BackwardWeighted(ws *Workspace, logits, targets, weights []floa
 
 // Backward returns the loss value and writes d(loss)/d(logits) into grad
 // (length N*C*S; every element is overwritten). grad must not overlap the
-// logits or the targets (ErrOption). On any error nothing is written into grad.
+// logits or the targets (ErrOption). On any error nothing is written into
+// grad, but one: a loss of BCE and SigmoidFocal terms only runs a single
+// pass that checks the targets (and NoActivation inputs) while it writes
+// the gradient, so a target (or input) outside [0, 1] returns ErrLabel with
+// every element of grad set to 0. With a Region term the statistics pass
+// checks them before the gradient pass runs, and grad is untouched.
 func (b *Binary) Backward(ws *Workspace, logits, targets []float32, sh Shape, grad []float32) (float64, error) {
 	if grad == nil {
 		return 0, fmt.Errorf("%w: gradient buffer is nil, want N*C*S = %d elements", ErrLength, sh.Len())
@@ -218,8 +224,12 @@ func (b *Binary) Backward(ws *Workspace, logits, targets []float32, sh Shape, gr
 
 // check validates a call (weights nil for an unweighted one) and leaves in
 // ws.wTotal the divisor of WeightMean: the sum of the weights, or the
-// element count.
-func (b *Binary) check(ws *workspace, logits, targets, weights []float32, sh Shape, grad []float32) error {
+// element count. With fold, it leaves the targets (and NoActivation
+// inputs) to the kernels, which report the largest bits they saw (see
+// inputsErr): the caller checks the pass's bits with bitsErr, and any
+// error check returns after that point comes from late, so that a bad
+// target is still the error a call returns first.
+func (b *Binary) check(ws *workspace, logits, targets, weights []float32, sh Shape, grad []float32, fold bool) error {
 	if err := sh.check(); err != nil {
 		return err
 	}
@@ -241,11 +251,8 @@ func (b *Binary) check(ws *workspace, logits, targets, weights []float32, sh Sha
 	if err := b.plan(sh, &ws.bn); err != nil {
 		return err
 	}
-	if err := checkTargets(targets); err != nil {
-		return err
-	}
-	if ws.bn.probs {
-		if err := checkProbs(logits); err != nil {
+	if !fold {
+		if err := ws.inputsErr(logits, targets); err != nil {
 			return err
 		}
 	}
@@ -260,12 +267,12 @@ func (b *Binary) check(ws *workspace, logits, targets, weights []float32, sh Sha
 	if weights != nil {
 		for i := range ws.bn.regions {
 			if ws.bn.regions[i].Kind == MCCRatio {
-				return fmt.Errorf("%w: MCC takes no element weights (its true negatives need per-plane weight sums)", ErrOption)
+				return ws.late(fold, logits, targets, fmt.Errorf("%w: MCC takes no element weights (its true negatives need per-plane weight sums)", ErrOption))
 			}
 		}
 		mx, err := checkElementWeights(weights)
 		if err != nil {
-			return err
+			return ws.late(fold, logits, targets, err)
 		}
 		ws.wMax = mx
 		if p := &ws.bn; (p.bce && p.bceT.Reduction == WeightMean) || (p.focal && p.focalT.Reduction == WeightMean) {
@@ -273,6 +280,45 @@ func (b *Binary) check(ws *workspace, logits, targets, weights []float32, sh Sha
 		}
 	}
 	return nil
+}
+
+// inputsErr returns the error of a Binary call's targets, then of its
+// inputs when they are probabilities (NoActivation): checkTargets' and
+// checkProbs'. A call that folds the check into its kernels runs it only
+// when their bits are not all in [+0, 1] (bitsErr), or before it returns
+// another error found before its first pass (late).
+func (ws *workspace) inputsErr(logits, targets []float32) error {
+	if err := checkTargets(targets); err != nil {
+		return err
+	}
+	if ws.bn.probs {
+		return checkProbs(logits)
+	}
+	return nil
+}
+
+// bitsErr returns the error of a pass whose kernels saw the largest bits
+// bits (kernels.SigmoidSums.Bits) of the targets (and probability inputs):
+// nil when they are all in [+0, 1], else inputsErr's exact scan, which
+// names the first bad value (and is nil for what only the bits reject: -0,
+// and NaN inputs, which propagate).
+func (ws *workspace) bitsErr(bits uint32, logits, targets []float32) error {
+	if kernels.BitsOK(bits) {
+		return nil
+	}
+	return ws.inputsErr(logits, targets)
+}
+
+// late returns err, an error found after check's targets would have been
+// checked, unless fold left them to the kernels and they are bad: then
+// their error, as a call that checks them first returns.
+func (ws *workspace) late(fold bool, logits, targets []float32, err error) error {
+	if fold {
+		if e := ws.inputsErr(logits, targets); e != nil {
+			return e
+		}
+	}
+	return err
 }
 
 // maxBits returns the largest bit pattern of x's floats as unsigned
@@ -378,7 +424,7 @@ func (p *bnPlan) params(c int) kernels.SigmoidParams {
 }
 
 func (b *Binary) run(ws *workspace, logits, targets, weights []float32, sh Shape, grad []float32) (float64, error) {
-	if err := b.check(ws, logits, targets, weights, sh, grad); err != nil {
+	if err := b.check(ws, logits, targets, weights, sh, grad, true); err != nil {
 		return 0, err
 	}
 	ws.weights = weights
@@ -391,14 +437,22 @@ func (b *Binary) run(ws *workspace, logits, targets, weights []float32, sh Shape
 	}
 	ws.st.kind = kindSigmoid
 	if grad != nil && len(ws.bn.regions) == 0 {
-		if err := b.fused(ws, &ws.st, logits, targets, sh, grad, pooled); err != nil {
-			// The gradient does not fit float32: the value alone.
-			b.accumulate(ws, &ws.st, logits, targets, sh, 0, pooled)
+		if err := b.fusedScales(ws, sh); err != nil {
+			// The gradient does not fit float32: the value alone (nothing
+			// written into grad).
+			if err := b.accumulate(ws, &ws.st, logits, targets, sh, 0, pooled); err != nil {
+				return 0, err
+			}
 			return b.finalize(ws, &ws.st, false), err
+		}
+		if err := b.fused(ws, &ws.st, logits, targets, sh, grad, pooled); err != nil {
+			return 0, err
 		}
 		return b.finalize(ws, &ws.st, false), nil
 	}
-	b.accumulate(ws, &ws.st, logits, targets, sh, 0, pooled)
+	if err := b.accumulate(ws, &ws.st, logits, targets, sh, 0, pooled); err != nil {
+		return 0, err
+	}
 	value := b.finalize(ws, &ws.st, grad != nil)
 	if grad != nil {
 		if err := ws.gradRange(float64(ws.ceScale), float64(ws.focScale), ws.st.N*ws.st.C); err != nil {
@@ -427,14 +481,16 @@ func (b *Binary) Accumulate(ws *Workspace, st *Stats, logits, targets []float32,
 }
 
 func (b *Binary) accumulateImpl(ws *workspace, st *Stats, logits, targets []float32, sh Shape, first int) error {
-	if err := b.check(ws, logits, targets, nil, sh, nil); err != nil {
+	if err := b.check(ws, logits, targets, nil, sh, nil, true); err != nil {
 		return err
 	}
 	if err := st.check(first, sh.N, sh.C, kindSigmoid); err != nil {
+		return ws.late(true, logits, targets, err)
+	}
+	if err := b.accumulate(ws, st, logits, targets, sh, first, false); err != nil {
 		return err
 	}
 	st.kind = kindSigmoid
-	b.accumulate(ws, st, logits, targets, sh, first, false)
 	return nil
 }
 
@@ -467,7 +523,9 @@ func (b *Binary) valueImpl(ws *workspace, st *Stats) (float64, error) {
 // st with respect to the logits of one shard (as given to Accumulate), and
 // returns the loss value. The arguments are checked as Accumulate's and
 // Backward's (grad must not overlap the inputs); on any error nothing is
-// written into grad.
+// written into grad, but one: the gradient pass checks the targets (and
+// NoActivation inputs) as it writes grad, so a target (or input) outside
+// [0, 1] returns ErrLabel with every element of grad set to 0.
 func (b *Binary) Gradient(ws *Workspace, st *Stats, logits, targets []float32, sh Shape, first int, grad []float32) (float64, error) {
 	w, err := ws.acquire()
 	if err != nil {
@@ -481,31 +539,44 @@ func (b *Binary) gradientImpl(ws *workspace, st *Stats, logits, targets []float3
 	if grad == nil {
 		return 0, fmt.Errorf("%w: gradient buffer is nil, want N*C*S = %d elements", ErrLength, sh.Len())
 	}
-	if err := b.check(ws, logits, targets, nil, sh, grad); err != nil {
+	if err := b.check(ws, logits, targets, nil, sh, grad, true); err != nil {
 		return 0, err
 	}
 	if err := st.check(first, sh.N, sh.C, kindSigmoid); err != nil {
-		return 0, err
+		return 0, ws.late(true, logits, targets, err)
 	}
 	value := b.finalize(ws, st, true)
 	if err := ws.gradRange(float64(ws.ceScale), float64(ws.focScale), st.N*st.C); err != nil {
+		if e := ws.inputsErr(logits, targets); e != nil {
+			return 0, e
+		}
 		return value, err
 	}
-	b.gradient(ws, logits, targets, sh, first, grad, false)
+	if bits := b.gradient(ws, logits, targets, sh, first, grad, false); !kernels.BitsOK(bits) {
+		if err := ws.inputsErr(logits, targets); err != nil {
+			clear(grad)
+			return 0, err
+		}
+	}
 	return value, nil
 }
 
 // accumulate runs the statistics pass over the chunks of every plane of the
-// shard and adds the chunk sums to st in chunk order.
-func (b *Binary) accumulate(ws *workspace, st *Stats, logits, targets []float32, sh Shape, first int, pooled bool) {
+// shard and adds the chunk sums to st in chunk order; when the pass's bits
+// reject the targets (or inputs), it returns their error instead and
+// leaves st as it was.
+func (b *Binary) accumulate(ws *workspace, st *Stats, logits, targets []float32, sh Shape, first int, pooled bool) error {
 	C := sh.C
 	g := sigmoidGeom(sh, pooled)
 	chunks := g.chunks
 	workers := workerCount(b.Workers, sh, chunks)
 	ws.growWorkers(workers, C, chunks, g.poolLen(sh, true), true)
 	ws.job = job{ws: ws, kind: sigmoidStats, chunks: chunks, cpi: g.cpi, px: g.px, group: g.group, sh: sh, logits: logits, targets: targets, weights: ws.weights}
-	ws.runJob(&ws.job, workers)
+	bits := ws.runJob(&ws.job, workers)
 	ws.job = job{}
+	if err := ws.bitsErr(bits, logits, targets); err != nil {
+		return err
+	}
 
 	P, PY, Y, PP, YY, AD := st.block(sP), st.block(sPY), st.block(sY), st.block(sPP), st.block(sYY), st.block(sAD)
 	for i := 0; i < chunks; i++ {
@@ -521,15 +592,15 @@ func (b *Binary) accumulate(ws *workspace, st *Stats, logits, targets []float32,
 		st.addScalar(sFocal, t.Focal)
 	}
 	st.addScalar(sValid, float64(sh.Len()))
+	return nil
 }
 
-// fused is the single pass of a loss whose terms are all pixelwise (BCE,
-// sigmoid focal): their gradient scales depend only on the element count,
-// so one pass writes the gradient and adds the BCE and focal sums to st, the
-// same sums as accumulate's, in the same chunk order.
-func (b *Binary) fused(ws *workspace, st *Stats, logits, targets []float32, sh Shape, grad []float32, pooled bool) error {
+// fusedScales leaves in ws the gradient scales of the single pass of a
+// loss whose terms are all pixelwise (BCE, sigmoid focal), which depend
+// only on the element count (or weight sum), or returns the error of a
+// gradient that does not fit float32.
+func (b *Binary) fusedScales(ws *workspace, sh Shape) error {
 	p := &ws.bn
-	C := sh.C
 	total := float64(sh.Len())
 	ws.ceScale, ws.focScale = 0, 0
 	if d := bnDivisor(p.bceT.Reduction, ws.wTotal, total); p.bce && d != 0 {
@@ -538,16 +609,28 @@ func (b *Binary) fused(ws *workspace, st *Stats, logits, targets []float32, sh S
 	if d := bnDivisor(p.focalT.Reduction, ws.wTotal, total); p.focal && d != 0 {
 		ws.focScale = float32(p.wFoc / d)
 	}
-	if err := ws.gradRange(float64(ws.ceScale), float64(ws.focScale), 0); err != nil {
-		return err
-	}
+	return ws.gradRange(float64(ws.ceScale), float64(ws.focScale), 0)
+}
+
+// fused is the single pass of a loss whose terms are all pixelwise, with
+// fusedScales' scales: it writes the gradient and adds the BCE and focal
+// sums to st, the same sums as accumulate's, in the same chunk order. When
+// the pass's bits reject the targets (or inputs), it sets grad to 0 and
+// returns their error, st left as it was.
+func (b *Binary) fused(ws *workspace, st *Stats, logits, targets []float32, sh Shape, grad []float32, pooled bool) error {
+	C := sh.C
+	total := float64(sh.Len())
 	g := sigmoidGeom(sh, pooled)
 	chunks := g.chunks
 	workers := workerCount(b.Workers, sh, chunks)
 	ws.growWorkers(workers, C, chunks, g.poolLen(sh, true), true)
 	ws.job = job{ws: ws, kind: sigmoidFused, chunks: chunks, cpi: g.cpi, px: g.px, group: g.group, sh: sh, logits: logits, targets: targets, weights: ws.weights, grad: grad}
-	ws.runJob(&ws.job, workers)
+	bits := ws.runJob(&ws.job, workers)
 	ws.job = job{}
+	if err := ws.bitsErr(bits, logits, targets); err != nil {
+		clear(grad)
+		return err
+	}
 	for i := 0; i < chunks; i++ {
 		t := &ws.sgChunks[i]
 		st.addScalar(sCE, t.BCE)
@@ -609,8 +692,9 @@ func (b *Binary) finalize(ws *workspace, st *Stats, coefs bool) float64 {
 }
 
 // gradient runs the gradient pass over the chunks of a shard whose first
-// image is image first of the statistics finalized last.
-func (b *Binary) gradient(ws *workspace, logits, targets []float32, sh Shape, first int, grad []float32, pooled bool) {
+// image is image first of the statistics finalized last, and returns the
+// largest bits its kernels saw (kernels.SigmoidSums.Bits).
+func (b *Binary) gradient(ws *workspace, logits, targets []float32, sh Shape, first int, grad []float32, pooled bool) uint32 {
 	C := sh.C
 	g := sigmoidGeom(sh, pooled)
 	chunks := g.chunks
@@ -618,8 +702,9 @@ func (b *Binary) gradient(ws *workspace, logits, targets []float32, sh Shape, fi
 	ws.growWorkers(workers, C, 0, g.poolLen(sh, true), true)
 	ws.job = job{ws: ws, kind: sigmoidGrad, chunks: chunks, cpi: g.cpi, px: g.px, group: g.group, sh: sh, first: first,
 		logits: logits, targets: targets, weights: ws.weights, grad: grad}
-	ws.runJob(&ws.job, workers)
+	bits := ws.runJob(&ws.job, workers)
 	ws.job = job{}
+	return bits
 }
 
 // Pixelwise writes the weighted sum of the pixelwise terms (BCE,
@@ -637,7 +722,7 @@ func (b *Binary) Pixelwise(ws *Workspace, logits, targets []float32, sh Shape, o
 }
 
 func (b *Binary) pixelwiseImpl(ws *workspace, logits, targets []float32, sh Shape, out []float32) error {
-	if err := b.check(ws, logits, targets, nil, sh, nil); err != nil {
+	if err := b.check(ws, logits, targets, nil, sh, nil, false); err != nil {
 		return err
 	}
 	p := &ws.bn

@@ -40,8 +40,13 @@
 // aliased buffers (ErrOption), a Workspace in use (ErrBusy), a gradient
 // beyond float32 (ErrRange: Backward and Gradient return the value with it).
 // A call that returns an error has written nothing: no gradient element, no Stats
-// entry, no Pixelwise output. The worker goroutines of a parallel pass only
-// ever get work that was validated on the caller's goroutine.
+// entry, no Pixelwise output, with one exception: Binary's targets (and
+// NoActivation inputs) are checked by its sigmoid passes as they run, so
+// where the pass that finds one outside [0, 1] is the one that writes the
+// gradient (a Backward of BCE and SigmoidFocal terms only, the shard
+// Gradient), the ErrLabel comes with every gradient element set to 0. The
+// worker goroutines of a parallel pass only ever get work whose shapes,
+// lengths and options were validated on the caller's goroutine.
 //
 // Aliasing. Inputs (logits, labels, targets, class and per-pixel weights)
 // are never modified. An output (the gradient, Pixelwise's out) must not

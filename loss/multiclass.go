@@ -727,11 +727,10 @@ func (m *Multiclass) pixelwiseImpl(ws *workspace, logits []float32, labels Label
 // family's probability kernels, whose targets are the one-hot labels of the
 // plane's class and whose weights are 0 at ignored pixels (and the call's
 // pixel weights elsewhere), made per chunk in the worker's buffers. The
-// Stats are a Multiclass's (Y the weighted label counts).
+// Stats are a Multiclass's (Y the weighted label counts). The statistics
+// pass checks the inputs on the way (kernels.SigmoidSums.Bits), before the
+// gradient pass writes anything.
 func (m *Multiclass) runProbs(ws *workspace, logits []float32, labels Labels, weights []float32, sh Shape, grad []float32) (float64, error) {
-	if err := checkProbs(logits); err != nil {
-		return 0, err
-	}
 	return m.probPasses(ws, logits, labels, nil, weights, sh, grad)
 }
 
@@ -762,8 +761,21 @@ func (m *Multiclass) probPasses(ws *workspace, logits []float32, labels Labels, 
 	}
 	ws.job = job{ws: ws, kind: sigmoidStats, chunks: g.chunks, cpi: g.cpi, px: g.px, sh: sh, logits: logits,
 		labels: labels, targets: targets, weights: weights, onehot: onehot, ignore: m.Ignore}
-	ws.runJob(&ws.job, workers)
+	bits := ws.runJob(&ws.job, workers)
 	ws.job = job{}
+	// The kernels saw the inputs' bits (and the targets', one-hot 0 and 1
+	// or the caller's): the exact scans only when they are not all in
+	// [+0, 1].
+	if !kernels.BitsOK(bits) {
+		if err := checkProbs(logits); err != nil {
+			return 0, err
+		}
+		if targets != nil {
+			if err := checkTargets(targets); err != nil {
+				return 0, err
+			}
+		}
+	}
 	P, PY, Y, PP, YY, AD := st.block(sP), st.block(sPY), st.block(sY), st.block(sPP), st.block(sYY), st.block(sAD)
 	for i := 0; i < g.chunks; i++ {
 		r := i / g.cpi // the plane: image*C + class, the entry's index

@@ -108,13 +108,17 @@ const minParallel = 1 << 17
 // workerState is what one worker writes: its kernel arguments and buffers,
 // on cache lines of its own.
 type workerState struct {
-	_       cpu.CacheLinePad
-	smPrm   kernels.SoftmaxParams
-	smCoef  kernels.SoftmaxCoef
-	smBlk   kernels.SoftmaxSums[float32]
-	sgPrm   kernels.SigmoidParams
-	sgCoef  kernels.SigmoidCoef
-	sgBlk   kernels.SigmoidSums[float32]
+	_      cpu.CacheLinePad
+	smPrm  kernels.SoftmaxParams
+	smCoef kernels.SoftmaxCoef
+	smBlk  kernels.SoftmaxSums[float32]
+	sgPrm  kernels.SigmoidParams
+	sgCoef kernels.SigmoidCoef
+	sgBlk  kernels.SigmoidSums[float32]
+	// bits is the largest kernels.SigmoidSums.Bits of the worker's sigmoid
+	// calls in the current job: the check of their targets (and
+	// probability inputs).
+	bits    uint32
 	scratch []float32
 	// Probability targets (soft.go): the kernels' arguments and their
 	// float64 scratch.
@@ -270,13 +274,16 @@ func (j *job) sigmoid(st *workerState, i, c, r int, x, y, w, g []float32) {
 		} else {
 			kernels.SigmoidPlane(x, y, &st.sgPrm, &st.sgBlk, out)
 		}
+		st.bits = max(st.bits, out.Bits)
 	case sigmoidGrad:
 		st.sgCoef.A, st.sgCoef.B, st.sgCoef.E, st.sgCoef.D = ws.a[r], ws.b[r], ws.e[r], ws.d[r]
+		var bits uint32
 		if w != nil {
-			kernels.SigmoidGradWeighted(x, y, w, &st.sgCoef, g)
+			bits, _ = kernels.SigmoidGradWeighted(x, y, w, &st.sgCoef, g)
 		} else {
-			kernels.SigmoidGrad(x, y, &st.sgCoef, g)
+			bits, _ = kernels.SigmoidGrad(x, y, &st.sgCoef, g)
 		}
+		st.bits = max(st.bits, bits)
 	case sigmoidFused:
 		out := &ws.sgChunks[i]
 		*out = kernels.SigmoidSums[float64]{}
@@ -285,6 +292,7 @@ func (j *job) sigmoid(st *workerState, i, c, r int, x, y, w, g []float32) {
 		} else {
 			kernels.SigmoidFused(x, y, &st.sgPrm, &st.sgCoef, &st.sgBlk, out, g)
 		}
+		st.bits = max(st.bits, out.Bits)
 	}
 }
 
@@ -437,12 +445,17 @@ func (p *pool) loop() {
 func stopPool(p *pool) { close(p.tasks) }
 
 // runJob runs j with the given number of workers, the caller's goroutine
-// being worker 0, and returns when every chunk is done.
-func (ws *workspace) runJob(j *job, workers int) {
+// being worker 0, and returns when every chunk is done: the largest
+// kernels.SigmoidSums.Bits of a sigmoid job's kernel calls (0 for a
+// softmax job), the check of its targets (and probability inputs).
+func (ws *workspace) runJob(j *job, workers int) uint32 {
 	j.next.Store(0)
+	for w := range ws.workers[:workers] {
+		ws.workers[w].bits = 0
+	}
 	if workers <= 1 {
 		j.run(0)
-		return
+		return ws.workers[0].bits
 	}
 	if ws.pool == nil {
 		ws.pool = &pool{tasks: make(chan poolTask)}
@@ -458,6 +471,11 @@ func (ws *workspace) runJob(j *job, workers int) {
 	}
 	j.run(0)
 	p.wg.Wait()
+	var bits uint32
+	for w := range ws.workers[:workers] {
+		bits = max(bits, ws.workers[w].bits)
+	}
+	return bits
 }
 
 // Close stops the worker goroutines of the workspace (and of its copies),

@@ -111,3 +111,54 @@ func (a *acc) sum() VecVirtual {
 	}
 	return a.t.hsum(v)
 }
+
+// maxu raises every lane of the accumulator to the unsigned int32 lane of
+// v where v's is larger (VPMAXUD); v is left as it is. It keeps the
+// largest bit pattern of the float32 it sees: the kernels' check of their
+// targets (kernels.SigmoidSums.Bits).
+func (a *acc) maxu(v Register) {
+	if a.reg {
+		VPMAXUD(v, a.r, a.r)
+		return
+	}
+	s := a.t.V()
+	VPMAXUD(a.m, v, s)
+	VMOVUPS(s, a.m)
+}
+
+// hmaxu reduces the accumulator to the unsigned max of its int32 lanes in
+// a 32-bit general-purpose register.
+func (a *acc) hmaxu() GPVirtual {
+	v := a.t.V()
+	switch {
+	case !a.reg:
+		VMOVDQU(a.m, v)
+	case a.t.avx512:
+		VMOVDQA32(a.r, v)
+	default:
+		VMOVDQA(a.r, v)
+	}
+	y := YMM()
+	if a.t.avx512 {
+		VEXTRACTI64X4(U8(1), v, y)
+		VPMAXUD(y, v.AsY(), y)
+	} else {
+		VMOVDQA(v, y)
+	}
+	x, x2 := XMM(), XMM()
+	VEXTRACTI128(U8(1), y, x)
+	VPMAXUD(x, y.AsX(), x)
+	VPSHUFD(U8(0x4e), x, x2) // lanes 2 3 0 1
+	VPMAXUD(x2, x, x)
+	VPSHUFD(U8(0xb1), x, x2) // lanes 1 0 3 2
+	VPMAXUD(x2, x, x)
+	r := GP32()
+	VMOVD(x, r)
+	return r
+}
+
+// retBits stores the target check's accumulator (maxu) as the kernel's
+// uint32 result.
+func retBits(mx *acc) {
+	Store(mx.hmaxu(), ReturnIndex(0))
+}

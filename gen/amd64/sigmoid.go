@@ -90,15 +90,16 @@ func sigmoidStats(t *Tier, weighted, probs bool) {
 	if weighted {
 		args = "x, y, w"
 	}
-	t.text(name, "func("+args+" []float32, flags uint64, pw, alpha, gamma float32, gmode int, out []float32)")
+	t.text(name, "func("+args+" []float32, flags uint64, pw, alpha, gamma float32, gmode int, out []float32) uint32")
 	t.doc(fmt.Sprintf("%s computes kernels.sigmoidStatsGeneric over len(x) <= kernels.BlockSize elements", name),
 		"into out[0:8] = P, PY, Y, PP, YY, BCE, Focal, AD (sums not asked for are 0). flags: kernels.Flags | 256 when",
-		"alpha >= 0; gmode: 0, 1, 2 when gamma is that integer, else 3.")
+		"alpha >= 0; gmode: 0, 1, 2 when gamma is that integer, else 3. It returns kernels.SigmoidSums.Bits: the",
+		"largest bits, as uint32, of y (and of x for probabilities), whatever the flags.")
 	if weighted {
-		t.doc("Element i weighs w[i].")
+		t.docMore("Element i weighs w[i].")
 	}
 	if probs {
-		t.doc("x holds probabilities (kernels.SigmoidParams.Probs): no focal sum.")
+		t.docMore("x holds probabilities (kernels.SigmoidParams.Probs): no focal sum.")
 	}
 	p := sliceArgs("x", "y")
 	px, py := p[0], p[1]
@@ -111,15 +112,27 @@ func sigmoidStats(t *Tier, weighted, probs bool) {
 	n := Load(Param("x").Len(), GP64()).(GPVirtual)
 	flags := Load(Param("flags"), GP64()).(GPVirtual)
 	gmode := Load(Param("gmode"), GP64()).(GPVirtual)
-	as := t.newAccsReg(8, 3) // P, PY, Y in registers on AVX2 too
+	// P, PY, Y and the bits in registers on AVX2 too; the weighted kernel
+	// keeps the bits in the frame (its weights take the register)
+	nreg := 4
+	if weighted {
+		nreg = 3
+	}
+	as := t.newAccsReg(9, nreg)
 	for _, a := range as {
 		a.zero()
 	}
-	sP, sPY, sY, sPP, sYY, sBCE, sFoc, sAD := as[0], as[1], as[2], as[3], as[4], as[5], as[6], as[7]
+	mx := as[3]
+	sP, sPY, sY, sPP, sYY, sBCE, sFoc, sAD := as[0], as[1], as[2], as[4], as[5], as[6], as[7], as[8]
 	t.stream(n, ps, func(tail *Mask, _ GPVirtual) {
 		x, y := t.V(), t.V()
 		t.load(Mem{Base: px}, x, tail)
 		t.load(Mem{Base: py}, y, tail)
+		// the check of the targets (and probabilities): tail lanes load as 0
+		mx.maxu(y)
+		if probs {
+			mx.maxu(x)
+		}
 		var w Register
 		if weighted {
 			w = t.V()
@@ -183,10 +196,11 @@ func sigmoidStats(t *Tier, weighted, probs bool) {
 		}
 	})
 	out := Load(Param("out").Base(), GP64())
-	for i, a := range as {
+	for i, a := range []*acc{sP, sPY, sY, sPP, sYY, sBCE, sFoc, sAD} {
 		s := a.sum()
 		VMOVSS(s, Mem{Base: out, Disp: 4 * i})
 	}
+	retBits(mx)
 	end()
 }
 
@@ -285,11 +299,12 @@ func sigmoidGradProbs(t *Tier, fused, weighted bool) {
 		"not 0; focalScale,",
 		"alpha, gamma, gmode and g1mode are unused (no focal term for probabilities).")
 	if fused {
-		t.doc("It also stores the BCE sum of SigmoidStatsP (sflags as its flags, pw as its argument) into out[0:2]",
+		t.docMore("It also stores the BCE sum of SigmoidStatsP (sflags as its flags, pw as its argument) into out[0:2]",
 			"(out[1], the focal sum, is 0).")
 	}
+	t.docMore("It returns the largest bits, as uint32, of x and y (kernels.SigmoidSums.Bits).")
 	if weighted {
-		t.doc("Element i weighs w[i]: its gradient (and its sum) times w[i].")
+		t.docMore("Element i weighs w[i]: its gradient (and its sum) times w[i].")
 	}
 	px, py, pd, pwt, ps := sigmoidGradPtrs(weighted)
 	n := Load(Param("x").Len(), GP64()).(GPVirtual)
@@ -301,10 +316,14 @@ func sigmoidGradProbs(t *Tier, fused, weighted bool) {
 			a.zero()
 		}
 	}
+	mx := t.newAccsReg(1, 1)[0] // the bits of the targets (and probabilities)
+	mx.zero()
 	t.stream(n, ps, func(tail *Mask, _ GPVirtual) {
 		x, y := t.V(), t.V()
 		t.load(Mem{Base: px}, x, tail)
 		t.load(Mem{Base: py}, y, tail)
+		mx.maxu(y)
+		mx.maxu(x)
 		var W Op
 		if weighted {
 			w := t.V()
@@ -370,6 +389,7 @@ func sigmoidGradProbs(t *Tier, fused, weighted bool) {
 			VMOVSS(a.sum(), Mem{Base: out, Disp: 4 * i})
 		}
 	}
+	retBits(mx)
 	end()
 }
 
@@ -390,7 +410,7 @@ func sigmoidGradText(t *Tier, infix string, fused, weighted bool) string {
 	if fused {
 		sig += ", sflags uint64, out []float32"
 	}
-	t.text(name, sig+")")
+	t.text(name, sig+") uint32")
 	return name
 }
 
@@ -450,11 +470,12 @@ func sigmoidGrad(t *Tier, fused, weighted bool) {
 		"into dst. flags: 4 when a, b, e or d is not 0, 16 when d is not 0, 1 when bceScale is not 0, 2 when focalScale is not 0, 256",
 		"when alpha >= 0; gmode and g1mode classify gamma and gamma-1 as for SigmoidStats.")
 	if fused {
-		t.doc("It also stores the BCE and Focal sums of SigmoidStats (sflags as its flags; pw, alpha, gamma and",
+		t.docMore("It also stores the BCE and Focal sums of SigmoidStats (sflags as its flags; pw, alpha, gamma and",
 			"gmode as its arguments) into out[0:2].")
 	}
+	t.docMore("It returns the largest bits, as uint32, of y (kernels.SigmoidSums.Bits).")
 	if weighted {
-		t.doc("Element i weighs w[i]: its gradient (and its sums) times w[i].")
+		t.docMore("Element i weighs w[i]: its gradient (and its sums) times w[i].")
 	}
 	px, py, pd, pwt, ps := sigmoidGradPtrs(weighted)
 	n := Load(Param("x").Len(), GP64()).(GPVirtual)
@@ -468,10 +489,13 @@ func sigmoidGrad(t *Tier, fused, weighted bool) {
 			a.zero()
 		}
 	}
+	mx := t.newAccsReg(1, 1)[0] // the bits of the targets (and probabilities)
+	mx.zero()
 	t.stream(n, ps, func(tail *Mask, _ GPVirtual) {
 		x, y := t.V(), t.V()
 		t.load(Mem{Base: px}, x, tail)
 		t.load(Mem{Base: py}, y, tail)
+		mx.maxu(y)
 		var W Op
 		if weighted {
 			w := t.V()
@@ -592,5 +616,6 @@ func sigmoidGrad(t *Tier, fused, weighted bool) {
 			VMOVSS(a.sum(), Mem{Base: out, Disp: 4 * i})
 		}
 	}
+	retBits(mx)
 	end()
 }

@@ -25,6 +25,7 @@ type Tier struct {
 	slots []Mem
 	nslot int
 	fn    string
+	docs  []string // the current kernel's doc lines (doc, docMore)
 }
 
 var (
@@ -411,7 +412,7 @@ func (t *Tier) keep(v Register) Op {
 func (t *Tier) text(name, sig string) {
 	TEXT(unexported(name), NOSPLIT, sig)
 	Pragma("noescape")
-	t.slots, t.nslot, t.fn = nil, 0, name
+	t.slots, t.nslot, t.fn, t.docs = nil, 0, name, nil
 }
 
 // unexported returns name with a lower-case first letter.
@@ -425,7 +426,15 @@ func (t *Tier) doc(lines ...string) {
 	if len(lines) > 0 && strings.HasPrefix(lines[0], t.fn+" ") {
 		lines[0] = unexported(t.fn) + lines[0][len(t.fn):]
 	}
+	t.docs = append([]string(nil), lines...)
 	Doc(lines...)
+}
+
+// docMore adds lines to the current kernel's doc (a second doc replaces
+// the first: avo's Doc sets a function's whole comment).
+func (t *Tier) docMore(lines ...string) {
+	t.docs = append(t.docs, lines...)
+	Doc(t.docs...)
 }
 
 // ld returns op in a register: op itself, or a fresh register loaded from it.

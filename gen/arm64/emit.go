@@ -214,6 +214,10 @@ func LD1R(d V, base R) { ins("VLD1R", mem(base, 0), "["+d.s4()+"]") }
 func ADD4S(d, n, m V) { ins("VADD", m.s4(), n.s4(), d.s4()) }
 func SUB4S(d, n, m V) { ins("VSUB", m.s4(), n.s4(), d.s4()) }
 
+// UMAX is UMAX Vd.4S, Vn.4S, Vm.4S: the larger unsigned int32 of each lane
+// pair (of float32 lanes: the larger bit pattern).
+func UMAX(d, n, m V) { ins("VUMAX", m.s4(), n.s4(), d.s4()) }
+
 // CMEQ4S is CMEQ Vd.4S, Vn.4S, Vm.4S: all ones where the int32 lanes are
 // equal.
 func CMEQ4S(d, n, m V) { ins("VCMEQ", m.s4(), n.s4(), d.s4()) }

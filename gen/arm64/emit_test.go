@@ -113,6 +113,7 @@ var emitterCases = []struct {
 	{func() { LD1R(17, 2) }, "LD1R {V17.4S}, [X2]"},
 	{func() { ADD4S(20, 21, 22) }, "ADD V20.4S, V21.4S, V22.4S"},
 	{func() { SUB4S(20, 21, 22) }, "SUB V20.4S, V21.4S, V22.4S"},
+	{func() { UMAX(20, 21, 22) }, "UMAX V20.4S, V21.4S, V22.4S"},
 	{func() { CMEQ4S(20, 21, 22) }, "CMEQ V20.4S, V21.4S, V22.4S"},
 	{func() { AND(20, 21, 22) }, "AND V20.16B, V21.16B, V22.16B"},
 	{func() { ORR(20, 21, 22) }, "ORR V20.16B, V21.16B, V22.16B"},
@@ -168,6 +169,8 @@ var emitterCases = []struct {
 	{func() { FMULel(20, 21, 22, 3) }, "FMUL V20.4S, V21.4S, V22.S[3]"},
 	{func() { FMLAel(20, 21, 6, 1) }, "FMLA V20.4S, V21.4S, V6.S[1]"},
 	{func() { FMLSel(20, 21, 30, 2) }, "FMLS V20.4S, V21.4S, V30.S[2]"},
+	{func() { UMAXV(20, 29) }, "UMAXV S20, V29.4S"},
+	{func() { UMAXV(3, 5) }, "UMAXV S3, V5.4S"},
 }
 
 // TestEmitter assembles one instruction of every emitter function with Go's
@@ -322,5 +325,27 @@ func TestRegisters(t *testing.T) {
 				t.Errorf("%s:%d: want a NOSPLIT TEXT without frame: %s", fam, i+1, l)
 			}
 		}
+	}
+}
+
+// TestKnownEncodings checks the hand-encoded words of the target check
+// against the words GNU as writes for them (and VUMAX, which Go's
+// assembler encodes, likewise), independently of arm64asm's decoder.
+func TestKnownEncodings(t *testing.T) {
+	out.Reset()
+	UMAXV(0, 1)
+	UMAXV(31, 30)
+	got := out.String()
+	out.Reset()
+	want := "\tWORD    $0x6eb0a820 // UMAXV S0, V1.4S\n\tWORD    $0x6eb0abdf // UMAXV S31, V30.4S\n"
+	if got != want {
+		t.Errorf("UMAXV emits\n%s\nwant\n%s", got, want)
+	}
+	UMAX(0, 1, 2)
+	body := out.String()
+	out.Reset()
+	ws := assemble(t, "#include \"textflag.h\"\nTEXT ·k(SB), NOSPLIT, $0-0\n"+body+"\tRET\n")[3]
+	if len(ws) != 1 || ws[0] != 0x6ea26420 { // UMAX V0.4S, V1.4S, V2.4S
+		t.Errorf("UMAX(0, 1, 2) assembles to %08x, want 6ea26420", ws)
 	}
 }

@@ -155,5 +155,16 @@ func byElem(enc uint32, mn string, d, n, m V, i int) {
 
 // FMULel is FMUL Vd.4S, Vn.4S, Vm.S[i]; FMLAel and FMLSel likewise.
 func FMULel(d, n, m V, i int) { byElem(encFMULel, "FMUL", d, n, m, i) }
+
+// encUMAXV is UMAXV Sd, Vn.4S (Advanced SIMD across lanes, U=1, size=10,
+// opcode 01010): Rn at bit 5, Rd at 0.
+const encUMAXV = 0x6eb0a800
+
+// UMAXV is UMAXV Sd, Vn.4S: the largest unsigned int32 lane of n into lane
+// 0 of d (the others cleared).
+func UMAXV(d, n V) {
+	chk(d, n)
+	word(encUMAXV|uint32(n)<<5|uint32(d), fmt.Sprintf("UMAXV S%d, %s", d, n.a4s()))
+}
 func FMLAel(d, n, m V, i int) { byElem(encFMLAel, "FMLA", d, n, m, i) }
 func FMLSel(d, n, m V, i int) { byElem(encFMLSel, "FMLS", d, n, m, i) }

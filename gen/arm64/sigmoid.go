@@ -23,6 +23,20 @@ func ifBit(flags R, b int, body func()) {
 	label(skip)
 }
 
+// retBits stores the largest unsigned int32 lane of mx as the kernel's
+// uint32 result: kernels.SigmoidSums.Bits, the largest bit pattern of the
+// float32 the kernel's UMAX saw (mx is released).
+func retBits(mx V) {
+	s := vget()
+	UMAXV(s, mx)
+	r := rget()
+	UMOV(r, s, 0)
+	off, _ := cur.offset("ret")
+	ins("MOVW", r.String(), "ret+"+itoa(off)+"(FP)")
+	rput(r)
+	vput(s, mx)
+}
+
 // accAdd adds v (the lanes of mask m only, unless m is noMask) to a.
 func accAdd(a, v, m V) {
 	if m == noMask {
@@ -131,7 +145,8 @@ func sigmoidStats(weighted, probs bool) {
 	doc := []string{
 		name + " computes kernels.sigmoidStatsGeneric over len(x) <= kernels.BlockSize elements",
 		"into out[0:8] = P, PY, Y, PP, YY, BCE, Focal, AD (sums not asked for are 0). flags: kernels.Flags | 256 when",
-		"alpha >= 0; gmode: 0, 1, 2 when gamma is that integer, else 3.",
+		"alpha >= 0; gmode: 0, 1, 2 when gamma is that integer, else 3. It returns kernels.SigmoidSums.Bits: the",
+		"largest bits, as uint32, of y (and of x for probabilities), whatever the flags.",
 	}
 	if weighted {
 		doc = append(doc, "Element i weighs w[i].")
@@ -144,6 +159,7 @@ func sigmoidStats(weighted, probs bool) {
 		Doc:  doc,
 		Params: append(sliceParams(weighted), Param{"flags", "uint64"}, Param{"pw", "float32"},
 			Param{"alpha", "float32"}, Param{"gamma", "float32"}, Param{"gmode", "int"}, Param{"out", "[]float32"}),
+		Results: []Param{{"ret", "uint32"}},
 	})
 	px, py := argBase("x"), argBase("y")
 	ptrs := []R{px, py}
@@ -164,6 +180,8 @@ func sigmoidStats(weighted, probs bool) {
 		ZERO(as[i])
 	}
 	sP, sPY, sY, sPP, sYY, sBCE, sFoc, sAD := as[0], as[1], as[2], as[3], as[4], as[5], as[6], as[7]
+	mx := vget() // the bits of the targets (and probabilities)
+	ZERO(mx)
 	stream(n, ptrs, func(tail bool) {
 		m := noMask
 		if tail {
@@ -172,6 +190,11 @@ func sigmoidStats(weighted, probs bool) {
 		x, y := vget(), vget()
 		load(x, px, tail, n)
 		load(y, py, tail, n)
+		// the check of the targets: a tail's other lanes load as 0
+		UMAX(mx, mx, y)
+		if probs {
+			UMAX(mx, mx, x)
+		}
 		w := noMask
 		if weighted {
 			w = vget()
@@ -233,6 +256,7 @@ func sigmoidStats(weighted, probs bool) {
 		STRS(s, po, 4*i)
 		vput(s, a)
 	}
+	retBits(mx)
 	end()
 }
 
@@ -330,6 +354,7 @@ func probsBCE(flags R, p, y, w, m, sBCE V) {
 // probability ones share their parameters) and returns the pointers of x,
 // y, dst and (weighted) w, and the stream's list of them.
 func beginSigmoidGrad(name string, doc []string, weighted bool) (px, py, pd, pwt R, ptrs []R) {
+	doc = append(doc, "It returns the largest bits, as uint32, of y (and x for probabilities): kernels.SigmoidSums.Bits.")
 	if weighted {
 		doc = append(doc, "Element i weighs w[i]: its gradient times w[i].")
 	}
@@ -339,6 +364,7 @@ func beginSigmoidGrad(name string, doc []string, weighted bool) (px, py, pd, pwt
 		Params: append(sliceParams(weighted, "dst"), Param{"flags", "uint64"},
 			Param{"a", "float32"}, Param{"b", "float32"}, Param{"e", "float32"}, Param{"d", "float32"}, Param{"bceScale", "float32"}, Param{"pw", "float32"},
 			Param{"focalScale", "float32"}, Param{"alpha", "float32"}, Param{"gamma", "float32"}, Param{"gmode", "int"}, Param{"g1mode", "int"}),
+		Results: []Param{{"ret", "uint32"}},
 	})
 	px, py, pd = argBase("x"), argBase("y"), argBase("dst")
 	ptrs = []R{px, py, pd}
@@ -359,10 +385,13 @@ func sigmoidGrad(weighted bool) {
 	px, py, pd, pwt, ptrs := beginSigmoidGrad(name, doc, weighted)
 	n := argLen("x")
 	flags, gmode, g1mode := argInt("flags"), argInt("gmode"), argInt("g1mode")
+	mx := vget() // the bits of the targets
+	ZERO(mx)
 	stream(n, ptrs, func(tail bool) {
 		x, y := vget(), vget()
 		load(x, px, tail, n)
 		load(y, py, tail, n)
+		UMAX(mx, mx, y)
 		p, q, e := sigmoidPair(x)
 		omy := oneMinus(y)
 		g := vget()
@@ -457,6 +486,7 @@ func sigmoidGrad(weighted bool) {
 		store(g, pd, tail, n)
 		vput(x, y, p, q, e, omy, g)
 	})
+	retBits(mx)
 	end()
 }
 
@@ -492,10 +522,14 @@ func sigmoidGradProbs(weighted bool) {
 	px, py, pd, pwt, ptrs := beginSigmoidGrad(name, doc, weighted)
 	n := argLen("x")
 	flags := argInt("flags")
+	mx := vget() // the bits of the targets and probabilities
+	ZERO(mx)
 	stream(n, ptrs, func(tail bool) {
 		p, y := vget(), vget()
 		load(p, px, tail, n)
 		load(y, py, tail, n)
+		UMAX(mx, mx, y)
+		UMAX(mx, mx, p)
 		g := vget()
 		ZERO(g)
 		ifBit(flags, bitRegion, func() {
@@ -543,5 +577,6 @@ func sigmoidGradProbs(weighted bool) {
 		store(g, pd, tail, n)
 		vput(p, y, g)
 	})
+	retBits(mx)
 	end()
 }

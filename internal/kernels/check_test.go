@@ -305,8 +305,8 @@ func TestBadArgs(t *testing.T) {
 				var o SigmoidSums[float64]
 				return SigmoidPlane(x, x[:3], &SigmoidParams{}, &b, &o)
 			}},
-			{"SigmoidGrad short dst", func() error { return SigmoidGrad(x, x, &SigmoidCoef{}, dst[:3]) }},
-			{"SigmoidGrad nil coef", func() error { return SigmoidGrad(x, x, nil, dst) }},
+			{"SigmoidGrad short dst", func() error { _, err := SigmoidGrad(x, x, &SigmoidCoef{}, dst[:3]); return err }},
+			{"SigmoidGrad nil coef", func() error { _, err := SigmoidGrad(x, x, nil, dst); return err }},
 			{"SigmoidFused short y", func() error {
 				var b SigmoidSums[float32]
 				var o SigmoidSums[float64]

@@ -18,7 +18,7 @@ type tier struct {
 	// The sigmoid kernels take per-element weights w: nil, or at least
 	// len(x) floats (generic.go's sigmoidStatsGeneric says how they enter).
 	sigmoidStats func(x, y, w []float32, p *SigmoidParams, s *SigmoidSums[float32])
-	sigmoidGrad  func(x, y, w []float32, c *SigmoidCoef, dst []float32)
+	sigmoidGrad  func(x, y, w []float32, c *SigmoidCoef, dst []float32) uint32 // returns the Bits of y (and x with c.Probs)
 	sigmoidFused func(x, y, w []float32, p *SigmoidParams, c *SigmoidCoef, s *SigmoidSums[float32], dst []float32)
 
 	softmaxStatsU8  func(x []float32, S, lo, hi int, lab []uint8, p *SoftmaxParams, s *SoftmaxSums[float32])

@@ -78,7 +78,9 @@ func sigmoidPair(x float32) (p, q, e float32) {
 // or at least len(x) long, weights each element: with w_i the weight (1
 // for nil w), pw = w_i*p and wy = w_i*y (each rounded), P sums pw, PY
 // pw*y, Y wy, PP pw*p, YY wy*y, and BCE and Focal the element's value
-// times w_i (rounded). A weight of exactly 1 changes no bit.
+// times w_i (rounded). A weight of exactly 1 changes no bit. Bits is the
+// largest of the bits of every y (and, with Probs, every x) as uint32,
+// whatever the flags.
 func sigmoidStatsGeneric(x, y, w []float32, prm *SigmoidParams, s *SigmoidSums[float32]) {
 	// Sums in float64 (converted once at the end): even a block of equal
 	// values keeps them within one float32 rounding.
@@ -90,8 +92,13 @@ func sigmoidStatsGeneric(x, y, w []float32, prm *SigmoidParams, s *SigmoidSums[f
 	if w != nil {
 		w = w[:len(x)]
 	}
+	var bits uint32
 	for i, xv := range x {
 		yv := y[i]
+		bits = max(bits, math.Float32bits(yv))
+		if prm.Probs {
+			bits = max(bits, math.Float32bits(xv))
+		}
 		wv := float32(1)
 		if w != nil {
 			wv = w[i]
@@ -154,13 +161,15 @@ func sigmoidStatsGeneric(x, y, w []float32, prm *SigmoidParams, s *SigmoidSums[f
 			}
 		}
 	}
-	*s = SigmoidSums[float32]{P: float32(sp), PY: float32(spy), Y: float32(sy), PP: float32(spp), YY: float32(syy), BCE: float32(bce), Focal: float32(foc), AD: float32(sad)}
+	*s = SigmoidSums[float32]{P: float32(sp), PY: float32(spy), Y: float32(sy), PP: float32(spp), YY: float32(syy), BCE: float32(bce), Focal: float32(foc), AD: float32(sad), Bits: bits}
 }
 
 // sigmoidGradGeneric writes the gradient of c into dst; w, nil or at least
 // len(x) long, weights each element: the element's gradient times w_i
-// (rounded once).
-func sigmoidGradGeneric(x, y, w []float32, c *SigmoidCoef, dst []float32) {
+// (rounded once). It returns the largest bits of every y (and, with
+// c.Probs, every x) as uint32, as the statistics pass's Bits.
+func sigmoidGradGeneric(x, y, w []float32, c *SigmoidCoef, dst []float32) uint32 {
+	var bits uint32
 	region := c.A != 0 || c.B != 0 || c.E != 0 || c.D != 0
 	y = y[:len(x)]
 	dst = dst[:len(x)]
@@ -169,7 +178,9 @@ func sigmoidGradGeneric(x, y, w []float32, c *SigmoidCoef, dst []float32) {
 	}
 	for i, xv := range x {
 		yv := y[i]
+		bits = max(bits, math.Float32bits(yv))
 		if c.Probs {
+			bits = max(bits, math.Float32bits(xv))
 			p, q := xv, 1-xv
 			var g float32
 			if region {
@@ -214,6 +225,7 @@ func sigmoidGradGeneric(x, y, w []float32, c *SigmoidCoef, dst []float32) {
 		}
 		dst[i] = g
 	}
+	return bits
 }
 
 // softmaxPixel loads the C logits of pixel i (planes S apart), writes
@@ -500,8 +512,8 @@ func softmaxGradGeneric[L Label](x []float32, S, lo, hi int, lab []L, c *Softmax
 }
 
 // sigmoidFusedGeneric is the specification of the fused sigmoid kernels:
-// the statistics pass's BCE and Focal sums (p without its region flags),
-// then the gradient pass of the same elements.
+// the statistics pass's BCE and Focal sums and its Bits (p without its
+// region flags), then the gradient pass of the same elements.
 func sigmoidFusedGeneric(x, y, w []float32, p *SigmoidParams, c *SigmoidCoef, s *SigmoidSums[float32], dst []float32) {
 	q := *p
 	q.Need &^= NeedRegion | NeedSquared

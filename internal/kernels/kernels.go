@@ -111,9 +111,24 @@ type SigmoidParams struct {
 //
 // AD = sum |p - y| (NeedAbsDiff); with weights, every sum weighs its
 // element's term by w.
+//
+// Bits is not a sum: it is the largest bit pattern, as an unsigned
+// integer, of the targets y and, with Probs, of the inputs x, whatever
+// Need asks for. It is at most math.Float32bits(1) exactly when every one
+// is in [+0, 1] (a negative value, -0 included, and NaN have larger bits),
+// so that the statistics pass validates its targets on the way. The
+// drivers keep the largest of their blocks' Bits and out's.
 type SigmoidSums[T float32 | float64] struct {
 	P, PY, Y, PP, YY, BCE, Focal, AD T
+	Bits                             uint32
 }
+
+// BitsOK reports whether Bits (of SigmoidSums or of a gradient pass) says
+// that every value it saw is in [+0, 1].
+func BitsOK(bits uint32) bool { return bits <= oneBits }
+
+// oneBits is math.Float32bits(1).
+const oneBits = 0x3f800000
 
 // SigmoidCoef holds the coefficients of the sigmoid gradient pass for one
 // plane. The gradient written for element i is

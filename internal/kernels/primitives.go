@@ -36,8 +36,8 @@ func Sigmoid(dst, x []float32) error {
 	return nil
 }
 
-// SigmoidBlock computes the float32 sums of one block into s: x holds at
-// most BlockSize elements, y at least as many targets. A longer x, a
+// SigmoidBlock computes the float32 sums of one block, and their Bits,
+// into s: x holds at most BlockSize elements, y at least as many targets. A longer x, a
 // shorter y, nil p or s, or unknown bits in p.Need are errors.
 func SigmoidBlock(x, y []float32, p *SigmoidParams, s *SigmoidSums[float32]) error {
 	const fn = "SigmoidBlock"
@@ -55,7 +55,8 @@ func SigmoidBlock(x, y []float32, p *SigmoidParams, s *SigmoidSums[float32]) err
 }
 
 // SigmoidPlane adds the sums of p = sigmoid(x) against targets y (at least
-// as long as x) to out, block by block in float64; blk is the float32 block
+// as long as x) to out, block by block in float64, and raises out.Bits to
+// the largest of the blocks' Bits (SigmoidSums); blk is the float32 block
 // buffer. A shorter y, a nil pointer, or unknown bits in p.Need are errors.
 func SigmoidPlane(x, y []float32, p *SigmoidParams, blk *SigmoidSums[float32], out *SigmoidSums[float64]) error {
 	return sigmoidPlane("SigmoidPlane", x, y, nil, p, blk, out)
@@ -93,6 +94,7 @@ func sigmoidPlane(fn string, x, y, w []float32, p *SigmoidParams, blk *SigmoidSu
 		out.PP += float64(b.PP)
 		out.YY += float64(b.YY)
 		out.AD += float64(b.AD)
+		out.Bits = max(out.Bits, b.Bits)
 		addSigmoidWide(x[lo:hi], y[lo:hi], wb, p, b, out)
 	}
 	return nil
@@ -133,50 +135,54 @@ func addSoftmaxWide[L Label](x []float32, S, lo, hi int, labels []L, p *SoftmaxP
 }
 
 // SigmoidGrad writes the gradient of SigmoidCoef for every element of x
-// into dst. A y or dst shorter than x, or a nil c, is an error.
-func SigmoidGrad(x, y []float32, c *SigmoidCoef, dst []float32) error {
+// into dst and returns the largest bits of the targets y (and, with
+// c.Probs, of the inputs x), as SigmoidSums.Bits: the check of a pass that
+// runs no statistics pass first. A y or dst shorter than x, or a nil c, is
+// an error (and 0).
+func SigmoidGrad(x, y []float32, c *SigmoidCoef, dst []float32) (uint32, error) {
 	return sigmoidGrad("SigmoidGrad", x, y, nil, c, dst)
 }
 
 // SigmoidGradWeighted is SigmoidGrad with per-element weights w (at least as
 // long as x): element i's gradient is w[i] times SigmoidGrad's. A w shorter
 // than x is an error.
-func SigmoidGradWeighted(x, y, w []float32, c *SigmoidCoef, dst []float32) error {
+func SigmoidGradWeighted(x, y, w []float32, c *SigmoidCoef, dst []float32) (uint32, error) {
 	const fn = "SigmoidGradWeighted"
 	if err := checkLen(fn, "w", len(w), len(x)); err != nil {
-		return err
+		return 0, err
 	}
 	return sigmoidGrad(fn, x, y, w[:len(x)], c, dst)
 }
 
-func sigmoidGrad(fn string, x, y, w []float32, c *SigmoidCoef, dst []float32) error {
+func sigmoidGrad(fn string, x, y, w []float32, c *SigmoidCoef, dst []float32) (uint32, error) {
 	if c == nil {
-		return argErr(fn, "nil SigmoidCoef")
+		return 0, argErr(fn, "nil SigmoidCoef")
 	}
 	if err := checkSigmoid(fn, len(x), len(y), nil); err != nil {
-		return err
+		return 0, err
 	}
 	if err := checkSigmoidCoef(fn, c); err != nil {
-		return err
+		return 0, err
 	}
 	if err := checkLen(fn, "dst", len(dst), len(x)); err != nil {
-		return err
+		return 0, err
 	}
 	t := active.Load()
 	y, dst = y[:len(x)], dst[:len(x)]
+	var bits uint32
 	for lo := 0; lo < len(x); lo += BlockSize {
 		hi := min(lo+BlockSize, len(x))
-		t.sigmoidGrad(x[lo:hi], y[lo:hi], block(w, lo, hi), c, dst[lo:hi])
+		bits = max(bits, t.sigmoidGrad(x[lo:hi], y[lo:hi], block(w, lo, hi), c, dst[lo:hi]))
 	}
-	return nil
+	return bits, nil
 }
 
 // SigmoidFused runs the statistics pass and the gradient pass of x against
 // targets y at once, block by block: it writes the gradient of c into dst,
 // as SigmoidGrad does, and adds the BCE and Focal sums of p to out, as
 // SigmoidPlane does (the same values bit for bit; the region sums are not
-// computed). It is the single pass of a loss whose terms are all
-// pixelwise. p and c describe the same loss: the same PosWeight,
+// computed), and raises out.Bits as SigmoidPlane does. It is the single
+// pass of a loss whose terms are all pixelwise. p and c describe the same loss: the same PosWeight,
 // FocalAlpha and FocalGamma. blk is the float32 block buffer. A y or dst
 // shorter than x, a nil pointer, or unknown bits in p.Need are errors.
 func SigmoidFused(x, y []float32, p *SigmoidParams, c *SigmoidCoef, blk *SigmoidSums[float32], out *SigmoidSums[float64], dst []float32) error {
@@ -216,6 +222,7 @@ func sigmoidFused(fn string, x, y, w []float32, p *SigmoidParams, c *SigmoidCoef
 		hi := min(lo+BlockSize, len(x))
 		wb := block(w, lo, hi)
 		t.sigmoidFused(x[lo:hi], y[lo:hi], wb, p, c, blk, dst[lo:hi])
+		out.Bits = max(out.Bits, blk.Bits)
 		addSigmoidWide(x[lo:hi], y[lo:hi], wb, p, blk, out)
 	}
 	return nil

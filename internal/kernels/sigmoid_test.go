@@ -159,6 +159,19 @@ func (g *guarded[T]) checkOpt(t *testing.T, name string) {
 	}
 }
 
+// refBits is the reference of SigmoidSums.Bits: the largest bits, as
+// uint32, of y and, with probs, of x.
+func refBits(x, y []float32, probs bool) uint32 {
+	var m uint32
+	for i := range x {
+		m = max(m, math.Float32bits(y[i]))
+		if probs {
+			m = max(m, math.Float32bits(x[i]))
+		}
+	}
+	return m
+}
+
 func checkSigmoidStats(t *testing.T, tr *tier, p *SigmoidParams, x, y, w []float32, off int) {
 	t.Helper()
 	n := len(x)
@@ -171,6 +184,9 @@ func checkSigmoidStats(t *testing.T, tr *tier, p *SigmoidParams, x, y, w []float
 	gx.check(t, "x")
 	gy.check(t, "y")
 	gw.checkOpt(t, "w")
+	if rb := refBits(x, y, p.Probs); got.Bits != rb || want.Bits != rb {
+		t.Fatalf("%s sigmoid stats %+v n=%d off=%d weighted=%v: Bits %#x, generic %#x, want %#x\nx=%v\ny=%v", tr.name, *p, n, off, w != nil, got.Bits, want.Bits, rb, x, y)
+	}
 	g := []float32{got.P, got.PY, got.Y, got.PP, got.YY, got.BCE, got.Focal, got.AD}
 	wt := []float32{want.P, want.PY, want.Y, want.PP, want.YY, want.BCE, want.Focal, want.AD}
 	for i := range g {
@@ -190,12 +206,15 @@ func checkSigmoidGrad(t *testing.T, tr *tier, c *SigmoidCoef, x, y, w []float32,
 	copy(gx.s, x)
 	copy(gy.s, y)
 	want := make([]float32, n)
-	tr.sigmoidGrad(gx.s, gy.s, gw.slice(), c, gd.s)
-	genericTier.sigmoidGrad(x, y, w, c, want)
+	bits := tr.sigmoidGrad(gx.s, gy.s, gw.slice(), c, gd.s)
+	wbits := genericTier.sigmoidGrad(x, y, w, c, want)
 	gx.check(t, "x")
 	gy.check(t, "y")
 	gd.check(t, "dst")
 	gw.checkOpt(t, "w")
+	if rb := refBits(x, y, c.Probs); bits != rb || wbits != rb {
+		t.Fatalf("%s sigmoid grad %+v n=%d off=%d weighted=%v: bits %#x, generic %#x, want %#x\nx=%v\ny=%v", tr.name, *c, n, off, w != nil, bits, wbits, rb, x, y)
+	}
 	// The largest magnitude of the block, or of the coefficients where the
 	// terms of every element cancel (a*y + b + e*p == 0 and the like).
 	coef := math.Abs(float64(c.A)) + math.Abs(float64(c.B)) + math.Abs(float64(c.E)) + math.Abs(float64(c.D)) +
@@ -259,6 +278,9 @@ func checkSigmoidFused(t *testing.T, tr *tier, c *SigmoidCoef, x, y, w []float32
 	tr.sigmoidStats(x, y, w, &p, &want)
 	wd := make([]float32, n)
 	tr.sigmoidGrad(x, y, w, c, wd)
+	if rb := refBits(x, y, c.Probs); got.Bits != rb || want.Bits != rb {
+		t.Fatalf("%s sigmoid fused %+v n=%d off=%d: Bits %#x, statistics kernel %#x, want %#x", tr.name, *c, n, off, got.Bits, want.Bits, rb)
+	}
 	if !sameBits(got.BCE, want.BCE) || !sameBits(got.Focal, want.Focal) {
 		t.Fatalf("%s sigmoid fused %+v n=%d off=%d: BCE, Focal = %v, %v; statistics kernel %v, %v", tr.name, *c, n, off, got.BCE, got.Focal, want.BCE, want.Focal)
 	}
@@ -347,16 +369,23 @@ func TestGuardPagesSigmoid(t *testing.T) {
 			for ci := range cs.params {
 				for _, n := range lengths() {
 					x, y := guardF32(t, cs.inputs(r, n)), guardF32(t, randTargets(r, n))
+					rb := refBits(x, y, cs.coefs[ci].Probs)
 					for _, w := range [][]float32{nil, guardF32(t, constWeights(n, 3))} {
 						var s SigmoidSums[float32]
 						tr.sigmoidStats(x, y, w, &cs.params[ci], &s)
-						tr.sigmoidGrad(x, y, w, &cs.coefs[ci], guardF32(t, make([]float32, n)))
+						b := tr.sigmoidGrad(x, y, w, &cs.coefs[ci], guardF32(t, make([]float32, n)))
+						if s.Bits != rb || b != rb {
+							t.Fatalf("%s %s case %d n=%d: statistics Bits %#x, gradient %#x, want %#x", tr.name, cs.name, ci, n, s.Bits, b, rb)
+						}
 						c := &cs.coefs[ci]
 						p := SigmoidParams{Need: NeedCE | NeedFocal, PosWeight: c.PosWeight, FocalAlpha: c.FocalAlpha, FocalGamma: c.FocalGamma, Probs: c.Probs}
 						if c.Probs {
 							p.Need = NeedCE
 						}
 						tr.sigmoidFused(x, y, w, &p, c, &s, guardF32(t, make([]float32, n)))
+						if s.Bits != rb {
+							t.Fatalf("%s %s case %d n=%d: fused Bits %#x, want %#x", tr.name, cs.name, ci, n, s.Bits, rb)
+						}
 					}
 				}
 			}
@@ -435,7 +464,8 @@ func TestSigmoidWeightOne(t *testing.T) {
 
 func sameSums(a, b SigmoidSums[float32]) bool {
 	return sameBits(a.P, b.P) && sameBits(a.PY, b.PY) && sameBits(a.Y, b.Y) && sameBits(a.PP, b.PP) &&
-		sameBits(a.YY, b.YY) && sameBits(a.BCE, b.BCE) && sameBits(a.Focal, b.Focal) && sameBits(a.AD, b.AD)
+		sameBits(a.YY, b.YY) && sameBits(a.BCE, b.BCE) && sameBits(a.Focal, b.Focal) && sameBits(a.AD, b.AD) &&
+		a.Bits == b.Bits
 }
 
 var _ = fmt.Sprint
@@ -530,4 +560,92 @@ func FuzzSigmoidProbs(f *testing.F) {
 			}
 		}
 	})
+}
+
+// badBits are the values the target check must see: outside [0, 1] (NaN of
+// either sign and payload, -0, infinities, the float above 1, a negative
+// denormal) and, last, the largest bits of all.
+var badBits = []float32{
+	float32(math.NaN()), math.Float32frombits(0xffc00000), math.Float32frombits(0x7f800001),
+	math.Float32frombits(0x80000000), float32(math.Inf(1)), float32(math.Inf(-1)),
+	math.Nextafter32(1, 2), -1, 2, -0x1p-149, math.Float32frombits(0xffffffff),
+}
+
+// TestSigmoidBits: every tier's statistics, gradient and fused kernels
+// report the largest bits of the targets (and of the probabilities) with
+// one bad value at the first, the last and every tail lane of every length,
+// in an unaligned slice whose neighbours (past the end, in the vector's
+// other lanes) hold larger bits that must not count, weighted (a weight 0
+// at the bad element) and not.
+func TestSigmoidBits(t *testing.T) {
+	forTiers(t, func(t *testing.T, tr *tier) {
+		r := rand.New(rand.NewPCG(13, 14))
+		for si := range sigmoidCaseSets {
+			cs := &sigmoidCaseSets[si]
+			probs := cs.coefs[0].Probs
+			for _, n := range lengths() {
+				if n == 0 {
+					continue
+				}
+				at := map[int]bool{0: true, n - 1: true}
+				for k := n - n%16; k < n; k++ {
+					at[k] = true // the lanes of the last, partial vector
+				}
+				for i := range at {
+					bad := badBits[(n+i)%len(badBits)]
+					for _, inX := range []bool{false, true} {
+						if inX && !probs {
+							continue
+						}
+						x, y := cs.inputs(r, n), randTargets(r, n)
+						if inX {
+							x[i] = bad
+						} else {
+							y[i] = bad
+						}
+						w := randWeights(r, n)
+						if w != nil {
+							w[i] = 0 // a zero weight does not hide a bad target
+						}
+						off := (n + i) % 16
+						ci := (n + i) % len(cs.params)
+						checkSigmoidAll(t, tr, cs, ci, x, y, w, off)
+						if got, want := sigmoidBitsOf(tr, cs, ci, x, y, w), refBits(x, y, probs); got != want || BitsOK(want) {
+							t.Fatalf("%s %s n=%d i=%d bad=%#x inX=%v: Bits %#x, want %#x (not OK)", tr.name, cs.name, n, i, math.Float32bits(bad), inX, got, want)
+						}
+					}
+				}
+			}
+		}
+	})
+}
+
+// sigmoidBitsOf runs case ci's statistics pass of tr on x[:n], y[:n] (and
+// w) placed in buffers whose next element holds the largest bits, and
+// returns its Bits.
+func sigmoidBitsOf(tr *tier, cs *sigmoidCaseSet, ci int, x, y, w []float32) uint32 {
+	n := len(x)
+	bx, by := make([]float32, n+16), make([]float32, n+16)
+	for i := n; i < n+16; i++ {
+		bx[i], by[i] = math.Float32frombits(0xffffffff), math.Float32frombits(0xffffffff)
+	}
+	copy(bx, x)
+	copy(by, y)
+	var s SigmoidSums[float32]
+	tr.sigmoidStats(bx[:n], by[:n], w, &cs.params[ci], &s)
+	return s.Bits
+}
+
+// TestSigmoidBitsOK: BitsOK accepts exactly the bits of [+0, 1].
+func TestSigmoidBitsOK(t *testing.T) {
+	for _, v := range []float32{0, 0x1p-149, 0.5, math.Nextafter32(1, 0), 1} {
+		if !BitsOK(math.Float32bits(v)) {
+			t.Errorf("BitsOK(bits of %v) = false", v)
+		}
+	}
+	for _, v := range badBits {
+		if BitsOK(math.Float32bits(v)) {
+			t.Errorf("BitsOK(%#x) = true", math.Float32bits(v))
+		}
+	}
 }

@@ -25,11 +25,11 @@ func supportedTiers() []*tier {
 // asmFuncs are the generated kernels of one tier.
 type asmFuncs struct {
 	exp, log, sigmoid func(dst, x []float32) error
-	sigmoidGrad       func(x, y, dst []float32, flags uint64, a, b, e, d, bceScale, pw, focalScale, alpha, gamma float32, gmode, g1mode int) error
-	sigmoidGradW      func(x, y, w, dst []float32, flags uint64, a, b, e, d, bceScale, pw, focalScale, alpha, gamma float32, gmode, g1mode int) error
+	sigmoidGrad       func(x, y, dst []float32, flags uint64, a, b, e, d, bceScale, pw, focalScale, alpha, gamma float32, gmode, g1mode int) (uint32, error)
+	sigmoidGradW      func(x, y, w, dst []float32, flags uint64, a, b, e, d, bceScale, pw, focalScale, alpha, gamma float32, gmode, g1mode int) (uint32, error)
 	// the kernels for probabilities (SigmoidCoef.Probs)
-	sigmoidGradP  func(x, y, dst []float32, flags uint64, a, b, e, d, bceScale, pw, focalScale, alpha, gamma float32, gmode, g1mode int) error
-	sigmoidGradPW func(x, y, w, dst []float32, flags uint64, a, b, e, d, bceScale, pw, focalScale, alpha, gamma float32, gmode, g1mode int) error
+	sigmoidGradP  func(x, y, dst []float32, flags uint64, a, b, e, d, bceScale, pw, focalScale, alpha, gamma float32, gmode, g1mode int) (uint32, error)
+	sigmoidGradPW func(x, y, w, dst []float32, flags uint64, a, b, e, d, bceScale, pw, focalScale, alpha, gamma float32, gmode, g1mode int) (uint32, error)
 }
 
 var (
@@ -80,33 +80,35 @@ func sigmoidStatsAsm(avx512 bool) func(x, y, w []float32, p *SigmoidParams, s *S
 		y = y[:len(x)]
 		gm := powMode(p.FocalGamma)
 		var out, blk [8]float32
+		var bits, b uint32
 		for lo := 0; lo < len(x); lo += BlockSize {
 			hi := min(lo+BlockSize, len(x))
 			xb, yb := x[lo:hi], y[lo:hi]
 			pw, fa, fg := p.PosWeight, p.FocalAlpha, p.FocalGamma
 			switch sigmoidKind(avx512, p.Probs, w != nil) {
 			case 0:
-				asm.SigmoidStatsAVX2(xb, yb, flags, pw, fa, fg, gm, blk[:])
+				b, _ = asm.SigmoidStatsAVX2(xb, yb, flags, pw, fa, fg, gm, blk[:])
 			case 1:
-				asm.SigmoidStatsWAVX2(xb, yb, w[lo:hi], flags, pw, fa, fg, gm, blk[:])
+				b, _ = asm.SigmoidStatsWAVX2(xb, yb, w[lo:hi], flags, pw, fa, fg, gm, blk[:])
 			case 2:
-				asm.SigmoidStatsPAVX2(xb, yb, flags, pw, fa, fg, gm, blk[:])
+				b, _ = asm.SigmoidStatsPAVX2(xb, yb, flags, pw, fa, fg, gm, blk[:])
 			case 3:
-				asm.SigmoidStatsPWAVX2(xb, yb, w[lo:hi], flags, pw, fa, fg, gm, blk[:])
+				b, _ = asm.SigmoidStatsPWAVX2(xb, yb, w[lo:hi], flags, pw, fa, fg, gm, blk[:])
 			case 4:
-				asm.SigmoidStatsAVX512(xb, yb, flags, pw, fa, fg, gm, blk[:])
+				b, _ = asm.SigmoidStatsAVX512(xb, yb, flags, pw, fa, fg, gm, blk[:])
 			case 5:
-				asm.SigmoidStatsWAVX512(xb, yb, w[lo:hi], flags, pw, fa, fg, gm, blk[:])
+				b, _ = asm.SigmoidStatsWAVX512(xb, yb, w[lo:hi], flags, pw, fa, fg, gm, blk[:])
 			case 6:
-				asm.SigmoidStatsPAVX512(xb, yb, flags, pw, fa, fg, gm, blk[:])
+				b, _ = asm.SigmoidStatsPAVX512(xb, yb, flags, pw, fa, fg, gm, blk[:])
 			default:
-				asm.SigmoidStatsPWAVX512(xb, yb, w[lo:hi], flags, pw, fa, fg, gm, blk[:])
+				b, _ = asm.SigmoidStatsPWAVX512(xb, yb, w[lo:hi], flags, pw, fa, fg, gm, blk[:])
 			}
 			for i := range out {
 				out[i] += blk[i]
 			}
+			bits = max(bits, b)
 		}
-		*s = SigmoidSums[float32]{P: out[0], PY: out[1], Y: out[2], PP: out[3], YY: out[4], BCE: out[5], Focal: out[6], AD: out[7]}
+		*s = SigmoidSums[float32]{P: out[0], PY: out[1], Y: out[2], PP: out[3], YY: out[4], BCE: out[5], Focal: out[6], AD: out[7], Bits: bits}
 	}
 }
 
@@ -126,8 +128,8 @@ func sigmoidKind(avx512, probs, weighted bool) int {
 	return k
 }
 
-func sigmoidGradAsm(fs asmFuncs) func(x, y, w []float32, c *SigmoidCoef, dst []float32) {
-	return func(x, y, w []float32, c *SigmoidCoef, dst []float32) {
+func sigmoidGradAsm(fs asmFuncs) func(x, y, w []float32, c *SigmoidCoef, dst []float32) uint32 {
+	return func(x, y, w []float32, c *SigmoidCoef, dst []float32) uint32 {
 		flags := sigmoidGradFlags(c)
 		y, dst = y[:len(x)], dst[:len(x)]
 		gm, gm1 := powMode(c.FocalGamma), powMode(c.FocalGamma-1)
@@ -135,14 +137,17 @@ func sigmoidGradAsm(fs asmFuncs) func(x, y, w []float32, c *SigmoidCoef, dst []f
 		if c.Probs {
 			f, fw = fs.sigmoidGradP, fs.sigmoidGradPW
 		}
+		var bits, b uint32
 		for lo := 0; lo < len(x); lo += BlockSize {
 			hi := min(lo+BlockSize, len(x))
 			if w != nil {
-				fw(x[lo:hi], y[lo:hi], w[lo:hi], dst[lo:hi], flags, c.A, c.B, c.E, c.D, c.BCEScale, c.PosWeight, c.FocalScale, c.FocalAlpha, c.FocalGamma, gm, gm1)
+				b, _ = fw(x[lo:hi], y[lo:hi], w[lo:hi], dst[lo:hi], flags, c.A, c.B, c.E, c.D, c.BCEScale, c.PosWeight, c.FocalScale, c.FocalAlpha, c.FocalGamma, gm, gm1)
 			} else {
-				f(x[lo:hi], y[lo:hi], dst[lo:hi], flags, c.A, c.B, c.E, c.D, c.BCEScale, c.PosWeight, c.FocalScale, c.FocalAlpha, c.FocalGamma, gm, gm1)
+				b, _ = f(x[lo:hi], y[lo:hi], dst[lo:hi], flags, c.A, c.B, c.E, c.D, c.BCEScale, c.PosWeight, c.FocalScale, c.FocalAlpha, c.FocalGamma, gm, gm1)
 			}
+			bits = max(bits, b)
 		}
+		return bits
 	}
 }
 
@@ -153,32 +158,34 @@ func sigmoidFusedAsm(avx512 bool) func(x, y, w []float32, p *SigmoidParams, c *S
 		y, dst = y[:len(x)], dst[:len(x)]
 		gm, gm1 := powMode(c.FocalGamma), powMode(c.FocalGamma-1)
 		var out, blk [2]float32
+		var bits, b uint32
 		for lo := 0; lo < len(x); lo += BlockSize {
 			hi := min(lo+BlockSize, len(x))
 			xb, yb, db := x[lo:hi], y[lo:hi], dst[lo:hi]
 			ca, cb, ce, cd, bs, pw, fs, fa, fg := c.A, c.B, c.E, c.D, c.BCEScale, c.PosWeight, c.FocalScale, c.FocalAlpha, c.FocalGamma
 			switch sigmoidKind(avx512, c.Probs, w != nil) {
 			case 0:
-				asm.SigmoidFusedAVX2(xb, yb, db, flags, ca, cb, ce, cd, bs, pw, fs, fa, fg, gm, gm1, sflags, blk[:])
+				b, _ = asm.SigmoidFusedAVX2(xb, yb, db, flags, ca, cb, ce, cd, bs, pw, fs, fa, fg, gm, gm1, sflags, blk[:])
 			case 1:
-				asm.SigmoidFusedWAVX2(xb, yb, w[lo:hi], db, flags, ca, cb, ce, cd, bs, pw, fs, fa, fg, gm, gm1, sflags, blk[:])
+				b, _ = asm.SigmoidFusedWAVX2(xb, yb, w[lo:hi], db, flags, ca, cb, ce, cd, bs, pw, fs, fa, fg, gm, gm1, sflags, blk[:])
 			case 2:
-				asm.SigmoidFusedPAVX2(xb, yb, db, flags, ca, cb, ce, cd, bs, pw, fs, fa, fg, gm, gm1, sflags, blk[:])
+				b, _ = asm.SigmoidFusedPAVX2(xb, yb, db, flags, ca, cb, ce, cd, bs, pw, fs, fa, fg, gm, gm1, sflags, blk[:])
 			case 3:
-				asm.SigmoidFusedPWAVX2(xb, yb, w[lo:hi], db, flags, ca, cb, ce, cd, bs, pw, fs, fa, fg, gm, gm1, sflags, blk[:])
+				b, _ = asm.SigmoidFusedPWAVX2(xb, yb, w[lo:hi], db, flags, ca, cb, ce, cd, bs, pw, fs, fa, fg, gm, gm1, sflags, blk[:])
 			case 4:
-				asm.SigmoidFusedAVX512(xb, yb, db, flags, ca, cb, ce, cd, bs, pw, fs, fa, fg, gm, gm1, sflags, blk[:])
+				b, _ = asm.SigmoidFusedAVX512(xb, yb, db, flags, ca, cb, ce, cd, bs, pw, fs, fa, fg, gm, gm1, sflags, blk[:])
 			case 5:
-				asm.SigmoidFusedWAVX512(xb, yb, w[lo:hi], db, flags, ca, cb, ce, cd, bs, pw, fs, fa, fg, gm, gm1, sflags, blk[:])
+				b, _ = asm.SigmoidFusedWAVX512(xb, yb, w[lo:hi], db, flags, ca, cb, ce, cd, bs, pw, fs, fa, fg, gm, gm1, sflags, blk[:])
 			case 6:
-				asm.SigmoidFusedPAVX512(xb, yb, db, flags, ca, cb, ce, cd, bs, pw, fs, fa, fg, gm, gm1, sflags, blk[:])
+				b, _ = asm.SigmoidFusedPAVX512(xb, yb, db, flags, ca, cb, ce, cd, bs, pw, fs, fa, fg, gm, gm1, sflags, blk[:])
 			default:
-				asm.SigmoidFusedPWAVX512(xb, yb, w[lo:hi], db, flags, ca, cb, ce, cd, bs, pw, fs, fa, fg, gm, gm1, sflags, blk[:])
+				b, _ = asm.SigmoidFusedPWAVX512(xb, yb, w[lo:hi], db, flags, ca, cb, ce, cd, bs, pw, fs, fa, fg, gm, gm1, sflags, blk[:])
 			}
 			out[0] += blk[0]
 			out[1] += blk[1]
+			bits = max(bits, b)
 		}
-		*s = SigmoidSums[float32]{BCE: out[0], Focal: out[1]}
+		*s = SigmoidSums[float32]{BCE: out[0], Focal: out[1], Bits: bits}
 	}
 }
 

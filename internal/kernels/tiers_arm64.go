@@ -52,47 +52,53 @@ func neonSigmoidStats(x, y, w []float32, p *SigmoidParams, s *SigmoidSums[float3
 	y = y[:len(x)]
 	gm := powMode(p.FocalGamma)
 	var out, blk [8]float32
+	var bits, b uint32
 	for lo := 0; lo < len(x); lo += BlockSize {
 		hi := min(lo+BlockSize, len(x))
 		switch {
 		case p.Probs && w != nil:
-			asm.SigmoidStatsPWNEON(x[lo:hi], y[lo:hi], w[lo:hi], flags, p.PosWeight, p.FocalAlpha, p.FocalGamma, gm, blk[:])
+			b, _ = asm.SigmoidStatsPWNEON(x[lo:hi], y[lo:hi], w[lo:hi], flags, p.PosWeight, p.FocalAlpha, p.FocalGamma, gm, blk[:])
 		case p.Probs:
-			asm.SigmoidStatsPNEON(x[lo:hi], y[lo:hi], flags, p.PosWeight, p.FocalAlpha, p.FocalGamma, gm, blk[:])
+			b, _ = asm.SigmoidStatsPNEON(x[lo:hi], y[lo:hi], flags, p.PosWeight, p.FocalAlpha, p.FocalGamma, gm, blk[:])
 		case w != nil:
-			asm.SigmoidStatsWNEON(x[lo:hi], y[lo:hi], w[lo:hi], flags, p.PosWeight, p.FocalAlpha, p.FocalGamma, gm, blk[:])
+			b, _ = asm.SigmoidStatsWNEON(x[lo:hi], y[lo:hi], w[lo:hi], flags, p.PosWeight, p.FocalAlpha, p.FocalGamma, gm, blk[:])
 		default:
-			asm.SigmoidStatsNEON(x[lo:hi], y[lo:hi], flags, p.PosWeight, p.FocalAlpha, p.FocalGamma, gm, blk[:])
+			b, _ = asm.SigmoidStatsNEON(x[lo:hi], y[lo:hi], flags, p.PosWeight, p.FocalAlpha, p.FocalGamma, gm, blk[:])
 		}
 		for i := range out {
 			out[i] += blk[i]
 		}
+		bits = max(bits, b)
 	}
-	*s = SigmoidSums[float32]{P: out[0], PY: out[1], Y: out[2], PP: out[3], YY: out[4], BCE: out[5], Focal: out[6], AD: out[7]}
+	*s = SigmoidSums[float32]{P: out[0], PY: out[1], Y: out[2], PP: out[3], YY: out[4], BCE: out[5], Focal: out[6], AD: out[7], Bits: bits}
 }
 
-func neonSigmoidGrad(x, y, w []float32, c *SigmoidCoef, dst []float32) {
+func neonSigmoidGrad(x, y, w []float32, c *SigmoidCoef, dst []float32) uint32 {
 	flags := sigmoidGradFlags(c)
 	y, dst = y[:len(x)], dst[:len(x)]
 	gm, gm1 := powMode(c.FocalGamma), powMode(c.FocalGamma-1)
+	var bits, b uint32
 	for lo := 0; lo < len(x); lo += BlockSize {
 		hi := min(lo+BlockSize, len(x))
 		switch {
 		case c.Probs && w != nil:
-			asm.SigmoidGradPWNEON(x[lo:hi], y[lo:hi], w[lo:hi], dst[lo:hi], flags, c.A, c.B, c.E, c.D, c.BCEScale, c.PosWeight, c.FocalScale, c.FocalAlpha, c.FocalGamma, gm, gm1)
+			b, _ = asm.SigmoidGradPWNEON(x[lo:hi], y[lo:hi], w[lo:hi], dst[lo:hi], flags, c.A, c.B, c.E, c.D, c.BCEScale, c.PosWeight, c.FocalScale, c.FocalAlpha, c.FocalGamma, gm, gm1)
 		case c.Probs:
-			asm.SigmoidGradPNEON(x[lo:hi], y[lo:hi], dst[lo:hi], flags, c.A, c.B, c.E, c.D, c.BCEScale, c.PosWeight, c.FocalScale, c.FocalAlpha, c.FocalGamma, gm, gm1)
+			b, _ = asm.SigmoidGradPNEON(x[lo:hi], y[lo:hi], dst[lo:hi], flags, c.A, c.B, c.E, c.D, c.BCEScale, c.PosWeight, c.FocalScale, c.FocalAlpha, c.FocalGamma, gm, gm1)
 		case w != nil:
-			asm.SigmoidGradWNEON(x[lo:hi], y[lo:hi], w[lo:hi], dst[lo:hi], flags, c.A, c.B, c.E, c.D, c.BCEScale, c.PosWeight, c.FocalScale, c.FocalAlpha, c.FocalGamma, gm, gm1)
+			b, _ = asm.SigmoidGradWNEON(x[lo:hi], y[lo:hi], w[lo:hi], dst[lo:hi], flags, c.A, c.B, c.E, c.D, c.BCEScale, c.PosWeight, c.FocalScale, c.FocalAlpha, c.FocalGamma, gm, gm1)
 		default:
-			asm.SigmoidGradNEON(x[lo:hi], y[lo:hi], dst[lo:hi], flags, c.A, c.B, c.E, c.D, c.BCEScale, c.PosWeight, c.FocalScale, c.FocalAlpha, c.FocalGamma, gm, gm1)
+			b, _ = asm.SigmoidGradNEON(x[lo:hi], y[lo:hi], dst[lo:hi], flags, c.A, c.B, c.E, c.D, c.BCEScale, c.PosWeight, c.FocalScale, c.FocalAlpha, c.FocalGamma, gm, gm1)
 		}
+		bits = max(bits, b)
 	}
+	return bits
 }
 
 // neonSigmoidFused runs the statistics kernel and then the gradient kernel
 // on each block (the probability kernels when p.Probs and c.Probs, which
-// the caller keeps equal: q and c pass them through).
+// the caller keeps equal: q and c pass them through); the Bits are the
+// statistics kernel's.
 func neonSigmoidFused(x, y, w []float32, p *SigmoidParams, c *SigmoidCoef, s *SigmoidSums[float32], dst []float32) {
 	q := *p
 	q.Need &^= NeedRegion | NeedSquared | NeedAbsDiff // only BCE and Focal are summed
@@ -108,6 +114,7 @@ func neonSigmoidFused(x, y, w []float32, p *SigmoidParams, c *SigmoidCoef, s *Si
 		neonSigmoidGrad(x[lo:hi], y[lo:hi], wb, c, dst[lo:hi])
 		out.BCE += s.BCE
 		out.Focal += s.Focal
+		out.Bits = max(out.Bits, s.Bits)
 	}
 	*s = out
 }
