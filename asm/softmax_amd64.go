@@ -39,12 +39,28 @@ func softmaxGradU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, pw []flo
 //go:noescape
 func softmaxGradFocalU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
 
+// softmaxFusedU8AVX2 writes kernels.softmaxGradGeneric's gradient of pixels [lo, hi) (at most
+// kernels.BlockSize) of one image into dst (C planes S apart, like x). tab holds 8 floats per class:
+// w (CE weight, flags&512), alpha (flags&256), kappa (CEScale*eps/C*w, flags&1024), A, B, E (flags&4);
+// k1 = CEScale*(1-eps), k2 = CEScale*eps*wsum/C, fs = FocalScale; scr is 64-byte aligned, at
+// least 16*C floats (32*C for AVX2). flags&2048: dst+lo and S*4 are 64-byte aligned, full vectors are
+// stored non-temporally. The Focal variant adds the focal term. Pixels labelled ign (-1: none) or
+// outside [0, C) get 0. flags&4096: pw holds the pixels' weights (from lo; indexed like lab), each
+// pixel's gradient times its weight.
 // It also stores the CE, W, Focal and Valid sums of SoftmaxStats (sflags, eps1, epsC and wsum as
 // its flags and arguments; tab's w, alpha and eps/C*w as it reads them) into out[0:4].
 //
 //go:noescape
 func softmaxFusedU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)
 
+// softmaxFusedFocalU8AVX2 writes kernels.softmaxGradGeneric's gradient of pixels [lo, hi) (at most
+// kernels.BlockSize) of one image into dst (C planes S apart, like x). tab holds 8 floats per class:
+// w (CE weight, flags&512), alpha (flags&256), kappa (CEScale*eps/C*w, flags&1024), A, B, E (flags&4);
+// k1 = CEScale*(1-eps), k2 = CEScale*eps*wsum/C, fs = FocalScale; scr is 64-byte aligned, at
+// least 16*C floats (32*C for AVX2). flags&2048: dst+lo and S*4 are 64-byte aligned, full vectors are
+// stored non-temporally. The Focal variant adds the focal term. Pixels labelled ign (-1: none) or
+// outside [0, C) get 0. flags&4096: pw holds the pixels' weights (from lo; indexed like lab), each
+// pixel's gradient times its weight.
 // It also stores the CE, W, Focal and Valid sums of SoftmaxStats (sflags, eps1, epsC and wsum as
 // its flags and arguments; tab's w, alpha and eps/C*w as it reads them) into out[0:4].
 //
@@ -86,12 +102,28 @@ func softmaxGradI32AVX2(x []float32, S int, lo int, hi int, lab []int32, pw []fl
 //go:noescape
 func softmaxGradFocalI32AVX2(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
 
+// softmaxFusedI32AVX2 writes kernels.softmaxGradGeneric's gradient of pixels [lo, hi) (at most
+// kernels.BlockSize) of one image into dst (C planes S apart, like x). tab holds 8 floats per class:
+// w (CE weight, flags&512), alpha (flags&256), kappa (CEScale*eps/C*w, flags&1024), A, B, E (flags&4);
+// k1 = CEScale*(1-eps), k2 = CEScale*eps*wsum/C, fs = FocalScale; scr is 64-byte aligned, at
+// least 16*C floats (32*C for AVX2). flags&2048: dst+lo and S*4 are 64-byte aligned, full vectors are
+// stored non-temporally. The Focal variant adds the focal term. Pixels labelled ign (-1: none) or
+// outside [0, C) get 0. flags&4096: pw holds the pixels' weights (from lo; indexed like lab), each
+// pixel's gradient times its weight.
 // It also stores the CE, W, Focal and Valid sums of SoftmaxStats (sflags, eps1, epsC and wsum as
 // its flags and arguments; tab's w, alpha and eps/C*w as it reads them) into out[0:4].
 //
 //go:noescape
 func softmaxFusedI32AVX2(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)
 
+// softmaxFusedFocalI32AVX2 writes kernels.softmaxGradGeneric's gradient of pixels [lo, hi) (at most
+// kernels.BlockSize) of one image into dst (C planes S apart, like x). tab holds 8 floats per class:
+// w (CE weight, flags&512), alpha (flags&256), kappa (CEScale*eps/C*w, flags&1024), A, B, E (flags&4);
+// k1 = CEScale*(1-eps), k2 = CEScale*eps*wsum/C, fs = FocalScale; scr is 64-byte aligned, at
+// least 16*C floats (32*C for AVX2). flags&2048: dst+lo and S*4 are 64-byte aligned, full vectors are
+// stored non-temporally. The Focal variant adds the focal term. Pixels labelled ign (-1: none) or
+// outside [0, C) get 0. flags&4096: pw holds the pixels' weights (from lo; indexed like lab), each
+// pixel's gradient times its weight.
 // It also stores the CE, W, Focal and Valid sums of SoftmaxStats (sflags, eps1, epsC and wsum as
 // its flags and arguments; tab's w, alpha and eps/C*w as it reads them) into out[0:4].
 //
@@ -413,12 +445,28 @@ func softmaxGradU8AVX512(x []float32, S int, lo int, hi int, lab []uint8, pw []f
 //go:noescape
 func softmaxGradFocalU8AVX512(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
 
+// softmaxFusedU8AVX512 writes kernels.softmaxGradGeneric's gradient of pixels [lo, hi) (at most
+// kernels.BlockSize) of one image into dst (C planes S apart, like x). tab holds 8 floats per class:
+// w (CE weight, flags&512), alpha (flags&256), kappa (CEScale*eps/C*w, flags&1024), A, B, E (flags&4);
+// k1 = CEScale*(1-eps), k2 = CEScale*eps*wsum/C, fs = FocalScale; scr is 64-byte aligned, at
+// least 16*C floats (32*C for AVX2). flags&2048: dst+lo and S*4 are 64-byte aligned, full vectors are
+// stored non-temporally. The Focal variant adds the focal term. Pixels labelled ign (-1: none) or
+// outside [0, C) get 0. flags&4096: pw holds the pixels' weights (from lo; indexed like lab), each
+// pixel's gradient times its weight.
 // It also stores the CE, W, Focal and Valid sums of SoftmaxStats (sflags, eps1, epsC and wsum as
 // its flags and arguments; tab's w, alpha and eps/C*w as it reads them) into out[0:4].
 //
 //go:noescape
 func softmaxFusedU8AVX512(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)
 
+// softmaxFusedFocalU8AVX512 writes kernels.softmaxGradGeneric's gradient of pixels [lo, hi) (at most
+// kernels.BlockSize) of one image into dst (C planes S apart, like x). tab holds 8 floats per class:
+// w (CE weight, flags&512), alpha (flags&256), kappa (CEScale*eps/C*w, flags&1024), A, B, E (flags&4);
+// k1 = CEScale*(1-eps), k2 = CEScale*eps*wsum/C, fs = FocalScale; scr is 64-byte aligned, at
+// least 16*C floats (32*C for AVX2). flags&2048: dst+lo and S*4 are 64-byte aligned, full vectors are
+// stored non-temporally. The Focal variant adds the focal term. Pixels labelled ign (-1: none) or
+// outside [0, C) get 0. flags&4096: pw holds the pixels' weights (from lo; indexed like lab), each
+// pixel's gradient times its weight.
 // It also stores the CE, W, Focal and Valid sums of SoftmaxStats (sflags, eps1, epsC and wsum as
 // its flags and arguments; tab's w, alpha and eps/C*w as it reads them) into out[0:4].
 //
@@ -460,12 +508,28 @@ func softmaxGradI32AVX512(x []float32, S int, lo int, hi int, lab []int32, pw []
 //go:noescape
 func softmaxGradFocalI32AVX512(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
 
+// softmaxFusedI32AVX512 writes kernels.softmaxGradGeneric's gradient of pixels [lo, hi) (at most
+// kernels.BlockSize) of one image into dst (C planes S apart, like x). tab holds 8 floats per class:
+// w (CE weight, flags&512), alpha (flags&256), kappa (CEScale*eps/C*w, flags&1024), A, B, E (flags&4);
+// k1 = CEScale*(1-eps), k2 = CEScale*eps*wsum/C, fs = FocalScale; scr is 64-byte aligned, at
+// least 16*C floats (32*C for AVX2). flags&2048: dst+lo and S*4 are 64-byte aligned, full vectors are
+// stored non-temporally. The Focal variant adds the focal term. Pixels labelled ign (-1: none) or
+// outside [0, C) get 0. flags&4096: pw holds the pixels' weights (from lo; indexed like lab), each
+// pixel's gradient times its weight.
 // It also stores the CE, W, Focal and Valid sums of SoftmaxStats (sflags, eps1, epsC and wsum as
 // its flags and arguments; tab's w, alpha and eps/C*w as it reads them) into out[0:4].
 //
 //go:noescape
 func softmaxFusedI32AVX512(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32, sflags uint64, eps1 float32, epsC float32, wsum float32, out []float32)
 
+// softmaxFusedFocalI32AVX512 writes kernels.softmaxGradGeneric's gradient of pixels [lo, hi) (at most
+// kernels.BlockSize) of one image into dst (C planes S apart, like x). tab holds 8 floats per class:
+// w (CE weight, flags&512), alpha (flags&256), kappa (CEScale*eps/C*w, flags&1024), A, B, E (flags&4);
+// k1 = CEScale*(1-eps), k2 = CEScale*eps*wsum/C, fs = FocalScale; scr is 64-byte aligned, at
+// least 16*C floats (32*C for AVX2). flags&2048: dst+lo and S*4 are 64-byte aligned, full vectors are
+// stored non-temporally. The Focal variant adds the focal term. Pixels labelled ign (-1: none) or
+// outside [0, C) get 0. flags&4096: pw holds the pixels' weights (from lo; indexed like lab), each
+// pixel's gradient times its weight.
 // It also stores the CE, W, Focal and Valid sums of SoftmaxStats (sflags, eps1, epsC and wsum as
 // its flags and arguments; tab's w, alpha and eps/C*w as it reads them) into out[0:4].
 //

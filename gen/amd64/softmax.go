@@ -752,7 +752,7 @@ func softmaxGradKernel(t *Tier, u8, focal, fused bool) {
 			"outside [0, C) get 0. flags&4096: pw holds the pixels' weights (from lo; indexed like lab), each",
 			"pixel's gradient times its weight.")
 		if fused {
-			t.doc("It also stores the CE, W, Focal and Valid sums of SoftmaxStats (sflags, eps1, epsC and wsum as",
+			t.docMore("It also stores the CE, W, Focal and Valid sums of SoftmaxStats (sflags, eps1, epsC and wsum as",
 				"its flags and arguments; tab's w, alpha and eps/C*w as it reads them) into out[0:4].")
 		}
 		a := t.softmaxSetup(elem)
