@@ -125,6 +125,7 @@ type workerState struct {
 	stPrm  kernels.SoftTargetParams
 	stCoef kernels.SoftTargetCoef
 	f64    []float64
+	f32    []float32
 	// Pooled chunks: the gathered logits (and targets and weights) and the
 	// gradient.
 	px, py, pw, pg []float32

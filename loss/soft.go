@@ -26,7 +26,8 @@ import (
 // With Activation NoActivation the inputs are probabilities as in Forward
 // (region terms only), against these targets. The softmax path runs in
 // plain Go in float64 (no assembly kernel reads float targets per class
-// yet), split over Workers and bit-identical for any worker count.
+// yet; the exponentials come from the kernel tier's SIMD exp), split over
+// Workers and bit-identical for any worker count.
 func (m *Multiclass) ForwardSoft(ws *Workspace, logits, targets []float32, sh Shape) (float64, error) {
 	w, err := ws.acquire()
 	if err != nil {
@@ -137,7 +138,7 @@ func (m *Multiclass) runSoft(ws *workspace, logits, targets []float32, sh Shape,
 	ws.growSoft(workers, C, g.chunks)
 	p := &ws.mc
 	for w := range ws.workers[:workers] {
-		ws.workers[w].stPrm = kernels.SoftTargetParams{C: C, CE: p.ce, Region: len(p.regions) > 0, Scratch: ws.workers[w].f64}
+		ws.workers[w].stPrm = kernels.SoftTargetParams{C: C, CE: p.ce, Region: len(p.regions) > 0, Scratch32: ws.workers[w].f32}
 		if p.ce {
 			ws.workers[w].stPrm.CEWeight = p.ceT.Weight
 			ws.workers[w].stPrm.Smoothing = float32(p.ceT.LabelSmoothing)
@@ -175,7 +176,7 @@ func (m *Multiclass) runSoft(ws *workspace, logits, targets []float32, sh Shape,
 		return value, err
 	}
 	for w := range ws.workers[:workers] {
-		co := kernels.SoftTargetCoef{C: C, CEScale: ws.ceScale, Scratch: ws.workers[w].f64}
+		co := kernels.SoftTargetCoef{C: C, CEScale: ws.ceScale, Scratch: ws.workers[w].f64, Scratch32: ws.workers[w].f32}
 		if p.ce {
 			co.CEWeight = p.ceT.Weight
 			co.Smoothing = float32(p.ceT.LabelSmoothing)
@@ -189,12 +190,14 @@ func (m *Multiclass) runSoft(ws *workspace, logits, targets []float32, sh Shape,
 	return value, nil
 }
 
-// growSoft sizes the workers' float64 scratch (2*C each) and the chunks'
-// sums (softChunk) of a probability-target pass.
+// growSoft sizes the workers' scratch (2*C float64, SoftScratchLen(C)
+// float32 each) and the chunks' sums (softChunk) of a probability-target
+// pass.
 func (ws *workspace) growSoft(w, C, chunks int) {
 	ws.growWorkers(w, C, 0, 0, false)
 	for i := range ws.workers[:w] {
 		ws.workers[i].f64 = grow(ws.workers[i].f64, 2*C)
+		ws.workers[i].f32 = grow(ws.workers[i].f32, kernels.SoftScratchLen(C))
 	}
 	ws.softBuf = grow(ws.softBuf, (6*C+1)*chunks)
 }

@@ -5,9 +5,42 @@ import "math"
 // The softmax losses against probability targets (soft labels): one image
 // of C planes of S logits x and C planes of S targets y in [0, 1] (a
 // distribution over the classes at each pixel, or any soft one-hot). These
-// are plain Go in float64 (the softmax, its log-sum-exp and every sum), the
-// specification and, for now, the only tier: no assembly kernel reads
-// float targets per class yet.
+// are plain Go: per block of SoftBlock pixels the exponentials
+// exp(x_c - max) and the cross entropy's log(sum_c exp) come from the
+// tier's elementwise exp and log (float32, expf and logf of math.go on the
+// generic tier), everything else (the sums and the gradient) is float64. No assembly kernel reads float targets
+// per class yet.
+
+// SoftBlock is the number of pixels whose exponentials the probability
+// target primitives take in one call of the tier's exp.
+const SoftBlock = 256
+
+// SoftScratchLen returns the float32 scratch the probability-target
+// primitives need for C classes (Scratch32 of SoftTargetParams and
+// SoftTargetCoef): C*SoftBlock exponentials, SoftBlock maxima and
+// SoftBlock logarithms.
+func SoftScratchLen(C int) int { return (C + 2) * SoftBlock }
+
+// softExp writes, for pixels [lo, hi) (at most SoftBlock), mx[j] = max_c
+// x_c and e[c*SoftBlock + j] = exp(x_c - mx[j]) of pixel lo+j.
+func softExp(t *tier, x []float32, C, S, lo, hi int, e, mx []float32) {
+	n := hi - lo
+	for j := 0; j < n; j++ {
+		m := float32(math.Inf(-1))
+		for c := 0; c < C; c++ {
+			m = max(m, x[c*S+lo+j])
+		}
+		mx[j] = m
+	}
+	for c := 0; c < C; c++ {
+		z := e[c*SoftBlock : c*SoftBlock+n]
+		xc := x[c*S+lo : c*S+hi]
+		for j := range z {
+			z[j] = xc[j] - mx[j]
+		}
+		t.exp(z, z)
+	}
+}
 
 // SoftTargetParams configures SoftTargetRange.
 type SoftTargetParams struct {
@@ -20,8 +53,8 @@ type SoftTargetParams struct {
 	Smoothing float32
 	// Region adds the per-class sums of p = softmax(x) against y.
 	Region bool
-	// Scratch holds at least C float64 values (the pixel's exponentials).
-	Scratch []float64
+	// Scratch32 holds at least SoftScratchLen(C) float32 values.
+	Scratch32 []float32
 }
 
 // SoftTargetSums are the sums of SoftTargetRange: per class (C each) P = sum
@@ -46,11 +79,13 @@ type SoftTargetCoef struct {
 	CEWeight   []float32
 	Smoothing  float32
 	A, B, E, D []float32
-	// Scratch holds at least 2*C float64 values.
-	Scratch []float64
+	// Scratch holds at least 2*C float64 values, Scratch32 at least
+	// SoftScratchLen(C) float32 values.
+	Scratch   []float64
+	Scratch32 []float32
 }
 
-func checkSoftTarget(fn string, x, y []float32, C, S, lo, hi int, cw []float32, scratch []float64, scratchLen int) error {
+func checkSoftTarget(fn string, x, y []float32, C, S, lo, hi int, cw []float32, scr32 []float32) error {
 	if C < 1 || S < 0 || lo < 0 || lo > hi || hi > S {
 		return argErr(fn, "C = %d, S = %d, pixels [%d, %d)", C, S, lo, hi)
 	}
@@ -68,7 +103,10 @@ func checkSoftTarget(fn string, x, y []float32, C, S, lo, hi int, cw []float32, 
 			return err
 		}
 	}
-	return checkLen(fn, "Scratch", len(scratch), scratchLen)
+	if C > math.MaxInt/SoftBlock-2 {
+		return argErr(fn, "C = %d: the scratch overflows", C)
+	}
+	return checkLen(fn, "Scratch32", len(scr32), SoftScratchLen(C))
 }
 
 // SoftTargetRange adds the sums of pixels [lo, hi) of one image (x, y: C
@@ -80,7 +118,7 @@ func SoftTargetRange(x, y []float32, S, lo, hi int, p *SoftTargetParams, out *So
 		return argErr(fn, "nil SoftTargetParams or SoftTargetSums")
 	}
 	C := p.C
-	if err := checkSoftTarget(fn, x, y, C, S, lo, hi, p.CEWeight, p.Scratch, C); err != nil {
+	if err := checkSoftTarget(fn, x, y, C, S, lo, hi, p.CEWeight, p.Scratch32); err != nil {
 		return err
 	}
 	for _, s := range [][]float64{out.P, out.PY, out.Y, out.PP, out.YY, out.AD} {
@@ -88,42 +126,58 @@ func SoftTargetRange(x, y []float32, S, lo, hi int, p *SoftTargetParams, out *So
 			return err
 		}
 	}
-	e := p.Scratch[:C]
+	t := active.Load() // elementwise: any C
+	e, mxs := p.Scratch32[:C*SoftBlock], p.Scratch32[C*SoftBlock:(C+1)*SoftBlock]
 	eps := float64(p.Smoothing)
-	for i := lo; i < hi; i++ {
-		mx := math.Inf(-1)
-		for c := 0; c < C; c++ {
-			mx = max(mx, float64(x[c*S+i]))
-		}
-		var sum float64
-		for c := 0; c < C; c++ {
-			e[c] = math.Exp(float64(x[c*S+i]) - mx)
-			sum += e[c]
-		}
+	for b := lo; b < hi; b += SoftBlock {
+		bh := min(b+SoftBlock, hi)
+		n := bh - b
+		softExp(t, x, C, S, b, bh, e, mxs)
+		lsum := p.Scratch32[(C+1)*SoftBlock : (C+1)*SoftBlock+n]
 		if p.CE {
-			// -log p_c = (mx - x_c) + log(sum): with mx first, logits of
-			// 1e30 would swallow log(sum) (their float64 spacing is 1e14).
-			ls := math.Log(sum)
-			var l float64
-			for c := 0; c < C; c++ {
-				w := 1.0
-				if p.CEWeight != nil {
-					w = float64(p.CEWeight[c])
+			// log(sum) of every pixel by the tier's log (the sum in
+			// float64, rounded once: it is in [1, C])
+			for j := range lsum {
+				var sum float64
+				for c := 0; c < C; c++ {
+					sum += float64(e[c*SoftBlock+j])
 				}
-				yc := (1-eps)*float64(y[c*S+i]) + eps/float64(C)
-				l += w * yc * ((mx - float64(x[c*S+i])) + ls)
+				lsum[j] = float32(sum)
 			}
-			out.CE += l
+			t.log(lsum, lsum)
 		}
-		if p.Region {
+		for j := range n {
+			i := b + j
+			var sum float64
 			for c := 0; c < C; c++ {
-				pc, yc := e[c]/sum, float64(y[c*S+i])
-				out.P[c] += pc
-				out.PY[c] += pc * yc
-				out.Y[c] += yc
-				out.PP[c] += pc * pc
-				out.YY[c] += yc * yc
-				out.AD[c] += math.Abs(pc - yc)
+				sum += float64(e[c*SoftBlock+j])
+			}
+			if p.CE {
+				// -log p_c = (mx - x_c) + log(sum): with mx first, logits
+				// of 1e30 would swallow log(sum) (float64 spacing 1e14).
+				ls, mx := float64(lsum[j]), float64(mxs[j])
+				var l float64
+				for c := 0; c < C; c++ {
+					w := 1.0
+					if p.CEWeight != nil {
+						w = float64(p.CEWeight[c])
+					}
+					yc := (1-eps)*float64(y[c*S+i]) + eps/float64(C)
+					l += w * yc * ((mx - float64(x[c*S+i])) + ls)
+				}
+				out.CE += l
+			}
+			if p.Region {
+				r := 1 / sum
+				for c := 0; c < C; c++ {
+					pc, yc := float64(e[c*SoftBlock+j])*r, float64(y[c*S+i])
+					out.P[c] += pc
+					out.PY[c] += pc * yc
+					out.Y[c] += yc
+					out.PP[c] += pc * pc
+					out.YY[c] += yc * yc
+					out.AD[c] += math.Abs(pc - yc)
+				}
 			}
 		}
 	}
@@ -139,7 +193,10 @@ func SoftTargetGradRange(x, y []float32, S, lo, hi int, c *SoftTargetCoef, dst [
 		return argErr(fn, "nil SoftTargetCoef")
 	}
 	C := c.C
-	if err := checkSoftTarget(fn, x, y, C, S, lo, hi, c.CEWeight, c.Scratch, 2*C); err != nil {
+	if err := checkSoftTarget(fn, x, y, C, S, lo, hi, c.CEWeight, c.Scratch32); err != nil {
+		return err
+	}
+	if err := checkLen(fn, "Scratch", len(c.Scratch), 2*C); err != nil {
 		return err
 	}
 	if err := checkLen(fn, "dst", len(dst), C*S); err != nil {
@@ -153,50 +210,53 @@ func SoftTargetGradRange(x, y []float32, S, lo, hi int, c *SoftTargetCoef, dst [
 			}
 		}
 	}
+	t := active.Load() // elementwise: any C
+	e, mxs := c.Scratch32[:C*SoftBlock], c.Scratch32[C*SoftBlock:(C+1)*SoftBlock]
 	p, g := c.Scratch[:C], c.Scratch[C:2*C]
 	eps, scale := float64(c.Smoothing), float64(c.CEScale)
-	for i := lo; i < hi; i++ {
-		mx := math.Inf(-1)
-		for k := 0; k < C; k++ {
-			mx = max(mx, float64(x[k*S+i]))
-		}
-		var sum float64
-		for k := 0; k < C; k++ {
-			p[k] = math.Exp(float64(x[k*S+i]) - mx)
-			sum += p[k]
-		}
-		var wy, dot float64 // sum_c w_c y'_c; sum_j p_j g_j
-		for k := 0; k < C; k++ {
-			p[k] /= sum
-			yk := float64(y[k*S+i])
-			w := 1.0
-			if c.CEWeight != nil {
-				w = float64(c.CEWeight[k])
+	for b := lo; b < hi; b += SoftBlock {
+		bh := min(b+SoftBlock, hi)
+		softExp(t, x, C, S, b, bh, e, mxs)
+		for j := range bh - b {
+			i := b + j
+			var sum float64
+			for k := 0; k < C; k++ {
+				sum += float64(e[k*SoftBlock+j])
 			}
-			wy += w * ((1-eps)*yk + eps/float64(C))
-			if region {
-				gk := float64(c.A[k])*yk + float64(c.B[k]) + float64(c.E[k])*p[k]
-				switch {
-				case p[k] > yk:
-					gk += float64(c.D[k])
-				case p[k] < yk:
-					gk -= float64(c.D[k])
+			r := 1 / sum
+			var wy, dot float64 // sum_c w_c y'_c; sum_j p_j g_j
+			for k := 0; k < C; k++ {
+				p[k] = float64(e[k*SoftBlock+j]) * r
+				yk := float64(y[k*S+i])
+				w := 1.0
+				if c.CEWeight != nil {
+					w = float64(c.CEWeight[k])
 				}
-				g[k] = gk
-				dot += p[k] * gk
+				wy += w * ((1-eps)*yk + eps/float64(C))
+				if region {
+					gk := float64(c.A[k])*yk + float64(c.B[k]) + float64(c.E[k])*p[k]
+					switch {
+					case p[k] > yk:
+						gk += float64(c.D[k])
+					case p[k] < yk:
+						gk -= float64(c.D[k])
+					}
+					g[k] = gk
+					dot += p[k] * gk
+				}
 			}
-		}
-		for k := 0; k < C; k++ {
-			yk := float64(y[k*S+i])
-			w := 1.0
-			if c.CEWeight != nil {
-				w = float64(c.CEWeight[k])
+			for k := 0; k < C; k++ {
+				yk := float64(y[k*S+i])
+				w := 1.0
+				if c.CEWeight != nil {
+					w = float64(c.CEWeight[k])
+				}
+				d := scale * (p[k]*wy - w*((1-eps)*yk+eps/float64(C)))
+				if region {
+					d += p[k] * (g[k] - dot)
+				}
+				dst[k*S+i] = float32(d)
 			}
-			d := scale * (p[k]*wy - w*((1-eps)*yk+eps/float64(C)))
-			if region {
-				d += p[k] * (g[k] - dot)
-			}
-			dst[k*S+i] = float32(d)
 		}
 	}
 	return nil
