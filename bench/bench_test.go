@@ -140,7 +140,7 @@ func TestBenchCommand(t *testing.T) {
 	// finite value.
 	includeExtra = true
 	var ex bytes.Buffer
-	err := run(&ex, "false", true, "gdl,mcc,lovasz,pixel-weighted,masked,binary-weighted,-probs,soft-dice", "", "2x3x17x19", 1, 1, "")
+	err := run(&ex, "false", true, "gdl,mcc,lovasz,pixel-weighted,masked,binary-weighted,-probs,soft-dice,soft-ce", "", "2x3x17x19", 1, 1, "")
 	includeExtra = false
 	if err != nil {
 		t.Fatal(err)

@@ -34,7 +34,9 @@ type workload struct {
 	// The binary logits' probabilities, and soft targets sigmoid(x/2)
 	// (the -extra probability and soft-label rows).
 	probs, soft []float32
-	grad        []float32
+	// The soft-ce+dice row's probability targets (softTargets).
+	ysoft []float32
+	grad  []float32
 	// workers is the -threads of the row a custom loss runs for (the
 	// Multiclass and Binary ones take it as their Workers; Lovasz runs on
 	// one goroutine).
@@ -268,6 +270,18 @@ var losses = []lossDef{
 		}
 		return b.Backward(&benchWS, w.blogits, w.soft, w.bshape, grad)
 	}},
+	// Probability targets (-extra): the chapter's CombinedLoss against
+	// smoothed one-hot targets (0.9 on the label plus 0.1/C everywhere),
+	// torch's cross_entropy with probability targets plus their Dice.
+	{name: "soft-ce+dice", extra: true, custom: func(w *workload, grad []float32) (float64, error) {
+		m := loss.CombinedLoss(0.5, 0.5)
+		m.Workers = w.workers
+		y := w.softTargets()
+		if grad == nil {
+			return m.ForwardSoft(&benchWS, w.logits, y, w.shape)
+		}
+		return m.BackwardSoft(&benchWS, w.logits, y, w.shape, grad)
+	}},
 	// Per-pixel weights (-extra): U-Net's weighted CE, (w * ce).sum() /
 	// w.sum(); a masked Dice (MONAI's MaskedDiceLoss); torch's BCE weight=.
 	{name: "pixel-weighted-ce", extra: true, custom: func(w *workload, grad []float32) (float64, error) {
@@ -283,6 +297,33 @@ var losses = []lossDef{
 		}
 		return b.BackwardWeighted(&benchWS, w.blogits, w.targets, w.pixw, w.bshape, grad)
 	}},
+}
+
+// softTargets returns the probability targets of the soft-ce+dice row,
+// made on first use (N*C*S floats): 0.9 on each pixel's label plus 0.1/C
+// on every class, in float32 as bench.py's one_hot * 0.9 + 0.1 / C.
+func (w *workload) softTargets() []float32 {
+	if w.ysoft != nil {
+		return w.ysoft
+	}
+	N, C, S := w.shape.N, w.shape.C, w.shape.S
+	w.ysoft = make([]float32, w.shape.Len())
+	off := float32(0.1 / float64(C))
+	for i := range w.ysoft {
+		w.ysoft[i] = off
+	}
+	for n := 0; n < N; n++ {
+		for i := 0; i < S; i++ {
+			var k int
+			if w.int32 {
+				k = int(w.i32[n*S+i])
+			} else {
+				k = int(w.u8[n*S+i])
+			}
+			w.ysoft[(n*C+k)*S+i] = float32(0.9) + off
+		}
+	}
+	return w.ysoft
 }
 
 // benchWS is the workspace of the weighted rows (custom rows get none).

@@ -90,6 +90,15 @@ def soft_dice(x, t, s=1e-6):
     return 1 - (P + T - D + s) / (P + T + s)
 
 
+def soft_multiclass_dice(x, y, s=1e-6):
+    """segloss's Dice() of softmax(x) against probability targets y: per
+    class over the batch, smoothing 1e-6, mean over the classes."""
+    p = F.softmax(x, 1)
+    axes = [0] + list(range(2, p.dim()))
+    i = (p * y).sum(axes)
+    return (1 - (2 * i + s) / (p.sum(axes) + y.sum(axes) + s)).mean()
+
+
 def make_loss(name, C, labels):
     """Returns (f(x, target), binary?) for a loss name of `go run ./bench`."""
     counts = torch.bincount(labels.view(-1), minlength=C).double()
@@ -133,6 +142,9 @@ def make_loss(name, C, labels):
         "binary-dice-probs": (DiceLoss(), True),
         "binary-bce-probs": (lambda p, t: F.binary_cross_entropy(p, t), True),
         "binary-soft-dice": (soft_dice, True),
+        # probability targets (run_row gives this one 0.9 * one_hot + 0.1 / C):
+        # cross_entropy with probability targets plus the batch Dice against them
+        "soft-ce+dice": (lambda x, y: 0.5 * F.cross_entropy(x, y) + 0.5 * soft_multiclass_dice(x, y), False),
     }
     return table[name]
 
@@ -202,6 +214,8 @@ def run_row(row, data_cache):
         logits = torch.sigmoid(xb)
     if row["loss"] == "binary-soft-dice":
         target = torch.sigmoid(0.5 * xb)  # soft targets
+    if row["loss"] == "soft-ce+dice":
+        target = F.one_hot(labels, C).movedim(-1, 1).float() * 0.9 + 0.1 / C
     count, warmup = row.get("count", 3), row.get("warmup", True)
     with torch.no_grad():
         value = float(f(logits, target))
