@@ -467,26 +467,42 @@ func (b *Binary) run(ws *workspace, logits, targets, weights []float32, sh Shape
 // in the whole batch starts at first, with their targets (a tile of images
 // is a shard too). st must have been Reset for the whole batch. first < 0,
 // or images first..first+N-1 outside st's images, is ErrShape; on any error
-// st is unchanged.
-//
-// The shard API takes no per-element weights (ForwardWeighted and
-// BackwardWeighted do).
+// st is unchanged. AccumulateWeighted and GradientWeighted take
+// per-element weights.
 func (b *Binary) Accumulate(ws *Workspace, st *Stats, logits, targets []float32, sh Shape, first int) error {
 	w, err := ws.acquire()
 	if err != nil {
 		return err
 	}
 	defer w.release()
-	return b.accumulateImpl(w, st, logits, targets, sh, first)
+	return b.accumulateImpl(w, st, logits, targets, nil, sh, first)
 }
 
-func (b *Binary) accumulateImpl(ws *workspace, st *Stats, logits, targets []float32, sh Shape, first int) error {
-	if err := b.check(ws, logits, targets, nil, sh, nil, true); err != nil {
+// AccumulateWeighted is Accumulate with per-element weights (N*C*S, the
+// shard's targets' layout), as ForwardWeighted takes them: merged Stats of
+// weighted shards give ForwardWeighted's value of the whole batch (within
+// float64 rounding), WeightMean's divisor included.
+func (b *Binary) AccumulateWeighted(ws *Workspace, st *Stats, logits, targets, weights []float32, sh Shape, first int) error {
+	if weights == nil {
+		return fmt.Errorf("%w: weights are nil, want N*C*S = %d elements (or call Accumulate)", ErrLength, sh.Len())
+	}
+	w, err := ws.acquire()
+	if err != nil {
+		return err
+	}
+	defer w.release()
+	return b.accumulateImpl(w, st, logits, targets, weights, sh, first)
+}
+
+func (b *Binary) accumulateImpl(ws *workspace, st *Stats, logits, targets, weights []float32, sh Shape, first int) error {
+	if err := b.check(ws, logits, targets, weights, sh, nil, true); err != nil {
 		return err
 	}
 	if err := st.check(first, sh.N, sh.C, kindSigmoid); err != nil {
 		return ws.late(true, logits, targets, err)
 	}
+	ws.weights = weights
+	defer func() { ws.weights = nil }()
 	if err := b.accumulate(ws, st, logits, targets, sh, first, false); err != nil {
 		return err
 	}
@@ -532,19 +548,36 @@ func (b *Binary) Gradient(ws *Workspace, st *Stats, logits, targets []float32, s
 		return 0, err
 	}
 	defer w.release()
-	return b.gradientImpl(w, st, logits, targets, sh, first, grad)
+	return b.gradientImpl(w, st, logits, targets, nil, sh, first, grad)
 }
 
-func (b *Binary) gradientImpl(ws *workspace, st *Stats, logits, targets []float32, sh Shape, first int, grad []float32) (float64, error) {
+// GradientWeighted is Gradient with per-element weights of the shard (as
+// AccumulateWeighted took them): every gradient element is w times its
+// gradient, as BackwardWeighted's.
+func (b *Binary) GradientWeighted(ws *Workspace, st *Stats, logits, targets, weights []float32, sh Shape, first int, grad []float32) (float64, error) {
+	if weights == nil {
+		return 0, fmt.Errorf("%w: weights are nil, want N*C*S = %d elements (or call Gradient)", ErrLength, sh.Len())
+	}
+	w, err := ws.acquire()
+	if err != nil {
+		return 0, err
+	}
+	defer w.release()
+	return b.gradientImpl(w, st, logits, targets, weights, sh, first, grad)
+}
+
+func (b *Binary) gradientImpl(ws *workspace, st *Stats, logits, targets, weights []float32, sh Shape, first int, grad []float32) (float64, error) {
 	if grad == nil {
 		return 0, fmt.Errorf("%w: gradient buffer is nil, want N*C*S = %d elements", ErrLength, sh.Len())
 	}
-	if err := b.check(ws, logits, targets, nil, sh, grad, true); err != nil {
+	if err := b.check(ws, logits, targets, weights, sh, grad, true); err != nil {
 		return 0, err
 	}
 	if err := st.check(first, sh.N, sh.C, kindSigmoid); err != nil {
 		return 0, ws.late(true, logits, targets, err)
 	}
+	ws.weights = weights
+	defer func() { ws.weights = nil }()
 	value := b.finalize(ws, st, true)
 	if err := ws.gradRange(float64(ws.ceScale), float64(ws.focScale), st.N*st.C); err != nil {
 		if e := ws.inputsErr(logits, targets); e != nil {
@@ -592,6 +625,7 @@ func (b *Binary) accumulate(ws *workspace, st *Stats, logits, targets []float32,
 		st.addScalar(sFocal, t.Focal)
 	}
 	st.addScalar(sValid, float64(sh.Len()))
+	st.addScalar(sWV, ws.wTotal)
 	return nil
 }
 
@@ -637,6 +671,7 @@ func (b *Binary) fused(ws *workspace, st *Stats, logits, targets []float32, sh S
 		st.addScalar(sFocal, t.Focal)
 	}
 	st.addScalar(sValid, total)
+	st.addScalar(sWV, ws.wTotal)
 	return nil
 }
 
@@ -659,10 +694,7 @@ func (b *Binary) finalize(ws *workspace, st *Stats, coefs bool) float64 {
 	N, C := st.N, st.C
 	ws.grow(N, C)
 	total := st.scalar(sValid)
-	wTotal := total
-	if ws.weights != nil {
-		wTotal = ws.wTotal
-	}
+	wTotal := st.scalar(sWV)
 	var value float64
 	ws.ceScale, ws.focScale = 0, 0
 	if p.bce {

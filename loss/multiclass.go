@@ -318,6 +318,7 @@ func (m *Multiclass) check(ws *workspace, logits []float32, labels Labels, weigh
 		return err
 	}
 	ws.ceFactor = 1
+	ws.mcWSet = false
 	if weights != nil {
 		mx, err := checkElementWeights(weights)
 		if err != nil {
@@ -326,6 +327,7 @@ func (m *Multiclass) check(ws *workspace, logits []float32, labels Labels, weigh
 		ws.wMax = mx
 		if p := &ws.mc; (p.ce && p.ceT.Reduction == WeightMean) || (p.focal && p.focalT.Reduction == WeightMean) {
 			ws.mcW = weightedTotals(labels, weights, sh.C, m.Ignore, m.ceWeights(p))
+			ws.mcWSet = true
 		}
 	}
 	return nil
@@ -370,29 +372,47 @@ func (m *Multiclass) run(ws *workspace, logits []float32, labels Labels, weights
 // in the whole batch starts at first, with their labels (a tile of images
 // is a shard too: its S pixels are any part of each image's pixels). st must
 // have been Reset for the whole batch. first < 0, or images first..first+N-1
-// outside st's images, is ErrShape; on any error st is unchanged. The shard
-// API takes no per-pixel weights (ForwardWeighted and BackwardWeighted
-// do).
+// outside st's images, is ErrShape; on any error st is unchanged.
+// AccumulateWeighted and GradientWeighted take per-pixel weights.
 func (m *Multiclass) Accumulate(ws *Workspace, st *Stats, logits []float32, labels Labels, sh Shape, first int) error {
 	w, err := ws.acquire()
 	if err != nil {
 		return err
 	}
 	defer w.release()
-	return m.accumulateImpl(w, st, logits, labels, sh, first)
+	return m.accumulateImpl(w, st, logits, labels, nil, sh, first)
 }
 
-func (m *Multiclass) accumulateImpl(ws *workspace, st *Stats, logits []float32, labels Labels, sh Shape, first int) error {
+// AccumulateWeighted is Accumulate with a weight per pixel (N*S, the
+// shard's labels' layout), as ForwardWeighted takes them: merged Stats of
+// weighted shards give ForwardWeighted's value of the whole batch (within
+// float64 rounding), WeightMean's divisors included. Weighted and
+// unweighted shards (weights of 1) merge.
+func (m *Multiclass) AccumulateWeighted(ws *Workspace, st *Stats, logits []float32, labels Labels, weights []float32, sh Shape, first int) error {
+	if weights == nil {
+		return fmt.Errorf("%w: weights are nil, want N*S = %d elements (or call Accumulate)", ErrLength, sh.N*sh.S)
+	}
+	w, err := ws.acquire()
+	if err != nil {
+		return err
+	}
+	defer w.release()
+	return m.accumulateImpl(w, st, logits, labels, weights, sh, first)
+}
+
+func (m *Multiclass) accumulateImpl(ws *workspace, st *Stats, logits []float32, labels Labels, weights []float32, sh Shape, first int) error {
 	if m.Activation == NoActivation {
 		return fmt.Errorf("%w: Multiclass with NoActivation: Forward and Backward (and their weighted forms) only", ErrOption)
 	}
-	if err := m.check(ws, logits, labels, nil, sh, nil); err != nil {
+	if err := m.check(ws, logits, labels, weights, sh, nil); err != nil {
 		return err
 	}
 	if err := st.check(first, sh.N, sh.C, kindSoftmax); err != nil {
 		return err
 	}
 	st.kind = kindSoftmax
+	ws.weights = weights
+	defer func() { ws.weights = nil }()
 	m.accumulate(ws, st, logits, labels, sh, first, false)
 	return nil
 }
@@ -433,22 +453,39 @@ func (m *Multiclass) Gradient(ws *Workspace, st *Stats, logits []float32, labels
 		return 0, err
 	}
 	defer w.release()
-	return m.gradientImpl(w, st, logits, labels, sh, first, grad)
+	return m.gradientImpl(w, st, logits, labels, nil, sh, first, grad)
 }
 
-func (m *Multiclass) gradientImpl(ws *workspace, st *Stats, logits []float32, labels Labels, sh Shape, first int, grad []float32) (float64, error) {
+// GradientWeighted is Gradient with a weight per pixel of the shard (as
+// AccumulateWeighted took them): every element of a pixel's gradient is w
+// times its gradient, as BackwardWeighted's.
+func (m *Multiclass) GradientWeighted(ws *Workspace, st *Stats, logits []float32, labels Labels, weights []float32, sh Shape, first int, grad []float32) (float64, error) {
+	if weights == nil {
+		return 0, fmt.Errorf("%w: weights are nil, want N*S = %d elements (or call Gradient)", ErrLength, sh.N*sh.S)
+	}
+	w, err := ws.acquire()
+	if err != nil {
+		return 0, err
+	}
+	defer w.release()
+	return m.gradientImpl(w, st, logits, labels, weights, sh, first, grad)
+}
+
+func (m *Multiclass) gradientImpl(ws *workspace, st *Stats, logits []float32, labels Labels, weights []float32, sh Shape, first int, grad []float32) (float64, error) {
 	if m.Activation == NoActivation {
 		return 0, fmt.Errorf("%w: Multiclass with NoActivation: Forward and Backward (and their weighted forms) only", ErrOption)
 	}
 	if grad == nil {
 		return 0, fmt.Errorf("%w: gradient buffer is nil, want N*C*S = %d elements", ErrLength, sh.Len())
 	}
-	if err := m.check(ws, logits, labels, nil, sh, grad); err != nil {
+	if err := m.check(ws, logits, labels, weights, sh, grad); err != nil {
 		return 0, err
 	}
 	if err := st.check(first, sh.N, sh.C, kindSoftmax); err != nil {
 		return 0, err
 	}
+	ws.weights = weights
+	defer func() { ws.weights = nil }()
 	value := m.finalize(ws, st, true)
 	if err := ws.gradRange(float64(ws.ceScale), float64(ws.focScale), st.N*st.C); err != nil {
 		return value, err
@@ -528,9 +565,17 @@ func (m *Multiclass) fused(ws *workspace, st *Stats, logits []float32, labels La
 		st.addScalar(sCE, sc[0])
 		st.addScalar(sFocal, sc[2])
 	}
+	addTotalScalars(st, wsum, valid, ws.weightedTotals(wsum, valid))
+	return nil
+}
+
+// addTotalScalars adds a shard's label totals to st: the class-weight sum
+// and count (Mean, PixelMean) and the weighted ones (WeightMean).
+func addTotalScalars(st *Stats, wsum, valid float64, w wTotals) {
 	st.addScalar(sW, wsum)
 	st.addScalar(sValid, valid)
-	return nil
+	st.addScalar(sWW, w.wsum)
+	st.addScalar(sWV, w.valid)
 }
 
 // addTotals adds the CE weight sum and the count of the non-ignored pixels
@@ -540,8 +585,7 @@ func (m *Multiclass) fused(ws *workspace, st *Stats, logits []float32, labels La
 // numbers.
 func (m *Multiclass) addTotals(ws *workspace, st *Stats, labels Labels, C int) {
 	wsum, valid := ws.labelTotals(labels, C, m.Ignore, m.ceWeights(&ws.mc))
-	st.addScalar(sW, wsum)
-	st.addScalar(sValid, valid)
+	addTotalScalars(st, wsum, valid, ws.weightedTotals(wsum, valid))
 }
 
 // ceWeights returns the CE class weights of the plan (nil: none, or no CE
@@ -561,7 +605,7 @@ func (m *Multiclass) finalize(ws *workspace, st *Stats, coefs bool) float64 {
 	ws.grow(N, C)
 	var value float64
 	ws.ceScale, ws.focScale = 0, 0
-	dCE, dFoc := p.divisors(st.scalar(sW), st.scalar(sValid), ws.weightedTotals(st.scalar(sW), st.scalar(sValid)))
+	dCE, dFoc := p.divisors(st.scalar(sW), st.scalar(sValid), wTotals{wsum: st.scalar(sWW), valid: st.scalar(sWV)})
 	if dCE != 0 {
 		value += p.wCE * st.scalar(sCE) / dCE
 		ws.ceScale = float32(p.wCE / dCE)
@@ -639,7 +683,7 @@ type wTotals struct{ wsum, valid float64 }
 // weightedTotals returns the call's weighted totals, or (wsum, valid) for an
 // unweighted call (where WeightMean is Mean).
 func (ws *workspace) weightedTotals(wsum, valid float64) wTotals {
-	if ws.weights == nil {
+	if ws.weights == nil || !ws.mcWSet {
 		return wTotals{wsum: wsum, valid: valid}
 	}
 	return ws.mcW

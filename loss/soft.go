@@ -162,8 +162,8 @@ func (m *Multiclass) runSoft(ws *workspace, logits, targets []float32, sh Shape,
 	}
 	st.addScalar(sCE, ce)
 	// torch's mean for probability targets divides by the pixel count.
-	st.addScalar(sW, float64(N*sh.S))
-	st.addScalar(sValid, float64(N*sh.S))
+	n := float64(N * sh.S)
+	addTotalScalars(st, n, n, wTotals{wsum: n, valid: n})
 	value := m.finalize(ws, st, grad != nil)
 	if grad == nil {
 		return value, nil

@@ -26,9 +26,13 @@ type Stats struct {
 	//	sum p, sum p*y, sum y, sum p^2, sum y^2, sum |p - y|
 	//
 	// (the last for Binary region terms with SoftLabel, else 0),
-	// followed by four scalars: the cross-entropy (or BCE) sum, the sum of
-	// the cross-entropy class weights of the labels, the focal sum, and the
-	// number of non-ignored pixels (elements, for Binary).
+	// followed by six scalars: the cross-entropy (or BCE) sum, the sum of
+	// the cross-entropy class weights of the labels, the focal sum, the
+	// number of non-ignored pixels (elements, for Binary), and the divisors
+	// of WeightMean: the sum of w*w_y (per-pixel weight times class weight)
+	// and of w over the non-ignored pixels (for Binary 0 and the weights'
+	// sum). Without per-pixel weights (or without a WeightMean term) they
+	// are the second and the fourth (Binary: 0 and the element count).
 	Data []float64
 	kind statsKind
 }
@@ -56,6 +60,8 @@ const (
 	sW
 	sFocal
 	sValid
+	sWW // WeightMean's divisors: sum of w*w_y (Multiclass CE)
+	sWV // and of w over the non-ignored pixels (elements, for Binary)
 	statScalars
 )
 

@@ -97,6 +97,7 @@ type workspace struct {
 	weights []float32
 	wTotal  float64
 	mcW     wTotals // Multiclass: the weighted totals of a weighted call
+	mcWSet  bool    // mcW is this call's (a WeightMean term and weights)
 	wMax    float64 // the largest weight of a weighted call
 	// ceFactor bounds a BCE gradient element over its scale: the largest
 	// PosWeight (at least 1), times 1e12 for probabilities (torch's
