@@ -691,6 +691,67 @@ func (t *Tier) pixelwiseSums(a softmaxArgs, flags Mem, st pixelState, SUM, INV, 
 	}
 }
 
+// focalTerm subtracts the focal term's factor from the gradient's s and
+// tau (SV, TAU: kept, updated in place) of one vector of pixels: f =
+// FocalScale*alpha_y*-(1-pt)^gamma [+ gamma*(1-pt)^(gamma-1)*pt*log(pt)
+// where pt < 1], pt = exp(zy)/sum.
+func (t *Tier) focalTerm(a softmaxArgs, st pixelState, zy, INV, SUM, TAU, SV Op) {
+	// f = -(1-pt)^gamma [+ gamma*(1-pt)^(gamma-1)*pt*log(pt) where pt < 1]
+	pt := t.exp(t.ld(zy), expOpts{nonPositive: true})
+	VMULPS(INV, pt, pt)
+	PT := t.keep(pt)
+	pt1 := t.V()
+	VMOVUPS(t.F(1), pt1)
+	VSUBPS(pt, pt1, pt1)
+	PT1 := t.keep(pt1)
+	g := t.bcast(arg("gamma"))
+	G := t.keep(g)
+	gm := Load(Param("gmode"), GP64()).(GPVirtual)
+	f := t.pow(pt1, G, gm)
+	VXORPS(t.I(0x80000000), f, f)
+	F := t.keep(f)
+	skip := newLabel("gamma0")
+	CMPQ(gm, U8(0))
+	JEQ(LabelRef(skip))
+	{
+		lsum := t.log(t.ld(SUM), logOpts{normal: true})
+		logpt := t.cp(zy)
+		VSUBPS(lsum, logpt, logpt)
+		LOGPT := t.keep(logpt)
+		gm1 := t.cp(G)
+		VSUBPS(t.F(1), gm1, gm1)
+		GM1 := t.keep(gm1)
+		g1m := Load(Param("g1mode"), GP64()).(GPVirtual)
+		q := t.pow(t.ld(PT1), GM1, g1m)
+		VMULPS(G, q, q)
+		VMULPS(PT, q, q)
+		VMULPS(LOGPT, q, q)
+		pos := t.cmp(cmpGT, t.ld(PT1), t.F(0))
+		f2 := t.ld(F)
+		t.addWhere(pos, q, f2)
+		if !t.avx512 {
+			VMOVUPS(f2, F)
+		}
+	}
+	Label(skip)
+	f3 := t.ld(F)
+	ifFlag(a.flags, flagAlpha, func() {
+		ay := t.V()
+		VMOVUPS(t.F(1), ay)
+		t.selectByLabel(a, st, tabAlpha, ay)
+		VMULPS(ay, f3, f3)
+	})
+	fs := t.bcast(arg("fs"))
+	VMULPS(fs, f3, f3)
+	s2, t2 := t.ld(SV), t.ld(TAU)
+	VSUBPS(f3, s2, s2)
+	VSUBPS(f3, t2, t2)
+	if !t.avx512 {
+		VMOVUPS(s2, SV)
+		VMOVUPS(t2, TAU)
+	}
+}
+
 // regionG returns g_k = B_k + E_k*p_k + A_k*[k == y] for one class: p its
 // probabilities, ent its entry of the table, eq the pixels labelled k.
 func (t *Tier) regionG(p Register, ent Mem, eq *Mask) VecVirtual {
@@ -810,60 +871,7 @@ func softmaxGradKernel(t *Tier, u8, focal, fused bool) {
 				VADDPS(tau, sv, sv) // tau + CEScale*eps*wsum/C
 				TAU, SV := t.keep(tau), t.keep(sv)
 				if focal {
-					// f = -(1-pt)^gamma [+ gamma*(1-pt)^(gamma-1)*pt*log(pt) where pt < 1]
-					pt := t.exp(t.ld(zy), expOpts{nonPositive: true})
-					VMULPS(INV, pt, pt)
-					PT := t.keep(pt)
-					pt1 := t.V()
-					VMOVUPS(t.F(1), pt1)
-					VSUBPS(pt, pt1, pt1)
-					PT1 := t.keep(pt1)
-					g := t.bcast(arg("gamma"))
-					G := t.keep(g)
-					gm := Load(Param("gmode"), GP64()).(GPVirtual)
-					f := t.pow(pt1, G, gm)
-					VXORPS(t.I(0x80000000), f, f)
-					F := t.keep(f)
-					skip := newLabel("gamma0")
-					CMPQ(gm, U8(0))
-					JEQ(LabelRef(skip))
-					{
-						lsum := t.log(t.ld(SUM), logOpts{normal: true})
-						logpt := t.cp(zy)
-						VSUBPS(lsum, logpt, logpt)
-						LOGPT := t.keep(logpt)
-						gm1 := t.cp(G)
-						VSUBPS(t.F(1), gm1, gm1)
-						GM1 := t.keep(gm1)
-						g1m := Load(Param("g1mode"), GP64()).(GPVirtual)
-						q := t.pow(t.ld(PT1), GM1, g1m)
-						VMULPS(G, q, q)
-						VMULPS(PT, q, q)
-						VMULPS(LOGPT, q, q)
-						pos := t.cmp(cmpGT, t.ld(PT1), t.F(0))
-						f2 := t.ld(F)
-						t.addWhere(pos, q, f2)
-						if !t.avx512 {
-							VMOVUPS(f2, F)
-						}
-					}
-					Label(skip)
-					f3 := t.ld(F)
-					ifFlag(a.flags, flagAlpha, func() {
-						ay := t.V()
-						VMOVUPS(t.F(1), ay)
-						t.selectByLabel(a, st, tabAlpha, ay)
-						VMULPS(ay, f3, f3)
-					})
-					fs := t.bcast(arg("fs"))
-					VMULPS(fs, f3, f3)
-					s2, t2 := t.ld(SV), t.ld(TAU)
-					VSUBPS(f3, s2, s2)
-					VSUBPS(f3, t2, t2)
-					if !t.avx512 {
-						VMOVUPS(s2, SV)
-						VMOVUPS(t2, TAU)
-					}
+					t.focalTerm(a, st, zy, INV, SUM, TAU, SV)
 				}
 				// Region terms: g_k = B_k + E_k*p_k + A_k*[k == y], dot = sum_k p_k*g_k.
 				dot := t.V()
