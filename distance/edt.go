@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/bits"
 	"runtime"
 	"sync"
 
@@ -271,21 +272,23 @@ func passes(dst []float32, mask []uint8, shape []int, sp []float64, opt *Options
 	}
 	// Scratch: a tile of min(tile, stride) lines (plus the padding) of the
 	// longest strided axis, and its stacks.
-	longest, tileLen := 0, 0
+	longest, tileLen, colsLen := 0, 0, 0
 	for a, st := rank-2, last; a >= 0; a-- {
 		longest = max(longest, shape[a])
 		tileLen = max(tileLen, tilePitch(st)*shape[a])
+		colsLen = max(colsLen, min(tile, st)*((shape[a]+63)/64))
 		st *= shape[a]
 	}
 	w := opt.workers(len(mask) / longest)
+	blocksOf := (longest + 63) / 64
 	type scratch struct {
-		t    []float32
-		v    []int32
-		h, z []float64
+		t          []float32
+		sc         *kernels.EDTScratch
+		rows, cols []uint64 // the tile's object voxels: rows[t] bit lane, cols[lane·nb + t/64] bit t%64
 	}
 	scr := make([]scratch, w)
 	for k := range scr {
-		scr[k] = scratch{make([]float32, tileLen), make([]int32, longest), make([]float64, longest), make([]float64, longest+1)}
+		scr[k] = scratch{make([]float32, tileLen), kernels.NewEDTScratch(longest), make([]uint64, 64*blocksOf), make([]uint64, colsLen)}
 	}
 	stride := last
 	stop := -1
@@ -300,6 +303,7 @@ func passes(dst []float32, mask []uint8, shape []int, sp []float64, opt *Options
 		s := sp[a]
 		units := outer * blocks
 		pt := tilePitch(stride) // this axis's row pitch in the tile
+		nb := (na + 63) / 64    // words of a lane's bits
 		parallel(units, min(w, units), func(lo, hi, k int) {
 			sc := scr[k]
 			for u := lo; u < hi; u++ {
@@ -307,19 +311,54 @@ func passes(dst []float32, mask []uint8, shape []int, sp []float64, opt *Options
 				i0 := b * tile
 				width := min(tile, stride-i0)
 				base := o*stride*na + i0
-				// Row t of the tile is dst[base+t*stride:][:width], copied
-				// whole in and out (independent loads and stores, many
-				// misses in flight); the lines are transformed in place in
-				// the tile, not in the volume, whose power-of-two strides
-				// alias in the caches.
+				// rows[t] has a bit per object voxel of row t of the tile
+				// (the zeros of every pass are the mask's zeros), and the
+				// rows with one are copied whole into the tile,
+				// sc.t[t*pt:][:width] (independent loads, many misses in
+				// flight): their lines are transformed in place in the
+				// tile, not in the volume, whose power-of-two strides
+				// alias in the caches. Only the lanes' runs of object
+				// voxels are transformed (their zero ends are not read),
+				// and only the rows copied in are copied back: the others
+				// are background, zeros.
+				var any uint64
+				rows := sc.rows[:nb*64]
 				for t := 0; t < na; t++ {
-					copy(sc.t[t*pt:t*pt+width], dst[base+t*stride:][:width])
+					r := nonzeroBits(mask[base+t*stride:][:width])
+					rows[t] = r
+					any |= r
+					if r != 0 {
+						copy(sc.t[t*pt:t*pt+width], dst[base+t*stride:][:width])
+					}
 				}
-				for lane := 0; lane < width; lane++ {
-					kernels.EDTEnvelope(sc.t[lane:], pt, sc.t[lane:], pt, na, s, sqrt, sc.v, sc.h, sc.z)
+				if any == 0 {
+					continue
 				}
-				for t := 0; t < na; t++ {
-					copy(dst[base+t*stride:][:width], sc.t[t*pt:t*pt+width])
+				clear(rows[na:])
+				cols := sc.cols[:nb*width]
+				for bl := 0; bl < nb; bl++ {
+					blk := *(*[64]uint64)(rows[bl*64:])
+					transpose64(&blk)
+					for lane, c := range blk[:width] {
+						cols[lane*nb+bl] = c
+					}
+				}
+				for ; any != 0; any &= any - 1 {
+					lane := bits.TrailingZeros64(any)
+					col := cols[lane*nb : (lane+1)*nb]
+					for q := 0; ; {
+						q0, q1 := nextRun(col, q, na)
+						if q0 >= na {
+							break
+						}
+						kernels.EDTEnvelopeRun(sc.t[lane:], pt, sc.t[lane:], pt, na, q0, q1, s, sqrt, sc.sc)
+						q = q1
+					}
+				}
+				for t, r := range rows[:na] {
+					if r != 0 {
+						copy(dst[base+t*stride:][:width], sc.t[t*pt:t*pt+width])
+					}
 				}
 			}
 		})
