@@ -235,7 +235,11 @@ func tilePitch(stride int) int {
 // more than one axis) it stops before the outermost axis's pass, leaving
 // squared distances over the other axes (see axis0At).
 func transform(dst []float32, mask []uint8, shape []int, sp []float64, opt *Options, squared, partial bool) {
-	passes(dst, mask, shape, sp, opt, squared, partial, math.Inf(1))
+	stop := -1
+	if partial {
+		stop = 0
+	}
+	passes(dst, mask, shape, sp, opt, squared, stop, math.Inf(1))
 }
 
 // transformCapped is transform (distances, not squared) for a caller that
@@ -243,10 +247,14 @@ func transform(dst []float32, mask []uint8, shape []int, sp []float64, opt *Opti
 // +Inf. The first pass drops every site beyond the cap, so the envelopes
 // have fewer parabolas.
 func transformCapped(dst []float32, mask []uint8, shape []int, sp []float64, opt *Options, capSq float64) {
-	passes(dst, mask, shape, sp, opt, false, false, capSq)
+	passes(dst, mask, shape, sp, opt, false, -1, capSq)
 }
 
-func passes(dst []float32, mask []uint8, shape []int, sp []float64, opt *Options, squared, partial bool, capSq float64) {
+// passes runs the first pass (the last axis) and the strided passes of the
+// axes a > stop (stop -1: all of them, the transform), writing squared
+// distances, or distances after the pass of axis 0 unless squared. Sites
+// farther than sqrt(capSq) along the last axis are dropped.
+func passes(dst []float32, mask []uint8, shape []int, sp []float64, opt *Options, squared bool, stop int, capSq float64) {
 	rank := len(shape)
 	last := shape[rank-1]
 	lines := len(mask) / last
@@ -263,7 +271,7 @@ func passes(dst []float32, mask []uint8, shape []int, sp []float64, opt *Options
 		}
 	})
 	if rank == 1 {
-		if !squared && !partial {
+		if !squared && stop < 0 {
 			for i, v := range dst {
 				dst[i] = float32(math.Sqrt(float64(v)))
 			}
@@ -291,10 +299,6 @@ func passes(dst []float32, mask []uint8, shape []int, sp []float64, opt *Options
 		scr[k] = scratch{make([]float32, tileLen), kernels.NewEDTScratch(longest), make([]uint64, 64*blocksOf), make([]uint64, colsLen)}
 	}
 	stride := last
-	stop := -1
-	if partial {
-		stop = 0
-	}
 	for a := rank - 2; a > stop; a-- {
 		na := shape[a]
 		outer := len(mask) / (stride * na)

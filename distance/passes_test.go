@@ -11,7 +11,7 @@ import (
 // linePasses is the transform without tiles, run-finding from the mask or
 // skipped rows: the first pass, then every strided axis's lines through
 // kernels.EDTEnvelope in place, one at a time.
-func linePasses(dst []float32, mask []uint8, shape []int, sp []float64, squared, partial bool, capSq float64) {
+func linePasses(dst []float32, mask []uint8, shape []int, sp []float64, squared bool, stop int, capSq float64) {
 	rank := len(shape)
 	last := shape[rank-1]
 	sq := make([]float32, last)
@@ -25,16 +25,12 @@ func linePasses(dst []float32, mask []uint8, shape []int, sp []float64, squared,
 		kernels.EDTBinaryLine(dst[l*last:(l+1)*last], mask[l*last:(l+1)*last], sq)
 	}
 	if rank == 1 {
-		if !squared && !partial {
+		if !squared && stop < 0 {
 			for i, v := range dst {
 				dst[i] = float32(math.Sqrt(float64(v)))
 			}
 		}
 		return
-	}
-	stop := -1
-	if partial {
-		stop = 0
 	}
 	sc := &kernels.EDTScratch{}
 	stride := last
@@ -54,7 +50,8 @@ func linePasses(dst []float32, mask []uint8, shape []int, sp []float64, squared,
 // without an object voxel neither copied nor written) give, bit for bit,
 // the plain line-by-line transform, for random shapes of rank 1 to 4
 // (axes across 64 and the tile widths), densities, spacings (down to the
-// smallest allowed), caps, partial and squared transforms, and workers.
+// smallest allowed), caps, partial (stopped before any axis) and squared transforms, and
+// workers.
 func TestPassesLines(t *testing.T) {
 	r := rand.New(rand.NewPCG(11, 12))
 	for trial := 0; trial < 300; trial++ {
@@ -79,22 +76,25 @@ func TestPassesLines(t *testing.T) {
 				mask[i] = uint8(1 + r.IntN(255))
 			}
 		}
-		squared, partial := r.IntN(3) == 0, r.IntN(3) == 0
+		squared, stop := r.IntN(3) == 0, -1
+		if r.IntN(3) == 0 {
+			stop = r.IntN(rank)
+		}
 		capSq := math.Inf(1)
 		if r.IntN(3) == 0 {
 			capSq = float64(r.IntN(50))
 		}
 		want := make([]float32, n)
-		linePasses(want, mask, shape, sp, squared, partial, capSq)
+		linePasses(want, mask, shape, sp, squared, stop, capSq)
 		for _, w := range []int{1, 3} {
 			got := make([]float32, n)
 			for i := range got {
 				got[i] = float32(math.NaN()) // no stale value survives
 			}
-			passes(got, mask, shape, sp, &Options{Workers: w}, squared, partial, capSq)
+			passes(got, mask, shape, sp, &Options{Workers: w}, squared, stop, capSq)
 			for i := range got {
 				if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
-					t.Fatalf("trial %d shape %v sp %v p %v squared %v partial %v cap %v workers %d: voxel %d = %v, want %v", trial, shape, sp, p, squared, partial, capSq, w, i, got[i], want[i])
+					t.Fatalf("trial %d shape %v sp %v p %v squared %v stop %d cap %v workers %d: voxel %d = %v, want %v", trial, shape, sp, p, squared, stop, capSq, w, i, got[i], want[i])
 				}
 			}
 		}

@@ -19,6 +19,9 @@ func nonzeroBits(row []uint8) uint64 {
 	l := 0
 	for ; l+8 <= len(row) && l < 64; l += 8 {
 		w := binary.LittleEndian.Uint64(row[l:])
+		if w == 0 { // background, the common word
+			continue
+		}
 		// Bit 7 of each byte: set when the byte is nonzero.
 		t := ((w & 0x7f7f7f7f7f7f7f7f) + 0x7f7f7f7f7f7f7f7f | w) & 0x8080808080808080
 		// The eight bits 7, 15, ..., 63 to bits 56..63, then down.
