@@ -407,26 +407,63 @@ func surfaceMask(e, m []uint8, shape []int, b box, sub []int) {
 		}
 		row := m[i : i+last]
 		out := e[j : j+last]
-		for x := 0; x < last; x++ {
-			v := row[x]
-			if v == 0 {
-				// Background, eight at a time where the row allows.
-				if x&7 == 0 && x+8 <= last && binary.LittleEndian.Uint64(row[x:]) == 0 {
+		x := 0
+		if !edge {
+			// Eight voxels a word from the second voxel on while the word
+			// and its neighbours along the row lie inside the row: a
+			// voxel is on the surface where it is in the object and not
+			// all its face neighbours are (rows off the box's faces have
+			// their neighbours across the other axes inside it).
+			x = 1
+			for ; x+9 <= last; x += 8 {
+				c := ones(binary.LittleEndian.Uint64(row[x:]))
+				if c == 0 {
 					binary.LittleEndian.PutUint64(out[x:], 0x0101010101010101)
-					x += 7
 					continue
 				}
-				out[x] = 1
+				nb := c & ones(binary.LittleEndian.Uint64(row[x-1:])) & ones(binary.LittleEndian.Uint64(row[x+1:]))
+				for a := 0; a < rank-1 && nb != 0; a++ {
+					nb &= ones(binary.LittleEndian.Uint64(m[i+x-strides[a]:])) & ones(binary.LittleEndian.Uint64(m[i+x+strides[a]:]))
+				}
+				binary.LittleEndian.PutUint64(out[x:], 0x0101010101010101^(c&^nb))
+			}
+			surfaceVoxels(out, row, m, i, 0, 1, edge, strides[:rank-1])
+		}
+		surfaceVoxels(out, row, m, i, x, last, edge, strides[:rank-1])
+	}
+}
+
+// ones returns 0x01 in each byte of w that is nonzero, 0x00 in the others.
+func ones(w uint64) uint64 {
+	return ((w & 0x7f7f7f7f7f7f7f7f) + 0x7f7f7f7f7f7f7f7f | w) >> 7 & 0x0101010101010101
+}
+
+// surfaceVoxels is surfaceMask for the voxels [x0, x1) of one row (row, at
+// index i of m), one at a time.
+func surfaceVoxels(out, row, m []uint8, i, x0, x1 int, edge bool, strides []int) {
+	last := len(row)
+	for x := x0; x < x1; x++ {
+		v := row[x]
+		if v == 0 {
+			// Background, eight at a time where the row allows.
+			if x&7 == 0 && x+8 <= x1 && binary.LittleEndian.Uint64(row[x:]) == 0 {
+				binary.LittleEndian.PutUint64(out[x:], 0x0101010101010101)
+				x += 7
 				continue
 			}
-			surf := edge || x == 0 || x == last-1 || row[x-1] == 0 || row[x+1] == 0
-			for a := 0; a < rank-1 && !surf; a++ {
-				surf = m[i+x-strides[a]] == 0 || m[i+x+strides[a]] == 0
-			}
 			out[x] = 1
+			continue
+		}
+		surf := edge || x == 0 || x == last-1 || row[x-1] == 0 || row[x+1] == 0
+		for _, st := range strides {
 			if surf {
-				out[x] = 0
+				break
 			}
+			surf = m[i+x-st] == 0 || m[i+x+st] == 0
+		}
+		out[x] = 1
+		if surf {
+			out[x] = 0
 		}
 	}
 }
