@@ -255,10 +255,40 @@ func transformCapped(dst []float32, mask []uint8, shape []int, sp []float64, opt
 // distances, or distances after the pass of axis 0 unless squared. Sites
 // farther than sqrt(capSq) along the last axis are dropped.
 func passes(dst []float32, mask []uint8, shape []int, sp []float64, opt *Options, squared bool, stop int, capSq float64) {
+	var p passScratch
+	p.passes(dst, mask, shape, sp, opt, squared, stop, capSq)
+}
+
+// passScratch is the scratch of passes, kept by a caller that runs many
+// small transforms (the weight map's instances) so that each does not
+// allocate its own; the zero value is ready.
+type passScratch struct {
+	sq  []float32
+	scr []tileScratch
+}
+
+// tileScratch is one worker's scratch of the strided passes.
+type tileScratch struct {
+	t          []float32
+	sc         *kernels.EDTScratch
+	rows, cols []uint64 // the tile's object voxels: rows[t] bit lane, cols[lane·nb + t/64] bit t%64
+}
+
+// grow returns s with length n, reallocated (not cleared) when too short.
+func grow[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n)
+	}
+	return s[:n]
+}
+
+// passes is the function passes with the scratch of p.
+func (p *passScratch) passes(dst []float32, mask []uint8, shape []int, sp []float64, opt *Options, squared bool, stop int, capSq float64) {
 	rank := len(shape)
 	last := shape[rank-1]
 	lines := len(mask) / last
-	sq := make([]float32, last)
+	p.sq = grow(p.sq, last)
+	sq := p.sq
 	kernels.EDTSquares(sq, sp[rank-1])
 	for k, v := range sq {
 		if float64(v) > capSq {
@@ -289,14 +319,14 @@ func passes(dst []float32, mask []uint8, shape []int, sp []float64, opt *Options
 	}
 	w := opt.workers(len(mask) / longest)
 	blocksOf := (longest + 63) / 64
-	type scratch struct {
-		t          []float32
-		sc         *kernels.EDTScratch
-		rows, cols []uint64 // the tile's object voxels: rows[t] bit lane, cols[lane·nb + t/64] bit t%64
-	}
-	scr := make([]scratch, w)
+	p.scr = grow(p.scr, w)
+	scr := p.scr
 	for k := range scr {
-		scr[k] = scratch{make([]float32, tileLen), kernels.NewEDTScratch(longest), make([]uint64, 64*blocksOf), make([]uint64, colsLen)}
+		sc := &scr[k]
+		sc.t, sc.rows, sc.cols = grow(sc.t, tileLen), grow(sc.rows, 64*blocksOf), grow(sc.cols, colsLen)
+		if sc.sc == nil {
+			sc.sc = &kernels.EDTScratch{}
+		}
 	}
 	stride := last
 	for a := rank - 2; a > stop; a-- {

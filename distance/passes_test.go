@@ -51,9 +51,10 @@ func linePasses(dst []float32, mask []uint8, shape []int, sp []float64, squared 
 // the plain line-by-line transform, for random shapes of rank 1 to 4
 // (axes across 64 and the tile widths), densities, spacings (down to the
 // smallest allowed), caps, partial (stopped before any axis) and squared transforms, and
-// workers.
+// workers, with fresh scratch and with one reused across them.
 func TestPassesLines(t *testing.T) {
 	r := rand.New(rand.NewPCG(11, 12))
+	var shared passScratch
 	for trial := 0; trial < 300; trial++ {
 		rank := 1 + r.IntN(4)
 		shape := make([]int, rank)
@@ -86,12 +87,17 @@ func TestPassesLines(t *testing.T) {
 		}
 		want := make([]float32, n)
 		linePasses(want, mask, shape, sp, squared, stop, capSq)
-		for _, w := range []int{1, 3} {
+		for _, w := range []int{1, 3, 2} {
 			got := make([]float32, n)
 			for i := range got {
 				got[i] = float32(math.NaN()) // no stale value survives
 			}
-			passes(got, mask, shape, sp, &Options{Workers: w}, squared, stop, capSq)
+			if w == 2 {
+				// The scratch of earlier transforms of other shapes.
+				shared.passes(got, mask, shape, sp, &Options{Workers: w}, squared, stop, capSq)
+			} else {
+				passes(got, mask, shape, sp, &Options{Workers: w}, squared, stop, capSq)
+			}
 			for i := range got {
 				if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
 					t.Fatalf("trial %d shape %v sp %v p %v squared %v stop %d cap %v workers %d: voxel %d = %v, want %v", trial, shape, sp, p, squared, stop, capSq, w, i, got[i], want[i])

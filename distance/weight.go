@@ -229,6 +229,7 @@ func nearestTwo(d1, d2 []float32, inst []int32, shape []int, sp []float64, reach
 		d1, d2 := n1[wk], n2[wk]
 		mask, dist := make([]uint8, maxVol), make([]float32, maxVol)
 		sub := make([]int, rank)
+		var ps passScratch // the transforms' scratch, reused
 		for k := lo; k < hi; k++ {
 			b := boxes[k]
 			vol := 1
@@ -248,7 +249,8 @@ func nearestTwo(d1, d2 []float32, inst []int32, shape []int, sp []float64, reach
 					}
 				}
 			})
-			transformCapped(dist, mask, sub, sp, one, reach*reach)
+			// transformCapped, with the scratch of the previous instance.
+			ps.passes(dist, mask, sub, sp, one, false, -1, reach*reach)
 			forRows(b, sub, strides, func(j, i, w int) {
 				a1, a2 := d1[i:i+w], d2[i:i+w]
 				for x, d := range dist[j : j+w] {
