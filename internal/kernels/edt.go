@@ -101,9 +101,16 @@ func EDTSquares(sq []float32, s float64) {
 // is ready; it grows to the longest line it is given (allocating only
 // then), so one per goroutine serves every line of a transform.
 type EDTScratch struct {
-	v    []int32
-	h, z []float64
-	mark []int32
+	stack []parabola
+	mark  []int32
+}
+
+// parabola is an entry of the stack of an envelope: vertex v, height h,
+// and the leftmost point where it is lowest as the fraction z / (2·(v -
+// the vertex below)).
+type parabola struct {
+	h, z float64
+	v    int
 }
 
 // NewEDTScratch returns scratch sized for lines of up to n voxels.
@@ -115,11 +122,10 @@ func NewEDTScratch(n int) *EDTScratch {
 
 // fit grows the scratch to lines of n voxels.
 func (sc *EDTScratch) fit(n int) {
-	if len(sc.v) >= n {
+	if len(sc.stack) >= n {
 		return
 	}
-	sc.v = make([]int32, n)
-	sc.h, sc.z = make([]float64, n), make([]float64, n)
+	sc.stack = make([]parabola, n)
 	sc.mark = make([]int32, n+1)
 }
 
@@ -182,60 +188,11 @@ func EDTEnvelopeRun(dst []float32, ds int, src []float32, ss, n, q0, q1 int, s f
 }
 
 // envelope writes dst[q·ds] for q in [wlo, whi) from the lower envelope of
-// the parabolas of the sites [lo, hi), whi-wlo <= hi-lo <= len(sc.v): the
+// the parabolas of the sites [lo, hi), whi-wlo <= hi-lo <= len(sc.stack): the
 // values src[q·ss] inside [wlo, whi), zeros (not read) outside.
 func envelope(dst []float32, ds int, src []float32, ss, lo, hi, wlo, whi int, s float64, sqrt bool, sc *EDTScratch) {
-	r := 1 / (s * s)
-	m := hi - lo
-	// The stack of parabolas of the envelope, from 0 up: vertex v[k],
-	// height h[k] (in units of s², so the intersections need no s), and
-	// the leftmost point where it is lowest as the fraction
-	// z[k] / (2·(v[k]-v[k-1])) (the denominator recomputed from v when
-	// needed, so that building the stack divides nothing). The top is
-	// also kept in tv, th, tn (numerator), td (denominator).
-	v, h, z := sc.v[:m], sc.h[:m], sc.z[:m]
-	k := -1
-	var tv int
-	var th, tn, td float64
-	for q := lo; q < hi; q++ {
-		var gq float64
-		if q >= wlo && q < whi {
-			gq = float64(src[q*ss])
-		}
-		if gq > math.MaxFloat64 {
-			continue
-		}
-		gq *= r
-		if k < 0 {
-			k, tv, th, tn, td = 0, q, gq, math.Inf(-1), 1
-			v[0], h[0], z[0] = int32(tv), th, tn
-			continue
-		}
-		var xn, xd float64
-		for {
-			// The parabolas of tv and q meet at xn/xd; pop the top while
-			// that is not right of where the top begins (tn/td).
-			gap := float64(q - tv)
-			xn = gq - th + gap*float64(q+tv)
-			xd = 2 * gap
-			if xn*td > tn*xd {
-				break
-			}
-			k--
-			if k < 0 {
-				xn, xd = math.Inf(-1), 1
-				break
-			}
-			tv, th, tn = int(v[k]), h[k], z[k]
-			td = 1
-			if k > 0 {
-				td = 2 * float64(tv-int(v[k-1]))
-			}
-		}
-		k++
-		tv, th, tn, td = q, gq, xn, xd
-		v[k], h[k], z[k] = int32(tv), th, tn
-	}
+	st := sc.stack[:hi-lo]
+	k := build(src, ss, wlo, whi, lo < wlo, hi > whi, 1/(s*s), st)
 	if k < 0 {
 		inf := float32(math.Inf(1))
 		for q := wlo; q < whi; q++ {
@@ -256,7 +213,7 @@ func envelope(dst []float32, ds int, src []float32, ss, lo, hi, wlo, whi int, s 
 	clear(mark)
 	run := wlo
 	for j := 1; j <= k; j++ {
-		x := z[j] / (2 * float64(v[j]-v[j-1]))
+		x := st[j].z / (2 * float64(st[j].v-st[j-1].v))
 		e := whi
 		if x < float64(wlo) {
 			e = wlo
@@ -272,14 +229,79 @@ func envelope(dst []float32, ds int, src []float32, ss, lo, hi, wlo, whi int, s 
 	if sqrt {
 		for i, c := range mark {
 			j += int(c)
-			d := float64(wlo + i - int(v[j]))
-			dst[(wlo+i)*ds] = float32(math.Sqrt((h[j] + d*d) * s2))
+			p := &st[j]
+			d := float64(wlo + i - p.v)
+			dst[(wlo+i)*ds] = float32(math.Sqrt((p.h + d*d) * s2))
 		}
 		return
 	}
 	for i, c := range mark {
 		j += int(c)
-		d := float64(wlo + i - int(v[j]))
-		dst[(wlo+i)*ds] = float32((h[j] + d*d) * s2)
+		p := &st[j]
+		d := float64(wlo + i - p.v)
+		dst[(wlo+i)*ds] = float32((p.h + d*d) * s2)
 	}
+}
+
+// build builds the stack of parabolas of envelope's sites: a zero at wlo-1
+// when left, src[q·ss] for q in [wlo, whi), a zero at whi when right; it
+// returns the index of the top, -1 when every site is +Inf. The stack st,
+// from 0 up, has the parabolas' vertices, heights (in units of s², r =
+// 1/s², so that the intersections need no s), and the numerators of the
+// points where they begin (the denominators recomputed from the vertices
+// when needed, so that building the stack divides nothing). The top is
+// also kept in tv, th, tn (numerator), td (denominator).
+func build(src []float32, ss, wlo, whi int, left, right bool, r float64, st []parabola) int {
+	k := -1
+	var tv int
+	var th, tn, td float64
+	if left {
+		k, tv, th, tn, td = 0, wlo-1, 0, math.Inf(-1), 1
+		st[0] = parabola{th, tn, tv}
+	}
+	end := whi
+	if right {
+		end++
+	}
+	for q := wlo; q < end; q++ {
+		var gq float64 // the zero at whi
+		if q < whi {
+			gq = float64(src[q*ss])
+			if gq > math.MaxFloat64 {
+				continue
+			}
+			gq *= r
+		}
+		if k < 0 {
+			k, tv, th, tn, td = 0, q, gq, math.Inf(-1), 1
+			st[0] = parabola{th, tn, tv}
+			continue
+		}
+		var xn, xd float64
+		for {
+			// The parabolas of tv and q meet at xn/xd; pop the top while
+			// that is not right of where the top begins (tn/td).
+			gap := float64(q - tv)
+			xn = gq - th + gap*float64(q+tv)
+			xd = 2 * gap
+			if xn*td > tn*xd {
+				break
+			}
+			k--
+			if k < 0 {
+				xn, xd = math.Inf(-1), 1
+				break
+			}
+			p := &st[k]
+			tv, th, tn = p.v, p.h, p.z
+			td = 1
+			if k > 0 {
+				td = 2 * float64(tv-st[k-1].v)
+			}
+		}
+		k++
+		tv, th, tn, td = q, gq, xn, xd
+		st[k] = parabola{th, tn, tv}
+	}
+	return k
 }
