@@ -217,6 +217,10 @@ func edt(dst []float32, mask []uint8, shape []int, opt *Options, squared bool) e
 // float32 (four 64-byte cache lines) of each row.
 const tile = 64
 
+// group is the number of neighbouring tiles whose object voxels are found
+// from the mask at once.
+const group = 8
+
 // pitch is the row stride of a full tile in scratch: tile plus one cache
 // line, so that a column of the tile does not fall into a few cache sets.
 const pitch = tile + 16
@@ -310,20 +314,21 @@ func (p *passScratch) passes(dst []float32, mask []uint8, shape []int, sp []floa
 	}
 	// Scratch: a tile of min(tile, stride) lines (plus the padding) of the
 	// longest strided axis, and its stacks.
-	longest, tileLen, colsLen := 0, 0, 0
+	longest, tileLen, colsLen, rowsLen := 0, 0, 0, 0
 	for a, st := rank-2, last; a >= 0; a-- {
 		longest = max(longest, shape[a])
+		nb := (shape[a] + 63) / 64
 		tileLen = max(tileLen, tilePitch(st)*shape[a])
-		colsLen = max(colsLen, min(tile, st)*((shape[a]+63)/64))
+		colsLen = max(colsLen, min(tile, st)*nb)
+		rowsLen = max(rowsLen, min(group, (st+tile-1)/tile)*nb*64)
 		st *= shape[a]
 	}
 	w := opt.workers(len(mask) / longest)
-	blocksOf := (longest + 63) / 64
 	p.scr = grow(p.scr, w)
 	scr := p.scr
 	for k := range scr {
 		sc := &scr[k]
-		sc.t, sc.rows, sc.cols = grow(sc.t, tileLen), grow(sc.rows, 64*blocksOf), grow(sc.cols, colsLen)
+		sc.t, sc.rows, sc.cols = grow(sc.t, tileLen), grow(sc.rows, rowsLen), grow(sc.cols, colsLen)
 		if sc.sc == nil {
 			sc.sc = &kernels.EDTScratch{}
 		}
@@ -336,37 +341,56 @@ func (p *passScratch) passes(dst []float32, mask []uint8, shape []int, sp []floa
 		sqrt := a == 0 && !squared
 		s := sp[a]
 		units := outer * blocks
-		pt := tilePitch(stride) // this axis's row pitch in the tile
-		nb := (na + 63) / 64    // words of a lane's bits
+		pt := tilePitch(stride)                // this axis's row pitch in the tile
+		nb := (na + 63) / 64                   // words of a lane's bits
+		groups := (blocks + group - 1) / group // per o
 		parallel(units, min(w, units), func(lo, hi, k int) {
 			sc := scr[k]
+			cur := -1 // the group whose bits are in sc.rows
+			var anys [group]uint64
 			for u := lo; u < hi; u++ {
 				o, b := u/blocks, u%blocks
 				i0 := b * tile
 				width := min(tile, stride-i0)
 				base := o*stride*na + i0
 				// rows[t] has a bit per object voxel of row t of the tile
-				// (the zeros of every pass are the mask's zeros), and the
-				// rows with one are copied whole into the tile,
-				// sc.t[t*pt:][:width] (independent loads, many misses in
-				// flight): their lines are transformed in place in the
-				// tile, not in the volume, whose power-of-two strides
-				// alias in the caches. Only the lanes' runs of object
-				// voxels are transformed (their zero ends are not read),
-				// and only the rows copied in are copied back: the others
-				// are background, zeros.
-				var any uint64
-				rows := sc.rows[:nb*64]
-				for t := 0; t < na; t++ {
-					r := nonzeroBits(mask[base+t*stride:][:width])
-					rows[t] = r
-					any |= r
+				// (the zeros of every pass are the mask's zeros), found
+				// for the group of tiles at once (the rows of the mask,
+				// group·64 bytes, read whole: a few misses in flight
+				// instead of one), and the rows with one are copied whole
+				// into the tile, sc.t[t*pt:][:width] (independent loads,
+				// many misses in flight): their lines are transformed in
+				// place in the tile, not in the volume, whose power-of-two
+				// strides alias in the caches. Only the lanes' runs of
+				// object voxels are transformed (their zero ends are not
+				// read), and only the rows copied in are copied back: the
+				// others are background, zeros.
+				g, gi := o*groups+b/group, b%group
+				if g != cur {
+					cur = g
+					g0 := b - gi // the group's first tile
+					n := min(group, blocks-g0)
+					gbase := o*stride*na + g0*tile
+					gw := min(n*tile, stride-g0*tile)
+					anys = [group]uint64{}
+					for t := 0; t < na; t++ {
+						row := mask[gbase+t*stride:][:gw]
+						for i := 0; i < n; i++ {
+							r := nonzeroBits(row[i*tile:])
+							sc.rows[i*nb*64+t] = r
+							anys[i] |= r
+						}
+					}
+				}
+				any := anys[gi]
+				if any == 0 {
+					continue
+				}
+				rows := sc.rows[gi*nb*64:][:nb*64]
+				for t, r := range rows[:na] {
 					if r != 0 {
 						copy(sc.t[t*pt:t*pt+width], dst[base+t*stride:][:width])
 					}
-				}
-				if any == 0 {
-					continue
 				}
 				clear(rows[na:])
 				cols := sc.cols[:nb*width]
