@@ -109,8 +109,7 @@ type EDTScratch struct {
 // and the leftmost point where it is lowest as the fraction z / (2·(v -
 // the vertex below)).
 type parabola struct {
-	h, z float64
-	v    int
+	h, z, v float64
 }
 
 // NewEDTScratch returns scratch sized for lines of up to n voxels.
@@ -213,7 +212,7 @@ func envelope(dst []float32, ds int, src []float32, ss, lo, hi, wlo, whi int, s 
 	clear(mark)
 	run := wlo
 	for j := 1; j <= k; j++ {
-		x := st[j].z / (2 * float64(st[j].v-st[j-1].v))
+		x := st[j].z / (2 * (st[j].v - st[j-1].v))
 		e := whi
 		if x < float64(wlo) {
 			e = wlo
@@ -226,20 +225,23 @@ func envelope(dst []float32, ds int, src []float32, ss, lo, hi, wlo, whi int, s 
 	s2 := s * s
 	j := 0
 	mark = mark[:w]
+	fq, o := float64(wlo), wlo*ds
 	if sqrt {
-		for i, c := range mark {
+		for _, c := range mark {
 			j += int(c)
 			p := &st[j]
-			d := float64(wlo + i - p.v)
-			dst[(wlo+i)*ds] = float32(math.Sqrt((p.h + d*d) * s2))
+			d := fq - p.v
+			dst[o] = float32(math.Sqrt((p.h + d*d) * s2))
+			fq, o = fq+1, o+ds
 		}
 		return
 	}
-	for i, c := range mark {
+	for _, c := range mark {
 		j += int(c)
 		p := &st[j]
-		d := float64(wlo + i - p.v)
-		dst[(wlo+i)*ds] = float32((p.h + d*d) * s2)
+		d := fq - p.v
+		dst[o] = float32((p.h + d*d) * s2)
+		fq, o = fq+1, o+ds
 	}
 }
 
@@ -250,30 +252,32 @@ func envelope(dst []float32, ds int, src []float32, ss, lo, hi, wlo, whi int, s 
 // 1/s², so that the intersections need no s), and the numerators of the
 // points where they begin (the denominators recomputed from the vertices
 // when needed, so that building the stack divides nothing). The top is
-// also kept in tv, th, tn (numerator), td (denominator).
+// also kept in tv, th, tn (numerator), td (denominator). Voxel indices are
+// float64 (exact: below 2^31), so the intersections convert nothing.
 func build(src []float32, ss, wlo, whi int, left, right bool, r float64, st []parabola) int {
 	k := -1
-	var tv int
-	var th, tn, td float64
+	var tv, th, tn, td float64
 	if left {
-		k, tv, th, tn, td = 0, wlo-1, 0, math.Inf(-1), 1
+		k, tv, th, tn, td = 0, float64(wlo-1), 0, math.Inf(-1), 1
 		st[0] = parabola{th, tn, tv}
 	}
 	end := whi
 	if right {
 		end++
 	}
-	for q := wlo; q < end; q++ {
+	big := math.MaxFloat64
+	fq := float64(wlo)
+	for q, i := wlo, wlo*ss; q < end; q, i, fq = q+1, i+ss, fq+1 {
 		var gq float64 // the zero at whi
 		if q < whi {
-			gq = float64(src[q*ss])
-			if gq > math.MaxFloat64 {
+			gq = float64(src[i])
+			if gq > big {
 				continue
 			}
 			gq *= r
 		}
 		if k < 0 {
-			k, tv, th, tn, td = 0, q, gq, math.Inf(-1), 1
+			k, tv, th, tn, td = 0, fq, gq, math.Inf(-1), 1
 			st[0] = parabola{th, tn, tv}
 			continue
 		}
@@ -281,8 +285,8 @@ func build(src []float32, ss, wlo, whi int, left, right bool, r float64, st []pa
 		for {
 			// The parabolas of tv and q meet at xn/xd; pop the top while
 			// that is not right of where the top begins (tn/td).
-			gap := float64(q - tv)
-			xn = gq - th + gap*float64(q+tv)
+			gap := fq - tv
+			xn = gq - th + gap*(fq+tv)
 			xd = 2 * gap
 			if xn*td > tn*xd {
 				break
@@ -296,11 +300,11 @@ func build(src []float32, ss, wlo, whi int, left, right bool, r float64, st []pa
 			tv, th, tn = p.v, p.h, p.z
 			td = 1
 			if k > 0 {
-				td = 2 * float64(tv-st[k-1].v)
+				td = 2 * (tv - st[k-1].v)
 			}
 		}
 		k++
-		tv, th, tn, td = q, gq, xn, xd
+		tv, th, tn, td = fq, gq, xn, xd
 		st[k] = parabola{th, tn, tv}
 	}
 	return k
