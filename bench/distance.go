@@ -249,12 +249,22 @@ func float32Bytes(a []float32) []byte {
 }
 
 // runDistance is -suite distance.
-func runDistance(out io.Writer, asJSON bool, threads, count int, python string, big bool) error {
+// filter keeps the rows whose operation matches (as -loss: comma-separated
+// substrings), so that scipy runs only those.
+func runDistance(out io.Writer, asJSON bool, filter string, threads, count int, python string, big bool) error {
 	if count < 1 || threads < 1 {
 		return fmt.Errorf("-count and -threads must be at least 1")
 	}
 	progress("building the distance workloads")
-	cs := distCases(big)
+	var cs []distCase
+	for _, c := range distCases(big) {
+		if matches(c.op, filter) {
+			cs = append(cs, c)
+		}
+	}
+	if len(cs) == 0 {
+		return fmt.Errorf("no operation of -suite distance matches -loss %q", filter)
+	}
 	refs, note := runScipy(python, cs)
 	if !asJSON {
 		fmt.Fprintf(out, "segloss bench -suite distance: %d thread(s), median of %d runs; scipy: %s\n\n", threads, count, note)

@@ -85,7 +85,7 @@ func main() {
 	torch := torchFlag("auto")
 	var (
 		asJSON  = flag.Bool("json", false, "print one JSON object per row instead of the table")
-		filter  = flag.String("loss", "", "only the losses whose name contains this (comma-separated alternatives)")
+		filter  = flag.String("loss", "", "only the losses (-suite distance: the operations, edt, sdf, weight-map, hd95, nsd, boundary, hausdorff-dt) whose name contains this (comma-separated alternatives)")
 		tier    = flag.String("tier", "", "kernel tier: "+strings.Join(kernels.Available(), ", ")+" (default: the best)")
 		shape   = flag.String("shape", "", "one workload NxCxH[xW[xD]] instead of the defaults "+strings.Join(defaultShapes(), ", "))
 		threads = flag.Int("threads", 1, "goroutines per call (and PyTorch threads)")
@@ -98,7 +98,7 @@ func main() {
 	flag.Var(&torch, "torch", "compare with PyTorch: auto, true or false")
 	flag.Parse()
 	if *suite == "distance" {
-		if err := runDistance(os.Stdout, *asJSON, *threads, *count, *python, *big); err != nil {
+		if err := runDistance(os.Stdout, *asJSON, *filter, *threads, *count, *python, *big); err != nil {
 			fmt.Fprintln(os.Stderr, "bench:", err)
 			os.Exit(1)
 		}

@@ -16,10 +16,13 @@
 // axis takes the lower envelope of parabolas of Felzenszwalb and
 // Huttenlocher over the previous pass's squared distances, in float64
 // within a line (internal/kernels.EDTBinaryLine and EDTEnvelope, the
-// specification). A line splits at its zeros into independent segments
-// (a background voxel beats every parabola behind it), so background runs
-// cost a store. Strided axes are processed in tiles of 64 lines whose rows
-// are copied in and out whole. Lines are independent: a call splits them
+// specification). A line splits at its zeros into independent runs (a
+// background voxel beats every parabola behind it), which are the mask's
+// zeros in every pass: strided axes are processed in tiles of 64 lines
+// whose runs of object voxels are found from the mask 64 lanes a word, and
+// whose rows with an object voxel are copied in and out whole; background
+// costs nothing after the first pass. Surfaces transforms only the lines
+// its distances read. Lines are independent: a call splits them
 // across Options.Workers goroutines and the result is bit-identical for
 // every worker count; every loop is Go, so no call holds up the scheduler.
 //

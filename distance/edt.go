@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/bits"
 	"runtime"
 	"sync"
 
@@ -216,6 +217,10 @@ func edt(dst []float32, mask []uint8, shape []int, opt *Options, squared bool) e
 // float32 (four 64-byte cache lines) of each row.
 const tile = 64
 
+// group is the number of neighbouring tiles whose object voxels are found
+// from the mask at once.
+const group = 8
+
 // pitch is the row stride of a full tile in scratch: tile plus one cache
 // line, so that a column of the tile does not fall into a few cache sets.
 const pitch = tile + 16
@@ -234,7 +239,11 @@ func tilePitch(stride int) int {
 // more than one axis) it stops before the outermost axis's pass, leaving
 // squared distances over the other axes (see axis0At).
 func transform(dst []float32, mask []uint8, shape []int, sp []float64, opt *Options, squared, partial bool) {
-	passes(dst, mask, shape, sp, opt, squared, partial, math.Inf(1))
+	stop := -1
+	if partial {
+		stop = 0
+	}
+	passes(dst, mask, shape, sp, opt, squared, stop, math.Inf(1))
 }
 
 // transformCapped is transform (distances, not squared) for a caller that
@@ -242,14 +251,48 @@ func transform(dst []float32, mask []uint8, shape []int, sp []float64, opt *Opti
 // +Inf. The first pass drops every site beyond the cap, so the envelopes
 // have fewer parabolas.
 func transformCapped(dst []float32, mask []uint8, shape []int, sp []float64, opt *Options, capSq float64) {
-	passes(dst, mask, shape, sp, opt, false, false, capSq)
+	passes(dst, mask, shape, sp, opt, false, -1, capSq)
 }
 
-func passes(dst []float32, mask []uint8, shape []int, sp []float64, opt *Options, squared, partial bool, capSq float64) {
+// passes runs the first pass (the last axis) and the strided passes of the
+// axes a > stop (stop -1: all of them, the transform), writing squared
+// distances, or distances after the pass of axis 0 unless squared. Sites
+// farther than sqrt(capSq) along the last axis are dropped.
+func passes(dst []float32, mask []uint8, shape []int, sp []float64, opt *Options, squared bool, stop int, capSq float64) {
+	var p passScratch
+	p.passes(dst, mask, shape, sp, opt, squared, stop, capSq)
+}
+
+// passScratch is the scratch of passes, kept by a caller that runs many
+// small transforms (the weight map's instances) so that each does not
+// allocate its own; the zero value is ready.
+type passScratch struct {
+	sq  []float32
+	scr []tileScratch
+}
+
+// tileScratch is one worker's scratch of the strided passes.
+type tileScratch struct {
+	t          []float32
+	sc         *kernels.EDTScratch
+	rows, cols []uint64 // the tile's object voxels: rows[t] bit lane, cols[lane·nb + t/64] bit t%64
+}
+
+// grow returns s with length n, reallocated (not cleared) when too short.
+func grow[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n)
+	}
+	return s[:n]
+}
+
+// passes is the function passes with the scratch of p.
+func (p *passScratch) passes(dst []float32, mask []uint8, shape []int, sp []float64, opt *Options, squared bool, stop int, capSq float64) {
 	rank := len(shape)
 	last := shape[rank-1]
 	lines := len(mask) / last
-	sq := make([]float32, last)
+	p.sq = grow(p.sq, last)
+	sq := p.sq
 	kernels.EDTSquares(sq, sp[rank-1])
 	for k, v := range sq {
 		if float64(v) > capSq {
@@ -262,7 +305,7 @@ func passes(dst []float32, mask []uint8, shape []int, sp []float64, opt *Options
 		}
 	})
 	if rank == 1 {
-		if !squared && !partial {
+		if !squared && stop < 0 {
 			for i, v := range dst {
 				dst[i] = float32(math.Sqrt(float64(v)))
 			}
@@ -271,27 +314,26 @@ func passes(dst []float32, mask []uint8, shape []int, sp []float64, opt *Options
 	}
 	// Scratch: a tile of min(tile, stride) lines (plus the padding) of the
 	// longest strided axis, and its stacks.
-	longest, tileLen := 0, 0
+	longest, tileLen, colsLen, rowsLen := 0, 0, 0, 0
 	for a, st := rank-2, last; a >= 0; a-- {
 		longest = max(longest, shape[a])
+		nb := (shape[a] + 63) / 64
 		tileLen = max(tileLen, tilePitch(st)*shape[a])
+		colsLen = max(colsLen, min(tile, st)*nb)
+		rowsLen = max(rowsLen, min(group, (st+tile-1)/tile)*nb*64)
 		st *= shape[a]
 	}
 	w := opt.workers(len(mask) / longest)
-	type scratch struct {
-		t    []float32
-		v    []int32
-		h, z []float64
-	}
-	scr := make([]scratch, w)
+	p.scr = grow(p.scr, w)
+	scr := p.scr
 	for k := range scr {
-		scr[k] = scratch{make([]float32, tileLen), make([]int32, longest), make([]float64, longest), make([]float64, longest+1)}
+		sc := &scr[k]
+		sc.t, sc.rows, sc.cols = grow(sc.t, tileLen), grow(sc.rows, rowsLen), grow(sc.cols, colsLen)
+		if sc.sc == nil {
+			sc.sc = &kernels.EDTScratch{}
+		}
 	}
 	stride := last
-	stop := -1
-	if partial {
-		stop = 0
-	}
 	for a := rank - 2; a > stop; a-- {
 		na := shape[a]
 		outer := len(mask) / (stride * na)
@@ -299,27 +341,82 @@ func passes(dst []float32, mask []uint8, shape []int, sp []float64, opt *Options
 		sqrt := a == 0 && !squared
 		s := sp[a]
 		units := outer * blocks
-		pt := tilePitch(stride) // this axis's row pitch in the tile
+		pt := tilePitch(stride)                // this axis's row pitch in the tile
+		nb := (na + 63) / 64                   // words of a lane's bits
+		groups := (blocks + group - 1) / group // per o
 		parallel(units, min(w, units), func(lo, hi, k int) {
 			sc := scr[k]
+			cur := -1 // the group whose bits are in sc.rows
+			var anys [group]uint64
 			for u := lo; u < hi; u++ {
 				o, b := u/blocks, u%blocks
 				i0 := b * tile
 				width := min(tile, stride-i0)
 				base := o*stride*na + i0
-				// Row t of the tile is dst[base+t*stride:][:width], copied
-				// whole in and out (independent loads and stores, many
-				// misses in flight); the lines are transformed in place in
-				// the tile, not in the volume, whose power-of-two strides
-				// alias in the caches.
-				for t := 0; t < na; t++ {
-					copy(sc.t[t*pt:t*pt+width], dst[base+t*stride:][:width])
+				// rows[t] has a bit per object voxel of row t of the tile
+				// (the zeros of every pass are the mask's zeros), found
+				// for the group of tiles at once (the rows of the mask,
+				// group·64 bytes, read whole: a few misses in flight
+				// instead of one), and the rows with one are copied whole
+				// into the tile, sc.t[t*pt:][:width] (independent loads,
+				// many misses in flight): their lines are transformed in
+				// place in the tile, not in the volume, whose power-of-two
+				// strides alias in the caches. Only the lanes' runs of
+				// object voxels are transformed (their zero ends are not
+				// read), and only the rows copied in are copied back: the
+				// others are background, zeros.
+				g, gi := o*groups+b/group, b%group
+				if g != cur {
+					cur = g
+					g0 := b - gi // the group's first tile
+					n := min(group, blocks-g0)
+					gbase := o*stride*na + g0*tile
+					gw := min(n*tile, stride-g0*tile)
+					anys = [group]uint64{}
+					for t := 0; t < na; t++ {
+						row := mask[gbase+t*stride:][:gw]
+						for i := 0; i < n; i++ {
+							r := nonzeroBits(row[i*tile:])
+							sc.rows[i*nb*64+t] = r
+							anys[i] |= r
+						}
+					}
 				}
-				for lane := 0; lane < width; lane++ {
-					kernels.EDTEnvelope(sc.t[lane:], pt, sc.t[lane:], pt, na, s, sqrt, sc.v, sc.h, sc.z)
+				any := anys[gi]
+				if any == 0 {
+					continue
 				}
-				for t := 0; t < na; t++ {
-					copy(dst[base+t*stride:][:width], sc.t[t*pt:t*pt+width])
+				rows := sc.rows[gi*nb*64:][:nb*64]
+				for t, r := range rows[:na] {
+					if r != 0 {
+						copy(sc.t[t*pt:t*pt+width], dst[base+t*stride:][:width])
+					}
+				}
+				clear(rows[na:])
+				cols := sc.cols[:nb*width]
+				for bl := 0; bl < nb; bl++ {
+					blk := *(*[64]uint64)(rows[bl*64:])
+					transpose64(&blk)
+					for lane, c := range blk[:width] {
+						cols[lane*nb+bl] = c
+					}
+				}
+				for ; any != 0; any &= any - 1 {
+					lane := bits.TrailingZeros64(any)
+					col := cols[lane*nb : (lane+1)*nb]
+					for q := 0; ; {
+						q0, q1 := nextRun(col, q, na)
+						if q0 >= na {
+							break
+						}
+						kernels.EDTEnvelopeRun(sc.t[lane:], pt, sc.t[lane:], pt, na, q0, q1, s, sqrt, sc.sc)
+						q = q1
+					}
+				}
+				for t, r := range rows[:na] {
+					if r != 0 {
+						copy(dst[base+t*stride:][:width], sc.t[t*pt:t*pt+width])
+					}
 				}
 			}
 		})

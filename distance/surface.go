@@ -4,7 +4,10 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"math/bits"
 	"slices"
+
+	"github.com/segloss/segloss/internal/kernels"
 )
 
 // EmptyPolicy says what the surface metrics give when the prediction or
@@ -52,6 +55,7 @@ type Surfaces struct {
 
 	edges []uint8
 	dist  []float32
+	lazy  lazyLines
 }
 
 // Compute finds the surfaces of pred and ref (nonzero: object; row-major,
@@ -102,13 +106,202 @@ func (s *Surfaces) Compute(pred, ref []uint8, shape []int, opt *SurfaceOptions) 
 	eP, eR, dist := s.edges[:vol], s.edges[vol:2*vol], s.dist[:vol]
 	surfaceMask(eP, pred, shape, b, sub)
 	surfaceMask(eR, ref, shape, b, sub)
-	// The outermost axis's pass is done only at the voxels read: the
-	// other mask's surface (axis0At).
-	transform(dist, eR, sub, sp, o, false, true)
-	s.PredToRef = gatherAt(s.PredToRef, eP, dist, sub, sp[0])
-	transform(dist, eP, sub, sp, o, false, true)
-	s.RefToPred = gatherAt(s.RefToPred, eR, dist, sub, sp[0])
+	s.PredToRef = s.lazy.distances(s.PredToRef, eP, eR, dist, sub, sp, o)
+	s.RefToPred = s.lazy.distances(s.RefToPred, eR, eP, dist, sub, sp, o)
 	return nil
+}
+
+// lazyLines is the scratch of distances: the voxels read, those left to
+// the lines of axis 1, and the lines needed and done, reused by later
+// calls.
+type lazyLines struct {
+	at, rest   []int
+	need, done []uint64
+	ids        []int
+}
+
+// windowReads is the most reads of a query's windowed search before it is
+// left to the lines of axis 1 (a distance of about 25 voxels).
+const windowReads = 2048
+
+// distances appends to out the distance of each zero of e (a surface), in
+// raster order, to the nearest zero of m (the other surface), both in the
+// box sub, computed in g (the box's size). The outermost axis's pass is
+// done only at the voxels read (axis0At); with three axes or more, so is
+// the pass of axis 1: only its lines that axis0At reads are transformed,
+// those through a voxel of e and those within its distance along axis 0
+// (bounded by its value after axis 1), each with the arithmetic of the
+// whole transform, so the distances are those of transform's. Where that
+// arithmetic is exact (unit spacing, squared distances below 2^24, so
+// every value is an integer), a voxel near the other surface is instead
+// found by a search of the passes of axes 0 and 1 outward from it, which
+// gives the same integer; the others go to the lines.
+func (z *lazyLines) distances(out []float32, e, m []uint8, g []float32, sub []int, sp []float64, o *Options) []float32 {
+	rank := len(sub)
+	if rank < 3 {
+		transform(g, m, sub, sp, o, false, true)
+		return gatherAt(out, e, g, sub, sp[0])
+	}
+	passes(g, m, sub, sp, o, false, 1, math.Inf(1))
+	z.at = z.at[:0]
+	for j := 0; j < len(e); j++ {
+		if e[j] != 0 {
+			// Not the surface, eight at a time where the row allows.
+			if j+8 <= len(e) && binary.LittleEndian.Uint64(e[j:]) == 0x0101010101010101 {
+				j += 7
+			}
+			continue
+		}
+		z.at = append(z.at, j)
+	}
+	n0, n1 := sub[0], sub[1]
+	inner := len(g) / (n0 * n1)
+	base := len(out)
+	out = slices.Grow(out, len(z.at))[:base+len(z.at)]
+	res := out[base:]
+	exact := true
+	var diag float64
+	for a, d := range sub {
+		exact = exact && sp[a] == 1
+		diag += float64(d) * float64(d)
+	}
+	z.rest = z.rest[:0]
+	if exact && diag < 1<<24 {
+		w := o.workers(len(z.at) / 256)
+		left := make([]bool, len(z.at))
+		parallel(len(z.at), w, func(lo, hi, _ int) {
+			gaveUp := 0
+			for i := lo; i < hi; i++ {
+				// Past a quarter of far voxels, the lines are cheaper.
+				if gaveUp > 64 && gaveUp > (i-lo)/4 {
+					left[i] = true
+					continue
+				}
+				j := z.at[i]
+				d, ok := windowAt(g, j/(n1*inner), j/inner%n1, j%inner, n0, n1, inner)
+				if !ok {
+					left[i] = true
+					gaveUp++
+					continue
+				}
+				res[i] = float32(math.Sqrt(d))
+			}
+		})
+		for i, l := range left {
+			if l {
+				z.rest = append(z.rest, i)
+			}
+		}
+	} else {
+		for i := range z.at {
+			z.rest = append(z.rest, i)
+		}
+	}
+	if len(z.rest) == 0 {
+		return out
+	}
+	words := (n0*inner + 63) / 64
+	if cap(z.need) < words {
+		z.need, z.done = make([]uint64, words), make([]uint64, words)
+	}
+	z.need, z.done = z.need[:words], z.done[:words]
+	clear(z.need)
+	clear(z.done)
+	set := func(line int) { z.need[line>>6] |= 1 << (line & 63) }
+	// The lines through the voxels read first, then those their values
+	// say axis0At may read.
+	for _, i := range z.rest {
+		j := z.at[i]
+		set(j/(n1*inner)*inner + j%inner)
+	}
+	z.lines(g, n0, n1, inner, sp[1], o)
+	s0 := sp[0]
+	for _, i := range z.rest {
+		j := z.at[i]
+		k0, c := j/(n1*inner), j%inner
+		best := float64(g[j])
+		for k := 1; k < n0; k++ {
+			d := float64(k) * s0
+			if d*d >= best || (k0-k < 0 && k0+k >= n0) {
+				break
+			}
+			if k0-k >= 0 {
+				set((k0-k)*inner + c)
+			}
+			if k0+k < n0 {
+				set((k0+k)*inner + c)
+			}
+		}
+	}
+	z.lines(g, n0, n1, inner, sp[1], o)
+	stride := len(g) / n0
+	for _, i := range z.rest {
+		res[i] = float32(math.Sqrt(axis0At(g, z.at[i], n0, stride, s0)))
+	}
+	return out
+}
+
+// windowAt returns the squared distance at voxel (k0, y0, c) of a volume
+// of n0 × n1 × inner voxels of unit spacing whose passes of the axes after
+// the first two are done in g: the least g at (k, y, c) plus (k-k0)² +
+// (y-y0)², searched outward from the voxel and stopped where the step
+// alone reaches the best so far. It reports false, with no value, once it
+// has read windowReads voxels.
+func windowAt(g []float32, k0, y0, c, n0, n1, inner int) (float64, bool) {
+	best := math.Inf(1)
+	reads := 0
+	for dk := 0; dk < n0; dk++ {
+		dk2 := float64(dk * dk)
+		if dk2 >= best {
+			break
+		}
+		for side := -1; side <= 1; side += 2 {
+			k := k0 + side*dk
+			if k < 0 || k >= n0 || (dk == 0 && side == 1) {
+				continue
+			}
+			row := g[k*n1*inner+c:]
+			for dy := 0; dy < n1; dy++ {
+				dd := dk2 + float64(dy*dy)
+				if dd >= best || (y0-dy < 0 && y0+dy >= n1) {
+					break
+				}
+				if y0-dy >= 0 {
+					best = min(best, float64(row[(y0-dy)*inner])+dd)
+				}
+				if dy > 0 && y0+dy < n1 {
+					best = min(best, float64(row[(y0+dy)*inner])+dd)
+				}
+				reads += 2
+			}
+		}
+		if reads > windowReads {
+			return 0, false
+		}
+	}
+	return best, true
+}
+
+// lines transforms along axis 1 (n1 voxels, inner apart, spacing s) the
+// lines of g needed and not yet done, split across the workers, and marks
+// them done. Line l starts at voxel (l / inner)·n1·inner + l % inner.
+func (z *lazyLines) lines(g []float32, n0, n1, inner int, s float64, o *Options) {
+	z.ids = z.ids[:0]
+	for w, b := range z.need {
+		for b &^= z.done[w]; b != 0; b &= b - 1 {
+			z.ids = append(z.ids, w<<6+bits.TrailingZeros64(b))
+		}
+		z.done[w] |= z.need[w]
+	}
+	ids := z.ids
+	w := o.workers(len(ids))
+	parallel(len(ids), w, func(lo, hi, _ int) {
+		sc := kernels.NewEDTScratch(n1)
+		for _, l := range ids[lo:hi] {
+			line := g[l/inner*n1*inner+l%inner:]
+			kernels.EDTEnvelope(line, inner, line, inner, n1, s, false, sc)
+		}
+	})
 }
 
 // gatherAt appends the distance at each j where e[j] == 0, in order, from
@@ -214,26 +407,63 @@ func surfaceMask(e, m []uint8, shape []int, b box, sub []int) {
 		}
 		row := m[i : i+last]
 		out := e[j : j+last]
-		for x := 0; x < last; x++ {
-			v := row[x]
-			if v == 0 {
-				// Background, eight at a time where the row allows.
-				if x&7 == 0 && x+8 <= last && binary.LittleEndian.Uint64(row[x:]) == 0 {
+		x := 0
+		if !edge {
+			// Eight voxels a word from the second voxel on while the word
+			// and its neighbours along the row lie inside the row: a
+			// voxel is on the surface where it is in the object and not
+			// all its face neighbours are (rows off the box's faces have
+			// their neighbours across the other axes inside it).
+			x = 1
+			for ; x+9 <= last; x += 8 {
+				c := ones(binary.LittleEndian.Uint64(row[x:]))
+				if c == 0 {
 					binary.LittleEndian.PutUint64(out[x:], 0x0101010101010101)
-					x += 7
 					continue
 				}
-				out[x] = 1
+				nb := c & ones(binary.LittleEndian.Uint64(row[x-1:])) & ones(binary.LittleEndian.Uint64(row[x+1:]))
+				for a := 0; a < rank-1 && nb != 0; a++ {
+					nb &= ones(binary.LittleEndian.Uint64(m[i+x-strides[a]:])) & ones(binary.LittleEndian.Uint64(m[i+x+strides[a]:]))
+				}
+				binary.LittleEndian.PutUint64(out[x:], 0x0101010101010101^(c&^nb))
+			}
+			surfaceVoxels(out, row, m, i, 0, 1, edge, strides[:rank-1])
+		}
+		surfaceVoxels(out, row, m, i, x, last, edge, strides[:rank-1])
+	}
+}
+
+// ones returns 0x01 in each byte of w that is nonzero, 0x00 in the others.
+func ones(w uint64) uint64 {
+	return ((w & 0x7f7f7f7f7f7f7f7f) + 0x7f7f7f7f7f7f7f7f | w) >> 7 & 0x0101010101010101
+}
+
+// surfaceVoxels is surfaceMask for the voxels [x0, x1) of one row (row, at
+// index i of m), one at a time.
+func surfaceVoxels(out, row, m []uint8, i, x0, x1 int, edge bool, strides []int) {
+	last := len(row)
+	for x := x0; x < x1; x++ {
+		v := row[x]
+		if v == 0 {
+			// Background, eight at a time where the row allows.
+			if x&7 == 0 && x+8 <= x1 && binary.LittleEndian.Uint64(row[x:]) == 0 {
+				binary.LittleEndian.PutUint64(out[x:], 0x0101010101010101)
+				x += 7
 				continue
 			}
-			surf := edge || x == 0 || x == last-1 || row[x-1] == 0 || row[x+1] == 0
-			for a := 0; a < rank-1 && !surf; a++ {
-				surf = m[i+x-strides[a]] == 0 || m[i+x+strides[a]] == 0
-			}
 			out[x] = 1
+			continue
+		}
+		surf := edge || x == 0 || x == last-1 || row[x-1] == 0 || row[x+1] == 0
+		for _, st := range strides {
 			if surf {
-				out[x] = 0
+				break
 			}
+			surf = m[i+x-st] == 0 || m[i+x+st] == 0
+		}
+		out[x] = 1
+		if surf {
+			out[x] = 0
 		}
 	}
 }

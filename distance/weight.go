@@ -152,9 +152,17 @@ func nearestTwo(d1, d2 []float32, inst []int32, shape []int, sp []float64, reach
 		if r > 0 {
 			advance(coord, shape, rank-1)
 		}
-		for x, v := range inst[r*width : (r+1)*width] {
+		row := inst[r*width : (r+1)*width]
+		for x := 0; x < len(row); {
+			v := row[x]
 			if v == 0 {
+				x++
 				continue
+			}
+			// A run [x, e) of one instance: its box grows once.
+			e := x + 1
+			for e < len(row) && row[e] == v {
+				e++
 			}
 			coord[rank-1] = x
 			k, ok := last, v == lastID
@@ -172,10 +180,13 @@ func nearestTwo(d1, d2 []float32, inst []int32, shape []int, sp []float64, reach
 				last, lastID = k, v
 			}
 			b := boxes[k]
-			for a, c := range coord {
+			for a, c := range coord[:rank-1] {
 				b.lo[a] = min(b.lo[a], c)
 				b.hi[a] = max(b.hi[a], c+1)
 			}
+			b.lo[rank-1] = min(b.lo[rank-1], x)
+			b.hi[rank-1] = max(b.hi[rank-1], e)
+			x = e
 		}
 	}
 	if len(boxes) < 2 {
@@ -229,6 +240,7 @@ func nearestTwo(d1, d2 []float32, inst []int32, shape []int, sp []float64, reach
 		d1, d2 := n1[wk], n2[wk]
 		mask, dist := make([]uint8, maxVol), make([]float32, maxVol)
 		sub := make([]int, rank)
+		var ps passScratch // the transforms' scratch, reused
 		for k := lo; k < hi; k++ {
 			b := boxes[k]
 			vol := 1
@@ -241,22 +253,25 @@ func nearestTwo(d1, d2 []float32, inst []int32, shape []int, sp []float64, reach
 			// Every voxel of the instance is inside its box, so the box's
 			// own transform gives each box voxel its exact distance to it.
 			forRows(b, sub, strides, func(j, i, w int) {
+				m := mask[j : j+w]
 				for x, v := range inst[i : i+w] {
-					mask[j+x] = 1
+					b := uint8(1)
 					if v == id {
-						mask[j+x] = 0
+						b = 0
 					}
+					m[x] = b
 				}
 			})
-			transformCapped(dist, mask, sub, sp, one, reach*reach)
+			// transformCapped, with the scratch of the previous instance.
+			ps.passes(dist, mask, sub, sp, one, false, -1, reach*reach)
 			forRows(b, sub, strides, func(j, i, w int) {
+				// The two smallest, a1 <= a2, with d: min(a1, d) and
+				// min(a2, max(a1, d)), on the bits (distances are >= 0 or
+				// +Inf, whose bits order as the values), without a branch.
 				a1, a2 := d1[i:i+w], d2[i:i+w]
 				for x, d := range dist[j : j+w] {
-					if d < a1[x] {
-						a1[x], a2[x] = d, a1[x]
-					} else if d < a2[x] {
-						a2[x] = d
-					}
+					u, u1, u2 := math.Float32bits(d), math.Float32bits(a1[x]), math.Float32bits(a2[x])
+					a1[x], a2[x] = math.Float32frombits(min(u1, u)), math.Float32frombits(min(u2, max(u1, u)))
 				}
 			})
 		}

@@ -96,31 +96,63 @@ func EDTSquares(sq []float32, s float64) {
 	}
 }
 
+// EDTScratch is the scratch of EDTEnvelope and EDTEnvelopeRun: the stack
+// of parabolas of a line and the marks of its output pass. The zero value
+// is ready; it grows to the longest line it is given (allocating only
+// then), so one per goroutine serves every line of a transform.
+type EDTScratch struct {
+	stack []parabola
+	mark  []int32
+}
+
+// parabola is an entry of the stack of an envelope: vertex v, height h,
+// and the leftmost point where it is lowest as the fraction z / (2·(v -
+// the vertex below)).
+type parabola struct {
+	h, z, v float64
+}
+
+// NewEDTScratch returns scratch sized for lines of up to n voxels.
+func NewEDTScratch(n int) *EDTScratch {
+	sc := &EDTScratch{}
+	sc.fit(n)
+	return sc
+}
+
+// fit grows the scratch to lines of n voxels.
+func (sc *EDTScratch) fit(n int) {
+	if len(sc.stack) >= n {
+		return
+	}
+	sc.stack = make([]parabola, n)
+	sc.mark = make([]int32, n+1)
+}
+
 // EDTEnvelope replaces the squared distances of one line of n voxels,
 // read from src[p·ss] (+Inf where a voxel has no background in the axes
 // done so far), by their lower envelope along the line with spacing s:
 // dst[q·ds] = min_p src[p·ss] + s²(q-p)², computed in float64 and written
 // as float32, or its square root when sqrt is set. A line that is +Inf
 // everywhere is written as +Inf. dst may be src (the same stride): every
-// value is read before it is written. v, h and z are scratch of at least
-// n, n and n+1 elements. It allocates nothing.
+// value is read before it is written (zeros are then not rewritten). It
+// allocates nothing once sc holds lines of n voxels.
 //
 // A zero (a background voxel) beats every parabola behind it, so the line
 // splits at its zeros into independent segments: a run of zeros is written
 // as zeros, and the envelope of a run of nonzero values needs only the
-// run and the zero on each side.
-func EDTEnvelope(dst []float32, ds int, src []float32, ss, n int, s float64, sqrt bool, v []int32, h, z []float64) {
+// run and the zero on each side (EDTEnvelopeRun).
+func EDTEnvelope(dst []float32, ds int, src []float32, ss, n int, s float64, sqrt bool, sc *EDTScratch) {
 	if n <= 0 {
 		return
 	}
 	_ = src[(n-1)*ss]
 	_ = dst[(n-1)*ds]
-	v = v[:n]
-	h = h[:n]
-	z = z[:n+1]
+	inPlace := ds == ss && &dst[0] == &src[0]
 	for q := 0; q < n; {
 		if src[q*ss] == 0 {
-			dst[q*ds] = 0
+			if !inPlace {
+				dst[q*ds] = 0
+			}
 			q++
 			continue
 		}
@@ -128,49 +160,133 @@ func EDTEnvelope(dst []float32, ds int, src []float32, ss, n int, s float64, sqr
 		for e < n && src[e*ss] != 0 {
 			e++
 		}
-		lo, hi := q, e
-		if q > 0 {
-			lo = q - 1
-		}
-		if e < n {
-			hi = e + 1
-		}
-		envelope(dst, ds, src, ss, lo, hi, q, e, s, sqrt, v, h, z)
+		EDTEnvelopeRun(dst, ds, src, ss, n, q, e, s, sqrt, sc)
 		q = e
 	}
 }
 
+// EDTEnvelopeRun writes the voxels [q0, q1) of EDTEnvelope's line (the same
+// arguments) for a run of nonzero values there whose neighbours q0-1 (when
+// q0 > 0) and q1 (when q1 < n) are zero: their envelope needs only the run
+// and those two zeros, which it takes as zeros without reading them. It
+// reads and writes nothing outside the run. 0 <= q0 < q1 <= n, or it does
+// nothing.
+func EDTEnvelopeRun(dst []float32, ds int, src []float32, ss, n, q0, q1 int, s float64, sqrt bool, sc *EDTScratch) {
+	if q0 < 0 || q1 > n || q0 >= q1 {
+		return
+	}
+	lo, hi := q0, q1
+	if q0 > 0 {
+		lo = q0 - 1
+	}
+	if q1 < n {
+		hi = q1 + 1
+	}
+	sc.fit(hi - lo)
+	envelope(dst, ds, src, ss, lo, hi, q0, q1, s, sqrt, sc)
+}
+
 // envelope writes dst[q·ds] for q in [wlo, whi) from the lower envelope of
-// the parabolas of the sites [lo, hi). v, h and z are the stack (z holds
-// the numerators of the intersections, zd their denominators, so that
-// building the stack divides nothing).
-func envelope(dst []float32, ds int, src []float32, ss, lo, hi, wlo, whi int, s float64, sqrt bool, v []int32, h, z []float64) {
-	r := 1 / (s * s)
-	// The stack of parabolas of the envelope: vertex v[k], height h[k]
-	// (in units of s², so the intersections need no s), and the leftmost
-	// point where it is lowest as the fraction z[k] / (2·(v[k]-v[k-1]))
-	// (the denominator recomputed from v when needed). The top is also
-	// kept in tv, th, tn (numerator), td (denominator).
-	k := -1
-	var tv int
-	var th, tn, td float64
-	for q := lo; q < hi; q++ {
-		gq := float64(src[q*ss])
-		if gq > math.MaxFloat64 {
-			continue
+// the parabolas of the sites [lo, hi), whi-wlo <= hi-lo <= len(sc.stack): the
+// values src[q·ss] inside [wlo, whi), zeros (not read) outside.
+func envelope(dst []float32, ds int, src []float32, ss, lo, hi, wlo, whi int, s float64, sqrt bool, sc *EDTScratch) {
+	st := sc.stack[:hi-lo]
+	k := build(src, ss, wlo, whi, lo < wlo, hi > whi, 1/(s*s), st)
+	if k < 0 {
+		inf := float32(math.Inf(1))
+		for q := wlo; q < whi; q++ {
+			dst[q*ds] = inf
 		}
-		gq *= r
+		return
+	}
+	// Parabola j is lowest on [z[j], z[j+1]]: it serves the voxels q with
+	// q <= z[j+1] that the previous ones did not (ties to the left one),
+	// that is q < e_j = floor(z[j+1] / (2·(v[j+1]-v[j]))) + 1 (whi for the
+	// last).
+	// Voxel q is served by the first j with e_j > q, the number of j whose
+	// running maximum of e_j is <= q: mark[i] counts the j whose running
+	// maximum, clamped to [wlo, whi], is wlo+i, and a prefix sum over the
+	// voxels follows them without a branch.
+	w := whi - wlo
+	mark := sc.mark[:w+1]
+	clear(mark)
+	run := wlo
+	for j := 1; j <= k; j++ {
+		x := st[j].z / (2 * (st[j].v - st[j-1].v))
+		e := whi
+		if x < float64(wlo) {
+			e = wlo
+		} else if x < float64(whi-1) {
+			e = int(math.Floor(x)) + 1
+		}
+		run = max(run, e)
+		mark[run-wlo]++
+	}
+	s2 := s * s
+	j := 0
+	mark = mark[:w]
+	fq, o := float64(wlo), wlo*ds
+	if sqrt {
+		for _, c := range mark {
+			j += int(c)
+			p := &st[j]
+			d := fq - p.v
+			dst[o] = float32(math.Sqrt((p.h + d*d) * s2))
+			fq, o = fq+1, o+ds
+		}
+		return
+	}
+	for _, c := range mark {
+		j += int(c)
+		p := &st[j]
+		d := fq - p.v
+		dst[o] = float32((p.h + d*d) * s2)
+		fq, o = fq+1, o+ds
+	}
+}
+
+// build builds the stack of parabolas of envelope's sites: a zero at wlo-1
+// when left, src[q·ss] for q in [wlo, whi), a zero at whi when right; it
+// returns the index of the top, -1 when every site is +Inf. The stack st,
+// from 0 up, has the parabolas' vertices, heights (in units of s², r =
+// 1/s², so that the intersections need no s), and the numerators of the
+// points where they begin (the denominators recomputed from the vertices
+// when needed, so that building the stack divides nothing). The top is
+// also kept in tv, th, tn (numerator), td (denominator). Voxel indices are
+// float64 (exact: below 2^31), so the intersections convert nothing.
+func build(src []float32, ss, wlo, whi int, left, right bool, r float64, st []parabola) int {
+	k := -1
+	var tv, th, tn, td float64
+	if left {
+		k, tv, th, tn, td = 0, float64(wlo-1), 0, math.Inf(-1), 1
+		st[0] = parabola{th, tn, tv}
+	}
+	end := whi
+	if right {
+		end++
+	}
+	big := math.MaxFloat64
+	fq := float64(wlo)
+	for q, i := wlo, wlo*ss; q < end; q, i, fq = q+1, i+ss, fq+1 {
+		var gq float64 // the zero at whi
+		if q < whi {
+			gq = float64(src[i])
+			if gq > big {
+				continue
+			}
+			gq *= r
+		}
 		if k < 0 {
-			k, tv, th, tn, td = 0, q, gq, math.Inf(-1), 1
-			v[0], h[0], z[0] = int32(tv), th, tn
+			k, tv, th, tn, td = 0, fq, gq, math.Inf(-1), 1
+			st[0] = parabola{th, tn, tv}
 			continue
 		}
 		var xn, xd float64
 		for {
 			// The parabolas of tv and q meet at xn/xd; pop the top while
 			// that is not right of where the top begins (tn/td).
-			gap := float64(q - tv)
-			xn = gq - th + gap*float64(q+tv)
+			gap := fq - tv
+			xn = gq - th + gap*(fq+tv)
 			xd = 2 * gap
 			if xn*td > tn*xd {
 				break
@@ -180,44 +296,16 @@ func envelope(dst []float32, ds int, src []float32, ss, lo, hi, wlo, whi int, s 
 				xn, xd = math.Inf(-1), 1
 				break
 			}
-			tv, th, tn = int(v[k]), h[k], z[k]
+			p := &st[k]
+			tv, th, tn = p.v, p.h, p.z
 			td = 1
 			if k > 0 {
-				td = 2 * float64(tv-int(v[k-1]))
+				td = 2 * (tv - st[k-1].v)
 			}
 		}
 		k++
-		tv, th, tn, td = q, gq, xn, xd
-		v[k], h[k], z[k] = int32(tv), th, tn
+		tv, th, tn, td = fq, gq, xn, xd
+		st[k] = parabola{th, tn, tv}
 	}
-	if k < 0 {
-		inf := float32(math.Inf(1))
-		for q := wlo; q < whi; q++ {
-			dst[q*ds] = inf
-		}
-		return
-	}
-	// Parabola j is lowest on [z[j], z[j+1]]: it serves the voxels q with
-	// q <= z[j+1] that the previous ones did not (ties to the left one).
-	s2 := s * s
-	q := wlo
-	for j := 0; j <= k && q < whi; j++ {
-		end := whi
-		if j < k {
-			// z[j+1] as a point: its numerator over 2·(v[j+1] - v[j]).
-			x := z[j+1] / (2 * float64(v[j+1]-v[j]))
-			if x < float64(whi-1) {
-				end = max(q, int(math.Floor(x))+1)
-			}
-		}
-		vj, hj := v[j], h[j]
-		for ; q < end; q++ {
-			d := float64(q - int(vj))
-			e := (hj + d*d) * s2
-			if sqrt {
-				e = math.Sqrt(e)
-			}
-			dst[q*ds] = float32(e)
-		}
-	}
+	return k
 }
