@@ -127,9 +127,14 @@ func distCases(big bool) []distCase {
 	r := rand.New(rand.NewPCG(2026, 12))
 	var cs []distCase
 	edt := func(workload string, shape []int, mask []uint8, note string) {
+		// One output for every run (the API writes into the caller's
+		// buffer): a fresh 512 MB slice per run timed its page faults.
+		var dst []float32
 		cs = append(cs, distCase{op: "edt", workload: workload, shape: shape, inputs: [][]byte{mask}, note: note,
 			run: func(th int) ([]float32, float64, error) {
-				dst := make([]float32, len(mask))
+				if dst == nil {
+					dst = make([]float32, len(mask))
+				}
 				return dst, 0, distance.EDT(dst, mask, shape, &distance.Options{Workers: th})
 			}})
 	}

@@ -46,9 +46,12 @@ var windowExponent = math.Sqrt(60 * math.Ln2)
 //	w(x) = w_c(x) + w0 · exp(-(d1(x) + d2(x))² / (2σ²))
 //
 // d1 and d2 the distances (in spacing units) to the nearest and the second
-// nearest instance. With fewer than two instances within reach the border
-// term is 0. Each instance's distances are computed in its bounding box
-// grown by σ·sqrt(60 ln 2) (6.45σ): beyond it the term is below w0·2^-30,
+// nearest instance. Each instance's distances are computed in its bounding
+// box grown by σ·sqrt(60 ln 2) (6.45σ), the reach: beyond it the term is
+// below w0·2^-30, and a pixel with fewer than two instances' boxes over it
+// gets no border term (0); inside two boxes the term is added even where
+// d1 + d2 exceeds the reach (a box's corners lie beyond it), values below
+// w0·2^-30,
 // so the cost grows with the instances' area, not with their number times
 // the image. dst and instances have the length of shape's product;
 // scratch of one such float32 buffer plus the largest box is allocated,
