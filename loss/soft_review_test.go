@@ -13,7 +13,8 @@ import (
 // the two give the same value and gradient, on multi-hot targets (those
 // DSAnyPresent makes, whose per-pixel sum is not 1) and arbitrary soft
 // ones: MCC, whose true negatives need the pixel count (not the targets'
-// sum); PerImage too.
+// sum), and SoftLabel with GammaOnMean, whose mean is of the SoftLabel
+// entries; PerImage too.
 func TestSoftRegionMatchesBinary(t *testing.T) {
 	r := rand.New(rand.NewPCG(31, 32))
 	sh := NewShape(2, 3, 40)
@@ -29,6 +30,8 @@ func TestSoftRegionMatchesBinary(t *testing.T) {
 	terms := []*Region{
 		MCC(),
 		{Kind: MCCRatio, SmoothNum: 1e-5, PerImage: true},
+		{Kind: DiceRatio, SoftLabel: true, Gamma: 2, GammaOnMean: true},
+		{Kind: IoURatio, SoftLabel: true, Gamma: 0.5, GammaOnMean: true, PerImage: true},
 		{Kind: DiceRatio, SoftLabel: true},
 	}
 	for ti, term := range terms {
