@@ -119,3 +119,64 @@ func TestSoftMCCFromLogits(t *testing.T) {
 		t.Fatalf("MCC %v, want %v", got, want)
 	}
 }
+
+// TestSoftWorkers: ForwardSoft and BackwardSoft give the same bits at 1,
+// 2 and 3 workers on shapes past minParallel (the golden cases, at most a
+// few hundred logits, run on one goroutine whatever Workers says): CE with
+// class weights and smoothing plus Dice and a per-image SoftLabel IoU from
+// logits, and the region terms of probabilities (NoActivation).
+func TestSoftWorkers(t *testing.T) {
+	r := rand.New(rand.NewPCG(35, 36))
+	for _, tc := range []struct {
+		m     *Multiclass
+		probs bool
+	}{
+		{m: &Multiclass{Terms: []Weighted{
+			{0.7, &CrossEntropy{Weight: []float32{1, 3, 0.5}, LabelSmoothing: 0.1}},
+			{0.3, Dice()},
+			{0.5, &Region{Kind: IoURatio, SoftLabel: true, PerImage: true}},
+		}}},
+		{m: &Multiclass{Terms: []Weighted{{1, Dice()}, {1, MCC()}}, Activation: NoActivation}, probs: true},
+	} {
+		sh := NewShape(3, 3, 2*softmaxChunk(3)+77)
+		if sh.Len() < minParallel {
+			t.Fatalf("shape %v under minParallel", sh)
+		}
+		x := randLogits(r, sh.Len(), 3)
+		y := make([]float32, sh.Len())
+		for i := range y {
+			y[i] = r.Float32()
+			if tc.probs {
+				x[i] = r.Float32()
+			}
+		}
+		var ws Workspace
+		var v0 float64
+		var g0 []float32
+		for _, workers := range []int{1, 2, 3} {
+			tc.m.Workers = workers
+			g := make([]float32, sh.Len())
+			v, err := tc.m.BackwardSoft(&ws, x, y, sh, g)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f, err := tc.m.ForwardSoft(&ws, x, y, sh)
+			if err != nil || math.Float64bits(f) != math.Float64bits(v) {
+				t.Fatalf("workers %d: ForwardSoft %v (%v), BackwardSoft %v", workers, f, err, v)
+			}
+			if g0 == nil {
+				v0, g0 = v, g
+				continue
+			}
+			if math.Float64bits(v) != math.Float64bits(v0) {
+				t.Fatalf("probs=%v: value %v with %d workers, %v with 1", tc.probs, v, workers, v0)
+			}
+			for i := range g {
+				if math.Float32bits(g[i]) != math.Float32bits(g0[i]) {
+					t.Fatalf("probs=%v: grad[%d] %v with %d workers, %v with 1", tc.probs, i, g[i], workers, g0[i])
+				}
+			}
+		}
+		ws.Close()
+	}
+}
