@@ -831,6 +831,10 @@ func (m *Multiclass) probPasses(ws *workspace, logits []float32, labels Labels, 
 		YY[r] += t.YY
 		AD[r] += t.AD
 	}
+	if !onehot {
+		// the pixel count, MCC's (regionSrc.count with probability targets)
+		st.addScalar(sValid, float64(sh.N*sh.S))
+	}
 	value := m.finalize(ws, st, grad != nil)
 	if grad == nil {
 		return value, nil

@@ -11,8 +11,10 @@ import (
 // (testdata/soft_golden.py): cross_entropy with probability targets (class
 // weights, smoothing, mean and sum; one-hot, smoothed, Dirichlet and
 // arbitrary targets), region terms of softmax(x) and of probability inputs
-// against soft targets (MONAI's soft_label form too), CE + Dice; at 1 and
-// 2 workers, bit-identical; Forward's value equal to Backward's.
+// against soft targets (MONAI's soft_label form too), CE + Dice;
+// Forward's value equal to Backward's. (Workers 2 runs on one goroutine
+// here too, the cases being under minParallel: TestSoftWorkers checks the
+// worker counts.)
 func TestSoftGolden(t *testing.T) {
 	var g struct{ Cases []weightCase }
 	readGzipJSON(t, "../testdata/soft.json.gz", &g)

@@ -417,7 +417,7 @@ func (r *Region) finalize(w float64, N, C int, src regionSrc) float64 {
 		// entries' coefficients scaled by g·m^(g-1).
 		rr := *r
 		rr.Gamma, rr.GammaOnMean = 0, false
-		m := max(rr.finalize(1, N, C, regionSrc{st: src.st, perImage: src.perImage}), 0)
+		m := max(rr.finalize(1, N, C, regionSrc{st: src.st, perImage: src.perImage, soft: src.soft}), 0)
 		d := 0.0
 		if m > 0 {
 			d = g * math.Pow(m, g-1)

@@ -401,7 +401,7 @@ func anyBadU8(l []uint8, C int, ign IgnoreIndex) bool {
 
 // anyBadI32 reports whether a label of l is outside [0, C) and not the
 // ignore index, branch-free: as uint32, a label is in range exactly when it
-// is below C (negative ones wrap above 2^31 > C), and the ignore index is
+// is below min(C, 2^31) (negative ones wrap to 2^31 and above), and the ignore index is
 // replaced by 0 (a valid label) before the running maximum, four lanes at
 // a time. checkLabels runs the exact scan, for its message, only when this
 // finds something.
@@ -429,7 +429,10 @@ func anyBadI32(l []int32, C int, ign IgnoreIndex) bool {
 	for ; i < len(l); i++ {
 		m0 = max(m0, lane(l[i]))
 	}
-	return uint64(max(m0, m1, m2, m3)) >= uint64(C)
+	// A negative label wraps to at least 2^31 as uint32, so the bound is
+	// C up to 2^31 (every label >= 0 is below it), not C itself: with C >=
+	// 2^32 a negative label would pass.
+	return uint64(max(m0, m1, m2, m3)) >= uint64(min(C, 1<<31))
 }
 
 // overlap reports whether the memory of a and b (both non-empty) overlaps.

@@ -199,9 +199,12 @@ func (r regionSrc) sums(g, c int) regionSums {
 }
 
 // count returns the non-ignored pixels of group g (elements of one
-// channel, for Binary): the sum over classes of Y for a softmax loss,
-// whose every counted pixel has one label, and the element count over N·C
-// times the group's images for a sigmoid loss.
+// channel, for Binary): the sum over classes of Y for a softmax loss with
+// class-index labels, whose every counted pixel has one label, the pixel
+// count (Valid over N) times the group's images with probability targets,
+// whose targets need not sum to 1 at a pixel (multi-hot ones:
+// DSAnyPresent), and the element count over N·C times the group's images
+// for a sigmoid loss.
 func (r regionSrc) count(g int) float64 {
 	N, C := r.st.N, r.st.C
 	n0, n1 := g, g+1
@@ -210,6 +213,9 @@ func (r regionSrc) count(g int) float64 {
 	}
 	if r.st.kind == kindSigmoid {
 		return r.st.scalar(sValid) / float64(N*C) * float64(n1-n0)
+	}
+	if r.soft {
+		return r.st.scalar(sValid) / float64(N) * float64(n1-n0)
 	}
 	Y := r.st.block(sY)
 	var m float64
