@@ -33,7 +33,9 @@ const (
 	// never vanishes from a coarse level. Such a level's targets are
 	// multi-hot and it runs Loss.BackwardSoft (so the Loss takes what
 	// probability targets take: no ignore index, no Focal); a level of the
-	// full size runs on the labels themselves.
+	// full size runs on the labels themselves. With CE class weights the
+	// two kinds of level divide CE Mean differently, each torch's way: the
+	// labels' level by the class weights' sum, a pooled level by N·S.
 	DSAnyPresent
 )
 

@@ -19,9 +19,10 @@ const (
 // AVX-512 gradient kernels store it non-temporally: past the caches, a
 // write that bypasses them saves the read for ownership of every line. The
 // AVX2 kernels always store normally: their 32-byte non-temporal stores
-// fill half a line each, interleaved over C planes, and measured 1.8x
-// slower on AMD Zen 3 (the fused CE pass of 8x4x512x512, 20-22 ms against
-// 11.8-14 ms) and no faster on an Intel AVX-512 machine.
+// fill half a line each, interleaved over C planes, and measured about 2x
+// slower on AMD Zen 3 (the fused CE pass of 8x4x512x512, old and new test
+// binaries alternately: 29.5-29.9 ms against 12.8-16.4 ms) and no faster
+// on an Intel AVX-512 machine.
 const ntBytes = 4 << 20
 
 // tabFloats is the size of one class's entry in the table of the softmax
