@@ -752,6 +752,23 @@ func (t *Tier) focalTerm(a softmaxArgs, st pixelState, zy, INV, SUM, TAU, SV Op)
 	}
 }
 
+// tauSV returns, for one vector of pixels, tau = k1*w_y (CEScale*(1-eps)
+// times the label's CE weight, 1 without flagWeights) and s = tau + k2
+// (k2 = CEScale*eps*wsum/C), the cross entropy's parts of every gradient
+// kernel's output dx_k = p_k*(... + s) - tau*[k == y].
+func (t *Tier) tauSV(a softmaxArgs, st pixelState) (tau, sv VecVirtual) {
+	wy := t.V()
+	VMOVUPS(t.F(1), wy)
+	ifFlag(a.flags, flagWeights, func() {
+		t.selectByLabel(a, st, tabW, wy)
+	})
+	tau = t.bcast(arg("k1"))
+	VMULPS(wy, tau, tau) // CEScale*(1-eps)*w_y
+	sv = t.bcast(arg("k2"))
+	VADDPS(tau, sv, sv) // tau + CEScale*eps*wsum/C
+	return tau, sv
+}
+
 // regionG returns g_k = B_k + E_k*p_k + A_k*[k == y] for one class: p its
 // probabilities, ent its entry of the table, eq the pixels labelled k.
 func (t *Tier) regionG(p Register, ent Mem, eq *Mask) VecVirtual {
@@ -860,15 +877,7 @@ func softmaxGradKernel(t *Tier, u8, focal, fused bool) {
 					// kernels is near the NOSPLIT limit).
 					t.nslot = mark
 				}
-				wy := t.V()
-				VMOVUPS(t.F(1), wy)
-				ifFlag(a.flags, flagWeights, func() {
-					t.selectByLabel(a, st, tabW, wy)
-				})
-				tau := t.bcast(arg("k1"))
-				VMULPS(wy, tau, tau) // CEScale*(1-eps)*w_y
-				sv := t.bcast(arg("k2"))
-				VADDPS(tau, sv, sv) // tau + CEScale*eps*wsum/C
+				tau, sv := t.tauSV(a, st)
 				TAU, SV := t.keep(tau), t.keep(sv)
 				if focal {
 					t.focalTerm(a, st, zy, INV, SUM, TAU, SV)

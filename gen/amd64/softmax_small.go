@@ -220,15 +220,7 @@ func softmaxFusedSmall(t *Tier, u8 bool, nc int) {
 		mark := t.nslot
 		t.pixelwiseSums(a, arg("sflags"), st, SUM, INV, MX, zy, nil, sc[0], sc[1], nil, pr)
 		t.nslot = mark
-		wy := t.V()
-		VMOVUPS(t.F(1), wy)
-		ifFlag(a.flags, flagWeights, func() {
-			t.selectByLabel(a, st, tabW, wy)
-		})
-		tau := t.bcast(arg("k1"))
-		VMULPS(wy, tau, tau) // CEScale*(1-eps)*w_y
-		sv := t.bcast(arg("k2"))
-		VADDPS(tau, sv, sv) // tau + CEScale*eps*wsum/C
+		tau, sv := t.tauSV(a, st)
 		TAU := t.keep(tau)
 		is := t.V()
 		VMULPS(INV, sv, is)
@@ -360,15 +352,7 @@ func softmaxGradSmall(t *Tier, u8 bool, nc int) {
 	t.stream(a.n, []ptr{{a.x, 4}, {a.lab, elem}, {pd, 4}}, func(tail *Mask, rem GPVirtual) {
 		st := t.loadPixelsWith(a.lab, u8, IG, CB, tail, rem)
 		es, _, _, _, INV := t.smallExp(a, pl, st, nc, inRegs)
-		wy := t.V()
-		VMOVUPS(t.F(1), wy)
-		ifFlag(a.flags, flagWeights, func() {
-			t.selectByLabel(a, st, tabW, wy)
-		})
-		tau := t.bcast(arg("k1"))
-		VMULPS(wy, tau, tau) // CEScale*(1-eps)*w_y
-		sv := t.bcast(arg("k2"))
-		VADDPS(tau, sv, sv) // tau + CEScale*eps*wsum/C
+		tau, sv := t.tauSV(a, st)
 		TAU, SV := t.keep(tau), t.keep(sv)
 		// dx_k = p_k*(g_k - dot + s) [- kappa_k] - tau*[k == y], 0 where
 		// ignored, dot = sum_k p_k*g_k (region terms); without them p_k*s is
