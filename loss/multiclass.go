@@ -811,13 +811,13 @@ func (m *Multiclass) probPasses(ws *workspace, logits []float32, labels Labels, 
 	// or the caller's): the exact scans only when they are not all in
 	// [+0, 1].
 	if !kernels.BitsOK(bits) {
-		if err := checkProbs(logits); err != nil {
-			return 0, err
-		}
 		if targets != nil {
 			if err := checkTargets(targets); err != nil {
-				return 0, err
+				return 0, err // the targets first, as checkSoft's other path
 			}
+		}
+		if err := checkProbs(logits); err != nil {
+			return 0, err
 		}
 	}
 	P, PY, Y, PP, YY, AD := st.block(sP), st.block(sPY), st.block(sY), st.block(sPP), st.block(sYY), st.block(sAD)

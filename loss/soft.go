@@ -108,11 +108,11 @@ func (m *Multiclass) checkSoft(ws *workspace, logits, targets []float32, sh Shap
 		// weighted sums: the normalised class weights' scale goes back.
 		p.wCE = p.wCEPix
 	}
-	if err := checkTargets(targets); err != nil {
-		return err
-	}
-	if m.Activation == NoActivation {
-		if err := checkProbs(logits); err != nil {
+	// NoActivation: the sigmoid probability kernels check the targets and
+	// the inputs in their statistics pass (probPasses), before anything is
+	// written; the softmax path reads the targets in Go and checks first.
+	if m.Activation != NoActivation {
+		if err := checkTargets(targets); err != nil {
 			return err
 		}
 	}

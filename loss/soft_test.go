@@ -135,6 +135,10 @@ func TestSoftBadInput(t *testing.T) {
 		{"weight mean", &Multiclass{Terms: []Weighted{{1, &CrossEntropy{Reduction: WeightMean}}}}, x, y, ErrOption},
 		{"CE on probabilities", &Multiclass{Terms: ce, Activation: NoActivation}, x, y, ErrOption},
 		{"input above 1", &Multiclass{Terms: []Weighted{{1, Dice()}}, Activation: NoActivation}, append([]float32{2}, x[1:]...), y, ErrLabel},
+		// NoActivation: the kernels' bits find these, after the statistics
+		// pass and before the gradient one
+		{"target above 1, probabilities", &Multiclass{Terms: []Weighted{{1, Dice()}}, Activation: NoActivation}, x, append(append([]float32{}, y[:14]...), 1.5), ErrLabel},
+		{"NaN target, probabilities", &Multiclass{Terms: []Weighted{{1, Dice()}}, Activation: NoActivation}, x, append([]float32{float32(math.NaN())}, y[1:]...), ErrLabel},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var ws Workspace
