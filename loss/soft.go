@@ -24,10 +24,10 @@ import (
 //     are not for probability targets (ErrOption for the first two).
 //
 // With Activation NoActivation the inputs are probabilities as in Forward
-// (region terms only), against these targets. The softmax path runs in
-// plain Go in float64 (no assembly kernel reads float targets per class
-// yet; the exponentials come from the kernel tier's SIMD exp), split over
-// Workers and bit-identical for any worker count.
+// (region terms only), against these targets. The softmax path runs the
+// kernel tier's probability-target kernels (a statistics pass, which also
+// checks the targets, and a gradient pass), split over Workers and
+// bit-identical for any worker count.
 func (m *Multiclass) ForwardSoft(ws *Workspace, logits, targets []float32, sh Shape) (float64, error) {
 	w, err := ws.acquire()
 	if err != nil {
@@ -108,14 +108,10 @@ func (m *Multiclass) checkSoft(ws *workspace, logits, targets []float32, sh Shap
 		// weighted sums: the normalised class weights' scale goes back.
 		p.wCE = p.wCEPix
 	}
-	// NoActivation: the sigmoid probability kernels check the targets and
-	// the inputs in their statistics pass (probPasses), before anything is
-	// written; the softmax path reads the targets in Go and checks first.
-	if m.Activation != NoActivation {
-		if err := checkTargets(targets); err != nil {
-			return err
-		}
-	}
+	// The targets are checked by the kernels of the statistics pass (the
+	// sigmoid probability kernels of probPasses with NoActivation, which
+	// check the inputs too; the probability-target kernels otherwise),
+	// before anything is written.
 	ws.ceFactor = 1
 	return nil
 }
@@ -149,6 +145,7 @@ func (m *Multiclass) runSoft(ws *workspace, logits, targets []float32, sh Shape,
 	ws.job = job{}
 	blocks := [6][]float64{st.block(sP), st.block(sPY), st.block(sY), st.block(sPP), st.block(sYY), st.block(sAD)}
 	var ce float64
+	var bits uint32
 	for i := 0; i < g.chunks; i++ {
 		r := (i / g.cpi) * C
 		s := ws.softChunk(i, C)
@@ -159,6 +156,13 @@ func (m *Multiclass) runSoft(ws *workspace, logits, targets []float32, sh Shape,
 			}
 		}
 		ce += s[6*C]
+		bits = max(bits, uint32(s[6*C+1]))
+	}
+	if !kernels.BitsOK(bits) {
+		// a target outside [0, 1], or -0 (which passes): name the first
+		if err := checkTargets(targets); err != nil {
+			return 0, err
+		}
 	}
 	st.addScalar(sCE, ce)
 	// torch's mean for probability targets divides by the pixel count.
@@ -176,7 +180,7 @@ func (m *Multiclass) runSoft(ws *workspace, logits, targets []float32, sh Shape,
 		return value, err
 	}
 	for w := range ws.workers[:workers] {
-		co := kernels.SoftTargetCoef{C: C, CEScale: ws.ceScale, Scratch: ws.workers[w].f64, Scratch32: ws.workers[w].f32}
+		co := kernels.SoftTargetCoef{C: C, CE: p.ce, CEScale: ws.ceScale, Scratch32: ws.workers[w].f32}
 		if p.ce {
 			co.CEWeight = p.ceT.Weight
 			co.Smoothing = float32(p.ceT.LabelSmoothing)
@@ -190,22 +194,21 @@ func (m *Multiclass) runSoft(ws *workspace, logits, targets []float32, sh Shape,
 	return value, nil
 }
 
-// growSoft sizes the workers' scratch (2*C float64, SoftScratchLen(C)
-// float32 each) and the chunks' sums (softChunk) of a probability-target
-// pass.
+// growSoft sizes the workers' scratch (SoftScratchLen(C) float32 each)
+// and the chunks' sums (softChunk) of a probability-target pass.
 func (ws *workspace) growSoft(w, C, chunks int) {
 	ws.growWorkers(w, C, 0, 0, false)
 	for i := range ws.workers[:w] {
-		ws.workers[i].f64 = grow(ws.workers[i].f64, 2*C)
 		ws.workers[i].f32 = grow(ws.workers[i].f32, kernels.SoftScratchLen(C))
 	}
-	ws.softBuf = grow(ws.softBuf, (6*C+1)*chunks)
+	ws.softBuf = grow(ws.softBuf, (6*C+2)*chunks)
 }
 
 // softChunk returns the sums of chunk i of a probability-target pass: P,
-// PY, Y, PP, YY, AD (C each), then CE.
+// PY, Y, PP, YY, AD (C each), then CE and the targets' Bits (a uint32,
+// exact in a float64).
 func (ws *workspace) softChunk(i, C int) []float64 {
-	n := 6*C + 1
+	n := 6*C + 2
 	return ws.softBuf[i*n : (i+1)*n]
 }
 
@@ -219,7 +222,7 @@ func (j *job) softTarget(st *workerState, i, n, lo, hi int) {
 		clear(s)
 		out := kernels.SoftTargetSums{P: s[0:C], PY: s[C : 2*C], Y: s[2*C : 3*C], PP: s[3*C : 4*C], YY: s[4*C : 5*C], AD: s[5*C : 6*C]}
 		kernels.SoftTargetRange(x, y, S, lo, hi, &st.stPrm, &out)
-		s[6*C] = out.CE
+		s[6*C], s[6*C+1] = out.CE, float64(out.Bits)
 		return
 	}
 	if j.region {

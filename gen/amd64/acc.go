@@ -162,3 +162,12 @@ func (a *acc) hmaxu() GPVirtual {
 func retBits(mx *acc) {
 	Store(mx.hmaxu(), ReturnIndex(0))
 }
+
+// op returns the accumulator's operand for a read: its register, or its
+// slot of the frame.
+func (a *acc) op() Op {
+	if a.reg {
+		return a.r
+	}
+	return a.m
+}

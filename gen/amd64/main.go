@@ -26,6 +26,7 @@ var families = map[string]func(t *Tier){
 	"softmax":     softmaxFamily,
 	"confusion":   confusionFamily,
 	"roofline":    roofline,
+	"soft":        softFamily,
 }
 
 func main() {

@@ -28,6 +28,11 @@ type tier struct {
 	softmaxFusedU8  func(x []float32, S, lo, hi int, lab []uint8, p *SoftmaxParams, c *SoftmaxCoef, s *SoftmaxSums[float32], dst []float32)
 	softmaxFusedI32 func(x []float32, S, lo, hi int, lab []int32, p *SoftmaxParams, c *SoftmaxCoef, s *SoftmaxSums[float32], dst []float32)
 
+	// The probability-target kernels (soft.go: softTargetStatsGeneric and
+	// softTargetGradGeneric say what they compute).
+	softStats func(x, y []float32, S, lo, hi, C int, flags uint64, tab, scr []float32, eps1, epsC float32, out []float32) uint32
+	softGrad  func(x, y []float32, S, lo, hi, C int, flags uint64, tab, scr []float32, eps1, epsC, scale float32, dst []float32)
+
 	confusionU8  func(x []float32, S, C, lo, hi int, lab []uint8, ign int32, useIgn bool, tp, fp, fn []int64)
 	confusionI32 func(x []float32, S, C, lo, hi int, lab []int32, ign int32, useIgn bool, tp, fp, fn []int64)
 	confusionBin func(x, y []float32, thr float32, n *BinaryCounts)

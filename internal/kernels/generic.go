@@ -28,6 +28,8 @@ var genericTier = &tier{
 	softmaxGradI32:  softmaxGradGeneric[int32],
 	softmaxFusedU8:  softmaxFusedGeneric[uint8],
 	softmaxFusedI32: softmaxFusedGeneric[int32],
+	softStats:       softTargetStatsGeneric,
+	softGrad:        softTargetGradGeneric,
 	confusionU8:     confusionGeneric[uint8],
 	confusionI32:    confusionGeneric[int32],
 	confusionBin:    confusionBinaryGeneric,

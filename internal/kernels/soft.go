@@ -1,46 +1,40 @@
 package kernels
 
-import "math"
+import (
+	"math"
+	"unsafe"
+)
 
 // The softmax losses against probability targets (soft labels): one image
 // of C planes of S logits x and C planes of S targets y in [0, 1] (a
-// distribution over the classes at each pixel, or any soft one-hot). These
-// are plain Go: per block of SoftBlock pixels the exponentials
-// exp(x_c - max) and the cross entropy's log(sum_c exp) come from the
-// tier's elementwise exp and log (float32, expf and logf of math.go on the
-// generic tier), everything else (the sums and the gradient) is float64. No assembly kernel reads float targets
-// per class yet.
-
-// SoftBlock is the number of pixels whose exponentials the probability
-// target primitives take in one call of the tier's exp.
-const SoftBlock = 256
+// distribution over the classes at each pixel, or any soft one-hot).
+// SoftTargetRange and SoftTargetGradRange split a range of pixels into
+// blocks of at most BlockSize and run the tier's kernels on each:
+// softTargetStatsGeneric and softTargetGradGeneric below are their
+// specification, and the assembly tiers (asm/soft_amd64.s) compute the
+// same operations on a vector of pixels at a time.
 
 // SoftScratchLen returns the float32 scratch the probability-target
 // primitives need for C classes (Scratch32 of SoftTargetParams and
-// SoftTargetCoef): C*SoftBlock exponentials, SoftBlock maxima and
-// SoftBlock logarithms.
-func SoftScratchLen(C int) int { return (C + 2) * SoftBlock }
+// SoftTargetCoef): the kernels' table (8*C), their 64-byte aligned
+// scratch (128*C, after up to 15 floats of alignment) and a block's sums
+// (6*C+1).
+func SoftScratchLen(C int) int { return 142*C + 16 }
 
-// softExp writes, for pixels [lo, hi) (at most SoftBlock), mx[j] = max_c
-// x_c and e[c*SoftBlock + j] = exp(x_c - mx[j]) of pixel lo+j.
-func softExp(t *tier, x []float32, C, S, lo, hi int, e, mx []float32) {
-	n := hi - lo
-	for j := 0; j < n; j++ {
-		m := float32(math.Inf(-1))
-		for c := 0; c < C; c++ {
-			m = max(m, x[c*S+lo+j])
-		}
-		mx[j] = m
-	}
-	for c := 0; c < C; c++ {
-		z := e[c*SoftBlock : c*SoftBlock+n]
-		xc := x[c*S+lo : c*S+hi]
-		for j := range z {
-			z[j] = xc[j] - mx[j]
-		}
-		t.exp(z, z)
-	}
-}
+// Flag bits of the probability-target kernels (asm/soft_amd64.s): Flags'
+// NeedCE, NeedRegion, NeedSquared and NeedAbsDiff, and softWeights when
+// the table holds CE class weights.
+const softWeights = 512
+
+// Fields of one class's 8 floats in the kernels' table.
+const (
+	softTabW  = 0 // CE weight (1 without softWeights)
+	softTabA  = 1 // region coefficients
+	softTabB  = 2
+	softTabE  = 3
+	softTabD  = 4
+	softTabSW = 5 // CEScale * CE weight
+)
 
 // SoftTargetParams configures SoftTargetRange.
 type SoftTargetParams struct {
@@ -59,10 +53,14 @@ type SoftTargetParams struct {
 
 // SoftTargetSums are the sums of SoftTargetRange: per class (C each) P = sum
 // p, PY = sum p*y, Y = sum y, PP = sum p^2, YY = sum y^2, AD = sum |p - y|,
-// and CE, the sum of the pixels' cross entropies.
+// and CE, the sum of the pixels' cross entropies. Bits is the largest bit
+// pattern (as uint32) of the targets the call read: BitsOK(Bits) when
+// every one of them is in [+0, 1]; SoftTargetRange raises it, never lowers
+// it.
 type SoftTargetSums struct {
 	P, PY, Y, PP, YY, AD []float64
 	CE                   float64
+	Bits                 uint32
 }
 
 // SoftTargetCoef configures SoftTargetGradRange. The gradient of pixel i
@@ -72,16 +70,16 @@ type SoftTargetSums struct {
 //	+ p_k * (g_k - sum_j p_j g_j)                    region terms
 //
 // with g_j = A_j y_j + B_j + E_j p_j + D_j sgn(p_j - y_j) (A, B, E, D: C
-// values each, nil for no region terms).
+// values each, nil for no region terms). Without CE (CEScale 0 and no
+// weights) the first line is 0.
 type SoftTargetCoef struct {
 	C          int
+	CE         bool
 	CEScale    float32
 	CEWeight   []float32
 	Smoothing  float32
 	A, B, E, D []float32
-	// Scratch holds at least 2*C float64 values, Scratch32 at least
-	// SoftScratchLen(C) float32 values.
-	Scratch   []float64
+	// Scratch32 holds at least SoftScratchLen(C) float32 values.
 	Scratch32 []float32
 }
 
@@ -91,6 +89,9 @@ func checkSoftTarget(fn string, x, y []float32, C, S, lo, hi int, cw []float32, 
 	}
 	if S > 0 && C > math.MaxInt/S {
 		return argErr(fn, "C*S overflows")
+	}
+	if C > math.MaxInt32 {
+		return argErr(fn, "C = %d, more than 2^31-1", C)
 	}
 	if err := checkLen(fn, "x", len(x), C*S); err != nil {
 		return err
@@ -103,10 +104,28 @@ func checkSoftTarget(fn string, x, y []float32, C, S, lo, hi int, cw []float32, 
 			return err
 		}
 	}
-	if C > math.MaxInt/SoftBlock-2 {
-		return argErr(fn, "C = %d: the scratch overflows", C)
-	}
 	return checkLen(fn, "Scratch32", len(scr32), SoftScratchLen(C))
+}
+
+// splitSoftScratch carves the kernels' table, their 64-byte aligned
+// scratch and a block's sums out of s (SoftScratchLen(C) floats).
+func splitSoftScratch(s []float32, C int) (tab, scr, out []float32) {
+	tab = s[:8*C]
+	rest := s[8*C:]
+	if a := addrOf(rest) % 64; a != 0 {
+		rest = rest[(64-a)/4:]
+	}
+	scr = rest[:128*C]
+	out = rest[128*C : 128*C+6*C+1]
+	return tab, scr, out
+}
+
+// softEps returns the kernels' eps1 and epsC: y' = y*eps1 + epsC.
+func softEps(ce bool, eps float32, C int) (eps1, epsC float32) {
+	if !ce {
+		return 1, 0
+	}
+	return 1 - eps, eps / float32(C)
 }
 
 // SoftTargetRange adds the sums of pixels [lo, hi) of one image (x, y: C
@@ -126,60 +145,32 @@ func SoftTargetRange(x, y []float32, S, lo, hi int, p *SoftTargetParams, out *So
 			return err
 		}
 	}
-	t := active.Load() // elementwise: any C
-	e, mxs := p.Scratch32[:C*SoftBlock], p.Scratch32[C*SoftBlock:(C+1)*SoftBlock]
-	eps := float64(p.Smoothing)
-	for b := lo; b < hi; b += SoftBlock {
-		bh := min(b+SoftBlock, hi)
-		n := bh - b
-		softExp(t, x, C, S, b, bh, e, mxs)
-		lsum := p.Scratch32[(C+1)*SoftBlock : (C+1)*SoftBlock+n]
-		if p.CE {
-			// log(sum) of every pixel by the tier's log (the sum in
-			// float64, rounded once: it is in [1, C])
-			for j := range lsum {
-				var sum float64
-				for c := 0; c < C; c++ {
-					sum += float64(e[c*SoftBlock+j])
-				}
-				lsum[j] = float32(sum)
-			}
-			t.log(lsum, lsum)
-		}
-		for j := range n {
-			i := b + j
-			var sum float64
-			for c := 0; c < C; c++ {
-				sum += float64(e[c*SoftBlock+j])
-			}
-			if p.CE {
-				// -log p_c = (mx - x_c) + log(sum): with mx first, logits
-				// of 1e30 would swallow log(sum) (float64 spacing 1e14).
-				ls, mx := float64(lsum[j]), float64(mxs[j])
-				var l float64
-				for c := 0; c < C; c++ {
-					w := 1.0
-					if p.CEWeight != nil {
-						w = float64(p.CEWeight[c])
-					}
-					yc := (1-eps)*float64(y[c*S+i]) + eps/float64(C)
-					l += w * yc * ((mx - float64(x[c*S+i])) + ls)
-				}
-				out.CE += l
-			}
-			if p.Region {
-				r := 1 / sum
-				for c := 0; c < C; c++ {
-					pc, yc := float64(e[c*SoftBlock+j])*r, float64(y[c*S+i])
-					out.P[c] += pc
-					out.PY[c] += pc * yc
-					out.Y[c] += yc
-					out.PP[c] += pc * pc
-					out.YY[c] += yc * yc
-					out.AD[c] += math.Abs(pc - yc)
-				}
+	tab, scr, o := splitSoftScratch(p.Scratch32, C)
+	var flags uint64
+	if p.CE {
+		flags |= uint64(NeedCE)
+		if p.CEWeight != nil {
+			flags |= softWeights
+			for c, w := range p.CEWeight[:C] {
+				tab[c*8+softTabW] = w
 			}
 		}
+	}
+	if p.Region {
+		flags |= uint64(NeedRegion | NeedSquared | NeedAbsDiff)
+	}
+	eps1, epsC := softEps(p.CE, p.Smoothing, C)
+	t := active.Load()
+	for b := lo; b < hi; b += BlockSize {
+		bh := min(b+BlockSize, hi)
+		bits := t.softStats(x, y, S, b, bh, C, flags, tab, scr, eps1, epsC, o)
+		out.Bits = max(out.Bits, bits)
+		for k, s := range [][]float64{out.P, out.PY, out.Y, out.PP, out.YY, out.AD} {
+			for c, v := range o[k*C : (k+1)*C] {
+				s[c] += float64(v)
+			}
+		}
+		out.CE += float64(o[6*C])
 	}
 	return nil
 }
@@ -196,9 +187,6 @@ func SoftTargetGradRange(x, y []float32, S, lo, hi int, c *SoftTargetCoef, dst [
 	if err := checkSoftTarget(fn, x, y, C, S, lo, hi, c.CEWeight, c.Scratch32); err != nil {
 		return err
 	}
-	if err := checkLen(fn, "Scratch", len(c.Scratch), 2*C); err != nil {
-		return err
-	}
 	if err := checkLen(fn, "dst", len(dst), C*S); err != nil {
 		return err
 	}
@@ -210,54 +198,173 @@ func SoftTargetGradRange(x, y []float32, S, lo, hi int, c *SoftTargetCoef, dst [
 			}
 		}
 	}
-	t := active.Load() // elementwise: any C
-	e, mxs := c.Scratch32[:C*SoftBlock], c.Scratch32[C*SoftBlock:(C+1)*SoftBlock]
-	p, g := c.Scratch[:C], c.Scratch[C:2*C]
-	eps, scale := float64(c.Smoothing), float64(c.CEScale)
-	for b := lo; b < hi; b += SoftBlock {
-		bh := min(b+SoftBlock, hi)
-		softExp(t, x, C, S, b, bh, e, mxs)
-		for j := range bh - b {
-			i := b + j
-			var sum float64
-			for k := 0; k < C; k++ {
-				sum += float64(e[k*SoftBlock+j])
-			}
-			r := 1 / sum
-			var wy, dot float64 // sum_c w_c y'_c; sum_j p_j g_j
-			for k := 0; k < C; k++ {
-				p[k] = float64(e[k*SoftBlock+j]) * r
-				yk := float64(y[k*S+i])
-				w := 1.0
-				if c.CEWeight != nil {
-					w = float64(c.CEWeight[k])
-				}
-				wy += w * ((1-eps)*yk + eps/float64(C))
-				if region {
-					gk := float64(c.A[k])*yk + float64(c.B[k]) + float64(c.E[k])*p[k]
-					switch {
-					case p[k] > yk:
-						gk += float64(c.D[k])
-					case p[k] < yk:
-						gk -= float64(c.D[k])
-					}
-					g[k] = gk
-					dot += p[k] * gk
-				}
-			}
-			for k := 0; k < C; k++ {
-				yk := float64(y[k*S+i])
-				w := 1.0
-				if c.CEWeight != nil {
-					w = float64(c.CEWeight[k])
-				}
-				d := scale * (p[k]*wy - w*((1-eps)*yk+eps/float64(C)))
-				if region {
-					d += p[k] * (g[k] - dot)
-				}
-				dst[k*S+i] = float32(d)
+	tab, scr, _ := splitSoftScratch(c.Scratch32, C)
+	var flags uint64
+	if c.CE {
+		flags |= uint64(NeedCE)
+		if c.CEWeight != nil {
+			flags |= softWeights
+		}
+	}
+	for k := 0; k < C; k++ {
+		w := float32(1)
+		if c.CE && c.CEWeight != nil {
+			w = c.CEWeight[k]
+		}
+		e := tab[k*8 : k*8+8]
+		e[softTabW], e[softTabSW] = w, c.CEScale*w
+		e[softTabA], e[softTabB], e[softTabE], e[softTabD] = 0, 0, 0, 0
+		if region {
+			e[softTabA], e[softTabB], e[softTabE], e[softTabD] = c.A[k], c.B[k], c.E[k], c.D[k]
+			if c.D[k] != 0 {
+				flags |= uint64(NeedAbsDiff)
 			}
 		}
 	}
+	if region {
+		flags |= uint64(NeedRegion)
+	}
+	eps1, epsC := softEps(c.CE, c.Smoothing, C)
+	t := active.Load()
+	for b := lo; b < hi; b += BlockSize {
+		bh := min(b+BlockSize, hi)
+		t.softGrad(x, y, S, b, bh, C, flags, tab, scr, eps1, epsC, c.CEScale, dst)
+	}
 	return nil
 }
+
+// softTargetStatsGeneric is the specification of the probability-target
+// statistics kernels: over pixels [lo, hi) (at most BlockSize) of one
+// image it writes out = P[C], PY[C], Y[C], PP[C], YY[C], AD[C], CE (the
+// sums flags do not ask for are 0) and returns the largest bits of the
+// targets. Per pixel: mx = max_c x_c, e_c = exp(x_c - mx), sum = sum_c e_c
+// (in class order), p_c = e_c * (1/sum); with NeedCE, y'_c = y_c*eps1 +
+// epsC (one FMA) times w_c = tab[8c] under softWeights, t1 = sum_c y'_c,
+// t2 = sum_c y'_c*(x_c - mx) (FMAs) and the pixel's CE t1*log(sum) - t2
+// (one FMA). The per-class sums are float32 over runs of subBlock pixels
+// added to the block's float32 sums; the CE sum is float64.
+func softTargetStatsGeneric(x, y []float32, S, lo, hi, C int, flags uint64, tab, scr []float32, eps1, epsC float32, out []float32) uint32 {
+	out = out[:6*C+1]
+	clear(out)
+	e := scr[:C]
+	run := scr[C : 7*C] // the run's sums, as out
+	clear(run)
+	var bits uint32
+	var ce float64
+	n := 0
+	flush := func() {
+		for k, v := range run {
+			out[k] += v
+		}
+		clear(run)
+		n = 0
+	}
+	for i := lo; i < hi; i++ {
+		sum, mx := softmaxPixel(x, S, i, e)
+		inv := 1 / sum
+		var t1, t2 float32
+		for c := 0; c < C; c++ {
+			yc := y[c*S+i]
+			bits = max(bits, math.Float32bits(yc))
+			if flags&uint64(NeedCE) != 0 {
+				wy := fma32(yc, eps1, epsC)
+				if flags&softWeights != 0 {
+					wy = float32(wy * tab[c*8+softTabW])
+				}
+				t1 += wy
+				t2 = fma32(wy, x[c*S+i]-mx, t2)
+			}
+			if flags&uint64(NeedRegion) != 0 {
+				p := float32(e[c] * inv)
+				run[c] += p
+				run[C+c] = fma32(p, yc, run[C+c])
+				run[2*C+c] += yc
+				if flags&uint64(NeedSquared) != 0 {
+					run[3*C+c] = fma32(p, p, run[3*C+c])
+					run[4*C+c] = fma32(yc, yc, run[4*C+c])
+				}
+				if flags&uint64(NeedAbsDiff) != 0 {
+					run[5*C+c] += abs32(p - yc)
+				}
+			}
+		}
+		if flags&uint64(NeedCE) != 0 {
+			ce += float64(fma32(t1, logf(sum), -t2))
+		}
+		if n++; n == subBlock {
+			flush()
+		}
+	}
+	flush()
+	out[6*C] = float32(ce)
+	return bits
+}
+
+// softTargetGradGeneric is the specification of the probability-target
+// gradient kernels: for pixels [lo, hi) of one image, dst_k = p_k*(g_k +
+// base) - tab[8k+5]*y'_k, base = (scale*sum_j y'_j w_j - dot) - dlo, dot +
+// dlo = sum_j p_j g_j in class order as a double-float (each product's
+// exact error by an FMA, each sum's by TwoSum), y'_k = y_k*eps1 + epsC (times w_k = tab[8k] under
+// softWeights in the sum), g_k = A_k*y_k + B_k + E_k*p_k (FMAs) + D_k
+// sgn(p_k - y_k) (NeedAbsDiff) under NeedRegion, 0 otherwise; the CE
+// parts only under NeedCE.
+func softTargetGradGeneric(x, y []float32, S, lo, hi, C int, flags uint64, tab, scr []float32, eps1, epsC, scale float32, dst []float32) {
+	p, g := scr[:C], scr[C:2*C]
+	ceOn, region, ad := flags&uint64(NeedCE) != 0, flags&uint64(NeedRegion) != 0, flags&uint64(NeedAbsDiff) != 0
+	for i := lo; i < hi; i++ {
+		sum, _ := softmaxPixel(x, S, i, p)
+		inv := 1 / sum
+		// dot = sum_j p_j g_j as the double-float dot + dlo: g_k - dot
+		// cancels where p is nearly one-hot, and a float32 dot's rounding
+		// errors would dominate the difference.
+		var wy, dot, dlo float32
+		for k := 0; k < C; k++ {
+			p[k] = float32(p[k] * inv)
+			yk := y[k*S+i]
+			if ceOn {
+				yp := fma32(yk, eps1, epsC)
+				if flags&softWeights != 0 {
+					yp = float32(yp * tab[k*8+softTabW])
+				}
+				wy += yp
+			}
+			if region {
+				e := tab[k*8 : k*8+8]
+				gk := fma32(e[softTabE], p[k], fma32(e[softTabA], yk, e[softTabB]))
+				if ad {
+					switch {
+					case p[k] > yk:
+						gk += e[softTabD]
+					case p[k] < yk:
+						gk -= e[softTabD]
+					}
+				}
+				g[k] = gk
+				q := float32(p[k] * gk)
+				qe := fma32(p[k], gk, -q) // exact: p*g - q
+				s := dot + q
+				bb := s - dot
+				se := (dot - (s - bb)) + (q - bb) // exact: dot + q - s (TwoSum)
+				dot = s
+				dlo += se + qe
+			}
+		}
+		base := (float32(scale*wy) - dot) - dlo
+		for k := 0; k < C; k++ {
+			v := base
+			if region {
+				v = g[k] + base
+			}
+			d := float32(p[k] * v)
+			if ceOn {
+				yp := fma32(y[k*S+i], eps1, epsC)
+				d = fma32(-tab[k*8+softTabSW], yp, d)
+			}
+			dst[k*S+i] = d
+		}
+	}
+}
+
+// addrOf returns the address of s's first element (of its array when s
+// is empty).
+func addrOf(s []float32) uintptr { return uintptr(unsafe.Pointer(unsafe.SliceData(s))) }

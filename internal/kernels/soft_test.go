@@ -12,13 +12,12 @@ import (
 func TestSoftTargetChecks(t *testing.T) {
 	const C, S = 3, 10
 	x, y, dst := make([]float32, C*S), make([]float32, C*S), make([]float32, C*S)
-	scr := make([]float64, 2*C)
 	s32 := make([]float32, SoftScratchLen(C))
 	six := func() *SoftTargetSums {
 		return &SoftTargetSums{P: make([]float64, C), PY: make([]float64, C), Y: make([]float64, C), PP: make([]float64, C), YY: make([]float64, C), AD: make([]float64, C)}
 	}
 	p := &SoftTargetParams{C: C, CE: true, Region: true, Scratch32: s32}
-	c := &SoftTargetCoef{C: C, CEScale: 1, Scratch: scr, Scratch32: s32}
+	c := &SoftTargetCoef{C: C, CE: true, CEScale: 1, Scratch32: s32}
 	ok := func(err error) bool { return errors.Is(err, ErrArg) }
 	for i, err := range []error{
 		SoftTargetRange(x[:C*S-1], y, S, 0, S, p, six()),
@@ -34,10 +33,10 @@ func TestSoftTargetChecks(t *testing.T) {
 		SoftTargetRange(x, y, S, 0, S, p, &SoftTargetSums{P: make([]float64, C)}),
 		SoftTargetGradRange(x, y, S, 0, S, c, dst[:C*S-1]),
 		SoftTargetGradRange(x, y, S, 0, S, nil, dst),
-		SoftTargetGradRange(x, y, S, 0, S, &SoftTargetCoef{C: C, Scratch: scr[:2*C-1], Scratch32: s32}, dst),
-		SoftTargetGradRange(x, y, S, 0, S, &SoftTargetCoef{C: C, Scratch: scr, Scratch32: s32[:len(s32)-1]}, dst),
-		SoftTargetGradRange(x, y, S, 0, S, &SoftTargetCoef{C: C, Scratch: scr, Scratch32: s32, A: make([]float32, C), B: make([]float32, C), E: make([]float32, C)}, dst),
-		SoftTargetGradRange(x, y, 1<<62, 0, 1, &SoftTargetCoef{C: 4, Scratch: scr, Scratch32: s32}, dst),
+		SoftTargetGradRange(x, y, S, 0, S, &SoftTargetCoef{C: C, CE: true, CEWeight: make([]float32, C+1)[:C-1], Scratch32: s32}, dst),
+		SoftTargetGradRange(x, y, S, 0, S, &SoftTargetCoef{C: C, Scratch32: s32[:len(s32)-1]}, dst),
+		SoftTargetGradRange(x, y, S, 0, S, &SoftTargetCoef{C: C, Scratch32: s32, A: make([]float32, C), B: make([]float32, C), E: make([]float32, C)}, dst),
+		SoftTargetGradRange(x, y, 1<<62, 0, 1, &SoftTargetCoef{C: 4, Scratch32: s32}, dst),
 	} {
 		if !ok(err) {
 			t.Fatalf("case %d: error %v, want ErrArg", i, err)

@@ -68,6 +68,10 @@ func asmTier(name string, f asmFuncs) *tier {
 	t.softmaxGradI32 = softmaxGradAsm[int32](avx512)
 	t.softmaxFusedU8 = softmaxFusedAsm[uint8](avx512)
 	t.softmaxFusedI32 = softmaxFusedAsm[int32](avx512)
+	t.softStats, t.softGrad = softStatsAVX2, softGradAVX2
+	if avx512 {
+		t.softStats, t.softGrad = softStatsAVX512, softGradAVX512
+	}
 	return &t
 }
 
@@ -277,4 +281,26 @@ func confusionBinAsm(avx512 bool) func(x, y []float32, thr float32, n *BinaryCou
 		n.FP += out[1]
 		n.FN += out[2]
 	}
+}
+
+// The probability-target kernels: SoftTargetRange and SoftTargetGradRange
+// have checked the slices and counts, so the entry points' errors cannot
+// occur here.
+
+func softStatsAVX2(x, y []float32, S, lo, hi, C int, flags uint64, tab, scr []float32, eps1, epsC float32, out []float32) uint32 {
+	b, _ := asm.SoftTargetStatsAVX2(x, y, S, lo, hi, C, flags, tab, scr, eps1, epsC, out)
+	return b
+}
+
+func softGradAVX2(x, y []float32, S, lo, hi, C int, flags uint64, tab, scr []float32, eps1, epsC, scale float32, dst []float32) {
+	_ = asm.SoftTargetGradAVX2(x, y, S, lo, hi, C, flags, tab, scr, eps1, epsC, scale, dst)
+}
+
+func softStatsAVX512(x, y []float32, S, lo, hi, C int, flags uint64, tab, scr []float32, eps1, epsC float32, out []float32) uint32 {
+	b, _ := asm.SoftTargetStatsAVX512(x, y, S, lo, hi, C, flags, tab, scr, eps1, epsC, out)
+	return b
+}
+
+func softGradAVX512(x, y []float32, S, lo, hi, C int, flags uint64, tab, scr []float32, eps1, epsC, scale float32, dst []float32) {
+	_ = asm.SoftTargetGradAVX512(x, y, S, lo, hi, C, flags, tab, scr, eps1, epsC, scale, dst)
 }
