@@ -133,8 +133,12 @@ func (m *Multiclass) runSoft(ws *workspace, logits, targets []float32, sh Shape,
 	workers := workerCount(m.Workers, sh, g.chunks)
 	ws.growSoft(workers, C, g.chunks)
 	p := &ws.mc
+	softLabel := false // a region term takes MONAI's soft_label sum |p - y|
+	for i := range p.regions {
+		softLabel = softLabel || p.regions[i].SoftLabel
+	}
 	for w := range ws.workers[:workers] {
-		ws.workers[w].stPrm = kernels.SoftTargetParams{C: C, CE: p.ce, Region: len(p.regions) > 0, Scratch32: ws.workers[w].f32}
+		ws.workers[w].stPrm = kernels.SoftTargetParams{C: C, CE: p.ce, Region: len(p.regions) > 0, Squared: p.need&kernels.NeedSquared != 0, AbsDiff: softLabel, Scratch32: ws.workers[w].f32}
 		if p.ce {
 			ws.workers[w].stPrm.CEWeight = p.ceT.Weight
 			ws.workers[w].stPrm.Smoothing = float32(p.ceT.LabelSmoothing)

@@ -45,8 +45,10 @@ type SoftTargetParams struct {
 	CE        bool
 	CEWeight  []float32
 	Smoothing float32
-	// Region adds the per-class sums of p = softmax(x) against y.
-	Region bool
+	// Region adds the per-class sums of p = softmax(x) against y: P, PY
+	// and Y, with Squared also PP and YY, with AbsDiff also AD (the sums
+	// not asked for are 0).
+	Region, Squared, AbsDiff bool
 	// Scratch32 holds at least SoftScratchLen(C) float32 values.
 	Scratch32 []float32
 }
@@ -157,7 +159,13 @@ func SoftTargetRange(x, y []float32, S, lo, hi int, p *SoftTargetParams, out *So
 		}
 	}
 	if p.Region {
-		flags |= uint64(NeedRegion | NeedSquared | NeedAbsDiff)
+		flags |= uint64(NeedRegion)
+		if p.Squared {
+			flags |= uint64(NeedSquared)
+		}
+		if p.AbsDiff {
+			flags |= uint64(NeedAbsDiff)
+		}
 	}
 	eps1, epsC := softEps(p.CE, p.Smoothing, C)
 	t := active.Load()
