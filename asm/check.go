@@ -110,3 +110,11 @@ func neonGradOK(nc, S int, flags uint64, w, alpha, A, B, E, dst []float32) bool 
 	}
 	return true
 }
+
+// softOK checks the probability-target kernels' image and tables: pixels
+// [lo, hi) of C planes of S pixels in x and y (imageOK for both), tab and
+// scr at least 8*C and scrPer*C floats.
+func softOK(x, y []float32, S, lo, hi, C int, tab, scr []float32, scrPer int) bool {
+	return imageOK(len(x), S, C, lo, hi, hi) && S <= len(y)/C &&
+		len(tab) >= 8*C && len(scr)/scrPer >= C
+}

@@ -6,13 +6,6 @@
 
 package asm
 
-// softOK reports whether pixels [lo, hi) of C planes of S pixels are in x
-// and y (imageOK for both), and tab and scr hold 8*C and 128*C floats.
-func softOK(x, y []float32, S, lo, hi, C int, tab, scr []float32) bool {
-	return imageOK(len(x), S, C, lo, hi, hi) && S <= len(y)/C &&
-		len(tab) >= 8*C && len(scr) >= 128*C
-}
-
 // SoftTargetStatsAVX2 runs softTargetStatsAVX2 after its checks: it
 // returns an error wrapping ErrArg, having done nothing, when the pixels
 // [lo, hi) of C planes of S pixels are not within x and y (1 <= C <=
@@ -21,7 +14,7 @@ func softOK(x, y []float32, S, lo, hi, C int, tab, scr []float32) bool {
 // CPU without AVX2. Its result is the kernel's: the largest bits of the
 // targets as uint32, 0 with an error.
 func SoftTargetStatsAVX2(x, y []float32, S, lo, hi, C int, flags uint64, tab, scr []float32, eps1, epsC float32, out []float32) (uint32, error) {
-	if !(softOK(x, y, S, lo, hi, C, tab, scr) && len(out) >= 6*C+1) {
+	if !(softOK(x, y, S, lo, hi, C, tab, scr, 128) && len(out) >= 6*C+1) {
 		return 0, argErr("SoftTargetStatsAVX2")
 	}
 	if !hasAVX2 {
@@ -36,7 +29,7 @@ func SoftTargetStatsAVX2(x, y []float32, S, lo, hi, C int, flags uint64, tab, sc
 // SoftTargetStatsAVX2), or tab and scr are shorter than 8*C and 128*C.
 // Otherwise it returns ErrCPU on a CPU without AVX2.
 func SoftTargetGradAVX2(x, y []float32, S, lo, hi, C int, flags uint64, tab, scr []float32, eps1, epsC, scale float32, dst []float32) error {
-	if !(softOK(x, y, S, lo, hi, C, tab, scr) && S <= len(dst)/C) {
+	if !(softOK(x, y, S, lo, hi, C, tab, scr, 128) && S <= len(dst)/C) {
 		return argErr("SoftTargetGradAVX2")
 	}
 	if !hasAVX2 {
@@ -49,7 +42,7 @@ func SoftTargetGradAVX2(x, y []float32, S, lo, hi, C int, flags uint64, tab, scr
 // SoftTargetStatsAVX512 is SoftTargetStatsAVX2 for the AVX-512 kernel
 // (ErrCPU on a CPU without AVX-512).
 func SoftTargetStatsAVX512(x, y []float32, S, lo, hi, C int, flags uint64, tab, scr []float32, eps1, epsC float32, out []float32) (uint32, error) {
-	if !(softOK(x, y, S, lo, hi, C, tab, scr) && len(out) >= 6*C+1) {
+	if !(softOK(x, y, S, lo, hi, C, tab, scr, 128) && len(out) >= 6*C+1) {
 		return 0, argErr("SoftTargetStatsAVX512")
 	}
 	if !hasAVX512 {
@@ -61,7 +54,7 @@ func SoftTargetStatsAVX512(x, y []float32, S, lo, hi, C int, flags uint64, tab, 
 // SoftTargetGradAVX512 is SoftTargetGradAVX2 for the AVX-512 kernel
 // (ErrCPU on a CPU without AVX-512).
 func SoftTargetGradAVX512(x, y []float32, S, lo, hi, C int, flags uint64, tab, scr []float32, eps1, epsC, scale float32, dst []float32) error {
-	if !(softOK(x, y, S, lo, hi, C, tab, scr) && S <= len(dst)/C) {
+	if !(softOK(x, y, S, lo, hi, C, tab, scr, 128) && S <= len(dst)/C) {
 		return argErr("SoftTargetGradAVX512")
 	}
 	if !hasAVX512 {

@@ -2,7 +2,7 @@
 //
 // The kernels themselves are unexported: the *_amd64.s, *_arm64.s files and
 // their stubs *_amd64.go, *_arm64.go (elementwise, sigmoid, softmax,
-// confusion, roofline) are written by the generators in ../gen (avo for
+// confusion, roofline, soft) are written by the generators in ../gen (avo for
 // amd64, gen/arm64's typed emitter for arm64; go generate ./... at the
 // repository root, or make generate) and must not be edited.
 //
@@ -28,3 +28,4 @@ package asm
 //go:generate sh -c "cd ../gen && go run ./arm64 -family softmax -out ../asm/softmax_arm64.s -stubs ../asm/softmax_arm64.go"
 //go:generate sh -c "cd ../gen && go run ./arm64 -family confusion -out ../asm/confusion_arm64.s -stubs ../asm/confusion_arm64.go"
 //go:generate sh -c "cd ../gen && go run ./arm64 -family roofline -out ../asm/roofline_arm64.s -stubs ../asm/roofline_arm64.go"
+//go:generate sh -c "cd ../gen && go run ./arm64 -family soft -out ../asm/soft_arm64.s -stubs ../asm/soft_arm64.go"

@@ -24,6 +24,7 @@ var families = map[string]func(){
 	"softmax":     softmaxFamily,
 	"confusion":   confusionFamily,
 	"roofline":    roofline,
+	"soft":        softFamily,
 }
 
 // constSym is the name of the file's constant table.

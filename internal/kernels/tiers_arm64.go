@@ -31,8 +31,23 @@ var neonTier = func() *tier {
 	t.confusionBin = neonConfusionBinary
 	t.sum = neonSum
 	t.copy = neonCopy
+	t.softStats = neonSoftStats
+	t.softGrad = neonSoftGrad
 	return &t
 }()
+
+// The probability-target kernels: SoftTargetRange and SoftTargetGradRange
+// have checked the slices and counts, so the entry points' errors cannot
+// occur here.
+
+func neonSoftStats(x, y []float32, S, lo, hi, C int, flags uint64, tab, scr []float32, eps1, epsC float32, out []float32) uint32 {
+	b, _ := asm.SoftTargetStatsNEON(x, y, S, lo, hi, C, flags, tab, scr, eps1, epsC, out)
+	return b
+}
+
+func neonSoftGrad(x, y []float32, S, lo, hi, C int, flags uint64, tab, scr []float32, eps1, epsC, scale float32, dst []float32) {
+	_ = asm.SoftTargetGradNEON(x, y, S, lo, hi, C, flags, tab, scr, eps1, epsC, scale, dst)
+}
 
 // neonBlocked calls an elementwise kernel on blocks of at most BlockSize
 // elements.
