@@ -18,7 +18,7 @@ import (
 	. "github.com/mmcloughlin/avo/reg"
 )
 
-var family = flag.String("family", "", "kernel family: elementwise, sigmoid, softmax, confusion, roofline")
+var family = flag.String("family", "", "kernel family: elementwise, sigmoid, softmax, confusion, roofline, soft")
 
 var families = map[string]func(t *Tier){
 	"elementwise": elementwise,

@@ -31,7 +31,7 @@ var families = map[string]func(){
 var constSym string
 
 func main() {
-	family := flag.String("family", "", "kernel family: elementwise, sigmoid, softmax, confusion, roofline")
+	family := flag.String("family", "", "kernel family: elementwise, sigmoid, softmax, confusion, roofline, soft")
 	outPath := flag.String("out", "", "assembly file to write")
 	stubPath := flag.String("stubs", "", "Go stub file to write")
 	flag.Parse()

@@ -9,7 +9,8 @@ import (
 // of C planes of S logits x and C planes of S targets y in [0, 1] (a
 // distribution over the classes at each pixel, or any soft one-hot).
 // SoftTargetRange and SoftTargetGradRange split a range of pixels into
-// blocks of at most BlockSize and run the tier's kernels on each:
+// blocks of BlockPixels(C) and run the tier's kernels on each (tierFor(C):
+// generic above MaxAsmClasses), as the softmax drivers do:
 // softTargetStatsGeneric and softTargetGradGeneric below are their
 // specification, and the assembly tiers (asm/soft_amd64.s) compute the
 // same operations on a vector of pixels at a time.
@@ -168,9 +169,9 @@ func SoftTargetRange(x, y []float32, S, lo, hi int, p *SoftTargetParams, out *So
 		}
 	}
 	eps1, epsC := softEps(p.CE, p.Smoothing, C)
-	t := active.Load()
-	for b := lo; b < hi; b += BlockSize {
-		bh := min(b+BlockSize, hi)
+	t, bp := tierFor(C), BlockPixels(C) // a call bounded by logits, as the softmax drivers'
+	for b := lo; b < hi; b += bp {
+		bh := min(b+bp, hi)
 		bits := t.softStats(x, y, S, b, bh, C, flags, tab, scr, eps1, epsC, o)
 		out.Bits = max(out.Bits, bits)
 		for k, s := range [][]float64{out.P, out.PY, out.Y, out.PP, out.YY, out.AD} {
@@ -233,9 +234,9 @@ func SoftTargetGradRange(x, y []float32, S, lo, hi int, c *SoftTargetCoef, dst [
 		flags |= uint64(NeedRegion)
 	}
 	eps1, epsC := softEps(c.CE, c.Smoothing, C)
-	t := active.Load()
-	for b := lo; b < hi; b += BlockSize {
-		bh := min(b+BlockSize, hi)
+	t, bp := tierFor(C), BlockPixels(C) // a call bounded by logits, as the softmax drivers'
+	for b := lo; b < hi; b += bp {
+		bh := min(b+bp, hi)
 		t.softGrad(x, y, S, b, bh, C, flags, tab, scr, eps1, epsC, c.CEScale, dst)
 	}
 	return nil
