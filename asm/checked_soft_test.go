@@ -24,7 +24,7 @@ func checkSoftBounds(t *testing.T, name string, scrPer, gradScrPer int, stats so
 	y[5] = 1.5
 	for i, bad := range []struct {
 		x, y, tab, scr, out, dst []float32
-		S, lo, hi, C              int
+		S, lo, hi, C             int
 	}{
 		{x: x[1:]}, {y: y[1:]}, {tab: tab[1:]}, {scr: scr[1:]}, {out: out[1:]}, {dst: dst[1:]},
 		{S: S + 1}, {S: 1 << 40}, {S: -1}, {lo: -1}, {lo: 5, hi: 4}, {hi: S + 1}, {C: 0}, {C: 1 << 31}, {C: C + 1},
