@@ -36,6 +36,8 @@ type workload struct {
 	probs, soft []float32
 	// The soft-ce+dice row's probability targets (softTargets).
 	ysoft []float32
+	// The dice-probs row's softmax probabilities (softmaxProbs).
+	psoft []float32
 	grad  []float32
 	// workers is the -threads of the row a custom loss runs for (the
 	// Multiclass and Binary ones take it as their Workers; Lovasz runs on
@@ -270,6 +272,17 @@ var losses = []lossDef{
 		}
 		return b.Backward(&benchWS, w.blogits, w.soft, w.bshape, grad)
 	}},
+	// Probability inputs with class-index labels (-extra): the chapter's
+	// Dice on softmax probabilities, MONAI's DiceLoss(softmax=False,
+	// to_onehot_y=True).
+	{name: "dice-probs", extra: true, custom: func(w *workload, grad []float32) (float64, error) {
+		m := &loss.Multiclass{Activation: loss.NoActivation, Terms: one(loss.Dice()), Workers: w.workers}
+		p := w.softmaxProbs()
+		if grad == nil {
+			return m.Forward(&benchWS, p, w.labels(), w.shape)
+		}
+		return m.Backward(&benchWS, p, w.labels(), w.shape, grad)
+	}},
 	// Probability targets (-extra): the chapter's CombinedLoss against
 	// smoothed one-hot targets (0.9 on the label plus 0.1/C everywhere),
 	// torch's cross_entropy with probability targets plus their Dice.
@@ -324,6 +337,35 @@ func (w *workload) softTargets() []float32 {
 		}
 	}
 	return w.ysoft
+}
+
+// softmaxProbs returns softmax(logits) over the classes of every pixel
+// (the dice-probs row's inputs), made on first use.
+func (w *workload) softmaxProbs() []float32 {
+	if w.psoft != nil {
+		return w.psoft
+	}
+	N, C, S := w.shape.N, w.shape.C, w.shape.S
+	w.psoft = make([]float32, w.shape.Len())
+	e := make([]float64, C)
+	for n := 0; n < N; n++ {
+		x := w.logits[n*C*S : (n+1)*C*S]
+		for i := 0; i < S; i++ {
+			mx := math.Inf(-1)
+			for c := 0; c < C; c++ {
+				mx = math.Max(mx, float64(x[c*S+i]))
+			}
+			var sum float64
+			for c := range e {
+				e[c] = math.Exp(float64(x[c*S+i]) - mx)
+				sum += e[c]
+			}
+			for c, v := range e {
+				w.psoft[(n*C+c)*S+i] = float32(v / sum)
+			}
+		}
+	}
+	return w.psoft
 }
 
 // benchWS is the workspace of the weighted rows (custom rows get none).

@@ -1,6 +1,7 @@
 package loss
 
 import (
+	"math"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -203,7 +204,19 @@ func (j *job) chunk(st *workerState, i int) {
 		}
 		if j.onehot {
 			y, w := st.py[:hi-lo], st.pw[:hi-lo]
-			j.oneHot(y, w, (n/C)*S, lo, hi, n%C)
+			if j.ignore.set || j.weights != nil {
+				j.oneHot(y, w, (n/C)*S, lo, hi, n%C)
+			} else {
+				// every weight 1: the unweighted kernels, the one-hot
+				// plane branch-free
+				a := (n/C)*S + lo
+				if j.labels.i32 != nil {
+					oneHotPlane(y, j.labels.i32[a:a+hi-lo], int32(n%C))
+				} else {
+					oneHotPlane(y, j.labels.u8[a:a+hi-lo], int32(n%C))
+				}
+				w = nil
+			}
 			j.sigmoid(st, i, n%C, j.first*C+n, j.logits[o+lo:o+hi], y, w, g)
 			return
 		}
@@ -360,6 +373,17 @@ func (j *job) oneHot(y, w []float32, a, lo, hi, c int) {
 		} else if j.weights != nil {
 			w[k] = j.weights[i]
 		}
+	}
+}
+
+// oneHotPlane sets y[k] to 1 where lab[k] == c and to 0 elsewhere,
+// without a branch per element.
+func oneHotPlane[L int32 | uint8](y []float32, lab []L, c int32) {
+	y = y[:len(lab)]
+	for k, v := range lab {
+		d := uint32(int32(v) ^ c)                    // 0 where the label is c
+		m := uint32(int32(d|-d) >> 31)               // all ones where it is not
+		y[k] = math.Float32frombits(^m & 0x3f800000) // 1.0 or +0
 	}
 }
 

@@ -99,6 +99,16 @@ def soft_multiclass_dice(x, y, s=1e-6):
     return (1 - (2 * i + s) / (p.sum(axes) + y.sum(axes) + s)).mean()
 
 
+def probs_multiclass_dice(p, y, s=1e-6):
+    """segloss's Dice() of probabilities p against class-index labels y
+    (MONAI's DiceLoss(softmax=False, to_onehot_y=True) with batch=True):
+    per class over the batch, smoothing 1e-6, mean over the classes."""
+    t = F.one_hot(y, p.shape[1]).movedim(-1, 1).float()
+    axes = [0] + list(range(2, p.dim()))
+    i = (p * t).sum(axes)
+    return (1 - (2 * i + s) / (p.sum(axes) + t.sum(axes) + s)).mean()
+
+
 def make_loss(name, C, labels):
     """Returns (f(x, target), binary?) for a loss name of `go run ./bench`."""
     counts = torch.bincount(labels.view(-1), minlength=C).double()
@@ -142,6 +152,7 @@ def make_loss(name, C, labels):
         "binary-dice-probs": (DiceLoss(), True),
         "binary-bce-probs": (lambda p, t: F.binary_cross_entropy(p, t), True),
         "binary-soft-dice": (soft_dice, True),
+        "dice-probs": (probs_multiclass_dice, False),
         # probability targets (run_row gives this one 0.9 * one_hot + 0.1 / C):
         # cross_entropy with probability targets plus the batch Dice against them
         "soft-ce+dice": (lambda x, y: 0.5 * F.cross_entropy(x, y) + 0.5 * soft_multiclass_dice(x, y), False),
@@ -211,7 +222,7 @@ def run_row(row, data_cache):
     f, binary = make_loss(row["loss"], C, labels)
     logits, target = (xb, tb) if binary else (x, labels)
     if row["loss"].endswith("-probs"):
-        logits = torch.sigmoid(xb)
+        logits = torch.sigmoid(xb) if binary else F.softmax(x, 1)
     if row["loss"] == "binary-soft-dice":
         target = torch.sigmoid(0.5 * xb)  # soft targets
     if row["loss"] == "soft-ce+dice":
