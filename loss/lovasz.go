@@ -373,11 +373,14 @@ func (l *Lovasz) Loss(logits []float32, labels Labels, sh Shape, weight float64,
 		return 0, err
 	}
 	N, C, S := sh.N, sh.C, sh.S
-	// Probabilities in float64: the errors 1 - p of confident pixels keep
-	// their digits (float32 would leave a few), and the sort sees them.
+	// Probabilities in float64 (from float32 exps, softmax64): the errors
+	// 1 - p of confident pixels keep their digits (float32 quotients would
+	// leave a few), and the sort sees them.
 	p := make([]float64, len(logits))
+	t32 := make([]float32, 2*kernels.BlockSize)
+	t64 := make([]float64, kernels.BlockSize)
 	for n := 0; n < N; n++ {
-		softmax64(p[n*C*S:(n+1)*C*S], logits[n*C*S:(n+1)*C*S], C, S)
+		softmax64(p[n*C*S:(n+1)*C*S], logits[n*C*S:(n+1)*C*S], C, S, t32, t64)
 	}
 	label := func(j int) int32 {
 		if labels.i32 != nil {
@@ -402,15 +405,19 @@ func (l *Lovasz) Loss(logits []float32, labels Labels, sh Shape, weight float64,
 	for gr := 0; gr < groups; gr++ {
 		m := 0
 		clear(present)
+		// Pixel j is pixel i of image n: its class-0 index is n*C*S + i.
+		n0 := gr * per / S
+		img, i := n0*C*S, gr*per-n0*S
 		for j := gr * per; j < (gr+1)*per; j++ {
 			v := label(j)
-			if l.Ignore.set && v == l.Ignore.label {
-				continue
+			if !l.Ignore.set || v != l.Ignore.label {
+				base[m], lab[m] = img+i, v
+				m++
+				present[v] = true
 			}
-			n, i := j/S, j%S
-			base[m], lab[m] = n*C*S+i, v
-			m++
-			present[v] = true
+			if i++; i == S {
+				img, i = img+C*S, 0
+			}
 		}
 		counted := 0
 		for c := range present {
@@ -490,22 +497,54 @@ func (l *Lovasz) BinaryLoss(logits, targets []float32, sh Shape, weight float64,
 	return total / float64(groups), nil
 }
 
-// softmax64 writes into p (C×S) the float64 softmax over the C planes of
-// the logits x of one image.
-func softmax64(p []float64, x []float32, C, S int) {
-	for i := 0; i < S; i++ {
-		m := math.Inf(-1)
-		for c := 0; c < C; c++ {
-			m = max(m, float64(x[c*S+i]))
+// softmax64 writes into p (C×S) the softmax over the C planes of the
+// logits x of one image: exp(x - max) in float32 by the active tier's Exp,
+// block by block (x - max rounded to float32, the rounding put back to
+// first order in float64; math.Exp below -80, where float32 underflows),
+// then their sum and the quotients in float64, so
+// that the errors 1 - p of confident pixels keep their digits (1 - p is
+// the other classes' exps over the sum, each to the float32 exp's
+// accuracy, a few 1e-7 relative; TestSoftmax64). t is scratch of 2·BlockSize float32 and s of BlockSize
+// float64.
+func softmax64(p []float64, x []float32, C, S int, t []float32, s []float64) {
+	for lo := 0; lo < S; lo += kernels.BlockSize {
+		w := min(kernels.BlockSize, S-lo)
+		m, e, sum := t[:w], t[kernels.BlockSize:kernels.BlockSize+w], s[:w]
+		copy(m, x[lo:lo+w])
+		for c := 1; c < C; c++ {
+			for i, v := range x[c*S+lo : c*S+lo+w] {
+				m[i] = max(m[i], v)
+			}
 		}
-		var sum float64
+		clear(sum)
 		for c := 0; c < C; c++ {
-			v := math.Exp(float64(x[c*S+i]) - m)
-			p[c*S+i] = v
-			sum += v
+			xc, pc := x[c*S+lo:c*S+lo+w], p[c*S+lo:c*S+lo+w]
+			for i, v := range xc {
+				e[i] = float32(float64(v) - float64(m[i]))
+			}
+			kernels.Exp(e, e)
+			for i, v := range xc {
+				// x - max is exact in float64 and rounded for the exp:
+				// exp(d) = exp(float32(d))·(1 + r), r the rounding.
+				// (An infinite d has no rounding: its r is NaN.) Below
+				// -80 the float32 exp nears its underflow: math.Exp.
+				d := float64(v) - float64(m[i])
+				q := float64(e[i])
+				if r := d - float64(float32(d)); r == r {
+					q += q * r
+				}
+				if d < -80 {
+					q = math.Exp(d)
+				}
+				pc[i] = q
+				sum[i] += q
+			}
 		}
 		for c := 0; c < C; c++ {
-			p[c*S+i] /= sum
+			pc := p[c*S+lo : c*S+lo+w]
+			for i := range pc {
+				pc[i] /= sum[i]
+			}
 		}
 	}
 }

@@ -14,7 +14,9 @@ import (
 // key and index arrays, runs of equal roundings ordered by the float64
 // errors, then lovaszGrad over every element. TestLovaszMatchesRef holds
 // the new code to these results (bit for bit but for the softmax loss's
-// order of summation).
+// order of summation). It takes its probabilities from softmax64 (float32
+// exps; it had math.Exp, refSoftmax64 below), so that the comparison is
+// of the sorts and sums alone; TestSoftmax64 compares the two softmaxes.
 
 // lovaszGrad turns fg, the foreground flags of the sorted errors, into the
 // Lovász gradient g in place: g_k = J_k - J_{k-1}, J_k = 1 - (G -
@@ -129,8 +131,10 @@ func refLovaszLoss(l *Lovasz, logits []float32, labels Labels, sh Shape, weight 
 	// Probabilities in float64: the errors 1 - p of confident pixels keep
 	// their digits (float32 would leave a few), and the sort sees them.
 	p := make([]float64, len(logits))
+	t32 := make([]float32, 2*kernels.BlockSize)
+	t64 := make([]float64, kernels.BlockSize)
 	for n := 0; n < N; n++ {
-		refSoftmax64(p[n*C*S:(n+1)*C*S], logits[n*C*S:(n+1)*C*S], C, S)
+		softmax64(p[n*C*S:(n+1)*C*S], logits[n*C*S:(n+1)*C*S], C, S, t32, t64)
 	}
 	label := func(j int) int32 {
 		if labels.i32 != nil {
