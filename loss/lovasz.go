@@ -55,6 +55,14 @@ const (
 	lovaszPos = 1<<31 - 1
 )
 
+// lovaszBuckets is how many buckets of positions the softmax gradient
+// goes back through (softmaxClass), as many as a SortPacked digit has
+// (256 measured no different here, within this host's noise).
+const (
+	lovaszBucketBits = 11
+	lovaszBuckets    = 1 << lovaszBucketBits
+)
+
 // lovaszRec is a sorted word and the gradient at its rank.
 type lovaszRec struct {
 	w uint64
@@ -90,11 +98,11 @@ func lovaszJ(G, cf, cb float64) float64 { return 1 - (G-cf)/(G+cb) }
 // ordered by the float64 errors, stably.
 //
 // The pass in sorted order writes each gradient next to its word into
-// buckets of 2^shift consecutive positions (at most 2048 of them, so the
-// stores go to few places at a time, as in a radix pass), and the pass
-// over the buckets then reads p and writes dp within one bucket's span:
-// no load or store lands at a random place in the group's arrays. The
-// loss sums in that bucket order.
+// buckets of 2^shift consecutive positions (at most lovaszBuckets of
+// them, so the stores go to few places at a time, as in a radix pass),
+// and the pass over the buckets then reads p and writes dp within one
+// bucket's span: no load or store lands at a random place in the group's
+// arrays. The loss sums in that bucket order.
 func (sc *lovaszScratch) softmaxClass(p []float64, base []int, lab []int32, c int32, off int, dp []float64, inv float64) float64 {
 	m := len(base)
 	lab = lab[:m]
@@ -131,8 +139,8 @@ func (sc *lovaszScratch) softmaxClass(p []float64, base []int, lab []int32, c in
 	if G == 0 {
 		lo = hi
 	}
-	shift := max(0, bits.Len(uint(m-1))-11)
-	var cnt [2048]uint32
+	shift := max(0, bits.Len(uint(m-1))-lovaszBucketBits)
+	var cnt [lovaszBuckets]uint32
 	n := m
 	if !nan {
 		// Keep keys <= top: float32(e) >= float32(lo).
