@@ -3,6 +3,7 @@ package loss
 import (
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"testing"
 )
 
@@ -75,6 +76,76 @@ func BenchmarkBinaryTargets(b *testing.B) {
 						_, err = l.Forward(&ws, in, y, sh)
 					}
 					if err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}
+
+// BenchmarkLovasz measures the Lovász-softmax and Lovász-hinge losses,
+// forward and forward+backward, on the bench's 8x4x256x256 workload
+// (labels in blocks with 10% noise, logits 2 higher on the label's class;
+// binary targets label == 1, logits N(0,1) + 3y - 1.5), and the
+// implementation before the packed sort (-ref, lovasz_ref_test.go).
+func BenchmarkLovasz(b *testing.B) {
+	r := rand.New(rand.NewPCG(1, 2))
+	sh := NewShape(8, 4, 256, 256)
+	bsh := NewShape(8, 1, 256, 256)
+	lab := make([]uint8, sh.N*sh.S)
+	for i := range lab {
+		px := i % sh.S
+		h, x := px/256, px%256
+		if k := ((h/64)*7 + (x/48)*3) % (sh.C + 3); k < sh.C {
+			lab[i] = uint8(k)
+		}
+		if r.IntN(10) == 0 {
+			lab[i] = uint8(r.IntN(sh.C))
+		}
+	}
+	x := make([]float32, sh.Len())
+	for i := range x {
+		img, cls, px := i/(sh.C*sh.S), (i/sh.S)%sh.C, i%sh.S
+		x[i] = float32(r.NormFloat64())
+		if int(lab[img*sh.S+px]) == cls {
+			x[i] += 2
+		}
+	}
+	bx := make([]float32, bsh.Len())
+	y := make([]float32, bsh.Len())
+	for i := range y {
+		if lab[i] == 1 {
+			y[i] = 1
+		}
+		bx[i] = float32(r.NormFloat64()) + 3*y[i] - 1.5
+	}
+	g := make([]float32, sh.Len())
+	for _, c := range []struct {
+		name string
+		f    func(grad []float32) (float64, error)
+	}{
+		{"softmax", func(grad []float32) (float64, error) { return (&Lovasz{}).Loss(x, U8(lab), sh, 1, grad) }},
+		{"hinge", func(grad []float32) (float64, error) { return (&Lovasz{}).BinaryLoss(bx, y, bsh, 1, grad) }},
+		{"softmax-ref", func(grad []float32) (float64, error) { return refLovaszLoss(&Lovasz{}, x, U8(lab), sh, 1, grad) }},
+		{"hinge-ref", func(grad []float32) (float64, error) { return refLovaszBinaryLoss(&Lovasz{}, bx, y, bsh, 1, grad) }},
+	} {
+		for _, bwd := range []bool{false, true} {
+			mode := "forward"
+			if bwd {
+				mode = "fwd+bwd"
+			}
+			b.Run(c.name+"/"+mode, func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					var grad []float32
+					if bwd {
+						grad = g[:len(bx)]
+						if strings.HasPrefix(c.name, "softmax") {
+							grad = g
+						}
+					}
+					if _, err := c.f(grad); err != nil {
 						b.Fatal(err)
 					}
 				}

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"math"
+	"math/bits"
 	"slices"
 
 	"github.com/segloss/segloss/internal/kernels"
@@ -45,93 +46,320 @@ func (l *Lovasz) check(logits []float32, sh Shape, weight float64, grad []float3
 	return nil
 }
 
-// lovaszGrad turns fg, the foreground flags of the sorted errors, into the
-// Lovász gradient g in place: g_k = J_k - J_{k-1}, J_k = 1 - (G -
-// cumsum(fg)_k) / (G + cumsum(1-fg)_k), G = Σ fg.
-func lovaszGrad(g []float64) {
-	var G float64
-	for _, v := range g {
-		G += v
+// The words sorted: SortKey of the error (or, for the hinge, a key of the
+// same order) in the high half, the foreground flag in bit 31 and the
+// element's position in the group below it (groups have fewer than 2^31
+// elements, Lovasz.check).
+const (
+	lovaszFG  = 1 << 31
+	lovaszPos = 1<<31 - 1
+)
+
+// lovaszBuckets is how many buckets of positions the softmax gradient
+// goes back through (softmaxClass), as many as a SortPacked digit has:
+// with 256, each bucket's span outgrows the caches and the pass over the
+// buckets cost more than the fewer store streams saved (profiles here:
+// 1.6 s against 1.0 to 1.2 s of softmaxClass over the same runs).
+const (
+	lovaszBucketBits = 11
+	lovaszBuckets    = 1 << lovaszBucketBits
+)
+
+// lovaszRec is a sorted word and the gradient at its rank.
+type lovaszRec struct {
+	w uint64
+	g float64
+}
+
+// lovaszScratch holds one group's buffers.
+type lovaszScratch struct {
+	w, t []uint64
+	rec  []lovaszRec
+}
+
+// lovaszJ is the Lovász extension's Jaccard term after cf foreground and
+// cb background errors of a group with G foreground ones: J = 1 - (G -
+// cf) / (G + cb); the gradient at a rank is J there less J at the rank
+// before.
+func lovaszJ(G, cf, cb float64) float64 { return 1 - (G-cf)/(G+cb) }
+
+// Which errors the sort needs: past the last foreground error in sorted
+// order J is 1 and every gradient 0, so the background errors below the
+// smallest foreground one (with no foreground, below the largest error)
+// take no part; nor, for the hinge, the errors <= 0 (their part is
+// clipped, and they come last). Dropping them leaves the loss and the
+// gradient bit for bit what the whole sort gives. With a NaN error
+// nothing is dropped.
+
+// softmaxClass returns Σ_k e_k·g_k over the sorted errors e = |fg - p| of
+// one class c and group (m valid pixels: class-0 index base[k] into p,
+// label lab[k]; off = c·S) and, when dp is not nil, adds ∓inv·g_k (the
+// gradient at k's rank by p) into dp at each pixel that takes part.
+// Errors are ordered exactly, as float64: the words sort on their float32
+// roundings (a monotonic map), and each run of equal roundings is then
+// ordered by the float64 errors, stably.
+//
+// The pass in sorted order writes each gradient next to its word into
+// buckets of 2^shift consecutive positions (at most lovaszBuckets of
+// them, so the stores go to few places at a time, as in a radix pass),
+// and the pass over the buckets then reads p and writes dp within one
+// bucket's span: no load or store lands at a random place in the group's
+// arrays. The loss sums in that bucket order.
+func (sc *lovaszScratch) softmaxClass(p []float64, base []int, lab []int32, c int32, off int, dp []float64, inv float64) float64 {
+	m := len(base)
+	lab = lab[:m]
+	err := func(x uint64) float64 { // the error of a word
+		e := p[base[x&lovaszPos]+off]
+		if x&lovaszFG != 0 {
+			e = 1 - e
+		}
+		return e
 	}
+	G := 0
+	lo, hi := math.Inf(1), math.Inf(-1) // the smallest foreground error, the largest error
+	nan := false
+	w := sc.w[:m]
+	for k, b := range base {
+		e := p[b+off]
+		var f uint64
+		if lab[k] == c {
+			e = 1 - e
+			G++
+			f = lovaszFG
+			if e < lo {
+				lo = e
+			}
+		}
+		if e > hi {
+			hi = e
+		}
+		if e != e {
+			nan = true
+		}
+		w[k] = uint64(kernels.SortKey(float32(e)))<<32 | f | uint64(k)
+	}
+	if G == 0 {
+		lo = hi
+	}
+	shift := max(0, bits.Len(uint(m-1))-lovaszBucketBits)
+	var cnt [lovaszBuckets]uint32
+	n := m
+	if !nan {
+		// Keep keys <= top: float32(e) >= float32(lo).
+		top := uint64(kernels.SortKey(float32(lo)))<<32 | (1<<32 - 1)
+		n = 0
+		for _, x := range w {
+			w[n] = x
+			if x <= top {
+				n++
+				cnt[(x&lovaszPos)>>shift]++
+			}
+		}
+	} else {
+		for _, x := range w {
+			cnt[(x&lovaszPos)>>shift]++
+		}
+	}
+	var sum uint32
+	for d, v := range cnt {
+		cnt[d] = sum
+		sum += v
+	}
+	s := kernels.SortPacked(w[:n], sc.t)
+	rec := sc.rec[:n]
+	Gf := float64(G)
 	var cf, cb, prev float64
-	for k, v := range g {
-		cf += v
-		cb += 1 - v
-		j := 1 - (G-cf)/(G+cb)
-		g[k] = j - prev
+	end := 0
+	for k, x := range s {
+		if k == end {
+			// A run of equal float32 roundings starts here: order it by
+			// the float64 errors.
+			end = k + 1
+			for end < len(s) && s[end]>>32 == x>>32 {
+				end++
+			}
+			if end-k > 1 {
+				orderRun(s[k:end], err)
+				x = s[k]
+			}
+		}
+		if x&lovaszFG != 0 {
+			cf++
+		} else {
+			cb++
+		}
+		j := lovaszJ(Gf, cf, cb)
+		b := (x & lovaszPos) >> shift
+		rec[cnt[b]] = lovaszRec{x, j - prev}
+		cnt[b]++
 		prev = j
 	}
-}
-
-// lovaszScratch holds one sort's buffers.
-type lovaszScratch struct {
-	keys, tk []uint32
-	idx, ti  []int32
-	g        []float64
-}
-
-func newLovaszScratch(n int) *lovaszScratch {
-	return &lovaszScratch{make([]uint32, n), make([]uint32, n), make([]int32, n), make([]int32, n), make([]float64, n)}
-}
-
-// extension returns Σ_k f(e_sorted_k)·g_k for errors e (their positive
-// part when hinge) and foreground flags fg, and writes into de[i] the
-// derivative by e_i (g at i's rank, 0 where hinge clips). The errors are
-// float64 and ordered as such, so the order is that of the exact errors
-// of the float32 inputs (a float32 order could swap two errors closer than
-// its rounding, and with them two Lovász weights): the radix sort runs on
-// the float32 roundings (a monotonic map, three passes), and each run of
-// equal roundings is then ordered by the float64 values, stably.
-func (sc *lovaszScratch) extension(e []float64, fg []bool, hinge bool, de []float64) float64 {
-	n := len(e)
-	keys, idx, g := sc.keys[:n], sc.idx[:n], sc.g[:n]
-	for i, v := range e {
-		keys[i], idx[i] = kernels.SortKey(float32(v)), int32(i)
+	var loss float64
+	for _, r := range rec {
+		i := base[r.w&lovaszPos] + off
+		e, d := p[i], r.g*inv
+		if r.w&lovaszFG != 0 {
+			// e = |fg - p|: de/dp is -1 on the class's pixels, +1
+			// elsewhere.
+			e, d = 1-e, -d
+		}
+		loss += e * r.g
+		if dp != nil {
+			dp[i] += d
+		}
 	}
-	kernels.SortDesc(keys, idx, sc.tk[:n], sc.ti[:n])
-	for a := 0; a < n; {
+	return loss
+}
+
+// orderRun orders words of equal float32 roundings by their float64
+// errors err, descending and stably.
+func orderRun(run []uint64, err func(uint64) float64) {
+	if len(run) > 32 {
+		// A long run (many errors within one float32 rounding): a stable
+		// sort, not a quadratic one.
+		slices.SortStableFunc(run, func(x, y uint64) int { return cmp.Compare(err(y), err(x)) })
+		return
+	}
+	for k := 1; k < len(run); k++ {
+		v := run[k]
+		e := err(v)
+		j := k
+		for j > 0 && err(run[j-1]) < e {
+			run[j] = run[j-1]
+			j--
+		}
+		run[j] = v
+	}
+}
+
+// hingeKey maps v = -x·sign (the hinge error is 1 + v, exactly, in
+// float64) to a key whose ascending order is the errors' descending one:
+// SortKey of v with -0 made +0 (both give the error 1) and every NaN
+// first.
+func hingeKey(v float32) uint32 {
+	if v != v {
+		return 0
+	}
+	return kernels.SortKey(v + 0)
+}
+
+// hingeValue inverts hingeKey: the v of a key (NaN for key 0).
+func hingeValue(key uint32) float32 {
+	b := ^key
+	if b&(1<<31) != 0 {
+		b &^= 1 << 31
+	} else {
+		b = ^b
+	}
+	return math.Float32frombits(b)
+}
+
+// hingeTiny bounds the |v| below which two different v can give the same
+// error 1 + v in float64 (beyond 2^-29 the sum is exact).
+const hingeTiny = 0x1p-28
+
+// hinge returns the Lovász hinge of one group (logits x, targets y, the
+// ignore value ign) and, when grad is not nil, adds scale × its gradient
+// into grad (the group's part of it); 0 when every target is ignored.
+// The words sort on the float32 v of each error 1 + v, which
+// orders the float64 errors exactly except that different v below
+// hingeTiny can round to one error; when two such are kept, the runs of
+// equal errors are put back in position order.
+func (sc *lovaszScratch) hinge(x, y []float32, ign float32, grad []float32, scale float64) float64 {
+	y = y[:len(x)]
+	G, m := 0, 0
+	lo, hi := math.Inf(1), math.Inf(-1)
+	nan := false
+	for i, t := range y {
+		if t == ign {
+			continue
+		}
+		m++
+		e := 1 + float64(x[i])
+		if t == 1 {
+			e = 1 - float64(x[i])
+			G++
+			if e < lo {
+				lo = e
+			}
+		}
+		if e > hi {
+			hi = e
+		}
+		if e != e {
+			nan = true
+		}
+	}
+	if m == 0 {
+		return 0 // only ignored pixels: 0, as SMP
+	}
+	if G == 0 {
+		lo = hi
+	}
+	if nan {
+		lo = math.Inf(-1)
+	}
+	w := sc.w[:m]
+	n, tiny := 0, 0
+	for i, t := range y {
+		if t == ign {
+			continue
+		}
+		v, f := x[i], uint64(0)
+		if t == 1 {
+			v, f = -v, lovaszFG
+		}
+		e := 1 + float64(v)
+		w[n] = uint64(hingeKey(v))<<32 | f | uint64(i)
+		if !(e <= 0) && (f != 0 || !(e < lo)) {
+			n++
+			if math.Abs(float64(v)) < hingeTiny {
+				tiny++
+			}
+		}
+	}
+	s := kernels.SortPacked(w[:n], sc.t)
+	if tiny > 1 {
+		orderTiny(s)
+	}
+	Gf := float64(G)
+	var cf, cb, prev, loss float64
+	for _, z := range s {
+		fg := z&lovaszFG != 0
+		if fg {
+			cf++
+		} else {
+			cb++
+		}
+		j := lovaszJ(Gf, cf, cb)
+		g := j - prev
+		prev = j
+		loss += (1 + float64(hingeValue(uint32(z>>32)))) * g
+		if grad != nil {
+			d := g // d(error)/dx = -sign
+			if fg {
+				d = -g
+			}
+			i := z & lovaszPos
+			grad[i] += float32(scale * d)
+		}
+	}
+	return loss
+}
+
+// orderTiny puts each run of equal hinge errors in position order.
+func orderTiny(s []uint64) {
+	err := func(z uint64) float64 { return 1 + float64(hingeValue(uint32(z>>32))) }
+	for a := 0; a < len(s); {
 		b := a + 1
-		for b < n && keys[b] == keys[a] {
+		for b < len(s) && err(s[b]) == err(s[a]) {
 			b++
 		}
-		if b-a > 32 {
-			// A long run (many errors within one float32 rounding):
-			// a stable sort, not a quadratic one.
-			slices.SortStableFunc(idx[a:b], func(x, y int32) int { return cmp.Compare(e[y], e[x]) })
-		} else if b-a > 1 {
-			// Insertion sort, descending, stable: runs are short.
-			for k := a + 1; k < b; k++ {
-				v := idx[k]
-				j := k
-				for j > a && e[idx[j-1]] < e[v] {
-					idx[j] = idx[j-1]
-					j--
-				}
-				idx[j] = v
-			}
+		if b-a > 1 && s[b-1]>>32 != s[a]>>32 {
+			slices.SortFunc(s[a:b], func(x, y uint64) int { return cmp.Compare(x&lovaszPos, y&lovaszPos) })
 		}
 		a = b
 	}
-	for k, i := range idx {
-		g[k] = 0
-		if fg[i] {
-			g[k] = 1
-		}
-	}
-	lovaszGrad(g)
-	var loss float64
-	for k, i := range idx {
-		v := float64(e[i])
-		if hinge {
-			if v <= 0 {
-				de[i] = 0
-				continue
-			}
-		}
-		loss += v * g[k]
-		de[i] = g[k]
-	}
-	return loss
 }
 
 // Loss returns the Lovász-softmax loss of logits (N × C × S) against
@@ -155,11 +383,14 @@ func (l *Lovasz) Loss(logits []float32, labels Labels, sh Shape, weight float64,
 		return 0, err
 	}
 	N, C, S := sh.N, sh.C, sh.S
-	// Probabilities in float64: the errors 1 - p of confident pixels keep
-	// their digits (float32 would leave a few), and the sort sees them.
+	// Probabilities in float64 (from float32 exps, softmax64): the errors
+	// 1 - p of confident pixels keep their digits (float32 quotients would
+	// leave a few), and the sort sees them.
 	p := make([]float64, len(logits))
+	t32 := make([]float32, 2*kernels.BlockSize)
+	t64 := make([]float64, kernels.BlockSize)
 	for n := 0; n < N; n++ {
-		softmax64(p[n*C*S:(n+1)*C*S], logits[n*C*S:(n+1)*C*S], C, S)
+		softmax64(p[n*C*S:(n+1)*C*S], logits[n*C*S:(n+1)*C*S], C, S, t32, t64)
 	}
 	label := func(j int) int32 {
 		if labels.i32 != nil {
@@ -176,10 +407,7 @@ func (l *Lovasz) Loss(logits []float32, labels Labels, sh Shape, weight float64,
 	if l.PerImage {
 		groups, per = N, S
 	}
-	sc := newLovaszScratch(per)
-	e := make([]float64, per)
-	fg := make([]bool, per)
-	de := make([]float64, per)
+	sc := &lovaszScratch{w: make([]uint64, per), t: make([]uint64, per), rec: make([]lovaszRec, per)}
 	base := make([]int, per) // a valid pixel's class-0 index in p: n*C*S + i
 	lab := make([]int32, per)
 	present := make([]bool, C)
@@ -187,15 +415,19 @@ func (l *Lovasz) Loss(logits []float32, labels Labels, sh Shape, weight float64,
 	for gr := 0; gr < groups; gr++ {
 		m := 0
 		clear(present)
+		// Pixel j is pixel i of image n: its class-0 index is n*C*S + i.
+		n0 := gr * per / S
+		img, i := n0*C*S, gr*per-n0*S
 		for j := gr * per; j < (gr+1)*per; j++ {
 			v := label(j)
-			if l.Ignore.set && v == l.Ignore.label {
-				continue
+			if !l.Ignore.set || v != l.Ignore.label {
+				base[m], lab[m] = img+i, v
+				m++
+				present[v] = true
 			}
-			n, i := j/S, j%S
-			base[m], lab[m] = n*C*S+i, v
-			m++
-			present[v] = true
+			if i++; i == S {
+				img, i = img+C*S, 0
+			}
 		}
 		counted := 0
 		for c := range present {
@@ -212,27 +444,7 @@ func (l *Lovasz) Loss(logits []float32, labels Labels, sh Shape, weight float64,
 				continue
 			}
 			off := c * S
-			for k := range m {
-				fg[k] = int(lab[k]) == c
-				e[k] = p[base[k]+off]
-				if fg[k] {
-					e[k] = 1 - e[k]
-				}
-			}
-			sum += sc.extension(e[:m], fg[:m], false, de[:m])
-			if dp == nil {
-				continue
-			}
-			inv := 1 / float64(counted)
-			for k := range m {
-				// e = |fg - p|: de/dp is -1 on the class's pixels, +1
-				// elsewhere.
-				d := de[k] * inv
-				if fg[k] {
-					d = -d
-				}
-				dp[base[k]+off] += d
-			}
+			sum += sc.softmaxClass(p, base[:m], lab[:m], int32(c), off, dp, 1/float64(counted))
 		}
 		total += sum / float64(counted)
 	}
@@ -281,63 +493,68 @@ func (l *Lovasz) BinaryLoss(logits, targets []float32, sh Shape, weight float64,
 	if l.PerImage {
 		groups, per = sh.N, sh.C*sh.S
 	}
-	sc := newLovaszScratch(per)
-	e := make([]float64, per)
-	fg := make([]bool, per)
-	de := make([]float64, per)
-	pix := make([]int, per)
+	sc := &lovaszScratch{w: make([]uint64, per), t: make([]uint64, per)}
 	var total float64
 	scale := weight / float64(groups)
 	for gr := 0; gr < groups; gr++ {
-		m := 0
-		for j := gr * per; j < (gr+1)*per; j++ {
-			if targets[j] == ign {
-				continue
-			}
-			pix[m] = j
-			fg[m] = targets[j] == 1
-			// errors = 1 - x·sign, sign = 2y - 1.
-			sign := -1.0
-			if fg[m] {
-				sign = 1
-			}
-			e[m] = 1 - float64(logits[j])*sign
-			m++
+		var g []float32
+		if grad != nil {
+			g = grad[gr*per : (gr+1)*per]
 		}
-		if m == 0 {
-			continue // only ignored pixels: 0, as SMP
-		}
-		total += sc.extension(e[:m], fg[:m], true, de[:m])
-		if grad == nil {
-			continue
-		}
-		for k, j := range pix[:m] {
-			d := -de[k] // de/dx = -sign
-			if !fg[k] {
-				d = de[k]
-			}
-			grad[j] += float32(scale * d)
-		}
+		v := sc.hinge(logits[gr*per:(gr+1)*per], targets[gr*per:(gr+1)*per], ign, g, scale)
+		total += v
 	}
 	return total / float64(groups), nil
 }
 
-// softmax64 writes into p (C×S) the float64 softmax over the C planes of
-// the logits x of one image.
-func softmax64(p []float64, x []float32, C, S int) {
-	for i := 0; i < S; i++ {
-		m := math.Inf(-1)
-		for c := 0; c < C; c++ {
-			m = max(m, float64(x[c*S+i]))
+// softmax64 writes into p (C×S) the softmax over the C planes of the
+// logits x of one image: exp(x - max) in float32 by the active tier's Exp,
+// block by block (x - max rounded to float32, the rounding put back to
+// first order in float64; math.Exp below -80, where float32 underflows),
+// then their sum and the quotients in float64, so
+// that the errors 1 - p of confident pixels keep their digits (1 - p is
+// the other classes' exps over the sum, each to the float32 exp's
+// accuracy, a few 1e-7 relative; TestSoftmax64). t is scratch of 2·BlockSize float32 and s of BlockSize
+// float64.
+func softmax64(p []float64, x []float32, C, S int, t []float32, s []float64) {
+	for lo := 0; lo < S; lo += kernels.BlockSize {
+		w := min(kernels.BlockSize, S-lo)
+		m, e, sum := t[:w], t[kernels.BlockSize:kernels.BlockSize+w], s[:w]
+		copy(m, x[lo:lo+w])
+		for c := 1; c < C; c++ {
+			for i, v := range x[c*S+lo : c*S+lo+w] {
+				m[i] = max(m[i], v)
+			}
 		}
-		var sum float64
+		clear(sum)
 		for c := 0; c < C; c++ {
-			v := math.Exp(float64(x[c*S+i]) - m)
-			p[c*S+i] = v
-			sum += v
+			xc, pc := x[c*S+lo:c*S+lo+w], p[c*S+lo:c*S+lo+w]
+			for i, v := range xc {
+				e[i] = float32(float64(v) - float64(m[i]))
+			}
+			kernels.Exp(e, e)
+			for i, v := range xc {
+				// x - max is exact in float64 and rounded for the exp:
+				// exp(d) = exp(float32(d))·(1 + r), r the rounding.
+				// (An infinite d has no rounding: its r is NaN.) Below
+				// -80 the float32 exp nears its underflow: math.Exp.
+				d := float64(v) - float64(m[i])
+				q := float64(e[i])
+				if r := d - float64(float32(d)); r == r {
+					q += q * r
+				}
+				if d < -80 {
+					q = math.Exp(d)
+				}
+				pc[i] = q
+				sum[i] += q
+			}
 		}
 		for c := 0; c < C; c++ {
-			p[c*S+i] /= sum
+			pc := p[c*S+lo : c*S+lo+w]
+			for i := range pc {
+				pc[i] /= sum[i]
+			}
 		}
 	}
 }

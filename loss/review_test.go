@@ -169,7 +169,7 @@ func TestLovaszLongTies(t *testing.T) {
 	for k, i := range idx {
 		g[k] = float64(y[i])
 	}
-	lovaszGrad(g)
+	refLovaszGrad(g)
 	var want float64
 	for k, i := range idx {
 		want += max(e[i], 0) * g[k]

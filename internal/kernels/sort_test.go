@@ -77,3 +77,94 @@ func TestSortDesc(t *testing.T) {
 		}
 	}
 }
+
+// TestSortPacked: every length up to 300 and some large ones (past the
+// insertion sort, with passes skipped and not), high halves drawn from
+// few values (long ties), from one digit's range only, from SortKey of
+// floats with NaNs, infinities and zeros of both signs, uniform, and all
+// equal but one (a pass that must not be skipped): the
+// result is the specification slices.SortStableFunc on the high halves,
+// word for word (the low halves hold the input position, so stability is
+// checked too), and the input is a permutation of the result.
+func TestSortPacked(t *testing.T) {
+	r := rand.New(rand.NewPCG(23, 24))
+	lengths := []int{}
+	for n := 0; n <= 300; n++ {
+		lengths = append(lengths, n)
+	}
+	lengths = append(lengths, 2047, 2048, 2049, 70000)
+	var outlier int // the one position kind 6 gives another key
+	kinds := []func() uint32{
+		func() uint32 { return uint32(r.IntN(3)) << 30 },            // few values, top digit only
+		func() uint32 { return uint32(r.IntN(5)) },                  // low digit only
+		func() uint32 { return uint32(r.IntN(4))<<11 | 0xABC00000 }, // middle digit only
+		func() uint32 { return r.Uint32() },
+		func() uint32 { return 7 }, // every pass skipped
+		func() uint32 {
+			switch r.IntN(6) {
+			case 0:
+				return SortKey(float32(math.NaN()))
+			case 1:
+				return SortKey(float32(math.Inf(1 - 2*r.IntN(2))))
+			case 2:
+				return SortKey(float32(math.Copysign(0, float64(1-2*r.IntN(2)))))
+			}
+			return SortKey(r.Float32())
+		},
+		func() uint32 { // one word unlike the others, in one digit or more
+			outlier--
+			if outlier == -1 {
+				return 0x12345678 ^ []uint32{1 << 3, 1 << 13, 1 << 25, 0xffffffff}[r.IntN(4)]
+			}
+			return 0x12345678
+		},
+	}
+	for _, n := range lengths {
+		for ki, key := range kinds {
+			a := make([]uint64, n)
+			outlier = r.IntN(n + 1)
+			for i := range a {
+				// A flag in bit 31, the position below it.
+				a[i] = uint64(key())<<32 | uint64(r.IntN(2))<<31 | uint64(i)
+			}
+			want := slices.Clone(a)
+			slices.SortStableFunc(want, func(x, y uint64) int { return cmpU32(uint32(x>>32), uint32(y>>32)) })
+			tmp := make([]uint64, n+r.IntN(3))
+			got := SortPacked(a, tmp)
+			if len(got) != n {
+				t.Fatalf("n %d kind %d: %d words back", n, ki, len(got))
+			}
+			if !slices.Equal(got, want) {
+				t.Fatalf("n %d kind %d: not the stable order", n, ki)
+			}
+			if n > 0 && &got[0] != &a[0] && &got[0] != &tmp[0] {
+				t.Fatalf("n %d kind %d: result in neither buffer", n, ki)
+			}
+		}
+	}
+}
+
+func cmpU32(x, y uint32) int {
+	switch {
+	case x < y:
+		return -1
+	case x > y:
+		return 1
+	}
+	return 0
+}
+
+// TestSortPackedAllocs: SortPacked allocates nothing.
+func TestSortPackedAllocs(t *testing.T) {
+	r := rand.New(rand.NewPCG(25, 26))
+	a := make([]uint64, 5000)
+	tmp := make([]uint64, len(a))
+	if n := testing.AllocsPerRun(10, func() {
+		for i := range a {
+			a[i] = r.Uint64()
+		}
+		SortPacked(a, tmp)
+	}); n != 0 {
+		t.Errorf("%v allocations", n)
+	}
+}
