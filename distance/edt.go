@@ -7,6 +7,7 @@ import (
 	"math/bits"
 	"runtime"
 	"sync"
+	"sync/atomic"
 
 	"github.com/segloss/segloss/internal/kernels"
 )
@@ -172,6 +173,34 @@ func parallel(units, w int, f func(lo, hi, worker int)) {
 	wg.Wait()
 }
 
+// parallelChunks runs f over [0, units) on w goroutines that take chunks
+// of at least chunk units in turn (about eight per worker, so that uneven
+// work evens out); each unit's result does not depend on which worker ran
+// it.
+func parallelChunks(units, w, chunk int, f func(lo, hi, worker int)) {
+	if w <= 1 || units <= chunk {
+		f(0, units, 0)
+		return
+	}
+	size := (max(chunk, units/(8*w)) + chunk - 1) / chunk * chunk
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for k := 0; k < w; k++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				lo := int(next.Add(int64(size))) - size
+				if lo >= units {
+					return
+				}
+				f(lo, min(units, lo+size), k)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
 // EDT writes into dst, for each voxel of mask (nonzero: object), the
 // Euclidean distance to the nearest zero (background) voxel, in the units
 // of opt.Spacing; background voxels get 0. This is
@@ -276,6 +305,8 @@ type tileScratch struct {
 	t          []float32
 	sc         *kernels.EDTScratch
 	rows, cols []uint64 // the tile's object voxels: rows[t] bit lane, cols[lane·nb + t/64] bit t%64
+	cur        int      // the group of tiles whose bits rows holds, -1 for none
+	anys       [group]uint64
 }
 
 // grow returns s with length n, reallocated (not cleared) when too short.
@@ -299,11 +330,15 @@ func (p *passScratch) passes(dst []float32, mask []uint8, shape []int, sp []floa
 			sq[k] = float32(math.Inf(1))
 		}
 	}
-	parallel(lines, opt.workers(lines), func(lo, hi, _ int) {
+	// first runs the first pass over the lines [lo, hi).
+	first := func(lo, hi int) {
 		for l := lo; l < hi; l++ {
 			kernels.EDTBinaryLine(dst[l*last:(l+1)*last], mask[l*last:(l+1)*last], sq)
 		}
-	})
+	}
+	if rank == 1 || rank-2 <= stop {
+		parallelChunks(lines, opt.workers(lines), 64, func(lo, hi, _ int) { first(lo, hi) })
+	}
 	if rank == 1 {
 		if !squared && stop < 0 {
 			for i, v := range dst {
@@ -332,95 +367,128 @@ func (p *passScratch) passes(dst []float32, mask []uint8, shape []int, sp []floa
 		if sc.sc == nil {
 			sc.sc = &kernels.EDTScratch{}
 		}
+		sc.cur = -1
 	}
 	stride := last
 	for a := rank - 2; a > stop; a-- {
-		na := shape[a]
-		outer := len(mask) / (stride * na)
-		blocks := (stride + tile - 1) / tile
-		sqrt := a == 0 && !squared
-		s := sp[a]
-		units := outer * blocks
-		pt := tilePitch(stride)                // this axis's row pitch in the tile
-		nb := (na + 63) / 64                   // words of a lane's bits
-		groups := (blocks + group - 1) / group // per o
-		parallel(units, min(w, units), func(lo, hi, k int) {
-			sc := scr[k]
-			cur := -1 // the group whose bits are in sc.rows
-			var anys [group]uint64
-			for u := lo; u < hi; u++ {
-				o, b := u/blocks, u%blocks
-				i0 := b * tile
-				width := min(tile, stride-i0)
-				base := o*stride*na + i0
-				// rows[t] has a bit per object voxel of row t of the tile
-				// (the zeros of every pass are the mask's zeros), found
-				// for the group of tiles at once (the rows of the mask,
-				// group·64 bytes, read whole: a few misses in flight
-				// instead of one), and the rows with one are copied whole
-				// into the tile, sc.t[t*pt:][:width] (independent loads,
-				// many misses in flight): their lines are transformed in
-				// place in the tile, not in the volume, whose power-of-two
-				// strides alias in the caches. Only the lanes' runs of
-				// object voxels are transformed (their zero ends are not
-				// read), and only the rows copied in are copied back: the
-				// others are background, zeros.
-				g, gi := o*groups+b/group, b%group
-				if g != cur {
-					cur = g
-					g0 := b - gi // the group's first tile
-					n := min(group, blocks-g0)
-					gbase := o*stride*na + g0*tile
-					gw := min(n*tile, stride-g0*tile)
-					anys = [group]uint64{}
-					for t := 0; t < na; t++ {
-						row := mask[gbase+t*stride:][:gw]
-						for i := 0; i < n; i++ {
-							r := nonzeroBits(row[i*tile:])
-							sc.rows[i*nb*64+t] = r
-							anys[i] |= r
-						}
+		ax := axisPass{dst: dst, mask: mask, na: shape[a], stride: stride, s: sp[a], sqrt: a == 0 && !squared}
+		ax.blocks = (stride + tile - 1) / tile
+		ax.groups = (ax.blocks + group - 1) / group
+		outer := len(mask) / (stride * ax.na)
+		if a == rank-2 && outer >= 4*w {
+			// Slabs of the second axis (planes of a volume): each slab's
+			// first pass just before its tiles, which read it while it is
+			// still in the caches.
+			parallelChunks(outer, w, 1, func(lo, hi, k int) {
+				sc := &scr[k]
+				for o := lo; o < hi; o++ {
+					first(o*ax.na, (o+1)*ax.na)
+					for b := 0; b < ax.blocks; b++ {
+						ax.tile(o, b, sc)
 					}
 				}
-				any := anys[gi]
-				if any == 0 {
-					continue
-				}
-				rows := sc.rows[gi*nb*64:][:nb*64]
-				for t, r := range rows[:na] {
-					if r != 0 {
-						copy(sc.t[t*pt:t*pt+width], dst[base+t*stride:][:width])
-					}
-				}
-				clear(rows[na:])
-				cols := sc.cols[:nb*width]
-				for bl := 0; bl < nb; bl++ {
-					blk := *(*[64]uint64)(rows[bl*64:])
-					transpose64(&blk)
-					for lane, c := range blk[:width] {
-						cols[lane*nb+bl] = c
-					}
-				}
-				for ; any != 0; any &= any - 1 {
-					lane := bits.TrailingZeros64(any)
-					col := cols[lane*nb : (lane+1)*nb]
-					for q := 0; ; {
-						q0, q1 := nextRun(col, q, na)
-						if q0 >= na {
-							break
-						}
-						kernels.EDTEnvelopeRun(sc.t[lane:], pt, sc.t[lane:], pt, na, q0, q1, s, sqrt, sc.sc)
-						q = q1
-					}
-				}
-				for t, r := range rows[:na] {
-					if r != 0 {
-						copy(dst[base+t*stride:][:width], sc.t[t*pt:t*pt+width])
-					}
-				}
+			})
+		} else {
+			if a == rank-2 {
+				parallelChunks(lines, opt.workers(lines), 64, func(lo, hi, _ int) { first(lo, hi) })
 			}
-		})
-		stride *= na
+			units := outer * ax.blocks
+			parallelChunks(units, min(w, units), group, func(lo, hi, k int) {
+				sc := &scr[k]
+				for u := lo; u < hi; u++ {
+					ax.tile(u/ax.blocks, u%ax.blocks, sc)
+				}
+			})
+		}
+		for k := range scr {
+			scr[k].cur = -1
+		}
+		stride *= ax.na
+	}
+}
+
+// axisPass is one strided pass: the lines of axis a, na voxels stride
+// apart, in tiles of up to tile neighbouring lines.
+type axisPass struct {
+	dst            []float32
+	mask           []uint8
+	na, stride     int
+	blocks, groups int // tiles per slab of the axis, groups of tiles per slab
+	s              float64
+	sqrt           bool
+}
+
+// tile transforms the lines of tile b of slab o (the voxels o·stride·na +
+// b·tile + [0, width) + t·stride).
+func (ax *axisPass) tile(o, b int, sc *tileScratch) {
+	dst, mask, na, stride := ax.dst, ax.mask, ax.na, ax.stride
+	pt := tilePitch(stride) // this axis's row pitch in the tile
+	nb := (na + 63) / 64    // words of a lane's bits
+	i0 := b * tile
+	width := min(tile, stride-i0)
+	base := o*stride*na + i0
+	// rows[t] has a bit per object voxel of row t of the tile (the zeros
+	// of every pass are the mask's zeros), found for the group of tiles at
+	// once (the rows of the mask, group·64 bytes, read whole: a few misses
+	// in flight instead of one), and the rows with one are copied whole
+	// into the tile, sc.t[t*pt:][:width] (independent loads, many misses
+	// in flight): their lines are transformed in place in the tile, not in
+	// the volume, whose power-of-two strides alias in the caches. Only the
+	// lanes' runs of object voxels are transformed (their zero ends are
+	// not read), and only the rows copied in are copied back: the others
+	// are background, zeros.
+	g, gi := o*ax.groups+b/group, b%group
+	if g != sc.cur {
+		sc.cur = g
+		g0 := b - gi // the group's first tile
+		n := min(group, ax.blocks-g0)
+		gbase := o*stride*na + g0*tile
+		gw := min(n*tile, stride-g0*tile)
+		sc.anys = [group]uint64{}
+		for t := 0; t < na; t++ {
+			row := mask[gbase+t*stride:][:gw]
+			for i := 0; i < n; i++ {
+				r := nonzeroBits(row[i*tile:])
+				sc.rows[i*nb*64+t] = r
+				sc.anys[i] |= r
+			}
+		}
+	}
+	any := sc.anys[gi]
+	if any == 0 {
+		return
+	}
+	rows := sc.rows[gi*nb*64:][:nb*64]
+	for t, r := range rows[:na] {
+		if r != 0 {
+			copy(sc.t[t*pt:t*pt+width], dst[base+t*stride:][:width])
+		}
+	}
+	clear(rows[na:])
+	cols := sc.cols[:nb*width]
+	for bl := 0; bl < nb; bl++ {
+		blk := *(*[64]uint64)(rows[bl*64:])
+		transpose64(&blk)
+		for lane, c := range blk[:width] {
+			cols[lane*nb+bl] = c
+		}
+	}
+	for ; any != 0; any &= any - 1 {
+		lane := bits.TrailingZeros64(any)
+		col := cols[lane*nb : (lane+1)*nb]
+		for q := 0; ; {
+			q0, q1 := nextRun(col, q, na)
+			if q0 >= na {
+				break
+			}
+			kernels.EDTEnvelopeRun(sc.t[lane:], pt, sc.t[lane:], pt, na, q0, q1, ax.s, ax.sqrt, sc.sc)
+			q = q1
+		}
+	}
+	for t, r := range rows[:na] {
+		if r != 0 {
+			copy(dst[base+t*stride:][:width], sc.t[t*pt:t*pt+width])
+		}
 	}
 }
 

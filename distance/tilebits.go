@@ -15,6 +15,24 @@ import (
 // nonzeroBits returns bit l set where row[l] != 0, for the first 64 bytes
 // of row at most.
 func nonzeroBits(row []uint8) uint64 {
+	if len(row) >= 64 {
+		// A whole tile row: eight words, most often all zero.
+		r := (*[64]uint8)(row)
+		var w [8]uint64
+		var or uint64
+		for i := range w {
+			w[i] = binary.LittleEndian.Uint64(r[8*i:])
+			or |= w[i]
+		}
+		if or == 0 {
+			return 0
+		}
+		var m uint64
+		for i, x := range w {
+			m |= byteBits(x) << (8 * i)
+		}
+		return m
+	}
 	var m uint64
 	l := 0
 	for ; l+8 <= len(row) && l < 64; l += 8 {
@@ -22,10 +40,7 @@ func nonzeroBits(row []uint8) uint64 {
 		if w == 0 { // background, the common word
 			continue
 		}
-		// Bit 7 of each byte: set when the byte is nonzero.
-		t := ((w & 0x7f7f7f7f7f7f7f7f) + 0x7f7f7f7f7f7f7f7f | w) & 0x8080808080808080
-		// The eight bits 7, 15, ..., 63 to bits 56..63, then down.
-		m |= (t >> 7 * 0x0102040810204080 >> 56) << l
+		m |= byteBits(w) << l
 	}
 	for ; l < len(row) && l < 64; l++ {
 		if row[l] != 0 {
@@ -33,6 +48,14 @@ func nonzeroBits(row []uint8) uint64 {
 		}
 	}
 	return m
+}
+
+// byteBits returns bit i set where byte i of w is nonzero.
+func byteBits(w uint64) uint64 {
+	// Bit 7 of each byte: set when the byte is nonzero.
+	t := ((w & 0x7f7f7f7f7f7f7f7f) + 0x7f7f7f7f7f7f7f7f | w) & 0x8080808080808080
+	// The eight bits 7, 15, ..., 63 to bits 56..63, then down.
+	return t >> 7 * 0x0102040810204080 >> 56
 }
 
 // nonzeroFloats returns bit l set where row[l] != 0 (-0 is zero), for the
