@@ -400,10 +400,10 @@ func TestWeightsZeroAllocs(t *testing.T) {
 			}
 			b.Workers = 2
 			b.BackwardWeighted(&ws, x, y, w, sh, g)
-			if a := testing.AllocsPerRun(5, func() { b.BackwardWeighted(&ws, x, y, w, sh, g) }); a != 0 {
+			if a := testing.AllocsPerRun(allocRuns(), func() { b.BackwardWeighted(&ws, x, y, w, sh, g) }); a != 0 {
 				t.Errorf("%v %s BackwardWeighted: %v allocs/op", sh, name, a)
 			}
-			if a := testing.AllocsPerRun(5, func() { b.ForwardWeighted(&ws, x, y, w, sh) }); a != 0 {
+			if a := testing.AllocsPerRun(allocRuns(), func() { b.ForwardWeighted(&ws, x, y, w, sh) }); a != 0 {
 				t.Errorf("%v %s ForwardWeighted: %v allocs/op", sh, name, a)
 			}
 		}
