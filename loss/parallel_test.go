@@ -55,6 +55,9 @@ func TestWorkersBitIdentical(t *testing.T) {
 	eachTierLong(t, func(t *testing.T) {
 		mcs, bns := mcCases(sh.C), bnCases(sh.C)
 		for _, name := range slices.Sorted(maps.Keys(mcs)) {
+			if testing.Short() && !shortCases[name] {
+				continue // race, arm64 under emulation: the cases with every term
+			}
 			m := *mcs[name]
 			m.Ignore = Ignore(255)
 			var ws Workspace
@@ -85,6 +88,9 @@ func TestWorkersBitIdentical(t *testing.T) {
 			ws.Close()
 		}
 		for _, name := range slices.Sorted(maps.Keys(bns)) {
+			if testing.Short() && !shortCases[name] {
+				continue
+			}
 			b := *bns[name]
 			var ws Workspace
 			ref := make([]float32, sh.Len())
@@ -184,13 +190,20 @@ func TestShardMerge(t *testing.T) {
 	x, lab, y := bigCase(r, sh)
 	eachTierLong(t, func(t *testing.T) {
 		mcs, bns := mcCases(sh.C), bnCases(sh.C)
-		for k := 1; k <= 5; k++ {
+		kmax := 5
+		if testing.Short() { // race, arm64 under emulation
+			kmax = 3
+		}
+		for k := 1; k <= kmax; k++ {
 			for pi, parts := range shardings(sh.N, sh.S, k) {
 				var shards []shard
 				for _, p := range parts {
 					shards = append(shards, cut(sh, x, lab, y, p[0], p[1], p[2], p[3]))
 				}
 				for _, name := range slices.Sorted(maps.Keys(mcs)) {
+					if testing.Short() && !shortCases[name] {
+						continue
+					}
 					m := *mcs[name]
 					m.Ignore = Ignore(255)
 					t.Run(fmt.Sprintf("%s/k=%d/%d", name, k, pi), func(t *testing.T) {
@@ -232,6 +245,9 @@ func TestShardMerge(t *testing.T) {
 					})
 				}
 				for _, name := range slices.Sorted(maps.Keys(bns)) {
+					if testing.Short() && !shortCases[name] {
+						continue
+					}
 					b := *bns[name]
 					t.Run(fmt.Sprintf("binary_%s/k=%d/%d", name, k, pi), func(t *testing.T) {
 						var ws Workspace
