@@ -245,16 +245,23 @@ func testSoftmax[L Label](t *testing.T, tr *tier, ign int32) {
 	}
 }
 
+// Under -short (race, arm64 under emulation, where each took 44 s) the
+// uint8 test ignores a label outside the classes and the int32 one a
+// class's label: one of each kind, not both for both.
 func TestSoftmaxTiersU8(t *testing.T) {
 	forTiers(t, func(t *testing.T, tr *tier) {
 		testSoftmax[uint8](t, tr, 255)
-		testSoftmax[uint8](t, tr, 0)
+		if !testing.Short() {
+			testSoftmax[uint8](t, tr, 0)
+		}
 	})
 }
 
 func TestSoftmaxTiersI32(t *testing.T) {
 	forTiers(t, func(t *testing.T, tr *tier) {
-		testSoftmax[int32](t, tr, -100)
+		if !testing.Short() {
+			testSoftmax[int32](t, tr, -100)
+		}
 		testSoftmax[int32](t, tr, 1)
 	})
 }
