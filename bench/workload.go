@@ -248,11 +248,11 @@ var losses = []lossDef{
 	}},
 	{name: "mcc", extra: true, multiclass: func(*workload) *loss.Multiclass { return &loss.Multiclass{Terms: one(loss.MCC())} }},
 	{name: "lovasz-softmax", extra: true, custom: func(w *workload, grad []float32) (float64, error) {
-		return (&loss.Lovasz{}).Loss(w.logits, w.labels(), w.shape, 1, grad)
+		return (&loss.Lovasz{}).LossWith(&benchWS, w.logits, w.labels(), w.shape, 1, grad)
 	}},
 	{name: "binary-mcc", binary: true, extra: true, binaryLoss: func(*workload) *loss.Binary { return &loss.Binary{Terms: one(loss.MCC())} }},
 	{name: "binary-lovasz-hinge", binary: true, extra: true, custom: func(w *workload, grad []float32) (float64, error) {
-		return (&loss.Lovasz{}).BinaryLoss(w.blogits, w.targets, w.bshape, 1, grad)
+		return (&loss.Lovasz{}).BinaryLossWith(&benchWS, w.blogits, w.targets, w.bshape, 1, grad)
 	}},
 	// Probability inputs and soft labels (-extra): MONAI's DiceLoss with
 	// sigmoid=False, torch's binary_cross_entropy, and MONAI's soft_label

@@ -78,7 +78,15 @@ func checkDistArgs(logits []float32, sh Shape, weight float64, grad []float32, i
 		return fmt.Errorf("%w: weight %v, want a finite value", ErrOption, weight)
 	}
 	if grad != nil {
-		return checkAlias(grad, "grad", append([][]float32{logits}, ins...)...)
+		// the inputs in an array on the stack (an append allocated: one
+		// allocation per call of Lovasz.BinaryLossWith)
+		var all [4][]float32
+		all[0] = logits
+		if len(ins) > len(all)-1 {
+			return checkAlias(grad, "grad", append([][]float32{logits}, ins...)...)
+		}
+		n := copy(all[1:], ins)
+		return checkAlias(grad, "grad", all[:1+n]...)
 	}
 	return nil
 }

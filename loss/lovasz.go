@@ -362,18 +362,47 @@ func orderTiny(s []uint64) {
 	}
 }
 
+// lovaszBufs are the scratch buffers of a Lovász call: fresh ones for Loss
+// and BinaryLoss, a Workspace's for LossWith and BinaryLossWith.
+type lovaszBufs struct {
+	p, dp, t64 []float64
+	t32        []float32
+	sc         lovaszScratch
+	base       []int
+	lab        []int32
+	present    []bool
+}
+
 // Loss returns the Lovász-softmax loss of logits (N × C × S) against
 // class-index labels and, when grad is not nil, adds weight × its gradient
 // by the logits into grad. Labels outside [0, C) that are not ignored are
 // an error. A batch (or image) with no class to count has loss 0, as in
-// SMP. It allocates scratch of the logits' size.
+// SMP. It allocates scratch of the logits' size (LossWith keeps it in a
+// Workspace).
 func (l *Lovasz) Loss(logits []float32, labels Labels, sh Shape, weight float64, grad []float32) (float64, error) {
+	var b lovaszBufs
+	return l.loss(&b, logits, labels, sh, weight, grad)
+}
+
+// LossWith is Loss with its scratch in ws (grown on the first call, reused
+// after: no allocation once grown). A nil ws is ErrOption, a ws another
+// call is using ErrBusy.
+func (l *Lovasz) LossWith(ws *Workspace, logits []float32, labels Labels, sh Shape, weight float64, grad []float32) (float64, error) {
+	w, err := ws.acquire()
+	if err != nil {
+		return 0, err
+	}
+	defer w.release()
+	return l.loss(&w.lovasz, logits, labels, sh, weight, grad)
+}
+
+func (l *Lovasz) loss(bf *lovaszBufs, logits []float32, labels Labels, sh Shape, weight float64, grad []float32) (float64, error) {
 	if err := l.check(logits, sh, weight, grad, sh.N*sh.S); err != nil {
 		return 0, err
 	}
 	if err := rangeErr(weight, "the Lovász weight"); grad != nil && err != nil {
 		// Each gradient element is at most |weight|: the value alone.
-		v, _ := l.Loss(logits, labels, sh, 0, nil)
+		v, _ := l.loss(bf, logits, labels, sh, 0, nil)
 		return v, err
 	}
 	if labels.Len() != sh.N*sh.S {
@@ -386,9 +415,10 @@ func (l *Lovasz) Loss(logits []float32, labels Labels, sh Shape, weight float64,
 	// Probabilities in float64 (from float32 exps, softmax64): the errors
 	// 1 - p of confident pixels keep their digits (float32 quotients would
 	// leave a few), and the sort sees them.
-	p := make([]float64, len(logits))
-	t32 := make([]float32, 2*kernels.BlockSize)
-	t64 := make([]float64, kernels.BlockSize)
+	bf.p = grow(bf.p, len(logits))
+	bf.t32 = grow(bf.t32, 2*kernels.BlockSize)
+	bf.t64 = grow(bf.t64, kernels.BlockSize)
+	p, t32, t64 := bf.p, bf.t32, bf.t64
 	for n := 0; n < N; n++ {
 		softmax64(p[n*C*S:(n+1)*C*S], logits[n*C*S:(n+1)*C*S], C, S, t32, t64)
 	}
@@ -401,16 +431,19 @@ func (l *Lovasz) Loss(logits []float32, labels Labels, sh Shape, weight float64,
 	// dp accumulates dL/dp of each group's class mean (before 1/groups).
 	var dp []float64
 	if grad != nil {
-		dp = make([]float64, len(logits))
+		bf.dp = grow(bf.dp, len(logits))
+		dp = bf.dp
+		clear(dp)
 	}
 	groups, per := 1, N*S
 	if l.PerImage {
 		groups, per = N, S
 	}
-	sc := &lovaszScratch{w: make([]uint64, per), t: make([]uint64, per), rec: make([]lovaszRec, per)}
-	base := make([]int, per) // a valid pixel's class-0 index in p: n*C*S + i
-	lab := make([]int32, per)
-	present := make([]bool, C)
+	sc := &bf.sc
+	sc.w, sc.t, sc.rec = grow(sc.w, per), grow(sc.t, per), grow(sc.rec, per)
+	bf.base, bf.lab, bf.present = grow(bf.base, per), grow(bf.lab, per), grow(bf.present, C)
+	base := bf.base // a valid pixel's class-0 index in p: n*C*S + i
+	lab, present := bf.lab, bf.present
 	var total float64
 	for gr := 0; gr < groups; gr++ {
 		m := 0
@@ -465,8 +498,25 @@ func (l *Lovasz) Loss(logits []float32, labels Labels, sh Shape, weight float64,
 // channel its own binary problem, as SMP's binary mode flattens them)
 // against 0/1 targets, and when grad is not nil adds weight × its gradient
 // into grad. Targets equal to the ignore value take no part; other targets
-// must be 0 or 1.
+// must be 0 or 1. It allocates scratch of two words per element
+// (BinaryLossWith keeps it in a Workspace).
 func (l *Lovasz) BinaryLoss(logits, targets []float32, sh Shape, weight float64, grad []float32) (float64, error) {
+	var b lovaszBufs
+	return l.binaryLoss(&b, logits, targets, sh, weight, grad)
+}
+
+// BinaryLossWith is BinaryLoss with its scratch in ws (no allocation once
+// grown). A nil ws is ErrOption, a ws another call is using ErrBusy.
+func (l *Lovasz) BinaryLossWith(ws *Workspace, logits, targets []float32, sh Shape, weight float64, grad []float32) (float64, error) {
+	w, err := ws.acquire()
+	if err != nil {
+		return 0, err
+	}
+	defer w.release()
+	return l.binaryLoss(&w.lovasz, logits, targets, sh, weight, grad)
+}
+
+func (l *Lovasz) binaryLoss(bf *lovaszBufs, logits, targets []float32, sh Shape, weight float64, grad []float32) (float64, error) {
 	if err := l.check(logits, sh, weight, grad, sh.Len(), targets); err != nil {
 		return 0, err
 	}
@@ -474,7 +524,7 @@ func (l *Lovasz) BinaryLoss(logits, targets []float32, sh Shape, weight float64,
 		return 0, fmt.Errorf("%w: ignore value %d is not a float32 target", ErrOption, l.Ignore.v)
 	}
 	if err := rangeErr(weight, "the Lovász weight"); grad != nil && err != nil {
-		v, _ := l.BinaryLoss(logits, targets, sh, 0, nil)
+		v, _ := l.binaryLoss(bf, logits, targets, sh, 0, nil)
 		return v, err
 	}
 	if len(targets) != sh.Len() {
@@ -493,7 +543,8 @@ func (l *Lovasz) BinaryLoss(logits, targets []float32, sh Shape, weight float64,
 	if l.PerImage {
 		groups, per = sh.N, sh.C*sh.S
 	}
-	sc := &lovaszScratch{w: make([]uint64, per), t: make([]uint64, per)}
+	sc := &bf.sc
+	sc.w, sc.t = grow(sc.w, per), grow(sc.t, per)
 	var total float64
 	scale := weight / float64(groups)
 	for gr := 0; gr < groups; gr++ {

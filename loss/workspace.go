@@ -67,6 +67,8 @@ type workspace struct {
 	mc mcPlan
 	bn bnPlan
 
+	lovasz lovaszBufs // Lovasz.LossWith, BinaryLossWith
+
 	// The statistics of a Forward or Backward call.
 	st  Stats
 	blk kernels.SoftmaxSums[float32] // one block, C each (Pixelwise)
