@@ -276,6 +276,30 @@ func ExampleLovasz() {
 	// 0.2927 [-0.0029 0.0350 0.1250 0.0029 -0.0350 -0.1250]
 }
 
+// The Lovász-softmax loss on a Workspace, as a training loop calls it:
+// the scratch (about two float64 per logit) is grown by the first call
+// and reused after, so later calls allocate nothing.
+func ExampleLovasz_LossWith() {
+	var ws loss.Workspace
+	defer ws.Close()
+	logits := []float32{2, -1, 0.5, -2, 1, 0.5}
+	labels := loss.I32([]int32{0, 1, 1})
+	sh := loss.NewShape(1, 2, 3)
+	grad := make([]float32, sh.Len())
+	for step := 0; step < 2; step++ {
+		clear(grad) // the loss adds weight × its gradient into grad
+		v, err := (&loss.Lovasz{}).LossWith(&ws, logits, labels, sh, 1, grad)
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		fmt.Printf("%.4f %.4f\n", v, grad)
+	}
+	// Output:
+	// 0.2927 [-0.0029 0.0350 0.1250 0.0029 -0.0350 -0.1250]
+	// 0.2927 [-0.0029 0.0350 0.1250 0.0029 -0.0350 -0.1250]
+}
+
 // U-Net's border-weighted cross entropy: a weight per pixel (here by hand;
 // distance.WeightMap computes the paper's map from instance labels),
 // averaged by the weights, torch's (w * ce_none).sum() / w.sum(). A zero
