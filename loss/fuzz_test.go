@@ -1322,8 +1322,13 @@ func fzCentral(t *testing.T, c *fzCase, tier string, f func([]float64) float64, 
 	// picked up that noise, 2e-5 relative, on an input the fuzzer found):
 	// the library's gradient is then compared with the analytic reference
 	// alone (fzCompareGradient), and this input is logged, not failed.
+	// The reference must agree within half the tolerance, as gcond above:
+	// a reference that used up nearly all of it left the kernel's float32
+	// rounding no room (seed 11a3c8cf99ad2c1a: a gradient of 1.6e-11, the
+	// reference 0.995 of the tolerance off the differences, the kernel,
+	// 1.7e-8 relative from the reference, 1.007 of it).
 	for i := range x {
-		if d := math.Abs(ref.grad[i] - num[i]); !(d <= tol) {
+		if d := math.Abs(ref.grad[i] - num[i]); !(d <= tol/2) {
 			t.Logf("%v [%s]: reference grad[%d] = %g, central difference %g (|diff| %g > %g): differences not used", c, tier, i, ref.grad[i], num[i], d, tol)
 			return
 		}
