@@ -76,21 +76,7 @@ func softTargetStats(t *Tier) {
 		"8*16*C floats. It returns the largest bits, as uint32, of the targets (kernels.BitsOK).")
 	a, py := t.softArgs()
 	// per-class accumulators after the e and g vectors: class c at scr + 2*C*W + c*6*W
-	accs := GP64()
-	MOVQ(a.C, accs)
-	SHLQ(U8(uint8(log2(t.W())+1)), accs)
-	ADDQ(a.scr, accs)
-	{
-		p := GP64()
-		MOVQ(accs, p)
-		z := t.V()
-		VXORPS(z, z, z)
-		t.classLoop(a.C, []classPtr{{p, U32(6 * t.W())}}, false, func(VecVirtual) {
-			for i := 0; i < 6; i++ {
-				VMOVUPS(z, Mem{Base: p, Disp: i * t.W()})
-			}
-		})
-	}
+	accs := t.classAccs(a, 2, 6)
 	sc := t.newAccs(2) // CE, bits
 	for _, s := range sc {
 		s.zero()

@@ -308,21 +308,7 @@ func softmaxStats(t *Tier, u8 bool) {
 	a := t.softmaxSetup(elem)
 	ppw := t.pixWSetup()
 	// per-class accumulators after the e vectors: class c at scr + C*W + c*4*W
-	accs := GP64()
-	MOVQ(a.C, accs)
-	SHLQ(U8(uint8(log2(t.W()))), accs)
-	ADDQ(a.scr, accs)
-	{
-		p := GP64()
-		MOVQ(accs, p)
-		z := t.V()
-		VXORPS(z, z, z)
-		t.classLoop(a.C, []classPtr{{p, U32(4 * t.W())}}, false, func(VecVirtual) {
-			for i := 0; i < 4; i++ {
-				VMOVUPS(z, Mem{Base: p, Disp: i * t.W()})
-			}
-		})
-	}
+	accs := t.classAccs(a, 1, 4)
 	sc := t.newAccs(4) // CE, W, Focal, Valid
 	for _, s := range sc {
 		s.zero()
@@ -995,4 +981,24 @@ func softmaxGradKernel(t *Tier, u8, focal, fused bool) {
 		}
 		end()
 	}
+}
+
+// classAccs returns the address of the per-class lane accumulators of a
+// statistics kernel, after skip vectors of C in the scratch (class c at
+// scr + skip*C*W + c*n*W), and zeroes their n vectors per class.
+func (t *Tier) classAccs(a softmaxArgs, skip, n int) GPVirtual {
+	accs := GP64()
+	MOVQ(a.C, accs)
+	SHLQ(U8(uint8(log2(t.W()*skip))), accs)
+	ADDQ(a.scr, accs)
+	p := GP64()
+	MOVQ(accs, p)
+	z := t.V()
+	VXORPS(z, z, z)
+	t.classLoop(a.C, []classPtr{{p, U32(n * t.W())}}, false, func(VecVirtual) {
+		for i := 0; i < n; i++ {
+			VMOVUPS(z, Mem{Base: p, Disp: i * t.W()})
+		}
+	})
+	return accs
 }
