@@ -405,7 +405,7 @@ func checkProbs(x []float32) error {
 	}
 	for i, v := range x {
 		if v < 0 || v > 1 {
-			return fmt.Errorf("%w: input %v at index %d, want a probability in [0, 1] (Binary.Activation is NoActivation)", ErrLabel, v, i)
+			return fmt.Errorf("%w: input %v at index %d, want a probability in [0, 1] (the Activation is NoActivation)", ErrLabel, v, i)
 		}
 	}
 	return nil

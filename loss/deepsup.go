@@ -303,6 +303,16 @@ func (d *DeepSupervision) Backward(ws *Workspace, logits [][]float32, out [][]in
 			return 0, fmt.Errorf("level %d: %w", k, err)
 		}
 	}
+	if grads != nil && d.Loss.Activation == NoActivation {
+		// Each level's pass checks its probabilities before it writes its
+		// own gradient, but after the earlier levels wrote theirs: the
+		// later levels are checked here.
+		for k := 1; k < len(logits); k++ {
+			if err := checkProbs(logits[k]); err != nil {
+				return 0, fmt.Errorf("level %d: %w", k, err)
+			}
+		}
+	}
 	var total float64
 	for k := range logits {
 		sh := NewShape(n, c, out[k]...)

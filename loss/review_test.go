@@ -218,3 +218,32 @@ func TestLovaszIgnoreNotFloat32(t *testing.T) {
 		t.Errorf("err %v, want ErrOption", err)
 	}
 }
+
+// TestDeepSupervisionProbsWritesNothingOnError: with NoActivation, a
+// later level whose inputs are not probabilities fails the call before
+// level 0's gradient is written (the probability check ran inside each
+// level's own pass, after the earlier levels had written theirs).
+func TestDeepSupervisionProbsWritesNothingOnError(t *testing.T) {
+	m := &Multiclass{Activation: NoActivation, Terms: []Weighted{{Weight: 1, Term: Dice()}}}
+	d := &DeepSupervision{Loss: m}
+	x0 := []float32{0.9, 0.1, 0.2, 0.8, 0.1, 0.9, 0.8, 0.2}
+	for _, bad := range []float32{1.5, -0.25, float32(math.Inf(1))} {
+		x1 := []float32{0.5, bad, 0.5, 0.5}
+		g0 := make([]float32, 8)
+		for i := range g0 {
+			g0[i] = 7
+		}
+		g1 := make([]float32, 4)
+		var ws Workspace
+		_, err := d.Backward(&ws, [][]float32{x0, x1}, [][]int{{4}, {2}}, I32([]int32{0, 1, 1, 0}), 1, 2, []int{4}, [][]float32{g0, g1})
+		ws.Close()
+		if !errors.Is(err, ErrLabel) {
+			t.Errorf("input %v: err %v, want ErrLabel", bad, err)
+		}
+		for i, g := range g0 {
+			if g != 7 {
+				t.Fatalf("input %v: level 0 written before the call failed: grad[%d] = %v", bad, i, g)
+			}
+		}
+	}
+}
