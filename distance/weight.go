@@ -111,7 +111,9 @@ func WeightMap(dst []float32, instances []int32, shape []int, opt *WeightOptions
 		}
 	}
 	border := !opt.NoBorder && w0 > 0
-	// d1 lives in dst until the weights replace it, pixel by pixel.
+	// d1 lives in dst until the weights replace it, pixel by pixel; both
+	// hold squared distances (the square roots of two per pixel, not of
+	// every voxel of every instance's box).
 	d1 := dst
 	var d2 []float32
 	if border {
@@ -126,7 +128,8 @@ func WeightMap(dst []float32, instances []int32, shape []int, opt *WeightOptions
 		}
 		w := wc[c]
 		if border && (c == 0 || opt.AllPixels) && !math.IsInf(float64(d2[i]), 1) {
-			s := float64(d1[i]) + float64(d2[i])
+			// The distances as float32, as EDT gives them.
+			s := float64(float32(math.Sqrt(float64(d1[i])))) + float64(float32(math.Sqrt(float64(d2[i]))))
 			w += w0 * math.Exp(k*s*s)
 		}
 		dst[i] = float32(w)
@@ -137,8 +140,9 @@ func WeightMap(dst []float32, instances []int32, shape []int, opt *WeightOptions
 // box is an instance's bounding box, [lo, hi) per axis.
 type box struct{ lo, hi []int }
 
-// nearestTwo writes the distances to the nearest and second-nearest
-// instance within reach of every voxel (+Inf where there is none).
+// nearestTwo writes the squared distances to the nearest and
+// second-nearest instance within reach of every voxel (+Inf where there is
+// none).
 func nearestTwo(d1, d2 []float32, inst []int32, shape []int, sp []float64, reach float64, opt *Options) {
 	inf := float32(math.Inf(1))
 	for i := range d1 {
@@ -266,7 +270,7 @@ func nearestTwo(d1, d2 []float32, inst []int32, shape []int, sp []float64, reach
 				}
 			})
 			// transformCapped, with the scratch of the previous instance.
-			ps.passes(dist, mask, sub, sp, one, false, -1, reach*reach)
+			ps.passes(dist, mask, sub, sp, one, true, -1, reach*reach)
 			forRows(b, sub, strides, func(j, i, w int) {
 				// The two smallest, a1 <= a2, with d: min(a1, d) and
 				// min(a2, max(a1, d)), on the bits (distances are >= 0 or
