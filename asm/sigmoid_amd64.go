@@ -73,6 +73,8 @@ func sigmoidStatsPAVX2(x []float32, y []float32, flags uint64, pw float32, alpha
 // not 0; focalScale,
 // alpha, gamma, gmode and g1mode are unused (no focal term for probabilities).
 // It returns the largest bits, as uint32, of x and y (kernels.SigmoidSums.Bits).
+// With flags&8192 (e, d and bceScale 0: the gradient is a*y + b) it reads no x and returns the bits
+// of y alone.
 //
 //go:noescape
 func sigmoidGradPAVX2(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int) uint32
@@ -84,6 +86,7 @@ func sigmoidGradPAVX2(x []float32, y []float32, dst []float32, flags uint64, a f
 // It also stores the BCE sum of SigmoidStatsP (sflags as its flags, pw as its argument) into out[0:2]
 // (out[1], the focal sum, is 0).
 // It returns the largest bits, as uint32, of x and y (kernels.SigmoidSums.Bits).
+// With flags&8192 (e, d and bceScale 0) the gradient is a*y + b without x, as the gradient kernel's.
 //
 //go:noescape
 func sigmoidFusedPAVX2(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32) uint32
@@ -103,6 +106,8 @@ func sigmoidStatsPWAVX2(x []float32, y []float32, w []float32, flags uint64, pw 
 // not 0; focalScale,
 // alpha, gamma, gmode and g1mode are unused (no focal term for probabilities).
 // It returns the largest bits, as uint32, of x and y (kernels.SigmoidSums.Bits).
+// With flags&8192 (e, d and bceScale 0: the gradient is a*y + b) it reads no x and returns the bits
+// of y alone.
 // Element i weighs w[i]: its gradient (and its sum) times w[i].
 //
 //go:noescape
@@ -115,6 +120,7 @@ func sigmoidGradPWAVX2(x []float32, y []float32, w []float32, dst []float32, fla
 // It also stores the BCE sum of SigmoidStatsP (sflags as its flags, pw as its argument) into out[0:2]
 // (out[1], the focal sum, is 0).
 // It returns the largest bits, as uint32, of x and y (kernels.SigmoidSums.Bits).
+// With flags&8192 (e, d and bceScale 0) the gradient is a*y + b without x, as the gradient kernel's.
 // Element i weighs w[i]: its gradient (and its sum) times w[i].
 //
 //go:noescape
@@ -189,6 +195,8 @@ func sigmoidStatsPAVX512(x []float32, y []float32, flags uint64, pw float32, alp
 // not 0; focalScale,
 // alpha, gamma, gmode and g1mode are unused (no focal term for probabilities).
 // It returns the largest bits, as uint32, of x and y (kernels.SigmoidSums.Bits).
+// With flags&8192 (e, d and bceScale 0: the gradient is a*y + b) it reads no x and returns the bits
+// of y alone.
 //
 //go:noescape
 func sigmoidGradPAVX512(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int) uint32
@@ -200,6 +208,7 @@ func sigmoidGradPAVX512(x []float32, y []float32, dst []float32, flags uint64, a
 // It also stores the BCE sum of SigmoidStatsP (sflags as its flags, pw as its argument) into out[0:2]
 // (out[1], the focal sum, is 0).
 // It returns the largest bits, as uint32, of x and y (kernels.SigmoidSums.Bits).
+// With flags&8192 (e, d and bceScale 0) the gradient is a*y + b without x, as the gradient kernel's.
 //
 //go:noescape
 func sigmoidFusedPAVX512(x []float32, y []float32, dst []float32, flags uint64, a float32, b float32, e float32, d float32, bceScale float32, pw float32, focalScale float32, alpha float32, gamma float32, gmode int, g1mode int, sflags uint64, out []float32) uint32
@@ -219,6 +228,8 @@ func sigmoidStatsPWAVX512(x []float32, y []float32, w []float32, flags uint64, p
 // not 0; focalScale,
 // alpha, gamma, gmode and g1mode are unused (no focal term for probabilities).
 // It returns the largest bits, as uint32, of x and y (kernels.SigmoidSums.Bits).
+// With flags&8192 (e, d and bceScale 0: the gradient is a*y + b) it reads no x and returns the bits
+// of y alone.
 // Element i weighs w[i]: its gradient (and its sum) times w[i].
 //
 //go:noescape
@@ -231,6 +242,7 @@ func sigmoidGradPWAVX512(x []float32, y []float32, w []float32, dst []float32, f
 // It also stores the BCE sum of SigmoidStatsP (sflags as its flags, pw as its argument) into out[0:2]
 // (out[1], the focal sum, is 0).
 // It returns the largest bits, as uint32, of x and y (kernels.SigmoidSums.Bits).
+// With flags&8192 (e, d and bceScale 0) the gradient is a*y + b without x, as the gradient kernel's.
 // Element i weighs w[i]: its gradient (and its sum) times w[i].
 //
 //go:noescape

@@ -5569,25 +5569,32 @@ TEXT ·sigmoidGradPAVX2(SB), NOSPLIT, $96-140
 	VXORPS Y0, Y0, Y0
 
 loop_224:
-	CMPQ         BX, $0x00000008
-	JB           tail_225
-	VMOVUPS      (AX), Y1
+	CMPQ    BX, $0x00000008
+	JB      tail_225
+	VXORPS  Y1, Y1, Y1
+	TESTQ   $0x00002000, SI
+	JNZ     flag_227
+	VMOVUPS (AX), Y1
+	VPMAXUD Y1, Y0, Y0
+
+flag_227:
 	VMOVUPS      (CX), Y2
 	VPMAXUD      Y2, Y0, Y0
-	VPMAXUD      Y1, Y0, Y0
 	VMOVUPS      Y1, (SP)
 	VMOVUPS      Y2, 32(SP)
 	VXORPS       Y1, Y1, Y1
 	TESTQ        $0x00000004, SI
-	JZ           noflag_227
+	JZ           noflag_228
 	VBROADCASTSS a+80(FP), Y2
 	VMULPS       32(SP), Y2, Y2
 	VBROADCASTSS b+84(FP), Y3
 	VADDPS       Y3, Y2, Y2
+	TESTQ        $0x00002000, SI
+	JNZ          flag_229
 	VBROADCASTSS e+88(FP), Y3
 	VFMADD231PS  (SP), Y3, Y2
 	TESTQ        $0x00000010, SI
-	JZ           noflag_228
+	JZ           noflag_230
 	VMOVUPS      (SP), Y3
 	VXORPS       Y4, Y4, Y4
 	VCMPPS       $0x0e, 32(SP), Y3, Y5
@@ -5597,13 +5604,14 @@ loop_224:
 	VBROADCASTSS d+92(FP), Y3
 	VFMADD231PS  Y4, Y3, Y2
 
-noflag_228:
+noflag_230:
+flag_229:
 	VADDPS Y2, Y1, Y1
 
-noflag_227:
+noflag_228:
 	VMOVUPS      Y1, 64(SP)
 	TESTQ        $0x00000001, SI
-	JZ           noflag_229
+	JZ           noflag_231
 	VMOVUPS      (SP), Y1
 	VMOVUPS      sigmoidconsts<>+640(SB), Y2
 	VSUBPS       Y1, Y2, Y2
@@ -5622,7 +5630,7 @@ noflag_227:
 	VFMADD231PS  Y2, Y3, Y1
 	VMOVUPS      Y1, 64(SP)
 
-noflag_229:
+noflag_231:
 	VMOVUPS 64(SP), Y1
 	VMOVUPS Y1, (DX)
 	ADDQ    $0x00000020, AX
@@ -5632,28 +5640,35 @@ noflag_229:
 	JMP     loop_224
 
 tail_225:
-	TESTQ        BX, BX
-	JZ           done_226
-	LEAQ         sigmoidconsts<>+2176(SB), DI
-	NEGQ         BX
-	VMOVDQU      64(DI)(BX*4), Y1
-	VMASKMOVPS   (AX), Y1, Y2
+	TESTQ      BX, BX
+	JZ         done_226
+	LEAQ       sigmoidconsts<>+2176(SB), DI
+	NEGQ       BX
+	VMOVDQU    64(DI)(BX*4), Y1
+	VXORPS     Y2, Y2, Y2
+	TESTQ      $0x00002000, SI
+	JNZ        flag_232
+	VMASKMOVPS (AX), Y1, Y2
+	VPMAXUD    Y2, Y0, Y0
+
+flag_232:
 	VMASKMOVPS   (CX), Y1, Y3
 	VPMAXUD      Y3, Y0, Y0
-	VPMAXUD      Y2, Y0, Y0
 	VMOVUPS      Y2, (SP)
 	VMOVUPS      Y3, 32(SP)
 	VXORPS       Y2, Y2, Y2
 	TESTQ        $0x00000004, SI
-	JZ           noflag_230
+	JZ           noflag_233
 	VBROADCASTSS a+80(FP), Y3
 	VMULPS       32(SP), Y3, Y3
 	VBROADCASTSS b+84(FP), Y4
 	VADDPS       Y4, Y3, Y3
+	TESTQ        $0x00002000, SI
+	JNZ          flag_234
 	VBROADCASTSS e+88(FP), Y4
 	VFMADD231PS  (SP), Y4, Y3
 	TESTQ        $0x00000010, SI
-	JZ           noflag_231
+	JZ           noflag_235
 	VMOVUPS      (SP), Y4
 	VXORPS       Y5, Y5, Y5
 	VCMPPS       $0x0e, 32(SP), Y4, Y6
@@ -5663,13 +5678,14 @@ tail_225:
 	VBROADCASTSS d+92(FP), Y4
 	VFMADD231PS  Y5, Y4, Y3
 
-noflag_231:
+noflag_235:
+flag_234:
 	VADDPS Y3, Y2, Y2
 
-noflag_230:
+noflag_233:
 	VMOVUPS      Y2, 64(SP)
 	TESTQ        $0x00000001, SI
-	JZ           noflag_232
+	JZ           noflag_236
 	VMOVUPS      (SP), Y2
 	VMOVUPS      sigmoidconsts<>+640(SB), Y3
 	VSUBPS       Y2, Y3, Y3
@@ -5688,7 +5704,7 @@ noflag_230:
 	VFMADD231PS  Y3, Y4, Y2
 	VMOVUPS      Y2, 64(SP)
 
-noflag_232:
+noflag_236:
 	VMOVUPS    64(SP), Y2
 	VMASKMOVPS Y2, Y1, (DX)
 
@@ -5720,9 +5736,9 @@ TEXT ·sigmoidFusedPAVX2(SB), NOSPLIT, $160-172
 	VMOVUPS Y0, 32(SP)
 	VXORPS  Y0, Y0, Y0
 
-loop_233:
+loop_237:
 	CMPQ         BX, $0x00000008
-	JB           tail_234
+	JB           tail_238
 	VMOVUPS      (AX), Y1
 	VMOVUPS      (CX), Y2
 	VPMAXUD      Y2, Y0, Y0
@@ -5732,7 +5748,7 @@ loop_233:
 	VMOVUPS      64(SP), Y1
 	VMOVUPS      96(SP), Y2
 	TESTQ        $0x00000001, sflags+136(FP)
-	JZ           noflag_236
+	JZ           noflag_240
 	VMOVUPS      sigmoidconsts<>+2432(SB), Y3
 	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y1, Y5
 	VMULPS       sigmoidconsts<>+1792(SB), Y1, Y4
@@ -5826,18 +5842,20 @@ loop_233:
 	VADDPS       (SP), Y8, Y8
 	VMOVUPS      Y8, (SP)
 
-noflag_236:
+noflag_240:
 	VXORPS       Y1, Y1, Y1
 	TESTQ        $0x00000004, SI
-	JZ           noflag_237
+	JZ           noflag_241
 	VBROADCASTSS a+80(FP), Y2
 	VMULPS       96(SP), Y2, Y2
 	VBROADCASTSS b+84(FP), Y3
 	VADDPS       Y3, Y2, Y2
+	TESTQ        $0x00002000, SI
+	JNZ          flag_242
 	VBROADCASTSS e+88(FP), Y3
 	VFMADD231PS  64(SP), Y3, Y2
 	TESTQ        $0x00000010, SI
-	JZ           noflag_238
+	JZ           noflag_243
 	VMOVUPS      64(SP), Y3
 	VXORPS       Y4, Y4, Y4
 	VCMPPS       $0x0e, 96(SP), Y3, Y5
@@ -5847,13 +5865,14 @@ noflag_236:
 	VBROADCASTSS d+92(FP), Y3
 	VFMADD231PS  Y4, Y3, Y2
 
-noflag_238:
+noflag_243:
+flag_242:
 	VADDPS Y2, Y1, Y1
 
-noflag_237:
+noflag_241:
 	VMOVUPS      Y1, 128(SP)
 	TESTQ        $0x00000001, SI
-	JZ           noflag_239
+	JZ           noflag_244
 	VMOVUPS      64(SP), Y1
 	VMOVUPS      sigmoidconsts<>+640(SB), Y2
 	VSUBPS       Y1, Y2, Y2
@@ -5872,18 +5891,18 @@ noflag_237:
 	VFMADD231PS  Y2, Y3, Y1
 	VMOVUPS      Y1, 128(SP)
 
-noflag_239:
+noflag_244:
 	VMOVUPS 128(SP), Y1
 	VMOVUPS Y1, (DX)
 	ADDQ    $0x00000020, AX
 	ADDQ    $0x00000020, CX
 	ADDQ    $0x00000020, DX
 	SUBQ    $0x00000008, BX
-	JMP     loop_233
+	JMP     loop_237
 
-tail_234:
+tail_238:
 	TESTQ        BX, BX
-	JZ           done_235
+	JZ           done_239
 	LEAQ         sigmoidconsts<>+2176(SB), DI
 	NEGQ         BX
 	VMOVDQU      64(DI)(BX*4), Y1
@@ -5896,7 +5915,7 @@ tail_234:
 	VMOVUPS      64(SP), Y2
 	VMOVUPS      96(SP), Y3
 	TESTQ        $0x00000001, sflags+136(FP)
-	JZ           noflag_240
+	JZ           noflag_245
 	VMOVUPS      sigmoidconsts<>+2432(SB), Y4
 	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y2, Y6
 	VMULPS       sigmoidconsts<>+1792(SB), Y2, Y5
@@ -5991,18 +6010,20 @@ tail_234:
 	VADDPS       (SP), Y9, Y9
 	VMOVUPS      Y9, (SP)
 
-noflag_240:
+noflag_245:
 	VXORPS       Y2, Y2, Y2
 	TESTQ        $0x00000004, SI
-	JZ           noflag_241
+	JZ           noflag_246
 	VBROADCASTSS a+80(FP), Y3
 	VMULPS       96(SP), Y3, Y3
 	VBROADCASTSS b+84(FP), Y4
 	VADDPS       Y4, Y3, Y3
+	TESTQ        $0x00002000, SI
+	JNZ          flag_247
 	VBROADCASTSS e+88(FP), Y4
 	VFMADD231PS  64(SP), Y4, Y3
 	TESTQ        $0x00000010, SI
-	JZ           noflag_242
+	JZ           noflag_248
 	VMOVUPS      64(SP), Y4
 	VXORPS       Y5, Y5, Y5
 	VCMPPS       $0x0e, 96(SP), Y4, Y6
@@ -6012,13 +6033,14 @@ noflag_240:
 	VBROADCASTSS d+92(FP), Y4
 	VFMADD231PS  Y5, Y4, Y3
 
-noflag_242:
+noflag_248:
+flag_247:
 	VADDPS Y3, Y2, Y2
 
-noflag_241:
+noflag_246:
 	VMOVUPS      Y2, 128(SP)
 	TESTQ        $0x00000001, SI
-	JZ           noflag_243
+	JZ           noflag_249
 	VMOVUPS      64(SP), Y2
 	VMOVUPS      sigmoidconsts<>+640(SB), Y3
 	VSUBPS       Y2, Y3, Y3
@@ -6037,11 +6059,11 @@ noflag_241:
 	VFMADD231PS  Y3, Y4, Y2
 	VMOVUPS      Y2, 128(SP)
 
-noflag_243:
+noflag_249:
 	VMOVUPS    128(SP), Y2
 	VMASKMOVPS Y2, Y1, (DX)
 
-done_235:
+done_239:
 	MOVQ         out_base+144(FP), AX
 	VMOVUPS      (SP), Y1
 	VMOVAPS      Y1, Y2
@@ -6099,9 +6121,9 @@ TEXT ·sigmoidStatsPWAVX2(SB), NOSPLIT, $192-132
 	VXORPS  Y3, Y3, Y3
 	VMOVUPS Y3, 160(SP)
 
-loop_244:
+loop_250:
 	CMPQ        BX, $0x00000008
-	JB          tail_245
+	JB          tail_251
 	VMOVUPS     (AX), Y3
 	VMOVUPS     (CX), Y4
 	VPMAXUD     (SP), Y4, Y5
@@ -6110,19 +6132,19 @@ loop_244:
 	VMOVUPS     Y5, (SP)
 	VMOVUPS     (DX), Y5
 	TESTQ       $0x0000001c, SI
-	JZ          noflag_247
+	JZ          noflag_253
 	VMOVAPS     Y3, Y6
 	VMULPS      Y5, Y6, Y7
 	VMULPS      Y5, Y4, Y8
 	TESTQ       $0x00000004, SI
-	JZ          noflag_248
+	JZ          noflag_254
 	VADDPS      Y7, Y0, Y0
 	VFMADD231PS Y7, Y4, Y1
 	VADDPS      Y8, Y2, Y2
 
-noflag_248:
+noflag_254:
 	TESTQ       $0x00000008, SI
-	JZ          noflag_249
+	JZ          noflag_255
 	VMOVUPS     32(SP), Y9
 	VFMADD231PS Y7, Y6, Y9
 	VMOVUPS     Y9, 32(SP)
@@ -6130,19 +6152,19 @@ noflag_248:
 	VFMADD231PS Y8, Y4, Y7
 	VMOVUPS     Y7, 64(SP)
 
-noflag_249:
+noflag_255:
 	TESTQ   $0x00000010, SI
-	JZ      noflag_250
+	JZ      noflag_256
 	VSUBPS  Y4, Y6, Y6
 	VANDPS  sigmoidconsts<>+896(SB), Y6, Y6
 	VMULPS  Y5, Y6, Y6
 	VADDPS  160(SP), Y6, Y6
 	VMOVUPS Y6, 160(SP)
 
-noflag_250:
-noflag_247:
+noflag_256:
+noflag_253:
 	TESTQ        $0x00000001, SI
-	JZ           noflag_251
+	JZ           noflag_257
 	VMOVUPS      sigmoidconsts<>+2432(SB), Y6
 	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y3, Y8
 	VMULPS       sigmoidconsts<>+1792(SB), Y3, Y7
@@ -6237,16 +6259,16 @@ noflag_247:
 	VADDPS       96(SP), Y11, Y11
 	VMOVUPS      Y11, 96(SP)
 
-noflag_251:
+noflag_257:
 	ADDQ $0x00000020, AX
 	ADDQ $0x00000020, CX
 	ADDQ $0x00000020, DX
 	SUBQ $0x00000008, BX
-	JMP  loop_244
+	JMP  loop_250
 
-tail_245:
+tail_251:
 	TESTQ       BX, BX
-	JZ          done_246
+	JZ          done_252
 	LEAQ        sigmoidconsts<>+2176(SB), DI
 	NEGQ        BX
 	VMOVDQU     64(DI)(BX*4), Y3
@@ -6258,20 +6280,20 @@ tail_245:
 	VMOVUPS     Y6, (SP)
 	VMASKMOVPS  (DX), Y3, Y6
 	TESTQ       $0x0000001c, SI
-	JZ          noflag_252
+	JZ          noflag_258
 	VMOVAPS     Y4, Y7
 	VANDPS      Y3, Y7, Y7
 	VMULPS      Y6, Y7, Y8
 	VMULPS      Y6, Y5, Y9
 	TESTQ       $0x00000004, SI
-	JZ          noflag_253
+	JZ          noflag_259
 	VADDPS      Y8, Y0, Y0
 	VFMADD231PS Y8, Y5, Y1
 	VADDPS      Y9, Y2, Y2
 
-noflag_253:
+noflag_259:
 	TESTQ       $0x00000008, SI
-	JZ          noflag_254
+	JZ          noflag_260
 	VMOVUPS     32(SP), Y10
 	VFMADD231PS Y8, Y7, Y10
 	VMOVUPS     Y10, 32(SP)
@@ -6279,9 +6301,9 @@ noflag_253:
 	VFMADD231PS Y9, Y5, Y8
 	VMOVUPS     Y8, 64(SP)
 
-noflag_254:
+noflag_260:
 	TESTQ   $0x00000010, SI
-	JZ      noflag_255
+	JZ      noflag_261
 	VSUBPS  Y5, Y7, Y7
 	VANDPS  sigmoidconsts<>+896(SB), Y7, Y7
 	VMULPS  Y6, Y7, Y7
@@ -6289,10 +6311,10 @@ noflag_254:
 	VADDPS  160(SP), Y7, Y7
 	VMOVUPS Y7, 160(SP)
 
-noflag_255:
-noflag_252:
+noflag_261:
+noflag_258:
 	TESTQ        $0x00000001, SI
-	JZ           noflag_256
+	JZ           noflag_262
 	VMOVUPS      sigmoidconsts<>+2432(SB), Y7
 	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y4, Y9
 	VMULPS       sigmoidconsts<>+1792(SB), Y4, Y8
@@ -6388,8 +6410,8 @@ noflag_252:
 	VADDPS       96(SP), Y12, Y12
 	VMOVUPS      Y12, 96(SP)
 
-noflag_256:
-done_246:
+noflag_262:
+done_252:
 	MOVQ         out_base+104(FP), AX
 	VMOVAPS      Y0, Y0
 	VMOVAPS      Y0, Y3
@@ -6487,28 +6509,35 @@ TEXT ·sigmoidGradPWAVX2(SB), NOSPLIT, $128-164
 	MOVQ   flags+96(FP), DI
 	VXORPS Y0, Y0, Y0
 
-loop_257:
-	CMPQ         SI, $0x00000008
-	JB           tail_258
-	VMOVUPS      (AX), Y1
+loop_263:
+	CMPQ    SI, $0x00000008
+	JB      tail_264
+	VXORPS  Y1, Y1, Y1
+	TESTQ   $0x00002000, DI
+	JNZ     flag_266
+	VMOVUPS (AX), Y1
+	VPMAXUD Y1, Y0, Y0
+
+flag_266:
 	VMOVUPS      (CX), Y2
 	VPMAXUD      Y2, Y0, Y0
-	VPMAXUD      Y1, Y0, Y0
 	VMOVUPS      (BX), Y3
 	VMOVUPS      Y3, (SP)
 	VMOVUPS      Y1, 32(SP)
 	VMOVUPS      Y2, 64(SP)
 	VXORPS       Y1, Y1, Y1
 	TESTQ        $0x00000004, DI
-	JZ           noflag_260
+	JZ           noflag_267
 	VBROADCASTSS a+104(FP), Y2
 	VMULPS       64(SP), Y2, Y2
 	VBROADCASTSS b+108(FP), Y3
 	VADDPS       Y3, Y2, Y2
+	TESTQ        $0x00002000, DI
+	JNZ          flag_268
 	VBROADCASTSS e+112(FP), Y3
 	VFMADD231PS  32(SP), Y3, Y2
 	TESTQ        $0x00000010, DI
-	JZ           noflag_261
+	JZ           noflag_269
 	VMOVUPS      32(SP), Y3
 	VXORPS       Y4, Y4, Y4
 	VCMPPS       $0x0e, 64(SP), Y3, Y5
@@ -6518,13 +6547,14 @@ loop_257:
 	VBROADCASTSS d+116(FP), Y3
 	VFMADD231PS  Y4, Y3, Y2
 
-noflag_261:
+noflag_269:
+flag_268:
 	VADDPS Y2, Y1, Y1
 
-noflag_260:
+noflag_267:
 	VMOVUPS      Y1, 96(SP)
 	TESTQ        $0x00000001, DI
-	JZ           noflag_262
+	JZ           noflag_270
 	VMOVUPS      32(SP), Y1
 	VMOVUPS      sigmoidconsts<>+640(SB), Y2
 	VSUBPS       Y1, Y2, Y2
@@ -6543,7 +6573,7 @@ noflag_260:
 	VFMADD231PS  Y2, Y3, Y1
 	VMOVUPS      Y1, 96(SP)
 
-noflag_262:
+noflag_270:
 	VMOVUPS 96(SP), Y1
 	VMULPS  (SP), Y1, Y1
 	VMOVUPS Y1, (DX)
@@ -6552,33 +6582,40 @@ noflag_262:
 	ADDQ    $0x00000020, DX
 	ADDQ    $0x00000020, BX
 	SUBQ    $0x00000008, SI
-	JMP     loop_257
+	JMP     loop_263
 
-tail_258:
-	TESTQ        SI, SI
-	JZ           done_259
-	LEAQ         sigmoidconsts<>+2176(SB), R8
-	NEGQ         SI
-	VMOVDQU      64(R8)(SI*4), Y1
-	VMASKMOVPS   (AX), Y1, Y2
+tail_264:
+	TESTQ      SI, SI
+	JZ         done_265
+	LEAQ       sigmoidconsts<>+2176(SB), R8
+	NEGQ       SI
+	VMOVDQU    64(R8)(SI*4), Y1
+	VXORPS     Y2, Y2, Y2
+	TESTQ      $0x00002000, DI
+	JNZ        flag_271
+	VMASKMOVPS (AX), Y1, Y2
+	VPMAXUD    Y2, Y0, Y0
+
+flag_271:
 	VMASKMOVPS   (CX), Y1, Y3
 	VPMAXUD      Y3, Y0, Y0
-	VPMAXUD      Y2, Y0, Y0
 	VMASKMOVPS   (BX), Y1, Y4
 	VMOVUPS      Y4, (SP)
 	VMOVUPS      Y2, 32(SP)
 	VMOVUPS      Y3, 64(SP)
 	VXORPS       Y2, Y2, Y2
 	TESTQ        $0x00000004, DI
-	JZ           noflag_263
+	JZ           noflag_272
 	VBROADCASTSS a+104(FP), Y3
 	VMULPS       64(SP), Y3, Y3
 	VBROADCASTSS b+108(FP), Y4
 	VADDPS       Y4, Y3, Y3
+	TESTQ        $0x00002000, DI
+	JNZ          flag_273
 	VBROADCASTSS e+112(FP), Y4
 	VFMADD231PS  32(SP), Y4, Y3
 	TESTQ        $0x00000010, DI
-	JZ           noflag_264
+	JZ           noflag_274
 	VMOVUPS      32(SP), Y4
 	VXORPS       Y5, Y5, Y5
 	VCMPPS       $0x0e, 64(SP), Y4, Y6
@@ -6588,13 +6625,14 @@ tail_258:
 	VBROADCASTSS d+116(FP), Y4
 	VFMADD231PS  Y5, Y4, Y3
 
-noflag_264:
+noflag_274:
+flag_273:
 	VADDPS Y3, Y2, Y2
 
-noflag_263:
+noflag_272:
 	VMOVUPS      Y2, 96(SP)
 	TESTQ        $0x00000001, DI
-	JZ           noflag_265
+	JZ           noflag_275
 	VMOVUPS      32(SP), Y2
 	VMOVUPS      sigmoidconsts<>+640(SB), Y3
 	VSUBPS       Y2, Y3, Y3
@@ -6613,12 +6651,12 @@ noflag_263:
 	VFMADD231PS  Y3, Y4, Y2
 	VMOVUPS      Y2, 96(SP)
 
-noflag_265:
+noflag_275:
 	VMOVUPS    96(SP), Y2
 	VMULPS     (SP), Y2, Y2
 	VMASKMOVPS Y2, Y1, (DX)
 
-done_259:
+done_265:
 	VMOVDQA      Y0, Y0
 	VMOVDQA      Y0, Y0
 	VEXTRACTI128 $0x01, Y0, X1
@@ -6647,9 +6685,9 @@ TEXT ·sigmoidFusedPWAVX2(SB), NOSPLIT, $192-196
 	VMOVUPS Y0, 32(SP)
 	VXORPS  Y0, Y0, Y0
 
-loop_266:
+loop_276:
 	CMPQ         SI, $0x00000008
-	JB           tail_267
+	JB           tail_277
 	VMOVUPS      (AX), Y1
 	VMOVUPS      (CX), Y2
 	VPMAXUD      Y2, Y0, Y0
@@ -6662,7 +6700,7 @@ loop_266:
 	VMOVUPS      96(SP), Y2
 	VMOVUPS      128(SP), Y3
 	TESTQ        $0x00000001, sflags+160(FP)
-	JZ           noflag_269
+	JZ           noflag_279
 	VMOVUPS      sigmoidconsts<>+2432(SB), Y4
 	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y2, Y6
 	VMULPS       sigmoidconsts<>+1792(SB), Y2, Y5
@@ -6757,18 +6795,20 @@ loop_266:
 	VADDPS       (SP), Y9, Y9
 	VMOVUPS      Y9, (SP)
 
-noflag_269:
+noflag_279:
 	VXORPS       Y1, Y1, Y1
 	TESTQ        $0x00000004, DI
-	JZ           noflag_270
+	JZ           noflag_280
 	VBROADCASTSS a+104(FP), Y2
 	VMULPS       128(SP), Y2, Y2
 	VBROADCASTSS b+108(FP), Y3
 	VADDPS       Y3, Y2, Y2
+	TESTQ        $0x00002000, DI
+	JNZ          flag_281
 	VBROADCASTSS e+112(FP), Y3
 	VFMADD231PS  96(SP), Y3, Y2
 	TESTQ        $0x00000010, DI
-	JZ           noflag_271
+	JZ           noflag_282
 	VMOVUPS      96(SP), Y3
 	VXORPS       Y4, Y4, Y4
 	VCMPPS       $0x0e, 128(SP), Y3, Y5
@@ -6778,13 +6818,14 @@ noflag_269:
 	VBROADCASTSS d+116(FP), Y3
 	VFMADD231PS  Y4, Y3, Y2
 
-noflag_271:
+noflag_282:
+flag_281:
 	VADDPS Y2, Y1, Y1
 
-noflag_270:
+noflag_280:
 	VMOVUPS      Y1, 160(SP)
 	TESTQ        $0x00000001, DI
-	JZ           noflag_272
+	JZ           noflag_283
 	VMOVUPS      96(SP), Y1
 	VMOVUPS      sigmoidconsts<>+640(SB), Y2
 	VSUBPS       Y1, Y2, Y2
@@ -6803,7 +6844,7 @@ noflag_270:
 	VFMADD231PS  Y2, Y3, Y1
 	VMOVUPS      Y1, 160(SP)
 
-noflag_272:
+noflag_283:
 	VMOVUPS 160(SP), Y1
 	VMULPS  64(SP), Y1, Y1
 	VMOVUPS Y1, (DX)
@@ -6812,11 +6853,11 @@ noflag_272:
 	ADDQ    $0x00000020, DX
 	ADDQ    $0x00000020, BX
 	SUBQ    $0x00000008, SI
-	JMP     loop_266
+	JMP     loop_276
 
-tail_267:
+tail_277:
 	TESTQ        SI, SI
-	JZ           done_268
+	JZ           done_278
 	LEAQ         sigmoidconsts<>+2176(SB), R8
 	NEGQ         SI
 	VMOVDQU      64(R8)(SI*4), Y1
@@ -6832,7 +6873,7 @@ tail_267:
 	VMOVUPS      96(SP), Y3
 	VMOVUPS      128(SP), Y4
 	TESTQ        $0x00000001, sflags+160(FP)
-	JZ           noflag_273
+	JZ           noflag_284
 	VMOVUPS      sigmoidconsts<>+2432(SB), Y5
 	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y3, Y7
 	VMULPS       sigmoidconsts<>+1792(SB), Y3, Y6
@@ -6928,18 +6969,20 @@ tail_267:
 	VADDPS       (SP), Y10, Y10
 	VMOVUPS      Y10, (SP)
 
-noflag_273:
+noflag_284:
 	VXORPS       Y2, Y2, Y2
 	TESTQ        $0x00000004, DI
-	JZ           noflag_274
+	JZ           noflag_285
 	VBROADCASTSS a+104(FP), Y3
 	VMULPS       128(SP), Y3, Y3
 	VBROADCASTSS b+108(FP), Y4
 	VADDPS       Y4, Y3, Y3
+	TESTQ        $0x00002000, DI
+	JNZ          flag_286
 	VBROADCASTSS e+112(FP), Y4
 	VFMADD231PS  96(SP), Y4, Y3
 	TESTQ        $0x00000010, DI
-	JZ           noflag_275
+	JZ           noflag_287
 	VMOVUPS      96(SP), Y4
 	VXORPS       Y5, Y5, Y5
 	VCMPPS       $0x0e, 128(SP), Y4, Y6
@@ -6949,13 +6992,14 @@ noflag_273:
 	VBROADCASTSS d+116(FP), Y4
 	VFMADD231PS  Y5, Y4, Y3
 
-noflag_275:
+noflag_287:
+flag_286:
 	VADDPS Y3, Y2, Y2
 
-noflag_274:
+noflag_285:
 	VMOVUPS      Y2, 160(SP)
 	TESTQ        $0x00000001, DI
-	JZ           noflag_276
+	JZ           noflag_288
 	VMOVUPS      96(SP), Y2
 	VMOVUPS      sigmoidconsts<>+640(SB), Y3
 	VSUBPS       Y2, Y3, Y3
@@ -6974,12 +7018,12 @@ noflag_274:
 	VFMADD231PS  Y3, Y4, Y2
 	VMOVUPS      Y2, 160(SP)
 
-noflag_276:
+noflag_288:
 	VMOVUPS    160(SP), Y2
 	VMULPS     64(SP), Y2, Y2
 	VMASKMOVPS Y2, Y1, (DX)
 
-done_268:
+done_278:
 	MOVQ         out_base+168(FP), AX
 	VMOVUPS      (SP), Y1
 	VMOVAPS      Y1, Y2
@@ -7030,9 +7074,9 @@ TEXT ·sigmoidStatsAVX512(SB), NOSPLIT, $0-108
 	VXORPS Z7, Z7, Z7
 	VXORPS Z8, Z8, Z8
 
-loop_277:
+loop_289:
 	CMPQ         DX, $0x00000010
-	JB           tail_278
+	JB           tail_290
 	VMOVUPS      (AX), Z9
 	VMOVUPS      (CX), Z10
 	VPMAXUD      Z10, Z3, Z3
@@ -7057,35 +7101,35 @@ loop_277:
 	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z11, K1
 	VXORPS       Z17, Z17, K1, Z17
 	TESTQ        $0x0000001c, BX
-	JZ           noflag_280
+	JZ           noflag_292
 	VADDPS       sigmoidconsts<>+640(SB), Z17, Z12
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z9, K1
 	VMOVUPS      sigmoidconsts<>+640(SB), Z11
 	VMOVUPS      Z17, K1, Z11
 	VDIVPS       Z12, Z11, Z11
 	TESTQ        $0x00000004, BX
-	JZ           noflag_281
+	JZ           noflag_293
 	VADDPS       Z11, Z0, Z0
 	VFMADD231PS  Z11, Z10, Z1
 	VADDPS       Z10, Z2, Z2
 
-noflag_281:
+noflag_293:
 	TESTQ       $0x00000008, BX
-	JZ          noflag_282
+	JZ          noflag_294
 	VFMADD231PS Z11, Z11, Z4
 	VFMADD231PS Z10, Z10, Z5
 
-noflag_282:
+noflag_294:
 	TESTQ  $0x00000010, BX
-	JZ     noflag_283
+	JZ     noflag_295
 	VSUBPS Z10, Z11, Z11
 	VANDPS sigmoidconsts<>+896(SB), Z11, Z11
 	VADDPS Z11, Z8, Z8
 
-noflag_283:
-noflag_280:
+noflag_295:
+noflag_292:
 	TESTQ        $0x00000003, BX
-	JZ           noflag_284
+	JZ           noflag_296
 	VADDPS       sigmoidconsts<>+640(SB), Z17, Z11
 	VGETEXPPS    Z11, Z13
 	VADDPS       sigmoidconsts<>+640(SB), Z13, Z13
@@ -7121,7 +7165,7 @@ noflag_280:
 	VMOVUPS      sigmoidconsts<>+640(SB), Z11
 	VSUBPS       Z10, Z11, Z11
 	TESTQ        $0x00000001, BX
-	JZ           noflag_285
+	JZ           noflag_297
 	VBROADCASTSS pw+56(FP), Z12
 	VMULPS       Z10, Z12, Z12
 	VXORPS       sigmoidconsts<>+0(SB), Z9, Z13
@@ -7133,9 +7177,9 @@ noflag_280:
 	VFMADD231PS  Z13, Z11, Z12
 	VADDPS       Z12, Z6, Z6
 
-noflag_285:
+noflag_297:
 	TESTQ        $0x00000002, BX
-	JZ           noflag_286
+	JZ           noflag_298
 	VADDPS       sigmoidconsts<>+640(SB), Z17, Z12
 	VMOVUPS      sigmoidconsts<>+640(SB), Z13
 	VDIVPS       Z12, Z13, Z13
@@ -7150,27 +7194,27 @@ noflag_285:
 	VFMADD231PS  Z11, Z18, Z9
 	VBROADCASTSS gamma+64(FP), Z13
 	CMPQ         SI, $0x01
-	JEQ          pow1_287
+	JEQ          pow1_299
 	CMPQ         SI, $0x02
-	JEQ          pow2_289
+	JEQ          pow2_301
 	CMPQ         SI, $0x03
-	JEQ          powg_288
+	JEQ          powg_300
 	VMOVUPS      sigmoidconsts<>+640(SB), Z13
-	JMP          powd_290
+	JMP          powd_302
 
-pow1_287:
+pow1_299:
 	VMOVAPS Z9, Z13
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z9, K1
 	VXORPS  Z13, Z13, K1, Z13
-	JMP     powd_290
+	JMP     powd_302
 
-pow2_289:
+pow2_301:
 	VMULPS Z9, Z9, Z13
 	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z9, K1
 	VXORPS Z13, Z13, K1, Z13
-	JMP    powd_290
+	JMP    powd_302
 
-powg_288:
+powg_300:
 	VGETEXPPS    Z9, Z15
 	VADDPS       sigmoidconsts<>+640(SB), Z15, Z15
 	VGETMANTPS   $0x02, Z9, Z14
@@ -7228,10 +7272,10 @@ powg_288:
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z9, K1
 	VXORPS       Z13, Z13, K1, Z13
 
-powd_290:
+powd_302:
 	VMULPS       Z13, Z12, Z12
 	TESTQ        $0x00000100, BX
-	JZ           noflag_291
+	JZ           noflag_303
 	VBROADCASTSS alpha+60(FP), Z9
 	VMOVUPS      sigmoidconsts<>+640(SB), Z13
 	VSUBPS       Z9, Z13, Z13
@@ -7239,19 +7283,19 @@ powd_290:
 	VFMADD231PS  Z10, Z9, Z13
 	VMULPS       Z13, Z12, Z12
 
-noflag_291:
+noflag_303:
 	VADDPS Z12, Z7, Z7
 
-noflag_286:
-noflag_284:
+noflag_298:
+noflag_296:
 	ADDQ $0x00000040, AX
 	ADDQ $0x00000040, CX
 	SUBQ $0x00000010, DX
-	JMP  loop_277
+	JMP  loop_289
 
-tail_278:
+tail_290:
 	TESTQ        DX, DX
-	JZ           done_279
+	JZ           done_291
 	MOVL         $0x0000ffff, DI
 	BZHIL        DX, DI, DI
 	KMOVW        DI, K1
@@ -7279,7 +7323,7 @@ tail_278:
 	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z11, K2
 	VXORPS       Z17, Z17, K2, Z17
 	TESTQ        $0x0000001c, BX
-	JZ           noflag_292
+	JZ           noflag_304
 	VADDPS       sigmoidconsts<>+640(SB), Z17, Z12
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z9, K2
 	VMOVUPS      sigmoidconsts<>+640(SB), Z11
@@ -7287,29 +7331,29 @@ tail_278:
 	VDIVPS       Z12, Z11, Z11
 	VMOVAPS.Z    Z11, K1, Z11
 	TESTQ        $0x00000004, BX
-	JZ           noflag_293
+	JZ           noflag_305
 	VADDPS       Z11, Z0, Z0
 	VFMADD231PS  Z11, Z10, Z1
 	VADDPS       Z10, Z2, Z2
 
-noflag_293:
+noflag_305:
 	TESTQ       $0x00000008, BX
-	JZ          noflag_294
+	JZ          noflag_306
 	VFMADD231PS Z11, Z11, Z4
 	VFMADD231PS Z10, Z10, Z5
 
-noflag_294:
+noflag_306:
 	TESTQ     $0x00000010, BX
-	JZ        noflag_295
+	JZ        noflag_307
 	VSUBPS    Z10, Z11, Z11
 	VANDPS    sigmoidconsts<>+896(SB), Z11, Z11
 	VMOVAPS.Z Z11, K1, Z11
 	VADDPS    Z11, Z8, Z8
 
-noflag_295:
-noflag_292:
+noflag_307:
+noflag_304:
 	TESTQ        $0x00000003, BX
-	JZ           noflag_296
+	JZ           noflag_308
 	VADDPS       sigmoidconsts<>+640(SB), Z17, Z11
 	VGETEXPPS    Z11, Z13
 	VADDPS       sigmoidconsts<>+640(SB), Z13, Z13
@@ -7345,7 +7389,7 @@ noflag_292:
 	VMOVUPS      sigmoidconsts<>+640(SB), Z11
 	VSUBPS       Z10, Z11, Z11
 	TESTQ        $0x00000001, BX
-	JZ           noflag_297
+	JZ           noflag_309
 	VBROADCASTSS pw+56(FP), Z12
 	VMULPS       Z10, Z12, Z12
 	VXORPS       sigmoidconsts<>+0(SB), Z9, Z13
@@ -7358,9 +7402,9 @@ noflag_292:
 	VMOVAPS.Z    Z12, K1, Z12
 	VADDPS       Z12, Z6, Z6
 
-noflag_297:
+noflag_309:
 	TESTQ        $0x00000002, BX
-	JZ           noflag_298
+	JZ           noflag_310
 	VADDPS       sigmoidconsts<>+640(SB), Z17, Z12
 	VMOVUPS      sigmoidconsts<>+640(SB), Z13
 	VDIVPS       Z12, Z13, Z13
@@ -7375,27 +7419,27 @@ noflag_297:
 	VFMADD231PS  Z11, Z20, Z9
 	VBROADCASTSS gamma+64(FP), Z13
 	CMPQ         SI, $0x01
-	JEQ          pow1_299
+	JEQ          pow1_311
 	CMPQ         SI, $0x02
-	JEQ          pow2_301
+	JEQ          pow2_313
 	CMPQ         SI, $0x03
-	JEQ          powg_300
+	JEQ          powg_312
 	VMOVUPS      sigmoidconsts<>+640(SB), Z13
-	JMP          powd_302
+	JMP          powd_314
 
-pow1_299:
+pow1_311:
 	VMOVAPS Z9, Z13
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z9, K2
 	VXORPS  Z13, Z13, K2, Z13
-	JMP     powd_302
+	JMP     powd_314
 
-pow2_301:
+pow2_313:
 	VMULPS Z9, Z9, Z13
 	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z9, K2
 	VXORPS Z13, Z13, K2, Z13
-	JMP    powd_302
+	JMP    powd_314
 
-powg_300:
+powg_312:
 	VGETEXPPS    Z9, Z15
 	VADDPS       sigmoidconsts<>+640(SB), Z15, Z15
 	VGETMANTPS   $0x02, Z9, Z14
@@ -7453,10 +7497,10 @@ powg_300:
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z9, K2
 	VXORPS       Z13, Z13, K2, Z13
 
-powd_302:
+powd_314:
 	VMULPS       Z13, Z12, Z12
 	TESTQ        $0x00000100, BX
-	JZ           noflag_303
+	JZ           noflag_315
 	VBROADCASTSS alpha+60(FP), Z9
 	VMOVUPS      sigmoidconsts<>+640(SB), Z13
 	VSUBPS       Z9, Z13, Z13
@@ -7464,13 +7508,13 @@ powd_302:
 	VFMADD231PS  Z10, Z9, Z13
 	VMULPS       Z13, Z12, Z12
 
-noflag_303:
+noflag_315:
 	VMOVAPS.Z Z12, K1, Z12
 	VADDPS    Z12, Z7, Z7
 
-noflag_298:
-noflag_296:
-done_279:
+noflag_310:
+noflag_308:
+done_291:
 	MOVQ          out_base+80(FP), AX
 	VMOVAPS       Z0, Z0
 	VEXTRACTF64X4 $0x01, Z0, Y9
@@ -7578,9 +7622,9 @@ TEXT ·sigmoidGradAVX512(SB), NOSPLIT, $0-140
 	MOVQ   g1mode+128(FP), R8
 	VXORPS Z0, Z0, Z0
 
-loop_304:
+loop_316:
 	CMPQ         BX, $0x00000010
-	JB           tail_305
+	JB           tail_317
 	VMOVUPS      (AX), Z1
 	VMOVUPS      (CX), Z2
 	VPMAXUD      Z2, Z0, Z0
@@ -7615,7 +7659,7 @@ loop_304:
 	VSUBPS       Z2, Z3, Z3
 	VXORPS       Z4, Z4, Z4
 	TESTQ        $0x00000004, SI
-	JZ           noflag_307
+	JZ           noflag_319
 	VBROADCASTSS a+80(FP), Z5
 	VMULPS       Z2, Z5, Z5
 	VBROADCASTSS b+84(FP), Z6
@@ -7623,7 +7667,7 @@ loop_304:
 	VBROADCASTSS e+88(FP), Z6
 	VFMADD231PS  Z10, Z6, Z5
 	TESTQ        $0x00000010, SI
-	JZ           noflag_308
+	JZ           noflag_320
 	VXORPS       Z6, Z6, Z6
 	VCMPPS       $0x0e, Z2, Z10, K1
 	VMOVUPS      sigmoidconsts<>+640(SB), K1, Z6
@@ -7632,15 +7676,15 @@ loop_304:
 	VBROADCASTSS d+92(FP), Z7
 	VFMADD231PS  Z6, Z7, Z5
 
-noflag_308:
+noflag_320:
 	VMOVAPS Z10, Z6
 	VMULPS  Z11, Z6, Z6
 	VMULPS  Z5, Z6, Z6
 	VADDPS  Z6, Z4, Z4
 
-noflag_307:
+noflag_319:
 	TESTQ        $0x00000001, SI
-	JZ           noflag_309
+	JZ           noflag_321
 	VMOVAPS      Z10, Z5
 	VMULPS       Z3, Z5, Z5
 	VBROADCASTSS pw+100(FP), Z6
@@ -7649,9 +7693,9 @@ noflag_307:
 	VBROADCASTSS bceScale+96(FP), Z6
 	VFMADD231PS  Z6, Z5, Z4
 
-noflag_309:
+noflag_321:
 	TESTQ        $0x00000002, SI
-	JZ           noflag_310
+	JZ           noflag_322
 	VADDPS       sigmoidconsts<>+640(SB), Z9, Z5
 	VGETEXPPS    Z5, Z7
 	VADDPS       sigmoidconsts<>+640(SB), Z7, Z7
@@ -7692,27 +7736,27 @@ noflag_309:
 	VFMADD231PS  Z3, Z10, Z1
 	VBROADCASTSS gamma+112(FP), Z6
 	CMPQ         DI, $0x01
-	JEQ          pow1_311
+	JEQ          pow1_323
 	CMPQ         DI, $0x02
-	JEQ          pow2_313
+	JEQ          pow2_325
 	CMPQ         DI, $0x03
-	JEQ          powg_312
+	JEQ          powg_324
 	VMOVUPS      sigmoidconsts<>+640(SB), Z7
-	JMP          powd_314
+	JMP          powd_326
 
-pow1_311:
+pow1_323:
 	VMOVAPS Z1, Z7
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z1, K1
 	VXORPS  Z7, Z7, K1, Z7
-	JMP     powd_314
+	JMP     powd_326
 
-pow2_313:
+pow2_325:
 	VMULPS Z1, Z1, Z7
 	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z1, K1
 	VXORPS Z7, Z7, K1, Z7
-	JMP    powd_314
+	JMP    powd_326
 
-powg_312:
+powg_324:
 	VGETEXPPS    Z1, Z8
 	VADDPS       sigmoidconsts<>+640(SB), Z8, Z8
 	VGETMANTPS   $0x02, Z1, Z7
@@ -7770,37 +7814,37 @@ powg_312:
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z1, K1
 	VXORPS       Z7, Z7, K1, Z7
 
-powd_314:
+powd_326:
 	VMOVAPS      Z10, Z8
 	VMULPS       Z3, Z8, Z8
 	VFNMADD231PS Z2, Z11, Z8
 	VMULPS       Z7, Z8, Z8
 	CMPQ         DI, $0x00
-	JEQ          gamma0_315
+	JEQ          gamma0_327
 	VMOVAPS      Z6, Z7
 	VSUBPS       sigmoidconsts<>+640(SB), Z7, Z7
 	CMPQ         R8, $0x01
-	JEQ          pow1_316
+	JEQ          pow1_328
 	CMPQ         R8, $0x02
-	JEQ          pow2_318
+	JEQ          pow2_330
 	CMPQ         R8, $0x03
-	JEQ          powg_317
+	JEQ          powg_329
 	VMOVUPS      sigmoidconsts<>+640(SB), Z7
-	JMP          powd_319
+	JMP          powd_331
 
-pow1_316:
+pow1_328:
 	VMOVAPS Z1, Z7
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z1, K1
 	VXORPS  Z7, Z7, K1, Z7
-	JMP     powd_319
+	JMP     powd_331
 
-pow2_318:
+pow2_330:
 	VMULPS Z1, Z1, Z7
 	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z1, K1
 	VXORPS Z7, Z7, K1, Z7
-	JMP    powd_319
+	JMP    powd_331
 
-powg_317:
+powg_329:
 	VGETEXPPS    Z1, Z14
 	VADDPS       sigmoidconsts<>+640(SB), Z14, Z14
 	VGETMANTPS   $0x02, Z1, Z9
@@ -7858,7 +7902,7 @@ powg_317:
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z1, K1
 	VXORPS       Z7, Z7, K1, Z7
 
-powd_319:
+powd_331:
 	VMOVAPS      Z5, Z5
 	VMULPS       Z7, Z5, Z5
 	VMOVUPS      sigmoidconsts<>+640(SB), Z7
@@ -7871,9 +7915,9 @@ powd_319:
 	VCMPPS       $0x0e, sigmoidconsts<>+832(SB), Z1, K1
 	VADDPS       Z5, Z8, K1, Z8
 
-gamma0_315:
+gamma0_327:
 	TESTQ        $0x00000100, SI
-	JZ           noflag_320
+	JZ           noflag_332
 	VBROADCASTSS alpha+108(FP), Z1
 	VMOVUPS      sigmoidconsts<>+640(SB), Z5
 	VSUBPS       Z1, Z5, Z5
@@ -7881,21 +7925,21 @@ gamma0_315:
 	VFMADD231PS  Z2, Z1, Z5
 	VMULPS       Z5, Z8, Z8
 
-noflag_320:
+noflag_332:
 	VBROADCASTSS focalScale+104(FP), Z1
 	VFMADD231PS  Z1, Z8, Z4
 
-noflag_310:
+noflag_322:
 	VMOVUPS Z4, (DX)
 	ADDQ    $0x00000040, AX
 	ADDQ    $0x00000040, CX
 	ADDQ    $0x00000040, DX
 	SUBQ    $0x00000010, BX
-	JMP     loop_304
+	JMP     loop_316
 
-tail_305:
+tail_317:
 	TESTQ        BX, BX
-	JZ           done_306
+	JZ           done_318
 	MOVL         $0x0000ffff, R9
 	BZHIL        BX, R9, R9
 	KMOVW        R9, K1
@@ -7933,7 +7977,7 @@ tail_305:
 	VSUBPS       Z2, Z3, Z3
 	VXORPS       Z4, Z4, Z4
 	TESTQ        $0x00000004, SI
-	JZ           noflag_321
+	JZ           noflag_333
 	VBROADCASTSS a+80(FP), Z5
 	VMULPS       Z2, Z5, Z5
 	VBROADCASTSS b+84(FP), Z6
@@ -7941,7 +7985,7 @@ tail_305:
 	VBROADCASTSS e+88(FP), Z6
 	VFMADD231PS  Z12, Z6, Z5
 	TESTQ        $0x00000010, SI
-	JZ           noflag_322
+	JZ           noflag_334
 	VXORPS       Z6, Z6, Z6
 	VCMPPS       $0x0e, Z2, Z12, K2
 	VMOVUPS      sigmoidconsts<>+640(SB), K2, Z6
@@ -7950,15 +7994,15 @@ tail_305:
 	VBROADCASTSS d+92(FP), Z7
 	VFMADD231PS  Z6, Z7, Z5
 
-noflag_322:
+noflag_334:
 	VMOVAPS Z12, Z6
 	VMULPS  Z13, Z6, Z6
 	VMULPS  Z5, Z6, Z6
 	VADDPS  Z6, Z4, Z4
 
-noflag_321:
+noflag_333:
 	TESTQ        $0x00000001, SI
-	JZ           noflag_323
+	JZ           noflag_335
 	VMOVAPS      Z12, Z5
 	VMULPS       Z3, Z5, Z5
 	VBROADCASTSS pw+100(FP), Z6
@@ -7967,9 +8011,9 @@ noflag_321:
 	VBROADCASTSS bceScale+96(FP), Z6
 	VFMADD231PS  Z6, Z5, Z4
 
-noflag_323:
+noflag_335:
 	TESTQ        $0x00000002, SI
-	JZ           noflag_324
+	JZ           noflag_336
 	VADDPS       sigmoidconsts<>+640(SB), Z9, Z5
 	VGETEXPPS    Z5, Z7
 	VADDPS       sigmoidconsts<>+640(SB), Z7, Z7
@@ -8010,27 +8054,27 @@ noflag_323:
 	VFMADD231PS  Z3, Z12, Z1
 	VBROADCASTSS gamma+112(FP), Z6
 	CMPQ         DI, $0x01
-	JEQ          pow1_325
+	JEQ          pow1_337
 	CMPQ         DI, $0x02
-	JEQ          pow2_327
+	JEQ          pow2_339
 	CMPQ         DI, $0x03
-	JEQ          powg_326
+	JEQ          powg_338
 	VMOVUPS      sigmoidconsts<>+640(SB), Z7
-	JMP          powd_328
+	JMP          powd_340
 
-pow1_325:
+pow1_337:
 	VMOVAPS Z1, Z7
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z1, K2
 	VXORPS  Z7, Z7, K2, Z7
-	JMP     powd_328
+	JMP     powd_340
 
-pow2_327:
+pow2_339:
 	VMULPS Z1, Z1, Z7
 	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z1, K2
 	VXORPS Z7, Z7, K2, Z7
-	JMP    powd_328
+	JMP    powd_340
 
-powg_326:
+powg_338:
 	VGETEXPPS    Z1, Z8
 	VADDPS       sigmoidconsts<>+640(SB), Z8, Z8
 	VGETMANTPS   $0x02, Z1, Z7
@@ -8088,37 +8132,37 @@ powg_326:
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z1, K2
 	VXORPS       Z7, Z7, K2, Z7
 
-powd_328:
+powd_340:
 	VMOVAPS      Z12, Z8
 	VMULPS       Z3, Z8, Z8
 	VFNMADD231PS Z2, Z13, Z8
 	VMULPS       Z7, Z8, Z8
 	CMPQ         DI, $0x00
-	JEQ          gamma0_329
+	JEQ          gamma0_341
 	VMOVAPS      Z6, Z7
 	VSUBPS       sigmoidconsts<>+640(SB), Z7, Z7
 	CMPQ         R8, $0x01
-	JEQ          pow1_330
+	JEQ          pow1_342
 	CMPQ         R8, $0x02
-	JEQ          pow2_332
+	JEQ          pow2_344
 	CMPQ         R8, $0x03
-	JEQ          powg_331
+	JEQ          powg_343
 	VMOVUPS      sigmoidconsts<>+640(SB), Z7
-	JMP          powd_333
+	JMP          powd_345
 
-pow1_330:
+pow1_342:
 	VMOVAPS Z1, Z7
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z1, K2
 	VXORPS  Z7, Z7, K2, Z7
-	JMP     powd_333
+	JMP     powd_345
 
-pow2_332:
+pow2_344:
 	VMULPS Z1, Z1, Z7
 	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z1, K2
 	VXORPS Z7, Z7, K2, Z7
-	JMP    powd_333
+	JMP    powd_345
 
-powg_331:
+powg_343:
 	VGETEXPPS    Z1, Z10
 	VADDPS       sigmoidconsts<>+640(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z1, Z9
@@ -8176,7 +8220,7 @@ powg_331:
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z1, K2
 	VXORPS       Z7, Z7, K2, Z7
 
-powd_333:
+powd_345:
 	VMOVAPS      Z5, Z5
 	VMULPS       Z7, Z5, Z5
 	VMOVUPS      sigmoidconsts<>+640(SB), Z7
@@ -8189,9 +8233,9 @@ powd_333:
 	VCMPPS       $0x0e, sigmoidconsts<>+832(SB), Z1, K2
 	VADDPS       Z5, Z8, K2, Z8
 
-gamma0_329:
+gamma0_341:
 	TESTQ        $0x00000100, SI
-	JZ           noflag_334
+	JZ           noflag_346
 	VBROADCASTSS alpha+108(FP), Z1
 	VMOVUPS      sigmoidconsts<>+640(SB), Z5
 	VSUBPS       Z1, Z5, Z5
@@ -8199,14 +8243,14 @@ gamma0_329:
 	VFMADD231PS  Z2, Z1, Z5
 	VMULPS       Z5, Z8, Z8
 
-noflag_334:
+noflag_346:
 	VBROADCASTSS focalScale+104(FP), Z1
 	VFMADD231PS  Z1, Z8, Z4
 
-noflag_324:
+noflag_336:
 	VMOVUPS Z4, K1, (DX)
 
-done_306:
+done_318:
 	VMOVDQA32     Z0, Z0
 	VEXTRACTI64X4 $0x01, Z0, Y1
 	VPMAXUD       Y1, Y0, Y1
@@ -8235,9 +8279,9 @@ TEXT ·sigmoidFusedAVX512(SB), NOSPLIT, $0-172
 	VXORPS Z1, Z1, Z1
 	VXORPS Z2, Z2, Z2
 
-loop_335:
+loop_347:
 	CMPQ         BX, $0x00000010
-	JB           tail_336
+	JB           tail_348
 	VMOVUPS      (AX), Z3
 	VMOVUPS      (CX), Z4
 	VPMAXUD      Z4, Z2, Z2
@@ -8269,7 +8313,7 @@ loop_335:
 	VBLENDMPS    Z5, Z6, K1, Z12
 	VBLENDMPS    Z6, Z5, K1, Z13
 	TESTQ        $0x00000003, sflags+136(FP)
-	JZ           noflag_338
+	JZ           noflag_350
 	VADDPS       sigmoidconsts<>+640(SB), Z11, Z5
 	VGETEXPPS    Z5, Z7
 	VADDPS       sigmoidconsts<>+640(SB), Z7, Z7
@@ -8305,7 +8349,7 @@ loop_335:
 	VMOVUPS      sigmoidconsts<>+640(SB), Z5
 	VSUBPS       Z4, Z5, Z5
 	TESTQ        $0x00000001, sflags+136(FP)
-	JZ           noflag_339
+	JZ           noflag_351
 	VBROADCASTSS pw+100(FP), Z6
 	VMULPS       Z4, Z6, Z6
 	VXORPS       sigmoidconsts<>+0(SB), Z3, Z7
@@ -8317,9 +8361,9 @@ loop_335:
 	VFMADD231PS  Z7, Z5, Z6
 	VADDPS       Z6, Z0, Z0
 
-noflag_339:
+noflag_351:
 	TESTQ        $0x00000002, sflags+136(FP)
-	JZ           noflag_340
+	JZ           noflag_352
 	VADDPS       sigmoidconsts<>+640(SB), Z11, Z6
 	VMOVUPS      sigmoidconsts<>+640(SB), Z7
 	VDIVPS       Z6, Z7, Z7
@@ -8334,27 +8378,27 @@ noflag_339:
 	VFMADD231PS  Z5, Z14, Z7
 	VBROADCASTSS gamma+112(FP), Z8
 	CMPQ         DI, $0x01
-	JEQ          pow1_341
+	JEQ          pow1_353
 	CMPQ         DI, $0x02
-	JEQ          pow2_343
+	JEQ          pow2_355
 	CMPQ         DI, $0x03
-	JEQ          powg_342
+	JEQ          powg_354
 	VMOVUPS      sigmoidconsts<>+640(SB), Z8
-	JMP          powd_344
+	JMP          powd_356
 
-pow1_341:
+pow1_353:
 	VMOVAPS Z7, Z8
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z7, K1
 	VXORPS  Z8, Z8, K1, Z8
-	JMP     powd_344
+	JMP     powd_356
 
-pow2_343:
+pow2_355:
 	VMULPS Z7, Z7, Z8
 	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z7, K1
 	VXORPS Z8, Z8, K1, Z8
-	JMP    powd_344
+	JMP    powd_356
 
-powg_342:
+powg_354:
 	VGETEXPPS    Z7, Z10
 	VADDPS       sigmoidconsts<>+640(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z7, Z9
@@ -8412,10 +8456,10 @@ powg_342:
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z7, K1
 	VXORPS       Z8, Z8, K1, Z8
 
-powd_344:
+powd_356:
 	VMULPS       Z8, Z6, Z6
 	TESTQ        $0x00000100, sflags+136(FP)
-	JZ           noflag_345
+	JZ           noflag_357
 	VBROADCASTSS alpha+108(FP), Z7
 	VMOVUPS      sigmoidconsts<>+640(SB), Z8
 	VSUBPS       Z7, Z8, Z8
@@ -8423,16 +8467,16 @@ powd_344:
 	VFMADD231PS  Z4, Z7, Z8
 	VMULPS       Z8, Z6, Z6
 
-noflag_345:
+noflag_357:
 	VADDPS Z6, Z1, Z1
 
-noflag_340:
-noflag_338:
+noflag_352:
+noflag_350:
 	VMOVUPS      sigmoidconsts<>+640(SB), Z5
 	VSUBPS       Z4, Z5, Z5
 	VXORPS       Z6, Z6, Z6
 	TESTQ        $0x00000004, SI
-	JZ           noflag_346
+	JZ           noflag_358
 	VBROADCASTSS a+80(FP), Z7
 	VMULPS       Z4, Z7, Z7
 	VBROADCASTSS b+84(FP), Z8
@@ -8440,7 +8484,7 @@ noflag_338:
 	VBROADCASTSS e+88(FP), Z8
 	VFMADD231PS  Z12, Z8, Z7
 	TESTQ        $0x00000010, SI
-	JZ           noflag_347
+	JZ           noflag_359
 	VXORPS       Z8, Z8, Z8
 	VCMPPS       $0x0e, Z4, Z12, K1
 	VMOVUPS      sigmoidconsts<>+640(SB), K1, Z8
@@ -8449,15 +8493,15 @@ noflag_338:
 	VBROADCASTSS d+92(FP), Z9
 	VFMADD231PS  Z8, Z9, Z7
 
-noflag_347:
+noflag_359:
 	VMOVAPS Z12, Z8
 	VMULPS  Z13, Z8, Z8
 	VMULPS  Z7, Z8, Z8
 	VADDPS  Z8, Z6, Z6
 
-noflag_346:
+noflag_358:
 	TESTQ        $0x00000001, SI
-	JZ           noflag_348
+	JZ           noflag_360
 	VMOVAPS      Z12, Z7
 	VMULPS       Z5, Z7, Z7
 	VBROADCASTSS pw+100(FP), Z8
@@ -8466,9 +8510,9 @@ noflag_346:
 	VBROADCASTSS bceScale+96(FP), Z8
 	VFMADD231PS  Z8, Z7, Z6
 
-noflag_348:
+noflag_360:
 	TESTQ        $0x00000002, SI
-	JZ           noflag_349
+	JZ           noflag_361
 	VADDPS       sigmoidconsts<>+640(SB), Z11, Z7
 	VGETEXPPS    Z7, Z9
 	VADDPS       sigmoidconsts<>+640(SB), Z9, Z9
@@ -8509,27 +8553,27 @@ noflag_348:
 	VFMADD231PS  Z5, Z12, Z3
 	VBROADCASTSS gamma+112(FP), Z8
 	CMPQ         DI, $0x01
-	JEQ          pow1_350
+	JEQ          pow1_362
 	CMPQ         DI, $0x02
-	JEQ          pow2_352
+	JEQ          pow2_364
 	CMPQ         DI, $0x03
-	JEQ          powg_351
+	JEQ          powg_363
 	VMOVUPS      sigmoidconsts<>+640(SB), Z9
-	JMP          powd_353
+	JMP          powd_365
 
-pow1_350:
+pow1_362:
 	VMOVAPS Z3, Z9
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z3, K1
 	VXORPS  Z9, Z9, K1, Z9
-	JMP     powd_353
+	JMP     powd_365
 
-pow2_352:
+pow2_364:
 	VMULPS Z3, Z3, Z9
 	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z3, K1
 	VXORPS Z9, Z9, K1, Z9
-	JMP    powd_353
+	JMP    powd_365
 
-powg_351:
+powg_363:
 	VGETEXPPS    Z3, Z10
 	VADDPS       sigmoidconsts<>+640(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z3, Z9
@@ -8587,37 +8631,37 @@ powg_351:
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z3, K1
 	VXORPS       Z9, Z9, K1, Z9
 
-powd_353:
+powd_365:
 	VMOVAPS      Z12, Z10
 	VMULPS       Z5, Z10, Z10
 	VFNMADD231PS Z4, Z13, Z10
 	VMULPS       Z9, Z10, Z10
 	CMPQ         DI, $0x00
-	JEQ          gamma0_354
+	JEQ          gamma0_366
 	VMOVAPS      Z8, Z9
 	VSUBPS       sigmoidconsts<>+640(SB), Z9, Z9
 	CMPQ         R8, $0x01
-	JEQ          pow1_355
+	JEQ          pow1_367
 	CMPQ         R8, $0x02
-	JEQ          pow2_357
+	JEQ          pow2_369
 	CMPQ         R8, $0x03
-	JEQ          powg_356
+	JEQ          powg_368
 	VMOVUPS      sigmoidconsts<>+640(SB), Z9
-	JMP          powd_358
+	JMP          powd_370
 
-pow1_355:
+pow1_367:
 	VMOVAPS Z3, Z9
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z3, K1
 	VXORPS  Z9, Z9, K1, Z9
-	JMP     powd_358
+	JMP     powd_370
 
-pow2_357:
+pow2_369:
 	VMULPS Z3, Z3, Z9
 	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z3, K1
 	VXORPS Z9, Z9, K1, Z9
-	JMP    powd_358
+	JMP    powd_370
 
-powg_356:
+powg_368:
 	VGETEXPPS    Z3, Z20
 	VADDPS       sigmoidconsts<>+640(SB), Z20, Z20
 	VGETMANTPS   $0x02, Z3, Z11
@@ -8675,7 +8719,7 @@ powg_356:
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z3, K1
 	VXORPS       Z9, Z9, K1, Z9
 
-powd_358:
+powd_370:
 	VMOVAPS      Z7, Z7
 	VMULPS       Z9, Z7, Z7
 	VMOVUPS      sigmoidconsts<>+640(SB), Z9
@@ -8688,9 +8732,9 @@ powd_358:
 	VCMPPS       $0x0e, sigmoidconsts<>+832(SB), Z3, K1
 	VADDPS       Z7, Z10, K1, Z10
 
-gamma0_354:
+gamma0_366:
 	TESTQ        $0x00000100, SI
-	JZ           noflag_359
+	JZ           noflag_371
 	VBROADCASTSS alpha+108(FP), Z3
 	VMOVUPS      sigmoidconsts<>+640(SB), Z7
 	VSUBPS       Z3, Z7, Z7
@@ -8698,21 +8742,21 @@ gamma0_354:
 	VFMADD231PS  Z4, Z3, Z7
 	VMULPS       Z7, Z10, Z10
 
-noflag_359:
+noflag_371:
 	VBROADCASTSS focalScale+104(FP), Z3
 	VFMADD231PS  Z3, Z10, Z6
 
-noflag_349:
+noflag_361:
 	VMOVUPS Z6, (DX)
 	ADDQ    $0x00000040, AX
 	ADDQ    $0x00000040, CX
 	ADDQ    $0x00000040, DX
 	SUBQ    $0x00000010, BX
-	JMP     loop_335
+	JMP     loop_347
 
-tail_336:
+tail_348:
 	TESTQ        BX, BX
-	JZ           done_337
+	JZ           done_349
 	MOVL         $0x0000ffff, R9
 	BZHIL        BX, R9, R9
 	KMOVW        R9, K1
@@ -8747,7 +8791,7 @@ tail_336:
 	VBLENDMPS    Z5, Z6, K2, Z16
 	VBLENDMPS    Z6, Z5, K2, Z17
 	TESTQ        $0x00000003, sflags+136(FP)
-	JZ           noflag_360
+	JZ           noflag_372
 	VADDPS       sigmoidconsts<>+640(SB), Z11, Z5
 	VGETEXPPS    Z5, Z7
 	VADDPS       sigmoidconsts<>+640(SB), Z7, Z7
@@ -8783,7 +8827,7 @@ tail_336:
 	VMOVUPS      sigmoidconsts<>+640(SB), Z5
 	VSUBPS       Z4, Z5, Z5
 	TESTQ        $0x00000001, sflags+136(FP)
-	JZ           noflag_361
+	JZ           noflag_373
 	VBROADCASTSS pw+100(FP), Z6
 	VMULPS       Z4, Z6, Z6
 	VXORPS       sigmoidconsts<>+0(SB), Z3, Z7
@@ -8796,9 +8840,9 @@ tail_336:
 	VMOVAPS.Z    Z6, K1, Z6
 	VADDPS       Z6, Z0, Z0
 
-noflag_361:
+noflag_373:
 	TESTQ        $0x00000002, sflags+136(FP)
-	JZ           noflag_362
+	JZ           noflag_374
 	VADDPS       sigmoidconsts<>+640(SB), Z11, Z6
 	VMOVUPS      sigmoidconsts<>+640(SB), Z7
 	VDIVPS       Z6, Z7, Z7
@@ -8813,27 +8857,27 @@ noflag_361:
 	VFMADD231PS  Z5, Z18, Z7
 	VBROADCASTSS gamma+112(FP), Z8
 	CMPQ         DI, $0x01
-	JEQ          pow1_363
+	JEQ          pow1_375
 	CMPQ         DI, $0x02
-	JEQ          pow2_365
+	JEQ          pow2_377
 	CMPQ         DI, $0x03
-	JEQ          powg_364
+	JEQ          powg_376
 	VMOVUPS      sigmoidconsts<>+640(SB), Z8
-	JMP          powd_366
+	JMP          powd_378
 
-pow1_363:
+pow1_375:
 	VMOVAPS Z7, Z8
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z7, K2
 	VXORPS  Z8, Z8, K2, Z8
-	JMP     powd_366
+	JMP     powd_378
 
-pow2_365:
+pow2_377:
 	VMULPS Z7, Z7, Z8
 	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z7, K2
 	VXORPS Z8, Z8, K2, Z8
-	JMP    powd_366
+	JMP    powd_378
 
-powg_364:
+powg_376:
 	VGETEXPPS    Z7, Z10
 	VADDPS       sigmoidconsts<>+640(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z7, Z9
@@ -8891,10 +8935,10 @@ powg_364:
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z7, K2
 	VXORPS       Z8, Z8, K2, Z8
 
-powd_366:
+powd_378:
 	VMULPS       Z8, Z6, Z6
 	TESTQ        $0x00000100, sflags+136(FP)
-	JZ           noflag_367
+	JZ           noflag_379
 	VBROADCASTSS alpha+108(FP), Z7
 	VMOVUPS      sigmoidconsts<>+640(SB), Z8
 	VSUBPS       Z7, Z8, Z8
@@ -8902,17 +8946,17 @@ powd_366:
 	VFMADD231PS  Z4, Z7, Z8
 	VMULPS       Z8, Z6, Z6
 
-noflag_367:
+noflag_379:
 	VMOVAPS.Z Z6, K1, Z6
 	VADDPS    Z6, Z1, Z1
 
-noflag_362:
-noflag_360:
+noflag_374:
+noflag_372:
 	VMOVUPS      sigmoidconsts<>+640(SB), Z5
 	VSUBPS       Z4, Z5, Z5
 	VXORPS       Z6, Z6, Z6
 	TESTQ        $0x00000004, SI
-	JZ           noflag_368
+	JZ           noflag_380
 	VBROADCASTSS a+80(FP), Z7
 	VMULPS       Z4, Z7, Z7
 	VBROADCASTSS b+84(FP), Z8
@@ -8920,7 +8964,7 @@ noflag_360:
 	VBROADCASTSS e+88(FP), Z8
 	VFMADD231PS  Z16, Z8, Z7
 	TESTQ        $0x00000010, SI
-	JZ           noflag_369
+	JZ           noflag_381
 	VXORPS       Z8, Z8, Z8
 	VCMPPS       $0x0e, Z4, Z16, K2
 	VMOVUPS      sigmoidconsts<>+640(SB), K2, Z8
@@ -8929,15 +8973,15 @@ noflag_360:
 	VBROADCASTSS d+92(FP), Z9
 	VFMADD231PS  Z8, Z9, Z7
 
-noflag_369:
+noflag_381:
 	VMOVAPS Z16, Z8
 	VMULPS  Z17, Z8, Z8
 	VMULPS  Z7, Z8, Z8
 	VADDPS  Z8, Z6, Z6
 
-noflag_368:
+noflag_380:
 	TESTQ        $0x00000001, SI
-	JZ           noflag_370
+	JZ           noflag_382
 	VMOVAPS      Z16, Z7
 	VMULPS       Z5, Z7, Z7
 	VBROADCASTSS pw+100(FP), Z8
@@ -8946,9 +8990,9 @@ noflag_368:
 	VBROADCASTSS bceScale+96(FP), Z8
 	VFMADD231PS  Z8, Z7, Z6
 
-noflag_370:
+noflag_382:
 	TESTQ        $0x00000002, SI
-	JZ           noflag_371
+	JZ           noflag_383
 	VADDPS       sigmoidconsts<>+640(SB), Z11, Z7
 	VGETEXPPS    Z7, Z9
 	VADDPS       sigmoidconsts<>+640(SB), Z9, Z9
@@ -8989,27 +9033,27 @@ noflag_370:
 	VFMADD231PS  Z5, Z16, Z3
 	VBROADCASTSS gamma+112(FP), Z8
 	CMPQ         DI, $0x01
-	JEQ          pow1_372
+	JEQ          pow1_384
 	CMPQ         DI, $0x02
-	JEQ          pow2_374
+	JEQ          pow2_386
 	CMPQ         DI, $0x03
-	JEQ          powg_373
+	JEQ          powg_385
 	VMOVUPS      sigmoidconsts<>+640(SB), Z9
-	JMP          powd_375
+	JMP          powd_387
 
-pow1_372:
+pow1_384:
 	VMOVAPS Z3, Z9
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z3, K2
 	VXORPS  Z9, Z9, K2, Z9
-	JMP     powd_375
+	JMP     powd_387
 
-pow2_374:
+pow2_386:
 	VMULPS Z3, Z3, Z9
 	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z3, K2
 	VXORPS Z9, Z9, K2, Z9
-	JMP    powd_375
+	JMP    powd_387
 
-powg_373:
+powg_385:
 	VGETEXPPS    Z3, Z10
 	VADDPS       sigmoidconsts<>+640(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z3, Z9
@@ -9067,37 +9111,37 @@ powg_373:
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z3, K2
 	VXORPS       Z9, Z9, K2, Z9
 
-powd_375:
+powd_387:
 	VMOVAPS      Z16, Z10
 	VMULPS       Z5, Z10, Z10
 	VFNMADD231PS Z4, Z17, Z10
 	VMULPS       Z9, Z10, Z10
 	CMPQ         DI, $0x00
-	JEQ          gamma0_376
+	JEQ          gamma0_388
 	VMOVAPS      Z8, Z9
 	VSUBPS       sigmoidconsts<>+640(SB), Z9, Z9
 	CMPQ         R8, $0x01
-	JEQ          pow1_377
+	JEQ          pow1_389
 	CMPQ         R8, $0x02
-	JEQ          pow2_379
+	JEQ          pow2_391
 	CMPQ         R8, $0x03
-	JEQ          powg_378
+	JEQ          powg_390
 	VMOVUPS      sigmoidconsts<>+640(SB), Z9
-	JMP          powd_380
+	JMP          powd_392
 
-pow1_377:
+pow1_389:
 	VMOVAPS Z3, Z9
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z3, K2
 	VXORPS  Z9, Z9, K2, Z9
-	JMP     powd_380
+	JMP     powd_392
 
-pow2_379:
+pow2_391:
 	VMULPS Z3, Z3, Z9
 	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z3, K2
 	VXORPS Z9, Z9, K2, Z9
-	JMP    powd_380
+	JMP    powd_392
 
-powg_378:
+powg_390:
 	VGETEXPPS    Z3, Z12
 	VADDPS       sigmoidconsts<>+640(SB), Z12, Z12
 	VGETMANTPS   $0x02, Z3, Z11
@@ -9155,7 +9199,7 @@ powg_378:
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z3, K2
 	VXORPS       Z9, Z9, K2, Z9
 
-powd_380:
+powd_392:
 	VMOVAPS      Z7, Z7
 	VMULPS       Z9, Z7, Z7
 	VMOVUPS      sigmoidconsts<>+640(SB), Z9
@@ -9168,9 +9212,9 @@ powd_380:
 	VCMPPS       $0x0e, sigmoidconsts<>+832(SB), Z3, K2
 	VADDPS       Z7, Z10, K2, Z10
 
-gamma0_376:
+gamma0_388:
 	TESTQ        $0x00000100, SI
-	JZ           noflag_381
+	JZ           noflag_393
 	VBROADCASTSS alpha+108(FP), Z3
 	VMOVUPS      sigmoidconsts<>+640(SB), Z7
 	VSUBPS       Z3, Z7, Z7
@@ -9178,14 +9222,14 @@ gamma0_376:
 	VFMADD231PS  Z4, Z3, Z7
 	VMULPS       Z7, Z10, Z10
 
-noflag_381:
+noflag_393:
 	VBROADCASTSS focalScale+104(FP), Z3
 	VFMADD231PS  Z3, Z10, Z6
 
-noflag_371:
+noflag_383:
 	VMOVUPS Z6, K1, (DX)
 
-done_337:
+done_349:
 	MOVQ          out_base+144(FP), AX
 	VMOVAPS       Z0, Z0
 	VEXTRACTF64X4 $0x01, Z0, Y3
@@ -9240,9 +9284,9 @@ TEXT ·sigmoidStatsWAVX512(SB), NOSPLIT, $0-132
 	VXORPS Z7, Z7, Z7
 	VXORPS Z8, Z8, Z8
 
-loop_382:
+loop_394:
 	CMPQ         BX, $0x00000010
-	JB           tail_383
+	JB           tail_395
 	VMOVUPS      (AX), Z9
 	VMOVUPS      (CX), Z10
 	VPMAXUD      Z10, Z3, Z3
@@ -9268,7 +9312,7 @@ loop_382:
 	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z12, K1
 	VXORPS       Z18, Z18, K1, Z18
 	TESTQ        $0x0000001c, SI
-	JZ           noflag_385
+	JZ           noflag_397
 	VADDPS       sigmoidconsts<>+640(SB), Z18, Z13
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z9, K1
 	VMOVUPS      sigmoidconsts<>+640(SB), Z12
@@ -9277,29 +9321,29 @@ loop_382:
 	VMULPS       Z11, Z12, Z13
 	VMULPS       Z11, Z10, Z14
 	TESTQ        $0x00000004, SI
-	JZ           noflag_386
+	JZ           noflag_398
 	VADDPS       Z13, Z0, Z0
 	VFMADD231PS  Z13, Z10, Z1
 	VADDPS       Z14, Z2, Z2
 
-noflag_386:
+noflag_398:
 	TESTQ       $0x00000008, SI
-	JZ          noflag_387
+	JZ          noflag_399
 	VFMADD231PS Z13, Z12, Z4
 	VFMADD231PS Z14, Z10, Z5
 
-noflag_387:
+noflag_399:
 	TESTQ  $0x00000010, SI
-	JZ     noflag_388
+	JZ     noflag_400
 	VSUBPS Z10, Z12, Z12
 	VANDPS sigmoidconsts<>+896(SB), Z12, Z12
 	VMULPS Z11, Z12, Z12
 	VADDPS Z12, Z8, Z8
 
-noflag_388:
-noflag_385:
+noflag_400:
+noflag_397:
 	TESTQ        $0x00000003, SI
-	JZ           noflag_389
+	JZ           noflag_401
 	VADDPS       sigmoidconsts<>+640(SB), Z18, Z12
 	VGETEXPPS    Z12, Z14
 	VADDPS       sigmoidconsts<>+640(SB), Z14, Z14
@@ -9335,7 +9379,7 @@ noflag_385:
 	VMOVUPS      sigmoidconsts<>+640(SB), Z12
 	VSUBPS       Z10, Z12, Z12
 	TESTQ        $0x00000001, SI
-	JZ           noflag_390
+	JZ           noflag_402
 	VBROADCASTSS pw+80(FP), Z13
 	VMULPS       Z10, Z13, Z13
 	VXORPS       sigmoidconsts<>+0(SB), Z9, Z14
@@ -9348,9 +9392,9 @@ noflag_385:
 	VMULPS       Z11, Z13, Z13
 	VADDPS       Z13, Z6, Z6
 
-noflag_390:
+noflag_402:
 	TESTQ        $0x00000002, SI
-	JZ           noflag_391
+	JZ           noflag_403
 	VADDPS       sigmoidconsts<>+640(SB), Z18, Z13
 	VMOVUPS      sigmoidconsts<>+640(SB), Z14
 	VDIVPS       Z13, Z14, Z14
@@ -9365,27 +9409,27 @@ noflag_390:
 	VFMADD231PS  Z12, Z19, Z9
 	VBROADCASTSS gamma+88(FP), Z14
 	CMPQ         DI, $0x01
-	JEQ          pow1_392
+	JEQ          pow1_404
 	CMPQ         DI, $0x02
-	JEQ          pow2_394
+	JEQ          pow2_406
 	CMPQ         DI, $0x03
-	JEQ          powg_393
+	JEQ          powg_405
 	VMOVUPS      sigmoidconsts<>+640(SB), Z14
-	JMP          powd_395
+	JMP          powd_407
 
-pow1_392:
+pow1_404:
 	VMOVAPS Z9, Z14
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z9, K1
 	VXORPS  Z14, Z14, K1, Z14
-	JMP     powd_395
+	JMP     powd_407
 
-pow2_394:
+pow2_406:
 	VMULPS Z9, Z9, Z14
 	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z9, K1
 	VXORPS Z14, Z14, K1, Z14
-	JMP    powd_395
+	JMP    powd_407
 
-powg_393:
+powg_405:
 	VGETEXPPS    Z9, Z16
 	VADDPS       sigmoidconsts<>+640(SB), Z16, Z16
 	VGETMANTPS   $0x02, Z9, Z15
@@ -9443,10 +9487,10 @@ powg_393:
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z9, K1
 	VXORPS       Z14, Z14, K1, Z14
 
-powd_395:
+powd_407:
 	VMULPS       Z14, Z13, Z13
 	TESTQ        $0x00000100, SI
-	JZ           noflag_396
+	JZ           noflag_408
 	VBROADCASTSS alpha+84(FP), Z9
 	VMOVUPS      sigmoidconsts<>+640(SB), Z14
 	VSUBPS       Z9, Z14, Z14
@@ -9454,21 +9498,21 @@ powd_395:
 	VFMADD231PS  Z10, Z9, Z14
 	VMULPS       Z14, Z13, Z13
 
-noflag_396:
+noflag_408:
 	VMULPS Z11, Z13, Z13
 	VADDPS Z13, Z7, Z7
 
-noflag_391:
-noflag_389:
+noflag_403:
+noflag_401:
 	ADDQ $0x00000040, AX
 	ADDQ $0x00000040, CX
 	ADDQ $0x00000040, DX
 	SUBQ $0x00000010, BX
-	JMP  loop_382
+	JMP  loop_394
 
-tail_383:
+tail_395:
 	TESTQ        BX, BX
-	JZ           done_384
+	JZ           done_396
 	MOVL         $0x0000ffff, R8
 	BZHIL        BX, R8, R8
 	KMOVW        R8, K1
@@ -9497,7 +9541,7 @@ tail_383:
 	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z12, K2
 	VXORPS       Z18, Z18, K2, Z18
 	TESTQ        $0x0000001c, SI
-	JZ           noflag_397
+	JZ           noflag_409
 	VADDPS       sigmoidconsts<>+640(SB), Z18, Z13
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z9, K2
 	VMOVUPS      sigmoidconsts<>+640(SB), Z12
@@ -9507,30 +9551,30 @@ tail_383:
 	VMULPS       Z11, Z12, Z13
 	VMULPS       Z11, Z10, Z14
 	TESTQ        $0x00000004, SI
-	JZ           noflag_398
+	JZ           noflag_410
 	VADDPS       Z13, Z0, Z0
 	VFMADD231PS  Z13, Z10, Z1
 	VADDPS       Z14, Z2, Z2
 
-noflag_398:
+noflag_410:
 	TESTQ       $0x00000008, SI
-	JZ          noflag_399
+	JZ          noflag_411
 	VFMADD231PS Z13, Z12, Z4
 	VFMADD231PS Z14, Z10, Z5
 
-noflag_399:
+noflag_411:
 	TESTQ     $0x00000010, SI
-	JZ        noflag_400
+	JZ        noflag_412
 	VSUBPS    Z10, Z12, Z12
 	VANDPS    sigmoidconsts<>+896(SB), Z12, Z12
 	VMULPS    Z11, Z12, Z12
 	VMOVAPS.Z Z12, K1, Z12
 	VADDPS    Z12, Z8, Z8
 
-noflag_400:
-noflag_397:
+noflag_412:
+noflag_409:
 	TESTQ        $0x00000003, SI
-	JZ           noflag_401
+	JZ           noflag_413
 	VADDPS       sigmoidconsts<>+640(SB), Z18, Z12
 	VGETEXPPS    Z12, Z14
 	VADDPS       sigmoidconsts<>+640(SB), Z14, Z14
@@ -9566,7 +9610,7 @@ noflag_397:
 	VMOVUPS      sigmoidconsts<>+640(SB), Z12
 	VSUBPS       Z10, Z12, Z12
 	TESTQ        $0x00000001, SI
-	JZ           noflag_402
+	JZ           noflag_414
 	VBROADCASTSS pw+80(FP), Z13
 	VMULPS       Z10, Z13, Z13
 	VXORPS       sigmoidconsts<>+0(SB), Z9, Z14
@@ -9580,9 +9624,9 @@ noflag_397:
 	VMOVAPS.Z    Z13, K1, Z13
 	VADDPS       Z13, Z6, Z6
 
-noflag_402:
+noflag_414:
 	TESTQ        $0x00000002, SI
-	JZ           noflag_403
+	JZ           noflag_415
 	VADDPS       sigmoidconsts<>+640(SB), Z18, Z13
 	VMOVUPS      sigmoidconsts<>+640(SB), Z14
 	VDIVPS       Z13, Z14, Z14
@@ -9597,27 +9641,27 @@ noflag_402:
 	VFMADD231PS  Z12, Z21, Z9
 	VBROADCASTSS gamma+88(FP), Z14
 	CMPQ         DI, $0x01
-	JEQ          pow1_404
+	JEQ          pow1_416
 	CMPQ         DI, $0x02
-	JEQ          pow2_406
+	JEQ          pow2_418
 	CMPQ         DI, $0x03
-	JEQ          powg_405
+	JEQ          powg_417
 	VMOVUPS      sigmoidconsts<>+640(SB), Z14
-	JMP          powd_407
+	JMP          powd_419
 
-pow1_404:
+pow1_416:
 	VMOVAPS Z9, Z14
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z9, K2
 	VXORPS  Z14, Z14, K2, Z14
-	JMP     powd_407
+	JMP     powd_419
 
-pow2_406:
+pow2_418:
 	VMULPS Z9, Z9, Z14
 	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z9, K2
 	VXORPS Z14, Z14, K2, Z14
-	JMP    powd_407
+	JMP    powd_419
 
-powg_405:
+powg_417:
 	VGETEXPPS    Z9, Z16
 	VADDPS       sigmoidconsts<>+640(SB), Z16, Z16
 	VGETMANTPS   $0x02, Z9, Z15
@@ -9675,10 +9719,10 @@ powg_405:
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z9, K2
 	VXORPS       Z14, Z14, K2, Z14
 
-powd_407:
+powd_419:
 	VMULPS       Z14, Z13, Z13
 	TESTQ        $0x00000100, SI
-	JZ           noflag_408
+	JZ           noflag_420
 	VBROADCASTSS alpha+84(FP), Z9
 	VMOVUPS      sigmoidconsts<>+640(SB), Z14
 	VSUBPS       Z9, Z14, Z14
@@ -9686,14 +9730,14 @@ powd_407:
 	VFMADD231PS  Z10, Z9, Z14
 	VMULPS       Z14, Z13, Z13
 
-noflag_408:
+noflag_420:
 	VMULPS    Z11, Z13, Z13
 	VMOVAPS.Z Z13, K1, Z13
 	VADDPS    Z13, Z7, Z7
 
-noflag_403:
-noflag_401:
-done_384:
+noflag_415:
+noflag_413:
+done_396:
 	MOVQ          out_base+104(FP), AX
 	VMOVAPS       Z0, Z0
 	VEXTRACTF64X4 $0x01, Z0, Y9
@@ -9802,9 +9846,9 @@ TEXT ·sigmoidGradWAVX512(SB), NOSPLIT, $0-164
 	MOVQ   g1mode+152(FP), R9
 	VXORPS Z0, Z0, Z0
 
-loop_409:
+loop_421:
 	CMPQ         SI, $0x00000010
-	JB           tail_410
+	JB           tail_422
 	VMOVUPS      (AX), Z1
 	VMOVUPS      (CX), Z2
 	VPMAXUD      Z2, Z0, Z0
@@ -9840,7 +9884,7 @@ loop_409:
 	VSUBPS       Z2, Z4, Z4
 	VXORPS       Z5, Z5, Z5
 	TESTQ        $0x00000004, DI
-	JZ           noflag_412
+	JZ           noflag_424
 	VBROADCASTSS a+104(FP), Z6
 	VMULPS       Z2, Z6, Z6
 	VBROADCASTSS b+108(FP), Z7
@@ -9848,7 +9892,7 @@ loop_409:
 	VBROADCASTSS e+112(FP), Z7
 	VFMADD231PS  Z11, Z7, Z6
 	TESTQ        $0x00000010, DI
-	JZ           noflag_413
+	JZ           noflag_425
 	VXORPS       Z7, Z7, Z7
 	VCMPPS       $0x0e, Z2, Z11, K1
 	VMOVUPS      sigmoidconsts<>+640(SB), K1, Z7
@@ -9857,15 +9901,15 @@ loop_409:
 	VBROADCASTSS d+116(FP), Z8
 	VFMADD231PS  Z7, Z8, Z6
 
-noflag_413:
+noflag_425:
 	VMOVAPS Z11, Z7
 	VMULPS  Z12, Z7, Z7
 	VMULPS  Z6, Z7, Z7
 	VADDPS  Z7, Z5, Z5
 
-noflag_412:
+noflag_424:
 	TESTQ        $0x00000001, DI
-	JZ           noflag_414
+	JZ           noflag_426
 	VMOVAPS      Z11, Z6
 	VMULPS       Z4, Z6, Z6
 	VBROADCASTSS pw+124(FP), Z7
@@ -9874,9 +9918,9 @@ noflag_412:
 	VBROADCASTSS bceScale+120(FP), Z7
 	VFMADD231PS  Z7, Z6, Z5
 
-noflag_414:
+noflag_426:
 	TESTQ        $0x00000002, DI
-	JZ           noflag_415
+	JZ           noflag_427
 	VADDPS       sigmoidconsts<>+640(SB), Z10, Z6
 	VGETEXPPS    Z6, Z8
 	VADDPS       sigmoidconsts<>+640(SB), Z8, Z8
@@ -9917,27 +9961,27 @@ noflag_414:
 	VFMADD231PS  Z4, Z11, Z1
 	VBROADCASTSS gamma+136(FP), Z7
 	CMPQ         R8, $0x01
-	JEQ          pow1_416
+	JEQ          pow1_428
 	CMPQ         R8, $0x02
-	JEQ          pow2_418
+	JEQ          pow2_430
 	CMPQ         R8, $0x03
-	JEQ          powg_417
+	JEQ          powg_429
 	VMOVUPS      sigmoidconsts<>+640(SB), Z8
-	JMP          powd_419
+	JMP          powd_431
 
-pow1_416:
+pow1_428:
 	VMOVAPS Z1, Z8
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z1, K1
 	VXORPS  Z8, Z8, K1, Z8
-	JMP     powd_419
+	JMP     powd_431
 
-pow2_418:
+pow2_430:
 	VMULPS Z1, Z1, Z8
 	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z1, K1
 	VXORPS Z8, Z8, K1, Z8
-	JMP    powd_419
+	JMP    powd_431
 
-powg_417:
+powg_429:
 	VGETEXPPS    Z1, Z9
 	VADDPS       sigmoidconsts<>+640(SB), Z9, Z9
 	VGETMANTPS   $0x02, Z1, Z8
@@ -9995,37 +10039,37 @@ powg_417:
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z1, K1
 	VXORPS       Z8, Z8, K1, Z8
 
-powd_419:
+powd_431:
 	VMOVAPS      Z11, Z9
 	VMULPS       Z4, Z9, Z9
 	VFNMADD231PS Z2, Z12, Z9
 	VMULPS       Z8, Z9, Z9
 	CMPQ         R8, $0x00
-	JEQ          gamma0_420
+	JEQ          gamma0_432
 	VMOVAPS      Z7, Z8
 	VSUBPS       sigmoidconsts<>+640(SB), Z8, Z8
 	CMPQ         R9, $0x01
-	JEQ          pow1_421
+	JEQ          pow1_433
 	CMPQ         R9, $0x02
-	JEQ          pow2_423
+	JEQ          pow2_435
 	CMPQ         R9, $0x03
-	JEQ          powg_422
+	JEQ          powg_434
 	VMOVUPS      sigmoidconsts<>+640(SB), Z8
-	JMP          powd_424
+	JMP          powd_436
 
-pow1_421:
+pow1_433:
 	VMOVAPS Z1, Z8
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z1, K1
 	VXORPS  Z8, Z8, K1, Z8
-	JMP     powd_424
+	JMP     powd_436
 
-pow2_423:
+pow2_435:
 	VMULPS Z1, Z1, Z8
 	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z1, K1
 	VXORPS Z8, Z8, K1, Z8
-	JMP    powd_424
+	JMP    powd_436
 
-powg_422:
+powg_434:
 	VGETEXPPS    Z1, Z15
 	VADDPS       sigmoidconsts<>+640(SB), Z15, Z15
 	VGETMANTPS   $0x02, Z1, Z10
@@ -10083,7 +10127,7 @@ powg_422:
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z1, K1
 	VXORPS       Z8, Z8, K1, Z8
 
-powd_424:
+powd_436:
 	VMOVAPS      Z6, Z6
 	VMULPS       Z8, Z6, Z6
 	VMOVUPS      sigmoidconsts<>+640(SB), Z8
@@ -10096,9 +10140,9 @@ powd_424:
 	VCMPPS       $0x0e, sigmoidconsts<>+832(SB), Z1, K1
 	VADDPS       Z6, Z9, K1, Z9
 
-gamma0_420:
+gamma0_432:
 	TESTQ        $0x00000100, DI
-	JZ           noflag_425
+	JZ           noflag_437
 	VBROADCASTSS alpha+132(FP), Z1
 	VMOVUPS      sigmoidconsts<>+640(SB), Z6
 	VSUBPS       Z1, Z6, Z6
@@ -10106,11 +10150,11 @@ gamma0_420:
 	VFMADD231PS  Z2, Z1, Z6
 	VMULPS       Z6, Z9, Z9
 
-noflag_425:
+noflag_437:
 	VBROADCASTSS focalScale+128(FP), Z1
 	VFMADD231PS  Z1, Z9, Z5
 
-noflag_415:
+noflag_427:
 	VMULPS  Z3, Z5, Z5
 	VMOVUPS Z5, (DX)
 	ADDQ    $0x00000040, AX
@@ -10118,11 +10162,11 @@ noflag_415:
 	ADDQ    $0x00000040, DX
 	ADDQ    $0x00000040, BX
 	SUBQ    $0x00000010, SI
-	JMP     loop_409
+	JMP     loop_421
 
-tail_410:
+tail_422:
 	TESTQ        SI, SI
-	JZ           done_411
+	JZ           done_423
 	MOVL         $0x0000ffff, R10
 	BZHIL        SI, R10, R10
 	KMOVW        R10, K1
@@ -10161,7 +10205,7 @@ tail_410:
 	VSUBPS       Z2, Z4, Z4
 	VXORPS       Z5, Z5, Z5
 	TESTQ        $0x00000004, DI
-	JZ           noflag_426
+	JZ           noflag_438
 	VBROADCASTSS a+104(FP), Z6
 	VMULPS       Z2, Z6, Z6
 	VBROADCASTSS b+108(FP), Z7
@@ -10169,7 +10213,7 @@ tail_410:
 	VBROADCASTSS e+112(FP), Z7
 	VFMADD231PS  Z13, Z7, Z6
 	TESTQ        $0x00000010, DI
-	JZ           noflag_427
+	JZ           noflag_439
 	VXORPS       Z7, Z7, Z7
 	VCMPPS       $0x0e, Z2, Z13, K2
 	VMOVUPS      sigmoidconsts<>+640(SB), K2, Z7
@@ -10178,15 +10222,15 @@ tail_410:
 	VBROADCASTSS d+116(FP), Z8
 	VFMADD231PS  Z7, Z8, Z6
 
-noflag_427:
+noflag_439:
 	VMOVAPS Z13, Z7
 	VMULPS  Z14, Z7, Z7
 	VMULPS  Z6, Z7, Z7
 	VADDPS  Z7, Z5, Z5
 
-noflag_426:
+noflag_438:
 	TESTQ        $0x00000001, DI
-	JZ           noflag_428
+	JZ           noflag_440
 	VMOVAPS      Z13, Z6
 	VMULPS       Z4, Z6, Z6
 	VBROADCASTSS pw+124(FP), Z7
@@ -10195,9 +10239,9 @@ noflag_426:
 	VBROADCASTSS bceScale+120(FP), Z7
 	VFMADD231PS  Z7, Z6, Z5
 
-noflag_428:
+noflag_440:
 	TESTQ        $0x00000002, DI
-	JZ           noflag_429
+	JZ           noflag_441
 	VADDPS       sigmoidconsts<>+640(SB), Z10, Z6
 	VGETEXPPS    Z6, Z8
 	VADDPS       sigmoidconsts<>+640(SB), Z8, Z8
@@ -10238,27 +10282,27 @@ noflag_428:
 	VFMADD231PS  Z4, Z13, Z1
 	VBROADCASTSS gamma+136(FP), Z7
 	CMPQ         R8, $0x01
-	JEQ          pow1_430
+	JEQ          pow1_442
 	CMPQ         R8, $0x02
-	JEQ          pow2_432
+	JEQ          pow2_444
 	CMPQ         R8, $0x03
-	JEQ          powg_431
+	JEQ          powg_443
 	VMOVUPS      sigmoidconsts<>+640(SB), Z8
-	JMP          powd_433
+	JMP          powd_445
 
-pow1_430:
+pow1_442:
 	VMOVAPS Z1, Z8
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z1, K2
 	VXORPS  Z8, Z8, K2, Z8
-	JMP     powd_433
+	JMP     powd_445
 
-pow2_432:
+pow2_444:
 	VMULPS Z1, Z1, Z8
 	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z1, K2
 	VXORPS Z8, Z8, K2, Z8
-	JMP    powd_433
+	JMP    powd_445
 
-powg_431:
+powg_443:
 	VGETEXPPS    Z1, Z9
 	VADDPS       sigmoidconsts<>+640(SB), Z9, Z9
 	VGETMANTPS   $0x02, Z1, Z8
@@ -10316,37 +10360,37 @@ powg_431:
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z1, K2
 	VXORPS       Z8, Z8, K2, Z8
 
-powd_433:
+powd_445:
 	VMOVAPS      Z13, Z9
 	VMULPS       Z4, Z9, Z9
 	VFNMADD231PS Z2, Z14, Z9
 	VMULPS       Z8, Z9, Z9
 	CMPQ         R8, $0x00
-	JEQ          gamma0_434
+	JEQ          gamma0_446
 	VMOVAPS      Z7, Z8
 	VSUBPS       sigmoidconsts<>+640(SB), Z8, Z8
 	CMPQ         R9, $0x01
-	JEQ          pow1_435
+	JEQ          pow1_447
 	CMPQ         R9, $0x02
-	JEQ          pow2_437
+	JEQ          pow2_449
 	CMPQ         R9, $0x03
-	JEQ          powg_436
+	JEQ          powg_448
 	VMOVUPS      sigmoidconsts<>+640(SB), Z8
-	JMP          powd_438
+	JMP          powd_450
 
-pow1_435:
+pow1_447:
 	VMOVAPS Z1, Z8
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z1, K2
 	VXORPS  Z8, Z8, K2, Z8
-	JMP     powd_438
+	JMP     powd_450
 
-pow2_437:
+pow2_449:
 	VMULPS Z1, Z1, Z8
 	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z1, K2
 	VXORPS Z8, Z8, K2, Z8
-	JMP    powd_438
+	JMP    powd_450
 
-powg_436:
+powg_448:
 	VGETEXPPS    Z1, Z11
 	VADDPS       sigmoidconsts<>+640(SB), Z11, Z11
 	VGETMANTPS   $0x02, Z1, Z10
@@ -10404,7 +10448,7 @@ powg_436:
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z1, K2
 	VXORPS       Z8, Z8, K2, Z8
 
-powd_438:
+powd_450:
 	VMOVAPS      Z6, Z6
 	VMULPS       Z8, Z6, Z6
 	VMOVUPS      sigmoidconsts<>+640(SB), Z8
@@ -10417,9 +10461,9 @@ powd_438:
 	VCMPPS       $0x0e, sigmoidconsts<>+832(SB), Z1, K2
 	VADDPS       Z6, Z9, K2, Z9
 
-gamma0_434:
+gamma0_446:
 	TESTQ        $0x00000100, DI
-	JZ           noflag_439
+	JZ           noflag_451
 	VBROADCASTSS alpha+132(FP), Z1
 	VMOVUPS      sigmoidconsts<>+640(SB), Z6
 	VSUBPS       Z1, Z6, Z6
@@ -10427,15 +10471,15 @@ gamma0_434:
 	VFMADD231PS  Z2, Z1, Z6
 	VMULPS       Z6, Z9, Z9
 
-noflag_439:
+noflag_451:
 	VBROADCASTSS focalScale+128(FP), Z1
 	VFMADD231PS  Z1, Z9, Z5
 
-noflag_429:
+noflag_441:
 	VMULPS  Z3, Z5, Z5
 	VMOVUPS Z5, K1, (DX)
 
-done_411:
+done_423:
 	VMOVDQA32     Z0, Z0
 	VEXTRACTI64X4 $0x01, Z0, Y1
 	VPMAXUD       Y1, Y0, Y1
@@ -10465,9 +10509,9 @@ TEXT ·sigmoidFusedWAVX512(SB), NOSPLIT, $0-196
 	VXORPS Z1, Z1, Z1
 	VXORPS Z2, Z2, Z2
 
-loop_440:
+loop_452:
 	CMPQ         SI, $0x00000010
-	JB           tail_441
+	JB           tail_453
 	VMOVUPS      (AX), Z3
 	VMOVUPS      (CX), Z4
 	VPMAXUD      Z4, Z2, Z2
@@ -10500,7 +10544,7 @@ loop_440:
 	VBLENDMPS    Z6, Z7, K1, Z13
 	VBLENDMPS    Z7, Z6, K1, Z14
 	TESTQ        $0x00000003, sflags+160(FP)
-	JZ           noflag_443
+	JZ           noflag_455
 	VADDPS       sigmoidconsts<>+640(SB), Z12, Z6
 	VGETEXPPS    Z6, Z8
 	VADDPS       sigmoidconsts<>+640(SB), Z8, Z8
@@ -10536,7 +10580,7 @@ loop_440:
 	VMOVUPS      sigmoidconsts<>+640(SB), Z6
 	VSUBPS       Z4, Z6, Z6
 	TESTQ        $0x00000001, sflags+160(FP)
-	JZ           noflag_444
+	JZ           noflag_456
 	VBROADCASTSS pw+124(FP), Z7
 	VMULPS       Z4, Z7, Z7
 	VXORPS       sigmoidconsts<>+0(SB), Z3, Z8
@@ -10549,9 +10593,9 @@ loop_440:
 	VMULPS       Z5, Z7, Z7
 	VADDPS       Z7, Z0, Z0
 
-noflag_444:
+noflag_456:
 	TESTQ        $0x00000002, sflags+160(FP)
-	JZ           noflag_445
+	JZ           noflag_457
 	VADDPS       sigmoidconsts<>+640(SB), Z12, Z7
 	VMOVUPS      sigmoidconsts<>+640(SB), Z8
 	VDIVPS       Z7, Z8, Z8
@@ -10566,27 +10610,27 @@ noflag_444:
 	VFMADD231PS  Z6, Z15, Z8
 	VBROADCASTSS gamma+136(FP), Z9
 	CMPQ         R8, $0x01
-	JEQ          pow1_446
+	JEQ          pow1_458
 	CMPQ         R8, $0x02
-	JEQ          pow2_448
+	JEQ          pow2_460
 	CMPQ         R8, $0x03
-	JEQ          powg_447
+	JEQ          powg_459
 	VMOVUPS      sigmoidconsts<>+640(SB), Z9
-	JMP          powd_449
+	JMP          powd_461
 
-pow1_446:
+pow1_458:
 	VMOVAPS Z8, Z9
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z8, K1
 	VXORPS  Z9, Z9, K1, Z9
-	JMP     powd_449
+	JMP     powd_461
 
-pow2_448:
+pow2_460:
 	VMULPS Z8, Z8, Z9
 	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z8, K1
 	VXORPS Z9, Z9, K1, Z9
-	JMP    powd_449
+	JMP    powd_461
 
-powg_447:
+powg_459:
 	VGETEXPPS    Z8, Z11
 	VADDPS       sigmoidconsts<>+640(SB), Z11, Z11
 	VGETMANTPS   $0x02, Z8, Z10
@@ -10644,10 +10688,10 @@ powg_447:
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z8, K1
 	VXORPS       Z9, Z9, K1, Z9
 
-powd_449:
+powd_461:
 	VMULPS       Z9, Z7, Z7
 	TESTQ        $0x00000100, sflags+160(FP)
-	JZ           noflag_450
+	JZ           noflag_462
 	VBROADCASTSS alpha+132(FP), Z8
 	VMOVUPS      sigmoidconsts<>+640(SB), Z9
 	VSUBPS       Z8, Z9, Z9
@@ -10655,17 +10699,17 @@ powd_449:
 	VFMADD231PS  Z4, Z8, Z9
 	VMULPS       Z9, Z7, Z7
 
-noflag_450:
+noflag_462:
 	VMULPS Z5, Z7, Z7
 	VADDPS Z7, Z1, Z1
 
-noflag_445:
-noflag_443:
+noflag_457:
+noflag_455:
 	VMOVUPS      sigmoidconsts<>+640(SB), Z6
 	VSUBPS       Z4, Z6, Z6
 	VXORPS       Z7, Z7, Z7
 	TESTQ        $0x00000004, DI
-	JZ           noflag_451
+	JZ           noflag_463
 	VBROADCASTSS a+104(FP), Z8
 	VMULPS       Z4, Z8, Z8
 	VBROADCASTSS b+108(FP), Z9
@@ -10673,7 +10717,7 @@ noflag_443:
 	VBROADCASTSS e+112(FP), Z9
 	VFMADD231PS  Z13, Z9, Z8
 	TESTQ        $0x00000010, DI
-	JZ           noflag_452
+	JZ           noflag_464
 	VXORPS       Z9, Z9, Z9
 	VCMPPS       $0x0e, Z4, Z13, K1
 	VMOVUPS      sigmoidconsts<>+640(SB), K1, Z9
@@ -10682,15 +10726,15 @@ noflag_443:
 	VBROADCASTSS d+116(FP), Z10
 	VFMADD231PS  Z9, Z10, Z8
 
-noflag_452:
+noflag_464:
 	VMOVAPS Z13, Z9
 	VMULPS  Z14, Z9, Z9
 	VMULPS  Z8, Z9, Z9
 	VADDPS  Z9, Z7, Z7
 
-noflag_451:
+noflag_463:
 	TESTQ        $0x00000001, DI
-	JZ           noflag_453
+	JZ           noflag_465
 	VMOVAPS      Z13, Z8
 	VMULPS       Z6, Z8, Z8
 	VBROADCASTSS pw+124(FP), Z9
@@ -10699,9 +10743,9 @@ noflag_451:
 	VBROADCASTSS bceScale+120(FP), Z9
 	VFMADD231PS  Z9, Z8, Z7
 
-noflag_453:
+noflag_465:
 	TESTQ        $0x00000002, DI
-	JZ           noflag_454
+	JZ           noflag_466
 	VADDPS       sigmoidconsts<>+640(SB), Z12, Z8
 	VGETEXPPS    Z8, Z10
 	VADDPS       sigmoidconsts<>+640(SB), Z10, Z10
@@ -10742,27 +10786,27 @@ noflag_453:
 	VFMADD231PS  Z6, Z13, Z3
 	VBROADCASTSS gamma+136(FP), Z9
 	CMPQ         R8, $0x01
-	JEQ          pow1_455
+	JEQ          pow1_467
 	CMPQ         R8, $0x02
-	JEQ          pow2_457
+	JEQ          pow2_469
 	CMPQ         R8, $0x03
-	JEQ          powg_456
+	JEQ          powg_468
 	VMOVUPS      sigmoidconsts<>+640(SB), Z10
-	JMP          powd_458
+	JMP          powd_470
 
-pow1_455:
+pow1_467:
 	VMOVAPS Z3, Z10
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z3, K1
 	VXORPS  Z10, Z10, K1, Z10
-	JMP     powd_458
+	JMP     powd_470
 
-pow2_457:
+pow2_469:
 	VMULPS Z3, Z3, Z10
 	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z3, K1
 	VXORPS Z10, Z10, K1, Z10
-	JMP    powd_458
+	JMP    powd_470
 
-powg_456:
+powg_468:
 	VGETEXPPS    Z3, Z11
 	VADDPS       sigmoidconsts<>+640(SB), Z11, Z11
 	VGETMANTPS   $0x02, Z3, Z10
@@ -10820,37 +10864,37 @@ powg_456:
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z3, K1
 	VXORPS       Z10, Z10, K1, Z10
 
-powd_458:
+powd_470:
 	VMOVAPS      Z13, Z11
 	VMULPS       Z6, Z11, Z11
 	VFNMADD231PS Z4, Z14, Z11
 	VMULPS       Z10, Z11, Z11
 	CMPQ         R8, $0x00
-	JEQ          gamma0_459
+	JEQ          gamma0_471
 	VMOVAPS      Z9, Z10
 	VSUBPS       sigmoidconsts<>+640(SB), Z10, Z10
 	CMPQ         R9, $0x01
-	JEQ          pow1_460
+	JEQ          pow1_472
 	CMPQ         R9, $0x02
-	JEQ          pow2_462
+	JEQ          pow2_474
 	CMPQ         R9, $0x03
-	JEQ          powg_461
+	JEQ          powg_473
 	VMOVUPS      sigmoidconsts<>+640(SB), Z10
-	JMP          powd_463
+	JMP          powd_475
 
-pow1_460:
+pow1_472:
 	VMOVAPS Z3, Z10
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z3, K1
 	VXORPS  Z10, Z10, K1, Z10
-	JMP     powd_463
+	JMP     powd_475
 
-pow2_462:
+pow2_474:
 	VMULPS Z3, Z3, Z10
 	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z3, K1
 	VXORPS Z10, Z10, K1, Z10
-	JMP    powd_463
+	JMP    powd_475
 
-powg_461:
+powg_473:
 	VGETEXPPS    Z3, Z21
 	VADDPS       sigmoidconsts<>+640(SB), Z21, Z21
 	VGETMANTPS   $0x02, Z3, Z12
@@ -10908,7 +10952,7 @@ powg_461:
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z3, K1
 	VXORPS       Z10, Z10, K1, Z10
 
-powd_463:
+powd_475:
 	VMOVAPS      Z8, Z8
 	VMULPS       Z10, Z8, Z8
 	VMOVUPS      sigmoidconsts<>+640(SB), Z10
@@ -10921,9 +10965,9 @@ powd_463:
 	VCMPPS       $0x0e, sigmoidconsts<>+832(SB), Z3, K1
 	VADDPS       Z8, Z11, K1, Z11
 
-gamma0_459:
+gamma0_471:
 	TESTQ        $0x00000100, DI
-	JZ           noflag_464
+	JZ           noflag_476
 	VBROADCASTSS alpha+132(FP), Z3
 	VMOVUPS      sigmoidconsts<>+640(SB), Z8
 	VSUBPS       Z3, Z8, Z8
@@ -10931,11 +10975,11 @@ gamma0_459:
 	VFMADD231PS  Z4, Z3, Z8
 	VMULPS       Z8, Z11, Z11
 
-noflag_464:
+noflag_476:
 	VBROADCASTSS focalScale+128(FP), Z3
 	VFMADD231PS  Z3, Z11, Z7
 
-noflag_454:
+noflag_466:
 	VMULPS  Z5, Z7, Z7
 	VMOVUPS Z7, (DX)
 	ADDQ    $0x00000040, AX
@@ -10943,11 +10987,11 @@ noflag_454:
 	ADDQ    $0x00000040, DX
 	ADDQ    $0x00000040, BX
 	SUBQ    $0x00000010, SI
-	JMP     loop_440
+	JMP     loop_452
 
-tail_441:
+tail_453:
 	TESTQ        SI, SI
-	JZ           done_442
+	JZ           done_454
 	MOVL         $0x0000ffff, R10
 	BZHIL        SI, R10, R10
 	KMOVW        R10, K1
@@ -10983,7 +11027,7 @@ tail_441:
 	VBLENDMPS    Z6, Z7, K2, Z17
 	VBLENDMPS    Z7, Z6, K2, Z18
 	TESTQ        $0x00000003, sflags+160(FP)
-	JZ           noflag_465
+	JZ           noflag_477
 	VADDPS       sigmoidconsts<>+640(SB), Z12, Z6
 	VGETEXPPS    Z6, Z8
 	VADDPS       sigmoidconsts<>+640(SB), Z8, Z8
@@ -11019,7 +11063,7 @@ tail_441:
 	VMOVUPS      sigmoidconsts<>+640(SB), Z6
 	VSUBPS       Z4, Z6, Z6
 	TESTQ        $0x00000001, sflags+160(FP)
-	JZ           noflag_466
+	JZ           noflag_478
 	VBROADCASTSS pw+124(FP), Z7
 	VMULPS       Z4, Z7, Z7
 	VXORPS       sigmoidconsts<>+0(SB), Z3, Z8
@@ -11033,9 +11077,9 @@ tail_441:
 	VMOVAPS.Z    Z7, K1, Z7
 	VADDPS       Z7, Z0, Z0
 
-noflag_466:
+noflag_478:
 	TESTQ        $0x00000002, sflags+160(FP)
-	JZ           noflag_467
+	JZ           noflag_479
 	VADDPS       sigmoidconsts<>+640(SB), Z12, Z7
 	VMOVUPS      sigmoidconsts<>+640(SB), Z8
 	VDIVPS       Z7, Z8, Z8
@@ -11050,27 +11094,27 @@ noflag_466:
 	VFMADD231PS  Z6, Z19, Z8
 	VBROADCASTSS gamma+136(FP), Z9
 	CMPQ         R8, $0x01
-	JEQ          pow1_468
+	JEQ          pow1_480
 	CMPQ         R8, $0x02
-	JEQ          pow2_470
+	JEQ          pow2_482
 	CMPQ         R8, $0x03
-	JEQ          powg_469
+	JEQ          powg_481
 	VMOVUPS      sigmoidconsts<>+640(SB), Z9
-	JMP          powd_471
+	JMP          powd_483
 
-pow1_468:
+pow1_480:
 	VMOVAPS Z8, Z9
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z8, K2
 	VXORPS  Z9, Z9, K2, Z9
-	JMP     powd_471
+	JMP     powd_483
 
-pow2_470:
+pow2_482:
 	VMULPS Z8, Z8, Z9
 	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z8, K2
 	VXORPS Z9, Z9, K2, Z9
-	JMP    powd_471
+	JMP    powd_483
 
-powg_469:
+powg_481:
 	VGETEXPPS    Z8, Z11
 	VADDPS       sigmoidconsts<>+640(SB), Z11, Z11
 	VGETMANTPS   $0x02, Z8, Z10
@@ -11128,10 +11172,10 @@ powg_469:
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z8, K2
 	VXORPS       Z9, Z9, K2, Z9
 
-powd_471:
+powd_483:
 	VMULPS       Z9, Z7, Z7
 	TESTQ        $0x00000100, sflags+160(FP)
-	JZ           noflag_472
+	JZ           noflag_484
 	VBROADCASTSS alpha+132(FP), Z8
 	VMOVUPS      sigmoidconsts<>+640(SB), Z9
 	VSUBPS       Z8, Z9, Z9
@@ -11139,18 +11183,18 @@ powd_471:
 	VFMADD231PS  Z4, Z8, Z9
 	VMULPS       Z9, Z7, Z7
 
-noflag_472:
+noflag_484:
 	VMULPS    Z5, Z7, Z7
 	VMOVAPS.Z Z7, K1, Z7
 	VADDPS    Z7, Z1, Z1
 
-noflag_467:
-noflag_465:
+noflag_479:
+noflag_477:
 	VMOVUPS      sigmoidconsts<>+640(SB), Z6
 	VSUBPS       Z4, Z6, Z6
 	VXORPS       Z7, Z7, Z7
 	TESTQ        $0x00000004, DI
-	JZ           noflag_473
+	JZ           noflag_485
 	VBROADCASTSS a+104(FP), Z8
 	VMULPS       Z4, Z8, Z8
 	VBROADCASTSS b+108(FP), Z9
@@ -11158,7 +11202,7 @@ noflag_465:
 	VBROADCASTSS e+112(FP), Z9
 	VFMADD231PS  Z17, Z9, Z8
 	TESTQ        $0x00000010, DI
-	JZ           noflag_474
+	JZ           noflag_486
 	VXORPS       Z9, Z9, Z9
 	VCMPPS       $0x0e, Z4, Z17, K2
 	VMOVUPS      sigmoidconsts<>+640(SB), K2, Z9
@@ -11167,15 +11211,15 @@ noflag_465:
 	VBROADCASTSS d+116(FP), Z10
 	VFMADD231PS  Z9, Z10, Z8
 
-noflag_474:
+noflag_486:
 	VMOVAPS Z17, Z9
 	VMULPS  Z18, Z9, Z9
 	VMULPS  Z8, Z9, Z9
 	VADDPS  Z9, Z7, Z7
 
-noflag_473:
+noflag_485:
 	TESTQ        $0x00000001, DI
-	JZ           noflag_475
+	JZ           noflag_487
 	VMOVAPS      Z17, Z8
 	VMULPS       Z6, Z8, Z8
 	VBROADCASTSS pw+124(FP), Z9
@@ -11184,9 +11228,9 @@ noflag_473:
 	VBROADCASTSS bceScale+120(FP), Z9
 	VFMADD231PS  Z9, Z8, Z7
 
-noflag_475:
+noflag_487:
 	TESTQ        $0x00000002, DI
-	JZ           noflag_476
+	JZ           noflag_488
 	VADDPS       sigmoidconsts<>+640(SB), Z12, Z8
 	VGETEXPPS    Z8, Z10
 	VADDPS       sigmoidconsts<>+640(SB), Z10, Z10
@@ -11227,27 +11271,27 @@ noflag_475:
 	VFMADD231PS  Z6, Z17, Z3
 	VBROADCASTSS gamma+136(FP), Z9
 	CMPQ         R8, $0x01
-	JEQ          pow1_477
+	JEQ          pow1_489
 	CMPQ         R8, $0x02
-	JEQ          pow2_479
+	JEQ          pow2_491
 	CMPQ         R8, $0x03
-	JEQ          powg_478
+	JEQ          powg_490
 	VMOVUPS      sigmoidconsts<>+640(SB), Z10
-	JMP          powd_480
+	JMP          powd_492
 
-pow1_477:
+pow1_489:
 	VMOVAPS Z3, Z10
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z3, K2
 	VXORPS  Z10, Z10, K2, Z10
-	JMP     powd_480
+	JMP     powd_492
 
-pow2_479:
+pow2_491:
 	VMULPS Z3, Z3, Z10
 	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z3, K2
 	VXORPS Z10, Z10, K2, Z10
-	JMP    powd_480
+	JMP    powd_492
 
-powg_478:
+powg_490:
 	VGETEXPPS    Z3, Z11
 	VADDPS       sigmoidconsts<>+640(SB), Z11, Z11
 	VGETMANTPS   $0x02, Z3, Z10
@@ -11305,37 +11349,37 @@ powg_478:
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z3, K2
 	VXORPS       Z10, Z10, K2, Z10
 
-powd_480:
+powd_492:
 	VMOVAPS      Z17, Z11
 	VMULPS       Z6, Z11, Z11
 	VFNMADD231PS Z4, Z18, Z11
 	VMULPS       Z10, Z11, Z11
 	CMPQ         R8, $0x00
-	JEQ          gamma0_481
+	JEQ          gamma0_493
 	VMOVAPS      Z9, Z10
 	VSUBPS       sigmoidconsts<>+640(SB), Z10, Z10
 	CMPQ         R9, $0x01
-	JEQ          pow1_482
+	JEQ          pow1_494
 	CMPQ         R9, $0x02
-	JEQ          pow2_484
+	JEQ          pow2_496
 	CMPQ         R9, $0x03
-	JEQ          powg_483
+	JEQ          powg_495
 	VMOVUPS      sigmoidconsts<>+640(SB), Z10
-	JMP          powd_485
+	JMP          powd_497
 
-pow1_482:
+pow1_494:
 	VMOVAPS Z3, Z10
 	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z3, K2
 	VXORPS  Z10, Z10, K2, Z10
-	JMP     powd_485
+	JMP     powd_497
 
-pow2_484:
+pow2_496:
 	VMULPS Z3, Z3, Z10
 	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z3, K2
 	VXORPS Z10, Z10, K2, Z10
-	JMP    powd_485
+	JMP    powd_497
 
-powg_483:
+powg_495:
 	VGETEXPPS    Z3, Z13
 	VADDPS       sigmoidconsts<>+640(SB), Z13, Z13
 	VGETMANTPS   $0x02, Z3, Z12
@@ -11393,7 +11437,7 @@ powg_483:
 	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z3, K2
 	VXORPS       Z10, Z10, K2, Z10
 
-powd_485:
+powd_497:
 	VMOVAPS      Z8, Z8
 	VMULPS       Z10, Z8, Z8
 	VMOVUPS      sigmoidconsts<>+640(SB), Z10
@@ -11406,9 +11450,9 @@ powd_485:
 	VCMPPS       $0x0e, sigmoidconsts<>+832(SB), Z3, K2
 	VADDPS       Z8, Z11, K2, Z11
 
-gamma0_481:
+gamma0_493:
 	TESTQ        $0x00000100, DI
-	JZ           noflag_486
+	JZ           noflag_498
 	VBROADCASTSS alpha+132(FP), Z3
 	VMOVUPS      sigmoidconsts<>+640(SB), Z8
 	VSUBPS       Z3, Z8, Z8
@@ -11416,15 +11460,15 @@ gamma0_481:
 	VFMADD231PS  Z4, Z3, Z8
 	VMULPS       Z8, Z11, Z11
 
-noflag_486:
+noflag_498:
 	VBROADCASTSS focalScale+128(FP), Z3
 	VFMADD231PS  Z3, Z11, Z7
 
-noflag_476:
+noflag_488:
 	VMULPS  Z5, Z7, Z7
 	VMOVUPS Z7, K1, (DX)
 
-done_442:
+done_454:
 	MOVQ          out_base+168(FP), AX
 	VMOVAPS       Z0, Z0
 	VEXTRACTF64X4 $0x01, Z0, Y3
@@ -11478,39 +11522,39 @@ TEXT ·sigmoidStatsPAVX512(SB), NOSPLIT, $0-108
 	VXORPS Z7, Z7, Z7
 	VXORPS Z8, Z8, Z8
 
-loop_487:
+loop_499:
 	CMPQ        DX, $0x00000010
-	JB          tail_488
+	JB          tail_500
 	VMOVUPS     (AX), Z9
 	VMOVUPS     (CX), Z10
 	VPMAXUD     Z10, Z3, Z3
 	VPMAXUD     Z9, Z3, Z3
 	TESTQ       $0x0000001c, BX
-	JZ          noflag_490
+	JZ          noflag_502
 	VMOVAPS     Z9, Z11
 	TESTQ       $0x00000004, BX
-	JZ          noflag_491
+	JZ          noflag_503
 	VADDPS      Z11, Z0, Z0
 	VFMADD231PS Z11, Z10, Z1
 	VADDPS      Z10, Z2, Z2
 
-noflag_491:
+noflag_503:
 	TESTQ       $0x00000008, BX
-	JZ          noflag_492
+	JZ          noflag_504
 	VFMADD231PS Z11, Z11, Z4
 	VFMADD231PS Z10, Z10, Z5
 
-noflag_492:
+noflag_504:
 	TESTQ  $0x00000010, BX
-	JZ     noflag_493
+	JZ     noflag_505
 	VSUBPS Z10, Z11, Z11
 	VANDPS sigmoidconsts<>+896(SB), Z11, Z11
 	VADDPS Z11, Z8, Z8
 
-noflag_493:
-noflag_490:
+noflag_505:
+noflag_502:
 	TESTQ        $0x00000001, BX
-	JZ           noflag_494
+	JZ           noflag_506
 	VMOVUPS      sigmoidconsts<>+2432(SB), Z11
 	VGETEXPPS    Z9, Z13
 	VADDPS       sigmoidconsts<>+640(SB), Z13, Z13
@@ -11587,15 +11631,15 @@ noflag_490:
 	VXORPS       sigmoidconsts<>+0(SB), Z16, Z16
 	VADDPS       Z16, Z6, Z6
 
-noflag_494:
+noflag_506:
 	ADDQ $0x00000040, AX
 	ADDQ $0x00000040, CX
 	SUBQ $0x00000010, DX
-	JMP  loop_487
+	JMP  loop_499
 
-tail_488:
+tail_500:
 	TESTQ       DX, DX
-	JZ          done_489
+	JZ          done_501
 	MOVL        $0x0000ffff, SI
 	BZHIL       DX, SI, SI
 	KMOVW       SI, K1
@@ -11604,33 +11648,33 @@ tail_488:
 	VPMAXUD     Z10, Z3, Z3
 	VPMAXUD     Z9, Z3, Z3
 	TESTQ       $0x0000001c, BX
-	JZ          noflag_495
+	JZ          noflag_507
 	VMOVAPS     Z9, Z11
 	VMOVAPS.Z   Z11, K1, Z11
 	TESTQ       $0x00000004, BX
-	JZ          noflag_496
+	JZ          noflag_508
 	VADDPS      Z11, Z0, Z0
 	VFMADD231PS Z11, Z10, Z1
 	VADDPS      Z10, Z2, Z2
 
-noflag_496:
+noflag_508:
 	TESTQ       $0x00000008, BX
-	JZ          noflag_497
+	JZ          noflag_509
 	VFMADD231PS Z11, Z11, Z4
 	VFMADD231PS Z10, Z10, Z5
 
-noflag_497:
+noflag_509:
 	TESTQ     $0x00000010, BX
-	JZ        noflag_498
+	JZ        noflag_510
 	VSUBPS    Z10, Z11, Z11
 	VANDPS    sigmoidconsts<>+896(SB), Z11, Z11
 	VMOVAPS.Z Z11, K1, Z11
 	VADDPS    Z11, Z8, Z8
 
-noflag_498:
-noflag_495:
+noflag_510:
+noflag_507:
 	TESTQ        $0x00000001, BX
-	JZ           noflag_499
+	JZ           noflag_511
 	VMOVUPS      sigmoidconsts<>+2432(SB), Z11
 	VGETEXPPS    Z9, Z13
 	VADDPS       sigmoidconsts<>+640(SB), Z13, Z13
@@ -11708,8 +11752,8 @@ noflag_495:
 	VMOVAPS.Z    Z16, K1, Z16
 	VADDPS       Z16, Z6, Z6
 
-noflag_499:
-done_489:
+noflag_511:
+done_501:
 	MOVQ          out_base+80(FP), AX
 	VMOVAPS       Z0, Z0
 	VEXTRACTF64X4 $0x01, Z0, Y9
@@ -11815,24 +11859,31 @@ TEXT ·sigmoidGradPAVX512(SB), NOSPLIT, $0-140
 	MOVQ   flags+72(FP), SI
 	VXORPS Z0, Z0, Z0
 
-loop_500:
-	CMPQ         BX, $0x00000010
-	JB           tail_501
-	VMOVUPS      (AX), Z1
+loop_512:
+	CMPQ    BX, $0x00000010
+	JB      tail_513
+	VXORPS  Z1, Z1, Z1
+	TESTQ   $0x00002000, SI
+	JNZ     flag_515
+	VMOVUPS (AX), Z1
+	VPMAXUD Z1, Z0, Z0
+
+flag_515:
 	VMOVUPS      (CX), Z2
 	VPMAXUD      Z2, Z0, Z0
-	VPMAXUD      Z1, Z0, Z0
 	VXORPS       Z3, Z3, Z3
 	TESTQ        $0x00000004, SI
-	JZ           noflag_503
+	JZ           noflag_516
 	VBROADCASTSS a+80(FP), Z4
 	VMULPS       Z2, Z4, Z4
 	VBROADCASTSS b+84(FP), Z5
 	VADDPS       Z5, Z4, Z4
+	TESTQ        $0x00002000, SI
+	JNZ          flag_517
 	VBROADCASTSS e+88(FP), Z5
 	VFMADD231PS  Z1, Z5, Z4
 	TESTQ        $0x00000010, SI
-	JZ           noflag_504
+	JZ           noflag_518
 	VXORPS       Z5, Z5, Z5
 	VCMPPS       $0x0e, Z2, Z1, K1
 	VMOVUPS      sigmoidconsts<>+640(SB), K1, Z5
@@ -11841,12 +11892,13 @@ loop_500:
 	VBROADCASTSS d+92(FP), Z6
 	VFMADD231PS  Z5, Z6, Z4
 
-noflag_504:
+noflag_518:
+flag_517:
 	VADDPS Z4, Z3, Z3
 
-noflag_503:
+noflag_516:
 	TESTQ        $0x00000001, SI
-	JZ           noflag_505
+	JZ           noflag_519
 	VMOVUPS      sigmoidconsts<>+640(SB), Z4
 	VSUBPS       Z1, Z4, Z4
 	VMOVUPS      sigmoidconsts<>+640(SB), Z5
@@ -11862,35 +11914,42 @@ noflag_503:
 	VBROADCASTSS bceScale+96(FP), Z1
 	VFMADD231PS  Z1, Z5, Z3
 
-noflag_505:
+noflag_519:
 	VMOVUPS Z3, (DX)
 	ADDQ    $0x00000040, AX
 	ADDQ    $0x00000040, CX
 	ADDQ    $0x00000040, DX
 	SUBQ    $0x00000010, BX
-	JMP     loop_500
+	JMP     loop_512
 
-tail_501:
-	TESTQ        BX, BX
-	JZ           done_502
-	MOVL         $0x0000ffff, DI
-	BZHIL        BX, DI, DI
-	KMOVW        DI, K1
-	VMOVUPS.Z    (AX), K1, Z1
+tail_513:
+	TESTQ     BX, BX
+	JZ        done_514
+	MOVL      $0x0000ffff, DI
+	BZHIL     BX, DI, DI
+	KMOVW     DI, K1
+	VXORPS    Z1, Z1, Z1
+	TESTQ     $0x00002000, SI
+	JNZ       flag_520
+	VMOVUPS.Z (AX), K1, Z1
+	VPMAXUD   Z1, Z0, Z0
+
+flag_520:
 	VMOVUPS.Z    (CX), K1, Z2
 	VPMAXUD      Z2, Z0, Z0
-	VPMAXUD      Z1, Z0, Z0
 	VXORPS       Z3, Z3, Z3
 	TESTQ        $0x00000004, SI
-	JZ           noflag_506
+	JZ           noflag_521
 	VBROADCASTSS a+80(FP), Z4
 	VMULPS       Z2, Z4, Z4
 	VBROADCASTSS b+84(FP), Z5
 	VADDPS       Z5, Z4, Z4
+	TESTQ        $0x00002000, SI
+	JNZ          flag_522
 	VBROADCASTSS e+88(FP), Z5
 	VFMADD231PS  Z1, Z5, Z4
 	TESTQ        $0x00000010, SI
-	JZ           noflag_507
+	JZ           noflag_523
 	VXORPS       Z5, Z5, Z5
 	VCMPPS       $0x0e, Z2, Z1, K2
 	VMOVUPS      sigmoidconsts<>+640(SB), K2, Z5
@@ -11899,12 +11958,13 @@ tail_501:
 	VBROADCASTSS d+92(FP), Z6
 	VFMADD231PS  Z5, Z6, Z4
 
-noflag_507:
+noflag_523:
+flag_522:
 	VADDPS Z4, Z3, Z3
 
-noflag_506:
+noflag_521:
 	TESTQ        $0x00000001, SI
-	JZ           noflag_508
+	JZ           noflag_524
 	VMOVUPS      sigmoidconsts<>+640(SB), Z4
 	VSUBPS       Z1, Z4, Z4
 	VMOVUPS      sigmoidconsts<>+640(SB), Z5
@@ -11920,10 +11980,10 @@ noflag_506:
 	VBROADCASTSS bceScale+96(FP), Z1
 	VFMADD231PS  Z1, Z5, Z3
 
-noflag_508:
+noflag_524:
 	VMOVUPS Z3, K1, (DX)
 
-done_502:
+done_514:
 	VMOVDQA32     Z0, Z0
 	VEXTRACTI64X4 $0x01, Z0, Y1
 	VPMAXUD       Y1, Y0, Y1
@@ -11950,15 +12010,15 @@ TEXT ·sigmoidFusedPAVX512(SB), NOSPLIT, $0-172
 	VXORPS Z1, Z1, Z1
 	VXORPS Z2, Z2, Z2
 
-loop_509:
+loop_525:
 	CMPQ         BX, $0x00000010
-	JB           tail_510
+	JB           tail_526
 	VMOVUPS      (AX), Z3
 	VMOVUPS      (CX), Z4
 	VPMAXUD      Z4, Z2, Z2
 	VPMAXUD      Z3, Z2, Z2
 	TESTQ        $0x00000001, sflags+136(FP)
-	JZ           noflag_512
+	JZ           noflag_528
 	VMOVUPS      sigmoidconsts<>+2432(SB), Z5
 	VGETEXPPS    Z3, Z7
 	VADDPS       sigmoidconsts<>+640(SB), Z7, Z7
@@ -12035,18 +12095,20 @@ loop_509:
 	VXORPS       sigmoidconsts<>+0(SB), Z11, Z11
 	VADDPS       Z11, Z0, Z0
 
-noflag_512:
+noflag_528:
 	VXORPS       Z5, Z5, Z5
 	TESTQ        $0x00000004, SI
-	JZ           noflag_513
+	JZ           noflag_529
 	VBROADCASTSS a+80(FP), Z6
 	VMULPS       Z4, Z6, Z6
 	VBROADCASTSS b+84(FP), Z7
 	VADDPS       Z7, Z6, Z6
+	TESTQ        $0x00002000, SI
+	JNZ          flag_530
 	VBROADCASTSS e+88(FP), Z7
 	VFMADD231PS  Z3, Z7, Z6
 	TESTQ        $0x00000010, SI
-	JZ           noflag_514
+	JZ           noflag_531
 	VXORPS       Z7, Z7, Z7
 	VCMPPS       $0x0e, Z4, Z3, K1
 	VMOVUPS      sigmoidconsts<>+640(SB), K1, Z7
@@ -12055,12 +12117,13 @@ noflag_512:
 	VBROADCASTSS d+92(FP), Z8
 	VFMADD231PS  Z7, Z8, Z6
 
-noflag_514:
+noflag_531:
+flag_530:
 	VADDPS Z6, Z5, Z5
 
-noflag_513:
+noflag_529:
 	TESTQ        $0x00000001, SI
-	JZ           noflag_515
+	JZ           noflag_532
 	VMOVUPS      sigmoidconsts<>+640(SB), Z6
 	VSUBPS       Z3, Z6, Z6
 	VMOVUPS      sigmoidconsts<>+640(SB), Z7
@@ -12076,17 +12139,17 @@ noflag_513:
 	VBROADCASTSS bceScale+96(FP), Z3
 	VFMADD231PS  Z3, Z7, Z5
 
-noflag_515:
+noflag_532:
 	VMOVUPS Z5, (DX)
 	ADDQ    $0x00000040, AX
 	ADDQ    $0x00000040, CX
 	ADDQ    $0x00000040, DX
 	SUBQ    $0x00000010, BX
-	JMP     loop_509
+	JMP     loop_525
 
-tail_510:
+tail_526:
 	TESTQ        BX, BX
-	JZ           done_511
+	JZ           done_527
 	MOVL         $0x0000ffff, DI
 	BZHIL        BX, DI, DI
 	KMOVW        DI, K1
@@ -12095,7 +12158,7 @@ tail_510:
 	VPMAXUD      Z4, Z2, Z2
 	VPMAXUD      Z3, Z2, Z2
 	TESTQ        $0x00000001, sflags+136(FP)
-	JZ           noflag_516
+	JZ           noflag_533
 	VMOVUPS      sigmoidconsts<>+2432(SB), Z5
 	VGETEXPPS    Z3, Z7
 	VADDPS       sigmoidconsts<>+640(SB), Z7, Z7
@@ -12173,18 +12236,20 @@ tail_510:
 	VMOVAPS.Z    Z11, K1, Z11
 	VADDPS       Z11, Z0, Z0
 
-noflag_516:
+noflag_533:
 	VXORPS       Z5, Z5, Z5
 	TESTQ        $0x00000004, SI
-	JZ           noflag_517
+	JZ           noflag_534
 	VBROADCASTSS a+80(FP), Z6
 	VMULPS       Z4, Z6, Z6
 	VBROADCASTSS b+84(FP), Z7
 	VADDPS       Z7, Z6, Z6
+	TESTQ        $0x00002000, SI
+	JNZ          flag_535
 	VBROADCASTSS e+88(FP), Z7
 	VFMADD231PS  Z3, Z7, Z6
 	TESTQ        $0x00000010, SI
-	JZ           noflag_518
+	JZ           noflag_536
 	VXORPS       Z7, Z7, Z7
 	VCMPPS       $0x0e, Z4, Z3, K2
 	VMOVUPS      sigmoidconsts<>+640(SB), K2, Z7
@@ -12193,12 +12258,13 @@ noflag_516:
 	VBROADCASTSS d+92(FP), Z8
 	VFMADD231PS  Z7, Z8, Z6
 
-noflag_518:
+noflag_536:
+flag_535:
 	VADDPS Z6, Z5, Z5
 
-noflag_517:
+noflag_534:
 	TESTQ        $0x00000001, SI
-	JZ           noflag_519
+	JZ           noflag_537
 	VMOVUPS      sigmoidconsts<>+640(SB), Z6
 	VSUBPS       Z3, Z6, Z6
 	VMOVUPS      sigmoidconsts<>+640(SB), Z7
@@ -12214,10 +12280,10 @@ noflag_517:
 	VBROADCASTSS bceScale+96(FP), Z3
 	VFMADD231PS  Z3, Z7, Z5
 
-noflag_519:
+noflag_537:
 	VMOVUPS Z5, K1, (DX)
 
-done_511:
+done_527:
 	MOVQ          out_base+144(FP), AX
 	VMOVAPS       Z0, Z0
 	VEXTRACTF64X4 $0x01, Z0, Y3
@@ -12272,43 +12338,43 @@ TEXT ·sigmoidStatsPWAVX512(SB), NOSPLIT, $0-132
 	VXORPS Z7, Z7, Z7
 	VXORPS Z8, Z8, Z8
 
-loop_520:
+loop_538:
 	CMPQ        BX, $0x00000010
-	JB          tail_521
+	JB          tail_539
 	VMOVUPS     (AX), Z9
 	VMOVUPS     (CX), Z10
 	VPMAXUD     Z10, Z3, Z3
 	VPMAXUD     Z9, Z3, Z3
 	VMOVUPS     (DX), Z11
 	TESTQ       $0x0000001c, SI
-	JZ          noflag_523
+	JZ          noflag_541
 	VMOVAPS     Z9, Z12
 	VMULPS      Z11, Z12, Z13
 	VMULPS      Z11, Z10, Z14
 	TESTQ       $0x00000004, SI
-	JZ          noflag_524
+	JZ          noflag_542
 	VADDPS      Z13, Z0, Z0
 	VFMADD231PS Z13, Z10, Z1
 	VADDPS      Z14, Z2, Z2
 
-noflag_524:
+noflag_542:
 	TESTQ       $0x00000008, SI
-	JZ          noflag_525
+	JZ          noflag_543
 	VFMADD231PS Z13, Z12, Z4
 	VFMADD231PS Z14, Z10, Z5
 
-noflag_525:
+noflag_543:
 	TESTQ  $0x00000010, SI
-	JZ     noflag_526
+	JZ     noflag_544
 	VSUBPS Z10, Z12, Z12
 	VANDPS sigmoidconsts<>+896(SB), Z12, Z12
 	VMULPS Z11, Z12, Z12
 	VADDPS Z12, Z8, Z8
 
-noflag_526:
-noflag_523:
+noflag_544:
+noflag_541:
 	TESTQ        $0x00000001, SI
-	JZ           noflag_527
+	JZ           noflag_545
 	VMOVUPS      sigmoidconsts<>+2432(SB), Z12
 	VGETEXPPS    Z9, Z14
 	VADDPS       sigmoidconsts<>+640(SB), Z14, Z14
@@ -12386,16 +12452,16 @@ noflag_523:
 	VMULPS       Z11, Z17, Z17
 	VADDPS       Z17, Z6, Z6
 
-noflag_527:
+noflag_545:
 	ADDQ $0x00000040, AX
 	ADDQ $0x00000040, CX
 	ADDQ $0x00000040, DX
 	SUBQ $0x00000010, BX
-	JMP  loop_520
+	JMP  loop_538
 
-tail_521:
+tail_539:
 	TESTQ       BX, BX
-	JZ          done_522
+	JZ          done_540
 	MOVL        $0x0000ffff, DI
 	BZHIL       BX, DI, DI
 	KMOVW       DI, K1
@@ -12405,36 +12471,36 @@ tail_521:
 	VPMAXUD     Z9, Z3, Z3
 	VMOVUPS.Z   (DX), K1, Z11
 	TESTQ       $0x0000001c, SI
-	JZ          noflag_528
+	JZ          noflag_546
 	VMOVAPS     Z9, Z12
 	VMOVAPS.Z   Z12, K1, Z12
 	VMULPS      Z11, Z12, Z13
 	VMULPS      Z11, Z10, Z14
 	TESTQ       $0x00000004, SI
-	JZ          noflag_529
+	JZ          noflag_547
 	VADDPS      Z13, Z0, Z0
 	VFMADD231PS Z13, Z10, Z1
 	VADDPS      Z14, Z2, Z2
 
-noflag_529:
+noflag_547:
 	TESTQ       $0x00000008, SI
-	JZ          noflag_530
+	JZ          noflag_548
 	VFMADD231PS Z13, Z12, Z4
 	VFMADD231PS Z14, Z10, Z5
 
-noflag_530:
+noflag_548:
 	TESTQ     $0x00000010, SI
-	JZ        noflag_531
+	JZ        noflag_549
 	VSUBPS    Z10, Z12, Z12
 	VANDPS    sigmoidconsts<>+896(SB), Z12, Z12
 	VMULPS    Z11, Z12, Z12
 	VMOVAPS.Z Z12, K1, Z12
 	VADDPS    Z12, Z8, Z8
 
-noflag_531:
-noflag_528:
+noflag_549:
+noflag_546:
 	TESTQ        $0x00000001, SI
-	JZ           noflag_532
+	JZ           noflag_550
 	VMOVUPS      sigmoidconsts<>+2432(SB), Z12
 	VGETEXPPS    Z9, Z14
 	VADDPS       sigmoidconsts<>+640(SB), Z14, Z14
@@ -12513,8 +12579,8 @@ noflag_528:
 	VMOVAPS.Z    Z17, K1, Z17
 	VADDPS       Z17, Z6, Z6
 
-noflag_532:
-done_522:
+noflag_550:
+done_540:
 	MOVQ          out_base+104(FP), AX
 	VMOVAPS       Z0, Z0
 	VEXTRACTF64X4 $0x01, Z0, Y9
@@ -12621,25 +12687,32 @@ TEXT ·sigmoidGradPWAVX512(SB), NOSPLIT, $0-164
 	MOVQ   flags+96(FP), DI
 	VXORPS Z0, Z0, Z0
 
-loop_533:
-	CMPQ         SI, $0x00000010
-	JB           tail_534
-	VMOVUPS      (AX), Z1
+loop_551:
+	CMPQ    SI, $0x00000010
+	JB      tail_552
+	VXORPS  Z1, Z1, Z1
+	TESTQ   $0x00002000, DI
+	JNZ     flag_554
+	VMOVUPS (AX), Z1
+	VPMAXUD Z1, Z0, Z0
+
+flag_554:
 	VMOVUPS      (CX), Z2
 	VPMAXUD      Z2, Z0, Z0
-	VPMAXUD      Z1, Z0, Z0
 	VMOVUPS      (BX), Z3
 	VXORPS       Z4, Z4, Z4
 	TESTQ        $0x00000004, DI
-	JZ           noflag_536
+	JZ           noflag_555
 	VBROADCASTSS a+104(FP), Z5
 	VMULPS       Z2, Z5, Z5
 	VBROADCASTSS b+108(FP), Z6
 	VADDPS       Z6, Z5, Z5
+	TESTQ        $0x00002000, DI
+	JNZ          flag_556
 	VBROADCASTSS e+112(FP), Z6
 	VFMADD231PS  Z1, Z6, Z5
 	TESTQ        $0x00000010, DI
-	JZ           noflag_537
+	JZ           noflag_557
 	VXORPS       Z6, Z6, Z6
 	VCMPPS       $0x0e, Z2, Z1, K1
 	VMOVUPS      sigmoidconsts<>+640(SB), K1, Z6
@@ -12648,12 +12721,13 @@ loop_533:
 	VBROADCASTSS d+116(FP), Z7
 	VFMADD231PS  Z6, Z7, Z5
 
-noflag_537:
+noflag_557:
+flag_556:
 	VADDPS Z5, Z4, Z4
 
-noflag_536:
+noflag_555:
 	TESTQ        $0x00000001, DI
-	JZ           noflag_538
+	JZ           noflag_558
 	VMOVUPS      sigmoidconsts<>+640(SB), Z5
 	VSUBPS       Z1, Z5, Z5
 	VMOVUPS      sigmoidconsts<>+640(SB), Z6
@@ -12669,7 +12743,7 @@ noflag_536:
 	VBROADCASTSS bceScale+120(FP), Z1
 	VFMADD231PS  Z1, Z6, Z4
 
-noflag_538:
+noflag_558:
 	VMULPS  Z3, Z4, Z4
 	VMOVUPS Z4, (DX)
 	ADDQ    $0x00000040, AX
@@ -12677,30 +12751,37 @@ noflag_538:
 	ADDQ    $0x00000040, DX
 	ADDQ    $0x00000040, BX
 	SUBQ    $0x00000010, SI
-	JMP     loop_533
+	JMP     loop_551
 
-tail_534:
-	TESTQ        SI, SI
-	JZ           done_535
-	MOVL         $0x0000ffff, R8
-	BZHIL        SI, R8, R8
-	KMOVW        R8, K1
-	VMOVUPS.Z    (AX), K1, Z1
+tail_552:
+	TESTQ     SI, SI
+	JZ        done_553
+	MOVL      $0x0000ffff, R8
+	BZHIL     SI, R8, R8
+	KMOVW     R8, K1
+	VXORPS    Z1, Z1, Z1
+	TESTQ     $0x00002000, DI
+	JNZ       flag_559
+	VMOVUPS.Z (AX), K1, Z1
+	VPMAXUD   Z1, Z0, Z0
+
+flag_559:
 	VMOVUPS.Z    (CX), K1, Z2
 	VPMAXUD      Z2, Z0, Z0
-	VPMAXUD      Z1, Z0, Z0
 	VMOVUPS.Z    (BX), K1, Z3
 	VXORPS       Z4, Z4, Z4
 	TESTQ        $0x00000004, DI
-	JZ           noflag_539
+	JZ           noflag_560
 	VBROADCASTSS a+104(FP), Z5
 	VMULPS       Z2, Z5, Z5
 	VBROADCASTSS b+108(FP), Z6
 	VADDPS       Z6, Z5, Z5
+	TESTQ        $0x00002000, DI
+	JNZ          flag_561
 	VBROADCASTSS e+112(FP), Z6
 	VFMADD231PS  Z1, Z6, Z5
 	TESTQ        $0x00000010, DI
-	JZ           noflag_540
+	JZ           noflag_562
 	VXORPS       Z6, Z6, Z6
 	VCMPPS       $0x0e, Z2, Z1, K2
 	VMOVUPS      sigmoidconsts<>+640(SB), K2, Z6
@@ -12709,12 +12790,13 @@ tail_534:
 	VBROADCASTSS d+116(FP), Z7
 	VFMADD231PS  Z6, Z7, Z5
 
-noflag_540:
+noflag_562:
+flag_561:
 	VADDPS Z5, Z4, Z4
 
-noflag_539:
+noflag_560:
 	TESTQ        $0x00000001, DI
-	JZ           noflag_541
+	JZ           noflag_563
 	VMOVUPS      sigmoidconsts<>+640(SB), Z5
 	VSUBPS       Z1, Z5, Z5
 	VMOVUPS      sigmoidconsts<>+640(SB), Z6
@@ -12730,11 +12812,11 @@ noflag_539:
 	VBROADCASTSS bceScale+120(FP), Z1
 	VFMADD231PS  Z1, Z6, Z4
 
-noflag_541:
+noflag_563:
 	VMULPS  Z3, Z4, Z4
 	VMOVUPS Z4, K1, (DX)
 
-done_535:
+done_553:
 	VMOVDQA32     Z0, Z0
 	VEXTRACTI64X4 $0x01, Z0, Y1
 	VPMAXUD       Y1, Y0, Y1
@@ -12762,16 +12844,16 @@ TEXT ·sigmoidFusedPWAVX512(SB), NOSPLIT, $0-196
 	VXORPS Z1, Z1, Z1
 	VXORPS Z2, Z2, Z2
 
-loop_542:
+loop_564:
 	CMPQ         SI, $0x00000010
-	JB           tail_543
+	JB           tail_565
 	VMOVUPS      (AX), Z3
 	VMOVUPS      (CX), Z4
 	VPMAXUD      Z4, Z2, Z2
 	VPMAXUD      Z3, Z2, Z2
 	VMOVUPS      (BX), Z5
 	TESTQ        $0x00000001, sflags+160(FP)
-	JZ           noflag_545
+	JZ           noflag_567
 	VMOVUPS      sigmoidconsts<>+2432(SB), Z6
 	VGETEXPPS    Z3, Z8
 	VADDPS       sigmoidconsts<>+640(SB), Z8, Z8
@@ -12849,18 +12931,20 @@ loop_542:
 	VMULPS       Z5, Z12, Z12
 	VADDPS       Z12, Z0, Z0
 
-noflag_545:
+noflag_567:
 	VXORPS       Z6, Z6, Z6
 	TESTQ        $0x00000004, DI
-	JZ           noflag_546
+	JZ           noflag_568
 	VBROADCASTSS a+104(FP), Z7
 	VMULPS       Z4, Z7, Z7
 	VBROADCASTSS b+108(FP), Z8
 	VADDPS       Z8, Z7, Z7
+	TESTQ        $0x00002000, DI
+	JNZ          flag_569
 	VBROADCASTSS e+112(FP), Z8
 	VFMADD231PS  Z3, Z8, Z7
 	TESTQ        $0x00000010, DI
-	JZ           noflag_547
+	JZ           noflag_570
 	VXORPS       Z8, Z8, Z8
 	VCMPPS       $0x0e, Z4, Z3, K1
 	VMOVUPS      sigmoidconsts<>+640(SB), K1, Z8
@@ -12869,12 +12953,13 @@ noflag_545:
 	VBROADCASTSS d+116(FP), Z9
 	VFMADD231PS  Z8, Z9, Z7
 
-noflag_547:
+noflag_570:
+flag_569:
 	VADDPS Z7, Z6, Z6
 
-noflag_546:
+noflag_568:
 	TESTQ        $0x00000001, DI
-	JZ           noflag_548
+	JZ           noflag_571
 	VMOVUPS      sigmoidconsts<>+640(SB), Z7
 	VSUBPS       Z3, Z7, Z7
 	VMOVUPS      sigmoidconsts<>+640(SB), Z8
@@ -12890,7 +12975,7 @@ noflag_546:
 	VBROADCASTSS bceScale+120(FP), Z3
 	VFMADD231PS  Z3, Z8, Z6
 
-noflag_548:
+noflag_571:
 	VMULPS  Z5, Z6, Z6
 	VMOVUPS Z6, (DX)
 	ADDQ    $0x00000040, AX
@@ -12898,11 +12983,11 @@ noflag_548:
 	ADDQ    $0x00000040, DX
 	ADDQ    $0x00000040, BX
 	SUBQ    $0x00000010, SI
-	JMP     loop_542
+	JMP     loop_564
 
-tail_543:
+tail_565:
 	TESTQ        SI, SI
-	JZ           done_544
+	JZ           done_566
 	MOVL         $0x0000ffff, R8
 	BZHIL        SI, R8, R8
 	KMOVW        R8, K1
@@ -12912,7 +12997,7 @@ tail_543:
 	VPMAXUD      Z3, Z2, Z2
 	VMOVUPS.Z    (BX), K1, Z5
 	TESTQ        $0x00000001, sflags+160(FP)
-	JZ           noflag_549
+	JZ           noflag_572
 	VMOVUPS      sigmoidconsts<>+2432(SB), Z6
 	VGETEXPPS    Z3, Z8
 	VADDPS       sigmoidconsts<>+640(SB), Z8, Z8
@@ -12991,18 +13076,20 @@ tail_543:
 	VMOVAPS.Z    Z12, K1, Z12
 	VADDPS       Z12, Z0, Z0
 
-noflag_549:
+noflag_572:
 	VXORPS       Z6, Z6, Z6
 	TESTQ        $0x00000004, DI
-	JZ           noflag_550
+	JZ           noflag_573
 	VBROADCASTSS a+104(FP), Z7
 	VMULPS       Z4, Z7, Z7
 	VBROADCASTSS b+108(FP), Z8
 	VADDPS       Z8, Z7, Z7
+	TESTQ        $0x00002000, DI
+	JNZ          flag_574
 	VBROADCASTSS e+112(FP), Z8
 	VFMADD231PS  Z3, Z8, Z7
 	TESTQ        $0x00000010, DI
-	JZ           noflag_551
+	JZ           noflag_575
 	VXORPS       Z8, Z8, Z8
 	VCMPPS       $0x0e, Z4, Z3, K2
 	VMOVUPS      sigmoidconsts<>+640(SB), K2, Z8
@@ -13011,12 +13098,13 @@ noflag_549:
 	VBROADCASTSS d+116(FP), Z9
 	VFMADD231PS  Z8, Z9, Z7
 
-noflag_551:
+noflag_575:
+flag_574:
 	VADDPS Z7, Z6, Z6
 
-noflag_550:
+noflag_573:
 	TESTQ        $0x00000001, DI
-	JZ           noflag_552
+	JZ           noflag_576
 	VMOVUPS      sigmoidconsts<>+640(SB), Z7
 	VSUBPS       Z3, Z7, Z7
 	VMOVUPS      sigmoidconsts<>+640(SB), Z8
@@ -13032,11 +13120,11 @@ noflag_550:
 	VBROADCASTSS bceScale+120(FP), Z3
 	VFMADD231PS  Z3, Z8, Z6
 
-noflag_552:
+noflag_576:
 	VMULPS  Z5, Z6, Z6
 	VMOVUPS Z6, K1, (DX)
 
-done_544:
+done_566:
 	MOVQ          out_base+168(FP), AX
 	VMOVAPS       Z0, Z0
 	VEXTRACTF64X4 $0x01, Z0, Y3

@@ -50,6 +50,8 @@ func sigmoidStatsPNEON(x []float32, y []float32, flags uint64, pw float32, alpha
 // sigmoidGradPNEON writes kernels.sigmoidGradGeneric's gradient of len(x) <= kernels.BlockSize probabilities
 // (kernels.SigmoidCoef.Probs) into dst. flags: 4 when a, b, e or d is not 0, 16 when d is not 0, 1 when bceScale
 // is not 0; focalScale, alpha, gamma, gmode and g1mode are unused (no focal term for probabilities).
+// With flags&8192 (e, d and bceScale 0: the gradient is a*y + b) it reads no x and returns the bits of y
+// alone.
 // It returns the largest bits, as uint32, of y (and x for probabilities): kernels.SigmoidSums.Bits.
 //
 //go:noescape
@@ -68,6 +70,8 @@ func sigmoidStatsPWNEON(x []float32, y []float32, w []float32, flags uint64, pw 
 // sigmoidGradPWNEON writes kernels.sigmoidGradGeneric's gradient of len(x) <= kernels.BlockSize probabilities
 // (kernels.SigmoidCoef.Probs) into dst. flags: 4 when a, b, e or d is not 0, 16 when d is not 0, 1 when bceScale
 // is not 0; focalScale, alpha, gamma, gmode and g1mode are unused (no focal term for probabilities).
+// With flags&8192 (e, d and bceScale 0: the gradient is a*y + b) it reads no x and returns the bits of y
+// alone.
 // It returns the largest bits, as uint32, of y (and x for probabilities): kernels.SigmoidSums.Bits.
 // Element i weighs w[i]: its gradient times w[i].
 //

@@ -3640,21 +3640,25 @@ TEXT ·sigmoidGradPNEON(SB), NOSPLIT, $0-140
 loop_150:
 	CMP     $4, R4
 	BLT     tail_151
+	VEOR    V1.B16, V1.B16, V1.B16
+	TBNZ    $13, R5, bit_153
 	VLD1    (R1), [V1.S4]
+	VUMAX   V1.S4, V0.S4, V0.S4
+bit_153:
 	VLD1    (R2), [V2.S4]
 	VUMAX   V2.S4, V0.S4, V0.S4
-	VUMAX   V1.S4, V0.S4, V0.S4
 	VEOR    V3.B16, V3.B16, V3.B16
-	TBZ     $2, R5, nobit_153
+	TBZ     $2, R5, nobit_154
 	FMOVS   b+84(FP), F4
 	VDUP    V4.S[0], V4.S4
 	FMOVS   a+80(FP), F5
 	VDUP    V5.S[0], V5.S4
 	VFMLA   V2.S4, V5.S4, V4.S4
+	TBNZ    $13, R5, bit_155
 	FMOVS   e+88(FP), F5
 	VDUP    V5.S[0], V5.S4
 	VFMLA   V1.S4, V5.S4, V4.S4
-	TBZ     $4, R5, nobit_154
+	TBZ     $4, R5, nobit_156
 	WORD    $0x4ea2d425 // FSUB V5.4S, V1.4S, V2.4S
 	WORD    $0x4ea0e8a6 // FCMLT V6.4S, V5.4S, #0
 	WORD    $0x4ea0c8a5 // FCMGT V5.4S, V5.4S, #0
@@ -3663,10 +3667,11 @@ loop_150:
 	FMOVS   d+92(FP), F7
 	VDUP    V7.S[0], V7.S4
 	VFMLA   V6.S4, V7.S4, V4.S4
-nobit_154:
+nobit_156:
+bit_155:
 	VMOV    V4.B16, V3.B16
-nobit_153:
-	TBZ     $0, R5, nobit_155
+nobit_154:
+	TBZ     $0, R5, nobit_157
 	FMOVQ   160(R0), F5
 	WORD    $0x4ea1d4a4 // FSUB V4.4S, V5.4S, V1.4S
 	FMOVQ   160(R0), F6
@@ -3683,7 +3688,7 @@ nobit_153:
 	FMOVS   bceScale+96(FP), F4
 	VDUP    V4.S[0], V4.S4
 	VFMLA   V6.S4, V4.S4, V3.S4
-nobit_155:
+nobit_157:
 	VST1    [V3.S4], (R3)
 	ADD     $16, R1, R1
 	ADD     $16, R2, R2
@@ -3693,40 +3698,44 @@ nobit_155:
 tail_151:
 	CBZ     R4, done_152
 	VEOR    V1.B16, V1.B16, V1.B16
+	TBNZ    $13, R5, bit_158
+	VEOR    V1.B16, V1.B16, V1.B16
 	VLD1    (R1), V1.S[0]
 	CMP     $2, R4
-	BLT     ld_156
+	BLT     ld_159
 	ADD     $4, R1, R6
 	VLD1    (R6), V1.S[1]
 	CMP     $3, R4
-	BLT     ld_156
+	BLT     ld_159
 	ADD     $8, R1, R6
 	VLD1    (R6), V1.S[2]
-ld_156:
+ld_159:
+	VUMAX   V1.S4, V0.S4, V0.S4
+bit_158:
 	VEOR    V2.B16, V2.B16, V2.B16
 	VLD1    (R2), V2.S[0]
 	CMP     $2, R4
-	BLT     ld_157
+	BLT     ld_160
 	ADD     $4, R2, R6
 	VLD1    (R6), V2.S[1]
 	CMP     $3, R4
-	BLT     ld_157
+	BLT     ld_160
 	ADD     $8, R2, R6
 	VLD1    (R6), V2.S[2]
-ld_157:
+ld_160:
 	VUMAX   V2.S4, V0.S4, V0.S4
-	VUMAX   V1.S4, V0.S4, V0.S4
 	VEOR    V3.B16, V3.B16, V3.B16
-	TBZ     $2, R5, nobit_158
+	TBZ     $2, R5, nobit_161
 	FMOVS   b+84(FP), F4
 	VDUP    V4.S[0], V4.S4
 	FMOVS   a+80(FP), F5
 	VDUP    V5.S[0], V5.S4
 	VFMLA   V2.S4, V5.S4, V4.S4
+	TBNZ    $13, R5, bit_162
 	FMOVS   e+88(FP), F5
 	VDUP    V5.S[0], V5.S4
 	VFMLA   V1.S4, V5.S4, V4.S4
-	TBZ     $4, R5, nobit_159
+	TBZ     $4, R5, nobit_163
 	WORD    $0x4ea2d425 // FSUB V5.4S, V1.4S, V2.4S
 	WORD    $0x4ea0e8a6 // FCMLT V6.4S, V5.4S, #0
 	WORD    $0x4ea0c8a5 // FCMGT V5.4S, V5.4S, #0
@@ -3735,10 +3744,11 @@ ld_157:
 	FMOVS   d+92(FP), F7
 	VDUP    V7.S[0], V7.S4
 	VFMLA   V6.S4, V7.S4, V4.S4
-nobit_159:
+nobit_163:
+bit_162:
 	VMOV    V4.B16, V3.B16
-nobit_158:
-	TBZ     $0, R5, nobit_160
+nobit_161:
+	TBZ     $0, R5, nobit_164
 	FMOVQ   160(R0), F5
 	WORD    $0x4ea1d4a4 // FSUB V4.4S, V5.4S, V1.4S
 	FMOVQ   160(R0), F6
@@ -3755,17 +3765,17 @@ nobit_158:
 	FMOVS   bceScale+96(FP), F4
 	VDUP    V4.S[0], V4.S4
 	VFMLA   V6.S4, V4.S4, V3.S4
-nobit_160:
+nobit_164:
 	VST1    V3.S[0], (R3)
 	CMP     $2, R4
-	BLT     st_161
+	BLT     st_165
 	ADD     $4, R3, R6
 	VST1    V3.S[1], (R6)
 	CMP     $3, R4
-	BLT     st_161
+	BLT     st_165
 	ADD     $8, R3, R6
 	VST1    V3.S[2], (R6)
-st_161:
+st_165:
 done_152:
 	WORD    $0x6eb0a801 // UMAXV S1, V0.4S
 	VMOV    V1.S[0], R6
@@ -3789,9 +3799,9 @@ TEXT ·sigmoidStatsPWNEON(SB), NOSPLIT, $0-132
 	VEOR    V6.B16, V6.B16, V6.B16
 	VEOR    V7.B16, V7.B16, V7.B16
 	VEOR    V8.B16, V8.B16, V8.B16
-loop_162:
+loop_166:
 	CMP     $4, R4
-	BLT     tail_163
+	BLT     tail_167
 	VLD1    (R1), [V9.S4]
 	VLD1    (R2), [V10.S4]
 	VUMAX   V10.S4, V8.S4, V8.S4
@@ -3799,25 +3809,25 @@ loop_162:
 	VLD1    (R3), [V11.S4]
 	WORD    $0x6e29dd6c // FMUL V12.4S, V11.4S, V9.4S
 	WORD    $0x6e2add6d // FMUL V13.4S, V11.4S, V10.4S
-	TBZ     $2, R5, nobit_165
+	TBZ     $2, R5, nobit_169
 	WORD    $0x4e2cd400 // FADD V0.4S, V0.4S, V12.4S
 	WORD    $0x6e2add8e // FMUL V14.4S, V12.4S, V10.4S
 	WORD    $0x4e2ed421 // FADD V1.4S, V1.4S, V14.4S
 	WORD    $0x4e2dd442 // FADD V2.4S, V2.4S, V13.4S
-nobit_165:
-	TBZ     $3, R5, nobit_166
+nobit_169:
+	TBZ     $3, R5, nobit_170
 	WORD    $0x6e29dd8e // FMUL V14.4S, V12.4S, V9.4S
 	WORD    $0x4e2ed463 // FADD V3.4S, V3.4S, V14.4S
 	WORD    $0x6e2addae // FMUL V14.4S, V13.4S, V10.4S
 	WORD    $0x4e2ed484 // FADD V4.4S, V4.4S, V14.4S
-nobit_166:
-	TBZ     $4, R5, nobit_167
+nobit_170:
+	TBZ     $4, R5, nobit_171
 	WORD    $0x4eaad52e // FSUB V14.4S, V9.4S, V10.4S
 	WORD    $0x4ea0f9ce // FABS V14.4S, V14.4S
 	WORD    $0x6e2edd6e // FMUL V14.4S, V11.4S, V14.4S
 	WORD    $0x4e2ed4e7 // FADD V7.4S, V7.4S, V14.4S
-nobit_167:
-	TBZ     $0, R5, nobit_168
+nobit_171:
+	TBZ     $0, R5, nobit_172
 	FMOVQ   560(R0), F12
 	FMOVQ   384(R0), F15
 	WORD    $0x6ea9e5ee // FCMGT V14.4S, V15.4S, V9.4S
@@ -3965,55 +3975,55 @@ nobit_167:
 	WORD    $0x6ea0fa52 // FNEG V18.4S, V18.4S
 	WORD    $0x6e2bde52 // FMUL V18.4S, V18.4S, V11.4S
 	WORD    $0x4e32d4a5 // FADD V5.4S, V5.4S, V18.4S
-nobit_168:
+nobit_172:
 	ADD     $16, R1, R1
 	ADD     $16, R2, R2
 	ADD     $16, R3, R3
 	SUB     $4, R4, R4
-	B       loop_162
-tail_163:
-	CBZ     R4, done_164
+	B       loop_166
+tail_167:
+	CBZ     R4, done_168
 	ADD     $528, R0, R6
 	SUB     R4<<2, R6, R6
 	VLD1    (R6), [V9.S4]
 	VEOR    V10.B16, V10.B16, V10.B16
 	VLD1    (R1), V10.S[0]
 	CMP     $2, R4
-	BLT     ld_169
+	BLT     ld_173
 	ADD     $4, R1, R6
 	VLD1    (R6), V10.S[1]
 	CMP     $3, R4
-	BLT     ld_169
+	BLT     ld_173
 	ADD     $8, R1, R6
 	VLD1    (R6), V10.S[2]
-ld_169:
+ld_173:
 	VEOR    V11.B16, V11.B16, V11.B16
 	VLD1    (R2), V11.S[0]
 	CMP     $2, R4
-	BLT     ld_170
+	BLT     ld_174
 	ADD     $4, R2, R6
 	VLD1    (R6), V11.S[1]
 	CMP     $3, R4
-	BLT     ld_170
+	BLT     ld_174
 	ADD     $8, R2, R6
 	VLD1    (R6), V11.S[2]
-ld_170:
+ld_174:
 	VUMAX   V11.S4, V8.S4, V8.S4
 	VUMAX   V10.S4, V8.S4, V8.S4
 	VEOR    V12.B16, V12.B16, V12.B16
 	VLD1    (R3), V12.S[0]
 	CMP     $2, R4
-	BLT     ld_171
+	BLT     ld_175
 	ADD     $4, R3, R6
 	VLD1    (R6), V12.S[1]
 	CMP     $3, R4
-	BLT     ld_171
+	BLT     ld_175
 	ADD     $8, R3, R6
 	VLD1    (R6), V12.S[2]
-ld_171:
+ld_175:
 	WORD    $0x6e2add8d // FMUL V13.4S, V12.4S, V10.4S
 	WORD    $0x6e2bdd8e // FMUL V14.4S, V12.4S, V11.4S
-	TBZ     $2, R5, nobit_172
+	TBZ     $2, R5, nobit_176
 	VAND    V9.B16, V13.B16, V15.B16
 	WORD    $0x4e2fd400 // FADD V0.4S, V0.4S, V15.4S
 	WORD    $0x6e2bddaf // FMUL V15.4S, V13.4S, V11.4S
@@ -4021,23 +4031,23 @@ ld_171:
 	WORD    $0x4e2fd421 // FADD V1.4S, V1.4S, V15.4S
 	VAND    V9.B16, V14.B16, V15.B16
 	WORD    $0x4e2fd442 // FADD V2.4S, V2.4S, V15.4S
-nobit_172:
-	TBZ     $3, R5, nobit_173
+nobit_176:
+	TBZ     $3, R5, nobit_177
 	WORD    $0x6e2addaf // FMUL V15.4S, V13.4S, V10.4S
 	VAND    V9.B16, V15.B16, V15.B16
 	WORD    $0x4e2fd463 // FADD V3.4S, V3.4S, V15.4S
 	WORD    $0x6e2bddcf // FMUL V15.4S, V14.4S, V11.4S
 	VAND    V9.B16, V15.B16, V15.B16
 	WORD    $0x4e2fd484 // FADD V4.4S, V4.4S, V15.4S
-nobit_173:
-	TBZ     $4, R5, nobit_174
+nobit_177:
+	TBZ     $4, R5, nobit_178
 	WORD    $0x4eabd54f // FSUB V15.4S, V10.4S, V11.4S
 	WORD    $0x4ea0f9ef // FABS V15.4S, V15.4S
 	WORD    $0x6e2fdd8f // FMUL V15.4S, V12.4S, V15.4S
 	VAND    V9.B16, V15.B16, V16.B16
 	WORD    $0x4e30d4e7 // FADD V7.4S, V7.4S, V16.4S
-nobit_174:
-	TBZ     $0, R5, nobit_175
+nobit_178:
+	TBZ     $0, R5, nobit_179
 	FMOVQ   560(R0), F13
 	FMOVQ   384(R0), F16
 	WORD    $0x6eaae60f // FCMGT V15.4S, V16.4S, V10.4S
@@ -4186,8 +4196,8 @@ nobit_174:
 	WORD    $0x6e2cde73 // FMUL V19.4S, V19.4S, V12.4S
 	VAND    V9.B16, V19.B16, V13.B16
 	WORD    $0x4e2dd4a5 // FADD V5.4S, V5.4S, V13.4S
-nobit_175:
-done_164:
+nobit_179:
+done_168:
 	MOVD    out_base+104(FP), R6
 	WORD    $0x6e20d409 // FADDP V9.4S, V0.4S, V0.4S
 	WORD    $0x7e30d929 // FADDP S9, V9.2S
@@ -4228,24 +4238,28 @@ TEXT ·sigmoidGradPWNEON(SB), NOSPLIT, $0-164
 	MOVD    x_len+8(FP), R5
 	MOVD    flags+96(FP), R6
 	VEOR    V0.B16, V0.B16, V0.B16
-loop_176:
+loop_180:
 	CMP     $4, R5
-	BLT     tail_177
+	BLT     tail_181
+	VEOR    V1.B16, V1.B16, V1.B16
+	TBNZ    $13, R6, bit_183
 	VLD1    (R1), [V1.S4]
+	VUMAX   V1.S4, V0.S4, V0.S4
+bit_183:
 	VLD1    (R2), [V2.S4]
 	VUMAX   V2.S4, V0.S4, V0.S4
-	VUMAX   V1.S4, V0.S4, V0.S4
 	VEOR    V3.B16, V3.B16, V3.B16
-	TBZ     $2, R6, nobit_179
+	TBZ     $2, R6, nobit_184
 	FMOVS   b+108(FP), F4
 	VDUP    V4.S[0], V4.S4
 	FMOVS   a+104(FP), F5
 	VDUP    V5.S[0], V5.S4
 	VFMLA   V2.S4, V5.S4, V4.S4
+	TBNZ    $13, R6, bit_185
 	FMOVS   e+112(FP), F5
 	VDUP    V5.S[0], V5.S4
 	VFMLA   V1.S4, V5.S4, V4.S4
-	TBZ     $4, R6, nobit_180
+	TBZ     $4, R6, nobit_186
 	WORD    $0x4ea2d425 // FSUB V5.4S, V1.4S, V2.4S
 	WORD    $0x4ea0e8a6 // FCMLT V6.4S, V5.4S, #0
 	WORD    $0x4ea0c8a5 // FCMGT V5.4S, V5.4S, #0
@@ -4254,10 +4268,11 @@ loop_176:
 	FMOVS   d+116(FP), F7
 	VDUP    V7.S[0], V7.S4
 	VFMLA   V6.S4, V7.S4, V4.S4
-nobit_180:
+nobit_186:
+bit_185:
 	VMOV    V4.B16, V3.B16
-nobit_179:
-	TBZ     $0, R6, nobit_181
+nobit_184:
+	TBZ     $0, R6, nobit_187
 	FMOVQ   160(R0), F5
 	WORD    $0x4ea1d4a4 // FSUB V4.4S, V5.4S, V1.4S
 	FMOVQ   160(R0), F6
@@ -4274,7 +4289,7 @@ nobit_179:
 	FMOVS   bceScale+120(FP), F4
 	VDUP    V4.S[0], V4.S4
 	VFMLA   V6.S4, V4.S4, V3.S4
-nobit_181:
+nobit_187:
 	VLD1    (R4), [V4.S4]
 	WORD    $0x6e24dc63 // FMUL V3.4S, V3.4S, V4.4S
 	VST1    [V3.S4], (R3)
@@ -4283,44 +4298,48 @@ nobit_181:
 	ADD     $16, R3, R3
 	ADD     $16, R4, R4
 	SUB     $4, R5, R5
-	B       loop_176
-tail_177:
-	CBZ     R5, done_178
+	B       loop_180
+tail_181:
+	CBZ     R5, done_182
+	VEOR    V1.B16, V1.B16, V1.B16
+	TBNZ    $13, R6, bit_188
 	VEOR    V1.B16, V1.B16, V1.B16
 	VLD1    (R1), V1.S[0]
 	CMP     $2, R5
-	BLT     ld_182
+	BLT     ld_189
 	ADD     $4, R1, R7
 	VLD1    (R7), V1.S[1]
 	CMP     $3, R5
-	BLT     ld_182
+	BLT     ld_189
 	ADD     $8, R1, R7
 	VLD1    (R7), V1.S[2]
-ld_182:
+ld_189:
+	VUMAX   V1.S4, V0.S4, V0.S4
+bit_188:
 	VEOR    V2.B16, V2.B16, V2.B16
 	VLD1    (R2), V2.S[0]
 	CMP     $2, R5
-	BLT     ld_183
+	BLT     ld_190
 	ADD     $4, R2, R7
 	VLD1    (R7), V2.S[1]
 	CMP     $3, R5
-	BLT     ld_183
+	BLT     ld_190
 	ADD     $8, R2, R7
 	VLD1    (R7), V2.S[2]
-ld_183:
+ld_190:
 	VUMAX   V2.S4, V0.S4, V0.S4
-	VUMAX   V1.S4, V0.S4, V0.S4
 	VEOR    V3.B16, V3.B16, V3.B16
-	TBZ     $2, R6, nobit_184
+	TBZ     $2, R6, nobit_191
 	FMOVS   b+108(FP), F4
 	VDUP    V4.S[0], V4.S4
 	FMOVS   a+104(FP), F5
 	VDUP    V5.S[0], V5.S4
 	VFMLA   V2.S4, V5.S4, V4.S4
+	TBNZ    $13, R6, bit_192
 	FMOVS   e+112(FP), F5
 	VDUP    V5.S[0], V5.S4
 	VFMLA   V1.S4, V5.S4, V4.S4
-	TBZ     $4, R6, nobit_185
+	TBZ     $4, R6, nobit_193
 	WORD    $0x4ea2d425 // FSUB V5.4S, V1.4S, V2.4S
 	WORD    $0x4ea0e8a6 // FCMLT V6.4S, V5.4S, #0
 	WORD    $0x4ea0c8a5 // FCMGT V5.4S, V5.4S, #0
@@ -4329,10 +4348,11 @@ ld_183:
 	FMOVS   d+116(FP), F7
 	VDUP    V7.S[0], V7.S4
 	VFMLA   V6.S4, V7.S4, V4.S4
-nobit_185:
+nobit_193:
+bit_192:
 	VMOV    V4.B16, V3.B16
-nobit_184:
-	TBZ     $0, R6, nobit_186
+nobit_191:
+	TBZ     $0, R6, nobit_194
 	FMOVQ   160(R0), F5
 	WORD    $0x4ea1d4a4 // FSUB V4.4S, V5.4S, V1.4S
 	FMOVQ   160(R0), F6
@@ -4349,30 +4369,30 @@ nobit_184:
 	FMOVS   bceScale+120(FP), F4
 	VDUP    V4.S[0], V4.S4
 	VFMLA   V6.S4, V4.S4, V3.S4
-nobit_186:
+nobit_194:
 	VEOR    V4.B16, V4.B16, V4.B16
 	VLD1    (R4), V4.S[0]
 	CMP     $2, R5
-	BLT     ld_187
+	BLT     ld_195
 	ADD     $4, R4, R7
 	VLD1    (R7), V4.S[1]
 	CMP     $3, R5
-	BLT     ld_187
+	BLT     ld_195
 	ADD     $8, R4, R7
 	VLD1    (R7), V4.S[2]
-ld_187:
+ld_195:
 	WORD    $0x6e24dc63 // FMUL V3.4S, V3.4S, V4.4S
 	VST1    V3.S[0], (R3)
 	CMP     $2, R5
-	BLT     st_188
+	BLT     st_196
 	ADD     $4, R3, R7
 	VST1    V3.S[1], (R7)
 	CMP     $3, R5
-	BLT     st_188
+	BLT     st_196
 	ADD     $8, R3, R7
 	VST1    V3.S[2], (R7)
-st_188:
-done_178:
+st_196:
+done_182:
 	WORD    $0x6eb0a801 // UMAXV S1, V0.4S
 	VMOV    V1.S[0], R7
 	MOVW    R7, ret+160(FP)

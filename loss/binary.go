@@ -585,7 +585,14 @@ func (b *Binary) gradientImpl(ws *workspace, st *Stats, logits, targets, weights
 		}
 		return value, err
 	}
-	if bits := b.gradient(ws, logits, targets, sh, first, grad, false); !kernels.BitsOK(bits) {
+	bits := b.gradient(ws, logits, targets, sh, first, grad, false)
+	if ws.bn.probs {
+		// A plane whose gradient is a*y + b alone is written without
+		// reading its probabilities (kernels.SigmoidGrad): their bits are
+		// taken here.
+		bits = max(bits, maxBits(logits))
+	}
+	if !kernels.BitsOK(bits) {
 		if err := ws.inputsErr(logits, targets); err != nil {
 			clear(grad)
 			return 0, err

@@ -247,3 +247,41 @@ func TestDeepSupervisionProbsWritesNothingOnError(t *testing.T) {
 		}
 	}
 }
+
+// TestBinaryProbsGradientChecksInputs: the shard Gradient of a
+// NoActivation Binary whose gradient is a*y + b alone (Dice: its kernels
+// do not read the probabilities) still rejects a probability outside
+// [0, 1] with ErrLabel and a zeroed gradient, as documented.
+func TestBinaryProbsGradientChecksInputs(t *testing.T) {
+	sh := NewShape(1, 1, 40)
+	x, y := make([]float32, sh.Len()), make([]float32, sh.Len())
+	for i := range x {
+		x[i] = float32(i%7) / 7
+		y[i] = float32(i % 2)
+	}
+	for _, term := range []Term{Dice(), IoU(), Tversky(0.3, 0.7)} {
+		b := &Binary{Activation: NoActivation, Terms: []Weighted{{Weight: 1, Term: term}}}
+		var ws Workspace
+		var st Stats
+		st.Reset(1, 1)
+		if err := b.Accumulate(&ws, &st, x, y, sh, 0); err != nil {
+			t.Fatal(err)
+		}
+		bad := append([]float32(nil), x...)
+		bad[33] = 1.25 // this call's inputs, not the accumulated ones
+		g := make([]float32, sh.Len())
+		for i := range g {
+			g[i] = 9
+		}
+		_, err := b.Gradient(&ws, &st, bad, y, sh, 0, g)
+		ws.Close()
+		if !errors.Is(err, ErrLabel) {
+			t.Errorf("%T: err %v, want ErrLabel", term, err)
+		}
+		for i, v := range g {
+			if v != 0 {
+				t.Fatalf("%T: grad[%d] = %v after ErrLabel, want 0", term, i, v)
+			}
+		}
+	}
+}

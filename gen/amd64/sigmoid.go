@@ -17,6 +17,7 @@ const (
 	flagRegion  = 4
 	flagSquared = 8
 	flagAbsDiff = 16 // kernels.NeedAbsDiff: sum |p - y|; gradient: d*sgn(p - y)
+	flagNoX     = 8192 // probability gradient: a*y + b alone, x not read (kernels.probsNoX)
 	flagAlpha   = 256
 )
 
@@ -25,6 +26,16 @@ func ifFlag(flags Op, f uint32, body func()) {
 	skip := newLabel("noflag")
 	TESTQ(U32(f), flags)
 	JZ(LabelRef(skip))
+	body()
+	Label(skip)
+}
+
+// ifNoFlag emits body behind a test of flags: it runs when no bit of f is
+// set.
+func ifNoFlag(flags Op, f uint32, body func()) {
+	skip := newLabel("flag")
+	TESTQ(U32(f), flags)
+	JNZ(LabelRef(skip))
 	body()
 	Label(skip)
 }
@@ -303,6 +314,12 @@ func sigmoidGradProbs(t *Tier, fused, weighted bool) {
 			"(out[1], the focal sum, is 0).")
 	}
 	t.docMore("It returns the largest bits, as uint32, of x and y (kernels.SigmoidSums.Bits).")
+	if fused {
+		t.docMore("With flags&8192 (e, d and bceScale 0) the gradient is a*y + b without x, as the gradient kernel's.")
+	} else {
+		t.docMore("With flags&8192 (e, d and bceScale 0: the gradient is a*y + b) it reads no x and returns the bits",
+			"of y alone.")
+	}
 	if weighted {
 		t.docMore("Element i weighs w[i]: its gradient (and its sum) times w[i].")
 	}
@@ -320,10 +337,20 @@ func sigmoidGradProbs(t *Tier, fused, weighted bool) {
 	mx.zero()
 	t.stream(n, ps, func(tail *Mask, _ GPVirtual) {
 		x, y := t.V(), t.V()
-		t.load(Mem{Base: px}, x, tail)
+		if fused {
+			t.load(Mem{Base: px}, x, tail)
+		} else {
+			VXORPS(x, x, x)
+			ifNoFlag(flags, flagNoX, func() {
+				t.load(Mem{Base: px}, x, tail)
+				mx.maxu(x)
+			})
+		}
 		t.load(Mem{Base: py}, y, tail)
 		mx.maxu(y)
-		mx.maxu(x)
+		if fused {
+			mx.maxu(x)
+		}
 		var W Op
 		if weighted {
 			w := t.V()
@@ -345,9 +372,11 @@ func sigmoidGradProbs(t *Tier, fused, weighted bool) {
 			v := t.bcast(arg("a"))
 			VMULPS(Y, v, v)
 			VADDPS(t.bcast(arg("b")), v, v)
-			VFMADD231PS(X, t.bcast(arg("e")), v)
-			ifFlag(flags, flagAbsDiff, func() {
-				VFMADD231PS(t.sgnDiff(t.ld(X), Y), t.bcast(arg("d")), v) // + d*sgn(p - y)
+			ifNoFlag(flags, flagNoX, func() {
+				VFMADD231PS(X, t.bcast(arg("e")), v)
+				ifFlag(flags, flagAbsDiff, func() {
+					VFMADD231PS(t.sgnDiff(t.ld(X), Y), t.bcast(arg("d")), v) // + d*sgn(p - y)
+				})
 			})
 			VADDPS(v, g, g)
 		})

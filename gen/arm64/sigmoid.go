@@ -13,12 +13,21 @@ const (
 	bitSquared = 3 // kernels.NeedSquared
 	bitAbsDiff = 4 // kernels.NeedAbsDiff: sum |p - y|; gradient: d*sgn(p - y)
 	bitAlpha   = 8 // 256: alpha weighting on
+	bitNoX     = 13 // 8192: probability gradient a*y + b alone, x not read (kernels.probsNoX)
 )
 
 // ifBit emits body only when bit b of flags is set at run time.
 func ifBit(flags R, b int, body func()) {
 	skip := newLabel("nobit")
 	TBZ(flags, b, skip)
+	body()
+	label(skip)
+}
+
+// ifNoBit emits body only when bit b of flags is clear at run time.
+func ifNoBit(flags R, b int, body func()) {
+	skip := newLabel("bit")
+	TBNZ(flags, b, skip)
 	body()
 	label(skip)
 }
@@ -518,6 +527,8 @@ func sigmoidGradProbs(weighted bool) {
 		name + " writes kernels.sigmoidGradGeneric's gradient of len(x) <= kernels.BlockSize probabilities",
 		"(kernels.SigmoidCoef.Probs) into dst. flags: 4 when a, b, e or d is not 0, 16 when d is not 0, 1 when bceScale",
 		"is not 0; focalScale, alpha, gamma, gmode and g1mode are unused (no focal term for probabilities).",
+		"With flags&8192 (e, d and bceScale 0: the gradient is a*y + b) it reads no x and returns the bits of y",
+		"alone.",
 	}
 	px, py, pd, pwt, ptrs := beginSigmoidGrad(name, doc, weighted)
 	n := argLen("x")
@@ -526,10 +537,13 @@ func sigmoidGradProbs(weighted bool) {
 	ZERO(mx)
 	stream(n, ptrs, func(tail bool) {
 		p, y := vget(), vget()
-		load(p, px, tail, n)
+		ZERO(p)
+		ifNoBit(flags, bitNoX, func() {
+			load(p, px, tail, n)
+			UMAX(mx, mx, p)
+		})
 		load(y, py, tail, n)
 		UMAX(mx, mx, y)
-		UMAX(mx, mx, p)
 		g := vget()
 		ZERO(g)
 		ifBit(flags, bitRegion, func() {
@@ -538,10 +552,12 @@ func sigmoidGradProbs(weighted bool) {
 			a := argF32("a")
 			FMLA(v, a, y)
 			vput(a)
-			ee := argF32("e")
-			FMLA(v, ee, p)
-			vput(ee)
-			sgnTerm(flags, v, p, y)
+			ifNoBit(flags, bitNoX, func() {
+				ee := argF32("e")
+				FMLA(v, ee, p)
+				vput(ee)
+				sgnTerm(flags, v, p, y)
+			})
 			MOVv(g, v)
 			vput(v)
 		})

@@ -10,6 +10,7 @@ const (
 	flagWeights = 512  // CE class weights
 	flagSmooth  = 1024 // label smoothing
 	flagPixW    = 4096 // softmax kernels: per-pixel weights
+	flagNoX     = 8192 // probability gradient kernels: the gradient a*y + b reads no x (probsNoX)
 )
 
 // powMode classifies an exponent for the kernels' powf: 0, 1 and 2 are the
@@ -35,6 +36,14 @@ func sigmoidStatsFlags(p *SigmoidParams) uint64 {
 	return flags
 }
 
+// probsNoX reports whether the gradient of c is a*y + b alone for
+// probabilities: c.Probs with e, d and bceScale 0, so that the gradient
+// needs no x (a gradient kernel does not read it; a fused one reads it for
+// its sums only).
+func probsNoX(c *SigmoidCoef) bool {
+	return c.Probs && c.E == 0 && c.D == 0 && c.BCEScale == 0
+}
+
 // sigmoidGradFlags returns the flags of a sigmoid gradient kernel: the terms
 // whose coefficients are not zero.
 func sigmoidGradFlags(c *SigmoidCoef) uint64 {
@@ -53,6 +62,9 @@ func sigmoidGradFlags(c *SigmoidCoef) uint64 {
 	}
 	if c.FocalAlpha >= 0 {
 		flags |= flagAlpha
+	}
+	if probsNoX(c) {
+		flags |= flagNoX
 	}
 	return flags
 }

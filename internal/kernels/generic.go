@@ -169,8 +169,41 @@ func sigmoidStatsGeneric(x, y, w []float32, prm *SigmoidParams, s *SigmoidSums[f
 // sigmoidGradGeneric writes the gradient of c into dst; w, nil or at least
 // len(x) long, weights each element: the element's gradient times w_i
 // (rounded once). It returns the largest bits of every y (and, with
-// c.Probs, every x) as uint32, as the statistics pass's Bits.
+// c.Probs, every x) as uint32, as the statistics pass's Bits, except that
+// for probabilities whose gradient is a*y + b alone (probsNoX: e, d and
+// bceScale 0) it reads no x: the gradient is (a*y + b) + 0, what the full
+// formula gives for every x in [0, 1], and the bits are those of y.
 func sigmoidGradGeneric(x, y, w []float32, c *SigmoidCoef, dst []float32) uint32 {
+	if probsNoX(c) {
+		return sigmoidGradNoX(len(x), y, w, c, dst)
+	}
+	return sigmoidGradCore(x, y, w, c, dst)
+}
+
+// sigmoidGradNoX is sigmoidGradGeneric for probsNoX: n elements of y.
+func sigmoidGradNoX(n int, y, w []float32, c *SigmoidCoef, dst []float32) uint32 {
+	var bits uint32
+	y, dst = y[:n], dst[:n]
+	if w != nil {
+		w = w[:n]
+	}
+	region := c.A != 0 || c.B != 0
+	for i, yv := range y {
+		bits = max(bits, math.Float32bits(yv))
+		var g float32
+		if region {
+			g = float32(c.A*yv) + c.B + 0
+		}
+		if w != nil {
+			g *= w[i]
+		}
+		dst[i] = g
+	}
+	return bits
+}
+
+// sigmoidGradCore is sigmoidGradGeneric's full formula.
+func sigmoidGradCore(x, y, w []float32, c *SigmoidCoef, dst []float32) uint32 {
 	var bits uint32
 	region := c.A != 0 || c.B != 0 || c.E != 0 || c.D != 0
 	y = y[:len(x)]

@@ -137,8 +137,10 @@ func addSoftmaxWide[L Label](x []float32, S, lo, hi int, labels []L, p *SoftmaxP
 // SigmoidGrad writes the gradient of SigmoidCoef for every element of x
 // into dst and returns the largest bits of the targets y (and, with
 // c.Probs, of the inputs x), as SigmoidSums.Bits: the check of a pass that
-// runs no statistics pass first. A y or dst shorter than x, or a nil c, is
-// an error (and 0).
+// runs no statistics pass first. With c.Probs and E, D and BCEScale all 0
+// the gradient is A·y + B, whatever x in [0, 1]: then x is not read (a
+// NaN there does not reach dst) and the bits are those of y alone. A y or
+// dst shorter than x, or a nil c, is an error (and 0).
 func SigmoidGrad(x, y []float32, c *SigmoidCoef, dst []float32) (uint32, error) {
 	return sigmoidGrad("SigmoidGrad", x, y, nil, c, dst)
 }
