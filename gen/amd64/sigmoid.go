@@ -16,7 +16,7 @@ const (
 	flagFocal   = 2
 	flagRegion  = 4
 	flagSquared = 8
-	flagAbsDiff = 16 // kernels.NeedAbsDiff: sum |p - y|; gradient: d*sgn(p - y)
+	flagAbsDiff = 16   // kernels.NeedAbsDiff: sum |p - y|; gradient: d*sgn(p - y)
 	flagNoX     = 8192 // probability gradient: a*y + b alone, x not read (kernels.probsNoX)
 	flagAlpha   = 256
 )

@@ -7,12 +7,12 @@ package main
 // Flag bits of the sigmoid and softmax kernels: kernels.Flags, plus
 // flagAlpha (the focal alpha weighting is on).
 const (
-	bitCE      = 0 // kernels.NeedCE
-	bitFocal   = 1 // kernels.NeedFocal
-	bitRegion  = 2 // kernels.NeedRegion
-	bitSquared = 3 // kernels.NeedSquared
-	bitAbsDiff = 4 // kernels.NeedAbsDiff: sum |p - y|; gradient: d*sgn(p - y)
-	bitAlpha   = 8 // 256: alpha weighting on
+	bitCE      = 0  // kernels.NeedCE
+	bitFocal   = 1  // kernels.NeedFocal
+	bitRegion  = 2  // kernels.NeedRegion
+	bitSquared = 3  // kernels.NeedSquared
+	bitAbsDiff = 4  // kernels.NeedAbsDiff: sum |p - y|; gradient: d*sgn(p - y)
+	bitAlpha   = 8  // 256: alpha weighting on
 	bitNoX     = 13 // 8192: probability gradient a*y + b alone, x not read (kernels.probsNoX)
 )
 
