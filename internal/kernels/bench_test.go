@@ -1,6 +1,7 @@
 package kernels
 
 import (
+	"math"
 	"math/rand/v2"
 	"testing"
 )
@@ -197,4 +198,31 @@ func BenchmarkSoftmaxCEHot(b *testing.B) {
 			SoftmaxGrad(x, S, lab, &c, g)
 		}
 	})
+}
+
+// BenchmarkSigmoidGradProbs: the gradient pass of a binary Dice on
+// probabilities (8x1x512x512), whose gradient a*y + b reads no x
+// (probsNoX), against the same pass with e = 1e-30, which reads x.
+func BenchmarkSigmoidGradProbs(b *testing.B) {
+	bb := getBatch(1)
+	p := make([]float32, len(bb.x))
+	for i, v := range bb.x {
+		p[i] = float32(1 / (1 + math.Exp(-float64(v))))
+	}
+	dst := make([]float32, len(p))
+	for _, e := range []float32{0, 1e-30} {
+		c := SigmoidCoef{A: -0.5, B: 0.25, E: e, PosWeight: 1, FocalAlpha: -1, Probs: true}
+		name := "noX"
+		if e != 0 {
+			name = "readsX"
+		}
+		b.Run(name, func(b *testing.B) {
+			forBenchTiers(b, func(b *testing.B) {
+				b.SetBytes(int64(4 * len(p)))
+				for b.Loop() {
+					SigmoidGrad(p, bb.y, &c, dst)
+				}
+			})
+		})
+	}
 }
