@@ -22,22 +22,20 @@ const (
 )
 
 // ifFlag emits body only when flags has one of the bits of f set at run time.
-func ifFlag(flags Op, f uint32, body func()) {
-	skip := newLabel("noflag")
-	TESTQ(U32(f), flags)
-	JZ(LabelRef(skip))
-	body()
-	Label(skip)
-}
+func ifFlag(flags Op, f uint32, body func()) { flagGuard(flags, f, "noflag", JZ, body) }
 
 // ifNoFlag emits body behind a test of flags: it runs when no bit of f is
 // set.
-func ifNoFlag(flags Op, f uint32, body func()) {
-	skip := newLabel("flag")
+func ifNoFlag(flags Op, f uint32, body func()) { flagGuard(flags, f, "flag", JNZ, body) }
+
+// flagGuard emits body behind a test of the bits f of flags and a jump
+// past it (JZ or JNZ) to a new label named after skip.
+func flagGuard(flags Op, f uint32, skip string, jump func(Op), body func()) {
+	l := newLabel(skip)
 	TESTQ(U32(f), flags)
-	JNZ(LabelRef(skip))
+	jump(LabelRef(l))
 	body()
-	Label(skip)
+	Label(l)
 }
 
 // log1p returns log(1+e) for e >= 0 (or NaN) as kernels/math.go log1pf: with
