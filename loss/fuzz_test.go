@@ -21,7 +21,8 @@ import (
 // fzIn hands out the fuzzer's bytes: the first fzHead of them, one
 // decision at a time (shape, terms, options; 0 once they run out), the rest
 // as bulk data (logits, labels, targets), continued by a generator seeded by
-// all of them.
+// all of them. fzDecode takes the first bulk byte first, as the extension
+// byte (ext).
 type fzIn struct {
 	head, b []byte
 	rng     *rand.Rand
@@ -63,6 +64,19 @@ func (f *fzIn) bulk(k int) int {
 	return f.rng.IntN(k)
 }
 
+// ext returns the first bulk byte, 0 if there is none. fzDecode draws
+// the kinds added after the corpus entries of fzHead bytes or fewer were
+// made (GeneralizedDiceRatio, MCCRatio, SoftLabel, NoActivation) only when
+// it is not 0, so that those entries decode as they did.
+func (f *fzIn) ext() byte {
+	if len(f.b) == 0 {
+		return 0
+	}
+	v := f.b[0]
+	f.b = f.b[1:]
+	return v
+}
+
 func pick[T any](f *fzIn, xs []T) T { return xs[f.n(len(xs))] }
 
 var (
@@ -72,6 +86,9 @@ var (
 	fzLogitPalette = []float32{0, 1, -1, 0.5, -2.5, 3, 7, -7, 15, -15, 30, -30, 87.5, -87.5, 88, -88, 100, -104,
 		1e4, -1e4, 1e30, -1e30, 1e-30, 0x1p-149, -0x1p-149, 1e-40, negZero, 0.1}
 	fzTargetPalette = []float32{0, 1, 0.5, 0x1p-149, 0.99999994, negZero, 1e-30, 0.25}
+	// Probabilities (NoActivation inputs): the ends of [0, 1] exactly,
+	// denormals, -0, torch's 1e-12 and log clamp (e^-100 is 3.7e-44).
+	fzProbPalette = []float32{0, 1, 1, 0, 0.5, 0x1p-149, 0.99999994, negZero, 1e-30, 0.25, 1e-7, 0.9, 1e-12, 0x1p-126, 3e-44, 0.01}
 	// Term weights: 1e-200 and not smaller, since the library multiplies
 	// a term weight by the largest class weight (1e-43 here) in float64
 	// first, which underflows for 1e-300.
@@ -112,6 +129,9 @@ type fzCase struct {
 	gradOnly bool
 	what     string
 	mutation int
+	ext      bool      // the extension byte is not 0 (fzIn.ext)
+	probs    bool      // Activation NoActivation: the inputs are probabilities
+	nanIn    bool      // a valid input with a NaN probability (fzNaN)
 	grad     []float32 // the gradient buffer (nil: a fresh one)
 	nilGrad  bool      // Backward and Gradient get a nil buffer
 	busy     bool      // the workspace is held by another call
@@ -121,6 +141,12 @@ type fzCase struct {
 
 func (c *fzCase) String() string {
 	s := fmt.Sprintf("binary=%v shape=%+v workers=%d", c.bin, c.sh, c.workers)
+	if c.bin && c.b.Activation != FromLogits || !c.bin && c.m.Activation != FromLogits {
+		s += fmt.Sprintf(" activation=%v", c.activation())
+	}
+	if c.nanIn {
+		s += " (a NaN probability)"
+	}
 	if c.bin {
 		s += fmt.Sprintf(" terms=%s", fzTerms(c.b.Terms))
 	} else {
@@ -144,6 +170,9 @@ func fzTerms(ts []Weighted) string {
 func fzDecode(data []byte) *fzCase {
 	f := newFzIn(data)
 	c := &fzCase{}
+	e := f.ext()
+	c.ext = e != 0
+	c.probs = e&1 != 0
 	flags := f.byte()
 	mutate := f.n(6) == 5 // one input in six is made invalid
 	c.bin = flags&1 != 0
@@ -166,13 +195,18 @@ func fzDecode(data []byte) *fzCase {
 		c.workers = f.n(4)
 	}
 	if c.bin {
-		c.b = fzBinary(f, c.sh.C)
+		c.b = fzBinary(f, c.sh.C, c.ext, c.probs)
 		c.b.Workers = c.workers
 	} else {
-		c.m = fzMulticlass(f, c.sh.C)
+		c.m = fzMulticlass(f, c.sh.C, c.ext, c.probs)
 		c.m.Workers = c.workers
 	}
-	c.x, c.xmode = fzLogits(f, c.sh)
+	if c.probs {
+		c.setActivation(NoActivation)
+		c.x, c.xmode = fzProbs(f, c.sh, !c.bin)
+	} else {
+		c.x, c.xmode = fzLogits(f, c.sh)
+	}
 	if c.bin {
 		c.y = fzTargets(f, c.sh.Len())
 	} else {
@@ -230,6 +264,93 @@ func fzLogits(f *fzIn, sh Shape) ([]float32, int) {
 					x[(n*C+c)*S+i] = float32(f.rng.NormFloat64())
 				}
 				x[(n*C+k)*S+i] += m
+			}
+		}
+	}
+	return x, mode
+}
+
+// fzProbs draws NoActivation inputs in one of five modes, which it
+// returns (numbered as fzLogits' for fzValid: 1 and 4 draw from continuous
+// distributions): probabilities from the palette, per-pixel softmax
+// (Multiclass) or sigmoid (Binary) of normal logits with exact 0 and 1
+// sprinkled in, exact 0 and 1 (one-hot pixels for Multiclass, some all 0),
+// one value everywhere, uniform values (for Multiclass, per pixel summing to
+// about 1 half the time).
+func fzProbs(f *fzIn, sh Shape, mc bool) ([]float32, int) {
+	x := make([]float32, sh.Len())
+	N, C, S := sh.N, sh.C, sh.S
+	at := func(n, k, i int) *float32 { return &x[(n*C+k)*S+i] }
+	mode := f.n(5)
+	switch mode {
+	case 0:
+		for i := range x {
+			x[i] = fzProbPalette[f.bulk(len(fzProbPalette))]
+		}
+	case 1:
+		scale := pick(f, []float64{0.1, 1, 3, 10, 30})
+		z := make([]float64, C)
+		for n := 0; n < N; n++ {
+			for i := 0; i < S; i++ {
+				sum := 0.0
+				for k := range z {
+					z[k] = f.rng.NormFloat64() * scale
+					sum += math.Exp(z[k])
+				}
+				for k := range z {
+					if mc {
+						*at(n, k, i) = float32(math.Exp(z[k]) / sum)
+					} else {
+						*at(n, k, i) = float32(1 / (1 + math.Exp(-z[k])))
+					}
+				}
+				if f.rng.IntN(8) == 0 {
+					k := f.rng.IntN(C)
+					for c := 0; c < C; c++ {
+						if mc {
+							*at(n, c, i) = 0
+						}
+					}
+					*at(n, k, i) = float32(f.rng.IntN(2))
+					if mc {
+						*at(n, k, i) = 1
+					}
+				}
+			}
+		}
+	case 2:
+		for n := 0; n < N; n++ {
+			for i := 0; i < S; i++ {
+				if !mc {
+					for k := 0; k < C; k++ {
+						*at(n, k, i) = float32(f.bulk(2))
+					}
+					continue
+				}
+				if k := f.bulk(C + 1); k < C { // k = C: an all-0 pixel
+					*at(n, k, i) = 1
+				}
+			}
+		}
+	case 3:
+		v := pick(f, fzProbPalette)
+		for i := range x {
+			x[i] = v
+		}
+	default:
+		norm := mc && f.n(2) == 0
+		for n := 0; n < N; n++ {
+			for i := 0; i < S; i++ {
+				sum := float32(0)
+				for k := 0; k < C; k++ {
+					*at(n, k, i) = f.rng.Float32()
+					sum += *at(n, k, i)
+				}
+				if norm && sum > 0 {
+					for k := 0; k < C; k++ {
+						*at(n, k, i) = min(*at(n, k, i)/sum, 1)
+					}
+				}
 			}
 		}
 	}
@@ -303,7 +424,10 @@ func fzLabels(f *fzIn, c *fzCase, sh Shape) Labels {
 
 func fzSmoothing(f *fzIn) float64 { return pick(f, []float64{0, 0, 0.1, 0.5, 1, 1e-8, 1.0 / 3}) }
 
-func fzMulticlass(f *fzIn, C int) *Multiclass {
+// fzMulticlass draws a Multiclass loss's terms; with ext the region
+// terms may be of the added kinds, and with probs (NoActivation) they are
+// all region terms.
+func fzMulticlass(f *fzIn, C int, ext, probs bool) *Multiclass {
 	tm := f.byte()
 	m := &Multiclass{}
 	byValue := tm&0x40 != 0
@@ -315,6 +439,9 @@ func fzMulticlass(f *fzIn, C int) *Multiclass {
 		}
 	}
 	hasCE, hasF, nReg := tm&1 != 0, tm&2 != 0, int(tm>>2)%4
+	if probs { // region terms only (CrossEntropy and Focal take logits)
+		hasCE, hasF, nReg = false, false, max(nReg, 1)
+	}
 	if !hasCE && !hasF && nReg == 0 {
 		hasCE = true
 	}
@@ -322,7 +449,7 @@ func fzMulticlass(f *fzIn, C int) *Multiclass {
 		// The chapter's scheduled mix, then the other terms.
 		sched := pick(f, []Schedule{Linear{}, Cosine{}, Step{Steps: 3}})
 		total := 1 + f.n(20)
-		mx := Mix(sched, f.n(total+2), total, fzCE(f, C), fzRegion(f, C))
+		mx := Mix(sched, f.n(total+2), total, fzCE(f, C), fzRegion(f, C, ext))
 		m.Terms = mx.Terms
 		hasCE = false
 		nReg--
@@ -339,7 +466,7 @@ func fzMulticlass(f *fzIn, C int) *Multiclass {
 		add(pick(f, fzTermWeights), t, *t)
 	}
 	for range nReg {
-		t := fzRegion(f, C)
+		t := fzRegion(f, C, ext)
 		add(pick(f, fzTermWeights), t, *t)
 	}
 	return m
@@ -353,11 +480,22 @@ func fzCE(f *fzIn, C int) *CrossEntropy {
 	return t
 }
 
-func fzRegion(f *fzIn, C int) *Region {
-	r := &Region{Kind: RegionKind(f.n(3)), SmoothNum: pick(f, fzSmooth), SmoothDen: pick(f, fzSmooth),
+// fzRegion draws a Region term: Dice, IoU or Tversky, and with ext also
+// GeneralizedDiceRatio (its GDLWeight drawn; no Weight, Squared, Log or
+// Empty policy, which it does not take) and MCCRatio (no SmoothDen,
+// Squared or Log), and SoftLabel on Dice, IoU and Tversky without Squared.
+func fzRegion(f *fzIn, C int, ext bool) *Region {
+	kinds := 3
+	if ext {
+		kinds = 5
+	}
+	r := &Region{Kind: RegionKind(f.n(kinds)), SmoothNum: pick(f, fzSmooth), SmoothDen: pick(f, fzSmooth),
 		Gamma: pick(f, fzRegionGammas), Empty: EmptyPolicy(f.n(3))}
 	if r.Kind == TverskyRatio {
 		r.Alpha, r.Beta = pick(f, fzRatios), pick(f, fzRatios)
+	}
+	if r.Kind == GeneralizedDiceRatio {
+		r.GDLWeight, r.Empty = GDLWeight(f.n(3)), EmptyComputed
 	}
 	fl := f.byte()
 	r.PerImage = fl&1 != 0
@@ -367,10 +505,21 @@ func fzRegion(f *fzIn, C int) *Region {
 	if fl&0x30 == 0x30 {
 		r.Weight = fzWeights(f, C, []float32{1, 1e-20, 1e15})
 	}
+	switch r.Kind {
+	case GeneralizedDiceRatio:
+		r.Squared, r.Log, r.Weight = false, false, nil
+	case MCCRatio:
+		r.SmoothDen, r.Squared, r.Log = 0, false, false
+	default:
+		r.SoftLabel = ext && fl&0x40 != 0 && !r.Squared
+	}
 	return r
 }
 
-func fzBinary(f *fzIn, C int) *Binary {
+// fzBinary draws a Binary loss's terms; with ext the region terms may be
+// of the added kinds, and with probs (NoActivation) there is no
+// SigmoidFocal term (it takes logits).
+func fzBinary(f *fzIn, C int, ext, probs bool) *Binary {
 	tm := f.byte()
 	b := &Binary{}
 	byValue := tm&0x40 != 0
@@ -382,13 +531,16 @@ func fzBinary(f *fzIn, C int) *Binary {
 		}
 	}
 	hasBCE, hasF, nReg := tm&1 != 0, tm&2 != 0, int(tm>>2)%4
+	if probs {
+		hasF = false
+	}
 	if !hasBCE && !hasF && nReg == 0 {
 		hasBCE = true
 	}
 	if tm&0x80 != 0 && hasBCE && nReg > 0 {
 		sched := pick(f, []Schedule{Linear{}, Cosine{}, Step{Steps: 2}})
 		total := 1 + f.n(20)
-		mx := BinaryMix(sched, f.n(total+2), total, fzBCE(f, C), fzRegion(f, C))
+		mx := BinaryMix(sched, f.n(total+2), total, fzBCE(f, C), fzRegion(f, C, ext))
 		b.Terms = mx.Terms
 		hasBCE = false
 		nReg--
@@ -403,7 +555,7 @@ func fzBinary(f *fzIn, C int) *Binary {
 		add(pick(f, fzTermWeights), t, *t)
 	}
 	for range nReg {
-		t := fzRegion(f, C)
+		t := fzRegion(f, C, ext)
 		add(pick(f, fzTermWeights), t, *t)
 	}
 	return b
@@ -415,6 +567,21 @@ func fzBCE(f *fzIn, C int) *BCE {
 		t.PosWeight = fzWeights(f, C, []float32{1, 1, 1e-20, 1e15, 0x1p62})
 	}
 	return t
+}
+
+func (c *fzCase) activation() Activation {
+	if c.bin {
+		return c.b.Activation
+	}
+	return c.m.Activation
+}
+
+func (c *fzCase) setActivation(a Activation) {
+	if c.bin {
+		c.b.Activation = a
+	} else {
+		c.m.Activation = a
+	}
 }
 
 // terms returns the loss's terms (those of c.m or c.b).
@@ -478,7 +645,35 @@ func fzMutate(f *fzIn, c *fzCase) {
 		*ts = append(*ts, Weighted{1, r})
 		return r
 	}
-	c.mutation = f.n(22)
+	// weighted returns a region term that takes a Weight (not a
+	// GeneralizedDiceRatio, whose Weight is ErrOption).
+	weighted := func() *Region {
+		for i := range *ts {
+			if _, ok := (*ts)[i].Term.(Region); !ok {
+				if _, ok := (*ts)[i].Term.(*Region); !ok {
+					continue
+				}
+			}
+			r := fzFind[Region]((*ts)[i : i+1])
+			if r != nil && r.Kind != GeneralizedDiceRatio {
+				return r
+			}
+		}
+		r := Dice()
+		*ts = append(*ts, Weighted{1, r})
+		return r
+	}
+	if c.ext {
+		c.mutation = f.n(26) // with the added kinds' mutations, 22..25
+	} else {
+		c.mutation = f.n(22)
+	}
+	if c.probs && (!c.bin && c.mutation >= 6 && c.mutation <= 13 || c.bin && c.mutation >= 11 && c.mutation <= 13) {
+		// These add a CrossEntropy or Focal (SigmoidFocal) term, which
+		// NoActivation does not take (ErrOption, 23): they are for the
+		// options of those terms, on the inputs taken as logits.
+		c.setActivation(FromLogits)
+	}
 	switch c.mutation {
 	case 0:
 		switch f.n(5) {
@@ -636,7 +831,7 @@ func fzMutate(f *fzIn, c *fzCase) {
 		}
 		set(ErrOption, "region option")
 	case 15:
-		r := region()
+		r := weighted()
 		if C == 1 {
 			r.ExcludeBackground = true
 			set(ErrOption, "ExcludeBackground with C = 1")
@@ -647,7 +842,7 @@ func fzMutate(f *fzIn, c *fzCase) {
 		r.Weight = w
 		set(ErrWeight, "region weight")
 	case 16:
-		region().Weight = make([]float32, C+1)
+		weighted().Weight = make([]float32, C+1)
 		set(ErrLength, "region weight length")
 	case 17: // terms that do not fit
 		switch f.n(4) {
@@ -710,9 +905,78 @@ func fzMutate(f *fzIn, c *fzCase) {
 	case 20:
 		c.busy = true
 		set(ErrBusy, "busy workspace")
-	default:
+	case 21:
 		c.nilWS = true
 		set(ErrOption, "nil workspace")
+	case 22: // a probability out of [0, 1] (NaN propagates: a valid input)
+		if !c.probs {
+			c.setActivation(pick(f, []Activation{-1, NoActivation + 1, 1000}))
+			set(ErrOption, "activation")
+			return
+		}
+		i := f.n(len(c.x))
+		v := pick(f, []float32{float32(math.NaN()), -0x1p-149, 1.0000001, float32(math.Inf(1)), float32(math.Inf(-1)), -1, 2, 1e30})
+		c.x[i] = v
+		if math.IsNaN(float64(v)) {
+			c.nanIn = true
+			return
+		}
+		set(ErrLabel, "probability out of range")
+	case 23: // a term NoActivation does not take
+		if !c.probs {
+			c.setActivation(pick(f, []Activation{-1, NoActivation + 1, 1000}))
+			set(ErrOption, "activation")
+			return
+		}
+		switch {
+		case c.bin:
+			*ts = append(*ts, Weighted{1, NewSigmoidFocal()})
+		case f.n(2) == 0:
+			*ts = append(*ts, Weighted{1, &CrossEntropy{}})
+		default:
+			*ts = append(*ts, Weighted{1, Focal{Gamma: 2}})
+		}
+		set(ErrOption, "a logits term with NoActivation")
+	case 24:
+		c.setActivation(pick(f, []Activation{-1, NoActivation + 1, 1000}))
+		set(ErrOption, "activation")
+	default: // options the added region kinds do not take
+		var r *Region
+		switch f.n(4) {
+		case 0:
+			r = GeneralizedDice()
+			switch f.n(4) {
+			case 0:
+				r.Weight = fzWeights(f, C, []float32{1})
+			case 1:
+				r.Squared = true
+			case 2:
+				r.Log = true
+			default:
+				r.Empty = pick(f, []EmptyPolicy{EmptySkip, EmptyZero})
+			}
+		case 1:
+			r = MCC()
+			switch f.n(3) {
+			case 0:
+				r.SmoothDen = pick(f, []float64{1e-5, 1})
+			case 1:
+				r.Squared = true
+			default:
+				r.Log = true
+			}
+		case 2:
+			r = pick(f, []*Region{Dice(), IoU(), Tversky(0.3, 0.7), GeneralizedDice(), MCC()})
+			r.SoftLabel = true
+			if r.Kind <= TverskyRatio {
+				r.Squared = true
+			}
+		default:
+			r = GeneralizedDice()
+			r.GDLWeight = pick(f, []GDLWeight{-1, GDLUniform + 1})
+		}
+		*ts = append(*ts, Weighted{pick(f, fzTermWeights), r})
+		set(ErrOption, "an option the added region kinds do not take")
 	}
 }
 
@@ -747,7 +1011,8 @@ func FuzzLoss(f *testing.F) {
 
 // fzCorpus, the corpus entries FuzzLoss starts from (hex), cover both kinds of loss, each way of drawing the logits,
 // the big (parallel) shapes, Pixelwise, PerImage and scheduled terms, and
-// each kind of invalid input; found by decoding random bytes.
+// each kind of invalid input; found by decoding random bytes. The entries
+// of 65 bytes cover the kinds the extension byte adds (see there).
 var fzCorpus = []string{
 	"9c0fd0c5d8d4ff7b34", // mc x0
 	"fc5b0631fc8bb7e8c78c1411bb4fdf9fdd3d83e7bc84c3fb25cd7987702d4f161ad79f3abe368bdd46009fc3",   // mc x1, mc perimage, mc mix
@@ -808,12 +1073,72 @@ var fzCorpus = []string{
 	"23658df0384c6cc3790cc2caccf66efecbcb353352ed81949a6e4531177a",                                 // bn invalid 19
 	"7353e58757ab8906753dff79e4c9acb5a933c4359e0729093d0307f2d5567c7a59ca16f43889b0a6a150d249",     // bn invalid 20
 	"c1b920d78ecad8a1ef38ad2f7db3fa4115cb5b",                                                       // bn invalid 21
+	// The kinds drawn with a non-zero extension byte (fzIn.ext, the 65th
+	// byte): probs is NoActivation (xN its way of drawing the
+	// probabilities), gdlN a GeneralizedDiceRatio of GDLWeight N, soft a
+	// SoftLabel region, invalid 22..25 the added mutations and a few old
+	// ones on probabilities, nan a NaN probability; each of at most 24
+	// elements.
+	"931e3511d27420dd17b2c8c3ef1c26d776ea6854265f1c63a85a45ddbc9b0b9f81d55b6d7f7ac0383da4ae77a0aad8865c2773f3ff5821f980859524abe1334f74", // bn gdl0, bn gdl2
+	"d57f98d046c4043d685020bdd54460a36ca122466bf47d27c317064ecc33e8d720b124991d822c27485b220f7f571936a9a5f5bccf3413bc965a6aae3749a23672", // bn gdl1, bn mcc
+	"a58560118c503f1c490803bce64d6561086138b44945a8faef54a89321dee71b725013ebb33c20e299cd27b00423bfac1f6c3cd08e8f05df4f7fb74849f64a500f", // bn probs gdl0, bn probs gdl2, bn probs mcc, bn probs x2
+	"010fbd2b014ca60e8af86d1e073aeb13759bf0f2017719616b52983c6a0cd66ad8159bd1b71be3a07781ec03826e3ced95f73f7fb56f1a51869b9efcae99a71471", // bn probs gdl1, bn probs soft, bn probs x0
+	"c3f9c43300fc38c654b496cbed449697b6bc2272c22cdb4c2aec5a14c584c126741ee9d293b89e68b729f6789a66648d35eb2ed12cbaba2e069359b19793d4e31f", // bn probs x1
+	"d5966c4c464c7ce0039864c6c92651c071f72c778da3cdff69a2f8f7fe050d4a19c0ee8a808be83a1bc103beafcc88da38a8e817e4b24ca282dd053dac22ce7ef5", // bn probs x3
+	"236d30838c7ce7630231d2ef3fd2d6f3db83f889ea70c0e0020c0bbc6696bb9102a80caf8ed7cc507e4ac22b0095e831c387e58909e7bd75b7ec142d4ece89b7ef", // bn probs x4
+	"cb6ebd6b03f0bdcc02c9fe0035bc8951f14123b870a041f9e22725546579edd7590f8dee5a284a6ebbb5fd8af6f50370619a95a70614a8ccd513a7ef85b40c0084", // bn soft
+	"becc5ff68cf9adb2f15895a176ecb8b5fb9bcc5aabc9d2d2f9ec6ae549772421f6ae1a6e468a7c0fdb2f1f3e37611c68fee78b4d0dcc945f64e9b5b238dab9fab6", // mc gdl0, mc soft
+	"2e60f53c46ea0f32c753bd3eaac3d88181c152177f6fa463e41c66a9e5dc13fcd553b20e107fa07da80ad061f59f4d5058a4efdfb196871540f24d9a0924c7b9c6", // mc gdl1
+	"3c2a9c728d397d908aa5bd4fc9a42288101b0d1fad977d346502dc9672dee6d3c04fa2523337c00c90a99d1f2012660754fff4846d4dc3566ef04df9aeb0a0ae78", // mc gdl2, mc mcc
+	"646774fc8ce9ee2a42fee614fc2e40345af064c2bce9f63a9312919f96eb260b7272504dddc039578be7ab16feda2bebfd8702f95eb2de40a56453c17be60553eb", // mc probs gdl0, mc probs soft, mc probs x1
+	"dab61a5c46053d9e37b356c2af2ffbeee99d95efac14e58a2e364df10d79defcd8b04dfca63be59d08d00ed409f8de789c94d890e7044e763c21aa8db734e58aed", // mc probs gdl1, mc probs x2
+	"12e6b8d88db04ff302e32bf820ed3fb3dc9a9de39cf8df956c4dfe896cc06c1e5d5d9b7d5376adc2bc5193435220ccab5ce266e87095a25722ec96528ac41e64f1", // mc probs gdl2, mc probs mcc, mc probs x3
+	"6438f42a00b3fd9d0bad39847d204514093c099e8dea41cba15f97f2f7a484fafb1173a0f722abba21805a01b37967ed60e6907fca82b0f92437e12e6a5066122d", // mc probs x0
+	"847acc128c36baf0b9395dd03d3c0e72f7612301bf7bc0d0b954b232c68fcfde4705c09aab2bba8e03d995ce812e0c6773563cf26f483c0702771ab6e49007aaed", // mc probs x4
+	"a51d09028cb8ed08ac1820ff4940935817cd07ee61aeebe11dd170e6aeb2dbf856d3ad96b801bf6eab7cbd6deab8024d0ee1c574aedc8848e920680bd7d6b1ff74", // bn invalid 22
+	"1d2f9e7ad2a0cfc06dcf3747dbd57283c8e2cdc61280ff2011a2d9884a143d0331952f9b0fbeef8aaeed3c8de5c1f91f1c67c3ada1e832172cca7f9a4bb26121ae", // bn invalid 23
+	"c1e98cf90024b60079eb12c4c3dedc8d80a28c388fa3578d7f00b077b102c8641633645231de7d5c57704bc70aaabbbc14d1e55c3be473db38bbc089c51074b62c", // bn invalid 24
+	"4f4d949b00d0e119875afd40044abb5ccfa032160c39ff5c7fa3f18494b54dbabd514d7cc80ad475907c4f15182af705435a8bfcfdc5ab210feec40629bec08b94", // bn invalid 25 gdl option
+	"d3bfb050d2064471506ddb3ab7411de04d23a50ddf9dd36f10386bb973570f2714ef1625ee41a753a685046d7bc990b9df7b1fdec65bbf9e2bb4395f29e8954206", // bn invalid 25 gdlweight
+	"e79508648c1172506e48910fa24538dbd244ca9bdd2084a789fb72ec029e6f246c2d4cf60252663606f1b928f44b37b300883d76f32945baefeb19789c213bc94f", // bn invalid 25 mcc option
+	"3d83110f00643be9b98c5cc488fcf2f0b60c9d1db450667eeb5665c68d57cfc68f5f9b2eae900ae2382ecb4b06da92e989e523f075ea4db2eec22aa1ccb69dd697", // bn invalid 25 soft
+	"0bd128218c34769f9bdd859f9cdb314b30a861e5ff2d88b2e49d1ddf7c4d5dfd75e8f34c03f76dfc8857f01e1f6bbcd19a55e9b69f143e296e588e07adc69b5c6d", // bn probs invalid 03
+	"d1299cd68ccc4a34d0ad4292f1d9240488497f07fe6cdbe2aeb6b650a10494f0ef8ed4388f13af141fe05762d389aa40aa84ddbb5b638f2535f222e70a5eaf7fdf", // bn probs invalid 04
+	"e5f5792c46541e58d3bf647f1401bbb5736c8919c8d7a7a2b1eb8806902b26557ed8ab18fd8ba5cf22e267568dea830f6a34545121e0fe4cbae678e574c15aaa79", // bn probs invalid 06
+	"b33bc8a88d88f4f7ebffe28dbac887c7364e6eb5e282136c198feb110922aa717aca278f587c77c2a80a67a4ffa78630516b404d4024fc104f778e3895703b57af", // bn probs invalid 13
+	"d53b610bd29cf53555785b5a7e32ee011c4f3b64cc522b33df62d6ae9df8053c2e3ab5618ad4d8e37622c38feae7c7e91806098e2a793f807c0275761963602875", // bn probs invalid 18
+	"73836029003446d09748ff5f482a9031154824a083a89002d73305656e66128c20bc15e7b8de75aac1039238de7c68b61c00ce0edbaa7161f28cf71303a6b30149", // bn probs invalid 20
+	"23e3ec268c4412874da74f295bc987ff45670a4da1dcfbe601939ce79b489fbd556d74724334d59b2eeee3d9f9e28fe8263c0106038f3af184c4abff575f0f43cb", // bn probs invalid 22
+	"e395182d8c442b90e9b317f678b3f0383184fe6af2ee91bb2d4faad95e42a1e98a49cad2c4e07e487ff1cab42c82248e9a34091494b27a9876bc2bed7134782adb", // bn probs invalid 23
+	"fbcb48dd001cc41f18e2da0f8ab725c986798605341afe0e22007cdc822be38a1d2ed9bf9a1ce1e4be83968c97d90e53a2cc1b8744ed35d0d7205125fcca8fea6b", // bn probs invalid 24
+	"8de92c020a84354bf32488b7fb739edaa8bc1f7eedee34c2a1ca373afc5480e56cd4b9987f3818fcd3ca8699219daa17837f369859fd28659567ef85cd82609491", // bn probs nan
+	"44b3984e8d68d8bfb5aab5e015dd63935e050dac3fd2dc2b7d24e6a57397553a7310607863e8c27e6be9e0cdde97bcc06331487d330f2fdd9250d7e73bda83738e", // mc invalid 22
+	"3c53fac68c9e0fb62fc9dd9054e38a2b347a550e3f38c38c9d43efb1840e84404ad2192e843c88af79878daf250731f4b44921c2057e94dc053e649583761193cc", // mc invalid 23
+	"86d1c896d29328dad2360fa6d45ce0fb7f80e39fa4869e46117f0be806f007213981196002cdeffddee250becc6673e59def8a1a4440ddb4a53d428d2cbd45bf2e", // mc invalid 24
+	"520b2bc68cc09ff5aabb5ed51c299bddcbb71f60a9e30204334f7a00dd00c14f3e4585038d63be87df2637671cf85bbc3b965c1a39b683788f156814f7ab567422", // mc invalid 25 gdl option
+	"6847f8604713e8d6f5b8bb08592b59dd27cfdced752b7d5441cb5a338772fdbc7b541ebe5e5df6f7c4a1d302e101d1234478c38a7efd5e352dee7ad95970bfaf32", // mc invalid 25 gdlweight
+	"0059847b46b192f44cd9c553ab606296e99914a68d926b3dd4ff01508b969250aef0f343423bc63520f73f19abd422c1b9c7af5d0d826a4343060d230a3da6e56c", // mc invalid 25 mcc option
+	"a21d800dd37dc236105c87592584c187623c3f673a858f8364047d26cf6f7d21f70ab03c16250fa410c843f9a30a5bac963fa0bc3bc4e2b52c96716fd75e289048", // mc invalid 25 soft
+	"3ecb5000d45c69d0de9391bfd95cd99e170a7fe447a064ad8672f394858b1568c2fec14089798fd916db18a1741b6f88fddcdd72c1e1bb5da289ad0b7f37b4e5ad", // mc probs invalid 03
+	"2c5f78b4484d172ce8679f2e6f0713eab7772168041e6d143f1162b6dc77851ed706a74fb8fc07ce020b0d14f8e4335ecb980d9e5194bcc4bc8e7c0c47eb3f162d", // mc probs invalid 04
+	"1611381246f4133d6abc9959677bd9ec9d579b0689b304f1341d6eec1c51ce75302ceacf3bdd65646b6c79e94ad701eb34d7db231bd3433b1b6c811b8849bc121d", // mc probs invalid 06
+	"200b3cae008c52b2ced432834f99512b2029a40a272f1a15c247d796476eb98c4edcd0d616e43982820020d24fa2b485ea6d933daf9975c162952a67ea4463290f", // mc probs invalid 13
+	"e0ddd52a8cdee71d6a4fb2fba69bd5c08f6b1427460c6d871c9bb533720ccda1bedeaa3a1eaeb90a13ebd01110335ae88eb8d134d7125864c2e53f8e1da1722997", // mc probs invalid 18
+	"34cb4c2cd2930cefe7a250565c187941c1bb4bf70eebfd6bd7cd0ed23d8f032d1be0acf8ca063d594e2375992df1ab8e618ee46b1f9bdc97787e3d82d12bf244f5", // mc probs invalid 20
+	"5c89a48e8c04a731ae77d0004073c4be356383a1e677225eb7a03ad144469a5f6c1d29ab4e58f14d1f4d51ff25e0819ae301d7e1a4e494286657a586af839234a1", // mc probs invalid 22
+	"d8dd280c46978301666bb732317c8488e63429d1e331258ced8accff967984e7a1c8a0d4bd3ea5a532e299027bfc2b0ec355086eccee5a74a162c371707727f7f3", // mc probs invalid 23
+	"beb398360060435894e0701f86830145f013df5db449b651abc3a04b38661b73b4cbad7990b31b7c7a7ffe6c970e94e85d03c1f95ce803e88884845bf3aa5250e1", // mc probs invalid 24
+	"02f5805504ba9575ea53538bb23a5b8acdc18eb2b2f8406e87c268b1dbb9d4af1346c1794673abd47521b4b5b677007affb3ab0b3817ee646872b830ec34bbdcc7", // mc probs nan
 }
 
 func fzRun(t *testing.T, data []byte) {
 	c := fzDecode(data)
 	if c.want != nil {
 		fzInvalid(t, c)
+		return
+	}
+	if c.nanIn {
+		fzNaN(t, c)
 		return
 	}
 	active := kernels.Active()
@@ -834,6 +1159,66 @@ func fzRun(t *testing.T, data []byte) {
 			t.Fatal(err)
 		}
 		fzValid(t, c, &ref, tier, tier == active)
+	}
+}
+
+// fzNaN checks an input with a NaN probability (NoActivation): NaN
+// propagates (the Activation godoc), so every call takes it, and the value
+// is NaN exactly when the reference's is (a NaN in an entry EmptySkip
+// leaves out, at an ignored pixel or in an excluded class reaches no
+// term); Backward may say ErrRange, for NaN gradient coefficients.
+func fzNaN(t *testing.T, c *fzCase) {
+	var ref fzRefOut
+	if c.bin {
+		ref = fzRefBinary(c.b, to64(c.x), to64(c.y), c.sh, false)
+	} else {
+		ref = fzRefMulticlass(c.m, to64(c.x), c.lab, c.sh, false)
+	}
+	// Known bug: a Multiclass NoActivation pass gives its ignored pixels
+	// weight 0 in the probability kernels, whose sums then take 0*NaN =
+	// NaN from a NaN there (the Ignore godoc: they take no part in any
+	// term).
+	known := false
+	if c.bin {
+		// (no ignore index)
+	} else if ign, set := c.m.Ignore.Label(); set {
+		for k, v := range c.x {
+			n, i := k/(c.sh.C*c.sh.S), k%c.sh.S
+			if math.IsNaN(float64(v)) && refLabel(c.lab, n*c.sh.S+i) == ign {
+				known = fzKnownBugs
+			}
+		}
+	}
+	var ws Workspace
+	defer ws.Close()
+	v, err := c.forward(&ws)
+	if err != nil {
+		t.Fatalf("%v: Forward: %v, want NaN to propagate", c, err)
+	}
+	if math.IsNaN(v) != math.IsNaN(ref.value) && !known && ref.kmax <= fzKernelMax {
+		t.Fatalf("%v: Forward: %v, reference %v", c, v, ref.value)
+	}
+	grad := make([]float32, len(c.x))
+	vb, err := c.backward(&ws, grad)
+	if err != nil && !errors.Is(err, ErrRange) {
+		t.Fatalf("%v: Backward: %v, want NaN to propagate", c, err)
+	}
+	if math.IsNaN(vb) != math.IsNaN(v) || !math.IsNaN(v) && vb != v {
+		t.Fatalf("%v: Backward's value %v, Forward's %v", c, vb, v)
+	}
+	if err == nil && !known {
+		fzCheckGradient(t, c, &ref, "", "Backward", grad, false)
+	}
+	if c.bin {
+		out := make([]float32, c.sh.Len())
+		err := c.pixelwise(&ws, out)
+		if len(fzSplit(c.b.Terms).regions) > 0 {
+			if !errors.Is(err, ErrOption) {
+				t.Fatalf("%v: Pixelwise with a Region term: %v, want ErrOption", c, err)
+			}
+		} else if err != nil {
+			t.Fatalf("%v: Pixelwise: %v, want NaN to propagate", c, err)
+		}
 	}
 }
 
@@ -937,6 +1322,16 @@ func fzInvalid(t *testing.T, c *fzCase) {
 			wantPix = ErrOption
 		}
 	}
+	// A Multiclass with NoActivation takes Forward and Backward only:
+	// Pixelwise, Accumulate and Gradient are ErrOption once they hold the
+	// workspace.
+	wantAcc, wantGrad := wantNoGrad, c.want
+	if !c.bin && c.m.Activation == NoActivation {
+		wantPix, wantAcc, wantGrad = ErrOption, ErrOption, ErrOption
+		if c.busy {
+			wantPix, wantAcc, wantGrad = ErrBusy, ErrBusy, ErrBusy
+		}
+	}
 	_, err := c.forward(wsp)
 	expect("Forward", err, wantNoGrad)
 	_, err = c.backward(wsp, grad)
@@ -958,7 +1353,7 @@ func fzInvalid(t *testing.T, c *fzCase) {
 	} else {
 		err = c.m.Accumulate(wsp, &st, c.x, c.lab, c.sh, 0)
 	}
-	expect("Accumulate", err, wantNoGrad)
+	expect("Accumulate", err, wantAcc)
 	if err := st.Reset(c.orig.N, c.orig.C); err != nil {
 		t.Fatal(err)
 	}
@@ -967,7 +1362,7 @@ func fzInvalid(t *testing.T, c *fzCase) {
 	} else {
 		_, err = c.m.Gradient(wsp, &st, c.x, c.lab, c.sh, 0, grad)
 	}
-	expect("Gradient", err, c.want)
+	expect("Gradient", err, wantGrad)
 }
 
 func fzFinite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
@@ -1098,6 +1493,22 @@ func fzValid(t *testing.T, c *fzCase, ref *fzRefOut, tier string, full bool) {
 	}
 	fzCheckPixelwise(t, c, ref, &ws, tier)
 
+	if !c.bin && c.m.Activation == NoActivation {
+		// Forward and Backward only: the shard calls are ErrOption.
+		var st Stats
+		if err := st.Reset(c.sh.N, c.sh.C); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.accumulate(&ws, &st, 0, c.sh.N); !errors.Is(err, ErrOption) {
+			t.Fatalf("%v [%s]: Accumulate with NoActivation: %v, want ErrOption", c, tier, err)
+		}
+		if _, err := c.gradient(&ws, &st, 0, c.sh.N, make([]float32, len(c.x))); !errors.Is(err, ErrOption) {
+			t.Fatalf("%v [%s]: Gradient with NoActivation: %v, want ErrOption", c, tier, err)
+		}
+		fzValidCentral(t, c, ref, tier, grad, compared, gradFinite)
+		return
+	}
+
 	// Statistics of two shards, merged, against the reference too.
 	N := c.sh.N
 	split := N / 2
@@ -1149,7 +1560,12 @@ func fzValid(t *testing.T, c *fzCase, ref *fzRefOut, tier string, full bool) {
 		fzCompareGradient(t, c, ref, tier, "Gradient", g2)
 	}
 
-	// Central differences of the reference, where they mean something.
+	fzValidCentral(t, c, ref, tier, grad, compared, gradFinite)
+}
+
+// fzValidCentral compares Backward's gradient grad with central
+// differences of the reference, where they mean something.
+func fzValidCentral(t *testing.T, c *fzCase, ref *fzRefOut, tier string, grad []float32, compared, gradFinite bool) {
 	if compared && ref.tame && len(c.x) <= 64 && gradFinite && fzModest(c.x) {
 		x64 := to64(c.x)
 		var y64 []float64

@@ -109,15 +109,19 @@ const fzConfidentAbs = 0x1p-23
 const fzKnownBugs = true
 
 // fzEntry is a Region entry's F from its sums (P and Y being the squared
-// sums when Squared), with dF/dI and dF/dP, and the size of the parts
-// those are differences of (dR/dI = dN/dI/den - num*dD/dI/den^2 cancels
-// to 0 when num = den, say, leaving float64 roundings of the parts).
-func fzEntry(r *Region, I, P, Y float64) (F, dI, dP float64, tame bool) {
-	F, dI, dP, _, tame = fzEntryParts(r, I, P, Y)
+// sums when Squared; M the entry's pixel or element count, MCC's), with
+// dF/dI and dF/dP, and the size of the parts those are differences of
+// (dR/dI = dN/dI/den - num*dD/dI/den^2 cancels to 0 when num = den, say,
+// leaving float64 roundings of the parts).
+func fzEntry(r *Region, I, P, Y, M float64) (F, dI, dP float64, tame bool) {
+	F, dI, dP, _, tame = fzEntryParts(r, I, P, Y, M)
 	return
 }
 
-func fzEntryParts(r *Region, I, P, Y float64) (F, dI, dP, parts float64, tame bool) {
+func fzEntryParts(r *Region, I, P, Y, M float64) (F, dI, dP, parts float64, tame bool) {
+	if r.Kind == MCCRatio {
+		return fzMCCParts(r, I, P, Y, M)
+	}
 	var num, den, dNdI, dDdI, dDdP float64
 	switch r.Kind {
 	case IoURatio:
@@ -154,15 +158,8 @@ func fzEntryParts(r *Region, I, P, Y float64) (F, dI, dP, parts float64, tame bo
 			f, dfdR = 0, 0
 		}
 	}
-	F, dFdf := f, 1.0
-	if g := r.Gamma; g != 0 && g != 1 {
-		tame = tame && f > 1e-2
-		if f <= 0 {
-			F, dFdf = 0, 0
-		} else {
-			F, dFdf = math.Pow(f, g), g*math.Pow(f, g-1)
-		}
-	}
+	F, dFdf, gtame := fzGamma(r.Gamma, f)
+	tame = tame && gtame
 	if den == 0 {
 		return F, 0, 0, 0, tame
 	}
@@ -170,15 +167,87 @@ func fzEntryParts(r *Region, I, P, Y float64) (F, dI, dP, parts float64, tame bo
 	return F, dFdf * dfdR * dRdI, dFdf * dfdR * dRdP, parts, tame
 }
 
+// fzGamma is F = f^g of the Region godoc (f itself for g = 0 or 1; for
+// others, of max(f, 0)), dF/df, and whether f is away from the kink at 0.
+func fzGamma(g, f float64) (F, dFdf float64, tame bool) {
+	if g == 0 || g == 1 {
+		return f, 1, true
+	}
+	if f <= 0 {
+		return 0, 0, false
+	}
+	return math.Pow(f, g), g * math.Pow(f, g-1), f > 1e-2
+}
+
+// fzMCCParts is fzEntryParts for MCCRatio, from SMP's MCCLoss: eps added
+// to each soft count TP = I, FP = P - I, FN = Y - I, TN = M - P - Y + I,
+// MCC = (TP*TN - FP*FN) / sqrt((TP+FP)(TP+FN)(TN+FP)(TN+FN)), f = 1 - MCC.
+// A zero denominator (eps = 0 and a count pair empty) is the Region godoc's
+// 0/0: a perfect score with zero derivatives.
+func fzMCCParts(r *Region, I, P, Y, M float64) (F, dI, dP, parts float64, tame bool) {
+	eps := r.SmoothNum
+	tp, fp, fn, tn := I+eps, P-I+eps, Y-I+eps, M-P-Y+I+eps
+	a, b, c, d := tp+fp, tp+fn, tn+fp, tn+fn
+	q := a * b * c * d
+	if q == 0 { // (NaN propagates)
+		F, _, _ = fzGamma(r.Gamma, 0)
+		return F, 0, 0, 0, false
+	}
+	num := tp*tn - fp*fn
+	sq := math.Sqrt(q)
+	m := num / sq
+	F, dFdf, tame := fzGamma(r.Gamma, 1-m)
+	tame = tame && min(a, b, c, d) > 1e-2
+	// The derivative of m along a change of the counts (dtp, dfp, dfn,
+	// dtn), by the product rule, with the size of its parts.
+	deriv := func(dtp, dfp, dfn, dtn float64) (dm, part float64) {
+		dnum := [4]float64{dtp * tn, tp * dtn, -dfp * fn, -fp * dfn}
+		da, db, dc, dd := dtp+dfp, dtp+dfn, dtn+dfp, dtn+dfn
+		dq := [4]float64{da * b * c * d, a * db * c * d, a * b * dc * d, a * b * c * dd}
+		var sn, sq2, an, aq float64
+		for i := range dnum {
+			sn += dnum[i]
+			sq2 += dq[i]
+			an += math.Abs(dnum[i])
+			aq += math.Abs(dq[i])
+		}
+		dm = sn/sq - num*sq2/(2*q*sq)
+		part = an/sq + math.Abs(num)*aq/(2*q*sq)
+		return dm, part
+	}
+	dmI, pI := deriv(1, -1, -1, 1) // I: TP and TN up, FP and FN down
+	dmP, pP := deriv(0, 1, 0, -1)  // P: FP up, TN down
+	return F, -dFdf * dmI, -dFdf * dmP, math.Abs(dFdf) * max(pI, pP), tame
+}
+
+// fzSums are the per image-and-class sums a Region term reads (PP and YY
+// the squared ones, AD the sum of |p - y|, cnt the elements summed), with
+// what is known of their errors: Y exact (label counts), the bounds errs
+// (nil: fzSumRel alone), adErr the absolute error of each AD element
+// relative to p (float32 p - y of a rounded p).
+type fzSums struct {
+	I, P, PP, Y, YY, AD, cnt []float64
+	exactY                   bool
+	soft                     bool // SoftLabel applies (probability targets)
+	errs                     *fzSumErrs
+	adErr                    float64
+}
+
+// fzCoefs receive a Region term's gradient coefficients per image and
+// class: d(loss)/dI, d(loss)/d(sum p), d(loss)/d(sum p^2) and d(loss)/d(sum
+// |p - y|) (SoftLabel).
+type fzCoefs struct{ I, P, E, D []float64 }
+
 // fzRegionRef adds a Region term's value, sensitivity and gradient
-// coefficients (per image and class, into cI and cP) to out, from per
-// image-and-class sums; cnt holds the elements summed per image and
-// class, exactY whether Y is exact (label counts). The gradient
-// coefficients are d(loss)/dI into cI, d(loss)/d(sum p) into cP and
-// d(loss)/d(sum p^2) into cE.
-func fzRegionRef(out *fzRefOut, r *Region, w float64, N, C int, I, P, PP, Y, YY, cnt []float64, exactY bool, errs *fzSumErrs, cI, cP, cE []float64) {
+// coefficients (per image and class, into k when not nil) to out, from per
+// image-and-class sums.
+func fzRegionRef(out *fzRefOut, r *Region, w float64, N, C int, s *fzSums, k *fzCoefs) {
 	if w == 0 {
 		return // a term of weight 0 is absent (Region's godoc)
+	}
+	if r.Kind == GeneralizedDiceRatio {
+		fzGDLRef(out, r, w, N, C, s, k)
+		return
 	}
 	groups := 1
 	if r.PerImage {
@@ -201,7 +270,7 @@ func fzRegionRef(out *fzRefOut, r *Region, w float64, N, C int, I, P, PP, Y, YY,
 	kept := 0
 	for g := 0; g < groups; g++ {
 		for c := c0; c < C; c++ {
-			if r.Empty != EmptySkip || get(Y, g, c) != 0 {
+			if r.Empty != EmptySkip || get(s.Y, g, c) != 0 {
 				kept++
 			}
 		}
@@ -209,10 +278,13 @@ func fzRegionRef(out *fzRefOut, r *Region, w float64, N, C int, I, P, PP, Y, YY,
 	if kept == 0 {
 		return
 	}
+	// SoftLabel: I = (P + Y - AD)/2 (MONAI's soft_label), so that the sums
+	// the library rounds are AD, P and Y.
+	soft := r.SoftLabel && s.soft
 	var v, cond float64
 	for g := 0; g < groups; g++ {
 		for c := c0; c < C; c++ {
-			y0 := get(Y, g, c)
+			y0 := get(s.Y, g, c)
 			if y0 == 0 && r.Empty != EmptyComputed {
 				continue
 			}
@@ -220,36 +292,45 @@ func fzRegionRef(out *fzRefOut, r *Region, w float64, N, C int, I, P, PP, Y, YY,
 			if r.Weight != nil {
 				sc *= float64(r.Weight[c])
 			}
-			i, p, y := get(I, g, c), get(P, g, c), y0
+			n := get(s.cnt, g, c)
+			i, p, y, ad := get(s.I, g, c), get(s.P, g, c), y0, get(s.AD, g, c)
 			if r.Squared {
-				p, y = get(PP, g, c), get(YY, g, c)
+				p, y = get(s.PP, g, c), get(s.YY, g, c)
 			}
-			F, dI, dP, parts, tame := fzEntryParts(r, i, p, y)
+			entry := func(i, p, y, ad float64) (F, dI, dP, parts float64, tame bool) {
+				if soft {
+					i = (p + y - ad) / 2
+				}
+				return fzEntryParts(r, i, p, y, n)
+			}
+			F, dI, dP, parts, tame := entry(i, p, y, ad)
 			v += sc * F
 			out.tame = out.tame && tame
 			out.scale += math.Abs(sc)
 			out.gscale = math.Max(out.gscale, math.Abs(sc)*(math.Abs(dI)+2*math.Abs(dP)))
 			out.gparts = math.Max(out.gparts, math.Abs(sc)*2*parts)
 			// Sensitivity: each sum moved alone, both ways.
-			n := get(cnt, g, c)
 			sens, gsens := 0.0, 0.0
-			extra := [3]float64{}
-			if errs != nil {
-				extra[0], extra[1] = get(errs.I, g, c), get(errs.P, g, c)
+			extra := [4]float64{}
+			if s.errs != nil {
+				extra[0], extra[1] = get(s.errs.I, g, c), get(s.errs.P, g, c)
 				if r.Squared {
-					extra[1] = get(errs.PP, g, c)
+					extra[1] = get(s.errs.PP, g, c)
 				}
 			}
-			for k, s := range []float64{i, p, y} {
-				d := fzSumRel*s + extra[k] + n*fzTiny
-				if k == 2 && exactY {
+			if soft {
+				extra[3] = s.adErr * get(s.P, g, c)
+			}
+			for kk, sum := range []float64{i, p, y, ad} {
+				if kk == 2 && s.exactY || kk == 0 && soft || kk == 3 && !soft {
 					continue
 				}
+				d := fzSumRel*sum + extra[kk] + n*fzTiny
 				worst := 0.0
-				for _, s2 := range []float64{s + d, math.Max(s-d, 0)} {
-					a := []float64{i, p, y}
-					a[k] = s2
-					F2, dI2, dP2, _ := fzEntry(r, a[0], a[1], a[2])
+				for _, s2 := range []float64{sum + d, math.Max(sum-d, 0)} {
+					a := []float64{i, p, y, ad}
+					a[kk] = s2
+					F2, dI2, dP2, _, _ := entry(a[0], a[1], a[2], a[3])
 					// The library's sums may be these: so may its
 					// coefficients.
 					out.coefMax = math.Max(out.coefMax, math.Abs(sc)*math.Max(math.Abs(dI2), 2*math.Abs(dP2)))
@@ -275,17 +356,23 @@ func fzRegionRef(out *fzRefOut, r *Region, w float64, N, C int, I, P, PP, Y, YY,
 					cond = math.Inf(1)
 				}
 			}
-			if cI != nil {
+			if k != nil {
 				n0, n1 := g, g+1
 				if !r.PerImage {
 					n0, n1 = 0, N
 				}
 				for n := n0; n < n1; n++ {
-					cI[n*C+c] += sc * dI
-					if r.Squared {
-						cE[n*C+c] += sc * dP
-					} else {
-						cP[n*C+c] += sc * dP
+					j := n*C + c
+					switch {
+					case soft: // dI/d(sum p) = 1/2, dI/dAD = -1/2
+						k.P[j] += sc * (dP + dI/2)
+						k.D[j] -= sc * dI / 2
+					case r.Squared:
+						k.I[j] += sc * dI
+						k.E[j] += sc * dP
+					default:
+						k.I[j] += sc * dI
+						k.P[j] += sc * dP
 					}
 				}
 			}
@@ -296,6 +383,161 @@ func fzRegionRef(out *fzRefOut, r *Region, w float64, N, C int, I, P, PP, Y, YY,
 	out.cond += cond
 }
 
+// fzGDLRef is fzRegionRef for GeneralizedDiceRatio (Sudre et al., MONAI's
+// GeneralizedDiceLoss): per group (the batch, or an image with PerImage),
+// w_c = 1/Y_c^2, 1/Y_c or 1 by GDLWeight, a class absent from the group
+// (infinite w_c) taking the group's largest finite weight (0 if none),
+// R = (2 sum_c w_c I_c + sn) / (sum_c w_c (P_c + Y_c) + sd), 0/0 a perfect
+// score, R <= 1 when sn <= sd, F = (1 - R)^Gamma; the term is the mean of
+// F over the groups.
+func fzGDLRef(out *fzRefOut, r *Region, w float64, N, C int, s *fzSums, k *fzCoefs) {
+	groups := 1
+	if r.PerImage {
+		groups = N
+	}
+	get := func(a []float64, g, c int) float64 {
+		if r.PerImage {
+			return a[g*C+c]
+		}
+		v := 0.0
+		for n := 0; n < N; n++ {
+			v += a[n*C+c]
+		}
+		return v
+	}
+	c0 := 0
+	if r.ExcludeBackground {
+		c0 = 1
+	}
+	sc := w / float64(groups)
+	nc := C - c0
+	// group returns F, dF/dI_c and dF/dP_c (into dI, dP) and whether it is
+	// tame, for the sums I, P, Y of the group's classes.
+	group := func(I, P, Y, dI, dP []float64) (F, parts float64, tame bool) {
+		wc := make([]float64, nc)
+		big := 0.0
+		for c := range wc {
+			switch r.GDLWeight {
+			case GDLSimple:
+				wc[c] = 1 / Y[c]
+			case GDLUniform:
+				wc[c] = 1
+			default:
+				wc[c] = 1 / (Y[c] * Y[c])
+			}
+			if !math.IsInf(wc[c], 1) {
+				big = math.Max(big, wc[c])
+			}
+		}
+		num, den, wmax := r.SmoothNum, r.SmoothDen, 0.0
+		for c := range wc {
+			if math.IsInf(wc[c], 1) {
+				wc[c] = big
+			}
+			wmax = math.Max(wmax, wc[c])
+			num += 2 * wc[c] * I[c]
+			den += wc[c] * (P[c] + Y[c])
+		}
+		for c := range dI {
+			dI[c], dP[c] = 0, 0
+		}
+		if den == 0 {
+			F, _, _ = fzGamma(r.Gamma, 0)
+			return F, 0, false
+		}
+		tame = den > 1e-2*wmax
+		R, dRdnum, dRdden := num/den, 1/den, -num/(den*den)
+		if r.SmoothNum <= r.SmoothDen {
+			tame = tame && R < 1-1e-3
+			if R > 1 {
+				R, dRdnum, dRdden = 1, 0, 0
+			}
+		}
+		F, dFdf, gt := fzGamma(r.Gamma, 1-R)
+		for c := range wc {
+			dI[c] = -dFdf * dRdnum * 2 * wc[c]
+			dP[c] = -dFdf * dRdden * wc[c]
+			parts = math.Max(parts, math.Abs(dI[c])+math.Abs(dP[c]))
+		}
+		return F, parts, tame && gt
+	}
+	I, P, Y := make([]float64, nc), make([]float64, nc), make([]float64, nc)
+	dI, dP, dI2, dP2 := make([]float64, nc), make([]float64, nc), make([]float64, nc), make([]float64, nc)
+	var v, cond float64
+	for g := 0; g < groups; g++ {
+		for c := range I {
+			I[c], P[c], Y[c] = get(s.I, g, c0+c), get(s.P, g, c0+c), get(s.Y, g, c0+c)
+		}
+		F, parts, tame := group(I, P, Y, dI, dP)
+		v += sc * F
+		out.tame = out.tame && tame
+		out.scale += math.Abs(sc)
+		out.gparts = math.Max(out.gparts, math.Abs(sc)*2*parts)
+		for c := range dI {
+			out.gscale = math.Max(out.gscale, math.Abs(sc)*(math.Abs(dI[c])+2*math.Abs(dP[c])))
+		}
+		// Sensitivity: each sum of each class moved alone, both ways.
+		sens, gsens := 0.0, 0.0
+		for c := range I {
+			n := get(s.cnt, g, c0+c)
+			extra := [3]float64{}
+			if s.errs != nil {
+				extra[0], extra[1] = get(s.errs.I, g, c0+c), get(s.errs.P, g, c0+c)
+			}
+			for kk, a := range [][]float64{I, P, Y} {
+				if kk == 2 && s.exactY {
+					continue
+				}
+				s0 := a[c]
+				d := fzSumRel*s0 + extra[kk] + n*fzTiny
+				worst := 0.0
+				for _, s2 := range []float64{s0 + d, math.Max(s0-d, 0)} {
+					a[c] = s2
+					F2, _, _ := group(I, P, Y, dI2, dP2)
+					a[c] = s0
+					for j := range dI2 {
+						out.coefMax = math.Max(out.coefMax, math.Abs(sc)*math.Max(math.Abs(dI2[j]), math.Abs(dP2[j])))
+						gsens = math.Max(gsens, math.Abs(sc)*(math.Abs(dI2[j]-dI[j])+2*math.Abs(dP2[j]-dP[j])))
+					}
+					if F2 != F {
+						worst = math.Max(worst, math.Abs(F2-F))
+						if math.IsNaN(worst) {
+							worst = math.Inf(1)
+						}
+					}
+				}
+				sens += worst
+			}
+		}
+		if gsens != 0 {
+			out.gcond += gsens
+			if math.IsNaN(out.gcond) {
+				out.gcond = math.Inf(1)
+			}
+		}
+		if sens != 0 {
+			cond += math.Abs(sc) * sens
+			if math.IsNaN(cond) {
+				cond = math.Inf(1)
+			}
+		}
+		if k != nil {
+			n0, n1 := g, g+1
+			if !r.PerImage {
+				n0, n1 = 0, N
+			}
+			for n := n0; n < n1; n++ {
+				for c := range dI {
+					k.I[n*C+c0+c] += sc * dI[c]
+					k.P[n*C+c0+c] += sc * dP[c]
+				}
+			}
+		}
+	}
+	out.value += v
+	out.mag += math.Abs(v)
+	out.cond += cond
+}
 func fzDivisor(r Reduction, weightSum, count float64) float64 {
 	switch r {
 	case Mean:
@@ -339,9 +581,19 @@ func fzRefMulticlass(m *Multiclass, x []float64, l Labels, sh Shape, wantGrad bo
 	}
 	e, lp, zc := make([]float64, C), make([]float64, C), make([]float64, C)
 	errs := fzSumErrs{I: make([]float64, N*C), P: make([]float64, N*C), PP: make([]float64, N*C)}
+	// With NoActivation the inputs are the probabilities (Region terms
+	// only), exact: the sums' errors are their own roundings.
+	probs := m.Activation == NoActivation
 	// pixel computes the softmax of pixel i of image n into e (p) and lp
-	// (log p), and returns 1 - p_y, accurately.
+	// (log p), and returns 1 - p_y, accurately (with NoActivation, the
+	// inputs into e).
 	pixel := func(n, i, y int) (q float64) {
+		if probs {
+			for c := 0; c < C; c++ {
+				e[c], zc[c] = x[(n*C+c)*S+i], 0
+			}
+			return 1 - e[y]
+		}
 		mx := math.Inf(-1)
 		for c := 0; c < C; c++ {
 			mx = math.Max(mx, x[(n*C+c)*S+i])
@@ -376,10 +628,15 @@ func fzRefMulticlass(m *Multiclass, x []float64, l Labels, sh Shape, wantGrad bo
 				PP[n*C+c] += e[c] * e[c]
 				cnt[n*C+c]++
 				ep := e[c] * fzPRel(zc[c])
+				if probs {
+					ep = 0
+				}
 				errs.P[n*C+c] += ep
 				errs.PP[n*C+c] += 2 * e[c] * ep
 			}
-			errs.I[n*C+y] += e[y] * fzPRel(zc[y])
+			if !probs {
+				errs.I[n*C+y] += e[y] * fzPRel(zc[y])
+			}
 			I[n*C+y] += e[y]
 			Y[n*C+y]++
 			var li, fi, pk float64
@@ -458,16 +715,19 @@ func fzRefMulticlass(m *Multiclass, x []float64, l Labels, sh Shape, wantGrad bo
 		}
 		out.pscale += t.wF * amax
 	}
-	var cI, cP, cE []float64
+	var k *fzCoefs
 	if wantGrad {
-		cI, cP, cE = make([]float64, N*C), make([]float64, N*C), make([]float64, N*C)
+		k = &fzCoefs{make([]float64, N*C), make([]float64, N*C), make([]float64, N*C), make([]float64, N*C)}
 	}
-	for k, r := range t.regions {
-		fzRegionRef(&out, r, t.wRegions[k], N, C, I, P, PP, Y, Y, cnt, true, &errs, cI, cP, cE)
+	// SoftLabel has no effect with class-index labels (its godoc).
+	sums := &fzSums{I: I, P: P, PP: PP, Y: Y, YY: Y, AD: make([]float64, N*C), cnt: cnt, exactY: true, errs: &errs}
+	for j, r := range t.regions {
+		fzRegionRef(&out, r, t.wRegions[j], N, C, sums, k)
 	}
 	if !wantGrad {
 		return out
 	}
+	cI, cP, cE := k.I, k.P, k.E
 	out.coefMax = math.Max(out.coefMax, fzAbsMax(cI, cP, cE))
 	out.grad = make([]float64, len(x))
 	gp := make([]float64, C)
@@ -486,6 +746,12 @@ func fzRefMulticlass(m *Multiclass, x []float64, l Labels, sh Shape, wantGrad bo
 					gp[c] += cI[n*C+c]
 				}
 				dot += e[c] * gp[c]
+			}
+			if probs { // d(loss)/dp
+				for c := 0; c < C; c++ {
+					out.grad[(n*C+c)*S+i] = gp[c]
+				}
+				continue
 			}
 			for c := 0; c < C; c++ {
 				g := e[c] * (gp[c] - dot)
@@ -515,7 +781,8 @@ func fzRefBinary(b *Binary, x, y []float64, sh Shape, wantGrad bool) fzRefOut {
 	N, C, S := sh.N, sh.C, sh.S
 	t := fzSplit(b.Terms)
 	out := fzRefOut{tame: true}
-	I, P, PP, Y, YY, cnt := make([]float64, N*C), make([]float64, N*C), make([]float64, N*C), make([]float64, N*C), make([]float64, N*C), make([]float64, N*C)
+	n := N * C
+	I, P, PP, Y, YY, AD, cnt := make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n)
 	pw := func(c int) float64 {
 		if t.bce == nil || t.bce.PosWeight == nil {
 			return 1
@@ -525,8 +792,19 @@ func fzRefBinary(b *Binary, x, y []float64, sh Shape, wantGrad bool) fzRefOut {
 	if len(t.regions) == 0 {
 		out.pix, out.pixKnown, out.pixCond = make([]float64, len(x)), make([]float64, len(x)), make([]float64, len(x))
 	}
-	// elem returns p = sigmoid(x), q = 1-p, softplus(x) and softplus(-x).
+	// NoActivation: the inputs are p (exact), the BCE is torch's
+	// binary_cross_entropy (each log clamped at -100) and the gradient is
+	// d(loss)/dp, the BCE's torch's (p - y)/max(p(1-p), 1e-12) (with
+	// PosWeight, (-pw*y/p + (1-y)/(1-p)) over the same clamped
+	// denominator).
+	probs := b.Activation == NoActivation
+	// elem returns p = sigmoid(x), q = 1-p, softplus(x) and softplus(-x)
+	// (with NoActivation, p = x, q = 1-p and the clamped -log q, -log p).
 	elem := func(xv float64) (p, q, spx, spn float64) {
+		if probs {
+			p, q = xv, 1-xv
+			return p, q, -math.Max(math.Log(q), -100), -math.Max(math.Log(p), -100)
+		}
 		e := math.Exp(-math.Abs(xv))
 		p, q = 1/(1+e), e/(1+e)
 		if xv < 0 {
@@ -541,7 +819,12 @@ func fzRefBinary(b *Binary, x, y []float64, sh Shape, wantGrad bool) fzRefOut {
 		}
 		return 1
 	}
-	var bceSum, sfSum, sfCond, kB, kBmax float64
+	soft := false // a SoftLabel region: the sums of |p - y| and their kinks
+	for _, r := range t.regions {
+		soft = soft || r.SoftLabel
+	}
+	const h = 1e-4 // fzCentral's step
+	var bceSum, bceCond, sfSum, sfCond, kB, kBmax, gB float64
 	for n := 0; n < N; n++ {
 		for c := 0; c < C; c++ {
 			for i := 0; i < S; i++ {
@@ -554,8 +837,12 @@ func fzRefBinary(b *Binary, x, y []float64, sh Shape, wantGrad bool) fzRefOut {
 				PP[j] += p * p
 				Y[j] += yv
 				YY[j] += yv * yv
+				AD[j] += math.Abs(p - yv)
 				cnt[j]++
-				var lb, lf float64
+				if d := math.Abs(p - yv); soft && d != 0 && (probs && d < 2*h || !probs && d < 4*p*q*h) {
+					out.tame = false // central differences straddle the kink of |p - y|
+				}
+				var lb, lf, lbCond float64
 				if t.bce != nil {
 					lb = (1-yv)*spx + pw(c)*yv*spn
 					bceSum += lb
@@ -563,6 +850,18 @@ func fzRefBinary(b *Binary, x, y []float64, sh Shape, wantGrad bool) fzRefOut {
 					kB += kb
 					kBmax = math.Max(kBmax, kb)
 					out.kmax = math.Max(out.kmax, lb)
+					if probs {
+						// float32 q = 1 - p rounds for p < 1/2 (2^-25
+						// absolute), moving log q by up to 2^-24.
+						if p > 0 && p < 0.5 {
+							lbCond = (1 - yv) * 0x1p-24
+						}
+						if pq := p * q; !(pq > 0.05*0.95) {
+							out.tame = false // near the clamps, and p +- h leaves [0, 1]
+						}
+						gB = math.Max(gB, ((1-yv)*p+pw(c)*yv*q)/math.Max(p*q, 1e-12))
+					}
+					bceCond += lbCond
 				}
 				if t.sf != nil {
 					pt1 := p*(1-yv) + q*yv
@@ -576,8 +875,9 @@ func fzRefBinary(b *Binary, x, y []float64, sh Shape, wantGrad bool) fzRefOut {
 				}
 				if out.pix != nil {
 					out.pix[k] = t.wBCE*lb + t.wSF*lf
+					out.pixCond[k] = t.wBCE * lbCond
 					if t.sf != nil {
-						out.pixCond[k] = t.wSF * lf * fzPowRel(p*(1-yv)+q*yv, t.sf.Gamma)
+						out.pixCond[k] += t.wSF * lf * fzPowRel(p*(1-yv)+q*yv, t.sf.Gamma)
 					}
 				}
 			}
@@ -590,6 +890,7 @@ func fzRefBinary(b *Binary, x, y []float64, sh Shape, wantGrad bool) fzRefOut {
 		v := t.wBCE * (bceSum / d)
 		out.value += v
 		out.mag += math.Abs(v)
+		out.cond += t.wBCE * (bceCond / d)
 		sB = t.wBCE / d
 		out.scale += t.wBCE * (kB / d)
 		out.gscale += sB * kBmax
@@ -598,7 +899,13 @@ func fzRefBinary(b *Binary, x, y []float64, sh Shape, wantGrad bool) fzRefOut {
 			pmax = math.Max(pmax, pw(c))
 		}
 		// the library bounds a BCE gradient element by its scale times the
-		// largest PosWeight (at least 1) before the float32 kernels run
+		// largest PosWeight (at least 1) before the float32 kernels run;
+		// torch's probability form divides by p(1-p) down to 1e-12, and
+		// its float32 parts are as large as that quotient
+		if probs {
+			pmax *= 1e12
+			out.gscale += sB * gB
+		}
 		out.scaleMax = math.Max(out.scaleMax, sB*pmax)
 		out.pscale += t.wBCE * pmax
 	}
@@ -614,18 +921,27 @@ func fzRefBinary(b *Binary, x, y []float64, sh Shape, wantGrad bool) fzRefOut {
 		out.gscale += sF * (2 + t.sf.Gamma)
 		out.pscale += t.wSF
 	}
-	var cI, cP, cE []float64
+	var k *fzCoefs
 	if wantGrad {
-		cI, cP, cE = make([]float64, N*C), make([]float64, N*C), make([]float64, N*C)
+		k = &fzCoefs{make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n)}
 	}
-	for k, r := range t.regions {
-		fzRegionRef(&out, r, t.wRegions[k], N, C, I, P, PP, Y, YY, cnt, false, nil, cI, cP, cE)
+	// float32 sigmoid p (a few roundings) makes each |p - y| off by about
+	// 2^-22 p absolute; probabilities are exact.
+	adErr := 0x1p-22
+	if probs {
+		adErr = 0
+	}
+	sums := &fzSums{I: I, P: P, PP: PP, Y: Y, YY: YY, AD: AD, cnt: cnt, soft: true, adErr: adErr}
+	for j, r := range t.regions {
+		fzRegionRef(&out, r, t.wRegions[j], N, C, sums, k)
 	}
 	if !wantGrad {
 		return out
 	}
-	out.coefMax = math.Max(out.coefMax, fzAbsMax(cI, cP, cE))
+	cI, cP, cE, cD := k.I, k.P, k.E, k.D
+	out.coefMax = math.Max(out.coefMax, fzAbsMax(cI, cP, cE, cD))
 	out.grad = make([]float64, len(x))
+	sgnAmb := 0.0 // the largest gradient change a float32 p on the other side of y makes
 	for n := 0; n < N; n++ {
 		for c := 0; c < C; c++ {
 			j := n*C + c
@@ -633,10 +949,29 @@ func fzRefBinary(b *Binary, x, y []float64, sh Shape, wantGrad bool) fzRefOut {
 				k := j*S + i
 				xv, yv := x[k], y[k]
 				p, q, spx, spn := elem(xv)
-				g := p * q * (cI[j]*yv + cP[j] + 2*p*cE[j])
+				// d(|p - y|)/dp = sgn(p - y), sgn(0) = 0 (the SoftLabel godoc)
+				sg := 0.0
+				switch {
+				case p > yv:
+					sg = 1
+				case p < yv:
+					sg = -1
+				}
+				dp := cI[j]*yv + cP[j] + 2*p*cE[j] + cD[j]*sg
+				dpdx := p * q
+				if probs {
+					dpdx = 1
+				} else if d := math.Abs(p - yv); d <= 0x1p-22*p+fzTiny {
+					sgnAmb = math.Max(sgnAmb, 2*math.Abs(cD[j])*dpdx)
+				}
+				g := dp * dpdx
 				pmy := p*(1-yv) - q*yv // p - y
 				if sB != 0 {
-					g += sB * ((1-yv)*p - pw(c)*yv*q)
+					if probs {
+						g += sB * ((1-yv)*p - pw(c)*yv*q) / math.Max(p*q, 1e-12)
+					} else {
+						g += sB * ((1-yv)*p - pw(c)*yv*q)
+					}
 				}
 				if sF != 0 {
 					gm := t.sf.Gamma
@@ -651,9 +986,9 @@ func fzRefBinary(b *Binary, x, y []float64, sh Shape, wantGrad bool) fzRefOut {
 			}
 		}
 	}
+	out.gcond += sgnAmb
 	return out
 }
-
 func fzAbsMax(xs ...[]float64) float64 {
 	m := 0.0
 	for _, x := range xs {

@@ -526,7 +526,9 @@ func (r *Region) mcc(I, P, Y, M float64) (F, dI, dP float64) {
 	tn := max(M-P-Y+I, 0) + eps
 	num := tp*tn - fp*fn
 	q := (tp + fp) * (tp + fn) * (tn + fp) * (tn + fn)
-	if !(q > 0) {
+	if q == 0 {
+		// 0/0 (eps = 0): a perfect score, as entry's. A NaN q (a NaN
+		// probability) goes on to a NaN value: NaN propagates.
 		return r.shape(0), 0, 0
 	}
 	sq := math.Sqrt(q)

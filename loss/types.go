@@ -133,11 +133,13 @@ type Activation int
 
 const (
 	// FromLogits: the inputs are logits, and the loss applies its
-	// activation (sigmoid for Binary). The default.
+	// activation (sigmoid for Binary, softmax for Multiclass). The default.
 	FromLogits Activation = iota
 	// NoActivation: the inputs are probabilities p in [0, 1], used as they
 	// are (MONAI's sigmoid=False, SMP's from_logits=False, torch's
-	// binary_cross_entropy); gradients are d(loss)/d(p). Binary only.
+	// binary_cross_entropy); gradients are d(loss)/d(p). Binary, and
+	// Multiclass with Region terms only, Forward and Backward (see
+	// Multiclass.Activation).
 	NoActivation
 )
 
