@@ -204,8 +204,22 @@ func (j *job) chunk(st *workerState, i int) {
 		}
 		if j.onehot {
 			y, w := st.py[:hi-lo], st.pw[:hi-lo]
+			x := j.logits[o+lo : o+hi]
 			if j.ignore.set || j.weights != nil {
-				j.oneHot(y, w, (n/C)*S, lo, hi, n%C)
+				if j.oneHot(y, w, x, (n/C)*S, lo, hi, n%C) {
+					// A NaN at an ignored pixel would reach the sums
+					// through its weight 0 (0·NaN): the pixel takes no
+					// part, so the kernels see 0 there instead.
+					st.px = grow(st.px, hi-lo)
+					px := st.px[:hi-lo]
+					copy(px, x)
+					for k, v := range px {
+						if v != v && w[k] == 0 {
+							px[k] = 0
+						}
+					}
+					x = px
+				}
 			} else {
 				// every weight 1: the unweighted kernels, the one-hot
 				// plane branch-free
@@ -217,7 +231,7 @@ func (j *job) chunk(st *workerState, i int) {
 				}
 				w = nil
 			}
-			j.sigmoid(st, i, n%C, j.first*C+n, j.logits[o+lo:o+hi], y, w, g)
+			j.sigmoid(st, i, n%C, j.first*C+n, x, y, w, g)
 			return
 		}
 		if j.weights != nil {
@@ -354,8 +368,9 @@ func (j *job) pooled(st *workerState, i int) {
 // oneHot fills y with the one-hot targets of class c for pixels [lo, hi)
 // of the image whose labels start at a, and w with their weights: 0 where
 // the label is the ignored one, else the pixel's weight (1 without).
-func (j *job) oneHot(y, w []float32, a, lo, hi, c int) {
+func (j *job) oneHot(y, w, x []float32, a, lo, hi, c int) (ignoredNaN bool) {
 	ign := j.ignore
+	x = x[:hi-lo]
 	for k := range hi - lo {
 		i := a + lo + k
 		var v int32
@@ -370,10 +385,12 @@ func (j *job) oneHot(y, w []float32, a, lo, hi, c int) {
 		}
 		if ign.set && v == ign.label {
 			y[k], w[k] = 0, 0
+			ignoredNaN = ignoredNaN || x[k] != x[k]
 		} else if j.weights != nil {
 			w[k] = j.weights[i]
 		}
 	}
+	return ignoredNaN
 }
 
 // oneHotPlane sets y[k] to 1 where lab[k] == c and to 0 elsewhere,

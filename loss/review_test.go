@@ -285,3 +285,55 @@ func TestBinaryProbsGradientChecksInputs(t *testing.T) {
 		}
 	}
 }
+
+// TestProbsIgnoredNaN: with NoActivation, an ignored pixel takes no part
+// in any term (the Ignore godoc), a NaN probability there included: the
+// probability pass gave ignored pixels weight 0, and 0·NaN reached the
+// sums (found by FuzzLoss: Multiclass {4,2,58}, Tversky, a NaN at a pixel
+// labelled 255 gave NaN, the reference 0). Value and gradient equal those
+// of the same call with 0.5 there, and the ignored pixel's gradient is 0.
+func TestProbsIgnoredNaN(t *testing.T) {
+	sh := NewShape(2, 3, 40)
+	lab := make([]uint8, sh.N*sh.S)
+	x := make([]float32, sh.Len())
+	for i := range lab {
+		lab[i] = uint8(i % 3)
+		if i%7 == 3 {
+			lab[i] = 255
+		}
+	}
+	for i := range x {
+		x[i] = float32(i%11) / 10
+	}
+	nan := float32(math.NaN())
+	for _, term := range []Term{Dice(), Tversky(0.3, 0.7), MCC(), GeneralizedDice()} {
+		m := &Multiclass{Activation: NoActivation, Ignore: Ignore(255), Terms: []Weighted{{Weight: 1, Term: term}}}
+		var ws Workspace
+		gw, g := make([]float32, sh.Len()), make([]float32, sh.Len())
+		want, err := m.Backward(&ws, x, U8(lab), sh, gw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bad := append([]float32(nil), x...)
+		// pixel 5 of image 1 (label index 45: 255), classes 0 and 2
+		if lab[1*sh.S+5] != 255 {
+			t.Fatal("pixel 5 of image 1 is not ignored")
+		}
+		bad[(1*sh.C+0)*sh.S+5], bad[(1*sh.C+2)*sh.S+5] = nan, nan
+		v, err := m.Backward(&ws, bad, U8(lab), sh, g)
+		fv, ferr := m.Forward(&ws, bad, U8(lab), sh)
+		ws.Close()
+		if err != nil || ferr != nil || v != want || fv != want {
+			t.Fatalf("%T: NaN at an ignored pixel: Backward %v, %v, Forward %v, %v; want %v", term, v, err, fv, ferr, want)
+		}
+		for i := range g {
+			w := gw[i]
+			if lab[(i/(sh.C*sh.S))*sh.S+i%sh.S] == 255 {
+				w = 0
+			}
+			if math.Float32bits(g[i]) != math.Float32bits(w) && !(g[i] == 0 && w == 0) {
+				t.Fatalf("%T: grad[%d] = %v, want %v", term, i, g[i], w)
+			}
+		}
+	}
+}
