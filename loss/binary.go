@@ -167,7 +167,9 @@ func (b *Binary) Forward(ws *Workspace, logits, targets []float32, sh Shape) (fl
 // every weight is 0), Sum and None none. A Region term takes its sums over
 // weighted elements (sum w*p*y, sum w*p, sum w*y, and w*p^2, w*y^2 when
 // Squared): a 0/1 map is MONAI's MaskedDiceLoss mask, and zero weights
-// exclude elements from every term, as an ignore index would. The weights
+// exclude elements from every term, as an ignore index would (but a NaN
+// input at a zero weight still gives NaN, 0·NaN, as torch's w*l does; a
+// Multiclass's ignored pixels take no part even then). The weights
 // go through the same fused passes as one more streaming input. An MCC
 // term takes no weights (ErrOption).
 func (b *Binary) ForwardWeighted(ws *Workspace, logits, targets, weights []float32, sh Shape) (float64, error) {

@@ -104,7 +104,11 @@ const (
 	// - P - Y + I (M the entry's non-ignored pixels, or elements for
 	// Binary), (TP·TN - FP·FN) / sqrt((TP+FP)(TP+FN)(TN+FP)(TN+FN)); the
 	// entry's loss is 1 - that (0 to 2). SmoothDen, Squared and Log do not
-	// apply (ErrOption).
+	// apply (ErrOption). With SmoothNum = 0 a factor of the denominator is
+	// 0 whenever nothing is predicted, nothing is labelled, or everything
+	// is either (the numerator is then 0 too): that 0/0 is taken as a
+	// perfect score (loss 0, zero derivatives), as the other kinds' 0/0;
+	// SMP's eps keeps it from happening.
 	MCCRatio
 )
 
