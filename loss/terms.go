@@ -107,8 +107,9 @@ const (
 	// apply (ErrOption). With SmoothNum = 0 a factor of the denominator is
 	// 0 whenever nothing is predicted, nothing is labelled, or everything
 	// is either (the numerator is then 0 too): that 0/0 is taken as a
-	// perfect score (loss 0, zero derivatives), as the other kinds' 0/0;
-	// SMP's eps keeps it from happening.
+	// perfect score (loss 0, zero derivatives), as the other kinds' 0/0,
+	// where scikit-learn's matthews_corrcoef gives 0 (a loss of 1); SMP's
+	// eps keeps it from happening.
 	MCCRatio
 )
 
