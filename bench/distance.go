@@ -159,11 +159,14 @@ func distCases(big bool) []distCase {
 			return dst, 0, distance.SignedMaps(dst, labels, 1, 4, []int{512, 512}, &distance.Options{Workers: th})
 		}})
 	inst := cells2D(r, 512, 100, 32)
+	var wdst []float32 // one output for every run, as the transforms'
 	cs = append(cs, distCase{op: "weight-map", workload: "512x512", shape: []int{512, 512}, inputs: [][]byte{int32Bytes(inst)},
 		note: "100 touching cells, w0=10 sigma=5",
 		run: func(th int) ([]float32, float64, error) {
-			dst := make([]float32, len(inst))
-			return dst, 0, distance.WeightMap(dst, inst, []int{512, 512}, &distance.WeightOptions{Options: distance.Options{Workers: th}})
+			if wdst == nil {
+				wdst = make([]float32, len(inst))
+			}
+			return wdst, 0, distance.WeightMap(wdst, inst, []int{512, 512}, &distance.WeightOptions{Options: distance.Options{Workers: th}})
 		}})
 	// Two masks that disagree on their surfaces: the same balls, one set
 	// grown and shifted, and a ball each only one of them has.
