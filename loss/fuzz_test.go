@@ -137,6 +137,10 @@ type fzCase struct {
 	busy     bool      // the workspace is held by another call
 	nilWS    bool
 	orig     Shape // the shape before the mutation
+	// The weighted calls' weights (ForwardWeighted, BackwardWeighted,
+	// AccumulateWeighted, GradientWeighted; N*S for Multiclass, N*C*S for
+	// Binary), nil for the unweighted ones.
+	wts []float32
 }
 
 func (c *fzCase) String() string {
@@ -146,6 +150,9 @@ func (c *fzCase) String() string {
 	}
 	if c.nanIn {
 		s += " (a NaN probability)"
+	}
+	if c.wts != nil {
+		s += fmt.Sprintf(" weights=%v", c.wts)
 	}
 	if c.bin {
 		s += fmt.Sprintf(" terms=%s", fzTerms(c.b.Terms))
@@ -216,7 +223,94 @@ func fzDecode(data []byte) *fzCase {
 	if mutate {
 		fzMutate(f, c)
 	}
+	if e2 := fzExt2(data); e2&1 != 0 && c.want == nil && !c.nanIn && !fzHasMCC(*c.terms()) {
+		fzDrawWeights(f, c)
+	}
 	return c
+}
+
+// fzExt2 returns the 66th byte of the input (0 if there is none), not
+// taken from the bulk bytes (it is read as bulk data too). Its bits draw
+// the kinds added after the corpus entries of 66 bytes or fewer were made
+// (the one such entry in testdata/fuzz has none of them set): 1, the
+// weighted calls (fzDrawWeights).
+func fzExt2(data []byte) byte {
+	if len(data) <= fzHead+1 {
+		return 0
+	}
+	return data[fzHead+1]
+}
+
+func fzHasMCC(ts []Weighted) bool {
+	for _, r := range fzSplit(ts).regions {
+		if r.Kind == MCCRatio {
+			return true
+		}
+	}
+	return false
+}
+
+// fzWeightPalette: per-pixel weights of powers of 2 (w*p is exact in
+// float32, so the statistics sums round as the unweighted ones) and 0.
+var fzWeightPalette = []float32{1, 0, 0.5, 2, 0.25, 4, 1, 0.125}
+
+// fzDrawWeights makes a valid case a weighted one: the weights (each from
+// the palette, a 0/1 mask, all 1 or one value everywhere) and, for each
+// pixelwise term, Reduction WeightMean one time in three. (MCC takes no
+// weights: Binary's is ErrOption, and the cases with one draw none.)
+func fzDrawWeights(f *fzIn, c *fzCase) {
+	n := c.sh.N * c.sh.S
+	if c.bin {
+		n = c.sh.Len()
+	}
+	c.wts = make([]float32, n)
+	switch f.n(4) {
+	case 0:
+		for i := range c.wts {
+			c.wts[i] = fzWeightPalette[f.rng.IntN(len(fzWeightPalette))]
+		}
+	case 1:
+		for i := range c.wts {
+			c.wts[i] = float32(f.rng.IntN(2))
+		}
+	case 2:
+		for i := range c.wts {
+			c.wts[i] = 1
+		}
+	default:
+		v := pick(f, fzWeightPalette)
+		for i := range c.wts {
+			c.wts[i] = v
+		}
+	}
+	ts := *c.terms()
+	for i := range ts {
+		if f.n(3) != 0 {
+			continue
+		}
+		switch v := ts[i].Term.(type) {
+		case *CrossEntropy:
+			v.Reduction = WeightMean
+		case CrossEntropy:
+			v.Reduction = WeightMean
+			ts[i].Term = v
+		case *Focal:
+			v.Reduction = WeightMean
+		case Focal:
+			v.Reduction = WeightMean
+			ts[i].Term = v
+		case *BCE:
+			v.Reduction = WeightMean
+		case BCE:
+			v.Reduction = WeightMean
+			ts[i].Term = v
+		case *SigmoidFocal:
+			v.Reduction = WeightMean
+		case SigmoidFocal:
+			v.Reduction = WeightMean
+			ts[i].Term = v
+		}
+	}
 }
 
 // fzLogits draws the logits in one of five modes, which it returns.
@@ -1129,6 +1223,22 @@ var fzCorpus = []string{
 	"d8dd280c46978301666bb732317c8488e63429d1e331258ced8accff967984e7a1c8a0d4bd3ea5a532e299027bfc2b0ec355086eccee5a74a162c371707727f7f3", // mc probs invalid 23
 	"beb398360060435894e0701f86830145f013df5db449b651abc3a04b38661b73b4cbad7990b31b7c7a7ffe6c970e94e85d03c1f95ce803e88884845bf3aa5250e1", // mc probs invalid 24
 	"02f5805504ba9575ea53538bb23a5b8acdc18eb2b2f8406e87c268b1dbb9d4af1346c1794673abd47521b4b5b677007affb3ab0b3817ee646872b830ec34bbdcc7", // mc probs nan
+	// The weighted calls (fzExt2 bit 1, the 66th byte): weightmean a
+	// pixelwise term of Reduction WeightMean, region a Region term; each of
+	// at most 24 elements.
+	"eb06449d8dd2dcb68b94c1857418e0b698c2f6061e9433ec83d5986b8b5a63a2151d05a5fca4965e76bbe54f0e2cb22a2a4d9de1dde1abea831b7d4fa060edda703ba3",   // bn region weighted
+	"e29eae3c8db9d4a6151e2cd658afc700128064652a7f77b79d000feaf0bfa9c7b7767ebac7d11cf5ee03fdc6f735e39dd68fb740fcfd64f78b1b1ddc75f778f4705b25",   // mc region weighted
+	"d1075d3fd798c8c30e842378c8480e7ce2313fcdae33d0e8fe0e189dac2fc6366ffc046d7c996b9c7fc122b42f349554e4ef5e288c9abd77e6b9716a371995e2bc45bb",   // bn weightmean weighted
+	"8f497441d51430ba2d928570b2d66ac266461a0f9fadc67edced32446aff81595cbf34cd32e1f60c04c10cc753650a1b32a3663dba00eeb5d135bda1df2a63fe00ab",     // bn weightmean region weighted
+	"8c9091200179238cc69a235e20fedf4220fddaa256f8363b34dbe8f5cabcdaace3e0fadf63ef314a915630b0e4651482c80791103a2690cf87cd81f3296f5c51406f91",   // mc weighted
+	"569332f703a968f19e6cc8378ac9f1df0d153c4624bd1cd536f37bb4f315a313e5e519e06ddc9770c6fe963764e6bfb36ff3b9f3c57687bb61ac1e9588a84eed31ddd3",   // mc probs region weighted
+	"3363689500eb7492f0951d4aa94cec4b88898de9647104910c738de90e8b391e8819b1d261f8197c423fc687cf52d9970b1d7d249c8dca8faa712fc5fe18b094dfcb71",   // bn probs weighted
+	"3c9c7c5a10159f6846fbd06ca5eccf387c4e7a219fee756cb4fc03b20ea6e4349f0ea27b2fd22404135feb98c11f63f3e59874781f5bce1c9d57afc89d975f2cd8c920",   // mc weightmean region weighted
+	"b5309c9e9bd849bde36a8009b2577231031d730b10ddae6639f5aa0fc627be6946b729a841603f63c9bd7bd9bffc238949ecf960c647cbbc50a87424c0031f463d43aadf", // bn probs weightmean region weighted
+	"cbcca47816eccab4cb975f3babc28615b9d5b234246d374f81fe262db086552df0788b1414858e68b3a226a39bed107593eee85ab9a2dd59058402111619f2122fb3",     // bn probs region weighted
+	"9706c5569131511346d2010e4f9c5092079f7e62ff193e74101728ffa575c368c32fc572499b1268bc26c4b1aefded1c832fb023324f7cf47765e581e98154e481db9a",   // bn probs weightmean weighted
+	"d15e010a01b99df27440fd773883d24286c52faec82255066983a45e43de2d81e9467bae61ccdfb2058bdb337d2fd6148fa73f304b436b8ffa16f496c2a5095bac3ff837", // bn weighted
+	"52b7c4358e11c1809afc339a0412bf0d11d13179ea40e4cd1fd600087e2153d44dbfe054bfb56c2f295ce39563df80ef95d17384ccd1ad64ea38f78dfdfc67dc4289",     // mc weightmean weighted
 }
 
 func fzRun(t *testing.T, data []byte) {
@@ -1143,13 +1253,7 @@ func fzRun(t *testing.T, data []byte) {
 	}
 	active := kernels.Active()
 	defer kernels.Use(active)
-	var ref fzRefOut
-	x64 := to64(c.x)
-	if c.bin {
-		ref = fzRefBinary(c.b, x64, to64(c.y), c.sh, true)
-	} else {
-		ref = fzRefMulticlass(c.m, x64, c.lab, c.sh, true)
-	}
+	ref := c.ref(to64(c.x), true)
 	tiers := []string{active}
 	if c.sh.Len() <= 256 {
 		tiers = kernels.Available()
@@ -1207,8 +1311,28 @@ func fzNaN(t *testing.T, c *fzCase) {
 	}
 }
 
-// fzForward and the other calls run the case's loss.
+// ref returns the reference of the case's loss at logits x (the case's
+// weights with it).
+func (c *fzCase) ref(x []float64, wantGrad bool) fzRefOut {
+	var w []float64
+	if c.wts != nil {
+		w = to64(c.wts)
+	}
+	if c.bin {
+		return fzRefBinaryW(c.b, x, to64(c.y), w, c.sh, wantGrad)
+	}
+	return fzRefMulticlassW(c.m, x, c.lab, w, c.sh, wantGrad)
+}
+
+// fzForward and the other calls run the case's loss (the weighted calls
+// when it has weights).
 func (c *fzCase) forward(ws *Workspace) (float64, error) {
+	if c.wts != nil {
+		if c.bin {
+			return c.b.ForwardWeighted(ws, c.x, c.y, c.wts, c.sh)
+		}
+		return c.m.ForwardWeighted(ws, c.x, c.lab, c.wts, c.sh)
+	}
 	if c.bin {
 		return c.b.Forward(ws, c.x, c.y, c.sh)
 	}
@@ -1216,6 +1340,12 @@ func (c *fzCase) forward(ws *Workspace) (float64, error) {
 }
 
 func (c *fzCase) backward(ws *Workspace, g []float32) (float64, error) {
+	if c.wts != nil {
+		if c.bin {
+			return c.b.BackwardWeighted(ws, c.x, c.y, c.wts, c.sh, g)
+		}
+		return c.m.BackwardWeighted(ws, c.x, c.lab, c.wts, c.sh, g)
+	}
 	if c.bin {
 		return c.b.Backward(ws, c.x, c.y, c.sh, g)
 	}
@@ -1246,6 +1376,12 @@ func (c *fzCase) shard(a, b int) (x []float32, lab Labels, y []float32, sh Shape
 
 func (c *fzCase) accumulate(ws *Workspace, st *Stats, a, b int) error {
 	x, lab, y, sh := c.shard(a, b)
+	if w := c.shardWeights(a, b); w != nil {
+		if c.bin {
+			return c.b.AccumulateWeighted(ws, st, x, y, w, sh, a)
+		}
+		return c.m.AccumulateWeighted(ws, st, x, lab, w, sh, a)
+	}
 	if c.bin {
 		return c.b.Accumulate(ws, st, x, y, sh, a)
 	}
@@ -1259,8 +1395,26 @@ func (c *fzCase) value(ws *Workspace, st *Stats) (float64, error) {
 	return c.m.Value(ws, st)
 }
 
+// shardWeights returns the weights of images a..b (nil for none).
+func (c *fzCase) shardWeights(a, b int) []float32 {
+	if c.wts == nil {
+		return nil
+	}
+	per := c.orig.S
+	if c.bin {
+		per *= c.orig.C
+	}
+	return c.wts[a*per : b*per]
+}
+
 func (c *fzCase) gradient(ws *Workspace, st *Stats, a, b int, g []float32) (float64, error) {
 	x, lab, y, sh := c.shard(a, b)
+	if w := c.shardWeights(a, b); w != nil {
+		if c.bin {
+			return c.b.GradientWeighted(ws, st, x, y, w, sh, a, g)
+		}
+		return c.m.GradientWeighted(ws, st, x, lab, w, sh, a, g)
+	}
 	if c.bin {
 		return c.b.Gradient(ws, st, x, y, sh, a, g)
 	}
@@ -1476,7 +1630,9 @@ func fzValid(t *testing.T, c *fzCase, ref *fzRefOut, tier string, full bool) {
 		}
 		return
 	}
-	fzCheckPixelwise(t, c, ref, &ws, tier)
+	if c.wts == nil { // (Pixelwise takes no weights)
+		fzCheckPixelwise(t, c, ref, &ws, tier)
+	}
 
 	if !c.bin && c.m.Activation == NoActivation {
 		// Forward and Backward only: the shard calls are ErrOption.
@@ -1553,16 +1709,7 @@ func fzValid(t *testing.T, c *fzCase, ref *fzRefOut, tier string, full bool) {
 func fzValidCentral(t *testing.T, c *fzCase, ref *fzRefOut, tier string, grad []float32, compared, gradFinite bool) {
 	if compared && ref.tame && len(c.x) <= 64 && gradFinite && fzModest(c.x) {
 		x64 := to64(c.x)
-		var y64 []float64
-		if c.bin {
-			y64 = to64(c.y)
-		}
-		val := func(x []float64) float64 {
-			if c.bin {
-				return fzRefBinary(c.b, x, y64, c.sh, false).value
-			}
-			return fzRefMulticlass(c.m, x, c.lab, c.sh, false).value
-		}
+		val := func(x []float64) float64 { return c.ref(x, false).value }
 		fzCentral(t, c, tier, val, x64, ref, grad)
 	}
 }

@@ -538,6 +538,36 @@ func fzGDLRef(out *fzRefOut, r *Region, w float64, N, C int, s *fzSums, k *fzCoe
 	out.mag += math.Abs(v)
 	out.cond += cond
 }
+
+// fzRegionsW adds the region terms of t (fzRegionRef); with weights
+// (weighted, largest pwMax) the gradient coefficients are per unit of
+// weighted sums, so a pixel's gradient, and the float32 roundings of it,
+// are up to pwMax times theirs.
+func fzRegionsW(out *fzRefOut, t fzTermSet, N, C int, sums *fzSums, k *fzCoefs, weighted bool, pwMax float64) {
+	if !weighted {
+		for j, r := range t.regions {
+			fzRegionRef(out, r, t.wRegions[j], N, C, sums, k)
+		}
+		return
+	}
+	gs, gp, gc := out.gscale, out.gparts, out.gcond
+	out.gscale, out.gparts, out.gcond = 0, 0, 0
+	for j, r := range t.regions {
+		fzRegionRef(out, r, t.wRegions[j], N, C, sums, k)
+	}
+	out.gscale = math.Max(gs, pwMax*out.gscale)
+	out.gparts = math.Max(gp, pwMax*out.gparts)
+	out.gcond = gc + pwMax*out.gcond
+}
+
+// fzDivisorW is fzDivisor with WeightMean's weighted divisor.
+func fzDivisorW(r Reduction, weightSum, count, weighted float64) float64 {
+	if r == WeightMean {
+		return weighted
+	}
+	return fzDivisor(r, weightSum, count)
+}
+
 func fzDivisor(r Reduction, weightSum, count float64) float64 {
 	switch r {
 	case Mean:
@@ -549,7 +579,34 @@ func fzDivisor(r Reduction, weightSum, count float64) float64 {
 }
 
 func fzRefMulticlass(m *Multiclass, x []float64, l Labels, sh Shape, wantGrad bool) fzRefOut {
+	return fzRefMulticlassW(m, x, l, nil, sh, wantGrad)
+}
+
+// fzRefMulticlassW is fzRefMulticlass with per-pixel weights (N*S; nil:
+// none), ForwardWeighted's and BackwardWeighted's (their godoc): every
+// pixel's part of every sum is w times its unweighted one; a pixelwise
+// term's divisor is the unweighted one for Mean (class-weight sum for
+// CrossEntropy, count for Focal), the weighted one for WeightMean (sum of
+// w*w_y, or of w), the count for PixelMean, 1 for Sum and None; a pixel's
+// gradient is w times its gradient in the weighted sums. The Pixelwise
+// values (unweighted calls) are those of the weights' absence.
+func fzRefMulticlassW(m *Multiclass, x []float64, l Labels, wts []float64, sh Shape, wantGrad bool) fzRefOut {
 	N, C, S := sh.N, sh.C, sh.S
+	pw := func(n, i int) float64 {
+		if wts == nil {
+			return 1
+		}
+		return wts[n*S+i]
+	}
+	pwMax := 1.0
+	if wts != nil {
+		pwMax = fzAbsMax(wts)
+	}
+	// The gradient scales as the library's range check sees them: times
+	// the largest weight, but not below the unweighted ones (it says
+	// ErrRange for a CE weight of 8e37 with Sum even when every pixel
+	// weight is 0 and the gradient is 0).
+	pwRange := math.Max(pwMax, 1)
 	t := fzSplit(m.Terms)
 	out := fzRefOut{tame: true}
 	ignL, ignSet := m.Ignore.Label()
@@ -615,61 +672,67 @@ func fzRefMulticlass(m *Multiclass, x []float64, l Labels, sh Shape, wantGrad bo
 		return o / s
 	}
 	var ceSum, wSum, focSum, focCond, valid, kCE, kF, kCEmax, kFmax, ceKnown, focKnown float64
+	var wSumW, validW float64 // WeightMean's divisors
 	for n := 0; n < N; n++ {
 		for i := 0; i < S; i++ {
 			y := refLabel(l, n*S+i)
 			if skip(y) {
 				continue
 			}
+			w := pw(n, i)
 			valid++
+			validW += w
 			q := pixel(n, i, y)
 			for c := 0; c < C; c++ {
-				P[n*C+c] += e[c]
-				PP[n*C+c] += e[c] * e[c]
-				cnt[n*C+c]++
+				P[n*C+c] += w * e[c]
+				PP[n*C+c] += w * e[c] * e[c]
+				// (a count for MCC's M, unweighted: the weighted cases
+				// draw no MCC term; a weight scales the tiny errors)
+				cnt[n*C+c] += math.Max(w, 1)
 				ep := e[c] * fzPRel(zc[c])
 				if probs {
 					ep = 0
 				}
-				errs.P[n*C+c] += ep
-				errs.PP[n*C+c] += 2 * e[c] * ep
+				errs.P[n*C+c] += w * ep
+				errs.PP[n*C+c] += w * 2 * e[c] * ep
 			}
 			if !probs {
-				errs.I[n*C+y] += e[y] * fzPRel(zc[y])
+				errs.I[n*C+y] += w * e[y] * fzPRel(zc[y])
 			}
-			I[n*C+y] += e[y]
-			Y[n*C+y]++
+			I[n*C+y] += w * e[y]
+			Y[n*C+y] += w
 			var li, fi, pk float64
 			if t.ce != nil {
 				li = (1 - eps) * cw(y) * -lp[y]
 				for c := 0; c < C; c++ {
 					li += eps / float64(C) * cw(c) * -lp[c]
 				}
-				ceSum += li
+				ceSum += w * li
 				wSum += cw(y)
+				wSumW += w * cw(y)
 				kn := fzConfidentAbs * ((1-eps)*cw(y) + eps*wall/float64(C))
-				ceKnown += kn
+				ceKnown += w * kn
 				pk += t.wCE * kn
 				k := (1-eps)*cw(y) + eps*wall/float64(C)
-				kCE += k
-				kCEmax = math.Max(kCEmax, k)
+				kCE += w * k
+				kCEmax = math.Max(kCEmax, w*k)
 				if wmax > 0 {
-					out.kmax = math.Max(out.kmax, li/wmax)
+					out.kmax = math.Max(out.kmax, math.Max(w, 1)*li/wmax)
 				}
 			}
 			if t.foc != nil {
 				fi = alpha(y) * math.Pow(q, t.foc.Gamma) * -lp[y]
-				focSum += fi
-				focCond += fi * fzPowRel(q, t.foc.Gamma)
+				focSum += w * fi
+				focCond += w * fi * fzPowRel(q, t.foc.Gamma)
 				if g := t.foc.Gamma; q > 0 {
 					// -log p_y and 1 - p_y, each off by fzConfidentAbs
 					kn := alpha(y) * fzConfidentAbs * (math.Pow(q, g) + g*math.Pow(q, g-1)*-lp[y])
-					focKnown += kn
+					focKnown += w * kn
 					pk += t.wF * kn
 				}
-				kF += alpha(y)
-				kFmax = math.Max(kFmax, alpha(y))
-				out.kmax = math.Max(out.kmax, fi)
+				kF += w * alpha(y)
+				kFmax = math.Max(kFmax, w*alpha(y))
+				out.kmax = math.Max(out.kmax, math.Max(w, 1)*fi)
 				if g := t.foc.Gamma; g > 0 && g < 1 && q < 1e-2 {
 					out.tame = false
 				}
@@ -685,12 +748,12 @@ func fzRefMulticlass(m *Multiclass, x []float64, l Labels, sh Shape, wantGrad bo
 	}
 	var sCE, sF float64 // gradient scales
 	if t.ce != nil {
-		if d := fzDivisor(t.ce.Reduction, wSum, valid); d != 0 {
+		if d := fzDivisorW(t.ce.Reduction, wSum, valid, wSumW); d != 0 {
 			v := t.wCE * (ceSum / d)
 			out.value += v
 			out.mag += math.Abs(v)
 			sCE = t.wCE / d
-			out.scaleMax = math.Max(out.scaleMax, sCE*wmax)
+			out.scaleMax = math.Max(out.scaleMax, sCE*wmax*pwRange)
 			out.knownCond += t.wCE * (ceKnown / d)
 			out.scale += t.wCE * (kCE / d)
 			out.gscale += sCE * kCEmax
@@ -698,14 +761,14 @@ func fzRefMulticlass(m *Multiclass, x []float64, l Labels, sh Shape, wantGrad bo
 		out.pscale += t.wCE * wmax
 	}
 	if t.foc != nil {
-		if d := fzDivisor(t.foc.Reduction, valid, valid); d != 0 {
+		if d := fzDivisorW(t.foc.Reduction, valid, valid, validW); d != 0 {
 			v := t.wF * (focSum / d)
 			out.value += v
 			out.mag += math.Abs(v)
 			out.cond += t.wF * (focCond / d)
 			out.knownCond += t.wF * (focKnown / d)
 			sF = t.wF / d
-			out.scaleMax = math.Max(out.scaleMax, sF)
+			out.scaleMax = math.Max(out.scaleMax, sF*pwRange)
 			out.scale += t.wF * (kF / d)
 			out.gscale += sF * kFmax * (2 + t.foc.Gamma)
 		}
@@ -721,9 +784,7 @@ func fzRefMulticlass(m *Multiclass, x []float64, l Labels, sh Shape, wantGrad bo
 	}
 	// SoftLabel has no effect with class-index labels (its godoc).
 	sums := &fzSums{I: I, P: P, PP: PP, Y: Y, YY: Y, AD: make([]float64, N*C), cnt: cnt, exactY: true, errs: &errs}
-	for j, r := range t.regions {
-		fzRegionRef(&out, r, t.wRegions[j], N, C, sums, k)
-	}
+	fzRegionsW(&out, t, N, C, sums, k, wts != nil, pwMax)
 	if !wantGrad {
 		return out
 	}
@@ -738,6 +799,7 @@ func fzRefMulticlass(m *Multiclass, x []float64, l Labels, sh Shape, wantGrad bo
 				continue
 			}
 			q := pixel(n, i, y)
+			w := pw(n, i)
 			py := e[y]
 			dot := 0.0
 			for c := 0; c < C; c++ {
@@ -749,7 +811,7 @@ func fzRefMulticlass(m *Multiclass, x []float64, l Labels, sh Shape, wantGrad bo
 			}
 			if probs { // d(loss)/dp
 				for c := 0; c < C; c++ {
-					out.grad[(n*C+c)*S+i] = gp[c]
+					out.grad[(n*C+c)*S+i] = w * gp[c]
 				}
 				continue
 			}
@@ -770,7 +832,7 @@ func fzRefMulticlass(m *Multiclass, x []float64, l Labels, sh Shape, wantGrad bo
 					}
 					g += sF * alpha(y) * (ind - e[c]) * d
 				}
-				out.grad[(n*C+c)*S+i] = g
+				out.grad[(n*C+c)*S+i] = w * g
 			}
 		}
 	}
@@ -778,7 +840,31 @@ func fzRefMulticlass(m *Multiclass, x []float64, l Labels, sh Shape, wantGrad bo
 }
 
 func fzRefBinary(b *Binary, x, y []float64, sh Shape, wantGrad bool) fzRefOut {
+	return fzRefBinaryW(b, x, y, nil, sh, wantGrad)
+}
+
+// fzRefBinaryW is fzRefBinary with per-element weights (N*C*S; nil:
+// none), as Binary.ForwardWeighted's godoc has them: every element's part
+// of every sum is w times its unweighted one; a pixelwise term's divisor is
+// the element count for Mean, the sum of the weights for WeightMean, 1 for
+// Sum and None; an element's gradient is w times its gradient in the
+// weighted sums. The Pixelwise values are those of the weights' absence.
+func fzRefBinaryW(b *Binary, x, y, wts []float64, sh Shape, wantGrad bool) fzRefOut {
 	N, C, S := sh.N, sh.C, sh.S
+	ew := func(k int) float64 {
+		if wts == nil {
+			return 1
+		}
+		return wts[k]
+	}
+	pwMax, wAll := 1.0, float64(sh.Len())
+	if wts != nil {
+		pwMax, wAll = fzAbsMax(wts), 0
+		for _, v := range wts {
+			wAll += v
+		}
+	}
+	pwRange := math.Max(pwMax, 1) // (fzRefMulticlassW's)
 	t := fzSplit(b.Terms)
 	out := fzRefOut{tame: true}
 	n := N * C
@@ -832,24 +918,27 @@ func fzRefBinary(b *Binary, x, y []float64, sh Shape, wantGrad bool) fzRefOut {
 				xv, yv := x[k], y[k]
 				p, q, spx, spn := elem(xv)
 				j := n*C + c
-				I[j] += p * yv
-				P[j] += p
-				PP[j] += p * p
-				Y[j] += yv
-				YY[j] += yv * yv
-				AD[j] += math.Abs(p - yv)
-				cnt[j]++
+				w := ew(k)
+				I[j] += w * p * yv
+				P[j] += w * p
+				PP[j] += w * p * p
+				Y[j] += w * yv
+				YY[j] += w * yv * yv
+				AD[j] += w * math.Abs(p-yv)
+				// (MCC's M, unweighted: the weighted cases draw no MCC
+				// term; a weight scales the tiny errors)
+				cnt[j] += math.Max(w, 1)
 				if d := math.Abs(p - yv); soft && d != 0 && (probs && d < 2*h || !probs && d < 4*p*q*h) {
 					out.tame = false // central differences straddle the kink of |p - y|
 				}
 				var lb, lf, lbCond float64
 				if t.bce != nil {
 					lb = (1-yv)*spx + pw(c)*yv*spn
-					bceSum += lb
+					bceSum += w * lb
 					kb := math.Max(1, pw(c))
-					kB += kb
-					kBmax = math.Max(kBmax, kb)
-					out.kmax = math.Max(out.kmax, lb)
+					kB += w * kb
+					kBmax = math.Max(kBmax, w*kb)
+					out.kmax = math.Max(out.kmax, math.Max(w, 1)*lb)
 					if probs {
 						// float32 q = 1 - p rounds for p < 1/2 (2^-25
 						// absolute), moving log q by up to 2^-24.
@@ -859,16 +948,16 @@ func fzRefBinary(b *Binary, x, y []float64, sh Shape, wantGrad bool) fzRefOut {
 						if pq := p * q; !(pq > 0.05*0.95) {
 							out.tame = false // near the clamps, and p +- h leaves [0, 1]
 						}
-						gB = math.Max(gB, ((1-yv)*p+pw(c)*yv*q)/math.Max(p*q, 1e-12))
+						gB = math.Max(gB, w*((1-yv)*p+pw(c)*yv*q)/math.Max(p*q, 1e-12))
 					}
-					bceCond += lbCond
+					bceCond += w * lbCond
 				}
 				if t.sf != nil {
 					pt1 := p*(1-yv) + q*yv
 					lf = ((1-yv)*spx + yv*spn) * math.Pow(pt1, t.sf.Gamma) * alphaT(yv)
-					sfSum += lf
-					sfCond += lf * fzPowRel(pt1, t.sf.Gamma)
-					out.kmax = math.Max(out.kmax, lf)
+					sfSum += w * lf
+					sfCond += w * lf * fzPowRel(pt1, t.sf.Gamma)
+					out.kmax = math.Max(out.kmax, math.Max(w, 1)*lf)
 					if g := t.sf.Gamma; g > 0 && g < 1 && pt1 < 1e-2 {
 						out.tame = false
 					}
@@ -886,8 +975,11 @@ func fzRefBinary(b *Binary, x, y []float64, sh Shape, wantGrad bool) fzRefOut {
 	total := float64(sh.Len())
 	var sB, sF float64
 	if t.bce != nil {
-		d := fzDivisor(t.bce.Reduction, total, total)
+		d := fzDivisorW(t.bce.Reduction, total, total, wAll)
 		v := t.wBCE * (bceSum / d)
+		if d == 0 { // WeightMean with every weight 0
+			v, d = 0, math.Inf(1)
+		}
 		out.value += v
 		out.mag += math.Abs(v)
 		out.cond += t.wBCE * (bceCond / d)
@@ -906,19 +998,22 @@ func fzRefBinary(b *Binary, x, y []float64, sh Shape, wantGrad bool) fzRefOut {
 			pmax *= 1e12
 			out.gscale += sB * gB
 		}
-		out.scaleMax = math.Max(out.scaleMax, sB*pmax)
+		out.scaleMax = math.Max(out.scaleMax, sB*pmax*pwRange)
 		out.pscale += t.wBCE * pmax
 	}
 	if t.sf != nil {
-		d := fzDivisor(t.sf.Reduction, total, total)
+		d := fzDivisorW(t.sf.Reduction, total, total, wAll)
 		v := t.wSF * (sfSum / d)
+		if d == 0 {
+			v, d = 0, math.Inf(1)
+		}
 		out.value += v
 		out.mag += math.Abs(v)
 		out.cond += t.wSF * (sfCond / d)
 		sF = t.wSF / d
-		out.scaleMax = math.Max(out.scaleMax, sF)
-		out.scale += t.wSF * (total / d)
-		out.gscale += sF * (2 + t.sf.Gamma)
+		out.scaleMax = math.Max(out.scaleMax, sF*pwRange)
+		out.scale += t.wSF * (wAll / d)
+		out.gscale += sF * pwMax * (2 + t.sf.Gamma)
 		out.pscale += t.wSF
 	}
 	var k *fzCoefs
@@ -932,9 +1027,7 @@ func fzRefBinary(b *Binary, x, y []float64, sh Shape, wantGrad bool) fzRefOut {
 		adErr = 0
 	}
 	sums := &fzSums{I: I, P: P, PP: PP, Y: Y, YY: YY, AD: AD, cnt: cnt, soft: true, adErr: adErr}
-	for j, r := range t.regions {
-		fzRegionRef(&out, r, t.wRegions[j], N, C, sums, k)
-	}
+	fzRegionsW(&out, t, N, C, sums, k, wts != nil, pwMax)
 	if !wantGrad {
 		return out
 	}
@@ -962,7 +1055,7 @@ func fzRefBinary(b *Binary, x, y []float64, sh Shape, wantGrad bool) fzRefOut {
 				if probs {
 					dpdx = 1
 				} else if d := math.Abs(p - yv); d <= 0x1p-22*p+fzTiny {
-					sgnAmb = math.Max(sgnAmb, 2*math.Abs(cD[j])*dpdx)
+					sgnAmb = math.Max(sgnAmb, 2*ew(k)*math.Abs(cD[j])*dpdx)
 				}
 				g := dp * dpdx
 				pmy := p*(1-yv) - q*yv // p - y
@@ -982,7 +1075,7 @@ func fzRefBinary(b *Binary, x, y []float64, sh Shape, wantGrad bool) fzRefOut {
 					}
 					g += sF * alphaT(yv) * d
 				}
-				out.grad[k] = g
+				out.grad[k] = ew(k) * g
 			}
 		}
 	}
