@@ -245,6 +245,10 @@ func fzRegionRef(out *fzRefOut, r *Region, w float64, N, C int, s *fzSums, k *fz
 	if w == 0 {
 		return // a term of weight 0 is absent (Region's godoc)
 	}
+	if g := r.Gamma; r.GammaOnMean && g != 0 && g != 1 {
+		fzGammaOnMeanRef(out, r, w, N, C, s, k)
+		return
+	}
 	if r.Kind == GeneralizedDiceRatio {
 		fzGDLRef(out, r, w, N, C, s, k)
 		return
@@ -289,6 +293,9 @@ func fzRegionRef(out *fzRefOut, r *Region, w float64, N, C int, s *fzSums, k *fz
 				continue
 			}
 			sc := w / float64(kept)
+			if r.Reduction != Mean { // Sum, and None (Sum for the value and gradient)
+				sc = w
+			}
 			if r.Weight != nil {
 				sc *= float64(r.Weight[c])
 			}
@@ -383,6 +390,63 @@ func fzRegionRef(out *fzRefOut, r *Region, w float64, N, C int, s *fzSums, k *fz
 	out.cond += cond
 }
 
+// fzGammaOnMeanRef is fzRegionRef for GammaOnMean (SMP's TverskyLoss,
+// loss.mean() ** gamma): the term is w*m^Gamma, m the mean over the entries
+// without Gamma (max(m, 0), as fzGamma's f), and its gradient coefficients
+// those of m times w*Gamma*m^(Gamma-1); m's sensitivity moves the value
+// and the coefficients through the power.
+func fzGammaOnMeanRef(out *fzRefOut, r *Region, w float64, N, C int, s *fzSums, k *fzCoefs) {
+	rr := *r
+	rr.Gamma, rr.GammaOnMean = 0, false
+	sub := fzRefOut{tame: true}
+	var sk *fzCoefs
+	if k != nil {
+		n := len(k.I)
+		sk = &fzCoefs{make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n)}
+	}
+	fzRegionRef(&sub, &rr, 1, N, C, s, sk)
+	g := r.Gamma
+	m := sub.value
+	F, d, tame := fzGamma(g, m)
+	v := w * F
+	out.value += v
+	out.mag += math.Abs(v)
+	out.scale += math.Abs(w)
+	out.tame = out.tame && sub.tame && tame
+	// m moved by its cond, both ways
+	worst, dworst := 0.0, 0.0
+	for _, m2 := range []float64{m + sub.cond, math.Max(m-sub.cond, 0)} {
+		F2, d2, _ := fzGamma(g, m2)
+		worst = math.Max(worst, math.Abs(F2-F))
+		dworst = math.Max(dworst, math.Abs(d2-d))
+		out.coefMax = math.Max(out.coefMax, math.Abs(w)*math.Abs(d2)*sub.coefMax)
+	}
+	if math.IsNaN(worst) || math.IsNaN(dworst) {
+		worst, dworst = math.Inf(1), math.Inf(1)
+	}
+	out.cond += math.Abs(w) * worst
+	cmax := 0.0
+	if sk != nil {
+		cmax = fzAbsMax(sk.I, sk.P, sk.E, sk.D)
+	}
+	gc := math.Abs(w) * (math.Abs(d)*sub.gcond + dworst*2*math.Max(cmax, sub.gscale))
+	if math.IsNaN(gc) {
+		gc = math.Inf(1)
+	}
+	out.gcond += gc
+	out.gscale = math.Max(out.gscale, math.Abs(w*d)*sub.gscale)
+	out.gparts = math.Max(out.gparts, math.Abs(w*d)*sub.gparts)
+	out.coefMax = math.Max(out.coefMax, math.Abs(w*d)*sub.coefMax)
+	if k != nil && d != 0 {
+		for j := range k.I {
+			k.I[j] += w * d * sk.I[j]
+			k.P[j] += w * d * sk.P[j]
+			k.E[j] += w * d * sk.E[j]
+			k.D[j] += w * d * sk.D[j]
+		}
+	}
+}
+
 // fzGDLRef is fzRegionRef for GeneralizedDiceRatio (Sudre et al., MONAI's
 // GeneralizedDiceLoss): per group (the batch, or an image with PerImage),
 // w_c = 1/Y_c^2, 1/Y_c or 1 by GDLWeight, a class absent from the group
@@ -410,6 +474,9 @@ func fzGDLRef(out *fzRefOut, r *Region, w float64, N, C int, s *fzSums, k *fzCoe
 		c0 = 1
 	}
 	sc := w / float64(groups)
+	if r.Reduction != Mean { // Sum, and None (Sum for the value and gradient)
+		sc = w
+	}
 	nc := C - c0
 	// group returns F, dF/dI_c and dF/dP_c (into dI, dP) and whether it is
 	// tame, for the sums I, P, Y of the group's classes.
