@@ -142,6 +142,9 @@ type fzCase struct {
 	// AccumulateWeighted, GradientWeighted; N*S for Multiclass, N*C*S for
 	// Binary), nil for the unweighted ones.
 	wts []float32
+	// soft: a Multiclass with probability targets c.y (ForwardSoft,
+	// BackwardSoft).
+	soft bool
 }
 
 func (c *fzCase) String() string {
@@ -154,6 +157,9 @@ func (c *fzCase) String() string {
 	}
 	if c.wts != nil {
 		s += fmt.Sprintf(" weights=%v", c.wts)
+	}
+	if c.soft {
+		s += fmt.Sprintf(" soft targets=%v", c.y)
 	}
 	if c.bin {
 		s += fmt.Sprintf(" terms=%s", fzTerms(c.b.Terms))
@@ -224,7 +230,10 @@ func fzDecode(data []byte) *fzCase {
 	if mutate {
 		fzMutate(f, c)
 	}
-	if e2 := fzExt2(data); e2&1 != 0 && c.want == nil && !c.nanIn && !fzHasMCC(*c.terms()) {
+	e2 := fzExt2(data)
+	if e2&0x80 != 0 && !c.bin && c.want == nil && !c.nanIn {
+		fzMakeSoft(f, c)
+	} else if e2&1 != 0 && c.want == nil && !c.nanIn && !fzHasMCC(*c.terms()) {
 		fzDrawWeights(f, c)
 	}
 	return c
@@ -235,12 +244,72 @@ func fzDecode(data []byte) *fzCase {
 // the kinds added after the corpus entries of 66 bytes or fewer were made
 // (the one such entry in testdata/fuzz has none of them set): 1, the
 // weighted calls (fzDrawWeights); 4, Region.GammaOnMean, 0x10,
-// Region.Reduction (fzRegion).
+// Region.Reduction (fzRegion); 0x80, probability targets for a Multiclass
+// (fzMakeSoft; no weights then).
 func fzExt2(data []byte) byte {
 	if len(data) <= fzHead+1 {
 		return 0
 	}
 	return data[fzHead+1]
+}
+
+// fzMakeSoft makes a valid Multiclass case one of probability targets
+// (ForwardSoft, BackwardSoft): no Focal term (a CrossEntropy in place of
+// one that was alone) and no ignore index, which those do not take; the
+// targets one-hot from the labels (an out-of-range ignore label an all-0
+// pixel), per-pixel distributions, values in [0, 1] of fzTargets, or
+// smoothed one-hot ones.
+func fzMakeSoft(f *fzIn, c *fzCase) {
+	c.soft = true
+	ts := c.m.Terms[:0:0]
+	for _, t := range c.m.Terms {
+		switch t.Term.(type) {
+		case Focal, *Focal:
+			continue
+		}
+		ts = append(ts, t)
+	}
+	if len(ts) == 0 {
+		ts = append(ts, Weighted{1, &CrossEntropy{}})
+	}
+	c.m.Terms = ts
+	c.m.Ignore = IgnoreIndex{}
+	N, C, S := c.sh.N, c.sh.C, c.sh.S
+	c.y = make([]float32, c.sh.Len())
+	at := func(n, k, i int) *float32 { return &c.y[(n*C+k)*S+i] }
+	switch mode := f.n(4); mode {
+	case 0, 3:
+		for n := 0; n < N; n++ {
+			for i := 0; i < S; i++ {
+				l := refLabel(c.lab, n*S+i)
+				for k := 0; k < C; k++ {
+					switch {
+					case mode == 0 && k == l:
+						*at(n, k, i) = 1
+					case mode == 3 && k == l:
+						*at(n, k, i) = 0.75
+					case mode == 3 && l >= 0 && l < C:
+						*at(n, k, i) = 0.25 / float32(C)
+					}
+				}
+			}
+		}
+	case 1:
+		for n := 0; n < N; n++ {
+			for i := 0; i < S; i++ {
+				sum := float32(0)
+				for k := 0; k < C; k++ {
+					*at(n, k, i) = f.rng.Float32()
+					sum += *at(n, k, i)
+				}
+				for k := 0; k < C && sum > 0; k++ {
+					*at(n, k, i) = min(*at(n, k, i)/sum, 1)
+				}
+			}
+		}
+	default:
+		c.y = fzTargets(f, c.sh.Len())
+	}
 }
 
 func fzHasMCC(ts []Weighted) bool {
@@ -1235,56 +1304,66 @@ var fzCorpus = []string{
 	// The kinds drawn with bits of the 66th byte (fzExt2): weighted the
 	// weighted calls (weightmean a pixelwise term of Reduction WeightMean),
 	// gammaonmean a Region with GammaOnMean, sum and none Region
-	// Reductions, gdl a GeneralizedDiceRatio with one of those; each of at
-	// most 24 elements.
+	// Reductions, gdl a GeneralizedDiceRatio with one of those, soft
+	// probability targets (ForwardSoft, BackwardSoft); each of at most 24
+	// elements.
 	"d0fdce4247797adffc3af0fc6a27f3fde2137f4a663e737e2b135ce383570193a8714c0ff8e61e7d6b28253d8f8e60647f656b888ba1643d69dbd9c572cf54d451493d",   // mc probs weighted
 	"7d8ac45f0263afc66ddd20837ebbbd5e4a10c331cefba33fd91605ac3a8ca7ea1d5c10a09254c101cc35a2286723913dc9555538639a6522b3f364621427dfcf2641",     // bn weighted
-	"447ea99e8f9ae25144c7666760f5bcefe4c52ec9222ecb3ac415d47746ebaad34ddc765baaf63093923cfd3a6c24deeaaa5fe2e4998551191584b60d8e41f0b3f6e9",     // mc weighted
-	"91abd4a3a2b01a97108f31f9aa8a7a235dc04c3299597f8632e9ca1a82a45f939625454132bbbd54c6ac8855d34ec253fc3d1f7593d37a346322a692d25cff4639c9f0",   // bn probs weighted
-	"13309565d6fd9bcab54c8af2adfef4d755726a9755d6de926cef7f79f2517bb50355dbecf081302ab045eb8facec08bc187db49c5a11a7186853e23603fa29be4a81",     // bn weightmean weighted
+	"447ea99e8f9ae25144c7666760f5bcefe4c52ec9222ecb3ac415d47746ebaad34ddc765baaf63093923cfd3a6c24deeaaa5fe2e4998551191584b60d8e41f0b3f669",     // mc weighted
+	"91abd4a3a2b01a97108f31f9aa8a7a235dc04c3299597f8632e9ca1a82a45f939625454132bbbd54c6ac8855d34ec253fc3d1f7593d37a346322a692d25cff463949f0",   // bn probs weighted
+	"13309565d6fd9bcab54c8af2adfef4d755726a9755d6de926cef7f79f2517bb50355dbecf081302ab045eb8facec08bc187db49c5a11a7186853e23603fa29be4a01",     // bn weightmean weighted
 	"6ebb3c670a38c032b9d3e85048e5f3ddfb9ce434db2daaa222ac1fae1b5140f2293996985bea6878aa8601eee90464d405c29cc5703997f43a9f65bc9f24f7fdb449",     // mc weightmean weighted
 	"87681a57d3ad9f733aa9353e822abaa0ac012f2023bcc7ddc0f65724cd3aa3f44b89468015bf64680017ef9477f997148357dd5303f5a9f7204610fefb26c494af49",     // bn probs weightmean weighted
 	"d0fdce4247797adffc3af0fc6a27f3fde2137f4a663e737e2b135ce383570193a8714c0ff8e61e7d6b28253d8f8e60647f656b888ba1643d69dbd9c572cf54d4515c3d",   // mc probs gdl none
 	"7d8ac45f0263afc66ddd20837ebbbd5e4a10c331cefba33fd91605ac3a8ca7ea1d5c10a09254c101cc35a2286723913dc9555538639a6522b3f364621427dfcf2654",     // bn sum
-	"6658581e081294bb638ebe91e7708d6ec7228af2befec83d91514bc54123cf29b280eaf2b5083680c8441865ea35e8ce1e9e334eb4eafb3a8854842bc544b7bf5a9e70",   // mc gammaonmean
-	"91abd4a3a2b01a97108f31f9aa8a7a235dc04c3299597f8632e9ca1a82a45f939625454132bbbd54c6ac8855d34ec253fc3d1f7593d37a346322a692d25cff4639dcf0",   // bn probs gdl none
-	"1ac7f82bdb46e957b039c40233e7f273ce76829272fd90777521a424738fb710148a3ebe98f7583656561167c64534ecb519e499a10573fd34544deccabda2e307f600",   // mc probs gammaonmean
-	"76e138d25815355279f53e57ab0d8e8bcd5247bdfe212940382280b11b9a435e0628f9a5e978c2acf97582b8060b6a9a917c7ed659af1547f9e354c83a9c8ed91dd404",   // mc probs sum
-	"d1d204e4e76465565659159d9eadf947ebc5fe10ef3a8d47c37c3ec185756a9e9ea91b20b618df943a2ecd350bb6811195cd280ba216564f0c5ec595b2e0870dafbe",     // bn probs none
+	"6658581e081294bb638ebe91e7708d6ec7228af2befec83d91514bc54123cf29b280eaf2b5083680c8441865ea35e8ce1e9e334eb4eafb3a8854842bc544b7bf5a1e70",   // mc gammaonmean
+	"91abd4a3a2b01a97108f31f9aa8a7a235dc04c3299597f8632e9ca1a82a45f939625454132bbbd54c6ac8855d34ec253fc3d1f7593d37a346322a692d25cff46395cf0",   // bn probs gdl none
+	"1ac7f82bdb46e957b039c40233e7f273ce76829272fd90777521a424738fb710148a3ebe98f7583656561167c64534ecb519e499a10573fd34544deccabda2e3077600",   // mc probs gammaonmean
+	"76e138d25815355279f53e57ab0d8e8bcd5247bdfe212940382280b11b9a435e0628f9a5e978c2acf97582b8060b6a9a917c7ed659af1547f9e354c83a9c8ed91d5404",   // mc probs sum
+	"d1d204e4e76465565659159d9eadf947ebc5fe10ef3a8d47c37c3ec185756a9e9ea91b20b618df943a2ecd350bb6811195cd280ba216564f0c5ec595b2e0870daf3e",     // bn probs none
 	"6cc756ba4b53eea4998baa71f7fba387fb59724b9a024344e43622f177d5cb150ca1d4864ad1870a6bee0869bb3449568e491bf8b2995247c7bb76c881c9a3c5ee1618",   // mc gdl gammaonmean
-	"55730c120401ddb93fc8651181e4bb3331d3991449469fbb2f64037c99907d57fd55123927c2a8e697a4cb458e0db1e92bbc2e9471b04c67ef524414e45ebe5a51fca9",   // bn probs sum
+	"55730c120401ddb93fc8651181e4bb3331d3991449469fbb2f64037c99907d57fd55123927c2a8e697a4cb458e0db1e92bbc2e9471b04c67ef524414e45ebe5a517ca9",   // bn probs sum
 	"aa5d20904c95676a8e235eda771f11508efe7def853fce11a59c212efa54a1c565fc052983451e6cc9a1dc517b9050ceaf8f597dd1bf30c207c3ff7416c42467d43c",     // mc none
-	"79bc4c41a19cc62d415ef206688fcd094e2e87c51945a8c1d583c8c7c45c1b026c59fce51f5e5ba9808e64e0e61038189a482987c159efc29de88ef3861b02df96b62daa", // bn gammaonmean sum
-	"92b128ae14509c6f542143e8339c94463a6dd89280c73ca23b3c91f0087d8da8d1a546efaeb831f2d4c910ccb6db50e95ff7daae7505447e40477f3409dc24b794d64248", // mc gammaonmean sum
-	"13309565d6fd9bcab54c8af2adfef4d755726a9755d6de926cef7f79f2517bb50355dbecf081302ab045eb8facec08bc187db49c5a11a7186853e23603fa29be4a94",     // bn gdl sum
-	"f4078ade48eb2ef0b1ea4af174eb2f649a47897157b414f8d93fde53dc8cb0fdfe8262918a41c1eb70294d1142e2cbb58d50a760997ac668da841239da39cace11f42a01", // mc probs gdl gammaonmean
+	"79bc4c41a19cc62d415ef206688fcd094e2e87c51945a8c1d583c8c7c45c1b026c59fce51f5e5ba9808e64e0e61038189a482987c159efc29de88ef3861b02df96362daa", // bn gammaonmean sum
+	"92b128ae14509c6f542143e8339c94463a6dd89280c73ca23b3c91f0087d8da8d1a546efaeb831f2d4c910ccb6db50e95ff7daae7505447e40477f3409dc24b794564248", // mc gammaonmean sum
+	"13309565d6fd9bcab54c8af2adfef4d755726a9755d6de926cef7f79f2517bb50355dbecf081302ab045eb8facec08bc187db49c5a11a7186853e23603fa29be4a14",     // bn gdl sum
+	"f4078ade48eb2ef0b1ea4af174eb2f649a47897157b414f8d93fde53dc8cb0fdfe8262918a41c1eb70294d1142e2cbb58d50a760997ac668da841239da39cace11742a01", // mc probs gdl gammaonmean
 	"0b4816b14ca0506e64330f3ec19d52422261f239d08760d6b4d2cd127f2f5ce72adc1d43022104fea79785ecf4f92fa46019024765b8674d1c3dee901df1cd12ff34236c", // bn probs gammaonmean
-	"a7140fad4854ecba3370a72fae5b56e480ee0240855fb41a8d14e8a376dadf065c5b507639e89d5e39536e08e223acdb6ab2e6d8b58f9f435e57321bdb6215dc33deb4ad", // bn probs gdl gammaonmean
+	"a7140fad4854ecba3370a72fae5b56e480ee0240855fb41a8d14e8a376dadf065c5b507639e89d5e39536e08e223acdb6ab2e6d8b58f9f435e57321bdb6215dc335eb4ad", // bn probs gdl gammaonmean
 	"25340b258e28d0a99cf0f0650a97300f1711706b6c737e678fd1702ff2d9867b3d783973090cf93219de666130701b3269b31aaf08f29d9d858782ea7689fa550a36",     // bn gdl
 	"517b8443d34beadc15073aac6b17765644fb395aebb07431b297043707754ca1486e72a453b333419a51a43b7281eae0c4066677f5646e8bf062761740d6ceb4dc7e",     // bn gammaonmean
 	"c43968f69db02caba64207b54b0a2de249310f88beaa40c9dca45191947f43619b98c1e2fec2fa874d1fcce68611c1ea25c6ec9a1d5055614c38af87516b94c64516",     // mc probs gammaonmean none
-	"9f0f27724610e57d68f1e5e5f07abe1ed42b987329d5403458b9074d0860ec2223e70c13f9f61777f702e599c10a307b454a57d8a38cd857b966d880c4d4f287b8dc85",   // bn gammaonmean none
-	"4861f0d48f1a17283e490da09a5bf64e682a5aaf96e2d0d40a65fc90e826922670ab88d373a5b54ecffe99d57717ed891b302d560ba5852e34b07420ef1926cd12fe0f26", // mc gdl
-	"32028c08d83fdcead3cf6b4c6e50b34c008525d09a4ff2b687154fc2f70fc8b8739ff88a122e0b99419b445065081ed17f8295a3cb376cdc8c4b6eece5a456d92edc",     // mc gammaonmean none
+	"9f0f27724610e57d68f1e5e5f07abe1ed42b987329d5403458b9074d0860ec2223e70c13f9f61777f702e599c10a307b454a57d8a38cd857b966d880c4d4f287b85c85",   // bn gammaonmean none
+	"4861f0d48f1a17283e490da09a5bf64e682a5aaf96e2d0d40a65fc90e826922670ab88d373a5b54ecffe99d57717ed891b302d560ba5852e34b07420ef1926cd127e0f26", // mc gdl
+	"32028c08d83fdcead3cf6b4c6e50b34c008525d09a4ff2b687154fc2f70fc8b8739ff88a122e0b99419b445065081ed17f8295a3cb376cdc8c4b6eece5a456d92e5c",     // mc gammaonmean none
 	"8cd0183e923987c28afe4132a9c9d64dd03d739c2e0dfca1f1ebda3d4f1b710750a7c50524994af8584cd03b92ffde2a7a8ca8fa65ab4d3fec958e75b653b827881e",     // mc sum
 	"718467674bac509cd09797a6fa9c4749bd6667bad77c603913c6dec9f2b083ba3cdc9b30ba119857173272b2c852a733fbc19a347c0c1af9ec1c6b84b2ba6523661e1b11", // bn gdl gammaonmean
-	"56587cde91800fba4ee427a980cba370b62e50041e6df13515eef831fa2cc2bd75e63b751ad38e2c563de7c1b7dec45927da3a31fe596adf277ef539242d495a39f6",     // mc probs gammaonmean sum
+	"56587cde91800fba4ee427a980cba370b62e50041e6df13515eef831fa2cc2bd75e63b751ad38e2c563de7c1b7dec45927da3a31fe596adf277ef539242d495a3976",     // mc probs gammaonmean sum
 	"ec21bc425ac0c1927c51f44e7506168f05ab5c60d9f48070da268210f83172de8c4c51be7d74373c62b4d3b450eaf07bf571481935f87a33c13d7ec2c44aa49a0136db",   // mc probs none
-	"400e7ad501b7ad240a0f21d31ed575a8231f8711554a223b80523b8940eb29d8a2320d6243b7376fc19e40a77155d23e7ca18753c5aad800e84d2a098c582d0a55b4",     // mc probs gdl
+	"400e7ad501b7ad240a0f21d31ed575a8231f8711554a223b80523b8940eb29d8a2320d6243b7376fc19e40a77155d23e7ca18753c5aad800e84d2a098c582d0a5534",     // mc probs gdl
 	"c7e5b09dd66db9bb22b8b5b1681927d75f32c565e1d50638190b927f00c825093ba6884fbf4cfbc6a1382707a69be6a2ea12120fe1f220e291b75247e9088cf9125e23",   // bn none
 	"c05df35246ec5aaffb1d4dc6a93d6650cbec69c16a48155c83fd56e6be0d25a85fbfbe45125a165c545094dbd85186c64909bb2ab8d3e27981fbc7d17c2d45a4fc3c",     // mc gdl sum
 	"69bd18e707e0946d928a7757821eba3d24bf2becd14da83233fb24379b602f4f4ddfbad9a965ce8920666272ccc577ffef779565886729797d56b90ddd0cc6509b744a93", // bn probs gammaonmean none
-	"3f46b0ed4964174eb2ca761c5d1f177832832b083cb44d9d165c080d5f57fbc9a8ea832179e6f054004fddef465ecea24ac538fc748fbcdcf78cf6b7bd07341f6cbe",     // bn gdl none
-	"d14a900c062cc1fa90650764b9a4595573091320642dba78e6667d6e84630711bfcde0e57aca711f0abab88b19b37e31c3a89dae9b43bdefa92d97d794010818159ca24b", // bn probs gammaonmean sum
+	"3f46b0ed4964174eb2ca761c5d1f177832832b083cb44d9d165c080d5f57fbc9a8ea832179e6f054004fddef465ecea24ac538fc748fbcdcf78cf6b7bd07341f6c3e",     // bn gdl none
+	"d14a900c062cc1fa90650764b9a4595573091320642dba78e6667d6e84630711bfcde0e57aca711f0abab88b19b37e31c3a89dae9b43bdefa92d97d794010818151ca24b", // bn probs gammaonmean sum
 	"4a509792d3a972a835fef016f392998be7e946b4713a8177edd9d8f33f928e33abef3119b964563af0a4a2058b6d28cb2ce6d58376fbb4a9282804c234736e8edf3c05",   // mc probs gdl sum
 	"c2197b94d22dba280cb342cf6785fc520f0f376986dfa333c92dd50280b8b86335ae621795411c72bdabd074faa3286c80b8a4a46ccbf42bc875151924eca0210414",     // mc gdl none
-	"038a5e6d90f004183a6712ca328c1dda535605804ad117514b7a55935ffdcfa548dd13b1b4d00653b937b1f0a897c8e9c54cef6950ff9ce2f5d83aa8421c3e716fde1c89", // bn probs gdl
+	"038a5e6d90f004183a6712ca328c1dda535605804ad117514b7a55935ffdcfa548dd13b1b4d00653b937b1f0a897c8e9c54cef6950ff9ce2f5d83aa8421c3e716f5e1c89", // bn probs gdl
 	"2fa5f8824bdacd8fa9c7e6f970941f454bb6d21349de3a863f299dd2d7dd1d889f63af2873a17f7c1aaa50fb55d9427bfb38df483e4ff4822f3617cb315dca747d34b425", // bn probs gdl sum
-	"7d8ac45f0263afc66ddd20837ebbbd5e4a10c331cefba33fd91605ac3a8ca7ea1d5c10a09254c101cc35a2286723913dc9555538639a6522b3f364621427dfcf2655",     // bn sum weighted
-	"6658581e081294bb638ebe91e7708d6ec7228af2befec83d91514bc54123cf29b280eaf2b5083680c8441865ea35e8ce1e9e334eb4eafb3a8854842bc544b7bf5a9f70",   // mc gammaonmean weighted
-	"76e138d25815355279f53e57ab0d8e8bcd5247bdfe212940382280b11b9a435e0628f9a5e978c2acf97582b8060b6a9a917c7ed659af1547f9e354c83a9c8ed91dd504",   // mc probs sum weighted
-	"d1d204e4e76465565659159d9eadf947ebc5fe10ef3a8d47c37c3ec185756a9e9ea91b20b618df943a2ecd350bb6811195cd280ba216564f0c5ec595b2e0870dafbf",     // bn probs none weighted
-	"021334a7005831d38d009fa083101e7693f64dcdfebd88594987aa44f461bfb3cdc261bf787bc991a68ca23d1542d80a5516f85eba327efec61178d053cb644b25357d",   // mc probs gammaonmean weighted
+	"91abd4a3a2b01a97108f31f9aa8a7a235dc04c3299597f8632e9ca1a82a45f939625454132bbbd54c6ac8855d34ec253fc3d1f7593d37a346322a692d25cff46395df0",   // bn probs gdl none weighted
+	"20455c3003ddbaaf09b85250c222294ef40987769abc8663ea6a0cafb92b6547808e083a5a24377fcd8fcc9db9f9c214da9b9933d2f4b27f8918656799b50ed64c75932f", // mc gdl gammaonmean sum
+	"aa5d20904c95676a8e235eda771f11508efe7def853fce11a59c212efa54a1c565fc052983451e6cc9a1dc517b9050ceaf8f597dd1bf30c207c3ff7416c42467d43d",     // mc weightmean none weighted
+	"79bc4c41a19cc62d415ef206688fcd094e2e87c51945a8c1d583c8c7c45c1b026c59fce51f5e5ba9808e64e0e61038189a482987c159efc29de88ef3861b02df96372daa", // bn gammaonmean sum weighted
+	"f4078ade48eb2ef0b1ea4af174eb2f649a47897157b414f8d93fde53dc8cb0fdfe8262918a41c1eb70294d1142e2cbb58d50a760997ac668da841239da39cace11752a01", // mc probs gdl gammaonmean weighted
+	"a1f9aafd46b19ec75143a553cd34d3089b98776f8dbc9265488d0fdc31b9e89e83d83e41aad80952191324a53fc6cc97fb2237bbdfc950869451928950f0b4bd3b57e1b5", // bn probs weightmean gammaonmean weighted
+	"d0fdce4247797adffc3af0fc6a27f3fde2137f4a663e737e2b135ce383570193a8714c0ff8e61e7d6b28253d8f8e60647f656b888ba1643d69dbd9c572cf54d451c83d",   // mc probs soft
+	"447ea99e8f9ae25144c7666760f5bcefe4c52ec9222ecb3ac415d47746ebaad34ddc765baaf63093923cfd3a6c24deeaaa5fe2e4998551191584b60d8e41f0b3f6e8",     // mc soft
+	"d0fdce4247797adffc3af0fc6a27f3fde2137f4a663e737e2b135ce383570193a8714c0ff8e61e7d6b28253d8f8e60647f656b888ba1643d69dbd9c572cf54d451dc3d",   // mc probs gdl none soft
+	"6cc756ba4b53eea4998baa71f7fba387fb59724b9a024344e43622f177d5cb150ca1d4864ad1870a6bee0869bb3449568e491bf8b2995247c7bb76c881c9a3c5ee9618",   // mc gdl gammaonmean soft
+	"92b128ae14509c6f542143e8339c94463a6dd89280c73ca23b3c91f0087d8da8d1a546efaeb831f2d4c910ccb6db50e95ff7daae7505447e40477f3409dc24b794d64248", // mc gammaonmean sum soft
+	"f4078ade48eb2ef0b1ea4af174eb2f649a47897157b414f8d93fde53dc8cb0fdfe8262918a41c1eb70294d1142e2cbb58d50a760997ac668da841239da39cace11f42a01", // mc probs gdl gammaonmean soft
+	"efc7a65ad451e38ea50582701be003ece19b9ef70f3d69b9144bb2262ff73cd7efce9da8afecf6a9f5d5768b920ad061ac30dba57aefe57a98b8b030a5e30abb4d94",     // bn probs gdl gammaonmean none
+	"c43968f69db02caba64207b54b0a2de249310f88beaa40c9dca45191947f43619b98c1e2fec2fa874d1fcce68611c1ea25c6ec9a1d5055614c38af87516b94c64596",     // mc probs gammaonmean none soft
 }
 
 func fzRun(t *testing.T, data []byte) {
@@ -1367,12 +1446,18 @@ func (c *fzCase) ref(x []float64, wantGrad bool) fzRefOut {
 	if c.bin {
 		return fzRefBinaryW(c.b, x, to64(c.y), w, c.sh, wantGrad)
 	}
+	if c.soft {
+		return fzRefMulticlassSoft(c.m, x, to64(c.y), c.sh, wantGrad)
+	}
 	return fzRefMulticlassW(c.m, x, c.lab, w, c.sh, wantGrad)
 }
 
 // fzForward and the other calls run the case's loss (the weighted calls
 // when it has weights).
 func (c *fzCase) forward(ws *Workspace) (float64, error) {
+	if c.soft {
+		return c.m.ForwardSoft(ws, c.x, c.y, c.sh)
+	}
 	if c.wts != nil {
 		if c.bin {
 			return c.b.ForwardWeighted(ws, c.x, c.y, c.wts, c.sh)
@@ -1386,6 +1471,9 @@ func (c *fzCase) forward(ws *Workspace) (float64, error) {
 }
 
 func (c *fzCase) backward(ws *Workspace, g []float32) (float64, error) {
+	if c.soft {
+		return c.m.BackwardSoft(ws, c.x, c.y, c.sh, g)
+	}
 	if c.wts != nil {
 		if c.bin {
 			return c.b.BackwardWeighted(ws, c.x, c.y, c.wts, c.sh, g)
@@ -1674,6 +1762,10 @@ func fzValid(t *testing.T, c *fzCase, ref *fzRefOut, tier string, full bool) {
 		if err != nil || math.Float64bits(v1) != math.Float64bits(v) {
 			t.Fatalf("%v [%s]: Forward with 1 worker: %v, %v; with %d: %v", c, tier, v1, err, w, v)
 		}
+		return
+	}
+	if c.soft { // Forward and Backward only (no Pixelwise, no shard API)
+		fzValidCentral(t, c, ref, tier, grad, compared, gradFinite)
 		return
 	}
 	if c.wts == nil { // (Pixelwise takes no weights)

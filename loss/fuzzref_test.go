@@ -1187,3 +1187,173 @@ type fzSumErrs struct{ I, P, PP []float64 }
 // logit is z below the max: the rounding of z, then a few roundings of exp,
 // the sum and the division.
 func fzPRel(z float64) float64 { return (math.Abs(z) + 4) * 0x1p-24 }
+
+// fzRefMulticlassSoft is the reference of Multiclass.ForwardSoft and
+// BackwardSoft (their godoc): probability targets y (N*C*S), p the softmax
+// of the logits (the inputs with NoActivation); CrossEntropy is torch's
+// cross_entropy with probability targets, per pixel sum_c w_c y'_c
+// (logsumexp(x) - x_c), y' = (1 - eps) y + eps/C, divided by N*S for Mean
+// and PixelMean, by 1 for Sum and None; Region terms take sum p*y, sum p,
+// sum y (sum p^2, sum y^2 when Squared) and, with SoftLabel, sum |p - y|.
+// No Focal term, ignore index or weights.
+func fzRefMulticlassSoft(m *Multiclass, x, yt []float64, sh Shape, wantGrad bool) fzRefOut {
+	N, C, S := sh.N, sh.C, sh.S
+	t := fzSplit(m.Terms)
+	out := fzRefOut{tame: true}
+	probs := m.Activation == NoActivation
+	n := N * C
+	I, P, PP, Y, YY, AD, cnt := make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n)
+	errs := fzSumErrs{I: make([]float64, n), P: make([]float64, n), PP: make([]float64, n)}
+	cw := func(c int) float64 {
+		if t.ce == nil || t.ce.Weight == nil {
+			return 1
+		}
+		return float64(t.ce.Weight[c])
+	}
+	var wmax float64
+	for c := 0; c < C; c++ {
+		wmax = math.Max(wmax, cw(c))
+	}
+	var eps float64
+	if t.ce != nil {
+		eps = t.ce.LabelSmoothing
+	}
+	soft := false
+	for _, r := range t.regions {
+		soft = soft || r.SoftLabel
+	}
+	e, lp, zc := make([]float64, C), make([]float64, C), make([]float64, C)
+	pixel := func(nn, i int) {
+		if probs {
+			for c := 0; c < C; c++ {
+				e[c], zc[c] = x[(nn*C+c)*S+i], 0
+			}
+			return
+		}
+		mx := math.Inf(-1)
+		for c := 0; c < C; c++ {
+			mx = math.Max(mx, x[(nn*C+c)*S+i])
+		}
+		s := 0.0
+		for c := 0; c < C; c++ {
+			zc[c] = x[(nn*C+c)*S+i] - mx
+			e[c] = math.Exp(zc[c])
+			s += e[c]
+		}
+		lse := math.Log(s)
+		for c := 0; c < C; c++ {
+			lp[c] = zc[c] - lse
+			e[c] /= s
+		}
+	}
+	yp := func(nn, c, i int) float64 { return (1-eps)*yt[(nn*C+c)*S+i] + eps/float64(C) }
+	const h = 1e-4 // fzCentral's step
+	var ceSum, ceKnown, kCE, kCEmax, adErr float64
+	for nn := 0; nn < N; nn++ {
+		for i := 0; i < S; i++ {
+			pixel(nn, i)
+			li, k := 0.0, 0.0
+			for c := 0; c < C; c++ {
+				j := nn*C + c
+				yv := yt[(nn*C+c)*S+i]
+				I[j] += e[c] * yv
+				P[j] += e[c]
+				PP[j] += e[c] * e[c]
+				Y[j] += yv
+				YY[j] += yv * yv
+				AD[j] += math.Abs(e[c] - yv)
+				cnt[j]++
+				if !probs {
+					ep := e[c] * fzPRel(zc[c])
+					errs.P[j] += ep
+					errs.PP[j] += 2 * e[c] * ep
+					errs.I[j] += yv * ep
+					adErr = math.Max(adErr, fzPRel(zc[c]))
+				}
+				if d := math.Abs(e[c] - yv); soft && d != 0 && d < 4*h {
+					out.tame = false // central differences straddle the kink of |p - y|
+				}
+				if t.ce != nil {
+					li += cw(c) * yp(nn, c, i) * -lp[c]
+					k += cw(c) * yp(nn, c, i)
+				}
+			}
+			if t.ce != nil {
+				ceSum += li
+				kCE += k
+				kCEmax = math.Max(kCEmax, k)
+				ceKnown += fzConfidentAbs * k
+				if wmax > 0 {
+					out.kmax = math.Max(out.kmax, li/wmax)
+				}
+			}
+		}
+	}
+	var sCE float64
+	if t.ce != nil {
+		d := 1.0
+		if r := t.ce.Reduction; r == Mean || r == PixelMean {
+			d = float64(N * S)
+		}
+		v := t.wCE * (ceSum / d)
+		out.value += v
+		out.mag += math.Abs(v)
+		sCE = t.wCE / d
+		out.scaleMax = math.Max(out.scaleMax, sCE*wmax)
+		out.knownCond += t.wCE * (ceKnown / d)
+		out.scale += t.wCE * (kCE / d)
+		out.gscale += sCE * kCEmax
+	}
+	var k *fzCoefs
+	if wantGrad {
+		k = &fzCoefs{make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n)}
+	}
+	sums := &fzSums{I: I, P: P, PP: PP, Y: Y, YY: YY, AD: AD, cnt: cnt, soft: true, errs: &errs, adErr: adErr + 0x1p-22}
+	for j, r := range t.regions {
+		fzRegionRef(&out, r, t.wRegions[j], N, C, sums, k)
+	}
+	if !wantGrad {
+		return out
+	}
+	out.coefMax = math.Max(out.coefMax, fzAbsMax(k.I, k.P, k.E, k.D))
+	out.grad = make([]float64, len(x))
+	gp := make([]float64, C)
+	sgnAmb := 0.0
+	for nn := 0; nn < N; nn++ {
+		for i := 0; i < S; i++ {
+			pixel(nn, i)
+			dot, ysum := 0.0, 0.0
+			for c := 0; c < C; c++ {
+				j := nn*C + c
+				yv := yt[(nn*C+c)*S+i]
+				sg := 0.0
+				switch {
+				case e[c] > yv:
+					sg = 1
+				case e[c] < yv:
+					sg = -1
+				}
+				if d := math.Abs(e[c] - yv); !probs && d <= (adErr+0x1p-22)*e[c]+fzTiny {
+					sgnAmb = math.Max(sgnAmb, 2*math.Abs(k.D[j])*e[c])
+				}
+				gp[c] = k.I[j]*yv + k.P[j] + 2*e[c]*k.E[j] + k.D[j]*sg
+				dot += e[c] * gp[c]
+				if t.ce != nil {
+					ysum += cw(c) * yp(nn, c, i)
+				}
+			}
+			for c := 0; c < C; c++ {
+				g := gp[c]
+				if !probs {
+					g = e[c] * (gp[c] - dot)
+					if sCE != 0 {
+						g += sCE * (ysum*e[c] - cw(c)*yp(nn, c, i))
+					}
+				}
+				out.grad[(nn*C+c)*S+i] = g
+			}
+		}
+	}
+	out.gcond += sgnAmb
+	return out
+}
