@@ -231,6 +231,10 @@ type fzSums struct {
 	soft                     bool // SoftLabel applies (probability targets)
 	errs                     *fzSumErrs
 	adErr                    float64
+	// yUnder: the library's Y may have underflowed to 0 where this one's
+	// is a few denormals (float32 w*y of a weighted call, y = 2^-149 and
+	// w = 0.5): EmptySkip and EmptyZero may then leave the entry out.
+	yUnder bool
 }
 
 // fzCoefs receive a Region term's gradient coefficients per image and
@@ -289,6 +293,9 @@ func fzRegionRef(out *fzRefOut, r *Region, w float64, N, C int, s *fzSums, k *fz
 	for g := 0; g < groups; g++ {
 		for c := c0; c < C; c++ {
 			y0 := get(s.Y, g, c)
+			if s.yUnder && r.Empty != EmptyComputed && y0 > 0 && y0 <= get(s.cnt, g, c)*fzTiny {
+				cond = math.Inf(1) // kept here, maybe not there
+			}
 			if y0 == 0 && r.Empty != EmptyComputed {
 				continue
 			}
@@ -1093,7 +1100,7 @@ func fzRefBinaryW(b *Binary, x, y, wts []float64, sh Shape, wantGrad bool) fzRef
 	if probs {
 		adErr = 0
 	}
-	sums := &fzSums{I: I, P: P, PP: PP, Y: Y, YY: YY, AD: AD, cnt: cnt, soft: true, adErr: adErr}
+	sums := &fzSums{I: I, P: P, PP: PP, Y: Y, YY: YY, AD: AD, cnt: cnt, soft: true, adErr: adErr, yUnder: wts != nil}
 	fzRegionsW(&out, t, N, C, sums, k, wts != nil, pwMax)
 	if !wantGrad {
 		return out
