@@ -428,7 +428,11 @@ func fzGammaOnMeanRef(out *fzRefOut, r *Region, w float64, N, C int, s *fzSums, 
 		dworst = math.Max(dworst, math.Abs(d2-d))
 		out.coefMax = math.Max(out.coefMax, math.Abs(w)*math.Abs(d2)*sub.coefMax)
 	}
-	if math.IsNaN(worst) || math.IsNaN(dworst) {
+	if math.IsNaN(worst) || math.IsNaN(dworst) || m < 0 && m+sub.cond >= -0x1p-40*-m {
+		// (m+cond rounding to about 0: the entries m is the mean of
+		// cancel, and the library's m may be anything up to the rounding
+		// of them, 1e26 for a mean of -1e42 from an entry 1/P of a P
+		// that underflowed to 0 in float32, found by the fuzzer)
 		worst, dworst = math.Inf(1), math.Inf(1)
 	}
 	out.cond += math.Abs(w) * worst
