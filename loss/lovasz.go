@@ -422,12 +422,6 @@ func (l *Lovasz) loss(bf *lovaszBufs, logits []float32, labels Labels, sh Shape,
 	for n := 0; n < N; n++ {
 		softmax64(p[n*C*S:(n+1)*C*S], logits[n*C*S:(n+1)*C*S], C, S, t32, t64)
 	}
-	label := func(j int) int32 {
-		if labels.i32 != nil {
-			return labels.i32[j]
-		}
-		return int32(labels.u8[j])
-	}
 	// dp accumulates dL/dp of each group's class mean (before 1/groups).
 	var dp []float64
 	if grad != nil {
@@ -452,7 +446,7 @@ func (l *Lovasz) loss(bf *lovaszBufs, logits []float32, labels Labels, sh Shape,
 		n0 := gr * per / S
 		img, i := n0*C*S, gr*per-n0*S
 		for j := gr * per; j < (gr+1)*per; j++ {
-			v := label(j)
+			v := labels.at(j)
 			if !l.Ignore.set || v != l.Ignore.label {
 				base[m], lab[m] = img+i, v
 				m++

@@ -213,8 +213,11 @@ func (j *job) chunk(st *workerState, i int) {
 					st.px = grow(st.px, hi-lo)
 					px := st.px[:hi-lo]
 					copy(px, x)
+					a := (n/C)*S + lo
 					for k, v := range px {
-						if v != v && w[k] == 0 {
+						// only the ignored pixels: a NaN at a zero pixel
+						// weight propagates, as torch's w*l does
+						if v != v && j.labels.at(a+k) == j.ignore.label {
 							px[k] = 0
 						}
 					}
@@ -373,12 +376,7 @@ func (j *job) oneHot(y, w, x []float32, a, lo, hi, c int) (ignoredNaN bool) {
 	x = x[:hi-lo]
 	for k := range hi - lo {
 		i := a + lo + k
-		var v int32
-		if j.labels.i32 != nil {
-			v = j.labels.i32[i]
-		} else {
-			v = int32(j.labels.u8[i])
-		}
+		v := j.labels.at(i)
 		y[k], w[k] = 0, 1
 		if v == int32(c) {
 			y[k] = 1

@@ -337,3 +337,40 @@ func TestProbsIgnoredNaN(t *testing.T) {
 		}
 	}
 }
+
+// TestProbsIgnoredNaNWeighted: the ignored pixels' NaN is left out, but a
+// NaN at a pixel of weight 0 that is not ignored still propagates (as
+// torch's w*l, ForwardWeighted's godoc), also in a chunk that has an
+// ignored NaN too.
+func TestProbsIgnoredNaNWeighted(t *testing.T) {
+	sh := NewShape(1, 2, 16)
+	lab := make([]uint8, sh.S)
+	x := make([]float32, sh.Len())
+	pw := make([]float32, sh.S)
+	for i := range lab {
+		lab[i] = uint8(i % 2)
+		pw[i] = 1
+	}
+	for i := range x {
+		x[i] = float32(i%5) / 5
+	}
+	lab[3] = 255 // ignored
+	pw[9] = 0    // weight 0, not ignored
+	nan := float32(math.NaN())
+	m := &Multiclass{Activation: NoActivation, Ignore: Ignore(255), Terms: []Weighted{{Weight: 1, Term: Dice()}}}
+	var ws Workspace
+	defer ws.Close()
+	clean, err := m.ForwardWeighted(&ws, x, U8(lab), pw, sh)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ign := append([]float32(nil), x...)
+	ign[3] = nan
+	if v, err := m.ForwardWeighted(&ws, ign, U8(lab), pw, sh); err != nil || v != clean {
+		t.Errorf("NaN at the ignored pixel: %v, %v; want %v", v, err, clean)
+	}
+	ign[9] = nan
+	if v, err := m.ForwardWeighted(&ws, ign, U8(lab), pw, sh); err != nil || !math.IsNaN(v) {
+		t.Errorf("NaN at a weight-0 pixel beside an ignored NaN: %v, %v; want NaN", v, err)
+	}
+}

@@ -257,6 +257,14 @@ func (l Labels) slice(a, b int) Labels {
 	return Labels{u8: l.u8[a:b]}
 }
 
+// at returns label i.
+func (l Labels) at(i int) int32 {
+	if l.i32 != nil {
+		return l.i32[i]
+	}
+	return int32(l.u8[i])
+}
+
 // Len returns the number of labels.
 func (l Labels) Len() int {
 	if l.i32 != nil {
