@@ -2055,6 +2055,7 @@ pixwd_3:
 	XORQ SI, SI
 
 class_132:
+	XORQ         DI, DI
 	VMOVUPS      (CX), Y0
 	VMOVAPS      Y0, Y1
 	VEXTRACTF128 $0x01, Y1, X0
@@ -2063,9 +2064,8 @@ class_132:
 	VADDPS       X1, X0, X0
 	VMOVSHDUP    X0, X1
 	VADDSS       X1, X0, X0
-	MOVQ         BX, DI
-	XORQ         DI, DI
 	VMOVSS       X0, (DX)(DI*1)
+	ADDQ         BX, DI
 	VMOVUPS      32(CX), Y0
 	VMOVAPS      Y0, Y1
 	VEXTRACTF128 $0x01, Y1, X0
@@ -2074,9 +2074,8 @@ class_132:
 	VADDPS       X1, X0, X0
 	VMOVSHDUP    X0, X1
 	VADDSS       X1, X0, X0
-	MOVQ         BX, DI
-	IMUL3Q       $0x01, DI, DI
 	VMOVSS       X0, (DX)(DI*1)
+	ADDQ         BX, DI
 	VMOVUPS      64(CX), Y0
 	VMOVAPS      Y0, Y1
 	VEXTRACTF128 $0x01, Y1, X0
@@ -2085,9 +2084,8 @@ class_132:
 	VADDPS       X1, X0, X0
 	VMOVSHDUP    X0, X1
 	VADDSS       X1, X0, X0
-	MOVQ         BX, DI
-	IMUL3Q       $0x02, DI, DI
 	VMOVSS       X0, (DX)(DI*1)
+	ADDQ         BX, DI
 	VMOVUPS      96(CX), Y0
 	VMOVAPS      Y0, Y1
 	VEXTRACTF128 $0x01, Y1, X0
@@ -2096,16 +2094,14 @@ class_132:
 	VADDPS       X1, X0, X0
 	VMOVSHDUP    X0, X1
 	VADDSS       X1, X0, X0
-	MOVQ         BX, DI
-	IMUL3Q       $0x03, DI, DI
 	VMOVSS       X0, (DX)(DI*1)
+	ADDQ         BX, DI
 	ADDQ         $0x00000080, CX
 	ADDQ         $0x00000004, DX
 	INCQ         SI
 	CMPQ         SI, C+96(FP)
 	JB           class_132
-	MOVQ         C+96(FP), BX
-	SHLQ         $0x04, BX
+	IMUL3Q       $0x04, BX, BX
 	ADDQ         BX, AX
 	MOVQ         flags+112(FP), CX
 	ANDQ         $0x00000203, CX
@@ -12933,6 +12929,7 @@ pixwd_637:
 	XORQ SI, SI
 
 class_764:
+	XORQ         DI, DI
 	VMOVUPS      (CX), Y0
 	VMOVAPS      Y0, Y1
 	VEXTRACTF128 $0x01, Y1, X0
@@ -12941,9 +12938,8 @@ class_764:
 	VADDPS       X1, X0, X0
 	VMOVSHDUP    X0, X1
 	VADDSS       X1, X0, X0
-	MOVQ         BX, DI
-	XORQ         DI, DI
 	VMOVSS       X0, (DX)(DI*1)
+	ADDQ         BX, DI
 	VMOVUPS      32(CX), Y0
 	VMOVAPS      Y0, Y1
 	VEXTRACTF128 $0x01, Y1, X0
@@ -12952,9 +12948,8 @@ class_764:
 	VADDPS       X1, X0, X0
 	VMOVSHDUP    X0, X1
 	VADDSS       X1, X0, X0
-	MOVQ         BX, DI
-	IMUL3Q       $0x01, DI, DI
 	VMOVSS       X0, (DX)(DI*1)
+	ADDQ         BX, DI
 	VMOVUPS      64(CX), Y0
 	VMOVAPS      Y0, Y1
 	VEXTRACTF128 $0x01, Y1, X0
@@ -12963,9 +12958,8 @@ class_764:
 	VADDPS       X1, X0, X0
 	VMOVSHDUP    X0, X1
 	VADDSS       X1, X0, X0
-	MOVQ         BX, DI
-	IMUL3Q       $0x02, DI, DI
 	VMOVSS       X0, (DX)(DI*1)
+	ADDQ         BX, DI
 	VMOVUPS      96(CX), Y0
 	VMOVAPS      Y0, Y1
 	VEXTRACTF128 $0x01, Y1, X0
@@ -12974,16 +12968,14 @@ class_764:
 	VADDPS       X1, X0, X0
 	VMOVSHDUP    X0, X1
 	VADDSS       X1, X0, X0
-	MOVQ         BX, DI
-	IMUL3Q       $0x03, DI, DI
 	VMOVSS       X0, (DX)(DI*1)
+	ADDQ         BX, DI
 	ADDQ         $0x00000080, CX
 	ADDQ         $0x00000004, DX
 	INCQ         SI
 	CMPQ         SI, C+96(FP)
 	JB           class_764
-	MOVQ         C+96(FP), BX
-	SHLQ         $0x04, BX
+	IMUL3Q       $0x04, BX, BX
 	ADDQ         BX, AX
 	MOVQ         flags+112(FP), CX
 	ANDQ         $0x00000203, CX
@@ -71993,6 +71985,7 @@ pixwd_2836:
 	XORQ SI, SI
 
 class_2963:
+	XORQ          DI, DI
 	VMOVUPS       (CX), Z7
 	VEXTRACTF64X4 $0x01, Z7, Y8
 	VADDPS        Y8, Y7, Y8
@@ -72002,9 +71995,8 @@ class_2963:
 	VADDPS        X8, X7, X7
 	VMOVSHDUP     X7, X8
 	VADDSS        X8, X7, X7
-	MOVQ          BX, DI
-	XORQ          DI, DI
 	VMOVSS        X7, (DX)(DI*1)
+	ADDQ          BX, DI
 	VMOVUPS       64(CX), Z7
 	VEXTRACTF64X4 $0x01, Z7, Y8
 	VADDPS        Y8, Y7, Y8
@@ -72014,9 +72006,8 @@ class_2963:
 	VADDPS        X8, X7, X7
 	VMOVSHDUP     X7, X8
 	VADDSS        X8, X7, X7
-	MOVQ          BX, DI
-	IMUL3Q        $0x01, DI, DI
 	VMOVSS        X7, (DX)(DI*1)
+	ADDQ          BX, DI
 	VMOVUPS       128(CX), Z7
 	VEXTRACTF64X4 $0x01, Z7, Y8
 	VADDPS        Y8, Y7, Y8
@@ -72026,9 +72017,8 @@ class_2963:
 	VADDPS        X8, X7, X7
 	VMOVSHDUP     X7, X8
 	VADDSS        X8, X7, X7
-	MOVQ          BX, DI
-	IMUL3Q        $0x02, DI, DI
 	VMOVSS        X7, (DX)(DI*1)
+	ADDQ          BX, DI
 	VMOVUPS       192(CX), Z7
 	VEXTRACTF64X4 $0x01, Z7, Y8
 	VADDPS        Y8, Y7, Y8
@@ -72038,16 +72028,14 @@ class_2963:
 	VADDPS        X8, X7, X7
 	VMOVSHDUP     X7, X8
 	VADDSS        X8, X7, X7
-	MOVQ          BX, DI
-	IMUL3Q        $0x03, DI, DI
 	VMOVSS        X7, (DX)(DI*1)
+	ADDQ          BX, DI
 	ADDQ          $0x00000100, CX
 	ADDQ          $0x00000004, DX
 	INCQ          SI
 	CMPQ          SI, C+96(FP)
 	JB            class_2963
-	MOVQ          C+96(FP), BX
-	SHLQ          $0x04, BX
+	IMUL3Q        $0x04, BX, BX
 	ADDQ          BX, AX
 	MOVQ          flags+112(FP), CX
 	ANDQ          $0x00000203, CX
@@ -81427,6 +81415,7 @@ pixwd_3496:
 	XORQ SI, SI
 
 class_3623:
+	XORQ          DI, DI
 	VMOVUPS       (CX), Z7
 	VEXTRACTF64X4 $0x01, Z7, Y8
 	VADDPS        Y8, Y7, Y8
@@ -81436,9 +81425,8 @@ class_3623:
 	VADDPS        X8, X7, X7
 	VMOVSHDUP     X7, X8
 	VADDSS        X8, X7, X7
-	MOVQ          BX, DI
-	XORQ          DI, DI
 	VMOVSS        X7, (DX)(DI*1)
+	ADDQ          BX, DI
 	VMOVUPS       64(CX), Z7
 	VEXTRACTF64X4 $0x01, Z7, Y8
 	VADDPS        Y8, Y7, Y8
@@ -81448,9 +81436,8 @@ class_3623:
 	VADDPS        X8, X7, X7
 	VMOVSHDUP     X7, X8
 	VADDSS        X8, X7, X7
-	MOVQ          BX, DI
-	IMUL3Q        $0x01, DI, DI
 	VMOVSS        X7, (DX)(DI*1)
+	ADDQ          BX, DI
 	VMOVUPS       128(CX), Z7
 	VEXTRACTF64X4 $0x01, Z7, Y8
 	VADDPS        Y8, Y7, Y8
@@ -81460,9 +81447,8 @@ class_3623:
 	VADDPS        X8, X7, X7
 	VMOVSHDUP     X7, X8
 	VADDSS        X8, X7, X7
-	MOVQ          BX, DI
-	IMUL3Q        $0x02, DI, DI
 	VMOVSS        X7, (DX)(DI*1)
+	ADDQ          BX, DI
 	VMOVUPS       192(CX), Z7
 	VEXTRACTF64X4 $0x01, Z7, Y8
 	VADDPS        Y8, Y7, Y8
@@ -81472,16 +81458,14 @@ class_3623:
 	VADDPS        X8, X7, X7
 	VMOVSHDUP     X7, X8
 	VADDSS        X8, X7, X7
-	MOVQ          BX, DI
-	IMUL3Q        $0x03, DI, DI
 	VMOVSS        X7, (DX)(DI*1)
+	ADDQ          BX, DI
 	ADDQ          $0x00000100, CX
 	ADDQ          $0x00000004, DX
 	INCQ          SI
 	CMPQ          SI, C+96(FP)
 	JB            class_3623
-	MOVQ          C+96(FP), BX
-	SHLQ          $0x04, BX
+	IMUL3Q        $0x04, BX, BX
 	ADDQ          BX, AX
 	MOVQ          flags+112(FP), CX
 	ANDQ          $0x00000203, CX

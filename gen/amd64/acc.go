@@ -171,3 +171,29 @@ func (a *acc) op() Op {
 	}
 	return a.m
 }
+
+// reduceClassAccs stores the horizontal sums of the n vector accumulators
+// of each of the C classes (class c's at accs + c*n*W bytes) into out as n
+// arrays of C float32 (sum i of class c at out[i*C + c]), and advances out
+// past them.
+func (t *Tier) reduceClassAccs(C Op, accs, out GPVirtual, n int) {
+	pa, po := GP64(), GP64()
+	MOVQ(accs, pa)
+	MOVQ(out, po)
+	C4 := GP64()
+	MOVQ(C, C4)
+	SHLQ(U8(2), C4)
+	t.classLoop(C, []classPtr{{pa, U32(n * t.W())}, {po, U32(4)}}, false, func(VecVirtual) {
+		q := GP64()
+		XORQ(q, q)
+		for i := 0; i < n; i++ {
+			v := t.V()
+			VMOVUPS(Mem{Base: pa, Disp: i * t.W()}, v)
+			s := t.hsum(v)
+			VMOVSS(s, Mem{Base: po, Index: q, Scale: 1})
+			ADDQ(C4, q)
+		}
+	})
+	IMUL3Q(U8(n), C4, C4)
+	ADDQ(C4, out)
+}

@@ -162,27 +162,7 @@ func softTargetStats(t *Tier) {
 	})
 	// Reduce: per class, then the CE sum.
 	out := Load(Param("out").Base(), GP64()).(GPVirtual)
-	{
-		pa, po := GP64(), GP64()
-		MOVQ(accs, pa)
-		MOVQ(out, po)
-		C4 := GP64()
-		MOVQ(a.C, C4)
-		SHLQ(U8(2), C4)
-		t.classLoop(a.C, []classPtr{{pa, U32(6 * t.W())}, {po, U32(4)}}, false, func(VecVirtual) {
-			q := GP64()
-			XORQ(q, q)
-			for i := 0; i < 6; i++ {
-				v := t.V()
-				VMOVUPS(Mem{Base: pa, Disp: i * t.W()}, v)
-				s := t.hsum(v)
-				VMOVSS(s, Mem{Base: po, Index: q, Scale: 1})
-				ADDQ(C4, q)
-			}
-		})
-		IMUL3Q(U8(6), C4, C4)
-		ADDQ(C4, out)
-	}
+	t.reduceClassAccs(a.C, accs, out, 6)
 	VMOVSS(sCE.sum(), Mem{Base: out})
 	retBits(bits)
 	end()

@@ -380,32 +380,7 @@ func softmaxStats(t *Tier, u8 bool) {
 	})
 	// Reduce: per class, then the per-image sums.
 	out := Load(Param("out").Base(), GP64()).(GPVirtual)
-	{
-		pa, po := GP64(), GP64()
-		MOVQ(accs, pa)
-		MOVQ(out, po)
-		C4 := GP64()
-		MOVQ(a.C, C4)
-		SHLQ(U8(2), C4)
-		t.classLoop(a.C, []classPtr{{pa, U32(4 * t.W())}, {po, U32(4)}}, false, func(VecVirtual) {
-			for i := 0; i < 4; i++ {
-				v := t.V()
-				VMOVUPS(Mem{Base: pa, Disp: i * t.W()}, v)
-				s := t.hsum(v)
-				q := GP64()
-				MOVQ(C4, q)
-				if i > 0 {
-					IMUL3Q(U8(uint8(i)), q, q)
-				} else {
-					XORQ(q, q)
-				}
-				VMOVSS(s, Mem{Base: po, Index: q, Scale: 1})
-			}
-		})
-		MOVQ(a.C, C4)
-		SHLQ(U8(4), C4)
-		ADDQ(C4, out)
-	}
+	t.reduceClassAccs(a.C, accs, out, 4)
 	t.ceProductEnd(a.flags, sCE, pr)
 	for i, s := range sc {
 		VMOVSS(s.sum(), Mem{Base: out, Disp: 4 * i})
