@@ -272,29 +272,20 @@ func transform(dst []float32, mask []uint8, shape []int, sp []float64, opt *Opti
 	if partial {
 		stop = 0
 	}
-	passes(dst, mask, shape, sp, opt, squared, stop, math.Inf(1))
-}
-
-// transformCapped is transform (distances, not squared) for a caller that
-// reads only distances up to sqrt(capSq): a larger one may come out as
-// +Inf. The first pass drops every site beyond the cap, so the envelopes
-// have fewer parabolas.
-func transformCapped(dst []float32, mask []uint8, shape []int, sp []float64, opt *Options, capSq float64) {
-	passes(dst, mask, shape, sp, opt, false, -1, capSq)
+	passes(dst, mask, shape, sp, opt, squared, stop)
 }
 
 // passes runs the first pass (the last axis) and the strided passes of the
 // axes a > stop (stop -1: all of them, the transform), writing squared
-// distances, or distances after the pass of axis 0 unless squared. Sites
-// farther than sqrt(capSq) along the last axis are dropped.
-func passes(dst []float32, mask []uint8, shape []int, sp []float64, opt *Options, squared bool, stop int, capSq float64) {
+// distances, or distances after the pass of axis 0 unless squared.
+func passes(dst []float32, mask []uint8, shape []int, sp []float64, opt *Options, squared bool, stop int) {
 	var p passScratch
-	p.passes(dst, mask, shape, sp, opt, squared, stop, capSq)
+	p.passes(dst, mask, shape, sp, opt, squared, stop)
 }
 
-// passScratch is the scratch of passes, kept by a caller that runs many
-// small transforms (the weight map's instances) so that each does not
-// allocate its own; the zero value is ready.
+// passScratch is the scratch of passes, which a caller that runs many
+// small transforms can keep so that each does not allocate its own; the
+// zero value is ready.
 type passScratch struct {
 	sq  []float32
 	scr []tileScratch
@@ -318,18 +309,13 @@ func grow[T any](s []T, n int) []T {
 }
 
 // passes is the function passes with the scratch of p.
-func (p *passScratch) passes(dst []float32, mask []uint8, shape []int, sp []float64, opt *Options, squared bool, stop int, capSq float64) {
+func (p *passScratch) passes(dst []float32, mask []uint8, shape []int, sp []float64, opt *Options, squared bool, stop int) {
 	rank := len(shape)
 	last := shape[rank-1]
 	lines := len(mask) / last
 	p.sq = grow(p.sq, last)
 	sq := p.sq
 	kernels.EDTSquares(sq, sp[rank-1])
-	for k, v := range sq {
-		if float64(v) > capSq {
-			sq[k] = float32(math.Inf(1))
-		}
-	}
 	// first runs the first pass over the lines [lo, hi).
 	first := func(lo, hi int) {
 		for l := lo; l < hi; l++ {

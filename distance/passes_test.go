@@ -11,16 +11,11 @@ import (
 // linePasses is the transform without tiles, run-finding from the mask or
 // skipped rows: the first pass, then every strided axis's lines through
 // kernels.EDTEnvelope in place, one at a time.
-func linePasses(dst []float32, mask []uint8, shape []int, sp []float64, squared bool, stop int, capSq float64) {
+func linePasses(dst []float32, mask []uint8, shape []int, sp []float64, squared bool, stop int) {
 	rank := len(shape)
 	last := shape[rank-1]
 	sq := make([]float32, last)
 	kernels.EDTSquares(sq, sp[rank-1])
-	for k, v := range sq {
-		if float64(v) > capSq {
-			sq[k] = float32(math.Inf(1))
-		}
-	}
 	for l := 0; l < len(mask)/last; l++ {
 		kernels.EDTBinaryLine(dst[l*last:(l+1)*last], mask[l*last:(l+1)*last], sq)
 	}
@@ -81,12 +76,8 @@ func TestPassesLines(t *testing.T) {
 		if r.IntN(3) == 0 {
 			stop = r.IntN(rank)
 		}
-		capSq := math.Inf(1)
-		if r.IntN(3) == 0 {
-			capSq = float64(r.IntN(50))
-		}
 		want := make([]float32, n)
-		linePasses(want, mask, shape, sp, squared, stop, capSq)
+		linePasses(want, mask, shape, sp, squared, stop)
 		for _, w := range []int{1, 3, 2} {
 			got := make([]float32, n)
 			for i := range got {
@@ -94,13 +85,13 @@ func TestPassesLines(t *testing.T) {
 			}
 			if w == 2 {
 				// The scratch of earlier transforms of other shapes.
-				shared.passes(got, mask, shape, sp, &Options{Workers: w}, squared, stop, capSq)
+				shared.passes(got, mask, shape, sp, &Options{Workers: w}, squared, stop)
 			} else {
-				passes(got, mask, shape, sp, &Options{Workers: w}, squared, stop, capSq)
+				passes(got, mask, shape, sp, &Options{Workers: w}, squared, stop)
 			}
 			for i := range got {
 				if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
-					t.Fatalf("trial %d shape %v sp %v p %v squared %v stop %d cap %v workers %d: voxel %d = %v, want %v", trial, shape, sp, p, squared, stop, capSq, w, i, got[i], want[i])
+					t.Fatalf("trial %d shape %v sp %v p %v squared %v stop %d workers %d: voxel %d = %v, want %v", trial, shape, sp, p, squared, stop, w, i, got[i], want[i])
 				}
 			}
 		}

@@ -142,7 +142,7 @@ func (z *lazyLines) distances(out []float32, e, m []uint8, g []float32, sub []in
 		transform(g, m, sub, sp, o, false, true)
 		return gatherAt(out, e, g, sub, sp[0])
 	}
-	passes(g, m, sub, sp, o, false, 1, math.Inf(1))
+	passes(g, m, sub, sp, o, false, 1)
 	z.at = z.at[:0]
 	for j := 0; j < len(e); j++ {
 		if e[j] != 0 {

@@ -33,10 +33,10 @@ type WeightOptions struct {
 	Options
 }
 
-// windowExponent is how far beyond an instance its distances are computed:
-// the border term w0·exp(-(d1+d2)²/(2σ²)) is below w0·2^-30 once
-// d1 + d2 > σ·sqrt(60·ln 2), so no instance farther than that from a pixel
-// changes its weight by as much as float32 rounds.
+// windowExponent is the reach in units of σ: the border term
+// w0·exp(-(d1+d2)²/(2σ²)) is below w0·2^-30 once d1 + d2 > σ·sqrt(60·ln 2),
+// too little to change a weight by as much as float32 rounds; the map
+// leaves it out there, and needs no distance beyond the reach.
 var windowExponent = math.Sqrt(60 * math.Ln2)
 
 // WeightMap writes into dst the weight map of U-Net (Ronneberger et al.
@@ -46,18 +46,16 @@ var windowExponent = math.Sqrt(60 * math.Ln2)
 //	w(x) = w_c(x) + w0 · exp(-(d1(x) + d2(x))² / (2σ²))
 //
 // d1 and d2 the distances (in spacing units) to the nearest and the second
-// nearest instance. Each instance's distances are computed in its bounding
-// box grown by σ·sqrt(60 ln 2) (6.45σ), the reach: beyond it the term is
-// below w0·2^-30, and a pixel with fewer than two instances' boxes over it
-// gets no border term (0); inside two boxes the term is added even where
-// d1 + d2 exceeds the reach (a box's corners lie beyond it), values below
-// w0·2^-30,
-// so the cost grows with the instances' area, not with their number times
-// the image. dst and instances have the length of shape's product;
-// scratch of one such float32 buffer plus the largest box is allocated,
-// and two more full-size buffers per worker beyond the first. Negative
-// instance labels are an error wrapping ErrLabel. instances is not
-// modified.
+// nearest instance. The term is added where d1 + d2 is within the reach
+// σ·sqrt(60 ln 2) (6.45σ); beyond it, it is below w0·2^-30 and left out,
+// and so is it where there are fewer than two instances. d1 and d2 come
+// from one separable transform of the whole image that keeps, per voxel,
+// the nearest instance and the distance to the nearest other one (exact
+// up to the reach), so the cost grows with the image, not with the number
+// of instances. dst and instances have the length of shape's product;
+// scratch of two such 4-byte buffers plus a few lines per worker is
+// allocated. Negative instance labels are an error wrapping ErrLabel.
+// instances is not modified.
 func WeightMap(dst []float32, instances []int32, shape []int, opt *WeightOptions) error {
 	if opt == nil {
 		opt = &WeightOptions{}
@@ -110,15 +108,16 @@ func WeightMap(dst []float32, instances []int32, shape []int, opt *WeightOptions
 			}
 		}
 	}
-	border := !opt.NoBorder && w0 > 0
+	// The border term needs two instances.
+	border := !opt.NoBorder && w0 > 0 && twoIDs(instances)
 	// d1 lives in dst until the weights replace it, pixel by pixel; both
-	// hold squared distances (the square roots of two per pixel, not of
-	// every voxel of every instance's box).
+	// hold squared distances.
 	d1 := dst
 	var d2 []float32
+	reach := sigma * windowExponent
 	if border {
 		d2 = make([]float32, n)
-		nearestTwo(d1, d2, instances, shape, sp, sigma*windowExponent, &opt.Options)
+		nearestTwo(d1, d2, instances, shape, sp, reach, opt.AllPixels, &opt.Options)
 	}
 	k := -1 / (2 * sigma * sigma)
 	for i, v := range instances {
@@ -130,191 +129,31 @@ func WeightMap(dst []float32, instances []int32, shape []int, opt *WeightOptions
 		if border && (c == 0 || opt.AllPixels) && !math.IsInf(float64(d2[i]), 1) {
 			// The distances as float32, as EDT gives them.
 			s := float64(float32(math.Sqrt(float64(d1[i])))) + float64(float32(math.Sqrt(float64(d2[i]))))
-			w += w0 * math.Exp(k*s*s)
+			if s <= reach {
+				w += w0 * math.Exp(k*s*s)
+			}
 		}
 		dst[i] = float32(w)
 	}
 	return nil
 }
 
-// box is an instance's bounding box, [lo, hi) per axis.
+// box is a bounding box, [lo, hi) per axis.
 type box struct{ lo, hi []int }
 
-// nearestTwo writes the squared distances to the nearest and
-// second-nearest instance within reach of every voxel (+Inf where there is
-// none).
-func nearestTwo(d1, d2 []float32, inst []int32, shape []int, sp []float64, reach float64, opt *Options) {
-	inf := float32(math.Inf(1))
-	for i := range d1 {
-		d1[i], d2[i] = inf, inf
-	}
-	rank := len(shape)
-	// Instance ids to dense indices, in order of first appearance.
-	index := map[int32]int{}
-	var boxes []box
-	last, lastID := -1, int32(0) // the previous voxel's instance
-	coord := make([]int, rank)   // of the row; the last axis is x
-	width := shape[rank-1]
-	for r := 0; r*width < len(inst); r++ {
-		if r > 0 {
-			advance(coord, shape, rank-1)
-		}
-		row := inst[r*width : (r+1)*width]
-		for x := 0; x < len(row); {
-			v := row[x]
-			if v == 0 {
-				x++
-				continue
+// twoIDs reports whether inst holds two different instance ids.
+func twoIDs(inst []int32) bool {
+	var a int32
+	for _, v := range inst {
+		if v != 0 {
+			if a == 0 {
+				a = v
+			} else if v != a {
+				return true
 			}
-			// A run [x, e) of one instance: its box grows once.
-			e := x + 1
-			for e < len(row) && row[e] == v {
-				e++
-			}
-			coord[rank-1] = x
-			k, ok := last, v == lastID
-			if !ok {
-				k, ok = index[v]
-				if !ok {
-					k = len(boxes)
-					index[v] = k
-					b := box{make([]int, rank), make([]int, rank)}
-					for a := range coord {
-						b.lo[a], b.hi[a] = coord[a], coord[a]+1
-					}
-					boxes = append(boxes, b)
-				}
-				last, lastID = k, v
-			}
-			b := boxes[k]
-			for a, c := range coord[:rank-1] {
-				b.lo[a] = min(b.lo[a], c)
-				b.hi[a] = max(b.hi[a], c+1)
-			}
-			b.lo[rank-1] = min(b.lo[rank-1], x)
-			b.hi[rank-1] = max(b.hi[rank-1], e)
-			x = e
 		}
 	}
-	if len(boxes) < 2 {
-		return
-	}
-	ids := make([]int32, len(boxes))
-	for id, k := range index {
-		ids[k] = id
-	}
-	// Grow each box by the reach (in voxels of each axis), clipped, and
-	// size the scratch for the largest.
-	maxVol := 0
-	for _, b := range boxes {
-		vol := 1
-		for a := range shape {
-			// The reach in voxels of this axis, the whole axis when it is
-			// that long (or reach/spacing does not fit an int).
-			g := shape[a]
-			if r := reach / sp[a]; r < float64(shape[a]) {
-				g = int(math.Ceil(r)) + 1
-			}
-			b.lo[a] = max(0, b.lo[a]-g)
-			b.hi[a] = min(shape[a], b.hi[a]+g)
-			vol *= b.hi[a] - b.lo[a]
-		}
-		maxVol = max(maxVol, vol)
-	}
-	strides := make([]int, rank)
-	st := 1
-	for a := rank - 1; a >= 0; a-- {
-		strides[a] = st
-		st *= shape[a]
-	}
-	// Instances are split across the workers, each with its own nearest
-	// two (worker 0 writes d1, d2), merged at the end: the two smallest of
-	// a pixel's distances do not depend on the split.
-	w := opt.workers(len(boxes))
-	n1, n2 := make([][]float32, w), make([][]float32, w)
-	n1[0], n2[0] = d1, d2
-	for k := 1; k < w; k++ {
-		n1[k], n2[k] = make([]float32, len(d1)), make([]float32, len(d1))
-		for i := range n1[k] {
-			n1[k][i], n2[k][i] = inf, inf
-		}
-	}
-	one := &Options{}
-	if opt != nil {
-		one.Spacing = opt.Spacing
-	}
-	parallel(len(boxes), w, func(lo, hi, wk int) {
-		d1, d2 := n1[wk], n2[wk]
-		mask, dist := make([]uint8, maxVol), make([]float32, maxVol)
-		sub := make([]int, rank)
-		var ps passScratch // the transforms' scratch, reused
-		for k := lo; k < hi; k++ {
-			b := boxes[k]
-			vol := 1
-			for a := range shape {
-				sub[a] = b.hi[a] - b.lo[a]
-				vol *= sub[a]
-			}
-			mask, dist := mask[:vol], dist[:vol]
-			id := ids[k]
-			// Every voxel of the instance is inside its box, so the box's
-			// own transform gives each box voxel its exact distance to it.
-			forRows(b, sub, strides, func(j, i, w int) {
-				m := mask[j : j+w]
-				for x, v := range inst[i : i+w] {
-					b := uint8(1)
-					if v == id {
-						b = 0
-					}
-					m[x] = b
-				}
-			})
-			// transformCapped, with the scratch of the previous instance.
-			ps.passes(dist, mask, sub, sp, one, true, -1, reach*reach)
-			forRows(b, sub, strides, func(j, i, w int) {
-				// The two smallest, a1 <= a2, with d: min(a1, d) and
-				// min(a2, max(a1, d)), on the bits (distances are >= 0 or
-				// +Inf, whose bits order as the values), without a branch.
-				a1, a2 := d1[i:i+w], d2[i:i+w]
-				for x, d := range dist[j : j+w] {
-					u, u1, u2 := math.Float32bits(d), math.Float32bits(a1[x]), math.Float32bits(a2[x])
-					a1[x], a2[x] = math.Float32frombits(min(u1, u)), math.Float32frombits(min(u2, max(u1, u)))
-				}
-			})
-		}
-	})
-	for k := 1; k < w; k++ {
-		for i, b1 := range n1[k] {
-			b2 := n2[k][i]
-			a1, a2 := d1[i], d2[i]
-			// The two smallest of a1 <= a2 and b1 <= b2.
-			if b1 < a1 {
-				a1, a2 = b1, min(a1, b2)
-			} else {
-				a2 = min(a2, b1)
-			}
-			d1[i], d2[i] = a1, a2
-		}
-	}
-}
-
-// forRows calls f(j, i, w) for each row (a run along the last axis) of box
-// b in raster order: j its first voxel's index in the box, i in the
-// volume, w its length.
-func forRows(b box, sub, strides []int, f func(j, i, w int)) {
-	rank := len(sub)
-	coord := make([]int, rank)
-	last := sub[rank-1]
-	for j := 0; ; j += last {
-		i := 0
-		for a := range coord {
-			i += (b.lo[a] + coord[a]) * strides[a]
-		}
-		f(j, i, last)
-		if !advance(coord, sub, rank-1) {
-			return
-		}
-	}
+	return false
 }
 
 // onesShape is a shape of rank axes of size 1.

@@ -7,9 +7,8 @@ import (
 )
 
 // bruteWeightMap is WeightMap at unit spacing in 2-D from its definition:
-// each instance's distances, exact, over its box grown by the reach, from
-// its pixels whose offset along x is within the reach (the capped first
-// pass); the two smallest per pixel; then the weights.
+// each pixel's exact distances to every instance, the two smallest, and
+// the border term where their sum is within the reach.
 func bruteWeightMap(inst []int32, h, w int, opt *WeightOptions) []float32 {
 	w0, sigma := opt.W0, opt.Sigma
 	if w0 == 0 {
@@ -38,47 +37,21 @@ func bruteWeightMap(inst []int32, h, w int, opt *WeightOptions) []float32 {
 	for i := range d1 {
 		d1[i], d2[i] = inf, inf
 	}
-	if len(order) >= 2 {
-		g := int(math.Ceil(reach)) + 1
-		for _, id := range order {
-			ps := pix[id]
-			y0, y1, x0, x1 := h, 0, w, 0
-			for _, p := range ps {
-				y0, y1, x0, x1 = min(y0, p.y), max(y1, p.y+1), min(x0, p.x), max(x1, p.x+1)
-			}
-			if reach >= float64(h) {
-				y0, y1 = 0, h
-			} else {
-				y0, y1 = max(0, y0-g), min(h, y1+g)
-			}
-			if reach >= float64(w) {
-				x0, x1 = 0, w
-			} else {
-				x0, x1 = max(0, x0-g), min(w, x1+g)
-			}
-			for y := y0; y < y1; y++ {
-				for x := x0; x < x1; x++ {
-					best := -1
-					for _, p := range ps {
-						dx, dy := x-p.x, y-p.y
-						if float64(float32(dx*dx)) > reach*reach {
-							continue
-						}
-						if d := dx*dx + dy*dy; best < 0 || d < best {
-							best = d
-						}
-					}
-					d := inf
-					if best >= 0 {
-						d = float32(math.Sqrt(float64(best)))
-					}
-					i := y*w + x
-					if d < d1[i] {
-						d1[i], d2[i] = d, d1[i]
-					} else if d < d2[i] {
-						d2[i] = d
-					}
+	for _, id := range order {
+		for i := range d1 {
+			y, x := i/w, i%w
+			best := -1
+			for _, p := range pix[id] {
+				dx, dy := x-p.x, y-p.y
+				if d := dx*dx + dy*dy; best < 0 || d < best {
+					best = d
 				}
+			}
+			d := float32(math.Sqrt(float64(best)))
+			if d < d1[i] {
+				d1[i], d2[i] = d, d1[i]
+			} else if d < d2[i] {
+				d2[i] = d
 			}
 		}
 	}
@@ -100,8 +73,7 @@ func bruteWeightMap(inst []int32, h, w int, opt *WeightOptions) []float32 {
 			c = 1
 		}
 		wt := wc[c]
-		if !opt.NoBorder && (c == 0 || opt.AllPixels) && !math.IsInf(float64(d2[i]), 1) {
-			s := float64(d1[i]) + float64(d2[i])
+		if s := float64(d1[i]) + float64(d2[i]); !opt.NoBorder && (c == 0 || opt.AllPixels) && s <= reach {
 			wt += w0 * math.Exp(k*s*s)
 		}
 		out[i] = float32(wt)
@@ -109,8 +81,8 @@ func bruteWeightMap(inst []int32, h, w int, opt *WeightOptions) []float32 {
 	return out
 }
 
-// TestWeightMapBrute: WeightMap (instance boxes found run by run, masks
-// and the two smallest without branches) is, bit for bit, its definition
+// TestWeightMapBrute: WeightMap (the nearest two instances in one
+// separable transform, windowed at the reach) is, bit for bit, its definition
 // on random instances at unit spacing: blobs that touch, ids not in
 // order, sigmas whose reach covers the image or not, AllPixels, class
 // weights, 1 and 3 workers.
@@ -144,6 +116,157 @@ func TestWeightMapBrute(t *testing.T) {
 			for i := range got {
 				if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
 					t.Fatalf("trial %d %dx%d sigma %v workers %d: pixel %d = %v, want %v", trial, h, w, opt.Sigma, wk, i, got[i], want[i])
+				}
+			}
+		}
+	}
+}
+
+// bruteWeightMapND is the weight map of any shape and spacing from its
+// definition: each voxel's distances (float64) to every instance's voxels,
+// the two smallest of distinct instances, and the border term where their
+// sum (as float32 distances) is within the reach.
+func bruteWeightMapND(inst []int32, shape []int, sp []float64, opt *WeightOptions) []float32 {
+	w0, sigma := opt.W0, opt.Sigma
+	if w0 == 0 {
+		w0 = 10
+	}
+	if sigma == 0 {
+		sigma = 5
+	}
+	reach := sigma * windowExponent
+	n := len(inst)
+	coord := func(i int) []float64 {
+		c := make([]float64, len(shape))
+		for a := len(shape) - 1; a >= 0; a-- {
+			c[a] = float64(i%shape[a]) * sp[a]
+			i /= shape[a]
+		}
+		return c
+	}
+	pts := map[int32][][]float64{}
+	fg := 0
+	for i, v := range inst {
+		if v > 0 {
+			fg++
+			pts[v] = append(pts[v], coord(i))
+		}
+	}
+	wc := [2]float64{}
+	for c, k := range [2]int{n - fg, fg} {
+		if k > 0 {
+			wc[c] = float64(n) / (2 * float64(k))
+		}
+	}
+	out := make([]float32, n)
+	k := -1 / (2 * sigma * sigma)
+	for i, v := range inst {
+		c := 0
+		if v > 0 {
+			c = 1
+		}
+		wt := wc[c]
+		if c == 0 || opt.AllPixels {
+			x := coord(i)
+			d1, d2 := math.Inf(1), math.Inf(1)
+			for _, ps := range pts {
+				best := math.Inf(1)
+				for _, p := range ps {
+					s := 0.0
+					for a := range p {
+						s += (p[a] - x[a]) * (p[a] - x[a])
+					}
+					best = min(best, s)
+				}
+				if best < d1 {
+					d1, d2 = best, d1
+				} else if best < d2 {
+					d2 = best
+				}
+			}
+			if s := float64(float32(math.Sqrt(d1))) + float64(float32(math.Sqrt(d2))); s <= reach {
+				wt += w0 * math.Exp(k*s*s)
+			}
+		}
+		out[i] = float32(wt)
+	}
+	return out
+}
+
+// TestWeightMapBruteND: in 1-D, 2-D and 3-D, at unit and anisotropic
+// spacing, for 1 and 3 workers, WeightMap (the nearest two in one
+// separable transform: the sweeps of axis 0, the gathered middle passes,
+// the outward scans and envelopes of the last) is its definition: bit for
+// bit at unit spacing, within float32 rounding (and the reach's bound,
+// w0·2^-30) otherwise.
+func TestWeightMapBruteND(t *testing.T) {
+	r := rand.New(rand.NewPCG(23, 24))
+	// The last ones: few instances in a wide background, so that runs of
+	// one nearest id are long enough for the envelopes (the last pass's
+	// and a middle axis's).
+	big := [][]int{{100, 130}, {130, 100}, {12, 70, 9}, {9, 80, 14}}
+	for trial := 0; trial < 30+len(big); trial++ {
+		var shape []int
+		if trial >= 30 {
+			shape = big[trial-30]
+		} else {
+			shape = make([]int, 1+trial%3)
+			for a := range shape {
+				shape[a] = 3 + r.IntN([]int{90, 40, 19}[len(shape)-1])
+			}
+		}
+		rank := len(shape)
+		n := 1
+		for _, d := range shape {
+			n *= d
+		}
+		unit := trial%2 == 0
+		sp := make([]float64, rank)
+		for a := range sp {
+			sp[a] = 1
+			if !unit {
+				sp[a] = []float64{0.5, 1, 2.5, 0.7}[r.IntN(4)]
+			}
+		}
+		inst := make([]int32, n)
+		blobs, size := 1+r.IntN(12), max(1, n/8)
+		if trial >= 30 {
+			blobs, size = 3, 30
+		}
+		for k := 0; k < blobs; k++ {
+			id := int32(1 + r.IntN(50))
+			c0 := r.IntN(n)
+			for j := 0; j < 1+r.IntN(size); j++ {
+				// A blob: a random walk from c0.
+				inst[c0] = id
+				c0 = (c0 + []int{1, n - 1, shape[rank-1], n - shape[rank-1]}[r.IntN(4)]) % n
+			}
+		}
+		opt := &WeightOptions{Sigma: []float64{0, 1, 2.5, 8}[r.IntN(4)], AllPixels: r.IntN(2) == 0}
+		if trial >= 30 {
+			opt.Sigma = 8
+		}
+		if trial == 30 {
+			// A row all object.
+			for x := 0; x < shape[1]; x++ {
+				inst[x] = 7
+			}
+			opt.AllPixels = false
+		}
+		want := bruteWeightMapND(inst, shape, sp, opt)
+		for _, wk := range []int{1, 3} {
+			opt.Workers, opt.Spacing = wk, sp
+			got := make([]float32, n)
+			if err := WeightMap(got, inst, shape, opt); err != nil {
+				t.Fatal(err)
+			}
+			for i := range got {
+				ok := math.Float32bits(got[i]) == math.Float32bits(want[i])
+				if !unit {
+					ok = math.Abs(float64(got[i])-float64(want[i])) <= 2e-6*float64(want[i])+10*0x1p-30
+				}
+				if !ok {
+					t.Fatalf("trial %d shape %v spacing %v sigma %v all %v workers %d: voxel %d = %v, want %v", trial, shape, sp, opt.Sigma, opt.AllPixels, wk, i, got[i], want[i])
 				}
 			}
 		}
