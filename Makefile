@@ -59,8 +59,9 @@ check-generate:
 		echo "asm/ is stale: the generators in gen/ write something else; commit the regenerated files"; exit 1; \
 	fi; rm -rf "$$tmp"
 
-# Every fuzz target of internal/kernels/ against the generic tier, and those
-# of loss/ (the public API against a float64 reference): briefly in `make
+# Every fuzz target of internal/kernels/ against the generic tier, those of
+# distance/ (the weight map against its definition), and those of loss/ (the
+# public API against a float64 reference): briefly in `make
 # test` (a count of inputs, not a time: time-limited runs of a second or two
 # sometimes end in a spurious "context deadline exceeded"), for FUZZTIME each
 # with `make fuzz` (LOSS_FUZZTIME for the loss targets). fuzz-short does not
@@ -71,6 +72,7 @@ FUZZTIME ?= 1m
 LOSS_FUZZTIME ?= $(FUZZTIME)
 LOSS_FUZZFLAGS ?=
 FUZZ_TARGETS = $$($(GO) test -list 'Fuzz.*' ./internal/kernels/ | grep '^Fuzz')
+DIST_FUZZ_TARGETS = $$($(GO) test -list 'Fuzz.*' ./distance/ | grep '^Fuzz')
 LOSS_FUZZ_TARGETS = $$($(GO) test -list 'Fuzz.*' ./loss/ | grep '^Fuzz' | grep -v '^FuzzWeights$$')
 # FuzzWeights runs losses on shapes up to the parallel ones, some 30 times
 # slower an input than FuzzLoss: it gets its own count.
@@ -83,6 +85,10 @@ fuzz:
 	@log=$$(mktemp); for f in $(FUZZ_TARGETS); do \
 		echo "fuzz $$f ($(FUZZTIME))"; \
 		$(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) ./internal/kernels/ >$$log 2>&1 || { cat $$log; rm -f $$log; exit 1; }; \
+	done; \
+	for f in $(DIST_FUZZ_TARGETS); do \
+		echo "fuzz $$f ($(FUZZTIME))"; \
+		$(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) ./distance/ >$$log 2>&1 || { cat $$log; rm -f $$log; exit 1; }; \
 	done; \
 	for f in $(LOSS_FUZZ_TARGETS); do \
 		echo "fuzz $$f ($(LOSS_FUZZTIME))"; \

@@ -272,3 +272,60 @@ func TestWeightMapBruteND(t *testing.T) {
 		}
 	}
 }
+
+// FuzzWeightMap: the weight map of any small image (1-D to 3-D, sizes 1 to
+// 12, instance ids 0 to 4 from the bytes, spacing unit or drawn, sigma,
+// AllPixels, 1 to 3 workers) is its definition, bruteWeightMapND: bit for
+// bit at unit spacing, within float32 rounding (and the reach's bound)
+// otherwise.
+func FuzzWeightMap(f *testing.F) {
+	f.Add([]byte{2, 5, 7, 0, 0, 1, 1, 0, 2, 2, 0, 0, 3})
+	f.Add([]byte{3, 4, 5, 6, 1, 2, 1, 1, 1, 0, 0, 2, 0, 0, 0, 1, 4})
+	f.Add([]byte{1, 12, 0, 3, 0, 1, 0, 0, 2, 2, 0, 1, 0, 0, 3, 1})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		next := func() int {
+			if len(b) == 0 {
+				return 0
+			}
+			v := int(b[0])
+			b = b[1:]
+			return v
+		}
+		rank := 1 + next()%3
+		shape := make([]int, rank)
+		n := 1
+		for a := range shape {
+			shape[a] = 1 + next()%12
+			n *= shape[a]
+		}
+		opts := next()
+		sp := make([]float64, rank)
+		for a := range sp {
+			sp[a] = 1
+			if opts&1 != 0 {
+				sp[a] = []float64{0.5, 1, 2.5, 0.7, 1.3}[next()%5]
+			}
+		}
+		opt := &WeightOptions{Sigma: []float64{0, 0.3, 1, 2.5}[(opts>>1)&3], AllPixels: opts&8 != 0}
+		opt.Workers = 1 + (opts>>4)%3
+		opt.Spacing = sp
+		inst := make([]int32, n)
+		for i := range inst {
+			inst[i] = int32(next() % 5)
+		}
+		want := bruteWeightMapND(inst, shape, sp, opt)
+		got := make([]float32, n)
+		if err := WeightMap(got, inst, shape, opt); err != nil {
+			t.Fatal(err)
+		}
+		for i := range got {
+			ok := math.Float32bits(got[i]) == math.Float32bits(want[i])
+			if opts&1 != 0 {
+				ok = math.Abs(float64(got[i])-float64(want[i])) <= 2e-6*float64(want[i])+10*0x1p-30
+			}
+			if !ok {
+				t.Fatalf("shape %v spacing %v sigma %v all %v workers %d: voxel %d = %v, want %v", shape, sp, opt.Sigma, opt.AllPixels, opt.Workers, i, got[i], want[i])
+			}
+		}
+	})
+}
