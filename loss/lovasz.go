@@ -65,16 +65,13 @@ const (
 	lovaszBuckets    = 1 << lovaszBucketBits
 )
 
-// lovaszRec is a sorted word and the gradient at its rank.
-type lovaszRec struct {
-	w uint64
-	g float64
-}
-
-// lovaszScratch holds one group's buffers.
+// lovaszScratch holds one group's buffers: the words and the sort's
+// scratch, and, in bucket order, each sorted word's low half (flag and
+// position) and the gradient at its rank.
 type lovaszScratch struct {
 	w, t []uint64
-	rec  []lovaszRec
+	rw   []uint32
+	rg   []float64
 }
 
 // lovaszJ is the Lovász extension's Jaccard term after cf foreground and
@@ -92,24 +89,24 @@ func lovaszJ(G, cf, cb float64) float64 { return 1 - (G-cf)/(G+cb) }
 // nothing is dropped.
 
 // softmaxClass returns Σ_k e_k·g_k over the sorted errors e = |fg - p| of
-// one class c and group (m valid pixels: class-0 index base[k] into p,
-// label lab[k]; off = c·S) and, when dp is not nil, adds ∓inv·g_k (the
-// gradient at k's rank by p) into dp at each pixel that takes part.
+// one class c and group (the group's pixels j: class c's probability p[j],
+// label lab[j], none where ignored; m pixels not ignored) and, when dp is
+// not nil, adds ∓inv·g_k (the gradient at k's rank by p) into dp at each
+// pixel that takes part.
 // Errors are ordered exactly, as float64: the words sort on their float32
 // roundings (a monotonic map), and each run of equal roundings is then
 // ordered by the float64 errors, stably.
 //
-// The pass in sorted order writes each gradient next to its word into
-// buckets of 2^shift consecutive positions (at most lovaszBuckets of
-// them, so the stores go to few places at a time, as in a radix pass),
-// and the pass over the buckets then reads p and writes dp within one
-// bucket's span: no load or store lands at a random place in the group's
-// arrays. The loss sums in that bucket order.
-func (sc *lovaszScratch) softmaxClass(p []float64, base []int, lab []int32, c int32, off int, dp []float64, inv float64) float64 {
-	m := len(base)
-	lab = lab[:m]
+// The pass in sorted order writes each gradient next to its word's low
+// half into buckets of 2^shift consecutive positions (at most
+// lovaszBuckets of them, so the stores go to few places at a time, as in a
+// radix pass), and the pass over the buckets then reads p and writes dp
+// within one bucket's span: no load or store lands at a random place in
+// the group's arrays. The loss sums in that bucket order.
+func softmaxClass[L uint8 | int32](sc *lovaszScratch, p []float64, lab []L, none L, m int, c L, dp []float64, inv float64) float64 {
+	p = p[:len(lab)]
 	err := func(x uint64) float64 { // the error of a word
-		e := p[base[x&lovaszPos]+off]
+		e := p[x&lovaszPos]
 		if x&lovaszFG != 0 {
 			e = 1 - e
 		}
@@ -119,10 +116,14 @@ func (sc *lovaszScratch) softmaxClass(p []float64, base []int, lab []int32, c in
 	lo, hi := math.Inf(1), math.Inf(-1) // the smallest foreground error, the largest error
 	nan := false
 	w := sc.w[:m]
-	for k, b := range base {
-		e := p[b+off]
+	k := 0
+	for j, v := range lab {
+		if v == none {
+			continue
+		}
+		e := p[j]
 		var f uint64
-		if lab[k] == c {
+		if v == c {
 			e = 1 - e
 			G++
 			f = lovaszFG
@@ -136,12 +137,13 @@ func (sc *lovaszScratch) softmaxClass(p []float64, base []int, lab []int32, c in
 		if e != e {
 			nan = true
 		}
-		w[k] = uint64(kernels.SortKey(float32(e)))<<32 | f | uint64(k)
+		w[k] = uint64(kernels.SortKey(float32(e)))<<32 | f | uint64(j)
+		k++
 	}
 	if G == 0 {
 		lo = hi
 	}
-	shift := max(0, bits.Len(uint(m-1))-lovaszBucketBits)
+	shift := max(0, bits.Len(uint(len(lab)-1))-lovaszBucketBits)
 	var cnt [lovaszBuckets]uint32
 	n := m
 	if !nan {
@@ -166,7 +168,7 @@ func (sc *lovaszScratch) softmaxClass(p []float64, base []int, lab []int32, c in
 		sum += v
 	}
 	s := kernels.SortPacked(w[:n], sc.t)
-	rec := sc.rec[:n]
+	rw, rg := sc.rw[:n], sc.rg[:n]
 	Gf := float64(G)
 	var cf, cb, prev float64
 	end := 0
@@ -190,20 +192,21 @@ func (sc *lovaszScratch) softmaxClass(p []float64, base []int, lab []int32, c in
 		}
 		j := lovaszJ(Gf, cf, cb)
 		b := (x & lovaszPos) >> shift
-		rec[cnt[b]] = lovaszRec{x, j - prev}
+		rw[cnt[b]], rg[cnt[b]] = uint32(x), j-prev
 		cnt[b]++
 		prev = j
 	}
 	var loss float64
-	for _, r := range rec {
-		i := base[r.w&lovaszPos] + off
-		e, d := p[i], r.g*inv
-		if r.w&lovaszFG != 0 {
+	for r, x := range rw {
+		i := x & lovaszPos
+		g := rg[r]
+		e, d := p[i], g*inv
+		if x&lovaszFG != 0 {
 			// e = |fg - p|: de/dp is -1 on the class's pixels, +1
 			// elsewhere.
 			e, d = 1-e, -d
 		}
-		loss += e * r.g
+		loss += e * g
 		if dp != nil {
 			dp[i] += d
 		}
@@ -368,8 +371,8 @@ type lovaszBufs struct {
 	p, dp, t64 []float64
 	t32        []float32
 	sc         lovaszScratch
-	base       []int
 	lab        []int32
+	lab8       []uint8
 	present    []bool
 }
 
@@ -412,48 +415,75 @@ func (l *Lovasz) loss(bf *lovaszBufs, logits []float32, labels Labels, sh Shape,
 		return 0, err
 	}
 	N, C, S := sh.N, sh.C, sh.S
+	NS := N * S
 	// Probabilities in float64 (from float32 exps, softmax64): the errors
 	// 1 - p of confident pixels keep their digits (float32 quotients would
-	// leave a few), and the sort sees them.
+	// leave a few), and the sort sees them. Class-major over the batch
+	// (class c of pixel j = n·S + i at c·N·S + j), so that a group's pixels
+	// of one class are one run of p that the sorted words index directly.
 	bf.p = grow(bf.p, len(logits))
 	bf.t32 = grow(bf.t32, 2*kernels.BlockSize)
 	bf.t64 = grow(bf.t64, kernels.BlockSize)
 	p, t32, t64 := bf.p, bf.t32, bf.t64
 	for n := 0; n < N; n++ {
-		softmax64(p[n*C*S:(n+1)*C*S], logits[n*C*S:(n+1)*C*S], C, S, t32, t64)
+		softmax64(p[n*S:], NS, logits[n*C*S:(n+1)*C*S], C, S, t32, t64)
 	}
-	// dp accumulates dL/dp of each group's class mean (before 1/groups).
+	// dp accumulates dL/dp of each group's class mean (before 1/groups),
+	// in p's layout.
 	var dp []float64
 	if grad != nil {
 		bf.dp = grow(bf.dp, len(logits))
 		dp = bf.dp
 		clear(dp)
 	}
-	groups, per := 1, N*S
+	groups, per := 1, NS
 	if l.PerImage {
 		groups, per = N, S
 	}
 	sc := &bf.sc
-	sc.w, sc.t, sc.rec = grow(sc.w, per), grow(sc.t, per), grow(sc.rec, per)
-	bf.base, bf.lab, bf.present = grow(bf.base, per), grow(bf.lab, per), grow(bf.present, C)
-	base := bf.base // a valid pixel's class-0 index in p: n*C*S + i
-	lab, present := bf.lab, bf.present
+	sc.w, sc.t = grow(sc.w, per), grow(sc.t, per)
+	sc.rw, sc.rg = grow(sc.rw, per), grow(sc.rg, per)
+	// Each pixel's label, a byte when C < 255 (255: ignored), else int32
+	// (-1: ignored).
+	small := C < 255
+	if small {
+		bf.lab8 = grow(bf.lab8, NS)
+	} else {
+		bf.lab = grow(bf.lab, NS)
+	}
+	for j := 0; j < NS; j++ {
+		v := labels.at(j)
+		ign := l.Ignore.set && v == l.Ignore.label
+		switch {
+		case small && ign:
+			bf.lab8[j] = 255
+		case small:
+			bf.lab8[j] = uint8(v)
+		case ign:
+			bf.lab[j] = -1
+		default:
+			bf.lab[j] = v
+		}
+	}
+	bf.present = grow(bf.present, C)
+	present := bf.present
 	var total float64
 	for gr := 0; gr < groups; gr++ {
 		m := 0
 		clear(present)
-		// Pixel j is pixel i of image n: its class-0 index is n*C*S + i.
-		n0 := gr * per / S
-		img, i := n0*C*S, gr*per-n0*S
-		for j := gr * per; j < (gr+1)*per; j++ {
-			v := labels.at(j)
-			if !l.Ignore.set || v != l.Ignore.label {
-				base[m], lab[m] = img+i, v
-				m++
-				present[v] = true
+		if small {
+			for _, v := range bf.lab8[gr*per : (gr+1)*per] {
+				if v != 255 {
+					m++
+					present[v] = true
+				}
 			}
-			if i++; i == S {
-				img, i = img+C*S, 0
+		} else {
+			for _, v := range bf.lab[gr*per : (gr+1)*per] {
+				if v >= 0 {
+					m++
+					present[v] = true
+				}
 			}
 		}
 		counted := 0
@@ -470,19 +500,38 @@ func (l *Lovasz) loss(bf *lovaszBufs, logits []float32, labels Labels, sh Shape,
 			if !present[c] && !l.AllClasses {
 				continue
 			}
-			off := c * S
-			sum += sc.softmaxClass(p, base[:m], lab[:m], int32(c), off, dp, 1/float64(counted))
+			o := c*NS + gr*per
+			var dpc []float64
+			if dp != nil {
+				dpc = dp[o : o+per]
+			}
+			inv := 1 / float64(counted)
+			if small {
+				sum += softmaxClass(sc, p[o:o+per], bf.lab8[gr*per:(gr+1)*per], 255, m, uint8(c), dpc, inv)
+			} else {
+				sum += softmaxClass(sc, p[o:o+per], bf.lab[gr*per:(gr+1)*per], -1, m, int32(c), dpc, inv)
+			}
 		}
 		total += sum / float64(counted)
 	}
 	total /= float64(groups)
 	if dp != nil {
+		// The softmax Jacobian, p·(dp - Σ_c p·dp), added into grad
+		// (N × C × S) as it is made.
 		scale := weight / float64(groups)
 		for n := 0; n < N; n++ {
-			softmaxJacobian(dp[n*C*S:(n+1)*C*S], p[n*C*S:(n+1)*C*S], C, S)
-		}
-		for i, v := range dp {
-			grad[i] += float32(scale * v)
+			gn := grad[n*C*S : (n+1)*C*S]
+			for i := 0; i < S; i++ {
+				j := n*S + i
+				var s float64
+				for c := 0; c < C; c++ {
+					s += p[c*NS+j] * dp[c*NS+j]
+				}
+				for c := 0; c < C; c++ {
+					v := p[c*NS+j] * (dp[c*NS+j] - s)
+					gn[c*S+i] += float32(scale * v)
+				}
+			}
 		}
 	}
 	return total, nil
@@ -552,8 +601,8 @@ func (l *Lovasz) binaryLoss(bf *lovaszBufs, logits, targets []float32, sh Shape,
 	return total / float64(groups), nil
 }
 
-// softmax64 writes into p (C×S) the softmax over the C planes of the
-// logits x of one image: exp(x - max) in float32 by the active tier's Exp,
+// softmax64 writes into p (plane c at p[c·ps:], S each) the softmax over
+// the C planes of the logits x of one image: exp(x - max) in float32 by the active tier's Exp,
 // block by block (x - max rounded to float32, the rounding put back to
 // first order in float64; math.Exp below -80, where float32 underflows),
 // then their sum and the quotients in float64, so
@@ -561,7 +610,7 @@ func (l *Lovasz) binaryLoss(bf *lovaszBufs, logits, targets []float32, sh Shape,
 // the other classes' exps over the sum, each to the float32 exp's
 // accuracy, a few 1e-7 relative; TestSoftmax64). t is scratch of 2·BlockSize float32 and s of BlockSize
 // float64.
-func softmax64(p []float64, x []float32, C, S int, t []float32, s []float64) {
+func softmax64(p []float64, ps int, x []float32, C, S int, t []float32, s []float64) {
 	for lo := 0; lo < S; lo += kernels.BlockSize {
 		w := min(kernels.BlockSize, S-lo)
 		m, e, sum := t[:w], t[kernels.BlockSize:kernels.BlockSize+w], s[:w]
@@ -573,7 +622,7 @@ func softmax64(p []float64, x []float32, C, S int, t []float32, s []float64) {
 		}
 		clear(sum)
 		for c := 0; c < C; c++ {
-			xc, pc := x[c*S+lo:c*S+lo+w], p[c*S+lo:c*S+lo+w]
+			xc, pc := x[c*S+lo:c*S+lo+w], p[c*ps+lo:c*ps+lo+w]
 			for i, v := range xc {
 				e[i] = float32(float64(v) - float64(m[i]))
 			}
@@ -596,7 +645,7 @@ func softmax64(p []float64, x []float32, C, S int, t []float32, s []float64) {
 			}
 		}
 		for c := 0; c < C; c++ {
-			pc := p[c*S+lo : c*S+lo+w]
+			pc := p[c*ps+lo : c*ps+lo+w]
 			for i := range pc {
 				pc[i] /= sum[i]
 			}

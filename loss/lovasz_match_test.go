@@ -158,3 +158,36 @@ func TestLovaszMatchesRef(t *testing.T) {
 		}
 	}
 }
+
+// TestLovaszManyClassesMatchesRef: the label paths on either side of 255
+// classes (a byte per label below, int32 from 255 up) equal the
+// reference, with and without an ignore index that is itself a class and
+// one that is not, per image and for the batch.
+func TestLovaszManyClassesMatchesRef(t *testing.T) {
+	r := rand.New(rand.NewPCG(41, 42))
+	for _, c := range []int{253, 254, 255, 256, 300} {
+		sh := NewShape(2, c, 37)
+		x := lovaszLogits(r, 0, sh.Len())
+		lab := make([]int32, sh.N*sh.S)
+		for i := range lab {
+			lab[i] = int32(r.IntN(c))
+		}
+		lab[3], lab[40] = 7, 7
+		for _, l := range []*Lovasz{{}, {PerImage: true}, {Ignore: Ignore(7)}, {Ignore: Ignore(1000), PerImage: true, AllClasses: true}} {
+			g1, g2 := make([]float32, sh.Len()), make([]float32, sh.Len())
+			v1, err1 := l.Loss(x, I32(lab), sh, 0.7, g1)
+			v2, err2 := refLovaszLoss(l, x, I32(lab), sh, 0.7, g2)
+			if err1 != nil || err2 != nil {
+				t.Fatalf("C %d %+v: %v, reference %v", c, l, err1, err2)
+			}
+			if math.Abs(v1-v2) > float64(sh.Len())*0x1p-52*math.Abs(v2) {
+				t.Fatalf("C %d %+v: loss %v, reference %v", c, l, v1, v2)
+			}
+			for i := range g1 {
+				if math.Float32bits(g1[i]) != math.Float32bits(g2[i]) {
+					t.Fatalf("C %d %+v: grad %d = %v, reference %v", c, l, i, g1[i], g2[i])
+				}
+			}
+		}
+	}
+}

@@ -134,7 +134,7 @@ func refLovaszLoss(l *Lovasz, logits []float32, labels Labels, sh Shape, weight 
 	t32 := make([]float32, 2*kernels.BlockSize)
 	t64 := make([]float64, kernels.BlockSize)
 	for n := 0; n < N; n++ {
-		softmax64(p[n*C*S:(n+1)*C*S], logits[n*C*S:(n+1)*C*S], C, S, t32, t64)
+		softmax64(p[n*C*S:(n+1)*C*S], S, logits[n*C*S:(n+1)*C*S], C, S, t32, t64)
 	}
 	label := func(j int) int32 {
 		if labels.i32 != nil {

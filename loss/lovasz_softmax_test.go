@@ -32,7 +32,7 @@ func TestSoftmax64(t *testing.T) {
 						x[0], x[1] = float32(math.Inf(-1)), float32(math.NaN())
 					}
 					got, want := make([]float64, C*S), make([]float64, C*S)
-					softmax64(got, x, C, S, t32, t64)
+					softmax64(got, S, x, C, S, t32, t64)
 					refSoftmax64(want, x, C, S)
 					for i := range got {
 						g, w := got[i], want[i]
