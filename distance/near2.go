@@ -15,12 +15,12 @@ import "math"
 // c_k(t) = v1(t) where l1(t) != k, v2(t) where l1(t) = k (v2(t) is then the
 // best id other than k at t). The second envelope is computed per run of
 // voxels of one nearest id k, over the sites within the reach of the run
-// (or, for a short run, by a scan outward from each voxel within the
-// reach): a distance up to the reach comes only from those sites, so every
-// v2 up to the reach is exact and a larger one is at least the true
-// distance. A
-// value beyond the reach is dropped (+Inf): it cannot give a distance up to
-// the reach later. The second id itself is never needed: c_k reads l1 only.
+// (or by a scan outward from each voxel within the reach, while those
+// scans stay short): a distance up to the reach comes only from those
+// sites, so every v2 up to the reach is exact and a larger one is at least
+// the true distance. A value beyond the reach is dropped (+Inf): it cannot
+// give a distance up to the reach later. The second id itself is never
+// needed: c_k reads l1 only.
 //
 // The first pass runs along axis 0, a sweep down and one up over the rows
 // that keep per column the last two distinct ids seen. The middle axes'
@@ -35,11 +35,6 @@ import "math"
 
 // lineGroup is how many lines of a strided pass are gathered at a time.
 const lineGroup = 16
-
-// longRun is the shortest run of one nearest id whose second distances come,
-// in a middle pass, from an envelope over its window rather than a scan
-// outward from each voxel.
-const longRun = 32
 
 // near2 is the scratch of one worker's lines.
 type near2 struct {
@@ -84,16 +79,16 @@ func sqTable(l int, s, capSq float64) []float32 {
 // nearestTwo writes into d1 and d2 the squared distances of every voxel to
 // its nearest and second-nearest instance of inst (ids > 0): both exact
 // where d2 <= reach², d2 = +Inf where the second is beyond the reach or
-// there is none, and +Inf too where the last pass does not need it (an
-// object voxel unless all is set, or d1 beyond a quarter of reach², so
-// that d1 + d2 exceeds the reach).
+// there is none, and, with two axes or more, +Inf too where the last pass
+// does not need it (an object voxel unless all is set, or d1 beyond a
+// quarter of reach², so that d1 + d2 exceeds the reach).
 func nearestTwo(d1, d2 []float32, inst []int32, shape []int, sp []float64, reach float64, all bool, opt *Options) {
 	n := len(d1)
 	// The cap, with room for the float32 roundings of the values.
 	capSq := reach * reach * (1 + 0x1p-20)
 	l1 := make([]int32, n)
 	rank := len(shape)
-	sweep0(d1, l1, d2, inst, shape[0], n/shape[0], sqTable(shape[0], sp[0], capSq), rank == 1 && !all, opt)
+	sweep0(d1, l1, d2, inst, shape[0], n/shape[0], sqTable(shape[0], sp[0], capSq), opt)
 	if rank == 1 {
 		return
 	}
@@ -153,9 +148,8 @@ func nearestTwo(d1, d2 []float32, inst []int32, shape []int, sp []float64, reach
 // sweep0 is the pass along axis 0 (h voxels, each column's st apart; sq
 // the squared distances of 0 to h-1 steps, +Inf beyond the cap): a sweep
 // down and one up over the rows, keeping per column the last two distinct
-// ids seen and where. With only, the single pass of a 1-D image, it leaves
-// d2 +Inf at object voxels.
-func sweep0(v1 []float32, l1 []int32, v2 []float32, inst []int32, h, st int, sq []float32, only bool, opt *Options) {
+// ids seen and where.
+func sweep0(v1 []float32, l1 []int32, v2 []float32, inst []int32, h, st int, sq []float32, opt *Options) {
 	inf := float32(math.Inf(1))
 	parallel(st, opt.workers(max(1, st/256)), func(lo, hi, _ int) {
 		m := hi - lo
@@ -167,14 +161,10 @@ func sweep0(v1 []float32, l1 []int32, v2 []float32, inst []int32, h, st int, sq 
 			o1, ol, o2 := v1[i:i+m], l1[i:i+m], v2[i:i+m]
 			ap, bp, al, bl := ap[:m], bp[:m], al[:m], bl[:m]
 			for c, id := range row {
-				a := al[c]
 				if id != 0 {
-					if id != a {
-						bl[c], bp[c] = a, ap[c]
-						al[c], a = id, id
-					}
-					ap[c] = int32(r)
+					seen(al, ap, bl, bp, c, id, r)
 				}
+				a := al[c]
 				o1[c], ol[c], o2[c] = inf, a, inf
 				if a != 0 {
 					o1[c] = sq[r-int(ap[c])]
@@ -192,14 +182,10 @@ func sweep0(v1 []float32, l1 []int32, v2 []float32, inst []int32, h, st int, sq 
 			o1, ol, o2 := v1[i:i+m], l1[i:i+m], v2[i:i+m]
 			ap, bp, al, bl := ap[:m], bp[:m], al[:m], bl[:m]
 			for c, id := range row {
-				a := al[c]
 				if id != 0 {
-					if id != a {
-						bl[c], bp[c] = a, ap[c]
-						al[c], a = id, id
-					}
-					ap[c] = int32(r)
+					seen(al, ap, bl, bp, c, id, r)
 				}
+				a := al[c]
 				if a == 0 {
 					continue
 				}
@@ -221,14 +207,17 @@ func sweep0(v1 []float32, l1 []int32, v2 []float32, inst []int32, h, st int, sq 
 				}
 			}
 		}
-		if only {
-			for i, id := range inst[lo:hi] {
-				if id != 0 {
-					v2[lo+i] = inf
-				}
-			}
-		}
 	})
+}
+
+// seen records id (not 0) at row r of column c in the column's last two
+// distinct ids (a: al, ap; b, the last other than a: bl, bp).
+func seen(al, ap, bl, bp []int32, c int, id int32, r int) {
+	if a := al[c]; id != a {
+		bl[c], bp[c] = a, ap[c]
+		al[c] = id
+	}
+	ap[c] = int32(r)
 }
 
 // last is the pass along the last axis, on the row of l voxels at base:
@@ -326,10 +315,30 @@ func (p *nearPass) last(ln *near2, base int) {
 		r := math.Max(0, p.reach-math.Sqrt(float64(o1[y]))) + p.reach*0x1p-20
 		return min(capSq, r*r)
 	}
+	p.second(ln, f1, g1, f2, h1, o2, lim)
+	for y, k := range h1 {
+		v2[y] = inf
+		if k != 0 {
+			v1[y], v2[y] = o1[y], o2[y]
+		}
+	}
+}
+
+// second writes into o2, at each voxel y of a line whose nearest id h1[y]
+// is not 0, the nearest other than it (the parabolas of c_k: f2 where g1
+// is k, f1 elsewhere), +Inf above lim(y), and +Inf where h1 is 0: per run
+// of one id, a scan outward from each voxel to where the step alone is no
+// better than the best so far (or than lim), until a scan's length says
+// that the envelope over the rest of the run's window costs less. The
+// scans compare the bits of the float32 values (>= 0 or +Inf, so their
+// bits order as they do), which compiles without branches.
+func (p *nearPass) second(ln *near2, f1 []float32, g1 []int32, f2 []float32, h1 []int32, o2 []float32, lim func(int) float64) {
+	inf := float32(math.Inf(1))
+	l := len(f1)
 	for x := 0; x < l; {
 		k := h1[x]
 		if k == 0 {
-			v2[x] = inf
+			o2[x] = inf
 			x++
 			continue
 		}
@@ -337,11 +346,8 @@ func (p *nearPass) last(ln *near2, base int) {
 		for q < l && h1[q] == k {
 			q++
 		}
-		// Each voxel's scan outward, until a scan's length says that the
-		// envelope over the rest of the run's window costs less.
 		for y := x; y < q; y++ {
-			lm := lim(y)
-			ulm := math.Float32bits(float32(lm))
+			ulm := math.Float32bits(float32(lim(y)))
 			b2 := math.Float32bits(inf)
 			dd := 0
 			for ; dd < len(p.dsq32); dd++ {
@@ -369,12 +375,9 @@ func (p *nearPass) last(ln *near2, base int) {
 				o2[y] = math.Float32frombits(b2)
 			}
 			if rest := q - y - 1; dd*rest > 2*(rest+2*p.rw) {
-				p.runEnvelope(ln, f1, g1, f2, o1, o2, k, y+1, q, lim)
+				p.runEnvelope(ln, f1, g1, f2, o2, k, y+1, q, lim)
 				break
 			}
-		}
-		for y := x; y < q; y++ {
-			v1[y], v2[y] = o1[y], o2[y]
 		}
 		x = q
 	}
@@ -395,7 +398,7 @@ type nearPass struct {
 // runEnvelope writes into o2[y], y in [xa, xb), the envelope of the
 // parabolas of c_k (f2 where g1 is k, f1 elsewhere) over the window of
 // the voxels, +Inf above lim(y).
-func (p *nearPass) runEnvelope(ln *near2, f1 []float32, g1 []int32, f2, o1, o2 []float32, k int32, xa, xb int, lim func(int) float64) {
+func (p *nearPass) runEnvelope(ln *near2, f1 []float32, g1 []int32, f2, o2 []float32, k int32, xa, xb int, lim func(int) float64) {
 	inf := float32(math.Inf(1))
 	m := 0
 	for t := max(0, xa-p.rw); t < min(len(f1), xb+p.rw); t++ {
@@ -446,12 +449,11 @@ func (p *nearPass) group(ln *near2, base, m int) {
 	}
 }
 
-// line is the pass on one gathered line: the nearest id's envelope, then
-// the second's per run of one nearest id. In the last pass only the voxels
-// whose weight needs d2 get it.
+// line is the pass on one gathered line of a middle axis: the nearest
+// id's envelope, then the second (second) at every voxel, up to the cap.
 func (p *nearPass) line(ln *near2, f1 []float32, g1 []int32, f2 []float32, o1 []float32, h1 []int32, o2 []float32) {
 	inf := float32(math.Inf(1))
-	l, rw, s2, capSq := len(f1), p.rw, p.s2, p.capSq
+	l, s2, capSq := len(f1), p.s2, p.capSq
 	m := 0
 	for t, v := range f1 {
 		if v != inf {
@@ -467,74 +469,7 @@ func (p *nearPass) line(ln *near2, f1 []float32, g1 []int32, f2 []float32, o1 []
 		return
 	}
 	ln.envelope(m, s2, capSq, 0, l, o1, h1)
-	for x := 0; x < l; {
-		k := h1[x]
-		if k == 0 {
-			o2[x] = inf
-			x++
-			continue
-		}
-		q := x + 1
-		for q < l && h1[q] == k {
-			q++
-		}
-		if q-x < longRun {
-			// A short run: each voxel's scan outward from it, to where
-			// the step alone is no better than the best so far (or than
-			// the cap).
-			for y := x; y < q; y++ {
-				lim := capSq
-				best := math.Inf(1)
-				for dd, ds := range p.dsq {
-					if ds >= best || ds > lim {
-						break
-					}
-					if t := y - dd; t >= 0 {
-						c := f1[t]
-						if g1[t] == k {
-							c = f2[t]
-						}
-						if v := float64(c) + ds; v < best {
-							best = v
-						}
-					}
-					if t := y + dd; dd > 0 && t < l {
-						c := f1[t]
-						if g1[t] == k {
-							c = f2[t]
-						}
-						if v := float64(c) + ds; v < best {
-							best = v
-						}
-					}
-				}
-				o2[y] = inf
-				if best <= lim {
-					o2[y] = float32(best)
-				}
-			}
-		} else {
-			m := 0
-			for t := max(0, x-rw); t < min(l, q+rw); t++ {
-				c := f1[t]
-				if g1[t] == k {
-					c = f2[t]
-				}
-				if c != inf {
-					ln.sp[m], ln.sf[m] = int32(t), float64(c)
-					m++
-				}
-			}
-			if m == 0 {
-				for y := x; y < q; y++ {
-					o2[y] = inf
-				}
-			} else {
-				ln.envelope(m, s2, capSq, x, q, o2, nil)
-			}
-		}
-		x = q
-	}
+	p.second(ln, f1, g1, f2, h1, o2, func(int) float64 { return capSq })
 }
 
 // envelope writes into out[x] (x in [xa, xb)) the lower envelope of the m

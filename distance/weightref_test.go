@@ -6,81 +6,6 @@ import (
 	"testing"
 )
 
-// bruteWeightMap is WeightMap at unit spacing in 2-D from its definition:
-// each pixel's exact distances to every instance, the two smallest, and
-// the border term where their sum is within the reach.
-func bruteWeightMap(inst []int32, h, w int, opt *WeightOptions) []float32 {
-	w0, sigma := opt.W0, opt.Sigma
-	if w0 == 0 {
-		w0 = 10
-	}
-	if sigma == 0 {
-		sigma = 5
-	}
-	reach := sigma * windowExponent
-	n := h * w
-	type px struct{ y, x int }
-	pix := map[int32][]px{}
-	var order []int32
-	fg := 0
-	for i, v := range inst {
-		if v > 0 {
-			fg++
-			if pix[v] == nil {
-				order = append(order, v)
-			}
-			pix[v] = append(pix[v], px{i / w, i % w})
-		}
-	}
-	inf := float32(math.Inf(1))
-	d1, d2 := make([]float32, n), make([]float32, n)
-	for i := range d1 {
-		d1[i], d2[i] = inf, inf
-	}
-	for _, id := range order {
-		for i := range d1 {
-			y, x := i/w, i%w
-			best := -1
-			for _, p := range pix[id] {
-				dx, dy := x-p.x, y-p.y
-				if d := dx*dx + dy*dy; best < 0 || d < best {
-					best = d
-				}
-			}
-			d := float32(math.Sqrt(float64(best)))
-			if d < d1[i] {
-				d1[i], d2[i] = d, d1[i]
-			} else if d < d2[i] {
-				d2[i] = d
-			}
-		}
-	}
-	wc := [2]float64{}
-	if opt.ClassWeights != nil {
-		wc[0], wc[1] = opt.ClassWeights[0], opt.ClassWeights[1]
-	} else {
-		for c, k := range [2]int{n - fg, fg} {
-			if k > 0 {
-				wc[c] = float64(n) / (2 * float64(k))
-			}
-		}
-	}
-	out := make([]float32, n)
-	k := -1 / (2 * sigma * sigma)
-	for i, v := range inst {
-		c := 0
-		if v > 0 {
-			c = 1
-		}
-		wt := wc[c]
-		if s := float64(d1[i]) + float64(d2[i]); !opt.NoBorder && (c == 0 || opt.AllPixels) && s <= reach {
-			wt += w0 * math.Exp(k*s*s)
-		}
-		out[i] = float32(wt)
-	}
-	return out
-}
-
 // TestWeightMapBrute: WeightMap (the nearest two instances in one
 // separable transform, windowed at the reach) is, bit for bit, its definition
 // on random instances at unit spacing: blobs that touch, ids not in
@@ -106,7 +31,7 @@ func TestWeightMapBrute(t *testing.T) {
 		if r.IntN(3) == 0 {
 			opt.ClassWeights = []float64{0.3, 1.7}
 		}
-		want := bruteWeightMap(inst, h, w, opt)
+		want := bruteWeightMapND(inst, []int{h, w}, []float64{1, 1}, opt)
 		for _, wk := range []int{1, 3} {
 			opt.Workers = wk
 			got := make([]float32, h*w)
@@ -122,8 +47,8 @@ func TestWeightMapBrute(t *testing.T) {
 	}
 }
 
-// bruteWeightMapND is the weight map of any shape and spacing from its
-// definition: each voxel's distances (float64) to every instance's voxels,
+// bruteWeightMapND is WeightMap (any shape, spacing, class weights) from
+// its definition: each voxel's distances (float64) to every instance's voxels,
 // the two smallest of distinct instances, and the border term where their
 // sum (as float32 distances) is within the reach.
 func bruteWeightMapND(inst []int32, shape []int, sp []float64, opt *WeightOptions) []float32 {
@@ -153,9 +78,13 @@ func bruteWeightMapND(inst []int32, shape []int, sp []float64, opt *WeightOption
 		}
 	}
 	wc := [2]float64{}
-	for c, k := range [2]int{n - fg, fg} {
-		if k > 0 {
-			wc[c] = float64(n) / (2 * float64(k))
+	if opt.ClassWeights != nil {
+		wc[0], wc[1] = opt.ClassWeights[0], opt.ClassWeights[1]
+	} else {
+		for c, k := range [2]int{n - fg, fg} {
+			if k > 0 {
+				wc[c] = float64(n) / (2 * float64(k))
+			}
 		}
 	}
 	out := make([]float32, n)
@@ -166,7 +95,7 @@ func bruteWeightMapND(inst []int32, shape []int, sp []float64, opt *WeightOption
 			c = 1
 		}
 		wt := wc[c]
-		if c == 0 || opt.AllPixels {
+		if !opt.NoBorder && (c == 0 || opt.AllPixels) {
 			x := coord(i)
 			d1, d2 := math.Inf(1), math.Inf(1)
 			for _, ps := range pts {
