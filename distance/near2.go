@@ -309,13 +309,7 @@ func (p *nearPass) last(ln *near2, base int) {
 			h1[y] = 0
 		}
 	}
-	// lim is the largest d2 that keeps d1 + d2 within the reach (with
-	// room for roundings).
-	lim := func(y int) float64 {
-		r := math.Max(0, p.reach-math.Sqrt(float64(o1[y]))) + p.reach*0x1p-20
-		return min(capSq, r*r)
-	}
-	p.second(ln, f1, g1, f2, h1, o2, lim)
+	p.second(ln, f1, g1, f2, h1, o1, o2)
 	for y, k := range h1 {
 		v2[y] = inf
 		if k != 0 {
@@ -324,15 +318,26 @@ func (p *nearPass) last(ln *near2, base int) {
 	}
 }
 
+// lim is the largest second distance that voxel y needs: the cap, or,
+// given its d1 in o1 (the last pass), the largest that keeps d1 + d2
+// within the reach (with room for roundings).
+func (p *nearPass) lim(o1 []float32, y int) float64 {
+	if o1 == nil {
+		return p.capSq
+	}
+	r := math.Max(0, p.reach-math.Sqrt(float64(o1[y]))) + p.reach*0x1p-20
+	return min(p.capSq, r*r)
+}
+
 // second writes into o2, at each voxel y of a line whose nearest id h1[y]
 // is not 0, the nearest other than it (the parabolas of c_k: f2 where g1
-// is k, f1 elsewhere), +Inf above lim(y), and +Inf where h1 is 0: per run
+// is k, f1 elsewhere), +Inf above p.lim(o1, y), and +Inf where h1 is 0: per run
 // of one id, a scan outward from each voxel to where the step alone is no
 // better than the best so far (or than lim), until a scan's length says
 // that the envelope over the rest of the run's window costs less. The
 // scans compare the bits of the float32 values (>= 0 or +Inf, so their
 // bits order as they do), which compiles without branches.
-func (p *nearPass) second(ln *near2, f1 []float32, g1 []int32, f2 []float32, h1 []int32, o2 []float32, lim func(int) float64) {
+func (p *nearPass) second(ln *near2, f1 []float32, g1 []int32, f2 []float32, h1 []int32, o1, o2 []float32) {
 	inf := float32(math.Inf(1))
 	l := len(f1)
 	for x := 0; x < l; {
@@ -347,7 +352,7 @@ func (p *nearPass) second(ln *near2, f1 []float32, g1 []int32, f2 []float32, h1 
 			q++
 		}
 		for y := x; y < q; y++ {
-			ulm := math.Float32bits(float32(lim(y)))
+			ulm := math.Float32bits(float32(p.lim(o1, y)))
 			b2 := math.Float32bits(inf)
 			dd := 0
 			for ; dd < len(p.dsq32); dd++ {
@@ -375,7 +380,7 @@ func (p *nearPass) second(ln *near2, f1 []float32, g1 []int32, f2 []float32, h1 
 				o2[y] = math.Float32frombits(b2)
 			}
 			if rest := q - y - 1; dd*rest > 2*(rest+2*p.rw) {
-				p.runEnvelope(ln, f1, g1, f2, o2, k, y+1, q, lim)
+				p.runEnvelope(ln, f1, g1, f2, o1, o2, k, y+1, q)
 				break
 			}
 		}
@@ -397,8 +402,8 @@ type nearPass struct {
 
 // runEnvelope writes into o2[y], y in [xa, xb), the envelope of the
 // parabolas of c_k (f2 where g1 is k, f1 elsewhere) over the window of
-// the voxels, +Inf above lim(y).
-func (p *nearPass) runEnvelope(ln *near2, f1 []float32, g1 []int32, f2, o2 []float32, k int32, xa, xb int, lim func(int) float64) {
+// the voxels, +Inf above p.lim(o1, y).
+func (p *nearPass) runEnvelope(ln *near2, f1 []float32, g1 []int32, f2, o1, o2 []float32, k int32, xa, xb int) {
 	inf := float32(math.Inf(1))
 	m := 0
 	for t := max(0, xa-p.rw); t < min(len(f1), xb+p.rw); t++ {
@@ -418,7 +423,7 @@ func (p *nearPass) runEnvelope(ln *near2, f1 []float32, g1 []int32, f2, o2 []flo
 		ln.envelope(m, p.s2, p.capSq, xa, xb, o2, nil)
 	}
 	for y := xa; y < xb; y++ {
-		if float64(o2[y]) > lim(y) {
+		if float64(o2[y]) > p.lim(o1, y) {
 			o2[y] = inf
 		}
 	}
@@ -469,7 +474,7 @@ func (p *nearPass) line(ln *near2, f1 []float32, g1 []int32, f2 []float32, o1 []
 		return
 	}
 	ln.envelope(m, s2, capSq, 0, l, o1, h1)
-	p.second(ln, f1, g1, f2, h1, o2, func(int) float64 { return capSq })
+	p.second(ln, f1, g1, f2, h1, nil, o2)
 }
 
 // envelope writes into out[x] (x in [xa, xb)) the lower envelope of the m
