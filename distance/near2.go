@@ -1,6 +1,10 @@
 package distance
 
-import "math"
+import (
+	"math"
+
+	"github.com/segloss/segloss/internal/kernels"
+)
 
 // The weight map's nearest two instances, in one separable transform of
 // the whole image instead of one per instance.
@@ -47,8 +51,9 @@ type near2 struct {
 	z              []float64 // its breakpoints
 }
 
-func newNear2(l int) *near2 {
-	g := linePitch(l) * lineGroup
+// newNear2 returns the scratch of lines lines of l voxels.
+func newNear2(l, lines int) *near2 {
+	g := linePitch(l) * lines
 	return &near2{
 		f1: make([]float32, g), f2: make([]float32, g), o1: make([]float32, g), o2: make([]float32, g),
 		g1: make([]int32, g), h1: make([]int32, g),
@@ -62,15 +67,14 @@ func newNear2(l int) *near2 {
 // multiple of 1024 would put them all in one).
 func linePitch(l int) int { return l + 16 }
 
-// sqTable returns the squared distances of 0 to l-1 steps of s, +Inf
-// beyond capSq.
-func sqTable(l int, s, capSq float64) []float32 {
+// stepSquares returns the squared distances of 0 to l-1 steps of s (as
+// the transforms take them, kernels.EDTSquares), +Inf beyond capSq.
+func stepSquares(l int, s, capSq float64) []float32 {
 	t := make([]float32, l)
-	for r := range t {
-		d := float64(r) * s
-		t[r] = float32(math.Inf(1))
-		if d*d <= capSq {
-			t[r] = float32(d * d)
+	kernels.EDTSquares(t, s)
+	for r, v := range t {
+		if float64(v) > capSq {
+			t[r] = float32(math.Inf(1))
 		}
 	}
 	return t
@@ -88,7 +92,7 @@ func nearestTwo(d1, d2 []float32, inst []int32, shape []int, sp []float64, reach
 	capSq := reach * reach * (1 + 0x1p-20)
 	l1 := make([]int32, n)
 	rank := len(shape)
-	sweep0(d1, l1, d2, inst, shape[0], n/shape[0], sqTable(shape[0], sp[0], capSq), opt)
+	sweep0(d1, l1, d2, inst, shape[0], n/shape[0], stepSquares(shape[0], sp[0], capSq), opt)
 	if rank == 1 {
 		return
 	}
@@ -97,10 +101,6 @@ func nearestTwo(d1, d2 []float32, inst []int32, shape []int, sp []float64, reach
 	for a := rank - 1; a >= 0; a-- {
 		strides[a] = st
 		st *= shape[a]
-	}
-	maxL := 0
-	for _, l := range shape[1:] {
-		maxL = max(maxL, l)
 	}
 	for a := 1; a < rank; a++ {
 		l, s := shape[a], strides[a]
@@ -111,21 +111,17 @@ func nearestTwo(d1, d2 []float32, inst []int32, shape []int, sp []float64, reach
 			rw = int(r)
 		}
 		p := &nearPass{v1: d1, l1: l1, v2: d2, inst: inst, l: l, s: s, s2: sp[a] * sp[a], capSq: capSq, reach: reach, rw: rw, all: all}
-		p.dsq, p.dsq32 = make([]float64, rw+1), make([]float32, rw+1)
-		for d := range p.dsq {
-			p.dsq[d] = p.s2 * float64(d) * float64(d)
-			p.dsq32[d] = float32(p.dsq[d])
-		}
-		var units int
+		p.dsq = stepSquares(rw+1, sp[a], capSq)
+		var units, lines int
 		var run func(ln *near2, u int)
 		if a == rank-1 {
 			// The last pass, along rows: contiguous, one row a unit.
-			units = n / l
+			units, lines = n/l, 1
 			run = func(ln *near2, u int) { p.last(ln, u*l) }
 		} else {
 			// Groups of up to lineGroup lines side by side.
 			groups := (s + lineGroup - 1) / lineGroup
-			units = n / (l * s) * groups
+			units, lines = n/(l*s)*groups, lineGroup
 			run = func(ln *near2, u int) {
 				outer, g := u/groups, u%groups
 				i0 := g * lineGroup
@@ -136,7 +132,7 @@ func nearestTwo(d1, d2 []float32, inst []int32, shape []int, sp []float64, reach
 		scratch := make([]*near2, wk)
 		parallelChunks(units, wk, max(1, 1024/l), func(lo, hi, k int) {
 			if scratch[k] == nil {
-				scratch[k] = newNear2(maxL)
+				scratch[k] = newNear2(l, lines)
 			}
 			for u := lo; u < hi; u++ {
 				run(scratch[k], u)
@@ -266,8 +262,8 @@ func (p *nearPass) last(ln *near2, base int) {
 		}
 		best, k := math.Float32bits(inf), int32(0)
 		dd := 0
-		for ; dd < len(p.dsq32); dd++ {
-			ds := p.dsq32[dd]
+		for ; dd < len(p.dsq); dd++ {
+			ds := p.dsq[dd]
 			if u := math.Float32bits(ds); u >= best || u > ulim1 {
 				break
 			}
@@ -355,8 +351,8 @@ func (p *nearPass) second(ln *near2, f1 []float32, g1 []int32, f2 []float32, h1 
 			ulm := math.Float32bits(float32(p.lim(o1, y)))
 			b2 := math.Float32bits(inf)
 			dd := 0
-			for ; dd < len(p.dsq32); dd++ {
-				ds := p.dsq32[dd]
+			for ; dd < len(p.dsq); dd++ {
+				ds := p.dsq[dd]
 				if u := math.Float32bits(ds); u >= b2 || u > ulm {
 					break
 				}
@@ -395,8 +391,7 @@ type nearPass struct {
 	l, s, rw  int
 	s2, capSq float64
 	reach     float64
-	dsq       []float64 // s2·d² for d = 0 to rw
-	dsq32     []float32 // the same in float32
+	dsq       []float32 // the squared distances of 0 to rw steps
 	all       bool
 }
 
