@@ -445,79 +445,22 @@ func (l *Lovasz) loss(bf *lovaszBufs, logits []float32, labels Labels, sh Shape,
 	sc.rw, sc.rg = grow(sc.rw, per), grow(sc.rg, per)
 	// Each pixel's label, a byte when C < 255 (255: ignored), else int32
 	// (-1: ignored).
-	small := C < 255
-	if small {
+	bf.present = grow(bf.present, C)
+	var total float64
+	if C < 255 {
 		bf.lab8 = grow(bf.lab8, NS)
+		lovaszLabels(bf.lab8, labels, l.Ignore, 255)
+		total = softmaxGroups(l, sc, bf.lab8, 255, bf.present, p, dp, groups, per)
 	} else {
 		bf.lab = grow(bf.lab, NS)
-	}
-	for j := 0; j < NS; j++ {
-		v := labels.at(j)
-		ign := l.Ignore.set && v == l.Ignore.label
-		switch {
-		case small && ign:
-			bf.lab8[j] = 255
-		case small:
-			bf.lab8[j] = uint8(v)
-		case ign:
-			bf.lab[j] = -1
-		default:
-			bf.lab[j] = v
-		}
-	}
-	bf.present = grow(bf.present, C)
-	present := bf.present
-	var total float64
-	for gr := 0; gr < groups; gr++ {
-		m := 0
-		clear(present)
-		if small {
-			for _, v := range bf.lab8[gr*per : (gr+1)*per] {
-				if v != 255 {
-					m++
-					present[v] = true
-				}
-			}
-		} else {
-			for _, v := range bf.lab[gr*per : (gr+1)*per] {
-				if v >= 0 {
-					m++
-					present[v] = true
-				}
-			}
-		}
-		counted := 0
-		for c := range present {
-			if m > 0 && (present[c] || l.AllClasses) {
-				counted++
-			}
-		}
-		if counted == 0 {
-			continue // SMP's mean of no classes: 0
-		}
-		var sum float64
-		for c := 0; c < C; c++ {
-			if !present[c] && !l.AllClasses {
-				continue
-			}
-			o := c*NS + gr*per
-			var dpc []float64
-			if dp != nil {
-				dpc = dp[o : o+per]
-			}
-			inv := 1 / float64(counted)
-			if small {
-				sum += softmaxClass(sc, p[o:o+per], bf.lab8[gr*per:(gr+1)*per], 255, m, uint8(c), dpc, inv)
-			} else {
-				sum += softmaxClass(sc, p[o:o+per], bf.lab[gr*per:(gr+1)*per], -1, m, int32(c), dpc, inv)
-			}
-		}
-		total += sum / float64(counted)
+		lovaszLabels(bf.lab, labels, l.Ignore, -1)
+		total = softmaxGroups(l, sc, bf.lab, -1, bf.present, p, dp, groups, per)
 	}
 	total /= float64(groups)
 	if dp != nil {
-		// The softmax Jacobian, p·(dp - Σ_c p·dp), added into grad
-		// (N × C × S) as it is made.
+		// The softmax Jacobian, p·(dp - Σ_c p·dp) (softmaxJacobian's, on
+		// p's class-major layout), added into grad (N × C × S) as it is
+		// made.
 		scale := weight / float64(groups)
 		for n := 0; n < N; n++ {
 			gn := grad[n*C*S : (n+1)*C*S]
@@ -535,6 +478,61 @@ func (l *Lovasz) loss(bf *lovaszBufs, logits []float32, labels Labels, sh Shape,
 		}
 	}
 	return total, nil
+}
+
+// lovaszLabels writes each pixel's label into lab, none where it is the
+// ignored one.
+func lovaszLabels[L uint8 | int32](lab []L, labels Labels, ign IgnoreIndex, none L) {
+	for j := range lab {
+		v := labels.at(j)
+		lab[j] = L(v)
+		if ign.set && v == ign.label {
+			lab[j] = none
+		}
+	}
+}
+
+// softmaxGroups returns the sum over the groups (per pixels each, of lab
+// and of each class's run of p, class-major: class c of pixel j at
+// c·len(lab) + j) of their mean over the classes counted of softmaxClass,
+// adding each class's ∓g/counted into dp (nil: no gradient).
+func softmaxGroups[L uint8 | int32](l *Lovasz, sc *lovaszScratch, lab []L, none L, present []bool, p, dp []float64, groups, per int) float64 {
+	NS := len(lab)
+	var total float64
+	for gr := 0; gr < groups; gr++ {
+		lg := lab[gr*per : (gr+1)*per]
+		m := 0
+		clear(present)
+		for _, v := range lg {
+			if v != none {
+				m++
+				present[v] = true
+			}
+		}
+		counted := 0
+		for c := range present {
+			if m > 0 && (present[c] || l.AllClasses) {
+				counted++
+			}
+		}
+		if counted == 0 {
+			continue // SMP's mean of no classes: 0
+		}
+		var sum float64
+		for c := range present {
+			if !present[c] && !l.AllClasses {
+				continue
+			}
+			o := c*NS + gr*per
+			var dpc []float64
+			if dp != nil {
+				dpc = dp[o : o+per]
+			}
+			sum += softmaxClass(sc, p[o:o+per], lg, none, m, L(c), dpc, 1/float64(counted))
+		}
+		total += sum / float64(counted)
+	}
+	return total
 }
 
 // BinaryLoss returns the Lovász hinge loss of logits (N × C × S, each
