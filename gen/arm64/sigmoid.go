@@ -17,19 +17,18 @@ const (
 )
 
 // ifBit emits body only when bit b of flags is set at run time.
-func ifBit(flags R, b int, body func()) {
-	skip := newLabel("nobit")
-	TBZ(flags, b, skip)
-	body()
-	label(skip)
-}
+func ifBit(flags R, b int, body func()) { bitGuard(flags, b, "nobit", TBZ, body) }
 
 // ifNoBit emits body only when bit b of flags is clear at run time.
-func ifNoBit(flags R, b int, body func()) {
-	skip := newLabel("bit")
-	TBNZ(flags, b, skip)
+func ifNoBit(flags R, b int, body func()) { bitGuard(flags, b, "bit", TBNZ, body) }
+
+// bitGuard emits body behind a test of bit b of flags (TBZ or TBNZ) that
+// jumps past it to a new label named after skip.
+func bitGuard(flags R, b int, skip string, test func(R, int, string), body func()) {
+	l := newLabel(skip)
+	test(flags, b, l)
 	body()
-	label(skip)
+	label(l)
 }
 
 // retBits stores the largest unsigned int32 lane of mx as the kernel's
