@@ -118,3 +118,21 @@ func softOK(x, y []float32, S, lo, hi, C int, tab, scr []float32, scrPer int) bo
 	return imageOK(len(x), S, C, lo, hi, hi) && S <= len(y)/C &&
 		len(tab) >= 8*C && len(scr)/scrPer >= C
 }
+
+// edtReach is internal/kernels.EDTScanReach, the rows of +Inf the scan's
+// tile has above and below its rows.
+const edtReach = 128
+
+// edtScanOK reports whether a scan tile of lanes lines (a multiple of L, at
+// most 64)
+// and rows rows at pitch fits src (rows + 2·edtReach rows) and dst (rows
+// rows), with sq holding edtReach+2 squares.
+func edtScanOK(dst, src, sq []float32, pitch, lanes, rows, L int) bool {
+	switch {
+	case lanes < 0 || lanes > 64 || lanes%L != 0 || rows < 0 || pitch < lanes || len(sq) < edtReach+2:
+		return false
+	case rows == 0 || lanes == 0:
+		return true
+	}
+	return rows <= len(src)/pitch-2*edtReach && len(dst) >= lanes && rows-1 <= (len(dst)-lanes)/pitch
+}

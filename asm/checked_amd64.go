@@ -978,3 +978,17 @@ func SumAVX512(x []float32) float32 {
 	}
 	return sumAVX512(x)
 }
+
+// EDTScanAVX2 runs edtScanAVX2 after its checks (internal/kernels.EDTScan
+// says what it computes; lanes a multiple of 8, at most 64): it returns an error
+// wrapping ErrArg, having done nothing, when the tile does not fit its
+// slices. Otherwise it returns ErrCPU on a CPU without AVX2.
+func EDTScanAVX2(dst, src, sq []float32, pitch, lanes, rows int, sqrt bool) (uint64, error) {
+	if !edtScanOK(dst, src, sq, pitch, lanes, rows, 8) {
+		return 0, argErr("EDTScanAVX2")
+	}
+	if !hasAVX2 {
+		return 0, cpuErr("EDTScanAVX2")
+	}
+	return edtScanAVX2(dst, src, sq, pitch, lanes, rows, sqrt), nil
+}

@@ -160,3 +160,40 @@ func TestCheckedPixelWeights(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckedEDTScan: the checks of the scan's entry point, case by case,
+// and a valid call that runs (where the CPU has AVX2).
+func TestCheckedEDTScan(t *testing.T) {
+	const R = edtReach
+	sq := make([]float32, R+2)
+	src := make([]float32, (4+2*R)*16)
+	dst := make([]float32, 4*16)
+	for i, c := range []struct {
+		dst, src, sq       []float32
+		pitch, lanes, rows int
+	}{
+		{dst, src, sq[:R+1], 16, 16, 4},
+		{dst, src[:len(src)-1], sq, 16, 16, 4},
+		{dst[:len(dst)-1], src, sq, 16, 16, 4},
+		{dst, src, sq, 15, 16, 4},
+		{dst, src, sq, 16, 12, 4},
+		{dst, src, sq, 16, -8, 4},
+		{dst, src, sq, 16, 16, -1},
+		{dst, src, sq, 16, 16, 5},
+		{dst, src, sq, 1 << 62, 16, 4},
+		{dst, src, sq, 16, 16, 1 << 62},
+		{make([]float32, 1000), make([]float32, 1000*(2*R+1)), sq, 72, 72, 1},
+	} {
+		far, err := EDTScanAVX2(c.dst, c.src, c.sq, c.pitch, c.lanes, c.rows, false)
+		if far != 0 {
+			t.Fatalf("case %d returned lanes %b", i, far)
+		}
+		wantArg(t, "EDTScanAVX2", err)
+	}
+	if !hasAVX2 {
+		return
+	}
+	if far, err := EDTScanAVX2(dst, src, sq, 16, 16, 4, false); far != 0 || err != nil {
+		t.Fatalf("the valid call gave %b %v", far, err)
+	}
+}

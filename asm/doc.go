@@ -23,6 +23,7 @@ package asm
 //go:generate sh -c "cd ../gen && go run ./amd64 -family roofline -pkg asm -out ../asm/roofline_amd64.s -stubs ../asm/roofline_amd64.go"
 //go:generate sh -c "cd ../gen && go run ./amd64 -family confusion -pkg asm -out ../asm/confusion_amd64.s -stubs ../asm/confusion_amd64.go"
 //go:generate sh -c "cd ../gen && go run ./amd64 -family soft -pkg asm -out ../asm/soft_amd64.s -stubs ../asm/soft_amd64.go"
+//go:generate sh -c "cd ../gen && go run ./amd64 -family edt -pkg asm -out ../asm/edt_amd64.s -stubs ../asm/edt_amd64.go"
 //go:generate sh -c "cd ../gen && go run ./arm64 -family elementwise -out ../asm/elementwise_arm64.s -stubs ../asm/elementwise_arm64.go"
 //go:generate sh -c "cd ../gen && go run ./arm64 -family sigmoid -out ../asm/sigmoid_arm64.s -stubs ../asm/sigmoid_arm64.go"
 //go:generate sh -c "cd ../gen && go run ./arm64 -family softmax -out ../asm/softmax_arm64.s -stubs ../asm/softmax_arm64.go"

@@ -293,7 +293,8 @@ type passScratch struct {
 
 // tileScratch is one worker's scratch of the strided passes.
 type tileScratch struct {
-	t          []float32
+	t          []float32 // the tile's rows, kernels.EDTScanReach rows of +Inf above and below (the scan's)
+	u          []float32 // the scan's output tile
 	sc         *kernels.EDTScratch
 	rows, cols []uint64 // the tile's object voxels: rows[t] bit lane, cols[lane·nb + t/64] bit t%64
 	cur        int      // the group of tiles whose bits rows holds, -1 for none
@@ -335,11 +336,13 @@ func (p *passScratch) passes(dst []float32, mask []uint8, shape []int, sp []floa
 	}
 	// Scratch: a tile of min(tile, stride) lines (plus the padding) of the
 	// longest strided axis, and its stacks.
+	const reach = kernels.EDTScanReach
+	scan := kernels.HasEDTScan()
 	longest, tileLen, colsLen, rowsLen := 0, 0, 0, 0
 	for a, st := rank-2, last; a >= 0; a-- {
 		longest = max(longest, shape[a])
 		nb := (shape[a] + 63) / 64
-		tileLen = max(tileLen, tilePitch(st)*shape[a])
+		tileLen = max(tileLen, tilePitch(st)*(shape[a]+2*reach))
 		colsLen = max(colsLen, min(tile, st)*nb)
 		rowsLen = max(rowsLen, min(group, (st+tile-1)/tile)*nb*64)
 		st *= shape[a]
@@ -350,6 +353,9 @@ func (p *passScratch) passes(dst []float32, mask []uint8, shape []int, sp []floa
 	for k := range scr {
 		sc := &scr[k]
 		sc.t, sc.rows, sc.cols = grow(sc.t, tileLen), grow(sc.rows, rowsLen), grow(sc.cols, colsLen)
+		if scan {
+			sc.u = grow(sc.u, tileLen)
+		}
 		if sc.sc == nil {
 			sc.sc = &kernels.EDTScratch{}
 		}
@@ -358,6 +364,22 @@ func (p *passScratch) passes(dst []float32, mask []uint8, shape []int, sp []floa
 	stride := last
 	for a := rank - 2; a > stop; a-- {
 		ax := axisPass{dst: dst, mask: mask, na: shape[a], stride: stride, s: sp[a], sqrt: a == 0 && !squared}
+		if scan {
+			// The scan's squares, and its rows of +Inf around the tile.
+			ax.sq = make([]float32, reach+2)
+			kernels.EDTSquares(ax.sq, ax.s)
+			pt := tilePitch(stride)
+			inf := float32(math.Inf(1))
+			for k := range scr {
+				t := scr[k].t
+				for i := range t[:reach*pt] {
+					t[i] = inf
+				}
+				for i := range t[(reach+ax.na)*pt:][:reach*pt] {
+					t[(reach+ax.na)*pt+i] = inf
+				}
+			}
+		}
 		ax.blocks = (stride + tile - 1) / tile
 		ax.groups = (ax.blocks + group - 1) / group
 		outer := len(mask) / (stride * ax.na)
@@ -402,6 +424,7 @@ type axisPass struct {
 	blocks, groups int // tiles per slab of the axis, groups of tiles per slab
 	s              float64
 	sqrt           bool
+	sq             []float32 // kernels.EDTScan's squares; nil: no scan (the generic tier)
 }
 
 // tile transforms the lines of tile b of slab o (the voxels o·stride·na +
@@ -445,10 +468,24 @@ func (ax *axisPass) tile(o, b int, sc *tileScratch) {
 		return
 	}
 	rows := sc.rows[gi*nb*64:][:nb*64]
+	tt := sc.t[kernels.EDTScanReach*pt:] // row 0
 	for t, r := range rows[:na] {
 		if r != 0 {
-			copy(sc.t[t*pt:t*pt+width], dst[base+t*stride:][:width])
+			copy(tt[t*pt:t*pt+width], dst[base+t*stride:][:width])
+		} else if ax.sq != nil {
+			clear(tt[t*pt : t*pt+width])
 		}
+	}
+	// The scan on the assembly tiers, else the envelope of each run of
+	// object voxels.
+	if ax.sq != nil {
+		scanLanes(sc.u, sc.t, ax.sq, pt, width, na, ax.s, ax.sqrt, sc.sc)
+		for t, r := range rows[:na] {
+			if r != 0 {
+				copy(dst[base+t*stride:][:width], sc.u[t*pt:t*pt+width])
+			}
+		}
+		return
 	}
 	clear(rows[na:])
 	cols := sc.cols[:nb*width]
@@ -467,14 +504,34 @@ func (ax *axisPass) tile(o, b int, sc *tileScratch) {
 			if q0 >= na {
 				break
 			}
-			kernels.EDTEnvelopeRun(sc.t[lane:], pt, sc.t[lane:], pt, na, q0, q1, ax.s, ax.sqrt, sc.sc)
+			kernels.EDTEnvelopeRun(tt[lane:], pt, tt[lane:], pt, na, q0, q1, ax.s, ax.sqrt, sc.sc)
 			q = q1
 		}
 	}
 	for t, r := range rows[:na] {
 		if r != 0 {
-			copy(dst[base+t*stride:][:width], sc.t[t*pt:t*pt+width])
+			copy(dst[base+t*stride:][:width], tt[t*pt:t*pt+width])
 		}
+	}
+}
+
+// scanLanes transforms the lines of a tile, lanes [0, width) of na rows at
+// pitch pt, from t (row 0 at t[kernels.EDTScanReach·pt:], that many rows
+// of +Inf above and below) into u: kernels.EDTScan, and the envelope of
+// the whole line (kernels.EDTEnvelope) for a line that the scan leaves (a
+// voxel farther than the reach from the background). Each line's values
+// are so a function of the line alone, whichever lines share its tile: the
+// lazy lines of the surface distances (lazyLines.lines) gather other
+// tiles and get the same values.
+func scanLanes(u, t, sq []float32, pt, width, na int, s float64, sqrt bool, sc *kernels.EDTScratch) {
+	far, err := kernels.EDTScan(u, t, sq, pt, width, na, sqrt)
+	if err != nil {
+		far = ^uint64(0) >> (64 - width) // not reached: every tile fits
+	}
+	tt := t[kernels.EDTScanReach*pt:]
+	for ; far != 0; far &= far - 1 {
+		l := bits.TrailingZeros64(far)
+		kernels.EDTEnvelope(u[l:], pt, tt[l:], pt, na, s, sqrt, sc)
 	}
 }
 

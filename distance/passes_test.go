@@ -9,8 +9,10 @@ import (
 )
 
 // linePasses is the transform without tiles, run-finding from the mask or
-// skipped rows: the first pass, then every strided axis's lines through
-// kernels.EDTEnvelope in place, one at a time.
+// skipped rows: the first pass, then every strided axis's lines one at a
+// time, through kernels.EDTEnvelope in place, or where the active tier
+// scans (kernels.HasEDTScan) through a tile of that one line in
+// kernels.EDTScan, and the envelope when the scan leaves it.
 func linePasses(dst []float32, mask []uint8, shape []int, sp []float64, squared bool, stop int) {
 	rank := len(shape)
 	last := shape[rank-1]
@@ -29,12 +31,36 @@ func linePasses(dst []float32, mask []uint8, shape []int, sp []float64, squared 
 	}
 	sc := &kernels.EDTScratch{}
 	stride := last
+	const R = kernels.EDTScanReach
+	sqs := make([]float32, R+2)
 	for a := rank - 2; a > stop; a-- {
 		na := shape[a]
+		sqrt := a == 0 && !squared
+		kernels.EDTSquares(sqs, sp[a])
 		for o := 0; o < len(mask)/(stride*na); o++ {
 			for i := 0; i < stride; i++ {
 				line := dst[o*stride*na+i:]
-				kernels.EDTEnvelope(line, stride, line, stride, na, sp[a], a == 0 && !squared, sc)
+				if !kernels.HasEDTScan() {
+					kernels.EDTEnvelope(line, stride, line, stride, na, sp[a], sqrt, sc)
+					continue
+				}
+				src, out := make([]float32, na+2*R), make([]float32, na)
+				for q := range src {
+					src[q] = float32(math.Inf(1))
+					if q >= R && q < R+na {
+						src[q] = line[(q-R)*stride]
+					}
+				}
+				far, err := kernels.EDTScan(out, src, sqs, 1, 1, na, sqrt)
+				if err != nil {
+					panic(err)
+				}
+				if far != 0 {
+					kernels.EDTEnvelope(out, 1, src[R:], 1, na, sp[a], sqrt, sc)
+				}
+				for q, v := range out {
+					line[q*stride] = v
+				}
 			}
 		}
 		stride *= na
@@ -42,12 +68,25 @@ func linePasses(dst []float32, mask []uint8, shape []int, sp []float64, squared 
 }
 
 // TestPassesLines: the tiled passes (runs found from the mask's bits, rows
-// without an object voxel neither copied nor written) give, bit for bit,
-// the plain line-by-line transform, for random shapes of rank 1 to 4
+// without an object voxel neither copied nor written; on the assembly
+// tiers, the scan of tiles of lines and the envelope of the lines it
+// leaves) give, bit for bit, the plain line-by-line transform, on every
+// tier, for random shapes of rank 1 to 4
 // (axes across 64 and the tile widths), densities, spacings (down to the
 // smallest allowed), caps, partial (stopped before any axis) and squared transforms, and
 // workers, with fresh scratch and with one reused across them.
 func TestPassesLines(t *testing.T) {
+	prev := kernels.Active()
+	defer kernels.Use(prev)
+	for _, name := range kernels.Available() {
+		if err := kernels.Use(name); err != nil {
+			t.Fatal(err)
+		}
+		t.Run(name, testPassesLines)
+	}
+}
+
+func testPassesLines(t *testing.T) {
 	r := rand.New(rand.NewPCG(11, 12))
 	var shared passScratch
 	for trial := 0; trial < 300; trial++ {

@@ -294,12 +294,46 @@ func (z *lazyLines) lines(g []float32, n0, n1, inner int, s float64, o *Options)
 		z.done[w] |= z.need[w]
 	}
 	ids := z.ids
-	w := o.workers(len(ids))
-	parallel(len(ids), w, func(lo, hi, _ int) {
+	if !kernels.HasEDTScan() {
+		w := o.workers(len(ids))
+		parallel(len(ids), w, func(lo, hi, _ int) {
+			sc := kernels.NewEDTScratch(n1)
+			for _, l := range ids[lo:hi] {
+				line := g[l/inner*n1*inner+l%inner:]
+				kernels.EDTEnvelope(line, inner, line, inner, n1, s, false, sc)
+			}
+		})
+		return
+	}
+	// The scan of the whole transform's tiles (scanLanes), on tiles of
+	// up to 64 of the lines gathered.
+	const reach = kernels.EDTScanReach
+	sq := make([]float32, reach+2)
+	kernels.EDTSquares(sq, s)
+	chunks := (len(ids) + tile - 1) / tile
+	parallel(chunks, o.workers(chunks), func(lo, hi, _ int) {
+		t, u := make([]float32, tile*(n1+2*reach)), make([]float32, tile*n1)
+		inf := float32(math.Inf(1))
+		for i := range t[:reach*tile] {
+			t[i], t[(reach+n1)*tile+i] = inf, inf
+		}
 		sc := kernels.NewEDTScratch(n1)
-		for _, l := range ids[lo:hi] {
-			line := g[l/inner*n1*inner+l%inner:]
-			kernels.EDTEnvelope(line, inner, line, inner, n1, s, false, sc)
+		tt := t[reach*tile:]
+		for c := lo; c < hi; c++ {
+			chunk := ids[c*tile : min(len(ids), (c+1)*tile)]
+			for i, l := range chunk {
+				line := g[l/inner*n1*inner+l%inner:]
+				for q := 0; q < n1; q++ {
+					tt[q*tile+i] = line[q*inner]
+				}
+			}
+			scanLanes(u, t, sq, tile, len(chunk), n1, s, false, sc)
+			for i, l := range chunk {
+				line := g[l/inner*n1*inner+l%inner:]
+				for q := 0; q < n1; q++ {
+					line[q*inner] = u[q*tile+i]
+				}
+			}
 		}
 	})
 }

@@ -18,7 +18,7 @@ import (
 	. "github.com/mmcloughlin/avo/reg"
 )
 
-var family = flag.String("family", "", "kernel family: elementwise, sigmoid, softmax, confusion, roofline, soft")
+var family = flag.String("family", "", "kernel family: elementwise, sigmoid, softmax, confusion, roofline, soft, edt")
 
 var families = map[string]func(t *Tier){
 	"elementwise": elementwise,
@@ -27,6 +27,7 @@ var families = map[string]func(t *Tier){
 	"confusion":   confusionFamily,
 	"roofline":    roofline,
 	"soft":        softFamily,
+	"edt":         edtFamily,
 }
 
 func main() {

@@ -41,6 +41,11 @@ type tier struct {
 	sum func(x []float32) float32
 	// copy is the roofline copy (optional: nil uses the Go runtime's memmove).
 	copy func(dst, src []float32)
+
+	// edtScan is EDTScan on checked arguments (optional: nil, on the
+	// generic tier, uses edtScanGeneric, and the distance package the
+	// envelope instead).
+	edtScan func(dst, src, sq []float32, pitch, lanes, rows int, sqrt bool) uint64
 }
 
 // tiers lists the implementations this CPU runs, best first. The generic

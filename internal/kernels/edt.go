@@ -309,3 +309,99 @@ func build(src []float32, ss, wlo, whi int, left, right bool, r float64, st []pa
 	}
 	return k
 }
+
+// EDTScanReach is the farthest step, in voxels, that EDTScan looks along a
+// line: a line with a voxel whose nearest background lies farther away is
+// left to the envelope (EDTEnvelope).
+const EDTScanReach = 128
+
+// EDTScan is the strided passes' other way to the lower envelope, for a
+// tile of up to 64 lines side by side (each rows voxels long, one row of
+// the tile per voxel): where the background is near, scanning outward from
+// a voxel and stopping where the step alone is no better than the best so
+// far reads a few neighbours, while the envelope pays a stack of parabolas
+// per voxel. The assembly tiers scan a vector of lines at once.
+//
+// Voxel r of line l is src[(r+EDTScanReach)·pitch + l] for r in
+// [-EDTScanReach, rows+EDTScanReach): the rows outside [0, rows) must hold
+// +Inf (no site there). Every value is a squared distance: >= 0 or +Inf.
+// sq[k] = (k·s)² in float32 for the spacing s along the lines, k <=
+// EDTScanReach+1 (EDTSquares). It writes, for r in [0, rows) and l in [0,
+// lanes),
+//
+//	dst[r·pitch + l] = min over |k| <= EDTScanReach of src(r+k, l) + sq[|k|]
+//
+// each sum a float32 addition, and its square root (float32(math.Sqrt))
+// when sqrt is set. Where that minimum is at most sq[EDTScanReach+1] it is
+// the minimum over the whole line, as no farther voxel can be lower: the
+// envelope, whose values it gives bit for bit at unit spacing, where every
+// sum is exact. It returns the lanes with a voxel whose minimum exceeds
+// sq[EDTScanReach+1], bit l for lane l: their elements of dst are
+// unspecified (they may be left unwritten). The result is the same on
+// every tier. It returns an error wrapping ErrArg, having written nothing,
+// when lanes > 64, pitch < lanes, sq is shorter than EDTScanReach+2, or
+// src or dst is too short for the tile; nothing happens when rows or lanes
+// is 0.
+func EDTScan(dst, src, sq []float32, pitch, lanes, rows int, sqrt bool) (uint64, error) {
+	if !edtScanOK(dst, src, sq, pitch, lanes, rows) {
+		return 0, argErr("EDTScan", "a tile of %d lanes, %d rows at pitch %d does not fit dst (%d), src (%d) and sq (%d)", lanes, rows, pitch, len(dst), len(src), len(sq))
+	}
+	if rows == 0 || lanes == 0 {
+		return 0, nil
+	}
+	if f := active.Load().edtScan; f != nil {
+		return f(dst, src, sq, pitch, lanes, rows, sqrt), nil
+	}
+	return edtScanGeneric(dst, src, sq, pitch, lanes, rows, sqrt), nil
+}
+
+// HasEDTScan reports whether the active tier scans vectors of lines in
+// EDTScan (the assembly tiers); on the generic tier, one voxel at a time,
+// the envelope is faster.
+func HasEDTScan() bool { return active.Load().edtScan != nil }
+
+// edtScanOK reports whether EDTScan's arguments describe a tile inside its
+// slices (no product overflows: every bound is compared by division).
+func edtScanOK(dst, src, sq []float32, pitch, lanes, rows int) bool {
+	const pad = 2 * EDTScanReach
+	switch {
+	case lanes < 0 || lanes > 64 || rows < 0 || pitch < lanes || len(sq) < EDTScanReach+2:
+		return false
+	case rows == 0 || lanes == 0:
+		return true
+	}
+	// pitch >= lanes >= 1 from here.
+	return rows <= len(src)/pitch-pad && len(dst) >= lanes && rows-1 <= (len(dst)-lanes)/pitch
+}
+
+// edtScanGeneric is EDTScan's specification, one voxel at a time (the
+// arguments are checked); a lane is left at its first voxel out of reach.
+func edtScanGeneric(dst, src, sq []float32, pitch, lanes, rows int, sqrt bool) uint64 {
+	const R = EDTScanReach
+	sq = sq[:R+2]
+	cut := sq[R+1]
+	var far uint64
+	for r := 0; r < rows; r++ {
+		row := src[(r+R)*pitch:]
+		out := dst[r*pitch:][:lanes]
+		for l := range out {
+			if far>>l&1 != 0 {
+				continue
+			}
+			best := row[l]
+			k := 1
+			for ; k <= R && sq[k] < best; k++ {
+				best = min(best, src[(r+R-k)*pitch+l]+sq[k], src[(r+R+k)*pitch+l]+sq[k])
+			}
+			if k > R && cut < best {
+				far |= 1 << l
+				continue
+			}
+			if sqrt {
+				best = float32(math.Sqrt(float64(best)))
+			}
+			out[l] = best
+		}
+	}
+	return far
+}
