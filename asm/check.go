@@ -136,3 +136,18 @@ func edtScanOK(dst, src, sq []float32, pitch, lanes, rows, L int) bool {
 	}
 	return rows <= len(src)/pitch-2*edtReach && len(dst) >= lanes && rows-1 <= (len(dst)-lanes)/pitch
 }
+
+// nearOK reports whether a row of n voxels, padded by pad, fits rows of
+// lengths a, b, c (each at least n + 2·pad + 7) for a scan of steps steps,
+// and outputs of lengths outs (each at least n).
+func nearOK(n, pad, steps, a, b, c int, outs ...int) bool {
+	if n < 0 || steps < 1 || pad < steps-1 || pad > a || pad > b || pad > c || n > min(a, b, c)-2*pad-7 {
+		return false
+	}
+	for _, o := range outs {
+		if o < n {
+			return false
+		}
+	}
+	return true
+}

@@ -992,3 +992,32 @@ func EDTScanAVX2(dst, src, sq []float32, pitch, lanes, rows int, sqrt bool) (uin
 	}
 	return edtScanAVX2(dst, src, sq, pitch, lanes, rows, sqrt), nil
 }
+
+// NearScan1AVX2 runs nearScan1AVX2 after its checks
+// (internal/kernels.NearScan1 says what it computes): it returns an error
+// wrapping ErrArg, having done nothing, when a slice is too short for the
+// row, its padding and its steps. Otherwise it returns ErrCPU on a CPU
+// without AVX2.
+func NearScan1AVX2(o1 []float32, h1 []int32, f1 []float32, g1 []int32, dsq []float32, pad, n int, lim1 float32) error {
+	if !nearOK(n, pad, len(dsq), len(f1), len(g1), len(f1), len(o1), len(h1)) {
+		return argErr("NearScan1AVX2")
+	}
+	if !hasAVX2 {
+		return cpuErr("NearScan1AVX2")
+	}
+	nearScan1AVX2(o1, h1, f1, g1, dsq, pad, n, lim1)
+	return nil
+}
+
+// NearScan2AVX2 runs nearScan2AVX2 after its checks
+// (internal/kernels.NearScan2), as NearScan1AVX2.
+func NearScan2AVX2(o2, f1 []float32, g1 []int32, f2 []float32, h1 []int32, lim2, dsq []float32, pad, n int) error {
+	if !nearOK(n, pad, len(dsq), len(f1), len(g1), len(f2), len(o2), len(h1), len(lim2)) {
+		return argErr("NearScan2AVX2")
+	}
+	if !hasAVX2 {
+		return cpuErr("NearScan2AVX2")
+	}
+	nearScan2AVX2(o2, f1, g1, f2, h1, lim2, dsq, pad, n)
+	return nil
+}

@@ -9,3 +9,13 @@ package asm
 //
 //go:noescape
 func edtScanAVX2(dst []float32, src []float32, sq []float32, pitch int, lanes int, rows int, sqrt bool) uint64
+
+// nearScan1AVX2 is internal/kernels.NearScan1 on checked arguments, 8 voxels at a time.
+//
+//go:noescape
+func nearScan1AVX2(o1 []float32, h1 []int32, f1 []float32, g1 []int32, dsq []float32, pad int, n int, lim1 float32)
+
+// nearScan2AVX2 is internal/kernels.NearScan2 on checked arguments, 8 voxels at a time.
+//
+//go:noescape
+func nearScan2AVX2(o2 []float32, f1 []float32, g1 []int32, f2 []float32, h1 []int32, lim2 []float32, dsq []float32, pad int, n int)

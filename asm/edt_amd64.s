@@ -180,3 +180,265 @@ done_3:
 	MOVQ SI, ret+104(FP)
 	VZEROUPPER
 	RET
+
+// func nearScan1AVX2(o1 []float32, h1 []int32, f1 []float32, g1 []int32, dsq []float32, pad int, n int, lim1 float32)
+// Requires: AVX, AVX2, SSE
+TEXT ·nearScan1AVX2(SB), NOSPLIT, $0-140
+	MOVQ  pad+120(FP), AX
+	MOVQ  o1_base+0(FP), CX
+	MOVQ  h1_base+24(FP), DX
+	MOVQ  f1_base+48(FP), BX
+	LEAQ  (BX)(AX*4), BX
+	MOVQ  g1_base+72(FP), SI
+	LEAQ  (SI)(AX*4), SI
+	SUBQ  BX, SI
+	MOVQ  dsq_base+96(FP), AX
+	MOVQ  dsq_len+104(FP), DI
+	MOVSS lim1+136(FP), X0
+	MOVQ  n+128(FP), R8
+
+loop_16:
+	CMPQ    R8, $0x00000008
+	JB      tail_17
+	VMOVUPS edtconsts<>+0(SB), Y1
+	VPXOR   Y2, Y2, Y2
+	XORQ    R9, R9
+	MOVQ    BX, R10
+	MOVQ    BX, R11
+
+dloop_19:
+	CMPQ         R9, DI
+	JAE          ddone_20
+	VBROADCASTSS (AX)(R9*4), Y3
+	VUCOMISS     X0, X3
+	JA           ddone_20
+	VCMPPS       $0x01, Y1, Y3, Y4
+	VMOVMSKPS    Y4, R12
+	TESTL        R12, R12
+	JZ           ddone_20
+	VADDPS       (R10), Y3, Y4
+	VCMPPS       $0x01, Y1, Y4, Y5
+	VMINPS       Y1, Y4, Y1
+	VBLENDVPS    Y5, (R10)(SI*1), Y2, Y2
+	VADDPS       (R11), Y3, Y3
+	VCMPPS       $0x01, Y1, Y3, Y4
+	VMINPS       Y1, Y3, Y1
+	VBLENDVPS    Y4, (R11)(SI*1), Y2, Y2
+	SUBQ         $0x00000004, R10
+	ADDQ         $0x00000004, R11
+	INCQ         R9
+	JMP          dloop_19
+
+ddone_20:
+	VMOVUPS Y1, (CX)
+	VMOVUPS Y2, (DX)
+	ADDQ    $0x00000020, CX
+	ADDQ    $0x00000020, DX
+	ADDQ    $0x00000020, BX
+	SUBQ    $0x00000008, R8
+	JMP     loop_16
+
+tail_17:
+	TESTQ   R8, R8
+	JZ      done_18
+	LEAQ    edtconsts<>+64(SB), R9
+	NEGQ    R8
+	VMOVDQU 64(R9)(R8*4), Y1
+	VMOVUPS edtconsts<>+0(SB), Y2
+	VPXOR   Y3, Y3, Y3
+	XORQ    R8, R8
+	MOVQ    BX, R9
+
+dloop_21:
+	CMPQ         R8, DI
+	JAE          ddone_22
+	VBROADCASTSS (AX)(R8*4), Y4
+	VUCOMISS     X0, X4
+	JA           ddone_22
+	VCMPPS       $0x01, Y2, Y4, Y5
+	VMOVMSKPS    Y5, R10
+	TESTL        R10, R10
+	JZ           ddone_22
+	VADDPS       (R9), Y4, Y5
+	VCMPPS       $0x01, Y2, Y5, Y6
+	VMINPS       Y2, Y5, Y2
+	VBLENDVPS    Y6, (R9)(SI*1), Y3, Y3
+	VADDPS       (BX), Y4, Y4
+	VCMPPS       $0x01, Y2, Y4, Y5
+	VMINPS       Y2, Y4, Y2
+	VBLENDVPS    Y5, (BX)(SI*1), Y3, Y3
+	SUBQ         $0x00000004, R9
+	ADDQ         $0x00000004, BX
+	INCQ         R8
+	JMP          dloop_21
+
+ddone_22:
+	VMASKMOVPS Y2, Y1, (CX)
+	VMASKMOVPS Y3, Y1, (DX)
+
+done_18:
+	VZEROUPPER
+	RET
+
+// func nearScan2AVX2(o2 []float32, f1 []float32, g1 []int32, f2 []float32, h1 []int32, lim2 []float32, dsq []float32, pad int, n int)
+// Requires: AVX, AVX2
+TEXT ·nearScan2AVX2(SB), NOSPLIT, $0-184
+	MOVQ pad+168(FP), AX
+	MOVQ o2_base+0(FP), CX
+	MOVQ h1_base+96(FP), DX
+	MOVQ lim2_base+120(FP), BX
+	MOVQ f1_base+24(FP), SI
+	LEAQ (SI)(AX*4), SI
+	MOVQ g1_base+48(FP), DI
+	LEAQ (DI)(AX*4), DI
+	MOVQ f2_base+72(FP), R8
+	LEAQ (R8)(AX*4), R8
+	SUBQ SI, DI
+	SUBQ SI, R8
+	MOVQ dsq_base+144(FP), AX
+	MOVQ dsq_len+152(FP), R9
+	MOVQ n+176(FP), R10
+
+loop_23:
+	CMPQ    R10, $0x00000008
+	JB      tail_24
+	VMOVUPS (DX), Y0
+	VMOVUPS (BX), Y1
+	VMOVUPS edtconsts<>+0(SB), Y2
+	XORQ    R11, R11
+	MOVQ    SI, R12
+	MOVQ    SI, R13
+
+dloop_26:
+	CMPQ         R11, R9
+	JAE          ddone_27
+	VBROADCASTSS (AX)(R11*4), Y3
+	VCMPPS       $0x01, Y2, Y3, Y4
+	VCMPPS       $0x02, Y1, Y3, Y5
+	VANDPS       Y5, Y4, Y4
+	VMOVMSKPS    Y4, R14
+	TESTL        R14, R14
+	JZ           ddone_27
+	VPCMPEQD     (R12)(DI*1), Y0, Y5
+	VMOVUPS      (R12), Y4
+	VBLENDVPS    Y5, (R12)(R8*1), Y4, Y4
+	VADDPS       Y3, Y4, Y4
+	VMINPS       Y2, Y4, Y2
+	VPCMPEQD     (R13)(DI*1), Y0, Y5
+	VMOVUPS      (R13), Y4
+	VBLENDVPS    Y5, (R13)(R8*1), Y4, Y4
+	VADDPS       Y3, Y4, Y4
+	VMINPS       Y2, Y4, Y2
+	SUBQ         $0x00000004, R12
+	ADDQ         $0x00000004, R13
+	INCQ         R11
+	JMP          dloop_26
+
+ddone_27:
+	VCMPPS    $0x02, Y1, Y2, Y0
+	VMOVUPS   edtconsts<>+0(SB), Y1
+	VBLENDVPS Y0, Y2, Y1, Y1
+	VMOVUPS   Y1, (CX)
+	ADDQ      $0x00000020, CX
+	ADDQ      $0x00000020, DX
+	ADDQ      $0x00000020, BX
+	ADDQ      $0x00000020, SI
+	SUBQ      $0x00000008, R10
+	JMP       loop_23
+
+tail_24:
+	TESTQ      R10, R10
+	JZ         done_25
+	LEAQ       edtconsts<>+64(SB), R11
+	NEGQ       R10
+	VMOVDQU    64(R11)(R10*4), Y0
+	VMASKMOVPS (DX), Y0, Y1
+	VMASKMOVPS (BX), Y0, Y2
+	VMOVUPS    edtconsts<>+0(SB), Y3
+	XORQ       DX, DX
+	MOVQ       SI, BX
+
+dloop_28:
+	CMPQ         DX, R9
+	JAE          ddone_29
+	VBROADCASTSS (AX)(DX*4), Y4
+	VCMPPS       $0x01, Y3, Y4, Y5
+	VCMPPS       $0x02, Y2, Y4, Y6
+	VANDPS       Y6, Y5, Y5
+	VMOVMSKPS    Y5, R10
+	TESTL        R10, R10
+	JZ           ddone_29
+	VPCMPEQD     (BX)(DI*1), Y1, Y6
+	VMOVUPS      (BX), Y5
+	VBLENDVPS    Y6, (BX)(R8*1), Y5, Y5
+	VADDPS       Y4, Y5, Y5
+	VMINPS       Y3, Y5, Y3
+	VPCMPEQD     (SI)(DI*1), Y1, Y6
+	VMOVUPS      (SI), Y5
+	VBLENDVPS    Y6, (SI)(R8*1), Y5, Y5
+	VADDPS       Y4, Y5, Y5
+	VMINPS       Y3, Y5, Y3
+	SUBQ         $0x00000004, BX
+	ADDQ         $0x00000004, SI
+	INCQ         DX
+	JMP          dloop_28
+
+ddone_29:
+	VCMPPS     $0x02, Y2, Y3, Y1
+	VMOVUPS    edtconsts<>+0(SB), Y2
+	VBLENDVPS  Y1, Y3, Y2, Y2
+	VMASKMOVPS Y2, Y0, (CX)
+
+done_25:
+	VZEROUPPER
+	RET
+
+DATA edtconsts<>+0(SB)/4, $0x7f800000
+DATA edtconsts<>+4(SB)/4, $0x7f800000
+DATA edtconsts<>+8(SB)/4, $0x7f800000
+DATA edtconsts<>+12(SB)/4, $0x7f800000
+DATA edtconsts<>+16(SB)/4, $0x7f800000
+DATA edtconsts<>+20(SB)/4, $0x7f800000
+DATA edtconsts<>+24(SB)/4, $0x7f800000
+DATA edtconsts<>+28(SB)/4, $0x7f800000
+DATA edtconsts<>+32(SB)/4, $0x7f800000
+DATA edtconsts<>+36(SB)/4, $0x7f800000
+DATA edtconsts<>+40(SB)/4, $0x7f800000
+DATA edtconsts<>+44(SB)/4, $0x7f800000
+DATA edtconsts<>+48(SB)/4, $0x7f800000
+DATA edtconsts<>+52(SB)/4, $0x7f800000
+DATA edtconsts<>+56(SB)/4, $0x7f800000
+DATA edtconsts<>+60(SB)/4, $0x7f800000
+DATA edtconsts<>+64(SB)/4, $0xffffffff
+DATA edtconsts<>+68(SB)/4, $0xffffffff
+DATA edtconsts<>+72(SB)/4, $0xffffffff
+DATA edtconsts<>+76(SB)/4, $0xffffffff
+DATA edtconsts<>+80(SB)/4, $0xffffffff
+DATA edtconsts<>+84(SB)/4, $0xffffffff
+DATA edtconsts<>+88(SB)/4, $0xffffffff
+DATA edtconsts<>+92(SB)/4, $0xffffffff
+DATA edtconsts<>+96(SB)/4, $0xffffffff
+DATA edtconsts<>+100(SB)/4, $0xffffffff
+DATA edtconsts<>+104(SB)/4, $0xffffffff
+DATA edtconsts<>+108(SB)/4, $0xffffffff
+DATA edtconsts<>+112(SB)/4, $0xffffffff
+DATA edtconsts<>+116(SB)/4, $0xffffffff
+DATA edtconsts<>+120(SB)/4, $0xffffffff
+DATA edtconsts<>+124(SB)/4, $0xffffffff
+DATA edtconsts<>+128(SB)/4, $0x00000000
+DATA edtconsts<>+132(SB)/4, $0x00000000
+DATA edtconsts<>+136(SB)/4, $0x00000000
+DATA edtconsts<>+140(SB)/4, $0x00000000
+DATA edtconsts<>+144(SB)/4, $0x00000000
+DATA edtconsts<>+148(SB)/4, $0x00000000
+DATA edtconsts<>+152(SB)/4, $0x00000000
+DATA edtconsts<>+156(SB)/4, $0x00000000
+DATA edtconsts<>+160(SB)/4, $0x00000000
+DATA edtconsts<>+164(SB)/4, $0x00000000
+DATA edtconsts<>+168(SB)/4, $0x00000000
+DATA edtconsts<>+172(SB)/4, $0x00000000
+DATA edtconsts<>+176(SB)/4, $0x00000000
+DATA edtconsts<>+180(SB)/4, $0x00000000
+DATA edtconsts<>+184(SB)/4, $0x00000000
+DATA edtconsts<>+188(SB)/4, $0x00000000
+GLOBL edtconsts<>(SB), RODATA|NOPTR, $192

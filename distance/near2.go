@@ -49,6 +49,11 @@ type near2 struct {
 	sl             []int32   // their ids
 	env            []int32   // the envelope's sites
 	z              []float64 // its breakpoints
+
+	// The last pass's rows padded for kernels.NearScan1 and NearScan2
+	// (+Inf in pf1 and pf2 around the row), and the limits of its d2.
+	pf1, pf2, lim2 []float32
+	pg1            []int32
 }
 
 // newNear2 returns the scratch of lines lines of l voxels.
@@ -240,6 +245,9 @@ func (p *nearPass) last(ln *near2, base int) {
 		}
 		return
 	}
+	if kernels.HasNearScan() && p.lastScans(ln, v1, l1, v2, in, o1, h1, o2) {
+		return
+	}
 	copy(f1, v1)
 	copy(g1, l1)
 	copy(f2, v2)
@@ -312,6 +320,53 @@ func (p *nearPass) last(ln *near2, base int) {
 			v1[y], v2[y] = o1[y], o2[y]
 		}
 	}
+}
+
+// lastScans is last on the tiers that scan eight voxels at once
+// (kernels.NearScan1 and NearScan2): d1 and its id, then d2 at the voxels
+// that need it, each by the scan outward from every voxel, with no
+// envelope for long scans (the reach bounds them: half of it for d1, all
+// of it for d2). The results are last's, but for the roundings of its
+// envelopes away from unit spacing. It reports false, having changed
+// nothing of the image, if a scan refuses its arguments (not reached: the
+// rows are sized here).
+func (p *nearPass) lastScans(ln *near2, v1 []float32, l1 []int32, v2 []float32, in []int32, o1 []float32, h1 []int32, o2 []float32) bool {
+	inf := float32(math.Inf(1))
+	l, pad := p.l, len(p.dsq)-1
+	if m := l + 2*pad + 7; len(ln.pf1) != m {
+		ln.pf1, ln.pf2, ln.pg1, ln.lim2 = make([]float32, m), make([]float32, m), make([]int32, m), make([]float32, l)
+		for i := range ln.pf1 {
+			ln.pf1[i], ln.pf2[i] = inf, inf
+		}
+	}
+	copy(ln.pf1[pad:pad+l], v1)
+	copy(ln.pg1[pad:pad+l], l1)
+	copy(ln.pf2[pad:pad+l], v2)
+	lim1 := float32(p.capSq / 4)
+	lim2 := ln.lim2
+	if kernels.NearScan1(o1, h1, ln.pf1, ln.pg1, p.dsq, pad, l, lim1) != nil {
+		return false
+	}
+	// The voxels that need d2 keep their id in h1 and their limit in lim2
+	// (the others 0 and -1): a background voxel (any with all) within half
+	// the reach of its nearest.
+	for y, id := range in {
+		if (id != 0 && !p.all) || !(o1[y] <= lim1) {
+			h1[y], lim2[y] = 0, -1
+			continue
+		}
+		lim2[y] = float32(p.lim(o1, y))
+	}
+	if kernels.NearScan2(o2, ln.pf1, ln.pg1, ln.pf2, h1, lim2, p.dsq, pad, l) != nil {
+		return false
+	}
+	for y, k := range h1 {
+		v2[y] = inf
+		if k != 0 {
+			v1[y], v2[y] = o1[y], o2[y]
+		}
+	}
+	return true
 }
 
 // lim is the largest second distance that voxel y needs: the cap, or,

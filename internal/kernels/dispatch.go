@@ -46,6 +46,10 @@ type tier struct {
 	// generic tier, uses edtScanGeneric, and the distance package the
 	// envelope instead).
 	edtScan func(dst, src, sq []float32, pitch, lanes, rows int, sqrt bool) uint64
+	// nearScan1 and nearScan2 are NearScan1 and NearScan2 on checked
+	// arguments (optional, as edtScan).
+	nearScan1 func(o1 []float32, h1 []int32, f1 []float32, g1 []int32, dsq []float32, pad, n int, lim1 float32)
+	nearScan2 func(o2, f1 []float32, g1 []int32, f2 []float32, h1 []int32, lim2, dsq []float32, pad, n int)
 }
 
 // tiers lists the implementations this CPU runs, best first. The generic

@@ -333,7 +333,7 @@ func FuzzEDTScan(f *testing.F) {
 		if len(b) < 3 {
 			return
 		}
-		lanes, rows, gap := int(b[0]%65), int(b[1]), int(b[2]%3)
+		lanes, rows, gap := int(b[0]%41), int(b[1]%100), int(b[2]%3)
 		data := b[3:]
 		i := 0
 		tl := newScanTile(lanes, rows, gap, int(b[2]%5), func(int, int) float32 {

@@ -60,6 +60,12 @@ func asmTier(name string, f asmFuncs) *tier {
 	avx512 := name == "avx512"
 	t.sum, t.copy = rooflineSum(avx512), rooflineCopy(avx512)
 	t.edtScan = edtScanAsm
+	t.nearScan1 = func(o1 []float32, h1 []int32, f1 []float32, g1 []int32, dsq []float32, pad, n int, lim1 float32) {
+		asm.NearScan1AVX2(o1, h1, f1, g1, dsq, pad, n, lim1)
+	}
+	t.nearScan2 = func(o2, f1 []float32, g1 []int32, f2 []float32, h1 []int32, lim2, dsq []float32, pad, n int) {
+		asm.NearScan2AVX2(o2, f1, g1, f2, h1, lim2, dsq, pad, n)
+	}
 	t.confusionU8 = confusionAsm[uint8](avx512)
 	t.confusionI32 = confusionAsm[int32](avx512)
 	t.confusionBin = confusionBinAsm(avx512)
