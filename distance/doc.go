@@ -16,7 +16,12 @@
 // axis takes the lower envelope of parabolas of Felzenszwalb and
 // Huttenlocher over the previous pass's squared distances, in float64
 // within a line (internal/kernels.EDTBinaryLine and EDTEnvelope, the
-// specification). A line splits at its zeros into independent runs (a
+// specification), or, on the assembly tiers, by a scan outward from each
+// voxel of eight lines at once that stops where the step alone is no
+// better (internal/kernels.EDTScan), for every line whose background lies
+// within 128 voxels of each of its voxels; at unit spacing both give the
+// same bits, with other spacings the same within float32 rounding. A line
+// splits at its zeros into independent runs (a
 // background voxel beats every parabola behind it), which are the mask's
 // zeros in every pass: strided axes are processed in tiles of 64 lines
 // whose runs of object voxels are found from the mask 64 lanes a word, and

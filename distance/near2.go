@@ -33,9 +33,11 @@ import (
 // only what the weights read: at each voxel that needs them (a background
 // voxel, or any with AllPixels), d1 and then d2 by a scan outward from the
 // voxel, which stops where the step alone is no better than the best so
-// far: a few reads in a gap between instances. Where the scans grow long
-// (open background) an envelope takes over, for the row's d1 or for the
-// rest of a run's d2.
+// far: a few reads in a gap between instances. On the assembly tiers the
+// scans run eight voxels of a row at once (kernels.NearScan1 and
+// NearScan2, lastScans), to the end, which the reach bounds; on the
+// generic tier, where the scans grow long (open background) an envelope
+// takes over, for the row's d1 or for the rest of a run's d2.
 
 // lineGroup is how many lines of a strided pass are gathered at a time.
 const lineGroup = 16

@@ -15,10 +15,11 @@ import (
 // is the squared distance to the nearest background voxel in the axes
 // done so far, +Inf where there is none.
 //
-// These plain-Go versions are the specification. They are not yet
-// vectorized: a line's envelope is data-dependent (its stack of parabolas),
-// so a SIMD tier would run 8 or 16 lines in lockstep with masked stacks;
-// the passes are split across lines by the distance package instead.
+// These plain-Go versions are the specification. A line's envelope is
+// data-dependent (its stack of parabolas) and stays scalar; EDTScan, which
+// the assembly tiers run on eight lines at once, reaches the same minima
+// by scanning outward from each voxel where the background is near. The
+// passes are split across lines by the distance package.
 
 // EDTBinaryLine writes into dst, for each voxel i of a line of mask
 // values (nonzero: object), the squared distance sq[k] to the nearest zero
