@@ -164,26 +164,7 @@ func TestCheckedPixelWeights(t *testing.T) {
 // TestCheckedEDTScan: the checks of the scan's entry point, case by case,
 // and a valid call that runs (where the CPU has AVX2).
 func TestCheckedEDTScan(t *testing.T) {
-	const R = edtReach
-	sq := make([]float32, R+2)
-	src := make([]float32, (4+2*R)*16)
-	dst := make([]float32, 4*16)
-	for i, c := range []struct {
-		dst, src, sq       []float32
-		pitch, lanes, rows int
-	}{
-		{dst, src, sq[:R+1], 16, 16, 4},
-		{dst, src[:len(src)-1], sq, 16, 16, 4},
-		{dst[:len(dst)-1], src, sq, 16, 16, 4},
-		{dst, src, sq, 15, 16, 4},
-		{dst, src, sq, 16, 12, 4},
-		{dst, src, sq, 16, -8, 4},
-		{dst, src, sq, 16, 16, -1},
-		{dst, src, sq, 16, 16, 5},
-		{dst, src, sq, 1 << 62, 16, 4},
-		{dst, src, sq, 16, 16, 1 << 62},
-		{make([]float32, 1000), make([]float32, 1000*(2*R+1)), sq, 72, 72, 1},
-	} {
+	for i, c := range edtScanCases() {
 		far, err := EDTScanAVX2(c.dst, c.src, c.sq, c.pitch, c.lanes, c.rows, false)
 		if far != 0 {
 			t.Fatalf("case %d returned lanes %b", i, far)
@@ -193,7 +174,30 @@ func TestCheckedEDTScan(t *testing.T) {
 	if !hasAVX2 {
 		return
 	}
-	if far, err := EDTScanAVX2(dst, src, sq, 16, 16, 4, false); far != 0 || err != nil {
+	v := edtScanCases()[0]
+	if far, err := EDTScanAVX2(v.dst, v.src, make([]float32, edtReach+2), 16, 16, 4, false); far != 0 || err != nil {
 		t.Fatalf("the valid call gave %b %v", far, err)
+	}
+}
+
+// TestCheckedNearScan: the checks of the weight map's scans, case by case,
+// and valid calls that run (where the CPU has AVX2).
+func TestCheckedNearScan(t *testing.T) {
+	for _, c := range nearCases() {
+		wantArg(t, "NearScan1AVX2", NearScan1AVX2(c.o, c.h, c.f, c.g, c.dsq, c.pad, c.n, 1))
+		wantArg(t, "NearScan2AVX2", NearScan2AVX2(c.o, c.f, c.g, c.f, c.h, c.lim, c.dsq, c.pad, c.n))
+	}
+	c := validNear()
+	c.lim = c.lim[:c.n-1]
+	wantArg(t, "NearScan2AVX2 short lim2", NearScan2AVX2(c.o, c.f, c.g, c.f, c.h, c.lim, c.dsq, c.pad, c.n))
+	if !hasAVX2 {
+		return
+	}
+	v := validNear()
+	if err := NearScan1AVX2(v.o, v.h, v.f, v.g, v.dsq, v.pad, v.n, 1); err != nil {
+		t.Fatal(err)
+	}
+	if err := NearScan2AVX2(v.o, v.f, v.g, v.f, v.h, v.lim, v.dsq, v.pad, v.n); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -244,3 +244,36 @@ func CopyNEON(dst []float32, src []float32) error {
 	copyNEON(dst, src)
 	return nil
 }
+
+// EDTScanNEON runs edtScanNEON after its checks (internal/kernels.EDTScan
+// says what it computes; lanes a multiple of 8, at most 64): it returns an
+// error wrapping ErrArg, having done nothing, when the tile does not fit
+// its slices.
+func EDTScanNEON(dst, src, sq []float32, pitch, lanes, rows int, sqrt bool) (uint64, error) {
+	if !edtScanOK(dst, src, sq, pitch, lanes, rows, 8) {
+		return 0, argErr("EDTScanNEON")
+	}
+	return edtScanNEON(dst, src, sq, pitch, lanes, rows, sqrt), nil
+}
+
+// NearScan1NEON runs nearScan1NEON after its checks
+// (internal/kernels.NearScan1 says what it computes): it returns an error
+// wrapping ErrArg, having done nothing, when a slice is too short for the
+// row, its padding and its steps.
+func NearScan1NEON(o1 []float32, h1 []int32, f1 []float32, g1 []int32, dsq []float32, pad, n int, lim1 float32) error {
+	if !nearOK(n, pad, len(dsq), len(f1), len(g1), len(f1), len(o1), len(h1)) {
+		return argErr("NearScan1NEON")
+	}
+	nearScan1NEON(o1, h1, f1, g1, dsq, pad, n, lim1)
+	return nil
+}
+
+// NearScan2NEON runs nearScan2NEON after its checks
+// (internal/kernels.NearScan2), as NearScan1NEON.
+func NearScan2NEON(o2, f1 []float32, g1 []int32, f2 []float32, h1 []int32, lim2, dsq []float32, pad, n int) error {
+	if !nearOK(n, pad, len(dsq), len(f1), len(g1), len(f2), len(o2), len(h1), len(lim2)) {
+		return argErr("NearScan2NEON")
+	}
+	nearScan2NEON(o2, f1, g1, f2, h1, lim2, dsq, pad, n)
+	return nil
+}

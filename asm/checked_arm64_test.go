@@ -63,3 +63,38 @@ func TestFinding8(t *testing.T) {
 		t.Fatalf("error %v, tp %v", err, tp)
 	}
 }
+
+// TestCheckedEDTScan: the checks of the scan's entry point, and a valid
+// call that runs.
+func TestCheckedEDTScan(t *testing.T) {
+	for _, c := range edtScanCases() {
+		far, err := EDTScanNEON(c.dst, c.src, c.sq, c.pitch, c.lanes, c.rows, false)
+		if far != 0 {
+			t.Fatalf("returned lanes %b", far)
+		}
+		wantArg(t, "EDTScanNEON", err)
+	}
+	v := edtScanCases()[0]
+	if far, err := EDTScanNEON(v.dst, v.src, make([]float32, edtReach+2), 16, 16, 4, false); far != 0 || err != nil {
+		t.Fatalf("the valid call gave %b %v", far, err)
+	}
+}
+
+// TestCheckedNearScan: the checks of the weight map's scans, and valid
+// calls that run.
+func TestCheckedNearScan(t *testing.T) {
+	for _, c := range nearCases() {
+		wantArg(t, "NearScan1NEON", NearScan1NEON(c.o, c.h, c.f, c.g, c.dsq, c.pad, c.n, 1))
+		wantArg(t, "NearScan2NEON", NearScan2NEON(c.o, c.f, c.g, c.f, c.h, c.lim, c.dsq, c.pad, c.n))
+	}
+	c := validNear()
+	c.lim = c.lim[:c.n-1]
+	wantArg(t, "NearScan2NEON short lim2", NearScan2NEON(c.o, c.f, c.g, c.f, c.h, c.lim, c.dsq, c.pad, c.n))
+	v := validNear()
+	if err := NearScan1NEON(v.o, v.h, v.f, v.g, v.dsq, v.pad, v.n, 1); err != nil {
+		t.Fatal(err)
+	}
+	if err := NearScan2NEON(v.o, v.f, v.g, v.f, v.h, v.lim, v.dsq, v.pad, v.n); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -30,3 +30,4 @@ package asm
 //go:generate sh -c "cd ../gen && go run ./arm64 -family confusion -out ../asm/confusion_arm64.s -stubs ../asm/confusion_arm64.go"
 //go:generate sh -c "cd ../gen && go run ./arm64 -family roofline -out ../asm/roofline_arm64.s -stubs ../asm/roofline_arm64.go"
 //go:generate sh -c "cd ../gen && go run ./arm64 -family soft -out ../asm/soft_arm64.s -stubs ../asm/soft_arm64.go"
+//go:generate sh -c "cd ../gen && go run ./arm64 -family edt -out ../asm/edt_arm64.s -stubs ../asm/edt_arm64.go"

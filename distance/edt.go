@@ -515,6 +515,9 @@ func (ax *axisPass) tile(o, b int, sc *tileScratch) {
 	}
 }
 
+// scanRows is the most rows of a tile one kernels.EDTScan call scans.
+const scanRows = 512
+
 // scanLanes transforms the lines of a tile, lanes [0, width) of na rows at
 // pitch pt, from t (row 0 at t[kernels.EDTScanReach·pt:], that many rows
 // of +Inf above and below) into u: kernels.EDTScan, and the envelope of
@@ -524,9 +527,15 @@ func (ax *axisPass) tile(o, b int, sc *tileScratch) {
 // lazy lines of the surface distances (lazyLines.lines) gather other
 // tiles and get the same values.
 func scanLanes(u, t, sq []float32, pt, width, na int, s float64, sqrt bool, sc *kernels.EDTScratch) {
-	far, err := kernels.EDTScan(u, t, sq, pt, width, na, sqrt)
-	if err != nil {
-		far = ^uint64(0) >> (64 - width) // not reached: every tile fits
+	// At most scanRows rows a call: assembly holds up the scheduler for
+	// the whole call (some 129 steps of 4 rows by 8 lanes at worst).
+	var far uint64
+	for r := 0; r < na; r += scanRows {
+		f, err := kernels.EDTScan(u[r*pt:], t[r*pt:], sq, pt, width, min(scanRows, na-r), sqrt)
+		if err != nil {
+			f = ^uint64(0) >> (64 - width) // not reached: every tile fits
+		}
+		far |= f
 	}
 	tt := t[kernels.EDTScanReach*pt:]
 	for ; far != 0; far &= far - 1 {

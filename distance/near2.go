@@ -247,7 +247,7 @@ func (p *nearPass) last(ln *near2, base int) {
 		}
 		return
 	}
-	if kernels.HasNearScan() && p.lastScans(ln, v1, l1, v2, in, o1, h1, o2) {
+	if kernels.HasNearScan() && p.rw <= nearScanReach && p.lastScans(ln, v1, l1, v2, in, o1, h1, o2) {
 		return
 	}
 	copy(f1, v1)
@@ -323,6 +323,12 @@ func (p *nearPass) last(ln *near2, base int) {
 		}
 	}
 }
+
+// nearScanReach is the longest window (in voxels each side) that the last
+// pass scans eight voxels at a time: a scan reads up to its window in open
+// background, so a wider one (sigma above about 20 voxels) takes the scalar
+// scans, which the envelopes cut short.
+const nearScanReach = 128
 
 // lastScans is last on the tiers that scan eight voxels at once
 // (kernels.NearScan1 and NearScan2): d1 and its id, then d2 at the voxels

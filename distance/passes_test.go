@@ -136,3 +136,46 @@ func testPassesLines(t *testing.T) {
 		}
 	}
 }
+
+// TestPassesLongLines: lines longer than one scan call's rows (scanRows),
+// whose tiles are scanned a few hundred rows a call, give the line-by-line
+// transform bit for bit, on every tier, with lines near and far from the
+// background.
+func TestPassesLongLines(t *testing.T) {
+	prev := kernels.Active()
+	defer kernels.Use(prev)
+	r := rand.New(rand.NewPCG(31, 32))
+	for _, name := range kernels.Available() {
+		if err := kernels.Use(name); err != nil {
+			t.Fatal(err)
+		}
+		for _, shape := range [][]int{{2*scanRows + 77, 70}, {3, scanRows + 190, 9}} {
+			n := 1
+			for _, d := range shape {
+				n *= d
+			}
+			for _, p := range []float64{0.5, 0.995} {
+				for _, s := range []float64{1, 0.7} {
+					mask := make([]uint8, n)
+					for i := range mask {
+						if r.Float64() < p {
+							mask[i] = 1
+						}
+					}
+					sp := make([]float64, len(shape))
+					for a := range sp {
+						sp[a] = s
+					}
+					want, got := make([]float32, n), make([]float32, n)
+					linePasses(want, mask, shape, sp, false, -1)
+					passes(got, mask, shape, sp, &Options{Workers: 2}, false, -1)
+					for i := range got {
+						if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+							t.Fatalf("%s shape %v p %v s %v: voxel %d = %v, want %v", name, shape, p, s, i, got[i], want[i])
+						}
+					}
+				}
+			}
+		}
+	}
+}

@@ -190,6 +190,16 @@ func VST1post(s V, base R) { ins("VST1.P", "["+s.s4()+"]", mem(base, 16)) }
 
 // VLD1x4post loads 64 bytes into d, d+1, d+2, d+3 and advances base by 64;
 // VST1x4post stores them.
+// VLD1x2 and VST1x2 load and store two registers, d and d+1, at base.
+func VLD1x2(d V, base R) {
+	chk(d, d+1)
+	ins("VLD1", mem(base, 0), fmt.Sprintf("[%s, %s]", d.s4(), (d+1).s4()))
+}
+func VST1x2(s V, base R) {
+	chk(s, s+1)
+	ins("VST1", fmt.Sprintf("[%s, %s]", s.s4(), (s+1).s4()), mem(base, 0))
+}
+
 func VLD1x4post(d V, base R) { ins("VLD1.P", mem(base, 64), "["+quad(d)+"]") }
 func VST1x4post(s V, base R) { ins("VST1.P", "["+quad(s)+"]", mem(base, 64)) }
 
@@ -266,6 +276,14 @@ func UXTL16(d, n V) { ins("VUXTL", fmt.Sprintf("V%d.H4", n), d.s4()) }
 
 // ADDV4S is ADDV Sd, Vn.4S: the sum of the int32 lanes into lane 0.
 func ADDV4S(d, n V) { ins("VADDV", n.s4(), fmt.Sprintf("V%d", d)) }
+
+// LSLr and LSRr shift n by the register m: d = n << m, n >> m (logical).
+func LSLr(d, n, m R) { ins("LSL", m.String(), n.String(), d.String()) }
+func LSRr(d, n, m R) { ins("LSR", m.String(), n.String(), d.String()) }
+
+// ANDi, ORRr: d = n & v, n | m.
+func ANDi(d, n R, v int64) { ins("AND", imm(v), n.String(), d.String()) }
+func ORRr(d, n, m R)       { ins("ORR", m.String(), n.String(), d.String()) }
 
 // TSTi is TST Xn, #v (flags of n & v; v a bitmask immediate).
 func TSTi(n R, v int64) { ins("TST", imm(v), n.String()) }

@@ -50,6 +50,7 @@ const (
 	encFMLAel  = 0x4f801000 // FMLA Vd.4S, Vn.4S, Vm.S[i]
 	encFMLSel  = 0x4f805000 // FMLS Vd.4S, Vn.4S, Vm.S[i]
 	encFMAXNMP = 0x6e20c400
+	encFSQRT   = 0x6ea1f800
 )
 
 func chk(vs ...V) {
@@ -136,6 +137,7 @@ func NOT(d, n V) {
 // converts to int32 toward zero (saturating, NaN to 0); SCVTF converts
 // int32 to float32; NEG negates int32 lanes.
 func FABS(d, n V)   { two(encFABS, "FABS", d, n) }
+func FSQRT(d, n V)  { two(encFSQRT, "FSQRT", d, n) }
 func FNEG(d, n V)   { two(encFNEG, "FNEG", d, n) }
 func FRINTN(d, n V) { two(encFRINTN, "FRINTN", d, n) }
 func FCVTZS(d, n V) { two(encFCVTZS, "FCVTZS", d, n) }

@@ -223,6 +223,8 @@ func sizeOf(typ string) int {
 		return 8
 	case typ == "float32", typ == "int32", typ == "uint32":
 		return 4
+	case typ == "bool":
+		return 1
 	}
 	panic("unknown type " + typ)
 }
@@ -246,9 +248,8 @@ func (f *Func) layout() (map[string]int, int) {
 	if len(f.Results) > 0 {
 		off = (off + 7) / 8 * 8
 		place(f.Results)
-		return offs, off
 	}
-	return offs, (off + 7) / 8 * 8
+	return offs, off // go vet's frame size: not rounded up after a float32
 }
 
 func (f *Func) argSize() int {
@@ -343,12 +344,23 @@ func argLen(name string) R {
 	return r
 }
 
-// argInt loads an int, uint64 or int32 (sign-extended) argument.
+// Kvec returns a fresh register holding the four lanes v (release it with
+// vput).
+func Kvec(v [4]uint32) V {
+	d := vget()
+	LDRQ(d, fn.kbase, 16*constSlot(fmt.Sprintf("%08x%08x%08x%08x", v[0], v[1], v[2], v[3]), v))
+	return d
+}
+
+// argInt loads an int, uint64, int32 (sign-extended) or bool (0 or 1)
+// argument.
 func argInt(name string) R {
 	off, typ := cur.offset(name)
 	r := rget()
 	if typ == "int32" {
 		ins("MOVW", fmt.Sprintf("%s+%d(FP)", name, off), r.String())
+	} else if typ == "bool" {
+		ins("MOVBU", fmt.Sprintf("%s+%d(FP)", name, off), r.String())
 	} else {
 		ins("MOVD", fmt.Sprintf("%s+%d(FP)", name, off), r.String())
 	}

@@ -25,13 +25,14 @@ var families = map[string]func(){
 	"confusion":   confusionFamily,
 	"roofline":    roofline,
 	"soft":        softFamily,
+	"edt":         edtFamily,
 }
 
 // constSym is the name of the file's constant table.
 var constSym string
 
 func main() {
-	family := flag.String("family", "", "kernel family: elementwise, sigmoid, softmax, confusion, roofline, soft")
+	family := flag.String("family", "", "kernel family: elementwise, sigmoid, softmax, confusion, roofline, soft, edt")
 	outPath := flag.String("out", "", "assembly file to write")
 	stubPath := flag.String("stubs", "", "Go stub file to write")
 	flag.Parse()

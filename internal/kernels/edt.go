@@ -324,8 +324,10 @@ const EDTScanReach = 128
 // per voxel. The assembly tiers scan a vector of lines at once.
 //
 // Voxel r of line l is src[(r+EDTScanReach)·pitch + l] for r in
-// [-EDTScanReach, rows+EDTScanReach): the rows outside [0, rows) must hold
-// +Inf (no site there). Every value is a squared distance: >= 0 or +Inf.
+// [-EDTScanReach, rows+EDTScanReach): the rows outside [0, rows) hold the
+// line's voxels before and after the tile's rows, +Inf beyond the line's
+// ends (no site there), so that a long line can be scanned a few rows a
+// call. Every value is a squared distance: >= 0 or +Inf.
 // sq[k] = (k·s)² in float32 for the spacing s along the lines, k <=
 // EDTScanReach+1 (EDTSquares). It writes, for r in [0, rows) and l in [0,
 // lanes),
