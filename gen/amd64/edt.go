@@ -17,9 +17,9 @@ const edtReach = 128
 // (internal/kernels.EDTScan, whose plain-Go edtScanGeneric is the
 // specification), a vector of neighbouring lines at once.
 //
-// AVX2 only: the AVX-512 tier runs this AVX2 kernel. The same code at 16
-// lanes is one flag away (Tier), but no machine this was written on ran
-// AVX-512, and untested code is not generated.
+// AVX2 only: the AVX-512 tier runs these AVX2 kernels. No machine they
+// were written on ran AVX-512, and untested code is not generated (the
+// scan's masks already go through Tier; the near scans' blends do not).
 func edtFamily(t *Tier) {
 	if t.avx512 {
 		return
