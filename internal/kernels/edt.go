@@ -377,6 +377,25 @@ func edtScanOK(dst, src, sq []float32, pitch, lanes, rows int) bool {
 	return rows <= len(src)/pitch-pad && len(dst) >= lanes && rows-1 <= (len(dst)-lanes)/pitch
 }
 
+// edtScanVector is the tier function of an assembly scan that takes lanes
+// in groups of 8 (AVX2, NEON): the groups go to the kernel and the last
+// lanes%8 to the generic code. Every voxel's value is the same on every
+// tier, so the parts agree; the kernel's error cannot happen (EDTScan has
+// checked the tile, and a part of it fits too).
+func edtScanVector(kernel func(dst, src, sq []float32, pitch, lanes, rows int, sqrt bool) (uint64, error)) func(dst, src, sq []float32, pitch, lanes, rows int, sqrt bool) uint64 {
+	return func(dst, src, sq []float32, pitch, lanes, rows int, sqrt bool) uint64 {
+		var far uint64
+		l := lanes &^ 7
+		if l > 0 {
+			far, _ = kernel(dst, src, sq, pitch, l, rows, sqrt)
+		}
+		if l < lanes {
+			far |= edtScanGeneric(dst[l:], src[l:], sq, pitch, lanes-l, rows, sqrt) << l
+		}
+		return far
+	}
+}
+
 // edtScanGeneric is EDTScan's specification, one voxel at a time (the
 // arguments are checked); a lane is left at its first voxel out of reach.
 func edtScanGeneric(dst, src, sq []float32, pitch, lanes, rows int, sqrt bool) uint64 {

@@ -59,7 +59,7 @@ func asmTier(name string, f asmFuncs) *tier {
 	t.sigmoidFused = sigmoidFusedAsm(name == "avx512")
 	avx512 := name == "avx512"
 	t.sum, t.copy = rooflineSum(avx512), rooflineCopy(avx512)
-	t.edtScan = edtScanAsm
+	t.edtScan = edtScanVector(asm.EDTScanAVX2) // on the AVX-512 tier too: gen/amd64/edt.go says why
 	t.nearScan1 = func(o1 []float32, h1 []int32, f1 []float32, g1 []int32, dsq []float32, pad, n int, lim1 float32) {
 		asm.NearScan1AVX2(o1, h1, f1, g1, dsq, pad, n, lim1)
 	}
@@ -310,20 +310,4 @@ func softStatsAVX512(x, y []float32, S, lo, hi, C int, flags uint64, tab, scr []
 
 func softGradAVX512(x, y []float32, S, lo, hi, C int, flags uint64, tab, scr []float32, eps1, epsC, scale float32, dst []float32) {
 	_ = asm.SoftTargetGradAVX512(x, y, S, lo, hi, C, flags, tab, scr, eps1, epsC, scale, dst)
-}
-
-// edtScanAsm scans the tile's lanes in vectors of 8 with the AVX2 kernel
-// (on the AVX-512 tier too: gen/amd64/edt.go says why), and the last
-// lanes%8 with the generic code: every voxel's value is the same on every
-// tier, so the parts agree.
-func edtScanAsm(dst, src, sq []float32, pitch, lanes, rows int, sqrt bool) uint64 {
-	var far uint64
-	l := lanes &^ 7
-	if l > 0 {
-		far, _ = asm.EDTScanAVX2(dst, src, sq, pitch, l, rows, sqrt)
-	}
-	if l < lanes {
-		far |= edtScanGeneric(dst[l:], src[l:], sq, pitch, lanes-l, rows, sqrt) << l
-	}
-	return far
 }

@@ -33,7 +33,7 @@ var neonTier = func() *tier {
 	t.copy = neonCopy
 	t.softStats = neonSoftStats
 	t.softGrad = neonSoftGrad
-	t.edtScan = neonEDTScan
+	t.edtScan = edtScanVector(asm.EDTScanNEON)
 	t.nearScan1 = func(o1 []float32, h1 []int32, f1 []float32, g1 []int32, dsq []float32, pad, n int, lim1 float32) {
 		asm.NearScan1NEON(o1, h1, f1, g1, dsq, pad, n, lim1)
 	}
@@ -42,21 +42,6 @@ var neonTier = func() *tier {
 	}
 	return &t
 }()
-
-// neonEDTScan scans the tile's lanes in groups of 8 with the NEON kernel
-// and the last lanes%8 with the generic code (every voxel's value is the
-// same on every tier, so the parts agree).
-func neonEDTScan(dst, src, sq []float32, pitch, lanes, rows int, sqrt bool) uint64 {
-	var far uint64
-	l := lanes &^ 7
-	if l > 0 {
-		far, _ = asm.EDTScanNEON(dst, src, sq, pitch, l, rows, sqrt)
-	}
-	if l < lanes {
-		far |= edtScanGeneric(dst[l:], src[l:], sq, pitch, lanes-l, rows, sqrt) << l
-	}
-	return far
-}
 
 // The probability-target kernels: SoftTargetRange and SoftTargetGradRange
 // have checked the slices and counts, so the entry points' errors cannot
