@@ -3,6 +3,8 @@ package loss
 import (
 	"fmt"
 	"math"
+	"runtime"
+	"sync"
 
 	"github.com/segloss/segloss/distance"
 	"github.com/segloss/segloss/internal/kernels"
@@ -12,10 +14,10 @@ import (
 // Salcudean's Hausdorff distance-transform loss. Unlike the terms of
 // Multiclass and Binary they do not run in the fused passes (each reads a
 // distance map beside the logits, and HausdorffDT recomputes the
-// prediction's map every call); they are separate losses whose Loss
-// methods add weight × their gradient into a gradient buffer, so that
-// they combine with a Multiclass or Binary loss written into the same
-// buffer first:
+// prediction's map every call); they are separate losses, split across
+// their own goroutines (Workers), whose Loss methods add weight × their
+// gradient into a gradient buffer, so that they combine with a Multiclass
+// or Binary loss written into the same buffer first:
 //
 //	v, _ := dice.Backward(&ws, logits, labels, sh, grad)       // writes grad
 //	b, _ := boundary.Loss(logits, phi, sh, alpha, grad)         // adds alpha·∂b
@@ -33,6 +35,10 @@ type Boundary struct {
 	// IncludeBackground counts class 0 too (softmax only). By default it
 	// is left out, as Kervadec's idc = [1, ..., C-1].
 	IncludeBackground bool
+	// Workers is the number of goroutines a call may use (0: GOMAXPROCS),
+	// over blocks of pixels; inputs under about 128k logits stay on the
+	// caller's goroutine. The result is bit-identical for any Workers.
+	Workers int
 }
 
 // HausdorffDT is the Hausdorff distance-transform loss of Karimi and
@@ -60,6 +66,33 @@ type HausdorffDT struct {
 	// Spacing is the voxel spacing of the distance fields (one per spatial
 	// axis); nil means 1 (MONAI's loss has no spacing).
 	Spacing []float64
+	// Workers is the number of goroutines a call may use (0: GOMAXPROCS),
+	// over images and channels (each channel's transforms on one);
+	// inputs under about 128k logits stay on the caller's goroutine. The
+	// result is bit-identical for any Workers.
+	Workers int
+}
+
+// distRun runs f over the units [0, units) in contiguous ranges, one per
+// goroutine: the option's count (0: GOMAXPROCS), at most units, and one
+// (the caller's) for inputs under minParallel logits. f(lo, hi, w) gets
+// the number of goroutines w.
+func distRun(option int, sh Shape, units int, f func(lo, hi, w int)) {
+	w := workerCount(option, sh, units)
+	if w <= 1 {
+		f(0, units, 1)
+		return
+	}
+	var wg sync.WaitGroup
+	for k := 1; k < w; k++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			f(k*units/w, (k+1)*units/w, w)
+		}()
+	}
+	f(0, units/w, w)
+	wg.Wait()
 }
 
 // checkDistArgs checks the shape, the logits and the gradient buffer,
@@ -181,15 +214,17 @@ func (b *Boundary) Loss(logits, phi []float32, sh Shape, weight float64, grad []
 		}
 	}
 	B := min(kernels.BlockSize, S)
-	p := make([]float32, C*B)
-	t := make([]float32, B)
-	sum := make([]float32, B)
+	nb := (S + B - 1) / B
+	sums := make([]float64, sh.N*nb) // per block of an image, added in order
 	scale := float32(weight / den)
-	var total float64
-	for n := 0; n < sh.N; n++ {
-		x := logits[n*C*S : (n+1)*C*S]
-		ph := phi[n*C*S : (n+1)*C*S]
-		for lo := 0; lo < S; lo += B {
+	distRun(b.Workers, sh, len(sums), func(u0, u1, _ int) {
+		p := make([]float32, C*B)
+		t := make([]float32, B)
+		sum := make([]float32, B)
+		for u := u0; u < u1; u++ {
+			n, lo := u/nb, u%nb*B
+			x := logits[n*C*S : (n+1)*C*S]
+			ph := phi[n*C*S : (n+1)*C*S]
 			w := min(B, S-lo)
 			softmaxBlock(p, B, x[lo:], S, C, w, t)
 			// Per pixel: s = Σ_c p_c phi_c over the chosen classes (the
@@ -207,7 +242,7 @@ func (b *Boundary) Loss(logits, phi []float32, sh Shape, weight float64, grad []
 			for _, v := range s {
 				blk += float64(v)
 			}
-			total += blk
+			sums[u] = blk
 			if grad == nil {
 				continue
 			}
@@ -226,6 +261,10 @@ func (b *Boundary) Loss(logits, phi []float32, sh Shape, weight float64, grad []
 				}
 			}
 		}
+	})
+	var total float64
+	for _, v := range sums {
+		total += v
 	}
 	return total / den, nil
 }
@@ -246,18 +285,28 @@ func (b *Boundary) BinaryLoss(logits, phi []float32, sh Shape, weight float64, g
 			return v, err
 		}
 	}
-	p := make([]float32, kernels.BlockSize)
-	var total float64
-	for lo := 0; lo < len(logits); lo += kernels.BlockSize {
-		w := min(kernels.BlockSize, len(logits)-lo)
-		kernels.Sigmoid(p[:w], logits[lo:lo+w])
-		for i, v := range p[:w] {
-			f := float64(phi[lo+i])
-			total += float64(v) * f
-			if grad != nil {
-				grad[lo+i] += float32(weight / den * f * float64(v) * (1 - float64(v)))
+	B := kernels.BlockSize
+	sums := make([]float64, (len(logits)+B-1)/B) // per block, added in order
+	distRun(b.Workers, sh, len(sums), func(u0, u1, _ int) {
+		p := make([]float32, B)
+		for u := u0; u < u1; u++ {
+			lo := u * B
+			w := min(B, len(logits)-lo)
+			kernels.Sigmoid(p[:w], logits[lo:lo+w])
+			var blk float64
+			for i, v := range p[:w] {
+				f := float64(phi[lo+i])
+				blk += float64(v) * f
+				if grad != nil {
+					grad[lo+i] += float32(weight / den * f * float64(v) * (1 - float64(v)))
+				}
 			}
+			sums[u] = blk
 		}
+	})
+	var total float64
+	for _, v := range sums {
+		total += v
 	}
 	return total / den, nil
 }
@@ -341,6 +390,22 @@ func (h *HausdorffDT) check(sh Shape, spatial []int) (float64, *distance.Options
 	return alpha, opt, nil
 }
 
+// inner returns the options of the transforms of a call whose terms run
+// on w goroutines: with one, the transforms take the call's Workers; with
+// more, one each (the terms are the parallel units). Every transform is
+// bit-identical for any worker count.
+func (h *HausdorffDT) inner(opt *distance.Options, w int) *distance.Options {
+	o := *opt
+	o.Workers = 1
+	if w == 1 {
+		o.Workers = h.Workers
+		if o.Workers <= 0 {
+			o.Workers = runtime.GOMAXPROCS(0)
+		}
+	}
+	return &o
+}
+
 // addRaw adds weight·f·raw into grad, unless a value leaves float32
 // (ErrRange, nothing written).
 func addRaw(grad []float32, raw []float64, weight, f float64) error {
@@ -373,8 +438,9 @@ func (h *HausdorffDT) finish(total, den float64) (float64, float64) {
 // (N × C × spatial) against class-index labels (their one-hot), spatial
 // the sizes whose product is S; when grad is not nil it adds weight × the
 // gradient by the logits into grad. Labels outside [0, C) are an error.
-// It allocates scratch of the logits' size when grad is given (the Log
-// form's factor is known only at the end) plus a few planes.
+// It allocates the probabilities (the logits' size), the raw gradient in
+// float64 when grad is given (the Log form's factor is known only at the
+// end), and a few planes per goroutine.
 func (h *HausdorffDT) Loss(logits []float32, labels Labels, sh Shape, spatial []int, weight float64, grad []float32) (float64, error) {
 	if err := checkDistArgs(logits, sh, weight, grad); err != nil {
 		return 0, err
@@ -395,17 +461,27 @@ func (h *HausdorffDT) Loss(logits []float32, labels Labels, sh Shape, spatial []
 		c0 = 0
 	}
 	den := float64(sh.N) * float64(C-c0) * float64(S)
-	sc := newHDTScratch(S)
-	p := make([]float32, C*S)
-	t := make([]float32, kernels.BlockSize)
+	// The images' softmax, then each (image, channel) term on one
+	// goroutine (its sum kept and added in order), then each image's
+	// Jacobian.
+	p := make([]float32, len(logits))
+	distRun(h.Workers, sh, sh.N, func(n0, n1, _ int) {
+		t := make([]float32, kernels.BlockSize)
+		for n := n0; n < n1; n++ {
+			softmaxImage(p[n*C*S:(n+1)*C*S], logits[n*C*S:(n+1)*C*S], C, S, t)
+		}
+	})
 	var raw []float64
 	if grad != nil {
 		raw = make([]float64, len(logits))
 	}
-	var total float64
-	for n := 0; n < sh.N; n++ {
-		softmaxImage(p, logits[n*C*S:(n+1)*C*S], C, S, t)
-		for c := c0; c < C; c++ {
+	k := C - c0
+	sums, errs := make([]float64, sh.N*k), make([]error, sh.N*k)
+	distRun(h.Workers, sh, len(sums), func(u0, u1, w int) {
+		sc := newHDTScratch(S)
+		o := h.inner(opt, w)
+		for u := u0; u < u1; u++ {
+			n, c := u/k, c0+u%k
 			for i := 0; i < S; i++ {
 				var v int32
 				if l := labels.Int32(); l != nil {
@@ -422,18 +498,25 @@ func (h *HausdorffDT) Loss(logits []float32, labels Labels, sh Shape, spatial []
 			if raw != nil {
 				g = raw[(n*C+c)*S : (n*C+c+1)*S]
 			}
-			s, err := sc.channel(p[c*S:(c+1)*S], sc.yf, g, spatial, opt, alpha)
-			if err != nil {
-				return 0, err
+			sums[u], errs[u] = sc.channel(p[(n*C+c)*S:(n*C+c+1)*S], sc.yf, g, spatial, o, alpha)
+		}
+	})
+	var total float64
+	for u, s := range sums {
+		if errs[u] != nil {
+			return 0, errs[u]
+		}
+		total += s
+	}
+	if raw != nil {
+		// raw holds dL/dp (0 for a left-out channel 0); the softmax
+		// Jacobian, in place, without the scale (known at the end; a
+		// linear map).
+		distRun(h.Workers, sh, sh.N, func(n0, n1, _ int) {
+			for n := n0; n < n1; n++ {
+				softmaxJacobian(raw[n*C*S:(n+1)*C*S], p[n*C*S:(n+1)*C*S], C, S)
 			}
-			total += s
-		}
-		if raw != nil {
-			// raw holds dL/dp of this image (0 for a left-out channel 0);
-			// the softmax Jacobian needs this image's p: apply it now, in
-			// place, without the scale (known at the end; a linear map).
-			softmaxJacobian(raw[n*C*S:(n+1)*C*S], p, C, S)
-		}
+		})
 	}
 	l, f := h.finish(total, den)
 	if grad != nil {
@@ -475,41 +558,50 @@ func (h *HausdorffDT) BinaryLoss(logits, targets []float32, sh Shape, spatial []
 	}
 	S := sh.S
 	den := float64(sh.Len())
-	sc := newHDTScratch(S)
-	p := make([]float32, S)
 	var raw []float64
 	if grad != nil {
 		raw = make([]float64, len(logits))
 	}
-	var total float64
-	for k := 0; k < sh.N*sh.C; k++ {
-		x := logits[k*S : (k+1)*S]
-		for lo := 0; lo < S; lo += kernels.BlockSize {
-			w := min(kernels.BlockSize, S-lo)
-			kernels.Sigmoid(p[lo:lo+w], x[lo:lo+w])
-		}
-		// MONAI's squared error uses the float target, its field the mask.
-		y := targets[k*S : (k+1)*S]
-		for i, v := range y {
-			sc.ym[i] = 0
-			if v > 0.5 {
-				sc.ym[i] = 1
+	// Each (image, channel) term on one goroutine, its sum kept and added
+	// in order.
+	sums, errs := make([]float64, sh.N*sh.C), make([]error, sh.N*sh.C)
+	distRun(h.Workers, sh, len(sums), func(k0, k1, w int) {
+		sc := newHDTScratch(S)
+		p := make([]float32, S)
+		o := h.inner(opt, w)
+		for k := k0; k < k1; k++ {
+			x := logits[k*S : (k+1)*S]
+			for lo := 0; lo < S; lo += kernels.BlockSize {
+				w := min(kernels.BlockSize, S-lo)
+				kernels.Sigmoid(p[lo:lo+w], x[lo:lo+w])
+			}
+			// MONAI's squared error uses the float target, its field the
+			// mask.
+			y := targets[k*S : (k+1)*S]
+			for i, v := range y {
+				sc.ym[i] = 0
+				if v > 0.5 {
+					sc.ym[i] = 1
+				}
+			}
+			var g []float64
+			if raw != nil {
+				g = raw[k*S : (k+1)*S]
+			}
+			sums[k], errs[k] = sc.channel(p, y, g, spatial, o, alpha)
+			if g != nil && errs[k] == nil {
+				for i, v := range p {
+					g[i] *= float64(v) * (1 - float64(v))
+				}
 			}
 		}
-		var g []float64
-		if raw != nil {
-			g = raw[k*S : (k+1)*S]
-		}
-		s, err := sc.channel(p, y, g, spatial, opt, alpha)
-		if err != nil {
-			return 0, err
+	})
+	var total float64
+	for k, s := range sums {
+		if errs[k] != nil {
+			return 0, errs[k]
 		}
 		total += s
-		if g != nil {
-			for i, v := range p {
-				g[i] *= float64(v) * (1 - float64(v))
-			}
-		}
 	}
 	l, f := h.finish(total, den)
 	if grad != nil {

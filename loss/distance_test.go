@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
+	"math/rand/v2"
 	"os"
 	"testing"
 
@@ -160,6 +161,81 @@ func TestDistanceTermsBadArgs(t *testing.T) {
 	} {
 		if !errors.Is(c.err, c.want) {
 			t.Errorf("%s: err = %v, want %v", c.name, c.err, c.want)
+		}
+	}
+}
+
+// TestDistanceTermsWorkers: the boundary and Hausdorff DT terms split
+// their blocks, images and channels across goroutines on inputs large
+// enough to, and give the same bits for any Workers: the loss and every
+// gradient element.
+func TestDistanceTermsWorkers(t *testing.T) {
+	const N, C, H, W = 3, 3, 128, 160 // 184k logits, over minParallel
+	sh := Shape{N: N, C: C, S: H * W}
+	spatial := []int{H, W}
+	r := rand.New(rand.NewPCG(41, 42))
+	labels := make([]uint8, N*sh.S)
+	for i := range labels {
+		y, x := i%sh.S/W, i%W
+		labels[i] = uint8((y/40 + x/50 + i/sh.S) % C)
+		if r.IntN(20) == 0 {
+			labels[i] = uint8(r.IntN(C))
+		}
+	}
+	logits := make([]float32, sh.Len())
+	for i := range logits {
+		logits[i] = float32(r.NormFloat64())
+		if n, c, px := i/(C*sh.S), i/sh.S%C, i%sh.S; int(labels[n*sh.S+px]) == c {
+			logits[i] += 1.5
+		}
+	}
+	phi := make([]float32, sh.Len())
+	if err := distance.SignedMaps(phi, labels, N, C, spatial, nil); err != nil {
+		t.Fatal(err)
+	}
+	targets := make([]float32, sh.Len())
+	for i := range targets {
+		if n, c, px := i/(C*sh.S), i/sh.S%C, i%sh.S; int(labels[n*sh.S+px]) == c {
+			targets[i] = 1
+		}
+	}
+	type term struct {
+		name string
+		run  func(workers int, grad []float32) (float64, error)
+	}
+	for _, tm := range []term{
+		{"boundary", func(w int, g []float32) (float64, error) {
+			return (&Boundary{Workers: w}).Loss(logits, phi, sh, 0.7, g)
+		}},
+		{"boundary-binary", func(w int, g []float32) (float64, error) {
+			return (&Boundary{Workers: w}).BinaryLoss(logits, phi, sh, 0.7, g)
+		}},
+		{"hdt", func(w int, g []float32) (float64, error) {
+			return (&HausdorffDT{Workers: w, Log: true}).Loss(logits, U8(labels), sh, spatial, 0.7, g)
+		}},
+		{"hdt-binary", func(w int, g []float32) (float64, error) {
+			return (&HausdorffDT{Workers: w}).BinaryLoss(logits, targets, sh, spatial, 0.7, g)
+		}},
+	} {
+		want := make([]float32, sh.Len())
+		wv, err := tm.run(1, want)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range []int{2, 3, 0} {
+			got := make([]float32, sh.Len())
+			v, err := tm.run(w, got)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if math.Float64bits(v) != math.Float64bits(wv) {
+				t.Fatalf("%s workers %d: loss %v, one worker %v", tm.name, w, v, wv)
+			}
+			for i := range got {
+				if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+					t.Fatalf("%s workers %d: grad %d = %v, one worker %v", tm.name, w, i, got[i], want[i])
+				}
+			}
 		}
 	}
 }
