@@ -236,13 +236,13 @@ func distCases(big bool) []distCase {
 	cs = append(cs, distCase{op: "boundary", workload: "8x2x256x256", shape: []int{256, 256}, n: ln, classes: lc, inputs: lossIn,
 		mode: "fwd+bwd", note: "softmax, background out; maps precomputed (both sides)",
 		run: func(th int) ([]float32, float64, error) {
-			v, err := (&loss.Boundary{}).Loss(logits, phi, sh, 1, grad)
+			v, err := (&loss.Boundary{Workers: th}).Loss(logits, phi, sh, 1, grad)
 			return nil, v, err
 		}})
 	cs = append(cs, distCase{op: "hausdorff-dt", workload: "8x2x256x256", shape: []int{256, 256}, n: ln, classes: lc, inputs: lossIn,
 		mode: "fwd+bwd", note: "softmax, background out, alpha 2; PyTorch+scipy as MONAI's CPU path",
 		run: func(th int) ([]float32, float64, error) {
-			v, err := (&loss.HausdorffDT{}).Loss(logits, loss.U8(lab), sh, []int{256, 256}, 1, grad)
+			v, err := (&loss.HausdorffDT{Workers: th}).Loss(logits, loss.U8(lab), sh, []int{256, 256}, 1, grad)
 			return nil, v, err
 		}})
 	return cs
