@@ -258,3 +258,40 @@ func FuzzWeightMap(f *testing.F) {
 		}
 	})
 }
+
+// TestWeightMapWideReach: rows longer than the reach of a sigma whose
+// window is over 128 pixels (nearScanReach), where the last pass takes the
+// scalar scans and their envelopes on every tier, and one under it, where
+// the assembly tiers scan eight pixels at once: the definition, bit for
+// bit, at unit spacing.
+func TestWeightMapWideReach(t *testing.T) {
+	r := rand.New(rand.NewPCG(19, 20))
+	const h, w = 24, 420
+	inst := make([]int32, h*w)
+	for k := 0; k < 9; k++ {
+		id := int32(1 + k)
+		cy, cx, rad := r.IntN(h), r.IntN(w), 2+r.IntN(6)
+		for y := max(0, cy-rad); y < min(h, cy+rad+1); y++ {
+			for x := max(0, cx-rad); x < min(w, cx+rad+1); x++ {
+				if (y-cy)*(y-cy)+(x-cx)*(x-cx) <= rad*rad {
+					inst[y*w+x] = id
+				}
+			}
+		}
+	}
+	for _, sigma := range []float64{25, 15} {
+		for _, all := range []bool{false, true} {
+			opt := &WeightOptions{Sigma: sigma, AllPixels: all}
+			want := bruteWeightMapND(inst, []int{h, w}, []float64{1, 1}, opt)
+			got := make([]float32, h*w)
+			if err := WeightMap(got, inst, []int{h, w}, opt); err != nil {
+				t.Fatal(err)
+			}
+			for i := range got {
+				if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+					t.Fatalf("sigma %v all %v: pixel %d = %v, want %v", sigma, all, i, got[i], want[i])
+				}
+			}
+		}
+	}
+}
