@@ -41,10 +41,11 @@
 // beyond float32 (ErrRange: Backward and Gradient return the value with it).
 // A call that returns an error has written nothing: no gradient element, no Stats
 // entry, no Pixelwise output, with one exception: Binary's targets (and
-// NoActivation inputs) are checked by its sigmoid passes as they run, so
-// where the pass that finds one outside [0, 1] is the one that writes the
-// gradient (a Backward of BCE and SigmoidFocal terms only, the shard
-// Gradient), the ErrLabel comes with every gradient element set to 0. The
+// NoActivation inputs) and Multiclass's labels are checked by the passes as
+// they run, so where the pass that finds one out of range is the one that
+// writes the gradient (a Backward of BCE and SigmoidFocal terms only, or of
+// CrossEntropy and Focal terms only; Binary's shard Gradient), the ErrLabel
+// comes with every gradient element set to 0. The
 // worker goroutines of a parallel pass only ever get work whose shapes,
 // lengths and options were validated on the caller's goroutine.
 //

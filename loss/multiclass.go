@@ -1,6 +1,7 @@
 package loss
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -277,7 +278,10 @@ func (m *Multiclass) BackwardWeighted(ws *Workspace, logits []float32, labels La
 
 // Backward returns the loss value and writes d(loss)/d(logits) into grad
 // (length N*C*S; every element is overwritten). grad must not overlap the
-// logits (ErrOption). On any error nothing is written into grad.
+// logits (ErrOption). On any error nothing is written into grad, except a
+// bad label (ErrLabel) in a loss of CrossEntropy and Focal terms only: its
+// single pass checks the labels as it writes the gradient, and then sets
+// every element of grad to 0.
 func (m *Multiclass) Backward(ws *Workspace, logits []float32, labels Labels, sh Shape, grad []float32) (float64, error) {
 	if grad == nil {
 		return 0, fmt.Errorf("%w: gradient buffer is nil, want N*C*S = %d elements", ErrLength, sh.Len())
@@ -291,8 +295,13 @@ func (m *Multiclass) Backward(ws *Workspace, logits []float32, labels Labels, sh
 }
 
 // check validates a call (weights nil for an unweighted one); for a
-// weighted one it leaves the weighted totals in ws.mcW.
-func (m *Multiclass) check(ws *workspace, logits []float32, labels Labels, weights []float32, sh Shape, grad []float32) error {
+// weighted one it leaves the weighted totals in ws.mcW. With fold it leaves
+// the labels' range to the kernels, which count the valid labels of their
+// pass (kernels.SoftmaxSums.Valid): the caller checks the count with
+// labelsErr after the statistics or fused pass, and any error check
+// returns after that point comes from late, so that a bad label is still
+// the error a call returns first.
+func (m *Multiclass) check(ws *workspace, logits []float32, labels Labels, weights []float32, sh Shape, grad []float32, fold bool) error {
 	if err := sh.check(); err != nil {
 		return err
 	}
@@ -314,7 +323,11 @@ func (m *Multiclass) check(ws *workspace, logits []float32, labels Labels, weigh
 	if err := m.plan(sh, &ws.mc); err != nil {
 		return err
 	}
-	if err := checkLabels(labels, sh.C, m.Ignore); err != nil {
+	if fold {
+		if err := m.Ignore.check(labels); err != nil {
+			return err
+		}
+	} else if err := checkLabels(labels, sh.C, m.Ignore); err != nil {
 		return err
 	}
 	ws.ceFactor = 1
@@ -322,7 +335,7 @@ func (m *Multiclass) check(ws *workspace, logits []float32, labels Labels, weigh
 	if weights != nil {
 		mx, err := checkElementWeights(weights)
 		if err != nil {
-			return err
+			return m.late(fold, labels, sh.C, err)
 		}
 		ws.wMax = mx
 		if p := &ws.mc; (p.ce && p.ceT.Reduction == WeightMean) || (p.focal && p.focalT.Reduction == WeightMean) {
@@ -333,8 +346,36 @@ func (m *Multiclass) check(ws *workspace, logits []float32, labels Labels, weigh
 	return nil
 }
 
+// late returns err, an error found after check's labels would have been
+// checked, unless fold left them to the kernels and they are bad: then
+// their error, as a call that checks them first returns.
+func (m *Multiclass) late(fold bool, labels Labels, C int, err error) error {
+	if fold {
+		if e := checkLabels(labels, C, m.Ignore); e != nil {
+			return e
+		}
+	}
+	return err
+}
+
+// labelsErr returns the error of the labels of a statistics or fused pass
+// over chunks chunks of the whole shard: nil when the kernels counted every
+// label valid (in [0, C) and not ignored), else checkLabels' exact scan,
+// which names the first bad label (and is nil when the labels the count
+// missed are all ignored ones).
+func (m *Multiclass) labelsErr(ws *workspace, chunks int, labels Labels, C int) error {
+	var valid float64
+	for i := range chunks {
+		valid += ws.chunkScalars[i][3]
+	}
+	if valid == float64(labels.Len()) {
+		return nil
+	}
+	return checkLabels(labels, C, m.Ignore)
+}
+
 func (m *Multiclass) run(ws *workspace, logits []float32, labels Labels, weights []float32, sh Shape, grad []float32) (float64, error) {
-	if err := m.check(ws, logits, labels, weights, sh, grad); err != nil {
+	if err := m.check(ws, logits, labels, weights, sh, grad, m.Activation != NoActivation); err != nil {
 		return 0, err
 	}
 	if m.Activation == NoActivation {
@@ -351,13 +392,21 @@ func (m *Multiclass) run(ws *workspace, logits []float32, labels Labels, weights
 	ws.st.kind = kindSoftmax
 	if grad != nil && len(ws.mc.regions) == 0 {
 		if err := m.fused(ws, &ws.st, logits, labels, sh, grad, pooled); err != nil {
-			// The gradient does not fit float32: the value alone.
-			m.accumulate(ws, &ws.st, logits, labels, sh, 0, pooled)
+			if errors.Is(err, ErrLabel) {
+				return 0, err // grad is all 0
+			}
+			// The gradient does not fit float32: the value alone (nothing
+			// written into grad), unless a label is bad.
+			if err := m.accumulate(ws, &ws.st, logits, labels, sh, 0, pooled); err != nil {
+				return 0, err
+			}
 			return m.finalize(ws, &ws.st, false), err
 		}
 		return m.finalize(ws, &ws.st, false), nil
 	}
-	m.accumulate(ws, &ws.st, logits, labels, sh, 0, pooled)
+	if err := m.accumulate(ws, &ws.st, logits, labels, sh, 0, pooled); err != nil {
+		return 0, err
+	}
 	value := m.finalize(ws, &ws.st, grad != nil)
 	if grad != nil {
 		if err := ws.gradRange(float64(ws.ceScale), float64(ws.focScale), ws.st.N*ws.st.C); err != nil {
@@ -404,16 +453,18 @@ func (m *Multiclass) accumulateImpl(ws *workspace, st *Stats, logits []float32, 
 	if m.Activation == NoActivation {
 		return fmt.Errorf("%w: Multiclass with NoActivation: Forward and Backward (and their weighted forms) only", ErrOption)
 	}
-	if err := m.check(ws, logits, labels, weights, sh, nil); err != nil {
+	if err := m.check(ws, logits, labels, weights, sh, nil, true); err != nil {
 		return err
 	}
 	if err := st.check(first, sh.N, sh.C, kindSoftmax); err != nil {
+		return m.late(true, labels, sh.C, err)
+	}
+	ws.weights = weights
+	defer func() { ws.weights = nil }()
+	if err := m.accumulate(ws, st, logits, labels, sh, first, false); err != nil {
 		return err
 	}
 	st.kind = kindSoftmax
-	ws.weights = weights
-	defer func() { ws.weights = nil }()
-	m.accumulate(ws, st, logits, labels, sh, first, false)
 	return nil
 }
 
@@ -478,7 +529,7 @@ func (m *Multiclass) gradientImpl(ws *workspace, st *Stats, logits []float32, la
 	if grad == nil {
 		return 0, fmt.Errorf("%w: gradient buffer is nil, want N*C*S = %d elements", ErrLength, sh.Len())
 	}
-	if err := m.check(ws, logits, labels, weights, sh, grad); err != nil {
+	if err := m.check(ws, logits, labels, weights, sh, grad, false); err != nil {
 		return 0, err
 	}
 	if err := st.check(first, sh.N, sh.C, kindSoftmax); err != nil {
@@ -495,8 +546,9 @@ func (m *Multiclass) gradientImpl(ws *workspace, st *Stats, logits []float32, la
 }
 
 // accumulate runs the statistics pass over the chunks of the shard and adds
-// the chunk sums to st in chunk order.
-func (m *Multiclass) accumulate(ws *workspace, st *Stats, logits []float32, labels Labels, sh Shape, first int, pooled bool) {
+// the chunk sums to st in chunk order; when a label is bad (labelsErr) it
+// returns its error and leaves st as it was.
+func (m *Multiclass) accumulate(ws *workspace, st *Stats, logits []float32, labels Labels, sh Shape, first int, pooled bool) error {
 	p := &ws.mc
 	C := sh.C
 	g := softmaxGeom(sh, pooled)
@@ -509,6 +561,9 @@ func (m *Multiclass) accumulate(ws *workspace, st *Stats, logits []float32, labe
 	ws.job = job{ws: ws, kind: softmaxStats, chunks: chunks, cpi: g.cpi, px: g.px, group: g.group, sh: sh, logits: logits, labels: labels, weights: ws.weights}
 	ws.runJob(&ws.job, workers)
 	ws.job = job{}
+	if err := m.labelsErr(ws, chunks, labels, C); err != nil {
+		return err
+	}
 
 	P, PY, Y, PP, YY := st.block(sP), st.block(sPY), st.block(sY), st.block(sPP), st.block(sYY)
 	for i := 0; i < chunks; i++ {
@@ -526,13 +581,17 @@ func (m *Multiclass) accumulate(ws *workspace, st *Stats, logits []float32, labe
 		st.addScalar(sFocal, sc[2])
 	}
 	m.addTotals(ws, st, labels, C)
+	return nil
 }
 
 // fused is the single pass of a loss whose terms are all pixelwise (CE,
 // focal): their gradient scales come from the labels alone (the weight sum
 // and count of the non-ignored pixels), so one pass over the logits writes
 // the gradient and adds the CE, W, Focal and Valid sums to st, the same
-// sums as accumulate's, in the same chunk order.
+// sums as accumulate's, in the same chunk order. It returns ErrRange,
+// before the pass, when the gradient's scales do not fit float32, and
+// ErrLabel after it when a label is bad (labelsErr): then every element of
+// grad is set to 0 and st is left as it was.
 func (m *Multiclass) fused(ws *workspace, st *Stats, logits []float32, labels Labels, sh Shape, grad []float32, pooled bool) error {
 	p := &ws.mc
 	C := sh.C
@@ -560,6 +619,10 @@ func (m *Multiclass) fused(ws *workspace, st *Stats, logits []float32, labels La
 	ws.job = job{ws: ws, kind: softmaxFused, chunks: chunks, cpi: g.cpi, px: g.px, group: g.group, sh: sh, logits: logits, labels: labels, weights: ws.weights, grad: grad}
 	ws.runJob(&ws.job, workers)
 	ws.job = job{}
+	if err := m.labelsErr(ws, chunks, labels, C); err != nil {
+		clear(grad)
+		return err
+	}
 	for i := 0; i < chunks; i++ {
 		sc := &ws.chunkScalars[i]
 		st.addScalar(sCE, sc[0])
@@ -735,7 +798,7 @@ func (m *Multiclass) pixelwiseImpl(ws *workspace, logits []float32, labels Label
 	if m.Activation == NoActivation {
 		return fmt.Errorf("%w: Multiclass with NoActivation: Forward and Backward (and their weighted forms) only", ErrOption)
 	}
-	if err := m.check(ws, logits, labels, nil, sh, nil); err != nil {
+	if err := m.check(ws, logits, labels, nil, sh, nil, false); err != nil {
 		return err
 	}
 	p := &ws.mc
