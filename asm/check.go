@@ -53,6 +53,11 @@ const (
 // bitPixW is the flag of the softmax kernels' per-pixel weights.
 const bitPixW = 4096
 
+// bitProbs is the flag of the amd64 softmax statistics kernels that store
+// the probabilities into dst (and of the gradient kernels that read them
+// from x, which imageOK bounds as logits).
+const bitProbs = 16384
+
 // pixWOK checks the per-pixel weights of a softmax kernel: at least hi of
 // them when flags ask for them (the kernels read pw[lo:hi]).
 func pixWOK(flags uint64, pw []float32, hi int) bool {
@@ -71,6 +76,24 @@ func statsOK(C int, tab, scr, out []float32) bool {
 // (flags&2048), plane starts and dst+lo 64-byte aligned.
 func gradOK(C, S, lo int, flags uint64, tab, scr, dst []float32) bool {
 	if len(tab) < 8*C || len(scr) < 32*C || len(dst) < C*S {
+		return false
+	}
+	if flags&bitAux != 0 {
+		p := uintptr(unsafe.Pointer(unsafe.SliceData(dst))) + 4*uintptr(lo)
+		return S%16 == 0 && p%64 == 0
+	}
+	return true
+}
+
+// probsOK checks the probability planes of the amd64 statistics kernels:
+// with flags&16384, dst C*S floats (C*S fits: imageOK), and with
+// non-temporal stores (flags&2048) plane starts and dst+lo 64-byte
+// aligned, as gradOK checks a gradient.
+func probsOK(C, S, lo int, flags uint64, dst []float32) bool {
+	if flags&bitProbs == 0 {
+		return true
+	}
+	if len(dst) < C*S {
 		return false
 	}
 	if flags&bitAux != 0 {

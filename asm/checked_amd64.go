@@ -457,16 +457,19 @@ func SigmoidFusedPWAVX512(x []float32, y []float32, w []float32, dst []float32, 
 // <= len(x), 0 <= lo <= hi <= S, hi <= len(lab)), or tab, scr, out are
 // shorter than 8*C, 80*C, 4*C+4.
 // With flags&4096 (per-pixel weights) a pw shorter than hi is ErrArg too.
+// With flags&16384 (the probabilities stored into dst) a dst shorter than
+// C*S, or with flags&2048 (non-temporal stores) S not a multiple of 16 or
+// dst[lo:] not 64-byte aligned, is ErrArg too.
 // Otherwise it returns ErrCPU on a CPU
 // without AVX2.
-func SoftmaxStatsU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32) error {
-	if !(imageOK(len(x), S, C, lo, hi, len(lab)) && statsOK(C, tab, scr, out) && pixWOK(flags, pw, hi)) {
+func SoftmaxStatsU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32, dst []float32) error {
+	if !(imageOK(len(x), S, C, lo, hi, len(lab)) && statsOK(C, tab, scr, out) && pixWOK(flags, pw, hi) && probsOK(C, S, lo, flags, dst)) {
 		return argErr("SoftmaxStatsU8AVX2")
 	}
 	if !hasAVX2 {
 		return cpuErr("SoftmaxStatsU8AVX2")
 	}
-	softmaxStatsU8AVX2(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, eps1, epsC, wsum, gamma, gmode, out)
+	softmaxStatsU8AVX2(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, eps1, epsC, wsum, gamma, gmode, out, dst)
 	return nil
 }
 
@@ -554,16 +557,19 @@ func SoftmaxFusedFocalU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, pw
 // C*S <= len(x), 0 <= lo <= hi <= S, hi <= len(lab)), or tab, scr, out are
 // shorter than 8*C, 80*C, 4*C+4.
 // With flags&4096 (per-pixel weights) a pw shorter than hi is ErrArg too.
+// With flags&16384 (the probabilities stored into dst) a dst shorter than
+// C*S, or with flags&2048 (non-temporal stores) S not a multiple of 16 or
+// dst[lo:] not 64-byte aligned, is ErrArg too.
 // Otherwise it returns ErrCPU on a CPU
 // without AVX2.
-func SoftmaxStatsI32AVX2(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32) error {
-	if !(imageOK(len(x), S, C, lo, hi, len(lab)) && statsOK(C, tab, scr, out) && pixWOK(flags, pw, hi)) {
+func SoftmaxStatsI32AVX2(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32, dst []float32) error {
+	if !(imageOK(len(x), S, C, lo, hi, len(lab)) && statsOK(C, tab, scr, out) && pixWOK(flags, pw, hi) && probsOK(C, S, lo, flags, dst)) {
 		return argErr("SoftmaxStatsI32AVX2")
 	}
 	if !hasAVX2 {
 		return cpuErr("SoftmaxStatsI32AVX2")
 	}
-	softmaxStatsI32AVX2(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, eps1, epsC, wsum, gamma, gmode, out)
+	softmaxStatsI32AVX2(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, eps1, epsC, wsum, gamma, gmode, out, dst)
 	return nil
 }
 
@@ -651,14 +657,14 @@ func SoftmaxFusedFocalI32AVX2(x []float32, S int, lo int, hi int, lab []int32, p
 // 2^31-1, S >= 0, C*S <= len(x), 0 <= lo <= hi <= S, hi <= len(lab)), or
 // tab, scr, out are shorter than 8*C, 80*C, 4*C+4. Otherwise it returns
 // ErrCPU on a CPU without AVX-512.
-func SoftmaxStatsU8AVX512(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32) error {
-	if !(imageOK(len(x), S, C, lo, hi, len(lab)) && statsOK(C, tab, scr, out) && pixWOK(flags, pw, hi)) {
+func SoftmaxStatsU8AVX512(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32, dst []float32) error {
+	if !(imageOK(len(x), S, C, lo, hi, len(lab)) && statsOK(C, tab, scr, out) && pixWOK(flags, pw, hi) && probsOK(C, S, lo, flags, dst)) {
 		return argErr("SoftmaxStatsU8AVX512")
 	}
 	if !hasAVX512 {
 		return cpuErr("SoftmaxStatsU8AVX512")
 	}
-	softmaxStatsU8AVX512(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, eps1, epsC, wsum, gamma, gmode, out)
+	softmaxStatsU8AVX512(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, eps1, epsC, wsum, gamma, gmode, out, dst)
 	return nil
 }
 
@@ -747,14 +753,14 @@ func SoftmaxFusedFocalU8AVX512(x []float32, S int, lo int, hi int, lab []uint8, 
 // 2^31-1, S >= 0, C*S <= len(x), 0 <= lo <= hi <= S, hi <= len(lab)), or
 // tab, scr, out are shorter than 8*C, 80*C, 4*C+4. Otherwise it returns
 // ErrCPU on a CPU without AVX-512.
-func SoftmaxStatsI32AVX512(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32) error {
-	if !(imageOK(len(x), S, C, lo, hi, len(lab)) && statsOK(C, tab, scr, out) && pixWOK(flags, pw, hi)) {
+func SoftmaxStatsI32AVX512(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32, dst []float32) error {
+	if !(imageOK(len(x), S, C, lo, hi, len(lab)) && statsOK(C, tab, scr, out) && pixWOK(flags, pw, hi) && probsOK(C, S, lo, flags, dst)) {
 		return argErr("SoftmaxStatsI32AVX512")
 	}
 	if !hasAVX512 {
 		return cpuErr("SoftmaxStatsI32AVX512")
 	}
-	softmaxStatsI32AVX512(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, eps1, epsC, wsum, gamma, gmode, out)
+	softmaxStatsI32AVX512(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, eps1, epsC, wsum, gamma, gmode, out, dst)
 	return nil
 }
 

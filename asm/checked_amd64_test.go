@@ -30,8 +30,8 @@ func TestFinding8(t *testing.T) {
 	lab := make([]uint8, 64)
 	tab, scr, out := make([]float32, 8*C), make([]float32, 80*C+16), make([]float32, 4*C+4)
 	for _, S := range []int{1 << 40, 65, -1} {
-		wantArg(t, "SoftmaxStatsU8AVX512", SoftmaxStatsU8AVX512(img, S, 0, 64, lab, nil, C, -1, 1, tab, scr, 1, 0, C, 0, 0, out))
-		wantArg(t, "SoftmaxStatsU8AVX2", SoftmaxStatsU8AVX2(img, S, 0, 64, lab, nil, C, -1, 1, tab, scr, 1, 0, C, 0, 0, out))
+		wantArg(t, "SoftmaxStatsU8AVX512", SoftmaxStatsU8AVX512(img, S, 0, 64, lab, nil, C, -1, 1, tab, scr, 1, 0, C, 0, 0, out, nil))
+		wantArg(t, "SoftmaxStatsU8AVX2", SoftmaxStatsU8AVX2(img, S, 0, 64, lab, nil, C, -1, 1, tab, scr, 1, 0, C, 0, 0, out, nil))
 		wantArg(t, "SoftmaxGradU8AVX2", SoftmaxGradU8AVX2(img, S, 0, 64, lab, nil, C, -1, 1, tab, scr, 1, 0, 0, 0, 0, 0, img))
 	}
 	tp, fp, fn := make([]int64, C), make([]int64, C), make([]int64, C)
@@ -53,7 +53,7 @@ func TestCheckedBounds(t *testing.T) {
 		return SoftmaxFusedI32AVX2(x, S, lo, hi, lab, nil, C, -1, flags, tab, scr, 1, 0, 0, 0, 0, 0, dst, 1, 1, 0, float32(C), out)
 	}
 	stats := func(x []float32, S, lo, hi int, lab []int32, C int, tab, scr, dst, out []float32, flags uint64) error {
-		return SoftmaxStatsI32AVX512(x, S, lo, hi, lab, nil, C, -1, flags, tab, scr, 1, 0, float32(C), 0, 0, out)
+		return SoftmaxStatsI32AVX512(x, S, lo, hi, lab, nil, C, -1, flags, tab, scr, 1, 0, float32(C), 0, 0, out, nil)
 	}
 	for _, f := range []call{grad, stats} {
 		for i, bad := range []func() error{
@@ -137,8 +137,8 @@ func TestCheckedPixelWeights(t *testing.T) {
 		name string
 		err  error
 	}{
-		{"SoftmaxStatsU8AVX2", SoftmaxStatsU8AVX2(img, S, 0, S, l8, pw, C, -1, f, tab, scr, 1, 0, C, 0, 0, out)},
-		{"SoftmaxStatsI32AVX512", SoftmaxStatsI32AVX512(img, S, 0, S, l32, pw, C, -1, f, tab, scr, 1, 0, C, 0, 0, out)},
+		{"SoftmaxStatsU8AVX2", SoftmaxStatsU8AVX2(img, S, 0, S, l8, pw, C, -1, f, tab, scr, 1, 0, C, 0, 0, out, nil)},
+		{"SoftmaxStatsI32AVX512", SoftmaxStatsI32AVX512(img, S, 0, S, l32, pw, C, -1, f, tab, scr, 1, 0, C, 0, 0, out, nil)},
 		{"SoftmaxGradU8AVX2", SoftmaxGradU8AVX2(img, S, 0, S, l8, pw, C, -1, f, tab, scr, 1, 0, 0, 0, 0, 0, dst)},
 		{"SoftmaxGradFocalI32AVX512", SoftmaxGradFocalI32AVX512(img, S, 0, S, l32, pw, C, -1, f, tab, scr, 1, 0, 1, 2, 2, 1, dst)},
 		{"SoftmaxFusedU8AVX2", SoftmaxFusedU8AVX2(img, S, 0, S, l8, pw, C, -1, f, tab, scr, 1, 0, 0, 0, 0, 0, dst, 1, 1, 0, C, out)},

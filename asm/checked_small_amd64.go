@@ -153,8 +153,8 @@ func SoftmaxFusedSmallI32AVX512(x []float32, S int, lo int, hi int, lab []int32,
 // an error wrapping ErrArg, having done nothing, when C is outside [2, 8]
 // or flags have the focal bit (2) or the per-pixel weights' (4096).
 // Otherwise it returns ErrCPU on a CPU without AVX2.
-func SoftmaxStatsSmallU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32) error {
-	if !(imageOK(len(x), S, C, lo, hi, len(lab)) && statsOK(C, tab, scr, out) && pixWOK(flags, pw, hi) && smallStatsOK(C, flags)) {
+func SoftmaxStatsSmallU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32, dst []float32) error {
+	if !(imageOK(len(x), S, C, lo, hi, len(lab)) && statsOK(C, tab, scr, out) && pixWOK(flags, pw, hi) && probsOK(C, S, lo, flags, dst) && smallStatsOK(C, flags)) {
 		return argErr("SoftmaxStatsSmallU8AVX2")
 	}
 	if !hasAVX2 {
@@ -162,27 +162,27 @@ func SoftmaxStatsSmallU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, pw
 	}
 	switch C {
 	case 2:
-		softmaxStatsC2U8AVX2(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, eps1, epsC, wsum, gamma, gmode, out)
+		softmaxStatsC2U8AVX2(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, eps1, epsC, wsum, gamma, gmode, out, dst)
 	case 3:
-		softmaxStatsC3U8AVX2(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, eps1, epsC, wsum, gamma, gmode, out)
+		softmaxStatsC3U8AVX2(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, eps1, epsC, wsum, gamma, gmode, out, dst)
 	case 4:
-		softmaxStatsC4U8AVX2(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, eps1, epsC, wsum, gamma, gmode, out)
+		softmaxStatsC4U8AVX2(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, eps1, epsC, wsum, gamma, gmode, out, dst)
 	case 5:
-		softmaxStatsC5U8AVX2(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, eps1, epsC, wsum, gamma, gmode, out)
+		softmaxStatsC5U8AVX2(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, eps1, epsC, wsum, gamma, gmode, out, dst)
 	case 6:
-		softmaxStatsC6U8AVX2(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, eps1, epsC, wsum, gamma, gmode, out)
+		softmaxStatsC6U8AVX2(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, eps1, epsC, wsum, gamma, gmode, out, dst)
 	case 7:
-		softmaxStatsC7U8AVX2(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, eps1, epsC, wsum, gamma, gmode, out)
+		softmaxStatsC7U8AVX2(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, eps1, epsC, wsum, gamma, gmode, out, dst)
 	default:
-		softmaxStatsC8U8AVX2(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, eps1, epsC, wsum, gamma, gmode, out)
+		softmaxStatsC8U8AVX2(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, eps1, epsC, wsum, gamma, gmode, out, dst)
 	}
 	return nil
 }
 
 // SoftmaxStatsSmallU8AVX512 is SoftmaxStatsSmallU8AVX2 on the AVX-512 kernels:
 // ErrCPU on a CPU without AVX-512.
-func SoftmaxStatsSmallU8AVX512(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32) error {
-	if !(imageOK(len(x), S, C, lo, hi, len(lab)) && statsOK(C, tab, scr, out) && pixWOK(flags, pw, hi) && smallStatsOK(C, flags)) {
+func SoftmaxStatsSmallU8AVX512(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32, dst []float32) error {
+	if !(imageOK(len(x), S, C, lo, hi, len(lab)) && statsOK(C, tab, scr, out) && pixWOK(flags, pw, hi) && probsOK(C, S, lo, flags, dst) && smallStatsOK(C, flags)) {
 		return argErr("SoftmaxStatsSmallU8AVX512")
 	}
 	if !hasAVX512 {
@@ -190,26 +190,26 @@ func SoftmaxStatsSmallU8AVX512(x []float32, S int, lo int, hi int, lab []uint8, 
 	}
 	switch C {
 	case 2:
-		softmaxStatsC2U8AVX512(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, eps1, epsC, wsum, gamma, gmode, out)
+		softmaxStatsC2U8AVX512(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, eps1, epsC, wsum, gamma, gmode, out, dst)
 	case 3:
-		softmaxStatsC3U8AVX512(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, eps1, epsC, wsum, gamma, gmode, out)
+		softmaxStatsC3U8AVX512(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, eps1, epsC, wsum, gamma, gmode, out, dst)
 	case 4:
-		softmaxStatsC4U8AVX512(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, eps1, epsC, wsum, gamma, gmode, out)
+		softmaxStatsC4U8AVX512(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, eps1, epsC, wsum, gamma, gmode, out, dst)
 	case 5:
-		softmaxStatsC5U8AVX512(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, eps1, epsC, wsum, gamma, gmode, out)
+		softmaxStatsC5U8AVX512(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, eps1, epsC, wsum, gamma, gmode, out, dst)
 	case 6:
-		softmaxStatsC6U8AVX512(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, eps1, epsC, wsum, gamma, gmode, out)
+		softmaxStatsC6U8AVX512(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, eps1, epsC, wsum, gamma, gmode, out, dst)
 	case 7:
-		softmaxStatsC7U8AVX512(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, eps1, epsC, wsum, gamma, gmode, out)
+		softmaxStatsC7U8AVX512(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, eps1, epsC, wsum, gamma, gmode, out, dst)
 	default:
-		softmaxStatsC8U8AVX512(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, eps1, epsC, wsum, gamma, gmode, out)
+		softmaxStatsC8U8AVX512(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, eps1, epsC, wsum, gamma, gmode, out, dst)
 	}
 	return nil
 }
 
 // SoftmaxStatsSmallI32AVX2 is SoftmaxStatsSmallU8AVX2 for int32 labels.
-func SoftmaxStatsSmallI32AVX2(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32) error {
-	if !(imageOK(len(x), S, C, lo, hi, len(lab)) && statsOK(C, tab, scr, out) && pixWOK(flags, pw, hi) && smallStatsOK(C, flags)) {
+func SoftmaxStatsSmallI32AVX2(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32, dst []float32) error {
+	if !(imageOK(len(x), S, C, lo, hi, len(lab)) && statsOK(C, tab, scr, out) && pixWOK(flags, pw, hi) && probsOK(C, S, lo, flags, dst) && smallStatsOK(C, flags)) {
 		return argErr("SoftmaxStatsSmallI32AVX2")
 	}
 	if !hasAVX2 {
@@ -217,27 +217,27 @@ func SoftmaxStatsSmallI32AVX2(x []float32, S int, lo int, hi int, lab []int32, p
 	}
 	switch C {
 	case 2:
-		softmaxStatsC2I32AVX2(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, eps1, epsC, wsum, gamma, gmode, out)
+		softmaxStatsC2I32AVX2(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, eps1, epsC, wsum, gamma, gmode, out, dst)
 	case 3:
-		softmaxStatsC3I32AVX2(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, eps1, epsC, wsum, gamma, gmode, out)
+		softmaxStatsC3I32AVX2(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, eps1, epsC, wsum, gamma, gmode, out, dst)
 	case 4:
-		softmaxStatsC4I32AVX2(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, eps1, epsC, wsum, gamma, gmode, out)
+		softmaxStatsC4I32AVX2(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, eps1, epsC, wsum, gamma, gmode, out, dst)
 	case 5:
-		softmaxStatsC5I32AVX2(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, eps1, epsC, wsum, gamma, gmode, out)
+		softmaxStatsC5I32AVX2(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, eps1, epsC, wsum, gamma, gmode, out, dst)
 	case 6:
-		softmaxStatsC6I32AVX2(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, eps1, epsC, wsum, gamma, gmode, out)
+		softmaxStatsC6I32AVX2(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, eps1, epsC, wsum, gamma, gmode, out, dst)
 	case 7:
-		softmaxStatsC7I32AVX2(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, eps1, epsC, wsum, gamma, gmode, out)
+		softmaxStatsC7I32AVX2(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, eps1, epsC, wsum, gamma, gmode, out, dst)
 	default:
-		softmaxStatsC8I32AVX2(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, eps1, epsC, wsum, gamma, gmode, out)
+		softmaxStatsC8I32AVX2(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, eps1, epsC, wsum, gamma, gmode, out, dst)
 	}
 	return nil
 }
 
 // SoftmaxStatsSmallI32AVX512 is SoftmaxStatsSmallI32AVX2 on the AVX-512 kernels:
 // ErrCPU on a CPU without AVX-512.
-func SoftmaxStatsSmallI32AVX512(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32) error {
-	if !(imageOK(len(x), S, C, lo, hi, len(lab)) && statsOK(C, tab, scr, out) && pixWOK(flags, pw, hi) && smallStatsOK(C, flags)) {
+func SoftmaxStatsSmallI32AVX512(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32, dst []float32) error {
+	if !(imageOK(len(x), S, C, lo, hi, len(lab)) && statsOK(C, tab, scr, out) && pixWOK(flags, pw, hi) && probsOK(C, S, lo, flags, dst) && smallStatsOK(C, flags)) {
 		return argErr("SoftmaxStatsSmallI32AVX512")
 	}
 	if !hasAVX512 {
@@ -245,19 +245,19 @@ func SoftmaxStatsSmallI32AVX512(x []float32, S int, lo int, hi int, lab []int32,
 	}
 	switch C {
 	case 2:
-		softmaxStatsC2I32AVX512(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, eps1, epsC, wsum, gamma, gmode, out)
+		softmaxStatsC2I32AVX512(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, eps1, epsC, wsum, gamma, gmode, out, dst)
 	case 3:
-		softmaxStatsC3I32AVX512(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, eps1, epsC, wsum, gamma, gmode, out)
+		softmaxStatsC3I32AVX512(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, eps1, epsC, wsum, gamma, gmode, out, dst)
 	case 4:
-		softmaxStatsC4I32AVX512(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, eps1, epsC, wsum, gamma, gmode, out)
+		softmaxStatsC4I32AVX512(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, eps1, epsC, wsum, gamma, gmode, out, dst)
 	case 5:
-		softmaxStatsC5I32AVX512(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, eps1, epsC, wsum, gamma, gmode, out)
+		softmaxStatsC5I32AVX512(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, eps1, epsC, wsum, gamma, gmode, out, dst)
 	case 6:
-		softmaxStatsC6I32AVX512(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, eps1, epsC, wsum, gamma, gmode, out)
+		softmaxStatsC6I32AVX512(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, eps1, epsC, wsum, gamma, gmode, out, dst)
 	case 7:
-		softmaxStatsC7I32AVX512(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, eps1, epsC, wsum, gamma, gmode, out)
+		softmaxStatsC7I32AVX512(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, eps1, epsC, wsum, gamma, gmode, out, dst)
 	default:
-		softmaxStatsC8I32AVX512(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, eps1, epsC, wsum, gamma, gmode, out)
+		softmaxStatsC8I32AVX512(x, S, lo, hi, lab, pw, C, ign, flags, tab, scr, eps1, epsC, wsum, gamma, gmode, out, dst)
 	}
 	return nil
 }

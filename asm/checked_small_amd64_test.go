@@ -70,10 +70,10 @@ func TestCheckedSmall(t *testing.T) {
 		tab, scr, out := make([]float32, 8*n), make([]float32, 80*n), make([]float32, 4*n+4)
 		for _, flags := range []uint64{1 | 4, 1 | 2, 1 | 4096} {
 			errs := [4]error{
-				SoftmaxStatsSmallU8AVX2(img, S, 0, S, l8, make([]float32, S), C, -1, flags, tab, scr, 1, 0, float32(C), 0, 0, out),
-				SoftmaxStatsSmallI32AVX2(img, S, 0, S, l32, make([]float32, S), C, -1, flags, tab, scr, 1, 0, float32(C), 0, 0, out),
-				SoftmaxStatsSmallU8AVX512(img, S, 0, S, l8, make([]float32, S), C, -1, flags, tab, scr, 1, 0, float32(C), 0, 0, out),
-				SoftmaxStatsSmallI32AVX512(img, S, 0, S, l32, make([]float32, S), C, -1, flags, tab, scr, 1, 0, float32(C), 0, 0, out),
+				SoftmaxStatsSmallU8AVX2(img, S, 0, S, l8, make([]float32, S), C, -1, flags, tab, scr, 1, 0, float32(C), 0, 0, out, nil),
+				SoftmaxStatsSmallI32AVX2(img, S, 0, S, l32, make([]float32, S), C, -1, flags, tab, scr, 1, 0, float32(C), 0, 0, out, nil),
+				SoftmaxStatsSmallU8AVX512(img, S, 0, S, l8, make([]float32, S), C, -1, flags, tab, scr, 1, 0, float32(C), 0, 0, out, nil),
+				SoftmaxStatsSmallI32AVX512(img, S, 0, S, l32, make([]float32, S), C, -1, flags, tab, scr, 1, 0, float32(C), 0, 0, out, nil),
 			}
 			for i, err := range errs {
 				where := fmt.Sprintf("stats %s C=%d flags=%d", names[i], C, flags)

@@ -101,8 +101,10 @@ func TestSmallBitIdentity(t *testing.T) {
 	for _, u8 := range []bool{true, false} {
 		tiers = append(tiers, tierT{"AVX2", hasAVX2, u8}, tierT{"AVX512", hasAVX512, u8})
 	}
-	statsFlags := []uint64{1, 1 | 512, 1 | 1024, 1 | 512 | 1024, 4, 4 | 8, 1 | 4 | 8 | 512 | 1024 | 256, 1 | 256}
-	gradFlags := []uint64{0, 4, 1024, 512, 4 | 1024 | 512, 4 | 512, 256 | 1024}
+	// 16384: the statistics store the probabilities into dst (compared
+	// too), the gradient reads x as probabilities
+	statsFlags := []uint64{1, 1 | 512, 1 | 1024, 1 | 512 | 1024, 4, 4 | 8, 1 | 4 | 8 | 512 | 1024 | 256, 1 | 256, 4 | 16384, 1 | 4 | 8 | 1024 | 16384}
+	gradFlags := []uint64{0, 4, 1024, 512, 4 | 1024 | 512, 4 | 512, 256 | 1024, 4 | 16384, 4 | 1024 | 512 | 16384, 16384}
 	fusedFlags := []uint64{0, 1024, 512, 512 | 1024}
 	fusedSflags := []uint64{1, 1 | 512, 1 | 1024, 1 | 512 | 1024, 0, 4 | 8}
 	r := rand.New(rand.NewPCG(3, 4))
@@ -137,27 +139,28 @@ func TestSmallBitIdentity(t *testing.T) {
 					}
 					// Statistics.
 					for _, flags := range statsFlags {
-						var outs [2][]float32
+						var outs, pdsts [2][]float32
 						for k := 0; k < 2; k++ {
-							scr, out := alignedF32(80*C, float32(math.NaN())), alignedF32(4*C+4, -7)
+							scr, out, pdst := alignedF32(80*C, float32(math.NaN())), alignedF32(4*C+4, -7), alignedF32(C*S, -7)
+							pdsts[k] = pdst
 							var err error
 							switch {
 							case tr.u8 && tr.name == "AVX2" && k == 0:
-								err = SoftmaxStatsU8AVX2(in.x, S, lo, hi, in.lab8, nil, C, ign, flags, tab, scr, eps1, epsC, wsum, 0, 0, out)
+								err = SoftmaxStatsU8AVX2(in.x, S, lo, hi, in.lab8, nil, C, ign, flags, tab, scr, eps1, epsC, wsum, 0, 0, out, pdst)
 							case tr.u8 && tr.name == "AVX2":
-								err = SoftmaxStatsSmallU8AVX2(in.x, S, lo, hi, in.lab8, nil, C, ign, flags, tab, scr, eps1, epsC, wsum, 0, 0, out)
+								err = SoftmaxStatsSmallU8AVX2(in.x, S, lo, hi, in.lab8, nil, C, ign, flags, tab, scr, eps1, epsC, wsum, 0, 0, out, pdst)
 							case tr.u8 && k == 0:
-								err = SoftmaxStatsU8AVX512(in.x, S, lo, hi, in.lab8, nil, C, ign, flags, tab, scr, eps1, epsC, wsum, 0, 0, out)
+								err = SoftmaxStatsU8AVX512(in.x, S, lo, hi, in.lab8, nil, C, ign, flags, tab, scr, eps1, epsC, wsum, 0, 0, out, pdst)
 							case tr.u8:
-								err = SoftmaxStatsSmallU8AVX512(in.x, S, lo, hi, in.lab8, nil, C, ign, flags, tab, scr, eps1, epsC, wsum, 0, 0, out)
+								err = SoftmaxStatsSmallU8AVX512(in.x, S, lo, hi, in.lab8, nil, C, ign, flags, tab, scr, eps1, epsC, wsum, 0, 0, out, pdst)
 							case tr.name == "AVX2" && k == 0:
-								err = SoftmaxStatsI32AVX2(in.x, S, lo, hi, in.lab32, nil, C, ign, flags, tab, scr, eps1, epsC, wsum, 0, 0, out)
+								err = SoftmaxStatsI32AVX2(in.x, S, lo, hi, in.lab32, nil, C, ign, flags, tab, scr, eps1, epsC, wsum, 0, 0, out, pdst)
 							case tr.name == "AVX2":
-								err = SoftmaxStatsSmallI32AVX2(in.x, S, lo, hi, in.lab32, nil, C, ign, flags, tab, scr, eps1, epsC, wsum, 0, 0, out)
+								err = SoftmaxStatsSmallI32AVX2(in.x, S, lo, hi, in.lab32, nil, C, ign, flags, tab, scr, eps1, epsC, wsum, 0, 0, out, pdst)
 							case k == 0:
-								err = SoftmaxStatsI32AVX512(in.x, S, lo, hi, in.lab32, nil, C, ign, flags, tab, scr, eps1, epsC, wsum, 0, 0, out)
+								err = SoftmaxStatsI32AVX512(in.x, S, lo, hi, in.lab32, nil, C, ign, flags, tab, scr, eps1, epsC, wsum, 0, 0, out, pdst)
 							default:
-								err = SoftmaxStatsSmallI32AVX512(in.x, S, lo, hi, in.lab32, nil, C, ign, flags, tab, scr, eps1, epsC, wsum, 0, 0, out)
+								err = SoftmaxStatsSmallI32AVX512(in.x, S, lo, hi, in.lab32, nil, C, ign, flags, tab, scr, eps1, epsC, wsum, 0, 0, out, pdst)
 							}
 							if err != nil {
 								t.Fatalf("%s: %v", where("stats", flags, 0), err)
@@ -167,6 +170,11 @@ func TestSmallBitIdentity(t *testing.T) {
 						for i := range outs[0] {
 							if !sameBitsF32(outs[0][i], outs[1][i]) {
 								t.Fatalf("%s: out[%d] = %v, the kernel for any C %v", where("stats", flags, 0), i, outs[1][i], outs[0][i])
+							}
+						}
+						for i := range pdsts[0] {
+							if !sameBitsF32(pdsts[0][i], pdsts[1][i]) {
+								t.Fatalf("%s: probabilities class %d pixel %d = %v, the kernel for any C %v", where("stats", flags, 0), i/S, i%S, pdsts[1][i], pdsts[0][i])
 							}
 						}
 					}

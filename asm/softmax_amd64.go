@@ -11,9 +11,11 @@ package asm
 // eps/C times the CE weight (flags&512 and 1024); scr is 64-byte aligned, at least 5*16*C floats;
 // eps1 = 1-eps, epsC = eps/C, wsum = the sum of the CE weights. flags&4096: pw holds the pixels'
 // weights (from lo; indexed like lab), which need flags&512 (the CE weights, 1 for none) with a CE term.
+// flags&16384 with flags&4: every pixel's p_c is also stored into dst (C planes S apart, like x; 0 for
+// skipped pixels), non-temporally with flags&2048 (dst+lo and S*4 64-byte aligned).
 //
 //go:noescape
-func softmaxStatsU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
+func softmaxStatsU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32, dst []float32)
 
 // softmaxGradU8AVX2 writes kernels.softmaxGradGeneric's gradient of pixels [lo, hi) (at most
 // kernels.BlockSize) of one image into dst (C planes S apart, like x). tab holds 8 floats per class:
@@ -23,6 +25,8 @@ func softmaxStatsU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, pw []fl
 // stored non-temporally. The Focal variant adds the focal term. Pixels labelled ign (-1: none) or
 // outside [0, C) get 0. flags&4096: pw holds the pixels' weights (from lo; indexed like lab), each
 // pixel's gradient times its weight.
+// flags&16384: x holds the probabilities p_c a statistics kernel stored (dst may be x):
+// the gradient of the logits they are the softmax of, bit for bit.
 //
 //go:noescape
 func softmaxGradU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
@@ -74,9 +78,11 @@ func softmaxFusedFocalU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, pw
 // eps/C times the CE weight (flags&512 and 1024); scr is 64-byte aligned, at least 5*16*C floats;
 // eps1 = 1-eps, epsC = eps/C, wsum = the sum of the CE weights. flags&4096: pw holds the pixels'
 // weights (from lo; indexed like lab), which need flags&512 (the CE weights, 1 for none) with a CE term.
+// flags&16384 with flags&4: every pixel's p_c is also stored into dst (C planes S apart, like x; 0 for
+// skipped pixels), non-temporally with flags&2048 (dst+lo and S*4 64-byte aligned).
 //
 //go:noescape
-func softmaxStatsI32AVX2(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
+func softmaxStatsI32AVX2(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32, dst []float32)
 
 // softmaxGradI32AVX2 writes kernels.softmaxGradGeneric's gradient of pixels [lo, hi) (at most
 // kernels.BlockSize) of one image into dst (C planes S apart, like x). tab holds 8 floats per class:
@@ -86,6 +92,8 @@ func softmaxStatsI32AVX2(x []float32, S int, lo int, hi int, lab []int32, pw []f
 // stored non-temporally. The Focal variant adds the focal term. Pixels labelled ign (-1: none) or
 // outside [0, C) get 0. flags&4096: pw holds the pixels' weights (from lo; indexed like lab), each
 // pixel's gradient times its weight.
+// flags&16384: x holds the probabilities p_c a statistics kernel stored (dst may be x):
+// the gradient of the logits they are the softmax of, bit for bit.
 //
 //go:noescape
 func softmaxGradI32AVX2(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
@@ -134,10 +142,10 @@ func softmaxFusedFocalI32AVX2(x []float32, S int, lo int, hi int, lab []int32, p
 // (flags without 2 and 4096; the focal sum is 0): the same results, bit for bit, from unrolled class loops.
 //
 //go:noescape
-func softmaxStatsC2U8AVX2(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
+func softmaxStatsC2U8AVX2(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32, dst []float32)
 
 // softmaxGradC2U8AVX2 is softmaxGradU8AVX2 for C = 2 without per-pixel weights (flags without 4096):
-// the same results, bit for bit, from unrolled class loops.
+// the same results, bit for bit, from unrolled class loops; flags&16384 (x holds probabilities) too.
 //
 //go:noescape
 func softmaxGradC2U8AVX2(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
@@ -154,10 +162,10 @@ func softmaxFusedC2U8AVX2(x []float32, S int, lo int, hi int, lab []uint8, pw []
 // (flags without 2 and 4096; the focal sum is 0): the same results, bit for bit, from unrolled class loops.
 //
 //go:noescape
-func softmaxStatsC3U8AVX2(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
+func softmaxStatsC3U8AVX2(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32, dst []float32)
 
 // softmaxGradC3U8AVX2 is softmaxGradU8AVX2 for C = 3 without per-pixel weights (flags without 4096):
-// the same results, bit for bit, from unrolled class loops.
+// the same results, bit for bit, from unrolled class loops; flags&16384 (x holds probabilities) too.
 //
 //go:noescape
 func softmaxGradC3U8AVX2(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
@@ -174,10 +182,10 @@ func softmaxFusedC3U8AVX2(x []float32, S int, lo int, hi int, lab []uint8, pw []
 // (flags without 2 and 4096; the focal sum is 0): the same results, bit for bit, from unrolled class loops.
 //
 //go:noescape
-func softmaxStatsC4U8AVX2(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
+func softmaxStatsC4U8AVX2(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32, dst []float32)
 
 // softmaxGradC4U8AVX2 is softmaxGradU8AVX2 for C = 4 without per-pixel weights (flags without 4096):
-// the same results, bit for bit, from unrolled class loops.
+// the same results, bit for bit, from unrolled class loops; flags&16384 (x holds probabilities) too.
 //
 //go:noescape
 func softmaxGradC4U8AVX2(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
@@ -194,10 +202,10 @@ func softmaxFusedC4U8AVX2(x []float32, S int, lo int, hi int, lab []uint8, pw []
 // (flags without 2 and 4096; the focal sum is 0): the same results, bit for bit, from unrolled class loops.
 //
 //go:noescape
-func softmaxStatsC5U8AVX2(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
+func softmaxStatsC5U8AVX2(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32, dst []float32)
 
 // softmaxGradC5U8AVX2 is softmaxGradU8AVX2 for C = 5 without per-pixel weights (flags without 4096):
-// the same results, bit for bit, from unrolled class loops.
+// the same results, bit for bit, from unrolled class loops; flags&16384 (x holds probabilities) too.
 //
 //go:noescape
 func softmaxGradC5U8AVX2(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
@@ -214,10 +222,10 @@ func softmaxFusedC5U8AVX2(x []float32, S int, lo int, hi int, lab []uint8, pw []
 // (flags without 2 and 4096; the focal sum is 0): the same results, bit for bit, from unrolled class loops.
 //
 //go:noescape
-func softmaxStatsC6U8AVX2(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
+func softmaxStatsC6U8AVX2(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32, dst []float32)
 
 // softmaxGradC6U8AVX2 is softmaxGradU8AVX2 for C = 6 without per-pixel weights (flags without 4096):
-// the same results, bit for bit, from unrolled class loops.
+// the same results, bit for bit, from unrolled class loops; flags&16384 (x holds probabilities) too.
 //
 //go:noescape
 func softmaxGradC6U8AVX2(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
@@ -234,10 +242,10 @@ func softmaxFusedC6U8AVX2(x []float32, S int, lo int, hi int, lab []uint8, pw []
 // (flags without 2 and 4096; the focal sum is 0): the same results, bit for bit, from unrolled class loops.
 //
 //go:noescape
-func softmaxStatsC7U8AVX2(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
+func softmaxStatsC7U8AVX2(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32, dst []float32)
 
 // softmaxGradC7U8AVX2 is softmaxGradU8AVX2 for C = 7 without per-pixel weights (flags without 4096):
-// the same results, bit for bit, from unrolled class loops.
+// the same results, bit for bit, from unrolled class loops; flags&16384 (x holds probabilities) too.
 //
 //go:noescape
 func softmaxGradC7U8AVX2(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
@@ -254,10 +262,10 @@ func softmaxFusedC7U8AVX2(x []float32, S int, lo int, hi int, lab []uint8, pw []
 // (flags without 2 and 4096; the focal sum is 0): the same results, bit for bit, from unrolled class loops.
 //
 //go:noescape
-func softmaxStatsC8U8AVX2(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
+func softmaxStatsC8U8AVX2(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32, dst []float32)
 
 // softmaxGradC8U8AVX2 is softmaxGradU8AVX2 for C = 8 without per-pixel weights (flags without 4096):
-// the same results, bit for bit, from unrolled class loops.
+// the same results, bit for bit, from unrolled class loops; flags&16384 (x holds probabilities) too.
 //
 //go:noescape
 func softmaxGradC8U8AVX2(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
@@ -274,10 +282,10 @@ func softmaxFusedC8U8AVX2(x []float32, S int, lo int, hi int, lab []uint8, pw []
 // (flags without 2 and 4096; the focal sum is 0): the same results, bit for bit, from unrolled class loops.
 //
 //go:noescape
-func softmaxStatsC2I32AVX2(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
+func softmaxStatsC2I32AVX2(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32, dst []float32)
 
 // softmaxGradC2I32AVX2 is softmaxGradI32AVX2 for C = 2 without per-pixel weights (flags without 4096):
-// the same results, bit for bit, from unrolled class loops.
+// the same results, bit for bit, from unrolled class loops; flags&16384 (x holds probabilities) too.
 //
 //go:noescape
 func softmaxGradC2I32AVX2(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
@@ -294,10 +302,10 @@ func softmaxFusedC2I32AVX2(x []float32, S int, lo int, hi int, lab []int32, pw [
 // (flags without 2 and 4096; the focal sum is 0): the same results, bit for bit, from unrolled class loops.
 //
 //go:noescape
-func softmaxStatsC3I32AVX2(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
+func softmaxStatsC3I32AVX2(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32, dst []float32)
 
 // softmaxGradC3I32AVX2 is softmaxGradI32AVX2 for C = 3 without per-pixel weights (flags without 4096):
-// the same results, bit for bit, from unrolled class loops.
+// the same results, bit for bit, from unrolled class loops; flags&16384 (x holds probabilities) too.
 //
 //go:noescape
 func softmaxGradC3I32AVX2(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
@@ -314,10 +322,10 @@ func softmaxFusedC3I32AVX2(x []float32, S int, lo int, hi int, lab []int32, pw [
 // (flags without 2 and 4096; the focal sum is 0): the same results, bit for bit, from unrolled class loops.
 //
 //go:noescape
-func softmaxStatsC4I32AVX2(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
+func softmaxStatsC4I32AVX2(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32, dst []float32)
 
 // softmaxGradC4I32AVX2 is softmaxGradI32AVX2 for C = 4 without per-pixel weights (flags without 4096):
-// the same results, bit for bit, from unrolled class loops.
+// the same results, bit for bit, from unrolled class loops; flags&16384 (x holds probabilities) too.
 //
 //go:noescape
 func softmaxGradC4I32AVX2(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
@@ -334,10 +342,10 @@ func softmaxFusedC4I32AVX2(x []float32, S int, lo int, hi int, lab []int32, pw [
 // (flags without 2 and 4096; the focal sum is 0): the same results, bit for bit, from unrolled class loops.
 //
 //go:noescape
-func softmaxStatsC5I32AVX2(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
+func softmaxStatsC5I32AVX2(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32, dst []float32)
 
 // softmaxGradC5I32AVX2 is softmaxGradI32AVX2 for C = 5 without per-pixel weights (flags without 4096):
-// the same results, bit for bit, from unrolled class loops.
+// the same results, bit for bit, from unrolled class loops; flags&16384 (x holds probabilities) too.
 //
 //go:noescape
 func softmaxGradC5I32AVX2(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
@@ -354,10 +362,10 @@ func softmaxFusedC5I32AVX2(x []float32, S int, lo int, hi int, lab []int32, pw [
 // (flags without 2 and 4096; the focal sum is 0): the same results, bit for bit, from unrolled class loops.
 //
 //go:noescape
-func softmaxStatsC6I32AVX2(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
+func softmaxStatsC6I32AVX2(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32, dst []float32)
 
 // softmaxGradC6I32AVX2 is softmaxGradI32AVX2 for C = 6 without per-pixel weights (flags without 4096):
-// the same results, bit for bit, from unrolled class loops.
+// the same results, bit for bit, from unrolled class loops; flags&16384 (x holds probabilities) too.
 //
 //go:noescape
 func softmaxGradC6I32AVX2(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
@@ -374,10 +382,10 @@ func softmaxFusedC6I32AVX2(x []float32, S int, lo int, hi int, lab []int32, pw [
 // (flags without 2 and 4096; the focal sum is 0): the same results, bit for bit, from unrolled class loops.
 //
 //go:noescape
-func softmaxStatsC7I32AVX2(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
+func softmaxStatsC7I32AVX2(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32, dst []float32)
 
 // softmaxGradC7I32AVX2 is softmaxGradI32AVX2 for C = 7 without per-pixel weights (flags without 4096):
-// the same results, bit for bit, from unrolled class loops.
+// the same results, bit for bit, from unrolled class loops; flags&16384 (x holds probabilities) too.
 //
 //go:noescape
 func softmaxGradC7I32AVX2(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
@@ -394,10 +402,10 @@ func softmaxFusedC7I32AVX2(x []float32, S int, lo int, hi int, lab []int32, pw [
 // (flags without 2 and 4096; the focal sum is 0): the same results, bit for bit, from unrolled class loops.
 //
 //go:noescape
-func softmaxStatsC8I32AVX2(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
+func softmaxStatsC8I32AVX2(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32, dst []float32)
 
 // softmaxGradC8I32AVX2 is softmaxGradI32AVX2 for C = 8 without per-pixel weights (flags without 4096):
-// the same results, bit for bit, from unrolled class loops.
+// the same results, bit for bit, from unrolled class loops; flags&16384 (x holds probabilities) too.
 //
 //go:noescape
 func softmaxGradC8I32AVX2(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
@@ -417,9 +425,11 @@ func softmaxFusedC8I32AVX2(x []float32, S int, lo int, hi int, lab []int32, pw [
 // eps/C times the CE weight (flags&512 and 1024); scr is 64-byte aligned, at least 5*16*C floats;
 // eps1 = 1-eps, epsC = eps/C, wsum = the sum of the CE weights. flags&4096: pw holds the pixels'
 // weights (from lo; indexed like lab), which need flags&512 (the CE weights, 1 for none) with a CE term.
+// flags&16384 with flags&4: every pixel's p_c is also stored into dst (C planes S apart, like x; 0 for
+// skipped pixels), non-temporally with flags&2048 (dst+lo and S*4 64-byte aligned).
 //
 //go:noescape
-func softmaxStatsU8AVX512(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
+func softmaxStatsU8AVX512(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32, dst []float32)
 
 // softmaxGradU8AVX512 writes kernels.softmaxGradGeneric's gradient of pixels [lo, hi) (at most
 // kernels.BlockSize) of one image into dst (C planes S apart, like x). tab holds 8 floats per class:
@@ -429,6 +439,8 @@ func softmaxStatsU8AVX512(x []float32, S int, lo int, hi int, lab []uint8, pw []
 // stored non-temporally. The Focal variant adds the focal term. Pixels labelled ign (-1: none) or
 // outside [0, C) get 0. flags&4096: pw holds the pixels' weights (from lo; indexed like lab), each
 // pixel's gradient times its weight.
+// flags&16384: x holds the probabilities p_c a statistics kernel stored (dst may be x):
+// the gradient of the logits they are the softmax of, bit for bit.
 //
 //go:noescape
 func softmaxGradU8AVX512(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
@@ -480,9 +492,11 @@ func softmaxFusedFocalU8AVX512(x []float32, S int, lo int, hi int, lab []uint8, 
 // eps/C times the CE weight (flags&512 and 1024); scr is 64-byte aligned, at least 5*16*C floats;
 // eps1 = 1-eps, epsC = eps/C, wsum = the sum of the CE weights. flags&4096: pw holds the pixels'
 // weights (from lo; indexed like lab), which need flags&512 (the CE weights, 1 for none) with a CE term.
+// flags&16384 with flags&4: every pixel's p_c is also stored into dst (C planes S apart, like x; 0 for
+// skipped pixels), non-temporally with flags&2048 (dst+lo and S*4 64-byte aligned).
 //
 //go:noescape
-func softmaxStatsI32AVX512(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
+func softmaxStatsI32AVX512(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32, dst []float32)
 
 // softmaxGradI32AVX512 writes kernels.softmaxGradGeneric's gradient of pixels [lo, hi) (at most
 // kernels.BlockSize) of one image into dst (C planes S apart, like x). tab holds 8 floats per class:
@@ -492,6 +506,8 @@ func softmaxStatsI32AVX512(x []float32, S int, lo int, hi int, lab []int32, pw [
 // stored non-temporally. The Focal variant adds the focal term. Pixels labelled ign (-1: none) or
 // outside [0, C) get 0. flags&4096: pw holds the pixels' weights (from lo; indexed like lab), each
 // pixel's gradient times its weight.
+// flags&16384: x holds the probabilities p_c a statistics kernel stored (dst may be x):
+// the gradient of the logits they are the softmax of, bit for bit.
 //
 //go:noescape
 func softmaxGradI32AVX512(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
@@ -540,10 +556,10 @@ func softmaxFusedFocalI32AVX512(x []float32, S int, lo int, hi int, lab []int32,
 // (flags without 2 and 4096; the focal sum is 0): the same results, bit for bit, from unrolled class loops.
 //
 //go:noescape
-func softmaxStatsC2U8AVX512(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
+func softmaxStatsC2U8AVX512(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32, dst []float32)
 
 // softmaxGradC2U8AVX512 is softmaxGradU8AVX512 for C = 2 without per-pixel weights (flags without 4096):
-// the same results, bit for bit, from unrolled class loops.
+// the same results, bit for bit, from unrolled class loops; flags&16384 (x holds probabilities) too.
 //
 //go:noescape
 func softmaxGradC2U8AVX512(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
@@ -560,10 +576,10 @@ func softmaxFusedC2U8AVX512(x []float32, S int, lo int, hi int, lab []uint8, pw 
 // (flags without 2 and 4096; the focal sum is 0): the same results, bit for bit, from unrolled class loops.
 //
 //go:noescape
-func softmaxStatsC3U8AVX512(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
+func softmaxStatsC3U8AVX512(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32, dst []float32)
 
 // softmaxGradC3U8AVX512 is softmaxGradU8AVX512 for C = 3 without per-pixel weights (flags without 4096):
-// the same results, bit for bit, from unrolled class loops.
+// the same results, bit for bit, from unrolled class loops; flags&16384 (x holds probabilities) too.
 //
 //go:noescape
 func softmaxGradC3U8AVX512(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
@@ -580,10 +596,10 @@ func softmaxFusedC3U8AVX512(x []float32, S int, lo int, hi int, lab []uint8, pw 
 // (flags without 2 and 4096; the focal sum is 0): the same results, bit for bit, from unrolled class loops.
 //
 //go:noescape
-func softmaxStatsC4U8AVX512(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
+func softmaxStatsC4U8AVX512(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32, dst []float32)
 
 // softmaxGradC4U8AVX512 is softmaxGradU8AVX512 for C = 4 without per-pixel weights (flags without 4096):
-// the same results, bit for bit, from unrolled class loops.
+// the same results, bit for bit, from unrolled class loops; flags&16384 (x holds probabilities) too.
 //
 //go:noescape
 func softmaxGradC4U8AVX512(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
@@ -600,10 +616,10 @@ func softmaxFusedC4U8AVX512(x []float32, S int, lo int, hi int, lab []uint8, pw 
 // (flags without 2 and 4096; the focal sum is 0): the same results, bit for bit, from unrolled class loops.
 //
 //go:noescape
-func softmaxStatsC5U8AVX512(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
+func softmaxStatsC5U8AVX512(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32, dst []float32)
 
 // softmaxGradC5U8AVX512 is softmaxGradU8AVX512 for C = 5 without per-pixel weights (flags without 4096):
-// the same results, bit for bit, from unrolled class loops.
+// the same results, bit for bit, from unrolled class loops; flags&16384 (x holds probabilities) too.
 //
 //go:noescape
 func softmaxGradC5U8AVX512(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
@@ -620,10 +636,10 @@ func softmaxFusedC5U8AVX512(x []float32, S int, lo int, hi int, lab []uint8, pw 
 // (flags without 2 and 4096; the focal sum is 0): the same results, bit for bit, from unrolled class loops.
 //
 //go:noescape
-func softmaxStatsC6U8AVX512(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
+func softmaxStatsC6U8AVX512(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32, dst []float32)
 
 // softmaxGradC6U8AVX512 is softmaxGradU8AVX512 for C = 6 without per-pixel weights (flags without 4096):
-// the same results, bit for bit, from unrolled class loops.
+// the same results, bit for bit, from unrolled class loops; flags&16384 (x holds probabilities) too.
 //
 //go:noescape
 func softmaxGradC6U8AVX512(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
@@ -640,10 +656,10 @@ func softmaxFusedC6U8AVX512(x []float32, S int, lo int, hi int, lab []uint8, pw 
 // (flags without 2 and 4096; the focal sum is 0): the same results, bit for bit, from unrolled class loops.
 //
 //go:noescape
-func softmaxStatsC7U8AVX512(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
+func softmaxStatsC7U8AVX512(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32, dst []float32)
 
 // softmaxGradC7U8AVX512 is softmaxGradU8AVX512 for C = 7 without per-pixel weights (flags without 4096):
-// the same results, bit for bit, from unrolled class loops.
+// the same results, bit for bit, from unrolled class loops; flags&16384 (x holds probabilities) too.
 //
 //go:noescape
 func softmaxGradC7U8AVX512(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
@@ -660,10 +676,10 @@ func softmaxFusedC7U8AVX512(x []float32, S int, lo int, hi int, lab []uint8, pw 
 // (flags without 2 and 4096; the focal sum is 0): the same results, bit for bit, from unrolled class loops.
 //
 //go:noescape
-func softmaxStatsC8U8AVX512(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
+func softmaxStatsC8U8AVX512(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32, dst []float32)
 
 // softmaxGradC8U8AVX512 is softmaxGradU8AVX512 for C = 8 without per-pixel weights (flags without 4096):
-// the same results, bit for bit, from unrolled class loops.
+// the same results, bit for bit, from unrolled class loops; flags&16384 (x holds probabilities) too.
 //
 //go:noescape
 func softmaxGradC8U8AVX512(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
@@ -680,10 +696,10 @@ func softmaxFusedC8U8AVX512(x []float32, S int, lo int, hi int, lab []uint8, pw 
 // (flags without 2 and 4096; the focal sum is 0): the same results, bit for bit, from unrolled class loops.
 //
 //go:noescape
-func softmaxStatsC2I32AVX512(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
+func softmaxStatsC2I32AVX512(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32, dst []float32)
 
 // softmaxGradC2I32AVX512 is softmaxGradI32AVX512 for C = 2 without per-pixel weights (flags without 4096):
-// the same results, bit for bit, from unrolled class loops.
+// the same results, bit for bit, from unrolled class loops; flags&16384 (x holds probabilities) too.
 //
 //go:noescape
 func softmaxGradC2I32AVX512(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
@@ -700,10 +716,10 @@ func softmaxFusedC2I32AVX512(x []float32, S int, lo int, hi int, lab []int32, pw
 // (flags without 2 and 4096; the focal sum is 0): the same results, bit for bit, from unrolled class loops.
 //
 //go:noescape
-func softmaxStatsC3I32AVX512(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
+func softmaxStatsC3I32AVX512(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32, dst []float32)
 
 // softmaxGradC3I32AVX512 is softmaxGradI32AVX512 for C = 3 without per-pixel weights (flags without 4096):
-// the same results, bit for bit, from unrolled class loops.
+// the same results, bit for bit, from unrolled class loops; flags&16384 (x holds probabilities) too.
 //
 //go:noescape
 func softmaxGradC3I32AVX512(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
@@ -720,10 +736,10 @@ func softmaxFusedC3I32AVX512(x []float32, S int, lo int, hi int, lab []int32, pw
 // (flags without 2 and 4096; the focal sum is 0): the same results, bit for bit, from unrolled class loops.
 //
 //go:noescape
-func softmaxStatsC4I32AVX512(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
+func softmaxStatsC4I32AVX512(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32, dst []float32)
 
 // softmaxGradC4I32AVX512 is softmaxGradI32AVX512 for C = 4 without per-pixel weights (flags without 4096):
-// the same results, bit for bit, from unrolled class loops.
+// the same results, bit for bit, from unrolled class loops; flags&16384 (x holds probabilities) too.
 //
 //go:noescape
 func softmaxGradC4I32AVX512(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
@@ -740,10 +756,10 @@ func softmaxFusedC4I32AVX512(x []float32, S int, lo int, hi int, lab []int32, pw
 // (flags without 2 and 4096; the focal sum is 0): the same results, bit for bit, from unrolled class loops.
 //
 //go:noescape
-func softmaxStatsC5I32AVX512(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
+func softmaxStatsC5I32AVX512(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32, dst []float32)
 
 // softmaxGradC5I32AVX512 is softmaxGradI32AVX512 for C = 5 without per-pixel weights (flags without 4096):
-// the same results, bit for bit, from unrolled class loops.
+// the same results, bit for bit, from unrolled class loops; flags&16384 (x holds probabilities) too.
 //
 //go:noescape
 func softmaxGradC5I32AVX512(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
@@ -760,10 +776,10 @@ func softmaxFusedC5I32AVX512(x []float32, S int, lo int, hi int, lab []int32, pw
 // (flags without 2 and 4096; the focal sum is 0): the same results, bit for bit, from unrolled class loops.
 //
 //go:noescape
-func softmaxStatsC6I32AVX512(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
+func softmaxStatsC6I32AVX512(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32, dst []float32)
 
 // softmaxGradC6I32AVX512 is softmaxGradI32AVX512 for C = 6 without per-pixel weights (flags without 4096):
-// the same results, bit for bit, from unrolled class loops.
+// the same results, bit for bit, from unrolled class loops; flags&16384 (x holds probabilities) too.
 //
 //go:noescape
 func softmaxGradC6I32AVX512(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
@@ -780,10 +796,10 @@ func softmaxFusedC6I32AVX512(x []float32, S int, lo int, hi int, lab []int32, pw
 // (flags without 2 and 4096; the focal sum is 0): the same results, bit for bit, from unrolled class loops.
 //
 //go:noescape
-func softmaxStatsC7I32AVX512(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
+func softmaxStatsC7I32AVX512(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32, dst []float32)
 
 // softmaxGradC7I32AVX512 is softmaxGradI32AVX512 for C = 7 without per-pixel weights (flags without 4096):
-// the same results, bit for bit, from unrolled class loops.
+// the same results, bit for bit, from unrolled class loops; flags&16384 (x holds probabilities) too.
 //
 //go:noescape
 func softmaxGradC7I32AVX512(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)
@@ -800,10 +816,10 @@ func softmaxFusedC7I32AVX512(x []float32, S int, lo int, hi int, lab []int32, pw
 // (flags without 2 and 4096; the focal sum is 0): the same results, bit for bit, from unrolled class loops.
 //
 //go:noescape
-func softmaxStatsC8I32AVX512(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32)
+func softmaxStatsC8I32AVX512(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32, dst []float32)
 
 // softmaxGradC8I32AVX512 is softmaxGradI32AVX512 for C = 8 without per-pixel weights (flags without 4096):
-// the same results, bit for bit, from unrolled class loops.
+// the same results, bit for bit, from unrolled class loops; flags&16384 (x holds probabilities) too.
 //
 //go:noescape
 func softmaxGradC8I32AVX512(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, k1 float32, k2 float32, fs float32, gamma float32, gmode int, g1mode int, dst []float32)

@@ -40,12 +40,15 @@
 // aliased buffers (ErrOption), a Workspace in use (ErrBusy), a gradient
 // beyond float32 (ErrRange: Backward and Gradient return the value with it).
 // A call that returns an error has written nothing: no gradient element, no Stats
-// entry, no Pixelwise output, with one exception: Binary's targets (and
-// NoActivation inputs) and Multiclass's labels are checked by the passes as
-// they run, so where the pass that finds one out of range is the one that
-// writes the gradient (a Backward of BCE and SigmoidFocal terms only, or of
-// CrossEntropy and Focal terms only; Binary's shard Gradient), the ErrLabel
-// comes with every gradient element set to 0. The
+// entry, no Pixelwise output, with two exceptions. Binary's targets (and
+// NoActivation inputs) are checked by the passes as they run, so where the
+// pass that finds one out of range is the one that writes the gradient (a
+// Backward of BCE and SigmoidFocal terms only, the shard Gradient), the
+// ErrLabel comes with every gradient element set to 0. Multiclass's labels
+// are checked by its first pass, which writes grad in a Backward (the
+// gradient of CrossEntropy and Focal terms, or the probabilities a Region
+// term's gradient is made from): a Multiclass Backward that returns
+// ErrLabel or ErrRange leaves every gradient element 0. The
 // worker goroutines of a parallel pass only ever get work whose shapes,
 // lengths and options were validated on the caller's goroutine.
 //

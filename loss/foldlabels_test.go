@@ -49,8 +49,9 @@ func labelInputs(r *rand.Rand, sh Shape, ign IgnoreIndex) ([]float32, []int32) {
 // without an ignore index (and ignored pixels), as int32 and as uint8
 // labels, gives the exact scan's error on Forward, ForwardWeighted,
 // Backward, BackwardWeighted, Accumulate, Gradient and Pixelwise. Backward
-// leaves grad untouched except the single fused pass (pixelwise terms
-// only), which sets it to 0; Accumulate leaves st unchanged.
+// sets every element of grad to 0 (its first pass writes grad: the fused
+// pass's gradient, or the probabilities of a region loss's statistics
+// pass); Gradient leaves it untouched, Accumulate leaves st unchanged.
 func TestFoldedLabelsErrors(t *testing.T) {
 	r := rand.New(rand.NewPCG(41, 42))
 	shapes := []Shape{NewShape(1, 4, 37), NewShape(2, 4, 256, 128), NewShape(6, 3, 5, 7), NewShape(1, 5, 70)}
@@ -59,8 +60,11 @@ func TestFoldedLabelsErrors(t *testing.T) {
 			for name, m := range labelLosses(ign, sh.C) {
 				bads := []int32{-1, int32(sh.C), math.MaxInt32, math.MinInt32, 254}
 				ats := foldAt(sh.N * sh.S)
-				if testing.Short() && sh.Len() > 1<<12 {
-					ats, bads = ats[:2], bads[:2]
+				if testing.Short() { // race, arm64 under emulation
+					ats, bads = ats[:2], bads[:3]
+					if sh.Len() > 1<<12 {
+						ats, bads = ats[:1], bads[:2]
+					}
 				}
 				for ai, at := range ats {
 					for _, bad := range bads {
@@ -111,12 +115,8 @@ func TestFoldedLabelsErrors(t *testing.T) {
 									_, err = m.Backward(&ws, x, labels, sh, grad)
 								}
 								wantSameErr(t, what("Backward"), err, want)
-								fill := float32(7)
-								if name != "ce+dice" {
-									fill = 0
-								}
-								if i := slices.IndexFunc(grad, func(v float32) bool { return v != fill }); i >= 0 {
-									t.Fatalf("%s weighted=%v: grad[%d] = %v after the error, want %v everywhere", what("Backward"), weighted, i, grad[i], fill)
+								if i := slices.IndexFunc(grad, func(v float32) bool { return v != 0 }); i >= 0 {
+									t.Fatalf("%s weighted=%v: grad[%d] = %v after the error, want 0 everywhere", what("Backward"), weighted, i, grad[i])
 								}
 							}
 							var st Stats
@@ -235,7 +235,7 @@ func TestFoldedLabelsFirst(t *testing.T) {
 	if _, err := huge.BackwardWeighted(&ws, x, labels, hw, sh, g); true {
 		wantSameErr(t, "ErrRange gradient", err, want)
 	}
-	if i := slices.IndexFunc(g, func(v float32) bool { return v != 7 }); i >= 0 {
-		t.Fatalf("ErrRange gradient: grad[%d] = %v, want untouched", i, g[i])
+	if i := slices.IndexFunc(g, func(v float32) bool { return v != 0 }); i >= 0 {
+		t.Fatalf("ErrRange gradient: grad[%d] = %v, want 0", i, g[i])
 	}
 }

@@ -278,10 +278,10 @@ func (m *Multiclass) BackwardWeighted(ws *Workspace, logits []float32, labels La
 
 // Backward returns the loss value and writes d(loss)/d(logits) into grad
 // (length N*C*S; every element is overwritten). grad must not overlap the
-// logits (ErrOption). On any error nothing is written into grad, except a
-// bad label (ErrLabel) in a loss of CrossEntropy and Focal terms only: its
-// single pass checks the labels as it writes the gradient, and then sets
-// every element of grad to 0.
+// logits (ErrOption). On ErrLabel and ErrRange every element of grad is 0
+// (the first pass writes grad as it checks the labels: the gradient of a
+// loss of CrossEntropy and Focal terms, the probabilities of a loss with
+// Region terms); on any other error nothing is written into grad.
 func (m *Multiclass) Backward(ws *Workspace, logits []float32, labels Labels, sh Shape, grad []float32) (float64, error) {
 	if grad == nil {
 		return 0, fmt.Errorf("%w: gradient buffer is nil, want N*C*S = %d elements", ErrLength, sh.Len())
@@ -395,24 +395,38 @@ func (m *Multiclass) run(ws *workspace, logits []float32, labels Labels, weights
 			if errors.Is(err, ErrLabel) {
 				return 0, err // grad is all 0
 			}
-			// The gradient does not fit float32: the value alone (nothing
-			// written into grad), unless a label is bad.
-			if err := m.accumulate(ws, &ws.st, logits, labels, sh, 0, pooled); err != nil {
+			// The gradient does not fit float32: the value alone, grad
+			// all 0, unless a label is bad.
+			clear(grad)
+			if err := m.accumulate(ws, &ws.st, logits, labels, sh, 0, pooled, nil); err != nil {
 				return 0, err
 			}
 			return m.finalize(ws, &ws.st, false), err
 		}
 		return m.finalize(ws, &ws.st, false), nil
 	}
-	if err := m.accumulate(ws, &ws.st, logits, labels, sh, 0, pooled); err != nil {
+	// With a gradient to write, the statistics pass stores the
+	// probabilities into grad where that pays (kernels.SoftmaxProbsPay) and
+	// the gradient pass turns them into the gradient in place, without its
+	// exponentials; the same bits either way. A focal term's gradient
+	// takes log p_y from the logits, and small images are pooled: those
+	// recompute the softmax.
+	probs := grad != nil && !pooled && !ws.mc.focal && kernels.SoftmaxProbsPay(sh.C)
+	var pgrad []float32
+	if probs {
+		pgrad = grad
+	}
+	if err := m.accumulate(ws, &ws.st, logits, labels, sh, 0, pooled, pgrad); err != nil {
+		clear(grad) // it may hold probabilities
 		return 0, err
 	}
 	value := m.finalize(ws, &ws.st, grad != nil)
 	if grad != nil {
 		if err := ws.gradRange(float64(ws.ceScale), float64(ws.focScale), ws.st.N*ws.st.C); err != nil {
+			clear(grad)
 			return value, err
 		}
-		m.gradient(ws, logits, labels, sh, 0, grad, pooled)
+		m.gradient(ws, logits, labels, sh, 0, grad, pooled, probs)
 	}
 	return value, nil
 }
@@ -461,7 +475,7 @@ func (m *Multiclass) accumulateImpl(ws *workspace, st *Stats, logits []float32, 
 	}
 	ws.weights = weights
 	defer func() { ws.weights = nil }()
-	if err := m.accumulate(ws, st, logits, labels, sh, first, false); err != nil {
+	if err := m.accumulate(ws, st, logits, labels, sh, first, false, nil); err != nil {
 		return err
 	}
 	st.kind = kindSoftmax
@@ -541,14 +555,15 @@ func (m *Multiclass) gradientImpl(ws *workspace, st *Stats, logits []float32, la
 	if err := ws.gradRange(float64(ws.ceScale), float64(ws.focScale), st.N*st.C); err != nil {
 		return value, err
 	}
-	m.gradient(ws, logits, labels, sh, first, grad, false)
+	m.gradient(ws, logits, labels, sh, first, grad, false, false)
 	return value, nil
 }
 
 // accumulate runs the statistics pass over the chunks of the shard and adds
 // the chunk sums to st in chunk order; when a label is bad (labelsErr) it
-// returns its error and leaves st as it was.
-func (m *Multiclass) accumulate(ws *workspace, st *Stats, logits []float32, labels Labels, sh Shape, first int, pooled bool) error {
+// returns its error and leaves st as it was. With probs (N*C*S, not
+// pooled) the pass also stores the probabilities there.
+func (m *Multiclass) accumulate(ws *workspace, st *Stats, logits []float32, labels Labels, sh Shape, first int, pooled bool, probs []float32) error {
 	p := &ws.mc
 	C := sh.C
 	g := softmaxGeom(sh, pooled)
@@ -558,7 +573,8 @@ func (m *Multiclass) accumulate(ws *workspace, st *Stats, logits []float32, labe
 	for w := range ws.workers[:workers] {
 		ws.workers[w].smPrm = p.params(C, m.Ignore, ws.workers[w].scratch)
 	}
-	ws.job = job{ws: ws, kind: softmaxStats, chunks: chunks, cpi: g.cpi, px: g.px, group: g.group, sh: sh, logits: logits, labels: labels, weights: ws.weights}
+	ws.job = job{ws: ws, kind: softmaxStats, chunks: chunks, cpi: g.cpi, px: g.px, group: g.group, sh: sh, logits: logits, labels: labels, weights: ws.weights,
+		grad: probs, probs: probs != nil}
 	ws.runJob(&ws.job, workers)
 	ws.job = job{}
 	if err := m.labelsErr(ws, chunks, labels, C); err != nil {
@@ -692,8 +708,9 @@ func (m *Multiclass) finalize(ws *workspace, st *Stats, coefs bool) float64 {
 }
 
 // gradient runs the gradient pass over the chunks of a shard whose first
-// image is image first of the statistics finalized last.
-func (m *Multiclass) gradient(ws *workspace, logits []float32, labels Labels, sh Shape, first int, grad []float32, pooled bool) {
+// image is image first of the statistics finalized last; with probs, grad
+// holds the probabilities of the statistics pass, not the logits, read.
+func (m *Multiclass) gradient(ws *workspace, logits []float32, labels Labels, sh Shape, first int, grad []float32, pooled, probs bool) {
 	p := &ws.mc
 	C := sh.C
 	g := softmaxGeom(sh, pooled)
@@ -705,7 +722,7 @@ func (m *Multiclass) gradient(ws *workspace, logits []float32, labels Labels, sh
 		ws.workers[w].smCoef = coef(&prm, ws.ceScale, ws.focScale)
 	}
 	ws.job = job{ws: ws, kind: softmaxGrad, chunks: chunks, cpi: g.cpi, px: g.px, group: g.group, sh: sh, first: first,
-		logits: logits, labels: labels, weights: ws.weights, grad: grad, region: len(p.regions) > 0}
+		logits: logits, labels: labels, weights: ws.weights, grad: grad, region: len(p.regions) > 0, probs: probs}
 	ws.runJob(&ws.job, workers)
 	ws.job = job{}
 }

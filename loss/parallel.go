@@ -169,6 +169,10 @@ type job struct {
 	first  int  // index of the shard's first image in the statistics
 	region bool // the gradient has region coefficients
 	group  int  // images per chunk when pooled (small S), else 0
+	// probs: the softmax statistics pass stores the probabilities into
+	// grad (kernels.SoftmaxParams.Probs) and the gradient pass turns them
+	// into the gradient in place (SoftmaxCoef.FromProbs): not pooled.
+	probs bool
 }
 
 // run processes chunks until none is left.
@@ -259,6 +263,10 @@ func (j *job) softmax(st *workerState, i, r int, x []float32, S, lo, hi int, lab
 	switch j.kind {
 	case softmaxStats:
 		out := ws.chunkSums(i, C)
+		st.smPrm.Probs = nil
+		if j.probs {
+			st.smPrm.Probs = g
+		}
 		if lab.i32 != nil {
 			kernels.SoftmaxRange(x, S, lo, hi, lab.i32, &st.smPrm, &st.smBlk, &out)
 		} else {
@@ -268,6 +276,10 @@ func (j *job) softmax(st *workerState, i, r int, x []float32, S, lo, hi int, lab
 	case softmaxGrad:
 		if j.region {
 			st.smCoef.A, st.smCoef.B, st.smCoef.E = ws.a[r:r+C], ws.b[r:r+C], ws.e[r:r+C]
+		}
+		st.smCoef.FromProbs = j.probs
+		if j.probs {
+			x = g // the probabilities the statistics pass stored
 		}
 		if lab.i32 != nil {
 			kernels.SoftmaxGradRange(x, S, lo, hi, lab.i32, &st.smCoef, g)

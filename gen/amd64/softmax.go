@@ -33,6 +33,11 @@ const (
 	flagSmooth  = 1024 // label smoothing is on
 	flagNT      = 2048 // gradient: full vectors stored non-temporally (dst aligned; AVX-512 only)
 	flagPixW    = 4096 // pw holds per-pixel weights (internal/kernels/generic.go: PixelWeight)
+	// flagProbs: a statistics kernel with region terms also stores every
+	// pixel's p_c into dst (0 where ignored); a gradient kernel reads
+	// them from x in place of the logits (SoftmaxParams.Probs,
+	// SoftmaxCoef.FromProbs).
+	flagProbs = 16384
 )
 
 // streamWeighted emits the kernel's loop twice, selected once per call by
@@ -48,6 +53,37 @@ func (t *Tier) streamWeighted(n GPVirtual, flags Mem, ps []ptr, pw GPVirtual, bo
 	Label(wl)
 	t.stream(n, append(ps[:len(ps):len(ps)], ptr{pw, 4}), body(true))
 	Label(done)
+}
+
+// streamProbs emits body twice, selected once per call by flagProbs:
+// body(false), the kernel on logits, and body(true), the gradient kernel on
+// the probabilities of its statistics pass.
+func streamProbs(flags Mem, body func(probs bool)) {
+	pl, done := newLabel("probs"), newLabel("probsd")
+	TESTQ(U32(flagProbs), flags)
+	JNZ(LabelRef(pl))
+	body(false)
+	JMP(LabelRef(done))
+	Label(pl)
+	body(true)
+	Label(done)
+}
+
+// loadProbs loads the probabilities p_c of one vector of pixels from the C
+// planes at a.x (a gradient kernel's x under flagProbs) into the scratch's
+// e slots, where maxAndExp leaves the e_c, and returns 1 as their sum's
+// reciprocal: p_c*1 is p_c, so every later operation is the one the
+// kernel applies to e_c*(1/sum), bit for bit.
+func (t *Tier) loadProbs(a softmaxArgs, st pixelState) Op {
+	px, pe := GP64(), GP64()
+	MOVQ(a.x, px)
+	MOVQ(a.scr, pe)
+	t.classLoop(a.C, []classPtr{{px, a.stride}, {pe, U32(t.W())}}, false, func(VecVirtual) {
+		v := t.V()
+		t.loadX(Mem{Base: px}, v, st)
+		VMOVUPS(v, Mem{Base: pe})
+	})
+	return t.F(1)
 }
 
 // loadPixW loads the weights of one vector of pixels, 0 outside valid.
@@ -197,6 +233,15 @@ func (t *Tier) pixWSetup() GPVirtual {
 	return pw
 }
 
+// dstSetup loads the pointer of the output planes dst, advanced to pixel
+// lo.
+func (t *Tier) dstSetup() GPVirtual {
+	pd := Load(Param("dst").Base(), GP64()).(GPVirtual)
+	lo := Load(Param("lo"), GP64())
+	LEAQ(Mem{Base: pd, Index: lo, Scale: 4}, pd)
+	return pd
+}
+
 func (t *Tier) softmaxSetup(elem int) softmaxArgs {
 	var a softmaxArgs
 	a.x = Load(Param("x").Base(), GP64()).(GPVirtual)
@@ -297,16 +342,19 @@ func (t *Tier) selectByLabel(a softmaxArgs, st pixelState, field int, d VecVirtu
 func softmaxStats(t *Tier, u8 bool) {
 	ln, lt, elem := labelName(u8)
 	name := "SoftmaxStats" + ln + t.Name
-	t.text(name, fmt.Sprintf("func(x []float32, S, lo, hi int, lab []%s, pw []float32, C int, ign int32, flags uint64, tab, scr []float32, eps1, epsC, wsum, gamma float32, gmode int, out []float32)", lt))
+	t.text(name, fmt.Sprintf("func(x []float32, S, lo, hi int, lab []%s, pw []float32, C int, ign int32, flags uint64, tab, scr []float32, eps1, epsC, wsum, gamma float32, gmode int, out, dst []float32)", lt))
 	t.doc(fmt.Sprintf("%s computes kernels.softmaxStatsGeneric over pixels [lo, hi) (at most kernels.BlockSize) of one", name),
 		"image into out = P[C], PY[C], Count[C], PP[C], CE, W, Focal, Valid. ign is the ignore label (-1: none);",
 		"pixels labelled ign or outside [0, C) are skipped (their gradient is 0).",
 		"tab holds 8 floats per class: the CE weight (used when flags&512), the focal alpha (flags&256) and, 6th,",
 		"eps/C times the CE weight (flags&512 and 1024); scr is 64-byte aligned, at least 5*16*C floats;",
 		"eps1 = 1-eps, epsC = eps/C, wsum = the sum of the CE weights. flags&4096: pw holds the pixels'",
-		"weights (from lo; indexed like lab), which need flags&512 (the CE weights, 1 for none) with a CE term.")
+		"weights (from lo; indexed like lab), which need flags&512 (the CE weights, 1 for none) with a CE term.",
+		"flags&16384 with flags&4: every pixel's p_c is also stored into dst (C planes S apart, like x; 0 for",
+		"skipped pixels), non-temporally with flags&2048 (dst+lo and S*4 64-byte aligned).")
 	a := t.softmaxSetup(elem)
 	ppw := t.pixWSetup()
+	pd := t.dstSetup()
 	// per-class accumulators after the e vectors: class c at scr + C*W + c*4*W
 	accs := t.classAccs(a, 1, 4)
 	sc := t.newAccs(4) // CE, W, Focal, Valid
@@ -315,7 +363,7 @@ func softmaxStats(t *Tier, u8 bool) {
 	}
 	pr := t.newProdAccs()
 	sCE, sW, sFoc, sValid := sc[0], sc[1], sc[2], sc[3]
-	t.streamWeighted(a.n, a.flags, []ptr{{a.x, 4}, {a.lab, elem}}, ppw, func(weighted bool) func(tail *Mask, rem GPVirtual) {
+	t.streamWeighted(a.n, a.flags, []ptr{{a.x, 4}, {a.lab, elem}, {pd, 4}}, ppw, func(weighted bool) func(tail *Mask, rem GPVirtual) {
 		return func(tail *Mask, rem GPVirtual) {
 			st := t.loadPixels(a.lab, u8, arg("ign"), a.C, tail, rem)
 			var W Op
@@ -333,13 +381,15 @@ func softmaxStats(t *Tier, u8 bool) {
 			INV := t.keep(inv)
 			SUM := t.keep(sum)
 			ifFlag(a.flags, flagRegion, func() {
-				pe, pa := GP64(), GP64()
+				pe, pa, po := GP64(), GP64(), GP64()
 				MOVQ(a.scr, pe)
 				MOVQ(accs, pa)
-				t.classLoop(a.C, []classPtr{{pe, U32(t.W())}, {pa, U32(4 * t.W())}}, true, func(cv VecVirtual) {
+				MOVQ(pd, po)
+				t.classLoop(a.C, []classPtr{{pe, U32(t.W())}, {pa, U32(4 * t.W())}, {po, a.stride}}, true, func(cv VecVirtual) {
 					p := t.V()
 					VMULPS(Mem{Base: pe}, t.ld(INV), p)
 					t.keepWhere(st.valid, p)
+					ifFlag(a.flags, flagProbs, func() { t.storeGrad(p, Mem{Base: po}, a.flags, tail) })
 					// weighted: w*p in place of p as the first factor of every
 					// sum, w in place of 1 in the count
 					wp := Register(p)
@@ -378,6 +428,9 @@ func softmaxStats(t *Tier, u8 bool) {
 			t.pixelwiseSums(a, a.flags, st, SUM, INV, mx, zy, W, sCE, sW, sFoc, pr)
 		}
 	})
+	if t.avx512 {
+		ifFlag(a.flags, flagNT, func() { SFENCE() })
+	}
 	// Reduce: per class, then the per-image sums.
 	out := Load(Param("out").Base(), GP64()).(GPVirtual)
 	t.reduceClassAccs(a.C, accs, out, 4)
@@ -794,11 +847,13 @@ func softmaxGradKernel(t *Tier, u8, focal, fused bool) {
 			t.docMore("It also stores the CE, W, Focal and Valid sums of SoftmaxStats (sflags, eps1, epsC and wsum as",
 				"its flags and arguments; tab's w, alpha and eps/C*w as it reads them) into out[0:4].")
 		}
+		if !fused && !focal {
+			t.docMore("flags&16384: x holds the probabilities p_c a statistics kernel stored (dst may be x):",
+				"the gradient of the logits they are the softmax of, bit for bit.")
+		}
 		a := t.softmaxSetup(elem)
 		ppw := t.pixWSetup()
-		pd := Load(Param("dst").Base(), GP64()).(GPVirtual)
-		lo := Load(Param("lo"), GP64())
-		LEAQ(Mem{Base: pd, Index: lo, Scale: 4}, pd)
+		pd := t.dstSetup()
 		// CE, W, Focal, Valid, and the product mode's mantissa and
 		// exponent: not in the focal kernels, whose loss has a focal term
 		// (the frame of the AVX2 one would pass the NOSPLIT limit).
@@ -813,135 +868,148 @@ func softmaxGradKernel(t *Tier, u8, focal, fused bool) {
 				pr = t.newProdAccs()
 			}
 		}
-		t.streamWeighted(a.n, a.flags, []ptr{{a.x, 4}, {a.lab, elem}, {pd, 4}}, ppw, func(weighted bool) func(tail *Mask, rem GPVirtual) {
-			return func(tail *Mask, rem GPVirtual) {
-				st := t.loadPixels(a.lab, u8, arg("ign"), a.C, tail, rem)
-				var W Op
-				if weighted {
-					W = t.loadPixW(ppw, st)
-				}
-				sum, mx, zy := t.maxAndExp(a, st, true, 0, focal || fused)
-				SUM := t.keep(sum)
-				inv := t.V()
-				VMOVUPS(t.F(1), inv)
-				VDIVPS(sum, inv, inv)
-				INV := t.keep(inv)
-				if fused {
-					one := t.V()
-					VMOVUPS(t.F(1), one)
-					t.keepWhere(st.valid, one)
-					sc[3].add(one, nil)
-					mark := t.nslot
-					t.pixelwiseSums(a, arg("sflags"), st, SUM, INV, mx, zy, W, sc[0], sc[1], sc[2], pr)
-					// The values pixelwiseSums kept are dead now: later keeps
-					// reuse their stack slots (on AVX2 the frame of the focal
-					// kernels is near the NOSPLIT limit).
-					t.nslot = mark
-				}
-				tau, sv := t.tauSV(a, st)
-				TAU, SV := t.keep(tau), t.keep(sv)
-				if focal {
-					t.focalTerm(a, st, zy, INV, SUM, TAU, SV)
-				}
-				// Region terms: g_k = B_k + E_k*p_k + A_k*[k == y], dot = sum_k p_k*g_k.
-				dot := t.V()
-				VXORPS(dot, dot, dot)
-				// AVX2: the region pass keeps p_k in place of e_k and g_k after
-				// the C vectors of e in the scratch, for the output loop (AVX-512
-				// recomputes them: storing measured 9% slower there).
-				reuse := !t.avx512
-				var gOff GPVirtual
-				if reuse {
-					gOff = GP64()
-					MOVQ(a.C, gOff)
-					SHLQ(U8(uint8(log2(t.W()))), gOff)
-				}
-				ifFlag(a.flags, flagRegion, func() {
-					pe, pt := GP64(), GP64()
-					MOVQ(a.scr, pe)
-					MOVQ(a.tab, pt)
-					t.classLoop(a.C, []classPtr{{pe, U32(t.W())}, {pt, U32(tabStride)}}, true, func(cv VecVirtual) {
-						p := t.V()
-						VMULPS(Mem{Base: pe}, t.ld(INV), p)
-						if reuse {
-							VMOVUPS(p, Mem{Base: pe})
-						}
-						eq := t.eqD(st.y, cv)
-						g := t.regionG(p, Mem{Base: pt}, eq)
-						if reuse {
-							VMOVUPS(g, Mem{Base: pe, Index: gOff, Scale: 1})
-						}
-						VFMADD231PS(g, p, dot)
-					})
-				})
-				DOT := t.keep(dot)
-				// Output: dx_k = p_k*(g_k - dot + s) - kappa_k - tau*[k == y], 0 where ignored.
-				// Without region terms p_k*s is e_k*(s/sum), one product per class.
-				var invS Op
-				out := func(region bool) {
-					pe, pt, po := GP64(), GP64(), GP64()
-					MOVQ(a.scr, pe)
-					MOVQ(a.tab, pt)
-					MOVQ(pd, po)
-					ps := []classPtr{{pe, U32(t.W())}, {pt, U32(tabStride)}, {po, a.stride}}
-					t.classLoop(a.C, ps, true, func(cv VecVirtual) {
-						eq := t.eqD(st.y, cv)
-						v := t.V()
-						if region && !reuse {
+		kernel := func(probs bool) {
+			t.streamWeighted(a.n, a.flags, []ptr{{a.x, 4}, {a.lab, elem}, {pd, 4}}, ppw, func(weighted bool) func(tail *Mask, rem GPVirtual) {
+				return func(tail *Mask, rem GPVirtual) {
+					st := t.loadPixels(a.lab, u8, arg("ign"), a.C, tail, rem)
+					var W Op
+					if weighted {
+						W = t.loadPixW(ppw, st)
+					}
+					var SUM, INV, mx, zy Op
+					if probs {
+						INV = t.loadProbs(a, st)
+					} else {
+						var sum VecVirtual
+						sum, mx, zy = t.maxAndExp(a, st, true, 0, focal || fused)
+						SUM = t.keep(sum)
+						inv := t.V()
+						VMOVUPS(t.F(1), inv)
+						VDIVPS(sum, inv, inv)
+						INV = t.keep(inv)
+					}
+					if fused {
+						one := t.V()
+						VMOVUPS(t.F(1), one)
+						t.keepWhere(st.valid, one)
+						sc[3].add(one, nil)
+						mark := t.nslot
+						t.pixelwiseSums(a, arg("sflags"), st, SUM, INV, mx, zy, W, sc[0], sc[1], sc[2], pr)
+						// The values pixelwiseSums kept are dead now: later keeps
+						// reuse their stack slots (on AVX2 the frame of the focal
+						// kernels is near the NOSPLIT limit).
+						t.nslot = mark
+					}
+					tau, sv := t.tauSV(a, st)
+					TAU, SV := t.keep(tau), t.keep(sv)
+					if focal {
+						t.focalTerm(a, st, zy, INV, SUM, TAU, SV)
+					}
+					// Region terms: g_k = B_k + E_k*p_k + A_k*[k == y], dot = sum_k p_k*g_k.
+					dot := t.V()
+					VXORPS(dot, dot, dot)
+					// AVX2: the region pass keeps p_k in place of e_k and g_k after
+					// the C vectors of e in the scratch, for the output loop (AVX-512
+					// recomputes them: storing measured 9% slower there).
+					reuse := !t.avx512
+					var gOff GPVirtual
+					if reuse {
+						gOff = GP64()
+						MOVQ(a.C, gOff)
+						SHLQ(U8(uint8(log2(t.W()))), gOff)
+					}
+					ifFlag(a.flags, flagRegion, func() {
+						pe, pt := GP64(), GP64()
+						MOVQ(a.scr, pe)
+						MOVQ(a.tab, pt)
+						t.classLoop(a.C, []classPtr{{pe, U32(t.W())}, {pt, U32(tabStride)}}, true, func(cv VecVirtual) {
 							p := t.V()
 							VMULPS(Mem{Base: pe}, t.ld(INV), p)
+							if reuse {
+								VMOVUPS(p, Mem{Base: pe})
+							}
+							eq := t.eqD(st.y, cv)
 							g := t.regionG(p, Mem{Base: pt}, eq)
-							VSUBPS(DOT, g, g)
-							VADDPS(SV, g, g)
-							VMULPS(g, p, v)
-						} else if region {
-							VMOVUPS(Mem{Base: pe, Index: gOff, Scale: 1}, v)
-							VSUBPS(DOT, v, v)
-							VADDPS(SV, v, v)
-							VMULPS(Mem{Base: pe}, v, v) // p_k*(g_k - dot + s)
-						} else {
-							VMULPS(Mem{Base: pe}, t.ld(invS), v)
-						}
-						ifFlag(a.flags, flagSmooth, func() {
-							kk := t.V()
-							VBROADCASTSS(Mem{Base: pt, Disp: 4 * tabKappa}, kk)
-							VSUBPS(kk, v, v)
+							if reuse {
+								VMOVUPS(g, Mem{Base: pe, Index: gOff, Scale: 1})
+							}
+							VFMADD231PS(g, p, dot)
 						})
-						t.subWhere(eq, t.ld(TAU), v)
-						t.keepWhere(st.valid, v)
-						if weighted {
-							VMULPS(W, v, v)
-						}
-						if tail == nil && !t.avx512 {
-							VMOVUPS(v, Mem{Base: po})
-						} else if tail == nil {
-							nt, done := newLabel("nt"), newLabel("st")
-							TESTQ(U32(flagNT), a.flags)
-							JNZ(LabelRef(nt))
-							VMOVUPS(v, Mem{Base: po})
-							JMP(LabelRef(done))
-							Label(nt)
-							VMOVNTPS(v, Mem{Base: po})
-							Label(done)
-						} else {
-							t.store(v, Mem{Base: po}, tail)
-						}
 					})
+					DOT := t.keep(dot)
+					// Output: dx_k = p_k*(g_k - dot + s) - kappa_k - tau*[k == y], 0 where ignored.
+					// Without region terms p_k*s is e_k*(s/sum), one product per class.
+					var invS Op
+					out := func(region bool) {
+						pe, pt, po := GP64(), GP64(), GP64()
+						MOVQ(a.scr, pe)
+						MOVQ(a.tab, pt)
+						MOVQ(pd, po)
+						ps := []classPtr{{pe, U32(t.W())}, {pt, U32(tabStride)}, {po, a.stride}}
+						t.classLoop(a.C, ps, true, func(cv VecVirtual) {
+							eq := t.eqD(st.y, cv)
+							v := t.V()
+							if region && !reuse {
+								p := t.V()
+								VMULPS(Mem{Base: pe}, t.ld(INV), p)
+								g := t.regionG(p, Mem{Base: pt}, eq)
+								VSUBPS(DOT, g, g)
+								VADDPS(SV, g, g)
+								VMULPS(g, p, v)
+							} else if region {
+								VMOVUPS(Mem{Base: pe, Index: gOff, Scale: 1}, v)
+								VSUBPS(DOT, v, v)
+								VADDPS(SV, v, v)
+								VMULPS(Mem{Base: pe}, v, v) // p_k*(g_k - dot + s)
+							} else {
+								VMULPS(Mem{Base: pe}, t.ld(invS), v)
+							}
+							ifFlag(a.flags, flagSmooth, func() {
+								kk := t.V()
+								VBROADCASTSS(Mem{Base: pt, Disp: 4 * tabKappa}, kk)
+								VSUBPS(kk, v, v)
+							})
+							t.subWhere(eq, t.ld(TAU), v)
+							t.keepWhere(st.valid, v)
+							if weighted {
+								VMULPS(W, v, v)
+							}
+							if tail == nil && !t.avx512 {
+								VMOVUPS(v, Mem{Base: po})
+							} else if tail == nil {
+								nt, done := newLabel("nt"), newLabel("st")
+								TESTQ(U32(flagNT), a.flags)
+								JNZ(LabelRef(nt))
+								VMOVUPS(v, Mem{Base: po})
+								JMP(LabelRef(done))
+								Label(nt)
+								VMOVNTPS(v, Mem{Base: po})
+								Label(done)
+							} else {
+								t.store(v, Mem{Base: po}, tail)
+							}
+						})
+					}
+					done := newLabel("outd")
+					noRegion := newLabel("outnr")
+					TESTQ(U32(flagRegion), a.flags)
+					JZ(LabelRef(noRegion))
+					out(true)
+					JMP(LabelRef(done))
+					Label(noRegion)
+					is := t.cp(SV)
+					VMULPS(INV, is, is)
+					invS = t.keep(is)
+					out(false)
+					Label(done)
 				}
-				done := newLabel("outd")
-				noRegion := newLabel("outnr")
-				TESTQ(U32(flagRegion), a.flags)
-				JZ(LabelRef(noRegion))
-				out(true)
-				JMP(LabelRef(done))
-				Label(noRegion)
-				is := t.cp(SV)
-				VMULPS(INV, is, is)
-				invS = t.keep(is)
-				out(false)
-				Label(done)
-			}
-		})
+			})
+		}
+		if fused || focal {
+			kernel(false)
+		} else {
+			streamProbs(a.flags, kernel)
+		}
 		if t.avx512 {
 			ifFlag(a.flags, flagNT, func() { SFENCE() })
 		}

@@ -22,6 +22,10 @@ var smallClasses = []int{2, 3, 4, 5, 6, 7, 8}
 // them, next to the exp's temporaries and the pixel state).
 const regMaxC = 4
 
+// hoistMaxC is the largest C whose AVX-512 kernels keep the exp's
+// constants in registers (hoistExp), next to the C e_c.
+const hoistMaxC = 4
+
 // softmaxSmallFamily emits the small-C statistics, gradient and fused
 // kernels.
 func softmaxSmallFamily(t *Tier) {
@@ -53,10 +57,11 @@ func (t *Tier) hoistBounds(a softmaxArgs) (IG, CB Mem) {
 func softmaxStatsSmall(t *Tier, u8 bool, nc int) {
 	ln, lt, elem := labelName(u8)
 	name := fmt.Sprintf("SoftmaxStatsC%d%s%s", nc, ln, t.Name)
-	t.text(name, fmt.Sprintf("func(x []float32, S, lo, hi int, lab []%s, pw []float32, C int, ign int32, flags uint64, tab, scr []float32, eps1, epsC, wsum, gamma float32, gmode int, out []float32)", lt))
+	t.text(name, fmt.Sprintf("func(x []float32, S, lo, hi int, lab []%s, pw []float32, C int, ign int32, flags uint64, tab, scr []float32, eps1, epsC, wsum, gamma float32, gmode int, out, dst []float32)", lt))
 	t.doc(fmt.Sprintf("%s is softmaxStats%s%s for C = %d without the focal term and per-pixel weights", name, ln, t.Name, nc),
 		"(flags without 2 and 4096; the focal sum is 0): the same results, bit for bit, from unrolled class loops.")
 	a := t.softmaxSetup(elem)
+	pd := t.dstSetup()
 	pl := newPlanes(a.stride, nc)
 	inRegs := t.avx512 || nc <= regMaxC
 	// class c's four lane accumulators (P, PY, Count, PP) at accs + c*4*W
@@ -81,7 +86,10 @@ func softmaxStatsSmall(t *Tier, u8 bool, nc int) {
 	pr := t.newProdAccs()
 	sCE, sW, sValid := sc[0], sc[1], sc[3]
 	IG, CB := t.hoistBounds(a)
-	t.stream(a.n, []ptr{{a.x, 4}, {a.lab, elem}}, func(tail *Mask, rem GPVirtual) {
+	if nc <= hoistMaxC {
+		t.hoistExp()
+	}
+	t.stream(a.n, []ptr{{a.x, 4}, {a.lab, elem}, {pd, 4}}, func(tail *Mask, rem GPVirtual) {
 		st := t.loadPixelsWith(a.lab, u8, IG, CB, tail, rem)
 		one := t.V()
 		VMOVUPS(t.F(1), one)
@@ -93,6 +101,7 @@ func softmaxStatsSmall(t *Tier, u8 bool, nc int) {
 				p := t.V()
 				VMULPS(es[c], t.ld(INV), p)
 				t.keepWhere(st.valid, p)
+				ifFlag(a.flags, flagProbs, func() { t.storeGrad(p, pl.at(pd, c), a.flags, tail) })
 				wp := p
 				s := t.V()
 				VADDPS(accs(c, 0), wp, s)
@@ -122,6 +131,9 @@ func softmaxStatsSmall(t *Tier, u8 bool, nc int) {
 		})
 		t.pixelwiseSums(a, a.flags, st, SUM, INV, MX, zy, nil, sCE, sW, nil, pr)
 	})
+	if t.avx512 {
+		ifFlag(a.flags, flagNT, func() { SFENCE() })
+	}
 	// Reduce: per class, then the per-image sums (softmaxStats's layout).
 	out := Load(Param("out").Base(), GP64()).(GPVirtual)
 	for c := 0; c < nc; c++ {
@@ -210,6 +222,9 @@ func softmaxFusedSmall(t *Tier, u8 bool, nc int) {
 	pr := t.newProdAccs()
 	IG, CB := t.hoistBounds(a)
 	inRegs := t.avx512 || nc <= regMaxC
+	if nc <= hoistMaxC {
+		t.hoistExp()
+	}
 	t.stream(a.n, []ptr{{a.x, 4}, {a.lab, elem}, {pd, 4}}, func(tail *Mask, rem GPVirtual) {
 		st := t.loadPixelsWith(a.lab, u8, IG, CB, tail, rem)
 		es, MX, zy, SUM, INV := t.smallExp(a, pl, st, nc, inRegs)
@@ -327,6 +342,25 @@ func (t *Tier) smallExp(a softmaxArgs, pl planes, st pixelState, nc int, inRegs 
 	return es, MX, zy, SUM, INV
 }
 
+// smallProbs is loadProbs for nc classes, unrolled: the p_c of one vector
+// of pixels from the planes at a.x (registers when inRegs, else the
+// scratch at e[c*W]), and 1 as their sum's reciprocal.
+func (t *Tier) smallProbs(a softmaxArgs, pl planes, st pixelState, nc int, inRegs bool) (es []Op, INV Op) {
+	es = make([]Op, nc)
+	for c := 0; c < nc; c++ {
+		v := t.V()
+		t.loadX(pl.at(a.x, c), v, st)
+		if inRegs {
+			es[c] = v
+		} else {
+			m := Mem{Base: a.scr, Disp: c * t.W()}
+			VMOVUPS(v, m)
+			es[c] = m
+		}
+	}
+	return es, t.F(1)
+}
+
 // softmaxGradSmall emits the gradient kernel without the focal term and
 // per-pixel weights (flags without 4096) for nc classes: the signature,
 // flags and results of softmaxGradKernel's gradient kernel, whose C
@@ -337,11 +371,9 @@ func softmaxGradSmall(t *Tier, u8 bool, nc int) {
 	name := fmt.Sprintf("SoftmaxGradC%d%s%s", nc, ln, t.Name)
 	t.text(name, fmt.Sprintf("func(x []float32, S, lo, hi int, lab []%s, pw []float32, C int, ign int32, flags uint64, tab, scr []float32, k1, k2, fs, gamma float32, gmode, g1mode int, dst []float32)", lt))
 	t.doc(fmt.Sprintf("%s is softmaxGrad%s%s for C = %d without per-pixel weights (flags without 4096):", name, ln, t.Name, nc),
-		"the same results, bit for bit, from unrolled class loops.")
+		"the same results, bit for bit, from unrolled class loops; flags&16384 (x holds probabilities) too.")
 	a := t.softmaxSetup(elem)
-	pd := Load(Param("dst").Base(), GP64()).(GPVirtual)
-	lo := Load(Param("lo"), GP64())
-	LEAQ(Mem{Base: pd, Index: lo, Scale: 4}, pd)
+	pd := t.dstSetup()
 	pl := newPlanes(a.stride, nc)
 	IG, CB := t.hoistBounds(a)
 	inRegs := t.avx512 || nc <= regMaxC
@@ -349,82 +381,93 @@ func softmaxGradSmall(t *Tier, u8 bool, nc int) {
 	pSlot := func(c int) Mem { return Mem{Base: a.scr, Disp: c * t.W()} }
 	gSlot := func(c int) Mem { return Mem{Base: a.scr, Disp: (nc + c) * t.W()} }
 	ent := func(c int) Mem { return Mem{Base: a.tab, Disp: c * tabStride} }
-	t.stream(a.n, []ptr{{a.x, 4}, {a.lab, elem}, {pd, 4}}, func(tail *Mask, rem GPVirtual) {
-		st := t.loadPixelsWith(a.lab, u8, IG, CB, tail, rem)
-		es, _, _, _, INV := t.smallExp(a, pl, st, nc, inRegs)
-		tau, sv := t.tauSV(a, st)
-		TAU, SV := t.keep(tau), t.keep(sv)
-		// dx_k = p_k*(g_k - dot + s) [- kappa_k] - tau*[k == y], 0 where
-		// ignored, dot = sum_k p_k*g_k (region terms); without them p_k*s is
-		// e_k*(s/sum).
-		out := func(region, smooth bool, DOT, invS Op) {
-			for c := 0; c < nc; c++ {
-				eq := t.eqD(st.y, t.I(uint32(c)))
-				v := t.V()
-				switch {
-				case region && !reuse:
+	if nc <= hoistMaxC {
+		t.hoistExp()
+	}
+	streamProbs(a.flags, func(probs bool) {
+		t.stream(a.n, []ptr{{a.x, 4}, {a.lab, elem}, {pd, 4}}, func(tail *Mask, rem GPVirtual) {
+			st := t.loadPixelsWith(a.lab, u8, IG, CB, tail, rem)
+			var es []Op
+			var INV Op
+			if probs {
+				es, INV = t.smallProbs(a, pl, st, nc, inRegs)
+			} else {
+				es, _, _, _, INV = t.smallExp(a, pl, st, nc, inRegs)
+			}
+			tau, sv := t.tauSV(a, st)
+			TAU, SV := t.keep(tau), t.keep(sv)
+			// dx_k = p_k*(g_k - dot + s) [- kappa_k] - tau*[k == y], 0 where
+			// ignored, dot = sum_k p_k*g_k (region terms); without them p_k*s is
+			// e_k*(s/sum).
+			out := func(region, smooth bool, DOT, invS Op) {
+				for c := 0; c < nc; c++ {
+					eq := t.eqD(st.y, t.I(uint32(c)))
+					v := t.V()
+					switch {
+					case region && !reuse:
+						p := t.V()
+						VMULPS(es[c], t.ld(INV), p)
+						g := t.regionG(p, ent(c), eq)
+						VSUBPS(DOT, g, g)
+						VADDPS(SV, g, g)
+						VMULPS(g, p, v)
+					case region:
+						VMOVUPS(gSlot(c), v)
+						VSUBPS(DOT, v, v)
+						VADDPS(SV, v, v)
+						VMULPS(pSlot(c), v, v) // p_k*(g_k - dot + s)
+					default:
+						VMULPS(es[c], t.ld(invS), v)
+					}
+					if smooth {
+						kk := t.V()
+						VBROADCASTSS(ent(c).Offset(4*tabKappa), kk)
+						VSUBPS(kk, v, v)
+					}
+					t.subWhere(eq, t.ld(TAU), v)
+					t.keepWhere(st.valid, v)
+					t.storeGrad(v, pl.at(pd, c), a.flags, tail)
+				}
+			}
+			// one flag test per vector for each of the region and smoothing bits
+			both := func(region bool, DOT, invS Op) {
+				sm, done := newLabel("smooth"), newLabel("outd")
+				TESTQ(U32(flagSmooth), a.flags)
+				JNZ(LabelRef(sm))
+				out(region, false, DOT, invS)
+				JMP(LabelRef(done))
+				Label(sm)
+				out(region, true, DOT, invS)
+				Label(done)
+			}
+			noRegion, done := newLabel("outnr"), newLabel("outrd")
+			TESTQ(U32(flagRegion), a.flags)
+			JZ(LabelRef(noRegion))
+			{
+				dot := t.V()
+				VXORPS(dot, dot, dot)
+				for c := 0; c < nc; c++ {
 					p := t.V()
 					VMULPS(es[c], t.ld(INV), p)
+					if reuse {
+						VMOVUPS(p, pSlot(c))
+					}
+					eq := t.eqD(st.y, t.I(uint32(c)))
 					g := t.regionG(p, ent(c), eq)
-					VSUBPS(DOT, g, g)
-					VADDPS(SV, g, g)
-					VMULPS(g, p, v)
-				case region:
-					VMOVUPS(gSlot(c), v)
-					VSUBPS(DOT, v, v)
-					VADDPS(SV, v, v)
-					VMULPS(pSlot(c), v, v) // p_k*(g_k - dot + s)
-				default:
-					VMULPS(es[c], t.ld(invS), v)
+					if reuse {
+						VMOVUPS(g, gSlot(c))
+					}
+					VFMADD231PS(g, p, dot)
 				}
-				if smooth {
-					kk := t.V()
-					VBROADCASTSS(ent(c).Offset(4*tabKappa), kk)
-					VSUBPS(kk, v, v)
-				}
-				t.subWhere(eq, t.ld(TAU), v)
-				t.keepWhere(st.valid, v)
-				t.storeGrad(v, pl.at(pd, c), a.flags, tail)
+				both(true, t.keep(dot), nil)
 			}
-		}
-		// one flag test per vector for each of the region and smoothing bits
-		both := func(region bool, DOT, invS Op) {
-			sm, done := newLabel("smooth"), newLabel("outd")
-			TESTQ(U32(flagSmooth), a.flags)
-			JNZ(LabelRef(sm))
-			out(region, false, DOT, invS)
 			JMP(LabelRef(done))
-			Label(sm)
-			out(region, true, DOT, invS)
+			Label(noRegion)
+			is := t.cp(SV)
+			VMULPS(INV, is, is)
+			both(false, nil, t.keep(is))
 			Label(done)
-		}
-		noRegion, done := newLabel("outnr"), newLabel("outrd")
-		TESTQ(U32(flagRegion), a.flags)
-		JZ(LabelRef(noRegion))
-		{
-			dot := t.V()
-			VXORPS(dot, dot, dot)
-			for c := 0; c < nc; c++ {
-				p := t.V()
-				VMULPS(es[c], t.ld(INV), p)
-				if reuse {
-					VMOVUPS(p, pSlot(c))
-				}
-				eq := t.eqD(st.y, t.I(uint32(c)))
-				g := t.regionG(p, ent(c), eq)
-				if reuse {
-					VMOVUPS(g, gSlot(c))
-				}
-				VFMADD231PS(g, p, dot)
-			}
-			both(true, t.keep(dot), nil)
-		}
-		JMP(LabelRef(done))
-		Label(noRegion)
-		is := t.cp(SV)
-		VMULPS(INV, is, is)
-		both(false, nil, t.keep(is))
-		Label(done)
+		})
 	})
 	if t.avx512 {
 		ifFlag(a.flags, flagNT, func() { SFENCE() })

@@ -26,6 +26,9 @@ type Tier struct {
 	nslot int
 	fn    string
 	docs  []string // the current kernel's doc lines (doc, docMore)
+	// kreg holds the constants hoisted into registers (hoistExp): Fk
+	// returns them, F always the memory operand.
+	kreg map[uint32]Register
 }
 
 var (
@@ -412,7 +415,7 @@ func (t *Tier) keep(v Register) Op {
 func (t *Tier) text(name, sig string) {
 	TEXT(unexported(name), NOSPLIT, sig)
 	Pragma("noescape")
-	t.slots, t.nslot, t.fn, t.docs = nil, 0, name, nil
+	t.slots, t.nslot, t.fn, t.docs, t.kreg = nil, 0, name, nil, nil
 }
 
 // unexported returns name with a lower-case first letter.

@@ -11,6 +11,10 @@ const (
 	flagSmooth  = 1024 // label smoothing
 	flagPixW    = 4096 // softmax kernels: per-pixel weights
 	flagNoX     = 8192 // probability gradient kernels: the gradient a*y + b reads no x (probsNoX)
+	// flagProbs: softmax statistics kernels store the probabilities
+	// (SoftmaxParams.Probs), gradient kernels read them from x
+	// (SoftmaxCoef.FromProbs); amd64 only.
+	flagProbs = 16384
 )
 
 // powMode classifies an exponent for the kernels' powf: 0, 1 and 2 are the

@@ -50,7 +50,19 @@ type tier struct {
 	// arguments (optional, as edtScan).
 	nearScan1 func(o1 []float32, h1 []int32, f1 []float32, g1 []int32, dsq []float32, pad, n int, lim1 float32)
 	nearScan2 func(o2, f1 []float32, g1 []int32, f2 []float32, h1 []int32, lim2, dsq []float32, pad, n int)
+
+	// slowProbs: the tier's softmax kernels leave SoftmaxParams.Probs and
+	// SoftmaxCoef.FromProbs to the generic code (NEON), so a loss does
+	// better recomputing the softmax (SoftmaxProbsPay).
+	slowProbs bool
 }
+
+// SoftmaxProbsPay reports whether the softmax kernels that run C classes
+// store the probabilities of a statistics pass (SoftmaxParams.Probs) and
+// take them in the gradient pass (SoftmaxCoef.FromProbs) at their own
+// speed, so that a loss with region terms saves the gradient pass's
+// exponentials by them. Either way the results are the same, bit for bit.
+func SoftmaxProbsPay(C int) bool { return !tierFor(C).slowProbs }
 
 // tiers lists the implementations this CPU runs, best first. The generic
 // tier is always last.

@@ -367,9 +367,18 @@ func softmaxStatsCore[L Label](x []float32, S, lo, hi int, lab []L, prm *Softmax
 	if pixW != nil {
 		prodMode = false // a weighted sum of logs is not the log of a product
 	}
+	probs := prm.Probs
+	if need&NeedRegion == 0 {
+		probs = nil
+	}
 	for i := lo; i < hi; i++ {
 		y := int32(lab[i])
 		if skipLabel(y, C, prm.Ignore, prm.UseIgnore) {
+			if probs != nil {
+				for c := 0; c < C; c++ {
+					probs[c*S+i] = 0
+				}
+			}
 			continue
 		}
 		valid++
@@ -382,6 +391,9 @@ func softmaxStatsCore[L Label](x []float32, S, lo, hi int, lab []L, prm *Softmax
 		if need&NeedRegion != 0 {
 			for c, v := range e {
 				p := v * inv
+				if probs != nil {
+					probs[c*S+i] = p
+				}
 				pw := float32(wi * p)
 				tP[c] += pw
 				if need&NeedSquared != 0 {
@@ -478,7 +490,15 @@ func softmaxGradGeneric[L Label](x []float32, S, lo, hi int, lab []L, c *Softmax
 			}
 			continue
 		}
-		sum, mx := softmaxPixel(x, S, i, e)
+		var sum, mx float32
+		if c.FromProbs {
+			for k := range e {
+				e[k] = x[k*S+i]
+			}
+			sum = 1
+		} else {
+			sum, mx = softmaxPixel(x, S, i, e)
+		}
 		inv := 1 / sum
 		for k := range e {
 			e[k] *= inv // now p_k
@@ -500,6 +520,9 @@ func softmaxGradGeneric[L Label](x []float32, S, lo, hi int, lab []L, c *Softmax
 			if pt1 > 0 && c.Gamma != 0 {
 				// log p_t from the logits, finite even where p_t underflows to 0
 				logpt := (x[int(y)*S+i] - mx) - logf(sum)
+				if c.FromProbs {
+					logpt = logf(pt)
+				}
 				f += float32(c.Gamma * powf(pt1, c.Gamma-1) * pt * logpt)
 			}
 			if c.Alpha != nil {

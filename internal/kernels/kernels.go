@@ -182,6 +182,12 @@ type SoftmaxParams struct {
 	// mode), so weights of 1 give the unweighted sums within rounding, not
 	// bit for bit.
 	PixelWeight []float32
+	// Probs, when not nil and Need has NeedRegion, receives the softmax of
+	// every pixel the pass takes: Probs[c*S+i] = p_c of pixel i (C planes
+	// of S, like x; 0 for a skipped pixel), the input of a gradient pass
+	// with SoftmaxCoef.FromProbs, which then needs no exponential. It must
+	// not overlap x.
+	Probs []float32
 }
 
 // SoftmaxSums are the sums of one softmax statistics pass. Per class c (each
@@ -224,4 +230,12 @@ type SoftmaxCoef struct {
 	// PixelWeight holds a weight per pixel (at least S floats, indexed like
 	// the labels) or is nil: pixel i's gradient is w_i times the above.
 	PixelWeight []float32
+	// FromProbs says that x holds the probabilities a statistics pass stored
+	// (SoftmaxParams.Probs), not the logits: the gradient written is that
+	// of the logits they are the softmax of, bit for bit, without an
+	// exponential; dst may be x (the gradient replaces the probabilities
+	// in place). The focal term's log p_y is then log(p_y), not the
+	// logits' (which stays finite where p_y underflows): a loss with a
+	// focal term recomputes the softmax instead.
+	FromProbs bool
 }

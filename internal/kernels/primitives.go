@@ -272,6 +272,14 @@ func checkStats(fn string, x []float32, S, lo, hi, nlab int, p *SoftmaxParams, s
 	if p.PixelWeight != nil && len(p.PixelWeight) < S {
 		return argErr(fn, "SoftmaxParams.PixelWeight has %d elements, want at least S = %d (or nil)", len(p.PixelWeight), S)
 	}
+	if p.Probs != nil {
+		if len(p.Probs) < p.C*S {
+			return argErr(fn, "SoftmaxParams.Probs has %d elements, want at least C*S = %d (or nil)", len(p.Probs), p.C*S)
+		}
+		if overlaps(p.Probs[:p.C*S], x[:p.C*S]) {
+			return argErr(fn, "SoftmaxParams.Probs overlaps x")
+		}
+	}
 	return checkSums(fn, "block buffer", s, p.C, true)
 }
 
@@ -398,6 +406,9 @@ func SoftmaxFusedRange[L Label](x []float32, S, lo, hi int, labels []L, p *Softm
 	if err := checkGrad(fn, x, S, lo, hi, len(labels), c, dst); err != nil {
 		return err
 	}
+	if c.FromProbs {
+		return argErr(fn, "SoftmaxCoef.FromProbs: the fused pass takes logits")
+	}
 	if err := checkParams(fn, p, c.C); err != nil {
 		return err
 	}
@@ -485,4 +496,13 @@ func ConfusionBinary(x, y []float32, thr float32, n *BinaryCounts) error {
 		t.confusionBin(x[lo:hi], y[lo:hi], thr, n)
 	}
 	return nil
+}
+
+// overlaps reports whether the memory of a and b (both non-empty) overlaps.
+func overlaps(a, b []float32) bool {
+	if len(a) == 0 || len(b) == 0 {
+		return false
+	}
+	pa, pb := uintptr(unsafe.Pointer(unsafe.SliceData(a))), uintptr(unsafe.Pointer(unsafe.SliceData(b)))
+	return pa < pb+uintptr(len(b))*4 && pb < pa+uintptr(len(a))*4
 }

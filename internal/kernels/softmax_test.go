@@ -188,6 +188,21 @@ func checkSoftmax[L Label](t *testing.T, tr *tier, sc softmaxCase, im softmaxIma
 			t.Fatalf("%s: grad class %d pixel %d (label %v) = %v, generic %v", where, k, px, im.lab.s[px], dst.s[i], ref[i])
 		}
 	}
+	if testing.Short() && S%4 != 1 {
+		// -short (race, arm64 under emulation): the probabilities' path on
+		// a quarter of the shapes; the full run takes them all
+	} else if tr.slowProbs && p.Need&NeedRegion != 0 {
+		// The tier leaves the probabilities' path to the generic code,
+		// which sums by sub-blocks in this Scratch: the generic results
+		// with it are the reference.
+		base, bdst := newSums(C), make([]float32, C*S)
+		copy(bdst, dst.s)
+		softmaxStatsGeneric(im.x.s, S, lo, hi, im.lab.s, &p, &base)
+		softmaxGradGeneric(im.x.s, S, lo, hi, im.lab.s, &c, bdst)
+		checkSoftmaxProbs(t, where, stats, grad, sc, im, p, c, &base, bdst)
+	} else {
+		checkSoftmaxProbs(t, where, stats, grad, sc, im, p, c, &got, dst.s)
+	}
 	// The fused pass: the statistics kernel's pixelwise sums and the
 	// gradient kernel's gradient, bit for bit.
 	fdst := newF32(C*S, (S+5)%16)
@@ -208,6 +223,80 @@ func checkSoftmax[L Label](t *testing.T, tr *tier, sc softmaxCase, im softmaxIma
 	for i := range fdst.s {
 		if !sameBits(fdst.s[i], dst.s[i]) {
 			t.Fatalf("%s: fused grad class %d pixel %d = %v, gradient kernel %v", where, i/S, i%S, fdst.s[i], dst.s[i])
+		}
+	}
+}
+
+// checkSoftmaxProbs checks the probabilities' path of a tier: its
+// statistics pass with SoftmaxParams.Probs gives got's sums bit for bit (the
+// tier's own, or the generic ones where slowProbs) and
+// stores p_c (0 for a skipped pixel, nothing outside [lo, hi) or without
+// region terms), within the generic tier's tolerance of the generic p_c;
+// its gradient pass with SoftmaxCoef.FromProbs on them, in place, gives the
+// gradient of the logits (dst, from the same code) bit for bit.
+func checkSoftmaxProbs[L Label](t *testing.T, where string,
+	stats func(x []float32, S, lo, hi int, lab []L, p *SoftmaxParams, s *SoftmaxSums[float32]),
+	grad func(x []float32, S, lo, hi int, lab []L, c *SoftmaxCoef, dst []float32),
+	sc softmaxCase, im softmaxImage[L], p SoftmaxParams, c SoftmaxCoef, got *SoftmaxSums[float32], dst []float32) {
+	t.Helper()
+	C, S, lo, hi := im.C, im.S, im.lo, im.hi
+	pr := newF32(C*S, (S+1)%16)
+	ref := make([]float32, C*S)
+	for i := range pr.s {
+		pr.s[i], ref[i] = -7, -7
+	}
+	pp := p
+	pp.Probs = pr.s
+	ps := newSums(C)
+	stats(im.x.s, S, lo, hi, im.lab.s, &pp, &ps)
+	pr.check(t, where+" probs")
+	pg := pp
+	pg.Probs, pg.Scratch = ref, make([]float32, 2*C)
+	softmaxStatsGeneric(im.x.s, S, lo, hi, im.lab.s, &pg, &SoftmaxSums[float32]{P: make([]float32, C), PY: make([]float32, C), Count: make([]float32, C), PP: make([]float32, C)})
+	for k := 0; k < C; k++ {
+		for i, pair := range [][2]float32{{ps.P[k], got.P[k]}, {ps.PY[k], got.PY[k]}, {ps.Count[k], got.Count[k]}, {ps.PP[k], got.PP[k]}} {
+			if !sameBits(pair[0], pair[1]) {
+				t.Fatalf("%s: stats with Probs class %d sum %d = %v, without %v", where, k, i, pair[0], pair[1])
+			}
+		}
+	}
+	for i, pair := range [][2]float32{{ps.CE, got.CE}, {ps.W, got.W}, {ps.Focal, got.Focal}, {ps.Valid, got.Valid}} {
+		if !sameBits(pair[0], pair[1]) {
+			t.Fatalf("%s: stats with Probs sum %d = %v, without %v", where, i, pair[0], pair[1])
+		}
+	}
+	region := p.Need&NeedRegion != 0
+	for i := range pr.s {
+		px := i % S
+		y := int32(im.lab.s[px])
+		var want float32
+		switch {
+		case px < lo || px >= hi || !region:
+			want = -7
+		case skipLabel(y, C, p.Ignore, p.UseIgnore):
+			want = 0
+		default:
+			if !close32(pr.s[i], ref[i], gradTol, 1) {
+				t.Fatalf("%s: probs class %d pixel %d = %v, generic %v", where, i/S, px, pr.s[i], ref[i])
+			}
+			continue
+		}
+		if !sameBits(pr.s[i], want) {
+			t.Fatalf("%s: probs class %d pixel %d (label %d) = %v, want %v", where, i/S, px, y, pr.s[i], want)
+		}
+	}
+	if !region || c.FocalScale != 0 {
+		return // the loss recomputes the softmax there
+	}
+	in := newF32(C*S, (S+2)%16)
+	copy(in.s, pr.s)
+	cp := c
+	cp.FromProbs = true
+	grad(in.s, S, lo, hi, im.lab.s, &cp, in.s)
+	in.check(t, where+" FromProbs")
+	for i := range in.s {
+		if !sameBits(in.s[i], dst[i]) {
+			t.Fatalf("%s: FromProbs grad class %d pixel %d = %v, from the logits %v", where, i/S, i%S, in.s[i], dst[i])
 		}
 	}
 }

@@ -34,6 +34,7 @@ var neonTier = func() *tier {
 	t.softStats = neonSoftStats
 	t.softGrad = neonSoftGrad
 	t.edtScan = edtScanVector(asm.EDTScanNEON)
+	t.slowProbs = true
 	t.nearScan1 = func(o1 []float32, h1 []int32, f1 []float32, g1 []int32, dsq []float32, pad, n int, lim1 float32) {
 		asm.NearScan1NEON(o1, h1, f1, g1, dsq, pad, n, lim1)
 	}
@@ -162,7 +163,9 @@ func neonSoftmaxStats[L Label](x []float32, S, lo, hi int, lab []L, p *SoftmaxPa
 // pass) p's region flags are off and s's per-class slices untouched.
 func neonSoftmaxStatsCore[L Label](x []float32, S, lo, hi int, lab []L, p *SoftmaxParams, s *SoftmaxSums[float32], perClass bool) {
 	C := p.C
-	if C < 1 { // the kernels loop over C >= 1 planes
+	// C < 1: the kernels loop over C >= 1 planes; the NEON kernels store no
+	// probabilities (SoftmaxProbsPay)
+	if C < 1 || (perClass && p.Probs != nil && p.Need&NeedRegion != 0) {
 		softmaxStatsCore(x, S, lo, hi, lab, p, s, perClass)
 		return
 	}
@@ -241,7 +244,7 @@ func neonSoftmaxStatsCore[L Label](x []float32, S, lo, hi int, lab []L, p *Softm
 
 func neonSoftmaxGrad[L Label](x []float32, S, lo, hi int, lab []L, c *SoftmaxCoef, dst []float32) {
 	C := c.C
-	if C < 1 {
+	if C < 1 || c.FromProbs {
 		softmaxGradGeneric(x, S, lo, hi, lab, c, dst)
 		return
 	}
