@@ -379,7 +379,11 @@ func (m *Multiclass) run(ws *workspace, logits []float32, labels Labels, weights
 		return 0, err
 	}
 	if m.Activation == NoActivation {
-		return m.runProbs(ws, logits, labels, weights, sh, grad)
+		v, err := m.runProbs(ws, logits, labels, weights, sh, grad)
+		if grad != nil && (errors.Is(err, ErrLabel) || errors.Is(err, ErrRange)) {
+			clear(grad) // as the softmax passes leave it
+		}
+		return v, err
 	}
 	ws.weights = weights
 	defer func() { ws.weights = nil }()
