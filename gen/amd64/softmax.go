@@ -45,28 +45,34 @@ const (
 // weights pw (advanced by 4 bytes a pixel), so that the unweighted loop
 // costs nothing more than it did without weights.
 func (t *Tier) streamWeighted(n GPVirtual, flags Mem, ps []ptr, pw GPVirtual, body func(weighted bool) func(tail *Mask, rem GPVirtual)) {
-	wl, done := newLabel("pixw"), newLabel("pixwd")
-	TESTQ(U32(flagPixW), flags)
-	JNZ(LabelRef(wl))
-	t.stream(n, ps, body(false))
-	JMP(LabelRef(done))
-	Label(wl)
-	t.stream(n, append(ps[:len(ps):len(ps)], ptr{pw, 4}), body(true))
-	Label(done)
+	flagBranches(flags, flagPixW, "pixw", "pixwd", func(weighted bool) {
+		if weighted {
+			t.stream(n, append(ps[:len(ps):len(ps)], ptr{pw, 4}), body(true))
+		} else {
+			t.stream(n, ps, body(false))
+		}
+	})
+}
+
+// flagBranches emits body twice, selected by the bit f of flags:
+// body(false), then body(true) at a new label named after on (one named
+// after done after both).
+func flagBranches(flags Mem, f uint32, on, done string, body func(set bool)) {
+	l, d := newLabel(on), newLabel(done)
+	TESTQ(U32(f), flags)
+	JNZ(LabelRef(l))
+	body(false)
+	JMP(LabelRef(d))
+	Label(l)
+	body(true)
+	Label(d)
 }
 
 // streamProbs emits body twice, selected once per call by flagProbs:
 // body(false), the kernel on logits, and body(true), the gradient kernel on
 // the probabilities of its statistics pass.
 func streamProbs(flags Mem, body func(probs bool)) {
-	pl, done := newLabel("probs"), newLabel("probsd")
-	TESTQ(U32(flagProbs), flags)
-	JNZ(LabelRef(pl))
-	body(false)
-	JMP(LabelRef(done))
-	Label(pl)
-	body(true)
-	Label(done)
+	flagBranches(flags, flagProbs, "probs", "probsd", body)
 }
 
 // loadProbs loads the probabilities p_c of one vector of pixels from the C
@@ -469,14 +475,7 @@ func (t *Tier) sumZ(a softmaxArgs, flags Mem, st pixelState, mx Op) VecVirtual {
 			VFMADD231PS(k, z, swz)
 		})
 	}
-	weighted, done := newLabel("swzw"), newLabel("swzd")
-	TESTQ(U32(flagWeights), flags)
-	JNZ(LabelRef(weighted))
-	loop(false)
-	JMP(LabelRef(done))
-	Label(weighted)
-	loop(true)
-	Label(done)
+	flagBranches(flags, flagWeights, "swzw", "swzd", loop)
 	return swz
 }
 

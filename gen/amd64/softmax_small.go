@@ -325,13 +325,7 @@ func (t *Tier) smallExp(a softmaxArgs, pl planes, st pixelState, nc int, inRegs 
 		VADDPS(e, sum, sum)
 		eq := t.eqD(st.y, t.I(uint32(c)))
 		t.setWhere(eq, z, zyr)
-		if inRegs {
-			es[c] = e
-		} else {
-			m := Mem{Base: a.scr, Disp: c * t.W()}
-			VMOVUPS(e, m)
-			es[c] = m
-		}
+		es[c] = t.keepE(a, c, e, inRegs)
 	}
 	zy = t.keep(zyr)
 	SUM = t.keep(sum)
@@ -350,15 +344,20 @@ func (t *Tier) smallProbs(a softmaxArgs, pl planes, st pixelState, nc int, inReg
 	for c := 0; c < nc; c++ {
 		v := t.V()
 		t.loadX(pl.at(a.x, c), v, st)
-		if inRegs {
-			es[c] = v
-		} else {
-			m := Mem{Base: a.scr, Disp: c * t.W()}
-			VMOVUPS(v, m)
-			es[c] = m
-		}
+		es[c] = t.keepE(a, c, v, inRegs)
 	}
 	return es, t.F(1)
+}
+
+// keepE returns class c's e_c (or p_c) v: v itself when inRegs, else its
+// copy in the scratch at e[c*W].
+func (t *Tier) keepE(a softmaxArgs, c int, v Register, inRegs bool) Op {
+	if inRegs {
+		return v
+	}
+	m := Mem{Base: a.scr, Disp: c * t.W()}
+	VMOVUPS(v, m)
+	return m
 }
 
 // softmaxGradSmall emits the gradient kernel without the focal term and
