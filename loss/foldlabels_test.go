@@ -211,6 +211,18 @@ func TestFoldedLabelsFirst(t *testing.T) {
 	if _, err := ce.ForwardWeighted(&ws, x, labels, badW, sh); true {
 		wantSameErr(t, "bad weights", err, want)
 	}
+	// found before any pass, the label error still leaves grad all 0, as
+	// Backward's godoc says of every ErrLabel
+	bg := make([]float32, sh.Len())
+	for i := range bg {
+		bg[i] = 7
+	}
+	if _, err := ce.BackwardWeighted(&ws, x, labels, badW, sh, bg); true {
+		wantSameErr(t, "BackwardWeighted, bad weights", err, want)
+	}
+	if i := slices.IndexFunc(bg, func(v float32) bool { return v != 0 }); i >= 0 {
+		t.Fatalf("BackwardWeighted, bad weights: grad[%d] = %v, want 0", i, bg[i])
+	}
 	var st Stats
 	if err := st.Reset(1, sh.C); err != nil { // too few images for the shard
 		t.Fatal(err)

@@ -374,16 +374,24 @@ func (m *Multiclass) labelsErr(ws *workspace, chunks int, labels Labels, C int) 
 	return checkLabels(labels, C, m.Ignore)
 }
 
+// run is Forward and Backward (grad nil or not) and their weighted forms.
+// A Backward that returns ErrLabel or ErrRange sets every element of grad
+// to 0, wherever the error was found: the first pass may have written grad
+// (the fused gradient, or the probabilities of the region terms' path).
 func (m *Multiclass) run(ws *workspace, logits []float32, labels Labels, weights []float32, sh Shape, grad []float32) (float64, error) {
+	v, err := m.passes(ws, logits, labels, weights, sh, grad)
+	if grad != nil && (errors.Is(err, ErrLabel) || errors.Is(err, ErrRange)) {
+		clear(grad)
+	}
+	return v, err
+}
+
+func (m *Multiclass) passes(ws *workspace, logits []float32, labels Labels, weights []float32, sh Shape, grad []float32) (float64, error) {
 	if err := m.check(ws, logits, labels, weights, sh, grad, m.Activation != NoActivation); err != nil {
 		return 0, err
 	}
 	if m.Activation == NoActivation {
-		v, err := m.runProbs(ws, logits, labels, weights, sh, grad)
-		if grad != nil && (errors.Is(err, ErrLabel) || errors.Is(err, ErrRange)) {
-			clear(grad) // as the softmax passes leave it
-		}
-		return v, err
+		return m.runProbs(ws, logits, labels, weights, sh, grad)
 	}
 	ws.weights = weights
 	defer func() { ws.weights = nil }()
@@ -397,11 +405,10 @@ func (m *Multiclass) run(ws *workspace, logits []float32, labels Labels, weights
 	if grad != nil && len(ws.mc.regions) == 0 {
 		if err := m.fused(ws, &ws.st, logits, labels, sh, grad, pooled); err != nil {
 			if errors.Is(err, ErrLabel) {
-				return 0, err // grad is all 0
+				return 0, err
 			}
-			// The gradient does not fit float32: the value alone, grad
-			// all 0, unless a label is bad.
-			clear(grad)
+			// The gradient does not fit float32: the value alone, unless a
+			// label is bad.
 			if err := m.accumulate(ws, &ws.st, logits, labels, sh, 0, pooled, nil); err != nil {
 				return 0, err
 			}
@@ -421,13 +428,11 @@ func (m *Multiclass) run(ws *workspace, logits []float32, labels Labels, weights
 		pgrad = grad
 	}
 	if err := m.accumulate(ws, &ws.st, logits, labels, sh, 0, pooled, pgrad); err != nil {
-		clear(grad) // it may hold probabilities
 		return 0, err
 	}
 	value := m.finalize(ws, &ws.st, grad != nil)
 	if grad != nil {
 		if err := ws.gradRange(float64(ws.ceScale), float64(ws.focScale), ws.st.N*ws.st.C); err != nil {
-			clear(grad)
 			return value, err
 		}
 		m.gradient(ws, logits, labels, sh, 0, grad, pooled, probs)
@@ -610,8 +615,8 @@ func (m *Multiclass) accumulate(ws *workspace, st *Stats, logits []float32, labe
 // the gradient and adds the CE, W, Focal and Valid sums to st, the same
 // sums as accumulate's, in the same chunk order. It returns ErrRange,
 // before the pass, when the gradient's scales do not fit float32, and
-// ErrLabel after it when a label is bad (labelsErr): then every element of
-// grad is set to 0 and st is left as it was.
+// ErrLabel after it when a label is bad (labelsErr), st left as it was (run
+// clears grad).
 func (m *Multiclass) fused(ws *workspace, st *Stats, logits []float32, labels Labels, sh Shape, grad []float32, pooled bool) error {
 	p := &ws.mc
 	C := sh.C
@@ -640,7 +645,6 @@ func (m *Multiclass) fused(ws *workspace, st *Stats, logits []float32, labels La
 	ws.runJob(&ws.job, workers)
 	ws.job = job{}
 	if err := m.labelsErr(ws, chunks, labels, C); err != nil {
-		clear(grad)
 		return err
 	}
 	for i := 0; i < chunks; i++ {
