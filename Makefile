@@ -101,7 +101,7 @@ fuzz:
 # Exhaustive ULP sweeps of exp, log and sigmoid over every float32 of their
 # domains, on every tier this CPU runs (minutes).
 test-exhaustive:
-	SEGLOSS_EXHAUSTIVE=1 $(GO) test -count=1 -timeout 2h -run 'TestAccuracyExhaustive' -v ./internal/kernels/
+	SEGLOSS_EXHAUSTIVE=1 $(GO) test -count=1 -timeout 2h -run 'TestAccuracyExhaustive|TestExpBitsExhaustive' -v ./internal/kernels/
 
 # The worked example, a module of its own (needs gonum plot from the module
 # proxy): its test trains every loss briefly and checks the model learns.

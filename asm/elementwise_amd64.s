@@ -15,35 +15,36 @@ loop_1:
 	CMPQ         DX, $0x00000008
 	JB           tail_2
 	VMOVUPS      (CX), Y0
-	VMULPS       elementwiseconsts<>+0(SB), Y0, Y1
-	VROUNDPS     $0x00, Y1, Y1
-	VMOVAPS      Y0, Y2
-	VFNMADD231PS elementwiseconsts<>+64(SB), Y1, Y2
-	VFNMADD231PS elementwiseconsts<>+128(SB), Y1, Y2
+	VMOVUPS      elementwiseconsts<>+0(SB), Y1
+	VFMADD231PS  elementwiseconsts<>+64(SB), Y0, Y1
+	VSUBPS       elementwiseconsts<>+0(SB), Y1, Y1
+	VMOVUPS      elementwiseconsts<>+128(SB), Y2
+	VFMADD213PS  Y0, Y1, Y2
+	VFNMADD231PS elementwiseconsts<>+192(SB), Y1, Y2
 	VMULPS       Y2, Y2, Y3
-	VMOVUPS      elementwiseconsts<>+192(SB), Y4
-	VFMADD213PS  elementwiseconsts<>+256(SB), Y2, Y4
-	VMOVUPS      elementwiseconsts<>+320(SB), Y5
-	VFMADD213PS  elementwiseconsts<>+384(SB), Y2, Y5
-	VMOVUPS      elementwiseconsts<>+448(SB), Y6
-	VFMADD213PS  elementwiseconsts<>+512(SB), Y2, Y6
+	VMOVUPS      elementwiseconsts<>+256(SB), Y4
+	VFMADD213PS  elementwiseconsts<>+320(SB), Y2, Y4
+	VMOVUPS      elementwiseconsts<>+384(SB), Y5
+	VFMADD213PS  elementwiseconsts<>+448(SB), Y2, Y5
+	VMOVUPS      elementwiseconsts<>+512(SB), Y6
+	VFMADD213PS  elementwiseconsts<>+576(SB), Y2, Y6
 	VFMADD213PS  Y5, Y3, Y6
 	VFMADD213PS  Y4, Y3, Y6
 	VFMADD213PS  Y2, Y3, Y6
-	VADDPS       elementwiseconsts<>+576(SB), Y6, Y6
+	VADDPS       elementwiseconsts<>+640(SB), Y6, Y6
 	VCVTPS2DQ    Y1, Y1
 	VPSRAD       $0x01, Y1, Y2
 	VPSUBD       Y2, Y1, Y1
-	VPADDD       elementwiseconsts<>+640(SB), Y2, Y2
+	VPADDD       elementwiseconsts<>+704(SB), Y2, Y2
 	VPSLLD       $0x17, Y2, Y2
-	VPADDD       elementwiseconsts<>+640(SB), Y1, Y1
+	VPADDD       elementwiseconsts<>+704(SB), Y1, Y1
 	VPSLLD       $0x17, Y1, Y1
 	VMULPS       Y2, Y6, Y2
 	VMULPS       Y1, Y2, Y2
-	VCMPPS       $0x01, elementwiseconsts<>+704(SB), Y0, Y1
+	VCMPPS       $0x01, elementwiseconsts<>+768(SB), Y0, Y1
 	VANDNPS      Y2, Y1, Y2
-	VCMPPS       $0x0e, elementwiseconsts<>+768(SB), Y0, Y0
-	VBLENDVPS    Y0, elementwiseconsts<>+832(SB), Y2, Y2
+	VCMPPS       $0x0e, elementwiseconsts<>+832(SB), Y0, Y0
+	VBLENDVPS    Y0, elementwiseconsts<>+896(SB), Y2, Y2
 	VMOVUPS      Y2, (AX)
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
@@ -53,39 +54,40 @@ loop_1:
 tail_2:
 	TESTQ        DX, DX
 	JZ           done_3
-	LEAQ         elementwiseconsts<>+896(SB), BX
+	LEAQ         elementwiseconsts<>+960(SB), BX
 	NEGQ         DX
 	VMOVDQU      64(BX)(DX*4), Y0
 	VMASKMOVPS   (CX), Y0, Y1
-	VMULPS       elementwiseconsts<>+0(SB), Y1, Y2
-	VROUNDPS     $0x00, Y2, Y2
-	VMOVAPS      Y1, Y3
-	VFNMADD231PS elementwiseconsts<>+64(SB), Y2, Y3
-	VFNMADD231PS elementwiseconsts<>+128(SB), Y2, Y3
+	VMOVUPS      elementwiseconsts<>+0(SB), Y2
+	VFMADD231PS  elementwiseconsts<>+64(SB), Y1, Y2
+	VSUBPS       elementwiseconsts<>+0(SB), Y2, Y2
+	VMOVUPS      elementwiseconsts<>+128(SB), Y3
+	VFMADD213PS  Y1, Y2, Y3
+	VFNMADD231PS elementwiseconsts<>+192(SB), Y2, Y3
 	VMULPS       Y3, Y3, Y4
-	VMOVUPS      elementwiseconsts<>+192(SB), Y5
-	VFMADD213PS  elementwiseconsts<>+256(SB), Y3, Y5
-	VMOVUPS      elementwiseconsts<>+320(SB), Y6
-	VFMADD213PS  elementwiseconsts<>+384(SB), Y3, Y6
-	VMOVUPS      elementwiseconsts<>+448(SB), Y7
-	VFMADD213PS  elementwiseconsts<>+512(SB), Y3, Y7
+	VMOVUPS      elementwiseconsts<>+256(SB), Y5
+	VFMADD213PS  elementwiseconsts<>+320(SB), Y3, Y5
+	VMOVUPS      elementwiseconsts<>+384(SB), Y6
+	VFMADD213PS  elementwiseconsts<>+448(SB), Y3, Y6
+	VMOVUPS      elementwiseconsts<>+512(SB), Y7
+	VFMADD213PS  elementwiseconsts<>+576(SB), Y3, Y7
 	VFMADD213PS  Y6, Y4, Y7
 	VFMADD213PS  Y5, Y4, Y7
 	VFMADD213PS  Y3, Y4, Y7
-	VADDPS       elementwiseconsts<>+576(SB), Y7, Y7
+	VADDPS       elementwiseconsts<>+640(SB), Y7, Y7
 	VCVTPS2DQ    Y2, Y2
 	VPSRAD       $0x01, Y2, Y3
 	VPSUBD       Y3, Y2, Y2
-	VPADDD       elementwiseconsts<>+640(SB), Y3, Y3
+	VPADDD       elementwiseconsts<>+704(SB), Y3, Y3
 	VPSLLD       $0x17, Y3, Y3
-	VPADDD       elementwiseconsts<>+640(SB), Y2, Y2
+	VPADDD       elementwiseconsts<>+704(SB), Y2, Y2
 	VPSLLD       $0x17, Y2, Y2
 	VMULPS       Y3, Y7, Y3
 	VMULPS       Y2, Y3, Y3
-	VCMPPS       $0x01, elementwiseconsts<>+704(SB), Y1, Y2
+	VCMPPS       $0x01, elementwiseconsts<>+768(SB), Y1, Y2
 	VANDNPS      Y3, Y2, Y3
-	VCMPPS       $0x0e, elementwiseconsts<>+768(SB), Y1, Y1
-	VBLENDVPS    Y1, elementwiseconsts<>+832(SB), Y3, Y3
+	VCMPPS       $0x0e, elementwiseconsts<>+832(SB), Y1, Y1
+	VBLENDVPS    Y1, elementwiseconsts<>+896(SB), Y3, Y3
 	VMASKMOVPS   Y3, Y0, (AX)
 
 done_3:
@@ -103,26 +105,25 @@ loop_4:
 	CMPQ         DX, $0x00000008
 	JB           tail_5
 	VMOVUPS      (CX), Y0
-	VCMPPS       $0x01, elementwiseconsts<>+1024(SB), Y0, Y2
-	VMULPS       elementwiseconsts<>+1088(SB), Y0, Y1
+	VCMPPS       $0x01, elementwiseconsts<>+1088(SB), Y0, Y2
+	VMULPS       elementwiseconsts<>+1152(SB), Y0, Y1
 	VBLENDVPS    Y2, Y1, Y0, Y1
-	VANDPS       elementwiseconsts<>+1152(SB), Y2, Y2
+	VANDPS       elementwiseconsts<>+1216(SB), Y2, Y2
 	VPSRLD       $0x17, Y1, Y3
-	VPSUBD       elementwiseconsts<>+1216(SB), Y3, Y3
+	VPSUBD       elementwiseconsts<>+1280(SB), Y3, Y3
 	VPSUBD       Y2, Y3, Y3
 	VCVTDQ2PS    Y3, Y2
-	VANDPS       elementwiseconsts<>+1280(SB), Y1, Y1
-	VORPS        elementwiseconsts<>+256(SB), Y1, Y1
-	VCMPPS       $0x01, elementwiseconsts<>+1344(SB), Y1, Y3
-	VSUBPS       elementwiseconsts<>+576(SB), Y1, Y4
+	VANDPS       elementwiseconsts<>+1344(SB), Y1, Y1
+	VORPS        elementwiseconsts<>+320(SB), Y1, Y1
+	VCMPPS       $0x01, elementwiseconsts<>+1408(SB), Y1, Y3
+	VSUBPS       elementwiseconsts<>+640(SB), Y1, Y4
 	VADDPS       Y1, Y1, Y1
-	VSUBPS       elementwiseconsts<>+576(SB), Y1, Y1
+	VSUBPS       elementwiseconsts<>+640(SB), Y1, Y1
 	VBLENDVPS    Y3, Y1, Y4, Y1
-	VANDPS       elementwiseconsts<>+576(SB), Y3, Y3
+	VANDPS       elementwiseconsts<>+640(SB), Y3, Y3
 	VSUBPS       Y3, Y2, Y2
 	VMULPS       Y1, Y1, Y3
-	VMOVUPS      elementwiseconsts<>+1408(SB), Y4
-	VFMADD213PS  elementwiseconsts<>+1472(SB), Y1, Y4
+	VMOVUPS      elementwiseconsts<>+1472(SB), Y4
 	VFMADD213PS  elementwiseconsts<>+1536(SB), Y1, Y4
 	VFMADD213PS  elementwiseconsts<>+1600(SB), Y1, Y4
 	VFMADD213PS  elementwiseconsts<>+1664(SB), Y1, Y4
@@ -130,18 +131,19 @@ loop_4:
 	VFMADD213PS  elementwiseconsts<>+1792(SB), Y1, Y4
 	VFMADD213PS  elementwiseconsts<>+1856(SB), Y1, Y4
 	VFMADD213PS  elementwiseconsts<>+1920(SB), Y1, Y4
+	VFMADD213PS  elementwiseconsts<>+1984(SB), Y1, Y4
 	VMULPS       Y1, Y4, Y4
 	VMULPS       Y3, Y4, Y4
-	VFMADD231PS  elementwiseconsts<>+128(SB), Y2, Y4
-	VFNMADD231PS elementwiseconsts<>+256(SB), Y3, Y4
+	VFMADD231PS  elementwiseconsts<>+192(SB), Y2, Y4
+	VFNMADD231PS elementwiseconsts<>+320(SB), Y3, Y4
 	VADDPS       Y4, Y1, Y4
-	VFMADD231PS  elementwiseconsts<>+64(SB), Y2, Y4
-	VCMPPS       $0x05, elementwiseconsts<>+832(SB), Y0, Y1
+	VFMADD231PS  elementwiseconsts<>+2048(SB), Y2, Y4
+	VCMPPS       $0x05, elementwiseconsts<>+896(SB), Y0, Y1
 	VBLENDVPS    Y1, Y0, Y4, Y4
-	VCMPPS       $0x01, elementwiseconsts<>+1984(SB), Y0, Y1
-	VBLENDVPS    Y1, elementwiseconsts<>+2048(SB), Y4, Y4
-	VCMPPS       $0x00, elementwiseconsts<>+1984(SB), Y0, Y0
-	VBLENDVPS    Y0, elementwiseconsts<>+2112(SB), Y4, Y4
+	VCMPPS       $0x01, elementwiseconsts<>+2112(SB), Y0, Y1
+	VBLENDVPS    Y1, elementwiseconsts<>+2176(SB), Y4, Y4
+	VCMPPS       $0x00, elementwiseconsts<>+2112(SB), Y0, Y0
+	VBLENDVPS    Y0, elementwiseconsts<>+2240(SB), Y4, Y4
 	VMOVUPS      Y4, (AX)
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
@@ -151,30 +153,29 @@ loop_4:
 tail_5:
 	TESTQ        DX, DX
 	JZ           done_6
-	LEAQ         elementwiseconsts<>+896(SB), BX
+	LEAQ         elementwiseconsts<>+960(SB), BX
 	NEGQ         DX
 	VMOVDQU      64(BX)(DX*4), Y0
 	VMASKMOVPS   (CX), Y0, Y1
-	VCMPPS       $0x01, elementwiseconsts<>+1024(SB), Y1, Y3
-	VMULPS       elementwiseconsts<>+1088(SB), Y1, Y2
+	VCMPPS       $0x01, elementwiseconsts<>+1088(SB), Y1, Y3
+	VMULPS       elementwiseconsts<>+1152(SB), Y1, Y2
 	VBLENDVPS    Y3, Y2, Y1, Y2
-	VANDPS       elementwiseconsts<>+1152(SB), Y3, Y3
+	VANDPS       elementwiseconsts<>+1216(SB), Y3, Y3
 	VPSRLD       $0x17, Y2, Y4
-	VPSUBD       elementwiseconsts<>+1216(SB), Y4, Y4
+	VPSUBD       elementwiseconsts<>+1280(SB), Y4, Y4
 	VPSUBD       Y3, Y4, Y4
 	VCVTDQ2PS    Y4, Y3
-	VANDPS       elementwiseconsts<>+1280(SB), Y2, Y2
-	VORPS        elementwiseconsts<>+256(SB), Y2, Y2
-	VCMPPS       $0x01, elementwiseconsts<>+1344(SB), Y2, Y4
-	VSUBPS       elementwiseconsts<>+576(SB), Y2, Y5
+	VANDPS       elementwiseconsts<>+1344(SB), Y2, Y2
+	VORPS        elementwiseconsts<>+320(SB), Y2, Y2
+	VCMPPS       $0x01, elementwiseconsts<>+1408(SB), Y2, Y4
+	VSUBPS       elementwiseconsts<>+640(SB), Y2, Y5
 	VADDPS       Y2, Y2, Y2
-	VSUBPS       elementwiseconsts<>+576(SB), Y2, Y2
+	VSUBPS       elementwiseconsts<>+640(SB), Y2, Y2
 	VBLENDVPS    Y4, Y2, Y5, Y2
-	VANDPS       elementwiseconsts<>+576(SB), Y4, Y4
+	VANDPS       elementwiseconsts<>+640(SB), Y4, Y4
 	VSUBPS       Y4, Y3, Y3
 	VMULPS       Y2, Y2, Y4
-	VMOVUPS      elementwiseconsts<>+1408(SB), Y5
-	VFMADD213PS  elementwiseconsts<>+1472(SB), Y2, Y5
+	VMOVUPS      elementwiseconsts<>+1472(SB), Y5
 	VFMADD213PS  elementwiseconsts<>+1536(SB), Y2, Y5
 	VFMADD213PS  elementwiseconsts<>+1600(SB), Y2, Y5
 	VFMADD213PS  elementwiseconsts<>+1664(SB), Y2, Y5
@@ -182,18 +183,19 @@ tail_5:
 	VFMADD213PS  elementwiseconsts<>+1792(SB), Y2, Y5
 	VFMADD213PS  elementwiseconsts<>+1856(SB), Y2, Y5
 	VFMADD213PS  elementwiseconsts<>+1920(SB), Y2, Y5
+	VFMADD213PS  elementwiseconsts<>+1984(SB), Y2, Y5
 	VMULPS       Y2, Y5, Y5
 	VMULPS       Y4, Y5, Y5
-	VFMADD231PS  elementwiseconsts<>+128(SB), Y3, Y5
-	VFNMADD231PS elementwiseconsts<>+256(SB), Y4, Y5
+	VFMADD231PS  elementwiseconsts<>+192(SB), Y3, Y5
+	VFNMADD231PS elementwiseconsts<>+320(SB), Y4, Y5
 	VADDPS       Y5, Y2, Y5
-	VFMADD231PS  elementwiseconsts<>+64(SB), Y3, Y5
-	VCMPPS       $0x05, elementwiseconsts<>+832(SB), Y1, Y2
+	VFMADD231PS  elementwiseconsts<>+2048(SB), Y3, Y5
+	VCMPPS       $0x05, elementwiseconsts<>+896(SB), Y1, Y2
 	VBLENDVPS    Y2, Y1, Y5, Y5
-	VCMPPS       $0x01, elementwiseconsts<>+1984(SB), Y1, Y2
-	VBLENDVPS    Y2, elementwiseconsts<>+2048(SB), Y5, Y5
-	VCMPPS       $0x00, elementwiseconsts<>+1984(SB), Y1, Y1
-	VBLENDVPS    Y1, elementwiseconsts<>+2112(SB), Y5, Y5
+	VCMPPS       $0x01, elementwiseconsts<>+2112(SB), Y1, Y2
+	VBLENDVPS    Y2, elementwiseconsts<>+2176(SB), Y5, Y5
+	VCMPPS       $0x00, elementwiseconsts<>+2112(SB), Y1, Y1
+	VBLENDVPS    Y1, elementwiseconsts<>+2240(SB), Y5, Y5
 	VMASKMOVPS   Y5, Y0, (AX)
 
 done_6:
@@ -211,34 +213,35 @@ loop_7:
 	CMPQ         DX, $0x00000008
 	JB           tail_8
 	VMOVUPS      (CX), Y0
-	VORPS        elementwiseconsts<>+2176(SB), Y0, Y1
-	VMULPS       elementwiseconsts<>+0(SB), Y1, Y2
-	VROUNDPS     $0x00, Y2, Y2
-	VMOVAPS      Y1, Y3
-	VFNMADD231PS elementwiseconsts<>+64(SB), Y2, Y3
-	VFNMADD231PS elementwiseconsts<>+128(SB), Y2, Y3
+	VORPS        elementwiseconsts<>+2304(SB), Y0, Y1
+	VMOVUPS      elementwiseconsts<>+0(SB), Y2
+	VFMADD231PS  elementwiseconsts<>+64(SB), Y1, Y2
+	VSUBPS       elementwiseconsts<>+0(SB), Y2, Y2
+	VMOVUPS      elementwiseconsts<>+128(SB), Y3
+	VFMADD213PS  Y1, Y2, Y3
+	VFNMADD231PS elementwiseconsts<>+192(SB), Y2, Y3
 	VMULPS       Y3, Y3, Y4
-	VMOVUPS      elementwiseconsts<>+192(SB), Y5
-	VFMADD213PS  elementwiseconsts<>+256(SB), Y3, Y5
-	VMOVUPS      elementwiseconsts<>+320(SB), Y6
-	VFMADD213PS  elementwiseconsts<>+384(SB), Y3, Y6
-	VMOVUPS      elementwiseconsts<>+448(SB), Y7
-	VFMADD213PS  elementwiseconsts<>+512(SB), Y3, Y7
+	VMOVUPS      elementwiseconsts<>+256(SB), Y5
+	VFMADD213PS  elementwiseconsts<>+320(SB), Y3, Y5
+	VMOVUPS      elementwiseconsts<>+384(SB), Y6
+	VFMADD213PS  elementwiseconsts<>+448(SB), Y3, Y6
+	VMOVUPS      elementwiseconsts<>+512(SB), Y7
+	VFMADD213PS  elementwiseconsts<>+576(SB), Y3, Y7
 	VFMADD213PS  Y6, Y4, Y7
 	VFMADD213PS  Y5, Y4, Y7
 	VFMADD213PS  Y3, Y4, Y7
-	VADDPS       elementwiseconsts<>+576(SB), Y7, Y7
+	VADDPS       elementwiseconsts<>+640(SB), Y7, Y7
 	VCVTPS2DQ    Y2, Y2
-	VPADDD       elementwiseconsts<>+640(SB), Y2, Y2
+	VPADDD       elementwiseconsts<>+704(SB), Y2, Y2
 	VPSLLD       $0x17, Y2, Y2
 	VMULPS       Y2, Y7, Y2
-	VCMPPS       $0x01, elementwiseconsts<>+704(SB), Y1, Y1
+	VCMPPS       $0x01, elementwiseconsts<>+768(SB), Y1, Y1
 	VANDNPS      Y2, Y1, Y2
-	VADDPS       elementwiseconsts<>+576(SB), Y2, Y1
-	VSUBPS       elementwiseconsts<>+576(SB), Y1, Y3
+	VADDPS       elementwiseconsts<>+640(SB), Y2, Y1
+	VSUBPS       elementwiseconsts<>+640(SB), Y1, Y3
 	VSUBPS       Y3, Y2, Y3
-	VCMPPS       $0x01, elementwiseconsts<>+1984(SB), Y0, Y0
-	VMOVUPS      elementwiseconsts<>+576(SB), Y4
+	VCMPPS       $0x01, elementwiseconsts<>+2112(SB), Y0, Y0
+	VMOVUPS      elementwiseconsts<>+640(SB), Y4
 	VBLENDVPS    Y0, Y2, Y4, Y4
 	VDIVPS       Y1, Y4, Y0
 	VFNMADD231PS Y3, Y0, Y0
@@ -251,38 +254,39 @@ loop_7:
 tail_8:
 	TESTQ        DX, DX
 	JZ           done_9
-	LEAQ         elementwiseconsts<>+896(SB), BX
+	LEAQ         elementwiseconsts<>+960(SB), BX
 	NEGQ         DX
 	VMOVDQU      64(BX)(DX*4), Y0
 	VMASKMOVPS   (CX), Y0, Y1
-	VORPS        elementwiseconsts<>+2176(SB), Y1, Y2
-	VMULPS       elementwiseconsts<>+0(SB), Y2, Y3
-	VROUNDPS     $0x00, Y3, Y3
-	VMOVAPS      Y2, Y4
-	VFNMADD231PS elementwiseconsts<>+64(SB), Y3, Y4
-	VFNMADD231PS elementwiseconsts<>+128(SB), Y3, Y4
+	VORPS        elementwiseconsts<>+2304(SB), Y1, Y2
+	VMOVUPS      elementwiseconsts<>+0(SB), Y3
+	VFMADD231PS  elementwiseconsts<>+64(SB), Y2, Y3
+	VSUBPS       elementwiseconsts<>+0(SB), Y3, Y3
+	VMOVUPS      elementwiseconsts<>+128(SB), Y4
+	VFMADD213PS  Y2, Y3, Y4
+	VFNMADD231PS elementwiseconsts<>+192(SB), Y3, Y4
 	VMULPS       Y4, Y4, Y5
-	VMOVUPS      elementwiseconsts<>+192(SB), Y6
-	VFMADD213PS  elementwiseconsts<>+256(SB), Y4, Y6
-	VMOVUPS      elementwiseconsts<>+320(SB), Y7
-	VFMADD213PS  elementwiseconsts<>+384(SB), Y4, Y7
-	VMOVUPS      elementwiseconsts<>+448(SB), Y8
-	VFMADD213PS  elementwiseconsts<>+512(SB), Y4, Y8
+	VMOVUPS      elementwiseconsts<>+256(SB), Y6
+	VFMADD213PS  elementwiseconsts<>+320(SB), Y4, Y6
+	VMOVUPS      elementwiseconsts<>+384(SB), Y7
+	VFMADD213PS  elementwiseconsts<>+448(SB), Y4, Y7
+	VMOVUPS      elementwiseconsts<>+512(SB), Y8
+	VFMADD213PS  elementwiseconsts<>+576(SB), Y4, Y8
 	VFMADD213PS  Y7, Y5, Y8
 	VFMADD213PS  Y6, Y5, Y8
 	VFMADD213PS  Y4, Y5, Y8
-	VADDPS       elementwiseconsts<>+576(SB), Y8, Y8
+	VADDPS       elementwiseconsts<>+640(SB), Y8, Y8
 	VCVTPS2DQ    Y3, Y3
-	VPADDD       elementwiseconsts<>+640(SB), Y3, Y3
+	VPADDD       elementwiseconsts<>+704(SB), Y3, Y3
 	VPSLLD       $0x17, Y3, Y3
 	VMULPS       Y3, Y8, Y3
-	VCMPPS       $0x01, elementwiseconsts<>+704(SB), Y2, Y2
+	VCMPPS       $0x01, elementwiseconsts<>+768(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
-	VADDPS       elementwiseconsts<>+576(SB), Y3, Y2
-	VSUBPS       elementwiseconsts<>+576(SB), Y2, Y4
+	VADDPS       elementwiseconsts<>+640(SB), Y3, Y2
+	VSUBPS       elementwiseconsts<>+640(SB), Y2, Y4
 	VSUBPS       Y4, Y3, Y4
-	VCMPPS       $0x01, elementwiseconsts<>+1984(SB), Y1, Y1
-	VMOVUPS      elementwiseconsts<>+576(SB), Y5
+	VCMPPS       $0x01, elementwiseconsts<>+2112(SB), Y1, Y1
+	VMOVUPS      elementwiseconsts<>+640(SB), Y5
 	VBLENDVPS    Y1, Y3, Y5, Y5
 	VDIVPS       Y2, Y5, Y1
 	VFNMADD231PS Y4, Y1, Y1
@@ -293,7 +297,7 @@ done_9:
 	RET
 
 // func expAVX512(dst []float32, x []float32)
-// Requires: AVX, AVX512DQ, AVX512F, BMI2
+// Requires: AVX, AVX512F, BMI2
 TEXT ·expAVX512(SB), NOSPLIT, $0-48
 	MOVQ dst_base+0(FP), AX
 	MOVQ x_base+24(FP), CX
@@ -303,27 +307,27 @@ loop_10:
 	CMPQ         DX, $0x00000010
 	JB           tail_11
 	VMOVUPS      (CX), Z0
-	VMULPS       elementwiseconsts<>+0(SB), Z0, Z1
-	VRNDSCALEPS  $0x00, Z1, Z1
-	VMOVAPS      Z0, Z2
-	VFNMADD231PS elementwiseconsts<>+64(SB), Z1, Z2
-	VFNMADD231PS elementwiseconsts<>+128(SB), Z1, Z2
+	VMOVUPS      elementwiseconsts<>+0(SB), Z1
+	VFMADD231PS  elementwiseconsts<>+64(SB), Z0, Z1
+	VSUBPS       elementwiseconsts<>+0(SB), Z1, Z1
+	VMOVUPS      elementwiseconsts<>+128(SB), Z2
+	VFMADD213PS  Z0, Z1, Z2
+	VFNMADD231PS elementwiseconsts<>+192(SB), Z1, Z2
 	VMULPS       Z2, Z2, Z3
-	VMOVUPS      elementwiseconsts<>+192(SB), Z4
-	VFMADD213PS  elementwiseconsts<>+256(SB), Z2, Z4
-	VMOVUPS      elementwiseconsts<>+320(SB), Z5
-	VFMADD213PS  elementwiseconsts<>+384(SB), Z2, Z5
-	VMOVUPS      elementwiseconsts<>+448(SB), Z6
-	VFMADD213PS  elementwiseconsts<>+512(SB), Z2, Z6
+	VMOVUPS      elementwiseconsts<>+256(SB), Z4
+	VFMADD213PS  elementwiseconsts<>+320(SB), Z2, Z4
+	VMOVUPS      elementwiseconsts<>+384(SB), Z5
+	VFMADD213PS  elementwiseconsts<>+448(SB), Z2, Z5
+	VMOVUPS      elementwiseconsts<>+512(SB), Z6
+	VFMADD213PS  elementwiseconsts<>+576(SB), Z2, Z6
 	VFMADD213PS  Z5, Z3, Z6
 	VFMADD213PS  Z4, Z3, Z6
 	VFMADD213PS  Z2, Z3, Z6
-	VADDPS       elementwiseconsts<>+576(SB), Z6, Z6
-	VSCALEFPS    Z1, Z6, Z6
-	VCMPPS       $0x01, elementwiseconsts<>+704(SB), Z0, K1
-	VXORPS       Z6, Z6, K1, Z6
-	VCMPPS       $0x0e, elementwiseconsts<>+2240(SB), Z0, K1
-	VMOVUPS      elementwiseconsts<>+832(SB), K1, Z6
+	VADDPS       elementwiseconsts<>+640(SB), Z6, Z6
+	VCMPPS       $0x05, elementwiseconsts<>+768(SB), Z0, K1
+	VSCALEFPS.Z  Z1, Z6, K1, Z6
+	VCMPPS       $0x0e, elementwiseconsts<>+2368(SB), Z0, K1
+	VMOVUPS      elementwiseconsts<>+896(SB), K1, Z6
 	VMOVUPS      Z6, (AX)
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
@@ -337,27 +341,27 @@ tail_11:
 	BZHIL        DX, BX, BX
 	KMOVW        BX, K1
 	VMOVUPS.Z    (CX), K1, Z0
-	VMULPS       elementwiseconsts<>+0(SB), Z0, Z1
-	VRNDSCALEPS  $0x00, Z1, Z1
-	VMOVAPS      Z0, Z2
-	VFNMADD231PS elementwiseconsts<>+64(SB), Z1, Z2
-	VFNMADD231PS elementwiseconsts<>+128(SB), Z1, Z2
+	VMOVUPS      elementwiseconsts<>+0(SB), Z1
+	VFMADD231PS  elementwiseconsts<>+64(SB), Z0, Z1
+	VSUBPS       elementwiseconsts<>+0(SB), Z1, Z1
+	VMOVUPS      elementwiseconsts<>+128(SB), Z2
+	VFMADD213PS  Z0, Z1, Z2
+	VFNMADD231PS elementwiseconsts<>+192(SB), Z1, Z2
 	VMULPS       Z2, Z2, Z3
-	VMOVUPS      elementwiseconsts<>+192(SB), Z4
-	VFMADD213PS  elementwiseconsts<>+256(SB), Z2, Z4
-	VMOVUPS      elementwiseconsts<>+320(SB), Z5
-	VFMADD213PS  elementwiseconsts<>+384(SB), Z2, Z5
-	VMOVUPS      elementwiseconsts<>+448(SB), Z6
-	VFMADD213PS  elementwiseconsts<>+512(SB), Z2, Z6
+	VMOVUPS      elementwiseconsts<>+256(SB), Z4
+	VFMADD213PS  elementwiseconsts<>+320(SB), Z2, Z4
+	VMOVUPS      elementwiseconsts<>+384(SB), Z5
+	VFMADD213PS  elementwiseconsts<>+448(SB), Z2, Z5
+	VMOVUPS      elementwiseconsts<>+512(SB), Z6
+	VFMADD213PS  elementwiseconsts<>+576(SB), Z2, Z6
 	VFMADD213PS  Z5, Z3, Z6
 	VFMADD213PS  Z4, Z3, Z6
 	VFMADD213PS  Z2, Z3, Z6
-	VADDPS       elementwiseconsts<>+576(SB), Z6, Z6
-	VSCALEFPS    Z1, Z6, Z6
-	VCMPPS       $0x01, elementwiseconsts<>+704(SB), Z0, K2
-	VXORPS       Z6, Z6, K2, Z6
-	VCMPPS       $0x0e, elementwiseconsts<>+2240(SB), Z0, K2
-	VMOVUPS      elementwiseconsts<>+832(SB), K2, Z6
+	VADDPS       elementwiseconsts<>+640(SB), Z6, Z6
+	VCMPPS       $0x05, elementwiseconsts<>+768(SB), Z0, K2
+	VSCALEFPS.Z  Z1, Z6, K2, Z6
+	VCMPPS       $0x0e, elementwiseconsts<>+2368(SB), Z0, K2
+	VMOVUPS      elementwiseconsts<>+896(SB), K2, Z6
 	VMOVUPS      Z6, K1, (AX)
 
 done_12:
@@ -376,17 +380,16 @@ loop_13:
 	JB           tail_14
 	VMOVUPS      (CX), Z0
 	VGETEXPPS    Z0, Z2
-	VADDPS       elementwiseconsts<>+576(SB), Z2, Z2
+	VADDPS       elementwiseconsts<>+640(SB), Z2, Z2
 	VGETMANTPS   $0x02, Z0, Z1
-	VCMPPS       $0x01, elementwiseconsts<>+1344(SB), Z1, K1
-	VSUBPS       elementwiseconsts<>+576(SB), Z1, Z3
+	VCMPPS       $0x01, elementwiseconsts<>+1408(SB), Z1, K1
+	VSUBPS       elementwiseconsts<>+640(SB), Z1, Z3
 	VADDPS       Z1, Z1, Z4
-	VSUBPS       elementwiseconsts<>+576(SB), Z4, Z4
+	VSUBPS       elementwiseconsts<>+640(SB), Z4, Z4
 	VBLENDMPS    Z4, Z3, K1, Z1
-	VSUBPS       elementwiseconsts<>+576(SB), Z2, K1, Z2
+	VSUBPS       elementwiseconsts<>+640(SB), Z2, K1, Z2
 	VMULPS       Z1, Z1, Z3
-	VMOVUPS      elementwiseconsts<>+1408(SB), Z4
-	VFMADD213PS  elementwiseconsts<>+1472(SB), Z1, Z4
+	VMOVUPS      elementwiseconsts<>+1472(SB), Z4
 	VFMADD213PS  elementwiseconsts<>+1536(SB), Z1, Z4
 	VFMADD213PS  elementwiseconsts<>+1600(SB), Z1, Z4
 	VFMADD213PS  elementwiseconsts<>+1664(SB), Z1, Z4
@@ -394,18 +397,19 @@ loop_13:
 	VFMADD213PS  elementwiseconsts<>+1792(SB), Z1, Z4
 	VFMADD213PS  elementwiseconsts<>+1856(SB), Z1, Z4
 	VFMADD213PS  elementwiseconsts<>+1920(SB), Z1, Z4
+	VFMADD213PS  elementwiseconsts<>+1984(SB), Z1, Z4
 	VMULPS       Z1, Z4, Z4
 	VMULPS       Z3, Z4, Z4
-	VFMADD231PS  elementwiseconsts<>+128(SB), Z2, Z4
-	VFNMADD231PS elementwiseconsts<>+256(SB), Z3, Z4
+	VFMADD231PS  elementwiseconsts<>+192(SB), Z2, Z4
+	VFNMADD231PS elementwiseconsts<>+320(SB), Z3, Z4
 	VADDPS       Z4, Z1, Z4
-	VFMADD231PS  elementwiseconsts<>+64(SB), Z2, Z4
-	VCMPPS       $0x05, elementwiseconsts<>+832(SB), Z0, K1
+	VFMADD231PS  elementwiseconsts<>+2048(SB), Z2, Z4
+	VCMPPS       $0x05, elementwiseconsts<>+896(SB), Z0, K1
 	VMOVUPS      Z0, K1, Z4
-	VCMPPS       $0x01, elementwiseconsts<>+1984(SB), Z0, K1
-	VMOVUPS      elementwiseconsts<>+2048(SB), K1, Z4
-	VCMPPS       $0x00, elementwiseconsts<>+1984(SB), Z0, K1
-	VMOVUPS      elementwiseconsts<>+2112(SB), K1, Z4
+	VCMPPS       $0x01, elementwiseconsts<>+2112(SB), Z0, K1
+	VMOVUPS      elementwiseconsts<>+2176(SB), K1, Z4
+	VCMPPS       $0x00, elementwiseconsts<>+2112(SB), Z0, K1
+	VMOVUPS      elementwiseconsts<>+2240(SB), K1, Z4
 	VMOVUPS      Z4, (AX)
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
@@ -420,17 +424,16 @@ tail_14:
 	KMOVW        BX, K1
 	VMOVUPS.Z    (CX), K1, Z0
 	VGETEXPPS    Z0, Z2
-	VADDPS       elementwiseconsts<>+576(SB), Z2, Z2
+	VADDPS       elementwiseconsts<>+640(SB), Z2, Z2
 	VGETMANTPS   $0x02, Z0, Z1
-	VCMPPS       $0x01, elementwiseconsts<>+1344(SB), Z1, K2
-	VSUBPS       elementwiseconsts<>+576(SB), Z1, Z3
+	VCMPPS       $0x01, elementwiseconsts<>+1408(SB), Z1, K2
+	VSUBPS       elementwiseconsts<>+640(SB), Z1, Z3
 	VADDPS       Z1, Z1, Z4
-	VSUBPS       elementwiseconsts<>+576(SB), Z4, Z4
+	VSUBPS       elementwiseconsts<>+640(SB), Z4, Z4
 	VBLENDMPS    Z4, Z3, K2, Z1
-	VSUBPS       elementwiseconsts<>+576(SB), Z2, K2, Z2
+	VSUBPS       elementwiseconsts<>+640(SB), Z2, K2, Z2
 	VMULPS       Z1, Z1, Z3
-	VMOVUPS      elementwiseconsts<>+1408(SB), Z4
-	VFMADD213PS  elementwiseconsts<>+1472(SB), Z1, Z4
+	VMOVUPS      elementwiseconsts<>+1472(SB), Z4
 	VFMADD213PS  elementwiseconsts<>+1536(SB), Z1, Z4
 	VFMADD213PS  elementwiseconsts<>+1600(SB), Z1, Z4
 	VFMADD213PS  elementwiseconsts<>+1664(SB), Z1, Z4
@@ -438,18 +441,19 @@ tail_14:
 	VFMADD213PS  elementwiseconsts<>+1792(SB), Z1, Z4
 	VFMADD213PS  elementwiseconsts<>+1856(SB), Z1, Z4
 	VFMADD213PS  elementwiseconsts<>+1920(SB), Z1, Z4
+	VFMADD213PS  elementwiseconsts<>+1984(SB), Z1, Z4
 	VMULPS       Z1, Z4, Z4
 	VMULPS       Z3, Z4, Z4
-	VFMADD231PS  elementwiseconsts<>+128(SB), Z2, Z4
-	VFNMADD231PS elementwiseconsts<>+256(SB), Z3, Z4
+	VFMADD231PS  elementwiseconsts<>+192(SB), Z2, Z4
+	VFNMADD231PS elementwiseconsts<>+320(SB), Z3, Z4
 	VADDPS       Z4, Z1, Z4
-	VFMADD231PS  elementwiseconsts<>+64(SB), Z2, Z4
-	VCMPPS       $0x05, elementwiseconsts<>+832(SB), Z0, K2
+	VFMADD231PS  elementwiseconsts<>+2048(SB), Z2, Z4
+	VCMPPS       $0x05, elementwiseconsts<>+896(SB), Z0, K2
 	VMOVUPS      Z0, K2, Z4
-	VCMPPS       $0x01, elementwiseconsts<>+1984(SB), Z0, K2
-	VMOVUPS      elementwiseconsts<>+2048(SB), K2, Z4
-	VCMPPS       $0x00, elementwiseconsts<>+1984(SB), Z0, K2
-	VMOVUPS      elementwiseconsts<>+2112(SB), K2, Z4
+	VCMPPS       $0x01, elementwiseconsts<>+2112(SB), Z0, K2
+	VMOVUPS      elementwiseconsts<>+2176(SB), K2, Z4
+	VCMPPS       $0x00, elementwiseconsts<>+2112(SB), Z0, K2
+	VMOVUPS      elementwiseconsts<>+2240(SB), K2, Z4
 	VMOVUPS      Z4, K1, (AX)
 
 done_15:
@@ -467,31 +471,31 @@ loop_16:
 	CMPQ         DX, $0x00000010
 	JB           tail_17
 	VMOVUPS      (CX), Z0
-	VORPS        elementwiseconsts<>+2176(SB), Z0, Z1
-	VMULPS       elementwiseconsts<>+0(SB), Z1, Z2
-	VRNDSCALEPS  $0x00, Z2, Z2
-	VMOVAPS      Z1, Z3
-	VFNMADD231PS elementwiseconsts<>+64(SB), Z2, Z3
-	VFNMADD231PS elementwiseconsts<>+128(SB), Z2, Z3
+	VORPS        elementwiseconsts<>+2304(SB), Z0, Z1
+	VMOVUPS      elementwiseconsts<>+0(SB), Z2
+	VFMADD231PS  elementwiseconsts<>+64(SB), Z1, Z2
+	VSUBPS       elementwiseconsts<>+0(SB), Z2, Z2
+	VMOVUPS      elementwiseconsts<>+128(SB), Z3
+	VFMADD213PS  Z1, Z2, Z3
+	VFNMADD231PS elementwiseconsts<>+192(SB), Z2, Z3
 	VMULPS       Z3, Z3, Z4
-	VMOVUPS      elementwiseconsts<>+192(SB), Z5
-	VFMADD213PS  elementwiseconsts<>+256(SB), Z3, Z5
-	VMOVUPS      elementwiseconsts<>+320(SB), Z6
-	VFMADD213PS  elementwiseconsts<>+384(SB), Z3, Z6
-	VMOVUPS      elementwiseconsts<>+448(SB), Z7
-	VFMADD213PS  elementwiseconsts<>+512(SB), Z3, Z7
+	VMOVUPS      elementwiseconsts<>+256(SB), Z5
+	VFMADD213PS  elementwiseconsts<>+320(SB), Z3, Z5
+	VMOVUPS      elementwiseconsts<>+384(SB), Z6
+	VFMADD213PS  elementwiseconsts<>+448(SB), Z3, Z6
+	VMOVUPS      elementwiseconsts<>+512(SB), Z7
+	VFMADD213PS  elementwiseconsts<>+576(SB), Z3, Z7
 	VFMADD213PS  Z6, Z4, Z7
 	VFMADD213PS  Z5, Z4, Z7
 	VFMADD213PS  Z3, Z4, Z7
-	VADDPS       elementwiseconsts<>+576(SB), Z7, Z7
-	VSCALEFPS    Z2, Z7, Z7
-	VCMPPS       $0x01, elementwiseconsts<>+704(SB), Z1, K1
-	VXORPS       Z7, Z7, K1, Z7
-	VADDPS       elementwiseconsts<>+576(SB), Z7, Z1
-	VSUBPS       elementwiseconsts<>+576(SB), Z1, Z2
+	VADDPS       elementwiseconsts<>+640(SB), Z7, Z7
+	VCMPPS       $0x05, elementwiseconsts<>+768(SB), Z1, K1
+	VSCALEFPS.Z  Z2, Z7, K1, Z7
+	VADDPS       elementwiseconsts<>+640(SB), Z7, Z1
+	VSUBPS       elementwiseconsts<>+640(SB), Z1, Z2
 	VSUBPS       Z2, Z7, Z2
-	VCMPPS       $0x01, elementwiseconsts<>+1984(SB), Z0, K1
-	VMOVUPS      elementwiseconsts<>+576(SB), Z0
+	VCMPPS       $0x01, elementwiseconsts<>+2112(SB), Z0, K1
+	VMOVUPS      elementwiseconsts<>+640(SB), Z0
 	VMOVUPS      Z7, K1, Z0
 	VDIVPS       Z1, Z0, Z0
 	VFNMADD231PS Z2, Z0, Z0
@@ -508,31 +512,31 @@ tail_17:
 	BZHIL        DX, BX, BX
 	KMOVW        BX, K1
 	VMOVUPS.Z    (CX), K1, Z0
-	VORPS        elementwiseconsts<>+2176(SB), Z0, Z1
-	VMULPS       elementwiseconsts<>+0(SB), Z1, Z2
-	VRNDSCALEPS  $0x00, Z2, Z2
-	VMOVAPS      Z1, Z3
-	VFNMADD231PS elementwiseconsts<>+64(SB), Z2, Z3
-	VFNMADD231PS elementwiseconsts<>+128(SB), Z2, Z3
+	VORPS        elementwiseconsts<>+2304(SB), Z0, Z1
+	VMOVUPS      elementwiseconsts<>+0(SB), Z2
+	VFMADD231PS  elementwiseconsts<>+64(SB), Z1, Z2
+	VSUBPS       elementwiseconsts<>+0(SB), Z2, Z2
+	VMOVUPS      elementwiseconsts<>+128(SB), Z3
+	VFMADD213PS  Z1, Z2, Z3
+	VFNMADD231PS elementwiseconsts<>+192(SB), Z2, Z3
 	VMULPS       Z3, Z3, Z4
-	VMOVUPS      elementwiseconsts<>+192(SB), Z5
-	VFMADD213PS  elementwiseconsts<>+256(SB), Z3, Z5
-	VMOVUPS      elementwiseconsts<>+320(SB), Z6
-	VFMADD213PS  elementwiseconsts<>+384(SB), Z3, Z6
-	VMOVUPS      elementwiseconsts<>+448(SB), Z7
-	VFMADD213PS  elementwiseconsts<>+512(SB), Z3, Z7
+	VMOVUPS      elementwiseconsts<>+256(SB), Z5
+	VFMADD213PS  elementwiseconsts<>+320(SB), Z3, Z5
+	VMOVUPS      elementwiseconsts<>+384(SB), Z6
+	VFMADD213PS  elementwiseconsts<>+448(SB), Z3, Z6
+	VMOVUPS      elementwiseconsts<>+512(SB), Z7
+	VFMADD213PS  elementwiseconsts<>+576(SB), Z3, Z7
 	VFMADD213PS  Z6, Z4, Z7
 	VFMADD213PS  Z5, Z4, Z7
 	VFMADD213PS  Z3, Z4, Z7
-	VADDPS       elementwiseconsts<>+576(SB), Z7, Z7
-	VSCALEFPS    Z2, Z7, Z7
-	VCMPPS       $0x01, elementwiseconsts<>+704(SB), Z1, K2
-	VXORPS       Z7, Z7, K2, Z7
-	VADDPS       elementwiseconsts<>+576(SB), Z7, Z1
-	VSUBPS       elementwiseconsts<>+576(SB), Z1, Z2
+	VADDPS       elementwiseconsts<>+640(SB), Z7, Z7
+	VCMPPS       $0x05, elementwiseconsts<>+768(SB), Z1, K2
+	VSCALEFPS.Z  Z2, Z7, K2, Z7
+	VADDPS       elementwiseconsts<>+640(SB), Z7, Z1
+	VSUBPS       elementwiseconsts<>+640(SB), Z1, Z2
 	VSUBPS       Z2, Z7, Z2
-	VCMPPS       $0x01, elementwiseconsts<>+1984(SB), Z0, K2
-	VMOVUPS      elementwiseconsts<>+576(SB), Z0
+	VCMPPS       $0x01, elementwiseconsts<>+2112(SB), Z0, K2
+	VMOVUPS      elementwiseconsts<>+640(SB), Z0
 	VMOVUPS      Z7, K2, Z0
 	VDIVPS       Z1, Z0, Z0
 	VFNMADD231PS Z2, Z0, Z0
@@ -542,580 +546,612 @@ done_18:
 	VZEROUPPER
 	RET
 
-DATA elementwiseconsts<>+0(SB)/4, $0x3fb8aa3b
-DATA elementwiseconsts<>+4(SB)/4, $0x3fb8aa3b
-DATA elementwiseconsts<>+8(SB)/4, $0x3fb8aa3b
-DATA elementwiseconsts<>+12(SB)/4, $0x3fb8aa3b
-DATA elementwiseconsts<>+16(SB)/4, $0x3fb8aa3b
-DATA elementwiseconsts<>+20(SB)/4, $0x3fb8aa3b
-DATA elementwiseconsts<>+24(SB)/4, $0x3fb8aa3b
-DATA elementwiseconsts<>+28(SB)/4, $0x3fb8aa3b
-DATA elementwiseconsts<>+32(SB)/4, $0x3fb8aa3b
-DATA elementwiseconsts<>+36(SB)/4, $0x3fb8aa3b
-DATA elementwiseconsts<>+40(SB)/4, $0x3fb8aa3b
-DATA elementwiseconsts<>+44(SB)/4, $0x3fb8aa3b
-DATA elementwiseconsts<>+48(SB)/4, $0x3fb8aa3b
-DATA elementwiseconsts<>+52(SB)/4, $0x3fb8aa3b
-DATA elementwiseconsts<>+56(SB)/4, $0x3fb8aa3b
-DATA elementwiseconsts<>+60(SB)/4, $0x3fb8aa3b
-DATA elementwiseconsts<>+64(SB)/4, $0x3f318000
-DATA elementwiseconsts<>+68(SB)/4, $0x3f318000
-DATA elementwiseconsts<>+72(SB)/4, $0x3f318000
-DATA elementwiseconsts<>+76(SB)/4, $0x3f318000
-DATA elementwiseconsts<>+80(SB)/4, $0x3f318000
-DATA elementwiseconsts<>+84(SB)/4, $0x3f318000
-DATA elementwiseconsts<>+88(SB)/4, $0x3f318000
-DATA elementwiseconsts<>+92(SB)/4, $0x3f318000
-DATA elementwiseconsts<>+96(SB)/4, $0x3f318000
-DATA elementwiseconsts<>+100(SB)/4, $0x3f318000
-DATA elementwiseconsts<>+104(SB)/4, $0x3f318000
-DATA elementwiseconsts<>+108(SB)/4, $0x3f318000
-DATA elementwiseconsts<>+112(SB)/4, $0x3f318000
-DATA elementwiseconsts<>+116(SB)/4, $0x3f318000
-DATA elementwiseconsts<>+120(SB)/4, $0x3f318000
-DATA elementwiseconsts<>+124(SB)/4, $0x3f318000
-DATA elementwiseconsts<>+128(SB)/4, $0xb95e8083
-DATA elementwiseconsts<>+132(SB)/4, $0xb95e8083
-DATA elementwiseconsts<>+136(SB)/4, $0xb95e8083
-DATA elementwiseconsts<>+140(SB)/4, $0xb95e8083
-DATA elementwiseconsts<>+144(SB)/4, $0xb95e8083
-DATA elementwiseconsts<>+148(SB)/4, $0xb95e8083
-DATA elementwiseconsts<>+152(SB)/4, $0xb95e8083
-DATA elementwiseconsts<>+156(SB)/4, $0xb95e8083
-DATA elementwiseconsts<>+160(SB)/4, $0xb95e8083
-DATA elementwiseconsts<>+164(SB)/4, $0xb95e8083
-DATA elementwiseconsts<>+168(SB)/4, $0xb95e8083
-DATA elementwiseconsts<>+172(SB)/4, $0xb95e8083
-DATA elementwiseconsts<>+176(SB)/4, $0xb95e8083
-DATA elementwiseconsts<>+180(SB)/4, $0xb95e8083
-DATA elementwiseconsts<>+184(SB)/4, $0xb95e8083
-DATA elementwiseconsts<>+188(SB)/4, $0xb95e8083
-DATA elementwiseconsts<>+192(SB)/4, $0x3e2aaaaa
-DATA elementwiseconsts<>+196(SB)/4, $0x3e2aaaaa
-DATA elementwiseconsts<>+200(SB)/4, $0x3e2aaaaa
-DATA elementwiseconsts<>+204(SB)/4, $0x3e2aaaaa
-DATA elementwiseconsts<>+208(SB)/4, $0x3e2aaaaa
-DATA elementwiseconsts<>+212(SB)/4, $0x3e2aaaaa
-DATA elementwiseconsts<>+216(SB)/4, $0x3e2aaaaa
-DATA elementwiseconsts<>+220(SB)/4, $0x3e2aaaaa
-DATA elementwiseconsts<>+224(SB)/4, $0x3e2aaaaa
-DATA elementwiseconsts<>+228(SB)/4, $0x3e2aaaaa
-DATA elementwiseconsts<>+232(SB)/4, $0x3e2aaaaa
-DATA elementwiseconsts<>+236(SB)/4, $0x3e2aaaaa
-DATA elementwiseconsts<>+240(SB)/4, $0x3e2aaaaa
-DATA elementwiseconsts<>+244(SB)/4, $0x3e2aaaaa
-DATA elementwiseconsts<>+248(SB)/4, $0x3e2aaaaa
-DATA elementwiseconsts<>+252(SB)/4, $0x3e2aaaaa
-DATA elementwiseconsts<>+256(SB)/4, $0x3f000000
-DATA elementwiseconsts<>+260(SB)/4, $0x3f000000
-DATA elementwiseconsts<>+264(SB)/4, $0x3f000000
-DATA elementwiseconsts<>+268(SB)/4, $0x3f000000
-DATA elementwiseconsts<>+272(SB)/4, $0x3f000000
-DATA elementwiseconsts<>+276(SB)/4, $0x3f000000
-DATA elementwiseconsts<>+280(SB)/4, $0x3f000000
-DATA elementwiseconsts<>+284(SB)/4, $0x3f000000
-DATA elementwiseconsts<>+288(SB)/4, $0x3f000000
-DATA elementwiseconsts<>+292(SB)/4, $0x3f000000
-DATA elementwiseconsts<>+296(SB)/4, $0x3f000000
-DATA elementwiseconsts<>+300(SB)/4, $0x3f000000
-DATA elementwiseconsts<>+304(SB)/4, $0x3f000000
-DATA elementwiseconsts<>+308(SB)/4, $0x3f000000
-DATA elementwiseconsts<>+312(SB)/4, $0x3f000000
-DATA elementwiseconsts<>+316(SB)/4, $0x3f000000
-DATA elementwiseconsts<>+320(SB)/4, $0x3c088908
-DATA elementwiseconsts<>+324(SB)/4, $0x3c088908
-DATA elementwiseconsts<>+328(SB)/4, $0x3c088908
-DATA elementwiseconsts<>+332(SB)/4, $0x3c088908
-DATA elementwiseconsts<>+336(SB)/4, $0x3c088908
-DATA elementwiseconsts<>+340(SB)/4, $0x3c088908
-DATA elementwiseconsts<>+344(SB)/4, $0x3c088908
-DATA elementwiseconsts<>+348(SB)/4, $0x3c088908
-DATA elementwiseconsts<>+352(SB)/4, $0x3c088908
-DATA elementwiseconsts<>+356(SB)/4, $0x3c088908
-DATA elementwiseconsts<>+360(SB)/4, $0x3c088908
-DATA elementwiseconsts<>+364(SB)/4, $0x3c088908
-DATA elementwiseconsts<>+368(SB)/4, $0x3c088908
-DATA elementwiseconsts<>+372(SB)/4, $0x3c088908
-DATA elementwiseconsts<>+376(SB)/4, $0x3c088908
-DATA elementwiseconsts<>+380(SB)/4, $0x3c088908
-DATA elementwiseconsts<>+384(SB)/4, $0x3d2aa9c1
-DATA elementwiseconsts<>+388(SB)/4, $0x3d2aa9c1
-DATA elementwiseconsts<>+392(SB)/4, $0x3d2aa9c1
-DATA elementwiseconsts<>+396(SB)/4, $0x3d2aa9c1
-DATA elementwiseconsts<>+400(SB)/4, $0x3d2aa9c1
-DATA elementwiseconsts<>+404(SB)/4, $0x3d2aa9c1
-DATA elementwiseconsts<>+408(SB)/4, $0x3d2aa9c1
-DATA elementwiseconsts<>+412(SB)/4, $0x3d2aa9c1
-DATA elementwiseconsts<>+416(SB)/4, $0x3d2aa9c1
-DATA elementwiseconsts<>+420(SB)/4, $0x3d2aa9c1
-DATA elementwiseconsts<>+424(SB)/4, $0x3d2aa9c1
-DATA elementwiseconsts<>+428(SB)/4, $0x3d2aa9c1
-DATA elementwiseconsts<>+432(SB)/4, $0x3d2aa9c1
-DATA elementwiseconsts<>+436(SB)/4, $0x3d2aa9c1
-DATA elementwiseconsts<>+440(SB)/4, $0x3d2aa9c1
-DATA elementwiseconsts<>+444(SB)/4, $0x3d2aa9c1
-DATA elementwiseconsts<>+448(SB)/4, $0x39506967
-DATA elementwiseconsts<>+452(SB)/4, $0x39506967
-DATA elementwiseconsts<>+456(SB)/4, $0x39506967
-DATA elementwiseconsts<>+460(SB)/4, $0x39506967
-DATA elementwiseconsts<>+464(SB)/4, $0x39506967
-DATA elementwiseconsts<>+468(SB)/4, $0x39506967
-DATA elementwiseconsts<>+472(SB)/4, $0x39506967
-DATA elementwiseconsts<>+476(SB)/4, $0x39506967
-DATA elementwiseconsts<>+480(SB)/4, $0x39506967
-DATA elementwiseconsts<>+484(SB)/4, $0x39506967
-DATA elementwiseconsts<>+488(SB)/4, $0x39506967
-DATA elementwiseconsts<>+492(SB)/4, $0x39506967
-DATA elementwiseconsts<>+496(SB)/4, $0x39506967
-DATA elementwiseconsts<>+500(SB)/4, $0x39506967
-DATA elementwiseconsts<>+504(SB)/4, $0x39506967
-DATA elementwiseconsts<>+508(SB)/4, $0x39506967
-DATA elementwiseconsts<>+512(SB)/4, $0x3ab743ce
-DATA elementwiseconsts<>+516(SB)/4, $0x3ab743ce
-DATA elementwiseconsts<>+520(SB)/4, $0x3ab743ce
-DATA elementwiseconsts<>+524(SB)/4, $0x3ab743ce
-DATA elementwiseconsts<>+528(SB)/4, $0x3ab743ce
-DATA elementwiseconsts<>+532(SB)/4, $0x3ab743ce
-DATA elementwiseconsts<>+536(SB)/4, $0x3ab743ce
-DATA elementwiseconsts<>+540(SB)/4, $0x3ab743ce
-DATA elementwiseconsts<>+544(SB)/4, $0x3ab743ce
-DATA elementwiseconsts<>+548(SB)/4, $0x3ab743ce
-DATA elementwiseconsts<>+552(SB)/4, $0x3ab743ce
-DATA elementwiseconsts<>+556(SB)/4, $0x3ab743ce
-DATA elementwiseconsts<>+560(SB)/4, $0x3ab743ce
-DATA elementwiseconsts<>+564(SB)/4, $0x3ab743ce
-DATA elementwiseconsts<>+568(SB)/4, $0x3ab743ce
-DATA elementwiseconsts<>+572(SB)/4, $0x3ab743ce
-DATA elementwiseconsts<>+576(SB)/4, $0x3f800000
-DATA elementwiseconsts<>+580(SB)/4, $0x3f800000
-DATA elementwiseconsts<>+584(SB)/4, $0x3f800000
-DATA elementwiseconsts<>+588(SB)/4, $0x3f800000
-DATA elementwiseconsts<>+592(SB)/4, $0x3f800000
-DATA elementwiseconsts<>+596(SB)/4, $0x3f800000
-DATA elementwiseconsts<>+600(SB)/4, $0x3f800000
-DATA elementwiseconsts<>+604(SB)/4, $0x3f800000
-DATA elementwiseconsts<>+608(SB)/4, $0x3f800000
-DATA elementwiseconsts<>+612(SB)/4, $0x3f800000
-DATA elementwiseconsts<>+616(SB)/4, $0x3f800000
-DATA elementwiseconsts<>+620(SB)/4, $0x3f800000
-DATA elementwiseconsts<>+624(SB)/4, $0x3f800000
-DATA elementwiseconsts<>+628(SB)/4, $0x3f800000
-DATA elementwiseconsts<>+632(SB)/4, $0x3f800000
-DATA elementwiseconsts<>+636(SB)/4, $0x3f800000
-DATA elementwiseconsts<>+640(SB)/4, $0x0000007f
-DATA elementwiseconsts<>+644(SB)/4, $0x0000007f
-DATA elementwiseconsts<>+648(SB)/4, $0x0000007f
-DATA elementwiseconsts<>+652(SB)/4, $0x0000007f
-DATA elementwiseconsts<>+656(SB)/4, $0x0000007f
-DATA elementwiseconsts<>+660(SB)/4, $0x0000007f
-DATA elementwiseconsts<>+664(SB)/4, $0x0000007f
-DATA elementwiseconsts<>+668(SB)/4, $0x0000007f
-DATA elementwiseconsts<>+672(SB)/4, $0x0000007f
-DATA elementwiseconsts<>+676(SB)/4, $0x0000007f
-DATA elementwiseconsts<>+680(SB)/4, $0x0000007f
-DATA elementwiseconsts<>+684(SB)/4, $0x0000007f
-DATA elementwiseconsts<>+688(SB)/4, $0x0000007f
-DATA elementwiseconsts<>+692(SB)/4, $0x0000007f
-DATA elementwiseconsts<>+696(SB)/4, $0x0000007f
-DATA elementwiseconsts<>+700(SB)/4, $0x0000007f
-DATA elementwiseconsts<>+704(SB)/4, $0xc2aeac50
-DATA elementwiseconsts<>+708(SB)/4, $0xc2aeac50
-DATA elementwiseconsts<>+712(SB)/4, $0xc2aeac50
-DATA elementwiseconsts<>+716(SB)/4, $0xc2aeac50
-DATA elementwiseconsts<>+720(SB)/4, $0xc2aeac50
-DATA elementwiseconsts<>+724(SB)/4, $0xc2aeac50
-DATA elementwiseconsts<>+728(SB)/4, $0xc2aeac50
-DATA elementwiseconsts<>+732(SB)/4, $0xc2aeac50
-DATA elementwiseconsts<>+736(SB)/4, $0xc2aeac50
-DATA elementwiseconsts<>+740(SB)/4, $0xc2aeac50
-DATA elementwiseconsts<>+744(SB)/4, $0xc2aeac50
-DATA elementwiseconsts<>+748(SB)/4, $0xc2aeac50
-DATA elementwiseconsts<>+752(SB)/4, $0xc2aeac50
-DATA elementwiseconsts<>+756(SB)/4, $0xc2aeac50
-DATA elementwiseconsts<>+760(SB)/4, $0xc2aeac50
-DATA elementwiseconsts<>+764(SB)/4, $0xc2aeac50
-DATA elementwiseconsts<>+768(SB)/4, $0x42b17217
-DATA elementwiseconsts<>+772(SB)/4, $0x42b17217
-DATA elementwiseconsts<>+776(SB)/4, $0x42b17217
-DATA elementwiseconsts<>+780(SB)/4, $0x42b17217
-DATA elementwiseconsts<>+784(SB)/4, $0x42b17217
-DATA elementwiseconsts<>+788(SB)/4, $0x42b17217
-DATA elementwiseconsts<>+792(SB)/4, $0x42b17217
-DATA elementwiseconsts<>+796(SB)/4, $0x42b17217
-DATA elementwiseconsts<>+800(SB)/4, $0x42b17217
-DATA elementwiseconsts<>+804(SB)/4, $0x42b17217
-DATA elementwiseconsts<>+808(SB)/4, $0x42b17217
-DATA elementwiseconsts<>+812(SB)/4, $0x42b17217
-DATA elementwiseconsts<>+816(SB)/4, $0x42b17217
-DATA elementwiseconsts<>+820(SB)/4, $0x42b17217
-DATA elementwiseconsts<>+824(SB)/4, $0x42b17217
-DATA elementwiseconsts<>+828(SB)/4, $0x42b17217
-DATA elementwiseconsts<>+832(SB)/4, $0x7f800000
-DATA elementwiseconsts<>+836(SB)/4, $0x7f800000
-DATA elementwiseconsts<>+840(SB)/4, $0x7f800000
-DATA elementwiseconsts<>+844(SB)/4, $0x7f800000
-DATA elementwiseconsts<>+848(SB)/4, $0x7f800000
-DATA elementwiseconsts<>+852(SB)/4, $0x7f800000
-DATA elementwiseconsts<>+856(SB)/4, $0x7f800000
-DATA elementwiseconsts<>+860(SB)/4, $0x7f800000
-DATA elementwiseconsts<>+864(SB)/4, $0x7f800000
-DATA elementwiseconsts<>+868(SB)/4, $0x7f800000
-DATA elementwiseconsts<>+872(SB)/4, $0x7f800000
-DATA elementwiseconsts<>+876(SB)/4, $0x7f800000
-DATA elementwiseconsts<>+880(SB)/4, $0x7f800000
-DATA elementwiseconsts<>+884(SB)/4, $0x7f800000
-DATA elementwiseconsts<>+888(SB)/4, $0x7f800000
-DATA elementwiseconsts<>+892(SB)/4, $0x7f800000
-DATA elementwiseconsts<>+896(SB)/4, $0xffffffff
-DATA elementwiseconsts<>+900(SB)/4, $0xffffffff
-DATA elementwiseconsts<>+904(SB)/4, $0xffffffff
-DATA elementwiseconsts<>+908(SB)/4, $0xffffffff
-DATA elementwiseconsts<>+912(SB)/4, $0xffffffff
-DATA elementwiseconsts<>+916(SB)/4, $0xffffffff
-DATA elementwiseconsts<>+920(SB)/4, $0xffffffff
-DATA elementwiseconsts<>+924(SB)/4, $0xffffffff
-DATA elementwiseconsts<>+928(SB)/4, $0xffffffff
-DATA elementwiseconsts<>+932(SB)/4, $0xffffffff
-DATA elementwiseconsts<>+936(SB)/4, $0xffffffff
-DATA elementwiseconsts<>+940(SB)/4, $0xffffffff
-DATA elementwiseconsts<>+944(SB)/4, $0xffffffff
-DATA elementwiseconsts<>+948(SB)/4, $0xffffffff
-DATA elementwiseconsts<>+952(SB)/4, $0xffffffff
-DATA elementwiseconsts<>+956(SB)/4, $0xffffffff
-DATA elementwiseconsts<>+960(SB)/4, $0x00000000
-DATA elementwiseconsts<>+964(SB)/4, $0x00000000
-DATA elementwiseconsts<>+968(SB)/4, $0x00000000
-DATA elementwiseconsts<>+972(SB)/4, $0x00000000
-DATA elementwiseconsts<>+976(SB)/4, $0x00000000
-DATA elementwiseconsts<>+980(SB)/4, $0x00000000
-DATA elementwiseconsts<>+984(SB)/4, $0x00000000
-DATA elementwiseconsts<>+988(SB)/4, $0x00000000
-DATA elementwiseconsts<>+992(SB)/4, $0x00000000
-DATA elementwiseconsts<>+996(SB)/4, $0x00000000
-DATA elementwiseconsts<>+1000(SB)/4, $0x00000000
-DATA elementwiseconsts<>+1004(SB)/4, $0x00000000
-DATA elementwiseconsts<>+1008(SB)/4, $0x00000000
-DATA elementwiseconsts<>+1012(SB)/4, $0x00000000
-DATA elementwiseconsts<>+1016(SB)/4, $0x00000000
-DATA elementwiseconsts<>+1020(SB)/4, $0x00000000
-DATA elementwiseconsts<>+1024(SB)/4, $0x00800000
-DATA elementwiseconsts<>+1028(SB)/4, $0x00800000
-DATA elementwiseconsts<>+1032(SB)/4, $0x00800000
-DATA elementwiseconsts<>+1036(SB)/4, $0x00800000
-DATA elementwiseconsts<>+1040(SB)/4, $0x00800000
-DATA elementwiseconsts<>+1044(SB)/4, $0x00800000
-DATA elementwiseconsts<>+1048(SB)/4, $0x00800000
-DATA elementwiseconsts<>+1052(SB)/4, $0x00800000
-DATA elementwiseconsts<>+1056(SB)/4, $0x00800000
-DATA elementwiseconsts<>+1060(SB)/4, $0x00800000
-DATA elementwiseconsts<>+1064(SB)/4, $0x00800000
-DATA elementwiseconsts<>+1068(SB)/4, $0x00800000
-DATA elementwiseconsts<>+1072(SB)/4, $0x00800000
-DATA elementwiseconsts<>+1076(SB)/4, $0x00800000
-DATA elementwiseconsts<>+1080(SB)/4, $0x00800000
-DATA elementwiseconsts<>+1084(SB)/4, $0x00800000
-DATA elementwiseconsts<>+1088(SB)/4, $0x4b000000
-DATA elementwiseconsts<>+1092(SB)/4, $0x4b000000
-DATA elementwiseconsts<>+1096(SB)/4, $0x4b000000
-DATA elementwiseconsts<>+1100(SB)/4, $0x4b000000
-DATA elementwiseconsts<>+1104(SB)/4, $0x4b000000
-DATA elementwiseconsts<>+1108(SB)/4, $0x4b000000
-DATA elementwiseconsts<>+1112(SB)/4, $0x4b000000
-DATA elementwiseconsts<>+1116(SB)/4, $0x4b000000
-DATA elementwiseconsts<>+1120(SB)/4, $0x4b000000
-DATA elementwiseconsts<>+1124(SB)/4, $0x4b000000
-DATA elementwiseconsts<>+1128(SB)/4, $0x4b000000
-DATA elementwiseconsts<>+1132(SB)/4, $0x4b000000
-DATA elementwiseconsts<>+1136(SB)/4, $0x4b000000
-DATA elementwiseconsts<>+1140(SB)/4, $0x4b000000
-DATA elementwiseconsts<>+1144(SB)/4, $0x4b000000
-DATA elementwiseconsts<>+1148(SB)/4, $0x4b000000
-DATA elementwiseconsts<>+1152(SB)/4, $0x00000017
-DATA elementwiseconsts<>+1156(SB)/4, $0x00000017
-DATA elementwiseconsts<>+1160(SB)/4, $0x00000017
-DATA elementwiseconsts<>+1164(SB)/4, $0x00000017
-DATA elementwiseconsts<>+1168(SB)/4, $0x00000017
-DATA elementwiseconsts<>+1172(SB)/4, $0x00000017
-DATA elementwiseconsts<>+1176(SB)/4, $0x00000017
-DATA elementwiseconsts<>+1180(SB)/4, $0x00000017
-DATA elementwiseconsts<>+1184(SB)/4, $0x00000017
-DATA elementwiseconsts<>+1188(SB)/4, $0x00000017
-DATA elementwiseconsts<>+1192(SB)/4, $0x00000017
-DATA elementwiseconsts<>+1196(SB)/4, $0x00000017
-DATA elementwiseconsts<>+1200(SB)/4, $0x00000017
-DATA elementwiseconsts<>+1204(SB)/4, $0x00000017
-DATA elementwiseconsts<>+1208(SB)/4, $0x00000017
-DATA elementwiseconsts<>+1212(SB)/4, $0x00000017
-DATA elementwiseconsts<>+1216(SB)/4, $0x0000007e
-DATA elementwiseconsts<>+1220(SB)/4, $0x0000007e
-DATA elementwiseconsts<>+1224(SB)/4, $0x0000007e
-DATA elementwiseconsts<>+1228(SB)/4, $0x0000007e
-DATA elementwiseconsts<>+1232(SB)/4, $0x0000007e
-DATA elementwiseconsts<>+1236(SB)/4, $0x0000007e
-DATA elementwiseconsts<>+1240(SB)/4, $0x0000007e
-DATA elementwiseconsts<>+1244(SB)/4, $0x0000007e
-DATA elementwiseconsts<>+1248(SB)/4, $0x0000007e
-DATA elementwiseconsts<>+1252(SB)/4, $0x0000007e
-DATA elementwiseconsts<>+1256(SB)/4, $0x0000007e
-DATA elementwiseconsts<>+1260(SB)/4, $0x0000007e
-DATA elementwiseconsts<>+1264(SB)/4, $0x0000007e
-DATA elementwiseconsts<>+1268(SB)/4, $0x0000007e
-DATA elementwiseconsts<>+1272(SB)/4, $0x0000007e
-DATA elementwiseconsts<>+1276(SB)/4, $0x0000007e
-DATA elementwiseconsts<>+1280(SB)/4, $0x807fffff
-DATA elementwiseconsts<>+1284(SB)/4, $0x807fffff
-DATA elementwiseconsts<>+1288(SB)/4, $0x807fffff
-DATA elementwiseconsts<>+1292(SB)/4, $0x807fffff
-DATA elementwiseconsts<>+1296(SB)/4, $0x807fffff
-DATA elementwiseconsts<>+1300(SB)/4, $0x807fffff
-DATA elementwiseconsts<>+1304(SB)/4, $0x807fffff
-DATA elementwiseconsts<>+1308(SB)/4, $0x807fffff
-DATA elementwiseconsts<>+1312(SB)/4, $0x807fffff
-DATA elementwiseconsts<>+1316(SB)/4, $0x807fffff
-DATA elementwiseconsts<>+1320(SB)/4, $0x807fffff
-DATA elementwiseconsts<>+1324(SB)/4, $0x807fffff
-DATA elementwiseconsts<>+1328(SB)/4, $0x807fffff
-DATA elementwiseconsts<>+1332(SB)/4, $0x807fffff
-DATA elementwiseconsts<>+1336(SB)/4, $0x807fffff
-DATA elementwiseconsts<>+1340(SB)/4, $0x807fffff
-DATA elementwiseconsts<>+1344(SB)/4, $0x3f3504f3
-DATA elementwiseconsts<>+1348(SB)/4, $0x3f3504f3
-DATA elementwiseconsts<>+1352(SB)/4, $0x3f3504f3
-DATA elementwiseconsts<>+1356(SB)/4, $0x3f3504f3
-DATA elementwiseconsts<>+1360(SB)/4, $0x3f3504f3
-DATA elementwiseconsts<>+1364(SB)/4, $0x3f3504f3
-DATA elementwiseconsts<>+1368(SB)/4, $0x3f3504f3
-DATA elementwiseconsts<>+1372(SB)/4, $0x3f3504f3
-DATA elementwiseconsts<>+1376(SB)/4, $0x3f3504f3
-DATA elementwiseconsts<>+1380(SB)/4, $0x3f3504f3
-DATA elementwiseconsts<>+1384(SB)/4, $0x3f3504f3
-DATA elementwiseconsts<>+1388(SB)/4, $0x3f3504f3
-DATA elementwiseconsts<>+1392(SB)/4, $0x3f3504f3
-DATA elementwiseconsts<>+1396(SB)/4, $0x3f3504f3
-DATA elementwiseconsts<>+1400(SB)/4, $0x3f3504f3
-DATA elementwiseconsts<>+1404(SB)/4, $0x3f3504f3
-DATA elementwiseconsts<>+1408(SB)/4, $0x3d9021bb
-DATA elementwiseconsts<>+1412(SB)/4, $0x3d9021bb
-DATA elementwiseconsts<>+1416(SB)/4, $0x3d9021bb
-DATA elementwiseconsts<>+1420(SB)/4, $0x3d9021bb
-DATA elementwiseconsts<>+1424(SB)/4, $0x3d9021bb
-DATA elementwiseconsts<>+1428(SB)/4, $0x3d9021bb
-DATA elementwiseconsts<>+1432(SB)/4, $0x3d9021bb
-DATA elementwiseconsts<>+1436(SB)/4, $0x3d9021bb
-DATA elementwiseconsts<>+1440(SB)/4, $0x3d9021bb
-DATA elementwiseconsts<>+1444(SB)/4, $0x3d9021bb
-DATA elementwiseconsts<>+1448(SB)/4, $0x3d9021bb
-DATA elementwiseconsts<>+1452(SB)/4, $0x3d9021bb
-DATA elementwiseconsts<>+1456(SB)/4, $0x3d9021bb
-DATA elementwiseconsts<>+1460(SB)/4, $0x3d9021bb
-DATA elementwiseconsts<>+1464(SB)/4, $0x3d9021bb
-DATA elementwiseconsts<>+1468(SB)/4, $0x3d9021bb
-DATA elementwiseconsts<>+1472(SB)/4, $0xbdebd1b8
-DATA elementwiseconsts<>+1476(SB)/4, $0xbdebd1b8
-DATA elementwiseconsts<>+1480(SB)/4, $0xbdebd1b8
-DATA elementwiseconsts<>+1484(SB)/4, $0xbdebd1b8
-DATA elementwiseconsts<>+1488(SB)/4, $0xbdebd1b8
-DATA elementwiseconsts<>+1492(SB)/4, $0xbdebd1b8
-DATA elementwiseconsts<>+1496(SB)/4, $0xbdebd1b8
-DATA elementwiseconsts<>+1500(SB)/4, $0xbdebd1b8
-DATA elementwiseconsts<>+1504(SB)/4, $0xbdebd1b8
-DATA elementwiseconsts<>+1508(SB)/4, $0xbdebd1b8
-DATA elementwiseconsts<>+1512(SB)/4, $0xbdebd1b8
-DATA elementwiseconsts<>+1516(SB)/4, $0xbdebd1b8
-DATA elementwiseconsts<>+1520(SB)/4, $0xbdebd1b8
-DATA elementwiseconsts<>+1524(SB)/4, $0xbdebd1b8
-DATA elementwiseconsts<>+1528(SB)/4, $0xbdebd1b8
-DATA elementwiseconsts<>+1532(SB)/4, $0xbdebd1b8
-DATA elementwiseconsts<>+1536(SB)/4, $0x3def251a
-DATA elementwiseconsts<>+1540(SB)/4, $0x3def251a
-DATA elementwiseconsts<>+1544(SB)/4, $0x3def251a
-DATA elementwiseconsts<>+1548(SB)/4, $0x3def251a
-DATA elementwiseconsts<>+1552(SB)/4, $0x3def251a
-DATA elementwiseconsts<>+1556(SB)/4, $0x3def251a
-DATA elementwiseconsts<>+1560(SB)/4, $0x3def251a
-DATA elementwiseconsts<>+1564(SB)/4, $0x3def251a
-DATA elementwiseconsts<>+1568(SB)/4, $0x3def251a
-DATA elementwiseconsts<>+1572(SB)/4, $0x3def251a
-DATA elementwiseconsts<>+1576(SB)/4, $0x3def251a
-DATA elementwiseconsts<>+1580(SB)/4, $0x3def251a
-DATA elementwiseconsts<>+1584(SB)/4, $0x3def251a
-DATA elementwiseconsts<>+1588(SB)/4, $0x3def251a
-DATA elementwiseconsts<>+1592(SB)/4, $0x3def251a
-DATA elementwiseconsts<>+1596(SB)/4, $0x3def251a
-DATA elementwiseconsts<>+1600(SB)/4, $0xbdfe5d4f
-DATA elementwiseconsts<>+1604(SB)/4, $0xbdfe5d4f
-DATA elementwiseconsts<>+1608(SB)/4, $0xbdfe5d4f
-DATA elementwiseconsts<>+1612(SB)/4, $0xbdfe5d4f
-DATA elementwiseconsts<>+1616(SB)/4, $0xbdfe5d4f
-DATA elementwiseconsts<>+1620(SB)/4, $0xbdfe5d4f
-DATA elementwiseconsts<>+1624(SB)/4, $0xbdfe5d4f
-DATA elementwiseconsts<>+1628(SB)/4, $0xbdfe5d4f
-DATA elementwiseconsts<>+1632(SB)/4, $0xbdfe5d4f
-DATA elementwiseconsts<>+1636(SB)/4, $0xbdfe5d4f
-DATA elementwiseconsts<>+1640(SB)/4, $0xbdfe5d4f
-DATA elementwiseconsts<>+1644(SB)/4, $0xbdfe5d4f
-DATA elementwiseconsts<>+1648(SB)/4, $0xbdfe5d4f
-DATA elementwiseconsts<>+1652(SB)/4, $0xbdfe5d4f
-DATA elementwiseconsts<>+1656(SB)/4, $0xbdfe5d4f
-DATA elementwiseconsts<>+1660(SB)/4, $0xbdfe5d4f
-DATA elementwiseconsts<>+1664(SB)/4, $0x3e11e9bf
-DATA elementwiseconsts<>+1668(SB)/4, $0x3e11e9bf
-DATA elementwiseconsts<>+1672(SB)/4, $0x3e11e9bf
-DATA elementwiseconsts<>+1676(SB)/4, $0x3e11e9bf
-DATA elementwiseconsts<>+1680(SB)/4, $0x3e11e9bf
-DATA elementwiseconsts<>+1684(SB)/4, $0x3e11e9bf
-DATA elementwiseconsts<>+1688(SB)/4, $0x3e11e9bf
-DATA elementwiseconsts<>+1692(SB)/4, $0x3e11e9bf
-DATA elementwiseconsts<>+1696(SB)/4, $0x3e11e9bf
-DATA elementwiseconsts<>+1700(SB)/4, $0x3e11e9bf
-DATA elementwiseconsts<>+1704(SB)/4, $0x3e11e9bf
-DATA elementwiseconsts<>+1708(SB)/4, $0x3e11e9bf
-DATA elementwiseconsts<>+1712(SB)/4, $0x3e11e9bf
-DATA elementwiseconsts<>+1716(SB)/4, $0x3e11e9bf
-DATA elementwiseconsts<>+1720(SB)/4, $0x3e11e9bf
-DATA elementwiseconsts<>+1724(SB)/4, $0x3e11e9bf
-DATA elementwiseconsts<>+1728(SB)/4, $0xbe2aae50
-DATA elementwiseconsts<>+1732(SB)/4, $0xbe2aae50
-DATA elementwiseconsts<>+1736(SB)/4, $0xbe2aae50
-DATA elementwiseconsts<>+1740(SB)/4, $0xbe2aae50
-DATA elementwiseconsts<>+1744(SB)/4, $0xbe2aae50
-DATA elementwiseconsts<>+1748(SB)/4, $0xbe2aae50
-DATA elementwiseconsts<>+1752(SB)/4, $0xbe2aae50
-DATA elementwiseconsts<>+1756(SB)/4, $0xbe2aae50
-DATA elementwiseconsts<>+1760(SB)/4, $0xbe2aae50
-DATA elementwiseconsts<>+1764(SB)/4, $0xbe2aae50
-DATA elementwiseconsts<>+1768(SB)/4, $0xbe2aae50
-DATA elementwiseconsts<>+1772(SB)/4, $0xbe2aae50
-DATA elementwiseconsts<>+1776(SB)/4, $0xbe2aae50
-DATA elementwiseconsts<>+1780(SB)/4, $0xbe2aae50
-DATA elementwiseconsts<>+1784(SB)/4, $0xbe2aae50
-DATA elementwiseconsts<>+1788(SB)/4, $0xbe2aae50
-DATA elementwiseconsts<>+1792(SB)/4, $0x3e4cceac
-DATA elementwiseconsts<>+1796(SB)/4, $0x3e4cceac
-DATA elementwiseconsts<>+1800(SB)/4, $0x3e4cceac
-DATA elementwiseconsts<>+1804(SB)/4, $0x3e4cceac
-DATA elementwiseconsts<>+1808(SB)/4, $0x3e4cceac
-DATA elementwiseconsts<>+1812(SB)/4, $0x3e4cceac
-DATA elementwiseconsts<>+1816(SB)/4, $0x3e4cceac
-DATA elementwiseconsts<>+1820(SB)/4, $0x3e4cceac
-DATA elementwiseconsts<>+1824(SB)/4, $0x3e4cceac
-DATA elementwiseconsts<>+1828(SB)/4, $0x3e4cceac
-DATA elementwiseconsts<>+1832(SB)/4, $0x3e4cceac
-DATA elementwiseconsts<>+1836(SB)/4, $0x3e4cceac
-DATA elementwiseconsts<>+1840(SB)/4, $0x3e4cceac
-DATA elementwiseconsts<>+1844(SB)/4, $0x3e4cceac
-DATA elementwiseconsts<>+1848(SB)/4, $0x3e4cceac
-DATA elementwiseconsts<>+1852(SB)/4, $0x3e4cceac
-DATA elementwiseconsts<>+1856(SB)/4, $0xbe7ffffc
-DATA elementwiseconsts<>+1860(SB)/4, $0xbe7ffffc
-DATA elementwiseconsts<>+1864(SB)/4, $0xbe7ffffc
-DATA elementwiseconsts<>+1868(SB)/4, $0xbe7ffffc
-DATA elementwiseconsts<>+1872(SB)/4, $0xbe7ffffc
-DATA elementwiseconsts<>+1876(SB)/4, $0xbe7ffffc
-DATA elementwiseconsts<>+1880(SB)/4, $0xbe7ffffc
-DATA elementwiseconsts<>+1884(SB)/4, $0xbe7ffffc
-DATA elementwiseconsts<>+1888(SB)/4, $0xbe7ffffc
-DATA elementwiseconsts<>+1892(SB)/4, $0xbe7ffffc
-DATA elementwiseconsts<>+1896(SB)/4, $0xbe7ffffc
-DATA elementwiseconsts<>+1900(SB)/4, $0xbe7ffffc
-DATA elementwiseconsts<>+1904(SB)/4, $0xbe7ffffc
-DATA elementwiseconsts<>+1908(SB)/4, $0xbe7ffffc
-DATA elementwiseconsts<>+1912(SB)/4, $0xbe7ffffc
-DATA elementwiseconsts<>+1916(SB)/4, $0xbe7ffffc
-DATA elementwiseconsts<>+1920(SB)/4, $0x3eaaaaaa
-DATA elementwiseconsts<>+1924(SB)/4, $0x3eaaaaaa
-DATA elementwiseconsts<>+1928(SB)/4, $0x3eaaaaaa
-DATA elementwiseconsts<>+1932(SB)/4, $0x3eaaaaaa
-DATA elementwiseconsts<>+1936(SB)/4, $0x3eaaaaaa
-DATA elementwiseconsts<>+1940(SB)/4, $0x3eaaaaaa
-DATA elementwiseconsts<>+1944(SB)/4, $0x3eaaaaaa
-DATA elementwiseconsts<>+1948(SB)/4, $0x3eaaaaaa
-DATA elementwiseconsts<>+1952(SB)/4, $0x3eaaaaaa
-DATA elementwiseconsts<>+1956(SB)/4, $0x3eaaaaaa
-DATA elementwiseconsts<>+1960(SB)/4, $0x3eaaaaaa
-DATA elementwiseconsts<>+1964(SB)/4, $0x3eaaaaaa
-DATA elementwiseconsts<>+1968(SB)/4, $0x3eaaaaaa
-DATA elementwiseconsts<>+1972(SB)/4, $0x3eaaaaaa
-DATA elementwiseconsts<>+1976(SB)/4, $0x3eaaaaaa
-DATA elementwiseconsts<>+1980(SB)/4, $0x3eaaaaaa
-DATA elementwiseconsts<>+1984(SB)/4, $0x00000000
-DATA elementwiseconsts<>+1988(SB)/4, $0x00000000
-DATA elementwiseconsts<>+1992(SB)/4, $0x00000000
-DATA elementwiseconsts<>+1996(SB)/4, $0x00000000
-DATA elementwiseconsts<>+2000(SB)/4, $0x00000000
-DATA elementwiseconsts<>+2004(SB)/4, $0x00000000
-DATA elementwiseconsts<>+2008(SB)/4, $0x00000000
-DATA elementwiseconsts<>+2012(SB)/4, $0x00000000
-DATA elementwiseconsts<>+2016(SB)/4, $0x00000000
-DATA elementwiseconsts<>+2020(SB)/4, $0x00000000
-DATA elementwiseconsts<>+2024(SB)/4, $0x00000000
-DATA elementwiseconsts<>+2028(SB)/4, $0x00000000
-DATA elementwiseconsts<>+2032(SB)/4, $0x00000000
-DATA elementwiseconsts<>+2036(SB)/4, $0x00000000
-DATA elementwiseconsts<>+2040(SB)/4, $0x00000000
-DATA elementwiseconsts<>+2044(SB)/4, $0x00000000
-DATA elementwiseconsts<>+2048(SB)/4, $0x7fc00000
-DATA elementwiseconsts<>+2052(SB)/4, $0x7fc00000
-DATA elementwiseconsts<>+2056(SB)/4, $0x7fc00000
-DATA elementwiseconsts<>+2060(SB)/4, $0x7fc00000
-DATA elementwiseconsts<>+2064(SB)/4, $0x7fc00000
-DATA elementwiseconsts<>+2068(SB)/4, $0x7fc00000
-DATA elementwiseconsts<>+2072(SB)/4, $0x7fc00000
-DATA elementwiseconsts<>+2076(SB)/4, $0x7fc00000
-DATA elementwiseconsts<>+2080(SB)/4, $0x7fc00000
-DATA elementwiseconsts<>+2084(SB)/4, $0x7fc00000
-DATA elementwiseconsts<>+2088(SB)/4, $0x7fc00000
-DATA elementwiseconsts<>+2092(SB)/4, $0x7fc00000
-DATA elementwiseconsts<>+2096(SB)/4, $0x7fc00000
-DATA elementwiseconsts<>+2100(SB)/4, $0x7fc00000
-DATA elementwiseconsts<>+2104(SB)/4, $0x7fc00000
-DATA elementwiseconsts<>+2108(SB)/4, $0x7fc00000
-DATA elementwiseconsts<>+2112(SB)/4, $0xff800000
-DATA elementwiseconsts<>+2116(SB)/4, $0xff800000
-DATA elementwiseconsts<>+2120(SB)/4, $0xff800000
-DATA elementwiseconsts<>+2124(SB)/4, $0xff800000
-DATA elementwiseconsts<>+2128(SB)/4, $0xff800000
-DATA elementwiseconsts<>+2132(SB)/4, $0xff800000
-DATA elementwiseconsts<>+2136(SB)/4, $0xff800000
-DATA elementwiseconsts<>+2140(SB)/4, $0xff800000
-DATA elementwiseconsts<>+2144(SB)/4, $0xff800000
-DATA elementwiseconsts<>+2148(SB)/4, $0xff800000
-DATA elementwiseconsts<>+2152(SB)/4, $0xff800000
-DATA elementwiseconsts<>+2156(SB)/4, $0xff800000
-DATA elementwiseconsts<>+2160(SB)/4, $0xff800000
-DATA elementwiseconsts<>+2164(SB)/4, $0xff800000
-DATA elementwiseconsts<>+2168(SB)/4, $0xff800000
-DATA elementwiseconsts<>+2172(SB)/4, $0xff800000
-DATA elementwiseconsts<>+2176(SB)/4, $0x80000000
-DATA elementwiseconsts<>+2180(SB)/4, $0x80000000
-DATA elementwiseconsts<>+2184(SB)/4, $0x80000000
-DATA elementwiseconsts<>+2188(SB)/4, $0x80000000
-DATA elementwiseconsts<>+2192(SB)/4, $0x80000000
-DATA elementwiseconsts<>+2196(SB)/4, $0x80000000
-DATA elementwiseconsts<>+2200(SB)/4, $0x80000000
-DATA elementwiseconsts<>+2204(SB)/4, $0x80000000
-DATA elementwiseconsts<>+2208(SB)/4, $0x80000000
-DATA elementwiseconsts<>+2212(SB)/4, $0x80000000
-DATA elementwiseconsts<>+2216(SB)/4, $0x80000000
-DATA elementwiseconsts<>+2220(SB)/4, $0x80000000
-DATA elementwiseconsts<>+2224(SB)/4, $0x80000000
-DATA elementwiseconsts<>+2228(SB)/4, $0x80000000
-DATA elementwiseconsts<>+2232(SB)/4, $0x80000000
-DATA elementwiseconsts<>+2236(SB)/4, $0x80000000
-DATA elementwiseconsts<>+2240(SB)/4, $0x42b17218
-DATA elementwiseconsts<>+2244(SB)/4, $0x42b17218
-DATA elementwiseconsts<>+2248(SB)/4, $0x42b17218
-DATA elementwiseconsts<>+2252(SB)/4, $0x42b17218
-DATA elementwiseconsts<>+2256(SB)/4, $0x42b17218
-DATA elementwiseconsts<>+2260(SB)/4, $0x42b17218
-DATA elementwiseconsts<>+2264(SB)/4, $0x42b17218
-DATA elementwiseconsts<>+2268(SB)/4, $0x42b17218
-DATA elementwiseconsts<>+2272(SB)/4, $0x42b17218
-DATA elementwiseconsts<>+2276(SB)/4, $0x42b17218
-DATA elementwiseconsts<>+2280(SB)/4, $0x42b17218
-DATA elementwiseconsts<>+2284(SB)/4, $0x42b17218
-DATA elementwiseconsts<>+2288(SB)/4, $0x42b17218
-DATA elementwiseconsts<>+2292(SB)/4, $0x42b17218
-DATA elementwiseconsts<>+2296(SB)/4, $0x42b17218
-DATA elementwiseconsts<>+2300(SB)/4, $0x42b17218
-GLOBL elementwiseconsts<>(SB), RODATA|NOPTR, $2304
+DATA elementwiseconsts<>+0(SB)/4, $0x4b400000
+DATA elementwiseconsts<>+4(SB)/4, $0x4b400000
+DATA elementwiseconsts<>+8(SB)/4, $0x4b400000
+DATA elementwiseconsts<>+12(SB)/4, $0x4b400000
+DATA elementwiseconsts<>+16(SB)/4, $0x4b400000
+DATA elementwiseconsts<>+20(SB)/4, $0x4b400000
+DATA elementwiseconsts<>+24(SB)/4, $0x4b400000
+DATA elementwiseconsts<>+28(SB)/4, $0x4b400000
+DATA elementwiseconsts<>+32(SB)/4, $0x4b400000
+DATA elementwiseconsts<>+36(SB)/4, $0x4b400000
+DATA elementwiseconsts<>+40(SB)/4, $0x4b400000
+DATA elementwiseconsts<>+44(SB)/4, $0x4b400000
+DATA elementwiseconsts<>+48(SB)/4, $0x4b400000
+DATA elementwiseconsts<>+52(SB)/4, $0x4b400000
+DATA elementwiseconsts<>+56(SB)/4, $0x4b400000
+DATA elementwiseconsts<>+60(SB)/4, $0x4b400000
+DATA elementwiseconsts<>+64(SB)/4, $0x3fb8aa3b
+DATA elementwiseconsts<>+68(SB)/4, $0x3fb8aa3b
+DATA elementwiseconsts<>+72(SB)/4, $0x3fb8aa3b
+DATA elementwiseconsts<>+76(SB)/4, $0x3fb8aa3b
+DATA elementwiseconsts<>+80(SB)/4, $0x3fb8aa3b
+DATA elementwiseconsts<>+84(SB)/4, $0x3fb8aa3b
+DATA elementwiseconsts<>+88(SB)/4, $0x3fb8aa3b
+DATA elementwiseconsts<>+92(SB)/4, $0x3fb8aa3b
+DATA elementwiseconsts<>+96(SB)/4, $0x3fb8aa3b
+DATA elementwiseconsts<>+100(SB)/4, $0x3fb8aa3b
+DATA elementwiseconsts<>+104(SB)/4, $0x3fb8aa3b
+DATA elementwiseconsts<>+108(SB)/4, $0x3fb8aa3b
+DATA elementwiseconsts<>+112(SB)/4, $0x3fb8aa3b
+DATA elementwiseconsts<>+116(SB)/4, $0x3fb8aa3b
+DATA elementwiseconsts<>+120(SB)/4, $0x3fb8aa3b
+DATA elementwiseconsts<>+124(SB)/4, $0x3fb8aa3b
+DATA elementwiseconsts<>+128(SB)/4, $0xbf318000
+DATA elementwiseconsts<>+132(SB)/4, $0xbf318000
+DATA elementwiseconsts<>+136(SB)/4, $0xbf318000
+DATA elementwiseconsts<>+140(SB)/4, $0xbf318000
+DATA elementwiseconsts<>+144(SB)/4, $0xbf318000
+DATA elementwiseconsts<>+148(SB)/4, $0xbf318000
+DATA elementwiseconsts<>+152(SB)/4, $0xbf318000
+DATA elementwiseconsts<>+156(SB)/4, $0xbf318000
+DATA elementwiseconsts<>+160(SB)/4, $0xbf318000
+DATA elementwiseconsts<>+164(SB)/4, $0xbf318000
+DATA elementwiseconsts<>+168(SB)/4, $0xbf318000
+DATA elementwiseconsts<>+172(SB)/4, $0xbf318000
+DATA elementwiseconsts<>+176(SB)/4, $0xbf318000
+DATA elementwiseconsts<>+180(SB)/4, $0xbf318000
+DATA elementwiseconsts<>+184(SB)/4, $0xbf318000
+DATA elementwiseconsts<>+188(SB)/4, $0xbf318000
+DATA elementwiseconsts<>+192(SB)/4, $0xb95e8083
+DATA elementwiseconsts<>+196(SB)/4, $0xb95e8083
+DATA elementwiseconsts<>+200(SB)/4, $0xb95e8083
+DATA elementwiseconsts<>+204(SB)/4, $0xb95e8083
+DATA elementwiseconsts<>+208(SB)/4, $0xb95e8083
+DATA elementwiseconsts<>+212(SB)/4, $0xb95e8083
+DATA elementwiseconsts<>+216(SB)/4, $0xb95e8083
+DATA elementwiseconsts<>+220(SB)/4, $0xb95e8083
+DATA elementwiseconsts<>+224(SB)/4, $0xb95e8083
+DATA elementwiseconsts<>+228(SB)/4, $0xb95e8083
+DATA elementwiseconsts<>+232(SB)/4, $0xb95e8083
+DATA elementwiseconsts<>+236(SB)/4, $0xb95e8083
+DATA elementwiseconsts<>+240(SB)/4, $0xb95e8083
+DATA elementwiseconsts<>+244(SB)/4, $0xb95e8083
+DATA elementwiseconsts<>+248(SB)/4, $0xb95e8083
+DATA elementwiseconsts<>+252(SB)/4, $0xb95e8083
+DATA elementwiseconsts<>+256(SB)/4, $0x3e2aaaaa
+DATA elementwiseconsts<>+260(SB)/4, $0x3e2aaaaa
+DATA elementwiseconsts<>+264(SB)/4, $0x3e2aaaaa
+DATA elementwiseconsts<>+268(SB)/4, $0x3e2aaaaa
+DATA elementwiseconsts<>+272(SB)/4, $0x3e2aaaaa
+DATA elementwiseconsts<>+276(SB)/4, $0x3e2aaaaa
+DATA elementwiseconsts<>+280(SB)/4, $0x3e2aaaaa
+DATA elementwiseconsts<>+284(SB)/4, $0x3e2aaaaa
+DATA elementwiseconsts<>+288(SB)/4, $0x3e2aaaaa
+DATA elementwiseconsts<>+292(SB)/4, $0x3e2aaaaa
+DATA elementwiseconsts<>+296(SB)/4, $0x3e2aaaaa
+DATA elementwiseconsts<>+300(SB)/4, $0x3e2aaaaa
+DATA elementwiseconsts<>+304(SB)/4, $0x3e2aaaaa
+DATA elementwiseconsts<>+308(SB)/4, $0x3e2aaaaa
+DATA elementwiseconsts<>+312(SB)/4, $0x3e2aaaaa
+DATA elementwiseconsts<>+316(SB)/4, $0x3e2aaaaa
+DATA elementwiseconsts<>+320(SB)/4, $0x3f000000
+DATA elementwiseconsts<>+324(SB)/4, $0x3f000000
+DATA elementwiseconsts<>+328(SB)/4, $0x3f000000
+DATA elementwiseconsts<>+332(SB)/4, $0x3f000000
+DATA elementwiseconsts<>+336(SB)/4, $0x3f000000
+DATA elementwiseconsts<>+340(SB)/4, $0x3f000000
+DATA elementwiseconsts<>+344(SB)/4, $0x3f000000
+DATA elementwiseconsts<>+348(SB)/4, $0x3f000000
+DATA elementwiseconsts<>+352(SB)/4, $0x3f000000
+DATA elementwiseconsts<>+356(SB)/4, $0x3f000000
+DATA elementwiseconsts<>+360(SB)/4, $0x3f000000
+DATA elementwiseconsts<>+364(SB)/4, $0x3f000000
+DATA elementwiseconsts<>+368(SB)/4, $0x3f000000
+DATA elementwiseconsts<>+372(SB)/4, $0x3f000000
+DATA elementwiseconsts<>+376(SB)/4, $0x3f000000
+DATA elementwiseconsts<>+380(SB)/4, $0x3f000000
+DATA elementwiseconsts<>+384(SB)/4, $0x3c088908
+DATA elementwiseconsts<>+388(SB)/4, $0x3c088908
+DATA elementwiseconsts<>+392(SB)/4, $0x3c088908
+DATA elementwiseconsts<>+396(SB)/4, $0x3c088908
+DATA elementwiseconsts<>+400(SB)/4, $0x3c088908
+DATA elementwiseconsts<>+404(SB)/4, $0x3c088908
+DATA elementwiseconsts<>+408(SB)/4, $0x3c088908
+DATA elementwiseconsts<>+412(SB)/4, $0x3c088908
+DATA elementwiseconsts<>+416(SB)/4, $0x3c088908
+DATA elementwiseconsts<>+420(SB)/4, $0x3c088908
+DATA elementwiseconsts<>+424(SB)/4, $0x3c088908
+DATA elementwiseconsts<>+428(SB)/4, $0x3c088908
+DATA elementwiseconsts<>+432(SB)/4, $0x3c088908
+DATA elementwiseconsts<>+436(SB)/4, $0x3c088908
+DATA elementwiseconsts<>+440(SB)/4, $0x3c088908
+DATA elementwiseconsts<>+444(SB)/4, $0x3c088908
+DATA elementwiseconsts<>+448(SB)/4, $0x3d2aa9c1
+DATA elementwiseconsts<>+452(SB)/4, $0x3d2aa9c1
+DATA elementwiseconsts<>+456(SB)/4, $0x3d2aa9c1
+DATA elementwiseconsts<>+460(SB)/4, $0x3d2aa9c1
+DATA elementwiseconsts<>+464(SB)/4, $0x3d2aa9c1
+DATA elementwiseconsts<>+468(SB)/4, $0x3d2aa9c1
+DATA elementwiseconsts<>+472(SB)/4, $0x3d2aa9c1
+DATA elementwiseconsts<>+476(SB)/4, $0x3d2aa9c1
+DATA elementwiseconsts<>+480(SB)/4, $0x3d2aa9c1
+DATA elementwiseconsts<>+484(SB)/4, $0x3d2aa9c1
+DATA elementwiseconsts<>+488(SB)/4, $0x3d2aa9c1
+DATA elementwiseconsts<>+492(SB)/4, $0x3d2aa9c1
+DATA elementwiseconsts<>+496(SB)/4, $0x3d2aa9c1
+DATA elementwiseconsts<>+500(SB)/4, $0x3d2aa9c1
+DATA elementwiseconsts<>+504(SB)/4, $0x3d2aa9c1
+DATA elementwiseconsts<>+508(SB)/4, $0x3d2aa9c1
+DATA elementwiseconsts<>+512(SB)/4, $0x39506967
+DATA elementwiseconsts<>+516(SB)/4, $0x39506967
+DATA elementwiseconsts<>+520(SB)/4, $0x39506967
+DATA elementwiseconsts<>+524(SB)/4, $0x39506967
+DATA elementwiseconsts<>+528(SB)/4, $0x39506967
+DATA elementwiseconsts<>+532(SB)/4, $0x39506967
+DATA elementwiseconsts<>+536(SB)/4, $0x39506967
+DATA elementwiseconsts<>+540(SB)/4, $0x39506967
+DATA elementwiseconsts<>+544(SB)/4, $0x39506967
+DATA elementwiseconsts<>+548(SB)/4, $0x39506967
+DATA elementwiseconsts<>+552(SB)/4, $0x39506967
+DATA elementwiseconsts<>+556(SB)/4, $0x39506967
+DATA elementwiseconsts<>+560(SB)/4, $0x39506967
+DATA elementwiseconsts<>+564(SB)/4, $0x39506967
+DATA elementwiseconsts<>+568(SB)/4, $0x39506967
+DATA elementwiseconsts<>+572(SB)/4, $0x39506967
+DATA elementwiseconsts<>+576(SB)/4, $0x3ab743ce
+DATA elementwiseconsts<>+580(SB)/4, $0x3ab743ce
+DATA elementwiseconsts<>+584(SB)/4, $0x3ab743ce
+DATA elementwiseconsts<>+588(SB)/4, $0x3ab743ce
+DATA elementwiseconsts<>+592(SB)/4, $0x3ab743ce
+DATA elementwiseconsts<>+596(SB)/4, $0x3ab743ce
+DATA elementwiseconsts<>+600(SB)/4, $0x3ab743ce
+DATA elementwiseconsts<>+604(SB)/4, $0x3ab743ce
+DATA elementwiseconsts<>+608(SB)/4, $0x3ab743ce
+DATA elementwiseconsts<>+612(SB)/4, $0x3ab743ce
+DATA elementwiseconsts<>+616(SB)/4, $0x3ab743ce
+DATA elementwiseconsts<>+620(SB)/4, $0x3ab743ce
+DATA elementwiseconsts<>+624(SB)/4, $0x3ab743ce
+DATA elementwiseconsts<>+628(SB)/4, $0x3ab743ce
+DATA elementwiseconsts<>+632(SB)/4, $0x3ab743ce
+DATA elementwiseconsts<>+636(SB)/4, $0x3ab743ce
+DATA elementwiseconsts<>+640(SB)/4, $0x3f800000
+DATA elementwiseconsts<>+644(SB)/4, $0x3f800000
+DATA elementwiseconsts<>+648(SB)/4, $0x3f800000
+DATA elementwiseconsts<>+652(SB)/4, $0x3f800000
+DATA elementwiseconsts<>+656(SB)/4, $0x3f800000
+DATA elementwiseconsts<>+660(SB)/4, $0x3f800000
+DATA elementwiseconsts<>+664(SB)/4, $0x3f800000
+DATA elementwiseconsts<>+668(SB)/4, $0x3f800000
+DATA elementwiseconsts<>+672(SB)/4, $0x3f800000
+DATA elementwiseconsts<>+676(SB)/4, $0x3f800000
+DATA elementwiseconsts<>+680(SB)/4, $0x3f800000
+DATA elementwiseconsts<>+684(SB)/4, $0x3f800000
+DATA elementwiseconsts<>+688(SB)/4, $0x3f800000
+DATA elementwiseconsts<>+692(SB)/4, $0x3f800000
+DATA elementwiseconsts<>+696(SB)/4, $0x3f800000
+DATA elementwiseconsts<>+700(SB)/4, $0x3f800000
+DATA elementwiseconsts<>+704(SB)/4, $0x0000007f
+DATA elementwiseconsts<>+708(SB)/4, $0x0000007f
+DATA elementwiseconsts<>+712(SB)/4, $0x0000007f
+DATA elementwiseconsts<>+716(SB)/4, $0x0000007f
+DATA elementwiseconsts<>+720(SB)/4, $0x0000007f
+DATA elementwiseconsts<>+724(SB)/4, $0x0000007f
+DATA elementwiseconsts<>+728(SB)/4, $0x0000007f
+DATA elementwiseconsts<>+732(SB)/4, $0x0000007f
+DATA elementwiseconsts<>+736(SB)/4, $0x0000007f
+DATA elementwiseconsts<>+740(SB)/4, $0x0000007f
+DATA elementwiseconsts<>+744(SB)/4, $0x0000007f
+DATA elementwiseconsts<>+748(SB)/4, $0x0000007f
+DATA elementwiseconsts<>+752(SB)/4, $0x0000007f
+DATA elementwiseconsts<>+756(SB)/4, $0x0000007f
+DATA elementwiseconsts<>+760(SB)/4, $0x0000007f
+DATA elementwiseconsts<>+764(SB)/4, $0x0000007f
+DATA elementwiseconsts<>+768(SB)/4, $0xc2aeac50
+DATA elementwiseconsts<>+772(SB)/4, $0xc2aeac50
+DATA elementwiseconsts<>+776(SB)/4, $0xc2aeac50
+DATA elementwiseconsts<>+780(SB)/4, $0xc2aeac50
+DATA elementwiseconsts<>+784(SB)/4, $0xc2aeac50
+DATA elementwiseconsts<>+788(SB)/4, $0xc2aeac50
+DATA elementwiseconsts<>+792(SB)/4, $0xc2aeac50
+DATA elementwiseconsts<>+796(SB)/4, $0xc2aeac50
+DATA elementwiseconsts<>+800(SB)/4, $0xc2aeac50
+DATA elementwiseconsts<>+804(SB)/4, $0xc2aeac50
+DATA elementwiseconsts<>+808(SB)/4, $0xc2aeac50
+DATA elementwiseconsts<>+812(SB)/4, $0xc2aeac50
+DATA elementwiseconsts<>+816(SB)/4, $0xc2aeac50
+DATA elementwiseconsts<>+820(SB)/4, $0xc2aeac50
+DATA elementwiseconsts<>+824(SB)/4, $0xc2aeac50
+DATA elementwiseconsts<>+828(SB)/4, $0xc2aeac50
+DATA elementwiseconsts<>+832(SB)/4, $0x42b17217
+DATA elementwiseconsts<>+836(SB)/4, $0x42b17217
+DATA elementwiseconsts<>+840(SB)/4, $0x42b17217
+DATA elementwiseconsts<>+844(SB)/4, $0x42b17217
+DATA elementwiseconsts<>+848(SB)/4, $0x42b17217
+DATA elementwiseconsts<>+852(SB)/4, $0x42b17217
+DATA elementwiseconsts<>+856(SB)/4, $0x42b17217
+DATA elementwiseconsts<>+860(SB)/4, $0x42b17217
+DATA elementwiseconsts<>+864(SB)/4, $0x42b17217
+DATA elementwiseconsts<>+868(SB)/4, $0x42b17217
+DATA elementwiseconsts<>+872(SB)/4, $0x42b17217
+DATA elementwiseconsts<>+876(SB)/4, $0x42b17217
+DATA elementwiseconsts<>+880(SB)/4, $0x42b17217
+DATA elementwiseconsts<>+884(SB)/4, $0x42b17217
+DATA elementwiseconsts<>+888(SB)/4, $0x42b17217
+DATA elementwiseconsts<>+892(SB)/4, $0x42b17217
+DATA elementwiseconsts<>+896(SB)/4, $0x7f800000
+DATA elementwiseconsts<>+900(SB)/4, $0x7f800000
+DATA elementwiseconsts<>+904(SB)/4, $0x7f800000
+DATA elementwiseconsts<>+908(SB)/4, $0x7f800000
+DATA elementwiseconsts<>+912(SB)/4, $0x7f800000
+DATA elementwiseconsts<>+916(SB)/4, $0x7f800000
+DATA elementwiseconsts<>+920(SB)/4, $0x7f800000
+DATA elementwiseconsts<>+924(SB)/4, $0x7f800000
+DATA elementwiseconsts<>+928(SB)/4, $0x7f800000
+DATA elementwiseconsts<>+932(SB)/4, $0x7f800000
+DATA elementwiseconsts<>+936(SB)/4, $0x7f800000
+DATA elementwiseconsts<>+940(SB)/4, $0x7f800000
+DATA elementwiseconsts<>+944(SB)/4, $0x7f800000
+DATA elementwiseconsts<>+948(SB)/4, $0x7f800000
+DATA elementwiseconsts<>+952(SB)/4, $0x7f800000
+DATA elementwiseconsts<>+956(SB)/4, $0x7f800000
+DATA elementwiseconsts<>+960(SB)/4, $0xffffffff
+DATA elementwiseconsts<>+964(SB)/4, $0xffffffff
+DATA elementwiseconsts<>+968(SB)/4, $0xffffffff
+DATA elementwiseconsts<>+972(SB)/4, $0xffffffff
+DATA elementwiseconsts<>+976(SB)/4, $0xffffffff
+DATA elementwiseconsts<>+980(SB)/4, $0xffffffff
+DATA elementwiseconsts<>+984(SB)/4, $0xffffffff
+DATA elementwiseconsts<>+988(SB)/4, $0xffffffff
+DATA elementwiseconsts<>+992(SB)/4, $0xffffffff
+DATA elementwiseconsts<>+996(SB)/4, $0xffffffff
+DATA elementwiseconsts<>+1000(SB)/4, $0xffffffff
+DATA elementwiseconsts<>+1004(SB)/4, $0xffffffff
+DATA elementwiseconsts<>+1008(SB)/4, $0xffffffff
+DATA elementwiseconsts<>+1012(SB)/4, $0xffffffff
+DATA elementwiseconsts<>+1016(SB)/4, $0xffffffff
+DATA elementwiseconsts<>+1020(SB)/4, $0xffffffff
+DATA elementwiseconsts<>+1024(SB)/4, $0x00000000
+DATA elementwiseconsts<>+1028(SB)/4, $0x00000000
+DATA elementwiseconsts<>+1032(SB)/4, $0x00000000
+DATA elementwiseconsts<>+1036(SB)/4, $0x00000000
+DATA elementwiseconsts<>+1040(SB)/4, $0x00000000
+DATA elementwiseconsts<>+1044(SB)/4, $0x00000000
+DATA elementwiseconsts<>+1048(SB)/4, $0x00000000
+DATA elementwiseconsts<>+1052(SB)/4, $0x00000000
+DATA elementwiseconsts<>+1056(SB)/4, $0x00000000
+DATA elementwiseconsts<>+1060(SB)/4, $0x00000000
+DATA elementwiseconsts<>+1064(SB)/4, $0x00000000
+DATA elementwiseconsts<>+1068(SB)/4, $0x00000000
+DATA elementwiseconsts<>+1072(SB)/4, $0x00000000
+DATA elementwiseconsts<>+1076(SB)/4, $0x00000000
+DATA elementwiseconsts<>+1080(SB)/4, $0x00000000
+DATA elementwiseconsts<>+1084(SB)/4, $0x00000000
+DATA elementwiseconsts<>+1088(SB)/4, $0x00800000
+DATA elementwiseconsts<>+1092(SB)/4, $0x00800000
+DATA elementwiseconsts<>+1096(SB)/4, $0x00800000
+DATA elementwiseconsts<>+1100(SB)/4, $0x00800000
+DATA elementwiseconsts<>+1104(SB)/4, $0x00800000
+DATA elementwiseconsts<>+1108(SB)/4, $0x00800000
+DATA elementwiseconsts<>+1112(SB)/4, $0x00800000
+DATA elementwiseconsts<>+1116(SB)/4, $0x00800000
+DATA elementwiseconsts<>+1120(SB)/4, $0x00800000
+DATA elementwiseconsts<>+1124(SB)/4, $0x00800000
+DATA elementwiseconsts<>+1128(SB)/4, $0x00800000
+DATA elementwiseconsts<>+1132(SB)/4, $0x00800000
+DATA elementwiseconsts<>+1136(SB)/4, $0x00800000
+DATA elementwiseconsts<>+1140(SB)/4, $0x00800000
+DATA elementwiseconsts<>+1144(SB)/4, $0x00800000
+DATA elementwiseconsts<>+1148(SB)/4, $0x00800000
+DATA elementwiseconsts<>+1152(SB)/4, $0x4b000000
+DATA elementwiseconsts<>+1156(SB)/4, $0x4b000000
+DATA elementwiseconsts<>+1160(SB)/4, $0x4b000000
+DATA elementwiseconsts<>+1164(SB)/4, $0x4b000000
+DATA elementwiseconsts<>+1168(SB)/4, $0x4b000000
+DATA elementwiseconsts<>+1172(SB)/4, $0x4b000000
+DATA elementwiseconsts<>+1176(SB)/4, $0x4b000000
+DATA elementwiseconsts<>+1180(SB)/4, $0x4b000000
+DATA elementwiseconsts<>+1184(SB)/4, $0x4b000000
+DATA elementwiseconsts<>+1188(SB)/4, $0x4b000000
+DATA elementwiseconsts<>+1192(SB)/4, $0x4b000000
+DATA elementwiseconsts<>+1196(SB)/4, $0x4b000000
+DATA elementwiseconsts<>+1200(SB)/4, $0x4b000000
+DATA elementwiseconsts<>+1204(SB)/4, $0x4b000000
+DATA elementwiseconsts<>+1208(SB)/4, $0x4b000000
+DATA elementwiseconsts<>+1212(SB)/4, $0x4b000000
+DATA elementwiseconsts<>+1216(SB)/4, $0x00000017
+DATA elementwiseconsts<>+1220(SB)/4, $0x00000017
+DATA elementwiseconsts<>+1224(SB)/4, $0x00000017
+DATA elementwiseconsts<>+1228(SB)/4, $0x00000017
+DATA elementwiseconsts<>+1232(SB)/4, $0x00000017
+DATA elementwiseconsts<>+1236(SB)/4, $0x00000017
+DATA elementwiseconsts<>+1240(SB)/4, $0x00000017
+DATA elementwiseconsts<>+1244(SB)/4, $0x00000017
+DATA elementwiseconsts<>+1248(SB)/4, $0x00000017
+DATA elementwiseconsts<>+1252(SB)/4, $0x00000017
+DATA elementwiseconsts<>+1256(SB)/4, $0x00000017
+DATA elementwiseconsts<>+1260(SB)/4, $0x00000017
+DATA elementwiseconsts<>+1264(SB)/4, $0x00000017
+DATA elementwiseconsts<>+1268(SB)/4, $0x00000017
+DATA elementwiseconsts<>+1272(SB)/4, $0x00000017
+DATA elementwiseconsts<>+1276(SB)/4, $0x00000017
+DATA elementwiseconsts<>+1280(SB)/4, $0x0000007e
+DATA elementwiseconsts<>+1284(SB)/4, $0x0000007e
+DATA elementwiseconsts<>+1288(SB)/4, $0x0000007e
+DATA elementwiseconsts<>+1292(SB)/4, $0x0000007e
+DATA elementwiseconsts<>+1296(SB)/4, $0x0000007e
+DATA elementwiseconsts<>+1300(SB)/4, $0x0000007e
+DATA elementwiseconsts<>+1304(SB)/4, $0x0000007e
+DATA elementwiseconsts<>+1308(SB)/4, $0x0000007e
+DATA elementwiseconsts<>+1312(SB)/4, $0x0000007e
+DATA elementwiseconsts<>+1316(SB)/4, $0x0000007e
+DATA elementwiseconsts<>+1320(SB)/4, $0x0000007e
+DATA elementwiseconsts<>+1324(SB)/4, $0x0000007e
+DATA elementwiseconsts<>+1328(SB)/4, $0x0000007e
+DATA elementwiseconsts<>+1332(SB)/4, $0x0000007e
+DATA elementwiseconsts<>+1336(SB)/4, $0x0000007e
+DATA elementwiseconsts<>+1340(SB)/4, $0x0000007e
+DATA elementwiseconsts<>+1344(SB)/4, $0x807fffff
+DATA elementwiseconsts<>+1348(SB)/4, $0x807fffff
+DATA elementwiseconsts<>+1352(SB)/4, $0x807fffff
+DATA elementwiseconsts<>+1356(SB)/4, $0x807fffff
+DATA elementwiseconsts<>+1360(SB)/4, $0x807fffff
+DATA elementwiseconsts<>+1364(SB)/4, $0x807fffff
+DATA elementwiseconsts<>+1368(SB)/4, $0x807fffff
+DATA elementwiseconsts<>+1372(SB)/4, $0x807fffff
+DATA elementwiseconsts<>+1376(SB)/4, $0x807fffff
+DATA elementwiseconsts<>+1380(SB)/4, $0x807fffff
+DATA elementwiseconsts<>+1384(SB)/4, $0x807fffff
+DATA elementwiseconsts<>+1388(SB)/4, $0x807fffff
+DATA elementwiseconsts<>+1392(SB)/4, $0x807fffff
+DATA elementwiseconsts<>+1396(SB)/4, $0x807fffff
+DATA elementwiseconsts<>+1400(SB)/4, $0x807fffff
+DATA elementwiseconsts<>+1404(SB)/4, $0x807fffff
+DATA elementwiseconsts<>+1408(SB)/4, $0x3f3504f3
+DATA elementwiseconsts<>+1412(SB)/4, $0x3f3504f3
+DATA elementwiseconsts<>+1416(SB)/4, $0x3f3504f3
+DATA elementwiseconsts<>+1420(SB)/4, $0x3f3504f3
+DATA elementwiseconsts<>+1424(SB)/4, $0x3f3504f3
+DATA elementwiseconsts<>+1428(SB)/4, $0x3f3504f3
+DATA elementwiseconsts<>+1432(SB)/4, $0x3f3504f3
+DATA elementwiseconsts<>+1436(SB)/4, $0x3f3504f3
+DATA elementwiseconsts<>+1440(SB)/4, $0x3f3504f3
+DATA elementwiseconsts<>+1444(SB)/4, $0x3f3504f3
+DATA elementwiseconsts<>+1448(SB)/4, $0x3f3504f3
+DATA elementwiseconsts<>+1452(SB)/4, $0x3f3504f3
+DATA elementwiseconsts<>+1456(SB)/4, $0x3f3504f3
+DATA elementwiseconsts<>+1460(SB)/4, $0x3f3504f3
+DATA elementwiseconsts<>+1464(SB)/4, $0x3f3504f3
+DATA elementwiseconsts<>+1468(SB)/4, $0x3f3504f3
+DATA elementwiseconsts<>+1472(SB)/4, $0x3d9021bb
+DATA elementwiseconsts<>+1476(SB)/4, $0x3d9021bb
+DATA elementwiseconsts<>+1480(SB)/4, $0x3d9021bb
+DATA elementwiseconsts<>+1484(SB)/4, $0x3d9021bb
+DATA elementwiseconsts<>+1488(SB)/4, $0x3d9021bb
+DATA elementwiseconsts<>+1492(SB)/4, $0x3d9021bb
+DATA elementwiseconsts<>+1496(SB)/4, $0x3d9021bb
+DATA elementwiseconsts<>+1500(SB)/4, $0x3d9021bb
+DATA elementwiseconsts<>+1504(SB)/4, $0x3d9021bb
+DATA elementwiseconsts<>+1508(SB)/4, $0x3d9021bb
+DATA elementwiseconsts<>+1512(SB)/4, $0x3d9021bb
+DATA elementwiseconsts<>+1516(SB)/4, $0x3d9021bb
+DATA elementwiseconsts<>+1520(SB)/4, $0x3d9021bb
+DATA elementwiseconsts<>+1524(SB)/4, $0x3d9021bb
+DATA elementwiseconsts<>+1528(SB)/4, $0x3d9021bb
+DATA elementwiseconsts<>+1532(SB)/4, $0x3d9021bb
+DATA elementwiseconsts<>+1536(SB)/4, $0xbdebd1b8
+DATA elementwiseconsts<>+1540(SB)/4, $0xbdebd1b8
+DATA elementwiseconsts<>+1544(SB)/4, $0xbdebd1b8
+DATA elementwiseconsts<>+1548(SB)/4, $0xbdebd1b8
+DATA elementwiseconsts<>+1552(SB)/4, $0xbdebd1b8
+DATA elementwiseconsts<>+1556(SB)/4, $0xbdebd1b8
+DATA elementwiseconsts<>+1560(SB)/4, $0xbdebd1b8
+DATA elementwiseconsts<>+1564(SB)/4, $0xbdebd1b8
+DATA elementwiseconsts<>+1568(SB)/4, $0xbdebd1b8
+DATA elementwiseconsts<>+1572(SB)/4, $0xbdebd1b8
+DATA elementwiseconsts<>+1576(SB)/4, $0xbdebd1b8
+DATA elementwiseconsts<>+1580(SB)/4, $0xbdebd1b8
+DATA elementwiseconsts<>+1584(SB)/4, $0xbdebd1b8
+DATA elementwiseconsts<>+1588(SB)/4, $0xbdebd1b8
+DATA elementwiseconsts<>+1592(SB)/4, $0xbdebd1b8
+DATA elementwiseconsts<>+1596(SB)/4, $0xbdebd1b8
+DATA elementwiseconsts<>+1600(SB)/4, $0x3def251a
+DATA elementwiseconsts<>+1604(SB)/4, $0x3def251a
+DATA elementwiseconsts<>+1608(SB)/4, $0x3def251a
+DATA elementwiseconsts<>+1612(SB)/4, $0x3def251a
+DATA elementwiseconsts<>+1616(SB)/4, $0x3def251a
+DATA elementwiseconsts<>+1620(SB)/4, $0x3def251a
+DATA elementwiseconsts<>+1624(SB)/4, $0x3def251a
+DATA elementwiseconsts<>+1628(SB)/4, $0x3def251a
+DATA elementwiseconsts<>+1632(SB)/4, $0x3def251a
+DATA elementwiseconsts<>+1636(SB)/4, $0x3def251a
+DATA elementwiseconsts<>+1640(SB)/4, $0x3def251a
+DATA elementwiseconsts<>+1644(SB)/4, $0x3def251a
+DATA elementwiseconsts<>+1648(SB)/4, $0x3def251a
+DATA elementwiseconsts<>+1652(SB)/4, $0x3def251a
+DATA elementwiseconsts<>+1656(SB)/4, $0x3def251a
+DATA elementwiseconsts<>+1660(SB)/4, $0x3def251a
+DATA elementwiseconsts<>+1664(SB)/4, $0xbdfe5d4f
+DATA elementwiseconsts<>+1668(SB)/4, $0xbdfe5d4f
+DATA elementwiseconsts<>+1672(SB)/4, $0xbdfe5d4f
+DATA elementwiseconsts<>+1676(SB)/4, $0xbdfe5d4f
+DATA elementwiseconsts<>+1680(SB)/4, $0xbdfe5d4f
+DATA elementwiseconsts<>+1684(SB)/4, $0xbdfe5d4f
+DATA elementwiseconsts<>+1688(SB)/4, $0xbdfe5d4f
+DATA elementwiseconsts<>+1692(SB)/4, $0xbdfe5d4f
+DATA elementwiseconsts<>+1696(SB)/4, $0xbdfe5d4f
+DATA elementwiseconsts<>+1700(SB)/4, $0xbdfe5d4f
+DATA elementwiseconsts<>+1704(SB)/4, $0xbdfe5d4f
+DATA elementwiseconsts<>+1708(SB)/4, $0xbdfe5d4f
+DATA elementwiseconsts<>+1712(SB)/4, $0xbdfe5d4f
+DATA elementwiseconsts<>+1716(SB)/4, $0xbdfe5d4f
+DATA elementwiseconsts<>+1720(SB)/4, $0xbdfe5d4f
+DATA elementwiseconsts<>+1724(SB)/4, $0xbdfe5d4f
+DATA elementwiseconsts<>+1728(SB)/4, $0x3e11e9bf
+DATA elementwiseconsts<>+1732(SB)/4, $0x3e11e9bf
+DATA elementwiseconsts<>+1736(SB)/4, $0x3e11e9bf
+DATA elementwiseconsts<>+1740(SB)/4, $0x3e11e9bf
+DATA elementwiseconsts<>+1744(SB)/4, $0x3e11e9bf
+DATA elementwiseconsts<>+1748(SB)/4, $0x3e11e9bf
+DATA elementwiseconsts<>+1752(SB)/4, $0x3e11e9bf
+DATA elementwiseconsts<>+1756(SB)/4, $0x3e11e9bf
+DATA elementwiseconsts<>+1760(SB)/4, $0x3e11e9bf
+DATA elementwiseconsts<>+1764(SB)/4, $0x3e11e9bf
+DATA elementwiseconsts<>+1768(SB)/4, $0x3e11e9bf
+DATA elementwiseconsts<>+1772(SB)/4, $0x3e11e9bf
+DATA elementwiseconsts<>+1776(SB)/4, $0x3e11e9bf
+DATA elementwiseconsts<>+1780(SB)/4, $0x3e11e9bf
+DATA elementwiseconsts<>+1784(SB)/4, $0x3e11e9bf
+DATA elementwiseconsts<>+1788(SB)/4, $0x3e11e9bf
+DATA elementwiseconsts<>+1792(SB)/4, $0xbe2aae50
+DATA elementwiseconsts<>+1796(SB)/4, $0xbe2aae50
+DATA elementwiseconsts<>+1800(SB)/4, $0xbe2aae50
+DATA elementwiseconsts<>+1804(SB)/4, $0xbe2aae50
+DATA elementwiseconsts<>+1808(SB)/4, $0xbe2aae50
+DATA elementwiseconsts<>+1812(SB)/4, $0xbe2aae50
+DATA elementwiseconsts<>+1816(SB)/4, $0xbe2aae50
+DATA elementwiseconsts<>+1820(SB)/4, $0xbe2aae50
+DATA elementwiseconsts<>+1824(SB)/4, $0xbe2aae50
+DATA elementwiseconsts<>+1828(SB)/4, $0xbe2aae50
+DATA elementwiseconsts<>+1832(SB)/4, $0xbe2aae50
+DATA elementwiseconsts<>+1836(SB)/4, $0xbe2aae50
+DATA elementwiseconsts<>+1840(SB)/4, $0xbe2aae50
+DATA elementwiseconsts<>+1844(SB)/4, $0xbe2aae50
+DATA elementwiseconsts<>+1848(SB)/4, $0xbe2aae50
+DATA elementwiseconsts<>+1852(SB)/4, $0xbe2aae50
+DATA elementwiseconsts<>+1856(SB)/4, $0x3e4cceac
+DATA elementwiseconsts<>+1860(SB)/4, $0x3e4cceac
+DATA elementwiseconsts<>+1864(SB)/4, $0x3e4cceac
+DATA elementwiseconsts<>+1868(SB)/4, $0x3e4cceac
+DATA elementwiseconsts<>+1872(SB)/4, $0x3e4cceac
+DATA elementwiseconsts<>+1876(SB)/4, $0x3e4cceac
+DATA elementwiseconsts<>+1880(SB)/4, $0x3e4cceac
+DATA elementwiseconsts<>+1884(SB)/4, $0x3e4cceac
+DATA elementwiseconsts<>+1888(SB)/4, $0x3e4cceac
+DATA elementwiseconsts<>+1892(SB)/4, $0x3e4cceac
+DATA elementwiseconsts<>+1896(SB)/4, $0x3e4cceac
+DATA elementwiseconsts<>+1900(SB)/4, $0x3e4cceac
+DATA elementwiseconsts<>+1904(SB)/4, $0x3e4cceac
+DATA elementwiseconsts<>+1908(SB)/4, $0x3e4cceac
+DATA elementwiseconsts<>+1912(SB)/4, $0x3e4cceac
+DATA elementwiseconsts<>+1916(SB)/4, $0x3e4cceac
+DATA elementwiseconsts<>+1920(SB)/4, $0xbe7ffffc
+DATA elementwiseconsts<>+1924(SB)/4, $0xbe7ffffc
+DATA elementwiseconsts<>+1928(SB)/4, $0xbe7ffffc
+DATA elementwiseconsts<>+1932(SB)/4, $0xbe7ffffc
+DATA elementwiseconsts<>+1936(SB)/4, $0xbe7ffffc
+DATA elementwiseconsts<>+1940(SB)/4, $0xbe7ffffc
+DATA elementwiseconsts<>+1944(SB)/4, $0xbe7ffffc
+DATA elementwiseconsts<>+1948(SB)/4, $0xbe7ffffc
+DATA elementwiseconsts<>+1952(SB)/4, $0xbe7ffffc
+DATA elementwiseconsts<>+1956(SB)/4, $0xbe7ffffc
+DATA elementwiseconsts<>+1960(SB)/4, $0xbe7ffffc
+DATA elementwiseconsts<>+1964(SB)/4, $0xbe7ffffc
+DATA elementwiseconsts<>+1968(SB)/4, $0xbe7ffffc
+DATA elementwiseconsts<>+1972(SB)/4, $0xbe7ffffc
+DATA elementwiseconsts<>+1976(SB)/4, $0xbe7ffffc
+DATA elementwiseconsts<>+1980(SB)/4, $0xbe7ffffc
+DATA elementwiseconsts<>+1984(SB)/4, $0x3eaaaaaa
+DATA elementwiseconsts<>+1988(SB)/4, $0x3eaaaaaa
+DATA elementwiseconsts<>+1992(SB)/4, $0x3eaaaaaa
+DATA elementwiseconsts<>+1996(SB)/4, $0x3eaaaaaa
+DATA elementwiseconsts<>+2000(SB)/4, $0x3eaaaaaa
+DATA elementwiseconsts<>+2004(SB)/4, $0x3eaaaaaa
+DATA elementwiseconsts<>+2008(SB)/4, $0x3eaaaaaa
+DATA elementwiseconsts<>+2012(SB)/4, $0x3eaaaaaa
+DATA elementwiseconsts<>+2016(SB)/4, $0x3eaaaaaa
+DATA elementwiseconsts<>+2020(SB)/4, $0x3eaaaaaa
+DATA elementwiseconsts<>+2024(SB)/4, $0x3eaaaaaa
+DATA elementwiseconsts<>+2028(SB)/4, $0x3eaaaaaa
+DATA elementwiseconsts<>+2032(SB)/4, $0x3eaaaaaa
+DATA elementwiseconsts<>+2036(SB)/4, $0x3eaaaaaa
+DATA elementwiseconsts<>+2040(SB)/4, $0x3eaaaaaa
+DATA elementwiseconsts<>+2044(SB)/4, $0x3eaaaaaa
+DATA elementwiseconsts<>+2048(SB)/4, $0x3f318000
+DATA elementwiseconsts<>+2052(SB)/4, $0x3f318000
+DATA elementwiseconsts<>+2056(SB)/4, $0x3f318000
+DATA elementwiseconsts<>+2060(SB)/4, $0x3f318000
+DATA elementwiseconsts<>+2064(SB)/4, $0x3f318000
+DATA elementwiseconsts<>+2068(SB)/4, $0x3f318000
+DATA elementwiseconsts<>+2072(SB)/4, $0x3f318000
+DATA elementwiseconsts<>+2076(SB)/4, $0x3f318000
+DATA elementwiseconsts<>+2080(SB)/4, $0x3f318000
+DATA elementwiseconsts<>+2084(SB)/4, $0x3f318000
+DATA elementwiseconsts<>+2088(SB)/4, $0x3f318000
+DATA elementwiseconsts<>+2092(SB)/4, $0x3f318000
+DATA elementwiseconsts<>+2096(SB)/4, $0x3f318000
+DATA elementwiseconsts<>+2100(SB)/4, $0x3f318000
+DATA elementwiseconsts<>+2104(SB)/4, $0x3f318000
+DATA elementwiseconsts<>+2108(SB)/4, $0x3f318000
+DATA elementwiseconsts<>+2112(SB)/4, $0x00000000
+DATA elementwiseconsts<>+2116(SB)/4, $0x00000000
+DATA elementwiseconsts<>+2120(SB)/4, $0x00000000
+DATA elementwiseconsts<>+2124(SB)/4, $0x00000000
+DATA elementwiseconsts<>+2128(SB)/4, $0x00000000
+DATA elementwiseconsts<>+2132(SB)/4, $0x00000000
+DATA elementwiseconsts<>+2136(SB)/4, $0x00000000
+DATA elementwiseconsts<>+2140(SB)/4, $0x00000000
+DATA elementwiseconsts<>+2144(SB)/4, $0x00000000
+DATA elementwiseconsts<>+2148(SB)/4, $0x00000000
+DATA elementwiseconsts<>+2152(SB)/4, $0x00000000
+DATA elementwiseconsts<>+2156(SB)/4, $0x00000000
+DATA elementwiseconsts<>+2160(SB)/4, $0x00000000
+DATA elementwiseconsts<>+2164(SB)/4, $0x00000000
+DATA elementwiseconsts<>+2168(SB)/4, $0x00000000
+DATA elementwiseconsts<>+2172(SB)/4, $0x00000000
+DATA elementwiseconsts<>+2176(SB)/4, $0x7fc00000
+DATA elementwiseconsts<>+2180(SB)/4, $0x7fc00000
+DATA elementwiseconsts<>+2184(SB)/4, $0x7fc00000
+DATA elementwiseconsts<>+2188(SB)/4, $0x7fc00000
+DATA elementwiseconsts<>+2192(SB)/4, $0x7fc00000
+DATA elementwiseconsts<>+2196(SB)/4, $0x7fc00000
+DATA elementwiseconsts<>+2200(SB)/4, $0x7fc00000
+DATA elementwiseconsts<>+2204(SB)/4, $0x7fc00000
+DATA elementwiseconsts<>+2208(SB)/4, $0x7fc00000
+DATA elementwiseconsts<>+2212(SB)/4, $0x7fc00000
+DATA elementwiseconsts<>+2216(SB)/4, $0x7fc00000
+DATA elementwiseconsts<>+2220(SB)/4, $0x7fc00000
+DATA elementwiseconsts<>+2224(SB)/4, $0x7fc00000
+DATA elementwiseconsts<>+2228(SB)/4, $0x7fc00000
+DATA elementwiseconsts<>+2232(SB)/4, $0x7fc00000
+DATA elementwiseconsts<>+2236(SB)/4, $0x7fc00000
+DATA elementwiseconsts<>+2240(SB)/4, $0xff800000
+DATA elementwiseconsts<>+2244(SB)/4, $0xff800000
+DATA elementwiseconsts<>+2248(SB)/4, $0xff800000
+DATA elementwiseconsts<>+2252(SB)/4, $0xff800000
+DATA elementwiseconsts<>+2256(SB)/4, $0xff800000
+DATA elementwiseconsts<>+2260(SB)/4, $0xff800000
+DATA elementwiseconsts<>+2264(SB)/4, $0xff800000
+DATA elementwiseconsts<>+2268(SB)/4, $0xff800000
+DATA elementwiseconsts<>+2272(SB)/4, $0xff800000
+DATA elementwiseconsts<>+2276(SB)/4, $0xff800000
+DATA elementwiseconsts<>+2280(SB)/4, $0xff800000
+DATA elementwiseconsts<>+2284(SB)/4, $0xff800000
+DATA elementwiseconsts<>+2288(SB)/4, $0xff800000
+DATA elementwiseconsts<>+2292(SB)/4, $0xff800000
+DATA elementwiseconsts<>+2296(SB)/4, $0xff800000
+DATA elementwiseconsts<>+2300(SB)/4, $0xff800000
+DATA elementwiseconsts<>+2304(SB)/4, $0x80000000
+DATA elementwiseconsts<>+2308(SB)/4, $0x80000000
+DATA elementwiseconsts<>+2312(SB)/4, $0x80000000
+DATA elementwiseconsts<>+2316(SB)/4, $0x80000000
+DATA elementwiseconsts<>+2320(SB)/4, $0x80000000
+DATA elementwiseconsts<>+2324(SB)/4, $0x80000000
+DATA elementwiseconsts<>+2328(SB)/4, $0x80000000
+DATA elementwiseconsts<>+2332(SB)/4, $0x80000000
+DATA elementwiseconsts<>+2336(SB)/4, $0x80000000
+DATA elementwiseconsts<>+2340(SB)/4, $0x80000000
+DATA elementwiseconsts<>+2344(SB)/4, $0x80000000
+DATA elementwiseconsts<>+2348(SB)/4, $0x80000000
+DATA elementwiseconsts<>+2352(SB)/4, $0x80000000
+DATA elementwiseconsts<>+2356(SB)/4, $0x80000000
+DATA elementwiseconsts<>+2360(SB)/4, $0x80000000
+DATA elementwiseconsts<>+2364(SB)/4, $0x80000000
+DATA elementwiseconsts<>+2368(SB)/4, $0x42b17218
+DATA elementwiseconsts<>+2372(SB)/4, $0x42b17218
+DATA elementwiseconsts<>+2376(SB)/4, $0x42b17218
+DATA elementwiseconsts<>+2380(SB)/4, $0x42b17218
+DATA elementwiseconsts<>+2384(SB)/4, $0x42b17218
+DATA elementwiseconsts<>+2388(SB)/4, $0x42b17218
+DATA elementwiseconsts<>+2392(SB)/4, $0x42b17218
+DATA elementwiseconsts<>+2396(SB)/4, $0x42b17218
+DATA elementwiseconsts<>+2400(SB)/4, $0x42b17218
+DATA elementwiseconsts<>+2404(SB)/4, $0x42b17218
+DATA elementwiseconsts<>+2408(SB)/4, $0x42b17218
+DATA elementwiseconsts<>+2412(SB)/4, $0x42b17218
+DATA elementwiseconsts<>+2416(SB)/4, $0x42b17218
+DATA elementwiseconsts<>+2420(SB)/4, $0x42b17218
+DATA elementwiseconsts<>+2424(SB)/4, $0x42b17218
+DATA elementwiseconsts<>+2428(SB)/4, $0x42b17218
+GLOBL elementwiseconsts<>(SB), RODATA|NOPTR, $2432

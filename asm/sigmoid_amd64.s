@@ -34,33 +34,34 @@ loop_1:
 	VMOVUPS      (CX), Y5
 	VPMAXUD      Y5, Y3, Y3
 	VORPS        sigmoidconsts<>+0(SB), Y4, Y6
-	VMULPS       sigmoidconsts<>+64(SB), Y6, Y7
-	VROUNDPS     $0x00, Y7, Y7
-	VMOVAPS      Y6, Y8
-	VFNMADD231PS sigmoidconsts<>+128(SB), Y7, Y8
-	VFNMADD231PS sigmoidconsts<>+192(SB), Y7, Y8
+	VMOVUPS      sigmoidconsts<>+64(SB), Y7
+	VFMADD231PS  sigmoidconsts<>+128(SB), Y6, Y7
+	VSUBPS       sigmoidconsts<>+64(SB), Y7, Y7
+	VMOVUPS      sigmoidconsts<>+192(SB), Y8
+	VFMADD213PS  Y6, Y7, Y8
+	VFNMADD231PS sigmoidconsts<>+256(SB), Y7, Y8
 	VMULPS       Y8, Y8, Y9
-	VMOVUPS      sigmoidconsts<>+256(SB), Y10
-	VFMADD213PS  sigmoidconsts<>+320(SB), Y8, Y10
-	VMOVUPS      sigmoidconsts<>+384(SB), Y11
-	VFMADD213PS  sigmoidconsts<>+448(SB), Y8, Y11
-	VMOVUPS      sigmoidconsts<>+512(SB), Y12
-	VFMADD213PS  sigmoidconsts<>+576(SB), Y8, Y12
+	VMOVUPS      sigmoidconsts<>+320(SB), Y10
+	VFMADD213PS  sigmoidconsts<>+384(SB), Y8, Y10
+	VMOVUPS      sigmoidconsts<>+448(SB), Y11
+	VFMADD213PS  sigmoidconsts<>+512(SB), Y8, Y11
+	VMOVUPS      sigmoidconsts<>+576(SB), Y12
+	VFMADD213PS  sigmoidconsts<>+640(SB), Y8, Y12
 	VFMADD213PS  Y11, Y9, Y12
 	VFMADD213PS  Y10, Y9, Y12
 	VFMADD213PS  Y8, Y9, Y12
-	VADDPS       sigmoidconsts<>+640(SB), Y12, Y12
+	VADDPS       sigmoidconsts<>+704(SB), Y12, Y12
 	VCVTPS2DQ    Y7, Y7
-	VPADDD       sigmoidconsts<>+704(SB), Y7, Y7
+	VPADDD       sigmoidconsts<>+768(SB), Y7, Y7
 	VPSLLD       $0x17, Y7, Y7
 	VMULPS       Y7, Y12, Y7
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y6, Y6
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y6, Y6
 	VANDNPS      Y7, Y6, Y7
 	TESTQ        $0x0000001c, BX
 	JZ           noflag_4
-	VADDPS       sigmoidconsts<>+640(SB), Y7, Y8
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y4, Y9
-	VMOVUPS      sigmoidconsts<>+640(SB), Y6
+	VADDPS       sigmoidconsts<>+704(SB), Y7, Y8
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y4, Y9
+	VMOVUPS      sigmoidconsts<>+704(SB), Y6
 	VBLENDVPS    Y9, Y7, Y6, Y6
 	VDIVPS       Y8, Y6, Y6
 	TESTQ        $0x00000004, BX
@@ -83,7 +84,7 @@ noflag_6:
 	TESTQ   $0x00000010, BX
 	JZ      noflag_7
 	VSUBPS  Y5, Y6, Y6
-	VANDPS  sigmoidconsts<>+896(SB), Y6, Y6
+	VANDPS  sigmoidconsts<>+960(SB), Y6, Y6
 	VADDPS  128(SP), Y6, Y6
 	VMOVUPS Y6, 128(SP)
 
@@ -91,22 +92,21 @@ noflag_7:
 noflag_4:
 	TESTQ        $0x00000003, BX
 	JZ           noflag_8
-	VADDPS       sigmoidconsts<>+640(SB), Y7, Y6
+	VADDPS       sigmoidconsts<>+704(SB), Y7, Y6
 	VPSRLD       $0x17, Y6, Y8
-	VPSUBD       sigmoidconsts<>+960(SB), Y8, Y8
+	VPSUBD       sigmoidconsts<>+1024(SB), Y8, Y8
 	VCVTDQ2PS    Y8, Y9
-	VANDPS       sigmoidconsts<>+1024(SB), Y6, Y8
-	VORPS        sigmoidconsts<>+320(SB), Y8, Y8
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y8, Y10
-	VSUBPS       sigmoidconsts<>+640(SB), Y8, Y11
+	VANDPS       sigmoidconsts<>+1088(SB), Y6, Y8
+	VORPS        sigmoidconsts<>+384(SB), Y8, Y8
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y8, Y10
+	VSUBPS       sigmoidconsts<>+704(SB), Y8, Y11
 	VADDPS       Y8, Y8, Y8
-	VSUBPS       sigmoidconsts<>+640(SB), Y8, Y8
+	VSUBPS       sigmoidconsts<>+704(SB), Y8, Y8
 	VBLENDVPS    Y10, Y8, Y11, Y8
-	VANDPS       sigmoidconsts<>+640(SB), Y10, Y10
+	VANDPS       sigmoidconsts<>+704(SB), Y10, Y10
 	VSUBPS       Y10, Y9, Y9
 	VMULPS       Y8, Y8, Y10
-	VMOVUPS      sigmoidconsts<>+1152(SB), Y11
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Y8, Y11
+	VMOVUPS      sigmoidconsts<>+1216(SB), Y11
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Y8, Y11
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Y8, Y11
 	VFMADD213PS  sigmoidconsts<>+1408(SB), Y8, Y11
@@ -114,29 +114,30 @@ noflag_4:
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Y8, Y11
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Y8, Y11
 	VFMADD213PS  sigmoidconsts<>+1664(SB), Y8, Y11
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Y8, Y11
 	VMULPS       Y8, Y11, Y11
 	VMULPS       Y10, Y11, Y11
-	VFMADD231PS  sigmoidconsts<>+192(SB), Y9, Y11
-	VFNMADD231PS sigmoidconsts<>+320(SB), Y10, Y11
+	VFMADD231PS  sigmoidconsts<>+256(SB), Y9, Y11
+	VFNMADD231PS sigmoidconsts<>+384(SB), Y10, Y11
 	VADDPS       Y11, Y8, Y11
-	VFMADD231PS  sigmoidconsts<>+128(SB), Y9, Y11
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Y9, Y11
 	VCMPPS       $0x03, Y6, Y6, Y8
 	VBLENDVPS    Y8, Y6, Y11, Y11
-	VSUBPS       sigmoidconsts<>+640(SB), Y6, Y8
+	VSUBPS       sigmoidconsts<>+704(SB), Y6, Y8
 	VSUBPS       Y8, Y7, Y8
 	VDIVPS       Y6, Y8, Y8
 	VADDPS       Y8, Y11, Y11
-	VMOVUPS      sigmoidconsts<>+640(SB), Y6
+	VMOVUPS      sigmoidconsts<>+704(SB), Y6
 	VSUBPS       Y5, Y6, Y6
 	TESTQ        $0x00000001, BX
 	JZ           noflag_9
 	VBROADCASTSS pw+56(FP), Y8
 	VMULPS       Y5, Y8, Y8
 	VXORPS       sigmoidconsts<>+0(SB), Y4, Y9
-	VMAXPS       sigmoidconsts<>+832(SB), Y9, Y9
+	VMAXPS       sigmoidconsts<>+896(SB), Y9, Y9
 	VADDPS       Y11, Y9, Y9
 	VMULPS       Y9, Y8, Y8
-	VMAXPS       sigmoidconsts<>+832(SB), Y4, Y9
+	VMAXPS       sigmoidconsts<>+896(SB), Y4, Y9
 	VADDPS       Y11, Y9, Y9
 	VFMADD231PS  Y9, Y6, Y8
 	VADDPS       64(SP), Y8, Y8
@@ -145,14 +146,14 @@ noflag_4:
 noflag_9:
 	TESTQ        $0x00000002, BX
 	JZ           noflag_10
-	VADDPS       sigmoidconsts<>+640(SB), Y7, Y8
-	VMOVUPS      sigmoidconsts<>+640(SB), Y9
+	VADDPS       sigmoidconsts<>+704(SB), Y7, Y8
+	VMOVUPS      sigmoidconsts<>+704(SB), Y9
 	VDIVPS       Y8, Y9, Y9
 	VMULPS       Y9, Y7, Y7
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y4, Y8
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y4, Y8
 	VBLENDVPS    Y8, Y7, Y9, Y10
 	VBLENDVPS    Y8, Y9, Y7, Y7
-	VMAXPS       sigmoidconsts<>+832(SB), Y4, Y8
+	VMAXPS       sigmoidconsts<>+896(SB), Y4, Y8
 	VFNMADD231PS Y5, Y4, Y8
 	VADDPS       Y11, Y8, Y8
 	VMULPS       Y5, Y7, Y4
@@ -164,42 +165,41 @@ noflag_9:
 	JEQ          pow2_13
 	CMPQ         SI, $0x03
 	JEQ          powg_12
-	VMOVUPS      sigmoidconsts<>+640(SB), Y7
+	VMOVUPS      sigmoidconsts<>+704(SB), Y7
 	JMP          powd_14
 
 pow1_11:
 	VMOVAPS Y4, Y7
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y4, Y4
+	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Y4, Y4
 	VANDNPS Y7, Y4, Y7
 	JMP     powd_14
 
 pow2_13:
 	VMULPS  Y4, Y4, Y7
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y4, Y4
+	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Y4, Y4
 	VANDNPS Y7, Y4, Y7
 	JMP     powd_14
 
 powg_12:
-	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y4, Y10
-	VMULPS       sigmoidconsts<>+1792(SB), Y4, Y9
+	VCMPPS       $0x01, sigmoidconsts<>+1856(SB), Y4, Y10
+	VMULPS       sigmoidconsts<>+1920(SB), Y4, Y9
 	VBLENDVPS    Y10, Y9, Y4, Y9
-	VANDPS       sigmoidconsts<>+1856(SB), Y10, Y10
+	VANDPS       sigmoidconsts<>+1984(SB), Y10, Y10
 	VPSRLD       $0x17, Y9, Y11
-	VPSUBD       sigmoidconsts<>+960(SB), Y11, Y11
+	VPSUBD       sigmoidconsts<>+1024(SB), Y11, Y11
 	VPSUBD       Y10, Y11, Y11
 	VCVTDQ2PS    Y11, Y10
-	VANDPS       sigmoidconsts<>+1024(SB), Y9, Y9
-	VORPS        sigmoidconsts<>+320(SB), Y9, Y9
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y9, Y11
-	VSUBPS       sigmoidconsts<>+640(SB), Y9, Y12
+	VANDPS       sigmoidconsts<>+1088(SB), Y9, Y9
+	VORPS        sigmoidconsts<>+384(SB), Y9, Y9
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y9, Y11
+	VSUBPS       sigmoidconsts<>+704(SB), Y9, Y12
 	VADDPS       Y9, Y9, Y9
-	VSUBPS       sigmoidconsts<>+640(SB), Y9, Y9
+	VSUBPS       sigmoidconsts<>+704(SB), Y9, Y9
 	VBLENDVPS    Y11, Y9, Y12, Y9
-	VANDPS       sigmoidconsts<>+640(SB), Y11, Y11
+	VANDPS       sigmoidconsts<>+704(SB), Y11, Y11
 	VSUBPS       Y11, Y10, Y10
 	VMULPS       Y9, Y9, Y11
-	VMOVUPS      sigmoidconsts<>+1152(SB), Y12
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Y9, Y12
+	VMOVUPS      sigmoidconsts<>+1216(SB), Y12
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Y9, Y12
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Y9, Y12
 	VFMADD213PS  sigmoidconsts<>+1408(SB), Y9, Y12
@@ -207,50 +207,52 @@ powg_12:
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Y9, Y12
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Y9, Y12
 	VFMADD213PS  sigmoidconsts<>+1664(SB), Y9, Y12
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Y9, Y12
 	VMULPS       Y9, Y12, Y12
 	VMULPS       Y11, Y12, Y12
-	VFMADD231PS  sigmoidconsts<>+192(SB), Y10, Y12
-	VFNMADD231PS sigmoidconsts<>+320(SB), Y11, Y12
+	VFMADD231PS  sigmoidconsts<>+256(SB), Y10, Y12
+	VFNMADD231PS sigmoidconsts<>+384(SB), Y11, Y12
 	VADDPS       Y12, Y9, Y12
-	VFMADD231PS  sigmoidconsts<>+128(SB), Y10, Y12
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y4, Y9
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Y10, Y12
+	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y4, Y9
 	VBLENDVPS    Y9, Y4, Y12, Y12
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y4, Y9
-	VBLENDVPS    Y9, sigmoidconsts<>+1984(SB), Y12, Y12
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y4, Y9
-	VBLENDVPS    Y9, sigmoidconsts<>+2048(SB), Y12, Y12
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y4, Y9
+	VBLENDVPS    Y9, sigmoidconsts<>+2112(SB), Y12, Y12
+	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Y4, Y9
+	VBLENDVPS    Y9, sigmoidconsts<>+2176(SB), Y12, Y12
 	VMULPS       Y7, Y12, Y12
-	VMULPS       sigmoidconsts<>+64(SB), Y12, Y7
-	VROUNDPS     $0x00, Y7, Y7
-	VMOVAPS      Y12, Y9
-	VFNMADD231PS sigmoidconsts<>+128(SB), Y7, Y9
-	VFNMADD231PS sigmoidconsts<>+192(SB), Y7, Y9
+	VMOVUPS      sigmoidconsts<>+64(SB), Y7
+	VFMADD231PS  sigmoidconsts<>+128(SB), Y12, Y7
+	VSUBPS       sigmoidconsts<>+64(SB), Y7, Y7
+	VMOVUPS      sigmoidconsts<>+192(SB), Y9
+	VFMADD213PS  Y12, Y7, Y9
+	VFNMADD231PS sigmoidconsts<>+256(SB), Y7, Y9
 	VMULPS       Y9, Y9, Y10
-	VMOVUPS      sigmoidconsts<>+256(SB), Y11
-	VFMADD213PS  sigmoidconsts<>+320(SB), Y9, Y11
-	VMOVUPS      sigmoidconsts<>+384(SB), Y13
-	VFMADD213PS  sigmoidconsts<>+448(SB), Y9, Y13
-	VMOVUPS      sigmoidconsts<>+512(SB), Y14
-	VFMADD213PS  sigmoidconsts<>+576(SB), Y9, Y14
+	VMOVUPS      sigmoidconsts<>+320(SB), Y11
+	VFMADD213PS  sigmoidconsts<>+384(SB), Y9, Y11
+	VMOVUPS      sigmoidconsts<>+448(SB), Y13
+	VFMADD213PS  sigmoidconsts<>+512(SB), Y9, Y13
+	VMOVUPS      sigmoidconsts<>+576(SB), Y14
+	VFMADD213PS  sigmoidconsts<>+640(SB), Y9, Y14
 	VFMADD213PS  Y13, Y10, Y14
 	VFMADD213PS  Y11, Y10, Y14
 	VFMADD213PS  Y9, Y10, Y14
-	VADDPS       sigmoidconsts<>+640(SB), Y14, Y14
+	VADDPS       sigmoidconsts<>+704(SB), Y14, Y14
 	VCVTPS2DQ    Y7, Y7
 	VPSRAD       $0x01, Y7, Y9
 	VPSUBD       Y9, Y7, Y7
-	VPADDD       sigmoidconsts<>+704(SB), Y9, Y9
+	VPADDD       sigmoidconsts<>+768(SB), Y9, Y9
 	VPSLLD       $0x17, Y9, Y9
-	VPADDD       sigmoidconsts<>+704(SB), Y7, Y7
+	VPADDD       sigmoidconsts<>+768(SB), Y7, Y7
 	VPSLLD       $0x17, Y7, Y7
 	VMULPS       Y9, Y14, Y9
 	VMULPS       Y7, Y9, Y9
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y12, Y7
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y12, Y7
 	VANDNPS      Y9, Y7, Y9
-	VCMPPS       $0x0e, sigmoidconsts<>+2112(SB), Y12, Y7
-	VBLENDVPS    Y7, sigmoidconsts<>+1920(SB), Y9, Y9
+	VCMPPS       $0x0e, sigmoidconsts<>+2240(SB), Y12, Y7
+	VBLENDVPS    Y7, sigmoidconsts<>+2048(SB), Y9, Y9
 	VMOVAPS      Y9, Y7
-	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y4, Y4
+	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Y4, Y4
 	VANDNPS      Y7, Y4, Y7
 
 powd_14:
@@ -258,7 +260,7 @@ powd_14:
 	TESTQ        $0x00000100, BX
 	JZ           noflag_15
 	VBROADCASTSS alpha+60(FP), Y4
-	VMOVUPS      sigmoidconsts<>+640(SB), Y7
+	VMOVUPS      sigmoidconsts<>+704(SB), Y7
 	VSUBPS       Y4, Y7, Y7
 	VMULPS       Y6, Y7, Y7
 	VFMADD231PS  Y5, Y4, Y7
@@ -278,40 +280,41 @@ noflag_8:
 tail_2:
 	TESTQ        DX, DX
 	JZ           done_3
-	LEAQ         sigmoidconsts<>+2176(SB), DI
+	LEAQ         sigmoidconsts<>+2304(SB), DI
 	NEGQ         DX
 	VMOVDQU      64(DI)(DX*4), Y4
 	VMASKMOVPS   (AX), Y4, Y5
 	VMASKMOVPS   (CX), Y4, Y6
 	VPMAXUD      Y6, Y3, Y3
 	VORPS        sigmoidconsts<>+0(SB), Y5, Y7
-	VMULPS       sigmoidconsts<>+64(SB), Y7, Y8
-	VROUNDPS     $0x00, Y8, Y8
-	VMOVAPS      Y7, Y9
-	VFNMADD231PS sigmoidconsts<>+128(SB), Y8, Y9
-	VFNMADD231PS sigmoidconsts<>+192(SB), Y8, Y9
+	VMOVUPS      sigmoidconsts<>+64(SB), Y8
+	VFMADD231PS  sigmoidconsts<>+128(SB), Y7, Y8
+	VSUBPS       sigmoidconsts<>+64(SB), Y8, Y8
+	VMOVUPS      sigmoidconsts<>+192(SB), Y9
+	VFMADD213PS  Y7, Y8, Y9
+	VFNMADD231PS sigmoidconsts<>+256(SB), Y8, Y9
 	VMULPS       Y9, Y9, Y10
-	VMOVUPS      sigmoidconsts<>+256(SB), Y11
-	VFMADD213PS  sigmoidconsts<>+320(SB), Y9, Y11
-	VMOVUPS      sigmoidconsts<>+384(SB), Y12
-	VFMADD213PS  sigmoidconsts<>+448(SB), Y9, Y12
-	VMOVUPS      sigmoidconsts<>+512(SB), Y13
-	VFMADD213PS  sigmoidconsts<>+576(SB), Y9, Y13
+	VMOVUPS      sigmoidconsts<>+320(SB), Y11
+	VFMADD213PS  sigmoidconsts<>+384(SB), Y9, Y11
+	VMOVUPS      sigmoidconsts<>+448(SB), Y12
+	VFMADD213PS  sigmoidconsts<>+512(SB), Y9, Y12
+	VMOVUPS      sigmoidconsts<>+576(SB), Y13
+	VFMADD213PS  sigmoidconsts<>+640(SB), Y9, Y13
 	VFMADD213PS  Y12, Y10, Y13
 	VFMADD213PS  Y11, Y10, Y13
 	VFMADD213PS  Y9, Y10, Y13
-	VADDPS       sigmoidconsts<>+640(SB), Y13, Y13
+	VADDPS       sigmoidconsts<>+704(SB), Y13, Y13
 	VCVTPS2DQ    Y8, Y8
-	VPADDD       sigmoidconsts<>+704(SB), Y8, Y8
+	VPADDD       sigmoidconsts<>+768(SB), Y8, Y8
 	VPSLLD       $0x17, Y8, Y8
 	VMULPS       Y8, Y13, Y8
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y7, Y7
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y7, Y7
 	VANDNPS      Y8, Y7, Y8
 	TESTQ        $0x0000001c, BX
 	JZ           noflag_16
-	VADDPS       sigmoidconsts<>+640(SB), Y8, Y9
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y5, Y10
-	VMOVUPS      sigmoidconsts<>+640(SB), Y7
+	VADDPS       sigmoidconsts<>+704(SB), Y8, Y9
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y5, Y10
+	VMOVUPS      sigmoidconsts<>+704(SB), Y7
 	VBLENDVPS    Y10, Y8, Y7, Y7
 	VDIVPS       Y9, Y7, Y7
 	VANDPS       Y4, Y7, Y7
@@ -335,7 +338,7 @@ noflag_18:
 	TESTQ   $0x00000010, BX
 	JZ      noflag_19
 	VSUBPS  Y6, Y7, Y7
-	VANDPS  sigmoidconsts<>+896(SB), Y7, Y7
+	VANDPS  sigmoidconsts<>+960(SB), Y7, Y7
 	VANDPS  Y4, Y7, Y7
 	VADDPS  128(SP), Y7, Y7
 	VMOVUPS Y7, 128(SP)
@@ -344,22 +347,21 @@ noflag_19:
 noflag_16:
 	TESTQ        $0x00000003, BX
 	JZ           noflag_20
-	VADDPS       sigmoidconsts<>+640(SB), Y8, Y7
+	VADDPS       sigmoidconsts<>+704(SB), Y8, Y7
 	VPSRLD       $0x17, Y7, Y9
-	VPSUBD       sigmoidconsts<>+960(SB), Y9, Y9
+	VPSUBD       sigmoidconsts<>+1024(SB), Y9, Y9
 	VCVTDQ2PS    Y9, Y10
-	VANDPS       sigmoidconsts<>+1024(SB), Y7, Y9
-	VORPS        sigmoidconsts<>+320(SB), Y9, Y9
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y9, Y11
-	VSUBPS       sigmoidconsts<>+640(SB), Y9, Y12
+	VANDPS       sigmoidconsts<>+1088(SB), Y7, Y9
+	VORPS        sigmoidconsts<>+384(SB), Y9, Y9
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y9, Y11
+	VSUBPS       sigmoidconsts<>+704(SB), Y9, Y12
 	VADDPS       Y9, Y9, Y9
-	VSUBPS       sigmoidconsts<>+640(SB), Y9, Y9
+	VSUBPS       sigmoidconsts<>+704(SB), Y9, Y9
 	VBLENDVPS    Y11, Y9, Y12, Y9
-	VANDPS       sigmoidconsts<>+640(SB), Y11, Y11
+	VANDPS       sigmoidconsts<>+704(SB), Y11, Y11
 	VSUBPS       Y11, Y10, Y10
 	VMULPS       Y9, Y9, Y11
-	VMOVUPS      sigmoidconsts<>+1152(SB), Y12
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Y9, Y12
+	VMOVUPS      sigmoidconsts<>+1216(SB), Y12
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Y9, Y12
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Y9, Y12
 	VFMADD213PS  sigmoidconsts<>+1408(SB), Y9, Y12
@@ -367,29 +369,30 @@ noflag_16:
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Y9, Y12
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Y9, Y12
 	VFMADD213PS  sigmoidconsts<>+1664(SB), Y9, Y12
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Y9, Y12
 	VMULPS       Y9, Y12, Y12
 	VMULPS       Y11, Y12, Y12
-	VFMADD231PS  sigmoidconsts<>+192(SB), Y10, Y12
-	VFNMADD231PS sigmoidconsts<>+320(SB), Y11, Y12
+	VFMADD231PS  sigmoidconsts<>+256(SB), Y10, Y12
+	VFNMADD231PS sigmoidconsts<>+384(SB), Y11, Y12
 	VADDPS       Y12, Y9, Y12
-	VFMADD231PS  sigmoidconsts<>+128(SB), Y10, Y12
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Y10, Y12
 	VCMPPS       $0x03, Y7, Y7, Y9
 	VBLENDVPS    Y9, Y7, Y12, Y12
-	VSUBPS       sigmoidconsts<>+640(SB), Y7, Y9
+	VSUBPS       sigmoidconsts<>+704(SB), Y7, Y9
 	VSUBPS       Y9, Y8, Y9
 	VDIVPS       Y7, Y9, Y9
 	VADDPS       Y9, Y12, Y12
-	VMOVUPS      sigmoidconsts<>+640(SB), Y7
+	VMOVUPS      sigmoidconsts<>+704(SB), Y7
 	VSUBPS       Y6, Y7, Y7
 	TESTQ        $0x00000001, BX
 	JZ           noflag_21
 	VBROADCASTSS pw+56(FP), Y9
 	VMULPS       Y6, Y9, Y9
 	VXORPS       sigmoidconsts<>+0(SB), Y5, Y10
-	VMAXPS       sigmoidconsts<>+832(SB), Y10, Y10
+	VMAXPS       sigmoidconsts<>+896(SB), Y10, Y10
 	VADDPS       Y12, Y10, Y10
 	VMULPS       Y10, Y9, Y9
-	VMAXPS       sigmoidconsts<>+832(SB), Y5, Y10
+	VMAXPS       sigmoidconsts<>+896(SB), Y5, Y10
 	VADDPS       Y12, Y10, Y10
 	VFMADD231PS  Y10, Y7, Y9
 	VANDPS       Y4, Y9, Y9
@@ -399,14 +402,14 @@ noflag_16:
 noflag_21:
 	TESTQ        $0x00000002, BX
 	JZ           noflag_22
-	VADDPS       sigmoidconsts<>+640(SB), Y8, Y9
-	VMOVUPS      sigmoidconsts<>+640(SB), Y10
+	VADDPS       sigmoidconsts<>+704(SB), Y8, Y9
+	VMOVUPS      sigmoidconsts<>+704(SB), Y10
 	VDIVPS       Y9, Y10, Y10
 	VMULPS       Y10, Y8, Y8
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y5, Y9
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y5, Y9
 	VBLENDVPS    Y9, Y8, Y10, Y11
 	VBLENDVPS    Y9, Y10, Y8, Y8
-	VMAXPS       sigmoidconsts<>+832(SB), Y5, Y9
+	VMAXPS       sigmoidconsts<>+896(SB), Y5, Y9
 	VFNMADD231PS Y6, Y5, Y9
 	VADDPS       Y12, Y9, Y9
 	VMULPS       Y6, Y8, Y5
@@ -418,42 +421,41 @@ noflag_21:
 	JEQ          pow2_25
 	CMPQ         SI, $0x03
 	JEQ          powg_24
-	VMOVUPS      sigmoidconsts<>+640(SB), Y8
+	VMOVUPS      sigmoidconsts<>+704(SB), Y8
 	JMP          powd_26
 
 pow1_23:
 	VMOVAPS Y5, Y8
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y5, Y5
+	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Y5, Y5
 	VANDNPS Y8, Y5, Y8
 	JMP     powd_26
 
 pow2_25:
 	VMULPS  Y5, Y5, Y8
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y5, Y5
+	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Y5, Y5
 	VANDNPS Y8, Y5, Y8
 	JMP     powd_26
 
 powg_24:
-	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y5, Y11
-	VMULPS       sigmoidconsts<>+1792(SB), Y5, Y10
+	VCMPPS       $0x01, sigmoidconsts<>+1856(SB), Y5, Y11
+	VMULPS       sigmoidconsts<>+1920(SB), Y5, Y10
 	VBLENDVPS    Y11, Y10, Y5, Y10
-	VANDPS       sigmoidconsts<>+1856(SB), Y11, Y11
+	VANDPS       sigmoidconsts<>+1984(SB), Y11, Y11
 	VPSRLD       $0x17, Y10, Y12
-	VPSUBD       sigmoidconsts<>+960(SB), Y12, Y12
+	VPSUBD       sigmoidconsts<>+1024(SB), Y12, Y12
 	VPSUBD       Y11, Y12, Y12
 	VCVTDQ2PS    Y12, Y11
-	VANDPS       sigmoidconsts<>+1024(SB), Y10, Y10
-	VORPS        sigmoidconsts<>+320(SB), Y10, Y10
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y10, Y12
-	VSUBPS       sigmoidconsts<>+640(SB), Y10, Y13
+	VANDPS       sigmoidconsts<>+1088(SB), Y10, Y10
+	VORPS        sigmoidconsts<>+384(SB), Y10, Y10
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y10, Y12
+	VSUBPS       sigmoidconsts<>+704(SB), Y10, Y13
 	VADDPS       Y10, Y10, Y10
-	VSUBPS       sigmoidconsts<>+640(SB), Y10, Y10
+	VSUBPS       sigmoidconsts<>+704(SB), Y10, Y10
 	VBLENDVPS    Y12, Y10, Y13, Y10
-	VANDPS       sigmoidconsts<>+640(SB), Y12, Y12
+	VANDPS       sigmoidconsts<>+704(SB), Y12, Y12
 	VSUBPS       Y12, Y11, Y11
 	VMULPS       Y10, Y10, Y12
-	VMOVUPS      sigmoidconsts<>+1152(SB), Y13
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Y10, Y13
+	VMOVUPS      sigmoidconsts<>+1216(SB), Y13
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Y10, Y13
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Y10, Y13
 	VFMADD213PS  sigmoidconsts<>+1408(SB), Y10, Y13
@@ -461,50 +463,52 @@ powg_24:
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Y10, Y13
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Y10, Y13
 	VFMADD213PS  sigmoidconsts<>+1664(SB), Y10, Y13
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Y10, Y13
 	VMULPS       Y10, Y13, Y13
 	VMULPS       Y12, Y13, Y13
-	VFMADD231PS  sigmoidconsts<>+192(SB), Y11, Y13
-	VFNMADD231PS sigmoidconsts<>+320(SB), Y12, Y13
+	VFMADD231PS  sigmoidconsts<>+256(SB), Y11, Y13
+	VFNMADD231PS sigmoidconsts<>+384(SB), Y12, Y13
 	VADDPS       Y13, Y10, Y13
-	VFMADD231PS  sigmoidconsts<>+128(SB), Y11, Y13
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y5, Y10
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Y11, Y13
+	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y5, Y10
 	VBLENDVPS    Y10, Y5, Y13, Y13
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y5, Y10
-	VBLENDVPS    Y10, sigmoidconsts<>+1984(SB), Y13, Y13
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y5, Y10
-	VBLENDVPS    Y10, sigmoidconsts<>+2048(SB), Y13, Y13
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y5, Y10
+	VBLENDVPS    Y10, sigmoidconsts<>+2112(SB), Y13, Y13
+	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Y5, Y10
+	VBLENDVPS    Y10, sigmoidconsts<>+2176(SB), Y13, Y13
 	VMULPS       Y8, Y13, Y13
-	VMULPS       sigmoidconsts<>+64(SB), Y13, Y8
-	VROUNDPS     $0x00, Y8, Y8
-	VMOVAPS      Y13, Y10
-	VFNMADD231PS sigmoidconsts<>+128(SB), Y8, Y10
-	VFNMADD231PS sigmoidconsts<>+192(SB), Y8, Y10
+	VMOVUPS      sigmoidconsts<>+64(SB), Y8
+	VFMADD231PS  sigmoidconsts<>+128(SB), Y13, Y8
+	VSUBPS       sigmoidconsts<>+64(SB), Y8, Y8
+	VMOVUPS      sigmoidconsts<>+192(SB), Y10
+	VFMADD213PS  Y13, Y8, Y10
+	VFNMADD231PS sigmoidconsts<>+256(SB), Y8, Y10
 	VMULPS       Y10, Y10, Y11
-	VMOVUPS      sigmoidconsts<>+256(SB), Y12
-	VFMADD213PS  sigmoidconsts<>+320(SB), Y10, Y12
-	VMOVUPS      sigmoidconsts<>+384(SB), Y14
-	VFMADD213PS  sigmoidconsts<>+448(SB), Y10, Y14
-	VMOVUPS      sigmoidconsts<>+512(SB), Y15
-	VFMADD213PS  sigmoidconsts<>+576(SB), Y10, Y15
+	VMOVUPS      sigmoidconsts<>+320(SB), Y12
+	VFMADD213PS  sigmoidconsts<>+384(SB), Y10, Y12
+	VMOVUPS      sigmoidconsts<>+448(SB), Y14
+	VFMADD213PS  sigmoidconsts<>+512(SB), Y10, Y14
+	VMOVUPS      sigmoidconsts<>+576(SB), Y15
+	VFMADD213PS  sigmoidconsts<>+640(SB), Y10, Y15
 	VFMADD213PS  Y14, Y11, Y15
 	VFMADD213PS  Y12, Y11, Y15
 	VFMADD213PS  Y10, Y11, Y15
-	VADDPS       sigmoidconsts<>+640(SB), Y15, Y15
+	VADDPS       sigmoidconsts<>+704(SB), Y15, Y15
 	VCVTPS2DQ    Y8, Y8
 	VPSRAD       $0x01, Y8, Y10
 	VPSUBD       Y10, Y8, Y8
-	VPADDD       sigmoidconsts<>+704(SB), Y10, Y10
+	VPADDD       sigmoidconsts<>+768(SB), Y10, Y10
 	VPSLLD       $0x17, Y10, Y10
-	VPADDD       sigmoidconsts<>+704(SB), Y8, Y8
+	VPADDD       sigmoidconsts<>+768(SB), Y8, Y8
 	VPSLLD       $0x17, Y8, Y8
 	VMULPS       Y10, Y15, Y10
 	VMULPS       Y8, Y10, Y10
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y13, Y8
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y13, Y8
 	VANDNPS      Y10, Y8, Y10
-	VCMPPS       $0x0e, sigmoidconsts<>+2112(SB), Y13, Y8
-	VBLENDVPS    Y8, sigmoidconsts<>+1920(SB), Y10, Y10
+	VCMPPS       $0x0e, sigmoidconsts<>+2240(SB), Y13, Y8
+	VBLENDVPS    Y8, sigmoidconsts<>+2048(SB), Y10, Y10
 	VMOVAPS      Y10, Y8
-	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y5, Y5
+	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Y5, Y5
 	VANDNPS      Y8, Y5, Y8
 
 powd_26:
@@ -512,7 +516,7 @@ powd_26:
 	TESTQ        $0x00000100, BX
 	JZ           noflag_27
 	VBROADCASTSS alpha+60(FP), Y5
-	VMOVUPS      sigmoidconsts<>+640(SB), Y8
+	VMOVUPS      sigmoidconsts<>+704(SB), Y8
 	VSUBPS       Y5, Y8, Y8
 	VMULPS       Y7, Y8, Y8
 	VFMADD231PS  Y6, Y5, Y8
@@ -631,33 +635,34 @@ loop_28:
 	VMOVUPS      (CX), Y2
 	VPMAXUD      Y2, Y0, Y0
 	VORPS        sigmoidconsts<>+0(SB), Y1, Y3
-	VMULPS       sigmoidconsts<>+64(SB), Y3, Y4
-	VROUNDPS     $0x00, Y4, Y4
-	VMOVAPS      Y3, Y5
-	VFNMADD231PS sigmoidconsts<>+128(SB), Y4, Y5
-	VFNMADD231PS sigmoidconsts<>+192(SB), Y4, Y5
+	VMOVUPS      sigmoidconsts<>+64(SB), Y4
+	VFMADD231PS  sigmoidconsts<>+128(SB), Y3, Y4
+	VSUBPS       sigmoidconsts<>+64(SB), Y4, Y4
+	VMOVUPS      sigmoidconsts<>+192(SB), Y5
+	VFMADD213PS  Y3, Y4, Y5
+	VFNMADD231PS sigmoidconsts<>+256(SB), Y4, Y5
 	VMULPS       Y5, Y5, Y6
-	VMOVUPS      sigmoidconsts<>+256(SB), Y7
-	VFMADD213PS  sigmoidconsts<>+320(SB), Y5, Y7
-	VMOVUPS      sigmoidconsts<>+384(SB), Y8
-	VFMADD213PS  sigmoidconsts<>+448(SB), Y5, Y8
-	VMOVUPS      sigmoidconsts<>+512(SB), Y9
-	VFMADD213PS  sigmoidconsts<>+576(SB), Y5, Y9
+	VMOVUPS      sigmoidconsts<>+320(SB), Y7
+	VFMADD213PS  sigmoidconsts<>+384(SB), Y5, Y7
+	VMOVUPS      sigmoidconsts<>+448(SB), Y8
+	VFMADD213PS  sigmoidconsts<>+512(SB), Y5, Y8
+	VMOVUPS      sigmoidconsts<>+576(SB), Y9
+	VFMADD213PS  sigmoidconsts<>+640(SB), Y5, Y9
 	VFMADD213PS  Y8, Y6, Y9
 	VFMADD213PS  Y7, Y6, Y9
 	VFMADD213PS  Y5, Y6, Y9
-	VADDPS       sigmoidconsts<>+640(SB), Y9, Y9
+	VADDPS       sigmoidconsts<>+704(SB), Y9, Y9
 	VCVTPS2DQ    Y4, Y4
-	VPADDD       sigmoidconsts<>+704(SB), Y4, Y4
+	VPADDD       sigmoidconsts<>+768(SB), Y4, Y4
 	VPSLLD       $0x17, Y4, Y4
 	VMULPS       Y4, Y9, Y4
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y3, Y3
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y3, Y3
 	VANDNPS      Y4, Y3, Y4
-	VADDPS       sigmoidconsts<>+640(SB), Y4, Y3
-	VMOVUPS      sigmoidconsts<>+640(SB), Y5
+	VADDPS       sigmoidconsts<>+704(SB), Y4, Y3
+	VMOVUPS      sigmoidconsts<>+704(SB), Y5
 	VDIVPS       Y3, Y5, Y5
 	VMULPS       Y5, Y4, Y3
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y1, Y6
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y1, Y6
 	VBLENDVPS    Y6, Y3, Y5, Y7
 	VBLENDVPS    Y6, Y5, Y3, Y3
 	VMOVUPS      Y7, (SP)
@@ -665,7 +670,7 @@ loop_28:
 	VMOVUPS      Y4, 64(SP)
 	VMOVUPS      Y1, 96(SP)
 	VMOVUPS      Y2, 128(SP)
-	VMOVUPS      sigmoidconsts<>+640(SB), Y1
+	VMOVUPS      sigmoidconsts<>+704(SB), Y1
 	VSUBPS       128(SP), Y1, Y1
 	VMOVUPS      Y1, 160(SP)
 	VXORPS       Y1, Y1, Y1
@@ -682,9 +687,9 @@ loop_28:
 	VMOVUPS      (SP), Y3
 	VXORPS       Y4, Y4, Y4
 	VCMPPS       $0x0e, 128(SP), Y3, Y5
-	VBLENDVPS    Y5, sigmoidconsts<>+640(SB), Y4, Y4
+	VBLENDVPS    Y5, sigmoidconsts<>+704(SB), Y4, Y4
 	VCMPPS       $0x01, 128(SP), Y3, Y3
-	VBLENDVPS    Y3, sigmoidconsts<>+2304(SB), Y4, Y4
+	VBLENDVPS    Y3, sigmoidconsts<>+2432(SB), Y4, Y4
 	VBROADCASTSS d+92(FP), Y3
 	VFMADD231PS  Y4, Y3, Y2
 
@@ -710,22 +715,21 @@ noflag_33:
 	TESTQ        $0x00000002, SI
 	JZ           noflag_34
 	VMOVUPS      64(SP), Y1
-	VADDPS       sigmoidconsts<>+640(SB), Y1, Y2
+	VADDPS       sigmoidconsts<>+704(SB), Y1, Y2
 	VPSRLD       $0x17, Y2, Y3
-	VPSUBD       sigmoidconsts<>+960(SB), Y3, Y3
+	VPSUBD       sigmoidconsts<>+1024(SB), Y3, Y3
 	VCVTDQ2PS    Y3, Y4
-	VANDPS       sigmoidconsts<>+1024(SB), Y2, Y3
-	VORPS        sigmoidconsts<>+320(SB), Y3, Y3
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y3, Y5
-	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y6
+	VANDPS       sigmoidconsts<>+1088(SB), Y2, Y3
+	VORPS        sigmoidconsts<>+384(SB), Y3, Y3
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y3, Y5
+	VSUBPS       sigmoidconsts<>+704(SB), Y3, Y6
 	VADDPS       Y3, Y3, Y3
-	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y3
+	VSUBPS       sigmoidconsts<>+704(SB), Y3, Y3
 	VBLENDVPS    Y5, Y3, Y6, Y3
-	VANDPS       sigmoidconsts<>+640(SB), Y5, Y5
+	VANDPS       sigmoidconsts<>+704(SB), Y5, Y5
 	VSUBPS       Y5, Y4, Y4
 	VMULPS       Y3, Y3, Y5
-	VMOVUPS      sigmoidconsts<>+1152(SB), Y6
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Y3, Y6
+	VMOVUPS      sigmoidconsts<>+1216(SB), Y6
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Y3, Y6
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Y3, Y6
 	VFMADD213PS  sigmoidconsts<>+1408(SB), Y3, Y6
@@ -733,20 +737,21 @@ noflag_33:
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Y3, Y6
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Y3, Y6
 	VFMADD213PS  sigmoidconsts<>+1664(SB), Y3, Y6
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Y3, Y6
 	VMULPS       Y3, Y6, Y6
 	VMULPS       Y5, Y6, Y6
-	VFMADD231PS  sigmoidconsts<>+192(SB), Y4, Y6
-	VFNMADD231PS sigmoidconsts<>+320(SB), Y5, Y6
+	VFMADD231PS  sigmoidconsts<>+256(SB), Y4, Y6
+	VFNMADD231PS sigmoidconsts<>+384(SB), Y5, Y6
 	VADDPS       Y6, Y3, Y6
-	VFMADD231PS  sigmoidconsts<>+128(SB), Y4, Y6
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Y4, Y6
 	VCMPPS       $0x03, Y2, Y2, Y3
 	VBLENDVPS    Y3, Y2, Y6, Y6
-	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y3
+	VSUBPS       sigmoidconsts<>+704(SB), Y2, Y3
 	VSUBPS       Y3, Y1, Y3
 	VDIVPS       Y2, Y3, Y3
 	VADDPS       Y3, Y6, Y6
 	VMOVUPS      96(SP), Y1
-	VMAXPS       sigmoidconsts<>+832(SB), Y1, Y2
+	VMAXPS       sigmoidconsts<>+896(SB), Y1, Y2
 	VFNMADD231PS 128(SP), Y1, Y2
 	VADDPS       Y6, Y2, Y2
 	VMOVUPS      Y2, 224(SP)
@@ -763,42 +768,41 @@ noflag_33:
 	JEQ          pow2_37
 	CMPQ         DI, $0x03
 	JEQ          powg_36
-	VMOVUPS      sigmoidconsts<>+640(SB), Y2
+	VMOVUPS      sigmoidconsts<>+704(SB), Y2
 	JMP          powd_38
 
 pow1_35:
 	VMOVAPS Y1, Y2
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y1, Y1
+	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Y1, Y1
 	VANDNPS Y2, Y1, Y2
 	JMP     powd_38
 
 pow2_37:
 	VMULPS  Y1, Y1, Y2
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y1, Y1
+	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Y1, Y1
 	VANDNPS Y2, Y1, Y2
 	JMP     powd_38
 
 powg_36:
-	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y1, Y3
-	VMULPS       sigmoidconsts<>+1792(SB), Y1, Y2
+	VCMPPS       $0x01, sigmoidconsts<>+1856(SB), Y1, Y3
+	VMULPS       sigmoidconsts<>+1920(SB), Y1, Y2
 	VBLENDVPS    Y3, Y2, Y1, Y2
-	VANDPS       sigmoidconsts<>+1856(SB), Y3, Y3
+	VANDPS       sigmoidconsts<>+1984(SB), Y3, Y3
 	VPSRLD       $0x17, Y2, Y4
-	VPSUBD       sigmoidconsts<>+960(SB), Y4, Y4
+	VPSUBD       sigmoidconsts<>+1024(SB), Y4, Y4
 	VPSUBD       Y3, Y4, Y4
 	VCVTDQ2PS    Y4, Y3
-	VANDPS       sigmoidconsts<>+1024(SB), Y2, Y2
-	VORPS        sigmoidconsts<>+320(SB), Y2, Y2
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y2, Y4
-	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y5
+	VANDPS       sigmoidconsts<>+1088(SB), Y2, Y2
+	VORPS        sigmoidconsts<>+384(SB), Y2, Y2
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y2, Y4
+	VSUBPS       sigmoidconsts<>+704(SB), Y2, Y5
 	VADDPS       Y2, Y2, Y2
-	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y2
+	VSUBPS       sigmoidconsts<>+704(SB), Y2, Y2
 	VBLENDVPS    Y4, Y2, Y5, Y2
-	VANDPS       sigmoidconsts<>+640(SB), Y4, Y4
+	VANDPS       sigmoidconsts<>+704(SB), Y4, Y4
 	VSUBPS       Y4, Y3, Y3
 	VMULPS       Y2, Y2, Y4
-	VMOVUPS      sigmoidconsts<>+1152(SB), Y5
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Y2, Y5
+	VMOVUPS      sigmoidconsts<>+1216(SB), Y5
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Y2, Y5
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Y2, Y5
 	VFMADD213PS  sigmoidconsts<>+1408(SB), Y2, Y5
@@ -806,50 +810,52 @@ powg_36:
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Y2, Y5
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Y2, Y5
 	VFMADD213PS  sigmoidconsts<>+1664(SB), Y2, Y5
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Y2, Y5
 	VMULPS       Y2, Y5, Y5
 	VMULPS       Y4, Y5, Y5
-	VFMADD231PS  sigmoidconsts<>+192(SB), Y3, Y5
-	VFNMADD231PS sigmoidconsts<>+320(SB), Y4, Y5
+	VFMADD231PS  sigmoidconsts<>+256(SB), Y3, Y5
+	VFNMADD231PS sigmoidconsts<>+384(SB), Y4, Y5
 	VADDPS       Y5, Y2, Y5
-	VFMADD231PS  sigmoidconsts<>+128(SB), Y3, Y5
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y1, Y2
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Y3, Y5
+	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y1, Y2
 	VBLENDVPS    Y2, Y1, Y5, Y5
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y1, Y2
-	VBLENDVPS    Y2, sigmoidconsts<>+1984(SB), Y5, Y5
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y1, Y2
-	VBLENDVPS    Y2, sigmoidconsts<>+2048(SB), Y5, Y5
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y1, Y2
+	VBLENDVPS    Y2, sigmoidconsts<>+2112(SB), Y5, Y5
+	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Y1, Y2
+	VBLENDVPS    Y2, sigmoidconsts<>+2176(SB), Y5, Y5
 	VMULPS       288(SP), Y5, Y5
-	VMULPS       sigmoidconsts<>+64(SB), Y5, Y2
-	VROUNDPS     $0x00, Y2, Y2
-	VMOVAPS      Y5, Y3
-	VFNMADD231PS sigmoidconsts<>+128(SB), Y2, Y3
-	VFNMADD231PS sigmoidconsts<>+192(SB), Y2, Y3
+	VMOVUPS      sigmoidconsts<>+64(SB), Y2
+	VFMADD231PS  sigmoidconsts<>+128(SB), Y5, Y2
+	VSUBPS       sigmoidconsts<>+64(SB), Y2, Y2
+	VMOVUPS      sigmoidconsts<>+192(SB), Y3
+	VFMADD213PS  Y5, Y2, Y3
+	VFNMADD231PS sigmoidconsts<>+256(SB), Y2, Y3
 	VMULPS       Y3, Y3, Y4
-	VMOVUPS      sigmoidconsts<>+256(SB), Y6
-	VFMADD213PS  sigmoidconsts<>+320(SB), Y3, Y6
-	VMOVUPS      sigmoidconsts<>+384(SB), Y7
-	VFMADD213PS  sigmoidconsts<>+448(SB), Y3, Y7
-	VMOVUPS      sigmoidconsts<>+512(SB), Y8
-	VFMADD213PS  sigmoidconsts<>+576(SB), Y3, Y8
+	VMOVUPS      sigmoidconsts<>+320(SB), Y6
+	VFMADD213PS  sigmoidconsts<>+384(SB), Y3, Y6
+	VMOVUPS      sigmoidconsts<>+448(SB), Y7
+	VFMADD213PS  sigmoidconsts<>+512(SB), Y3, Y7
+	VMOVUPS      sigmoidconsts<>+576(SB), Y8
+	VFMADD213PS  sigmoidconsts<>+640(SB), Y3, Y8
 	VFMADD213PS  Y7, Y4, Y8
 	VFMADD213PS  Y6, Y4, Y8
 	VFMADD213PS  Y3, Y4, Y8
-	VADDPS       sigmoidconsts<>+640(SB), Y8, Y8
+	VADDPS       sigmoidconsts<>+704(SB), Y8, Y8
 	VCVTPS2DQ    Y2, Y2
 	VPSRAD       $0x01, Y2, Y3
 	VPSUBD       Y3, Y2, Y2
-	VPADDD       sigmoidconsts<>+704(SB), Y3, Y3
+	VPADDD       sigmoidconsts<>+768(SB), Y3, Y3
 	VPSLLD       $0x17, Y3, Y3
-	VPADDD       sigmoidconsts<>+704(SB), Y2, Y2
+	VPADDD       sigmoidconsts<>+768(SB), Y2, Y2
 	VPSLLD       $0x17, Y2, Y2
 	VMULPS       Y3, Y8, Y3
 	VMULPS       Y2, Y3, Y3
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y5, Y2
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y5, Y2
 	VANDNPS      Y3, Y2, Y3
-	VCMPPS       $0x0e, sigmoidconsts<>+2112(SB), Y5, Y2
-	VBLENDVPS    Y2, sigmoidconsts<>+1920(SB), Y3, Y3
+	VCMPPS       $0x0e, sigmoidconsts<>+2240(SB), Y5, Y2
+	VBLENDVPS    Y2, sigmoidconsts<>+2048(SB), Y3, Y3
 	VMOVAPS      Y3, Y2
-	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y1, Y1
+	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Y1, Y1
 	VANDNPS      Y2, Y1, Y2
 
 powd_38:
@@ -862,7 +868,7 @@ powd_38:
 	CMPQ         DI, $0x00
 	JEQ          gamma0_39
 	VMOVUPS      288(SP), Y1
-	VSUBPS       sigmoidconsts<>+640(SB), Y1, Y1
+	VSUBPS       sigmoidconsts<>+704(SB), Y1, Y1
 	VMOVUPS      Y1, 352(SP)
 	VMOVUPS      256(SP), Y1
 	CMPQ         R8, $0x01
@@ -871,42 +877,41 @@ powd_38:
 	JEQ          pow2_42
 	CMPQ         R8, $0x03
 	JEQ          powg_41
-	VMOVUPS      sigmoidconsts<>+640(SB), Y2
+	VMOVUPS      sigmoidconsts<>+704(SB), Y2
 	JMP          powd_43
 
 pow1_40:
 	VMOVAPS Y1, Y2
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y1, Y1
+	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Y1, Y1
 	VANDNPS Y2, Y1, Y2
 	JMP     powd_43
 
 pow2_42:
 	VMULPS  Y1, Y1, Y2
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y1, Y1
+	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Y1, Y1
 	VANDNPS Y2, Y1, Y2
 	JMP     powd_43
 
 powg_41:
-	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y1, Y3
-	VMULPS       sigmoidconsts<>+1792(SB), Y1, Y2
+	VCMPPS       $0x01, sigmoidconsts<>+1856(SB), Y1, Y3
+	VMULPS       sigmoidconsts<>+1920(SB), Y1, Y2
 	VBLENDVPS    Y3, Y2, Y1, Y2
-	VANDPS       sigmoidconsts<>+1856(SB), Y3, Y3
+	VANDPS       sigmoidconsts<>+1984(SB), Y3, Y3
 	VPSRLD       $0x17, Y2, Y4
-	VPSUBD       sigmoidconsts<>+960(SB), Y4, Y4
+	VPSUBD       sigmoidconsts<>+1024(SB), Y4, Y4
 	VPSUBD       Y3, Y4, Y4
 	VCVTDQ2PS    Y4, Y3
-	VANDPS       sigmoidconsts<>+1024(SB), Y2, Y2
-	VORPS        sigmoidconsts<>+320(SB), Y2, Y2
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y2, Y4
-	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y5
+	VANDPS       sigmoidconsts<>+1088(SB), Y2, Y2
+	VORPS        sigmoidconsts<>+384(SB), Y2, Y2
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y2, Y4
+	VSUBPS       sigmoidconsts<>+704(SB), Y2, Y5
 	VADDPS       Y2, Y2, Y2
-	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y2
+	VSUBPS       sigmoidconsts<>+704(SB), Y2, Y2
 	VBLENDVPS    Y4, Y2, Y5, Y2
-	VANDPS       sigmoidconsts<>+640(SB), Y4, Y4
+	VANDPS       sigmoidconsts<>+704(SB), Y4, Y4
 	VSUBPS       Y4, Y3, Y3
 	VMULPS       Y2, Y2, Y4
-	VMOVUPS      sigmoidconsts<>+1152(SB), Y5
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Y2, Y5
+	VMOVUPS      sigmoidconsts<>+1216(SB), Y5
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Y2, Y5
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Y2, Y5
 	VFMADD213PS  sigmoidconsts<>+1408(SB), Y2, Y5
@@ -914,64 +919,66 @@ powg_41:
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Y2, Y5
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Y2, Y5
 	VFMADD213PS  sigmoidconsts<>+1664(SB), Y2, Y5
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Y2, Y5
 	VMULPS       Y2, Y5, Y5
 	VMULPS       Y4, Y5, Y5
-	VFMADD231PS  sigmoidconsts<>+192(SB), Y3, Y5
-	VFNMADD231PS sigmoidconsts<>+320(SB), Y4, Y5
+	VFMADD231PS  sigmoidconsts<>+256(SB), Y3, Y5
+	VFNMADD231PS sigmoidconsts<>+384(SB), Y4, Y5
 	VADDPS       Y5, Y2, Y5
-	VFMADD231PS  sigmoidconsts<>+128(SB), Y3, Y5
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y1, Y2
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Y3, Y5
+	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y1, Y2
 	VBLENDVPS    Y2, Y1, Y5, Y5
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y1, Y2
-	VBLENDVPS    Y2, sigmoidconsts<>+1984(SB), Y5, Y5
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y1, Y2
-	VBLENDVPS    Y2, sigmoidconsts<>+2048(SB), Y5, Y5
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y1, Y2
+	VBLENDVPS    Y2, sigmoidconsts<>+2112(SB), Y5, Y5
+	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Y1, Y2
+	VBLENDVPS    Y2, sigmoidconsts<>+2176(SB), Y5, Y5
 	VMULPS       352(SP), Y5, Y5
-	VMULPS       sigmoidconsts<>+64(SB), Y5, Y2
-	VROUNDPS     $0x00, Y2, Y2
-	VMOVAPS      Y5, Y3
-	VFNMADD231PS sigmoidconsts<>+128(SB), Y2, Y3
-	VFNMADD231PS sigmoidconsts<>+192(SB), Y2, Y3
+	VMOVUPS      sigmoidconsts<>+64(SB), Y2
+	VFMADD231PS  sigmoidconsts<>+128(SB), Y5, Y2
+	VSUBPS       sigmoidconsts<>+64(SB), Y2, Y2
+	VMOVUPS      sigmoidconsts<>+192(SB), Y3
+	VFMADD213PS  Y5, Y2, Y3
+	VFNMADD231PS sigmoidconsts<>+256(SB), Y2, Y3
 	VMULPS       Y3, Y3, Y4
-	VMOVUPS      sigmoidconsts<>+256(SB), Y6
-	VFMADD213PS  sigmoidconsts<>+320(SB), Y3, Y6
-	VMOVUPS      sigmoidconsts<>+384(SB), Y7
-	VFMADD213PS  sigmoidconsts<>+448(SB), Y3, Y7
-	VMOVUPS      sigmoidconsts<>+512(SB), Y8
-	VFMADD213PS  sigmoidconsts<>+576(SB), Y3, Y8
+	VMOVUPS      sigmoidconsts<>+320(SB), Y6
+	VFMADD213PS  sigmoidconsts<>+384(SB), Y3, Y6
+	VMOVUPS      sigmoidconsts<>+448(SB), Y7
+	VFMADD213PS  sigmoidconsts<>+512(SB), Y3, Y7
+	VMOVUPS      sigmoidconsts<>+576(SB), Y8
+	VFMADD213PS  sigmoidconsts<>+640(SB), Y3, Y8
 	VFMADD213PS  Y7, Y4, Y8
 	VFMADD213PS  Y6, Y4, Y8
 	VFMADD213PS  Y3, Y4, Y8
-	VADDPS       sigmoidconsts<>+640(SB), Y8, Y8
+	VADDPS       sigmoidconsts<>+704(SB), Y8, Y8
 	VCVTPS2DQ    Y2, Y2
 	VPSRAD       $0x01, Y2, Y3
 	VPSUBD       Y3, Y2, Y2
-	VPADDD       sigmoidconsts<>+704(SB), Y3, Y3
+	VPADDD       sigmoidconsts<>+768(SB), Y3, Y3
 	VPSLLD       $0x17, Y3, Y3
-	VPADDD       sigmoidconsts<>+704(SB), Y2, Y2
+	VPADDD       sigmoidconsts<>+768(SB), Y2, Y2
 	VPSLLD       $0x17, Y2, Y2
 	VMULPS       Y3, Y8, Y3
 	VMULPS       Y2, Y3, Y3
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y5, Y2
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y5, Y2
 	VANDNPS      Y3, Y2, Y3
-	VCMPPS       $0x0e, sigmoidconsts<>+2112(SB), Y5, Y2
-	VBLENDVPS    Y2, sigmoidconsts<>+1920(SB), Y3, Y3
+	VCMPPS       $0x0e, sigmoidconsts<>+2240(SB), Y5, Y2
+	VBLENDVPS    Y2, sigmoidconsts<>+2048(SB), Y3, Y3
 	VMOVAPS      Y3, Y2
-	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y1, Y1
+	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Y1, Y1
 	VANDNPS      Y2, Y1, Y2
 
 powd_43:
 	VMOVUPS      224(SP), Y1
 	VMULPS       Y2, Y1, Y1
-	VMOVUPS      sigmoidconsts<>+640(SB), Y2
-	VMOVUPS      sigmoidconsts<>+2368(SB), Y3
+	VMOVUPS      sigmoidconsts<>+704(SB), Y2
+	VMOVUPS      sigmoidconsts<>+2496(SB), Y3
 	VFNMADD231PS 128(SP), Y3, Y2
 	VMULPS       Y2, Y1, Y1
 	VMULPS       (SP), Y1, Y1
 	VMULPS       32(SP), Y1, Y1
 	VMULPS       288(SP), Y1, Y1
 	VMOVUPS      256(SP), Y2
-	VCMPPS       $0x0e, sigmoidconsts<>+832(SB), Y2, Y2
+	VCMPPS       $0x0e, sigmoidconsts<>+896(SB), Y2, Y2
 	VMOVUPS      320(SP), Y3
 	VANDPS       Y2, Y1, Y1
 	VADDPS       Y1, Y3, Y3
@@ -982,7 +989,7 @@ gamma0_39:
 	TESTQ        $0x00000100, SI
 	JZ           noflag_44
 	VBROADCASTSS alpha+108(FP), Y2
-	VMOVUPS      sigmoidconsts<>+640(SB), Y3
+	VMOVUPS      sigmoidconsts<>+704(SB), Y3
 	VSUBPS       Y2, Y3, Y3
 	VMULPS       160(SP), Y3, Y3
 	VFMADD231PS  128(SP), Y2, Y3
@@ -1006,40 +1013,41 @@ noflag_34:
 tail_29:
 	TESTQ        BX, BX
 	JZ           done_30
-	LEAQ         sigmoidconsts<>+2176(SB), R9
+	LEAQ         sigmoidconsts<>+2304(SB), R9
 	NEGQ         BX
 	VMOVDQU      64(R9)(BX*4), Y1
 	VMASKMOVPS   (AX), Y1, Y2
 	VMASKMOVPS   (CX), Y1, Y3
 	VPMAXUD      Y3, Y0, Y0
 	VORPS        sigmoidconsts<>+0(SB), Y2, Y4
-	VMULPS       sigmoidconsts<>+64(SB), Y4, Y5
-	VROUNDPS     $0x00, Y5, Y5
-	VMOVAPS      Y4, Y6
-	VFNMADD231PS sigmoidconsts<>+128(SB), Y5, Y6
-	VFNMADD231PS sigmoidconsts<>+192(SB), Y5, Y6
+	VMOVUPS      sigmoidconsts<>+64(SB), Y5
+	VFMADD231PS  sigmoidconsts<>+128(SB), Y4, Y5
+	VSUBPS       sigmoidconsts<>+64(SB), Y5, Y5
+	VMOVUPS      sigmoidconsts<>+192(SB), Y6
+	VFMADD213PS  Y4, Y5, Y6
+	VFNMADD231PS sigmoidconsts<>+256(SB), Y5, Y6
 	VMULPS       Y6, Y6, Y7
-	VMOVUPS      sigmoidconsts<>+256(SB), Y8
-	VFMADD213PS  sigmoidconsts<>+320(SB), Y6, Y8
-	VMOVUPS      sigmoidconsts<>+384(SB), Y9
-	VFMADD213PS  sigmoidconsts<>+448(SB), Y6, Y9
-	VMOVUPS      sigmoidconsts<>+512(SB), Y10
-	VFMADD213PS  sigmoidconsts<>+576(SB), Y6, Y10
+	VMOVUPS      sigmoidconsts<>+320(SB), Y8
+	VFMADD213PS  sigmoidconsts<>+384(SB), Y6, Y8
+	VMOVUPS      sigmoidconsts<>+448(SB), Y9
+	VFMADD213PS  sigmoidconsts<>+512(SB), Y6, Y9
+	VMOVUPS      sigmoidconsts<>+576(SB), Y10
+	VFMADD213PS  sigmoidconsts<>+640(SB), Y6, Y10
 	VFMADD213PS  Y9, Y7, Y10
 	VFMADD213PS  Y8, Y7, Y10
 	VFMADD213PS  Y6, Y7, Y10
-	VADDPS       sigmoidconsts<>+640(SB), Y10, Y10
+	VADDPS       sigmoidconsts<>+704(SB), Y10, Y10
 	VCVTPS2DQ    Y5, Y5
-	VPADDD       sigmoidconsts<>+704(SB), Y5, Y5
+	VPADDD       sigmoidconsts<>+768(SB), Y5, Y5
 	VPSLLD       $0x17, Y5, Y5
 	VMULPS       Y5, Y10, Y5
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y4, Y4
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y4, Y4
 	VANDNPS      Y5, Y4, Y5
-	VADDPS       sigmoidconsts<>+640(SB), Y5, Y4
-	VMOVUPS      sigmoidconsts<>+640(SB), Y6
+	VADDPS       sigmoidconsts<>+704(SB), Y5, Y4
+	VMOVUPS      sigmoidconsts<>+704(SB), Y6
 	VDIVPS       Y4, Y6, Y6
 	VMULPS       Y6, Y5, Y4
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y2, Y7
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y2, Y7
 	VBLENDVPS    Y7, Y4, Y6, Y8
 	VBLENDVPS    Y7, Y6, Y4, Y4
 	VMOVUPS      Y8, (SP)
@@ -1047,7 +1055,7 @@ tail_29:
 	VMOVUPS      Y5, 64(SP)
 	VMOVUPS      Y2, 96(SP)
 	VMOVUPS      Y3, 128(SP)
-	VMOVUPS      sigmoidconsts<>+640(SB), Y2
+	VMOVUPS      sigmoidconsts<>+704(SB), Y2
 	VSUBPS       128(SP), Y2, Y2
 	VMOVUPS      Y2, 160(SP)
 	VXORPS       Y2, Y2, Y2
@@ -1064,9 +1072,9 @@ tail_29:
 	VMOVUPS      (SP), Y4
 	VXORPS       Y5, Y5, Y5
 	VCMPPS       $0x0e, 128(SP), Y4, Y6
-	VBLENDVPS    Y6, sigmoidconsts<>+640(SB), Y5, Y5
+	VBLENDVPS    Y6, sigmoidconsts<>+704(SB), Y5, Y5
 	VCMPPS       $0x01, 128(SP), Y4, Y4
-	VBLENDVPS    Y4, sigmoidconsts<>+2304(SB), Y5, Y5
+	VBLENDVPS    Y4, sigmoidconsts<>+2432(SB), Y5, Y5
 	VBROADCASTSS d+92(FP), Y4
 	VFMADD231PS  Y5, Y4, Y3
 
@@ -1092,22 +1100,21 @@ noflag_47:
 	TESTQ        $0x00000002, SI
 	JZ           noflag_48
 	VMOVUPS      64(SP), Y2
-	VADDPS       sigmoidconsts<>+640(SB), Y2, Y3
+	VADDPS       sigmoidconsts<>+704(SB), Y2, Y3
 	VPSRLD       $0x17, Y3, Y4
-	VPSUBD       sigmoidconsts<>+960(SB), Y4, Y4
+	VPSUBD       sigmoidconsts<>+1024(SB), Y4, Y4
 	VCVTDQ2PS    Y4, Y5
-	VANDPS       sigmoidconsts<>+1024(SB), Y3, Y4
-	VORPS        sigmoidconsts<>+320(SB), Y4, Y4
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y4, Y6
-	VSUBPS       sigmoidconsts<>+640(SB), Y4, Y7
+	VANDPS       sigmoidconsts<>+1088(SB), Y3, Y4
+	VORPS        sigmoidconsts<>+384(SB), Y4, Y4
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y4, Y6
+	VSUBPS       sigmoidconsts<>+704(SB), Y4, Y7
 	VADDPS       Y4, Y4, Y4
-	VSUBPS       sigmoidconsts<>+640(SB), Y4, Y4
+	VSUBPS       sigmoidconsts<>+704(SB), Y4, Y4
 	VBLENDVPS    Y6, Y4, Y7, Y4
-	VANDPS       sigmoidconsts<>+640(SB), Y6, Y6
+	VANDPS       sigmoidconsts<>+704(SB), Y6, Y6
 	VSUBPS       Y6, Y5, Y5
 	VMULPS       Y4, Y4, Y6
-	VMOVUPS      sigmoidconsts<>+1152(SB), Y7
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Y4, Y7
+	VMOVUPS      sigmoidconsts<>+1216(SB), Y7
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Y4, Y7
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Y4, Y7
 	VFMADD213PS  sigmoidconsts<>+1408(SB), Y4, Y7
@@ -1115,20 +1122,21 @@ noflag_47:
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Y4, Y7
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Y4, Y7
 	VFMADD213PS  sigmoidconsts<>+1664(SB), Y4, Y7
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Y4, Y7
 	VMULPS       Y4, Y7, Y7
 	VMULPS       Y6, Y7, Y7
-	VFMADD231PS  sigmoidconsts<>+192(SB), Y5, Y7
-	VFNMADD231PS sigmoidconsts<>+320(SB), Y6, Y7
+	VFMADD231PS  sigmoidconsts<>+256(SB), Y5, Y7
+	VFNMADD231PS sigmoidconsts<>+384(SB), Y6, Y7
 	VADDPS       Y7, Y4, Y7
-	VFMADD231PS  sigmoidconsts<>+128(SB), Y5, Y7
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Y5, Y7
 	VCMPPS       $0x03, Y3, Y3, Y4
 	VBLENDVPS    Y4, Y3, Y7, Y7
-	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y4
+	VSUBPS       sigmoidconsts<>+704(SB), Y3, Y4
 	VSUBPS       Y4, Y2, Y4
 	VDIVPS       Y3, Y4, Y4
 	VADDPS       Y4, Y7, Y7
 	VMOVUPS      96(SP), Y2
-	VMAXPS       sigmoidconsts<>+832(SB), Y2, Y3
+	VMAXPS       sigmoidconsts<>+896(SB), Y2, Y3
 	VFNMADD231PS 128(SP), Y2, Y3
 	VADDPS       Y7, Y3, Y3
 	VMOVUPS      Y3, 224(SP)
@@ -1145,42 +1153,41 @@ noflag_47:
 	JEQ          pow2_51
 	CMPQ         DI, $0x03
 	JEQ          powg_50
-	VMOVUPS      sigmoidconsts<>+640(SB), Y3
+	VMOVUPS      sigmoidconsts<>+704(SB), Y3
 	JMP          powd_52
 
 pow1_49:
 	VMOVAPS Y2, Y3
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y2, Y2
+	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
 	JMP     powd_52
 
 pow2_51:
 	VMULPS  Y2, Y2, Y3
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y2, Y2
+	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
 	JMP     powd_52
 
 powg_50:
-	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y2, Y4
-	VMULPS       sigmoidconsts<>+1792(SB), Y2, Y3
+	VCMPPS       $0x01, sigmoidconsts<>+1856(SB), Y2, Y4
+	VMULPS       sigmoidconsts<>+1920(SB), Y2, Y3
 	VBLENDVPS    Y4, Y3, Y2, Y3
-	VANDPS       sigmoidconsts<>+1856(SB), Y4, Y4
+	VANDPS       sigmoidconsts<>+1984(SB), Y4, Y4
 	VPSRLD       $0x17, Y3, Y5
-	VPSUBD       sigmoidconsts<>+960(SB), Y5, Y5
+	VPSUBD       sigmoidconsts<>+1024(SB), Y5, Y5
 	VPSUBD       Y4, Y5, Y5
 	VCVTDQ2PS    Y5, Y4
-	VANDPS       sigmoidconsts<>+1024(SB), Y3, Y3
-	VORPS        sigmoidconsts<>+320(SB), Y3, Y3
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y3, Y5
-	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y6
+	VANDPS       sigmoidconsts<>+1088(SB), Y3, Y3
+	VORPS        sigmoidconsts<>+384(SB), Y3, Y3
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y3, Y5
+	VSUBPS       sigmoidconsts<>+704(SB), Y3, Y6
 	VADDPS       Y3, Y3, Y3
-	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y3
+	VSUBPS       sigmoidconsts<>+704(SB), Y3, Y3
 	VBLENDVPS    Y5, Y3, Y6, Y3
-	VANDPS       sigmoidconsts<>+640(SB), Y5, Y5
+	VANDPS       sigmoidconsts<>+704(SB), Y5, Y5
 	VSUBPS       Y5, Y4, Y4
 	VMULPS       Y3, Y3, Y5
-	VMOVUPS      sigmoidconsts<>+1152(SB), Y6
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Y3, Y6
+	VMOVUPS      sigmoidconsts<>+1216(SB), Y6
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Y3, Y6
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Y3, Y6
 	VFMADD213PS  sigmoidconsts<>+1408(SB), Y3, Y6
@@ -1188,50 +1195,52 @@ powg_50:
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Y3, Y6
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Y3, Y6
 	VFMADD213PS  sigmoidconsts<>+1664(SB), Y3, Y6
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Y3, Y6
 	VMULPS       Y3, Y6, Y6
 	VMULPS       Y5, Y6, Y6
-	VFMADD231PS  sigmoidconsts<>+192(SB), Y4, Y6
-	VFNMADD231PS sigmoidconsts<>+320(SB), Y5, Y6
+	VFMADD231PS  sigmoidconsts<>+256(SB), Y4, Y6
+	VFNMADD231PS sigmoidconsts<>+384(SB), Y5, Y6
 	VADDPS       Y6, Y3, Y6
-	VFMADD231PS  sigmoidconsts<>+128(SB), Y4, Y6
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y2, Y3
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Y4, Y6
+	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y2, Y3
 	VBLENDVPS    Y3, Y2, Y6, Y6
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y2, Y3
-	VBLENDVPS    Y3, sigmoidconsts<>+1984(SB), Y6, Y6
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y2, Y3
-	VBLENDVPS    Y3, sigmoidconsts<>+2048(SB), Y6, Y6
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y2, Y3
+	VBLENDVPS    Y3, sigmoidconsts<>+2112(SB), Y6, Y6
+	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Y2, Y3
+	VBLENDVPS    Y3, sigmoidconsts<>+2176(SB), Y6, Y6
 	VMULPS       288(SP), Y6, Y6
-	VMULPS       sigmoidconsts<>+64(SB), Y6, Y3
-	VROUNDPS     $0x00, Y3, Y3
-	VMOVAPS      Y6, Y4
-	VFNMADD231PS sigmoidconsts<>+128(SB), Y3, Y4
-	VFNMADD231PS sigmoidconsts<>+192(SB), Y3, Y4
+	VMOVUPS      sigmoidconsts<>+64(SB), Y3
+	VFMADD231PS  sigmoidconsts<>+128(SB), Y6, Y3
+	VSUBPS       sigmoidconsts<>+64(SB), Y3, Y3
+	VMOVUPS      sigmoidconsts<>+192(SB), Y4
+	VFMADD213PS  Y6, Y3, Y4
+	VFNMADD231PS sigmoidconsts<>+256(SB), Y3, Y4
 	VMULPS       Y4, Y4, Y5
-	VMOVUPS      sigmoidconsts<>+256(SB), Y7
-	VFMADD213PS  sigmoidconsts<>+320(SB), Y4, Y7
-	VMOVUPS      sigmoidconsts<>+384(SB), Y8
-	VFMADD213PS  sigmoidconsts<>+448(SB), Y4, Y8
-	VMOVUPS      sigmoidconsts<>+512(SB), Y9
-	VFMADD213PS  sigmoidconsts<>+576(SB), Y4, Y9
+	VMOVUPS      sigmoidconsts<>+320(SB), Y7
+	VFMADD213PS  sigmoidconsts<>+384(SB), Y4, Y7
+	VMOVUPS      sigmoidconsts<>+448(SB), Y8
+	VFMADD213PS  sigmoidconsts<>+512(SB), Y4, Y8
+	VMOVUPS      sigmoidconsts<>+576(SB), Y9
+	VFMADD213PS  sigmoidconsts<>+640(SB), Y4, Y9
 	VFMADD213PS  Y8, Y5, Y9
 	VFMADD213PS  Y7, Y5, Y9
 	VFMADD213PS  Y4, Y5, Y9
-	VADDPS       sigmoidconsts<>+640(SB), Y9, Y9
+	VADDPS       sigmoidconsts<>+704(SB), Y9, Y9
 	VCVTPS2DQ    Y3, Y3
 	VPSRAD       $0x01, Y3, Y4
 	VPSUBD       Y4, Y3, Y3
-	VPADDD       sigmoidconsts<>+704(SB), Y4, Y4
+	VPADDD       sigmoidconsts<>+768(SB), Y4, Y4
 	VPSLLD       $0x17, Y4, Y4
-	VPADDD       sigmoidconsts<>+704(SB), Y3, Y3
+	VPADDD       sigmoidconsts<>+768(SB), Y3, Y3
 	VPSLLD       $0x17, Y3, Y3
 	VMULPS       Y4, Y9, Y4
 	VMULPS       Y3, Y4, Y4
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y6, Y3
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y6, Y3
 	VANDNPS      Y4, Y3, Y4
-	VCMPPS       $0x0e, sigmoidconsts<>+2112(SB), Y6, Y3
-	VBLENDVPS    Y3, sigmoidconsts<>+1920(SB), Y4, Y4
+	VCMPPS       $0x0e, sigmoidconsts<>+2240(SB), Y6, Y3
+	VBLENDVPS    Y3, sigmoidconsts<>+2048(SB), Y4, Y4
 	VMOVAPS      Y4, Y3
-	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y2, Y2
+	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
 powd_52:
@@ -1244,7 +1253,7 @@ powd_52:
 	CMPQ         DI, $0x00
 	JEQ          gamma0_53
 	VMOVUPS      288(SP), Y2
-	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y2
+	VSUBPS       sigmoidconsts<>+704(SB), Y2, Y2
 	VMOVUPS      Y2, 352(SP)
 	VMOVUPS      256(SP), Y2
 	CMPQ         R8, $0x01
@@ -1253,42 +1262,41 @@ powd_52:
 	JEQ          pow2_56
 	CMPQ         R8, $0x03
 	JEQ          powg_55
-	VMOVUPS      sigmoidconsts<>+640(SB), Y3
+	VMOVUPS      sigmoidconsts<>+704(SB), Y3
 	JMP          powd_57
 
 pow1_54:
 	VMOVAPS Y2, Y3
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y2, Y2
+	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
 	JMP     powd_57
 
 pow2_56:
 	VMULPS  Y2, Y2, Y3
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y2, Y2
+	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
 	JMP     powd_57
 
 powg_55:
-	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y2, Y4
-	VMULPS       sigmoidconsts<>+1792(SB), Y2, Y3
+	VCMPPS       $0x01, sigmoidconsts<>+1856(SB), Y2, Y4
+	VMULPS       sigmoidconsts<>+1920(SB), Y2, Y3
 	VBLENDVPS    Y4, Y3, Y2, Y3
-	VANDPS       sigmoidconsts<>+1856(SB), Y4, Y4
+	VANDPS       sigmoidconsts<>+1984(SB), Y4, Y4
 	VPSRLD       $0x17, Y3, Y5
-	VPSUBD       sigmoidconsts<>+960(SB), Y5, Y5
+	VPSUBD       sigmoidconsts<>+1024(SB), Y5, Y5
 	VPSUBD       Y4, Y5, Y5
 	VCVTDQ2PS    Y5, Y4
-	VANDPS       sigmoidconsts<>+1024(SB), Y3, Y3
-	VORPS        sigmoidconsts<>+320(SB), Y3, Y3
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y3, Y5
-	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y6
+	VANDPS       sigmoidconsts<>+1088(SB), Y3, Y3
+	VORPS        sigmoidconsts<>+384(SB), Y3, Y3
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y3, Y5
+	VSUBPS       sigmoidconsts<>+704(SB), Y3, Y6
 	VADDPS       Y3, Y3, Y3
-	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y3
+	VSUBPS       sigmoidconsts<>+704(SB), Y3, Y3
 	VBLENDVPS    Y5, Y3, Y6, Y3
-	VANDPS       sigmoidconsts<>+640(SB), Y5, Y5
+	VANDPS       sigmoidconsts<>+704(SB), Y5, Y5
 	VSUBPS       Y5, Y4, Y4
 	VMULPS       Y3, Y3, Y5
-	VMOVUPS      sigmoidconsts<>+1152(SB), Y6
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Y3, Y6
+	VMOVUPS      sigmoidconsts<>+1216(SB), Y6
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Y3, Y6
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Y3, Y6
 	VFMADD213PS  sigmoidconsts<>+1408(SB), Y3, Y6
@@ -1296,64 +1304,66 @@ powg_55:
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Y3, Y6
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Y3, Y6
 	VFMADD213PS  sigmoidconsts<>+1664(SB), Y3, Y6
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Y3, Y6
 	VMULPS       Y3, Y6, Y6
 	VMULPS       Y5, Y6, Y6
-	VFMADD231PS  sigmoidconsts<>+192(SB), Y4, Y6
-	VFNMADD231PS sigmoidconsts<>+320(SB), Y5, Y6
+	VFMADD231PS  sigmoidconsts<>+256(SB), Y4, Y6
+	VFNMADD231PS sigmoidconsts<>+384(SB), Y5, Y6
 	VADDPS       Y6, Y3, Y6
-	VFMADD231PS  sigmoidconsts<>+128(SB), Y4, Y6
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y2, Y3
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Y4, Y6
+	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y2, Y3
 	VBLENDVPS    Y3, Y2, Y6, Y6
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y2, Y3
-	VBLENDVPS    Y3, sigmoidconsts<>+1984(SB), Y6, Y6
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y2, Y3
-	VBLENDVPS    Y3, sigmoidconsts<>+2048(SB), Y6, Y6
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y2, Y3
+	VBLENDVPS    Y3, sigmoidconsts<>+2112(SB), Y6, Y6
+	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Y2, Y3
+	VBLENDVPS    Y3, sigmoidconsts<>+2176(SB), Y6, Y6
 	VMULPS       352(SP), Y6, Y6
-	VMULPS       sigmoidconsts<>+64(SB), Y6, Y3
-	VROUNDPS     $0x00, Y3, Y3
-	VMOVAPS      Y6, Y4
-	VFNMADD231PS sigmoidconsts<>+128(SB), Y3, Y4
-	VFNMADD231PS sigmoidconsts<>+192(SB), Y3, Y4
+	VMOVUPS      sigmoidconsts<>+64(SB), Y3
+	VFMADD231PS  sigmoidconsts<>+128(SB), Y6, Y3
+	VSUBPS       sigmoidconsts<>+64(SB), Y3, Y3
+	VMOVUPS      sigmoidconsts<>+192(SB), Y4
+	VFMADD213PS  Y6, Y3, Y4
+	VFNMADD231PS sigmoidconsts<>+256(SB), Y3, Y4
 	VMULPS       Y4, Y4, Y5
-	VMOVUPS      sigmoidconsts<>+256(SB), Y7
-	VFMADD213PS  sigmoidconsts<>+320(SB), Y4, Y7
-	VMOVUPS      sigmoidconsts<>+384(SB), Y8
-	VFMADD213PS  sigmoidconsts<>+448(SB), Y4, Y8
-	VMOVUPS      sigmoidconsts<>+512(SB), Y9
-	VFMADD213PS  sigmoidconsts<>+576(SB), Y4, Y9
+	VMOVUPS      sigmoidconsts<>+320(SB), Y7
+	VFMADD213PS  sigmoidconsts<>+384(SB), Y4, Y7
+	VMOVUPS      sigmoidconsts<>+448(SB), Y8
+	VFMADD213PS  sigmoidconsts<>+512(SB), Y4, Y8
+	VMOVUPS      sigmoidconsts<>+576(SB), Y9
+	VFMADD213PS  sigmoidconsts<>+640(SB), Y4, Y9
 	VFMADD213PS  Y8, Y5, Y9
 	VFMADD213PS  Y7, Y5, Y9
 	VFMADD213PS  Y4, Y5, Y9
-	VADDPS       sigmoidconsts<>+640(SB), Y9, Y9
+	VADDPS       sigmoidconsts<>+704(SB), Y9, Y9
 	VCVTPS2DQ    Y3, Y3
 	VPSRAD       $0x01, Y3, Y4
 	VPSUBD       Y4, Y3, Y3
-	VPADDD       sigmoidconsts<>+704(SB), Y4, Y4
+	VPADDD       sigmoidconsts<>+768(SB), Y4, Y4
 	VPSLLD       $0x17, Y4, Y4
-	VPADDD       sigmoidconsts<>+704(SB), Y3, Y3
+	VPADDD       sigmoidconsts<>+768(SB), Y3, Y3
 	VPSLLD       $0x17, Y3, Y3
 	VMULPS       Y4, Y9, Y4
 	VMULPS       Y3, Y4, Y4
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y6, Y3
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y6, Y3
 	VANDNPS      Y4, Y3, Y4
-	VCMPPS       $0x0e, sigmoidconsts<>+2112(SB), Y6, Y3
-	VBLENDVPS    Y3, sigmoidconsts<>+1920(SB), Y4, Y4
+	VCMPPS       $0x0e, sigmoidconsts<>+2240(SB), Y6, Y3
+	VBLENDVPS    Y3, sigmoidconsts<>+2048(SB), Y4, Y4
 	VMOVAPS      Y4, Y3
-	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y2, Y2
+	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
 powd_57:
 	VMOVUPS      224(SP), Y2
 	VMULPS       Y3, Y2, Y2
-	VMOVUPS      sigmoidconsts<>+640(SB), Y3
-	VMOVUPS      sigmoidconsts<>+2368(SB), Y4
+	VMOVUPS      sigmoidconsts<>+704(SB), Y3
+	VMOVUPS      sigmoidconsts<>+2496(SB), Y4
 	VFNMADD231PS 128(SP), Y4, Y3
 	VMULPS       Y3, Y2, Y2
 	VMULPS       (SP), Y2, Y2
 	VMULPS       32(SP), Y2, Y2
 	VMULPS       288(SP), Y2, Y2
 	VMOVUPS      256(SP), Y3
-	VCMPPS       $0x0e, sigmoidconsts<>+832(SB), Y3, Y3
+	VCMPPS       $0x0e, sigmoidconsts<>+896(SB), Y3, Y3
 	VMOVUPS      320(SP), Y4
 	VANDPS       Y3, Y2, Y2
 	VADDPS       Y2, Y4, Y4
@@ -1364,7 +1374,7 @@ gamma0_53:
 	TESTQ        $0x00000100, SI
 	JZ           noflag_58
 	VBROADCASTSS alpha+108(FP), Y3
-	VMOVUPS      sigmoidconsts<>+640(SB), Y4
+	VMOVUPS      sigmoidconsts<>+704(SB), Y4
 	VSUBPS       Y3, Y4, Y4
 	VMULPS       160(SP), Y4, Y4
 	VFMADD231PS  128(SP), Y3, Y4
@@ -1417,33 +1427,34 @@ loop_59:
 	VMOVUPS      (CX), Y2
 	VPMAXUD      Y2, Y0, Y0
 	VORPS        sigmoidconsts<>+0(SB), Y1, Y3
-	VMULPS       sigmoidconsts<>+64(SB), Y3, Y4
-	VROUNDPS     $0x00, Y4, Y4
-	VMOVAPS      Y3, Y5
-	VFNMADD231PS sigmoidconsts<>+128(SB), Y4, Y5
-	VFNMADD231PS sigmoidconsts<>+192(SB), Y4, Y5
+	VMOVUPS      sigmoidconsts<>+64(SB), Y4
+	VFMADD231PS  sigmoidconsts<>+128(SB), Y3, Y4
+	VSUBPS       sigmoidconsts<>+64(SB), Y4, Y4
+	VMOVUPS      sigmoidconsts<>+192(SB), Y5
+	VFMADD213PS  Y3, Y4, Y5
+	VFNMADD231PS sigmoidconsts<>+256(SB), Y4, Y5
 	VMULPS       Y5, Y5, Y6
-	VMOVUPS      sigmoidconsts<>+256(SB), Y7
-	VFMADD213PS  sigmoidconsts<>+320(SB), Y5, Y7
-	VMOVUPS      sigmoidconsts<>+384(SB), Y8
-	VFMADD213PS  sigmoidconsts<>+448(SB), Y5, Y8
-	VMOVUPS      sigmoidconsts<>+512(SB), Y9
-	VFMADD213PS  sigmoidconsts<>+576(SB), Y5, Y9
+	VMOVUPS      sigmoidconsts<>+320(SB), Y7
+	VFMADD213PS  sigmoidconsts<>+384(SB), Y5, Y7
+	VMOVUPS      sigmoidconsts<>+448(SB), Y8
+	VFMADD213PS  sigmoidconsts<>+512(SB), Y5, Y8
+	VMOVUPS      sigmoidconsts<>+576(SB), Y9
+	VFMADD213PS  sigmoidconsts<>+640(SB), Y5, Y9
 	VFMADD213PS  Y8, Y6, Y9
 	VFMADD213PS  Y7, Y6, Y9
 	VFMADD213PS  Y5, Y6, Y9
-	VADDPS       sigmoidconsts<>+640(SB), Y9, Y9
+	VADDPS       sigmoidconsts<>+704(SB), Y9, Y9
 	VCVTPS2DQ    Y4, Y4
-	VPADDD       sigmoidconsts<>+704(SB), Y4, Y4
+	VPADDD       sigmoidconsts<>+768(SB), Y4, Y4
 	VPSLLD       $0x17, Y4, Y4
 	VMULPS       Y4, Y9, Y4
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y3, Y3
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y3, Y3
 	VANDNPS      Y4, Y3, Y4
-	VADDPS       sigmoidconsts<>+640(SB), Y4, Y3
-	VMOVUPS      sigmoidconsts<>+640(SB), Y5
+	VADDPS       sigmoidconsts<>+704(SB), Y4, Y3
+	VMOVUPS      sigmoidconsts<>+704(SB), Y5
 	VDIVPS       Y3, Y5, Y5
 	VMULPS       Y5, Y4, Y3
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y1, Y6
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y1, Y6
 	VBLENDVPS    Y6, Y3, Y5, Y7
 	VBLENDVPS    Y6, Y5, Y3, Y3
 	VMOVUPS      Y7, 64(SP)
@@ -1456,22 +1467,21 @@ loop_59:
 	VMOVUPS      128(SP), Y3
 	TESTQ        $0x00000003, sflags+136(FP)
 	JZ           noflag_62
-	VADDPS       sigmoidconsts<>+640(SB), Y3, Y4
+	VADDPS       sigmoidconsts<>+704(SB), Y3, Y4
 	VPSRLD       $0x17, Y4, Y5
-	VPSUBD       sigmoidconsts<>+960(SB), Y5, Y5
+	VPSUBD       sigmoidconsts<>+1024(SB), Y5, Y5
 	VCVTDQ2PS    Y5, Y6
-	VANDPS       sigmoidconsts<>+1024(SB), Y4, Y5
-	VORPS        sigmoidconsts<>+320(SB), Y5, Y5
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y5, Y7
-	VSUBPS       sigmoidconsts<>+640(SB), Y5, Y8
+	VANDPS       sigmoidconsts<>+1088(SB), Y4, Y5
+	VORPS        sigmoidconsts<>+384(SB), Y5, Y5
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y5, Y7
+	VSUBPS       sigmoidconsts<>+704(SB), Y5, Y8
 	VADDPS       Y5, Y5, Y5
-	VSUBPS       sigmoidconsts<>+640(SB), Y5, Y5
+	VSUBPS       sigmoidconsts<>+704(SB), Y5, Y5
 	VBLENDVPS    Y7, Y5, Y8, Y5
-	VANDPS       sigmoidconsts<>+640(SB), Y7, Y7
+	VANDPS       sigmoidconsts<>+704(SB), Y7, Y7
 	VSUBPS       Y7, Y6, Y6
 	VMULPS       Y5, Y5, Y7
-	VMOVUPS      sigmoidconsts<>+1152(SB), Y8
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Y5, Y8
+	VMOVUPS      sigmoidconsts<>+1216(SB), Y8
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Y5, Y8
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Y5, Y8
 	VFMADD213PS  sigmoidconsts<>+1408(SB), Y5, Y8
@@ -1479,29 +1489,30 @@ loop_59:
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Y5, Y8
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Y5, Y8
 	VFMADD213PS  sigmoidconsts<>+1664(SB), Y5, Y8
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Y5, Y8
 	VMULPS       Y5, Y8, Y8
 	VMULPS       Y7, Y8, Y8
-	VFMADD231PS  sigmoidconsts<>+192(SB), Y6, Y8
-	VFNMADD231PS sigmoidconsts<>+320(SB), Y7, Y8
+	VFMADD231PS  sigmoidconsts<>+256(SB), Y6, Y8
+	VFNMADD231PS sigmoidconsts<>+384(SB), Y7, Y8
 	VADDPS       Y8, Y5, Y8
-	VFMADD231PS  sigmoidconsts<>+128(SB), Y6, Y8
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Y6, Y8
 	VCMPPS       $0x03, Y4, Y4, Y5
 	VBLENDVPS    Y5, Y4, Y8, Y8
-	VSUBPS       sigmoidconsts<>+640(SB), Y4, Y5
+	VSUBPS       sigmoidconsts<>+704(SB), Y4, Y5
 	VSUBPS       Y5, Y3, Y5
 	VDIVPS       Y4, Y5, Y5
 	VADDPS       Y5, Y8, Y8
-	VMOVUPS      sigmoidconsts<>+640(SB), Y4
+	VMOVUPS      sigmoidconsts<>+704(SB), Y4
 	VSUBPS       Y2, Y4, Y4
 	TESTQ        $0x00000001, sflags+136(FP)
 	JZ           noflag_63
 	VBROADCASTSS pw+100(FP), Y5
 	VMULPS       Y2, Y5, Y5
 	VXORPS       sigmoidconsts<>+0(SB), Y1, Y6
-	VMAXPS       sigmoidconsts<>+832(SB), Y6, Y6
+	VMAXPS       sigmoidconsts<>+896(SB), Y6, Y6
 	VADDPS       Y8, Y6, Y6
 	VMULPS       Y6, Y5, Y5
-	VMAXPS       sigmoidconsts<>+832(SB), Y1, Y6
+	VMAXPS       sigmoidconsts<>+896(SB), Y1, Y6
 	VADDPS       Y8, Y6, Y6
 	VFMADD231PS  Y6, Y4, Y5
 	VADDPS       (SP), Y5, Y5
@@ -1510,14 +1521,14 @@ loop_59:
 noflag_63:
 	TESTQ        $0x00000002, sflags+136(FP)
 	JZ           noflag_64
-	VADDPS       sigmoidconsts<>+640(SB), Y3, Y5
-	VMOVUPS      sigmoidconsts<>+640(SB), Y6
+	VADDPS       sigmoidconsts<>+704(SB), Y3, Y5
+	VMOVUPS      sigmoidconsts<>+704(SB), Y6
 	VDIVPS       Y5, Y6, Y6
 	VMULPS       Y6, Y3, Y3
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y1, Y5
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y1, Y5
 	VBLENDVPS    Y5, Y3, Y6, Y7
 	VBLENDVPS    Y5, Y6, Y3, Y3
-	VMAXPS       sigmoidconsts<>+832(SB), Y1, Y5
+	VMAXPS       sigmoidconsts<>+896(SB), Y1, Y5
 	VFNMADD231PS Y2, Y1, Y5
 	VADDPS       Y8, Y5, Y5
 	VMULPS       Y2, Y3, Y1
@@ -1529,42 +1540,41 @@ noflag_63:
 	JEQ          pow2_67
 	CMPQ         DI, $0x03
 	JEQ          powg_66
-	VMOVUPS      sigmoidconsts<>+640(SB), Y3
+	VMOVUPS      sigmoidconsts<>+704(SB), Y3
 	JMP          powd_68
 
 pow1_65:
 	VMOVAPS Y1, Y3
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y1, Y1
+	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Y1, Y1
 	VANDNPS Y3, Y1, Y3
 	JMP     powd_68
 
 pow2_67:
 	VMULPS  Y1, Y1, Y3
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y1, Y1
+	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Y1, Y1
 	VANDNPS Y3, Y1, Y3
 	JMP     powd_68
 
 powg_66:
-	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y1, Y7
-	VMULPS       sigmoidconsts<>+1792(SB), Y1, Y6
+	VCMPPS       $0x01, sigmoidconsts<>+1856(SB), Y1, Y7
+	VMULPS       sigmoidconsts<>+1920(SB), Y1, Y6
 	VBLENDVPS    Y7, Y6, Y1, Y6
-	VANDPS       sigmoidconsts<>+1856(SB), Y7, Y7
+	VANDPS       sigmoidconsts<>+1984(SB), Y7, Y7
 	VPSRLD       $0x17, Y6, Y8
-	VPSUBD       sigmoidconsts<>+960(SB), Y8, Y8
+	VPSUBD       sigmoidconsts<>+1024(SB), Y8, Y8
 	VPSUBD       Y7, Y8, Y8
 	VCVTDQ2PS    Y8, Y7
-	VANDPS       sigmoidconsts<>+1024(SB), Y6, Y6
-	VORPS        sigmoidconsts<>+320(SB), Y6, Y6
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y6, Y8
-	VSUBPS       sigmoidconsts<>+640(SB), Y6, Y9
+	VANDPS       sigmoidconsts<>+1088(SB), Y6, Y6
+	VORPS        sigmoidconsts<>+384(SB), Y6, Y6
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y6, Y8
+	VSUBPS       sigmoidconsts<>+704(SB), Y6, Y9
 	VADDPS       Y6, Y6, Y6
-	VSUBPS       sigmoidconsts<>+640(SB), Y6, Y6
+	VSUBPS       sigmoidconsts<>+704(SB), Y6, Y6
 	VBLENDVPS    Y8, Y6, Y9, Y6
-	VANDPS       sigmoidconsts<>+640(SB), Y8, Y8
+	VANDPS       sigmoidconsts<>+704(SB), Y8, Y8
 	VSUBPS       Y8, Y7, Y7
 	VMULPS       Y6, Y6, Y8
-	VMOVUPS      sigmoidconsts<>+1152(SB), Y9
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Y6, Y9
+	VMOVUPS      sigmoidconsts<>+1216(SB), Y9
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Y6, Y9
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Y6, Y9
 	VFMADD213PS  sigmoidconsts<>+1408(SB), Y6, Y9
@@ -1572,50 +1582,52 @@ powg_66:
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Y6, Y9
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Y6, Y9
 	VFMADD213PS  sigmoidconsts<>+1664(SB), Y6, Y9
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Y6, Y9
 	VMULPS       Y6, Y9, Y9
 	VMULPS       Y8, Y9, Y9
-	VFMADD231PS  sigmoidconsts<>+192(SB), Y7, Y9
-	VFNMADD231PS sigmoidconsts<>+320(SB), Y8, Y9
+	VFMADD231PS  sigmoidconsts<>+256(SB), Y7, Y9
+	VFNMADD231PS sigmoidconsts<>+384(SB), Y8, Y9
 	VADDPS       Y9, Y6, Y9
-	VFMADD231PS  sigmoidconsts<>+128(SB), Y7, Y9
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y1, Y6
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Y7, Y9
+	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y1, Y6
 	VBLENDVPS    Y6, Y1, Y9, Y9
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y1, Y6
-	VBLENDVPS    Y6, sigmoidconsts<>+1984(SB), Y9, Y9
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y1, Y6
-	VBLENDVPS    Y6, sigmoidconsts<>+2048(SB), Y9, Y9
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y1, Y6
+	VBLENDVPS    Y6, sigmoidconsts<>+2112(SB), Y9, Y9
+	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Y1, Y6
+	VBLENDVPS    Y6, sigmoidconsts<>+2176(SB), Y9, Y9
 	VMULPS       Y3, Y9, Y9
-	VMULPS       sigmoidconsts<>+64(SB), Y9, Y3
-	VROUNDPS     $0x00, Y3, Y3
-	VMOVAPS      Y9, Y6
-	VFNMADD231PS sigmoidconsts<>+128(SB), Y3, Y6
-	VFNMADD231PS sigmoidconsts<>+192(SB), Y3, Y6
+	VMOVUPS      sigmoidconsts<>+64(SB), Y3
+	VFMADD231PS  sigmoidconsts<>+128(SB), Y9, Y3
+	VSUBPS       sigmoidconsts<>+64(SB), Y3, Y3
+	VMOVUPS      sigmoidconsts<>+192(SB), Y6
+	VFMADD213PS  Y9, Y3, Y6
+	VFNMADD231PS sigmoidconsts<>+256(SB), Y3, Y6
 	VMULPS       Y6, Y6, Y7
-	VMOVUPS      sigmoidconsts<>+256(SB), Y8
-	VFMADD213PS  sigmoidconsts<>+320(SB), Y6, Y8
-	VMOVUPS      sigmoidconsts<>+384(SB), Y10
-	VFMADD213PS  sigmoidconsts<>+448(SB), Y6, Y10
-	VMOVUPS      sigmoidconsts<>+512(SB), Y11
-	VFMADD213PS  sigmoidconsts<>+576(SB), Y6, Y11
+	VMOVUPS      sigmoidconsts<>+320(SB), Y8
+	VFMADD213PS  sigmoidconsts<>+384(SB), Y6, Y8
+	VMOVUPS      sigmoidconsts<>+448(SB), Y10
+	VFMADD213PS  sigmoidconsts<>+512(SB), Y6, Y10
+	VMOVUPS      sigmoidconsts<>+576(SB), Y11
+	VFMADD213PS  sigmoidconsts<>+640(SB), Y6, Y11
 	VFMADD213PS  Y10, Y7, Y11
 	VFMADD213PS  Y8, Y7, Y11
 	VFMADD213PS  Y6, Y7, Y11
-	VADDPS       sigmoidconsts<>+640(SB), Y11, Y11
+	VADDPS       sigmoidconsts<>+704(SB), Y11, Y11
 	VCVTPS2DQ    Y3, Y3
 	VPSRAD       $0x01, Y3, Y6
 	VPSUBD       Y6, Y3, Y3
-	VPADDD       sigmoidconsts<>+704(SB), Y6, Y6
+	VPADDD       sigmoidconsts<>+768(SB), Y6, Y6
 	VPSLLD       $0x17, Y6, Y6
-	VPADDD       sigmoidconsts<>+704(SB), Y3, Y3
+	VPADDD       sigmoidconsts<>+768(SB), Y3, Y3
 	VPSLLD       $0x17, Y3, Y3
 	VMULPS       Y6, Y11, Y6
 	VMULPS       Y3, Y6, Y6
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y9, Y3
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y9, Y3
 	VANDNPS      Y6, Y3, Y6
-	VCMPPS       $0x0e, sigmoidconsts<>+2112(SB), Y9, Y3
-	VBLENDVPS    Y3, sigmoidconsts<>+1920(SB), Y6, Y6
+	VCMPPS       $0x0e, sigmoidconsts<>+2240(SB), Y9, Y3
+	VBLENDVPS    Y3, sigmoidconsts<>+2048(SB), Y6, Y6
 	VMOVAPS      Y6, Y3
-	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y1, Y1
+	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Y1, Y1
 	VANDNPS      Y3, Y1, Y3
 
 powd_68:
@@ -1623,7 +1635,7 @@ powd_68:
 	TESTQ        $0x00000100, sflags+136(FP)
 	JZ           noflag_69
 	VBROADCASTSS alpha+108(FP), Y1
-	VMOVUPS      sigmoidconsts<>+640(SB), Y3
+	VMOVUPS      sigmoidconsts<>+704(SB), Y3
 	VSUBPS       Y1, Y3, Y3
 	VMULPS       Y4, Y3, Y3
 	VFMADD231PS  Y2, Y1, Y3
@@ -1635,7 +1647,7 @@ noflag_69:
 
 noflag_64:
 noflag_62:
-	VMOVUPS      sigmoidconsts<>+640(SB), Y1
+	VMOVUPS      sigmoidconsts<>+704(SB), Y1
 	VSUBPS       192(SP), Y1, Y1
 	VMOVUPS      Y1, 224(SP)
 	VXORPS       Y1, Y1, Y1
@@ -1652,9 +1664,9 @@ noflag_62:
 	VMOVUPS      64(SP), Y3
 	VXORPS       Y4, Y4, Y4
 	VCMPPS       $0x0e, 192(SP), Y3, Y5
-	VBLENDVPS    Y5, sigmoidconsts<>+640(SB), Y4, Y4
+	VBLENDVPS    Y5, sigmoidconsts<>+704(SB), Y4, Y4
 	VCMPPS       $0x01, 192(SP), Y3, Y3
-	VBLENDVPS    Y3, sigmoidconsts<>+2304(SB), Y4, Y4
+	VBLENDVPS    Y3, sigmoidconsts<>+2432(SB), Y4, Y4
 	VBROADCASTSS d+92(FP), Y3
 	VFMADD231PS  Y4, Y3, Y2
 
@@ -1680,22 +1692,21 @@ noflag_72:
 	TESTQ        $0x00000002, SI
 	JZ           noflag_73
 	VMOVUPS      128(SP), Y1
-	VADDPS       sigmoidconsts<>+640(SB), Y1, Y2
+	VADDPS       sigmoidconsts<>+704(SB), Y1, Y2
 	VPSRLD       $0x17, Y2, Y3
-	VPSUBD       sigmoidconsts<>+960(SB), Y3, Y3
+	VPSUBD       sigmoidconsts<>+1024(SB), Y3, Y3
 	VCVTDQ2PS    Y3, Y4
-	VANDPS       sigmoidconsts<>+1024(SB), Y2, Y3
-	VORPS        sigmoidconsts<>+320(SB), Y3, Y3
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y3, Y5
-	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y6
+	VANDPS       sigmoidconsts<>+1088(SB), Y2, Y3
+	VORPS        sigmoidconsts<>+384(SB), Y3, Y3
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y3, Y5
+	VSUBPS       sigmoidconsts<>+704(SB), Y3, Y6
 	VADDPS       Y3, Y3, Y3
-	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y3
+	VSUBPS       sigmoidconsts<>+704(SB), Y3, Y3
 	VBLENDVPS    Y5, Y3, Y6, Y3
-	VANDPS       sigmoidconsts<>+640(SB), Y5, Y5
+	VANDPS       sigmoidconsts<>+704(SB), Y5, Y5
 	VSUBPS       Y5, Y4, Y4
 	VMULPS       Y3, Y3, Y5
-	VMOVUPS      sigmoidconsts<>+1152(SB), Y6
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Y3, Y6
+	VMOVUPS      sigmoidconsts<>+1216(SB), Y6
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Y3, Y6
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Y3, Y6
 	VFMADD213PS  sigmoidconsts<>+1408(SB), Y3, Y6
@@ -1703,20 +1714,21 @@ noflag_72:
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Y3, Y6
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Y3, Y6
 	VFMADD213PS  sigmoidconsts<>+1664(SB), Y3, Y6
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Y3, Y6
 	VMULPS       Y3, Y6, Y6
 	VMULPS       Y5, Y6, Y6
-	VFMADD231PS  sigmoidconsts<>+192(SB), Y4, Y6
-	VFNMADD231PS sigmoidconsts<>+320(SB), Y5, Y6
+	VFMADD231PS  sigmoidconsts<>+256(SB), Y4, Y6
+	VFNMADD231PS sigmoidconsts<>+384(SB), Y5, Y6
 	VADDPS       Y6, Y3, Y6
-	VFMADD231PS  sigmoidconsts<>+128(SB), Y4, Y6
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Y4, Y6
 	VCMPPS       $0x03, Y2, Y2, Y3
 	VBLENDVPS    Y3, Y2, Y6, Y6
-	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y3
+	VSUBPS       sigmoidconsts<>+704(SB), Y2, Y3
 	VSUBPS       Y3, Y1, Y3
 	VDIVPS       Y2, Y3, Y3
 	VADDPS       Y3, Y6, Y6
 	VMOVUPS      160(SP), Y1
-	VMAXPS       sigmoidconsts<>+832(SB), Y1, Y2
+	VMAXPS       sigmoidconsts<>+896(SB), Y1, Y2
 	VFNMADD231PS 192(SP), Y1, Y2
 	VADDPS       Y6, Y2, Y2
 	VMOVUPS      Y2, 288(SP)
@@ -1733,42 +1745,41 @@ noflag_72:
 	JEQ          pow2_76
 	CMPQ         DI, $0x03
 	JEQ          powg_75
-	VMOVUPS      sigmoidconsts<>+640(SB), Y2
+	VMOVUPS      sigmoidconsts<>+704(SB), Y2
 	JMP          powd_77
 
 pow1_74:
 	VMOVAPS Y1, Y2
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y1, Y1
+	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Y1, Y1
 	VANDNPS Y2, Y1, Y2
 	JMP     powd_77
 
 pow2_76:
 	VMULPS  Y1, Y1, Y2
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y1, Y1
+	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Y1, Y1
 	VANDNPS Y2, Y1, Y2
 	JMP     powd_77
 
 powg_75:
-	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y1, Y3
-	VMULPS       sigmoidconsts<>+1792(SB), Y1, Y2
+	VCMPPS       $0x01, sigmoidconsts<>+1856(SB), Y1, Y3
+	VMULPS       sigmoidconsts<>+1920(SB), Y1, Y2
 	VBLENDVPS    Y3, Y2, Y1, Y2
-	VANDPS       sigmoidconsts<>+1856(SB), Y3, Y3
+	VANDPS       sigmoidconsts<>+1984(SB), Y3, Y3
 	VPSRLD       $0x17, Y2, Y4
-	VPSUBD       sigmoidconsts<>+960(SB), Y4, Y4
+	VPSUBD       sigmoidconsts<>+1024(SB), Y4, Y4
 	VPSUBD       Y3, Y4, Y4
 	VCVTDQ2PS    Y4, Y3
-	VANDPS       sigmoidconsts<>+1024(SB), Y2, Y2
-	VORPS        sigmoidconsts<>+320(SB), Y2, Y2
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y2, Y4
-	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y5
+	VANDPS       sigmoidconsts<>+1088(SB), Y2, Y2
+	VORPS        sigmoidconsts<>+384(SB), Y2, Y2
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y2, Y4
+	VSUBPS       sigmoidconsts<>+704(SB), Y2, Y5
 	VADDPS       Y2, Y2, Y2
-	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y2
+	VSUBPS       sigmoidconsts<>+704(SB), Y2, Y2
 	VBLENDVPS    Y4, Y2, Y5, Y2
-	VANDPS       sigmoidconsts<>+640(SB), Y4, Y4
+	VANDPS       sigmoidconsts<>+704(SB), Y4, Y4
 	VSUBPS       Y4, Y3, Y3
 	VMULPS       Y2, Y2, Y4
-	VMOVUPS      sigmoidconsts<>+1152(SB), Y5
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Y2, Y5
+	VMOVUPS      sigmoidconsts<>+1216(SB), Y5
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Y2, Y5
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Y2, Y5
 	VFMADD213PS  sigmoidconsts<>+1408(SB), Y2, Y5
@@ -1776,50 +1787,52 @@ powg_75:
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Y2, Y5
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Y2, Y5
 	VFMADD213PS  sigmoidconsts<>+1664(SB), Y2, Y5
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Y2, Y5
 	VMULPS       Y2, Y5, Y5
 	VMULPS       Y4, Y5, Y5
-	VFMADD231PS  sigmoidconsts<>+192(SB), Y3, Y5
-	VFNMADD231PS sigmoidconsts<>+320(SB), Y4, Y5
+	VFMADD231PS  sigmoidconsts<>+256(SB), Y3, Y5
+	VFNMADD231PS sigmoidconsts<>+384(SB), Y4, Y5
 	VADDPS       Y5, Y2, Y5
-	VFMADD231PS  sigmoidconsts<>+128(SB), Y3, Y5
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y1, Y2
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Y3, Y5
+	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y1, Y2
 	VBLENDVPS    Y2, Y1, Y5, Y5
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y1, Y2
-	VBLENDVPS    Y2, sigmoidconsts<>+1984(SB), Y5, Y5
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y1, Y2
-	VBLENDVPS    Y2, sigmoidconsts<>+2048(SB), Y5, Y5
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y1, Y2
+	VBLENDVPS    Y2, sigmoidconsts<>+2112(SB), Y5, Y5
+	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Y1, Y2
+	VBLENDVPS    Y2, sigmoidconsts<>+2176(SB), Y5, Y5
 	VMULPS       352(SP), Y5, Y5
-	VMULPS       sigmoidconsts<>+64(SB), Y5, Y2
-	VROUNDPS     $0x00, Y2, Y2
-	VMOVAPS      Y5, Y3
-	VFNMADD231PS sigmoidconsts<>+128(SB), Y2, Y3
-	VFNMADD231PS sigmoidconsts<>+192(SB), Y2, Y3
+	VMOVUPS      sigmoidconsts<>+64(SB), Y2
+	VFMADD231PS  sigmoidconsts<>+128(SB), Y5, Y2
+	VSUBPS       sigmoidconsts<>+64(SB), Y2, Y2
+	VMOVUPS      sigmoidconsts<>+192(SB), Y3
+	VFMADD213PS  Y5, Y2, Y3
+	VFNMADD231PS sigmoidconsts<>+256(SB), Y2, Y3
 	VMULPS       Y3, Y3, Y4
-	VMOVUPS      sigmoidconsts<>+256(SB), Y6
-	VFMADD213PS  sigmoidconsts<>+320(SB), Y3, Y6
-	VMOVUPS      sigmoidconsts<>+384(SB), Y7
-	VFMADD213PS  sigmoidconsts<>+448(SB), Y3, Y7
-	VMOVUPS      sigmoidconsts<>+512(SB), Y8
-	VFMADD213PS  sigmoidconsts<>+576(SB), Y3, Y8
+	VMOVUPS      sigmoidconsts<>+320(SB), Y6
+	VFMADD213PS  sigmoidconsts<>+384(SB), Y3, Y6
+	VMOVUPS      sigmoidconsts<>+448(SB), Y7
+	VFMADD213PS  sigmoidconsts<>+512(SB), Y3, Y7
+	VMOVUPS      sigmoidconsts<>+576(SB), Y8
+	VFMADD213PS  sigmoidconsts<>+640(SB), Y3, Y8
 	VFMADD213PS  Y7, Y4, Y8
 	VFMADD213PS  Y6, Y4, Y8
 	VFMADD213PS  Y3, Y4, Y8
-	VADDPS       sigmoidconsts<>+640(SB), Y8, Y8
+	VADDPS       sigmoidconsts<>+704(SB), Y8, Y8
 	VCVTPS2DQ    Y2, Y2
 	VPSRAD       $0x01, Y2, Y3
 	VPSUBD       Y3, Y2, Y2
-	VPADDD       sigmoidconsts<>+704(SB), Y3, Y3
+	VPADDD       sigmoidconsts<>+768(SB), Y3, Y3
 	VPSLLD       $0x17, Y3, Y3
-	VPADDD       sigmoidconsts<>+704(SB), Y2, Y2
+	VPADDD       sigmoidconsts<>+768(SB), Y2, Y2
 	VPSLLD       $0x17, Y2, Y2
 	VMULPS       Y3, Y8, Y3
 	VMULPS       Y2, Y3, Y3
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y5, Y2
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y5, Y2
 	VANDNPS      Y3, Y2, Y3
-	VCMPPS       $0x0e, sigmoidconsts<>+2112(SB), Y5, Y2
-	VBLENDVPS    Y2, sigmoidconsts<>+1920(SB), Y3, Y3
+	VCMPPS       $0x0e, sigmoidconsts<>+2240(SB), Y5, Y2
+	VBLENDVPS    Y2, sigmoidconsts<>+2048(SB), Y3, Y3
 	VMOVAPS      Y3, Y2
-	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y1, Y1
+	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Y1, Y1
 	VANDNPS      Y2, Y1, Y2
 
 powd_77:
@@ -1832,7 +1845,7 @@ powd_77:
 	CMPQ         DI, $0x00
 	JEQ          gamma0_78
 	VMOVUPS      352(SP), Y1
-	VSUBPS       sigmoidconsts<>+640(SB), Y1, Y1
+	VSUBPS       sigmoidconsts<>+704(SB), Y1, Y1
 	VMOVUPS      Y1, 416(SP)
 	VMOVUPS      320(SP), Y1
 	CMPQ         R8, $0x01
@@ -1841,42 +1854,41 @@ powd_77:
 	JEQ          pow2_81
 	CMPQ         R8, $0x03
 	JEQ          powg_80
-	VMOVUPS      sigmoidconsts<>+640(SB), Y2
+	VMOVUPS      sigmoidconsts<>+704(SB), Y2
 	JMP          powd_82
 
 pow1_79:
 	VMOVAPS Y1, Y2
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y1, Y1
+	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Y1, Y1
 	VANDNPS Y2, Y1, Y2
 	JMP     powd_82
 
 pow2_81:
 	VMULPS  Y1, Y1, Y2
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y1, Y1
+	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Y1, Y1
 	VANDNPS Y2, Y1, Y2
 	JMP     powd_82
 
 powg_80:
-	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y1, Y3
-	VMULPS       sigmoidconsts<>+1792(SB), Y1, Y2
+	VCMPPS       $0x01, sigmoidconsts<>+1856(SB), Y1, Y3
+	VMULPS       sigmoidconsts<>+1920(SB), Y1, Y2
 	VBLENDVPS    Y3, Y2, Y1, Y2
-	VANDPS       sigmoidconsts<>+1856(SB), Y3, Y3
+	VANDPS       sigmoidconsts<>+1984(SB), Y3, Y3
 	VPSRLD       $0x17, Y2, Y4
-	VPSUBD       sigmoidconsts<>+960(SB), Y4, Y4
+	VPSUBD       sigmoidconsts<>+1024(SB), Y4, Y4
 	VPSUBD       Y3, Y4, Y4
 	VCVTDQ2PS    Y4, Y3
-	VANDPS       sigmoidconsts<>+1024(SB), Y2, Y2
-	VORPS        sigmoidconsts<>+320(SB), Y2, Y2
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y2, Y4
-	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y5
+	VANDPS       sigmoidconsts<>+1088(SB), Y2, Y2
+	VORPS        sigmoidconsts<>+384(SB), Y2, Y2
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y2, Y4
+	VSUBPS       sigmoidconsts<>+704(SB), Y2, Y5
 	VADDPS       Y2, Y2, Y2
-	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y2
+	VSUBPS       sigmoidconsts<>+704(SB), Y2, Y2
 	VBLENDVPS    Y4, Y2, Y5, Y2
-	VANDPS       sigmoidconsts<>+640(SB), Y4, Y4
+	VANDPS       sigmoidconsts<>+704(SB), Y4, Y4
 	VSUBPS       Y4, Y3, Y3
 	VMULPS       Y2, Y2, Y4
-	VMOVUPS      sigmoidconsts<>+1152(SB), Y5
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Y2, Y5
+	VMOVUPS      sigmoidconsts<>+1216(SB), Y5
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Y2, Y5
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Y2, Y5
 	VFMADD213PS  sigmoidconsts<>+1408(SB), Y2, Y5
@@ -1884,64 +1896,66 @@ powg_80:
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Y2, Y5
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Y2, Y5
 	VFMADD213PS  sigmoidconsts<>+1664(SB), Y2, Y5
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Y2, Y5
 	VMULPS       Y2, Y5, Y5
 	VMULPS       Y4, Y5, Y5
-	VFMADD231PS  sigmoidconsts<>+192(SB), Y3, Y5
-	VFNMADD231PS sigmoidconsts<>+320(SB), Y4, Y5
+	VFMADD231PS  sigmoidconsts<>+256(SB), Y3, Y5
+	VFNMADD231PS sigmoidconsts<>+384(SB), Y4, Y5
 	VADDPS       Y5, Y2, Y5
-	VFMADD231PS  sigmoidconsts<>+128(SB), Y3, Y5
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y1, Y2
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Y3, Y5
+	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y1, Y2
 	VBLENDVPS    Y2, Y1, Y5, Y5
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y1, Y2
-	VBLENDVPS    Y2, sigmoidconsts<>+1984(SB), Y5, Y5
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y1, Y2
-	VBLENDVPS    Y2, sigmoidconsts<>+2048(SB), Y5, Y5
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y1, Y2
+	VBLENDVPS    Y2, sigmoidconsts<>+2112(SB), Y5, Y5
+	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Y1, Y2
+	VBLENDVPS    Y2, sigmoidconsts<>+2176(SB), Y5, Y5
 	VMULPS       416(SP), Y5, Y5
-	VMULPS       sigmoidconsts<>+64(SB), Y5, Y2
-	VROUNDPS     $0x00, Y2, Y2
-	VMOVAPS      Y5, Y3
-	VFNMADD231PS sigmoidconsts<>+128(SB), Y2, Y3
-	VFNMADD231PS sigmoidconsts<>+192(SB), Y2, Y3
+	VMOVUPS      sigmoidconsts<>+64(SB), Y2
+	VFMADD231PS  sigmoidconsts<>+128(SB), Y5, Y2
+	VSUBPS       sigmoidconsts<>+64(SB), Y2, Y2
+	VMOVUPS      sigmoidconsts<>+192(SB), Y3
+	VFMADD213PS  Y5, Y2, Y3
+	VFNMADD231PS sigmoidconsts<>+256(SB), Y2, Y3
 	VMULPS       Y3, Y3, Y4
-	VMOVUPS      sigmoidconsts<>+256(SB), Y6
-	VFMADD213PS  sigmoidconsts<>+320(SB), Y3, Y6
-	VMOVUPS      sigmoidconsts<>+384(SB), Y7
-	VFMADD213PS  sigmoidconsts<>+448(SB), Y3, Y7
-	VMOVUPS      sigmoidconsts<>+512(SB), Y8
-	VFMADD213PS  sigmoidconsts<>+576(SB), Y3, Y8
+	VMOVUPS      sigmoidconsts<>+320(SB), Y6
+	VFMADD213PS  sigmoidconsts<>+384(SB), Y3, Y6
+	VMOVUPS      sigmoidconsts<>+448(SB), Y7
+	VFMADD213PS  sigmoidconsts<>+512(SB), Y3, Y7
+	VMOVUPS      sigmoidconsts<>+576(SB), Y8
+	VFMADD213PS  sigmoidconsts<>+640(SB), Y3, Y8
 	VFMADD213PS  Y7, Y4, Y8
 	VFMADD213PS  Y6, Y4, Y8
 	VFMADD213PS  Y3, Y4, Y8
-	VADDPS       sigmoidconsts<>+640(SB), Y8, Y8
+	VADDPS       sigmoidconsts<>+704(SB), Y8, Y8
 	VCVTPS2DQ    Y2, Y2
 	VPSRAD       $0x01, Y2, Y3
 	VPSUBD       Y3, Y2, Y2
-	VPADDD       sigmoidconsts<>+704(SB), Y3, Y3
+	VPADDD       sigmoidconsts<>+768(SB), Y3, Y3
 	VPSLLD       $0x17, Y3, Y3
-	VPADDD       sigmoidconsts<>+704(SB), Y2, Y2
+	VPADDD       sigmoidconsts<>+768(SB), Y2, Y2
 	VPSLLD       $0x17, Y2, Y2
 	VMULPS       Y3, Y8, Y3
 	VMULPS       Y2, Y3, Y3
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y5, Y2
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y5, Y2
 	VANDNPS      Y3, Y2, Y3
-	VCMPPS       $0x0e, sigmoidconsts<>+2112(SB), Y5, Y2
-	VBLENDVPS    Y2, sigmoidconsts<>+1920(SB), Y3, Y3
+	VCMPPS       $0x0e, sigmoidconsts<>+2240(SB), Y5, Y2
+	VBLENDVPS    Y2, sigmoidconsts<>+2048(SB), Y3, Y3
 	VMOVAPS      Y3, Y2
-	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y1, Y1
+	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Y1, Y1
 	VANDNPS      Y2, Y1, Y2
 
 powd_82:
 	VMOVUPS      288(SP), Y1
 	VMULPS       Y2, Y1, Y1
-	VMOVUPS      sigmoidconsts<>+640(SB), Y2
-	VMOVUPS      sigmoidconsts<>+2368(SB), Y3
+	VMOVUPS      sigmoidconsts<>+704(SB), Y2
+	VMOVUPS      sigmoidconsts<>+2496(SB), Y3
 	VFNMADD231PS 192(SP), Y3, Y2
 	VMULPS       Y2, Y1, Y1
 	VMULPS       64(SP), Y1, Y1
 	VMULPS       96(SP), Y1, Y1
 	VMULPS       352(SP), Y1, Y1
 	VMOVUPS      320(SP), Y2
-	VCMPPS       $0x0e, sigmoidconsts<>+832(SB), Y2, Y2
+	VCMPPS       $0x0e, sigmoidconsts<>+896(SB), Y2, Y2
 	VMOVUPS      384(SP), Y3
 	VANDPS       Y2, Y1, Y1
 	VADDPS       Y1, Y3, Y3
@@ -1952,7 +1966,7 @@ gamma0_78:
 	TESTQ        $0x00000100, SI
 	JZ           noflag_83
 	VBROADCASTSS alpha+108(FP), Y2
-	VMOVUPS      sigmoidconsts<>+640(SB), Y3
+	VMOVUPS      sigmoidconsts<>+704(SB), Y3
 	VSUBPS       Y2, Y3, Y3
 	VMULPS       224(SP), Y3, Y3
 	VFMADD231PS  192(SP), Y2, Y3
@@ -1976,40 +1990,41 @@ noflag_73:
 tail_60:
 	TESTQ        BX, BX
 	JZ           done_61
-	LEAQ         sigmoidconsts<>+2176(SB), R9
+	LEAQ         sigmoidconsts<>+2304(SB), R9
 	NEGQ         BX
 	VMOVDQU      64(R9)(BX*4), Y1
 	VMASKMOVPS   (AX), Y1, Y2
 	VMASKMOVPS   (CX), Y1, Y3
 	VPMAXUD      Y3, Y0, Y0
 	VORPS        sigmoidconsts<>+0(SB), Y2, Y4
-	VMULPS       sigmoidconsts<>+64(SB), Y4, Y5
-	VROUNDPS     $0x00, Y5, Y5
-	VMOVAPS      Y4, Y6
-	VFNMADD231PS sigmoidconsts<>+128(SB), Y5, Y6
-	VFNMADD231PS sigmoidconsts<>+192(SB), Y5, Y6
+	VMOVUPS      sigmoidconsts<>+64(SB), Y5
+	VFMADD231PS  sigmoidconsts<>+128(SB), Y4, Y5
+	VSUBPS       sigmoidconsts<>+64(SB), Y5, Y5
+	VMOVUPS      sigmoidconsts<>+192(SB), Y6
+	VFMADD213PS  Y4, Y5, Y6
+	VFNMADD231PS sigmoidconsts<>+256(SB), Y5, Y6
 	VMULPS       Y6, Y6, Y7
-	VMOVUPS      sigmoidconsts<>+256(SB), Y8
-	VFMADD213PS  sigmoidconsts<>+320(SB), Y6, Y8
-	VMOVUPS      sigmoidconsts<>+384(SB), Y9
-	VFMADD213PS  sigmoidconsts<>+448(SB), Y6, Y9
-	VMOVUPS      sigmoidconsts<>+512(SB), Y10
-	VFMADD213PS  sigmoidconsts<>+576(SB), Y6, Y10
+	VMOVUPS      sigmoidconsts<>+320(SB), Y8
+	VFMADD213PS  sigmoidconsts<>+384(SB), Y6, Y8
+	VMOVUPS      sigmoidconsts<>+448(SB), Y9
+	VFMADD213PS  sigmoidconsts<>+512(SB), Y6, Y9
+	VMOVUPS      sigmoidconsts<>+576(SB), Y10
+	VFMADD213PS  sigmoidconsts<>+640(SB), Y6, Y10
 	VFMADD213PS  Y9, Y7, Y10
 	VFMADD213PS  Y8, Y7, Y10
 	VFMADD213PS  Y6, Y7, Y10
-	VADDPS       sigmoidconsts<>+640(SB), Y10, Y10
+	VADDPS       sigmoidconsts<>+704(SB), Y10, Y10
 	VCVTPS2DQ    Y5, Y5
-	VPADDD       sigmoidconsts<>+704(SB), Y5, Y5
+	VPADDD       sigmoidconsts<>+768(SB), Y5, Y5
 	VPSLLD       $0x17, Y5, Y5
 	VMULPS       Y5, Y10, Y5
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y4, Y4
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y4, Y4
 	VANDNPS      Y5, Y4, Y5
-	VADDPS       sigmoidconsts<>+640(SB), Y5, Y4
-	VMOVUPS      sigmoidconsts<>+640(SB), Y6
+	VADDPS       sigmoidconsts<>+704(SB), Y5, Y4
+	VMOVUPS      sigmoidconsts<>+704(SB), Y6
 	VDIVPS       Y4, Y6, Y6
 	VMULPS       Y6, Y5, Y4
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y2, Y7
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y2, Y7
 	VBLENDVPS    Y7, Y4, Y6, Y8
 	VBLENDVPS    Y7, Y6, Y4, Y4
 	VMOVUPS      Y8, 64(SP)
@@ -2022,22 +2037,21 @@ tail_60:
 	VMOVUPS      128(SP), Y4
 	TESTQ        $0x00000003, sflags+136(FP)
 	JZ           noflag_84
-	VADDPS       sigmoidconsts<>+640(SB), Y4, Y5
+	VADDPS       sigmoidconsts<>+704(SB), Y4, Y5
 	VPSRLD       $0x17, Y5, Y6
-	VPSUBD       sigmoidconsts<>+960(SB), Y6, Y6
+	VPSUBD       sigmoidconsts<>+1024(SB), Y6, Y6
 	VCVTDQ2PS    Y6, Y7
-	VANDPS       sigmoidconsts<>+1024(SB), Y5, Y6
-	VORPS        sigmoidconsts<>+320(SB), Y6, Y6
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y6, Y8
-	VSUBPS       sigmoidconsts<>+640(SB), Y6, Y9
+	VANDPS       sigmoidconsts<>+1088(SB), Y5, Y6
+	VORPS        sigmoidconsts<>+384(SB), Y6, Y6
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y6, Y8
+	VSUBPS       sigmoidconsts<>+704(SB), Y6, Y9
 	VADDPS       Y6, Y6, Y6
-	VSUBPS       sigmoidconsts<>+640(SB), Y6, Y6
+	VSUBPS       sigmoidconsts<>+704(SB), Y6, Y6
 	VBLENDVPS    Y8, Y6, Y9, Y6
-	VANDPS       sigmoidconsts<>+640(SB), Y8, Y8
+	VANDPS       sigmoidconsts<>+704(SB), Y8, Y8
 	VSUBPS       Y8, Y7, Y7
 	VMULPS       Y6, Y6, Y8
-	VMOVUPS      sigmoidconsts<>+1152(SB), Y9
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Y6, Y9
+	VMOVUPS      sigmoidconsts<>+1216(SB), Y9
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Y6, Y9
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Y6, Y9
 	VFMADD213PS  sigmoidconsts<>+1408(SB), Y6, Y9
@@ -2045,29 +2059,30 @@ tail_60:
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Y6, Y9
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Y6, Y9
 	VFMADD213PS  sigmoidconsts<>+1664(SB), Y6, Y9
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Y6, Y9
 	VMULPS       Y6, Y9, Y9
 	VMULPS       Y8, Y9, Y9
-	VFMADD231PS  sigmoidconsts<>+192(SB), Y7, Y9
-	VFNMADD231PS sigmoidconsts<>+320(SB), Y8, Y9
+	VFMADD231PS  sigmoidconsts<>+256(SB), Y7, Y9
+	VFNMADD231PS sigmoidconsts<>+384(SB), Y8, Y9
 	VADDPS       Y9, Y6, Y9
-	VFMADD231PS  sigmoidconsts<>+128(SB), Y7, Y9
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Y7, Y9
 	VCMPPS       $0x03, Y5, Y5, Y6
 	VBLENDVPS    Y6, Y5, Y9, Y9
-	VSUBPS       sigmoidconsts<>+640(SB), Y5, Y6
+	VSUBPS       sigmoidconsts<>+704(SB), Y5, Y6
 	VSUBPS       Y6, Y4, Y6
 	VDIVPS       Y5, Y6, Y6
 	VADDPS       Y6, Y9, Y9
-	VMOVUPS      sigmoidconsts<>+640(SB), Y5
+	VMOVUPS      sigmoidconsts<>+704(SB), Y5
 	VSUBPS       Y3, Y5, Y5
 	TESTQ        $0x00000001, sflags+136(FP)
 	JZ           noflag_85
 	VBROADCASTSS pw+100(FP), Y6
 	VMULPS       Y3, Y6, Y6
 	VXORPS       sigmoidconsts<>+0(SB), Y2, Y7
-	VMAXPS       sigmoidconsts<>+832(SB), Y7, Y7
+	VMAXPS       sigmoidconsts<>+896(SB), Y7, Y7
 	VADDPS       Y9, Y7, Y7
 	VMULPS       Y7, Y6, Y6
-	VMAXPS       sigmoidconsts<>+832(SB), Y2, Y7
+	VMAXPS       sigmoidconsts<>+896(SB), Y2, Y7
 	VADDPS       Y9, Y7, Y7
 	VFMADD231PS  Y7, Y5, Y6
 	VANDPS       Y1, Y6, Y6
@@ -2077,14 +2092,14 @@ tail_60:
 noflag_85:
 	TESTQ        $0x00000002, sflags+136(FP)
 	JZ           noflag_86
-	VADDPS       sigmoidconsts<>+640(SB), Y4, Y6
-	VMOVUPS      sigmoidconsts<>+640(SB), Y7
+	VADDPS       sigmoidconsts<>+704(SB), Y4, Y6
+	VMOVUPS      sigmoidconsts<>+704(SB), Y7
 	VDIVPS       Y6, Y7, Y7
 	VMULPS       Y7, Y4, Y4
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y2, Y6
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y2, Y6
 	VBLENDVPS    Y6, Y4, Y7, Y8
 	VBLENDVPS    Y6, Y7, Y4, Y4
-	VMAXPS       sigmoidconsts<>+832(SB), Y2, Y6
+	VMAXPS       sigmoidconsts<>+896(SB), Y2, Y6
 	VFNMADD231PS Y3, Y2, Y6
 	VADDPS       Y9, Y6, Y6
 	VMULPS       Y3, Y4, Y2
@@ -2096,42 +2111,41 @@ noflag_85:
 	JEQ          pow2_89
 	CMPQ         DI, $0x03
 	JEQ          powg_88
-	VMOVUPS      sigmoidconsts<>+640(SB), Y4
+	VMOVUPS      sigmoidconsts<>+704(SB), Y4
 	JMP          powd_90
 
 pow1_87:
 	VMOVAPS Y2, Y4
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y2, Y2
+	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Y2, Y2
 	VANDNPS Y4, Y2, Y4
 	JMP     powd_90
 
 pow2_89:
 	VMULPS  Y2, Y2, Y4
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y2, Y2
+	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Y2, Y2
 	VANDNPS Y4, Y2, Y4
 	JMP     powd_90
 
 powg_88:
-	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y2, Y8
-	VMULPS       sigmoidconsts<>+1792(SB), Y2, Y7
+	VCMPPS       $0x01, sigmoidconsts<>+1856(SB), Y2, Y8
+	VMULPS       sigmoidconsts<>+1920(SB), Y2, Y7
 	VBLENDVPS    Y8, Y7, Y2, Y7
-	VANDPS       sigmoidconsts<>+1856(SB), Y8, Y8
+	VANDPS       sigmoidconsts<>+1984(SB), Y8, Y8
 	VPSRLD       $0x17, Y7, Y9
-	VPSUBD       sigmoidconsts<>+960(SB), Y9, Y9
+	VPSUBD       sigmoidconsts<>+1024(SB), Y9, Y9
 	VPSUBD       Y8, Y9, Y9
 	VCVTDQ2PS    Y9, Y8
-	VANDPS       sigmoidconsts<>+1024(SB), Y7, Y7
-	VORPS        sigmoidconsts<>+320(SB), Y7, Y7
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y7, Y9
-	VSUBPS       sigmoidconsts<>+640(SB), Y7, Y10
+	VANDPS       sigmoidconsts<>+1088(SB), Y7, Y7
+	VORPS        sigmoidconsts<>+384(SB), Y7, Y7
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y7, Y9
+	VSUBPS       sigmoidconsts<>+704(SB), Y7, Y10
 	VADDPS       Y7, Y7, Y7
-	VSUBPS       sigmoidconsts<>+640(SB), Y7, Y7
+	VSUBPS       sigmoidconsts<>+704(SB), Y7, Y7
 	VBLENDVPS    Y9, Y7, Y10, Y7
-	VANDPS       sigmoidconsts<>+640(SB), Y9, Y9
+	VANDPS       sigmoidconsts<>+704(SB), Y9, Y9
 	VSUBPS       Y9, Y8, Y8
 	VMULPS       Y7, Y7, Y9
-	VMOVUPS      sigmoidconsts<>+1152(SB), Y10
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Y7, Y10
+	VMOVUPS      sigmoidconsts<>+1216(SB), Y10
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Y7, Y10
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Y7, Y10
 	VFMADD213PS  sigmoidconsts<>+1408(SB), Y7, Y10
@@ -2139,50 +2153,52 @@ powg_88:
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Y7, Y10
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Y7, Y10
 	VFMADD213PS  sigmoidconsts<>+1664(SB), Y7, Y10
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Y7, Y10
 	VMULPS       Y7, Y10, Y10
 	VMULPS       Y9, Y10, Y10
-	VFMADD231PS  sigmoidconsts<>+192(SB), Y8, Y10
-	VFNMADD231PS sigmoidconsts<>+320(SB), Y9, Y10
+	VFMADD231PS  sigmoidconsts<>+256(SB), Y8, Y10
+	VFNMADD231PS sigmoidconsts<>+384(SB), Y9, Y10
 	VADDPS       Y10, Y7, Y10
-	VFMADD231PS  sigmoidconsts<>+128(SB), Y8, Y10
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y2, Y7
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Y8, Y10
+	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y2, Y7
 	VBLENDVPS    Y7, Y2, Y10, Y10
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y2, Y7
-	VBLENDVPS    Y7, sigmoidconsts<>+1984(SB), Y10, Y10
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y2, Y7
-	VBLENDVPS    Y7, sigmoidconsts<>+2048(SB), Y10, Y10
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y2, Y7
+	VBLENDVPS    Y7, sigmoidconsts<>+2112(SB), Y10, Y10
+	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Y2, Y7
+	VBLENDVPS    Y7, sigmoidconsts<>+2176(SB), Y10, Y10
 	VMULPS       Y4, Y10, Y10
-	VMULPS       sigmoidconsts<>+64(SB), Y10, Y4
-	VROUNDPS     $0x00, Y4, Y4
-	VMOVAPS      Y10, Y7
-	VFNMADD231PS sigmoidconsts<>+128(SB), Y4, Y7
-	VFNMADD231PS sigmoidconsts<>+192(SB), Y4, Y7
+	VMOVUPS      sigmoidconsts<>+64(SB), Y4
+	VFMADD231PS  sigmoidconsts<>+128(SB), Y10, Y4
+	VSUBPS       sigmoidconsts<>+64(SB), Y4, Y4
+	VMOVUPS      sigmoidconsts<>+192(SB), Y7
+	VFMADD213PS  Y10, Y4, Y7
+	VFNMADD231PS sigmoidconsts<>+256(SB), Y4, Y7
 	VMULPS       Y7, Y7, Y8
-	VMOVUPS      sigmoidconsts<>+256(SB), Y9
-	VFMADD213PS  sigmoidconsts<>+320(SB), Y7, Y9
-	VMOVUPS      sigmoidconsts<>+384(SB), Y11
-	VFMADD213PS  sigmoidconsts<>+448(SB), Y7, Y11
-	VMOVUPS      sigmoidconsts<>+512(SB), Y12
-	VFMADD213PS  sigmoidconsts<>+576(SB), Y7, Y12
+	VMOVUPS      sigmoidconsts<>+320(SB), Y9
+	VFMADD213PS  sigmoidconsts<>+384(SB), Y7, Y9
+	VMOVUPS      sigmoidconsts<>+448(SB), Y11
+	VFMADD213PS  sigmoidconsts<>+512(SB), Y7, Y11
+	VMOVUPS      sigmoidconsts<>+576(SB), Y12
+	VFMADD213PS  sigmoidconsts<>+640(SB), Y7, Y12
 	VFMADD213PS  Y11, Y8, Y12
 	VFMADD213PS  Y9, Y8, Y12
 	VFMADD213PS  Y7, Y8, Y12
-	VADDPS       sigmoidconsts<>+640(SB), Y12, Y12
+	VADDPS       sigmoidconsts<>+704(SB), Y12, Y12
 	VCVTPS2DQ    Y4, Y4
 	VPSRAD       $0x01, Y4, Y7
 	VPSUBD       Y7, Y4, Y4
-	VPADDD       sigmoidconsts<>+704(SB), Y7, Y7
+	VPADDD       sigmoidconsts<>+768(SB), Y7, Y7
 	VPSLLD       $0x17, Y7, Y7
-	VPADDD       sigmoidconsts<>+704(SB), Y4, Y4
+	VPADDD       sigmoidconsts<>+768(SB), Y4, Y4
 	VPSLLD       $0x17, Y4, Y4
 	VMULPS       Y7, Y12, Y7
 	VMULPS       Y4, Y7, Y7
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y10, Y4
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y10, Y4
 	VANDNPS      Y7, Y4, Y7
-	VCMPPS       $0x0e, sigmoidconsts<>+2112(SB), Y10, Y4
-	VBLENDVPS    Y4, sigmoidconsts<>+1920(SB), Y7, Y7
+	VCMPPS       $0x0e, sigmoidconsts<>+2240(SB), Y10, Y4
+	VBLENDVPS    Y4, sigmoidconsts<>+2048(SB), Y7, Y7
 	VMOVAPS      Y7, Y4
-	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y2, Y2
+	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Y2, Y2
 	VANDNPS      Y4, Y2, Y4
 
 powd_90:
@@ -2190,7 +2206,7 @@ powd_90:
 	TESTQ        $0x00000100, sflags+136(FP)
 	JZ           noflag_91
 	VBROADCASTSS alpha+108(FP), Y2
-	VMOVUPS      sigmoidconsts<>+640(SB), Y4
+	VMOVUPS      sigmoidconsts<>+704(SB), Y4
 	VSUBPS       Y2, Y4, Y4
 	VMULPS       Y5, Y4, Y4
 	VFMADD231PS  Y3, Y2, Y4
@@ -2203,7 +2219,7 @@ noflag_91:
 
 noflag_86:
 noflag_84:
-	VMOVUPS      sigmoidconsts<>+640(SB), Y2
+	VMOVUPS      sigmoidconsts<>+704(SB), Y2
 	VSUBPS       192(SP), Y2, Y2
 	VMOVUPS      Y2, 224(SP)
 	VXORPS       Y2, Y2, Y2
@@ -2220,9 +2236,9 @@ noflag_84:
 	VMOVUPS      64(SP), Y4
 	VXORPS       Y5, Y5, Y5
 	VCMPPS       $0x0e, 192(SP), Y4, Y6
-	VBLENDVPS    Y6, sigmoidconsts<>+640(SB), Y5, Y5
+	VBLENDVPS    Y6, sigmoidconsts<>+704(SB), Y5, Y5
 	VCMPPS       $0x01, 192(SP), Y4, Y4
-	VBLENDVPS    Y4, sigmoidconsts<>+2304(SB), Y5, Y5
+	VBLENDVPS    Y4, sigmoidconsts<>+2432(SB), Y5, Y5
 	VBROADCASTSS d+92(FP), Y4
 	VFMADD231PS  Y5, Y4, Y3
 
@@ -2248,22 +2264,21 @@ noflag_94:
 	TESTQ        $0x00000002, SI
 	JZ           noflag_95
 	VMOVUPS      128(SP), Y2
-	VADDPS       sigmoidconsts<>+640(SB), Y2, Y3
+	VADDPS       sigmoidconsts<>+704(SB), Y2, Y3
 	VPSRLD       $0x17, Y3, Y4
-	VPSUBD       sigmoidconsts<>+960(SB), Y4, Y4
+	VPSUBD       sigmoidconsts<>+1024(SB), Y4, Y4
 	VCVTDQ2PS    Y4, Y5
-	VANDPS       sigmoidconsts<>+1024(SB), Y3, Y4
-	VORPS        sigmoidconsts<>+320(SB), Y4, Y4
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y4, Y6
-	VSUBPS       sigmoidconsts<>+640(SB), Y4, Y7
+	VANDPS       sigmoidconsts<>+1088(SB), Y3, Y4
+	VORPS        sigmoidconsts<>+384(SB), Y4, Y4
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y4, Y6
+	VSUBPS       sigmoidconsts<>+704(SB), Y4, Y7
 	VADDPS       Y4, Y4, Y4
-	VSUBPS       sigmoidconsts<>+640(SB), Y4, Y4
+	VSUBPS       sigmoidconsts<>+704(SB), Y4, Y4
 	VBLENDVPS    Y6, Y4, Y7, Y4
-	VANDPS       sigmoidconsts<>+640(SB), Y6, Y6
+	VANDPS       sigmoidconsts<>+704(SB), Y6, Y6
 	VSUBPS       Y6, Y5, Y5
 	VMULPS       Y4, Y4, Y6
-	VMOVUPS      sigmoidconsts<>+1152(SB), Y7
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Y4, Y7
+	VMOVUPS      sigmoidconsts<>+1216(SB), Y7
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Y4, Y7
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Y4, Y7
 	VFMADD213PS  sigmoidconsts<>+1408(SB), Y4, Y7
@@ -2271,20 +2286,21 @@ noflag_94:
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Y4, Y7
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Y4, Y7
 	VFMADD213PS  sigmoidconsts<>+1664(SB), Y4, Y7
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Y4, Y7
 	VMULPS       Y4, Y7, Y7
 	VMULPS       Y6, Y7, Y7
-	VFMADD231PS  sigmoidconsts<>+192(SB), Y5, Y7
-	VFNMADD231PS sigmoidconsts<>+320(SB), Y6, Y7
+	VFMADD231PS  sigmoidconsts<>+256(SB), Y5, Y7
+	VFNMADD231PS sigmoidconsts<>+384(SB), Y6, Y7
 	VADDPS       Y7, Y4, Y7
-	VFMADD231PS  sigmoidconsts<>+128(SB), Y5, Y7
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Y5, Y7
 	VCMPPS       $0x03, Y3, Y3, Y4
 	VBLENDVPS    Y4, Y3, Y7, Y7
-	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y4
+	VSUBPS       sigmoidconsts<>+704(SB), Y3, Y4
 	VSUBPS       Y4, Y2, Y4
 	VDIVPS       Y3, Y4, Y4
 	VADDPS       Y4, Y7, Y7
 	VMOVUPS      160(SP), Y2
-	VMAXPS       sigmoidconsts<>+832(SB), Y2, Y3
+	VMAXPS       sigmoidconsts<>+896(SB), Y2, Y3
 	VFNMADD231PS 192(SP), Y2, Y3
 	VADDPS       Y7, Y3, Y3
 	VMOVUPS      Y3, 288(SP)
@@ -2301,42 +2317,41 @@ noflag_94:
 	JEQ          pow2_98
 	CMPQ         DI, $0x03
 	JEQ          powg_97
-	VMOVUPS      sigmoidconsts<>+640(SB), Y3
+	VMOVUPS      sigmoidconsts<>+704(SB), Y3
 	JMP          powd_99
 
 pow1_96:
 	VMOVAPS Y2, Y3
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y2, Y2
+	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
 	JMP     powd_99
 
 pow2_98:
 	VMULPS  Y2, Y2, Y3
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y2, Y2
+	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
 	JMP     powd_99
 
 powg_97:
-	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y2, Y4
-	VMULPS       sigmoidconsts<>+1792(SB), Y2, Y3
+	VCMPPS       $0x01, sigmoidconsts<>+1856(SB), Y2, Y4
+	VMULPS       sigmoidconsts<>+1920(SB), Y2, Y3
 	VBLENDVPS    Y4, Y3, Y2, Y3
-	VANDPS       sigmoidconsts<>+1856(SB), Y4, Y4
+	VANDPS       sigmoidconsts<>+1984(SB), Y4, Y4
 	VPSRLD       $0x17, Y3, Y5
-	VPSUBD       sigmoidconsts<>+960(SB), Y5, Y5
+	VPSUBD       sigmoidconsts<>+1024(SB), Y5, Y5
 	VPSUBD       Y4, Y5, Y5
 	VCVTDQ2PS    Y5, Y4
-	VANDPS       sigmoidconsts<>+1024(SB), Y3, Y3
-	VORPS        sigmoidconsts<>+320(SB), Y3, Y3
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y3, Y5
-	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y6
+	VANDPS       sigmoidconsts<>+1088(SB), Y3, Y3
+	VORPS        sigmoidconsts<>+384(SB), Y3, Y3
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y3, Y5
+	VSUBPS       sigmoidconsts<>+704(SB), Y3, Y6
 	VADDPS       Y3, Y3, Y3
-	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y3
+	VSUBPS       sigmoidconsts<>+704(SB), Y3, Y3
 	VBLENDVPS    Y5, Y3, Y6, Y3
-	VANDPS       sigmoidconsts<>+640(SB), Y5, Y5
+	VANDPS       sigmoidconsts<>+704(SB), Y5, Y5
 	VSUBPS       Y5, Y4, Y4
 	VMULPS       Y3, Y3, Y5
-	VMOVUPS      sigmoidconsts<>+1152(SB), Y6
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Y3, Y6
+	VMOVUPS      sigmoidconsts<>+1216(SB), Y6
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Y3, Y6
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Y3, Y6
 	VFMADD213PS  sigmoidconsts<>+1408(SB), Y3, Y6
@@ -2344,50 +2359,52 @@ powg_97:
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Y3, Y6
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Y3, Y6
 	VFMADD213PS  sigmoidconsts<>+1664(SB), Y3, Y6
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Y3, Y6
 	VMULPS       Y3, Y6, Y6
 	VMULPS       Y5, Y6, Y6
-	VFMADD231PS  sigmoidconsts<>+192(SB), Y4, Y6
-	VFNMADD231PS sigmoidconsts<>+320(SB), Y5, Y6
+	VFMADD231PS  sigmoidconsts<>+256(SB), Y4, Y6
+	VFNMADD231PS sigmoidconsts<>+384(SB), Y5, Y6
 	VADDPS       Y6, Y3, Y6
-	VFMADD231PS  sigmoidconsts<>+128(SB), Y4, Y6
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y2, Y3
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Y4, Y6
+	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y2, Y3
 	VBLENDVPS    Y3, Y2, Y6, Y6
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y2, Y3
-	VBLENDVPS    Y3, sigmoidconsts<>+1984(SB), Y6, Y6
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y2, Y3
-	VBLENDVPS    Y3, sigmoidconsts<>+2048(SB), Y6, Y6
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y2, Y3
+	VBLENDVPS    Y3, sigmoidconsts<>+2112(SB), Y6, Y6
+	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Y2, Y3
+	VBLENDVPS    Y3, sigmoidconsts<>+2176(SB), Y6, Y6
 	VMULPS       352(SP), Y6, Y6
-	VMULPS       sigmoidconsts<>+64(SB), Y6, Y3
-	VROUNDPS     $0x00, Y3, Y3
-	VMOVAPS      Y6, Y4
-	VFNMADD231PS sigmoidconsts<>+128(SB), Y3, Y4
-	VFNMADD231PS sigmoidconsts<>+192(SB), Y3, Y4
+	VMOVUPS      sigmoidconsts<>+64(SB), Y3
+	VFMADD231PS  sigmoidconsts<>+128(SB), Y6, Y3
+	VSUBPS       sigmoidconsts<>+64(SB), Y3, Y3
+	VMOVUPS      sigmoidconsts<>+192(SB), Y4
+	VFMADD213PS  Y6, Y3, Y4
+	VFNMADD231PS sigmoidconsts<>+256(SB), Y3, Y4
 	VMULPS       Y4, Y4, Y5
-	VMOVUPS      sigmoidconsts<>+256(SB), Y7
-	VFMADD213PS  sigmoidconsts<>+320(SB), Y4, Y7
-	VMOVUPS      sigmoidconsts<>+384(SB), Y8
-	VFMADD213PS  sigmoidconsts<>+448(SB), Y4, Y8
-	VMOVUPS      sigmoidconsts<>+512(SB), Y9
-	VFMADD213PS  sigmoidconsts<>+576(SB), Y4, Y9
+	VMOVUPS      sigmoidconsts<>+320(SB), Y7
+	VFMADD213PS  sigmoidconsts<>+384(SB), Y4, Y7
+	VMOVUPS      sigmoidconsts<>+448(SB), Y8
+	VFMADD213PS  sigmoidconsts<>+512(SB), Y4, Y8
+	VMOVUPS      sigmoidconsts<>+576(SB), Y9
+	VFMADD213PS  sigmoidconsts<>+640(SB), Y4, Y9
 	VFMADD213PS  Y8, Y5, Y9
 	VFMADD213PS  Y7, Y5, Y9
 	VFMADD213PS  Y4, Y5, Y9
-	VADDPS       sigmoidconsts<>+640(SB), Y9, Y9
+	VADDPS       sigmoidconsts<>+704(SB), Y9, Y9
 	VCVTPS2DQ    Y3, Y3
 	VPSRAD       $0x01, Y3, Y4
 	VPSUBD       Y4, Y3, Y3
-	VPADDD       sigmoidconsts<>+704(SB), Y4, Y4
+	VPADDD       sigmoidconsts<>+768(SB), Y4, Y4
 	VPSLLD       $0x17, Y4, Y4
-	VPADDD       sigmoidconsts<>+704(SB), Y3, Y3
+	VPADDD       sigmoidconsts<>+768(SB), Y3, Y3
 	VPSLLD       $0x17, Y3, Y3
 	VMULPS       Y4, Y9, Y4
 	VMULPS       Y3, Y4, Y4
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y6, Y3
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y6, Y3
 	VANDNPS      Y4, Y3, Y4
-	VCMPPS       $0x0e, sigmoidconsts<>+2112(SB), Y6, Y3
-	VBLENDVPS    Y3, sigmoidconsts<>+1920(SB), Y4, Y4
+	VCMPPS       $0x0e, sigmoidconsts<>+2240(SB), Y6, Y3
+	VBLENDVPS    Y3, sigmoidconsts<>+2048(SB), Y4, Y4
 	VMOVAPS      Y4, Y3
-	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y2, Y2
+	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
 powd_99:
@@ -2400,7 +2417,7 @@ powd_99:
 	CMPQ         DI, $0x00
 	JEQ          gamma0_100
 	VMOVUPS      352(SP), Y2
-	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y2
+	VSUBPS       sigmoidconsts<>+704(SB), Y2, Y2
 	VMOVUPS      Y2, 416(SP)
 	VMOVUPS      320(SP), Y2
 	CMPQ         R8, $0x01
@@ -2409,42 +2426,41 @@ powd_99:
 	JEQ          pow2_103
 	CMPQ         R8, $0x03
 	JEQ          powg_102
-	VMOVUPS      sigmoidconsts<>+640(SB), Y3
+	VMOVUPS      sigmoidconsts<>+704(SB), Y3
 	JMP          powd_104
 
 pow1_101:
 	VMOVAPS Y2, Y3
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y2, Y2
+	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
 	JMP     powd_104
 
 pow2_103:
 	VMULPS  Y2, Y2, Y3
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y2, Y2
+	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
 	JMP     powd_104
 
 powg_102:
-	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y2, Y4
-	VMULPS       sigmoidconsts<>+1792(SB), Y2, Y3
+	VCMPPS       $0x01, sigmoidconsts<>+1856(SB), Y2, Y4
+	VMULPS       sigmoidconsts<>+1920(SB), Y2, Y3
 	VBLENDVPS    Y4, Y3, Y2, Y3
-	VANDPS       sigmoidconsts<>+1856(SB), Y4, Y4
+	VANDPS       sigmoidconsts<>+1984(SB), Y4, Y4
 	VPSRLD       $0x17, Y3, Y5
-	VPSUBD       sigmoidconsts<>+960(SB), Y5, Y5
+	VPSUBD       sigmoidconsts<>+1024(SB), Y5, Y5
 	VPSUBD       Y4, Y5, Y5
 	VCVTDQ2PS    Y5, Y4
-	VANDPS       sigmoidconsts<>+1024(SB), Y3, Y3
-	VORPS        sigmoidconsts<>+320(SB), Y3, Y3
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y3, Y5
-	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y6
+	VANDPS       sigmoidconsts<>+1088(SB), Y3, Y3
+	VORPS        sigmoidconsts<>+384(SB), Y3, Y3
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y3, Y5
+	VSUBPS       sigmoidconsts<>+704(SB), Y3, Y6
 	VADDPS       Y3, Y3, Y3
-	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y3
+	VSUBPS       sigmoidconsts<>+704(SB), Y3, Y3
 	VBLENDVPS    Y5, Y3, Y6, Y3
-	VANDPS       sigmoidconsts<>+640(SB), Y5, Y5
+	VANDPS       sigmoidconsts<>+704(SB), Y5, Y5
 	VSUBPS       Y5, Y4, Y4
 	VMULPS       Y3, Y3, Y5
-	VMOVUPS      sigmoidconsts<>+1152(SB), Y6
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Y3, Y6
+	VMOVUPS      sigmoidconsts<>+1216(SB), Y6
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Y3, Y6
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Y3, Y6
 	VFMADD213PS  sigmoidconsts<>+1408(SB), Y3, Y6
@@ -2452,64 +2468,66 @@ powg_102:
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Y3, Y6
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Y3, Y6
 	VFMADD213PS  sigmoidconsts<>+1664(SB), Y3, Y6
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Y3, Y6
 	VMULPS       Y3, Y6, Y6
 	VMULPS       Y5, Y6, Y6
-	VFMADD231PS  sigmoidconsts<>+192(SB), Y4, Y6
-	VFNMADD231PS sigmoidconsts<>+320(SB), Y5, Y6
+	VFMADD231PS  sigmoidconsts<>+256(SB), Y4, Y6
+	VFNMADD231PS sigmoidconsts<>+384(SB), Y5, Y6
 	VADDPS       Y6, Y3, Y6
-	VFMADD231PS  sigmoidconsts<>+128(SB), Y4, Y6
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y2, Y3
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Y4, Y6
+	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y2, Y3
 	VBLENDVPS    Y3, Y2, Y6, Y6
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y2, Y3
-	VBLENDVPS    Y3, sigmoidconsts<>+1984(SB), Y6, Y6
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y2, Y3
-	VBLENDVPS    Y3, sigmoidconsts<>+2048(SB), Y6, Y6
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y2, Y3
+	VBLENDVPS    Y3, sigmoidconsts<>+2112(SB), Y6, Y6
+	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Y2, Y3
+	VBLENDVPS    Y3, sigmoidconsts<>+2176(SB), Y6, Y6
 	VMULPS       416(SP), Y6, Y6
-	VMULPS       sigmoidconsts<>+64(SB), Y6, Y3
-	VROUNDPS     $0x00, Y3, Y3
-	VMOVAPS      Y6, Y4
-	VFNMADD231PS sigmoidconsts<>+128(SB), Y3, Y4
-	VFNMADD231PS sigmoidconsts<>+192(SB), Y3, Y4
+	VMOVUPS      sigmoidconsts<>+64(SB), Y3
+	VFMADD231PS  sigmoidconsts<>+128(SB), Y6, Y3
+	VSUBPS       sigmoidconsts<>+64(SB), Y3, Y3
+	VMOVUPS      sigmoidconsts<>+192(SB), Y4
+	VFMADD213PS  Y6, Y3, Y4
+	VFNMADD231PS sigmoidconsts<>+256(SB), Y3, Y4
 	VMULPS       Y4, Y4, Y5
-	VMOVUPS      sigmoidconsts<>+256(SB), Y7
-	VFMADD213PS  sigmoidconsts<>+320(SB), Y4, Y7
-	VMOVUPS      sigmoidconsts<>+384(SB), Y8
-	VFMADD213PS  sigmoidconsts<>+448(SB), Y4, Y8
-	VMOVUPS      sigmoidconsts<>+512(SB), Y9
-	VFMADD213PS  sigmoidconsts<>+576(SB), Y4, Y9
+	VMOVUPS      sigmoidconsts<>+320(SB), Y7
+	VFMADD213PS  sigmoidconsts<>+384(SB), Y4, Y7
+	VMOVUPS      sigmoidconsts<>+448(SB), Y8
+	VFMADD213PS  sigmoidconsts<>+512(SB), Y4, Y8
+	VMOVUPS      sigmoidconsts<>+576(SB), Y9
+	VFMADD213PS  sigmoidconsts<>+640(SB), Y4, Y9
 	VFMADD213PS  Y8, Y5, Y9
 	VFMADD213PS  Y7, Y5, Y9
 	VFMADD213PS  Y4, Y5, Y9
-	VADDPS       sigmoidconsts<>+640(SB), Y9, Y9
+	VADDPS       sigmoidconsts<>+704(SB), Y9, Y9
 	VCVTPS2DQ    Y3, Y3
 	VPSRAD       $0x01, Y3, Y4
 	VPSUBD       Y4, Y3, Y3
-	VPADDD       sigmoidconsts<>+704(SB), Y4, Y4
+	VPADDD       sigmoidconsts<>+768(SB), Y4, Y4
 	VPSLLD       $0x17, Y4, Y4
-	VPADDD       sigmoidconsts<>+704(SB), Y3, Y3
+	VPADDD       sigmoidconsts<>+768(SB), Y3, Y3
 	VPSLLD       $0x17, Y3, Y3
 	VMULPS       Y4, Y9, Y4
 	VMULPS       Y3, Y4, Y4
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y6, Y3
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y6, Y3
 	VANDNPS      Y4, Y3, Y4
-	VCMPPS       $0x0e, sigmoidconsts<>+2112(SB), Y6, Y3
-	VBLENDVPS    Y3, sigmoidconsts<>+1920(SB), Y4, Y4
+	VCMPPS       $0x0e, sigmoidconsts<>+2240(SB), Y6, Y3
+	VBLENDVPS    Y3, sigmoidconsts<>+2048(SB), Y4, Y4
 	VMOVAPS      Y4, Y3
-	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y2, Y2
+	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
 powd_104:
 	VMOVUPS      288(SP), Y2
 	VMULPS       Y3, Y2, Y2
-	VMOVUPS      sigmoidconsts<>+640(SB), Y3
-	VMOVUPS      sigmoidconsts<>+2368(SB), Y4
+	VMOVUPS      sigmoidconsts<>+704(SB), Y3
+	VMOVUPS      sigmoidconsts<>+2496(SB), Y4
 	VFNMADD231PS 192(SP), Y4, Y3
 	VMULPS       Y3, Y2, Y2
 	VMULPS       64(SP), Y2, Y2
 	VMULPS       96(SP), Y2, Y2
 	VMULPS       352(SP), Y2, Y2
 	VMOVUPS      320(SP), Y3
-	VCMPPS       $0x0e, sigmoidconsts<>+832(SB), Y3, Y3
+	VCMPPS       $0x0e, sigmoidconsts<>+896(SB), Y3, Y3
 	VMOVUPS      384(SP), Y4
 	VANDPS       Y3, Y2, Y2
 	VADDPS       Y2, Y4, Y4
@@ -2520,7 +2538,7 @@ gamma0_100:
 	TESTQ        $0x00000100, SI
 	JZ           noflag_105
 	VBROADCASTSS alpha+108(FP), Y3
-	VMOVUPS      sigmoidconsts<>+640(SB), Y4
+	VMOVUPS      sigmoidconsts<>+704(SB), Y4
 	VSUBPS       Y3, Y4, Y4
 	VMULPS       224(SP), Y4, Y4
 	VFMADD231PS  192(SP), Y3, Y4
@@ -2603,33 +2621,34 @@ loop_106:
 	VMOVUPS      Y5, (SP)
 	VMOVUPS      (DX), Y5
 	VORPS        sigmoidconsts<>+0(SB), Y3, Y6
-	VMULPS       sigmoidconsts<>+64(SB), Y6, Y7
-	VROUNDPS     $0x00, Y7, Y7
-	VMOVAPS      Y6, Y8
-	VFNMADD231PS sigmoidconsts<>+128(SB), Y7, Y8
-	VFNMADD231PS sigmoidconsts<>+192(SB), Y7, Y8
+	VMOVUPS      sigmoidconsts<>+64(SB), Y7
+	VFMADD231PS  sigmoidconsts<>+128(SB), Y6, Y7
+	VSUBPS       sigmoidconsts<>+64(SB), Y7, Y7
+	VMOVUPS      sigmoidconsts<>+192(SB), Y8
+	VFMADD213PS  Y6, Y7, Y8
+	VFNMADD231PS sigmoidconsts<>+256(SB), Y7, Y8
 	VMULPS       Y8, Y8, Y9
-	VMOVUPS      sigmoidconsts<>+256(SB), Y10
-	VFMADD213PS  sigmoidconsts<>+320(SB), Y8, Y10
-	VMOVUPS      sigmoidconsts<>+384(SB), Y11
-	VFMADD213PS  sigmoidconsts<>+448(SB), Y8, Y11
-	VMOVUPS      sigmoidconsts<>+512(SB), Y12
-	VFMADD213PS  sigmoidconsts<>+576(SB), Y8, Y12
+	VMOVUPS      sigmoidconsts<>+320(SB), Y10
+	VFMADD213PS  sigmoidconsts<>+384(SB), Y8, Y10
+	VMOVUPS      sigmoidconsts<>+448(SB), Y11
+	VFMADD213PS  sigmoidconsts<>+512(SB), Y8, Y11
+	VMOVUPS      sigmoidconsts<>+576(SB), Y12
+	VFMADD213PS  sigmoidconsts<>+640(SB), Y8, Y12
 	VFMADD213PS  Y11, Y9, Y12
 	VFMADD213PS  Y10, Y9, Y12
 	VFMADD213PS  Y8, Y9, Y12
-	VADDPS       sigmoidconsts<>+640(SB), Y12, Y12
+	VADDPS       sigmoidconsts<>+704(SB), Y12, Y12
 	VCVTPS2DQ    Y7, Y7
-	VPADDD       sigmoidconsts<>+704(SB), Y7, Y7
+	VPADDD       sigmoidconsts<>+768(SB), Y7, Y7
 	VPSLLD       $0x17, Y7, Y7
 	VMULPS       Y7, Y12, Y7
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y6, Y6
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y6, Y6
 	VANDNPS      Y7, Y6, Y7
 	TESTQ        $0x0000001c, SI
 	JZ           noflag_109
-	VADDPS       sigmoidconsts<>+640(SB), Y7, Y8
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y3, Y9
-	VMOVUPS      sigmoidconsts<>+640(SB), Y6
+	VADDPS       sigmoidconsts<>+704(SB), Y7, Y8
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y3, Y9
+	VMOVUPS      sigmoidconsts<>+704(SB), Y6
 	VBLENDVPS    Y9, Y7, Y6, Y6
 	VDIVPS       Y8, Y6, Y6
 	VMULPS       Y5, Y6, Y8
@@ -2654,7 +2673,7 @@ noflag_111:
 	TESTQ   $0x00000010, SI
 	JZ      noflag_112
 	VSUBPS  Y4, Y6, Y6
-	VANDPS  sigmoidconsts<>+896(SB), Y6, Y6
+	VANDPS  sigmoidconsts<>+960(SB), Y6, Y6
 	VMULPS  Y5, Y6, Y6
 	VADDPS  160(SP), Y6, Y6
 	VMOVUPS Y6, 160(SP)
@@ -2663,22 +2682,21 @@ noflag_112:
 noflag_109:
 	TESTQ        $0x00000003, SI
 	JZ           noflag_113
-	VADDPS       sigmoidconsts<>+640(SB), Y7, Y6
+	VADDPS       sigmoidconsts<>+704(SB), Y7, Y6
 	VPSRLD       $0x17, Y6, Y8
-	VPSUBD       sigmoidconsts<>+960(SB), Y8, Y8
+	VPSUBD       sigmoidconsts<>+1024(SB), Y8, Y8
 	VCVTDQ2PS    Y8, Y9
-	VANDPS       sigmoidconsts<>+1024(SB), Y6, Y8
-	VORPS        sigmoidconsts<>+320(SB), Y8, Y8
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y8, Y10
-	VSUBPS       sigmoidconsts<>+640(SB), Y8, Y11
+	VANDPS       sigmoidconsts<>+1088(SB), Y6, Y8
+	VORPS        sigmoidconsts<>+384(SB), Y8, Y8
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y8, Y10
+	VSUBPS       sigmoidconsts<>+704(SB), Y8, Y11
 	VADDPS       Y8, Y8, Y8
-	VSUBPS       sigmoidconsts<>+640(SB), Y8, Y8
+	VSUBPS       sigmoidconsts<>+704(SB), Y8, Y8
 	VBLENDVPS    Y10, Y8, Y11, Y8
-	VANDPS       sigmoidconsts<>+640(SB), Y10, Y10
+	VANDPS       sigmoidconsts<>+704(SB), Y10, Y10
 	VSUBPS       Y10, Y9, Y9
 	VMULPS       Y8, Y8, Y10
-	VMOVUPS      sigmoidconsts<>+1152(SB), Y11
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Y8, Y11
+	VMOVUPS      sigmoidconsts<>+1216(SB), Y11
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Y8, Y11
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Y8, Y11
 	VFMADD213PS  sigmoidconsts<>+1408(SB), Y8, Y11
@@ -2686,29 +2704,30 @@ noflag_109:
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Y8, Y11
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Y8, Y11
 	VFMADD213PS  sigmoidconsts<>+1664(SB), Y8, Y11
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Y8, Y11
 	VMULPS       Y8, Y11, Y11
 	VMULPS       Y10, Y11, Y11
-	VFMADD231PS  sigmoidconsts<>+192(SB), Y9, Y11
-	VFNMADD231PS sigmoidconsts<>+320(SB), Y10, Y11
+	VFMADD231PS  sigmoidconsts<>+256(SB), Y9, Y11
+	VFNMADD231PS sigmoidconsts<>+384(SB), Y10, Y11
 	VADDPS       Y11, Y8, Y11
-	VFMADD231PS  sigmoidconsts<>+128(SB), Y9, Y11
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Y9, Y11
 	VCMPPS       $0x03, Y6, Y6, Y8
 	VBLENDVPS    Y8, Y6, Y11, Y11
-	VSUBPS       sigmoidconsts<>+640(SB), Y6, Y8
+	VSUBPS       sigmoidconsts<>+704(SB), Y6, Y8
 	VSUBPS       Y8, Y7, Y8
 	VDIVPS       Y6, Y8, Y8
 	VADDPS       Y8, Y11, Y11
-	VMOVUPS      sigmoidconsts<>+640(SB), Y6
+	VMOVUPS      sigmoidconsts<>+704(SB), Y6
 	VSUBPS       Y4, Y6, Y6
 	TESTQ        $0x00000001, SI
 	JZ           noflag_114
 	VBROADCASTSS pw+80(FP), Y8
 	VMULPS       Y4, Y8, Y8
 	VXORPS       sigmoidconsts<>+0(SB), Y3, Y9
-	VMAXPS       sigmoidconsts<>+832(SB), Y9, Y9
+	VMAXPS       sigmoidconsts<>+896(SB), Y9, Y9
 	VADDPS       Y11, Y9, Y9
 	VMULPS       Y9, Y8, Y8
-	VMAXPS       sigmoidconsts<>+832(SB), Y3, Y9
+	VMAXPS       sigmoidconsts<>+896(SB), Y3, Y9
 	VADDPS       Y11, Y9, Y9
 	VFMADD231PS  Y9, Y6, Y8
 	VMULPS       Y5, Y8, Y8
@@ -2718,14 +2737,14 @@ noflag_109:
 noflag_114:
 	TESTQ        $0x00000002, SI
 	JZ           noflag_115
-	VADDPS       sigmoidconsts<>+640(SB), Y7, Y8
-	VMOVUPS      sigmoidconsts<>+640(SB), Y9
+	VADDPS       sigmoidconsts<>+704(SB), Y7, Y8
+	VMOVUPS      sigmoidconsts<>+704(SB), Y9
 	VDIVPS       Y8, Y9, Y9
 	VMULPS       Y9, Y7, Y7
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y3, Y8
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y3, Y8
 	VBLENDVPS    Y8, Y7, Y9, Y10
 	VBLENDVPS    Y8, Y9, Y7, Y7
-	VMAXPS       sigmoidconsts<>+832(SB), Y3, Y8
+	VMAXPS       sigmoidconsts<>+896(SB), Y3, Y8
 	VFNMADD231PS Y4, Y3, Y8
 	VADDPS       Y11, Y8, Y8
 	VMULPS       Y4, Y7, Y3
@@ -2737,42 +2756,41 @@ noflag_114:
 	JEQ          pow2_118
 	CMPQ         DI, $0x03
 	JEQ          powg_117
-	VMOVUPS      sigmoidconsts<>+640(SB), Y7
+	VMOVUPS      sigmoidconsts<>+704(SB), Y7
 	JMP          powd_119
 
 pow1_116:
 	VMOVAPS Y3, Y7
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y3, Y3
+	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Y3, Y3
 	VANDNPS Y7, Y3, Y7
 	JMP     powd_119
 
 pow2_118:
 	VMULPS  Y3, Y3, Y7
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y3, Y3
+	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Y3, Y3
 	VANDNPS Y7, Y3, Y7
 	JMP     powd_119
 
 powg_117:
-	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y3, Y10
-	VMULPS       sigmoidconsts<>+1792(SB), Y3, Y9
+	VCMPPS       $0x01, sigmoidconsts<>+1856(SB), Y3, Y10
+	VMULPS       sigmoidconsts<>+1920(SB), Y3, Y9
 	VBLENDVPS    Y10, Y9, Y3, Y9
-	VANDPS       sigmoidconsts<>+1856(SB), Y10, Y10
+	VANDPS       sigmoidconsts<>+1984(SB), Y10, Y10
 	VPSRLD       $0x17, Y9, Y11
-	VPSUBD       sigmoidconsts<>+960(SB), Y11, Y11
+	VPSUBD       sigmoidconsts<>+1024(SB), Y11, Y11
 	VPSUBD       Y10, Y11, Y11
 	VCVTDQ2PS    Y11, Y10
-	VANDPS       sigmoidconsts<>+1024(SB), Y9, Y9
-	VORPS        sigmoidconsts<>+320(SB), Y9, Y9
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y9, Y11
-	VSUBPS       sigmoidconsts<>+640(SB), Y9, Y12
+	VANDPS       sigmoidconsts<>+1088(SB), Y9, Y9
+	VORPS        sigmoidconsts<>+384(SB), Y9, Y9
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y9, Y11
+	VSUBPS       sigmoidconsts<>+704(SB), Y9, Y12
 	VADDPS       Y9, Y9, Y9
-	VSUBPS       sigmoidconsts<>+640(SB), Y9, Y9
+	VSUBPS       sigmoidconsts<>+704(SB), Y9, Y9
 	VBLENDVPS    Y11, Y9, Y12, Y9
-	VANDPS       sigmoidconsts<>+640(SB), Y11, Y11
+	VANDPS       sigmoidconsts<>+704(SB), Y11, Y11
 	VSUBPS       Y11, Y10, Y10
 	VMULPS       Y9, Y9, Y11
-	VMOVUPS      sigmoidconsts<>+1152(SB), Y12
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Y9, Y12
+	VMOVUPS      sigmoidconsts<>+1216(SB), Y12
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Y9, Y12
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Y9, Y12
 	VFMADD213PS  sigmoidconsts<>+1408(SB), Y9, Y12
@@ -2780,50 +2798,52 @@ powg_117:
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Y9, Y12
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Y9, Y12
 	VFMADD213PS  sigmoidconsts<>+1664(SB), Y9, Y12
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Y9, Y12
 	VMULPS       Y9, Y12, Y12
 	VMULPS       Y11, Y12, Y12
-	VFMADD231PS  sigmoidconsts<>+192(SB), Y10, Y12
-	VFNMADD231PS sigmoidconsts<>+320(SB), Y11, Y12
+	VFMADD231PS  sigmoidconsts<>+256(SB), Y10, Y12
+	VFNMADD231PS sigmoidconsts<>+384(SB), Y11, Y12
 	VADDPS       Y12, Y9, Y12
-	VFMADD231PS  sigmoidconsts<>+128(SB), Y10, Y12
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y3, Y9
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Y10, Y12
+	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y3, Y9
 	VBLENDVPS    Y9, Y3, Y12, Y12
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y3, Y9
-	VBLENDVPS    Y9, sigmoidconsts<>+1984(SB), Y12, Y12
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y3, Y9
-	VBLENDVPS    Y9, sigmoidconsts<>+2048(SB), Y12, Y12
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y3, Y9
+	VBLENDVPS    Y9, sigmoidconsts<>+2112(SB), Y12, Y12
+	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Y3, Y9
+	VBLENDVPS    Y9, sigmoidconsts<>+2176(SB), Y12, Y12
 	VMULPS       Y7, Y12, Y12
-	VMULPS       sigmoidconsts<>+64(SB), Y12, Y7
-	VROUNDPS     $0x00, Y7, Y7
-	VMOVAPS      Y12, Y9
-	VFNMADD231PS sigmoidconsts<>+128(SB), Y7, Y9
-	VFNMADD231PS sigmoidconsts<>+192(SB), Y7, Y9
+	VMOVUPS      sigmoidconsts<>+64(SB), Y7
+	VFMADD231PS  sigmoidconsts<>+128(SB), Y12, Y7
+	VSUBPS       sigmoidconsts<>+64(SB), Y7, Y7
+	VMOVUPS      sigmoidconsts<>+192(SB), Y9
+	VFMADD213PS  Y12, Y7, Y9
+	VFNMADD231PS sigmoidconsts<>+256(SB), Y7, Y9
 	VMULPS       Y9, Y9, Y10
-	VMOVUPS      sigmoidconsts<>+256(SB), Y11
-	VFMADD213PS  sigmoidconsts<>+320(SB), Y9, Y11
-	VMOVUPS      sigmoidconsts<>+384(SB), Y13
-	VFMADD213PS  sigmoidconsts<>+448(SB), Y9, Y13
-	VMOVUPS      sigmoidconsts<>+512(SB), Y14
-	VFMADD213PS  sigmoidconsts<>+576(SB), Y9, Y14
+	VMOVUPS      sigmoidconsts<>+320(SB), Y11
+	VFMADD213PS  sigmoidconsts<>+384(SB), Y9, Y11
+	VMOVUPS      sigmoidconsts<>+448(SB), Y13
+	VFMADD213PS  sigmoidconsts<>+512(SB), Y9, Y13
+	VMOVUPS      sigmoidconsts<>+576(SB), Y14
+	VFMADD213PS  sigmoidconsts<>+640(SB), Y9, Y14
 	VFMADD213PS  Y13, Y10, Y14
 	VFMADD213PS  Y11, Y10, Y14
 	VFMADD213PS  Y9, Y10, Y14
-	VADDPS       sigmoidconsts<>+640(SB), Y14, Y14
+	VADDPS       sigmoidconsts<>+704(SB), Y14, Y14
 	VCVTPS2DQ    Y7, Y7
 	VPSRAD       $0x01, Y7, Y9
 	VPSUBD       Y9, Y7, Y7
-	VPADDD       sigmoidconsts<>+704(SB), Y9, Y9
+	VPADDD       sigmoidconsts<>+768(SB), Y9, Y9
 	VPSLLD       $0x17, Y9, Y9
-	VPADDD       sigmoidconsts<>+704(SB), Y7, Y7
+	VPADDD       sigmoidconsts<>+768(SB), Y7, Y7
 	VPSLLD       $0x17, Y7, Y7
 	VMULPS       Y9, Y14, Y9
 	VMULPS       Y7, Y9, Y9
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y12, Y7
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y12, Y7
 	VANDNPS      Y9, Y7, Y9
-	VCMPPS       $0x0e, sigmoidconsts<>+2112(SB), Y12, Y7
-	VBLENDVPS    Y7, sigmoidconsts<>+1920(SB), Y9, Y9
+	VCMPPS       $0x0e, sigmoidconsts<>+2240(SB), Y12, Y7
+	VBLENDVPS    Y7, sigmoidconsts<>+2048(SB), Y9, Y9
 	VMOVAPS      Y9, Y7
-	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y3, Y3
+	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Y3, Y3
 	VANDNPS      Y7, Y3, Y7
 
 powd_119:
@@ -2831,7 +2851,7 @@ powd_119:
 	TESTQ        $0x00000100, SI
 	JZ           noflag_120
 	VBROADCASTSS alpha+84(FP), Y3
-	VMOVUPS      sigmoidconsts<>+640(SB), Y7
+	VMOVUPS      sigmoidconsts<>+704(SB), Y7
 	VSUBPS       Y3, Y7, Y7
 	VMULPS       Y6, Y7, Y7
 	VFMADD231PS  Y4, Y3, Y7
@@ -2853,7 +2873,7 @@ noflag_113:
 tail_107:
 	TESTQ        BX, BX
 	JZ           done_108
-	LEAQ         sigmoidconsts<>+2176(SB), R8
+	LEAQ         sigmoidconsts<>+2304(SB), R8
 	NEGQ         BX
 	VMOVDQU      64(R8)(BX*4), Y3
 	VMASKMOVPS   (AX), Y3, Y4
@@ -2862,33 +2882,34 @@ tail_107:
 	VMOVUPS      Y6, (SP)
 	VMASKMOVPS   (DX), Y3, Y6
 	VORPS        sigmoidconsts<>+0(SB), Y4, Y7
-	VMULPS       sigmoidconsts<>+64(SB), Y7, Y8
-	VROUNDPS     $0x00, Y8, Y8
-	VMOVAPS      Y7, Y9
-	VFNMADD231PS sigmoidconsts<>+128(SB), Y8, Y9
-	VFNMADD231PS sigmoidconsts<>+192(SB), Y8, Y9
+	VMOVUPS      sigmoidconsts<>+64(SB), Y8
+	VFMADD231PS  sigmoidconsts<>+128(SB), Y7, Y8
+	VSUBPS       sigmoidconsts<>+64(SB), Y8, Y8
+	VMOVUPS      sigmoidconsts<>+192(SB), Y9
+	VFMADD213PS  Y7, Y8, Y9
+	VFNMADD231PS sigmoidconsts<>+256(SB), Y8, Y9
 	VMULPS       Y9, Y9, Y10
-	VMOVUPS      sigmoidconsts<>+256(SB), Y11
-	VFMADD213PS  sigmoidconsts<>+320(SB), Y9, Y11
-	VMOVUPS      sigmoidconsts<>+384(SB), Y12
-	VFMADD213PS  sigmoidconsts<>+448(SB), Y9, Y12
-	VMOVUPS      sigmoidconsts<>+512(SB), Y13
-	VFMADD213PS  sigmoidconsts<>+576(SB), Y9, Y13
+	VMOVUPS      sigmoidconsts<>+320(SB), Y11
+	VFMADD213PS  sigmoidconsts<>+384(SB), Y9, Y11
+	VMOVUPS      sigmoidconsts<>+448(SB), Y12
+	VFMADD213PS  sigmoidconsts<>+512(SB), Y9, Y12
+	VMOVUPS      sigmoidconsts<>+576(SB), Y13
+	VFMADD213PS  sigmoidconsts<>+640(SB), Y9, Y13
 	VFMADD213PS  Y12, Y10, Y13
 	VFMADD213PS  Y11, Y10, Y13
 	VFMADD213PS  Y9, Y10, Y13
-	VADDPS       sigmoidconsts<>+640(SB), Y13, Y13
+	VADDPS       sigmoidconsts<>+704(SB), Y13, Y13
 	VCVTPS2DQ    Y8, Y8
-	VPADDD       sigmoidconsts<>+704(SB), Y8, Y8
+	VPADDD       sigmoidconsts<>+768(SB), Y8, Y8
 	VPSLLD       $0x17, Y8, Y8
 	VMULPS       Y8, Y13, Y8
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y7, Y7
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y7, Y7
 	VANDNPS      Y8, Y7, Y8
 	TESTQ        $0x0000001c, SI
 	JZ           noflag_121
-	VADDPS       sigmoidconsts<>+640(SB), Y8, Y9
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y4, Y10
-	VMOVUPS      sigmoidconsts<>+640(SB), Y7
+	VADDPS       sigmoidconsts<>+704(SB), Y8, Y9
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y4, Y10
+	VMOVUPS      sigmoidconsts<>+704(SB), Y7
 	VBLENDVPS    Y10, Y8, Y7, Y7
 	VDIVPS       Y9, Y7, Y7
 	VANDPS       Y3, Y7, Y7
@@ -2914,7 +2935,7 @@ noflag_123:
 	TESTQ   $0x00000010, SI
 	JZ      noflag_124
 	VSUBPS  Y5, Y7, Y7
-	VANDPS  sigmoidconsts<>+896(SB), Y7, Y7
+	VANDPS  sigmoidconsts<>+960(SB), Y7, Y7
 	VMULPS  Y6, Y7, Y7
 	VANDPS  Y3, Y7, Y7
 	VADDPS  160(SP), Y7, Y7
@@ -2924,22 +2945,21 @@ noflag_124:
 noflag_121:
 	TESTQ        $0x00000003, SI
 	JZ           noflag_125
-	VADDPS       sigmoidconsts<>+640(SB), Y8, Y7
+	VADDPS       sigmoidconsts<>+704(SB), Y8, Y7
 	VPSRLD       $0x17, Y7, Y9
-	VPSUBD       sigmoidconsts<>+960(SB), Y9, Y9
+	VPSUBD       sigmoidconsts<>+1024(SB), Y9, Y9
 	VCVTDQ2PS    Y9, Y10
-	VANDPS       sigmoidconsts<>+1024(SB), Y7, Y9
-	VORPS        sigmoidconsts<>+320(SB), Y9, Y9
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y9, Y11
-	VSUBPS       sigmoidconsts<>+640(SB), Y9, Y12
+	VANDPS       sigmoidconsts<>+1088(SB), Y7, Y9
+	VORPS        sigmoidconsts<>+384(SB), Y9, Y9
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y9, Y11
+	VSUBPS       sigmoidconsts<>+704(SB), Y9, Y12
 	VADDPS       Y9, Y9, Y9
-	VSUBPS       sigmoidconsts<>+640(SB), Y9, Y9
+	VSUBPS       sigmoidconsts<>+704(SB), Y9, Y9
 	VBLENDVPS    Y11, Y9, Y12, Y9
-	VANDPS       sigmoidconsts<>+640(SB), Y11, Y11
+	VANDPS       sigmoidconsts<>+704(SB), Y11, Y11
 	VSUBPS       Y11, Y10, Y10
 	VMULPS       Y9, Y9, Y11
-	VMOVUPS      sigmoidconsts<>+1152(SB), Y12
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Y9, Y12
+	VMOVUPS      sigmoidconsts<>+1216(SB), Y12
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Y9, Y12
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Y9, Y12
 	VFMADD213PS  sigmoidconsts<>+1408(SB), Y9, Y12
@@ -2947,29 +2967,30 @@ noflag_121:
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Y9, Y12
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Y9, Y12
 	VFMADD213PS  sigmoidconsts<>+1664(SB), Y9, Y12
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Y9, Y12
 	VMULPS       Y9, Y12, Y12
 	VMULPS       Y11, Y12, Y12
-	VFMADD231PS  sigmoidconsts<>+192(SB), Y10, Y12
-	VFNMADD231PS sigmoidconsts<>+320(SB), Y11, Y12
+	VFMADD231PS  sigmoidconsts<>+256(SB), Y10, Y12
+	VFNMADD231PS sigmoidconsts<>+384(SB), Y11, Y12
 	VADDPS       Y12, Y9, Y12
-	VFMADD231PS  sigmoidconsts<>+128(SB), Y10, Y12
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Y10, Y12
 	VCMPPS       $0x03, Y7, Y7, Y9
 	VBLENDVPS    Y9, Y7, Y12, Y12
-	VSUBPS       sigmoidconsts<>+640(SB), Y7, Y9
+	VSUBPS       sigmoidconsts<>+704(SB), Y7, Y9
 	VSUBPS       Y9, Y8, Y9
 	VDIVPS       Y7, Y9, Y9
 	VADDPS       Y9, Y12, Y12
-	VMOVUPS      sigmoidconsts<>+640(SB), Y7
+	VMOVUPS      sigmoidconsts<>+704(SB), Y7
 	VSUBPS       Y5, Y7, Y7
 	TESTQ        $0x00000001, SI
 	JZ           noflag_126
 	VBROADCASTSS pw+80(FP), Y9
 	VMULPS       Y5, Y9, Y9
 	VXORPS       sigmoidconsts<>+0(SB), Y4, Y10
-	VMAXPS       sigmoidconsts<>+832(SB), Y10, Y10
+	VMAXPS       sigmoidconsts<>+896(SB), Y10, Y10
 	VADDPS       Y12, Y10, Y10
 	VMULPS       Y10, Y9, Y9
-	VMAXPS       sigmoidconsts<>+832(SB), Y4, Y10
+	VMAXPS       sigmoidconsts<>+896(SB), Y4, Y10
 	VADDPS       Y12, Y10, Y10
 	VFMADD231PS  Y10, Y7, Y9
 	VMULPS       Y6, Y9, Y9
@@ -2980,14 +3001,14 @@ noflag_121:
 noflag_126:
 	TESTQ        $0x00000002, SI
 	JZ           noflag_127
-	VADDPS       sigmoidconsts<>+640(SB), Y8, Y9
-	VMOVUPS      sigmoidconsts<>+640(SB), Y10
+	VADDPS       sigmoidconsts<>+704(SB), Y8, Y9
+	VMOVUPS      sigmoidconsts<>+704(SB), Y10
 	VDIVPS       Y9, Y10, Y10
 	VMULPS       Y10, Y8, Y8
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y4, Y9
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y4, Y9
 	VBLENDVPS    Y9, Y8, Y10, Y11
 	VBLENDVPS    Y9, Y10, Y8, Y8
-	VMAXPS       sigmoidconsts<>+832(SB), Y4, Y9
+	VMAXPS       sigmoidconsts<>+896(SB), Y4, Y9
 	VFNMADD231PS Y5, Y4, Y9
 	VADDPS       Y12, Y9, Y9
 	VMULPS       Y5, Y8, Y4
@@ -2999,42 +3020,41 @@ noflag_126:
 	JEQ          pow2_130
 	CMPQ         DI, $0x03
 	JEQ          powg_129
-	VMOVUPS      sigmoidconsts<>+640(SB), Y8
+	VMOVUPS      sigmoidconsts<>+704(SB), Y8
 	JMP          powd_131
 
 pow1_128:
 	VMOVAPS Y4, Y8
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y4, Y4
+	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Y4, Y4
 	VANDNPS Y8, Y4, Y8
 	JMP     powd_131
 
 pow2_130:
 	VMULPS  Y4, Y4, Y8
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y4, Y4
+	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Y4, Y4
 	VANDNPS Y8, Y4, Y8
 	JMP     powd_131
 
 powg_129:
-	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y4, Y11
-	VMULPS       sigmoidconsts<>+1792(SB), Y4, Y10
+	VCMPPS       $0x01, sigmoidconsts<>+1856(SB), Y4, Y11
+	VMULPS       sigmoidconsts<>+1920(SB), Y4, Y10
 	VBLENDVPS    Y11, Y10, Y4, Y10
-	VANDPS       sigmoidconsts<>+1856(SB), Y11, Y11
+	VANDPS       sigmoidconsts<>+1984(SB), Y11, Y11
 	VPSRLD       $0x17, Y10, Y12
-	VPSUBD       sigmoidconsts<>+960(SB), Y12, Y12
+	VPSUBD       sigmoidconsts<>+1024(SB), Y12, Y12
 	VPSUBD       Y11, Y12, Y12
 	VCVTDQ2PS    Y12, Y11
-	VANDPS       sigmoidconsts<>+1024(SB), Y10, Y10
-	VORPS        sigmoidconsts<>+320(SB), Y10, Y10
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y10, Y12
-	VSUBPS       sigmoidconsts<>+640(SB), Y10, Y13
+	VANDPS       sigmoidconsts<>+1088(SB), Y10, Y10
+	VORPS        sigmoidconsts<>+384(SB), Y10, Y10
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y10, Y12
+	VSUBPS       sigmoidconsts<>+704(SB), Y10, Y13
 	VADDPS       Y10, Y10, Y10
-	VSUBPS       sigmoidconsts<>+640(SB), Y10, Y10
+	VSUBPS       sigmoidconsts<>+704(SB), Y10, Y10
 	VBLENDVPS    Y12, Y10, Y13, Y10
-	VANDPS       sigmoidconsts<>+640(SB), Y12, Y12
+	VANDPS       sigmoidconsts<>+704(SB), Y12, Y12
 	VSUBPS       Y12, Y11, Y11
 	VMULPS       Y10, Y10, Y12
-	VMOVUPS      sigmoidconsts<>+1152(SB), Y13
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Y10, Y13
+	VMOVUPS      sigmoidconsts<>+1216(SB), Y13
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Y10, Y13
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Y10, Y13
 	VFMADD213PS  sigmoidconsts<>+1408(SB), Y10, Y13
@@ -3042,50 +3062,52 @@ powg_129:
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Y10, Y13
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Y10, Y13
 	VFMADD213PS  sigmoidconsts<>+1664(SB), Y10, Y13
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Y10, Y13
 	VMULPS       Y10, Y13, Y13
 	VMULPS       Y12, Y13, Y13
-	VFMADD231PS  sigmoidconsts<>+192(SB), Y11, Y13
-	VFNMADD231PS sigmoidconsts<>+320(SB), Y12, Y13
+	VFMADD231PS  sigmoidconsts<>+256(SB), Y11, Y13
+	VFNMADD231PS sigmoidconsts<>+384(SB), Y12, Y13
 	VADDPS       Y13, Y10, Y13
-	VFMADD231PS  sigmoidconsts<>+128(SB), Y11, Y13
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y4, Y10
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Y11, Y13
+	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y4, Y10
 	VBLENDVPS    Y10, Y4, Y13, Y13
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y4, Y10
-	VBLENDVPS    Y10, sigmoidconsts<>+1984(SB), Y13, Y13
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y4, Y10
-	VBLENDVPS    Y10, sigmoidconsts<>+2048(SB), Y13, Y13
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y4, Y10
+	VBLENDVPS    Y10, sigmoidconsts<>+2112(SB), Y13, Y13
+	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Y4, Y10
+	VBLENDVPS    Y10, sigmoidconsts<>+2176(SB), Y13, Y13
 	VMULPS       Y8, Y13, Y13
-	VMULPS       sigmoidconsts<>+64(SB), Y13, Y8
-	VROUNDPS     $0x00, Y8, Y8
-	VMOVAPS      Y13, Y10
-	VFNMADD231PS sigmoidconsts<>+128(SB), Y8, Y10
-	VFNMADD231PS sigmoidconsts<>+192(SB), Y8, Y10
+	VMOVUPS      sigmoidconsts<>+64(SB), Y8
+	VFMADD231PS  sigmoidconsts<>+128(SB), Y13, Y8
+	VSUBPS       sigmoidconsts<>+64(SB), Y8, Y8
+	VMOVUPS      sigmoidconsts<>+192(SB), Y10
+	VFMADD213PS  Y13, Y8, Y10
+	VFNMADD231PS sigmoidconsts<>+256(SB), Y8, Y10
 	VMULPS       Y10, Y10, Y11
-	VMOVUPS      sigmoidconsts<>+256(SB), Y12
-	VFMADD213PS  sigmoidconsts<>+320(SB), Y10, Y12
-	VMOVUPS      sigmoidconsts<>+384(SB), Y14
-	VFMADD213PS  sigmoidconsts<>+448(SB), Y10, Y14
-	VMOVUPS      sigmoidconsts<>+512(SB), Y15
-	VFMADD213PS  sigmoidconsts<>+576(SB), Y10, Y15
+	VMOVUPS      sigmoidconsts<>+320(SB), Y12
+	VFMADD213PS  sigmoidconsts<>+384(SB), Y10, Y12
+	VMOVUPS      sigmoidconsts<>+448(SB), Y14
+	VFMADD213PS  sigmoidconsts<>+512(SB), Y10, Y14
+	VMOVUPS      sigmoidconsts<>+576(SB), Y15
+	VFMADD213PS  sigmoidconsts<>+640(SB), Y10, Y15
 	VFMADD213PS  Y14, Y11, Y15
 	VFMADD213PS  Y12, Y11, Y15
 	VFMADD213PS  Y10, Y11, Y15
-	VADDPS       sigmoidconsts<>+640(SB), Y15, Y15
+	VADDPS       sigmoidconsts<>+704(SB), Y15, Y15
 	VCVTPS2DQ    Y8, Y8
 	VPSRAD       $0x01, Y8, Y10
 	VPSUBD       Y10, Y8, Y8
-	VPADDD       sigmoidconsts<>+704(SB), Y10, Y10
+	VPADDD       sigmoidconsts<>+768(SB), Y10, Y10
 	VPSLLD       $0x17, Y10, Y10
-	VPADDD       sigmoidconsts<>+704(SB), Y8, Y8
+	VPADDD       sigmoidconsts<>+768(SB), Y8, Y8
 	VPSLLD       $0x17, Y8, Y8
 	VMULPS       Y10, Y15, Y10
 	VMULPS       Y8, Y10, Y10
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y13, Y8
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y13, Y8
 	VANDNPS      Y10, Y8, Y10
-	VCMPPS       $0x0e, sigmoidconsts<>+2112(SB), Y13, Y8
-	VBLENDVPS    Y8, sigmoidconsts<>+1920(SB), Y10, Y10
+	VCMPPS       $0x0e, sigmoidconsts<>+2240(SB), Y13, Y8
+	VBLENDVPS    Y8, sigmoidconsts<>+2048(SB), Y10, Y10
 	VMOVAPS      Y10, Y8
-	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y4, Y4
+	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Y4, Y4
 	VANDNPS      Y8, Y4, Y8
 
 powd_131:
@@ -3093,7 +3115,7 @@ powd_131:
 	TESTQ        $0x00000100, SI
 	JZ           noflag_132
 	VBROADCASTSS alpha+84(FP), Y4
-	VMOVUPS      sigmoidconsts<>+640(SB), Y8
+	VMOVUPS      sigmoidconsts<>+704(SB), Y8
 	VSUBPS       Y4, Y8, Y8
 	VMULPS       Y7, Y8, Y8
 	VFMADD231PS  Y5, Y4, Y8
@@ -3216,33 +3238,34 @@ loop_133:
 	VMOVUPS      (BX), Y3
 	VMOVUPS      Y3, (SP)
 	VORPS        sigmoidconsts<>+0(SB), Y1, Y3
-	VMULPS       sigmoidconsts<>+64(SB), Y3, Y4
-	VROUNDPS     $0x00, Y4, Y4
-	VMOVAPS      Y3, Y5
-	VFNMADD231PS sigmoidconsts<>+128(SB), Y4, Y5
-	VFNMADD231PS sigmoidconsts<>+192(SB), Y4, Y5
+	VMOVUPS      sigmoidconsts<>+64(SB), Y4
+	VFMADD231PS  sigmoidconsts<>+128(SB), Y3, Y4
+	VSUBPS       sigmoidconsts<>+64(SB), Y4, Y4
+	VMOVUPS      sigmoidconsts<>+192(SB), Y5
+	VFMADD213PS  Y3, Y4, Y5
+	VFNMADD231PS sigmoidconsts<>+256(SB), Y4, Y5
 	VMULPS       Y5, Y5, Y6
-	VMOVUPS      sigmoidconsts<>+256(SB), Y7
-	VFMADD213PS  sigmoidconsts<>+320(SB), Y5, Y7
-	VMOVUPS      sigmoidconsts<>+384(SB), Y8
-	VFMADD213PS  sigmoidconsts<>+448(SB), Y5, Y8
-	VMOVUPS      sigmoidconsts<>+512(SB), Y9
-	VFMADD213PS  sigmoidconsts<>+576(SB), Y5, Y9
+	VMOVUPS      sigmoidconsts<>+320(SB), Y7
+	VFMADD213PS  sigmoidconsts<>+384(SB), Y5, Y7
+	VMOVUPS      sigmoidconsts<>+448(SB), Y8
+	VFMADD213PS  sigmoidconsts<>+512(SB), Y5, Y8
+	VMOVUPS      sigmoidconsts<>+576(SB), Y9
+	VFMADD213PS  sigmoidconsts<>+640(SB), Y5, Y9
 	VFMADD213PS  Y8, Y6, Y9
 	VFMADD213PS  Y7, Y6, Y9
 	VFMADD213PS  Y5, Y6, Y9
-	VADDPS       sigmoidconsts<>+640(SB), Y9, Y9
+	VADDPS       sigmoidconsts<>+704(SB), Y9, Y9
 	VCVTPS2DQ    Y4, Y4
-	VPADDD       sigmoidconsts<>+704(SB), Y4, Y4
+	VPADDD       sigmoidconsts<>+768(SB), Y4, Y4
 	VPSLLD       $0x17, Y4, Y4
 	VMULPS       Y4, Y9, Y4
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y3, Y3
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y3, Y3
 	VANDNPS      Y4, Y3, Y4
-	VADDPS       sigmoidconsts<>+640(SB), Y4, Y3
-	VMOVUPS      sigmoidconsts<>+640(SB), Y5
+	VADDPS       sigmoidconsts<>+704(SB), Y4, Y3
+	VMOVUPS      sigmoidconsts<>+704(SB), Y5
 	VDIVPS       Y3, Y5, Y5
 	VMULPS       Y5, Y4, Y3
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y1, Y6
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y1, Y6
 	VBLENDVPS    Y6, Y3, Y5, Y7
 	VBLENDVPS    Y6, Y5, Y3, Y3
 	VMOVUPS      Y7, 32(SP)
@@ -3250,7 +3273,7 @@ loop_133:
 	VMOVUPS      Y4, 96(SP)
 	VMOVUPS      Y1, 128(SP)
 	VMOVUPS      Y2, 160(SP)
-	VMOVUPS      sigmoidconsts<>+640(SB), Y1
+	VMOVUPS      sigmoidconsts<>+704(SB), Y1
 	VSUBPS       160(SP), Y1, Y1
 	VMOVUPS      Y1, 192(SP)
 	VXORPS       Y1, Y1, Y1
@@ -3267,9 +3290,9 @@ loop_133:
 	VMOVUPS      32(SP), Y3
 	VXORPS       Y4, Y4, Y4
 	VCMPPS       $0x0e, 160(SP), Y3, Y5
-	VBLENDVPS    Y5, sigmoidconsts<>+640(SB), Y4, Y4
+	VBLENDVPS    Y5, sigmoidconsts<>+704(SB), Y4, Y4
 	VCMPPS       $0x01, 160(SP), Y3, Y3
-	VBLENDVPS    Y3, sigmoidconsts<>+2304(SB), Y4, Y4
+	VBLENDVPS    Y3, sigmoidconsts<>+2432(SB), Y4, Y4
 	VBROADCASTSS d+116(FP), Y3
 	VFMADD231PS  Y4, Y3, Y2
 
@@ -3295,22 +3318,21 @@ noflag_138:
 	TESTQ        $0x00000002, DI
 	JZ           noflag_139
 	VMOVUPS      96(SP), Y1
-	VADDPS       sigmoidconsts<>+640(SB), Y1, Y2
+	VADDPS       sigmoidconsts<>+704(SB), Y1, Y2
 	VPSRLD       $0x17, Y2, Y3
-	VPSUBD       sigmoidconsts<>+960(SB), Y3, Y3
+	VPSUBD       sigmoidconsts<>+1024(SB), Y3, Y3
 	VCVTDQ2PS    Y3, Y4
-	VANDPS       sigmoidconsts<>+1024(SB), Y2, Y3
-	VORPS        sigmoidconsts<>+320(SB), Y3, Y3
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y3, Y5
-	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y6
+	VANDPS       sigmoidconsts<>+1088(SB), Y2, Y3
+	VORPS        sigmoidconsts<>+384(SB), Y3, Y3
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y3, Y5
+	VSUBPS       sigmoidconsts<>+704(SB), Y3, Y6
 	VADDPS       Y3, Y3, Y3
-	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y3
+	VSUBPS       sigmoidconsts<>+704(SB), Y3, Y3
 	VBLENDVPS    Y5, Y3, Y6, Y3
-	VANDPS       sigmoidconsts<>+640(SB), Y5, Y5
+	VANDPS       sigmoidconsts<>+704(SB), Y5, Y5
 	VSUBPS       Y5, Y4, Y4
 	VMULPS       Y3, Y3, Y5
-	VMOVUPS      sigmoidconsts<>+1152(SB), Y6
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Y3, Y6
+	VMOVUPS      sigmoidconsts<>+1216(SB), Y6
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Y3, Y6
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Y3, Y6
 	VFMADD213PS  sigmoidconsts<>+1408(SB), Y3, Y6
@@ -3318,20 +3340,21 @@ noflag_138:
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Y3, Y6
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Y3, Y6
 	VFMADD213PS  sigmoidconsts<>+1664(SB), Y3, Y6
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Y3, Y6
 	VMULPS       Y3, Y6, Y6
 	VMULPS       Y5, Y6, Y6
-	VFMADD231PS  sigmoidconsts<>+192(SB), Y4, Y6
-	VFNMADD231PS sigmoidconsts<>+320(SB), Y5, Y6
+	VFMADD231PS  sigmoidconsts<>+256(SB), Y4, Y6
+	VFNMADD231PS sigmoidconsts<>+384(SB), Y5, Y6
 	VADDPS       Y6, Y3, Y6
-	VFMADD231PS  sigmoidconsts<>+128(SB), Y4, Y6
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Y4, Y6
 	VCMPPS       $0x03, Y2, Y2, Y3
 	VBLENDVPS    Y3, Y2, Y6, Y6
-	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y3
+	VSUBPS       sigmoidconsts<>+704(SB), Y2, Y3
 	VSUBPS       Y3, Y1, Y3
 	VDIVPS       Y2, Y3, Y3
 	VADDPS       Y3, Y6, Y6
 	VMOVUPS      128(SP), Y1
-	VMAXPS       sigmoidconsts<>+832(SB), Y1, Y2
+	VMAXPS       sigmoidconsts<>+896(SB), Y1, Y2
 	VFNMADD231PS 160(SP), Y1, Y2
 	VADDPS       Y6, Y2, Y2
 	VMOVUPS      Y2, 256(SP)
@@ -3348,42 +3371,41 @@ noflag_138:
 	JEQ          pow2_142
 	CMPQ         R8, $0x03
 	JEQ          powg_141
-	VMOVUPS      sigmoidconsts<>+640(SB), Y2
+	VMOVUPS      sigmoidconsts<>+704(SB), Y2
 	JMP          powd_143
 
 pow1_140:
 	VMOVAPS Y1, Y2
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y1, Y1
+	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Y1, Y1
 	VANDNPS Y2, Y1, Y2
 	JMP     powd_143
 
 pow2_142:
 	VMULPS  Y1, Y1, Y2
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y1, Y1
+	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Y1, Y1
 	VANDNPS Y2, Y1, Y2
 	JMP     powd_143
 
 powg_141:
-	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y1, Y3
-	VMULPS       sigmoidconsts<>+1792(SB), Y1, Y2
+	VCMPPS       $0x01, sigmoidconsts<>+1856(SB), Y1, Y3
+	VMULPS       sigmoidconsts<>+1920(SB), Y1, Y2
 	VBLENDVPS    Y3, Y2, Y1, Y2
-	VANDPS       sigmoidconsts<>+1856(SB), Y3, Y3
+	VANDPS       sigmoidconsts<>+1984(SB), Y3, Y3
 	VPSRLD       $0x17, Y2, Y4
-	VPSUBD       sigmoidconsts<>+960(SB), Y4, Y4
+	VPSUBD       sigmoidconsts<>+1024(SB), Y4, Y4
 	VPSUBD       Y3, Y4, Y4
 	VCVTDQ2PS    Y4, Y3
-	VANDPS       sigmoidconsts<>+1024(SB), Y2, Y2
-	VORPS        sigmoidconsts<>+320(SB), Y2, Y2
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y2, Y4
-	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y5
+	VANDPS       sigmoidconsts<>+1088(SB), Y2, Y2
+	VORPS        sigmoidconsts<>+384(SB), Y2, Y2
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y2, Y4
+	VSUBPS       sigmoidconsts<>+704(SB), Y2, Y5
 	VADDPS       Y2, Y2, Y2
-	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y2
+	VSUBPS       sigmoidconsts<>+704(SB), Y2, Y2
 	VBLENDVPS    Y4, Y2, Y5, Y2
-	VANDPS       sigmoidconsts<>+640(SB), Y4, Y4
+	VANDPS       sigmoidconsts<>+704(SB), Y4, Y4
 	VSUBPS       Y4, Y3, Y3
 	VMULPS       Y2, Y2, Y4
-	VMOVUPS      sigmoidconsts<>+1152(SB), Y5
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Y2, Y5
+	VMOVUPS      sigmoidconsts<>+1216(SB), Y5
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Y2, Y5
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Y2, Y5
 	VFMADD213PS  sigmoidconsts<>+1408(SB), Y2, Y5
@@ -3391,50 +3413,52 @@ powg_141:
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Y2, Y5
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Y2, Y5
 	VFMADD213PS  sigmoidconsts<>+1664(SB), Y2, Y5
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Y2, Y5
 	VMULPS       Y2, Y5, Y5
 	VMULPS       Y4, Y5, Y5
-	VFMADD231PS  sigmoidconsts<>+192(SB), Y3, Y5
-	VFNMADD231PS sigmoidconsts<>+320(SB), Y4, Y5
+	VFMADD231PS  sigmoidconsts<>+256(SB), Y3, Y5
+	VFNMADD231PS sigmoidconsts<>+384(SB), Y4, Y5
 	VADDPS       Y5, Y2, Y5
-	VFMADD231PS  sigmoidconsts<>+128(SB), Y3, Y5
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y1, Y2
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Y3, Y5
+	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y1, Y2
 	VBLENDVPS    Y2, Y1, Y5, Y5
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y1, Y2
-	VBLENDVPS    Y2, sigmoidconsts<>+1984(SB), Y5, Y5
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y1, Y2
-	VBLENDVPS    Y2, sigmoidconsts<>+2048(SB), Y5, Y5
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y1, Y2
+	VBLENDVPS    Y2, sigmoidconsts<>+2112(SB), Y5, Y5
+	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Y1, Y2
+	VBLENDVPS    Y2, sigmoidconsts<>+2176(SB), Y5, Y5
 	VMULPS       320(SP), Y5, Y5
-	VMULPS       sigmoidconsts<>+64(SB), Y5, Y2
-	VROUNDPS     $0x00, Y2, Y2
-	VMOVAPS      Y5, Y3
-	VFNMADD231PS sigmoidconsts<>+128(SB), Y2, Y3
-	VFNMADD231PS sigmoidconsts<>+192(SB), Y2, Y3
+	VMOVUPS      sigmoidconsts<>+64(SB), Y2
+	VFMADD231PS  sigmoidconsts<>+128(SB), Y5, Y2
+	VSUBPS       sigmoidconsts<>+64(SB), Y2, Y2
+	VMOVUPS      sigmoidconsts<>+192(SB), Y3
+	VFMADD213PS  Y5, Y2, Y3
+	VFNMADD231PS sigmoidconsts<>+256(SB), Y2, Y3
 	VMULPS       Y3, Y3, Y4
-	VMOVUPS      sigmoidconsts<>+256(SB), Y6
-	VFMADD213PS  sigmoidconsts<>+320(SB), Y3, Y6
-	VMOVUPS      sigmoidconsts<>+384(SB), Y7
-	VFMADD213PS  sigmoidconsts<>+448(SB), Y3, Y7
-	VMOVUPS      sigmoidconsts<>+512(SB), Y8
-	VFMADD213PS  sigmoidconsts<>+576(SB), Y3, Y8
+	VMOVUPS      sigmoidconsts<>+320(SB), Y6
+	VFMADD213PS  sigmoidconsts<>+384(SB), Y3, Y6
+	VMOVUPS      sigmoidconsts<>+448(SB), Y7
+	VFMADD213PS  sigmoidconsts<>+512(SB), Y3, Y7
+	VMOVUPS      sigmoidconsts<>+576(SB), Y8
+	VFMADD213PS  sigmoidconsts<>+640(SB), Y3, Y8
 	VFMADD213PS  Y7, Y4, Y8
 	VFMADD213PS  Y6, Y4, Y8
 	VFMADD213PS  Y3, Y4, Y8
-	VADDPS       sigmoidconsts<>+640(SB), Y8, Y8
+	VADDPS       sigmoidconsts<>+704(SB), Y8, Y8
 	VCVTPS2DQ    Y2, Y2
 	VPSRAD       $0x01, Y2, Y3
 	VPSUBD       Y3, Y2, Y2
-	VPADDD       sigmoidconsts<>+704(SB), Y3, Y3
+	VPADDD       sigmoidconsts<>+768(SB), Y3, Y3
 	VPSLLD       $0x17, Y3, Y3
-	VPADDD       sigmoidconsts<>+704(SB), Y2, Y2
+	VPADDD       sigmoidconsts<>+768(SB), Y2, Y2
 	VPSLLD       $0x17, Y2, Y2
 	VMULPS       Y3, Y8, Y3
 	VMULPS       Y2, Y3, Y3
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y5, Y2
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y5, Y2
 	VANDNPS      Y3, Y2, Y3
-	VCMPPS       $0x0e, sigmoidconsts<>+2112(SB), Y5, Y2
-	VBLENDVPS    Y2, sigmoidconsts<>+1920(SB), Y3, Y3
+	VCMPPS       $0x0e, sigmoidconsts<>+2240(SB), Y5, Y2
+	VBLENDVPS    Y2, sigmoidconsts<>+2048(SB), Y3, Y3
 	VMOVAPS      Y3, Y2
-	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y1, Y1
+	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Y1, Y1
 	VANDNPS      Y2, Y1, Y2
 
 powd_143:
@@ -3447,7 +3471,7 @@ powd_143:
 	CMPQ         R8, $0x00
 	JEQ          gamma0_144
 	VMOVUPS      320(SP), Y1
-	VSUBPS       sigmoidconsts<>+640(SB), Y1, Y1
+	VSUBPS       sigmoidconsts<>+704(SB), Y1, Y1
 	VMOVUPS      Y1, 384(SP)
 	VMOVUPS      288(SP), Y1
 	CMPQ         R9, $0x01
@@ -3456,42 +3480,41 @@ powd_143:
 	JEQ          pow2_147
 	CMPQ         R9, $0x03
 	JEQ          powg_146
-	VMOVUPS      sigmoidconsts<>+640(SB), Y2
+	VMOVUPS      sigmoidconsts<>+704(SB), Y2
 	JMP          powd_148
 
 pow1_145:
 	VMOVAPS Y1, Y2
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y1, Y1
+	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Y1, Y1
 	VANDNPS Y2, Y1, Y2
 	JMP     powd_148
 
 pow2_147:
 	VMULPS  Y1, Y1, Y2
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y1, Y1
+	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Y1, Y1
 	VANDNPS Y2, Y1, Y2
 	JMP     powd_148
 
 powg_146:
-	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y1, Y3
-	VMULPS       sigmoidconsts<>+1792(SB), Y1, Y2
+	VCMPPS       $0x01, sigmoidconsts<>+1856(SB), Y1, Y3
+	VMULPS       sigmoidconsts<>+1920(SB), Y1, Y2
 	VBLENDVPS    Y3, Y2, Y1, Y2
-	VANDPS       sigmoidconsts<>+1856(SB), Y3, Y3
+	VANDPS       sigmoidconsts<>+1984(SB), Y3, Y3
 	VPSRLD       $0x17, Y2, Y4
-	VPSUBD       sigmoidconsts<>+960(SB), Y4, Y4
+	VPSUBD       sigmoidconsts<>+1024(SB), Y4, Y4
 	VPSUBD       Y3, Y4, Y4
 	VCVTDQ2PS    Y4, Y3
-	VANDPS       sigmoidconsts<>+1024(SB), Y2, Y2
-	VORPS        sigmoidconsts<>+320(SB), Y2, Y2
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y2, Y4
-	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y5
+	VANDPS       sigmoidconsts<>+1088(SB), Y2, Y2
+	VORPS        sigmoidconsts<>+384(SB), Y2, Y2
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y2, Y4
+	VSUBPS       sigmoidconsts<>+704(SB), Y2, Y5
 	VADDPS       Y2, Y2, Y2
-	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y2
+	VSUBPS       sigmoidconsts<>+704(SB), Y2, Y2
 	VBLENDVPS    Y4, Y2, Y5, Y2
-	VANDPS       sigmoidconsts<>+640(SB), Y4, Y4
+	VANDPS       sigmoidconsts<>+704(SB), Y4, Y4
 	VSUBPS       Y4, Y3, Y3
 	VMULPS       Y2, Y2, Y4
-	VMOVUPS      sigmoidconsts<>+1152(SB), Y5
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Y2, Y5
+	VMOVUPS      sigmoidconsts<>+1216(SB), Y5
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Y2, Y5
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Y2, Y5
 	VFMADD213PS  sigmoidconsts<>+1408(SB), Y2, Y5
@@ -3499,64 +3522,66 @@ powg_146:
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Y2, Y5
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Y2, Y5
 	VFMADD213PS  sigmoidconsts<>+1664(SB), Y2, Y5
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Y2, Y5
 	VMULPS       Y2, Y5, Y5
 	VMULPS       Y4, Y5, Y5
-	VFMADD231PS  sigmoidconsts<>+192(SB), Y3, Y5
-	VFNMADD231PS sigmoidconsts<>+320(SB), Y4, Y5
+	VFMADD231PS  sigmoidconsts<>+256(SB), Y3, Y5
+	VFNMADD231PS sigmoidconsts<>+384(SB), Y4, Y5
 	VADDPS       Y5, Y2, Y5
-	VFMADD231PS  sigmoidconsts<>+128(SB), Y3, Y5
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y1, Y2
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Y3, Y5
+	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y1, Y2
 	VBLENDVPS    Y2, Y1, Y5, Y5
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y1, Y2
-	VBLENDVPS    Y2, sigmoidconsts<>+1984(SB), Y5, Y5
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y1, Y2
-	VBLENDVPS    Y2, sigmoidconsts<>+2048(SB), Y5, Y5
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y1, Y2
+	VBLENDVPS    Y2, sigmoidconsts<>+2112(SB), Y5, Y5
+	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Y1, Y2
+	VBLENDVPS    Y2, sigmoidconsts<>+2176(SB), Y5, Y5
 	VMULPS       384(SP), Y5, Y5
-	VMULPS       sigmoidconsts<>+64(SB), Y5, Y2
-	VROUNDPS     $0x00, Y2, Y2
-	VMOVAPS      Y5, Y3
-	VFNMADD231PS sigmoidconsts<>+128(SB), Y2, Y3
-	VFNMADD231PS sigmoidconsts<>+192(SB), Y2, Y3
+	VMOVUPS      sigmoidconsts<>+64(SB), Y2
+	VFMADD231PS  sigmoidconsts<>+128(SB), Y5, Y2
+	VSUBPS       sigmoidconsts<>+64(SB), Y2, Y2
+	VMOVUPS      sigmoidconsts<>+192(SB), Y3
+	VFMADD213PS  Y5, Y2, Y3
+	VFNMADD231PS sigmoidconsts<>+256(SB), Y2, Y3
 	VMULPS       Y3, Y3, Y4
-	VMOVUPS      sigmoidconsts<>+256(SB), Y6
-	VFMADD213PS  sigmoidconsts<>+320(SB), Y3, Y6
-	VMOVUPS      sigmoidconsts<>+384(SB), Y7
-	VFMADD213PS  sigmoidconsts<>+448(SB), Y3, Y7
-	VMOVUPS      sigmoidconsts<>+512(SB), Y8
-	VFMADD213PS  sigmoidconsts<>+576(SB), Y3, Y8
+	VMOVUPS      sigmoidconsts<>+320(SB), Y6
+	VFMADD213PS  sigmoidconsts<>+384(SB), Y3, Y6
+	VMOVUPS      sigmoidconsts<>+448(SB), Y7
+	VFMADD213PS  sigmoidconsts<>+512(SB), Y3, Y7
+	VMOVUPS      sigmoidconsts<>+576(SB), Y8
+	VFMADD213PS  sigmoidconsts<>+640(SB), Y3, Y8
 	VFMADD213PS  Y7, Y4, Y8
 	VFMADD213PS  Y6, Y4, Y8
 	VFMADD213PS  Y3, Y4, Y8
-	VADDPS       sigmoidconsts<>+640(SB), Y8, Y8
+	VADDPS       sigmoidconsts<>+704(SB), Y8, Y8
 	VCVTPS2DQ    Y2, Y2
 	VPSRAD       $0x01, Y2, Y3
 	VPSUBD       Y3, Y2, Y2
-	VPADDD       sigmoidconsts<>+704(SB), Y3, Y3
+	VPADDD       sigmoidconsts<>+768(SB), Y3, Y3
 	VPSLLD       $0x17, Y3, Y3
-	VPADDD       sigmoidconsts<>+704(SB), Y2, Y2
+	VPADDD       sigmoidconsts<>+768(SB), Y2, Y2
 	VPSLLD       $0x17, Y2, Y2
 	VMULPS       Y3, Y8, Y3
 	VMULPS       Y2, Y3, Y3
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y5, Y2
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y5, Y2
 	VANDNPS      Y3, Y2, Y3
-	VCMPPS       $0x0e, sigmoidconsts<>+2112(SB), Y5, Y2
-	VBLENDVPS    Y2, sigmoidconsts<>+1920(SB), Y3, Y3
+	VCMPPS       $0x0e, sigmoidconsts<>+2240(SB), Y5, Y2
+	VBLENDVPS    Y2, sigmoidconsts<>+2048(SB), Y3, Y3
 	VMOVAPS      Y3, Y2
-	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y1, Y1
+	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Y1, Y1
 	VANDNPS      Y2, Y1, Y2
 
 powd_148:
 	VMOVUPS      256(SP), Y1
 	VMULPS       Y2, Y1, Y1
-	VMOVUPS      sigmoidconsts<>+640(SB), Y2
-	VMOVUPS      sigmoidconsts<>+2368(SB), Y3
+	VMOVUPS      sigmoidconsts<>+704(SB), Y2
+	VMOVUPS      sigmoidconsts<>+2496(SB), Y3
 	VFNMADD231PS 160(SP), Y3, Y2
 	VMULPS       Y2, Y1, Y1
 	VMULPS       32(SP), Y1, Y1
 	VMULPS       64(SP), Y1, Y1
 	VMULPS       320(SP), Y1, Y1
 	VMOVUPS      288(SP), Y2
-	VCMPPS       $0x0e, sigmoidconsts<>+832(SB), Y2, Y2
+	VCMPPS       $0x0e, sigmoidconsts<>+896(SB), Y2, Y2
 	VMOVUPS      352(SP), Y3
 	VANDPS       Y2, Y1, Y1
 	VADDPS       Y1, Y3, Y3
@@ -3567,7 +3592,7 @@ gamma0_144:
 	TESTQ        $0x00000100, DI
 	JZ           noflag_149
 	VBROADCASTSS alpha+132(FP), Y2
-	VMOVUPS      sigmoidconsts<>+640(SB), Y3
+	VMOVUPS      sigmoidconsts<>+704(SB), Y3
 	VSUBPS       Y2, Y3, Y3
 	VMULPS       192(SP), Y3, Y3
 	VFMADD231PS  160(SP), Y2, Y3
@@ -3593,7 +3618,7 @@ noflag_139:
 tail_134:
 	TESTQ        SI, SI
 	JZ           done_135
-	LEAQ         sigmoidconsts<>+2176(SB), R10
+	LEAQ         sigmoidconsts<>+2304(SB), R10
 	NEGQ         SI
 	VMOVDQU      64(R10)(SI*4), Y1
 	VMASKMOVPS   (AX), Y1, Y2
@@ -3602,33 +3627,34 @@ tail_134:
 	VMASKMOVPS   (BX), Y1, Y4
 	VMOVUPS      Y4, (SP)
 	VORPS        sigmoidconsts<>+0(SB), Y2, Y4
-	VMULPS       sigmoidconsts<>+64(SB), Y4, Y5
-	VROUNDPS     $0x00, Y5, Y5
-	VMOVAPS      Y4, Y6
-	VFNMADD231PS sigmoidconsts<>+128(SB), Y5, Y6
-	VFNMADD231PS sigmoidconsts<>+192(SB), Y5, Y6
+	VMOVUPS      sigmoidconsts<>+64(SB), Y5
+	VFMADD231PS  sigmoidconsts<>+128(SB), Y4, Y5
+	VSUBPS       sigmoidconsts<>+64(SB), Y5, Y5
+	VMOVUPS      sigmoidconsts<>+192(SB), Y6
+	VFMADD213PS  Y4, Y5, Y6
+	VFNMADD231PS sigmoidconsts<>+256(SB), Y5, Y6
 	VMULPS       Y6, Y6, Y7
-	VMOVUPS      sigmoidconsts<>+256(SB), Y8
-	VFMADD213PS  sigmoidconsts<>+320(SB), Y6, Y8
-	VMOVUPS      sigmoidconsts<>+384(SB), Y9
-	VFMADD213PS  sigmoidconsts<>+448(SB), Y6, Y9
-	VMOVUPS      sigmoidconsts<>+512(SB), Y10
-	VFMADD213PS  sigmoidconsts<>+576(SB), Y6, Y10
+	VMOVUPS      sigmoidconsts<>+320(SB), Y8
+	VFMADD213PS  sigmoidconsts<>+384(SB), Y6, Y8
+	VMOVUPS      sigmoidconsts<>+448(SB), Y9
+	VFMADD213PS  sigmoidconsts<>+512(SB), Y6, Y9
+	VMOVUPS      sigmoidconsts<>+576(SB), Y10
+	VFMADD213PS  sigmoidconsts<>+640(SB), Y6, Y10
 	VFMADD213PS  Y9, Y7, Y10
 	VFMADD213PS  Y8, Y7, Y10
 	VFMADD213PS  Y6, Y7, Y10
-	VADDPS       sigmoidconsts<>+640(SB), Y10, Y10
+	VADDPS       sigmoidconsts<>+704(SB), Y10, Y10
 	VCVTPS2DQ    Y5, Y5
-	VPADDD       sigmoidconsts<>+704(SB), Y5, Y5
+	VPADDD       sigmoidconsts<>+768(SB), Y5, Y5
 	VPSLLD       $0x17, Y5, Y5
 	VMULPS       Y5, Y10, Y5
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y4, Y4
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y4, Y4
 	VANDNPS      Y5, Y4, Y5
-	VADDPS       sigmoidconsts<>+640(SB), Y5, Y4
-	VMOVUPS      sigmoidconsts<>+640(SB), Y6
+	VADDPS       sigmoidconsts<>+704(SB), Y5, Y4
+	VMOVUPS      sigmoidconsts<>+704(SB), Y6
 	VDIVPS       Y4, Y6, Y6
 	VMULPS       Y6, Y5, Y4
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y2, Y7
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y2, Y7
 	VBLENDVPS    Y7, Y4, Y6, Y8
 	VBLENDVPS    Y7, Y6, Y4, Y4
 	VMOVUPS      Y8, 32(SP)
@@ -3636,7 +3662,7 @@ tail_134:
 	VMOVUPS      Y5, 96(SP)
 	VMOVUPS      Y2, 128(SP)
 	VMOVUPS      Y3, 160(SP)
-	VMOVUPS      sigmoidconsts<>+640(SB), Y2
+	VMOVUPS      sigmoidconsts<>+704(SB), Y2
 	VSUBPS       160(SP), Y2, Y2
 	VMOVUPS      Y2, 192(SP)
 	VXORPS       Y2, Y2, Y2
@@ -3653,9 +3679,9 @@ tail_134:
 	VMOVUPS      32(SP), Y4
 	VXORPS       Y5, Y5, Y5
 	VCMPPS       $0x0e, 160(SP), Y4, Y6
-	VBLENDVPS    Y6, sigmoidconsts<>+640(SB), Y5, Y5
+	VBLENDVPS    Y6, sigmoidconsts<>+704(SB), Y5, Y5
 	VCMPPS       $0x01, 160(SP), Y4, Y4
-	VBLENDVPS    Y4, sigmoidconsts<>+2304(SB), Y5, Y5
+	VBLENDVPS    Y4, sigmoidconsts<>+2432(SB), Y5, Y5
 	VBROADCASTSS d+116(FP), Y4
 	VFMADD231PS  Y5, Y4, Y3
 
@@ -3681,22 +3707,21 @@ noflag_152:
 	TESTQ        $0x00000002, DI
 	JZ           noflag_153
 	VMOVUPS      96(SP), Y2
-	VADDPS       sigmoidconsts<>+640(SB), Y2, Y3
+	VADDPS       sigmoidconsts<>+704(SB), Y2, Y3
 	VPSRLD       $0x17, Y3, Y4
-	VPSUBD       sigmoidconsts<>+960(SB), Y4, Y4
+	VPSUBD       sigmoidconsts<>+1024(SB), Y4, Y4
 	VCVTDQ2PS    Y4, Y5
-	VANDPS       sigmoidconsts<>+1024(SB), Y3, Y4
-	VORPS        sigmoidconsts<>+320(SB), Y4, Y4
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y4, Y6
-	VSUBPS       sigmoidconsts<>+640(SB), Y4, Y7
+	VANDPS       sigmoidconsts<>+1088(SB), Y3, Y4
+	VORPS        sigmoidconsts<>+384(SB), Y4, Y4
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y4, Y6
+	VSUBPS       sigmoidconsts<>+704(SB), Y4, Y7
 	VADDPS       Y4, Y4, Y4
-	VSUBPS       sigmoidconsts<>+640(SB), Y4, Y4
+	VSUBPS       sigmoidconsts<>+704(SB), Y4, Y4
 	VBLENDVPS    Y6, Y4, Y7, Y4
-	VANDPS       sigmoidconsts<>+640(SB), Y6, Y6
+	VANDPS       sigmoidconsts<>+704(SB), Y6, Y6
 	VSUBPS       Y6, Y5, Y5
 	VMULPS       Y4, Y4, Y6
-	VMOVUPS      sigmoidconsts<>+1152(SB), Y7
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Y4, Y7
+	VMOVUPS      sigmoidconsts<>+1216(SB), Y7
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Y4, Y7
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Y4, Y7
 	VFMADD213PS  sigmoidconsts<>+1408(SB), Y4, Y7
@@ -3704,20 +3729,21 @@ noflag_152:
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Y4, Y7
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Y4, Y7
 	VFMADD213PS  sigmoidconsts<>+1664(SB), Y4, Y7
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Y4, Y7
 	VMULPS       Y4, Y7, Y7
 	VMULPS       Y6, Y7, Y7
-	VFMADD231PS  sigmoidconsts<>+192(SB), Y5, Y7
-	VFNMADD231PS sigmoidconsts<>+320(SB), Y6, Y7
+	VFMADD231PS  sigmoidconsts<>+256(SB), Y5, Y7
+	VFNMADD231PS sigmoidconsts<>+384(SB), Y6, Y7
 	VADDPS       Y7, Y4, Y7
-	VFMADD231PS  sigmoidconsts<>+128(SB), Y5, Y7
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Y5, Y7
 	VCMPPS       $0x03, Y3, Y3, Y4
 	VBLENDVPS    Y4, Y3, Y7, Y7
-	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y4
+	VSUBPS       sigmoidconsts<>+704(SB), Y3, Y4
 	VSUBPS       Y4, Y2, Y4
 	VDIVPS       Y3, Y4, Y4
 	VADDPS       Y4, Y7, Y7
 	VMOVUPS      128(SP), Y2
-	VMAXPS       sigmoidconsts<>+832(SB), Y2, Y3
+	VMAXPS       sigmoidconsts<>+896(SB), Y2, Y3
 	VFNMADD231PS 160(SP), Y2, Y3
 	VADDPS       Y7, Y3, Y3
 	VMOVUPS      Y3, 256(SP)
@@ -3734,42 +3760,41 @@ noflag_152:
 	JEQ          pow2_156
 	CMPQ         R8, $0x03
 	JEQ          powg_155
-	VMOVUPS      sigmoidconsts<>+640(SB), Y3
+	VMOVUPS      sigmoidconsts<>+704(SB), Y3
 	JMP          powd_157
 
 pow1_154:
 	VMOVAPS Y2, Y3
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y2, Y2
+	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
 	JMP     powd_157
 
 pow2_156:
 	VMULPS  Y2, Y2, Y3
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y2, Y2
+	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
 	JMP     powd_157
 
 powg_155:
-	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y2, Y4
-	VMULPS       sigmoidconsts<>+1792(SB), Y2, Y3
+	VCMPPS       $0x01, sigmoidconsts<>+1856(SB), Y2, Y4
+	VMULPS       sigmoidconsts<>+1920(SB), Y2, Y3
 	VBLENDVPS    Y4, Y3, Y2, Y3
-	VANDPS       sigmoidconsts<>+1856(SB), Y4, Y4
+	VANDPS       sigmoidconsts<>+1984(SB), Y4, Y4
 	VPSRLD       $0x17, Y3, Y5
-	VPSUBD       sigmoidconsts<>+960(SB), Y5, Y5
+	VPSUBD       sigmoidconsts<>+1024(SB), Y5, Y5
 	VPSUBD       Y4, Y5, Y5
 	VCVTDQ2PS    Y5, Y4
-	VANDPS       sigmoidconsts<>+1024(SB), Y3, Y3
-	VORPS        sigmoidconsts<>+320(SB), Y3, Y3
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y3, Y5
-	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y6
+	VANDPS       sigmoidconsts<>+1088(SB), Y3, Y3
+	VORPS        sigmoidconsts<>+384(SB), Y3, Y3
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y3, Y5
+	VSUBPS       sigmoidconsts<>+704(SB), Y3, Y6
 	VADDPS       Y3, Y3, Y3
-	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y3
+	VSUBPS       sigmoidconsts<>+704(SB), Y3, Y3
 	VBLENDVPS    Y5, Y3, Y6, Y3
-	VANDPS       sigmoidconsts<>+640(SB), Y5, Y5
+	VANDPS       sigmoidconsts<>+704(SB), Y5, Y5
 	VSUBPS       Y5, Y4, Y4
 	VMULPS       Y3, Y3, Y5
-	VMOVUPS      sigmoidconsts<>+1152(SB), Y6
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Y3, Y6
+	VMOVUPS      sigmoidconsts<>+1216(SB), Y6
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Y3, Y6
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Y3, Y6
 	VFMADD213PS  sigmoidconsts<>+1408(SB), Y3, Y6
@@ -3777,50 +3802,52 @@ powg_155:
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Y3, Y6
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Y3, Y6
 	VFMADD213PS  sigmoidconsts<>+1664(SB), Y3, Y6
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Y3, Y6
 	VMULPS       Y3, Y6, Y6
 	VMULPS       Y5, Y6, Y6
-	VFMADD231PS  sigmoidconsts<>+192(SB), Y4, Y6
-	VFNMADD231PS sigmoidconsts<>+320(SB), Y5, Y6
+	VFMADD231PS  sigmoidconsts<>+256(SB), Y4, Y6
+	VFNMADD231PS sigmoidconsts<>+384(SB), Y5, Y6
 	VADDPS       Y6, Y3, Y6
-	VFMADD231PS  sigmoidconsts<>+128(SB), Y4, Y6
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y2, Y3
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Y4, Y6
+	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y2, Y3
 	VBLENDVPS    Y3, Y2, Y6, Y6
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y2, Y3
-	VBLENDVPS    Y3, sigmoidconsts<>+1984(SB), Y6, Y6
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y2, Y3
-	VBLENDVPS    Y3, sigmoidconsts<>+2048(SB), Y6, Y6
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y2, Y3
+	VBLENDVPS    Y3, sigmoidconsts<>+2112(SB), Y6, Y6
+	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Y2, Y3
+	VBLENDVPS    Y3, sigmoidconsts<>+2176(SB), Y6, Y6
 	VMULPS       320(SP), Y6, Y6
-	VMULPS       sigmoidconsts<>+64(SB), Y6, Y3
-	VROUNDPS     $0x00, Y3, Y3
-	VMOVAPS      Y6, Y4
-	VFNMADD231PS sigmoidconsts<>+128(SB), Y3, Y4
-	VFNMADD231PS sigmoidconsts<>+192(SB), Y3, Y4
+	VMOVUPS      sigmoidconsts<>+64(SB), Y3
+	VFMADD231PS  sigmoidconsts<>+128(SB), Y6, Y3
+	VSUBPS       sigmoidconsts<>+64(SB), Y3, Y3
+	VMOVUPS      sigmoidconsts<>+192(SB), Y4
+	VFMADD213PS  Y6, Y3, Y4
+	VFNMADD231PS sigmoidconsts<>+256(SB), Y3, Y4
 	VMULPS       Y4, Y4, Y5
-	VMOVUPS      sigmoidconsts<>+256(SB), Y7
-	VFMADD213PS  sigmoidconsts<>+320(SB), Y4, Y7
-	VMOVUPS      sigmoidconsts<>+384(SB), Y8
-	VFMADD213PS  sigmoidconsts<>+448(SB), Y4, Y8
-	VMOVUPS      sigmoidconsts<>+512(SB), Y9
-	VFMADD213PS  sigmoidconsts<>+576(SB), Y4, Y9
+	VMOVUPS      sigmoidconsts<>+320(SB), Y7
+	VFMADD213PS  sigmoidconsts<>+384(SB), Y4, Y7
+	VMOVUPS      sigmoidconsts<>+448(SB), Y8
+	VFMADD213PS  sigmoidconsts<>+512(SB), Y4, Y8
+	VMOVUPS      sigmoidconsts<>+576(SB), Y9
+	VFMADD213PS  sigmoidconsts<>+640(SB), Y4, Y9
 	VFMADD213PS  Y8, Y5, Y9
 	VFMADD213PS  Y7, Y5, Y9
 	VFMADD213PS  Y4, Y5, Y9
-	VADDPS       sigmoidconsts<>+640(SB), Y9, Y9
+	VADDPS       sigmoidconsts<>+704(SB), Y9, Y9
 	VCVTPS2DQ    Y3, Y3
 	VPSRAD       $0x01, Y3, Y4
 	VPSUBD       Y4, Y3, Y3
-	VPADDD       sigmoidconsts<>+704(SB), Y4, Y4
+	VPADDD       sigmoidconsts<>+768(SB), Y4, Y4
 	VPSLLD       $0x17, Y4, Y4
-	VPADDD       sigmoidconsts<>+704(SB), Y3, Y3
+	VPADDD       sigmoidconsts<>+768(SB), Y3, Y3
 	VPSLLD       $0x17, Y3, Y3
 	VMULPS       Y4, Y9, Y4
 	VMULPS       Y3, Y4, Y4
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y6, Y3
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y6, Y3
 	VANDNPS      Y4, Y3, Y4
-	VCMPPS       $0x0e, sigmoidconsts<>+2112(SB), Y6, Y3
-	VBLENDVPS    Y3, sigmoidconsts<>+1920(SB), Y4, Y4
+	VCMPPS       $0x0e, sigmoidconsts<>+2240(SB), Y6, Y3
+	VBLENDVPS    Y3, sigmoidconsts<>+2048(SB), Y4, Y4
 	VMOVAPS      Y4, Y3
-	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y2, Y2
+	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
 powd_157:
@@ -3833,7 +3860,7 @@ powd_157:
 	CMPQ         R8, $0x00
 	JEQ          gamma0_158
 	VMOVUPS      320(SP), Y2
-	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y2
+	VSUBPS       sigmoidconsts<>+704(SB), Y2, Y2
 	VMOVUPS      Y2, 384(SP)
 	VMOVUPS      288(SP), Y2
 	CMPQ         R9, $0x01
@@ -3842,42 +3869,41 @@ powd_157:
 	JEQ          pow2_161
 	CMPQ         R9, $0x03
 	JEQ          powg_160
-	VMOVUPS      sigmoidconsts<>+640(SB), Y3
+	VMOVUPS      sigmoidconsts<>+704(SB), Y3
 	JMP          powd_162
 
 pow1_159:
 	VMOVAPS Y2, Y3
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y2, Y2
+	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
 	JMP     powd_162
 
 pow2_161:
 	VMULPS  Y2, Y2, Y3
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y2, Y2
+	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
 	JMP     powd_162
 
 powg_160:
-	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y2, Y4
-	VMULPS       sigmoidconsts<>+1792(SB), Y2, Y3
+	VCMPPS       $0x01, sigmoidconsts<>+1856(SB), Y2, Y4
+	VMULPS       sigmoidconsts<>+1920(SB), Y2, Y3
 	VBLENDVPS    Y4, Y3, Y2, Y3
-	VANDPS       sigmoidconsts<>+1856(SB), Y4, Y4
+	VANDPS       sigmoidconsts<>+1984(SB), Y4, Y4
 	VPSRLD       $0x17, Y3, Y5
-	VPSUBD       sigmoidconsts<>+960(SB), Y5, Y5
+	VPSUBD       sigmoidconsts<>+1024(SB), Y5, Y5
 	VPSUBD       Y4, Y5, Y5
 	VCVTDQ2PS    Y5, Y4
-	VANDPS       sigmoidconsts<>+1024(SB), Y3, Y3
-	VORPS        sigmoidconsts<>+320(SB), Y3, Y3
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y3, Y5
-	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y6
+	VANDPS       sigmoidconsts<>+1088(SB), Y3, Y3
+	VORPS        sigmoidconsts<>+384(SB), Y3, Y3
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y3, Y5
+	VSUBPS       sigmoidconsts<>+704(SB), Y3, Y6
 	VADDPS       Y3, Y3, Y3
-	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y3
+	VSUBPS       sigmoidconsts<>+704(SB), Y3, Y3
 	VBLENDVPS    Y5, Y3, Y6, Y3
-	VANDPS       sigmoidconsts<>+640(SB), Y5, Y5
+	VANDPS       sigmoidconsts<>+704(SB), Y5, Y5
 	VSUBPS       Y5, Y4, Y4
 	VMULPS       Y3, Y3, Y5
-	VMOVUPS      sigmoidconsts<>+1152(SB), Y6
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Y3, Y6
+	VMOVUPS      sigmoidconsts<>+1216(SB), Y6
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Y3, Y6
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Y3, Y6
 	VFMADD213PS  sigmoidconsts<>+1408(SB), Y3, Y6
@@ -3885,64 +3911,66 @@ powg_160:
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Y3, Y6
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Y3, Y6
 	VFMADD213PS  sigmoidconsts<>+1664(SB), Y3, Y6
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Y3, Y6
 	VMULPS       Y3, Y6, Y6
 	VMULPS       Y5, Y6, Y6
-	VFMADD231PS  sigmoidconsts<>+192(SB), Y4, Y6
-	VFNMADD231PS sigmoidconsts<>+320(SB), Y5, Y6
+	VFMADD231PS  sigmoidconsts<>+256(SB), Y4, Y6
+	VFNMADD231PS sigmoidconsts<>+384(SB), Y5, Y6
 	VADDPS       Y6, Y3, Y6
-	VFMADD231PS  sigmoidconsts<>+128(SB), Y4, Y6
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y2, Y3
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Y4, Y6
+	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y2, Y3
 	VBLENDVPS    Y3, Y2, Y6, Y6
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y2, Y3
-	VBLENDVPS    Y3, sigmoidconsts<>+1984(SB), Y6, Y6
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y2, Y3
-	VBLENDVPS    Y3, sigmoidconsts<>+2048(SB), Y6, Y6
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y2, Y3
+	VBLENDVPS    Y3, sigmoidconsts<>+2112(SB), Y6, Y6
+	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Y2, Y3
+	VBLENDVPS    Y3, sigmoidconsts<>+2176(SB), Y6, Y6
 	VMULPS       384(SP), Y6, Y6
-	VMULPS       sigmoidconsts<>+64(SB), Y6, Y3
-	VROUNDPS     $0x00, Y3, Y3
-	VMOVAPS      Y6, Y4
-	VFNMADD231PS sigmoidconsts<>+128(SB), Y3, Y4
-	VFNMADD231PS sigmoidconsts<>+192(SB), Y3, Y4
+	VMOVUPS      sigmoidconsts<>+64(SB), Y3
+	VFMADD231PS  sigmoidconsts<>+128(SB), Y6, Y3
+	VSUBPS       sigmoidconsts<>+64(SB), Y3, Y3
+	VMOVUPS      sigmoidconsts<>+192(SB), Y4
+	VFMADD213PS  Y6, Y3, Y4
+	VFNMADD231PS sigmoidconsts<>+256(SB), Y3, Y4
 	VMULPS       Y4, Y4, Y5
-	VMOVUPS      sigmoidconsts<>+256(SB), Y7
-	VFMADD213PS  sigmoidconsts<>+320(SB), Y4, Y7
-	VMOVUPS      sigmoidconsts<>+384(SB), Y8
-	VFMADD213PS  sigmoidconsts<>+448(SB), Y4, Y8
-	VMOVUPS      sigmoidconsts<>+512(SB), Y9
-	VFMADD213PS  sigmoidconsts<>+576(SB), Y4, Y9
+	VMOVUPS      sigmoidconsts<>+320(SB), Y7
+	VFMADD213PS  sigmoidconsts<>+384(SB), Y4, Y7
+	VMOVUPS      sigmoidconsts<>+448(SB), Y8
+	VFMADD213PS  sigmoidconsts<>+512(SB), Y4, Y8
+	VMOVUPS      sigmoidconsts<>+576(SB), Y9
+	VFMADD213PS  sigmoidconsts<>+640(SB), Y4, Y9
 	VFMADD213PS  Y8, Y5, Y9
 	VFMADD213PS  Y7, Y5, Y9
 	VFMADD213PS  Y4, Y5, Y9
-	VADDPS       sigmoidconsts<>+640(SB), Y9, Y9
+	VADDPS       sigmoidconsts<>+704(SB), Y9, Y9
 	VCVTPS2DQ    Y3, Y3
 	VPSRAD       $0x01, Y3, Y4
 	VPSUBD       Y4, Y3, Y3
-	VPADDD       sigmoidconsts<>+704(SB), Y4, Y4
+	VPADDD       sigmoidconsts<>+768(SB), Y4, Y4
 	VPSLLD       $0x17, Y4, Y4
-	VPADDD       sigmoidconsts<>+704(SB), Y3, Y3
+	VPADDD       sigmoidconsts<>+768(SB), Y3, Y3
 	VPSLLD       $0x17, Y3, Y3
 	VMULPS       Y4, Y9, Y4
 	VMULPS       Y3, Y4, Y4
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y6, Y3
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y6, Y3
 	VANDNPS      Y4, Y3, Y4
-	VCMPPS       $0x0e, sigmoidconsts<>+2112(SB), Y6, Y3
-	VBLENDVPS    Y3, sigmoidconsts<>+1920(SB), Y4, Y4
+	VCMPPS       $0x0e, sigmoidconsts<>+2240(SB), Y6, Y3
+	VBLENDVPS    Y3, sigmoidconsts<>+2048(SB), Y4, Y4
 	VMOVAPS      Y4, Y3
-	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y2, Y2
+	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
 powd_162:
 	VMOVUPS      256(SP), Y2
 	VMULPS       Y3, Y2, Y2
-	VMOVUPS      sigmoidconsts<>+640(SB), Y3
-	VMOVUPS      sigmoidconsts<>+2368(SB), Y4
+	VMOVUPS      sigmoidconsts<>+704(SB), Y3
+	VMOVUPS      sigmoidconsts<>+2496(SB), Y4
 	VFNMADD231PS 160(SP), Y4, Y3
 	VMULPS       Y3, Y2, Y2
 	VMULPS       32(SP), Y2, Y2
 	VMULPS       64(SP), Y2, Y2
 	VMULPS       320(SP), Y2, Y2
 	VMOVUPS      288(SP), Y3
-	VCMPPS       $0x0e, sigmoidconsts<>+832(SB), Y3, Y3
+	VCMPPS       $0x0e, sigmoidconsts<>+896(SB), Y3, Y3
 	VMOVUPS      352(SP), Y4
 	VANDPS       Y3, Y2, Y2
 	VADDPS       Y2, Y4, Y4
@@ -3953,7 +3981,7 @@ gamma0_158:
 	TESTQ        $0x00000100, DI
 	JZ           noflag_163
 	VBROADCASTSS alpha+132(FP), Y3
-	VMOVUPS      sigmoidconsts<>+640(SB), Y4
+	VMOVUPS      sigmoidconsts<>+704(SB), Y4
 	VSUBPS       Y3, Y4, Y4
 	VMULPS       192(SP), Y4, Y4
 	VFMADD231PS  160(SP), Y3, Y4
@@ -4010,33 +4038,34 @@ loop_164:
 	VMOVUPS      (BX), Y3
 	VMOVUPS      Y3, 64(SP)
 	VORPS        sigmoidconsts<>+0(SB), Y1, Y3
-	VMULPS       sigmoidconsts<>+64(SB), Y3, Y4
-	VROUNDPS     $0x00, Y4, Y4
-	VMOVAPS      Y3, Y5
-	VFNMADD231PS sigmoidconsts<>+128(SB), Y4, Y5
-	VFNMADD231PS sigmoidconsts<>+192(SB), Y4, Y5
+	VMOVUPS      sigmoidconsts<>+64(SB), Y4
+	VFMADD231PS  sigmoidconsts<>+128(SB), Y3, Y4
+	VSUBPS       sigmoidconsts<>+64(SB), Y4, Y4
+	VMOVUPS      sigmoidconsts<>+192(SB), Y5
+	VFMADD213PS  Y3, Y4, Y5
+	VFNMADD231PS sigmoidconsts<>+256(SB), Y4, Y5
 	VMULPS       Y5, Y5, Y6
-	VMOVUPS      sigmoidconsts<>+256(SB), Y7
-	VFMADD213PS  sigmoidconsts<>+320(SB), Y5, Y7
-	VMOVUPS      sigmoidconsts<>+384(SB), Y8
-	VFMADD213PS  sigmoidconsts<>+448(SB), Y5, Y8
-	VMOVUPS      sigmoidconsts<>+512(SB), Y9
-	VFMADD213PS  sigmoidconsts<>+576(SB), Y5, Y9
+	VMOVUPS      sigmoidconsts<>+320(SB), Y7
+	VFMADD213PS  sigmoidconsts<>+384(SB), Y5, Y7
+	VMOVUPS      sigmoidconsts<>+448(SB), Y8
+	VFMADD213PS  sigmoidconsts<>+512(SB), Y5, Y8
+	VMOVUPS      sigmoidconsts<>+576(SB), Y9
+	VFMADD213PS  sigmoidconsts<>+640(SB), Y5, Y9
 	VFMADD213PS  Y8, Y6, Y9
 	VFMADD213PS  Y7, Y6, Y9
 	VFMADD213PS  Y5, Y6, Y9
-	VADDPS       sigmoidconsts<>+640(SB), Y9, Y9
+	VADDPS       sigmoidconsts<>+704(SB), Y9, Y9
 	VCVTPS2DQ    Y4, Y4
-	VPADDD       sigmoidconsts<>+704(SB), Y4, Y4
+	VPADDD       sigmoidconsts<>+768(SB), Y4, Y4
 	VPSLLD       $0x17, Y4, Y4
 	VMULPS       Y4, Y9, Y4
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y3, Y3
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y3, Y3
 	VANDNPS      Y4, Y3, Y4
-	VADDPS       sigmoidconsts<>+640(SB), Y4, Y3
-	VMOVUPS      sigmoidconsts<>+640(SB), Y5
+	VADDPS       sigmoidconsts<>+704(SB), Y4, Y3
+	VMOVUPS      sigmoidconsts<>+704(SB), Y5
 	VDIVPS       Y3, Y5, Y5
 	VMULPS       Y5, Y4, Y3
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y1, Y6
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y1, Y6
 	VBLENDVPS    Y6, Y3, Y5, Y7
 	VBLENDVPS    Y6, Y5, Y3, Y3
 	VMOVUPS      Y7, 96(SP)
@@ -4050,22 +4079,21 @@ loop_164:
 	VMOVUPS      160(SP), Y4
 	TESTQ        $0x00000003, sflags+160(FP)
 	JZ           noflag_167
-	VADDPS       sigmoidconsts<>+640(SB), Y4, Y5
+	VADDPS       sigmoidconsts<>+704(SB), Y4, Y5
 	VPSRLD       $0x17, Y5, Y6
-	VPSUBD       sigmoidconsts<>+960(SB), Y6, Y6
+	VPSUBD       sigmoidconsts<>+1024(SB), Y6, Y6
 	VCVTDQ2PS    Y6, Y7
-	VANDPS       sigmoidconsts<>+1024(SB), Y5, Y6
-	VORPS        sigmoidconsts<>+320(SB), Y6, Y6
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y6, Y8
-	VSUBPS       sigmoidconsts<>+640(SB), Y6, Y9
+	VANDPS       sigmoidconsts<>+1088(SB), Y5, Y6
+	VORPS        sigmoidconsts<>+384(SB), Y6, Y6
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y6, Y8
+	VSUBPS       sigmoidconsts<>+704(SB), Y6, Y9
 	VADDPS       Y6, Y6, Y6
-	VSUBPS       sigmoidconsts<>+640(SB), Y6, Y6
+	VSUBPS       sigmoidconsts<>+704(SB), Y6, Y6
 	VBLENDVPS    Y8, Y6, Y9, Y6
-	VANDPS       sigmoidconsts<>+640(SB), Y8, Y8
+	VANDPS       sigmoidconsts<>+704(SB), Y8, Y8
 	VSUBPS       Y8, Y7, Y7
 	VMULPS       Y6, Y6, Y8
-	VMOVUPS      sigmoidconsts<>+1152(SB), Y9
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Y6, Y9
+	VMOVUPS      sigmoidconsts<>+1216(SB), Y9
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Y6, Y9
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Y6, Y9
 	VFMADD213PS  sigmoidconsts<>+1408(SB), Y6, Y9
@@ -4073,29 +4101,30 @@ loop_164:
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Y6, Y9
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Y6, Y9
 	VFMADD213PS  sigmoidconsts<>+1664(SB), Y6, Y9
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Y6, Y9
 	VMULPS       Y6, Y9, Y9
 	VMULPS       Y8, Y9, Y9
-	VFMADD231PS  sigmoidconsts<>+192(SB), Y7, Y9
-	VFNMADD231PS sigmoidconsts<>+320(SB), Y8, Y9
+	VFMADD231PS  sigmoidconsts<>+256(SB), Y7, Y9
+	VFNMADD231PS sigmoidconsts<>+384(SB), Y8, Y9
 	VADDPS       Y9, Y6, Y9
-	VFMADD231PS  sigmoidconsts<>+128(SB), Y7, Y9
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Y7, Y9
 	VCMPPS       $0x03, Y5, Y5, Y6
 	VBLENDVPS    Y6, Y5, Y9, Y9
-	VSUBPS       sigmoidconsts<>+640(SB), Y5, Y6
+	VSUBPS       sigmoidconsts<>+704(SB), Y5, Y6
 	VSUBPS       Y6, Y4, Y6
 	VDIVPS       Y5, Y6, Y6
 	VADDPS       Y6, Y9, Y9
-	VMOVUPS      sigmoidconsts<>+640(SB), Y5
+	VMOVUPS      sigmoidconsts<>+704(SB), Y5
 	VSUBPS       Y3, Y5, Y5
 	TESTQ        $0x00000001, sflags+160(FP)
 	JZ           noflag_168
 	VBROADCASTSS pw+124(FP), Y6
 	VMULPS       Y3, Y6, Y6
 	VXORPS       sigmoidconsts<>+0(SB), Y2, Y7
-	VMAXPS       sigmoidconsts<>+832(SB), Y7, Y7
+	VMAXPS       sigmoidconsts<>+896(SB), Y7, Y7
 	VADDPS       Y9, Y7, Y7
 	VMULPS       Y7, Y6, Y6
-	VMAXPS       sigmoidconsts<>+832(SB), Y2, Y7
+	VMAXPS       sigmoidconsts<>+896(SB), Y2, Y7
 	VADDPS       Y9, Y7, Y7
 	VFMADD231PS  Y7, Y5, Y6
 	VMULPS       Y1, Y6, Y6
@@ -4105,14 +4134,14 @@ loop_164:
 noflag_168:
 	TESTQ        $0x00000002, sflags+160(FP)
 	JZ           noflag_169
-	VADDPS       sigmoidconsts<>+640(SB), Y4, Y6
-	VMOVUPS      sigmoidconsts<>+640(SB), Y7
+	VADDPS       sigmoidconsts<>+704(SB), Y4, Y6
+	VMOVUPS      sigmoidconsts<>+704(SB), Y7
 	VDIVPS       Y6, Y7, Y7
 	VMULPS       Y7, Y4, Y4
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y2, Y6
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y2, Y6
 	VBLENDVPS    Y6, Y4, Y7, Y8
 	VBLENDVPS    Y6, Y7, Y4, Y4
-	VMAXPS       sigmoidconsts<>+832(SB), Y2, Y6
+	VMAXPS       sigmoidconsts<>+896(SB), Y2, Y6
 	VFNMADD231PS Y3, Y2, Y6
 	VADDPS       Y9, Y6, Y6
 	VMULPS       Y3, Y4, Y2
@@ -4124,42 +4153,41 @@ noflag_168:
 	JEQ          pow2_172
 	CMPQ         R8, $0x03
 	JEQ          powg_171
-	VMOVUPS      sigmoidconsts<>+640(SB), Y4
+	VMOVUPS      sigmoidconsts<>+704(SB), Y4
 	JMP          powd_173
 
 pow1_170:
 	VMOVAPS Y2, Y4
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y2, Y2
+	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Y2, Y2
 	VANDNPS Y4, Y2, Y4
 	JMP     powd_173
 
 pow2_172:
 	VMULPS  Y2, Y2, Y4
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y2, Y2
+	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Y2, Y2
 	VANDNPS Y4, Y2, Y4
 	JMP     powd_173
 
 powg_171:
-	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y2, Y8
-	VMULPS       sigmoidconsts<>+1792(SB), Y2, Y7
+	VCMPPS       $0x01, sigmoidconsts<>+1856(SB), Y2, Y8
+	VMULPS       sigmoidconsts<>+1920(SB), Y2, Y7
 	VBLENDVPS    Y8, Y7, Y2, Y7
-	VANDPS       sigmoidconsts<>+1856(SB), Y8, Y8
+	VANDPS       sigmoidconsts<>+1984(SB), Y8, Y8
 	VPSRLD       $0x17, Y7, Y9
-	VPSUBD       sigmoidconsts<>+960(SB), Y9, Y9
+	VPSUBD       sigmoidconsts<>+1024(SB), Y9, Y9
 	VPSUBD       Y8, Y9, Y9
 	VCVTDQ2PS    Y9, Y8
-	VANDPS       sigmoidconsts<>+1024(SB), Y7, Y7
-	VORPS        sigmoidconsts<>+320(SB), Y7, Y7
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y7, Y9
-	VSUBPS       sigmoidconsts<>+640(SB), Y7, Y10
+	VANDPS       sigmoidconsts<>+1088(SB), Y7, Y7
+	VORPS        sigmoidconsts<>+384(SB), Y7, Y7
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y7, Y9
+	VSUBPS       sigmoidconsts<>+704(SB), Y7, Y10
 	VADDPS       Y7, Y7, Y7
-	VSUBPS       sigmoidconsts<>+640(SB), Y7, Y7
+	VSUBPS       sigmoidconsts<>+704(SB), Y7, Y7
 	VBLENDVPS    Y9, Y7, Y10, Y7
-	VANDPS       sigmoidconsts<>+640(SB), Y9, Y9
+	VANDPS       sigmoidconsts<>+704(SB), Y9, Y9
 	VSUBPS       Y9, Y8, Y8
 	VMULPS       Y7, Y7, Y9
-	VMOVUPS      sigmoidconsts<>+1152(SB), Y10
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Y7, Y10
+	VMOVUPS      sigmoidconsts<>+1216(SB), Y10
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Y7, Y10
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Y7, Y10
 	VFMADD213PS  sigmoidconsts<>+1408(SB), Y7, Y10
@@ -4167,50 +4195,52 @@ powg_171:
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Y7, Y10
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Y7, Y10
 	VFMADD213PS  sigmoidconsts<>+1664(SB), Y7, Y10
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Y7, Y10
 	VMULPS       Y7, Y10, Y10
 	VMULPS       Y9, Y10, Y10
-	VFMADD231PS  sigmoidconsts<>+192(SB), Y8, Y10
-	VFNMADD231PS sigmoidconsts<>+320(SB), Y9, Y10
+	VFMADD231PS  sigmoidconsts<>+256(SB), Y8, Y10
+	VFNMADD231PS sigmoidconsts<>+384(SB), Y9, Y10
 	VADDPS       Y10, Y7, Y10
-	VFMADD231PS  sigmoidconsts<>+128(SB), Y8, Y10
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y2, Y7
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Y8, Y10
+	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y2, Y7
 	VBLENDVPS    Y7, Y2, Y10, Y10
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y2, Y7
-	VBLENDVPS    Y7, sigmoidconsts<>+1984(SB), Y10, Y10
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y2, Y7
-	VBLENDVPS    Y7, sigmoidconsts<>+2048(SB), Y10, Y10
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y2, Y7
+	VBLENDVPS    Y7, sigmoidconsts<>+2112(SB), Y10, Y10
+	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Y2, Y7
+	VBLENDVPS    Y7, sigmoidconsts<>+2176(SB), Y10, Y10
 	VMULPS       Y4, Y10, Y10
-	VMULPS       sigmoidconsts<>+64(SB), Y10, Y4
-	VROUNDPS     $0x00, Y4, Y4
-	VMOVAPS      Y10, Y7
-	VFNMADD231PS sigmoidconsts<>+128(SB), Y4, Y7
-	VFNMADD231PS sigmoidconsts<>+192(SB), Y4, Y7
+	VMOVUPS      sigmoidconsts<>+64(SB), Y4
+	VFMADD231PS  sigmoidconsts<>+128(SB), Y10, Y4
+	VSUBPS       sigmoidconsts<>+64(SB), Y4, Y4
+	VMOVUPS      sigmoidconsts<>+192(SB), Y7
+	VFMADD213PS  Y10, Y4, Y7
+	VFNMADD231PS sigmoidconsts<>+256(SB), Y4, Y7
 	VMULPS       Y7, Y7, Y8
-	VMOVUPS      sigmoidconsts<>+256(SB), Y9
-	VFMADD213PS  sigmoidconsts<>+320(SB), Y7, Y9
-	VMOVUPS      sigmoidconsts<>+384(SB), Y11
-	VFMADD213PS  sigmoidconsts<>+448(SB), Y7, Y11
-	VMOVUPS      sigmoidconsts<>+512(SB), Y12
-	VFMADD213PS  sigmoidconsts<>+576(SB), Y7, Y12
+	VMOVUPS      sigmoidconsts<>+320(SB), Y9
+	VFMADD213PS  sigmoidconsts<>+384(SB), Y7, Y9
+	VMOVUPS      sigmoidconsts<>+448(SB), Y11
+	VFMADD213PS  sigmoidconsts<>+512(SB), Y7, Y11
+	VMOVUPS      sigmoidconsts<>+576(SB), Y12
+	VFMADD213PS  sigmoidconsts<>+640(SB), Y7, Y12
 	VFMADD213PS  Y11, Y8, Y12
 	VFMADD213PS  Y9, Y8, Y12
 	VFMADD213PS  Y7, Y8, Y12
-	VADDPS       sigmoidconsts<>+640(SB), Y12, Y12
+	VADDPS       sigmoidconsts<>+704(SB), Y12, Y12
 	VCVTPS2DQ    Y4, Y4
 	VPSRAD       $0x01, Y4, Y7
 	VPSUBD       Y7, Y4, Y4
-	VPADDD       sigmoidconsts<>+704(SB), Y7, Y7
+	VPADDD       sigmoidconsts<>+768(SB), Y7, Y7
 	VPSLLD       $0x17, Y7, Y7
-	VPADDD       sigmoidconsts<>+704(SB), Y4, Y4
+	VPADDD       sigmoidconsts<>+768(SB), Y4, Y4
 	VPSLLD       $0x17, Y4, Y4
 	VMULPS       Y7, Y12, Y7
 	VMULPS       Y4, Y7, Y7
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y10, Y4
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y10, Y4
 	VANDNPS      Y7, Y4, Y7
-	VCMPPS       $0x0e, sigmoidconsts<>+2112(SB), Y10, Y4
-	VBLENDVPS    Y4, sigmoidconsts<>+1920(SB), Y7, Y7
+	VCMPPS       $0x0e, sigmoidconsts<>+2240(SB), Y10, Y4
+	VBLENDVPS    Y4, sigmoidconsts<>+2048(SB), Y7, Y7
 	VMOVAPS      Y7, Y4
-	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y2, Y2
+	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Y2, Y2
 	VANDNPS      Y4, Y2, Y4
 
 powd_173:
@@ -4218,7 +4248,7 @@ powd_173:
 	TESTQ        $0x00000100, sflags+160(FP)
 	JZ           noflag_174
 	VBROADCASTSS alpha+132(FP), Y2
-	VMOVUPS      sigmoidconsts<>+640(SB), Y4
+	VMOVUPS      sigmoidconsts<>+704(SB), Y4
 	VSUBPS       Y2, Y4, Y4
 	VMULPS       Y5, Y4, Y4
 	VFMADD231PS  Y3, Y2, Y4
@@ -4231,7 +4261,7 @@ noflag_174:
 
 noflag_169:
 noflag_167:
-	VMOVUPS      sigmoidconsts<>+640(SB), Y1
+	VMOVUPS      sigmoidconsts<>+704(SB), Y1
 	VSUBPS       224(SP), Y1, Y1
 	VMOVUPS      Y1, 256(SP)
 	VXORPS       Y1, Y1, Y1
@@ -4248,9 +4278,9 @@ noflag_167:
 	VMOVUPS      96(SP), Y3
 	VXORPS       Y4, Y4, Y4
 	VCMPPS       $0x0e, 224(SP), Y3, Y5
-	VBLENDVPS    Y5, sigmoidconsts<>+640(SB), Y4, Y4
+	VBLENDVPS    Y5, sigmoidconsts<>+704(SB), Y4, Y4
 	VCMPPS       $0x01, 224(SP), Y3, Y3
-	VBLENDVPS    Y3, sigmoidconsts<>+2304(SB), Y4, Y4
+	VBLENDVPS    Y3, sigmoidconsts<>+2432(SB), Y4, Y4
 	VBROADCASTSS d+116(FP), Y3
 	VFMADD231PS  Y4, Y3, Y2
 
@@ -4276,22 +4306,21 @@ noflag_177:
 	TESTQ        $0x00000002, DI
 	JZ           noflag_178
 	VMOVUPS      160(SP), Y1
-	VADDPS       sigmoidconsts<>+640(SB), Y1, Y2
+	VADDPS       sigmoidconsts<>+704(SB), Y1, Y2
 	VPSRLD       $0x17, Y2, Y3
-	VPSUBD       sigmoidconsts<>+960(SB), Y3, Y3
+	VPSUBD       sigmoidconsts<>+1024(SB), Y3, Y3
 	VCVTDQ2PS    Y3, Y4
-	VANDPS       sigmoidconsts<>+1024(SB), Y2, Y3
-	VORPS        sigmoidconsts<>+320(SB), Y3, Y3
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y3, Y5
-	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y6
+	VANDPS       sigmoidconsts<>+1088(SB), Y2, Y3
+	VORPS        sigmoidconsts<>+384(SB), Y3, Y3
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y3, Y5
+	VSUBPS       sigmoidconsts<>+704(SB), Y3, Y6
 	VADDPS       Y3, Y3, Y3
-	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y3
+	VSUBPS       sigmoidconsts<>+704(SB), Y3, Y3
 	VBLENDVPS    Y5, Y3, Y6, Y3
-	VANDPS       sigmoidconsts<>+640(SB), Y5, Y5
+	VANDPS       sigmoidconsts<>+704(SB), Y5, Y5
 	VSUBPS       Y5, Y4, Y4
 	VMULPS       Y3, Y3, Y5
-	VMOVUPS      sigmoidconsts<>+1152(SB), Y6
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Y3, Y6
+	VMOVUPS      sigmoidconsts<>+1216(SB), Y6
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Y3, Y6
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Y3, Y6
 	VFMADD213PS  sigmoidconsts<>+1408(SB), Y3, Y6
@@ -4299,20 +4328,21 @@ noflag_177:
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Y3, Y6
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Y3, Y6
 	VFMADD213PS  sigmoidconsts<>+1664(SB), Y3, Y6
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Y3, Y6
 	VMULPS       Y3, Y6, Y6
 	VMULPS       Y5, Y6, Y6
-	VFMADD231PS  sigmoidconsts<>+192(SB), Y4, Y6
-	VFNMADD231PS sigmoidconsts<>+320(SB), Y5, Y6
+	VFMADD231PS  sigmoidconsts<>+256(SB), Y4, Y6
+	VFNMADD231PS sigmoidconsts<>+384(SB), Y5, Y6
 	VADDPS       Y6, Y3, Y6
-	VFMADD231PS  sigmoidconsts<>+128(SB), Y4, Y6
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Y4, Y6
 	VCMPPS       $0x03, Y2, Y2, Y3
 	VBLENDVPS    Y3, Y2, Y6, Y6
-	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y3
+	VSUBPS       sigmoidconsts<>+704(SB), Y2, Y3
 	VSUBPS       Y3, Y1, Y3
 	VDIVPS       Y2, Y3, Y3
 	VADDPS       Y3, Y6, Y6
 	VMOVUPS      192(SP), Y1
-	VMAXPS       sigmoidconsts<>+832(SB), Y1, Y2
+	VMAXPS       sigmoidconsts<>+896(SB), Y1, Y2
 	VFNMADD231PS 224(SP), Y1, Y2
 	VADDPS       Y6, Y2, Y2
 	VMOVUPS      Y2, 320(SP)
@@ -4329,42 +4359,41 @@ noflag_177:
 	JEQ          pow2_181
 	CMPQ         R8, $0x03
 	JEQ          powg_180
-	VMOVUPS      sigmoidconsts<>+640(SB), Y2
+	VMOVUPS      sigmoidconsts<>+704(SB), Y2
 	JMP          powd_182
 
 pow1_179:
 	VMOVAPS Y1, Y2
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y1, Y1
+	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Y1, Y1
 	VANDNPS Y2, Y1, Y2
 	JMP     powd_182
 
 pow2_181:
 	VMULPS  Y1, Y1, Y2
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y1, Y1
+	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Y1, Y1
 	VANDNPS Y2, Y1, Y2
 	JMP     powd_182
 
 powg_180:
-	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y1, Y3
-	VMULPS       sigmoidconsts<>+1792(SB), Y1, Y2
+	VCMPPS       $0x01, sigmoidconsts<>+1856(SB), Y1, Y3
+	VMULPS       sigmoidconsts<>+1920(SB), Y1, Y2
 	VBLENDVPS    Y3, Y2, Y1, Y2
-	VANDPS       sigmoidconsts<>+1856(SB), Y3, Y3
+	VANDPS       sigmoidconsts<>+1984(SB), Y3, Y3
 	VPSRLD       $0x17, Y2, Y4
-	VPSUBD       sigmoidconsts<>+960(SB), Y4, Y4
+	VPSUBD       sigmoidconsts<>+1024(SB), Y4, Y4
 	VPSUBD       Y3, Y4, Y4
 	VCVTDQ2PS    Y4, Y3
-	VANDPS       sigmoidconsts<>+1024(SB), Y2, Y2
-	VORPS        sigmoidconsts<>+320(SB), Y2, Y2
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y2, Y4
-	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y5
+	VANDPS       sigmoidconsts<>+1088(SB), Y2, Y2
+	VORPS        sigmoidconsts<>+384(SB), Y2, Y2
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y2, Y4
+	VSUBPS       sigmoidconsts<>+704(SB), Y2, Y5
 	VADDPS       Y2, Y2, Y2
-	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y2
+	VSUBPS       sigmoidconsts<>+704(SB), Y2, Y2
 	VBLENDVPS    Y4, Y2, Y5, Y2
-	VANDPS       sigmoidconsts<>+640(SB), Y4, Y4
+	VANDPS       sigmoidconsts<>+704(SB), Y4, Y4
 	VSUBPS       Y4, Y3, Y3
 	VMULPS       Y2, Y2, Y4
-	VMOVUPS      sigmoidconsts<>+1152(SB), Y5
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Y2, Y5
+	VMOVUPS      sigmoidconsts<>+1216(SB), Y5
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Y2, Y5
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Y2, Y5
 	VFMADD213PS  sigmoidconsts<>+1408(SB), Y2, Y5
@@ -4372,50 +4401,52 @@ powg_180:
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Y2, Y5
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Y2, Y5
 	VFMADD213PS  sigmoidconsts<>+1664(SB), Y2, Y5
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Y2, Y5
 	VMULPS       Y2, Y5, Y5
 	VMULPS       Y4, Y5, Y5
-	VFMADD231PS  sigmoidconsts<>+192(SB), Y3, Y5
-	VFNMADD231PS sigmoidconsts<>+320(SB), Y4, Y5
+	VFMADD231PS  sigmoidconsts<>+256(SB), Y3, Y5
+	VFNMADD231PS sigmoidconsts<>+384(SB), Y4, Y5
 	VADDPS       Y5, Y2, Y5
-	VFMADD231PS  sigmoidconsts<>+128(SB), Y3, Y5
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y1, Y2
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Y3, Y5
+	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y1, Y2
 	VBLENDVPS    Y2, Y1, Y5, Y5
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y1, Y2
-	VBLENDVPS    Y2, sigmoidconsts<>+1984(SB), Y5, Y5
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y1, Y2
-	VBLENDVPS    Y2, sigmoidconsts<>+2048(SB), Y5, Y5
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y1, Y2
+	VBLENDVPS    Y2, sigmoidconsts<>+2112(SB), Y5, Y5
+	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Y1, Y2
+	VBLENDVPS    Y2, sigmoidconsts<>+2176(SB), Y5, Y5
 	VMULPS       384(SP), Y5, Y5
-	VMULPS       sigmoidconsts<>+64(SB), Y5, Y2
-	VROUNDPS     $0x00, Y2, Y2
-	VMOVAPS      Y5, Y3
-	VFNMADD231PS sigmoidconsts<>+128(SB), Y2, Y3
-	VFNMADD231PS sigmoidconsts<>+192(SB), Y2, Y3
+	VMOVUPS      sigmoidconsts<>+64(SB), Y2
+	VFMADD231PS  sigmoidconsts<>+128(SB), Y5, Y2
+	VSUBPS       sigmoidconsts<>+64(SB), Y2, Y2
+	VMOVUPS      sigmoidconsts<>+192(SB), Y3
+	VFMADD213PS  Y5, Y2, Y3
+	VFNMADD231PS sigmoidconsts<>+256(SB), Y2, Y3
 	VMULPS       Y3, Y3, Y4
-	VMOVUPS      sigmoidconsts<>+256(SB), Y6
-	VFMADD213PS  sigmoidconsts<>+320(SB), Y3, Y6
-	VMOVUPS      sigmoidconsts<>+384(SB), Y7
-	VFMADD213PS  sigmoidconsts<>+448(SB), Y3, Y7
-	VMOVUPS      sigmoidconsts<>+512(SB), Y8
-	VFMADD213PS  sigmoidconsts<>+576(SB), Y3, Y8
+	VMOVUPS      sigmoidconsts<>+320(SB), Y6
+	VFMADD213PS  sigmoidconsts<>+384(SB), Y3, Y6
+	VMOVUPS      sigmoidconsts<>+448(SB), Y7
+	VFMADD213PS  sigmoidconsts<>+512(SB), Y3, Y7
+	VMOVUPS      sigmoidconsts<>+576(SB), Y8
+	VFMADD213PS  sigmoidconsts<>+640(SB), Y3, Y8
 	VFMADD213PS  Y7, Y4, Y8
 	VFMADD213PS  Y6, Y4, Y8
 	VFMADD213PS  Y3, Y4, Y8
-	VADDPS       sigmoidconsts<>+640(SB), Y8, Y8
+	VADDPS       sigmoidconsts<>+704(SB), Y8, Y8
 	VCVTPS2DQ    Y2, Y2
 	VPSRAD       $0x01, Y2, Y3
 	VPSUBD       Y3, Y2, Y2
-	VPADDD       sigmoidconsts<>+704(SB), Y3, Y3
+	VPADDD       sigmoidconsts<>+768(SB), Y3, Y3
 	VPSLLD       $0x17, Y3, Y3
-	VPADDD       sigmoidconsts<>+704(SB), Y2, Y2
+	VPADDD       sigmoidconsts<>+768(SB), Y2, Y2
 	VPSLLD       $0x17, Y2, Y2
 	VMULPS       Y3, Y8, Y3
 	VMULPS       Y2, Y3, Y3
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y5, Y2
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y5, Y2
 	VANDNPS      Y3, Y2, Y3
-	VCMPPS       $0x0e, sigmoidconsts<>+2112(SB), Y5, Y2
-	VBLENDVPS    Y2, sigmoidconsts<>+1920(SB), Y3, Y3
+	VCMPPS       $0x0e, sigmoidconsts<>+2240(SB), Y5, Y2
+	VBLENDVPS    Y2, sigmoidconsts<>+2048(SB), Y3, Y3
 	VMOVAPS      Y3, Y2
-	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y1, Y1
+	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Y1, Y1
 	VANDNPS      Y2, Y1, Y2
 
 powd_182:
@@ -4428,7 +4459,7 @@ powd_182:
 	CMPQ         R8, $0x00
 	JEQ          gamma0_183
 	VMOVUPS      384(SP), Y1
-	VSUBPS       sigmoidconsts<>+640(SB), Y1, Y1
+	VSUBPS       sigmoidconsts<>+704(SB), Y1, Y1
 	VMOVUPS      Y1, 448(SP)
 	VMOVUPS      352(SP), Y1
 	CMPQ         R9, $0x01
@@ -4437,42 +4468,41 @@ powd_182:
 	JEQ          pow2_186
 	CMPQ         R9, $0x03
 	JEQ          powg_185
-	VMOVUPS      sigmoidconsts<>+640(SB), Y2
+	VMOVUPS      sigmoidconsts<>+704(SB), Y2
 	JMP          powd_187
 
 pow1_184:
 	VMOVAPS Y1, Y2
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y1, Y1
+	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Y1, Y1
 	VANDNPS Y2, Y1, Y2
 	JMP     powd_187
 
 pow2_186:
 	VMULPS  Y1, Y1, Y2
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y1, Y1
+	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Y1, Y1
 	VANDNPS Y2, Y1, Y2
 	JMP     powd_187
 
 powg_185:
-	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y1, Y3
-	VMULPS       sigmoidconsts<>+1792(SB), Y1, Y2
+	VCMPPS       $0x01, sigmoidconsts<>+1856(SB), Y1, Y3
+	VMULPS       sigmoidconsts<>+1920(SB), Y1, Y2
 	VBLENDVPS    Y3, Y2, Y1, Y2
-	VANDPS       sigmoidconsts<>+1856(SB), Y3, Y3
+	VANDPS       sigmoidconsts<>+1984(SB), Y3, Y3
 	VPSRLD       $0x17, Y2, Y4
-	VPSUBD       sigmoidconsts<>+960(SB), Y4, Y4
+	VPSUBD       sigmoidconsts<>+1024(SB), Y4, Y4
 	VPSUBD       Y3, Y4, Y4
 	VCVTDQ2PS    Y4, Y3
-	VANDPS       sigmoidconsts<>+1024(SB), Y2, Y2
-	VORPS        sigmoidconsts<>+320(SB), Y2, Y2
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y2, Y4
-	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y5
+	VANDPS       sigmoidconsts<>+1088(SB), Y2, Y2
+	VORPS        sigmoidconsts<>+384(SB), Y2, Y2
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y2, Y4
+	VSUBPS       sigmoidconsts<>+704(SB), Y2, Y5
 	VADDPS       Y2, Y2, Y2
-	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y2
+	VSUBPS       sigmoidconsts<>+704(SB), Y2, Y2
 	VBLENDVPS    Y4, Y2, Y5, Y2
-	VANDPS       sigmoidconsts<>+640(SB), Y4, Y4
+	VANDPS       sigmoidconsts<>+704(SB), Y4, Y4
 	VSUBPS       Y4, Y3, Y3
 	VMULPS       Y2, Y2, Y4
-	VMOVUPS      sigmoidconsts<>+1152(SB), Y5
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Y2, Y5
+	VMOVUPS      sigmoidconsts<>+1216(SB), Y5
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Y2, Y5
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Y2, Y5
 	VFMADD213PS  sigmoidconsts<>+1408(SB), Y2, Y5
@@ -4480,64 +4510,66 @@ powg_185:
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Y2, Y5
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Y2, Y5
 	VFMADD213PS  sigmoidconsts<>+1664(SB), Y2, Y5
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Y2, Y5
 	VMULPS       Y2, Y5, Y5
 	VMULPS       Y4, Y5, Y5
-	VFMADD231PS  sigmoidconsts<>+192(SB), Y3, Y5
-	VFNMADD231PS sigmoidconsts<>+320(SB), Y4, Y5
+	VFMADD231PS  sigmoidconsts<>+256(SB), Y3, Y5
+	VFNMADD231PS sigmoidconsts<>+384(SB), Y4, Y5
 	VADDPS       Y5, Y2, Y5
-	VFMADD231PS  sigmoidconsts<>+128(SB), Y3, Y5
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y1, Y2
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Y3, Y5
+	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y1, Y2
 	VBLENDVPS    Y2, Y1, Y5, Y5
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y1, Y2
-	VBLENDVPS    Y2, sigmoidconsts<>+1984(SB), Y5, Y5
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y1, Y2
-	VBLENDVPS    Y2, sigmoidconsts<>+2048(SB), Y5, Y5
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y1, Y2
+	VBLENDVPS    Y2, sigmoidconsts<>+2112(SB), Y5, Y5
+	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Y1, Y2
+	VBLENDVPS    Y2, sigmoidconsts<>+2176(SB), Y5, Y5
 	VMULPS       448(SP), Y5, Y5
-	VMULPS       sigmoidconsts<>+64(SB), Y5, Y2
-	VROUNDPS     $0x00, Y2, Y2
-	VMOVAPS      Y5, Y3
-	VFNMADD231PS sigmoidconsts<>+128(SB), Y2, Y3
-	VFNMADD231PS sigmoidconsts<>+192(SB), Y2, Y3
+	VMOVUPS      sigmoidconsts<>+64(SB), Y2
+	VFMADD231PS  sigmoidconsts<>+128(SB), Y5, Y2
+	VSUBPS       sigmoidconsts<>+64(SB), Y2, Y2
+	VMOVUPS      sigmoidconsts<>+192(SB), Y3
+	VFMADD213PS  Y5, Y2, Y3
+	VFNMADD231PS sigmoidconsts<>+256(SB), Y2, Y3
 	VMULPS       Y3, Y3, Y4
-	VMOVUPS      sigmoidconsts<>+256(SB), Y6
-	VFMADD213PS  sigmoidconsts<>+320(SB), Y3, Y6
-	VMOVUPS      sigmoidconsts<>+384(SB), Y7
-	VFMADD213PS  sigmoidconsts<>+448(SB), Y3, Y7
-	VMOVUPS      sigmoidconsts<>+512(SB), Y8
-	VFMADD213PS  sigmoidconsts<>+576(SB), Y3, Y8
+	VMOVUPS      sigmoidconsts<>+320(SB), Y6
+	VFMADD213PS  sigmoidconsts<>+384(SB), Y3, Y6
+	VMOVUPS      sigmoidconsts<>+448(SB), Y7
+	VFMADD213PS  sigmoidconsts<>+512(SB), Y3, Y7
+	VMOVUPS      sigmoidconsts<>+576(SB), Y8
+	VFMADD213PS  sigmoidconsts<>+640(SB), Y3, Y8
 	VFMADD213PS  Y7, Y4, Y8
 	VFMADD213PS  Y6, Y4, Y8
 	VFMADD213PS  Y3, Y4, Y8
-	VADDPS       sigmoidconsts<>+640(SB), Y8, Y8
+	VADDPS       sigmoidconsts<>+704(SB), Y8, Y8
 	VCVTPS2DQ    Y2, Y2
 	VPSRAD       $0x01, Y2, Y3
 	VPSUBD       Y3, Y2, Y2
-	VPADDD       sigmoidconsts<>+704(SB), Y3, Y3
+	VPADDD       sigmoidconsts<>+768(SB), Y3, Y3
 	VPSLLD       $0x17, Y3, Y3
-	VPADDD       sigmoidconsts<>+704(SB), Y2, Y2
+	VPADDD       sigmoidconsts<>+768(SB), Y2, Y2
 	VPSLLD       $0x17, Y2, Y2
 	VMULPS       Y3, Y8, Y3
 	VMULPS       Y2, Y3, Y3
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y5, Y2
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y5, Y2
 	VANDNPS      Y3, Y2, Y3
-	VCMPPS       $0x0e, sigmoidconsts<>+2112(SB), Y5, Y2
-	VBLENDVPS    Y2, sigmoidconsts<>+1920(SB), Y3, Y3
+	VCMPPS       $0x0e, sigmoidconsts<>+2240(SB), Y5, Y2
+	VBLENDVPS    Y2, sigmoidconsts<>+2048(SB), Y3, Y3
 	VMOVAPS      Y3, Y2
-	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y1, Y1
+	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Y1, Y1
 	VANDNPS      Y2, Y1, Y2
 
 powd_187:
 	VMOVUPS      320(SP), Y1
 	VMULPS       Y2, Y1, Y1
-	VMOVUPS      sigmoidconsts<>+640(SB), Y2
-	VMOVUPS      sigmoidconsts<>+2368(SB), Y3
+	VMOVUPS      sigmoidconsts<>+704(SB), Y2
+	VMOVUPS      sigmoidconsts<>+2496(SB), Y3
 	VFNMADD231PS 224(SP), Y3, Y2
 	VMULPS       Y2, Y1, Y1
 	VMULPS       96(SP), Y1, Y1
 	VMULPS       128(SP), Y1, Y1
 	VMULPS       384(SP), Y1, Y1
 	VMOVUPS      352(SP), Y2
-	VCMPPS       $0x0e, sigmoidconsts<>+832(SB), Y2, Y2
+	VCMPPS       $0x0e, sigmoidconsts<>+896(SB), Y2, Y2
 	VMOVUPS      416(SP), Y3
 	VANDPS       Y2, Y1, Y1
 	VADDPS       Y1, Y3, Y3
@@ -4548,7 +4580,7 @@ gamma0_183:
 	TESTQ        $0x00000100, DI
 	JZ           noflag_188
 	VBROADCASTSS alpha+132(FP), Y2
-	VMOVUPS      sigmoidconsts<>+640(SB), Y3
+	VMOVUPS      sigmoidconsts<>+704(SB), Y3
 	VSUBPS       Y2, Y3, Y3
 	VMULPS       256(SP), Y3, Y3
 	VFMADD231PS  224(SP), Y2, Y3
@@ -4574,7 +4606,7 @@ noflag_178:
 tail_165:
 	TESTQ        SI, SI
 	JZ           done_166
-	LEAQ         sigmoidconsts<>+2176(SB), R10
+	LEAQ         sigmoidconsts<>+2304(SB), R10
 	NEGQ         SI
 	VMOVDQU      64(R10)(SI*4), Y1
 	VMASKMOVPS   (AX), Y1, Y2
@@ -4583,33 +4615,34 @@ tail_165:
 	VMASKMOVPS   (BX), Y1, Y4
 	VMOVUPS      Y4, 64(SP)
 	VORPS        sigmoidconsts<>+0(SB), Y2, Y4
-	VMULPS       sigmoidconsts<>+64(SB), Y4, Y5
-	VROUNDPS     $0x00, Y5, Y5
-	VMOVAPS      Y4, Y6
-	VFNMADD231PS sigmoidconsts<>+128(SB), Y5, Y6
-	VFNMADD231PS sigmoidconsts<>+192(SB), Y5, Y6
+	VMOVUPS      sigmoidconsts<>+64(SB), Y5
+	VFMADD231PS  sigmoidconsts<>+128(SB), Y4, Y5
+	VSUBPS       sigmoidconsts<>+64(SB), Y5, Y5
+	VMOVUPS      sigmoidconsts<>+192(SB), Y6
+	VFMADD213PS  Y4, Y5, Y6
+	VFNMADD231PS sigmoidconsts<>+256(SB), Y5, Y6
 	VMULPS       Y6, Y6, Y7
-	VMOVUPS      sigmoidconsts<>+256(SB), Y8
-	VFMADD213PS  sigmoidconsts<>+320(SB), Y6, Y8
-	VMOVUPS      sigmoidconsts<>+384(SB), Y9
-	VFMADD213PS  sigmoidconsts<>+448(SB), Y6, Y9
-	VMOVUPS      sigmoidconsts<>+512(SB), Y10
-	VFMADD213PS  sigmoidconsts<>+576(SB), Y6, Y10
+	VMOVUPS      sigmoidconsts<>+320(SB), Y8
+	VFMADD213PS  sigmoidconsts<>+384(SB), Y6, Y8
+	VMOVUPS      sigmoidconsts<>+448(SB), Y9
+	VFMADD213PS  sigmoidconsts<>+512(SB), Y6, Y9
+	VMOVUPS      sigmoidconsts<>+576(SB), Y10
+	VFMADD213PS  sigmoidconsts<>+640(SB), Y6, Y10
 	VFMADD213PS  Y9, Y7, Y10
 	VFMADD213PS  Y8, Y7, Y10
 	VFMADD213PS  Y6, Y7, Y10
-	VADDPS       sigmoidconsts<>+640(SB), Y10, Y10
+	VADDPS       sigmoidconsts<>+704(SB), Y10, Y10
 	VCVTPS2DQ    Y5, Y5
-	VPADDD       sigmoidconsts<>+704(SB), Y5, Y5
+	VPADDD       sigmoidconsts<>+768(SB), Y5, Y5
 	VPSLLD       $0x17, Y5, Y5
 	VMULPS       Y5, Y10, Y5
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y4, Y4
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y4, Y4
 	VANDNPS      Y5, Y4, Y5
-	VADDPS       sigmoidconsts<>+640(SB), Y5, Y4
-	VMOVUPS      sigmoidconsts<>+640(SB), Y6
+	VADDPS       sigmoidconsts<>+704(SB), Y5, Y4
+	VMOVUPS      sigmoidconsts<>+704(SB), Y6
 	VDIVPS       Y4, Y6, Y6
 	VMULPS       Y6, Y5, Y4
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y2, Y7
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y2, Y7
 	VBLENDVPS    Y7, Y4, Y6, Y8
 	VBLENDVPS    Y7, Y6, Y4, Y4
 	VMOVUPS      Y8, 96(SP)
@@ -4623,22 +4656,21 @@ tail_165:
 	VMOVUPS      160(SP), Y5
 	TESTQ        $0x00000003, sflags+160(FP)
 	JZ           noflag_189
-	VADDPS       sigmoidconsts<>+640(SB), Y5, Y6
+	VADDPS       sigmoidconsts<>+704(SB), Y5, Y6
 	VPSRLD       $0x17, Y6, Y7
-	VPSUBD       sigmoidconsts<>+960(SB), Y7, Y7
+	VPSUBD       sigmoidconsts<>+1024(SB), Y7, Y7
 	VCVTDQ2PS    Y7, Y8
-	VANDPS       sigmoidconsts<>+1024(SB), Y6, Y7
-	VORPS        sigmoidconsts<>+320(SB), Y7, Y7
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y7, Y9
-	VSUBPS       sigmoidconsts<>+640(SB), Y7, Y10
+	VANDPS       sigmoidconsts<>+1088(SB), Y6, Y7
+	VORPS        sigmoidconsts<>+384(SB), Y7, Y7
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y7, Y9
+	VSUBPS       sigmoidconsts<>+704(SB), Y7, Y10
 	VADDPS       Y7, Y7, Y7
-	VSUBPS       sigmoidconsts<>+640(SB), Y7, Y7
+	VSUBPS       sigmoidconsts<>+704(SB), Y7, Y7
 	VBLENDVPS    Y9, Y7, Y10, Y7
-	VANDPS       sigmoidconsts<>+640(SB), Y9, Y9
+	VANDPS       sigmoidconsts<>+704(SB), Y9, Y9
 	VSUBPS       Y9, Y8, Y8
 	VMULPS       Y7, Y7, Y9
-	VMOVUPS      sigmoidconsts<>+1152(SB), Y10
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Y7, Y10
+	VMOVUPS      sigmoidconsts<>+1216(SB), Y10
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Y7, Y10
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Y7, Y10
 	VFMADD213PS  sigmoidconsts<>+1408(SB), Y7, Y10
@@ -4646,29 +4678,30 @@ tail_165:
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Y7, Y10
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Y7, Y10
 	VFMADD213PS  sigmoidconsts<>+1664(SB), Y7, Y10
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Y7, Y10
 	VMULPS       Y7, Y10, Y10
 	VMULPS       Y9, Y10, Y10
-	VFMADD231PS  sigmoidconsts<>+192(SB), Y8, Y10
-	VFNMADD231PS sigmoidconsts<>+320(SB), Y9, Y10
+	VFMADD231PS  sigmoidconsts<>+256(SB), Y8, Y10
+	VFNMADD231PS sigmoidconsts<>+384(SB), Y9, Y10
 	VADDPS       Y10, Y7, Y10
-	VFMADD231PS  sigmoidconsts<>+128(SB), Y8, Y10
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Y8, Y10
 	VCMPPS       $0x03, Y6, Y6, Y7
 	VBLENDVPS    Y7, Y6, Y10, Y10
-	VSUBPS       sigmoidconsts<>+640(SB), Y6, Y7
+	VSUBPS       sigmoidconsts<>+704(SB), Y6, Y7
 	VSUBPS       Y7, Y5, Y7
 	VDIVPS       Y6, Y7, Y7
 	VADDPS       Y7, Y10, Y10
-	VMOVUPS      sigmoidconsts<>+640(SB), Y6
+	VMOVUPS      sigmoidconsts<>+704(SB), Y6
 	VSUBPS       Y4, Y6, Y6
 	TESTQ        $0x00000001, sflags+160(FP)
 	JZ           noflag_190
 	VBROADCASTSS pw+124(FP), Y7
 	VMULPS       Y4, Y7, Y7
 	VXORPS       sigmoidconsts<>+0(SB), Y3, Y8
-	VMAXPS       sigmoidconsts<>+832(SB), Y8, Y8
+	VMAXPS       sigmoidconsts<>+896(SB), Y8, Y8
 	VADDPS       Y10, Y8, Y8
 	VMULPS       Y8, Y7, Y7
-	VMAXPS       sigmoidconsts<>+832(SB), Y3, Y8
+	VMAXPS       sigmoidconsts<>+896(SB), Y3, Y8
 	VADDPS       Y10, Y8, Y8
 	VFMADD231PS  Y8, Y6, Y7
 	VMULPS       Y2, Y7, Y7
@@ -4679,14 +4712,14 @@ tail_165:
 noflag_190:
 	TESTQ        $0x00000002, sflags+160(FP)
 	JZ           noflag_191
-	VADDPS       sigmoidconsts<>+640(SB), Y5, Y7
-	VMOVUPS      sigmoidconsts<>+640(SB), Y8
+	VADDPS       sigmoidconsts<>+704(SB), Y5, Y7
+	VMOVUPS      sigmoidconsts<>+704(SB), Y8
 	VDIVPS       Y7, Y8, Y8
 	VMULPS       Y8, Y5, Y5
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y3, Y7
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y3, Y7
 	VBLENDVPS    Y7, Y5, Y8, Y9
 	VBLENDVPS    Y7, Y8, Y5, Y5
-	VMAXPS       sigmoidconsts<>+832(SB), Y3, Y7
+	VMAXPS       sigmoidconsts<>+896(SB), Y3, Y7
 	VFNMADD231PS Y4, Y3, Y7
 	VADDPS       Y10, Y7, Y7
 	VMULPS       Y4, Y5, Y3
@@ -4698,42 +4731,41 @@ noflag_190:
 	JEQ          pow2_194
 	CMPQ         R8, $0x03
 	JEQ          powg_193
-	VMOVUPS      sigmoidconsts<>+640(SB), Y5
+	VMOVUPS      sigmoidconsts<>+704(SB), Y5
 	JMP          powd_195
 
 pow1_192:
 	VMOVAPS Y3, Y5
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y3, Y3
+	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Y3, Y3
 	VANDNPS Y5, Y3, Y5
 	JMP     powd_195
 
 pow2_194:
 	VMULPS  Y3, Y3, Y5
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y3, Y3
+	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Y3, Y3
 	VANDNPS Y5, Y3, Y5
 	JMP     powd_195
 
 powg_193:
-	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y3, Y9
-	VMULPS       sigmoidconsts<>+1792(SB), Y3, Y8
+	VCMPPS       $0x01, sigmoidconsts<>+1856(SB), Y3, Y9
+	VMULPS       sigmoidconsts<>+1920(SB), Y3, Y8
 	VBLENDVPS    Y9, Y8, Y3, Y8
-	VANDPS       sigmoidconsts<>+1856(SB), Y9, Y9
+	VANDPS       sigmoidconsts<>+1984(SB), Y9, Y9
 	VPSRLD       $0x17, Y8, Y10
-	VPSUBD       sigmoidconsts<>+960(SB), Y10, Y10
+	VPSUBD       sigmoidconsts<>+1024(SB), Y10, Y10
 	VPSUBD       Y9, Y10, Y10
 	VCVTDQ2PS    Y10, Y9
-	VANDPS       sigmoidconsts<>+1024(SB), Y8, Y8
-	VORPS        sigmoidconsts<>+320(SB), Y8, Y8
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y8, Y10
-	VSUBPS       sigmoidconsts<>+640(SB), Y8, Y11
+	VANDPS       sigmoidconsts<>+1088(SB), Y8, Y8
+	VORPS        sigmoidconsts<>+384(SB), Y8, Y8
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y8, Y10
+	VSUBPS       sigmoidconsts<>+704(SB), Y8, Y11
 	VADDPS       Y8, Y8, Y8
-	VSUBPS       sigmoidconsts<>+640(SB), Y8, Y8
+	VSUBPS       sigmoidconsts<>+704(SB), Y8, Y8
 	VBLENDVPS    Y10, Y8, Y11, Y8
-	VANDPS       sigmoidconsts<>+640(SB), Y10, Y10
+	VANDPS       sigmoidconsts<>+704(SB), Y10, Y10
 	VSUBPS       Y10, Y9, Y9
 	VMULPS       Y8, Y8, Y10
-	VMOVUPS      sigmoidconsts<>+1152(SB), Y11
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Y8, Y11
+	VMOVUPS      sigmoidconsts<>+1216(SB), Y11
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Y8, Y11
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Y8, Y11
 	VFMADD213PS  sigmoidconsts<>+1408(SB), Y8, Y11
@@ -4741,50 +4773,52 @@ powg_193:
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Y8, Y11
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Y8, Y11
 	VFMADD213PS  sigmoidconsts<>+1664(SB), Y8, Y11
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Y8, Y11
 	VMULPS       Y8, Y11, Y11
 	VMULPS       Y10, Y11, Y11
-	VFMADD231PS  sigmoidconsts<>+192(SB), Y9, Y11
-	VFNMADD231PS sigmoidconsts<>+320(SB), Y10, Y11
+	VFMADD231PS  sigmoidconsts<>+256(SB), Y9, Y11
+	VFNMADD231PS sigmoidconsts<>+384(SB), Y10, Y11
 	VADDPS       Y11, Y8, Y11
-	VFMADD231PS  sigmoidconsts<>+128(SB), Y9, Y11
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y3, Y8
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Y9, Y11
+	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y3, Y8
 	VBLENDVPS    Y8, Y3, Y11, Y11
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y3, Y8
-	VBLENDVPS    Y8, sigmoidconsts<>+1984(SB), Y11, Y11
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y3, Y8
-	VBLENDVPS    Y8, sigmoidconsts<>+2048(SB), Y11, Y11
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y3, Y8
+	VBLENDVPS    Y8, sigmoidconsts<>+2112(SB), Y11, Y11
+	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Y3, Y8
+	VBLENDVPS    Y8, sigmoidconsts<>+2176(SB), Y11, Y11
 	VMULPS       Y5, Y11, Y11
-	VMULPS       sigmoidconsts<>+64(SB), Y11, Y5
-	VROUNDPS     $0x00, Y5, Y5
-	VMOVAPS      Y11, Y8
-	VFNMADD231PS sigmoidconsts<>+128(SB), Y5, Y8
-	VFNMADD231PS sigmoidconsts<>+192(SB), Y5, Y8
+	VMOVUPS      sigmoidconsts<>+64(SB), Y5
+	VFMADD231PS  sigmoidconsts<>+128(SB), Y11, Y5
+	VSUBPS       sigmoidconsts<>+64(SB), Y5, Y5
+	VMOVUPS      sigmoidconsts<>+192(SB), Y8
+	VFMADD213PS  Y11, Y5, Y8
+	VFNMADD231PS sigmoidconsts<>+256(SB), Y5, Y8
 	VMULPS       Y8, Y8, Y9
-	VMOVUPS      sigmoidconsts<>+256(SB), Y10
-	VFMADD213PS  sigmoidconsts<>+320(SB), Y8, Y10
-	VMOVUPS      sigmoidconsts<>+384(SB), Y12
-	VFMADD213PS  sigmoidconsts<>+448(SB), Y8, Y12
-	VMOVUPS      sigmoidconsts<>+512(SB), Y13
-	VFMADD213PS  sigmoidconsts<>+576(SB), Y8, Y13
+	VMOVUPS      sigmoidconsts<>+320(SB), Y10
+	VFMADD213PS  sigmoidconsts<>+384(SB), Y8, Y10
+	VMOVUPS      sigmoidconsts<>+448(SB), Y12
+	VFMADD213PS  sigmoidconsts<>+512(SB), Y8, Y12
+	VMOVUPS      sigmoidconsts<>+576(SB), Y13
+	VFMADD213PS  sigmoidconsts<>+640(SB), Y8, Y13
 	VFMADD213PS  Y12, Y9, Y13
 	VFMADD213PS  Y10, Y9, Y13
 	VFMADD213PS  Y8, Y9, Y13
-	VADDPS       sigmoidconsts<>+640(SB), Y13, Y13
+	VADDPS       sigmoidconsts<>+704(SB), Y13, Y13
 	VCVTPS2DQ    Y5, Y5
 	VPSRAD       $0x01, Y5, Y8
 	VPSUBD       Y8, Y5, Y5
-	VPADDD       sigmoidconsts<>+704(SB), Y8, Y8
+	VPADDD       sigmoidconsts<>+768(SB), Y8, Y8
 	VPSLLD       $0x17, Y8, Y8
-	VPADDD       sigmoidconsts<>+704(SB), Y5, Y5
+	VPADDD       sigmoidconsts<>+768(SB), Y5, Y5
 	VPSLLD       $0x17, Y5, Y5
 	VMULPS       Y8, Y13, Y8
 	VMULPS       Y5, Y8, Y8
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y11, Y5
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y11, Y5
 	VANDNPS      Y8, Y5, Y8
-	VCMPPS       $0x0e, sigmoidconsts<>+2112(SB), Y11, Y5
-	VBLENDVPS    Y5, sigmoidconsts<>+1920(SB), Y8, Y8
+	VCMPPS       $0x0e, sigmoidconsts<>+2240(SB), Y11, Y5
+	VBLENDVPS    Y5, sigmoidconsts<>+2048(SB), Y8, Y8
 	VMOVAPS      Y8, Y5
-	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y3, Y3
+	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Y3, Y3
 	VANDNPS      Y5, Y3, Y5
 
 powd_195:
@@ -4792,7 +4826,7 @@ powd_195:
 	TESTQ        $0x00000100, sflags+160(FP)
 	JZ           noflag_196
 	VBROADCASTSS alpha+132(FP), Y3
-	VMOVUPS      sigmoidconsts<>+640(SB), Y5
+	VMOVUPS      sigmoidconsts<>+704(SB), Y5
 	VSUBPS       Y3, Y5, Y5
 	VMULPS       Y6, Y5, Y5
 	VFMADD231PS  Y4, Y3, Y5
@@ -4806,7 +4840,7 @@ noflag_196:
 
 noflag_191:
 noflag_189:
-	VMOVUPS      sigmoidconsts<>+640(SB), Y2
+	VMOVUPS      sigmoidconsts<>+704(SB), Y2
 	VSUBPS       224(SP), Y2, Y2
 	VMOVUPS      Y2, 256(SP)
 	VXORPS       Y2, Y2, Y2
@@ -4823,9 +4857,9 @@ noflag_189:
 	VMOVUPS      96(SP), Y4
 	VXORPS       Y5, Y5, Y5
 	VCMPPS       $0x0e, 224(SP), Y4, Y6
-	VBLENDVPS    Y6, sigmoidconsts<>+640(SB), Y5, Y5
+	VBLENDVPS    Y6, sigmoidconsts<>+704(SB), Y5, Y5
 	VCMPPS       $0x01, 224(SP), Y4, Y4
-	VBLENDVPS    Y4, sigmoidconsts<>+2304(SB), Y5, Y5
+	VBLENDVPS    Y4, sigmoidconsts<>+2432(SB), Y5, Y5
 	VBROADCASTSS d+116(FP), Y4
 	VFMADD231PS  Y5, Y4, Y3
 
@@ -4851,22 +4885,21 @@ noflag_199:
 	TESTQ        $0x00000002, DI
 	JZ           noflag_200
 	VMOVUPS      160(SP), Y2
-	VADDPS       sigmoidconsts<>+640(SB), Y2, Y3
+	VADDPS       sigmoidconsts<>+704(SB), Y2, Y3
 	VPSRLD       $0x17, Y3, Y4
-	VPSUBD       sigmoidconsts<>+960(SB), Y4, Y4
+	VPSUBD       sigmoidconsts<>+1024(SB), Y4, Y4
 	VCVTDQ2PS    Y4, Y5
-	VANDPS       sigmoidconsts<>+1024(SB), Y3, Y4
-	VORPS        sigmoidconsts<>+320(SB), Y4, Y4
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y4, Y6
-	VSUBPS       sigmoidconsts<>+640(SB), Y4, Y7
+	VANDPS       sigmoidconsts<>+1088(SB), Y3, Y4
+	VORPS        sigmoidconsts<>+384(SB), Y4, Y4
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y4, Y6
+	VSUBPS       sigmoidconsts<>+704(SB), Y4, Y7
 	VADDPS       Y4, Y4, Y4
-	VSUBPS       sigmoidconsts<>+640(SB), Y4, Y4
+	VSUBPS       sigmoidconsts<>+704(SB), Y4, Y4
 	VBLENDVPS    Y6, Y4, Y7, Y4
-	VANDPS       sigmoidconsts<>+640(SB), Y6, Y6
+	VANDPS       sigmoidconsts<>+704(SB), Y6, Y6
 	VSUBPS       Y6, Y5, Y5
 	VMULPS       Y4, Y4, Y6
-	VMOVUPS      sigmoidconsts<>+1152(SB), Y7
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Y4, Y7
+	VMOVUPS      sigmoidconsts<>+1216(SB), Y7
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Y4, Y7
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Y4, Y7
 	VFMADD213PS  sigmoidconsts<>+1408(SB), Y4, Y7
@@ -4874,20 +4907,21 @@ noflag_199:
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Y4, Y7
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Y4, Y7
 	VFMADD213PS  sigmoidconsts<>+1664(SB), Y4, Y7
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Y4, Y7
 	VMULPS       Y4, Y7, Y7
 	VMULPS       Y6, Y7, Y7
-	VFMADD231PS  sigmoidconsts<>+192(SB), Y5, Y7
-	VFNMADD231PS sigmoidconsts<>+320(SB), Y6, Y7
+	VFMADD231PS  sigmoidconsts<>+256(SB), Y5, Y7
+	VFNMADD231PS sigmoidconsts<>+384(SB), Y6, Y7
 	VADDPS       Y7, Y4, Y7
-	VFMADD231PS  sigmoidconsts<>+128(SB), Y5, Y7
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Y5, Y7
 	VCMPPS       $0x03, Y3, Y3, Y4
 	VBLENDVPS    Y4, Y3, Y7, Y7
-	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y4
+	VSUBPS       sigmoidconsts<>+704(SB), Y3, Y4
 	VSUBPS       Y4, Y2, Y4
 	VDIVPS       Y3, Y4, Y4
 	VADDPS       Y4, Y7, Y7
 	VMOVUPS      192(SP), Y2
-	VMAXPS       sigmoidconsts<>+832(SB), Y2, Y3
+	VMAXPS       sigmoidconsts<>+896(SB), Y2, Y3
 	VFNMADD231PS 224(SP), Y2, Y3
 	VADDPS       Y7, Y3, Y3
 	VMOVUPS      Y3, 320(SP)
@@ -4904,42 +4938,41 @@ noflag_199:
 	JEQ          pow2_203
 	CMPQ         R8, $0x03
 	JEQ          powg_202
-	VMOVUPS      sigmoidconsts<>+640(SB), Y3
+	VMOVUPS      sigmoidconsts<>+704(SB), Y3
 	JMP          powd_204
 
 pow1_201:
 	VMOVAPS Y2, Y3
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y2, Y2
+	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
 	JMP     powd_204
 
 pow2_203:
 	VMULPS  Y2, Y2, Y3
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y2, Y2
+	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
 	JMP     powd_204
 
 powg_202:
-	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y2, Y4
-	VMULPS       sigmoidconsts<>+1792(SB), Y2, Y3
+	VCMPPS       $0x01, sigmoidconsts<>+1856(SB), Y2, Y4
+	VMULPS       sigmoidconsts<>+1920(SB), Y2, Y3
 	VBLENDVPS    Y4, Y3, Y2, Y3
-	VANDPS       sigmoidconsts<>+1856(SB), Y4, Y4
+	VANDPS       sigmoidconsts<>+1984(SB), Y4, Y4
 	VPSRLD       $0x17, Y3, Y5
-	VPSUBD       sigmoidconsts<>+960(SB), Y5, Y5
+	VPSUBD       sigmoidconsts<>+1024(SB), Y5, Y5
 	VPSUBD       Y4, Y5, Y5
 	VCVTDQ2PS    Y5, Y4
-	VANDPS       sigmoidconsts<>+1024(SB), Y3, Y3
-	VORPS        sigmoidconsts<>+320(SB), Y3, Y3
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y3, Y5
-	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y6
+	VANDPS       sigmoidconsts<>+1088(SB), Y3, Y3
+	VORPS        sigmoidconsts<>+384(SB), Y3, Y3
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y3, Y5
+	VSUBPS       sigmoidconsts<>+704(SB), Y3, Y6
 	VADDPS       Y3, Y3, Y3
-	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y3
+	VSUBPS       sigmoidconsts<>+704(SB), Y3, Y3
 	VBLENDVPS    Y5, Y3, Y6, Y3
-	VANDPS       sigmoidconsts<>+640(SB), Y5, Y5
+	VANDPS       sigmoidconsts<>+704(SB), Y5, Y5
 	VSUBPS       Y5, Y4, Y4
 	VMULPS       Y3, Y3, Y5
-	VMOVUPS      sigmoidconsts<>+1152(SB), Y6
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Y3, Y6
+	VMOVUPS      sigmoidconsts<>+1216(SB), Y6
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Y3, Y6
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Y3, Y6
 	VFMADD213PS  sigmoidconsts<>+1408(SB), Y3, Y6
@@ -4947,50 +4980,52 @@ powg_202:
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Y3, Y6
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Y3, Y6
 	VFMADD213PS  sigmoidconsts<>+1664(SB), Y3, Y6
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Y3, Y6
 	VMULPS       Y3, Y6, Y6
 	VMULPS       Y5, Y6, Y6
-	VFMADD231PS  sigmoidconsts<>+192(SB), Y4, Y6
-	VFNMADD231PS sigmoidconsts<>+320(SB), Y5, Y6
+	VFMADD231PS  sigmoidconsts<>+256(SB), Y4, Y6
+	VFNMADD231PS sigmoidconsts<>+384(SB), Y5, Y6
 	VADDPS       Y6, Y3, Y6
-	VFMADD231PS  sigmoidconsts<>+128(SB), Y4, Y6
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y2, Y3
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Y4, Y6
+	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y2, Y3
 	VBLENDVPS    Y3, Y2, Y6, Y6
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y2, Y3
-	VBLENDVPS    Y3, sigmoidconsts<>+1984(SB), Y6, Y6
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y2, Y3
-	VBLENDVPS    Y3, sigmoidconsts<>+2048(SB), Y6, Y6
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y2, Y3
+	VBLENDVPS    Y3, sigmoidconsts<>+2112(SB), Y6, Y6
+	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Y2, Y3
+	VBLENDVPS    Y3, sigmoidconsts<>+2176(SB), Y6, Y6
 	VMULPS       384(SP), Y6, Y6
-	VMULPS       sigmoidconsts<>+64(SB), Y6, Y3
-	VROUNDPS     $0x00, Y3, Y3
-	VMOVAPS      Y6, Y4
-	VFNMADD231PS sigmoidconsts<>+128(SB), Y3, Y4
-	VFNMADD231PS sigmoidconsts<>+192(SB), Y3, Y4
+	VMOVUPS      sigmoidconsts<>+64(SB), Y3
+	VFMADD231PS  sigmoidconsts<>+128(SB), Y6, Y3
+	VSUBPS       sigmoidconsts<>+64(SB), Y3, Y3
+	VMOVUPS      sigmoidconsts<>+192(SB), Y4
+	VFMADD213PS  Y6, Y3, Y4
+	VFNMADD231PS sigmoidconsts<>+256(SB), Y3, Y4
 	VMULPS       Y4, Y4, Y5
-	VMOVUPS      sigmoidconsts<>+256(SB), Y7
-	VFMADD213PS  sigmoidconsts<>+320(SB), Y4, Y7
-	VMOVUPS      sigmoidconsts<>+384(SB), Y8
-	VFMADD213PS  sigmoidconsts<>+448(SB), Y4, Y8
-	VMOVUPS      sigmoidconsts<>+512(SB), Y9
-	VFMADD213PS  sigmoidconsts<>+576(SB), Y4, Y9
+	VMOVUPS      sigmoidconsts<>+320(SB), Y7
+	VFMADD213PS  sigmoidconsts<>+384(SB), Y4, Y7
+	VMOVUPS      sigmoidconsts<>+448(SB), Y8
+	VFMADD213PS  sigmoidconsts<>+512(SB), Y4, Y8
+	VMOVUPS      sigmoidconsts<>+576(SB), Y9
+	VFMADD213PS  sigmoidconsts<>+640(SB), Y4, Y9
 	VFMADD213PS  Y8, Y5, Y9
 	VFMADD213PS  Y7, Y5, Y9
 	VFMADD213PS  Y4, Y5, Y9
-	VADDPS       sigmoidconsts<>+640(SB), Y9, Y9
+	VADDPS       sigmoidconsts<>+704(SB), Y9, Y9
 	VCVTPS2DQ    Y3, Y3
 	VPSRAD       $0x01, Y3, Y4
 	VPSUBD       Y4, Y3, Y3
-	VPADDD       sigmoidconsts<>+704(SB), Y4, Y4
+	VPADDD       sigmoidconsts<>+768(SB), Y4, Y4
 	VPSLLD       $0x17, Y4, Y4
-	VPADDD       sigmoidconsts<>+704(SB), Y3, Y3
+	VPADDD       sigmoidconsts<>+768(SB), Y3, Y3
 	VPSLLD       $0x17, Y3, Y3
 	VMULPS       Y4, Y9, Y4
 	VMULPS       Y3, Y4, Y4
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y6, Y3
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y6, Y3
 	VANDNPS      Y4, Y3, Y4
-	VCMPPS       $0x0e, sigmoidconsts<>+2112(SB), Y6, Y3
-	VBLENDVPS    Y3, sigmoidconsts<>+1920(SB), Y4, Y4
+	VCMPPS       $0x0e, sigmoidconsts<>+2240(SB), Y6, Y3
+	VBLENDVPS    Y3, sigmoidconsts<>+2048(SB), Y4, Y4
 	VMOVAPS      Y4, Y3
-	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y2, Y2
+	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
 powd_204:
@@ -5003,7 +5038,7 @@ powd_204:
 	CMPQ         R8, $0x00
 	JEQ          gamma0_205
 	VMOVUPS      384(SP), Y2
-	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y2
+	VSUBPS       sigmoidconsts<>+704(SB), Y2, Y2
 	VMOVUPS      Y2, 448(SP)
 	VMOVUPS      352(SP), Y2
 	CMPQ         R9, $0x01
@@ -5012,42 +5047,41 @@ powd_204:
 	JEQ          pow2_208
 	CMPQ         R9, $0x03
 	JEQ          powg_207
-	VMOVUPS      sigmoidconsts<>+640(SB), Y3
+	VMOVUPS      sigmoidconsts<>+704(SB), Y3
 	JMP          powd_209
 
 pow1_206:
 	VMOVAPS Y2, Y3
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y2, Y2
+	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
 	JMP     powd_209
 
 pow2_208:
 	VMULPS  Y2, Y2, Y3
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y2, Y2
+	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
 	JMP     powd_209
 
 powg_207:
-	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y2, Y4
-	VMULPS       sigmoidconsts<>+1792(SB), Y2, Y3
+	VCMPPS       $0x01, sigmoidconsts<>+1856(SB), Y2, Y4
+	VMULPS       sigmoidconsts<>+1920(SB), Y2, Y3
 	VBLENDVPS    Y4, Y3, Y2, Y3
-	VANDPS       sigmoidconsts<>+1856(SB), Y4, Y4
+	VANDPS       sigmoidconsts<>+1984(SB), Y4, Y4
 	VPSRLD       $0x17, Y3, Y5
-	VPSUBD       sigmoidconsts<>+960(SB), Y5, Y5
+	VPSUBD       sigmoidconsts<>+1024(SB), Y5, Y5
 	VPSUBD       Y4, Y5, Y5
 	VCVTDQ2PS    Y5, Y4
-	VANDPS       sigmoidconsts<>+1024(SB), Y3, Y3
-	VORPS        sigmoidconsts<>+320(SB), Y3, Y3
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y3, Y5
-	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y6
+	VANDPS       sigmoidconsts<>+1088(SB), Y3, Y3
+	VORPS        sigmoidconsts<>+384(SB), Y3, Y3
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y3, Y5
+	VSUBPS       sigmoidconsts<>+704(SB), Y3, Y6
 	VADDPS       Y3, Y3, Y3
-	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y3
+	VSUBPS       sigmoidconsts<>+704(SB), Y3, Y3
 	VBLENDVPS    Y5, Y3, Y6, Y3
-	VANDPS       sigmoidconsts<>+640(SB), Y5, Y5
+	VANDPS       sigmoidconsts<>+704(SB), Y5, Y5
 	VSUBPS       Y5, Y4, Y4
 	VMULPS       Y3, Y3, Y5
-	VMOVUPS      sigmoidconsts<>+1152(SB), Y6
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Y3, Y6
+	VMOVUPS      sigmoidconsts<>+1216(SB), Y6
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Y3, Y6
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Y3, Y6
 	VFMADD213PS  sigmoidconsts<>+1408(SB), Y3, Y6
@@ -5055,64 +5089,66 @@ powg_207:
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Y3, Y6
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Y3, Y6
 	VFMADD213PS  sigmoidconsts<>+1664(SB), Y3, Y6
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Y3, Y6
 	VMULPS       Y3, Y6, Y6
 	VMULPS       Y5, Y6, Y6
-	VFMADD231PS  sigmoidconsts<>+192(SB), Y4, Y6
-	VFNMADD231PS sigmoidconsts<>+320(SB), Y5, Y6
+	VFMADD231PS  sigmoidconsts<>+256(SB), Y4, Y6
+	VFNMADD231PS sigmoidconsts<>+384(SB), Y5, Y6
 	VADDPS       Y6, Y3, Y6
-	VFMADD231PS  sigmoidconsts<>+128(SB), Y4, Y6
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y2, Y3
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Y4, Y6
+	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y2, Y3
 	VBLENDVPS    Y3, Y2, Y6, Y6
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y2, Y3
-	VBLENDVPS    Y3, sigmoidconsts<>+1984(SB), Y6, Y6
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y2, Y3
-	VBLENDVPS    Y3, sigmoidconsts<>+2048(SB), Y6, Y6
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y2, Y3
+	VBLENDVPS    Y3, sigmoidconsts<>+2112(SB), Y6, Y6
+	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Y2, Y3
+	VBLENDVPS    Y3, sigmoidconsts<>+2176(SB), Y6, Y6
 	VMULPS       448(SP), Y6, Y6
-	VMULPS       sigmoidconsts<>+64(SB), Y6, Y3
-	VROUNDPS     $0x00, Y3, Y3
-	VMOVAPS      Y6, Y4
-	VFNMADD231PS sigmoidconsts<>+128(SB), Y3, Y4
-	VFNMADD231PS sigmoidconsts<>+192(SB), Y3, Y4
+	VMOVUPS      sigmoidconsts<>+64(SB), Y3
+	VFMADD231PS  sigmoidconsts<>+128(SB), Y6, Y3
+	VSUBPS       sigmoidconsts<>+64(SB), Y3, Y3
+	VMOVUPS      sigmoidconsts<>+192(SB), Y4
+	VFMADD213PS  Y6, Y3, Y4
+	VFNMADD231PS sigmoidconsts<>+256(SB), Y3, Y4
 	VMULPS       Y4, Y4, Y5
-	VMOVUPS      sigmoidconsts<>+256(SB), Y7
-	VFMADD213PS  sigmoidconsts<>+320(SB), Y4, Y7
-	VMOVUPS      sigmoidconsts<>+384(SB), Y8
-	VFMADD213PS  sigmoidconsts<>+448(SB), Y4, Y8
-	VMOVUPS      sigmoidconsts<>+512(SB), Y9
-	VFMADD213PS  sigmoidconsts<>+576(SB), Y4, Y9
+	VMOVUPS      sigmoidconsts<>+320(SB), Y7
+	VFMADD213PS  sigmoidconsts<>+384(SB), Y4, Y7
+	VMOVUPS      sigmoidconsts<>+448(SB), Y8
+	VFMADD213PS  sigmoidconsts<>+512(SB), Y4, Y8
+	VMOVUPS      sigmoidconsts<>+576(SB), Y9
+	VFMADD213PS  sigmoidconsts<>+640(SB), Y4, Y9
 	VFMADD213PS  Y8, Y5, Y9
 	VFMADD213PS  Y7, Y5, Y9
 	VFMADD213PS  Y4, Y5, Y9
-	VADDPS       sigmoidconsts<>+640(SB), Y9, Y9
+	VADDPS       sigmoidconsts<>+704(SB), Y9, Y9
 	VCVTPS2DQ    Y3, Y3
 	VPSRAD       $0x01, Y3, Y4
 	VPSUBD       Y4, Y3, Y3
-	VPADDD       sigmoidconsts<>+704(SB), Y4, Y4
+	VPADDD       sigmoidconsts<>+768(SB), Y4, Y4
 	VPSLLD       $0x17, Y4, Y4
-	VPADDD       sigmoidconsts<>+704(SB), Y3, Y3
+	VPADDD       sigmoidconsts<>+768(SB), Y3, Y3
 	VPSLLD       $0x17, Y3, Y3
 	VMULPS       Y4, Y9, Y4
 	VMULPS       Y3, Y4, Y4
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y6, Y3
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y6, Y3
 	VANDNPS      Y4, Y3, Y4
-	VCMPPS       $0x0e, sigmoidconsts<>+2112(SB), Y6, Y3
-	VBLENDVPS    Y3, sigmoidconsts<>+1920(SB), Y4, Y4
+	VCMPPS       $0x0e, sigmoidconsts<>+2240(SB), Y6, Y3
+	VBLENDVPS    Y3, sigmoidconsts<>+2048(SB), Y4, Y4
 	VMOVAPS      Y4, Y3
-	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y2, Y2
+	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
 powd_209:
 	VMOVUPS      320(SP), Y2
 	VMULPS       Y3, Y2, Y2
-	VMOVUPS      sigmoidconsts<>+640(SB), Y3
-	VMOVUPS      sigmoidconsts<>+2368(SB), Y4
+	VMOVUPS      sigmoidconsts<>+704(SB), Y3
+	VMOVUPS      sigmoidconsts<>+2496(SB), Y4
 	VFNMADD231PS 224(SP), Y4, Y3
 	VMULPS       Y3, Y2, Y2
 	VMULPS       96(SP), Y2, Y2
 	VMULPS       128(SP), Y2, Y2
 	VMULPS       384(SP), Y2, Y2
 	VMOVUPS      352(SP), Y3
-	VCMPPS       $0x0e, sigmoidconsts<>+832(SB), Y3, Y3
+	VCMPPS       $0x0e, sigmoidconsts<>+896(SB), Y3, Y3
 	VMOVUPS      416(SP), Y4
 	VANDPS       Y3, Y2, Y2
 	VADDPS       Y2, Y4, Y4
@@ -5123,7 +5159,7 @@ gamma0_205:
 	TESTQ        $0x00000100, DI
 	JZ           noflag_210
 	VBROADCASTSS alpha+132(FP), Y3
-	VMOVUPS      sigmoidconsts<>+640(SB), Y4
+	VMOVUPS      sigmoidconsts<>+704(SB), Y4
 	VSUBPS       Y3, Y4, Y4
 	VMULPS       256(SP), Y4, Y4
 	VFMADD231PS  224(SP), Y3, Y4
@@ -5226,7 +5262,7 @@ noflag_216:
 	TESTQ   $0x00000010, BX
 	JZ      noflag_217
 	VSUBPS  Y5, Y6, Y6
-	VANDPS  sigmoidconsts<>+896(SB), Y6, Y6
+	VANDPS  sigmoidconsts<>+960(SB), Y6, Y6
 	VADDPS  128(SP), Y6, Y6
 	VMOVUPS Y6, 128(SP)
 
@@ -5234,27 +5270,26 @@ noflag_217:
 noflag_214:
 	TESTQ        $0x00000001, BX
 	JZ           noflag_218
-	VMOVUPS      sigmoidconsts<>+2432(SB), Y6
-	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y4, Y8
-	VMULPS       sigmoidconsts<>+1792(SB), Y4, Y7
+	VMOVUPS      sigmoidconsts<>+2560(SB), Y6
+	VCMPPS       $0x01, sigmoidconsts<>+1856(SB), Y4, Y8
+	VMULPS       sigmoidconsts<>+1920(SB), Y4, Y7
 	VBLENDVPS    Y8, Y7, Y4, Y7
-	VANDPS       sigmoidconsts<>+1856(SB), Y8, Y8
+	VANDPS       sigmoidconsts<>+1984(SB), Y8, Y8
 	VPSRLD       $0x17, Y7, Y9
-	VPSUBD       sigmoidconsts<>+960(SB), Y9, Y9
+	VPSUBD       sigmoidconsts<>+1024(SB), Y9, Y9
 	VPSUBD       Y8, Y9, Y9
 	VCVTDQ2PS    Y9, Y8
-	VANDPS       sigmoidconsts<>+1024(SB), Y7, Y7
-	VORPS        sigmoidconsts<>+320(SB), Y7, Y7
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y7, Y9
-	VSUBPS       sigmoidconsts<>+640(SB), Y7, Y10
+	VANDPS       sigmoidconsts<>+1088(SB), Y7, Y7
+	VORPS        sigmoidconsts<>+384(SB), Y7, Y7
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y7, Y9
+	VSUBPS       sigmoidconsts<>+704(SB), Y7, Y10
 	VADDPS       Y7, Y7, Y7
-	VSUBPS       sigmoidconsts<>+640(SB), Y7, Y7
+	VSUBPS       sigmoidconsts<>+704(SB), Y7, Y7
 	VBLENDVPS    Y9, Y7, Y10, Y7
-	VANDPS       sigmoidconsts<>+640(SB), Y9, Y9
+	VANDPS       sigmoidconsts<>+704(SB), Y9, Y9
 	VSUBPS       Y9, Y8, Y8
 	VMULPS       Y7, Y7, Y9
-	VMOVUPS      sigmoidconsts<>+1152(SB), Y10
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Y7, Y10
+	VMOVUPS      sigmoidconsts<>+1216(SB), Y10
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Y7, Y10
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Y7, Y10
 	VFMADD213PS  sigmoidconsts<>+1408(SB), Y7, Y10
@@ -5262,41 +5297,41 @@ noflag_214:
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Y7, Y10
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Y7, Y10
 	VFMADD213PS  sigmoidconsts<>+1664(SB), Y7, Y10
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Y7, Y10
 	VMULPS       Y7, Y10, Y10
 	VMULPS       Y9, Y10, Y10
-	VFMADD231PS  sigmoidconsts<>+192(SB), Y8, Y10
-	VFNMADD231PS sigmoidconsts<>+320(SB), Y9, Y10
+	VFMADD231PS  sigmoidconsts<>+256(SB), Y8, Y10
+	VFNMADD231PS sigmoidconsts<>+384(SB), Y9, Y10
 	VADDPS       Y10, Y7, Y10
-	VFMADD231PS  sigmoidconsts<>+128(SB), Y8, Y10
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y4, Y7
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Y8, Y10
+	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y4, Y7
 	VBLENDVPS    Y7, Y4, Y10, Y10
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y4, Y7
-	VBLENDVPS    Y7, sigmoidconsts<>+1984(SB), Y10, Y10
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y4, Y7
-	VBLENDVPS    Y7, sigmoidconsts<>+2048(SB), Y10, Y10
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y4, Y7
+	VBLENDVPS    Y7, sigmoidconsts<>+2112(SB), Y10, Y10
+	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Y4, Y7
+	VBLENDVPS    Y7, sigmoidconsts<>+2176(SB), Y10, Y10
 	VMAXPS       Y10, Y6, Y10
-	VMOVUPS      sigmoidconsts<>+640(SB), Y7
+	VMOVUPS      sigmoidconsts<>+704(SB), Y7
 	VSUBPS       Y4, Y7, Y7
-	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y7, Y8
-	VMULPS       sigmoidconsts<>+1792(SB), Y7, Y4
+	VCMPPS       $0x01, sigmoidconsts<>+1856(SB), Y7, Y8
+	VMULPS       sigmoidconsts<>+1920(SB), Y7, Y4
 	VBLENDVPS    Y8, Y4, Y7, Y4
-	VANDPS       sigmoidconsts<>+1856(SB), Y8, Y8
+	VANDPS       sigmoidconsts<>+1984(SB), Y8, Y8
 	VPSRLD       $0x17, Y4, Y9
-	VPSUBD       sigmoidconsts<>+960(SB), Y9, Y9
+	VPSUBD       sigmoidconsts<>+1024(SB), Y9, Y9
 	VPSUBD       Y8, Y9, Y9
 	VCVTDQ2PS    Y9, Y8
-	VANDPS       sigmoidconsts<>+1024(SB), Y4, Y4
-	VORPS        sigmoidconsts<>+320(SB), Y4, Y4
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y4, Y9
-	VSUBPS       sigmoidconsts<>+640(SB), Y4, Y11
+	VANDPS       sigmoidconsts<>+1088(SB), Y4, Y4
+	VORPS        sigmoidconsts<>+384(SB), Y4, Y4
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y4, Y9
+	VSUBPS       sigmoidconsts<>+704(SB), Y4, Y11
 	VADDPS       Y4, Y4, Y4
-	VSUBPS       sigmoidconsts<>+640(SB), Y4, Y4
+	VSUBPS       sigmoidconsts<>+704(SB), Y4, Y4
 	VBLENDVPS    Y9, Y4, Y11, Y4
-	VANDPS       sigmoidconsts<>+640(SB), Y9, Y9
+	VANDPS       sigmoidconsts<>+704(SB), Y9, Y9
 	VSUBPS       Y9, Y8, Y8
 	VMULPS       Y4, Y4, Y9
-	VMOVUPS      sigmoidconsts<>+1152(SB), Y11
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Y4, Y11
+	VMOVUPS      sigmoidconsts<>+1216(SB), Y11
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Y4, Y11
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Y4, Y11
 	VFMADD213PS  sigmoidconsts<>+1408(SB), Y4, Y11
@@ -5304,20 +5339,21 @@ noflag_214:
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Y4, Y11
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Y4, Y11
 	VFMADD213PS  sigmoidconsts<>+1664(SB), Y4, Y11
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Y4, Y11
 	VMULPS       Y4, Y11, Y11
 	VMULPS       Y9, Y11, Y11
-	VFMADD231PS  sigmoidconsts<>+192(SB), Y8, Y11
-	VFNMADD231PS sigmoidconsts<>+320(SB), Y9, Y11
+	VFMADD231PS  sigmoidconsts<>+256(SB), Y8, Y11
+	VFNMADD231PS sigmoidconsts<>+384(SB), Y9, Y11
 	VADDPS       Y11, Y4, Y11
-	VFMADD231PS  sigmoidconsts<>+128(SB), Y8, Y11
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y7, Y4
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Y8, Y11
+	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y7, Y4
 	VBLENDVPS    Y4, Y7, Y11, Y11
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y7, Y4
-	VBLENDVPS    Y4, sigmoidconsts<>+1984(SB), Y11, Y11
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y7, Y4
-	VBLENDVPS    Y4, sigmoidconsts<>+2048(SB), Y11, Y11
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y7, Y4
+	VBLENDVPS    Y4, sigmoidconsts<>+2112(SB), Y11, Y11
+	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Y7, Y4
+	VBLENDVPS    Y4, sigmoidconsts<>+2176(SB), Y11, Y11
 	VMAXPS       Y11, Y6, Y11
-	VMOVUPS      sigmoidconsts<>+640(SB), Y4
+	VMOVUPS      sigmoidconsts<>+704(SB), Y4
 	VSUBPS       Y5, Y4, Y4
 	VMULPS       Y4, Y11, Y11
 	VBROADCASTSS pw+56(FP), Y4
@@ -5336,7 +5372,7 @@ noflag_218:
 tail_212:
 	TESTQ       DX, DX
 	JZ          done_213
-	LEAQ        sigmoidconsts<>+2176(SB), SI
+	LEAQ        sigmoidconsts<>+2304(SB), SI
 	NEGQ        DX
 	VMOVDQU     64(SI)(DX*4), Y4
 	VMASKMOVPS  (AX), Y4, Y5
@@ -5367,7 +5403,7 @@ noflag_221:
 	TESTQ   $0x00000010, BX
 	JZ      noflag_222
 	VSUBPS  Y6, Y7, Y7
-	VANDPS  sigmoidconsts<>+896(SB), Y7, Y7
+	VANDPS  sigmoidconsts<>+960(SB), Y7, Y7
 	VANDPS  Y4, Y7, Y7
 	VADDPS  128(SP), Y7, Y7
 	VMOVUPS Y7, 128(SP)
@@ -5376,27 +5412,26 @@ noflag_222:
 noflag_219:
 	TESTQ        $0x00000001, BX
 	JZ           noflag_223
-	VMOVUPS      sigmoidconsts<>+2432(SB), Y7
-	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y5, Y9
-	VMULPS       sigmoidconsts<>+1792(SB), Y5, Y8
+	VMOVUPS      sigmoidconsts<>+2560(SB), Y7
+	VCMPPS       $0x01, sigmoidconsts<>+1856(SB), Y5, Y9
+	VMULPS       sigmoidconsts<>+1920(SB), Y5, Y8
 	VBLENDVPS    Y9, Y8, Y5, Y8
-	VANDPS       sigmoidconsts<>+1856(SB), Y9, Y9
+	VANDPS       sigmoidconsts<>+1984(SB), Y9, Y9
 	VPSRLD       $0x17, Y8, Y10
-	VPSUBD       sigmoidconsts<>+960(SB), Y10, Y10
+	VPSUBD       sigmoidconsts<>+1024(SB), Y10, Y10
 	VPSUBD       Y9, Y10, Y10
 	VCVTDQ2PS    Y10, Y9
-	VANDPS       sigmoidconsts<>+1024(SB), Y8, Y8
-	VORPS        sigmoidconsts<>+320(SB), Y8, Y8
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y8, Y10
-	VSUBPS       sigmoidconsts<>+640(SB), Y8, Y11
+	VANDPS       sigmoidconsts<>+1088(SB), Y8, Y8
+	VORPS        sigmoidconsts<>+384(SB), Y8, Y8
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y8, Y10
+	VSUBPS       sigmoidconsts<>+704(SB), Y8, Y11
 	VADDPS       Y8, Y8, Y8
-	VSUBPS       sigmoidconsts<>+640(SB), Y8, Y8
+	VSUBPS       sigmoidconsts<>+704(SB), Y8, Y8
 	VBLENDVPS    Y10, Y8, Y11, Y8
-	VANDPS       sigmoidconsts<>+640(SB), Y10, Y10
+	VANDPS       sigmoidconsts<>+704(SB), Y10, Y10
 	VSUBPS       Y10, Y9, Y9
 	VMULPS       Y8, Y8, Y10
-	VMOVUPS      sigmoidconsts<>+1152(SB), Y11
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Y8, Y11
+	VMOVUPS      sigmoidconsts<>+1216(SB), Y11
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Y8, Y11
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Y8, Y11
 	VFMADD213PS  sigmoidconsts<>+1408(SB), Y8, Y11
@@ -5404,41 +5439,41 @@ noflag_219:
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Y8, Y11
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Y8, Y11
 	VFMADD213PS  sigmoidconsts<>+1664(SB), Y8, Y11
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Y8, Y11
 	VMULPS       Y8, Y11, Y11
 	VMULPS       Y10, Y11, Y11
-	VFMADD231PS  sigmoidconsts<>+192(SB), Y9, Y11
-	VFNMADD231PS sigmoidconsts<>+320(SB), Y10, Y11
+	VFMADD231PS  sigmoidconsts<>+256(SB), Y9, Y11
+	VFNMADD231PS sigmoidconsts<>+384(SB), Y10, Y11
 	VADDPS       Y11, Y8, Y11
-	VFMADD231PS  sigmoidconsts<>+128(SB), Y9, Y11
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y5, Y8
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Y9, Y11
+	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y5, Y8
 	VBLENDVPS    Y8, Y5, Y11, Y11
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y5, Y8
-	VBLENDVPS    Y8, sigmoidconsts<>+1984(SB), Y11, Y11
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y5, Y8
-	VBLENDVPS    Y8, sigmoidconsts<>+2048(SB), Y11, Y11
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y5, Y8
+	VBLENDVPS    Y8, sigmoidconsts<>+2112(SB), Y11, Y11
+	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Y5, Y8
+	VBLENDVPS    Y8, sigmoidconsts<>+2176(SB), Y11, Y11
 	VMAXPS       Y11, Y7, Y11
-	VMOVUPS      sigmoidconsts<>+640(SB), Y8
+	VMOVUPS      sigmoidconsts<>+704(SB), Y8
 	VSUBPS       Y5, Y8, Y8
-	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y8, Y9
-	VMULPS       sigmoidconsts<>+1792(SB), Y8, Y5
+	VCMPPS       $0x01, sigmoidconsts<>+1856(SB), Y8, Y9
+	VMULPS       sigmoidconsts<>+1920(SB), Y8, Y5
 	VBLENDVPS    Y9, Y5, Y8, Y5
-	VANDPS       sigmoidconsts<>+1856(SB), Y9, Y9
+	VANDPS       sigmoidconsts<>+1984(SB), Y9, Y9
 	VPSRLD       $0x17, Y5, Y10
-	VPSUBD       sigmoidconsts<>+960(SB), Y10, Y10
+	VPSUBD       sigmoidconsts<>+1024(SB), Y10, Y10
 	VPSUBD       Y9, Y10, Y10
 	VCVTDQ2PS    Y10, Y9
-	VANDPS       sigmoidconsts<>+1024(SB), Y5, Y5
-	VORPS        sigmoidconsts<>+320(SB), Y5, Y5
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y5, Y10
-	VSUBPS       sigmoidconsts<>+640(SB), Y5, Y12
+	VANDPS       sigmoidconsts<>+1088(SB), Y5, Y5
+	VORPS        sigmoidconsts<>+384(SB), Y5, Y5
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y5, Y10
+	VSUBPS       sigmoidconsts<>+704(SB), Y5, Y12
 	VADDPS       Y5, Y5, Y5
-	VSUBPS       sigmoidconsts<>+640(SB), Y5, Y5
+	VSUBPS       sigmoidconsts<>+704(SB), Y5, Y5
 	VBLENDVPS    Y10, Y5, Y12, Y5
-	VANDPS       sigmoidconsts<>+640(SB), Y10, Y10
+	VANDPS       sigmoidconsts<>+704(SB), Y10, Y10
 	VSUBPS       Y10, Y9, Y9
 	VMULPS       Y5, Y5, Y10
-	VMOVUPS      sigmoidconsts<>+1152(SB), Y12
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Y5, Y12
+	VMOVUPS      sigmoidconsts<>+1216(SB), Y12
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Y5, Y12
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Y5, Y12
 	VFMADD213PS  sigmoidconsts<>+1408(SB), Y5, Y12
@@ -5446,20 +5481,21 @@ noflag_219:
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Y5, Y12
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Y5, Y12
 	VFMADD213PS  sigmoidconsts<>+1664(SB), Y5, Y12
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Y5, Y12
 	VMULPS       Y5, Y12, Y12
 	VMULPS       Y10, Y12, Y12
-	VFMADD231PS  sigmoidconsts<>+192(SB), Y9, Y12
-	VFNMADD231PS sigmoidconsts<>+320(SB), Y10, Y12
+	VFMADD231PS  sigmoidconsts<>+256(SB), Y9, Y12
+	VFNMADD231PS sigmoidconsts<>+384(SB), Y10, Y12
 	VADDPS       Y12, Y5, Y12
-	VFMADD231PS  sigmoidconsts<>+128(SB), Y9, Y12
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y8, Y5
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Y9, Y12
+	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y8, Y5
 	VBLENDVPS    Y5, Y8, Y12, Y12
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y8, Y5
-	VBLENDVPS    Y5, sigmoidconsts<>+1984(SB), Y12, Y12
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y8, Y5
-	VBLENDVPS    Y5, sigmoidconsts<>+2048(SB), Y12, Y12
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y8, Y5
+	VBLENDVPS    Y5, sigmoidconsts<>+2112(SB), Y12, Y12
+	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Y8, Y5
+	VBLENDVPS    Y5, sigmoidconsts<>+2176(SB), Y12, Y12
 	VMAXPS       Y12, Y7, Y12
-	VMOVUPS      sigmoidconsts<>+640(SB), Y5
+	VMOVUPS      sigmoidconsts<>+704(SB), Y5
 	VSUBPS       Y6, Y5, Y5
 	VMULPS       Y5, Y12, Y12
 	VBROADCASTSS pw+56(FP), Y5
@@ -5598,9 +5634,9 @@ flag_227:
 	VMOVUPS      (SP), Y3
 	VXORPS       Y4, Y4, Y4
 	VCMPPS       $0x0e, 32(SP), Y3, Y5
-	VBLENDVPS    Y5, sigmoidconsts<>+640(SB), Y4, Y4
+	VBLENDVPS    Y5, sigmoidconsts<>+704(SB), Y4, Y4
 	VCMPPS       $0x01, 32(SP), Y3, Y3
-	VBLENDVPS    Y3, sigmoidconsts<>+2304(SB), Y4, Y4
+	VBLENDVPS    Y3, sigmoidconsts<>+2432(SB), Y4, Y4
 	VBROADCASTSS d+92(FP), Y3
 	VFMADD231PS  Y4, Y3, Y2
 
@@ -5613,16 +5649,16 @@ noflag_228:
 	TESTQ        $0x00000001, SI
 	JZ           noflag_231
 	VMOVUPS      (SP), Y1
-	VMOVUPS      sigmoidconsts<>+640(SB), Y2
+	VMOVUPS      sigmoidconsts<>+704(SB), Y2
 	VSUBPS       Y1, Y2, Y2
-	VMOVUPS      sigmoidconsts<>+640(SB), Y3
+	VMOVUPS      sigmoidconsts<>+704(SB), Y3
 	VSUBPS       32(SP), Y3, Y3
 	VMULPS       Y3, Y1, Y3
 	VBROADCASTSS pw+100(FP), Y4
 	VMULPS       32(SP), Y4, Y4
 	VFNMADD231PS Y2, Y4, Y3
 	VMULPS       Y2, Y1, Y1
-	VMOVUPS      sigmoidconsts<>+2496(SB), Y2
+	VMOVUPS      sigmoidconsts<>+2624(SB), Y2
 	VMAXPS       Y1, Y2, Y1
 	VDIVPS       Y1, Y3, Y3
 	VMOVUPS      64(SP), Y1
@@ -5642,7 +5678,7 @@ noflag_231:
 tail_225:
 	TESTQ      BX, BX
 	JZ         done_226
-	LEAQ       sigmoidconsts<>+2176(SB), DI
+	LEAQ       sigmoidconsts<>+2304(SB), DI
 	NEGQ       BX
 	VMOVDQU    64(DI)(BX*4), Y1
 	VXORPS     Y2, Y2, Y2
@@ -5672,9 +5708,9 @@ flag_232:
 	VMOVUPS      (SP), Y4
 	VXORPS       Y5, Y5, Y5
 	VCMPPS       $0x0e, 32(SP), Y4, Y6
-	VBLENDVPS    Y6, sigmoidconsts<>+640(SB), Y5, Y5
+	VBLENDVPS    Y6, sigmoidconsts<>+704(SB), Y5, Y5
 	VCMPPS       $0x01, 32(SP), Y4, Y4
-	VBLENDVPS    Y4, sigmoidconsts<>+2304(SB), Y5, Y5
+	VBLENDVPS    Y4, sigmoidconsts<>+2432(SB), Y5, Y5
 	VBROADCASTSS d+92(FP), Y4
 	VFMADD231PS  Y5, Y4, Y3
 
@@ -5687,16 +5723,16 @@ noflag_233:
 	TESTQ        $0x00000001, SI
 	JZ           noflag_236
 	VMOVUPS      (SP), Y2
-	VMOVUPS      sigmoidconsts<>+640(SB), Y3
+	VMOVUPS      sigmoidconsts<>+704(SB), Y3
 	VSUBPS       Y2, Y3, Y3
-	VMOVUPS      sigmoidconsts<>+640(SB), Y4
+	VMOVUPS      sigmoidconsts<>+704(SB), Y4
 	VSUBPS       32(SP), Y4, Y4
 	VMULPS       Y4, Y2, Y4
 	VBROADCASTSS pw+100(FP), Y5
 	VMULPS       32(SP), Y5, Y5
 	VFNMADD231PS Y3, Y5, Y4
 	VMULPS       Y3, Y2, Y2
-	VMOVUPS      sigmoidconsts<>+2496(SB), Y3
+	VMOVUPS      sigmoidconsts<>+2624(SB), Y3
 	VMAXPS       Y2, Y3, Y2
 	VDIVPS       Y2, Y4, Y4
 	VMOVUPS      64(SP), Y2
@@ -5749,27 +5785,26 @@ loop_237:
 	VMOVUPS      96(SP), Y2
 	TESTQ        $0x00000001, sflags+136(FP)
 	JZ           noflag_240
-	VMOVUPS      sigmoidconsts<>+2432(SB), Y3
-	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y1, Y5
-	VMULPS       sigmoidconsts<>+1792(SB), Y1, Y4
+	VMOVUPS      sigmoidconsts<>+2560(SB), Y3
+	VCMPPS       $0x01, sigmoidconsts<>+1856(SB), Y1, Y5
+	VMULPS       sigmoidconsts<>+1920(SB), Y1, Y4
 	VBLENDVPS    Y5, Y4, Y1, Y4
-	VANDPS       sigmoidconsts<>+1856(SB), Y5, Y5
+	VANDPS       sigmoidconsts<>+1984(SB), Y5, Y5
 	VPSRLD       $0x17, Y4, Y6
-	VPSUBD       sigmoidconsts<>+960(SB), Y6, Y6
+	VPSUBD       sigmoidconsts<>+1024(SB), Y6, Y6
 	VPSUBD       Y5, Y6, Y6
 	VCVTDQ2PS    Y6, Y5
-	VANDPS       sigmoidconsts<>+1024(SB), Y4, Y4
-	VORPS        sigmoidconsts<>+320(SB), Y4, Y4
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y4, Y6
-	VSUBPS       sigmoidconsts<>+640(SB), Y4, Y7
+	VANDPS       sigmoidconsts<>+1088(SB), Y4, Y4
+	VORPS        sigmoidconsts<>+384(SB), Y4, Y4
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y4, Y6
+	VSUBPS       sigmoidconsts<>+704(SB), Y4, Y7
 	VADDPS       Y4, Y4, Y4
-	VSUBPS       sigmoidconsts<>+640(SB), Y4, Y4
+	VSUBPS       sigmoidconsts<>+704(SB), Y4, Y4
 	VBLENDVPS    Y6, Y4, Y7, Y4
-	VANDPS       sigmoidconsts<>+640(SB), Y6, Y6
+	VANDPS       sigmoidconsts<>+704(SB), Y6, Y6
 	VSUBPS       Y6, Y5, Y5
 	VMULPS       Y4, Y4, Y6
-	VMOVUPS      sigmoidconsts<>+1152(SB), Y7
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Y4, Y7
+	VMOVUPS      sigmoidconsts<>+1216(SB), Y7
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Y4, Y7
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Y4, Y7
 	VFMADD213PS  sigmoidconsts<>+1408(SB), Y4, Y7
@@ -5777,41 +5812,41 @@ loop_237:
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Y4, Y7
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Y4, Y7
 	VFMADD213PS  sigmoidconsts<>+1664(SB), Y4, Y7
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Y4, Y7
 	VMULPS       Y4, Y7, Y7
 	VMULPS       Y6, Y7, Y7
-	VFMADD231PS  sigmoidconsts<>+192(SB), Y5, Y7
-	VFNMADD231PS sigmoidconsts<>+320(SB), Y6, Y7
+	VFMADD231PS  sigmoidconsts<>+256(SB), Y5, Y7
+	VFNMADD231PS sigmoidconsts<>+384(SB), Y6, Y7
 	VADDPS       Y7, Y4, Y7
-	VFMADD231PS  sigmoidconsts<>+128(SB), Y5, Y7
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y1, Y4
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Y5, Y7
+	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y1, Y4
 	VBLENDVPS    Y4, Y1, Y7, Y7
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y1, Y4
-	VBLENDVPS    Y4, sigmoidconsts<>+1984(SB), Y7, Y7
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y1, Y4
-	VBLENDVPS    Y4, sigmoidconsts<>+2048(SB), Y7, Y7
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y1, Y4
+	VBLENDVPS    Y4, sigmoidconsts<>+2112(SB), Y7, Y7
+	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Y1, Y4
+	VBLENDVPS    Y4, sigmoidconsts<>+2176(SB), Y7, Y7
 	VMAXPS       Y7, Y3, Y7
-	VMOVUPS      sigmoidconsts<>+640(SB), Y4
+	VMOVUPS      sigmoidconsts<>+704(SB), Y4
 	VSUBPS       Y1, Y4, Y4
-	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y4, Y5
-	VMULPS       sigmoidconsts<>+1792(SB), Y4, Y1
+	VCMPPS       $0x01, sigmoidconsts<>+1856(SB), Y4, Y5
+	VMULPS       sigmoidconsts<>+1920(SB), Y4, Y1
 	VBLENDVPS    Y5, Y1, Y4, Y1
-	VANDPS       sigmoidconsts<>+1856(SB), Y5, Y5
+	VANDPS       sigmoidconsts<>+1984(SB), Y5, Y5
 	VPSRLD       $0x17, Y1, Y6
-	VPSUBD       sigmoidconsts<>+960(SB), Y6, Y6
+	VPSUBD       sigmoidconsts<>+1024(SB), Y6, Y6
 	VPSUBD       Y5, Y6, Y6
 	VCVTDQ2PS    Y6, Y5
-	VANDPS       sigmoidconsts<>+1024(SB), Y1, Y1
-	VORPS        sigmoidconsts<>+320(SB), Y1, Y1
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y1, Y6
-	VSUBPS       sigmoidconsts<>+640(SB), Y1, Y8
+	VANDPS       sigmoidconsts<>+1088(SB), Y1, Y1
+	VORPS        sigmoidconsts<>+384(SB), Y1, Y1
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y1, Y6
+	VSUBPS       sigmoidconsts<>+704(SB), Y1, Y8
 	VADDPS       Y1, Y1, Y1
-	VSUBPS       sigmoidconsts<>+640(SB), Y1, Y1
+	VSUBPS       sigmoidconsts<>+704(SB), Y1, Y1
 	VBLENDVPS    Y6, Y1, Y8, Y1
-	VANDPS       sigmoidconsts<>+640(SB), Y6, Y6
+	VANDPS       sigmoidconsts<>+704(SB), Y6, Y6
 	VSUBPS       Y6, Y5, Y5
 	VMULPS       Y1, Y1, Y6
-	VMOVUPS      sigmoidconsts<>+1152(SB), Y8
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Y1, Y8
+	VMOVUPS      sigmoidconsts<>+1216(SB), Y8
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Y1, Y8
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Y1, Y8
 	VFMADD213PS  sigmoidconsts<>+1408(SB), Y1, Y8
@@ -5819,20 +5854,21 @@ loop_237:
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Y1, Y8
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Y1, Y8
 	VFMADD213PS  sigmoidconsts<>+1664(SB), Y1, Y8
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Y1, Y8
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y6, Y8, Y8
-	VFMADD231PS  sigmoidconsts<>+192(SB), Y5, Y8
-	VFNMADD231PS sigmoidconsts<>+320(SB), Y6, Y8
+	VFMADD231PS  sigmoidconsts<>+256(SB), Y5, Y8
+	VFNMADD231PS sigmoidconsts<>+384(SB), Y6, Y8
 	VADDPS       Y8, Y1, Y8
-	VFMADD231PS  sigmoidconsts<>+128(SB), Y5, Y8
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y4, Y1
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Y5, Y8
+	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y4, Y1
 	VBLENDVPS    Y1, Y4, Y8, Y8
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y4, Y1
-	VBLENDVPS    Y1, sigmoidconsts<>+1984(SB), Y8, Y8
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y4, Y1
-	VBLENDVPS    Y1, sigmoidconsts<>+2048(SB), Y8, Y8
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y4, Y1
+	VBLENDVPS    Y1, sigmoidconsts<>+2112(SB), Y8, Y8
+	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Y4, Y1
+	VBLENDVPS    Y1, sigmoidconsts<>+2176(SB), Y8, Y8
 	VMAXPS       Y8, Y3, Y8
-	VMOVUPS      sigmoidconsts<>+640(SB), Y1
+	VMOVUPS      sigmoidconsts<>+704(SB), Y1
 	VSUBPS       Y2, Y1, Y1
 	VMULPS       Y1, Y8, Y8
 	VBROADCASTSS pw+100(FP), Y1
@@ -5859,9 +5895,9 @@ noflag_240:
 	VMOVUPS      64(SP), Y3
 	VXORPS       Y4, Y4, Y4
 	VCMPPS       $0x0e, 96(SP), Y3, Y5
-	VBLENDVPS    Y5, sigmoidconsts<>+640(SB), Y4, Y4
+	VBLENDVPS    Y5, sigmoidconsts<>+704(SB), Y4, Y4
 	VCMPPS       $0x01, 96(SP), Y3, Y3
-	VBLENDVPS    Y3, sigmoidconsts<>+2304(SB), Y4, Y4
+	VBLENDVPS    Y3, sigmoidconsts<>+2432(SB), Y4, Y4
 	VBROADCASTSS d+92(FP), Y3
 	VFMADD231PS  Y4, Y3, Y2
 
@@ -5874,16 +5910,16 @@ noflag_241:
 	TESTQ        $0x00000001, SI
 	JZ           noflag_244
 	VMOVUPS      64(SP), Y1
-	VMOVUPS      sigmoidconsts<>+640(SB), Y2
+	VMOVUPS      sigmoidconsts<>+704(SB), Y2
 	VSUBPS       Y1, Y2, Y2
-	VMOVUPS      sigmoidconsts<>+640(SB), Y3
+	VMOVUPS      sigmoidconsts<>+704(SB), Y3
 	VSUBPS       96(SP), Y3, Y3
 	VMULPS       Y3, Y1, Y3
 	VBROADCASTSS pw+100(FP), Y4
 	VMULPS       96(SP), Y4, Y4
 	VFNMADD231PS Y2, Y4, Y3
 	VMULPS       Y2, Y1, Y1
-	VMOVUPS      sigmoidconsts<>+2496(SB), Y2
+	VMOVUPS      sigmoidconsts<>+2624(SB), Y2
 	VMAXPS       Y1, Y2, Y1
 	VDIVPS       Y1, Y3, Y3
 	VMOVUPS      128(SP), Y1
@@ -5903,7 +5939,7 @@ noflag_244:
 tail_238:
 	TESTQ        BX, BX
 	JZ           done_239
-	LEAQ         sigmoidconsts<>+2176(SB), DI
+	LEAQ         sigmoidconsts<>+2304(SB), DI
 	NEGQ         BX
 	VMOVDQU      64(DI)(BX*4), Y1
 	VMASKMOVPS   (AX), Y1, Y2
@@ -5916,27 +5952,26 @@ tail_238:
 	VMOVUPS      96(SP), Y3
 	TESTQ        $0x00000001, sflags+136(FP)
 	JZ           noflag_245
-	VMOVUPS      sigmoidconsts<>+2432(SB), Y4
-	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y2, Y6
-	VMULPS       sigmoidconsts<>+1792(SB), Y2, Y5
+	VMOVUPS      sigmoidconsts<>+2560(SB), Y4
+	VCMPPS       $0x01, sigmoidconsts<>+1856(SB), Y2, Y6
+	VMULPS       sigmoidconsts<>+1920(SB), Y2, Y5
 	VBLENDVPS    Y6, Y5, Y2, Y5
-	VANDPS       sigmoidconsts<>+1856(SB), Y6, Y6
+	VANDPS       sigmoidconsts<>+1984(SB), Y6, Y6
 	VPSRLD       $0x17, Y5, Y7
-	VPSUBD       sigmoidconsts<>+960(SB), Y7, Y7
+	VPSUBD       sigmoidconsts<>+1024(SB), Y7, Y7
 	VPSUBD       Y6, Y7, Y7
 	VCVTDQ2PS    Y7, Y6
-	VANDPS       sigmoidconsts<>+1024(SB), Y5, Y5
-	VORPS        sigmoidconsts<>+320(SB), Y5, Y5
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y5, Y7
-	VSUBPS       sigmoidconsts<>+640(SB), Y5, Y8
+	VANDPS       sigmoidconsts<>+1088(SB), Y5, Y5
+	VORPS        sigmoidconsts<>+384(SB), Y5, Y5
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y5, Y7
+	VSUBPS       sigmoidconsts<>+704(SB), Y5, Y8
 	VADDPS       Y5, Y5, Y5
-	VSUBPS       sigmoidconsts<>+640(SB), Y5, Y5
+	VSUBPS       sigmoidconsts<>+704(SB), Y5, Y5
 	VBLENDVPS    Y7, Y5, Y8, Y5
-	VANDPS       sigmoidconsts<>+640(SB), Y7, Y7
+	VANDPS       sigmoidconsts<>+704(SB), Y7, Y7
 	VSUBPS       Y7, Y6, Y6
 	VMULPS       Y5, Y5, Y7
-	VMOVUPS      sigmoidconsts<>+1152(SB), Y8
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Y5, Y8
+	VMOVUPS      sigmoidconsts<>+1216(SB), Y8
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Y5, Y8
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Y5, Y8
 	VFMADD213PS  sigmoidconsts<>+1408(SB), Y5, Y8
@@ -5944,41 +5979,41 @@ tail_238:
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Y5, Y8
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Y5, Y8
 	VFMADD213PS  sigmoidconsts<>+1664(SB), Y5, Y8
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Y5, Y8
 	VMULPS       Y5, Y8, Y8
 	VMULPS       Y7, Y8, Y8
-	VFMADD231PS  sigmoidconsts<>+192(SB), Y6, Y8
-	VFNMADD231PS sigmoidconsts<>+320(SB), Y7, Y8
+	VFMADD231PS  sigmoidconsts<>+256(SB), Y6, Y8
+	VFNMADD231PS sigmoidconsts<>+384(SB), Y7, Y8
 	VADDPS       Y8, Y5, Y8
-	VFMADD231PS  sigmoidconsts<>+128(SB), Y6, Y8
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y2, Y5
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Y6, Y8
+	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y2, Y5
 	VBLENDVPS    Y5, Y2, Y8, Y8
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y2, Y5
-	VBLENDVPS    Y5, sigmoidconsts<>+1984(SB), Y8, Y8
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y2, Y5
-	VBLENDVPS    Y5, sigmoidconsts<>+2048(SB), Y8, Y8
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y2, Y5
+	VBLENDVPS    Y5, sigmoidconsts<>+2112(SB), Y8, Y8
+	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Y2, Y5
+	VBLENDVPS    Y5, sigmoidconsts<>+2176(SB), Y8, Y8
 	VMAXPS       Y8, Y4, Y8
-	VMOVUPS      sigmoidconsts<>+640(SB), Y5
+	VMOVUPS      sigmoidconsts<>+704(SB), Y5
 	VSUBPS       Y2, Y5, Y5
-	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y5, Y6
-	VMULPS       sigmoidconsts<>+1792(SB), Y5, Y2
+	VCMPPS       $0x01, sigmoidconsts<>+1856(SB), Y5, Y6
+	VMULPS       sigmoidconsts<>+1920(SB), Y5, Y2
 	VBLENDVPS    Y6, Y2, Y5, Y2
-	VANDPS       sigmoidconsts<>+1856(SB), Y6, Y6
+	VANDPS       sigmoidconsts<>+1984(SB), Y6, Y6
 	VPSRLD       $0x17, Y2, Y7
-	VPSUBD       sigmoidconsts<>+960(SB), Y7, Y7
+	VPSUBD       sigmoidconsts<>+1024(SB), Y7, Y7
 	VPSUBD       Y6, Y7, Y7
 	VCVTDQ2PS    Y7, Y6
-	VANDPS       sigmoidconsts<>+1024(SB), Y2, Y2
-	VORPS        sigmoidconsts<>+320(SB), Y2, Y2
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y2, Y7
-	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y9
+	VANDPS       sigmoidconsts<>+1088(SB), Y2, Y2
+	VORPS        sigmoidconsts<>+384(SB), Y2, Y2
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y2, Y7
+	VSUBPS       sigmoidconsts<>+704(SB), Y2, Y9
 	VADDPS       Y2, Y2, Y2
-	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y2
+	VSUBPS       sigmoidconsts<>+704(SB), Y2, Y2
 	VBLENDVPS    Y7, Y2, Y9, Y2
-	VANDPS       sigmoidconsts<>+640(SB), Y7, Y7
+	VANDPS       sigmoidconsts<>+704(SB), Y7, Y7
 	VSUBPS       Y7, Y6, Y6
 	VMULPS       Y2, Y2, Y7
-	VMOVUPS      sigmoidconsts<>+1152(SB), Y9
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Y2, Y9
+	VMOVUPS      sigmoidconsts<>+1216(SB), Y9
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Y2, Y9
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Y2, Y9
 	VFMADD213PS  sigmoidconsts<>+1408(SB), Y2, Y9
@@ -5986,20 +6021,21 @@ tail_238:
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Y2, Y9
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Y2, Y9
 	VFMADD213PS  sigmoidconsts<>+1664(SB), Y2, Y9
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Y2, Y9
 	VMULPS       Y2, Y9, Y9
 	VMULPS       Y7, Y9, Y9
-	VFMADD231PS  sigmoidconsts<>+192(SB), Y6, Y9
-	VFNMADD231PS sigmoidconsts<>+320(SB), Y7, Y9
+	VFMADD231PS  sigmoidconsts<>+256(SB), Y6, Y9
+	VFNMADD231PS sigmoidconsts<>+384(SB), Y7, Y9
 	VADDPS       Y9, Y2, Y9
-	VFMADD231PS  sigmoidconsts<>+128(SB), Y6, Y9
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y5, Y2
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Y6, Y9
+	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y5, Y2
 	VBLENDVPS    Y2, Y5, Y9, Y9
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y5, Y2
-	VBLENDVPS    Y2, sigmoidconsts<>+1984(SB), Y9, Y9
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y5, Y2
-	VBLENDVPS    Y2, sigmoidconsts<>+2048(SB), Y9, Y9
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y5, Y2
+	VBLENDVPS    Y2, sigmoidconsts<>+2112(SB), Y9, Y9
+	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Y5, Y2
+	VBLENDVPS    Y2, sigmoidconsts<>+2176(SB), Y9, Y9
 	VMAXPS       Y9, Y4, Y9
-	VMOVUPS      sigmoidconsts<>+640(SB), Y2
+	VMOVUPS      sigmoidconsts<>+704(SB), Y2
 	VSUBPS       Y3, Y2, Y2
 	VMULPS       Y2, Y9, Y9
 	VBROADCASTSS pw+100(FP), Y2
@@ -6027,9 +6063,9 @@ noflag_245:
 	VMOVUPS      64(SP), Y4
 	VXORPS       Y5, Y5, Y5
 	VCMPPS       $0x0e, 96(SP), Y4, Y6
-	VBLENDVPS    Y6, sigmoidconsts<>+640(SB), Y5, Y5
+	VBLENDVPS    Y6, sigmoidconsts<>+704(SB), Y5, Y5
 	VCMPPS       $0x01, 96(SP), Y4, Y4
-	VBLENDVPS    Y4, sigmoidconsts<>+2304(SB), Y5, Y5
+	VBLENDVPS    Y4, sigmoidconsts<>+2432(SB), Y5, Y5
 	VBROADCASTSS d+92(FP), Y4
 	VFMADD231PS  Y5, Y4, Y3
 
@@ -6042,16 +6078,16 @@ noflag_246:
 	TESTQ        $0x00000001, SI
 	JZ           noflag_249
 	VMOVUPS      64(SP), Y2
-	VMOVUPS      sigmoidconsts<>+640(SB), Y3
+	VMOVUPS      sigmoidconsts<>+704(SB), Y3
 	VSUBPS       Y2, Y3, Y3
-	VMOVUPS      sigmoidconsts<>+640(SB), Y4
+	VMOVUPS      sigmoidconsts<>+704(SB), Y4
 	VSUBPS       96(SP), Y4, Y4
 	VMULPS       Y4, Y2, Y4
 	VBROADCASTSS pw+100(FP), Y5
 	VMULPS       96(SP), Y5, Y5
 	VFNMADD231PS Y3, Y5, Y4
 	VMULPS       Y3, Y2, Y2
-	VMOVUPS      sigmoidconsts<>+2496(SB), Y3
+	VMOVUPS      sigmoidconsts<>+2624(SB), Y3
 	VMAXPS       Y2, Y3, Y2
 	VDIVPS       Y2, Y4, Y4
 	VMOVUPS      128(SP), Y2
@@ -6156,7 +6192,7 @@ noflag_255:
 	TESTQ   $0x00000010, SI
 	JZ      noflag_256
 	VSUBPS  Y4, Y6, Y6
-	VANDPS  sigmoidconsts<>+896(SB), Y6, Y6
+	VANDPS  sigmoidconsts<>+960(SB), Y6, Y6
 	VMULPS  Y5, Y6, Y6
 	VADDPS  160(SP), Y6, Y6
 	VMOVUPS Y6, 160(SP)
@@ -6165,27 +6201,26 @@ noflag_256:
 noflag_253:
 	TESTQ        $0x00000001, SI
 	JZ           noflag_257
-	VMOVUPS      sigmoidconsts<>+2432(SB), Y6
-	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y3, Y8
-	VMULPS       sigmoidconsts<>+1792(SB), Y3, Y7
+	VMOVUPS      sigmoidconsts<>+2560(SB), Y6
+	VCMPPS       $0x01, sigmoidconsts<>+1856(SB), Y3, Y8
+	VMULPS       sigmoidconsts<>+1920(SB), Y3, Y7
 	VBLENDVPS    Y8, Y7, Y3, Y7
-	VANDPS       sigmoidconsts<>+1856(SB), Y8, Y8
+	VANDPS       sigmoidconsts<>+1984(SB), Y8, Y8
 	VPSRLD       $0x17, Y7, Y9
-	VPSUBD       sigmoidconsts<>+960(SB), Y9, Y9
+	VPSUBD       sigmoidconsts<>+1024(SB), Y9, Y9
 	VPSUBD       Y8, Y9, Y9
 	VCVTDQ2PS    Y9, Y8
-	VANDPS       sigmoidconsts<>+1024(SB), Y7, Y7
-	VORPS        sigmoidconsts<>+320(SB), Y7, Y7
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y7, Y9
-	VSUBPS       sigmoidconsts<>+640(SB), Y7, Y10
+	VANDPS       sigmoidconsts<>+1088(SB), Y7, Y7
+	VORPS        sigmoidconsts<>+384(SB), Y7, Y7
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y7, Y9
+	VSUBPS       sigmoidconsts<>+704(SB), Y7, Y10
 	VADDPS       Y7, Y7, Y7
-	VSUBPS       sigmoidconsts<>+640(SB), Y7, Y7
+	VSUBPS       sigmoidconsts<>+704(SB), Y7, Y7
 	VBLENDVPS    Y9, Y7, Y10, Y7
-	VANDPS       sigmoidconsts<>+640(SB), Y9, Y9
+	VANDPS       sigmoidconsts<>+704(SB), Y9, Y9
 	VSUBPS       Y9, Y8, Y8
 	VMULPS       Y7, Y7, Y9
-	VMOVUPS      sigmoidconsts<>+1152(SB), Y10
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Y7, Y10
+	VMOVUPS      sigmoidconsts<>+1216(SB), Y10
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Y7, Y10
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Y7, Y10
 	VFMADD213PS  sigmoidconsts<>+1408(SB), Y7, Y10
@@ -6193,41 +6228,41 @@ noflag_253:
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Y7, Y10
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Y7, Y10
 	VFMADD213PS  sigmoidconsts<>+1664(SB), Y7, Y10
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Y7, Y10
 	VMULPS       Y7, Y10, Y10
 	VMULPS       Y9, Y10, Y10
-	VFMADD231PS  sigmoidconsts<>+192(SB), Y8, Y10
-	VFNMADD231PS sigmoidconsts<>+320(SB), Y9, Y10
+	VFMADD231PS  sigmoidconsts<>+256(SB), Y8, Y10
+	VFNMADD231PS sigmoidconsts<>+384(SB), Y9, Y10
 	VADDPS       Y10, Y7, Y10
-	VFMADD231PS  sigmoidconsts<>+128(SB), Y8, Y10
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y3, Y7
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Y8, Y10
+	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y3, Y7
 	VBLENDVPS    Y7, Y3, Y10, Y10
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y3, Y7
-	VBLENDVPS    Y7, sigmoidconsts<>+1984(SB), Y10, Y10
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y3, Y7
-	VBLENDVPS    Y7, sigmoidconsts<>+2048(SB), Y10, Y10
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y3, Y7
+	VBLENDVPS    Y7, sigmoidconsts<>+2112(SB), Y10, Y10
+	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Y3, Y7
+	VBLENDVPS    Y7, sigmoidconsts<>+2176(SB), Y10, Y10
 	VMAXPS       Y10, Y6, Y10
-	VMOVUPS      sigmoidconsts<>+640(SB), Y7
+	VMOVUPS      sigmoidconsts<>+704(SB), Y7
 	VSUBPS       Y3, Y7, Y7
-	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y7, Y8
-	VMULPS       sigmoidconsts<>+1792(SB), Y7, Y3
+	VCMPPS       $0x01, sigmoidconsts<>+1856(SB), Y7, Y8
+	VMULPS       sigmoidconsts<>+1920(SB), Y7, Y3
 	VBLENDVPS    Y8, Y3, Y7, Y3
-	VANDPS       sigmoidconsts<>+1856(SB), Y8, Y8
+	VANDPS       sigmoidconsts<>+1984(SB), Y8, Y8
 	VPSRLD       $0x17, Y3, Y9
-	VPSUBD       sigmoidconsts<>+960(SB), Y9, Y9
+	VPSUBD       sigmoidconsts<>+1024(SB), Y9, Y9
 	VPSUBD       Y8, Y9, Y9
 	VCVTDQ2PS    Y9, Y8
-	VANDPS       sigmoidconsts<>+1024(SB), Y3, Y3
-	VORPS        sigmoidconsts<>+320(SB), Y3, Y3
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y3, Y9
-	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y11
+	VANDPS       sigmoidconsts<>+1088(SB), Y3, Y3
+	VORPS        sigmoidconsts<>+384(SB), Y3, Y3
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y3, Y9
+	VSUBPS       sigmoidconsts<>+704(SB), Y3, Y11
 	VADDPS       Y3, Y3, Y3
-	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y3
+	VSUBPS       sigmoidconsts<>+704(SB), Y3, Y3
 	VBLENDVPS    Y9, Y3, Y11, Y3
-	VANDPS       sigmoidconsts<>+640(SB), Y9, Y9
+	VANDPS       sigmoidconsts<>+704(SB), Y9, Y9
 	VSUBPS       Y9, Y8, Y8
 	VMULPS       Y3, Y3, Y9
-	VMOVUPS      sigmoidconsts<>+1152(SB), Y11
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Y3, Y11
+	VMOVUPS      sigmoidconsts<>+1216(SB), Y11
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Y3, Y11
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Y3, Y11
 	VFMADD213PS  sigmoidconsts<>+1408(SB), Y3, Y11
@@ -6235,20 +6270,21 @@ noflag_253:
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Y3, Y11
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Y3, Y11
 	VFMADD213PS  sigmoidconsts<>+1664(SB), Y3, Y11
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Y3, Y11
 	VMULPS       Y3, Y11, Y11
 	VMULPS       Y9, Y11, Y11
-	VFMADD231PS  sigmoidconsts<>+192(SB), Y8, Y11
-	VFNMADD231PS sigmoidconsts<>+320(SB), Y9, Y11
+	VFMADD231PS  sigmoidconsts<>+256(SB), Y8, Y11
+	VFNMADD231PS sigmoidconsts<>+384(SB), Y9, Y11
 	VADDPS       Y11, Y3, Y11
-	VFMADD231PS  sigmoidconsts<>+128(SB), Y8, Y11
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y7, Y3
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Y8, Y11
+	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y7, Y3
 	VBLENDVPS    Y3, Y7, Y11, Y11
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y7, Y3
-	VBLENDVPS    Y3, sigmoidconsts<>+1984(SB), Y11, Y11
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y7, Y3
-	VBLENDVPS    Y3, sigmoidconsts<>+2048(SB), Y11, Y11
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y7, Y3
+	VBLENDVPS    Y3, sigmoidconsts<>+2112(SB), Y11, Y11
+	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Y7, Y3
+	VBLENDVPS    Y3, sigmoidconsts<>+2176(SB), Y11, Y11
 	VMAXPS       Y11, Y6, Y11
-	VMOVUPS      sigmoidconsts<>+640(SB), Y3
+	VMOVUPS      sigmoidconsts<>+704(SB), Y3
 	VSUBPS       Y4, Y3, Y3
 	VMULPS       Y3, Y11, Y11
 	VBROADCASTSS pw+80(FP), Y3
@@ -6269,7 +6305,7 @@ noflag_257:
 tail_251:
 	TESTQ       BX, BX
 	JZ          done_252
-	LEAQ        sigmoidconsts<>+2176(SB), DI
+	LEAQ        sigmoidconsts<>+2304(SB), DI
 	NEGQ        BX
 	VMOVDQU     64(DI)(BX*4), Y3
 	VMASKMOVPS  (AX), Y3, Y4
@@ -6305,7 +6341,7 @@ noflag_260:
 	TESTQ   $0x00000010, SI
 	JZ      noflag_261
 	VSUBPS  Y5, Y7, Y7
-	VANDPS  sigmoidconsts<>+896(SB), Y7, Y7
+	VANDPS  sigmoidconsts<>+960(SB), Y7, Y7
 	VMULPS  Y6, Y7, Y7
 	VANDPS  Y3, Y7, Y7
 	VADDPS  160(SP), Y7, Y7
@@ -6315,27 +6351,26 @@ noflag_261:
 noflag_258:
 	TESTQ        $0x00000001, SI
 	JZ           noflag_262
-	VMOVUPS      sigmoidconsts<>+2432(SB), Y7
-	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y4, Y9
-	VMULPS       sigmoidconsts<>+1792(SB), Y4, Y8
+	VMOVUPS      sigmoidconsts<>+2560(SB), Y7
+	VCMPPS       $0x01, sigmoidconsts<>+1856(SB), Y4, Y9
+	VMULPS       sigmoidconsts<>+1920(SB), Y4, Y8
 	VBLENDVPS    Y9, Y8, Y4, Y8
-	VANDPS       sigmoidconsts<>+1856(SB), Y9, Y9
+	VANDPS       sigmoidconsts<>+1984(SB), Y9, Y9
 	VPSRLD       $0x17, Y8, Y10
-	VPSUBD       sigmoidconsts<>+960(SB), Y10, Y10
+	VPSUBD       sigmoidconsts<>+1024(SB), Y10, Y10
 	VPSUBD       Y9, Y10, Y10
 	VCVTDQ2PS    Y10, Y9
-	VANDPS       sigmoidconsts<>+1024(SB), Y8, Y8
-	VORPS        sigmoidconsts<>+320(SB), Y8, Y8
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y8, Y10
-	VSUBPS       sigmoidconsts<>+640(SB), Y8, Y11
+	VANDPS       sigmoidconsts<>+1088(SB), Y8, Y8
+	VORPS        sigmoidconsts<>+384(SB), Y8, Y8
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y8, Y10
+	VSUBPS       sigmoidconsts<>+704(SB), Y8, Y11
 	VADDPS       Y8, Y8, Y8
-	VSUBPS       sigmoidconsts<>+640(SB), Y8, Y8
+	VSUBPS       sigmoidconsts<>+704(SB), Y8, Y8
 	VBLENDVPS    Y10, Y8, Y11, Y8
-	VANDPS       sigmoidconsts<>+640(SB), Y10, Y10
+	VANDPS       sigmoidconsts<>+704(SB), Y10, Y10
 	VSUBPS       Y10, Y9, Y9
 	VMULPS       Y8, Y8, Y10
-	VMOVUPS      sigmoidconsts<>+1152(SB), Y11
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Y8, Y11
+	VMOVUPS      sigmoidconsts<>+1216(SB), Y11
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Y8, Y11
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Y8, Y11
 	VFMADD213PS  sigmoidconsts<>+1408(SB), Y8, Y11
@@ -6343,41 +6378,41 @@ noflag_258:
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Y8, Y11
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Y8, Y11
 	VFMADD213PS  sigmoidconsts<>+1664(SB), Y8, Y11
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Y8, Y11
 	VMULPS       Y8, Y11, Y11
 	VMULPS       Y10, Y11, Y11
-	VFMADD231PS  sigmoidconsts<>+192(SB), Y9, Y11
-	VFNMADD231PS sigmoidconsts<>+320(SB), Y10, Y11
+	VFMADD231PS  sigmoidconsts<>+256(SB), Y9, Y11
+	VFNMADD231PS sigmoidconsts<>+384(SB), Y10, Y11
 	VADDPS       Y11, Y8, Y11
-	VFMADD231PS  sigmoidconsts<>+128(SB), Y9, Y11
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y4, Y8
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Y9, Y11
+	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y4, Y8
 	VBLENDVPS    Y8, Y4, Y11, Y11
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y4, Y8
-	VBLENDVPS    Y8, sigmoidconsts<>+1984(SB), Y11, Y11
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y4, Y8
-	VBLENDVPS    Y8, sigmoidconsts<>+2048(SB), Y11, Y11
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y4, Y8
+	VBLENDVPS    Y8, sigmoidconsts<>+2112(SB), Y11, Y11
+	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Y4, Y8
+	VBLENDVPS    Y8, sigmoidconsts<>+2176(SB), Y11, Y11
 	VMAXPS       Y11, Y7, Y11
-	VMOVUPS      sigmoidconsts<>+640(SB), Y8
+	VMOVUPS      sigmoidconsts<>+704(SB), Y8
 	VSUBPS       Y4, Y8, Y8
-	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y8, Y9
-	VMULPS       sigmoidconsts<>+1792(SB), Y8, Y4
+	VCMPPS       $0x01, sigmoidconsts<>+1856(SB), Y8, Y9
+	VMULPS       sigmoidconsts<>+1920(SB), Y8, Y4
 	VBLENDVPS    Y9, Y4, Y8, Y4
-	VANDPS       sigmoidconsts<>+1856(SB), Y9, Y9
+	VANDPS       sigmoidconsts<>+1984(SB), Y9, Y9
 	VPSRLD       $0x17, Y4, Y10
-	VPSUBD       sigmoidconsts<>+960(SB), Y10, Y10
+	VPSUBD       sigmoidconsts<>+1024(SB), Y10, Y10
 	VPSUBD       Y9, Y10, Y10
 	VCVTDQ2PS    Y10, Y9
-	VANDPS       sigmoidconsts<>+1024(SB), Y4, Y4
-	VORPS        sigmoidconsts<>+320(SB), Y4, Y4
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y4, Y10
-	VSUBPS       sigmoidconsts<>+640(SB), Y4, Y12
+	VANDPS       sigmoidconsts<>+1088(SB), Y4, Y4
+	VORPS        sigmoidconsts<>+384(SB), Y4, Y4
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y4, Y10
+	VSUBPS       sigmoidconsts<>+704(SB), Y4, Y12
 	VADDPS       Y4, Y4, Y4
-	VSUBPS       sigmoidconsts<>+640(SB), Y4, Y4
+	VSUBPS       sigmoidconsts<>+704(SB), Y4, Y4
 	VBLENDVPS    Y10, Y4, Y12, Y4
-	VANDPS       sigmoidconsts<>+640(SB), Y10, Y10
+	VANDPS       sigmoidconsts<>+704(SB), Y10, Y10
 	VSUBPS       Y10, Y9, Y9
 	VMULPS       Y4, Y4, Y10
-	VMOVUPS      sigmoidconsts<>+1152(SB), Y12
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Y4, Y12
+	VMOVUPS      sigmoidconsts<>+1216(SB), Y12
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Y4, Y12
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Y4, Y12
 	VFMADD213PS  sigmoidconsts<>+1408(SB), Y4, Y12
@@ -6385,20 +6420,21 @@ noflag_258:
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Y4, Y12
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Y4, Y12
 	VFMADD213PS  sigmoidconsts<>+1664(SB), Y4, Y12
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Y4, Y12
 	VMULPS       Y4, Y12, Y12
 	VMULPS       Y10, Y12, Y12
-	VFMADD231PS  sigmoidconsts<>+192(SB), Y9, Y12
-	VFNMADD231PS sigmoidconsts<>+320(SB), Y10, Y12
+	VFMADD231PS  sigmoidconsts<>+256(SB), Y9, Y12
+	VFNMADD231PS sigmoidconsts<>+384(SB), Y10, Y12
 	VADDPS       Y12, Y4, Y12
-	VFMADD231PS  sigmoidconsts<>+128(SB), Y9, Y12
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y8, Y4
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Y9, Y12
+	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y8, Y4
 	VBLENDVPS    Y4, Y8, Y12, Y12
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y8, Y4
-	VBLENDVPS    Y4, sigmoidconsts<>+1984(SB), Y12, Y12
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y8, Y4
-	VBLENDVPS    Y4, sigmoidconsts<>+2048(SB), Y12, Y12
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y8, Y4
+	VBLENDVPS    Y4, sigmoidconsts<>+2112(SB), Y12, Y12
+	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Y8, Y4
+	VBLENDVPS    Y4, sigmoidconsts<>+2176(SB), Y12, Y12
 	VMAXPS       Y12, Y7, Y12
-	VMOVUPS      sigmoidconsts<>+640(SB), Y4
+	VMOVUPS      sigmoidconsts<>+704(SB), Y4
 	VSUBPS       Y5, Y4, Y4
 	VMULPS       Y4, Y12, Y12
 	VBROADCASTSS pw+80(FP), Y4
@@ -6541,9 +6577,9 @@ flag_266:
 	VMOVUPS      32(SP), Y3
 	VXORPS       Y4, Y4, Y4
 	VCMPPS       $0x0e, 64(SP), Y3, Y5
-	VBLENDVPS    Y5, sigmoidconsts<>+640(SB), Y4, Y4
+	VBLENDVPS    Y5, sigmoidconsts<>+704(SB), Y4, Y4
 	VCMPPS       $0x01, 64(SP), Y3, Y3
-	VBLENDVPS    Y3, sigmoidconsts<>+2304(SB), Y4, Y4
+	VBLENDVPS    Y3, sigmoidconsts<>+2432(SB), Y4, Y4
 	VBROADCASTSS d+116(FP), Y3
 	VFMADD231PS  Y4, Y3, Y2
 
@@ -6556,16 +6592,16 @@ noflag_267:
 	TESTQ        $0x00000001, DI
 	JZ           noflag_270
 	VMOVUPS      32(SP), Y1
-	VMOVUPS      sigmoidconsts<>+640(SB), Y2
+	VMOVUPS      sigmoidconsts<>+704(SB), Y2
 	VSUBPS       Y1, Y2, Y2
-	VMOVUPS      sigmoidconsts<>+640(SB), Y3
+	VMOVUPS      sigmoidconsts<>+704(SB), Y3
 	VSUBPS       64(SP), Y3, Y3
 	VMULPS       Y3, Y1, Y3
 	VBROADCASTSS pw+124(FP), Y4
 	VMULPS       64(SP), Y4, Y4
 	VFNMADD231PS Y2, Y4, Y3
 	VMULPS       Y2, Y1, Y1
-	VMOVUPS      sigmoidconsts<>+2496(SB), Y2
+	VMOVUPS      sigmoidconsts<>+2624(SB), Y2
 	VMAXPS       Y1, Y2, Y1
 	VDIVPS       Y1, Y3, Y3
 	VMOVUPS      96(SP), Y1
@@ -6587,7 +6623,7 @@ noflag_270:
 tail_264:
 	TESTQ      SI, SI
 	JZ         done_265
-	LEAQ       sigmoidconsts<>+2176(SB), R8
+	LEAQ       sigmoidconsts<>+2304(SB), R8
 	NEGQ       SI
 	VMOVDQU    64(R8)(SI*4), Y1
 	VXORPS     Y2, Y2, Y2
@@ -6619,9 +6655,9 @@ flag_271:
 	VMOVUPS      32(SP), Y4
 	VXORPS       Y5, Y5, Y5
 	VCMPPS       $0x0e, 64(SP), Y4, Y6
-	VBLENDVPS    Y6, sigmoidconsts<>+640(SB), Y5, Y5
+	VBLENDVPS    Y6, sigmoidconsts<>+704(SB), Y5, Y5
 	VCMPPS       $0x01, 64(SP), Y4, Y4
-	VBLENDVPS    Y4, sigmoidconsts<>+2304(SB), Y5, Y5
+	VBLENDVPS    Y4, sigmoidconsts<>+2432(SB), Y5, Y5
 	VBROADCASTSS d+116(FP), Y4
 	VFMADD231PS  Y5, Y4, Y3
 
@@ -6634,16 +6670,16 @@ noflag_272:
 	TESTQ        $0x00000001, DI
 	JZ           noflag_275
 	VMOVUPS      32(SP), Y2
-	VMOVUPS      sigmoidconsts<>+640(SB), Y3
+	VMOVUPS      sigmoidconsts<>+704(SB), Y3
 	VSUBPS       Y2, Y3, Y3
-	VMOVUPS      sigmoidconsts<>+640(SB), Y4
+	VMOVUPS      sigmoidconsts<>+704(SB), Y4
 	VSUBPS       64(SP), Y4, Y4
 	VMULPS       Y4, Y2, Y4
 	VBROADCASTSS pw+124(FP), Y5
 	VMULPS       64(SP), Y5, Y5
 	VFNMADD231PS Y3, Y5, Y4
 	VMULPS       Y3, Y2, Y2
-	VMOVUPS      sigmoidconsts<>+2496(SB), Y3
+	VMOVUPS      sigmoidconsts<>+2624(SB), Y3
 	VMAXPS       Y2, Y3, Y2
 	VDIVPS       Y2, Y4, Y4
 	VMOVUPS      96(SP), Y2
@@ -6701,27 +6737,26 @@ loop_276:
 	VMOVUPS      128(SP), Y3
 	TESTQ        $0x00000001, sflags+160(FP)
 	JZ           noflag_279
-	VMOVUPS      sigmoidconsts<>+2432(SB), Y4
-	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y2, Y6
-	VMULPS       sigmoidconsts<>+1792(SB), Y2, Y5
+	VMOVUPS      sigmoidconsts<>+2560(SB), Y4
+	VCMPPS       $0x01, sigmoidconsts<>+1856(SB), Y2, Y6
+	VMULPS       sigmoidconsts<>+1920(SB), Y2, Y5
 	VBLENDVPS    Y6, Y5, Y2, Y5
-	VANDPS       sigmoidconsts<>+1856(SB), Y6, Y6
+	VANDPS       sigmoidconsts<>+1984(SB), Y6, Y6
 	VPSRLD       $0x17, Y5, Y7
-	VPSUBD       sigmoidconsts<>+960(SB), Y7, Y7
+	VPSUBD       sigmoidconsts<>+1024(SB), Y7, Y7
 	VPSUBD       Y6, Y7, Y7
 	VCVTDQ2PS    Y7, Y6
-	VANDPS       sigmoidconsts<>+1024(SB), Y5, Y5
-	VORPS        sigmoidconsts<>+320(SB), Y5, Y5
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y5, Y7
-	VSUBPS       sigmoidconsts<>+640(SB), Y5, Y8
+	VANDPS       sigmoidconsts<>+1088(SB), Y5, Y5
+	VORPS        sigmoidconsts<>+384(SB), Y5, Y5
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y5, Y7
+	VSUBPS       sigmoidconsts<>+704(SB), Y5, Y8
 	VADDPS       Y5, Y5, Y5
-	VSUBPS       sigmoidconsts<>+640(SB), Y5, Y5
+	VSUBPS       sigmoidconsts<>+704(SB), Y5, Y5
 	VBLENDVPS    Y7, Y5, Y8, Y5
-	VANDPS       sigmoidconsts<>+640(SB), Y7, Y7
+	VANDPS       sigmoidconsts<>+704(SB), Y7, Y7
 	VSUBPS       Y7, Y6, Y6
 	VMULPS       Y5, Y5, Y7
-	VMOVUPS      sigmoidconsts<>+1152(SB), Y8
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Y5, Y8
+	VMOVUPS      sigmoidconsts<>+1216(SB), Y8
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Y5, Y8
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Y5, Y8
 	VFMADD213PS  sigmoidconsts<>+1408(SB), Y5, Y8
@@ -6729,41 +6764,41 @@ loop_276:
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Y5, Y8
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Y5, Y8
 	VFMADD213PS  sigmoidconsts<>+1664(SB), Y5, Y8
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Y5, Y8
 	VMULPS       Y5, Y8, Y8
 	VMULPS       Y7, Y8, Y8
-	VFMADD231PS  sigmoidconsts<>+192(SB), Y6, Y8
-	VFNMADD231PS sigmoidconsts<>+320(SB), Y7, Y8
+	VFMADD231PS  sigmoidconsts<>+256(SB), Y6, Y8
+	VFNMADD231PS sigmoidconsts<>+384(SB), Y7, Y8
 	VADDPS       Y8, Y5, Y8
-	VFMADD231PS  sigmoidconsts<>+128(SB), Y6, Y8
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y2, Y5
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Y6, Y8
+	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y2, Y5
 	VBLENDVPS    Y5, Y2, Y8, Y8
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y2, Y5
-	VBLENDVPS    Y5, sigmoidconsts<>+1984(SB), Y8, Y8
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y2, Y5
-	VBLENDVPS    Y5, sigmoidconsts<>+2048(SB), Y8, Y8
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y2, Y5
+	VBLENDVPS    Y5, sigmoidconsts<>+2112(SB), Y8, Y8
+	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Y2, Y5
+	VBLENDVPS    Y5, sigmoidconsts<>+2176(SB), Y8, Y8
 	VMAXPS       Y8, Y4, Y8
-	VMOVUPS      sigmoidconsts<>+640(SB), Y5
+	VMOVUPS      sigmoidconsts<>+704(SB), Y5
 	VSUBPS       Y2, Y5, Y5
-	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y5, Y6
-	VMULPS       sigmoidconsts<>+1792(SB), Y5, Y2
+	VCMPPS       $0x01, sigmoidconsts<>+1856(SB), Y5, Y6
+	VMULPS       sigmoidconsts<>+1920(SB), Y5, Y2
 	VBLENDVPS    Y6, Y2, Y5, Y2
-	VANDPS       sigmoidconsts<>+1856(SB), Y6, Y6
+	VANDPS       sigmoidconsts<>+1984(SB), Y6, Y6
 	VPSRLD       $0x17, Y2, Y7
-	VPSUBD       sigmoidconsts<>+960(SB), Y7, Y7
+	VPSUBD       sigmoidconsts<>+1024(SB), Y7, Y7
 	VPSUBD       Y6, Y7, Y7
 	VCVTDQ2PS    Y7, Y6
-	VANDPS       sigmoidconsts<>+1024(SB), Y2, Y2
-	VORPS        sigmoidconsts<>+320(SB), Y2, Y2
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y2, Y7
-	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y9
+	VANDPS       sigmoidconsts<>+1088(SB), Y2, Y2
+	VORPS        sigmoidconsts<>+384(SB), Y2, Y2
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y2, Y7
+	VSUBPS       sigmoidconsts<>+704(SB), Y2, Y9
 	VADDPS       Y2, Y2, Y2
-	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y2
+	VSUBPS       sigmoidconsts<>+704(SB), Y2, Y2
 	VBLENDVPS    Y7, Y2, Y9, Y2
-	VANDPS       sigmoidconsts<>+640(SB), Y7, Y7
+	VANDPS       sigmoidconsts<>+704(SB), Y7, Y7
 	VSUBPS       Y7, Y6, Y6
 	VMULPS       Y2, Y2, Y7
-	VMOVUPS      sigmoidconsts<>+1152(SB), Y9
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Y2, Y9
+	VMOVUPS      sigmoidconsts<>+1216(SB), Y9
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Y2, Y9
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Y2, Y9
 	VFMADD213PS  sigmoidconsts<>+1408(SB), Y2, Y9
@@ -6771,20 +6806,21 @@ loop_276:
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Y2, Y9
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Y2, Y9
 	VFMADD213PS  sigmoidconsts<>+1664(SB), Y2, Y9
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Y2, Y9
 	VMULPS       Y2, Y9, Y9
 	VMULPS       Y7, Y9, Y9
-	VFMADD231PS  sigmoidconsts<>+192(SB), Y6, Y9
-	VFNMADD231PS sigmoidconsts<>+320(SB), Y7, Y9
+	VFMADD231PS  sigmoidconsts<>+256(SB), Y6, Y9
+	VFNMADD231PS sigmoidconsts<>+384(SB), Y7, Y9
 	VADDPS       Y9, Y2, Y9
-	VFMADD231PS  sigmoidconsts<>+128(SB), Y6, Y9
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y5, Y2
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Y6, Y9
+	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y5, Y2
 	VBLENDVPS    Y2, Y5, Y9, Y9
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y5, Y2
-	VBLENDVPS    Y2, sigmoidconsts<>+1984(SB), Y9, Y9
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y5, Y2
-	VBLENDVPS    Y2, sigmoidconsts<>+2048(SB), Y9, Y9
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y5, Y2
+	VBLENDVPS    Y2, sigmoidconsts<>+2112(SB), Y9, Y9
+	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Y5, Y2
+	VBLENDVPS    Y2, sigmoidconsts<>+2176(SB), Y9, Y9
 	VMAXPS       Y9, Y4, Y9
-	VMOVUPS      sigmoidconsts<>+640(SB), Y2
+	VMOVUPS      sigmoidconsts<>+704(SB), Y2
 	VSUBPS       Y3, Y2, Y2
 	VMULPS       Y2, Y9, Y9
 	VBROADCASTSS pw+124(FP), Y2
@@ -6812,9 +6848,9 @@ noflag_279:
 	VMOVUPS      96(SP), Y3
 	VXORPS       Y4, Y4, Y4
 	VCMPPS       $0x0e, 128(SP), Y3, Y5
-	VBLENDVPS    Y5, sigmoidconsts<>+640(SB), Y4, Y4
+	VBLENDVPS    Y5, sigmoidconsts<>+704(SB), Y4, Y4
 	VCMPPS       $0x01, 128(SP), Y3, Y3
-	VBLENDVPS    Y3, sigmoidconsts<>+2304(SB), Y4, Y4
+	VBLENDVPS    Y3, sigmoidconsts<>+2432(SB), Y4, Y4
 	VBROADCASTSS d+116(FP), Y3
 	VFMADD231PS  Y4, Y3, Y2
 
@@ -6827,16 +6863,16 @@ noflag_280:
 	TESTQ        $0x00000001, DI
 	JZ           noflag_283
 	VMOVUPS      96(SP), Y1
-	VMOVUPS      sigmoidconsts<>+640(SB), Y2
+	VMOVUPS      sigmoidconsts<>+704(SB), Y2
 	VSUBPS       Y1, Y2, Y2
-	VMOVUPS      sigmoidconsts<>+640(SB), Y3
+	VMOVUPS      sigmoidconsts<>+704(SB), Y3
 	VSUBPS       128(SP), Y3, Y3
 	VMULPS       Y3, Y1, Y3
 	VBROADCASTSS pw+124(FP), Y4
 	VMULPS       128(SP), Y4, Y4
 	VFNMADD231PS Y2, Y4, Y3
 	VMULPS       Y2, Y1, Y1
-	VMOVUPS      sigmoidconsts<>+2496(SB), Y2
+	VMOVUPS      sigmoidconsts<>+2624(SB), Y2
 	VMAXPS       Y1, Y2, Y1
 	VDIVPS       Y1, Y3, Y3
 	VMOVUPS      160(SP), Y1
@@ -6858,7 +6894,7 @@ noflag_283:
 tail_277:
 	TESTQ        SI, SI
 	JZ           done_278
-	LEAQ         sigmoidconsts<>+2176(SB), R8
+	LEAQ         sigmoidconsts<>+2304(SB), R8
 	NEGQ         SI
 	VMOVDQU      64(R8)(SI*4), Y1
 	VMASKMOVPS   (AX), Y1, Y2
@@ -6874,27 +6910,26 @@ tail_277:
 	VMOVUPS      128(SP), Y4
 	TESTQ        $0x00000001, sflags+160(FP)
 	JZ           noflag_284
-	VMOVUPS      sigmoidconsts<>+2432(SB), Y5
-	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y3, Y7
-	VMULPS       sigmoidconsts<>+1792(SB), Y3, Y6
+	VMOVUPS      sigmoidconsts<>+2560(SB), Y5
+	VCMPPS       $0x01, sigmoidconsts<>+1856(SB), Y3, Y7
+	VMULPS       sigmoidconsts<>+1920(SB), Y3, Y6
 	VBLENDVPS    Y7, Y6, Y3, Y6
-	VANDPS       sigmoidconsts<>+1856(SB), Y7, Y7
+	VANDPS       sigmoidconsts<>+1984(SB), Y7, Y7
 	VPSRLD       $0x17, Y6, Y8
-	VPSUBD       sigmoidconsts<>+960(SB), Y8, Y8
+	VPSUBD       sigmoidconsts<>+1024(SB), Y8, Y8
 	VPSUBD       Y7, Y8, Y8
 	VCVTDQ2PS    Y8, Y7
-	VANDPS       sigmoidconsts<>+1024(SB), Y6, Y6
-	VORPS        sigmoidconsts<>+320(SB), Y6, Y6
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y6, Y8
-	VSUBPS       sigmoidconsts<>+640(SB), Y6, Y9
+	VANDPS       sigmoidconsts<>+1088(SB), Y6, Y6
+	VORPS        sigmoidconsts<>+384(SB), Y6, Y6
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y6, Y8
+	VSUBPS       sigmoidconsts<>+704(SB), Y6, Y9
 	VADDPS       Y6, Y6, Y6
-	VSUBPS       sigmoidconsts<>+640(SB), Y6, Y6
+	VSUBPS       sigmoidconsts<>+704(SB), Y6, Y6
 	VBLENDVPS    Y8, Y6, Y9, Y6
-	VANDPS       sigmoidconsts<>+640(SB), Y8, Y8
+	VANDPS       sigmoidconsts<>+704(SB), Y8, Y8
 	VSUBPS       Y8, Y7, Y7
 	VMULPS       Y6, Y6, Y8
-	VMOVUPS      sigmoidconsts<>+1152(SB), Y9
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Y6, Y9
+	VMOVUPS      sigmoidconsts<>+1216(SB), Y9
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Y6, Y9
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Y6, Y9
 	VFMADD213PS  sigmoidconsts<>+1408(SB), Y6, Y9
@@ -6902,41 +6937,41 @@ tail_277:
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Y6, Y9
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Y6, Y9
 	VFMADD213PS  sigmoidconsts<>+1664(SB), Y6, Y9
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Y6, Y9
 	VMULPS       Y6, Y9, Y9
 	VMULPS       Y8, Y9, Y9
-	VFMADD231PS  sigmoidconsts<>+192(SB), Y7, Y9
-	VFNMADD231PS sigmoidconsts<>+320(SB), Y8, Y9
+	VFMADD231PS  sigmoidconsts<>+256(SB), Y7, Y9
+	VFNMADD231PS sigmoidconsts<>+384(SB), Y8, Y9
 	VADDPS       Y9, Y6, Y9
-	VFMADD231PS  sigmoidconsts<>+128(SB), Y7, Y9
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y3, Y6
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Y7, Y9
+	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y3, Y6
 	VBLENDVPS    Y6, Y3, Y9, Y9
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y3, Y6
-	VBLENDVPS    Y6, sigmoidconsts<>+1984(SB), Y9, Y9
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y3, Y6
-	VBLENDVPS    Y6, sigmoidconsts<>+2048(SB), Y9, Y9
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y3, Y6
+	VBLENDVPS    Y6, sigmoidconsts<>+2112(SB), Y9, Y9
+	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Y3, Y6
+	VBLENDVPS    Y6, sigmoidconsts<>+2176(SB), Y9, Y9
 	VMAXPS       Y9, Y5, Y9
-	VMOVUPS      sigmoidconsts<>+640(SB), Y6
+	VMOVUPS      sigmoidconsts<>+704(SB), Y6
 	VSUBPS       Y3, Y6, Y6
-	VCMPPS       $0x01, sigmoidconsts<>+1728(SB), Y6, Y7
-	VMULPS       sigmoidconsts<>+1792(SB), Y6, Y3
+	VCMPPS       $0x01, sigmoidconsts<>+1856(SB), Y6, Y7
+	VMULPS       sigmoidconsts<>+1920(SB), Y6, Y3
 	VBLENDVPS    Y7, Y3, Y6, Y3
-	VANDPS       sigmoidconsts<>+1856(SB), Y7, Y7
+	VANDPS       sigmoidconsts<>+1984(SB), Y7, Y7
 	VPSRLD       $0x17, Y3, Y8
-	VPSUBD       sigmoidconsts<>+960(SB), Y8, Y8
+	VPSUBD       sigmoidconsts<>+1024(SB), Y8, Y8
 	VPSUBD       Y7, Y8, Y8
 	VCVTDQ2PS    Y8, Y7
-	VANDPS       sigmoidconsts<>+1024(SB), Y3, Y3
-	VORPS        sigmoidconsts<>+320(SB), Y3, Y3
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Y3, Y8
-	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y10
+	VANDPS       sigmoidconsts<>+1088(SB), Y3, Y3
+	VORPS        sigmoidconsts<>+384(SB), Y3, Y3
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y3, Y8
+	VSUBPS       sigmoidconsts<>+704(SB), Y3, Y10
 	VADDPS       Y3, Y3, Y3
-	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y3
+	VSUBPS       sigmoidconsts<>+704(SB), Y3, Y3
 	VBLENDVPS    Y8, Y3, Y10, Y3
-	VANDPS       sigmoidconsts<>+640(SB), Y8, Y8
+	VANDPS       sigmoidconsts<>+704(SB), Y8, Y8
 	VSUBPS       Y8, Y7, Y7
 	VMULPS       Y3, Y3, Y8
-	VMOVUPS      sigmoidconsts<>+1152(SB), Y10
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Y3, Y10
+	VMOVUPS      sigmoidconsts<>+1216(SB), Y10
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Y3, Y10
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Y3, Y10
 	VFMADD213PS  sigmoidconsts<>+1408(SB), Y3, Y10
@@ -6944,20 +6979,21 @@ tail_277:
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Y3, Y10
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Y3, Y10
 	VFMADD213PS  sigmoidconsts<>+1664(SB), Y3, Y10
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Y3, Y10
 	VMULPS       Y3, Y10, Y10
 	VMULPS       Y8, Y10, Y10
-	VFMADD231PS  sigmoidconsts<>+192(SB), Y7, Y10
-	VFNMADD231PS sigmoidconsts<>+320(SB), Y8, Y10
+	VFMADD231PS  sigmoidconsts<>+256(SB), Y7, Y10
+	VFNMADD231PS sigmoidconsts<>+384(SB), Y8, Y10
 	VADDPS       Y10, Y3, Y10
-	VFMADD231PS  sigmoidconsts<>+128(SB), Y7, Y10
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Y6, Y3
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Y7, Y10
+	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y6, Y3
 	VBLENDVPS    Y3, Y6, Y10, Y10
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y6, Y3
-	VBLENDVPS    Y3, sigmoidconsts<>+1984(SB), Y10, Y10
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y6, Y3
-	VBLENDVPS    Y3, sigmoidconsts<>+2048(SB), Y10, Y10
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y6, Y3
+	VBLENDVPS    Y3, sigmoidconsts<>+2112(SB), Y10, Y10
+	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Y6, Y3
+	VBLENDVPS    Y3, sigmoidconsts<>+2176(SB), Y10, Y10
 	VMAXPS       Y10, Y5, Y10
-	VMOVUPS      sigmoidconsts<>+640(SB), Y3
+	VMOVUPS      sigmoidconsts<>+704(SB), Y3
 	VSUBPS       Y4, Y3, Y3
 	VMULPS       Y3, Y10, Y10
 	VBROADCASTSS pw+124(FP), Y3
@@ -6986,9 +7022,9 @@ noflag_284:
 	VMOVUPS      96(SP), Y4
 	VXORPS       Y5, Y5, Y5
 	VCMPPS       $0x0e, 128(SP), Y4, Y6
-	VBLENDVPS    Y6, sigmoidconsts<>+640(SB), Y5, Y5
+	VBLENDVPS    Y6, sigmoidconsts<>+704(SB), Y5, Y5
 	VCMPPS       $0x01, 128(SP), Y4, Y4
-	VBLENDVPS    Y4, sigmoidconsts<>+2304(SB), Y5, Y5
+	VBLENDVPS    Y4, sigmoidconsts<>+2432(SB), Y5, Y5
 	VBROADCASTSS d+116(FP), Y4
 	VFMADD231PS  Y5, Y4, Y3
 
@@ -7001,16 +7037,16 @@ noflag_285:
 	TESTQ        $0x00000001, DI
 	JZ           noflag_288
 	VMOVUPS      96(SP), Y2
-	VMOVUPS      sigmoidconsts<>+640(SB), Y3
+	VMOVUPS      sigmoidconsts<>+704(SB), Y3
 	VSUBPS       Y2, Y3, Y3
-	VMOVUPS      sigmoidconsts<>+640(SB), Y4
+	VMOVUPS      sigmoidconsts<>+704(SB), Y4
 	VSUBPS       128(SP), Y4, Y4
 	VMULPS       Y4, Y2, Y4
 	VBROADCASTSS pw+124(FP), Y5
 	VMULPS       128(SP), Y5, Y5
 	VFNMADD231PS Y3, Y5, Y4
 	VMULPS       Y3, Y2, Y2
-	VMOVUPS      sigmoidconsts<>+2496(SB), Y3
+	VMOVUPS      sigmoidconsts<>+2624(SB), Y3
 	VMAXPS       Y2, Y3, Y2
 	VDIVPS       Y2, Y4, Y4
 	VMOVUPS      160(SP), Y2
@@ -7081,31 +7117,31 @@ loop_289:
 	VMOVUPS      (CX), Z10
 	VPMAXUD      Z10, Z3, Z3
 	VORPS        sigmoidconsts<>+0(SB), Z9, Z11
-	VMULPS       sigmoidconsts<>+64(SB), Z11, Z12
-	VRNDSCALEPS  $0x00, Z12, Z12
-	VMOVAPS      Z11, Z13
-	VFNMADD231PS sigmoidconsts<>+128(SB), Z12, Z13
-	VFNMADD231PS sigmoidconsts<>+192(SB), Z12, Z13
-	VMULPS       Z13, Z13, Z14
-	VMOVUPS      sigmoidconsts<>+256(SB), Z15
-	VFMADD213PS  sigmoidconsts<>+320(SB), Z13, Z15
-	VMOVUPS      sigmoidconsts<>+384(SB), Z16
-	VFMADD213PS  sigmoidconsts<>+448(SB), Z13, Z16
-	VMOVUPS      sigmoidconsts<>+512(SB), Z17
-	VFMADD213PS  sigmoidconsts<>+576(SB), Z13, Z17
-	VFMADD213PS  Z16, Z14, Z17
-	VFMADD213PS  Z15, Z14, Z17
-	VFMADD213PS  Z13, Z14, Z17
-	VADDPS       sigmoidconsts<>+640(SB), Z17, Z17
-	VSCALEFPS    Z12, Z17, Z17
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z11, K1
-	VXORPS       Z17, Z17, K1, Z17
+	VMOVUPS      sigmoidconsts<>+64(SB), Z12
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z11, Z12
+	VSUBPS       sigmoidconsts<>+64(SB), Z12, Z12
+	VMOVUPS      sigmoidconsts<>+192(SB), Z17
+	VFMADD213PS  Z11, Z12, Z17
+	VFNMADD231PS sigmoidconsts<>+256(SB), Z12, Z17
+	VMULPS       Z17, Z17, Z18
+	VMOVUPS      sigmoidconsts<>+320(SB), Z19
+	VFMADD213PS  sigmoidconsts<>+384(SB), Z17, Z19
+	VMOVUPS      sigmoidconsts<>+448(SB), Z20
+	VFMADD213PS  sigmoidconsts<>+512(SB), Z17, Z20
+	VMOVUPS      sigmoidconsts<>+576(SB), Z21
+	VFMADD213PS  sigmoidconsts<>+640(SB), Z17, Z21
+	VFMADD213PS  Z20, Z18, Z21
+	VFMADD213PS  Z19, Z18, Z21
+	VFMADD213PS  Z17, Z18, Z21
+	VADDPS       sigmoidconsts<>+704(SB), Z21, Z21
+	VCMPPS       $0x05, sigmoidconsts<>+832(SB), Z11, K1
+	VSCALEFPS.Z  Z12, Z21, K1, Z21
 	TESTQ        $0x0000001c, BX
 	JZ           noflag_292
-	VADDPS       sigmoidconsts<>+640(SB), Z17, Z12
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z9, K1
-	VMOVUPS      sigmoidconsts<>+640(SB), Z11
-	VMOVUPS      Z17, K1, Z11
+	VADDPS       sigmoidconsts<>+704(SB), Z21, Z12
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z9, K1
+	VMOVUPS      sigmoidconsts<>+704(SB), Z11
+	VMOVUPS      Z21, K1, Z11
 	VDIVPS       Z12, Z11, Z11
 	TESTQ        $0x00000004, BX
 	JZ           noflag_293
@@ -7123,165 +7159,165 @@ noflag_294:
 	TESTQ  $0x00000010, BX
 	JZ     noflag_295
 	VSUBPS Z10, Z11, Z11
-	VANDPS sigmoidconsts<>+896(SB), Z11, Z11
+	VANDPS sigmoidconsts<>+960(SB), Z11, Z11
 	VADDPS Z11, Z8, Z8
 
 noflag_295:
 noflag_292:
 	TESTQ        $0x00000003, BX
 	JZ           noflag_296
-	VADDPS       sigmoidconsts<>+640(SB), Z17, Z11
-	VGETEXPPS    Z11, Z13
-	VADDPS       sigmoidconsts<>+640(SB), Z13, Z13
+	VADDPS       sigmoidconsts<>+704(SB), Z21, Z11
+	VGETEXPPS    Z11, Z17
+	VADDPS       sigmoidconsts<>+704(SB), Z17, Z17
 	VGETMANTPS   $0x02, Z11, Z12
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z12, K1
-	VSUBPS       sigmoidconsts<>+640(SB), Z12, Z14
-	VADDPS       Z12, Z12, Z15
-	VSUBPS       sigmoidconsts<>+640(SB), Z15, Z15
-	VBLENDMPS    Z15, Z14, K1, Z12
-	VSUBPS       sigmoidconsts<>+640(SB), Z13, K1, Z13
-	VMULPS       Z12, Z12, Z14
-	VMOVUPS      sigmoidconsts<>+1152(SB), Z15
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Z12, Z15
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Z12, Z15
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Z12, Z15
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Z12, Z15
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Z12, Z15
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Z12, Z15
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Z12, Z15
-	VFMADD213PS  sigmoidconsts<>+1664(SB), Z12, Z15
-	VMULPS       Z12, Z15, Z15
-	VMULPS       Z14, Z15, Z15
-	VFMADD231PS  sigmoidconsts<>+192(SB), Z13, Z15
-	VFNMADD231PS sigmoidconsts<>+320(SB), Z14, Z15
-	VADDPS       Z15, Z12, Z15
-	VFMADD231PS  sigmoidconsts<>+128(SB), Z13, Z15
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z12, K1
+	VSUBPS       sigmoidconsts<>+704(SB), Z12, Z18
+	VADDPS       Z12, Z12, Z19
+	VSUBPS       sigmoidconsts<>+704(SB), Z19, Z19
+	VBLENDMPS    Z19, Z18, K1, Z12
+	VSUBPS       sigmoidconsts<>+704(SB), Z17, K1, Z17
+	VMULPS       Z12, Z12, Z18
+	VMOVUPS      sigmoidconsts<>+1216(SB), Z19
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z12, Z19
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z12, Z19
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z12, Z19
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z12, Z19
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z12, Z19
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z12, Z19
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z12, Z19
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Z12, Z19
+	VMULPS       Z12, Z19, Z19
+	VMULPS       Z18, Z19, Z19
+	VFMADD231PS  sigmoidconsts<>+256(SB), Z17, Z19
+	VFNMADD231PS sigmoidconsts<>+384(SB), Z18, Z19
+	VADDPS       Z19, Z12, Z19
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Z17, Z19
 	VCMPPS       $0x03, Z11, Z11, K1
-	VMOVUPS      Z11, K1, Z15
-	VSUBPS       sigmoidconsts<>+640(SB), Z11, Z12
-	VSUBPS       Z12, Z17, Z12
+	VMOVUPS      Z11, K1, Z19
+	VSUBPS       sigmoidconsts<>+704(SB), Z11, Z12
+	VSUBPS       Z12, Z21, Z12
 	VDIVPS       Z11, Z12, Z12
-	VADDPS       Z12, Z15, Z15
-	VMOVUPS      sigmoidconsts<>+640(SB), Z11
+	VADDPS       Z12, Z19, Z19
+	VMOVUPS      sigmoidconsts<>+704(SB), Z11
 	VSUBPS       Z10, Z11, Z11
 	TESTQ        $0x00000001, BX
 	JZ           noflag_297
 	VBROADCASTSS pw+56(FP), Z12
 	VMULPS       Z10, Z12, Z12
-	VXORPS       sigmoidconsts<>+0(SB), Z9, Z13
-	VMAXPS       sigmoidconsts<>+832(SB), Z13, Z13
-	VADDPS       Z15, Z13, Z13
-	VMULPS       Z13, Z12, Z12
-	VMAXPS       sigmoidconsts<>+832(SB), Z9, Z13
-	VADDPS       Z15, Z13, Z13
-	VFMADD231PS  Z13, Z11, Z12
+	VXORPS       sigmoidconsts<>+0(SB), Z9, Z17
+	VMAXPS       sigmoidconsts<>+896(SB), Z17, Z17
+	VADDPS       Z19, Z17, Z17
+	VMULPS       Z17, Z12, Z12
+	VMAXPS       sigmoidconsts<>+896(SB), Z9, Z17
+	VADDPS       Z19, Z17, Z17
+	VFMADD231PS  Z17, Z11, Z12
 	VADDPS       Z12, Z6, Z6
 
 noflag_297:
 	TESTQ        $0x00000002, BX
 	JZ           noflag_298
-	VADDPS       sigmoidconsts<>+640(SB), Z17, Z12
-	VMOVUPS      sigmoidconsts<>+640(SB), Z13
-	VDIVPS       Z12, Z13, Z13
-	VMULPS       Z13, Z17, Z12
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z9, K1
-	VBLENDMPS    Z12, Z13, K1, Z18
-	VBLENDMPS    Z13, Z12, K1, Z19
-	VMAXPS       sigmoidconsts<>+832(SB), Z9, Z12
+	VADDPS       sigmoidconsts<>+704(SB), Z21, Z12
+	VMOVUPS      sigmoidconsts<>+704(SB), Z17
+	VDIVPS       Z12, Z17, Z17
+	VMULPS       Z17, Z21, Z12
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z9, K1
+	VBLENDMPS    Z12, Z17, K1, Z13
+	VBLENDMPS    Z17, Z12, K1, Z14
+	VMAXPS       sigmoidconsts<>+896(SB), Z9, Z12
 	VFNMADD231PS Z10, Z9, Z12
-	VADDPS       Z15, Z12, Z12
-	VMULPS       Z10, Z19, Z9
-	VFMADD231PS  Z11, Z18, Z9
-	VBROADCASTSS gamma+64(FP), Z13
+	VADDPS       Z19, Z12, Z12
+	VMULPS       Z10, Z14, Z9
+	VFMADD231PS  Z11, Z13, Z9
+	VBROADCASTSS gamma+64(FP), Z17
 	CMPQ         SI, $0x01
 	JEQ          pow1_299
 	CMPQ         SI, $0x02
 	JEQ          pow2_301
 	CMPQ         SI, $0x03
 	JEQ          powg_300
-	VMOVUPS      sigmoidconsts<>+640(SB), Z13
+	VMOVUPS      sigmoidconsts<>+704(SB), Z17
 	JMP          powd_302
 
 pow1_299:
-	VMOVAPS Z9, Z13
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z9, K1
-	VXORPS  Z13, Z13, K1, Z13
+	VMOVAPS Z9, Z17
+	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Z9, K1
+	VXORPS  Z17, Z17, K1, Z17
 	JMP     powd_302
 
 pow2_301:
-	VMULPS Z9, Z9, Z13
-	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z9, K1
-	VXORPS Z13, Z13, K1, Z13
+	VMULPS Z9, Z9, Z17
+	VCMPPS $0x02, sigmoidconsts<>+896(SB), Z9, K1
+	VXORPS Z17, Z17, K1, Z17
 	JMP    powd_302
 
 powg_300:
-	VGETEXPPS    Z9, Z15
-	VADDPS       sigmoidconsts<>+640(SB), Z15, Z15
-	VGETMANTPS   $0x02, Z9, Z14
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z14, K1
-	VSUBPS       sigmoidconsts<>+640(SB), Z14, Z16
-	VADDPS       Z14, Z14, Z17
-	VSUBPS       sigmoidconsts<>+640(SB), Z17, Z17
-	VBLENDMPS    Z17, Z16, K1, Z14
-	VSUBPS       sigmoidconsts<>+640(SB), Z15, K1, Z15
-	VMULPS       Z14, Z14, Z16
-	VMOVUPS      sigmoidconsts<>+1152(SB), Z17
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Z14, Z17
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Z14, Z17
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Z14, Z17
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Z14, Z17
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Z14, Z17
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Z14, Z17
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Z14, Z17
-	VFMADD213PS  sigmoidconsts<>+1664(SB), Z14, Z17
-	VMULPS       Z14, Z17, Z17
-	VMULPS       Z16, Z17, Z17
-	VFMADD231PS  sigmoidconsts<>+192(SB), Z15, Z17
-	VFNMADD231PS sigmoidconsts<>+320(SB), Z16, Z17
-	VADDPS       Z17, Z14, Z17
-	VFMADD231PS  sigmoidconsts<>+128(SB), Z15, Z17
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z9, K1
-	VMOVUPS      Z9, K1, Z17
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z9, K1
-	VMOVUPS      sigmoidconsts<>+1984(SB), K1, Z17
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z9, K1
-	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z17
-	VMULPS       Z13, Z17, Z17
-	VMULPS       sigmoidconsts<>+64(SB), Z17, Z13
-	VRNDSCALEPS  $0x00, Z13, Z13
-	VMOVAPS      Z17, Z14
-	VFNMADD231PS sigmoidconsts<>+128(SB), Z13, Z14
-	VFNMADD231PS sigmoidconsts<>+192(SB), Z13, Z14
-	VMULPS       Z14, Z14, Z15
-	VMOVUPS      sigmoidconsts<>+256(SB), Z16
-	VFMADD213PS  sigmoidconsts<>+320(SB), Z14, Z16
-	VMOVUPS      sigmoidconsts<>+384(SB), Z22
-	VFMADD213PS  sigmoidconsts<>+448(SB), Z14, Z22
-	VMOVUPS      sigmoidconsts<>+512(SB), Z23
-	VFMADD213PS  sigmoidconsts<>+576(SB), Z14, Z23
-	VFMADD213PS  Z22, Z15, Z23
-	VFMADD213PS  Z16, Z15, Z23
-	VFMADD213PS  Z14, Z15, Z23
-	VADDPS       sigmoidconsts<>+640(SB), Z23, Z23
-	VSCALEFPS    Z13, Z23, Z23
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z17, K1
-	VXORPS       Z23, Z23, K1, Z23
-	VCMPPS       $0x0e, sigmoidconsts<>+2560(SB), Z17, K1
-	VMOVUPS      sigmoidconsts<>+1920(SB), K1, Z23
-	VMOVAPS      Z23, Z13
-	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z9, K1
-	VXORPS       Z13, Z13, K1, Z13
+	VGETEXPPS    Z9, Z19
+	VADDPS       sigmoidconsts<>+704(SB), Z19, Z19
+	VGETMANTPS   $0x02, Z9, Z18
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z18, K1
+	VSUBPS       sigmoidconsts<>+704(SB), Z18, Z20
+	VADDPS       Z18, Z18, Z21
+	VSUBPS       sigmoidconsts<>+704(SB), Z21, Z21
+	VBLENDMPS    Z21, Z20, K1, Z18
+	VSUBPS       sigmoidconsts<>+704(SB), Z19, K1, Z19
+	VMULPS       Z18, Z18, Z20
+	VMOVUPS      sigmoidconsts<>+1216(SB), Z21
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z18, Z21
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z18, Z21
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z18, Z21
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z18, Z21
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z18, Z21
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z18, Z21
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z18, Z21
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Z18, Z21
+	VMULPS       Z18, Z21, Z21
+	VMULPS       Z20, Z21, Z21
+	VFMADD231PS  sigmoidconsts<>+256(SB), Z19, Z21
+	VFNMADD231PS sigmoidconsts<>+384(SB), Z20, Z21
+	VADDPS       Z21, Z18, Z21
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Z19, Z21
+	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z9, K1
+	VMOVUPS      Z9, K1, Z21
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z9, K1
+	VMOVUPS      sigmoidconsts<>+2112(SB), K1, Z21
+	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Z9, K1
+	VMOVUPS      sigmoidconsts<>+2176(SB), K1, Z21
+	VMULPS       Z17, Z21, Z21
+	VMOVUPS      sigmoidconsts<>+64(SB), Z17
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z21, Z17
+	VSUBPS       sigmoidconsts<>+64(SB), Z17, Z17
+	VMOVUPS      sigmoidconsts<>+192(SB), Z18
+	VFMADD213PS  Z21, Z17, Z18
+	VFNMADD231PS sigmoidconsts<>+256(SB), Z17, Z18
+	VMULPS       Z18, Z18, Z19
+	VMOVUPS      sigmoidconsts<>+320(SB), Z20
+	VFMADD213PS  sigmoidconsts<>+384(SB), Z18, Z20
+	VMOVUPS      sigmoidconsts<>+448(SB), Z22
+	VFMADD213PS  sigmoidconsts<>+512(SB), Z18, Z22
+	VMOVUPS      sigmoidconsts<>+576(SB), Z23
+	VFMADD213PS  sigmoidconsts<>+640(SB), Z18, Z23
+	VFMADD213PS  Z22, Z19, Z23
+	VFMADD213PS  Z20, Z19, Z23
+	VFMADD213PS  Z18, Z19, Z23
+	VADDPS       sigmoidconsts<>+704(SB), Z23, Z23
+	VCMPPS       $0x05, sigmoidconsts<>+832(SB), Z21, K1
+	VSCALEFPS.Z  Z17, Z23, K1, Z23
+	VCMPPS       $0x0e, sigmoidconsts<>+2688(SB), Z21, K1
+	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z23
+	VMOVAPS      Z23, Z17
+	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Z9, K1
+	VXORPS       Z17, Z17, K1, Z17
 
 powd_302:
-	VMULPS       Z13, Z12, Z12
+	VMULPS       Z17, Z12, Z12
 	TESTQ        $0x00000100, BX
 	JZ           noflag_303
 	VBROADCASTSS alpha+60(FP), Z9
-	VMOVUPS      sigmoidconsts<>+640(SB), Z13
-	VSUBPS       Z9, Z13, Z13
-	VMULPS       Z11, Z13, Z13
-	VFMADD231PS  Z10, Z9, Z13
-	VMULPS       Z13, Z12, Z12
+	VMOVUPS      sigmoidconsts<>+704(SB), Z17
+	VSUBPS       Z9, Z17, Z17
+	VMULPS       Z11, Z17, Z17
+	VFMADD231PS  Z10, Z9, Z17
+	VMULPS       Z17, Z12, Z12
 
 noflag_303:
 	VADDPS Z12, Z7, Z7
@@ -7303,31 +7339,31 @@ tail_290:
 	VMOVUPS.Z    (CX), K1, Z10
 	VPMAXUD      Z10, Z3, Z3
 	VORPS        sigmoidconsts<>+0(SB), Z9, Z11
-	VMULPS       sigmoidconsts<>+64(SB), Z11, Z12
-	VRNDSCALEPS  $0x00, Z12, Z12
-	VMOVAPS      Z11, Z13
-	VFNMADD231PS sigmoidconsts<>+128(SB), Z12, Z13
-	VFNMADD231PS sigmoidconsts<>+192(SB), Z12, Z13
+	VMOVUPS      sigmoidconsts<>+64(SB), Z12
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z11, Z12
+	VSUBPS       sigmoidconsts<>+64(SB), Z12, Z12
+	VMOVUPS      sigmoidconsts<>+192(SB), Z13
+	VFMADD213PS  Z11, Z12, Z13
+	VFNMADD231PS sigmoidconsts<>+256(SB), Z12, Z13
 	VMULPS       Z13, Z13, Z14
-	VMOVUPS      sigmoidconsts<>+256(SB), Z15
-	VFMADD213PS  sigmoidconsts<>+320(SB), Z13, Z15
-	VMOVUPS      sigmoidconsts<>+384(SB), Z16
-	VFMADD213PS  sigmoidconsts<>+448(SB), Z13, Z16
-	VMOVUPS      sigmoidconsts<>+512(SB), Z17
-	VFMADD213PS  sigmoidconsts<>+576(SB), Z13, Z17
-	VFMADD213PS  Z16, Z14, Z17
-	VFMADD213PS  Z15, Z14, Z17
-	VFMADD213PS  Z13, Z14, Z17
-	VADDPS       sigmoidconsts<>+640(SB), Z17, Z17
-	VSCALEFPS    Z12, Z17, Z17
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z11, K2
-	VXORPS       Z17, Z17, K2, Z17
+	VMOVUPS      sigmoidconsts<>+320(SB), Z17
+	VFMADD213PS  sigmoidconsts<>+384(SB), Z13, Z17
+	VMOVUPS      sigmoidconsts<>+448(SB), Z18
+	VFMADD213PS  sigmoidconsts<>+512(SB), Z13, Z18
+	VMOVUPS      sigmoidconsts<>+576(SB), Z19
+	VFMADD213PS  sigmoidconsts<>+640(SB), Z13, Z19
+	VFMADD213PS  Z18, Z14, Z19
+	VFMADD213PS  Z17, Z14, Z19
+	VFMADD213PS  Z13, Z14, Z19
+	VADDPS       sigmoidconsts<>+704(SB), Z19, Z19
+	VCMPPS       $0x05, sigmoidconsts<>+832(SB), Z11, K2
+	VSCALEFPS.Z  Z12, Z19, K2, Z19
 	TESTQ        $0x0000001c, BX
 	JZ           noflag_304
-	VADDPS       sigmoidconsts<>+640(SB), Z17, Z12
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z9, K2
-	VMOVUPS      sigmoidconsts<>+640(SB), Z11
-	VMOVUPS      Z17, K2, Z11
+	VADDPS       sigmoidconsts<>+704(SB), Z19, Z12
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z9, K2
+	VMOVUPS      sigmoidconsts<>+704(SB), Z11
+	VMOVUPS      Z19, K2, Z11
 	VDIVPS       Z12, Z11, Z11
 	VMOVAPS.Z    Z11, K1, Z11
 	TESTQ        $0x00000004, BX
@@ -7346,7 +7382,7 @@ noflag_306:
 	TESTQ     $0x00000010, BX
 	JZ        noflag_307
 	VSUBPS    Z10, Z11, Z11
-	VANDPS    sigmoidconsts<>+896(SB), Z11, Z11
+	VANDPS    sigmoidconsts<>+960(SB), Z11, Z11
 	VMOVAPS.Z Z11, K1, Z11
 	VADDPS    Z11, Z8, Z8
 
@@ -7354,50 +7390,50 @@ noflag_307:
 noflag_304:
 	TESTQ        $0x00000003, BX
 	JZ           noflag_308
-	VADDPS       sigmoidconsts<>+640(SB), Z17, Z11
+	VADDPS       sigmoidconsts<>+704(SB), Z19, Z11
 	VGETEXPPS    Z11, Z13
-	VADDPS       sigmoidconsts<>+640(SB), Z13, Z13
+	VADDPS       sigmoidconsts<>+704(SB), Z13, Z13
 	VGETMANTPS   $0x02, Z11, Z12
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z12, K2
-	VSUBPS       sigmoidconsts<>+640(SB), Z12, Z14
-	VADDPS       Z12, Z12, Z15
-	VSUBPS       sigmoidconsts<>+640(SB), Z15, Z15
-	VBLENDMPS    Z15, Z14, K2, Z12
-	VSUBPS       sigmoidconsts<>+640(SB), Z13, K2, Z13
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z12, K2
+	VSUBPS       sigmoidconsts<>+704(SB), Z12, Z14
+	VADDPS       Z12, Z12, Z17
+	VSUBPS       sigmoidconsts<>+704(SB), Z17, Z17
+	VBLENDMPS    Z17, Z14, K2, Z12
+	VSUBPS       sigmoidconsts<>+704(SB), Z13, K2, Z13
 	VMULPS       Z12, Z12, Z14
-	VMOVUPS      sigmoidconsts<>+1152(SB), Z15
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Z12, Z15
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Z12, Z15
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Z12, Z15
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Z12, Z15
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Z12, Z15
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Z12, Z15
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Z12, Z15
-	VFMADD213PS  sigmoidconsts<>+1664(SB), Z12, Z15
-	VMULPS       Z12, Z15, Z15
-	VMULPS       Z14, Z15, Z15
-	VFMADD231PS  sigmoidconsts<>+192(SB), Z13, Z15
-	VFNMADD231PS sigmoidconsts<>+320(SB), Z14, Z15
-	VADDPS       Z15, Z12, Z15
-	VFMADD231PS  sigmoidconsts<>+128(SB), Z13, Z15
+	VMOVUPS      sigmoidconsts<>+1216(SB), Z17
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z12, Z17
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z12, Z17
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z12, Z17
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z12, Z17
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z12, Z17
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z12, Z17
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z12, Z17
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Z12, Z17
+	VMULPS       Z12, Z17, Z17
+	VMULPS       Z14, Z17, Z17
+	VFMADD231PS  sigmoidconsts<>+256(SB), Z13, Z17
+	VFNMADD231PS sigmoidconsts<>+384(SB), Z14, Z17
+	VADDPS       Z17, Z12, Z17
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Z13, Z17
 	VCMPPS       $0x03, Z11, Z11, K2
-	VMOVUPS      Z11, K2, Z15
-	VSUBPS       sigmoidconsts<>+640(SB), Z11, Z12
-	VSUBPS       Z12, Z17, Z12
+	VMOVUPS      Z11, K2, Z17
+	VSUBPS       sigmoidconsts<>+704(SB), Z11, Z12
+	VSUBPS       Z12, Z19, Z12
 	VDIVPS       Z11, Z12, Z12
-	VADDPS       Z12, Z15, Z15
-	VMOVUPS      sigmoidconsts<>+640(SB), Z11
+	VADDPS       Z12, Z17, Z17
+	VMOVUPS      sigmoidconsts<>+704(SB), Z11
 	VSUBPS       Z10, Z11, Z11
 	TESTQ        $0x00000001, BX
 	JZ           noflag_309
 	VBROADCASTSS pw+56(FP), Z12
 	VMULPS       Z10, Z12, Z12
 	VXORPS       sigmoidconsts<>+0(SB), Z9, Z13
-	VMAXPS       sigmoidconsts<>+832(SB), Z13, Z13
-	VADDPS       Z15, Z13, Z13
+	VMAXPS       sigmoidconsts<>+896(SB), Z13, Z13
+	VADDPS       Z17, Z13, Z13
 	VMULPS       Z13, Z12, Z12
-	VMAXPS       sigmoidconsts<>+832(SB), Z9, Z13
-	VADDPS       Z15, Z13, Z13
+	VMAXPS       sigmoidconsts<>+896(SB), Z9, Z13
+	VADDPS       Z17, Z13, Z13
 	VFMADD231PS  Z13, Z11, Z12
 	VMOVAPS.Z    Z12, K1, Z12
 	VADDPS       Z12, Z6, Z6
@@ -7405,18 +7441,18 @@ noflag_304:
 noflag_309:
 	TESTQ        $0x00000002, BX
 	JZ           noflag_310
-	VADDPS       sigmoidconsts<>+640(SB), Z17, Z12
-	VMOVUPS      sigmoidconsts<>+640(SB), Z13
+	VADDPS       sigmoidconsts<>+704(SB), Z19, Z12
+	VMOVUPS      sigmoidconsts<>+704(SB), Z13
 	VDIVPS       Z12, Z13, Z13
-	VMULPS       Z13, Z17, Z12
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z9, K2
-	VBLENDMPS    Z12, Z13, K2, Z20
-	VBLENDMPS    Z13, Z12, K2, Z21
-	VMAXPS       sigmoidconsts<>+832(SB), Z9, Z12
+	VMULPS       Z13, Z19, Z12
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z9, K2
+	VBLENDMPS    Z12, Z13, K2, Z15
+	VBLENDMPS    Z13, Z12, K2, Z16
+	VMAXPS       sigmoidconsts<>+896(SB), Z9, Z12
 	VFNMADD231PS Z10, Z9, Z12
-	VADDPS       Z15, Z12, Z12
-	VMULPS       Z10, Z21, Z9
-	VFMADD231PS  Z11, Z20, Z9
+	VADDPS       Z17, Z12, Z12
+	VMULPS       Z10, Z16, Z9
+	VFMADD231PS  Z11, Z15, Z9
 	VBROADCASTSS gamma+64(FP), Z13
 	CMPQ         SI, $0x01
 	JEQ          pow1_311
@@ -7424,34 +7460,33 @@ noflag_309:
 	JEQ          pow2_313
 	CMPQ         SI, $0x03
 	JEQ          powg_312
-	VMOVUPS      sigmoidconsts<>+640(SB), Z13
+	VMOVUPS      sigmoidconsts<>+704(SB), Z13
 	JMP          powd_314
 
 pow1_311:
 	VMOVAPS Z9, Z13
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z9, K2
+	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Z9, K2
 	VXORPS  Z13, Z13, K2, Z13
 	JMP     powd_314
 
 pow2_313:
 	VMULPS Z9, Z9, Z13
-	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z9, K2
+	VCMPPS $0x02, sigmoidconsts<>+896(SB), Z9, K2
 	VXORPS Z13, Z13, K2, Z13
 	JMP    powd_314
 
 powg_312:
 	VGETEXPPS    Z9, Z15
-	VADDPS       sigmoidconsts<>+640(SB), Z15, Z15
+	VADDPS       sigmoidconsts<>+704(SB), Z15, Z15
 	VGETMANTPS   $0x02, Z9, Z14
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z14, K2
-	VSUBPS       sigmoidconsts<>+640(SB), Z14, Z16
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z14, K2
+	VSUBPS       sigmoidconsts<>+704(SB), Z14, Z16
 	VADDPS       Z14, Z14, Z17
-	VSUBPS       sigmoidconsts<>+640(SB), Z17, Z17
+	VSUBPS       sigmoidconsts<>+704(SB), Z17, Z17
 	VBLENDMPS    Z17, Z16, K2, Z14
-	VSUBPS       sigmoidconsts<>+640(SB), Z15, K2, Z15
+	VSUBPS       sigmoidconsts<>+704(SB), Z15, K2, Z15
 	VMULPS       Z14, Z14, Z16
-	VMOVUPS      sigmoidconsts<>+1152(SB), Z17
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Z14, Z17
+	VMOVUPS      sigmoidconsts<>+1216(SB), Z17
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z14, Z17
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Z14, Z17
 	VFMADD213PS  sigmoidconsts<>+1408(SB), Z14, Z17
@@ -7459,42 +7494,43 @@ powg_312:
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Z14, Z17
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Z14, Z17
 	VFMADD213PS  sigmoidconsts<>+1664(SB), Z14, Z17
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Z14, Z17
 	VMULPS       Z14, Z17, Z17
 	VMULPS       Z16, Z17, Z17
-	VFMADD231PS  sigmoidconsts<>+192(SB), Z15, Z17
-	VFNMADD231PS sigmoidconsts<>+320(SB), Z16, Z17
+	VFMADD231PS  sigmoidconsts<>+256(SB), Z15, Z17
+	VFNMADD231PS sigmoidconsts<>+384(SB), Z16, Z17
 	VADDPS       Z17, Z14, Z17
-	VFMADD231PS  sigmoidconsts<>+128(SB), Z15, Z17
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z9, K2
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Z15, Z17
+	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z9, K2
 	VMOVUPS      Z9, K2, Z17
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z9, K2
-	VMOVUPS      sigmoidconsts<>+1984(SB), K2, Z17
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z9, K2
-	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z17
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z9, K2
+	VMOVUPS      sigmoidconsts<>+2112(SB), K2, Z17
+	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Z9, K2
+	VMOVUPS      sigmoidconsts<>+2176(SB), K2, Z17
 	VMULPS       Z13, Z17, Z17
-	VMULPS       sigmoidconsts<>+64(SB), Z17, Z13
-	VRNDSCALEPS  $0x00, Z13, Z13
-	VMOVAPS      Z17, Z14
-	VFNMADD231PS sigmoidconsts<>+128(SB), Z13, Z14
-	VFNMADD231PS sigmoidconsts<>+192(SB), Z13, Z14
+	VMOVUPS      sigmoidconsts<>+64(SB), Z13
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z17, Z13
+	VSUBPS       sigmoidconsts<>+64(SB), Z13, Z13
+	VMOVUPS      sigmoidconsts<>+192(SB), Z14
+	VFMADD213PS  Z17, Z13, Z14
+	VFNMADD231PS sigmoidconsts<>+256(SB), Z13, Z14
 	VMULPS       Z14, Z14, Z15
-	VMOVUPS      sigmoidconsts<>+256(SB), Z16
-	VFMADD213PS  sigmoidconsts<>+320(SB), Z14, Z16
-	VMOVUPS      sigmoidconsts<>+384(SB), Z18
-	VFMADD213PS  sigmoidconsts<>+448(SB), Z14, Z18
-	VMOVUPS      sigmoidconsts<>+512(SB), Z19
-	VFMADD213PS  sigmoidconsts<>+576(SB), Z14, Z19
+	VMOVUPS      sigmoidconsts<>+320(SB), Z16
+	VFMADD213PS  sigmoidconsts<>+384(SB), Z14, Z16
+	VMOVUPS      sigmoidconsts<>+448(SB), Z18
+	VFMADD213PS  sigmoidconsts<>+512(SB), Z14, Z18
+	VMOVUPS      sigmoidconsts<>+576(SB), Z19
+	VFMADD213PS  sigmoidconsts<>+640(SB), Z14, Z19
 	VFMADD213PS  Z18, Z15, Z19
 	VFMADD213PS  Z16, Z15, Z19
 	VFMADD213PS  Z14, Z15, Z19
-	VADDPS       sigmoidconsts<>+640(SB), Z19, Z19
-	VSCALEFPS    Z13, Z19, Z19
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z17, K2
-	VXORPS       Z19, Z19, K2, Z19
-	VCMPPS       $0x0e, sigmoidconsts<>+2560(SB), Z17, K2
-	VMOVUPS      sigmoidconsts<>+1920(SB), K2, Z19
+	VADDPS       sigmoidconsts<>+704(SB), Z19, Z19
+	VCMPPS       $0x05, sigmoidconsts<>+832(SB), Z17, K2
+	VSCALEFPS.Z  Z13, Z19, K2, Z19
+	VCMPPS       $0x0e, sigmoidconsts<>+2688(SB), Z17, K2
+	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z19
 	VMOVAPS      Z19, Z13
-	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z9, K2
+	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Z9, K2
 	VXORPS       Z13, Z13, K2, Z13
 
 powd_314:
@@ -7502,7 +7538,7 @@ powd_314:
 	TESTQ        $0x00000100, BX
 	JZ           noflag_315
 	VBROADCASTSS alpha+60(FP), Z9
-	VMOVUPS      sigmoidconsts<>+640(SB), Z13
+	VMOVUPS      sigmoidconsts<>+704(SB), Z13
 	VSUBPS       Z9, Z13, Z13
 	VMULPS       Z11, Z13, Z13
 	VFMADD231PS  Z10, Z9, Z13
@@ -7629,305 +7665,305 @@ loop_316:
 	VMOVUPS      (CX), Z2
 	VPMAXUD      Z2, Z0, Z0
 	VORPS        sigmoidconsts<>+0(SB), Z1, Z3
-	VMULPS       sigmoidconsts<>+64(SB), Z3, Z4
-	VRNDSCALEPS  $0x00, Z4, Z4
-	VMOVAPS      Z3, Z5
-	VFNMADD231PS sigmoidconsts<>+128(SB), Z4, Z5
-	VFNMADD231PS sigmoidconsts<>+192(SB), Z4, Z5
-	VMULPS       Z5, Z5, Z6
-	VMOVUPS      sigmoidconsts<>+256(SB), Z7
-	VFMADD213PS  sigmoidconsts<>+320(SB), Z5, Z7
-	VMOVUPS      sigmoidconsts<>+384(SB), Z8
-	VFMADD213PS  sigmoidconsts<>+448(SB), Z5, Z8
-	VMOVUPS      sigmoidconsts<>+512(SB), Z9
-	VFMADD213PS  sigmoidconsts<>+576(SB), Z5, Z9
-	VFMADD213PS  Z8, Z6, Z9
-	VFMADD213PS  Z7, Z6, Z9
-	VFMADD213PS  Z5, Z6, Z9
-	VADDPS       sigmoidconsts<>+640(SB), Z9, Z9
-	VSCALEFPS    Z4, Z9, Z9
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z3, K1
-	VXORPS       Z9, Z9, K1, Z9
-	VADDPS       sigmoidconsts<>+640(SB), Z9, Z3
-	VMOVUPS      sigmoidconsts<>+640(SB), Z4
+	VMOVUPS      sigmoidconsts<>+64(SB), Z4
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z3, Z4
+	VSUBPS       sigmoidconsts<>+64(SB), Z4, Z4
+	VMOVUPS      sigmoidconsts<>+192(SB), Z9
+	VFMADD213PS  Z3, Z4, Z9
+	VFNMADD231PS sigmoidconsts<>+256(SB), Z4, Z9
+	VMULPS       Z9, Z9, Z10
+	VMOVUPS      sigmoidconsts<>+320(SB), Z11
+	VFMADD213PS  sigmoidconsts<>+384(SB), Z9, Z11
+	VMOVUPS      sigmoidconsts<>+448(SB), Z12
+	VFMADD213PS  sigmoidconsts<>+512(SB), Z9, Z12
+	VMOVUPS      sigmoidconsts<>+576(SB), Z13
+	VFMADD213PS  sigmoidconsts<>+640(SB), Z9, Z13
+	VFMADD213PS  Z12, Z10, Z13
+	VFMADD213PS  Z11, Z10, Z13
+	VFMADD213PS  Z9, Z10, Z13
+	VADDPS       sigmoidconsts<>+704(SB), Z13, Z13
+	VCMPPS       $0x05, sigmoidconsts<>+832(SB), Z3, K1
+	VSCALEFPS.Z  Z4, Z13, K1, Z13
+	VADDPS       sigmoidconsts<>+704(SB), Z13, Z3
+	VMOVUPS      sigmoidconsts<>+704(SB), Z4
 	VDIVPS       Z3, Z4, Z4
-	VMULPS       Z4, Z9, Z3
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z1, K1
-	VBLENDMPS    Z3, Z4, K1, Z10
-	VBLENDMPS    Z4, Z3, K1, Z11
-	VMOVUPS      sigmoidconsts<>+640(SB), Z3
+	VMULPS       Z4, Z13, Z3
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z1, K1
+	VBLENDMPS    Z3, Z4, K1, Z5
+	VBLENDMPS    Z4, Z3, K1, Z6
+	VMOVUPS      sigmoidconsts<>+704(SB), Z3
 	VSUBPS       Z2, Z3, Z3
 	VXORPS       Z4, Z4, Z4
 	TESTQ        $0x00000004, SI
 	JZ           noflag_319
-	VBROADCASTSS a+80(FP), Z5
-	VMULPS       Z2, Z5, Z5
-	VBROADCASTSS b+84(FP), Z6
-	VADDPS       Z6, Z5, Z5
-	VBROADCASTSS e+88(FP), Z6
-	VFMADD231PS  Z10, Z6, Z5
+	VBROADCASTSS a+80(FP), Z9
+	VMULPS       Z2, Z9, Z9
+	VBROADCASTSS b+84(FP), Z10
+	VADDPS       Z10, Z9, Z9
+	VBROADCASTSS e+88(FP), Z10
+	VFMADD231PS  Z5, Z10, Z9
 	TESTQ        $0x00000010, SI
 	JZ           noflag_320
-	VXORPS       Z6, Z6, Z6
-	VCMPPS       $0x0e, Z2, Z10, K1
-	VMOVUPS      sigmoidconsts<>+640(SB), K1, Z6
-	VCMPPS       $0x01, Z2, Z10, K1
-	VMOVUPS      sigmoidconsts<>+2304(SB), K1, Z6
-	VBROADCASTSS d+92(FP), Z7
-	VFMADD231PS  Z6, Z7, Z5
+	VXORPS       Z10, Z10, Z10
+	VCMPPS       $0x0e, Z2, Z5, K1
+	VMOVUPS      sigmoidconsts<>+704(SB), K1, Z10
+	VCMPPS       $0x01, Z2, Z5, K1
+	VMOVUPS      sigmoidconsts<>+2432(SB), K1, Z10
+	VBROADCASTSS d+92(FP), Z11
+	VFMADD231PS  Z10, Z11, Z9
 
 noflag_320:
-	VMOVAPS Z10, Z6
-	VMULPS  Z11, Z6, Z6
-	VMULPS  Z5, Z6, Z6
-	VADDPS  Z6, Z4, Z4
+	VMOVAPS Z5, Z10
+	VMULPS  Z6, Z10, Z10
+	VMULPS  Z9, Z10, Z10
+	VADDPS  Z10, Z4, Z4
 
 noflag_319:
 	TESTQ        $0x00000001, SI
 	JZ           noflag_321
-	VMOVAPS      Z10, Z5
-	VMULPS       Z3, Z5, Z5
-	VBROADCASTSS pw+100(FP), Z6
-	VMULPS       Z2, Z6, Z6
-	VFNMADD231PS Z11, Z6, Z5
-	VBROADCASTSS bceScale+96(FP), Z6
-	VFMADD231PS  Z6, Z5, Z4
+	VMOVAPS      Z5, Z9
+	VMULPS       Z3, Z9, Z9
+	VBROADCASTSS pw+100(FP), Z10
+	VMULPS       Z2, Z10, Z10
+	VFNMADD231PS Z6, Z10, Z9
+	VBROADCASTSS bceScale+96(FP), Z10
+	VFMADD231PS  Z10, Z9, Z4
 
 noflag_321:
 	TESTQ        $0x00000002, SI
 	JZ           noflag_322
-	VADDPS       sigmoidconsts<>+640(SB), Z9, Z5
-	VGETEXPPS    Z5, Z7
-	VADDPS       sigmoidconsts<>+640(SB), Z7, Z7
-	VGETMANTPS   $0x02, Z5, Z6
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z6, K1
-	VSUBPS       sigmoidconsts<>+640(SB), Z6, Z8
-	VADDPS       Z6, Z6, Z14
-	VSUBPS       sigmoidconsts<>+640(SB), Z14, Z14
-	VBLENDMPS    Z14, Z8, K1, Z6
-	VSUBPS       sigmoidconsts<>+640(SB), Z7, K1, Z7
-	VMULPS       Z6, Z6, Z8
-	VMOVUPS      sigmoidconsts<>+1152(SB), Z14
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Z6, Z14
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Z6, Z14
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Z6, Z14
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Z6, Z14
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Z6, Z14
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Z6, Z14
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Z6, Z14
-	VFMADD213PS  sigmoidconsts<>+1664(SB), Z6, Z14
-	VMULPS       Z6, Z14, Z14
-	VMULPS       Z8, Z14, Z14
-	VFMADD231PS  sigmoidconsts<>+192(SB), Z7, Z14
-	VFNMADD231PS sigmoidconsts<>+320(SB), Z8, Z14
-	VADDPS       Z14, Z6, Z14
-	VFMADD231PS  sigmoidconsts<>+128(SB), Z7, Z14
-	VCMPPS       $0x03, Z5, Z5, K1
-	VMOVUPS      Z5, K1, Z14
-	VSUBPS       sigmoidconsts<>+640(SB), Z5, Z6
-	VSUBPS       Z6, Z9, Z6
-	VDIVPS       Z5, Z6, Z6
-	VADDPS       Z6, Z14, Z14
-	VMAXPS       sigmoidconsts<>+832(SB), Z1, Z5
-	VFNMADD231PS Z2, Z1, Z5
-	VADDPS       Z14, Z5, Z5
-	VMOVAPS      Z11, Z1
+	VADDPS       sigmoidconsts<>+704(SB), Z13, Z9
+	VGETEXPPS    Z9, Z11
+	VADDPS       sigmoidconsts<>+704(SB), Z11, Z11
+	VGETMANTPS   $0x02, Z9, Z10
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z10, K1
+	VSUBPS       sigmoidconsts<>+704(SB), Z10, Z12
+	VADDPS       Z10, Z10, Z14
+	VSUBPS       sigmoidconsts<>+704(SB), Z14, Z14
+	VBLENDMPS    Z14, Z12, K1, Z10
+	VSUBPS       sigmoidconsts<>+704(SB), Z11, K1, Z11
+	VMULPS       Z10, Z10, Z12
+	VMOVUPS      sigmoidconsts<>+1216(SB), Z14
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z10, Z14
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z10, Z14
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z10, Z14
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z10, Z14
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z10, Z14
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z10, Z14
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z10, Z14
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Z10, Z14
+	VMULPS       Z10, Z14, Z14
+	VMULPS       Z12, Z14, Z14
+	VFMADD231PS  sigmoidconsts<>+256(SB), Z11, Z14
+	VFNMADD231PS sigmoidconsts<>+384(SB), Z12, Z14
+	VADDPS       Z14, Z10, Z14
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Z11, Z14
+	VCMPPS       $0x03, Z9, Z9, K1
+	VMOVUPS      Z9, K1, Z14
+	VSUBPS       sigmoidconsts<>+704(SB), Z9, Z10
+	VSUBPS       Z10, Z13, Z10
+	VDIVPS       Z9, Z10, Z10
+	VADDPS       Z10, Z14, Z14
+	VMAXPS       sigmoidconsts<>+896(SB), Z1, Z9
+	VFNMADD231PS Z2, Z1, Z9
+	VADDPS       Z14, Z9, Z9
+	VMOVAPS      Z6, Z1
 	VMULPS       Z2, Z1, Z1
-	VFMADD231PS  Z3, Z10, Z1
-	VBROADCASTSS gamma+112(FP), Z6
+	VFMADD231PS  Z3, Z5, Z1
+	VBROADCASTSS gamma+112(FP), Z10
 	CMPQ         DI, $0x01
 	JEQ          pow1_323
 	CMPQ         DI, $0x02
 	JEQ          pow2_325
 	CMPQ         DI, $0x03
 	JEQ          powg_324
-	VMOVUPS      sigmoidconsts<>+640(SB), Z7
+	VMOVUPS      sigmoidconsts<>+704(SB), Z11
 	JMP          powd_326
 
 pow1_323:
-	VMOVAPS Z1, Z7
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z1, K1
-	VXORPS  Z7, Z7, K1, Z7
+	VMOVAPS Z1, Z11
+	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Z1, K1
+	VXORPS  Z11, Z11, K1, Z11
 	JMP     powd_326
 
 pow2_325:
-	VMULPS Z1, Z1, Z7
-	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z1, K1
-	VXORPS Z7, Z7, K1, Z7
+	VMULPS Z1, Z1, Z11
+	VCMPPS $0x02, sigmoidconsts<>+896(SB), Z1, K1
+	VXORPS Z11, Z11, K1, Z11
 	JMP    powd_326
 
 powg_324:
-	VGETEXPPS    Z1, Z8
-	VADDPS       sigmoidconsts<>+640(SB), Z8, Z8
-	VGETMANTPS   $0x02, Z1, Z7
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z7, K1
-	VSUBPS       sigmoidconsts<>+640(SB), Z7, Z9
-	VADDPS       Z7, Z7, Z14
-	VSUBPS       sigmoidconsts<>+640(SB), Z14, Z14
-	VBLENDMPS    Z14, Z9, K1, Z7
-	VSUBPS       sigmoidconsts<>+640(SB), Z8, K1, Z8
-	VMULPS       Z7, Z7, Z9
-	VMOVUPS      sigmoidconsts<>+1152(SB), Z14
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Z7, Z14
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Z7, Z14
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Z7, Z14
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Z7, Z14
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Z7, Z14
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Z7, Z14
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Z7, Z14
-	VFMADD213PS  sigmoidconsts<>+1664(SB), Z7, Z14
-	VMULPS       Z7, Z14, Z14
-	VMULPS       Z9, Z14, Z14
-	VFMADD231PS  sigmoidconsts<>+192(SB), Z8, Z14
-	VFNMADD231PS sigmoidconsts<>+320(SB), Z9, Z14
-	VADDPS       Z14, Z7, Z14
-	VFMADD231PS  sigmoidconsts<>+128(SB), Z8, Z14
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z1, K1
+	VGETEXPPS    Z1, Z12
+	VADDPS       sigmoidconsts<>+704(SB), Z12, Z12
+	VGETMANTPS   $0x02, Z1, Z11
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z11, K1
+	VSUBPS       sigmoidconsts<>+704(SB), Z11, Z13
+	VADDPS       Z11, Z11, Z14
+	VSUBPS       sigmoidconsts<>+704(SB), Z14, Z14
+	VBLENDMPS    Z14, Z13, K1, Z11
+	VSUBPS       sigmoidconsts<>+704(SB), Z12, K1, Z12
+	VMULPS       Z11, Z11, Z13
+	VMOVUPS      sigmoidconsts<>+1216(SB), Z14
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z11, Z14
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z11, Z14
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z11, Z14
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z11, Z14
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z11, Z14
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z11, Z14
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z11, Z14
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Z11, Z14
+	VMULPS       Z11, Z14, Z14
+	VMULPS       Z13, Z14, Z14
+	VFMADD231PS  sigmoidconsts<>+256(SB), Z12, Z14
+	VFNMADD231PS sigmoidconsts<>+384(SB), Z13, Z14
+	VADDPS       Z14, Z11, Z14
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Z12, Z14
+	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z1, K1
 	VMOVUPS      Z1, K1, Z14
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z1, K1
-	VMOVUPS      sigmoidconsts<>+1984(SB), K1, Z14
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z1, K1
-	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z14
-	VMULPS       Z6, Z14, Z14
-	VMULPS       sigmoidconsts<>+64(SB), Z14, Z7
-	VRNDSCALEPS  $0x00, Z7, Z7
-	VMOVAPS      Z14, Z8
-	VFNMADD231PS sigmoidconsts<>+128(SB), Z7, Z8
-	VFNMADD231PS sigmoidconsts<>+192(SB), Z7, Z8
-	VMULPS       Z8, Z8, Z9
-	VMOVUPS      sigmoidconsts<>+256(SB), Z15
-	VFMADD213PS  sigmoidconsts<>+320(SB), Z8, Z15
-	VMOVUPS      sigmoidconsts<>+384(SB), Z16
-	VFMADD213PS  sigmoidconsts<>+448(SB), Z8, Z16
-	VMOVUPS      sigmoidconsts<>+512(SB), Z17
-	VFMADD213PS  sigmoidconsts<>+576(SB), Z8, Z17
-	VFMADD213PS  Z16, Z9, Z17
-	VFMADD213PS  Z15, Z9, Z17
-	VFMADD213PS  Z8, Z9, Z17
-	VADDPS       sigmoidconsts<>+640(SB), Z17, Z17
-	VSCALEFPS    Z7, Z17, Z17
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z14, K1
-	VXORPS       Z17, Z17, K1, Z17
-	VCMPPS       $0x0e, sigmoidconsts<>+2560(SB), Z14, K1
-	VMOVUPS      sigmoidconsts<>+1920(SB), K1, Z17
-	VMOVAPS      Z17, Z7
-	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z1, K1
-	VXORPS       Z7, Z7, K1, Z7
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z1, K1
+	VMOVUPS      sigmoidconsts<>+2112(SB), K1, Z14
+	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Z1, K1
+	VMOVUPS      sigmoidconsts<>+2176(SB), K1, Z14
+	VMULPS       Z10, Z14, Z14
+	VMOVUPS      sigmoidconsts<>+64(SB), Z11
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z14, Z11
+	VSUBPS       sigmoidconsts<>+64(SB), Z11, Z11
+	VMOVUPS      sigmoidconsts<>+192(SB), Z12
+	VFMADD213PS  Z14, Z11, Z12
+	VFNMADD231PS sigmoidconsts<>+256(SB), Z11, Z12
+	VMULPS       Z12, Z12, Z13
+	VMOVUPS      sigmoidconsts<>+320(SB), Z15
+	VFMADD213PS  sigmoidconsts<>+384(SB), Z12, Z15
+	VMOVUPS      sigmoidconsts<>+448(SB), Z16
+	VFMADD213PS  sigmoidconsts<>+512(SB), Z12, Z16
+	VMOVUPS      sigmoidconsts<>+576(SB), Z17
+	VFMADD213PS  sigmoidconsts<>+640(SB), Z12, Z17
+	VFMADD213PS  Z16, Z13, Z17
+	VFMADD213PS  Z15, Z13, Z17
+	VFMADD213PS  Z12, Z13, Z17
+	VADDPS       sigmoidconsts<>+704(SB), Z17, Z17
+	VCMPPS       $0x05, sigmoidconsts<>+832(SB), Z14, K1
+	VSCALEFPS.Z  Z11, Z17, K1, Z17
+	VCMPPS       $0x0e, sigmoidconsts<>+2688(SB), Z14, K1
+	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z17
+	VMOVAPS      Z17, Z11
+	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Z1, K1
+	VXORPS       Z11, Z11, K1, Z11
 
 powd_326:
-	VMOVAPS      Z10, Z8
-	VMULPS       Z3, Z8, Z8
-	VFNMADD231PS Z2, Z11, Z8
-	VMULPS       Z7, Z8, Z8
+	VMOVAPS      Z5, Z12
+	VMULPS       Z3, Z12, Z12
+	VFNMADD231PS Z2, Z6, Z12
+	VMULPS       Z11, Z12, Z12
 	CMPQ         DI, $0x00
 	JEQ          gamma0_327
-	VMOVAPS      Z6, Z7
-	VSUBPS       sigmoidconsts<>+640(SB), Z7, Z7
+	VMOVAPS      Z10, Z11
+	VSUBPS       sigmoidconsts<>+704(SB), Z11, Z11
 	CMPQ         R8, $0x01
 	JEQ          pow1_328
 	CMPQ         R8, $0x02
 	JEQ          pow2_330
 	CMPQ         R8, $0x03
 	JEQ          powg_329
-	VMOVUPS      sigmoidconsts<>+640(SB), Z7
+	VMOVUPS      sigmoidconsts<>+704(SB), Z11
 	JMP          powd_331
 
 pow1_328:
-	VMOVAPS Z1, Z7
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z1, K1
-	VXORPS  Z7, Z7, K1, Z7
+	VMOVAPS Z1, Z11
+	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Z1, K1
+	VXORPS  Z11, Z11, K1, Z11
 	JMP     powd_331
 
 pow2_330:
-	VMULPS Z1, Z1, Z7
-	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z1, K1
-	VXORPS Z7, Z7, K1, Z7
+	VMULPS Z1, Z1, Z11
+	VCMPPS $0x02, sigmoidconsts<>+896(SB), Z1, K1
+	VXORPS Z11, Z11, K1, Z11
 	JMP    powd_331
 
 powg_329:
 	VGETEXPPS    Z1, Z14
-	VADDPS       sigmoidconsts<>+640(SB), Z14, Z14
-	VGETMANTPS   $0x02, Z1, Z9
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z9, K1
-	VSUBPS       sigmoidconsts<>+640(SB), Z9, Z15
-	VADDPS       Z9, Z9, Z16
-	VSUBPS       sigmoidconsts<>+640(SB), Z16, Z16
-	VBLENDMPS    Z16, Z15, K1, Z9
-	VSUBPS       sigmoidconsts<>+640(SB), Z14, K1, Z14
-	VMULPS       Z9, Z9, Z15
-	VMOVUPS      sigmoidconsts<>+1152(SB), Z16
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Z9, Z16
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Z9, Z16
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Z9, Z16
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Z9, Z16
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Z9, Z16
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Z9, Z16
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Z9, Z16
-	VFMADD213PS  sigmoidconsts<>+1664(SB), Z9, Z16
-	VMULPS       Z9, Z16, Z16
+	VADDPS       sigmoidconsts<>+704(SB), Z14, Z14
+	VGETMANTPS   $0x02, Z1, Z13
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z13, K1
+	VSUBPS       sigmoidconsts<>+704(SB), Z13, Z15
+	VADDPS       Z13, Z13, Z16
+	VSUBPS       sigmoidconsts<>+704(SB), Z16, Z16
+	VBLENDMPS    Z16, Z15, K1, Z13
+	VSUBPS       sigmoidconsts<>+704(SB), Z14, K1, Z14
+	VMULPS       Z13, Z13, Z15
+	VMOVUPS      sigmoidconsts<>+1216(SB), Z16
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z13, Z16
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z13, Z16
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z13, Z16
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z13, Z16
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z13, Z16
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z13, Z16
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z13, Z16
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Z13, Z16
+	VMULPS       Z13, Z16, Z16
 	VMULPS       Z15, Z16, Z16
-	VFMADD231PS  sigmoidconsts<>+192(SB), Z14, Z16
-	VFNMADD231PS sigmoidconsts<>+320(SB), Z15, Z16
-	VADDPS       Z16, Z9, Z16
-	VFMADD231PS  sigmoidconsts<>+128(SB), Z14, Z16
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z1, K1
+	VFMADD231PS  sigmoidconsts<>+256(SB), Z14, Z16
+	VFNMADD231PS sigmoidconsts<>+384(SB), Z15, Z16
+	VADDPS       Z16, Z13, Z16
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Z14, Z16
+	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z1, K1
 	VMOVUPS      Z1, K1, Z16
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z1, K1
-	VMOVUPS      sigmoidconsts<>+1984(SB), K1, Z16
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z1, K1
-	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z16
-	VMULPS       Z7, Z16, Z16
-	VMULPS       sigmoidconsts<>+64(SB), Z16, Z7
-	VRNDSCALEPS  $0x00, Z7, Z7
-	VMOVAPS      Z16, Z9
-	VFNMADD231PS sigmoidconsts<>+128(SB), Z7, Z9
-	VFNMADD231PS sigmoidconsts<>+192(SB), Z7, Z9
-	VMULPS       Z9, Z9, Z14
-	VMOVUPS      sigmoidconsts<>+256(SB), Z15
-	VFMADD213PS  sigmoidconsts<>+320(SB), Z9, Z15
-	VMOVUPS      sigmoidconsts<>+384(SB), Z17
-	VFMADD213PS  sigmoidconsts<>+448(SB), Z9, Z17
-	VMOVUPS      sigmoidconsts<>+512(SB), Z18
-	VFMADD213PS  sigmoidconsts<>+576(SB), Z9, Z18
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z1, K1
+	VMOVUPS      sigmoidconsts<>+2112(SB), K1, Z16
+	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Z1, K1
+	VMOVUPS      sigmoidconsts<>+2176(SB), K1, Z16
+	VMULPS       Z11, Z16, Z16
+	VMOVUPS      sigmoidconsts<>+64(SB), Z11
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z16, Z11
+	VSUBPS       sigmoidconsts<>+64(SB), Z11, Z11
+	VMOVUPS      sigmoidconsts<>+192(SB), Z13
+	VFMADD213PS  Z16, Z11, Z13
+	VFNMADD231PS sigmoidconsts<>+256(SB), Z11, Z13
+	VMULPS       Z13, Z13, Z14
+	VMOVUPS      sigmoidconsts<>+320(SB), Z15
+	VFMADD213PS  sigmoidconsts<>+384(SB), Z13, Z15
+	VMOVUPS      sigmoidconsts<>+448(SB), Z17
+	VFMADD213PS  sigmoidconsts<>+512(SB), Z13, Z17
+	VMOVUPS      sigmoidconsts<>+576(SB), Z18
+	VFMADD213PS  sigmoidconsts<>+640(SB), Z13, Z18
 	VFMADD213PS  Z17, Z14, Z18
 	VFMADD213PS  Z15, Z14, Z18
-	VFMADD213PS  Z9, Z14, Z18
-	VADDPS       sigmoidconsts<>+640(SB), Z18, Z18
-	VSCALEFPS    Z7, Z18, Z18
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z16, K1
-	VXORPS       Z18, Z18, K1, Z18
-	VCMPPS       $0x0e, sigmoidconsts<>+2560(SB), Z16, K1
-	VMOVUPS      sigmoidconsts<>+1920(SB), K1, Z18
-	VMOVAPS      Z18, Z7
-	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z1, K1
-	VXORPS       Z7, Z7, K1, Z7
+	VFMADD213PS  Z13, Z14, Z18
+	VADDPS       sigmoidconsts<>+704(SB), Z18, Z18
+	VCMPPS       $0x05, sigmoidconsts<>+832(SB), Z16, K1
+	VSCALEFPS.Z  Z11, Z18, K1, Z18
+	VCMPPS       $0x0e, sigmoidconsts<>+2688(SB), Z16, K1
+	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z18
+	VMOVAPS      Z18, Z11
+	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Z1, K1
+	VXORPS       Z11, Z11, K1, Z11
 
 powd_331:
-	VMOVAPS      Z5, Z5
-	VMULPS       Z7, Z5, Z5
-	VMOVUPS      sigmoidconsts<>+640(SB), Z7
-	VMOVUPS      sigmoidconsts<>+2368(SB), Z9
-	VFNMADD231PS Z2, Z9, Z7
-	VMULPS       Z7, Z5, Z5
-	VMULPS       Z10, Z5, Z5
-	VMULPS       Z11, Z5, Z5
-	VMULPS       Z6, Z5, Z5
-	VCMPPS       $0x0e, sigmoidconsts<>+832(SB), Z1, K1
-	VADDPS       Z5, Z8, K1, Z8
+	VMOVAPS      Z9, Z9
+	VMULPS       Z11, Z9, Z9
+	VMOVUPS      sigmoidconsts<>+704(SB), Z11
+	VMOVUPS      sigmoidconsts<>+2496(SB), Z13
+	VFNMADD231PS Z2, Z13, Z11
+	VMULPS       Z11, Z9, Z9
+	VMULPS       Z5, Z9, Z9
+	VMULPS       Z6, Z9, Z9
+	VMULPS       Z10, Z9, Z9
+	VCMPPS       $0x0e, sigmoidconsts<>+896(SB), Z1, K1
+	VADDPS       Z9, Z12, K1, Z12
 
 gamma0_327:
 	TESTQ        $0x00000100, SI
 	JZ           noflag_332
 	VBROADCASTSS alpha+108(FP), Z1
-	VMOVUPS      sigmoidconsts<>+640(SB), Z5
-	VSUBPS       Z1, Z5, Z5
-	VMULPS       Z3, Z5, Z5
-	VFMADD231PS  Z2, Z1, Z5
-	VMULPS       Z5, Z8, Z8
+	VMOVUPS      sigmoidconsts<>+704(SB), Z9
+	VSUBPS       Z1, Z9, Z9
+	VMULPS       Z3, Z9, Z9
+	VFMADD231PS  Z2, Z1, Z9
+	VMULPS       Z9, Z12, Z12
 
 noflag_332:
 	VBROADCASTSS focalScale+104(FP), Z1
-	VFMADD231PS  Z1, Z8, Z4
+	VFMADD231PS  Z1, Z12, Z4
 
 noflag_322:
 	VMOVUPS Z4, (DX)
@@ -7947,33 +7983,33 @@ tail_317:
 	VMOVUPS.Z    (CX), K1, Z2
 	VPMAXUD      Z2, Z0, Z0
 	VORPS        sigmoidconsts<>+0(SB), Z1, Z3
-	VMULPS       sigmoidconsts<>+64(SB), Z3, Z4
-	VRNDSCALEPS  $0x00, Z4, Z4
-	VMOVAPS      Z3, Z5
-	VFNMADD231PS sigmoidconsts<>+128(SB), Z4, Z5
-	VFNMADD231PS sigmoidconsts<>+192(SB), Z4, Z5
+	VMOVUPS      sigmoidconsts<>+64(SB), Z4
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z3, Z4
+	VSUBPS       sigmoidconsts<>+64(SB), Z4, Z4
+	VMOVUPS      sigmoidconsts<>+192(SB), Z5
+	VFMADD213PS  Z3, Z4, Z5
+	VFNMADD231PS sigmoidconsts<>+256(SB), Z4, Z5
 	VMULPS       Z5, Z5, Z6
-	VMOVUPS      sigmoidconsts<>+256(SB), Z7
-	VFMADD213PS  sigmoidconsts<>+320(SB), Z5, Z7
-	VMOVUPS      sigmoidconsts<>+384(SB), Z8
-	VFMADD213PS  sigmoidconsts<>+448(SB), Z5, Z8
-	VMOVUPS      sigmoidconsts<>+512(SB), Z9
-	VFMADD213PS  sigmoidconsts<>+576(SB), Z5, Z9
-	VFMADD213PS  Z8, Z6, Z9
-	VFMADD213PS  Z7, Z6, Z9
-	VFMADD213PS  Z5, Z6, Z9
-	VADDPS       sigmoidconsts<>+640(SB), Z9, Z9
-	VSCALEFPS    Z4, Z9, Z9
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z3, K2
-	VXORPS       Z9, Z9, K2, Z9
-	VADDPS       sigmoidconsts<>+640(SB), Z9, Z3
-	VMOVUPS      sigmoidconsts<>+640(SB), Z4
+	VMOVUPS      sigmoidconsts<>+320(SB), Z9
+	VFMADD213PS  sigmoidconsts<>+384(SB), Z5, Z9
+	VMOVUPS      sigmoidconsts<>+448(SB), Z10
+	VFMADD213PS  sigmoidconsts<>+512(SB), Z5, Z10
+	VMOVUPS      sigmoidconsts<>+576(SB), Z11
+	VFMADD213PS  sigmoidconsts<>+640(SB), Z5, Z11
+	VFMADD213PS  Z10, Z6, Z11
+	VFMADD213PS  Z9, Z6, Z11
+	VFMADD213PS  Z5, Z6, Z11
+	VADDPS       sigmoidconsts<>+704(SB), Z11, Z11
+	VCMPPS       $0x05, sigmoidconsts<>+832(SB), Z3, K2
+	VSCALEFPS.Z  Z4, Z11, K2, Z11
+	VADDPS       sigmoidconsts<>+704(SB), Z11, Z3
+	VMOVUPS      sigmoidconsts<>+704(SB), Z4
 	VDIVPS       Z3, Z4, Z4
-	VMULPS       Z4, Z9, Z3
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z1, K2
-	VBLENDMPS    Z3, Z4, K2, Z12
-	VBLENDMPS    Z4, Z3, K2, Z13
-	VMOVUPS      sigmoidconsts<>+640(SB), Z3
+	VMULPS       Z4, Z11, Z3
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z1, K2
+	VBLENDMPS    Z3, Z4, K2, Z7
+	VBLENDMPS    Z4, Z3, K2, Z8
+	VMOVUPS      sigmoidconsts<>+704(SB), Z3
 	VSUBPS       Z2, Z3, Z3
 	VXORPS       Z4, Z4, Z4
 	TESTQ        $0x00000004, SI
@@ -7983,75 +8019,75 @@ tail_317:
 	VBROADCASTSS b+84(FP), Z6
 	VADDPS       Z6, Z5, Z5
 	VBROADCASTSS e+88(FP), Z6
-	VFMADD231PS  Z12, Z6, Z5
+	VFMADD231PS  Z7, Z6, Z5
 	TESTQ        $0x00000010, SI
 	JZ           noflag_334
 	VXORPS       Z6, Z6, Z6
-	VCMPPS       $0x0e, Z2, Z12, K2
-	VMOVUPS      sigmoidconsts<>+640(SB), K2, Z6
-	VCMPPS       $0x01, Z2, Z12, K2
-	VMOVUPS      sigmoidconsts<>+2304(SB), K2, Z6
-	VBROADCASTSS d+92(FP), Z7
-	VFMADD231PS  Z6, Z7, Z5
+	VCMPPS       $0x0e, Z2, Z7, K2
+	VMOVUPS      sigmoidconsts<>+704(SB), K2, Z6
+	VCMPPS       $0x01, Z2, Z7, K2
+	VMOVUPS      sigmoidconsts<>+2432(SB), K2, Z6
+	VBROADCASTSS d+92(FP), Z9
+	VFMADD231PS  Z6, Z9, Z5
 
 noflag_334:
-	VMOVAPS Z12, Z6
-	VMULPS  Z13, Z6, Z6
+	VMOVAPS Z7, Z6
+	VMULPS  Z8, Z6, Z6
 	VMULPS  Z5, Z6, Z6
 	VADDPS  Z6, Z4, Z4
 
 noflag_333:
 	TESTQ        $0x00000001, SI
 	JZ           noflag_335
-	VMOVAPS      Z12, Z5
+	VMOVAPS      Z7, Z5
 	VMULPS       Z3, Z5, Z5
 	VBROADCASTSS pw+100(FP), Z6
 	VMULPS       Z2, Z6, Z6
-	VFNMADD231PS Z13, Z6, Z5
+	VFNMADD231PS Z8, Z6, Z5
 	VBROADCASTSS bceScale+96(FP), Z6
 	VFMADD231PS  Z6, Z5, Z4
 
 noflag_335:
 	TESTQ        $0x00000002, SI
 	JZ           noflag_336
-	VADDPS       sigmoidconsts<>+640(SB), Z9, Z5
-	VGETEXPPS    Z5, Z7
-	VADDPS       sigmoidconsts<>+640(SB), Z7, Z7
+	VADDPS       sigmoidconsts<>+704(SB), Z11, Z5
+	VGETEXPPS    Z5, Z9
+	VADDPS       sigmoidconsts<>+704(SB), Z9, Z9
 	VGETMANTPS   $0x02, Z5, Z6
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z6, K2
-	VSUBPS       sigmoidconsts<>+640(SB), Z6, Z8
-	VADDPS       Z6, Z6, Z10
-	VSUBPS       sigmoidconsts<>+640(SB), Z10, Z10
-	VBLENDMPS    Z10, Z8, K2, Z6
-	VSUBPS       sigmoidconsts<>+640(SB), Z7, K2, Z7
-	VMULPS       Z6, Z6, Z8
-	VMOVUPS      sigmoidconsts<>+1152(SB), Z10
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Z6, Z10
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Z6, Z10
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Z6, Z10
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Z6, Z10
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Z6, Z10
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Z6, Z10
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Z6, Z10
-	VFMADD213PS  sigmoidconsts<>+1664(SB), Z6, Z10
-	VMULPS       Z6, Z10, Z10
-	VMULPS       Z8, Z10, Z10
-	VFMADD231PS  sigmoidconsts<>+192(SB), Z7, Z10
-	VFNMADD231PS sigmoidconsts<>+320(SB), Z8, Z10
-	VADDPS       Z10, Z6, Z10
-	VFMADD231PS  sigmoidconsts<>+128(SB), Z7, Z10
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z6, K2
+	VSUBPS       sigmoidconsts<>+704(SB), Z6, Z10
+	VADDPS       Z6, Z6, Z12
+	VSUBPS       sigmoidconsts<>+704(SB), Z12, Z12
+	VBLENDMPS    Z12, Z10, K2, Z6
+	VSUBPS       sigmoidconsts<>+704(SB), Z9, K2, Z9
+	VMULPS       Z6, Z6, Z10
+	VMOVUPS      sigmoidconsts<>+1216(SB), Z12
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z6, Z12
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z6, Z12
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z6, Z12
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z6, Z12
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z6, Z12
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z6, Z12
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z6, Z12
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Z6, Z12
+	VMULPS       Z6, Z12, Z12
+	VMULPS       Z10, Z12, Z12
+	VFMADD231PS  sigmoidconsts<>+256(SB), Z9, Z12
+	VFNMADD231PS sigmoidconsts<>+384(SB), Z10, Z12
+	VADDPS       Z12, Z6, Z12
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Z9, Z12
 	VCMPPS       $0x03, Z5, Z5, K2
-	VMOVUPS      Z5, K2, Z10
-	VSUBPS       sigmoidconsts<>+640(SB), Z5, Z6
-	VSUBPS       Z6, Z9, Z6
+	VMOVUPS      Z5, K2, Z12
+	VSUBPS       sigmoidconsts<>+704(SB), Z5, Z6
+	VSUBPS       Z6, Z11, Z6
 	VDIVPS       Z5, Z6, Z6
-	VADDPS       Z6, Z10, Z10
-	VMAXPS       sigmoidconsts<>+832(SB), Z1, Z5
+	VADDPS       Z6, Z12, Z12
+	VMAXPS       sigmoidconsts<>+896(SB), Z1, Z5
 	VFNMADD231PS Z2, Z1, Z5
-	VADDPS       Z10, Z5, Z5
-	VMOVAPS      Z13, Z1
+	VADDPS       Z12, Z5, Z5
+	VMOVAPS      Z8, Z1
 	VMULPS       Z2, Z1, Z1
-	VFMADD231PS  Z3, Z12, Z1
+	VFMADD231PS  Z3, Z7, Z1
 	VBROADCASTSS gamma+112(FP), Z6
 	CMPQ         DI, $0x01
 	JEQ          pow1_337
@@ -8059,193 +8095,193 @@ noflag_335:
 	JEQ          pow2_339
 	CMPQ         DI, $0x03
 	JEQ          powg_338
-	VMOVUPS      sigmoidconsts<>+640(SB), Z7
+	VMOVUPS      sigmoidconsts<>+704(SB), Z9
 	JMP          powd_340
 
 pow1_337:
-	VMOVAPS Z1, Z7
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z1, K2
-	VXORPS  Z7, Z7, K2, Z7
+	VMOVAPS Z1, Z9
+	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Z1, K2
+	VXORPS  Z9, Z9, K2, Z9
 	JMP     powd_340
 
 pow2_339:
-	VMULPS Z1, Z1, Z7
-	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z1, K2
-	VXORPS Z7, Z7, K2, Z7
+	VMULPS Z1, Z1, Z9
+	VCMPPS $0x02, sigmoidconsts<>+896(SB), Z1, K2
+	VXORPS Z9, Z9, K2, Z9
 	JMP    powd_340
 
 powg_338:
-	VGETEXPPS    Z1, Z8
-	VADDPS       sigmoidconsts<>+640(SB), Z8, Z8
-	VGETMANTPS   $0x02, Z1, Z7
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z7, K2
-	VSUBPS       sigmoidconsts<>+640(SB), Z7, Z9
-	VADDPS       Z7, Z7, Z10
-	VSUBPS       sigmoidconsts<>+640(SB), Z10, Z10
-	VBLENDMPS    Z10, Z9, K2, Z7
-	VSUBPS       sigmoidconsts<>+640(SB), Z8, K2, Z8
-	VMULPS       Z7, Z7, Z9
-	VMOVUPS      sigmoidconsts<>+1152(SB), Z10
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Z7, Z10
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Z7, Z10
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Z7, Z10
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Z7, Z10
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Z7, Z10
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Z7, Z10
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Z7, Z10
-	VFMADD213PS  sigmoidconsts<>+1664(SB), Z7, Z10
-	VMULPS       Z7, Z10, Z10
-	VMULPS       Z9, Z10, Z10
-	VFMADD231PS  sigmoidconsts<>+192(SB), Z8, Z10
-	VFNMADD231PS sigmoidconsts<>+320(SB), Z9, Z10
-	VADDPS       Z10, Z7, Z10
-	VFMADD231PS  sigmoidconsts<>+128(SB), Z8, Z10
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z1, K2
-	VMOVUPS      Z1, K2, Z10
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z1, K2
-	VMOVUPS      sigmoidconsts<>+1984(SB), K2, Z10
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z1, K2
-	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z10
-	VMULPS       Z6, Z10, Z10
-	VMULPS       sigmoidconsts<>+64(SB), Z10, Z7
-	VRNDSCALEPS  $0x00, Z7, Z7
-	VMOVAPS      Z10, Z8
-	VFNMADD231PS sigmoidconsts<>+128(SB), Z7, Z8
-	VFNMADD231PS sigmoidconsts<>+192(SB), Z7, Z8
-	VMULPS       Z8, Z8, Z9
-	VMOVUPS      sigmoidconsts<>+256(SB), Z11
-	VFMADD213PS  sigmoidconsts<>+320(SB), Z8, Z11
-	VMOVUPS      sigmoidconsts<>+384(SB), Z14
-	VFMADD213PS  sigmoidconsts<>+448(SB), Z8, Z14
-	VMOVUPS      sigmoidconsts<>+512(SB), Z15
-	VFMADD213PS  sigmoidconsts<>+576(SB), Z8, Z15
-	VFMADD213PS  Z14, Z9, Z15
-	VFMADD213PS  Z11, Z9, Z15
-	VFMADD213PS  Z8, Z9, Z15
-	VADDPS       sigmoidconsts<>+640(SB), Z15, Z15
-	VSCALEFPS    Z7, Z15, Z15
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z10, K2
-	VXORPS       Z15, Z15, K2, Z15
-	VCMPPS       $0x0e, sigmoidconsts<>+2560(SB), Z10, K2
-	VMOVUPS      sigmoidconsts<>+1920(SB), K2, Z15
-	VMOVAPS      Z15, Z7
-	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z1, K2
-	VXORPS       Z7, Z7, K2, Z7
+	VGETEXPPS    Z1, Z10
+	VADDPS       sigmoidconsts<>+704(SB), Z10, Z10
+	VGETMANTPS   $0x02, Z1, Z9
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z9, K2
+	VSUBPS       sigmoidconsts<>+704(SB), Z9, Z11
+	VADDPS       Z9, Z9, Z12
+	VSUBPS       sigmoidconsts<>+704(SB), Z12, Z12
+	VBLENDMPS    Z12, Z11, K2, Z9
+	VSUBPS       sigmoidconsts<>+704(SB), Z10, K2, Z10
+	VMULPS       Z9, Z9, Z11
+	VMOVUPS      sigmoidconsts<>+1216(SB), Z12
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z9, Z12
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z9, Z12
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z9, Z12
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z9, Z12
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z9, Z12
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z9, Z12
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z9, Z12
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Z9, Z12
+	VMULPS       Z9, Z12, Z12
+	VMULPS       Z11, Z12, Z12
+	VFMADD231PS  sigmoidconsts<>+256(SB), Z10, Z12
+	VFNMADD231PS sigmoidconsts<>+384(SB), Z11, Z12
+	VADDPS       Z12, Z9, Z12
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Z10, Z12
+	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z1, K2
+	VMOVUPS      Z1, K2, Z12
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z1, K2
+	VMOVUPS      sigmoidconsts<>+2112(SB), K2, Z12
+	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Z1, K2
+	VMOVUPS      sigmoidconsts<>+2176(SB), K2, Z12
+	VMULPS       Z6, Z12, Z12
+	VMOVUPS      sigmoidconsts<>+64(SB), Z9
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z12, Z9
+	VSUBPS       sigmoidconsts<>+64(SB), Z9, Z9
+	VMOVUPS      sigmoidconsts<>+192(SB), Z10
+	VFMADD213PS  Z12, Z9, Z10
+	VFNMADD231PS sigmoidconsts<>+256(SB), Z9, Z10
+	VMULPS       Z10, Z10, Z11
+	VMOVUPS      sigmoidconsts<>+320(SB), Z13
+	VFMADD213PS  sigmoidconsts<>+384(SB), Z10, Z13
+	VMOVUPS      sigmoidconsts<>+448(SB), Z14
+	VFMADD213PS  sigmoidconsts<>+512(SB), Z10, Z14
+	VMOVUPS      sigmoidconsts<>+576(SB), Z15
+	VFMADD213PS  sigmoidconsts<>+640(SB), Z10, Z15
+	VFMADD213PS  Z14, Z11, Z15
+	VFMADD213PS  Z13, Z11, Z15
+	VFMADD213PS  Z10, Z11, Z15
+	VADDPS       sigmoidconsts<>+704(SB), Z15, Z15
+	VCMPPS       $0x05, sigmoidconsts<>+832(SB), Z12, K2
+	VSCALEFPS.Z  Z9, Z15, K2, Z15
+	VCMPPS       $0x0e, sigmoidconsts<>+2688(SB), Z12, K2
+	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z15
+	VMOVAPS      Z15, Z9
+	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Z1, K2
+	VXORPS       Z9, Z9, K2, Z9
 
 powd_340:
-	VMOVAPS      Z12, Z8
-	VMULPS       Z3, Z8, Z8
-	VFNMADD231PS Z2, Z13, Z8
-	VMULPS       Z7, Z8, Z8
+	VMOVAPS      Z7, Z10
+	VMULPS       Z3, Z10, Z10
+	VFNMADD231PS Z2, Z8, Z10
+	VMULPS       Z9, Z10, Z10
 	CMPQ         DI, $0x00
 	JEQ          gamma0_341
-	VMOVAPS      Z6, Z7
-	VSUBPS       sigmoidconsts<>+640(SB), Z7, Z7
+	VMOVAPS      Z6, Z9
+	VSUBPS       sigmoidconsts<>+704(SB), Z9, Z9
 	CMPQ         R8, $0x01
 	JEQ          pow1_342
 	CMPQ         R8, $0x02
 	JEQ          pow2_344
 	CMPQ         R8, $0x03
 	JEQ          powg_343
-	VMOVUPS      sigmoidconsts<>+640(SB), Z7
+	VMOVUPS      sigmoidconsts<>+704(SB), Z9
 	JMP          powd_345
 
 pow1_342:
-	VMOVAPS Z1, Z7
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z1, K2
-	VXORPS  Z7, Z7, K2, Z7
+	VMOVAPS Z1, Z9
+	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Z1, K2
+	VXORPS  Z9, Z9, K2, Z9
 	JMP     powd_345
 
 pow2_344:
-	VMULPS Z1, Z1, Z7
-	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z1, K2
-	VXORPS Z7, Z7, K2, Z7
+	VMULPS Z1, Z1, Z9
+	VCMPPS $0x02, sigmoidconsts<>+896(SB), Z1, K2
+	VXORPS Z9, Z9, K2, Z9
 	JMP    powd_345
 
 powg_343:
-	VGETEXPPS    Z1, Z10
-	VADDPS       sigmoidconsts<>+640(SB), Z10, Z10
-	VGETMANTPS   $0x02, Z1, Z9
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z9, K2
-	VSUBPS       sigmoidconsts<>+640(SB), Z9, Z11
-	VADDPS       Z9, Z9, Z14
-	VSUBPS       sigmoidconsts<>+640(SB), Z14, Z14
-	VBLENDMPS    Z14, Z11, K2, Z9
-	VSUBPS       sigmoidconsts<>+640(SB), Z10, K2, Z10
-	VMULPS       Z9, Z9, Z11
-	VMOVUPS      sigmoidconsts<>+1152(SB), Z14
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Z9, Z14
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Z9, Z14
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Z9, Z14
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Z9, Z14
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Z9, Z14
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Z9, Z14
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Z9, Z14
-	VFMADD213PS  sigmoidconsts<>+1664(SB), Z9, Z14
-	VMULPS       Z9, Z14, Z14
+	VGETEXPPS    Z1, Z12
+	VADDPS       sigmoidconsts<>+704(SB), Z12, Z12
+	VGETMANTPS   $0x02, Z1, Z11
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z11, K2
+	VSUBPS       sigmoidconsts<>+704(SB), Z11, Z13
+	VADDPS       Z11, Z11, Z14
+	VSUBPS       sigmoidconsts<>+704(SB), Z14, Z14
+	VBLENDMPS    Z14, Z13, K2, Z11
+	VSUBPS       sigmoidconsts<>+704(SB), Z12, K2, Z12
+	VMULPS       Z11, Z11, Z13
+	VMOVUPS      sigmoidconsts<>+1216(SB), Z14
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z11, Z14
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z11, Z14
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z11, Z14
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z11, Z14
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z11, Z14
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z11, Z14
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z11, Z14
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Z11, Z14
 	VMULPS       Z11, Z14, Z14
-	VFMADD231PS  sigmoidconsts<>+192(SB), Z10, Z14
-	VFNMADD231PS sigmoidconsts<>+320(SB), Z11, Z14
-	VADDPS       Z14, Z9, Z14
-	VFMADD231PS  sigmoidconsts<>+128(SB), Z10, Z14
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z1, K2
+	VMULPS       Z13, Z14, Z14
+	VFMADD231PS  sigmoidconsts<>+256(SB), Z12, Z14
+	VFNMADD231PS sigmoidconsts<>+384(SB), Z13, Z14
+	VADDPS       Z14, Z11, Z14
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Z12, Z14
+	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z1, K2
 	VMOVUPS      Z1, K2, Z14
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z1, K2
-	VMOVUPS      sigmoidconsts<>+1984(SB), K2, Z14
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z1, K2
-	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z14
-	VMULPS       Z7, Z14, Z14
-	VMULPS       sigmoidconsts<>+64(SB), Z14, Z7
-	VRNDSCALEPS  $0x00, Z7, Z7
-	VMOVAPS      Z14, Z9
-	VFNMADD231PS sigmoidconsts<>+128(SB), Z7, Z9
-	VFNMADD231PS sigmoidconsts<>+192(SB), Z7, Z9
-	VMULPS       Z9, Z9, Z10
-	VMOVUPS      sigmoidconsts<>+256(SB), Z11
-	VFMADD213PS  sigmoidconsts<>+320(SB), Z9, Z11
-	VMOVUPS      sigmoidconsts<>+384(SB), Z15
-	VFMADD213PS  sigmoidconsts<>+448(SB), Z9, Z15
-	VMOVUPS      sigmoidconsts<>+512(SB), Z16
-	VFMADD213PS  sigmoidconsts<>+576(SB), Z9, Z16
-	VFMADD213PS  Z15, Z10, Z16
-	VFMADD213PS  Z11, Z10, Z16
-	VFMADD213PS  Z9, Z10, Z16
-	VADDPS       sigmoidconsts<>+640(SB), Z16, Z16
-	VSCALEFPS    Z7, Z16, Z16
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z14, K2
-	VXORPS       Z16, Z16, K2, Z16
-	VCMPPS       $0x0e, sigmoidconsts<>+2560(SB), Z14, K2
-	VMOVUPS      sigmoidconsts<>+1920(SB), K2, Z16
-	VMOVAPS      Z16, Z7
-	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z1, K2
-	VXORPS       Z7, Z7, K2, Z7
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z1, K2
+	VMOVUPS      sigmoidconsts<>+2112(SB), K2, Z14
+	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Z1, K2
+	VMOVUPS      sigmoidconsts<>+2176(SB), K2, Z14
+	VMULPS       Z9, Z14, Z14
+	VMOVUPS      sigmoidconsts<>+64(SB), Z9
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z14, Z9
+	VSUBPS       sigmoidconsts<>+64(SB), Z9, Z9
+	VMOVUPS      sigmoidconsts<>+192(SB), Z11
+	VFMADD213PS  Z14, Z9, Z11
+	VFNMADD231PS sigmoidconsts<>+256(SB), Z9, Z11
+	VMULPS       Z11, Z11, Z12
+	VMOVUPS      sigmoidconsts<>+320(SB), Z13
+	VFMADD213PS  sigmoidconsts<>+384(SB), Z11, Z13
+	VMOVUPS      sigmoidconsts<>+448(SB), Z15
+	VFMADD213PS  sigmoidconsts<>+512(SB), Z11, Z15
+	VMOVUPS      sigmoidconsts<>+576(SB), Z16
+	VFMADD213PS  sigmoidconsts<>+640(SB), Z11, Z16
+	VFMADD213PS  Z15, Z12, Z16
+	VFMADD213PS  Z13, Z12, Z16
+	VFMADD213PS  Z11, Z12, Z16
+	VADDPS       sigmoidconsts<>+704(SB), Z16, Z16
+	VCMPPS       $0x05, sigmoidconsts<>+832(SB), Z14, K2
+	VSCALEFPS.Z  Z9, Z16, K2, Z16
+	VCMPPS       $0x0e, sigmoidconsts<>+2688(SB), Z14, K2
+	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z16
+	VMOVAPS      Z16, Z9
+	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Z1, K2
+	VXORPS       Z9, Z9, K2, Z9
 
 powd_345:
 	VMOVAPS      Z5, Z5
+	VMULPS       Z9, Z5, Z5
+	VMOVUPS      sigmoidconsts<>+704(SB), Z9
+	VMOVUPS      sigmoidconsts<>+2496(SB), Z11
+	VFNMADD231PS Z2, Z11, Z9
+	VMULPS       Z9, Z5, Z5
 	VMULPS       Z7, Z5, Z5
-	VMOVUPS      sigmoidconsts<>+640(SB), Z7
-	VMOVUPS      sigmoidconsts<>+2368(SB), Z9
-	VFNMADD231PS Z2, Z9, Z7
-	VMULPS       Z7, Z5, Z5
-	VMULPS       Z12, Z5, Z5
-	VMULPS       Z13, Z5, Z5
+	VMULPS       Z8, Z5, Z5
 	VMULPS       Z6, Z5, Z5
-	VCMPPS       $0x0e, sigmoidconsts<>+832(SB), Z1, K2
-	VADDPS       Z5, Z8, K2, Z8
+	VCMPPS       $0x0e, sigmoidconsts<>+896(SB), Z1, K2
+	VADDPS       Z5, Z10, K2, Z10
 
 gamma0_341:
 	TESTQ        $0x00000100, SI
 	JZ           noflag_346
 	VBROADCASTSS alpha+108(FP), Z1
-	VMOVUPS      sigmoidconsts<>+640(SB), Z5
+	VMOVUPS      sigmoidconsts<>+704(SB), Z5
 	VSUBPS       Z1, Z5, Z5
 	VMULPS       Z3, Z5, Z5
 	VFMADD231PS  Z2, Z1, Z5
-	VMULPS       Z5, Z8, Z8
+	VMULPS       Z5, Z10, Z10
 
 noflag_346:
 	VBROADCASTSS focalScale+104(FP), Z1
-	VFMADD231PS  Z1, Z8, Z4
+	VFMADD231PS  Z1, Z10, Z4
 
 noflag_336:
 	VMOVUPS Z4, K1, (DX)
@@ -8286,465 +8322,465 @@ loop_347:
 	VMOVUPS      (CX), Z4
 	VPMAXUD      Z4, Z2, Z2
 	VORPS        sigmoidconsts<>+0(SB), Z3, Z5
-	VMULPS       sigmoidconsts<>+64(SB), Z5, Z6
-	VRNDSCALEPS  $0x00, Z6, Z6
-	VMOVAPS      Z5, Z7
-	VFNMADD231PS sigmoidconsts<>+128(SB), Z6, Z7
-	VFNMADD231PS sigmoidconsts<>+192(SB), Z6, Z7
-	VMULPS       Z7, Z7, Z8
-	VMOVUPS      sigmoidconsts<>+256(SB), Z9
-	VFMADD213PS  sigmoidconsts<>+320(SB), Z7, Z9
-	VMOVUPS      sigmoidconsts<>+384(SB), Z10
-	VFMADD213PS  sigmoidconsts<>+448(SB), Z7, Z10
-	VMOVUPS      sigmoidconsts<>+512(SB), Z11
-	VFMADD213PS  sigmoidconsts<>+576(SB), Z7, Z11
-	VFMADD213PS  Z10, Z8, Z11
-	VFMADD213PS  Z9, Z8, Z11
-	VFMADD213PS  Z7, Z8, Z11
-	VADDPS       sigmoidconsts<>+640(SB), Z11, Z11
-	VSCALEFPS    Z6, Z11, Z11
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z5, K1
-	VXORPS       Z11, Z11, K1, Z11
-	VADDPS       sigmoidconsts<>+640(SB), Z11, Z5
-	VMOVUPS      sigmoidconsts<>+640(SB), Z6
+	VMOVUPS      sigmoidconsts<>+64(SB), Z6
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z5, Z6
+	VSUBPS       sigmoidconsts<>+64(SB), Z6, Z6
+	VMOVUPS      sigmoidconsts<>+192(SB), Z15
+	VFMADD213PS  Z5, Z6, Z15
+	VFNMADD231PS sigmoidconsts<>+256(SB), Z6, Z15
+	VMULPS       Z15, Z15, Z16
+	VMOVUPS      sigmoidconsts<>+320(SB), Z17
+	VFMADD213PS  sigmoidconsts<>+384(SB), Z15, Z17
+	VMOVUPS      sigmoidconsts<>+448(SB), Z18
+	VFMADD213PS  sigmoidconsts<>+512(SB), Z15, Z18
+	VMOVUPS      sigmoidconsts<>+576(SB), Z19
+	VFMADD213PS  sigmoidconsts<>+640(SB), Z15, Z19
+	VFMADD213PS  Z18, Z16, Z19
+	VFMADD213PS  Z17, Z16, Z19
+	VFMADD213PS  Z15, Z16, Z19
+	VADDPS       sigmoidconsts<>+704(SB), Z19, Z19
+	VCMPPS       $0x05, sigmoidconsts<>+832(SB), Z5, K1
+	VSCALEFPS.Z  Z6, Z19, K1, Z19
+	VADDPS       sigmoidconsts<>+704(SB), Z19, Z5
+	VMOVUPS      sigmoidconsts<>+704(SB), Z6
 	VDIVPS       Z5, Z6, Z6
-	VMULPS       Z6, Z11, Z5
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z3, K1
-	VBLENDMPS    Z5, Z6, K1, Z12
-	VBLENDMPS    Z6, Z5, K1, Z13
+	VMULPS       Z6, Z19, Z5
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z3, K1
+	VBLENDMPS    Z5, Z6, K1, Z7
+	VBLENDMPS    Z6, Z5, K1, Z8
 	TESTQ        $0x00000003, sflags+136(FP)
 	JZ           noflag_350
-	VADDPS       sigmoidconsts<>+640(SB), Z11, Z5
-	VGETEXPPS    Z5, Z7
-	VADDPS       sigmoidconsts<>+640(SB), Z7, Z7
+	VADDPS       sigmoidconsts<>+704(SB), Z19, Z5
+	VGETEXPPS    Z5, Z15
+	VADDPS       sigmoidconsts<>+704(SB), Z15, Z15
 	VGETMANTPS   $0x02, Z5, Z6
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z6, K1
-	VSUBPS       sigmoidconsts<>+640(SB), Z6, Z8
-	VADDPS       Z6, Z6, Z9
-	VSUBPS       sigmoidconsts<>+640(SB), Z9, Z9
-	VBLENDMPS    Z9, Z8, K1, Z6
-	VSUBPS       sigmoidconsts<>+640(SB), Z7, K1, Z7
-	VMULPS       Z6, Z6, Z8
-	VMOVUPS      sigmoidconsts<>+1152(SB), Z9
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Z6, Z9
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Z6, Z9
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Z6, Z9
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Z6, Z9
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Z6, Z9
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Z6, Z9
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Z6, Z9
-	VFMADD213PS  sigmoidconsts<>+1664(SB), Z6, Z9
-	VMULPS       Z6, Z9, Z9
-	VMULPS       Z8, Z9, Z9
-	VFMADD231PS  sigmoidconsts<>+192(SB), Z7, Z9
-	VFNMADD231PS sigmoidconsts<>+320(SB), Z8, Z9
-	VADDPS       Z9, Z6, Z9
-	VFMADD231PS  sigmoidconsts<>+128(SB), Z7, Z9
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z6, K1
+	VSUBPS       sigmoidconsts<>+704(SB), Z6, Z16
+	VADDPS       Z6, Z6, Z17
+	VSUBPS       sigmoidconsts<>+704(SB), Z17, Z17
+	VBLENDMPS    Z17, Z16, K1, Z6
+	VSUBPS       sigmoidconsts<>+704(SB), Z15, K1, Z15
+	VMULPS       Z6, Z6, Z16
+	VMOVUPS      sigmoidconsts<>+1216(SB), Z17
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z6, Z17
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z6, Z17
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z6, Z17
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z6, Z17
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z6, Z17
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z6, Z17
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z6, Z17
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Z6, Z17
+	VMULPS       Z6, Z17, Z17
+	VMULPS       Z16, Z17, Z17
+	VFMADD231PS  sigmoidconsts<>+256(SB), Z15, Z17
+	VFNMADD231PS sigmoidconsts<>+384(SB), Z16, Z17
+	VADDPS       Z17, Z6, Z17
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Z15, Z17
 	VCMPPS       $0x03, Z5, Z5, K1
-	VMOVUPS      Z5, K1, Z9
-	VSUBPS       sigmoidconsts<>+640(SB), Z5, Z6
-	VSUBPS       Z6, Z11, Z6
+	VMOVUPS      Z5, K1, Z17
+	VSUBPS       sigmoidconsts<>+704(SB), Z5, Z6
+	VSUBPS       Z6, Z19, Z6
 	VDIVPS       Z5, Z6, Z6
-	VADDPS       Z6, Z9, Z9
-	VMOVUPS      sigmoidconsts<>+640(SB), Z5
+	VADDPS       Z6, Z17, Z17
+	VMOVUPS      sigmoidconsts<>+704(SB), Z5
 	VSUBPS       Z4, Z5, Z5
 	TESTQ        $0x00000001, sflags+136(FP)
 	JZ           noflag_351
 	VBROADCASTSS pw+100(FP), Z6
 	VMULPS       Z4, Z6, Z6
-	VXORPS       sigmoidconsts<>+0(SB), Z3, Z7
-	VMAXPS       sigmoidconsts<>+832(SB), Z7, Z7
-	VADDPS       Z9, Z7, Z7
-	VMULPS       Z7, Z6, Z6
-	VMAXPS       sigmoidconsts<>+832(SB), Z3, Z7
-	VADDPS       Z9, Z7, Z7
-	VFMADD231PS  Z7, Z5, Z6
+	VXORPS       sigmoidconsts<>+0(SB), Z3, Z15
+	VMAXPS       sigmoidconsts<>+896(SB), Z15, Z15
+	VADDPS       Z17, Z15, Z15
+	VMULPS       Z15, Z6, Z6
+	VMAXPS       sigmoidconsts<>+896(SB), Z3, Z15
+	VADDPS       Z17, Z15, Z15
+	VFMADD231PS  Z15, Z5, Z6
 	VADDPS       Z6, Z0, Z0
 
 noflag_351:
 	TESTQ        $0x00000002, sflags+136(FP)
 	JZ           noflag_352
-	VADDPS       sigmoidconsts<>+640(SB), Z11, Z6
-	VMOVUPS      sigmoidconsts<>+640(SB), Z7
-	VDIVPS       Z6, Z7, Z7
-	VMULPS       Z7, Z11, Z6
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z3, K1
-	VBLENDMPS    Z6, Z7, K1, Z14
-	VBLENDMPS    Z7, Z6, K1, Z15
-	VMAXPS       sigmoidconsts<>+832(SB), Z3, Z6
+	VADDPS       sigmoidconsts<>+704(SB), Z19, Z6
+	VMOVUPS      sigmoidconsts<>+704(SB), Z15
+	VDIVPS       Z6, Z15, Z15
+	VMULPS       Z15, Z19, Z6
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z3, K1
+	VBLENDMPS    Z6, Z15, K1, Z9
+	VBLENDMPS    Z15, Z6, K1, Z10
+	VMAXPS       sigmoidconsts<>+896(SB), Z3, Z6
 	VFNMADD231PS Z4, Z3, Z6
-	VADDPS       Z9, Z6, Z6
-	VMULPS       Z4, Z15, Z7
-	VFMADD231PS  Z5, Z14, Z7
-	VBROADCASTSS gamma+112(FP), Z8
+	VADDPS       Z17, Z6, Z6
+	VMULPS       Z4, Z10, Z15
+	VFMADD231PS  Z5, Z9, Z15
+	VBROADCASTSS gamma+112(FP), Z16
 	CMPQ         DI, $0x01
 	JEQ          pow1_353
 	CMPQ         DI, $0x02
 	JEQ          pow2_355
 	CMPQ         DI, $0x03
 	JEQ          powg_354
-	VMOVUPS      sigmoidconsts<>+640(SB), Z8
+	VMOVUPS      sigmoidconsts<>+704(SB), Z16
 	JMP          powd_356
 
 pow1_353:
-	VMOVAPS Z7, Z8
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z7, K1
-	VXORPS  Z8, Z8, K1, Z8
+	VMOVAPS Z15, Z16
+	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Z15, K1
+	VXORPS  Z16, Z16, K1, Z16
 	JMP     powd_356
 
 pow2_355:
-	VMULPS Z7, Z7, Z8
-	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z7, K1
-	VXORPS Z8, Z8, K1, Z8
+	VMULPS Z15, Z15, Z16
+	VCMPPS $0x02, sigmoidconsts<>+896(SB), Z15, K1
+	VXORPS Z16, Z16, K1, Z16
 	JMP    powd_356
 
 powg_354:
-	VGETEXPPS    Z7, Z10
-	VADDPS       sigmoidconsts<>+640(SB), Z10, Z10
-	VGETMANTPS   $0x02, Z7, Z9
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z9, K1
-	VSUBPS       sigmoidconsts<>+640(SB), Z9, Z20
-	VADDPS       Z9, Z9, Z21
-	VSUBPS       sigmoidconsts<>+640(SB), Z21, Z21
-	VBLENDMPS    Z21, Z20, K1, Z9
-	VSUBPS       sigmoidconsts<>+640(SB), Z10, K1, Z10
-	VMULPS       Z9, Z9, Z20
-	VMOVUPS      sigmoidconsts<>+1152(SB), Z21
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Z9, Z21
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Z9, Z21
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Z9, Z21
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Z9, Z21
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Z9, Z21
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Z9, Z21
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Z9, Z21
-	VFMADD213PS  sigmoidconsts<>+1664(SB), Z9, Z21
-	VMULPS       Z9, Z21, Z21
+	VGETEXPPS    Z15, Z18
+	VADDPS       sigmoidconsts<>+704(SB), Z18, Z18
+	VGETMANTPS   $0x02, Z15, Z17
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z17, K1
+	VSUBPS       sigmoidconsts<>+704(SB), Z17, Z20
+	VADDPS       Z17, Z17, Z21
+	VSUBPS       sigmoidconsts<>+704(SB), Z21, Z21
+	VBLENDMPS    Z21, Z20, K1, Z17
+	VSUBPS       sigmoidconsts<>+704(SB), Z18, K1, Z18
+	VMULPS       Z17, Z17, Z20
+	VMOVUPS      sigmoidconsts<>+1216(SB), Z21
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z17, Z21
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z17, Z21
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z17, Z21
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z17, Z21
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z17, Z21
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z17, Z21
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z17, Z21
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Z17, Z21
+	VMULPS       Z17, Z21, Z21
 	VMULPS       Z20, Z21, Z21
-	VFMADD231PS  sigmoidconsts<>+192(SB), Z10, Z21
-	VFNMADD231PS sigmoidconsts<>+320(SB), Z20, Z21
-	VADDPS       Z21, Z9, Z21
-	VFMADD231PS  sigmoidconsts<>+128(SB), Z10, Z21
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z7, K1
-	VMOVUPS      Z7, K1, Z21
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z7, K1
-	VMOVUPS      sigmoidconsts<>+1984(SB), K1, Z21
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z7, K1
-	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z21
-	VMULPS       Z8, Z21, Z21
-	VMULPS       sigmoidconsts<>+64(SB), Z21, Z8
-	VRNDSCALEPS  $0x00, Z8, Z8
-	VMOVAPS      Z21, Z9
-	VFNMADD231PS sigmoidconsts<>+128(SB), Z8, Z9
-	VFNMADD231PS sigmoidconsts<>+192(SB), Z8, Z9
-	VMULPS       Z9, Z9, Z10
-	VMOVUPS      sigmoidconsts<>+256(SB), Z20
-	VFMADD213PS  sigmoidconsts<>+320(SB), Z9, Z20
-	VMOVUPS      sigmoidconsts<>+384(SB), Z22
-	VFMADD213PS  sigmoidconsts<>+448(SB), Z9, Z22
-	VMOVUPS      sigmoidconsts<>+512(SB), Z23
-	VFMADD213PS  sigmoidconsts<>+576(SB), Z9, Z23
-	VFMADD213PS  Z22, Z10, Z23
-	VFMADD213PS  Z20, Z10, Z23
-	VFMADD213PS  Z9, Z10, Z23
-	VADDPS       sigmoidconsts<>+640(SB), Z23, Z23
-	VSCALEFPS    Z8, Z23, Z23
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z21, K1
-	VXORPS       Z23, Z23, K1, Z23
-	VCMPPS       $0x0e, sigmoidconsts<>+2560(SB), Z21, K1
-	VMOVUPS      sigmoidconsts<>+1920(SB), K1, Z23
-	VMOVAPS      Z23, Z8
-	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z7, K1
-	VXORPS       Z8, Z8, K1, Z8
+	VFMADD231PS  sigmoidconsts<>+256(SB), Z18, Z21
+	VFNMADD231PS sigmoidconsts<>+384(SB), Z20, Z21
+	VADDPS       Z21, Z17, Z21
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Z18, Z21
+	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z15, K1
+	VMOVUPS      Z15, K1, Z21
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z15, K1
+	VMOVUPS      sigmoidconsts<>+2112(SB), K1, Z21
+	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Z15, K1
+	VMOVUPS      sigmoidconsts<>+2176(SB), K1, Z21
+	VMULPS       Z16, Z21, Z21
+	VMOVUPS      sigmoidconsts<>+64(SB), Z16
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z21, Z16
+	VSUBPS       sigmoidconsts<>+64(SB), Z16, Z16
+	VMOVUPS      sigmoidconsts<>+192(SB), Z17
+	VFMADD213PS  Z21, Z16, Z17
+	VFNMADD231PS sigmoidconsts<>+256(SB), Z16, Z17
+	VMULPS       Z17, Z17, Z18
+	VMOVUPS      sigmoidconsts<>+320(SB), Z20
+	VFMADD213PS  sigmoidconsts<>+384(SB), Z17, Z20
+	VMOVUPS      sigmoidconsts<>+448(SB), Z22
+	VFMADD213PS  sigmoidconsts<>+512(SB), Z17, Z22
+	VMOVUPS      sigmoidconsts<>+576(SB), Z23
+	VFMADD213PS  sigmoidconsts<>+640(SB), Z17, Z23
+	VFMADD213PS  Z22, Z18, Z23
+	VFMADD213PS  Z20, Z18, Z23
+	VFMADD213PS  Z17, Z18, Z23
+	VADDPS       sigmoidconsts<>+704(SB), Z23, Z23
+	VCMPPS       $0x05, sigmoidconsts<>+832(SB), Z21, K1
+	VSCALEFPS.Z  Z16, Z23, K1, Z23
+	VCMPPS       $0x0e, sigmoidconsts<>+2688(SB), Z21, K1
+	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z23
+	VMOVAPS      Z23, Z16
+	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Z15, K1
+	VXORPS       Z16, Z16, K1, Z16
 
 powd_356:
-	VMULPS       Z8, Z6, Z6
+	VMULPS       Z16, Z6, Z6
 	TESTQ        $0x00000100, sflags+136(FP)
 	JZ           noflag_357
-	VBROADCASTSS alpha+108(FP), Z7
-	VMOVUPS      sigmoidconsts<>+640(SB), Z8
-	VSUBPS       Z7, Z8, Z8
-	VMULPS       Z5, Z8, Z8
-	VFMADD231PS  Z4, Z7, Z8
-	VMULPS       Z8, Z6, Z6
+	VBROADCASTSS alpha+108(FP), Z15
+	VMOVUPS      sigmoidconsts<>+704(SB), Z16
+	VSUBPS       Z15, Z16, Z16
+	VMULPS       Z5, Z16, Z16
+	VFMADD231PS  Z4, Z15, Z16
+	VMULPS       Z16, Z6, Z6
 
 noflag_357:
 	VADDPS Z6, Z1, Z1
 
 noflag_352:
 noflag_350:
-	VMOVUPS      sigmoidconsts<>+640(SB), Z5
+	VMOVUPS      sigmoidconsts<>+704(SB), Z5
 	VSUBPS       Z4, Z5, Z5
 	VXORPS       Z6, Z6, Z6
 	TESTQ        $0x00000004, SI
 	JZ           noflag_358
-	VBROADCASTSS a+80(FP), Z7
-	VMULPS       Z4, Z7, Z7
-	VBROADCASTSS b+84(FP), Z8
-	VADDPS       Z8, Z7, Z7
-	VBROADCASTSS e+88(FP), Z8
-	VFMADD231PS  Z12, Z8, Z7
+	VBROADCASTSS a+80(FP), Z15
+	VMULPS       Z4, Z15, Z15
+	VBROADCASTSS b+84(FP), Z16
+	VADDPS       Z16, Z15, Z15
+	VBROADCASTSS e+88(FP), Z16
+	VFMADD231PS  Z7, Z16, Z15
 	TESTQ        $0x00000010, SI
 	JZ           noflag_359
-	VXORPS       Z8, Z8, Z8
-	VCMPPS       $0x0e, Z4, Z12, K1
-	VMOVUPS      sigmoidconsts<>+640(SB), K1, Z8
-	VCMPPS       $0x01, Z4, Z12, K1
-	VMOVUPS      sigmoidconsts<>+2304(SB), K1, Z8
-	VBROADCASTSS d+92(FP), Z9
-	VFMADD231PS  Z8, Z9, Z7
+	VXORPS       Z16, Z16, Z16
+	VCMPPS       $0x0e, Z4, Z7, K1
+	VMOVUPS      sigmoidconsts<>+704(SB), K1, Z16
+	VCMPPS       $0x01, Z4, Z7, K1
+	VMOVUPS      sigmoidconsts<>+2432(SB), K1, Z16
+	VBROADCASTSS d+92(FP), Z17
+	VFMADD231PS  Z16, Z17, Z15
 
 noflag_359:
-	VMOVAPS Z12, Z8
-	VMULPS  Z13, Z8, Z8
-	VMULPS  Z7, Z8, Z8
-	VADDPS  Z8, Z6, Z6
+	VMOVAPS Z7, Z16
+	VMULPS  Z8, Z16, Z16
+	VMULPS  Z15, Z16, Z16
+	VADDPS  Z16, Z6, Z6
 
 noflag_358:
 	TESTQ        $0x00000001, SI
 	JZ           noflag_360
-	VMOVAPS      Z12, Z7
-	VMULPS       Z5, Z7, Z7
-	VBROADCASTSS pw+100(FP), Z8
-	VMULPS       Z4, Z8, Z8
-	VFNMADD231PS Z13, Z8, Z7
-	VBROADCASTSS bceScale+96(FP), Z8
-	VFMADD231PS  Z8, Z7, Z6
+	VMOVAPS      Z7, Z15
+	VMULPS       Z5, Z15, Z15
+	VBROADCASTSS pw+100(FP), Z16
+	VMULPS       Z4, Z16, Z16
+	VFNMADD231PS Z8, Z16, Z15
+	VBROADCASTSS bceScale+96(FP), Z16
+	VFMADD231PS  Z16, Z15, Z6
 
 noflag_360:
 	TESTQ        $0x00000002, SI
 	JZ           noflag_361
-	VADDPS       sigmoidconsts<>+640(SB), Z11, Z7
-	VGETEXPPS    Z7, Z9
-	VADDPS       sigmoidconsts<>+640(SB), Z9, Z9
-	VGETMANTPS   $0x02, Z7, Z8
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z8, K1
-	VSUBPS       sigmoidconsts<>+640(SB), Z8, Z10
-	VADDPS       Z8, Z8, Z20
-	VSUBPS       sigmoidconsts<>+640(SB), Z20, Z20
-	VBLENDMPS    Z20, Z10, K1, Z8
-	VSUBPS       sigmoidconsts<>+640(SB), Z9, K1, Z9
-	VMULPS       Z8, Z8, Z10
-	VMOVUPS      sigmoidconsts<>+1152(SB), Z20
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Z8, Z20
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Z8, Z20
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Z8, Z20
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Z8, Z20
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Z8, Z20
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Z8, Z20
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Z8, Z20
-	VFMADD213PS  sigmoidconsts<>+1664(SB), Z8, Z20
-	VMULPS       Z8, Z20, Z20
-	VMULPS       Z10, Z20, Z20
-	VFMADD231PS  sigmoidconsts<>+192(SB), Z9, Z20
-	VFNMADD231PS sigmoidconsts<>+320(SB), Z10, Z20
-	VADDPS       Z20, Z8, Z20
-	VFMADD231PS  sigmoidconsts<>+128(SB), Z9, Z20
-	VCMPPS       $0x03, Z7, Z7, K1
-	VMOVUPS      Z7, K1, Z20
-	VSUBPS       sigmoidconsts<>+640(SB), Z7, Z8
-	VSUBPS       Z8, Z11, Z8
-	VDIVPS       Z7, Z8, Z8
-	VADDPS       Z8, Z20, Z20
-	VMAXPS       sigmoidconsts<>+832(SB), Z3, Z7
-	VFNMADD231PS Z4, Z3, Z7
-	VADDPS       Z20, Z7, Z7
-	VMOVAPS      Z13, Z3
+	VADDPS       sigmoidconsts<>+704(SB), Z19, Z15
+	VGETEXPPS    Z15, Z17
+	VADDPS       sigmoidconsts<>+704(SB), Z17, Z17
+	VGETMANTPS   $0x02, Z15, Z16
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z16, K1
+	VSUBPS       sigmoidconsts<>+704(SB), Z16, Z18
+	VADDPS       Z16, Z16, Z20
+	VSUBPS       sigmoidconsts<>+704(SB), Z20, Z20
+	VBLENDMPS    Z20, Z18, K1, Z16
+	VSUBPS       sigmoidconsts<>+704(SB), Z17, K1, Z17
+	VMULPS       Z16, Z16, Z18
+	VMOVUPS      sigmoidconsts<>+1216(SB), Z20
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z16, Z20
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z16, Z20
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z16, Z20
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z16, Z20
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z16, Z20
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z16, Z20
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z16, Z20
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Z16, Z20
+	VMULPS       Z16, Z20, Z20
+	VMULPS       Z18, Z20, Z20
+	VFMADD231PS  sigmoidconsts<>+256(SB), Z17, Z20
+	VFNMADD231PS sigmoidconsts<>+384(SB), Z18, Z20
+	VADDPS       Z20, Z16, Z20
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Z17, Z20
+	VCMPPS       $0x03, Z15, Z15, K1
+	VMOVUPS      Z15, K1, Z20
+	VSUBPS       sigmoidconsts<>+704(SB), Z15, Z16
+	VSUBPS       Z16, Z19, Z16
+	VDIVPS       Z15, Z16, Z16
+	VADDPS       Z16, Z20, Z20
+	VMAXPS       sigmoidconsts<>+896(SB), Z3, Z15
+	VFNMADD231PS Z4, Z3, Z15
+	VADDPS       Z20, Z15, Z15
+	VMOVAPS      Z8, Z3
 	VMULPS       Z4, Z3, Z3
-	VFMADD231PS  Z5, Z12, Z3
-	VBROADCASTSS gamma+112(FP), Z8
+	VFMADD231PS  Z5, Z7, Z3
+	VBROADCASTSS gamma+112(FP), Z16
 	CMPQ         DI, $0x01
 	JEQ          pow1_362
 	CMPQ         DI, $0x02
 	JEQ          pow2_364
 	CMPQ         DI, $0x03
 	JEQ          powg_363
-	VMOVUPS      sigmoidconsts<>+640(SB), Z9
+	VMOVUPS      sigmoidconsts<>+704(SB), Z17
 	JMP          powd_365
 
 pow1_362:
-	VMOVAPS Z3, Z9
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z3, K1
-	VXORPS  Z9, Z9, K1, Z9
+	VMOVAPS Z3, Z17
+	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Z3, K1
+	VXORPS  Z17, Z17, K1, Z17
 	JMP     powd_365
 
 pow2_364:
-	VMULPS Z3, Z3, Z9
-	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z3, K1
-	VXORPS Z9, Z9, K1, Z9
+	VMULPS Z3, Z3, Z17
+	VCMPPS $0x02, sigmoidconsts<>+896(SB), Z3, K1
+	VXORPS Z17, Z17, K1, Z17
 	JMP    powd_365
 
 powg_363:
-	VGETEXPPS    Z3, Z10
-	VADDPS       sigmoidconsts<>+640(SB), Z10, Z10
-	VGETMANTPS   $0x02, Z3, Z9
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z9, K1
-	VSUBPS       sigmoidconsts<>+640(SB), Z9, Z11
-	VADDPS       Z9, Z9, Z20
-	VSUBPS       sigmoidconsts<>+640(SB), Z20, Z20
-	VBLENDMPS    Z20, Z11, K1, Z9
-	VSUBPS       sigmoidconsts<>+640(SB), Z10, K1, Z10
-	VMULPS       Z9, Z9, Z11
-	VMOVUPS      sigmoidconsts<>+1152(SB), Z20
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Z9, Z20
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Z9, Z20
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Z9, Z20
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Z9, Z20
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Z9, Z20
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Z9, Z20
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Z9, Z20
-	VFMADD213PS  sigmoidconsts<>+1664(SB), Z9, Z20
-	VMULPS       Z9, Z20, Z20
-	VMULPS       Z11, Z20, Z20
-	VFMADD231PS  sigmoidconsts<>+192(SB), Z10, Z20
-	VFNMADD231PS sigmoidconsts<>+320(SB), Z11, Z20
-	VADDPS       Z20, Z9, Z20
-	VFMADD231PS  sigmoidconsts<>+128(SB), Z10, Z20
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z3, K1
+	VGETEXPPS    Z3, Z18
+	VADDPS       sigmoidconsts<>+704(SB), Z18, Z18
+	VGETMANTPS   $0x02, Z3, Z17
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z17, K1
+	VSUBPS       sigmoidconsts<>+704(SB), Z17, Z19
+	VADDPS       Z17, Z17, Z20
+	VSUBPS       sigmoidconsts<>+704(SB), Z20, Z20
+	VBLENDMPS    Z20, Z19, K1, Z17
+	VSUBPS       sigmoidconsts<>+704(SB), Z18, K1, Z18
+	VMULPS       Z17, Z17, Z19
+	VMOVUPS      sigmoidconsts<>+1216(SB), Z20
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z17, Z20
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z17, Z20
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z17, Z20
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z17, Z20
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z17, Z20
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z17, Z20
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z17, Z20
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Z17, Z20
+	VMULPS       Z17, Z20, Z20
+	VMULPS       Z19, Z20, Z20
+	VFMADD231PS  sigmoidconsts<>+256(SB), Z18, Z20
+	VFNMADD231PS sigmoidconsts<>+384(SB), Z19, Z20
+	VADDPS       Z20, Z17, Z20
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Z18, Z20
+	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z3, K1
 	VMOVUPS      Z3, K1, Z20
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z3, K1
-	VMOVUPS      sigmoidconsts<>+1984(SB), K1, Z20
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z3, K1
-	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z20
-	VMULPS       Z8, Z20, Z20
-	VMULPS       sigmoidconsts<>+64(SB), Z20, Z9
-	VRNDSCALEPS  $0x00, Z9, Z9
-	VMOVAPS      Z20, Z10
-	VFNMADD231PS sigmoidconsts<>+128(SB), Z9, Z10
-	VFNMADD231PS sigmoidconsts<>+192(SB), Z9, Z10
-	VMULPS       Z10, Z10, Z11
-	VMOVUPS      sigmoidconsts<>+256(SB), Z21
-	VFMADD213PS  sigmoidconsts<>+320(SB), Z10, Z21
-	VMOVUPS      sigmoidconsts<>+384(SB), Z22
-	VFMADD213PS  sigmoidconsts<>+448(SB), Z10, Z22
-	VMOVUPS      sigmoidconsts<>+512(SB), Z23
-	VFMADD213PS  sigmoidconsts<>+576(SB), Z10, Z23
-	VFMADD213PS  Z22, Z11, Z23
-	VFMADD213PS  Z21, Z11, Z23
-	VFMADD213PS  Z10, Z11, Z23
-	VADDPS       sigmoidconsts<>+640(SB), Z23, Z23
-	VSCALEFPS    Z9, Z23, Z23
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z20, K1
-	VXORPS       Z23, Z23, K1, Z23
-	VCMPPS       $0x0e, sigmoidconsts<>+2560(SB), Z20, K1
-	VMOVUPS      sigmoidconsts<>+1920(SB), K1, Z23
-	VMOVAPS      Z23, Z9
-	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z3, K1
-	VXORPS       Z9, Z9, K1, Z9
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z3, K1
+	VMOVUPS      sigmoidconsts<>+2112(SB), K1, Z20
+	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Z3, K1
+	VMOVUPS      sigmoidconsts<>+2176(SB), K1, Z20
+	VMULPS       Z16, Z20, Z20
+	VMOVUPS      sigmoidconsts<>+64(SB), Z17
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z20, Z17
+	VSUBPS       sigmoidconsts<>+64(SB), Z17, Z17
+	VMOVUPS      sigmoidconsts<>+192(SB), Z18
+	VFMADD213PS  Z20, Z17, Z18
+	VFNMADD231PS sigmoidconsts<>+256(SB), Z17, Z18
+	VMULPS       Z18, Z18, Z19
+	VMOVUPS      sigmoidconsts<>+320(SB), Z21
+	VFMADD213PS  sigmoidconsts<>+384(SB), Z18, Z21
+	VMOVUPS      sigmoidconsts<>+448(SB), Z22
+	VFMADD213PS  sigmoidconsts<>+512(SB), Z18, Z22
+	VMOVUPS      sigmoidconsts<>+576(SB), Z23
+	VFMADD213PS  sigmoidconsts<>+640(SB), Z18, Z23
+	VFMADD213PS  Z22, Z19, Z23
+	VFMADD213PS  Z21, Z19, Z23
+	VFMADD213PS  Z18, Z19, Z23
+	VADDPS       sigmoidconsts<>+704(SB), Z23, Z23
+	VCMPPS       $0x05, sigmoidconsts<>+832(SB), Z20, K1
+	VSCALEFPS.Z  Z17, Z23, K1, Z23
+	VCMPPS       $0x0e, sigmoidconsts<>+2688(SB), Z20, K1
+	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z23
+	VMOVAPS      Z23, Z17
+	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Z3, K1
+	VXORPS       Z17, Z17, K1, Z17
 
 powd_365:
-	VMOVAPS      Z12, Z10
-	VMULPS       Z5, Z10, Z10
-	VFNMADD231PS Z4, Z13, Z10
-	VMULPS       Z9, Z10, Z10
+	VMOVAPS      Z7, Z18
+	VMULPS       Z5, Z18, Z18
+	VFNMADD231PS Z4, Z8, Z18
+	VMULPS       Z17, Z18, Z18
 	CMPQ         DI, $0x00
 	JEQ          gamma0_366
-	VMOVAPS      Z8, Z9
-	VSUBPS       sigmoidconsts<>+640(SB), Z9, Z9
+	VMOVAPS      Z16, Z17
+	VSUBPS       sigmoidconsts<>+704(SB), Z17, Z17
 	CMPQ         R8, $0x01
 	JEQ          pow1_367
 	CMPQ         R8, $0x02
 	JEQ          pow2_369
 	CMPQ         R8, $0x03
 	JEQ          powg_368
-	VMOVUPS      sigmoidconsts<>+640(SB), Z9
+	VMOVUPS      sigmoidconsts<>+704(SB), Z17
 	JMP          powd_370
 
 pow1_367:
-	VMOVAPS Z3, Z9
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z3, K1
-	VXORPS  Z9, Z9, K1, Z9
+	VMOVAPS Z3, Z17
+	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Z3, K1
+	VXORPS  Z17, Z17, K1, Z17
 	JMP     powd_370
 
 pow2_369:
-	VMULPS Z3, Z3, Z9
-	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z3, K1
-	VXORPS Z9, Z9, K1, Z9
+	VMULPS Z3, Z3, Z17
+	VCMPPS $0x02, sigmoidconsts<>+896(SB), Z3, K1
+	VXORPS Z17, Z17, K1, Z17
 	JMP    powd_370
 
 powg_368:
 	VGETEXPPS    Z3, Z20
-	VADDPS       sigmoidconsts<>+640(SB), Z20, Z20
-	VGETMANTPS   $0x02, Z3, Z11
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z11, K1
-	VSUBPS       sigmoidconsts<>+640(SB), Z11, Z21
-	VADDPS       Z11, Z11, Z22
-	VSUBPS       sigmoidconsts<>+640(SB), Z22, Z22
-	VBLENDMPS    Z22, Z21, K1, Z11
-	VSUBPS       sigmoidconsts<>+640(SB), Z20, K1, Z20
-	VMULPS       Z11, Z11, Z21
-	VMOVUPS      sigmoidconsts<>+1152(SB), Z22
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Z11, Z22
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Z11, Z22
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Z11, Z22
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Z11, Z22
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Z11, Z22
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Z11, Z22
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Z11, Z22
-	VFMADD213PS  sigmoidconsts<>+1664(SB), Z11, Z22
-	VMULPS       Z11, Z22, Z22
+	VADDPS       sigmoidconsts<>+704(SB), Z20, Z20
+	VGETMANTPS   $0x02, Z3, Z19
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z19, K1
+	VSUBPS       sigmoidconsts<>+704(SB), Z19, Z21
+	VADDPS       Z19, Z19, Z22
+	VSUBPS       sigmoidconsts<>+704(SB), Z22, Z22
+	VBLENDMPS    Z22, Z21, K1, Z19
+	VSUBPS       sigmoidconsts<>+704(SB), Z20, K1, Z20
+	VMULPS       Z19, Z19, Z21
+	VMOVUPS      sigmoidconsts<>+1216(SB), Z22
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z19, Z22
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z19, Z22
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z19, Z22
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z19, Z22
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z19, Z22
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z19, Z22
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z19, Z22
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Z19, Z22
+	VMULPS       Z19, Z22, Z22
 	VMULPS       Z21, Z22, Z22
-	VFMADD231PS  sigmoidconsts<>+192(SB), Z20, Z22
-	VFNMADD231PS sigmoidconsts<>+320(SB), Z21, Z22
-	VADDPS       Z22, Z11, Z22
-	VFMADD231PS  sigmoidconsts<>+128(SB), Z20, Z22
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z3, K1
+	VFMADD231PS  sigmoidconsts<>+256(SB), Z20, Z22
+	VFNMADD231PS sigmoidconsts<>+384(SB), Z21, Z22
+	VADDPS       Z22, Z19, Z22
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Z20, Z22
+	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z3, K1
 	VMOVUPS      Z3, K1, Z22
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z3, K1
-	VMOVUPS      sigmoidconsts<>+1984(SB), K1, Z22
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z3, K1
-	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z22
-	VMULPS       Z9, Z22, Z22
-	VMULPS       sigmoidconsts<>+64(SB), Z22, Z9
-	VRNDSCALEPS  $0x00, Z9, Z9
-	VMOVAPS      Z22, Z11
-	VFNMADD231PS sigmoidconsts<>+128(SB), Z9, Z11
-	VFNMADD231PS sigmoidconsts<>+192(SB), Z9, Z11
-	VMULPS       Z11, Z11, Z20
-	VMOVUPS      sigmoidconsts<>+256(SB), Z21
-	VFMADD213PS  sigmoidconsts<>+320(SB), Z11, Z21
-	VMOVUPS      sigmoidconsts<>+384(SB), Z23
-	VFMADD213PS  sigmoidconsts<>+448(SB), Z11, Z23
-	VMOVUPS      sigmoidconsts<>+512(SB), Z24
-	VFMADD213PS  sigmoidconsts<>+576(SB), Z11, Z24
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z3, K1
+	VMOVUPS      sigmoidconsts<>+2112(SB), K1, Z22
+	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Z3, K1
+	VMOVUPS      sigmoidconsts<>+2176(SB), K1, Z22
+	VMULPS       Z17, Z22, Z22
+	VMOVUPS      sigmoidconsts<>+64(SB), Z17
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z22, Z17
+	VSUBPS       sigmoidconsts<>+64(SB), Z17, Z17
+	VMOVUPS      sigmoidconsts<>+192(SB), Z19
+	VFMADD213PS  Z22, Z17, Z19
+	VFNMADD231PS sigmoidconsts<>+256(SB), Z17, Z19
+	VMULPS       Z19, Z19, Z20
+	VMOVUPS      sigmoidconsts<>+320(SB), Z21
+	VFMADD213PS  sigmoidconsts<>+384(SB), Z19, Z21
+	VMOVUPS      sigmoidconsts<>+448(SB), Z23
+	VFMADD213PS  sigmoidconsts<>+512(SB), Z19, Z23
+	VMOVUPS      sigmoidconsts<>+576(SB), Z24
+	VFMADD213PS  sigmoidconsts<>+640(SB), Z19, Z24
 	VFMADD213PS  Z23, Z20, Z24
 	VFMADD213PS  Z21, Z20, Z24
-	VFMADD213PS  Z11, Z20, Z24
-	VADDPS       sigmoidconsts<>+640(SB), Z24, Z24
-	VSCALEFPS    Z9, Z24, Z24
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z22, K1
-	VXORPS       Z24, Z24, K1, Z24
-	VCMPPS       $0x0e, sigmoidconsts<>+2560(SB), Z22, K1
-	VMOVUPS      sigmoidconsts<>+1920(SB), K1, Z24
-	VMOVAPS      Z24, Z9
-	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z3, K1
-	VXORPS       Z9, Z9, K1, Z9
+	VFMADD213PS  Z19, Z20, Z24
+	VADDPS       sigmoidconsts<>+704(SB), Z24, Z24
+	VCMPPS       $0x05, sigmoidconsts<>+832(SB), Z22, K1
+	VSCALEFPS.Z  Z17, Z24, K1, Z24
+	VCMPPS       $0x0e, sigmoidconsts<>+2688(SB), Z22, K1
+	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z24
+	VMOVAPS      Z24, Z17
+	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Z3, K1
+	VXORPS       Z17, Z17, K1, Z17
 
 powd_370:
-	VMOVAPS      Z7, Z7
-	VMULPS       Z9, Z7, Z7
-	VMOVUPS      sigmoidconsts<>+640(SB), Z9
-	VMOVUPS      sigmoidconsts<>+2368(SB), Z11
-	VFNMADD231PS Z4, Z11, Z9
-	VMULPS       Z9, Z7, Z7
-	VMULPS       Z12, Z7, Z7
-	VMULPS       Z13, Z7, Z7
-	VMULPS       Z8, Z7, Z7
-	VCMPPS       $0x0e, sigmoidconsts<>+832(SB), Z3, K1
-	VADDPS       Z7, Z10, K1, Z10
+	VMOVAPS      Z15, Z15
+	VMULPS       Z17, Z15, Z15
+	VMOVUPS      sigmoidconsts<>+704(SB), Z17
+	VMOVUPS      sigmoidconsts<>+2496(SB), Z19
+	VFNMADD231PS Z4, Z19, Z17
+	VMULPS       Z17, Z15, Z15
+	VMULPS       Z7, Z15, Z15
+	VMULPS       Z8, Z15, Z15
+	VMULPS       Z16, Z15, Z15
+	VCMPPS       $0x0e, sigmoidconsts<>+896(SB), Z3, K1
+	VADDPS       Z15, Z18, K1, Z18
 
 gamma0_366:
 	TESTQ        $0x00000100, SI
 	JZ           noflag_371
 	VBROADCASTSS alpha+108(FP), Z3
-	VMOVUPS      sigmoidconsts<>+640(SB), Z7
-	VSUBPS       Z3, Z7, Z7
-	VMULPS       Z5, Z7, Z7
-	VFMADD231PS  Z4, Z3, Z7
-	VMULPS       Z7, Z10, Z10
+	VMOVUPS      sigmoidconsts<>+704(SB), Z15
+	VSUBPS       Z3, Z15, Z15
+	VMULPS       Z5, Z15, Z15
+	VFMADD231PS  Z4, Z3, Z15
+	VMULPS       Z15, Z18, Z18
 
 noflag_371:
 	VBROADCASTSS focalScale+104(FP), Z3
-	VFMADD231PS  Z3, Z10, Z6
+	VFMADD231PS  Z3, Z18, Z6
 
 noflag_361:
 	VMOVUPS Z6, (DX)
@@ -8764,47 +8800,46 @@ tail_348:
 	VMOVUPS.Z    (CX), K1, Z4
 	VPMAXUD      Z4, Z2, Z2
 	VORPS        sigmoidconsts<>+0(SB), Z3, Z5
-	VMULPS       sigmoidconsts<>+64(SB), Z5, Z6
-	VRNDSCALEPS  $0x00, Z6, Z6
-	VMOVAPS      Z5, Z7
-	VFNMADD231PS sigmoidconsts<>+128(SB), Z6, Z7
-	VFNMADD231PS sigmoidconsts<>+192(SB), Z6, Z7
+	VMOVUPS      sigmoidconsts<>+64(SB), Z6
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z5, Z6
+	VSUBPS       sigmoidconsts<>+64(SB), Z6, Z6
+	VMOVUPS      sigmoidconsts<>+192(SB), Z7
+	VFMADD213PS  Z5, Z6, Z7
+	VFNMADD231PS sigmoidconsts<>+256(SB), Z6, Z7
 	VMULPS       Z7, Z7, Z8
-	VMOVUPS      sigmoidconsts<>+256(SB), Z9
-	VFMADD213PS  sigmoidconsts<>+320(SB), Z7, Z9
-	VMOVUPS      sigmoidconsts<>+384(SB), Z10
-	VFMADD213PS  sigmoidconsts<>+448(SB), Z7, Z10
-	VMOVUPS      sigmoidconsts<>+512(SB), Z11
-	VFMADD213PS  sigmoidconsts<>+576(SB), Z7, Z11
-	VFMADD213PS  Z10, Z8, Z11
-	VFMADD213PS  Z9, Z8, Z11
-	VFMADD213PS  Z7, Z8, Z11
-	VADDPS       sigmoidconsts<>+640(SB), Z11, Z11
-	VSCALEFPS    Z6, Z11, Z11
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z5, K2
-	VXORPS       Z11, Z11, K2, Z11
-	VADDPS       sigmoidconsts<>+640(SB), Z11, Z5
-	VMOVUPS      sigmoidconsts<>+640(SB), Z6
+	VMOVUPS      sigmoidconsts<>+320(SB), Z9
+	VFMADD213PS  sigmoidconsts<>+384(SB), Z7, Z9
+	VMOVUPS      sigmoidconsts<>+448(SB), Z10
+	VFMADD213PS  sigmoidconsts<>+512(SB), Z7, Z10
+	VMOVUPS      sigmoidconsts<>+576(SB), Z15
+	VFMADD213PS  sigmoidconsts<>+640(SB), Z7, Z15
+	VFMADD213PS  Z10, Z8, Z15
+	VFMADD213PS  Z9, Z8, Z15
+	VFMADD213PS  Z7, Z8, Z15
+	VADDPS       sigmoidconsts<>+704(SB), Z15, Z15
+	VCMPPS       $0x05, sigmoidconsts<>+832(SB), Z5, K2
+	VSCALEFPS.Z  Z6, Z15, K2, Z15
+	VADDPS       sigmoidconsts<>+704(SB), Z15, Z5
+	VMOVUPS      sigmoidconsts<>+704(SB), Z6
 	VDIVPS       Z5, Z6, Z6
-	VMULPS       Z6, Z11, Z5
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z3, K2
-	VBLENDMPS    Z5, Z6, K2, Z16
-	VBLENDMPS    Z6, Z5, K2, Z17
+	VMULPS       Z6, Z15, Z5
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z3, K2
+	VBLENDMPS    Z5, Z6, K2, Z11
+	VBLENDMPS    Z6, Z5, K2, Z12
 	TESTQ        $0x00000003, sflags+136(FP)
 	JZ           noflag_372
-	VADDPS       sigmoidconsts<>+640(SB), Z11, Z5
+	VADDPS       sigmoidconsts<>+704(SB), Z15, Z5
 	VGETEXPPS    Z5, Z7
-	VADDPS       sigmoidconsts<>+640(SB), Z7, Z7
+	VADDPS       sigmoidconsts<>+704(SB), Z7, Z7
 	VGETMANTPS   $0x02, Z5, Z6
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z6, K2
-	VSUBPS       sigmoidconsts<>+640(SB), Z6, Z8
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z6, K2
+	VSUBPS       sigmoidconsts<>+704(SB), Z6, Z8
 	VADDPS       Z6, Z6, Z9
-	VSUBPS       sigmoidconsts<>+640(SB), Z9, Z9
+	VSUBPS       sigmoidconsts<>+704(SB), Z9, Z9
 	VBLENDMPS    Z9, Z8, K2, Z6
-	VSUBPS       sigmoidconsts<>+640(SB), Z7, K2, Z7
+	VSUBPS       sigmoidconsts<>+704(SB), Z7, K2, Z7
 	VMULPS       Z6, Z6, Z8
-	VMOVUPS      sigmoidconsts<>+1152(SB), Z9
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Z6, Z9
+	VMOVUPS      sigmoidconsts<>+1216(SB), Z9
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z6, Z9
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Z6, Z9
 	VFMADD213PS  sigmoidconsts<>+1408(SB), Z6, Z9
@@ -8812,29 +8847,30 @@ tail_348:
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Z6, Z9
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Z6, Z9
 	VFMADD213PS  sigmoidconsts<>+1664(SB), Z6, Z9
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Z6, Z9
 	VMULPS       Z6, Z9, Z9
 	VMULPS       Z8, Z9, Z9
-	VFMADD231PS  sigmoidconsts<>+192(SB), Z7, Z9
-	VFNMADD231PS sigmoidconsts<>+320(SB), Z8, Z9
+	VFMADD231PS  sigmoidconsts<>+256(SB), Z7, Z9
+	VFNMADD231PS sigmoidconsts<>+384(SB), Z8, Z9
 	VADDPS       Z9, Z6, Z9
-	VFMADD231PS  sigmoidconsts<>+128(SB), Z7, Z9
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Z7, Z9
 	VCMPPS       $0x03, Z5, Z5, K2
 	VMOVUPS      Z5, K2, Z9
-	VSUBPS       sigmoidconsts<>+640(SB), Z5, Z6
-	VSUBPS       Z6, Z11, Z6
+	VSUBPS       sigmoidconsts<>+704(SB), Z5, Z6
+	VSUBPS       Z6, Z15, Z6
 	VDIVPS       Z5, Z6, Z6
 	VADDPS       Z6, Z9, Z9
-	VMOVUPS      sigmoidconsts<>+640(SB), Z5
+	VMOVUPS      sigmoidconsts<>+704(SB), Z5
 	VSUBPS       Z4, Z5, Z5
 	TESTQ        $0x00000001, sflags+136(FP)
 	JZ           noflag_373
 	VBROADCASTSS pw+100(FP), Z6
 	VMULPS       Z4, Z6, Z6
 	VXORPS       sigmoidconsts<>+0(SB), Z3, Z7
-	VMAXPS       sigmoidconsts<>+832(SB), Z7, Z7
+	VMAXPS       sigmoidconsts<>+896(SB), Z7, Z7
 	VADDPS       Z9, Z7, Z7
 	VMULPS       Z7, Z6, Z6
-	VMAXPS       sigmoidconsts<>+832(SB), Z3, Z7
+	VMAXPS       sigmoidconsts<>+896(SB), Z3, Z7
 	VADDPS       Z9, Z7, Z7
 	VFMADD231PS  Z7, Z5, Z6
 	VMOVAPS.Z    Z6, K1, Z6
@@ -8843,18 +8879,18 @@ tail_348:
 noflag_373:
 	TESTQ        $0x00000002, sflags+136(FP)
 	JZ           noflag_374
-	VADDPS       sigmoidconsts<>+640(SB), Z11, Z6
-	VMOVUPS      sigmoidconsts<>+640(SB), Z7
+	VADDPS       sigmoidconsts<>+704(SB), Z15, Z6
+	VMOVUPS      sigmoidconsts<>+704(SB), Z7
 	VDIVPS       Z6, Z7, Z7
-	VMULPS       Z7, Z11, Z6
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z3, K2
-	VBLENDMPS    Z6, Z7, K2, Z18
-	VBLENDMPS    Z7, Z6, K2, Z19
-	VMAXPS       sigmoidconsts<>+832(SB), Z3, Z6
+	VMULPS       Z7, Z15, Z6
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z3, K2
+	VBLENDMPS    Z6, Z7, K2, Z13
+	VBLENDMPS    Z7, Z6, K2, Z14
+	VMAXPS       sigmoidconsts<>+896(SB), Z3, Z6
 	VFNMADD231PS Z4, Z3, Z6
 	VADDPS       Z9, Z6, Z6
-	VMULPS       Z4, Z19, Z7
-	VFMADD231PS  Z5, Z18, Z7
+	VMULPS       Z4, Z14, Z7
+	VFMADD231PS  Z5, Z13, Z7
 	VBROADCASTSS gamma+112(FP), Z8
 	CMPQ         DI, $0x01
 	JEQ          pow1_375
@@ -8862,77 +8898,77 @@ noflag_373:
 	JEQ          pow2_377
 	CMPQ         DI, $0x03
 	JEQ          powg_376
-	VMOVUPS      sigmoidconsts<>+640(SB), Z8
+	VMOVUPS      sigmoidconsts<>+704(SB), Z8
 	JMP          powd_378
 
 pow1_375:
 	VMOVAPS Z7, Z8
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z7, K2
+	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Z7, K2
 	VXORPS  Z8, Z8, K2, Z8
 	JMP     powd_378
 
 pow2_377:
 	VMULPS Z7, Z7, Z8
-	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z7, K2
+	VCMPPS $0x02, sigmoidconsts<>+896(SB), Z7, K2
 	VXORPS Z8, Z8, K2, Z8
 	JMP    powd_378
 
 powg_376:
 	VGETEXPPS    Z7, Z10
-	VADDPS       sigmoidconsts<>+640(SB), Z10, Z10
+	VADDPS       sigmoidconsts<>+704(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z7, Z9
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z9, K2
-	VSUBPS       sigmoidconsts<>+640(SB), Z9, Z12
-	VADDPS       Z9, Z9, Z13
-	VSUBPS       sigmoidconsts<>+640(SB), Z13, Z13
-	VBLENDMPS    Z13, Z12, K2, Z9
-	VSUBPS       sigmoidconsts<>+640(SB), Z10, K2, Z10
-	VMULPS       Z9, Z9, Z12
-	VMOVUPS      sigmoidconsts<>+1152(SB), Z13
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Z9, Z13
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Z9, Z13
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Z9, Z13
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Z9, Z13
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Z9, Z13
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Z9, Z13
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Z9, Z13
-	VFMADD213PS  sigmoidconsts<>+1664(SB), Z9, Z13
-	VMULPS       Z9, Z13, Z13
-	VMULPS       Z12, Z13, Z13
-	VFMADD231PS  sigmoidconsts<>+192(SB), Z10, Z13
-	VFNMADD231PS sigmoidconsts<>+320(SB), Z12, Z13
-	VADDPS       Z13, Z9, Z13
-	VFMADD231PS  sigmoidconsts<>+128(SB), Z10, Z13
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z7, K2
-	VMOVUPS      Z7, K2, Z13
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z7, K2
-	VMOVUPS      sigmoidconsts<>+1984(SB), K2, Z13
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z7, K2
-	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z13
-	VMULPS       Z8, Z13, Z13
-	VMULPS       sigmoidconsts<>+64(SB), Z13, Z8
-	VRNDSCALEPS  $0x00, Z8, Z8
-	VMOVAPS      Z13, Z9
-	VFNMADD231PS sigmoidconsts<>+128(SB), Z8, Z9
-	VFNMADD231PS sigmoidconsts<>+192(SB), Z8, Z9
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z9, K2
+	VSUBPS       sigmoidconsts<>+704(SB), Z9, Z13
+	VADDPS       Z9, Z9, Z14
+	VSUBPS       sigmoidconsts<>+704(SB), Z14, Z14
+	VBLENDMPS    Z14, Z13, K2, Z9
+	VSUBPS       sigmoidconsts<>+704(SB), Z10, K2, Z10
+	VMULPS       Z9, Z9, Z13
+	VMOVUPS      sigmoidconsts<>+1216(SB), Z14
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z9, Z14
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z9, Z14
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z9, Z14
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z9, Z14
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z9, Z14
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z9, Z14
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z9, Z14
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Z9, Z14
+	VMULPS       Z9, Z14, Z14
+	VMULPS       Z13, Z14, Z14
+	VFMADD231PS  sigmoidconsts<>+256(SB), Z10, Z14
+	VFNMADD231PS sigmoidconsts<>+384(SB), Z13, Z14
+	VADDPS       Z14, Z9, Z14
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Z10, Z14
+	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z7, K2
+	VMOVUPS      Z7, K2, Z14
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z7, K2
+	VMOVUPS      sigmoidconsts<>+2112(SB), K2, Z14
+	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Z7, K2
+	VMOVUPS      sigmoidconsts<>+2176(SB), K2, Z14
+	VMULPS       Z8, Z14, Z14
+	VMOVUPS      sigmoidconsts<>+64(SB), Z8
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z14, Z8
+	VSUBPS       sigmoidconsts<>+64(SB), Z8, Z8
+	VMOVUPS      sigmoidconsts<>+192(SB), Z9
+	VFMADD213PS  Z14, Z8, Z9
+	VFNMADD231PS sigmoidconsts<>+256(SB), Z8, Z9
 	VMULPS       Z9, Z9, Z10
-	VMOVUPS      sigmoidconsts<>+256(SB), Z12
-	VFMADD213PS  sigmoidconsts<>+320(SB), Z9, Z12
-	VMOVUPS      sigmoidconsts<>+384(SB), Z14
-	VFMADD213PS  sigmoidconsts<>+448(SB), Z9, Z14
-	VMOVUPS      sigmoidconsts<>+512(SB), Z15
-	VFMADD213PS  sigmoidconsts<>+576(SB), Z9, Z15
-	VFMADD213PS  Z14, Z10, Z15
-	VFMADD213PS  Z12, Z10, Z15
-	VFMADD213PS  Z9, Z10, Z15
-	VADDPS       sigmoidconsts<>+640(SB), Z15, Z15
-	VSCALEFPS    Z8, Z15, Z15
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z13, K2
-	VXORPS       Z15, Z15, K2, Z15
-	VCMPPS       $0x0e, sigmoidconsts<>+2560(SB), Z13, K2
-	VMOVUPS      sigmoidconsts<>+1920(SB), K2, Z15
-	VMOVAPS      Z15, Z8
-	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z7, K2
+	VMOVUPS      sigmoidconsts<>+320(SB), Z13
+	VFMADD213PS  sigmoidconsts<>+384(SB), Z9, Z13
+	VMOVUPS      sigmoidconsts<>+448(SB), Z16
+	VFMADD213PS  sigmoidconsts<>+512(SB), Z9, Z16
+	VMOVUPS      sigmoidconsts<>+576(SB), Z17
+	VFMADD213PS  sigmoidconsts<>+640(SB), Z9, Z17
+	VFMADD213PS  Z16, Z10, Z17
+	VFMADD213PS  Z13, Z10, Z17
+	VFMADD213PS  Z9, Z10, Z17
+	VADDPS       sigmoidconsts<>+704(SB), Z17, Z17
+	VCMPPS       $0x05, sigmoidconsts<>+832(SB), Z14, K2
+	VSCALEFPS.Z  Z8, Z17, K2, Z17
+	VCMPPS       $0x0e, sigmoidconsts<>+2688(SB), Z14, K2
+	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z17
+	VMOVAPS      Z17, Z8
+	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Z7, K2
 	VXORPS       Z8, Z8, K2, Z8
 
 powd_378:
@@ -8940,7 +8976,7 @@ powd_378:
 	TESTQ        $0x00000100, sflags+136(FP)
 	JZ           noflag_379
 	VBROADCASTSS alpha+108(FP), Z7
-	VMOVUPS      sigmoidconsts<>+640(SB), Z8
+	VMOVUPS      sigmoidconsts<>+704(SB), Z8
 	VSUBPS       Z7, Z8, Z8
 	VMULPS       Z5, Z8, Z8
 	VFMADD231PS  Z4, Z7, Z8
@@ -8952,7 +8988,7 @@ noflag_379:
 
 noflag_374:
 noflag_372:
-	VMOVUPS      sigmoidconsts<>+640(SB), Z5
+	VMOVUPS      sigmoidconsts<>+704(SB), Z5
 	VSUBPS       Z4, Z5, Z5
 	VXORPS       Z6, Z6, Z6
 	TESTQ        $0x00000004, SI
@@ -8962,75 +8998,75 @@ noflag_372:
 	VBROADCASTSS b+84(FP), Z8
 	VADDPS       Z8, Z7, Z7
 	VBROADCASTSS e+88(FP), Z8
-	VFMADD231PS  Z16, Z8, Z7
+	VFMADD231PS  Z11, Z8, Z7
 	TESTQ        $0x00000010, SI
 	JZ           noflag_381
 	VXORPS       Z8, Z8, Z8
-	VCMPPS       $0x0e, Z4, Z16, K2
-	VMOVUPS      sigmoidconsts<>+640(SB), K2, Z8
-	VCMPPS       $0x01, Z4, Z16, K2
-	VMOVUPS      sigmoidconsts<>+2304(SB), K2, Z8
+	VCMPPS       $0x0e, Z4, Z11, K2
+	VMOVUPS      sigmoidconsts<>+704(SB), K2, Z8
+	VCMPPS       $0x01, Z4, Z11, K2
+	VMOVUPS      sigmoidconsts<>+2432(SB), K2, Z8
 	VBROADCASTSS d+92(FP), Z9
 	VFMADD231PS  Z8, Z9, Z7
 
 noflag_381:
-	VMOVAPS Z16, Z8
-	VMULPS  Z17, Z8, Z8
+	VMOVAPS Z11, Z8
+	VMULPS  Z12, Z8, Z8
 	VMULPS  Z7, Z8, Z8
 	VADDPS  Z8, Z6, Z6
 
 noflag_380:
 	TESTQ        $0x00000001, SI
 	JZ           noflag_382
-	VMOVAPS      Z16, Z7
+	VMOVAPS      Z11, Z7
 	VMULPS       Z5, Z7, Z7
 	VBROADCASTSS pw+100(FP), Z8
 	VMULPS       Z4, Z8, Z8
-	VFNMADD231PS Z17, Z8, Z7
+	VFNMADD231PS Z12, Z8, Z7
 	VBROADCASTSS bceScale+96(FP), Z8
 	VFMADD231PS  Z8, Z7, Z6
 
 noflag_382:
 	TESTQ        $0x00000002, SI
 	JZ           noflag_383
-	VADDPS       sigmoidconsts<>+640(SB), Z11, Z7
+	VADDPS       sigmoidconsts<>+704(SB), Z15, Z7
 	VGETEXPPS    Z7, Z9
-	VADDPS       sigmoidconsts<>+640(SB), Z9, Z9
+	VADDPS       sigmoidconsts<>+704(SB), Z9, Z9
 	VGETMANTPS   $0x02, Z7, Z8
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z8, K2
-	VSUBPS       sigmoidconsts<>+640(SB), Z8, Z10
-	VADDPS       Z8, Z8, Z12
-	VSUBPS       sigmoidconsts<>+640(SB), Z12, Z12
-	VBLENDMPS    Z12, Z10, K2, Z8
-	VSUBPS       sigmoidconsts<>+640(SB), Z9, K2, Z9
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z8, K2
+	VSUBPS       sigmoidconsts<>+704(SB), Z8, Z10
+	VADDPS       Z8, Z8, Z13
+	VSUBPS       sigmoidconsts<>+704(SB), Z13, Z13
+	VBLENDMPS    Z13, Z10, K2, Z8
+	VSUBPS       sigmoidconsts<>+704(SB), Z9, K2, Z9
 	VMULPS       Z8, Z8, Z10
-	VMOVUPS      sigmoidconsts<>+1152(SB), Z12
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Z8, Z12
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Z8, Z12
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Z8, Z12
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Z8, Z12
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Z8, Z12
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Z8, Z12
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Z8, Z12
-	VFMADD213PS  sigmoidconsts<>+1664(SB), Z8, Z12
-	VMULPS       Z8, Z12, Z12
-	VMULPS       Z10, Z12, Z12
-	VFMADD231PS  sigmoidconsts<>+192(SB), Z9, Z12
-	VFNMADD231PS sigmoidconsts<>+320(SB), Z10, Z12
-	VADDPS       Z12, Z8, Z12
-	VFMADD231PS  sigmoidconsts<>+128(SB), Z9, Z12
+	VMOVUPS      sigmoidconsts<>+1216(SB), Z13
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z8, Z13
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z8, Z13
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z8, Z13
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z8, Z13
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z8, Z13
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z8, Z13
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z8, Z13
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Z8, Z13
+	VMULPS       Z8, Z13, Z13
+	VMULPS       Z10, Z13, Z13
+	VFMADD231PS  sigmoidconsts<>+256(SB), Z9, Z13
+	VFNMADD231PS sigmoidconsts<>+384(SB), Z10, Z13
+	VADDPS       Z13, Z8, Z13
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Z9, Z13
 	VCMPPS       $0x03, Z7, Z7, K2
-	VMOVUPS      Z7, K2, Z12
-	VSUBPS       sigmoidconsts<>+640(SB), Z7, Z8
-	VSUBPS       Z8, Z11, Z8
+	VMOVUPS      Z7, K2, Z13
+	VSUBPS       sigmoidconsts<>+704(SB), Z7, Z8
+	VSUBPS       Z8, Z15, Z8
 	VDIVPS       Z7, Z8, Z8
-	VADDPS       Z8, Z12, Z12
-	VMAXPS       sigmoidconsts<>+832(SB), Z3, Z7
+	VADDPS       Z8, Z13, Z13
+	VMAXPS       sigmoidconsts<>+896(SB), Z3, Z7
 	VFNMADD231PS Z4, Z3, Z7
-	VADDPS       Z12, Z7, Z7
-	VMOVAPS      Z17, Z3
+	VADDPS       Z13, Z7, Z7
+	VMOVAPS      Z12, Z3
 	VMULPS       Z4, Z3, Z3
-	VFMADD231PS  Z5, Z16, Z3
+	VFMADD231PS  Z5, Z11, Z3
 	VBROADCASTSS gamma+112(FP), Z8
 	CMPQ         DI, $0x01
 	JEQ          pow1_384
@@ -9038,185 +9074,185 @@ noflag_382:
 	JEQ          pow2_386
 	CMPQ         DI, $0x03
 	JEQ          powg_385
-	VMOVUPS      sigmoidconsts<>+640(SB), Z9
+	VMOVUPS      sigmoidconsts<>+704(SB), Z9
 	JMP          powd_387
 
 pow1_384:
 	VMOVAPS Z3, Z9
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z3, K2
+	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Z3, K2
 	VXORPS  Z9, Z9, K2, Z9
 	JMP     powd_387
 
 pow2_386:
 	VMULPS Z3, Z3, Z9
-	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z3, K2
+	VCMPPS $0x02, sigmoidconsts<>+896(SB), Z3, K2
 	VXORPS Z9, Z9, K2, Z9
 	JMP    powd_387
 
 powg_385:
 	VGETEXPPS    Z3, Z10
-	VADDPS       sigmoidconsts<>+640(SB), Z10, Z10
+	VADDPS       sigmoidconsts<>+704(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z3, Z9
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z9, K2
-	VSUBPS       sigmoidconsts<>+640(SB), Z9, Z11
-	VADDPS       Z9, Z9, Z12
-	VSUBPS       sigmoidconsts<>+640(SB), Z12, Z12
-	VBLENDMPS    Z12, Z11, K2, Z9
-	VSUBPS       sigmoidconsts<>+640(SB), Z10, K2, Z10
-	VMULPS       Z9, Z9, Z11
-	VMOVUPS      sigmoidconsts<>+1152(SB), Z12
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Z9, Z12
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Z9, Z12
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Z9, Z12
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Z9, Z12
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Z9, Z12
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Z9, Z12
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Z9, Z12
-	VFMADD213PS  sigmoidconsts<>+1664(SB), Z9, Z12
-	VMULPS       Z9, Z12, Z12
-	VMULPS       Z11, Z12, Z12
-	VFMADD231PS  sigmoidconsts<>+192(SB), Z10, Z12
-	VFNMADD231PS sigmoidconsts<>+320(SB), Z11, Z12
-	VADDPS       Z12, Z9, Z12
-	VFMADD231PS  sigmoidconsts<>+128(SB), Z10, Z12
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z3, K2
-	VMOVUPS      Z3, K2, Z12
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z3, K2
-	VMOVUPS      sigmoidconsts<>+1984(SB), K2, Z12
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z3, K2
-	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z12
-	VMULPS       Z8, Z12, Z12
-	VMULPS       sigmoidconsts<>+64(SB), Z12, Z9
-	VRNDSCALEPS  $0x00, Z9, Z9
-	VMOVAPS      Z12, Z10
-	VFNMADD231PS sigmoidconsts<>+128(SB), Z9, Z10
-	VFNMADD231PS sigmoidconsts<>+192(SB), Z9, Z10
-	VMULPS       Z10, Z10, Z11
-	VMOVUPS      sigmoidconsts<>+256(SB), Z13
-	VFMADD213PS  sigmoidconsts<>+320(SB), Z10, Z13
-	VMOVUPS      sigmoidconsts<>+384(SB), Z14
-	VFMADD213PS  sigmoidconsts<>+448(SB), Z10, Z14
-	VMOVUPS      sigmoidconsts<>+512(SB), Z15
-	VFMADD213PS  sigmoidconsts<>+576(SB), Z10, Z15
-	VFMADD213PS  Z14, Z11, Z15
-	VFMADD213PS  Z13, Z11, Z15
-	VFMADD213PS  Z10, Z11, Z15
-	VADDPS       sigmoidconsts<>+640(SB), Z15, Z15
-	VSCALEFPS    Z9, Z15, Z15
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z12, K2
-	VXORPS       Z15, Z15, K2, Z15
-	VCMPPS       $0x0e, sigmoidconsts<>+2560(SB), Z12, K2
-	VMOVUPS      sigmoidconsts<>+1920(SB), K2, Z15
-	VMOVAPS      Z15, Z9
-	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z3, K2
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z9, K2
+	VSUBPS       sigmoidconsts<>+704(SB), Z9, Z13
+	VADDPS       Z9, Z9, Z14
+	VSUBPS       sigmoidconsts<>+704(SB), Z14, Z14
+	VBLENDMPS    Z14, Z13, K2, Z9
+	VSUBPS       sigmoidconsts<>+704(SB), Z10, K2, Z10
+	VMULPS       Z9, Z9, Z13
+	VMOVUPS      sigmoidconsts<>+1216(SB), Z14
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z9, Z14
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z9, Z14
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z9, Z14
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z9, Z14
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z9, Z14
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z9, Z14
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z9, Z14
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Z9, Z14
+	VMULPS       Z9, Z14, Z14
+	VMULPS       Z13, Z14, Z14
+	VFMADD231PS  sigmoidconsts<>+256(SB), Z10, Z14
+	VFNMADD231PS sigmoidconsts<>+384(SB), Z13, Z14
+	VADDPS       Z14, Z9, Z14
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Z10, Z14
+	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z3, K2
+	VMOVUPS      Z3, K2, Z14
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z3, K2
+	VMOVUPS      sigmoidconsts<>+2112(SB), K2, Z14
+	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Z3, K2
+	VMOVUPS      sigmoidconsts<>+2176(SB), K2, Z14
+	VMULPS       Z8, Z14, Z14
+	VMOVUPS      sigmoidconsts<>+64(SB), Z9
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z14, Z9
+	VSUBPS       sigmoidconsts<>+64(SB), Z9, Z9
+	VMOVUPS      sigmoidconsts<>+192(SB), Z10
+	VFMADD213PS  Z14, Z9, Z10
+	VFNMADD231PS sigmoidconsts<>+256(SB), Z9, Z10
+	VMULPS       Z10, Z10, Z13
+	VMOVUPS      sigmoidconsts<>+320(SB), Z15
+	VFMADD213PS  sigmoidconsts<>+384(SB), Z10, Z15
+	VMOVUPS      sigmoidconsts<>+448(SB), Z16
+	VFMADD213PS  sigmoidconsts<>+512(SB), Z10, Z16
+	VMOVUPS      sigmoidconsts<>+576(SB), Z17
+	VFMADD213PS  sigmoidconsts<>+640(SB), Z10, Z17
+	VFMADD213PS  Z16, Z13, Z17
+	VFMADD213PS  Z15, Z13, Z17
+	VFMADD213PS  Z10, Z13, Z17
+	VADDPS       sigmoidconsts<>+704(SB), Z17, Z17
+	VCMPPS       $0x05, sigmoidconsts<>+832(SB), Z14, K2
+	VSCALEFPS.Z  Z9, Z17, K2, Z17
+	VCMPPS       $0x0e, sigmoidconsts<>+2688(SB), Z14, K2
+	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z17
+	VMOVAPS      Z17, Z9
+	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Z3, K2
 	VXORPS       Z9, Z9, K2, Z9
 
 powd_387:
-	VMOVAPS      Z16, Z10
+	VMOVAPS      Z11, Z10
 	VMULPS       Z5, Z10, Z10
-	VFNMADD231PS Z4, Z17, Z10
+	VFNMADD231PS Z4, Z12, Z10
 	VMULPS       Z9, Z10, Z10
 	CMPQ         DI, $0x00
 	JEQ          gamma0_388
 	VMOVAPS      Z8, Z9
-	VSUBPS       sigmoidconsts<>+640(SB), Z9, Z9
+	VSUBPS       sigmoidconsts<>+704(SB), Z9, Z9
 	CMPQ         R8, $0x01
 	JEQ          pow1_389
 	CMPQ         R8, $0x02
 	JEQ          pow2_391
 	CMPQ         R8, $0x03
 	JEQ          powg_390
-	VMOVUPS      sigmoidconsts<>+640(SB), Z9
+	VMOVUPS      sigmoidconsts<>+704(SB), Z9
 	JMP          powd_392
 
 pow1_389:
 	VMOVAPS Z3, Z9
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z3, K2
+	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Z3, K2
 	VXORPS  Z9, Z9, K2, Z9
 	JMP     powd_392
 
 pow2_391:
 	VMULPS Z3, Z3, Z9
-	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z3, K2
+	VCMPPS $0x02, sigmoidconsts<>+896(SB), Z3, K2
 	VXORPS Z9, Z9, K2, Z9
 	JMP    powd_392
 
 powg_390:
-	VGETEXPPS    Z3, Z12
-	VADDPS       sigmoidconsts<>+640(SB), Z12, Z12
-	VGETMANTPS   $0x02, Z3, Z11
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z11, K2
-	VSUBPS       sigmoidconsts<>+640(SB), Z11, Z13
-	VADDPS       Z11, Z11, Z14
-	VSUBPS       sigmoidconsts<>+640(SB), Z14, Z14
-	VBLENDMPS    Z14, Z13, K2, Z11
-	VSUBPS       sigmoidconsts<>+640(SB), Z12, K2, Z12
-	VMULPS       Z11, Z11, Z13
-	VMOVUPS      sigmoidconsts<>+1152(SB), Z14
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Z11, Z14
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Z11, Z14
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Z11, Z14
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Z11, Z14
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Z11, Z14
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Z11, Z14
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Z11, Z14
-	VFMADD213PS  sigmoidconsts<>+1664(SB), Z11, Z14
-	VMULPS       Z11, Z14, Z14
-	VMULPS       Z13, Z14, Z14
-	VFMADD231PS  sigmoidconsts<>+192(SB), Z12, Z14
-	VFNMADD231PS sigmoidconsts<>+320(SB), Z13, Z14
-	VADDPS       Z14, Z11, Z14
-	VFMADD231PS  sigmoidconsts<>+128(SB), Z12, Z14
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z3, K2
-	VMOVUPS      Z3, K2, Z14
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z3, K2
-	VMOVUPS      sigmoidconsts<>+1984(SB), K2, Z14
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z3, K2
-	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z14
-	VMULPS       Z9, Z14, Z14
-	VMULPS       sigmoidconsts<>+64(SB), Z14, Z9
-	VRNDSCALEPS  $0x00, Z9, Z9
-	VMOVAPS      Z14, Z11
-	VFNMADD231PS sigmoidconsts<>+128(SB), Z9, Z11
-	VFNMADD231PS sigmoidconsts<>+192(SB), Z9, Z11
-	VMULPS       Z11, Z11, Z12
-	VMOVUPS      sigmoidconsts<>+256(SB), Z13
-	VFMADD213PS  sigmoidconsts<>+320(SB), Z11, Z13
-	VMOVUPS      sigmoidconsts<>+384(SB), Z15
-	VFMADD213PS  sigmoidconsts<>+448(SB), Z11, Z15
-	VMOVUPS      sigmoidconsts<>+512(SB), Z18
-	VFMADD213PS  sigmoidconsts<>+576(SB), Z11, Z18
-	VFMADD213PS  Z15, Z12, Z18
-	VFMADD213PS  Z13, Z12, Z18
-	VFMADD213PS  Z11, Z12, Z18
-	VADDPS       sigmoidconsts<>+640(SB), Z18, Z18
-	VSCALEFPS    Z9, Z18, Z18
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z14, K2
-	VXORPS       Z18, Z18, K2, Z18
-	VCMPPS       $0x0e, sigmoidconsts<>+2560(SB), Z14, K2
-	VMOVUPS      sigmoidconsts<>+1920(SB), K2, Z18
+	VGETEXPPS    Z3, Z14
+	VADDPS       sigmoidconsts<>+704(SB), Z14, Z14
+	VGETMANTPS   $0x02, Z3, Z13
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z13, K2
+	VSUBPS       sigmoidconsts<>+704(SB), Z13, Z15
+	VADDPS       Z13, Z13, Z16
+	VSUBPS       sigmoidconsts<>+704(SB), Z16, Z16
+	VBLENDMPS    Z16, Z15, K2, Z13
+	VSUBPS       sigmoidconsts<>+704(SB), Z14, K2, Z14
+	VMULPS       Z13, Z13, Z15
+	VMOVUPS      sigmoidconsts<>+1216(SB), Z16
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z13, Z16
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z13, Z16
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z13, Z16
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z13, Z16
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z13, Z16
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z13, Z16
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z13, Z16
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Z13, Z16
+	VMULPS       Z13, Z16, Z16
+	VMULPS       Z15, Z16, Z16
+	VFMADD231PS  sigmoidconsts<>+256(SB), Z14, Z16
+	VFNMADD231PS sigmoidconsts<>+384(SB), Z15, Z16
+	VADDPS       Z16, Z13, Z16
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Z14, Z16
+	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z3, K2
+	VMOVUPS      Z3, K2, Z16
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z3, K2
+	VMOVUPS      sigmoidconsts<>+2112(SB), K2, Z16
+	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Z3, K2
+	VMOVUPS      sigmoidconsts<>+2176(SB), K2, Z16
+	VMULPS       Z9, Z16, Z16
+	VMOVUPS      sigmoidconsts<>+64(SB), Z9
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z16, Z9
+	VSUBPS       sigmoidconsts<>+64(SB), Z9, Z9
+	VMOVUPS      sigmoidconsts<>+192(SB), Z13
+	VFMADD213PS  Z16, Z9, Z13
+	VFNMADD231PS sigmoidconsts<>+256(SB), Z9, Z13
+	VMULPS       Z13, Z13, Z14
+	VMOVUPS      sigmoidconsts<>+320(SB), Z15
+	VFMADD213PS  sigmoidconsts<>+384(SB), Z13, Z15
+	VMOVUPS      sigmoidconsts<>+448(SB), Z17
+	VFMADD213PS  sigmoidconsts<>+512(SB), Z13, Z17
+	VMOVUPS      sigmoidconsts<>+576(SB), Z18
+	VFMADD213PS  sigmoidconsts<>+640(SB), Z13, Z18
+	VFMADD213PS  Z17, Z14, Z18
+	VFMADD213PS  Z15, Z14, Z18
+	VFMADD213PS  Z13, Z14, Z18
+	VADDPS       sigmoidconsts<>+704(SB), Z18, Z18
+	VCMPPS       $0x05, sigmoidconsts<>+832(SB), Z16, K2
+	VSCALEFPS.Z  Z9, Z18, K2, Z18
+	VCMPPS       $0x0e, sigmoidconsts<>+2688(SB), Z16, K2
+	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z18
 	VMOVAPS      Z18, Z9
-	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z3, K2
+	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Z3, K2
 	VXORPS       Z9, Z9, K2, Z9
 
 powd_392:
 	VMOVAPS      Z7, Z7
 	VMULPS       Z9, Z7, Z7
-	VMOVUPS      sigmoidconsts<>+640(SB), Z9
-	VMOVUPS      sigmoidconsts<>+2368(SB), Z11
-	VFNMADD231PS Z4, Z11, Z9
+	VMOVUPS      sigmoidconsts<>+704(SB), Z9
+	VMOVUPS      sigmoidconsts<>+2496(SB), Z13
+	VFNMADD231PS Z4, Z13, Z9
 	VMULPS       Z9, Z7, Z7
-	VMULPS       Z16, Z7, Z7
-	VMULPS       Z17, Z7, Z7
+	VMULPS       Z11, Z7, Z7
+	VMULPS       Z12, Z7, Z7
 	VMULPS       Z8, Z7, Z7
-	VCMPPS       $0x0e, sigmoidconsts<>+832(SB), Z3, K2
+	VCMPPS       $0x0e, sigmoidconsts<>+896(SB), Z3, K2
 	VADDPS       Z7, Z10, K2, Z10
 
 gamma0_388:
 	TESTQ        $0x00000100, SI
 	JZ           noflag_393
 	VBROADCASTSS alpha+108(FP), Z3
-	VMOVUPS      sigmoidconsts<>+640(SB), Z7
+	VMOVUPS      sigmoidconsts<>+704(SB), Z7
 	VSUBPS       Z3, Z7, Z7
 	VMULPS       Z5, Z7, Z7
 	VFMADD231PS  Z4, Z3, Z7
@@ -9292,51 +9328,51 @@ loop_394:
 	VPMAXUD      Z10, Z3, Z3
 	VMOVUPS      (DX), Z11
 	VORPS        sigmoidconsts<>+0(SB), Z9, Z12
-	VMULPS       sigmoidconsts<>+64(SB), Z12, Z13
-	VRNDSCALEPS  $0x00, Z13, Z13
-	VMOVAPS      Z12, Z14
-	VFNMADD231PS sigmoidconsts<>+128(SB), Z13, Z14
-	VFNMADD231PS sigmoidconsts<>+192(SB), Z13, Z14
-	VMULPS       Z14, Z14, Z15
-	VMOVUPS      sigmoidconsts<>+256(SB), Z16
-	VFMADD213PS  sigmoidconsts<>+320(SB), Z14, Z16
-	VMOVUPS      sigmoidconsts<>+384(SB), Z17
-	VFMADD213PS  sigmoidconsts<>+448(SB), Z14, Z17
-	VMOVUPS      sigmoidconsts<>+512(SB), Z18
-	VFMADD213PS  sigmoidconsts<>+576(SB), Z14, Z18
-	VFMADD213PS  Z17, Z15, Z18
-	VFMADD213PS  Z16, Z15, Z18
-	VFMADD213PS  Z14, Z15, Z18
-	VADDPS       sigmoidconsts<>+640(SB), Z18, Z18
-	VSCALEFPS    Z13, Z18, Z18
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z12, K1
-	VXORPS       Z18, Z18, K1, Z18
+	VMOVUPS      sigmoidconsts<>+64(SB), Z13
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z12, Z13
+	VSUBPS       sigmoidconsts<>+64(SB), Z13, Z13
+	VMOVUPS      sigmoidconsts<>+192(SB), Z18
+	VFMADD213PS  Z12, Z13, Z18
+	VFNMADD231PS sigmoidconsts<>+256(SB), Z13, Z18
+	VMULPS       Z18, Z18, Z19
+	VMOVUPS      sigmoidconsts<>+320(SB), Z20
+	VFMADD213PS  sigmoidconsts<>+384(SB), Z18, Z20
+	VMOVUPS      sigmoidconsts<>+448(SB), Z21
+	VFMADD213PS  sigmoidconsts<>+512(SB), Z18, Z21
+	VMOVUPS      sigmoidconsts<>+576(SB), Z22
+	VFMADD213PS  sigmoidconsts<>+640(SB), Z18, Z22
+	VFMADD213PS  Z21, Z19, Z22
+	VFMADD213PS  Z20, Z19, Z22
+	VFMADD213PS  Z18, Z19, Z22
+	VADDPS       sigmoidconsts<>+704(SB), Z22, Z22
+	VCMPPS       $0x05, sigmoidconsts<>+832(SB), Z12, K1
+	VSCALEFPS.Z  Z13, Z22, K1, Z22
 	TESTQ        $0x0000001c, SI
 	JZ           noflag_397
-	VADDPS       sigmoidconsts<>+640(SB), Z18, Z13
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z9, K1
-	VMOVUPS      sigmoidconsts<>+640(SB), Z12
-	VMOVUPS      Z18, K1, Z12
+	VADDPS       sigmoidconsts<>+704(SB), Z22, Z13
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z9, K1
+	VMOVUPS      sigmoidconsts<>+704(SB), Z12
+	VMOVUPS      Z22, K1, Z12
 	VDIVPS       Z13, Z12, Z12
 	VMULPS       Z11, Z12, Z13
-	VMULPS       Z11, Z10, Z14
+	VMULPS       Z11, Z10, Z18
 	TESTQ        $0x00000004, SI
 	JZ           noflag_398
 	VADDPS       Z13, Z0, Z0
 	VFMADD231PS  Z13, Z10, Z1
-	VADDPS       Z14, Z2, Z2
+	VADDPS       Z18, Z2, Z2
 
 noflag_398:
 	TESTQ       $0x00000008, SI
 	JZ          noflag_399
 	VFMADD231PS Z13, Z12, Z4
-	VFMADD231PS Z14, Z10, Z5
+	VFMADD231PS Z18, Z10, Z5
 
 noflag_399:
 	TESTQ  $0x00000010, SI
 	JZ     noflag_400
 	VSUBPS Z10, Z12, Z12
-	VANDPS sigmoidconsts<>+896(SB), Z12, Z12
+	VANDPS sigmoidconsts<>+960(SB), Z12, Z12
 	VMULPS Z11, Z12, Z12
 	VADDPS Z12, Z8, Z8
 
@@ -9344,159 +9380,159 @@ noflag_400:
 noflag_397:
 	TESTQ        $0x00000003, SI
 	JZ           noflag_401
-	VADDPS       sigmoidconsts<>+640(SB), Z18, Z12
-	VGETEXPPS    Z12, Z14
-	VADDPS       sigmoidconsts<>+640(SB), Z14, Z14
+	VADDPS       sigmoidconsts<>+704(SB), Z22, Z12
+	VGETEXPPS    Z12, Z18
+	VADDPS       sigmoidconsts<>+704(SB), Z18, Z18
 	VGETMANTPS   $0x02, Z12, Z13
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z13, K1
-	VSUBPS       sigmoidconsts<>+640(SB), Z13, Z15
-	VADDPS       Z13, Z13, Z16
-	VSUBPS       sigmoidconsts<>+640(SB), Z16, Z16
-	VBLENDMPS    Z16, Z15, K1, Z13
-	VSUBPS       sigmoidconsts<>+640(SB), Z14, K1, Z14
-	VMULPS       Z13, Z13, Z15
-	VMOVUPS      sigmoidconsts<>+1152(SB), Z16
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Z13, Z16
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Z13, Z16
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Z13, Z16
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Z13, Z16
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Z13, Z16
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Z13, Z16
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Z13, Z16
-	VFMADD213PS  sigmoidconsts<>+1664(SB), Z13, Z16
-	VMULPS       Z13, Z16, Z16
-	VMULPS       Z15, Z16, Z16
-	VFMADD231PS  sigmoidconsts<>+192(SB), Z14, Z16
-	VFNMADD231PS sigmoidconsts<>+320(SB), Z15, Z16
-	VADDPS       Z16, Z13, Z16
-	VFMADD231PS  sigmoidconsts<>+128(SB), Z14, Z16
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z13, K1
+	VSUBPS       sigmoidconsts<>+704(SB), Z13, Z19
+	VADDPS       Z13, Z13, Z20
+	VSUBPS       sigmoidconsts<>+704(SB), Z20, Z20
+	VBLENDMPS    Z20, Z19, K1, Z13
+	VSUBPS       sigmoidconsts<>+704(SB), Z18, K1, Z18
+	VMULPS       Z13, Z13, Z19
+	VMOVUPS      sigmoidconsts<>+1216(SB), Z20
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z13, Z20
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z13, Z20
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z13, Z20
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z13, Z20
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z13, Z20
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z13, Z20
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z13, Z20
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Z13, Z20
+	VMULPS       Z13, Z20, Z20
+	VMULPS       Z19, Z20, Z20
+	VFMADD231PS  sigmoidconsts<>+256(SB), Z18, Z20
+	VFNMADD231PS sigmoidconsts<>+384(SB), Z19, Z20
+	VADDPS       Z20, Z13, Z20
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Z18, Z20
 	VCMPPS       $0x03, Z12, Z12, K1
-	VMOVUPS      Z12, K1, Z16
-	VSUBPS       sigmoidconsts<>+640(SB), Z12, Z13
-	VSUBPS       Z13, Z18, Z13
+	VMOVUPS      Z12, K1, Z20
+	VSUBPS       sigmoidconsts<>+704(SB), Z12, Z13
+	VSUBPS       Z13, Z22, Z13
 	VDIVPS       Z12, Z13, Z13
-	VADDPS       Z13, Z16, Z16
-	VMOVUPS      sigmoidconsts<>+640(SB), Z12
+	VADDPS       Z13, Z20, Z20
+	VMOVUPS      sigmoidconsts<>+704(SB), Z12
 	VSUBPS       Z10, Z12, Z12
 	TESTQ        $0x00000001, SI
 	JZ           noflag_402
 	VBROADCASTSS pw+80(FP), Z13
 	VMULPS       Z10, Z13, Z13
-	VXORPS       sigmoidconsts<>+0(SB), Z9, Z14
-	VMAXPS       sigmoidconsts<>+832(SB), Z14, Z14
-	VADDPS       Z16, Z14, Z14
-	VMULPS       Z14, Z13, Z13
-	VMAXPS       sigmoidconsts<>+832(SB), Z9, Z14
-	VADDPS       Z16, Z14, Z14
-	VFMADD231PS  Z14, Z12, Z13
+	VXORPS       sigmoidconsts<>+0(SB), Z9, Z18
+	VMAXPS       sigmoidconsts<>+896(SB), Z18, Z18
+	VADDPS       Z20, Z18, Z18
+	VMULPS       Z18, Z13, Z13
+	VMAXPS       sigmoidconsts<>+896(SB), Z9, Z18
+	VADDPS       Z20, Z18, Z18
+	VFMADD231PS  Z18, Z12, Z13
 	VMULPS       Z11, Z13, Z13
 	VADDPS       Z13, Z6, Z6
 
 noflag_402:
 	TESTQ        $0x00000002, SI
 	JZ           noflag_403
-	VADDPS       sigmoidconsts<>+640(SB), Z18, Z13
-	VMOVUPS      sigmoidconsts<>+640(SB), Z14
-	VDIVPS       Z13, Z14, Z14
-	VMULPS       Z14, Z18, Z13
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z9, K1
-	VBLENDMPS    Z13, Z14, K1, Z19
-	VBLENDMPS    Z14, Z13, K1, Z20
-	VMAXPS       sigmoidconsts<>+832(SB), Z9, Z13
+	VADDPS       sigmoidconsts<>+704(SB), Z22, Z13
+	VMOVUPS      sigmoidconsts<>+704(SB), Z18
+	VDIVPS       Z13, Z18, Z18
+	VMULPS       Z18, Z22, Z13
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z9, K1
+	VBLENDMPS    Z13, Z18, K1, Z14
+	VBLENDMPS    Z18, Z13, K1, Z15
+	VMAXPS       sigmoidconsts<>+896(SB), Z9, Z13
 	VFNMADD231PS Z10, Z9, Z13
-	VADDPS       Z16, Z13, Z13
-	VMULPS       Z10, Z20, Z9
-	VFMADD231PS  Z12, Z19, Z9
-	VBROADCASTSS gamma+88(FP), Z14
+	VADDPS       Z20, Z13, Z13
+	VMULPS       Z10, Z15, Z9
+	VFMADD231PS  Z12, Z14, Z9
+	VBROADCASTSS gamma+88(FP), Z18
 	CMPQ         DI, $0x01
 	JEQ          pow1_404
 	CMPQ         DI, $0x02
 	JEQ          pow2_406
 	CMPQ         DI, $0x03
 	JEQ          powg_405
-	VMOVUPS      sigmoidconsts<>+640(SB), Z14
+	VMOVUPS      sigmoidconsts<>+704(SB), Z18
 	JMP          powd_407
 
 pow1_404:
-	VMOVAPS Z9, Z14
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z9, K1
-	VXORPS  Z14, Z14, K1, Z14
+	VMOVAPS Z9, Z18
+	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Z9, K1
+	VXORPS  Z18, Z18, K1, Z18
 	JMP     powd_407
 
 pow2_406:
-	VMULPS Z9, Z9, Z14
-	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z9, K1
-	VXORPS Z14, Z14, K1, Z14
+	VMULPS Z9, Z9, Z18
+	VCMPPS $0x02, sigmoidconsts<>+896(SB), Z9, K1
+	VXORPS Z18, Z18, K1, Z18
 	JMP    powd_407
 
 powg_405:
-	VGETEXPPS    Z9, Z16
-	VADDPS       sigmoidconsts<>+640(SB), Z16, Z16
-	VGETMANTPS   $0x02, Z9, Z15
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z15, K1
-	VSUBPS       sigmoidconsts<>+640(SB), Z15, Z17
-	VADDPS       Z15, Z15, Z18
-	VSUBPS       sigmoidconsts<>+640(SB), Z18, Z18
-	VBLENDMPS    Z18, Z17, K1, Z15
-	VSUBPS       sigmoidconsts<>+640(SB), Z16, K1, Z16
-	VMULPS       Z15, Z15, Z17
-	VMOVUPS      sigmoidconsts<>+1152(SB), Z18
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Z15, Z18
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Z15, Z18
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Z15, Z18
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Z15, Z18
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Z15, Z18
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Z15, Z18
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Z15, Z18
-	VFMADD213PS  sigmoidconsts<>+1664(SB), Z15, Z18
-	VMULPS       Z15, Z18, Z18
-	VMULPS       Z17, Z18, Z18
-	VFMADD231PS  sigmoidconsts<>+192(SB), Z16, Z18
-	VFNMADD231PS sigmoidconsts<>+320(SB), Z17, Z18
-	VADDPS       Z18, Z15, Z18
-	VFMADD231PS  sigmoidconsts<>+128(SB), Z16, Z18
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z9, K1
-	VMOVUPS      Z9, K1, Z18
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z9, K1
-	VMOVUPS      sigmoidconsts<>+1984(SB), K1, Z18
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z9, K1
-	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z18
-	VMULPS       Z14, Z18, Z18
-	VMULPS       sigmoidconsts<>+64(SB), Z18, Z14
-	VRNDSCALEPS  $0x00, Z14, Z14
-	VMOVAPS      Z18, Z15
-	VFNMADD231PS sigmoidconsts<>+128(SB), Z14, Z15
-	VFNMADD231PS sigmoidconsts<>+192(SB), Z14, Z15
-	VMULPS       Z15, Z15, Z16
-	VMOVUPS      sigmoidconsts<>+256(SB), Z17
-	VFMADD213PS  sigmoidconsts<>+320(SB), Z15, Z17
-	VMOVUPS      sigmoidconsts<>+384(SB), Z23
-	VFMADD213PS  sigmoidconsts<>+448(SB), Z15, Z23
-	VMOVUPS      sigmoidconsts<>+512(SB), Z24
-	VFMADD213PS  sigmoidconsts<>+576(SB), Z15, Z24
-	VFMADD213PS  Z23, Z16, Z24
-	VFMADD213PS  Z17, Z16, Z24
-	VFMADD213PS  Z15, Z16, Z24
-	VADDPS       sigmoidconsts<>+640(SB), Z24, Z24
-	VSCALEFPS    Z14, Z24, Z24
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z18, K1
-	VXORPS       Z24, Z24, K1, Z24
-	VCMPPS       $0x0e, sigmoidconsts<>+2560(SB), Z18, K1
-	VMOVUPS      sigmoidconsts<>+1920(SB), K1, Z24
-	VMOVAPS      Z24, Z14
-	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z9, K1
-	VXORPS       Z14, Z14, K1, Z14
+	VGETEXPPS    Z9, Z20
+	VADDPS       sigmoidconsts<>+704(SB), Z20, Z20
+	VGETMANTPS   $0x02, Z9, Z19
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z19, K1
+	VSUBPS       sigmoidconsts<>+704(SB), Z19, Z21
+	VADDPS       Z19, Z19, Z22
+	VSUBPS       sigmoidconsts<>+704(SB), Z22, Z22
+	VBLENDMPS    Z22, Z21, K1, Z19
+	VSUBPS       sigmoidconsts<>+704(SB), Z20, K1, Z20
+	VMULPS       Z19, Z19, Z21
+	VMOVUPS      sigmoidconsts<>+1216(SB), Z22
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z19, Z22
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z19, Z22
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z19, Z22
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z19, Z22
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z19, Z22
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z19, Z22
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z19, Z22
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Z19, Z22
+	VMULPS       Z19, Z22, Z22
+	VMULPS       Z21, Z22, Z22
+	VFMADD231PS  sigmoidconsts<>+256(SB), Z20, Z22
+	VFNMADD231PS sigmoidconsts<>+384(SB), Z21, Z22
+	VADDPS       Z22, Z19, Z22
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Z20, Z22
+	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z9, K1
+	VMOVUPS      Z9, K1, Z22
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z9, K1
+	VMOVUPS      sigmoidconsts<>+2112(SB), K1, Z22
+	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Z9, K1
+	VMOVUPS      sigmoidconsts<>+2176(SB), K1, Z22
+	VMULPS       Z18, Z22, Z22
+	VMOVUPS      sigmoidconsts<>+64(SB), Z18
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z22, Z18
+	VSUBPS       sigmoidconsts<>+64(SB), Z18, Z18
+	VMOVUPS      sigmoidconsts<>+192(SB), Z19
+	VFMADD213PS  Z22, Z18, Z19
+	VFNMADD231PS sigmoidconsts<>+256(SB), Z18, Z19
+	VMULPS       Z19, Z19, Z20
+	VMOVUPS      sigmoidconsts<>+320(SB), Z21
+	VFMADD213PS  sigmoidconsts<>+384(SB), Z19, Z21
+	VMOVUPS      sigmoidconsts<>+448(SB), Z23
+	VFMADD213PS  sigmoidconsts<>+512(SB), Z19, Z23
+	VMOVUPS      sigmoidconsts<>+576(SB), Z24
+	VFMADD213PS  sigmoidconsts<>+640(SB), Z19, Z24
+	VFMADD213PS  Z23, Z20, Z24
+	VFMADD213PS  Z21, Z20, Z24
+	VFMADD213PS  Z19, Z20, Z24
+	VADDPS       sigmoidconsts<>+704(SB), Z24, Z24
+	VCMPPS       $0x05, sigmoidconsts<>+832(SB), Z22, K1
+	VSCALEFPS.Z  Z18, Z24, K1, Z24
+	VCMPPS       $0x0e, sigmoidconsts<>+2688(SB), Z22, K1
+	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z24
+	VMOVAPS      Z24, Z18
+	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Z9, K1
+	VXORPS       Z18, Z18, K1, Z18
 
 powd_407:
-	VMULPS       Z14, Z13, Z13
+	VMULPS       Z18, Z13, Z13
 	TESTQ        $0x00000100, SI
 	JZ           noflag_408
 	VBROADCASTSS alpha+84(FP), Z9
-	VMOVUPS      sigmoidconsts<>+640(SB), Z14
-	VSUBPS       Z9, Z14, Z14
-	VMULPS       Z12, Z14, Z14
-	VFMADD231PS  Z10, Z9, Z14
-	VMULPS       Z14, Z13, Z13
+	VMOVUPS      sigmoidconsts<>+704(SB), Z18
+	VSUBPS       Z9, Z18, Z18
+	VMULPS       Z12, Z18, Z18
+	VFMADD231PS  Z10, Z9, Z18
+	VMULPS       Z18, Z13, Z13
 
 noflag_408:
 	VMULPS Z11, Z13, Z13
@@ -9521,31 +9557,31 @@ tail_395:
 	VPMAXUD      Z10, Z3, Z3
 	VMOVUPS.Z    (DX), K1, Z11
 	VORPS        sigmoidconsts<>+0(SB), Z9, Z12
-	VMULPS       sigmoidconsts<>+64(SB), Z12, Z13
-	VRNDSCALEPS  $0x00, Z13, Z13
-	VMOVAPS      Z12, Z14
-	VFNMADD231PS sigmoidconsts<>+128(SB), Z13, Z14
-	VFNMADD231PS sigmoidconsts<>+192(SB), Z13, Z14
+	VMOVUPS      sigmoidconsts<>+64(SB), Z13
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z12, Z13
+	VSUBPS       sigmoidconsts<>+64(SB), Z13, Z13
+	VMOVUPS      sigmoidconsts<>+192(SB), Z14
+	VFMADD213PS  Z12, Z13, Z14
+	VFNMADD231PS sigmoidconsts<>+256(SB), Z13, Z14
 	VMULPS       Z14, Z14, Z15
-	VMOVUPS      sigmoidconsts<>+256(SB), Z16
-	VFMADD213PS  sigmoidconsts<>+320(SB), Z14, Z16
-	VMOVUPS      sigmoidconsts<>+384(SB), Z17
-	VFMADD213PS  sigmoidconsts<>+448(SB), Z14, Z17
-	VMOVUPS      sigmoidconsts<>+512(SB), Z18
-	VFMADD213PS  sigmoidconsts<>+576(SB), Z14, Z18
-	VFMADD213PS  Z17, Z15, Z18
-	VFMADD213PS  Z16, Z15, Z18
-	VFMADD213PS  Z14, Z15, Z18
-	VADDPS       sigmoidconsts<>+640(SB), Z18, Z18
-	VSCALEFPS    Z13, Z18, Z18
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z12, K2
-	VXORPS       Z18, Z18, K2, Z18
+	VMOVUPS      sigmoidconsts<>+320(SB), Z18
+	VFMADD213PS  sigmoidconsts<>+384(SB), Z14, Z18
+	VMOVUPS      sigmoidconsts<>+448(SB), Z19
+	VFMADD213PS  sigmoidconsts<>+512(SB), Z14, Z19
+	VMOVUPS      sigmoidconsts<>+576(SB), Z20
+	VFMADD213PS  sigmoidconsts<>+640(SB), Z14, Z20
+	VFMADD213PS  Z19, Z15, Z20
+	VFMADD213PS  Z18, Z15, Z20
+	VFMADD213PS  Z14, Z15, Z20
+	VADDPS       sigmoidconsts<>+704(SB), Z20, Z20
+	VCMPPS       $0x05, sigmoidconsts<>+832(SB), Z12, K2
+	VSCALEFPS.Z  Z13, Z20, K2, Z20
 	TESTQ        $0x0000001c, SI
 	JZ           noflag_409
-	VADDPS       sigmoidconsts<>+640(SB), Z18, Z13
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z9, K2
-	VMOVUPS      sigmoidconsts<>+640(SB), Z12
-	VMOVUPS      Z18, K2, Z12
+	VADDPS       sigmoidconsts<>+704(SB), Z20, Z13
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z9, K2
+	VMOVUPS      sigmoidconsts<>+704(SB), Z12
+	VMOVUPS      Z20, K2, Z12
 	VDIVPS       Z13, Z12, Z12
 	VMOVAPS.Z    Z12, K1, Z12
 	VMULPS       Z11, Z12, Z13
@@ -9566,7 +9602,7 @@ noflag_411:
 	TESTQ     $0x00000010, SI
 	JZ        noflag_412
 	VSUBPS    Z10, Z12, Z12
-	VANDPS    sigmoidconsts<>+896(SB), Z12, Z12
+	VANDPS    sigmoidconsts<>+960(SB), Z12, Z12
 	VMULPS    Z11, Z12, Z12
 	VMOVAPS.Z Z12, K1, Z12
 	VADDPS    Z12, Z8, Z8
@@ -9575,50 +9611,50 @@ noflag_412:
 noflag_409:
 	TESTQ        $0x00000003, SI
 	JZ           noflag_413
-	VADDPS       sigmoidconsts<>+640(SB), Z18, Z12
+	VADDPS       sigmoidconsts<>+704(SB), Z20, Z12
 	VGETEXPPS    Z12, Z14
-	VADDPS       sigmoidconsts<>+640(SB), Z14, Z14
+	VADDPS       sigmoidconsts<>+704(SB), Z14, Z14
 	VGETMANTPS   $0x02, Z12, Z13
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z13, K2
-	VSUBPS       sigmoidconsts<>+640(SB), Z13, Z15
-	VADDPS       Z13, Z13, Z16
-	VSUBPS       sigmoidconsts<>+640(SB), Z16, Z16
-	VBLENDMPS    Z16, Z15, K2, Z13
-	VSUBPS       sigmoidconsts<>+640(SB), Z14, K2, Z14
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z13, K2
+	VSUBPS       sigmoidconsts<>+704(SB), Z13, Z15
+	VADDPS       Z13, Z13, Z18
+	VSUBPS       sigmoidconsts<>+704(SB), Z18, Z18
+	VBLENDMPS    Z18, Z15, K2, Z13
+	VSUBPS       sigmoidconsts<>+704(SB), Z14, K2, Z14
 	VMULPS       Z13, Z13, Z15
-	VMOVUPS      sigmoidconsts<>+1152(SB), Z16
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Z13, Z16
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Z13, Z16
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Z13, Z16
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Z13, Z16
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Z13, Z16
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Z13, Z16
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Z13, Z16
-	VFMADD213PS  sigmoidconsts<>+1664(SB), Z13, Z16
-	VMULPS       Z13, Z16, Z16
-	VMULPS       Z15, Z16, Z16
-	VFMADD231PS  sigmoidconsts<>+192(SB), Z14, Z16
-	VFNMADD231PS sigmoidconsts<>+320(SB), Z15, Z16
-	VADDPS       Z16, Z13, Z16
-	VFMADD231PS  sigmoidconsts<>+128(SB), Z14, Z16
+	VMOVUPS      sigmoidconsts<>+1216(SB), Z18
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z13, Z18
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z13, Z18
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z13, Z18
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z13, Z18
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z13, Z18
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z13, Z18
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z13, Z18
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Z13, Z18
+	VMULPS       Z13, Z18, Z18
+	VMULPS       Z15, Z18, Z18
+	VFMADD231PS  sigmoidconsts<>+256(SB), Z14, Z18
+	VFNMADD231PS sigmoidconsts<>+384(SB), Z15, Z18
+	VADDPS       Z18, Z13, Z18
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Z14, Z18
 	VCMPPS       $0x03, Z12, Z12, K2
-	VMOVUPS      Z12, K2, Z16
-	VSUBPS       sigmoidconsts<>+640(SB), Z12, Z13
-	VSUBPS       Z13, Z18, Z13
+	VMOVUPS      Z12, K2, Z18
+	VSUBPS       sigmoidconsts<>+704(SB), Z12, Z13
+	VSUBPS       Z13, Z20, Z13
 	VDIVPS       Z12, Z13, Z13
-	VADDPS       Z13, Z16, Z16
-	VMOVUPS      sigmoidconsts<>+640(SB), Z12
+	VADDPS       Z13, Z18, Z18
+	VMOVUPS      sigmoidconsts<>+704(SB), Z12
 	VSUBPS       Z10, Z12, Z12
 	TESTQ        $0x00000001, SI
 	JZ           noflag_414
 	VBROADCASTSS pw+80(FP), Z13
 	VMULPS       Z10, Z13, Z13
 	VXORPS       sigmoidconsts<>+0(SB), Z9, Z14
-	VMAXPS       sigmoidconsts<>+832(SB), Z14, Z14
-	VADDPS       Z16, Z14, Z14
+	VMAXPS       sigmoidconsts<>+896(SB), Z14, Z14
+	VADDPS       Z18, Z14, Z14
 	VMULPS       Z14, Z13, Z13
-	VMAXPS       sigmoidconsts<>+832(SB), Z9, Z14
-	VADDPS       Z16, Z14, Z14
+	VMAXPS       sigmoidconsts<>+896(SB), Z9, Z14
+	VADDPS       Z18, Z14, Z14
 	VFMADD231PS  Z14, Z12, Z13
 	VMULPS       Z11, Z13, Z13
 	VMOVAPS.Z    Z13, K1, Z13
@@ -9627,18 +9663,18 @@ noflag_409:
 noflag_414:
 	TESTQ        $0x00000002, SI
 	JZ           noflag_415
-	VADDPS       sigmoidconsts<>+640(SB), Z18, Z13
-	VMOVUPS      sigmoidconsts<>+640(SB), Z14
+	VADDPS       sigmoidconsts<>+704(SB), Z20, Z13
+	VMOVUPS      sigmoidconsts<>+704(SB), Z14
 	VDIVPS       Z13, Z14, Z14
-	VMULPS       Z14, Z18, Z13
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z9, K2
-	VBLENDMPS    Z13, Z14, K2, Z21
-	VBLENDMPS    Z14, Z13, K2, Z22
-	VMAXPS       sigmoidconsts<>+832(SB), Z9, Z13
+	VMULPS       Z14, Z20, Z13
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z9, K2
+	VBLENDMPS    Z13, Z14, K2, Z16
+	VBLENDMPS    Z14, Z13, K2, Z17
+	VMAXPS       sigmoidconsts<>+896(SB), Z9, Z13
 	VFNMADD231PS Z10, Z9, Z13
-	VADDPS       Z16, Z13, Z13
-	VMULPS       Z10, Z22, Z9
-	VFMADD231PS  Z12, Z21, Z9
+	VADDPS       Z18, Z13, Z13
+	VMULPS       Z10, Z17, Z9
+	VFMADD231PS  Z12, Z16, Z9
 	VBROADCASTSS gamma+88(FP), Z14
 	CMPQ         DI, $0x01
 	JEQ          pow1_416
@@ -9646,34 +9682,33 @@ noflag_414:
 	JEQ          pow2_418
 	CMPQ         DI, $0x03
 	JEQ          powg_417
-	VMOVUPS      sigmoidconsts<>+640(SB), Z14
+	VMOVUPS      sigmoidconsts<>+704(SB), Z14
 	JMP          powd_419
 
 pow1_416:
 	VMOVAPS Z9, Z14
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z9, K2
+	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Z9, K2
 	VXORPS  Z14, Z14, K2, Z14
 	JMP     powd_419
 
 pow2_418:
 	VMULPS Z9, Z9, Z14
-	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z9, K2
+	VCMPPS $0x02, sigmoidconsts<>+896(SB), Z9, K2
 	VXORPS Z14, Z14, K2, Z14
 	JMP    powd_419
 
 powg_417:
 	VGETEXPPS    Z9, Z16
-	VADDPS       sigmoidconsts<>+640(SB), Z16, Z16
+	VADDPS       sigmoidconsts<>+704(SB), Z16, Z16
 	VGETMANTPS   $0x02, Z9, Z15
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z15, K2
-	VSUBPS       sigmoidconsts<>+640(SB), Z15, Z17
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z15, K2
+	VSUBPS       sigmoidconsts<>+704(SB), Z15, Z17
 	VADDPS       Z15, Z15, Z18
-	VSUBPS       sigmoidconsts<>+640(SB), Z18, Z18
+	VSUBPS       sigmoidconsts<>+704(SB), Z18, Z18
 	VBLENDMPS    Z18, Z17, K2, Z15
-	VSUBPS       sigmoidconsts<>+640(SB), Z16, K2, Z16
+	VSUBPS       sigmoidconsts<>+704(SB), Z16, K2, Z16
 	VMULPS       Z15, Z15, Z17
-	VMOVUPS      sigmoidconsts<>+1152(SB), Z18
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Z15, Z18
+	VMOVUPS      sigmoidconsts<>+1216(SB), Z18
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z15, Z18
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Z15, Z18
 	VFMADD213PS  sigmoidconsts<>+1408(SB), Z15, Z18
@@ -9681,42 +9716,43 @@ powg_417:
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Z15, Z18
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Z15, Z18
 	VFMADD213PS  sigmoidconsts<>+1664(SB), Z15, Z18
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Z15, Z18
 	VMULPS       Z15, Z18, Z18
 	VMULPS       Z17, Z18, Z18
-	VFMADD231PS  sigmoidconsts<>+192(SB), Z16, Z18
-	VFNMADD231PS sigmoidconsts<>+320(SB), Z17, Z18
+	VFMADD231PS  sigmoidconsts<>+256(SB), Z16, Z18
+	VFNMADD231PS sigmoidconsts<>+384(SB), Z17, Z18
 	VADDPS       Z18, Z15, Z18
-	VFMADD231PS  sigmoidconsts<>+128(SB), Z16, Z18
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z9, K2
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Z16, Z18
+	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z9, K2
 	VMOVUPS      Z9, K2, Z18
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z9, K2
-	VMOVUPS      sigmoidconsts<>+1984(SB), K2, Z18
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z9, K2
-	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z18
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z9, K2
+	VMOVUPS      sigmoidconsts<>+2112(SB), K2, Z18
+	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Z9, K2
+	VMOVUPS      sigmoidconsts<>+2176(SB), K2, Z18
 	VMULPS       Z14, Z18, Z18
-	VMULPS       sigmoidconsts<>+64(SB), Z18, Z14
-	VRNDSCALEPS  $0x00, Z14, Z14
-	VMOVAPS      Z18, Z15
-	VFNMADD231PS sigmoidconsts<>+128(SB), Z14, Z15
-	VFNMADD231PS sigmoidconsts<>+192(SB), Z14, Z15
+	VMOVUPS      sigmoidconsts<>+64(SB), Z14
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z18, Z14
+	VSUBPS       sigmoidconsts<>+64(SB), Z14, Z14
+	VMOVUPS      sigmoidconsts<>+192(SB), Z15
+	VFMADD213PS  Z18, Z14, Z15
+	VFNMADD231PS sigmoidconsts<>+256(SB), Z14, Z15
 	VMULPS       Z15, Z15, Z16
-	VMOVUPS      sigmoidconsts<>+256(SB), Z17
-	VFMADD213PS  sigmoidconsts<>+320(SB), Z15, Z17
-	VMOVUPS      sigmoidconsts<>+384(SB), Z19
-	VFMADD213PS  sigmoidconsts<>+448(SB), Z15, Z19
-	VMOVUPS      sigmoidconsts<>+512(SB), Z20
-	VFMADD213PS  sigmoidconsts<>+576(SB), Z15, Z20
+	VMOVUPS      sigmoidconsts<>+320(SB), Z17
+	VFMADD213PS  sigmoidconsts<>+384(SB), Z15, Z17
+	VMOVUPS      sigmoidconsts<>+448(SB), Z19
+	VFMADD213PS  sigmoidconsts<>+512(SB), Z15, Z19
+	VMOVUPS      sigmoidconsts<>+576(SB), Z20
+	VFMADD213PS  sigmoidconsts<>+640(SB), Z15, Z20
 	VFMADD213PS  Z19, Z16, Z20
 	VFMADD213PS  Z17, Z16, Z20
 	VFMADD213PS  Z15, Z16, Z20
-	VADDPS       sigmoidconsts<>+640(SB), Z20, Z20
-	VSCALEFPS    Z14, Z20, Z20
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z18, K2
-	VXORPS       Z20, Z20, K2, Z20
-	VCMPPS       $0x0e, sigmoidconsts<>+2560(SB), Z18, K2
-	VMOVUPS      sigmoidconsts<>+1920(SB), K2, Z20
+	VADDPS       sigmoidconsts<>+704(SB), Z20, Z20
+	VCMPPS       $0x05, sigmoidconsts<>+832(SB), Z18, K2
+	VSCALEFPS.Z  Z14, Z20, K2, Z20
+	VCMPPS       $0x0e, sigmoidconsts<>+2688(SB), Z18, K2
+	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z20
 	VMOVAPS      Z20, Z14
-	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z9, K2
+	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Z9, K2
 	VXORPS       Z14, Z14, K2, Z14
 
 powd_419:
@@ -9724,7 +9760,7 @@ powd_419:
 	TESTQ        $0x00000100, SI
 	JZ           noflag_420
 	VBROADCASTSS alpha+84(FP), Z9
-	VMOVUPS      sigmoidconsts<>+640(SB), Z14
+	VMOVUPS      sigmoidconsts<>+704(SB), Z14
 	VSUBPS       Z9, Z14, Z14
 	VMULPS       Z12, Z14, Z14
 	VFMADD231PS  Z10, Z9, Z14
@@ -9854,305 +9890,305 @@ loop_421:
 	VPMAXUD      Z2, Z0, Z0
 	VMOVUPS      (BX), Z3
 	VORPS        sigmoidconsts<>+0(SB), Z1, Z4
-	VMULPS       sigmoidconsts<>+64(SB), Z4, Z5
-	VRNDSCALEPS  $0x00, Z5, Z5
-	VMOVAPS      Z4, Z6
-	VFNMADD231PS sigmoidconsts<>+128(SB), Z5, Z6
-	VFNMADD231PS sigmoidconsts<>+192(SB), Z5, Z6
-	VMULPS       Z6, Z6, Z7
-	VMOVUPS      sigmoidconsts<>+256(SB), Z8
-	VFMADD213PS  sigmoidconsts<>+320(SB), Z6, Z8
-	VMOVUPS      sigmoidconsts<>+384(SB), Z9
-	VFMADD213PS  sigmoidconsts<>+448(SB), Z6, Z9
-	VMOVUPS      sigmoidconsts<>+512(SB), Z10
-	VFMADD213PS  sigmoidconsts<>+576(SB), Z6, Z10
-	VFMADD213PS  Z9, Z7, Z10
-	VFMADD213PS  Z8, Z7, Z10
-	VFMADD213PS  Z6, Z7, Z10
-	VADDPS       sigmoidconsts<>+640(SB), Z10, Z10
-	VSCALEFPS    Z5, Z10, Z10
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z4, K1
-	VXORPS       Z10, Z10, K1, Z10
-	VADDPS       sigmoidconsts<>+640(SB), Z10, Z4
-	VMOVUPS      sigmoidconsts<>+640(SB), Z5
+	VMOVUPS      sigmoidconsts<>+64(SB), Z5
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z4, Z5
+	VSUBPS       sigmoidconsts<>+64(SB), Z5, Z5
+	VMOVUPS      sigmoidconsts<>+192(SB), Z10
+	VFMADD213PS  Z4, Z5, Z10
+	VFNMADD231PS sigmoidconsts<>+256(SB), Z5, Z10
+	VMULPS       Z10, Z10, Z11
+	VMOVUPS      sigmoidconsts<>+320(SB), Z12
+	VFMADD213PS  sigmoidconsts<>+384(SB), Z10, Z12
+	VMOVUPS      sigmoidconsts<>+448(SB), Z13
+	VFMADD213PS  sigmoidconsts<>+512(SB), Z10, Z13
+	VMOVUPS      sigmoidconsts<>+576(SB), Z14
+	VFMADD213PS  sigmoidconsts<>+640(SB), Z10, Z14
+	VFMADD213PS  Z13, Z11, Z14
+	VFMADD213PS  Z12, Z11, Z14
+	VFMADD213PS  Z10, Z11, Z14
+	VADDPS       sigmoidconsts<>+704(SB), Z14, Z14
+	VCMPPS       $0x05, sigmoidconsts<>+832(SB), Z4, K1
+	VSCALEFPS.Z  Z5, Z14, K1, Z14
+	VADDPS       sigmoidconsts<>+704(SB), Z14, Z4
+	VMOVUPS      sigmoidconsts<>+704(SB), Z5
 	VDIVPS       Z4, Z5, Z5
-	VMULPS       Z5, Z10, Z4
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z1, K1
-	VBLENDMPS    Z4, Z5, K1, Z11
-	VBLENDMPS    Z5, Z4, K1, Z12
-	VMOVUPS      sigmoidconsts<>+640(SB), Z4
+	VMULPS       Z5, Z14, Z4
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z1, K1
+	VBLENDMPS    Z4, Z5, K1, Z6
+	VBLENDMPS    Z5, Z4, K1, Z7
+	VMOVUPS      sigmoidconsts<>+704(SB), Z4
 	VSUBPS       Z2, Z4, Z4
 	VXORPS       Z5, Z5, Z5
 	TESTQ        $0x00000004, DI
 	JZ           noflag_424
-	VBROADCASTSS a+104(FP), Z6
-	VMULPS       Z2, Z6, Z6
-	VBROADCASTSS b+108(FP), Z7
-	VADDPS       Z7, Z6, Z6
-	VBROADCASTSS e+112(FP), Z7
-	VFMADD231PS  Z11, Z7, Z6
+	VBROADCASTSS a+104(FP), Z10
+	VMULPS       Z2, Z10, Z10
+	VBROADCASTSS b+108(FP), Z11
+	VADDPS       Z11, Z10, Z10
+	VBROADCASTSS e+112(FP), Z11
+	VFMADD231PS  Z6, Z11, Z10
 	TESTQ        $0x00000010, DI
 	JZ           noflag_425
-	VXORPS       Z7, Z7, Z7
-	VCMPPS       $0x0e, Z2, Z11, K1
-	VMOVUPS      sigmoidconsts<>+640(SB), K1, Z7
-	VCMPPS       $0x01, Z2, Z11, K1
-	VMOVUPS      sigmoidconsts<>+2304(SB), K1, Z7
-	VBROADCASTSS d+116(FP), Z8
-	VFMADD231PS  Z7, Z8, Z6
+	VXORPS       Z11, Z11, Z11
+	VCMPPS       $0x0e, Z2, Z6, K1
+	VMOVUPS      sigmoidconsts<>+704(SB), K1, Z11
+	VCMPPS       $0x01, Z2, Z6, K1
+	VMOVUPS      sigmoidconsts<>+2432(SB), K1, Z11
+	VBROADCASTSS d+116(FP), Z12
+	VFMADD231PS  Z11, Z12, Z10
 
 noflag_425:
-	VMOVAPS Z11, Z7
-	VMULPS  Z12, Z7, Z7
-	VMULPS  Z6, Z7, Z7
-	VADDPS  Z7, Z5, Z5
+	VMOVAPS Z6, Z11
+	VMULPS  Z7, Z11, Z11
+	VMULPS  Z10, Z11, Z11
+	VADDPS  Z11, Z5, Z5
 
 noflag_424:
 	TESTQ        $0x00000001, DI
 	JZ           noflag_426
-	VMOVAPS      Z11, Z6
-	VMULPS       Z4, Z6, Z6
-	VBROADCASTSS pw+124(FP), Z7
-	VMULPS       Z2, Z7, Z7
-	VFNMADD231PS Z12, Z7, Z6
-	VBROADCASTSS bceScale+120(FP), Z7
-	VFMADD231PS  Z7, Z6, Z5
+	VMOVAPS      Z6, Z10
+	VMULPS       Z4, Z10, Z10
+	VBROADCASTSS pw+124(FP), Z11
+	VMULPS       Z2, Z11, Z11
+	VFNMADD231PS Z7, Z11, Z10
+	VBROADCASTSS bceScale+120(FP), Z11
+	VFMADD231PS  Z11, Z10, Z5
 
 noflag_426:
 	TESTQ        $0x00000002, DI
 	JZ           noflag_427
-	VADDPS       sigmoidconsts<>+640(SB), Z10, Z6
-	VGETEXPPS    Z6, Z8
-	VADDPS       sigmoidconsts<>+640(SB), Z8, Z8
-	VGETMANTPS   $0x02, Z6, Z7
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z7, K1
-	VSUBPS       sigmoidconsts<>+640(SB), Z7, Z9
-	VADDPS       Z7, Z7, Z15
-	VSUBPS       sigmoidconsts<>+640(SB), Z15, Z15
-	VBLENDMPS    Z15, Z9, K1, Z7
-	VSUBPS       sigmoidconsts<>+640(SB), Z8, K1, Z8
-	VMULPS       Z7, Z7, Z9
-	VMOVUPS      sigmoidconsts<>+1152(SB), Z15
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Z7, Z15
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Z7, Z15
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Z7, Z15
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Z7, Z15
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Z7, Z15
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Z7, Z15
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Z7, Z15
-	VFMADD213PS  sigmoidconsts<>+1664(SB), Z7, Z15
-	VMULPS       Z7, Z15, Z15
-	VMULPS       Z9, Z15, Z15
-	VFMADD231PS  sigmoidconsts<>+192(SB), Z8, Z15
-	VFNMADD231PS sigmoidconsts<>+320(SB), Z9, Z15
-	VADDPS       Z15, Z7, Z15
-	VFMADD231PS  sigmoidconsts<>+128(SB), Z8, Z15
-	VCMPPS       $0x03, Z6, Z6, K1
-	VMOVUPS      Z6, K1, Z15
-	VSUBPS       sigmoidconsts<>+640(SB), Z6, Z7
-	VSUBPS       Z7, Z10, Z7
-	VDIVPS       Z6, Z7, Z7
-	VADDPS       Z7, Z15, Z15
-	VMAXPS       sigmoidconsts<>+832(SB), Z1, Z6
-	VFNMADD231PS Z2, Z1, Z6
-	VADDPS       Z15, Z6, Z6
-	VMOVAPS      Z12, Z1
+	VADDPS       sigmoidconsts<>+704(SB), Z14, Z10
+	VGETEXPPS    Z10, Z12
+	VADDPS       sigmoidconsts<>+704(SB), Z12, Z12
+	VGETMANTPS   $0x02, Z10, Z11
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z11, K1
+	VSUBPS       sigmoidconsts<>+704(SB), Z11, Z13
+	VADDPS       Z11, Z11, Z15
+	VSUBPS       sigmoidconsts<>+704(SB), Z15, Z15
+	VBLENDMPS    Z15, Z13, K1, Z11
+	VSUBPS       sigmoidconsts<>+704(SB), Z12, K1, Z12
+	VMULPS       Z11, Z11, Z13
+	VMOVUPS      sigmoidconsts<>+1216(SB), Z15
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z11, Z15
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z11, Z15
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z11, Z15
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z11, Z15
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z11, Z15
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z11, Z15
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z11, Z15
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Z11, Z15
+	VMULPS       Z11, Z15, Z15
+	VMULPS       Z13, Z15, Z15
+	VFMADD231PS  sigmoidconsts<>+256(SB), Z12, Z15
+	VFNMADD231PS sigmoidconsts<>+384(SB), Z13, Z15
+	VADDPS       Z15, Z11, Z15
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Z12, Z15
+	VCMPPS       $0x03, Z10, Z10, K1
+	VMOVUPS      Z10, K1, Z15
+	VSUBPS       sigmoidconsts<>+704(SB), Z10, Z11
+	VSUBPS       Z11, Z14, Z11
+	VDIVPS       Z10, Z11, Z11
+	VADDPS       Z11, Z15, Z15
+	VMAXPS       sigmoidconsts<>+896(SB), Z1, Z10
+	VFNMADD231PS Z2, Z1, Z10
+	VADDPS       Z15, Z10, Z10
+	VMOVAPS      Z7, Z1
 	VMULPS       Z2, Z1, Z1
-	VFMADD231PS  Z4, Z11, Z1
-	VBROADCASTSS gamma+136(FP), Z7
+	VFMADD231PS  Z4, Z6, Z1
+	VBROADCASTSS gamma+136(FP), Z11
 	CMPQ         R8, $0x01
 	JEQ          pow1_428
 	CMPQ         R8, $0x02
 	JEQ          pow2_430
 	CMPQ         R8, $0x03
 	JEQ          powg_429
-	VMOVUPS      sigmoidconsts<>+640(SB), Z8
+	VMOVUPS      sigmoidconsts<>+704(SB), Z12
 	JMP          powd_431
 
 pow1_428:
-	VMOVAPS Z1, Z8
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z1, K1
-	VXORPS  Z8, Z8, K1, Z8
+	VMOVAPS Z1, Z12
+	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Z1, K1
+	VXORPS  Z12, Z12, K1, Z12
 	JMP     powd_431
 
 pow2_430:
-	VMULPS Z1, Z1, Z8
-	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z1, K1
-	VXORPS Z8, Z8, K1, Z8
+	VMULPS Z1, Z1, Z12
+	VCMPPS $0x02, sigmoidconsts<>+896(SB), Z1, K1
+	VXORPS Z12, Z12, K1, Z12
 	JMP    powd_431
 
 powg_429:
-	VGETEXPPS    Z1, Z9
-	VADDPS       sigmoidconsts<>+640(SB), Z9, Z9
-	VGETMANTPS   $0x02, Z1, Z8
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z8, K1
-	VSUBPS       sigmoidconsts<>+640(SB), Z8, Z10
-	VADDPS       Z8, Z8, Z15
-	VSUBPS       sigmoidconsts<>+640(SB), Z15, Z15
-	VBLENDMPS    Z15, Z10, K1, Z8
-	VSUBPS       sigmoidconsts<>+640(SB), Z9, K1, Z9
-	VMULPS       Z8, Z8, Z10
-	VMOVUPS      sigmoidconsts<>+1152(SB), Z15
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Z8, Z15
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Z8, Z15
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Z8, Z15
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Z8, Z15
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Z8, Z15
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Z8, Z15
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Z8, Z15
-	VFMADD213PS  sigmoidconsts<>+1664(SB), Z8, Z15
-	VMULPS       Z8, Z15, Z15
-	VMULPS       Z10, Z15, Z15
-	VFMADD231PS  sigmoidconsts<>+192(SB), Z9, Z15
-	VFNMADD231PS sigmoidconsts<>+320(SB), Z10, Z15
-	VADDPS       Z15, Z8, Z15
-	VFMADD231PS  sigmoidconsts<>+128(SB), Z9, Z15
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z1, K1
+	VGETEXPPS    Z1, Z13
+	VADDPS       sigmoidconsts<>+704(SB), Z13, Z13
+	VGETMANTPS   $0x02, Z1, Z12
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z12, K1
+	VSUBPS       sigmoidconsts<>+704(SB), Z12, Z14
+	VADDPS       Z12, Z12, Z15
+	VSUBPS       sigmoidconsts<>+704(SB), Z15, Z15
+	VBLENDMPS    Z15, Z14, K1, Z12
+	VSUBPS       sigmoidconsts<>+704(SB), Z13, K1, Z13
+	VMULPS       Z12, Z12, Z14
+	VMOVUPS      sigmoidconsts<>+1216(SB), Z15
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z12, Z15
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z12, Z15
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z12, Z15
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z12, Z15
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z12, Z15
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z12, Z15
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z12, Z15
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Z12, Z15
+	VMULPS       Z12, Z15, Z15
+	VMULPS       Z14, Z15, Z15
+	VFMADD231PS  sigmoidconsts<>+256(SB), Z13, Z15
+	VFNMADD231PS sigmoidconsts<>+384(SB), Z14, Z15
+	VADDPS       Z15, Z12, Z15
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Z13, Z15
+	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z1, K1
 	VMOVUPS      Z1, K1, Z15
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z1, K1
-	VMOVUPS      sigmoidconsts<>+1984(SB), K1, Z15
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z1, K1
-	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z15
-	VMULPS       Z7, Z15, Z15
-	VMULPS       sigmoidconsts<>+64(SB), Z15, Z8
-	VRNDSCALEPS  $0x00, Z8, Z8
-	VMOVAPS      Z15, Z9
-	VFNMADD231PS sigmoidconsts<>+128(SB), Z8, Z9
-	VFNMADD231PS sigmoidconsts<>+192(SB), Z8, Z9
-	VMULPS       Z9, Z9, Z10
-	VMOVUPS      sigmoidconsts<>+256(SB), Z16
-	VFMADD213PS  sigmoidconsts<>+320(SB), Z9, Z16
-	VMOVUPS      sigmoidconsts<>+384(SB), Z17
-	VFMADD213PS  sigmoidconsts<>+448(SB), Z9, Z17
-	VMOVUPS      sigmoidconsts<>+512(SB), Z18
-	VFMADD213PS  sigmoidconsts<>+576(SB), Z9, Z18
-	VFMADD213PS  Z17, Z10, Z18
-	VFMADD213PS  Z16, Z10, Z18
-	VFMADD213PS  Z9, Z10, Z18
-	VADDPS       sigmoidconsts<>+640(SB), Z18, Z18
-	VSCALEFPS    Z8, Z18, Z18
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z15, K1
-	VXORPS       Z18, Z18, K1, Z18
-	VCMPPS       $0x0e, sigmoidconsts<>+2560(SB), Z15, K1
-	VMOVUPS      sigmoidconsts<>+1920(SB), K1, Z18
-	VMOVAPS      Z18, Z8
-	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z1, K1
-	VXORPS       Z8, Z8, K1, Z8
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z1, K1
+	VMOVUPS      sigmoidconsts<>+2112(SB), K1, Z15
+	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Z1, K1
+	VMOVUPS      sigmoidconsts<>+2176(SB), K1, Z15
+	VMULPS       Z11, Z15, Z15
+	VMOVUPS      sigmoidconsts<>+64(SB), Z12
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z15, Z12
+	VSUBPS       sigmoidconsts<>+64(SB), Z12, Z12
+	VMOVUPS      sigmoidconsts<>+192(SB), Z13
+	VFMADD213PS  Z15, Z12, Z13
+	VFNMADD231PS sigmoidconsts<>+256(SB), Z12, Z13
+	VMULPS       Z13, Z13, Z14
+	VMOVUPS      sigmoidconsts<>+320(SB), Z16
+	VFMADD213PS  sigmoidconsts<>+384(SB), Z13, Z16
+	VMOVUPS      sigmoidconsts<>+448(SB), Z17
+	VFMADD213PS  sigmoidconsts<>+512(SB), Z13, Z17
+	VMOVUPS      sigmoidconsts<>+576(SB), Z18
+	VFMADD213PS  sigmoidconsts<>+640(SB), Z13, Z18
+	VFMADD213PS  Z17, Z14, Z18
+	VFMADD213PS  Z16, Z14, Z18
+	VFMADD213PS  Z13, Z14, Z18
+	VADDPS       sigmoidconsts<>+704(SB), Z18, Z18
+	VCMPPS       $0x05, sigmoidconsts<>+832(SB), Z15, K1
+	VSCALEFPS.Z  Z12, Z18, K1, Z18
+	VCMPPS       $0x0e, sigmoidconsts<>+2688(SB), Z15, K1
+	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z18
+	VMOVAPS      Z18, Z12
+	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Z1, K1
+	VXORPS       Z12, Z12, K1, Z12
 
 powd_431:
-	VMOVAPS      Z11, Z9
-	VMULPS       Z4, Z9, Z9
-	VFNMADD231PS Z2, Z12, Z9
-	VMULPS       Z8, Z9, Z9
+	VMOVAPS      Z6, Z13
+	VMULPS       Z4, Z13, Z13
+	VFNMADD231PS Z2, Z7, Z13
+	VMULPS       Z12, Z13, Z13
 	CMPQ         R8, $0x00
 	JEQ          gamma0_432
-	VMOVAPS      Z7, Z8
-	VSUBPS       sigmoidconsts<>+640(SB), Z8, Z8
+	VMOVAPS      Z11, Z12
+	VSUBPS       sigmoidconsts<>+704(SB), Z12, Z12
 	CMPQ         R9, $0x01
 	JEQ          pow1_433
 	CMPQ         R9, $0x02
 	JEQ          pow2_435
 	CMPQ         R9, $0x03
 	JEQ          powg_434
-	VMOVUPS      sigmoidconsts<>+640(SB), Z8
+	VMOVUPS      sigmoidconsts<>+704(SB), Z12
 	JMP          powd_436
 
 pow1_433:
-	VMOVAPS Z1, Z8
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z1, K1
-	VXORPS  Z8, Z8, K1, Z8
+	VMOVAPS Z1, Z12
+	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Z1, K1
+	VXORPS  Z12, Z12, K1, Z12
 	JMP     powd_436
 
 pow2_435:
-	VMULPS Z1, Z1, Z8
-	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z1, K1
-	VXORPS Z8, Z8, K1, Z8
+	VMULPS Z1, Z1, Z12
+	VCMPPS $0x02, sigmoidconsts<>+896(SB), Z1, K1
+	VXORPS Z12, Z12, K1, Z12
 	JMP    powd_436
 
 powg_434:
 	VGETEXPPS    Z1, Z15
-	VADDPS       sigmoidconsts<>+640(SB), Z15, Z15
-	VGETMANTPS   $0x02, Z1, Z10
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z10, K1
-	VSUBPS       sigmoidconsts<>+640(SB), Z10, Z16
-	VADDPS       Z10, Z10, Z17
-	VSUBPS       sigmoidconsts<>+640(SB), Z17, Z17
-	VBLENDMPS    Z17, Z16, K1, Z10
-	VSUBPS       sigmoidconsts<>+640(SB), Z15, K1, Z15
-	VMULPS       Z10, Z10, Z16
-	VMOVUPS      sigmoidconsts<>+1152(SB), Z17
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Z10, Z17
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Z10, Z17
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Z10, Z17
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Z10, Z17
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Z10, Z17
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Z10, Z17
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Z10, Z17
-	VFMADD213PS  sigmoidconsts<>+1664(SB), Z10, Z17
-	VMULPS       Z10, Z17, Z17
+	VADDPS       sigmoidconsts<>+704(SB), Z15, Z15
+	VGETMANTPS   $0x02, Z1, Z14
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z14, K1
+	VSUBPS       sigmoidconsts<>+704(SB), Z14, Z16
+	VADDPS       Z14, Z14, Z17
+	VSUBPS       sigmoidconsts<>+704(SB), Z17, Z17
+	VBLENDMPS    Z17, Z16, K1, Z14
+	VSUBPS       sigmoidconsts<>+704(SB), Z15, K1, Z15
+	VMULPS       Z14, Z14, Z16
+	VMOVUPS      sigmoidconsts<>+1216(SB), Z17
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z14, Z17
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z14, Z17
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z14, Z17
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z14, Z17
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z14, Z17
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z14, Z17
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z14, Z17
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Z14, Z17
+	VMULPS       Z14, Z17, Z17
 	VMULPS       Z16, Z17, Z17
-	VFMADD231PS  sigmoidconsts<>+192(SB), Z15, Z17
-	VFNMADD231PS sigmoidconsts<>+320(SB), Z16, Z17
-	VADDPS       Z17, Z10, Z17
-	VFMADD231PS  sigmoidconsts<>+128(SB), Z15, Z17
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z1, K1
+	VFMADD231PS  sigmoidconsts<>+256(SB), Z15, Z17
+	VFNMADD231PS sigmoidconsts<>+384(SB), Z16, Z17
+	VADDPS       Z17, Z14, Z17
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Z15, Z17
+	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z1, K1
 	VMOVUPS      Z1, K1, Z17
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z1, K1
-	VMOVUPS      sigmoidconsts<>+1984(SB), K1, Z17
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z1, K1
-	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z17
-	VMULPS       Z8, Z17, Z17
-	VMULPS       sigmoidconsts<>+64(SB), Z17, Z8
-	VRNDSCALEPS  $0x00, Z8, Z8
-	VMOVAPS      Z17, Z10
-	VFNMADD231PS sigmoidconsts<>+128(SB), Z8, Z10
-	VFNMADD231PS sigmoidconsts<>+192(SB), Z8, Z10
-	VMULPS       Z10, Z10, Z15
-	VMOVUPS      sigmoidconsts<>+256(SB), Z16
-	VFMADD213PS  sigmoidconsts<>+320(SB), Z10, Z16
-	VMOVUPS      sigmoidconsts<>+384(SB), Z18
-	VFMADD213PS  sigmoidconsts<>+448(SB), Z10, Z18
-	VMOVUPS      sigmoidconsts<>+512(SB), Z19
-	VFMADD213PS  sigmoidconsts<>+576(SB), Z10, Z19
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z1, K1
+	VMOVUPS      sigmoidconsts<>+2112(SB), K1, Z17
+	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Z1, K1
+	VMOVUPS      sigmoidconsts<>+2176(SB), K1, Z17
+	VMULPS       Z12, Z17, Z17
+	VMOVUPS      sigmoidconsts<>+64(SB), Z12
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z17, Z12
+	VSUBPS       sigmoidconsts<>+64(SB), Z12, Z12
+	VMOVUPS      sigmoidconsts<>+192(SB), Z14
+	VFMADD213PS  Z17, Z12, Z14
+	VFNMADD231PS sigmoidconsts<>+256(SB), Z12, Z14
+	VMULPS       Z14, Z14, Z15
+	VMOVUPS      sigmoidconsts<>+320(SB), Z16
+	VFMADD213PS  sigmoidconsts<>+384(SB), Z14, Z16
+	VMOVUPS      sigmoidconsts<>+448(SB), Z18
+	VFMADD213PS  sigmoidconsts<>+512(SB), Z14, Z18
+	VMOVUPS      sigmoidconsts<>+576(SB), Z19
+	VFMADD213PS  sigmoidconsts<>+640(SB), Z14, Z19
 	VFMADD213PS  Z18, Z15, Z19
 	VFMADD213PS  Z16, Z15, Z19
-	VFMADD213PS  Z10, Z15, Z19
-	VADDPS       sigmoidconsts<>+640(SB), Z19, Z19
-	VSCALEFPS    Z8, Z19, Z19
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z17, K1
-	VXORPS       Z19, Z19, K1, Z19
-	VCMPPS       $0x0e, sigmoidconsts<>+2560(SB), Z17, K1
-	VMOVUPS      sigmoidconsts<>+1920(SB), K1, Z19
-	VMOVAPS      Z19, Z8
-	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z1, K1
-	VXORPS       Z8, Z8, K1, Z8
+	VFMADD213PS  Z14, Z15, Z19
+	VADDPS       sigmoidconsts<>+704(SB), Z19, Z19
+	VCMPPS       $0x05, sigmoidconsts<>+832(SB), Z17, K1
+	VSCALEFPS.Z  Z12, Z19, K1, Z19
+	VCMPPS       $0x0e, sigmoidconsts<>+2688(SB), Z17, K1
+	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z19
+	VMOVAPS      Z19, Z12
+	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Z1, K1
+	VXORPS       Z12, Z12, K1, Z12
 
 powd_436:
-	VMOVAPS      Z6, Z6
-	VMULPS       Z8, Z6, Z6
-	VMOVUPS      sigmoidconsts<>+640(SB), Z8
-	VMOVUPS      sigmoidconsts<>+2368(SB), Z10
-	VFNMADD231PS Z2, Z10, Z8
-	VMULPS       Z8, Z6, Z6
-	VMULPS       Z11, Z6, Z6
-	VMULPS       Z12, Z6, Z6
-	VMULPS       Z7, Z6, Z6
-	VCMPPS       $0x0e, sigmoidconsts<>+832(SB), Z1, K1
-	VADDPS       Z6, Z9, K1, Z9
+	VMOVAPS      Z10, Z10
+	VMULPS       Z12, Z10, Z10
+	VMOVUPS      sigmoidconsts<>+704(SB), Z12
+	VMOVUPS      sigmoidconsts<>+2496(SB), Z14
+	VFNMADD231PS Z2, Z14, Z12
+	VMULPS       Z12, Z10, Z10
+	VMULPS       Z6, Z10, Z10
+	VMULPS       Z7, Z10, Z10
+	VMULPS       Z11, Z10, Z10
+	VCMPPS       $0x0e, sigmoidconsts<>+896(SB), Z1, K1
+	VADDPS       Z10, Z13, K1, Z13
 
 gamma0_432:
 	TESTQ        $0x00000100, DI
 	JZ           noflag_437
 	VBROADCASTSS alpha+132(FP), Z1
-	VMOVUPS      sigmoidconsts<>+640(SB), Z6
-	VSUBPS       Z1, Z6, Z6
-	VMULPS       Z4, Z6, Z6
-	VFMADD231PS  Z2, Z1, Z6
-	VMULPS       Z6, Z9, Z9
+	VMOVUPS      sigmoidconsts<>+704(SB), Z10
+	VSUBPS       Z1, Z10, Z10
+	VMULPS       Z4, Z10, Z10
+	VFMADD231PS  Z2, Z1, Z10
+	VMULPS       Z10, Z13, Z13
 
 noflag_437:
 	VBROADCASTSS focalScale+128(FP), Z1
-	VFMADD231PS  Z1, Z9, Z5
+	VFMADD231PS  Z1, Z13, Z5
 
 noflag_427:
 	VMULPS  Z3, Z5, Z5
@@ -10175,33 +10211,33 @@ tail_422:
 	VPMAXUD      Z2, Z0, Z0
 	VMOVUPS.Z    (BX), K1, Z3
 	VORPS        sigmoidconsts<>+0(SB), Z1, Z4
-	VMULPS       sigmoidconsts<>+64(SB), Z4, Z5
-	VRNDSCALEPS  $0x00, Z5, Z5
-	VMOVAPS      Z4, Z6
-	VFNMADD231PS sigmoidconsts<>+128(SB), Z5, Z6
-	VFNMADD231PS sigmoidconsts<>+192(SB), Z5, Z6
+	VMOVUPS      sigmoidconsts<>+64(SB), Z5
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z4, Z5
+	VSUBPS       sigmoidconsts<>+64(SB), Z5, Z5
+	VMOVUPS      sigmoidconsts<>+192(SB), Z6
+	VFMADD213PS  Z4, Z5, Z6
+	VFNMADD231PS sigmoidconsts<>+256(SB), Z5, Z6
 	VMULPS       Z6, Z6, Z7
-	VMOVUPS      sigmoidconsts<>+256(SB), Z8
-	VFMADD213PS  sigmoidconsts<>+320(SB), Z6, Z8
-	VMOVUPS      sigmoidconsts<>+384(SB), Z9
-	VFMADD213PS  sigmoidconsts<>+448(SB), Z6, Z9
-	VMOVUPS      sigmoidconsts<>+512(SB), Z10
-	VFMADD213PS  sigmoidconsts<>+576(SB), Z6, Z10
-	VFMADD213PS  Z9, Z7, Z10
-	VFMADD213PS  Z8, Z7, Z10
-	VFMADD213PS  Z6, Z7, Z10
-	VADDPS       sigmoidconsts<>+640(SB), Z10, Z10
-	VSCALEFPS    Z5, Z10, Z10
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z4, K2
-	VXORPS       Z10, Z10, K2, Z10
-	VADDPS       sigmoidconsts<>+640(SB), Z10, Z4
-	VMOVUPS      sigmoidconsts<>+640(SB), Z5
+	VMOVUPS      sigmoidconsts<>+320(SB), Z10
+	VFMADD213PS  sigmoidconsts<>+384(SB), Z6, Z10
+	VMOVUPS      sigmoidconsts<>+448(SB), Z11
+	VFMADD213PS  sigmoidconsts<>+512(SB), Z6, Z11
+	VMOVUPS      sigmoidconsts<>+576(SB), Z12
+	VFMADD213PS  sigmoidconsts<>+640(SB), Z6, Z12
+	VFMADD213PS  Z11, Z7, Z12
+	VFMADD213PS  Z10, Z7, Z12
+	VFMADD213PS  Z6, Z7, Z12
+	VADDPS       sigmoidconsts<>+704(SB), Z12, Z12
+	VCMPPS       $0x05, sigmoidconsts<>+832(SB), Z4, K2
+	VSCALEFPS.Z  Z5, Z12, K2, Z12
+	VADDPS       sigmoidconsts<>+704(SB), Z12, Z4
+	VMOVUPS      sigmoidconsts<>+704(SB), Z5
 	VDIVPS       Z4, Z5, Z5
-	VMULPS       Z5, Z10, Z4
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z1, K2
-	VBLENDMPS    Z4, Z5, K2, Z13
-	VBLENDMPS    Z5, Z4, K2, Z14
-	VMOVUPS      sigmoidconsts<>+640(SB), Z4
+	VMULPS       Z5, Z12, Z4
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z1, K2
+	VBLENDMPS    Z4, Z5, K2, Z8
+	VBLENDMPS    Z5, Z4, K2, Z9
+	VMOVUPS      sigmoidconsts<>+704(SB), Z4
 	VSUBPS       Z2, Z4, Z4
 	VXORPS       Z5, Z5, Z5
 	TESTQ        $0x00000004, DI
@@ -10211,75 +10247,75 @@ tail_422:
 	VBROADCASTSS b+108(FP), Z7
 	VADDPS       Z7, Z6, Z6
 	VBROADCASTSS e+112(FP), Z7
-	VFMADD231PS  Z13, Z7, Z6
+	VFMADD231PS  Z8, Z7, Z6
 	TESTQ        $0x00000010, DI
 	JZ           noflag_439
 	VXORPS       Z7, Z7, Z7
-	VCMPPS       $0x0e, Z2, Z13, K2
-	VMOVUPS      sigmoidconsts<>+640(SB), K2, Z7
-	VCMPPS       $0x01, Z2, Z13, K2
-	VMOVUPS      sigmoidconsts<>+2304(SB), K2, Z7
-	VBROADCASTSS d+116(FP), Z8
-	VFMADD231PS  Z7, Z8, Z6
+	VCMPPS       $0x0e, Z2, Z8, K2
+	VMOVUPS      sigmoidconsts<>+704(SB), K2, Z7
+	VCMPPS       $0x01, Z2, Z8, K2
+	VMOVUPS      sigmoidconsts<>+2432(SB), K2, Z7
+	VBROADCASTSS d+116(FP), Z10
+	VFMADD231PS  Z7, Z10, Z6
 
 noflag_439:
-	VMOVAPS Z13, Z7
-	VMULPS  Z14, Z7, Z7
+	VMOVAPS Z8, Z7
+	VMULPS  Z9, Z7, Z7
 	VMULPS  Z6, Z7, Z7
 	VADDPS  Z7, Z5, Z5
 
 noflag_438:
 	TESTQ        $0x00000001, DI
 	JZ           noflag_440
-	VMOVAPS      Z13, Z6
+	VMOVAPS      Z8, Z6
 	VMULPS       Z4, Z6, Z6
 	VBROADCASTSS pw+124(FP), Z7
 	VMULPS       Z2, Z7, Z7
-	VFNMADD231PS Z14, Z7, Z6
+	VFNMADD231PS Z9, Z7, Z6
 	VBROADCASTSS bceScale+120(FP), Z7
 	VFMADD231PS  Z7, Z6, Z5
 
 noflag_440:
 	TESTQ        $0x00000002, DI
 	JZ           noflag_441
-	VADDPS       sigmoidconsts<>+640(SB), Z10, Z6
-	VGETEXPPS    Z6, Z8
-	VADDPS       sigmoidconsts<>+640(SB), Z8, Z8
+	VADDPS       sigmoidconsts<>+704(SB), Z12, Z6
+	VGETEXPPS    Z6, Z10
+	VADDPS       sigmoidconsts<>+704(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z6, Z7
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z7, K2
-	VSUBPS       sigmoidconsts<>+640(SB), Z7, Z9
-	VADDPS       Z7, Z7, Z11
-	VSUBPS       sigmoidconsts<>+640(SB), Z11, Z11
-	VBLENDMPS    Z11, Z9, K2, Z7
-	VSUBPS       sigmoidconsts<>+640(SB), Z8, K2, Z8
-	VMULPS       Z7, Z7, Z9
-	VMOVUPS      sigmoidconsts<>+1152(SB), Z11
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Z7, Z11
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Z7, Z11
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Z7, Z11
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Z7, Z11
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Z7, Z11
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Z7, Z11
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Z7, Z11
-	VFMADD213PS  sigmoidconsts<>+1664(SB), Z7, Z11
-	VMULPS       Z7, Z11, Z11
-	VMULPS       Z9, Z11, Z11
-	VFMADD231PS  sigmoidconsts<>+192(SB), Z8, Z11
-	VFNMADD231PS sigmoidconsts<>+320(SB), Z9, Z11
-	VADDPS       Z11, Z7, Z11
-	VFMADD231PS  sigmoidconsts<>+128(SB), Z8, Z11
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z7, K2
+	VSUBPS       sigmoidconsts<>+704(SB), Z7, Z11
+	VADDPS       Z7, Z7, Z13
+	VSUBPS       sigmoidconsts<>+704(SB), Z13, Z13
+	VBLENDMPS    Z13, Z11, K2, Z7
+	VSUBPS       sigmoidconsts<>+704(SB), Z10, K2, Z10
+	VMULPS       Z7, Z7, Z11
+	VMOVUPS      sigmoidconsts<>+1216(SB), Z13
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z7, Z13
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z7, Z13
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z7, Z13
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z7, Z13
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z7, Z13
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z7, Z13
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z7, Z13
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Z7, Z13
+	VMULPS       Z7, Z13, Z13
+	VMULPS       Z11, Z13, Z13
+	VFMADD231PS  sigmoidconsts<>+256(SB), Z10, Z13
+	VFNMADD231PS sigmoidconsts<>+384(SB), Z11, Z13
+	VADDPS       Z13, Z7, Z13
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Z10, Z13
 	VCMPPS       $0x03, Z6, Z6, K2
-	VMOVUPS      Z6, K2, Z11
-	VSUBPS       sigmoidconsts<>+640(SB), Z6, Z7
-	VSUBPS       Z7, Z10, Z7
+	VMOVUPS      Z6, K2, Z13
+	VSUBPS       sigmoidconsts<>+704(SB), Z6, Z7
+	VSUBPS       Z7, Z12, Z7
 	VDIVPS       Z6, Z7, Z7
-	VADDPS       Z7, Z11, Z11
-	VMAXPS       sigmoidconsts<>+832(SB), Z1, Z6
+	VADDPS       Z7, Z13, Z13
+	VMAXPS       sigmoidconsts<>+896(SB), Z1, Z6
 	VFNMADD231PS Z2, Z1, Z6
-	VADDPS       Z11, Z6, Z6
-	VMOVAPS      Z14, Z1
+	VADDPS       Z13, Z6, Z6
+	VMOVAPS      Z9, Z1
 	VMULPS       Z2, Z1, Z1
-	VFMADD231PS  Z4, Z13, Z1
+	VFMADD231PS  Z4, Z8, Z1
 	VBROADCASTSS gamma+136(FP), Z7
 	CMPQ         R8, $0x01
 	JEQ          pow1_442
@@ -10287,193 +10323,193 @@ noflag_440:
 	JEQ          pow2_444
 	CMPQ         R8, $0x03
 	JEQ          powg_443
-	VMOVUPS      sigmoidconsts<>+640(SB), Z8
+	VMOVUPS      sigmoidconsts<>+704(SB), Z10
 	JMP          powd_445
 
 pow1_442:
-	VMOVAPS Z1, Z8
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z1, K2
-	VXORPS  Z8, Z8, K2, Z8
+	VMOVAPS Z1, Z10
+	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Z1, K2
+	VXORPS  Z10, Z10, K2, Z10
 	JMP     powd_445
 
 pow2_444:
-	VMULPS Z1, Z1, Z8
-	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z1, K2
-	VXORPS Z8, Z8, K2, Z8
+	VMULPS Z1, Z1, Z10
+	VCMPPS $0x02, sigmoidconsts<>+896(SB), Z1, K2
+	VXORPS Z10, Z10, K2, Z10
 	JMP    powd_445
 
 powg_443:
-	VGETEXPPS    Z1, Z9
-	VADDPS       sigmoidconsts<>+640(SB), Z9, Z9
-	VGETMANTPS   $0x02, Z1, Z8
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z8, K2
-	VSUBPS       sigmoidconsts<>+640(SB), Z8, Z10
-	VADDPS       Z8, Z8, Z11
-	VSUBPS       sigmoidconsts<>+640(SB), Z11, Z11
-	VBLENDMPS    Z11, Z10, K2, Z8
-	VSUBPS       sigmoidconsts<>+640(SB), Z9, K2, Z9
-	VMULPS       Z8, Z8, Z10
-	VMOVUPS      sigmoidconsts<>+1152(SB), Z11
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Z8, Z11
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Z8, Z11
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Z8, Z11
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Z8, Z11
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Z8, Z11
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Z8, Z11
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Z8, Z11
-	VFMADD213PS  sigmoidconsts<>+1664(SB), Z8, Z11
-	VMULPS       Z8, Z11, Z11
-	VMULPS       Z10, Z11, Z11
-	VFMADD231PS  sigmoidconsts<>+192(SB), Z9, Z11
-	VFNMADD231PS sigmoidconsts<>+320(SB), Z10, Z11
-	VADDPS       Z11, Z8, Z11
-	VFMADD231PS  sigmoidconsts<>+128(SB), Z9, Z11
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z1, K2
-	VMOVUPS      Z1, K2, Z11
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z1, K2
-	VMOVUPS      sigmoidconsts<>+1984(SB), K2, Z11
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z1, K2
-	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z11
-	VMULPS       Z7, Z11, Z11
-	VMULPS       sigmoidconsts<>+64(SB), Z11, Z8
-	VRNDSCALEPS  $0x00, Z8, Z8
-	VMOVAPS      Z11, Z9
-	VFNMADD231PS sigmoidconsts<>+128(SB), Z8, Z9
-	VFNMADD231PS sigmoidconsts<>+192(SB), Z8, Z9
-	VMULPS       Z9, Z9, Z10
-	VMOVUPS      sigmoidconsts<>+256(SB), Z12
-	VFMADD213PS  sigmoidconsts<>+320(SB), Z9, Z12
-	VMOVUPS      sigmoidconsts<>+384(SB), Z15
-	VFMADD213PS  sigmoidconsts<>+448(SB), Z9, Z15
-	VMOVUPS      sigmoidconsts<>+512(SB), Z16
-	VFMADD213PS  sigmoidconsts<>+576(SB), Z9, Z16
-	VFMADD213PS  Z15, Z10, Z16
-	VFMADD213PS  Z12, Z10, Z16
-	VFMADD213PS  Z9, Z10, Z16
-	VADDPS       sigmoidconsts<>+640(SB), Z16, Z16
-	VSCALEFPS    Z8, Z16, Z16
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z11, K2
-	VXORPS       Z16, Z16, K2, Z16
-	VCMPPS       $0x0e, sigmoidconsts<>+2560(SB), Z11, K2
-	VMOVUPS      sigmoidconsts<>+1920(SB), K2, Z16
-	VMOVAPS      Z16, Z8
-	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z1, K2
-	VXORPS       Z8, Z8, K2, Z8
+	VGETEXPPS    Z1, Z11
+	VADDPS       sigmoidconsts<>+704(SB), Z11, Z11
+	VGETMANTPS   $0x02, Z1, Z10
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z10, K2
+	VSUBPS       sigmoidconsts<>+704(SB), Z10, Z12
+	VADDPS       Z10, Z10, Z13
+	VSUBPS       sigmoidconsts<>+704(SB), Z13, Z13
+	VBLENDMPS    Z13, Z12, K2, Z10
+	VSUBPS       sigmoidconsts<>+704(SB), Z11, K2, Z11
+	VMULPS       Z10, Z10, Z12
+	VMOVUPS      sigmoidconsts<>+1216(SB), Z13
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z10, Z13
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z10, Z13
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z10, Z13
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z10, Z13
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z10, Z13
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z10, Z13
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z10, Z13
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Z10, Z13
+	VMULPS       Z10, Z13, Z13
+	VMULPS       Z12, Z13, Z13
+	VFMADD231PS  sigmoidconsts<>+256(SB), Z11, Z13
+	VFNMADD231PS sigmoidconsts<>+384(SB), Z12, Z13
+	VADDPS       Z13, Z10, Z13
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Z11, Z13
+	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z1, K2
+	VMOVUPS      Z1, K2, Z13
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z1, K2
+	VMOVUPS      sigmoidconsts<>+2112(SB), K2, Z13
+	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Z1, K2
+	VMOVUPS      sigmoidconsts<>+2176(SB), K2, Z13
+	VMULPS       Z7, Z13, Z13
+	VMOVUPS      sigmoidconsts<>+64(SB), Z10
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z13, Z10
+	VSUBPS       sigmoidconsts<>+64(SB), Z10, Z10
+	VMOVUPS      sigmoidconsts<>+192(SB), Z11
+	VFMADD213PS  Z13, Z10, Z11
+	VFNMADD231PS sigmoidconsts<>+256(SB), Z10, Z11
+	VMULPS       Z11, Z11, Z12
+	VMOVUPS      sigmoidconsts<>+320(SB), Z14
+	VFMADD213PS  sigmoidconsts<>+384(SB), Z11, Z14
+	VMOVUPS      sigmoidconsts<>+448(SB), Z15
+	VFMADD213PS  sigmoidconsts<>+512(SB), Z11, Z15
+	VMOVUPS      sigmoidconsts<>+576(SB), Z16
+	VFMADD213PS  sigmoidconsts<>+640(SB), Z11, Z16
+	VFMADD213PS  Z15, Z12, Z16
+	VFMADD213PS  Z14, Z12, Z16
+	VFMADD213PS  Z11, Z12, Z16
+	VADDPS       sigmoidconsts<>+704(SB), Z16, Z16
+	VCMPPS       $0x05, sigmoidconsts<>+832(SB), Z13, K2
+	VSCALEFPS.Z  Z10, Z16, K2, Z16
+	VCMPPS       $0x0e, sigmoidconsts<>+2688(SB), Z13, K2
+	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z16
+	VMOVAPS      Z16, Z10
+	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Z1, K2
+	VXORPS       Z10, Z10, K2, Z10
 
 powd_445:
-	VMOVAPS      Z13, Z9
-	VMULPS       Z4, Z9, Z9
-	VFNMADD231PS Z2, Z14, Z9
-	VMULPS       Z8, Z9, Z9
+	VMOVAPS      Z8, Z11
+	VMULPS       Z4, Z11, Z11
+	VFNMADD231PS Z2, Z9, Z11
+	VMULPS       Z10, Z11, Z11
 	CMPQ         R8, $0x00
 	JEQ          gamma0_446
-	VMOVAPS      Z7, Z8
-	VSUBPS       sigmoidconsts<>+640(SB), Z8, Z8
+	VMOVAPS      Z7, Z10
+	VSUBPS       sigmoidconsts<>+704(SB), Z10, Z10
 	CMPQ         R9, $0x01
 	JEQ          pow1_447
 	CMPQ         R9, $0x02
 	JEQ          pow2_449
 	CMPQ         R9, $0x03
 	JEQ          powg_448
-	VMOVUPS      sigmoidconsts<>+640(SB), Z8
+	VMOVUPS      sigmoidconsts<>+704(SB), Z10
 	JMP          powd_450
 
 pow1_447:
-	VMOVAPS Z1, Z8
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z1, K2
-	VXORPS  Z8, Z8, K2, Z8
+	VMOVAPS Z1, Z10
+	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Z1, K2
+	VXORPS  Z10, Z10, K2, Z10
 	JMP     powd_450
 
 pow2_449:
-	VMULPS Z1, Z1, Z8
-	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z1, K2
-	VXORPS Z8, Z8, K2, Z8
+	VMULPS Z1, Z1, Z10
+	VCMPPS $0x02, sigmoidconsts<>+896(SB), Z1, K2
+	VXORPS Z10, Z10, K2, Z10
 	JMP    powd_450
 
 powg_448:
-	VGETEXPPS    Z1, Z11
-	VADDPS       sigmoidconsts<>+640(SB), Z11, Z11
-	VGETMANTPS   $0x02, Z1, Z10
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z10, K2
-	VSUBPS       sigmoidconsts<>+640(SB), Z10, Z12
-	VADDPS       Z10, Z10, Z15
-	VSUBPS       sigmoidconsts<>+640(SB), Z15, Z15
-	VBLENDMPS    Z15, Z12, K2, Z10
-	VSUBPS       sigmoidconsts<>+640(SB), Z11, K2, Z11
-	VMULPS       Z10, Z10, Z12
-	VMOVUPS      sigmoidconsts<>+1152(SB), Z15
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Z10, Z15
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Z10, Z15
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Z10, Z15
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Z10, Z15
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Z10, Z15
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Z10, Z15
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Z10, Z15
-	VFMADD213PS  sigmoidconsts<>+1664(SB), Z10, Z15
-	VMULPS       Z10, Z15, Z15
+	VGETEXPPS    Z1, Z13
+	VADDPS       sigmoidconsts<>+704(SB), Z13, Z13
+	VGETMANTPS   $0x02, Z1, Z12
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z12, K2
+	VSUBPS       sigmoidconsts<>+704(SB), Z12, Z14
+	VADDPS       Z12, Z12, Z15
+	VSUBPS       sigmoidconsts<>+704(SB), Z15, Z15
+	VBLENDMPS    Z15, Z14, K2, Z12
+	VSUBPS       sigmoidconsts<>+704(SB), Z13, K2, Z13
+	VMULPS       Z12, Z12, Z14
+	VMOVUPS      sigmoidconsts<>+1216(SB), Z15
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z12, Z15
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z12, Z15
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z12, Z15
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z12, Z15
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z12, Z15
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z12, Z15
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z12, Z15
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Z12, Z15
 	VMULPS       Z12, Z15, Z15
-	VFMADD231PS  sigmoidconsts<>+192(SB), Z11, Z15
-	VFNMADD231PS sigmoidconsts<>+320(SB), Z12, Z15
-	VADDPS       Z15, Z10, Z15
-	VFMADD231PS  sigmoidconsts<>+128(SB), Z11, Z15
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z1, K2
+	VMULPS       Z14, Z15, Z15
+	VFMADD231PS  sigmoidconsts<>+256(SB), Z13, Z15
+	VFNMADD231PS sigmoidconsts<>+384(SB), Z14, Z15
+	VADDPS       Z15, Z12, Z15
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Z13, Z15
+	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z1, K2
 	VMOVUPS      Z1, K2, Z15
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z1, K2
-	VMOVUPS      sigmoidconsts<>+1984(SB), K2, Z15
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z1, K2
-	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z15
-	VMULPS       Z8, Z15, Z15
-	VMULPS       sigmoidconsts<>+64(SB), Z15, Z8
-	VRNDSCALEPS  $0x00, Z8, Z8
-	VMOVAPS      Z15, Z10
-	VFNMADD231PS sigmoidconsts<>+128(SB), Z8, Z10
-	VFNMADD231PS sigmoidconsts<>+192(SB), Z8, Z10
-	VMULPS       Z10, Z10, Z11
-	VMOVUPS      sigmoidconsts<>+256(SB), Z12
-	VFMADD213PS  sigmoidconsts<>+320(SB), Z10, Z12
-	VMOVUPS      sigmoidconsts<>+384(SB), Z16
-	VFMADD213PS  sigmoidconsts<>+448(SB), Z10, Z16
-	VMOVUPS      sigmoidconsts<>+512(SB), Z17
-	VFMADD213PS  sigmoidconsts<>+576(SB), Z10, Z17
-	VFMADD213PS  Z16, Z11, Z17
-	VFMADD213PS  Z12, Z11, Z17
-	VFMADD213PS  Z10, Z11, Z17
-	VADDPS       sigmoidconsts<>+640(SB), Z17, Z17
-	VSCALEFPS    Z8, Z17, Z17
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z15, K2
-	VXORPS       Z17, Z17, K2, Z17
-	VCMPPS       $0x0e, sigmoidconsts<>+2560(SB), Z15, K2
-	VMOVUPS      sigmoidconsts<>+1920(SB), K2, Z17
-	VMOVAPS      Z17, Z8
-	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z1, K2
-	VXORPS       Z8, Z8, K2, Z8
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z1, K2
+	VMOVUPS      sigmoidconsts<>+2112(SB), K2, Z15
+	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Z1, K2
+	VMOVUPS      sigmoidconsts<>+2176(SB), K2, Z15
+	VMULPS       Z10, Z15, Z15
+	VMOVUPS      sigmoidconsts<>+64(SB), Z10
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z15, Z10
+	VSUBPS       sigmoidconsts<>+64(SB), Z10, Z10
+	VMOVUPS      sigmoidconsts<>+192(SB), Z12
+	VFMADD213PS  Z15, Z10, Z12
+	VFNMADD231PS sigmoidconsts<>+256(SB), Z10, Z12
+	VMULPS       Z12, Z12, Z13
+	VMOVUPS      sigmoidconsts<>+320(SB), Z14
+	VFMADD213PS  sigmoidconsts<>+384(SB), Z12, Z14
+	VMOVUPS      sigmoidconsts<>+448(SB), Z16
+	VFMADD213PS  sigmoidconsts<>+512(SB), Z12, Z16
+	VMOVUPS      sigmoidconsts<>+576(SB), Z17
+	VFMADD213PS  sigmoidconsts<>+640(SB), Z12, Z17
+	VFMADD213PS  Z16, Z13, Z17
+	VFMADD213PS  Z14, Z13, Z17
+	VFMADD213PS  Z12, Z13, Z17
+	VADDPS       sigmoidconsts<>+704(SB), Z17, Z17
+	VCMPPS       $0x05, sigmoidconsts<>+832(SB), Z15, K2
+	VSCALEFPS.Z  Z10, Z17, K2, Z17
+	VCMPPS       $0x0e, sigmoidconsts<>+2688(SB), Z15, K2
+	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z17
+	VMOVAPS      Z17, Z10
+	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Z1, K2
+	VXORPS       Z10, Z10, K2, Z10
 
 powd_450:
 	VMOVAPS      Z6, Z6
+	VMULPS       Z10, Z6, Z6
+	VMOVUPS      sigmoidconsts<>+704(SB), Z10
+	VMOVUPS      sigmoidconsts<>+2496(SB), Z12
+	VFNMADD231PS Z2, Z12, Z10
+	VMULPS       Z10, Z6, Z6
 	VMULPS       Z8, Z6, Z6
-	VMOVUPS      sigmoidconsts<>+640(SB), Z8
-	VMOVUPS      sigmoidconsts<>+2368(SB), Z10
-	VFNMADD231PS Z2, Z10, Z8
-	VMULPS       Z8, Z6, Z6
-	VMULPS       Z13, Z6, Z6
-	VMULPS       Z14, Z6, Z6
+	VMULPS       Z9, Z6, Z6
 	VMULPS       Z7, Z6, Z6
-	VCMPPS       $0x0e, sigmoidconsts<>+832(SB), Z1, K2
-	VADDPS       Z6, Z9, K2, Z9
+	VCMPPS       $0x0e, sigmoidconsts<>+896(SB), Z1, K2
+	VADDPS       Z6, Z11, K2, Z11
 
 gamma0_446:
 	TESTQ        $0x00000100, DI
 	JZ           noflag_451
 	VBROADCASTSS alpha+132(FP), Z1
-	VMOVUPS      sigmoidconsts<>+640(SB), Z6
+	VMOVUPS      sigmoidconsts<>+704(SB), Z6
 	VSUBPS       Z1, Z6, Z6
 	VMULPS       Z4, Z6, Z6
 	VFMADD231PS  Z2, Z1, Z6
-	VMULPS       Z6, Z9, Z9
+	VMULPS       Z6, Z11, Z11
 
 noflag_451:
 	VBROADCASTSS focalScale+128(FP), Z1
-	VFMADD231PS  Z1, Z9, Z5
+	VFMADD231PS  Z1, Z11, Z5
 
 noflag_441:
 	VMULPS  Z3, Z5, Z5
@@ -10517,187 +10553,187 @@ loop_452:
 	VPMAXUD      Z4, Z2, Z2
 	VMOVUPS      (BX), Z5
 	VORPS        sigmoidconsts<>+0(SB), Z3, Z6
-	VMULPS       sigmoidconsts<>+64(SB), Z6, Z7
-	VRNDSCALEPS  $0x00, Z7, Z7
-	VMOVAPS      Z6, Z8
-	VFNMADD231PS sigmoidconsts<>+128(SB), Z7, Z8
-	VFNMADD231PS sigmoidconsts<>+192(SB), Z7, Z8
-	VMULPS       Z8, Z8, Z9
-	VMOVUPS      sigmoidconsts<>+256(SB), Z10
-	VFMADD213PS  sigmoidconsts<>+320(SB), Z8, Z10
-	VMOVUPS      sigmoidconsts<>+384(SB), Z11
-	VFMADD213PS  sigmoidconsts<>+448(SB), Z8, Z11
-	VMOVUPS      sigmoidconsts<>+512(SB), Z12
-	VFMADD213PS  sigmoidconsts<>+576(SB), Z8, Z12
-	VFMADD213PS  Z11, Z9, Z12
-	VFMADD213PS  Z10, Z9, Z12
-	VFMADD213PS  Z8, Z9, Z12
-	VADDPS       sigmoidconsts<>+640(SB), Z12, Z12
-	VSCALEFPS    Z7, Z12, Z12
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z6, K1
-	VXORPS       Z12, Z12, K1, Z12
-	VADDPS       sigmoidconsts<>+640(SB), Z12, Z6
-	VMOVUPS      sigmoidconsts<>+640(SB), Z7
+	VMOVUPS      sigmoidconsts<>+64(SB), Z7
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z6, Z7
+	VSUBPS       sigmoidconsts<>+64(SB), Z7, Z7
+	VMOVUPS      sigmoidconsts<>+192(SB), Z16
+	VFMADD213PS  Z6, Z7, Z16
+	VFNMADD231PS sigmoidconsts<>+256(SB), Z7, Z16
+	VMULPS       Z16, Z16, Z17
+	VMOVUPS      sigmoidconsts<>+320(SB), Z18
+	VFMADD213PS  sigmoidconsts<>+384(SB), Z16, Z18
+	VMOVUPS      sigmoidconsts<>+448(SB), Z19
+	VFMADD213PS  sigmoidconsts<>+512(SB), Z16, Z19
+	VMOVUPS      sigmoidconsts<>+576(SB), Z20
+	VFMADD213PS  sigmoidconsts<>+640(SB), Z16, Z20
+	VFMADD213PS  Z19, Z17, Z20
+	VFMADD213PS  Z18, Z17, Z20
+	VFMADD213PS  Z16, Z17, Z20
+	VADDPS       sigmoidconsts<>+704(SB), Z20, Z20
+	VCMPPS       $0x05, sigmoidconsts<>+832(SB), Z6, K1
+	VSCALEFPS.Z  Z7, Z20, K1, Z20
+	VADDPS       sigmoidconsts<>+704(SB), Z20, Z6
+	VMOVUPS      sigmoidconsts<>+704(SB), Z7
 	VDIVPS       Z6, Z7, Z7
-	VMULPS       Z7, Z12, Z6
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z3, K1
-	VBLENDMPS    Z6, Z7, K1, Z13
-	VBLENDMPS    Z7, Z6, K1, Z14
+	VMULPS       Z7, Z20, Z6
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z3, K1
+	VBLENDMPS    Z6, Z7, K1, Z8
+	VBLENDMPS    Z7, Z6, K1, Z9
 	TESTQ        $0x00000003, sflags+160(FP)
 	JZ           noflag_455
-	VADDPS       sigmoidconsts<>+640(SB), Z12, Z6
-	VGETEXPPS    Z6, Z8
-	VADDPS       sigmoidconsts<>+640(SB), Z8, Z8
+	VADDPS       sigmoidconsts<>+704(SB), Z20, Z6
+	VGETEXPPS    Z6, Z16
+	VADDPS       sigmoidconsts<>+704(SB), Z16, Z16
 	VGETMANTPS   $0x02, Z6, Z7
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z7, K1
-	VSUBPS       sigmoidconsts<>+640(SB), Z7, Z9
-	VADDPS       Z7, Z7, Z10
-	VSUBPS       sigmoidconsts<>+640(SB), Z10, Z10
-	VBLENDMPS    Z10, Z9, K1, Z7
-	VSUBPS       sigmoidconsts<>+640(SB), Z8, K1, Z8
-	VMULPS       Z7, Z7, Z9
-	VMOVUPS      sigmoidconsts<>+1152(SB), Z10
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Z7, Z10
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Z7, Z10
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Z7, Z10
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Z7, Z10
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Z7, Z10
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Z7, Z10
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Z7, Z10
-	VFMADD213PS  sigmoidconsts<>+1664(SB), Z7, Z10
-	VMULPS       Z7, Z10, Z10
-	VMULPS       Z9, Z10, Z10
-	VFMADD231PS  sigmoidconsts<>+192(SB), Z8, Z10
-	VFNMADD231PS sigmoidconsts<>+320(SB), Z9, Z10
-	VADDPS       Z10, Z7, Z10
-	VFMADD231PS  sigmoidconsts<>+128(SB), Z8, Z10
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z7, K1
+	VSUBPS       sigmoidconsts<>+704(SB), Z7, Z17
+	VADDPS       Z7, Z7, Z18
+	VSUBPS       sigmoidconsts<>+704(SB), Z18, Z18
+	VBLENDMPS    Z18, Z17, K1, Z7
+	VSUBPS       sigmoidconsts<>+704(SB), Z16, K1, Z16
+	VMULPS       Z7, Z7, Z17
+	VMOVUPS      sigmoidconsts<>+1216(SB), Z18
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z7, Z18
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z7, Z18
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z7, Z18
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z7, Z18
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z7, Z18
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z7, Z18
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z7, Z18
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Z7, Z18
+	VMULPS       Z7, Z18, Z18
+	VMULPS       Z17, Z18, Z18
+	VFMADD231PS  sigmoidconsts<>+256(SB), Z16, Z18
+	VFNMADD231PS sigmoidconsts<>+384(SB), Z17, Z18
+	VADDPS       Z18, Z7, Z18
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Z16, Z18
 	VCMPPS       $0x03, Z6, Z6, K1
-	VMOVUPS      Z6, K1, Z10
-	VSUBPS       sigmoidconsts<>+640(SB), Z6, Z7
-	VSUBPS       Z7, Z12, Z7
+	VMOVUPS      Z6, K1, Z18
+	VSUBPS       sigmoidconsts<>+704(SB), Z6, Z7
+	VSUBPS       Z7, Z20, Z7
 	VDIVPS       Z6, Z7, Z7
-	VADDPS       Z7, Z10, Z10
-	VMOVUPS      sigmoidconsts<>+640(SB), Z6
+	VADDPS       Z7, Z18, Z18
+	VMOVUPS      sigmoidconsts<>+704(SB), Z6
 	VSUBPS       Z4, Z6, Z6
 	TESTQ        $0x00000001, sflags+160(FP)
 	JZ           noflag_456
 	VBROADCASTSS pw+124(FP), Z7
 	VMULPS       Z4, Z7, Z7
-	VXORPS       sigmoidconsts<>+0(SB), Z3, Z8
-	VMAXPS       sigmoidconsts<>+832(SB), Z8, Z8
-	VADDPS       Z10, Z8, Z8
-	VMULPS       Z8, Z7, Z7
-	VMAXPS       sigmoidconsts<>+832(SB), Z3, Z8
-	VADDPS       Z10, Z8, Z8
-	VFMADD231PS  Z8, Z6, Z7
+	VXORPS       sigmoidconsts<>+0(SB), Z3, Z16
+	VMAXPS       sigmoidconsts<>+896(SB), Z16, Z16
+	VADDPS       Z18, Z16, Z16
+	VMULPS       Z16, Z7, Z7
+	VMAXPS       sigmoidconsts<>+896(SB), Z3, Z16
+	VADDPS       Z18, Z16, Z16
+	VFMADD231PS  Z16, Z6, Z7
 	VMULPS       Z5, Z7, Z7
 	VADDPS       Z7, Z0, Z0
 
 noflag_456:
 	TESTQ        $0x00000002, sflags+160(FP)
 	JZ           noflag_457
-	VADDPS       sigmoidconsts<>+640(SB), Z12, Z7
-	VMOVUPS      sigmoidconsts<>+640(SB), Z8
-	VDIVPS       Z7, Z8, Z8
-	VMULPS       Z8, Z12, Z7
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z3, K1
-	VBLENDMPS    Z7, Z8, K1, Z15
-	VBLENDMPS    Z8, Z7, K1, Z16
-	VMAXPS       sigmoidconsts<>+832(SB), Z3, Z7
+	VADDPS       sigmoidconsts<>+704(SB), Z20, Z7
+	VMOVUPS      sigmoidconsts<>+704(SB), Z16
+	VDIVPS       Z7, Z16, Z16
+	VMULPS       Z16, Z20, Z7
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z3, K1
+	VBLENDMPS    Z7, Z16, K1, Z10
+	VBLENDMPS    Z16, Z7, K1, Z11
+	VMAXPS       sigmoidconsts<>+896(SB), Z3, Z7
 	VFNMADD231PS Z4, Z3, Z7
-	VADDPS       Z10, Z7, Z7
-	VMULPS       Z4, Z16, Z8
-	VFMADD231PS  Z6, Z15, Z8
-	VBROADCASTSS gamma+136(FP), Z9
+	VADDPS       Z18, Z7, Z7
+	VMULPS       Z4, Z11, Z16
+	VFMADD231PS  Z6, Z10, Z16
+	VBROADCASTSS gamma+136(FP), Z17
 	CMPQ         R8, $0x01
 	JEQ          pow1_458
 	CMPQ         R8, $0x02
 	JEQ          pow2_460
 	CMPQ         R8, $0x03
 	JEQ          powg_459
-	VMOVUPS      sigmoidconsts<>+640(SB), Z9
+	VMOVUPS      sigmoidconsts<>+704(SB), Z17
 	JMP          powd_461
 
 pow1_458:
-	VMOVAPS Z8, Z9
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z8, K1
-	VXORPS  Z9, Z9, K1, Z9
+	VMOVAPS Z16, Z17
+	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Z16, K1
+	VXORPS  Z17, Z17, K1, Z17
 	JMP     powd_461
 
 pow2_460:
-	VMULPS Z8, Z8, Z9
-	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z8, K1
-	VXORPS Z9, Z9, K1, Z9
+	VMULPS Z16, Z16, Z17
+	VCMPPS $0x02, sigmoidconsts<>+896(SB), Z16, K1
+	VXORPS Z17, Z17, K1, Z17
 	JMP    powd_461
 
 powg_459:
-	VGETEXPPS    Z8, Z11
-	VADDPS       sigmoidconsts<>+640(SB), Z11, Z11
-	VGETMANTPS   $0x02, Z8, Z10
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z10, K1
-	VSUBPS       sigmoidconsts<>+640(SB), Z10, Z21
-	VADDPS       Z10, Z10, Z22
-	VSUBPS       sigmoidconsts<>+640(SB), Z22, Z22
-	VBLENDMPS    Z22, Z21, K1, Z10
-	VSUBPS       sigmoidconsts<>+640(SB), Z11, K1, Z11
-	VMULPS       Z10, Z10, Z21
-	VMOVUPS      sigmoidconsts<>+1152(SB), Z22
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Z10, Z22
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Z10, Z22
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Z10, Z22
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Z10, Z22
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Z10, Z22
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Z10, Z22
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Z10, Z22
-	VFMADD213PS  sigmoidconsts<>+1664(SB), Z10, Z22
-	VMULPS       Z10, Z22, Z22
+	VGETEXPPS    Z16, Z19
+	VADDPS       sigmoidconsts<>+704(SB), Z19, Z19
+	VGETMANTPS   $0x02, Z16, Z18
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z18, K1
+	VSUBPS       sigmoidconsts<>+704(SB), Z18, Z21
+	VADDPS       Z18, Z18, Z22
+	VSUBPS       sigmoidconsts<>+704(SB), Z22, Z22
+	VBLENDMPS    Z22, Z21, K1, Z18
+	VSUBPS       sigmoidconsts<>+704(SB), Z19, K1, Z19
+	VMULPS       Z18, Z18, Z21
+	VMOVUPS      sigmoidconsts<>+1216(SB), Z22
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z18, Z22
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z18, Z22
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z18, Z22
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z18, Z22
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z18, Z22
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z18, Z22
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z18, Z22
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Z18, Z22
+	VMULPS       Z18, Z22, Z22
 	VMULPS       Z21, Z22, Z22
-	VFMADD231PS  sigmoidconsts<>+192(SB), Z11, Z22
-	VFNMADD231PS sigmoidconsts<>+320(SB), Z21, Z22
-	VADDPS       Z22, Z10, Z22
-	VFMADD231PS  sigmoidconsts<>+128(SB), Z11, Z22
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z8, K1
-	VMOVUPS      Z8, K1, Z22
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z8, K1
-	VMOVUPS      sigmoidconsts<>+1984(SB), K1, Z22
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z8, K1
-	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z22
-	VMULPS       Z9, Z22, Z22
-	VMULPS       sigmoidconsts<>+64(SB), Z22, Z9
-	VRNDSCALEPS  $0x00, Z9, Z9
-	VMOVAPS      Z22, Z10
-	VFNMADD231PS sigmoidconsts<>+128(SB), Z9, Z10
-	VFNMADD231PS sigmoidconsts<>+192(SB), Z9, Z10
-	VMULPS       Z10, Z10, Z11
-	VMOVUPS      sigmoidconsts<>+256(SB), Z21
-	VFMADD213PS  sigmoidconsts<>+320(SB), Z10, Z21
-	VMOVUPS      sigmoidconsts<>+384(SB), Z23
-	VFMADD213PS  sigmoidconsts<>+448(SB), Z10, Z23
-	VMOVUPS      sigmoidconsts<>+512(SB), Z24
-	VFMADD213PS  sigmoidconsts<>+576(SB), Z10, Z24
-	VFMADD213PS  Z23, Z11, Z24
-	VFMADD213PS  Z21, Z11, Z24
-	VFMADD213PS  Z10, Z11, Z24
-	VADDPS       sigmoidconsts<>+640(SB), Z24, Z24
-	VSCALEFPS    Z9, Z24, Z24
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z22, K1
-	VXORPS       Z24, Z24, K1, Z24
-	VCMPPS       $0x0e, sigmoidconsts<>+2560(SB), Z22, K1
-	VMOVUPS      sigmoidconsts<>+1920(SB), K1, Z24
-	VMOVAPS      Z24, Z9
-	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z8, K1
-	VXORPS       Z9, Z9, K1, Z9
+	VFMADD231PS  sigmoidconsts<>+256(SB), Z19, Z22
+	VFNMADD231PS sigmoidconsts<>+384(SB), Z21, Z22
+	VADDPS       Z22, Z18, Z22
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Z19, Z22
+	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z16, K1
+	VMOVUPS      Z16, K1, Z22
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z16, K1
+	VMOVUPS      sigmoidconsts<>+2112(SB), K1, Z22
+	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Z16, K1
+	VMOVUPS      sigmoidconsts<>+2176(SB), K1, Z22
+	VMULPS       Z17, Z22, Z22
+	VMOVUPS      sigmoidconsts<>+64(SB), Z17
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z22, Z17
+	VSUBPS       sigmoidconsts<>+64(SB), Z17, Z17
+	VMOVUPS      sigmoidconsts<>+192(SB), Z18
+	VFMADD213PS  Z22, Z17, Z18
+	VFNMADD231PS sigmoidconsts<>+256(SB), Z17, Z18
+	VMULPS       Z18, Z18, Z19
+	VMOVUPS      sigmoidconsts<>+320(SB), Z21
+	VFMADD213PS  sigmoidconsts<>+384(SB), Z18, Z21
+	VMOVUPS      sigmoidconsts<>+448(SB), Z23
+	VFMADD213PS  sigmoidconsts<>+512(SB), Z18, Z23
+	VMOVUPS      sigmoidconsts<>+576(SB), Z24
+	VFMADD213PS  sigmoidconsts<>+640(SB), Z18, Z24
+	VFMADD213PS  Z23, Z19, Z24
+	VFMADD213PS  Z21, Z19, Z24
+	VFMADD213PS  Z18, Z19, Z24
+	VADDPS       sigmoidconsts<>+704(SB), Z24, Z24
+	VCMPPS       $0x05, sigmoidconsts<>+832(SB), Z22, K1
+	VSCALEFPS.Z  Z17, Z24, K1, Z24
+	VCMPPS       $0x0e, sigmoidconsts<>+2688(SB), Z22, K1
+	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z24
+	VMOVAPS      Z24, Z17
+	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Z16, K1
+	VXORPS       Z17, Z17, K1, Z17
 
 powd_461:
-	VMULPS       Z9, Z7, Z7
+	VMULPS       Z17, Z7, Z7
 	TESTQ        $0x00000100, sflags+160(FP)
 	JZ           noflag_462
-	VBROADCASTSS alpha+132(FP), Z8
-	VMOVUPS      sigmoidconsts<>+640(SB), Z9
-	VSUBPS       Z8, Z9, Z9
-	VMULPS       Z6, Z9, Z9
-	VFMADD231PS  Z4, Z8, Z9
-	VMULPS       Z9, Z7, Z7
+	VBROADCASTSS alpha+132(FP), Z16
+	VMOVUPS      sigmoidconsts<>+704(SB), Z17
+	VSUBPS       Z16, Z17, Z17
+	VMULPS       Z6, Z17, Z17
+	VFMADD231PS  Z4, Z16, Z17
+	VMULPS       Z17, Z7, Z7
 
 noflag_462:
 	VMULPS Z5, Z7, Z7
@@ -10705,279 +10741,279 @@ noflag_462:
 
 noflag_457:
 noflag_455:
-	VMOVUPS      sigmoidconsts<>+640(SB), Z6
+	VMOVUPS      sigmoidconsts<>+704(SB), Z6
 	VSUBPS       Z4, Z6, Z6
 	VXORPS       Z7, Z7, Z7
 	TESTQ        $0x00000004, DI
 	JZ           noflag_463
-	VBROADCASTSS a+104(FP), Z8
-	VMULPS       Z4, Z8, Z8
-	VBROADCASTSS b+108(FP), Z9
-	VADDPS       Z9, Z8, Z8
-	VBROADCASTSS e+112(FP), Z9
-	VFMADD231PS  Z13, Z9, Z8
+	VBROADCASTSS a+104(FP), Z16
+	VMULPS       Z4, Z16, Z16
+	VBROADCASTSS b+108(FP), Z17
+	VADDPS       Z17, Z16, Z16
+	VBROADCASTSS e+112(FP), Z17
+	VFMADD231PS  Z8, Z17, Z16
 	TESTQ        $0x00000010, DI
 	JZ           noflag_464
-	VXORPS       Z9, Z9, Z9
-	VCMPPS       $0x0e, Z4, Z13, K1
-	VMOVUPS      sigmoidconsts<>+640(SB), K1, Z9
-	VCMPPS       $0x01, Z4, Z13, K1
-	VMOVUPS      sigmoidconsts<>+2304(SB), K1, Z9
-	VBROADCASTSS d+116(FP), Z10
-	VFMADD231PS  Z9, Z10, Z8
+	VXORPS       Z17, Z17, Z17
+	VCMPPS       $0x0e, Z4, Z8, K1
+	VMOVUPS      sigmoidconsts<>+704(SB), K1, Z17
+	VCMPPS       $0x01, Z4, Z8, K1
+	VMOVUPS      sigmoidconsts<>+2432(SB), K1, Z17
+	VBROADCASTSS d+116(FP), Z18
+	VFMADD231PS  Z17, Z18, Z16
 
 noflag_464:
-	VMOVAPS Z13, Z9
-	VMULPS  Z14, Z9, Z9
-	VMULPS  Z8, Z9, Z9
-	VADDPS  Z9, Z7, Z7
+	VMOVAPS Z8, Z17
+	VMULPS  Z9, Z17, Z17
+	VMULPS  Z16, Z17, Z17
+	VADDPS  Z17, Z7, Z7
 
 noflag_463:
 	TESTQ        $0x00000001, DI
 	JZ           noflag_465
-	VMOVAPS      Z13, Z8
-	VMULPS       Z6, Z8, Z8
-	VBROADCASTSS pw+124(FP), Z9
-	VMULPS       Z4, Z9, Z9
-	VFNMADD231PS Z14, Z9, Z8
-	VBROADCASTSS bceScale+120(FP), Z9
-	VFMADD231PS  Z9, Z8, Z7
+	VMOVAPS      Z8, Z16
+	VMULPS       Z6, Z16, Z16
+	VBROADCASTSS pw+124(FP), Z17
+	VMULPS       Z4, Z17, Z17
+	VFNMADD231PS Z9, Z17, Z16
+	VBROADCASTSS bceScale+120(FP), Z17
+	VFMADD231PS  Z17, Z16, Z7
 
 noflag_465:
 	TESTQ        $0x00000002, DI
 	JZ           noflag_466
-	VADDPS       sigmoidconsts<>+640(SB), Z12, Z8
-	VGETEXPPS    Z8, Z10
-	VADDPS       sigmoidconsts<>+640(SB), Z10, Z10
-	VGETMANTPS   $0x02, Z8, Z9
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z9, K1
-	VSUBPS       sigmoidconsts<>+640(SB), Z9, Z11
-	VADDPS       Z9, Z9, Z21
-	VSUBPS       sigmoidconsts<>+640(SB), Z21, Z21
-	VBLENDMPS    Z21, Z11, K1, Z9
-	VSUBPS       sigmoidconsts<>+640(SB), Z10, K1, Z10
-	VMULPS       Z9, Z9, Z11
-	VMOVUPS      sigmoidconsts<>+1152(SB), Z21
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Z9, Z21
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Z9, Z21
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Z9, Z21
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Z9, Z21
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Z9, Z21
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Z9, Z21
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Z9, Z21
-	VFMADD213PS  sigmoidconsts<>+1664(SB), Z9, Z21
-	VMULPS       Z9, Z21, Z21
-	VMULPS       Z11, Z21, Z21
-	VFMADD231PS  sigmoidconsts<>+192(SB), Z10, Z21
-	VFNMADD231PS sigmoidconsts<>+320(SB), Z11, Z21
-	VADDPS       Z21, Z9, Z21
-	VFMADD231PS  sigmoidconsts<>+128(SB), Z10, Z21
-	VCMPPS       $0x03, Z8, Z8, K1
-	VMOVUPS      Z8, K1, Z21
-	VSUBPS       sigmoidconsts<>+640(SB), Z8, Z9
-	VSUBPS       Z9, Z12, Z9
-	VDIVPS       Z8, Z9, Z9
-	VADDPS       Z9, Z21, Z21
-	VMAXPS       sigmoidconsts<>+832(SB), Z3, Z8
-	VFNMADD231PS Z4, Z3, Z8
-	VADDPS       Z21, Z8, Z8
-	VMOVAPS      Z14, Z3
+	VADDPS       sigmoidconsts<>+704(SB), Z20, Z16
+	VGETEXPPS    Z16, Z18
+	VADDPS       sigmoidconsts<>+704(SB), Z18, Z18
+	VGETMANTPS   $0x02, Z16, Z17
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z17, K1
+	VSUBPS       sigmoidconsts<>+704(SB), Z17, Z19
+	VADDPS       Z17, Z17, Z21
+	VSUBPS       sigmoidconsts<>+704(SB), Z21, Z21
+	VBLENDMPS    Z21, Z19, K1, Z17
+	VSUBPS       sigmoidconsts<>+704(SB), Z18, K1, Z18
+	VMULPS       Z17, Z17, Z19
+	VMOVUPS      sigmoidconsts<>+1216(SB), Z21
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z17, Z21
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z17, Z21
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z17, Z21
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z17, Z21
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z17, Z21
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z17, Z21
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z17, Z21
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Z17, Z21
+	VMULPS       Z17, Z21, Z21
+	VMULPS       Z19, Z21, Z21
+	VFMADD231PS  sigmoidconsts<>+256(SB), Z18, Z21
+	VFNMADD231PS sigmoidconsts<>+384(SB), Z19, Z21
+	VADDPS       Z21, Z17, Z21
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Z18, Z21
+	VCMPPS       $0x03, Z16, Z16, K1
+	VMOVUPS      Z16, K1, Z21
+	VSUBPS       sigmoidconsts<>+704(SB), Z16, Z17
+	VSUBPS       Z17, Z20, Z17
+	VDIVPS       Z16, Z17, Z17
+	VADDPS       Z17, Z21, Z21
+	VMAXPS       sigmoidconsts<>+896(SB), Z3, Z16
+	VFNMADD231PS Z4, Z3, Z16
+	VADDPS       Z21, Z16, Z16
+	VMOVAPS      Z9, Z3
 	VMULPS       Z4, Z3, Z3
-	VFMADD231PS  Z6, Z13, Z3
-	VBROADCASTSS gamma+136(FP), Z9
+	VFMADD231PS  Z6, Z8, Z3
+	VBROADCASTSS gamma+136(FP), Z17
 	CMPQ         R8, $0x01
 	JEQ          pow1_467
 	CMPQ         R8, $0x02
 	JEQ          pow2_469
 	CMPQ         R8, $0x03
 	JEQ          powg_468
-	VMOVUPS      sigmoidconsts<>+640(SB), Z10
+	VMOVUPS      sigmoidconsts<>+704(SB), Z18
 	JMP          powd_470
 
 pow1_467:
-	VMOVAPS Z3, Z10
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z3, K1
-	VXORPS  Z10, Z10, K1, Z10
+	VMOVAPS Z3, Z18
+	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Z3, K1
+	VXORPS  Z18, Z18, K1, Z18
 	JMP     powd_470
 
 pow2_469:
-	VMULPS Z3, Z3, Z10
-	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z3, K1
-	VXORPS Z10, Z10, K1, Z10
+	VMULPS Z3, Z3, Z18
+	VCMPPS $0x02, sigmoidconsts<>+896(SB), Z3, K1
+	VXORPS Z18, Z18, K1, Z18
 	JMP    powd_470
 
 powg_468:
-	VGETEXPPS    Z3, Z11
-	VADDPS       sigmoidconsts<>+640(SB), Z11, Z11
-	VGETMANTPS   $0x02, Z3, Z10
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z10, K1
-	VSUBPS       sigmoidconsts<>+640(SB), Z10, Z12
-	VADDPS       Z10, Z10, Z21
-	VSUBPS       sigmoidconsts<>+640(SB), Z21, Z21
-	VBLENDMPS    Z21, Z12, K1, Z10
-	VSUBPS       sigmoidconsts<>+640(SB), Z11, K1, Z11
-	VMULPS       Z10, Z10, Z12
-	VMOVUPS      sigmoidconsts<>+1152(SB), Z21
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Z10, Z21
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Z10, Z21
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Z10, Z21
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Z10, Z21
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Z10, Z21
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Z10, Z21
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Z10, Z21
-	VFMADD213PS  sigmoidconsts<>+1664(SB), Z10, Z21
-	VMULPS       Z10, Z21, Z21
-	VMULPS       Z12, Z21, Z21
-	VFMADD231PS  sigmoidconsts<>+192(SB), Z11, Z21
-	VFNMADD231PS sigmoidconsts<>+320(SB), Z12, Z21
-	VADDPS       Z21, Z10, Z21
-	VFMADD231PS  sigmoidconsts<>+128(SB), Z11, Z21
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z3, K1
+	VGETEXPPS    Z3, Z19
+	VADDPS       sigmoidconsts<>+704(SB), Z19, Z19
+	VGETMANTPS   $0x02, Z3, Z18
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z18, K1
+	VSUBPS       sigmoidconsts<>+704(SB), Z18, Z20
+	VADDPS       Z18, Z18, Z21
+	VSUBPS       sigmoidconsts<>+704(SB), Z21, Z21
+	VBLENDMPS    Z21, Z20, K1, Z18
+	VSUBPS       sigmoidconsts<>+704(SB), Z19, K1, Z19
+	VMULPS       Z18, Z18, Z20
+	VMOVUPS      sigmoidconsts<>+1216(SB), Z21
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z18, Z21
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z18, Z21
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z18, Z21
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z18, Z21
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z18, Z21
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z18, Z21
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z18, Z21
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Z18, Z21
+	VMULPS       Z18, Z21, Z21
+	VMULPS       Z20, Z21, Z21
+	VFMADD231PS  sigmoidconsts<>+256(SB), Z19, Z21
+	VFNMADD231PS sigmoidconsts<>+384(SB), Z20, Z21
+	VADDPS       Z21, Z18, Z21
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Z19, Z21
+	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z3, K1
 	VMOVUPS      Z3, K1, Z21
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z3, K1
-	VMOVUPS      sigmoidconsts<>+1984(SB), K1, Z21
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z3, K1
-	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z21
-	VMULPS       Z9, Z21, Z21
-	VMULPS       sigmoidconsts<>+64(SB), Z21, Z10
-	VRNDSCALEPS  $0x00, Z10, Z10
-	VMOVAPS      Z21, Z11
-	VFNMADD231PS sigmoidconsts<>+128(SB), Z10, Z11
-	VFNMADD231PS sigmoidconsts<>+192(SB), Z10, Z11
-	VMULPS       Z11, Z11, Z12
-	VMOVUPS      sigmoidconsts<>+256(SB), Z22
-	VFMADD213PS  sigmoidconsts<>+320(SB), Z11, Z22
-	VMOVUPS      sigmoidconsts<>+384(SB), Z23
-	VFMADD213PS  sigmoidconsts<>+448(SB), Z11, Z23
-	VMOVUPS      sigmoidconsts<>+512(SB), Z24
-	VFMADD213PS  sigmoidconsts<>+576(SB), Z11, Z24
-	VFMADD213PS  Z23, Z12, Z24
-	VFMADD213PS  Z22, Z12, Z24
-	VFMADD213PS  Z11, Z12, Z24
-	VADDPS       sigmoidconsts<>+640(SB), Z24, Z24
-	VSCALEFPS    Z10, Z24, Z24
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z21, K1
-	VXORPS       Z24, Z24, K1, Z24
-	VCMPPS       $0x0e, sigmoidconsts<>+2560(SB), Z21, K1
-	VMOVUPS      sigmoidconsts<>+1920(SB), K1, Z24
-	VMOVAPS      Z24, Z10
-	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z3, K1
-	VXORPS       Z10, Z10, K1, Z10
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z3, K1
+	VMOVUPS      sigmoidconsts<>+2112(SB), K1, Z21
+	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Z3, K1
+	VMOVUPS      sigmoidconsts<>+2176(SB), K1, Z21
+	VMULPS       Z17, Z21, Z21
+	VMOVUPS      sigmoidconsts<>+64(SB), Z18
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z21, Z18
+	VSUBPS       sigmoidconsts<>+64(SB), Z18, Z18
+	VMOVUPS      sigmoidconsts<>+192(SB), Z19
+	VFMADD213PS  Z21, Z18, Z19
+	VFNMADD231PS sigmoidconsts<>+256(SB), Z18, Z19
+	VMULPS       Z19, Z19, Z20
+	VMOVUPS      sigmoidconsts<>+320(SB), Z22
+	VFMADD213PS  sigmoidconsts<>+384(SB), Z19, Z22
+	VMOVUPS      sigmoidconsts<>+448(SB), Z23
+	VFMADD213PS  sigmoidconsts<>+512(SB), Z19, Z23
+	VMOVUPS      sigmoidconsts<>+576(SB), Z24
+	VFMADD213PS  sigmoidconsts<>+640(SB), Z19, Z24
+	VFMADD213PS  Z23, Z20, Z24
+	VFMADD213PS  Z22, Z20, Z24
+	VFMADD213PS  Z19, Z20, Z24
+	VADDPS       sigmoidconsts<>+704(SB), Z24, Z24
+	VCMPPS       $0x05, sigmoidconsts<>+832(SB), Z21, K1
+	VSCALEFPS.Z  Z18, Z24, K1, Z24
+	VCMPPS       $0x0e, sigmoidconsts<>+2688(SB), Z21, K1
+	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z24
+	VMOVAPS      Z24, Z18
+	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Z3, K1
+	VXORPS       Z18, Z18, K1, Z18
 
 powd_470:
-	VMOVAPS      Z13, Z11
-	VMULPS       Z6, Z11, Z11
-	VFNMADD231PS Z4, Z14, Z11
-	VMULPS       Z10, Z11, Z11
+	VMOVAPS      Z8, Z19
+	VMULPS       Z6, Z19, Z19
+	VFNMADD231PS Z4, Z9, Z19
+	VMULPS       Z18, Z19, Z19
 	CMPQ         R8, $0x00
 	JEQ          gamma0_471
-	VMOVAPS      Z9, Z10
-	VSUBPS       sigmoidconsts<>+640(SB), Z10, Z10
+	VMOVAPS      Z17, Z18
+	VSUBPS       sigmoidconsts<>+704(SB), Z18, Z18
 	CMPQ         R9, $0x01
 	JEQ          pow1_472
 	CMPQ         R9, $0x02
 	JEQ          pow2_474
 	CMPQ         R9, $0x03
 	JEQ          powg_473
-	VMOVUPS      sigmoidconsts<>+640(SB), Z10
+	VMOVUPS      sigmoidconsts<>+704(SB), Z18
 	JMP          powd_475
 
 pow1_472:
-	VMOVAPS Z3, Z10
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z3, K1
-	VXORPS  Z10, Z10, K1, Z10
+	VMOVAPS Z3, Z18
+	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Z3, K1
+	VXORPS  Z18, Z18, K1, Z18
 	JMP     powd_475
 
 pow2_474:
-	VMULPS Z3, Z3, Z10
-	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z3, K1
-	VXORPS Z10, Z10, K1, Z10
+	VMULPS Z3, Z3, Z18
+	VCMPPS $0x02, sigmoidconsts<>+896(SB), Z3, K1
+	VXORPS Z18, Z18, K1, Z18
 	JMP    powd_475
 
 powg_473:
 	VGETEXPPS    Z3, Z21
-	VADDPS       sigmoidconsts<>+640(SB), Z21, Z21
-	VGETMANTPS   $0x02, Z3, Z12
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z12, K1
-	VSUBPS       sigmoidconsts<>+640(SB), Z12, Z22
-	VADDPS       Z12, Z12, Z23
-	VSUBPS       sigmoidconsts<>+640(SB), Z23, Z23
-	VBLENDMPS    Z23, Z22, K1, Z12
-	VSUBPS       sigmoidconsts<>+640(SB), Z21, K1, Z21
-	VMULPS       Z12, Z12, Z22
-	VMOVUPS      sigmoidconsts<>+1152(SB), Z23
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Z12, Z23
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Z12, Z23
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Z12, Z23
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Z12, Z23
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Z12, Z23
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Z12, Z23
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Z12, Z23
-	VFMADD213PS  sigmoidconsts<>+1664(SB), Z12, Z23
-	VMULPS       Z12, Z23, Z23
+	VADDPS       sigmoidconsts<>+704(SB), Z21, Z21
+	VGETMANTPS   $0x02, Z3, Z20
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z20, K1
+	VSUBPS       sigmoidconsts<>+704(SB), Z20, Z22
+	VADDPS       Z20, Z20, Z23
+	VSUBPS       sigmoidconsts<>+704(SB), Z23, Z23
+	VBLENDMPS    Z23, Z22, K1, Z20
+	VSUBPS       sigmoidconsts<>+704(SB), Z21, K1, Z21
+	VMULPS       Z20, Z20, Z22
+	VMOVUPS      sigmoidconsts<>+1216(SB), Z23
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z20, Z23
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z20, Z23
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z20, Z23
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z20, Z23
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z20, Z23
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z20, Z23
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z20, Z23
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Z20, Z23
+	VMULPS       Z20, Z23, Z23
 	VMULPS       Z22, Z23, Z23
-	VFMADD231PS  sigmoidconsts<>+192(SB), Z21, Z23
-	VFNMADD231PS sigmoidconsts<>+320(SB), Z22, Z23
-	VADDPS       Z23, Z12, Z23
-	VFMADD231PS  sigmoidconsts<>+128(SB), Z21, Z23
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z3, K1
+	VFMADD231PS  sigmoidconsts<>+256(SB), Z21, Z23
+	VFNMADD231PS sigmoidconsts<>+384(SB), Z22, Z23
+	VADDPS       Z23, Z20, Z23
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Z21, Z23
+	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z3, K1
 	VMOVUPS      Z3, K1, Z23
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z3, K1
-	VMOVUPS      sigmoidconsts<>+1984(SB), K1, Z23
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z3, K1
-	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z23
-	VMULPS       Z10, Z23, Z23
-	VMULPS       sigmoidconsts<>+64(SB), Z23, Z10
-	VRNDSCALEPS  $0x00, Z10, Z10
-	VMOVAPS      Z23, Z12
-	VFNMADD231PS sigmoidconsts<>+128(SB), Z10, Z12
-	VFNMADD231PS sigmoidconsts<>+192(SB), Z10, Z12
-	VMULPS       Z12, Z12, Z21
-	VMOVUPS      sigmoidconsts<>+256(SB), Z22
-	VFMADD213PS  sigmoidconsts<>+320(SB), Z12, Z22
-	VMOVUPS      sigmoidconsts<>+384(SB), Z24
-	VFMADD213PS  sigmoidconsts<>+448(SB), Z12, Z24
-	VMOVUPS      sigmoidconsts<>+512(SB), Z25
-	VFMADD213PS  sigmoidconsts<>+576(SB), Z12, Z25
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z3, K1
+	VMOVUPS      sigmoidconsts<>+2112(SB), K1, Z23
+	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Z3, K1
+	VMOVUPS      sigmoidconsts<>+2176(SB), K1, Z23
+	VMULPS       Z18, Z23, Z23
+	VMOVUPS      sigmoidconsts<>+64(SB), Z18
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z23, Z18
+	VSUBPS       sigmoidconsts<>+64(SB), Z18, Z18
+	VMOVUPS      sigmoidconsts<>+192(SB), Z20
+	VFMADD213PS  Z23, Z18, Z20
+	VFNMADD231PS sigmoidconsts<>+256(SB), Z18, Z20
+	VMULPS       Z20, Z20, Z21
+	VMOVUPS      sigmoidconsts<>+320(SB), Z22
+	VFMADD213PS  sigmoidconsts<>+384(SB), Z20, Z22
+	VMOVUPS      sigmoidconsts<>+448(SB), Z24
+	VFMADD213PS  sigmoidconsts<>+512(SB), Z20, Z24
+	VMOVUPS      sigmoidconsts<>+576(SB), Z25
+	VFMADD213PS  sigmoidconsts<>+640(SB), Z20, Z25
 	VFMADD213PS  Z24, Z21, Z25
 	VFMADD213PS  Z22, Z21, Z25
-	VFMADD213PS  Z12, Z21, Z25
-	VADDPS       sigmoidconsts<>+640(SB), Z25, Z25
-	VSCALEFPS    Z10, Z25, Z25
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z23, K1
-	VXORPS       Z25, Z25, K1, Z25
-	VCMPPS       $0x0e, sigmoidconsts<>+2560(SB), Z23, K1
-	VMOVUPS      sigmoidconsts<>+1920(SB), K1, Z25
-	VMOVAPS      Z25, Z10
-	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z3, K1
-	VXORPS       Z10, Z10, K1, Z10
+	VFMADD213PS  Z20, Z21, Z25
+	VADDPS       sigmoidconsts<>+704(SB), Z25, Z25
+	VCMPPS       $0x05, sigmoidconsts<>+832(SB), Z23, K1
+	VSCALEFPS.Z  Z18, Z25, K1, Z25
+	VCMPPS       $0x0e, sigmoidconsts<>+2688(SB), Z23, K1
+	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z25
+	VMOVAPS      Z25, Z18
+	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Z3, K1
+	VXORPS       Z18, Z18, K1, Z18
 
 powd_475:
-	VMOVAPS      Z8, Z8
-	VMULPS       Z10, Z8, Z8
-	VMOVUPS      sigmoidconsts<>+640(SB), Z10
-	VMOVUPS      sigmoidconsts<>+2368(SB), Z12
-	VFNMADD231PS Z4, Z12, Z10
-	VMULPS       Z10, Z8, Z8
-	VMULPS       Z13, Z8, Z8
-	VMULPS       Z14, Z8, Z8
-	VMULPS       Z9, Z8, Z8
-	VCMPPS       $0x0e, sigmoidconsts<>+832(SB), Z3, K1
-	VADDPS       Z8, Z11, K1, Z11
+	VMOVAPS      Z16, Z16
+	VMULPS       Z18, Z16, Z16
+	VMOVUPS      sigmoidconsts<>+704(SB), Z18
+	VMOVUPS      sigmoidconsts<>+2496(SB), Z20
+	VFNMADD231PS Z4, Z20, Z18
+	VMULPS       Z18, Z16, Z16
+	VMULPS       Z8, Z16, Z16
+	VMULPS       Z9, Z16, Z16
+	VMULPS       Z17, Z16, Z16
+	VCMPPS       $0x0e, sigmoidconsts<>+896(SB), Z3, K1
+	VADDPS       Z16, Z19, K1, Z19
 
 gamma0_471:
 	TESTQ        $0x00000100, DI
 	JZ           noflag_476
 	VBROADCASTSS alpha+132(FP), Z3
-	VMOVUPS      sigmoidconsts<>+640(SB), Z8
-	VSUBPS       Z3, Z8, Z8
-	VMULPS       Z6, Z8, Z8
-	VFMADD231PS  Z4, Z3, Z8
-	VMULPS       Z8, Z11, Z11
+	VMOVUPS      sigmoidconsts<>+704(SB), Z16
+	VSUBPS       Z3, Z16, Z16
+	VMULPS       Z6, Z16, Z16
+	VFMADD231PS  Z4, Z3, Z16
+	VMULPS       Z16, Z19, Z19
 
 noflag_476:
 	VBROADCASTSS focalScale+128(FP), Z3
-	VFMADD231PS  Z3, Z11, Z7
+	VFMADD231PS  Z3, Z19, Z7
 
 noflag_466:
 	VMULPS  Z5, Z7, Z7
@@ -11000,47 +11036,46 @@ tail_453:
 	VPMAXUD      Z4, Z2, Z2
 	VMOVUPS.Z    (BX), K1, Z5
 	VORPS        sigmoidconsts<>+0(SB), Z3, Z6
-	VMULPS       sigmoidconsts<>+64(SB), Z6, Z7
-	VRNDSCALEPS  $0x00, Z7, Z7
-	VMOVAPS      Z6, Z8
-	VFNMADD231PS sigmoidconsts<>+128(SB), Z7, Z8
-	VFNMADD231PS sigmoidconsts<>+192(SB), Z7, Z8
+	VMOVUPS      sigmoidconsts<>+64(SB), Z7
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z6, Z7
+	VSUBPS       sigmoidconsts<>+64(SB), Z7, Z7
+	VMOVUPS      sigmoidconsts<>+192(SB), Z8
+	VFMADD213PS  Z6, Z7, Z8
+	VFNMADD231PS sigmoidconsts<>+256(SB), Z7, Z8
 	VMULPS       Z8, Z8, Z9
-	VMOVUPS      sigmoidconsts<>+256(SB), Z10
-	VFMADD213PS  sigmoidconsts<>+320(SB), Z8, Z10
-	VMOVUPS      sigmoidconsts<>+384(SB), Z11
-	VFMADD213PS  sigmoidconsts<>+448(SB), Z8, Z11
-	VMOVUPS      sigmoidconsts<>+512(SB), Z12
-	VFMADD213PS  sigmoidconsts<>+576(SB), Z8, Z12
-	VFMADD213PS  Z11, Z9, Z12
-	VFMADD213PS  Z10, Z9, Z12
-	VFMADD213PS  Z8, Z9, Z12
-	VADDPS       sigmoidconsts<>+640(SB), Z12, Z12
-	VSCALEFPS    Z7, Z12, Z12
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z6, K2
-	VXORPS       Z12, Z12, K2, Z12
-	VADDPS       sigmoidconsts<>+640(SB), Z12, Z6
-	VMOVUPS      sigmoidconsts<>+640(SB), Z7
+	VMOVUPS      sigmoidconsts<>+320(SB), Z10
+	VFMADD213PS  sigmoidconsts<>+384(SB), Z8, Z10
+	VMOVUPS      sigmoidconsts<>+448(SB), Z11
+	VFMADD213PS  sigmoidconsts<>+512(SB), Z8, Z11
+	VMOVUPS      sigmoidconsts<>+576(SB), Z16
+	VFMADD213PS  sigmoidconsts<>+640(SB), Z8, Z16
+	VFMADD213PS  Z11, Z9, Z16
+	VFMADD213PS  Z10, Z9, Z16
+	VFMADD213PS  Z8, Z9, Z16
+	VADDPS       sigmoidconsts<>+704(SB), Z16, Z16
+	VCMPPS       $0x05, sigmoidconsts<>+832(SB), Z6, K2
+	VSCALEFPS.Z  Z7, Z16, K2, Z16
+	VADDPS       sigmoidconsts<>+704(SB), Z16, Z6
+	VMOVUPS      sigmoidconsts<>+704(SB), Z7
 	VDIVPS       Z6, Z7, Z7
-	VMULPS       Z7, Z12, Z6
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z3, K2
-	VBLENDMPS    Z6, Z7, K2, Z17
-	VBLENDMPS    Z7, Z6, K2, Z18
+	VMULPS       Z7, Z16, Z6
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z3, K2
+	VBLENDMPS    Z6, Z7, K2, Z12
+	VBLENDMPS    Z7, Z6, K2, Z13
 	TESTQ        $0x00000003, sflags+160(FP)
 	JZ           noflag_477
-	VADDPS       sigmoidconsts<>+640(SB), Z12, Z6
+	VADDPS       sigmoidconsts<>+704(SB), Z16, Z6
 	VGETEXPPS    Z6, Z8
-	VADDPS       sigmoidconsts<>+640(SB), Z8, Z8
+	VADDPS       sigmoidconsts<>+704(SB), Z8, Z8
 	VGETMANTPS   $0x02, Z6, Z7
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z7, K2
-	VSUBPS       sigmoidconsts<>+640(SB), Z7, Z9
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z7, K2
+	VSUBPS       sigmoidconsts<>+704(SB), Z7, Z9
 	VADDPS       Z7, Z7, Z10
-	VSUBPS       sigmoidconsts<>+640(SB), Z10, Z10
+	VSUBPS       sigmoidconsts<>+704(SB), Z10, Z10
 	VBLENDMPS    Z10, Z9, K2, Z7
-	VSUBPS       sigmoidconsts<>+640(SB), Z8, K2, Z8
+	VSUBPS       sigmoidconsts<>+704(SB), Z8, K2, Z8
 	VMULPS       Z7, Z7, Z9
-	VMOVUPS      sigmoidconsts<>+1152(SB), Z10
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Z7, Z10
+	VMOVUPS      sigmoidconsts<>+1216(SB), Z10
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z7, Z10
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Z7, Z10
 	VFMADD213PS  sigmoidconsts<>+1408(SB), Z7, Z10
@@ -11048,29 +11083,30 @@ tail_453:
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Z7, Z10
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Z7, Z10
 	VFMADD213PS  sigmoidconsts<>+1664(SB), Z7, Z10
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Z7, Z10
 	VMULPS       Z7, Z10, Z10
 	VMULPS       Z9, Z10, Z10
-	VFMADD231PS  sigmoidconsts<>+192(SB), Z8, Z10
-	VFNMADD231PS sigmoidconsts<>+320(SB), Z9, Z10
+	VFMADD231PS  sigmoidconsts<>+256(SB), Z8, Z10
+	VFNMADD231PS sigmoidconsts<>+384(SB), Z9, Z10
 	VADDPS       Z10, Z7, Z10
-	VFMADD231PS  sigmoidconsts<>+128(SB), Z8, Z10
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Z8, Z10
 	VCMPPS       $0x03, Z6, Z6, K2
 	VMOVUPS      Z6, K2, Z10
-	VSUBPS       sigmoidconsts<>+640(SB), Z6, Z7
-	VSUBPS       Z7, Z12, Z7
+	VSUBPS       sigmoidconsts<>+704(SB), Z6, Z7
+	VSUBPS       Z7, Z16, Z7
 	VDIVPS       Z6, Z7, Z7
 	VADDPS       Z7, Z10, Z10
-	VMOVUPS      sigmoidconsts<>+640(SB), Z6
+	VMOVUPS      sigmoidconsts<>+704(SB), Z6
 	VSUBPS       Z4, Z6, Z6
 	TESTQ        $0x00000001, sflags+160(FP)
 	JZ           noflag_478
 	VBROADCASTSS pw+124(FP), Z7
 	VMULPS       Z4, Z7, Z7
 	VXORPS       sigmoidconsts<>+0(SB), Z3, Z8
-	VMAXPS       sigmoidconsts<>+832(SB), Z8, Z8
+	VMAXPS       sigmoidconsts<>+896(SB), Z8, Z8
 	VADDPS       Z10, Z8, Z8
 	VMULPS       Z8, Z7, Z7
-	VMAXPS       sigmoidconsts<>+832(SB), Z3, Z8
+	VMAXPS       sigmoidconsts<>+896(SB), Z3, Z8
 	VADDPS       Z10, Z8, Z8
 	VFMADD231PS  Z8, Z6, Z7
 	VMULPS       Z5, Z7, Z7
@@ -11080,18 +11116,18 @@ tail_453:
 noflag_478:
 	TESTQ        $0x00000002, sflags+160(FP)
 	JZ           noflag_479
-	VADDPS       sigmoidconsts<>+640(SB), Z12, Z7
-	VMOVUPS      sigmoidconsts<>+640(SB), Z8
+	VADDPS       sigmoidconsts<>+704(SB), Z16, Z7
+	VMOVUPS      sigmoidconsts<>+704(SB), Z8
 	VDIVPS       Z7, Z8, Z8
-	VMULPS       Z8, Z12, Z7
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z3, K2
-	VBLENDMPS    Z7, Z8, K2, Z19
-	VBLENDMPS    Z8, Z7, K2, Z20
-	VMAXPS       sigmoidconsts<>+832(SB), Z3, Z7
+	VMULPS       Z8, Z16, Z7
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z3, K2
+	VBLENDMPS    Z7, Z8, K2, Z14
+	VBLENDMPS    Z8, Z7, K2, Z15
+	VMAXPS       sigmoidconsts<>+896(SB), Z3, Z7
 	VFNMADD231PS Z4, Z3, Z7
 	VADDPS       Z10, Z7, Z7
-	VMULPS       Z4, Z20, Z8
-	VFMADD231PS  Z6, Z19, Z8
+	VMULPS       Z4, Z15, Z8
+	VFMADD231PS  Z6, Z14, Z8
 	VBROADCASTSS gamma+136(FP), Z9
 	CMPQ         R8, $0x01
 	JEQ          pow1_480
@@ -11099,77 +11135,77 @@ noflag_478:
 	JEQ          pow2_482
 	CMPQ         R8, $0x03
 	JEQ          powg_481
-	VMOVUPS      sigmoidconsts<>+640(SB), Z9
+	VMOVUPS      sigmoidconsts<>+704(SB), Z9
 	JMP          powd_483
 
 pow1_480:
 	VMOVAPS Z8, Z9
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z8, K2
+	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Z8, K2
 	VXORPS  Z9, Z9, K2, Z9
 	JMP     powd_483
 
 pow2_482:
 	VMULPS Z8, Z8, Z9
-	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z8, K2
+	VCMPPS $0x02, sigmoidconsts<>+896(SB), Z8, K2
 	VXORPS Z9, Z9, K2, Z9
 	JMP    powd_483
 
 powg_481:
 	VGETEXPPS    Z8, Z11
-	VADDPS       sigmoidconsts<>+640(SB), Z11, Z11
+	VADDPS       sigmoidconsts<>+704(SB), Z11, Z11
 	VGETMANTPS   $0x02, Z8, Z10
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z10, K2
-	VSUBPS       sigmoidconsts<>+640(SB), Z10, Z13
-	VADDPS       Z10, Z10, Z14
-	VSUBPS       sigmoidconsts<>+640(SB), Z14, Z14
-	VBLENDMPS    Z14, Z13, K2, Z10
-	VSUBPS       sigmoidconsts<>+640(SB), Z11, K2, Z11
-	VMULPS       Z10, Z10, Z13
-	VMOVUPS      sigmoidconsts<>+1152(SB), Z14
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Z10, Z14
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Z10, Z14
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Z10, Z14
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Z10, Z14
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Z10, Z14
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Z10, Z14
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Z10, Z14
-	VFMADD213PS  sigmoidconsts<>+1664(SB), Z10, Z14
-	VMULPS       Z10, Z14, Z14
-	VMULPS       Z13, Z14, Z14
-	VFMADD231PS  sigmoidconsts<>+192(SB), Z11, Z14
-	VFNMADD231PS sigmoidconsts<>+320(SB), Z13, Z14
-	VADDPS       Z14, Z10, Z14
-	VFMADD231PS  sigmoidconsts<>+128(SB), Z11, Z14
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z8, K2
-	VMOVUPS      Z8, K2, Z14
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z8, K2
-	VMOVUPS      sigmoidconsts<>+1984(SB), K2, Z14
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z8, K2
-	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z14
-	VMULPS       Z9, Z14, Z14
-	VMULPS       sigmoidconsts<>+64(SB), Z14, Z9
-	VRNDSCALEPS  $0x00, Z9, Z9
-	VMOVAPS      Z14, Z10
-	VFNMADD231PS sigmoidconsts<>+128(SB), Z9, Z10
-	VFNMADD231PS sigmoidconsts<>+192(SB), Z9, Z10
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z10, K2
+	VSUBPS       sigmoidconsts<>+704(SB), Z10, Z14
+	VADDPS       Z10, Z10, Z15
+	VSUBPS       sigmoidconsts<>+704(SB), Z15, Z15
+	VBLENDMPS    Z15, Z14, K2, Z10
+	VSUBPS       sigmoidconsts<>+704(SB), Z11, K2, Z11
+	VMULPS       Z10, Z10, Z14
+	VMOVUPS      sigmoidconsts<>+1216(SB), Z15
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z10, Z15
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z10, Z15
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z10, Z15
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z10, Z15
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z10, Z15
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z10, Z15
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z10, Z15
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Z10, Z15
+	VMULPS       Z10, Z15, Z15
+	VMULPS       Z14, Z15, Z15
+	VFMADD231PS  sigmoidconsts<>+256(SB), Z11, Z15
+	VFNMADD231PS sigmoidconsts<>+384(SB), Z14, Z15
+	VADDPS       Z15, Z10, Z15
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Z11, Z15
+	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z8, K2
+	VMOVUPS      Z8, K2, Z15
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z8, K2
+	VMOVUPS      sigmoidconsts<>+2112(SB), K2, Z15
+	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Z8, K2
+	VMOVUPS      sigmoidconsts<>+2176(SB), K2, Z15
+	VMULPS       Z9, Z15, Z15
+	VMOVUPS      sigmoidconsts<>+64(SB), Z9
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z15, Z9
+	VSUBPS       sigmoidconsts<>+64(SB), Z9, Z9
+	VMOVUPS      sigmoidconsts<>+192(SB), Z10
+	VFMADD213PS  Z15, Z9, Z10
+	VFNMADD231PS sigmoidconsts<>+256(SB), Z9, Z10
 	VMULPS       Z10, Z10, Z11
-	VMOVUPS      sigmoidconsts<>+256(SB), Z13
-	VFMADD213PS  sigmoidconsts<>+320(SB), Z10, Z13
-	VMOVUPS      sigmoidconsts<>+384(SB), Z15
-	VFMADD213PS  sigmoidconsts<>+448(SB), Z10, Z15
-	VMOVUPS      sigmoidconsts<>+512(SB), Z16
-	VFMADD213PS  sigmoidconsts<>+576(SB), Z10, Z16
-	VFMADD213PS  Z15, Z11, Z16
-	VFMADD213PS  Z13, Z11, Z16
-	VFMADD213PS  Z10, Z11, Z16
-	VADDPS       sigmoidconsts<>+640(SB), Z16, Z16
-	VSCALEFPS    Z9, Z16, Z16
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z14, K2
-	VXORPS       Z16, Z16, K2, Z16
-	VCMPPS       $0x0e, sigmoidconsts<>+2560(SB), Z14, K2
-	VMOVUPS      sigmoidconsts<>+1920(SB), K2, Z16
-	VMOVAPS      Z16, Z9
-	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z8, K2
+	VMOVUPS      sigmoidconsts<>+320(SB), Z14
+	VFMADD213PS  sigmoidconsts<>+384(SB), Z10, Z14
+	VMOVUPS      sigmoidconsts<>+448(SB), Z17
+	VFMADD213PS  sigmoidconsts<>+512(SB), Z10, Z17
+	VMOVUPS      sigmoidconsts<>+576(SB), Z18
+	VFMADD213PS  sigmoidconsts<>+640(SB), Z10, Z18
+	VFMADD213PS  Z17, Z11, Z18
+	VFMADD213PS  Z14, Z11, Z18
+	VFMADD213PS  Z10, Z11, Z18
+	VADDPS       sigmoidconsts<>+704(SB), Z18, Z18
+	VCMPPS       $0x05, sigmoidconsts<>+832(SB), Z15, K2
+	VSCALEFPS.Z  Z9, Z18, K2, Z18
+	VCMPPS       $0x0e, sigmoidconsts<>+2688(SB), Z15, K2
+	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z18
+	VMOVAPS      Z18, Z9
+	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Z8, K2
 	VXORPS       Z9, Z9, K2, Z9
 
 powd_483:
@@ -11177,7 +11213,7 @@ powd_483:
 	TESTQ        $0x00000100, sflags+160(FP)
 	JZ           noflag_484
 	VBROADCASTSS alpha+132(FP), Z8
-	VMOVUPS      sigmoidconsts<>+640(SB), Z9
+	VMOVUPS      sigmoidconsts<>+704(SB), Z9
 	VSUBPS       Z8, Z9, Z9
 	VMULPS       Z6, Z9, Z9
 	VFMADD231PS  Z4, Z8, Z9
@@ -11190,7 +11226,7 @@ noflag_484:
 
 noflag_479:
 noflag_477:
-	VMOVUPS      sigmoidconsts<>+640(SB), Z6
+	VMOVUPS      sigmoidconsts<>+704(SB), Z6
 	VSUBPS       Z4, Z6, Z6
 	VXORPS       Z7, Z7, Z7
 	TESTQ        $0x00000004, DI
@@ -11200,75 +11236,75 @@ noflag_477:
 	VBROADCASTSS b+108(FP), Z9
 	VADDPS       Z9, Z8, Z8
 	VBROADCASTSS e+112(FP), Z9
-	VFMADD231PS  Z17, Z9, Z8
+	VFMADD231PS  Z12, Z9, Z8
 	TESTQ        $0x00000010, DI
 	JZ           noflag_486
 	VXORPS       Z9, Z9, Z9
-	VCMPPS       $0x0e, Z4, Z17, K2
-	VMOVUPS      sigmoidconsts<>+640(SB), K2, Z9
-	VCMPPS       $0x01, Z4, Z17, K2
-	VMOVUPS      sigmoidconsts<>+2304(SB), K2, Z9
+	VCMPPS       $0x0e, Z4, Z12, K2
+	VMOVUPS      sigmoidconsts<>+704(SB), K2, Z9
+	VCMPPS       $0x01, Z4, Z12, K2
+	VMOVUPS      sigmoidconsts<>+2432(SB), K2, Z9
 	VBROADCASTSS d+116(FP), Z10
 	VFMADD231PS  Z9, Z10, Z8
 
 noflag_486:
-	VMOVAPS Z17, Z9
-	VMULPS  Z18, Z9, Z9
+	VMOVAPS Z12, Z9
+	VMULPS  Z13, Z9, Z9
 	VMULPS  Z8, Z9, Z9
 	VADDPS  Z9, Z7, Z7
 
 noflag_485:
 	TESTQ        $0x00000001, DI
 	JZ           noflag_487
-	VMOVAPS      Z17, Z8
+	VMOVAPS      Z12, Z8
 	VMULPS       Z6, Z8, Z8
 	VBROADCASTSS pw+124(FP), Z9
 	VMULPS       Z4, Z9, Z9
-	VFNMADD231PS Z18, Z9, Z8
+	VFNMADD231PS Z13, Z9, Z8
 	VBROADCASTSS bceScale+120(FP), Z9
 	VFMADD231PS  Z9, Z8, Z7
 
 noflag_487:
 	TESTQ        $0x00000002, DI
 	JZ           noflag_488
-	VADDPS       sigmoidconsts<>+640(SB), Z12, Z8
+	VADDPS       sigmoidconsts<>+704(SB), Z16, Z8
 	VGETEXPPS    Z8, Z10
-	VADDPS       sigmoidconsts<>+640(SB), Z10, Z10
+	VADDPS       sigmoidconsts<>+704(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z8, Z9
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z9, K2
-	VSUBPS       sigmoidconsts<>+640(SB), Z9, Z11
-	VADDPS       Z9, Z9, Z13
-	VSUBPS       sigmoidconsts<>+640(SB), Z13, Z13
-	VBLENDMPS    Z13, Z11, K2, Z9
-	VSUBPS       sigmoidconsts<>+640(SB), Z10, K2, Z10
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z9, K2
+	VSUBPS       sigmoidconsts<>+704(SB), Z9, Z11
+	VADDPS       Z9, Z9, Z14
+	VSUBPS       sigmoidconsts<>+704(SB), Z14, Z14
+	VBLENDMPS    Z14, Z11, K2, Z9
+	VSUBPS       sigmoidconsts<>+704(SB), Z10, K2, Z10
 	VMULPS       Z9, Z9, Z11
-	VMOVUPS      sigmoidconsts<>+1152(SB), Z13
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Z9, Z13
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Z9, Z13
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Z9, Z13
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Z9, Z13
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Z9, Z13
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Z9, Z13
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Z9, Z13
-	VFMADD213PS  sigmoidconsts<>+1664(SB), Z9, Z13
-	VMULPS       Z9, Z13, Z13
-	VMULPS       Z11, Z13, Z13
-	VFMADD231PS  sigmoidconsts<>+192(SB), Z10, Z13
-	VFNMADD231PS sigmoidconsts<>+320(SB), Z11, Z13
-	VADDPS       Z13, Z9, Z13
-	VFMADD231PS  sigmoidconsts<>+128(SB), Z10, Z13
+	VMOVUPS      sigmoidconsts<>+1216(SB), Z14
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z9, Z14
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z9, Z14
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z9, Z14
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z9, Z14
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z9, Z14
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z9, Z14
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z9, Z14
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Z9, Z14
+	VMULPS       Z9, Z14, Z14
+	VMULPS       Z11, Z14, Z14
+	VFMADD231PS  sigmoidconsts<>+256(SB), Z10, Z14
+	VFNMADD231PS sigmoidconsts<>+384(SB), Z11, Z14
+	VADDPS       Z14, Z9, Z14
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Z10, Z14
 	VCMPPS       $0x03, Z8, Z8, K2
-	VMOVUPS      Z8, K2, Z13
-	VSUBPS       sigmoidconsts<>+640(SB), Z8, Z9
-	VSUBPS       Z9, Z12, Z9
+	VMOVUPS      Z8, K2, Z14
+	VSUBPS       sigmoidconsts<>+704(SB), Z8, Z9
+	VSUBPS       Z9, Z16, Z9
 	VDIVPS       Z8, Z9, Z9
-	VADDPS       Z9, Z13, Z13
-	VMAXPS       sigmoidconsts<>+832(SB), Z3, Z8
+	VADDPS       Z9, Z14, Z14
+	VMAXPS       sigmoidconsts<>+896(SB), Z3, Z8
 	VFNMADD231PS Z4, Z3, Z8
-	VADDPS       Z13, Z8, Z8
-	VMOVAPS      Z18, Z3
+	VADDPS       Z14, Z8, Z8
+	VMOVAPS      Z13, Z3
 	VMULPS       Z4, Z3, Z3
-	VFMADD231PS  Z6, Z17, Z3
+	VFMADD231PS  Z6, Z12, Z3
 	VBROADCASTSS gamma+136(FP), Z9
 	CMPQ         R8, $0x01
 	JEQ          pow1_489
@@ -11276,185 +11312,185 @@ noflag_487:
 	JEQ          pow2_491
 	CMPQ         R8, $0x03
 	JEQ          powg_490
-	VMOVUPS      sigmoidconsts<>+640(SB), Z10
+	VMOVUPS      sigmoidconsts<>+704(SB), Z10
 	JMP          powd_492
 
 pow1_489:
 	VMOVAPS Z3, Z10
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z3, K2
+	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Z3, K2
 	VXORPS  Z10, Z10, K2, Z10
 	JMP     powd_492
 
 pow2_491:
 	VMULPS Z3, Z3, Z10
-	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z3, K2
+	VCMPPS $0x02, sigmoidconsts<>+896(SB), Z3, K2
 	VXORPS Z10, Z10, K2, Z10
 	JMP    powd_492
 
 powg_490:
 	VGETEXPPS    Z3, Z11
-	VADDPS       sigmoidconsts<>+640(SB), Z11, Z11
+	VADDPS       sigmoidconsts<>+704(SB), Z11, Z11
 	VGETMANTPS   $0x02, Z3, Z10
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z10, K2
-	VSUBPS       sigmoidconsts<>+640(SB), Z10, Z12
-	VADDPS       Z10, Z10, Z13
-	VSUBPS       sigmoidconsts<>+640(SB), Z13, Z13
-	VBLENDMPS    Z13, Z12, K2, Z10
-	VSUBPS       sigmoidconsts<>+640(SB), Z11, K2, Z11
-	VMULPS       Z10, Z10, Z12
-	VMOVUPS      sigmoidconsts<>+1152(SB), Z13
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Z10, Z13
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Z10, Z13
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Z10, Z13
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Z10, Z13
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Z10, Z13
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Z10, Z13
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Z10, Z13
-	VFMADD213PS  sigmoidconsts<>+1664(SB), Z10, Z13
-	VMULPS       Z10, Z13, Z13
-	VMULPS       Z12, Z13, Z13
-	VFMADD231PS  sigmoidconsts<>+192(SB), Z11, Z13
-	VFNMADD231PS sigmoidconsts<>+320(SB), Z12, Z13
-	VADDPS       Z13, Z10, Z13
-	VFMADD231PS  sigmoidconsts<>+128(SB), Z11, Z13
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z3, K2
-	VMOVUPS      Z3, K2, Z13
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z3, K2
-	VMOVUPS      sigmoidconsts<>+1984(SB), K2, Z13
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z3, K2
-	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z13
-	VMULPS       Z9, Z13, Z13
-	VMULPS       sigmoidconsts<>+64(SB), Z13, Z10
-	VRNDSCALEPS  $0x00, Z10, Z10
-	VMOVAPS      Z13, Z11
-	VFNMADD231PS sigmoidconsts<>+128(SB), Z10, Z11
-	VFNMADD231PS sigmoidconsts<>+192(SB), Z10, Z11
-	VMULPS       Z11, Z11, Z12
-	VMOVUPS      sigmoidconsts<>+256(SB), Z14
-	VFMADD213PS  sigmoidconsts<>+320(SB), Z11, Z14
-	VMOVUPS      sigmoidconsts<>+384(SB), Z15
-	VFMADD213PS  sigmoidconsts<>+448(SB), Z11, Z15
-	VMOVUPS      sigmoidconsts<>+512(SB), Z16
-	VFMADD213PS  sigmoidconsts<>+576(SB), Z11, Z16
-	VFMADD213PS  Z15, Z12, Z16
-	VFMADD213PS  Z14, Z12, Z16
-	VFMADD213PS  Z11, Z12, Z16
-	VADDPS       sigmoidconsts<>+640(SB), Z16, Z16
-	VSCALEFPS    Z10, Z16, Z16
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z13, K2
-	VXORPS       Z16, Z16, K2, Z16
-	VCMPPS       $0x0e, sigmoidconsts<>+2560(SB), Z13, K2
-	VMOVUPS      sigmoidconsts<>+1920(SB), K2, Z16
-	VMOVAPS      Z16, Z10
-	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z3, K2
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z10, K2
+	VSUBPS       sigmoidconsts<>+704(SB), Z10, Z14
+	VADDPS       Z10, Z10, Z15
+	VSUBPS       sigmoidconsts<>+704(SB), Z15, Z15
+	VBLENDMPS    Z15, Z14, K2, Z10
+	VSUBPS       sigmoidconsts<>+704(SB), Z11, K2, Z11
+	VMULPS       Z10, Z10, Z14
+	VMOVUPS      sigmoidconsts<>+1216(SB), Z15
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z10, Z15
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z10, Z15
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z10, Z15
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z10, Z15
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z10, Z15
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z10, Z15
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z10, Z15
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Z10, Z15
+	VMULPS       Z10, Z15, Z15
+	VMULPS       Z14, Z15, Z15
+	VFMADD231PS  sigmoidconsts<>+256(SB), Z11, Z15
+	VFNMADD231PS sigmoidconsts<>+384(SB), Z14, Z15
+	VADDPS       Z15, Z10, Z15
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Z11, Z15
+	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z3, K2
+	VMOVUPS      Z3, K2, Z15
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z3, K2
+	VMOVUPS      sigmoidconsts<>+2112(SB), K2, Z15
+	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Z3, K2
+	VMOVUPS      sigmoidconsts<>+2176(SB), K2, Z15
+	VMULPS       Z9, Z15, Z15
+	VMOVUPS      sigmoidconsts<>+64(SB), Z10
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z15, Z10
+	VSUBPS       sigmoidconsts<>+64(SB), Z10, Z10
+	VMOVUPS      sigmoidconsts<>+192(SB), Z11
+	VFMADD213PS  Z15, Z10, Z11
+	VFNMADD231PS sigmoidconsts<>+256(SB), Z10, Z11
+	VMULPS       Z11, Z11, Z14
+	VMOVUPS      sigmoidconsts<>+320(SB), Z16
+	VFMADD213PS  sigmoidconsts<>+384(SB), Z11, Z16
+	VMOVUPS      sigmoidconsts<>+448(SB), Z17
+	VFMADD213PS  sigmoidconsts<>+512(SB), Z11, Z17
+	VMOVUPS      sigmoidconsts<>+576(SB), Z18
+	VFMADD213PS  sigmoidconsts<>+640(SB), Z11, Z18
+	VFMADD213PS  Z17, Z14, Z18
+	VFMADD213PS  Z16, Z14, Z18
+	VFMADD213PS  Z11, Z14, Z18
+	VADDPS       sigmoidconsts<>+704(SB), Z18, Z18
+	VCMPPS       $0x05, sigmoidconsts<>+832(SB), Z15, K2
+	VSCALEFPS.Z  Z10, Z18, K2, Z18
+	VCMPPS       $0x0e, sigmoidconsts<>+2688(SB), Z15, K2
+	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z18
+	VMOVAPS      Z18, Z10
+	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Z3, K2
 	VXORPS       Z10, Z10, K2, Z10
 
 powd_492:
-	VMOVAPS      Z17, Z11
+	VMOVAPS      Z12, Z11
 	VMULPS       Z6, Z11, Z11
-	VFNMADD231PS Z4, Z18, Z11
+	VFNMADD231PS Z4, Z13, Z11
 	VMULPS       Z10, Z11, Z11
 	CMPQ         R8, $0x00
 	JEQ          gamma0_493
 	VMOVAPS      Z9, Z10
-	VSUBPS       sigmoidconsts<>+640(SB), Z10, Z10
+	VSUBPS       sigmoidconsts<>+704(SB), Z10, Z10
 	CMPQ         R9, $0x01
 	JEQ          pow1_494
 	CMPQ         R9, $0x02
 	JEQ          pow2_496
 	CMPQ         R9, $0x03
 	JEQ          powg_495
-	VMOVUPS      sigmoidconsts<>+640(SB), Z10
+	VMOVUPS      sigmoidconsts<>+704(SB), Z10
 	JMP          powd_497
 
 pow1_494:
 	VMOVAPS Z3, Z10
-	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z3, K2
+	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Z3, K2
 	VXORPS  Z10, Z10, K2, Z10
 	JMP     powd_497
 
 pow2_496:
 	VMULPS Z3, Z3, Z10
-	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z3, K2
+	VCMPPS $0x02, sigmoidconsts<>+896(SB), Z3, K2
 	VXORPS Z10, Z10, K2, Z10
 	JMP    powd_497
 
 powg_495:
-	VGETEXPPS    Z3, Z13
-	VADDPS       sigmoidconsts<>+640(SB), Z13, Z13
-	VGETMANTPS   $0x02, Z3, Z12
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z12, K2
-	VSUBPS       sigmoidconsts<>+640(SB), Z12, Z14
-	VADDPS       Z12, Z12, Z15
-	VSUBPS       sigmoidconsts<>+640(SB), Z15, Z15
-	VBLENDMPS    Z15, Z14, K2, Z12
-	VSUBPS       sigmoidconsts<>+640(SB), Z13, K2, Z13
-	VMULPS       Z12, Z12, Z14
-	VMOVUPS      sigmoidconsts<>+1152(SB), Z15
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Z12, Z15
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Z12, Z15
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Z12, Z15
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Z12, Z15
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Z12, Z15
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Z12, Z15
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Z12, Z15
-	VFMADD213PS  sigmoidconsts<>+1664(SB), Z12, Z15
-	VMULPS       Z12, Z15, Z15
-	VMULPS       Z14, Z15, Z15
-	VFMADD231PS  sigmoidconsts<>+192(SB), Z13, Z15
-	VFNMADD231PS sigmoidconsts<>+320(SB), Z14, Z15
-	VADDPS       Z15, Z12, Z15
-	VFMADD231PS  sigmoidconsts<>+128(SB), Z13, Z15
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z3, K2
-	VMOVUPS      Z3, K2, Z15
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z3, K2
-	VMOVUPS      sigmoidconsts<>+1984(SB), K2, Z15
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z3, K2
-	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z15
-	VMULPS       Z10, Z15, Z15
-	VMULPS       sigmoidconsts<>+64(SB), Z15, Z10
-	VRNDSCALEPS  $0x00, Z10, Z10
-	VMOVAPS      Z15, Z12
-	VFNMADD231PS sigmoidconsts<>+128(SB), Z10, Z12
-	VFNMADD231PS sigmoidconsts<>+192(SB), Z10, Z12
-	VMULPS       Z12, Z12, Z13
-	VMOVUPS      sigmoidconsts<>+256(SB), Z14
-	VFMADD213PS  sigmoidconsts<>+320(SB), Z12, Z14
-	VMOVUPS      sigmoidconsts<>+384(SB), Z16
-	VFMADD213PS  sigmoidconsts<>+448(SB), Z12, Z16
-	VMOVUPS      sigmoidconsts<>+512(SB), Z19
-	VFMADD213PS  sigmoidconsts<>+576(SB), Z12, Z19
-	VFMADD213PS  Z16, Z13, Z19
-	VFMADD213PS  Z14, Z13, Z19
-	VFMADD213PS  Z12, Z13, Z19
-	VADDPS       sigmoidconsts<>+640(SB), Z19, Z19
-	VSCALEFPS    Z10, Z19, Z19
-	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Z15, K2
-	VXORPS       Z19, Z19, K2, Z19
-	VCMPPS       $0x0e, sigmoidconsts<>+2560(SB), Z15, K2
-	VMOVUPS      sigmoidconsts<>+1920(SB), K2, Z19
+	VGETEXPPS    Z3, Z15
+	VADDPS       sigmoidconsts<>+704(SB), Z15, Z15
+	VGETMANTPS   $0x02, Z3, Z14
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z14, K2
+	VSUBPS       sigmoidconsts<>+704(SB), Z14, Z16
+	VADDPS       Z14, Z14, Z17
+	VSUBPS       sigmoidconsts<>+704(SB), Z17, Z17
+	VBLENDMPS    Z17, Z16, K2, Z14
+	VSUBPS       sigmoidconsts<>+704(SB), Z15, K2, Z15
+	VMULPS       Z14, Z14, Z16
+	VMOVUPS      sigmoidconsts<>+1216(SB), Z17
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z14, Z17
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z14, Z17
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z14, Z17
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z14, Z17
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z14, Z17
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z14, Z17
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z14, Z17
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Z14, Z17
+	VMULPS       Z14, Z17, Z17
+	VMULPS       Z16, Z17, Z17
+	VFMADD231PS  sigmoidconsts<>+256(SB), Z15, Z17
+	VFNMADD231PS sigmoidconsts<>+384(SB), Z16, Z17
+	VADDPS       Z17, Z14, Z17
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Z15, Z17
+	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z3, K2
+	VMOVUPS      Z3, K2, Z17
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z3, K2
+	VMOVUPS      sigmoidconsts<>+2112(SB), K2, Z17
+	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Z3, K2
+	VMOVUPS      sigmoidconsts<>+2176(SB), K2, Z17
+	VMULPS       Z10, Z17, Z17
+	VMOVUPS      sigmoidconsts<>+64(SB), Z10
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z17, Z10
+	VSUBPS       sigmoidconsts<>+64(SB), Z10, Z10
+	VMOVUPS      sigmoidconsts<>+192(SB), Z14
+	VFMADD213PS  Z17, Z10, Z14
+	VFNMADD231PS sigmoidconsts<>+256(SB), Z10, Z14
+	VMULPS       Z14, Z14, Z15
+	VMOVUPS      sigmoidconsts<>+320(SB), Z16
+	VFMADD213PS  sigmoidconsts<>+384(SB), Z14, Z16
+	VMOVUPS      sigmoidconsts<>+448(SB), Z18
+	VFMADD213PS  sigmoidconsts<>+512(SB), Z14, Z18
+	VMOVUPS      sigmoidconsts<>+576(SB), Z19
+	VFMADD213PS  sigmoidconsts<>+640(SB), Z14, Z19
+	VFMADD213PS  Z18, Z15, Z19
+	VFMADD213PS  Z16, Z15, Z19
+	VFMADD213PS  Z14, Z15, Z19
+	VADDPS       sigmoidconsts<>+704(SB), Z19, Z19
+	VCMPPS       $0x05, sigmoidconsts<>+832(SB), Z17, K2
+	VSCALEFPS.Z  Z10, Z19, K2, Z19
+	VCMPPS       $0x0e, sigmoidconsts<>+2688(SB), Z17, K2
+	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z19
 	VMOVAPS      Z19, Z10
-	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z3, K2
+	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Z3, K2
 	VXORPS       Z10, Z10, K2, Z10
 
 powd_497:
 	VMOVAPS      Z8, Z8
 	VMULPS       Z10, Z8, Z8
-	VMOVUPS      sigmoidconsts<>+640(SB), Z10
-	VMOVUPS      sigmoidconsts<>+2368(SB), Z12
-	VFNMADD231PS Z4, Z12, Z10
+	VMOVUPS      sigmoidconsts<>+704(SB), Z10
+	VMOVUPS      sigmoidconsts<>+2496(SB), Z14
+	VFNMADD231PS Z4, Z14, Z10
 	VMULPS       Z10, Z8, Z8
-	VMULPS       Z17, Z8, Z8
-	VMULPS       Z18, Z8, Z8
+	VMULPS       Z12, Z8, Z8
+	VMULPS       Z13, Z8, Z8
 	VMULPS       Z9, Z8, Z8
-	VCMPPS       $0x0e, sigmoidconsts<>+832(SB), Z3, K2
+	VCMPPS       $0x0e, sigmoidconsts<>+896(SB), Z3, K2
 	VADDPS       Z8, Z11, K2, Z11
 
 gamma0_493:
 	TESTQ        $0x00000100, DI
 	JZ           noflag_498
 	VBROADCASTSS alpha+132(FP), Z3
-	VMOVUPS      sigmoidconsts<>+640(SB), Z8
+	VMOVUPS      sigmoidconsts<>+704(SB), Z8
 	VSUBPS       Z3, Z8, Z8
 	VMULPS       Z6, Z8, Z8
 	VFMADD231PS  Z4, Z3, Z8
@@ -11548,26 +11584,25 @@ noflag_504:
 	TESTQ  $0x00000010, BX
 	JZ     noflag_505
 	VSUBPS Z10, Z11, Z11
-	VANDPS sigmoidconsts<>+896(SB), Z11, Z11
+	VANDPS sigmoidconsts<>+960(SB), Z11, Z11
 	VADDPS Z11, Z8, Z8
 
 noflag_505:
 noflag_502:
 	TESTQ        $0x00000001, BX
 	JZ           noflag_506
-	VMOVUPS      sigmoidconsts<>+2432(SB), Z11
+	VMOVUPS      sigmoidconsts<>+2560(SB), Z11
 	VGETEXPPS    Z9, Z13
-	VADDPS       sigmoidconsts<>+640(SB), Z13, Z13
+	VADDPS       sigmoidconsts<>+704(SB), Z13, Z13
 	VGETMANTPS   $0x02, Z9, Z12
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z12, K1
-	VSUBPS       sigmoidconsts<>+640(SB), Z12, Z14
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z12, K1
+	VSUBPS       sigmoidconsts<>+704(SB), Z12, Z14
 	VADDPS       Z12, Z12, Z15
-	VSUBPS       sigmoidconsts<>+640(SB), Z15, Z15
+	VSUBPS       sigmoidconsts<>+704(SB), Z15, Z15
 	VBLENDMPS    Z15, Z14, K1, Z12
-	VSUBPS       sigmoidconsts<>+640(SB), Z13, K1, Z13
+	VSUBPS       sigmoidconsts<>+704(SB), Z13, K1, Z13
 	VMULPS       Z12, Z12, Z14
-	VMOVUPS      sigmoidconsts<>+1152(SB), Z15
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Z12, Z15
+	VMOVUPS      sigmoidconsts<>+1216(SB), Z15
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z12, Z15
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Z12, Z15
 	VFMADD213PS  sigmoidconsts<>+1408(SB), Z12, Z15
@@ -11575,33 +11610,33 @@ noflag_502:
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Z12, Z15
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Z12, Z15
 	VFMADD213PS  sigmoidconsts<>+1664(SB), Z12, Z15
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Z12, Z15
 	VMULPS       Z12, Z15, Z15
 	VMULPS       Z14, Z15, Z15
-	VFMADD231PS  sigmoidconsts<>+192(SB), Z13, Z15
-	VFNMADD231PS sigmoidconsts<>+320(SB), Z14, Z15
+	VFMADD231PS  sigmoidconsts<>+256(SB), Z13, Z15
+	VFNMADD231PS sigmoidconsts<>+384(SB), Z14, Z15
 	VADDPS       Z15, Z12, Z15
-	VFMADD231PS  sigmoidconsts<>+128(SB), Z13, Z15
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z9, K1
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Z13, Z15
+	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z9, K1
 	VMOVUPS      Z9, K1, Z15
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z9, K1
-	VMOVUPS      sigmoidconsts<>+1984(SB), K1, Z15
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z9, K1
-	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z15
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z9, K1
+	VMOVUPS      sigmoidconsts<>+2112(SB), K1, Z15
+	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Z9, K1
+	VMOVUPS      sigmoidconsts<>+2176(SB), K1, Z15
 	VMAXPS       Z15, Z11, Z15
-	VMOVUPS      sigmoidconsts<>+640(SB), Z12
+	VMOVUPS      sigmoidconsts<>+704(SB), Z12
 	VSUBPS       Z9, Z12, Z12
 	VGETEXPPS    Z12, Z13
-	VADDPS       sigmoidconsts<>+640(SB), Z13, Z13
+	VADDPS       sigmoidconsts<>+704(SB), Z13, Z13
 	VGETMANTPS   $0x02, Z12, Z9
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z9, K1
-	VSUBPS       sigmoidconsts<>+640(SB), Z9, Z14
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z9, K1
+	VSUBPS       sigmoidconsts<>+704(SB), Z9, Z14
 	VADDPS       Z9, Z9, Z16
-	VSUBPS       sigmoidconsts<>+640(SB), Z16, Z16
+	VSUBPS       sigmoidconsts<>+704(SB), Z16, Z16
 	VBLENDMPS    Z16, Z14, K1, Z9
-	VSUBPS       sigmoidconsts<>+640(SB), Z13, K1, Z13
+	VSUBPS       sigmoidconsts<>+704(SB), Z13, K1, Z13
 	VMULPS       Z9, Z9, Z14
-	VMOVUPS      sigmoidconsts<>+1152(SB), Z16
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Z9, Z16
+	VMOVUPS      sigmoidconsts<>+1216(SB), Z16
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z9, Z16
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Z9, Z16
 	VFMADD213PS  sigmoidconsts<>+1408(SB), Z9, Z16
@@ -11609,20 +11644,21 @@ noflag_502:
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Z9, Z16
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Z9, Z16
 	VFMADD213PS  sigmoidconsts<>+1664(SB), Z9, Z16
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Z9, Z16
 	VMULPS       Z9, Z16, Z16
 	VMULPS       Z14, Z16, Z16
-	VFMADD231PS  sigmoidconsts<>+192(SB), Z13, Z16
-	VFNMADD231PS sigmoidconsts<>+320(SB), Z14, Z16
+	VFMADD231PS  sigmoidconsts<>+256(SB), Z13, Z16
+	VFNMADD231PS sigmoidconsts<>+384(SB), Z14, Z16
 	VADDPS       Z16, Z9, Z16
-	VFMADD231PS  sigmoidconsts<>+128(SB), Z13, Z16
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z12, K1
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Z13, Z16
+	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z12, K1
 	VMOVUPS      Z12, K1, Z16
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z12, K1
-	VMOVUPS      sigmoidconsts<>+1984(SB), K1, Z16
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z12, K1
-	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z16
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z12, K1
+	VMOVUPS      sigmoidconsts<>+2112(SB), K1, Z16
+	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Z12, K1
+	VMOVUPS      sigmoidconsts<>+2176(SB), K1, Z16
 	VMAXPS       Z16, Z11, Z16
-	VMOVUPS      sigmoidconsts<>+640(SB), Z9
+	VMOVUPS      sigmoidconsts<>+704(SB), Z9
 	VSUBPS       Z10, Z9, Z9
 	VMULPS       Z9, Z16, Z16
 	VBROADCASTSS pw+56(FP), Z9
@@ -11667,7 +11703,7 @@ noflag_509:
 	TESTQ     $0x00000010, BX
 	JZ        noflag_510
 	VSUBPS    Z10, Z11, Z11
-	VANDPS    sigmoidconsts<>+896(SB), Z11, Z11
+	VANDPS    sigmoidconsts<>+960(SB), Z11, Z11
 	VMOVAPS.Z Z11, K1, Z11
 	VADDPS    Z11, Z8, Z8
 
@@ -11675,19 +11711,18 @@ noflag_510:
 noflag_507:
 	TESTQ        $0x00000001, BX
 	JZ           noflag_511
-	VMOVUPS      sigmoidconsts<>+2432(SB), Z11
+	VMOVUPS      sigmoidconsts<>+2560(SB), Z11
 	VGETEXPPS    Z9, Z13
-	VADDPS       sigmoidconsts<>+640(SB), Z13, Z13
+	VADDPS       sigmoidconsts<>+704(SB), Z13, Z13
 	VGETMANTPS   $0x02, Z9, Z12
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z12, K2
-	VSUBPS       sigmoidconsts<>+640(SB), Z12, Z14
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z12, K2
+	VSUBPS       sigmoidconsts<>+704(SB), Z12, Z14
 	VADDPS       Z12, Z12, Z15
-	VSUBPS       sigmoidconsts<>+640(SB), Z15, Z15
+	VSUBPS       sigmoidconsts<>+704(SB), Z15, Z15
 	VBLENDMPS    Z15, Z14, K2, Z12
-	VSUBPS       sigmoidconsts<>+640(SB), Z13, K2, Z13
+	VSUBPS       sigmoidconsts<>+704(SB), Z13, K2, Z13
 	VMULPS       Z12, Z12, Z14
-	VMOVUPS      sigmoidconsts<>+1152(SB), Z15
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Z12, Z15
+	VMOVUPS      sigmoidconsts<>+1216(SB), Z15
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z12, Z15
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Z12, Z15
 	VFMADD213PS  sigmoidconsts<>+1408(SB), Z12, Z15
@@ -11695,33 +11730,33 @@ noflag_507:
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Z12, Z15
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Z12, Z15
 	VFMADD213PS  sigmoidconsts<>+1664(SB), Z12, Z15
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Z12, Z15
 	VMULPS       Z12, Z15, Z15
 	VMULPS       Z14, Z15, Z15
-	VFMADD231PS  sigmoidconsts<>+192(SB), Z13, Z15
-	VFNMADD231PS sigmoidconsts<>+320(SB), Z14, Z15
+	VFMADD231PS  sigmoidconsts<>+256(SB), Z13, Z15
+	VFNMADD231PS sigmoidconsts<>+384(SB), Z14, Z15
 	VADDPS       Z15, Z12, Z15
-	VFMADD231PS  sigmoidconsts<>+128(SB), Z13, Z15
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z9, K2
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Z13, Z15
+	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z9, K2
 	VMOVUPS      Z9, K2, Z15
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z9, K2
-	VMOVUPS      sigmoidconsts<>+1984(SB), K2, Z15
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z9, K2
-	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z15
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z9, K2
+	VMOVUPS      sigmoidconsts<>+2112(SB), K2, Z15
+	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Z9, K2
+	VMOVUPS      sigmoidconsts<>+2176(SB), K2, Z15
 	VMAXPS       Z15, Z11, Z15
-	VMOVUPS      sigmoidconsts<>+640(SB), Z12
+	VMOVUPS      sigmoidconsts<>+704(SB), Z12
 	VSUBPS       Z9, Z12, Z12
 	VGETEXPPS    Z12, Z13
-	VADDPS       sigmoidconsts<>+640(SB), Z13, Z13
+	VADDPS       sigmoidconsts<>+704(SB), Z13, Z13
 	VGETMANTPS   $0x02, Z12, Z9
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z9, K2
-	VSUBPS       sigmoidconsts<>+640(SB), Z9, Z14
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z9, K2
+	VSUBPS       sigmoidconsts<>+704(SB), Z9, Z14
 	VADDPS       Z9, Z9, Z16
-	VSUBPS       sigmoidconsts<>+640(SB), Z16, Z16
+	VSUBPS       sigmoidconsts<>+704(SB), Z16, Z16
 	VBLENDMPS    Z16, Z14, K2, Z9
-	VSUBPS       sigmoidconsts<>+640(SB), Z13, K2, Z13
+	VSUBPS       sigmoidconsts<>+704(SB), Z13, K2, Z13
 	VMULPS       Z9, Z9, Z14
-	VMOVUPS      sigmoidconsts<>+1152(SB), Z16
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Z9, Z16
+	VMOVUPS      sigmoidconsts<>+1216(SB), Z16
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z9, Z16
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Z9, Z16
 	VFMADD213PS  sigmoidconsts<>+1408(SB), Z9, Z16
@@ -11729,20 +11764,21 @@ noflag_507:
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Z9, Z16
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Z9, Z16
 	VFMADD213PS  sigmoidconsts<>+1664(SB), Z9, Z16
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Z9, Z16
 	VMULPS       Z9, Z16, Z16
 	VMULPS       Z14, Z16, Z16
-	VFMADD231PS  sigmoidconsts<>+192(SB), Z13, Z16
-	VFNMADD231PS sigmoidconsts<>+320(SB), Z14, Z16
+	VFMADD231PS  sigmoidconsts<>+256(SB), Z13, Z16
+	VFNMADD231PS sigmoidconsts<>+384(SB), Z14, Z16
 	VADDPS       Z16, Z9, Z16
-	VFMADD231PS  sigmoidconsts<>+128(SB), Z13, Z16
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z12, K2
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Z13, Z16
+	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z12, K2
 	VMOVUPS      Z12, K2, Z16
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z12, K2
-	VMOVUPS      sigmoidconsts<>+1984(SB), K2, Z16
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z12, K2
-	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z16
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z12, K2
+	VMOVUPS      sigmoidconsts<>+2112(SB), K2, Z16
+	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Z12, K2
+	VMOVUPS      sigmoidconsts<>+2176(SB), K2, Z16
 	VMAXPS       Z16, Z11, Z16
-	VMOVUPS      sigmoidconsts<>+640(SB), Z9
+	VMOVUPS      sigmoidconsts<>+704(SB), Z9
 	VSUBPS       Z10, Z9, Z9
 	VMULPS       Z9, Z16, Z16
 	VBROADCASTSS pw+56(FP), Z9
@@ -11886,9 +11922,9 @@ flag_515:
 	JZ           noflag_518
 	VXORPS       Z5, Z5, Z5
 	VCMPPS       $0x0e, Z2, Z1, K1
-	VMOVUPS      sigmoidconsts<>+640(SB), K1, Z5
+	VMOVUPS      sigmoidconsts<>+704(SB), K1, Z5
 	VCMPPS       $0x01, Z2, Z1, K1
-	VMOVUPS      sigmoidconsts<>+2304(SB), K1, Z5
+	VMOVUPS      sigmoidconsts<>+2432(SB), K1, Z5
 	VBROADCASTSS d+92(FP), Z6
 	VFMADD231PS  Z5, Z6, Z4
 
@@ -11899,16 +11935,16 @@ flag_517:
 noflag_516:
 	TESTQ        $0x00000001, SI
 	JZ           noflag_519
-	VMOVUPS      sigmoidconsts<>+640(SB), Z4
+	VMOVUPS      sigmoidconsts<>+704(SB), Z4
 	VSUBPS       Z1, Z4, Z4
-	VMOVUPS      sigmoidconsts<>+640(SB), Z5
+	VMOVUPS      sigmoidconsts<>+704(SB), Z5
 	VSUBPS       Z2, Z5, Z5
 	VMULPS       Z5, Z1, Z5
 	VBROADCASTSS pw+100(FP), Z6
 	VMULPS       Z2, Z6, Z6
 	VFNMADD231PS Z4, Z6, Z5
 	VMULPS       Z4, Z1, Z1
-	VMOVUPS      sigmoidconsts<>+2496(SB), Z2
+	VMOVUPS      sigmoidconsts<>+2624(SB), Z2
 	VMAXPS       Z1, Z2, Z1
 	VDIVPS       Z1, Z5, Z5
 	VBROADCASTSS bceScale+96(FP), Z1
@@ -11952,9 +11988,9 @@ flag_520:
 	JZ           noflag_523
 	VXORPS       Z5, Z5, Z5
 	VCMPPS       $0x0e, Z2, Z1, K2
-	VMOVUPS      sigmoidconsts<>+640(SB), K2, Z5
+	VMOVUPS      sigmoidconsts<>+704(SB), K2, Z5
 	VCMPPS       $0x01, Z2, Z1, K2
-	VMOVUPS      sigmoidconsts<>+2304(SB), K2, Z5
+	VMOVUPS      sigmoidconsts<>+2432(SB), K2, Z5
 	VBROADCASTSS d+92(FP), Z6
 	VFMADD231PS  Z5, Z6, Z4
 
@@ -11965,16 +12001,16 @@ flag_522:
 noflag_521:
 	TESTQ        $0x00000001, SI
 	JZ           noflag_524
-	VMOVUPS      sigmoidconsts<>+640(SB), Z4
+	VMOVUPS      sigmoidconsts<>+704(SB), Z4
 	VSUBPS       Z1, Z4, Z4
-	VMOVUPS      sigmoidconsts<>+640(SB), Z5
+	VMOVUPS      sigmoidconsts<>+704(SB), Z5
 	VSUBPS       Z2, Z5, Z5
 	VMULPS       Z5, Z1, Z5
 	VBROADCASTSS pw+100(FP), Z6
 	VMULPS       Z2, Z6, Z6
 	VFNMADD231PS Z4, Z6, Z5
 	VMULPS       Z4, Z1, Z1
-	VMOVUPS      sigmoidconsts<>+2496(SB), Z2
+	VMOVUPS      sigmoidconsts<>+2624(SB), Z2
 	VMAXPS       Z1, Z2, Z1
 	VDIVPS       Z1, Z5, Z5
 	VBROADCASTSS bceScale+96(FP), Z1
@@ -12019,19 +12055,18 @@ loop_525:
 	VPMAXUD      Z3, Z2, Z2
 	TESTQ        $0x00000001, sflags+136(FP)
 	JZ           noflag_528
-	VMOVUPS      sigmoidconsts<>+2432(SB), Z5
+	VMOVUPS      sigmoidconsts<>+2560(SB), Z5
 	VGETEXPPS    Z3, Z7
-	VADDPS       sigmoidconsts<>+640(SB), Z7, Z7
+	VADDPS       sigmoidconsts<>+704(SB), Z7, Z7
 	VGETMANTPS   $0x02, Z3, Z6
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z6, K1
-	VSUBPS       sigmoidconsts<>+640(SB), Z6, Z8
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z6, K1
+	VSUBPS       sigmoidconsts<>+704(SB), Z6, Z8
 	VADDPS       Z6, Z6, Z9
-	VSUBPS       sigmoidconsts<>+640(SB), Z9, Z9
+	VSUBPS       sigmoidconsts<>+704(SB), Z9, Z9
 	VBLENDMPS    Z9, Z8, K1, Z6
-	VSUBPS       sigmoidconsts<>+640(SB), Z7, K1, Z7
+	VSUBPS       sigmoidconsts<>+704(SB), Z7, K1, Z7
 	VMULPS       Z6, Z6, Z8
-	VMOVUPS      sigmoidconsts<>+1152(SB), Z9
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Z6, Z9
+	VMOVUPS      sigmoidconsts<>+1216(SB), Z9
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z6, Z9
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Z6, Z9
 	VFMADD213PS  sigmoidconsts<>+1408(SB), Z6, Z9
@@ -12039,33 +12074,33 @@ loop_525:
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Z6, Z9
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Z6, Z9
 	VFMADD213PS  sigmoidconsts<>+1664(SB), Z6, Z9
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Z6, Z9
 	VMULPS       Z6, Z9, Z9
 	VMULPS       Z8, Z9, Z9
-	VFMADD231PS  sigmoidconsts<>+192(SB), Z7, Z9
-	VFNMADD231PS sigmoidconsts<>+320(SB), Z8, Z9
+	VFMADD231PS  sigmoidconsts<>+256(SB), Z7, Z9
+	VFNMADD231PS sigmoidconsts<>+384(SB), Z8, Z9
 	VADDPS       Z9, Z6, Z9
-	VFMADD231PS  sigmoidconsts<>+128(SB), Z7, Z9
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z3, K1
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Z7, Z9
+	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z3, K1
 	VMOVUPS      Z3, K1, Z9
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z3, K1
-	VMOVUPS      sigmoidconsts<>+1984(SB), K1, Z9
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z3, K1
-	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z9
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z3, K1
+	VMOVUPS      sigmoidconsts<>+2112(SB), K1, Z9
+	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Z3, K1
+	VMOVUPS      sigmoidconsts<>+2176(SB), K1, Z9
 	VMAXPS       Z9, Z5, Z9
-	VMOVUPS      sigmoidconsts<>+640(SB), Z6
+	VMOVUPS      sigmoidconsts<>+704(SB), Z6
 	VSUBPS       Z3, Z6, Z6
 	VGETEXPPS    Z6, Z8
-	VADDPS       sigmoidconsts<>+640(SB), Z8, Z8
+	VADDPS       sigmoidconsts<>+704(SB), Z8, Z8
 	VGETMANTPS   $0x02, Z6, Z7
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z7, K1
-	VSUBPS       sigmoidconsts<>+640(SB), Z7, Z10
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z7, K1
+	VSUBPS       sigmoidconsts<>+704(SB), Z7, Z10
 	VADDPS       Z7, Z7, Z11
-	VSUBPS       sigmoidconsts<>+640(SB), Z11, Z11
+	VSUBPS       sigmoidconsts<>+704(SB), Z11, Z11
 	VBLENDMPS    Z11, Z10, K1, Z7
-	VSUBPS       sigmoidconsts<>+640(SB), Z8, K1, Z8
+	VSUBPS       sigmoidconsts<>+704(SB), Z8, K1, Z8
 	VMULPS       Z7, Z7, Z10
-	VMOVUPS      sigmoidconsts<>+1152(SB), Z11
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Z7, Z11
+	VMOVUPS      sigmoidconsts<>+1216(SB), Z11
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z7, Z11
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Z7, Z11
 	VFMADD213PS  sigmoidconsts<>+1408(SB), Z7, Z11
@@ -12073,20 +12108,21 @@ loop_525:
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Z7, Z11
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Z7, Z11
 	VFMADD213PS  sigmoidconsts<>+1664(SB), Z7, Z11
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Z7, Z11
 	VMULPS       Z7, Z11, Z11
 	VMULPS       Z10, Z11, Z11
-	VFMADD231PS  sigmoidconsts<>+192(SB), Z8, Z11
-	VFNMADD231PS sigmoidconsts<>+320(SB), Z10, Z11
+	VFMADD231PS  sigmoidconsts<>+256(SB), Z8, Z11
+	VFNMADD231PS sigmoidconsts<>+384(SB), Z10, Z11
 	VADDPS       Z11, Z7, Z11
-	VFMADD231PS  sigmoidconsts<>+128(SB), Z8, Z11
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z6, K1
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Z8, Z11
+	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z6, K1
 	VMOVUPS      Z6, K1, Z11
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z6, K1
-	VMOVUPS      sigmoidconsts<>+1984(SB), K1, Z11
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z6, K1
-	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z11
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z6, K1
+	VMOVUPS      sigmoidconsts<>+2112(SB), K1, Z11
+	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Z6, K1
+	VMOVUPS      sigmoidconsts<>+2176(SB), K1, Z11
 	VMAXPS       Z11, Z5, Z11
-	VMOVUPS      sigmoidconsts<>+640(SB), Z5
+	VMOVUPS      sigmoidconsts<>+704(SB), Z5
 	VSUBPS       Z4, Z5, Z5
 	VMULPS       Z5, Z11, Z11
 	VBROADCASTSS pw+100(FP), Z5
@@ -12111,9 +12147,9 @@ noflag_528:
 	JZ           noflag_531
 	VXORPS       Z7, Z7, Z7
 	VCMPPS       $0x0e, Z4, Z3, K1
-	VMOVUPS      sigmoidconsts<>+640(SB), K1, Z7
+	VMOVUPS      sigmoidconsts<>+704(SB), K1, Z7
 	VCMPPS       $0x01, Z4, Z3, K1
-	VMOVUPS      sigmoidconsts<>+2304(SB), K1, Z7
+	VMOVUPS      sigmoidconsts<>+2432(SB), K1, Z7
 	VBROADCASTSS d+92(FP), Z8
 	VFMADD231PS  Z7, Z8, Z6
 
@@ -12124,16 +12160,16 @@ flag_530:
 noflag_529:
 	TESTQ        $0x00000001, SI
 	JZ           noflag_532
-	VMOVUPS      sigmoidconsts<>+640(SB), Z6
+	VMOVUPS      sigmoidconsts<>+704(SB), Z6
 	VSUBPS       Z3, Z6, Z6
-	VMOVUPS      sigmoidconsts<>+640(SB), Z7
+	VMOVUPS      sigmoidconsts<>+704(SB), Z7
 	VSUBPS       Z4, Z7, Z7
 	VMULPS       Z7, Z3, Z7
 	VBROADCASTSS pw+100(FP), Z8
 	VMULPS       Z4, Z8, Z8
 	VFNMADD231PS Z6, Z8, Z7
 	VMULPS       Z6, Z3, Z3
-	VMOVUPS      sigmoidconsts<>+2496(SB), Z4
+	VMOVUPS      sigmoidconsts<>+2624(SB), Z4
 	VMAXPS       Z3, Z4, Z3
 	VDIVPS       Z3, Z7, Z7
 	VBROADCASTSS bceScale+96(FP), Z3
@@ -12159,19 +12195,18 @@ tail_526:
 	VPMAXUD      Z3, Z2, Z2
 	TESTQ        $0x00000001, sflags+136(FP)
 	JZ           noflag_533
-	VMOVUPS      sigmoidconsts<>+2432(SB), Z5
+	VMOVUPS      sigmoidconsts<>+2560(SB), Z5
 	VGETEXPPS    Z3, Z7
-	VADDPS       sigmoidconsts<>+640(SB), Z7, Z7
+	VADDPS       sigmoidconsts<>+704(SB), Z7, Z7
 	VGETMANTPS   $0x02, Z3, Z6
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z6, K2
-	VSUBPS       sigmoidconsts<>+640(SB), Z6, Z8
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z6, K2
+	VSUBPS       sigmoidconsts<>+704(SB), Z6, Z8
 	VADDPS       Z6, Z6, Z9
-	VSUBPS       sigmoidconsts<>+640(SB), Z9, Z9
+	VSUBPS       sigmoidconsts<>+704(SB), Z9, Z9
 	VBLENDMPS    Z9, Z8, K2, Z6
-	VSUBPS       sigmoidconsts<>+640(SB), Z7, K2, Z7
+	VSUBPS       sigmoidconsts<>+704(SB), Z7, K2, Z7
 	VMULPS       Z6, Z6, Z8
-	VMOVUPS      sigmoidconsts<>+1152(SB), Z9
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Z6, Z9
+	VMOVUPS      sigmoidconsts<>+1216(SB), Z9
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z6, Z9
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Z6, Z9
 	VFMADD213PS  sigmoidconsts<>+1408(SB), Z6, Z9
@@ -12179,33 +12214,33 @@ tail_526:
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Z6, Z9
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Z6, Z9
 	VFMADD213PS  sigmoidconsts<>+1664(SB), Z6, Z9
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Z6, Z9
 	VMULPS       Z6, Z9, Z9
 	VMULPS       Z8, Z9, Z9
-	VFMADD231PS  sigmoidconsts<>+192(SB), Z7, Z9
-	VFNMADD231PS sigmoidconsts<>+320(SB), Z8, Z9
+	VFMADD231PS  sigmoidconsts<>+256(SB), Z7, Z9
+	VFNMADD231PS sigmoidconsts<>+384(SB), Z8, Z9
 	VADDPS       Z9, Z6, Z9
-	VFMADD231PS  sigmoidconsts<>+128(SB), Z7, Z9
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z3, K2
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Z7, Z9
+	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z3, K2
 	VMOVUPS      Z3, K2, Z9
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z3, K2
-	VMOVUPS      sigmoidconsts<>+1984(SB), K2, Z9
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z3, K2
-	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z9
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z3, K2
+	VMOVUPS      sigmoidconsts<>+2112(SB), K2, Z9
+	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Z3, K2
+	VMOVUPS      sigmoidconsts<>+2176(SB), K2, Z9
 	VMAXPS       Z9, Z5, Z9
-	VMOVUPS      sigmoidconsts<>+640(SB), Z6
+	VMOVUPS      sigmoidconsts<>+704(SB), Z6
 	VSUBPS       Z3, Z6, Z6
 	VGETEXPPS    Z6, Z8
-	VADDPS       sigmoidconsts<>+640(SB), Z8, Z8
+	VADDPS       sigmoidconsts<>+704(SB), Z8, Z8
 	VGETMANTPS   $0x02, Z6, Z7
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z7, K2
-	VSUBPS       sigmoidconsts<>+640(SB), Z7, Z10
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z7, K2
+	VSUBPS       sigmoidconsts<>+704(SB), Z7, Z10
 	VADDPS       Z7, Z7, Z11
-	VSUBPS       sigmoidconsts<>+640(SB), Z11, Z11
+	VSUBPS       sigmoidconsts<>+704(SB), Z11, Z11
 	VBLENDMPS    Z11, Z10, K2, Z7
-	VSUBPS       sigmoidconsts<>+640(SB), Z8, K2, Z8
+	VSUBPS       sigmoidconsts<>+704(SB), Z8, K2, Z8
 	VMULPS       Z7, Z7, Z10
-	VMOVUPS      sigmoidconsts<>+1152(SB), Z11
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Z7, Z11
+	VMOVUPS      sigmoidconsts<>+1216(SB), Z11
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z7, Z11
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Z7, Z11
 	VFMADD213PS  sigmoidconsts<>+1408(SB), Z7, Z11
@@ -12213,20 +12248,21 @@ tail_526:
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Z7, Z11
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Z7, Z11
 	VFMADD213PS  sigmoidconsts<>+1664(SB), Z7, Z11
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Z7, Z11
 	VMULPS       Z7, Z11, Z11
 	VMULPS       Z10, Z11, Z11
-	VFMADD231PS  sigmoidconsts<>+192(SB), Z8, Z11
-	VFNMADD231PS sigmoidconsts<>+320(SB), Z10, Z11
+	VFMADD231PS  sigmoidconsts<>+256(SB), Z8, Z11
+	VFNMADD231PS sigmoidconsts<>+384(SB), Z10, Z11
 	VADDPS       Z11, Z7, Z11
-	VFMADD231PS  sigmoidconsts<>+128(SB), Z8, Z11
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z6, K2
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Z8, Z11
+	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z6, K2
 	VMOVUPS      Z6, K2, Z11
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z6, K2
-	VMOVUPS      sigmoidconsts<>+1984(SB), K2, Z11
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z6, K2
-	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z11
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z6, K2
+	VMOVUPS      sigmoidconsts<>+2112(SB), K2, Z11
+	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Z6, K2
+	VMOVUPS      sigmoidconsts<>+2176(SB), K2, Z11
 	VMAXPS       Z11, Z5, Z11
-	VMOVUPS      sigmoidconsts<>+640(SB), Z5
+	VMOVUPS      sigmoidconsts<>+704(SB), Z5
 	VSUBPS       Z4, Z5, Z5
 	VMULPS       Z5, Z11, Z11
 	VBROADCASTSS pw+100(FP), Z5
@@ -12252,9 +12288,9 @@ noflag_533:
 	JZ           noflag_536
 	VXORPS       Z7, Z7, Z7
 	VCMPPS       $0x0e, Z4, Z3, K2
-	VMOVUPS      sigmoidconsts<>+640(SB), K2, Z7
+	VMOVUPS      sigmoidconsts<>+704(SB), K2, Z7
 	VCMPPS       $0x01, Z4, Z3, K2
-	VMOVUPS      sigmoidconsts<>+2304(SB), K2, Z7
+	VMOVUPS      sigmoidconsts<>+2432(SB), K2, Z7
 	VBROADCASTSS d+92(FP), Z8
 	VFMADD231PS  Z7, Z8, Z6
 
@@ -12265,16 +12301,16 @@ flag_535:
 noflag_534:
 	TESTQ        $0x00000001, SI
 	JZ           noflag_537
-	VMOVUPS      sigmoidconsts<>+640(SB), Z6
+	VMOVUPS      sigmoidconsts<>+704(SB), Z6
 	VSUBPS       Z3, Z6, Z6
-	VMOVUPS      sigmoidconsts<>+640(SB), Z7
+	VMOVUPS      sigmoidconsts<>+704(SB), Z7
 	VSUBPS       Z4, Z7, Z7
 	VMULPS       Z7, Z3, Z7
 	VBROADCASTSS pw+100(FP), Z8
 	VMULPS       Z4, Z8, Z8
 	VFNMADD231PS Z6, Z8, Z7
 	VMULPS       Z6, Z3, Z3
-	VMOVUPS      sigmoidconsts<>+2496(SB), Z4
+	VMOVUPS      sigmoidconsts<>+2624(SB), Z4
 	VMAXPS       Z3, Z4, Z3
 	VDIVPS       Z3, Z7, Z7
 	VBROADCASTSS bceScale+96(FP), Z3
@@ -12367,7 +12403,7 @@ noflag_543:
 	TESTQ  $0x00000010, SI
 	JZ     noflag_544
 	VSUBPS Z10, Z12, Z12
-	VANDPS sigmoidconsts<>+896(SB), Z12, Z12
+	VANDPS sigmoidconsts<>+960(SB), Z12, Z12
 	VMULPS Z11, Z12, Z12
 	VADDPS Z12, Z8, Z8
 
@@ -12375,19 +12411,18 @@ noflag_544:
 noflag_541:
 	TESTQ        $0x00000001, SI
 	JZ           noflag_545
-	VMOVUPS      sigmoidconsts<>+2432(SB), Z12
+	VMOVUPS      sigmoidconsts<>+2560(SB), Z12
 	VGETEXPPS    Z9, Z14
-	VADDPS       sigmoidconsts<>+640(SB), Z14, Z14
+	VADDPS       sigmoidconsts<>+704(SB), Z14, Z14
 	VGETMANTPS   $0x02, Z9, Z13
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z13, K1
-	VSUBPS       sigmoidconsts<>+640(SB), Z13, Z15
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z13, K1
+	VSUBPS       sigmoidconsts<>+704(SB), Z13, Z15
 	VADDPS       Z13, Z13, Z16
-	VSUBPS       sigmoidconsts<>+640(SB), Z16, Z16
+	VSUBPS       sigmoidconsts<>+704(SB), Z16, Z16
 	VBLENDMPS    Z16, Z15, K1, Z13
-	VSUBPS       sigmoidconsts<>+640(SB), Z14, K1, Z14
+	VSUBPS       sigmoidconsts<>+704(SB), Z14, K1, Z14
 	VMULPS       Z13, Z13, Z15
-	VMOVUPS      sigmoidconsts<>+1152(SB), Z16
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Z13, Z16
+	VMOVUPS      sigmoidconsts<>+1216(SB), Z16
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z13, Z16
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Z13, Z16
 	VFMADD213PS  sigmoidconsts<>+1408(SB), Z13, Z16
@@ -12395,33 +12430,33 @@ noflag_541:
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Z13, Z16
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Z13, Z16
 	VFMADD213PS  sigmoidconsts<>+1664(SB), Z13, Z16
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Z13, Z16
 	VMULPS       Z13, Z16, Z16
 	VMULPS       Z15, Z16, Z16
-	VFMADD231PS  sigmoidconsts<>+192(SB), Z14, Z16
-	VFNMADD231PS sigmoidconsts<>+320(SB), Z15, Z16
+	VFMADD231PS  sigmoidconsts<>+256(SB), Z14, Z16
+	VFNMADD231PS sigmoidconsts<>+384(SB), Z15, Z16
 	VADDPS       Z16, Z13, Z16
-	VFMADD231PS  sigmoidconsts<>+128(SB), Z14, Z16
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z9, K1
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Z14, Z16
+	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z9, K1
 	VMOVUPS      Z9, K1, Z16
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z9, K1
-	VMOVUPS      sigmoidconsts<>+1984(SB), K1, Z16
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z9, K1
-	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z16
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z9, K1
+	VMOVUPS      sigmoidconsts<>+2112(SB), K1, Z16
+	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Z9, K1
+	VMOVUPS      sigmoidconsts<>+2176(SB), K1, Z16
 	VMAXPS       Z16, Z12, Z16
-	VMOVUPS      sigmoidconsts<>+640(SB), Z13
+	VMOVUPS      sigmoidconsts<>+704(SB), Z13
 	VSUBPS       Z9, Z13, Z13
 	VGETEXPPS    Z13, Z14
-	VADDPS       sigmoidconsts<>+640(SB), Z14, Z14
+	VADDPS       sigmoidconsts<>+704(SB), Z14, Z14
 	VGETMANTPS   $0x02, Z13, Z9
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z9, K1
-	VSUBPS       sigmoidconsts<>+640(SB), Z9, Z15
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z9, K1
+	VSUBPS       sigmoidconsts<>+704(SB), Z9, Z15
 	VADDPS       Z9, Z9, Z17
-	VSUBPS       sigmoidconsts<>+640(SB), Z17, Z17
+	VSUBPS       sigmoidconsts<>+704(SB), Z17, Z17
 	VBLENDMPS    Z17, Z15, K1, Z9
-	VSUBPS       sigmoidconsts<>+640(SB), Z14, K1, Z14
+	VSUBPS       sigmoidconsts<>+704(SB), Z14, K1, Z14
 	VMULPS       Z9, Z9, Z15
-	VMOVUPS      sigmoidconsts<>+1152(SB), Z17
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Z9, Z17
+	VMOVUPS      sigmoidconsts<>+1216(SB), Z17
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z9, Z17
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Z9, Z17
 	VFMADD213PS  sigmoidconsts<>+1408(SB), Z9, Z17
@@ -12429,20 +12464,21 @@ noflag_541:
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Z9, Z17
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Z9, Z17
 	VFMADD213PS  sigmoidconsts<>+1664(SB), Z9, Z17
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Z9, Z17
 	VMULPS       Z9, Z17, Z17
 	VMULPS       Z15, Z17, Z17
-	VFMADD231PS  sigmoidconsts<>+192(SB), Z14, Z17
-	VFNMADD231PS sigmoidconsts<>+320(SB), Z15, Z17
+	VFMADD231PS  sigmoidconsts<>+256(SB), Z14, Z17
+	VFNMADD231PS sigmoidconsts<>+384(SB), Z15, Z17
 	VADDPS       Z17, Z9, Z17
-	VFMADD231PS  sigmoidconsts<>+128(SB), Z14, Z17
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z13, K1
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Z14, Z17
+	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z13, K1
 	VMOVUPS      Z13, K1, Z17
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z13, K1
-	VMOVUPS      sigmoidconsts<>+1984(SB), K1, Z17
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z13, K1
-	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z17
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z13, K1
+	VMOVUPS      sigmoidconsts<>+2112(SB), K1, Z17
+	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Z13, K1
+	VMOVUPS      sigmoidconsts<>+2176(SB), K1, Z17
 	VMAXPS       Z17, Z12, Z17
-	VMOVUPS      sigmoidconsts<>+640(SB), Z9
+	VMOVUPS      sigmoidconsts<>+704(SB), Z9
 	VSUBPS       Z10, Z9, Z9
 	VMULPS       Z9, Z17, Z17
 	VBROADCASTSS pw+80(FP), Z9
@@ -12492,7 +12528,7 @@ noflag_548:
 	TESTQ     $0x00000010, SI
 	JZ        noflag_549
 	VSUBPS    Z10, Z12, Z12
-	VANDPS    sigmoidconsts<>+896(SB), Z12, Z12
+	VANDPS    sigmoidconsts<>+960(SB), Z12, Z12
 	VMULPS    Z11, Z12, Z12
 	VMOVAPS.Z Z12, K1, Z12
 	VADDPS    Z12, Z8, Z8
@@ -12501,19 +12537,18 @@ noflag_549:
 noflag_546:
 	TESTQ        $0x00000001, SI
 	JZ           noflag_550
-	VMOVUPS      sigmoidconsts<>+2432(SB), Z12
+	VMOVUPS      sigmoidconsts<>+2560(SB), Z12
 	VGETEXPPS    Z9, Z14
-	VADDPS       sigmoidconsts<>+640(SB), Z14, Z14
+	VADDPS       sigmoidconsts<>+704(SB), Z14, Z14
 	VGETMANTPS   $0x02, Z9, Z13
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z13, K2
-	VSUBPS       sigmoidconsts<>+640(SB), Z13, Z15
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z13, K2
+	VSUBPS       sigmoidconsts<>+704(SB), Z13, Z15
 	VADDPS       Z13, Z13, Z16
-	VSUBPS       sigmoidconsts<>+640(SB), Z16, Z16
+	VSUBPS       sigmoidconsts<>+704(SB), Z16, Z16
 	VBLENDMPS    Z16, Z15, K2, Z13
-	VSUBPS       sigmoidconsts<>+640(SB), Z14, K2, Z14
+	VSUBPS       sigmoidconsts<>+704(SB), Z14, K2, Z14
 	VMULPS       Z13, Z13, Z15
-	VMOVUPS      sigmoidconsts<>+1152(SB), Z16
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Z13, Z16
+	VMOVUPS      sigmoidconsts<>+1216(SB), Z16
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z13, Z16
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Z13, Z16
 	VFMADD213PS  sigmoidconsts<>+1408(SB), Z13, Z16
@@ -12521,33 +12556,33 @@ noflag_546:
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Z13, Z16
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Z13, Z16
 	VFMADD213PS  sigmoidconsts<>+1664(SB), Z13, Z16
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Z13, Z16
 	VMULPS       Z13, Z16, Z16
 	VMULPS       Z15, Z16, Z16
-	VFMADD231PS  sigmoidconsts<>+192(SB), Z14, Z16
-	VFNMADD231PS sigmoidconsts<>+320(SB), Z15, Z16
+	VFMADD231PS  sigmoidconsts<>+256(SB), Z14, Z16
+	VFNMADD231PS sigmoidconsts<>+384(SB), Z15, Z16
 	VADDPS       Z16, Z13, Z16
-	VFMADD231PS  sigmoidconsts<>+128(SB), Z14, Z16
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z9, K2
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Z14, Z16
+	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z9, K2
 	VMOVUPS      Z9, K2, Z16
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z9, K2
-	VMOVUPS      sigmoidconsts<>+1984(SB), K2, Z16
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z9, K2
-	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z16
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z9, K2
+	VMOVUPS      sigmoidconsts<>+2112(SB), K2, Z16
+	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Z9, K2
+	VMOVUPS      sigmoidconsts<>+2176(SB), K2, Z16
 	VMAXPS       Z16, Z12, Z16
-	VMOVUPS      sigmoidconsts<>+640(SB), Z13
+	VMOVUPS      sigmoidconsts<>+704(SB), Z13
 	VSUBPS       Z9, Z13, Z13
 	VGETEXPPS    Z13, Z14
-	VADDPS       sigmoidconsts<>+640(SB), Z14, Z14
+	VADDPS       sigmoidconsts<>+704(SB), Z14, Z14
 	VGETMANTPS   $0x02, Z13, Z9
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z9, K2
-	VSUBPS       sigmoidconsts<>+640(SB), Z9, Z15
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z9, K2
+	VSUBPS       sigmoidconsts<>+704(SB), Z9, Z15
 	VADDPS       Z9, Z9, Z17
-	VSUBPS       sigmoidconsts<>+640(SB), Z17, Z17
+	VSUBPS       sigmoidconsts<>+704(SB), Z17, Z17
 	VBLENDMPS    Z17, Z15, K2, Z9
-	VSUBPS       sigmoidconsts<>+640(SB), Z14, K2, Z14
+	VSUBPS       sigmoidconsts<>+704(SB), Z14, K2, Z14
 	VMULPS       Z9, Z9, Z15
-	VMOVUPS      sigmoidconsts<>+1152(SB), Z17
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Z9, Z17
+	VMOVUPS      sigmoidconsts<>+1216(SB), Z17
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z9, Z17
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Z9, Z17
 	VFMADD213PS  sigmoidconsts<>+1408(SB), Z9, Z17
@@ -12555,20 +12590,21 @@ noflag_546:
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Z9, Z17
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Z9, Z17
 	VFMADD213PS  sigmoidconsts<>+1664(SB), Z9, Z17
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Z9, Z17
 	VMULPS       Z9, Z17, Z17
 	VMULPS       Z15, Z17, Z17
-	VFMADD231PS  sigmoidconsts<>+192(SB), Z14, Z17
-	VFNMADD231PS sigmoidconsts<>+320(SB), Z15, Z17
+	VFMADD231PS  sigmoidconsts<>+256(SB), Z14, Z17
+	VFNMADD231PS sigmoidconsts<>+384(SB), Z15, Z17
 	VADDPS       Z17, Z9, Z17
-	VFMADD231PS  sigmoidconsts<>+128(SB), Z14, Z17
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z13, K2
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Z14, Z17
+	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z13, K2
 	VMOVUPS      Z13, K2, Z17
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z13, K2
-	VMOVUPS      sigmoidconsts<>+1984(SB), K2, Z17
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z13, K2
-	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z17
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z13, K2
+	VMOVUPS      sigmoidconsts<>+2112(SB), K2, Z17
+	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Z13, K2
+	VMOVUPS      sigmoidconsts<>+2176(SB), K2, Z17
 	VMAXPS       Z17, Z12, Z17
-	VMOVUPS      sigmoidconsts<>+640(SB), Z9
+	VMOVUPS      sigmoidconsts<>+704(SB), Z9
 	VSUBPS       Z10, Z9, Z9
 	VMULPS       Z9, Z17, Z17
 	VBROADCASTSS pw+80(FP), Z9
@@ -12715,9 +12751,9 @@ flag_554:
 	JZ           noflag_557
 	VXORPS       Z6, Z6, Z6
 	VCMPPS       $0x0e, Z2, Z1, K1
-	VMOVUPS      sigmoidconsts<>+640(SB), K1, Z6
+	VMOVUPS      sigmoidconsts<>+704(SB), K1, Z6
 	VCMPPS       $0x01, Z2, Z1, K1
-	VMOVUPS      sigmoidconsts<>+2304(SB), K1, Z6
+	VMOVUPS      sigmoidconsts<>+2432(SB), K1, Z6
 	VBROADCASTSS d+116(FP), Z7
 	VFMADD231PS  Z6, Z7, Z5
 
@@ -12728,16 +12764,16 @@ flag_556:
 noflag_555:
 	TESTQ        $0x00000001, DI
 	JZ           noflag_558
-	VMOVUPS      sigmoidconsts<>+640(SB), Z5
+	VMOVUPS      sigmoidconsts<>+704(SB), Z5
 	VSUBPS       Z1, Z5, Z5
-	VMOVUPS      sigmoidconsts<>+640(SB), Z6
+	VMOVUPS      sigmoidconsts<>+704(SB), Z6
 	VSUBPS       Z2, Z6, Z6
 	VMULPS       Z6, Z1, Z6
 	VBROADCASTSS pw+124(FP), Z7
 	VMULPS       Z2, Z7, Z7
 	VFNMADD231PS Z5, Z7, Z6
 	VMULPS       Z5, Z1, Z1
-	VMOVUPS      sigmoidconsts<>+2496(SB), Z2
+	VMOVUPS      sigmoidconsts<>+2624(SB), Z2
 	VMAXPS       Z1, Z2, Z1
 	VDIVPS       Z1, Z6, Z6
 	VBROADCASTSS bceScale+120(FP), Z1
@@ -12784,9 +12820,9 @@ flag_559:
 	JZ           noflag_562
 	VXORPS       Z6, Z6, Z6
 	VCMPPS       $0x0e, Z2, Z1, K2
-	VMOVUPS      sigmoidconsts<>+640(SB), K2, Z6
+	VMOVUPS      sigmoidconsts<>+704(SB), K2, Z6
 	VCMPPS       $0x01, Z2, Z1, K2
-	VMOVUPS      sigmoidconsts<>+2304(SB), K2, Z6
+	VMOVUPS      sigmoidconsts<>+2432(SB), K2, Z6
 	VBROADCASTSS d+116(FP), Z7
 	VFMADD231PS  Z6, Z7, Z5
 
@@ -12797,16 +12833,16 @@ flag_561:
 noflag_560:
 	TESTQ        $0x00000001, DI
 	JZ           noflag_563
-	VMOVUPS      sigmoidconsts<>+640(SB), Z5
+	VMOVUPS      sigmoidconsts<>+704(SB), Z5
 	VSUBPS       Z1, Z5, Z5
-	VMOVUPS      sigmoidconsts<>+640(SB), Z6
+	VMOVUPS      sigmoidconsts<>+704(SB), Z6
 	VSUBPS       Z2, Z6, Z6
 	VMULPS       Z6, Z1, Z6
 	VBROADCASTSS pw+124(FP), Z7
 	VMULPS       Z2, Z7, Z7
 	VFNMADD231PS Z5, Z7, Z6
 	VMULPS       Z5, Z1, Z1
-	VMOVUPS      sigmoidconsts<>+2496(SB), Z2
+	VMOVUPS      sigmoidconsts<>+2624(SB), Z2
 	VMAXPS       Z1, Z2, Z1
 	VDIVPS       Z1, Z6, Z6
 	VBROADCASTSS bceScale+120(FP), Z1
@@ -12854,19 +12890,18 @@ loop_564:
 	VMOVUPS      (BX), Z5
 	TESTQ        $0x00000001, sflags+160(FP)
 	JZ           noflag_567
-	VMOVUPS      sigmoidconsts<>+2432(SB), Z6
+	VMOVUPS      sigmoidconsts<>+2560(SB), Z6
 	VGETEXPPS    Z3, Z8
-	VADDPS       sigmoidconsts<>+640(SB), Z8, Z8
+	VADDPS       sigmoidconsts<>+704(SB), Z8, Z8
 	VGETMANTPS   $0x02, Z3, Z7
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z7, K1
-	VSUBPS       sigmoidconsts<>+640(SB), Z7, Z9
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z7, K1
+	VSUBPS       sigmoidconsts<>+704(SB), Z7, Z9
 	VADDPS       Z7, Z7, Z10
-	VSUBPS       sigmoidconsts<>+640(SB), Z10, Z10
+	VSUBPS       sigmoidconsts<>+704(SB), Z10, Z10
 	VBLENDMPS    Z10, Z9, K1, Z7
-	VSUBPS       sigmoidconsts<>+640(SB), Z8, K1, Z8
+	VSUBPS       sigmoidconsts<>+704(SB), Z8, K1, Z8
 	VMULPS       Z7, Z7, Z9
-	VMOVUPS      sigmoidconsts<>+1152(SB), Z10
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Z7, Z10
+	VMOVUPS      sigmoidconsts<>+1216(SB), Z10
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z7, Z10
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Z7, Z10
 	VFMADD213PS  sigmoidconsts<>+1408(SB), Z7, Z10
@@ -12874,33 +12909,33 @@ loop_564:
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Z7, Z10
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Z7, Z10
 	VFMADD213PS  sigmoidconsts<>+1664(SB), Z7, Z10
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Z7, Z10
 	VMULPS       Z7, Z10, Z10
 	VMULPS       Z9, Z10, Z10
-	VFMADD231PS  sigmoidconsts<>+192(SB), Z8, Z10
-	VFNMADD231PS sigmoidconsts<>+320(SB), Z9, Z10
+	VFMADD231PS  sigmoidconsts<>+256(SB), Z8, Z10
+	VFNMADD231PS sigmoidconsts<>+384(SB), Z9, Z10
 	VADDPS       Z10, Z7, Z10
-	VFMADD231PS  sigmoidconsts<>+128(SB), Z8, Z10
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z3, K1
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Z8, Z10
+	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z3, K1
 	VMOVUPS      Z3, K1, Z10
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z3, K1
-	VMOVUPS      sigmoidconsts<>+1984(SB), K1, Z10
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z3, K1
-	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z10
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z3, K1
+	VMOVUPS      sigmoidconsts<>+2112(SB), K1, Z10
+	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Z3, K1
+	VMOVUPS      sigmoidconsts<>+2176(SB), K1, Z10
 	VMAXPS       Z10, Z6, Z10
-	VMOVUPS      sigmoidconsts<>+640(SB), Z7
+	VMOVUPS      sigmoidconsts<>+704(SB), Z7
 	VSUBPS       Z3, Z7, Z7
 	VGETEXPPS    Z7, Z9
-	VADDPS       sigmoidconsts<>+640(SB), Z9, Z9
+	VADDPS       sigmoidconsts<>+704(SB), Z9, Z9
 	VGETMANTPS   $0x02, Z7, Z8
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z8, K1
-	VSUBPS       sigmoidconsts<>+640(SB), Z8, Z11
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z8, K1
+	VSUBPS       sigmoidconsts<>+704(SB), Z8, Z11
 	VADDPS       Z8, Z8, Z12
-	VSUBPS       sigmoidconsts<>+640(SB), Z12, Z12
+	VSUBPS       sigmoidconsts<>+704(SB), Z12, Z12
 	VBLENDMPS    Z12, Z11, K1, Z8
-	VSUBPS       sigmoidconsts<>+640(SB), Z9, K1, Z9
+	VSUBPS       sigmoidconsts<>+704(SB), Z9, K1, Z9
 	VMULPS       Z8, Z8, Z11
-	VMOVUPS      sigmoidconsts<>+1152(SB), Z12
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Z8, Z12
+	VMOVUPS      sigmoidconsts<>+1216(SB), Z12
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z8, Z12
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Z8, Z12
 	VFMADD213PS  sigmoidconsts<>+1408(SB), Z8, Z12
@@ -12908,20 +12943,21 @@ loop_564:
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Z8, Z12
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Z8, Z12
 	VFMADD213PS  sigmoidconsts<>+1664(SB), Z8, Z12
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Z8, Z12
 	VMULPS       Z8, Z12, Z12
 	VMULPS       Z11, Z12, Z12
-	VFMADD231PS  sigmoidconsts<>+192(SB), Z9, Z12
-	VFNMADD231PS sigmoidconsts<>+320(SB), Z11, Z12
+	VFMADD231PS  sigmoidconsts<>+256(SB), Z9, Z12
+	VFNMADD231PS sigmoidconsts<>+384(SB), Z11, Z12
 	VADDPS       Z12, Z8, Z12
-	VFMADD231PS  sigmoidconsts<>+128(SB), Z9, Z12
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z7, K1
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Z9, Z12
+	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z7, K1
 	VMOVUPS      Z7, K1, Z12
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z7, K1
-	VMOVUPS      sigmoidconsts<>+1984(SB), K1, Z12
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z7, K1
-	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z12
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z7, K1
+	VMOVUPS      sigmoidconsts<>+2112(SB), K1, Z12
+	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Z7, K1
+	VMOVUPS      sigmoidconsts<>+2176(SB), K1, Z12
 	VMAXPS       Z12, Z6, Z12
-	VMOVUPS      sigmoidconsts<>+640(SB), Z6
+	VMOVUPS      sigmoidconsts<>+704(SB), Z6
 	VSUBPS       Z4, Z6, Z6
 	VMULPS       Z6, Z12, Z12
 	VBROADCASTSS pw+124(FP), Z6
@@ -12947,9 +12983,9 @@ noflag_567:
 	JZ           noflag_570
 	VXORPS       Z8, Z8, Z8
 	VCMPPS       $0x0e, Z4, Z3, K1
-	VMOVUPS      sigmoidconsts<>+640(SB), K1, Z8
+	VMOVUPS      sigmoidconsts<>+704(SB), K1, Z8
 	VCMPPS       $0x01, Z4, Z3, K1
-	VMOVUPS      sigmoidconsts<>+2304(SB), K1, Z8
+	VMOVUPS      sigmoidconsts<>+2432(SB), K1, Z8
 	VBROADCASTSS d+116(FP), Z9
 	VFMADD231PS  Z8, Z9, Z7
 
@@ -12960,16 +12996,16 @@ flag_569:
 noflag_568:
 	TESTQ        $0x00000001, DI
 	JZ           noflag_571
-	VMOVUPS      sigmoidconsts<>+640(SB), Z7
+	VMOVUPS      sigmoidconsts<>+704(SB), Z7
 	VSUBPS       Z3, Z7, Z7
-	VMOVUPS      sigmoidconsts<>+640(SB), Z8
+	VMOVUPS      sigmoidconsts<>+704(SB), Z8
 	VSUBPS       Z4, Z8, Z8
 	VMULPS       Z8, Z3, Z8
 	VBROADCASTSS pw+124(FP), Z9
 	VMULPS       Z4, Z9, Z9
 	VFNMADD231PS Z7, Z9, Z8
 	VMULPS       Z7, Z3, Z3
-	VMOVUPS      sigmoidconsts<>+2496(SB), Z4
+	VMOVUPS      sigmoidconsts<>+2624(SB), Z4
 	VMAXPS       Z3, Z4, Z3
 	VDIVPS       Z3, Z8, Z8
 	VBROADCASTSS bceScale+120(FP), Z3
@@ -12998,19 +13034,18 @@ tail_565:
 	VMOVUPS.Z    (BX), K1, Z5
 	TESTQ        $0x00000001, sflags+160(FP)
 	JZ           noflag_572
-	VMOVUPS      sigmoidconsts<>+2432(SB), Z6
+	VMOVUPS      sigmoidconsts<>+2560(SB), Z6
 	VGETEXPPS    Z3, Z8
-	VADDPS       sigmoidconsts<>+640(SB), Z8, Z8
+	VADDPS       sigmoidconsts<>+704(SB), Z8, Z8
 	VGETMANTPS   $0x02, Z3, Z7
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z7, K2
-	VSUBPS       sigmoidconsts<>+640(SB), Z7, Z9
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z7, K2
+	VSUBPS       sigmoidconsts<>+704(SB), Z7, Z9
 	VADDPS       Z7, Z7, Z10
-	VSUBPS       sigmoidconsts<>+640(SB), Z10, Z10
+	VSUBPS       sigmoidconsts<>+704(SB), Z10, Z10
 	VBLENDMPS    Z10, Z9, K2, Z7
-	VSUBPS       sigmoidconsts<>+640(SB), Z8, K2, Z8
+	VSUBPS       sigmoidconsts<>+704(SB), Z8, K2, Z8
 	VMULPS       Z7, Z7, Z9
-	VMOVUPS      sigmoidconsts<>+1152(SB), Z10
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Z7, Z10
+	VMOVUPS      sigmoidconsts<>+1216(SB), Z10
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z7, Z10
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Z7, Z10
 	VFMADD213PS  sigmoidconsts<>+1408(SB), Z7, Z10
@@ -13018,33 +13053,33 @@ tail_565:
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Z7, Z10
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Z7, Z10
 	VFMADD213PS  sigmoidconsts<>+1664(SB), Z7, Z10
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Z7, Z10
 	VMULPS       Z7, Z10, Z10
 	VMULPS       Z9, Z10, Z10
-	VFMADD231PS  sigmoidconsts<>+192(SB), Z8, Z10
-	VFNMADD231PS sigmoidconsts<>+320(SB), Z9, Z10
+	VFMADD231PS  sigmoidconsts<>+256(SB), Z8, Z10
+	VFNMADD231PS sigmoidconsts<>+384(SB), Z9, Z10
 	VADDPS       Z10, Z7, Z10
-	VFMADD231PS  sigmoidconsts<>+128(SB), Z8, Z10
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z3, K2
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Z8, Z10
+	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z3, K2
 	VMOVUPS      Z3, K2, Z10
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z3, K2
-	VMOVUPS      sigmoidconsts<>+1984(SB), K2, Z10
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z3, K2
-	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z10
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z3, K2
+	VMOVUPS      sigmoidconsts<>+2112(SB), K2, Z10
+	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Z3, K2
+	VMOVUPS      sigmoidconsts<>+2176(SB), K2, Z10
 	VMAXPS       Z10, Z6, Z10
-	VMOVUPS      sigmoidconsts<>+640(SB), Z7
+	VMOVUPS      sigmoidconsts<>+704(SB), Z7
 	VSUBPS       Z3, Z7, Z7
 	VGETEXPPS    Z7, Z9
-	VADDPS       sigmoidconsts<>+640(SB), Z9, Z9
+	VADDPS       sigmoidconsts<>+704(SB), Z9, Z9
 	VGETMANTPS   $0x02, Z7, Z8
-	VCMPPS       $0x01, sigmoidconsts<>+1088(SB), Z8, K2
-	VSUBPS       sigmoidconsts<>+640(SB), Z8, Z11
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z8, K2
+	VSUBPS       sigmoidconsts<>+704(SB), Z8, Z11
 	VADDPS       Z8, Z8, Z12
-	VSUBPS       sigmoidconsts<>+640(SB), Z12, Z12
+	VSUBPS       sigmoidconsts<>+704(SB), Z12, Z12
 	VBLENDMPS    Z12, Z11, K2, Z8
-	VSUBPS       sigmoidconsts<>+640(SB), Z9, K2, Z9
+	VSUBPS       sigmoidconsts<>+704(SB), Z9, K2, Z9
 	VMULPS       Z8, Z8, Z11
-	VMOVUPS      sigmoidconsts<>+1152(SB), Z12
-	VFMADD213PS  sigmoidconsts<>+1216(SB), Z8, Z12
+	VMOVUPS      sigmoidconsts<>+1216(SB), Z12
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z8, Z12
 	VFMADD213PS  sigmoidconsts<>+1344(SB), Z8, Z12
 	VFMADD213PS  sigmoidconsts<>+1408(SB), Z8, Z12
@@ -13052,20 +13087,21 @@ tail_565:
 	VFMADD213PS  sigmoidconsts<>+1536(SB), Z8, Z12
 	VFMADD213PS  sigmoidconsts<>+1600(SB), Z8, Z12
 	VFMADD213PS  sigmoidconsts<>+1664(SB), Z8, Z12
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Z8, Z12
 	VMULPS       Z8, Z12, Z12
 	VMULPS       Z11, Z12, Z12
-	VFMADD231PS  sigmoidconsts<>+192(SB), Z9, Z12
-	VFNMADD231PS sigmoidconsts<>+320(SB), Z11, Z12
+	VFMADD231PS  sigmoidconsts<>+256(SB), Z9, Z12
+	VFNMADD231PS sigmoidconsts<>+384(SB), Z11, Z12
 	VADDPS       Z12, Z8, Z12
-	VFMADD231PS  sigmoidconsts<>+128(SB), Z9, Z12
-	VCMPPS       $0x05, sigmoidconsts<>+1920(SB), Z7, K2
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Z9, Z12
+	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z7, K2
 	VMOVUPS      Z7, K2, Z12
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z7, K2
-	VMOVUPS      sigmoidconsts<>+1984(SB), K2, Z12
-	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z7, K2
-	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z12
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z7, K2
+	VMOVUPS      sigmoidconsts<>+2112(SB), K2, Z12
+	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Z7, K2
+	VMOVUPS      sigmoidconsts<>+2176(SB), K2, Z12
 	VMAXPS       Z12, Z6, Z12
-	VMOVUPS      sigmoidconsts<>+640(SB), Z6
+	VMOVUPS      sigmoidconsts<>+704(SB), Z6
 	VSUBPS       Z4, Z6, Z6
 	VMULPS       Z6, Z12, Z12
 	VBROADCASTSS pw+124(FP), Z6
@@ -13092,9 +13128,9 @@ noflag_572:
 	JZ           noflag_575
 	VXORPS       Z8, Z8, Z8
 	VCMPPS       $0x0e, Z4, Z3, K2
-	VMOVUPS      sigmoidconsts<>+640(SB), K2, Z8
+	VMOVUPS      sigmoidconsts<>+704(SB), K2, Z8
 	VCMPPS       $0x01, Z4, Z3, K2
-	VMOVUPS      sigmoidconsts<>+2304(SB), K2, Z8
+	VMOVUPS      sigmoidconsts<>+2432(SB), K2, Z8
 	VBROADCASTSS d+116(FP), Z9
 	VFMADD231PS  Z8, Z9, Z7
 
@@ -13105,16 +13141,16 @@ flag_574:
 noflag_573:
 	TESTQ        $0x00000001, DI
 	JZ           noflag_576
-	VMOVUPS      sigmoidconsts<>+640(SB), Z7
+	VMOVUPS      sigmoidconsts<>+704(SB), Z7
 	VSUBPS       Z3, Z7, Z7
-	VMOVUPS      sigmoidconsts<>+640(SB), Z8
+	VMOVUPS      sigmoidconsts<>+704(SB), Z8
 	VSUBPS       Z4, Z8, Z8
 	VMULPS       Z8, Z3, Z8
 	VBROADCASTSS pw+124(FP), Z9
 	VMULPS       Z4, Z9, Z9
 	VFNMADD231PS Z7, Z9, Z8
 	VMULPS       Z7, Z3, Z3
-	VMOVUPS      sigmoidconsts<>+2496(SB), Z4
+	VMOVUPS      sigmoidconsts<>+2624(SB), Z4
 	VMAXPS       Z3, Z4, Z3
 	VDIVPS       Z3, Z8, Z8
 	VBROADCASTSS bceScale+120(FP), Z3
@@ -13176,644 +13212,676 @@ DATA sigmoidconsts<>+48(SB)/4, $0x80000000
 DATA sigmoidconsts<>+52(SB)/4, $0x80000000
 DATA sigmoidconsts<>+56(SB)/4, $0x80000000
 DATA sigmoidconsts<>+60(SB)/4, $0x80000000
-DATA sigmoidconsts<>+64(SB)/4, $0x3fb8aa3b
-DATA sigmoidconsts<>+68(SB)/4, $0x3fb8aa3b
-DATA sigmoidconsts<>+72(SB)/4, $0x3fb8aa3b
-DATA sigmoidconsts<>+76(SB)/4, $0x3fb8aa3b
-DATA sigmoidconsts<>+80(SB)/4, $0x3fb8aa3b
-DATA sigmoidconsts<>+84(SB)/4, $0x3fb8aa3b
-DATA sigmoidconsts<>+88(SB)/4, $0x3fb8aa3b
-DATA sigmoidconsts<>+92(SB)/4, $0x3fb8aa3b
-DATA sigmoidconsts<>+96(SB)/4, $0x3fb8aa3b
-DATA sigmoidconsts<>+100(SB)/4, $0x3fb8aa3b
-DATA sigmoidconsts<>+104(SB)/4, $0x3fb8aa3b
-DATA sigmoidconsts<>+108(SB)/4, $0x3fb8aa3b
-DATA sigmoidconsts<>+112(SB)/4, $0x3fb8aa3b
-DATA sigmoidconsts<>+116(SB)/4, $0x3fb8aa3b
-DATA sigmoidconsts<>+120(SB)/4, $0x3fb8aa3b
-DATA sigmoidconsts<>+124(SB)/4, $0x3fb8aa3b
-DATA sigmoidconsts<>+128(SB)/4, $0x3f318000
-DATA sigmoidconsts<>+132(SB)/4, $0x3f318000
-DATA sigmoidconsts<>+136(SB)/4, $0x3f318000
-DATA sigmoidconsts<>+140(SB)/4, $0x3f318000
-DATA sigmoidconsts<>+144(SB)/4, $0x3f318000
-DATA sigmoidconsts<>+148(SB)/4, $0x3f318000
-DATA sigmoidconsts<>+152(SB)/4, $0x3f318000
-DATA sigmoidconsts<>+156(SB)/4, $0x3f318000
-DATA sigmoidconsts<>+160(SB)/4, $0x3f318000
-DATA sigmoidconsts<>+164(SB)/4, $0x3f318000
-DATA sigmoidconsts<>+168(SB)/4, $0x3f318000
-DATA sigmoidconsts<>+172(SB)/4, $0x3f318000
-DATA sigmoidconsts<>+176(SB)/4, $0x3f318000
-DATA sigmoidconsts<>+180(SB)/4, $0x3f318000
-DATA sigmoidconsts<>+184(SB)/4, $0x3f318000
-DATA sigmoidconsts<>+188(SB)/4, $0x3f318000
-DATA sigmoidconsts<>+192(SB)/4, $0xb95e8083
-DATA sigmoidconsts<>+196(SB)/4, $0xb95e8083
-DATA sigmoidconsts<>+200(SB)/4, $0xb95e8083
-DATA sigmoidconsts<>+204(SB)/4, $0xb95e8083
-DATA sigmoidconsts<>+208(SB)/4, $0xb95e8083
-DATA sigmoidconsts<>+212(SB)/4, $0xb95e8083
-DATA sigmoidconsts<>+216(SB)/4, $0xb95e8083
-DATA sigmoidconsts<>+220(SB)/4, $0xb95e8083
-DATA sigmoidconsts<>+224(SB)/4, $0xb95e8083
-DATA sigmoidconsts<>+228(SB)/4, $0xb95e8083
-DATA sigmoidconsts<>+232(SB)/4, $0xb95e8083
-DATA sigmoidconsts<>+236(SB)/4, $0xb95e8083
-DATA sigmoidconsts<>+240(SB)/4, $0xb95e8083
-DATA sigmoidconsts<>+244(SB)/4, $0xb95e8083
-DATA sigmoidconsts<>+248(SB)/4, $0xb95e8083
-DATA sigmoidconsts<>+252(SB)/4, $0xb95e8083
-DATA sigmoidconsts<>+256(SB)/4, $0x3e2aaaaa
-DATA sigmoidconsts<>+260(SB)/4, $0x3e2aaaaa
-DATA sigmoidconsts<>+264(SB)/4, $0x3e2aaaaa
-DATA sigmoidconsts<>+268(SB)/4, $0x3e2aaaaa
-DATA sigmoidconsts<>+272(SB)/4, $0x3e2aaaaa
-DATA sigmoidconsts<>+276(SB)/4, $0x3e2aaaaa
-DATA sigmoidconsts<>+280(SB)/4, $0x3e2aaaaa
-DATA sigmoidconsts<>+284(SB)/4, $0x3e2aaaaa
-DATA sigmoidconsts<>+288(SB)/4, $0x3e2aaaaa
-DATA sigmoidconsts<>+292(SB)/4, $0x3e2aaaaa
-DATA sigmoidconsts<>+296(SB)/4, $0x3e2aaaaa
-DATA sigmoidconsts<>+300(SB)/4, $0x3e2aaaaa
-DATA sigmoidconsts<>+304(SB)/4, $0x3e2aaaaa
-DATA sigmoidconsts<>+308(SB)/4, $0x3e2aaaaa
-DATA sigmoidconsts<>+312(SB)/4, $0x3e2aaaaa
-DATA sigmoidconsts<>+316(SB)/4, $0x3e2aaaaa
-DATA sigmoidconsts<>+320(SB)/4, $0x3f000000
-DATA sigmoidconsts<>+324(SB)/4, $0x3f000000
-DATA sigmoidconsts<>+328(SB)/4, $0x3f000000
-DATA sigmoidconsts<>+332(SB)/4, $0x3f000000
-DATA sigmoidconsts<>+336(SB)/4, $0x3f000000
-DATA sigmoidconsts<>+340(SB)/4, $0x3f000000
-DATA sigmoidconsts<>+344(SB)/4, $0x3f000000
-DATA sigmoidconsts<>+348(SB)/4, $0x3f000000
-DATA sigmoidconsts<>+352(SB)/4, $0x3f000000
-DATA sigmoidconsts<>+356(SB)/4, $0x3f000000
-DATA sigmoidconsts<>+360(SB)/4, $0x3f000000
-DATA sigmoidconsts<>+364(SB)/4, $0x3f000000
-DATA sigmoidconsts<>+368(SB)/4, $0x3f000000
-DATA sigmoidconsts<>+372(SB)/4, $0x3f000000
-DATA sigmoidconsts<>+376(SB)/4, $0x3f000000
-DATA sigmoidconsts<>+380(SB)/4, $0x3f000000
-DATA sigmoidconsts<>+384(SB)/4, $0x3c088908
-DATA sigmoidconsts<>+388(SB)/4, $0x3c088908
-DATA sigmoidconsts<>+392(SB)/4, $0x3c088908
-DATA sigmoidconsts<>+396(SB)/4, $0x3c088908
-DATA sigmoidconsts<>+400(SB)/4, $0x3c088908
-DATA sigmoidconsts<>+404(SB)/4, $0x3c088908
-DATA sigmoidconsts<>+408(SB)/4, $0x3c088908
-DATA sigmoidconsts<>+412(SB)/4, $0x3c088908
-DATA sigmoidconsts<>+416(SB)/4, $0x3c088908
-DATA sigmoidconsts<>+420(SB)/4, $0x3c088908
-DATA sigmoidconsts<>+424(SB)/4, $0x3c088908
-DATA sigmoidconsts<>+428(SB)/4, $0x3c088908
-DATA sigmoidconsts<>+432(SB)/4, $0x3c088908
-DATA sigmoidconsts<>+436(SB)/4, $0x3c088908
-DATA sigmoidconsts<>+440(SB)/4, $0x3c088908
-DATA sigmoidconsts<>+444(SB)/4, $0x3c088908
-DATA sigmoidconsts<>+448(SB)/4, $0x3d2aa9c1
-DATA sigmoidconsts<>+452(SB)/4, $0x3d2aa9c1
-DATA sigmoidconsts<>+456(SB)/4, $0x3d2aa9c1
-DATA sigmoidconsts<>+460(SB)/4, $0x3d2aa9c1
-DATA sigmoidconsts<>+464(SB)/4, $0x3d2aa9c1
-DATA sigmoidconsts<>+468(SB)/4, $0x3d2aa9c1
-DATA sigmoidconsts<>+472(SB)/4, $0x3d2aa9c1
-DATA sigmoidconsts<>+476(SB)/4, $0x3d2aa9c1
-DATA sigmoidconsts<>+480(SB)/4, $0x3d2aa9c1
-DATA sigmoidconsts<>+484(SB)/4, $0x3d2aa9c1
-DATA sigmoidconsts<>+488(SB)/4, $0x3d2aa9c1
-DATA sigmoidconsts<>+492(SB)/4, $0x3d2aa9c1
-DATA sigmoidconsts<>+496(SB)/4, $0x3d2aa9c1
-DATA sigmoidconsts<>+500(SB)/4, $0x3d2aa9c1
-DATA sigmoidconsts<>+504(SB)/4, $0x3d2aa9c1
-DATA sigmoidconsts<>+508(SB)/4, $0x3d2aa9c1
-DATA sigmoidconsts<>+512(SB)/4, $0x39506967
-DATA sigmoidconsts<>+516(SB)/4, $0x39506967
-DATA sigmoidconsts<>+520(SB)/4, $0x39506967
-DATA sigmoidconsts<>+524(SB)/4, $0x39506967
-DATA sigmoidconsts<>+528(SB)/4, $0x39506967
-DATA sigmoidconsts<>+532(SB)/4, $0x39506967
-DATA sigmoidconsts<>+536(SB)/4, $0x39506967
-DATA sigmoidconsts<>+540(SB)/4, $0x39506967
-DATA sigmoidconsts<>+544(SB)/4, $0x39506967
-DATA sigmoidconsts<>+548(SB)/4, $0x39506967
-DATA sigmoidconsts<>+552(SB)/4, $0x39506967
-DATA sigmoidconsts<>+556(SB)/4, $0x39506967
-DATA sigmoidconsts<>+560(SB)/4, $0x39506967
-DATA sigmoidconsts<>+564(SB)/4, $0x39506967
-DATA sigmoidconsts<>+568(SB)/4, $0x39506967
-DATA sigmoidconsts<>+572(SB)/4, $0x39506967
-DATA sigmoidconsts<>+576(SB)/4, $0x3ab743ce
-DATA sigmoidconsts<>+580(SB)/4, $0x3ab743ce
-DATA sigmoidconsts<>+584(SB)/4, $0x3ab743ce
-DATA sigmoidconsts<>+588(SB)/4, $0x3ab743ce
-DATA sigmoidconsts<>+592(SB)/4, $0x3ab743ce
-DATA sigmoidconsts<>+596(SB)/4, $0x3ab743ce
-DATA sigmoidconsts<>+600(SB)/4, $0x3ab743ce
-DATA sigmoidconsts<>+604(SB)/4, $0x3ab743ce
-DATA sigmoidconsts<>+608(SB)/4, $0x3ab743ce
-DATA sigmoidconsts<>+612(SB)/4, $0x3ab743ce
-DATA sigmoidconsts<>+616(SB)/4, $0x3ab743ce
-DATA sigmoidconsts<>+620(SB)/4, $0x3ab743ce
-DATA sigmoidconsts<>+624(SB)/4, $0x3ab743ce
-DATA sigmoidconsts<>+628(SB)/4, $0x3ab743ce
-DATA sigmoidconsts<>+632(SB)/4, $0x3ab743ce
-DATA sigmoidconsts<>+636(SB)/4, $0x3ab743ce
-DATA sigmoidconsts<>+640(SB)/4, $0x3f800000
-DATA sigmoidconsts<>+644(SB)/4, $0x3f800000
-DATA sigmoidconsts<>+648(SB)/4, $0x3f800000
-DATA sigmoidconsts<>+652(SB)/4, $0x3f800000
-DATA sigmoidconsts<>+656(SB)/4, $0x3f800000
-DATA sigmoidconsts<>+660(SB)/4, $0x3f800000
-DATA sigmoidconsts<>+664(SB)/4, $0x3f800000
-DATA sigmoidconsts<>+668(SB)/4, $0x3f800000
-DATA sigmoidconsts<>+672(SB)/4, $0x3f800000
-DATA sigmoidconsts<>+676(SB)/4, $0x3f800000
-DATA sigmoidconsts<>+680(SB)/4, $0x3f800000
-DATA sigmoidconsts<>+684(SB)/4, $0x3f800000
-DATA sigmoidconsts<>+688(SB)/4, $0x3f800000
-DATA sigmoidconsts<>+692(SB)/4, $0x3f800000
-DATA sigmoidconsts<>+696(SB)/4, $0x3f800000
-DATA sigmoidconsts<>+700(SB)/4, $0x3f800000
-DATA sigmoidconsts<>+704(SB)/4, $0x0000007f
-DATA sigmoidconsts<>+708(SB)/4, $0x0000007f
-DATA sigmoidconsts<>+712(SB)/4, $0x0000007f
-DATA sigmoidconsts<>+716(SB)/4, $0x0000007f
-DATA sigmoidconsts<>+720(SB)/4, $0x0000007f
-DATA sigmoidconsts<>+724(SB)/4, $0x0000007f
-DATA sigmoidconsts<>+728(SB)/4, $0x0000007f
-DATA sigmoidconsts<>+732(SB)/4, $0x0000007f
-DATA sigmoidconsts<>+736(SB)/4, $0x0000007f
-DATA sigmoidconsts<>+740(SB)/4, $0x0000007f
-DATA sigmoidconsts<>+744(SB)/4, $0x0000007f
-DATA sigmoidconsts<>+748(SB)/4, $0x0000007f
-DATA sigmoidconsts<>+752(SB)/4, $0x0000007f
-DATA sigmoidconsts<>+756(SB)/4, $0x0000007f
-DATA sigmoidconsts<>+760(SB)/4, $0x0000007f
-DATA sigmoidconsts<>+764(SB)/4, $0x0000007f
-DATA sigmoidconsts<>+768(SB)/4, $0xc2aeac50
-DATA sigmoidconsts<>+772(SB)/4, $0xc2aeac50
-DATA sigmoidconsts<>+776(SB)/4, $0xc2aeac50
-DATA sigmoidconsts<>+780(SB)/4, $0xc2aeac50
-DATA sigmoidconsts<>+784(SB)/4, $0xc2aeac50
-DATA sigmoidconsts<>+788(SB)/4, $0xc2aeac50
-DATA sigmoidconsts<>+792(SB)/4, $0xc2aeac50
-DATA sigmoidconsts<>+796(SB)/4, $0xc2aeac50
-DATA sigmoidconsts<>+800(SB)/4, $0xc2aeac50
-DATA sigmoidconsts<>+804(SB)/4, $0xc2aeac50
-DATA sigmoidconsts<>+808(SB)/4, $0xc2aeac50
-DATA sigmoidconsts<>+812(SB)/4, $0xc2aeac50
-DATA sigmoidconsts<>+816(SB)/4, $0xc2aeac50
-DATA sigmoidconsts<>+820(SB)/4, $0xc2aeac50
-DATA sigmoidconsts<>+824(SB)/4, $0xc2aeac50
-DATA sigmoidconsts<>+828(SB)/4, $0xc2aeac50
-DATA sigmoidconsts<>+832(SB)/4, $0x00000000
-DATA sigmoidconsts<>+836(SB)/4, $0x00000000
-DATA sigmoidconsts<>+840(SB)/4, $0x00000000
-DATA sigmoidconsts<>+844(SB)/4, $0x00000000
-DATA sigmoidconsts<>+848(SB)/4, $0x00000000
-DATA sigmoidconsts<>+852(SB)/4, $0x00000000
-DATA sigmoidconsts<>+856(SB)/4, $0x00000000
-DATA sigmoidconsts<>+860(SB)/4, $0x00000000
-DATA sigmoidconsts<>+864(SB)/4, $0x00000000
-DATA sigmoidconsts<>+868(SB)/4, $0x00000000
-DATA sigmoidconsts<>+872(SB)/4, $0x00000000
-DATA sigmoidconsts<>+876(SB)/4, $0x00000000
-DATA sigmoidconsts<>+880(SB)/4, $0x00000000
-DATA sigmoidconsts<>+884(SB)/4, $0x00000000
-DATA sigmoidconsts<>+888(SB)/4, $0x00000000
-DATA sigmoidconsts<>+892(SB)/4, $0x00000000
-DATA sigmoidconsts<>+896(SB)/4, $0x7fffffff
-DATA sigmoidconsts<>+900(SB)/4, $0x7fffffff
-DATA sigmoidconsts<>+904(SB)/4, $0x7fffffff
-DATA sigmoidconsts<>+908(SB)/4, $0x7fffffff
-DATA sigmoidconsts<>+912(SB)/4, $0x7fffffff
-DATA sigmoidconsts<>+916(SB)/4, $0x7fffffff
-DATA sigmoidconsts<>+920(SB)/4, $0x7fffffff
-DATA sigmoidconsts<>+924(SB)/4, $0x7fffffff
-DATA sigmoidconsts<>+928(SB)/4, $0x7fffffff
-DATA sigmoidconsts<>+932(SB)/4, $0x7fffffff
-DATA sigmoidconsts<>+936(SB)/4, $0x7fffffff
-DATA sigmoidconsts<>+940(SB)/4, $0x7fffffff
-DATA sigmoidconsts<>+944(SB)/4, $0x7fffffff
-DATA sigmoidconsts<>+948(SB)/4, $0x7fffffff
-DATA sigmoidconsts<>+952(SB)/4, $0x7fffffff
-DATA sigmoidconsts<>+956(SB)/4, $0x7fffffff
-DATA sigmoidconsts<>+960(SB)/4, $0x0000007e
-DATA sigmoidconsts<>+964(SB)/4, $0x0000007e
-DATA sigmoidconsts<>+968(SB)/4, $0x0000007e
-DATA sigmoidconsts<>+972(SB)/4, $0x0000007e
-DATA sigmoidconsts<>+976(SB)/4, $0x0000007e
-DATA sigmoidconsts<>+980(SB)/4, $0x0000007e
-DATA sigmoidconsts<>+984(SB)/4, $0x0000007e
-DATA sigmoidconsts<>+988(SB)/4, $0x0000007e
-DATA sigmoidconsts<>+992(SB)/4, $0x0000007e
-DATA sigmoidconsts<>+996(SB)/4, $0x0000007e
-DATA sigmoidconsts<>+1000(SB)/4, $0x0000007e
-DATA sigmoidconsts<>+1004(SB)/4, $0x0000007e
-DATA sigmoidconsts<>+1008(SB)/4, $0x0000007e
-DATA sigmoidconsts<>+1012(SB)/4, $0x0000007e
-DATA sigmoidconsts<>+1016(SB)/4, $0x0000007e
-DATA sigmoidconsts<>+1020(SB)/4, $0x0000007e
-DATA sigmoidconsts<>+1024(SB)/4, $0x807fffff
-DATA sigmoidconsts<>+1028(SB)/4, $0x807fffff
-DATA sigmoidconsts<>+1032(SB)/4, $0x807fffff
-DATA sigmoidconsts<>+1036(SB)/4, $0x807fffff
-DATA sigmoidconsts<>+1040(SB)/4, $0x807fffff
-DATA sigmoidconsts<>+1044(SB)/4, $0x807fffff
-DATA sigmoidconsts<>+1048(SB)/4, $0x807fffff
-DATA sigmoidconsts<>+1052(SB)/4, $0x807fffff
-DATA sigmoidconsts<>+1056(SB)/4, $0x807fffff
-DATA sigmoidconsts<>+1060(SB)/4, $0x807fffff
-DATA sigmoidconsts<>+1064(SB)/4, $0x807fffff
-DATA sigmoidconsts<>+1068(SB)/4, $0x807fffff
-DATA sigmoidconsts<>+1072(SB)/4, $0x807fffff
-DATA sigmoidconsts<>+1076(SB)/4, $0x807fffff
-DATA sigmoidconsts<>+1080(SB)/4, $0x807fffff
-DATA sigmoidconsts<>+1084(SB)/4, $0x807fffff
-DATA sigmoidconsts<>+1088(SB)/4, $0x3f3504f3
-DATA sigmoidconsts<>+1092(SB)/4, $0x3f3504f3
-DATA sigmoidconsts<>+1096(SB)/4, $0x3f3504f3
-DATA sigmoidconsts<>+1100(SB)/4, $0x3f3504f3
-DATA sigmoidconsts<>+1104(SB)/4, $0x3f3504f3
-DATA sigmoidconsts<>+1108(SB)/4, $0x3f3504f3
-DATA sigmoidconsts<>+1112(SB)/4, $0x3f3504f3
-DATA sigmoidconsts<>+1116(SB)/4, $0x3f3504f3
-DATA sigmoidconsts<>+1120(SB)/4, $0x3f3504f3
-DATA sigmoidconsts<>+1124(SB)/4, $0x3f3504f3
-DATA sigmoidconsts<>+1128(SB)/4, $0x3f3504f3
-DATA sigmoidconsts<>+1132(SB)/4, $0x3f3504f3
-DATA sigmoidconsts<>+1136(SB)/4, $0x3f3504f3
-DATA sigmoidconsts<>+1140(SB)/4, $0x3f3504f3
-DATA sigmoidconsts<>+1144(SB)/4, $0x3f3504f3
-DATA sigmoidconsts<>+1148(SB)/4, $0x3f3504f3
-DATA sigmoidconsts<>+1152(SB)/4, $0x3d9021bb
-DATA sigmoidconsts<>+1156(SB)/4, $0x3d9021bb
-DATA sigmoidconsts<>+1160(SB)/4, $0x3d9021bb
-DATA sigmoidconsts<>+1164(SB)/4, $0x3d9021bb
-DATA sigmoidconsts<>+1168(SB)/4, $0x3d9021bb
-DATA sigmoidconsts<>+1172(SB)/4, $0x3d9021bb
-DATA sigmoidconsts<>+1176(SB)/4, $0x3d9021bb
-DATA sigmoidconsts<>+1180(SB)/4, $0x3d9021bb
-DATA sigmoidconsts<>+1184(SB)/4, $0x3d9021bb
-DATA sigmoidconsts<>+1188(SB)/4, $0x3d9021bb
-DATA sigmoidconsts<>+1192(SB)/4, $0x3d9021bb
-DATA sigmoidconsts<>+1196(SB)/4, $0x3d9021bb
-DATA sigmoidconsts<>+1200(SB)/4, $0x3d9021bb
-DATA sigmoidconsts<>+1204(SB)/4, $0x3d9021bb
-DATA sigmoidconsts<>+1208(SB)/4, $0x3d9021bb
-DATA sigmoidconsts<>+1212(SB)/4, $0x3d9021bb
-DATA sigmoidconsts<>+1216(SB)/4, $0xbdebd1b8
-DATA sigmoidconsts<>+1220(SB)/4, $0xbdebd1b8
-DATA sigmoidconsts<>+1224(SB)/4, $0xbdebd1b8
-DATA sigmoidconsts<>+1228(SB)/4, $0xbdebd1b8
-DATA sigmoidconsts<>+1232(SB)/4, $0xbdebd1b8
-DATA sigmoidconsts<>+1236(SB)/4, $0xbdebd1b8
-DATA sigmoidconsts<>+1240(SB)/4, $0xbdebd1b8
-DATA sigmoidconsts<>+1244(SB)/4, $0xbdebd1b8
-DATA sigmoidconsts<>+1248(SB)/4, $0xbdebd1b8
-DATA sigmoidconsts<>+1252(SB)/4, $0xbdebd1b8
-DATA sigmoidconsts<>+1256(SB)/4, $0xbdebd1b8
-DATA sigmoidconsts<>+1260(SB)/4, $0xbdebd1b8
-DATA sigmoidconsts<>+1264(SB)/4, $0xbdebd1b8
-DATA sigmoidconsts<>+1268(SB)/4, $0xbdebd1b8
-DATA sigmoidconsts<>+1272(SB)/4, $0xbdebd1b8
-DATA sigmoidconsts<>+1276(SB)/4, $0xbdebd1b8
-DATA sigmoidconsts<>+1280(SB)/4, $0x3def251a
-DATA sigmoidconsts<>+1284(SB)/4, $0x3def251a
-DATA sigmoidconsts<>+1288(SB)/4, $0x3def251a
-DATA sigmoidconsts<>+1292(SB)/4, $0x3def251a
-DATA sigmoidconsts<>+1296(SB)/4, $0x3def251a
-DATA sigmoidconsts<>+1300(SB)/4, $0x3def251a
-DATA sigmoidconsts<>+1304(SB)/4, $0x3def251a
-DATA sigmoidconsts<>+1308(SB)/4, $0x3def251a
-DATA sigmoidconsts<>+1312(SB)/4, $0x3def251a
-DATA sigmoidconsts<>+1316(SB)/4, $0x3def251a
-DATA sigmoidconsts<>+1320(SB)/4, $0x3def251a
-DATA sigmoidconsts<>+1324(SB)/4, $0x3def251a
-DATA sigmoidconsts<>+1328(SB)/4, $0x3def251a
-DATA sigmoidconsts<>+1332(SB)/4, $0x3def251a
-DATA sigmoidconsts<>+1336(SB)/4, $0x3def251a
-DATA sigmoidconsts<>+1340(SB)/4, $0x3def251a
-DATA sigmoidconsts<>+1344(SB)/4, $0xbdfe5d4f
-DATA sigmoidconsts<>+1348(SB)/4, $0xbdfe5d4f
-DATA sigmoidconsts<>+1352(SB)/4, $0xbdfe5d4f
-DATA sigmoidconsts<>+1356(SB)/4, $0xbdfe5d4f
-DATA sigmoidconsts<>+1360(SB)/4, $0xbdfe5d4f
-DATA sigmoidconsts<>+1364(SB)/4, $0xbdfe5d4f
-DATA sigmoidconsts<>+1368(SB)/4, $0xbdfe5d4f
-DATA sigmoidconsts<>+1372(SB)/4, $0xbdfe5d4f
-DATA sigmoidconsts<>+1376(SB)/4, $0xbdfe5d4f
-DATA sigmoidconsts<>+1380(SB)/4, $0xbdfe5d4f
-DATA sigmoidconsts<>+1384(SB)/4, $0xbdfe5d4f
-DATA sigmoidconsts<>+1388(SB)/4, $0xbdfe5d4f
-DATA sigmoidconsts<>+1392(SB)/4, $0xbdfe5d4f
-DATA sigmoidconsts<>+1396(SB)/4, $0xbdfe5d4f
-DATA sigmoidconsts<>+1400(SB)/4, $0xbdfe5d4f
-DATA sigmoidconsts<>+1404(SB)/4, $0xbdfe5d4f
-DATA sigmoidconsts<>+1408(SB)/4, $0x3e11e9bf
-DATA sigmoidconsts<>+1412(SB)/4, $0x3e11e9bf
-DATA sigmoidconsts<>+1416(SB)/4, $0x3e11e9bf
-DATA sigmoidconsts<>+1420(SB)/4, $0x3e11e9bf
-DATA sigmoidconsts<>+1424(SB)/4, $0x3e11e9bf
-DATA sigmoidconsts<>+1428(SB)/4, $0x3e11e9bf
-DATA sigmoidconsts<>+1432(SB)/4, $0x3e11e9bf
-DATA sigmoidconsts<>+1436(SB)/4, $0x3e11e9bf
-DATA sigmoidconsts<>+1440(SB)/4, $0x3e11e9bf
-DATA sigmoidconsts<>+1444(SB)/4, $0x3e11e9bf
-DATA sigmoidconsts<>+1448(SB)/4, $0x3e11e9bf
-DATA sigmoidconsts<>+1452(SB)/4, $0x3e11e9bf
-DATA sigmoidconsts<>+1456(SB)/4, $0x3e11e9bf
-DATA sigmoidconsts<>+1460(SB)/4, $0x3e11e9bf
-DATA sigmoidconsts<>+1464(SB)/4, $0x3e11e9bf
-DATA sigmoidconsts<>+1468(SB)/4, $0x3e11e9bf
-DATA sigmoidconsts<>+1472(SB)/4, $0xbe2aae50
-DATA sigmoidconsts<>+1476(SB)/4, $0xbe2aae50
-DATA sigmoidconsts<>+1480(SB)/4, $0xbe2aae50
-DATA sigmoidconsts<>+1484(SB)/4, $0xbe2aae50
-DATA sigmoidconsts<>+1488(SB)/4, $0xbe2aae50
-DATA sigmoidconsts<>+1492(SB)/4, $0xbe2aae50
-DATA sigmoidconsts<>+1496(SB)/4, $0xbe2aae50
-DATA sigmoidconsts<>+1500(SB)/4, $0xbe2aae50
-DATA sigmoidconsts<>+1504(SB)/4, $0xbe2aae50
-DATA sigmoidconsts<>+1508(SB)/4, $0xbe2aae50
-DATA sigmoidconsts<>+1512(SB)/4, $0xbe2aae50
-DATA sigmoidconsts<>+1516(SB)/4, $0xbe2aae50
-DATA sigmoidconsts<>+1520(SB)/4, $0xbe2aae50
-DATA sigmoidconsts<>+1524(SB)/4, $0xbe2aae50
-DATA sigmoidconsts<>+1528(SB)/4, $0xbe2aae50
-DATA sigmoidconsts<>+1532(SB)/4, $0xbe2aae50
-DATA sigmoidconsts<>+1536(SB)/4, $0x3e4cceac
-DATA sigmoidconsts<>+1540(SB)/4, $0x3e4cceac
-DATA sigmoidconsts<>+1544(SB)/4, $0x3e4cceac
-DATA sigmoidconsts<>+1548(SB)/4, $0x3e4cceac
-DATA sigmoidconsts<>+1552(SB)/4, $0x3e4cceac
-DATA sigmoidconsts<>+1556(SB)/4, $0x3e4cceac
-DATA sigmoidconsts<>+1560(SB)/4, $0x3e4cceac
-DATA sigmoidconsts<>+1564(SB)/4, $0x3e4cceac
-DATA sigmoidconsts<>+1568(SB)/4, $0x3e4cceac
-DATA sigmoidconsts<>+1572(SB)/4, $0x3e4cceac
-DATA sigmoidconsts<>+1576(SB)/4, $0x3e4cceac
-DATA sigmoidconsts<>+1580(SB)/4, $0x3e4cceac
-DATA sigmoidconsts<>+1584(SB)/4, $0x3e4cceac
-DATA sigmoidconsts<>+1588(SB)/4, $0x3e4cceac
-DATA sigmoidconsts<>+1592(SB)/4, $0x3e4cceac
-DATA sigmoidconsts<>+1596(SB)/4, $0x3e4cceac
-DATA sigmoidconsts<>+1600(SB)/4, $0xbe7ffffc
-DATA sigmoidconsts<>+1604(SB)/4, $0xbe7ffffc
-DATA sigmoidconsts<>+1608(SB)/4, $0xbe7ffffc
-DATA sigmoidconsts<>+1612(SB)/4, $0xbe7ffffc
-DATA sigmoidconsts<>+1616(SB)/4, $0xbe7ffffc
-DATA sigmoidconsts<>+1620(SB)/4, $0xbe7ffffc
-DATA sigmoidconsts<>+1624(SB)/4, $0xbe7ffffc
-DATA sigmoidconsts<>+1628(SB)/4, $0xbe7ffffc
-DATA sigmoidconsts<>+1632(SB)/4, $0xbe7ffffc
-DATA sigmoidconsts<>+1636(SB)/4, $0xbe7ffffc
-DATA sigmoidconsts<>+1640(SB)/4, $0xbe7ffffc
-DATA sigmoidconsts<>+1644(SB)/4, $0xbe7ffffc
-DATA sigmoidconsts<>+1648(SB)/4, $0xbe7ffffc
-DATA sigmoidconsts<>+1652(SB)/4, $0xbe7ffffc
-DATA sigmoidconsts<>+1656(SB)/4, $0xbe7ffffc
-DATA sigmoidconsts<>+1660(SB)/4, $0xbe7ffffc
-DATA sigmoidconsts<>+1664(SB)/4, $0x3eaaaaaa
-DATA sigmoidconsts<>+1668(SB)/4, $0x3eaaaaaa
-DATA sigmoidconsts<>+1672(SB)/4, $0x3eaaaaaa
-DATA sigmoidconsts<>+1676(SB)/4, $0x3eaaaaaa
-DATA sigmoidconsts<>+1680(SB)/4, $0x3eaaaaaa
-DATA sigmoidconsts<>+1684(SB)/4, $0x3eaaaaaa
-DATA sigmoidconsts<>+1688(SB)/4, $0x3eaaaaaa
-DATA sigmoidconsts<>+1692(SB)/4, $0x3eaaaaaa
-DATA sigmoidconsts<>+1696(SB)/4, $0x3eaaaaaa
-DATA sigmoidconsts<>+1700(SB)/4, $0x3eaaaaaa
-DATA sigmoidconsts<>+1704(SB)/4, $0x3eaaaaaa
-DATA sigmoidconsts<>+1708(SB)/4, $0x3eaaaaaa
-DATA sigmoidconsts<>+1712(SB)/4, $0x3eaaaaaa
-DATA sigmoidconsts<>+1716(SB)/4, $0x3eaaaaaa
-DATA sigmoidconsts<>+1720(SB)/4, $0x3eaaaaaa
-DATA sigmoidconsts<>+1724(SB)/4, $0x3eaaaaaa
-DATA sigmoidconsts<>+1728(SB)/4, $0x00800000
-DATA sigmoidconsts<>+1732(SB)/4, $0x00800000
-DATA sigmoidconsts<>+1736(SB)/4, $0x00800000
-DATA sigmoidconsts<>+1740(SB)/4, $0x00800000
-DATA sigmoidconsts<>+1744(SB)/4, $0x00800000
-DATA sigmoidconsts<>+1748(SB)/4, $0x00800000
-DATA sigmoidconsts<>+1752(SB)/4, $0x00800000
-DATA sigmoidconsts<>+1756(SB)/4, $0x00800000
-DATA sigmoidconsts<>+1760(SB)/4, $0x00800000
-DATA sigmoidconsts<>+1764(SB)/4, $0x00800000
-DATA sigmoidconsts<>+1768(SB)/4, $0x00800000
-DATA sigmoidconsts<>+1772(SB)/4, $0x00800000
-DATA sigmoidconsts<>+1776(SB)/4, $0x00800000
-DATA sigmoidconsts<>+1780(SB)/4, $0x00800000
-DATA sigmoidconsts<>+1784(SB)/4, $0x00800000
-DATA sigmoidconsts<>+1788(SB)/4, $0x00800000
-DATA sigmoidconsts<>+1792(SB)/4, $0x4b000000
-DATA sigmoidconsts<>+1796(SB)/4, $0x4b000000
-DATA sigmoidconsts<>+1800(SB)/4, $0x4b000000
-DATA sigmoidconsts<>+1804(SB)/4, $0x4b000000
-DATA sigmoidconsts<>+1808(SB)/4, $0x4b000000
-DATA sigmoidconsts<>+1812(SB)/4, $0x4b000000
-DATA sigmoidconsts<>+1816(SB)/4, $0x4b000000
-DATA sigmoidconsts<>+1820(SB)/4, $0x4b000000
-DATA sigmoidconsts<>+1824(SB)/4, $0x4b000000
-DATA sigmoidconsts<>+1828(SB)/4, $0x4b000000
-DATA sigmoidconsts<>+1832(SB)/4, $0x4b000000
-DATA sigmoidconsts<>+1836(SB)/4, $0x4b000000
-DATA sigmoidconsts<>+1840(SB)/4, $0x4b000000
-DATA sigmoidconsts<>+1844(SB)/4, $0x4b000000
-DATA sigmoidconsts<>+1848(SB)/4, $0x4b000000
-DATA sigmoidconsts<>+1852(SB)/4, $0x4b000000
-DATA sigmoidconsts<>+1856(SB)/4, $0x00000017
-DATA sigmoidconsts<>+1860(SB)/4, $0x00000017
-DATA sigmoidconsts<>+1864(SB)/4, $0x00000017
-DATA sigmoidconsts<>+1868(SB)/4, $0x00000017
-DATA sigmoidconsts<>+1872(SB)/4, $0x00000017
-DATA sigmoidconsts<>+1876(SB)/4, $0x00000017
-DATA sigmoidconsts<>+1880(SB)/4, $0x00000017
-DATA sigmoidconsts<>+1884(SB)/4, $0x00000017
-DATA sigmoidconsts<>+1888(SB)/4, $0x00000017
-DATA sigmoidconsts<>+1892(SB)/4, $0x00000017
-DATA sigmoidconsts<>+1896(SB)/4, $0x00000017
-DATA sigmoidconsts<>+1900(SB)/4, $0x00000017
-DATA sigmoidconsts<>+1904(SB)/4, $0x00000017
-DATA sigmoidconsts<>+1908(SB)/4, $0x00000017
-DATA sigmoidconsts<>+1912(SB)/4, $0x00000017
-DATA sigmoidconsts<>+1916(SB)/4, $0x00000017
-DATA sigmoidconsts<>+1920(SB)/4, $0x7f800000
-DATA sigmoidconsts<>+1924(SB)/4, $0x7f800000
-DATA sigmoidconsts<>+1928(SB)/4, $0x7f800000
-DATA sigmoidconsts<>+1932(SB)/4, $0x7f800000
-DATA sigmoidconsts<>+1936(SB)/4, $0x7f800000
-DATA sigmoidconsts<>+1940(SB)/4, $0x7f800000
-DATA sigmoidconsts<>+1944(SB)/4, $0x7f800000
-DATA sigmoidconsts<>+1948(SB)/4, $0x7f800000
-DATA sigmoidconsts<>+1952(SB)/4, $0x7f800000
-DATA sigmoidconsts<>+1956(SB)/4, $0x7f800000
-DATA sigmoidconsts<>+1960(SB)/4, $0x7f800000
-DATA sigmoidconsts<>+1964(SB)/4, $0x7f800000
-DATA sigmoidconsts<>+1968(SB)/4, $0x7f800000
-DATA sigmoidconsts<>+1972(SB)/4, $0x7f800000
-DATA sigmoidconsts<>+1976(SB)/4, $0x7f800000
-DATA sigmoidconsts<>+1980(SB)/4, $0x7f800000
-DATA sigmoidconsts<>+1984(SB)/4, $0x7fc00000
-DATA sigmoidconsts<>+1988(SB)/4, $0x7fc00000
-DATA sigmoidconsts<>+1992(SB)/4, $0x7fc00000
-DATA sigmoidconsts<>+1996(SB)/4, $0x7fc00000
-DATA sigmoidconsts<>+2000(SB)/4, $0x7fc00000
-DATA sigmoidconsts<>+2004(SB)/4, $0x7fc00000
-DATA sigmoidconsts<>+2008(SB)/4, $0x7fc00000
-DATA sigmoidconsts<>+2012(SB)/4, $0x7fc00000
-DATA sigmoidconsts<>+2016(SB)/4, $0x7fc00000
-DATA sigmoidconsts<>+2020(SB)/4, $0x7fc00000
-DATA sigmoidconsts<>+2024(SB)/4, $0x7fc00000
-DATA sigmoidconsts<>+2028(SB)/4, $0x7fc00000
-DATA sigmoidconsts<>+2032(SB)/4, $0x7fc00000
-DATA sigmoidconsts<>+2036(SB)/4, $0x7fc00000
-DATA sigmoidconsts<>+2040(SB)/4, $0x7fc00000
-DATA sigmoidconsts<>+2044(SB)/4, $0x7fc00000
-DATA sigmoidconsts<>+2048(SB)/4, $0xff800000
-DATA sigmoidconsts<>+2052(SB)/4, $0xff800000
-DATA sigmoidconsts<>+2056(SB)/4, $0xff800000
-DATA sigmoidconsts<>+2060(SB)/4, $0xff800000
-DATA sigmoidconsts<>+2064(SB)/4, $0xff800000
-DATA sigmoidconsts<>+2068(SB)/4, $0xff800000
-DATA sigmoidconsts<>+2072(SB)/4, $0xff800000
-DATA sigmoidconsts<>+2076(SB)/4, $0xff800000
-DATA sigmoidconsts<>+2080(SB)/4, $0xff800000
-DATA sigmoidconsts<>+2084(SB)/4, $0xff800000
-DATA sigmoidconsts<>+2088(SB)/4, $0xff800000
-DATA sigmoidconsts<>+2092(SB)/4, $0xff800000
-DATA sigmoidconsts<>+2096(SB)/4, $0xff800000
-DATA sigmoidconsts<>+2100(SB)/4, $0xff800000
-DATA sigmoidconsts<>+2104(SB)/4, $0xff800000
-DATA sigmoidconsts<>+2108(SB)/4, $0xff800000
-DATA sigmoidconsts<>+2112(SB)/4, $0x42b17217
-DATA sigmoidconsts<>+2116(SB)/4, $0x42b17217
-DATA sigmoidconsts<>+2120(SB)/4, $0x42b17217
-DATA sigmoidconsts<>+2124(SB)/4, $0x42b17217
-DATA sigmoidconsts<>+2128(SB)/4, $0x42b17217
-DATA sigmoidconsts<>+2132(SB)/4, $0x42b17217
-DATA sigmoidconsts<>+2136(SB)/4, $0x42b17217
-DATA sigmoidconsts<>+2140(SB)/4, $0x42b17217
-DATA sigmoidconsts<>+2144(SB)/4, $0x42b17217
-DATA sigmoidconsts<>+2148(SB)/4, $0x42b17217
-DATA sigmoidconsts<>+2152(SB)/4, $0x42b17217
-DATA sigmoidconsts<>+2156(SB)/4, $0x42b17217
-DATA sigmoidconsts<>+2160(SB)/4, $0x42b17217
-DATA sigmoidconsts<>+2164(SB)/4, $0x42b17217
-DATA sigmoidconsts<>+2168(SB)/4, $0x42b17217
-DATA sigmoidconsts<>+2172(SB)/4, $0x42b17217
-DATA sigmoidconsts<>+2176(SB)/4, $0xffffffff
-DATA sigmoidconsts<>+2180(SB)/4, $0xffffffff
-DATA sigmoidconsts<>+2184(SB)/4, $0xffffffff
-DATA sigmoidconsts<>+2188(SB)/4, $0xffffffff
-DATA sigmoidconsts<>+2192(SB)/4, $0xffffffff
-DATA sigmoidconsts<>+2196(SB)/4, $0xffffffff
-DATA sigmoidconsts<>+2200(SB)/4, $0xffffffff
-DATA sigmoidconsts<>+2204(SB)/4, $0xffffffff
-DATA sigmoidconsts<>+2208(SB)/4, $0xffffffff
-DATA sigmoidconsts<>+2212(SB)/4, $0xffffffff
-DATA sigmoidconsts<>+2216(SB)/4, $0xffffffff
-DATA sigmoidconsts<>+2220(SB)/4, $0xffffffff
-DATA sigmoidconsts<>+2224(SB)/4, $0xffffffff
-DATA sigmoidconsts<>+2228(SB)/4, $0xffffffff
-DATA sigmoidconsts<>+2232(SB)/4, $0xffffffff
-DATA sigmoidconsts<>+2236(SB)/4, $0xffffffff
-DATA sigmoidconsts<>+2240(SB)/4, $0x00000000
-DATA sigmoidconsts<>+2244(SB)/4, $0x00000000
-DATA sigmoidconsts<>+2248(SB)/4, $0x00000000
-DATA sigmoidconsts<>+2252(SB)/4, $0x00000000
-DATA sigmoidconsts<>+2256(SB)/4, $0x00000000
-DATA sigmoidconsts<>+2260(SB)/4, $0x00000000
-DATA sigmoidconsts<>+2264(SB)/4, $0x00000000
-DATA sigmoidconsts<>+2268(SB)/4, $0x00000000
-DATA sigmoidconsts<>+2272(SB)/4, $0x00000000
-DATA sigmoidconsts<>+2276(SB)/4, $0x00000000
-DATA sigmoidconsts<>+2280(SB)/4, $0x00000000
-DATA sigmoidconsts<>+2284(SB)/4, $0x00000000
-DATA sigmoidconsts<>+2288(SB)/4, $0x00000000
-DATA sigmoidconsts<>+2292(SB)/4, $0x00000000
-DATA sigmoidconsts<>+2296(SB)/4, $0x00000000
-DATA sigmoidconsts<>+2300(SB)/4, $0x00000000
-DATA sigmoidconsts<>+2304(SB)/4, $0xbf800000
-DATA sigmoidconsts<>+2308(SB)/4, $0xbf800000
-DATA sigmoidconsts<>+2312(SB)/4, $0xbf800000
-DATA sigmoidconsts<>+2316(SB)/4, $0xbf800000
-DATA sigmoidconsts<>+2320(SB)/4, $0xbf800000
-DATA sigmoidconsts<>+2324(SB)/4, $0xbf800000
-DATA sigmoidconsts<>+2328(SB)/4, $0xbf800000
-DATA sigmoidconsts<>+2332(SB)/4, $0xbf800000
-DATA sigmoidconsts<>+2336(SB)/4, $0xbf800000
-DATA sigmoidconsts<>+2340(SB)/4, $0xbf800000
-DATA sigmoidconsts<>+2344(SB)/4, $0xbf800000
-DATA sigmoidconsts<>+2348(SB)/4, $0xbf800000
-DATA sigmoidconsts<>+2352(SB)/4, $0xbf800000
-DATA sigmoidconsts<>+2356(SB)/4, $0xbf800000
-DATA sigmoidconsts<>+2360(SB)/4, $0xbf800000
-DATA sigmoidconsts<>+2364(SB)/4, $0xbf800000
-DATA sigmoidconsts<>+2368(SB)/4, $0x40000000
-DATA sigmoidconsts<>+2372(SB)/4, $0x40000000
-DATA sigmoidconsts<>+2376(SB)/4, $0x40000000
-DATA sigmoidconsts<>+2380(SB)/4, $0x40000000
-DATA sigmoidconsts<>+2384(SB)/4, $0x40000000
-DATA sigmoidconsts<>+2388(SB)/4, $0x40000000
-DATA sigmoidconsts<>+2392(SB)/4, $0x40000000
-DATA sigmoidconsts<>+2396(SB)/4, $0x40000000
-DATA sigmoidconsts<>+2400(SB)/4, $0x40000000
-DATA sigmoidconsts<>+2404(SB)/4, $0x40000000
-DATA sigmoidconsts<>+2408(SB)/4, $0x40000000
-DATA sigmoidconsts<>+2412(SB)/4, $0x40000000
-DATA sigmoidconsts<>+2416(SB)/4, $0x40000000
-DATA sigmoidconsts<>+2420(SB)/4, $0x40000000
-DATA sigmoidconsts<>+2424(SB)/4, $0x40000000
-DATA sigmoidconsts<>+2428(SB)/4, $0x40000000
-DATA sigmoidconsts<>+2432(SB)/4, $0xc2c80000
-DATA sigmoidconsts<>+2436(SB)/4, $0xc2c80000
-DATA sigmoidconsts<>+2440(SB)/4, $0xc2c80000
-DATA sigmoidconsts<>+2444(SB)/4, $0xc2c80000
-DATA sigmoidconsts<>+2448(SB)/4, $0xc2c80000
-DATA sigmoidconsts<>+2452(SB)/4, $0xc2c80000
-DATA sigmoidconsts<>+2456(SB)/4, $0xc2c80000
-DATA sigmoidconsts<>+2460(SB)/4, $0xc2c80000
-DATA sigmoidconsts<>+2464(SB)/4, $0xc2c80000
-DATA sigmoidconsts<>+2468(SB)/4, $0xc2c80000
-DATA sigmoidconsts<>+2472(SB)/4, $0xc2c80000
-DATA sigmoidconsts<>+2476(SB)/4, $0xc2c80000
-DATA sigmoidconsts<>+2480(SB)/4, $0xc2c80000
-DATA sigmoidconsts<>+2484(SB)/4, $0xc2c80000
-DATA sigmoidconsts<>+2488(SB)/4, $0xc2c80000
-DATA sigmoidconsts<>+2492(SB)/4, $0xc2c80000
-DATA sigmoidconsts<>+2496(SB)/4, $0x2b8cbccc
-DATA sigmoidconsts<>+2500(SB)/4, $0x2b8cbccc
-DATA sigmoidconsts<>+2504(SB)/4, $0x2b8cbccc
-DATA sigmoidconsts<>+2508(SB)/4, $0x2b8cbccc
-DATA sigmoidconsts<>+2512(SB)/4, $0x2b8cbccc
-DATA sigmoidconsts<>+2516(SB)/4, $0x2b8cbccc
-DATA sigmoidconsts<>+2520(SB)/4, $0x2b8cbccc
-DATA sigmoidconsts<>+2524(SB)/4, $0x2b8cbccc
-DATA sigmoidconsts<>+2528(SB)/4, $0x2b8cbccc
-DATA sigmoidconsts<>+2532(SB)/4, $0x2b8cbccc
-DATA sigmoidconsts<>+2536(SB)/4, $0x2b8cbccc
-DATA sigmoidconsts<>+2540(SB)/4, $0x2b8cbccc
-DATA sigmoidconsts<>+2544(SB)/4, $0x2b8cbccc
-DATA sigmoidconsts<>+2548(SB)/4, $0x2b8cbccc
-DATA sigmoidconsts<>+2552(SB)/4, $0x2b8cbccc
-DATA sigmoidconsts<>+2556(SB)/4, $0x2b8cbccc
-DATA sigmoidconsts<>+2560(SB)/4, $0x42b17218
-DATA sigmoidconsts<>+2564(SB)/4, $0x42b17218
-DATA sigmoidconsts<>+2568(SB)/4, $0x42b17218
-DATA sigmoidconsts<>+2572(SB)/4, $0x42b17218
-DATA sigmoidconsts<>+2576(SB)/4, $0x42b17218
-DATA sigmoidconsts<>+2580(SB)/4, $0x42b17218
-DATA sigmoidconsts<>+2584(SB)/4, $0x42b17218
-DATA sigmoidconsts<>+2588(SB)/4, $0x42b17218
-DATA sigmoidconsts<>+2592(SB)/4, $0x42b17218
-DATA sigmoidconsts<>+2596(SB)/4, $0x42b17218
-DATA sigmoidconsts<>+2600(SB)/4, $0x42b17218
-DATA sigmoidconsts<>+2604(SB)/4, $0x42b17218
-DATA sigmoidconsts<>+2608(SB)/4, $0x42b17218
-DATA sigmoidconsts<>+2612(SB)/4, $0x42b17218
-DATA sigmoidconsts<>+2616(SB)/4, $0x42b17218
-DATA sigmoidconsts<>+2620(SB)/4, $0x42b17218
-GLOBL sigmoidconsts<>(SB), RODATA|NOPTR, $2624
+DATA sigmoidconsts<>+64(SB)/4, $0x4b400000
+DATA sigmoidconsts<>+68(SB)/4, $0x4b400000
+DATA sigmoidconsts<>+72(SB)/4, $0x4b400000
+DATA sigmoidconsts<>+76(SB)/4, $0x4b400000
+DATA sigmoidconsts<>+80(SB)/4, $0x4b400000
+DATA sigmoidconsts<>+84(SB)/4, $0x4b400000
+DATA sigmoidconsts<>+88(SB)/4, $0x4b400000
+DATA sigmoidconsts<>+92(SB)/4, $0x4b400000
+DATA sigmoidconsts<>+96(SB)/4, $0x4b400000
+DATA sigmoidconsts<>+100(SB)/4, $0x4b400000
+DATA sigmoidconsts<>+104(SB)/4, $0x4b400000
+DATA sigmoidconsts<>+108(SB)/4, $0x4b400000
+DATA sigmoidconsts<>+112(SB)/4, $0x4b400000
+DATA sigmoidconsts<>+116(SB)/4, $0x4b400000
+DATA sigmoidconsts<>+120(SB)/4, $0x4b400000
+DATA sigmoidconsts<>+124(SB)/4, $0x4b400000
+DATA sigmoidconsts<>+128(SB)/4, $0x3fb8aa3b
+DATA sigmoidconsts<>+132(SB)/4, $0x3fb8aa3b
+DATA sigmoidconsts<>+136(SB)/4, $0x3fb8aa3b
+DATA sigmoidconsts<>+140(SB)/4, $0x3fb8aa3b
+DATA sigmoidconsts<>+144(SB)/4, $0x3fb8aa3b
+DATA sigmoidconsts<>+148(SB)/4, $0x3fb8aa3b
+DATA sigmoidconsts<>+152(SB)/4, $0x3fb8aa3b
+DATA sigmoidconsts<>+156(SB)/4, $0x3fb8aa3b
+DATA sigmoidconsts<>+160(SB)/4, $0x3fb8aa3b
+DATA sigmoidconsts<>+164(SB)/4, $0x3fb8aa3b
+DATA sigmoidconsts<>+168(SB)/4, $0x3fb8aa3b
+DATA sigmoidconsts<>+172(SB)/4, $0x3fb8aa3b
+DATA sigmoidconsts<>+176(SB)/4, $0x3fb8aa3b
+DATA sigmoidconsts<>+180(SB)/4, $0x3fb8aa3b
+DATA sigmoidconsts<>+184(SB)/4, $0x3fb8aa3b
+DATA sigmoidconsts<>+188(SB)/4, $0x3fb8aa3b
+DATA sigmoidconsts<>+192(SB)/4, $0xbf318000
+DATA sigmoidconsts<>+196(SB)/4, $0xbf318000
+DATA sigmoidconsts<>+200(SB)/4, $0xbf318000
+DATA sigmoidconsts<>+204(SB)/4, $0xbf318000
+DATA sigmoidconsts<>+208(SB)/4, $0xbf318000
+DATA sigmoidconsts<>+212(SB)/4, $0xbf318000
+DATA sigmoidconsts<>+216(SB)/4, $0xbf318000
+DATA sigmoidconsts<>+220(SB)/4, $0xbf318000
+DATA sigmoidconsts<>+224(SB)/4, $0xbf318000
+DATA sigmoidconsts<>+228(SB)/4, $0xbf318000
+DATA sigmoidconsts<>+232(SB)/4, $0xbf318000
+DATA sigmoidconsts<>+236(SB)/4, $0xbf318000
+DATA sigmoidconsts<>+240(SB)/4, $0xbf318000
+DATA sigmoidconsts<>+244(SB)/4, $0xbf318000
+DATA sigmoidconsts<>+248(SB)/4, $0xbf318000
+DATA sigmoidconsts<>+252(SB)/4, $0xbf318000
+DATA sigmoidconsts<>+256(SB)/4, $0xb95e8083
+DATA sigmoidconsts<>+260(SB)/4, $0xb95e8083
+DATA sigmoidconsts<>+264(SB)/4, $0xb95e8083
+DATA sigmoidconsts<>+268(SB)/4, $0xb95e8083
+DATA sigmoidconsts<>+272(SB)/4, $0xb95e8083
+DATA sigmoidconsts<>+276(SB)/4, $0xb95e8083
+DATA sigmoidconsts<>+280(SB)/4, $0xb95e8083
+DATA sigmoidconsts<>+284(SB)/4, $0xb95e8083
+DATA sigmoidconsts<>+288(SB)/4, $0xb95e8083
+DATA sigmoidconsts<>+292(SB)/4, $0xb95e8083
+DATA sigmoidconsts<>+296(SB)/4, $0xb95e8083
+DATA sigmoidconsts<>+300(SB)/4, $0xb95e8083
+DATA sigmoidconsts<>+304(SB)/4, $0xb95e8083
+DATA sigmoidconsts<>+308(SB)/4, $0xb95e8083
+DATA sigmoidconsts<>+312(SB)/4, $0xb95e8083
+DATA sigmoidconsts<>+316(SB)/4, $0xb95e8083
+DATA sigmoidconsts<>+320(SB)/4, $0x3e2aaaaa
+DATA sigmoidconsts<>+324(SB)/4, $0x3e2aaaaa
+DATA sigmoidconsts<>+328(SB)/4, $0x3e2aaaaa
+DATA sigmoidconsts<>+332(SB)/4, $0x3e2aaaaa
+DATA sigmoidconsts<>+336(SB)/4, $0x3e2aaaaa
+DATA sigmoidconsts<>+340(SB)/4, $0x3e2aaaaa
+DATA sigmoidconsts<>+344(SB)/4, $0x3e2aaaaa
+DATA sigmoidconsts<>+348(SB)/4, $0x3e2aaaaa
+DATA sigmoidconsts<>+352(SB)/4, $0x3e2aaaaa
+DATA sigmoidconsts<>+356(SB)/4, $0x3e2aaaaa
+DATA sigmoidconsts<>+360(SB)/4, $0x3e2aaaaa
+DATA sigmoidconsts<>+364(SB)/4, $0x3e2aaaaa
+DATA sigmoidconsts<>+368(SB)/4, $0x3e2aaaaa
+DATA sigmoidconsts<>+372(SB)/4, $0x3e2aaaaa
+DATA sigmoidconsts<>+376(SB)/4, $0x3e2aaaaa
+DATA sigmoidconsts<>+380(SB)/4, $0x3e2aaaaa
+DATA sigmoidconsts<>+384(SB)/4, $0x3f000000
+DATA sigmoidconsts<>+388(SB)/4, $0x3f000000
+DATA sigmoidconsts<>+392(SB)/4, $0x3f000000
+DATA sigmoidconsts<>+396(SB)/4, $0x3f000000
+DATA sigmoidconsts<>+400(SB)/4, $0x3f000000
+DATA sigmoidconsts<>+404(SB)/4, $0x3f000000
+DATA sigmoidconsts<>+408(SB)/4, $0x3f000000
+DATA sigmoidconsts<>+412(SB)/4, $0x3f000000
+DATA sigmoidconsts<>+416(SB)/4, $0x3f000000
+DATA sigmoidconsts<>+420(SB)/4, $0x3f000000
+DATA sigmoidconsts<>+424(SB)/4, $0x3f000000
+DATA sigmoidconsts<>+428(SB)/4, $0x3f000000
+DATA sigmoidconsts<>+432(SB)/4, $0x3f000000
+DATA sigmoidconsts<>+436(SB)/4, $0x3f000000
+DATA sigmoidconsts<>+440(SB)/4, $0x3f000000
+DATA sigmoidconsts<>+444(SB)/4, $0x3f000000
+DATA sigmoidconsts<>+448(SB)/4, $0x3c088908
+DATA sigmoidconsts<>+452(SB)/4, $0x3c088908
+DATA sigmoidconsts<>+456(SB)/4, $0x3c088908
+DATA sigmoidconsts<>+460(SB)/4, $0x3c088908
+DATA sigmoidconsts<>+464(SB)/4, $0x3c088908
+DATA sigmoidconsts<>+468(SB)/4, $0x3c088908
+DATA sigmoidconsts<>+472(SB)/4, $0x3c088908
+DATA sigmoidconsts<>+476(SB)/4, $0x3c088908
+DATA sigmoidconsts<>+480(SB)/4, $0x3c088908
+DATA sigmoidconsts<>+484(SB)/4, $0x3c088908
+DATA sigmoidconsts<>+488(SB)/4, $0x3c088908
+DATA sigmoidconsts<>+492(SB)/4, $0x3c088908
+DATA sigmoidconsts<>+496(SB)/4, $0x3c088908
+DATA sigmoidconsts<>+500(SB)/4, $0x3c088908
+DATA sigmoidconsts<>+504(SB)/4, $0x3c088908
+DATA sigmoidconsts<>+508(SB)/4, $0x3c088908
+DATA sigmoidconsts<>+512(SB)/4, $0x3d2aa9c1
+DATA sigmoidconsts<>+516(SB)/4, $0x3d2aa9c1
+DATA sigmoidconsts<>+520(SB)/4, $0x3d2aa9c1
+DATA sigmoidconsts<>+524(SB)/4, $0x3d2aa9c1
+DATA sigmoidconsts<>+528(SB)/4, $0x3d2aa9c1
+DATA sigmoidconsts<>+532(SB)/4, $0x3d2aa9c1
+DATA sigmoidconsts<>+536(SB)/4, $0x3d2aa9c1
+DATA sigmoidconsts<>+540(SB)/4, $0x3d2aa9c1
+DATA sigmoidconsts<>+544(SB)/4, $0x3d2aa9c1
+DATA sigmoidconsts<>+548(SB)/4, $0x3d2aa9c1
+DATA sigmoidconsts<>+552(SB)/4, $0x3d2aa9c1
+DATA sigmoidconsts<>+556(SB)/4, $0x3d2aa9c1
+DATA sigmoidconsts<>+560(SB)/4, $0x3d2aa9c1
+DATA sigmoidconsts<>+564(SB)/4, $0x3d2aa9c1
+DATA sigmoidconsts<>+568(SB)/4, $0x3d2aa9c1
+DATA sigmoidconsts<>+572(SB)/4, $0x3d2aa9c1
+DATA sigmoidconsts<>+576(SB)/4, $0x39506967
+DATA sigmoidconsts<>+580(SB)/4, $0x39506967
+DATA sigmoidconsts<>+584(SB)/4, $0x39506967
+DATA sigmoidconsts<>+588(SB)/4, $0x39506967
+DATA sigmoidconsts<>+592(SB)/4, $0x39506967
+DATA sigmoidconsts<>+596(SB)/4, $0x39506967
+DATA sigmoidconsts<>+600(SB)/4, $0x39506967
+DATA sigmoidconsts<>+604(SB)/4, $0x39506967
+DATA sigmoidconsts<>+608(SB)/4, $0x39506967
+DATA sigmoidconsts<>+612(SB)/4, $0x39506967
+DATA sigmoidconsts<>+616(SB)/4, $0x39506967
+DATA sigmoidconsts<>+620(SB)/4, $0x39506967
+DATA sigmoidconsts<>+624(SB)/4, $0x39506967
+DATA sigmoidconsts<>+628(SB)/4, $0x39506967
+DATA sigmoidconsts<>+632(SB)/4, $0x39506967
+DATA sigmoidconsts<>+636(SB)/4, $0x39506967
+DATA sigmoidconsts<>+640(SB)/4, $0x3ab743ce
+DATA sigmoidconsts<>+644(SB)/4, $0x3ab743ce
+DATA sigmoidconsts<>+648(SB)/4, $0x3ab743ce
+DATA sigmoidconsts<>+652(SB)/4, $0x3ab743ce
+DATA sigmoidconsts<>+656(SB)/4, $0x3ab743ce
+DATA sigmoidconsts<>+660(SB)/4, $0x3ab743ce
+DATA sigmoidconsts<>+664(SB)/4, $0x3ab743ce
+DATA sigmoidconsts<>+668(SB)/4, $0x3ab743ce
+DATA sigmoidconsts<>+672(SB)/4, $0x3ab743ce
+DATA sigmoidconsts<>+676(SB)/4, $0x3ab743ce
+DATA sigmoidconsts<>+680(SB)/4, $0x3ab743ce
+DATA sigmoidconsts<>+684(SB)/4, $0x3ab743ce
+DATA sigmoidconsts<>+688(SB)/4, $0x3ab743ce
+DATA sigmoidconsts<>+692(SB)/4, $0x3ab743ce
+DATA sigmoidconsts<>+696(SB)/4, $0x3ab743ce
+DATA sigmoidconsts<>+700(SB)/4, $0x3ab743ce
+DATA sigmoidconsts<>+704(SB)/4, $0x3f800000
+DATA sigmoidconsts<>+708(SB)/4, $0x3f800000
+DATA sigmoidconsts<>+712(SB)/4, $0x3f800000
+DATA sigmoidconsts<>+716(SB)/4, $0x3f800000
+DATA sigmoidconsts<>+720(SB)/4, $0x3f800000
+DATA sigmoidconsts<>+724(SB)/4, $0x3f800000
+DATA sigmoidconsts<>+728(SB)/4, $0x3f800000
+DATA sigmoidconsts<>+732(SB)/4, $0x3f800000
+DATA sigmoidconsts<>+736(SB)/4, $0x3f800000
+DATA sigmoidconsts<>+740(SB)/4, $0x3f800000
+DATA sigmoidconsts<>+744(SB)/4, $0x3f800000
+DATA sigmoidconsts<>+748(SB)/4, $0x3f800000
+DATA sigmoidconsts<>+752(SB)/4, $0x3f800000
+DATA sigmoidconsts<>+756(SB)/4, $0x3f800000
+DATA sigmoidconsts<>+760(SB)/4, $0x3f800000
+DATA sigmoidconsts<>+764(SB)/4, $0x3f800000
+DATA sigmoidconsts<>+768(SB)/4, $0x0000007f
+DATA sigmoidconsts<>+772(SB)/4, $0x0000007f
+DATA sigmoidconsts<>+776(SB)/4, $0x0000007f
+DATA sigmoidconsts<>+780(SB)/4, $0x0000007f
+DATA sigmoidconsts<>+784(SB)/4, $0x0000007f
+DATA sigmoidconsts<>+788(SB)/4, $0x0000007f
+DATA sigmoidconsts<>+792(SB)/4, $0x0000007f
+DATA sigmoidconsts<>+796(SB)/4, $0x0000007f
+DATA sigmoidconsts<>+800(SB)/4, $0x0000007f
+DATA sigmoidconsts<>+804(SB)/4, $0x0000007f
+DATA sigmoidconsts<>+808(SB)/4, $0x0000007f
+DATA sigmoidconsts<>+812(SB)/4, $0x0000007f
+DATA sigmoidconsts<>+816(SB)/4, $0x0000007f
+DATA sigmoidconsts<>+820(SB)/4, $0x0000007f
+DATA sigmoidconsts<>+824(SB)/4, $0x0000007f
+DATA sigmoidconsts<>+828(SB)/4, $0x0000007f
+DATA sigmoidconsts<>+832(SB)/4, $0xc2aeac50
+DATA sigmoidconsts<>+836(SB)/4, $0xc2aeac50
+DATA sigmoidconsts<>+840(SB)/4, $0xc2aeac50
+DATA sigmoidconsts<>+844(SB)/4, $0xc2aeac50
+DATA sigmoidconsts<>+848(SB)/4, $0xc2aeac50
+DATA sigmoidconsts<>+852(SB)/4, $0xc2aeac50
+DATA sigmoidconsts<>+856(SB)/4, $0xc2aeac50
+DATA sigmoidconsts<>+860(SB)/4, $0xc2aeac50
+DATA sigmoidconsts<>+864(SB)/4, $0xc2aeac50
+DATA sigmoidconsts<>+868(SB)/4, $0xc2aeac50
+DATA sigmoidconsts<>+872(SB)/4, $0xc2aeac50
+DATA sigmoidconsts<>+876(SB)/4, $0xc2aeac50
+DATA sigmoidconsts<>+880(SB)/4, $0xc2aeac50
+DATA sigmoidconsts<>+884(SB)/4, $0xc2aeac50
+DATA sigmoidconsts<>+888(SB)/4, $0xc2aeac50
+DATA sigmoidconsts<>+892(SB)/4, $0xc2aeac50
+DATA sigmoidconsts<>+896(SB)/4, $0x00000000
+DATA sigmoidconsts<>+900(SB)/4, $0x00000000
+DATA sigmoidconsts<>+904(SB)/4, $0x00000000
+DATA sigmoidconsts<>+908(SB)/4, $0x00000000
+DATA sigmoidconsts<>+912(SB)/4, $0x00000000
+DATA sigmoidconsts<>+916(SB)/4, $0x00000000
+DATA sigmoidconsts<>+920(SB)/4, $0x00000000
+DATA sigmoidconsts<>+924(SB)/4, $0x00000000
+DATA sigmoidconsts<>+928(SB)/4, $0x00000000
+DATA sigmoidconsts<>+932(SB)/4, $0x00000000
+DATA sigmoidconsts<>+936(SB)/4, $0x00000000
+DATA sigmoidconsts<>+940(SB)/4, $0x00000000
+DATA sigmoidconsts<>+944(SB)/4, $0x00000000
+DATA sigmoidconsts<>+948(SB)/4, $0x00000000
+DATA sigmoidconsts<>+952(SB)/4, $0x00000000
+DATA sigmoidconsts<>+956(SB)/4, $0x00000000
+DATA sigmoidconsts<>+960(SB)/4, $0x7fffffff
+DATA sigmoidconsts<>+964(SB)/4, $0x7fffffff
+DATA sigmoidconsts<>+968(SB)/4, $0x7fffffff
+DATA sigmoidconsts<>+972(SB)/4, $0x7fffffff
+DATA sigmoidconsts<>+976(SB)/4, $0x7fffffff
+DATA sigmoidconsts<>+980(SB)/4, $0x7fffffff
+DATA sigmoidconsts<>+984(SB)/4, $0x7fffffff
+DATA sigmoidconsts<>+988(SB)/4, $0x7fffffff
+DATA sigmoidconsts<>+992(SB)/4, $0x7fffffff
+DATA sigmoidconsts<>+996(SB)/4, $0x7fffffff
+DATA sigmoidconsts<>+1000(SB)/4, $0x7fffffff
+DATA sigmoidconsts<>+1004(SB)/4, $0x7fffffff
+DATA sigmoidconsts<>+1008(SB)/4, $0x7fffffff
+DATA sigmoidconsts<>+1012(SB)/4, $0x7fffffff
+DATA sigmoidconsts<>+1016(SB)/4, $0x7fffffff
+DATA sigmoidconsts<>+1020(SB)/4, $0x7fffffff
+DATA sigmoidconsts<>+1024(SB)/4, $0x0000007e
+DATA sigmoidconsts<>+1028(SB)/4, $0x0000007e
+DATA sigmoidconsts<>+1032(SB)/4, $0x0000007e
+DATA sigmoidconsts<>+1036(SB)/4, $0x0000007e
+DATA sigmoidconsts<>+1040(SB)/4, $0x0000007e
+DATA sigmoidconsts<>+1044(SB)/4, $0x0000007e
+DATA sigmoidconsts<>+1048(SB)/4, $0x0000007e
+DATA sigmoidconsts<>+1052(SB)/4, $0x0000007e
+DATA sigmoidconsts<>+1056(SB)/4, $0x0000007e
+DATA sigmoidconsts<>+1060(SB)/4, $0x0000007e
+DATA sigmoidconsts<>+1064(SB)/4, $0x0000007e
+DATA sigmoidconsts<>+1068(SB)/4, $0x0000007e
+DATA sigmoidconsts<>+1072(SB)/4, $0x0000007e
+DATA sigmoidconsts<>+1076(SB)/4, $0x0000007e
+DATA sigmoidconsts<>+1080(SB)/4, $0x0000007e
+DATA sigmoidconsts<>+1084(SB)/4, $0x0000007e
+DATA sigmoidconsts<>+1088(SB)/4, $0x807fffff
+DATA sigmoidconsts<>+1092(SB)/4, $0x807fffff
+DATA sigmoidconsts<>+1096(SB)/4, $0x807fffff
+DATA sigmoidconsts<>+1100(SB)/4, $0x807fffff
+DATA sigmoidconsts<>+1104(SB)/4, $0x807fffff
+DATA sigmoidconsts<>+1108(SB)/4, $0x807fffff
+DATA sigmoidconsts<>+1112(SB)/4, $0x807fffff
+DATA sigmoidconsts<>+1116(SB)/4, $0x807fffff
+DATA sigmoidconsts<>+1120(SB)/4, $0x807fffff
+DATA sigmoidconsts<>+1124(SB)/4, $0x807fffff
+DATA sigmoidconsts<>+1128(SB)/4, $0x807fffff
+DATA sigmoidconsts<>+1132(SB)/4, $0x807fffff
+DATA sigmoidconsts<>+1136(SB)/4, $0x807fffff
+DATA sigmoidconsts<>+1140(SB)/4, $0x807fffff
+DATA sigmoidconsts<>+1144(SB)/4, $0x807fffff
+DATA sigmoidconsts<>+1148(SB)/4, $0x807fffff
+DATA sigmoidconsts<>+1152(SB)/4, $0x3f3504f3
+DATA sigmoidconsts<>+1156(SB)/4, $0x3f3504f3
+DATA sigmoidconsts<>+1160(SB)/4, $0x3f3504f3
+DATA sigmoidconsts<>+1164(SB)/4, $0x3f3504f3
+DATA sigmoidconsts<>+1168(SB)/4, $0x3f3504f3
+DATA sigmoidconsts<>+1172(SB)/4, $0x3f3504f3
+DATA sigmoidconsts<>+1176(SB)/4, $0x3f3504f3
+DATA sigmoidconsts<>+1180(SB)/4, $0x3f3504f3
+DATA sigmoidconsts<>+1184(SB)/4, $0x3f3504f3
+DATA sigmoidconsts<>+1188(SB)/4, $0x3f3504f3
+DATA sigmoidconsts<>+1192(SB)/4, $0x3f3504f3
+DATA sigmoidconsts<>+1196(SB)/4, $0x3f3504f3
+DATA sigmoidconsts<>+1200(SB)/4, $0x3f3504f3
+DATA sigmoidconsts<>+1204(SB)/4, $0x3f3504f3
+DATA sigmoidconsts<>+1208(SB)/4, $0x3f3504f3
+DATA sigmoidconsts<>+1212(SB)/4, $0x3f3504f3
+DATA sigmoidconsts<>+1216(SB)/4, $0x3d9021bb
+DATA sigmoidconsts<>+1220(SB)/4, $0x3d9021bb
+DATA sigmoidconsts<>+1224(SB)/4, $0x3d9021bb
+DATA sigmoidconsts<>+1228(SB)/4, $0x3d9021bb
+DATA sigmoidconsts<>+1232(SB)/4, $0x3d9021bb
+DATA sigmoidconsts<>+1236(SB)/4, $0x3d9021bb
+DATA sigmoidconsts<>+1240(SB)/4, $0x3d9021bb
+DATA sigmoidconsts<>+1244(SB)/4, $0x3d9021bb
+DATA sigmoidconsts<>+1248(SB)/4, $0x3d9021bb
+DATA sigmoidconsts<>+1252(SB)/4, $0x3d9021bb
+DATA sigmoidconsts<>+1256(SB)/4, $0x3d9021bb
+DATA sigmoidconsts<>+1260(SB)/4, $0x3d9021bb
+DATA sigmoidconsts<>+1264(SB)/4, $0x3d9021bb
+DATA sigmoidconsts<>+1268(SB)/4, $0x3d9021bb
+DATA sigmoidconsts<>+1272(SB)/4, $0x3d9021bb
+DATA sigmoidconsts<>+1276(SB)/4, $0x3d9021bb
+DATA sigmoidconsts<>+1280(SB)/4, $0xbdebd1b8
+DATA sigmoidconsts<>+1284(SB)/4, $0xbdebd1b8
+DATA sigmoidconsts<>+1288(SB)/4, $0xbdebd1b8
+DATA sigmoidconsts<>+1292(SB)/4, $0xbdebd1b8
+DATA sigmoidconsts<>+1296(SB)/4, $0xbdebd1b8
+DATA sigmoidconsts<>+1300(SB)/4, $0xbdebd1b8
+DATA sigmoidconsts<>+1304(SB)/4, $0xbdebd1b8
+DATA sigmoidconsts<>+1308(SB)/4, $0xbdebd1b8
+DATA sigmoidconsts<>+1312(SB)/4, $0xbdebd1b8
+DATA sigmoidconsts<>+1316(SB)/4, $0xbdebd1b8
+DATA sigmoidconsts<>+1320(SB)/4, $0xbdebd1b8
+DATA sigmoidconsts<>+1324(SB)/4, $0xbdebd1b8
+DATA sigmoidconsts<>+1328(SB)/4, $0xbdebd1b8
+DATA sigmoidconsts<>+1332(SB)/4, $0xbdebd1b8
+DATA sigmoidconsts<>+1336(SB)/4, $0xbdebd1b8
+DATA sigmoidconsts<>+1340(SB)/4, $0xbdebd1b8
+DATA sigmoidconsts<>+1344(SB)/4, $0x3def251a
+DATA sigmoidconsts<>+1348(SB)/4, $0x3def251a
+DATA sigmoidconsts<>+1352(SB)/4, $0x3def251a
+DATA sigmoidconsts<>+1356(SB)/4, $0x3def251a
+DATA sigmoidconsts<>+1360(SB)/4, $0x3def251a
+DATA sigmoidconsts<>+1364(SB)/4, $0x3def251a
+DATA sigmoidconsts<>+1368(SB)/4, $0x3def251a
+DATA sigmoidconsts<>+1372(SB)/4, $0x3def251a
+DATA sigmoidconsts<>+1376(SB)/4, $0x3def251a
+DATA sigmoidconsts<>+1380(SB)/4, $0x3def251a
+DATA sigmoidconsts<>+1384(SB)/4, $0x3def251a
+DATA sigmoidconsts<>+1388(SB)/4, $0x3def251a
+DATA sigmoidconsts<>+1392(SB)/4, $0x3def251a
+DATA sigmoidconsts<>+1396(SB)/4, $0x3def251a
+DATA sigmoidconsts<>+1400(SB)/4, $0x3def251a
+DATA sigmoidconsts<>+1404(SB)/4, $0x3def251a
+DATA sigmoidconsts<>+1408(SB)/4, $0xbdfe5d4f
+DATA sigmoidconsts<>+1412(SB)/4, $0xbdfe5d4f
+DATA sigmoidconsts<>+1416(SB)/4, $0xbdfe5d4f
+DATA sigmoidconsts<>+1420(SB)/4, $0xbdfe5d4f
+DATA sigmoidconsts<>+1424(SB)/4, $0xbdfe5d4f
+DATA sigmoidconsts<>+1428(SB)/4, $0xbdfe5d4f
+DATA sigmoidconsts<>+1432(SB)/4, $0xbdfe5d4f
+DATA sigmoidconsts<>+1436(SB)/4, $0xbdfe5d4f
+DATA sigmoidconsts<>+1440(SB)/4, $0xbdfe5d4f
+DATA sigmoidconsts<>+1444(SB)/4, $0xbdfe5d4f
+DATA sigmoidconsts<>+1448(SB)/4, $0xbdfe5d4f
+DATA sigmoidconsts<>+1452(SB)/4, $0xbdfe5d4f
+DATA sigmoidconsts<>+1456(SB)/4, $0xbdfe5d4f
+DATA sigmoidconsts<>+1460(SB)/4, $0xbdfe5d4f
+DATA sigmoidconsts<>+1464(SB)/4, $0xbdfe5d4f
+DATA sigmoidconsts<>+1468(SB)/4, $0xbdfe5d4f
+DATA sigmoidconsts<>+1472(SB)/4, $0x3e11e9bf
+DATA sigmoidconsts<>+1476(SB)/4, $0x3e11e9bf
+DATA sigmoidconsts<>+1480(SB)/4, $0x3e11e9bf
+DATA sigmoidconsts<>+1484(SB)/4, $0x3e11e9bf
+DATA sigmoidconsts<>+1488(SB)/4, $0x3e11e9bf
+DATA sigmoidconsts<>+1492(SB)/4, $0x3e11e9bf
+DATA sigmoidconsts<>+1496(SB)/4, $0x3e11e9bf
+DATA sigmoidconsts<>+1500(SB)/4, $0x3e11e9bf
+DATA sigmoidconsts<>+1504(SB)/4, $0x3e11e9bf
+DATA sigmoidconsts<>+1508(SB)/4, $0x3e11e9bf
+DATA sigmoidconsts<>+1512(SB)/4, $0x3e11e9bf
+DATA sigmoidconsts<>+1516(SB)/4, $0x3e11e9bf
+DATA sigmoidconsts<>+1520(SB)/4, $0x3e11e9bf
+DATA sigmoidconsts<>+1524(SB)/4, $0x3e11e9bf
+DATA sigmoidconsts<>+1528(SB)/4, $0x3e11e9bf
+DATA sigmoidconsts<>+1532(SB)/4, $0x3e11e9bf
+DATA sigmoidconsts<>+1536(SB)/4, $0xbe2aae50
+DATA sigmoidconsts<>+1540(SB)/4, $0xbe2aae50
+DATA sigmoidconsts<>+1544(SB)/4, $0xbe2aae50
+DATA sigmoidconsts<>+1548(SB)/4, $0xbe2aae50
+DATA sigmoidconsts<>+1552(SB)/4, $0xbe2aae50
+DATA sigmoidconsts<>+1556(SB)/4, $0xbe2aae50
+DATA sigmoidconsts<>+1560(SB)/4, $0xbe2aae50
+DATA sigmoidconsts<>+1564(SB)/4, $0xbe2aae50
+DATA sigmoidconsts<>+1568(SB)/4, $0xbe2aae50
+DATA sigmoidconsts<>+1572(SB)/4, $0xbe2aae50
+DATA sigmoidconsts<>+1576(SB)/4, $0xbe2aae50
+DATA sigmoidconsts<>+1580(SB)/4, $0xbe2aae50
+DATA sigmoidconsts<>+1584(SB)/4, $0xbe2aae50
+DATA sigmoidconsts<>+1588(SB)/4, $0xbe2aae50
+DATA sigmoidconsts<>+1592(SB)/4, $0xbe2aae50
+DATA sigmoidconsts<>+1596(SB)/4, $0xbe2aae50
+DATA sigmoidconsts<>+1600(SB)/4, $0x3e4cceac
+DATA sigmoidconsts<>+1604(SB)/4, $0x3e4cceac
+DATA sigmoidconsts<>+1608(SB)/4, $0x3e4cceac
+DATA sigmoidconsts<>+1612(SB)/4, $0x3e4cceac
+DATA sigmoidconsts<>+1616(SB)/4, $0x3e4cceac
+DATA sigmoidconsts<>+1620(SB)/4, $0x3e4cceac
+DATA sigmoidconsts<>+1624(SB)/4, $0x3e4cceac
+DATA sigmoidconsts<>+1628(SB)/4, $0x3e4cceac
+DATA sigmoidconsts<>+1632(SB)/4, $0x3e4cceac
+DATA sigmoidconsts<>+1636(SB)/4, $0x3e4cceac
+DATA sigmoidconsts<>+1640(SB)/4, $0x3e4cceac
+DATA sigmoidconsts<>+1644(SB)/4, $0x3e4cceac
+DATA sigmoidconsts<>+1648(SB)/4, $0x3e4cceac
+DATA sigmoidconsts<>+1652(SB)/4, $0x3e4cceac
+DATA sigmoidconsts<>+1656(SB)/4, $0x3e4cceac
+DATA sigmoidconsts<>+1660(SB)/4, $0x3e4cceac
+DATA sigmoidconsts<>+1664(SB)/4, $0xbe7ffffc
+DATA sigmoidconsts<>+1668(SB)/4, $0xbe7ffffc
+DATA sigmoidconsts<>+1672(SB)/4, $0xbe7ffffc
+DATA sigmoidconsts<>+1676(SB)/4, $0xbe7ffffc
+DATA sigmoidconsts<>+1680(SB)/4, $0xbe7ffffc
+DATA sigmoidconsts<>+1684(SB)/4, $0xbe7ffffc
+DATA sigmoidconsts<>+1688(SB)/4, $0xbe7ffffc
+DATA sigmoidconsts<>+1692(SB)/4, $0xbe7ffffc
+DATA sigmoidconsts<>+1696(SB)/4, $0xbe7ffffc
+DATA sigmoidconsts<>+1700(SB)/4, $0xbe7ffffc
+DATA sigmoidconsts<>+1704(SB)/4, $0xbe7ffffc
+DATA sigmoidconsts<>+1708(SB)/4, $0xbe7ffffc
+DATA sigmoidconsts<>+1712(SB)/4, $0xbe7ffffc
+DATA sigmoidconsts<>+1716(SB)/4, $0xbe7ffffc
+DATA sigmoidconsts<>+1720(SB)/4, $0xbe7ffffc
+DATA sigmoidconsts<>+1724(SB)/4, $0xbe7ffffc
+DATA sigmoidconsts<>+1728(SB)/4, $0x3eaaaaaa
+DATA sigmoidconsts<>+1732(SB)/4, $0x3eaaaaaa
+DATA sigmoidconsts<>+1736(SB)/4, $0x3eaaaaaa
+DATA sigmoidconsts<>+1740(SB)/4, $0x3eaaaaaa
+DATA sigmoidconsts<>+1744(SB)/4, $0x3eaaaaaa
+DATA sigmoidconsts<>+1748(SB)/4, $0x3eaaaaaa
+DATA sigmoidconsts<>+1752(SB)/4, $0x3eaaaaaa
+DATA sigmoidconsts<>+1756(SB)/4, $0x3eaaaaaa
+DATA sigmoidconsts<>+1760(SB)/4, $0x3eaaaaaa
+DATA sigmoidconsts<>+1764(SB)/4, $0x3eaaaaaa
+DATA sigmoidconsts<>+1768(SB)/4, $0x3eaaaaaa
+DATA sigmoidconsts<>+1772(SB)/4, $0x3eaaaaaa
+DATA sigmoidconsts<>+1776(SB)/4, $0x3eaaaaaa
+DATA sigmoidconsts<>+1780(SB)/4, $0x3eaaaaaa
+DATA sigmoidconsts<>+1784(SB)/4, $0x3eaaaaaa
+DATA sigmoidconsts<>+1788(SB)/4, $0x3eaaaaaa
+DATA sigmoidconsts<>+1792(SB)/4, $0x3f318000
+DATA sigmoidconsts<>+1796(SB)/4, $0x3f318000
+DATA sigmoidconsts<>+1800(SB)/4, $0x3f318000
+DATA sigmoidconsts<>+1804(SB)/4, $0x3f318000
+DATA sigmoidconsts<>+1808(SB)/4, $0x3f318000
+DATA sigmoidconsts<>+1812(SB)/4, $0x3f318000
+DATA sigmoidconsts<>+1816(SB)/4, $0x3f318000
+DATA sigmoidconsts<>+1820(SB)/4, $0x3f318000
+DATA sigmoidconsts<>+1824(SB)/4, $0x3f318000
+DATA sigmoidconsts<>+1828(SB)/4, $0x3f318000
+DATA sigmoidconsts<>+1832(SB)/4, $0x3f318000
+DATA sigmoidconsts<>+1836(SB)/4, $0x3f318000
+DATA sigmoidconsts<>+1840(SB)/4, $0x3f318000
+DATA sigmoidconsts<>+1844(SB)/4, $0x3f318000
+DATA sigmoidconsts<>+1848(SB)/4, $0x3f318000
+DATA sigmoidconsts<>+1852(SB)/4, $0x3f318000
+DATA sigmoidconsts<>+1856(SB)/4, $0x00800000
+DATA sigmoidconsts<>+1860(SB)/4, $0x00800000
+DATA sigmoidconsts<>+1864(SB)/4, $0x00800000
+DATA sigmoidconsts<>+1868(SB)/4, $0x00800000
+DATA sigmoidconsts<>+1872(SB)/4, $0x00800000
+DATA sigmoidconsts<>+1876(SB)/4, $0x00800000
+DATA sigmoidconsts<>+1880(SB)/4, $0x00800000
+DATA sigmoidconsts<>+1884(SB)/4, $0x00800000
+DATA sigmoidconsts<>+1888(SB)/4, $0x00800000
+DATA sigmoidconsts<>+1892(SB)/4, $0x00800000
+DATA sigmoidconsts<>+1896(SB)/4, $0x00800000
+DATA sigmoidconsts<>+1900(SB)/4, $0x00800000
+DATA sigmoidconsts<>+1904(SB)/4, $0x00800000
+DATA sigmoidconsts<>+1908(SB)/4, $0x00800000
+DATA sigmoidconsts<>+1912(SB)/4, $0x00800000
+DATA sigmoidconsts<>+1916(SB)/4, $0x00800000
+DATA sigmoidconsts<>+1920(SB)/4, $0x4b000000
+DATA sigmoidconsts<>+1924(SB)/4, $0x4b000000
+DATA sigmoidconsts<>+1928(SB)/4, $0x4b000000
+DATA sigmoidconsts<>+1932(SB)/4, $0x4b000000
+DATA sigmoidconsts<>+1936(SB)/4, $0x4b000000
+DATA sigmoidconsts<>+1940(SB)/4, $0x4b000000
+DATA sigmoidconsts<>+1944(SB)/4, $0x4b000000
+DATA sigmoidconsts<>+1948(SB)/4, $0x4b000000
+DATA sigmoidconsts<>+1952(SB)/4, $0x4b000000
+DATA sigmoidconsts<>+1956(SB)/4, $0x4b000000
+DATA sigmoidconsts<>+1960(SB)/4, $0x4b000000
+DATA sigmoidconsts<>+1964(SB)/4, $0x4b000000
+DATA sigmoidconsts<>+1968(SB)/4, $0x4b000000
+DATA sigmoidconsts<>+1972(SB)/4, $0x4b000000
+DATA sigmoidconsts<>+1976(SB)/4, $0x4b000000
+DATA sigmoidconsts<>+1980(SB)/4, $0x4b000000
+DATA sigmoidconsts<>+1984(SB)/4, $0x00000017
+DATA sigmoidconsts<>+1988(SB)/4, $0x00000017
+DATA sigmoidconsts<>+1992(SB)/4, $0x00000017
+DATA sigmoidconsts<>+1996(SB)/4, $0x00000017
+DATA sigmoidconsts<>+2000(SB)/4, $0x00000017
+DATA sigmoidconsts<>+2004(SB)/4, $0x00000017
+DATA sigmoidconsts<>+2008(SB)/4, $0x00000017
+DATA sigmoidconsts<>+2012(SB)/4, $0x00000017
+DATA sigmoidconsts<>+2016(SB)/4, $0x00000017
+DATA sigmoidconsts<>+2020(SB)/4, $0x00000017
+DATA sigmoidconsts<>+2024(SB)/4, $0x00000017
+DATA sigmoidconsts<>+2028(SB)/4, $0x00000017
+DATA sigmoidconsts<>+2032(SB)/4, $0x00000017
+DATA sigmoidconsts<>+2036(SB)/4, $0x00000017
+DATA sigmoidconsts<>+2040(SB)/4, $0x00000017
+DATA sigmoidconsts<>+2044(SB)/4, $0x00000017
+DATA sigmoidconsts<>+2048(SB)/4, $0x7f800000
+DATA sigmoidconsts<>+2052(SB)/4, $0x7f800000
+DATA sigmoidconsts<>+2056(SB)/4, $0x7f800000
+DATA sigmoidconsts<>+2060(SB)/4, $0x7f800000
+DATA sigmoidconsts<>+2064(SB)/4, $0x7f800000
+DATA sigmoidconsts<>+2068(SB)/4, $0x7f800000
+DATA sigmoidconsts<>+2072(SB)/4, $0x7f800000
+DATA sigmoidconsts<>+2076(SB)/4, $0x7f800000
+DATA sigmoidconsts<>+2080(SB)/4, $0x7f800000
+DATA sigmoidconsts<>+2084(SB)/4, $0x7f800000
+DATA sigmoidconsts<>+2088(SB)/4, $0x7f800000
+DATA sigmoidconsts<>+2092(SB)/4, $0x7f800000
+DATA sigmoidconsts<>+2096(SB)/4, $0x7f800000
+DATA sigmoidconsts<>+2100(SB)/4, $0x7f800000
+DATA sigmoidconsts<>+2104(SB)/4, $0x7f800000
+DATA sigmoidconsts<>+2108(SB)/4, $0x7f800000
+DATA sigmoidconsts<>+2112(SB)/4, $0x7fc00000
+DATA sigmoidconsts<>+2116(SB)/4, $0x7fc00000
+DATA sigmoidconsts<>+2120(SB)/4, $0x7fc00000
+DATA sigmoidconsts<>+2124(SB)/4, $0x7fc00000
+DATA sigmoidconsts<>+2128(SB)/4, $0x7fc00000
+DATA sigmoidconsts<>+2132(SB)/4, $0x7fc00000
+DATA sigmoidconsts<>+2136(SB)/4, $0x7fc00000
+DATA sigmoidconsts<>+2140(SB)/4, $0x7fc00000
+DATA sigmoidconsts<>+2144(SB)/4, $0x7fc00000
+DATA sigmoidconsts<>+2148(SB)/4, $0x7fc00000
+DATA sigmoidconsts<>+2152(SB)/4, $0x7fc00000
+DATA sigmoidconsts<>+2156(SB)/4, $0x7fc00000
+DATA sigmoidconsts<>+2160(SB)/4, $0x7fc00000
+DATA sigmoidconsts<>+2164(SB)/4, $0x7fc00000
+DATA sigmoidconsts<>+2168(SB)/4, $0x7fc00000
+DATA sigmoidconsts<>+2172(SB)/4, $0x7fc00000
+DATA sigmoidconsts<>+2176(SB)/4, $0xff800000
+DATA sigmoidconsts<>+2180(SB)/4, $0xff800000
+DATA sigmoidconsts<>+2184(SB)/4, $0xff800000
+DATA sigmoidconsts<>+2188(SB)/4, $0xff800000
+DATA sigmoidconsts<>+2192(SB)/4, $0xff800000
+DATA sigmoidconsts<>+2196(SB)/4, $0xff800000
+DATA sigmoidconsts<>+2200(SB)/4, $0xff800000
+DATA sigmoidconsts<>+2204(SB)/4, $0xff800000
+DATA sigmoidconsts<>+2208(SB)/4, $0xff800000
+DATA sigmoidconsts<>+2212(SB)/4, $0xff800000
+DATA sigmoidconsts<>+2216(SB)/4, $0xff800000
+DATA sigmoidconsts<>+2220(SB)/4, $0xff800000
+DATA sigmoidconsts<>+2224(SB)/4, $0xff800000
+DATA sigmoidconsts<>+2228(SB)/4, $0xff800000
+DATA sigmoidconsts<>+2232(SB)/4, $0xff800000
+DATA sigmoidconsts<>+2236(SB)/4, $0xff800000
+DATA sigmoidconsts<>+2240(SB)/4, $0x42b17217
+DATA sigmoidconsts<>+2244(SB)/4, $0x42b17217
+DATA sigmoidconsts<>+2248(SB)/4, $0x42b17217
+DATA sigmoidconsts<>+2252(SB)/4, $0x42b17217
+DATA sigmoidconsts<>+2256(SB)/4, $0x42b17217
+DATA sigmoidconsts<>+2260(SB)/4, $0x42b17217
+DATA sigmoidconsts<>+2264(SB)/4, $0x42b17217
+DATA sigmoidconsts<>+2268(SB)/4, $0x42b17217
+DATA sigmoidconsts<>+2272(SB)/4, $0x42b17217
+DATA sigmoidconsts<>+2276(SB)/4, $0x42b17217
+DATA sigmoidconsts<>+2280(SB)/4, $0x42b17217
+DATA sigmoidconsts<>+2284(SB)/4, $0x42b17217
+DATA sigmoidconsts<>+2288(SB)/4, $0x42b17217
+DATA sigmoidconsts<>+2292(SB)/4, $0x42b17217
+DATA sigmoidconsts<>+2296(SB)/4, $0x42b17217
+DATA sigmoidconsts<>+2300(SB)/4, $0x42b17217
+DATA sigmoidconsts<>+2304(SB)/4, $0xffffffff
+DATA sigmoidconsts<>+2308(SB)/4, $0xffffffff
+DATA sigmoidconsts<>+2312(SB)/4, $0xffffffff
+DATA sigmoidconsts<>+2316(SB)/4, $0xffffffff
+DATA sigmoidconsts<>+2320(SB)/4, $0xffffffff
+DATA sigmoidconsts<>+2324(SB)/4, $0xffffffff
+DATA sigmoidconsts<>+2328(SB)/4, $0xffffffff
+DATA sigmoidconsts<>+2332(SB)/4, $0xffffffff
+DATA sigmoidconsts<>+2336(SB)/4, $0xffffffff
+DATA sigmoidconsts<>+2340(SB)/4, $0xffffffff
+DATA sigmoidconsts<>+2344(SB)/4, $0xffffffff
+DATA sigmoidconsts<>+2348(SB)/4, $0xffffffff
+DATA sigmoidconsts<>+2352(SB)/4, $0xffffffff
+DATA sigmoidconsts<>+2356(SB)/4, $0xffffffff
+DATA sigmoidconsts<>+2360(SB)/4, $0xffffffff
+DATA sigmoidconsts<>+2364(SB)/4, $0xffffffff
+DATA sigmoidconsts<>+2368(SB)/4, $0x00000000
+DATA sigmoidconsts<>+2372(SB)/4, $0x00000000
+DATA sigmoidconsts<>+2376(SB)/4, $0x00000000
+DATA sigmoidconsts<>+2380(SB)/4, $0x00000000
+DATA sigmoidconsts<>+2384(SB)/4, $0x00000000
+DATA sigmoidconsts<>+2388(SB)/4, $0x00000000
+DATA sigmoidconsts<>+2392(SB)/4, $0x00000000
+DATA sigmoidconsts<>+2396(SB)/4, $0x00000000
+DATA sigmoidconsts<>+2400(SB)/4, $0x00000000
+DATA sigmoidconsts<>+2404(SB)/4, $0x00000000
+DATA sigmoidconsts<>+2408(SB)/4, $0x00000000
+DATA sigmoidconsts<>+2412(SB)/4, $0x00000000
+DATA sigmoidconsts<>+2416(SB)/4, $0x00000000
+DATA sigmoidconsts<>+2420(SB)/4, $0x00000000
+DATA sigmoidconsts<>+2424(SB)/4, $0x00000000
+DATA sigmoidconsts<>+2428(SB)/4, $0x00000000
+DATA sigmoidconsts<>+2432(SB)/4, $0xbf800000
+DATA sigmoidconsts<>+2436(SB)/4, $0xbf800000
+DATA sigmoidconsts<>+2440(SB)/4, $0xbf800000
+DATA sigmoidconsts<>+2444(SB)/4, $0xbf800000
+DATA sigmoidconsts<>+2448(SB)/4, $0xbf800000
+DATA sigmoidconsts<>+2452(SB)/4, $0xbf800000
+DATA sigmoidconsts<>+2456(SB)/4, $0xbf800000
+DATA sigmoidconsts<>+2460(SB)/4, $0xbf800000
+DATA sigmoidconsts<>+2464(SB)/4, $0xbf800000
+DATA sigmoidconsts<>+2468(SB)/4, $0xbf800000
+DATA sigmoidconsts<>+2472(SB)/4, $0xbf800000
+DATA sigmoidconsts<>+2476(SB)/4, $0xbf800000
+DATA sigmoidconsts<>+2480(SB)/4, $0xbf800000
+DATA sigmoidconsts<>+2484(SB)/4, $0xbf800000
+DATA sigmoidconsts<>+2488(SB)/4, $0xbf800000
+DATA sigmoidconsts<>+2492(SB)/4, $0xbf800000
+DATA sigmoidconsts<>+2496(SB)/4, $0x40000000
+DATA sigmoidconsts<>+2500(SB)/4, $0x40000000
+DATA sigmoidconsts<>+2504(SB)/4, $0x40000000
+DATA sigmoidconsts<>+2508(SB)/4, $0x40000000
+DATA sigmoidconsts<>+2512(SB)/4, $0x40000000
+DATA sigmoidconsts<>+2516(SB)/4, $0x40000000
+DATA sigmoidconsts<>+2520(SB)/4, $0x40000000
+DATA sigmoidconsts<>+2524(SB)/4, $0x40000000
+DATA sigmoidconsts<>+2528(SB)/4, $0x40000000
+DATA sigmoidconsts<>+2532(SB)/4, $0x40000000
+DATA sigmoidconsts<>+2536(SB)/4, $0x40000000
+DATA sigmoidconsts<>+2540(SB)/4, $0x40000000
+DATA sigmoidconsts<>+2544(SB)/4, $0x40000000
+DATA sigmoidconsts<>+2548(SB)/4, $0x40000000
+DATA sigmoidconsts<>+2552(SB)/4, $0x40000000
+DATA sigmoidconsts<>+2556(SB)/4, $0x40000000
+DATA sigmoidconsts<>+2560(SB)/4, $0xc2c80000
+DATA sigmoidconsts<>+2564(SB)/4, $0xc2c80000
+DATA sigmoidconsts<>+2568(SB)/4, $0xc2c80000
+DATA sigmoidconsts<>+2572(SB)/4, $0xc2c80000
+DATA sigmoidconsts<>+2576(SB)/4, $0xc2c80000
+DATA sigmoidconsts<>+2580(SB)/4, $0xc2c80000
+DATA sigmoidconsts<>+2584(SB)/4, $0xc2c80000
+DATA sigmoidconsts<>+2588(SB)/4, $0xc2c80000
+DATA sigmoidconsts<>+2592(SB)/4, $0xc2c80000
+DATA sigmoidconsts<>+2596(SB)/4, $0xc2c80000
+DATA sigmoidconsts<>+2600(SB)/4, $0xc2c80000
+DATA sigmoidconsts<>+2604(SB)/4, $0xc2c80000
+DATA sigmoidconsts<>+2608(SB)/4, $0xc2c80000
+DATA sigmoidconsts<>+2612(SB)/4, $0xc2c80000
+DATA sigmoidconsts<>+2616(SB)/4, $0xc2c80000
+DATA sigmoidconsts<>+2620(SB)/4, $0xc2c80000
+DATA sigmoidconsts<>+2624(SB)/4, $0x2b8cbccc
+DATA sigmoidconsts<>+2628(SB)/4, $0x2b8cbccc
+DATA sigmoidconsts<>+2632(SB)/4, $0x2b8cbccc
+DATA sigmoidconsts<>+2636(SB)/4, $0x2b8cbccc
+DATA sigmoidconsts<>+2640(SB)/4, $0x2b8cbccc
+DATA sigmoidconsts<>+2644(SB)/4, $0x2b8cbccc
+DATA sigmoidconsts<>+2648(SB)/4, $0x2b8cbccc
+DATA sigmoidconsts<>+2652(SB)/4, $0x2b8cbccc
+DATA sigmoidconsts<>+2656(SB)/4, $0x2b8cbccc
+DATA sigmoidconsts<>+2660(SB)/4, $0x2b8cbccc
+DATA sigmoidconsts<>+2664(SB)/4, $0x2b8cbccc
+DATA sigmoidconsts<>+2668(SB)/4, $0x2b8cbccc
+DATA sigmoidconsts<>+2672(SB)/4, $0x2b8cbccc
+DATA sigmoidconsts<>+2676(SB)/4, $0x2b8cbccc
+DATA sigmoidconsts<>+2680(SB)/4, $0x2b8cbccc
+DATA sigmoidconsts<>+2684(SB)/4, $0x2b8cbccc
+DATA sigmoidconsts<>+2688(SB)/4, $0x42b17218
+DATA sigmoidconsts<>+2692(SB)/4, $0x42b17218
+DATA sigmoidconsts<>+2696(SB)/4, $0x42b17218
+DATA sigmoidconsts<>+2700(SB)/4, $0x42b17218
+DATA sigmoidconsts<>+2704(SB)/4, $0x42b17218
+DATA sigmoidconsts<>+2708(SB)/4, $0x42b17218
+DATA sigmoidconsts<>+2712(SB)/4, $0x42b17218
+DATA sigmoidconsts<>+2716(SB)/4, $0x42b17218
+DATA sigmoidconsts<>+2720(SB)/4, $0x42b17218
+DATA sigmoidconsts<>+2724(SB)/4, $0x42b17218
+DATA sigmoidconsts<>+2728(SB)/4, $0x42b17218
+DATA sigmoidconsts<>+2732(SB)/4, $0x42b17218
+DATA sigmoidconsts<>+2736(SB)/4, $0x42b17218
+DATA sigmoidconsts<>+2740(SB)/4, $0x42b17218
+DATA sigmoidconsts<>+2744(SB)/4, $0x42b17218
+DATA sigmoidconsts<>+2748(SB)/4, $0x42b17218
+GLOBL sigmoidconsts<>(SB), RODATA|NOPTR, $2752

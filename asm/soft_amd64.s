@@ -69,27 +69,28 @@ c1_5:
 class_7:
 	VMOVUPS      (R9), Y1
 	VSUBPS       64(SP), Y1, Y1
-	VMULPS       softconsts<>+0(SB), Y1, Y2
-	VROUNDPS     $0x00, Y2, Y2
-	VMOVAPS      Y1, Y3
-	VFNMADD231PS softconsts<>+64(SB), Y2, Y3
-	VFNMADD231PS softconsts<>+128(SB), Y2, Y3
+	VMOVUPS      softconsts<>+0(SB), Y2
+	VFMADD231PS  softconsts<>+64(SB), Y1, Y2
+	VSUBPS       softconsts<>+0(SB), Y2, Y2
+	VMOVUPS      softconsts<>+128(SB), Y3
+	VFMADD213PS  Y1, Y2, Y3
+	VFNMADD231PS softconsts<>+192(SB), Y2, Y3
 	VMULPS       Y3, Y3, Y4
-	VMOVUPS      softconsts<>+192(SB), Y5
-	VFMADD213PS  softconsts<>+256(SB), Y3, Y5
-	VMOVUPS      softconsts<>+320(SB), Y6
-	VFMADD213PS  softconsts<>+384(SB), Y3, Y6
-	VMOVUPS      softconsts<>+448(SB), Y7
-	VFMADD213PS  softconsts<>+512(SB), Y3, Y7
+	VMOVUPS      softconsts<>+256(SB), Y5
+	VFMADD213PS  softconsts<>+320(SB), Y3, Y5
+	VMOVUPS      softconsts<>+384(SB), Y6
+	VFMADD213PS  softconsts<>+448(SB), Y3, Y6
+	VMOVUPS      softconsts<>+512(SB), Y7
+	VFMADD213PS  softconsts<>+576(SB), Y3, Y7
 	VFMADD213PS  Y6, Y4, Y7
 	VFMADD213PS  Y5, Y4, Y7
 	VFMADD213PS  Y3, Y4, Y7
-	VADDPS       softconsts<>+576(SB), Y7, Y7
+	VADDPS       softconsts<>+640(SB), Y7, Y7
 	VCVTPS2DQ    Y2, Y2
-	VPADDD       softconsts<>+640(SB), Y2, Y2
+	VPADDD       softconsts<>+704(SB), Y2, Y2
 	VPSLLD       $0x17, Y2, Y2
 	VMULPS       Y2, Y7, Y2
-	VCMPPS       $0x01, softconsts<>+704(SB), Y1, Y1
+	VCMPPS       $0x01, softconsts<>+768(SB), Y1, Y1
 	VANDNPS      Y2, Y1, Y2
 	VADDPS       Y2, Y0, Y0
 	VMOVUPS      Y2, (R10)
@@ -98,7 +99,7 @@ class_7:
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
 	JB           class_7
-	VMOVUPS      softconsts<>+576(SB), Y1
+	VMOVUPS      softconsts<>+640(SB), Y1
 	VDIVPS       Y0, Y1, Y1
 	VMOVUPS      Y1, 96(SP)
 	VMOVUPS      Y0, 128(SP)
@@ -162,7 +163,7 @@ noflag_12:
 	TESTQ   $0x00000010, flags+80(FP)
 	JZ      noflag_13
 	VSUBPS  Y0, Y1, Y0
-	VANDPS  softconsts<>+768(SB), Y0, Y0
+	VANDPS  softconsts<>+832(SB), Y0, Y0
 	VADDPS  160(R12), Y0, Y0
 	VMOVUPS Y0, 160(R12)
 
@@ -180,20 +181,19 @@ noflag_11:
 	JZ           noflag_14
 	VMOVUPS      128(SP), Y0
 	VPSRLD       $0x17, Y0, Y1
-	VPSUBD       softconsts<>+832(SB), Y1, Y1
+	VPSUBD       softconsts<>+896(SB), Y1, Y1
 	VCVTDQ2PS    Y1, Y2
-	VANDPS       softconsts<>+896(SB), Y0, Y1
-	VORPS        softconsts<>+256(SB), Y1, Y1
-	VCMPPS       $0x01, softconsts<>+960(SB), Y1, Y3
-	VSUBPS       softconsts<>+576(SB), Y1, Y4
+	VANDPS       softconsts<>+960(SB), Y0, Y1
+	VORPS        softconsts<>+320(SB), Y1, Y1
+	VCMPPS       $0x01, softconsts<>+1024(SB), Y1, Y3
+	VSUBPS       softconsts<>+640(SB), Y1, Y4
 	VADDPS       Y1, Y1, Y1
-	VSUBPS       softconsts<>+576(SB), Y1, Y1
+	VSUBPS       softconsts<>+640(SB), Y1, Y1
 	VBLENDVPS    Y3, Y1, Y4, Y1
-	VANDPS       softconsts<>+576(SB), Y3, Y3
+	VANDPS       softconsts<>+640(SB), Y3, Y3
 	VSUBPS       Y3, Y2, Y2
 	VMULPS       Y1, Y1, Y3
-	VMOVUPS      softconsts<>+1024(SB), Y4
-	VFMADD213PS  softconsts<>+1088(SB), Y1, Y4
+	VMOVUPS      softconsts<>+1088(SB), Y4
 	VFMADD213PS  softconsts<>+1152(SB), Y1, Y4
 	VFMADD213PS  softconsts<>+1216(SB), Y1, Y4
 	VFMADD213PS  softconsts<>+1280(SB), Y1, Y4
@@ -201,12 +201,13 @@ noflag_11:
 	VFMADD213PS  softconsts<>+1408(SB), Y1, Y4
 	VFMADD213PS  softconsts<>+1472(SB), Y1, Y4
 	VFMADD213PS  softconsts<>+1536(SB), Y1, Y4
+	VFMADD213PS  softconsts<>+1600(SB), Y1, Y4
 	VMULPS       Y1, Y4, Y4
 	VMULPS       Y3, Y4, Y4
-	VFMADD231PS  softconsts<>+128(SB), Y2, Y4
-	VFNMADD231PS softconsts<>+256(SB), Y3, Y4
+	VFMADD231PS  softconsts<>+192(SB), Y2, Y4
+	VFNMADD231PS softconsts<>+320(SB), Y3, Y4
 	VADDPS       Y4, Y1, Y4
-	VFMADD231PS  softconsts<>+64(SB), Y2, Y4
+	VFMADD231PS  softconsts<>+1664(SB), Y2, Y4
 	VCMPPS       $0x03, Y0, Y0, Y1
 	VBLENDVPS    Y1, Y0, Y4, Y4
 	VMOVUPS      192(SP), Y0
@@ -224,7 +225,7 @@ noflag_14:
 tail_3:
 	TESTQ      BX, BX
 	JZ         done_4
-	LEAQ       softconsts<>+1600(SB), R9
+	LEAQ       softconsts<>+1728(SB), R9
 	NEGQ       BX
 	VMOVDQU    64(R9)(BX*4), Y0
 	VMASKMOVPS (AX), Y0, Y1
@@ -252,27 +253,28 @@ c1_15:
 class_17:
 	VMASKMOVPS   (BX), Y0, Y2
 	VSUBPS       64(SP), Y2, Y2
-	VMULPS       softconsts<>+0(SB), Y2, Y3
-	VROUNDPS     $0x00, Y3, Y3
-	VMOVAPS      Y2, Y4
-	VFNMADD231PS softconsts<>+64(SB), Y3, Y4
-	VFNMADD231PS softconsts<>+128(SB), Y3, Y4
+	VMOVUPS      softconsts<>+0(SB), Y3
+	VFMADD231PS  softconsts<>+64(SB), Y2, Y3
+	VSUBPS       softconsts<>+0(SB), Y3, Y3
+	VMOVUPS      softconsts<>+128(SB), Y4
+	VFMADD213PS  Y2, Y3, Y4
+	VFNMADD231PS softconsts<>+192(SB), Y3, Y4
 	VMULPS       Y4, Y4, Y5
-	VMOVUPS      softconsts<>+192(SB), Y6
-	VFMADD213PS  softconsts<>+256(SB), Y4, Y6
-	VMOVUPS      softconsts<>+320(SB), Y7
-	VFMADD213PS  softconsts<>+384(SB), Y4, Y7
-	VMOVUPS      softconsts<>+448(SB), Y8
-	VFMADD213PS  softconsts<>+512(SB), Y4, Y8
+	VMOVUPS      softconsts<>+256(SB), Y6
+	VFMADD213PS  softconsts<>+320(SB), Y4, Y6
+	VMOVUPS      softconsts<>+384(SB), Y7
+	VFMADD213PS  softconsts<>+448(SB), Y4, Y7
+	VMOVUPS      softconsts<>+512(SB), Y8
+	VFMADD213PS  softconsts<>+576(SB), Y4, Y8
 	VFMADD213PS  Y7, Y5, Y8
 	VFMADD213PS  Y6, Y5, Y8
 	VFMADD213PS  Y4, Y5, Y8
-	VADDPS       softconsts<>+576(SB), Y8, Y8
+	VADDPS       softconsts<>+640(SB), Y8, Y8
 	VCVTPS2DQ    Y3, Y3
-	VPADDD       softconsts<>+640(SB), Y3, Y3
+	VPADDD       softconsts<>+704(SB), Y3, Y3
 	VPSLLD       $0x17, Y3, Y3
 	VMULPS       Y3, Y8, Y3
-	VCMPPS       $0x01, softconsts<>+704(SB), Y2, Y2
+	VCMPPS       $0x01, softconsts<>+768(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 	VADDPS       Y3, Y1, Y1
 	VMOVUPS      Y3, (R9)
@@ -281,7 +283,7 @@ class_17:
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
 	JB           class_17
-	VMOVUPS      softconsts<>+576(SB), Y2
+	VMOVUPS      softconsts<>+640(SB), Y2
 	VDIVPS       Y1, Y2, Y2
 	VMOVUPS      Y2, 96(SP)
 	VMOVUPS      Y1, 128(SP)
@@ -344,7 +346,7 @@ noflag_22:
 	TESTQ   $0x00000010, flags+80(FP)
 	JZ      noflag_23
 	VSUBPS  Y1, Y2, Y1
-	VANDPS  softconsts<>+768(SB), Y1, Y1
+	VANDPS  softconsts<>+832(SB), Y1, Y1
 	VADDPS  160(SI), Y1, Y1
 	VMOVUPS Y1, 160(SI)
 
@@ -362,20 +364,19 @@ noflag_21:
 	JZ           noflag_24
 	VMOVUPS      128(SP), Y1
 	VPSRLD       $0x17, Y1, Y2
-	VPSUBD       softconsts<>+832(SB), Y2, Y2
+	VPSUBD       softconsts<>+896(SB), Y2, Y2
 	VCVTDQ2PS    Y2, Y3
-	VANDPS       softconsts<>+896(SB), Y1, Y2
-	VORPS        softconsts<>+256(SB), Y2, Y2
-	VCMPPS       $0x01, softconsts<>+960(SB), Y2, Y4
-	VSUBPS       softconsts<>+576(SB), Y2, Y5
+	VANDPS       softconsts<>+960(SB), Y1, Y2
+	VORPS        softconsts<>+320(SB), Y2, Y2
+	VCMPPS       $0x01, softconsts<>+1024(SB), Y2, Y4
+	VSUBPS       softconsts<>+640(SB), Y2, Y5
 	VADDPS       Y2, Y2, Y2
-	VSUBPS       softconsts<>+576(SB), Y2, Y2
+	VSUBPS       softconsts<>+640(SB), Y2, Y2
 	VBLENDVPS    Y4, Y2, Y5, Y2
-	VANDPS       softconsts<>+576(SB), Y4, Y4
+	VANDPS       softconsts<>+640(SB), Y4, Y4
 	VSUBPS       Y4, Y3, Y3
 	VMULPS       Y2, Y2, Y4
-	VMOVUPS      softconsts<>+1024(SB), Y5
-	VFMADD213PS  softconsts<>+1088(SB), Y2, Y5
+	VMOVUPS      softconsts<>+1088(SB), Y5
 	VFMADD213PS  softconsts<>+1152(SB), Y2, Y5
 	VFMADD213PS  softconsts<>+1216(SB), Y2, Y5
 	VFMADD213PS  softconsts<>+1280(SB), Y2, Y5
@@ -383,12 +384,13 @@ noflag_21:
 	VFMADD213PS  softconsts<>+1408(SB), Y2, Y5
 	VFMADD213PS  softconsts<>+1472(SB), Y2, Y5
 	VFMADD213PS  softconsts<>+1536(SB), Y2, Y5
+	VFMADD213PS  softconsts<>+1600(SB), Y2, Y5
 	VMULPS       Y2, Y5, Y5
 	VMULPS       Y4, Y5, Y5
-	VFMADD231PS  softconsts<>+128(SB), Y3, Y5
-	VFNMADD231PS softconsts<>+256(SB), Y4, Y5
+	VFMADD231PS  softconsts<>+192(SB), Y3, Y5
+	VFNMADD231PS softconsts<>+320(SB), Y4, Y5
 	VADDPS       Y5, Y2, Y5
-	VFMADD231PS  softconsts<>+64(SB), Y3, Y5
+	VFMADD231PS  softconsts<>+1664(SB), Y3, Y5
 	VCMPPS       $0x03, Y1, Y1, Y2
 	VBLENDVPS    Y2, Y1, Y5, Y5
 	VMOVUPS      256(SP), Y1
@@ -546,27 +548,28 @@ c1_29:
 class_31:
 	VMOVUPS      (R10), Y1
 	VSUBPS       (SP), Y1, Y1
-	VMULPS       softconsts<>+0(SB), Y1, Y2
-	VROUNDPS     $0x00, Y2, Y2
-	VMOVAPS      Y1, Y3
-	VFNMADD231PS softconsts<>+64(SB), Y2, Y3
-	VFNMADD231PS softconsts<>+128(SB), Y2, Y3
+	VMOVUPS      softconsts<>+0(SB), Y2
+	VFMADD231PS  softconsts<>+64(SB), Y1, Y2
+	VSUBPS       softconsts<>+0(SB), Y2, Y2
+	VMOVUPS      softconsts<>+128(SB), Y3
+	VFMADD213PS  Y1, Y2, Y3
+	VFNMADD231PS softconsts<>+192(SB), Y2, Y3
 	VMULPS       Y3, Y3, Y4
-	VMOVUPS      softconsts<>+192(SB), Y5
-	VFMADD213PS  softconsts<>+256(SB), Y3, Y5
-	VMOVUPS      softconsts<>+320(SB), Y6
-	VFMADD213PS  softconsts<>+384(SB), Y3, Y6
-	VMOVUPS      softconsts<>+448(SB), Y7
-	VFMADD213PS  softconsts<>+512(SB), Y3, Y7
+	VMOVUPS      softconsts<>+256(SB), Y5
+	VFMADD213PS  softconsts<>+320(SB), Y3, Y5
+	VMOVUPS      softconsts<>+384(SB), Y6
+	VFMADD213PS  softconsts<>+448(SB), Y3, Y6
+	VMOVUPS      softconsts<>+512(SB), Y7
+	VFMADD213PS  softconsts<>+576(SB), Y3, Y7
 	VFMADD213PS  Y6, Y4, Y7
 	VFMADD213PS  Y5, Y4, Y7
 	VFMADD213PS  Y3, Y4, Y7
-	VADDPS       softconsts<>+576(SB), Y7, Y7
+	VADDPS       softconsts<>+640(SB), Y7, Y7
 	VCVTPS2DQ    Y2, Y2
-	VPADDD       softconsts<>+640(SB), Y2, Y2
+	VPADDD       softconsts<>+704(SB), Y2, Y2
 	VPSLLD       $0x17, Y2, Y2
 	VMULPS       Y2, Y7, Y2
-	VCMPPS       $0x01, softconsts<>+704(SB), Y1, Y1
+	VCMPPS       $0x01, softconsts<>+768(SB), Y1, Y1
 	VANDNPS      Y2, Y1, Y2
 	VADDPS       Y2, Y0, Y0
 	VMOVUPS      Y2, (R11)
@@ -575,7 +578,7 @@ class_31:
 	INCQ         R12
 	CMPQ         R12, C+72(FP)
 	JB           class_31
-	VMOVUPS      softconsts<>+576(SB), Y1
+	VMOVUPS      softconsts<>+640(SB), Y1
 	VDIVPS       Y0, Y1, Y1
 	VMOVUPS      Y1, 32(SP)
 	VXORPS       Y0, Y0, Y0
@@ -691,7 +694,7 @@ noflag_39:
 tail_27:
 	TESTQ      BX, BX
 	JZ         done_28
-	LEAQ       softconsts<>+1600(SB), R10
+	LEAQ       softconsts<>+1728(SB), R10
 	NEGQ       BX
 	VMOVDQU    64(R10)(BX*4), Y0
 	VMASKMOVPS (AX), Y0, Y1
@@ -718,27 +721,28 @@ c1_40:
 class_42:
 	VMASKMOVPS   (AX), Y0, Y2
 	VSUBPS       (SP), Y2, Y2
-	VMULPS       softconsts<>+0(SB), Y2, Y3
-	VROUNDPS     $0x00, Y3, Y3
-	VMOVAPS      Y2, Y4
-	VFNMADD231PS softconsts<>+64(SB), Y3, Y4
-	VFNMADD231PS softconsts<>+128(SB), Y3, Y4
+	VMOVUPS      softconsts<>+0(SB), Y3
+	VFMADD231PS  softconsts<>+64(SB), Y2, Y3
+	VSUBPS       softconsts<>+0(SB), Y3, Y3
+	VMOVUPS      softconsts<>+128(SB), Y4
+	VFMADD213PS  Y2, Y3, Y4
+	VFNMADD231PS softconsts<>+192(SB), Y3, Y4
 	VMULPS       Y4, Y4, Y5
-	VMOVUPS      softconsts<>+192(SB), Y6
-	VFMADD213PS  softconsts<>+256(SB), Y4, Y6
-	VMOVUPS      softconsts<>+320(SB), Y7
-	VFMADD213PS  softconsts<>+384(SB), Y4, Y7
-	VMOVUPS      softconsts<>+448(SB), Y8
-	VFMADD213PS  softconsts<>+512(SB), Y4, Y8
+	VMOVUPS      softconsts<>+256(SB), Y6
+	VFMADD213PS  softconsts<>+320(SB), Y4, Y6
+	VMOVUPS      softconsts<>+384(SB), Y7
+	VFMADD213PS  softconsts<>+448(SB), Y4, Y7
+	VMOVUPS      softconsts<>+512(SB), Y8
+	VFMADD213PS  softconsts<>+576(SB), Y4, Y8
 	VFMADD213PS  Y7, Y5, Y8
 	VFMADD213PS  Y6, Y5, Y8
 	VFMADD213PS  Y4, Y5, Y8
-	VADDPS       softconsts<>+576(SB), Y8, Y8
+	VADDPS       softconsts<>+640(SB), Y8, Y8
 	VCVTPS2DQ    Y3, Y3
-	VPADDD       softconsts<>+640(SB), Y3, Y3
+	VPADDD       softconsts<>+704(SB), Y3, Y3
 	VPSLLD       $0x17, Y3, Y3
 	VMULPS       Y3, Y8, Y3
-	VCMPPS       $0x01, softconsts<>+704(SB), Y2, Y2
+	VCMPPS       $0x01, softconsts<>+768(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 	VADDPS       Y3, Y1, Y1
 	VMOVUPS      Y3, (BX)
@@ -747,7 +751,7 @@ class_42:
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
 	JB           class_42
-	VMOVUPS      softconsts<>+576(SB), Y2
+	VMOVUPS      softconsts<>+640(SB), Y2
 	VDIVPS       Y1, Y2, Y2
 	VMOVUPS      Y2, 32(SP)
 	VXORPS       Y1, Y1, Y1
@@ -921,25 +925,25 @@ c1_55:
 class_57:
 	VMOVUPS      (R9), Z4
 	VSUBPS       Z2, Z4, Z4
-	VMULPS       softconsts<>+0(SB), Z4, Z5
-	VRNDSCALEPS  $0x00, Z5, Z5
-	VMOVAPS      Z4, Z6
-	VFNMADD231PS softconsts<>+64(SB), Z5, Z6
-	VFNMADD231PS softconsts<>+128(SB), Z5, Z6
+	VMOVUPS      softconsts<>+0(SB), Z5
+	VFMADD231PS  softconsts<>+64(SB), Z4, Z5
+	VSUBPS       softconsts<>+0(SB), Z5, Z5
+	VMOVUPS      softconsts<>+128(SB), Z6
+	VFMADD213PS  Z4, Z5, Z6
+	VFNMADD231PS softconsts<>+192(SB), Z5, Z6
 	VMULPS       Z6, Z6, Z7
-	VMOVUPS      softconsts<>+192(SB), Z8
-	VFMADD213PS  softconsts<>+256(SB), Z6, Z8
-	VMOVUPS      softconsts<>+320(SB), Z9
-	VFMADD213PS  softconsts<>+384(SB), Z6, Z9
-	VMOVUPS      softconsts<>+448(SB), Z10
-	VFMADD213PS  softconsts<>+512(SB), Z6, Z10
+	VMOVUPS      softconsts<>+256(SB), Z8
+	VFMADD213PS  softconsts<>+320(SB), Z6, Z8
+	VMOVUPS      softconsts<>+384(SB), Z9
+	VFMADD213PS  softconsts<>+448(SB), Z6, Z9
+	VMOVUPS      softconsts<>+512(SB), Z10
+	VFMADD213PS  softconsts<>+576(SB), Z6, Z10
 	VFMADD213PS  Z9, Z7, Z10
 	VFMADD213PS  Z8, Z7, Z10
 	VFMADD213PS  Z6, Z7, Z10
-	VADDPS       softconsts<>+576(SB), Z10, Z10
-	VSCALEFPS    Z5, Z10, Z10
-	VCMPPS       $0x01, softconsts<>+704(SB), Z4, K1
-	VXORPS       Z10, Z10, K1, Z10
+	VADDPS       softconsts<>+640(SB), Z10, Z10
+	VCMPPS       $0x05, softconsts<>+768(SB), Z4, K1
+	VSCALEFPS.Z  Z5, Z10, K1, Z10
 	VADDPS       Z10, Z3, Z3
 	VMOVUPS      Z10, (R10)
 	ADDQ         DX, R9
@@ -947,7 +951,7 @@ class_57:
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
 	JB           class_57
-	VMOVUPS      softconsts<>+576(SB), Z4
+	VMOVUPS      softconsts<>+640(SB), Z4
 	VDIVPS       Z3, Z4, Z4
 	VXORPS       Z5, Z5, Z5
 	VXORPS       Z6, Z6, Z6
@@ -1002,7 +1006,7 @@ noflag_62:
 	TESTQ   $0x00000010, flags+80(FP)
 	JZ      noflag_63
 	VSUBPS  Z7, Z8, Z7
-	VANDPS  softconsts<>+768(SB), Z7, Z7
+	VANDPS  softconsts<>+832(SB), Z7, Z7
 	VADDPS  320(R12), Z7, Z7
 	VMOVUPS Z7, 320(R12)
 
@@ -1019,17 +1023,16 @@ noflag_61:
 	TESTQ        $0x00000001, flags+80(FP)
 	JZ           noflag_64
 	VGETEXPPS    Z3, Z4
-	VADDPS       softconsts<>+576(SB), Z4, Z4
+	VADDPS       softconsts<>+640(SB), Z4, Z4
 	VGETMANTPS   $0x02, Z3, Z2
-	VCMPPS       $0x01, softconsts<>+960(SB), Z2, K1
-	VSUBPS       softconsts<>+576(SB), Z2, Z7
+	VCMPPS       $0x01, softconsts<>+1024(SB), Z2, K1
+	VSUBPS       softconsts<>+640(SB), Z2, Z7
 	VADDPS       Z2, Z2, Z8
-	VSUBPS       softconsts<>+576(SB), Z8, Z8
+	VSUBPS       softconsts<>+640(SB), Z8, Z8
 	VBLENDMPS    Z8, Z7, K1, Z2
-	VSUBPS       softconsts<>+576(SB), Z4, K1, Z4
+	VSUBPS       softconsts<>+640(SB), Z4, K1, Z4
 	VMULPS       Z2, Z2, Z7
-	VMOVUPS      softconsts<>+1024(SB), Z8
-	VFMADD213PS  softconsts<>+1088(SB), Z2, Z8
+	VMOVUPS      softconsts<>+1088(SB), Z8
 	VFMADD213PS  softconsts<>+1152(SB), Z2, Z8
 	VFMADD213PS  softconsts<>+1216(SB), Z2, Z8
 	VFMADD213PS  softconsts<>+1280(SB), Z2, Z8
@@ -1037,12 +1040,13 @@ noflag_61:
 	VFMADD213PS  softconsts<>+1408(SB), Z2, Z8
 	VFMADD213PS  softconsts<>+1472(SB), Z2, Z8
 	VFMADD213PS  softconsts<>+1536(SB), Z2, Z8
+	VFMADD213PS  softconsts<>+1600(SB), Z2, Z8
 	VMULPS       Z2, Z8, Z8
 	VMULPS       Z7, Z8, Z8
-	VFMADD231PS  softconsts<>+128(SB), Z4, Z8
-	VFNMADD231PS softconsts<>+256(SB), Z7, Z8
+	VFMADD231PS  softconsts<>+192(SB), Z4, Z8
+	VFNMADD231PS softconsts<>+320(SB), Z7, Z8
 	VADDPS       Z8, Z2, Z8
-	VFMADD231PS  softconsts<>+64(SB), Z4, Z8
+	VFMADD231PS  softconsts<>+1664(SB), Z4, Z8
 	VCMPPS       $0x03, Z3, Z3, K1
 	VMOVUPS      Z3, K1, Z8
 	VMOVAPS      Z6, Z2
@@ -1085,25 +1089,25 @@ c1_65:
 class_67:
 	VMOVUPS.Z    (BX), K1, Z4
 	VSUBPS       Z2, Z4, Z4
-	VMULPS       softconsts<>+0(SB), Z4, Z5
-	VRNDSCALEPS  $0x00, Z5, Z5
-	VMOVAPS      Z4, Z6
-	VFNMADD231PS softconsts<>+64(SB), Z5, Z6
-	VFNMADD231PS softconsts<>+128(SB), Z5, Z6
+	VMOVUPS      softconsts<>+0(SB), Z5
+	VFMADD231PS  softconsts<>+64(SB), Z4, Z5
+	VSUBPS       softconsts<>+0(SB), Z5, Z5
+	VMOVUPS      softconsts<>+128(SB), Z6
+	VFMADD213PS  Z4, Z5, Z6
+	VFNMADD231PS softconsts<>+192(SB), Z5, Z6
 	VMULPS       Z6, Z6, Z7
-	VMOVUPS      softconsts<>+192(SB), Z8
-	VFMADD213PS  softconsts<>+256(SB), Z6, Z8
-	VMOVUPS      softconsts<>+320(SB), Z9
-	VFMADD213PS  softconsts<>+384(SB), Z6, Z9
-	VMOVUPS      softconsts<>+448(SB), Z10
-	VFMADD213PS  softconsts<>+512(SB), Z6, Z10
+	VMOVUPS      softconsts<>+256(SB), Z8
+	VFMADD213PS  softconsts<>+320(SB), Z6, Z8
+	VMOVUPS      softconsts<>+384(SB), Z9
+	VFMADD213PS  softconsts<>+448(SB), Z6, Z9
+	VMOVUPS      softconsts<>+512(SB), Z10
+	VFMADD213PS  softconsts<>+576(SB), Z6, Z10
 	VFMADD213PS  Z9, Z7, Z10
 	VFMADD213PS  Z8, Z7, Z10
 	VFMADD213PS  Z6, Z7, Z10
-	VADDPS       softconsts<>+576(SB), Z10, Z10
-	VSCALEFPS    Z5, Z10, Z10
-	VCMPPS       $0x01, softconsts<>+704(SB), Z4, K2
-	VXORPS       Z10, Z10, K2, Z10
+	VADDPS       softconsts<>+640(SB), Z10, Z10
+	VCMPPS       $0x05, softconsts<>+768(SB), Z4, K2
+	VSCALEFPS.Z  Z5, Z10, K2, Z10
 	VADDPS       Z10, Z3, Z3
 	VMOVUPS      Z10, (R9)
 	ADDQ         DX, BX
@@ -1111,7 +1115,7 @@ class_67:
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
 	JB           class_67
-	VMOVUPS      softconsts<>+576(SB), Z4
+	VMOVUPS      softconsts<>+640(SB), Z4
 	VDIVPS       Z3, Z4, Z4
 	VXORPS       Z5, Z5, Z5
 	VXORPS       Z6, Z6, Z6
@@ -1165,7 +1169,7 @@ noflag_72:
 	TESTQ   $0x00000010, flags+80(FP)
 	JZ      noflag_73
 	VSUBPS  Z7, Z8, Z7
-	VANDPS  softconsts<>+768(SB), Z7, Z7
+	VANDPS  softconsts<>+832(SB), Z7, Z7
 	VADDPS  320(SI), Z7, Z7
 	VMOVUPS Z7, 320(SI)
 
@@ -1182,17 +1186,16 @@ noflag_71:
 	TESTQ        $0x00000001, flags+80(FP)
 	JZ           noflag_74
 	VGETEXPPS    Z3, Z4
-	VADDPS       softconsts<>+576(SB), Z4, Z4
+	VADDPS       softconsts<>+640(SB), Z4, Z4
 	VGETMANTPS   $0x02, Z3, Z2
-	VCMPPS       $0x01, softconsts<>+960(SB), Z2, K2
-	VSUBPS       softconsts<>+576(SB), Z2, Z7
+	VCMPPS       $0x01, softconsts<>+1024(SB), Z2, K2
+	VSUBPS       softconsts<>+640(SB), Z2, Z7
 	VADDPS       Z2, Z2, Z8
-	VSUBPS       softconsts<>+576(SB), Z8, Z8
+	VSUBPS       softconsts<>+640(SB), Z8, Z8
 	VBLENDMPS    Z8, Z7, K2, Z2
-	VSUBPS       softconsts<>+576(SB), Z4, K2, Z4
+	VSUBPS       softconsts<>+640(SB), Z4, K2, Z4
 	VMULPS       Z2, Z2, Z7
-	VMOVUPS      softconsts<>+1024(SB), Z8
-	VFMADD213PS  softconsts<>+1088(SB), Z2, Z8
+	VMOVUPS      softconsts<>+1088(SB), Z8
 	VFMADD213PS  softconsts<>+1152(SB), Z2, Z8
 	VFMADD213PS  softconsts<>+1216(SB), Z2, Z8
 	VFMADD213PS  softconsts<>+1280(SB), Z2, Z8
@@ -1200,12 +1203,13 @@ noflag_71:
 	VFMADD213PS  softconsts<>+1408(SB), Z2, Z8
 	VFMADD213PS  softconsts<>+1472(SB), Z2, Z8
 	VFMADD213PS  softconsts<>+1536(SB), Z2, Z8
+	VFMADD213PS  softconsts<>+1600(SB), Z2, Z8
 	VMULPS       Z2, Z8, Z8
 	VMULPS       Z7, Z8, Z8
-	VFMADD231PS  softconsts<>+128(SB), Z4, Z8
-	VFNMADD231PS softconsts<>+256(SB), Z7, Z8
+	VFMADD231PS  softconsts<>+192(SB), Z4, Z8
+	VFNMADD231PS softconsts<>+320(SB), Z7, Z8
 	VADDPS       Z8, Z2, Z8
-	VFMADD231PS  softconsts<>+64(SB), Z4, Z8
+	VFMADD231PS  softconsts<>+1664(SB), Z4, Z8
 	VCMPPS       $0x03, Z3, Z3, K2
 	VMOVUPS      Z3, K2, Z8
 	VMOVAPS      Z6, Z2
@@ -1368,25 +1372,25 @@ c1_79:
 class_81:
 	VMOVUPS      (R10), Z2
 	VSUBPS       Z0, Z2, Z2
-	VMULPS       softconsts<>+0(SB), Z2, Z3
-	VRNDSCALEPS  $0x00, Z3, Z3
-	VMOVAPS      Z2, Z4
-	VFNMADD231PS softconsts<>+64(SB), Z3, Z4
-	VFNMADD231PS softconsts<>+128(SB), Z3, Z4
+	VMOVUPS      softconsts<>+0(SB), Z3
+	VFMADD231PS  softconsts<>+64(SB), Z2, Z3
+	VSUBPS       softconsts<>+0(SB), Z3, Z3
+	VMOVUPS      softconsts<>+128(SB), Z4
+	VFMADD213PS  Z2, Z3, Z4
+	VFNMADD231PS softconsts<>+192(SB), Z3, Z4
 	VMULPS       Z4, Z4, Z5
-	VMOVUPS      softconsts<>+192(SB), Z6
-	VFMADD213PS  softconsts<>+256(SB), Z4, Z6
-	VMOVUPS      softconsts<>+320(SB), Z7
-	VFMADD213PS  softconsts<>+384(SB), Z4, Z7
-	VMOVUPS      softconsts<>+448(SB), Z8
-	VFMADD213PS  softconsts<>+512(SB), Z4, Z8
+	VMOVUPS      softconsts<>+256(SB), Z6
+	VFMADD213PS  softconsts<>+320(SB), Z4, Z6
+	VMOVUPS      softconsts<>+384(SB), Z7
+	VFMADD213PS  softconsts<>+448(SB), Z4, Z7
+	VMOVUPS      softconsts<>+512(SB), Z8
+	VFMADD213PS  softconsts<>+576(SB), Z4, Z8
 	VFMADD213PS  Z7, Z5, Z8
 	VFMADD213PS  Z6, Z5, Z8
 	VFMADD213PS  Z4, Z5, Z8
-	VADDPS       softconsts<>+576(SB), Z8, Z8
-	VSCALEFPS    Z3, Z8, Z8
-	VCMPPS       $0x01, softconsts<>+704(SB), Z2, K1
-	VXORPS       Z8, Z8, K1, Z8
+	VADDPS       softconsts<>+640(SB), Z8, Z8
+	VCMPPS       $0x05, softconsts<>+768(SB), Z2, K1
+	VSCALEFPS.Z  Z3, Z8, K1, Z8
 	VADDPS       Z8, Z1, Z1
 	VMOVUPS      Z8, (R11)
 	ADDQ         DX, R10
@@ -1394,7 +1398,7 @@ class_81:
 	INCQ         R12
 	CMPQ         R12, C+72(FP)
 	JB           class_81
-	VMOVUPS      softconsts<>+576(SB), Z0
+	VMOVUPS      softconsts<>+640(SB), Z0
 	VDIVPS       Z1, Z0, Z0
 	VXORPS       Z1, Z1, Z1
 	VXORPS       Z2, Z2, Z2
@@ -1531,25 +1535,25 @@ c1_90:
 class_92:
 	VMOVUPS.Z    (AX), K1, Z2
 	VSUBPS       Z0, Z2, Z2
-	VMULPS       softconsts<>+0(SB), Z2, Z3
-	VRNDSCALEPS  $0x00, Z3, Z3
-	VMOVAPS      Z2, Z4
-	VFNMADD231PS softconsts<>+64(SB), Z3, Z4
-	VFNMADD231PS softconsts<>+128(SB), Z3, Z4
+	VMOVUPS      softconsts<>+0(SB), Z3
+	VFMADD231PS  softconsts<>+64(SB), Z2, Z3
+	VSUBPS       softconsts<>+0(SB), Z3, Z3
+	VMOVUPS      softconsts<>+128(SB), Z4
+	VFMADD213PS  Z2, Z3, Z4
+	VFNMADD231PS softconsts<>+192(SB), Z3, Z4
 	VMULPS       Z4, Z4, Z5
-	VMOVUPS      softconsts<>+192(SB), Z6
-	VFMADD213PS  softconsts<>+256(SB), Z4, Z6
-	VMOVUPS      softconsts<>+320(SB), Z7
-	VFMADD213PS  softconsts<>+384(SB), Z4, Z7
-	VMOVUPS      softconsts<>+448(SB), Z8
-	VFMADD213PS  softconsts<>+512(SB), Z4, Z8
+	VMOVUPS      softconsts<>+256(SB), Z6
+	VFMADD213PS  softconsts<>+320(SB), Z4, Z6
+	VMOVUPS      softconsts<>+384(SB), Z7
+	VFMADD213PS  softconsts<>+448(SB), Z4, Z7
+	VMOVUPS      softconsts<>+512(SB), Z8
+	VFMADD213PS  softconsts<>+576(SB), Z4, Z8
 	VFMADD213PS  Z7, Z5, Z8
 	VFMADD213PS  Z6, Z5, Z8
 	VFMADD213PS  Z4, Z5, Z8
-	VADDPS       softconsts<>+576(SB), Z8, Z8
-	VSCALEFPS    Z3, Z8, Z8
-	VCMPPS       $0x01, softconsts<>+704(SB), Z2, K2
-	VXORPS       Z8, Z8, K2, Z8
+	VADDPS       softconsts<>+640(SB), Z8, Z8
+	VCMPPS       $0x05, softconsts<>+768(SB), Z2, K2
+	VSCALEFPS.Z  Z3, Z8, K2, Z8
 	VADDPS       Z8, Z1, Z1
 	VMOVUPS      Z8, (BX)
 	ADDQ         DX, AX
@@ -1557,7 +1561,7 @@ class_92:
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
 	JB           class_92
-	VMOVUPS      softconsts<>+576(SB), Z0
+	VMOVUPS      softconsts<>+640(SB), Z0
 	VDIVPS       Z1, Z0, Z0
 	VXORPS       Z1, Z1, Z1
 	VXORPS       Z2, Z2, Z2
@@ -1664,436 +1668,468 @@ done_78:
 	VZEROUPPER
 	RET
 
-DATA softconsts<>+0(SB)/4, $0x3fb8aa3b
-DATA softconsts<>+4(SB)/4, $0x3fb8aa3b
-DATA softconsts<>+8(SB)/4, $0x3fb8aa3b
-DATA softconsts<>+12(SB)/4, $0x3fb8aa3b
-DATA softconsts<>+16(SB)/4, $0x3fb8aa3b
-DATA softconsts<>+20(SB)/4, $0x3fb8aa3b
-DATA softconsts<>+24(SB)/4, $0x3fb8aa3b
-DATA softconsts<>+28(SB)/4, $0x3fb8aa3b
-DATA softconsts<>+32(SB)/4, $0x3fb8aa3b
-DATA softconsts<>+36(SB)/4, $0x3fb8aa3b
-DATA softconsts<>+40(SB)/4, $0x3fb8aa3b
-DATA softconsts<>+44(SB)/4, $0x3fb8aa3b
-DATA softconsts<>+48(SB)/4, $0x3fb8aa3b
-DATA softconsts<>+52(SB)/4, $0x3fb8aa3b
-DATA softconsts<>+56(SB)/4, $0x3fb8aa3b
-DATA softconsts<>+60(SB)/4, $0x3fb8aa3b
-DATA softconsts<>+64(SB)/4, $0x3f318000
-DATA softconsts<>+68(SB)/4, $0x3f318000
-DATA softconsts<>+72(SB)/4, $0x3f318000
-DATA softconsts<>+76(SB)/4, $0x3f318000
-DATA softconsts<>+80(SB)/4, $0x3f318000
-DATA softconsts<>+84(SB)/4, $0x3f318000
-DATA softconsts<>+88(SB)/4, $0x3f318000
-DATA softconsts<>+92(SB)/4, $0x3f318000
-DATA softconsts<>+96(SB)/4, $0x3f318000
-DATA softconsts<>+100(SB)/4, $0x3f318000
-DATA softconsts<>+104(SB)/4, $0x3f318000
-DATA softconsts<>+108(SB)/4, $0x3f318000
-DATA softconsts<>+112(SB)/4, $0x3f318000
-DATA softconsts<>+116(SB)/4, $0x3f318000
-DATA softconsts<>+120(SB)/4, $0x3f318000
-DATA softconsts<>+124(SB)/4, $0x3f318000
-DATA softconsts<>+128(SB)/4, $0xb95e8083
-DATA softconsts<>+132(SB)/4, $0xb95e8083
-DATA softconsts<>+136(SB)/4, $0xb95e8083
-DATA softconsts<>+140(SB)/4, $0xb95e8083
-DATA softconsts<>+144(SB)/4, $0xb95e8083
-DATA softconsts<>+148(SB)/4, $0xb95e8083
-DATA softconsts<>+152(SB)/4, $0xb95e8083
-DATA softconsts<>+156(SB)/4, $0xb95e8083
-DATA softconsts<>+160(SB)/4, $0xb95e8083
-DATA softconsts<>+164(SB)/4, $0xb95e8083
-DATA softconsts<>+168(SB)/4, $0xb95e8083
-DATA softconsts<>+172(SB)/4, $0xb95e8083
-DATA softconsts<>+176(SB)/4, $0xb95e8083
-DATA softconsts<>+180(SB)/4, $0xb95e8083
-DATA softconsts<>+184(SB)/4, $0xb95e8083
-DATA softconsts<>+188(SB)/4, $0xb95e8083
-DATA softconsts<>+192(SB)/4, $0x3e2aaaaa
-DATA softconsts<>+196(SB)/4, $0x3e2aaaaa
-DATA softconsts<>+200(SB)/4, $0x3e2aaaaa
-DATA softconsts<>+204(SB)/4, $0x3e2aaaaa
-DATA softconsts<>+208(SB)/4, $0x3e2aaaaa
-DATA softconsts<>+212(SB)/4, $0x3e2aaaaa
-DATA softconsts<>+216(SB)/4, $0x3e2aaaaa
-DATA softconsts<>+220(SB)/4, $0x3e2aaaaa
-DATA softconsts<>+224(SB)/4, $0x3e2aaaaa
-DATA softconsts<>+228(SB)/4, $0x3e2aaaaa
-DATA softconsts<>+232(SB)/4, $0x3e2aaaaa
-DATA softconsts<>+236(SB)/4, $0x3e2aaaaa
-DATA softconsts<>+240(SB)/4, $0x3e2aaaaa
-DATA softconsts<>+244(SB)/4, $0x3e2aaaaa
-DATA softconsts<>+248(SB)/4, $0x3e2aaaaa
-DATA softconsts<>+252(SB)/4, $0x3e2aaaaa
-DATA softconsts<>+256(SB)/4, $0x3f000000
-DATA softconsts<>+260(SB)/4, $0x3f000000
-DATA softconsts<>+264(SB)/4, $0x3f000000
-DATA softconsts<>+268(SB)/4, $0x3f000000
-DATA softconsts<>+272(SB)/4, $0x3f000000
-DATA softconsts<>+276(SB)/4, $0x3f000000
-DATA softconsts<>+280(SB)/4, $0x3f000000
-DATA softconsts<>+284(SB)/4, $0x3f000000
-DATA softconsts<>+288(SB)/4, $0x3f000000
-DATA softconsts<>+292(SB)/4, $0x3f000000
-DATA softconsts<>+296(SB)/4, $0x3f000000
-DATA softconsts<>+300(SB)/4, $0x3f000000
-DATA softconsts<>+304(SB)/4, $0x3f000000
-DATA softconsts<>+308(SB)/4, $0x3f000000
-DATA softconsts<>+312(SB)/4, $0x3f000000
-DATA softconsts<>+316(SB)/4, $0x3f000000
-DATA softconsts<>+320(SB)/4, $0x3c088908
-DATA softconsts<>+324(SB)/4, $0x3c088908
-DATA softconsts<>+328(SB)/4, $0x3c088908
-DATA softconsts<>+332(SB)/4, $0x3c088908
-DATA softconsts<>+336(SB)/4, $0x3c088908
-DATA softconsts<>+340(SB)/4, $0x3c088908
-DATA softconsts<>+344(SB)/4, $0x3c088908
-DATA softconsts<>+348(SB)/4, $0x3c088908
-DATA softconsts<>+352(SB)/4, $0x3c088908
-DATA softconsts<>+356(SB)/4, $0x3c088908
-DATA softconsts<>+360(SB)/4, $0x3c088908
-DATA softconsts<>+364(SB)/4, $0x3c088908
-DATA softconsts<>+368(SB)/4, $0x3c088908
-DATA softconsts<>+372(SB)/4, $0x3c088908
-DATA softconsts<>+376(SB)/4, $0x3c088908
-DATA softconsts<>+380(SB)/4, $0x3c088908
-DATA softconsts<>+384(SB)/4, $0x3d2aa9c1
-DATA softconsts<>+388(SB)/4, $0x3d2aa9c1
-DATA softconsts<>+392(SB)/4, $0x3d2aa9c1
-DATA softconsts<>+396(SB)/4, $0x3d2aa9c1
-DATA softconsts<>+400(SB)/4, $0x3d2aa9c1
-DATA softconsts<>+404(SB)/4, $0x3d2aa9c1
-DATA softconsts<>+408(SB)/4, $0x3d2aa9c1
-DATA softconsts<>+412(SB)/4, $0x3d2aa9c1
-DATA softconsts<>+416(SB)/4, $0x3d2aa9c1
-DATA softconsts<>+420(SB)/4, $0x3d2aa9c1
-DATA softconsts<>+424(SB)/4, $0x3d2aa9c1
-DATA softconsts<>+428(SB)/4, $0x3d2aa9c1
-DATA softconsts<>+432(SB)/4, $0x3d2aa9c1
-DATA softconsts<>+436(SB)/4, $0x3d2aa9c1
-DATA softconsts<>+440(SB)/4, $0x3d2aa9c1
-DATA softconsts<>+444(SB)/4, $0x3d2aa9c1
-DATA softconsts<>+448(SB)/4, $0x39506967
-DATA softconsts<>+452(SB)/4, $0x39506967
-DATA softconsts<>+456(SB)/4, $0x39506967
-DATA softconsts<>+460(SB)/4, $0x39506967
-DATA softconsts<>+464(SB)/4, $0x39506967
-DATA softconsts<>+468(SB)/4, $0x39506967
-DATA softconsts<>+472(SB)/4, $0x39506967
-DATA softconsts<>+476(SB)/4, $0x39506967
-DATA softconsts<>+480(SB)/4, $0x39506967
-DATA softconsts<>+484(SB)/4, $0x39506967
-DATA softconsts<>+488(SB)/4, $0x39506967
-DATA softconsts<>+492(SB)/4, $0x39506967
-DATA softconsts<>+496(SB)/4, $0x39506967
-DATA softconsts<>+500(SB)/4, $0x39506967
-DATA softconsts<>+504(SB)/4, $0x39506967
-DATA softconsts<>+508(SB)/4, $0x39506967
-DATA softconsts<>+512(SB)/4, $0x3ab743ce
-DATA softconsts<>+516(SB)/4, $0x3ab743ce
-DATA softconsts<>+520(SB)/4, $0x3ab743ce
-DATA softconsts<>+524(SB)/4, $0x3ab743ce
-DATA softconsts<>+528(SB)/4, $0x3ab743ce
-DATA softconsts<>+532(SB)/4, $0x3ab743ce
-DATA softconsts<>+536(SB)/4, $0x3ab743ce
-DATA softconsts<>+540(SB)/4, $0x3ab743ce
-DATA softconsts<>+544(SB)/4, $0x3ab743ce
-DATA softconsts<>+548(SB)/4, $0x3ab743ce
-DATA softconsts<>+552(SB)/4, $0x3ab743ce
-DATA softconsts<>+556(SB)/4, $0x3ab743ce
-DATA softconsts<>+560(SB)/4, $0x3ab743ce
-DATA softconsts<>+564(SB)/4, $0x3ab743ce
-DATA softconsts<>+568(SB)/4, $0x3ab743ce
-DATA softconsts<>+572(SB)/4, $0x3ab743ce
-DATA softconsts<>+576(SB)/4, $0x3f800000
-DATA softconsts<>+580(SB)/4, $0x3f800000
-DATA softconsts<>+584(SB)/4, $0x3f800000
-DATA softconsts<>+588(SB)/4, $0x3f800000
-DATA softconsts<>+592(SB)/4, $0x3f800000
-DATA softconsts<>+596(SB)/4, $0x3f800000
-DATA softconsts<>+600(SB)/4, $0x3f800000
-DATA softconsts<>+604(SB)/4, $0x3f800000
-DATA softconsts<>+608(SB)/4, $0x3f800000
-DATA softconsts<>+612(SB)/4, $0x3f800000
-DATA softconsts<>+616(SB)/4, $0x3f800000
-DATA softconsts<>+620(SB)/4, $0x3f800000
-DATA softconsts<>+624(SB)/4, $0x3f800000
-DATA softconsts<>+628(SB)/4, $0x3f800000
-DATA softconsts<>+632(SB)/4, $0x3f800000
-DATA softconsts<>+636(SB)/4, $0x3f800000
-DATA softconsts<>+640(SB)/4, $0x0000007f
-DATA softconsts<>+644(SB)/4, $0x0000007f
-DATA softconsts<>+648(SB)/4, $0x0000007f
-DATA softconsts<>+652(SB)/4, $0x0000007f
-DATA softconsts<>+656(SB)/4, $0x0000007f
-DATA softconsts<>+660(SB)/4, $0x0000007f
-DATA softconsts<>+664(SB)/4, $0x0000007f
-DATA softconsts<>+668(SB)/4, $0x0000007f
-DATA softconsts<>+672(SB)/4, $0x0000007f
-DATA softconsts<>+676(SB)/4, $0x0000007f
-DATA softconsts<>+680(SB)/4, $0x0000007f
-DATA softconsts<>+684(SB)/4, $0x0000007f
-DATA softconsts<>+688(SB)/4, $0x0000007f
-DATA softconsts<>+692(SB)/4, $0x0000007f
-DATA softconsts<>+696(SB)/4, $0x0000007f
-DATA softconsts<>+700(SB)/4, $0x0000007f
-DATA softconsts<>+704(SB)/4, $0xc2aeac50
-DATA softconsts<>+708(SB)/4, $0xc2aeac50
-DATA softconsts<>+712(SB)/4, $0xc2aeac50
-DATA softconsts<>+716(SB)/4, $0xc2aeac50
-DATA softconsts<>+720(SB)/4, $0xc2aeac50
-DATA softconsts<>+724(SB)/4, $0xc2aeac50
-DATA softconsts<>+728(SB)/4, $0xc2aeac50
-DATA softconsts<>+732(SB)/4, $0xc2aeac50
-DATA softconsts<>+736(SB)/4, $0xc2aeac50
-DATA softconsts<>+740(SB)/4, $0xc2aeac50
-DATA softconsts<>+744(SB)/4, $0xc2aeac50
-DATA softconsts<>+748(SB)/4, $0xc2aeac50
-DATA softconsts<>+752(SB)/4, $0xc2aeac50
-DATA softconsts<>+756(SB)/4, $0xc2aeac50
-DATA softconsts<>+760(SB)/4, $0xc2aeac50
-DATA softconsts<>+764(SB)/4, $0xc2aeac50
-DATA softconsts<>+768(SB)/4, $0x7fffffff
-DATA softconsts<>+772(SB)/4, $0x7fffffff
-DATA softconsts<>+776(SB)/4, $0x7fffffff
-DATA softconsts<>+780(SB)/4, $0x7fffffff
-DATA softconsts<>+784(SB)/4, $0x7fffffff
-DATA softconsts<>+788(SB)/4, $0x7fffffff
-DATA softconsts<>+792(SB)/4, $0x7fffffff
-DATA softconsts<>+796(SB)/4, $0x7fffffff
-DATA softconsts<>+800(SB)/4, $0x7fffffff
-DATA softconsts<>+804(SB)/4, $0x7fffffff
-DATA softconsts<>+808(SB)/4, $0x7fffffff
-DATA softconsts<>+812(SB)/4, $0x7fffffff
-DATA softconsts<>+816(SB)/4, $0x7fffffff
-DATA softconsts<>+820(SB)/4, $0x7fffffff
-DATA softconsts<>+824(SB)/4, $0x7fffffff
-DATA softconsts<>+828(SB)/4, $0x7fffffff
-DATA softconsts<>+832(SB)/4, $0x0000007e
-DATA softconsts<>+836(SB)/4, $0x0000007e
-DATA softconsts<>+840(SB)/4, $0x0000007e
-DATA softconsts<>+844(SB)/4, $0x0000007e
-DATA softconsts<>+848(SB)/4, $0x0000007e
-DATA softconsts<>+852(SB)/4, $0x0000007e
-DATA softconsts<>+856(SB)/4, $0x0000007e
-DATA softconsts<>+860(SB)/4, $0x0000007e
-DATA softconsts<>+864(SB)/4, $0x0000007e
-DATA softconsts<>+868(SB)/4, $0x0000007e
-DATA softconsts<>+872(SB)/4, $0x0000007e
-DATA softconsts<>+876(SB)/4, $0x0000007e
-DATA softconsts<>+880(SB)/4, $0x0000007e
-DATA softconsts<>+884(SB)/4, $0x0000007e
-DATA softconsts<>+888(SB)/4, $0x0000007e
-DATA softconsts<>+892(SB)/4, $0x0000007e
-DATA softconsts<>+896(SB)/4, $0x807fffff
-DATA softconsts<>+900(SB)/4, $0x807fffff
-DATA softconsts<>+904(SB)/4, $0x807fffff
-DATA softconsts<>+908(SB)/4, $0x807fffff
-DATA softconsts<>+912(SB)/4, $0x807fffff
-DATA softconsts<>+916(SB)/4, $0x807fffff
-DATA softconsts<>+920(SB)/4, $0x807fffff
-DATA softconsts<>+924(SB)/4, $0x807fffff
-DATA softconsts<>+928(SB)/4, $0x807fffff
-DATA softconsts<>+932(SB)/4, $0x807fffff
-DATA softconsts<>+936(SB)/4, $0x807fffff
-DATA softconsts<>+940(SB)/4, $0x807fffff
-DATA softconsts<>+944(SB)/4, $0x807fffff
-DATA softconsts<>+948(SB)/4, $0x807fffff
-DATA softconsts<>+952(SB)/4, $0x807fffff
-DATA softconsts<>+956(SB)/4, $0x807fffff
-DATA softconsts<>+960(SB)/4, $0x3f3504f3
-DATA softconsts<>+964(SB)/4, $0x3f3504f3
-DATA softconsts<>+968(SB)/4, $0x3f3504f3
-DATA softconsts<>+972(SB)/4, $0x3f3504f3
-DATA softconsts<>+976(SB)/4, $0x3f3504f3
-DATA softconsts<>+980(SB)/4, $0x3f3504f3
-DATA softconsts<>+984(SB)/4, $0x3f3504f3
-DATA softconsts<>+988(SB)/4, $0x3f3504f3
-DATA softconsts<>+992(SB)/4, $0x3f3504f3
-DATA softconsts<>+996(SB)/4, $0x3f3504f3
-DATA softconsts<>+1000(SB)/4, $0x3f3504f3
-DATA softconsts<>+1004(SB)/4, $0x3f3504f3
-DATA softconsts<>+1008(SB)/4, $0x3f3504f3
-DATA softconsts<>+1012(SB)/4, $0x3f3504f3
-DATA softconsts<>+1016(SB)/4, $0x3f3504f3
-DATA softconsts<>+1020(SB)/4, $0x3f3504f3
-DATA softconsts<>+1024(SB)/4, $0x3d9021bb
-DATA softconsts<>+1028(SB)/4, $0x3d9021bb
-DATA softconsts<>+1032(SB)/4, $0x3d9021bb
-DATA softconsts<>+1036(SB)/4, $0x3d9021bb
-DATA softconsts<>+1040(SB)/4, $0x3d9021bb
-DATA softconsts<>+1044(SB)/4, $0x3d9021bb
-DATA softconsts<>+1048(SB)/4, $0x3d9021bb
-DATA softconsts<>+1052(SB)/4, $0x3d9021bb
-DATA softconsts<>+1056(SB)/4, $0x3d9021bb
-DATA softconsts<>+1060(SB)/4, $0x3d9021bb
-DATA softconsts<>+1064(SB)/4, $0x3d9021bb
-DATA softconsts<>+1068(SB)/4, $0x3d9021bb
-DATA softconsts<>+1072(SB)/4, $0x3d9021bb
-DATA softconsts<>+1076(SB)/4, $0x3d9021bb
-DATA softconsts<>+1080(SB)/4, $0x3d9021bb
-DATA softconsts<>+1084(SB)/4, $0x3d9021bb
-DATA softconsts<>+1088(SB)/4, $0xbdebd1b8
-DATA softconsts<>+1092(SB)/4, $0xbdebd1b8
-DATA softconsts<>+1096(SB)/4, $0xbdebd1b8
-DATA softconsts<>+1100(SB)/4, $0xbdebd1b8
-DATA softconsts<>+1104(SB)/4, $0xbdebd1b8
-DATA softconsts<>+1108(SB)/4, $0xbdebd1b8
-DATA softconsts<>+1112(SB)/4, $0xbdebd1b8
-DATA softconsts<>+1116(SB)/4, $0xbdebd1b8
-DATA softconsts<>+1120(SB)/4, $0xbdebd1b8
-DATA softconsts<>+1124(SB)/4, $0xbdebd1b8
-DATA softconsts<>+1128(SB)/4, $0xbdebd1b8
-DATA softconsts<>+1132(SB)/4, $0xbdebd1b8
-DATA softconsts<>+1136(SB)/4, $0xbdebd1b8
-DATA softconsts<>+1140(SB)/4, $0xbdebd1b8
-DATA softconsts<>+1144(SB)/4, $0xbdebd1b8
-DATA softconsts<>+1148(SB)/4, $0xbdebd1b8
-DATA softconsts<>+1152(SB)/4, $0x3def251a
-DATA softconsts<>+1156(SB)/4, $0x3def251a
-DATA softconsts<>+1160(SB)/4, $0x3def251a
-DATA softconsts<>+1164(SB)/4, $0x3def251a
-DATA softconsts<>+1168(SB)/4, $0x3def251a
-DATA softconsts<>+1172(SB)/4, $0x3def251a
-DATA softconsts<>+1176(SB)/4, $0x3def251a
-DATA softconsts<>+1180(SB)/4, $0x3def251a
-DATA softconsts<>+1184(SB)/4, $0x3def251a
-DATA softconsts<>+1188(SB)/4, $0x3def251a
-DATA softconsts<>+1192(SB)/4, $0x3def251a
-DATA softconsts<>+1196(SB)/4, $0x3def251a
-DATA softconsts<>+1200(SB)/4, $0x3def251a
-DATA softconsts<>+1204(SB)/4, $0x3def251a
-DATA softconsts<>+1208(SB)/4, $0x3def251a
-DATA softconsts<>+1212(SB)/4, $0x3def251a
-DATA softconsts<>+1216(SB)/4, $0xbdfe5d4f
-DATA softconsts<>+1220(SB)/4, $0xbdfe5d4f
-DATA softconsts<>+1224(SB)/4, $0xbdfe5d4f
-DATA softconsts<>+1228(SB)/4, $0xbdfe5d4f
-DATA softconsts<>+1232(SB)/4, $0xbdfe5d4f
-DATA softconsts<>+1236(SB)/4, $0xbdfe5d4f
-DATA softconsts<>+1240(SB)/4, $0xbdfe5d4f
-DATA softconsts<>+1244(SB)/4, $0xbdfe5d4f
-DATA softconsts<>+1248(SB)/4, $0xbdfe5d4f
-DATA softconsts<>+1252(SB)/4, $0xbdfe5d4f
-DATA softconsts<>+1256(SB)/4, $0xbdfe5d4f
-DATA softconsts<>+1260(SB)/4, $0xbdfe5d4f
-DATA softconsts<>+1264(SB)/4, $0xbdfe5d4f
-DATA softconsts<>+1268(SB)/4, $0xbdfe5d4f
-DATA softconsts<>+1272(SB)/4, $0xbdfe5d4f
-DATA softconsts<>+1276(SB)/4, $0xbdfe5d4f
-DATA softconsts<>+1280(SB)/4, $0x3e11e9bf
-DATA softconsts<>+1284(SB)/4, $0x3e11e9bf
-DATA softconsts<>+1288(SB)/4, $0x3e11e9bf
-DATA softconsts<>+1292(SB)/4, $0x3e11e9bf
-DATA softconsts<>+1296(SB)/4, $0x3e11e9bf
-DATA softconsts<>+1300(SB)/4, $0x3e11e9bf
-DATA softconsts<>+1304(SB)/4, $0x3e11e9bf
-DATA softconsts<>+1308(SB)/4, $0x3e11e9bf
-DATA softconsts<>+1312(SB)/4, $0x3e11e9bf
-DATA softconsts<>+1316(SB)/4, $0x3e11e9bf
-DATA softconsts<>+1320(SB)/4, $0x3e11e9bf
-DATA softconsts<>+1324(SB)/4, $0x3e11e9bf
-DATA softconsts<>+1328(SB)/4, $0x3e11e9bf
-DATA softconsts<>+1332(SB)/4, $0x3e11e9bf
-DATA softconsts<>+1336(SB)/4, $0x3e11e9bf
-DATA softconsts<>+1340(SB)/4, $0x3e11e9bf
-DATA softconsts<>+1344(SB)/4, $0xbe2aae50
-DATA softconsts<>+1348(SB)/4, $0xbe2aae50
-DATA softconsts<>+1352(SB)/4, $0xbe2aae50
-DATA softconsts<>+1356(SB)/4, $0xbe2aae50
-DATA softconsts<>+1360(SB)/4, $0xbe2aae50
-DATA softconsts<>+1364(SB)/4, $0xbe2aae50
-DATA softconsts<>+1368(SB)/4, $0xbe2aae50
-DATA softconsts<>+1372(SB)/4, $0xbe2aae50
-DATA softconsts<>+1376(SB)/4, $0xbe2aae50
-DATA softconsts<>+1380(SB)/4, $0xbe2aae50
-DATA softconsts<>+1384(SB)/4, $0xbe2aae50
-DATA softconsts<>+1388(SB)/4, $0xbe2aae50
-DATA softconsts<>+1392(SB)/4, $0xbe2aae50
-DATA softconsts<>+1396(SB)/4, $0xbe2aae50
-DATA softconsts<>+1400(SB)/4, $0xbe2aae50
-DATA softconsts<>+1404(SB)/4, $0xbe2aae50
-DATA softconsts<>+1408(SB)/4, $0x3e4cceac
-DATA softconsts<>+1412(SB)/4, $0x3e4cceac
-DATA softconsts<>+1416(SB)/4, $0x3e4cceac
-DATA softconsts<>+1420(SB)/4, $0x3e4cceac
-DATA softconsts<>+1424(SB)/4, $0x3e4cceac
-DATA softconsts<>+1428(SB)/4, $0x3e4cceac
-DATA softconsts<>+1432(SB)/4, $0x3e4cceac
-DATA softconsts<>+1436(SB)/4, $0x3e4cceac
-DATA softconsts<>+1440(SB)/4, $0x3e4cceac
-DATA softconsts<>+1444(SB)/4, $0x3e4cceac
-DATA softconsts<>+1448(SB)/4, $0x3e4cceac
-DATA softconsts<>+1452(SB)/4, $0x3e4cceac
-DATA softconsts<>+1456(SB)/4, $0x3e4cceac
-DATA softconsts<>+1460(SB)/4, $0x3e4cceac
-DATA softconsts<>+1464(SB)/4, $0x3e4cceac
-DATA softconsts<>+1468(SB)/4, $0x3e4cceac
-DATA softconsts<>+1472(SB)/4, $0xbe7ffffc
-DATA softconsts<>+1476(SB)/4, $0xbe7ffffc
-DATA softconsts<>+1480(SB)/4, $0xbe7ffffc
-DATA softconsts<>+1484(SB)/4, $0xbe7ffffc
-DATA softconsts<>+1488(SB)/4, $0xbe7ffffc
-DATA softconsts<>+1492(SB)/4, $0xbe7ffffc
-DATA softconsts<>+1496(SB)/4, $0xbe7ffffc
-DATA softconsts<>+1500(SB)/4, $0xbe7ffffc
-DATA softconsts<>+1504(SB)/4, $0xbe7ffffc
-DATA softconsts<>+1508(SB)/4, $0xbe7ffffc
-DATA softconsts<>+1512(SB)/4, $0xbe7ffffc
-DATA softconsts<>+1516(SB)/4, $0xbe7ffffc
-DATA softconsts<>+1520(SB)/4, $0xbe7ffffc
-DATA softconsts<>+1524(SB)/4, $0xbe7ffffc
-DATA softconsts<>+1528(SB)/4, $0xbe7ffffc
-DATA softconsts<>+1532(SB)/4, $0xbe7ffffc
-DATA softconsts<>+1536(SB)/4, $0x3eaaaaaa
-DATA softconsts<>+1540(SB)/4, $0x3eaaaaaa
-DATA softconsts<>+1544(SB)/4, $0x3eaaaaaa
-DATA softconsts<>+1548(SB)/4, $0x3eaaaaaa
-DATA softconsts<>+1552(SB)/4, $0x3eaaaaaa
-DATA softconsts<>+1556(SB)/4, $0x3eaaaaaa
-DATA softconsts<>+1560(SB)/4, $0x3eaaaaaa
-DATA softconsts<>+1564(SB)/4, $0x3eaaaaaa
-DATA softconsts<>+1568(SB)/4, $0x3eaaaaaa
-DATA softconsts<>+1572(SB)/4, $0x3eaaaaaa
-DATA softconsts<>+1576(SB)/4, $0x3eaaaaaa
-DATA softconsts<>+1580(SB)/4, $0x3eaaaaaa
-DATA softconsts<>+1584(SB)/4, $0x3eaaaaaa
-DATA softconsts<>+1588(SB)/4, $0x3eaaaaaa
-DATA softconsts<>+1592(SB)/4, $0x3eaaaaaa
-DATA softconsts<>+1596(SB)/4, $0x3eaaaaaa
-DATA softconsts<>+1600(SB)/4, $0xffffffff
-DATA softconsts<>+1604(SB)/4, $0xffffffff
-DATA softconsts<>+1608(SB)/4, $0xffffffff
-DATA softconsts<>+1612(SB)/4, $0xffffffff
-DATA softconsts<>+1616(SB)/4, $0xffffffff
-DATA softconsts<>+1620(SB)/4, $0xffffffff
-DATA softconsts<>+1624(SB)/4, $0xffffffff
-DATA softconsts<>+1628(SB)/4, $0xffffffff
-DATA softconsts<>+1632(SB)/4, $0xffffffff
-DATA softconsts<>+1636(SB)/4, $0xffffffff
-DATA softconsts<>+1640(SB)/4, $0xffffffff
-DATA softconsts<>+1644(SB)/4, $0xffffffff
-DATA softconsts<>+1648(SB)/4, $0xffffffff
-DATA softconsts<>+1652(SB)/4, $0xffffffff
-DATA softconsts<>+1656(SB)/4, $0xffffffff
-DATA softconsts<>+1660(SB)/4, $0xffffffff
-DATA softconsts<>+1664(SB)/4, $0x00000000
-DATA softconsts<>+1668(SB)/4, $0x00000000
-DATA softconsts<>+1672(SB)/4, $0x00000000
-DATA softconsts<>+1676(SB)/4, $0x00000000
-DATA softconsts<>+1680(SB)/4, $0x00000000
-DATA softconsts<>+1684(SB)/4, $0x00000000
-DATA softconsts<>+1688(SB)/4, $0x00000000
-DATA softconsts<>+1692(SB)/4, $0x00000000
-DATA softconsts<>+1696(SB)/4, $0x00000000
-DATA softconsts<>+1700(SB)/4, $0x00000000
-DATA softconsts<>+1704(SB)/4, $0x00000000
-DATA softconsts<>+1708(SB)/4, $0x00000000
-DATA softconsts<>+1712(SB)/4, $0x00000000
-DATA softconsts<>+1716(SB)/4, $0x00000000
-DATA softconsts<>+1720(SB)/4, $0x00000000
-DATA softconsts<>+1724(SB)/4, $0x00000000
-GLOBL softconsts<>(SB), RODATA|NOPTR, $1728
+DATA softconsts<>+0(SB)/4, $0x4b400000
+DATA softconsts<>+4(SB)/4, $0x4b400000
+DATA softconsts<>+8(SB)/4, $0x4b400000
+DATA softconsts<>+12(SB)/4, $0x4b400000
+DATA softconsts<>+16(SB)/4, $0x4b400000
+DATA softconsts<>+20(SB)/4, $0x4b400000
+DATA softconsts<>+24(SB)/4, $0x4b400000
+DATA softconsts<>+28(SB)/4, $0x4b400000
+DATA softconsts<>+32(SB)/4, $0x4b400000
+DATA softconsts<>+36(SB)/4, $0x4b400000
+DATA softconsts<>+40(SB)/4, $0x4b400000
+DATA softconsts<>+44(SB)/4, $0x4b400000
+DATA softconsts<>+48(SB)/4, $0x4b400000
+DATA softconsts<>+52(SB)/4, $0x4b400000
+DATA softconsts<>+56(SB)/4, $0x4b400000
+DATA softconsts<>+60(SB)/4, $0x4b400000
+DATA softconsts<>+64(SB)/4, $0x3fb8aa3b
+DATA softconsts<>+68(SB)/4, $0x3fb8aa3b
+DATA softconsts<>+72(SB)/4, $0x3fb8aa3b
+DATA softconsts<>+76(SB)/4, $0x3fb8aa3b
+DATA softconsts<>+80(SB)/4, $0x3fb8aa3b
+DATA softconsts<>+84(SB)/4, $0x3fb8aa3b
+DATA softconsts<>+88(SB)/4, $0x3fb8aa3b
+DATA softconsts<>+92(SB)/4, $0x3fb8aa3b
+DATA softconsts<>+96(SB)/4, $0x3fb8aa3b
+DATA softconsts<>+100(SB)/4, $0x3fb8aa3b
+DATA softconsts<>+104(SB)/4, $0x3fb8aa3b
+DATA softconsts<>+108(SB)/4, $0x3fb8aa3b
+DATA softconsts<>+112(SB)/4, $0x3fb8aa3b
+DATA softconsts<>+116(SB)/4, $0x3fb8aa3b
+DATA softconsts<>+120(SB)/4, $0x3fb8aa3b
+DATA softconsts<>+124(SB)/4, $0x3fb8aa3b
+DATA softconsts<>+128(SB)/4, $0xbf318000
+DATA softconsts<>+132(SB)/4, $0xbf318000
+DATA softconsts<>+136(SB)/4, $0xbf318000
+DATA softconsts<>+140(SB)/4, $0xbf318000
+DATA softconsts<>+144(SB)/4, $0xbf318000
+DATA softconsts<>+148(SB)/4, $0xbf318000
+DATA softconsts<>+152(SB)/4, $0xbf318000
+DATA softconsts<>+156(SB)/4, $0xbf318000
+DATA softconsts<>+160(SB)/4, $0xbf318000
+DATA softconsts<>+164(SB)/4, $0xbf318000
+DATA softconsts<>+168(SB)/4, $0xbf318000
+DATA softconsts<>+172(SB)/4, $0xbf318000
+DATA softconsts<>+176(SB)/4, $0xbf318000
+DATA softconsts<>+180(SB)/4, $0xbf318000
+DATA softconsts<>+184(SB)/4, $0xbf318000
+DATA softconsts<>+188(SB)/4, $0xbf318000
+DATA softconsts<>+192(SB)/4, $0xb95e8083
+DATA softconsts<>+196(SB)/4, $0xb95e8083
+DATA softconsts<>+200(SB)/4, $0xb95e8083
+DATA softconsts<>+204(SB)/4, $0xb95e8083
+DATA softconsts<>+208(SB)/4, $0xb95e8083
+DATA softconsts<>+212(SB)/4, $0xb95e8083
+DATA softconsts<>+216(SB)/4, $0xb95e8083
+DATA softconsts<>+220(SB)/4, $0xb95e8083
+DATA softconsts<>+224(SB)/4, $0xb95e8083
+DATA softconsts<>+228(SB)/4, $0xb95e8083
+DATA softconsts<>+232(SB)/4, $0xb95e8083
+DATA softconsts<>+236(SB)/4, $0xb95e8083
+DATA softconsts<>+240(SB)/4, $0xb95e8083
+DATA softconsts<>+244(SB)/4, $0xb95e8083
+DATA softconsts<>+248(SB)/4, $0xb95e8083
+DATA softconsts<>+252(SB)/4, $0xb95e8083
+DATA softconsts<>+256(SB)/4, $0x3e2aaaaa
+DATA softconsts<>+260(SB)/4, $0x3e2aaaaa
+DATA softconsts<>+264(SB)/4, $0x3e2aaaaa
+DATA softconsts<>+268(SB)/4, $0x3e2aaaaa
+DATA softconsts<>+272(SB)/4, $0x3e2aaaaa
+DATA softconsts<>+276(SB)/4, $0x3e2aaaaa
+DATA softconsts<>+280(SB)/4, $0x3e2aaaaa
+DATA softconsts<>+284(SB)/4, $0x3e2aaaaa
+DATA softconsts<>+288(SB)/4, $0x3e2aaaaa
+DATA softconsts<>+292(SB)/4, $0x3e2aaaaa
+DATA softconsts<>+296(SB)/4, $0x3e2aaaaa
+DATA softconsts<>+300(SB)/4, $0x3e2aaaaa
+DATA softconsts<>+304(SB)/4, $0x3e2aaaaa
+DATA softconsts<>+308(SB)/4, $0x3e2aaaaa
+DATA softconsts<>+312(SB)/4, $0x3e2aaaaa
+DATA softconsts<>+316(SB)/4, $0x3e2aaaaa
+DATA softconsts<>+320(SB)/4, $0x3f000000
+DATA softconsts<>+324(SB)/4, $0x3f000000
+DATA softconsts<>+328(SB)/4, $0x3f000000
+DATA softconsts<>+332(SB)/4, $0x3f000000
+DATA softconsts<>+336(SB)/4, $0x3f000000
+DATA softconsts<>+340(SB)/4, $0x3f000000
+DATA softconsts<>+344(SB)/4, $0x3f000000
+DATA softconsts<>+348(SB)/4, $0x3f000000
+DATA softconsts<>+352(SB)/4, $0x3f000000
+DATA softconsts<>+356(SB)/4, $0x3f000000
+DATA softconsts<>+360(SB)/4, $0x3f000000
+DATA softconsts<>+364(SB)/4, $0x3f000000
+DATA softconsts<>+368(SB)/4, $0x3f000000
+DATA softconsts<>+372(SB)/4, $0x3f000000
+DATA softconsts<>+376(SB)/4, $0x3f000000
+DATA softconsts<>+380(SB)/4, $0x3f000000
+DATA softconsts<>+384(SB)/4, $0x3c088908
+DATA softconsts<>+388(SB)/4, $0x3c088908
+DATA softconsts<>+392(SB)/4, $0x3c088908
+DATA softconsts<>+396(SB)/4, $0x3c088908
+DATA softconsts<>+400(SB)/4, $0x3c088908
+DATA softconsts<>+404(SB)/4, $0x3c088908
+DATA softconsts<>+408(SB)/4, $0x3c088908
+DATA softconsts<>+412(SB)/4, $0x3c088908
+DATA softconsts<>+416(SB)/4, $0x3c088908
+DATA softconsts<>+420(SB)/4, $0x3c088908
+DATA softconsts<>+424(SB)/4, $0x3c088908
+DATA softconsts<>+428(SB)/4, $0x3c088908
+DATA softconsts<>+432(SB)/4, $0x3c088908
+DATA softconsts<>+436(SB)/4, $0x3c088908
+DATA softconsts<>+440(SB)/4, $0x3c088908
+DATA softconsts<>+444(SB)/4, $0x3c088908
+DATA softconsts<>+448(SB)/4, $0x3d2aa9c1
+DATA softconsts<>+452(SB)/4, $0x3d2aa9c1
+DATA softconsts<>+456(SB)/4, $0x3d2aa9c1
+DATA softconsts<>+460(SB)/4, $0x3d2aa9c1
+DATA softconsts<>+464(SB)/4, $0x3d2aa9c1
+DATA softconsts<>+468(SB)/4, $0x3d2aa9c1
+DATA softconsts<>+472(SB)/4, $0x3d2aa9c1
+DATA softconsts<>+476(SB)/4, $0x3d2aa9c1
+DATA softconsts<>+480(SB)/4, $0x3d2aa9c1
+DATA softconsts<>+484(SB)/4, $0x3d2aa9c1
+DATA softconsts<>+488(SB)/4, $0x3d2aa9c1
+DATA softconsts<>+492(SB)/4, $0x3d2aa9c1
+DATA softconsts<>+496(SB)/4, $0x3d2aa9c1
+DATA softconsts<>+500(SB)/4, $0x3d2aa9c1
+DATA softconsts<>+504(SB)/4, $0x3d2aa9c1
+DATA softconsts<>+508(SB)/4, $0x3d2aa9c1
+DATA softconsts<>+512(SB)/4, $0x39506967
+DATA softconsts<>+516(SB)/4, $0x39506967
+DATA softconsts<>+520(SB)/4, $0x39506967
+DATA softconsts<>+524(SB)/4, $0x39506967
+DATA softconsts<>+528(SB)/4, $0x39506967
+DATA softconsts<>+532(SB)/4, $0x39506967
+DATA softconsts<>+536(SB)/4, $0x39506967
+DATA softconsts<>+540(SB)/4, $0x39506967
+DATA softconsts<>+544(SB)/4, $0x39506967
+DATA softconsts<>+548(SB)/4, $0x39506967
+DATA softconsts<>+552(SB)/4, $0x39506967
+DATA softconsts<>+556(SB)/4, $0x39506967
+DATA softconsts<>+560(SB)/4, $0x39506967
+DATA softconsts<>+564(SB)/4, $0x39506967
+DATA softconsts<>+568(SB)/4, $0x39506967
+DATA softconsts<>+572(SB)/4, $0x39506967
+DATA softconsts<>+576(SB)/4, $0x3ab743ce
+DATA softconsts<>+580(SB)/4, $0x3ab743ce
+DATA softconsts<>+584(SB)/4, $0x3ab743ce
+DATA softconsts<>+588(SB)/4, $0x3ab743ce
+DATA softconsts<>+592(SB)/4, $0x3ab743ce
+DATA softconsts<>+596(SB)/4, $0x3ab743ce
+DATA softconsts<>+600(SB)/4, $0x3ab743ce
+DATA softconsts<>+604(SB)/4, $0x3ab743ce
+DATA softconsts<>+608(SB)/4, $0x3ab743ce
+DATA softconsts<>+612(SB)/4, $0x3ab743ce
+DATA softconsts<>+616(SB)/4, $0x3ab743ce
+DATA softconsts<>+620(SB)/4, $0x3ab743ce
+DATA softconsts<>+624(SB)/4, $0x3ab743ce
+DATA softconsts<>+628(SB)/4, $0x3ab743ce
+DATA softconsts<>+632(SB)/4, $0x3ab743ce
+DATA softconsts<>+636(SB)/4, $0x3ab743ce
+DATA softconsts<>+640(SB)/4, $0x3f800000
+DATA softconsts<>+644(SB)/4, $0x3f800000
+DATA softconsts<>+648(SB)/4, $0x3f800000
+DATA softconsts<>+652(SB)/4, $0x3f800000
+DATA softconsts<>+656(SB)/4, $0x3f800000
+DATA softconsts<>+660(SB)/4, $0x3f800000
+DATA softconsts<>+664(SB)/4, $0x3f800000
+DATA softconsts<>+668(SB)/4, $0x3f800000
+DATA softconsts<>+672(SB)/4, $0x3f800000
+DATA softconsts<>+676(SB)/4, $0x3f800000
+DATA softconsts<>+680(SB)/4, $0x3f800000
+DATA softconsts<>+684(SB)/4, $0x3f800000
+DATA softconsts<>+688(SB)/4, $0x3f800000
+DATA softconsts<>+692(SB)/4, $0x3f800000
+DATA softconsts<>+696(SB)/4, $0x3f800000
+DATA softconsts<>+700(SB)/4, $0x3f800000
+DATA softconsts<>+704(SB)/4, $0x0000007f
+DATA softconsts<>+708(SB)/4, $0x0000007f
+DATA softconsts<>+712(SB)/4, $0x0000007f
+DATA softconsts<>+716(SB)/4, $0x0000007f
+DATA softconsts<>+720(SB)/4, $0x0000007f
+DATA softconsts<>+724(SB)/4, $0x0000007f
+DATA softconsts<>+728(SB)/4, $0x0000007f
+DATA softconsts<>+732(SB)/4, $0x0000007f
+DATA softconsts<>+736(SB)/4, $0x0000007f
+DATA softconsts<>+740(SB)/4, $0x0000007f
+DATA softconsts<>+744(SB)/4, $0x0000007f
+DATA softconsts<>+748(SB)/4, $0x0000007f
+DATA softconsts<>+752(SB)/4, $0x0000007f
+DATA softconsts<>+756(SB)/4, $0x0000007f
+DATA softconsts<>+760(SB)/4, $0x0000007f
+DATA softconsts<>+764(SB)/4, $0x0000007f
+DATA softconsts<>+768(SB)/4, $0xc2aeac50
+DATA softconsts<>+772(SB)/4, $0xc2aeac50
+DATA softconsts<>+776(SB)/4, $0xc2aeac50
+DATA softconsts<>+780(SB)/4, $0xc2aeac50
+DATA softconsts<>+784(SB)/4, $0xc2aeac50
+DATA softconsts<>+788(SB)/4, $0xc2aeac50
+DATA softconsts<>+792(SB)/4, $0xc2aeac50
+DATA softconsts<>+796(SB)/4, $0xc2aeac50
+DATA softconsts<>+800(SB)/4, $0xc2aeac50
+DATA softconsts<>+804(SB)/4, $0xc2aeac50
+DATA softconsts<>+808(SB)/4, $0xc2aeac50
+DATA softconsts<>+812(SB)/4, $0xc2aeac50
+DATA softconsts<>+816(SB)/4, $0xc2aeac50
+DATA softconsts<>+820(SB)/4, $0xc2aeac50
+DATA softconsts<>+824(SB)/4, $0xc2aeac50
+DATA softconsts<>+828(SB)/4, $0xc2aeac50
+DATA softconsts<>+832(SB)/4, $0x7fffffff
+DATA softconsts<>+836(SB)/4, $0x7fffffff
+DATA softconsts<>+840(SB)/4, $0x7fffffff
+DATA softconsts<>+844(SB)/4, $0x7fffffff
+DATA softconsts<>+848(SB)/4, $0x7fffffff
+DATA softconsts<>+852(SB)/4, $0x7fffffff
+DATA softconsts<>+856(SB)/4, $0x7fffffff
+DATA softconsts<>+860(SB)/4, $0x7fffffff
+DATA softconsts<>+864(SB)/4, $0x7fffffff
+DATA softconsts<>+868(SB)/4, $0x7fffffff
+DATA softconsts<>+872(SB)/4, $0x7fffffff
+DATA softconsts<>+876(SB)/4, $0x7fffffff
+DATA softconsts<>+880(SB)/4, $0x7fffffff
+DATA softconsts<>+884(SB)/4, $0x7fffffff
+DATA softconsts<>+888(SB)/4, $0x7fffffff
+DATA softconsts<>+892(SB)/4, $0x7fffffff
+DATA softconsts<>+896(SB)/4, $0x0000007e
+DATA softconsts<>+900(SB)/4, $0x0000007e
+DATA softconsts<>+904(SB)/4, $0x0000007e
+DATA softconsts<>+908(SB)/4, $0x0000007e
+DATA softconsts<>+912(SB)/4, $0x0000007e
+DATA softconsts<>+916(SB)/4, $0x0000007e
+DATA softconsts<>+920(SB)/4, $0x0000007e
+DATA softconsts<>+924(SB)/4, $0x0000007e
+DATA softconsts<>+928(SB)/4, $0x0000007e
+DATA softconsts<>+932(SB)/4, $0x0000007e
+DATA softconsts<>+936(SB)/4, $0x0000007e
+DATA softconsts<>+940(SB)/4, $0x0000007e
+DATA softconsts<>+944(SB)/4, $0x0000007e
+DATA softconsts<>+948(SB)/4, $0x0000007e
+DATA softconsts<>+952(SB)/4, $0x0000007e
+DATA softconsts<>+956(SB)/4, $0x0000007e
+DATA softconsts<>+960(SB)/4, $0x807fffff
+DATA softconsts<>+964(SB)/4, $0x807fffff
+DATA softconsts<>+968(SB)/4, $0x807fffff
+DATA softconsts<>+972(SB)/4, $0x807fffff
+DATA softconsts<>+976(SB)/4, $0x807fffff
+DATA softconsts<>+980(SB)/4, $0x807fffff
+DATA softconsts<>+984(SB)/4, $0x807fffff
+DATA softconsts<>+988(SB)/4, $0x807fffff
+DATA softconsts<>+992(SB)/4, $0x807fffff
+DATA softconsts<>+996(SB)/4, $0x807fffff
+DATA softconsts<>+1000(SB)/4, $0x807fffff
+DATA softconsts<>+1004(SB)/4, $0x807fffff
+DATA softconsts<>+1008(SB)/4, $0x807fffff
+DATA softconsts<>+1012(SB)/4, $0x807fffff
+DATA softconsts<>+1016(SB)/4, $0x807fffff
+DATA softconsts<>+1020(SB)/4, $0x807fffff
+DATA softconsts<>+1024(SB)/4, $0x3f3504f3
+DATA softconsts<>+1028(SB)/4, $0x3f3504f3
+DATA softconsts<>+1032(SB)/4, $0x3f3504f3
+DATA softconsts<>+1036(SB)/4, $0x3f3504f3
+DATA softconsts<>+1040(SB)/4, $0x3f3504f3
+DATA softconsts<>+1044(SB)/4, $0x3f3504f3
+DATA softconsts<>+1048(SB)/4, $0x3f3504f3
+DATA softconsts<>+1052(SB)/4, $0x3f3504f3
+DATA softconsts<>+1056(SB)/4, $0x3f3504f3
+DATA softconsts<>+1060(SB)/4, $0x3f3504f3
+DATA softconsts<>+1064(SB)/4, $0x3f3504f3
+DATA softconsts<>+1068(SB)/4, $0x3f3504f3
+DATA softconsts<>+1072(SB)/4, $0x3f3504f3
+DATA softconsts<>+1076(SB)/4, $0x3f3504f3
+DATA softconsts<>+1080(SB)/4, $0x3f3504f3
+DATA softconsts<>+1084(SB)/4, $0x3f3504f3
+DATA softconsts<>+1088(SB)/4, $0x3d9021bb
+DATA softconsts<>+1092(SB)/4, $0x3d9021bb
+DATA softconsts<>+1096(SB)/4, $0x3d9021bb
+DATA softconsts<>+1100(SB)/4, $0x3d9021bb
+DATA softconsts<>+1104(SB)/4, $0x3d9021bb
+DATA softconsts<>+1108(SB)/4, $0x3d9021bb
+DATA softconsts<>+1112(SB)/4, $0x3d9021bb
+DATA softconsts<>+1116(SB)/4, $0x3d9021bb
+DATA softconsts<>+1120(SB)/4, $0x3d9021bb
+DATA softconsts<>+1124(SB)/4, $0x3d9021bb
+DATA softconsts<>+1128(SB)/4, $0x3d9021bb
+DATA softconsts<>+1132(SB)/4, $0x3d9021bb
+DATA softconsts<>+1136(SB)/4, $0x3d9021bb
+DATA softconsts<>+1140(SB)/4, $0x3d9021bb
+DATA softconsts<>+1144(SB)/4, $0x3d9021bb
+DATA softconsts<>+1148(SB)/4, $0x3d9021bb
+DATA softconsts<>+1152(SB)/4, $0xbdebd1b8
+DATA softconsts<>+1156(SB)/4, $0xbdebd1b8
+DATA softconsts<>+1160(SB)/4, $0xbdebd1b8
+DATA softconsts<>+1164(SB)/4, $0xbdebd1b8
+DATA softconsts<>+1168(SB)/4, $0xbdebd1b8
+DATA softconsts<>+1172(SB)/4, $0xbdebd1b8
+DATA softconsts<>+1176(SB)/4, $0xbdebd1b8
+DATA softconsts<>+1180(SB)/4, $0xbdebd1b8
+DATA softconsts<>+1184(SB)/4, $0xbdebd1b8
+DATA softconsts<>+1188(SB)/4, $0xbdebd1b8
+DATA softconsts<>+1192(SB)/4, $0xbdebd1b8
+DATA softconsts<>+1196(SB)/4, $0xbdebd1b8
+DATA softconsts<>+1200(SB)/4, $0xbdebd1b8
+DATA softconsts<>+1204(SB)/4, $0xbdebd1b8
+DATA softconsts<>+1208(SB)/4, $0xbdebd1b8
+DATA softconsts<>+1212(SB)/4, $0xbdebd1b8
+DATA softconsts<>+1216(SB)/4, $0x3def251a
+DATA softconsts<>+1220(SB)/4, $0x3def251a
+DATA softconsts<>+1224(SB)/4, $0x3def251a
+DATA softconsts<>+1228(SB)/4, $0x3def251a
+DATA softconsts<>+1232(SB)/4, $0x3def251a
+DATA softconsts<>+1236(SB)/4, $0x3def251a
+DATA softconsts<>+1240(SB)/4, $0x3def251a
+DATA softconsts<>+1244(SB)/4, $0x3def251a
+DATA softconsts<>+1248(SB)/4, $0x3def251a
+DATA softconsts<>+1252(SB)/4, $0x3def251a
+DATA softconsts<>+1256(SB)/4, $0x3def251a
+DATA softconsts<>+1260(SB)/4, $0x3def251a
+DATA softconsts<>+1264(SB)/4, $0x3def251a
+DATA softconsts<>+1268(SB)/4, $0x3def251a
+DATA softconsts<>+1272(SB)/4, $0x3def251a
+DATA softconsts<>+1276(SB)/4, $0x3def251a
+DATA softconsts<>+1280(SB)/4, $0xbdfe5d4f
+DATA softconsts<>+1284(SB)/4, $0xbdfe5d4f
+DATA softconsts<>+1288(SB)/4, $0xbdfe5d4f
+DATA softconsts<>+1292(SB)/4, $0xbdfe5d4f
+DATA softconsts<>+1296(SB)/4, $0xbdfe5d4f
+DATA softconsts<>+1300(SB)/4, $0xbdfe5d4f
+DATA softconsts<>+1304(SB)/4, $0xbdfe5d4f
+DATA softconsts<>+1308(SB)/4, $0xbdfe5d4f
+DATA softconsts<>+1312(SB)/4, $0xbdfe5d4f
+DATA softconsts<>+1316(SB)/4, $0xbdfe5d4f
+DATA softconsts<>+1320(SB)/4, $0xbdfe5d4f
+DATA softconsts<>+1324(SB)/4, $0xbdfe5d4f
+DATA softconsts<>+1328(SB)/4, $0xbdfe5d4f
+DATA softconsts<>+1332(SB)/4, $0xbdfe5d4f
+DATA softconsts<>+1336(SB)/4, $0xbdfe5d4f
+DATA softconsts<>+1340(SB)/4, $0xbdfe5d4f
+DATA softconsts<>+1344(SB)/4, $0x3e11e9bf
+DATA softconsts<>+1348(SB)/4, $0x3e11e9bf
+DATA softconsts<>+1352(SB)/4, $0x3e11e9bf
+DATA softconsts<>+1356(SB)/4, $0x3e11e9bf
+DATA softconsts<>+1360(SB)/4, $0x3e11e9bf
+DATA softconsts<>+1364(SB)/4, $0x3e11e9bf
+DATA softconsts<>+1368(SB)/4, $0x3e11e9bf
+DATA softconsts<>+1372(SB)/4, $0x3e11e9bf
+DATA softconsts<>+1376(SB)/4, $0x3e11e9bf
+DATA softconsts<>+1380(SB)/4, $0x3e11e9bf
+DATA softconsts<>+1384(SB)/4, $0x3e11e9bf
+DATA softconsts<>+1388(SB)/4, $0x3e11e9bf
+DATA softconsts<>+1392(SB)/4, $0x3e11e9bf
+DATA softconsts<>+1396(SB)/4, $0x3e11e9bf
+DATA softconsts<>+1400(SB)/4, $0x3e11e9bf
+DATA softconsts<>+1404(SB)/4, $0x3e11e9bf
+DATA softconsts<>+1408(SB)/4, $0xbe2aae50
+DATA softconsts<>+1412(SB)/4, $0xbe2aae50
+DATA softconsts<>+1416(SB)/4, $0xbe2aae50
+DATA softconsts<>+1420(SB)/4, $0xbe2aae50
+DATA softconsts<>+1424(SB)/4, $0xbe2aae50
+DATA softconsts<>+1428(SB)/4, $0xbe2aae50
+DATA softconsts<>+1432(SB)/4, $0xbe2aae50
+DATA softconsts<>+1436(SB)/4, $0xbe2aae50
+DATA softconsts<>+1440(SB)/4, $0xbe2aae50
+DATA softconsts<>+1444(SB)/4, $0xbe2aae50
+DATA softconsts<>+1448(SB)/4, $0xbe2aae50
+DATA softconsts<>+1452(SB)/4, $0xbe2aae50
+DATA softconsts<>+1456(SB)/4, $0xbe2aae50
+DATA softconsts<>+1460(SB)/4, $0xbe2aae50
+DATA softconsts<>+1464(SB)/4, $0xbe2aae50
+DATA softconsts<>+1468(SB)/4, $0xbe2aae50
+DATA softconsts<>+1472(SB)/4, $0x3e4cceac
+DATA softconsts<>+1476(SB)/4, $0x3e4cceac
+DATA softconsts<>+1480(SB)/4, $0x3e4cceac
+DATA softconsts<>+1484(SB)/4, $0x3e4cceac
+DATA softconsts<>+1488(SB)/4, $0x3e4cceac
+DATA softconsts<>+1492(SB)/4, $0x3e4cceac
+DATA softconsts<>+1496(SB)/4, $0x3e4cceac
+DATA softconsts<>+1500(SB)/4, $0x3e4cceac
+DATA softconsts<>+1504(SB)/4, $0x3e4cceac
+DATA softconsts<>+1508(SB)/4, $0x3e4cceac
+DATA softconsts<>+1512(SB)/4, $0x3e4cceac
+DATA softconsts<>+1516(SB)/4, $0x3e4cceac
+DATA softconsts<>+1520(SB)/4, $0x3e4cceac
+DATA softconsts<>+1524(SB)/4, $0x3e4cceac
+DATA softconsts<>+1528(SB)/4, $0x3e4cceac
+DATA softconsts<>+1532(SB)/4, $0x3e4cceac
+DATA softconsts<>+1536(SB)/4, $0xbe7ffffc
+DATA softconsts<>+1540(SB)/4, $0xbe7ffffc
+DATA softconsts<>+1544(SB)/4, $0xbe7ffffc
+DATA softconsts<>+1548(SB)/4, $0xbe7ffffc
+DATA softconsts<>+1552(SB)/4, $0xbe7ffffc
+DATA softconsts<>+1556(SB)/4, $0xbe7ffffc
+DATA softconsts<>+1560(SB)/4, $0xbe7ffffc
+DATA softconsts<>+1564(SB)/4, $0xbe7ffffc
+DATA softconsts<>+1568(SB)/4, $0xbe7ffffc
+DATA softconsts<>+1572(SB)/4, $0xbe7ffffc
+DATA softconsts<>+1576(SB)/4, $0xbe7ffffc
+DATA softconsts<>+1580(SB)/4, $0xbe7ffffc
+DATA softconsts<>+1584(SB)/4, $0xbe7ffffc
+DATA softconsts<>+1588(SB)/4, $0xbe7ffffc
+DATA softconsts<>+1592(SB)/4, $0xbe7ffffc
+DATA softconsts<>+1596(SB)/4, $0xbe7ffffc
+DATA softconsts<>+1600(SB)/4, $0x3eaaaaaa
+DATA softconsts<>+1604(SB)/4, $0x3eaaaaaa
+DATA softconsts<>+1608(SB)/4, $0x3eaaaaaa
+DATA softconsts<>+1612(SB)/4, $0x3eaaaaaa
+DATA softconsts<>+1616(SB)/4, $0x3eaaaaaa
+DATA softconsts<>+1620(SB)/4, $0x3eaaaaaa
+DATA softconsts<>+1624(SB)/4, $0x3eaaaaaa
+DATA softconsts<>+1628(SB)/4, $0x3eaaaaaa
+DATA softconsts<>+1632(SB)/4, $0x3eaaaaaa
+DATA softconsts<>+1636(SB)/4, $0x3eaaaaaa
+DATA softconsts<>+1640(SB)/4, $0x3eaaaaaa
+DATA softconsts<>+1644(SB)/4, $0x3eaaaaaa
+DATA softconsts<>+1648(SB)/4, $0x3eaaaaaa
+DATA softconsts<>+1652(SB)/4, $0x3eaaaaaa
+DATA softconsts<>+1656(SB)/4, $0x3eaaaaaa
+DATA softconsts<>+1660(SB)/4, $0x3eaaaaaa
+DATA softconsts<>+1664(SB)/4, $0x3f318000
+DATA softconsts<>+1668(SB)/4, $0x3f318000
+DATA softconsts<>+1672(SB)/4, $0x3f318000
+DATA softconsts<>+1676(SB)/4, $0x3f318000
+DATA softconsts<>+1680(SB)/4, $0x3f318000
+DATA softconsts<>+1684(SB)/4, $0x3f318000
+DATA softconsts<>+1688(SB)/4, $0x3f318000
+DATA softconsts<>+1692(SB)/4, $0x3f318000
+DATA softconsts<>+1696(SB)/4, $0x3f318000
+DATA softconsts<>+1700(SB)/4, $0x3f318000
+DATA softconsts<>+1704(SB)/4, $0x3f318000
+DATA softconsts<>+1708(SB)/4, $0x3f318000
+DATA softconsts<>+1712(SB)/4, $0x3f318000
+DATA softconsts<>+1716(SB)/4, $0x3f318000
+DATA softconsts<>+1720(SB)/4, $0x3f318000
+DATA softconsts<>+1724(SB)/4, $0x3f318000
+DATA softconsts<>+1728(SB)/4, $0xffffffff
+DATA softconsts<>+1732(SB)/4, $0xffffffff
+DATA softconsts<>+1736(SB)/4, $0xffffffff
+DATA softconsts<>+1740(SB)/4, $0xffffffff
+DATA softconsts<>+1744(SB)/4, $0xffffffff
+DATA softconsts<>+1748(SB)/4, $0xffffffff
+DATA softconsts<>+1752(SB)/4, $0xffffffff
+DATA softconsts<>+1756(SB)/4, $0xffffffff
+DATA softconsts<>+1760(SB)/4, $0xffffffff
+DATA softconsts<>+1764(SB)/4, $0xffffffff
+DATA softconsts<>+1768(SB)/4, $0xffffffff
+DATA softconsts<>+1772(SB)/4, $0xffffffff
+DATA softconsts<>+1776(SB)/4, $0xffffffff
+DATA softconsts<>+1780(SB)/4, $0xffffffff
+DATA softconsts<>+1784(SB)/4, $0xffffffff
+DATA softconsts<>+1788(SB)/4, $0xffffffff
+DATA softconsts<>+1792(SB)/4, $0x00000000
+DATA softconsts<>+1796(SB)/4, $0x00000000
+DATA softconsts<>+1800(SB)/4, $0x00000000
+DATA softconsts<>+1804(SB)/4, $0x00000000
+DATA softconsts<>+1808(SB)/4, $0x00000000
+DATA softconsts<>+1812(SB)/4, $0x00000000
+DATA softconsts<>+1816(SB)/4, $0x00000000
+DATA softconsts<>+1820(SB)/4, $0x00000000
+DATA softconsts<>+1824(SB)/4, $0x00000000
+DATA softconsts<>+1828(SB)/4, $0x00000000
+DATA softconsts<>+1832(SB)/4, $0x00000000
+DATA softconsts<>+1836(SB)/4, $0x00000000
+DATA softconsts<>+1840(SB)/4, $0x00000000
+DATA softconsts<>+1844(SB)/4, $0x00000000
+DATA softconsts<>+1848(SB)/4, $0x00000000
+DATA softconsts<>+1852(SB)/4, $0x00000000
+GLOBL softconsts<>(SB), RODATA|NOPTR, $1856

@@ -76,17 +76,19 @@ clsdone_7:
 cls_8:
 	VLD1    (R12), [V13.S4]
 	WORD    $0x4ea4d5ad // FSUB V13.4S, V13.4S, V4.4S
-	WORD    $0x6e26ddae // FMUL V14.4S, V13.4S, V6.4S
-	WORD    $0x4e2189ce // FRINTN V14.4S, V14.4S
+	FMOVQ   112(R0), F14
+	VFMLA   V6.S4, V13.S4, V14.S4
+	FMOVQ   112(R0), F15
+	WORD    $0x4eafd5ce // FSUB V14.4S, V14.4S, V15.4S
 	VMOV    V13.B16, V15.B16
 	VFMLS   V7.S4, V14.S4, V15.S4
 	VFMLS   V8.S4, V14.S4, V15.S4
 	WORD    $0x6e2fddf0 // FMUL V16.4S, V15.4S, V15.4S
-	FMOVQ   112(R0), F17
+	FMOVQ   128(R0), F17
 	VFMLA   V11.S4, V15.S4, V17.S4
-	FMOVQ   128(R0), F18
+	FMOVQ   144(R0), F18
 	VFMLA   V10.S4, V15.S4, V18.S4
-	FMOVQ   144(R0), F19
+	FMOVQ   160(R0), F19
 	VFMLA   V9.S4, V15.S4, V19.S4
 	VFMLA   V16.S4, V19.S4, V18.S4
 	VFMLA   V16.S4, V18.S4, V17.S4
@@ -96,7 +98,7 @@ cls_8:
 	VSHL    $23, V14.S4, V14.S4
 	VADD    V12.S4, V14.S4, V14.S4
 	WORD    $0x6e2eddef // FMUL V15.4S, V15.4S, V14.4S
-	FMOVQ   160(R0), F20
+	FMOVQ   176(R0), F20
 	WORD    $0x6eade691 // FCMGT V17.4S, V20.4S, V13.4S
 	WORD    $0x4e711def // BIC V15.16B, V15.16B, V17.16B
 	WORD    $0x4e2fd4a5 // FADD V5.4S, V5.4S, V15.4S
@@ -169,13 +171,13 @@ nobit_14:
 clsdone_11:
 	TBZ     $0, R7, nobit_17
 	VUSHR   $23, V5.S4, V9.S4
-	FMOVQ   176(R0), F10
+	FMOVQ   192(R0), F10
 	VSUB    V10.S4, V9.S4, V9.S4
-	FMOVQ   192(R0), F11
+	FMOVQ   208(R0), F11
 	VAND    V11.B16, V5.B16, V10.B16
-	FMOVQ   112(R0), F11
+	FMOVQ   128(R0), F11
 	VORR    V11.B16, V10.B16, V10.B16
-	FMOVQ   208(R0), F12
+	FMOVQ   224(R0), F12
 	WORD    $0x6eaae58b // FCMGT V11.4S, V12.4S, V10.4S
 	VADD    V11.S4, V9.S4, V9.S4
 	VAND    V11.B16, V10.B16, V12.B16
@@ -184,12 +186,9 @@ clsdone_11:
 	WORD    $0x4eabd54a // FSUB V10.4S, V10.4S, V11.4S
 	WORD    $0x4e21d929 // SCVTF V9.4S, V9.4S
 	WORD    $0x6e2add4b // FMUL V11.4S, V10.4S, V10.4S
-	FMOVQ   224(R0), F13
-	FMOVQ   240(R0), F14
+	FMOVQ   240(R0), F13
+	FMOVQ   256(R0), F14
 	VFMLA   V14.S4, V10.S4, V13.S4
-	FMOVQ   256(R0), F12
-	VFMLA   V10.S4, V13.S4, V12.S4
-	VMOV    V12.B16, V13.B16
 	FMOVQ   272(R0), F12
 	VFMLA   V10.S4, V13.S4, V12.S4
 	VMOV    V12.B16, V13.B16
@@ -208,11 +207,14 @@ clsdone_11:
 	FMOVQ   352(R0), F12
 	VFMLA   V10.S4, V13.S4, V12.S4
 	VMOV    V12.B16, V13.B16
+	FMOVQ   368(R0), F12
+	VFMLA   V10.S4, V13.S4, V12.S4
+	VMOV    V12.B16, V13.B16
 	WORD    $0x6e2addad // FMUL V13.4S, V13.4S, V10.4S
 	WORD    $0x6e2bddad // FMUL V13.4S, V13.4S, V11.4S
 	FMOVQ   32(R0), F14
 	VFMLA   V14.S4, V9.S4, V13.S4
-	FMOVQ   112(R0), F14
+	FMOVQ   128(R0), F14
 	VFMLS   V14.S4, V11.S4, V13.S4
 	WORD    $0x4e2dd54c // FADD V12.4S, V10.4S, V13.4S
 	FMOVQ   16(R0), F14
@@ -287,17 +289,19 @@ cls_22:
 	VLD1    (R15), V13.S[2]
 ld_24:
 	WORD    $0x4ea4d5ad // FSUB V13.4S, V13.4S, V4.4S
-	WORD    $0x6e26ddae // FMUL V14.4S, V13.4S, V6.4S
-	WORD    $0x4e2189ce // FRINTN V14.4S, V14.4S
+	FMOVQ   112(R0), F14
+	VFMLA   V6.S4, V13.S4, V14.S4
+	FMOVQ   112(R0), F15
+	WORD    $0x4eafd5ce // FSUB V14.4S, V14.4S, V15.4S
 	VMOV    V13.B16, V15.B16
 	VFMLS   V7.S4, V14.S4, V15.S4
 	VFMLS   V8.S4, V14.S4, V15.S4
 	WORD    $0x6e2fddf0 // FMUL V16.4S, V15.4S, V15.4S
-	FMOVQ   112(R0), F17
+	FMOVQ   128(R0), F17
 	VFMLA   V11.S4, V15.S4, V17.S4
-	FMOVQ   128(R0), F18
+	FMOVQ   144(R0), F18
 	VFMLA   V10.S4, V15.S4, V18.S4
-	FMOVQ   144(R0), F19
+	FMOVQ   160(R0), F19
 	VFMLA   V9.S4, V15.S4, V19.S4
 	VFMLA   V16.S4, V19.S4, V18.S4
 	VFMLA   V16.S4, V18.S4, V17.S4
@@ -307,7 +311,7 @@ ld_24:
 	VSHL    $23, V14.S4, V14.S4
 	VADD    V12.S4, V14.S4, V14.S4
 	WORD    $0x6e2eddef // FMUL V15.4S, V15.4S, V14.4S
-	FMOVQ   160(R0), F20
+	FMOVQ   176(R0), F20
 	WORD    $0x6eade691 // FCMGT V17.4S, V20.4S, V13.4S
 	WORD    $0x4e711def // BIC V15.16B, V15.16B, V17.16B
 	WORD    $0x4e2fd4a5 // FADD V5.4S, V5.4S, V15.4S
@@ -319,7 +323,7 @@ ld_24:
 clsdone_23:
 	FMOVQ   96(R0), F7
 	WORD    $0x6e25fce6 // FDIV V6.4S, V7.4S, V5.4S
-	ADD     $384, R0, R12
+	ADD     $400, R0, R12
 	SUB     R4<<2, R12, R12
 	VLD1    (R12), [V7.S4]
 	VEOR    V8.B16, V8.B16, V8.B16
@@ -404,13 +408,13 @@ nobit_31:
 clsdone_26:
 	TBZ     $0, R7, nobit_34
 	VUSHR   $23, V5.S4, V10.S4
-	FMOVQ   176(R0), F11
+	FMOVQ   192(R0), F11
 	VSUB    V11.S4, V10.S4, V10.S4
-	FMOVQ   192(R0), F12
+	FMOVQ   208(R0), F12
 	VAND    V12.B16, V5.B16, V11.B16
-	FMOVQ   112(R0), F12
+	FMOVQ   128(R0), F12
 	VORR    V12.B16, V11.B16, V11.B16
-	FMOVQ   208(R0), F13
+	FMOVQ   224(R0), F13
 	WORD    $0x6eabe5ac // FCMGT V12.4S, V13.4S, V11.4S
 	VADD    V12.S4, V10.S4, V10.S4
 	VAND    V12.B16, V11.B16, V13.B16
@@ -419,12 +423,9 @@ clsdone_26:
 	WORD    $0x4eacd56b // FSUB V11.4S, V11.4S, V12.4S
 	WORD    $0x4e21d94a // SCVTF V10.4S, V10.4S
 	WORD    $0x6e2bdd6c // FMUL V12.4S, V11.4S, V11.4S
-	FMOVQ   224(R0), F14
-	FMOVQ   240(R0), F15
+	FMOVQ   240(R0), F14
+	FMOVQ   256(R0), F15
 	VFMLA   V15.S4, V11.S4, V14.S4
-	FMOVQ   256(R0), F13
-	VFMLA   V11.S4, V14.S4, V13.S4
-	VMOV    V13.B16, V14.B16
 	FMOVQ   272(R0), F13
 	VFMLA   V11.S4, V14.S4, V13.S4
 	VMOV    V13.B16, V14.B16
@@ -443,11 +444,14 @@ clsdone_26:
 	FMOVQ   352(R0), F13
 	VFMLA   V11.S4, V14.S4, V13.S4
 	VMOV    V13.B16, V14.B16
+	FMOVQ   368(R0), F13
+	VFMLA   V11.S4, V14.S4, V13.S4
+	VMOV    V13.B16, V14.B16
 	WORD    $0x6e2bddce // FMUL V14.4S, V14.4S, V11.4S
 	WORD    $0x6e2cddce // FMUL V14.4S, V14.4S, V12.4S
 	FMOVQ   32(R0), F15
 	VFMLA   V15.S4, V10.S4, V14.S4
-	FMOVQ   112(R0), F15
+	FMOVQ   128(R0), F15
 	VFMLS   V15.S4, V12.S4, V14.S4
 	WORD    $0x4e2ed56d // FADD V13.4S, V11.4S, V14.4S
 	FMOVQ   16(R0), F15
@@ -572,17 +576,19 @@ clsdone_41:
 cls_42:
 	VLD1    (R14), [V12.S4]
 	WORD    $0x4ea3d58c // FSUB V12.4S, V12.4S, V3.4S
-	WORD    $0x6e25dd8d // FMUL V13.4S, V12.4S, V5.4S
-	WORD    $0x4e2189ad // FRINTN V13.4S, V13.4S
+	FMOVQ   112(R0), F13
+	VFMLA   V5.S4, V12.S4, V13.S4
+	FMOVQ   112(R0), F14
+	WORD    $0x4eaed5ad // FSUB V13.4S, V13.4S, V14.4S
 	VMOV    V12.B16, V14.B16
 	VFMLS   V6.S4, V13.S4, V14.S4
 	VFMLS   V7.S4, V13.S4, V14.S4
 	WORD    $0x6e2eddcf // FMUL V15.4S, V14.4S, V14.4S
-	FMOVQ   112(R0), F16
+	FMOVQ   128(R0), F16
 	VFMLA   V10.S4, V14.S4, V16.S4
-	FMOVQ   128(R0), F17
+	FMOVQ   144(R0), F17
 	VFMLA   V9.S4, V14.S4, V17.S4
-	FMOVQ   144(R0), F18
+	FMOVQ   160(R0), F18
 	VFMLA   V8.S4, V14.S4, V18.S4
 	VFMLA   V15.S4, V18.S4, V17.S4
 	VFMLA   V15.S4, V17.S4, V16.S4
@@ -592,7 +598,7 @@ cls_42:
 	VSHL    $23, V13.S4, V13.S4
 	VADD    V11.S4, V13.S4, V13.S4
 	WORD    $0x6e2dddce // FMUL V14.4S, V14.4S, V13.4S
-	FMOVQ   160(R0), F19
+	FMOVQ   176(R0), F19
 	WORD    $0x6eace670 // FCMGT V16.4S, V19.4S, V12.4S
 	WORD    $0x4e701dce // BIC V14.16B, V14.16B, V16.16B
 	WORD    $0x4e2ed484 // FADD V4.4S, V4.4S, V14.4S
@@ -763,17 +769,19 @@ cls_58:
 	VLD1    (R16), V12.S[2]
 ld_60:
 	WORD    $0x4ea3d58c // FSUB V12.4S, V12.4S, V3.4S
-	WORD    $0x6e25dd8d // FMUL V13.4S, V12.4S, V5.4S
-	WORD    $0x4e2189ad // FRINTN V13.4S, V13.4S
+	FMOVQ   112(R0), F13
+	VFMLA   V5.S4, V12.S4, V13.S4
+	FMOVQ   112(R0), F14
+	WORD    $0x4eaed5ad // FSUB V13.4S, V13.4S, V14.4S
 	VMOV    V12.B16, V14.B16
 	VFMLS   V6.S4, V13.S4, V14.S4
 	VFMLS   V7.S4, V13.S4, V14.S4
 	WORD    $0x6e2eddcf // FMUL V15.4S, V14.4S, V14.4S
-	FMOVQ   112(R0), F16
+	FMOVQ   128(R0), F16
 	VFMLA   V10.S4, V14.S4, V16.S4
-	FMOVQ   128(R0), F17
+	FMOVQ   144(R0), F17
 	VFMLA   V9.S4, V14.S4, V17.S4
-	FMOVQ   144(R0), F18
+	FMOVQ   160(R0), F18
 	VFMLA   V8.S4, V14.S4, V18.S4
 	VFMLA   V15.S4, V18.S4, V17.S4
 	VFMLA   V15.S4, V17.S4, V16.S4
@@ -783,7 +791,7 @@ ld_60:
 	VSHL    $23, V13.S4, V13.S4
 	VADD    V11.S4, V13.S4, V13.S4
 	WORD    $0x6e2dddce // FMUL V14.4S, V14.4S, V13.4S
-	FMOVQ   160(R0), F19
+	FMOVQ   176(R0), F19
 	WORD    $0x6eace670 // FCMGT V16.4S, V19.4S, V12.4S
 	WORD    $0x4e701dce // BIC V14.16B, V14.16B, V16.16B
 	WORD    $0x4e2ed484 // FADD V4.4S, V4.4S, V14.4S
@@ -989,76 +997,80 @@ DATA softneon<>+96(SB)/4, $0x3f800000
 DATA softneon<>+100(SB)/4, $0x3f800000
 DATA softneon<>+104(SB)/4, $0x3f800000
 DATA softneon<>+108(SB)/4, $0x3f800000
-DATA softneon<>+112(SB)/4, $0x3f000000
-DATA softneon<>+116(SB)/4, $0x3f000000
-DATA softneon<>+120(SB)/4, $0x3f000000
-DATA softneon<>+124(SB)/4, $0x3f000000
-DATA softneon<>+128(SB)/4, $0x3d2aa9c1
-DATA softneon<>+132(SB)/4, $0x3d2aa9c1
-DATA softneon<>+136(SB)/4, $0x3d2aa9c1
-DATA softneon<>+140(SB)/4, $0x3d2aa9c1
-DATA softneon<>+144(SB)/4, $0x3ab743ce
-DATA softneon<>+148(SB)/4, $0x3ab743ce
-DATA softneon<>+152(SB)/4, $0x3ab743ce
-DATA softneon<>+156(SB)/4, $0x3ab743ce
-DATA softneon<>+160(SB)/4, $0xc2aeac50
-DATA softneon<>+164(SB)/4, $0xc2aeac50
-DATA softneon<>+168(SB)/4, $0xc2aeac50
-DATA softneon<>+172(SB)/4, $0xc2aeac50
-DATA softneon<>+176(SB)/4, $0x0000007e
-DATA softneon<>+180(SB)/4, $0x0000007e
-DATA softneon<>+184(SB)/4, $0x0000007e
-DATA softneon<>+188(SB)/4, $0x0000007e
-DATA softneon<>+192(SB)/4, $0x807fffff
-DATA softneon<>+196(SB)/4, $0x807fffff
-DATA softneon<>+200(SB)/4, $0x807fffff
-DATA softneon<>+204(SB)/4, $0x807fffff
-DATA softneon<>+208(SB)/4, $0x3f3504f3
-DATA softneon<>+212(SB)/4, $0x3f3504f3
-DATA softneon<>+216(SB)/4, $0x3f3504f3
-DATA softneon<>+220(SB)/4, $0x3f3504f3
-DATA softneon<>+224(SB)/4, $0xbdebd1b8
-DATA softneon<>+228(SB)/4, $0xbdebd1b8
-DATA softneon<>+232(SB)/4, $0xbdebd1b8
-DATA softneon<>+236(SB)/4, $0xbdebd1b8
-DATA softneon<>+240(SB)/4, $0x3d9021bb
-DATA softneon<>+244(SB)/4, $0x3d9021bb
-DATA softneon<>+248(SB)/4, $0x3d9021bb
-DATA softneon<>+252(SB)/4, $0x3d9021bb
-DATA softneon<>+256(SB)/4, $0x3def251a
-DATA softneon<>+260(SB)/4, $0x3def251a
-DATA softneon<>+264(SB)/4, $0x3def251a
-DATA softneon<>+268(SB)/4, $0x3def251a
-DATA softneon<>+272(SB)/4, $0xbdfe5d4f
-DATA softneon<>+276(SB)/4, $0xbdfe5d4f
-DATA softneon<>+280(SB)/4, $0xbdfe5d4f
-DATA softneon<>+284(SB)/4, $0xbdfe5d4f
-DATA softneon<>+288(SB)/4, $0x3e11e9bf
-DATA softneon<>+292(SB)/4, $0x3e11e9bf
-DATA softneon<>+296(SB)/4, $0x3e11e9bf
-DATA softneon<>+300(SB)/4, $0x3e11e9bf
-DATA softneon<>+304(SB)/4, $0xbe2aae50
-DATA softneon<>+308(SB)/4, $0xbe2aae50
-DATA softneon<>+312(SB)/4, $0xbe2aae50
-DATA softneon<>+316(SB)/4, $0xbe2aae50
-DATA softneon<>+320(SB)/4, $0x3e4cceac
-DATA softneon<>+324(SB)/4, $0x3e4cceac
-DATA softneon<>+328(SB)/4, $0x3e4cceac
-DATA softneon<>+332(SB)/4, $0x3e4cceac
-DATA softneon<>+336(SB)/4, $0xbe7ffffc
-DATA softneon<>+340(SB)/4, $0xbe7ffffc
-DATA softneon<>+344(SB)/4, $0xbe7ffffc
-DATA softneon<>+348(SB)/4, $0xbe7ffffc
-DATA softneon<>+352(SB)/4, $0x3eaaaaaa
-DATA softneon<>+356(SB)/4, $0x3eaaaaaa
-DATA softneon<>+360(SB)/4, $0x3eaaaaaa
-DATA softneon<>+364(SB)/4, $0x3eaaaaaa
-DATA softneon<>+368(SB)/4, $0xffffffff
-DATA softneon<>+372(SB)/4, $0xffffffff
-DATA softneon<>+376(SB)/4, $0xffffffff
-DATA softneon<>+380(SB)/4, $0xffffffff
-DATA softneon<>+384(SB)/4, $0x00000000
-DATA softneon<>+388(SB)/4, $0x00000000
-DATA softneon<>+392(SB)/4, $0x00000000
-DATA softneon<>+396(SB)/4, $0x00000000
-GLOBL softneon<>(SB), RODATA|NOPTR, $400
+DATA softneon<>+112(SB)/4, $0x4b400000
+DATA softneon<>+116(SB)/4, $0x4b400000
+DATA softneon<>+120(SB)/4, $0x4b400000
+DATA softneon<>+124(SB)/4, $0x4b400000
+DATA softneon<>+128(SB)/4, $0x3f000000
+DATA softneon<>+132(SB)/4, $0x3f000000
+DATA softneon<>+136(SB)/4, $0x3f000000
+DATA softneon<>+140(SB)/4, $0x3f000000
+DATA softneon<>+144(SB)/4, $0x3d2aa9c1
+DATA softneon<>+148(SB)/4, $0x3d2aa9c1
+DATA softneon<>+152(SB)/4, $0x3d2aa9c1
+DATA softneon<>+156(SB)/4, $0x3d2aa9c1
+DATA softneon<>+160(SB)/4, $0x3ab743ce
+DATA softneon<>+164(SB)/4, $0x3ab743ce
+DATA softneon<>+168(SB)/4, $0x3ab743ce
+DATA softneon<>+172(SB)/4, $0x3ab743ce
+DATA softneon<>+176(SB)/4, $0xc2aeac50
+DATA softneon<>+180(SB)/4, $0xc2aeac50
+DATA softneon<>+184(SB)/4, $0xc2aeac50
+DATA softneon<>+188(SB)/4, $0xc2aeac50
+DATA softneon<>+192(SB)/4, $0x0000007e
+DATA softneon<>+196(SB)/4, $0x0000007e
+DATA softneon<>+200(SB)/4, $0x0000007e
+DATA softneon<>+204(SB)/4, $0x0000007e
+DATA softneon<>+208(SB)/4, $0x807fffff
+DATA softneon<>+212(SB)/4, $0x807fffff
+DATA softneon<>+216(SB)/4, $0x807fffff
+DATA softneon<>+220(SB)/4, $0x807fffff
+DATA softneon<>+224(SB)/4, $0x3f3504f3
+DATA softneon<>+228(SB)/4, $0x3f3504f3
+DATA softneon<>+232(SB)/4, $0x3f3504f3
+DATA softneon<>+236(SB)/4, $0x3f3504f3
+DATA softneon<>+240(SB)/4, $0xbdebd1b8
+DATA softneon<>+244(SB)/4, $0xbdebd1b8
+DATA softneon<>+248(SB)/4, $0xbdebd1b8
+DATA softneon<>+252(SB)/4, $0xbdebd1b8
+DATA softneon<>+256(SB)/4, $0x3d9021bb
+DATA softneon<>+260(SB)/4, $0x3d9021bb
+DATA softneon<>+264(SB)/4, $0x3d9021bb
+DATA softneon<>+268(SB)/4, $0x3d9021bb
+DATA softneon<>+272(SB)/4, $0x3def251a
+DATA softneon<>+276(SB)/4, $0x3def251a
+DATA softneon<>+280(SB)/4, $0x3def251a
+DATA softneon<>+284(SB)/4, $0x3def251a
+DATA softneon<>+288(SB)/4, $0xbdfe5d4f
+DATA softneon<>+292(SB)/4, $0xbdfe5d4f
+DATA softneon<>+296(SB)/4, $0xbdfe5d4f
+DATA softneon<>+300(SB)/4, $0xbdfe5d4f
+DATA softneon<>+304(SB)/4, $0x3e11e9bf
+DATA softneon<>+308(SB)/4, $0x3e11e9bf
+DATA softneon<>+312(SB)/4, $0x3e11e9bf
+DATA softneon<>+316(SB)/4, $0x3e11e9bf
+DATA softneon<>+320(SB)/4, $0xbe2aae50
+DATA softneon<>+324(SB)/4, $0xbe2aae50
+DATA softneon<>+328(SB)/4, $0xbe2aae50
+DATA softneon<>+332(SB)/4, $0xbe2aae50
+DATA softneon<>+336(SB)/4, $0x3e4cceac
+DATA softneon<>+340(SB)/4, $0x3e4cceac
+DATA softneon<>+344(SB)/4, $0x3e4cceac
+DATA softneon<>+348(SB)/4, $0x3e4cceac
+DATA softneon<>+352(SB)/4, $0xbe7ffffc
+DATA softneon<>+356(SB)/4, $0xbe7ffffc
+DATA softneon<>+360(SB)/4, $0xbe7ffffc
+DATA softneon<>+364(SB)/4, $0xbe7ffffc
+DATA softneon<>+368(SB)/4, $0x3eaaaaaa
+DATA softneon<>+372(SB)/4, $0x3eaaaaaa
+DATA softneon<>+376(SB)/4, $0x3eaaaaaa
+DATA softneon<>+380(SB)/4, $0x3eaaaaaa
+DATA softneon<>+384(SB)/4, $0xffffffff
+DATA softneon<>+388(SB)/4, $0xffffffff
+DATA softneon<>+392(SB)/4, $0xffffffff
+DATA softneon<>+396(SB)/4, $0xffffffff
+DATA softneon<>+400(SB)/4, $0x00000000
+DATA softneon<>+404(SB)/4, $0x00000000
+DATA softneon<>+408(SB)/4, $0x00000000
+DATA softneon<>+412(SB)/4, $0x00000000
+GLOBL softneon<>(SB), RODATA|NOPTR, $416

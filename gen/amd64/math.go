@@ -27,14 +27,24 @@ type expOpts struct {
 	nonPositive bool // x <= 0 or NaN: no overflow to handle
 }
 
-// expConsts are the constants of exp (nonPositive, AVX-512).
-var expConsts = []float64{vmath.Log2e, vmath.Ln2Hi, vmath.Ln2Lo, vmath.ExpP0, vmath.ExpP1, vmath.ExpP2, vmath.ExpP3, vmath.ExpP4, vmath.ExpP5, 1, vmath.ExpLo}
+// expMagic is 1.5*2^23: x*log2e + expMagic, rounded once to float32 (one
+// FMA), is expMagic + n with n the integer nearest the exact x*log2e (ties
+// to even) for |x*log2e| < 2^22; subtracting expMagic gives n exactly
+// (internal/kernels/math.go expf rounds the same exact product).
+const expMagic = 0x1.8p23
 
-// hoistExp loads the constants of the AVX-512 exp into registers for the
-// rest of the kernel (until end): an exp then reads no memory but its
-// argument (four of them per vector of pixels took 44 loads, which
-// bounded the small-C kernels on AMD Zen 4, one 512-bit load per cycle).
-// It takes 11 of the 32 vector registers.
+// expConsts are the constants of exp that its instructions read as
+// operands (nonPositive, AVX-512): hoistExp's registers. The ones that
+// start a destination register (expMagic, -Ln2Hi, P4, P2, P0) are loaded
+// from memory into it instead (a load port, where a register copy takes a
+// vector ALU slot on Intel, which does not eliminate 512-bit moves).
+var expConsts = []float64{vmath.Log2e, expMagic, vmath.Ln2Lo, vmath.ExpP5, vmath.ExpP3, vmath.ExpP1, 1, vmath.ExpLo}
+
+// hoistExp loads expConsts into registers for the rest of the kernel
+// (until end): an exp then reads memory only for the 5 values that start
+// its destination registers (four exps per vector of pixels took 44 loads,
+// which bounded the small-C kernels on AMD Zen 4, one 512-bit load per
+// cycle). It takes 8 of the 32 vector registers.
 func (t *Tier) hoistExp() {
 	if !t.avx512 {
 		return
@@ -56,31 +66,27 @@ func (t *Tier) Fk(v float32) Op {
 }
 
 // exp returns a new register holding exp(x) for every lane of x (x is
-// preserved): internal/kernels/math.go expf, operation for operation.
+// preserved): internal/kernels/math.go expf, operation for operation. No
+// instruction copies a register (each destination starts from a memory
+// load or is a three-operand result), and n is rounded by expMagic (an FMA
+// and a subtraction, where VRNDSCALEPS is two uops with a throughput of one
+// per two cycles on Intel).
 func (t *Tier) exp(x Register, o expOpts) VecVirtual {
-	n := t.V()
-	VMULPS(t.Fk(f32(vmath.Log2e)), x, n)
-	if t.avx512 {
-		VRNDSCALEPS(U8(0), n, n) // round to nearest even
-	} else {
-		VROUNDPS(U8(0), n, n)
-	}
+	nb, n := t.V(), t.V()
+	VMOVUPS(t.F(expMagic), nb)
+	VFMADD231PS(t.Fk(f32(vmath.Log2e)), x, nb) // nb = x*log2e + magic, rounded once
+	VSUBPS(t.Fk(expMagic), nb, n)              // n = nb - magic, exact
 	r := t.V()
-	VMOVAPS(x, r)
-	VFNMADD231PS(t.Fk(f32(vmath.Ln2Hi)), n, r) // r = x - n*vmath.Ln2Hi
+	VMOVUPS(t.F(-f32(vmath.Ln2Hi)), r)
+	VFMADD213PS(x, n, r)                       // r = x - n*vmath.Ln2Hi
 	VFNMADD231PS(t.Fk(f32(vmath.Ln2Lo)), n, r) // r -= n*vmath.Ln2Lo
 	r2 := t.V()
 	VMULPS(r, r, r2)
 	a, b, c := t.V(), t.V(), t.V()
-	// poly sets d = hi*r + lo, one FMA either way
+	// poly sets d = hi*r + lo, one FMA
 	poly := func(hi, lo float64, d VecVirtual) {
-		if t.kreg != nil {
-			VMOVAPS(t.Fk(f32(lo)), d)
-			VFMADD231PS(t.Fk(f32(hi)), r, d)
-			return
-		}
 		VMOVUPS(t.F(f32(hi)), d)
-		VFMADD213PS(t.F(f32(lo)), r, d)
+		VFMADD213PS(t.Fk(f32(lo)), r, d)
 	}
 	poly(vmath.ExpP4, vmath.ExpP5, a) // a = P4*r + P5
 	poly(vmath.ExpP2, vmath.ExpP3, b) // b = P2*r + P3
@@ -91,9 +97,9 @@ func (t *Tier) exp(x Register, o expOpts) VecVirtual {
 	VADDPS(t.Fk(1), c, c)             // y += 1
 	y := c
 	if t.avx512 {
-		VSCALEFPS(n, y, y) // y * 2^n, one rounding (denormals, n = 128)
-		lo := t.cmp(cmpLT, x, t.Fk(f32(vmath.ExpLo)))
-		t.zeroWhere(lo, y)
+		// y * 2^n, one rounding (denormals, n = 128), 0 where x < vmath.ExpLo
+		keep := t.cmp(cmpNLT, x, t.Fk(f32(vmath.ExpLo)))
+		VSCALEFPS_Z(n, y, keep.k, y)
 		if !o.nonPositive {
 			hi := t.cmp(cmpGT, x, t.F(f32(vmath.ExpHi)))
 			t.setWhere(hi, t.F(inf32), y)

@@ -381,12 +381,11 @@ func softmaxStats(t *Tier, u8 bool) {
 			t.keepWhere(st.valid, one)
 			sValid.add(one, nil)
 			sum, mx, zy := t.maxAndExp(a, st, true, flagRegion, true)
-			inv := t.V()
-			VMOVUPS(t.F(1), inv)
-			VDIVPS(sum, inv, inv)
-			INV := t.keep(inv)
 			SUM := t.keep(sum)
 			ifFlag(a.flags, flagRegion, func() {
+				// 1/sum only where it is used (the CE sums take the log of
+				// the sums' product; a 512-bit VDIVPS is costly on Intel)
+				INV := t.keep(t.invSum(SUM))
 				pe, pa, po := GP64(), GP64(), GP64()
 				MOVQ(a.scr, pe)
 				MOVQ(accs, pa)
@@ -431,7 +430,7 @@ func softmaxStats(t *Tier, u8 bool) {
 					VMOVUPS(cnt, Mem{Base: pa, Disp: 2 * t.W()})
 				})
 			})
-			t.pixelwiseSums(a, a.flags, st, SUM, INV, mx, zy, W, sCE, sW, sFoc, pr)
+			t.pixelwiseSums(a, a.flags, st, SUM, nil, mx, zy, W, sCE, sW, sFoc, pr)
 		}
 	})
 	if t.avx512 {
@@ -610,8 +609,8 @@ func (t *Tier) ceProductEnd(flags Mem, sCE *acc, pr *prodAccs) {
 
 // pixelwiseSums adds the cross-entropy (sCE, sW) and focal (sFoc) sums of
 // one vector of pixels, under flags (flagCE, flagFocal, flagWeights,
-// flagSmooth, flagAlpha): SUM = sum_c exp(x_c - mx), INV = 1/SUM, zy =
-// x_y - mx. The statistics kernels and the fused kernels both call it, so
+// flagSmooth, flagAlpha): SUM = sum_c exp(x_c - mx), INV = 1/SUM (nil: the
+// focal branch divides, the only one that needs it), zy = x_y - mx. The statistics kernels and the fused kernels both call it, so
 // their sums are the same bit for bit. W, when not nil, holds the pixels'
 // weights (0 outside valid): each pixel's CE, w_y and focal terms are
 // multiplied by its weight before they are added (the caller sets
@@ -668,6 +667,9 @@ func (t *Tier) pixelwiseSums(a softmaxArgs, flags Mem, st pixelState, SUM, INV, 
 		ifFlag(flags, flagFocal, func() {
 			// pt = exp(x_y - mx)/sum; (1-pt)^gamma * nll * alpha_y
 			ey := t.exp(t.ld(zy), expOpts{nonPositive: true})
+			if INV == nil { // a statistics pass: 1/sum only where it is used
+				INV = t.keep(t.invSum(SUM))
+			}
 			VMULPS(INV, ey, ey)
 			pt1 := t.V()
 			VMOVUPS(t.F(1), pt1)
@@ -882,10 +884,7 @@ func softmaxGradKernel(t *Tier, u8, focal, fused bool) {
 						var sum VecVirtual
 						sum, mx, zy = t.maxAndExp(a, st, true, 0, focal || fused)
 						SUM = t.keep(sum)
-						inv := t.V()
-						VMOVUPS(t.F(1), inv)
-						VDIVPS(sum, inv, inv)
-						INV = t.keep(inv)
+						INV = t.keep(t.invSum(SUM))
 					}
 					if fused {
 						one := t.V()

@@ -15,11 +15,15 @@ const (
 	nanBits  = 0x7fc00000
 )
 
+// expMagic is 1.5*2^23: x*log2e + expMagic rounded once is expMagic + n,
+// n the integer nearest the exact x*log2e, for |x*log2e| < 2^22.
+const expMagic = 0x1.8p23
+
 // expConsts are the constants of one exp; pinning them keeps an exp free of
 // table loads.
 func expConsts(nonPositive bool) []uint32 {
 	var bs []uint32
-	for _, f := range []float32{vmath.Log2e, vmath.Ln2Hi, vmath.Ln2Lo, vmath.ExpP0, vmath.ExpP1, vmath.ExpP2, vmath.ExpP3, vmath.ExpP4, vmath.ExpP5, 1, vmath.ExpLo} {
+	for _, f := range []float32{vmath.Log2e, expMagic, vmath.Ln2Hi, vmath.Ln2Lo, vmath.ExpP0, vmath.ExpP1, vmath.ExpP2, vmath.ExpP3, vmath.ExpP4, vmath.ExpP5, 1, vmath.ExpLo} {
 		bs = append(bs, math.Float32bits(f))
 	}
 	bs = append(bs, 127<<23)
@@ -43,11 +47,17 @@ func expLoopConsts() []uint32 {
 // exp returns a new register holding internal/kernels/math.go expf of every lane of
 // x (x is preserved). nonPositive promises x <= 0 or NaN (no overflow).
 func exp(x V, nonPositive bool) V {
+	// n = the integer nearest the exact x*vmath.Log2e, ties to even: x*log2e
+	// + expMagic rounded once (FMLA), minus expMagic (exact), as
+	// internal/kernels/math.go expf rounds it.
 	n := vget()
+	KfInto(n, expMagic)
 	k := Kf(vmath.Log2e)
-	FMUL(n, x, k)
+	FMLA(n, x, k)
 	vput(k)
-	FRINTN(n, n) // n = round-to-even(x*vmath.Log2e)
+	k = Kf(expMagic)
+	FSUB(n, n, k)
+	vput(k)
 	r := vget()
 	MOVv(r, x)
 	k = Kf(vmath.Ln2Hi)

@@ -149,3 +149,76 @@ func unord(k int64) float32 {
 	}
 	return math.Float32frombits(uint32(k))
 }
+
+// expTieInputs returns the float32 x near every half-integer multiple of
+// ln 2 in exp's domain: where x*log2e rounded to float32 can land on a tie
+// (k + 1/2) that the exact product does not, so that rounding the rounded
+// product (VRNDSCALEPS on VMULPS, FRINTN on FMUL) picks another n than the
+// exact one expf and the magic-number FMA of the assembly take.
+func expTieInputs() (xs []float32, doubleRounded int) {
+	l := float64(float32(vmath.Log2e))
+	for k := -127; k <= 128; k++ {
+		x0 := float32((float64(k) + 0.5) / l)
+		b := math.Float32bits(x0)
+		for d := -64; d <= 64; d++ {
+			x := math.Float32frombits(uint32(int64(b) + int64(d)))
+			if x < vmath.ExpLo || x > vmath.ExpHi {
+				continue
+			}
+			xs = append(xs, x)
+			if math.RoundToEven(float64(x*float32(vmath.Log2e))) != math.RoundToEven(float64(x)*l) {
+				doubleRounded++
+			}
+		}
+	}
+	return xs, doubleRounded
+}
+
+// TestExpTieBits: every tier's exp gives expf's bits at the inputs whose
+// rounded product x*log2e is a tie (the n of the Cody-Waite reduction comes
+// from the exact product on every tier); the set holds such inputs.
+func TestExpTieBits(t *testing.T) {
+	xs, dr := expTieInputs()
+	if dr == 0 {
+		t.Fatal("no input whose rounded product rounds to another n: the test checks nothing")
+	}
+	for _, tr := range tiers {
+		got := make([]float32, len(xs))
+		tr.exp(got, xs)
+		for i, x := range xs {
+			if want := expf(x); math.Float32bits(got[i]) != math.Float32bits(want) {
+				t.Fatalf("%s: exp(%v) = %v (%#x), expf %v (%#x)", tr.name, x, got[i], math.Float32bits(got[i]), want, math.Float32bits(want))
+			}
+		}
+	}
+}
+
+// TestExpBitsExhaustive: every tier's exp gives expf's bits for every
+// float32 (SEGLOSS_EXHAUSTIVE=1 or a list holding exp_bits; about 3 min per
+// tier).
+func TestExpBitsExhaustive(t *testing.T) {
+	sel := os.Getenv("SEGLOSS_EXHAUSTIVE")
+	if sel != "1" && !slices.Contains(strings.Split(sel, ","), "exp_bits") {
+		t.Skip("set SEGLOSS_EXHAUSTIVE=1 (or exp_bits) to compare every float32")
+	}
+	const chunk = 1 << 20
+	xs, got := make([]float32, chunk), make([]float32, chunk)
+	for _, tr := range tiers {
+		if tr.name == "generic" {
+			continue
+		}
+		for start := uint64(0); start < 1<<32; start += chunk {
+			for i := range xs {
+				xs[i] = math.Float32frombits(uint32(start + uint64(i)))
+			}
+			tr.exp(got, xs)
+			for i, x := range xs {
+				want := expf(x)
+				if math.Float32bits(got[i]) != math.Float32bits(want) && (want == want || got[i] == got[i]) {
+					t.Fatalf("%s: exp(%v) = %v (%#x), expf %v (%#x)", tr.name, x, got[i], math.Float32bits(got[i]), want, math.Float32bits(want))
+				}
+			}
+		}
+		t.Logf("%s: exp equals expf for every float32", tr.name)
+	}
+}

@@ -33,7 +33,9 @@ func expf(x float32) float32 {
 	case x < vmath.ExpLo:
 		return 0
 	}
-	n := float32(math.RoundToEven(float64(x * vmath.Log2e)))
+	// n: the integer nearest the exact product x*float32(Log2e) (exact in
+	// float64), ties to even, as the assembly's magic-number FMA rounds it.
+	n := float32(math.RoundToEven(float64(x) * float64(float32(vmath.Log2e))))
 	r := fma32(n, -vmath.Ln2Hi, x)
 	r = fma32(n, -vmath.Ln2Lo, r)
 	r2 := r * r
