@@ -21,17 +21,14 @@ loop_1:
 	VMOVUPS      elementwiseconsts<>+128(SB), Y2
 	VFMADD213PS  Y0, Y1, Y2
 	VFNMADD231PS elementwiseconsts<>+192(SB), Y1, Y2
-	VMULPS       Y2, Y2, Y3
-	VMOVUPS      elementwiseconsts<>+256(SB), Y4
-	VFMADD213PS  elementwiseconsts<>+320(SB), Y2, Y4
-	VMOVUPS      elementwiseconsts<>+384(SB), Y5
-	VFMADD213PS  elementwiseconsts<>+448(SB), Y2, Y5
-	VMOVUPS      elementwiseconsts<>+512(SB), Y6
-	VFMADD213PS  elementwiseconsts<>+576(SB), Y2, Y6
-	VFMADD213PS  Y5, Y3, Y6
-	VFMADD213PS  Y4, Y3, Y6
-	VFMADD213PS  Y2, Y3, Y6
-	VADDPS       elementwiseconsts<>+640(SB), Y6, Y6
+	VMOVUPS      elementwiseconsts<>+256(SB), Y3
+	VFMADD213PS  elementwiseconsts<>+320(SB), Y2, Y3
+	VFMADD213PS  elementwiseconsts<>+384(SB), Y2, Y3
+	VFMADD213PS  elementwiseconsts<>+448(SB), Y2, Y3
+	VFMADD213PS  elementwiseconsts<>+512(SB), Y2, Y3
+	VFMADD213PS  elementwiseconsts<>+576(SB), Y2, Y3
+	VFMADD213PS  elementwiseconsts<>+640(SB), Y2, Y3
+	VFMADD213PS  elementwiseconsts<>+640(SB), Y2, Y3
 	VCVTPS2DQ    Y1, Y1
 	VPSRAD       $0x01, Y1, Y2
 	VPSUBD       Y2, Y1, Y1
@@ -39,7 +36,7 @@ loop_1:
 	VPSLLD       $0x17, Y2, Y2
 	VPADDD       elementwiseconsts<>+704(SB), Y1, Y1
 	VPSLLD       $0x17, Y1, Y1
-	VMULPS       Y2, Y6, Y2
+	VMULPS       Y2, Y3, Y2
 	VMULPS       Y1, Y2, Y2
 	VCMPPS       $0x01, elementwiseconsts<>+768(SB), Y0, Y1
 	VANDNPS      Y2, Y1, Y2
@@ -64,17 +61,14 @@ tail_2:
 	VMOVUPS      elementwiseconsts<>+128(SB), Y3
 	VFMADD213PS  Y1, Y2, Y3
 	VFNMADD231PS elementwiseconsts<>+192(SB), Y2, Y3
-	VMULPS       Y3, Y3, Y4
-	VMOVUPS      elementwiseconsts<>+256(SB), Y5
-	VFMADD213PS  elementwiseconsts<>+320(SB), Y3, Y5
-	VMOVUPS      elementwiseconsts<>+384(SB), Y6
-	VFMADD213PS  elementwiseconsts<>+448(SB), Y3, Y6
-	VMOVUPS      elementwiseconsts<>+512(SB), Y7
-	VFMADD213PS  elementwiseconsts<>+576(SB), Y3, Y7
-	VFMADD213PS  Y6, Y4, Y7
-	VFMADD213PS  Y5, Y4, Y7
-	VFMADD213PS  Y3, Y4, Y7
-	VADDPS       elementwiseconsts<>+640(SB), Y7, Y7
+	VMOVUPS      elementwiseconsts<>+256(SB), Y4
+	VFMADD213PS  elementwiseconsts<>+320(SB), Y3, Y4
+	VFMADD213PS  elementwiseconsts<>+384(SB), Y3, Y4
+	VFMADD213PS  elementwiseconsts<>+448(SB), Y3, Y4
+	VFMADD213PS  elementwiseconsts<>+512(SB), Y3, Y4
+	VFMADD213PS  elementwiseconsts<>+576(SB), Y3, Y4
+	VFMADD213PS  elementwiseconsts<>+640(SB), Y3, Y4
+	VFMADD213PS  elementwiseconsts<>+640(SB), Y3, Y4
 	VCVTPS2DQ    Y2, Y2
 	VPSRAD       $0x01, Y2, Y3
 	VPSUBD       Y3, Y2, Y2
@@ -82,7 +76,7 @@ tail_2:
 	VPSLLD       $0x17, Y3, Y3
 	VPADDD       elementwiseconsts<>+704(SB), Y2, Y2
 	VPSLLD       $0x17, Y2, Y2
-	VMULPS       Y3, Y7, Y3
+	VMULPS       Y3, Y4, Y3
 	VMULPS       Y2, Y3, Y3
 	VCMPPS       $0x01, elementwiseconsts<>+768(SB), Y1, Y2
 	VANDNPS      Y3, Y2, Y3
@@ -114,7 +108,7 @@ loop_4:
 	VPSUBD       Y2, Y3, Y3
 	VCVTDQ2PS    Y3, Y2
 	VANDPS       elementwiseconsts<>+1344(SB), Y1, Y1
-	VORPS        elementwiseconsts<>+320(SB), Y1, Y1
+	VORPS        elementwiseconsts<>+576(SB), Y1, Y1
 	VCMPPS       $0x01, elementwiseconsts<>+1408(SB), Y1, Y3
 	VSUBPS       elementwiseconsts<>+640(SB), Y1, Y4
 	VADDPS       Y1, Y1, Y1
@@ -135,7 +129,7 @@ loop_4:
 	VMULPS       Y1, Y4, Y4
 	VMULPS       Y3, Y4, Y4
 	VFMADD231PS  elementwiseconsts<>+192(SB), Y2, Y4
-	VFNMADD231PS elementwiseconsts<>+320(SB), Y3, Y4
+	VFNMADD231PS elementwiseconsts<>+576(SB), Y3, Y4
 	VADDPS       Y4, Y1, Y4
 	VFMADD231PS  elementwiseconsts<>+2048(SB), Y2, Y4
 	VCMPPS       $0x05, elementwiseconsts<>+896(SB), Y0, Y1
@@ -166,7 +160,7 @@ tail_5:
 	VPSUBD       Y3, Y4, Y4
 	VCVTDQ2PS    Y4, Y3
 	VANDPS       elementwiseconsts<>+1344(SB), Y2, Y2
-	VORPS        elementwiseconsts<>+320(SB), Y2, Y2
+	VORPS        elementwiseconsts<>+576(SB), Y2, Y2
 	VCMPPS       $0x01, elementwiseconsts<>+1408(SB), Y2, Y4
 	VSUBPS       elementwiseconsts<>+640(SB), Y2, Y5
 	VADDPS       Y2, Y2, Y2
@@ -187,7 +181,7 @@ tail_5:
 	VMULPS       Y2, Y5, Y5
 	VMULPS       Y4, Y5, Y5
 	VFMADD231PS  elementwiseconsts<>+192(SB), Y3, Y5
-	VFNMADD231PS elementwiseconsts<>+320(SB), Y4, Y5
+	VFNMADD231PS elementwiseconsts<>+576(SB), Y4, Y5
 	VADDPS       Y5, Y2, Y5
 	VFMADD231PS  elementwiseconsts<>+2048(SB), Y3, Y5
 	VCMPPS       $0x05, elementwiseconsts<>+896(SB), Y1, Y2
@@ -220,21 +214,18 @@ loop_7:
 	VMOVUPS      elementwiseconsts<>+128(SB), Y3
 	VFMADD213PS  Y1, Y2, Y3
 	VFNMADD231PS elementwiseconsts<>+192(SB), Y2, Y3
-	VMULPS       Y3, Y3, Y4
-	VMOVUPS      elementwiseconsts<>+256(SB), Y5
-	VFMADD213PS  elementwiseconsts<>+320(SB), Y3, Y5
-	VMOVUPS      elementwiseconsts<>+384(SB), Y6
-	VFMADD213PS  elementwiseconsts<>+448(SB), Y3, Y6
-	VMOVUPS      elementwiseconsts<>+512(SB), Y7
-	VFMADD213PS  elementwiseconsts<>+576(SB), Y3, Y7
-	VFMADD213PS  Y6, Y4, Y7
-	VFMADD213PS  Y5, Y4, Y7
-	VFMADD213PS  Y3, Y4, Y7
-	VADDPS       elementwiseconsts<>+640(SB), Y7, Y7
+	VMOVUPS      elementwiseconsts<>+256(SB), Y4
+	VFMADD213PS  elementwiseconsts<>+320(SB), Y3, Y4
+	VFMADD213PS  elementwiseconsts<>+384(SB), Y3, Y4
+	VFMADD213PS  elementwiseconsts<>+448(SB), Y3, Y4
+	VFMADD213PS  elementwiseconsts<>+512(SB), Y3, Y4
+	VFMADD213PS  elementwiseconsts<>+576(SB), Y3, Y4
+	VFMADD213PS  elementwiseconsts<>+640(SB), Y3, Y4
+	VFMADD213PS  elementwiseconsts<>+640(SB), Y3, Y4
 	VCVTPS2DQ    Y2, Y2
 	VPADDD       elementwiseconsts<>+704(SB), Y2, Y2
 	VPSLLD       $0x17, Y2, Y2
-	VMULPS       Y2, Y7, Y2
+	VMULPS       Y2, Y4, Y2
 	VCMPPS       $0x01, elementwiseconsts<>+768(SB), Y1, Y1
 	VANDNPS      Y2, Y1, Y2
 	VADDPS       elementwiseconsts<>+640(SB), Y2, Y1
@@ -265,21 +256,18 @@ tail_8:
 	VMOVUPS      elementwiseconsts<>+128(SB), Y4
 	VFMADD213PS  Y2, Y3, Y4
 	VFNMADD231PS elementwiseconsts<>+192(SB), Y3, Y4
-	VMULPS       Y4, Y4, Y5
-	VMOVUPS      elementwiseconsts<>+256(SB), Y6
-	VFMADD213PS  elementwiseconsts<>+320(SB), Y4, Y6
-	VMOVUPS      elementwiseconsts<>+384(SB), Y7
-	VFMADD213PS  elementwiseconsts<>+448(SB), Y4, Y7
-	VMOVUPS      elementwiseconsts<>+512(SB), Y8
-	VFMADD213PS  elementwiseconsts<>+576(SB), Y4, Y8
-	VFMADD213PS  Y7, Y5, Y8
-	VFMADD213PS  Y6, Y5, Y8
-	VFMADD213PS  Y4, Y5, Y8
-	VADDPS       elementwiseconsts<>+640(SB), Y8, Y8
+	VMOVUPS      elementwiseconsts<>+256(SB), Y5
+	VFMADD213PS  elementwiseconsts<>+320(SB), Y4, Y5
+	VFMADD213PS  elementwiseconsts<>+384(SB), Y4, Y5
+	VFMADD213PS  elementwiseconsts<>+448(SB), Y4, Y5
+	VFMADD213PS  elementwiseconsts<>+512(SB), Y4, Y5
+	VFMADD213PS  elementwiseconsts<>+576(SB), Y4, Y5
+	VFMADD213PS  elementwiseconsts<>+640(SB), Y4, Y5
+	VFMADD213PS  elementwiseconsts<>+640(SB), Y4, Y5
 	VCVTPS2DQ    Y3, Y3
 	VPADDD       elementwiseconsts<>+704(SB), Y3, Y3
 	VPSLLD       $0x17, Y3, Y3
-	VMULPS       Y3, Y8, Y3
+	VMULPS       Y3, Y5, Y3
 	VCMPPS       $0x01, elementwiseconsts<>+768(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 	VADDPS       elementwiseconsts<>+640(SB), Y3, Y2
@@ -313,22 +301,19 @@ loop_10:
 	VMOVUPS      elementwiseconsts<>+128(SB), Z2
 	VFMADD213PS  Z0, Z1, Z2
 	VFNMADD231PS elementwiseconsts<>+192(SB), Z1, Z2
-	VMULPS       Z2, Z2, Z3
-	VMOVUPS      elementwiseconsts<>+256(SB), Z4
-	VFMADD213PS  elementwiseconsts<>+320(SB), Z2, Z4
-	VMOVUPS      elementwiseconsts<>+384(SB), Z5
-	VFMADD213PS  elementwiseconsts<>+448(SB), Z2, Z5
-	VMOVUPS      elementwiseconsts<>+512(SB), Z6
-	VFMADD213PS  elementwiseconsts<>+576(SB), Z2, Z6
-	VFMADD213PS  Z5, Z3, Z6
-	VFMADD213PS  Z4, Z3, Z6
-	VFMADD213PS  Z2, Z3, Z6
-	VADDPS       elementwiseconsts<>+640(SB), Z6, Z6
+	VMOVUPS      elementwiseconsts<>+256(SB), Z3
+	VFMADD213PS  elementwiseconsts<>+320(SB), Z2, Z3
+	VFMADD213PS  elementwiseconsts<>+384(SB), Z2, Z3
+	VFMADD213PS  elementwiseconsts<>+448(SB), Z2, Z3
+	VFMADD213PS  elementwiseconsts<>+512(SB), Z2, Z3
+	VFMADD213PS  elementwiseconsts<>+576(SB), Z2, Z3
+	VFMADD213PS  elementwiseconsts<>+640(SB), Z2, Z3
+	VFMADD213PS  elementwiseconsts<>+640(SB), Z2, Z3
 	VCMPPS       $0x05, elementwiseconsts<>+768(SB), Z0, K1
-	VSCALEFPS.Z  Z1, Z6, K1, Z6
+	VSCALEFPS.Z  Z1, Z3, K1, Z3
 	VCMPPS       $0x0e, elementwiseconsts<>+2368(SB), Z0, K1
-	VMOVUPS      elementwiseconsts<>+896(SB), K1, Z6
-	VMOVUPS      Z6, (AX)
+	VMOVUPS      elementwiseconsts<>+896(SB), K1, Z3
+	VMOVUPS      Z3, (AX)
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	SUBQ         $0x00000010, DX
@@ -347,22 +332,19 @@ tail_11:
 	VMOVUPS      elementwiseconsts<>+128(SB), Z2
 	VFMADD213PS  Z0, Z1, Z2
 	VFNMADD231PS elementwiseconsts<>+192(SB), Z1, Z2
-	VMULPS       Z2, Z2, Z3
-	VMOVUPS      elementwiseconsts<>+256(SB), Z4
-	VFMADD213PS  elementwiseconsts<>+320(SB), Z2, Z4
-	VMOVUPS      elementwiseconsts<>+384(SB), Z5
-	VFMADD213PS  elementwiseconsts<>+448(SB), Z2, Z5
-	VMOVUPS      elementwiseconsts<>+512(SB), Z6
-	VFMADD213PS  elementwiseconsts<>+576(SB), Z2, Z6
-	VFMADD213PS  Z5, Z3, Z6
-	VFMADD213PS  Z4, Z3, Z6
-	VFMADD213PS  Z2, Z3, Z6
-	VADDPS       elementwiseconsts<>+640(SB), Z6, Z6
+	VMOVUPS      elementwiseconsts<>+256(SB), Z3
+	VFMADD213PS  elementwiseconsts<>+320(SB), Z2, Z3
+	VFMADD213PS  elementwiseconsts<>+384(SB), Z2, Z3
+	VFMADD213PS  elementwiseconsts<>+448(SB), Z2, Z3
+	VFMADD213PS  elementwiseconsts<>+512(SB), Z2, Z3
+	VFMADD213PS  elementwiseconsts<>+576(SB), Z2, Z3
+	VFMADD213PS  elementwiseconsts<>+640(SB), Z2, Z3
+	VFMADD213PS  elementwiseconsts<>+640(SB), Z2, Z3
 	VCMPPS       $0x05, elementwiseconsts<>+768(SB), Z0, K2
-	VSCALEFPS.Z  Z1, Z6, K2, Z6
+	VSCALEFPS.Z  Z1, Z3, K2, Z3
 	VCMPPS       $0x0e, elementwiseconsts<>+2368(SB), Z0, K2
-	VMOVUPS      elementwiseconsts<>+896(SB), K2, Z6
-	VMOVUPS      Z6, K1, (AX)
+	VMOVUPS      elementwiseconsts<>+896(SB), K2, Z3
+	VMOVUPS      Z3, K1, (AX)
 
 done_12:
 	VZEROUPPER
@@ -401,7 +383,7 @@ loop_13:
 	VMULPS       Z1, Z4, Z4
 	VMULPS       Z3, Z4, Z4
 	VFMADD231PS  elementwiseconsts<>+192(SB), Z2, Z4
-	VFNMADD231PS elementwiseconsts<>+320(SB), Z3, Z4
+	VFNMADD231PS elementwiseconsts<>+576(SB), Z3, Z4
 	VADDPS       Z4, Z1, Z4
 	VFMADD231PS  elementwiseconsts<>+2048(SB), Z2, Z4
 	VCMPPS       $0x05, elementwiseconsts<>+896(SB), Z0, K1
@@ -445,7 +427,7 @@ tail_14:
 	VMULPS       Z1, Z4, Z4
 	VMULPS       Z3, Z4, Z4
 	VFMADD231PS  elementwiseconsts<>+192(SB), Z2, Z4
-	VFNMADD231PS elementwiseconsts<>+320(SB), Z3, Z4
+	VFNMADD231PS elementwiseconsts<>+576(SB), Z3, Z4
 	VADDPS       Z4, Z1, Z4
 	VFMADD231PS  elementwiseconsts<>+2048(SB), Z2, Z4
 	VCMPPS       $0x05, elementwiseconsts<>+896(SB), Z0, K2
@@ -478,25 +460,22 @@ loop_16:
 	VMOVUPS      elementwiseconsts<>+128(SB), Z3
 	VFMADD213PS  Z1, Z2, Z3
 	VFNMADD231PS elementwiseconsts<>+192(SB), Z2, Z3
-	VMULPS       Z3, Z3, Z4
-	VMOVUPS      elementwiseconsts<>+256(SB), Z5
-	VFMADD213PS  elementwiseconsts<>+320(SB), Z3, Z5
-	VMOVUPS      elementwiseconsts<>+384(SB), Z6
-	VFMADD213PS  elementwiseconsts<>+448(SB), Z3, Z6
-	VMOVUPS      elementwiseconsts<>+512(SB), Z7
-	VFMADD213PS  elementwiseconsts<>+576(SB), Z3, Z7
-	VFMADD213PS  Z6, Z4, Z7
-	VFMADD213PS  Z5, Z4, Z7
-	VFMADD213PS  Z3, Z4, Z7
-	VADDPS       elementwiseconsts<>+640(SB), Z7, Z7
+	VMOVUPS      elementwiseconsts<>+256(SB), Z4
+	VFMADD213PS  elementwiseconsts<>+320(SB), Z3, Z4
+	VFMADD213PS  elementwiseconsts<>+384(SB), Z3, Z4
+	VFMADD213PS  elementwiseconsts<>+448(SB), Z3, Z4
+	VFMADD213PS  elementwiseconsts<>+512(SB), Z3, Z4
+	VFMADD213PS  elementwiseconsts<>+576(SB), Z3, Z4
+	VFMADD213PS  elementwiseconsts<>+640(SB), Z3, Z4
+	VFMADD213PS  elementwiseconsts<>+640(SB), Z3, Z4
 	VCMPPS       $0x05, elementwiseconsts<>+768(SB), Z1, K1
-	VSCALEFPS.Z  Z2, Z7, K1, Z7
-	VADDPS       elementwiseconsts<>+640(SB), Z7, Z1
+	VSCALEFPS.Z  Z2, Z4, K1, Z4
+	VADDPS       elementwiseconsts<>+640(SB), Z4, Z1
 	VSUBPS       elementwiseconsts<>+640(SB), Z1, Z2
-	VSUBPS       Z2, Z7, Z2
+	VSUBPS       Z2, Z4, Z2
 	VCMPPS       $0x01, elementwiseconsts<>+2112(SB), Z0, K1
 	VMOVUPS      elementwiseconsts<>+640(SB), Z0
-	VMOVUPS      Z7, K1, Z0
+	VMOVUPS      Z4, K1, Z0
 	VDIVPS       Z1, Z0, Z0
 	VFNMADD231PS Z2, Z0, Z0
 	VMOVUPS      Z0, (AX)
@@ -519,25 +498,22 @@ tail_17:
 	VMOVUPS      elementwiseconsts<>+128(SB), Z3
 	VFMADD213PS  Z1, Z2, Z3
 	VFNMADD231PS elementwiseconsts<>+192(SB), Z2, Z3
-	VMULPS       Z3, Z3, Z4
-	VMOVUPS      elementwiseconsts<>+256(SB), Z5
-	VFMADD213PS  elementwiseconsts<>+320(SB), Z3, Z5
-	VMOVUPS      elementwiseconsts<>+384(SB), Z6
-	VFMADD213PS  elementwiseconsts<>+448(SB), Z3, Z6
-	VMOVUPS      elementwiseconsts<>+512(SB), Z7
-	VFMADD213PS  elementwiseconsts<>+576(SB), Z3, Z7
-	VFMADD213PS  Z6, Z4, Z7
-	VFMADD213PS  Z5, Z4, Z7
-	VFMADD213PS  Z3, Z4, Z7
-	VADDPS       elementwiseconsts<>+640(SB), Z7, Z7
+	VMOVUPS      elementwiseconsts<>+256(SB), Z4
+	VFMADD213PS  elementwiseconsts<>+320(SB), Z3, Z4
+	VFMADD213PS  elementwiseconsts<>+384(SB), Z3, Z4
+	VFMADD213PS  elementwiseconsts<>+448(SB), Z3, Z4
+	VFMADD213PS  elementwiseconsts<>+512(SB), Z3, Z4
+	VFMADD213PS  elementwiseconsts<>+576(SB), Z3, Z4
+	VFMADD213PS  elementwiseconsts<>+640(SB), Z3, Z4
+	VFMADD213PS  elementwiseconsts<>+640(SB), Z3, Z4
 	VCMPPS       $0x05, elementwiseconsts<>+768(SB), Z1, K2
-	VSCALEFPS.Z  Z2, Z7, K2, Z7
-	VADDPS       elementwiseconsts<>+640(SB), Z7, Z1
+	VSCALEFPS.Z  Z2, Z4, K2, Z4
+	VADDPS       elementwiseconsts<>+640(SB), Z4, Z1
 	VSUBPS       elementwiseconsts<>+640(SB), Z1, Z2
-	VSUBPS       Z2, Z7, Z2
+	VSUBPS       Z2, Z4, Z2
 	VCMPPS       $0x01, elementwiseconsts<>+2112(SB), Z0, K2
 	VMOVUPS      elementwiseconsts<>+640(SB), Z0
-	VMOVUPS      Z7, K2, Z0
+	VMOVUPS      Z4, K2, Z0
 	VDIVPS       Z1, Z0, Z0
 	VFNMADD231PS Z2, Z0, Z0
 	VMOVUPS      Z0, K1, (AX)
@@ -610,38 +586,38 @@ DATA elementwiseconsts<>+240(SB)/4, $0xb95e8083
 DATA elementwiseconsts<>+244(SB)/4, $0xb95e8083
 DATA elementwiseconsts<>+248(SB)/4, $0xb95e8083
 DATA elementwiseconsts<>+252(SB)/4, $0xb95e8083
-DATA elementwiseconsts<>+256(SB)/4, $0x3e2aaaaa
-DATA elementwiseconsts<>+260(SB)/4, $0x3e2aaaaa
-DATA elementwiseconsts<>+264(SB)/4, $0x3e2aaaaa
-DATA elementwiseconsts<>+268(SB)/4, $0x3e2aaaaa
-DATA elementwiseconsts<>+272(SB)/4, $0x3e2aaaaa
-DATA elementwiseconsts<>+276(SB)/4, $0x3e2aaaaa
-DATA elementwiseconsts<>+280(SB)/4, $0x3e2aaaaa
-DATA elementwiseconsts<>+284(SB)/4, $0x3e2aaaaa
-DATA elementwiseconsts<>+288(SB)/4, $0x3e2aaaaa
-DATA elementwiseconsts<>+292(SB)/4, $0x3e2aaaaa
-DATA elementwiseconsts<>+296(SB)/4, $0x3e2aaaaa
-DATA elementwiseconsts<>+300(SB)/4, $0x3e2aaaaa
-DATA elementwiseconsts<>+304(SB)/4, $0x3e2aaaaa
-DATA elementwiseconsts<>+308(SB)/4, $0x3e2aaaaa
-DATA elementwiseconsts<>+312(SB)/4, $0x3e2aaaaa
-DATA elementwiseconsts<>+316(SB)/4, $0x3e2aaaaa
-DATA elementwiseconsts<>+320(SB)/4, $0x3f000000
-DATA elementwiseconsts<>+324(SB)/4, $0x3f000000
-DATA elementwiseconsts<>+328(SB)/4, $0x3f000000
-DATA elementwiseconsts<>+332(SB)/4, $0x3f000000
-DATA elementwiseconsts<>+336(SB)/4, $0x3f000000
-DATA elementwiseconsts<>+340(SB)/4, $0x3f000000
-DATA elementwiseconsts<>+344(SB)/4, $0x3f000000
-DATA elementwiseconsts<>+348(SB)/4, $0x3f000000
-DATA elementwiseconsts<>+352(SB)/4, $0x3f000000
-DATA elementwiseconsts<>+356(SB)/4, $0x3f000000
-DATA elementwiseconsts<>+360(SB)/4, $0x3f000000
-DATA elementwiseconsts<>+364(SB)/4, $0x3f000000
-DATA elementwiseconsts<>+368(SB)/4, $0x3f000000
-DATA elementwiseconsts<>+372(SB)/4, $0x3f000000
-DATA elementwiseconsts<>+376(SB)/4, $0x3f000000
-DATA elementwiseconsts<>+380(SB)/4, $0x3f000000
+DATA elementwiseconsts<>+256(SB)/4, $0x39506967
+DATA elementwiseconsts<>+260(SB)/4, $0x39506967
+DATA elementwiseconsts<>+264(SB)/4, $0x39506967
+DATA elementwiseconsts<>+268(SB)/4, $0x39506967
+DATA elementwiseconsts<>+272(SB)/4, $0x39506967
+DATA elementwiseconsts<>+276(SB)/4, $0x39506967
+DATA elementwiseconsts<>+280(SB)/4, $0x39506967
+DATA elementwiseconsts<>+284(SB)/4, $0x39506967
+DATA elementwiseconsts<>+288(SB)/4, $0x39506967
+DATA elementwiseconsts<>+292(SB)/4, $0x39506967
+DATA elementwiseconsts<>+296(SB)/4, $0x39506967
+DATA elementwiseconsts<>+300(SB)/4, $0x39506967
+DATA elementwiseconsts<>+304(SB)/4, $0x39506967
+DATA elementwiseconsts<>+308(SB)/4, $0x39506967
+DATA elementwiseconsts<>+312(SB)/4, $0x39506967
+DATA elementwiseconsts<>+316(SB)/4, $0x39506967
+DATA elementwiseconsts<>+320(SB)/4, $0x3ab743ce
+DATA elementwiseconsts<>+324(SB)/4, $0x3ab743ce
+DATA elementwiseconsts<>+328(SB)/4, $0x3ab743ce
+DATA elementwiseconsts<>+332(SB)/4, $0x3ab743ce
+DATA elementwiseconsts<>+336(SB)/4, $0x3ab743ce
+DATA elementwiseconsts<>+340(SB)/4, $0x3ab743ce
+DATA elementwiseconsts<>+344(SB)/4, $0x3ab743ce
+DATA elementwiseconsts<>+348(SB)/4, $0x3ab743ce
+DATA elementwiseconsts<>+352(SB)/4, $0x3ab743ce
+DATA elementwiseconsts<>+356(SB)/4, $0x3ab743ce
+DATA elementwiseconsts<>+360(SB)/4, $0x3ab743ce
+DATA elementwiseconsts<>+364(SB)/4, $0x3ab743ce
+DATA elementwiseconsts<>+368(SB)/4, $0x3ab743ce
+DATA elementwiseconsts<>+372(SB)/4, $0x3ab743ce
+DATA elementwiseconsts<>+376(SB)/4, $0x3ab743ce
+DATA elementwiseconsts<>+380(SB)/4, $0x3ab743ce
 DATA elementwiseconsts<>+384(SB)/4, $0x3c088908
 DATA elementwiseconsts<>+388(SB)/4, $0x3c088908
 DATA elementwiseconsts<>+392(SB)/4, $0x3c088908
@@ -674,38 +650,38 @@ DATA elementwiseconsts<>+496(SB)/4, $0x3d2aa9c1
 DATA elementwiseconsts<>+500(SB)/4, $0x3d2aa9c1
 DATA elementwiseconsts<>+504(SB)/4, $0x3d2aa9c1
 DATA elementwiseconsts<>+508(SB)/4, $0x3d2aa9c1
-DATA elementwiseconsts<>+512(SB)/4, $0x39506967
-DATA elementwiseconsts<>+516(SB)/4, $0x39506967
-DATA elementwiseconsts<>+520(SB)/4, $0x39506967
-DATA elementwiseconsts<>+524(SB)/4, $0x39506967
-DATA elementwiseconsts<>+528(SB)/4, $0x39506967
-DATA elementwiseconsts<>+532(SB)/4, $0x39506967
-DATA elementwiseconsts<>+536(SB)/4, $0x39506967
-DATA elementwiseconsts<>+540(SB)/4, $0x39506967
-DATA elementwiseconsts<>+544(SB)/4, $0x39506967
-DATA elementwiseconsts<>+548(SB)/4, $0x39506967
-DATA elementwiseconsts<>+552(SB)/4, $0x39506967
-DATA elementwiseconsts<>+556(SB)/4, $0x39506967
-DATA elementwiseconsts<>+560(SB)/4, $0x39506967
-DATA elementwiseconsts<>+564(SB)/4, $0x39506967
-DATA elementwiseconsts<>+568(SB)/4, $0x39506967
-DATA elementwiseconsts<>+572(SB)/4, $0x39506967
-DATA elementwiseconsts<>+576(SB)/4, $0x3ab743ce
-DATA elementwiseconsts<>+580(SB)/4, $0x3ab743ce
-DATA elementwiseconsts<>+584(SB)/4, $0x3ab743ce
-DATA elementwiseconsts<>+588(SB)/4, $0x3ab743ce
-DATA elementwiseconsts<>+592(SB)/4, $0x3ab743ce
-DATA elementwiseconsts<>+596(SB)/4, $0x3ab743ce
-DATA elementwiseconsts<>+600(SB)/4, $0x3ab743ce
-DATA elementwiseconsts<>+604(SB)/4, $0x3ab743ce
-DATA elementwiseconsts<>+608(SB)/4, $0x3ab743ce
-DATA elementwiseconsts<>+612(SB)/4, $0x3ab743ce
-DATA elementwiseconsts<>+616(SB)/4, $0x3ab743ce
-DATA elementwiseconsts<>+620(SB)/4, $0x3ab743ce
-DATA elementwiseconsts<>+624(SB)/4, $0x3ab743ce
-DATA elementwiseconsts<>+628(SB)/4, $0x3ab743ce
-DATA elementwiseconsts<>+632(SB)/4, $0x3ab743ce
-DATA elementwiseconsts<>+636(SB)/4, $0x3ab743ce
+DATA elementwiseconsts<>+512(SB)/4, $0x3e2aaaaa
+DATA elementwiseconsts<>+516(SB)/4, $0x3e2aaaaa
+DATA elementwiseconsts<>+520(SB)/4, $0x3e2aaaaa
+DATA elementwiseconsts<>+524(SB)/4, $0x3e2aaaaa
+DATA elementwiseconsts<>+528(SB)/4, $0x3e2aaaaa
+DATA elementwiseconsts<>+532(SB)/4, $0x3e2aaaaa
+DATA elementwiseconsts<>+536(SB)/4, $0x3e2aaaaa
+DATA elementwiseconsts<>+540(SB)/4, $0x3e2aaaaa
+DATA elementwiseconsts<>+544(SB)/4, $0x3e2aaaaa
+DATA elementwiseconsts<>+548(SB)/4, $0x3e2aaaaa
+DATA elementwiseconsts<>+552(SB)/4, $0x3e2aaaaa
+DATA elementwiseconsts<>+556(SB)/4, $0x3e2aaaaa
+DATA elementwiseconsts<>+560(SB)/4, $0x3e2aaaaa
+DATA elementwiseconsts<>+564(SB)/4, $0x3e2aaaaa
+DATA elementwiseconsts<>+568(SB)/4, $0x3e2aaaaa
+DATA elementwiseconsts<>+572(SB)/4, $0x3e2aaaaa
+DATA elementwiseconsts<>+576(SB)/4, $0x3f000000
+DATA elementwiseconsts<>+580(SB)/4, $0x3f000000
+DATA elementwiseconsts<>+584(SB)/4, $0x3f000000
+DATA elementwiseconsts<>+588(SB)/4, $0x3f000000
+DATA elementwiseconsts<>+592(SB)/4, $0x3f000000
+DATA elementwiseconsts<>+596(SB)/4, $0x3f000000
+DATA elementwiseconsts<>+600(SB)/4, $0x3f000000
+DATA elementwiseconsts<>+604(SB)/4, $0x3f000000
+DATA elementwiseconsts<>+608(SB)/4, $0x3f000000
+DATA elementwiseconsts<>+612(SB)/4, $0x3f000000
+DATA elementwiseconsts<>+616(SB)/4, $0x3f000000
+DATA elementwiseconsts<>+620(SB)/4, $0x3f000000
+DATA elementwiseconsts<>+624(SB)/4, $0x3f000000
+DATA elementwiseconsts<>+628(SB)/4, $0x3f000000
+DATA elementwiseconsts<>+632(SB)/4, $0x3f000000
+DATA elementwiseconsts<>+636(SB)/4, $0x3f000000
 DATA elementwiseconsts<>+640(SB)/4, $0x3f800000
 DATA elementwiseconsts<>+644(SB)/4, $0x3f800000
 DATA elementwiseconsts<>+648(SB)/4, $0x3f800000

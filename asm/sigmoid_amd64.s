@@ -40,21 +40,18 @@ loop_1:
 	VMOVUPS      sigmoidconsts<>+192(SB), Y8
 	VFMADD213PS  Y6, Y7, Y8
 	VFNMADD231PS sigmoidconsts<>+256(SB), Y7, Y8
-	VMULPS       Y8, Y8, Y9
-	VMOVUPS      sigmoidconsts<>+320(SB), Y10
-	VFMADD213PS  sigmoidconsts<>+384(SB), Y8, Y10
-	VMOVUPS      sigmoidconsts<>+448(SB), Y11
-	VFMADD213PS  sigmoidconsts<>+512(SB), Y8, Y11
-	VMOVUPS      sigmoidconsts<>+576(SB), Y12
-	VFMADD213PS  sigmoidconsts<>+640(SB), Y8, Y12
-	VFMADD213PS  Y11, Y9, Y12
-	VFMADD213PS  Y10, Y9, Y12
-	VFMADD213PS  Y8, Y9, Y12
-	VADDPS       sigmoidconsts<>+704(SB), Y12, Y12
+	VMOVUPS      sigmoidconsts<>+320(SB), Y9
+	VFMADD213PS  sigmoidconsts<>+384(SB), Y8, Y9
+	VFMADD213PS  sigmoidconsts<>+448(SB), Y8, Y9
+	VFMADD213PS  sigmoidconsts<>+512(SB), Y8, Y9
+	VFMADD213PS  sigmoidconsts<>+576(SB), Y8, Y9
+	VFMADD213PS  sigmoidconsts<>+640(SB), Y8, Y9
+	VFMADD213PS  sigmoidconsts<>+704(SB), Y8, Y9
+	VFMADD213PS  sigmoidconsts<>+704(SB), Y8, Y9
 	VCVTPS2DQ    Y7, Y7
 	VPADDD       sigmoidconsts<>+768(SB), Y7, Y7
 	VPSLLD       $0x17, Y7, Y7
-	VMULPS       Y7, Y12, Y7
+	VMULPS       Y7, Y9, Y7
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y6, Y6
 	VANDNPS      Y7, Y6, Y7
 	TESTQ        $0x0000001c, BX
@@ -97,7 +94,7 @@ noflag_4:
 	VPSUBD       sigmoidconsts<>+1024(SB), Y8, Y8
 	VCVTDQ2PS    Y8, Y9
 	VANDPS       sigmoidconsts<>+1088(SB), Y6, Y8
-	VORPS        sigmoidconsts<>+384(SB), Y8, Y8
+	VORPS        sigmoidconsts<>+640(SB), Y8, Y8
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y8, Y10
 	VSUBPS       sigmoidconsts<>+704(SB), Y8, Y11
 	VADDPS       Y8, Y8, Y8
@@ -118,7 +115,7 @@ noflag_4:
 	VMULPS       Y8, Y11, Y11
 	VMULPS       Y10, Y11, Y11
 	VFMADD231PS  sigmoidconsts<>+256(SB), Y9, Y11
-	VFNMADD231PS sigmoidconsts<>+384(SB), Y10, Y11
+	VFNMADD231PS sigmoidconsts<>+640(SB), Y10, Y11
 	VADDPS       Y11, Y8, Y11
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Y9, Y11
 	VCMPPS       $0x03, Y6, Y6, Y8
@@ -190,7 +187,7 @@ powg_12:
 	VPSUBD       Y10, Y11, Y11
 	VCVTDQ2PS    Y11, Y10
 	VANDPS       sigmoidconsts<>+1088(SB), Y9, Y9
-	VORPS        sigmoidconsts<>+384(SB), Y9, Y9
+	VORPS        sigmoidconsts<>+640(SB), Y9, Y9
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y9, Y11
 	VSUBPS       sigmoidconsts<>+704(SB), Y9, Y12
 	VADDPS       Y9, Y9, Y9
@@ -211,7 +208,7 @@ powg_12:
 	VMULPS       Y9, Y12, Y12
 	VMULPS       Y11, Y12, Y12
 	VFMADD231PS  sigmoidconsts<>+256(SB), Y10, Y12
-	VFNMADD231PS sigmoidconsts<>+384(SB), Y11, Y12
+	VFNMADD231PS sigmoidconsts<>+640(SB), Y11, Y12
 	VADDPS       Y12, Y9, Y12
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Y10, Y12
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y4, Y9
@@ -227,17 +224,14 @@ powg_12:
 	VMOVUPS      sigmoidconsts<>+192(SB), Y9
 	VFMADD213PS  Y12, Y7, Y9
 	VFNMADD231PS sigmoidconsts<>+256(SB), Y7, Y9
-	VMULPS       Y9, Y9, Y10
-	VMOVUPS      sigmoidconsts<>+320(SB), Y11
-	VFMADD213PS  sigmoidconsts<>+384(SB), Y9, Y11
-	VMOVUPS      sigmoidconsts<>+448(SB), Y13
-	VFMADD213PS  sigmoidconsts<>+512(SB), Y9, Y13
-	VMOVUPS      sigmoidconsts<>+576(SB), Y14
-	VFMADD213PS  sigmoidconsts<>+640(SB), Y9, Y14
-	VFMADD213PS  Y13, Y10, Y14
-	VFMADD213PS  Y11, Y10, Y14
-	VFMADD213PS  Y9, Y10, Y14
-	VADDPS       sigmoidconsts<>+704(SB), Y14, Y14
+	VMOVUPS      sigmoidconsts<>+320(SB), Y10
+	VFMADD213PS  sigmoidconsts<>+384(SB), Y9, Y10
+	VFMADD213PS  sigmoidconsts<>+448(SB), Y9, Y10
+	VFMADD213PS  sigmoidconsts<>+512(SB), Y9, Y10
+	VFMADD213PS  sigmoidconsts<>+576(SB), Y9, Y10
+	VFMADD213PS  sigmoidconsts<>+640(SB), Y9, Y10
+	VFMADD213PS  sigmoidconsts<>+704(SB), Y9, Y10
+	VFMADD213PS  sigmoidconsts<>+704(SB), Y9, Y10
 	VCVTPS2DQ    Y7, Y7
 	VPSRAD       $0x01, Y7, Y9
 	VPSUBD       Y9, Y7, Y7
@@ -245,7 +239,7 @@ powg_12:
 	VPSLLD       $0x17, Y9, Y9
 	VPADDD       sigmoidconsts<>+768(SB), Y7, Y7
 	VPSLLD       $0x17, Y7, Y7
-	VMULPS       Y9, Y14, Y9
+	VMULPS       Y9, Y10, Y9
 	VMULPS       Y7, Y9, Y9
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y12, Y7
 	VANDNPS      Y9, Y7, Y9
@@ -293,21 +287,18 @@ tail_2:
 	VMOVUPS      sigmoidconsts<>+192(SB), Y9
 	VFMADD213PS  Y7, Y8, Y9
 	VFNMADD231PS sigmoidconsts<>+256(SB), Y8, Y9
-	VMULPS       Y9, Y9, Y10
-	VMOVUPS      sigmoidconsts<>+320(SB), Y11
-	VFMADD213PS  sigmoidconsts<>+384(SB), Y9, Y11
-	VMOVUPS      sigmoidconsts<>+448(SB), Y12
-	VFMADD213PS  sigmoidconsts<>+512(SB), Y9, Y12
-	VMOVUPS      sigmoidconsts<>+576(SB), Y13
-	VFMADD213PS  sigmoidconsts<>+640(SB), Y9, Y13
-	VFMADD213PS  Y12, Y10, Y13
-	VFMADD213PS  Y11, Y10, Y13
-	VFMADD213PS  Y9, Y10, Y13
-	VADDPS       sigmoidconsts<>+704(SB), Y13, Y13
+	VMOVUPS      sigmoidconsts<>+320(SB), Y10
+	VFMADD213PS  sigmoidconsts<>+384(SB), Y9, Y10
+	VFMADD213PS  sigmoidconsts<>+448(SB), Y9, Y10
+	VFMADD213PS  sigmoidconsts<>+512(SB), Y9, Y10
+	VFMADD213PS  sigmoidconsts<>+576(SB), Y9, Y10
+	VFMADD213PS  sigmoidconsts<>+640(SB), Y9, Y10
+	VFMADD213PS  sigmoidconsts<>+704(SB), Y9, Y10
+	VFMADD213PS  sigmoidconsts<>+704(SB), Y9, Y10
 	VCVTPS2DQ    Y8, Y8
 	VPADDD       sigmoidconsts<>+768(SB), Y8, Y8
 	VPSLLD       $0x17, Y8, Y8
-	VMULPS       Y8, Y13, Y8
+	VMULPS       Y8, Y10, Y8
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y7, Y7
 	VANDNPS      Y8, Y7, Y8
 	TESTQ        $0x0000001c, BX
@@ -352,7 +343,7 @@ noflag_16:
 	VPSUBD       sigmoidconsts<>+1024(SB), Y9, Y9
 	VCVTDQ2PS    Y9, Y10
 	VANDPS       sigmoidconsts<>+1088(SB), Y7, Y9
-	VORPS        sigmoidconsts<>+384(SB), Y9, Y9
+	VORPS        sigmoidconsts<>+640(SB), Y9, Y9
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y9, Y11
 	VSUBPS       sigmoidconsts<>+704(SB), Y9, Y12
 	VADDPS       Y9, Y9, Y9
@@ -373,7 +364,7 @@ noflag_16:
 	VMULPS       Y9, Y12, Y12
 	VMULPS       Y11, Y12, Y12
 	VFMADD231PS  sigmoidconsts<>+256(SB), Y10, Y12
-	VFNMADD231PS sigmoidconsts<>+384(SB), Y11, Y12
+	VFNMADD231PS sigmoidconsts<>+640(SB), Y11, Y12
 	VADDPS       Y12, Y9, Y12
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Y10, Y12
 	VCMPPS       $0x03, Y7, Y7, Y9
@@ -446,7 +437,7 @@ powg_24:
 	VPSUBD       Y11, Y12, Y12
 	VCVTDQ2PS    Y12, Y11
 	VANDPS       sigmoidconsts<>+1088(SB), Y10, Y10
-	VORPS        sigmoidconsts<>+384(SB), Y10, Y10
+	VORPS        sigmoidconsts<>+640(SB), Y10, Y10
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y10, Y12
 	VSUBPS       sigmoidconsts<>+704(SB), Y10, Y13
 	VADDPS       Y10, Y10, Y10
@@ -467,7 +458,7 @@ powg_24:
 	VMULPS       Y10, Y13, Y13
 	VMULPS       Y12, Y13, Y13
 	VFMADD231PS  sigmoidconsts<>+256(SB), Y11, Y13
-	VFNMADD231PS sigmoidconsts<>+384(SB), Y12, Y13
+	VFNMADD231PS sigmoidconsts<>+640(SB), Y12, Y13
 	VADDPS       Y13, Y10, Y13
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Y11, Y13
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y5, Y10
@@ -483,17 +474,14 @@ powg_24:
 	VMOVUPS      sigmoidconsts<>+192(SB), Y10
 	VFMADD213PS  Y13, Y8, Y10
 	VFNMADD231PS sigmoidconsts<>+256(SB), Y8, Y10
-	VMULPS       Y10, Y10, Y11
-	VMOVUPS      sigmoidconsts<>+320(SB), Y12
-	VFMADD213PS  sigmoidconsts<>+384(SB), Y10, Y12
-	VMOVUPS      sigmoidconsts<>+448(SB), Y14
-	VFMADD213PS  sigmoidconsts<>+512(SB), Y10, Y14
-	VMOVUPS      sigmoidconsts<>+576(SB), Y15
-	VFMADD213PS  sigmoidconsts<>+640(SB), Y10, Y15
-	VFMADD213PS  Y14, Y11, Y15
-	VFMADD213PS  Y12, Y11, Y15
-	VFMADD213PS  Y10, Y11, Y15
-	VADDPS       sigmoidconsts<>+704(SB), Y15, Y15
+	VMOVUPS      sigmoidconsts<>+320(SB), Y11
+	VFMADD213PS  sigmoidconsts<>+384(SB), Y10, Y11
+	VFMADD213PS  sigmoidconsts<>+448(SB), Y10, Y11
+	VFMADD213PS  sigmoidconsts<>+512(SB), Y10, Y11
+	VFMADD213PS  sigmoidconsts<>+576(SB), Y10, Y11
+	VFMADD213PS  sigmoidconsts<>+640(SB), Y10, Y11
+	VFMADD213PS  sigmoidconsts<>+704(SB), Y10, Y11
+	VFMADD213PS  sigmoidconsts<>+704(SB), Y10, Y11
 	VCVTPS2DQ    Y8, Y8
 	VPSRAD       $0x01, Y8, Y10
 	VPSUBD       Y10, Y8, Y8
@@ -501,7 +489,7 @@ powg_24:
 	VPSLLD       $0x17, Y10, Y10
 	VPADDD       sigmoidconsts<>+768(SB), Y8, Y8
 	VPSLLD       $0x17, Y8, Y8
-	VMULPS       Y10, Y15, Y10
+	VMULPS       Y10, Y11, Y10
 	VMULPS       Y8, Y10, Y10
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y13, Y8
 	VANDNPS      Y10, Y8, Y10
@@ -641,21 +629,18 @@ loop_28:
 	VMOVUPS      sigmoidconsts<>+192(SB), Y5
 	VFMADD213PS  Y3, Y4, Y5
 	VFNMADD231PS sigmoidconsts<>+256(SB), Y4, Y5
-	VMULPS       Y5, Y5, Y6
-	VMOVUPS      sigmoidconsts<>+320(SB), Y7
-	VFMADD213PS  sigmoidconsts<>+384(SB), Y5, Y7
-	VMOVUPS      sigmoidconsts<>+448(SB), Y8
-	VFMADD213PS  sigmoidconsts<>+512(SB), Y5, Y8
-	VMOVUPS      sigmoidconsts<>+576(SB), Y9
-	VFMADD213PS  sigmoidconsts<>+640(SB), Y5, Y9
-	VFMADD213PS  Y8, Y6, Y9
-	VFMADD213PS  Y7, Y6, Y9
-	VFMADD213PS  Y5, Y6, Y9
-	VADDPS       sigmoidconsts<>+704(SB), Y9, Y9
+	VMOVUPS      sigmoidconsts<>+320(SB), Y6
+	VFMADD213PS  sigmoidconsts<>+384(SB), Y5, Y6
+	VFMADD213PS  sigmoidconsts<>+448(SB), Y5, Y6
+	VFMADD213PS  sigmoidconsts<>+512(SB), Y5, Y6
+	VFMADD213PS  sigmoidconsts<>+576(SB), Y5, Y6
+	VFMADD213PS  sigmoidconsts<>+640(SB), Y5, Y6
+	VFMADD213PS  sigmoidconsts<>+704(SB), Y5, Y6
+	VFMADD213PS  sigmoidconsts<>+704(SB), Y5, Y6
 	VCVTPS2DQ    Y4, Y4
 	VPADDD       sigmoidconsts<>+768(SB), Y4, Y4
 	VPSLLD       $0x17, Y4, Y4
-	VMULPS       Y4, Y9, Y4
+	VMULPS       Y4, Y6, Y4
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y3, Y3
 	VANDNPS      Y4, Y3, Y4
 	VADDPS       sigmoidconsts<>+704(SB), Y4, Y3
@@ -720,7 +705,7 @@ noflag_33:
 	VPSUBD       sigmoidconsts<>+1024(SB), Y3, Y3
 	VCVTDQ2PS    Y3, Y4
 	VANDPS       sigmoidconsts<>+1088(SB), Y2, Y3
-	VORPS        sigmoidconsts<>+384(SB), Y3, Y3
+	VORPS        sigmoidconsts<>+640(SB), Y3, Y3
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y3, Y5
 	VSUBPS       sigmoidconsts<>+704(SB), Y3, Y6
 	VADDPS       Y3, Y3, Y3
@@ -741,7 +726,7 @@ noflag_33:
 	VMULPS       Y3, Y6, Y6
 	VMULPS       Y5, Y6, Y6
 	VFMADD231PS  sigmoidconsts<>+256(SB), Y4, Y6
-	VFNMADD231PS sigmoidconsts<>+384(SB), Y5, Y6
+	VFNMADD231PS sigmoidconsts<>+640(SB), Y5, Y6
 	VADDPS       Y6, Y3, Y6
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Y4, Y6
 	VCMPPS       $0x03, Y2, Y2, Y3
@@ -793,7 +778,7 @@ powg_36:
 	VPSUBD       Y3, Y4, Y4
 	VCVTDQ2PS    Y4, Y3
 	VANDPS       sigmoidconsts<>+1088(SB), Y2, Y2
-	VORPS        sigmoidconsts<>+384(SB), Y2, Y2
+	VORPS        sigmoidconsts<>+640(SB), Y2, Y2
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y2, Y4
 	VSUBPS       sigmoidconsts<>+704(SB), Y2, Y5
 	VADDPS       Y2, Y2, Y2
@@ -814,7 +799,7 @@ powg_36:
 	VMULPS       Y2, Y5, Y5
 	VMULPS       Y4, Y5, Y5
 	VFMADD231PS  sigmoidconsts<>+256(SB), Y3, Y5
-	VFNMADD231PS sigmoidconsts<>+384(SB), Y4, Y5
+	VFNMADD231PS sigmoidconsts<>+640(SB), Y4, Y5
 	VADDPS       Y5, Y2, Y5
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Y3, Y5
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y1, Y2
@@ -830,17 +815,14 @@ powg_36:
 	VMOVUPS      sigmoidconsts<>+192(SB), Y3
 	VFMADD213PS  Y5, Y2, Y3
 	VFNMADD231PS sigmoidconsts<>+256(SB), Y2, Y3
-	VMULPS       Y3, Y3, Y4
-	VMOVUPS      sigmoidconsts<>+320(SB), Y6
-	VFMADD213PS  sigmoidconsts<>+384(SB), Y3, Y6
-	VMOVUPS      sigmoidconsts<>+448(SB), Y7
-	VFMADD213PS  sigmoidconsts<>+512(SB), Y3, Y7
-	VMOVUPS      sigmoidconsts<>+576(SB), Y8
-	VFMADD213PS  sigmoidconsts<>+640(SB), Y3, Y8
-	VFMADD213PS  Y7, Y4, Y8
-	VFMADD213PS  Y6, Y4, Y8
-	VFMADD213PS  Y3, Y4, Y8
-	VADDPS       sigmoidconsts<>+704(SB), Y8, Y8
+	VMOVUPS      sigmoidconsts<>+320(SB), Y4
+	VFMADD213PS  sigmoidconsts<>+384(SB), Y3, Y4
+	VFMADD213PS  sigmoidconsts<>+448(SB), Y3, Y4
+	VFMADD213PS  sigmoidconsts<>+512(SB), Y3, Y4
+	VFMADD213PS  sigmoidconsts<>+576(SB), Y3, Y4
+	VFMADD213PS  sigmoidconsts<>+640(SB), Y3, Y4
+	VFMADD213PS  sigmoidconsts<>+704(SB), Y3, Y4
+	VFMADD213PS  sigmoidconsts<>+704(SB), Y3, Y4
 	VCVTPS2DQ    Y2, Y2
 	VPSRAD       $0x01, Y2, Y3
 	VPSUBD       Y3, Y2, Y2
@@ -848,7 +830,7 @@ powg_36:
 	VPSLLD       $0x17, Y3, Y3
 	VPADDD       sigmoidconsts<>+768(SB), Y2, Y2
 	VPSLLD       $0x17, Y2, Y2
-	VMULPS       Y3, Y8, Y3
+	VMULPS       Y3, Y4, Y3
 	VMULPS       Y2, Y3, Y3
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y5, Y2
 	VANDNPS      Y3, Y2, Y3
@@ -902,7 +884,7 @@ powg_41:
 	VPSUBD       Y3, Y4, Y4
 	VCVTDQ2PS    Y4, Y3
 	VANDPS       sigmoidconsts<>+1088(SB), Y2, Y2
-	VORPS        sigmoidconsts<>+384(SB), Y2, Y2
+	VORPS        sigmoidconsts<>+640(SB), Y2, Y2
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y2, Y4
 	VSUBPS       sigmoidconsts<>+704(SB), Y2, Y5
 	VADDPS       Y2, Y2, Y2
@@ -923,7 +905,7 @@ powg_41:
 	VMULPS       Y2, Y5, Y5
 	VMULPS       Y4, Y5, Y5
 	VFMADD231PS  sigmoidconsts<>+256(SB), Y3, Y5
-	VFNMADD231PS sigmoidconsts<>+384(SB), Y4, Y5
+	VFNMADD231PS sigmoidconsts<>+640(SB), Y4, Y5
 	VADDPS       Y5, Y2, Y5
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Y3, Y5
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y1, Y2
@@ -939,17 +921,14 @@ powg_41:
 	VMOVUPS      sigmoidconsts<>+192(SB), Y3
 	VFMADD213PS  Y5, Y2, Y3
 	VFNMADD231PS sigmoidconsts<>+256(SB), Y2, Y3
-	VMULPS       Y3, Y3, Y4
-	VMOVUPS      sigmoidconsts<>+320(SB), Y6
-	VFMADD213PS  sigmoidconsts<>+384(SB), Y3, Y6
-	VMOVUPS      sigmoidconsts<>+448(SB), Y7
-	VFMADD213PS  sigmoidconsts<>+512(SB), Y3, Y7
-	VMOVUPS      sigmoidconsts<>+576(SB), Y8
-	VFMADD213PS  sigmoidconsts<>+640(SB), Y3, Y8
-	VFMADD213PS  Y7, Y4, Y8
-	VFMADD213PS  Y6, Y4, Y8
-	VFMADD213PS  Y3, Y4, Y8
-	VADDPS       sigmoidconsts<>+704(SB), Y8, Y8
+	VMOVUPS      sigmoidconsts<>+320(SB), Y4
+	VFMADD213PS  sigmoidconsts<>+384(SB), Y3, Y4
+	VFMADD213PS  sigmoidconsts<>+448(SB), Y3, Y4
+	VFMADD213PS  sigmoidconsts<>+512(SB), Y3, Y4
+	VFMADD213PS  sigmoidconsts<>+576(SB), Y3, Y4
+	VFMADD213PS  sigmoidconsts<>+640(SB), Y3, Y4
+	VFMADD213PS  sigmoidconsts<>+704(SB), Y3, Y4
+	VFMADD213PS  sigmoidconsts<>+704(SB), Y3, Y4
 	VCVTPS2DQ    Y2, Y2
 	VPSRAD       $0x01, Y2, Y3
 	VPSUBD       Y3, Y2, Y2
@@ -957,7 +936,7 @@ powg_41:
 	VPSLLD       $0x17, Y3, Y3
 	VPADDD       sigmoidconsts<>+768(SB), Y2, Y2
 	VPSLLD       $0x17, Y2, Y2
-	VMULPS       Y3, Y8, Y3
+	VMULPS       Y3, Y4, Y3
 	VMULPS       Y2, Y3, Y3
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y5, Y2
 	VANDNPS      Y3, Y2, Y3
@@ -1026,21 +1005,18 @@ tail_29:
 	VMOVUPS      sigmoidconsts<>+192(SB), Y6
 	VFMADD213PS  Y4, Y5, Y6
 	VFNMADD231PS sigmoidconsts<>+256(SB), Y5, Y6
-	VMULPS       Y6, Y6, Y7
-	VMOVUPS      sigmoidconsts<>+320(SB), Y8
-	VFMADD213PS  sigmoidconsts<>+384(SB), Y6, Y8
-	VMOVUPS      sigmoidconsts<>+448(SB), Y9
-	VFMADD213PS  sigmoidconsts<>+512(SB), Y6, Y9
-	VMOVUPS      sigmoidconsts<>+576(SB), Y10
-	VFMADD213PS  sigmoidconsts<>+640(SB), Y6, Y10
-	VFMADD213PS  Y9, Y7, Y10
-	VFMADD213PS  Y8, Y7, Y10
-	VFMADD213PS  Y6, Y7, Y10
-	VADDPS       sigmoidconsts<>+704(SB), Y10, Y10
+	VMOVUPS      sigmoidconsts<>+320(SB), Y7
+	VFMADD213PS  sigmoidconsts<>+384(SB), Y6, Y7
+	VFMADD213PS  sigmoidconsts<>+448(SB), Y6, Y7
+	VFMADD213PS  sigmoidconsts<>+512(SB), Y6, Y7
+	VFMADD213PS  sigmoidconsts<>+576(SB), Y6, Y7
+	VFMADD213PS  sigmoidconsts<>+640(SB), Y6, Y7
+	VFMADD213PS  sigmoidconsts<>+704(SB), Y6, Y7
+	VFMADD213PS  sigmoidconsts<>+704(SB), Y6, Y7
 	VCVTPS2DQ    Y5, Y5
 	VPADDD       sigmoidconsts<>+768(SB), Y5, Y5
 	VPSLLD       $0x17, Y5, Y5
-	VMULPS       Y5, Y10, Y5
+	VMULPS       Y5, Y7, Y5
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y4, Y4
 	VANDNPS      Y5, Y4, Y5
 	VADDPS       sigmoidconsts<>+704(SB), Y5, Y4
@@ -1105,7 +1081,7 @@ noflag_47:
 	VPSUBD       sigmoidconsts<>+1024(SB), Y4, Y4
 	VCVTDQ2PS    Y4, Y5
 	VANDPS       sigmoidconsts<>+1088(SB), Y3, Y4
-	VORPS        sigmoidconsts<>+384(SB), Y4, Y4
+	VORPS        sigmoidconsts<>+640(SB), Y4, Y4
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y4, Y6
 	VSUBPS       sigmoidconsts<>+704(SB), Y4, Y7
 	VADDPS       Y4, Y4, Y4
@@ -1126,7 +1102,7 @@ noflag_47:
 	VMULPS       Y4, Y7, Y7
 	VMULPS       Y6, Y7, Y7
 	VFMADD231PS  sigmoidconsts<>+256(SB), Y5, Y7
-	VFNMADD231PS sigmoidconsts<>+384(SB), Y6, Y7
+	VFNMADD231PS sigmoidconsts<>+640(SB), Y6, Y7
 	VADDPS       Y7, Y4, Y7
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Y5, Y7
 	VCMPPS       $0x03, Y3, Y3, Y4
@@ -1178,7 +1154,7 @@ powg_50:
 	VPSUBD       Y4, Y5, Y5
 	VCVTDQ2PS    Y5, Y4
 	VANDPS       sigmoidconsts<>+1088(SB), Y3, Y3
-	VORPS        sigmoidconsts<>+384(SB), Y3, Y3
+	VORPS        sigmoidconsts<>+640(SB), Y3, Y3
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y3, Y5
 	VSUBPS       sigmoidconsts<>+704(SB), Y3, Y6
 	VADDPS       Y3, Y3, Y3
@@ -1199,7 +1175,7 @@ powg_50:
 	VMULPS       Y3, Y6, Y6
 	VMULPS       Y5, Y6, Y6
 	VFMADD231PS  sigmoidconsts<>+256(SB), Y4, Y6
-	VFNMADD231PS sigmoidconsts<>+384(SB), Y5, Y6
+	VFNMADD231PS sigmoidconsts<>+640(SB), Y5, Y6
 	VADDPS       Y6, Y3, Y6
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Y4, Y6
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y2, Y3
@@ -1215,17 +1191,14 @@ powg_50:
 	VMOVUPS      sigmoidconsts<>+192(SB), Y4
 	VFMADD213PS  Y6, Y3, Y4
 	VFNMADD231PS sigmoidconsts<>+256(SB), Y3, Y4
-	VMULPS       Y4, Y4, Y5
-	VMOVUPS      sigmoidconsts<>+320(SB), Y7
-	VFMADD213PS  sigmoidconsts<>+384(SB), Y4, Y7
-	VMOVUPS      sigmoidconsts<>+448(SB), Y8
-	VFMADD213PS  sigmoidconsts<>+512(SB), Y4, Y8
-	VMOVUPS      sigmoidconsts<>+576(SB), Y9
-	VFMADD213PS  sigmoidconsts<>+640(SB), Y4, Y9
-	VFMADD213PS  Y8, Y5, Y9
-	VFMADD213PS  Y7, Y5, Y9
-	VFMADD213PS  Y4, Y5, Y9
-	VADDPS       sigmoidconsts<>+704(SB), Y9, Y9
+	VMOVUPS      sigmoidconsts<>+320(SB), Y5
+	VFMADD213PS  sigmoidconsts<>+384(SB), Y4, Y5
+	VFMADD213PS  sigmoidconsts<>+448(SB), Y4, Y5
+	VFMADD213PS  sigmoidconsts<>+512(SB), Y4, Y5
+	VFMADD213PS  sigmoidconsts<>+576(SB), Y4, Y5
+	VFMADD213PS  sigmoidconsts<>+640(SB), Y4, Y5
+	VFMADD213PS  sigmoidconsts<>+704(SB), Y4, Y5
+	VFMADD213PS  sigmoidconsts<>+704(SB), Y4, Y5
 	VCVTPS2DQ    Y3, Y3
 	VPSRAD       $0x01, Y3, Y4
 	VPSUBD       Y4, Y3, Y3
@@ -1233,7 +1206,7 @@ powg_50:
 	VPSLLD       $0x17, Y4, Y4
 	VPADDD       sigmoidconsts<>+768(SB), Y3, Y3
 	VPSLLD       $0x17, Y3, Y3
-	VMULPS       Y4, Y9, Y4
+	VMULPS       Y4, Y5, Y4
 	VMULPS       Y3, Y4, Y4
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y6, Y3
 	VANDNPS      Y4, Y3, Y4
@@ -1287,7 +1260,7 @@ powg_55:
 	VPSUBD       Y4, Y5, Y5
 	VCVTDQ2PS    Y5, Y4
 	VANDPS       sigmoidconsts<>+1088(SB), Y3, Y3
-	VORPS        sigmoidconsts<>+384(SB), Y3, Y3
+	VORPS        sigmoidconsts<>+640(SB), Y3, Y3
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y3, Y5
 	VSUBPS       sigmoidconsts<>+704(SB), Y3, Y6
 	VADDPS       Y3, Y3, Y3
@@ -1308,7 +1281,7 @@ powg_55:
 	VMULPS       Y3, Y6, Y6
 	VMULPS       Y5, Y6, Y6
 	VFMADD231PS  sigmoidconsts<>+256(SB), Y4, Y6
-	VFNMADD231PS sigmoidconsts<>+384(SB), Y5, Y6
+	VFNMADD231PS sigmoidconsts<>+640(SB), Y5, Y6
 	VADDPS       Y6, Y3, Y6
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Y4, Y6
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y2, Y3
@@ -1324,17 +1297,14 @@ powg_55:
 	VMOVUPS      sigmoidconsts<>+192(SB), Y4
 	VFMADD213PS  Y6, Y3, Y4
 	VFNMADD231PS sigmoidconsts<>+256(SB), Y3, Y4
-	VMULPS       Y4, Y4, Y5
-	VMOVUPS      sigmoidconsts<>+320(SB), Y7
-	VFMADD213PS  sigmoidconsts<>+384(SB), Y4, Y7
-	VMOVUPS      sigmoidconsts<>+448(SB), Y8
-	VFMADD213PS  sigmoidconsts<>+512(SB), Y4, Y8
-	VMOVUPS      sigmoidconsts<>+576(SB), Y9
-	VFMADD213PS  sigmoidconsts<>+640(SB), Y4, Y9
-	VFMADD213PS  Y8, Y5, Y9
-	VFMADD213PS  Y7, Y5, Y9
-	VFMADD213PS  Y4, Y5, Y9
-	VADDPS       sigmoidconsts<>+704(SB), Y9, Y9
+	VMOVUPS      sigmoidconsts<>+320(SB), Y5
+	VFMADD213PS  sigmoidconsts<>+384(SB), Y4, Y5
+	VFMADD213PS  sigmoidconsts<>+448(SB), Y4, Y5
+	VFMADD213PS  sigmoidconsts<>+512(SB), Y4, Y5
+	VFMADD213PS  sigmoidconsts<>+576(SB), Y4, Y5
+	VFMADD213PS  sigmoidconsts<>+640(SB), Y4, Y5
+	VFMADD213PS  sigmoidconsts<>+704(SB), Y4, Y5
+	VFMADD213PS  sigmoidconsts<>+704(SB), Y4, Y5
 	VCVTPS2DQ    Y3, Y3
 	VPSRAD       $0x01, Y3, Y4
 	VPSUBD       Y4, Y3, Y3
@@ -1342,7 +1312,7 @@ powg_55:
 	VPSLLD       $0x17, Y4, Y4
 	VPADDD       sigmoidconsts<>+768(SB), Y3, Y3
 	VPSLLD       $0x17, Y3, Y3
-	VMULPS       Y4, Y9, Y4
+	VMULPS       Y4, Y5, Y4
 	VMULPS       Y3, Y4, Y4
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y6, Y3
 	VANDNPS      Y4, Y3, Y4
@@ -1433,21 +1403,18 @@ loop_59:
 	VMOVUPS      sigmoidconsts<>+192(SB), Y5
 	VFMADD213PS  Y3, Y4, Y5
 	VFNMADD231PS sigmoidconsts<>+256(SB), Y4, Y5
-	VMULPS       Y5, Y5, Y6
-	VMOVUPS      sigmoidconsts<>+320(SB), Y7
-	VFMADD213PS  sigmoidconsts<>+384(SB), Y5, Y7
-	VMOVUPS      sigmoidconsts<>+448(SB), Y8
-	VFMADD213PS  sigmoidconsts<>+512(SB), Y5, Y8
-	VMOVUPS      sigmoidconsts<>+576(SB), Y9
-	VFMADD213PS  sigmoidconsts<>+640(SB), Y5, Y9
-	VFMADD213PS  Y8, Y6, Y9
-	VFMADD213PS  Y7, Y6, Y9
-	VFMADD213PS  Y5, Y6, Y9
-	VADDPS       sigmoidconsts<>+704(SB), Y9, Y9
+	VMOVUPS      sigmoidconsts<>+320(SB), Y6
+	VFMADD213PS  sigmoidconsts<>+384(SB), Y5, Y6
+	VFMADD213PS  sigmoidconsts<>+448(SB), Y5, Y6
+	VFMADD213PS  sigmoidconsts<>+512(SB), Y5, Y6
+	VFMADD213PS  sigmoidconsts<>+576(SB), Y5, Y6
+	VFMADD213PS  sigmoidconsts<>+640(SB), Y5, Y6
+	VFMADD213PS  sigmoidconsts<>+704(SB), Y5, Y6
+	VFMADD213PS  sigmoidconsts<>+704(SB), Y5, Y6
 	VCVTPS2DQ    Y4, Y4
 	VPADDD       sigmoidconsts<>+768(SB), Y4, Y4
 	VPSLLD       $0x17, Y4, Y4
-	VMULPS       Y4, Y9, Y4
+	VMULPS       Y4, Y6, Y4
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y3, Y3
 	VANDNPS      Y4, Y3, Y4
 	VADDPS       sigmoidconsts<>+704(SB), Y4, Y3
@@ -1472,7 +1439,7 @@ loop_59:
 	VPSUBD       sigmoidconsts<>+1024(SB), Y5, Y5
 	VCVTDQ2PS    Y5, Y6
 	VANDPS       sigmoidconsts<>+1088(SB), Y4, Y5
-	VORPS        sigmoidconsts<>+384(SB), Y5, Y5
+	VORPS        sigmoidconsts<>+640(SB), Y5, Y5
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y5, Y7
 	VSUBPS       sigmoidconsts<>+704(SB), Y5, Y8
 	VADDPS       Y5, Y5, Y5
@@ -1493,7 +1460,7 @@ loop_59:
 	VMULPS       Y5, Y8, Y8
 	VMULPS       Y7, Y8, Y8
 	VFMADD231PS  sigmoidconsts<>+256(SB), Y6, Y8
-	VFNMADD231PS sigmoidconsts<>+384(SB), Y7, Y8
+	VFNMADD231PS sigmoidconsts<>+640(SB), Y7, Y8
 	VADDPS       Y8, Y5, Y8
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Y6, Y8
 	VCMPPS       $0x03, Y4, Y4, Y5
@@ -1565,7 +1532,7 @@ powg_66:
 	VPSUBD       Y7, Y8, Y8
 	VCVTDQ2PS    Y8, Y7
 	VANDPS       sigmoidconsts<>+1088(SB), Y6, Y6
-	VORPS        sigmoidconsts<>+384(SB), Y6, Y6
+	VORPS        sigmoidconsts<>+640(SB), Y6, Y6
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y6, Y8
 	VSUBPS       sigmoidconsts<>+704(SB), Y6, Y9
 	VADDPS       Y6, Y6, Y6
@@ -1586,7 +1553,7 @@ powg_66:
 	VMULPS       Y6, Y9, Y9
 	VMULPS       Y8, Y9, Y9
 	VFMADD231PS  sigmoidconsts<>+256(SB), Y7, Y9
-	VFNMADD231PS sigmoidconsts<>+384(SB), Y8, Y9
+	VFNMADD231PS sigmoidconsts<>+640(SB), Y8, Y9
 	VADDPS       Y9, Y6, Y9
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Y7, Y9
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y1, Y6
@@ -1602,17 +1569,14 @@ powg_66:
 	VMOVUPS      sigmoidconsts<>+192(SB), Y6
 	VFMADD213PS  Y9, Y3, Y6
 	VFNMADD231PS sigmoidconsts<>+256(SB), Y3, Y6
-	VMULPS       Y6, Y6, Y7
-	VMOVUPS      sigmoidconsts<>+320(SB), Y8
-	VFMADD213PS  sigmoidconsts<>+384(SB), Y6, Y8
-	VMOVUPS      sigmoidconsts<>+448(SB), Y10
-	VFMADD213PS  sigmoidconsts<>+512(SB), Y6, Y10
-	VMOVUPS      sigmoidconsts<>+576(SB), Y11
-	VFMADD213PS  sigmoidconsts<>+640(SB), Y6, Y11
-	VFMADD213PS  Y10, Y7, Y11
-	VFMADD213PS  Y8, Y7, Y11
-	VFMADD213PS  Y6, Y7, Y11
-	VADDPS       sigmoidconsts<>+704(SB), Y11, Y11
+	VMOVUPS      sigmoidconsts<>+320(SB), Y7
+	VFMADD213PS  sigmoidconsts<>+384(SB), Y6, Y7
+	VFMADD213PS  sigmoidconsts<>+448(SB), Y6, Y7
+	VFMADD213PS  sigmoidconsts<>+512(SB), Y6, Y7
+	VFMADD213PS  sigmoidconsts<>+576(SB), Y6, Y7
+	VFMADD213PS  sigmoidconsts<>+640(SB), Y6, Y7
+	VFMADD213PS  sigmoidconsts<>+704(SB), Y6, Y7
+	VFMADD213PS  sigmoidconsts<>+704(SB), Y6, Y7
 	VCVTPS2DQ    Y3, Y3
 	VPSRAD       $0x01, Y3, Y6
 	VPSUBD       Y6, Y3, Y3
@@ -1620,7 +1584,7 @@ powg_66:
 	VPSLLD       $0x17, Y6, Y6
 	VPADDD       sigmoidconsts<>+768(SB), Y3, Y3
 	VPSLLD       $0x17, Y3, Y3
-	VMULPS       Y6, Y11, Y6
+	VMULPS       Y6, Y7, Y6
 	VMULPS       Y3, Y6, Y6
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y9, Y3
 	VANDNPS      Y6, Y3, Y6
@@ -1697,7 +1661,7 @@ noflag_72:
 	VPSUBD       sigmoidconsts<>+1024(SB), Y3, Y3
 	VCVTDQ2PS    Y3, Y4
 	VANDPS       sigmoidconsts<>+1088(SB), Y2, Y3
-	VORPS        sigmoidconsts<>+384(SB), Y3, Y3
+	VORPS        sigmoidconsts<>+640(SB), Y3, Y3
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y3, Y5
 	VSUBPS       sigmoidconsts<>+704(SB), Y3, Y6
 	VADDPS       Y3, Y3, Y3
@@ -1718,7 +1682,7 @@ noflag_72:
 	VMULPS       Y3, Y6, Y6
 	VMULPS       Y5, Y6, Y6
 	VFMADD231PS  sigmoidconsts<>+256(SB), Y4, Y6
-	VFNMADD231PS sigmoidconsts<>+384(SB), Y5, Y6
+	VFNMADD231PS sigmoidconsts<>+640(SB), Y5, Y6
 	VADDPS       Y6, Y3, Y6
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Y4, Y6
 	VCMPPS       $0x03, Y2, Y2, Y3
@@ -1770,7 +1734,7 @@ powg_75:
 	VPSUBD       Y3, Y4, Y4
 	VCVTDQ2PS    Y4, Y3
 	VANDPS       sigmoidconsts<>+1088(SB), Y2, Y2
-	VORPS        sigmoidconsts<>+384(SB), Y2, Y2
+	VORPS        sigmoidconsts<>+640(SB), Y2, Y2
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y2, Y4
 	VSUBPS       sigmoidconsts<>+704(SB), Y2, Y5
 	VADDPS       Y2, Y2, Y2
@@ -1791,7 +1755,7 @@ powg_75:
 	VMULPS       Y2, Y5, Y5
 	VMULPS       Y4, Y5, Y5
 	VFMADD231PS  sigmoidconsts<>+256(SB), Y3, Y5
-	VFNMADD231PS sigmoidconsts<>+384(SB), Y4, Y5
+	VFNMADD231PS sigmoidconsts<>+640(SB), Y4, Y5
 	VADDPS       Y5, Y2, Y5
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Y3, Y5
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y1, Y2
@@ -1807,17 +1771,14 @@ powg_75:
 	VMOVUPS      sigmoidconsts<>+192(SB), Y3
 	VFMADD213PS  Y5, Y2, Y3
 	VFNMADD231PS sigmoidconsts<>+256(SB), Y2, Y3
-	VMULPS       Y3, Y3, Y4
-	VMOVUPS      sigmoidconsts<>+320(SB), Y6
-	VFMADD213PS  sigmoidconsts<>+384(SB), Y3, Y6
-	VMOVUPS      sigmoidconsts<>+448(SB), Y7
-	VFMADD213PS  sigmoidconsts<>+512(SB), Y3, Y7
-	VMOVUPS      sigmoidconsts<>+576(SB), Y8
-	VFMADD213PS  sigmoidconsts<>+640(SB), Y3, Y8
-	VFMADD213PS  Y7, Y4, Y8
-	VFMADD213PS  Y6, Y4, Y8
-	VFMADD213PS  Y3, Y4, Y8
-	VADDPS       sigmoidconsts<>+704(SB), Y8, Y8
+	VMOVUPS      sigmoidconsts<>+320(SB), Y4
+	VFMADD213PS  sigmoidconsts<>+384(SB), Y3, Y4
+	VFMADD213PS  sigmoidconsts<>+448(SB), Y3, Y4
+	VFMADD213PS  sigmoidconsts<>+512(SB), Y3, Y4
+	VFMADD213PS  sigmoidconsts<>+576(SB), Y3, Y4
+	VFMADD213PS  sigmoidconsts<>+640(SB), Y3, Y4
+	VFMADD213PS  sigmoidconsts<>+704(SB), Y3, Y4
+	VFMADD213PS  sigmoidconsts<>+704(SB), Y3, Y4
 	VCVTPS2DQ    Y2, Y2
 	VPSRAD       $0x01, Y2, Y3
 	VPSUBD       Y3, Y2, Y2
@@ -1825,7 +1786,7 @@ powg_75:
 	VPSLLD       $0x17, Y3, Y3
 	VPADDD       sigmoidconsts<>+768(SB), Y2, Y2
 	VPSLLD       $0x17, Y2, Y2
-	VMULPS       Y3, Y8, Y3
+	VMULPS       Y3, Y4, Y3
 	VMULPS       Y2, Y3, Y3
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y5, Y2
 	VANDNPS      Y3, Y2, Y3
@@ -1879,7 +1840,7 @@ powg_80:
 	VPSUBD       Y3, Y4, Y4
 	VCVTDQ2PS    Y4, Y3
 	VANDPS       sigmoidconsts<>+1088(SB), Y2, Y2
-	VORPS        sigmoidconsts<>+384(SB), Y2, Y2
+	VORPS        sigmoidconsts<>+640(SB), Y2, Y2
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y2, Y4
 	VSUBPS       sigmoidconsts<>+704(SB), Y2, Y5
 	VADDPS       Y2, Y2, Y2
@@ -1900,7 +1861,7 @@ powg_80:
 	VMULPS       Y2, Y5, Y5
 	VMULPS       Y4, Y5, Y5
 	VFMADD231PS  sigmoidconsts<>+256(SB), Y3, Y5
-	VFNMADD231PS sigmoidconsts<>+384(SB), Y4, Y5
+	VFNMADD231PS sigmoidconsts<>+640(SB), Y4, Y5
 	VADDPS       Y5, Y2, Y5
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Y3, Y5
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y1, Y2
@@ -1916,17 +1877,14 @@ powg_80:
 	VMOVUPS      sigmoidconsts<>+192(SB), Y3
 	VFMADD213PS  Y5, Y2, Y3
 	VFNMADD231PS sigmoidconsts<>+256(SB), Y2, Y3
-	VMULPS       Y3, Y3, Y4
-	VMOVUPS      sigmoidconsts<>+320(SB), Y6
-	VFMADD213PS  sigmoidconsts<>+384(SB), Y3, Y6
-	VMOVUPS      sigmoidconsts<>+448(SB), Y7
-	VFMADD213PS  sigmoidconsts<>+512(SB), Y3, Y7
-	VMOVUPS      sigmoidconsts<>+576(SB), Y8
-	VFMADD213PS  sigmoidconsts<>+640(SB), Y3, Y8
-	VFMADD213PS  Y7, Y4, Y8
-	VFMADD213PS  Y6, Y4, Y8
-	VFMADD213PS  Y3, Y4, Y8
-	VADDPS       sigmoidconsts<>+704(SB), Y8, Y8
+	VMOVUPS      sigmoidconsts<>+320(SB), Y4
+	VFMADD213PS  sigmoidconsts<>+384(SB), Y3, Y4
+	VFMADD213PS  sigmoidconsts<>+448(SB), Y3, Y4
+	VFMADD213PS  sigmoidconsts<>+512(SB), Y3, Y4
+	VFMADD213PS  sigmoidconsts<>+576(SB), Y3, Y4
+	VFMADD213PS  sigmoidconsts<>+640(SB), Y3, Y4
+	VFMADD213PS  sigmoidconsts<>+704(SB), Y3, Y4
+	VFMADD213PS  sigmoidconsts<>+704(SB), Y3, Y4
 	VCVTPS2DQ    Y2, Y2
 	VPSRAD       $0x01, Y2, Y3
 	VPSUBD       Y3, Y2, Y2
@@ -1934,7 +1892,7 @@ powg_80:
 	VPSLLD       $0x17, Y3, Y3
 	VPADDD       sigmoidconsts<>+768(SB), Y2, Y2
 	VPSLLD       $0x17, Y2, Y2
-	VMULPS       Y3, Y8, Y3
+	VMULPS       Y3, Y4, Y3
 	VMULPS       Y2, Y3, Y3
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y5, Y2
 	VANDNPS      Y3, Y2, Y3
@@ -2003,21 +1961,18 @@ tail_60:
 	VMOVUPS      sigmoidconsts<>+192(SB), Y6
 	VFMADD213PS  Y4, Y5, Y6
 	VFNMADD231PS sigmoidconsts<>+256(SB), Y5, Y6
-	VMULPS       Y6, Y6, Y7
-	VMOVUPS      sigmoidconsts<>+320(SB), Y8
-	VFMADD213PS  sigmoidconsts<>+384(SB), Y6, Y8
-	VMOVUPS      sigmoidconsts<>+448(SB), Y9
-	VFMADD213PS  sigmoidconsts<>+512(SB), Y6, Y9
-	VMOVUPS      sigmoidconsts<>+576(SB), Y10
-	VFMADD213PS  sigmoidconsts<>+640(SB), Y6, Y10
-	VFMADD213PS  Y9, Y7, Y10
-	VFMADD213PS  Y8, Y7, Y10
-	VFMADD213PS  Y6, Y7, Y10
-	VADDPS       sigmoidconsts<>+704(SB), Y10, Y10
+	VMOVUPS      sigmoidconsts<>+320(SB), Y7
+	VFMADD213PS  sigmoidconsts<>+384(SB), Y6, Y7
+	VFMADD213PS  sigmoidconsts<>+448(SB), Y6, Y7
+	VFMADD213PS  sigmoidconsts<>+512(SB), Y6, Y7
+	VFMADD213PS  sigmoidconsts<>+576(SB), Y6, Y7
+	VFMADD213PS  sigmoidconsts<>+640(SB), Y6, Y7
+	VFMADD213PS  sigmoidconsts<>+704(SB), Y6, Y7
+	VFMADD213PS  sigmoidconsts<>+704(SB), Y6, Y7
 	VCVTPS2DQ    Y5, Y5
 	VPADDD       sigmoidconsts<>+768(SB), Y5, Y5
 	VPSLLD       $0x17, Y5, Y5
-	VMULPS       Y5, Y10, Y5
+	VMULPS       Y5, Y7, Y5
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y4, Y4
 	VANDNPS      Y5, Y4, Y5
 	VADDPS       sigmoidconsts<>+704(SB), Y5, Y4
@@ -2042,7 +1997,7 @@ tail_60:
 	VPSUBD       sigmoidconsts<>+1024(SB), Y6, Y6
 	VCVTDQ2PS    Y6, Y7
 	VANDPS       sigmoidconsts<>+1088(SB), Y5, Y6
-	VORPS        sigmoidconsts<>+384(SB), Y6, Y6
+	VORPS        sigmoidconsts<>+640(SB), Y6, Y6
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y6, Y8
 	VSUBPS       sigmoidconsts<>+704(SB), Y6, Y9
 	VADDPS       Y6, Y6, Y6
@@ -2063,7 +2018,7 @@ tail_60:
 	VMULPS       Y6, Y9, Y9
 	VMULPS       Y8, Y9, Y9
 	VFMADD231PS  sigmoidconsts<>+256(SB), Y7, Y9
-	VFNMADD231PS sigmoidconsts<>+384(SB), Y8, Y9
+	VFNMADD231PS sigmoidconsts<>+640(SB), Y8, Y9
 	VADDPS       Y9, Y6, Y9
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Y7, Y9
 	VCMPPS       $0x03, Y5, Y5, Y6
@@ -2136,7 +2091,7 @@ powg_88:
 	VPSUBD       Y8, Y9, Y9
 	VCVTDQ2PS    Y9, Y8
 	VANDPS       sigmoidconsts<>+1088(SB), Y7, Y7
-	VORPS        sigmoidconsts<>+384(SB), Y7, Y7
+	VORPS        sigmoidconsts<>+640(SB), Y7, Y7
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y7, Y9
 	VSUBPS       sigmoidconsts<>+704(SB), Y7, Y10
 	VADDPS       Y7, Y7, Y7
@@ -2157,7 +2112,7 @@ powg_88:
 	VMULPS       Y7, Y10, Y10
 	VMULPS       Y9, Y10, Y10
 	VFMADD231PS  sigmoidconsts<>+256(SB), Y8, Y10
-	VFNMADD231PS sigmoidconsts<>+384(SB), Y9, Y10
+	VFNMADD231PS sigmoidconsts<>+640(SB), Y9, Y10
 	VADDPS       Y10, Y7, Y10
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Y8, Y10
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y2, Y7
@@ -2173,17 +2128,14 @@ powg_88:
 	VMOVUPS      sigmoidconsts<>+192(SB), Y7
 	VFMADD213PS  Y10, Y4, Y7
 	VFNMADD231PS sigmoidconsts<>+256(SB), Y4, Y7
-	VMULPS       Y7, Y7, Y8
-	VMOVUPS      sigmoidconsts<>+320(SB), Y9
-	VFMADD213PS  sigmoidconsts<>+384(SB), Y7, Y9
-	VMOVUPS      sigmoidconsts<>+448(SB), Y11
-	VFMADD213PS  sigmoidconsts<>+512(SB), Y7, Y11
-	VMOVUPS      sigmoidconsts<>+576(SB), Y12
-	VFMADD213PS  sigmoidconsts<>+640(SB), Y7, Y12
-	VFMADD213PS  Y11, Y8, Y12
-	VFMADD213PS  Y9, Y8, Y12
-	VFMADD213PS  Y7, Y8, Y12
-	VADDPS       sigmoidconsts<>+704(SB), Y12, Y12
+	VMOVUPS      sigmoidconsts<>+320(SB), Y8
+	VFMADD213PS  sigmoidconsts<>+384(SB), Y7, Y8
+	VFMADD213PS  sigmoidconsts<>+448(SB), Y7, Y8
+	VFMADD213PS  sigmoidconsts<>+512(SB), Y7, Y8
+	VFMADD213PS  sigmoidconsts<>+576(SB), Y7, Y8
+	VFMADD213PS  sigmoidconsts<>+640(SB), Y7, Y8
+	VFMADD213PS  sigmoidconsts<>+704(SB), Y7, Y8
+	VFMADD213PS  sigmoidconsts<>+704(SB), Y7, Y8
 	VCVTPS2DQ    Y4, Y4
 	VPSRAD       $0x01, Y4, Y7
 	VPSUBD       Y7, Y4, Y4
@@ -2191,7 +2143,7 @@ powg_88:
 	VPSLLD       $0x17, Y7, Y7
 	VPADDD       sigmoidconsts<>+768(SB), Y4, Y4
 	VPSLLD       $0x17, Y4, Y4
-	VMULPS       Y7, Y12, Y7
+	VMULPS       Y7, Y8, Y7
 	VMULPS       Y4, Y7, Y7
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y10, Y4
 	VANDNPS      Y7, Y4, Y7
@@ -2269,7 +2221,7 @@ noflag_94:
 	VPSUBD       sigmoidconsts<>+1024(SB), Y4, Y4
 	VCVTDQ2PS    Y4, Y5
 	VANDPS       sigmoidconsts<>+1088(SB), Y3, Y4
-	VORPS        sigmoidconsts<>+384(SB), Y4, Y4
+	VORPS        sigmoidconsts<>+640(SB), Y4, Y4
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y4, Y6
 	VSUBPS       sigmoidconsts<>+704(SB), Y4, Y7
 	VADDPS       Y4, Y4, Y4
@@ -2290,7 +2242,7 @@ noflag_94:
 	VMULPS       Y4, Y7, Y7
 	VMULPS       Y6, Y7, Y7
 	VFMADD231PS  sigmoidconsts<>+256(SB), Y5, Y7
-	VFNMADD231PS sigmoidconsts<>+384(SB), Y6, Y7
+	VFNMADD231PS sigmoidconsts<>+640(SB), Y6, Y7
 	VADDPS       Y7, Y4, Y7
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Y5, Y7
 	VCMPPS       $0x03, Y3, Y3, Y4
@@ -2342,7 +2294,7 @@ powg_97:
 	VPSUBD       Y4, Y5, Y5
 	VCVTDQ2PS    Y5, Y4
 	VANDPS       sigmoidconsts<>+1088(SB), Y3, Y3
-	VORPS        sigmoidconsts<>+384(SB), Y3, Y3
+	VORPS        sigmoidconsts<>+640(SB), Y3, Y3
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y3, Y5
 	VSUBPS       sigmoidconsts<>+704(SB), Y3, Y6
 	VADDPS       Y3, Y3, Y3
@@ -2363,7 +2315,7 @@ powg_97:
 	VMULPS       Y3, Y6, Y6
 	VMULPS       Y5, Y6, Y6
 	VFMADD231PS  sigmoidconsts<>+256(SB), Y4, Y6
-	VFNMADD231PS sigmoidconsts<>+384(SB), Y5, Y6
+	VFNMADD231PS sigmoidconsts<>+640(SB), Y5, Y6
 	VADDPS       Y6, Y3, Y6
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Y4, Y6
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y2, Y3
@@ -2379,17 +2331,14 @@ powg_97:
 	VMOVUPS      sigmoidconsts<>+192(SB), Y4
 	VFMADD213PS  Y6, Y3, Y4
 	VFNMADD231PS sigmoidconsts<>+256(SB), Y3, Y4
-	VMULPS       Y4, Y4, Y5
-	VMOVUPS      sigmoidconsts<>+320(SB), Y7
-	VFMADD213PS  sigmoidconsts<>+384(SB), Y4, Y7
-	VMOVUPS      sigmoidconsts<>+448(SB), Y8
-	VFMADD213PS  sigmoidconsts<>+512(SB), Y4, Y8
-	VMOVUPS      sigmoidconsts<>+576(SB), Y9
-	VFMADD213PS  sigmoidconsts<>+640(SB), Y4, Y9
-	VFMADD213PS  Y8, Y5, Y9
-	VFMADD213PS  Y7, Y5, Y9
-	VFMADD213PS  Y4, Y5, Y9
-	VADDPS       sigmoidconsts<>+704(SB), Y9, Y9
+	VMOVUPS      sigmoidconsts<>+320(SB), Y5
+	VFMADD213PS  sigmoidconsts<>+384(SB), Y4, Y5
+	VFMADD213PS  sigmoidconsts<>+448(SB), Y4, Y5
+	VFMADD213PS  sigmoidconsts<>+512(SB), Y4, Y5
+	VFMADD213PS  sigmoidconsts<>+576(SB), Y4, Y5
+	VFMADD213PS  sigmoidconsts<>+640(SB), Y4, Y5
+	VFMADD213PS  sigmoidconsts<>+704(SB), Y4, Y5
+	VFMADD213PS  sigmoidconsts<>+704(SB), Y4, Y5
 	VCVTPS2DQ    Y3, Y3
 	VPSRAD       $0x01, Y3, Y4
 	VPSUBD       Y4, Y3, Y3
@@ -2397,7 +2346,7 @@ powg_97:
 	VPSLLD       $0x17, Y4, Y4
 	VPADDD       sigmoidconsts<>+768(SB), Y3, Y3
 	VPSLLD       $0x17, Y3, Y3
-	VMULPS       Y4, Y9, Y4
+	VMULPS       Y4, Y5, Y4
 	VMULPS       Y3, Y4, Y4
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y6, Y3
 	VANDNPS      Y4, Y3, Y4
@@ -2451,7 +2400,7 @@ powg_102:
 	VPSUBD       Y4, Y5, Y5
 	VCVTDQ2PS    Y5, Y4
 	VANDPS       sigmoidconsts<>+1088(SB), Y3, Y3
-	VORPS        sigmoidconsts<>+384(SB), Y3, Y3
+	VORPS        sigmoidconsts<>+640(SB), Y3, Y3
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y3, Y5
 	VSUBPS       sigmoidconsts<>+704(SB), Y3, Y6
 	VADDPS       Y3, Y3, Y3
@@ -2472,7 +2421,7 @@ powg_102:
 	VMULPS       Y3, Y6, Y6
 	VMULPS       Y5, Y6, Y6
 	VFMADD231PS  sigmoidconsts<>+256(SB), Y4, Y6
-	VFNMADD231PS sigmoidconsts<>+384(SB), Y5, Y6
+	VFNMADD231PS sigmoidconsts<>+640(SB), Y5, Y6
 	VADDPS       Y6, Y3, Y6
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Y4, Y6
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y2, Y3
@@ -2488,17 +2437,14 @@ powg_102:
 	VMOVUPS      sigmoidconsts<>+192(SB), Y4
 	VFMADD213PS  Y6, Y3, Y4
 	VFNMADD231PS sigmoidconsts<>+256(SB), Y3, Y4
-	VMULPS       Y4, Y4, Y5
-	VMOVUPS      sigmoidconsts<>+320(SB), Y7
-	VFMADD213PS  sigmoidconsts<>+384(SB), Y4, Y7
-	VMOVUPS      sigmoidconsts<>+448(SB), Y8
-	VFMADD213PS  sigmoidconsts<>+512(SB), Y4, Y8
-	VMOVUPS      sigmoidconsts<>+576(SB), Y9
-	VFMADD213PS  sigmoidconsts<>+640(SB), Y4, Y9
-	VFMADD213PS  Y8, Y5, Y9
-	VFMADD213PS  Y7, Y5, Y9
-	VFMADD213PS  Y4, Y5, Y9
-	VADDPS       sigmoidconsts<>+704(SB), Y9, Y9
+	VMOVUPS      sigmoidconsts<>+320(SB), Y5
+	VFMADD213PS  sigmoidconsts<>+384(SB), Y4, Y5
+	VFMADD213PS  sigmoidconsts<>+448(SB), Y4, Y5
+	VFMADD213PS  sigmoidconsts<>+512(SB), Y4, Y5
+	VFMADD213PS  sigmoidconsts<>+576(SB), Y4, Y5
+	VFMADD213PS  sigmoidconsts<>+640(SB), Y4, Y5
+	VFMADD213PS  sigmoidconsts<>+704(SB), Y4, Y5
+	VFMADD213PS  sigmoidconsts<>+704(SB), Y4, Y5
 	VCVTPS2DQ    Y3, Y3
 	VPSRAD       $0x01, Y3, Y4
 	VPSUBD       Y4, Y3, Y3
@@ -2506,7 +2452,7 @@ powg_102:
 	VPSLLD       $0x17, Y4, Y4
 	VPADDD       sigmoidconsts<>+768(SB), Y3, Y3
 	VPSLLD       $0x17, Y3, Y3
-	VMULPS       Y4, Y9, Y4
+	VMULPS       Y4, Y5, Y4
 	VMULPS       Y3, Y4, Y4
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y6, Y3
 	VANDNPS      Y4, Y3, Y4
@@ -2627,21 +2573,18 @@ loop_106:
 	VMOVUPS      sigmoidconsts<>+192(SB), Y8
 	VFMADD213PS  Y6, Y7, Y8
 	VFNMADD231PS sigmoidconsts<>+256(SB), Y7, Y8
-	VMULPS       Y8, Y8, Y9
-	VMOVUPS      sigmoidconsts<>+320(SB), Y10
-	VFMADD213PS  sigmoidconsts<>+384(SB), Y8, Y10
-	VMOVUPS      sigmoidconsts<>+448(SB), Y11
-	VFMADD213PS  sigmoidconsts<>+512(SB), Y8, Y11
-	VMOVUPS      sigmoidconsts<>+576(SB), Y12
-	VFMADD213PS  sigmoidconsts<>+640(SB), Y8, Y12
-	VFMADD213PS  Y11, Y9, Y12
-	VFMADD213PS  Y10, Y9, Y12
-	VFMADD213PS  Y8, Y9, Y12
-	VADDPS       sigmoidconsts<>+704(SB), Y12, Y12
+	VMOVUPS      sigmoidconsts<>+320(SB), Y9
+	VFMADD213PS  sigmoidconsts<>+384(SB), Y8, Y9
+	VFMADD213PS  sigmoidconsts<>+448(SB), Y8, Y9
+	VFMADD213PS  sigmoidconsts<>+512(SB), Y8, Y9
+	VFMADD213PS  sigmoidconsts<>+576(SB), Y8, Y9
+	VFMADD213PS  sigmoidconsts<>+640(SB), Y8, Y9
+	VFMADD213PS  sigmoidconsts<>+704(SB), Y8, Y9
+	VFMADD213PS  sigmoidconsts<>+704(SB), Y8, Y9
 	VCVTPS2DQ    Y7, Y7
 	VPADDD       sigmoidconsts<>+768(SB), Y7, Y7
 	VPSLLD       $0x17, Y7, Y7
-	VMULPS       Y7, Y12, Y7
+	VMULPS       Y7, Y9, Y7
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y6, Y6
 	VANDNPS      Y7, Y6, Y7
 	TESTQ        $0x0000001c, SI
@@ -2687,7 +2630,7 @@ noflag_109:
 	VPSUBD       sigmoidconsts<>+1024(SB), Y8, Y8
 	VCVTDQ2PS    Y8, Y9
 	VANDPS       sigmoidconsts<>+1088(SB), Y6, Y8
-	VORPS        sigmoidconsts<>+384(SB), Y8, Y8
+	VORPS        sigmoidconsts<>+640(SB), Y8, Y8
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y8, Y10
 	VSUBPS       sigmoidconsts<>+704(SB), Y8, Y11
 	VADDPS       Y8, Y8, Y8
@@ -2708,7 +2651,7 @@ noflag_109:
 	VMULPS       Y8, Y11, Y11
 	VMULPS       Y10, Y11, Y11
 	VFMADD231PS  sigmoidconsts<>+256(SB), Y9, Y11
-	VFNMADD231PS sigmoidconsts<>+384(SB), Y10, Y11
+	VFNMADD231PS sigmoidconsts<>+640(SB), Y10, Y11
 	VADDPS       Y11, Y8, Y11
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Y9, Y11
 	VCMPPS       $0x03, Y6, Y6, Y8
@@ -2781,7 +2724,7 @@ powg_117:
 	VPSUBD       Y10, Y11, Y11
 	VCVTDQ2PS    Y11, Y10
 	VANDPS       sigmoidconsts<>+1088(SB), Y9, Y9
-	VORPS        sigmoidconsts<>+384(SB), Y9, Y9
+	VORPS        sigmoidconsts<>+640(SB), Y9, Y9
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y9, Y11
 	VSUBPS       sigmoidconsts<>+704(SB), Y9, Y12
 	VADDPS       Y9, Y9, Y9
@@ -2802,7 +2745,7 @@ powg_117:
 	VMULPS       Y9, Y12, Y12
 	VMULPS       Y11, Y12, Y12
 	VFMADD231PS  sigmoidconsts<>+256(SB), Y10, Y12
-	VFNMADD231PS sigmoidconsts<>+384(SB), Y11, Y12
+	VFNMADD231PS sigmoidconsts<>+640(SB), Y11, Y12
 	VADDPS       Y12, Y9, Y12
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Y10, Y12
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y3, Y9
@@ -2818,17 +2761,14 @@ powg_117:
 	VMOVUPS      sigmoidconsts<>+192(SB), Y9
 	VFMADD213PS  Y12, Y7, Y9
 	VFNMADD231PS sigmoidconsts<>+256(SB), Y7, Y9
-	VMULPS       Y9, Y9, Y10
-	VMOVUPS      sigmoidconsts<>+320(SB), Y11
-	VFMADD213PS  sigmoidconsts<>+384(SB), Y9, Y11
-	VMOVUPS      sigmoidconsts<>+448(SB), Y13
-	VFMADD213PS  sigmoidconsts<>+512(SB), Y9, Y13
-	VMOVUPS      sigmoidconsts<>+576(SB), Y14
-	VFMADD213PS  sigmoidconsts<>+640(SB), Y9, Y14
-	VFMADD213PS  Y13, Y10, Y14
-	VFMADD213PS  Y11, Y10, Y14
-	VFMADD213PS  Y9, Y10, Y14
-	VADDPS       sigmoidconsts<>+704(SB), Y14, Y14
+	VMOVUPS      sigmoidconsts<>+320(SB), Y10
+	VFMADD213PS  sigmoidconsts<>+384(SB), Y9, Y10
+	VFMADD213PS  sigmoidconsts<>+448(SB), Y9, Y10
+	VFMADD213PS  sigmoidconsts<>+512(SB), Y9, Y10
+	VFMADD213PS  sigmoidconsts<>+576(SB), Y9, Y10
+	VFMADD213PS  sigmoidconsts<>+640(SB), Y9, Y10
+	VFMADD213PS  sigmoidconsts<>+704(SB), Y9, Y10
+	VFMADD213PS  sigmoidconsts<>+704(SB), Y9, Y10
 	VCVTPS2DQ    Y7, Y7
 	VPSRAD       $0x01, Y7, Y9
 	VPSUBD       Y9, Y7, Y7
@@ -2836,7 +2776,7 @@ powg_117:
 	VPSLLD       $0x17, Y9, Y9
 	VPADDD       sigmoidconsts<>+768(SB), Y7, Y7
 	VPSLLD       $0x17, Y7, Y7
-	VMULPS       Y9, Y14, Y9
+	VMULPS       Y9, Y10, Y9
 	VMULPS       Y7, Y9, Y9
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y12, Y7
 	VANDNPS      Y9, Y7, Y9
@@ -2888,21 +2828,18 @@ tail_107:
 	VMOVUPS      sigmoidconsts<>+192(SB), Y9
 	VFMADD213PS  Y7, Y8, Y9
 	VFNMADD231PS sigmoidconsts<>+256(SB), Y8, Y9
-	VMULPS       Y9, Y9, Y10
-	VMOVUPS      sigmoidconsts<>+320(SB), Y11
-	VFMADD213PS  sigmoidconsts<>+384(SB), Y9, Y11
-	VMOVUPS      sigmoidconsts<>+448(SB), Y12
-	VFMADD213PS  sigmoidconsts<>+512(SB), Y9, Y12
-	VMOVUPS      sigmoidconsts<>+576(SB), Y13
-	VFMADD213PS  sigmoidconsts<>+640(SB), Y9, Y13
-	VFMADD213PS  Y12, Y10, Y13
-	VFMADD213PS  Y11, Y10, Y13
-	VFMADD213PS  Y9, Y10, Y13
-	VADDPS       sigmoidconsts<>+704(SB), Y13, Y13
+	VMOVUPS      sigmoidconsts<>+320(SB), Y10
+	VFMADD213PS  sigmoidconsts<>+384(SB), Y9, Y10
+	VFMADD213PS  sigmoidconsts<>+448(SB), Y9, Y10
+	VFMADD213PS  sigmoidconsts<>+512(SB), Y9, Y10
+	VFMADD213PS  sigmoidconsts<>+576(SB), Y9, Y10
+	VFMADD213PS  sigmoidconsts<>+640(SB), Y9, Y10
+	VFMADD213PS  sigmoidconsts<>+704(SB), Y9, Y10
+	VFMADD213PS  sigmoidconsts<>+704(SB), Y9, Y10
 	VCVTPS2DQ    Y8, Y8
 	VPADDD       sigmoidconsts<>+768(SB), Y8, Y8
 	VPSLLD       $0x17, Y8, Y8
-	VMULPS       Y8, Y13, Y8
+	VMULPS       Y8, Y10, Y8
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y7, Y7
 	VANDNPS      Y8, Y7, Y8
 	TESTQ        $0x0000001c, SI
@@ -2950,7 +2887,7 @@ noflag_121:
 	VPSUBD       sigmoidconsts<>+1024(SB), Y9, Y9
 	VCVTDQ2PS    Y9, Y10
 	VANDPS       sigmoidconsts<>+1088(SB), Y7, Y9
-	VORPS        sigmoidconsts<>+384(SB), Y9, Y9
+	VORPS        sigmoidconsts<>+640(SB), Y9, Y9
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y9, Y11
 	VSUBPS       sigmoidconsts<>+704(SB), Y9, Y12
 	VADDPS       Y9, Y9, Y9
@@ -2971,7 +2908,7 @@ noflag_121:
 	VMULPS       Y9, Y12, Y12
 	VMULPS       Y11, Y12, Y12
 	VFMADD231PS  sigmoidconsts<>+256(SB), Y10, Y12
-	VFNMADD231PS sigmoidconsts<>+384(SB), Y11, Y12
+	VFNMADD231PS sigmoidconsts<>+640(SB), Y11, Y12
 	VADDPS       Y12, Y9, Y12
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Y10, Y12
 	VCMPPS       $0x03, Y7, Y7, Y9
@@ -3045,7 +2982,7 @@ powg_129:
 	VPSUBD       Y11, Y12, Y12
 	VCVTDQ2PS    Y12, Y11
 	VANDPS       sigmoidconsts<>+1088(SB), Y10, Y10
-	VORPS        sigmoidconsts<>+384(SB), Y10, Y10
+	VORPS        sigmoidconsts<>+640(SB), Y10, Y10
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y10, Y12
 	VSUBPS       sigmoidconsts<>+704(SB), Y10, Y13
 	VADDPS       Y10, Y10, Y10
@@ -3066,7 +3003,7 @@ powg_129:
 	VMULPS       Y10, Y13, Y13
 	VMULPS       Y12, Y13, Y13
 	VFMADD231PS  sigmoidconsts<>+256(SB), Y11, Y13
-	VFNMADD231PS sigmoidconsts<>+384(SB), Y12, Y13
+	VFNMADD231PS sigmoidconsts<>+640(SB), Y12, Y13
 	VADDPS       Y13, Y10, Y13
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Y11, Y13
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y4, Y10
@@ -3082,17 +3019,14 @@ powg_129:
 	VMOVUPS      sigmoidconsts<>+192(SB), Y10
 	VFMADD213PS  Y13, Y8, Y10
 	VFNMADD231PS sigmoidconsts<>+256(SB), Y8, Y10
-	VMULPS       Y10, Y10, Y11
-	VMOVUPS      sigmoidconsts<>+320(SB), Y12
-	VFMADD213PS  sigmoidconsts<>+384(SB), Y10, Y12
-	VMOVUPS      sigmoidconsts<>+448(SB), Y14
-	VFMADD213PS  sigmoidconsts<>+512(SB), Y10, Y14
-	VMOVUPS      sigmoidconsts<>+576(SB), Y15
-	VFMADD213PS  sigmoidconsts<>+640(SB), Y10, Y15
-	VFMADD213PS  Y14, Y11, Y15
-	VFMADD213PS  Y12, Y11, Y15
-	VFMADD213PS  Y10, Y11, Y15
-	VADDPS       sigmoidconsts<>+704(SB), Y15, Y15
+	VMOVUPS      sigmoidconsts<>+320(SB), Y11
+	VFMADD213PS  sigmoidconsts<>+384(SB), Y10, Y11
+	VFMADD213PS  sigmoidconsts<>+448(SB), Y10, Y11
+	VFMADD213PS  sigmoidconsts<>+512(SB), Y10, Y11
+	VFMADD213PS  sigmoidconsts<>+576(SB), Y10, Y11
+	VFMADD213PS  sigmoidconsts<>+640(SB), Y10, Y11
+	VFMADD213PS  sigmoidconsts<>+704(SB), Y10, Y11
+	VFMADD213PS  sigmoidconsts<>+704(SB), Y10, Y11
 	VCVTPS2DQ    Y8, Y8
 	VPSRAD       $0x01, Y8, Y10
 	VPSUBD       Y10, Y8, Y8
@@ -3100,7 +3034,7 @@ powg_129:
 	VPSLLD       $0x17, Y10, Y10
 	VPADDD       sigmoidconsts<>+768(SB), Y8, Y8
 	VPSLLD       $0x17, Y8, Y8
-	VMULPS       Y10, Y15, Y10
+	VMULPS       Y10, Y11, Y10
 	VMULPS       Y8, Y10, Y10
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y13, Y8
 	VANDNPS      Y10, Y8, Y10
@@ -3244,21 +3178,18 @@ loop_133:
 	VMOVUPS      sigmoidconsts<>+192(SB), Y5
 	VFMADD213PS  Y3, Y4, Y5
 	VFNMADD231PS sigmoidconsts<>+256(SB), Y4, Y5
-	VMULPS       Y5, Y5, Y6
-	VMOVUPS      sigmoidconsts<>+320(SB), Y7
-	VFMADD213PS  sigmoidconsts<>+384(SB), Y5, Y7
-	VMOVUPS      sigmoidconsts<>+448(SB), Y8
-	VFMADD213PS  sigmoidconsts<>+512(SB), Y5, Y8
-	VMOVUPS      sigmoidconsts<>+576(SB), Y9
-	VFMADD213PS  sigmoidconsts<>+640(SB), Y5, Y9
-	VFMADD213PS  Y8, Y6, Y9
-	VFMADD213PS  Y7, Y6, Y9
-	VFMADD213PS  Y5, Y6, Y9
-	VADDPS       sigmoidconsts<>+704(SB), Y9, Y9
+	VMOVUPS      sigmoidconsts<>+320(SB), Y6
+	VFMADD213PS  sigmoidconsts<>+384(SB), Y5, Y6
+	VFMADD213PS  sigmoidconsts<>+448(SB), Y5, Y6
+	VFMADD213PS  sigmoidconsts<>+512(SB), Y5, Y6
+	VFMADD213PS  sigmoidconsts<>+576(SB), Y5, Y6
+	VFMADD213PS  sigmoidconsts<>+640(SB), Y5, Y6
+	VFMADD213PS  sigmoidconsts<>+704(SB), Y5, Y6
+	VFMADD213PS  sigmoidconsts<>+704(SB), Y5, Y6
 	VCVTPS2DQ    Y4, Y4
 	VPADDD       sigmoidconsts<>+768(SB), Y4, Y4
 	VPSLLD       $0x17, Y4, Y4
-	VMULPS       Y4, Y9, Y4
+	VMULPS       Y4, Y6, Y4
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y3, Y3
 	VANDNPS      Y4, Y3, Y4
 	VADDPS       sigmoidconsts<>+704(SB), Y4, Y3
@@ -3323,7 +3254,7 @@ noflag_138:
 	VPSUBD       sigmoidconsts<>+1024(SB), Y3, Y3
 	VCVTDQ2PS    Y3, Y4
 	VANDPS       sigmoidconsts<>+1088(SB), Y2, Y3
-	VORPS        sigmoidconsts<>+384(SB), Y3, Y3
+	VORPS        sigmoidconsts<>+640(SB), Y3, Y3
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y3, Y5
 	VSUBPS       sigmoidconsts<>+704(SB), Y3, Y6
 	VADDPS       Y3, Y3, Y3
@@ -3344,7 +3275,7 @@ noflag_138:
 	VMULPS       Y3, Y6, Y6
 	VMULPS       Y5, Y6, Y6
 	VFMADD231PS  sigmoidconsts<>+256(SB), Y4, Y6
-	VFNMADD231PS sigmoidconsts<>+384(SB), Y5, Y6
+	VFNMADD231PS sigmoidconsts<>+640(SB), Y5, Y6
 	VADDPS       Y6, Y3, Y6
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Y4, Y6
 	VCMPPS       $0x03, Y2, Y2, Y3
@@ -3396,7 +3327,7 @@ powg_141:
 	VPSUBD       Y3, Y4, Y4
 	VCVTDQ2PS    Y4, Y3
 	VANDPS       sigmoidconsts<>+1088(SB), Y2, Y2
-	VORPS        sigmoidconsts<>+384(SB), Y2, Y2
+	VORPS        sigmoidconsts<>+640(SB), Y2, Y2
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y2, Y4
 	VSUBPS       sigmoidconsts<>+704(SB), Y2, Y5
 	VADDPS       Y2, Y2, Y2
@@ -3417,7 +3348,7 @@ powg_141:
 	VMULPS       Y2, Y5, Y5
 	VMULPS       Y4, Y5, Y5
 	VFMADD231PS  sigmoidconsts<>+256(SB), Y3, Y5
-	VFNMADD231PS sigmoidconsts<>+384(SB), Y4, Y5
+	VFNMADD231PS sigmoidconsts<>+640(SB), Y4, Y5
 	VADDPS       Y5, Y2, Y5
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Y3, Y5
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y1, Y2
@@ -3433,17 +3364,14 @@ powg_141:
 	VMOVUPS      sigmoidconsts<>+192(SB), Y3
 	VFMADD213PS  Y5, Y2, Y3
 	VFNMADD231PS sigmoidconsts<>+256(SB), Y2, Y3
-	VMULPS       Y3, Y3, Y4
-	VMOVUPS      sigmoidconsts<>+320(SB), Y6
-	VFMADD213PS  sigmoidconsts<>+384(SB), Y3, Y6
-	VMOVUPS      sigmoidconsts<>+448(SB), Y7
-	VFMADD213PS  sigmoidconsts<>+512(SB), Y3, Y7
-	VMOVUPS      sigmoidconsts<>+576(SB), Y8
-	VFMADD213PS  sigmoidconsts<>+640(SB), Y3, Y8
-	VFMADD213PS  Y7, Y4, Y8
-	VFMADD213PS  Y6, Y4, Y8
-	VFMADD213PS  Y3, Y4, Y8
-	VADDPS       sigmoidconsts<>+704(SB), Y8, Y8
+	VMOVUPS      sigmoidconsts<>+320(SB), Y4
+	VFMADD213PS  sigmoidconsts<>+384(SB), Y3, Y4
+	VFMADD213PS  sigmoidconsts<>+448(SB), Y3, Y4
+	VFMADD213PS  sigmoidconsts<>+512(SB), Y3, Y4
+	VFMADD213PS  sigmoidconsts<>+576(SB), Y3, Y4
+	VFMADD213PS  sigmoidconsts<>+640(SB), Y3, Y4
+	VFMADD213PS  sigmoidconsts<>+704(SB), Y3, Y4
+	VFMADD213PS  sigmoidconsts<>+704(SB), Y3, Y4
 	VCVTPS2DQ    Y2, Y2
 	VPSRAD       $0x01, Y2, Y3
 	VPSUBD       Y3, Y2, Y2
@@ -3451,7 +3379,7 @@ powg_141:
 	VPSLLD       $0x17, Y3, Y3
 	VPADDD       sigmoidconsts<>+768(SB), Y2, Y2
 	VPSLLD       $0x17, Y2, Y2
-	VMULPS       Y3, Y8, Y3
+	VMULPS       Y3, Y4, Y3
 	VMULPS       Y2, Y3, Y3
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y5, Y2
 	VANDNPS      Y3, Y2, Y3
@@ -3505,7 +3433,7 @@ powg_146:
 	VPSUBD       Y3, Y4, Y4
 	VCVTDQ2PS    Y4, Y3
 	VANDPS       sigmoidconsts<>+1088(SB), Y2, Y2
-	VORPS        sigmoidconsts<>+384(SB), Y2, Y2
+	VORPS        sigmoidconsts<>+640(SB), Y2, Y2
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y2, Y4
 	VSUBPS       sigmoidconsts<>+704(SB), Y2, Y5
 	VADDPS       Y2, Y2, Y2
@@ -3526,7 +3454,7 @@ powg_146:
 	VMULPS       Y2, Y5, Y5
 	VMULPS       Y4, Y5, Y5
 	VFMADD231PS  sigmoidconsts<>+256(SB), Y3, Y5
-	VFNMADD231PS sigmoidconsts<>+384(SB), Y4, Y5
+	VFNMADD231PS sigmoidconsts<>+640(SB), Y4, Y5
 	VADDPS       Y5, Y2, Y5
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Y3, Y5
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y1, Y2
@@ -3542,17 +3470,14 @@ powg_146:
 	VMOVUPS      sigmoidconsts<>+192(SB), Y3
 	VFMADD213PS  Y5, Y2, Y3
 	VFNMADD231PS sigmoidconsts<>+256(SB), Y2, Y3
-	VMULPS       Y3, Y3, Y4
-	VMOVUPS      sigmoidconsts<>+320(SB), Y6
-	VFMADD213PS  sigmoidconsts<>+384(SB), Y3, Y6
-	VMOVUPS      sigmoidconsts<>+448(SB), Y7
-	VFMADD213PS  sigmoidconsts<>+512(SB), Y3, Y7
-	VMOVUPS      sigmoidconsts<>+576(SB), Y8
-	VFMADD213PS  sigmoidconsts<>+640(SB), Y3, Y8
-	VFMADD213PS  Y7, Y4, Y8
-	VFMADD213PS  Y6, Y4, Y8
-	VFMADD213PS  Y3, Y4, Y8
-	VADDPS       sigmoidconsts<>+704(SB), Y8, Y8
+	VMOVUPS      sigmoidconsts<>+320(SB), Y4
+	VFMADD213PS  sigmoidconsts<>+384(SB), Y3, Y4
+	VFMADD213PS  sigmoidconsts<>+448(SB), Y3, Y4
+	VFMADD213PS  sigmoidconsts<>+512(SB), Y3, Y4
+	VFMADD213PS  sigmoidconsts<>+576(SB), Y3, Y4
+	VFMADD213PS  sigmoidconsts<>+640(SB), Y3, Y4
+	VFMADD213PS  sigmoidconsts<>+704(SB), Y3, Y4
+	VFMADD213PS  sigmoidconsts<>+704(SB), Y3, Y4
 	VCVTPS2DQ    Y2, Y2
 	VPSRAD       $0x01, Y2, Y3
 	VPSUBD       Y3, Y2, Y2
@@ -3560,7 +3485,7 @@ powg_146:
 	VPSLLD       $0x17, Y3, Y3
 	VPADDD       sigmoidconsts<>+768(SB), Y2, Y2
 	VPSLLD       $0x17, Y2, Y2
-	VMULPS       Y3, Y8, Y3
+	VMULPS       Y3, Y4, Y3
 	VMULPS       Y2, Y3, Y3
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y5, Y2
 	VANDNPS      Y3, Y2, Y3
@@ -3633,21 +3558,18 @@ tail_134:
 	VMOVUPS      sigmoidconsts<>+192(SB), Y6
 	VFMADD213PS  Y4, Y5, Y6
 	VFNMADD231PS sigmoidconsts<>+256(SB), Y5, Y6
-	VMULPS       Y6, Y6, Y7
-	VMOVUPS      sigmoidconsts<>+320(SB), Y8
-	VFMADD213PS  sigmoidconsts<>+384(SB), Y6, Y8
-	VMOVUPS      sigmoidconsts<>+448(SB), Y9
-	VFMADD213PS  sigmoidconsts<>+512(SB), Y6, Y9
-	VMOVUPS      sigmoidconsts<>+576(SB), Y10
-	VFMADD213PS  sigmoidconsts<>+640(SB), Y6, Y10
-	VFMADD213PS  Y9, Y7, Y10
-	VFMADD213PS  Y8, Y7, Y10
-	VFMADD213PS  Y6, Y7, Y10
-	VADDPS       sigmoidconsts<>+704(SB), Y10, Y10
+	VMOVUPS      sigmoidconsts<>+320(SB), Y7
+	VFMADD213PS  sigmoidconsts<>+384(SB), Y6, Y7
+	VFMADD213PS  sigmoidconsts<>+448(SB), Y6, Y7
+	VFMADD213PS  sigmoidconsts<>+512(SB), Y6, Y7
+	VFMADD213PS  sigmoidconsts<>+576(SB), Y6, Y7
+	VFMADD213PS  sigmoidconsts<>+640(SB), Y6, Y7
+	VFMADD213PS  sigmoidconsts<>+704(SB), Y6, Y7
+	VFMADD213PS  sigmoidconsts<>+704(SB), Y6, Y7
 	VCVTPS2DQ    Y5, Y5
 	VPADDD       sigmoidconsts<>+768(SB), Y5, Y5
 	VPSLLD       $0x17, Y5, Y5
-	VMULPS       Y5, Y10, Y5
+	VMULPS       Y5, Y7, Y5
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y4, Y4
 	VANDNPS      Y5, Y4, Y5
 	VADDPS       sigmoidconsts<>+704(SB), Y5, Y4
@@ -3712,7 +3634,7 @@ noflag_152:
 	VPSUBD       sigmoidconsts<>+1024(SB), Y4, Y4
 	VCVTDQ2PS    Y4, Y5
 	VANDPS       sigmoidconsts<>+1088(SB), Y3, Y4
-	VORPS        sigmoidconsts<>+384(SB), Y4, Y4
+	VORPS        sigmoidconsts<>+640(SB), Y4, Y4
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y4, Y6
 	VSUBPS       sigmoidconsts<>+704(SB), Y4, Y7
 	VADDPS       Y4, Y4, Y4
@@ -3733,7 +3655,7 @@ noflag_152:
 	VMULPS       Y4, Y7, Y7
 	VMULPS       Y6, Y7, Y7
 	VFMADD231PS  sigmoidconsts<>+256(SB), Y5, Y7
-	VFNMADD231PS sigmoidconsts<>+384(SB), Y6, Y7
+	VFNMADD231PS sigmoidconsts<>+640(SB), Y6, Y7
 	VADDPS       Y7, Y4, Y7
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Y5, Y7
 	VCMPPS       $0x03, Y3, Y3, Y4
@@ -3785,7 +3707,7 @@ powg_155:
 	VPSUBD       Y4, Y5, Y5
 	VCVTDQ2PS    Y5, Y4
 	VANDPS       sigmoidconsts<>+1088(SB), Y3, Y3
-	VORPS        sigmoidconsts<>+384(SB), Y3, Y3
+	VORPS        sigmoidconsts<>+640(SB), Y3, Y3
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y3, Y5
 	VSUBPS       sigmoidconsts<>+704(SB), Y3, Y6
 	VADDPS       Y3, Y3, Y3
@@ -3806,7 +3728,7 @@ powg_155:
 	VMULPS       Y3, Y6, Y6
 	VMULPS       Y5, Y6, Y6
 	VFMADD231PS  sigmoidconsts<>+256(SB), Y4, Y6
-	VFNMADD231PS sigmoidconsts<>+384(SB), Y5, Y6
+	VFNMADD231PS sigmoidconsts<>+640(SB), Y5, Y6
 	VADDPS       Y6, Y3, Y6
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Y4, Y6
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y2, Y3
@@ -3822,17 +3744,14 @@ powg_155:
 	VMOVUPS      sigmoidconsts<>+192(SB), Y4
 	VFMADD213PS  Y6, Y3, Y4
 	VFNMADD231PS sigmoidconsts<>+256(SB), Y3, Y4
-	VMULPS       Y4, Y4, Y5
-	VMOVUPS      sigmoidconsts<>+320(SB), Y7
-	VFMADD213PS  sigmoidconsts<>+384(SB), Y4, Y7
-	VMOVUPS      sigmoidconsts<>+448(SB), Y8
-	VFMADD213PS  sigmoidconsts<>+512(SB), Y4, Y8
-	VMOVUPS      sigmoidconsts<>+576(SB), Y9
-	VFMADD213PS  sigmoidconsts<>+640(SB), Y4, Y9
-	VFMADD213PS  Y8, Y5, Y9
-	VFMADD213PS  Y7, Y5, Y9
-	VFMADD213PS  Y4, Y5, Y9
-	VADDPS       sigmoidconsts<>+704(SB), Y9, Y9
+	VMOVUPS      sigmoidconsts<>+320(SB), Y5
+	VFMADD213PS  sigmoidconsts<>+384(SB), Y4, Y5
+	VFMADD213PS  sigmoidconsts<>+448(SB), Y4, Y5
+	VFMADD213PS  sigmoidconsts<>+512(SB), Y4, Y5
+	VFMADD213PS  sigmoidconsts<>+576(SB), Y4, Y5
+	VFMADD213PS  sigmoidconsts<>+640(SB), Y4, Y5
+	VFMADD213PS  sigmoidconsts<>+704(SB), Y4, Y5
+	VFMADD213PS  sigmoidconsts<>+704(SB), Y4, Y5
 	VCVTPS2DQ    Y3, Y3
 	VPSRAD       $0x01, Y3, Y4
 	VPSUBD       Y4, Y3, Y3
@@ -3840,7 +3759,7 @@ powg_155:
 	VPSLLD       $0x17, Y4, Y4
 	VPADDD       sigmoidconsts<>+768(SB), Y3, Y3
 	VPSLLD       $0x17, Y3, Y3
-	VMULPS       Y4, Y9, Y4
+	VMULPS       Y4, Y5, Y4
 	VMULPS       Y3, Y4, Y4
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y6, Y3
 	VANDNPS      Y4, Y3, Y4
@@ -3894,7 +3813,7 @@ powg_160:
 	VPSUBD       Y4, Y5, Y5
 	VCVTDQ2PS    Y5, Y4
 	VANDPS       sigmoidconsts<>+1088(SB), Y3, Y3
-	VORPS        sigmoidconsts<>+384(SB), Y3, Y3
+	VORPS        sigmoidconsts<>+640(SB), Y3, Y3
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y3, Y5
 	VSUBPS       sigmoidconsts<>+704(SB), Y3, Y6
 	VADDPS       Y3, Y3, Y3
@@ -3915,7 +3834,7 @@ powg_160:
 	VMULPS       Y3, Y6, Y6
 	VMULPS       Y5, Y6, Y6
 	VFMADD231PS  sigmoidconsts<>+256(SB), Y4, Y6
-	VFNMADD231PS sigmoidconsts<>+384(SB), Y5, Y6
+	VFNMADD231PS sigmoidconsts<>+640(SB), Y5, Y6
 	VADDPS       Y6, Y3, Y6
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Y4, Y6
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y2, Y3
@@ -3931,17 +3850,14 @@ powg_160:
 	VMOVUPS      sigmoidconsts<>+192(SB), Y4
 	VFMADD213PS  Y6, Y3, Y4
 	VFNMADD231PS sigmoidconsts<>+256(SB), Y3, Y4
-	VMULPS       Y4, Y4, Y5
-	VMOVUPS      sigmoidconsts<>+320(SB), Y7
-	VFMADD213PS  sigmoidconsts<>+384(SB), Y4, Y7
-	VMOVUPS      sigmoidconsts<>+448(SB), Y8
-	VFMADD213PS  sigmoidconsts<>+512(SB), Y4, Y8
-	VMOVUPS      sigmoidconsts<>+576(SB), Y9
-	VFMADD213PS  sigmoidconsts<>+640(SB), Y4, Y9
-	VFMADD213PS  Y8, Y5, Y9
-	VFMADD213PS  Y7, Y5, Y9
-	VFMADD213PS  Y4, Y5, Y9
-	VADDPS       sigmoidconsts<>+704(SB), Y9, Y9
+	VMOVUPS      sigmoidconsts<>+320(SB), Y5
+	VFMADD213PS  sigmoidconsts<>+384(SB), Y4, Y5
+	VFMADD213PS  sigmoidconsts<>+448(SB), Y4, Y5
+	VFMADD213PS  sigmoidconsts<>+512(SB), Y4, Y5
+	VFMADD213PS  sigmoidconsts<>+576(SB), Y4, Y5
+	VFMADD213PS  sigmoidconsts<>+640(SB), Y4, Y5
+	VFMADD213PS  sigmoidconsts<>+704(SB), Y4, Y5
+	VFMADD213PS  sigmoidconsts<>+704(SB), Y4, Y5
 	VCVTPS2DQ    Y3, Y3
 	VPSRAD       $0x01, Y3, Y4
 	VPSUBD       Y4, Y3, Y3
@@ -3949,7 +3865,7 @@ powg_160:
 	VPSLLD       $0x17, Y4, Y4
 	VPADDD       sigmoidconsts<>+768(SB), Y3, Y3
 	VPSLLD       $0x17, Y3, Y3
-	VMULPS       Y4, Y9, Y4
+	VMULPS       Y4, Y5, Y4
 	VMULPS       Y3, Y4, Y4
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y6, Y3
 	VANDNPS      Y4, Y3, Y4
@@ -4044,21 +3960,18 @@ loop_164:
 	VMOVUPS      sigmoidconsts<>+192(SB), Y5
 	VFMADD213PS  Y3, Y4, Y5
 	VFNMADD231PS sigmoidconsts<>+256(SB), Y4, Y5
-	VMULPS       Y5, Y5, Y6
-	VMOVUPS      sigmoidconsts<>+320(SB), Y7
-	VFMADD213PS  sigmoidconsts<>+384(SB), Y5, Y7
-	VMOVUPS      sigmoidconsts<>+448(SB), Y8
-	VFMADD213PS  sigmoidconsts<>+512(SB), Y5, Y8
-	VMOVUPS      sigmoidconsts<>+576(SB), Y9
-	VFMADD213PS  sigmoidconsts<>+640(SB), Y5, Y9
-	VFMADD213PS  Y8, Y6, Y9
-	VFMADD213PS  Y7, Y6, Y9
-	VFMADD213PS  Y5, Y6, Y9
-	VADDPS       sigmoidconsts<>+704(SB), Y9, Y9
+	VMOVUPS      sigmoidconsts<>+320(SB), Y6
+	VFMADD213PS  sigmoidconsts<>+384(SB), Y5, Y6
+	VFMADD213PS  sigmoidconsts<>+448(SB), Y5, Y6
+	VFMADD213PS  sigmoidconsts<>+512(SB), Y5, Y6
+	VFMADD213PS  sigmoidconsts<>+576(SB), Y5, Y6
+	VFMADD213PS  sigmoidconsts<>+640(SB), Y5, Y6
+	VFMADD213PS  sigmoidconsts<>+704(SB), Y5, Y6
+	VFMADD213PS  sigmoidconsts<>+704(SB), Y5, Y6
 	VCVTPS2DQ    Y4, Y4
 	VPADDD       sigmoidconsts<>+768(SB), Y4, Y4
 	VPSLLD       $0x17, Y4, Y4
-	VMULPS       Y4, Y9, Y4
+	VMULPS       Y4, Y6, Y4
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y3, Y3
 	VANDNPS      Y4, Y3, Y4
 	VADDPS       sigmoidconsts<>+704(SB), Y4, Y3
@@ -4084,7 +3997,7 @@ loop_164:
 	VPSUBD       sigmoidconsts<>+1024(SB), Y6, Y6
 	VCVTDQ2PS    Y6, Y7
 	VANDPS       sigmoidconsts<>+1088(SB), Y5, Y6
-	VORPS        sigmoidconsts<>+384(SB), Y6, Y6
+	VORPS        sigmoidconsts<>+640(SB), Y6, Y6
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y6, Y8
 	VSUBPS       sigmoidconsts<>+704(SB), Y6, Y9
 	VADDPS       Y6, Y6, Y6
@@ -4105,7 +4018,7 @@ loop_164:
 	VMULPS       Y6, Y9, Y9
 	VMULPS       Y8, Y9, Y9
 	VFMADD231PS  sigmoidconsts<>+256(SB), Y7, Y9
-	VFNMADD231PS sigmoidconsts<>+384(SB), Y8, Y9
+	VFNMADD231PS sigmoidconsts<>+640(SB), Y8, Y9
 	VADDPS       Y9, Y6, Y9
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Y7, Y9
 	VCMPPS       $0x03, Y5, Y5, Y6
@@ -4178,7 +4091,7 @@ powg_171:
 	VPSUBD       Y8, Y9, Y9
 	VCVTDQ2PS    Y9, Y8
 	VANDPS       sigmoidconsts<>+1088(SB), Y7, Y7
-	VORPS        sigmoidconsts<>+384(SB), Y7, Y7
+	VORPS        sigmoidconsts<>+640(SB), Y7, Y7
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y7, Y9
 	VSUBPS       sigmoidconsts<>+704(SB), Y7, Y10
 	VADDPS       Y7, Y7, Y7
@@ -4199,7 +4112,7 @@ powg_171:
 	VMULPS       Y7, Y10, Y10
 	VMULPS       Y9, Y10, Y10
 	VFMADD231PS  sigmoidconsts<>+256(SB), Y8, Y10
-	VFNMADD231PS sigmoidconsts<>+384(SB), Y9, Y10
+	VFNMADD231PS sigmoidconsts<>+640(SB), Y9, Y10
 	VADDPS       Y10, Y7, Y10
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Y8, Y10
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y2, Y7
@@ -4215,17 +4128,14 @@ powg_171:
 	VMOVUPS      sigmoidconsts<>+192(SB), Y7
 	VFMADD213PS  Y10, Y4, Y7
 	VFNMADD231PS sigmoidconsts<>+256(SB), Y4, Y7
-	VMULPS       Y7, Y7, Y8
-	VMOVUPS      sigmoidconsts<>+320(SB), Y9
-	VFMADD213PS  sigmoidconsts<>+384(SB), Y7, Y9
-	VMOVUPS      sigmoidconsts<>+448(SB), Y11
-	VFMADD213PS  sigmoidconsts<>+512(SB), Y7, Y11
-	VMOVUPS      sigmoidconsts<>+576(SB), Y12
-	VFMADD213PS  sigmoidconsts<>+640(SB), Y7, Y12
-	VFMADD213PS  Y11, Y8, Y12
-	VFMADD213PS  Y9, Y8, Y12
-	VFMADD213PS  Y7, Y8, Y12
-	VADDPS       sigmoidconsts<>+704(SB), Y12, Y12
+	VMOVUPS      sigmoidconsts<>+320(SB), Y8
+	VFMADD213PS  sigmoidconsts<>+384(SB), Y7, Y8
+	VFMADD213PS  sigmoidconsts<>+448(SB), Y7, Y8
+	VFMADD213PS  sigmoidconsts<>+512(SB), Y7, Y8
+	VFMADD213PS  sigmoidconsts<>+576(SB), Y7, Y8
+	VFMADD213PS  sigmoidconsts<>+640(SB), Y7, Y8
+	VFMADD213PS  sigmoidconsts<>+704(SB), Y7, Y8
+	VFMADD213PS  sigmoidconsts<>+704(SB), Y7, Y8
 	VCVTPS2DQ    Y4, Y4
 	VPSRAD       $0x01, Y4, Y7
 	VPSUBD       Y7, Y4, Y4
@@ -4233,7 +4143,7 @@ powg_171:
 	VPSLLD       $0x17, Y7, Y7
 	VPADDD       sigmoidconsts<>+768(SB), Y4, Y4
 	VPSLLD       $0x17, Y4, Y4
-	VMULPS       Y7, Y12, Y7
+	VMULPS       Y7, Y8, Y7
 	VMULPS       Y4, Y7, Y7
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y10, Y4
 	VANDNPS      Y7, Y4, Y7
@@ -4311,7 +4221,7 @@ noflag_177:
 	VPSUBD       sigmoidconsts<>+1024(SB), Y3, Y3
 	VCVTDQ2PS    Y3, Y4
 	VANDPS       sigmoidconsts<>+1088(SB), Y2, Y3
-	VORPS        sigmoidconsts<>+384(SB), Y3, Y3
+	VORPS        sigmoidconsts<>+640(SB), Y3, Y3
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y3, Y5
 	VSUBPS       sigmoidconsts<>+704(SB), Y3, Y6
 	VADDPS       Y3, Y3, Y3
@@ -4332,7 +4242,7 @@ noflag_177:
 	VMULPS       Y3, Y6, Y6
 	VMULPS       Y5, Y6, Y6
 	VFMADD231PS  sigmoidconsts<>+256(SB), Y4, Y6
-	VFNMADD231PS sigmoidconsts<>+384(SB), Y5, Y6
+	VFNMADD231PS sigmoidconsts<>+640(SB), Y5, Y6
 	VADDPS       Y6, Y3, Y6
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Y4, Y6
 	VCMPPS       $0x03, Y2, Y2, Y3
@@ -4384,7 +4294,7 @@ powg_180:
 	VPSUBD       Y3, Y4, Y4
 	VCVTDQ2PS    Y4, Y3
 	VANDPS       sigmoidconsts<>+1088(SB), Y2, Y2
-	VORPS        sigmoidconsts<>+384(SB), Y2, Y2
+	VORPS        sigmoidconsts<>+640(SB), Y2, Y2
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y2, Y4
 	VSUBPS       sigmoidconsts<>+704(SB), Y2, Y5
 	VADDPS       Y2, Y2, Y2
@@ -4405,7 +4315,7 @@ powg_180:
 	VMULPS       Y2, Y5, Y5
 	VMULPS       Y4, Y5, Y5
 	VFMADD231PS  sigmoidconsts<>+256(SB), Y3, Y5
-	VFNMADD231PS sigmoidconsts<>+384(SB), Y4, Y5
+	VFNMADD231PS sigmoidconsts<>+640(SB), Y4, Y5
 	VADDPS       Y5, Y2, Y5
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Y3, Y5
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y1, Y2
@@ -4421,17 +4331,14 @@ powg_180:
 	VMOVUPS      sigmoidconsts<>+192(SB), Y3
 	VFMADD213PS  Y5, Y2, Y3
 	VFNMADD231PS sigmoidconsts<>+256(SB), Y2, Y3
-	VMULPS       Y3, Y3, Y4
-	VMOVUPS      sigmoidconsts<>+320(SB), Y6
-	VFMADD213PS  sigmoidconsts<>+384(SB), Y3, Y6
-	VMOVUPS      sigmoidconsts<>+448(SB), Y7
-	VFMADD213PS  sigmoidconsts<>+512(SB), Y3, Y7
-	VMOVUPS      sigmoidconsts<>+576(SB), Y8
-	VFMADD213PS  sigmoidconsts<>+640(SB), Y3, Y8
-	VFMADD213PS  Y7, Y4, Y8
-	VFMADD213PS  Y6, Y4, Y8
-	VFMADD213PS  Y3, Y4, Y8
-	VADDPS       sigmoidconsts<>+704(SB), Y8, Y8
+	VMOVUPS      sigmoidconsts<>+320(SB), Y4
+	VFMADD213PS  sigmoidconsts<>+384(SB), Y3, Y4
+	VFMADD213PS  sigmoidconsts<>+448(SB), Y3, Y4
+	VFMADD213PS  sigmoidconsts<>+512(SB), Y3, Y4
+	VFMADD213PS  sigmoidconsts<>+576(SB), Y3, Y4
+	VFMADD213PS  sigmoidconsts<>+640(SB), Y3, Y4
+	VFMADD213PS  sigmoidconsts<>+704(SB), Y3, Y4
+	VFMADD213PS  sigmoidconsts<>+704(SB), Y3, Y4
 	VCVTPS2DQ    Y2, Y2
 	VPSRAD       $0x01, Y2, Y3
 	VPSUBD       Y3, Y2, Y2
@@ -4439,7 +4346,7 @@ powg_180:
 	VPSLLD       $0x17, Y3, Y3
 	VPADDD       sigmoidconsts<>+768(SB), Y2, Y2
 	VPSLLD       $0x17, Y2, Y2
-	VMULPS       Y3, Y8, Y3
+	VMULPS       Y3, Y4, Y3
 	VMULPS       Y2, Y3, Y3
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y5, Y2
 	VANDNPS      Y3, Y2, Y3
@@ -4493,7 +4400,7 @@ powg_185:
 	VPSUBD       Y3, Y4, Y4
 	VCVTDQ2PS    Y4, Y3
 	VANDPS       sigmoidconsts<>+1088(SB), Y2, Y2
-	VORPS        sigmoidconsts<>+384(SB), Y2, Y2
+	VORPS        sigmoidconsts<>+640(SB), Y2, Y2
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y2, Y4
 	VSUBPS       sigmoidconsts<>+704(SB), Y2, Y5
 	VADDPS       Y2, Y2, Y2
@@ -4514,7 +4421,7 @@ powg_185:
 	VMULPS       Y2, Y5, Y5
 	VMULPS       Y4, Y5, Y5
 	VFMADD231PS  sigmoidconsts<>+256(SB), Y3, Y5
-	VFNMADD231PS sigmoidconsts<>+384(SB), Y4, Y5
+	VFNMADD231PS sigmoidconsts<>+640(SB), Y4, Y5
 	VADDPS       Y5, Y2, Y5
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Y3, Y5
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y1, Y2
@@ -4530,17 +4437,14 @@ powg_185:
 	VMOVUPS      sigmoidconsts<>+192(SB), Y3
 	VFMADD213PS  Y5, Y2, Y3
 	VFNMADD231PS sigmoidconsts<>+256(SB), Y2, Y3
-	VMULPS       Y3, Y3, Y4
-	VMOVUPS      sigmoidconsts<>+320(SB), Y6
-	VFMADD213PS  sigmoidconsts<>+384(SB), Y3, Y6
-	VMOVUPS      sigmoidconsts<>+448(SB), Y7
-	VFMADD213PS  sigmoidconsts<>+512(SB), Y3, Y7
-	VMOVUPS      sigmoidconsts<>+576(SB), Y8
-	VFMADD213PS  sigmoidconsts<>+640(SB), Y3, Y8
-	VFMADD213PS  Y7, Y4, Y8
-	VFMADD213PS  Y6, Y4, Y8
-	VFMADD213PS  Y3, Y4, Y8
-	VADDPS       sigmoidconsts<>+704(SB), Y8, Y8
+	VMOVUPS      sigmoidconsts<>+320(SB), Y4
+	VFMADD213PS  sigmoidconsts<>+384(SB), Y3, Y4
+	VFMADD213PS  sigmoidconsts<>+448(SB), Y3, Y4
+	VFMADD213PS  sigmoidconsts<>+512(SB), Y3, Y4
+	VFMADD213PS  sigmoidconsts<>+576(SB), Y3, Y4
+	VFMADD213PS  sigmoidconsts<>+640(SB), Y3, Y4
+	VFMADD213PS  sigmoidconsts<>+704(SB), Y3, Y4
+	VFMADD213PS  sigmoidconsts<>+704(SB), Y3, Y4
 	VCVTPS2DQ    Y2, Y2
 	VPSRAD       $0x01, Y2, Y3
 	VPSUBD       Y3, Y2, Y2
@@ -4548,7 +4452,7 @@ powg_185:
 	VPSLLD       $0x17, Y3, Y3
 	VPADDD       sigmoidconsts<>+768(SB), Y2, Y2
 	VPSLLD       $0x17, Y2, Y2
-	VMULPS       Y3, Y8, Y3
+	VMULPS       Y3, Y4, Y3
 	VMULPS       Y2, Y3, Y3
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y5, Y2
 	VANDNPS      Y3, Y2, Y3
@@ -4621,21 +4525,18 @@ tail_165:
 	VMOVUPS      sigmoidconsts<>+192(SB), Y6
 	VFMADD213PS  Y4, Y5, Y6
 	VFNMADD231PS sigmoidconsts<>+256(SB), Y5, Y6
-	VMULPS       Y6, Y6, Y7
-	VMOVUPS      sigmoidconsts<>+320(SB), Y8
-	VFMADD213PS  sigmoidconsts<>+384(SB), Y6, Y8
-	VMOVUPS      sigmoidconsts<>+448(SB), Y9
-	VFMADD213PS  sigmoidconsts<>+512(SB), Y6, Y9
-	VMOVUPS      sigmoidconsts<>+576(SB), Y10
-	VFMADD213PS  sigmoidconsts<>+640(SB), Y6, Y10
-	VFMADD213PS  Y9, Y7, Y10
-	VFMADD213PS  Y8, Y7, Y10
-	VFMADD213PS  Y6, Y7, Y10
-	VADDPS       sigmoidconsts<>+704(SB), Y10, Y10
+	VMOVUPS      sigmoidconsts<>+320(SB), Y7
+	VFMADD213PS  sigmoidconsts<>+384(SB), Y6, Y7
+	VFMADD213PS  sigmoidconsts<>+448(SB), Y6, Y7
+	VFMADD213PS  sigmoidconsts<>+512(SB), Y6, Y7
+	VFMADD213PS  sigmoidconsts<>+576(SB), Y6, Y7
+	VFMADD213PS  sigmoidconsts<>+640(SB), Y6, Y7
+	VFMADD213PS  sigmoidconsts<>+704(SB), Y6, Y7
+	VFMADD213PS  sigmoidconsts<>+704(SB), Y6, Y7
 	VCVTPS2DQ    Y5, Y5
 	VPADDD       sigmoidconsts<>+768(SB), Y5, Y5
 	VPSLLD       $0x17, Y5, Y5
-	VMULPS       Y5, Y10, Y5
+	VMULPS       Y5, Y7, Y5
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y4, Y4
 	VANDNPS      Y5, Y4, Y5
 	VADDPS       sigmoidconsts<>+704(SB), Y5, Y4
@@ -4661,7 +4562,7 @@ tail_165:
 	VPSUBD       sigmoidconsts<>+1024(SB), Y7, Y7
 	VCVTDQ2PS    Y7, Y8
 	VANDPS       sigmoidconsts<>+1088(SB), Y6, Y7
-	VORPS        sigmoidconsts<>+384(SB), Y7, Y7
+	VORPS        sigmoidconsts<>+640(SB), Y7, Y7
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y7, Y9
 	VSUBPS       sigmoidconsts<>+704(SB), Y7, Y10
 	VADDPS       Y7, Y7, Y7
@@ -4682,7 +4583,7 @@ tail_165:
 	VMULPS       Y7, Y10, Y10
 	VMULPS       Y9, Y10, Y10
 	VFMADD231PS  sigmoidconsts<>+256(SB), Y8, Y10
-	VFNMADD231PS sigmoidconsts<>+384(SB), Y9, Y10
+	VFNMADD231PS sigmoidconsts<>+640(SB), Y9, Y10
 	VADDPS       Y10, Y7, Y10
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Y8, Y10
 	VCMPPS       $0x03, Y6, Y6, Y7
@@ -4756,7 +4657,7 @@ powg_193:
 	VPSUBD       Y9, Y10, Y10
 	VCVTDQ2PS    Y10, Y9
 	VANDPS       sigmoidconsts<>+1088(SB), Y8, Y8
-	VORPS        sigmoidconsts<>+384(SB), Y8, Y8
+	VORPS        sigmoidconsts<>+640(SB), Y8, Y8
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y8, Y10
 	VSUBPS       sigmoidconsts<>+704(SB), Y8, Y11
 	VADDPS       Y8, Y8, Y8
@@ -4777,7 +4678,7 @@ powg_193:
 	VMULPS       Y8, Y11, Y11
 	VMULPS       Y10, Y11, Y11
 	VFMADD231PS  sigmoidconsts<>+256(SB), Y9, Y11
-	VFNMADD231PS sigmoidconsts<>+384(SB), Y10, Y11
+	VFNMADD231PS sigmoidconsts<>+640(SB), Y10, Y11
 	VADDPS       Y11, Y8, Y11
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Y9, Y11
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y3, Y8
@@ -4793,17 +4694,14 @@ powg_193:
 	VMOVUPS      sigmoidconsts<>+192(SB), Y8
 	VFMADD213PS  Y11, Y5, Y8
 	VFNMADD231PS sigmoidconsts<>+256(SB), Y5, Y8
-	VMULPS       Y8, Y8, Y9
-	VMOVUPS      sigmoidconsts<>+320(SB), Y10
-	VFMADD213PS  sigmoidconsts<>+384(SB), Y8, Y10
-	VMOVUPS      sigmoidconsts<>+448(SB), Y12
-	VFMADD213PS  sigmoidconsts<>+512(SB), Y8, Y12
-	VMOVUPS      sigmoidconsts<>+576(SB), Y13
-	VFMADD213PS  sigmoidconsts<>+640(SB), Y8, Y13
-	VFMADD213PS  Y12, Y9, Y13
-	VFMADD213PS  Y10, Y9, Y13
-	VFMADD213PS  Y8, Y9, Y13
-	VADDPS       sigmoidconsts<>+704(SB), Y13, Y13
+	VMOVUPS      sigmoidconsts<>+320(SB), Y9
+	VFMADD213PS  sigmoidconsts<>+384(SB), Y8, Y9
+	VFMADD213PS  sigmoidconsts<>+448(SB), Y8, Y9
+	VFMADD213PS  sigmoidconsts<>+512(SB), Y8, Y9
+	VFMADD213PS  sigmoidconsts<>+576(SB), Y8, Y9
+	VFMADD213PS  sigmoidconsts<>+640(SB), Y8, Y9
+	VFMADD213PS  sigmoidconsts<>+704(SB), Y8, Y9
+	VFMADD213PS  sigmoidconsts<>+704(SB), Y8, Y9
 	VCVTPS2DQ    Y5, Y5
 	VPSRAD       $0x01, Y5, Y8
 	VPSUBD       Y8, Y5, Y5
@@ -4811,7 +4709,7 @@ powg_193:
 	VPSLLD       $0x17, Y8, Y8
 	VPADDD       sigmoidconsts<>+768(SB), Y5, Y5
 	VPSLLD       $0x17, Y5, Y5
-	VMULPS       Y8, Y13, Y8
+	VMULPS       Y8, Y9, Y8
 	VMULPS       Y5, Y8, Y8
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y11, Y5
 	VANDNPS      Y8, Y5, Y8
@@ -4890,7 +4788,7 @@ noflag_199:
 	VPSUBD       sigmoidconsts<>+1024(SB), Y4, Y4
 	VCVTDQ2PS    Y4, Y5
 	VANDPS       sigmoidconsts<>+1088(SB), Y3, Y4
-	VORPS        sigmoidconsts<>+384(SB), Y4, Y4
+	VORPS        sigmoidconsts<>+640(SB), Y4, Y4
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y4, Y6
 	VSUBPS       sigmoidconsts<>+704(SB), Y4, Y7
 	VADDPS       Y4, Y4, Y4
@@ -4911,7 +4809,7 @@ noflag_199:
 	VMULPS       Y4, Y7, Y7
 	VMULPS       Y6, Y7, Y7
 	VFMADD231PS  sigmoidconsts<>+256(SB), Y5, Y7
-	VFNMADD231PS sigmoidconsts<>+384(SB), Y6, Y7
+	VFNMADD231PS sigmoidconsts<>+640(SB), Y6, Y7
 	VADDPS       Y7, Y4, Y7
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Y5, Y7
 	VCMPPS       $0x03, Y3, Y3, Y4
@@ -4963,7 +4861,7 @@ powg_202:
 	VPSUBD       Y4, Y5, Y5
 	VCVTDQ2PS    Y5, Y4
 	VANDPS       sigmoidconsts<>+1088(SB), Y3, Y3
-	VORPS        sigmoidconsts<>+384(SB), Y3, Y3
+	VORPS        sigmoidconsts<>+640(SB), Y3, Y3
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y3, Y5
 	VSUBPS       sigmoidconsts<>+704(SB), Y3, Y6
 	VADDPS       Y3, Y3, Y3
@@ -4984,7 +4882,7 @@ powg_202:
 	VMULPS       Y3, Y6, Y6
 	VMULPS       Y5, Y6, Y6
 	VFMADD231PS  sigmoidconsts<>+256(SB), Y4, Y6
-	VFNMADD231PS sigmoidconsts<>+384(SB), Y5, Y6
+	VFNMADD231PS sigmoidconsts<>+640(SB), Y5, Y6
 	VADDPS       Y6, Y3, Y6
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Y4, Y6
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y2, Y3
@@ -5000,17 +4898,14 @@ powg_202:
 	VMOVUPS      sigmoidconsts<>+192(SB), Y4
 	VFMADD213PS  Y6, Y3, Y4
 	VFNMADD231PS sigmoidconsts<>+256(SB), Y3, Y4
-	VMULPS       Y4, Y4, Y5
-	VMOVUPS      sigmoidconsts<>+320(SB), Y7
-	VFMADD213PS  sigmoidconsts<>+384(SB), Y4, Y7
-	VMOVUPS      sigmoidconsts<>+448(SB), Y8
-	VFMADD213PS  sigmoidconsts<>+512(SB), Y4, Y8
-	VMOVUPS      sigmoidconsts<>+576(SB), Y9
-	VFMADD213PS  sigmoidconsts<>+640(SB), Y4, Y9
-	VFMADD213PS  Y8, Y5, Y9
-	VFMADD213PS  Y7, Y5, Y9
-	VFMADD213PS  Y4, Y5, Y9
-	VADDPS       sigmoidconsts<>+704(SB), Y9, Y9
+	VMOVUPS      sigmoidconsts<>+320(SB), Y5
+	VFMADD213PS  sigmoidconsts<>+384(SB), Y4, Y5
+	VFMADD213PS  sigmoidconsts<>+448(SB), Y4, Y5
+	VFMADD213PS  sigmoidconsts<>+512(SB), Y4, Y5
+	VFMADD213PS  sigmoidconsts<>+576(SB), Y4, Y5
+	VFMADD213PS  sigmoidconsts<>+640(SB), Y4, Y5
+	VFMADD213PS  sigmoidconsts<>+704(SB), Y4, Y5
+	VFMADD213PS  sigmoidconsts<>+704(SB), Y4, Y5
 	VCVTPS2DQ    Y3, Y3
 	VPSRAD       $0x01, Y3, Y4
 	VPSUBD       Y4, Y3, Y3
@@ -5018,7 +4913,7 @@ powg_202:
 	VPSLLD       $0x17, Y4, Y4
 	VPADDD       sigmoidconsts<>+768(SB), Y3, Y3
 	VPSLLD       $0x17, Y3, Y3
-	VMULPS       Y4, Y9, Y4
+	VMULPS       Y4, Y5, Y4
 	VMULPS       Y3, Y4, Y4
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y6, Y3
 	VANDNPS      Y4, Y3, Y4
@@ -5072,7 +4967,7 @@ powg_207:
 	VPSUBD       Y4, Y5, Y5
 	VCVTDQ2PS    Y5, Y4
 	VANDPS       sigmoidconsts<>+1088(SB), Y3, Y3
-	VORPS        sigmoidconsts<>+384(SB), Y3, Y3
+	VORPS        sigmoidconsts<>+640(SB), Y3, Y3
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y3, Y5
 	VSUBPS       sigmoidconsts<>+704(SB), Y3, Y6
 	VADDPS       Y3, Y3, Y3
@@ -5093,7 +4988,7 @@ powg_207:
 	VMULPS       Y3, Y6, Y6
 	VMULPS       Y5, Y6, Y6
 	VFMADD231PS  sigmoidconsts<>+256(SB), Y4, Y6
-	VFNMADD231PS sigmoidconsts<>+384(SB), Y5, Y6
+	VFNMADD231PS sigmoidconsts<>+640(SB), Y5, Y6
 	VADDPS       Y6, Y3, Y6
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Y4, Y6
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y2, Y3
@@ -5109,17 +5004,14 @@ powg_207:
 	VMOVUPS      sigmoidconsts<>+192(SB), Y4
 	VFMADD213PS  Y6, Y3, Y4
 	VFNMADD231PS sigmoidconsts<>+256(SB), Y3, Y4
-	VMULPS       Y4, Y4, Y5
-	VMOVUPS      sigmoidconsts<>+320(SB), Y7
-	VFMADD213PS  sigmoidconsts<>+384(SB), Y4, Y7
-	VMOVUPS      sigmoidconsts<>+448(SB), Y8
-	VFMADD213PS  sigmoidconsts<>+512(SB), Y4, Y8
-	VMOVUPS      sigmoidconsts<>+576(SB), Y9
-	VFMADD213PS  sigmoidconsts<>+640(SB), Y4, Y9
-	VFMADD213PS  Y8, Y5, Y9
-	VFMADD213PS  Y7, Y5, Y9
-	VFMADD213PS  Y4, Y5, Y9
-	VADDPS       sigmoidconsts<>+704(SB), Y9, Y9
+	VMOVUPS      sigmoidconsts<>+320(SB), Y5
+	VFMADD213PS  sigmoidconsts<>+384(SB), Y4, Y5
+	VFMADD213PS  sigmoidconsts<>+448(SB), Y4, Y5
+	VFMADD213PS  sigmoidconsts<>+512(SB), Y4, Y5
+	VFMADD213PS  sigmoidconsts<>+576(SB), Y4, Y5
+	VFMADD213PS  sigmoidconsts<>+640(SB), Y4, Y5
+	VFMADD213PS  sigmoidconsts<>+704(SB), Y4, Y5
+	VFMADD213PS  sigmoidconsts<>+704(SB), Y4, Y5
 	VCVTPS2DQ    Y3, Y3
 	VPSRAD       $0x01, Y3, Y4
 	VPSUBD       Y4, Y3, Y3
@@ -5127,7 +5019,7 @@ powg_207:
 	VPSLLD       $0x17, Y4, Y4
 	VPADDD       sigmoidconsts<>+768(SB), Y3, Y3
 	VPSLLD       $0x17, Y3, Y3
-	VMULPS       Y4, Y9, Y4
+	VMULPS       Y4, Y5, Y4
 	VMULPS       Y3, Y4, Y4
 	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y6, Y3
 	VANDNPS      Y4, Y3, Y4
@@ -5280,7 +5172,7 @@ noflag_214:
 	VPSUBD       Y8, Y9, Y9
 	VCVTDQ2PS    Y9, Y8
 	VANDPS       sigmoidconsts<>+1088(SB), Y7, Y7
-	VORPS        sigmoidconsts<>+384(SB), Y7, Y7
+	VORPS        sigmoidconsts<>+640(SB), Y7, Y7
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y7, Y9
 	VSUBPS       sigmoidconsts<>+704(SB), Y7, Y10
 	VADDPS       Y7, Y7, Y7
@@ -5301,7 +5193,7 @@ noflag_214:
 	VMULPS       Y7, Y10, Y10
 	VMULPS       Y9, Y10, Y10
 	VFMADD231PS  sigmoidconsts<>+256(SB), Y8, Y10
-	VFNMADD231PS sigmoidconsts<>+384(SB), Y9, Y10
+	VFNMADD231PS sigmoidconsts<>+640(SB), Y9, Y10
 	VADDPS       Y10, Y7, Y10
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Y8, Y10
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y4, Y7
@@ -5322,7 +5214,7 @@ noflag_214:
 	VPSUBD       Y8, Y9, Y9
 	VCVTDQ2PS    Y9, Y8
 	VANDPS       sigmoidconsts<>+1088(SB), Y4, Y4
-	VORPS        sigmoidconsts<>+384(SB), Y4, Y4
+	VORPS        sigmoidconsts<>+640(SB), Y4, Y4
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y4, Y9
 	VSUBPS       sigmoidconsts<>+704(SB), Y4, Y11
 	VADDPS       Y4, Y4, Y4
@@ -5343,7 +5235,7 @@ noflag_214:
 	VMULPS       Y4, Y11, Y11
 	VMULPS       Y9, Y11, Y11
 	VFMADD231PS  sigmoidconsts<>+256(SB), Y8, Y11
-	VFNMADD231PS sigmoidconsts<>+384(SB), Y9, Y11
+	VFNMADD231PS sigmoidconsts<>+640(SB), Y9, Y11
 	VADDPS       Y11, Y4, Y11
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Y8, Y11
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y7, Y4
@@ -5422,7 +5314,7 @@ noflag_219:
 	VPSUBD       Y9, Y10, Y10
 	VCVTDQ2PS    Y10, Y9
 	VANDPS       sigmoidconsts<>+1088(SB), Y8, Y8
-	VORPS        sigmoidconsts<>+384(SB), Y8, Y8
+	VORPS        sigmoidconsts<>+640(SB), Y8, Y8
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y8, Y10
 	VSUBPS       sigmoidconsts<>+704(SB), Y8, Y11
 	VADDPS       Y8, Y8, Y8
@@ -5443,7 +5335,7 @@ noflag_219:
 	VMULPS       Y8, Y11, Y11
 	VMULPS       Y10, Y11, Y11
 	VFMADD231PS  sigmoidconsts<>+256(SB), Y9, Y11
-	VFNMADD231PS sigmoidconsts<>+384(SB), Y10, Y11
+	VFNMADD231PS sigmoidconsts<>+640(SB), Y10, Y11
 	VADDPS       Y11, Y8, Y11
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Y9, Y11
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y5, Y8
@@ -5464,7 +5356,7 @@ noflag_219:
 	VPSUBD       Y9, Y10, Y10
 	VCVTDQ2PS    Y10, Y9
 	VANDPS       sigmoidconsts<>+1088(SB), Y5, Y5
-	VORPS        sigmoidconsts<>+384(SB), Y5, Y5
+	VORPS        sigmoidconsts<>+640(SB), Y5, Y5
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y5, Y10
 	VSUBPS       sigmoidconsts<>+704(SB), Y5, Y12
 	VADDPS       Y5, Y5, Y5
@@ -5485,7 +5377,7 @@ noflag_219:
 	VMULPS       Y5, Y12, Y12
 	VMULPS       Y10, Y12, Y12
 	VFMADD231PS  sigmoidconsts<>+256(SB), Y9, Y12
-	VFNMADD231PS sigmoidconsts<>+384(SB), Y10, Y12
+	VFNMADD231PS sigmoidconsts<>+640(SB), Y10, Y12
 	VADDPS       Y12, Y5, Y12
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Y9, Y12
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y8, Y5
@@ -5795,7 +5687,7 @@ loop_237:
 	VPSUBD       Y5, Y6, Y6
 	VCVTDQ2PS    Y6, Y5
 	VANDPS       sigmoidconsts<>+1088(SB), Y4, Y4
-	VORPS        sigmoidconsts<>+384(SB), Y4, Y4
+	VORPS        sigmoidconsts<>+640(SB), Y4, Y4
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y4, Y6
 	VSUBPS       sigmoidconsts<>+704(SB), Y4, Y7
 	VADDPS       Y4, Y4, Y4
@@ -5816,7 +5708,7 @@ loop_237:
 	VMULPS       Y4, Y7, Y7
 	VMULPS       Y6, Y7, Y7
 	VFMADD231PS  sigmoidconsts<>+256(SB), Y5, Y7
-	VFNMADD231PS sigmoidconsts<>+384(SB), Y6, Y7
+	VFNMADD231PS sigmoidconsts<>+640(SB), Y6, Y7
 	VADDPS       Y7, Y4, Y7
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Y5, Y7
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y1, Y4
@@ -5837,7 +5729,7 @@ loop_237:
 	VPSUBD       Y5, Y6, Y6
 	VCVTDQ2PS    Y6, Y5
 	VANDPS       sigmoidconsts<>+1088(SB), Y1, Y1
-	VORPS        sigmoidconsts<>+384(SB), Y1, Y1
+	VORPS        sigmoidconsts<>+640(SB), Y1, Y1
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y1, Y6
 	VSUBPS       sigmoidconsts<>+704(SB), Y1, Y8
 	VADDPS       Y1, Y1, Y1
@@ -5858,7 +5750,7 @@ loop_237:
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y6, Y8, Y8
 	VFMADD231PS  sigmoidconsts<>+256(SB), Y5, Y8
-	VFNMADD231PS sigmoidconsts<>+384(SB), Y6, Y8
+	VFNMADD231PS sigmoidconsts<>+640(SB), Y6, Y8
 	VADDPS       Y8, Y1, Y8
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Y5, Y8
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y4, Y1
@@ -5962,7 +5854,7 @@ tail_238:
 	VPSUBD       Y6, Y7, Y7
 	VCVTDQ2PS    Y7, Y6
 	VANDPS       sigmoidconsts<>+1088(SB), Y5, Y5
-	VORPS        sigmoidconsts<>+384(SB), Y5, Y5
+	VORPS        sigmoidconsts<>+640(SB), Y5, Y5
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y5, Y7
 	VSUBPS       sigmoidconsts<>+704(SB), Y5, Y8
 	VADDPS       Y5, Y5, Y5
@@ -5983,7 +5875,7 @@ tail_238:
 	VMULPS       Y5, Y8, Y8
 	VMULPS       Y7, Y8, Y8
 	VFMADD231PS  sigmoidconsts<>+256(SB), Y6, Y8
-	VFNMADD231PS sigmoidconsts<>+384(SB), Y7, Y8
+	VFNMADD231PS sigmoidconsts<>+640(SB), Y7, Y8
 	VADDPS       Y8, Y5, Y8
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Y6, Y8
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y2, Y5
@@ -6004,7 +5896,7 @@ tail_238:
 	VPSUBD       Y6, Y7, Y7
 	VCVTDQ2PS    Y7, Y6
 	VANDPS       sigmoidconsts<>+1088(SB), Y2, Y2
-	VORPS        sigmoidconsts<>+384(SB), Y2, Y2
+	VORPS        sigmoidconsts<>+640(SB), Y2, Y2
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y2, Y7
 	VSUBPS       sigmoidconsts<>+704(SB), Y2, Y9
 	VADDPS       Y2, Y2, Y2
@@ -6025,7 +5917,7 @@ tail_238:
 	VMULPS       Y2, Y9, Y9
 	VMULPS       Y7, Y9, Y9
 	VFMADD231PS  sigmoidconsts<>+256(SB), Y6, Y9
-	VFNMADD231PS sigmoidconsts<>+384(SB), Y7, Y9
+	VFNMADD231PS sigmoidconsts<>+640(SB), Y7, Y9
 	VADDPS       Y9, Y2, Y9
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Y6, Y9
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y5, Y2
@@ -6211,7 +6103,7 @@ noflag_253:
 	VPSUBD       Y8, Y9, Y9
 	VCVTDQ2PS    Y9, Y8
 	VANDPS       sigmoidconsts<>+1088(SB), Y7, Y7
-	VORPS        sigmoidconsts<>+384(SB), Y7, Y7
+	VORPS        sigmoidconsts<>+640(SB), Y7, Y7
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y7, Y9
 	VSUBPS       sigmoidconsts<>+704(SB), Y7, Y10
 	VADDPS       Y7, Y7, Y7
@@ -6232,7 +6124,7 @@ noflag_253:
 	VMULPS       Y7, Y10, Y10
 	VMULPS       Y9, Y10, Y10
 	VFMADD231PS  sigmoidconsts<>+256(SB), Y8, Y10
-	VFNMADD231PS sigmoidconsts<>+384(SB), Y9, Y10
+	VFNMADD231PS sigmoidconsts<>+640(SB), Y9, Y10
 	VADDPS       Y10, Y7, Y10
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Y8, Y10
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y3, Y7
@@ -6253,7 +6145,7 @@ noflag_253:
 	VPSUBD       Y8, Y9, Y9
 	VCVTDQ2PS    Y9, Y8
 	VANDPS       sigmoidconsts<>+1088(SB), Y3, Y3
-	VORPS        sigmoidconsts<>+384(SB), Y3, Y3
+	VORPS        sigmoidconsts<>+640(SB), Y3, Y3
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y3, Y9
 	VSUBPS       sigmoidconsts<>+704(SB), Y3, Y11
 	VADDPS       Y3, Y3, Y3
@@ -6274,7 +6166,7 @@ noflag_253:
 	VMULPS       Y3, Y11, Y11
 	VMULPS       Y9, Y11, Y11
 	VFMADD231PS  sigmoidconsts<>+256(SB), Y8, Y11
-	VFNMADD231PS sigmoidconsts<>+384(SB), Y9, Y11
+	VFNMADD231PS sigmoidconsts<>+640(SB), Y9, Y11
 	VADDPS       Y11, Y3, Y11
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Y8, Y11
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y7, Y3
@@ -6361,7 +6253,7 @@ noflag_258:
 	VPSUBD       Y9, Y10, Y10
 	VCVTDQ2PS    Y10, Y9
 	VANDPS       sigmoidconsts<>+1088(SB), Y8, Y8
-	VORPS        sigmoidconsts<>+384(SB), Y8, Y8
+	VORPS        sigmoidconsts<>+640(SB), Y8, Y8
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y8, Y10
 	VSUBPS       sigmoidconsts<>+704(SB), Y8, Y11
 	VADDPS       Y8, Y8, Y8
@@ -6382,7 +6274,7 @@ noflag_258:
 	VMULPS       Y8, Y11, Y11
 	VMULPS       Y10, Y11, Y11
 	VFMADD231PS  sigmoidconsts<>+256(SB), Y9, Y11
-	VFNMADD231PS sigmoidconsts<>+384(SB), Y10, Y11
+	VFNMADD231PS sigmoidconsts<>+640(SB), Y10, Y11
 	VADDPS       Y11, Y8, Y11
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Y9, Y11
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y4, Y8
@@ -6403,7 +6295,7 @@ noflag_258:
 	VPSUBD       Y9, Y10, Y10
 	VCVTDQ2PS    Y10, Y9
 	VANDPS       sigmoidconsts<>+1088(SB), Y4, Y4
-	VORPS        sigmoidconsts<>+384(SB), Y4, Y4
+	VORPS        sigmoidconsts<>+640(SB), Y4, Y4
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y4, Y10
 	VSUBPS       sigmoidconsts<>+704(SB), Y4, Y12
 	VADDPS       Y4, Y4, Y4
@@ -6424,7 +6316,7 @@ noflag_258:
 	VMULPS       Y4, Y12, Y12
 	VMULPS       Y10, Y12, Y12
 	VFMADD231PS  sigmoidconsts<>+256(SB), Y9, Y12
-	VFNMADD231PS sigmoidconsts<>+384(SB), Y10, Y12
+	VFNMADD231PS sigmoidconsts<>+640(SB), Y10, Y12
 	VADDPS       Y12, Y4, Y12
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Y9, Y12
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y8, Y4
@@ -6747,7 +6639,7 @@ loop_276:
 	VPSUBD       Y6, Y7, Y7
 	VCVTDQ2PS    Y7, Y6
 	VANDPS       sigmoidconsts<>+1088(SB), Y5, Y5
-	VORPS        sigmoidconsts<>+384(SB), Y5, Y5
+	VORPS        sigmoidconsts<>+640(SB), Y5, Y5
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y5, Y7
 	VSUBPS       sigmoidconsts<>+704(SB), Y5, Y8
 	VADDPS       Y5, Y5, Y5
@@ -6768,7 +6660,7 @@ loop_276:
 	VMULPS       Y5, Y8, Y8
 	VMULPS       Y7, Y8, Y8
 	VFMADD231PS  sigmoidconsts<>+256(SB), Y6, Y8
-	VFNMADD231PS sigmoidconsts<>+384(SB), Y7, Y8
+	VFNMADD231PS sigmoidconsts<>+640(SB), Y7, Y8
 	VADDPS       Y8, Y5, Y8
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Y6, Y8
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y2, Y5
@@ -6789,7 +6681,7 @@ loop_276:
 	VPSUBD       Y6, Y7, Y7
 	VCVTDQ2PS    Y7, Y6
 	VANDPS       sigmoidconsts<>+1088(SB), Y2, Y2
-	VORPS        sigmoidconsts<>+384(SB), Y2, Y2
+	VORPS        sigmoidconsts<>+640(SB), Y2, Y2
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y2, Y7
 	VSUBPS       sigmoidconsts<>+704(SB), Y2, Y9
 	VADDPS       Y2, Y2, Y2
@@ -6810,7 +6702,7 @@ loop_276:
 	VMULPS       Y2, Y9, Y9
 	VMULPS       Y7, Y9, Y9
 	VFMADD231PS  sigmoidconsts<>+256(SB), Y6, Y9
-	VFNMADD231PS sigmoidconsts<>+384(SB), Y7, Y9
+	VFNMADD231PS sigmoidconsts<>+640(SB), Y7, Y9
 	VADDPS       Y9, Y2, Y9
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Y6, Y9
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y5, Y2
@@ -6920,7 +6812,7 @@ tail_277:
 	VPSUBD       Y7, Y8, Y8
 	VCVTDQ2PS    Y8, Y7
 	VANDPS       sigmoidconsts<>+1088(SB), Y6, Y6
-	VORPS        sigmoidconsts<>+384(SB), Y6, Y6
+	VORPS        sigmoidconsts<>+640(SB), Y6, Y6
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y6, Y8
 	VSUBPS       sigmoidconsts<>+704(SB), Y6, Y9
 	VADDPS       Y6, Y6, Y6
@@ -6941,7 +6833,7 @@ tail_277:
 	VMULPS       Y6, Y9, Y9
 	VMULPS       Y8, Y9, Y9
 	VFMADD231PS  sigmoidconsts<>+256(SB), Y7, Y9
-	VFNMADD231PS sigmoidconsts<>+384(SB), Y8, Y9
+	VFNMADD231PS sigmoidconsts<>+640(SB), Y8, Y9
 	VADDPS       Y9, Y6, Y9
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Y7, Y9
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y3, Y6
@@ -6962,7 +6854,7 @@ tail_277:
 	VPSUBD       Y7, Y8, Y8
 	VCVTDQ2PS    Y8, Y7
 	VANDPS       sigmoidconsts<>+1088(SB), Y3, Y3
-	VORPS        sigmoidconsts<>+384(SB), Y3, Y3
+	VORPS        sigmoidconsts<>+640(SB), Y3, Y3
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y3, Y8
 	VSUBPS       sigmoidconsts<>+704(SB), Y3, Y10
 	VADDPS       Y3, Y3, Y3
@@ -6983,7 +6875,7 @@ tail_277:
 	VMULPS       Y3, Y10, Y10
 	VMULPS       Y8, Y10, Y10
 	VFMADD231PS  sigmoidconsts<>+256(SB), Y7, Y10
-	VFNMADD231PS sigmoidconsts<>+384(SB), Y8, Y10
+	VFNMADD231PS sigmoidconsts<>+640(SB), Y8, Y10
 	VADDPS       Y10, Y3, Y10
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Y7, Y10
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y6, Y3
@@ -7123,25 +7015,22 @@ loop_289:
 	VMOVUPS      sigmoidconsts<>+192(SB), Z17
 	VFMADD213PS  Z11, Z12, Z17
 	VFNMADD231PS sigmoidconsts<>+256(SB), Z12, Z17
-	VMULPS       Z17, Z17, Z18
-	VMOVUPS      sigmoidconsts<>+320(SB), Z19
-	VFMADD213PS  sigmoidconsts<>+384(SB), Z17, Z19
-	VMOVUPS      sigmoidconsts<>+448(SB), Z20
-	VFMADD213PS  sigmoidconsts<>+512(SB), Z17, Z20
-	VMOVUPS      sigmoidconsts<>+576(SB), Z21
-	VFMADD213PS  sigmoidconsts<>+640(SB), Z17, Z21
-	VFMADD213PS  Z20, Z18, Z21
-	VFMADD213PS  Z19, Z18, Z21
-	VFMADD213PS  Z17, Z18, Z21
-	VADDPS       sigmoidconsts<>+704(SB), Z21, Z21
+	VMOVUPS      sigmoidconsts<>+320(SB), Z18
+	VFMADD213PS  sigmoidconsts<>+384(SB), Z17, Z18
+	VFMADD213PS  sigmoidconsts<>+448(SB), Z17, Z18
+	VFMADD213PS  sigmoidconsts<>+512(SB), Z17, Z18
+	VFMADD213PS  sigmoidconsts<>+576(SB), Z17, Z18
+	VFMADD213PS  sigmoidconsts<>+640(SB), Z17, Z18
+	VFMADD213PS  sigmoidconsts<>+704(SB), Z17, Z18
+	VFMADD213PS  sigmoidconsts<>+704(SB), Z17, Z18
 	VCMPPS       $0x05, sigmoidconsts<>+832(SB), Z11, K1
-	VSCALEFPS.Z  Z12, Z21, K1, Z21
+	VSCALEFPS.Z  Z12, Z18, K1, Z18
 	TESTQ        $0x0000001c, BX
 	JZ           noflag_292
-	VADDPS       sigmoidconsts<>+704(SB), Z21, Z12
+	VADDPS       sigmoidconsts<>+704(SB), Z18, Z12
 	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z9, K1
 	VMOVUPS      sigmoidconsts<>+704(SB), Z11
-	VMOVUPS      Z21, K1, Z11
+	VMOVUPS      Z18, K1, Z11
 	VDIVPS       Z12, Z11, Z11
 	TESTQ        $0x00000004, BX
 	JZ           noflag_293
@@ -7166,38 +7055,38 @@ noflag_295:
 noflag_292:
 	TESTQ        $0x00000003, BX
 	JZ           noflag_296
-	VADDPS       sigmoidconsts<>+704(SB), Z21, Z11
+	VADDPS       sigmoidconsts<>+704(SB), Z18, Z11
 	VGETEXPPS    Z11, Z17
 	VADDPS       sigmoidconsts<>+704(SB), Z17, Z17
 	VGETMANTPS   $0x02, Z11, Z12
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z12, K1
-	VSUBPS       sigmoidconsts<>+704(SB), Z12, Z18
-	VADDPS       Z12, Z12, Z19
-	VSUBPS       sigmoidconsts<>+704(SB), Z19, Z19
-	VBLENDMPS    Z19, Z18, K1, Z12
+	VSUBPS       sigmoidconsts<>+704(SB), Z12, Z19
+	VADDPS       Z12, Z12, Z20
+	VSUBPS       sigmoidconsts<>+704(SB), Z20, Z20
+	VBLENDMPS    Z20, Z19, K1, Z12
 	VSUBPS       sigmoidconsts<>+704(SB), Z17, K1, Z17
-	VMULPS       Z12, Z12, Z18
-	VMOVUPS      sigmoidconsts<>+1216(SB), Z19
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Z12, Z19
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Z12, Z19
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Z12, Z19
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Z12, Z19
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Z12, Z19
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Z12, Z19
-	VFMADD213PS  sigmoidconsts<>+1664(SB), Z12, Z19
-	VFMADD213PS  sigmoidconsts<>+1728(SB), Z12, Z19
-	VMULPS       Z12, Z19, Z19
-	VMULPS       Z18, Z19, Z19
-	VFMADD231PS  sigmoidconsts<>+256(SB), Z17, Z19
-	VFNMADD231PS sigmoidconsts<>+384(SB), Z18, Z19
-	VADDPS       Z19, Z12, Z19
-	VFMADD231PS  sigmoidconsts<>+1792(SB), Z17, Z19
+	VMULPS       Z12, Z12, Z19
+	VMOVUPS      sigmoidconsts<>+1216(SB), Z20
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z12, Z20
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z12, Z20
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z12, Z20
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z12, Z20
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z12, Z20
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z12, Z20
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z12, Z20
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Z12, Z20
+	VMULPS       Z12, Z20, Z20
+	VMULPS       Z19, Z20, Z20
+	VFMADD231PS  sigmoidconsts<>+256(SB), Z17, Z20
+	VFNMADD231PS sigmoidconsts<>+640(SB), Z19, Z20
+	VADDPS       Z20, Z12, Z20
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Z17, Z20
 	VCMPPS       $0x03, Z11, Z11, K1
-	VMOVUPS      Z11, K1, Z19
+	VMOVUPS      Z11, K1, Z20
 	VSUBPS       sigmoidconsts<>+704(SB), Z11, Z12
-	VSUBPS       Z12, Z21, Z12
+	VSUBPS       Z12, Z18, Z12
 	VDIVPS       Z11, Z12, Z12
-	VADDPS       Z12, Z19, Z19
+	VADDPS       Z12, Z20, Z20
 	VMOVUPS      sigmoidconsts<>+704(SB), Z11
 	VSUBPS       Z10, Z11, Z11
 	TESTQ        $0x00000001, BX
@@ -7206,26 +7095,26 @@ noflag_292:
 	VMULPS       Z10, Z12, Z12
 	VXORPS       sigmoidconsts<>+0(SB), Z9, Z17
 	VMAXPS       sigmoidconsts<>+896(SB), Z17, Z17
-	VADDPS       Z19, Z17, Z17
+	VADDPS       Z20, Z17, Z17
 	VMULPS       Z17, Z12, Z12
 	VMAXPS       sigmoidconsts<>+896(SB), Z9, Z17
-	VADDPS       Z19, Z17, Z17
+	VADDPS       Z20, Z17, Z17
 	VFMADD231PS  Z17, Z11, Z12
 	VADDPS       Z12, Z6, Z6
 
 noflag_297:
 	TESTQ        $0x00000002, BX
 	JZ           noflag_298
-	VADDPS       sigmoidconsts<>+704(SB), Z21, Z12
+	VADDPS       sigmoidconsts<>+704(SB), Z18, Z12
 	VMOVUPS      sigmoidconsts<>+704(SB), Z17
 	VDIVPS       Z12, Z17, Z17
-	VMULPS       Z17, Z21, Z12
+	VMULPS       Z17, Z18, Z12
 	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z9, K1
 	VBLENDMPS    Z12, Z17, K1, Z13
 	VBLENDMPS    Z17, Z12, K1, Z14
 	VMAXPS       sigmoidconsts<>+896(SB), Z9, Z12
 	VFNMADD231PS Z10, Z9, Z12
-	VADDPS       Z19, Z12, Z12
+	VADDPS       Z20, Z12, Z12
 	VMULPS       Z10, Z14, Z9
 	VFMADD231PS  Z11, Z13, Z9
 	VBROADCASTSS gamma+64(FP), Z17
@@ -7273,7 +7162,7 @@ powg_300:
 	VMULPS       Z18, Z21, Z21
 	VMULPS       Z20, Z21, Z21
 	VFMADD231PS  sigmoidconsts<>+256(SB), Z19, Z21
-	VFNMADD231PS sigmoidconsts<>+384(SB), Z20, Z21
+	VFNMADD231PS sigmoidconsts<>+640(SB), Z20, Z21
 	VADDPS       Z21, Z18, Z21
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Z19, Z21
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z9, K1
@@ -7289,22 +7178,19 @@ powg_300:
 	VMOVUPS      sigmoidconsts<>+192(SB), Z18
 	VFMADD213PS  Z21, Z17, Z18
 	VFNMADD231PS sigmoidconsts<>+256(SB), Z17, Z18
-	VMULPS       Z18, Z18, Z19
-	VMOVUPS      sigmoidconsts<>+320(SB), Z20
-	VFMADD213PS  sigmoidconsts<>+384(SB), Z18, Z20
-	VMOVUPS      sigmoidconsts<>+448(SB), Z22
-	VFMADD213PS  sigmoidconsts<>+512(SB), Z18, Z22
-	VMOVUPS      sigmoidconsts<>+576(SB), Z23
-	VFMADD213PS  sigmoidconsts<>+640(SB), Z18, Z23
-	VFMADD213PS  Z22, Z19, Z23
-	VFMADD213PS  Z20, Z19, Z23
-	VFMADD213PS  Z18, Z19, Z23
-	VADDPS       sigmoidconsts<>+704(SB), Z23, Z23
+	VMOVUPS      sigmoidconsts<>+320(SB), Z19
+	VFMADD213PS  sigmoidconsts<>+384(SB), Z18, Z19
+	VFMADD213PS  sigmoidconsts<>+448(SB), Z18, Z19
+	VFMADD213PS  sigmoidconsts<>+512(SB), Z18, Z19
+	VFMADD213PS  sigmoidconsts<>+576(SB), Z18, Z19
+	VFMADD213PS  sigmoidconsts<>+640(SB), Z18, Z19
+	VFMADD213PS  sigmoidconsts<>+704(SB), Z18, Z19
+	VFMADD213PS  sigmoidconsts<>+704(SB), Z18, Z19
 	VCMPPS       $0x05, sigmoidconsts<>+832(SB), Z21, K1
-	VSCALEFPS.Z  Z17, Z23, K1, Z23
+	VSCALEFPS.Z  Z17, Z19, K1, Z19
 	VCMPPS       $0x0e, sigmoidconsts<>+2688(SB), Z21, K1
-	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z23
-	VMOVAPS      Z23, Z17
+	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z19
+	VMOVAPS      Z19, Z17
 	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Z9, K1
 	VXORPS       Z17, Z17, K1, Z17
 
@@ -7345,25 +7231,22 @@ tail_290:
 	VMOVUPS      sigmoidconsts<>+192(SB), Z13
 	VFMADD213PS  Z11, Z12, Z13
 	VFNMADD231PS sigmoidconsts<>+256(SB), Z12, Z13
-	VMULPS       Z13, Z13, Z14
-	VMOVUPS      sigmoidconsts<>+320(SB), Z17
-	VFMADD213PS  sigmoidconsts<>+384(SB), Z13, Z17
-	VMOVUPS      sigmoidconsts<>+448(SB), Z18
-	VFMADD213PS  sigmoidconsts<>+512(SB), Z13, Z18
-	VMOVUPS      sigmoidconsts<>+576(SB), Z19
-	VFMADD213PS  sigmoidconsts<>+640(SB), Z13, Z19
-	VFMADD213PS  Z18, Z14, Z19
-	VFMADD213PS  Z17, Z14, Z19
-	VFMADD213PS  Z13, Z14, Z19
-	VADDPS       sigmoidconsts<>+704(SB), Z19, Z19
+	VMOVUPS      sigmoidconsts<>+320(SB), Z14
+	VFMADD213PS  sigmoidconsts<>+384(SB), Z13, Z14
+	VFMADD213PS  sigmoidconsts<>+448(SB), Z13, Z14
+	VFMADD213PS  sigmoidconsts<>+512(SB), Z13, Z14
+	VFMADD213PS  sigmoidconsts<>+576(SB), Z13, Z14
+	VFMADD213PS  sigmoidconsts<>+640(SB), Z13, Z14
+	VFMADD213PS  sigmoidconsts<>+704(SB), Z13, Z14
+	VFMADD213PS  sigmoidconsts<>+704(SB), Z13, Z14
 	VCMPPS       $0x05, sigmoidconsts<>+832(SB), Z11, K2
-	VSCALEFPS.Z  Z12, Z19, K2, Z19
+	VSCALEFPS.Z  Z12, Z14, K2, Z14
 	TESTQ        $0x0000001c, BX
 	JZ           noflag_304
-	VADDPS       sigmoidconsts<>+704(SB), Z19, Z12
+	VADDPS       sigmoidconsts<>+704(SB), Z14, Z12
 	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z9, K2
 	VMOVUPS      sigmoidconsts<>+704(SB), Z11
-	VMOVUPS      Z19, K2, Z11
+	VMOVUPS      Z14, K2, Z11
 	VDIVPS       Z12, Z11, Z11
 	VMOVAPS.Z    Z11, K1, Z11
 	TESTQ        $0x00000004, BX
@@ -7390,38 +7273,38 @@ noflag_307:
 noflag_304:
 	TESTQ        $0x00000003, BX
 	JZ           noflag_308
-	VADDPS       sigmoidconsts<>+704(SB), Z19, Z11
+	VADDPS       sigmoidconsts<>+704(SB), Z14, Z11
 	VGETEXPPS    Z11, Z13
 	VADDPS       sigmoidconsts<>+704(SB), Z13, Z13
 	VGETMANTPS   $0x02, Z11, Z12
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z12, K2
-	VSUBPS       sigmoidconsts<>+704(SB), Z12, Z14
-	VADDPS       Z12, Z12, Z17
-	VSUBPS       sigmoidconsts<>+704(SB), Z17, Z17
-	VBLENDMPS    Z17, Z14, K2, Z12
+	VSUBPS       sigmoidconsts<>+704(SB), Z12, Z17
+	VADDPS       Z12, Z12, Z18
+	VSUBPS       sigmoidconsts<>+704(SB), Z18, Z18
+	VBLENDMPS    Z18, Z17, K2, Z12
 	VSUBPS       sigmoidconsts<>+704(SB), Z13, K2, Z13
-	VMULPS       Z12, Z12, Z14
-	VMOVUPS      sigmoidconsts<>+1216(SB), Z17
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Z12, Z17
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Z12, Z17
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Z12, Z17
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Z12, Z17
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Z12, Z17
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Z12, Z17
-	VFMADD213PS  sigmoidconsts<>+1664(SB), Z12, Z17
-	VFMADD213PS  sigmoidconsts<>+1728(SB), Z12, Z17
-	VMULPS       Z12, Z17, Z17
-	VMULPS       Z14, Z17, Z17
-	VFMADD231PS  sigmoidconsts<>+256(SB), Z13, Z17
-	VFNMADD231PS sigmoidconsts<>+384(SB), Z14, Z17
-	VADDPS       Z17, Z12, Z17
-	VFMADD231PS  sigmoidconsts<>+1792(SB), Z13, Z17
+	VMULPS       Z12, Z12, Z17
+	VMOVUPS      sigmoidconsts<>+1216(SB), Z18
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z12, Z18
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z12, Z18
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z12, Z18
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z12, Z18
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z12, Z18
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z12, Z18
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z12, Z18
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Z12, Z18
+	VMULPS       Z12, Z18, Z18
+	VMULPS       Z17, Z18, Z18
+	VFMADD231PS  sigmoidconsts<>+256(SB), Z13, Z18
+	VFNMADD231PS sigmoidconsts<>+640(SB), Z17, Z18
+	VADDPS       Z18, Z12, Z18
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Z13, Z18
 	VCMPPS       $0x03, Z11, Z11, K2
-	VMOVUPS      Z11, K2, Z17
+	VMOVUPS      Z11, K2, Z18
 	VSUBPS       sigmoidconsts<>+704(SB), Z11, Z12
-	VSUBPS       Z12, Z19, Z12
+	VSUBPS       Z12, Z14, Z12
 	VDIVPS       Z11, Z12, Z12
-	VADDPS       Z12, Z17, Z17
+	VADDPS       Z12, Z18, Z18
 	VMOVUPS      sigmoidconsts<>+704(SB), Z11
 	VSUBPS       Z10, Z11, Z11
 	TESTQ        $0x00000001, BX
@@ -7430,10 +7313,10 @@ noflag_304:
 	VMULPS       Z10, Z12, Z12
 	VXORPS       sigmoidconsts<>+0(SB), Z9, Z13
 	VMAXPS       sigmoidconsts<>+896(SB), Z13, Z13
-	VADDPS       Z17, Z13, Z13
+	VADDPS       Z18, Z13, Z13
 	VMULPS       Z13, Z12, Z12
 	VMAXPS       sigmoidconsts<>+896(SB), Z9, Z13
-	VADDPS       Z17, Z13, Z13
+	VADDPS       Z18, Z13, Z13
 	VFMADD231PS  Z13, Z11, Z12
 	VMOVAPS.Z    Z12, K1, Z12
 	VADDPS       Z12, Z6, Z6
@@ -7441,16 +7324,16 @@ noflag_304:
 noflag_309:
 	TESTQ        $0x00000002, BX
 	JZ           noflag_310
-	VADDPS       sigmoidconsts<>+704(SB), Z19, Z12
+	VADDPS       sigmoidconsts<>+704(SB), Z14, Z12
 	VMOVUPS      sigmoidconsts<>+704(SB), Z13
 	VDIVPS       Z12, Z13, Z13
-	VMULPS       Z13, Z19, Z12
+	VMULPS       Z13, Z14, Z12
 	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z9, K2
 	VBLENDMPS    Z12, Z13, K2, Z15
 	VBLENDMPS    Z13, Z12, K2, Z16
 	VMAXPS       sigmoidconsts<>+896(SB), Z9, Z12
 	VFNMADD231PS Z10, Z9, Z12
-	VADDPS       Z17, Z12, Z12
+	VADDPS       Z18, Z12, Z12
 	VMULPS       Z10, Z16, Z9
 	VFMADD231PS  Z11, Z15, Z9
 	VBROADCASTSS gamma+64(FP), Z13
@@ -7498,7 +7381,7 @@ powg_312:
 	VMULPS       Z14, Z17, Z17
 	VMULPS       Z16, Z17, Z17
 	VFMADD231PS  sigmoidconsts<>+256(SB), Z15, Z17
-	VFNMADD231PS sigmoidconsts<>+384(SB), Z16, Z17
+	VFNMADD231PS sigmoidconsts<>+640(SB), Z16, Z17
 	VADDPS       Z17, Z14, Z17
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Z15, Z17
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z9, K2
@@ -7514,22 +7397,19 @@ powg_312:
 	VMOVUPS      sigmoidconsts<>+192(SB), Z14
 	VFMADD213PS  Z17, Z13, Z14
 	VFNMADD231PS sigmoidconsts<>+256(SB), Z13, Z14
-	VMULPS       Z14, Z14, Z15
-	VMOVUPS      sigmoidconsts<>+320(SB), Z16
-	VFMADD213PS  sigmoidconsts<>+384(SB), Z14, Z16
-	VMOVUPS      sigmoidconsts<>+448(SB), Z18
-	VFMADD213PS  sigmoidconsts<>+512(SB), Z14, Z18
-	VMOVUPS      sigmoidconsts<>+576(SB), Z19
-	VFMADD213PS  sigmoidconsts<>+640(SB), Z14, Z19
-	VFMADD213PS  Z18, Z15, Z19
-	VFMADD213PS  Z16, Z15, Z19
-	VFMADD213PS  Z14, Z15, Z19
-	VADDPS       sigmoidconsts<>+704(SB), Z19, Z19
+	VMOVUPS      sigmoidconsts<>+320(SB), Z15
+	VFMADD213PS  sigmoidconsts<>+384(SB), Z14, Z15
+	VFMADD213PS  sigmoidconsts<>+448(SB), Z14, Z15
+	VFMADD213PS  sigmoidconsts<>+512(SB), Z14, Z15
+	VFMADD213PS  sigmoidconsts<>+576(SB), Z14, Z15
+	VFMADD213PS  sigmoidconsts<>+640(SB), Z14, Z15
+	VFMADD213PS  sigmoidconsts<>+704(SB), Z14, Z15
+	VFMADD213PS  sigmoidconsts<>+704(SB), Z14, Z15
 	VCMPPS       $0x05, sigmoidconsts<>+832(SB), Z17, K2
-	VSCALEFPS.Z  Z13, Z19, K2, Z19
+	VSCALEFPS.Z  Z13, Z15, K2, Z15
 	VCMPPS       $0x0e, sigmoidconsts<>+2688(SB), Z17, K2
-	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z19
-	VMOVAPS      Z19, Z13
+	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z15
+	VMOVAPS      Z15, Z13
 	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Z9, K2
 	VXORPS       Z13, Z13, K2, Z13
 
@@ -7671,23 +7551,20 @@ loop_316:
 	VMOVUPS      sigmoidconsts<>+192(SB), Z9
 	VFMADD213PS  Z3, Z4, Z9
 	VFNMADD231PS sigmoidconsts<>+256(SB), Z4, Z9
-	VMULPS       Z9, Z9, Z10
-	VMOVUPS      sigmoidconsts<>+320(SB), Z11
-	VFMADD213PS  sigmoidconsts<>+384(SB), Z9, Z11
-	VMOVUPS      sigmoidconsts<>+448(SB), Z12
-	VFMADD213PS  sigmoidconsts<>+512(SB), Z9, Z12
-	VMOVUPS      sigmoidconsts<>+576(SB), Z13
-	VFMADD213PS  sigmoidconsts<>+640(SB), Z9, Z13
-	VFMADD213PS  Z12, Z10, Z13
-	VFMADD213PS  Z11, Z10, Z13
-	VFMADD213PS  Z9, Z10, Z13
-	VADDPS       sigmoidconsts<>+704(SB), Z13, Z13
+	VMOVUPS      sigmoidconsts<>+320(SB), Z10
+	VFMADD213PS  sigmoidconsts<>+384(SB), Z9, Z10
+	VFMADD213PS  sigmoidconsts<>+448(SB), Z9, Z10
+	VFMADD213PS  sigmoidconsts<>+512(SB), Z9, Z10
+	VFMADD213PS  sigmoidconsts<>+576(SB), Z9, Z10
+	VFMADD213PS  sigmoidconsts<>+640(SB), Z9, Z10
+	VFMADD213PS  sigmoidconsts<>+704(SB), Z9, Z10
+	VFMADD213PS  sigmoidconsts<>+704(SB), Z9, Z10
 	VCMPPS       $0x05, sigmoidconsts<>+832(SB), Z3, K1
-	VSCALEFPS.Z  Z4, Z13, K1, Z13
-	VADDPS       sigmoidconsts<>+704(SB), Z13, Z3
+	VSCALEFPS.Z  Z4, Z10, K1, Z10
+	VADDPS       sigmoidconsts<>+704(SB), Z10, Z3
 	VMOVUPS      sigmoidconsts<>+704(SB), Z4
 	VDIVPS       Z3, Z4, Z4
-	VMULPS       Z4, Z13, Z3
+	VMULPS       Z4, Z10, Z3
 	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z1, K1
 	VBLENDMPS    Z3, Z4, K1, Z5
 	VBLENDMPS    Z4, Z3, K1, Z6
@@ -7698,72 +7575,72 @@ loop_316:
 	JZ           noflag_319
 	VBROADCASTSS a+80(FP), Z9
 	VMULPS       Z2, Z9, Z9
-	VBROADCASTSS b+84(FP), Z10
-	VADDPS       Z10, Z9, Z9
-	VBROADCASTSS e+88(FP), Z10
-	VFMADD231PS  Z5, Z10, Z9
+	VBROADCASTSS b+84(FP), Z11
+	VADDPS       Z11, Z9, Z9
+	VBROADCASTSS e+88(FP), Z11
+	VFMADD231PS  Z5, Z11, Z9
 	TESTQ        $0x00000010, SI
 	JZ           noflag_320
-	VXORPS       Z10, Z10, Z10
+	VXORPS       Z11, Z11, Z11
 	VCMPPS       $0x0e, Z2, Z5, K1
-	VMOVUPS      sigmoidconsts<>+704(SB), K1, Z10
+	VMOVUPS      sigmoidconsts<>+704(SB), K1, Z11
 	VCMPPS       $0x01, Z2, Z5, K1
-	VMOVUPS      sigmoidconsts<>+2432(SB), K1, Z10
-	VBROADCASTSS d+92(FP), Z11
-	VFMADD231PS  Z10, Z11, Z9
+	VMOVUPS      sigmoidconsts<>+2432(SB), K1, Z11
+	VBROADCASTSS d+92(FP), Z12
+	VFMADD231PS  Z11, Z12, Z9
 
 noflag_320:
-	VMOVAPS Z5, Z10
-	VMULPS  Z6, Z10, Z10
-	VMULPS  Z9, Z10, Z10
-	VADDPS  Z10, Z4, Z4
+	VMOVAPS Z5, Z11
+	VMULPS  Z6, Z11, Z11
+	VMULPS  Z9, Z11, Z11
+	VADDPS  Z11, Z4, Z4
 
 noflag_319:
 	TESTQ        $0x00000001, SI
 	JZ           noflag_321
 	VMOVAPS      Z5, Z9
 	VMULPS       Z3, Z9, Z9
-	VBROADCASTSS pw+100(FP), Z10
-	VMULPS       Z2, Z10, Z10
-	VFNMADD231PS Z6, Z10, Z9
-	VBROADCASTSS bceScale+96(FP), Z10
-	VFMADD231PS  Z10, Z9, Z4
+	VBROADCASTSS pw+100(FP), Z11
+	VMULPS       Z2, Z11, Z11
+	VFNMADD231PS Z6, Z11, Z9
+	VBROADCASTSS bceScale+96(FP), Z11
+	VFMADD231PS  Z11, Z9, Z4
 
 noflag_321:
 	TESTQ        $0x00000002, SI
 	JZ           noflag_322
-	VADDPS       sigmoidconsts<>+704(SB), Z13, Z9
-	VGETEXPPS    Z9, Z11
-	VADDPS       sigmoidconsts<>+704(SB), Z11, Z11
-	VGETMANTPS   $0x02, Z9, Z10
-	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z10, K1
-	VSUBPS       sigmoidconsts<>+704(SB), Z10, Z12
-	VADDPS       Z10, Z10, Z14
+	VADDPS       sigmoidconsts<>+704(SB), Z10, Z9
+	VGETEXPPS    Z9, Z12
+	VADDPS       sigmoidconsts<>+704(SB), Z12, Z12
+	VGETMANTPS   $0x02, Z9, Z11
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z11, K1
+	VSUBPS       sigmoidconsts<>+704(SB), Z11, Z13
+	VADDPS       Z11, Z11, Z14
 	VSUBPS       sigmoidconsts<>+704(SB), Z14, Z14
-	VBLENDMPS    Z14, Z12, K1, Z10
-	VSUBPS       sigmoidconsts<>+704(SB), Z11, K1, Z11
-	VMULPS       Z10, Z10, Z12
+	VBLENDMPS    Z14, Z13, K1, Z11
+	VSUBPS       sigmoidconsts<>+704(SB), Z12, K1, Z12
+	VMULPS       Z11, Z11, Z13
 	VMOVUPS      sigmoidconsts<>+1216(SB), Z14
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Z10, Z14
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Z10, Z14
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Z10, Z14
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Z10, Z14
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Z10, Z14
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Z10, Z14
-	VFMADD213PS  sigmoidconsts<>+1664(SB), Z10, Z14
-	VFMADD213PS  sigmoidconsts<>+1728(SB), Z10, Z14
-	VMULPS       Z10, Z14, Z14
-	VMULPS       Z12, Z14, Z14
-	VFMADD231PS  sigmoidconsts<>+256(SB), Z11, Z14
-	VFNMADD231PS sigmoidconsts<>+384(SB), Z12, Z14
-	VADDPS       Z14, Z10, Z14
-	VFMADD231PS  sigmoidconsts<>+1792(SB), Z11, Z14
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z11, Z14
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z11, Z14
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z11, Z14
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z11, Z14
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z11, Z14
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z11, Z14
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z11, Z14
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Z11, Z14
+	VMULPS       Z11, Z14, Z14
+	VMULPS       Z13, Z14, Z14
+	VFMADD231PS  sigmoidconsts<>+256(SB), Z12, Z14
+	VFNMADD231PS sigmoidconsts<>+640(SB), Z13, Z14
+	VADDPS       Z14, Z11, Z14
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Z12, Z14
 	VCMPPS       $0x03, Z9, Z9, K1
 	VMOVUPS      Z9, K1, Z14
-	VSUBPS       sigmoidconsts<>+704(SB), Z9, Z10
-	VSUBPS       Z10, Z13, Z10
-	VDIVPS       Z9, Z10, Z10
-	VADDPS       Z10, Z14, Z14
+	VSUBPS       sigmoidconsts<>+704(SB), Z9, Z11
+	VSUBPS       Z11, Z10, Z11
+	VDIVPS       Z9, Z11, Z11
+	VADDPS       Z11, Z14, Z14
 	VMAXPS       sigmoidconsts<>+896(SB), Z1, Z9
 	VFNMADD231PS Z2, Z1, Z9
 	VADDPS       Z14, Z9, Z9
@@ -7815,7 +7692,7 @@ powg_324:
 	VMULPS       Z11, Z14, Z14
 	VMULPS       Z13, Z14, Z14
 	VFMADD231PS  sigmoidconsts<>+256(SB), Z12, Z14
-	VFNMADD231PS sigmoidconsts<>+384(SB), Z13, Z14
+	VFNMADD231PS sigmoidconsts<>+640(SB), Z13, Z14
 	VADDPS       Z14, Z11, Z14
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Z12, Z14
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z1, K1
@@ -7831,22 +7708,19 @@ powg_324:
 	VMOVUPS      sigmoidconsts<>+192(SB), Z12
 	VFMADD213PS  Z14, Z11, Z12
 	VFNMADD231PS sigmoidconsts<>+256(SB), Z11, Z12
-	VMULPS       Z12, Z12, Z13
-	VMOVUPS      sigmoidconsts<>+320(SB), Z15
-	VFMADD213PS  sigmoidconsts<>+384(SB), Z12, Z15
-	VMOVUPS      sigmoidconsts<>+448(SB), Z16
-	VFMADD213PS  sigmoidconsts<>+512(SB), Z12, Z16
-	VMOVUPS      sigmoidconsts<>+576(SB), Z17
-	VFMADD213PS  sigmoidconsts<>+640(SB), Z12, Z17
-	VFMADD213PS  Z16, Z13, Z17
-	VFMADD213PS  Z15, Z13, Z17
-	VFMADD213PS  Z12, Z13, Z17
-	VADDPS       sigmoidconsts<>+704(SB), Z17, Z17
+	VMOVUPS      sigmoidconsts<>+320(SB), Z13
+	VFMADD213PS  sigmoidconsts<>+384(SB), Z12, Z13
+	VFMADD213PS  sigmoidconsts<>+448(SB), Z12, Z13
+	VFMADD213PS  sigmoidconsts<>+512(SB), Z12, Z13
+	VFMADD213PS  sigmoidconsts<>+576(SB), Z12, Z13
+	VFMADD213PS  sigmoidconsts<>+640(SB), Z12, Z13
+	VFMADD213PS  sigmoidconsts<>+704(SB), Z12, Z13
+	VFMADD213PS  sigmoidconsts<>+704(SB), Z12, Z13
 	VCMPPS       $0x05, sigmoidconsts<>+832(SB), Z14, K1
-	VSCALEFPS.Z  Z11, Z17, K1, Z17
+	VSCALEFPS.Z  Z11, Z13, K1, Z13
 	VCMPPS       $0x0e, sigmoidconsts<>+2688(SB), Z14, K1
-	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z17
-	VMOVAPS      Z17, Z11
+	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z13
+	VMOVAPS      Z13, Z11
 	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Z1, K1
 	VXORPS       Z11, Z11, K1, Z11
 
@@ -7903,7 +7777,7 @@ powg_329:
 	VMULPS       Z13, Z16, Z16
 	VMULPS       Z15, Z16, Z16
 	VFMADD231PS  sigmoidconsts<>+256(SB), Z14, Z16
-	VFNMADD231PS sigmoidconsts<>+384(SB), Z15, Z16
+	VFNMADD231PS sigmoidconsts<>+640(SB), Z15, Z16
 	VADDPS       Z16, Z13, Z16
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Z14, Z16
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z1, K1
@@ -7919,22 +7793,19 @@ powg_329:
 	VMOVUPS      sigmoidconsts<>+192(SB), Z13
 	VFMADD213PS  Z16, Z11, Z13
 	VFNMADD231PS sigmoidconsts<>+256(SB), Z11, Z13
-	VMULPS       Z13, Z13, Z14
-	VMOVUPS      sigmoidconsts<>+320(SB), Z15
-	VFMADD213PS  sigmoidconsts<>+384(SB), Z13, Z15
-	VMOVUPS      sigmoidconsts<>+448(SB), Z17
-	VFMADD213PS  sigmoidconsts<>+512(SB), Z13, Z17
-	VMOVUPS      sigmoidconsts<>+576(SB), Z18
-	VFMADD213PS  sigmoidconsts<>+640(SB), Z13, Z18
-	VFMADD213PS  Z17, Z14, Z18
-	VFMADD213PS  Z15, Z14, Z18
-	VFMADD213PS  Z13, Z14, Z18
-	VADDPS       sigmoidconsts<>+704(SB), Z18, Z18
+	VMOVUPS      sigmoidconsts<>+320(SB), Z14
+	VFMADD213PS  sigmoidconsts<>+384(SB), Z13, Z14
+	VFMADD213PS  sigmoidconsts<>+448(SB), Z13, Z14
+	VFMADD213PS  sigmoidconsts<>+512(SB), Z13, Z14
+	VFMADD213PS  sigmoidconsts<>+576(SB), Z13, Z14
+	VFMADD213PS  sigmoidconsts<>+640(SB), Z13, Z14
+	VFMADD213PS  sigmoidconsts<>+704(SB), Z13, Z14
+	VFMADD213PS  sigmoidconsts<>+704(SB), Z13, Z14
 	VCMPPS       $0x05, sigmoidconsts<>+832(SB), Z16, K1
-	VSCALEFPS.Z  Z11, Z18, K1, Z18
+	VSCALEFPS.Z  Z11, Z14, K1, Z14
 	VCMPPS       $0x0e, sigmoidconsts<>+2688(SB), Z16, K1
-	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z18
-	VMOVAPS      Z18, Z11
+	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z14
+	VMOVAPS      Z14, Z11
 	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Z1, K1
 	VXORPS       Z11, Z11, K1, Z11
 
@@ -7989,23 +7860,20 @@ tail_317:
 	VMOVUPS      sigmoidconsts<>+192(SB), Z5
 	VFMADD213PS  Z3, Z4, Z5
 	VFNMADD231PS sigmoidconsts<>+256(SB), Z4, Z5
-	VMULPS       Z5, Z5, Z6
-	VMOVUPS      sigmoidconsts<>+320(SB), Z9
-	VFMADD213PS  sigmoidconsts<>+384(SB), Z5, Z9
-	VMOVUPS      sigmoidconsts<>+448(SB), Z10
-	VFMADD213PS  sigmoidconsts<>+512(SB), Z5, Z10
-	VMOVUPS      sigmoidconsts<>+576(SB), Z11
-	VFMADD213PS  sigmoidconsts<>+640(SB), Z5, Z11
-	VFMADD213PS  Z10, Z6, Z11
-	VFMADD213PS  Z9, Z6, Z11
-	VFMADD213PS  Z5, Z6, Z11
-	VADDPS       sigmoidconsts<>+704(SB), Z11, Z11
+	VMOVUPS      sigmoidconsts<>+320(SB), Z6
+	VFMADD213PS  sigmoidconsts<>+384(SB), Z5, Z6
+	VFMADD213PS  sigmoidconsts<>+448(SB), Z5, Z6
+	VFMADD213PS  sigmoidconsts<>+512(SB), Z5, Z6
+	VFMADD213PS  sigmoidconsts<>+576(SB), Z5, Z6
+	VFMADD213PS  sigmoidconsts<>+640(SB), Z5, Z6
+	VFMADD213PS  sigmoidconsts<>+704(SB), Z5, Z6
+	VFMADD213PS  sigmoidconsts<>+704(SB), Z5, Z6
 	VCMPPS       $0x05, sigmoidconsts<>+832(SB), Z3, K2
-	VSCALEFPS.Z  Z4, Z11, K2, Z11
-	VADDPS       sigmoidconsts<>+704(SB), Z11, Z3
+	VSCALEFPS.Z  Z4, Z6, K2, Z6
+	VADDPS       sigmoidconsts<>+704(SB), Z6, Z3
 	VMOVUPS      sigmoidconsts<>+704(SB), Z4
 	VDIVPS       Z3, Z4, Z4
-	VMULPS       Z4, Z11, Z3
+	VMULPS       Z4, Z6, Z3
 	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z1, K2
 	VBLENDMPS    Z3, Z4, K2, Z7
 	VBLENDMPS    Z4, Z3, K2, Z8
@@ -8016,72 +7884,72 @@ tail_317:
 	JZ           noflag_333
 	VBROADCASTSS a+80(FP), Z5
 	VMULPS       Z2, Z5, Z5
-	VBROADCASTSS b+84(FP), Z6
-	VADDPS       Z6, Z5, Z5
-	VBROADCASTSS e+88(FP), Z6
-	VFMADD231PS  Z7, Z6, Z5
+	VBROADCASTSS b+84(FP), Z9
+	VADDPS       Z9, Z5, Z5
+	VBROADCASTSS e+88(FP), Z9
+	VFMADD231PS  Z7, Z9, Z5
 	TESTQ        $0x00000010, SI
 	JZ           noflag_334
-	VXORPS       Z6, Z6, Z6
+	VXORPS       Z9, Z9, Z9
 	VCMPPS       $0x0e, Z2, Z7, K2
-	VMOVUPS      sigmoidconsts<>+704(SB), K2, Z6
+	VMOVUPS      sigmoidconsts<>+704(SB), K2, Z9
 	VCMPPS       $0x01, Z2, Z7, K2
-	VMOVUPS      sigmoidconsts<>+2432(SB), K2, Z6
-	VBROADCASTSS d+92(FP), Z9
-	VFMADD231PS  Z6, Z9, Z5
+	VMOVUPS      sigmoidconsts<>+2432(SB), K2, Z9
+	VBROADCASTSS d+92(FP), Z10
+	VFMADD231PS  Z9, Z10, Z5
 
 noflag_334:
-	VMOVAPS Z7, Z6
-	VMULPS  Z8, Z6, Z6
-	VMULPS  Z5, Z6, Z6
-	VADDPS  Z6, Z4, Z4
+	VMOVAPS Z7, Z9
+	VMULPS  Z8, Z9, Z9
+	VMULPS  Z5, Z9, Z9
+	VADDPS  Z9, Z4, Z4
 
 noflag_333:
 	TESTQ        $0x00000001, SI
 	JZ           noflag_335
 	VMOVAPS      Z7, Z5
 	VMULPS       Z3, Z5, Z5
-	VBROADCASTSS pw+100(FP), Z6
-	VMULPS       Z2, Z6, Z6
-	VFNMADD231PS Z8, Z6, Z5
-	VBROADCASTSS bceScale+96(FP), Z6
-	VFMADD231PS  Z6, Z5, Z4
+	VBROADCASTSS pw+100(FP), Z9
+	VMULPS       Z2, Z9, Z9
+	VFNMADD231PS Z8, Z9, Z5
+	VBROADCASTSS bceScale+96(FP), Z9
+	VFMADD231PS  Z9, Z5, Z4
 
 noflag_335:
 	TESTQ        $0x00000002, SI
 	JZ           noflag_336
-	VADDPS       sigmoidconsts<>+704(SB), Z11, Z5
-	VGETEXPPS    Z5, Z9
-	VADDPS       sigmoidconsts<>+704(SB), Z9, Z9
-	VGETMANTPS   $0x02, Z5, Z6
-	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z6, K2
-	VSUBPS       sigmoidconsts<>+704(SB), Z6, Z10
-	VADDPS       Z6, Z6, Z12
+	VADDPS       sigmoidconsts<>+704(SB), Z6, Z5
+	VGETEXPPS    Z5, Z10
+	VADDPS       sigmoidconsts<>+704(SB), Z10, Z10
+	VGETMANTPS   $0x02, Z5, Z9
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z9, K2
+	VSUBPS       sigmoidconsts<>+704(SB), Z9, Z11
+	VADDPS       Z9, Z9, Z12
 	VSUBPS       sigmoidconsts<>+704(SB), Z12, Z12
-	VBLENDMPS    Z12, Z10, K2, Z6
-	VSUBPS       sigmoidconsts<>+704(SB), Z9, K2, Z9
-	VMULPS       Z6, Z6, Z10
+	VBLENDMPS    Z12, Z11, K2, Z9
+	VSUBPS       sigmoidconsts<>+704(SB), Z10, K2, Z10
+	VMULPS       Z9, Z9, Z11
 	VMOVUPS      sigmoidconsts<>+1216(SB), Z12
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Z6, Z12
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Z6, Z12
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Z6, Z12
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Z6, Z12
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Z6, Z12
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Z6, Z12
-	VFMADD213PS  sigmoidconsts<>+1664(SB), Z6, Z12
-	VFMADD213PS  sigmoidconsts<>+1728(SB), Z6, Z12
-	VMULPS       Z6, Z12, Z12
-	VMULPS       Z10, Z12, Z12
-	VFMADD231PS  sigmoidconsts<>+256(SB), Z9, Z12
-	VFNMADD231PS sigmoidconsts<>+384(SB), Z10, Z12
-	VADDPS       Z12, Z6, Z12
-	VFMADD231PS  sigmoidconsts<>+1792(SB), Z9, Z12
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z9, Z12
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z9, Z12
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z9, Z12
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z9, Z12
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z9, Z12
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z9, Z12
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z9, Z12
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Z9, Z12
+	VMULPS       Z9, Z12, Z12
+	VMULPS       Z11, Z12, Z12
+	VFMADD231PS  sigmoidconsts<>+256(SB), Z10, Z12
+	VFNMADD231PS sigmoidconsts<>+640(SB), Z11, Z12
+	VADDPS       Z12, Z9, Z12
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Z10, Z12
 	VCMPPS       $0x03, Z5, Z5, K2
 	VMOVUPS      Z5, K2, Z12
-	VSUBPS       sigmoidconsts<>+704(SB), Z5, Z6
-	VSUBPS       Z6, Z11, Z6
-	VDIVPS       Z5, Z6, Z6
-	VADDPS       Z6, Z12, Z12
+	VSUBPS       sigmoidconsts<>+704(SB), Z5, Z9
+	VSUBPS       Z9, Z6, Z9
+	VDIVPS       Z5, Z9, Z9
+	VADDPS       Z9, Z12, Z12
 	VMAXPS       sigmoidconsts<>+896(SB), Z1, Z5
 	VFNMADD231PS Z2, Z1, Z5
 	VADDPS       Z12, Z5, Z5
@@ -8133,7 +8001,7 @@ powg_338:
 	VMULPS       Z9, Z12, Z12
 	VMULPS       Z11, Z12, Z12
 	VFMADD231PS  sigmoidconsts<>+256(SB), Z10, Z12
-	VFNMADD231PS sigmoidconsts<>+384(SB), Z11, Z12
+	VFNMADD231PS sigmoidconsts<>+640(SB), Z11, Z12
 	VADDPS       Z12, Z9, Z12
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Z10, Z12
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z1, K2
@@ -8149,22 +8017,19 @@ powg_338:
 	VMOVUPS      sigmoidconsts<>+192(SB), Z10
 	VFMADD213PS  Z12, Z9, Z10
 	VFNMADD231PS sigmoidconsts<>+256(SB), Z9, Z10
-	VMULPS       Z10, Z10, Z11
-	VMOVUPS      sigmoidconsts<>+320(SB), Z13
-	VFMADD213PS  sigmoidconsts<>+384(SB), Z10, Z13
-	VMOVUPS      sigmoidconsts<>+448(SB), Z14
-	VFMADD213PS  sigmoidconsts<>+512(SB), Z10, Z14
-	VMOVUPS      sigmoidconsts<>+576(SB), Z15
-	VFMADD213PS  sigmoidconsts<>+640(SB), Z10, Z15
-	VFMADD213PS  Z14, Z11, Z15
-	VFMADD213PS  Z13, Z11, Z15
-	VFMADD213PS  Z10, Z11, Z15
-	VADDPS       sigmoidconsts<>+704(SB), Z15, Z15
+	VMOVUPS      sigmoidconsts<>+320(SB), Z11
+	VFMADD213PS  sigmoidconsts<>+384(SB), Z10, Z11
+	VFMADD213PS  sigmoidconsts<>+448(SB), Z10, Z11
+	VFMADD213PS  sigmoidconsts<>+512(SB), Z10, Z11
+	VFMADD213PS  sigmoidconsts<>+576(SB), Z10, Z11
+	VFMADD213PS  sigmoidconsts<>+640(SB), Z10, Z11
+	VFMADD213PS  sigmoidconsts<>+704(SB), Z10, Z11
+	VFMADD213PS  sigmoidconsts<>+704(SB), Z10, Z11
 	VCMPPS       $0x05, sigmoidconsts<>+832(SB), Z12, K2
-	VSCALEFPS.Z  Z9, Z15, K2, Z15
+	VSCALEFPS.Z  Z9, Z11, K2, Z11
 	VCMPPS       $0x0e, sigmoidconsts<>+2688(SB), Z12, K2
-	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z15
-	VMOVAPS      Z15, Z9
+	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z11
+	VMOVAPS      Z11, Z9
 	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Z1, K2
 	VXORPS       Z9, Z9, K2, Z9
 
@@ -8221,7 +8086,7 @@ powg_343:
 	VMULPS       Z11, Z14, Z14
 	VMULPS       Z13, Z14, Z14
 	VFMADD231PS  sigmoidconsts<>+256(SB), Z12, Z14
-	VFNMADD231PS sigmoidconsts<>+384(SB), Z13, Z14
+	VFNMADD231PS sigmoidconsts<>+640(SB), Z13, Z14
 	VADDPS       Z14, Z11, Z14
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Z12, Z14
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z1, K2
@@ -8237,22 +8102,19 @@ powg_343:
 	VMOVUPS      sigmoidconsts<>+192(SB), Z11
 	VFMADD213PS  Z14, Z9, Z11
 	VFNMADD231PS sigmoidconsts<>+256(SB), Z9, Z11
-	VMULPS       Z11, Z11, Z12
-	VMOVUPS      sigmoidconsts<>+320(SB), Z13
-	VFMADD213PS  sigmoidconsts<>+384(SB), Z11, Z13
-	VMOVUPS      sigmoidconsts<>+448(SB), Z15
-	VFMADD213PS  sigmoidconsts<>+512(SB), Z11, Z15
-	VMOVUPS      sigmoidconsts<>+576(SB), Z16
-	VFMADD213PS  sigmoidconsts<>+640(SB), Z11, Z16
-	VFMADD213PS  Z15, Z12, Z16
-	VFMADD213PS  Z13, Z12, Z16
-	VFMADD213PS  Z11, Z12, Z16
-	VADDPS       sigmoidconsts<>+704(SB), Z16, Z16
+	VMOVUPS      sigmoidconsts<>+320(SB), Z12
+	VFMADD213PS  sigmoidconsts<>+384(SB), Z11, Z12
+	VFMADD213PS  sigmoidconsts<>+448(SB), Z11, Z12
+	VFMADD213PS  sigmoidconsts<>+512(SB), Z11, Z12
+	VFMADD213PS  sigmoidconsts<>+576(SB), Z11, Z12
+	VFMADD213PS  sigmoidconsts<>+640(SB), Z11, Z12
+	VFMADD213PS  sigmoidconsts<>+704(SB), Z11, Z12
+	VFMADD213PS  sigmoidconsts<>+704(SB), Z11, Z12
 	VCMPPS       $0x05, sigmoidconsts<>+832(SB), Z14, K2
-	VSCALEFPS.Z  Z9, Z16, K2, Z16
+	VSCALEFPS.Z  Z9, Z12, K2, Z12
 	VCMPPS       $0x0e, sigmoidconsts<>+2688(SB), Z14, K2
-	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z16
-	VMOVAPS      Z16, Z9
+	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z12
+	VMOVAPS      Z12, Z9
 	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Z1, K2
 	VXORPS       Z9, Z9, K2, Z9
 
@@ -8328,60 +8190,57 @@ loop_347:
 	VMOVUPS      sigmoidconsts<>+192(SB), Z15
 	VFMADD213PS  Z5, Z6, Z15
 	VFNMADD231PS sigmoidconsts<>+256(SB), Z6, Z15
-	VMULPS       Z15, Z15, Z16
-	VMOVUPS      sigmoidconsts<>+320(SB), Z17
-	VFMADD213PS  sigmoidconsts<>+384(SB), Z15, Z17
-	VMOVUPS      sigmoidconsts<>+448(SB), Z18
-	VFMADD213PS  sigmoidconsts<>+512(SB), Z15, Z18
-	VMOVUPS      sigmoidconsts<>+576(SB), Z19
-	VFMADD213PS  sigmoidconsts<>+640(SB), Z15, Z19
-	VFMADD213PS  Z18, Z16, Z19
-	VFMADD213PS  Z17, Z16, Z19
-	VFMADD213PS  Z15, Z16, Z19
-	VADDPS       sigmoidconsts<>+704(SB), Z19, Z19
+	VMOVUPS      sigmoidconsts<>+320(SB), Z16
+	VFMADD213PS  sigmoidconsts<>+384(SB), Z15, Z16
+	VFMADD213PS  sigmoidconsts<>+448(SB), Z15, Z16
+	VFMADD213PS  sigmoidconsts<>+512(SB), Z15, Z16
+	VFMADD213PS  sigmoidconsts<>+576(SB), Z15, Z16
+	VFMADD213PS  sigmoidconsts<>+640(SB), Z15, Z16
+	VFMADD213PS  sigmoidconsts<>+704(SB), Z15, Z16
+	VFMADD213PS  sigmoidconsts<>+704(SB), Z15, Z16
 	VCMPPS       $0x05, sigmoidconsts<>+832(SB), Z5, K1
-	VSCALEFPS.Z  Z6, Z19, K1, Z19
-	VADDPS       sigmoidconsts<>+704(SB), Z19, Z5
+	VSCALEFPS.Z  Z6, Z16, K1, Z16
+	VADDPS       sigmoidconsts<>+704(SB), Z16, Z5
 	VMOVUPS      sigmoidconsts<>+704(SB), Z6
 	VDIVPS       Z5, Z6, Z6
-	VMULPS       Z6, Z19, Z5
+	VMULPS       Z6, Z16, Z5
 	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z3, K1
 	VBLENDMPS    Z5, Z6, K1, Z7
 	VBLENDMPS    Z6, Z5, K1, Z8
 	TESTQ        $0x00000003, sflags+136(FP)
 	JZ           noflag_350
-	VADDPS       sigmoidconsts<>+704(SB), Z19, Z5
+	VADDPS       sigmoidconsts<>+704(SB), Z16, Z5
 	VGETEXPPS    Z5, Z15
 	VADDPS       sigmoidconsts<>+704(SB), Z15, Z15
 	VGETMANTPS   $0x02, Z5, Z6
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z6, K1
-	VSUBPS       sigmoidconsts<>+704(SB), Z6, Z16
-	VADDPS       Z6, Z6, Z17
-	VSUBPS       sigmoidconsts<>+704(SB), Z17, Z17
-	VBLENDMPS    Z17, Z16, K1, Z6
+	VSUBPS       sigmoidconsts<>+704(SB), Z6, Z17
+	VADDPS       Z6, Z6, Z18
+	VSUBPS       sigmoidconsts<>+704(SB), Z18, Z18
+	VBLENDMPS    Z18, Z17, K1, Z6
 	VSUBPS       sigmoidconsts<>+704(SB), Z15, K1, Z15
-	VMULPS       Z6, Z6, Z16
-	VMOVUPS      sigmoidconsts<>+1216(SB), Z17
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Z6, Z17
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Z6, Z17
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Z6, Z17
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Z6, Z17
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Z6, Z17
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Z6, Z17
-	VFMADD213PS  sigmoidconsts<>+1664(SB), Z6, Z17
-	VFMADD213PS  sigmoidconsts<>+1728(SB), Z6, Z17
-	VMULPS       Z6, Z17, Z17
-	VMULPS       Z16, Z17, Z17
-	VFMADD231PS  sigmoidconsts<>+256(SB), Z15, Z17
-	VFNMADD231PS sigmoidconsts<>+384(SB), Z16, Z17
-	VADDPS       Z17, Z6, Z17
-	VFMADD231PS  sigmoidconsts<>+1792(SB), Z15, Z17
+	VMULPS       Z6, Z6, Z17
+	VMOVUPS      sigmoidconsts<>+1216(SB), Z18
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z6, Z18
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z6, Z18
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z6, Z18
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z6, Z18
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z6, Z18
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z6, Z18
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z6, Z18
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Z6, Z18
+	VMULPS       Z6, Z18, Z18
+	VMULPS       Z17, Z18, Z18
+	VFMADD231PS  sigmoidconsts<>+256(SB), Z15, Z18
+	VFNMADD231PS sigmoidconsts<>+640(SB), Z17, Z18
+	VADDPS       Z18, Z6, Z18
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Z15, Z18
 	VCMPPS       $0x03, Z5, Z5, K1
-	VMOVUPS      Z5, K1, Z17
+	VMOVUPS      Z5, K1, Z18
 	VSUBPS       sigmoidconsts<>+704(SB), Z5, Z6
-	VSUBPS       Z6, Z19, Z6
+	VSUBPS       Z6, Z16, Z6
 	VDIVPS       Z5, Z6, Z6
-	VADDPS       Z6, Z17, Z17
+	VADDPS       Z6, Z18, Z18
 	VMOVUPS      sigmoidconsts<>+704(SB), Z5
 	VSUBPS       Z4, Z5, Z5
 	TESTQ        $0x00000001, sflags+136(FP)
@@ -8390,118 +8249,115 @@ loop_347:
 	VMULPS       Z4, Z6, Z6
 	VXORPS       sigmoidconsts<>+0(SB), Z3, Z15
 	VMAXPS       sigmoidconsts<>+896(SB), Z15, Z15
-	VADDPS       Z17, Z15, Z15
+	VADDPS       Z18, Z15, Z15
 	VMULPS       Z15, Z6, Z6
 	VMAXPS       sigmoidconsts<>+896(SB), Z3, Z15
-	VADDPS       Z17, Z15, Z15
+	VADDPS       Z18, Z15, Z15
 	VFMADD231PS  Z15, Z5, Z6
 	VADDPS       Z6, Z0, Z0
 
 noflag_351:
 	TESTQ        $0x00000002, sflags+136(FP)
 	JZ           noflag_352
-	VADDPS       sigmoidconsts<>+704(SB), Z19, Z6
+	VADDPS       sigmoidconsts<>+704(SB), Z16, Z6
 	VMOVUPS      sigmoidconsts<>+704(SB), Z15
 	VDIVPS       Z6, Z15, Z15
-	VMULPS       Z15, Z19, Z6
+	VMULPS       Z15, Z16, Z6
 	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z3, K1
 	VBLENDMPS    Z6, Z15, K1, Z9
 	VBLENDMPS    Z15, Z6, K1, Z10
 	VMAXPS       sigmoidconsts<>+896(SB), Z3, Z6
 	VFNMADD231PS Z4, Z3, Z6
-	VADDPS       Z17, Z6, Z6
+	VADDPS       Z18, Z6, Z6
 	VMULPS       Z4, Z10, Z15
 	VFMADD231PS  Z5, Z9, Z15
-	VBROADCASTSS gamma+112(FP), Z16
+	VBROADCASTSS gamma+112(FP), Z17
 	CMPQ         DI, $0x01
 	JEQ          pow1_353
 	CMPQ         DI, $0x02
 	JEQ          pow2_355
 	CMPQ         DI, $0x03
 	JEQ          powg_354
-	VMOVUPS      sigmoidconsts<>+704(SB), Z16
+	VMOVUPS      sigmoidconsts<>+704(SB), Z17
 	JMP          powd_356
 
 pow1_353:
-	VMOVAPS Z15, Z16
+	VMOVAPS Z15, Z17
 	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Z15, K1
-	VXORPS  Z16, Z16, K1, Z16
+	VXORPS  Z17, Z17, K1, Z17
 	JMP     powd_356
 
 pow2_355:
-	VMULPS Z15, Z15, Z16
+	VMULPS Z15, Z15, Z17
 	VCMPPS $0x02, sigmoidconsts<>+896(SB), Z15, K1
-	VXORPS Z16, Z16, K1, Z16
+	VXORPS Z17, Z17, K1, Z17
 	JMP    powd_356
 
 powg_354:
-	VGETEXPPS    Z15, Z18
-	VADDPS       sigmoidconsts<>+704(SB), Z18, Z18
-	VGETMANTPS   $0x02, Z15, Z17
-	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z17, K1
-	VSUBPS       sigmoidconsts<>+704(SB), Z17, Z20
-	VADDPS       Z17, Z17, Z21
+	VGETEXPPS    Z15, Z19
+	VADDPS       sigmoidconsts<>+704(SB), Z19, Z19
+	VGETMANTPS   $0x02, Z15, Z18
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z18, K1
+	VSUBPS       sigmoidconsts<>+704(SB), Z18, Z20
+	VADDPS       Z18, Z18, Z21
 	VSUBPS       sigmoidconsts<>+704(SB), Z21, Z21
-	VBLENDMPS    Z21, Z20, K1, Z17
-	VSUBPS       sigmoidconsts<>+704(SB), Z18, K1, Z18
-	VMULPS       Z17, Z17, Z20
+	VBLENDMPS    Z21, Z20, K1, Z18
+	VSUBPS       sigmoidconsts<>+704(SB), Z19, K1, Z19
+	VMULPS       Z18, Z18, Z20
 	VMOVUPS      sigmoidconsts<>+1216(SB), Z21
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Z17, Z21
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Z17, Z21
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Z17, Z21
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Z17, Z21
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Z17, Z21
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Z17, Z21
-	VFMADD213PS  sigmoidconsts<>+1664(SB), Z17, Z21
-	VFMADD213PS  sigmoidconsts<>+1728(SB), Z17, Z21
-	VMULPS       Z17, Z21, Z21
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z18, Z21
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z18, Z21
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z18, Z21
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z18, Z21
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z18, Z21
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z18, Z21
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z18, Z21
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Z18, Z21
+	VMULPS       Z18, Z21, Z21
 	VMULPS       Z20, Z21, Z21
-	VFMADD231PS  sigmoidconsts<>+256(SB), Z18, Z21
-	VFNMADD231PS sigmoidconsts<>+384(SB), Z20, Z21
-	VADDPS       Z21, Z17, Z21
-	VFMADD231PS  sigmoidconsts<>+1792(SB), Z18, Z21
+	VFMADD231PS  sigmoidconsts<>+256(SB), Z19, Z21
+	VFNMADD231PS sigmoidconsts<>+640(SB), Z20, Z21
+	VADDPS       Z21, Z18, Z21
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Z19, Z21
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z15, K1
 	VMOVUPS      Z15, K1, Z21
 	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z15, K1
 	VMOVUPS      sigmoidconsts<>+2112(SB), K1, Z21
 	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Z15, K1
 	VMOVUPS      sigmoidconsts<>+2176(SB), K1, Z21
-	VMULPS       Z16, Z21, Z21
-	VMOVUPS      sigmoidconsts<>+64(SB), Z16
-	VFMADD231PS  sigmoidconsts<>+128(SB), Z21, Z16
-	VSUBPS       sigmoidconsts<>+64(SB), Z16, Z16
-	VMOVUPS      sigmoidconsts<>+192(SB), Z17
-	VFMADD213PS  Z21, Z16, Z17
-	VFNMADD231PS sigmoidconsts<>+256(SB), Z16, Z17
-	VMULPS       Z17, Z17, Z18
-	VMOVUPS      sigmoidconsts<>+320(SB), Z20
-	VFMADD213PS  sigmoidconsts<>+384(SB), Z17, Z20
-	VMOVUPS      sigmoidconsts<>+448(SB), Z22
-	VFMADD213PS  sigmoidconsts<>+512(SB), Z17, Z22
-	VMOVUPS      sigmoidconsts<>+576(SB), Z23
-	VFMADD213PS  sigmoidconsts<>+640(SB), Z17, Z23
-	VFMADD213PS  Z22, Z18, Z23
-	VFMADD213PS  Z20, Z18, Z23
-	VFMADD213PS  Z17, Z18, Z23
-	VADDPS       sigmoidconsts<>+704(SB), Z23, Z23
+	VMULPS       Z17, Z21, Z21
+	VMOVUPS      sigmoidconsts<>+64(SB), Z17
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z21, Z17
+	VSUBPS       sigmoidconsts<>+64(SB), Z17, Z17
+	VMOVUPS      sigmoidconsts<>+192(SB), Z18
+	VFMADD213PS  Z21, Z17, Z18
+	VFNMADD231PS sigmoidconsts<>+256(SB), Z17, Z18
+	VMOVUPS      sigmoidconsts<>+320(SB), Z19
+	VFMADD213PS  sigmoidconsts<>+384(SB), Z18, Z19
+	VFMADD213PS  sigmoidconsts<>+448(SB), Z18, Z19
+	VFMADD213PS  sigmoidconsts<>+512(SB), Z18, Z19
+	VFMADD213PS  sigmoidconsts<>+576(SB), Z18, Z19
+	VFMADD213PS  sigmoidconsts<>+640(SB), Z18, Z19
+	VFMADD213PS  sigmoidconsts<>+704(SB), Z18, Z19
+	VFMADD213PS  sigmoidconsts<>+704(SB), Z18, Z19
 	VCMPPS       $0x05, sigmoidconsts<>+832(SB), Z21, K1
-	VSCALEFPS.Z  Z16, Z23, K1, Z23
+	VSCALEFPS.Z  Z17, Z19, K1, Z19
 	VCMPPS       $0x0e, sigmoidconsts<>+2688(SB), Z21, K1
-	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z23
-	VMOVAPS      Z23, Z16
+	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z19
+	VMOVAPS      Z19, Z17
 	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Z15, K1
-	VXORPS       Z16, Z16, K1, Z16
+	VXORPS       Z17, Z17, K1, Z17
 
 powd_356:
-	VMULPS       Z16, Z6, Z6
+	VMULPS       Z17, Z6, Z6
 	TESTQ        $0x00000100, sflags+136(FP)
 	JZ           noflag_357
 	VBROADCASTSS alpha+108(FP), Z15
-	VMOVUPS      sigmoidconsts<>+704(SB), Z16
-	VSUBPS       Z15, Z16, Z16
-	VMULPS       Z5, Z16, Z16
-	VFMADD231PS  Z4, Z15, Z16
-	VMULPS       Z16, Z6, Z6
+	VMOVUPS      sigmoidconsts<>+704(SB), Z17
+	VSUBPS       Z15, Z17, Z17
+	VMULPS       Z5, Z17, Z17
+	VFMADD231PS  Z4, Z15, Z17
+	VMULPS       Z17, Z6, Z6
 
 noflag_357:
 	VADDPS Z6, Z1, Z1
@@ -8515,72 +8371,72 @@ noflag_350:
 	JZ           noflag_358
 	VBROADCASTSS a+80(FP), Z15
 	VMULPS       Z4, Z15, Z15
-	VBROADCASTSS b+84(FP), Z16
-	VADDPS       Z16, Z15, Z15
-	VBROADCASTSS e+88(FP), Z16
-	VFMADD231PS  Z7, Z16, Z15
+	VBROADCASTSS b+84(FP), Z17
+	VADDPS       Z17, Z15, Z15
+	VBROADCASTSS e+88(FP), Z17
+	VFMADD231PS  Z7, Z17, Z15
 	TESTQ        $0x00000010, SI
 	JZ           noflag_359
-	VXORPS       Z16, Z16, Z16
+	VXORPS       Z17, Z17, Z17
 	VCMPPS       $0x0e, Z4, Z7, K1
-	VMOVUPS      sigmoidconsts<>+704(SB), K1, Z16
+	VMOVUPS      sigmoidconsts<>+704(SB), K1, Z17
 	VCMPPS       $0x01, Z4, Z7, K1
-	VMOVUPS      sigmoidconsts<>+2432(SB), K1, Z16
-	VBROADCASTSS d+92(FP), Z17
-	VFMADD231PS  Z16, Z17, Z15
+	VMOVUPS      sigmoidconsts<>+2432(SB), K1, Z17
+	VBROADCASTSS d+92(FP), Z18
+	VFMADD231PS  Z17, Z18, Z15
 
 noflag_359:
-	VMOVAPS Z7, Z16
-	VMULPS  Z8, Z16, Z16
-	VMULPS  Z15, Z16, Z16
-	VADDPS  Z16, Z6, Z6
+	VMOVAPS Z7, Z17
+	VMULPS  Z8, Z17, Z17
+	VMULPS  Z15, Z17, Z17
+	VADDPS  Z17, Z6, Z6
 
 noflag_358:
 	TESTQ        $0x00000001, SI
 	JZ           noflag_360
 	VMOVAPS      Z7, Z15
 	VMULPS       Z5, Z15, Z15
-	VBROADCASTSS pw+100(FP), Z16
-	VMULPS       Z4, Z16, Z16
-	VFNMADD231PS Z8, Z16, Z15
-	VBROADCASTSS bceScale+96(FP), Z16
-	VFMADD231PS  Z16, Z15, Z6
+	VBROADCASTSS pw+100(FP), Z17
+	VMULPS       Z4, Z17, Z17
+	VFNMADD231PS Z8, Z17, Z15
+	VBROADCASTSS bceScale+96(FP), Z17
+	VFMADD231PS  Z17, Z15, Z6
 
 noflag_360:
 	TESTQ        $0x00000002, SI
 	JZ           noflag_361
-	VADDPS       sigmoidconsts<>+704(SB), Z19, Z15
-	VGETEXPPS    Z15, Z17
-	VADDPS       sigmoidconsts<>+704(SB), Z17, Z17
-	VGETMANTPS   $0x02, Z15, Z16
-	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z16, K1
-	VSUBPS       sigmoidconsts<>+704(SB), Z16, Z18
-	VADDPS       Z16, Z16, Z20
+	VADDPS       sigmoidconsts<>+704(SB), Z16, Z15
+	VGETEXPPS    Z15, Z18
+	VADDPS       sigmoidconsts<>+704(SB), Z18, Z18
+	VGETMANTPS   $0x02, Z15, Z17
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z17, K1
+	VSUBPS       sigmoidconsts<>+704(SB), Z17, Z19
+	VADDPS       Z17, Z17, Z20
 	VSUBPS       sigmoidconsts<>+704(SB), Z20, Z20
-	VBLENDMPS    Z20, Z18, K1, Z16
-	VSUBPS       sigmoidconsts<>+704(SB), Z17, K1, Z17
-	VMULPS       Z16, Z16, Z18
+	VBLENDMPS    Z20, Z19, K1, Z17
+	VSUBPS       sigmoidconsts<>+704(SB), Z18, K1, Z18
+	VMULPS       Z17, Z17, Z19
 	VMOVUPS      sigmoidconsts<>+1216(SB), Z20
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Z16, Z20
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Z16, Z20
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Z16, Z20
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Z16, Z20
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Z16, Z20
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Z16, Z20
-	VFMADD213PS  sigmoidconsts<>+1664(SB), Z16, Z20
-	VFMADD213PS  sigmoidconsts<>+1728(SB), Z16, Z20
-	VMULPS       Z16, Z20, Z20
-	VMULPS       Z18, Z20, Z20
-	VFMADD231PS  sigmoidconsts<>+256(SB), Z17, Z20
-	VFNMADD231PS sigmoidconsts<>+384(SB), Z18, Z20
-	VADDPS       Z20, Z16, Z20
-	VFMADD231PS  sigmoidconsts<>+1792(SB), Z17, Z20
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z17, Z20
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z17, Z20
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z17, Z20
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z17, Z20
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z17, Z20
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z17, Z20
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z17, Z20
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Z17, Z20
+	VMULPS       Z17, Z20, Z20
+	VMULPS       Z19, Z20, Z20
+	VFMADD231PS  sigmoidconsts<>+256(SB), Z18, Z20
+	VFNMADD231PS sigmoidconsts<>+640(SB), Z19, Z20
+	VADDPS       Z20, Z17, Z20
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Z18, Z20
 	VCMPPS       $0x03, Z15, Z15, K1
 	VMOVUPS      Z15, K1, Z20
-	VSUBPS       sigmoidconsts<>+704(SB), Z15, Z16
-	VSUBPS       Z16, Z19, Z16
-	VDIVPS       Z15, Z16, Z16
-	VADDPS       Z16, Z20, Z20
+	VSUBPS       sigmoidconsts<>+704(SB), Z15, Z17
+	VSUBPS       Z17, Z16, Z17
+	VDIVPS       Z15, Z17, Z17
+	VADDPS       Z17, Z20, Z20
 	VMAXPS       sigmoidconsts<>+896(SB), Z3, Z15
 	VFNMADD231PS Z4, Z3, Z15
 	VADDPS       Z20, Z15, Z15
@@ -8632,7 +8488,7 @@ powg_363:
 	VMULPS       Z17, Z20, Z20
 	VMULPS       Z19, Z20, Z20
 	VFMADD231PS  sigmoidconsts<>+256(SB), Z18, Z20
-	VFNMADD231PS sigmoidconsts<>+384(SB), Z19, Z20
+	VFNMADD231PS sigmoidconsts<>+640(SB), Z19, Z20
 	VADDPS       Z20, Z17, Z20
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Z18, Z20
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z3, K1
@@ -8648,22 +8504,19 @@ powg_363:
 	VMOVUPS      sigmoidconsts<>+192(SB), Z18
 	VFMADD213PS  Z20, Z17, Z18
 	VFNMADD231PS sigmoidconsts<>+256(SB), Z17, Z18
-	VMULPS       Z18, Z18, Z19
-	VMOVUPS      sigmoidconsts<>+320(SB), Z21
-	VFMADD213PS  sigmoidconsts<>+384(SB), Z18, Z21
-	VMOVUPS      sigmoidconsts<>+448(SB), Z22
-	VFMADD213PS  sigmoidconsts<>+512(SB), Z18, Z22
-	VMOVUPS      sigmoidconsts<>+576(SB), Z23
-	VFMADD213PS  sigmoidconsts<>+640(SB), Z18, Z23
-	VFMADD213PS  Z22, Z19, Z23
-	VFMADD213PS  Z21, Z19, Z23
-	VFMADD213PS  Z18, Z19, Z23
-	VADDPS       sigmoidconsts<>+704(SB), Z23, Z23
+	VMOVUPS      sigmoidconsts<>+320(SB), Z19
+	VFMADD213PS  sigmoidconsts<>+384(SB), Z18, Z19
+	VFMADD213PS  sigmoidconsts<>+448(SB), Z18, Z19
+	VFMADD213PS  sigmoidconsts<>+512(SB), Z18, Z19
+	VFMADD213PS  sigmoidconsts<>+576(SB), Z18, Z19
+	VFMADD213PS  sigmoidconsts<>+640(SB), Z18, Z19
+	VFMADD213PS  sigmoidconsts<>+704(SB), Z18, Z19
+	VFMADD213PS  sigmoidconsts<>+704(SB), Z18, Z19
 	VCMPPS       $0x05, sigmoidconsts<>+832(SB), Z20, K1
-	VSCALEFPS.Z  Z17, Z23, K1, Z23
+	VSCALEFPS.Z  Z17, Z19, K1, Z19
 	VCMPPS       $0x0e, sigmoidconsts<>+2688(SB), Z20, K1
-	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z23
-	VMOVAPS      Z23, Z17
+	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z19
+	VMOVAPS      Z19, Z17
 	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Z3, K1
 	VXORPS       Z17, Z17, K1, Z17
 
@@ -8720,7 +8573,7 @@ powg_368:
 	VMULPS       Z19, Z22, Z22
 	VMULPS       Z21, Z22, Z22
 	VFMADD231PS  sigmoidconsts<>+256(SB), Z20, Z22
-	VFNMADD231PS sigmoidconsts<>+384(SB), Z21, Z22
+	VFNMADD231PS sigmoidconsts<>+640(SB), Z21, Z22
 	VADDPS       Z22, Z19, Z22
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Z20, Z22
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z3, K1
@@ -8736,22 +8589,19 @@ powg_368:
 	VMOVUPS      sigmoidconsts<>+192(SB), Z19
 	VFMADD213PS  Z22, Z17, Z19
 	VFNMADD231PS sigmoidconsts<>+256(SB), Z17, Z19
-	VMULPS       Z19, Z19, Z20
-	VMOVUPS      sigmoidconsts<>+320(SB), Z21
-	VFMADD213PS  sigmoidconsts<>+384(SB), Z19, Z21
-	VMOVUPS      sigmoidconsts<>+448(SB), Z23
-	VFMADD213PS  sigmoidconsts<>+512(SB), Z19, Z23
-	VMOVUPS      sigmoidconsts<>+576(SB), Z24
-	VFMADD213PS  sigmoidconsts<>+640(SB), Z19, Z24
-	VFMADD213PS  Z23, Z20, Z24
-	VFMADD213PS  Z21, Z20, Z24
-	VFMADD213PS  Z19, Z20, Z24
-	VADDPS       sigmoidconsts<>+704(SB), Z24, Z24
+	VMOVUPS      sigmoidconsts<>+320(SB), Z20
+	VFMADD213PS  sigmoidconsts<>+384(SB), Z19, Z20
+	VFMADD213PS  sigmoidconsts<>+448(SB), Z19, Z20
+	VFMADD213PS  sigmoidconsts<>+512(SB), Z19, Z20
+	VFMADD213PS  sigmoidconsts<>+576(SB), Z19, Z20
+	VFMADD213PS  sigmoidconsts<>+640(SB), Z19, Z20
+	VFMADD213PS  sigmoidconsts<>+704(SB), Z19, Z20
+	VFMADD213PS  sigmoidconsts<>+704(SB), Z19, Z20
 	VCMPPS       $0x05, sigmoidconsts<>+832(SB), Z22, K1
-	VSCALEFPS.Z  Z17, Z24, K1, Z24
+	VSCALEFPS.Z  Z17, Z20, K1, Z20
 	VCMPPS       $0x0e, sigmoidconsts<>+2688(SB), Z22, K1
-	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z24
-	VMOVAPS      Z24, Z17
+	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z20
+	VMOVAPS      Z20, Z17
 	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Z3, K1
 	VXORPS       Z17, Z17, K1, Z17
 
@@ -8806,60 +8656,57 @@ tail_348:
 	VMOVUPS      sigmoidconsts<>+192(SB), Z7
 	VFMADD213PS  Z5, Z6, Z7
 	VFNMADD231PS sigmoidconsts<>+256(SB), Z6, Z7
-	VMULPS       Z7, Z7, Z8
-	VMOVUPS      sigmoidconsts<>+320(SB), Z9
-	VFMADD213PS  sigmoidconsts<>+384(SB), Z7, Z9
-	VMOVUPS      sigmoidconsts<>+448(SB), Z10
-	VFMADD213PS  sigmoidconsts<>+512(SB), Z7, Z10
-	VMOVUPS      sigmoidconsts<>+576(SB), Z15
-	VFMADD213PS  sigmoidconsts<>+640(SB), Z7, Z15
-	VFMADD213PS  Z10, Z8, Z15
-	VFMADD213PS  Z9, Z8, Z15
-	VFMADD213PS  Z7, Z8, Z15
-	VADDPS       sigmoidconsts<>+704(SB), Z15, Z15
+	VMOVUPS      sigmoidconsts<>+320(SB), Z8
+	VFMADD213PS  sigmoidconsts<>+384(SB), Z7, Z8
+	VFMADD213PS  sigmoidconsts<>+448(SB), Z7, Z8
+	VFMADD213PS  sigmoidconsts<>+512(SB), Z7, Z8
+	VFMADD213PS  sigmoidconsts<>+576(SB), Z7, Z8
+	VFMADD213PS  sigmoidconsts<>+640(SB), Z7, Z8
+	VFMADD213PS  sigmoidconsts<>+704(SB), Z7, Z8
+	VFMADD213PS  sigmoidconsts<>+704(SB), Z7, Z8
 	VCMPPS       $0x05, sigmoidconsts<>+832(SB), Z5, K2
-	VSCALEFPS.Z  Z6, Z15, K2, Z15
-	VADDPS       sigmoidconsts<>+704(SB), Z15, Z5
+	VSCALEFPS.Z  Z6, Z8, K2, Z8
+	VADDPS       sigmoidconsts<>+704(SB), Z8, Z5
 	VMOVUPS      sigmoidconsts<>+704(SB), Z6
 	VDIVPS       Z5, Z6, Z6
-	VMULPS       Z6, Z15, Z5
+	VMULPS       Z6, Z8, Z5
 	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z3, K2
 	VBLENDMPS    Z5, Z6, K2, Z11
 	VBLENDMPS    Z6, Z5, K2, Z12
 	TESTQ        $0x00000003, sflags+136(FP)
 	JZ           noflag_372
-	VADDPS       sigmoidconsts<>+704(SB), Z15, Z5
+	VADDPS       sigmoidconsts<>+704(SB), Z8, Z5
 	VGETEXPPS    Z5, Z7
 	VADDPS       sigmoidconsts<>+704(SB), Z7, Z7
 	VGETMANTPS   $0x02, Z5, Z6
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z6, K2
-	VSUBPS       sigmoidconsts<>+704(SB), Z6, Z8
-	VADDPS       Z6, Z6, Z9
-	VSUBPS       sigmoidconsts<>+704(SB), Z9, Z9
-	VBLENDMPS    Z9, Z8, K2, Z6
+	VSUBPS       sigmoidconsts<>+704(SB), Z6, Z9
+	VADDPS       Z6, Z6, Z10
+	VSUBPS       sigmoidconsts<>+704(SB), Z10, Z10
+	VBLENDMPS    Z10, Z9, K2, Z6
 	VSUBPS       sigmoidconsts<>+704(SB), Z7, K2, Z7
-	VMULPS       Z6, Z6, Z8
-	VMOVUPS      sigmoidconsts<>+1216(SB), Z9
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Z6, Z9
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Z6, Z9
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Z6, Z9
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Z6, Z9
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Z6, Z9
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Z6, Z9
-	VFMADD213PS  sigmoidconsts<>+1664(SB), Z6, Z9
-	VFMADD213PS  sigmoidconsts<>+1728(SB), Z6, Z9
-	VMULPS       Z6, Z9, Z9
-	VMULPS       Z8, Z9, Z9
-	VFMADD231PS  sigmoidconsts<>+256(SB), Z7, Z9
-	VFNMADD231PS sigmoidconsts<>+384(SB), Z8, Z9
-	VADDPS       Z9, Z6, Z9
-	VFMADD231PS  sigmoidconsts<>+1792(SB), Z7, Z9
+	VMULPS       Z6, Z6, Z9
+	VMOVUPS      sigmoidconsts<>+1216(SB), Z10
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z6, Z10
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z6, Z10
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z6, Z10
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z6, Z10
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z6, Z10
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z6, Z10
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z6, Z10
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Z6, Z10
+	VMULPS       Z6, Z10, Z10
+	VMULPS       Z9, Z10, Z10
+	VFMADD231PS  sigmoidconsts<>+256(SB), Z7, Z10
+	VFNMADD231PS sigmoidconsts<>+640(SB), Z9, Z10
+	VADDPS       Z10, Z6, Z10
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Z7, Z10
 	VCMPPS       $0x03, Z5, Z5, K2
-	VMOVUPS      Z5, K2, Z9
+	VMOVUPS      Z5, K2, Z10
 	VSUBPS       sigmoidconsts<>+704(SB), Z5, Z6
-	VSUBPS       Z6, Z15, Z6
+	VSUBPS       Z6, Z8, Z6
 	VDIVPS       Z5, Z6, Z6
-	VADDPS       Z6, Z9, Z9
+	VADDPS       Z6, Z10, Z10
 	VMOVUPS      sigmoidconsts<>+704(SB), Z5
 	VSUBPS       Z4, Z5, Z5
 	TESTQ        $0x00000001, sflags+136(FP)
@@ -8868,10 +8715,10 @@ tail_348:
 	VMULPS       Z4, Z6, Z6
 	VXORPS       sigmoidconsts<>+0(SB), Z3, Z7
 	VMAXPS       sigmoidconsts<>+896(SB), Z7, Z7
-	VADDPS       Z9, Z7, Z7
+	VADDPS       Z10, Z7, Z7
 	VMULPS       Z7, Z6, Z6
 	VMAXPS       sigmoidconsts<>+896(SB), Z3, Z7
-	VADDPS       Z9, Z7, Z7
+	VADDPS       Z10, Z7, Z7
 	VFMADD231PS  Z7, Z5, Z6
 	VMOVAPS.Z    Z6, K1, Z6
 	VADDPS       Z6, Z0, Z0
@@ -8879,41 +8726,154 @@ tail_348:
 noflag_373:
 	TESTQ        $0x00000002, sflags+136(FP)
 	JZ           noflag_374
-	VADDPS       sigmoidconsts<>+704(SB), Z15, Z6
+	VADDPS       sigmoidconsts<>+704(SB), Z8, Z6
 	VMOVUPS      sigmoidconsts<>+704(SB), Z7
 	VDIVPS       Z6, Z7, Z7
-	VMULPS       Z7, Z15, Z6
+	VMULPS       Z7, Z8, Z6
 	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z3, K2
 	VBLENDMPS    Z6, Z7, K2, Z13
 	VBLENDMPS    Z7, Z6, K2, Z14
 	VMAXPS       sigmoidconsts<>+896(SB), Z3, Z6
 	VFNMADD231PS Z4, Z3, Z6
-	VADDPS       Z9, Z6, Z6
+	VADDPS       Z10, Z6, Z6
 	VMULPS       Z4, Z14, Z7
 	VFMADD231PS  Z5, Z13, Z7
-	VBROADCASTSS gamma+112(FP), Z8
+	VBROADCASTSS gamma+112(FP), Z9
 	CMPQ         DI, $0x01
 	JEQ          pow1_375
 	CMPQ         DI, $0x02
 	JEQ          pow2_377
 	CMPQ         DI, $0x03
 	JEQ          powg_376
-	VMOVUPS      sigmoidconsts<>+704(SB), Z8
+	VMOVUPS      sigmoidconsts<>+704(SB), Z9
 	JMP          powd_378
 
 pow1_375:
-	VMOVAPS Z7, Z8
+	VMOVAPS Z7, Z9
 	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Z7, K2
-	VXORPS  Z8, Z8, K2, Z8
+	VXORPS  Z9, Z9, K2, Z9
 	JMP     powd_378
 
 pow2_377:
-	VMULPS Z7, Z7, Z8
+	VMULPS Z7, Z7, Z9
 	VCMPPS $0x02, sigmoidconsts<>+896(SB), Z7, K2
-	VXORPS Z8, Z8, K2, Z8
+	VXORPS Z9, Z9, K2, Z9
 	JMP    powd_378
 
 powg_376:
+	VGETEXPPS    Z7, Z13
+	VADDPS       sigmoidconsts<>+704(SB), Z13, Z13
+	VGETMANTPS   $0x02, Z7, Z10
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z10, K2
+	VSUBPS       sigmoidconsts<>+704(SB), Z10, Z14
+	VADDPS       Z10, Z10, Z15
+	VSUBPS       sigmoidconsts<>+704(SB), Z15, Z15
+	VBLENDMPS    Z15, Z14, K2, Z10
+	VSUBPS       sigmoidconsts<>+704(SB), Z13, K2, Z13
+	VMULPS       Z10, Z10, Z14
+	VMOVUPS      sigmoidconsts<>+1216(SB), Z15
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z10, Z15
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z10, Z15
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z10, Z15
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z10, Z15
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z10, Z15
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z10, Z15
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z10, Z15
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Z10, Z15
+	VMULPS       Z10, Z15, Z15
+	VMULPS       Z14, Z15, Z15
+	VFMADD231PS  sigmoidconsts<>+256(SB), Z13, Z15
+	VFNMADD231PS sigmoidconsts<>+640(SB), Z14, Z15
+	VADDPS       Z15, Z10, Z15
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Z13, Z15
+	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z7, K2
+	VMOVUPS      Z7, K2, Z15
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z7, K2
+	VMOVUPS      sigmoidconsts<>+2112(SB), K2, Z15
+	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Z7, K2
+	VMOVUPS      sigmoidconsts<>+2176(SB), K2, Z15
+	VMULPS       Z9, Z15, Z15
+	VMOVUPS      sigmoidconsts<>+64(SB), Z9
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z15, Z9
+	VSUBPS       sigmoidconsts<>+64(SB), Z9, Z9
+	VMOVUPS      sigmoidconsts<>+192(SB), Z10
+	VFMADD213PS  Z15, Z9, Z10
+	VFNMADD231PS sigmoidconsts<>+256(SB), Z9, Z10
+	VMOVUPS      sigmoidconsts<>+320(SB), Z13
+	VFMADD213PS  sigmoidconsts<>+384(SB), Z10, Z13
+	VFMADD213PS  sigmoidconsts<>+448(SB), Z10, Z13
+	VFMADD213PS  sigmoidconsts<>+512(SB), Z10, Z13
+	VFMADD213PS  sigmoidconsts<>+576(SB), Z10, Z13
+	VFMADD213PS  sigmoidconsts<>+640(SB), Z10, Z13
+	VFMADD213PS  sigmoidconsts<>+704(SB), Z10, Z13
+	VFMADD213PS  sigmoidconsts<>+704(SB), Z10, Z13
+	VCMPPS       $0x05, sigmoidconsts<>+832(SB), Z15, K2
+	VSCALEFPS.Z  Z9, Z13, K2, Z13
+	VCMPPS       $0x0e, sigmoidconsts<>+2688(SB), Z15, K2
+	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z13
+	VMOVAPS      Z13, Z9
+	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Z7, K2
+	VXORPS       Z9, Z9, K2, Z9
+
+powd_378:
+	VMULPS       Z9, Z6, Z6
+	TESTQ        $0x00000100, sflags+136(FP)
+	JZ           noflag_379
+	VBROADCASTSS alpha+108(FP), Z7
+	VMOVUPS      sigmoidconsts<>+704(SB), Z9
+	VSUBPS       Z7, Z9, Z9
+	VMULPS       Z5, Z9, Z9
+	VFMADD231PS  Z4, Z7, Z9
+	VMULPS       Z9, Z6, Z6
+
+noflag_379:
+	VMOVAPS.Z Z6, K1, Z6
+	VADDPS    Z6, Z1, Z1
+
+noflag_374:
+noflag_372:
+	VMOVUPS      sigmoidconsts<>+704(SB), Z5
+	VSUBPS       Z4, Z5, Z5
+	VXORPS       Z6, Z6, Z6
+	TESTQ        $0x00000004, SI
+	JZ           noflag_380
+	VBROADCASTSS a+80(FP), Z7
+	VMULPS       Z4, Z7, Z7
+	VBROADCASTSS b+84(FP), Z9
+	VADDPS       Z9, Z7, Z7
+	VBROADCASTSS e+88(FP), Z9
+	VFMADD231PS  Z11, Z9, Z7
+	TESTQ        $0x00000010, SI
+	JZ           noflag_381
+	VXORPS       Z9, Z9, Z9
+	VCMPPS       $0x0e, Z4, Z11, K2
+	VMOVUPS      sigmoidconsts<>+704(SB), K2, Z9
+	VCMPPS       $0x01, Z4, Z11, K2
+	VMOVUPS      sigmoidconsts<>+2432(SB), K2, Z9
+	VBROADCASTSS d+92(FP), Z10
+	VFMADD231PS  Z9, Z10, Z7
+
+noflag_381:
+	VMOVAPS Z11, Z9
+	VMULPS  Z12, Z9, Z9
+	VMULPS  Z7, Z9, Z9
+	VADDPS  Z9, Z6, Z6
+
+noflag_380:
+	TESTQ        $0x00000001, SI
+	JZ           noflag_382
+	VMOVAPS      Z11, Z7
+	VMULPS       Z5, Z7, Z7
+	VBROADCASTSS pw+100(FP), Z9
+	VMULPS       Z4, Z9, Z9
+	VFNMADD231PS Z12, Z9, Z7
+	VBROADCASTSS bceScale+96(FP), Z9
+	VFMADD231PS  Z9, Z7, Z6
+
+noflag_382:
+	TESTQ        $0x00000002, SI
+	JZ           noflag_383
+	VADDPS       sigmoidconsts<>+704(SB), Z8, Z7
 	VGETEXPPS    Z7, Z10
 	VADDPS       sigmoidconsts<>+704(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z7, Z9
@@ -8936,134 +8896,18 @@ powg_376:
 	VMULPS       Z9, Z14, Z14
 	VMULPS       Z13, Z14, Z14
 	VFMADD231PS  sigmoidconsts<>+256(SB), Z10, Z14
-	VFNMADD231PS sigmoidconsts<>+384(SB), Z13, Z14
+	VFNMADD231PS sigmoidconsts<>+640(SB), Z13, Z14
 	VADDPS       Z14, Z9, Z14
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Z10, Z14
-	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z7, K2
-	VMOVUPS      Z7, K2, Z14
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z7, K2
-	VMOVUPS      sigmoidconsts<>+2112(SB), K2, Z14
-	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Z7, K2
-	VMOVUPS      sigmoidconsts<>+2176(SB), K2, Z14
-	VMULPS       Z8, Z14, Z14
-	VMOVUPS      sigmoidconsts<>+64(SB), Z8
-	VFMADD231PS  sigmoidconsts<>+128(SB), Z14, Z8
-	VSUBPS       sigmoidconsts<>+64(SB), Z8, Z8
-	VMOVUPS      sigmoidconsts<>+192(SB), Z9
-	VFMADD213PS  Z14, Z8, Z9
-	VFNMADD231PS sigmoidconsts<>+256(SB), Z8, Z9
-	VMULPS       Z9, Z9, Z10
-	VMOVUPS      sigmoidconsts<>+320(SB), Z13
-	VFMADD213PS  sigmoidconsts<>+384(SB), Z9, Z13
-	VMOVUPS      sigmoidconsts<>+448(SB), Z16
-	VFMADD213PS  sigmoidconsts<>+512(SB), Z9, Z16
-	VMOVUPS      sigmoidconsts<>+576(SB), Z17
-	VFMADD213PS  sigmoidconsts<>+640(SB), Z9, Z17
-	VFMADD213PS  Z16, Z10, Z17
-	VFMADD213PS  Z13, Z10, Z17
-	VFMADD213PS  Z9, Z10, Z17
-	VADDPS       sigmoidconsts<>+704(SB), Z17, Z17
-	VCMPPS       $0x05, sigmoidconsts<>+832(SB), Z14, K2
-	VSCALEFPS.Z  Z8, Z17, K2, Z17
-	VCMPPS       $0x0e, sigmoidconsts<>+2688(SB), Z14, K2
-	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z17
-	VMOVAPS      Z17, Z8
-	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Z7, K2
-	VXORPS       Z8, Z8, K2, Z8
-
-powd_378:
-	VMULPS       Z8, Z6, Z6
-	TESTQ        $0x00000100, sflags+136(FP)
-	JZ           noflag_379
-	VBROADCASTSS alpha+108(FP), Z7
-	VMOVUPS      sigmoidconsts<>+704(SB), Z8
-	VSUBPS       Z7, Z8, Z8
-	VMULPS       Z5, Z8, Z8
-	VFMADD231PS  Z4, Z7, Z8
-	VMULPS       Z8, Z6, Z6
-
-noflag_379:
-	VMOVAPS.Z Z6, K1, Z6
-	VADDPS    Z6, Z1, Z1
-
-noflag_374:
-noflag_372:
-	VMOVUPS      sigmoidconsts<>+704(SB), Z5
-	VSUBPS       Z4, Z5, Z5
-	VXORPS       Z6, Z6, Z6
-	TESTQ        $0x00000004, SI
-	JZ           noflag_380
-	VBROADCASTSS a+80(FP), Z7
-	VMULPS       Z4, Z7, Z7
-	VBROADCASTSS b+84(FP), Z8
-	VADDPS       Z8, Z7, Z7
-	VBROADCASTSS e+88(FP), Z8
-	VFMADD231PS  Z11, Z8, Z7
-	TESTQ        $0x00000010, SI
-	JZ           noflag_381
-	VXORPS       Z8, Z8, Z8
-	VCMPPS       $0x0e, Z4, Z11, K2
-	VMOVUPS      sigmoidconsts<>+704(SB), K2, Z8
-	VCMPPS       $0x01, Z4, Z11, K2
-	VMOVUPS      sigmoidconsts<>+2432(SB), K2, Z8
-	VBROADCASTSS d+92(FP), Z9
-	VFMADD231PS  Z8, Z9, Z7
-
-noflag_381:
-	VMOVAPS Z11, Z8
-	VMULPS  Z12, Z8, Z8
-	VMULPS  Z7, Z8, Z8
-	VADDPS  Z8, Z6, Z6
-
-noflag_380:
-	TESTQ        $0x00000001, SI
-	JZ           noflag_382
-	VMOVAPS      Z11, Z7
-	VMULPS       Z5, Z7, Z7
-	VBROADCASTSS pw+100(FP), Z8
-	VMULPS       Z4, Z8, Z8
-	VFNMADD231PS Z12, Z8, Z7
-	VBROADCASTSS bceScale+96(FP), Z8
-	VFMADD231PS  Z8, Z7, Z6
-
-noflag_382:
-	TESTQ        $0x00000002, SI
-	JZ           noflag_383
-	VADDPS       sigmoidconsts<>+704(SB), Z15, Z7
-	VGETEXPPS    Z7, Z9
-	VADDPS       sigmoidconsts<>+704(SB), Z9, Z9
-	VGETMANTPS   $0x02, Z7, Z8
-	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z8, K2
-	VSUBPS       sigmoidconsts<>+704(SB), Z8, Z10
-	VADDPS       Z8, Z8, Z13
-	VSUBPS       sigmoidconsts<>+704(SB), Z13, Z13
-	VBLENDMPS    Z13, Z10, K2, Z8
-	VSUBPS       sigmoidconsts<>+704(SB), Z9, K2, Z9
-	VMULPS       Z8, Z8, Z10
-	VMOVUPS      sigmoidconsts<>+1216(SB), Z13
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Z8, Z13
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Z8, Z13
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Z8, Z13
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Z8, Z13
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Z8, Z13
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Z8, Z13
-	VFMADD213PS  sigmoidconsts<>+1664(SB), Z8, Z13
-	VFMADD213PS  sigmoidconsts<>+1728(SB), Z8, Z13
-	VMULPS       Z8, Z13, Z13
-	VMULPS       Z10, Z13, Z13
-	VFMADD231PS  sigmoidconsts<>+256(SB), Z9, Z13
-	VFNMADD231PS sigmoidconsts<>+384(SB), Z10, Z13
-	VADDPS       Z13, Z8, Z13
-	VFMADD231PS  sigmoidconsts<>+1792(SB), Z9, Z13
 	VCMPPS       $0x03, Z7, Z7, K2
-	VMOVUPS      Z7, K2, Z13
-	VSUBPS       sigmoidconsts<>+704(SB), Z7, Z8
-	VSUBPS       Z8, Z15, Z8
-	VDIVPS       Z7, Z8, Z8
-	VADDPS       Z8, Z13, Z13
+	VMOVUPS      Z7, K2, Z14
+	VSUBPS       sigmoidconsts<>+704(SB), Z7, Z9
+	VSUBPS       Z9, Z8, Z9
+	VDIVPS       Z7, Z9, Z9
+	VADDPS       Z9, Z14, Z14
 	VMAXPS       sigmoidconsts<>+896(SB), Z3, Z7
 	VFNMADD231PS Z4, Z3, Z7
-	VADDPS       Z13, Z7, Z7
+	VADDPS       Z14, Z7, Z7
 	VMOVAPS      Z12, Z3
 	VMULPS       Z4, Z3, Z3
 	VFMADD231PS  Z5, Z11, Z3
@@ -9112,7 +8956,7 @@ powg_385:
 	VMULPS       Z9, Z14, Z14
 	VMULPS       Z13, Z14, Z14
 	VFMADD231PS  sigmoidconsts<>+256(SB), Z10, Z14
-	VFNMADD231PS sigmoidconsts<>+384(SB), Z13, Z14
+	VFNMADD231PS sigmoidconsts<>+640(SB), Z13, Z14
 	VADDPS       Z14, Z9, Z14
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Z10, Z14
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z3, K2
@@ -9128,22 +8972,19 @@ powg_385:
 	VMOVUPS      sigmoidconsts<>+192(SB), Z10
 	VFMADD213PS  Z14, Z9, Z10
 	VFNMADD231PS sigmoidconsts<>+256(SB), Z9, Z10
-	VMULPS       Z10, Z10, Z13
-	VMOVUPS      sigmoidconsts<>+320(SB), Z15
-	VFMADD213PS  sigmoidconsts<>+384(SB), Z10, Z15
-	VMOVUPS      sigmoidconsts<>+448(SB), Z16
-	VFMADD213PS  sigmoidconsts<>+512(SB), Z10, Z16
-	VMOVUPS      sigmoidconsts<>+576(SB), Z17
-	VFMADD213PS  sigmoidconsts<>+640(SB), Z10, Z17
-	VFMADD213PS  Z16, Z13, Z17
-	VFMADD213PS  Z15, Z13, Z17
-	VFMADD213PS  Z10, Z13, Z17
-	VADDPS       sigmoidconsts<>+704(SB), Z17, Z17
+	VMOVUPS      sigmoidconsts<>+320(SB), Z13
+	VFMADD213PS  sigmoidconsts<>+384(SB), Z10, Z13
+	VFMADD213PS  sigmoidconsts<>+448(SB), Z10, Z13
+	VFMADD213PS  sigmoidconsts<>+512(SB), Z10, Z13
+	VFMADD213PS  sigmoidconsts<>+576(SB), Z10, Z13
+	VFMADD213PS  sigmoidconsts<>+640(SB), Z10, Z13
+	VFMADD213PS  sigmoidconsts<>+704(SB), Z10, Z13
+	VFMADD213PS  sigmoidconsts<>+704(SB), Z10, Z13
 	VCMPPS       $0x05, sigmoidconsts<>+832(SB), Z14, K2
-	VSCALEFPS.Z  Z9, Z17, K2, Z17
+	VSCALEFPS.Z  Z9, Z13, K2, Z13
 	VCMPPS       $0x0e, sigmoidconsts<>+2688(SB), Z14, K2
-	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z17
-	VMOVAPS      Z17, Z9
+	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z13
+	VMOVAPS      Z13, Z9
 	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Z3, K2
 	VXORPS       Z9, Z9, K2, Z9
 
@@ -9200,7 +9041,7 @@ powg_390:
 	VMULPS       Z13, Z16, Z16
 	VMULPS       Z15, Z16, Z16
 	VFMADD231PS  sigmoidconsts<>+256(SB), Z14, Z16
-	VFNMADD231PS sigmoidconsts<>+384(SB), Z15, Z16
+	VFNMADD231PS sigmoidconsts<>+640(SB), Z15, Z16
 	VADDPS       Z16, Z13, Z16
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Z14, Z16
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z3, K2
@@ -9216,22 +9057,19 @@ powg_390:
 	VMOVUPS      sigmoidconsts<>+192(SB), Z13
 	VFMADD213PS  Z16, Z9, Z13
 	VFNMADD231PS sigmoidconsts<>+256(SB), Z9, Z13
-	VMULPS       Z13, Z13, Z14
-	VMOVUPS      sigmoidconsts<>+320(SB), Z15
-	VFMADD213PS  sigmoidconsts<>+384(SB), Z13, Z15
-	VMOVUPS      sigmoidconsts<>+448(SB), Z17
-	VFMADD213PS  sigmoidconsts<>+512(SB), Z13, Z17
-	VMOVUPS      sigmoidconsts<>+576(SB), Z18
-	VFMADD213PS  sigmoidconsts<>+640(SB), Z13, Z18
-	VFMADD213PS  Z17, Z14, Z18
-	VFMADD213PS  Z15, Z14, Z18
-	VFMADD213PS  Z13, Z14, Z18
-	VADDPS       sigmoidconsts<>+704(SB), Z18, Z18
+	VMOVUPS      sigmoidconsts<>+320(SB), Z14
+	VFMADD213PS  sigmoidconsts<>+384(SB), Z13, Z14
+	VFMADD213PS  sigmoidconsts<>+448(SB), Z13, Z14
+	VFMADD213PS  sigmoidconsts<>+512(SB), Z13, Z14
+	VFMADD213PS  sigmoidconsts<>+576(SB), Z13, Z14
+	VFMADD213PS  sigmoidconsts<>+640(SB), Z13, Z14
+	VFMADD213PS  sigmoidconsts<>+704(SB), Z13, Z14
+	VFMADD213PS  sigmoidconsts<>+704(SB), Z13, Z14
 	VCMPPS       $0x05, sigmoidconsts<>+832(SB), Z16, K2
-	VSCALEFPS.Z  Z9, Z18, K2, Z18
+	VSCALEFPS.Z  Z9, Z14, K2, Z14
 	VCMPPS       $0x0e, sigmoidconsts<>+2688(SB), Z16, K2
-	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z18
-	VMOVAPS      Z18, Z9
+	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z14
+	VMOVAPS      Z14, Z9
 	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Z3, K2
 	VXORPS       Z9, Z9, K2, Z9
 
@@ -9334,25 +9172,22 @@ loop_394:
 	VMOVUPS      sigmoidconsts<>+192(SB), Z18
 	VFMADD213PS  Z12, Z13, Z18
 	VFNMADD231PS sigmoidconsts<>+256(SB), Z13, Z18
-	VMULPS       Z18, Z18, Z19
-	VMOVUPS      sigmoidconsts<>+320(SB), Z20
-	VFMADD213PS  sigmoidconsts<>+384(SB), Z18, Z20
-	VMOVUPS      sigmoidconsts<>+448(SB), Z21
-	VFMADD213PS  sigmoidconsts<>+512(SB), Z18, Z21
-	VMOVUPS      sigmoidconsts<>+576(SB), Z22
-	VFMADD213PS  sigmoidconsts<>+640(SB), Z18, Z22
-	VFMADD213PS  Z21, Z19, Z22
-	VFMADD213PS  Z20, Z19, Z22
-	VFMADD213PS  Z18, Z19, Z22
-	VADDPS       sigmoidconsts<>+704(SB), Z22, Z22
+	VMOVUPS      sigmoidconsts<>+320(SB), Z19
+	VFMADD213PS  sigmoidconsts<>+384(SB), Z18, Z19
+	VFMADD213PS  sigmoidconsts<>+448(SB), Z18, Z19
+	VFMADD213PS  sigmoidconsts<>+512(SB), Z18, Z19
+	VFMADD213PS  sigmoidconsts<>+576(SB), Z18, Z19
+	VFMADD213PS  sigmoidconsts<>+640(SB), Z18, Z19
+	VFMADD213PS  sigmoidconsts<>+704(SB), Z18, Z19
+	VFMADD213PS  sigmoidconsts<>+704(SB), Z18, Z19
 	VCMPPS       $0x05, sigmoidconsts<>+832(SB), Z12, K1
-	VSCALEFPS.Z  Z13, Z22, K1, Z22
+	VSCALEFPS.Z  Z13, Z19, K1, Z19
 	TESTQ        $0x0000001c, SI
 	JZ           noflag_397
-	VADDPS       sigmoidconsts<>+704(SB), Z22, Z13
+	VADDPS       sigmoidconsts<>+704(SB), Z19, Z13
 	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z9, K1
 	VMOVUPS      sigmoidconsts<>+704(SB), Z12
-	VMOVUPS      Z22, K1, Z12
+	VMOVUPS      Z19, K1, Z12
 	VDIVPS       Z13, Z12, Z12
 	VMULPS       Z11, Z12, Z13
 	VMULPS       Z11, Z10, Z18
@@ -9380,38 +9215,38 @@ noflag_400:
 noflag_397:
 	TESTQ        $0x00000003, SI
 	JZ           noflag_401
-	VADDPS       sigmoidconsts<>+704(SB), Z22, Z12
+	VADDPS       sigmoidconsts<>+704(SB), Z19, Z12
 	VGETEXPPS    Z12, Z18
 	VADDPS       sigmoidconsts<>+704(SB), Z18, Z18
 	VGETMANTPS   $0x02, Z12, Z13
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z13, K1
-	VSUBPS       sigmoidconsts<>+704(SB), Z13, Z19
-	VADDPS       Z13, Z13, Z20
-	VSUBPS       sigmoidconsts<>+704(SB), Z20, Z20
-	VBLENDMPS    Z20, Z19, K1, Z13
+	VSUBPS       sigmoidconsts<>+704(SB), Z13, Z20
+	VADDPS       Z13, Z13, Z21
+	VSUBPS       sigmoidconsts<>+704(SB), Z21, Z21
+	VBLENDMPS    Z21, Z20, K1, Z13
 	VSUBPS       sigmoidconsts<>+704(SB), Z18, K1, Z18
-	VMULPS       Z13, Z13, Z19
-	VMOVUPS      sigmoidconsts<>+1216(SB), Z20
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Z13, Z20
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Z13, Z20
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Z13, Z20
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Z13, Z20
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Z13, Z20
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Z13, Z20
-	VFMADD213PS  sigmoidconsts<>+1664(SB), Z13, Z20
-	VFMADD213PS  sigmoidconsts<>+1728(SB), Z13, Z20
-	VMULPS       Z13, Z20, Z20
-	VMULPS       Z19, Z20, Z20
-	VFMADD231PS  sigmoidconsts<>+256(SB), Z18, Z20
-	VFNMADD231PS sigmoidconsts<>+384(SB), Z19, Z20
-	VADDPS       Z20, Z13, Z20
-	VFMADD231PS  sigmoidconsts<>+1792(SB), Z18, Z20
+	VMULPS       Z13, Z13, Z20
+	VMOVUPS      sigmoidconsts<>+1216(SB), Z21
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z13, Z21
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z13, Z21
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z13, Z21
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z13, Z21
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z13, Z21
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z13, Z21
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z13, Z21
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Z13, Z21
+	VMULPS       Z13, Z21, Z21
+	VMULPS       Z20, Z21, Z21
+	VFMADD231PS  sigmoidconsts<>+256(SB), Z18, Z21
+	VFNMADD231PS sigmoidconsts<>+640(SB), Z20, Z21
+	VADDPS       Z21, Z13, Z21
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Z18, Z21
 	VCMPPS       $0x03, Z12, Z12, K1
-	VMOVUPS      Z12, K1, Z20
+	VMOVUPS      Z12, K1, Z21
 	VSUBPS       sigmoidconsts<>+704(SB), Z12, Z13
-	VSUBPS       Z13, Z22, Z13
+	VSUBPS       Z13, Z19, Z13
 	VDIVPS       Z12, Z13, Z13
-	VADDPS       Z13, Z20, Z20
+	VADDPS       Z13, Z21, Z21
 	VMOVUPS      sigmoidconsts<>+704(SB), Z12
 	VSUBPS       Z10, Z12, Z12
 	TESTQ        $0x00000001, SI
@@ -9420,10 +9255,10 @@ noflag_397:
 	VMULPS       Z10, Z13, Z13
 	VXORPS       sigmoidconsts<>+0(SB), Z9, Z18
 	VMAXPS       sigmoidconsts<>+896(SB), Z18, Z18
-	VADDPS       Z20, Z18, Z18
+	VADDPS       Z21, Z18, Z18
 	VMULPS       Z18, Z13, Z13
 	VMAXPS       sigmoidconsts<>+896(SB), Z9, Z18
-	VADDPS       Z20, Z18, Z18
+	VADDPS       Z21, Z18, Z18
 	VFMADD231PS  Z18, Z12, Z13
 	VMULPS       Z11, Z13, Z13
 	VADDPS       Z13, Z6, Z6
@@ -9431,16 +9266,16 @@ noflag_397:
 noflag_402:
 	TESTQ        $0x00000002, SI
 	JZ           noflag_403
-	VADDPS       sigmoidconsts<>+704(SB), Z22, Z13
+	VADDPS       sigmoidconsts<>+704(SB), Z19, Z13
 	VMOVUPS      sigmoidconsts<>+704(SB), Z18
 	VDIVPS       Z13, Z18, Z18
-	VMULPS       Z18, Z22, Z13
+	VMULPS       Z18, Z19, Z13
 	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z9, K1
 	VBLENDMPS    Z13, Z18, K1, Z14
 	VBLENDMPS    Z18, Z13, K1, Z15
 	VMAXPS       sigmoidconsts<>+896(SB), Z9, Z13
 	VFNMADD231PS Z10, Z9, Z13
-	VADDPS       Z20, Z13, Z13
+	VADDPS       Z21, Z13, Z13
 	VMULPS       Z10, Z15, Z9
 	VFMADD231PS  Z12, Z14, Z9
 	VBROADCASTSS gamma+88(FP), Z18
@@ -9488,7 +9323,7 @@ powg_405:
 	VMULPS       Z19, Z22, Z22
 	VMULPS       Z21, Z22, Z22
 	VFMADD231PS  sigmoidconsts<>+256(SB), Z20, Z22
-	VFNMADD231PS sigmoidconsts<>+384(SB), Z21, Z22
+	VFNMADD231PS sigmoidconsts<>+640(SB), Z21, Z22
 	VADDPS       Z22, Z19, Z22
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Z20, Z22
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z9, K1
@@ -9504,22 +9339,19 @@ powg_405:
 	VMOVUPS      sigmoidconsts<>+192(SB), Z19
 	VFMADD213PS  Z22, Z18, Z19
 	VFNMADD231PS sigmoidconsts<>+256(SB), Z18, Z19
-	VMULPS       Z19, Z19, Z20
-	VMOVUPS      sigmoidconsts<>+320(SB), Z21
-	VFMADD213PS  sigmoidconsts<>+384(SB), Z19, Z21
-	VMOVUPS      sigmoidconsts<>+448(SB), Z23
-	VFMADD213PS  sigmoidconsts<>+512(SB), Z19, Z23
-	VMOVUPS      sigmoidconsts<>+576(SB), Z24
-	VFMADD213PS  sigmoidconsts<>+640(SB), Z19, Z24
-	VFMADD213PS  Z23, Z20, Z24
-	VFMADD213PS  Z21, Z20, Z24
-	VFMADD213PS  Z19, Z20, Z24
-	VADDPS       sigmoidconsts<>+704(SB), Z24, Z24
+	VMOVUPS      sigmoidconsts<>+320(SB), Z20
+	VFMADD213PS  sigmoidconsts<>+384(SB), Z19, Z20
+	VFMADD213PS  sigmoidconsts<>+448(SB), Z19, Z20
+	VFMADD213PS  sigmoidconsts<>+512(SB), Z19, Z20
+	VFMADD213PS  sigmoidconsts<>+576(SB), Z19, Z20
+	VFMADD213PS  sigmoidconsts<>+640(SB), Z19, Z20
+	VFMADD213PS  sigmoidconsts<>+704(SB), Z19, Z20
+	VFMADD213PS  sigmoidconsts<>+704(SB), Z19, Z20
 	VCMPPS       $0x05, sigmoidconsts<>+832(SB), Z22, K1
-	VSCALEFPS.Z  Z18, Z24, K1, Z24
+	VSCALEFPS.Z  Z18, Z20, K1, Z20
 	VCMPPS       $0x0e, sigmoidconsts<>+2688(SB), Z22, K1
-	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z24
-	VMOVAPS      Z24, Z18
+	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z20
+	VMOVAPS      Z20, Z18
 	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Z9, K1
 	VXORPS       Z18, Z18, K1, Z18
 
@@ -9563,25 +9395,22 @@ tail_395:
 	VMOVUPS      sigmoidconsts<>+192(SB), Z14
 	VFMADD213PS  Z12, Z13, Z14
 	VFNMADD231PS sigmoidconsts<>+256(SB), Z13, Z14
-	VMULPS       Z14, Z14, Z15
-	VMOVUPS      sigmoidconsts<>+320(SB), Z18
-	VFMADD213PS  sigmoidconsts<>+384(SB), Z14, Z18
-	VMOVUPS      sigmoidconsts<>+448(SB), Z19
-	VFMADD213PS  sigmoidconsts<>+512(SB), Z14, Z19
-	VMOVUPS      sigmoidconsts<>+576(SB), Z20
-	VFMADD213PS  sigmoidconsts<>+640(SB), Z14, Z20
-	VFMADD213PS  Z19, Z15, Z20
-	VFMADD213PS  Z18, Z15, Z20
-	VFMADD213PS  Z14, Z15, Z20
-	VADDPS       sigmoidconsts<>+704(SB), Z20, Z20
+	VMOVUPS      sigmoidconsts<>+320(SB), Z15
+	VFMADD213PS  sigmoidconsts<>+384(SB), Z14, Z15
+	VFMADD213PS  sigmoidconsts<>+448(SB), Z14, Z15
+	VFMADD213PS  sigmoidconsts<>+512(SB), Z14, Z15
+	VFMADD213PS  sigmoidconsts<>+576(SB), Z14, Z15
+	VFMADD213PS  sigmoidconsts<>+640(SB), Z14, Z15
+	VFMADD213PS  sigmoidconsts<>+704(SB), Z14, Z15
+	VFMADD213PS  sigmoidconsts<>+704(SB), Z14, Z15
 	VCMPPS       $0x05, sigmoidconsts<>+832(SB), Z12, K2
-	VSCALEFPS.Z  Z13, Z20, K2, Z20
+	VSCALEFPS.Z  Z13, Z15, K2, Z15
 	TESTQ        $0x0000001c, SI
 	JZ           noflag_409
-	VADDPS       sigmoidconsts<>+704(SB), Z20, Z13
+	VADDPS       sigmoidconsts<>+704(SB), Z15, Z13
 	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z9, K2
 	VMOVUPS      sigmoidconsts<>+704(SB), Z12
-	VMOVUPS      Z20, K2, Z12
+	VMOVUPS      Z15, K2, Z12
 	VDIVPS       Z13, Z12, Z12
 	VMOVAPS.Z    Z12, K1, Z12
 	VMULPS       Z11, Z12, Z13
@@ -9611,38 +9440,38 @@ noflag_412:
 noflag_409:
 	TESTQ        $0x00000003, SI
 	JZ           noflag_413
-	VADDPS       sigmoidconsts<>+704(SB), Z20, Z12
+	VADDPS       sigmoidconsts<>+704(SB), Z15, Z12
 	VGETEXPPS    Z12, Z14
 	VADDPS       sigmoidconsts<>+704(SB), Z14, Z14
 	VGETMANTPS   $0x02, Z12, Z13
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z13, K2
-	VSUBPS       sigmoidconsts<>+704(SB), Z13, Z15
-	VADDPS       Z13, Z13, Z18
-	VSUBPS       sigmoidconsts<>+704(SB), Z18, Z18
-	VBLENDMPS    Z18, Z15, K2, Z13
+	VSUBPS       sigmoidconsts<>+704(SB), Z13, Z18
+	VADDPS       Z13, Z13, Z19
+	VSUBPS       sigmoidconsts<>+704(SB), Z19, Z19
+	VBLENDMPS    Z19, Z18, K2, Z13
 	VSUBPS       sigmoidconsts<>+704(SB), Z14, K2, Z14
-	VMULPS       Z13, Z13, Z15
-	VMOVUPS      sigmoidconsts<>+1216(SB), Z18
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Z13, Z18
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Z13, Z18
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Z13, Z18
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Z13, Z18
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Z13, Z18
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Z13, Z18
-	VFMADD213PS  sigmoidconsts<>+1664(SB), Z13, Z18
-	VFMADD213PS  sigmoidconsts<>+1728(SB), Z13, Z18
-	VMULPS       Z13, Z18, Z18
-	VMULPS       Z15, Z18, Z18
-	VFMADD231PS  sigmoidconsts<>+256(SB), Z14, Z18
-	VFNMADD231PS sigmoidconsts<>+384(SB), Z15, Z18
-	VADDPS       Z18, Z13, Z18
-	VFMADD231PS  sigmoidconsts<>+1792(SB), Z14, Z18
+	VMULPS       Z13, Z13, Z18
+	VMOVUPS      sigmoidconsts<>+1216(SB), Z19
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z13, Z19
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z13, Z19
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z13, Z19
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z13, Z19
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z13, Z19
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z13, Z19
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z13, Z19
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Z13, Z19
+	VMULPS       Z13, Z19, Z19
+	VMULPS       Z18, Z19, Z19
+	VFMADD231PS  sigmoidconsts<>+256(SB), Z14, Z19
+	VFNMADD231PS sigmoidconsts<>+640(SB), Z18, Z19
+	VADDPS       Z19, Z13, Z19
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Z14, Z19
 	VCMPPS       $0x03, Z12, Z12, K2
-	VMOVUPS      Z12, K2, Z18
+	VMOVUPS      Z12, K2, Z19
 	VSUBPS       sigmoidconsts<>+704(SB), Z12, Z13
-	VSUBPS       Z13, Z20, Z13
+	VSUBPS       Z13, Z15, Z13
 	VDIVPS       Z12, Z13, Z13
-	VADDPS       Z13, Z18, Z18
+	VADDPS       Z13, Z19, Z19
 	VMOVUPS      sigmoidconsts<>+704(SB), Z12
 	VSUBPS       Z10, Z12, Z12
 	TESTQ        $0x00000001, SI
@@ -9651,10 +9480,10 @@ noflag_409:
 	VMULPS       Z10, Z13, Z13
 	VXORPS       sigmoidconsts<>+0(SB), Z9, Z14
 	VMAXPS       sigmoidconsts<>+896(SB), Z14, Z14
-	VADDPS       Z18, Z14, Z14
+	VADDPS       Z19, Z14, Z14
 	VMULPS       Z14, Z13, Z13
 	VMAXPS       sigmoidconsts<>+896(SB), Z9, Z14
-	VADDPS       Z18, Z14, Z14
+	VADDPS       Z19, Z14, Z14
 	VFMADD231PS  Z14, Z12, Z13
 	VMULPS       Z11, Z13, Z13
 	VMOVAPS.Z    Z13, K1, Z13
@@ -9663,16 +9492,16 @@ noflag_409:
 noflag_414:
 	TESTQ        $0x00000002, SI
 	JZ           noflag_415
-	VADDPS       sigmoidconsts<>+704(SB), Z20, Z13
+	VADDPS       sigmoidconsts<>+704(SB), Z15, Z13
 	VMOVUPS      sigmoidconsts<>+704(SB), Z14
 	VDIVPS       Z13, Z14, Z14
-	VMULPS       Z14, Z20, Z13
+	VMULPS       Z14, Z15, Z13
 	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z9, K2
 	VBLENDMPS    Z13, Z14, K2, Z16
 	VBLENDMPS    Z14, Z13, K2, Z17
 	VMAXPS       sigmoidconsts<>+896(SB), Z9, Z13
 	VFNMADD231PS Z10, Z9, Z13
-	VADDPS       Z18, Z13, Z13
+	VADDPS       Z19, Z13, Z13
 	VMULPS       Z10, Z17, Z9
 	VFMADD231PS  Z12, Z16, Z9
 	VBROADCASTSS gamma+88(FP), Z14
@@ -9720,7 +9549,7 @@ powg_417:
 	VMULPS       Z15, Z18, Z18
 	VMULPS       Z17, Z18, Z18
 	VFMADD231PS  sigmoidconsts<>+256(SB), Z16, Z18
-	VFNMADD231PS sigmoidconsts<>+384(SB), Z17, Z18
+	VFNMADD231PS sigmoidconsts<>+640(SB), Z17, Z18
 	VADDPS       Z18, Z15, Z18
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Z16, Z18
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z9, K2
@@ -9736,22 +9565,19 @@ powg_417:
 	VMOVUPS      sigmoidconsts<>+192(SB), Z15
 	VFMADD213PS  Z18, Z14, Z15
 	VFNMADD231PS sigmoidconsts<>+256(SB), Z14, Z15
-	VMULPS       Z15, Z15, Z16
-	VMOVUPS      sigmoidconsts<>+320(SB), Z17
-	VFMADD213PS  sigmoidconsts<>+384(SB), Z15, Z17
-	VMOVUPS      sigmoidconsts<>+448(SB), Z19
-	VFMADD213PS  sigmoidconsts<>+512(SB), Z15, Z19
-	VMOVUPS      sigmoidconsts<>+576(SB), Z20
-	VFMADD213PS  sigmoidconsts<>+640(SB), Z15, Z20
-	VFMADD213PS  Z19, Z16, Z20
-	VFMADD213PS  Z17, Z16, Z20
-	VFMADD213PS  Z15, Z16, Z20
-	VADDPS       sigmoidconsts<>+704(SB), Z20, Z20
+	VMOVUPS      sigmoidconsts<>+320(SB), Z16
+	VFMADD213PS  sigmoidconsts<>+384(SB), Z15, Z16
+	VFMADD213PS  sigmoidconsts<>+448(SB), Z15, Z16
+	VFMADD213PS  sigmoidconsts<>+512(SB), Z15, Z16
+	VFMADD213PS  sigmoidconsts<>+576(SB), Z15, Z16
+	VFMADD213PS  sigmoidconsts<>+640(SB), Z15, Z16
+	VFMADD213PS  sigmoidconsts<>+704(SB), Z15, Z16
+	VFMADD213PS  sigmoidconsts<>+704(SB), Z15, Z16
 	VCMPPS       $0x05, sigmoidconsts<>+832(SB), Z18, K2
-	VSCALEFPS.Z  Z14, Z20, K2, Z20
+	VSCALEFPS.Z  Z14, Z16, K2, Z16
 	VCMPPS       $0x0e, sigmoidconsts<>+2688(SB), Z18, K2
-	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z20
-	VMOVAPS      Z20, Z14
+	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z16
+	VMOVAPS      Z16, Z14
 	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Z9, K2
 	VXORPS       Z14, Z14, K2, Z14
 
@@ -9896,23 +9722,20 @@ loop_421:
 	VMOVUPS      sigmoidconsts<>+192(SB), Z10
 	VFMADD213PS  Z4, Z5, Z10
 	VFNMADD231PS sigmoidconsts<>+256(SB), Z5, Z10
-	VMULPS       Z10, Z10, Z11
-	VMOVUPS      sigmoidconsts<>+320(SB), Z12
-	VFMADD213PS  sigmoidconsts<>+384(SB), Z10, Z12
-	VMOVUPS      sigmoidconsts<>+448(SB), Z13
-	VFMADD213PS  sigmoidconsts<>+512(SB), Z10, Z13
-	VMOVUPS      sigmoidconsts<>+576(SB), Z14
-	VFMADD213PS  sigmoidconsts<>+640(SB), Z10, Z14
-	VFMADD213PS  Z13, Z11, Z14
-	VFMADD213PS  Z12, Z11, Z14
-	VFMADD213PS  Z10, Z11, Z14
-	VADDPS       sigmoidconsts<>+704(SB), Z14, Z14
+	VMOVUPS      sigmoidconsts<>+320(SB), Z11
+	VFMADD213PS  sigmoidconsts<>+384(SB), Z10, Z11
+	VFMADD213PS  sigmoidconsts<>+448(SB), Z10, Z11
+	VFMADD213PS  sigmoidconsts<>+512(SB), Z10, Z11
+	VFMADD213PS  sigmoidconsts<>+576(SB), Z10, Z11
+	VFMADD213PS  sigmoidconsts<>+640(SB), Z10, Z11
+	VFMADD213PS  sigmoidconsts<>+704(SB), Z10, Z11
+	VFMADD213PS  sigmoidconsts<>+704(SB), Z10, Z11
 	VCMPPS       $0x05, sigmoidconsts<>+832(SB), Z4, K1
-	VSCALEFPS.Z  Z5, Z14, K1, Z14
-	VADDPS       sigmoidconsts<>+704(SB), Z14, Z4
+	VSCALEFPS.Z  Z5, Z11, K1, Z11
+	VADDPS       sigmoidconsts<>+704(SB), Z11, Z4
 	VMOVUPS      sigmoidconsts<>+704(SB), Z5
 	VDIVPS       Z4, Z5, Z5
-	VMULPS       Z5, Z14, Z4
+	VMULPS       Z5, Z11, Z4
 	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z1, K1
 	VBLENDMPS    Z4, Z5, K1, Z6
 	VBLENDMPS    Z5, Z4, K1, Z7
@@ -9923,72 +9746,72 @@ loop_421:
 	JZ           noflag_424
 	VBROADCASTSS a+104(FP), Z10
 	VMULPS       Z2, Z10, Z10
-	VBROADCASTSS b+108(FP), Z11
-	VADDPS       Z11, Z10, Z10
-	VBROADCASTSS e+112(FP), Z11
-	VFMADD231PS  Z6, Z11, Z10
+	VBROADCASTSS b+108(FP), Z12
+	VADDPS       Z12, Z10, Z10
+	VBROADCASTSS e+112(FP), Z12
+	VFMADD231PS  Z6, Z12, Z10
 	TESTQ        $0x00000010, DI
 	JZ           noflag_425
-	VXORPS       Z11, Z11, Z11
+	VXORPS       Z12, Z12, Z12
 	VCMPPS       $0x0e, Z2, Z6, K1
-	VMOVUPS      sigmoidconsts<>+704(SB), K1, Z11
+	VMOVUPS      sigmoidconsts<>+704(SB), K1, Z12
 	VCMPPS       $0x01, Z2, Z6, K1
-	VMOVUPS      sigmoidconsts<>+2432(SB), K1, Z11
-	VBROADCASTSS d+116(FP), Z12
-	VFMADD231PS  Z11, Z12, Z10
+	VMOVUPS      sigmoidconsts<>+2432(SB), K1, Z12
+	VBROADCASTSS d+116(FP), Z13
+	VFMADD231PS  Z12, Z13, Z10
 
 noflag_425:
-	VMOVAPS Z6, Z11
-	VMULPS  Z7, Z11, Z11
-	VMULPS  Z10, Z11, Z11
-	VADDPS  Z11, Z5, Z5
+	VMOVAPS Z6, Z12
+	VMULPS  Z7, Z12, Z12
+	VMULPS  Z10, Z12, Z12
+	VADDPS  Z12, Z5, Z5
 
 noflag_424:
 	TESTQ        $0x00000001, DI
 	JZ           noflag_426
 	VMOVAPS      Z6, Z10
 	VMULPS       Z4, Z10, Z10
-	VBROADCASTSS pw+124(FP), Z11
-	VMULPS       Z2, Z11, Z11
-	VFNMADD231PS Z7, Z11, Z10
-	VBROADCASTSS bceScale+120(FP), Z11
-	VFMADD231PS  Z11, Z10, Z5
+	VBROADCASTSS pw+124(FP), Z12
+	VMULPS       Z2, Z12, Z12
+	VFNMADD231PS Z7, Z12, Z10
+	VBROADCASTSS bceScale+120(FP), Z12
+	VFMADD231PS  Z12, Z10, Z5
 
 noflag_426:
 	TESTQ        $0x00000002, DI
 	JZ           noflag_427
-	VADDPS       sigmoidconsts<>+704(SB), Z14, Z10
-	VGETEXPPS    Z10, Z12
-	VADDPS       sigmoidconsts<>+704(SB), Z12, Z12
-	VGETMANTPS   $0x02, Z10, Z11
-	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z11, K1
-	VSUBPS       sigmoidconsts<>+704(SB), Z11, Z13
-	VADDPS       Z11, Z11, Z15
+	VADDPS       sigmoidconsts<>+704(SB), Z11, Z10
+	VGETEXPPS    Z10, Z13
+	VADDPS       sigmoidconsts<>+704(SB), Z13, Z13
+	VGETMANTPS   $0x02, Z10, Z12
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z12, K1
+	VSUBPS       sigmoidconsts<>+704(SB), Z12, Z14
+	VADDPS       Z12, Z12, Z15
 	VSUBPS       sigmoidconsts<>+704(SB), Z15, Z15
-	VBLENDMPS    Z15, Z13, K1, Z11
-	VSUBPS       sigmoidconsts<>+704(SB), Z12, K1, Z12
-	VMULPS       Z11, Z11, Z13
+	VBLENDMPS    Z15, Z14, K1, Z12
+	VSUBPS       sigmoidconsts<>+704(SB), Z13, K1, Z13
+	VMULPS       Z12, Z12, Z14
 	VMOVUPS      sigmoidconsts<>+1216(SB), Z15
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Z11, Z15
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Z11, Z15
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Z11, Z15
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Z11, Z15
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Z11, Z15
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Z11, Z15
-	VFMADD213PS  sigmoidconsts<>+1664(SB), Z11, Z15
-	VFMADD213PS  sigmoidconsts<>+1728(SB), Z11, Z15
-	VMULPS       Z11, Z15, Z15
-	VMULPS       Z13, Z15, Z15
-	VFMADD231PS  sigmoidconsts<>+256(SB), Z12, Z15
-	VFNMADD231PS sigmoidconsts<>+384(SB), Z13, Z15
-	VADDPS       Z15, Z11, Z15
-	VFMADD231PS  sigmoidconsts<>+1792(SB), Z12, Z15
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z12, Z15
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z12, Z15
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z12, Z15
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z12, Z15
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z12, Z15
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z12, Z15
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z12, Z15
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Z12, Z15
+	VMULPS       Z12, Z15, Z15
+	VMULPS       Z14, Z15, Z15
+	VFMADD231PS  sigmoidconsts<>+256(SB), Z13, Z15
+	VFNMADD231PS sigmoidconsts<>+640(SB), Z14, Z15
+	VADDPS       Z15, Z12, Z15
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Z13, Z15
 	VCMPPS       $0x03, Z10, Z10, K1
 	VMOVUPS      Z10, K1, Z15
-	VSUBPS       sigmoidconsts<>+704(SB), Z10, Z11
-	VSUBPS       Z11, Z14, Z11
-	VDIVPS       Z10, Z11, Z11
-	VADDPS       Z11, Z15, Z15
+	VSUBPS       sigmoidconsts<>+704(SB), Z10, Z12
+	VSUBPS       Z12, Z11, Z12
+	VDIVPS       Z10, Z12, Z12
+	VADDPS       Z12, Z15, Z15
 	VMAXPS       sigmoidconsts<>+896(SB), Z1, Z10
 	VFNMADD231PS Z2, Z1, Z10
 	VADDPS       Z15, Z10, Z10
@@ -10040,7 +9863,7 @@ powg_429:
 	VMULPS       Z12, Z15, Z15
 	VMULPS       Z14, Z15, Z15
 	VFMADD231PS  sigmoidconsts<>+256(SB), Z13, Z15
-	VFNMADD231PS sigmoidconsts<>+384(SB), Z14, Z15
+	VFNMADD231PS sigmoidconsts<>+640(SB), Z14, Z15
 	VADDPS       Z15, Z12, Z15
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Z13, Z15
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z1, K1
@@ -10056,22 +9879,19 @@ powg_429:
 	VMOVUPS      sigmoidconsts<>+192(SB), Z13
 	VFMADD213PS  Z15, Z12, Z13
 	VFNMADD231PS sigmoidconsts<>+256(SB), Z12, Z13
-	VMULPS       Z13, Z13, Z14
-	VMOVUPS      sigmoidconsts<>+320(SB), Z16
-	VFMADD213PS  sigmoidconsts<>+384(SB), Z13, Z16
-	VMOVUPS      sigmoidconsts<>+448(SB), Z17
-	VFMADD213PS  sigmoidconsts<>+512(SB), Z13, Z17
-	VMOVUPS      sigmoidconsts<>+576(SB), Z18
-	VFMADD213PS  sigmoidconsts<>+640(SB), Z13, Z18
-	VFMADD213PS  Z17, Z14, Z18
-	VFMADD213PS  Z16, Z14, Z18
-	VFMADD213PS  Z13, Z14, Z18
-	VADDPS       sigmoidconsts<>+704(SB), Z18, Z18
+	VMOVUPS      sigmoidconsts<>+320(SB), Z14
+	VFMADD213PS  sigmoidconsts<>+384(SB), Z13, Z14
+	VFMADD213PS  sigmoidconsts<>+448(SB), Z13, Z14
+	VFMADD213PS  sigmoidconsts<>+512(SB), Z13, Z14
+	VFMADD213PS  sigmoidconsts<>+576(SB), Z13, Z14
+	VFMADD213PS  sigmoidconsts<>+640(SB), Z13, Z14
+	VFMADD213PS  sigmoidconsts<>+704(SB), Z13, Z14
+	VFMADD213PS  sigmoidconsts<>+704(SB), Z13, Z14
 	VCMPPS       $0x05, sigmoidconsts<>+832(SB), Z15, K1
-	VSCALEFPS.Z  Z12, Z18, K1, Z18
+	VSCALEFPS.Z  Z12, Z14, K1, Z14
 	VCMPPS       $0x0e, sigmoidconsts<>+2688(SB), Z15, K1
-	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z18
-	VMOVAPS      Z18, Z12
+	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z14
+	VMOVAPS      Z14, Z12
 	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Z1, K1
 	VXORPS       Z12, Z12, K1, Z12
 
@@ -10128,7 +9948,7 @@ powg_434:
 	VMULPS       Z14, Z17, Z17
 	VMULPS       Z16, Z17, Z17
 	VFMADD231PS  sigmoidconsts<>+256(SB), Z15, Z17
-	VFNMADD231PS sigmoidconsts<>+384(SB), Z16, Z17
+	VFNMADD231PS sigmoidconsts<>+640(SB), Z16, Z17
 	VADDPS       Z17, Z14, Z17
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Z15, Z17
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z1, K1
@@ -10144,22 +9964,19 @@ powg_434:
 	VMOVUPS      sigmoidconsts<>+192(SB), Z14
 	VFMADD213PS  Z17, Z12, Z14
 	VFNMADD231PS sigmoidconsts<>+256(SB), Z12, Z14
-	VMULPS       Z14, Z14, Z15
-	VMOVUPS      sigmoidconsts<>+320(SB), Z16
-	VFMADD213PS  sigmoidconsts<>+384(SB), Z14, Z16
-	VMOVUPS      sigmoidconsts<>+448(SB), Z18
-	VFMADD213PS  sigmoidconsts<>+512(SB), Z14, Z18
-	VMOVUPS      sigmoidconsts<>+576(SB), Z19
-	VFMADD213PS  sigmoidconsts<>+640(SB), Z14, Z19
-	VFMADD213PS  Z18, Z15, Z19
-	VFMADD213PS  Z16, Z15, Z19
-	VFMADD213PS  Z14, Z15, Z19
-	VADDPS       sigmoidconsts<>+704(SB), Z19, Z19
+	VMOVUPS      sigmoidconsts<>+320(SB), Z15
+	VFMADD213PS  sigmoidconsts<>+384(SB), Z14, Z15
+	VFMADD213PS  sigmoidconsts<>+448(SB), Z14, Z15
+	VFMADD213PS  sigmoidconsts<>+512(SB), Z14, Z15
+	VFMADD213PS  sigmoidconsts<>+576(SB), Z14, Z15
+	VFMADD213PS  sigmoidconsts<>+640(SB), Z14, Z15
+	VFMADD213PS  sigmoidconsts<>+704(SB), Z14, Z15
+	VFMADD213PS  sigmoidconsts<>+704(SB), Z14, Z15
 	VCMPPS       $0x05, sigmoidconsts<>+832(SB), Z17, K1
-	VSCALEFPS.Z  Z12, Z19, K1, Z19
+	VSCALEFPS.Z  Z12, Z15, K1, Z15
 	VCMPPS       $0x0e, sigmoidconsts<>+2688(SB), Z17, K1
-	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z19
-	VMOVAPS      Z19, Z12
+	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z15
+	VMOVAPS      Z15, Z12
 	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Z1, K1
 	VXORPS       Z12, Z12, K1, Z12
 
@@ -10217,23 +10034,20 @@ tail_422:
 	VMOVUPS      sigmoidconsts<>+192(SB), Z6
 	VFMADD213PS  Z4, Z5, Z6
 	VFNMADD231PS sigmoidconsts<>+256(SB), Z5, Z6
-	VMULPS       Z6, Z6, Z7
-	VMOVUPS      sigmoidconsts<>+320(SB), Z10
-	VFMADD213PS  sigmoidconsts<>+384(SB), Z6, Z10
-	VMOVUPS      sigmoidconsts<>+448(SB), Z11
-	VFMADD213PS  sigmoidconsts<>+512(SB), Z6, Z11
-	VMOVUPS      sigmoidconsts<>+576(SB), Z12
-	VFMADD213PS  sigmoidconsts<>+640(SB), Z6, Z12
-	VFMADD213PS  Z11, Z7, Z12
-	VFMADD213PS  Z10, Z7, Z12
-	VFMADD213PS  Z6, Z7, Z12
-	VADDPS       sigmoidconsts<>+704(SB), Z12, Z12
+	VMOVUPS      sigmoidconsts<>+320(SB), Z7
+	VFMADD213PS  sigmoidconsts<>+384(SB), Z6, Z7
+	VFMADD213PS  sigmoidconsts<>+448(SB), Z6, Z7
+	VFMADD213PS  sigmoidconsts<>+512(SB), Z6, Z7
+	VFMADD213PS  sigmoidconsts<>+576(SB), Z6, Z7
+	VFMADD213PS  sigmoidconsts<>+640(SB), Z6, Z7
+	VFMADD213PS  sigmoidconsts<>+704(SB), Z6, Z7
+	VFMADD213PS  sigmoidconsts<>+704(SB), Z6, Z7
 	VCMPPS       $0x05, sigmoidconsts<>+832(SB), Z4, K2
-	VSCALEFPS.Z  Z5, Z12, K2, Z12
-	VADDPS       sigmoidconsts<>+704(SB), Z12, Z4
+	VSCALEFPS.Z  Z5, Z7, K2, Z7
+	VADDPS       sigmoidconsts<>+704(SB), Z7, Z4
 	VMOVUPS      sigmoidconsts<>+704(SB), Z5
 	VDIVPS       Z4, Z5, Z5
-	VMULPS       Z5, Z12, Z4
+	VMULPS       Z5, Z7, Z4
 	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z1, K2
 	VBLENDMPS    Z4, Z5, K2, Z8
 	VBLENDMPS    Z5, Z4, K2, Z9
@@ -10244,72 +10058,72 @@ tail_422:
 	JZ           noflag_438
 	VBROADCASTSS a+104(FP), Z6
 	VMULPS       Z2, Z6, Z6
-	VBROADCASTSS b+108(FP), Z7
-	VADDPS       Z7, Z6, Z6
-	VBROADCASTSS e+112(FP), Z7
-	VFMADD231PS  Z8, Z7, Z6
+	VBROADCASTSS b+108(FP), Z10
+	VADDPS       Z10, Z6, Z6
+	VBROADCASTSS e+112(FP), Z10
+	VFMADD231PS  Z8, Z10, Z6
 	TESTQ        $0x00000010, DI
 	JZ           noflag_439
-	VXORPS       Z7, Z7, Z7
+	VXORPS       Z10, Z10, Z10
 	VCMPPS       $0x0e, Z2, Z8, K2
-	VMOVUPS      sigmoidconsts<>+704(SB), K2, Z7
+	VMOVUPS      sigmoidconsts<>+704(SB), K2, Z10
 	VCMPPS       $0x01, Z2, Z8, K2
-	VMOVUPS      sigmoidconsts<>+2432(SB), K2, Z7
-	VBROADCASTSS d+116(FP), Z10
-	VFMADD231PS  Z7, Z10, Z6
+	VMOVUPS      sigmoidconsts<>+2432(SB), K2, Z10
+	VBROADCASTSS d+116(FP), Z11
+	VFMADD231PS  Z10, Z11, Z6
 
 noflag_439:
-	VMOVAPS Z8, Z7
-	VMULPS  Z9, Z7, Z7
-	VMULPS  Z6, Z7, Z7
-	VADDPS  Z7, Z5, Z5
+	VMOVAPS Z8, Z10
+	VMULPS  Z9, Z10, Z10
+	VMULPS  Z6, Z10, Z10
+	VADDPS  Z10, Z5, Z5
 
 noflag_438:
 	TESTQ        $0x00000001, DI
 	JZ           noflag_440
 	VMOVAPS      Z8, Z6
 	VMULPS       Z4, Z6, Z6
-	VBROADCASTSS pw+124(FP), Z7
-	VMULPS       Z2, Z7, Z7
-	VFNMADD231PS Z9, Z7, Z6
-	VBROADCASTSS bceScale+120(FP), Z7
-	VFMADD231PS  Z7, Z6, Z5
+	VBROADCASTSS pw+124(FP), Z10
+	VMULPS       Z2, Z10, Z10
+	VFNMADD231PS Z9, Z10, Z6
+	VBROADCASTSS bceScale+120(FP), Z10
+	VFMADD231PS  Z10, Z6, Z5
 
 noflag_440:
 	TESTQ        $0x00000002, DI
 	JZ           noflag_441
-	VADDPS       sigmoidconsts<>+704(SB), Z12, Z6
-	VGETEXPPS    Z6, Z10
-	VADDPS       sigmoidconsts<>+704(SB), Z10, Z10
-	VGETMANTPS   $0x02, Z6, Z7
-	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z7, K2
-	VSUBPS       sigmoidconsts<>+704(SB), Z7, Z11
-	VADDPS       Z7, Z7, Z13
+	VADDPS       sigmoidconsts<>+704(SB), Z7, Z6
+	VGETEXPPS    Z6, Z11
+	VADDPS       sigmoidconsts<>+704(SB), Z11, Z11
+	VGETMANTPS   $0x02, Z6, Z10
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z10, K2
+	VSUBPS       sigmoidconsts<>+704(SB), Z10, Z12
+	VADDPS       Z10, Z10, Z13
 	VSUBPS       sigmoidconsts<>+704(SB), Z13, Z13
-	VBLENDMPS    Z13, Z11, K2, Z7
-	VSUBPS       sigmoidconsts<>+704(SB), Z10, K2, Z10
-	VMULPS       Z7, Z7, Z11
+	VBLENDMPS    Z13, Z12, K2, Z10
+	VSUBPS       sigmoidconsts<>+704(SB), Z11, K2, Z11
+	VMULPS       Z10, Z10, Z12
 	VMOVUPS      sigmoidconsts<>+1216(SB), Z13
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Z7, Z13
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Z7, Z13
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Z7, Z13
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Z7, Z13
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Z7, Z13
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Z7, Z13
-	VFMADD213PS  sigmoidconsts<>+1664(SB), Z7, Z13
-	VFMADD213PS  sigmoidconsts<>+1728(SB), Z7, Z13
-	VMULPS       Z7, Z13, Z13
-	VMULPS       Z11, Z13, Z13
-	VFMADD231PS  sigmoidconsts<>+256(SB), Z10, Z13
-	VFNMADD231PS sigmoidconsts<>+384(SB), Z11, Z13
-	VADDPS       Z13, Z7, Z13
-	VFMADD231PS  sigmoidconsts<>+1792(SB), Z10, Z13
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z10, Z13
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z10, Z13
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z10, Z13
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z10, Z13
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z10, Z13
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z10, Z13
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z10, Z13
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Z10, Z13
+	VMULPS       Z10, Z13, Z13
+	VMULPS       Z12, Z13, Z13
+	VFMADD231PS  sigmoidconsts<>+256(SB), Z11, Z13
+	VFNMADD231PS sigmoidconsts<>+640(SB), Z12, Z13
+	VADDPS       Z13, Z10, Z13
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Z11, Z13
 	VCMPPS       $0x03, Z6, Z6, K2
 	VMOVUPS      Z6, K2, Z13
-	VSUBPS       sigmoidconsts<>+704(SB), Z6, Z7
-	VSUBPS       Z7, Z12, Z7
-	VDIVPS       Z6, Z7, Z7
-	VADDPS       Z7, Z13, Z13
+	VSUBPS       sigmoidconsts<>+704(SB), Z6, Z10
+	VSUBPS       Z10, Z7, Z10
+	VDIVPS       Z6, Z10, Z10
+	VADDPS       Z10, Z13, Z13
 	VMAXPS       sigmoidconsts<>+896(SB), Z1, Z6
 	VFNMADD231PS Z2, Z1, Z6
 	VADDPS       Z13, Z6, Z6
@@ -10361,7 +10175,7 @@ powg_443:
 	VMULPS       Z10, Z13, Z13
 	VMULPS       Z12, Z13, Z13
 	VFMADD231PS  sigmoidconsts<>+256(SB), Z11, Z13
-	VFNMADD231PS sigmoidconsts<>+384(SB), Z12, Z13
+	VFNMADD231PS sigmoidconsts<>+640(SB), Z12, Z13
 	VADDPS       Z13, Z10, Z13
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Z11, Z13
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z1, K2
@@ -10377,22 +10191,19 @@ powg_443:
 	VMOVUPS      sigmoidconsts<>+192(SB), Z11
 	VFMADD213PS  Z13, Z10, Z11
 	VFNMADD231PS sigmoidconsts<>+256(SB), Z10, Z11
-	VMULPS       Z11, Z11, Z12
-	VMOVUPS      sigmoidconsts<>+320(SB), Z14
-	VFMADD213PS  sigmoidconsts<>+384(SB), Z11, Z14
-	VMOVUPS      sigmoidconsts<>+448(SB), Z15
-	VFMADD213PS  sigmoidconsts<>+512(SB), Z11, Z15
-	VMOVUPS      sigmoidconsts<>+576(SB), Z16
-	VFMADD213PS  sigmoidconsts<>+640(SB), Z11, Z16
-	VFMADD213PS  Z15, Z12, Z16
-	VFMADD213PS  Z14, Z12, Z16
-	VFMADD213PS  Z11, Z12, Z16
-	VADDPS       sigmoidconsts<>+704(SB), Z16, Z16
+	VMOVUPS      sigmoidconsts<>+320(SB), Z12
+	VFMADD213PS  sigmoidconsts<>+384(SB), Z11, Z12
+	VFMADD213PS  sigmoidconsts<>+448(SB), Z11, Z12
+	VFMADD213PS  sigmoidconsts<>+512(SB), Z11, Z12
+	VFMADD213PS  sigmoidconsts<>+576(SB), Z11, Z12
+	VFMADD213PS  sigmoidconsts<>+640(SB), Z11, Z12
+	VFMADD213PS  sigmoidconsts<>+704(SB), Z11, Z12
+	VFMADD213PS  sigmoidconsts<>+704(SB), Z11, Z12
 	VCMPPS       $0x05, sigmoidconsts<>+832(SB), Z13, K2
-	VSCALEFPS.Z  Z10, Z16, K2, Z16
+	VSCALEFPS.Z  Z10, Z12, K2, Z12
 	VCMPPS       $0x0e, sigmoidconsts<>+2688(SB), Z13, K2
-	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z16
-	VMOVAPS      Z16, Z10
+	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z12
+	VMOVAPS      Z12, Z10
 	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Z1, K2
 	VXORPS       Z10, Z10, K2, Z10
 
@@ -10449,7 +10260,7 @@ powg_448:
 	VMULPS       Z12, Z15, Z15
 	VMULPS       Z14, Z15, Z15
 	VFMADD231PS  sigmoidconsts<>+256(SB), Z13, Z15
-	VFNMADD231PS sigmoidconsts<>+384(SB), Z14, Z15
+	VFNMADD231PS sigmoidconsts<>+640(SB), Z14, Z15
 	VADDPS       Z15, Z12, Z15
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Z13, Z15
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z1, K2
@@ -10465,22 +10276,19 @@ powg_448:
 	VMOVUPS      sigmoidconsts<>+192(SB), Z12
 	VFMADD213PS  Z15, Z10, Z12
 	VFNMADD231PS sigmoidconsts<>+256(SB), Z10, Z12
-	VMULPS       Z12, Z12, Z13
-	VMOVUPS      sigmoidconsts<>+320(SB), Z14
-	VFMADD213PS  sigmoidconsts<>+384(SB), Z12, Z14
-	VMOVUPS      sigmoidconsts<>+448(SB), Z16
-	VFMADD213PS  sigmoidconsts<>+512(SB), Z12, Z16
-	VMOVUPS      sigmoidconsts<>+576(SB), Z17
-	VFMADD213PS  sigmoidconsts<>+640(SB), Z12, Z17
-	VFMADD213PS  Z16, Z13, Z17
-	VFMADD213PS  Z14, Z13, Z17
-	VFMADD213PS  Z12, Z13, Z17
-	VADDPS       sigmoidconsts<>+704(SB), Z17, Z17
+	VMOVUPS      sigmoidconsts<>+320(SB), Z13
+	VFMADD213PS  sigmoidconsts<>+384(SB), Z12, Z13
+	VFMADD213PS  sigmoidconsts<>+448(SB), Z12, Z13
+	VFMADD213PS  sigmoidconsts<>+512(SB), Z12, Z13
+	VFMADD213PS  sigmoidconsts<>+576(SB), Z12, Z13
+	VFMADD213PS  sigmoidconsts<>+640(SB), Z12, Z13
+	VFMADD213PS  sigmoidconsts<>+704(SB), Z12, Z13
+	VFMADD213PS  sigmoidconsts<>+704(SB), Z12, Z13
 	VCMPPS       $0x05, sigmoidconsts<>+832(SB), Z15, K2
-	VSCALEFPS.Z  Z10, Z17, K2, Z17
+	VSCALEFPS.Z  Z10, Z13, K2, Z13
 	VCMPPS       $0x0e, sigmoidconsts<>+2688(SB), Z15, K2
-	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z17
-	VMOVAPS      Z17, Z10
+	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z13
+	VMOVAPS      Z13, Z10
 	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Z1, K2
 	VXORPS       Z10, Z10, K2, Z10
 
@@ -10559,60 +10367,57 @@ loop_452:
 	VMOVUPS      sigmoidconsts<>+192(SB), Z16
 	VFMADD213PS  Z6, Z7, Z16
 	VFNMADD231PS sigmoidconsts<>+256(SB), Z7, Z16
-	VMULPS       Z16, Z16, Z17
-	VMOVUPS      sigmoidconsts<>+320(SB), Z18
-	VFMADD213PS  sigmoidconsts<>+384(SB), Z16, Z18
-	VMOVUPS      sigmoidconsts<>+448(SB), Z19
-	VFMADD213PS  sigmoidconsts<>+512(SB), Z16, Z19
-	VMOVUPS      sigmoidconsts<>+576(SB), Z20
-	VFMADD213PS  sigmoidconsts<>+640(SB), Z16, Z20
-	VFMADD213PS  Z19, Z17, Z20
-	VFMADD213PS  Z18, Z17, Z20
-	VFMADD213PS  Z16, Z17, Z20
-	VADDPS       sigmoidconsts<>+704(SB), Z20, Z20
+	VMOVUPS      sigmoidconsts<>+320(SB), Z17
+	VFMADD213PS  sigmoidconsts<>+384(SB), Z16, Z17
+	VFMADD213PS  sigmoidconsts<>+448(SB), Z16, Z17
+	VFMADD213PS  sigmoidconsts<>+512(SB), Z16, Z17
+	VFMADD213PS  sigmoidconsts<>+576(SB), Z16, Z17
+	VFMADD213PS  sigmoidconsts<>+640(SB), Z16, Z17
+	VFMADD213PS  sigmoidconsts<>+704(SB), Z16, Z17
+	VFMADD213PS  sigmoidconsts<>+704(SB), Z16, Z17
 	VCMPPS       $0x05, sigmoidconsts<>+832(SB), Z6, K1
-	VSCALEFPS.Z  Z7, Z20, K1, Z20
-	VADDPS       sigmoidconsts<>+704(SB), Z20, Z6
+	VSCALEFPS.Z  Z7, Z17, K1, Z17
+	VADDPS       sigmoidconsts<>+704(SB), Z17, Z6
 	VMOVUPS      sigmoidconsts<>+704(SB), Z7
 	VDIVPS       Z6, Z7, Z7
-	VMULPS       Z7, Z20, Z6
+	VMULPS       Z7, Z17, Z6
 	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z3, K1
 	VBLENDMPS    Z6, Z7, K1, Z8
 	VBLENDMPS    Z7, Z6, K1, Z9
 	TESTQ        $0x00000003, sflags+160(FP)
 	JZ           noflag_455
-	VADDPS       sigmoidconsts<>+704(SB), Z20, Z6
+	VADDPS       sigmoidconsts<>+704(SB), Z17, Z6
 	VGETEXPPS    Z6, Z16
 	VADDPS       sigmoidconsts<>+704(SB), Z16, Z16
 	VGETMANTPS   $0x02, Z6, Z7
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z7, K1
-	VSUBPS       sigmoidconsts<>+704(SB), Z7, Z17
-	VADDPS       Z7, Z7, Z18
-	VSUBPS       sigmoidconsts<>+704(SB), Z18, Z18
-	VBLENDMPS    Z18, Z17, K1, Z7
+	VSUBPS       sigmoidconsts<>+704(SB), Z7, Z18
+	VADDPS       Z7, Z7, Z19
+	VSUBPS       sigmoidconsts<>+704(SB), Z19, Z19
+	VBLENDMPS    Z19, Z18, K1, Z7
 	VSUBPS       sigmoidconsts<>+704(SB), Z16, K1, Z16
-	VMULPS       Z7, Z7, Z17
-	VMOVUPS      sigmoidconsts<>+1216(SB), Z18
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Z7, Z18
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Z7, Z18
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Z7, Z18
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Z7, Z18
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Z7, Z18
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Z7, Z18
-	VFMADD213PS  sigmoidconsts<>+1664(SB), Z7, Z18
-	VFMADD213PS  sigmoidconsts<>+1728(SB), Z7, Z18
-	VMULPS       Z7, Z18, Z18
-	VMULPS       Z17, Z18, Z18
-	VFMADD231PS  sigmoidconsts<>+256(SB), Z16, Z18
-	VFNMADD231PS sigmoidconsts<>+384(SB), Z17, Z18
-	VADDPS       Z18, Z7, Z18
-	VFMADD231PS  sigmoidconsts<>+1792(SB), Z16, Z18
+	VMULPS       Z7, Z7, Z18
+	VMOVUPS      sigmoidconsts<>+1216(SB), Z19
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z7, Z19
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z7, Z19
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z7, Z19
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z7, Z19
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z7, Z19
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z7, Z19
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z7, Z19
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Z7, Z19
+	VMULPS       Z7, Z19, Z19
+	VMULPS       Z18, Z19, Z19
+	VFMADD231PS  sigmoidconsts<>+256(SB), Z16, Z19
+	VFNMADD231PS sigmoidconsts<>+640(SB), Z18, Z19
+	VADDPS       Z19, Z7, Z19
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Z16, Z19
 	VCMPPS       $0x03, Z6, Z6, K1
-	VMOVUPS      Z6, K1, Z18
+	VMOVUPS      Z6, K1, Z19
 	VSUBPS       sigmoidconsts<>+704(SB), Z6, Z7
-	VSUBPS       Z7, Z20, Z7
+	VSUBPS       Z7, Z17, Z7
 	VDIVPS       Z6, Z7, Z7
-	VADDPS       Z7, Z18, Z18
+	VADDPS       Z7, Z19, Z19
 	VMOVUPS      sigmoidconsts<>+704(SB), Z6
 	VSUBPS       Z4, Z6, Z6
 	TESTQ        $0x00000001, sflags+160(FP)
@@ -10621,10 +10426,10 @@ loop_452:
 	VMULPS       Z4, Z7, Z7
 	VXORPS       sigmoidconsts<>+0(SB), Z3, Z16
 	VMAXPS       sigmoidconsts<>+896(SB), Z16, Z16
-	VADDPS       Z18, Z16, Z16
+	VADDPS       Z19, Z16, Z16
 	VMULPS       Z16, Z7, Z7
 	VMAXPS       sigmoidconsts<>+896(SB), Z3, Z16
-	VADDPS       Z18, Z16, Z16
+	VADDPS       Z19, Z16, Z16
 	VFMADD231PS  Z16, Z6, Z7
 	VMULPS       Z5, Z7, Z7
 	VADDPS       Z7, Z0, Z0
@@ -10632,108 +10437,105 @@ loop_452:
 noflag_456:
 	TESTQ        $0x00000002, sflags+160(FP)
 	JZ           noflag_457
-	VADDPS       sigmoidconsts<>+704(SB), Z20, Z7
+	VADDPS       sigmoidconsts<>+704(SB), Z17, Z7
 	VMOVUPS      sigmoidconsts<>+704(SB), Z16
 	VDIVPS       Z7, Z16, Z16
-	VMULPS       Z16, Z20, Z7
+	VMULPS       Z16, Z17, Z7
 	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z3, K1
 	VBLENDMPS    Z7, Z16, K1, Z10
 	VBLENDMPS    Z16, Z7, K1, Z11
 	VMAXPS       sigmoidconsts<>+896(SB), Z3, Z7
 	VFNMADD231PS Z4, Z3, Z7
-	VADDPS       Z18, Z7, Z7
+	VADDPS       Z19, Z7, Z7
 	VMULPS       Z4, Z11, Z16
 	VFMADD231PS  Z6, Z10, Z16
-	VBROADCASTSS gamma+136(FP), Z17
+	VBROADCASTSS gamma+136(FP), Z18
 	CMPQ         R8, $0x01
 	JEQ          pow1_458
 	CMPQ         R8, $0x02
 	JEQ          pow2_460
 	CMPQ         R8, $0x03
 	JEQ          powg_459
-	VMOVUPS      sigmoidconsts<>+704(SB), Z17
+	VMOVUPS      sigmoidconsts<>+704(SB), Z18
 	JMP          powd_461
 
 pow1_458:
-	VMOVAPS Z16, Z17
+	VMOVAPS Z16, Z18
 	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Z16, K1
-	VXORPS  Z17, Z17, K1, Z17
+	VXORPS  Z18, Z18, K1, Z18
 	JMP     powd_461
 
 pow2_460:
-	VMULPS Z16, Z16, Z17
+	VMULPS Z16, Z16, Z18
 	VCMPPS $0x02, sigmoidconsts<>+896(SB), Z16, K1
-	VXORPS Z17, Z17, K1, Z17
+	VXORPS Z18, Z18, K1, Z18
 	JMP    powd_461
 
 powg_459:
-	VGETEXPPS    Z16, Z19
-	VADDPS       sigmoidconsts<>+704(SB), Z19, Z19
-	VGETMANTPS   $0x02, Z16, Z18
-	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z18, K1
-	VSUBPS       sigmoidconsts<>+704(SB), Z18, Z21
-	VADDPS       Z18, Z18, Z22
+	VGETEXPPS    Z16, Z20
+	VADDPS       sigmoidconsts<>+704(SB), Z20, Z20
+	VGETMANTPS   $0x02, Z16, Z19
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z19, K1
+	VSUBPS       sigmoidconsts<>+704(SB), Z19, Z21
+	VADDPS       Z19, Z19, Z22
 	VSUBPS       sigmoidconsts<>+704(SB), Z22, Z22
-	VBLENDMPS    Z22, Z21, K1, Z18
-	VSUBPS       sigmoidconsts<>+704(SB), Z19, K1, Z19
-	VMULPS       Z18, Z18, Z21
+	VBLENDMPS    Z22, Z21, K1, Z19
+	VSUBPS       sigmoidconsts<>+704(SB), Z20, K1, Z20
+	VMULPS       Z19, Z19, Z21
 	VMOVUPS      sigmoidconsts<>+1216(SB), Z22
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Z18, Z22
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Z18, Z22
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Z18, Z22
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Z18, Z22
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Z18, Z22
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Z18, Z22
-	VFMADD213PS  sigmoidconsts<>+1664(SB), Z18, Z22
-	VFMADD213PS  sigmoidconsts<>+1728(SB), Z18, Z22
-	VMULPS       Z18, Z22, Z22
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z19, Z22
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z19, Z22
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z19, Z22
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z19, Z22
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z19, Z22
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z19, Z22
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z19, Z22
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Z19, Z22
+	VMULPS       Z19, Z22, Z22
 	VMULPS       Z21, Z22, Z22
-	VFMADD231PS  sigmoidconsts<>+256(SB), Z19, Z22
-	VFNMADD231PS sigmoidconsts<>+384(SB), Z21, Z22
-	VADDPS       Z22, Z18, Z22
-	VFMADD231PS  sigmoidconsts<>+1792(SB), Z19, Z22
+	VFMADD231PS  sigmoidconsts<>+256(SB), Z20, Z22
+	VFNMADD231PS sigmoidconsts<>+640(SB), Z21, Z22
+	VADDPS       Z22, Z19, Z22
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Z20, Z22
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z16, K1
 	VMOVUPS      Z16, K1, Z22
 	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z16, K1
 	VMOVUPS      sigmoidconsts<>+2112(SB), K1, Z22
 	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Z16, K1
 	VMOVUPS      sigmoidconsts<>+2176(SB), K1, Z22
-	VMULPS       Z17, Z22, Z22
-	VMOVUPS      sigmoidconsts<>+64(SB), Z17
-	VFMADD231PS  sigmoidconsts<>+128(SB), Z22, Z17
-	VSUBPS       sigmoidconsts<>+64(SB), Z17, Z17
-	VMOVUPS      sigmoidconsts<>+192(SB), Z18
-	VFMADD213PS  Z22, Z17, Z18
-	VFNMADD231PS sigmoidconsts<>+256(SB), Z17, Z18
-	VMULPS       Z18, Z18, Z19
-	VMOVUPS      sigmoidconsts<>+320(SB), Z21
-	VFMADD213PS  sigmoidconsts<>+384(SB), Z18, Z21
-	VMOVUPS      sigmoidconsts<>+448(SB), Z23
-	VFMADD213PS  sigmoidconsts<>+512(SB), Z18, Z23
-	VMOVUPS      sigmoidconsts<>+576(SB), Z24
-	VFMADD213PS  sigmoidconsts<>+640(SB), Z18, Z24
-	VFMADD213PS  Z23, Z19, Z24
-	VFMADD213PS  Z21, Z19, Z24
-	VFMADD213PS  Z18, Z19, Z24
-	VADDPS       sigmoidconsts<>+704(SB), Z24, Z24
+	VMULPS       Z18, Z22, Z22
+	VMOVUPS      sigmoidconsts<>+64(SB), Z18
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z22, Z18
+	VSUBPS       sigmoidconsts<>+64(SB), Z18, Z18
+	VMOVUPS      sigmoidconsts<>+192(SB), Z19
+	VFMADD213PS  Z22, Z18, Z19
+	VFNMADD231PS sigmoidconsts<>+256(SB), Z18, Z19
+	VMOVUPS      sigmoidconsts<>+320(SB), Z20
+	VFMADD213PS  sigmoidconsts<>+384(SB), Z19, Z20
+	VFMADD213PS  sigmoidconsts<>+448(SB), Z19, Z20
+	VFMADD213PS  sigmoidconsts<>+512(SB), Z19, Z20
+	VFMADD213PS  sigmoidconsts<>+576(SB), Z19, Z20
+	VFMADD213PS  sigmoidconsts<>+640(SB), Z19, Z20
+	VFMADD213PS  sigmoidconsts<>+704(SB), Z19, Z20
+	VFMADD213PS  sigmoidconsts<>+704(SB), Z19, Z20
 	VCMPPS       $0x05, sigmoidconsts<>+832(SB), Z22, K1
-	VSCALEFPS.Z  Z17, Z24, K1, Z24
+	VSCALEFPS.Z  Z18, Z20, K1, Z20
 	VCMPPS       $0x0e, sigmoidconsts<>+2688(SB), Z22, K1
-	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z24
-	VMOVAPS      Z24, Z17
+	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z20
+	VMOVAPS      Z20, Z18
 	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Z16, K1
-	VXORPS       Z17, Z17, K1, Z17
+	VXORPS       Z18, Z18, K1, Z18
 
 powd_461:
-	VMULPS       Z17, Z7, Z7
+	VMULPS       Z18, Z7, Z7
 	TESTQ        $0x00000100, sflags+160(FP)
 	JZ           noflag_462
 	VBROADCASTSS alpha+132(FP), Z16
-	VMOVUPS      sigmoidconsts<>+704(SB), Z17
-	VSUBPS       Z16, Z17, Z17
-	VMULPS       Z6, Z17, Z17
-	VFMADD231PS  Z4, Z16, Z17
-	VMULPS       Z17, Z7, Z7
+	VMOVUPS      sigmoidconsts<>+704(SB), Z18
+	VSUBPS       Z16, Z18, Z18
+	VMULPS       Z6, Z18, Z18
+	VFMADD231PS  Z4, Z16, Z18
+	VMULPS       Z18, Z7, Z7
 
 noflag_462:
 	VMULPS Z5, Z7, Z7
@@ -10748,72 +10550,72 @@ noflag_455:
 	JZ           noflag_463
 	VBROADCASTSS a+104(FP), Z16
 	VMULPS       Z4, Z16, Z16
-	VBROADCASTSS b+108(FP), Z17
-	VADDPS       Z17, Z16, Z16
-	VBROADCASTSS e+112(FP), Z17
-	VFMADD231PS  Z8, Z17, Z16
+	VBROADCASTSS b+108(FP), Z18
+	VADDPS       Z18, Z16, Z16
+	VBROADCASTSS e+112(FP), Z18
+	VFMADD231PS  Z8, Z18, Z16
 	TESTQ        $0x00000010, DI
 	JZ           noflag_464
-	VXORPS       Z17, Z17, Z17
+	VXORPS       Z18, Z18, Z18
 	VCMPPS       $0x0e, Z4, Z8, K1
-	VMOVUPS      sigmoidconsts<>+704(SB), K1, Z17
+	VMOVUPS      sigmoidconsts<>+704(SB), K1, Z18
 	VCMPPS       $0x01, Z4, Z8, K1
-	VMOVUPS      sigmoidconsts<>+2432(SB), K1, Z17
-	VBROADCASTSS d+116(FP), Z18
-	VFMADD231PS  Z17, Z18, Z16
+	VMOVUPS      sigmoidconsts<>+2432(SB), K1, Z18
+	VBROADCASTSS d+116(FP), Z19
+	VFMADD231PS  Z18, Z19, Z16
 
 noflag_464:
-	VMOVAPS Z8, Z17
-	VMULPS  Z9, Z17, Z17
-	VMULPS  Z16, Z17, Z17
-	VADDPS  Z17, Z7, Z7
+	VMOVAPS Z8, Z18
+	VMULPS  Z9, Z18, Z18
+	VMULPS  Z16, Z18, Z18
+	VADDPS  Z18, Z7, Z7
 
 noflag_463:
 	TESTQ        $0x00000001, DI
 	JZ           noflag_465
 	VMOVAPS      Z8, Z16
 	VMULPS       Z6, Z16, Z16
-	VBROADCASTSS pw+124(FP), Z17
-	VMULPS       Z4, Z17, Z17
-	VFNMADD231PS Z9, Z17, Z16
-	VBROADCASTSS bceScale+120(FP), Z17
-	VFMADD231PS  Z17, Z16, Z7
+	VBROADCASTSS pw+124(FP), Z18
+	VMULPS       Z4, Z18, Z18
+	VFNMADD231PS Z9, Z18, Z16
+	VBROADCASTSS bceScale+120(FP), Z18
+	VFMADD231PS  Z18, Z16, Z7
 
 noflag_465:
 	TESTQ        $0x00000002, DI
 	JZ           noflag_466
-	VADDPS       sigmoidconsts<>+704(SB), Z20, Z16
-	VGETEXPPS    Z16, Z18
-	VADDPS       sigmoidconsts<>+704(SB), Z18, Z18
-	VGETMANTPS   $0x02, Z16, Z17
-	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z17, K1
-	VSUBPS       sigmoidconsts<>+704(SB), Z17, Z19
-	VADDPS       Z17, Z17, Z21
+	VADDPS       sigmoidconsts<>+704(SB), Z17, Z16
+	VGETEXPPS    Z16, Z19
+	VADDPS       sigmoidconsts<>+704(SB), Z19, Z19
+	VGETMANTPS   $0x02, Z16, Z18
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z18, K1
+	VSUBPS       sigmoidconsts<>+704(SB), Z18, Z20
+	VADDPS       Z18, Z18, Z21
 	VSUBPS       sigmoidconsts<>+704(SB), Z21, Z21
-	VBLENDMPS    Z21, Z19, K1, Z17
-	VSUBPS       sigmoidconsts<>+704(SB), Z18, K1, Z18
-	VMULPS       Z17, Z17, Z19
+	VBLENDMPS    Z21, Z20, K1, Z18
+	VSUBPS       sigmoidconsts<>+704(SB), Z19, K1, Z19
+	VMULPS       Z18, Z18, Z20
 	VMOVUPS      sigmoidconsts<>+1216(SB), Z21
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Z17, Z21
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Z17, Z21
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Z17, Z21
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Z17, Z21
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Z17, Z21
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Z17, Z21
-	VFMADD213PS  sigmoidconsts<>+1664(SB), Z17, Z21
-	VFMADD213PS  sigmoidconsts<>+1728(SB), Z17, Z21
-	VMULPS       Z17, Z21, Z21
-	VMULPS       Z19, Z21, Z21
-	VFMADD231PS  sigmoidconsts<>+256(SB), Z18, Z21
-	VFNMADD231PS sigmoidconsts<>+384(SB), Z19, Z21
-	VADDPS       Z21, Z17, Z21
-	VFMADD231PS  sigmoidconsts<>+1792(SB), Z18, Z21
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z18, Z21
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z18, Z21
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z18, Z21
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z18, Z21
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z18, Z21
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z18, Z21
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z18, Z21
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Z18, Z21
+	VMULPS       Z18, Z21, Z21
+	VMULPS       Z20, Z21, Z21
+	VFMADD231PS  sigmoidconsts<>+256(SB), Z19, Z21
+	VFNMADD231PS sigmoidconsts<>+640(SB), Z20, Z21
+	VADDPS       Z21, Z18, Z21
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Z19, Z21
 	VCMPPS       $0x03, Z16, Z16, K1
 	VMOVUPS      Z16, K1, Z21
-	VSUBPS       sigmoidconsts<>+704(SB), Z16, Z17
-	VSUBPS       Z17, Z20, Z17
-	VDIVPS       Z16, Z17, Z17
-	VADDPS       Z17, Z21, Z21
+	VSUBPS       sigmoidconsts<>+704(SB), Z16, Z18
+	VSUBPS       Z18, Z17, Z18
+	VDIVPS       Z16, Z18, Z18
+	VADDPS       Z18, Z21, Z21
 	VMAXPS       sigmoidconsts<>+896(SB), Z3, Z16
 	VFNMADD231PS Z4, Z3, Z16
 	VADDPS       Z21, Z16, Z16
@@ -10865,7 +10667,7 @@ powg_468:
 	VMULPS       Z18, Z21, Z21
 	VMULPS       Z20, Z21, Z21
 	VFMADD231PS  sigmoidconsts<>+256(SB), Z19, Z21
-	VFNMADD231PS sigmoidconsts<>+384(SB), Z20, Z21
+	VFNMADD231PS sigmoidconsts<>+640(SB), Z20, Z21
 	VADDPS       Z21, Z18, Z21
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Z19, Z21
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z3, K1
@@ -10881,22 +10683,19 @@ powg_468:
 	VMOVUPS      sigmoidconsts<>+192(SB), Z19
 	VFMADD213PS  Z21, Z18, Z19
 	VFNMADD231PS sigmoidconsts<>+256(SB), Z18, Z19
-	VMULPS       Z19, Z19, Z20
-	VMOVUPS      sigmoidconsts<>+320(SB), Z22
-	VFMADD213PS  sigmoidconsts<>+384(SB), Z19, Z22
-	VMOVUPS      sigmoidconsts<>+448(SB), Z23
-	VFMADD213PS  sigmoidconsts<>+512(SB), Z19, Z23
-	VMOVUPS      sigmoidconsts<>+576(SB), Z24
-	VFMADD213PS  sigmoidconsts<>+640(SB), Z19, Z24
-	VFMADD213PS  Z23, Z20, Z24
-	VFMADD213PS  Z22, Z20, Z24
-	VFMADD213PS  Z19, Z20, Z24
-	VADDPS       sigmoidconsts<>+704(SB), Z24, Z24
+	VMOVUPS      sigmoidconsts<>+320(SB), Z20
+	VFMADD213PS  sigmoidconsts<>+384(SB), Z19, Z20
+	VFMADD213PS  sigmoidconsts<>+448(SB), Z19, Z20
+	VFMADD213PS  sigmoidconsts<>+512(SB), Z19, Z20
+	VFMADD213PS  sigmoidconsts<>+576(SB), Z19, Z20
+	VFMADD213PS  sigmoidconsts<>+640(SB), Z19, Z20
+	VFMADD213PS  sigmoidconsts<>+704(SB), Z19, Z20
+	VFMADD213PS  sigmoidconsts<>+704(SB), Z19, Z20
 	VCMPPS       $0x05, sigmoidconsts<>+832(SB), Z21, K1
-	VSCALEFPS.Z  Z18, Z24, K1, Z24
+	VSCALEFPS.Z  Z18, Z20, K1, Z20
 	VCMPPS       $0x0e, sigmoidconsts<>+2688(SB), Z21, K1
-	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z24
-	VMOVAPS      Z24, Z18
+	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z20
+	VMOVAPS      Z20, Z18
 	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Z3, K1
 	VXORPS       Z18, Z18, K1, Z18
 
@@ -10953,7 +10752,7 @@ powg_473:
 	VMULPS       Z20, Z23, Z23
 	VMULPS       Z22, Z23, Z23
 	VFMADD231PS  sigmoidconsts<>+256(SB), Z21, Z23
-	VFNMADD231PS sigmoidconsts<>+384(SB), Z22, Z23
+	VFNMADD231PS sigmoidconsts<>+640(SB), Z22, Z23
 	VADDPS       Z23, Z20, Z23
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Z21, Z23
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z3, K1
@@ -10969,22 +10768,19 @@ powg_473:
 	VMOVUPS      sigmoidconsts<>+192(SB), Z20
 	VFMADD213PS  Z23, Z18, Z20
 	VFNMADD231PS sigmoidconsts<>+256(SB), Z18, Z20
-	VMULPS       Z20, Z20, Z21
-	VMOVUPS      sigmoidconsts<>+320(SB), Z22
-	VFMADD213PS  sigmoidconsts<>+384(SB), Z20, Z22
-	VMOVUPS      sigmoidconsts<>+448(SB), Z24
-	VFMADD213PS  sigmoidconsts<>+512(SB), Z20, Z24
-	VMOVUPS      sigmoidconsts<>+576(SB), Z25
-	VFMADD213PS  sigmoidconsts<>+640(SB), Z20, Z25
-	VFMADD213PS  Z24, Z21, Z25
-	VFMADD213PS  Z22, Z21, Z25
-	VFMADD213PS  Z20, Z21, Z25
-	VADDPS       sigmoidconsts<>+704(SB), Z25, Z25
+	VMOVUPS      sigmoidconsts<>+320(SB), Z21
+	VFMADD213PS  sigmoidconsts<>+384(SB), Z20, Z21
+	VFMADD213PS  sigmoidconsts<>+448(SB), Z20, Z21
+	VFMADD213PS  sigmoidconsts<>+512(SB), Z20, Z21
+	VFMADD213PS  sigmoidconsts<>+576(SB), Z20, Z21
+	VFMADD213PS  sigmoidconsts<>+640(SB), Z20, Z21
+	VFMADD213PS  sigmoidconsts<>+704(SB), Z20, Z21
+	VFMADD213PS  sigmoidconsts<>+704(SB), Z20, Z21
 	VCMPPS       $0x05, sigmoidconsts<>+832(SB), Z23, K1
-	VSCALEFPS.Z  Z18, Z25, K1, Z25
+	VSCALEFPS.Z  Z18, Z21, K1, Z21
 	VCMPPS       $0x0e, sigmoidconsts<>+2688(SB), Z23, K1
-	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z25
-	VMOVAPS      Z25, Z18
+	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z21
+	VMOVAPS      Z21, Z18
 	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Z3, K1
 	VXORPS       Z18, Z18, K1, Z18
 
@@ -11042,60 +10838,57 @@ tail_453:
 	VMOVUPS      sigmoidconsts<>+192(SB), Z8
 	VFMADD213PS  Z6, Z7, Z8
 	VFNMADD231PS sigmoidconsts<>+256(SB), Z7, Z8
-	VMULPS       Z8, Z8, Z9
-	VMOVUPS      sigmoidconsts<>+320(SB), Z10
-	VFMADD213PS  sigmoidconsts<>+384(SB), Z8, Z10
-	VMOVUPS      sigmoidconsts<>+448(SB), Z11
-	VFMADD213PS  sigmoidconsts<>+512(SB), Z8, Z11
-	VMOVUPS      sigmoidconsts<>+576(SB), Z16
-	VFMADD213PS  sigmoidconsts<>+640(SB), Z8, Z16
-	VFMADD213PS  Z11, Z9, Z16
-	VFMADD213PS  Z10, Z9, Z16
-	VFMADD213PS  Z8, Z9, Z16
-	VADDPS       sigmoidconsts<>+704(SB), Z16, Z16
+	VMOVUPS      sigmoidconsts<>+320(SB), Z9
+	VFMADD213PS  sigmoidconsts<>+384(SB), Z8, Z9
+	VFMADD213PS  sigmoidconsts<>+448(SB), Z8, Z9
+	VFMADD213PS  sigmoidconsts<>+512(SB), Z8, Z9
+	VFMADD213PS  sigmoidconsts<>+576(SB), Z8, Z9
+	VFMADD213PS  sigmoidconsts<>+640(SB), Z8, Z9
+	VFMADD213PS  sigmoidconsts<>+704(SB), Z8, Z9
+	VFMADD213PS  sigmoidconsts<>+704(SB), Z8, Z9
 	VCMPPS       $0x05, sigmoidconsts<>+832(SB), Z6, K2
-	VSCALEFPS.Z  Z7, Z16, K2, Z16
-	VADDPS       sigmoidconsts<>+704(SB), Z16, Z6
+	VSCALEFPS.Z  Z7, Z9, K2, Z9
+	VADDPS       sigmoidconsts<>+704(SB), Z9, Z6
 	VMOVUPS      sigmoidconsts<>+704(SB), Z7
 	VDIVPS       Z6, Z7, Z7
-	VMULPS       Z7, Z16, Z6
+	VMULPS       Z7, Z9, Z6
 	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z3, K2
 	VBLENDMPS    Z6, Z7, K2, Z12
 	VBLENDMPS    Z7, Z6, K2, Z13
 	TESTQ        $0x00000003, sflags+160(FP)
 	JZ           noflag_477
-	VADDPS       sigmoidconsts<>+704(SB), Z16, Z6
+	VADDPS       sigmoidconsts<>+704(SB), Z9, Z6
 	VGETEXPPS    Z6, Z8
 	VADDPS       sigmoidconsts<>+704(SB), Z8, Z8
 	VGETMANTPS   $0x02, Z6, Z7
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z7, K2
-	VSUBPS       sigmoidconsts<>+704(SB), Z7, Z9
-	VADDPS       Z7, Z7, Z10
-	VSUBPS       sigmoidconsts<>+704(SB), Z10, Z10
-	VBLENDMPS    Z10, Z9, K2, Z7
+	VSUBPS       sigmoidconsts<>+704(SB), Z7, Z10
+	VADDPS       Z7, Z7, Z11
+	VSUBPS       sigmoidconsts<>+704(SB), Z11, Z11
+	VBLENDMPS    Z11, Z10, K2, Z7
 	VSUBPS       sigmoidconsts<>+704(SB), Z8, K2, Z8
-	VMULPS       Z7, Z7, Z9
-	VMOVUPS      sigmoidconsts<>+1216(SB), Z10
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Z7, Z10
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Z7, Z10
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Z7, Z10
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Z7, Z10
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Z7, Z10
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Z7, Z10
-	VFMADD213PS  sigmoidconsts<>+1664(SB), Z7, Z10
-	VFMADD213PS  sigmoidconsts<>+1728(SB), Z7, Z10
-	VMULPS       Z7, Z10, Z10
-	VMULPS       Z9, Z10, Z10
-	VFMADD231PS  sigmoidconsts<>+256(SB), Z8, Z10
-	VFNMADD231PS sigmoidconsts<>+384(SB), Z9, Z10
-	VADDPS       Z10, Z7, Z10
-	VFMADD231PS  sigmoidconsts<>+1792(SB), Z8, Z10
+	VMULPS       Z7, Z7, Z10
+	VMOVUPS      sigmoidconsts<>+1216(SB), Z11
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z7, Z11
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z7, Z11
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z7, Z11
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z7, Z11
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z7, Z11
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z7, Z11
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z7, Z11
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Z7, Z11
+	VMULPS       Z7, Z11, Z11
+	VMULPS       Z10, Z11, Z11
+	VFMADD231PS  sigmoidconsts<>+256(SB), Z8, Z11
+	VFNMADD231PS sigmoidconsts<>+640(SB), Z10, Z11
+	VADDPS       Z11, Z7, Z11
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Z8, Z11
 	VCMPPS       $0x03, Z6, Z6, K2
-	VMOVUPS      Z6, K2, Z10
+	VMOVUPS      Z6, K2, Z11
 	VSUBPS       sigmoidconsts<>+704(SB), Z6, Z7
-	VSUBPS       Z7, Z16, Z7
+	VSUBPS       Z7, Z9, Z7
 	VDIVPS       Z6, Z7, Z7
-	VADDPS       Z7, Z10, Z10
+	VADDPS       Z7, Z11, Z11
 	VMOVUPS      sigmoidconsts<>+704(SB), Z6
 	VSUBPS       Z4, Z6, Z6
 	TESTQ        $0x00000001, sflags+160(FP)
@@ -11104,10 +10897,10 @@ tail_453:
 	VMULPS       Z4, Z7, Z7
 	VXORPS       sigmoidconsts<>+0(SB), Z3, Z8
 	VMAXPS       sigmoidconsts<>+896(SB), Z8, Z8
-	VADDPS       Z10, Z8, Z8
+	VADDPS       Z11, Z8, Z8
 	VMULPS       Z8, Z7, Z7
 	VMAXPS       sigmoidconsts<>+896(SB), Z3, Z8
-	VADDPS       Z10, Z8, Z8
+	VADDPS       Z11, Z8, Z8
 	VFMADD231PS  Z8, Z6, Z7
 	VMULPS       Z5, Z7, Z7
 	VMOVAPS.Z    Z7, K1, Z7
@@ -11116,41 +10909,155 @@ tail_453:
 noflag_478:
 	TESTQ        $0x00000002, sflags+160(FP)
 	JZ           noflag_479
-	VADDPS       sigmoidconsts<>+704(SB), Z16, Z7
+	VADDPS       sigmoidconsts<>+704(SB), Z9, Z7
 	VMOVUPS      sigmoidconsts<>+704(SB), Z8
 	VDIVPS       Z7, Z8, Z8
-	VMULPS       Z8, Z16, Z7
+	VMULPS       Z8, Z9, Z7
 	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z3, K2
 	VBLENDMPS    Z7, Z8, K2, Z14
 	VBLENDMPS    Z8, Z7, K2, Z15
 	VMAXPS       sigmoidconsts<>+896(SB), Z3, Z7
 	VFNMADD231PS Z4, Z3, Z7
-	VADDPS       Z10, Z7, Z7
+	VADDPS       Z11, Z7, Z7
 	VMULPS       Z4, Z15, Z8
 	VFMADD231PS  Z6, Z14, Z8
-	VBROADCASTSS gamma+136(FP), Z9
+	VBROADCASTSS gamma+136(FP), Z10
 	CMPQ         R8, $0x01
 	JEQ          pow1_480
 	CMPQ         R8, $0x02
 	JEQ          pow2_482
 	CMPQ         R8, $0x03
 	JEQ          powg_481
-	VMOVUPS      sigmoidconsts<>+704(SB), Z9
+	VMOVUPS      sigmoidconsts<>+704(SB), Z10
 	JMP          powd_483
 
 pow1_480:
-	VMOVAPS Z8, Z9
+	VMOVAPS Z8, Z10
 	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Z8, K2
-	VXORPS  Z9, Z9, K2, Z9
+	VXORPS  Z10, Z10, K2, Z10
 	JMP     powd_483
 
 pow2_482:
-	VMULPS Z8, Z8, Z9
+	VMULPS Z8, Z8, Z10
 	VCMPPS $0x02, sigmoidconsts<>+896(SB), Z8, K2
-	VXORPS Z9, Z9, K2, Z9
+	VXORPS Z10, Z10, K2, Z10
 	JMP    powd_483
 
 powg_481:
+	VGETEXPPS    Z8, Z14
+	VADDPS       sigmoidconsts<>+704(SB), Z14, Z14
+	VGETMANTPS   $0x02, Z8, Z11
+	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z11, K2
+	VSUBPS       sigmoidconsts<>+704(SB), Z11, Z15
+	VADDPS       Z11, Z11, Z16
+	VSUBPS       sigmoidconsts<>+704(SB), Z16, Z16
+	VBLENDMPS    Z16, Z15, K2, Z11
+	VSUBPS       sigmoidconsts<>+704(SB), Z14, K2, Z14
+	VMULPS       Z11, Z11, Z15
+	VMOVUPS      sigmoidconsts<>+1216(SB), Z16
+	VFMADD213PS  sigmoidconsts<>+1280(SB), Z11, Z16
+	VFMADD213PS  sigmoidconsts<>+1344(SB), Z11, Z16
+	VFMADD213PS  sigmoidconsts<>+1408(SB), Z11, Z16
+	VFMADD213PS  sigmoidconsts<>+1472(SB), Z11, Z16
+	VFMADD213PS  sigmoidconsts<>+1536(SB), Z11, Z16
+	VFMADD213PS  sigmoidconsts<>+1600(SB), Z11, Z16
+	VFMADD213PS  sigmoidconsts<>+1664(SB), Z11, Z16
+	VFMADD213PS  sigmoidconsts<>+1728(SB), Z11, Z16
+	VMULPS       Z11, Z16, Z16
+	VMULPS       Z15, Z16, Z16
+	VFMADD231PS  sigmoidconsts<>+256(SB), Z14, Z16
+	VFNMADD231PS sigmoidconsts<>+640(SB), Z15, Z16
+	VADDPS       Z16, Z11, Z16
+	VFMADD231PS  sigmoidconsts<>+1792(SB), Z14, Z16
+	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z8, K2
+	VMOVUPS      Z8, K2, Z16
+	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z8, K2
+	VMOVUPS      sigmoidconsts<>+2112(SB), K2, Z16
+	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Z8, K2
+	VMOVUPS      sigmoidconsts<>+2176(SB), K2, Z16
+	VMULPS       Z10, Z16, Z16
+	VMOVUPS      sigmoidconsts<>+64(SB), Z10
+	VFMADD231PS  sigmoidconsts<>+128(SB), Z16, Z10
+	VSUBPS       sigmoidconsts<>+64(SB), Z10, Z10
+	VMOVUPS      sigmoidconsts<>+192(SB), Z11
+	VFMADD213PS  Z16, Z10, Z11
+	VFNMADD231PS sigmoidconsts<>+256(SB), Z10, Z11
+	VMOVUPS      sigmoidconsts<>+320(SB), Z14
+	VFMADD213PS  sigmoidconsts<>+384(SB), Z11, Z14
+	VFMADD213PS  sigmoidconsts<>+448(SB), Z11, Z14
+	VFMADD213PS  sigmoidconsts<>+512(SB), Z11, Z14
+	VFMADD213PS  sigmoidconsts<>+576(SB), Z11, Z14
+	VFMADD213PS  sigmoidconsts<>+640(SB), Z11, Z14
+	VFMADD213PS  sigmoidconsts<>+704(SB), Z11, Z14
+	VFMADD213PS  sigmoidconsts<>+704(SB), Z11, Z14
+	VCMPPS       $0x05, sigmoidconsts<>+832(SB), Z16, K2
+	VSCALEFPS.Z  Z10, Z14, K2, Z14
+	VCMPPS       $0x0e, sigmoidconsts<>+2688(SB), Z16, K2
+	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z14
+	VMOVAPS      Z14, Z10
+	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Z8, K2
+	VXORPS       Z10, Z10, K2, Z10
+
+powd_483:
+	VMULPS       Z10, Z7, Z7
+	TESTQ        $0x00000100, sflags+160(FP)
+	JZ           noflag_484
+	VBROADCASTSS alpha+132(FP), Z8
+	VMOVUPS      sigmoidconsts<>+704(SB), Z10
+	VSUBPS       Z8, Z10, Z10
+	VMULPS       Z6, Z10, Z10
+	VFMADD231PS  Z4, Z8, Z10
+	VMULPS       Z10, Z7, Z7
+
+noflag_484:
+	VMULPS    Z5, Z7, Z7
+	VMOVAPS.Z Z7, K1, Z7
+	VADDPS    Z7, Z1, Z1
+
+noflag_479:
+noflag_477:
+	VMOVUPS      sigmoidconsts<>+704(SB), Z6
+	VSUBPS       Z4, Z6, Z6
+	VXORPS       Z7, Z7, Z7
+	TESTQ        $0x00000004, DI
+	JZ           noflag_485
+	VBROADCASTSS a+104(FP), Z8
+	VMULPS       Z4, Z8, Z8
+	VBROADCASTSS b+108(FP), Z10
+	VADDPS       Z10, Z8, Z8
+	VBROADCASTSS e+112(FP), Z10
+	VFMADD231PS  Z12, Z10, Z8
+	TESTQ        $0x00000010, DI
+	JZ           noflag_486
+	VXORPS       Z10, Z10, Z10
+	VCMPPS       $0x0e, Z4, Z12, K2
+	VMOVUPS      sigmoidconsts<>+704(SB), K2, Z10
+	VCMPPS       $0x01, Z4, Z12, K2
+	VMOVUPS      sigmoidconsts<>+2432(SB), K2, Z10
+	VBROADCASTSS d+116(FP), Z11
+	VFMADD231PS  Z10, Z11, Z8
+
+noflag_486:
+	VMOVAPS Z12, Z10
+	VMULPS  Z13, Z10, Z10
+	VMULPS  Z8, Z10, Z10
+	VADDPS  Z10, Z7, Z7
+
+noflag_485:
+	TESTQ        $0x00000001, DI
+	JZ           noflag_487
+	VMOVAPS      Z12, Z8
+	VMULPS       Z6, Z8, Z8
+	VBROADCASTSS pw+124(FP), Z10
+	VMULPS       Z4, Z10, Z10
+	VFNMADD231PS Z13, Z10, Z8
+	VBROADCASTSS bceScale+120(FP), Z10
+	VFMADD231PS  Z10, Z8, Z7
+
+noflag_487:
+	TESTQ        $0x00000002, DI
+	JZ           noflag_488
+	VADDPS       sigmoidconsts<>+704(SB), Z9, Z8
 	VGETEXPPS    Z8, Z11
 	VADDPS       sigmoidconsts<>+704(SB), Z11, Z11
 	VGETMANTPS   $0x02, Z8, Z10
@@ -11173,135 +11080,18 @@ powg_481:
 	VMULPS       Z10, Z15, Z15
 	VMULPS       Z14, Z15, Z15
 	VFMADD231PS  sigmoidconsts<>+256(SB), Z11, Z15
-	VFNMADD231PS sigmoidconsts<>+384(SB), Z14, Z15
+	VFNMADD231PS sigmoidconsts<>+640(SB), Z14, Z15
 	VADDPS       Z15, Z10, Z15
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Z11, Z15
-	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z8, K2
-	VMOVUPS      Z8, K2, Z15
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z8, K2
-	VMOVUPS      sigmoidconsts<>+2112(SB), K2, Z15
-	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Z8, K2
-	VMOVUPS      sigmoidconsts<>+2176(SB), K2, Z15
-	VMULPS       Z9, Z15, Z15
-	VMOVUPS      sigmoidconsts<>+64(SB), Z9
-	VFMADD231PS  sigmoidconsts<>+128(SB), Z15, Z9
-	VSUBPS       sigmoidconsts<>+64(SB), Z9, Z9
-	VMOVUPS      sigmoidconsts<>+192(SB), Z10
-	VFMADD213PS  Z15, Z9, Z10
-	VFNMADD231PS sigmoidconsts<>+256(SB), Z9, Z10
-	VMULPS       Z10, Z10, Z11
-	VMOVUPS      sigmoidconsts<>+320(SB), Z14
-	VFMADD213PS  sigmoidconsts<>+384(SB), Z10, Z14
-	VMOVUPS      sigmoidconsts<>+448(SB), Z17
-	VFMADD213PS  sigmoidconsts<>+512(SB), Z10, Z17
-	VMOVUPS      sigmoidconsts<>+576(SB), Z18
-	VFMADD213PS  sigmoidconsts<>+640(SB), Z10, Z18
-	VFMADD213PS  Z17, Z11, Z18
-	VFMADD213PS  Z14, Z11, Z18
-	VFMADD213PS  Z10, Z11, Z18
-	VADDPS       sigmoidconsts<>+704(SB), Z18, Z18
-	VCMPPS       $0x05, sigmoidconsts<>+832(SB), Z15, K2
-	VSCALEFPS.Z  Z9, Z18, K2, Z18
-	VCMPPS       $0x0e, sigmoidconsts<>+2688(SB), Z15, K2
-	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z18
-	VMOVAPS      Z18, Z9
-	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Z8, K2
-	VXORPS       Z9, Z9, K2, Z9
-
-powd_483:
-	VMULPS       Z9, Z7, Z7
-	TESTQ        $0x00000100, sflags+160(FP)
-	JZ           noflag_484
-	VBROADCASTSS alpha+132(FP), Z8
-	VMOVUPS      sigmoidconsts<>+704(SB), Z9
-	VSUBPS       Z8, Z9, Z9
-	VMULPS       Z6, Z9, Z9
-	VFMADD231PS  Z4, Z8, Z9
-	VMULPS       Z9, Z7, Z7
-
-noflag_484:
-	VMULPS    Z5, Z7, Z7
-	VMOVAPS.Z Z7, K1, Z7
-	VADDPS    Z7, Z1, Z1
-
-noflag_479:
-noflag_477:
-	VMOVUPS      sigmoidconsts<>+704(SB), Z6
-	VSUBPS       Z4, Z6, Z6
-	VXORPS       Z7, Z7, Z7
-	TESTQ        $0x00000004, DI
-	JZ           noflag_485
-	VBROADCASTSS a+104(FP), Z8
-	VMULPS       Z4, Z8, Z8
-	VBROADCASTSS b+108(FP), Z9
-	VADDPS       Z9, Z8, Z8
-	VBROADCASTSS e+112(FP), Z9
-	VFMADD231PS  Z12, Z9, Z8
-	TESTQ        $0x00000010, DI
-	JZ           noflag_486
-	VXORPS       Z9, Z9, Z9
-	VCMPPS       $0x0e, Z4, Z12, K2
-	VMOVUPS      sigmoidconsts<>+704(SB), K2, Z9
-	VCMPPS       $0x01, Z4, Z12, K2
-	VMOVUPS      sigmoidconsts<>+2432(SB), K2, Z9
-	VBROADCASTSS d+116(FP), Z10
-	VFMADD231PS  Z9, Z10, Z8
-
-noflag_486:
-	VMOVAPS Z12, Z9
-	VMULPS  Z13, Z9, Z9
-	VMULPS  Z8, Z9, Z9
-	VADDPS  Z9, Z7, Z7
-
-noflag_485:
-	TESTQ        $0x00000001, DI
-	JZ           noflag_487
-	VMOVAPS      Z12, Z8
-	VMULPS       Z6, Z8, Z8
-	VBROADCASTSS pw+124(FP), Z9
-	VMULPS       Z4, Z9, Z9
-	VFNMADD231PS Z13, Z9, Z8
-	VBROADCASTSS bceScale+120(FP), Z9
-	VFMADD231PS  Z9, Z8, Z7
-
-noflag_487:
-	TESTQ        $0x00000002, DI
-	JZ           noflag_488
-	VADDPS       sigmoidconsts<>+704(SB), Z16, Z8
-	VGETEXPPS    Z8, Z10
-	VADDPS       sigmoidconsts<>+704(SB), Z10, Z10
-	VGETMANTPS   $0x02, Z8, Z9
-	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z9, K2
-	VSUBPS       sigmoidconsts<>+704(SB), Z9, Z11
-	VADDPS       Z9, Z9, Z14
-	VSUBPS       sigmoidconsts<>+704(SB), Z14, Z14
-	VBLENDMPS    Z14, Z11, K2, Z9
-	VSUBPS       sigmoidconsts<>+704(SB), Z10, K2, Z10
-	VMULPS       Z9, Z9, Z11
-	VMOVUPS      sigmoidconsts<>+1216(SB), Z14
-	VFMADD213PS  sigmoidconsts<>+1280(SB), Z9, Z14
-	VFMADD213PS  sigmoidconsts<>+1344(SB), Z9, Z14
-	VFMADD213PS  sigmoidconsts<>+1408(SB), Z9, Z14
-	VFMADD213PS  sigmoidconsts<>+1472(SB), Z9, Z14
-	VFMADD213PS  sigmoidconsts<>+1536(SB), Z9, Z14
-	VFMADD213PS  sigmoidconsts<>+1600(SB), Z9, Z14
-	VFMADD213PS  sigmoidconsts<>+1664(SB), Z9, Z14
-	VFMADD213PS  sigmoidconsts<>+1728(SB), Z9, Z14
-	VMULPS       Z9, Z14, Z14
-	VMULPS       Z11, Z14, Z14
-	VFMADD231PS  sigmoidconsts<>+256(SB), Z10, Z14
-	VFNMADD231PS sigmoidconsts<>+384(SB), Z11, Z14
-	VADDPS       Z14, Z9, Z14
-	VFMADD231PS  sigmoidconsts<>+1792(SB), Z10, Z14
 	VCMPPS       $0x03, Z8, Z8, K2
-	VMOVUPS      Z8, K2, Z14
-	VSUBPS       sigmoidconsts<>+704(SB), Z8, Z9
-	VSUBPS       Z9, Z16, Z9
-	VDIVPS       Z8, Z9, Z9
-	VADDPS       Z9, Z14, Z14
+	VMOVUPS      Z8, K2, Z15
+	VSUBPS       sigmoidconsts<>+704(SB), Z8, Z10
+	VSUBPS       Z10, Z9, Z10
+	VDIVPS       Z8, Z10, Z10
+	VADDPS       Z10, Z15, Z15
 	VMAXPS       sigmoidconsts<>+896(SB), Z3, Z8
 	VFNMADD231PS Z4, Z3, Z8
-	VADDPS       Z14, Z8, Z8
+	VADDPS       Z15, Z8, Z8
 	VMOVAPS      Z13, Z3
 	VMULPS       Z4, Z3, Z3
 	VFMADD231PS  Z6, Z12, Z3
@@ -11350,7 +11140,7 @@ powg_490:
 	VMULPS       Z10, Z15, Z15
 	VMULPS       Z14, Z15, Z15
 	VFMADD231PS  sigmoidconsts<>+256(SB), Z11, Z15
-	VFNMADD231PS sigmoidconsts<>+384(SB), Z14, Z15
+	VFNMADD231PS sigmoidconsts<>+640(SB), Z14, Z15
 	VADDPS       Z15, Z10, Z15
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Z11, Z15
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z3, K2
@@ -11366,22 +11156,19 @@ powg_490:
 	VMOVUPS      sigmoidconsts<>+192(SB), Z11
 	VFMADD213PS  Z15, Z10, Z11
 	VFNMADD231PS sigmoidconsts<>+256(SB), Z10, Z11
-	VMULPS       Z11, Z11, Z14
-	VMOVUPS      sigmoidconsts<>+320(SB), Z16
-	VFMADD213PS  sigmoidconsts<>+384(SB), Z11, Z16
-	VMOVUPS      sigmoidconsts<>+448(SB), Z17
-	VFMADD213PS  sigmoidconsts<>+512(SB), Z11, Z17
-	VMOVUPS      sigmoidconsts<>+576(SB), Z18
-	VFMADD213PS  sigmoidconsts<>+640(SB), Z11, Z18
-	VFMADD213PS  Z17, Z14, Z18
-	VFMADD213PS  Z16, Z14, Z18
-	VFMADD213PS  Z11, Z14, Z18
-	VADDPS       sigmoidconsts<>+704(SB), Z18, Z18
+	VMOVUPS      sigmoidconsts<>+320(SB), Z14
+	VFMADD213PS  sigmoidconsts<>+384(SB), Z11, Z14
+	VFMADD213PS  sigmoidconsts<>+448(SB), Z11, Z14
+	VFMADD213PS  sigmoidconsts<>+512(SB), Z11, Z14
+	VFMADD213PS  sigmoidconsts<>+576(SB), Z11, Z14
+	VFMADD213PS  sigmoidconsts<>+640(SB), Z11, Z14
+	VFMADD213PS  sigmoidconsts<>+704(SB), Z11, Z14
+	VFMADD213PS  sigmoidconsts<>+704(SB), Z11, Z14
 	VCMPPS       $0x05, sigmoidconsts<>+832(SB), Z15, K2
-	VSCALEFPS.Z  Z10, Z18, K2, Z18
+	VSCALEFPS.Z  Z10, Z14, K2, Z14
 	VCMPPS       $0x0e, sigmoidconsts<>+2688(SB), Z15, K2
-	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z18
-	VMOVAPS      Z18, Z10
+	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z14
+	VMOVAPS      Z14, Z10
 	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Z3, K2
 	VXORPS       Z10, Z10, K2, Z10
 
@@ -11438,7 +11225,7 @@ powg_495:
 	VMULPS       Z14, Z17, Z17
 	VMULPS       Z16, Z17, Z17
 	VFMADD231PS  sigmoidconsts<>+256(SB), Z15, Z17
-	VFNMADD231PS sigmoidconsts<>+384(SB), Z16, Z17
+	VFNMADD231PS sigmoidconsts<>+640(SB), Z16, Z17
 	VADDPS       Z17, Z14, Z17
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Z15, Z17
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z3, K2
@@ -11454,22 +11241,19 @@ powg_495:
 	VMOVUPS      sigmoidconsts<>+192(SB), Z14
 	VFMADD213PS  Z17, Z10, Z14
 	VFNMADD231PS sigmoidconsts<>+256(SB), Z10, Z14
-	VMULPS       Z14, Z14, Z15
-	VMOVUPS      sigmoidconsts<>+320(SB), Z16
-	VFMADD213PS  sigmoidconsts<>+384(SB), Z14, Z16
-	VMOVUPS      sigmoidconsts<>+448(SB), Z18
-	VFMADD213PS  sigmoidconsts<>+512(SB), Z14, Z18
-	VMOVUPS      sigmoidconsts<>+576(SB), Z19
-	VFMADD213PS  sigmoidconsts<>+640(SB), Z14, Z19
-	VFMADD213PS  Z18, Z15, Z19
-	VFMADD213PS  Z16, Z15, Z19
-	VFMADD213PS  Z14, Z15, Z19
-	VADDPS       sigmoidconsts<>+704(SB), Z19, Z19
+	VMOVUPS      sigmoidconsts<>+320(SB), Z15
+	VFMADD213PS  sigmoidconsts<>+384(SB), Z14, Z15
+	VFMADD213PS  sigmoidconsts<>+448(SB), Z14, Z15
+	VFMADD213PS  sigmoidconsts<>+512(SB), Z14, Z15
+	VFMADD213PS  sigmoidconsts<>+576(SB), Z14, Z15
+	VFMADD213PS  sigmoidconsts<>+640(SB), Z14, Z15
+	VFMADD213PS  sigmoidconsts<>+704(SB), Z14, Z15
+	VFMADD213PS  sigmoidconsts<>+704(SB), Z14, Z15
 	VCMPPS       $0x05, sigmoidconsts<>+832(SB), Z17, K2
-	VSCALEFPS.Z  Z10, Z19, K2, Z19
+	VSCALEFPS.Z  Z10, Z15, K2, Z15
 	VCMPPS       $0x0e, sigmoidconsts<>+2688(SB), Z17, K2
-	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z19
-	VMOVAPS      Z19, Z10
+	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z15
+	VMOVAPS      Z15, Z10
 	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Z3, K2
 	VXORPS       Z10, Z10, K2, Z10
 
@@ -11614,7 +11398,7 @@ noflag_502:
 	VMULPS       Z12, Z15, Z15
 	VMULPS       Z14, Z15, Z15
 	VFMADD231PS  sigmoidconsts<>+256(SB), Z13, Z15
-	VFNMADD231PS sigmoidconsts<>+384(SB), Z14, Z15
+	VFNMADD231PS sigmoidconsts<>+640(SB), Z14, Z15
 	VADDPS       Z15, Z12, Z15
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Z13, Z15
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z9, K1
@@ -11648,7 +11432,7 @@ noflag_502:
 	VMULPS       Z9, Z16, Z16
 	VMULPS       Z14, Z16, Z16
 	VFMADD231PS  sigmoidconsts<>+256(SB), Z13, Z16
-	VFNMADD231PS sigmoidconsts<>+384(SB), Z14, Z16
+	VFNMADD231PS sigmoidconsts<>+640(SB), Z14, Z16
 	VADDPS       Z16, Z9, Z16
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Z13, Z16
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z12, K1
@@ -11734,7 +11518,7 @@ noflag_507:
 	VMULPS       Z12, Z15, Z15
 	VMULPS       Z14, Z15, Z15
 	VFMADD231PS  sigmoidconsts<>+256(SB), Z13, Z15
-	VFNMADD231PS sigmoidconsts<>+384(SB), Z14, Z15
+	VFNMADD231PS sigmoidconsts<>+640(SB), Z14, Z15
 	VADDPS       Z15, Z12, Z15
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Z13, Z15
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z9, K2
@@ -11768,7 +11552,7 @@ noflag_507:
 	VMULPS       Z9, Z16, Z16
 	VMULPS       Z14, Z16, Z16
 	VFMADD231PS  sigmoidconsts<>+256(SB), Z13, Z16
-	VFNMADD231PS sigmoidconsts<>+384(SB), Z14, Z16
+	VFNMADD231PS sigmoidconsts<>+640(SB), Z14, Z16
 	VADDPS       Z16, Z9, Z16
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Z13, Z16
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z12, K2
@@ -12078,7 +11862,7 @@ loop_525:
 	VMULPS       Z6, Z9, Z9
 	VMULPS       Z8, Z9, Z9
 	VFMADD231PS  sigmoidconsts<>+256(SB), Z7, Z9
-	VFNMADD231PS sigmoidconsts<>+384(SB), Z8, Z9
+	VFNMADD231PS sigmoidconsts<>+640(SB), Z8, Z9
 	VADDPS       Z9, Z6, Z9
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Z7, Z9
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z3, K1
@@ -12112,7 +11896,7 @@ loop_525:
 	VMULPS       Z7, Z11, Z11
 	VMULPS       Z10, Z11, Z11
 	VFMADD231PS  sigmoidconsts<>+256(SB), Z8, Z11
-	VFNMADD231PS sigmoidconsts<>+384(SB), Z10, Z11
+	VFNMADD231PS sigmoidconsts<>+640(SB), Z10, Z11
 	VADDPS       Z11, Z7, Z11
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Z8, Z11
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z6, K1
@@ -12218,7 +12002,7 @@ tail_526:
 	VMULPS       Z6, Z9, Z9
 	VMULPS       Z8, Z9, Z9
 	VFMADD231PS  sigmoidconsts<>+256(SB), Z7, Z9
-	VFNMADD231PS sigmoidconsts<>+384(SB), Z8, Z9
+	VFNMADD231PS sigmoidconsts<>+640(SB), Z8, Z9
 	VADDPS       Z9, Z6, Z9
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Z7, Z9
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z3, K2
@@ -12252,7 +12036,7 @@ tail_526:
 	VMULPS       Z7, Z11, Z11
 	VMULPS       Z10, Z11, Z11
 	VFMADD231PS  sigmoidconsts<>+256(SB), Z8, Z11
-	VFNMADD231PS sigmoidconsts<>+384(SB), Z10, Z11
+	VFNMADD231PS sigmoidconsts<>+640(SB), Z10, Z11
 	VADDPS       Z11, Z7, Z11
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Z8, Z11
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z6, K2
@@ -12434,7 +12218,7 @@ noflag_541:
 	VMULPS       Z13, Z16, Z16
 	VMULPS       Z15, Z16, Z16
 	VFMADD231PS  sigmoidconsts<>+256(SB), Z14, Z16
-	VFNMADD231PS sigmoidconsts<>+384(SB), Z15, Z16
+	VFNMADD231PS sigmoidconsts<>+640(SB), Z15, Z16
 	VADDPS       Z16, Z13, Z16
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Z14, Z16
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z9, K1
@@ -12468,7 +12252,7 @@ noflag_541:
 	VMULPS       Z9, Z17, Z17
 	VMULPS       Z15, Z17, Z17
 	VFMADD231PS  sigmoidconsts<>+256(SB), Z14, Z17
-	VFNMADD231PS sigmoidconsts<>+384(SB), Z15, Z17
+	VFNMADD231PS sigmoidconsts<>+640(SB), Z15, Z17
 	VADDPS       Z17, Z9, Z17
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Z14, Z17
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z13, K1
@@ -12560,7 +12344,7 @@ noflag_546:
 	VMULPS       Z13, Z16, Z16
 	VMULPS       Z15, Z16, Z16
 	VFMADD231PS  sigmoidconsts<>+256(SB), Z14, Z16
-	VFNMADD231PS sigmoidconsts<>+384(SB), Z15, Z16
+	VFNMADD231PS sigmoidconsts<>+640(SB), Z15, Z16
 	VADDPS       Z16, Z13, Z16
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Z14, Z16
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z9, K2
@@ -12594,7 +12378,7 @@ noflag_546:
 	VMULPS       Z9, Z17, Z17
 	VMULPS       Z15, Z17, Z17
 	VFMADD231PS  sigmoidconsts<>+256(SB), Z14, Z17
-	VFNMADD231PS sigmoidconsts<>+384(SB), Z15, Z17
+	VFNMADD231PS sigmoidconsts<>+640(SB), Z15, Z17
 	VADDPS       Z17, Z9, Z17
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Z14, Z17
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z13, K2
@@ -12913,7 +12697,7 @@ loop_564:
 	VMULPS       Z7, Z10, Z10
 	VMULPS       Z9, Z10, Z10
 	VFMADD231PS  sigmoidconsts<>+256(SB), Z8, Z10
-	VFNMADD231PS sigmoidconsts<>+384(SB), Z9, Z10
+	VFNMADD231PS sigmoidconsts<>+640(SB), Z9, Z10
 	VADDPS       Z10, Z7, Z10
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Z8, Z10
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z3, K1
@@ -12947,7 +12731,7 @@ loop_564:
 	VMULPS       Z8, Z12, Z12
 	VMULPS       Z11, Z12, Z12
 	VFMADD231PS  sigmoidconsts<>+256(SB), Z9, Z12
-	VFNMADD231PS sigmoidconsts<>+384(SB), Z11, Z12
+	VFNMADD231PS sigmoidconsts<>+640(SB), Z11, Z12
 	VADDPS       Z12, Z8, Z12
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Z9, Z12
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z7, K1
@@ -13057,7 +12841,7 @@ tail_565:
 	VMULPS       Z7, Z10, Z10
 	VMULPS       Z9, Z10, Z10
 	VFMADD231PS  sigmoidconsts<>+256(SB), Z8, Z10
-	VFNMADD231PS sigmoidconsts<>+384(SB), Z9, Z10
+	VFNMADD231PS sigmoidconsts<>+640(SB), Z9, Z10
 	VADDPS       Z10, Z7, Z10
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Z8, Z10
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z3, K2
@@ -13091,7 +12875,7 @@ tail_565:
 	VMULPS       Z8, Z12, Z12
 	VMULPS       Z11, Z12, Z12
 	VFMADD231PS  sigmoidconsts<>+256(SB), Z9, Z12
-	VFNMADD231PS sigmoidconsts<>+384(SB), Z11, Z12
+	VFNMADD231PS sigmoidconsts<>+640(SB), Z11, Z12
 	VADDPS       Z12, Z8, Z12
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Z9, Z12
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z7, K2
@@ -13276,38 +13060,38 @@ DATA sigmoidconsts<>+304(SB)/4, $0xb95e8083
 DATA sigmoidconsts<>+308(SB)/4, $0xb95e8083
 DATA sigmoidconsts<>+312(SB)/4, $0xb95e8083
 DATA sigmoidconsts<>+316(SB)/4, $0xb95e8083
-DATA sigmoidconsts<>+320(SB)/4, $0x3e2aaaaa
-DATA sigmoidconsts<>+324(SB)/4, $0x3e2aaaaa
-DATA sigmoidconsts<>+328(SB)/4, $0x3e2aaaaa
-DATA sigmoidconsts<>+332(SB)/4, $0x3e2aaaaa
-DATA sigmoidconsts<>+336(SB)/4, $0x3e2aaaaa
-DATA sigmoidconsts<>+340(SB)/4, $0x3e2aaaaa
-DATA sigmoidconsts<>+344(SB)/4, $0x3e2aaaaa
-DATA sigmoidconsts<>+348(SB)/4, $0x3e2aaaaa
-DATA sigmoidconsts<>+352(SB)/4, $0x3e2aaaaa
-DATA sigmoidconsts<>+356(SB)/4, $0x3e2aaaaa
-DATA sigmoidconsts<>+360(SB)/4, $0x3e2aaaaa
-DATA sigmoidconsts<>+364(SB)/4, $0x3e2aaaaa
-DATA sigmoidconsts<>+368(SB)/4, $0x3e2aaaaa
-DATA sigmoidconsts<>+372(SB)/4, $0x3e2aaaaa
-DATA sigmoidconsts<>+376(SB)/4, $0x3e2aaaaa
-DATA sigmoidconsts<>+380(SB)/4, $0x3e2aaaaa
-DATA sigmoidconsts<>+384(SB)/4, $0x3f000000
-DATA sigmoidconsts<>+388(SB)/4, $0x3f000000
-DATA sigmoidconsts<>+392(SB)/4, $0x3f000000
-DATA sigmoidconsts<>+396(SB)/4, $0x3f000000
-DATA sigmoidconsts<>+400(SB)/4, $0x3f000000
-DATA sigmoidconsts<>+404(SB)/4, $0x3f000000
-DATA sigmoidconsts<>+408(SB)/4, $0x3f000000
-DATA sigmoidconsts<>+412(SB)/4, $0x3f000000
-DATA sigmoidconsts<>+416(SB)/4, $0x3f000000
-DATA sigmoidconsts<>+420(SB)/4, $0x3f000000
-DATA sigmoidconsts<>+424(SB)/4, $0x3f000000
-DATA sigmoidconsts<>+428(SB)/4, $0x3f000000
-DATA sigmoidconsts<>+432(SB)/4, $0x3f000000
-DATA sigmoidconsts<>+436(SB)/4, $0x3f000000
-DATA sigmoidconsts<>+440(SB)/4, $0x3f000000
-DATA sigmoidconsts<>+444(SB)/4, $0x3f000000
+DATA sigmoidconsts<>+320(SB)/4, $0x39506967
+DATA sigmoidconsts<>+324(SB)/4, $0x39506967
+DATA sigmoidconsts<>+328(SB)/4, $0x39506967
+DATA sigmoidconsts<>+332(SB)/4, $0x39506967
+DATA sigmoidconsts<>+336(SB)/4, $0x39506967
+DATA sigmoidconsts<>+340(SB)/4, $0x39506967
+DATA sigmoidconsts<>+344(SB)/4, $0x39506967
+DATA sigmoidconsts<>+348(SB)/4, $0x39506967
+DATA sigmoidconsts<>+352(SB)/4, $0x39506967
+DATA sigmoidconsts<>+356(SB)/4, $0x39506967
+DATA sigmoidconsts<>+360(SB)/4, $0x39506967
+DATA sigmoidconsts<>+364(SB)/4, $0x39506967
+DATA sigmoidconsts<>+368(SB)/4, $0x39506967
+DATA sigmoidconsts<>+372(SB)/4, $0x39506967
+DATA sigmoidconsts<>+376(SB)/4, $0x39506967
+DATA sigmoidconsts<>+380(SB)/4, $0x39506967
+DATA sigmoidconsts<>+384(SB)/4, $0x3ab743ce
+DATA sigmoidconsts<>+388(SB)/4, $0x3ab743ce
+DATA sigmoidconsts<>+392(SB)/4, $0x3ab743ce
+DATA sigmoidconsts<>+396(SB)/4, $0x3ab743ce
+DATA sigmoidconsts<>+400(SB)/4, $0x3ab743ce
+DATA sigmoidconsts<>+404(SB)/4, $0x3ab743ce
+DATA sigmoidconsts<>+408(SB)/4, $0x3ab743ce
+DATA sigmoidconsts<>+412(SB)/4, $0x3ab743ce
+DATA sigmoidconsts<>+416(SB)/4, $0x3ab743ce
+DATA sigmoidconsts<>+420(SB)/4, $0x3ab743ce
+DATA sigmoidconsts<>+424(SB)/4, $0x3ab743ce
+DATA sigmoidconsts<>+428(SB)/4, $0x3ab743ce
+DATA sigmoidconsts<>+432(SB)/4, $0x3ab743ce
+DATA sigmoidconsts<>+436(SB)/4, $0x3ab743ce
+DATA sigmoidconsts<>+440(SB)/4, $0x3ab743ce
+DATA sigmoidconsts<>+444(SB)/4, $0x3ab743ce
 DATA sigmoidconsts<>+448(SB)/4, $0x3c088908
 DATA sigmoidconsts<>+452(SB)/4, $0x3c088908
 DATA sigmoidconsts<>+456(SB)/4, $0x3c088908
@@ -13340,38 +13124,38 @@ DATA sigmoidconsts<>+560(SB)/4, $0x3d2aa9c1
 DATA sigmoidconsts<>+564(SB)/4, $0x3d2aa9c1
 DATA sigmoidconsts<>+568(SB)/4, $0x3d2aa9c1
 DATA sigmoidconsts<>+572(SB)/4, $0x3d2aa9c1
-DATA sigmoidconsts<>+576(SB)/4, $0x39506967
-DATA sigmoidconsts<>+580(SB)/4, $0x39506967
-DATA sigmoidconsts<>+584(SB)/4, $0x39506967
-DATA sigmoidconsts<>+588(SB)/4, $0x39506967
-DATA sigmoidconsts<>+592(SB)/4, $0x39506967
-DATA sigmoidconsts<>+596(SB)/4, $0x39506967
-DATA sigmoidconsts<>+600(SB)/4, $0x39506967
-DATA sigmoidconsts<>+604(SB)/4, $0x39506967
-DATA sigmoidconsts<>+608(SB)/4, $0x39506967
-DATA sigmoidconsts<>+612(SB)/4, $0x39506967
-DATA sigmoidconsts<>+616(SB)/4, $0x39506967
-DATA sigmoidconsts<>+620(SB)/4, $0x39506967
-DATA sigmoidconsts<>+624(SB)/4, $0x39506967
-DATA sigmoidconsts<>+628(SB)/4, $0x39506967
-DATA sigmoidconsts<>+632(SB)/4, $0x39506967
-DATA sigmoidconsts<>+636(SB)/4, $0x39506967
-DATA sigmoidconsts<>+640(SB)/4, $0x3ab743ce
-DATA sigmoidconsts<>+644(SB)/4, $0x3ab743ce
-DATA sigmoidconsts<>+648(SB)/4, $0x3ab743ce
-DATA sigmoidconsts<>+652(SB)/4, $0x3ab743ce
-DATA sigmoidconsts<>+656(SB)/4, $0x3ab743ce
-DATA sigmoidconsts<>+660(SB)/4, $0x3ab743ce
-DATA sigmoidconsts<>+664(SB)/4, $0x3ab743ce
-DATA sigmoidconsts<>+668(SB)/4, $0x3ab743ce
-DATA sigmoidconsts<>+672(SB)/4, $0x3ab743ce
-DATA sigmoidconsts<>+676(SB)/4, $0x3ab743ce
-DATA sigmoidconsts<>+680(SB)/4, $0x3ab743ce
-DATA sigmoidconsts<>+684(SB)/4, $0x3ab743ce
-DATA sigmoidconsts<>+688(SB)/4, $0x3ab743ce
-DATA sigmoidconsts<>+692(SB)/4, $0x3ab743ce
-DATA sigmoidconsts<>+696(SB)/4, $0x3ab743ce
-DATA sigmoidconsts<>+700(SB)/4, $0x3ab743ce
+DATA sigmoidconsts<>+576(SB)/4, $0x3e2aaaaa
+DATA sigmoidconsts<>+580(SB)/4, $0x3e2aaaaa
+DATA sigmoidconsts<>+584(SB)/4, $0x3e2aaaaa
+DATA sigmoidconsts<>+588(SB)/4, $0x3e2aaaaa
+DATA sigmoidconsts<>+592(SB)/4, $0x3e2aaaaa
+DATA sigmoidconsts<>+596(SB)/4, $0x3e2aaaaa
+DATA sigmoidconsts<>+600(SB)/4, $0x3e2aaaaa
+DATA sigmoidconsts<>+604(SB)/4, $0x3e2aaaaa
+DATA sigmoidconsts<>+608(SB)/4, $0x3e2aaaaa
+DATA sigmoidconsts<>+612(SB)/4, $0x3e2aaaaa
+DATA sigmoidconsts<>+616(SB)/4, $0x3e2aaaaa
+DATA sigmoidconsts<>+620(SB)/4, $0x3e2aaaaa
+DATA sigmoidconsts<>+624(SB)/4, $0x3e2aaaaa
+DATA sigmoidconsts<>+628(SB)/4, $0x3e2aaaaa
+DATA sigmoidconsts<>+632(SB)/4, $0x3e2aaaaa
+DATA sigmoidconsts<>+636(SB)/4, $0x3e2aaaaa
+DATA sigmoidconsts<>+640(SB)/4, $0x3f000000
+DATA sigmoidconsts<>+644(SB)/4, $0x3f000000
+DATA sigmoidconsts<>+648(SB)/4, $0x3f000000
+DATA sigmoidconsts<>+652(SB)/4, $0x3f000000
+DATA sigmoidconsts<>+656(SB)/4, $0x3f000000
+DATA sigmoidconsts<>+660(SB)/4, $0x3f000000
+DATA sigmoidconsts<>+664(SB)/4, $0x3f000000
+DATA sigmoidconsts<>+668(SB)/4, $0x3f000000
+DATA sigmoidconsts<>+672(SB)/4, $0x3f000000
+DATA sigmoidconsts<>+676(SB)/4, $0x3f000000
+DATA sigmoidconsts<>+680(SB)/4, $0x3f000000
+DATA sigmoidconsts<>+684(SB)/4, $0x3f000000
+DATA sigmoidconsts<>+688(SB)/4, $0x3f000000
+DATA sigmoidconsts<>+692(SB)/4, $0x3f000000
+DATA sigmoidconsts<>+696(SB)/4, $0x3f000000
+DATA sigmoidconsts<>+700(SB)/4, $0x3f000000
 DATA sigmoidconsts<>+704(SB)/4, $0x3f800000
 DATA sigmoidconsts<>+708(SB)/4, $0x3f800000
 DATA sigmoidconsts<>+712(SB)/4, $0x3f800000

@@ -75,21 +75,18 @@ class_7:
 	VMOVUPS      softconsts<>+128(SB), Y3
 	VFMADD213PS  Y1, Y2, Y3
 	VFNMADD231PS softconsts<>+192(SB), Y2, Y3
-	VMULPS       Y3, Y3, Y4
-	VMOVUPS      softconsts<>+256(SB), Y5
-	VFMADD213PS  softconsts<>+320(SB), Y3, Y5
-	VMOVUPS      softconsts<>+384(SB), Y6
-	VFMADD213PS  softconsts<>+448(SB), Y3, Y6
-	VMOVUPS      softconsts<>+512(SB), Y7
-	VFMADD213PS  softconsts<>+576(SB), Y3, Y7
-	VFMADD213PS  Y6, Y4, Y7
-	VFMADD213PS  Y5, Y4, Y7
-	VFMADD213PS  Y3, Y4, Y7
-	VADDPS       softconsts<>+640(SB), Y7, Y7
+	VMOVUPS      softconsts<>+256(SB), Y4
+	VFMADD213PS  softconsts<>+320(SB), Y3, Y4
+	VFMADD213PS  softconsts<>+384(SB), Y3, Y4
+	VFMADD213PS  softconsts<>+448(SB), Y3, Y4
+	VFMADD213PS  softconsts<>+512(SB), Y3, Y4
+	VFMADD213PS  softconsts<>+576(SB), Y3, Y4
+	VFMADD213PS  softconsts<>+640(SB), Y3, Y4
+	VFMADD213PS  softconsts<>+640(SB), Y3, Y4
 	VCVTPS2DQ    Y2, Y2
 	VPADDD       softconsts<>+704(SB), Y2, Y2
 	VPSLLD       $0x17, Y2, Y2
-	VMULPS       Y2, Y7, Y2
+	VMULPS       Y2, Y4, Y2
 	VCMPPS       $0x01, softconsts<>+768(SB), Y1, Y1
 	VANDNPS      Y2, Y1, Y2
 	VADDPS       Y2, Y0, Y0
@@ -184,7 +181,7 @@ noflag_11:
 	VPSUBD       softconsts<>+896(SB), Y1, Y1
 	VCVTDQ2PS    Y1, Y2
 	VANDPS       softconsts<>+960(SB), Y0, Y1
-	VORPS        softconsts<>+320(SB), Y1, Y1
+	VORPS        softconsts<>+576(SB), Y1, Y1
 	VCMPPS       $0x01, softconsts<>+1024(SB), Y1, Y3
 	VSUBPS       softconsts<>+640(SB), Y1, Y4
 	VADDPS       Y1, Y1, Y1
@@ -205,7 +202,7 @@ noflag_11:
 	VMULPS       Y1, Y4, Y4
 	VMULPS       Y3, Y4, Y4
 	VFMADD231PS  softconsts<>+192(SB), Y2, Y4
-	VFNMADD231PS softconsts<>+320(SB), Y3, Y4
+	VFNMADD231PS softconsts<>+576(SB), Y3, Y4
 	VADDPS       Y4, Y1, Y4
 	VFMADD231PS  softconsts<>+1664(SB), Y2, Y4
 	VCMPPS       $0x03, Y0, Y0, Y1
@@ -259,21 +256,18 @@ class_17:
 	VMOVUPS      softconsts<>+128(SB), Y4
 	VFMADD213PS  Y2, Y3, Y4
 	VFNMADD231PS softconsts<>+192(SB), Y3, Y4
-	VMULPS       Y4, Y4, Y5
-	VMOVUPS      softconsts<>+256(SB), Y6
-	VFMADD213PS  softconsts<>+320(SB), Y4, Y6
-	VMOVUPS      softconsts<>+384(SB), Y7
-	VFMADD213PS  softconsts<>+448(SB), Y4, Y7
-	VMOVUPS      softconsts<>+512(SB), Y8
-	VFMADD213PS  softconsts<>+576(SB), Y4, Y8
-	VFMADD213PS  Y7, Y5, Y8
-	VFMADD213PS  Y6, Y5, Y8
-	VFMADD213PS  Y4, Y5, Y8
-	VADDPS       softconsts<>+640(SB), Y8, Y8
+	VMOVUPS      softconsts<>+256(SB), Y5
+	VFMADD213PS  softconsts<>+320(SB), Y4, Y5
+	VFMADD213PS  softconsts<>+384(SB), Y4, Y5
+	VFMADD213PS  softconsts<>+448(SB), Y4, Y5
+	VFMADD213PS  softconsts<>+512(SB), Y4, Y5
+	VFMADD213PS  softconsts<>+576(SB), Y4, Y5
+	VFMADD213PS  softconsts<>+640(SB), Y4, Y5
+	VFMADD213PS  softconsts<>+640(SB), Y4, Y5
 	VCVTPS2DQ    Y3, Y3
 	VPADDD       softconsts<>+704(SB), Y3, Y3
 	VPSLLD       $0x17, Y3, Y3
-	VMULPS       Y3, Y8, Y3
+	VMULPS       Y3, Y5, Y3
 	VCMPPS       $0x01, softconsts<>+768(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 	VADDPS       Y3, Y1, Y1
@@ -367,7 +361,7 @@ noflag_21:
 	VPSUBD       softconsts<>+896(SB), Y2, Y2
 	VCVTDQ2PS    Y2, Y3
 	VANDPS       softconsts<>+960(SB), Y1, Y2
-	VORPS        softconsts<>+320(SB), Y2, Y2
+	VORPS        softconsts<>+576(SB), Y2, Y2
 	VCMPPS       $0x01, softconsts<>+1024(SB), Y2, Y4
 	VSUBPS       softconsts<>+640(SB), Y2, Y5
 	VADDPS       Y2, Y2, Y2
@@ -388,7 +382,7 @@ noflag_21:
 	VMULPS       Y2, Y5, Y5
 	VMULPS       Y4, Y5, Y5
 	VFMADD231PS  softconsts<>+192(SB), Y3, Y5
-	VFNMADD231PS softconsts<>+320(SB), Y4, Y5
+	VFNMADD231PS softconsts<>+576(SB), Y4, Y5
 	VADDPS       Y5, Y2, Y5
 	VFMADD231PS  softconsts<>+1664(SB), Y3, Y5
 	VCMPPS       $0x03, Y1, Y1, Y2
@@ -554,21 +548,18 @@ class_31:
 	VMOVUPS      softconsts<>+128(SB), Y3
 	VFMADD213PS  Y1, Y2, Y3
 	VFNMADD231PS softconsts<>+192(SB), Y2, Y3
-	VMULPS       Y3, Y3, Y4
-	VMOVUPS      softconsts<>+256(SB), Y5
-	VFMADD213PS  softconsts<>+320(SB), Y3, Y5
-	VMOVUPS      softconsts<>+384(SB), Y6
-	VFMADD213PS  softconsts<>+448(SB), Y3, Y6
-	VMOVUPS      softconsts<>+512(SB), Y7
-	VFMADD213PS  softconsts<>+576(SB), Y3, Y7
-	VFMADD213PS  Y6, Y4, Y7
-	VFMADD213PS  Y5, Y4, Y7
-	VFMADD213PS  Y3, Y4, Y7
-	VADDPS       softconsts<>+640(SB), Y7, Y7
+	VMOVUPS      softconsts<>+256(SB), Y4
+	VFMADD213PS  softconsts<>+320(SB), Y3, Y4
+	VFMADD213PS  softconsts<>+384(SB), Y3, Y4
+	VFMADD213PS  softconsts<>+448(SB), Y3, Y4
+	VFMADD213PS  softconsts<>+512(SB), Y3, Y4
+	VFMADD213PS  softconsts<>+576(SB), Y3, Y4
+	VFMADD213PS  softconsts<>+640(SB), Y3, Y4
+	VFMADD213PS  softconsts<>+640(SB), Y3, Y4
 	VCVTPS2DQ    Y2, Y2
 	VPADDD       softconsts<>+704(SB), Y2, Y2
 	VPSLLD       $0x17, Y2, Y2
-	VMULPS       Y2, Y7, Y2
+	VMULPS       Y2, Y4, Y2
 	VCMPPS       $0x01, softconsts<>+768(SB), Y1, Y1
 	VANDNPS      Y2, Y1, Y2
 	VADDPS       Y2, Y0, Y0
@@ -727,21 +718,18 @@ class_42:
 	VMOVUPS      softconsts<>+128(SB), Y4
 	VFMADD213PS  Y2, Y3, Y4
 	VFNMADD231PS softconsts<>+192(SB), Y3, Y4
-	VMULPS       Y4, Y4, Y5
-	VMOVUPS      softconsts<>+256(SB), Y6
-	VFMADD213PS  softconsts<>+320(SB), Y4, Y6
-	VMOVUPS      softconsts<>+384(SB), Y7
-	VFMADD213PS  softconsts<>+448(SB), Y4, Y7
-	VMOVUPS      softconsts<>+512(SB), Y8
-	VFMADD213PS  softconsts<>+576(SB), Y4, Y8
-	VFMADD213PS  Y7, Y5, Y8
-	VFMADD213PS  Y6, Y5, Y8
-	VFMADD213PS  Y4, Y5, Y8
-	VADDPS       softconsts<>+640(SB), Y8, Y8
+	VMOVUPS      softconsts<>+256(SB), Y5
+	VFMADD213PS  softconsts<>+320(SB), Y4, Y5
+	VFMADD213PS  softconsts<>+384(SB), Y4, Y5
+	VFMADD213PS  softconsts<>+448(SB), Y4, Y5
+	VFMADD213PS  softconsts<>+512(SB), Y4, Y5
+	VFMADD213PS  softconsts<>+576(SB), Y4, Y5
+	VFMADD213PS  softconsts<>+640(SB), Y4, Y5
+	VFMADD213PS  softconsts<>+640(SB), Y4, Y5
 	VCVTPS2DQ    Y3, Y3
 	VPADDD       softconsts<>+704(SB), Y3, Y3
 	VPSLLD       $0x17, Y3, Y3
-	VMULPS       Y3, Y8, Y3
+	VMULPS       Y3, Y5, Y3
 	VCMPPS       $0x01, softconsts<>+768(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 	VADDPS       Y3, Y1, Y1
@@ -931,21 +919,18 @@ class_57:
 	VMOVUPS      softconsts<>+128(SB), Z6
 	VFMADD213PS  Z4, Z5, Z6
 	VFNMADD231PS softconsts<>+192(SB), Z5, Z6
-	VMULPS       Z6, Z6, Z7
-	VMOVUPS      softconsts<>+256(SB), Z8
-	VFMADD213PS  softconsts<>+320(SB), Z6, Z8
-	VMOVUPS      softconsts<>+384(SB), Z9
-	VFMADD213PS  softconsts<>+448(SB), Z6, Z9
-	VMOVUPS      softconsts<>+512(SB), Z10
-	VFMADD213PS  softconsts<>+576(SB), Z6, Z10
-	VFMADD213PS  Z9, Z7, Z10
-	VFMADD213PS  Z8, Z7, Z10
-	VFMADD213PS  Z6, Z7, Z10
-	VADDPS       softconsts<>+640(SB), Z10, Z10
+	VMOVUPS      softconsts<>+256(SB), Z7
+	VFMADD213PS  softconsts<>+320(SB), Z6, Z7
+	VFMADD213PS  softconsts<>+384(SB), Z6, Z7
+	VFMADD213PS  softconsts<>+448(SB), Z6, Z7
+	VFMADD213PS  softconsts<>+512(SB), Z6, Z7
+	VFMADD213PS  softconsts<>+576(SB), Z6, Z7
+	VFMADD213PS  softconsts<>+640(SB), Z6, Z7
+	VFMADD213PS  softconsts<>+640(SB), Z6, Z7
 	VCMPPS       $0x05, softconsts<>+768(SB), Z4, K1
-	VSCALEFPS.Z  Z5, Z10, K1, Z10
-	VADDPS       Z10, Z3, Z3
-	VMOVUPS      Z10, (R10)
+	VSCALEFPS.Z  Z5, Z7, K1, Z7
+	VADDPS       Z7, Z3, Z3
+	VMOVUPS      Z7, (R10)
 	ADDQ         DX, R9
 	ADDQ         $0x00000040, R10
 	INCQ         R11
@@ -1044,7 +1029,7 @@ noflag_61:
 	VMULPS       Z2, Z8, Z8
 	VMULPS       Z7, Z8, Z8
 	VFMADD231PS  softconsts<>+192(SB), Z4, Z8
-	VFNMADD231PS softconsts<>+320(SB), Z7, Z8
+	VFNMADD231PS softconsts<>+576(SB), Z7, Z8
 	VADDPS       Z8, Z2, Z8
 	VFMADD231PS  softconsts<>+1664(SB), Z4, Z8
 	VCMPPS       $0x03, Z3, Z3, K1
@@ -1095,21 +1080,18 @@ class_67:
 	VMOVUPS      softconsts<>+128(SB), Z6
 	VFMADD213PS  Z4, Z5, Z6
 	VFNMADD231PS softconsts<>+192(SB), Z5, Z6
-	VMULPS       Z6, Z6, Z7
-	VMOVUPS      softconsts<>+256(SB), Z8
-	VFMADD213PS  softconsts<>+320(SB), Z6, Z8
-	VMOVUPS      softconsts<>+384(SB), Z9
-	VFMADD213PS  softconsts<>+448(SB), Z6, Z9
-	VMOVUPS      softconsts<>+512(SB), Z10
-	VFMADD213PS  softconsts<>+576(SB), Z6, Z10
-	VFMADD213PS  Z9, Z7, Z10
-	VFMADD213PS  Z8, Z7, Z10
-	VFMADD213PS  Z6, Z7, Z10
-	VADDPS       softconsts<>+640(SB), Z10, Z10
+	VMOVUPS      softconsts<>+256(SB), Z7
+	VFMADD213PS  softconsts<>+320(SB), Z6, Z7
+	VFMADD213PS  softconsts<>+384(SB), Z6, Z7
+	VFMADD213PS  softconsts<>+448(SB), Z6, Z7
+	VFMADD213PS  softconsts<>+512(SB), Z6, Z7
+	VFMADD213PS  softconsts<>+576(SB), Z6, Z7
+	VFMADD213PS  softconsts<>+640(SB), Z6, Z7
+	VFMADD213PS  softconsts<>+640(SB), Z6, Z7
 	VCMPPS       $0x05, softconsts<>+768(SB), Z4, K2
-	VSCALEFPS.Z  Z5, Z10, K2, Z10
-	VADDPS       Z10, Z3, Z3
-	VMOVUPS      Z10, (R9)
+	VSCALEFPS.Z  Z5, Z7, K2, Z7
+	VADDPS       Z7, Z3, Z3
+	VMOVUPS      Z7, (R9)
 	ADDQ         DX, BX
 	ADDQ         $0x00000040, R9
 	INCQ         R10
@@ -1207,7 +1189,7 @@ noflag_71:
 	VMULPS       Z2, Z8, Z8
 	VMULPS       Z7, Z8, Z8
 	VFMADD231PS  softconsts<>+192(SB), Z4, Z8
-	VFNMADD231PS softconsts<>+320(SB), Z7, Z8
+	VFNMADD231PS softconsts<>+576(SB), Z7, Z8
 	VADDPS       Z8, Z2, Z8
 	VFMADD231PS  softconsts<>+1664(SB), Z4, Z8
 	VCMPPS       $0x03, Z3, Z3, K2
@@ -1378,21 +1360,18 @@ class_81:
 	VMOVUPS      softconsts<>+128(SB), Z4
 	VFMADD213PS  Z2, Z3, Z4
 	VFNMADD231PS softconsts<>+192(SB), Z3, Z4
-	VMULPS       Z4, Z4, Z5
-	VMOVUPS      softconsts<>+256(SB), Z6
-	VFMADD213PS  softconsts<>+320(SB), Z4, Z6
-	VMOVUPS      softconsts<>+384(SB), Z7
-	VFMADD213PS  softconsts<>+448(SB), Z4, Z7
-	VMOVUPS      softconsts<>+512(SB), Z8
-	VFMADD213PS  softconsts<>+576(SB), Z4, Z8
-	VFMADD213PS  Z7, Z5, Z8
-	VFMADD213PS  Z6, Z5, Z8
-	VFMADD213PS  Z4, Z5, Z8
-	VADDPS       softconsts<>+640(SB), Z8, Z8
+	VMOVUPS      softconsts<>+256(SB), Z5
+	VFMADD213PS  softconsts<>+320(SB), Z4, Z5
+	VFMADD213PS  softconsts<>+384(SB), Z4, Z5
+	VFMADD213PS  softconsts<>+448(SB), Z4, Z5
+	VFMADD213PS  softconsts<>+512(SB), Z4, Z5
+	VFMADD213PS  softconsts<>+576(SB), Z4, Z5
+	VFMADD213PS  softconsts<>+640(SB), Z4, Z5
+	VFMADD213PS  softconsts<>+640(SB), Z4, Z5
 	VCMPPS       $0x05, softconsts<>+768(SB), Z2, K1
-	VSCALEFPS.Z  Z3, Z8, K1, Z8
-	VADDPS       Z8, Z1, Z1
-	VMOVUPS      Z8, (R11)
+	VSCALEFPS.Z  Z3, Z5, K1, Z5
+	VADDPS       Z5, Z1, Z1
+	VMOVUPS      Z5, (R11)
 	ADDQ         DX, R10
 	ADDQ         $0x00000040, R11
 	INCQ         R12
@@ -1541,21 +1520,18 @@ class_92:
 	VMOVUPS      softconsts<>+128(SB), Z4
 	VFMADD213PS  Z2, Z3, Z4
 	VFNMADD231PS softconsts<>+192(SB), Z3, Z4
-	VMULPS       Z4, Z4, Z5
-	VMOVUPS      softconsts<>+256(SB), Z6
-	VFMADD213PS  softconsts<>+320(SB), Z4, Z6
-	VMOVUPS      softconsts<>+384(SB), Z7
-	VFMADD213PS  softconsts<>+448(SB), Z4, Z7
-	VMOVUPS      softconsts<>+512(SB), Z8
-	VFMADD213PS  softconsts<>+576(SB), Z4, Z8
-	VFMADD213PS  Z7, Z5, Z8
-	VFMADD213PS  Z6, Z5, Z8
-	VFMADD213PS  Z4, Z5, Z8
-	VADDPS       softconsts<>+640(SB), Z8, Z8
+	VMOVUPS      softconsts<>+256(SB), Z5
+	VFMADD213PS  softconsts<>+320(SB), Z4, Z5
+	VFMADD213PS  softconsts<>+384(SB), Z4, Z5
+	VFMADD213PS  softconsts<>+448(SB), Z4, Z5
+	VFMADD213PS  softconsts<>+512(SB), Z4, Z5
+	VFMADD213PS  softconsts<>+576(SB), Z4, Z5
+	VFMADD213PS  softconsts<>+640(SB), Z4, Z5
+	VFMADD213PS  softconsts<>+640(SB), Z4, Z5
 	VCMPPS       $0x05, softconsts<>+768(SB), Z2, K2
-	VSCALEFPS.Z  Z3, Z8, K2, Z8
-	VADDPS       Z8, Z1, Z1
-	VMOVUPS      Z8, (BX)
+	VSCALEFPS.Z  Z3, Z5, K2, Z5
+	VADDPS       Z5, Z1, Z1
+	VMOVUPS      Z5, (BX)
 	ADDQ         DX, AX
 	ADDQ         $0x00000040, BX
 	INCQ         R10
@@ -1732,38 +1708,38 @@ DATA softconsts<>+240(SB)/4, $0xb95e8083
 DATA softconsts<>+244(SB)/4, $0xb95e8083
 DATA softconsts<>+248(SB)/4, $0xb95e8083
 DATA softconsts<>+252(SB)/4, $0xb95e8083
-DATA softconsts<>+256(SB)/4, $0x3e2aaaaa
-DATA softconsts<>+260(SB)/4, $0x3e2aaaaa
-DATA softconsts<>+264(SB)/4, $0x3e2aaaaa
-DATA softconsts<>+268(SB)/4, $0x3e2aaaaa
-DATA softconsts<>+272(SB)/4, $0x3e2aaaaa
-DATA softconsts<>+276(SB)/4, $0x3e2aaaaa
-DATA softconsts<>+280(SB)/4, $0x3e2aaaaa
-DATA softconsts<>+284(SB)/4, $0x3e2aaaaa
-DATA softconsts<>+288(SB)/4, $0x3e2aaaaa
-DATA softconsts<>+292(SB)/4, $0x3e2aaaaa
-DATA softconsts<>+296(SB)/4, $0x3e2aaaaa
-DATA softconsts<>+300(SB)/4, $0x3e2aaaaa
-DATA softconsts<>+304(SB)/4, $0x3e2aaaaa
-DATA softconsts<>+308(SB)/4, $0x3e2aaaaa
-DATA softconsts<>+312(SB)/4, $0x3e2aaaaa
-DATA softconsts<>+316(SB)/4, $0x3e2aaaaa
-DATA softconsts<>+320(SB)/4, $0x3f000000
-DATA softconsts<>+324(SB)/4, $0x3f000000
-DATA softconsts<>+328(SB)/4, $0x3f000000
-DATA softconsts<>+332(SB)/4, $0x3f000000
-DATA softconsts<>+336(SB)/4, $0x3f000000
-DATA softconsts<>+340(SB)/4, $0x3f000000
-DATA softconsts<>+344(SB)/4, $0x3f000000
-DATA softconsts<>+348(SB)/4, $0x3f000000
-DATA softconsts<>+352(SB)/4, $0x3f000000
-DATA softconsts<>+356(SB)/4, $0x3f000000
-DATA softconsts<>+360(SB)/4, $0x3f000000
-DATA softconsts<>+364(SB)/4, $0x3f000000
-DATA softconsts<>+368(SB)/4, $0x3f000000
-DATA softconsts<>+372(SB)/4, $0x3f000000
-DATA softconsts<>+376(SB)/4, $0x3f000000
-DATA softconsts<>+380(SB)/4, $0x3f000000
+DATA softconsts<>+256(SB)/4, $0x39506967
+DATA softconsts<>+260(SB)/4, $0x39506967
+DATA softconsts<>+264(SB)/4, $0x39506967
+DATA softconsts<>+268(SB)/4, $0x39506967
+DATA softconsts<>+272(SB)/4, $0x39506967
+DATA softconsts<>+276(SB)/4, $0x39506967
+DATA softconsts<>+280(SB)/4, $0x39506967
+DATA softconsts<>+284(SB)/4, $0x39506967
+DATA softconsts<>+288(SB)/4, $0x39506967
+DATA softconsts<>+292(SB)/4, $0x39506967
+DATA softconsts<>+296(SB)/4, $0x39506967
+DATA softconsts<>+300(SB)/4, $0x39506967
+DATA softconsts<>+304(SB)/4, $0x39506967
+DATA softconsts<>+308(SB)/4, $0x39506967
+DATA softconsts<>+312(SB)/4, $0x39506967
+DATA softconsts<>+316(SB)/4, $0x39506967
+DATA softconsts<>+320(SB)/4, $0x3ab743ce
+DATA softconsts<>+324(SB)/4, $0x3ab743ce
+DATA softconsts<>+328(SB)/4, $0x3ab743ce
+DATA softconsts<>+332(SB)/4, $0x3ab743ce
+DATA softconsts<>+336(SB)/4, $0x3ab743ce
+DATA softconsts<>+340(SB)/4, $0x3ab743ce
+DATA softconsts<>+344(SB)/4, $0x3ab743ce
+DATA softconsts<>+348(SB)/4, $0x3ab743ce
+DATA softconsts<>+352(SB)/4, $0x3ab743ce
+DATA softconsts<>+356(SB)/4, $0x3ab743ce
+DATA softconsts<>+360(SB)/4, $0x3ab743ce
+DATA softconsts<>+364(SB)/4, $0x3ab743ce
+DATA softconsts<>+368(SB)/4, $0x3ab743ce
+DATA softconsts<>+372(SB)/4, $0x3ab743ce
+DATA softconsts<>+376(SB)/4, $0x3ab743ce
+DATA softconsts<>+380(SB)/4, $0x3ab743ce
 DATA softconsts<>+384(SB)/4, $0x3c088908
 DATA softconsts<>+388(SB)/4, $0x3c088908
 DATA softconsts<>+392(SB)/4, $0x3c088908
@@ -1796,38 +1772,38 @@ DATA softconsts<>+496(SB)/4, $0x3d2aa9c1
 DATA softconsts<>+500(SB)/4, $0x3d2aa9c1
 DATA softconsts<>+504(SB)/4, $0x3d2aa9c1
 DATA softconsts<>+508(SB)/4, $0x3d2aa9c1
-DATA softconsts<>+512(SB)/4, $0x39506967
-DATA softconsts<>+516(SB)/4, $0x39506967
-DATA softconsts<>+520(SB)/4, $0x39506967
-DATA softconsts<>+524(SB)/4, $0x39506967
-DATA softconsts<>+528(SB)/4, $0x39506967
-DATA softconsts<>+532(SB)/4, $0x39506967
-DATA softconsts<>+536(SB)/4, $0x39506967
-DATA softconsts<>+540(SB)/4, $0x39506967
-DATA softconsts<>+544(SB)/4, $0x39506967
-DATA softconsts<>+548(SB)/4, $0x39506967
-DATA softconsts<>+552(SB)/4, $0x39506967
-DATA softconsts<>+556(SB)/4, $0x39506967
-DATA softconsts<>+560(SB)/4, $0x39506967
-DATA softconsts<>+564(SB)/4, $0x39506967
-DATA softconsts<>+568(SB)/4, $0x39506967
-DATA softconsts<>+572(SB)/4, $0x39506967
-DATA softconsts<>+576(SB)/4, $0x3ab743ce
-DATA softconsts<>+580(SB)/4, $0x3ab743ce
-DATA softconsts<>+584(SB)/4, $0x3ab743ce
-DATA softconsts<>+588(SB)/4, $0x3ab743ce
-DATA softconsts<>+592(SB)/4, $0x3ab743ce
-DATA softconsts<>+596(SB)/4, $0x3ab743ce
-DATA softconsts<>+600(SB)/4, $0x3ab743ce
-DATA softconsts<>+604(SB)/4, $0x3ab743ce
-DATA softconsts<>+608(SB)/4, $0x3ab743ce
-DATA softconsts<>+612(SB)/4, $0x3ab743ce
-DATA softconsts<>+616(SB)/4, $0x3ab743ce
-DATA softconsts<>+620(SB)/4, $0x3ab743ce
-DATA softconsts<>+624(SB)/4, $0x3ab743ce
-DATA softconsts<>+628(SB)/4, $0x3ab743ce
-DATA softconsts<>+632(SB)/4, $0x3ab743ce
-DATA softconsts<>+636(SB)/4, $0x3ab743ce
+DATA softconsts<>+512(SB)/4, $0x3e2aaaaa
+DATA softconsts<>+516(SB)/4, $0x3e2aaaaa
+DATA softconsts<>+520(SB)/4, $0x3e2aaaaa
+DATA softconsts<>+524(SB)/4, $0x3e2aaaaa
+DATA softconsts<>+528(SB)/4, $0x3e2aaaaa
+DATA softconsts<>+532(SB)/4, $0x3e2aaaaa
+DATA softconsts<>+536(SB)/4, $0x3e2aaaaa
+DATA softconsts<>+540(SB)/4, $0x3e2aaaaa
+DATA softconsts<>+544(SB)/4, $0x3e2aaaaa
+DATA softconsts<>+548(SB)/4, $0x3e2aaaaa
+DATA softconsts<>+552(SB)/4, $0x3e2aaaaa
+DATA softconsts<>+556(SB)/4, $0x3e2aaaaa
+DATA softconsts<>+560(SB)/4, $0x3e2aaaaa
+DATA softconsts<>+564(SB)/4, $0x3e2aaaaa
+DATA softconsts<>+568(SB)/4, $0x3e2aaaaa
+DATA softconsts<>+572(SB)/4, $0x3e2aaaaa
+DATA softconsts<>+576(SB)/4, $0x3f000000
+DATA softconsts<>+580(SB)/4, $0x3f000000
+DATA softconsts<>+584(SB)/4, $0x3f000000
+DATA softconsts<>+588(SB)/4, $0x3f000000
+DATA softconsts<>+592(SB)/4, $0x3f000000
+DATA softconsts<>+596(SB)/4, $0x3f000000
+DATA softconsts<>+600(SB)/4, $0x3f000000
+DATA softconsts<>+604(SB)/4, $0x3f000000
+DATA softconsts<>+608(SB)/4, $0x3f000000
+DATA softconsts<>+612(SB)/4, $0x3f000000
+DATA softconsts<>+616(SB)/4, $0x3f000000
+DATA softconsts<>+620(SB)/4, $0x3f000000
+DATA softconsts<>+624(SB)/4, $0x3f000000
+DATA softconsts<>+628(SB)/4, $0x3f000000
+DATA softconsts<>+632(SB)/4, $0x3f000000
+DATA softconsts<>+636(SB)/4, $0x3f000000
 DATA softconsts<>+640(SB)/4, $0x3f800000
 DATA softconsts<>+644(SB)/4, $0x3f800000
 DATA softconsts<>+648(SB)/4, $0x3f800000

@@ -35,16 +35,16 @@ const expMagic = 0x1.8p23
 
 // expConsts are the constants of exp that its instructions read as
 // operands (nonPositive, AVX-512): hoistExp's registers. The ones that
-// start a destination register (expMagic, -Ln2Hi, P4, P2, P0) are loaded
+// start a destination register (expMagic, -Ln2Hi, P0) are loaded
 // from memory into it instead (a load port, where a register copy takes a
 // vector ALU slot on Intel, which does not eliminate 512-bit moves).
-var expConsts = []float64{vmath.Log2e, expMagic, vmath.Ln2Lo, vmath.ExpP5, vmath.ExpP3, vmath.ExpP1, 1, vmath.ExpLo}
+var expConsts = []float64{vmath.Log2e, expMagic, vmath.Ln2Lo, vmath.ExpP1, vmath.ExpP2, vmath.ExpP3, vmath.ExpP4, vmath.ExpP5, 1, vmath.ExpLo}
 
 // hoistExp loads expConsts into registers for the rest of the kernel
-// (until end): an exp then reads memory only for the 5 values that start
+// (until end): an exp then reads memory only for the 3 values that start
 // its destination registers (four exps per vector of pixels took 44 loads,
 // which bounded the small-C kernels on AMD Zen 4, one 512-bit load per
-// cycle). It takes 8 of the 32 vector registers.
+// cycle). It takes 10 of the 32 vector registers.
 func (t *Tier) hoistExp() {
 	if !t.avx512 {
 		return
@@ -80,22 +80,13 @@ func (t *Tier) exp(x Register, o expOpts) VecVirtual {
 	VMOVUPS(t.F(-f32(vmath.Ln2Hi)), r)
 	VFMADD213PS(x, n, r)                       // r = x - n*vmath.Ln2Hi
 	VFNMADD231PS(t.Fk(f32(vmath.Ln2Lo)), n, r) // r -= n*vmath.Ln2Lo
-	r2 := t.V()
-	VMULPS(r, r, r2)
-	a, b, c := t.V(), t.V(), t.V()
-	// poly sets d = hi*r + lo, one FMA
-	poly := func(hi, lo float64, d VecVirtual) {
-		VMOVUPS(t.F(f32(hi)), d)
-		VFMADD213PS(t.Fk(f32(lo)), r, d)
+	// exp(r) = 1 + r + P5 r^2 + ... + P0 r^7 by Horner: seven FMAs, the
+	// addends operands (hoisted registers or memory)
+	y := t.V()
+	VMOVUPS(t.F(f32(vmath.ExpP0)), y)
+	for _, k := range []float64{vmath.ExpP1, vmath.ExpP2, vmath.ExpP3, vmath.ExpP4, vmath.ExpP5, 1, 1} {
+		VFMADD213PS(t.Fk(f32(k)), r, y) // y = y*r + k
 	}
-	poly(vmath.ExpP4, vmath.ExpP5, a) // a = P4*r + P5
-	poly(vmath.ExpP2, vmath.ExpP3, b) // b = P2*r + P3
-	poly(vmath.ExpP0, vmath.ExpP1, c) // c = P0*r + P1
-	VFMADD213PS(b, r2, c)             // c = c*r2 + b
-	VFMADD213PS(a, r2, c)             // q = c*r2 + a
-	VFMADD213PS(r, r2, c)             // y = q*r2 + r
-	VADDPS(t.Fk(1), c, c)             // y += 1
-	y := c
 	if t.avx512 {
 		// y * 2^n, one rounding (denormals, n = 128), 0 where x < vmath.ExpLo
 		keep := t.cmp(cmpNLT, x, t.Fk(f32(vmath.ExpLo)))

@@ -34,8 +34,9 @@ func expConsts(nonPositive bool) []uint32 {
 }
 
 // expLoopConsts are the constants worth pinning for an exp inside a loop
-// with many live registers: the multiplicands of the FMAs and 1 (the
-// others are loaded straight into the registers they initialise).
+// with many live registers: the multiplicands of the reduction's FMAs,
+// and P0, P2, P4 and 1 of the Horner steps (a register move starts those
+// steps; the others load straight into the registers they initialise).
 func expLoopConsts() []uint32 {
 	var bs []uint32
 	for _, f := range []float32{vmath.Log2e, vmath.Ln2Hi, vmath.Ln2Lo, vmath.ExpP0, vmath.ExpP2, vmath.ExpP4, 1} {
@@ -66,28 +67,19 @@ func exp(x V, nonPositive bool) V {
 	k = Kf(vmath.Ln2Lo)
 	FMLS(r, n, k) // r -= n*vmath.Ln2Lo
 	vput(k)
-	r2 := vget()
-	FMUL(r2, r, r)
+	// exp(r) = 1 + r + P5 r^2 + ... + P0 r^7 by Horner, as expf: each step
+	// y = k + y*r (k into a fresh register, then FMLA)
+	y := vget()
+	KfInto(y, vmath.ExpP0)
+	for _, f := range []float32{vmath.ExpP1, vmath.ExpP2, vmath.ExpP3, vmath.ExpP4, vmath.ExpP5, 1, 1} {
+		t := vget()
+		KfInto(t, f)
+		FMLA(t, y, r) // t = k + y*r
+		vput(y)
+		y = t
+	}
+	vput(r)
 	a, b, c := vget(), vget(), vget()
-	KfInto(a, vmath.ExpP5)
-	k = Kf(vmath.ExpP4)
-	FMLA(a, r, k) // a = P4*r + P5
-	vput(k)
-	KfInto(b, vmath.ExpP3)
-	k = Kf(vmath.ExpP2)
-	FMLA(b, r, k) // b = P2*r + P3
-	vput(k)
-	KfInto(c, vmath.ExpP1)
-	k = Kf(vmath.ExpP0)
-	FMLA(c, r, k) // c = P0*r + P1
-	vput(k)
-	FMLA(b, c, r2) // b = c*r2 + b
-	FMLA(a, b, r2) // q = b*r2 + a
-	FMLA(r, a, r2) // y = q*r2 + r
-	k = Kf(1)
-	FADD(r, r, k) // y += 1
-	vput(k)
-	y := r
 	if !nonPositive {
 		// n = 128 (x in (88.03, 88.72]): 2^128 is not a float32, so y*2
 		// (exact) times 2^127, as expf does.
@@ -120,7 +112,7 @@ func exp(x V, nonPositive bool) V {
 		BIT(y, k, a)
 		vput(k)
 	}
-	vput(n, r2, a, b, c)
+	vput(n, a, b, c)
 	return y
 }
 

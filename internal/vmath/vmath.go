@@ -4,7 +4,8 @@
 package vmath
 
 const (
-	// Log2e is log2(e), which turns x into n = round(x * log2e).
+	// Log2e is log2(e), which turns x into n, the integer nearest the
+	// exact product x * float32(Log2e).
 	Log2e = 1.44269504088896341
 
 	// Ln2Hi and Ln2Lo split ln 2 for the Cody-Waite reduction
@@ -20,8 +21,9 @@ const (
 	ExpHi = 88.72283935546875
 	ExpLo = -87.33654475055310898657
 
-	// ExpP0..ExpP5 are the degree-6 exp polynomial (Cephes expf):
-	// exp(r) ~ 1 + r + r^2*(P5 + P4 r + P3 r^2 + P2 r^3 + P1 r^4 + P0 r^5).
+	// ExpP0..ExpP5 are the exp polynomial (Cephes expf):
+	// exp(r) ~ 1 + r + r^2*(P5 + P4 r + P3 r^2 + P2 r^3 + P1 r^4 + P0 r^5),
+	// evaluated by Horner's rule from P0 down to the two 1s.
 	ExpP0 = 1.9875691500e-4
 	ExpP1 = 1.3981999507e-3
 	ExpP2 = 8.3334519073e-3
