@@ -44,6 +44,7 @@ type Row struct {
 	Runs         int     `json:"runs"`            // timed runs after the warm-up (the median is ms)
 	Value        float64 `json:"value"`           // the loss value
 	MS           float64 `json:"ms"`              // median milliseconds per call
+	MinMS        float64 `json:"min_ms"`          // the fastest timed run's milliseconds (../shared/limits/run reports its fastest of 15)
 	MLogits      float64 `json:"mlogits_per_s"`   // million logits per second
 	NsPerLogit   float64 `json:"ns_per_logit"`    // nanoseconds per logit (of shape)
 	Generic      float64 `json:"speedup_generic"` // generic tier's time / this time (1 for generic, 0 when not measured)
@@ -310,12 +311,12 @@ func measureRow(w *workload, d *lossDef, backward bool, threads, runs int, tier 
 	}
 	times := make([]float64, runs)
 	steady := allocated(func() { timeRuns(f, times) })
-	ms := median(times)
+	ms := median(times) // sorts times
 	sh := append([]int{w.n, w.c}, w.spatial...)
 	if d.binary {
 		sh[1] = 1
 	}
-	r := Row{Shape: sh, Loss: d.name, Tier: tier, Threads: threads, Runs: runs, Value: value, MS: ms,
+	r := Row{Shape: sh, Loss: d.name, Tier: tier, Threads: threads, Runs: runs, Value: value, MS: ms, MinMS: times[0],
 		MLogits: float64(elems) / ms / 1e3, NsPerLogit: ms * 1e6 / float64(elems),
 		AllocMB: float64(steady) / float64(runs) / 1e6, AllocFirstMB: float64(first) / 1e6}
 	switch {
