@@ -27,21 +27,20 @@ loop_1:
 	VFMADD213PS  elementwiseconsts<>+448(SB), Y2, Y3
 	VFMADD213PS  elementwiseconsts<>+512(SB), Y2, Y3
 	VFMADD213PS  elementwiseconsts<>+576(SB), Y2, Y3
-	VFMADD213PS  elementwiseconsts<>+640(SB), Y2, Y3
-	VFMADD213PS  elementwiseconsts<>+640(SB), Y2, Y3
+	VFMADD213PS  elementwiseconsts<>+576(SB), Y2, Y3
 	VCVTPS2DQ    Y1, Y1
 	VPSRAD       $0x01, Y1, Y2
 	VPSUBD       Y2, Y1, Y1
-	VPADDD       elementwiseconsts<>+704(SB), Y2, Y2
+	VPADDD       elementwiseconsts<>+640(SB), Y2, Y2
 	VPSLLD       $0x17, Y2, Y2
-	VPADDD       elementwiseconsts<>+704(SB), Y1, Y1
+	VPADDD       elementwiseconsts<>+640(SB), Y1, Y1
 	VPSLLD       $0x17, Y1, Y1
 	VMULPS       Y2, Y3, Y2
 	VMULPS       Y1, Y2, Y2
-	VCMPPS       $0x01, elementwiseconsts<>+768(SB), Y0, Y1
+	VCMPPS       $0x01, elementwiseconsts<>+704(SB), Y0, Y1
 	VANDNPS      Y2, Y1, Y2
-	VCMPPS       $0x0e, elementwiseconsts<>+832(SB), Y0, Y0
-	VBLENDVPS    Y0, elementwiseconsts<>+896(SB), Y2, Y2
+	VCMPPS       $0x0e, elementwiseconsts<>+768(SB), Y0, Y0
+	VBLENDVPS    Y0, elementwiseconsts<>+832(SB), Y2, Y2
 	VMOVUPS      Y2, (AX)
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
@@ -51,7 +50,7 @@ loop_1:
 tail_2:
 	TESTQ        DX, DX
 	JZ           done_3
-	LEAQ         elementwiseconsts<>+960(SB), BX
+	LEAQ         elementwiseconsts<>+896(SB), BX
 	NEGQ         DX
 	VMOVDQU      64(BX)(DX*4), Y0
 	VMASKMOVPS   (CX), Y0, Y1
@@ -67,21 +66,20 @@ tail_2:
 	VFMADD213PS  elementwiseconsts<>+448(SB), Y3, Y4
 	VFMADD213PS  elementwiseconsts<>+512(SB), Y3, Y4
 	VFMADD213PS  elementwiseconsts<>+576(SB), Y3, Y4
-	VFMADD213PS  elementwiseconsts<>+640(SB), Y3, Y4
-	VFMADD213PS  elementwiseconsts<>+640(SB), Y3, Y4
+	VFMADD213PS  elementwiseconsts<>+576(SB), Y3, Y4
 	VCVTPS2DQ    Y2, Y2
 	VPSRAD       $0x01, Y2, Y3
 	VPSUBD       Y3, Y2, Y2
-	VPADDD       elementwiseconsts<>+704(SB), Y3, Y3
+	VPADDD       elementwiseconsts<>+640(SB), Y3, Y3
 	VPSLLD       $0x17, Y3, Y3
-	VPADDD       elementwiseconsts<>+704(SB), Y2, Y2
+	VPADDD       elementwiseconsts<>+640(SB), Y2, Y2
 	VPSLLD       $0x17, Y2, Y2
 	VMULPS       Y3, Y4, Y3
 	VMULPS       Y2, Y3, Y3
-	VCMPPS       $0x01, elementwiseconsts<>+768(SB), Y1, Y2
+	VCMPPS       $0x01, elementwiseconsts<>+704(SB), Y1, Y2
 	VANDNPS      Y3, Y2, Y3
-	VCMPPS       $0x0e, elementwiseconsts<>+832(SB), Y1, Y1
-	VBLENDVPS    Y1, elementwiseconsts<>+896(SB), Y3, Y3
+	VCMPPS       $0x0e, elementwiseconsts<>+768(SB), Y1, Y1
+	VBLENDVPS    Y1, elementwiseconsts<>+832(SB), Y3, Y3
 	VMASKMOVPS   Y3, Y0, (AX)
 
 done_3:
@@ -99,22 +97,22 @@ loop_4:
 	CMPQ         DX, $0x00000008
 	JB           tail_5
 	VMOVUPS      (CX), Y0
-	VCMPPS       $0x01, elementwiseconsts<>+1088(SB), Y0, Y2
-	VMULPS       elementwiseconsts<>+1152(SB), Y0, Y1
+	VCMPPS       $0x01, elementwiseconsts<>+1024(SB), Y0, Y2
+	VMULPS       elementwiseconsts<>+1088(SB), Y0, Y1
 	VBLENDVPS    Y2, Y1, Y0, Y1
-	VANDPS       elementwiseconsts<>+1216(SB), Y2, Y2
+	VANDPS       elementwiseconsts<>+1152(SB), Y2, Y2
 	VPSRLD       $0x17, Y1, Y3
-	VPSUBD       elementwiseconsts<>+1280(SB), Y3, Y3
+	VPSUBD       elementwiseconsts<>+1216(SB), Y3, Y3
 	VPSUBD       Y2, Y3, Y3
 	VCVTDQ2PS    Y3, Y2
-	VANDPS       elementwiseconsts<>+1344(SB), Y1, Y1
-	VORPS        elementwiseconsts<>+576(SB), Y1, Y1
+	VANDPS       elementwiseconsts<>+1280(SB), Y1, Y1
+	VORPS        elementwiseconsts<>+1344(SB), Y1, Y1
 	VCMPPS       $0x01, elementwiseconsts<>+1408(SB), Y1, Y3
-	VSUBPS       elementwiseconsts<>+640(SB), Y1, Y4
+	VSUBPS       elementwiseconsts<>+576(SB), Y1, Y4
 	VADDPS       Y1, Y1, Y1
-	VSUBPS       elementwiseconsts<>+640(SB), Y1, Y1
+	VSUBPS       elementwiseconsts<>+576(SB), Y1, Y1
 	VBLENDVPS    Y3, Y1, Y4, Y1
-	VANDPS       elementwiseconsts<>+640(SB), Y3, Y3
+	VANDPS       elementwiseconsts<>+576(SB), Y3, Y3
 	VSUBPS       Y3, Y2, Y2
 	VMULPS       Y1, Y1, Y3
 	VMOVUPS      elementwiseconsts<>+1472(SB), Y4
@@ -129,10 +127,10 @@ loop_4:
 	VMULPS       Y1, Y4, Y4
 	VMULPS       Y3, Y4, Y4
 	VFMADD231PS  elementwiseconsts<>+192(SB), Y2, Y4
-	VFNMADD231PS elementwiseconsts<>+576(SB), Y3, Y4
+	VFNMADD231PS elementwiseconsts<>+1344(SB), Y3, Y4
 	VADDPS       Y4, Y1, Y4
 	VFMADD231PS  elementwiseconsts<>+2048(SB), Y2, Y4
-	VCMPPS       $0x05, elementwiseconsts<>+896(SB), Y0, Y1
+	VCMPPS       $0x05, elementwiseconsts<>+832(SB), Y0, Y1
 	VBLENDVPS    Y1, Y0, Y4, Y4
 	VCMPPS       $0x01, elementwiseconsts<>+2112(SB), Y0, Y1
 	VBLENDVPS    Y1, elementwiseconsts<>+2176(SB), Y4, Y4
@@ -147,26 +145,26 @@ loop_4:
 tail_5:
 	TESTQ        DX, DX
 	JZ           done_6
-	LEAQ         elementwiseconsts<>+960(SB), BX
+	LEAQ         elementwiseconsts<>+896(SB), BX
 	NEGQ         DX
 	VMOVDQU      64(BX)(DX*4), Y0
 	VMASKMOVPS   (CX), Y0, Y1
-	VCMPPS       $0x01, elementwiseconsts<>+1088(SB), Y1, Y3
-	VMULPS       elementwiseconsts<>+1152(SB), Y1, Y2
+	VCMPPS       $0x01, elementwiseconsts<>+1024(SB), Y1, Y3
+	VMULPS       elementwiseconsts<>+1088(SB), Y1, Y2
 	VBLENDVPS    Y3, Y2, Y1, Y2
-	VANDPS       elementwiseconsts<>+1216(SB), Y3, Y3
+	VANDPS       elementwiseconsts<>+1152(SB), Y3, Y3
 	VPSRLD       $0x17, Y2, Y4
-	VPSUBD       elementwiseconsts<>+1280(SB), Y4, Y4
+	VPSUBD       elementwiseconsts<>+1216(SB), Y4, Y4
 	VPSUBD       Y3, Y4, Y4
 	VCVTDQ2PS    Y4, Y3
-	VANDPS       elementwiseconsts<>+1344(SB), Y2, Y2
-	VORPS        elementwiseconsts<>+576(SB), Y2, Y2
+	VANDPS       elementwiseconsts<>+1280(SB), Y2, Y2
+	VORPS        elementwiseconsts<>+1344(SB), Y2, Y2
 	VCMPPS       $0x01, elementwiseconsts<>+1408(SB), Y2, Y4
-	VSUBPS       elementwiseconsts<>+640(SB), Y2, Y5
+	VSUBPS       elementwiseconsts<>+576(SB), Y2, Y5
 	VADDPS       Y2, Y2, Y2
-	VSUBPS       elementwiseconsts<>+640(SB), Y2, Y2
+	VSUBPS       elementwiseconsts<>+576(SB), Y2, Y2
 	VBLENDVPS    Y4, Y2, Y5, Y2
-	VANDPS       elementwiseconsts<>+640(SB), Y4, Y4
+	VANDPS       elementwiseconsts<>+576(SB), Y4, Y4
 	VSUBPS       Y4, Y3, Y3
 	VMULPS       Y2, Y2, Y4
 	VMOVUPS      elementwiseconsts<>+1472(SB), Y5
@@ -181,10 +179,10 @@ tail_5:
 	VMULPS       Y2, Y5, Y5
 	VMULPS       Y4, Y5, Y5
 	VFMADD231PS  elementwiseconsts<>+192(SB), Y3, Y5
-	VFNMADD231PS elementwiseconsts<>+576(SB), Y4, Y5
+	VFNMADD231PS elementwiseconsts<>+1344(SB), Y4, Y5
 	VADDPS       Y5, Y2, Y5
 	VFMADD231PS  elementwiseconsts<>+2048(SB), Y3, Y5
-	VCMPPS       $0x05, elementwiseconsts<>+896(SB), Y1, Y2
+	VCMPPS       $0x05, elementwiseconsts<>+832(SB), Y1, Y2
 	VBLENDVPS    Y2, Y1, Y5, Y5
 	VCMPPS       $0x01, elementwiseconsts<>+2112(SB), Y1, Y2
 	VBLENDVPS    Y2, elementwiseconsts<>+2176(SB), Y5, Y5
@@ -220,19 +218,18 @@ loop_7:
 	VFMADD213PS  elementwiseconsts<>+448(SB), Y3, Y4
 	VFMADD213PS  elementwiseconsts<>+512(SB), Y3, Y4
 	VFMADD213PS  elementwiseconsts<>+576(SB), Y3, Y4
-	VFMADD213PS  elementwiseconsts<>+640(SB), Y3, Y4
-	VFMADD213PS  elementwiseconsts<>+640(SB), Y3, Y4
+	VFMADD213PS  elementwiseconsts<>+576(SB), Y3, Y4
 	VCVTPS2DQ    Y2, Y2
-	VPADDD       elementwiseconsts<>+704(SB), Y2, Y2
+	VPADDD       elementwiseconsts<>+640(SB), Y2, Y2
 	VPSLLD       $0x17, Y2, Y2
 	VMULPS       Y2, Y4, Y2
-	VCMPPS       $0x01, elementwiseconsts<>+768(SB), Y1, Y1
+	VCMPPS       $0x01, elementwiseconsts<>+704(SB), Y1, Y1
 	VANDNPS      Y2, Y1, Y2
-	VADDPS       elementwiseconsts<>+640(SB), Y2, Y1
-	VSUBPS       elementwiseconsts<>+640(SB), Y1, Y3
+	VADDPS       elementwiseconsts<>+576(SB), Y2, Y1
+	VSUBPS       elementwiseconsts<>+576(SB), Y1, Y3
 	VSUBPS       Y3, Y2, Y3
 	VCMPPS       $0x01, elementwiseconsts<>+2112(SB), Y0, Y0
-	VMOVUPS      elementwiseconsts<>+640(SB), Y4
+	VMOVUPS      elementwiseconsts<>+576(SB), Y4
 	VBLENDVPS    Y0, Y2, Y4, Y4
 	VDIVPS       Y1, Y4, Y0
 	VFNMADD231PS Y3, Y0, Y0
@@ -245,7 +242,7 @@ loop_7:
 tail_8:
 	TESTQ        DX, DX
 	JZ           done_9
-	LEAQ         elementwiseconsts<>+960(SB), BX
+	LEAQ         elementwiseconsts<>+896(SB), BX
 	NEGQ         DX
 	VMOVDQU      64(BX)(DX*4), Y0
 	VMASKMOVPS   (CX), Y0, Y1
@@ -262,19 +259,18 @@ tail_8:
 	VFMADD213PS  elementwiseconsts<>+448(SB), Y4, Y5
 	VFMADD213PS  elementwiseconsts<>+512(SB), Y4, Y5
 	VFMADD213PS  elementwiseconsts<>+576(SB), Y4, Y5
-	VFMADD213PS  elementwiseconsts<>+640(SB), Y4, Y5
-	VFMADD213PS  elementwiseconsts<>+640(SB), Y4, Y5
+	VFMADD213PS  elementwiseconsts<>+576(SB), Y4, Y5
 	VCVTPS2DQ    Y3, Y3
-	VPADDD       elementwiseconsts<>+704(SB), Y3, Y3
+	VPADDD       elementwiseconsts<>+640(SB), Y3, Y3
 	VPSLLD       $0x17, Y3, Y3
 	VMULPS       Y3, Y5, Y3
-	VCMPPS       $0x01, elementwiseconsts<>+768(SB), Y2, Y2
+	VCMPPS       $0x01, elementwiseconsts<>+704(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
-	VADDPS       elementwiseconsts<>+640(SB), Y3, Y2
-	VSUBPS       elementwiseconsts<>+640(SB), Y2, Y4
+	VADDPS       elementwiseconsts<>+576(SB), Y3, Y2
+	VSUBPS       elementwiseconsts<>+576(SB), Y2, Y4
 	VSUBPS       Y4, Y3, Y4
 	VCMPPS       $0x01, elementwiseconsts<>+2112(SB), Y1, Y1
-	VMOVUPS      elementwiseconsts<>+640(SB), Y5
+	VMOVUPS      elementwiseconsts<>+576(SB), Y5
 	VBLENDVPS    Y1, Y3, Y5, Y5
 	VDIVPS       Y2, Y5, Y1
 	VFNMADD231PS Y4, Y1, Y1
@@ -307,12 +303,11 @@ loop_10:
 	VFMADD213PS  elementwiseconsts<>+448(SB), Z2, Z3
 	VFMADD213PS  elementwiseconsts<>+512(SB), Z2, Z3
 	VFMADD213PS  elementwiseconsts<>+576(SB), Z2, Z3
-	VFMADD213PS  elementwiseconsts<>+640(SB), Z2, Z3
-	VFMADD213PS  elementwiseconsts<>+640(SB), Z2, Z3
-	VCMPPS       $0x05, elementwiseconsts<>+768(SB), Z0, K1
+	VFMADD213PS  elementwiseconsts<>+576(SB), Z2, Z3
+	VCMPPS       $0x05, elementwiseconsts<>+704(SB), Z0, K1
 	VSCALEFPS.Z  Z1, Z3, K1, Z3
 	VCMPPS       $0x0e, elementwiseconsts<>+2368(SB), Z0, K1
-	VMOVUPS      elementwiseconsts<>+896(SB), K1, Z3
+	VMOVUPS      elementwiseconsts<>+832(SB), K1, Z3
 	VMOVUPS      Z3, (AX)
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
@@ -338,12 +333,11 @@ tail_11:
 	VFMADD213PS  elementwiseconsts<>+448(SB), Z2, Z3
 	VFMADD213PS  elementwiseconsts<>+512(SB), Z2, Z3
 	VFMADD213PS  elementwiseconsts<>+576(SB), Z2, Z3
-	VFMADD213PS  elementwiseconsts<>+640(SB), Z2, Z3
-	VFMADD213PS  elementwiseconsts<>+640(SB), Z2, Z3
-	VCMPPS       $0x05, elementwiseconsts<>+768(SB), Z0, K2
+	VFMADD213PS  elementwiseconsts<>+576(SB), Z2, Z3
+	VCMPPS       $0x05, elementwiseconsts<>+704(SB), Z0, K2
 	VSCALEFPS.Z  Z1, Z3, K2, Z3
 	VCMPPS       $0x0e, elementwiseconsts<>+2368(SB), Z0, K2
-	VMOVUPS      elementwiseconsts<>+896(SB), K2, Z3
+	VMOVUPS      elementwiseconsts<>+832(SB), K2, Z3
 	VMOVUPS      Z3, K1, (AX)
 
 done_12:
@@ -362,14 +356,14 @@ loop_13:
 	JB           tail_14
 	VMOVUPS      (CX), Z0
 	VGETEXPPS    Z0, Z2
-	VADDPS       elementwiseconsts<>+640(SB), Z2, Z2
+	VADDPS       elementwiseconsts<>+576(SB), Z2, Z2
 	VGETMANTPS   $0x02, Z0, Z1
 	VCMPPS       $0x01, elementwiseconsts<>+1408(SB), Z1, K1
-	VSUBPS       elementwiseconsts<>+640(SB), Z1, Z3
+	VSUBPS       elementwiseconsts<>+576(SB), Z1, Z3
 	VADDPS       Z1, Z1, Z4
-	VSUBPS       elementwiseconsts<>+640(SB), Z4, Z4
+	VSUBPS       elementwiseconsts<>+576(SB), Z4, Z4
 	VBLENDMPS    Z4, Z3, K1, Z1
-	VSUBPS       elementwiseconsts<>+640(SB), Z2, K1, Z2
+	VSUBPS       elementwiseconsts<>+576(SB), Z2, K1, Z2
 	VMULPS       Z1, Z1, Z3
 	VMOVUPS      elementwiseconsts<>+1472(SB), Z4
 	VFMADD213PS  elementwiseconsts<>+1536(SB), Z1, Z4
@@ -383,10 +377,10 @@ loop_13:
 	VMULPS       Z1, Z4, Z4
 	VMULPS       Z3, Z4, Z4
 	VFMADD231PS  elementwiseconsts<>+192(SB), Z2, Z4
-	VFNMADD231PS elementwiseconsts<>+576(SB), Z3, Z4
+	VFNMADD231PS elementwiseconsts<>+1344(SB), Z3, Z4
 	VADDPS       Z4, Z1, Z4
 	VFMADD231PS  elementwiseconsts<>+2048(SB), Z2, Z4
-	VCMPPS       $0x05, elementwiseconsts<>+896(SB), Z0, K1
+	VCMPPS       $0x05, elementwiseconsts<>+832(SB), Z0, K1
 	VMOVUPS      Z0, K1, Z4
 	VCMPPS       $0x01, elementwiseconsts<>+2112(SB), Z0, K1
 	VMOVUPS      elementwiseconsts<>+2176(SB), K1, Z4
@@ -406,14 +400,14 @@ tail_14:
 	KMOVW        BX, K1
 	VMOVUPS.Z    (CX), K1, Z0
 	VGETEXPPS    Z0, Z2
-	VADDPS       elementwiseconsts<>+640(SB), Z2, Z2
+	VADDPS       elementwiseconsts<>+576(SB), Z2, Z2
 	VGETMANTPS   $0x02, Z0, Z1
 	VCMPPS       $0x01, elementwiseconsts<>+1408(SB), Z1, K2
-	VSUBPS       elementwiseconsts<>+640(SB), Z1, Z3
+	VSUBPS       elementwiseconsts<>+576(SB), Z1, Z3
 	VADDPS       Z1, Z1, Z4
-	VSUBPS       elementwiseconsts<>+640(SB), Z4, Z4
+	VSUBPS       elementwiseconsts<>+576(SB), Z4, Z4
 	VBLENDMPS    Z4, Z3, K2, Z1
-	VSUBPS       elementwiseconsts<>+640(SB), Z2, K2, Z2
+	VSUBPS       elementwiseconsts<>+576(SB), Z2, K2, Z2
 	VMULPS       Z1, Z1, Z3
 	VMOVUPS      elementwiseconsts<>+1472(SB), Z4
 	VFMADD213PS  elementwiseconsts<>+1536(SB), Z1, Z4
@@ -427,10 +421,10 @@ tail_14:
 	VMULPS       Z1, Z4, Z4
 	VMULPS       Z3, Z4, Z4
 	VFMADD231PS  elementwiseconsts<>+192(SB), Z2, Z4
-	VFNMADD231PS elementwiseconsts<>+576(SB), Z3, Z4
+	VFNMADD231PS elementwiseconsts<>+1344(SB), Z3, Z4
 	VADDPS       Z4, Z1, Z4
 	VFMADD231PS  elementwiseconsts<>+2048(SB), Z2, Z4
-	VCMPPS       $0x05, elementwiseconsts<>+896(SB), Z0, K2
+	VCMPPS       $0x05, elementwiseconsts<>+832(SB), Z0, K2
 	VMOVUPS      Z0, K2, Z4
 	VCMPPS       $0x01, elementwiseconsts<>+2112(SB), Z0, K2
 	VMOVUPS      elementwiseconsts<>+2176(SB), K2, Z4
@@ -466,15 +460,14 @@ loop_16:
 	VFMADD213PS  elementwiseconsts<>+448(SB), Z3, Z4
 	VFMADD213PS  elementwiseconsts<>+512(SB), Z3, Z4
 	VFMADD213PS  elementwiseconsts<>+576(SB), Z3, Z4
-	VFMADD213PS  elementwiseconsts<>+640(SB), Z3, Z4
-	VFMADD213PS  elementwiseconsts<>+640(SB), Z3, Z4
-	VCMPPS       $0x05, elementwiseconsts<>+768(SB), Z1, K1
+	VFMADD213PS  elementwiseconsts<>+576(SB), Z3, Z4
+	VCMPPS       $0x05, elementwiseconsts<>+704(SB), Z1, K1
 	VSCALEFPS.Z  Z2, Z4, K1, Z4
-	VADDPS       elementwiseconsts<>+640(SB), Z4, Z1
-	VSUBPS       elementwiseconsts<>+640(SB), Z1, Z2
+	VADDPS       elementwiseconsts<>+576(SB), Z4, Z1
+	VSUBPS       elementwiseconsts<>+576(SB), Z1, Z2
 	VSUBPS       Z2, Z4, Z2
 	VCMPPS       $0x01, elementwiseconsts<>+2112(SB), Z0, K1
-	VMOVUPS      elementwiseconsts<>+640(SB), Z0
+	VMOVUPS      elementwiseconsts<>+576(SB), Z0
 	VMOVUPS      Z4, K1, Z0
 	VDIVPS       Z1, Z0, Z0
 	VFNMADD231PS Z2, Z0, Z0
@@ -504,15 +497,14 @@ tail_17:
 	VFMADD213PS  elementwiseconsts<>+448(SB), Z3, Z4
 	VFMADD213PS  elementwiseconsts<>+512(SB), Z3, Z4
 	VFMADD213PS  elementwiseconsts<>+576(SB), Z3, Z4
-	VFMADD213PS  elementwiseconsts<>+640(SB), Z3, Z4
-	VFMADD213PS  elementwiseconsts<>+640(SB), Z3, Z4
-	VCMPPS       $0x05, elementwiseconsts<>+768(SB), Z1, K2
+	VFMADD213PS  elementwiseconsts<>+576(SB), Z3, Z4
+	VCMPPS       $0x05, elementwiseconsts<>+704(SB), Z1, K2
 	VSCALEFPS.Z  Z2, Z4, K2, Z4
-	VADDPS       elementwiseconsts<>+640(SB), Z4, Z1
-	VSUBPS       elementwiseconsts<>+640(SB), Z1, Z2
+	VADDPS       elementwiseconsts<>+576(SB), Z4, Z1
+	VSUBPS       elementwiseconsts<>+576(SB), Z1, Z2
 	VSUBPS       Z2, Z4, Z2
 	VCMPPS       $0x01, elementwiseconsts<>+2112(SB), Z0, K2
-	VMOVUPS      elementwiseconsts<>+640(SB), Z0
+	VMOVUPS      elementwiseconsts<>+576(SB), Z0
 	VMOVUPS      Z4, K2, Z0
 	VDIVPS       Z1, Z0, Z0
 	VFNMADD231PS Z2, Z0, Z0
@@ -586,294 +578,294 @@ DATA elementwiseconsts<>+240(SB)/4, $0xb95e8083
 DATA elementwiseconsts<>+244(SB)/4, $0xb95e8083
 DATA elementwiseconsts<>+248(SB)/4, $0xb95e8083
 DATA elementwiseconsts<>+252(SB)/4, $0xb95e8083
-DATA elementwiseconsts<>+256(SB)/4, $0x39506967
-DATA elementwiseconsts<>+260(SB)/4, $0x39506967
-DATA elementwiseconsts<>+264(SB)/4, $0x39506967
-DATA elementwiseconsts<>+268(SB)/4, $0x39506967
-DATA elementwiseconsts<>+272(SB)/4, $0x39506967
-DATA elementwiseconsts<>+276(SB)/4, $0x39506967
-DATA elementwiseconsts<>+280(SB)/4, $0x39506967
-DATA elementwiseconsts<>+284(SB)/4, $0x39506967
-DATA elementwiseconsts<>+288(SB)/4, $0x39506967
-DATA elementwiseconsts<>+292(SB)/4, $0x39506967
-DATA elementwiseconsts<>+296(SB)/4, $0x39506967
-DATA elementwiseconsts<>+300(SB)/4, $0x39506967
-DATA elementwiseconsts<>+304(SB)/4, $0x39506967
-DATA elementwiseconsts<>+308(SB)/4, $0x39506967
-DATA elementwiseconsts<>+312(SB)/4, $0x39506967
-DATA elementwiseconsts<>+316(SB)/4, $0x39506967
-DATA elementwiseconsts<>+320(SB)/4, $0x3ab743ce
-DATA elementwiseconsts<>+324(SB)/4, $0x3ab743ce
-DATA elementwiseconsts<>+328(SB)/4, $0x3ab743ce
-DATA elementwiseconsts<>+332(SB)/4, $0x3ab743ce
-DATA elementwiseconsts<>+336(SB)/4, $0x3ab743ce
-DATA elementwiseconsts<>+340(SB)/4, $0x3ab743ce
-DATA elementwiseconsts<>+344(SB)/4, $0x3ab743ce
-DATA elementwiseconsts<>+348(SB)/4, $0x3ab743ce
-DATA elementwiseconsts<>+352(SB)/4, $0x3ab743ce
-DATA elementwiseconsts<>+356(SB)/4, $0x3ab743ce
-DATA elementwiseconsts<>+360(SB)/4, $0x3ab743ce
-DATA elementwiseconsts<>+364(SB)/4, $0x3ab743ce
-DATA elementwiseconsts<>+368(SB)/4, $0x3ab743ce
-DATA elementwiseconsts<>+372(SB)/4, $0x3ab743ce
-DATA elementwiseconsts<>+376(SB)/4, $0x3ab743ce
-DATA elementwiseconsts<>+380(SB)/4, $0x3ab743ce
-DATA elementwiseconsts<>+384(SB)/4, $0x3c088908
-DATA elementwiseconsts<>+388(SB)/4, $0x3c088908
-DATA elementwiseconsts<>+392(SB)/4, $0x3c088908
-DATA elementwiseconsts<>+396(SB)/4, $0x3c088908
-DATA elementwiseconsts<>+400(SB)/4, $0x3c088908
-DATA elementwiseconsts<>+404(SB)/4, $0x3c088908
-DATA elementwiseconsts<>+408(SB)/4, $0x3c088908
-DATA elementwiseconsts<>+412(SB)/4, $0x3c088908
-DATA elementwiseconsts<>+416(SB)/4, $0x3c088908
-DATA elementwiseconsts<>+420(SB)/4, $0x3c088908
-DATA elementwiseconsts<>+424(SB)/4, $0x3c088908
-DATA elementwiseconsts<>+428(SB)/4, $0x3c088908
-DATA elementwiseconsts<>+432(SB)/4, $0x3c088908
-DATA elementwiseconsts<>+436(SB)/4, $0x3c088908
-DATA elementwiseconsts<>+440(SB)/4, $0x3c088908
-DATA elementwiseconsts<>+444(SB)/4, $0x3c088908
-DATA elementwiseconsts<>+448(SB)/4, $0x3d2aa9c1
-DATA elementwiseconsts<>+452(SB)/4, $0x3d2aa9c1
-DATA elementwiseconsts<>+456(SB)/4, $0x3d2aa9c1
-DATA elementwiseconsts<>+460(SB)/4, $0x3d2aa9c1
-DATA elementwiseconsts<>+464(SB)/4, $0x3d2aa9c1
-DATA elementwiseconsts<>+468(SB)/4, $0x3d2aa9c1
-DATA elementwiseconsts<>+472(SB)/4, $0x3d2aa9c1
-DATA elementwiseconsts<>+476(SB)/4, $0x3d2aa9c1
-DATA elementwiseconsts<>+480(SB)/4, $0x3d2aa9c1
-DATA elementwiseconsts<>+484(SB)/4, $0x3d2aa9c1
-DATA elementwiseconsts<>+488(SB)/4, $0x3d2aa9c1
-DATA elementwiseconsts<>+492(SB)/4, $0x3d2aa9c1
-DATA elementwiseconsts<>+496(SB)/4, $0x3d2aa9c1
-DATA elementwiseconsts<>+500(SB)/4, $0x3d2aa9c1
-DATA elementwiseconsts<>+504(SB)/4, $0x3d2aa9c1
-DATA elementwiseconsts<>+508(SB)/4, $0x3d2aa9c1
-DATA elementwiseconsts<>+512(SB)/4, $0x3e2aaaaa
-DATA elementwiseconsts<>+516(SB)/4, $0x3e2aaaaa
-DATA elementwiseconsts<>+520(SB)/4, $0x3e2aaaaa
-DATA elementwiseconsts<>+524(SB)/4, $0x3e2aaaaa
-DATA elementwiseconsts<>+528(SB)/4, $0x3e2aaaaa
-DATA elementwiseconsts<>+532(SB)/4, $0x3e2aaaaa
-DATA elementwiseconsts<>+536(SB)/4, $0x3e2aaaaa
-DATA elementwiseconsts<>+540(SB)/4, $0x3e2aaaaa
-DATA elementwiseconsts<>+544(SB)/4, $0x3e2aaaaa
-DATA elementwiseconsts<>+548(SB)/4, $0x3e2aaaaa
-DATA elementwiseconsts<>+552(SB)/4, $0x3e2aaaaa
-DATA elementwiseconsts<>+556(SB)/4, $0x3e2aaaaa
-DATA elementwiseconsts<>+560(SB)/4, $0x3e2aaaaa
-DATA elementwiseconsts<>+564(SB)/4, $0x3e2aaaaa
-DATA elementwiseconsts<>+568(SB)/4, $0x3e2aaaaa
-DATA elementwiseconsts<>+572(SB)/4, $0x3e2aaaaa
-DATA elementwiseconsts<>+576(SB)/4, $0x3f000000
-DATA elementwiseconsts<>+580(SB)/4, $0x3f000000
-DATA elementwiseconsts<>+584(SB)/4, $0x3f000000
-DATA elementwiseconsts<>+588(SB)/4, $0x3f000000
-DATA elementwiseconsts<>+592(SB)/4, $0x3f000000
-DATA elementwiseconsts<>+596(SB)/4, $0x3f000000
-DATA elementwiseconsts<>+600(SB)/4, $0x3f000000
-DATA elementwiseconsts<>+604(SB)/4, $0x3f000000
-DATA elementwiseconsts<>+608(SB)/4, $0x3f000000
-DATA elementwiseconsts<>+612(SB)/4, $0x3f000000
-DATA elementwiseconsts<>+616(SB)/4, $0x3f000000
-DATA elementwiseconsts<>+620(SB)/4, $0x3f000000
-DATA elementwiseconsts<>+624(SB)/4, $0x3f000000
-DATA elementwiseconsts<>+628(SB)/4, $0x3f000000
-DATA elementwiseconsts<>+632(SB)/4, $0x3f000000
-DATA elementwiseconsts<>+636(SB)/4, $0x3f000000
-DATA elementwiseconsts<>+640(SB)/4, $0x3f800000
-DATA elementwiseconsts<>+644(SB)/4, $0x3f800000
-DATA elementwiseconsts<>+648(SB)/4, $0x3f800000
-DATA elementwiseconsts<>+652(SB)/4, $0x3f800000
-DATA elementwiseconsts<>+656(SB)/4, $0x3f800000
-DATA elementwiseconsts<>+660(SB)/4, $0x3f800000
-DATA elementwiseconsts<>+664(SB)/4, $0x3f800000
-DATA elementwiseconsts<>+668(SB)/4, $0x3f800000
-DATA elementwiseconsts<>+672(SB)/4, $0x3f800000
-DATA elementwiseconsts<>+676(SB)/4, $0x3f800000
-DATA elementwiseconsts<>+680(SB)/4, $0x3f800000
-DATA elementwiseconsts<>+684(SB)/4, $0x3f800000
-DATA elementwiseconsts<>+688(SB)/4, $0x3f800000
-DATA elementwiseconsts<>+692(SB)/4, $0x3f800000
-DATA elementwiseconsts<>+696(SB)/4, $0x3f800000
-DATA elementwiseconsts<>+700(SB)/4, $0x3f800000
-DATA elementwiseconsts<>+704(SB)/4, $0x0000007f
-DATA elementwiseconsts<>+708(SB)/4, $0x0000007f
-DATA elementwiseconsts<>+712(SB)/4, $0x0000007f
-DATA elementwiseconsts<>+716(SB)/4, $0x0000007f
-DATA elementwiseconsts<>+720(SB)/4, $0x0000007f
-DATA elementwiseconsts<>+724(SB)/4, $0x0000007f
-DATA elementwiseconsts<>+728(SB)/4, $0x0000007f
-DATA elementwiseconsts<>+732(SB)/4, $0x0000007f
-DATA elementwiseconsts<>+736(SB)/4, $0x0000007f
-DATA elementwiseconsts<>+740(SB)/4, $0x0000007f
-DATA elementwiseconsts<>+744(SB)/4, $0x0000007f
-DATA elementwiseconsts<>+748(SB)/4, $0x0000007f
-DATA elementwiseconsts<>+752(SB)/4, $0x0000007f
-DATA elementwiseconsts<>+756(SB)/4, $0x0000007f
-DATA elementwiseconsts<>+760(SB)/4, $0x0000007f
-DATA elementwiseconsts<>+764(SB)/4, $0x0000007f
-DATA elementwiseconsts<>+768(SB)/4, $0xc2aeac50
-DATA elementwiseconsts<>+772(SB)/4, $0xc2aeac50
-DATA elementwiseconsts<>+776(SB)/4, $0xc2aeac50
-DATA elementwiseconsts<>+780(SB)/4, $0xc2aeac50
-DATA elementwiseconsts<>+784(SB)/4, $0xc2aeac50
-DATA elementwiseconsts<>+788(SB)/4, $0xc2aeac50
-DATA elementwiseconsts<>+792(SB)/4, $0xc2aeac50
-DATA elementwiseconsts<>+796(SB)/4, $0xc2aeac50
-DATA elementwiseconsts<>+800(SB)/4, $0xc2aeac50
-DATA elementwiseconsts<>+804(SB)/4, $0xc2aeac50
-DATA elementwiseconsts<>+808(SB)/4, $0xc2aeac50
-DATA elementwiseconsts<>+812(SB)/4, $0xc2aeac50
-DATA elementwiseconsts<>+816(SB)/4, $0xc2aeac50
-DATA elementwiseconsts<>+820(SB)/4, $0xc2aeac50
-DATA elementwiseconsts<>+824(SB)/4, $0xc2aeac50
-DATA elementwiseconsts<>+828(SB)/4, $0xc2aeac50
-DATA elementwiseconsts<>+832(SB)/4, $0x42b17217
-DATA elementwiseconsts<>+836(SB)/4, $0x42b17217
-DATA elementwiseconsts<>+840(SB)/4, $0x42b17217
-DATA elementwiseconsts<>+844(SB)/4, $0x42b17217
-DATA elementwiseconsts<>+848(SB)/4, $0x42b17217
-DATA elementwiseconsts<>+852(SB)/4, $0x42b17217
-DATA elementwiseconsts<>+856(SB)/4, $0x42b17217
-DATA elementwiseconsts<>+860(SB)/4, $0x42b17217
-DATA elementwiseconsts<>+864(SB)/4, $0x42b17217
-DATA elementwiseconsts<>+868(SB)/4, $0x42b17217
-DATA elementwiseconsts<>+872(SB)/4, $0x42b17217
-DATA elementwiseconsts<>+876(SB)/4, $0x42b17217
-DATA elementwiseconsts<>+880(SB)/4, $0x42b17217
-DATA elementwiseconsts<>+884(SB)/4, $0x42b17217
-DATA elementwiseconsts<>+888(SB)/4, $0x42b17217
-DATA elementwiseconsts<>+892(SB)/4, $0x42b17217
-DATA elementwiseconsts<>+896(SB)/4, $0x7f800000
-DATA elementwiseconsts<>+900(SB)/4, $0x7f800000
-DATA elementwiseconsts<>+904(SB)/4, $0x7f800000
-DATA elementwiseconsts<>+908(SB)/4, $0x7f800000
-DATA elementwiseconsts<>+912(SB)/4, $0x7f800000
-DATA elementwiseconsts<>+916(SB)/4, $0x7f800000
-DATA elementwiseconsts<>+920(SB)/4, $0x7f800000
-DATA elementwiseconsts<>+924(SB)/4, $0x7f800000
-DATA elementwiseconsts<>+928(SB)/4, $0x7f800000
-DATA elementwiseconsts<>+932(SB)/4, $0x7f800000
-DATA elementwiseconsts<>+936(SB)/4, $0x7f800000
-DATA elementwiseconsts<>+940(SB)/4, $0x7f800000
-DATA elementwiseconsts<>+944(SB)/4, $0x7f800000
-DATA elementwiseconsts<>+948(SB)/4, $0x7f800000
-DATA elementwiseconsts<>+952(SB)/4, $0x7f800000
-DATA elementwiseconsts<>+956(SB)/4, $0x7f800000
-DATA elementwiseconsts<>+960(SB)/4, $0xffffffff
-DATA elementwiseconsts<>+964(SB)/4, $0xffffffff
-DATA elementwiseconsts<>+968(SB)/4, $0xffffffff
-DATA elementwiseconsts<>+972(SB)/4, $0xffffffff
-DATA elementwiseconsts<>+976(SB)/4, $0xffffffff
-DATA elementwiseconsts<>+980(SB)/4, $0xffffffff
-DATA elementwiseconsts<>+984(SB)/4, $0xffffffff
-DATA elementwiseconsts<>+988(SB)/4, $0xffffffff
-DATA elementwiseconsts<>+992(SB)/4, $0xffffffff
-DATA elementwiseconsts<>+996(SB)/4, $0xffffffff
-DATA elementwiseconsts<>+1000(SB)/4, $0xffffffff
-DATA elementwiseconsts<>+1004(SB)/4, $0xffffffff
-DATA elementwiseconsts<>+1008(SB)/4, $0xffffffff
-DATA elementwiseconsts<>+1012(SB)/4, $0xffffffff
-DATA elementwiseconsts<>+1016(SB)/4, $0xffffffff
-DATA elementwiseconsts<>+1020(SB)/4, $0xffffffff
-DATA elementwiseconsts<>+1024(SB)/4, $0x00000000
-DATA elementwiseconsts<>+1028(SB)/4, $0x00000000
-DATA elementwiseconsts<>+1032(SB)/4, $0x00000000
-DATA elementwiseconsts<>+1036(SB)/4, $0x00000000
-DATA elementwiseconsts<>+1040(SB)/4, $0x00000000
-DATA elementwiseconsts<>+1044(SB)/4, $0x00000000
-DATA elementwiseconsts<>+1048(SB)/4, $0x00000000
-DATA elementwiseconsts<>+1052(SB)/4, $0x00000000
-DATA elementwiseconsts<>+1056(SB)/4, $0x00000000
-DATA elementwiseconsts<>+1060(SB)/4, $0x00000000
-DATA elementwiseconsts<>+1064(SB)/4, $0x00000000
-DATA elementwiseconsts<>+1068(SB)/4, $0x00000000
-DATA elementwiseconsts<>+1072(SB)/4, $0x00000000
-DATA elementwiseconsts<>+1076(SB)/4, $0x00000000
-DATA elementwiseconsts<>+1080(SB)/4, $0x00000000
-DATA elementwiseconsts<>+1084(SB)/4, $0x00000000
-DATA elementwiseconsts<>+1088(SB)/4, $0x00800000
-DATA elementwiseconsts<>+1092(SB)/4, $0x00800000
-DATA elementwiseconsts<>+1096(SB)/4, $0x00800000
-DATA elementwiseconsts<>+1100(SB)/4, $0x00800000
-DATA elementwiseconsts<>+1104(SB)/4, $0x00800000
-DATA elementwiseconsts<>+1108(SB)/4, $0x00800000
-DATA elementwiseconsts<>+1112(SB)/4, $0x00800000
-DATA elementwiseconsts<>+1116(SB)/4, $0x00800000
-DATA elementwiseconsts<>+1120(SB)/4, $0x00800000
-DATA elementwiseconsts<>+1124(SB)/4, $0x00800000
-DATA elementwiseconsts<>+1128(SB)/4, $0x00800000
-DATA elementwiseconsts<>+1132(SB)/4, $0x00800000
-DATA elementwiseconsts<>+1136(SB)/4, $0x00800000
-DATA elementwiseconsts<>+1140(SB)/4, $0x00800000
-DATA elementwiseconsts<>+1144(SB)/4, $0x00800000
-DATA elementwiseconsts<>+1148(SB)/4, $0x00800000
-DATA elementwiseconsts<>+1152(SB)/4, $0x4b000000
-DATA elementwiseconsts<>+1156(SB)/4, $0x4b000000
-DATA elementwiseconsts<>+1160(SB)/4, $0x4b000000
-DATA elementwiseconsts<>+1164(SB)/4, $0x4b000000
-DATA elementwiseconsts<>+1168(SB)/4, $0x4b000000
-DATA elementwiseconsts<>+1172(SB)/4, $0x4b000000
-DATA elementwiseconsts<>+1176(SB)/4, $0x4b000000
-DATA elementwiseconsts<>+1180(SB)/4, $0x4b000000
-DATA elementwiseconsts<>+1184(SB)/4, $0x4b000000
-DATA elementwiseconsts<>+1188(SB)/4, $0x4b000000
-DATA elementwiseconsts<>+1192(SB)/4, $0x4b000000
-DATA elementwiseconsts<>+1196(SB)/4, $0x4b000000
-DATA elementwiseconsts<>+1200(SB)/4, $0x4b000000
-DATA elementwiseconsts<>+1204(SB)/4, $0x4b000000
-DATA elementwiseconsts<>+1208(SB)/4, $0x4b000000
-DATA elementwiseconsts<>+1212(SB)/4, $0x4b000000
-DATA elementwiseconsts<>+1216(SB)/4, $0x00000017
-DATA elementwiseconsts<>+1220(SB)/4, $0x00000017
-DATA elementwiseconsts<>+1224(SB)/4, $0x00000017
-DATA elementwiseconsts<>+1228(SB)/4, $0x00000017
-DATA elementwiseconsts<>+1232(SB)/4, $0x00000017
-DATA elementwiseconsts<>+1236(SB)/4, $0x00000017
-DATA elementwiseconsts<>+1240(SB)/4, $0x00000017
-DATA elementwiseconsts<>+1244(SB)/4, $0x00000017
-DATA elementwiseconsts<>+1248(SB)/4, $0x00000017
-DATA elementwiseconsts<>+1252(SB)/4, $0x00000017
-DATA elementwiseconsts<>+1256(SB)/4, $0x00000017
-DATA elementwiseconsts<>+1260(SB)/4, $0x00000017
-DATA elementwiseconsts<>+1264(SB)/4, $0x00000017
-DATA elementwiseconsts<>+1268(SB)/4, $0x00000017
-DATA elementwiseconsts<>+1272(SB)/4, $0x00000017
-DATA elementwiseconsts<>+1276(SB)/4, $0x00000017
-DATA elementwiseconsts<>+1280(SB)/4, $0x0000007e
-DATA elementwiseconsts<>+1284(SB)/4, $0x0000007e
-DATA elementwiseconsts<>+1288(SB)/4, $0x0000007e
-DATA elementwiseconsts<>+1292(SB)/4, $0x0000007e
-DATA elementwiseconsts<>+1296(SB)/4, $0x0000007e
-DATA elementwiseconsts<>+1300(SB)/4, $0x0000007e
-DATA elementwiseconsts<>+1304(SB)/4, $0x0000007e
-DATA elementwiseconsts<>+1308(SB)/4, $0x0000007e
-DATA elementwiseconsts<>+1312(SB)/4, $0x0000007e
-DATA elementwiseconsts<>+1316(SB)/4, $0x0000007e
-DATA elementwiseconsts<>+1320(SB)/4, $0x0000007e
-DATA elementwiseconsts<>+1324(SB)/4, $0x0000007e
-DATA elementwiseconsts<>+1328(SB)/4, $0x0000007e
-DATA elementwiseconsts<>+1332(SB)/4, $0x0000007e
-DATA elementwiseconsts<>+1336(SB)/4, $0x0000007e
-DATA elementwiseconsts<>+1340(SB)/4, $0x0000007e
-DATA elementwiseconsts<>+1344(SB)/4, $0x807fffff
-DATA elementwiseconsts<>+1348(SB)/4, $0x807fffff
-DATA elementwiseconsts<>+1352(SB)/4, $0x807fffff
-DATA elementwiseconsts<>+1356(SB)/4, $0x807fffff
-DATA elementwiseconsts<>+1360(SB)/4, $0x807fffff
-DATA elementwiseconsts<>+1364(SB)/4, $0x807fffff
-DATA elementwiseconsts<>+1368(SB)/4, $0x807fffff
-DATA elementwiseconsts<>+1372(SB)/4, $0x807fffff
-DATA elementwiseconsts<>+1376(SB)/4, $0x807fffff
-DATA elementwiseconsts<>+1380(SB)/4, $0x807fffff
-DATA elementwiseconsts<>+1384(SB)/4, $0x807fffff
-DATA elementwiseconsts<>+1388(SB)/4, $0x807fffff
-DATA elementwiseconsts<>+1392(SB)/4, $0x807fffff
-DATA elementwiseconsts<>+1396(SB)/4, $0x807fffff
-DATA elementwiseconsts<>+1400(SB)/4, $0x807fffff
-DATA elementwiseconsts<>+1404(SB)/4, $0x807fffff
+DATA elementwiseconsts<>+256(SB)/4, $0x3ab57381
+DATA elementwiseconsts<>+260(SB)/4, $0x3ab57381
+DATA elementwiseconsts<>+264(SB)/4, $0x3ab57381
+DATA elementwiseconsts<>+268(SB)/4, $0x3ab57381
+DATA elementwiseconsts<>+272(SB)/4, $0x3ab57381
+DATA elementwiseconsts<>+276(SB)/4, $0x3ab57381
+DATA elementwiseconsts<>+280(SB)/4, $0x3ab57381
+DATA elementwiseconsts<>+284(SB)/4, $0x3ab57381
+DATA elementwiseconsts<>+288(SB)/4, $0x3ab57381
+DATA elementwiseconsts<>+292(SB)/4, $0x3ab57381
+DATA elementwiseconsts<>+296(SB)/4, $0x3ab57381
+DATA elementwiseconsts<>+300(SB)/4, $0x3ab57381
+DATA elementwiseconsts<>+304(SB)/4, $0x3ab57381
+DATA elementwiseconsts<>+308(SB)/4, $0x3ab57381
+DATA elementwiseconsts<>+312(SB)/4, $0x3ab57381
+DATA elementwiseconsts<>+316(SB)/4, $0x3ab57381
+DATA elementwiseconsts<>+320(SB)/4, $0x3c0933da
+DATA elementwiseconsts<>+324(SB)/4, $0x3c0933da
+DATA elementwiseconsts<>+328(SB)/4, $0x3c0933da
+DATA elementwiseconsts<>+332(SB)/4, $0x3c0933da
+DATA elementwiseconsts<>+336(SB)/4, $0x3c0933da
+DATA elementwiseconsts<>+340(SB)/4, $0x3c0933da
+DATA elementwiseconsts<>+344(SB)/4, $0x3c0933da
+DATA elementwiseconsts<>+348(SB)/4, $0x3c0933da
+DATA elementwiseconsts<>+352(SB)/4, $0x3c0933da
+DATA elementwiseconsts<>+356(SB)/4, $0x3c0933da
+DATA elementwiseconsts<>+360(SB)/4, $0x3c0933da
+DATA elementwiseconsts<>+364(SB)/4, $0x3c0933da
+DATA elementwiseconsts<>+368(SB)/4, $0x3c0933da
+DATA elementwiseconsts<>+372(SB)/4, $0x3c0933da
+DATA elementwiseconsts<>+376(SB)/4, $0x3c0933da
+DATA elementwiseconsts<>+380(SB)/4, $0x3c0933da
+DATA elementwiseconsts<>+384(SB)/4, $0x3d2aac12
+DATA elementwiseconsts<>+388(SB)/4, $0x3d2aac12
+DATA elementwiseconsts<>+392(SB)/4, $0x3d2aac12
+DATA elementwiseconsts<>+396(SB)/4, $0x3d2aac12
+DATA elementwiseconsts<>+400(SB)/4, $0x3d2aac12
+DATA elementwiseconsts<>+404(SB)/4, $0x3d2aac12
+DATA elementwiseconsts<>+408(SB)/4, $0x3d2aac12
+DATA elementwiseconsts<>+412(SB)/4, $0x3d2aac12
+DATA elementwiseconsts<>+416(SB)/4, $0x3d2aac12
+DATA elementwiseconsts<>+420(SB)/4, $0x3d2aac12
+DATA elementwiseconsts<>+424(SB)/4, $0x3d2aac12
+DATA elementwiseconsts<>+428(SB)/4, $0x3d2aac12
+DATA elementwiseconsts<>+432(SB)/4, $0x3d2aac12
+DATA elementwiseconsts<>+436(SB)/4, $0x3d2aac12
+DATA elementwiseconsts<>+440(SB)/4, $0x3d2aac12
+DATA elementwiseconsts<>+444(SB)/4, $0x3d2aac12
+DATA elementwiseconsts<>+448(SB)/4, $0x3e2aaa0d
+DATA elementwiseconsts<>+452(SB)/4, $0x3e2aaa0d
+DATA elementwiseconsts<>+456(SB)/4, $0x3e2aaa0d
+DATA elementwiseconsts<>+460(SB)/4, $0x3e2aaa0d
+DATA elementwiseconsts<>+464(SB)/4, $0x3e2aaa0d
+DATA elementwiseconsts<>+468(SB)/4, $0x3e2aaa0d
+DATA elementwiseconsts<>+472(SB)/4, $0x3e2aaa0d
+DATA elementwiseconsts<>+476(SB)/4, $0x3e2aaa0d
+DATA elementwiseconsts<>+480(SB)/4, $0x3e2aaa0d
+DATA elementwiseconsts<>+484(SB)/4, $0x3e2aaa0d
+DATA elementwiseconsts<>+488(SB)/4, $0x3e2aaa0d
+DATA elementwiseconsts<>+492(SB)/4, $0x3e2aaa0d
+DATA elementwiseconsts<>+496(SB)/4, $0x3e2aaa0d
+DATA elementwiseconsts<>+500(SB)/4, $0x3e2aaa0d
+DATA elementwiseconsts<>+504(SB)/4, $0x3e2aaa0d
+DATA elementwiseconsts<>+508(SB)/4, $0x3e2aaa0d
+DATA elementwiseconsts<>+512(SB)/4, $0x3efffffe
+DATA elementwiseconsts<>+516(SB)/4, $0x3efffffe
+DATA elementwiseconsts<>+520(SB)/4, $0x3efffffe
+DATA elementwiseconsts<>+524(SB)/4, $0x3efffffe
+DATA elementwiseconsts<>+528(SB)/4, $0x3efffffe
+DATA elementwiseconsts<>+532(SB)/4, $0x3efffffe
+DATA elementwiseconsts<>+536(SB)/4, $0x3efffffe
+DATA elementwiseconsts<>+540(SB)/4, $0x3efffffe
+DATA elementwiseconsts<>+544(SB)/4, $0x3efffffe
+DATA elementwiseconsts<>+548(SB)/4, $0x3efffffe
+DATA elementwiseconsts<>+552(SB)/4, $0x3efffffe
+DATA elementwiseconsts<>+556(SB)/4, $0x3efffffe
+DATA elementwiseconsts<>+560(SB)/4, $0x3efffffe
+DATA elementwiseconsts<>+564(SB)/4, $0x3efffffe
+DATA elementwiseconsts<>+568(SB)/4, $0x3efffffe
+DATA elementwiseconsts<>+572(SB)/4, $0x3efffffe
+DATA elementwiseconsts<>+576(SB)/4, $0x3f800000
+DATA elementwiseconsts<>+580(SB)/4, $0x3f800000
+DATA elementwiseconsts<>+584(SB)/4, $0x3f800000
+DATA elementwiseconsts<>+588(SB)/4, $0x3f800000
+DATA elementwiseconsts<>+592(SB)/4, $0x3f800000
+DATA elementwiseconsts<>+596(SB)/4, $0x3f800000
+DATA elementwiseconsts<>+600(SB)/4, $0x3f800000
+DATA elementwiseconsts<>+604(SB)/4, $0x3f800000
+DATA elementwiseconsts<>+608(SB)/4, $0x3f800000
+DATA elementwiseconsts<>+612(SB)/4, $0x3f800000
+DATA elementwiseconsts<>+616(SB)/4, $0x3f800000
+DATA elementwiseconsts<>+620(SB)/4, $0x3f800000
+DATA elementwiseconsts<>+624(SB)/4, $0x3f800000
+DATA elementwiseconsts<>+628(SB)/4, $0x3f800000
+DATA elementwiseconsts<>+632(SB)/4, $0x3f800000
+DATA elementwiseconsts<>+636(SB)/4, $0x3f800000
+DATA elementwiseconsts<>+640(SB)/4, $0x0000007f
+DATA elementwiseconsts<>+644(SB)/4, $0x0000007f
+DATA elementwiseconsts<>+648(SB)/4, $0x0000007f
+DATA elementwiseconsts<>+652(SB)/4, $0x0000007f
+DATA elementwiseconsts<>+656(SB)/4, $0x0000007f
+DATA elementwiseconsts<>+660(SB)/4, $0x0000007f
+DATA elementwiseconsts<>+664(SB)/4, $0x0000007f
+DATA elementwiseconsts<>+668(SB)/4, $0x0000007f
+DATA elementwiseconsts<>+672(SB)/4, $0x0000007f
+DATA elementwiseconsts<>+676(SB)/4, $0x0000007f
+DATA elementwiseconsts<>+680(SB)/4, $0x0000007f
+DATA elementwiseconsts<>+684(SB)/4, $0x0000007f
+DATA elementwiseconsts<>+688(SB)/4, $0x0000007f
+DATA elementwiseconsts<>+692(SB)/4, $0x0000007f
+DATA elementwiseconsts<>+696(SB)/4, $0x0000007f
+DATA elementwiseconsts<>+700(SB)/4, $0x0000007f
+DATA elementwiseconsts<>+704(SB)/4, $0xc2aeac50
+DATA elementwiseconsts<>+708(SB)/4, $0xc2aeac50
+DATA elementwiseconsts<>+712(SB)/4, $0xc2aeac50
+DATA elementwiseconsts<>+716(SB)/4, $0xc2aeac50
+DATA elementwiseconsts<>+720(SB)/4, $0xc2aeac50
+DATA elementwiseconsts<>+724(SB)/4, $0xc2aeac50
+DATA elementwiseconsts<>+728(SB)/4, $0xc2aeac50
+DATA elementwiseconsts<>+732(SB)/4, $0xc2aeac50
+DATA elementwiseconsts<>+736(SB)/4, $0xc2aeac50
+DATA elementwiseconsts<>+740(SB)/4, $0xc2aeac50
+DATA elementwiseconsts<>+744(SB)/4, $0xc2aeac50
+DATA elementwiseconsts<>+748(SB)/4, $0xc2aeac50
+DATA elementwiseconsts<>+752(SB)/4, $0xc2aeac50
+DATA elementwiseconsts<>+756(SB)/4, $0xc2aeac50
+DATA elementwiseconsts<>+760(SB)/4, $0xc2aeac50
+DATA elementwiseconsts<>+764(SB)/4, $0xc2aeac50
+DATA elementwiseconsts<>+768(SB)/4, $0x42b17217
+DATA elementwiseconsts<>+772(SB)/4, $0x42b17217
+DATA elementwiseconsts<>+776(SB)/4, $0x42b17217
+DATA elementwiseconsts<>+780(SB)/4, $0x42b17217
+DATA elementwiseconsts<>+784(SB)/4, $0x42b17217
+DATA elementwiseconsts<>+788(SB)/4, $0x42b17217
+DATA elementwiseconsts<>+792(SB)/4, $0x42b17217
+DATA elementwiseconsts<>+796(SB)/4, $0x42b17217
+DATA elementwiseconsts<>+800(SB)/4, $0x42b17217
+DATA elementwiseconsts<>+804(SB)/4, $0x42b17217
+DATA elementwiseconsts<>+808(SB)/4, $0x42b17217
+DATA elementwiseconsts<>+812(SB)/4, $0x42b17217
+DATA elementwiseconsts<>+816(SB)/4, $0x42b17217
+DATA elementwiseconsts<>+820(SB)/4, $0x42b17217
+DATA elementwiseconsts<>+824(SB)/4, $0x42b17217
+DATA elementwiseconsts<>+828(SB)/4, $0x42b17217
+DATA elementwiseconsts<>+832(SB)/4, $0x7f800000
+DATA elementwiseconsts<>+836(SB)/4, $0x7f800000
+DATA elementwiseconsts<>+840(SB)/4, $0x7f800000
+DATA elementwiseconsts<>+844(SB)/4, $0x7f800000
+DATA elementwiseconsts<>+848(SB)/4, $0x7f800000
+DATA elementwiseconsts<>+852(SB)/4, $0x7f800000
+DATA elementwiseconsts<>+856(SB)/4, $0x7f800000
+DATA elementwiseconsts<>+860(SB)/4, $0x7f800000
+DATA elementwiseconsts<>+864(SB)/4, $0x7f800000
+DATA elementwiseconsts<>+868(SB)/4, $0x7f800000
+DATA elementwiseconsts<>+872(SB)/4, $0x7f800000
+DATA elementwiseconsts<>+876(SB)/4, $0x7f800000
+DATA elementwiseconsts<>+880(SB)/4, $0x7f800000
+DATA elementwiseconsts<>+884(SB)/4, $0x7f800000
+DATA elementwiseconsts<>+888(SB)/4, $0x7f800000
+DATA elementwiseconsts<>+892(SB)/4, $0x7f800000
+DATA elementwiseconsts<>+896(SB)/4, $0xffffffff
+DATA elementwiseconsts<>+900(SB)/4, $0xffffffff
+DATA elementwiseconsts<>+904(SB)/4, $0xffffffff
+DATA elementwiseconsts<>+908(SB)/4, $0xffffffff
+DATA elementwiseconsts<>+912(SB)/4, $0xffffffff
+DATA elementwiseconsts<>+916(SB)/4, $0xffffffff
+DATA elementwiseconsts<>+920(SB)/4, $0xffffffff
+DATA elementwiseconsts<>+924(SB)/4, $0xffffffff
+DATA elementwiseconsts<>+928(SB)/4, $0xffffffff
+DATA elementwiseconsts<>+932(SB)/4, $0xffffffff
+DATA elementwiseconsts<>+936(SB)/4, $0xffffffff
+DATA elementwiseconsts<>+940(SB)/4, $0xffffffff
+DATA elementwiseconsts<>+944(SB)/4, $0xffffffff
+DATA elementwiseconsts<>+948(SB)/4, $0xffffffff
+DATA elementwiseconsts<>+952(SB)/4, $0xffffffff
+DATA elementwiseconsts<>+956(SB)/4, $0xffffffff
+DATA elementwiseconsts<>+960(SB)/4, $0x00000000
+DATA elementwiseconsts<>+964(SB)/4, $0x00000000
+DATA elementwiseconsts<>+968(SB)/4, $0x00000000
+DATA elementwiseconsts<>+972(SB)/4, $0x00000000
+DATA elementwiseconsts<>+976(SB)/4, $0x00000000
+DATA elementwiseconsts<>+980(SB)/4, $0x00000000
+DATA elementwiseconsts<>+984(SB)/4, $0x00000000
+DATA elementwiseconsts<>+988(SB)/4, $0x00000000
+DATA elementwiseconsts<>+992(SB)/4, $0x00000000
+DATA elementwiseconsts<>+996(SB)/4, $0x00000000
+DATA elementwiseconsts<>+1000(SB)/4, $0x00000000
+DATA elementwiseconsts<>+1004(SB)/4, $0x00000000
+DATA elementwiseconsts<>+1008(SB)/4, $0x00000000
+DATA elementwiseconsts<>+1012(SB)/4, $0x00000000
+DATA elementwiseconsts<>+1016(SB)/4, $0x00000000
+DATA elementwiseconsts<>+1020(SB)/4, $0x00000000
+DATA elementwiseconsts<>+1024(SB)/4, $0x00800000
+DATA elementwiseconsts<>+1028(SB)/4, $0x00800000
+DATA elementwiseconsts<>+1032(SB)/4, $0x00800000
+DATA elementwiseconsts<>+1036(SB)/4, $0x00800000
+DATA elementwiseconsts<>+1040(SB)/4, $0x00800000
+DATA elementwiseconsts<>+1044(SB)/4, $0x00800000
+DATA elementwiseconsts<>+1048(SB)/4, $0x00800000
+DATA elementwiseconsts<>+1052(SB)/4, $0x00800000
+DATA elementwiseconsts<>+1056(SB)/4, $0x00800000
+DATA elementwiseconsts<>+1060(SB)/4, $0x00800000
+DATA elementwiseconsts<>+1064(SB)/4, $0x00800000
+DATA elementwiseconsts<>+1068(SB)/4, $0x00800000
+DATA elementwiseconsts<>+1072(SB)/4, $0x00800000
+DATA elementwiseconsts<>+1076(SB)/4, $0x00800000
+DATA elementwiseconsts<>+1080(SB)/4, $0x00800000
+DATA elementwiseconsts<>+1084(SB)/4, $0x00800000
+DATA elementwiseconsts<>+1088(SB)/4, $0x4b000000
+DATA elementwiseconsts<>+1092(SB)/4, $0x4b000000
+DATA elementwiseconsts<>+1096(SB)/4, $0x4b000000
+DATA elementwiseconsts<>+1100(SB)/4, $0x4b000000
+DATA elementwiseconsts<>+1104(SB)/4, $0x4b000000
+DATA elementwiseconsts<>+1108(SB)/4, $0x4b000000
+DATA elementwiseconsts<>+1112(SB)/4, $0x4b000000
+DATA elementwiseconsts<>+1116(SB)/4, $0x4b000000
+DATA elementwiseconsts<>+1120(SB)/4, $0x4b000000
+DATA elementwiseconsts<>+1124(SB)/4, $0x4b000000
+DATA elementwiseconsts<>+1128(SB)/4, $0x4b000000
+DATA elementwiseconsts<>+1132(SB)/4, $0x4b000000
+DATA elementwiseconsts<>+1136(SB)/4, $0x4b000000
+DATA elementwiseconsts<>+1140(SB)/4, $0x4b000000
+DATA elementwiseconsts<>+1144(SB)/4, $0x4b000000
+DATA elementwiseconsts<>+1148(SB)/4, $0x4b000000
+DATA elementwiseconsts<>+1152(SB)/4, $0x00000017
+DATA elementwiseconsts<>+1156(SB)/4, $0x00000017
+DATA elementwiseconsts<>+1160(SB)/4, $0x00000017
+DATA elementwiseconsts<>+1164(SB)/4, $0x00000017
+DATA elementwiseconsts<>+1168(SB)/4, $0x00000017
+DATA elementwiseconsts<>+1172(SB)/4, $0x00000017
+DATA elementwiseconsts<>+1176(SB)/4, $0x00000017
+DATA elementwiseconsts<>+1180(SB)/4, $0x00000017
+DATA elementwiseconsts<>+1184(SB)/4, $0x00000017
+DATA elementwiseconsts<>+1188(SB)/4, $0x00000017
+DATA elementwiseconsts<>+1192(SB)/4, $0x00000017
+DATA elementwiseconsts<>+1196(SB)/4, $0x00000017
+DATA elementwiseconsts<>+1200(SB)/4, $0x00000017
+DATA elementwiseconsts<>+1204(SB)/4, $0x00000017
+DATA elementwiseconsts<>+1208(SB)/4, $0x00000017
+DATA elementwiseconsts<>+1212(SB)/4, $0x00000017
+DATA elementwiseconsts<>+1216(SB)/4, $0x0000007e
+DATA elementwiseconsts<>+1220(SB)/4, $0x0000007e
+DATA elementwiseconsts<>+1224(SB)/4, $0x0000007e
+DATA elementwiseconsts<>+1228(SB)/4, $0x0000007e
+DATA elementwiseconsts<>+1232(SB)/4, $0x0000007e
+DATA elementwiseconsts<>+1236(SB)/4, $0x0000007e
+DATA elementwiseconsts<>+1240(SB)/4, $0x0000007e
+DATA elementwiseconsts<>+1244(SB)/4, $0x0000007e
+DATA elementwiseconsts<>+1248(SB)/4, $0x0000007e
+DATA elementwiseconsts<>+1252(SB)/4, $0x0000007e
+DATA elementwiseconsts<>+1256(SB)/4, $0x0000007e
+DATA elementwiseconsts<>+1260(SB)/4, $0x0000007e
+DATA elementwiseconsts<>+1264(SB)/4, $0x0000007e
+DATA elementwiseconsts<>+1268(SB)/4, $0x0000007e
+DATA elementwiseconsts<>+1272(SB)/4, $0x0000007e
+DATA elementwiseconsts<>+1276(SB)/4, $0x0000007e
+DATA elementwiseconsts<>+1280(SB)/4, $0x807fffff
+DATA elementwiseconsts<>+1284(SB)/4, $0x807fffff
+DATA elementwiseconsts<>+1288(SB)/4, $0x807fffff
+DATA elementwiseconsts<>+1292(SB)/4, $0x807fffff
+DATA elementwiseconsts<>+1296(SB)/4, $0x807fffff
+DATA elementwiseconsts<>+1300(SB)/4, $0x807fffff
+DATA elementwiseconsts<>+1304(SB)/4, $0x807fffff
+DATA elementwiseconsts<>+1308(SB)/4, $0x807fffff
+DATA elementwiseconsts<>+1312(SB)/4, $0x807fffff
+DATA elementwiseconsts<>+1316(SB)/4, $0x807fffff
+DATA elementwiseconsts<>+1320(SB)/4, $0x807fffff
+DATA elementwiseconsts<>+1324(SB)/4, $0x807fffff
+DATA elementwiseconsts<>+1328(SB)/4, $0x807fffff
+DATA elementwiseconsts<>+1332(SB)/4, $0x807fffff
+DATA elementwiseconsts<>+1336(SB)/4, $0x807fffff
+DATA elementwiseconsts<>+1340(SB)/4, $0x807fffff
+DATA elementwiseconsts<>+1344(SB)/4, $0x3f000000
+DATA elementwiseconsts<>+1348(SB)/4, $0x3f000000
+DATA elementwiseconsts<>+1352(SB)/4, $0x3f000000
+DATA elementwiseconsts<>+1356(SB)/4, $0x3f000000
+DATA elementwiseconsts<>+1360(SB)/4, $0x3f000000
+DATA elementwiseconsts<>+1364(SB)/4, $0x3f000000
+DATA elementwiseconsts<>+1368(SB)/4, $0x3f000000
+DATA elementwiseconsts<>+1372(SB)/4, $0x3f000000
+DATA elementwiseconsts<>+1376(SB)/4, $0x3f000000
+DATA elementwiseconsts<>+1380(SB)/4, $0x3f000000
+DATA elementwiseconsts<>+1384(SB)/4, $0x3f000000
+DATA elementwiseconsts<>+1388(SB)/4, $0x3f000000
+DATA elementwiseconsts<>+1392(SB)/4, $0x3f000000
+DATA elementwiseconsts<>+1396(SB)/4, $0x3f000000
+DATA elementwiseconsts<>+1400(SB)/4, $0x3f000000
+DATA elementwiseconsts<>+1404(SB)/4, $0x3f000000
 DATA elementwiseconsts<>+1408(SB)/4, $0x3f3504f3
 DATA elementwiseconsts<>+1412(SB)/4, $0x3f3504f3
 DATA elementwiseconsts<>+1416(SB)/4, $0x3f3504f3

@@ -24,104 +24,99 @@ TEXT ·expNEON(SB), NOSPLIT, $0-48
 	FMOVQ   176(R0), F11
 	FMOVQ   192(R0), F12
 	FMOVQ   208(R0), F13
-	FMOVQ   224(R0), F14
 loop_1:
 	CMP     $4, R3
 	BLT     tail_2
-	VLD1    (R2), [V15.S4]
-	VMOV    V1.B16, V16.B16
-	VFMLA   V0.S4, V15.S4, V16.S4
-	WORD    $0x4ea1d610 // FSUB V16.4S, V16.4S, V1.4S
-	VMOV    V15.B16, V17.B16
-	VFMLS   V2.S4, V16.S4, V17.S4
-	VFMLS   V3.S4, V16.S4, V17.S4
-	VMOV    V4.B16, V18.B16
-	VMOV    V5.B16, V19.B16
-	VFMLA   V17.S4, V18.S4, V19.S4
-	VMOV    V6.B16, V18.B16
-	VFMLA   V17.S4, V19.S4, V18.S4
-	VMOV    V7.B16, V19.B16
-	VFMLA   V17.S4, V18.S4, V19.S4
-	VMOV    V8.B16, V18.B16
-	VFMLA   V17.S4, V19.S4, V18.S4
-	VMOV    V9.B16, V19.B16
-	VFMLA   V17.S4, V18.S4, V19.S4
-	VMOV    V10.B16, V18.B16
-	VFMLA   V17.S4, V19.S4, V18.S4
-	VMOV    V10.B16, V19.B16
-	VFMLA   V17.S4, V18.S4, V19.S4
-	WORD    $0x4eacf614 // FMIN V20.4S, V16.4S, V12.4S
-	WORD    $0x4eb4d612 // FSUB V18.4S, V16.4S, V20.4S
-	VFMLA   V18.S4, V19.S4, V19.S4
-	VMOV    V20.B16, V16.B16
-	WORD    $0x4ea1ba10 // FCVTZS V16.4S, V16.4S
-	VSHL    $23, V16.S4, V16.S4
-	VADD    V10.S4, V16.S4, V16.S4
-	WORD    $0x6e30de73 // FMUL V19.4S, V19.4S, V16.4S
-	WORD    $0x6eafe571 // FCMGT V17.4S, V11.4S, V15.4S
-	WORD    $0x4e711e73 // BIC V19.16B, V19.16B, V17.16B
-	WORD    $0x6eade5f1 // FCMGT V17.4S, V15.4S, V13.4S
-	VBIT    V17.B16, V14.B16, V19.B16
-	VST1    [V19.S4], (R1)
+	VLD1    (R2), [V14.S4]
+	VMOV    V1.B16, V15.B16
+	VFMLA   V0.S4, V14.S4, V15.S4
+	WORD    $0x4ea1d5ef // FSUB V15.4S, V15.4S, V1.4S
+	VMOV    V14.B16, V16.B16
+	VFMLS   V2.S4, V15.S4, V16.S4
+	VFMLS   V3.S4, V15.S4, V16.S4
+	VMOV    V8.B16, V17.B16
+	VMOV    V7.B16, V18.B16
+	VFMLA   V16.S4, V17.S4, V18.S4
+	VMOV    V6.B16, V17.B16
+	VFMLA   V16.S4, V18.S4, V17.S4
+	VMOV    V5.B16, V18.B16
+	VFMLA   V16.S4, V17.S4, V18.S4
+	VMOV    V4.B16, V17.B16
+	VFMLA   V16.S4, V18.S4, V17.S4
+	VMOV    V9.B16, V18.B16
+	VFMLA   V16.S4, V17.S4, V18.S4
+	VMOV    V9.B16, V17.B16
+	VFMLA   V16.S4, V18.S4, V17.S4
+	WORD    $0x4eabf5f3 // FMIN V19.4S, V15.4S, V11.4S
+	WORD    $0x4eb3d5f2 // FSUB V18.4S, V15.4S, V19.4S
+	VFMLA   V18.S4, V17.S4, V17.S4
+	VMOV    V19.B16, V15.B16
+	WORD    $0x4ea1b9ef // FCVTZS V15.4S, V15.4S
+	VSHL    $23, V15.S4, V15.S4
+	VADD    V9.S4, V15.S4, V15.S4
+	WORD    $0x6e2fde31 // FMUL V17.4S, V17.4S, V15.4S
+	WORD    $0x6eaee550 // FCMGT V16.4S, V10.4S, V14.4S
+	WORD    $0x4e701e31 // BIC V17.16B, V17.16B, V16.16B
+	WORD    $0x6eace5d0 // FCMGT V16.4S, V14.4S, V12.4S
+	VBIT    V16.B16, V13.B16, V17.B16
+	VST1    [V17.S4], (R1)
 	ADD     $16, R1, R1
 	ADD     $16, R2, R2
 	SUB     $4, R3, R3
 	B       loop_1
 tail_2:
 	CBZ     R3, done_3
-	VEOR    V15.B16, V15.B16, V15.B16
-	VLD1    (R2), V15.S[0]
+	VEOR    V14.B16, V14.B16, V14.B16
+	VLD1    (R2), V14.S[0]
 	CMP     $2, R3
 	BLT     ld_4
 	ADD     $4, R2, R4
-	VLD1    (R4), V15.S[1]
+	VLD1    (R4), V14.S[1]
 	CMP     $3, R3
 	BLT     ld_4
 	ADD     $8, R2, R4
-	VLD1    (R4), V15.S[2]
+	VLD1    (R4), V14.S[2]
 ld_4:
-	VMOV    V1.B16, V16.B16
-	VFMLA   V0.S4, V15.S4, V16.S4
-	WORD    $0x4ea1d610 // FSUB V16.4S, V16.4S, V1.4S
-	VMOV    V15.B16, V17.B16
-	VFMLS   V2.S4, V16.S4, V17.S4
-	VFMLS   V3.S4, V16.S4, V17.S4
-	VMOV    V4.B16, V18.B16
-	VMOV    V5.B16, V19.B16
-	VFMLA   V17.S4, V18.S4, V19.S4
-	VMOV    V6.B16, V18.B16
-	VFMLA   V17.S4, V19.S4, V18.S4
-	VMOV    V7.B16, V19.B16
-	VFMLA   V17.S4, V18.S4, V19.S4
-	VMOV    V8.B16, V18.B16
-	VFMLA   V17.S4, V19.S4, V18.S4
-	VMOV    V9.B16, V19.B16
-	VFMLA   V17.S4, V18.S4, V19.S4
-	VMOV    V10.B16, V18.B16
-	VFMLA   V17.S4, V19.S4, V18.S4
-	VMOV    V10.B16, V19.B16
-	VFMLA   V17.S4, V18.S4, V19.S4
-	WORD    $0x4eacf614 // FMIN V20.4S, V16.4S, V12.4S
-	WORD    $0x4eb4d612 // FSUB V18.4S, V16.4S, V20.4S
-	VFMLA   V18.S4, V19.S4, V19.S4
-	VMOV    V20.B16, V16.B16
-	WORD    $0x4ea1ba10 // FCVTZS V16.4S, V16.4S
-	VSHL    $23, V16.S4, V16.S4
-	VADD    V10.S4, V16.S4, V16.S4
-	WORD    $0x6e30de73 // FMUL V19.4S, V19.4S, V16.4S
-	WORD    $0x6eafe571 // FCMGT V17.4S, V11.4S, V15.4S
-	WORD    $0x4e711e73 // BIC V19.16B, V19.16B, V17.16B
-	WORD    $0x6eade5f1 // FCMGT V17.4S, V15.4S, V13.4S
-	VBIT    V17.B16, V14.B16, V19.B16
-	VST1    V19.S[0], (R1)
+	VMOV    V1.B16, V15.B16
+	VFMLA   V0.S4, V14.S4, V15.S4
+	WORD    $0x4ea1d5ef // FSUB V15.4S, V15.4S, V1.4S
+	VMOV    V14.B16, V16.B16
+	VFMLS   V2.S4, V15.S4, V16.S4
+	VFMLS   V3.S4, V15.S4, V16.S4
+	VMOV    V8.B16, V17.B16
+	VMOV    V7.B16, V18.B16
+	VFMLA   V16.S4, V17.S4, V18.S4
+	VMOV    V6.B16, V17.B16
+	VFMLA   V16.S4, V18.S4, V17.S4
+	VMOV    V5.B16, V18.B16
+	VFMLA   V16.S4, V17.S4, V18.S4
+	VMOV    V4.B16, V17.B16
+	VFMLA   V16.S4, V18.S4, V17.S4
+	VMOV    V9.B16, V18.B16
+	VFMLA   V16.S4, V17.S4, V18.S4
+	VMOV    V9.B16, V17.B16
+	VFMLA   V16.S4, V18.S4, V17.S4
+	WORD    $0x4eabf5f3 // FMIN V19.4S, V15.4S, V11.4S
+	WORD    $0x4eb3d5f2 // FSUB V18.4S, V15.4S, V19.4S
+	VFMLA   V18.S4, V17.S4, V17.S4
+	VMOV    V19.B16, V15.B16
+	WORD    $0x4ea1b9ef // FCVTZS V15.4S, V15.4S
+	VSHL    $23, V15.S4, V15.S4
+	VADD    V9.S4, V15.S4, V15.S4
+	WORD    $0x6e2fde31 // FMUL V17.4S, V17.4S, V15.4S
+	WORD    $0x6eaee550 // FCMGT V16.4S, V10.4S, V14.4S
+	WORD    $0x4e701e31 // BIC V17.16B, V17.16B, V16.16B
+	WORD    $0x6eace5d0 // FCMGT V16.4S, V14.4S, V12.4S
+	VBIT    V16.B16, V13.B16, V17.B16
+	VST1    V17.S[0], (R1)
 	CMP     $2, R3
 	BLT     st_5
 	ADD     $4, R1, R4
-	VST1    V19.S[1], (R4)
+	VST1    V17.S[1], (R4)
 	CMP     $3, R3
 	BLT     st_5
 	ADD     $8, R1, R4
-	VST1    V19.S[2], (R4)
+	VST1    V17.S[2], (R4)
 st_5:
 done_3:
 	RET
@@ -132,20 +127,20 @@ TEXT ·logNEON(SB), NOSPLIT, $0-48
 	MOVD    dst_base+0(FP), R1
 	MOVD    x_base+24(FP), R2
 	MOVD    dst_len+8(FP), R3
-	FMOVQ   240(R0), F0
-	FMOVQ   256(R0), F1
-	FMOVQ   272(R0), F2
-	FMOVQ   288(R0), F3
-	FMOVQ   304(R0), F4
-	FMOVQ   320(R0), F5
-	FMOVQ   336(R0), F6
-	FMOVQ   352(R0), F7
-	FMOVQ   368(R0), F8
-	FMOVQ   384(R0), F9
+	FMOVQ   224(R0), F0
+	FMOVQ   240(R0), F1
+	FMOVQ   256(R0), F2
+	FMOVQ   272(R0), F3
+	FMOVQ   288(R0), F4
+	FMOVQ   304(R0), F5
+	FMOVQ   320(R0), F6
+	FMOVQ   336(R0), F7
+	FMOVQ   352(R0), F8
+	FMOVQ   368(R0), F9
 	FMOVQ   32(R0), F10
 	FMOVQ   48(R0), F11
-	FMOVQ   144(R0), F12
-	FMOVQ   160(R0), F13
+	FMOVQ   384(R0), F12
+	FMOVQ   144(R0), F13
 	FMOVQ   400(R0), F14
 	FMOVQ   416(R0), F15
 loop_6:
@@ -200,7 +195,7 @@ loop_6:
 	VFMLS   V12.S4, V19.S4, V21.S4
 	WORD    $0x4e35d654 // FADD V20.4S, V18.4S, V21.4S
 	VFMLA   V10.S4, V17.S4, V20.S4
-	FMOVQ   224(R0), F18
+	FMOVQ   208(R0), F18
 	WORD    $0x6eb0e651 // FCMGT V17.4S, V18.4S, V16.4S
 	VBIF    V17.B16, V16.B16, V20.B16
 	WORD    $0x4ea0ea11 // FCMLT V17.4S, V16.4S, #0
@@ -275,7 +270,7 @@ ld_9:
 	VFMLS   V12.S4, V19.S4, V21.S4
 	WORD    $0x4e35d654 // FADD V20.4S, V18.4S, V21.4S
 	VFMLA   V10.S4, V17.S4, V20.S4
-	FMOVQ   224(R0), F18
+	FMOVQ   208(R0), F18
 	WORD    $0x6eb0e651 // FCMGT V17.4S, V18.4S, V16.4S
 	VBIF    V17.B16, V16.B16, V20.B16
 	WORD    $0x4ea0ea11 // FCMLT V17.4S, V16.4S, #0
@@ -314,48 +309,45 @@ TEXT ·sigmoidNEON(SB), NOSPLIT, $0-48
 	FMOVQ   128(R0), F8
 	FMOVQ   144(R0), F9
 	FMOVQ   160(R0), F10
-	FMOVQ   176(R0), F11
 loop_11:
 	CMP     $4, R3
 	BLT     tail_12
-	VLD1    (R2), [V12.S4]
-	FMOVQ   512(R0), F14
-	VORR    V14.B16, V12.B16, V13.B16
-	VMOV    V1.B16, V14.B16
-	VFMLA   V0.S4, V13.S4, V14.S4
-	WORD    $0x4ea1d5ce // FSUB V14.4S, V14.4S, V1.4S
-	VMOV    V13.B16, V15.B16
-	VFMLS   V2.S4, V14.S4, V15.S4
-	VFMLS   V3.S4, V14.S4, V15.S4
-	VMOV    V4.B16, V16.B16
-	VMOV    V5.B16, V17.B16
-	VFMLA   V15.S4, V16.S4, V17.S4
-	VMOV    V6.B16, V16.B16
-	VFMLA   V15.S4, V17.S4, V16.S4
-	VMOV    V7.B16, V17.B16
-	VFMLA   V15.S4, V16.S4, V17.S4
-	VMOV    V8.B16, V16.B16
-	VFMLA   V15.S4, V17.S4, V16.S4
-	VMOV    V9.B16, V17.B16
-	VFMLA   V15.S4, V16.S4, V17.S4
-	VMOV    V10.B16, V16.B16
-	VFMLA   V15.S4, V17.S4, V16.S4
-	VMOV    V10.B16, V17.B16
-	VFMLA   V15.S4, V16.S4, V17.S4
-	WORD    $0x4ea1b9ce // FCVTZS V14.4S, V14.4S
-	VSHL    $23, V14.S4, V14.S4
-	VADD    V10.S4, V14.S4, V14.S4
-	WORD    $0x6e2ede31 // FMUL V17.4S, V17.4S, V14.4S
-	WORD    $0x6eade56f // FCMGT V15.4S, V11.4S, V13.4S
-	WORD    $0x4e6f1e31 // BIC V17.16B, V17.16B, V15.16B
-	WORD    $0x4e2ad62d // FADD V13.4S, V17.4S, V10.4S
-	WORD    $0x4eaad5ae // FSUB V14.4S, V13.4S, V10.4S
-	WORD    $0x4eaed62e // FSUB V14.4S, V17.4S, V14.4S
-	WORD    $0x4ea0e98f // FCMLT V15.4S, V12.4S, #0
-	VMOV    V10.B16, V16.B16
-	VBIT    V15.B16, V17.B16, V16.B16
-	WORD    $0x6e2dfe10 // FDIV V16.4S, V16.4S, V13.4S
-	VFMLS   V14.S4, V16.S4, V16.S4
+	VLD1    (R2), [V11.S4]
+	FMOVQ   512(R0), F13
+	VORR    V13.B16, V11.B16, V12.B16
+	VMOV    V1.B16, V13.B16
+	VFMLA   V0.S4, V12.S4, V13.S4
+	WORD    $0x4ea1d5ad // FSUB V13.4S, V13.4S, V1.4S
+	VMOV    V12.B16, V14.B16
+	VFMLS   V2.S4, V13.S4, V14.S4
+	VFMLS   V3.S4, V13.S4, V14.S4
+	VMOV    V8.B16, V15.B16
+	VMOV    V7.B16, V16.B16
+	VFMLA   V14.S4, V15.S4, V16.S4
+	VMOV    V6.B16, V15.B16
+	VFMLA   V14.S4, V16.S4, V15.S4
+	VMOV    V5.B16, V16.B16
+	VFMLA   V14.S4, V15.S4, V16.S4
+	VMOV    V4.B16, V15.B16
+	VFMLA   V14.S4, V16.S4, V15.S4
+	VMOV    V9.B16, V16.B16
+	VFMLA   V14.S4, V15.S4, V16.S4
+	VMOV    V9.B16, V15.B16
+	VFMLA   V14.S4, V16.S4, V15.S4
+	WORD    $0x4ea1b9ad // FCVTZS V13.4S, V13.4S
+	VSHL    $23, V13.S4, V13.S4
+	VADD    V9.S4, V13.S4, V13.S4
+	WORD    $0x6e2dddef // FMUL V15.4S, V15.4S, V13.4S
+	WORD    $0x6eace54e // FCMGT V14.4S, V10.4S, V12.4S
+	WORD    $0x4e6e1def // BIC V15.16B, V15.16B, V14.16B
+	WORD    $0x4e29d5ec // FADD V12.4S, V15.4S, V9.4S
+	WORD    $0x4ea9d58d // FSUB V13.4S, V12.4S, V9.4S
+	WORD    $0x4eadd5ed // FSUB V13.4S, V15.4S, V13.4S
+	WORD    $0x4ea0e96e // FCMLT V14.4S, V11.4S, #0
+	VMOV    V9.B16, V16.B16
+	VBIT    V14.B16, V15.B16, V16.B16
+	WORD    $0x6e2cfe10 // FDIV V16.4S, V16.4S, V12.4S
+	VFMLS   V13.S4, V16.S4, V16.S4
 	VST1    [V16.S4], (R1)
 	ADD     $16, R1, R1
 	ADD     $16, R2, R2
@@ -363,54 +355,52 @@ loop_11:
 	B       loop_11
 tail_12:
 	CBZ     R3, done_13
-	VEOR    V12.B16, V12.B16, V12.B16
-	VLD1    (R2), V12.S[0]
+	VEOR    V11.B16, V11.B16, V11.B16
+	VLD1    (R2), V11.S[0]
 	CMP     $2, R3
 	BLT     ld_14
 	ADD     $4, R2, R4
-	VLD1    (R4), V12.S[1]
+	VLD1    (R4), V11.S[1]
 	CMP     $3, R3
 	BLT     ld_14
 	ADD     $8, R2, R4
-	VLD1    (R4), V12.S[2]
+	VLD1    (R4), V11.S[2]
 ld_14:
-	FMOVQ   512(R0), F14
-	VORR    V14.B16, V12.B16, V13.B16
-	VMOV    V1.B16, V14.B16
-	VFMLA   V0.S4, V13.S4, V14.S4
-	WORD    $0x4ea1d5ce // FSUB V14.4S, V14.4S, V1.4S
-	VMOV    V13.B16, V15.B16
-	VFMLS   V2.S4, V14.S4, V15.S4
-	VFMLS   V3.S4, V14.S4, V15.S4
-	VMOV    V4.B16, V16.B16
-	VMOV    V5.B16, V17.B16
-	VFMLA   V15.S4, V16.S4, V17.S4
-	VMOV    V6.B16, V16.B16
-	VFMLA   V15.S4, V17.S4, V16.S4
-	VMOV    V7.B16, V17.B16
-	VFMLA   V15.S4, V16.S4, V17.S4
-	VMOV    V8.B16, V16.B16
-	VFMLA   V15.S4, V17.S4, V16.S4
-	VMOV    V9.B16, V17.B16
-	VFMLA   V15.S4, V16.S4, V17.S4
-	VMOV    V10.B16, V16.B16
-	VFMLA   V15.S4, V17.S4, V16.S4
-	VMOV    V10.B16, V17.B16
-	VFMLA   V15.S4, V16.S4, V17.S4
-	WORD    $0x4ea1b9ce // FCVTZS V14.4S, V14.4S
-	VSHL    $23, V14.S4, V14.S4
-	VADD    V10.S4, V14.S4, V14.S4
-	WORD    $0x6e2ede31 // FMUL V17.4S, V17.4S, V14.4S
-	WORD    $0x6eade56f // FCMGT V15.4S, V11.4S, V13.4S
-	WORD    $0x4e6f1e31 // BIC V17.16B, V17.16B, V15.16B
-	WORD    $0x4e2ad62d // FADD V13.4S, V17.4S, V10.4S
-	WORD    $0x4eaad5ae // FSUB V14.4S, V13.4S, V10.4S
-	WORD    $0x4eaed62e // FSUB V14.4S, V17.4S, V14.4S
-	WORD    $0x4ea0e98f // FCMLT V15.4S, V12.4S, #0
-	VMOV    V10.B16, V16.B16
-	VBIT    V15.B16, V17.B16, V16.B16
-	WORD    $0x6e2dfe10 // FDIV V16.4S, V16.4S, V13.4S
-	VFMLS   V14.S4, V16.S4, V16.S4
+	FMOVQ   512(R0), F13
+	VORR    V13.B16, V11.B16, V12.B16
+	VMOV    V1.B16, V13.B16
+	VFMLA   V0.S4, V12.S4, V13.S4
+	WORD    $0x4ea1d5ad // FSUB V13.4S, V13.4S, V1.4S
+	VMOV    V12.B16, V14.B16
+	VFMLS   V2.S4, V13.S4, V14.S4
+	VFMLS   V3.S4, V13.S4, V14.S4
+	VMOV    V8.B16, V15.B16
+	VMOV    V7.B16, V16.B16
+	VFMLA   V14.S4, V15.S4, V16.S4
+	VMOV    V6.B16, V15.B16
+	VFMLA   V14.S4, V16.S4, V15.S4
+	VMOV    V5.B16, V16.B16
+	VFMLA   V14.S4, V15.S4, V16.S4
+	VMOV    V4.B16, V15.B16
+	VFMLA   V14.S4, V16.S4, V15.S4
+	VMOV    V9.B16, V16.B16
+	VFMLA   V14.S4, V15.S4, V16.S4
+	VMOV    V9.B16, V15.B16
+	VFMLA   V14.S4, V16.S4, V15.S4
+	WORD    $0x4ea1b9ad // FCVTZS V13.4S, V13.4S
+	VSHL    $23, V13.S4, V13.S4
+	VADD    V9.S4, V13.S4, V13.S4
+	WORD    $0x6e2dddef // FMUL V15.4S, V15.4S, V13.4S
+	WORD    $0x6eace54e // FCMGT V14.4S, V10.4S, V12.4S
+	WORD    $0x4e6e1def // BIC V15.16B, V15.16B, V14.16B
+	WORD    $0x4e29d5ec // FADD V12.4S, V15.4S, V9.4S
+	WORD    $0x4ea9d58d // FSUB V13.4S, V12.4S, V9.4S
+	WORD    $0x4eadd5ed // FSUB V13.4S, V15.4S, V13.4S
+	WORD    $0x4ea0e96e // FCMLT V14.4S, V11.4S, #0
+	VMOV    V9.B16, V16.B16
+	VBIT    V14.B16, V15.B16, V16.B16
+	WORD    $0x6e2cfe10 // FDIV V16.4S, V16.4S, V12.4S
+	VFMLS   V13.S4, V16.S4, V16.S4
 	VST1    V16.S[0], (R1)
 	CMP     $2, R3
 	BLT     st_15
@@ -440,90 +430,90 @@ DATA elementwiseneon<>+48(SB)/4, $0xb95e8083
 DATA elementwiseneon<>+52(SB)/4, $0xb95e8083
 DATA elementwiseneon<>+56(SB)/4, $0xb95e8083
 DATA elementwiseneon<>+60(SB)/4, $0xb95e8083
-DATA elementwiseneon<>+64(SB)/4, $0x39506967
-DATA elementwiseneon<>+68(SB)/4, $0x39506967
-DATA elementwiseneon<>+72(SB)/4, $0x39506967
-DATA elementwiseneon<>+76(SB)/4, $0x39506967
-DATA elementwiseneon<>+80(SB)/4, $0x3ab743ce
-DATA elementwiseneon<>+84(SB)/4, $0x3ab743ce
-DATA elementwiseneon<>+88(SB)/4, $0x3ab743ce
-DATA elementwiseneon<>+92(SB)/4, $0x3ab743ce
-DATA elementwiseneon<>+96(SB)/4, $0x3c088908
-DATA elementwiseneon<>+100(SB)/4, $0x3c088908
-DATA elementwiseneon<>+104(SB)/4, $0x3c088908
-DATA elementwiseneon<>+108(SB)/4, $0x3c088908
-DATA elementwiseneon<>+112(SB)/4, $0x3d2aa9c1
-DATA elementwiseneon<>+116(SB)/4, $0x3d2aa9c1
-DATA elementwiseneon<>+120(SB)/4, $0x3d2aa9c1
-DATA elementwiseneon<>+124(SB)/4, $0x3d2aa9c1
-DATA elementwiseneon<>+128(SB)/4, $0x3e2aaaaa
-DATA elementwiseneon<>+132(SB)/4, $0x3e2aaaaa
-DATA elementwiseneon<>+136(SB)/4, $0x3e2aaaaa
-DATA elementwiseneon<>+140(SB)/4, $0x3e2aaaaa
-DATA elementwiseneon<>+144(SB)/4, $0x3f000000
-DATA elementwiseneon<>+148(SB)/4, $0x3f000000
-DATA elementwiseneon<>+152(SB)/4, $0x3f000000
-DATA elementwiseneon<>+156(SB)/4, $0x3f000000
-DATA elementwiseneon<>+160(SB)/4, $0x3f800000
-DATA elementwiseneon<>+164(SB)/4, $0x3f800000
-DATA elementwiseneon<>+168(SB)/4, $0x3f800000
-DATA elementwiseneon<>+172(SB)/4, $0x3f800000
-DATA elementwiseneon<>+176(SB)/4, $0xc2aeac50
-DATA elementwiseneon<>+180(SB)/4, $0xc2aeac50
-DATA elementwiseneon<>+184(SB)/4, $0xc2aeac50
-DATA elementwiseneon<>+188(SB)/4, $0xc2aeac50
-DATA elementwiseneon<>+192(SB)/4, $0x42fe0000
-DATA elementwiseneon<>+196(SB)/4, $0x42fe0000
-DATA elementwiseneon<>+200(SB)/4, $0x42fe0000
-DATA elementwiseneon<>+204(SB)/4, $0x42fe0000
-DATA elementwiseneon<>+208(SB)/4, $0x42b17218
-DATA elementwiseneon<>+212(SB)/4, $0x42b17218
-DATA elementwiseneon<>+216(SB)/4, $0x42b17218
-DATA elementwiseneon<>+220(SB)/4, $0x42b17218
-DATA elementwiseneon<>+224(SB)/4, $0x7f800000
-DATA elementwiseneon<>+228(SB)/4, $0x7f800000
-DATA elementwiseneon<>+232(SB)/4, $0x7f800000
-DATA elementwiseneon<>+236(SB)/4, $0x7f800000
-DATA elementwiseneon<>+240(SB)/4, $0x3d9021bb
-DATA elementwiseneon<>+244(SB)/4, $0x3d9021bb
-DATA elementwiseneon<>+248(SB)/4, $0x3d9021bb
-DATA elementwiseneon<>+252(SB)/4, $0x3d9021bb
-DATA elementwiseneon<>+256(SB)/4, $0xbdebd1b8
-DATA elementwiseneon<>+260(SB)/4, $0xbdebd1b8
-DATA elementwiseneon<>+264(SB)/4, $0xbdebd1b8
-DATA elementwiseneon<>+268(SB)/4, $0xbdebd1b8
-DATA elementwiseneon<>+272(SB)/4, $0x3def251a
-DATA elementwiseneon<>+276(SB)/4, $0x3def251a
-DATA elementwiseneon<>+280(SB)/4, $0x3def251a
-DATA elementwiseneon<>+284(SB)/4, $0x3def251a
-DATA elementwiseneon<>+288(SB)/4, $0xbdfe5d4f
-DATA elementwiseneon<>+292(SB)/4, $0xbdfe5d4f
-DATA elementwiseneon<>+296(SB)/4, $0xbdfe5d4f
-DATA elementwiseneon<>+300(SB)/4, $0xbdfe5d4f
-DATA elementwiseneon<>+304(SB)/4, $0x3e11e9bf
-DATA elementwiseneon<>+308(SB)/4, $0x3e11e9bf
-DATA elementwiseneon<>+312(SB)/4, $0x3e11e9bf
-DATA elementwiseneon<>+316(SB)/4, $0x3e11e9bf
-DATA elementwiseneon<>+320(SB)/4, $0xbe2aae50
-DATA elementwiseneon<>+324(SB)/4, $0xbe2aae50
-DATA elementwiseneon<>+328(SB)/4, $0xbe2aae50
-DATA elementwiseneon<>+332(SB)/4, $0xbe2aae50
-DATA elementwiseneon<>+336(SB)/4, $0x3e4cceac
-DATA elementwiseneon<>+340(SB)/4, $0x3e4cceac
-DATA elementwiseneon<>+344(SB)/4, $0x3e4cceac
-DATA elementwiseneon<>+348(SB)/4, $0x3e4cceac
-DATA elementwiseneon<>+352(SB)/4, $0xbe7ffffc
-DATA elementwiseneon<>+356(SB)/4, $0xbe7ffffc
-DATA elementwiseneon<>+360(SB)/4, $0xbe7ffffc
-DATA elementwiseneon<>+364(SB)/4, $0xbe7ffffc
-DATA elementwiseneon<>+368(SB)/4, $0x3eaaaaaa
-DATA elementwiseneon<>+372(SB)/4, $0x3eaaaaaa
-DATA elementwiseneon<>+376(SB)/4, $0x3eaaaaaa
-DATA elementwiseneon<>+380(SB)/4, $0x3eaaaaaa
-DATA elementwiseneon<>+384(SB)/4, $0x3f3504f3
-DATA elementwiseneon<>+388(SB)/4, $0x3f3504f3
-DATA elementwiseneon<>+392(SB)/4, $0x3f3504f3
-DATA elementwiseneon<>+396(SB)/4, $0x3f3504f3
+DATA elementwiseneon<>+64(SB)/4, $0x3efffffe
+DATA elementwiseneon<>+68(SB)/4, $0x3efffffe
+DATA elementwiseneon<>+72(SB)/4, $0x3efffffe
+DATA elementwiseneon<>+76(SB)/4, $0x3efffffe
+DATA elementwiseneon<>+80(SB)/4, $0x3e2aaa0d
+DATA elementwiseneon<>+84(SB)/4, $0x3e2aaa0d
+DATA elementwiseneon<>+88(SB)/4, $0x3e2aaa0d
+DATA elementwiseneon<>+92(SB)/4, $0x3e2aaa0d
+DATA elementwiseneon<>+96(SB)/4, $0x3d2aac12
+DATA elementwiseneon<>+100(SB)/4, $0x3d2aac12
+DATA elementwiseneon<>+104(SB)/4, $0x3d2aac12
+DATA elementwiseneon<>+108(SB)/4, $0x3d2aac12
+DATA elementwiseneon<>+112(SB)/4, $0x3c0933da
+DATA elementwiseneon<>+116(SB)/4, $0x3c0933da
+DATA elementwiseneon<>+120(SB)/4, $0x3c0933da
+DATA elementwiseneon<>+124(SB)/4, $0x3c0933da
+DATA elementwiseneon<>+128(SB)/4, $0x3ab57381
+DATA elementwiseneon<>+132(SB)/4, $0x3ab57381
+DATA elementwiseneon<>+136(SB)/4, $0x3ab57381
+DATA elementwiseneon<>+140(SB)/4, $0x3ab57381
+DATA elementwiseneon<>+144(SB)/4, $0x3f800000
+DATA elementwiseneon<>+148(SB)/4, $0x3f800000
+DATA elementwiseneon<>+152(SB)/4, $0x3f800000
+DATA elementwiseneon<>+156(SB)/4, $0x3f800000
+DATA elementwiseneon<>+160(SB)/4, $0xc2aeac50
+DATA elementwiseneon<>+164(SB)/4, $0xc2aeac50
+DATA elementwiseneon<>+168(SB)/4, $0xc2aeac50
+DATA elementwiseneon<>+172(SB)/4, $0xc2aeac50
+DATA elementwiseneon<>+176(SB)/4, $0x42fe0000
+DATA elementwiseneon<>+180(SB)/4, $0x42fe0000
+DATA elementwiseneon<>+184(SB)/4, $0x42fe0000
+DATA elementwiseneon<>+188(SB)/4, $0x42fe0000
+DATA elementwiseneon<>+192(SB)/4, $0x42b17218
+DATA elementwiseneon<>+196(SB)/4, $0x42b17218
+DATA elementwiseneon<>+200(SB)/4, $0x42b17218
+DATA elementwiseneon<>+204(SB)/4, $0x42b17218
+DATA elementwiseneon<>+208(SB)/4, $0x7f800000
+DATA elementwiseneon<>+212(SB)/4, $0x7f800000
+DATA elementwiseneon<>+216(SB)/4, $0x7f800000
+DATA elementwiseneon<>+220(SB)/4, $0x7f800000
+DATA elementwiseneon<>+224(SB)/4, $0x3d9021bb
+DATA elementwiseneon<>+228(SB)/4, $0x3d9021bb
+DATA elementwiseneon<>+232(SB)/4, $0x3d9021bb
+DATA elementwiseneon<>+236(SB)/4, $0x3d9021bb
+DATA elementwiseneon<>+240(SB)/4, $0xbdebd1b8
+DATA elementwiseneon<>+244(SB)/4, $0xbdebd1b8
+DATA elementwiseneon<>+248(SB)/4, $0xbdebd1b8
+DATA elementwiseneon<>+252(SB)/4, $0xbdebd1b8
+DATA elementwiseneon<>+256(SB)/4, $0x3def251a
+DATA elementwiseneon<>+260(SB)/4, $0x3def251a
+DATA elementwiseneon<>+264(SB)/4, $0x3def251a
+DATA elementwiseneon<>+268(SB)/4, $0x3def251a
+DATA elementwiseneon<>+272(SB)/4, $0xbdfe5d4f
+DATA elementwiseneon<>+276(SB)/4, $0xbdfe5d4f
+DATA elementwiseneon<>+280(SB)/4, $0xbdfe5d4f
+DATA elementwiseneon<>+284(SB)/4, $0xbdfe5d4f
+DATA elementwiseneon<>+288(SB)/4, $0x3e11e9bf
+DATA elementwiseneon<>+292(SB)/4, $0x3e11e9bf
+DATA elementwiseneon<>+296(SB)/4, $0x3e11e9bf
+DATA elementwiseneon<>+300(SB)/4, $0x3e11e9bf
+DATA elementwiseneon<>+304(SB)/4, $0xbe2aae50
+DATA elementwiseneon<>+308(SB)/4, $0xbe2aae50
+DATA elementwiseneon<>+312(SB)/4, $0xbe2aae50
+DATA elementwiseneon<>+316(SB)/4, $0xbe2aae50
+DATA elementwiseneon<>+320(SB)/4, $0x3e4cceac
+DATA elementwiseneon<>+324(SB)/4, $0x3e4cceac
+DATA elementwiseneon<>+328(SB)/4, $0x3e4cceac
+DATA elementwiseneon<>+332(SB)/4, $0x3e4cceac
+DATA elementwiseneon<>+336(SB)/4, $0xbe7ffffc
+DATA elementwiseneon<>+340(SB)/4, $0xbe7ffffc
+DATA elementwiseneon<>+344(SB)/4, $0xbe7ffffc
+DATA elementwiseneon<>+348(SB)/4, $0xbe7ffffc
+DATA elementwiseneon<>+352(SB)/4, $0x3eaaaaaa
+DATA elementwiseneon<>+356(SB)/4, $0x3eaaaaaa
+DATA elementwiseneon<>+360(SB)/4, $0x3eaaaaaa
+DATA elementwiseneon<>+364(SB)/4, $0x3eaaaaaa
+DATA elementwiseneon<>+368(SB)/4, $0x3f3504f3
+DATA elementwiseneon<>+372(SB)/4, $0x3f3504f3
+DATA elementwiseneon<>+376(SB)/4, $0x3f3504f3
+DATA elementwiseneon<>+380(SB)/4, $0x3f3504f3
+DATA elementwiseneon<>+384(SB)/4, $0x3f000000
+DATA elementwiseneon<>+388(SB)/4, $0x3f000000
+DATA elementwiseneon<>+392(SB)/4, $0x3f000000
+DATA elementwiseneon<>+396(SB)/4, $0x3f000000
 DATA elementwiseneon<>+400(SB)/4, $0x0000007e
 DATA elementwiseneon<>+404(SB)/4, $0x0000007e
 DATA elementwiseneon<>+408(SB)/4, $0x0000007e

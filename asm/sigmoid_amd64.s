@@ -46,19 +46,18 @@ loop_1:
 	VFMADD213PS  sigmoidconsts<>+512(SB), Y8, Y9
 	VFMADD213PS  sigmoidconsts<>+576(SB), Y8, Y9
 	VFMADD213PS  sigmoidconsts<>+640(SB), Y8, Y9
-	VFMADD213PS  sigmoidconsts<>+704(SB), Y8, Y9
-	VFMADD213PS  sigmoidconsts<>+704(SB), Y8, Y9
+	VFMADD213PS  sigmoidconsts<>+640(SB), Y8, Y9
 	VCVTPS2DQ    Y7, Y7
-	VPADDD       sigmoidconsts<>+768(SB), Y7, Y7
+	VPADDD       sigmoidconsts<>+704(SB), Y7, Y7
 	VPSLLD       $0x17, Y7, Y7
 	VMULPS       Y7, Y9, Y7
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y6, Y6
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y6, Y6
 	VANDNPS      Y7, Y6, Y7
 	TESTQ        $0x0000001c, BX
 	JZ           noflag_4
-	VADDPS       sigmoidconsts<>+704(SB), Y7, Y8
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y4, Y9
-	VMOVUPS      sigmoidconsts<>+704(SB), Y6
+	VADDPS       sigmoidconsts<>+640(SB), Y7, Y8
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y4, Y9
+	VMOVUPS      sigmoidconsts<>+640(SB), Y6
 	VBLENDVPS    Y9, Y7, Y6, Y6
 	VDIVPS       Y8, Y6, Y6
 	TESTQ        $0x00000004, BX
@@ -81,7 +80,7 @@ noflag_6:
 	TESTQ   $0x00000010, BX
 	JZ      noflag_7
 	VSUBPS  Y5, Y6, Y6
-	VANDPS  sigmoidconsts<>+960(SB), Y6, Y6
+	VANDPS  sigmoidconsts<>+896(SB), Y6, Y6
 	VADDPS  128(SP), Y6, Y6
 	VMOVUPS Y6, 128(SP)
 
@@ -89,18 +88,18 @@ noflag_7:
 noflag_4:
 	TESTQ        $0x00000003, BX
 	JZ           noflag_8
-	VADDPS       sigmoidconsts<>+704(SB), Y7, Y6
+	VADDPS       sigmoidconsts<>+640(SB), Y7, Y6
 	VPSRLD       $0x17, Y6, Y8
-	VPSUBD       sigmoidconsts<>+1024(SB), Y8, Y8
+	VPSUBD       sigmoidconsts<>+960(SB), Y8, Y8
 	VCVTDQ2PS    Y8, Y9
-	VANDPS       sigmoidconsts<>+1088(SB), Y6, Y8
-	VORPS        sigmoidconsts<>+640(SB), Y8, Y8
+	VANDPS       sigmoidconsts<>+1024(SB), Y6, Y8
+	VORPS        sigmoidconsts<>+1088(SB), Y8, Y8
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y8, Y10
-	VSUBPS       sigmoidconsts<>+704(SB), Y8, Y11
+	VSUBPS       sigmoidconsts<>+640(SB), Y8, Y11
 	VADDPS       Y8, Y8, Y8
-	VSUBPS       sigmoidconsts<>+704(SB), Y8, Y8
+	VSUBPS       sigmoidconsts<>+640(SB), Y8, Y8
 	VBLENDVPS    Y10, Y8, Y11, Y8
-	VANDPS       sigmoidconsts<>+704(SB), Y10, Y10
+	VANDPS       sigmoidconsts<>+640(SB), Y10, Y10
 	VSUBPS       Y10, Y9, Y9
 	VMULPS       Y8, Y8, Y10
 	VMOVUPS      sigmoidconsts<>+1216(SB), Y11
@@ -115,26 +114,26 @@ noflag_4:
 	VMULPS       Y8, Y11, Y11
 	VMULPS       Y10, Y11, Y11
 	VFMADD231PS  sigmoidconsts<>+256(SB), Y9, Y11
-	VFNMADD231PS sigmoidconsts<>+640(SB), Y10, Y11
+	VFNMADD231PS sigmoidconsts<>+1088(SB), Y10, Y11
 	VADDPS       Y11, Y8, Y11
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Y9, Y11
 	VCMPPS       $0x03, Y6, Y6, Y8
 	VBLENDVPS    Y8, Y6, Y11, Y11
-	VSUBPS       sigmoidconsts<>+704(SB), Y6, Y8
+	VSUBPS       sigmoidconsts<>+640(SB), Y6, Y8
 	VSUBPS       Y8, Y7, Y8
 	VDIVPS       Y6, Y8, Y8
 	VADDPS       Y8, Y11, Y11
-	VMOVUPS      sigmoidconsts<>+704(SB), Y6
+	VMOVUPS      sigmoidconsts<>+640(SB), Y6
 	VSUBPS       Y5, Y6, Y6
 	TESTQ        $0x00000001, BX
 	JZ           noflag_9
 	VBROADCASTSS pw+56(FP), Y8
 	VMULPS       Y5, Y8, Y8
 	VXORPS       sigmoidconsts<>+0(SB), Y4, Y9
-	VMAXPS       sigmoidconsts<>+896(SB), Y9, Y9
+	VMAXPS       sigmoidconsts<>+832(SB), Y9, Y9
 	VADDPS       Y11, Y9, Y9
 	VMULPS       Y9, Y8, Y8
-	VMAXPS       sigmoidconsts<>+896(SB), Y4, Y9
+	VMAXPS       sigmoidconsts<>+832(SB), Y4, Y9
 	VADDPS       Y11, Y9, Y9
 	VFMADD231PS  Y9, Y6, Y8
 	VADDPS       64(SP), Y8, Y8
@@ -143,14 +142,14 @@ noflag_4:
 noflag_9:
 	TESTQ        $0x00000002, BX
 	JZ           noflag_10
-	VADDPS       sigmoidconsts<>+704(SB), Y7, Y8
-	VMOVUPS      sigmoidconsts<>+704(SB), Y9
+	VADDPS       sigmoidconsts<>+640(SB), Y7, Y8
+	VMOVUPS      sigmoidconsts<>+640(SB), Y9
 	VDIVPS       Y8, Y9, Y9
 	VMULPS       Y9, Y7, Y7
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y4, Y8
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y4, Y8
 	VBLENDVPS    Y8, Y7, Y9, Y10
 	VBLENDVPS    Y8, Y9, Y7, Y7
-	VMAXPS       sigmoidconsts<>+896(SB), Y4, Y8
+	VMAXPS       sigmoidconsts<>+832(SB), Y4, Y8
 	VFNMADD231PS Y5, Y4, Y8
 	VADDPS       Y11, Y8, Y8
 	VMULPS       Y5, Y7, Y4
@@ -162,18 +161,18 @@ noflag_9:
 	JEQ          pow2_13
 	CMPQ         SI, $0x03
 	JEQ          powg_12
-	VMOVUPS      sigmoidconsts<>+704(SB), Y7
+	VMOVUPS      sigmoidconsts<>+640(SB), Y7
 	JMP          powd_14
 
 pow1_11:
 	VMOVAPS Y4, Y7
-	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Y4, Y4
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y4, Y4
 	VANDNPS Y7, Y4, Y7
 	JMP     powd_14
 
 pow2_13:
 	VMULPS  Y4, Y4, Y7
-	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Y4, Y4
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y4, Y4
 	VANDNPS Y7, Y4, Y7
 	JMP     powd_14
 
@@ -183,17 +182,17 @@ powg_12:
 	VBLENDVPS    Y10, Y9, Y4, Y9
 	VANDPS       sigmoidconsts<>+1984(SB), Y10, Y10
 	VPSRLD       $0x17, Y9, Y11
-	VPSUBD       sigmoidconsts<>+1024(SB), Y11, Y11
+	VPSUBD       sigmoidconsts<>+960(SB), Y11, Y11
 	VPSUBD       Y10, Y11, Y11
 	VCVTDQ2PS    Y11, Y10
-	VANDPS       sigmoidconsts<>+1088(SB), Y9, Y9
-	VORPS        sigmoidconsts<>+640(SB), Y9, Y9
+	VANDPS       sigmoidconsts<>+1024(SB), Y9, Y9
+	VORPS        sigmoidconsts<>+1088(SB), Y9, Y9
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y9, Y11
-	VSUBPS       sigmoidconsts<>+704(SB), Y9, Y12
+	VSUBPS       sigmoidconsts<>+640(SB), Y9, Y12
 	VADDPS       Y9, Y9, Y9
-	VSUBPS       sigmoidconsts<>+704(SB), Y9, Y9
+	VSUBPS       sigmoidconsts<>+640(SB), Y9, Y9
 	VBLENDVPS    Y11, Y9, Y12, Y9
-	VANDPS       sigmoidconsts<>+704(SB), Y11, Y11
+	VANDPS       sigmoidconsts<>+640(SB), Y11, Y11
 	VSUBPS       Y11, Y10, Y10
 	VMULPS       Y9, Y9, Y11
 	VMOVUPS      sigmoidconsts<>+1216(SB), Y12
@@ -208,14 +207,14 @@ powg_12:
 	VMULPS       Y9, Y12, Y12
 	VMULPS       Y11, Y12, Y12
 	VFMADD231PS  sigmoidconsts<>+256(SB), Y10, Y12
-	VFNMADD231PS sigmoidconsts<>+640(SB), Y11, Y12
+	VFNMADD231PS sigmoidconsts<>+1088(SB), Y11, Y12
 	VADDPS       Y12, Y9, Y12
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Y10, Y12
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y4, Y9
 	VBLENDVPS    Y9, Y4, Y12, Y12
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y4, Y9
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y4, Y9
 	VBLENDVPS    Y9, sigmoidconsts<>+2112(SB), Y12, Y12
-	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Y4, Y9
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y4, Y9
 	VBLENDVPS    Y9, sigmoidconsts<>+2176(SB), Y12, Y12
 	VMULPS       Y7, Y12, Y12
 	VMOVUPS      sigmoidconsts<>+64(SB), Y7
@@ -230,23 +229,22 @@ powg_12:
 	VFMADD213PS  sigmoidconsts<>+512(SB), Y9, Y10
 	VFMADD213PS  sigmoidconsts<>+576(SB), Y9, Y10
 	VFMADD213PS  sigmoidconsts<>+640(SB), Y9, Y10
-	VFMADD213PS  sigmoidconsts<>+704(SB), Y9, Y10
-	VFMADD213PS  sigmoidconsts<>+704(SB), Y9, Y10
+	VFMADD213PS  sigmoidconsts<>+640(SB), Y9, Y10
 	VCVTPS2DQ    Y7, Y7
 	VPSRAD       $0x01, Y7, Y9
 	VPSUBD       Y9, Y7, Y7
-	VPADDD       sigmoidconsts<>+768(SB), Y9, Y9
+	VPADDD       sigmoidconsts<>+704(SB), Y9, Y9
 	VPSLLD       $0x17, Y9, Y9
-	VPADDD       sigmoidconsts<>+768(SB), Y7, Y7
+	VPADDD       sigmoidconsts<>+704(SB), Y7, Y7
 	VPSLLD       $0x17, Y7, Y7
 	VMULPS       Y9, Y10, Y9
 	VMULPS       Y7, Y9, Y9
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y12, Y7
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y12, Y7
 	VANDNPS      Y9, Y7, Y9
 	VCMPPS       $0x0e, sigmoidconsts<>+2240(SB), Y12, Y7
 	VBLENDVPS    Y7, sigmoidconsts<>+2048(SB), Y9, Y9
 	VMOVAPS      Y9, Y7
-	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Y4, Y4
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y4, Y4
 	VANDNPS      Y7, Y4, Y7
 
 powd_14:
@@ -254,7 +252,7 @@ powd_14:
 	TESTQ        $0x00000100, BX
 	JZ           noflag_15
 	VBROADCASTSS alpha+60(FP), Y4
-	VMOVUPS      sigmoidconsts<>+704(SB), Y7
+	VMOVUPS      sigmoidconsts<>+640(SB), Y7
 	VSUBPS       Y4, Y7, Y7
 	VMULPS       Y6, Y7, Y7
 	VFMADD231PS  Y5, Y4, Y7
@@ -293,19 +291,18 @@ tail_2:
 	VFMADD213PS  sigmoidconsts<>+512(SB), Y9, Y10
 	VFMADD213PS  sigmoidconsts<>+576(SB), Y9, Y10
 	VFMADD213PS  sigmoidconsts<>+640(SB), Y9, Y10
-	VFMADD213PS  sigmoidconsts<>+704(SB), Y9, Y10
-	VFMADD213PS  sigmoidconsts<>+704(SB), Y9, Y10
+	VFMADD213PS  sigmoidconsts<>+640(SB), Y9, Y10
 	VCVTPS2DQ    Y8, Y8
-	VPADDD       sigmoidconsts<>+768(SB), Y8, Y8
+	VPADDD       sigmoidconsts<>+704(SB), Y8, Y8
 	VPSLLD       $0x17, Y8, Y8
 	VMULPS       Y8, Y10, Y8
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y7, Y7
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y7, Y7
 	VANDNPS      Y8, Y7, Y8
 	TESTQ        $0x0000001c, BX
 	JZ           noflag_16
-	VADDPS       sigmoidconsts<>+704(SB), Y8, Y9
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y5, Y10
-	VMOVUPS      sigmoidconsts<>+704(SB), Y7
+	VADDPS       sigmoidconsts<>+640(SB), Y8, Y9
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y5, Y10
+	VMOVUPS      sigmoidconsts<>+640(SB), Y7
 	VBLENDVPS    Y10, Y8, Y7, Y7
 	VDIVPS       Y9, Y7, Y7
 	VANDPS       Y4, Y7, Y7
@@ -329,7 +326,7 @@ noflag_18:
 	TESTQ   $0x00000010, BX
 	JZ      noflag_19
 	VSUBPS  Y6, Y7, Y7
-	VANDPS  sigmoidconsts<>+960(SB), Y7, Y7
+	VANDPS  sigmoidconsts<>+896(SB), Y7, Y7
 	VANDPS  Y4, Y7, Y7
 	VADDPS  128(SP), Y7, Y7
 	VMOVUPS Y7, 128(SP)
@@ -338,18 +335,18 @@ noflag_19:
 noflag_16:
 	TESTQ        $0x00000003, BX
 	JZ           noflag_20
-	VADDPS       sigmoidconsts<>+704(SB), Y8, Y7
+	VADDPS       sigmoidconsts<>+640(SB), Y8, Y7
 	VPSRLD       $0x17, Y7, Y9
-	VPSUBD       sigmoidconsts<>+1024(SB), Y9, Y9
+	VPSUBD       sigmoidconsts<>+960(SB), Y9, Y9
 	VCVTDQ2PS    Y9, Y10
-	VANDPS       sigmoidconsts<>+1088(SB), Y7, Y9
-	VORPS        sigmoidconsts<>+640(SB), Y9, Y9
+	VANDPS       sigmoidconsts<>+1024(SB), Y7, Y9
+	VORPS        sigmoidconsts<>+1088(SB), Y9, Y9
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y9, Y11
-	VSUBPS       sigmoidconsts<>+704(SB), Y9, Y12
+	VSUBPS       sigmoidconsts<>+640(SB), Y9, Y12
 	VADDPS       Y9, Y9, Y9
-	VSUBPS       sigmoidconsts<>+704(SB), Y9, Y9
+	VSUBPS       sigmoidconsts<>+640(SB), Y9, Y9
 	VBLENDVPS    Y11, Y9, Y12, Y9
-	VANDPS       sigmoidconsts<>+704(SB), Y11, Y11
+	VANDPS       sigmoidconsts<>+640(SB), Y11, Y11
 	VSUBPS       Y11, Y10, Y10
 	VMULPS       Y9, Y9, Y11
 	VMOVUPS      sigmoidconsts<>+1216(SB), Y12
@@ -364,26 +361,26 @@ noflag_16:
 	VMULPS       Y9, Y12, Y12
 	VMULPS       Y11, Y12, Y12
 	VFMADD231PS  sigmoidconsts<>+256(SB), Y10, Y12
-	VFNMADD231PS sigmoidconsts<>+640(SB), Y11, Y12
+	VFNMADD231PS sigmoidconsts<>+1088(SB), Y11, Y12
 	VADDPS       Y12, Y9, Y12
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Y10, Y12
 	VCMPPS       $0x03, Y7, Y7, Y9
 	VBLENDVPS    Y9, Y7, Y12, Y12
-	VSUBPS       sigmoidconsts<>+704(SB), Y7, Y9
+	VSUBPS       sigmoidconsts<>+640(SB), Y7, Y9
 	VSUBPS       Y9, Y8, Y9
 	VDIVPS       Y7, Y9, Y9
 	VADDPS       Y9, Y12, Y12
-	VMOVUPS      sigmoidconsts<>+704(SB), Y7
+	VMOVUPS      sigmoidconsts<>+640(SB), Y7
 	VSUBPS       Y6, Y7, Y7
 	TESTQ        $0x00000001, BX
 	JZ           noflag_21
 	VBROADCASTSS pw+56(FP), Y9
 	VMULPS       Y6, Y9, Y9
 	VXORPS       sigmoidconsts<>+0(SB), Y5, Y10
-	VMAXPS       sigmoidconsts<>+896(SB), Y10, Y10
+	VMAXPS       sigmoidconsts<>+832(SB), Y10, Y10
 	VADDPS       Y12, Y10, Y10
 	VMULPS       Y10, Y9, Y9
-	VMAXPS       sigmoidconsts<>+896(SB), Y5, Y10
+	VMAXPS       sigmoidconsts<>+832(SB), Y5, Y10
 	VADDPS       Y12, Y10, Y10
 	VFMADD231PS  Y10, Y7, Y9
 	VANDPS       Y4, Y9, Y9
@@ -393,14 +390,14 @@ noflag_16:
 noflag_21:
 	TESTQ        $0x00000002, BX
 	JZ           noflag_22
-	VADDPS       sigmoidconsts<>+704(SB), Y8, Y9
-	VMOVUPS      sigmoidconsts<>+704(SB), Y10
+	VADDPS       sigmoidconsts<>+640(SB), Y8, Y9
+	VMOVUPS      sigmoidconsts<>+640(SB), Y10
 	VDIVPS       Y9, Y10, Y10
 	VMULPS       Y10, Y8, Y8
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y5, Y9
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y5, Y9
 	VBLENDVPS    Y9, Y8, Y10, Y11
 	VBLENDVPS    Y9, Y10, Y8, Y8
-	VMAXPS       sigmoidconsts<>+896(SB), Y5, Y9
+	VMAXPS       sigmoidconsts<>+832(SB), Y5, Y9
 	VFNMADD231PS Y6, Y5, Y9
 	VADDPS       Y12, Y9, Y9
 	VMULPS       Y6, Y8, Y5
@@ -412,18 +409,18 @@ noflag_21:
 	JEQ          pow2_25
 	CMPQ         SI, $0x03
 	JEQ          powg_24
-	VMOVUPS      sigmoidconsts<>+704(SB), Y8
+	VMOVUPS      sigmoidconsts<>+640(SB), Y8
 	JMP          powd_26
 
 pow1_23:
 	VMOVAPS Y5, Y8
-	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Y5, Y5
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y5, Y5
 	VANDNPS Y8, Y5, Y8
 	JMP     powd_26
 
 pow2_25:
 	VMULPS  Y5, Y5, Y8
-	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Y5, Y5
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y5, Y5
 	VANDNPS Y8, Y5, Y8
 	JMP     powd_26
 
@@ -433,17 +430,17 @@ powg_24:
 	VBLENDVPS    Y11, Y10, Y5, Y10
 	VANDPS       sigmoidconsts<>+1984(SB), Y11, Y11
 	VPSRLD       $0x17, Y10, Y12
-	VPSUBD       sigmoidconsts<>+1024(SB), Y12, Y12
+	VPSUBD       sigmoidconsts<>+960(SB), Y12, Y12
 	VPSUBD       Y11, Y12, Y12
 	VCVTDQ2PS    Y12, Y11
-	VANDPS       sigmoidconsts<>+1088(SB), Y10, Y10
-	VORPS        sigmoidconsts<>+640(SB), Y10, Y10
+	VANDPS       sigmoidconsts<>+1024(SB), Y10, Y10
+	VORPS        sigmoidconsts<>+1088(SB), Y10, Y10
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y10, Y12
-	VSUBPS       sigmoidconsts<>+704(SB), Y10, Y13
+	VSUBPS       sigmoidconsts<>+640(SB), Y10, Y13
 	VADDPS       Y10, Y10, Y10
-	VSUBPS       sigmoidconsts<>+704(SB), Y10, Y10
+	VSUBPS       sigmoidconsts<>+640(SB), Y10, Y10
 	VBLENDVPS    Y12, Y10, Y13, Y10
-	VANDPS       sigmoidconsts<>+704(SB), Y12, Y12
+	VANDPS       sigmoidconsts<>+640(SB), Y12, Y12
 	VSUBPS       Y12, Y11, Y11
 	VMULPS       Y10, Y10, Y12
 	VMOVUPS      sigmoidconsts<>+1216(SB), Y13
@@ -458,14 +455,14 @@ powg_24:
 	VMULPS       Y10, Y13, Y13
 	VMULPS       Y12, Y13, Y13
 	VFMADD231PS  sigmoidconsts<>+256(SB), Y11, Y13
-	VFNMADD231PS sigmoidconsts<>+640(SB), Y12, Y13
+	VFNMADD231PS sigmoidconsts<>+1088(SB), Y12, Y13
 	VADDPS       Y13, Y10, Y13
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Y11, Y13
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y5, Y10
 	VBLENDVPS    Y10, Y5, Y13, Y13
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y5, Y10
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y5, Y10
 	VBLENDVPS    Y10, sigmoidconsts<>+2112(SB), Y13, Y13
-	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Y5, Y10
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y5, Y10
 	VBLENDVPS    Y10, sigmoidconsts<>+2176(SB), Y13, Y13
 	VMULPS       Y8, Y13, Y13
 	VMOVUPS      sigmoidconsts<>+64(SB), Y8
@@ -480,23 +477,22 @@ powg_24:
 	VFMADD213PS  sigmoidconsts<>+512(SB), Y10, Y11
 	VFMADD213PS  sigmoidconsts<>+576(SB), Y10, Y11
 	VFMADD213PS  sigmoidconsts<>+640(SB), Y10, Y11
-	VFMADD213PS  sigmoidconsts<>+704(SB), Y10, Y11
-	VFMADD213PS  sigmoidconsts<>+704(SB), Y10, Y11
+	VFMADD213PS  sigmoidconsts<>+640(SB), Y10, Y11
 	VCVTPS2DQ    Y8, Y8
 	VPSRAD       $0x01, Y8, Y10
 	VPSUBD       Y10, Y8, Y8
-	VPADDD       sigmoidconsts<>+768(SB), Y10, Y10
+	VPADDD       sigmoidconsts<>+704(SB), Y10, Y10
 	VPSLLD       $0x17, Y10, Y10
-	VPADDD       sigmoidconsts<>+768(SB), Y8, Y8
+	VPADDD       sigmoidconsts<>+704(SB), Y8, Y8
 	VPSLLD       $0x17, Y8, Y8
 	VMULPS       Y10, Y11, Y10
 	VMULPS       Y8, Y10, Y10
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y13, Y8
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y13, Y8
 	VANDNPS      Y10, Y8, Y10
 	VCMPPS       $0x0e, sigmoidconsts<>+2240(SB), Y13, Y8
 	VBLENDVPS    Y8, sigmoidconsts<>+2048(SB), Y10, Y10
 	VMOVAPS      Y10, Y8
-	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Y5, Y5
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y5, Y5
 	VANDNPS      Y8, Y5, Y8
 
 powd_26:
@@ -504,7 +500,7 @@ powd_26:
 	TESTQ        $0x00000100, BX
 	JZ           noflag_27
 	VBROADCASTSS alpha+60(FP), Y5
-	VMOVUPS      sigmoidconsts<>+704(SB), Y8
+	VMOVUPS      sigmoidconsts<>+640(SB), Y8
 	VSUBPS       Y5, Y8, Y8
 	VMULPS       Y7, Y8, Y8
 	VFMADD231PS  Y6, Y5, Y8
@@ -635,19 +631,18 @@ loop_28:
 	VFMADD213PS  sigmoidconsts<>+512(SB), Y5, Y6
 	VFMADD213PS  sigmoidconsts<>+576(SB), Y5, Y6
 	VFMADD213PS  sigmoidconsts<>+640(SB), Y5, Y6
-	VFMADD213PS  sigmoidconsts<>+704(SB), Y5, Y6
-	VFMADD213PS  sigmoidconsts<>+704(SB), Y5, Y6
+	VFMADD213PS  sigmoidconsts<>+640(SB), Y5, Y6
 	VCVTPS2DQ    Y4, Y4
-	VPADDD       sigmoidconsts<>+768(SB), Y4, Y4
+	VPADDD       sigmoidconsts<>+704(SB), Y4, Y4
 	VPSLLD       $0x17, Y4, Y4
 	VMULPS       Y4, Y6, Y4
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y3, Y3
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y3, Y3
 	VANDNPS      Y4, Y3, Y4
-	VADDPS       sigmoidconsts<>+704(SB), Y4, Y3
-	VMOVUPS      sigmoidconsts<>+704(SB), Y5
+	VADDPS       sigmoidconsts<>+640(SB), Y4, Y3
+	VMOVUPS      sigmoidconsts<>+640(SB), Y5
 	VDIVPS       Y3, Y5, Y5
 	VMULPS       Y5, Y4, Y3
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y1, Y6
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y1, Y6
 	VBLENDVPS    Y6, Y3, Y5, Y7
 	VBLENDVPS    Y6, Y5, Y3, Y3
 	VMOVUPS      Y7, (SP)
@@ -655,7 +650,7 @@ loop_28:
 	VMOVUPS      Y4, 64(SP)
 	VMOVUPS      Y1, 96(SP)
 	VMOVUPS      Y2, 128(SP)
-	VMOVUPS      sigmoidconsts<>+704(SB), Y1
+	VMOVUPS      sigmoidconsts<>+640(SB), Y1
 	VSUBPS       128(SP), Y1, Y1
 	VMOVUPS      Y1, 160(SP)
 	VXORPS       Y1, Y1, Y1
@@ -672,7 +667,7 @@ loop_28:
 	VMOVUPS      (SP), Y3
 	VXORPS       Y4, Y4, Y4
 	VCMPPS       $0x0e, 128(SP), Y3, Y5
-	VBLENDVPS    Y5, sigmoidconsts<>+704(SB), Y4, Y4
+	VBLENDVPS    Y5, sigmoidconsts<>+640(SB), Y4, Y4
 	VCMPPS       $0x01, 128(SP), Y3, Y3
 	VBLENDVPS    Y3, sigmoidconsts<>+2432(SB), Y4, Y4
 	VBROADCASTSS d+92(FP), Y3
@@ -700,18 +695,18 @@ noflag_33:
 	TESTQ        $0x00000002, SI
 	JZ           noflag_34
 	VMOVUPS      64(SP), Y1
-	VADDPS       sigmoidconsts<>+704(SB), Y1, Y2
+	VADDPS       sigmoidconsts<>+640(SB), Y1, Y2
 	VPSRLD       $0x17, Y2, Y3
-	VPSUBD       sigmoidconsts<>+1024(SB), Y3, Y3
+	VPSUBD       sigmoidconsts<>+960(SB), Y3, Y3
 	VCVTDQ2PS    Y3, Y4
-	VANDPS       sigmoidconsts<>+1088(SB), Y2, Y3
-	VORPS        sigmoidconsts<>+640(SB), Y3, Y3
+	VANDPS       sigmoidconsts<>+1024(SB), Y2, Y3
+	VORPS        sigmoidconsts<>+1088(SB), Y3, Y3
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y3, Y5
-	VSUBPS       sigmoidconsts<>+704(SB), Y3, Y6
+	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y6
 	VADDPS       Y3, Y3, Y3
-	VSUBPS       sigmoidconsts<>+704(SB), Y3, Y3
+	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y3
 	VBLENDVPS    Y5, Y3, Y6, Y3
-	VANDPS       sigmoidconsts<>+704(SB), Y5, Y5
+	VANDPS       sigmoidconsts<>+640(SB), Y5, Y5
 	VSUBPS       Y5, Y4, Y4
 	VMULPS       Y3, Y3, Y5
 	VMOVUPS      sigmoidconsts<>+1216(SB), Y6
@@ -726,17 +721,17 @@ noflag_33:
 	VMULPS       Y3, Y6, Y6
 	VMULPS       Y5, Y6, Y6
 	VFMADD231PS  sigmoidconsts<>+256(SB), Y4, Y6
-	VFNMADD231PS sigmoidconsts<>+640(SB), Y5, Y6
+	VFNMADD231PS sigmoidconsts<>+1088(SB), Y5, Y6
 	VADDPS       Y6, Y3, Y6
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Y4, Y6
 	VCMPPS       $0x03, Y2, Y2, Y3
 	VBLENDVPS    Y3, Y2, Y6, Y6
-	VSUBPS       sigmoidconsts<>+704(SB), Y2, Y3
+	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y3
 	VSUBPS       Y3, Y1, Y3
 	VDIVPS       Y2, Y3, Y3
 	VADDPS       Y3, Y6, Y6
 	VMOVUPS      96(SP), Y1
-	VMAXPS       sigmoidconsts<>+896(SB), Y1, Y2
+	VMAXPS       sigmoidconsts<>+832(SB), Y1, Y2
 	VFNMADD231PS 128(SP), Y1, Y2
 	VADDPS       Y6, Y2, Y2
 	VMOVUPS      Y2, 224(SP)
@@ -753,18 +748,18 @@ noflag_33:
 	JEQ          pow2_37
 	CMPQ         DI, $0x03
 	JEQ          powg_36
-	VMOVUPS      sigmoidconsts<>+704(SB), Y2
+	VMOVUPS      sigmoidconsts<>+640(SB), Y2
 	JMP          powd_38
 
 pow1_35:
 	VMOVAPS Y1, Y2
-	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Y1, Y1
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y1, Y1
 	VANDNPS Y2, Y1, Y2
 	JMP     powd_38
 
 pow2_37:
 	VMULPS  Y1, Y1, Y2
-	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Y1, Y1
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y1, Y1
 	VANDNPS Y2, Y1, Y2
 	JMP     powd_38
 
@@ -774,17 +769,17 @@ powg_36:
 	VBLENDVPS    Y3, Y2, Y1, Y2
 	VANDPS       sigmoidconsts<>+1984(SB), Y3, Y3
 	VPSRLD       $0x17, Y2, Y4
-	VPSUBD       sigmoidconsts<>+1024(SB), Y4, Y4
+	VPSUBD       sigmoidconsts<>+960(SB), Y4, Y4
 	VPSUBD       Y3, Y4, Y4
 	VCVTDQ2PS    Y4, Y3
-	VANDPS       sigmoidconsts<>+1088(SB), Y2, Y2
-	VORPS        sigmoidconsts<>+640(SB), Y2, Y2
+	VANDPS       sigmoidconsts<>+1024(SB), Y2, Y2
+	VORPS        sigmoidconsts<>+1088(SB), Y2, Y2
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y2, Y4
-	VSUBPS       sigmoidconsts<>+704(SB), Y2, Y5
+	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y5
 	VADDPS       Y2, Y2, Y2
-	VSUBPS       sigmoidconsts<>+704(SB), Y2, Y2
+	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y2
 	VBLENDVPS    Y4, Y2, Y5, Y2
-	VANDPS       sigmoidconsts<>+704(SB), Y4, Y4
+	VANDPS       sigmoidconsts<>+640(SB), Y4, Y4
 	VSUBPS       Y4, Y3, Y3
 	VMULPS       Y2, Y2, Y4
 	VMOVUPS      sigmoidconsts<>+1216(SB), Y5
@@ -799,14 +794,14 @@ powg_36:
 	VMULPS       Y2, Y5, Y5
 	VMULPS       Y4, Y5, Y5
 	VFMADD231PS  sigmoidconsts<>+256(SB), Y3, Y5
-	VFNMADD231PS sigmoidconsts<>+640(SB), Y4, Y5
+	VFNMADD231PS sigmoidconsts<>+1088(SB), Y4, Y5
 	VADDPS       Y5, Y2, Y5
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Y3, Y5
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y1, Y2
 	VBLENDVPS    Y2, Y1, Y5, Y5
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y1, Y2
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y1, Y2
 	VBLENDVPS    Y2, sigmoidconsts<>+2112(SB), Y5, Y5
-	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Y1, Y2
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y1, Y2
 	VBLENDVPS    Y2, sigmoidconsts<>+2176(SB), Y5, Y5
 	VMULPS       288(SP), Y5, Y5
 	VMOVUPS      sigmoidconsts<>+64(SB), Y2
@@ -821,23 +816,22 @@ powg_36:
 	VFMADD213PS  sigmoidconsts<>+512(SB), Y3, Y4
 	VFMADD213PS  sigmoidconsts<>+576(SB), Y3, Y4
 	VFMADD213PS  sigmoidconsts<>+640(SB), Y3, Y4
-	VFMADD213PS  sigmoidconsts<>+704(SB), Y3, Y4
-	VFMADD213PS  sigmoidconsts<>+704(SB), Y3, Y4
+	VFMADD213PS  sigmoidconsts<>+640(SB), Y3, Y4
 	VCVTPS2DQ    Y2, Y2
 	VPSRAD       $0x01, Y2, Y3
 	VPSUBD       Y3, Y2, Y2
-	VPADDD       sigmoidconsts<>+768(SB), Y3, Y3
+	VPADDD       sigmoidconsts<>+704(SB), Y3, Y3
 	VPSLLD       $0x17, Y3, Y3
-	VPADDD       sigmoidconsts<>+768(SB), Y2, Y2
+	VPADDD       sigmoidconsts<>+704(SB), Y2, Y2
 	VPSLLD       $0x17, Y2, Y2
 	VMULPS       Y3, Y4, Y3
 	VMULPS       Y2, Y3, Y3
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y5, Y2
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y5, Y2
 	VANDNPS      Y3, Y2, Y3
 	VCMPPS       $0x0e, sigmoidconsts<>+2240(SB), Y5, Y2
 	VBLENDVPS    Y2, sigmoidconsts<>+2048(SB), Y3, Y3
 	VMOVAPS      Y3, Y2
-	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Y1, Y1
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y1, Y1
 	VANDNPS      Y2, Y1, Y2
 
 powd_38:
@@ -850,7 +844,7 @@ powd_38:
 	CMPQ         DI, $0x00
 	JEQ          gamma0_39
 	VMOVUPS      288(SP), Y1
-	VSUBPS       sigmoidconsts<>+704(SB), Y1, Y1
+	VSUBPS       sigmoidconsts<>+640(SB), Y1, Y1
 	VMOVUPS      Y1, 352(SP)
 	VMOVUPS      256(SP), Y1
 	CMPQ         R8, $0x01
@@ -859,18 +853,18 @@ powd_38:
 	JEQ          pow2_42
 	CMPQ         R8, $0x03
 	JEQ          powg_41
-	VMOVUPS      sigmoidconsts<>+704(SB), Y2
+	VMOVUPS      sigmoidconsts<>+640(SB), Y2
 	JMP          powd_43
 
 pow1_40:
 	VMOVAPS Y1, Y2
-	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Y1, Y1
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y1, Y1
 	VANDNPS Y2, Y1, Y2
 	JMP     powd_43
 
 pow2_42:
 	VMULPS  Y1, Y1, Y2
-	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Y1, Y1
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y1, Y1
 	VANDNPS Y2, Y1, Y2
 	JMP     powd_43
 
@@ -880,17 +874,17 @@ powg_41:
 	VBLENDVPS    Y3, Y2, Y1, Y2
 	VANDPS       sigmoidconsts<>+1984(SB), Y3, Y3
 	VPSRLD       $0x17, Y2, Y4
-	VPSUBD       sigmoidconsts<>+1024(SB), Y4, Y4
+	VPSUBD       sigmoidconsts<>+960(SB), Y4, Y4
 	VPSUBD       Y3, Y4, Y4
 	VCVTDQ2PS    Y4, Y3
-	VANDPS       sigmoidconsts<>+1088(SB), Y2, Y2
-	VORPS        sigmoidconsts<>+640(SB), Y2, Y2
+	VANDPS       sigmoidconsts<>+1024(SB), Y2, Y2
+	VORPS        sigmoidconsts<>+1088(SB), Y2, Y2
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y2, Y4
-	VSUBPS       sigmoidconsts<>+704(SB), Y2, Y5
+	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y5
 	VADDPS       Y2, Y2, Y2
-	VSUBPS       sigmoidconsts<>+704(SB), Y2, Y2
+	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y2
 	VBLENDVPS    Y4, Y2, Y5, Y2
-	VANDPS       sigmoidconsts<>+704(SB), Y4, Y4
+	VANDPS       sigmoidconsts<>+640(SB), Y4, Y4
 	VSUBPS       Y4, Y3, Y3
 	VMULPS       Y2, Y2, Y4
 	VMOVUPS      sigmoidconsts<>+1216(SB), Y5
@@ -905,14 +899,14 @@ powg_41:
 	VMULPS       Y2, Y5, Y5
 	VMULPS       Y4, Y5, Y5
 	VFMADD231PS  sigmoidconsts<>+256(SB), Y3, Y5
-	VFNMADD231PS sigmoidconsts<>+640(SB), Y4, Y5
+	VFNMADD231PS sigmoidconsts<>+1088(SB), Y4, Y5
 	VADDPS       Y5, Y2, Y5
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Y3, Y5
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y1, Y2
 	VBLENDVPS    Y2, Y1, Y5, Y5
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y1, Y2
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y1, Y2
 	VBLENDVPS    Y2, sigmoidconsts<>+2112(SB), Y5, Y5
-	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Y1, Y2
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y1, Y2
 	VBLENDVPS    Y2, sigmoidconsts<>+2176(SB), Y5, Y5
 	VMULPS       352(SP), Y5, Y5
 	VMOVUPS      sigmoidconsts<>+64(SB), Y2
@@ -927,29 +921,28 @@ powg_41:
 	VFMADD213PS  sigmoidconsts<>+512(SB), Y3, Y4
 	VFMADD213PS  sigmoidconsts<>+576(SB), Y3, Y4
 	VFMADD213PS  sigmoidconsts<>+640(SB), Y3, Y4
-	VFMADD213PS  sigmoidconsts<>+704(SB), Y3, Y4
-	VFMADD213PS  sigmoidconsts<>+704(SB), Y3, Y4
+	VFMADD213PS  sigmoidconsts<>+640(SB), Y3, Y4
 	VCVTPS2DQ    Y2, Y2
 	VPSRAD       $0x01, Y2, Y3
 	VPSUBD       Y3, Y2, Y2
-	VPADDD       sigmoidconsts<>+768(SB), Y3, Y3
+	VPADDD       sigmoidconsts<>+704(SB), Y3, Y3
 	VPSLLD       $0x17, Y3, Y3
-	VPADDD       sigmoidconsts<>+768(SB), Y2, Y2
+	VPADDD       sigmoidconsts<>+704(SB), Y2, Y2
 	VPSLLD       $0x17, Y2, Y2
 	VMULPS       Y3, Y4, Y3
 	VMULPS       Y2, Y3, Y3
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y5, Y2
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y5, Y2
 	VANDNPS      Y3, Y2, Y3
 	VCMPPS       $0x0e, sigmoidconsts<>+2240(SB), Y5, Y2
 	VBLENDVPS    Y2, sigmoidconsts<>+2048(SB), Y3, Y3
 	VMOVAPS      Y3, Y2
-	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Y1, Y1
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y1, Y1
 	VANDNPS      Y2, Y1, Y2
 
 powd_43:
 	VMOVUPS      224(SP), Y1
 	VMULPS       Y2, Y1, Y1
-	VMOVUPS      sigmoidconsts<>+704(SB), Y2
+	VMOVUPS      sigmoidconsts<>+640(SB), Y2
 	VMOVUPS      sigmoidconsts<>+2496(SB), Y3
 	VFNMADD231PS 128(SP), Y3, Y2
 	VMULPS       Y2, Y1, Y1
@@ -957,7 +950,7 @@ powd_43:
 	VMULPS       32(SP), Y1, Y1
 	VMULPS       288(SP), Y1, Y1
 	VMOVUPS      256(SP), Y2
-	VCMPPS       $0x0e, sigmoidconsts<>+896(SB), Y2, Y2
+	VCMPPS       $0x0e, sigmoidconsts<>+832(SB), Y2, Y2
 	VMOVUPS      320(SP), Y3
 	VANDPS       Y2, Y1, Y1
 	VADDPS       Y1, Y3, Y3
@@ -968,7 +961,7 @@ gamma0_39:
 	TESTQ        $0x00000100, SI
 	JZ           noflag_44
 	VBROADCASTSS alpha+108(FP), Y2
-	VMOVUPS      sigmoidconsts<>+704(SB), Y3
+	VMOVUPS      sigmoidconsts<>+640(SB), Y3
 	VSUBPS       Y2, Y3, Y3
 	VMULPS       160(SP), Y3, Y3
 	VFMADD231PS  128(SP), Y2, Y3
@@ -1011,19 +1004,18 @@ tail_29:
 	VFMADD213PS  sigmoidconsts<>+512(SB), Y6, Y7
 	VFMADD213PS  sigmoidconsts<>+576(SB), Y6, Y7
 	VFMADD213PS  sigmoidconsts<>+640(SB), Y6, Y7
-	VFMADD213PS  sigmoidconsts<>+704(SB), Y6, Y7
-	VFMADD213PS  sigmoidconsts<>+704(SB), Y6, Y7
+	VFMADD213PS  sigmoidconsts<>+640(SB), Y6, Y7
 	VCVTPS2DQ    Y5, Y5
-	VPADDD       sigmoidconsts<>+768(SB), Y5, Y5
+	VPADDD       sigmoidconsts<>+704(SB), Y5, Y5
 	VPSLLD       $0x17, Y5, Y5
 	VMULPS       Y5, Y7, Y5
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y4, Y4
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y4, Y4
 	VANDNPS      Y5, Y4, Y5
-	VADDPS       sigmoidconsts<>+704(SB), Y5, Y4
-	VMOVUPS      sigmoidconsts<>+704(SB), Y6
+	VADDPS       sigmoidconsts<>+640(SB), Y5, Y4
+	VMOVUPS      sigmoidconsts<>+640(SB), Y6
 	VDIVPS       Y4, Y6, Y6
 	VMULPS       Y6, Y5, Y4
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y2, Y7
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y2, Y7
 	VBLENDVPS    Y7, Y4, Y6, Y8
 	VBLENDVPS    Y7, Y6, Y4, Y4
 	VMOVUPS      Y8, (SP)
@@ -1031,7 +1023,7 @@ tail_29:
 	VMOVUPS      Y5, 64(SP)
 	VMOVUPS      Y2, 96(SP)
 	VMOVUPS      Y3, 128(SP)
-	VMOVUPS      sigmoidconsts<>+704(SB), Y2
+	VMOVUPS      sigmoidconsts<>+640(SB), Y2
 	VSUBPS       128(SP), Y2, Y2
 	VMOVUPS      Y2, 160(SP)
 	VXORPS       Y2, Y2, Y2
@@ -1048,7 +1040,7 @@ tail_29:
 	VMOVUPS      (SP), Y4
 	VXORPS       Y5, Y5, Y5
 	VCMPPS       $0x0e, 128(SP), Y4, Y6
-	VBLENDVPS    Y6, sigmoidconsts<>+704(SB), Y5, Y5
+	VBLENDVPS    Y6, sigmoidconsts<>+640(SB), Y5, Y5
 	VCMPPS       $0x01, 128(SP), Y4, Y4
 	VBLENDVPS    Y4, sigmoidconsts<>+2432(SB), Y5, Y5
 	VBROADCASTSS d+92(FP), Y4
@@ -1076,18 +1068,18 @@ noflag_47:
 	TESTQ        $0x00000002, SI
 	JZ           noflag_48
 	VMOVUPS      64(SP), Y2
-	VADDPS       sigmoidconsts<>+704(SB), Y2, Y3
+	VADDPS       sigmoidconsts<>+640(SB), Y2, Y3
 	VPSRLD       $0x17, Y3, Y4
-	VPSUBD       sigmoidconsts<>+1024(SB), Y4, Y4
+	VPSUBD       sigmoidconsts<>+960(SB), Y4, Y4
 	VCVTDQ2PS    Y4, Y5
-	VANDPS       sigmoidconsts<>+1088(SB), Y3, Y4
-	VORPS        sigmoidconsts<>+640(SB), Y4, Y4
+	VANDPS       sigmoidconsts<>+1024(SB), Y3, Y4
+	VORPS        sigmoidconsts<>+1088(SB), Y4, Y4
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y4, Y6
-	VSUBPS       sigmoidconsts<>+704(SB), Y4, Y7
+	VSUBPS       sigmoidconsts<>+640(SB), Y4, Y7
 	VADDPS       Y4, Y4, Y4
-	VSUBPS       sigmoidconsts<>+704(SB), Y4, Y4
+	VSUBPS       sigmoidconsts<>+640(SB), Y4, Y4
 	VBLENDVPS    Y6, Y4, Y7, Y4
-	VANDPS       sigmoidconsts<>+704(SB), Y6, Y6
+	VANDPS       sigmoidconsts<>+640(SB), Y6, Y6
 	VSUBPS       Y6, Y5, Y5
 	VMULPS       Y4, Y4, Y6
 	VMOVUPS      sigmoidconsts<>+1216(SB), Y7
@@ -1102,17 +1094,17 @@ noflag_47:
 	VMULPS       Y4, Y7, Y7
 	VMULPS       Y6, Y7, Y7
 	VFMADD231PS  sigmoidconsts<>+256(SB), Y5, Y7
-	VFNMADD231PS sigmoidconsts<>+640(SB), Y6, Y7
+	VFNMADD231PS sigmoidconsts<>+1088(SB), Y6, Y7
 	VADDPS       Y7, Y4, Y7
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Y5, Y7
 	VCMPPS       $0x03, Y3, Y3, Y4
 	VBLENDVPS    Y4, Y3, Y7, Y7
-	VSUBPS       sigmoidconsts<>+704(SB), Y3, Y4
+	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y4
 	VSUBPS       Y4, Y2, Y4
 	VDIVPS       Y3, Y4, Y4
 	VADDPS       Y4, Y7, Y7
 	VMOVUPS      96(SP), Y2
-	VMAXPS       sigmoidconsts<>+896(SB), Y2, Y3
+	VMAXPS       sigmoidconsts<>+832(SB), Y2, Y3
 	VFNMADD231PS 128(SP), Y2, Y3
 	VADDPS       Y7, Y3, Y3
 	VMOVUPS      Y3, 224(SP)
@@ -1129,18 +1121,18 @@ noflag_47:
 	JEQ          pow2_51
 	CMPQ         DI, $0x03
 	JEQ          powg_50
-	VMOVUPS      sigmoidconsts<>+704(SB), Y3
+	VMOVUPS      sigmoidconsts<>+640(SB), Y3
 	JMP          powd_52
 
 pow1_49:
 	VMOVAPS Y2, Y3
-	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Y2, Y2
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
 	JMP     powd_52
 
 pow2_51:
 	VMULPS  Y2, Y2, Y3
-	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Y2, Y2
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
 	JMP     powd_52
 
@@ -1150,17 +1142,17 @@ powg_50:
 	VBLENDVPS    Y4, Y3, Y2, Y3
 	VANDPS       sigmoidconsts<>+1984(SB), Y4, Y4
 	VPSRLD       $0x17, Y3, Y5
-	VPSUBD       sigmoidconsts<>+1024(SB), Y5, Y5
+	VPSUBD       sigmoidconsts<>+960(SB), Y5, Y5
 	VPSUBD       Y4, Y5, Y5
 	VCVTDQ2PS    Y5, Y4
-	VANDPS       sigmoidconsts<>+1088(SB), Y3, Y3
-	VORPS        sigmoidconsts<>+640(SB), Y3, Y3
+	VANDPS       sigmoidconsts<>+1024(SB), Y3, Y3
+	VORPS        sigmoidconsts<>+1088(SB), Y3, Y3
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y3, Y5
-	VSUBPS       sigmoidconsts<>+704(SB), Y3, Y6
+	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y6
 	VADDPS       Y3, Y3, Y3
-	VSUBPS       sigmoidconsts<>+704(SB), Y3, Y3
+	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y3
 	VBLENDVPS    Y5, Y3, Y6, Y3
-	VANDPS       sigmoidconsts<>+704(SB), Y5, Y5
+	VANDPS       sigmoidconsts<>+640(SB), Y5, Y5
 	VSUBPS       Y5, Y4, Y4
 	VMULPS       Y3, Y3, Y5
 	VMOVUPS      sigmoidconsts<>+1216(SB), Y6
@@ -1175,14 +1167,14 @@ powg_50:
 	VMULPS       Y3, Y6, Y6
 	VMULPS       Y5, Y6, Y6
 	VFMADD231PS  sigmoidconsts<>+256(SB), Y4, Y6
-	VFNMADD231PS sigmoidconsts<>+640(SB), Y5, Y6
+	VFNMADD231PS sigmoidconsts<>+1088(SB), Y5, Y6
 	VADDPS       Y6, Y3, Y6
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Y4, Y6
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y2, Y3
 	VBLENDVPS    Y3, Y2, Y6, Y6
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y2, Y3
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y2, Y3
 	VBLENDVPS    Y3, sigmoidconsts<>+2112(SB), Y6, Y6
-	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Y2, Y3
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y2, Y3
 	VBLENDVPS    Y3, sigmoidconsts<>+2176(SB), Y6, Y6
 	VMULPS       288(SP), Y6, Y6
 	VMOVUPS      sigmoidconsts<>+64(SB), Y3
@@ -1197,23 +1189,22 @@ powg_50:
 	VFMADD213PS  sigmoidconsts<>+512(SB), Y4, Y5
 	VFMADD213PS  sigmoidconsts<>+576(SB), Y4, Y5
 	VFMADD213PS  sigmoidconsts<>+640(SB), Y4, Y5
-	VFMADD213PS  sigmoidconsts<>+704(SB), Y4, Y5
-	VFMADD213PS  sigmoidconsts<>+704(SB), Y4, Y5
+	VFMADD213PS  sigmoidconsts<>+640(SB), Y4, Y5
 	VCVTPS2DQ    Y3, Y3
 	VPSRAD       $0x01, Y3, Y4
 	VPSUBD       Y4, Y3, Y3
-	VPADDD       sigmoidconsts<>+768(SB), Y4, Y4
+	VPADDD       sigmoidconsts<>+704(SB), Y4, Y4
 	VPSLLD       $0x17, Y4, Y4
-	VPADDD       sigmoidconsts<>+768(SB), Y3, Y3
+	VPADDD       sigmoidconsts<>+704(SB), Y3, Y3
 	VPSLLD       $0x17, Y3, Y3
 	VMULPS       Y4, Y5, Y4
 	VMULPS       Y3, Y4, Y4
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y6, Y3
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y6, Y3
 	VANDNPS      Y4, Y3, Y4
 	VCMPPS       $0x0e, sigmoidconsts<>+2240(SB), Y6, Y3
 	VBLENDVPS    Y3, sigmoidconsts<>+2048(SB), Y4, Y4
 	VMOVAPS      Y4, Y3
-	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Y2, Y2
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
 powd_52:
@@ -1226,7 +1217,7 @@ powd_52:
 	CMPQ         DI, $0x00
 	JEQ          gamma0_53
 	VMOVUPS      288(SP), Y2
-	VSUBPS       sigmoidconsts<>+704(SB), Y2, Y2
+	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y2
 	VMOVUPS      Y2, 352(SP)
 	VMOVUPS      256(SP), Y2
 	CMPQ         R8, $0x01
@@ -1235,18 +1226,18 @@ powd_52:
 	JEQ          pow2_56
 	CMPQ         R8, $0x03
 	JEQ          powg_55
-	VMOVUPS      sigmoidconsts<>+704(SB), Y3
+	VMOVUPS      sigmoidconsts<>+640(SB), Y3
 	JMP          powd_57
 
 pow1_54:
 	VMOVAPS Y2, Y3
-	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Y2, Y2
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
 	JMP     powd_57
 
 pow2_56:
 	VMULPS  Y2, Y2, Y3
-	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Y2, Y2
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
 	JMP     powd_57
 
@@ -1256,17 +1247,17 @@ powg_55:
 	VBLENDVPS    Y4, Y3, Y2, Y3
 	VANDPS       sigmoidconsts<>+1984(SB), Y4, Y4
 	VPSRLD       $0x17, Y3, Y5
-	VPSUBD       sigmoidconsts<>+1024(SB), Y5, Y5
+	VPSUBD       sigmoidconsts<>+960(SB), Y5, Y5
 	VPSUBD       Y4, Y5, Y5
 	VCVTDQ2PS    Y5, Y4
-	VANDPS       sigmoidconsts<>+1088(SB), Y3, Y3
-	VORPS        sigmoidconsts<>+640(SB), Y3, Y3
+	VANDPS       sigmoidconsts<>+1024(SB), Y3, Y3
+	VORPS        sigmoidconsts<>+1088(SB), Y3, Y3
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y3, Y5
-	VSUBPS       sigmoidconsts<>+704(SB), Y3, Y6
+	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y6
 	VADDPS       Y3, Y3, Y3
-	VSUBPS       sigmoidconsts<>+704(SB), Y3, Y3
+	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y3
 	VBLENDVPS    Y5, Y3, Y6, Y3
-	VANDPS       sigmoidconsts<>+704(SB), Y5, Y5
+	VANDPS       sigmoidconsts<>+640(SB), Y5, Y5
 	VSUBPS       Y5, Y4, Y4
 	VMULPS       Y3, Y3, Y5
 	VMOVUPS      sigmoidconsts<>+1216(SB), Y6
@@ -1281,14 +1272,14 @@ powg_55:
 	VMULPS       Y3, Y6, Y6
 	VMULPS       Y5, Y6, Y6
 	VFMADD231PS  sigmoidconsts<>+256(SB), Y4, Y6
-	VFNMADD231PS sigmoidconsts<>+640(SB), Y5, Y6
+	VFNMADD231PS sigmoidconsts<>+1088(SB), Y5, Y6
 	VADDPS       Y6, Y3, Y6
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Y4, Y6
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y2, Y3
 	VBLENDVPS    Y3, Y2, Y6, Y6
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y2, Y3
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y2, Y3
 	VBLENDVPS    Y3, sigmoidconsts<>+2112(SB), Y6, Y6
-	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Y2, Y3
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y2, Y3
 	VBLENDVPS    Y3, sigmoidconsts<>+2176(SB), Y6, Y6
 	VMULPS       352(SP), Y6, Y6
 	VMOVUPS      sigmoidconsts<>+64(SB), Y3
@@ -1303,29 +1294,28 @@ powg_55:
 	VFMADD213PS  sigmoidconsts<>+512(SB), Y4, Y5
 	VFMADD213PS  sigmoidconsts<>+576(SB), Y4, Y5
 	VFMADD213PS  sigmoidconsts<>+640(SB), Y4, Y5
-	VFMADD213PS  sigmoidconsts<>+704(SB), Y4, Y5
-	VFMADD213PS  sigmoidconsts<>+704(SB), Y4, Y5
+	VFMADD213PS  sigmoidconsts<>+640(SB), Y4, Y5
 	VCVTPS2DQ    Y3, Y3
 	VPSRAD       $0x01, Y3, Y4
 	VPSUBD       Y4, Y3, Y3
-	VPADDD       sigmoidconsts<>+768(SB), Y4, Y4
+	VPADDD       sigmoidconsts<>+704(SB), Y4, Y4
 	VPSLLD       $0x17, Y4, Y4
-	VPADDD       sigmoidconsts<>+768(SB), Y3, Y3
+	VPADDD       sigmoidconsts<>+704(SB), Y3, Y3
 	VPSLLD       $0x17, Y3, Y3
 	VMULPS       Y4, Y5, Y4
 	VMULPS       Y3, Y4, Y4
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y6, Y3
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y6, Y3
 	VANDNPS      Y4, Y3, Y4
 	VCMPPS       $0x0e, sigmoidconsts<>+2240(SB), Y6, Y3
 	VBLENDVPS    Y3, sigmoidconsts<>+2048(SB), Y4, Y4
 	VMOVAPS      Y4, Y3
-	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Y2, Y2
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
 powd_57:
 	VMOVUPS      224(SP), Y2
 	VMULPS       Y3, Y2, Y2
-	VMOVUPS      sigmoidconsts<>+704(SB), Y3
+	VMOVUPS      sigmoidconsts<>+640(SB), Y3
 	VMOVUPS      sigmoidconsts<>+2496(SB), Y4
 	VFNMADD231PS 128(SP), Y4, Y3
 	VMULPS       Y3, Y2, Y2
@@ -1333,7 +1323,7 @@ powd_57:
 	VMULPS       32(SP), Y2, Y2
 	VMULPS       288(SP), Y2, Y2
 	VMOVUPS      256(SP), Y3
-	VCMPPS       $0x0e, sigmoidconsts<>+896(SB), Y3, Y3
+	VCMPPS       $0x0e, sigmoidconsts<>+832(SB), Y3, Y3
 	VMOVUPS      320(SP), Y4
 	VANDPS       Y3, Y2, Y2
 	VADDPS       Y2, Y4, Y4
@@ -1344,7 +1334,7 @@ gamma0_53:
 	TESTQ        $0x00000100, SI
 	JZ           noflag_58
 	VBROADCASTSS alpha+108(FP), Y3
-	VMOVUPS      sigmoidconsts<>+704(SB), Y4
+	VMOVUPS      sigmoidconsts<>+640(SB), Y4
 	VSUBPS       Y3, Y4, Y4
 	VMULPS       160(SP), Y4, Y4
 	VFMADD231PS  128(SP), Y3, Y4
@@ -1409,19 +1399,18 @@ loop_59:
 	VFMADD213PS  sigmoidconsts<>+512(SB), Y5, Y6
 	VFMADD213PS  sigmoidconsts<>+576(SB), Y5, Y6
 	VFMADD213PS  sigmoidconsts<>+640(SB), Y5, Y6
-	VFMADD213PS  sigmoidconsts<>+704(SB), Y5, Y6
-	VFMADD213PS  sigmoidconsts<>+704(SB), Y5, Y6
+	VFMADD213PS  sigmoidconsts<>+640(SB), Y5, Y6
 	VCVTPS2DQ    Y4, Y4
-	VPADDD       sigmoidconsts<>+768(SB), Y4, Y4
+	VPADDD       sigmoidconsts<>+704(SB), Y4, Y4
 	VPSLLD       $0x17, Y4, Y4
 	VMULPS       Y4, Y6, Y4
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y3, Y3
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y3, Y3
 	VANDNPS      Y4, Y3, Y4
-	VADDPS       sigmoidconsts<>+704(SB), Y4, Y3
-	VMOVUPS      sigmoidconsts<>+704(SB), Y5
+	VADDPS       sigmoidconsts<>+640(SB), Y4, Y3
+	VMOVUPS      sigmoidconsts<>+640(SB), Y5
 	VDIVPS       Y3, Y5, Y5
 	VMULPS       Y5, Y4, Y3
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y1, Y6
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y1, Y6
 	VBLENDVPS    Y6, Y3, Y5, Y7
 	VBLENDVPS    Y6, Y5, Y3, Y3
 	VMOVUPS      Y7, 64(SP)
@@ -1434,18 +1423,18 @@ loop_59:
 	VMOVUPS      128(SP), Y3
 	TESTQ        $0x00000003, sflags+136(FP)
 	JZ           noflag_62
-	VADDPS       sigmoidconsts<>+704(SB), Y3, Y4
+	VADDPS       sigmoidconsts<>+640(SB), Y3, Y4
 	VPSRLD       $0x17, Y4, Y5
-	VPSUBD       sigmoidconsts<>+1024(SB), Y5, Y5
+	VPSUBD       sigmoidconsts<>+960(SB), Y5, Y5
 	VCVTDQ2PS    Y5, Y6
-	VANDPS       sigmoidconsts<>+1088(SB), Y4, Y5
-	VORPS        sigmoidconsts<>+640(SB), Y5, Y5
+	VANDPS       sigmoidconsts<>+1024(SB), Y4, Y5
+	VORPS        sigmoidconsts<>+1088(SB), Y5, Y5
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y5, Y7
-	VSUBPS       sigmoidconsts<>+704(SB), Y5, Y8
+	VSUBPS       sigmoidconsts<>+640(SB), Y5, Y8
 	VADDPS       Y5, Y5, Y5
-	VSUBPS       sigmoidconsts<>+704(SB), Y5, Y5
+	VSUBPS       sigmoidconsts<>+640(SB), Y5, Y5
 	VBLENDVPS    Y7, Y5, Y8, Y5
-	VANDPS       sigmoidconsts<>+704(SB), Y7, Y7
+	VANDPS       sigmoidconsts<>+640(SB), Y7, Y7
 	VSUBPS       Y7, Y6, Y6
 	VMULPS       Y5, Y5, Y7
 	VMOVUPS      sigmoidconsts<>+1216(SB), Y8
@@ -1460,26 +1449,26 @@ loop_59:
 	VMULPS       Y5, Y8, Y8
 	VMULPS       Y7, Y8, Y8
 	VFMADD231PS  sigmoidconsts<>+256(SB), Y6, Y8
-	VFNMADD231PS sigmoidconsts<>+640(SB), Y7, Y8
+	VFNMADD231PS sigmoidconsts<>+1088(SB), Y7, Y8
 	VADDPS       Y8, Y5, Y8
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Y6, Y8
 	VCMPPS       $0x03, Y4, Y4, Y5
 	VBLENDVPS    Y5, Y4, Y8, Y8
-	VSUBPS       sigmoidconsts<>+704(SB), Y4, Y5
+	VSUBPS       sigmoidconsts<>+640(SB), Y4, Y5
 	VSUBPS       Y5, Y3, Y5
 	VDIVPS       Y4, Y5, Y5
 	VADDPS       Y5, Y8, Y8
-	VMOVUPS      sigmoidconsts<>+704(SB), Y4
+	VMOVUPS      sigmoidconsts<>+640(SB), Y4
 	VSUBPS       Y2, Y4, Y4
 	TESTQ        $0x00000001, sflags+136(FP)
 	JZ           noflag_63
 	VBROADCASTSS pw+100(FP), Y5
 	VMULPS       Y2, Y5, Y5
 	VXORPS       sigmoidconsts<>+0(SB), Y1, Y6
-	VMAXPS       sigmoidconsts<>+896(SB), Y6, Y6
+	VMAXPS       sigmoidconsts<>+832(SB), Y6, Y6
 	VADDPS       Y8, Y6, Y6
 	VMULPS       Y6, Y5, Y5
-	VMAXPS       sigmoidconsts<>+896(SB), Y1, Y6
+	VMAXPS       sigmoidconsts<>+832(SB), Y1, Y6
 	VADDPS       Y8, Y6, Y6
 	VFMADD231PS  Y6, Y4, Y5
 	VADDPS       (SP), Y5, Y5
@@ -1488,14 +1477,14 @@ loop_59:
 noflag_63:
 	TESTQ        $0x00000002, sflags+136(FP)
 	JZ           noflag_64
-	VADDPS       sigmoidconsts<>+704(SB), Y3, Y5
-	VMOVUPS      sigmoidconsts<>+704(SB), Y6
+	VADDPS       sigmoidconsts<>+640(SB), Y3, Y5
+	VMOVUPS      sigmoidconsts<>+640(SB), Y6
 	VDIVPS       Y5, Y6, Y6
 	VMULPS       Y6, Y3, Y3
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y1, Y5
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y1, Y5
 	VBLENDVPS    Y5, Y3, Y6, Y7
 	VBLENDVPS    Y5, Y6, Y3, Y3
-	VMAXPS       sigmoidconsts<>+896(SB), Y1, Y5
+	VMAXPS       sigmoidconsts<>+832(SB), Y1, Y5
 	VFNMADD231PS Y2, Y1, Y5
 	VADDPS       Y8, Y5, Y5
 	VMULPS       Y2, Y3, Y1
@@ -1507,18 +1496,18 @@ noflag_63:
 	JEQ          pow2_67
 	CMPQ         DI, $0x03
 	JEQ          powg_66
-	VMOVUPS      sigmoidconsts<>+704(SB), Y3
+	VMOVUPS      sigmoidconsts<>+640(SB), Y3
 	JMP          powd_68
 
 pow1_65:
 	VMOVAPS Y1, Y3
-	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Y1, Y1
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y1, Y1
 	VANDNPS Y3, Y1, Y3
 	JMP     powd_68
 
 pow2_67:
 	VMULPS  Y1, Y1, Y3
-	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Y1, Y1
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y1, Y1
 	VANDNPS Y3, Y1, Y3
 	JMP     powd_68
 
@@ -1528,17 +1517,17 @@ powg_66:
 	VBLENDVPS    Y7, Y6, Y1, Y6
 	VANDPS       sigmoidconsts<>+1984(SB), Y7, Y7
 	VPSRLD       $0x17, Y6, Y8
-	VPSUBD       sigmoidconsts<>+1024(SB), Y8, Y8
+	VPSUBD       sigmoidconsts<>+960(SB), Y8, Y8
 	VPSUBD       Y7, Y8, Y8
 	VCVTDQ2PS    Y8, Y7
-	VANDPS       sigmoidconsts<>+1088(SB), Y6, Y6
-	VORPS        sigmoidconsts<>+640(SB), Y6, Y6
+	VANDPS       sigmoidconsts<>+1024(SB), Y6, Y6
+	VORPS        sigmoidconsts<>+1088(SB), Y6, Y6
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y6, Y8
-	VSUBPS       sigmoidconsts<>+704(SB), Y6, Y9
+	VSUBPS       sigmoidconsts<>+640(SB), Y6, Y9
 	VADDPS       Y6, Y6, Y6
-	VSUBPS       sigmoidconsts<>+704(SB), Y6, Y6
+	VSUBPS       sigmoidconsts<>+640(SB), Y6, Y6
 	VBLENDVPS    Y8, Y6, Y9, Y6
-	VANDPS       sigmoidconsts<>+704(SB), Y8, Y8
+	VANDPS       sigmoidconsts<>+640(SB), Y8, Y8
 	VSUBPS       Y8, Y7, Y7
 	VMULPS       Y6, Y6, Y8
 	VMOVUPS      sigmoidconsts<>+1216(SB), Y9
@@ -1553,14 +1542,14 @@ powg_66:
 	VMULPS       Y6, Y9, Y9
 	VMULPS       Y8, Y9, Y9
 	VFMADD231PS  sigmoidconsts<>+256(SB), Y7, Y9
-	VFNMADD231PS sigmoidconsts<>+640(SB), Y8, Y9
+	VFNMADD231PS sigmoidconsts<>+1088(SB), Y8, Y9
 	VADDPS       Y9, Y6, Y9
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Y7, Y9
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y1, Y6
 	VBLENDVPS    Y6, Y1, Y9, Y9
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y1, Y6
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y1, Y6
 	VBLENDVPS    Y6, sigmoidconsts<>+2112(SB), Y9, Y9
-	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Y1, Y6
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y1, Y6
 	VBLENDVPS    Y6, sigmoidconsts<>+2176(SB), Y9, Y9
 	VMULPS       Y3, Y9, Y9
 	VMOVUPS      sigmoidconsts<>+64(SB), Y3
@@ -1575,23 +1564,22 @@ powg_66:
 	VFMADD213PS  sigmoidconsts<>+512(SB), Y6, Y7
 	VFMADD213PS  sigmoidconsts<>+576(SB), Y6, Y7
 	VFMADD213PS  sigmoidconsts<>+640(SB), Y6, Y7
-	VFMADD213PS  sigmoidconsts<>+704(SB), Y6, Y7
-	VFMADD213PS  sigmoidconsts<>+704(SB), Y6, Y7
+	VFMADD213PS  sigmoidconsts<>+640(SB), Y6, Y7
 	VCVTPS2DQ    Y3, Y3
 	VPSRAD       $0x01, Y3, Y6
 	VPSUBD       Y6, Y3, Y3
-	VPADDD       sigmoidconsts<>+768(SB), Y6, Y6
+	VPADDD       sigmoidconsts<>+704(SB), Y6, Y6
 	VPSLLD       $0x17, Y6, Y6
-	VPADDD       sigmoidconsts<>+768(SB), Y3, Y3
+	VPADDD       sigmoidconsts<>+704(SB), Y3, Y3
 	VPSLLD       $0x17, Y3, Y3
 	VMULPS       Y6, Y7, Y6
 	VMULPS       Y3, Y6, Y6
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y9, Y3
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y9, Y3
 	VANDNPS      Y6, Y3, Y6
 	VCMPPS       $0x0e, sigmoidconsts<>+2240(SB), Y9, Y3
 	VBLENDVPS    Y3, sigmoidconsts<>+2048(SB), Y6, Y6
 	VMOVAPS      Y6, Y3
-	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Y1, Y1
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y1, Y1
 	VANDNPS      Y3, Y1, Y3
 
 powd_68:
@@ -1599,7 +1587,7 @@ powd_68:
 	TESTQ        $0x00000100, sflags+136(FP)
 	JZ           noflag_69
 	VBROADCASTSS alpha+108(FP), Y1
-	VMOVUPS      sigmoidconsts<>+704(SB), Y3
+	VMOVUPS      sigmoidconsts<>+640(SB), Y3
 	VSUBPS       Y1, Y3, Y3
 	VMULPS       Y4, Y3, Y3
 	VFMADD231PS  Y2, Y1, Y3
@@ -1611,7 +1599,7 @@ noflag_69:
 
 noflag_64:
 noflag_62:
-	VMOVUPS      sigmoidconsts<>+704(SB), Y1
+	VMOVUPS      sigmoidconsts<>+640(SB), Y1
 	VSUBPS       192(SP), Y1, Y1
 	VMOVUPS      Y1, 224(SP)
 	VXORPS       Y1, Y1, Y1
@@ -1628,7 +1616,7 @@ noflag_62:
 	VMOVUPS      64(SP), Y3
 	VXORPS       Y4, Y4, Y4
 	VCMPPS       $0x0e, 192(SP), Y3, Y5
-	VBLENDVPS    Y5, sigmoidconsts<>+704(SB), Y4, Y4
+	VBLENDVPS    Y5, sigmoidconsts<>+640(SB), Y4, Y4
 	VCMPPS       $0x01, 192(SP), Y3, Y3
 	VBLENDVPS    Y3, sigmoidconsts<>+2432(SB), Y4, Y4
 	VBROADCASTSS d+92(FP), Y3
@@ -1656,18 +1644,18 @@ noflag_72:
 	TESTQ        $0x00000002, SI
 	JZ           noflag_73
 	VMOVUPS      128(SP), Y1
-	VADDPS       sigmoidconsts<>+704(SB), Y1, Y2
+	VADDPS       sigmoidconsts<>+640(SB), Y1, Y2
 	VPSRLD       $0x17, Y2, Y3
-	VPSUBD       sigmoidconsts<>+1024(SB), Y3, Y3
+	VPSUBD       sigmoidconsts<>+960(SB), Y3, Y3
 	VCVTDQ2PS    Y3, Y4
-	VANDPS       sigmoidconsts<>+1088(SB), Y2, Y3
-	VORPS        sigmoidconsts<>+640(SB), Y3, Y3
+	VANDPS       sigmoidconsts<>+1024(SB), Y2, Y3
+	VORPS        sigmoidconsts<>+1088(SB), Y3, Y3
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y3, Y5
-	VSUBPS       sigmoidconsts<>+704(SB), Y3, Y6
+	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y6
 	VADDPS       Y3, Y3, Y3
-	VSUBPS       sigmoidconsts<>+704(SB), Y3, Y3
+	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y3
 	VBLENDVPS    Y5, Y3, Y6, Y3
-	VANDPS       sigmoidconsts<>+704(SB), Y5, Y5
+	VANDPS       sigmoidconsts<>+640(SB), Y5, Y5
 	VSUBPS       Y5, Y4, Y4
 	VMULPS       Y3, Y3, Y5
 	VMOVUPS      sigmoidconsts<>+1216(SB), Y6
@@ -1682,17 +1670,17 @@ noflag_72:
 	VMULPS       Y3, Y6, Y6
 	VMULPS       Y5, Y6, Y6
 	VFMADD231PS  sigmoidconsts<>+256(SB), Y4, Y6
-	VFNMADD231PS sigmoidconsts<>+640(SB), Y5, Y6
+	VFNMADD231PS sigmoidconsts<>+1088(SB), Y5, Y6
 	VADDPS       Y6, Y3, Y6
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Y4, Y6
 	VCMPPS       $0x03, Y2, Y2, Y3
 	VBLENDVPS    Y3, Y2, Y6, Y6
-	VSUBPS       sigmoidconsts<>+704(SB), Y2, Y3
+	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y3
 	VSUBPS       Y3, Y1, Y3
 	VDIVPS       Y2, Y3, Y3
 	VADDPS       Y3, Y6, Y6
 	VMOVUPS      160(SP), Y1
-	VMAXPS       sigmoidconsts<>+896(SB), Y1, Y2
+	VMAXPS       sigmoidconsts<>+832(SB), Y1, Y2
 	VFNMADD231PS 192(SP), Y1, Y2
 	VADDPS       Y6, Y2, Y2
 	VMOVUPS      Y2, 288(SP)
@@ -1709,18 +1697,18 @@ noflag_72:
 	JEQ          pow2_76
 	CMPQ         DI, $0x03
 	JEQ          powg_75
-	VMOVUPS      sigmoidconsts<>+704(SB), Y2
+	VMOVUPS      sigmoidconsts<>+640(SB), Y2
 	JMP          powd_77
 
 pow1_74:
 	VMOVAPS Y1, Y2
-	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Y1, Y1
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y1, Y1
 	VANDNPS Y2, Y1, Y2
 	JMP     powd_77
 
 pow2_76:
 	VMULPS  Y1, Y1, Y2
-	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Y1, Y1
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y1, Y1
 	VANDNPS Y2, Y1, Y2
 	JMP     powd_77
 
@@ -1730,17 +1718,17 @@ powg_75:
 	VBLENDVPS    Y3, Y2, Y1, Y2
 	VANDPS       sigmoidconsts<>+1984(SB), Y3, Y3
 	VPSRLD       $0x17, Y2, Y4
-	VPSUBD       sigmoidconsts<>+1024(SB), Y4, Y4
+	VPSUBD       sigmoidconsts<>+960(SB), Y4, Y4
 	VPSUBD       Y3, Y4, Y4
 	VCVTDQ2PS    Y4, Y3
-	VANDPS       sigmoidconsts<>+1088(SB), Y2, Y2
-	VORPS        sigmoidconsts<>+640(SB), Y2, Y2
+	VANDPS       sigmoidconsts<>+1024(SB), Y2, Y2
+	VORPS        sigmoidconsts<>+1088(SB), Y2, Y2
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y2, Y4
-	VSUBPS       sigmoidconsts<>+704(SB), Y2, Y5
+	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y5
 	VADDPS       Y2, Y2, Y2
-	VSUBPS       sigmoidconsts<>+704(SB), Y2, Y2
+	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y2
 	VBLENDVPS    Y4, Y2, Y5, Y2
-	VANDPS       sigmoidconsts<>+704(SB), Y4, Y4
+	VANDPS       sigmoidconsts<>+640(SB), Y4, Y4
 	VSUBPS       Y4, Y3, Y3
 	VMULPS       Y2, Y2, Y4
 	VMOVUPS      sigmoidconsts<>+1216(SB), Y5
@@ -1755,14 +1743,14 @@ powg_75:
 	VMULPS       Y2, Y5, Y5
 	VMULPS       Y4, Y5, Y5
 	VFMADD231PS  sigmoidconsts<>+256(SB), Y3, Y5
-	VFNMADD231PS sigmoidconsts<>+640(SB), Y4, Y5
+	VFNMADD231PS sigmoidconsts<>+1088(SB), Y4, Y5
 	VADDPS       Y5, Y2, Y5
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Y3, Y5
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y1, Y2
 	VBLENDVPS    Y2, Y1, Y5, Y5
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y1, Y2
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y1, Y2
 	VBLENDVPS    Y2, sigmoidconsts<>+2112(SB), Y5, Y5
-	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Y1, Y2
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y1, Y2
 	VBLENDVPS    Y2, sigmoidconsts<>+2176(SB), Y5, Y5
 	VMULPS       352(SP), Y5, Y5
 	VMOVUPS      sigmoidconsts<>+64(SB), Y2
@@ -1777,23 +1765,22 @@ powg_75:
 	VFMADD213PS  sigmoidconsts<>+512(SB), Y3, Y4
 	VFMADD213PS  sigmoidconsts<>+576(SB), Y3, Y4
 	VFMADD213PS  sigmoidconsts<>+640(SB), Y3, Y4
-	VFMADD213PS  sigmoidconsts<>+704(SB), Y3, Y4
-	VFMADD213PS  sigmoidconsts<>+704(SB), Y3, Y4
+	VFMADD213PS  sigmoidconsts<>+640(SB), Y3, Y4
 	VCVTPS2DQ    Y2, Y2
 	VPSRAD       $0x01, Y2, Y3
 	VPSUBD       Y3, Y2, Y2
-	VPADDD       sigmoidconsts<>+768(SB), Y3, Y3
+	VPADDD       sigmoidconsts<>+704(SB), Y3, Y3
 	VPSLLD       $0x17, Y3, Y3
-	VPADDD       sigmoidconsts<>+768(SB), Y2, Y2
+	VPADDD       sigmoidconsts<>+704(SB), Y2, Y2
 	VPSLLD       $0x17, Y2, Y2
 	VMULPS       Y3, Y4, Y3
 	VMULPS       Y2, Y3, Y3
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y5, Y2
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y5, Y2
 	VANDNPS      Y3, Y2, Y3
 	VCMPPS       $0x0e, sigmoidconsts<>+2240(SB), Y5, Y2
 	VBLENDVPS    Y2, sigmoidconsts<>+2048(SB), Y3, Y3
 	VMOVAPS      Y3, Y2
-	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Y1, Y1
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y1, Y1
 	VANDNPS      Y2, Y1, Y2
 
 powd_77:
@@ -1806,7 +1793,7 @@ powd_77:
 	CMPQ         DI, $0x00
 	JEQ          gamma0_78
 	VMOVUPS      352(SP), Y1
-	VSUBPS       sigmoidconsts<>+704(SB), Y1, Y1
+	VSUBPS       sigmoidconsts<>+640(SB), Y1, Y1
 	VMOVUPS      Y1, 416(SP)
 	VMOVUPS      320(SP), Y1
 	CMPQ         R8, $0x01
@@ -1815,18 +1802,18 @@ powd_77:
 	JEQ          pow2_81
 	CMPQ         R8, $0x03
 	JEQ          powg_80
-	VMOVUPS      sigmoidconsts<>+704(SB), Y2
+	VMOVUPS      sigmoidconsts<>+640(SB), Y2
 	JMP          powd_82
 
 pow1_79:
 	VMOVAPS Y1, Y2
-	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Y1, Y1
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y1, Y1
 	VANDNPS Y2, Y1, Y2
 	JMP     powd_82
 
 pow2_81:
 	VMULPS  Y1, Y1, Y2
-	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Y1, Y1
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y1, Y1
 	VANDNPS Y2, Y1, Y2
 	JMP     powd_82
 
@@ -1836,17 +1823,17 @@ powg_80:
 	VBLENDVPS    Y3, Y2, Y1, Y2
 	VANDPS       sigmoidconsts<>+1984(SB), Y3, Y3
 	VPSRLD       $0x17, Y2, Y4
-	VPSUBD       sigmoidconsts<>+1024(SB), Y4, Y4
+	VPSUBD       sigmoidconsts<>+960(SB), Y4, Y4
 	VPSUBD       Y3, Y4, Y4
 	VCVTDQ2PS    Y4, Y3
-	VANDPS       sigmoidconsts<>+1088(SB), Y2, Y2
-	VORPS        sigmoidconsts<>+640(SB), Y2, Y2
+	VANDPS       sigmoidconsts<>+1024(SB), Y2, Y2
+	VORPS        sigmoidconsts<>+1088(SB), Y2, Y2
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y2, Y4
-	VSUBPS       sigmoidconsts<>+704(SB), Y2, Y5
+	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y5
 	VADDPS       Y2, Y2, Y2
-	VSUBPS       sigmoidconsts<>+704(SB), Y2, Y2
+	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y2
 	VBLENDVPS    Y4, Y2, Y5, Y2
-	VANDPS       sigmoidconsts<>+704(SB), Y4, Y4
+	VANDPS       sigmoidconsts<>+640(SB), Y4, Y4
 	VSUBPS       Y4, Y3, Y3
 	VMULPS       Y2, Y2, Y4
 	VMOVUPS      sigmoidconsts<>+1216(SB), Y5
@@ -1861,14 +1848,14 @@ powg_80:
 	VMULPS       Y2, Y5, Y5
 	VMULPS       Y4, Y5, Y5
 	VFMADD231PS  sigmoidconsts<>+256(SB), Y3, Y5
-	VFNMADD231PS sigmoidconsts<>+640(SB), Y4, Y5
+	VFNMADD231PS sigmoidconsts<>+1088(SB), Y4, Y5
 	VADDPS       Y5, Y2, Y5
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Y3, Y5
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y1, Y2
 	VBLENDVPS    Y2, Y1, Y5, Y5
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y1, Y2
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y1, Y2
 	VBLENDVPS    Y2, sigmoidconsts<>+2112(SB), Y5, Y5
-	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Y1, Y2
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y1, Y2
 	VBLENDVPS    Y2, sigmoidconsts<>+2176(SB), Y5, Y5
 	VMULPS       416(SP), Y5, Y5
 	VMOVUPS      sigmoidconsts<>+64(SB), Y2
@@ -1883,29 +1870,28 @@ powg_80:
 	VFMADD213PS  sigmoidconsts<>+512(SB), Y3, Y4
 	VFMADD213PS  sigmoidconsts<>+576(SB), Y3, Y4
 	VFMADD213PS  sigmoidconsts<>+640(SB), Y3, Y4
-	VFMADD213PS  sigmoidconsts<>+704(SB), Y3, Y4
-	VFMADD213PS  sigmoidconsts<>+704(SB), Y3, Y4
+	VFMADD213PS  sigmoidconsts<>+640(SB), Y3, Y4
 	VCVTPS2DQ    Y2, Y2
 	VPSRAD       $0x01, Y2, Y3
 	VPSUBD       Y3, Y2, Y2
-	VPADDD       sigmoidconsts<>+768(SB), Y3, Y3
+	VPADDD       sigmoidconsts<>+704(SB), Y3, Y3
 	VPSLLD       $0x17, Y3, Y3
-	VPADDD       sigmoidconsts<>+768(SB), Y2, Y2
+	VPADDD       sigmoidconsts<>+704(SB), Y2, Y2
 	VPSLLD       $0x17, Y2, Y2
 	VMULPS       Y3, Y4, Y3
 	VMULPS       Y2, Y3, Y3
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y5, Y2
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y5, Y2
 	VANDNPS      Y3, Y2, Y3
 	VCMPPS       $0x0e, sigmoidconsts<>+2240(SB), Y5, Y2
 	VBLENDVPS    Y2, sigmoidconsts<>+2048(SB), Y3, Y3
 	VMOVAPS      Y3, Y2
-	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Y1, Y1
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y1, Y1
 	VANDNPS      Y2, Y1, Y2
 
 powd_82:
 	VMOVUPS      288(SP), Y1
 	VMULPS       Y2, Y1, Y1
-	VMOVUPS      sigmoidconsts<>+704(SB), Y2
+	VMOVUPS      sigmoidconsts<>+640(SB), Y2
 	VMOVUPS      sigmoidconsts<>+2496(SB), Y3
 	VFNMADD231PS 192(SP), Y3, Y2
 	VMULPS       Y2, Y1, Y1
@@ -1913,7 +1899,7 @@ powd_82:
 	VMULPS       96(SP), Y1, Y1
 	VMULPS       352(SP), Y1, Y1
 	VMOVUPS      320(SP), Y2
-	VCMPPS       $0x0e, sigmoidconsts<>+896(SB), Y2, Y2
+	VCMPPS       $0x0e, sigmoidconsts<>+832(SB), Y2, Y2
 	VMOVUPS      384(SP), Y3
 	VANDPS       Y2, Y1, Y1
 	VADDPS       Y1, Y3, Y3
@@ -1924,7 +1910,7 @@ gamma0_78:
 	TESTQ        $0x00000100, SI
 	JZ           noflag_83
 	VBROADCASTSS alpha+108(FP), Y2
-	VMOVUPS      sigmoidconsts<>+704(SB), Y3
+	VMOVUPS      sigmoidconsts<>+640(SB), Y3
 	VSUBPS       Y2, Y3, Y3
 	VMULPS       224(SP), Y3, Y3
 	VFMADD231PS  192(SP), Y2, Y3
@@ -1967,19 +1953,18 @@ tail_60:
 	VFMADD213PS  sigmoidconsts<>+512(SB), Y6, Y7
 	VFMADD213PS  sigmoidconsts<>+576(SB), Y6, Y7
 	VFMADD213PS  sigmoidconsts<>+640(SB), Y6, Y7
-	VFMADD213PS  sigmoidconsts<>+704(SB), Y6, Y7
-	VFMADD213PS  sigmoidconsts<>+704(SB), Y6, Y7
+	VFMADD213PS  sigmoidconsts<>+640(SB), Y6, Y7
 	VCVTPS2DQ    Y5, Y5
-	VPADDD       sigmoidconsts<>+768(SB), Y5, Y5
+	VPADDD       sigmoidconsts<>+704(SB), Y5, Y5
 	VPSLLD       $0x17, Y5, Y5
 	VMULPS       Y5, Y7, Y5
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y4, Y4
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y4, Y4
 	VANDNPS      Y5, Y4, Y5
-	VADDPS       sigmoidconsts<>+704(SB), Y5, Y4
-	VMOVUPS      sigmoidconsts<>+704(SB), Y6
+	VADDPS       sigmoidconsts<>+640(SB), Y5, Y4
+	VMOVUPS      sigmoidconsts<>+640(SB), Y6
 	VDIVPS       Y4, Y6, Y6
 	VMULPS       Y6, Y5, Y4
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y2, Y7
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y2, Y7
 	VBLENDVPS    Y7, Y4, Y6, Y8
 	VBLENDVPS    Y7, Y6, Y4, Y4
 	VMOVUPS      Y8, 64(SP)
@@ -1992,18 +1977,18 @@ tail_60:
 	VMOVUPS      128(SP), Y4
 	TESTQ        $0x00000003, sflags+136(FP)
 	JZ           noflag_84
-	VADDPS       sigmoidconsts<>+704(SB), Y4, Y5
+	VADDPS       sigmoidconsts<>+640(SB), Y4, Y5
 	VPSRLD       $0x17, Y5, Y6
-	VPSUBD       sigmoidconsts<>+1024(SB), Y6, Y6
+	VPSUBD       sigmoidconsts<>+960(SB), Y6, Y6
 	VCVTDQ2PS    Y6, Y7
-	VANDPS       sigmoidconsts<>+1088(SB), Y5, Y6
-	VORPS        sigmoidconsts<>+640(SB), Y6, Y6
+	VANDPS       sigmoidconsts<>+1024(SB), Y5, Y6
+	VORPS        sigmoidconsts<>+1088(SB), Y6, Y6
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y6, Y8
-	VSUBPS       sigmoidconsts<>+704(SB), Y6, Y9
+	VSUBPS       sigmoidconsts<>+640(SB), Y6, Y9
 	VADDPS       Y6, Y6, Y6
-	VSUBPS       sigmoidconsts<>+704(SB), Y6, Y6
+	VSUBPS       sigmoidconsts<>+640(SB), Y6, Y6
 	VBLENDVPS    Y8, Y6, Y9, Y6
-	VANDPS       sigmoidconsts<>+704(SB), Y8, Y8
+	VANDPS       sigmoidconsts<>+640(SB), Y8, Y8
 	VSUBPS       Y8, Y7, Y7
 	VMULPS       Y6, Y6, Y8
 	VMOVUPS      sigmoidconsts<>+1216(SB), Y9
@@ -2018,26 +2003,26 @@ tail_60:
 	VMULPS       Y6, Y9, Y9
 	VMULPS       Y8, Y9, Y9
 	VFMADD231PS  sigmoidconsts<>+256(SB), Y7, Y9
-	VFNMADD231PS sigmoidconsts<>+640(SB), Y8, Y9
+	VFNMADD231PS sigmoidconsts<>+1088(SB), Y8, Y9
 	VADDPS       Y9, Y6, Y9
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Y7, Y9
 	VCMPPS       $0x03, Y5, Y5, Y6
 	VBLENDVPS    Y6, Y5, Y9, Y9
-	VSUBPS       sigmoidconsts<>+704(SB), Y5, Y6
+	VSUBPS       sigmoidconsts<>+640(SB), Y5, Y6
 	VSUBPS       Y6, Y4, Y6
 	VDIVPS       Y5, Y6, Y6
 	VADDPS       Y6, Y9, Y9
-	VMOVUPS      sigmoidconsts<>+704(SB), Y5
+	VMOVUPS      sigmoidconsts<>+640(SB), Y5
 	VSUBPS       Y3, Y5, Y5
 	TESTQ        $0x00000001, sflags+136(FP)
 	JZ           noflag_85
 	VBROADCASTSS pw+100(FP), Y6
 	VMULPS       Y3, Y6, Y6
 	VXORPS       sigmoidconsts<>+0(SB), Y2, Y7
-	VMAXPS       sigmoidconsts<>+896(SB), Y7, Y7
+	VMAXPS       sigmoidconsts<>+832(SB), Y7, Y7
 	VADDPS       Y9, Y7, Y7
 	VMULPS       Y7, Y6, Y6
-	VMAXPS       sigmoidconsts<>+896(SB), Y2, Y7
+	VMAXPS       sigmoidconsts<>+832(SB), Y2, Y7
 	VADDPS       Y9, Y7, Y7
 	VFMADD231PS  Y7, Y5, Y6
 	VANDPS       Y1, Y6, Y6
@@ -2047,14 +2032,14 @@ tail_60:
 noflag_85:
 	TESTQ        $0x00000002, sflags+136(FP)
 	JZ           noflag_86
-	VADDPS       sigmoidconsts<>+704(SB), Y4, Y6
-	VMOVUPS      sigmoidconsts<>+704(SB), Y7
+	VADDPS       sigmoidconsts<>+640(SB), Y4, Y6
+	VMOVUPS      sigmoidconsts<>+640(SB), Y7
 	VDIVPS       Y6, Y7, Y7
 	VMULPS       Y7, Y4, Y4
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y2, Y6
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y2, Y6
 	VBLENDVPS    Y6, Y4, Y7, Y8
 	VBLENDVPS    Y6, Y7, Y4, Y4
-	VMAXPS       sigmoidconsts<>+896(SB), Y2, Y6
+	VMAXPS       sigmoidconsts<>+832(SB), Y2, Y6
 	VFNMADD231PS Y3, Y2, Y6
 	VADDPS       Y9, Y6, Y6
 	VMULPS       Y3, Y4, Y2
@@ -2066,18 +2051,18 @@ noflag_85:
 	JEQ          pow2_89
 	CMPQ         DI, $0x03
 	JEQ          powg_88
-	VMOVUPS      sigmoidconsts<>+704(SB), Y4
+	VMOVUPS      sigmoidconsts<>+640(SB), Y4
 	JMP          powd_90
 
 pow1_87:
 	VMOVAPS Y2, Y4
-	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Y2, Y2
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y2, Y2
 	VANDNPS Y4, Y2, Y4
 	JMP     powd_90
 
 pow2_89:
 	VMULPS  Y2, Y2, Y4
-	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Y2, Y2
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y2, Y2
 	VANDNPS Y4, Y2, Y4
 	JMP     powd_90
 
@@ -2087,17 +2072,17 @@ powg_88:
 	VBLENDVPS    Y8, Y7, Y2, Y7
 	VANDPS       sigmoidconsts<>+1984(SB), Y8, Y8
 	VPSRLD       $0x17, Y7, Y9
-	VPSUBD       sigmoidconsts<>+1024(SB), Y9, Y9
+	VPSUBD       sigmoidconsts<>+960(SB), Y9, Y9
 	VPSUBD       Y8, Y9, Y9
 	VCVTDQ2PS    Y9, Y8
-	VANDPS       sigmoidconsts<>+1088(SB), Y7, Y7
-	VORPS        sigmoidconsts<>+640(SB), Y7, Y7
+	VANDPS       sigmoidconsts<>+1024(SB), Y7, Y7
+	VORPS        sigmoidconsts<>+1088(SB), Y7, Y7
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y7, Y9
-	VSUBPS       sigmoidconsts<>+704(SB), Y7, Y10
+	VSUBPS       sigmoidconsts<>+640(SB), Y7, Y10
 	VADDPS       Y7, Y7, Y7
-	VSUBPS       sigmoidconsts<>+704(SB), Y7, Y7
+	VSUBPS       sigmoidconsts<>+640(SB), Y7, Y7
 	VBLENDVPS    Y9, Y7, Y10, Y7
-	VANDPS       sigmoidconsts<>+704(SB), Y9, Y9
+	VANDPS       sigmoidconsts<>+640(SB), Y9, Y9
 	VSUBPS       Y9, Y8, Y8
 	VMULPS       Y7, Y7, Y9
 	VMOVUPS      sigmoidconsts<>+1216(SB), Y10
@@ -2112,14 +2097,14 @@ powg_88:
 	VMULPS       Y7, Y10, Y10
 	VMULPS       Y9, Y10, Y10
 	VFMADD231PS  sigmoidconsts<>+256(SB), Y8, Y10
-	VFNMADD231PS sigmoidconsts<>+640(SB), Y9, Y10
+	VFNMADD231PS sigmoidconsts<>+1088(SB), Y9, Y10
 	VADDPS       Y10, Y7, Y10
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Y8, Y10
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y2, Y7
 	VBLENDVPS    Y7, Y2, Y10, Y10
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y2, Y7
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y2, Y7
 	VBLENDVPS    Y7, sigmoidconsts<>+2112(SB), Y10, Y10
-	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Y2, Y7
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y2, Y7
 	VBLENDVPS    Y7, sigmoidconsts<>+2176(SB), Y10, Y10
 	VMULPS       Y4, Y10, Y10
 	VMOVUPS      sigmoidconsts<>+64(SB), Y4
@@ -2134,23 +2119,22 @@ powg_88:
 	VFMADD213PS  sigmoidconsts<>+512(SB), Y7, Y8
 	VFMADD213PS  sigmoidconsts<>+576(SB), Y7, Y8
 	VFMADD213PS  sigmoidconsts<>+640(SB), Y7, Y8
-	VFMADD213PS  sigmoidconsts<>+704(SB), Y7, Y8
-	VFMADD213PS  sigmoidconsts<>+704(SB), Y7, Y8
+	VFMADD213PS  sigmoidconsts<>+640(SB), Y7, Y8
 	VCVTPS2DQ    Y4, Y4
 	VPSRAD       $0x01, Y4, Y7
 	VPSUBD       Y7, Y4, Y4
-	VPADDD       sigmoidconsts<>+768(SB), Y7, Y7
+	VPADDD       sigmoidconsts<>+704(SB), Y7, Y7
 	VPSLLD       $0x17, Y7, Y7
-	VPADDD       sigmoidconsts<>+768(SB), Y4, Y4
+	VPADDD       sigmoidconsts<>+704(SB), Y4, Y4
 	VPSLLD       $0x17, Y4, Y4
 	VMULPS       Y7, Y8, Y7
 	VMULPS       Y4, Y7, Y7
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y10, Y4
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y10, Y4
 	VANDNPS      Y7, Y4, Y7
 	VCMPPS       $0x0e, sigmoidconsts<>+2240(SB), Y10, Y4
 	VBLENDVPS    Y4, sigmoidconsts<>+2048(SB), Y7, Y7
 	VMOVAPS      Y7, Y4
-	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Y2, Y2
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y2, Y2
 	VANDNPS      Y4, Y2, Y4
 
 powd_90:
@@ -2158,7 +2142,7 @@ powd_90:
 	TESTQ        $0x00000100, sflags+136(FP)
 	JZ           noflag_91
 	VBROADCASTSS alpha+108(FP), Y2
-	VMOVUPS      sigmoidconsts<>+704(SB), Y4
+	VMOVUPS      sigmoidconsts<>+640(SB), Y4
 	VSUBPS       Y2, Y4, Y4
 	VMULPS       Y5, Y4, Y4
 	VFMADD231PS  Y3, Y2, Y4
@@ -2171,7 +2155,7 @@ noflag_91:
 
 noflag_86:
 noflag_84:
-	VMOVUPS      sigmoidconsts<>+704(SB), Y2
+	VMOVUPS      sigmoidconsts<>+640(SB), Y2
 	VSUBPS       192(SP), Y2, Y2
 	VMOVUPS      Y2, 224(SP)
 	VXORPS       Y2, Y2, Y2
@@ -2188,7 +2172,7 @@ noflag_84:
 	VMOVUPS      64(SP), Y4
 	VXORPS       Y5, Y5, Y5
 	VCMPPS       $0x0e, 192(SP), Y4, Y6
-	VBLENDVPS    Y6, sigmoidconsts<>+704(SB), Y5, Y5
+	VBLENDVPS    Y6, sigmoidconsts<>+640(SB), Y5, Y5
 	VCMPPS       $0x01, 192(SP), Y4, Y4
 	VBLENDVPS    Y4, sigmoidconsts<>+2432(SB), Y5, Y5
 	VBROADCASTSS d+92(FP), Y4
@@ -2216,18 +2200,18 @@ noflag_94:
 	TESTQ        $0x00000002, SI
 	JZ           noflag_95
 	VMOVUPS      128(SP), Y2
-	VADDPS       sigmoidconsts<>+704(SB), Y2, Y3
+	VADDPS       sigmoidconsts<>+640(SB), Y2, Y3
 	VPSRLD       $0x17, Y3, Y4
-	VPSUBD       sigmoidconsts<>+1024(SB), Y4, Y4
+	VPSUBD       sigmoidconsts<>+960(SB), Y4, Y4
 	VCVTDQ2PS    Y4, Y5
-	VANDPS       sigmoidconsts<>+1088(SB), Y3, Y4
-	VORPS        sigmoidconsts<>+640(SB), Y4, Y4
+	VANDPS       sigmoidconsts<>+1024(SB), Y3, Y4
+	VORPS        sigmoidconsts<>+1088(SB), Y4, Y4
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y4, Y6
-	VSUBPS       sigmoidconsts<>+704(SB), Y4, Y7
+	VSUBPS       sigmoidconsts<>+640(SB), Y4, Y7
 	VADDPS       Y4, Y4, Y4
-	VSUBPS       sigmoidconsts<>+704(SB), Y4, Y4
+	VSUBPS       sigmoidconsts<>+640(SB), Y4, Y4
 	VBLENDVPS    Y6, Y4, Y7, Y4
-	VANDPS       sigmoidconsts<>+704(SB), Y6, Y6
+	VANDPS       sigmoidconsts<>+640(SB), Y6, Y6
 	VSUBPS       Y6, Y5, Y5
 	VMULPS       Y4, Y4, Y6
 	VMOVUPS      sigmoidconsts<>+1216(SB), Y7
@@ -2242,17 +2226,17 @@ noflag_94:
 	VMULPS       Y4, Y7, Y7
 	VMULPS       Y6, Y7, Y7
 	VFMADD231PS  sigmoidconsts<>+256(SB), Y5, Y7
-	VFNMADD231PS sigmoidconsts<>+640(SB), Y6, Y7
+	VFNMADD231PS sigmoidconsts<>+1088(SB), Y6, Y7
 	VADDPS       Y7, Y4, Y7
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Y5, Y7
 	VCMPPS       $0x03, Y3, Y3, Y4
 	VBLENDVPS    Y4, Y3, Y7, Y7
-	VSUBPS       sigmoidconsts<>+704(SB), Y3, Y4
+	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y4
 	VSUBPS       Y4, Y2, Y4
 	VDIVPS       Y3, Y4, Y4
 	VADDPS       Y4, Y7, Y7
 	VMOVUPS      160(SP), Y2
-	VMAXPS       sigmoidconsts<>+896(SB), Y2, Y3
+	VMAXPS       sigmoidconsts<>+832(SB), Y2, Y3
 	VFNMADD231PS 192(SP), Y2, Y3
 	VADDPS       Y7, Y3, Y3
 	VMOVUPS      Y3, 288(SP)
@@ -2269,18 +2253,18 @@ noflag_94:
 	JEQ          pow2_98
 	CMPQ         DI, $0x03
 	JEQ          powg_97
-	VMOVUPS      sigmoidconsts<>+704(SB), Y3
+	VMOVUPS      sigmoidconsts<>+640(SB), Y3
 	JMP          powd_99
 
 pow1_96:
 	VMOVAPS Y2, Y3
-	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Y2, Y2
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
 	JMP     powd_99
 
 pow2_98:
 	VMULPS  Y2, Y2, Y3
-	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Y2, Y2
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
 	JMP     powd_99
 
@@ -2290,17 +2274,17 @@ powg_97:
 	VBLENDVPS    Y4, Y3, Y2, Y3
 	VANDPS       sigmoidconsts<>+1984(SB), Y4, Y4
 	VPSRLD       $0x17, Y3, Y5
-	VPSUBD       sigmoidconsts<>+1024(SB), Y5, Y5
+	VPSUBD       sigmoidconsts<>+960(SB), Y5, Y5
 	VPSUBD       Y4, Y5, Y5
 	VCVTDQ2PS    Y5, Y4
-	VANDPS       sigmoidconsts<>+1088(SB), Y3, Y3
-	VORPS        sigmoidconsts<>+640(SB), Y3, Y3
+	VANDPS       sigmoidconsts<>+1024(SB), Y3, Y3
+	VORPS        sigmoidconsts<>+1088(SB), Y3, Y3
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y3, Y5
-	VSUBPS       sigmoidconsts<>+704(SB), Y3, Y6
+	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y6
 	VADDPS       Y3, Y3, Y3
-	VSUBPS       sigmoidconsts<>+704(SB), Y3, Y3
+	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y3
 	VBLENDVPS    Y5, Y3, Y6, Y3
-	VANDPS       sigmoidconsts<>+704(SB), Y5, Y5
+	VANDPS       sigmoidconsts<>+640(SB), Y5, Y5
 	VSUBPS       Y5, Y4, Y4
 	VMULPS       Y3, Y3, Y5
 	VMOVUPS      sigmoidconsts<>+1216(SB), Y6
@@ -2315,14 +2299,14 @@ powg_97:
 	VMULPS       Y3, Y6, Y6
 	VMULPS       Y5, Y6, Y6
 	VFMADD231PS  sigmoidconsts<>+256(SB), Y4, Y6
-	VFNMADD231PS sigmoidconsts<>+640(SB), Y5, Y6
+	VFNMADD231PS sigmoidconsts<>+1088(SB), Y5, Y6
 	VADDPS       Y6, Y3, Y6
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Y4, Y6
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y2, Y3
 	VBLENDVPS    Y3, Y2, Y6, Y6
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y2, Y3
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y2, Y3
 	VBLENDVPS    Y3, sigmoidconsts<>+2112(SB), Y6, Y6
-	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Y2, Y3
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y2, Y3
 	VBLENDVPS    Y3, sigmoidconsts<>+2176(SB), Y6, Y6
 	VMULPS       352(SP), Y6, Y6
 	VMOVUPS      sigmoidconsts<>+64(SB), Y3
@@ -2337,23 +2321,22 @@ powg_97:
 	VFMADD213PS  sigmoidconsts<>+512(SB), Y4, Y5
 	VFMADD213PS  sigmoidconsts<>+576(SB), Y4, Y5
 	VFMADD213PS  sigmoidconsts<>+640(SB), Y4, Y5
-	VFMADD213PS  sigmoidconsts<>+704(SB), Y4, Y5
-	VFMADD213PS  sigmoidconsts<>+704(SB), Y4, Y5
+	VFMADD213PS  sigmoidconsts<>+640(SB), Y4, Y5
 	VCVTPS2DQ    Y3, Y3
 	VPSRAD       $0x01, Y3, Y4
 	VPSUBD       Y4, Y3, Y3
-	VPADDD       sigmoidconsts<>+768(SB), Y4, Y4
+	VPADDD       sigmoidconsts<>+704(SB), Y4, Y4
 	VPSLLD       $0x17, Y4, Y4
-	VPADDD       sigmoidconsts<>+768(SB), Y3, Y3
+	VPADDD       sigmoidconsts<>+704(SB), Y3, Y3
 	VPSLLD       $0x17, Y3, Y3
 	VMULPS       Y4, Y5, Y4
 	VMULPS       Y3, Y4, Y4
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y6, Y3
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y6, Y3
 	VANDNPS      Y4, Y3, Y4
 	VCMPPS       $0x0e, sigmoidconsts<>+2240(SB), Y6, Y3
 	VBLENDVPS    Y3, sigmoidconsts<>+2048(SB), Y4, Y4
 	VMOVAPS      Y4, Y3
-	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Y2, Y2
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
 powd_99:
@@ -2366,7 +2349,7 @@ powd_99:
 	CMPQ         DI, $0x00
 	JEQ          gamma0_100
 	VMOVUPS      352(SP), Y2
-	VSUBPS       sigmoidconsts<>+704(SB), Y2, Y2
+	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y2
 	VMOVUPS      Y2, 416(SP)
 	VMOVUPS      320(SP), Y2
 	CMPQ         R8, $0x01
@@ -2375,18 +2358,18 @@ powd_99:
 	JEQ          pow2_103
 	CMPQ         R8, $0x03
 	JEQ          powg_102
-	VMOVUPS      sigmoidconsts<>+704(SB), Y3
+	VMOVUPS      sigmoidconsts<>+640(SB), Y3
 	JMP          powd_104
 
 pow1_101:
 	VMOVAPS Y2, Y3
-	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Y2, Y2
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
 	JMP     powd_104
 
 pow2_103:
 	VMULPS  Y2, Y2, Y3
-	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Y2, Y2
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
 	JMP     powd_104
 
@@ -2396,17 +2379,17 @@ powg_102:
 	VBLENDVPS    Y4, Y3, Y2, Y3
 	VANDPS       sigmoidconsts<>+1984(SB), Y4, Y4
 	VPSRLD       $0x17, Y3, Y5
-	VPSUBD       sigmoidconsts<>+1024(SB), Y5, Y5
+	VPSUBD       sigmoidconsts<>+960(SB), Y5, Y5
 	VPSUBD       Y4, Y5, Y5
 	VCVTDQ2PS    Y5, Y4
-	VANDPS       sigmoidconsts<>+1088(SB), Y3, Y3
-	VORPS        sigmoidconsts<>+640(SB), Y3, Y3
+	VANDPS       sigmoidconsts<>+1024(SB), Y3, Y3
+	VORPS        sigmoidconsts<>+1088(SB), Y3, Y3
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y3, Y5
-	VSUBPS       sigmoidconsts<>+704(SB), Y3, Y6
+	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y6
 	VADDPS       Y3, Y3, Y3
-	VSUBPS       sigmoidconsts<>+704(SB), Y3, Y3
+	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y3
 	VBLENDVPS    Y5, Y3, Y6, Y3
-	VANDPS       sigmoidconsts<>+704(SB), Y5, Y5
+	VANDPS       sigmoidconsts<>+640(SB), Y5, Y5
 	VSUBPS       Y5, Y4, Y4
 	VMULPS       Y3, Y3, Y5
 	VMOVUPS      sigmoidconsts<>+1216(SB), Y6
@@ -2421,14 +2404,14 @@ powg_102:
 	VMULPS       Y3, Y6, Y6
 	VMULPS       Y5, Y6, Y6
 	VFMADD231PS  sigmoidconsts<>+256(SB), Y4, Y6
-	VFNMADD231PS sigmoidconsts<>+640(SB), Y5, Y6
+	VFNMADD231PS sigmoidconsts<>+1088(SB), Y5, Y6
 	VADDPS       Y6, Y3, Y6
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Y4, Y6
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y2, Y3
 	VBLENDVPS    Y3, Y2, Y6, Y6
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y2, Y3
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y2, Y3
 	VBLENDVPS    Y3, sigmoidconsts<>+2112(SB), Y6, Y6
-	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Y2, Y3
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y2, Y3
 	VBLENDVPS    Y3, sigmoidconsts<>+2176(SB), Y6, Y6
 	VMULPS       416(SP), Y6, Y6
 	VMOVUPS      sigmoidconsts<>+64(SB), Y3
@@ -2443,29 +2426,28 @@ powg_102:
 	VFMADD213PS  sigmoidconsts<>+512(SB), Y4, Y5
 	VFMADD213PS  sigmoidconsts<>+576(SB), Y4, Y5
 	VFMADD213PS  sigmoidconsts<>+640(SB), Y4, Y5
-	VFMADD213PS  sigmoidconsts<>+704(SB), Y4, Y5
-	VFMADD213PS  sigmoidconsts<>+704(SB), Y4, Y5
+	VFMADD213PS  sigmoidconsts<>+640(SB), Y4, Y5
 	VCVTPS2DQ    Y3, Y3
 	VPSRAD       $0x01, Y3, Y4
 	VPSUBD       Y4, Y3, Y3
-	VPADDD       sigmoidconsts<>+768(SB), Y4, Y4
+	VPADDD       sigmoidconsts<>+704(SB), Y4, Y4
 	VPSLLD       $0x17, Y4, Y4
-	VPADDD       sigmoidconsts<>+768(SB), Y3, Y3
+	VPADDD       sigmoidconsts<>+704(SB), Y3, Y3
 	VPSLLD       $0x17, Y3, Y3
 	VMULPS       Y4, Y5, Y4
 	VMULPS       Y3, Y4, Y4
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y6, Y3
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y6, Y3
 	VANDNPS      Y4, Y3, Y4
 	VCMPPS       $0x0e, sigmoidconsts<>+2240(SB), Y6, Y3
 	VBLENDVPS    Y3, sigmoidconsts<>+2048(SB), Y4, Y4
 	VMOVAPS      Y4, Y3
-	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Y2, Y2
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
 powd_104:
 	VMOVUPS      288(SP), Y2
 	VMULPS       Y3, Y2, Y2
-	VMOVUPS      sigmoidconsts<>+704(SB), Y3
+	VMOVUPS      sigmoidconsts<>+640(SB), Y3
 	VMOVUPS      sigmoidconsts<>+2496(SB), Y4
 	VFNMADD231PS 192(SP), Y4, Y3
 	VMULPS       Y3, Y2, Y2
@@ -2473,7 +2455,7 @@ powd_104:
 	VMULPS       96(SP), Y2, Y2
 	VMULPS       352(SP), Y2, Y2
 	VMOVUPS      320(SP), Y3
-	VCMPPS       $0x0e, sigmoidconsts<>+896(SB), Y3, Y3
+	VCMPPS       $0x0e, sigmoidconsts<>+832(SB), Y3, Y3
 	VMOVUPS      384(SP), Y4
 	VANDPS       Y3, Y2, Y2
 	VADDPS       Y2, Y4, Y4
@@ -2484,7 +2466,7 @@ gamma0_100:
 	TESTQ        $0x00000100, SI
 	JZ           noflag_105
 	VBROADCASTSS alpha+108(FP), Y3
-	VMOVUPS      sigmoidconsts<>+704(SB), Y4
+	VMOVUPS      sigmoidconsts<>+640(SB), Y4
 	VSUBPS       Y3, Y4, Y4
 	VMULPS       224(SP), Y4, Y4
 	VFMADD231PS  192(SP), Y3, Y4
@@ -2579,19 +2561,18 @@ loop_106:
 	VFMADD213PS  sigmoidconsts<>+512(SB), Y8, Y9
 	VFMADD213PS  sigmoidconsts<>+576(SB), Y8, Y9
 	VFMADD213PS  sigmoidconsts<>+640(SB), Y8, Y9
-	VFMADD213PS  sigmoidconsts<>+704(SB), Y8, Y9
-	VFMADD213PS  sigmoidconsts<>+704(SB), Y8, Y9
+	VFMADD213PS  sigmoidconsts<>+640(SB), Y8, Y9
 	VCVTPS2DQ    Y7, Y7
-	VPADDD       sigmoidconsts<>+768(SB), Y7, Y7
+	VPADDD       sigmoidconsts<>+704(SB), Y7, Y7
 	VPSLLD       $0x17, Y7, Y7
 	VMULPS       Y7, Y9, Y7
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y6, Y6
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y6, Y6
 	VANDNPS      Y7, Y6, Y7
 	TESTQ        $0x0000001c, SI
 	JZ           noflag_109
-	VADDPS       sigmoidconsts<>+704(SB), Y7, Y8
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y3, Y9
-	VMOVUPS      sigmoidconsts<>+704(SB), Y6
+	VADDPS       sigmoidconsts<>+640(SB), Y7, Y8
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y3, Y9
+	VMOVUPS      sigmoidconsts<>+640(SB), Y6
 	VBLENDVPS    Y9, Y7, Y6, Y6
 	VDIVPS       Y8, Y6, Y6
 	VMULPS       Y5, Y6, Y8
@@ -2616,7 +2597,7 @@ noflag_111:
 	TESTQ   $0x00000010, SI
 	JZ      noflag_112
 	VSUBPS  Y4, Y6, Y6
-	VANDPS  sigmoidconsts<>+960(SB), Y6, Y6
+	VANDPS  sigmoidconsts<>+896(SB), Y6, Y6
 	VMULPS  Y5, Y6, Y6
 	VADDPS  160(SP), Y6, Y6
 	VMOVUPS Y6, 160(SP)
@@ -2625,18 +2606,18 @@ noflag_112:
 noflag_109:
 	TESTQ        $0x00000003, SI
 	JZ           noflag_113
-	VADDPS       sigmoidconsts<>+704(SB), Y7, Y6
+	VADDPS       sigmoidconsts<>+640(SB), Y7, Y6
 	VPSRLD       $0x17, Y6, Y8
-	VPSUBD       sigmoidconsts<>+1024(SB), Y8, Y8
+	VPSUBD       sigmoidconsts<>+960(SB), Y8, Y8
 	VCVTDQ2PS    Y8, Y9
-	VANDPS       sigmoidconsts<>+1088(SB), Y6, Y8
-	VORPS        sigmoidconsts<>+640(SB), Y8, Y8
+	VANDPS       sigmoidconsts<>+1024(SB), Y6, Y8
+	VORPS        sigmoidconsts<>+1088(SB), Y8, Y8
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y8, Y10
-	VSUBPS       sigmoidconsts<>+704(SB), Y8, Y11
+	VSUBPS       sigmoidconsts<>+640(SB), Y8, Y11
 	VADDPS       Y8, Y8, Y8
-	VSUBPS       sigmoidconsts<>+704(SB), Y8, Y8
+	VSUBPS       sigmoidconsts<>+640(SB), Y8, Y8
 	VBLENDVPS    Y10, Y8, Y11, Y8
-	VANDPS       sigmoidconsts<>+704(SB), Y10, Y10
+	VANDPS       sigmoidconsts<>+640(SB), Y10, Y10
 	VSUBPS       Y10, Y9, Y9
 	VMULPS       Y8, Y8, Y10
 	VMOVUPS      sigmoidconsts<>+1216(SB), Y11
@@ -2651,26 +2632,26 @@ noflag_109:
 	VMULPS       Y8, Y11, Y11
 	VMULPS       Y10, Y11, Y11
 	VFMADD231PS  sigmoidconsts<>+256(SB), Y9, Y11
-	VFNMADD231PS sigmoidconsts<>+640(SB), Y10, Y11
+	VFNMADD231PS sigmoidconsts<>+1088(SB), Y10, Y11
 	VADDPS       Y11, Y8, Y11
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Y9, Y11
 	VCMPPS       $0x03, Y6, Y6, Y8
 	VBLENDVPS    Y8, Y6, Y11, Y11
-	VSUBPS       sigmoidconsts<>+704(SB), Y6, Y8
+	VSUBPS       sigmoidconsts<>+640(SB), Y6, Y8
 	VSUBPS       Y8, Y7, Y8
 	VDIVPS       Y6, Y8, Y8
 	VADDPS       Y8, Y11, Y11
-	VMOVUPS      sigmoidconsts<>+704(SB), Y6
+	VMOVUPS      sigmoidconsts<>+640(SB), Y6
 	VSUBPS       Y4, Y6, Y6
 	TESTQ        $0x00000001, SI
 	JZ           noflag_114
 	VBROADCASTSS pw+80(FP), Y8
 	VMULPS       Y4, Y8, Y8
 	VXORPS       sigmoidconsts<>+0(SB), Y3, Y9
-	VMAXPS       sigmoidconsts<>+896(SB), Y9, Y9
+	VMAXPS       sigmoidconsts<>+832(SB), Y9, Y9
 	VADDPS       Y11, Y9, Y9
 	VMULPS       Y9, Y8, Y8
-	VMAXPS       sigmoidconsts<>+896(SB), Y3, Y9
+	VMAXPS       sigmoidconsts<>+832(SB), Y3, Y9
 	VADDPS       Y11, Y9, Y9
 	VFMADD231PS  Y9, Y6, Y8
 	VMULPS       Y5, Y8, Y8
@@ -2680,14 +2661,14 @@ noflag_109:
 noflag_114:
 	TESTQ        $0x00000002, SI
 	JZ           noflag_115
-	VADDPS       sigmoidconsts<>+704(SB), Y7, Y8
-	VMOVUPS      sigmoidconsts<>+704(SB), Y9
+	VADDPS       sigmoidconsts<>+640(SB), Y7, Y8
+	VMOVUPS      sigmoidconsts<>+640(SB), Y9
 	VDIVPS       Y8, Y9, Y9
 	VMULPS       Y9, Y7, Y7
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y3, Y8
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y3, Y8
 	VBLENDVPS    Y8, Y7, Y9, Y10
 	VBLENDVPS    Y8, Y9, Y7, Y7
-	VMAXPS       sigmoidconsts<>+896(SB), Y3, Y8
+	VMAXPS       sigmoidconsts<>+832(SB), Y3, Y8
 	VFNMADD231PS Y4, Y3, Y8
 	VADDPS       Y11, Y8, Y8
 	VMULPS       Y4, Y7, Y3
@@ -2699,18 +2680,18 @@ noflag_114:
 	JEQ          pow2_118
 	CMPQ         DI, $0x03
 	JEQ          powg_117
-	VMOVUPS      sigmoidconsts<>+704(SB), Y7
+	VMOVUPS      sigmoidconsts<>+640(SB), Y7
 	JMP          powd_119
 
 pow1_116:
 	VMOVAPS Y3, Y7
-	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Y3, Y3
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y3, Y3
 	VANDNPS Y7, Y3, Y7
 	JMP     powd_119
 
 pow2_118:
 	VMULPS  Y3, Y3, Y7
-	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Y3, Y3
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y3, Y3
 	VANDNPS Y7, Y3, Y7
 	JMP     powd_119
 
@@ -2720,17 +2701,17 @@ powg_117:
 	VBLENDVPS    Y10, Y9, Y3, Y9
 	VANDPS       sigmoidconsts<>+1984(SB), Y10, Y10
 	VPSRLD       $0x17, Y9, Y11
-	VPSUBD       sigmoidconsts<>+1024(SB), Y11, Y11
+	VPSUBD       sigmoidconsts<>+960(SB), Y11, Y11
 	VPSUBD       Y10, Y11, Y11
 	VCVTDQ2PS    Y11, Y10
-	VANDPS       sigmoidconsts<>+1088(SB), Y9, Y9
-	VORPS        sigmoidconsts<>+640(SB), Y9, Y9
+	VANDPS       sigmoidconsts<>+1024(SB), Y9, Y9
+	VORPS        sigmoidconsts<>+1088(SB), Y9, Y9
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y9, Y11
-	VSUBPS       sigmoidconsts<>+704(SB), Y9, Y12
+	VSUBPS       sigmoidconsts<>+640(SB), Y9, Y12
 	VADDPS       Y9, Y9, Y9
-	VSUBPS       sigmoidconsts<>+704(SB), Y9, Y9
+	VSUBPS       sigmoidconsts<>+640(SB), Y9, Y9
 	VBLENDVPS    Y11, Y9, Y12, Y9
-	VANDPS       sigmoidconsts<>+704(SB), Y11, Y11
+	VANDPS       sigmoidconsts<>+640(SB), Y11, Y11
 	VSUBPS       Y11, Y10, Y10
 	VMULPS       Y9, Y9, Y11
 	VMOVUPS      sigmoidconsts<>+1216(SB), Y12
@@ -2745,14 +2726,14 @@ powg_117:
 	VMULPS       Y9, Y12, Y12
 	VMULPS       Y11, Y12, Y12
 	VFMADD231PS  sigmoidconsts<>+256(SB), Y10, Y12
-	VFNMADD231PS sigmoidconsts<>+640(SB), Y11, Y12
+	VFNMADD231PS sigmoidconsts<>+1088(SB), Y11, Y12
 	VADDPS       Y12, Y9, Y12
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Y10, Y12
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y3, Y9
 	VBLENDVPS    Y9, Y3, Y12, Y12
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y3, Y9
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y3, Y9
 	VBLENDVPS    Y9, sigmoidconsts<>+2112(SB), Y12, Y12
-	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Y3, Y9
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y3, Y9
 	VBLENDVPS    Y9, sigmoidconsts<>+2176(SB), Y12, Y12
 	VMULPS       Y7, Y12, Y12
 	VMOVUPS      sigmoidconsts<>+64(SB), Y7
@@ -2767,23 +2748,22 @@ powg_117:
 	VFMADD213PS  sigmoidconsts<>+512(SB), Y9, Y10
 	VFMADD213PS  sigmoidconsts<>+576(SB), Y9, Y10
 	VFMADD213PS  sigmoidconsts<>+640(SB), Y9, Y10
-	VFMADD213PS  sigmoidconsts<>+704(SB), Y9, Y10
-	VFMADD213PS  sigmoidconsts<>+704(SB), Y9, Y10
+	VFMADD213PS  sigmoidconsts<>+640(SB), Y9, Y10
 	VCVTPS2DQ    Y7, Y7
 	VPSRAD       $0x01, Y7, Y9
 	VPSUBD       Y9, Y7, Y7
-	VPADDD       sigmoidconsts<>+768(SB), Y9, Y9
+	VPADDD       sigmoidconsts<>+704(SB), Y9, Y9
 	VPSLLD       $0x17, Y9, Y9
-	VPADDD       sigmoidconsts<>+768(SB), Y7, Y7
+	VPADDD       sigmoidconsts<>+704(SB), Y7, Y7
 	VPSLLD       $0x17, Y7, Y7
 	VMULPS       Y9, Y10, Y9
 	VMULPS       Y7, Y9, Y9
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y12, Y7
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y12, Y7
 	VANDNPS      Y9, Y7, Y9
 	VCMPPS       $0x0e, sigmoidconsts<>+2240(SB), Y12, Y7
 	VBLENDVPS    Y7, sigmoidconsts<>+2048(SB), Y9, Y9
 	VMOVAPS      Y9, Y7
-	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Y3, Y3
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y3, Y3
 	VANDNPS      Y7, Y3, Y7
 
 powd_119:
@@ -2791,7 +2771,7 @@ powd_119:
 	TESTQ        $0x00000100, SI
 	JZ           noflag_120
 	VBROADCASTSS alpha+84(FP), Y3
-	VMOVUPS      sigmoidconsts<>+704(SB), Y7
+	VMOVUPS      sigmoidconsts<>+640(SB), Y7
 	VSUBPS       Y3, Y7, Y7
 	VMULPS       Y6, Y7, Y7
 	VFMADD231PS  Y4, Y3, Y7
@@ -2834,19 +2814,18 @@ tail_107:
 	VFMADD213PS  sigmoidconsts<>+512(SB), Y9, Y10
 	VFMADD213PS  sigmoidconsts<>+576(SB), Y9, Y10
 	VFMADD213PS  sigmoidconsts<>+640(SB), Y9, Y10
-	VFMADD213PS  sigmoidconsts<>+704(SB), Y9, Y10
-	VFMADD213PS  sigmoidconsts<>+704(SB), Y9, Y10
+	VFMADD213PS  sigmoidconsts<>+640(SB), Y9, Y10
 	VCVTPS2DQ    Y8, Y8
-	VPADDD       sigmoidconsts<>+768(SB), Y8, Y8
+	VPADDD       sigmoidconsts<>+704(SB), Y8, Y8
 	VPSLLD       $0x17, Y8, Y8
 	VMULPS       Y8, Y10, Y8
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y7, Y7
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y7, Y7
 	VANDNPS      Y8, Y7, Y8
 	TESTQ        $0x0000001c, SI
 	JZ           noflag_121
-	VADDPS       sigmoidconsts<>+704(SB), Y8, Y9
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y4, Y10
-	VMOVUPS      sigmoidconsts<>+704(SB), Y7
+	VADDPS       sigmoidconsts<>+640(SB), Y8, Y9
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y4, Y10
+	VMOVUPS      sigmoidconsts<>+640(SB), Y7
 	VBLENDVPS    Y10, Y8, Y7, Y7
 	VDIVPS       Y9, Y7, Y7
 	VANDPS       Y3, Y7, Y7
@@ -2872,7 +2851,7 @@ noflag_123:
 	TESTQ   $0x00000010, SI
 	JZ      noflag_124
 	VSUBPS  Y5, Y7, Y7
-	VANDPS  sigmoidconsts<>+960(SB), Y7, Y7
+	VANDPS  sigmoidconsts<>+896(SB), Y7, Y7
 	VMULPS  Y6, Y7, Y7
 	VANDPS  Y3, Y7, Y7
 	VADDPS  160(SP), Y7, Y7
@@ -2882,18 +2861,18 @@ noflag_124:
 noflag_121:
 	TESTQ        $0x00000003, SI
 	JZ           noflag_125
-	VADDPS       sigmoidconsts<>+704(SB), Y8, Y7
+	VADDPS       sigmoidconsts<>+640(SB), Y8, Y7
 	VPSRLD       $0x17, Y7, Y9
-	VPSUBD       sigmoidconsts<>+1024(SB), Y9, Y9
+	VPSUBD       sigmoidconsts<>+960(SB), Y9, Y9
 	VCVTDQ2PS    Y9, Y10
-	VANDPS       sigmoidconsts<>+1088(SB), Y7, Y9
-	VORPS        sigmoidconsts<>+640(SB), Y9, Y9
+	VANDPS       sigmoidconsts<>+1024(SB), Y7, Y9
+	VORPS        sigmoidconsts<>+1088(SB), Y9, Y9
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y9, Y11
-	VSUBPS       sigmoidconsts<>+704(SB), Y9, Y12
+	VSUBPS       sigmoidconsts<>+640(SB), Y9, Y12
 	VADDPS       Y9, Y9, Y9
-	VSUBPS       sigmoidconsts<>+704(SB), Y9, Y9
+	VSUBPS       sigmoidconsts<>+640(SB), Y9, Y9
 	VBLENDVPS    Y11, Y9, Y12, Y9
-	VANDPS       sigmoidconsts<>+704(SB), Y11, Y11
+	VANDPS       sigmoidconsts<>+640(SB), Y11, Y11
 	VSUBPS       Y11, Y10, Y10
 	VMULPS       Y9, Y9, Y11
 	VMOVUPS      sigmoidconsts<>+1216(SB), Y12
@@ -2908,26 +2887,26 @@ noflag_121:
 	VMULPS       Y9, Y12, Y12
 	VMULPS       Y11, Y12, Y12
 	VFMADD231PS  sigmoidconsts<>+256(SB), Y10, Y12
-	VFNMADD231PS sigmoidconsts<>+640(SB), Y11, Y12
+	VFNMADD231PS sigmoidconsts<>+1088(SB), Y11, Y12
 	VADDPS       Y12, Y9, Y12
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Y10, Y12
 	VCMPPS       $0x03, Y7, Y7, Y9
 	VBLENDVPS    Y9, Y7, Y12, Y12
-	VSUBPS       sigmoidconsts<>+704(SB), Y7, Y9
+	VSUBPS       sigmoidconsts<>+640(SB), Y7, Y9
 	VSUBPS       Y9, Y8, Y9
 	VDIVPS       Y7, Y9, Y9
 	VADDPS       Y9, Y12, Y12
-	VMOVUPS      sigmoidconsts<>+704(SB), Y7
+	VMOVUPS      sigmoidconsts<>+640(SB), Y7
 	VSUBPS       Y5, Y7, Y7
 	TESTQ        $0x00000001, SI
 	JZ           noflag_126
 	VBROADCASTSS pw+80(FP), Y9
 	VMULPS       Y5, Y9, Y9
 	VXORPS       sigmoidconsts<>+0(SB), Y4, Y10
-	VMAXPS       sigmoidconsts<>+896(SB), Y10, Y10
+	VMAXPS       sigmoidconsts<>+832(SB), Y10, Y10
 	VADDPS       Y12, Y10, Y10
 	VMULPS       Y10, Y9, Y9
-	VMAXPS       sigmoidconsts<>+896(SB), Y4, Y10
+	VMAXPS       sigmoidconsts<>+832(SB), Y4, Y10
 	VADDPS       Y12, Y10, Y10
 	VFMADD231PS  Y10, Y7, Y9
 	VMULPS       Y6, Y9, Y9
@@ -2938,14 +2917,14 @@ noflag_121:
 noflag_126:
 	TESTQ        $0x00000002, SI
 	JZ           noflag_127
-	VADDPS       sigmoidconsts<>+704(SB), Y8, Y9
-	VMOVUPS      sigmoidconsts<>+704(SB), Y10
+	VADDPS       sigmoidconsts<>+640(SB), Y8, Y9
+	VMOVUPS      sigmoidconsts<>+640(SB), Y10
 	VDIVPS       Y9, Y10, Y10
 	VMULPS       Y10, Y8, Y8
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y4, Y9
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y4, Y9
 	VBLENDVPS    Y9, Y8, Y10, Y11
 	VBLENDVPS    Y9, Y10, Y8, Y8
-	VMAXPS       sigmoidconsts<>+896(SB), Y4, Y9
+	VMAXPS       sigmoidconsts<>+832(SB), Y4, Y9
 	VFNMADD231PS Y5, Y4, Y9
 	VADDPS       Y12, Y9, Y9
 	VMULPS       Y5, Y8, Y4
@@ -2957,18 +2936,18 @@ noflag_126:
 	JEQ          pow2_130
 	CMPQ         DI, $0x03
 	JEQ          powg_129
-	VMOVUPS      sigmoidconsts<>+704(SB), Y8
+	VMOVUPS      sigmoidconsts<>+640(SB), Y8
 	JMP          powd_131
 
 pow1_128:
 	VMOVAPS Y4, Y8
-	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Y4, Y4
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y4, Y4
 	VANDNPS Y8, Y4, Y8
 	JMP     powd_131
 
 pow2_130:
 	VMULPS  Y4, Y4, Y8
-	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Y4, Y4
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y4, Y4
 	VANDNPS Y8, Y4, Y8
 	JMP     powd_131
 
@@ -2978,17 +2957,17 @@ powg_129:
 	VBLENDVPS    Y11, Y10, Y4, Y10
 	VANDPS       sigmoidconsts<>+1984(SB), Y11, Y11
 	VPSRLD       $0x17, Y10, Y12
-	VPSUBD       sigmoidconsts<>+1024(SB), Y12, Y12
+	VPSUBD       sigmoidconsts<>+960(SB), Y12, Y12
 	VPSUBD       Y11, Y12, Y12
 	VCVTDQ2PS    Y12, Y11
-	VANDPS       sigmoidconsts<>+1088(SB), Y10, Y10
-	VORPS        sigmoidconsts<>+640(SB), Y10, Y10
+	VANDPS       sigmoidconsts<>+1024(SB), Y10, Y10
+	VORPS        sigmoidconsts<>+1088(SB), Y10, Y10
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y10, Y12
-	VSUBPS       sigmoidconsts<>+704(SB), Y10, Y13
+	VSUBPS       sigmoidconsts<>+640(SB), Y10, Y13
 	VADDPS       Y10, Y10, Y10
-	VSUBPS       sigmoidconsts<>+704(SB), Y10, Y10
+	VSUBPS       sigmoidconsts<>+640(SB), Y10, Y10
 	VBLENDVPS    Y12, Y10, Y13, Y10
-	VANDPS       sigmoidconsts<>+704(SB), Y12, Y12
+	VANDPS       sigmoidconsts<>+640(SB), Y12, Y12
 	VSUBPS       Y12, Y11, Y11
 	VMULPS       Y10, Y10, Y12
 	VMOVUPS      sigmoidconsts<>+1216(SB), Y13
@@ -3003,14 +2982,14 @@ powg_129:
 	VMULPS       Y10, Y13, Y13
 	VMULPS       Y12, Y13, Y13
 	VFMADD231PS  sigmoidconsts<>+256(SB), Y11, Y13
-	VFNMADD231PS sigmoidconsts<>+640(SB), Y12, Y13
+	VFNMADD231PS sigmoidconsts<>+1088(SB), Y12, Y13
 	VADDPS       Y13, Y10, Y13
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Y11, Y13
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y4, Y10
 	VBLENDVPS    Y10, Y4, Y13, Y13
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y4, Y10
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y4, Y10
 	VBLENDVPS    Y10, sigmoidconsts<>+2112(SB), Y13, Y13
-	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Y4, Y10
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y4, Y10
 	VBLENDVPS    Y10, sigmoidconsts<>+2176(SB), Y13, Y13
 	VMULPS       Y8, Y13, Y13
 	VMOVUPS      sigmoidconsts<>+64(SB), Y8
@@ -3025,23 +3004,22 @@ powg_129:
 	VFMADD213PS  sigmoidconsts<>+512(SB), Y10, Y11
 	VFMADD213PS  sigmoidconsts<>+576(SB), Y10, Y11
 	VFMADD213PS  sigmoidconsts<>+640(SB), Y10, Y11
-	VFMADD213PS  sigmoidconsts<>+704(SB), Y10, Y11
-	VFMADD213PS  sigmoidconsts<>+704(SB), Y10, Y11
+	VFMADD213PS  sigmoidconsts<>+640(SB), Y10, Y11
 	VCVTPS2DQ    Y8, Y8
 	VPSRAD       $0x01, Y8, Y10
 	VPSUBD       Y10, Y8, Y8
-	VPADDD       sigmoidconsts<>+768(SB), Y10, Y10
+	VPADDD       sigmoidconsts<>+704(SB), Y10, Y10
 	VPSLLD       $0x17, Y10, Y10
-	VPADDD       sigmoidconsts<>+768(SB), Y8, Y8
+	VPADDD       sigmoidconsts<>+704(SB), Y8, Y8
 	VPSLLD       $0x17, Y8, Y8
 	VMULPS       Y10, Y11, Y10
 	VMULPS       Y8, Y10, Y10
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y13, Y8
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y13, Y8
 	VANDNPS      Y10, Y8, Y10
 	VCMPPS       $0x0e, sigmoidconsts<>+2240(SB), Y13, Y8
 	VBLENDVPS    Y8, sigmoidconsts<>+2048(SB), Y10, Y10
 	VMOVAPS      Y10, Y8
-	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Y4, Y4
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y4, Y4
 	VANDNPS      Y8, Y4, Y8
 
 powd_131:
@@ -3049,7 +3027,7 @@ powd_131:
 	TESTQ        $0x00000100, SI
 	JZ           noflag_132
 	VBROADCASTSS alpha+84(FP), Y4
-	VMOVUPS      sigmoidconsts<>+704(SB), Y8
+	VMOVUPS      sigmoidconsts<>+640(SB), Y8
 	VSUBPS       Y4, Y8, Y8
 	VMULPS       Y7, Y8, Y8
 	VFMADD231PS  Y5, Y4, Y8
@@ -3184,19 +3162,18 @@ loop_133:
 	VFMADD213PS  sigmoidconsts<>+512(SB), Y5, Y6
 	VFMADD213PS  sigmoidconsts<>+576(SB), Y5, Y6
 	VFMADD213PS  sigmoidconsts<>+640(SB), Y5, Y6
-	VFMADD213PS  sigmoidconsts<>+704(SB), Y5, Y6
-	VFMADD213PS  sigmoidconsts<>+704(SB), Y5, Y6
+	VFMADD213PS  sigmoidconsts<>+640(SB), Y5, Y6
 	VCVTPS2DQ    Y4, Y4
-	VPADDD       sigmoidconsts<>+768(SB), Y4, Y4
+	VPADDD       sigmoidconsts<>+704(SB), Y4, Y4
 	VPSLLD       $0x17, Y4, Y4
 	VMULPS       Y4, Y6, Y4
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y3, Y3
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y3, Y3
 	VANDNPS      Y4, Y3, Y4
-	VADDPS       sigmoidconsts<>+704(SB), Y4, Y3
-	VMOVUPS      sigmoidconsts<>+704(SB), Y5
+	VADDPS       sigmoidconsts<>+640(SB), Y4, Y3
+	VMOVUPS      sigmoidconsts<>+640(SB), Y5
 	VDIVPS       Y3, Y5, Y5
 	VMULPS       Y5, Y4, Y3
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y1, Y6
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y1, Y6
 	VBLENDVPS    Y6, Y3, Y5, Y7
 	VBLENDVPS    Y6, Y5, Y3, Y3
 	VMOVUPS      Y7, 32(SP)
@@ -3204,7 +3181,7 @@ loop_133:
 	VMOVUPS      Y4, 96(SP)
 	VMOVUPS      Y1, 128(SP)
 	VMOVUPS      Y2, 160(SP)
-	VMOVUPS      sigmoidconsts<>+704(SB), Y1
+	VMOVUPS      sigmoidconsts<>+640(SB), Y1
 	VSUBPS       160(SP), Y1, Y1
 	VMOVUPS      Y1, 192(SP)
 	VXORPS       Y1, Y1, Y1
@@ -3221,7 +3198,7 @@ loop_133:
 	VMOVUPS      32(SP), Y3
 	VXORPS       Y4, Y4, Y4
 	VCMPPS       $0x0e, 160(SP), Y3, Y5
-	VBLENDVPS    Y5, sigmoidconsts<>+704(SB), Y4, Y4
+	VBLENDVPS    Y5, sigmoidconsts<>+640(SB), Y4, Y4
 	VCMPPS       $0x01, 160(SP), Y3, Y3
 	VBLENDVPS    Y3, sigmoidconsts<>+2432(SB), Y4, Y4
 	VBROADCASTSS d+116(FP), Y3
@@ -3249,18 +3226,18 @@ noflag_138:
 	TESTQ        $0x00000002, DI
 	JZ           noflag_139
 	VMOVUPS      96(SP), Y1
-	VADDPS       sigmoidconsts<>+704(SB), Y1, Y2
+	VADDPS       sigmoidconsts<>+640(SB), Y1, Y2
 	VPSRLD       $0x17, Y2, Y3
-	VPSUBD       sigmoidconsts<>+1024(SB), Y3, Y3
+	VPSUBD       sigmoidconsts<>+960(SB), Y3, Y3
 	VCVTDQ2PS    Y3, Y4
-	VANDPS       sigmoidconsts<>+1088(SB), Y2, Y3
-	VORPS        sigmoidconsts<>+640(SB), Y3, Y3
+	VANDPS       sigmoidconsts<>+1024(SB), Y2, Y3
+	VORPS        sigmoidconsts<>+1088(SB), Y3, Y3
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y3, Y5
-	VSUBPS       sigmoidconsts<>+704(SB), Y3, Y6
+	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y6
 	VADDPS       Y3, Y3, Y3
-	VSUBPS       sigmoidconsts<>+704(SB), Y3, Y3
+	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y3
 	VBLENDVPS    Y5, Y3, Y6, Y3
-	VANDPS       sigmoidconsts<>+704(SB), Y5, Y5
+	VANDPS       sigmoidconsts<>+640(SB), Y5, Y5
 	VSUBPS       Y5, Y4, Y4
 	VMULPS       Y3, Y3, Y5
 	VMOVUPS      sigmoidconsts<>+1216(SB), Y6
@@ -3275,17 +3252,17 @@ noflag_138:
 	VMULPS       Y3, Y6, Y6
 	VMULPS       Y5, Y6, Y6
 	VFMADD231PS  sigmoidconsts<>+256(SB), Y4, Y6
-	VFNMADD231PS sigmoidconsts<>+640(SB), Y5, Y6
+	VFNMADD231PS sigmoidconsts<>+1088(SB), Y5, Y6
 	VADDPS       Y6, Y3, Y6
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Y4, Y6
 	VCMPPS       $0x03, Y2, Y2, Y3
 	VBLENDVPS    Y3, Y2, Y6, Y6
-	VSUBPS       sigmoidconsts<>+704(SB), Y2, Y3
+	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y3
 	VSUBPS       Y3, Y1, Y3
 	VDIVPS       Y2, Y3, Y3
 	VADDPS       Y3, Y6, Y6
 	VMOVUPS      128(SP), Y1
-	VMAXPS       sigmoidconsts<>+896(SB), Y1, Y2
+	VMAXPS       sigmoidconsts<>+832(SB), Y1, Y2
 	VFNMADD231PS 160(SP), Y1, Y2
 	VADDPS       Y6, Y2, Y2
 	VMOVUPS      Y2, 256(SP)
@@ -3302,18 +3279,18 @@ noflag_138:
 	JEQ          pow2_142
 	CMPQ         R8, $0x03
 	JEQ          powg_141
-	VMOVUPS      sigmoidconsts<>+704(SB), Y2
+	VMOVUPS      sigmoidconsts<>+640(SB), Y2
 	JMP          powd_143
 
 pow1_140:
 	VMOVAPS Y1, Y2
-	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Y1, Y1
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y1, Y1
 	VANDNPS Y2, Y1, Y2
 	JMP     powd_143
 
 pow2_142:
 	VMULPS  Y1, Y1, Y2
-	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Y1, Y1
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y1, Y1
 	VANDNPS Y2, Y1, Y2
 	JMP     powd_143
 
@@ -3323,17 +3300,17 @@ powg_141:
 	VBLENDVPS    Y3, Y2, Y1, Y2
 	VANDPS       sigmoidconsts<>+1984(SB), Y3, Y3
 	VPSRLD       $0x17, Y2, Y4
-	VPSUBD       sigmoidconsts<>+1024(SB), Y4, Y4
+	VPSUBD       sigmoidconsts<>+960(SB), Y4, Y4
 	VPSUBD       Y3, Y4, Y4
 	VCVTDQ2PS    Y4, Y3
-	VANDPS       sigmoidconsts<>+1088(SB), Y2, Y2
-	VORPS        sigmoidconsts<>+640(SB), Y2, Y2
+	VANDPS       sigmoidconsts<>+1024(SB), Y2, Y2
+	VORPS        sigmoidconsts<>+1088(SB), Y2, Y2
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y2, Y4
-	VSUBPS       sigmoidconsts<>+704(SB), Y2, Y5
+	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y5
 	VADDPS       Y2, Y2, Y2
-	VSUBPS       sigmoidconsts<>+704(SB), Y2, Y2
+	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y2
 	VBLENDVPS    Y4, Y2, Y5, Y2
-	VANDPS       sigmoidconsts<>+704(SB), Y4, Y4
+	VANDPS       sigmoidconsts<>+640(SB), Y4, Y4
 	VSUBPS       Y4, Y3, Y3
 	VMULPS       Y2, Y2, Y4
 	VMOVUPS      sigmoidconsts<>+1216(SB), Y5
@@ -3348,14 +3325,14 @@ powg_141:
 	VMULPS       Y2, Y5, Y5
 	VMULPS       Y4, Y5, Y5
 	VFMADD231PS  sigmoidconsts<>+256(SB), Y3, Y5
-	VFNMADD231PS sigmoidconsts<>+640(SB), Y4, Y5
+	VFNMADD231PS sigmoidconsts<>+1088(SB), Y4, Y5
 	VADDPS       Y5, Y2, Y5
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Y3, Y5
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y1, Y2
 	VBLENDVPS    Y2, Y1, Y5, Y5
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y1, Y2
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y1, Y2
 	VBLENDVPS    Y2, sigmoidconsts<>+2112(SB), Y5, Y5
-	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Y1, Y2
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y1, Y2
 	VBLENDVPS    Y2, sigmoidconsts<>+2176(SB), Y5, Y5
 	VMULPS       320(SP), Y5, Y5
 	VMOVUPS      sigmoidconsts<>+64(SB), Y2
@@ -3370,23 +3347,22 @@ powg_141:
 	VFMADD213PS  sigmoidconsts<>+512(SB), Y3, Y4
 	VFMADD213PS  sigmoidconsts<>+576(SB), Y3, Y4
 	VFMADD213PS  sigmoidconsts<>+640(SB), Y3, Y4
-	VFMADD213PS  sigmoidconsts<>+704(SB), Y3, Y4
-	VFMADD213PS  sigmoidconsts<>+704(SB), Y3, Y4
+	VFMADD213PS  sigmoidconsts<>+640(SB), Y3, Y4
 	VCVTPS2DQ    Y2, Y2
 	VPSRAD       $0x01, Y2, Y3
 	VPSUBD       Y3, Y2, Y2
-	VPADDD       sigmoidconsts<>+768(SB), Y3, Y3
+	VPADDD       sigmoidconsts<>+704(SB), Y3, Y3
 	VPSLLD       $0x17, Y3, Y3
-	VPADDD       sigmoidconsts<>+768(SB), Y2, Y2
+	VPADDD       sigmoidconsts<>+704(SB), Y2, Y2
 	VPSLLD       $0x17, Y2, Y2
 	VMULPS       Y3, Y4, Y3
 	VMULPS       Y2, Y3, Y3
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y5, Y2
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y5, Y2
 	VANDNPS      Y3, Y2, Y3
 	VCMPPS       $0x0e, sigmoidconsts<>+2240(SB), Y5, Y2
 	VBLENDVPS    Y2, sigmoidconsts<>+2048(SB), Y3, Y3
 	VMOVAPS      Y3, Y2
-	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Y1, Y1
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y1, Y1
 	VANDNPS      Y2, Y1, Y2
 
 powd_143:
@@ -3399,7 +3375,7 @@ powd_143:
 	CMPQ         R8, $0x00
 	JEQ          gamma0_144
 	VMOVUPS      320(SP), Y1
-	VSUBPS       sigmoidconsts<>+704(SB), Y1, Y1
+	VSUBPS       sigmoidconsts<>+640(SB), Y1, Y1
 	VMOVUPS      Y1, 384(SP)
 	VMOVUPS      288(SP), Y1
 	CMPQ         R9, $0x01
@@ -3408,18 +3384,18 @@ powd_143:
 	JEQ          pow2_147
 	CMPQ         R9, $0x03
 	JEQ          powg_146
-	VMOVUPS      sigmoidconsts<>+704(SB), Y2
+	VMOVUPS      sigmoidconsts<>+640(SB), Y2
 	JMP          powd_148
 
 pow1_145:
 	VMOVAPS Y1, Y2
-	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Y1, Y1
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y1, Y1
 	VANDNPS Y2, Y1, Y2
 	JMP     powd_148
 
 pow2_147:
 	VMULPS  Y1, Y1, Y2
-	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Y1, Y1
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y1, Y1
 	VANDNPS Y2, Y1, Y2
 	JMP     powd_148
 
@@ -3429,17 +3405,17 @@ powg_146:
 	VBLENDVPS    Y3, Y2, Y1, Y2
 	VANDPS       sigmoidconsts<>+1984(SB), Y3, Y3
 	VPSRLD       $0x17, Y2, Y4
-	VPSUBD       sigmoidconsts<>+1024(SB), Y4, Y4
+	VPSUBD       sigmoidconsts<>+960(SB), Y4, Y4
 	VPSUBD       Y3, Y4, Y4
 	VCVTDQ2PS    Y4, Y3
-	VANDPS       sigmoidconsts<>+1088(SB), Y2, Y2
-	VORPS        sigmoidconsts<>+640(SB), Y2, Y2
+	VANDPS       sigmoidconsts<>+1024(SB), Y2, Y2
+	VORPS        sigmoidconsts<>+1088(SB), Y2, Y2
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y2, Y4
-	VSUBPS       sigmoidconsts<>+704(SB), Y2, Y5
+	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y5
 	VADDPS       Y2, Y2, Y2
-	VSUBPS       sigmoidconsts<>+704(SB), Y2, Y2
+	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y2
 	VBLENDVPS    Y4, Y2, Y5, Y2
-	VANDPS       sigmoidconsts<>+704(SB), Y4, Y4
+	VANDPS       sigmoidconsts<>+640(SB), Y4, Y4
 	VSUBPS       Y4, Y3, Y3
 	VMULPS       Y2, Y2, Y4
 	VMOVUPS      sigmoidconsts<>+1216(SB), Y5
@@ -3454,14 +3430,14 @@ powg_146:
 	VMULPS       Y2, Y5, Y5
 	VMULPS       Y4, Y5, Y5
 	VFMADD231PS  sigmoidconsts<>+256(SB), Y3, Y5
-	VFNMADD231PS sigmoidconsts<>+640(SB), Y4, Y5
+	VFNMADD231PS sigmoidconsts<>+1088(SB), Y4, Y5
 	VADDPS       Y5, Y2, Y5
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Y3, Y5
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y1, Y2
 	VBLENDVPS    Y2, Y1, Y5, Y5
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y1, Y2
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y1, Y2
 	VBLENDVPS    Y2, sigmoidconsts<>+2112(SB), Y5, Y5
-	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Y1, Y2
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y1, Y2
 	VBLENDVPS    Y2, sigmoidconsts<>+2176(SB), Y5, Y5
 	VMULPS       384(SP), Y5, Y5
 	VMOVUPS      sigmoidconsts<>+64(SB), Y2
@@ -3476,29 +3452,28 @@ powg_146:
 	VFMADD213PS  sigmoidconsts<>+512(SB), Y3, Y4
 	VFMADD213PS  sigmoidconsts<>+576(SB), Y3, Y4
 	VFMADD213PS  sigmoidconsts<>+640(SB), Y3, Y4
-	VFMADD213PS  sigmoidconsts<>+704(SB), Y3, Y4
-	VFMADD213PS  sigmoidconsts<>+704(SB), Y3, Y4
+	VFMADD213PS  sigmoidconsts<>+640(SB), Y3, Y4
 	VCVTPS2DQ    Y2, Y2
 	VPSRAD       $0x01, Y2, Y3
 	VPSUBD       Y3, Y2, Y2
-	VPADDD       sigmoidconsts<>+768(SB), Y3, Y3
+	VPADDD       sigmoidconsts<>+704(SB), Y3, Y3
 	VPSLLD       $0x17, Y3, Y3
-	VPADDD       sigmoidconsts<>+768(SB), Y2, Y2
+	VPADDD       sigmoidconsts<>+704(SB), Y2, Y2
 	VPSLLD       $0x17, Y2, Y2
 	VMULPS       Y3, Y4, Y3
 	VMULPS       Y2, Y3, Y3
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y5, Y2
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y5, Y2
 	VANDNPS      Y3, Y2, Y3
 	VCMPPS       $0x0e, sigmoidconsts<>+2240(SB), Y5, Y2
 	VBLENDVPS    Y2, sigmoidconsts<>+2048(SB), Y3, Y3
 	VMOVAPS      Y3, Y2
-	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Y1, Y1
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y1, Y1
 	VANDNPS      Y2, Y1, Y2
 
 powd_148:
 	VMOVUPS      256(SP), Y1
 	VMULPS       Y2, Y1, Y1
-	VMOVUPS      sigmoidconsts<>+704(SB), Y2
+	VMOVUPS      sigmoidconsts<>+640(SB), Y2
 	VMOVUPS      sigmoidconsts<>+2496(SB), Y3
 	VFNMADD231PS 160(SP), Y3, Y2
 	VMULPS       Y2, Y1, Y1
@@ -3506,7 +3481,7 @@ powd_148:
 	VMULPS       64(SP), Y1, Y1
 	VMULPS       320(SP), Y1, Y1
 	VMOVUPS      288(SP), Y2
-	VCMPPS       $0x0e, sigmoidconsts<>+896(SB), Y2, Y2
+	VCMPPS       $0x0e, sigmoidconsts<>+832(SB), Y2, Y2
 	VMOVUPS      352(SP), Y3
 	VANDPS       Y2, Y1, Y1
 	VADDPS       Y1, Y3, Y3
@@ -3517,7 +3492,7 @@ gamma0_144:
 	TESTQ        $0x00000100, DI
 	JZ           noflag_149
 	VBROADCASTSS alpha+132(FP), Y2
-	VMOVUPS      sigmoidconsts<>+704(SB), Y3
+	VMOVUPS      sigmoidconsts<>+640(SB), Y3
 	VSUBPS       Y2, Y3, Y3
 	VMULPS       192(SP), Y3, Y3
 	VFMADD231PS  160(SP), Y2, Y3
@@ -3564,19 +3539,18 @@ tail_134:
 	VFMADD213PS  sigmoidconsts<>+512(SB), Y6, Y7
 	VFMADD213PS  sigmoidconsts<>+576(SB), Y6, Y7
 	VFMADD213PS  sigmoidconsts<>+640(SB), Y6, Y7
-	VFMADD213PS  sigmoidconsts<>+704(SB), Y6, Y7
-	VFMADD213PS  sigmoidconsts<>+704(SB), Y6, Y7
+	VFMADD213PS  sigmoidconsts<>+640(SB), Y6, Y7
 	VCVTPS2DQ    Y5, Y5
-	VPADDD       sigmoidconsts<>+768(SB), Y5, Y5
+	VPADDD       sigmoidconsts<>+704(SB), Y5, Y5
 	VPSLLD       $0x17, Y5, Y5
 	VMULPS       Y5, Y7, Y5
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y4, Y4
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y4, Y4
 	VANDNPS      Y5, Y4, Y5
-	VADDPS       sigmoidconsts<>+704(SB), Y5, Y4
-	VMOVUPS      sigmoidconsts<>+704(SB), Y6
+	VADDPS       sigmoidconsts<>+640(SB), Y5, Y4
+	VMOVUPS      sigmoidconsts<>+640(SB), Y6
 	VDIVPS       Y4, Y6, Y6
 	VMULPS       Y6, Y5, Y4
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y2, Y7
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y2, Y7
 	VBLENDVPS    Y7, Y4, Y6, Y8
 	VBLENDVPS    Y7, Y6, Y4, Y4
 	VMOVUPS      Y8, 32(SP)
@@ -3584,7 +3558,7 @@ tail_134:
 	VMOVUPS      Y5, 96(SP)
 	VMOVUPS      Y2, 128(SP)
 	VMOVUPS      Y3, 160(SP)
-	VMOVUPS      sigmoidconsts<>+704(SB), Y2
+	VMOVUPS      sigmoidconsts<>+640(SB), Y2
 	VSUBPS       160(SP), Y2, Y2
 	VMOVUPS      Y2, 192(SP)
 	VXORPS       Y2, Y2, Y2
@@ -3601,7 +3575,7 @@ tail_134:
 	VMOVUPS      32(SP), Y4
 	VXORPS       Y5, Y5, Y5
 	VCMPPS       $0x0e, 160(SP), Y4, Y6
-	VBLENDVPS    Y6, sigmoidconsts<>+704(SB), Y5, Y5
+	VBLENDVPS    Y6, sigmoidconsts<>+640(SB), Y5, Y5
 	VCMPPS       $0x01, 160(SP), Y4, Y4
 	VBLENDVPS    Y4, sigmoidconsts<>+2432(SB), Y5, Y5
 	VBROADCASTSS d+116(FP), Y4
@@ -3629,18 +3603,18 @@ noflag_152:
 	TESTQ        $0x00000002, DI
 	JZ           noflag_153
 	VMOVUPS      96(SP), Y2
-	VADDPS       sigmoidconsts<>+704(SB), Y2, Y3
+	VADDPS       sigmoidconsts<>+640(SB), Y2, Y3
 	VPSRLD       $0x17, Y3, Y4
-	VPSUBD       sigmoidconsts<>+1024(SB), Y4, Y4
+	VPSUBD       sigmoidconsts<>+960(SB), Y4, Y4
 	VCVTDQ2PS    Y4, Y5
-	VANDPS       sigmoidconsts<>+1088(SB), Y3, Y4
-	VORPS        sigmoidconsts<>+640(SB), Y4, Y4
+	VANDPS       sigmoidconsts<>+1024(SB), Y3, Y4
+	VORPS        sigmoidconsts<>+1088(SB), Y4, Y4
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y4, Y6
-	VSUBPS       sigmoidconsts<>+704(SB), Y4, Y7
+	VSUBPS       sigmoidconsts<>+640(SB), Y4, Y7
 	VADDPS       Y4, Y4, Y4
-	VSUBPS       sigmoidconsts<>+704(SB), Y4, Y4
+	VSUBPS       sigmoidconsts<>+640(SB), Y4, Y4
 	VBLENDVPS    Y6, Y4, Y7, Y4
-	VANDPS       sigmoidconsts<>+704(SB), Y6, Y6
+	VANDPS       sigmoidconsts<>+640(SB), Y6, Y6
 	VSUBPS       Y6, Y5, Y5
 	VMULPS       Y4, Y4, Y6
 	VMOVUPS      sigmoidconsts<>+1216(SB), Y7
@@ -3655,17 +3629,17 @@ noflag_152:
 	VMULPS       Y4, Y7, Y7
 	VMULPS       Y6, Y7, Y7
 	VFMADD231PS  sigmoidconsts<>+256(SB), Y5, Y7
-	VFNMADD231PS sigmoidconsts<>+640(SB), Y6, Y7
+	VFNMADD231PS sigmoidconsts<>+1088(SB), Y6, Y7
 	VADDPS       Y7, Y4, Y7
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Y5, Y7
 	VCMPPS       $0x03, Y3, Y3, Y4
 	VBLENDVPS    Y4, Y3, Y7, Y7
-	VSUBPS       sigmoidconsts<>+704(SB), Y3, Y4
+	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y4
 	VSUBPS       Y4, Y2, Y4
 	VDIVPS       Y3, Y4, Y4
 	VADDPS       Y4, Y7, Y7
 	VMOVUPS      128(SP), Y2
-	VMAXPS       sigmoidconsts<>+896(SB), Y2, Y3
+	VMAXPS       sigmoidconsts<>+832(SB), Y2, Y3
 	VFNMADD231PS 160(SP), Y2, Y3
 	VADDPS       Y7, Y3, Y3
 	VMOVUPS      Y3, 256(SP)
@@ -3682,18 +3656,18 @@ noflag_152:
 	JEQ          pow2_156
 	CMPQ         R8, $0x03
 	JEQ          powg_155
-	VMOVUPS      sigmoidconsts<>+704(SB), Y3
+	VMOVUPS      sigmoidconsts<>+640(SB), Y3
 	JMP          powd_157
 
 pow1_154:
 	VMOVAPS Y2, Y3
-	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Y2, Y2
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
 	JMP     powd_157
 
 pow2_156:
 	VMULPS  Y2, Y2, Y3
-	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Y2, Y2
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
 	JMP     powd_157
 
@@ -3703,17 +3677,17 @@ powg_155:
 	VBLENDVPS    Y4, Y3, Y2, Y3
 	VANDPS       sigmoidconsts<>+1984(SB), Y4, Y4
 	VPSRLD       $0x17, Y3, Y5
-	VPSUBD       sigmoidconsts<>+1024(SB), Y5, Y5
+	VPSUBD       sigmoidconsts<>+960(SB), Y5, Y5
 	VPSUBD       Y4, Y5, Y5
 	VCVTDQ2PS    Y5, Y4
-	VANDPS       sigmoidconsts<>+1088(SB), Y3, Y3
-	VORPS        sigmoidconsts<>+640(SB), Y3, Y3
+	VANDPS       sigmoidconsts<>+1024(SB), Y3, Y3
+	VORPS        sigmoidconsts<>+1088(SB), Y3, Y3
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y3, Y5
-	VSUBPS       sigmoidconsts<>+704(SB), Y3, Y6
+	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y6
 	VADDPS       Y3, Y3, Y3
-	VSUBPS       sigmoidconsts<>+704(SB), Y3, Y3
+	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y3
 	VBLENDVPS    Y5, Y3, Y6, Y3
-	VANDPS       sigmoidconsts<>+704(SB), Y5, Y5
+	VANDPS       sigmoidconsts<>+640(SB), Y5, Y5
 	VSUBPS       Y5, Y4, Y4
 	VMULPS       Y3, Y3, Y5
 	VMOVUPS      sigmoidconsts<>+1216(SB), Y6
@@ -3728,14 +3702,14 @@ powg_155:
 	VMULPS       Y3, Y6, Y6
 	VMULPS       Y5, Y6, Y6
 	VFMADD231PS  sigmoidconsts<>+256(SB), Y4, Y6
-	VFNMADD231PS sigmoidconsts<>+640(SB), Y5, Y6
+	VFNMADD231PS sigmoidconsts<>+1088(SB), Y5, Y6
 	VADDPS       Y6, Y3, Y6
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Y4, Y6
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y2, Y3
 	VBLENDVPS    Y3, Y2, Y6, Y6
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y2, Y3
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y2, Y3
 	VBLENDVPS    Y3, sigmoidconsts<>+2112(SB), Y6, Y6
-	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Y2, Y3
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y2, Y3
 	VBLENDVPS    Y3, sigmoidconsts<>+2176(SB), Y6, Y6
 	VMULPS       320(SP), Y6, Y6
 	VMOVUPS      sigmoidconsts<>+64(SB), Y3
@@ -3750,23 +3724,22 @@ powg_155:
 	VFMADD213PS  sigmoidconsts<>+512(SB), Y4, Y5
 	VFMADD213PS  sigmoidconsts<>+576(SB), Y4, Y5
 	VFMADD213PS  sigmoidconsts<>+640(SB), Y4, Y5
-	VFMADD213PS  sigmoidconsts<>+704(SB), Y4, Y5
-	VFMADD213PS  sigmoidconsts<>+704(SB), Y4, Y5
+	VFMADD213PS  sigmoidconsts<>+640(SB), Y4, Y5
 	VCVTPS2DQ    Y3, Y3
 	VPSRAD       $0x01, Y3, Y4
 	VPSUBD       Y4, Y3, Y3
-	VPADDD       sigmoidconsts<>+768(SB), Y4, Y4
+	VPADDD       sigmoidconsts<>+704(SB), Y4, Y4
 	VPSLLD       $0x17, Y4, Y4
-	VPADDD       sigmoidconsts<>+768(SB), Y3, Y3
+	VPADDD       sigmoidconsts<>+704(SB), Y3, Y3
 	VPSLLD       $0x17, Y3, Y3
 	VMULPS       Y4, Y5, Y4
 	VMULPS       Y3, Y4, Y4
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y6, Y3
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y6, Y3
 	VANDNPS      Y4, Y3, Y4
 	VCMPPS       $0x0e, sigmoidconsts<>+2240(SB), Y6, Y3
 	VBLENDVPS    Y3, sigmoidconsts<>+2048(SB), Y4, Y4
 	VMOVAPS      Y4, Y3
-	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Y2, Y2
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
 powd_157:
@@ -3779,7 +3752,7 @@ powd_157:
 	CMPQ         R8, $0x00
 	JEQ          gamma0_158
 	VMOVUPS      320(SP), Y2
-	VSUBPS       sigmoidconsts<>+704(SB), Y2, Y2
+	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y2
 	VMOVUPS      Y2, 384(SP)
 	VMOVUPS      288(SP), Y2
 	CMPQ         R9, $0x01
@@ -3788,18 +3761,18 @@ powd_157:
 	JEQ          pow2_161
 	CMPQ         R9, $0x03
 	JEQ          powg_160
-	VMOVUPS      sigmoidconsts<>+704(SB), Y3
+	VMOVUPS      sigmoidconsts<>+640(SB), Y3
 	JMP          powd_162
 
 pow1_159:
 	VMOVAPS Y2, Y3
-	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Y2, Y2
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
 	JMP     powd_162
 
 pow2_161:
 	VMULPS  Y2, Y2, Y3
-	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Y2, Y2
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
 	JMP     powd_162
 
@@ -3809,17 +3782,17 @@ powg_160:
 	VBLENDVPS    Y4, Y3, Y2, Y3
 	VANDPS       sigmoidconsts<>+1984(SB), Y4, Y4
 	VPSRLD       $0x17, Y3, Y5
-	VPSUBD       sigmoidconsts<>+1024(SB), Y5, Y5
+	VPSUBD       sigmoidconsts<>+960(SB), Y5, Y5
 	VPSUBD       Y4, Y5, Y5
 	VCVTDQ2PS    Y5, Y4
-	VANDPS       sigmoidconsts<>+1088(SB), Y3, Y3
-	VORPS        sigmoidconsts<>+640(SB), Y3, Y3
+	VANDPS       sigmoidconsts<>+1024(SB), Y3, Y3
+	VORPS        sigmoidconsts<>+1088(SB), Y3, Y3
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y3, Y5
-	VSUBPS       sigmoidconsts<>+704(SB), Y3, Y6
+	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y6
 	VADDPS       Y3, Y3, Y3
-	VSUBPS       sigmoidconsts<>+704(SB), Y3, Y3
+	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y3
 	VBLENDVPS    Y5, Y3, Y6, Y3
-	VANDPS       sigmoidconsts<>+704(SB), Y5, Y5
+	VANDPS       sigmoidconsts<>+640(SB), Y5, Y5
 	VSUBPS       Y5, Y4, Y4
 	VMULPS       Y3, Y3, Y5
 	VMOVUPS      sigmoidconsts<>+1216(SB), Y6
@@ -3834,14 +3807,14 @@ powg_160:
 	VMULPS       Y3, Y6, Y6
 	VMULPS       Y5, Y6, Y6
 	VFMADD231PS  sigmoidconsts<>+256(SB), Y4, Y6
-	VFNMADD231PS sigmoidconsts<>+640(SB), Y5, Y6
+	VFNMADD231PS sigmoidconsts<>+1088(SB), Y5, Y6
 	VADDPS       Y6, Y3, Y6
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Y4, Y6
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y2, Y3
 	VBLENDVPS    Y3, Y2, Y6, Y6
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y2, Y3
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y2, Y3
 	VBLENDVPS    Y3, sigmoidconsts<>+2112(SB), Y6, Y6
-	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Y2, Y3
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y2, Y3
 	VBLENDVPS    Y3, sigmoidconsts<>+2176(SB), Y6, Y6
 	VMULPS       384(SP), Y6, Y6
 	VMOVUPS      sigmoidconsts<>+64(SB), Y3
@@ -3856,29 +3829,28 @@ powg_160:
 	VFMADD213PS  sigmoidconsts<>+512(SB), Y4, Y5
 	VFMADD213PS  sigmoidconsts<>+576(SB), Y4, Y5
 	VFMADD213PS  sigmoidconsts<>+640(SB), Y4, Y5
-	VFMADD213PS  sigmoidconsts<>+704(SB), Y4, Y5
-	VFMADD213PS  sigmoidconsts<>+704(SB), Y4, Y5
+	VFMADD213PS  sigmoidconsts<>+640(SB), Y4, Y5
 	VCVTPS2DQ    Y3, Y3
 	VPSRAD       $0x01, Y3, Y4
 	VPSUBD       Y4, Y3, Y3
-	VPADDD       sigmoidconsts<>+768(SB), Y4, Y4
+	VPADDD       sigmoidconsts<>+704(SB), Y4, Y4
 	VPSLLD       $0x17, Y4, Y4
-	VPADDD       sigmoidconsts<>+768(SB), Y3, Y3
+	VPADDD       sigmoidconsts<>+704(SB), Y3, Y3
 	VPSLLD       $0x17, Y3, Y3
 	VMULPS       Y4, Y5, Y4
 	VMULPS       Y3, Y4, Y4
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y6, Y3
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y6, Y3
 	VANDNPS      Y4, Y3, Y4
 	VCMPPS       $0x0e, sigmoidconsts<>+2240(SB), Y6, Y3
 	VBLENDVPS    Y3, sigmoidconsts<>+2048(SB), Y4, Y4
 	VMOVAPS      Y4, Y3
-	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Y2, Y2
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
 powd_162:
 	VMOVUPS      256(SP), Y2
 	VMULPS       Y3, Y2, Y2
-	VMOVUPS      sigmoidconsts<>+704(SB), Y3
+	VMOVUPS      sigmoidconsts<>+640(SB), Y3
 	VMOVUPS      sigmoidconsts<>+2496(SB), Y4
 	VFNMADD231PS 160(SP), Y4, Y3
 	VMULPS       Y3, Y2, Y2
@@ -3886,7 +3858,7 @@ powd_162:
 	VMULPS       64(SP), Y2, Y2
 	VMULPS       320(SP), Y2, Y2
 	VMOVUPS      288(SP), Y3
-	VCMPPS       $0x0e, sigmoidconsts<>+896(SB), Y3, Y3
+	VCMPPS       $0x0e, sigmoidconsts<>+832(SB), Y3, Y3
 	VMOVUPS      352(SP), Y4
 	VANDPS       Y3, Y2, Y2
 	VADDPS       Y2, Y4, Y4
@@ -3897,7 +3869,7 @@ gamma0_158:
 	TESTQ        $0x00000100, DI
 	JZ           noflag_163
 	VBROADCASTSS alpha+132(FP), Y3
-	VMOVUPS      sigmoidconsts<>+704(SB), Y4
+	VMOVUPS      sigmoidconsts<>+640(SB), Y4
 	VSUBPS       Y3, Y4, Y4
 	VMULPS       192(SP), Y4, Y4
 	VFMADD231PS  160(SP), Y3, Y4
@@ -3966,19 +3938,18 @@ loop_164:
 	VFMADD213PS  sigmoidconsts<>+512(SB), Y5, Y6
 	VFMADD213PS  sigmoidconsts<>+576(SB), Y5, Y6
 	VFMADD213PS  sigmoidconsts<>+640(SB), Y5, Y6
-	VFMADD213PS  sigmoidconsts<>+704(SB), Y5, Y6
-	VFMADD213PS  sigmoidconsts<>+704(SB), Y5, Y6
+	VFMADD213PS  sigmoidconsts<>+640(SB), Y5, Y6
 	VCVTPS2DQ    Y4, Y4
-	VPADDD       sigmoidconsts<>+768(SB), Y4, Y4
+	VPADDD       sigmoidconsts<>+704(SB), Y4, Y4
 	VPSLLD       $0x17, Y4, Y4
 	VMULPS       Y4, Y6, Y4
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y3, Y3
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y3, Y3
 	VANDNPS      Y4, Y3, Y4
-	VADDPS       sigmoidconsts<>+704(SB), Y4, Y3
-	VMOVUPS      sigmoidconsts<>+704(SB), Y5
+	VADDPS       sigmoidconsts<>+640(SB), Y4, Y3
+	VMOVUPS      sigmoidconsts<>+640(SB), Y5
 	VDIVPS       Y3, Y5, Y5
 	VMULPS       Y5, Y4, Y3
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y1, Y6
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y1, Y6
 	VBLENDVPS    Y6, Y3, Y5, Y7
 	VBLENDVPS    Y6, Y5, Y3, Y3
 	VMOVUPS      Y7, 96(SP)
@@ -3992,18 +3963,18 @@ loop_164:
 	VMOVUPS      160(SP), Y4
 	TESTQ        $0x00000003, sflags+160(FP)
 	JZ           noflag_167
-	VADDPS       sigmoidconsts<>+704(SB), Y4, Y5
+	VADDPS       sigmoidconsts<>+640(SB), Y4, Y5
 	VPSRLD       $0x17, Y5, Y6
-	VPSUBD       sigmoidconsts<>+1024(SB), Y6, Y6
+	VPSUBD       sigmoidconsts<>+960(SB), Y6, Y6
 	VCVTDQ2PS    Y6, Y7
-	VANDPS       sigmoidconsts<>+1088(SB), Y5, Y6
-	VORPS        sigmoidconsts<>+640(SB), Y6, Y6
+	VANDPS       sigmoidconsts<>+1024(SB), Y5, Y6
+	VORPS        sigmoidconsts<>+1088(SB), Y6, Y6
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y6, Y8
-	VSUBPS       sigmoidconsts<>+704(SB), Y6, Y9
+	VSUBPS       sigmoidconsts<>+640(SB), Y6, Y9
 	VADDPS       Y6, Y6, Y6
-	VSUBPS       sigmoidconsts<>+704(SB), Y6, Y6
+	VSUBPS       sigmoidconsts<>+640(SB), Y6, Y6
 	VBLENDVPS    Y8, Y6, Y9, Y6
-	VANDPS       sigmoidconsts<>+704(SB), Y8, Y8
+	VANDPS       sigmoidconsts<>+640(SB), Y8, Y8
 	VSUBPS       Y8, Y7, Y7
 	VMULPS       Y6, Y6, Y8
 	VMOVUPS      sigmoidconsts<>+1216(SB), Y9
@@ -4018,26 +3989,26 @@ loop_164:
 	VMULPS       Y6, Y9, Y9
 	VMULPS       Y8, Y9, Y9
 	VFMADD231PS  sigmoidconsts<>+256(SB), Y7, Y9
-	VFNMADD231PS sigmoidconsts<>+640(SB), Y8, Y9
+	VFNMADD231PS sigmoidconsts<>+1088(SB), Y8, Y9
 	VADDPS       Y9, Y6, Y9
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Y7, Y9
 	VCMPPS       $0x03, Y5, Y5, Y6
 	VBLENDVPS    Y6, Y5, Y9, Y9
-	VSUBPS       sigmoidconsts<>+704(SB), Y5, Y6
+	VSUBPS       sigmoidconsts<>+640(SB), Y5, Y6
 	VSUBPS       Y6, Y4, Y6
 	VDIVPS       Y5, Y6, Y6
 	VADDPS       Y6, Y9, Y9
-	VMOVUPS      sigmoidconsts<>+704(SB), Y5
+	VMOVUPS      sigmoidconsts<>+640(SB), Y5
 	VSUBPS       Y3, Y5, Y5
 	TESTQ        $0x00000001, sflags+160(FP)
 	JZ           noflag_168
 	VBROADCASTSS pw+124(FP), Y6
 	VMULPS       Y3, Y6, Y6
 	VXORPS       sigmoidconsts<>+0(SB), Y2, Y7
-	VMAXPS       sigmoidconsts<>+896(SB), Y7, Y7
+	VMAXPS       sigmoidconsts<>+832(SB), Y7, Y7
 	VADDPS       Y9, Y7, Y7
 	VMULPS       Y7, Y6, Y6
-	VMAXPS       sigmoidconsts<>+896(SB), Y2, Y7
+	VMAXPS       sigmoidconsts<>+832(SB), Y2, Y7
 	VADDPS       Y9, Y7, Y7
 	VFMADD231PS  Y7, Y5, Y6
 	VMULPS       Y1, Y6, Y6
@@ -4047,14 +4018,14 @@ loop_164:
 noflag_168:
 	TESTQ        $0x00000002, sflags+160(FP)
 	JZ           noflag_169
-	VADDPS       sigmoidconsts<>+704(SB), Y4, Y6
-	VMOVUPS      sigmoidconsts<>+704(SB), Y7
+	VADDPS       sigmoidconsts<>+640(SB), Y4, Y6
+	VMOVUPS      sigmoidconsts<>+640(SB), Y7
 	VDIVPS       Y6, Y7, Y7
 	VMULPS       Y7, Y4, Y4
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y2, Y6
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y2, Y6
 	VBLENDVPS    Y6, Y4, Y7, Y8
 	VBLENDVPS    Y6, Y7, Y4, Y4
-	VMAXPS       sigmoidconsts<>+896(SB), Y2, Y6
+	VMAXPS       sigmoidconsts<>+832(SB), Y2, Y6
 	VFNMADD231PS Y3, Y2, Y6
 	VADDPS       Y9, Y6, Y6
 	VMULPS       Y3, Y4, Y2
@@ -4066,18 +4037,18 @@ noflag_168:
 	JEQ          pow2_172
 	CMPQ         R8, $0x03
 	JEQ          powg_171
-	VMOVUPS      sigmoidconsts<>+704(SB), Y4
+	VMOVUPS      sigmoidconsts<>+640(SB), Y4
 	JMP          powd_173
 
 pow1_170:
 	VMOVAPS Y2, Y4
-	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Y2, Y2
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y2, Y2
 	VANDNPS Y4, Y2, Y4
 	JMP     powd_173
 
 pow2_172:
 	VMULPS  Y2, Y2, Y4
-	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Y2, Y2
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y2, Y2
 	VANDNPS Y4, Y2, Y4
 	JMP     powd_173
 
@@ -4087,17 +4058,17 @@ powg_171:
 	VBLENDVPS    Y8, Y7, Y2, Y7
 	VANDPS       sigmoidconsts<>+1984(SB), Y8, Y8
 	VPSRLD       $0x17, Y7, Y9
-	VPSUBD       sigmoidconsts<>+1024(SB), Y9, Y9
+	VPSUBD       sigmoidconsts<>+960(SB), Y9, Y9
 	VPSUBD       Y8, Y9, Y9
 	VCVTDQ2PS    Y9, Y8
-	VANDPS       sigmoidconsts<>+1088(SB), Y7, Y7
-	VORPS        sigmoidconsts<>+640(SB), Y7, Y7
+	VANDPS       sigmoidconsts<>+1024(SB), Y7, Y7
+	VORPS        sigmoidconsts<>+1088(SB), Y7, Y7
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y7, Y9
-	VSUBPS       sigmoidconsts<>+704(SB), Y7, Y10
+	VSUBPS       sigmoidconsts<>+640(SB), Y7, Y10
 	VADDPS       Y7, Y7, Y7
-	VSUBPS       sigmoidconsts<>+704(SB), Y7, Y7
+	VSUBPS       sigmoidconsts<>+640(SB), Y7, Y7
 	VBLENDVPS    Y9, Y7, Y10, Y7
-	VANDPS       sigmoidconsts<>+704(SB), Y9, Y9
+	VANDPS       sigmoidconsts<>+640(SB), Y9, Y9
 	VSUBPS       Y9, Y8, Y8
 	VMULPS       Y7, Y7, Y9
 	VMOVUPS      sigmoidconsts<>+1216(SB), Y10
@@ -4112,14 +4083,14 @@ powg_171:
 	VMULPS       Y7, Y10, Y10
 	VMULPS       Y9, Y10, Y10
 	VFMADD231PS  sigmoidconsts<>+256(SB), Y8, Y10
-	VFNMADD231PS sigmoidconsts<>+640(SB), Y9, Y10
+	VFNMADD231PS sigmoidconsts<>+1088(SB), Y9, Y10
 	VADDPS       Y10, Y7, Y10
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Y8, Y10
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y2, Y7
 	VBLENDVPS    Y7, Y2, Y10, Y10
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y2, Y7
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y2, Y7
 	VBLENDVPS    Y7, sigmoidconsts<>+2112(SB), Y10, Y10
-	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Y2, Y7
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y2, Y7
 	VBLENDVPS    Y7, sigmoidconsts<>+2176(SB), Y10, Y10
 	VMULPS       Y4, Y10, Y10
 	VMOVUPS      sigmoidconsts<>+64(SB), Y4
@@ -4134,23 +4105,22 @@ powg_171:
 	VFMADD213PS  sigmoidconsts<>+512(SB), Y7, Y8
 	VFMADD213PS  sigmoidconsts<>+576(SB), Y7, Y8
 	VFMADD213PS  sigmoidconsts<>+640(SB), Y7, Y8
-	VFMADD213PS  sigmoidconsts<>+704(SB), Y7, Y8
-	VFMADD213PS  sigmoidconsts<>+704(SB), Y7, Y8
+	VFMADD213PS  sigmoidconsts<>+640(SB), Y7, Y8
 	VCVTPS2DQ    Y4, Y4
 	VPSRAD       $0x01, Y4, Y7
 	VPSUBD       Y7, Y4, Y4
-	VPADDD       sigmoidconsts<>+768(SB), Y7, Y7
+	VPADDD       sigmoidconsts<>+704(SB), Y7, Y7
 	VPSLLD       $0x17, Y7, Y7
-	VPADDD       sigmoidconsts<>+768(SB), Y4, Y4
+	VPADDD       sigmoidconsts<>+704(SB), Y4, Y4
 	VPSLLD       $0x17, Y4, Y4
 	VMULPS       Y7, Y8, Y7
 	VMULPS       Y4, Y7, Y7
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y10, Y4
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y10, Y4
 	VANDNPS      Y7, Y4, Y7
 	VCMPPS       $0x0e, sigmoidconsts<>+2240(SB), Y10, Y4
 	VBLENDVPS    Y4, sigmoidconsts<>+2048(SB), Y7, Y7
 	VMOVAPS      Y7, Y4
-	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Y2, Y2
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y2, Y2
 	VANDNPS      Y4, Y2, Y4
 
 powd_173:
@@ -4158,7 +4128,7 @@ powd_173:
 	TESTQ        $0x00000100, sflags+160(FP)
 	JZ           noflag_174
 	VBROADCASTSS alpha+132(FP), Y2
-	VMOVUPS      sigmoidconsts<>+704(SB), Y4
+	VMOVUPS      sigmoidconsts<>+640(SB), Y4
 	VSUBPS       Y2, Y4, Y4
 	VMULPS       Y5, Y4, Y4
 	VFMADD231PS  Y3, Y2, Y4
@@ -4171,7 +4141,7 @@ noflag_174:
 
 noflag_169:
 noflag_167:
-	VMOVUPS      sigmoidconsts<>+704(SB), Y1
+	VMOVUPS      sigmoidconsts<>+640(SB), Y1
 	VSUBPS       224(SP), Y1, Y1
 	VMOVUPS      Y1, 256(SP)
 	VXORPS       Y1, Y1, Y1
@@ -4188,7 +4158,7 @@ noflag_167:
 	VMOVUPS      96(SP), Y3
 	VXORPS       Y4, Y4, Y4
 	VCMPPS       $0x0e, 224(SP), Y3, Y5
-	VBLENDVPS    Y5, sigmoidconsts<>+704(SB), Y4, Y4
+	VBLENDVPS    Y5, sigmoidconsts<>+640(SB), Y4, Y4
 	VCMPPS       $0x01, 224(SP), Y3, Y3
 	VBLENDVPS    Y3, sigmoidconsts<>+2432(SB), Y4, Y4
 	VBROADCASTSS d+116(FP), Y3
@@ -4216,18 +4186,18 @@ noflag_177:
 	TESTQ        $0x00000002, DI
 	JZ           noflag_178
 	VMOVUPS      160(SP), Y1
-	VADDPS       sigmoidconsts<>+704(SB), Y1, Y2
+	VADDPS       sigmoidconsts<>+640(SB), Y1, Y2
 	VPSRLD       $0x17, Y2, Y3
-	VPSUBD       sigmoidconsts<>+1024(SB), Y3, Y3
+	VPSUBD       sigmoidconsts<>+960(SB), Y3, Y3
 	VCVTDQ2PS    Y3, Y4
-	VANDPS       sigmoidconsts<>+1088(SB), Y2, Y3
-	VORPS        sigmoidconsts<>+640(SB), Y3, Y3
+	VANDPS       sigmoidconsts<>+1024(SB), Y2, Y3
+	VORPS        sigmoidconsts<>+1088(SB), Y3, Y3
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y3, Y5
-	VSUBPS       sigmoidconsts<>+704(SB), Y3, Y6
+	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y6
 	VADDPS       Y3, Y3, Y3
-	VSUBPS       sigmoidconsts<>+704(SB), Y3, Y3
+	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y3
 	VBLENDVPS    Y5, Y3, Y6, Y3
-	VANDPS       sigmoidconsts<>+704(SB), Y5, Y5
+	VANDPS       sigmoidconsts<>+640(SB), Y5, Y5
 	VSUBPS       Y5, Y4, Y4
 	VMULPS       Y3, Y3, Y5
 	VMOVUPS      sigmoidconsts<>+1216(SB), Y6
@@ -4242,17 +4212,17 @@ noflag_177:
 	VMULPS       Y3, Y6, Y6
 	VMULPS       Y5, Y6, Y6
 	VFMADD231PS  sigmoidconsts<>+256(SB), Y4, Y6
-	VFNMADD231PS sigmoidconsts<>+640(SB), Y5, Y6
+	VFNMADD231PS sigmoidconsts<>+1088(SB), Y5, Y6
 	VADDPS       Y6, Y3, Y6
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Y4, Y6
 	VCMPPS       $0x03, Y2, Y2, Y3
 	VBLENDVPS    Y3, Y2, Y6, Y6
-	VSUBPS       sigmoidconsts<>+704(SB), Y2, Y3
+	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y3
 	VSUBPS       Y3, Y1, Y3
 	VDIVPS       Y2, Y3, Y3
 	VADDPS       Y3, Y6, Y6
 	VMOVUPS      192(SP), Y1
-	VMAXPS       sigmoidconsts<>+896(SB), Y1, Y2
+	VMAXPS       sigmoidconsts<>+832(SB), Y1, Y2
 	VFNMADD231PS 224(SP), Y1, Y2
 	VADDPS       Y6, Y2, Y2
 	VMOVUPS      Y2, 320(SP)
@@ -4269,18 +4239,18 @@ noflag_177:
 	JEQ          pow2_181
 	CMPQ         R8, $0x03
 	JEQ          powg_180
-	VMOVUPS      sigmoidconsts<>+704(SB), Y2
+	VMOVUPS      sigmoidconsts<>+640(SB), Y2
 	JMP          powd_182
 
 pow1_179:
 	VMOVAPS Y1, Y2
-	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Y1, Y1
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y1, Y1
 	VANDNPS Y2, Y1, Y2
 	JMP     powd_182
 
 pow2_181:
 	VMULPS  Y1, Y1, Y2
-	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Y1, Y1
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y1, Y1
 	VANDNPS Y2, Y1, Y2
 	JMP     powd_182
 
@@ -4290,17 +4260,17 @@ powg_180:
 	VBLENDVPS    Y3, Y2, Y1, Y2
 	VANDPS       sigmoidconsts<>+1984(SB), Y3, Y3
 	VPSRLD       $0x17, Y2, Y4
-	VPSUBD       sigmoidconsts<>+1024(SB), Y4, Y4
+	VPSUBD       sigmoidconsts<>+960(SB), Y4, Y4
 	VPSUBD       Y3, Y4, Y4
 	VCVTDQ2PS    Y4, Y3
-	VANDPS       sigmoidconsts<>+1088(SB), Y2, Y2
-	VORPS        sigmoidconsts<>+640(SB), Y2, Y2
+	VANDPS       sigmoidconsts<>+1024(SB), Y2, Y2
+	VORPS        sigmoidconsts<>+1088(SB), Y2, Y2
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y2, Y4
-	VSUBPS       sigmoidconsts<>+704(SB), Y2, Y5
+	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y5
 	VADDPS       Y2, Y2, Y2
-	VSUBPS       sigmoidconsts<>+704(SB), Y2, Y2
+	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y2
 	VBLENDVPS    Y4, Y2, Y5, Y2
-	VANDPS       sigmoidconsts<>+704(SB), Y4, Y4
+	VANDPS       sigmoidconsts<>+640(SB), Y4, Y4
 	VSUBPS       Y4, Y3, Y3
 	VMULPS       Y2, Y2, Y4
 	VMOVUPS      sigmoidconsts<>+1216(SB), Y5
@@ -4315,14 +4285,14 @@ powg_180:
 	VMULPS       Y2, Y5, Y5
 	VMULPS       Y4, Y5, Y5
 	VFMADD231PS  sigmoidconsts<>+256(SB), Y3, Y5
-	VFNMADD231PS sigmoidconsts<>+640(SB), Y4, Y5
+	VFNMADD231PS sigmoidconsts<>+1088(SB), Y4, Y5
 	VADDPS       Y5, Y2, Y5
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Y3, Y5
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y1, Y2
 	VBLENDVPS    Y2, Y1, Y5, Y5
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y1, Y2
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y1, Y2
 	VBLENDVPS    Y2, sigmoidconsts<>+2112(SB), Y5, Y5
-	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Y1, Y2
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y1, Y2
 	VBLENDVPS    Y2, sigmoidconsts<>+2176(SB), Y5, Y5
 	VMULPS       384(SP), Y5, Y5
 	VMOVUPS      sigmoidconsts<>+64(SB), Y2
@@ -4337,23 +4307,22 @@ powg_180:
 	VFMADD213PS  sigmoidconsts<>+512(SB), Y3, Y4
 	VFMADD213PS  sigmoidconsts<>+576(SB), Y3, Y4
 	VFMADD213PS  sigmoidconsts<>+640(SB), Y3, Y4
-	VFMADD213PS  sigmoidconsts<>+704(SB), Y3, Y4
-	VFMADD213PS  sigmoidconsts<>+704(SB), Y3, Y4
+	VFMADD213PS  sigmoidconsts<>+640(SB), Y3, Y4
 	VCVTPS2DQ    Y2, Y2
 	VPSRAD       $0x01, Y2, Y3
 	VPSUBD       Y3, Y2, Y2
-	VPADDD       sigmoidconsts<>+768(SB), Y3, Y3
+	VPADDD       sigmoidconsts<>+704(SB), Y3, Y3
 	VPSLLD       $0x17, Y3, Y3
-	VPADDD       sigmoidconsts<>+768(SB), Y2, Y2
+	VPADDD       sigmoidconsts<>+704(SB), Y2, Y2
 	VPSLLD       $0x17, Y2, Y2
 	VMULPS       Y3, Y4, Y3
 	VMULPS       Y2, Y3, Y3
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y5, Y2
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y5, Y2
 	VANDNPS      Y3, Y2, Y3
 	VCMPPS       $0x0e, sigmoidconsts<>+2240(SB), Y5, Y2
 	VBLENDVPS    Y2, sigmoidconsts<>+2048(SB), Y3, Y3
 	VMOVAPS      Y3, Y2
-	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Y1, Y1
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y1, Y1
 	VANDNPS      Y2, Y1, Y2
 
 powd_182:
@@ -4366,7 +4335,7 @@ powd_182:
 	CMPQ         R8, $0x00
 	JEQ          gamma0_183
 	VMOVUPS      384(SP), Y1
-	VSUBPS       sigmoidconsts<>+704(SB), Y1, Y1
+	VSUBPS       sigmoidconsts<>+640(SB), Y1, Y1
 	VMOVUPS      Y1, 448(SP)
 	VMOVUPS      352(SP), Y1
 	CMPQ         R9, $0x01
@@ -4375,18 +4344,18 @@ powd_182:
 	JEQ          pow2_186
 	CMPQ         R9, $0x03
 	JEQ          powg_185
-	VMOVUPS      sigmoidconsts<>+704(SB), Y2
+	VMOVUPS      sigmoidconsts<>+640(SB), Y2
 	JMP          powd_187
 
 pow1_184:
 	VMOVAPS Y1, Y2
-	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Y1, Y1
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y1, Y1
 	VANDNPS Y2, Y1, Y2
 	JMP     powd_187
 
 pow2_186:
 	VMULPS  Y1, Y1, Y2
-	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Y1, Y1
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y1, Y1
 	VANDNPS Y2, Y1, Y2
 	JMP     powd_187
 
@@ -4396,17 +4365,17 @@ powg_185:
 	VBLENDVPS    Y3, Y2, Y1, Y2
 	VANDPS       sigmoidconsts<>+1984(SB), Y3, Y3
 	VPSRLD       $0x17, Y2, Y4
-	VPSUBD       sigmoidconsts<>+1024(SB), Y4, Y4
+	VPSUBD       sigmoidconsts<>+960(SB), Y4, Y4
 	VPSUBD       Y3, Y4, Y4
 	VCVTDQ2PS    Y4, Y3
-	VANDPS       sigmoidconsts<>+1088(SB), Y2, Y2
-	VORPS        sigmoidconsts<>+640(SB), Y2, Y2
+	VANDPS       sigmoidconsts<>+1024(SB), Y2, Y2
+	VORPS        sigmoidconsts<>+1088(SB), Y2, Y2
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y2, Y4
-	VSUBPS       sigmoidconsts<>+704(SB), Y2, Y5
+	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y5
 	VADDPS       Y2, Y2, Y2
-	VSUBPS       sigmoidconsts<>+704(SB), Y2, Y2
+	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y2
 	VBLENDVPS    Y4, Y2, Y5, Y2
-	VANDPS       sigmoidconsts<>+704(SB), Y4, Y4
+	VANDPS       sigmoidconsts<>+640(SB), Y4, Y4
 	VSUBPS       Y4, Y3, Y3
 	VMULPS       Y2, Y2, Y4
 	VMOVUPS      sigmoidconsts<>+1216(SB), Y5
@@ -4421,14 +4390,14 @@ powg_185:
 	VMULPS       Y2, Y5, Y5
 	VMULPS       Y4, Y5, Y5
 	VFMADD231PS  sigmoidconsts<>+256(SB), Y3, Y5
-	VFNMADD231PS sigmoidconsts<>+640(SB), Y4, Y5
+	VFNMADD231PS sigmoidconsts<>+1088(SB), Y4, Y5
 	VADDPS       Y5, Y2, Y5
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Y3, Y5
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y1, Y2
 	VBLENDVPS    Y2, Y1, Y5, Y5
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y1, Y2
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y1, Y2
 	VBLENDVPS    Y2, sigmoidconsts<>+2112(SB), Y5, Y5
-	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Y1, Y2
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y1, Y2
 	VBLENDVPS    Y2, sigmoidconsts<>+2176(SB), Y5, Y5
 	VMULPS       448(SP), Y5, Y5
 	VMOVUPS      sigmoidconsts<>+64(SB), Y2
@@ -4443,29 +4412,28 @@ powg_185:
 	VFMADD213PS  sigmoidconsts<>+512(SB), Y3, Y4
 	VFMADD213PS  sigmoidconsts<>+576(SB), Y3, Y4
 	VFMADD213PS  sigmoidconsts<>+640(SB), Y3, Y4
-	VFMADD213PS  sigmoidconsts<>+704(SB), Y3, Y4
-	VFMADD213PS  sigmoidconsts<>+704(SB), Y3, Y4
+	VFMADD213PS  sigmoidconsts<>+640(SB), Y3, Y4
 	VCVTPS2DQ    Y2, Y2
 	VPSRAD       $0x01, Y2, Y3
 	VPSUBD       Y3, Y2, Y2
-	VPADDD       sigmoidconsts<>+768(SB), Y3, Y3
+	VPADDD       sigmoidconsts<>+704(SB), Y3, Y3
 	VPSLLD       $0x17, Y3, Y3
-	VPADDD       sigmoidconsts<>+768(SB), Y2, Y2
+	VPADDD       sigmoidconsts<>+704(SB), Y2, Y2
 	VPSLLD       $0x17, Y2, Y2
 	VMULPS       Y3, Y4, Y3
 	VMULPS       Y2, Y3, Y3
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y5, Y2
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y5, Y2
 	VANDNPS      Y3, Y2, Y3
 	VCMPPS       $0x0e, sigmoidconsts<>+2240(SB), Y5, Y2
 	VBLENDVPS    Y2, sigmoidconsts<>+2048(SB), Y3, Y3
 	VMOVAPS      Y3, Y2
-	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Y1, Y1
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y1, Y1
 	VANDNPS      Y2, Y1, Y2
 
 powd_187:
 	VMOVUPS      320(SP), Y1
 	VMULPS       Y2, Y1, Y1
-	VMOVUPS      sigmoidconsts<>+704(SB), Y2
+	VMOVUPS      sigmoidconsts<>+640(SB), Y2
 	VMOVUPS      sigmoidconsts<>+2496(SB), Y3
 	VFNMADD231PS 224(SP), Y3, Y2
 	VMULPS       Y2, Y1, Y1
@@ -4473,7 +4441,7 @@ powd_187:
 	VMULPS       128(SP), Y1, Y1
 	VMULPS       384(SP), Y1, Y1
 	VMOVUPS      352(SP), Y2
-	VCMPPS       $0x0e, sigmoidconsts<>+896(SB), Y2, Y2
+	VCMPPS       $0x0e, sigmoidconsts<>+832(SB), Y2, Y2
 	VMOVUPS      416(SP), Y3
 	VANDPS       Y2, Y1, Y1
 	VADDPS       Y1, Y3, Y3
@@ -4484,7 +4452,7 @@ gamma0_183:
 	TESTQ        $0x00000100, DI
 	JZ           noflag_188
 	VBROADCASTSS alpha+132(FP), Y2
-	VMOVUPS      sigmoidconsts<>+704(SB), Y3
+	VMOVUPS      sigmoidconsts<>+640(SB), Y3
 	VSUBPS       Y2, Y3, Y3
 	VMULPS       256(SP), Y3, Y3
 	VFMADD231PS  224(SP), Y2, Y3
@@ -4531,19 +4499,18 @@ tail_165:
 	VFMADD213PS  sigmoidconsts<>+512(SB), Y6, Y7
 	VFMADD213PS  sigmoidconsts<>+576(SB), Y6, Y7
 	VFMADD213PS  sigmoidconsts<>+640(SB), Y6, Y7
-	VFMADD213PS  sigmoidconsts<>+704(SB), Y6, Y7
-	VFMADD213PS  sigmoidconsts<>+704(SB), Y6, Y7
+	VFMADD213PS  sigmoidconsts<>+640(SB), Y6, Y7
 	VCVTPS2DQ    Y5, Y5
-	VPADDD       sigmoidconsts<>+768(SB), Y5, Y5
+	VPADDD       sigmoidconsts<>+704(SB), Y5, Y5
 	VPSLLD       $0x17, Y5, Y5
 	VMULPS       Y5, Y7, Y5
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y4, Y4
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y4, Y4
 	VANDNPS      Y5, Y4, Y5
-	VADDPS       sigmoidconsts<>+704(SB), Y5, Y4
-	VMOVUPS      sigmoidconsts<>+704(SB), Y6
+	VADDPS       sigmoidconsts<>+640(SB), Y5, Y4
+	VMOVUPS      sigmoidconsts<>+640(SB), Y6
 	VDIVPS       Y4, Y6, Y6
 	VMULPS       Y6, Y5, Y4
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y2, Y7
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y2, Y7
 	VBLENDVPS    Y7, Y4, Y6, Y8
 	VBLENDVPS    Y7, Y6, Y4, Y4
 	VMOVUPS      Y8, 96(SP)
@@ -4557,18 +4524,18 @@ tail_165:
 	VMOVUPS      160(SP), Y5
 	TESTQ        $0x00000003, sflags+160(FP)
 	JZ           noflag_189
-	VADDPS       sigmoidconsts<>+704(SB), Y5, Y6
+	VADDPS       sigmoidconsts<>+640(SB), Y5, Y6
 	VPSRLD       $0x17, Y6, Y7
-	VPSUBD       sigmoidconsts<>+1024(SB), Y7, Y7
+	VPSUBD       sigmoidconsts<>+960(SB), Y7, Y7
 	VCVTDQ2PS    Y7, Y8
-	VANDPS       sigmoidconsts<>+1088(SB), Y6, Y7
-	VORPS        sigmoidconsts<>+640(SB), Y7, Y7
+	VANDPS       sigmoidconsts<>+1024(SB), Y6, Y7
+	VORPS        sigmoidconsts<>+1088(SB), Y7, Y7
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y7, Y9
-	VSUBPS       sigmoidconsts<>+704(SB), Y7, Y10
+	VSUBPS       sigmoidconsts<>+640(SB), Y7, Y10
 	VADDPS       Y7, Y7, Y7
-	VSUBPS       sigmoidconsts<>+704(SB), Y7, Y7
+	VSUBPS       sigmoidconsts<>+640(SB), Y7, Y7
 	VBLENDVPS    Y9, Y7, Y10, Y7
-	VANDPS       sigmoidconsts<>+704(SB), Y9, Y9
+	VANDPS       sigmoidconsts<>+640(SB), Y9, Y9
 	VSUBPS       Y9, Y8, Y8
 	VMULPS       Y7, Y7, Y9
 	VMOVUPS      sigmoidconsts<>+1216(SB), Y10
@@ -4583,26 +4550,26 @@ tail_165:
 	VMULPS       Y7, Y10, Y10
 	VMULPS       Y9, Y10, Y10
 	VFMADD231PS  sigmoidconsts<>+256(SB), Y8, Y10
-	VFNMADD231PS sigmoidconsts<>+640(SB), Y9, Y10
+	VFNMADD231PS sigmoidconsts<>+1088(SB), Y9, Y10
 	VADDPS       Y10, Y7, Y10
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Y8, Y10
 	VCMPPS       $0x03, Y6, Y6, Y7
 	VBLENDVPS    Y7, Y6, Y10, Y10
-	VSUBPS       sigmoidconsts<>+704(SB), Y6, Y7
+	VSUBPS       sigmoidconsts<>+640(SB), Y6, Y7
 	VSUBPS       Y7, Y5, Y7
 	VDIVPS       Y6, Y7, Y7
 	VADDPS       Y7, Y10, Y10
-	VMOVUPS      sigmoidconsts<>+704(SB), Y6
+	VMOVUPS      sigmoidconsts<>+640(SB), Y6
 	VSUBPS       Y4, Y6, Y6
 	TESTQ        $0x00000001, sflags+160(FP)
 	JZ           noflag_190
 	VBROADCASTSS pw+124(FP), Y7
 	VMULPS       Y4, Y7, Y7
 	VXORPS       sigmoidconsts<>+0(SB), Y3, Y8
-	VMAXPS       sigmoidconsts<>+896(SB), Y8, Y8
+	VMAXPS       sigmoidconsts<>+832(SB), Y8, Y8
 	VADDPS       Y10, Y8, Y8
 	VMULPS       Y8, Y7, Y7
-	VMAXPS       sigmoidconsts<>+896(SB), Y3, Y8
+	VMAXPS       sigmoidconsts<>+832(SB), Y3, Y8
 	VADDPS       Y10, Y8, Y8
 	VFMADD231PS  Y8, Y6, Y7
 	VMULPS       Y2, Y7, Y7
@@ -4613,14 +4580,14 @@ tail_165:
 noflag_190:
 	TESTQ        $0x00000002, sflags+160(FP)
 	JZ           noflag_191
-	VADDPS       sigmoidconsts<>+704(SB), Y5, Y7
-	VMOVUPS      sigmoidconsts<>+704(SB), Y8
+	VADDPS       sigmoidconsts<>+640(SB), Y5, Y7
+	VMOVUPS      sigmoidconsts<>+640(SB), Y8
 	VDIVPS       Y7, Y8, Y8
 	VMULPS       Y8, Y5, Y5
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y3, Y7
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y3, Y7
 	VBLENDVPS    Y7, Y5, Y8, Y9
 	VBLENDVPS    Y7, Y8, Y5, Y5
-	VMAXPS       sigmoidconsts<>+896(SB), Y3, Y7
+	VMAXPS       sigmoidconsts<>+832(SB), Y3, Y7
 	VFNMADD231PS Y4, Y3, Y7
 	VADDPS       Y10, Y7, Y7
 	VMULPS       Y4, Y5, Y3
@@ -4632,18 +4599,18 @@ noflag_190:
 	JEQ          pow2_194
 	CMPQ         R8, $0x03
 	JEQ          powg_193
-	VMOVUPS      sigmoidconsts<>+704(SB), Y5
+	VMOVUPS      sigmoidconsts<>+640(SB), Y5
 	JMP          powd_195
 
 pow1_192:
 	VMOVAPS Y3, Y5
-	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Y3, Y3
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y3, Y3
 	VANDNPS Y5, Y3, Y5
 	JMP     powd_195
 
 pow2_194:
 	VMULPS  Y3, Y3, Y5
-	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Y3, Y3
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y3, Y3
 	VANDNPS Y5, Y3, Y5
 	JMP     powd_195
 
@@ -4653,17 +4620,17 @@ powg_193:
 	VBLENDVPS    Y9, Y8, Y3, Y8
 	VANDPS       sigmoidconsts<>+1984(SB), Y9, Y9
 	VPSRLD       $0x17, Y8, Y10
-	VPSUBD       sigmoidconsts<>+1024(SB), Y10, Y10
+	VPSUBD       sigmoidconsts<>+960(SB), Y10, Y10
 	VPSUBD       Y9, Y10, Y10
 	VCVTDQ2PS    Y10, Y9
-	VANDPS       sigmoidconsts<>+1088(SB), Y8, Y8
-	VORPS        sigmoidconsts<>+640(SB), Y8, Y8
+	VANDPS       sigmoidconsts<>+1024(SB), Y8, Y8
+	VORPS        sigmoidconsts<>+1088(SB), Y8, Y8
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y8, Y10
-	VSUBPS       sigmoidconsts<>+704(SB), Y8, Y11
+	VSUBPS       sigmoidconsts<>+640(SB), Y8, Y11
 	VADDPS       Y8, Y8, Y8
-	VSUBPS       sigmoidconsts<>+704(SB), Y8, Y8
+	VSUBPS       sigmoidconsts<>+640(SB), Y8, Y8
 	VBLENDVPS    Y10, Y8, Y11, Y8
-	VANDPS       sigmoidconsts<>+704(SB), Y10, Y10
+	VANDPS       sigmoidconsts<>+640(SB), Y10, Y10
 	VSUBPS       Y10, Y9, Y9
 	VMULPS       Y8, Y8, Y10
 	VMOVUPS      sigmoidconsts<>+1216(SB), Y11
@@ -4678,14 +4645,14 @@ powg_193:
 	VMULPS       Y8, Y11, Y11
 	VMULPS       Y10, Y11, Y11
 	VFMADD231PS  sigmoidconsts<>+256(SB), Y9, Y11
-	VFNMADD231PS sigmoidconsts<>+640(SB), Y10, Y11
+	VFNMADD231PS sigmoidconsts<>+1088(SB), Y10, Y11
 	VADDPS       Y11, Y8, Y11
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Y9, Y11
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y3, Y8
 	VBLENDVPS    Y8, Y3, Y11, Y11
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y3, Y8
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y3, Y8
 	VBLENDVPS    Y8, sigmoidconsts<>+2112(SB), Y11, Y11
-	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Y3, Y8
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y3, Y8
 	VBLENDVPS    Y8, sigmoidconsts<>+2176(SB), Y11, Y11
 	VMULPS       Y5, Y11, Y11
 	VMOVUPS      sigmoidconsts<>+64(SB), Y5
@@ -4700,23 +4667,22 @@ powg_193:
 	VFMADD213PS  sigmoidconsts<>+512(SB), Y8, Y9
 	VFMADD213PS  sigmoidconsts<>+576(SB), Y8, Y9
 	VFMADD213PS  sigmoidconsts<>+640(SB), Y8, Y9
-	VFMADD213PS  sigmoidconsts<>+704(SB), Y8, Y9
-	VFMADD213PS  sigmoidconsts<>+704(SB), Y8, Y9
+	VFMADD213PS  sigmoidconsts<>+640(SB), Y8, Y9
 	VCVTPS2DQ    Y5, Y5
 	VPSRAD       $0x01, Y5, Y8
 	VPSUBD       Y8, Y5, Y5
-	VPADDD       sigmoidconsts<>+768(SB), Y8, Y8
+	VPADDD       sigmoidconsts<>+704(SB), Y8, Y8
 	VPSLLD       $0x17, Y8, Y8
-	VPADDD       sigmoidconsts<>+768(SB), Y5, Y5
+	VPADDD       sigmoidconsts<>+704(SB), Y5, Y5
 	VPSLLD       $0x17, Y5, Y5
 	VMULPS       Y8, Y9, Y8
 	VMULPS       Y5, Y8, Y8
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y11, Y5
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y11, Y5
 	VANDNPS      Y8, Y5, Y8
 	VCMPPS       $0x0e, sigmoidconsts<>+2240(SB), Y11, Y5
 	VBLENDVPS    Y5, sigmoidconsts<>+2048(SB), Y8, Y8
 	VMOVAPS      Y8, Y5
-	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Y3, Y3
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y3, Y3
 	VANDNPS      Y5, Y3, Y5
 
 powd_195:
@@ -4724,7 +4690,7 @@ powd_195:
 	TESTQ        $0x00000100, sflags+160(FP)
 	JZ           noflag_196
 	VBROADCASTSS alpha+132(FP), Y3
-	VMOVUPS      sigmoidconsts<>+704(SB), Y5
+	VMOVUPS      sigmoidconsts<>+640(SB), Y5
 	VSUBPS       Y3, Y5, Y5
 	VMULPS       Y6, Y5, Y5
 	VFMADD231PS  Y4, Y3, Y5
@@ -4738,7 +4704,7 @@ noflag_196:
 
 noflag_191:
 noflag_189:
-	VMOVUPS      sigmoidconsts<>+704(SB), Y2
+	VMOVUPS      sigmoidconsts<>+640(SB), Y2
 	VSUBPS       224(SP), Y2, Y2
 	VMOVUPS      Y2, 256(SP)
 	VXORPS       Y2, Y2, Y2
@@ -4755,7 +4721,7 @@ noflag_189:
 	VMOVUPS      96(SP), Y4
 	VXORPS       Y5, Y5, Y5
 	VCMPPS       $0x0e, 224(SP), Y4, Y6
-	VBLENDVPS    Y6, sigmoidconsts<>+704(SB), Y5, Y5
+	VBLENDVPS    Y6, sigmoidconsts<>+640(SB), Y5, Y5
 	VCMPPS       $0x01, 224(SP), Y4, Y4
 	VBLENDVPS    Y4, sigmoidconsts<>+2432(SB), Y5, Y5
 	VBROADCASTSS d+116(FP), Y4
@@ -4783,18 +4749,18 @@ noflag_199:
 	TESTQ        $0x00000002, DI
 	JZ           noflag_200
 	VMOVUPS      160(SP), Y2
-	VADDPS       sigmoidconsts<>+704(SB), Y2, Y3
+	VADDPS       sigmoidconsts<>+640(SB), Y2, Y3
 	VPSRLD       $0x17, Y3, Y4
-	VPSUBD       sigmoidconsts<>+1024(SB), Y4, Y4
+	VPSUBD       sigmoidconsts<>+960(SB), Y4, Y4
 	VCVTDQ2PS    Y4, Y5
-	VANDPS       sigmoidconsts<>+1088(SB), Y3, Y4
-	VORPS        sigmoidconsts<>+640(SB), Y4, Y4
+	VANDPS       sigmoidconsts<>+1024(SB), Y3, Y4
+	VORPS        sigmoidconsts<>+1088(SB), Y4, Y4
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y4, Y6
-	VSUBPS       sigmoidconsts<>+704(SB), Y4, Y7
+	VSUBPS       sigmoidconsts<>+640(SB), Y4, Y7
 	VADDPS       Y4, Y4, Y4
-	VSUBPS       sigmoidconsts<>+704(SB), Y4, Y4
+	VSUBPS       sigmoidconsts<>+640(SB), Y4, Y4
 	VBLENDVPS    Y6, Y4, Y7, Y4
-	VANDPS       sigmoidconsts<>+704(SB), Y6, Y6
+	VANDPS       sigmoidconsts<>+640(SB), Y6, Y6
 	VSUBPS       Y6, Y5, Y5
 	VMULPS       Y4, Y4, Y6
 	VMOVUPS      sigmoidconsts<>+1216(SB), Y7
@@ -4809,17 +4775,17 @@ noflag_199:
 	VMULPS       Y4, Y7, Y7
 	VMULPS       Y6, Y7, Y7
 	VFMADD231PS  sigmoidconsts<>+256(SB), Y5, Y7
-	VFNMADD231PS sigmoidconsts<>+640(SB), Y6, Y7
+	VFNMADD231PS sigmoidconsts<>+1088(SB), Y6, Y7
 	VADDPS       Y7, Y4, Y7
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Y5, Y7
 	VCMPPS       $0x03, Y3, Y3, Y4
 	VBLENDVPS    Y4, Y3, Y7, Y7
-	VSUBPS       sigmoidconsts<>+704(SB), Y3, Y4
+	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y4
 	VSUBPS       Y4, Y2, Y4
 	VDIVPS       Y3, Y4, Y4
 	VADDPS       Y4, Y7, Y7
 	VMOVUPS      192(SP), Y2
-	VMAXPS       sigmoidconsts<>+896(SB), Y2, Y3
+	VMAXPS       sigmoidconsts<>+832(SB), Y2, Y3
 	VFNMADD231PS 224(SP), Y2, Y3
 	VADDPS       Y7, Y3, Y3
 	VMOVUPS      Y3, 320(SP)
@@ -4836,18 +4802,18 @@ noflag_199:
 	JEQ          pow2_203
 	CMPQ         R8, $0x03
 	JEQ          powg_202
-	VMOVUPS      sigmoidconsts<>+704(SB), Y3
+	VMOVUPS      sigmoidconsts<>+640(SB), Y3
 	JMP          powd_204
 
 pow1_201:
 	VMOVAPS Y2, Y3
-	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Y2, Y2
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
 	JMP     powd_204
 
 pow2_203:
 	VMULPS  Y2, Y2, Y3
-	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Y2, Y2
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
 	JMP     powd_204
 
@@ -4857,17 +4823,17 @@ powg_202:
 	VBLENDVPS    Y4, Y3, Y2, Y3
 	VANDPS       sigmoidconsts<>+1984(SB), Y4, Y4
 	VPSRLD       $0x17, Y3, Y5
-	VPSUBD       sigmoidconsts<>+1024(SB), Y5, Y5
+	VPSUBD       sigmoidconsts<>+960(SB), Y5, Y5
 	VPSUBD       Y4, Y5, Y5
 	VCVTDQ2PS    Y5, Y4
-	VANDPS       sigmoidconsts<>+1088(SB), Y3, Y3
-	VORPS        sigmoidconsts<>+640(SB), Y3, Y3
+	VANDPS       sigmoidconsts<>+1024(SB), Y3, Y3
+	VORPS        sigmoidconsts<>+1088(SB), Y3, Y3
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y3, Y5
-	VSUBPS       sigmoidconsts<>+704(SB), Y3, Y6
+	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y6
 	VADDPS       Y3, Y3, Y3
-	VSUBPS       sigmoidconsts<>+704(SB), Y3, Y3
+	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y3
 	VBLENDVPS    Y5, Y3, Y6, Y3
-	VANDPS       sigmoidconsts<>+704(SB), Y5, Y5
+	VANDPS       sigmoidconsts<>+640(SB), Y5, Y5
 	VSUBPS       Y5, Y4, Y4
 	VMULPS       Y3, Y3, Y5
 	VMOVUPS      sigmoidconsts<>+1216(SB), Y6
@@ -4882,14 +4848,14 @@ powg_202:
 	VMULPS       Y3, Y6, Y6
 	VMULPS       Y5, Y6, Y6
 	VFMADD231PS  sigmoidconsts<>+256(SB), Y4, Y6
-	VFNMADD231PS sigmoidconsts<>+640(SB), Y5, Y6
+	VFNMADD231PS sigmoidconsts<>+1088(SB), Y5, Y6
 	VADDPS       Y6, Y3, Y6
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Y4, Y6
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y2, Y3
 	VBLENDVPS    Y3, Y2, Y6, Y6
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y2, Y3
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y2, Y3
 	VBLENDVPS    Y3, sigmoidconsts<>+2112(SB), Y6, Y6
-	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Y2, Y3
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y2, Y3
 	VBLENDVPS    Y3, sigmoidconsts<>+2176(SB), Y6, Y6
 	VMULPS       384(SP), Y6, Y6
 	VMOVUPS      sigmoidconsts<>+64(SB), Y3
@@ -4904,23 +4870,22 @@ powg_202:
 	VFMADD213PS  sigmoidconsts<>+512(SB), Y4, Y5
 	VFMADD213PS  sigmoidconsts<>+576(SB), Y4, Y5
 	VFMADD213PS  sigmoidconsts<>+640(SB), Y4, Y5
-	VFMADD213PS  sigmoidconsts<>+704(SB), Y4, Y5
-	VFMADD213PS  sigmoidconsts<>+704(SB), Y4, Y5
+	VFMADD213PS  sigmoidconsts<>+640(SB), Y4, Y5
 	VCVTPS2DQ    Y3, Y3
 	VPSRAD       $0x01, Y3, Y4
 	VPSUBD       Y4, Y3, Y3
-	VPADDD       sigmoidconsts<>+768(SB), Y4, Y4
+	VPADDD       sigmoidconsts<>+704(SB), Y4, Y4
 	VPSLLD       $0x17, Y4, Y4
-	VPADDD       sigmoidconsts<>+768(SB), Y3, Y3
+	VPADDD       sigmoidconsts<>+704(SB), Y3, Y3
 	VPSLLD       $0x17, Y3, Y3
 	VMULPS       Y4, Y5, Y4
 	VMULPS       Y3, Y4, Y4
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y6, Y3
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y6, Y3
 	VANDNPS      Y4, Y3, Y4
 	VCMPPS       $0x0e, sigmoidconsts<>+2240(SB), Y6, Y3
 	VBLENDVPS    Y3, sigmoidconsts<>+2048(SB), Y4, Y4
 	VMOVAPS      Y4, Y3
-	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Y2, Y2
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
 powd_204:
@@ -4933,7 +4898,7 @@ powd_204:
 	CMPQ         R8, $0x00
 	JEQ          gamma0_205
 	VMOVUPS      384(SP), Y2
-	VSUBPS       sigmoidconsts<>+704(SB), Y2, Y2
+	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y2
 	VMOVUPS      Y2, 448(SP)
 	VMOVUPS      352(SP), Y2
 	CMPQ         R9, $0x01
@@ -4942,18 +4907,18 @@ powd_204:
 	JEQ          pow2_208
 	CMPQ         R9, $0x03
 	JEQ          powg_207
-	VMOVUPS      sigmoidconsts<>+704(SB), Y3
+	VMOVUPS      sigmoidconsts<>+640(SB), Y3
 	JMP          powd_209
 
 pow1_206:
 	VMOVAPS Y2, Y3
-	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Y2, Y2
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
 	JMP     powd_209
 
 pow2_208:
 	VMULPS  Y2, Y2, Y3
-	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Y2, Y2
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Y2, Y2
 	VANDNPS Y3, Y2, Y3
 	JMP     powd_209
 
@@ -4963,17 +4928,17 @@ powg_207:
 	VBLENDVPS    Y4, Y3, Y2, Y3
 	VANDPS       sigmoidconsts<>+1984(SB), Y4, Y4
 	VPSRLD       $0x17, Y3, Y5
-	VPSUBD       sigmoidconsts<>+1024(SB), Y5, Y5
+	VPSUBD       sigmoidconsts<>+960(SB), Y5, Y5
 	VPSUBD       Y4, Y5, Y5
 	VCVTDQ2PS    Y5, Y4
-	VANDPS       sigmoidconsts<>+1088(SB), Y3, Y3
-	VORPS        sigmoidconsts<>+640(SB), Y3, Y3
+	VANDPS       sigmoidconsts<>+1024(SB), Y3, Y3
+	VORPS        sigmoidconsts<>+1088(SB), Y3, Y3
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y3, Y5
-	VSUBPS       sigmoidconsts<>+704(SB), Y3, Y6
+	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y6
 	VADDPS       Y3, Y3, Y3
-	VSUBPS       sigmoidconsts<>+704(SB), Y3, Y3
+	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y3
 	VBLENDVPS    Y5, Y3, Y6, Y3
-	VANDPS       sigmoidconsts<>+704(SB), Y5, Y5
+	VANDPS       sigmoidconsts<>+640(SB), Y5, Y5
 	VSUBPS       Y5, Y4, Y4
 	VMULPS       Y3, Y3, Y5
 	VMOVUPS      sigmoidconsts<>+1216(SB), Y6
@@ -4988,14 +4953,14 @@ powg_207:
 	VMULPS       Y3, Y6, Y6
 	VMULPS       Y5, Y6, Y6
 	VFMADD231PS  sigmoidconsts<>+256(SB), Y4, Y6
-	VFNMADD231PS sigmoidconsts<>+640(SB), Y5, Y6
+	VFNMADD231PS sigmoidconsts<>+1088(SB), Y5, Y6
 	VADDPS       Y6, Y3, Y6
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Y4, Y6
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y2, Y3
 	VBLENDVPS    Y3, Y2, Y6, Y6
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y2, Y3
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y2, Y3
 	VBLENDVPS    Y3, sigmoidconsts<>+2112(SB), Y6, Y6
-	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Y2, Y3
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y2, Y3
 	VBLENDVPS    Y3, sigmoidconsts<>+2176(SB), Y6, Y6
 	VMULPS       448(SP), Y6, Y6
 	VMOVUPS      sigmoidconsts<>+64(SB), Y3
@@ -5010,29 +4975,28 @@ powg_207:
 	VFMADD213PS  sigmoidconsts<>+512(SB), Y4, Y5
 	VFMADD213PS  sigmoidconsts<>+576(SB), Y4, Y5
 	VFMADD213PS  sigmoidconsts<>+640(SB), Y4, Y5
-	VFMADD213PS  sigmoidconsts<>+704(SB), Y4, Y5
-	VFMADD213PS  sigmoidconsts<>+704(SB), Y4, Y5
+	VFMADD213PS  sigmoidconsts<>+640(SB), Y4, Y5
 	VCVTPS2DQ    Y3, Y3
 	VPSRAD       $0x01, Y3, Y4
 	VPSUBD       Y4, Y3, Y3
-	VPADDD       sigmoidconsts<>+768(SB), Y4, Y4
+	VPADDD       sigmoidconsts<>+704(SB), Y4, Y4
 	VPSLLD       $0x17, Y4, Y4
-	VPADDD       sigmoidconsts<>+768(SB), Y3, Y3
+	VPADDD       sigmoidconsts<>+704(SB), Y3, Y3
 	VPSLLD       $0x17, Y3, Y3
 	VMULPS       Y4, Y5, Y4
 	VMULPS       Y3, Y4, Y4
-	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y6, Y3
+	VCMPPS       $0x01, sigmoidconsts<>+768(SB), Y6, Y3
 	VANDNPS      Y4, Y3, Y4
 	VCMPPS       $0x0e, sigmoidconsts<>+2240(SB), Y6, Y3
 	VBLENDVPS    Y3, sigmoidconsts<>+2048(SB), Y4, Y4
 	VMOVAPS      Y4, Y3
-	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Y2, Y2
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 
 powd_209:
 	VMOVUPS      320(SP), Y2
 	VMULPS       Y3, Y2, Y2
-	VMOVUPS      sigmoidconsts<>+704(SB), Y3
+	VMOVUPS      sigmoidconsts<>+640(SB), Y3
 	VMOVUPS      sigmoidconsts<>+2496(SB), Y4
 	VFNMADD231PS 224(SP), Y4, Y3
 	VMULPS       Y3, Y2, Y2
@@ -5040,7 +5004,7 @@ powd_209:
 	VMULPS       128(SP), Y2, Y2
 	VMULPS       384(SP), Y2, Y2
 	VMOVUPS      352(SP), Y3
-	VCMPPS       $0x0e, sigmoidconsts<>+896(SB), Y3, Y3
+	VCMPPS       $0x0e, sigmoidconsts<>+832(SB), Y3, Y3
 	VMOVUPS      416(SP), Y4
 	VANDPS       Y3, Y2, Y2
 	VADDPS       Y2, Y4, Y4
@@ -5051,7 +5015,7 @@ gamma0_205:
 	TESTQ        $0x00000100, DI
 	JZ           noflag_210
 	VBROADCASTSS alpha+132(FP), Y3
-	VMOVUPS      sigmoidconsts<>+704(SB), Y4
+	VMOVUPS      sigmoidconsts<>+640(SB), Y4
 	VSUBPS       Y3, Y4, Y4
 	VMULPS       256(SP), Y4, Y4
 	VFMADD231PS  224(SP), Y3, Y4
@@ -5154,7 +5118,7 @@ noflag_216:
 	TESTQ   $0x00000010, BX
 	JZ      noflag_217
 	VSUBPS  Y5, Y6, Y6
-	VANDPS  sigmoidconsts<>+960(SB), Y6, Y6
+	VANDPS  sigmoidconsts<>+896(SB), Y6, Y6
 	VADDPS  128(SP), Y6, Y6
 	VMOVUPS Y6, 128(SP)
 
@@ -5168,17 +5132,17 @@ noflag_214:
 	VBLENDVPS    Y8, Y7, Y4, Y7
 	VANDPS       sigmoidconsts<>+1984(SB), Y8, Y8
 	VPSRLD       $0x17, Y7, Y9
-	VPSUBD       sigmoidconsts<>+1024(SB), Y9, Y9
+	VPSUBD       sigmoidconsts<>+960(SB), Y9, Y9
 	VPSUBD       Y8, Y9, Y9
 	VCVTDQ2PS    Y9, Y8
-	VANDPS       sigmoidconsts<>+1088(SB), Y7, Y7
-	VORPS        sigmoidconsts<>+640(SB), Y7, Y7
+	VANDPS       sigmoidconsts<>+1024(SB), Y7, Y7
+	VORPS        sigmoidconsts<>+1088(SB), Y7, Y7
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y7, Y9
-	VSUBPS       sigmoidconsts<>+704(SB), Y7, Y10
+	VSUBPS       sigmoidconsts<>+640(SB), Y7, Y10
 	VADDPS       Y7, Y7, Y7
-	VSUBPS       sigmoidconsts<>+704(SB), Y7, Y7
+	VSUBPS       sigmoidconsts<>+640(SB), Y7, Y7
 	VBLENDVPS    Y9, Y7, Y10, Y7
-	VANDPS       sigmoidconsts<>+704(SB), Y9, Y9
+	VANDPS       sigmoidconsts<>+640(SB), Y9, Y9
 	VSUBPS       Y9, Y8, Y8
 	VMULPS       Y7, Y7, Y9
 	VMOVUPS      sigmoidconsts<>+1216(SB), Y10
@@ -5193,34 +5157,34 @@ noflag_214:
 	VMULPS       Y7, Y10, Y10
 	VMULPS       Y9, Y10, Y10
 	VFMADD231PS  sigmoidconsts<>+256(SB), Y8, Y10
-	VFNMADD231PS sigmoidconsts<>+640(SB), Y9, Y10
+	VFNMADD231PS sigmoidconsts<>+1088(SB), Y9, Y10
 	VADDPS       Y10, Y7, Y10
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Y8, Y10
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y4, Y7
 	VBLENDVPS    Y7, Y4, Y10, Y10
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y4, Y7
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y4, Y7
 	VBLENDVPS    Y7, sigmoidconsts<>+2112(SB), Y10, Y10
-	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Y4, Y7
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y4, Y7
 	VBLENDVPS    Y7, sigmoidconsts<>+2176(SB), Y10, Y10
 	VMAXPS       Y10, Y6, Y10
-	VMOVUPS      sigmoidconsts<>+704(SB), Y7
+	VMOVUPS      sigmoidconsts<>+640(SB), Y7
 	VSUBPS       Y4, Y7, Y7
 	VCMPPS       $0x01, sigmoidconsts<>+1856(SB), Y7, Y8
 	VMULPS       sigmoidconsts<>+1920(SB), Y7, Y4
 	VBLENDVPS    Y8, Y4, Y7, Y4
 	VANDPS       sigmoidconsts<>+1984(SB), Y8, Y8
 	VPSRLD       $0x17, Y4, Y9
-	VPSUBD       sigmoidconsts<>+1024(SB), Y9, Y9
+	VPSUBD       sigmoidconsts<>+960(SB), Y9, Y9
 	VPSUBD       Y8, Y9, Y9
 	VCVTDQ2PS    Y9, Y8
-	VANDPS       sigmoidconsts<>+1088(SB), Y4, Y4
-	VORPS        sigmoidconsts<>+640(SB), Y4, Y4
+	VANDPS       sigmoidconsts<>+1024(SB), Y4, Y4
+	VORPS        sigmoidconsts<>+1088(SB), Y4, Y4
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y4, Y9
-	VSUBPS       sigmoidconsts<>+704(SB), Y4, Y11
+	VSUBPS       sigmoidconsts<>+640(SB), Y4, Y11
 	VADDPS       Y4, Y4, Y4
-	VSUBPS       sigmoidconsts<>+704(SB), Y4, Y4
+	VSUBPS       sigmoidconsts<>+640(SB), Y4, Y4
 	VBLENDVPS    Y9, Y4, Y11, Y4
-	VANDPS       sigmoidconsts<>+704(SB), Y9, Y9
+	VANDPS       sigmoidconsts<>+640(SB), Y9, Y9
 	VSUBPS       Y9, Y8, Y8
 	VMULPS       Y4, Y4, Y9
 	VMOVUPS      sigmoidconsts<>+1216(SB), Y11
@@ -5235,17 +5199,17 @@ noflag_214:
 	VMULPS       Y4, Y11, Y11
 	VMULPS       Y9, Y11, Y11
 	VFMADD231PS  sigmoidconsts<>+256(SB), Y8, Y11
-	VFNMADD231PS sigmoidconsts<>+640(SB), Y9, Y11
+	VFNMADD231PS sigmoidconsts<>+1088(SB), Y9, Y11
 	VADDPS       Y11, Y4, Y11
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Y8, Y11
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y7, Y4
 	VBLENDVPS    Y4, Y7, Y11, Y11
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y7, Y4
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y7, Y4
 	VBLENDVPS    Y4, sigmoidconsts<>+2112(SB), Y11, Y11
-	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Y7, Y4
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y7, Y4
 	VBLENDVPS    Y4, sigmoidconsts<>+2176(SB), Y11, Y11
 	VMAXPS       Y11, Y6, Y11
-	VMOVUPS      sigmoidconsts<>+704(SB), Y4
+	VMOVUPS      sigmoidconsts<>+640(SB), Y4
 	VSUBPS       Y5, Y4, Y4
 	VMULPS       Y4, Y11, Y11
 	VBROADCASTSS pw+56(FP), Y4
@@ -5295,7 +5259,7 @@ noflag_221:
 	TESTQ   $0x00000010, BX
 	JZ      noflag_222
 	VSUBPS  Y6, Y7, Y7
-	VANDPS  sigmoidconsts<>+960(SB), Y7, Y7
+	VANDPS  sigmoidconsts<>+896(SB), Y7, Y7
 	VANDPS  Y4, Y7, Y7
 	VADDPS  128(SP), Y7, Y7
 	VMOVUPS Y7, 128(SP)
@@ -5310,17 +5274,17 @@ noflag_219:
 	VBLENDVPS    Y9, Y8, Y5, Y8
 	VANDPS       sigmoidconsts<>+1984(SB), Y9, Y9
 	VPSRLD       $0x17, Y8, Y10
-	VPSUBD       sigmoidconsts<>+1024(SB), Y10, Y10
+	VPSUBD       sigmoidconsts<>+960(SB), Y10, Y10
 	VPSUBD       Y9, Y10, Y10
 	VCVTDQ2PS    Y10, Y9
-	VANDPS       sigmoidconsts<>+1088(SB), Y8, Y8
-	VORPS        sigmoidconsts<>+640(SB), Y8, Y8
+	VANDPS       sigmoidconsts<>+1024(SB), Y8, Y8
+	VORPS        sigmoidconsts<>+1088(SB), Y8, Y8
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y8, Y10
-	VSUBPS       sigmoidconsts<>+704(SB), Y8, Y11
+	VSUBPS       sigmoidconsts<>+640(SB), Y8, Y11
 	VADDPS       Y8, Y8, Y8
-	VSUBPS       sigmoidconsts<>+704(SB), Y8, Y8
+	VSUBPS       sigmoidconsts<>+640(SB), Y8, Y8
 	VBLENDVPS    Y10, Y8, Y11, Y8
-	VANDPS       sigmoidconsts<>+704(SB), Y10, Y10
+	VANDPS       sigmoidconsts<>+640(SB), Y10, Y10
 	VSUBPS       Y10, Y9, Y9
 	VMULPS       Y8, Y8, Y10
 	VMOVUPS      sigmoidconsts<>+1216(SB), Y11
@@ -5335,34 +5299,34 @@ noflag_219:
 	VMULPS       Y8, Y11, Y11
 	VMULPS       Y10, Y11, Y11
 	VFMADD231PS  sigmoidconsts<>+256(SB), Y9, Y11
-	VFNMADD231PS sigmoidconsts<>+640(SB), Y10, Y11
+	VFNMADD231PS sigmoidconsts<>+1088(SB), Y10, Y11
 	VADDPS       Y11, Y8, Y11
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Y9, Y11
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y5, Y8
 	VBLENDVPS    Y8, Y5, Y11, Y11
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y5, Y8
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y5, Y8
 	VBLENDVPS    Y8, sigmoidconsts<>+2112(SB), Y11, Y11
-	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Y5, Y8
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y5, Y8
 	VBLENDVPS    Y8, sigmoidconsts<>+2176(SB), Y11, Y11
 	VMAXPS       Y11, Y7, Y11
-	VMOVUPS      sigmoidconsts<>+704(SB), Y8
+	VMOVUPS      sigmoidconsts<>+640(SB), Y8
 	VSUBPS       Y5, Y8, Y8
 	VCMPPS       $0x01, sigmoidconsts<>+1856(SB), Y8, Y9
 	VMULPS       sigmoidconsts<>+1920(SB), Y8, Y5
 	VBLENDVPS    Y9, Y5, Y8, Y5
 	VANDPS       sigmoidconsts<>+1984(SB), Y9, Y9
 	VPSRLD       $0x17, Y5, Y10
-	VPSUBD       sigmoidconsts<>+1024(SB), Y10, Y10
+	VPSUBD       sigmoidconsts<>+960(SB), Y10, Y10
 	VPSUBD       Y9, Y10, Y10
 	VCVTDQ2PS    Y10, Y9
-	VANDPS       sigmoidconsts<>+1088(SB), Y5, Y5
-	VORPS        sigmoidconsts<>+640(SB), Y5, Y5
+	VANDPS       sigmoidconsts<>+1024(SB), Y5, Y5
+	VORPS        sigmoidconsts<>+1088(SB), Y5, Y5
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y5, Y10
-	VSUBPS       sigmoidconsts<>+704(SB), Y5, Y12
+	VSUBPS       sigmoidconsts<>+640(SB), Y5, Y12
 	VADDPS       Y5, Y5, Y5
-	VSUBPS       sigmoidconsts<>+704(SB), Y5, Y5
+	VSUBPS       sigmoidconsts<>+640(SB), Y5, Y5
 	VBLENDVPS    Y10, Y5, Y12, Y5
-	VANDPS       sigmoidconsts<>+704(SB), Y10, Y10
+	VANDPS       sigmoidconsts<>+640(SB), Y10, Y10
 	VSUBPS       Y10, Y9, Y9
 	VMULPS       Y5, Y5, Y10
 	VMOVUPS      sigmoidconsts<>+1216(SB), Y12
@@ -5377,17 +5341,17 @@ noflag_219:
 	VMULPS       Y5, Y12, Y12
 	VMULPS       Y10, Y12, Y12
 	VFMADD231PS  sigmoidconsts<>+256(SB), Y9, Y12
-	VFNMADD231PS sigmoidconsts<>+640(SB), Y10, Y12
+	VFNMADD231PS sigmoidconsts<>+1088(SB), Y10, Y12
 	VADDPS       Y12, Y5, Y12
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Y9, Y12
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y8, Y5
 	VBLENDVPS    Y5, Y8, Y12, Y12
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y8, Y5
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y8, Y5
 	VBLENDVPS    Y5, sigmoidconsts<>+2112(SB), Y12, Y12
-	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Y8, Y5
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y8, Y5
 	VBLENDVPS    Y5, sigmoidconsts<>+2176(SB), Y12, Y12
 	VMAXPS       Y12, Y7, Y12
-	VMOVUPS      sigmoidconsts<>+704(SB), Y5
+	VMOVUPS      sigmoidconsts<>+640(SB), Y5
 	VSUBPS       Y6, Y5, Y5
 	VMULPS       Y5, Y12, Y12
 	VBROADCASTSS pw+56(FP), Y5
@@ -5526,7 +5490,7 @@ flag_227:
 	VMOVUPS      (SP), Y3
 	VXORPS       Y4, Y4, Y4
 	VCMPPS       $0x0e, 32(SP), Y3, Y5
-	VBLENDVPS    Y5, sigmoidconsts<>+704(SB), Y4, Y4
+	VBLENDVPS    Y5, sigmoidconsts<>+640(SB), Y4, Y4
 	VCMPPS       $0x01, 32(SP), Y3, Y3
 	VBLENDVPS    Y3, sigmoidconsts<>+2432(SB), Y4, Y4
 	VBROADCASTSS d+92(FP), Y3
@@ -5541,9 +5505,9 @@ noflag_228:
 	TESTQ        $0x00000001, SI
 	JZ           noflag_231
 	VMOVUPS      (SP), Y1
-	VMOVUPS      sigmoidconsts<>+704(SB), Y2
+	VMOVUPS      sigmoidconsts<>+640(SB), Y2
 	VSUBPS       Y1, Y2, Y2
-	VMOVUPS      sigmoidconsts<>+704(SB), Y3
+	VMOVUPS      sigmoidconsts<>+640(SB), Y3
 	VSUBPS       32(SP), Y3, Y3
 	VMULPS       Y3, Y1, Y3
 	VBROADCASTSS pw+100(FP), Y4
@@ -5600,7 +5564,7 @@ flag_232:
 	VMOVUPS      (SP), Y4
 	VXORPS       Y5, Y5, Y5
 	VCMPPS       $0x0e, 32(SP), Y4, Y6
-	VBLENDVPS    Y6, sigmoidconsts<>+704(SB), Y5, Y5
+	VBLENDVPS    Y6, sigmoidconsts<>+640(SB), Y5, Y5
 	VCMPPS       $0x01, 32(SP), Y4, Y4
 	VBLENDVPS    Y4, sigmoidconsts<>+2432(SB), Y5, Y5
 	VBROADCASTSS d+92(FP), Y4
@@ -5615,9 +5579,9 @@ noflag_233:
 	TESTQ        $0x00000001, SI
 	JZ           noflag_236
 	VMOVUPS      (SP), Y2
-	VMOVUPS      sigmoidconsts<>+704(SB), Y3
+	VMOVUPS      sigmoidconsts<>+640(SB), Y3
 	VSUBPS       Y2, Y3, Y3
-	VMOVUPS      sigmoidconsts<>+704(SB), Y4
+	VMOVUPS      sigmoidconsts<>+640(SB), Y4
 	VSUBPS       32(SP), Y4, Y4
 	VMULPS       Y4, Y2, Y4
 	VBROADCASTSS pw+100(FP), Y5
@@ -5683,17 +5647,17 @@ loop_237:
 	VBLENDVPS    Y5, Y4, Y1, Y4
 	VANDPS       sigmoidconsts<>+1984(SB), Y5, Y5
 	VPSRLD       $0x17, Y4, Y6
-	VPSUBD       sigmoidconsts<>+1024(SB), Y6, Y6
+	VPSUBD       sigmoidconsts<>+960(SB), Y6, Y6
 	VPSUBD       Y5, Y6, Y6
 	VCVTDQ2PS    Y6, Y5
-	VANDPS       sigmoidconsts<>+1088(SB), Y4, Y4
-	VORPS        sigmoidconsts<>+640(SB), Y4, Y4
+	VANDPS       sigmoidconsts<>+1024(SB), Y4, Y4
+	VORPS        sigmoidconsts<>+1088(SB), Y4, Y4
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y4, Y6
-	VSUBPS       sigmoidconsts<>+704(SB), Y4, Y7
+	VSUBPS       sigmoidconsts<>+640(SB), Y4, Y7
 	VADDPS       Y4, Y4, Y4
-	VSUBPS       sigmoidconsts<>+704(SB), Y4, Y4
+	VSUBPS       sigmoidconsts<>+640(SB), Y4, Y4
 	VBLENDVPS    Y6, Y4, Y7, Y4
-	VANDPS       sigmoidconsts<>+704(SB), Y6, Y6
+	VANDPS       sigmoidconsts<>+640(SB), Y6, Y6
 	VSUBPS       Y6, Y5, Y5
 	VMULPS       Y4, Y4, Y6
 	VMOVUPS      sigmoidconsts<>+1216(SB), Y7
@@ -5708,34 +5672,34 @@ loop_237:
 	VMULPS       Y4, Y7, Y7
 	VMULPS       Y6, Y7, Y7
 	VFMADD231PS  sigmoidconsts<>+256(SB), Y5, Y7
-	VFNMADD231PS sigmoidconsts<>+640(SB), Y6, Y7
+	VFNMADD231PS sigmoidconsts<>+1088(SB), Y6, Y7
 	VADDPS       Y7, Y4, Y7
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Y5, Y7
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y1, Y4
 	VBLENDVPS    Y4, Y1, Y7, Y7
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y1, Y4
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y1, Y4
 	VBLENDVPS    Y4, sigmoidconsts<>+2112(SB), Y7, Y7
-	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Y1, Y4
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y1, Y4
 	VBLENDVPS    Y4, sigmoidconsts<>+2176(SB), Y7, Y7
 	VMAXPS       Y7, Y3, Y7
-	VMOVUPS      sigmoidconsts<>+704(SB), Y4
+	VMOVUPS      sigmoidconsts<>+640(SB), Y4
 	VSUBPS       Y1, Y4, Y4
 	VCMPPS       $0x01, sigmoidconsts<>+1856(SB), Y4, Y5
 	VMULPS       sigmoidconsts<>+1920(SB), Y4, Y1
 	VBLENDVPS    Y5, Y1, Y4, Y1
 	VANDPS       sigmoidconsts<>+1984(SB), Y5, Y5
 	VPSRLD       $0x17, Y1, Y6
-	VPSUBD       sigmoidconsts<>+1024(SB), Y6, Y6
+	VPSUBD       sigmoidconsts<>+960(SB), Y6, Y6
 	VPSUBD       Y5, Y6, Y6
 	VCVTDQ2PS    Y6, Y5
-	VANDPS       sigmoidconsts<>+1088(SB), Y1, Y1
-	VORPS        sigmoidconsts<>+640(SB), Y1, Y1
+	VANDPS       sigmoidconsts<>+1024(SB), Y1, Y1
+	VORPS        sigmoidconsts<>+1088(SB), Y1, Y1
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y1, Y6
-	VSUBPS       sigmoidconsts<>+704(SB), Y1, Y8
+	VSUBPS       sigmoidconsts<>+640(SB), Y1, Y8
 	VADDPS       Y1, Y1, Y1
-	VSUBPS       sigmoidconsts<>+704(SB), Y1, Y1
+	VSUBPS       sigmoidconsts<>+640(SB), Y1, Y1
 	VBLENDVPS    Y6, Y1, Y8, Y1
-	VANDPS       sigmoidconsts<>+704(SB), Y6, Y6
+	VANDPS       sigmoidconsts<>+640(SB), Y6, Y6
 	VSUBPS       Y6, Y5, Y5
 	VMULPS       Y1, Y1, Y6
 	VMOVUPS      sigmoidconsts<>+1216(SB), Y8
@@ -5750,17 +5714,17 @@ loop_237:
 	VMULPS       Y1, Y8, Y8
 	VMULPS       Y6, Y8, Y8
 	VFMADD231PS  sigmoidconsts<>+256(SB), Y5, Y8
-	VFNMADD231PS sigmoidconsts<>+640(SB), Y6, Y8
+	VFNMADD231PS sigmoidconsts<>+1088(SB), Y6, Y8
 	VADDPS       Y8, Y1, Y8
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Y5, Y8
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y4, Y1
 	VBLENDVPS    Y1, Y4, Y8, Y8
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y4, Y1
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y4, Y1
 	VBLENDVPS    Y1, sigmoidconsts<>+2112(SB), Y8, Y8
-	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Y4, Y1
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y4, Y1
 	VBLENDVPS    Y1, sigmoidconsts<>+2176(SB), Y8, Y8
 	VMAXPS       Y8, Y3, Y8
-	VMOVUPS      sigmoidconsts<>+704(SB), Y1
+	VMOVUPS      sigmoidconsts<>+640(SB), Y1
 	VSUBPS       Y2, Y1, Y1
 	VMULPS       Y1, Y8, Y8
 	VBROADCASTSS pw+100(FP), Y1
@@ -5787,7 +5751,7 @@ noflag_240:
 	VMOVUPS      64(SP), Y3
 	VXORPS       Y4, Y4, Y4
 	VCMPPS       $0x0e, 96(SP), Y3, Y5
-	VBLENDVPS    Y5, sigmoidconsts<>+704(SB), Y4, Y4
+	VBLENDVPS    Y5, sigmoidconsts<>+640(SB), Y4, Y4
 	VCMPPS       $0x01, 96(SP), Y3, Y3
 	VBLENDVPS    Y3, sigmoidconsts<>+2432(SB), Y4, Y4
 	VBROADCASTSS d+92(FP), Y3
@@ -5802,9 +5766,9 @@ noflag_241:
 	TESTQ        $0x00000001, SI
 	JZ           noflag_244
 	VMOVUPS      64(SP), Y1
-	VMOVUPS      sigmoidconsts<>+704(SB), Y2
+	VMOVUPS      sigmoidconsts<>+640(SB), Y2
 	VSUBPS       Y1, Y2, Y2
-	VMOVUPS      sigmoidconsts<>+704(SB), Y3
+	VMOVUPS      sigmoidconsts<>+640(SB), Y3
 	VSUBPS       96(SP), Y3, Y3
 	VMULPS       Y3, Y1, Y3
 	VBROADCASTSS pw+100(FP), Y4
@@ -5850,17 +5814,17 @@ tail_238:
 	VBLENDVPS    Y6, Y5, Y2, Y5
 	VANDPS       sigmoidconsts<>+1984(SB), Y6, Y6
 	VPSRLD       $0x17, Y5, Y7
-	VPSUBD       sigmoidconsts<>+1024(SB), Y7, Y7
+	VPSUBD       sigmoidconsts<>+960(SB), Y7, Y7
 	VPSUBD       Y6, Y7, Y7
 	VCVTDQ2PS    Y7, Y6
-	VANDPS       sigmoidconsts<>+1088(SB), Y5, Y5
-	VORPS        sigmoidconsts<>+640(SB), Y5, Y5
+	VANDPS       sigmoidconsts<>+1024(SB), Y5, Y5
+	VORPS        sigmoidconsts<>+1088(SB), Y5, Y5
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y5, Y7
-	VSUBPS       sigmoidconsts<>+704(SB), Y5, Y8
+	VSUBPS       sigmoidconsts<>+640(SB), Y5, Y8
 	VADDPS       Y5, Y5, Y5
-	VSUBPS       sigmoidconsts<>+704(SB), Y5, Y5
+	VSUBPS       sigmoidconsts<>+640(SB), Y5, Y5
 	VBLENDVPS    Y7, Y5, Y8, Y5
-	VANDPS       sigmoidconsts<>+704(SB), Y7, Y7
+	VANDPS       sigmoidconsts<>+640(SB), Y7, Y7
 	VSUBPS       Y7, Y6, Y6
 	VMULPS       Y5, Y5, Y7
 	VMOVUPS      sigmoidconsts<>+1216(SB), Y8
@@ -5875,34 +5839,34 @@ tail_238:
 	VMULPS       Y5, Y8, Y8
 	VMULPS       Y7, Y8, Y8
 	VFMADD231PS  sigmoidconsts<>+256(SB), Y6, Y8
-	VFNMADD231PS sigmoidconsts<>+640(SB), Y7, Y8
+	VFNMADD231PS sigmoidconsts<>+1088(SB), Y7, Y8
 	VADDPS       Y8, Y5, Y8
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Y6, Y8
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y2, Y5
 	VBLENDVPS    Y5, Y2, Y8, Y8
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y2, Y5
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y2, Y5
 	VBLENDVPS    Y5, sigmoidconsts<>+2112(SB), Y8, Y8
-	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Y2, Y5
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y2, Y5
 	VBLENDVPS    Y5, sigmoidconsts<>+2176(SB), Y8, Y8
 	VMAXPS       Y8, Y4, Y8
-	VMOVUPS      sigmoidconsts<>+704(SB), Y5
+	VMOVUPS      sigmoidconsts<>+640(SB), Y5
 	VSUBPS       Y2, Y5, Y5
 	VCMPPS       $0x01, sigmoidconsts<>+1856(SB), Y5, Y6
 	VMULPS       sigmoidconsts<>+1920(SB), Y5, Y2
 	VBLENDVPS    Y6, Y2, Y5, Y2
 	VANDPS       sigmoidconsts<>+1984(SB), Y6, Y6
 	VPSRLD       $0x17, Y2, Y7
-	VPSUBD       sigmoidconsts<>+1024(SB), Y7, Y7
+	VPSUBD       sigmoidconsts<>+960(SB), Y7, Y7
 	VPSUBD       Y6, Y7, Y7
 	VCVTDQ2PS    Y7, Y6
-	VANDPS       sigmoidconsts<>+1088(SB), Y2, Y2
-	VORPS        sigmoidconsts<>+640(SB), Y2, Y2
+	VANDPS       sigmoidconsts<>+1024(SB), Y2, Y2
+	VORPS        sigmoidconsts<>+1088(SB), Y2, Y2
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y2, Y7
-	VSUBPS       sigmoidconsts<>+704(SB), Y2, Y9
+	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y9
 	VADDPS       Y2, Y2, Y2
-	VSUBPS       sigmoidconsts<>+704(SB), Y2, Y2
+	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y2
 	VBLENDVPS    Y7, Y2, Y9, Y2
-	VANDPS       sigmoidconsts<>+704(SB), Y7, Y7
+	VANDPS       sigmoidconsts<>+640(SB), Y7, Y7
 	VSUBPS       Y7, Y6, Y6
 	VMULPS       Y2, Y2, Y7
 	VMOVUPS      sigmoidconsts<>+1216(SB), Y9
@@ -5917,17 +5881,17 @@ tail_238:
 	VMULPS       Y2, Y9, Y9
 	VMULPS       Y7, Y9, Y9
 	VFMADD231PS  sigmoidconsts<>+256(SB), Y6, Y9
-	VFNMADD231PS sigmoidconsts<>+640(SB), Y7, Y9
+	VFNMADD231PS sigmoidconsts<>+1088(SB), Y7, Y9
 	VADDPS       Y9, Y2, Y9
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Y6, Y9
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y5, Y2
 	VBLENDVPS    Y2, Y5, Y9, Y9
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y5, Y2
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y5, Y2
 	VBLENDVPS    Y2, sigmoidconsts<>+2112(SB), Y9, Y9
-	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Y5, Y2
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y5, Y2
 	VBLENDVPS    Y2, sigmoidconsts<>+2176(SB), Y9, Y9
 	VMAXPS       Y9, Y4, Y9
-	VMOVUPS      sigmoidconsts<>+704(SB), Y2
+	VMOVUPS      sigmoidconsts<>+640(SB), Y2
 	VSUBPS       Y3, Y2, Y2
 	VMULPS       Y2, Y9, Y9
 	VBROADCASTSS pw+100(FP), Y2
@@ -5955,7 +5919,7 @@ noflag_245:
 	VMOVUPS      64(SP), Y4
 	VXORPS       Y5, Y5, Y5
 	VCMPPS       $0x0e, 96(SP), Y4, Y6
-	VBLENDVPS    Y6, sigmoidconsts<>+704(SB), Y5, Y5
+	VBLENDVPS    Y6, sigmoidconsts<>+640(SB), Y5, Y5
 	VCMPPS       $0x01, 96(SP), Y4, Y4
 	VBLENDVPS    Y4, sigmoidconsts<>+2432(SB), Y5, Y5
 	VBROADCASTSS d+92(FP), Y4
@@ -5970,9 +5934,9 @@ noflag_246:
 	TESTQ        $0x00000001, SI
 	JZ           noflag_249
 	VMOVUPS      64(SP), Y2
-	VMOVUPS      sigmoidconsts<>+704(SB), Y3
+	VMOVUPS      sigmoidconsts<>+640(SB), Y3
 	VSUBPS       Y2, Y3, Y3
-	VMOVUPS      sigmoidconsts<>+704(SB), Y4
+	VMOVUPS      sigmoidconsts<>+640(SB), Y4
 	VSUBPS       96(SP), Y4, Y4
 	VMULPS       Y4, Y2, Y4
 	VBROADCASTSS pw+100(FP), Y5
@@ -6084,7 +6048,7 @@ noflag_255:
 	TESTQ   $0x00000010, SI
 	JZ      noflag_256
 	VSUBPS  Y4, Y6, Y6
-	VANDPS  sigmoidconsts<>+960(SB), Y6, Y6
+	VANDPS  sigmoidconsts<>+896(SB), Y6, Y6
 	VMULPS  Y5, Y6, Y6
 	VADDPS  160(SP), Y6, Y6
 	VMOVUPS Y6, 160(SP)
@@ -6099,17 +6063,17 @@ noflag_253:
 	VBLENDVPS    Y8, Y7, Y3, Y7
 	VANDPS       sigmoidconsts<>+1984(SB), Y8, Y8
 	VPSRLD       $0x17, Y7, Y9
-	VPSUBD       sigmoidconsts<>+1024(SB), Y9, Y9
+	VPSUBD       sigmoidconsts<>+960(SB), Y9, Y9
 	VPSUBD       Y8, Y9, Y9
 	VCVTDQ2PS    Y9, Y8
-	VANDPS       sigmoidconsts<>+1088(SB), Y7, Y7
-	VORPS        sigmoidconsts<>+640(SB), Y7, Y7
+	VANDPS       sigmoidconsts<>+1024(SB), Y7, Y7
+	VORPS        sigmoidconsts<>+1088(SB), Y7, Y7
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y7, Y9
-	VSUBPS       sigmoidconsts<>+704(SB), Y7, Y10
+	VSUBPS       sigmoidconsts<>+640(SB), Y7, Y10
 	VADDPS       Y7, Y7, Y7
-	VSUBPS       sigmoidconsts<>+704(SB), Y7, Y7
+	VSUBPS       sigmoidconsts<>+640(SB), Y7, Y7
 	VBLENDVPS    Y9, Y7, Y10, Y7
-	VANDPS       sigmoidconsts<>+704(SB), Y9, Y9
+	VANDPS       sigmoidconsts<>+640(SB), Y9, Y9
 	VSUBPS       Y9, Y8, Y8
 	VMULPS       Y7, Y7, Y9
 	VMOVUPS      sigmoidconsts<>+1216(SB), Y10
@@ -6124,34 +6088,34 @@ noflag_253:
 	VMULPS       Y7, Y10, Y10
 	VMULPS       Y9, Y10, Y10
 	VFMADD231PS  sigmoidconsts<>+256(SB), Y8, Y10
-	VFNMADD231PS sigmoidconsts<>+640(SB), Y9, Y10
+	VFNMADD231PS sigmoidconsts<>+1088(SB), Y9, Y10
 	VADDPS       Y10, Y7, Y10
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Y8, Y10
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y3, Y7
 	VBLENDVPS    Y7, Y3, Y10, Y10
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y3, Y7
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y3, Y7
 	VBLENDVPS    Y7, sigmoidconsts<>+2112(SB), Y10, Y10
-	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Y3, Y7
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y3, Y7
 	VBLENDVPS    Y7, sigmoidconsts<>+2176(SB), Y10, Y10
 	VMAXPS       Y10, Y6, Y10
-	VMOVUPS      sigmoidconsts<>+704(SB), Y7
+	VMOVUPS      sigmoidconsts<>+640(SB), Y7
 	VSUBPS       Y3, Y7, Y7
 	VCMPPS       $0x01, sigmoidconsts<>+1856(SB), Y7, Y8
 	VMULPS       sigmoidconsts<>+1920(SB), Y7, Y3
 	VBLENDVPS    Y8, Y3, Y7, Y3
 	VANDPS       sigmoidconsts<>+1984(SB), Y8, Y8
 	VPSRLD       $0x17, Y3, Y9
-	VPSUBD       sigmoidconsts<>+1024(SB), Y9, Y9
+	VPSUBD       sigmoidconsts<>+960(SB), Y9, Y9
 	VPSUBD       Y8, Y9, Y9
 	VCVTDQ2PS    Y9, Y8
-	VANDPS       sigmoidconsts<>+1088(SB), Y3, Y3
-	VORPS        sigmoidconsts<>+640(SB), Y3, Y3
+	VANDPS       sigmoidconsts<>+1024(SB), Y3, Y3
+	VORPS        sigmoidconsts<>+1088(SB), Y3, Y3
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y3, Y9
-	VSUBPS       sigmoidconsts<>+704(SB), Y3, Y11
+	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y11
 	VADDPS       Y3, Y3, Y3
-	VSUBPS       sigmoidconsts<>+704(SB), Y3, Y3
+	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y3
 	VBLENDVPS    Y9, Y3, Y11, Y3
-	VANDPS       sigmoidconsts<>+704(SB), Y9, Y9
+	VANDPS       sigmoidconsts<>+640(SB), Y9, Y9
 	VSUBPS       Y9, Y8, Y8
 	VMULPS       Y3, Y3, Y9
 	VMOVUPS      sigmoidconsts<>+1216(SB), Y11
@@ -6166,17 +6130,17 @@ noflag_253:
 	VMULPS       Y3, Y11, Y11
 	VMULPS       Y9, Y11, Y11
 	VFMADD231PS  sigmoidconsts<>+256(SB), Y8, Y11
-	VFNMADD231PS sigmoidconsts<>+640(SB), Y9, Y11
+	VFNMADD231PS sigmoidconsts<>+1088(SB), Y9, Y11
 	VADDPS       Y11, Y3, Y11
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Y8, Y11
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y7, Y3
 	VBLENDVPS    Y3, Y7, Y11, Y11
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y7, Y3
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y7, Y3
 	VBLENDVPS    Y3, sigmoidconsts<>+2112(SB), Y11, Y11
-	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Y7, Y3
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y7, Y3
 	VBLENDVPS    Y3, sigmoidconsts<>+2176(SB), Y11, Y11
 	VMAXPS       Y11, Y6, Y11
-	VMOVUPS      sigmoidconsts<>+704(SB), Y3
+	VMOVUPS      sigmoidconsts<>+640(SB), Y3
 	VSUBPS       Y4, Y3, Y3
 	VMULPS       Y3, Y11, Y11
 	VBROADCASTSS pw+80(FP), Y3
@@ -6233,7 +6197,7 @@ noflag_260:
 	TESTQ   $0x00000010, SI
 	JZ      noflag_261
 	VSUBPS  Y5, Y7, Y7
-	VANDPS  sigmoidconsts<>+960(SB), Y7, Y7
+	VANDPS  sigmoidconsts<>+896(SB), Y7, Y7
 	VMULPS  Y6, Y7, Y7
 	VANDPS  Y3, Y7, Y7
 	VADDPS  160(SP), Y7, Y7
@@ -6249,17 +6213,17 @@ noflag_258:
 	VBLENDVPS    Y9, Y8, Y4, Y8
 	VANDPS       sigmoidconsts<>+1984(SB), Y9, Y9
 	VPSRLD       $0x17, Y8, Y10
-	VPSUBD       sigmoidconsts<>+1024(SB), Y10, Y10
+	VPSUBD       sigmoidconsts<>+960(SB), Y10, Y10
 	VPSUBD       Y9, Y10, Y10
 	VCVTDQ2PS    Y10, Y9
-	VANDPS       sigmoidconsts<>+1088(SB), Y8, Y8
-	VORPS        sigmoidconsts<>+640(SB), Y8, Y8
+	VANDPS       sigmoidconsts<>+1024(SB), Y8, Y8
+	VORPS        sigmoidconsts<>+1088(SB), Y8, Y8
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y8, Y10
-	VSUBPS       sigmoidconsts<>+704(SB), Y8, Y11
+	VSUBPS       sigmoidconsts<>+640(SB), Y8, Y11
 	VADDPS       Y8, Y8, Y8
-	VSUBPS       sigmoidconsts<>+704(SB), Y8, Y8
+	VSUBPS       sigmoidconsts<>+640(SB), Y8, Y8
 	VBLENDVPS    Y10, Y8, Y11, Y8
-	VANDPS       sigmoidconsts<>+704(SB), Y10, Y10
+	VANDPS       sigmoidconsts<>+640(SB), Y10, Y10
 	VSUBPS       Y10, Y9, Y9
 	VMULPS       Y8, Y8, Y10
 	VMOVUPS      sigmoidconsts<>+1216(SB), Y11
@@ -6274,34 +6238,34 @@ noflag_258:
 	VMULPS       Y8, Y11, Y11
 	VMULPS       Y10, Y11, Y11
 	VFMADD231PS  sigmoidconsts<>+256(SB), Y9, Y11
-	VFNMADD231PS sigmoidconsts<>+640(SB), Y10, Y11
+	VFNMADD231PS sigmoidconsts<>+1088(SB), Y10, Y11
 	VADDPS       Y11, Y8, Y11
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Y9, Y11
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y4, Y8
 	VBLENDVPS    Y8, Y4, Y11, Y11
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y4, Y8
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y4, Y8
 	VBLENDVPS    Y8, sigmoidconsts<>+2112(SB), Y11, Y11
-	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Y4, Y8
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y4, Y8
 	VBLENDVPS    Y8, sigmoidconsts<>+2176(SB), Y11, Y11
 	VMAXPS       Y11, Y7, Y11
-	VMOVUPS      sigmoidconsts<>+704(SB), Y8
+	VMOVUPS      sigmoidconsts<>+640(SB), Y8
 	VSUBPS       Y4, Y8, Y8
 	VCMPPS       $0x01, sigmoidconsts<>+1856(SB), Y8, Y9
 	VMULPS       sigmoidconsts<>+1920(SB), Y8, Y4
 	VBLENDVPS    Y9, Y4, Y8, Y4
 	VANDPS       sigmoidconsts<>+1984(SB), Y9, Y9
 	VPSRLD       $0x17, Y4, Y10
-	VPSUBD       sigmoidconsts<>+1024(SB), Y10, Y10
+	VPSUBD       sigmoidconsts<>+960(SB), Y10, Y10
 	VPSUBD       Y9, Y10, Y10
 	VCVTDQ2PS    Y10, Y9
-	VANDPS       sigmoidconsts<>+1088(SB), Y4, Y4
-	VORPS        sigmoidconsts<>+640(SB), Y4, Y4
+	VANDPS       sigmoidconsts<>+1024(SB), Y4, Y4
+	VORPS        sigmoidconsts<>+1088(SB), Y4, Y4
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y4, Y10
-	VSUBPS       sigmoidconsts<>+704(SB), Y4, Y12
+	VSUBPS       sigmoidconsts<>+640(SB), Y4, Y12
 	VADDPS       Y4, Y4, Y4
-	VSUBPS       sigmoidconsts<>+704(SB), Y4, Y4
+	VSUBPS       sigmoidconsts<>+640(SB), Y4, Y4
 	VBLENDVPS    Y10, Y4, Y12, Y4
-	VANDPS       sigmoidconsts<>+704(SB), Y10, Y10
+	VANDPS       sigmoidconsts<>+640(SB), Y10, Y10
 	VSUBPS       Y10, Y9, Y9
 	VMULPS       Y4, Y4, Y10
 	VMOVUPS      sigmoidconsts<>+1216(SB), Y12
@@ -6316,17 +6280,17 @@ noflag_258:
 	VMULPS       Y4, Y12, Y12
 	VMULPS       Y10, Y12, Y12
 	VFMADD231PS  sigmoidconsts<>+256(SB), Y9, Y12
-	VFNMADD231PS sigmoidconsts<>+640(SB), Y10, Y12
+	VFNMADD231PS sigmoidconsts<>+1088(SB), Y10, Y12
 	VADDPS       Y12, Y4, Y12
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Y9, Y12
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y8, Y4
 	VBLENDVPS    Y4, Y8, Y12, Y12
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y8, Y4
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y8, Y4
 	VBLENDVPS    Y4, sigmoidconsts<>+2112(SB), Y12, Y12
-	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Y8, Y4
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y8, Y4
 	VBLENDVPS    Y4, sigmoidconsts<>+2176(SB), Y12, Y12
 	VMAXPS       Y12, Y7, Y12
-	VMOVUPS      sigmoidconsts<>+704(SB), Y4
+	VMOVUPS      sigmoidconsts<>+640(SB), Y4
 	VSUBPS       Y5, Y4, Y4
 	VMULPS       Y4, Y12, Y12
 	VBROADCASTSS pw+80(FP), Y4
@@ -6469,7 +6433,7 @@ flag_266:
 	VMOVUPS      32(SP), Y3
 	VXORPS       Y4, Y4, Y4
 	VCMPPS       $0x0e, 64(SP), Y3, Y5
-	VBLENDVPS    Y5, sigmoidconsts<>+704(SB), Y4, Y4
+	VBLENDVPS    Y5, sigmoidconsts<>+640(SB), Y4, Y4
 	VCMPPS       $0x01, 64(SP), Y3, Y3
 	VBLENDVPS    Y3, sigmoidconsts<>+2432(SB), Y4, Y4
 	VBROADCASTSS d+116(FP), Y3
@@ -6484,9 +6448,9 @@ noflag_267:
 	TESTQ        $0x00000001, DI
 	JZ           noflag_270
 	VMOVUPS      32(SP), Y1
-	VMOVUPS      sigmoidconsts<>+704(SB), Y2
+	VMOVUPS      sigmoidconsts<>+640(SB), Y2
 	VSUBPS       Y1, Y2, Y2
-	VMOVUPS      sigmoidconsts<>+704(SB), Y3
+	VMOVUPS      sigmoidconsts<>+640(SB), Y3
 	VSUBPS       64(SP), Y3, Y3
 	VMULPS       Y3, Y1, Y3
 	VBROADCASTSS pw+124(FP), Y4
@@ -6547,7 +6511,7 @@ flag_271:
 	VMOVUPS      32(SP), Y4
 	VXORPS       Y5, Y5, Y5
 	VCMPPS       $0x0e, 64(SP), Y4, Y6
-	VBLENDVPS    Y6, sigmoidconsts<>+704(SB), Y5, Y5
+	VBLENDVPS    Y6, sigmoidconsts<>+640(SB), Y5, Y5
 	VCMPPS       $0x01, 64(SP), Y4, Y4
 	VBLENDVPS    Y4, sigmoidconsts<>+2432(SB), Y5, Y5
 	VBROADCASTSS d+116(FP), Y4
@@ -6562,9 +6526,9 @@ noflag_272:
 	TESTQ        $0x00000001, DI
 	JZ           noflag_275
 	VMOVUPS      32(SP), Y2
-	VMOVUPS      sigmoidconsts<>+704(SB), Y3
+	VMOVUPS      sigmoidconsts<>+640(SB), Y3
 	VSUBPS       Y2, Y3, Y3
-	VMOVUPS      sigmoidconsts<>+704(SB), Y4
+	VMOVUPS      sigmoidconsts<>+640(SB), Y4
 	VSUBPS       64(SP), Y4, Y4
 	VMULPS       Y4, Y2, Y4
 	VBROADCASTSS pw+124(FP), Y5
@@ -6635,17 +6599,17 @@ loop_276:
 	VBLENDVPS    Y6, Y5, Y2, Y5
 	VANDPS       sigmoidconsts<>+1984(SB), Y6, Y6
 	VPSRLD       $0x17, Y5, Y7
-	VPSUBD       sigmoidconsts<>+1024(SB), Y7, Y7
+	VPSUBD       sigmoidconsts<>+960(SB), Y7, Y7
 	VPSUBD       Y6, Y7, Y7
 	VCVTDQ2PS    Y7, Y6
-	VANDPS       sigmoidconsts<>+1088(SB), Y5, Y5
-	VORPS        sigmoidconsts<>+640(SB), Y5, Y5
+	VANDPS       sigmoidconsts<>+1024(SB), Y5, Y5
+	VORPS        sigmoidconsts<>+1088(SB), Y5, Y5
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y5, Y7
-	VSUBPS       sigmoidconsts<>+704(SB), Y5, Y8
+	VSUBPS       sigmoidconsts<>+640(SB), Y5, Y8
 	VADDPS       Y5, Y5, Y5
-	VSUBPS       sigmoidconsts<>+704(SB), Y5, Y5
+	VSUBPS       sigmoidconsts<>+640(SB), Y5, Y5
 	VBLENDVPS    Y7, Y5, Y8, Y5
-	VANDPS       sigmoidconsts<>+704(SB), Y7, Y7
+	VANDPS       sigmoidconsts<>+640(SB), Y7, Y7
 	VSUBPS       Y7, Y6, Y6
 	VMULPS       Y5, Y5, Y7
 	VMOVUPS      sigmoidconsts<>+1216(SB), Y8
@@ -6660,34 +6624,34 @@ loop_276:
 	VMULPS       Y5, Y8, Y8
 	VMULPS       Y7, Y8, Y8
 	VFMADD231PS  sigmoidconsts<>+256(SB), Y6, Y8
-	VFNMADD231PS sigmoidconsts<>+640(SB), Y7, Y8
+	VFNMADD231PS sigmoidconsts<>+1088(SB), Y7, Y8
 	VADDPS       Y8, Y5, Y8
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Y6, Y8
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y2, Y5
 	VBLENDVPS    Y5, Y2, Y8, Y8
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y2, Y5
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y2, Y5
 	VBLENDVPS    Y5, sigmoidconsts<>+2112(SB), Y8, Y8
-	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Y2, Y5
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y2, Y5
 	VBLENDVPS    Y5, sigmoidconsts<>+2176(SB), Y8, Y8
 	VMAXPS       Y8, Y4, Y8
-	VMOVUPS      sigmoidconsts<>+704(SB), Y5
+	VMOVUPS      sigmoidconsts<>+640(SB), Y5
 	VSUBPS       Y2, Y5, Y5
 	VCMPPS       $0x01, sigmoidconsts<>+1856(SB), Y5, Y6
 	VMULPS       sigmoidconsts<>+1920(SB), Y5, Y2
 	VBLENDVPS    Y6, Y2, Y5, Y2
 	VANDPS       sigmoidconsts<>+1984(SB), Y6, Y6
 	VPSRLD       $0x17, Y2, Y7
-	VPSUBD       sigmoidconsts<>+1024(SB), Y7, Y7
+	VPSUBD       sigmoidconsts<>+960(SB), Y7, Y7
 	VPSUBD       Y6, Y7, Y7
 	VCVTDQ2PS    Y7, Y6
-	VANDPS       sigmoidconsts<>+1088(SB), Y2, Y2
-	VORPS        sigmoidconsts<>+640(SB), Y2, Y2
+	VANDPS       sigmoidconsts<>+1024(SB), Y2, Y2
+	VORPS        sigmoidconsts<>+1088(SB), Y2, Y2
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y2, Y7
-	VSUBPS       sigmoidconsts<>+704(SB), Y2, Y9
+	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y9
 	VADDPS       Y2, Y2, Y2
-	VSUBPS       sigmoidconsts<>+704(SB), Y2, Y2
+	VSUBPS       sigmoidconsts<>+640(SB), Y2, Y2
 	VBLENDVPS    Y7, Y2, Y9, Y2
-	VANDPS       sigmoidconsts<>+704(SB), Y7, Y7
+	VANDPS       sigmoidconsts<>+640(SB), Y7, Y7
 	VSUBPS       Y7, Y6, Y6
 	VMULPS       Y2, Y2, Y7
 	VMOVUPS      sigmoidconsts<>+1216(SB), Y9
@@ -6702,17 +6666,17 @@ loop_276:
 	VMULPS       Y2, Y9, Y9
 	VMULPS       Y7, Y9, Y9
 	VFMADD231PS  sigmoidconsts<>+256(SB), Y6, Y9
-	VFNMADD231PS sigmoidconsts<>+640(SB), Y7, Y9
+	VFNMADD231PS sigmoidconsts<>+1088(SB), Y7, Y9
 	VADDPS       Y9, Y2, Y9
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Y6, Y9
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y5, Y2
 	VBLENDVPS    Y2, Y5, Y9, Y9
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y5, Y2
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y5, Y2
 	VBLENDVPS    Y2, sigmoidconsts<>+2112(SB), Y9, Y9
-	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Y5, Y2
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y5, Y2
 	VBLENDVPS    Y2, sigmoidconsts<>+2176(SB), Y9, Y9
 	VMAXPS       Y9, Y4, Y9
-	VMOVUPS      sigmoidconsts<>+704(SB), Y2
+	VMOVUPS      sigmoidconsts<>+640(SB), Y2
 	VSUBPS       Y3, Y2, Y2
 	VMULPS       Y2, Y9, Y9
 	VBROADCASTSS pw+124(FP), Y2
@@ -6740,7 +6704,7 @@ noflag_279:
 	VMOVUPS      96(SP), Y3
 	VXORPS       Y4, Y4, Y4
 	VCMPPS       $0x0e, 128(SP), Y3, Y5
-	VBLENDVPS    Y5, sigmoidconsts<>+704(SB), Y4, Y4
+	VBLENDVPS    Y5, sigmoidconsts<>+640(SB), Y4, Y4
 	VCMPPS       $0x01, 128(SP), Y3, Y3
 	VBLENDVPS    Y3, sigmoidconsts<>+2432(SB), Y4, Y4
 	VBROADCASTSS d+116(FP), Y3
@@ -6755,9 +6719,9 @@ noflag_280:
 	TESTQ        $0x00000001, DI
 	JZ           noflag_283
 	VMOVUPS      96(SP), Y1
-	VMOVUPS      sigmoidconsts<>+704(SB), Y2
+	VMOVUPS      sigmoidconsts<>+640(SB), Y2
 	VSUBPS       Y1, Y2, Y2
-	VMOVUPS      sigmoidconsts<>+704(SB), Y3
+	VMOVUPS      sigmoidconsts<>+640(SB), Y3
 	VSUBPS       128(SP), Y3, Y3
 	VMULPS       Y3, Y1, Y3
 	VBROADCASTSS pw+124(FP), Y4
@@ -6808,17 +6772,17 @@ tail_277:
 	VBLENDVPS    Y7, Y6, Y3, Y6
 	VANDPS       sigmoidconsts<>+1984(SB), Y7, Y7
 	VPSRLD       $0x17, Y6, Y8
-	VPSUBD       sigmoidconsts<>+1024(SB), Y8, Y8
+	VPSUBD       sigmoidconsts<>+960(SB), Y8, Y8
 	VPSUBD       Y7, Y8, Y8
 	VCVTDQ2PS    Y8, Y7
-	VANDPS       sigmoidconsts<>+1088(SB), Y6, Y6
-	VORPS        sigmoidconsts<>+640(SB), Y6, Y6
+	VANDPS       sigmoidconsts<>+1024(SB), Y6, Y6
+	VORPS        sigmoidconsts<>+1088(SB), Y6, Y6
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y6, Y8
-	VSUBPS       sigmoidconsts<>+704(SB), Y6, Y9
+	VSUBPS       sigmoidconsts<>+640(SB), Y6, Y9
 	VADDPS       Y6, Y6, Y6
-	VSUBPS       sigmoidconsts<>+704(SB), Y6, Y6
+	VSUBPS       sigmoidconsts<>+640(SB), Y6, Y6
 	VBLENDVPS    Y8, Y6, Y9, Y6
-	VANDPS       sigmoidconsts<>+704(SB), Y8, Y8
+	VANDPS       sigmoidconsts<>+640(SB), Y8, Y8
 	VSUBPS       Y8, Y7, Y7
 	VMULPS       Y6, Y6, Y8
 	VMOVUPS      sigmoidconsts<>+1216(SB), Y9
@@ -6833,34 +6797,34 @@ tail_277:
 	VMULPS       Y6, Y9, Y9
 	VMULPS       Y8, Y9, Y9
 	VFMADD231PS  sigmoidconsts<>+256(SB), Y7, Y9
-	VFNMADD231PS sigmoidconsts<>+640(SB), Y8, Y9
+	VFNMADD231PS sigmoidconsts<>+1088(SB), Y8, Y9
 	VADDPS       Y9, Y6, Y9
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Y7, Y9
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y3, Y6
 	VBLENDVPS    Y6, Y3, Y9, Y9
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y3, Y6
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y3, Y6
 	VBLENDVPS    Y6, sigmoidconsts<>+2112(SB), Y9, Y9
-	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Y3, Y6
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y3, Y6
 	VBLENDVPS    Y6, sigmoidconsts<>+2176(SB), Y9, Y9
 	VMAXPS       Y9, Y5, Y9
-	VMOVUPS      sigmoidconsts<>+704(SB), Y6
+	VMOVUPS      sigmoidconsts<>+640(SB), Y6
 	VSUBPS       Y3, Y6, Y6
 	VCMPPS       $0x01, sigmoidconsts<>+1856(SB), Y6, Y7
 	VMULPS       sigmoidconsts<>+1920(SB), Y6, Y3
 	VBLENDVPS    Y7, Y3, Y6, Y3
 	VANDPS       sigmoidconsts<>+1984(SB), Y7, Y7
 	VPSRLD       $0x17, Y3, Y8
-	VPSUBD       sigmoidconsts<>+1024(SB), Y8, Y8
+	VPSUBD       sigmoidconsts<>+960(SB), Y8, Y8
 	VPSUBD       Y7, Y8, Y8
 	VCVTDQ2PS    Y8, Y7
-	VANDPS       sigmoidconsts<>+1088(SB), Y3, Y3
-	VORPS        sigmoidconsts<>+640(SB), Y3, Y3
+	VANDPS       sigmoidconsts<>+1024(SB), Y3, Y3
+	VORPS        sigmoidconsts<>+1088(SB), Y3, Y3
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Y3, Y8
-	VSUBPS       sigmoidconsts<>+704(SB), Y3, Y10
+	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y10
 	VADDPS       Y3, Y3, Y3
-	VSUBPS       sigmoidconsts<>+704(SB), Y3, Y3
+	VSUBPS       sigmoidconsts<>+640(SB), Y3, Y3
 	VBLENDVPS    Y8, Y3, Y10, Y3
-	VANDPS       sigmoidconsts<>+704(SB), Y8, Y8
+	VANDPS       sigmoidconsts<>+640(SB), Y8, Y8
 	VSUBPS       Y8, Y7, Y7
 	VMULPS       Y3, Y3, Y8
 	VMOVUPS      sigmoidconsts<>+1216(SB), Y10
@@ -6875,17 +6839,17 @@ tail_277:
 	VMULPS       Y3, Y10, Y10
 	VMULPS       Y8, Y10, Y10
 	VFMADD231PS  sigmoidconsts<>+256(SB), Y7, Y10
-	VFNMADD231PS sigmoidconsts<>+640(SB), Y8, Y10
+	VFNMADD231PS sigmoidconsts<>+1088(SB), Y8, Y10
 	VADDPS       Y10, Y3, Y10
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Y7, Y10
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Y6, Y3
 	VBLENDVPS    Y3, Y6, Y10, Y10
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Y6, Y3
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Y6, Y3
 	VBLENDVPS    Y3, sigmoidconsts<>+2112(SB), Y10, Y10
-	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Y6, Y3
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Y6, Y3
 	VBLENDVPS    Y3, sigmoidconsts<>+2176(SB), Y10, Y10
 	VMAXPS       Y10, Y5, Y10
-	VMOVUPS      sigmoidconsts<>+704(SB), Y3
+	VMOVUPS      sigmoidconsts<>+640(SB), Y3
 	VSUBPS       Y4, Y3, Y3
 	VMULPS       Y3, Y10, Y10
 	VBROADCASTSS pw+124(FP), Y3
@@ -6914,7 +6878,7 @@ noflag_284:
 	VMOVUPS      96(SP), Y4
 	VXORPS       Y5, Y5, Y5
 	VCMPPS       $0x0e, 128(SP), Y4, Y6
-	VBLENDVPS    Y6, sigmoidconsts<>+704(SB), Y5, Y5
+	VBLENDVPS    Y6, sigmoidconsts<>+640(SB), Y5, Y5
 	VCMPPS       $0x01, 128(SP), Y4, Y4
 	VBLENDVPS    Y4, sigmoidconsts<>+2432(SB), Y5, Y5
 	VBROADCASTSS d+116(FP), Y4
@@ -6929,9 +6893,9 @@ noflag_285:
 	TESTQ        $0x00000001, DI
 	JZ           noflag_288
 	VMOVUPS      96(SP), Y2
-	VMOVUPS      sigmoidconsts<>+704(SB), Y3
+	VMOVUPS      sigmoidconsts<>+640(SB), Y3
 	VSUBPS       Y2, Y3, Y3
-	VMOVUPS      sigmoidconsts<>+704(SB), Y4
+	VMOVUPS      sigmoidconsts<>+640(SB), Y4
 	VSUBPS       128(SP), Y4, Y4
 	VMULPS       Y4, Y2, Y4
 	VBROADCASTSS pw+124(FP), Y5
@@ -7021,15 +6985,14 @@ loop_289:
 	VFMADD213PS  sigmoidconsts<>+512(SB), Z17, Z18
 	VFMADD213PS  sigmoidconsts<>+576(SB), Z17, Z18
 	VFMADD213PS  sigmoidconsts<>+640(SB), Z17, Z18
-	VFMADD213PS  sigmoidconsts<>+704(SB), Z17, Z18
-	VFMADD213PS  sigmoidconsts<>+704(SB), Z17, Z18
-	VCMPPS       $0x05, sigmoidconsts<>+832(SB), Z11, K1
+	VFMADD213PS  sigmoidconsts<>+640(SB), Z17, Z18
+	VCMPPS       $0x05, sigmoidconsts<>+768(SB), Z11, K1
 	VSCALEFPS.Z  Z12, Z18, K1, Z18
 	TESTQ        $0x0000001c, BX
 	JZ           noflag_292
-	VADDPS       sigmoidconsts<>+704(SB), Z18, Z12
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z9, K1
-	VMOVUPS      sigmoidconsts<>+704(SB), Z11
+	VADDPS       sigmoidconsts<>+640(SB), Z18, Z12
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z9, K1
+	VMOVUPS      sigmoidconsts<>+640(SB), Z11
 	VMOVUPS      Z18, K1, Z11
 	VDIVPS       Z12, Z11, Z11
 	TESTQ        $0x00000004, BX
@@ -7048,23 +7011,23 @@ noflag_294:
 	TESTQ  $0x00000010, BX
 	JZ     noflag_295
 	VSUBPS Z10, Z11, Z11
-	VANDPS sigmoidconsts<>+960(SB), Z11, Z11
+	VANDPS sigmoidconsts<>+896(SB), Z11, Z11
 	VADDPS Z11, Z8, Z8
 
 noflag_295:
 noflag_292:
 	TESTQ        $0x00000003, BX
 	JZ           noflag_296
-	VADDPS       sigmoidconsts<>+704(SB), Z18, Z11
+	VADDPS       sigmoidconsts<>+640(SB), Z18, Z11
 	VGETEXPPS    Z11, Z17
-	VADDPS       sigmoidconsts<>+704(SB), Z17, Z17
+	VADDPS       sigmoidconsts<>+640(SB), Z17, Z17
 	VGETMANTPS   $0x02, Z11, Z12
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z12, K1
-	VSUBPS       sigmoidconsts<>+704(SB), Z12, Z19
+	VSUBPS       sigmoidconsts<>+640(SB), Z12, Z19
 	VADDPS       Z12, Z12, Z20
-	VSUBPS       sigmoidconsts<>+704(SB), Z20, Z20
+	VSUBPS       sigmoidconsts<>+640(SB), Z20, Z20
 	VBLENDMPS    Z20, Z19, K1, Z12
-	VSUBPS       sigmoidconsts<>+704(SB), Z17, K1, Z17
+	VSUBPS       sigmoidconsts<>+640(SB), Z17, K1, Z17
 	VMULPS       Z12, Z12, Z19
 	VMOVUPS      sigmoidconsts<>+1216(SB), Z20
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z12, Z20
@@ -7078,26 +7041,26 @@ noflag_292:
 	VMULPS       Z12, Z20, Z20
 	VMULPS       Z19, Z20, Z20
 	VFMADD231PS  sigmoidconsts<>+256(SB), Z17, Z20
-	VFNMADD231PS sigmoidconsts<>+640(SB), Z19, Z20
+	VFNMADD231PS sigmoidconsts<>+1088(SB), Z19, Z20
 	VADDPS       Z20, Z12, Z20
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Z17, Z20
 	VCMPPS       $0x03, Z11, Z11, K1
 	VMOVUPS      Z11, K1, Z20
-	VSUBPS       sigmoidconsts<>+704(SB), Z11, Z12
+	VSUBPS       sigmoidconsts<>+640(SB), Z11, Z12
 	VSUBPS       Z12, Z18, Z12
 	VDIVPS       Z11, Z12, Z12
 	VADDPS       Z12, Z20, Z20
-	VMOVUPS      sigmoidconsts<>+704(SB), Z11
+	VMOVUPS      sigmoidconsts<>+640(SB), Z11
 	VSUBPS       Z10, Z11, Z11
 	TESTQ        $0x00000001, BX
 	JZ           noflag_297
 	VBROADCASTSS pw+56(FP), Z12
 	VMULPS       Z10, Z12, Z12
 	VXORPS       sigmoidconsts<>+0(SB), Z9, Z17
-	VMAXPS       sigmoidconsts<>+896(SB), Z17, Z17
+	VMAXPS       sigmoidconsts<>+832(SB), Z17, Z17
 	VADDPS       Z20, Z17, Z17
 	VMULPS       Z17, Z12, Z12
-	VMAXPS       sigmoidconsts<>+896(SB), Z9, Z17
+	VMAXPS       sigmoidconsts<>+832(SB), Z9, Z17
 	VADDPS       Z20, Z17, Z17
 	VFMADD231PS  Z17, Z11, Z12
 	VADDPS       Z12, Z6, Z6
@@ -7105,14 +7068,14 @@ noflag_292:
 noflag_297:
 	TESTQ        $0x00000002, BX
 	JZ           noflag_298
-	VADDPS       sigmoidconsts<>+704(SB), Z18, Z12
-	VMOVUPS      sigmoidconsts<>+704(SB), Z17
+	VADDPS       sigmoidconsts<>+640(SB), Z18, Z12
+	VMOVUPS      sigmoidconsts<>+640(SB), Z17
 	VDIVPS       Z12, Z17, Z17
 	VMULPS       Z17, Z18, Z12
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z9, K1
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z9, K1
 	VBLENDMPS    Z12, Z17, K1, Z13
 	VBLENDMPS    Z17, Z12, K1, Z14
-	VMAXPS       sigmoidconsts<>+896(SB), Z9, Z12
+	VMAXPS       sigmoidconsts<>+832(SB), Z9, Z12
 	VFNMADD231PS Z10, Z9, Z12
 	VADDPS       Z20, Z12, Z12
 	VMULPS       Z10, Z14, Z9
@@ -7124,31 +7087,31 @@ noflag_297:
 	JEQ          pow2_301
 	CMPQ         SI, $0x03
 	JEQ          powg_300
-	VMOVUPS      sigmoidconsts<>+704(SB), Z17
+	VMOVUPS      sigmoidconsts<>+640(SB), Z17
 	JMP          powd_302
 
 pow1_299:
 	VMOVAPS Z9, Z17
-	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Z9, K1
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z9, K1
 	VXORPS  Z17, Z17, K1, Z17
 	JMP     powd_302
 
 pow2_301:
 	VMULPS Z9, Z9, Z17
-	VCMPPS $0x02, sigmoidconsts<>+896(SB), Z9, K1
+	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z9, K1
 	VXORPS Z17, Z17, K1, Z17
 	JMP    powd_302
 
 powg_300:
 	VGETEXPPS    Z9, Z19
-	VADDPS       sigmoidconsts<>+704(SB), Z19, Z19
+	VADDPS       sigmoidconsts<>+640(SB), Z19, Z19
 	VGETMANTPS   $0x02, Z9, Z18
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z18, K1
-	VSUBPS       sigmoidconsts<>+704(SB), Z18, Z20
+	VSUBPS       sigmoidconsts<>+640(SB), Z18, Z20
 	VADDPS       Z18, Z18, Z21
-	VSUBPS       sigmoidconsts<>+704(SB), Z21, Z21
+	VSUBPS       sigmoidconsts<>+640(SB), Z21, Z21
 	VBLENDMPS    Z21, Z20, K1, Z18
-	VSUBPS       sigmoidconsts<>+704(SB), Z19, K1, Z19
+	VSUBPS       sigmoidconsts<>+640(SB), Z19, K1, Z19
 	VMULPS       Z18, Z18, Z20
 	VMOVUPS      sigmoidconsts<>+1216(SB), Z21
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z18, Z21
@@ -7162,14 +7125,14 @@ powg_300:
 	VMULPS       Z18, Z21, Z21
 	VMULPS       Z20, Z21, Z21
 	VFMADD231PS  sigmoidconsts<>+256(SB), Z19, Z21
-	VFNMADD231PS sigmoidconsts<>+640(SB), Z20, Z21
+	VFNMADD231PS sigmoidconsts<>+1088(SB), Z20, Z21
 	VADDPS       Z21, Z18, Z21
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Z19, Z21
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z9, K1
 	VMOVUPS      Z9, K1, Z21
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z9, K1
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z9, K1
 	VMOVUPS      sigmoidconsts<>+2112(SB), K1, Z21
-	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Z9, K1
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z9, K1
 	VMOVUPS      sigmoidconsts<>+2176(SB), K1, Z21
 	VMULPS       Z17, Z21, Z21
 	VMOVUPS      sigmoidconsts<>+64(SB), Z17
@@ -7184,14 +7147,13 @@ powg_300:
 	VFMADD213PS  sigmoidconsts<>+512(SB), Z18, Z19
 	VFMADD213PS  sigmoidconsts<>+576(SB), Z18, Z19
 	VFMADD213PS  sigmoidconsts<>+640(SB), Z18, Z19
-	VFMADD213PS  sigmoidconsts<>+704(SB), Z18, Z19
-	VFMADD213PS  sigmoidconsts<>+704(SB), Z18, Z19
-	VCMPPS       $0x05, sigmoidconsts<>+832(SB), Z21, K1
+	VFMADD213PS  sigmoidconsts<>+640(SB), Z18, Z19
+	VCMPPS       $0x05, sigmoidconsts<>+768(SB), Z21, K1
 	VSCALEFPS.Z  Z17, Z19, K1, Z19
 	VCMPPS       $0x0e, sigmoidconsts<>+2688(SB), Z21, K1
 	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z19
 	VMOVAPS      Z19, Z17
-	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Z9, K1
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z9, K1
 	VXORPS       Z17, Z17, K1, Z17
 
 powd_302:
@@ -7199,7 +7161,7 @@ powd_302:
 	TESTQ        $0x00000100, BX
 	JZ           noflag_303
 	VBROADCASTSS alpha+60(FP), Z9
-	VMOVUPS      sigmoidconsts<>+704(SB), Z17
+	VMOVUPS      sigmoidconsts<>+640(SB), Z17
 	VSUBPS       Z9, Z17, Z17
 	VMULPS       Z11, Z17, Z17
 	VFMADD231PS  Z10, Z9, Z17
@@ -7237,15 +7199,14 @@ tail_290:
 	VFMADD213PS  sigmoidconsts<>+512(SB), Z13, Z14
 	VFMADD213PS  sigmoidconsts<>+576(SB), Z13, Z14
 	VFMADD213PS  sigmoidconsts<>+640(SB), Z13, Z14
-	VFMADD213PS  sigmoidconsts<>+704(SB), Z13, Z14
-	VFMADD213PS  sigmoidconsts<>+704(SB), Z13, Z14
-	VCMPPS       $0x05, sigmoidconsts<>+832(SB), Z11, K2
+	VFMADD213PS  sigmoidconsts<>+640(SB), Z13, Z14
+	VCMPPS       $0x05, sigmoidconsts<>+768(SB), Z11, K2
 	VSCALEFPS.Z  Z12, Z14, K2, Z14
 	TESTQ        $0x0000001c, BX
 	JZ           noflag_304
-	VADDPS       sigmoidconsts<>+704(SB), Z14, Z12
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z9, K2
-	VMOVUPS      sigmoidconsts<>+704(SB), Z11
+	VADDPS       sigmoidconsts<>+640(SB), Z14, Z12
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z9, K2
+	VMOVUPS      sigmoidconsts<>+640(SB), Z11
 	VMOVUPS      Z14, K2, Z11
 	VDIVPS       Z12, Z11, Z11
 	VMOVAPS.Z    Z11, K1, Z11
@@ -7265,7 +7226,7 @@ noflag_306:
 	TESTQ     $0x00000010, BX
 	JZ        noflag_307
 	VSUBPS    Z10, Z11, Z11
-	VANDPS    sigmoidconsts<>+960(SB), Z11, Z11
+	VANDPS    sigmoidconsts<>+896(SB), Z11, Z11
 	VMOVAPS.Z Z11, K1, Z11
 	VADDPS    Z11, Z8, Z8
 
@@ -7273,16 +7234,16 @@ noflag_307:
 noflag_304:
 	TESTQ        $0x00000003, BX
 	JZ           noflag_308
-	VADDPS       sigmoidconsts<>+704(SB), Z14, Z11
+	VADDPS       sigmoidconsts<>+640(SB), Z14, Z11
 	VGETEXPPS    Z11, Z13
-	VADDPS       sigmoidconsts<>+704(SB), Z13, Z13
+	VADDPS       sigmoidconsts<>+640(SB), Z13, Z13
 	VGETMANTPS   $0x02, Z11, Z12
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z12, K2
-	VSUBPS       sigmoidconsts<>+704(SB), Z12, Z17
+	VSUBPS       sigmoidconsts<>+640(SB), Z12, Z17
 	VADDPS       Z12, Z12, Z18
-	VSUBPS       sigmoidconsts<>+704(SB), Z18, Z18
+	VSUBPS       sigmoidconsts<>+640(SB), Z18, Z18
 	VBLENDMPS    Z18, Z17, K2, Z12
-	VSUBPS       sigmoidconsts<>+704(SB), Z13, K2, Z13
+	VSUBPS       sigmoidconsts<>+640(SB), Z13, K2, Z13
 	VMULPS       Z12, Z12, Z17
 	VMOVUPS      sigmoidconsts<>+1216(SB), Z18
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z12, Z18
@@ -7296,26 +7257,26 @@ noflag_304:
 	VMULPS       Z12, Z18, Z18
 	VMULPS       Z17, Z18, Z18
 	VFMADD231PS  sigmoidconsts<>+256(SB), Z13, Z18
-	VFNMADD231PS sigmoidconsts<>+640(SB), Z17, Z18
+	VFNMADD231PS sigmoidconsts<>+1088(SB), Z17, Z18
 	VADDPS       Z18, Z12, Z18
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Z13, Z18
 	VCMPPS       $0x03, Z11, Z11, K2
 	VMOVUPS      Z11, K2, Z18
-	VSUBPS       sigmoidconsts<>+704(SB), Z11, Z12
+	VSUBPS       sigmoidconsts<>+640(SB), Z11, Z12
 	VSUBPS       Z12, Z14, Z12
 	VDIVPS       Z11, Z12, Z12
 	VADDPS       Z12, Z18, Z18
-	VMOVUPS      sigmoidconsts<>+704(SB), Z11
+	VMOVUPS      sigmoidconsts<>+640(SB), Z11
 	VSUBPS       Z10, Z11, Z11
 	TESTQ        $0x00000001, BX
 	JZ           noflag_309
 	VBROADCASTSS pw+56(FP), Z12
 	VMULPS       Z10, Z12, Z12
 	VXORPS       sigmoidconsts<>+0(SB), Z9, Z13
-	VMAXPS       sigmoidconsts<>+896(SB), Z13, Z13
+	VMAXPS       sigmoidconsts<>+832(SB), Z13, Z13
 	VADDPS       Z18, Z13, Z13
 	VMULPS       Z13, Z12, Z12
-	VMAXPS       sigmoidconsts<>+896(SB), Z9, Z13
+	VMAXPS       sigmoidconsts<>+832(SB), Z9, Z13
 	VADDPS       Z18, Z13, Z13
 	VFMADD231PS  Z13, Z11, Z12
 	VMOVAPS.Z    Z12, K1, Z12
@@ -7324,14 +7285,14 @@ noflag_304:
 noflag_309:
 	TESTQ        $0x00000002, BX
 	JZ           noflag_310
-	VADDPS       sigmoidconsts<>+704(SB), Z14, Z12
-	VMOVUPS      sigmoidconsts<>+704(SB), Z13
+	VADDPS       sigmoidconsts<>+640(SB), Z14, Z12
+	VMOVUPS      sigmoidconsts<>+640(SB), Z13
 	VDIVPS       Z12, Z13, Z13
 	VMULPS       Z13, Z14, Z12
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z9, K2
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z9, K2
 	VBLENDMPS    Z12, Z13, K2, Z15
 	VBLENDMPS    Z13, Z12, K2, Z16
-	VMAXPS       sigmoidconsts<>+896(SB), Z9, Z12
+	VMAXPS       sigmoidconsts<>+832(SB), Z9, Z12
 	VFNMADD231PS Z10, Z9, Z12
 	VADDPS       Z18, Z12, Z12
 	VMULPS       Z10, Z16, Z9
@@ -7343,31 +7304,31 @@ noflag_309:
 	JEQ          pow2_313
 	CMPQ         SI, $0x03
 	JEQ          powg_312
-	VMOVUPS      sigmoidconsts<>+704(SB), Z13
+	VMOVUPS      sigmoidconsts<>+640(SB), Z13
 	JMP          powd_314
 
 pow1_311:
 	VMOVAPS Z9, Z13
-	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Z9, K2
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z9, K2
 	VXORPS  Z13, Z13, K2, Z13
 	JMP     powd_314
 
 pow2_313:
 	VMULPS Z9, Z9, Z13
-	VCMPPS $0x02, sigmoidconsts<>+896(SB), Z9, K2
+	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z9, K2
 	VXORPS Z13, Z13, K2, Z13
 	JMP    powd_314
 
 powg_312:
 	VGETEXPPS    Z9, Z15
-	VADDPS       sigmoidconsts<>+704(SB), Z15, Z15
+	VADDPS       sigmoidconsts<>+640(SB), Z15, Z15
 	VGETMANTPS   $0x02, Z9, Z14
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z14, K2
-	VSUBPS       sigmoidconsts<>+704(SB), Z14, Z16
+	VSUBPS       sigmoidconsts<>+640(SB), Z14, Z16
 	VADDPS       Z14, Z14, Z17
-	VSUBPS       sigmoidconsts<>+704(SB), Z17, Z17
+	VSUBPS       sigmoidconsts<>+640(SB), Z17, Z17
 	VBLENDMPS    Z17, Z16, K2, Z14
-	VSUBPS       sigmoidconsts<>+704(SB), Z15, K2, Z15
+	VSUBPS       sigmoidconsts<>+640(SB), Z15, K2, Z15
 	VMULPS       Z14, Z14, Z16
 	VMOVUPS      sigmoidconsts<>+1216(SB), Z17
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z14, Z17
@@ -7381,14 +7342,14 @@ powg_312:
 	VMULPS       Z14, Z17, Z17
 	VMULPS       Z16, Z17, Z17
 	VFMADD231PS  sigmoidconsts<>+256(SB), Z15, Z17
-	VFNMADD231PS sigmoidconsts<>+640(SB), Z16, Z17
+	VFNMADD231PS sigmoidconsts<>+1088(SB), Z16, Z17
 	VADDPS       Z17, Z14, Z17
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Z15, Z17
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z9, K2
 	VMOVUPS      Z9, K2, Z17
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z9, K2
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z9, K2
 	VMOVUPS      sigmoidconsts<>+2112(SB), K2, Z17
-	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Z9, K2
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z9, K2
 	VMOVUPS      sigmoidconsts<>+2176(SB), K2, Z17
 	VMULPS       Z13, Z17, Z17
 	VMOVUPS      sigmoidconsts<>+64(SB), Z13
@@ -7403,14 +7364,13 @@ powg_312:
 	VFMADD213PS  sigmoidconsts<>+512(SB), Z14, Z15
 	VFMADD213PS  sigmoidconsts<>+576(SB), Z14, Z15
 	VFMADD213PS  sigmoidconsts<>+640(SB), Z14, Z15
-	VFMADD213PS  sigmoidconsts<>+704(SB), Z14, Z15
-	VFMADD213PS  sigmoidconsts<>+704(SB), Z14, Z15
-	VCMPPS       $0x05, sigmoidconsts<>+832(SB), Z17, K2
+	VFMADD213PS  sigmoidconsts<>+640(SB), Z14, Z15
+	VCMPPS       $0x05, sigmoidconsts<>+768(SB), Z17, K2
 	VSCALEFPS.Z  Z13, Z15, K2, Z15
 	VCMPPS       $0x0e, sigmoidconsts<>+2688(SB), Z17, K2
 	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z15
 	VMOVAPS      Z15, Z13
-	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Z9, K2
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z9, K2
 	VXORPS       Z13, Z13, K2, Z13
 
 powd_314:
@@ -7418,7 +7378,7 @@ powd_314:
 	TESTQ        $0x00000100, BX
 	JZ           noflag_315
 	VBROADCASTSS alpha+60(FP), Z9
-	VMOVUPS      sigmoidconsts<>+704(SB), Z13
+	VMOVUPS      sigmoidconsts<>+640(SB), Z13
 	VSUBPS       Z9, Z13, Z13
 	VMULPS       Z11, Z13, Z13
 	VFMADD231PS  Z10, Z9, Z13
@@ -7557,18 +7517,17 @@ loop_316:
 	VFMADD213PS  sigmoidconsts<>+512(SB), Z9, Z10
 	VFMADD213PS  sigmoidconsts<>+576(SB), Z9, Z10
 	VFMADD213PS  sigmoidconsts<>+640(SB), Z9, Z10
-	VFMADD213PS  sigmoidconsts<>+704(SB), Z9, Z10
-	VFMADD213PS  sigmoidconsts<>+704(SB), Z9, Z10
-	VCMPPS       $0x05, sigmoidconsts<>+832(SB), Z3, K1
+	VFMADD213PS  sigmoidconsts<>+640(SB), Z9, Z10
+	VCMPPS       $0x05, sigmoidconsts<>+768(SB), Z3, K1
 	VSCALEFPS.Z  Z4, Z10, K1, Z10
-	VADDPS       sigmoidconsts<>+704(SB), Z10, Z3
-	VMOVUPS      sigmoidconsts<>+704(SB), Z4
+	VADDPS       sigmoidconsts<>+640(SB), Z10, Z3
+	VMOVUPS      sigmoidconsts<>+640(SB), Z4
 	VDIVPS       Z3, Z4, Z4
 	VMULPS       Z4, Z10, Z3
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z1, K1
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z1, K1
 	VBLENDMPS    Z3, Z4, K1, Z5
 	VBLENDMPS    Z4, Z3, K1, Z6
-	VMOVUPS      sigmoidconsts<>+704(SB), Z3
+	VMOVUPS      sigmoidconsts<>+640(SB), Z3
 	VSUBPS       Z2, Z3, Z3
 	VXORPS       Z4, Z4, Z4
 	TESTQ        $0x00000004, SI
@@ -7583,7 +7542,7 @@ loop_316:
 	JZ           noflag_320
 	VXORPS       Z11, Z11, Z11
 	VCMPPS       $0x0e, Z2, Z5, K1
-	VMOVUPS      sigmoidconsts<>+704(SB), K1, Z11
+	VMOVUPS      sigmoidconsts<>+640(SB), K1, Z11
 	VCMPPS       $0x01, Z2, Z5, K1
 	VMOVUPS      sigmoidconsts<>+2432(SB), K1, Z11
 	VBROADCASTSS d+92(FP), Z12
@@ -7609,16 +7568,16 @@ noflag_319:
 noflag_321:
 	TESTQ        $0x00000002, SI
 	JZ           noflag_322
-	VADDPS       sigmoidconsts<>+704(SB), Z10, Z9
+	VADDPS       sigmoidconsts<>+640(SB), Z10, Z9
 	VGETEXPPS    Z9, Z12
-	VADDPS       sigmoidconsts<>+704(SB), Z12, Z12
+	VADDPS       sigmoidconsts<>+640(SB), Z12, Z12
 	VGETMANTPS   $0x02, Z9, Z11
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z11, K1
-	VSUBPS       sigmoidconsts<>+704(SB), Z11, Z13
+	VSUBPS       sigmoidconsts<>+640(SB), Z11, Z13
 	VADDPS       Z11, Z11, Z14
-	VSUBPS       sigmoidconsts<>+704(SB), Z14, Z14
+	VSUBPS       sigmoidconsts<>+640(SB), Z14, Z14
 	VBLENDMPS    Z14, Z13, K1, Z11
-	VSUBPS       sigmoidconsts<>+704(SB), Z12, K1, Z12
+	VSUBPS       sigmoidconsts<>+640(SB), Z12, K1, Z12
 	VMULPS       Z11, Z11, Z13
 	VMOVUPS      sigmoidconsts<>+1216(SB), Z14
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z11, Z14
@@ -7632,16 +7591,16 @@ noflag_321:
 	VMULPS       Z11, Z14, Z14
 	VMULPS       Z13, Z14, Z14
 	VFMADD231PS  sigmoidconsts<>+256(SB), Z12, Z14
-	VFNMADD231PS sigmoidconsts<>+640(SB), Z13, Z14
+	VFNMADD231PS sigmoidconsts<>+1088(SB), Z13, Z14
 	VADDPS       Z14, Z11, Z14
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Z12, Z14
 	VCMPPS       $0x03, Z9, Z9, K1
 	VMOVUPS      Z9, K1, Z14
-	VSUBPS       sigmoidconsts<>+704(SB), Z9, Z11
+	VSUBPS       sigmoidconsts<>+640(SB), Z9, Z11
 	VSUBPS       Z11, Z10, Z11
 	VDIVPS       Z9, Z11, Z11
 	VADDPS       Z11, Z14, Z14
-	VMAXPS       sigmoidconsts<>+896(SB), Z1, Z9
+	VMAXPS       sigmoidconsts<>+832(SB), Z1, Z9
 	VFNMADD231PS Z2, Z1, Z9
 	VADDPS       Z14, Z9, Z9
 	VMOVAPS      Z6, Z1
@@ -7654,31 +7613,31 @@ noflag_321:
 	JEQ          pow2_325
 	CMPQ         DI, $0x03
 	JEQ          powg_324
-	VMOVUPS      sigmoidconsts<>+704(SB), Z11
+	VMOVUPS      sigmoidconsts<>+640(SB), Z11
 	JMP          powd_326
 
 pow1_323:
 	VMOVAPS Z1, Z11
-	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Z1, K1
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z1, K1
 	VXORPS  Z11, Z11, K1, Z11
 	JMP     powd_326
 
 pow2_325:
 	VMULPS Z1, Z1, Z11
-	VCMPPS $0x02, sigmoidconsts<>+896(SB), Z1, K1
+	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z1, K1
 	VXORPS Z11, Z11, K1, Z11
 	JMP    powd_326
 
 powg_324:
 	VGETEXPPS    Z1, Z12
-	VADDPS       sigmoidconsts<>+704(SB), Z12, Z12
+	VADDPS       sigmoidconsts<>+640(SB), Z12, Z12
 	VGETMANTPS   $0x02, Z1, Z11
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z11, K1
-	VSUBPS       sigmoidconsts<>+704(SB), Z11, Z13
+	VSUBPS       sigmoidconsts<>+640(SB), Z11, Z13
 	VADDPS       Z11, Z11, Z14
-	VSUBPS       sigmoidconsts<>+704(SB), Z14, Z14
+	VSUBPS       sigmoidconsts<>+640(SB), Z14, Z14
 	VBLENDMPS    Z14, Z13, K1, Z11
-	VSUBPS       sigmoidconsts<>+704(SB), Z12, K1, Z12
+	VSUBPS       sigmoidconsts<>+640(SB), Z12, K1, Z12
 	VMULPS       Z11, Z11, Z13
 	VMOVUPS      sigmoidconsts<>+1216(SB), Z14
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z11, Z14
@@ -7692,14 +7651,14 @@ powg_324:
 	VMULPS       Z11, Z14, Z14
 	VMULPS       Z13, Z14, Z14
 	VFMADD231PS  sigmoidconsts<>+256(SB), Z12, Z14
-	VFNMADD231PS sigmoidconsts<>+640(SB), Z13, Z14
+	VFNMADD231PS sigmoidconsts<>+1088(SB), Z13, Z14
 	VADDPS       Z14, Z11, Z14
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Z12, Z14
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z1, K1
 	VMOVUPS      Z1, K1, Z14
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z1, K1
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z1, K1
 	VMOVUPS      sigmoidconsts<>+2112(SB), K1, Z14
-	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Z1, K1
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z1, K1
 	VMOVUPS      sigmoidconsts<>+2176(SB), K1, Z14
 	VMULPS       Z10, Z14, Z14
 	VMOVUPS      sigmoidconsts<>+64(SB), Z11
@@ -7714,14 +7673,13 @@ powg_324:
 	VFMADD213PS  sigmoidconsts<>+512(SB), Z12, Z13
 	VFMADD213PS  sigmoidconsts<>+576(SB), Z12, Z13
 	VFMADD213PS  sigmoidconsts<>+640(SB), Z12, Z13
-	VFMADD213PS  sigmoidconsts<>+704(SB), Z12, Z13
-	VFMADD213PS  sigmoidconsts<>+704(SB), Z12, Z13
-	VCMPPS       $0x05, sigmoidconsts<>+832(SB), Z14, K1
+	VFMADD213PS  sigmoidconsts<>+640(SB), Z12, Z13
+	VCMPPS       $0x05, sigmoidconsts<>+768(SB), Z14, K1
 	VSCALEFPS.Z  Z11, Z13, K1, Z13
 	VCMPPS       $0x0e, sigmoidconsts<>+2688(SB), Z14, K1
 	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z13
 	VMOVAPS      Z13, Z11
-	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Z1, K1
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z1, K1
 	VXORPS       Z11, Z11, K1, Z11
 
 powd_326:
@@ -7732,38 +7690,38 @@ powd_326:
 	CMPQ         DI, $0x00
 	JEQ          gamma0_327
 	VMOVAPS      Z10, Z11
-	VSUBPS       sigmoidconsts<>+704(SB), Z11, Z11
+	VSUBPS       sigmoidconsts<>+640(SB), Z11, Z11
 	CMPQ         R8, $0x01
 	JEQ          pow1_328
 	CMPQ         R8, $0x02
 	JEQ          pow2_330
 	CMPQ         R8, $0x03
 	JEQ          powg_329
-	VMOVUPS      sigmoidconsts<>+704(SB), Z11
+	VMOVUPS      sigmoidconsts<>+640(SB), Z11
 	JMP          powd_331
 
 pow1_328:
 	VMOVAPS Z1, Z11
-	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Z1, K1
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z1, K1
 	VXORPS  Z11, Z11, K1, Z11
 	JMP     powd_331
 
 pow2_330:
 	VMULPS Z1, Z1, Z11
-	VCMPPS $0x02, sigmoidconsts<>+896(SB), Z1, K1
+	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z1, K1
 	VXORPS Z11, Z11, K1, Z11
 	JMP    powd_331
 
 powg_329:
 	VGETEXPPS    Z1, Z14
-	VADDPS       sigmoidconsts<>+704(SB), Z14, Z14
+	VADDPS       sigmoidconsts<>+640(SB), Z14, Z14
 	VGETMANTPS   $0x02, Z1, Z13
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z13, K1
-	VSUBPS       sigmoidconsts<>+704(SB), Z13, Z15
+	VSUBPS       sigmoidconsts<>+640(SB), Z13, Z15
 	VADDPS       Z13, Z13, Z16
-	VSUBPS       sigmoidconsts<>+704(SB), Z16, Z16
+	VSUBPS       sigmoidconsts<>+640(SB), Z16, Z16
 	VBLENDMPS    Z16, Z15, K1, Z13
-	VSUBPS       sigmoidconsts<>+704(SB), Z14, K1, Z14
+	VSUBPS       sigmoidconsts<>+640(SB), Z14, K1, Z14
 	VMULPS       Z13, Z13, Z15
 	VMOVUPS      sigmoidconsts<>+1216(SB), Z16
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z13, Z16
@@ -7777,14 +7735,14 @@ powg_329:
 	VMULPS       Z13, Z16, Z16
 	VMULPS       Z15, Z16, Z16
 	VFMADD231PS  sigmoidconsts<>+256(SB), Z14, Z16
-	VFNMADD231PS sigmoidconsts<>+640(SB), Z15, Z16
+	VFNMADD231PS sigmoidconsts<>+1088(SB), Z15, Z16
 	VADDPS       Z16, Z13, Z16
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Z14, Z16
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z1, K1
 	VMOVUPS      Z1, K1, Z16
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z1, K1
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z1, K1
 	VMOVUPS      sigmoidconsts<>+2112(SB), K1, Z16
-	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Z1, K1
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z1, K1
 	VMOVUPS      sigmoidconsts<>+2176(SB), K1, Z16
 	VMULPS       Z11, Z16, Z16
 	VMOVUPS      sigmoidconsts<>+64(SB), Z11
@@ -7799,34 +7757,33 @@ powg_329:
 	VFMADD213PS  sigmoidconsts<>+512(SB), Z13, Z14
 	VFMADD213PS  sigmoidconsts<>+576(SB), Z13, Z14
 	VFMADD213PS  sigmoidconsts<>+640(SB), Z13, Z14
-	VFMADD213PS  sigmoidconsts<>+704(SB), Z13, Z14
-	VFMADD213PS  sigmoidconsts<>+704(SB), Z13, Z14
-	VCMPPS       $0x05, sigmoidconsts<>+832(SB), Z16, K1
+	VFMADD213PS  sigmoidconsts<>+640(SB), Z13, Z14
+	VCMPPS       $0x05, sigmoidconsts<>+768(SB), Z16, K1
 	VSCALEFPS.Z  Z11, Z14, K1, Z14
 	VCMPPS       $0x0e, sigmoidconsts<>+2688(SB), Z16, K1
 	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z14
 	VMOVAPS      Z14, Z11
-	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Z1, K1
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z1, K1
 	VXORPS       Z11, Z11, K1, Z11
 
 powd_331:
 	VMOVAPS      Z9, Z9
 	VMULPS       Z11, Z9, Z9
-	VMOVUPS      sigmoidconsts<>+704(SB), Z11
+	VMOVUPS      sigmoidconsts<>+640(SB), Z11
 	VMOVUPS      sigmoidconsts<>+2496(SB), Z13
 	VFNMADD231PS Z2, Z13, Z11
 	VMULPS       Z11, Z9, Z9
 	VMULPS       Z5, Z9, Z9
 	VMULPS       Z6, Z9, Z9
 	VMULPS       Z10, Z9, Z9
-	VCMPPS       $0x0e, sigmoidconsts<>+896(SB), Z1, K1
+	VCMPPS       $0x0e, sigmoidconsts<>+832(SB), Z1, K1
 	VADDPS       Z9, Z12, K1, Z12
 
 gamma0_327:
 	TESTQ        $0x00000100, SI
 	JZ           noflag_332
 	VBROADCASTSS alpha+108(FP), Z1
-	VMOVUPS      sigmoidconsts<>+704(SB), Z9
+	VMOVUPS      sigmoidconsts<>+640(SB), Z9
 	VSUBPS       Z1, Z9, Z9
 	VMULPS       Z3, Z9, Z9
 	VFMADD231PS  Z2, Z1, Z9
@@ -7866,18 +7823,17 @@ tail_317:
 	VFMADD213PS  sigmoidconsts<>+512(SB), Z5, Z6
 	VFMADD213PS  sigmoidconsts<>+576(SB), Z5, Z6
 	VFMADD213PS  sigmoidconsts<>+640(SB), Z5, Z6
-	VFMADD213PS  sigmoidconsts<>+704(SB), Z5, Z6
-	VFMADD213PS  sigmoidconsts<>+704(SB), Z5, Z6
-	VCMPPS       $0x05, sigmoidconsts<>+832(SB), Z3, K2
+	VFMADD213PS  sigmoidconsts<>+640(SB), Z5, Z6
+	VCMPPS       $0x05, sigmoidconsts<>+768(SB), Z3, K2
 	VSCALEFPS.Z  Z4, Z6, K2, Z6
-	VADDPS       sigmoidconsts<>+704(SB), Z6, Z3
-	VMOVUPS      sigmoidconsts<>+704(SB), Z4
+	VADDPS       sigmoidconsts<>+640(SB), Z6, Z3
+	VMOVUPS      sigmoidconsts<>+640(SB), Z4
 	VDIVPS       Z3, Z4, Z4
 	VMULPS       Z4, Z6, Z3
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z1, K2
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z1, K2
 	VBLENDMPS    Z3, Z4, K2, Z7
 	VBLENDMPS    Z4, Z3, K2, Z8
-	VMOVUPS      sigmoidconsts<>+704(SB), Z3
+	VMOVUPS      sigmoidconsts<>+640(SB), Z3
 	VSUBPS       Z2, Z3, Z3
 	VXORPS       Z4, Z4, Z4
 	TESTQ        $0x00000004, SI
@@ -7892,7 +7848,7 @@ tail_317:
 	JZ           noflag_334
 	VXORPS       Z9, Z9, Z9
 	VCMPPS       $0x0e, Z2, Z7, K2
-	VMOVUPS      sigmoidconsts<>+704(SB), K2, Z9
+	VMOVUPS      sigmoidconsts<>+640(SB), K2, Z9
 	VCMPPS       $0x01, Z2, Z7, K2
 	VMOVUPS      sigmoidconsts<>+2432(SB), K2, Z9
 	VBROADCASTSS d+92(FP), Z10
@@ -7918,16 +7874,16 @@ noflag_333:
 noflag_335:
 	TESTQ        $0x00000002, SI
 	JZ           noflag_336
-	VADDPS       sigmoidconsts<>+704(SB), Z6, Z5
+	VADDPS       sigmoidconsts<>+640(SB), Z6, Z5
 	VGETEXPPS    Z5, Z10
-	VADDPS       sigmoidconsts<>+704(SB), Z10, Z10
+	VADDPS       sigmoidconsts<>+640(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z5, Z9
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z9, K2
-	VSUBPS       sigmoidconsts<>+704(SB), Z9, Z11
+	VSUBPS       sigmoidconsts<>+640(SB), Z9, Z11
 	VADDPS       Z9, Z9, Z12
-	VSUBPS       sigmoidconsts<>+704(SB), Z12, Z12
+	VSUBPS       sigmoidconsts<>+640(SB), Z12, Z12
 	VBLENDMPS    Z12, Z11, K2, Z9
-	VSUBPS       sigmoidconsts<>+704(SB), Z10, K2, Z10
+	VSUBPS       sigmoidconsts<>+640(SB), Z10, K2, Z10
 	VMULPS       Z9, Z9, Z11
 	VMOVUPS      sigmoidconsts<>+1216(SB), Z12
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z9, Z12
@@ -7941,16 +7897,16 @@ noflag_335:
 	VMULPS       Z9, Z12, Z12
 	VMULPS       Z11, Z12, Z12
 	VFMADD231PS  sigmoidconsts<>+256(SB), Z10, Z12
-	VFNMADD231PS sigmoidconsts<>+640(SB), Z11, Z12
+	VFNMADD231PS sigmoidconsts<>+1088(SB), Z11, Z12
 	VADDPS       Z12, Z9, Z12
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Z10, Z12
 	VCMPPS       $0x03, Z5, Z5, K2
 	VMOVUPS      Z5, K2, Z12
-	VSUBPS       sigmoidconsts<>+704(SB), Z5, Z9
+	VSUBPS       sigmoidconsts<>+640(SB), Z5, Z9
 	VSUBPS       Z9, Z6, Z9
 	VDIVPS       Z5, Z9, Z9
 	VADDPS       Z9, Z12, Z12
-	VMAXPS       sigmoidconsts<>+896(SB), Z1, Z5
+	VMAXPS       sigmoidconsts<>+832(SB), Z1, Z5
 	VFNMADD231PS Z2, Z1, Z5
 	VADDPS       Z12, Z5, Z5
 	VMOVAPS      Z8, Z1
@@ -7963,31 +7919,31 @@ noflag_335:
 	JEQ          pow2_339
 	CMPQ         DI, $0x03
 	JEQ          powg_338
-	VMOVUPS      sigmoidconsts<>+704(SB), Z9
+	VMOVUPS      sigmoidconsts<>+640(SB), Z9
 	JMP          powd_340
 
 pow1_337:
 	VMOVAPS Z1, Z9
-	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Z1, K2
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z1, K2
 	VXORPS  Z9, Z9, K2, Z9
 	JMP     powd_340
 
 pow2_339:
 	VMULPS Z1, Z1, Z9
-	VCMPPS $0x02, sigmoidconsts<>+896(SB), Z1, K2
+	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z1, K2
 	VXORPS Z9, Z9, K2, Z9
 	JMP    powd_340
 
 powg_338:
 	VGETEXPPS    Z1, Z10
-	VADDPS       sigmoidconsts<>+704(SB), Z10, Z10
+	VADDPS       sigmoidconsts<>+640(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z1, Z9
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z9, K2
-	VSUBPS       sigmoidconsts<>+704(SB), Z9, Z11
+	VSUBPS       sigmoidconsts<>+640(SB), Z9, Z11
 	VADDPS       Z9, Z9, Z12
-	VSUBPS       sigmoidconsts<>+704(SB), Z12, Z12
+	VSUBPS       sigmoidconsts<>+640(SB), Z12, Z12
 	VBLENDMPS    Z12, Z11, K2, Z9
-	VSUBPS       sigmoidconsts<>+704(SB), Z10, K2, Z10
+	VSUBPS       sigmoidconsts<>+640(SB), Z10, K2, Z10
 	VMULPS       Z9, Z9, Z11
 	VMOVUPS      sigmoidconsts<>+1216(SB), Z12
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z9, Z12
@@ -8001,14 +7957,14 @@ powg_338:
 	VMULPS       Z9, Z12, Z12
 	VMULPS       Z11, Z12, Z12
 	VFMADD231PS  sigmoidconsts<>+256(SB), Z10, Z12
-	VFNMADD231PS sigmoidconsts<>+640(SB), Z11, Z12
+	VFNMADD231PS sigmoidconsts<>+1088(SB), Z11, Z12
 	VADDPS       Z12, Z9, Z12
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Z10, Z12
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z1, K2
 	VMOVUPS      Z1, K2, Z12
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z1, K2
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z1, K2
 	VMOVUPS      sigmoidconsts<>+2112(SB), K2, Z12
-	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Z1, K2
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z1, K2
 	VMOVUPS      sigmoidconsts<>+2176(SB), K2, Z12
 	VMULPS       Z6, Z12, Z12
 	VMOVUPS      sigmoidconsts<>+64(SB), Z9
@@ -8023,14 +7979,13 @@ powg_338:
 	VFMADD213PS  sigmoidconsts<>+512(SB), Z10, Z11
 	VFMADD213PS  sigmoidconsts<>+576(SB), Z10, Z11
 	VFMADD213PS  sigmoidconsts<>+640(SB), Z10, Z11
-	VFMADD213PS  sigmoidconsts<>+704(SB), Z10, Z11
-	VFMADD213PS  sigmoidconsts<>+704(SB), Z10, Z11
-	VCMPPS       $0x05, sigmoidconsts<>+832(SB), Z12, K2
+	VFMADD213PS  sigmoidconsts<>+640(SB), Z10, Z11
+	VCMPPS       $0x05, sigmoidconsts<>+768(SB), Z12, K2
 	VSCALEFPS.Z  Z9, Z11, K2, Z11
 	VCMPPS       $0x0e, sigmoidconsts<>+2688(SB), Z12, K2
 	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z11
 	VMOVAPS      Z11, Z9
-	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Z1, K2
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z1, K2
 	VXORPS       Z9, Z9, K2, Z9
 
 powd_340:
@@ -8041,38 +7996,38 @@ powd_340:
 	CMPQ         DI, $0x00
 	JEQ          gamma0_341
 	VMOVAPS      Z6, Z9
-	VSUBPS       sigmoidconsts<>+704(SB), Z9, Z9
+	VSUBPS       sigmoidconsts<>+640(SB), Z9, Z9
 	CMPQ         R8, $0x01
 	JEQ          pow1_342
 	CMPQ         R8, $0x02
 	JEQ          pow2_344
 	CMPQ         R8, $0x03
 	JEQ          powg_343
-	VMOVUPS      sigmoidconsts<>+704(SB), Z9
+	VMOVUPS      sigmoidconsts<>+640(SB), Z9
 	JMP          powd_345
 
 pow1_342:
 	VMOVAPS Z1, Z9
-	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Z1, K2
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z1, K2
 	VXORPS  Z9, Z9, K2, Z9
 	JMP     powd_345
 
 pow2_344:
 	VMULPS Z1, Z1, Z9
-	VCMPPS $0x02, sigmoidconsts<>+896(SB), Z1, K2
+	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z1, K2
 	VXORPS Z9, Z9, K2, Z9
 	JMP    powd_345
 
 powg_343:
 	VGETEXPPS    Z1, Z12
-	VADDPS       sigmoidconsts<>+704(SB), Z12, Z12
+	VADDPS       sigmoidconsts<>+640(SB), Z12, Z12
 	VGETMANTPS   $0x02, Z1, Z11
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z11, K2
-	VSUBPS       sigmoidconsts<>+704(SB), Z11, Z13
+	VSUBPS       sigmoidconsts<>+640(SB), Z11, Z13
 	VADDPS       Z11, Z11, Z14
-	VSUBPS       sigmoidconsts<>+704(SB), Z14, Z14
+	VSUBPS       sigmoidconsts<>+640(SB), Z14, Z14
 	VBLENDMPS    Z14, Z13, K2, Z11
-	VSUBPS       sigmoidconsts<>+704(SB), Z12, K2, Z12
+	VSUBPS       sigmoidconsts<>+640(SB), Z12, K2, Z12
 	VMULPS       Z11, Z11, Z13
 	VMOVUPS      sigmoidconsts<>+1216(SB), Z14
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z11, Z14
@@ -8086,14 +8041,14 @@ powg_343:
 	VMULPS       Z11, Z14, Z14
 	VMULPS       Z13, Z14, Z14
 	VFMADD231PS  sigmoidconsts<>+256(SB), Z12, Z14
-	VFNMADD231PS sigmoidconsts<>+640(SB), Z13, Z14
+	VFNMADD231PS sigmoidconsts<>+1088(SB), Z13, Z14
 	VADDPS       Z14, Z11, Z14
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Z12, Z14
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z1, K2
 	VMOVUPS      Z1, K2, Z14
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z1, K2
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z1, K2
 	VMOVUPS      sigmoidconsts<>+2112(SB), K2, Z14
-	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Z1, K2
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z1, K2
 	VMOVUPS      sigmoidconsts<>+2176(SB), K2, Z14
 	VMULPS       Z9, Z14, Z14
 	VMOVUPS      sigmoidconsts<>+64(SB), Z9
@@ -8108,34 +8063,33 @@ powg_343:
 	VFMADD213PS  sigmoidconsts<>+512(SB), Z11, Z12
 	VFMADD213PS  sigmoidconsts<>+576(SB), Z11, Z12
 	VFMADD213PS  sigmoidconsts<>+640(SB), Z11, Z12
-	VFMADD213PS  sigmoidconsts<>+704(SB), Z11, Z12
-	VFMADD213PS  sigmoidconsts<>+704(SB), Z11, Z12
-	VCMPPS       $0x05, sigmoidconsts<>+832(SB), Z14, K2
+	VFMADD213PS  sigmoidconsts<>+640(SB), Z11, Z12
+	VCMPPS       $0x05, sigmoidconsts<>+768(SB), Z14, K2
 	VSCALEFPS.Z  Z9, Z12, K2, Z12
 	VCMPPS       $0x0e, sigmoidconsts<>+2688(SB), Z14, K2
 	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z12
 	VMOVAPS      Z12, Z9
-	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Z1, K2
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z1, K2
 	VXORPS       Z9, Z9, K2, Z9
 
 powd_345:
 	VMOVAPS      Z5, Z5
 	VMULPS       Z9, Z5, Z5
-	VMOVUPS      sigmoidconsts<>+704(SB), Z9
+	VMOVUPS      sigmoidconsts<>+640(SB), Z9
 	VMOVUPS      sigmoidconsts<>+2496(SB), Z11
 	VFNMADD231PS Z2, Z11, Z9
 	VMULPS       Z9, Z5, Z5
 	VMULPS       Z7, Z5, Z5
 	VMULPS       Z8, Z5, Z5
 	VMULPS       Z6, Z5, Z5
-	VCMPPS       $0x0e, sigmoidconsts<>+896(SB), Z1, K2
+	VCMPPS       $0x0e, sigmoidconsts<>+832(SB), Z1, K2
 	VADDPS       Z5, Z10, K2, Z10
 
 gamma0_341:
 	TESTQ        $0x00000100, SI
 	JZ           noflag_346
 	VBROADCASTSS alpha+108(FP), Z1
-	VMOVUPS      sigmoidconsts<>+704(SB), Z5
+	VMOVUPS      sigmoidconsts<>+640(SB), Z5
 	VSUBPS       Z1, Z5, Z5
 	VMULPS       Z3, Z5, Z5
 	VFMADD231PS  Z2, Z1, Z5
@@ -8196,29 +8150,28 @@ loop_347:
 	VFMADD213PS  sigmoidconsts<>+512(SB), Z15, Z16
 	VFMADD213PS  sigmoidconsts<>+576(SB), Z15, Z16
 	VFMADD213PS  sigmoidconsts<>+640(SB), Z15, Z16
-	VFMADD213PS  sigmoidconsts<>+704(SB), Z15, Z16
-	VFMADD213PS  sigmoidconsts<>+704(SB), Z15, Z16
-	VCMPPS       $0x05, sigmoidconsts<>+832(SB), Z5, K1
+	VFMADD213PS  sigmoidconsts<>+640(SB), Z15, Z16
+	VCMPPS       $0x05, sigmoidconsts<>+768(SB), Z5, K1
 	VSCALEFPS.Z  Z6, Z16, K1, Z16
-	VADDPS       sigmoidconsts<>+704(SB), Z16, Z5
-	VMOVUPS      sigmoidconsts<>+704(SB), Z6
+	VADDPS       sigmoidconsts<>+640(SB), Z16, Z5
+	VMOVUPS      sigmoidconsts<>+640(SB), Z6
 	VDIVPS       Z5, Z6, Z6
 	VMULPS       Z6, Z16, Z5
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z3, K1
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z3, K1
 	VBLENDMPS    Z5, Z6, K1, Z7
 	VBLENDMPS    Z6, Z5, K1, Z8
 	TESTQ        $0x00000003, sflags+136(FP)
 	JZ           noflag_350
-	VADDPS       sigmoidconsts<>+704(SB), Z16, Z5
+	VADDPS       sigmoidconsts<>+640(SB), Z16, Z5
 	VGETEXPPS    Z5, Z15
-	VADDPS       sigmoidconsts<>+704(SB), Z15, Z15
+	VADDPS       sigmoidconsts<>+640(SB), Z15, Z15
 	VGETMANTPS   $0x02, Z5, Z6
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z6, K1
-	VSUBPS       sigmoidconsts<>+704(SB), Z6, Z17
+	VSUBPS       sigmoidconsts<>+640(SB), Z6, Z17
 	VADDPS       Z6, Z6, Z18
-	VSUBPS       sigmoidconsts<>+704(SB), Z18, Z18
+	VSUBPS       sigmoidconsts<>+640(SB), Z18, Z18
 	VBLENDMPS    Z18, Z17, K1, Z6
-	VSUBPS       sigmoidconsts<>+704(SB), Z15, K1, Z15
+	VSUBPS       sigmoidconsts<>+640(SB), Z15, K1, Z15
 	VMULPS       Z6, Z6, Z17
 	VMOVUPS      sigmoidconsts<>+1216(SB), Z18
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z6, Z18
@@ -8232,26 +8185,26 @@ loop_347:
 	VMULPS       Z6, Z18, Z18
 	VMULPS       Z17, Z18, Z18
 	VFMADD231PS  sigmoidconsts<>+256(SB), Z15, Z18
-	VFNMADD231PS sigmoidconsts<>+640(SB), Z17, Z18
+	VFNMADD231PS sigmoidconsts<>+1088(SB), Z17, Z18
 	VADDPS       Z18, Z6, Z18
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Z15, Z18
 	VCMPPS       $0x03, Z5, Z5, K1
 	VMOVUPS      Z5, K1, Z18
-	VSUBPS       sigmoidconsts<>+704(SB), Z5, Z6
+	VSUBPS       sigmoidconsts<>+640(SB), Z5, Z6
 	VSUBPS       Z6, Z16, Z6
 	VDIVPS       Z5, Z6, Z6
 	VADDPS       Z6, Z18, Z18
-	VMOVUPS      sigmoidconsts<>+704(SB), Z5
+	VMOVUPS      sigmoidconsts<>+640(SB), Z5
 	VSUBPS       Z4, Z5, Z5
 	TESTQ        $0x00000001, sflags+136(FP)
 	JZ           noflag_351
 	VBROADCASTSS pw+100(FP), Z6
 	VMULPS       Z4, Z6, Z6
 	VXORPS       sigmoidconsts<>+0(SB), Z3, Z15
-	VMAXPS       sigmoidconsts<>+896(SB), Z15, Z15
+	VMAXPS       sigmoidconsts<>+832(SB), Z15, Z15
 	VADDPS       Z18, Z15, Z15
 	VMULPS       Z15, Z6, Z6
-	VMAXPS       sigmoidconsts<>+896(SB), Z3, Z15
+	VMAXPS       sigmoidconsts<>+832(SB), Z3, Z15
 	VADDPS       Z18, Z15, Z15
 	VFMADD231PS  Z15, Z5, Z6
 	VADDPS       Z6, Z0, Z0
@@ -8259,14 +8212,14 @@ loop_347:
 noflag_351:
 	TESTQ        $0x00000002, sflags+136(FP)
 	JZ           noflag_352
-	VADDPS       sigmoidconsts<>+704(SB), Z16, Z6
-	VMOVUPS      sigmoidconsts<>+704(SB), Z15
+	VADDPS       sigmoidconsts<>+640(SB), Z16, Z6
+	VMOVUPS      sigmoidconsts<>+640(SB), Z15
 	VDIVPS       Z6, Z15, Z15
 	VMULPS       Z15, Z16, Z6
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z3, K1
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z3, K1
 	VBLENDMPS    Z6, Z15, K1, Z9
 	VBLENDMPS    Z15, Z6, K1, Z10
-	VMAXPS       sigmoidconsts<>+896(SB), Z3, Z6
+	VMAXPS       sigmoidconsts<>+832(SB), Z3, Z6
 	VFNMADD231PS Z4, Z3, Z6
 	VADDPS       Z18, Z6, Z6
 	VMULPS       Z4, Z10, Z15
@@ -8278,31 +8231,31 @@ noflag_351:
 	JEQ          pow2_355
 	CMPQ         DI, $0x03
 	JEQ          powg_354
-	VMOVUPS      sigmoidconsts<>+704(SB), Z17
+	VMOVUPS      sigmoidconsts<>+640(SB), Z17
 	JMP          powd_356
 
 pow1_353:
 	VMOVAPS Z15, Z17
-	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Z15, K1
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z15, K1
 	VXORPS  Z17, Z17, K1, Z17
 	JMP     powd_356
 
 pow2_355:
 	VMULPS Z15, Z15, Z17
-	VCMPPS $0x02, sigmoidconsts<>+896(SB), Z15, K1
+	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z15, K1
 	VXORPS Z17, Z17, K1, Z17
 	JMP    powd_356
 
 powg_354:
 	VGETEXPPS    Z15, Z19
-	VADDPS       sigmoidconsts<>+704(SB), Z19, Z19
+	VADDPS       sigmoidconsts<>+640(SB), Z19, Z19
 	VGETMANTPS   $0x02, Z15, Z18
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z18, K1
-	VSUBPS       sigmoidconsts<>+704(SB), Z18, Z20
+	VSUBPS       sigmoidconsts<>+640(SB), Z18, Z20
 	VADDPS       Z18, Z18, Z21
-	VSUBPS       sigmoidconsts<>+704(SB), Z21, Z21
+	VSUBPS       sigmoidconsts<>+640(SB), Z21, Z21
 	VBLENDMPS    Z21, Z20, K1, Z18
-	VSUBPS       sigmoidconsts<>+704(SB), Z19, K1, Z19
+	VSUBPS       sigmoidconsts<>+640(SB), Z19, K1, Z19
 	VMULPS       Z18, Z18, Z20
 	VMOVUPS      sigmoidconsts<>+1216(SB), Z21
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z18, Z21
@@ -8316,14 +8269,14 @@ powg_354:
 	VMULPS       Z18, Z21, Z21
 	VMULPS       Z20, Z21, Z21
 	VFMADD231PS  sigmoidconsts<>+256(SB), Z19, Z21
-	VFNMADD231PS sigmoidconsts<>+640(SB), Z20, Z21
+	VFNMADD231PS sigmoidconsts<>+1088(SB), Z20, Z21
 	VADDPS       Z21, Z18, Z21
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Z19, Z21
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z15, K1
 	VMOVUPS      Z15, K1, Z21
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z15, K1
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z15, K1
 	VMOVUPS      sigmoidconsts<>+2112(SB), K1, Z21
-	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Z15, K1
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z15, K1
 	VMOVUPS      sigmoidconsts<>+2176(SB), K1, Z21
 	VMULPS       Z17, Z21, Z21
 	VMOVUPS      sigmoidconsts<>+64(SB), Z17
@@ -8338,14 +8291,13 @@ powg_354:
 	VFMADD213PS  sigmoidconsts<>+512(SB), Z18, Z19
 	VFMADD213PS  sigmoidconsts<>+576(SB), Z18, Z19
 	VFMADD213PS  sigmoidconsts<>+640(SB), Z18, Z19
-	VFMADD213PS  sigmoidconsts<>+704(SB), Z18, Z19
-	VFMADD213PS  sigmoidconsts<>+704(SB), Z18, Z19
-	VCMPPS       $0x05, sigmoidconsts<>+832(SB), Z21, K1
+	VFMADD213PS  sigmoidconsts<>+640(SB), Z18, Z19
+	VCMPPS       $0x05, sigmoidconsts<>+768(SB), Z21, K1
 	VSCALEFPS.Z  Z17, Z19, K1, Z19
 	VCMPPS       $0x0e, sigmoidconsts<>+2688(SB), Z21, K1
 	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z19
 	VMOVAPS      Z19, Z17
-	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Z15, K1
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z15, K1
 	VXORPS       Z17, Z17, K1, Z17
 
 powd_356:
@@ -8353,7 +8305,7 @@ powd_356:
 	TESTQ        $0x00000100, sflags+136(FP)
 	JZ           noflag_357
 	VBROADCASTSS alpha+108(FP), Z15
-	VMOVUPS      sigmoidconsts<>+704(SB), Z17
+	VMOVUPS      sigmoidconsts<>+640(SB), Z17
 	VSUBPS       Z15, Z17, Z17
 	VMULPS       Z5, Z17, Z17
 	VFMADD231PS  Z4, Z15, Z17
@@ -8364,7 +8316,7 @@ noflag_357:
 
 noflag_352:
 noflag_350:
-	VMOVUPS      sigmoidconsts<>+704(SB), Z5
+	VMOVUPS      sigmoidconsts<>+640(SB), Z5
 	VSUBPS       Z4, Z5, Z5
 	VXORPS       Z6, Z6, Z6
 	TESTQ        $0x00000004, SI
@@ -8379,7 +8331,7 @@ noflag_350:
 	JZ           noflag_359
 	VXORPS       Z17, Z17, Z17
 	VCMPPS       $0x0e, Z4, Z7, K1
-	VMOVUPS      sigmoidconsts<>+704(SB), K1, Z17
+	VMOVUPS      sigmoidconsts<>+640(SB), K1, Z17
 	VCMPPS       $0x01, Z4, Z7, K1
 	VMOVUPS      sigmoidconsts<>+2432(SB), K1, Z17
 	VBROADCASTSS d+92(FP), Z18
@@ -8405,16 +8357,16 @@ noflag_358:
 noflag_360:
 	TESTQ        $0x00000002, SI
 	JZ           noflag_361
-	VADDPS       sigmoidconsts<>+704(SB), Z16, Z15
+	VADDPS       sigmoidconsts<>+640(SB), Z16, Z15
 	VGETEXPPS    Z15, Z18
-	VADDPS       sigmoidconsts<>+704(SB), Z18, Z18
+	VADDPS       sigmoidconsts<>+640(SB), Z18, Z18
 	VGETMANTPS   $0x02, Z15, Z17
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z17, K1
-	VSUBPS       sigmoidconsts<>+704(SB), Z17, Z19
+	VSUBPS       sigmoidconsts<>+640(SB), Z17, Z19
 	VADDPS       Z17, Z17, Z20
-	VSUBPS       sigmoidconsts<>+704(SB), Z20, Z20
+	VSUBPS       sigmoidconsts<>+640(SB), Z20, Z20
 	VBLENDMPS    Z20, Z19, K1, Z17
-	VSUBPS       sigmoidconsts<>+704(SB), Z18, K1, Z18
+	VSUBPS       sigmoidconsts<>+640(SB), Z18, K1, Z18
 	VMULPS       Z17, Z17, Z19
 	VMOVUPS      sigmoidconsts<>+1216(SB), Z20
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z17, Z20
@@ -8428,16 +8380,16 @@ noflag_360:
 	VMULPS       Z17, Z20, Z20
 	VMULPS       Z19, Z20, Z20
 	VFMADD231PS  sigmoidconsts<>+256(SB), Z18, Z20
-	VFNMADD231PS sigmoidconsts<>+640(SB), Z19, Z20
+	VFNMADD231PS sigmoidconsts<>+1088(SB), Z19, Z20
 	VADDPS       Z20, Z17, Z20
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Z18, Z20
 	VCMPPS       $0x03, Z15, Z15, K1
 	VMOVUPS      Z15, K1, Z20
-	VSUBPS       sigmoidconsts<>+704(SB), Z15, Z17
+	VSUBPS       sigmoidconsts<>+640(SB), Z15, Z17
 	VSUBPS       Z17, Z16, Z17
 	VDIVPS       Z15, Z17, Z17
 	VADDPS       Z17, Z20, Z20
-	VMAXPS       sigmoidconsts<>+896(SB), Z3, Z15
+	VMAXPS       sigmoidconsts<>+832(SB), Z3, Z15
 	VFNMADD231PS Z4, Z3, Z15
 	VADDPS       Z20, Z15, Z15
 	VMOVAPS      Z8, Z3
@@ -8450,31 +8402,31 @@ noflag_360:
 	JEQ          pow2_364
 	CMPQ         DI, $0x03
 	JEQ          powg_363
-	VMOVUPS      sigmoidconsts<>+704(SB), Z17
+	VMOVUPS      sigmoidconsts<>+640(SB), Z17
 	JMP          powd_365
 
 pow1_362:
 	VMOVAPS Z3, Z17
-	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Z3, K1
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z3, K1
 	VXORPS  Z17, Z17, K1, Z17
 	JMP     powd_365
 
 pow2_364:
 	VMULPS Z3, Z3, Z17
-	VCMPPS $0x02, sigmoidconsts<>+896(SB), Z3, K1
+	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z3, K1
 	VXORPS Z17, Z17, K1, Z17
 	JMP    powd_365
 
 powg_363:
 	VGETEXPPS    Z3, Z18
-	VADDPS       sigmoidconsts<>+704(SB), Z18, Z18
+	VADDPS       sigmoidconsts<>+640(SB), Z18, Z18
 	VGETMANTPS   $0x02, Z3, Z17
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z17, K1
-	VSUBPS       sigmoidconsts<>+704(SB), Z17, Z19
+	VSUBPS       sigmoidconsts<>+640(SB), Z17, Z19
 	VADDPS       Z17, Z17, Z20
-	VSUBPS       sigmoidconsts<>+704(SB), Z20, Z20
+	VSUBPS       sigmoidconsts<>+640(SB), Z20, Z20
 	VBLENDMPS    Z20, Z19, K1, Z17
-	VSUBPS       sigmoidconsts<>+704(SB), Z18, K1, Z18
+	VSUBPS       sigmoidconsts<>+640(SB), Z18, K1, Z18
 	VMULPS       Z17, Z17, Z19
 	VMOVUPS      sigmoidconsts<>+1216(SB), Z20
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z17, Z20
@@ -8488,14 +8440,14 @@ powg_363:
 	VMULPS       Z17, Z20, Z20
 	VMULPS       Z19, Z20, Z20
 	VFMADD231PS  sigmoidconsts<>+256(SB), Z18, Z20
-	VFNMADD231PS sigmoidconsts<>+640(SB), Z19, Z20
+	VFNMADD231PS sigmoidconsts<>+1088(SB), Z19, Z20
 	VADDPS       Z20, Z17, Z20
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Z18, Z20
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z3, K1
 	VMOVUPS      Z3, K1, Z20
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z3, K1
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z3, K1
 	VMOVUPS      sigmoidconsts<>+2112(SB), K1, Z20
-	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Z3, K1
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z3, K1
 	VMOVUPS      sigmoidconsts<>+2176(SB), K1, Z20
 	VMULPS       Z16, Z20, Z20
 	VMOVUPS      sigmoidconsts<>+64(SB), Z17
@@ -8510,14 +8462,13 @@ powg_363:
 	VFMADD213PS  sigmoidconsts<>+512(SB), Z18, Z19
 	VFMADD213PS  sigmoidconsts<>+576(SB), Z18, Z19
 	VFMADD213PS  sigmoidconsts<>+640(SB), Z18, Z19
-	VFMADD213PS  sigmoidconsts<>+704(SB), Z18, Z19
-	VFMADD213PS  sigmoidconsts<>+704(SB), Z18, Z19
-	VCMPPS       $0x05, sigmoidconsts<>+832(SB), Z20, K1
+	VFMADD213PS  sigmoidconsts<>+640(SB), Z18, Z19
+	VCMPPS       $0x05, sigmoidconsts<>+768(SB), Z20, K1
 	VSCALEFPS.Z  Z17, Z19, K1, Z19
 	VCMPPS       $0x0e, sigmoidconsts<>+2688(SB), Z20, K1
 	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z19
 	VMOVAPS      Z19, Z17
-	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Z3, K1
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z3, K1
 	VXORPS       Z17, Z17, K1, Z17
 
 powd_365:
@@ -8528,38 +8479,38 @@ powd_365:
 	CMPQ         DI, $0x00
 	JEQ          gamma0_366
 	VMOVAPS      Z16, Z17
-	VSUBPS       sigmoidconsts<>+704(SB), Z17, Z17
+	VSUBPS       sigmoidconsts<>+640(SB), Z17, Z17
 	CMPQ         R8, $0x01
 	JEQ          pow1_367
 	CMPQ         R8, $0x02
 	JEQ          pow2_369
 	CMPQ         R8, $0x03
 	JEQ          powg_368
-	VMOVUPS      sigmoidconsts<>+704(SB), Z17
+	VMOVUPS      sigmoidconsts<>+640(SB), Z17
 	JMP          powd_370
 
 pow1_367:
 	VMOVAPS Z3, Z17
-	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Z3, K1
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z3, K1
 	VXORPS  Z17, Z17, K1, Z17
 	JMP     powd_370
 
 pow2_369:
 	VMULPS Z3, Z3, Z17
-	VCMPPS $0x02, sigmoidconsts<>+896(SB), Z3, K1
+	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z3, K1
 	VXORPS Z17, Z17, K1, Z17
 	JMP    powd_370
 
 powg_368:
 	VGETEXPPS    Z3, Z20
-	VADDPS       sigmoidconsts<>+704(SB), Z20, Z20
+	VADDPS       sigmoidconsts<>+640(SB), Z20, Z20
 	VGETMANTPS   $0x02, Z3, Z19
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z19, K1
-	VSUBPS       sigmoidconsts<>+704(SB), Z19, Z21
+	VSUBPS       sigmoidconsts<>+640(SB), Z19, Z21
 	VADDPS       Z19, Z19, Z22
-	VSUBPS       sigmoidconsts<>+704(SB), Z22, Z22
+	VSUBPS       sigmoidconsts<>+640(SB), Z22, Z22
 	VBLENDMPS    Z22, Z21, K1, Z19
-	VSUBPS       sigmoidconsts<>+704(SB), Z20, K1, Z20
+	VSUBPS       sigmoidconsts<>+640(SB), Z20, K1, Z20
 	VMULPS       Z19, Z19, Z21
 	VMOVUPS      sigmoidconsts<>+1216(SB), Z22
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z19, Z22
@@ -8573,14 +8524,14 @@ powg_368:
 	VMULPS       Z19, Z22, Z22
 	VMULPS       Z21, Z22, Z22
 	VFMADD231PS  sigmoidconsts<>+256(SB), Z20, Z22
-	VFNMADD231PS sigmoidconsts<>+640(SB), Z21, Z22
+	VFNMADD231PS sigmoidconsts<>+1088(SB), Z21, Z22
 	VADDPS       Z22, Z19, Z22
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Z20, Z22
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z3, K1
 	VMOVUPS      Z3, K1, Z22
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z3, K1
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z3, K1
 	VMOVUPS      sigmoidconsts<>+2112(SB), K1, Z22
-	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Z3, K1
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z3, K1
 	VMOVUPS      sigmoidconsts<>+2176(SB), K1, Z22
 	VMULPS       Z17, Z22, Z22
 	VMOVUPS      sigmoidconsts<>+64(SB), Z17
@@ -8595,34 +8546,33 @@ powg_368:
 	VFMADD213PS  sigmoidconsts<>+512(SB), Z19, Z20
 	VFMADD213PS  sigmoidconsts<>+576(SB), Z19, Z20
 	VFMADD213PS  sigmoidconsts<>+640(SB), Z19, Z20
-	VFMADD213PS  sigmoidconsts<>+704(SB), Z19, Z20
-	VFMADD213PS  sigmoidconsts<>+704(SB), Z19, Z20
-	VCMPPS       $0x05, sigmoidconsts<>+832(SB), Z22, K1
+	VFMADD213PS  sigmoidconsts<>+640(SB), Z19, Z20
+	VCMPPS       $0x05, sigmoidconsts<>+768(SB), Z22, K1
 	VSCALEFPS.Z  Z17, Z20, K1, Z20
 	VCMPPS       $0x0e, sigmoidconsts<>+2688(SB), Z22, K1
 	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z20
 	VMOVAPS      Z20, Z17
-	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Z3, K1
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z3, K1
 	VXORPS       Z17, Z17, K1, Z17
 
 powd_370:
 	VMOVAPS      Z15, Z15
 	VMULPS       Z17, Z15, Z15
-	VMOVUPS      sigmoidconsts<>+704(SB), Z17
+	VMOVUPS      sigmoidconsts<>+640(SB), Z17
 	VMOVUPS      sigmoidconsts<>+2496(SB), Z19
 	VFNMADD231PS Z4, Z19, Z17
 	VMULPS       Z17, Z15, Z15
 	VMULPS       Z7, Z15, Z15
 	VMULPS       Z8, Z15, Z15
 	VMULPS       Z16, Z15, Z15
-	VCMPPS       $0x0e, sigmoidconsts<>+896(SB), Z3, K1
+	VCMPPS       $0x0e, sigmoidconsts<>+832(SB), Z3, K1
 	VADDPS       Z15, Z18, K1, Z18
 
 gamma0_366:
 	TESTQ        $0x00000100, SI
 	JZ           noflag_371
 	VBROADCASTSS alpha+108(FP), Z3
-	VMOVUPS      sigmoidconsts<>+704(SB), Z15
+	VMOVUPS      sigmoidconsts<>+640(SB), Z15
 	VSUBPS       Z3, Z15, Z15
 	VMULPS       Z5, Z15, Z15
 	VFMADD231PS  Z4, Z3, Z15
@@ -8662,29 +8612,28 @@ tail_348:
 	VFMADD213PS  sigmoidconsts<>+512(SB), Z7, Z8
 	VFMADD213PS  sigmoidconsts<>+576(SB), Z7, Z8
 	VFMADD213PS  sigmoidconsts<>+640(SB), Z7, Z8
-	VFMADD213PS  sigmoidconsts<>+704(SB), Z7, Z8
-	VFMADD213PS  sigmoidconsts<>+704(SB), Z7, Z8
-	VCMPPS       $0x05, sigmoidconsts<>+832(SB), Z5, K2
+	VFMADD213PS  sigmoidconsts<>+640(SB), Z7, Z8
+	VCMPPS       $0x05, sigmoidconsts<>+768(SB), Z5, K2
 	VSCALEFPS.Z  Z6, Z8, K2, Z8
-	VADDPS       sigmoidconsts<>+704(SB), Z8, Z5
-	VMOVUPS      sigmoidconsts<>+704(SB), Z6
+	VADDPS       sigmoidconsts<>+640(SB), Z8, Z5
+	VMOVUPS      sigmoidconsts<>+640(SB), Z6
 	VDIVPS       Z5, Z6, Z6
 	VMULPS       Z6, Z8, Z5
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z3, K2
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z3, K2
 	VBLENDMPS    Z5, Z6, K2, Z11
 	VBLENDMPS    Z6, Z5, K2, Z12
 	TESTQ        $0x00000003, sflags+136(FP)
 	JZ           noflag_372
-	VADDPS       sigmoidconsts<>+704(SB), Z8, Z5
+	VADDPS       sigmoidconsts<>+640(SB), Z8, Z5
 	VGETEXPPS    Z5, Z7
-	VADDPS       sigmoidconsts<>+704(SB), Z7, Z7
+	VADDPS       sigmoidconsts<>+640(SB), Z7, Z7
 	VGETMANTPS   $0x02, Z5, Z6
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z6, K2
-	VSUBPS       sigmoidconsts<>+704(SB), Z6, Z9
+	VSUBPS       sigmoidconsts<>+640(SB), Z6, Z9
 	VADDPS       Z6, Z6, Z10
-	VSUBPS       sigmoidconsts<>+704(SB), Z10, Z10
+	VSUBPS       sigmoidconsts<>+640(SB), Z10, Z10
 	VBLENDMPS    Z10, Z9, K2, Z6
-	VSUBPS       sigmoidconsts<>+704(SB), Z7, K2, Z7
+	VSUBPS       sigmoidconsts<>+640(SB), Z7, K2, Z7
 	VMULPS       Z6, Z6, Z9
 	VMOVUPS      sigmoidconsts<>+1216(SB), Z10
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z6, Z10
@@ -8698,26 +8647,26 @@ tail_348:
 	VMULPS       Z6, Z10, Z10
 	VMULPS       Z9, Z10, Z10
 	VFMADD231PS  sigmoidconsts<>+256(SB), Z7, Z10
-	VFNMADD231PS sigmoidconsts<>+640(SB), Z9, Z10
+	VFNMADD231PS sigmoidconsts<>+1088(SB), Z9, Z10
 	VADDPS       Z10, Z6, Z10
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Z7, Z10
 	VCMPPS       $0x03, Z5, Z5, K2
 	VMOVUPS      Z5, K2, Z10
-	VSUBPS       sigmoidconsts<>+704(SB), Z5, Z6
+	VSUBPS       sigmoidconsts<>+640(SB), Z5, Z6
 	VSUBPS       Z6, Z8, Z6
 	VDIVPS       Z5, Z6, Z6
 	VADDPS       Z6, Z10, Z10
-	VMOVUPS      sigmoidconsts<>+704(SB), Z5
+	VMOVUPS      sigmoidconsts<>+640(SB), Z5
 	VSUBPS       Z4, Z5, Z5
 	TESTQ        $0x00000001, sflags+136(FP)
 	JZ           noflag_373
 	VBROADCASTSS pw+100(FP), Z6
 	VMULPS       Z4, Z6, Z6
 	VXORPS       sigmoidconsts<>+0(SB), Z3, Z7
-	VMAXPS       sigmoidconsts<>+896(SB), Z7, Z7
+	VMAXPS       sigmoidconsts<>+832(SB), Z7, Z7
 	VADDPS       Z10, Z7, Z7
 	VMULPS       Z7, Z6, Z6
-	VMAXPS       sigmoidconsts<>+896(SB), Z3, Z7
+	VMAXPS       sigmoidconsts<>+832(SB), Z3, Z7
 	VADDPS       Z10, Z7, Z7
 	VFMADD231PS  Z7, Z5, Z6
 	VMOVAPS.Z    Z6, K1, Z6
@@ -8726,14 +8675,14 @@ tail_348:
 noflag_373:
 	TESTQ        $0x00000002, sflags+136(FP)
 	JZ           noflag_374
-	VADDPS       sigmoidconsts<>+704(SB), Z8, Z6
-	VMOVUPS      sigmoidconsts<>+704(SB), Z7
+	VADDPS       sigmoidconsts<>+640(SB), Z8, Z6
+	VMOVUPS      sigmoidconsts<>+640(SB), Z7
 	VDIVPS       Z6, Z7, Z7
 	VMULPS       Z7, Z8, Z6
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z3, K2
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z3, K2
 	VBLENDMPS    Z6, Z7, K2, Z13
 	VBLENDMPS    Z7, Z6, K2, Z14
-	VMAXPS       sigmoidconsts<>+896(SB), Z3, Z6
+	VMAXPS       sigmoidconsts<>+832(SB), Z3, Z6
 	VFNMADD231PS Z4, Z3, Z6
 	VADDPS       Z10, Z6, Z6
 	VMULPS       Z4, Z14, Z7
@@ -8745,31 +8694,31 @@ noflag_373:
 	JEQ          pow2_377
 	CMPQ         DI, $0x03
 	JEQ          powg_376
-	VMOVUPS      sigmoidconsts<>+704(SB), Z9
+	VMOVUPS      sigmoidconsts<>+640(SB), Z9
 	JMP          powd_378
 
 pow1_375:
 	VMOVAPS Z7, Z9
-	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Z7, K2
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z7, K2
 	VXORPS  Z9, Z9, K2, Z9
 	JMP     powd_378
 
 pow2_377:
 	VMULPS Z7, Z7, Z9
-	VCMPPS $0x02, sigmoidconsts<>+896(SB), Z7, K2
+	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z7, K2
 	VXORPS Z9, Z9, K2, Z9
 	JMP    powd_378
 
 powg_376:
 	VGETEXPPS    Z7, Z13
-	VADDPS       sigmoidconsts<>+704(SB), Z13, Z13
+	VADDPS       sigmoidconsts<>+640(SB), Z13, Z13
 	VGETMANTPS   $0x02, Z7, Z10
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z10, K2
-	VSUBPS       sigmoidconsts<>+704(SB), Z10, Z14
+	VSUBPS       sigmoidconsts<>+640(SB), Z10, Z14
 	VADDPS       Z10, Z10, Z15
-	VSUBPS       sigmoidconsts<>+704(SB), Z15, Z15
+	VSUBPS       sigmoidconsts<>+640(SB), Z15, Z15
 	VBLENDMPS    Z15, Z14, K2, Z10
-	VSUBPS       sigmoidconsts<>+704(SB), Z13, K2, Z13
+	VSUBPS       sigmoidconsts<>+640(SB), Z13, K2, Z13
 	VMULPS       Z10, Z10, Z14
 	VMOVUPS      sigmoidconsts<>+1216(SB), Z15
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z10, Z15
@@ -8783,14 +8732,14 @@ powg_376:
 	VMULPS       Z10, Z15, Z15
 	VMULPS       Z14, Z15, Z15
 	VFMADD231PS  sigmoidconsts<>+256(SB), Z13, Z15
-	VFNMADD231PS sigmoidconsts<>+640(SB), Z14, Z15
+	VFNMADD231PS sigmoidconsts<>+1088(SB), Z14, Z15
 	VADDPS       Z15, Z10, Z15
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Z13, Z15
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z7, K2
 	VMOVUPS      Z7, K2, Z15
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z7, K2
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z7, K2
 	VMOVUPS      sigmoidconsts<>+2112(SB), K2, Z15
-	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Z7, K2
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z7, K2
 	VMOVUPS      sigmoidconsts<>+2176(SB), K2, Z15
 	VMULPS       Z9, Z15, Z15
 	VMOVUPS      sigmoidconsts<>+64(SB), Z9
@@ -8805,14 +8754,13 @@ powg_376:
 	VFMADD213PS  sigmoidconsts<>+512(SB), Z10, Z13
 	VFMADD213PS  sigmoidconsts<>+576(SB), Z10, Z13
 	VFMADD213PS  sigmoidconsts<>+640(SB), Z10, Z13
-	VFMADD213PS  sigmoidconsts<>+704(SB), Z10, Z13
-	VFMADD213PS  sigmoidconsts<>+704(SB), Z10, Z13
-	VCMPPS       $0x05, sigmoidconsts<>+832(SB), Z15, K2
+	VFMADD213PS  sigmoidconsts<>+640(SB), Z10, Z13
+	VCMPPS       $0x05, sigmoidconsts<>+768(SB), Z15, K2
 	VSCALEFPS.Z  Z9, Z13, K2, Z13
 	VCMPPS       $0x0e, sigmoidconsts<>+2688(SB), Z15, K2
 	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z13
 	VMOVAPS      Z13, Z9
-	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Z7, K2
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z7, K2
 	VXORPS       Z9, Z9, K2, Z9
 
 powd_378:
@@ -8820,7 +8768,7 @@ powd_378:
 	TESTQ        $0x00000100, sflags+136(FP)
 	JZ           noflag_379
 	VBROADCASTSS alpha+108(FP), Z7
-	VMOVUPS      sigmoidconsts<>+704(SB), Z9
+	VMOVUPS      sigmoidconsts<>+640(SB), Z9
 	VSUBPS       Z7, Z9, Z9
 	VMULPS       Z5, Z9, Z9
 	VFMADD231PS  Z4, Z7, Z9
@@ -8832,7 +8780,7 @@ noflag_379:
 
 noflag_374:
 noflag_372:
-	VMOVUPS      sigmoidconsts<>+704(SB), Z5
+	VMOVUPS      sigmoidconsts<>+640(SB), Z5
 	VSUBPS       Z4, Z5, Z5
 	VXORPS       Z6, Z6, Z6
 	TESTQ        $0x00000004, SI
@@ -8847,7 +8795,7 @@ noflag_372:
 	JZ           noflag_381
 	VXORPS       Z9, Z9, Z9
 	VCMPPS       $0x0e, Z4, Z11, K2
-	VMOVUPS      sigmoidconsts<>+704(SB), K2, Z9
+	VMOVUPS      sigmoidconsts<>+640(SB), K2, Z9
 	VCMPPS       $0x01, Z4, Z11, K2
 	VMOVUPS      sigmoidconsts<>+2432(SB), K2, Z9
 	VBROADCASTSS d+92(FP), Z10
@@ -8873,16 +8821,16 @@ noflag_380:
 noflag_382:
 	TESTQ        $0x00000002, SI
 	JZ           noflag_383
-	VADDPS       sigmoidconsts<>+704(SB), Z8, Z7
+	VADDPS       sigmoidconsts<>+640(SB), Z8, Z7
 	VGETEXPPS    Z7, Z10
-	VADDPS       sigmoidconsts<>+704(SB), Z10, Z10
+	VADDPS       sigmoidconsts<>+640(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z7, Z9
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z9, K2
-	VSUBPS       sigmoidconsts<>+704(SB), Z9, Z13
+	VSUBPS       sigmoidconsts<>+640(SB), Z9, Z13
 	VADDPS       Z9, Z9, Z14
-	VSUBPS       sigmoidconsts<>+704(SB), Z14, Z14
+	VSUBPS       sigmoidconsts<>+640(SB), Z14, Z14
 	VBLENDMPS    Z14, Z13, K2, Z9
-	VSUBPS       sigmoidconsts<>+704(SB), Z10, K2, Z10
+	VSUBPS       sigmoidconsts<>+640(SB), Z10, K2, Z10
 	VMULPS       Z9, Z9, Z13
 	VMOVUPS      sigmoidconsts<>+1216(SB), Z14
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z9, Z14
@@ -8896,16 +8844,16 @@ noflag_382:
 	VMULPS       Z9, Z14, Z14
 	VMULPS       Z13, Z14, Z14
 	VFMADD231PS  sigmoidconsts<>+256(SB), Z10, Z14
-	VFNMADD231PS sigmoidconsts<>+640(SB), Z13, Z14
+	VFNMADD231PS sigmoidconsts<>+1088(SB), Z13, Z14
 	VADDPS       Z14, Z9, Z14
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Z10, Z14
 	VCMPPS       $0x03, Z7, Z7, K2
 	VMOVUPS      Z7, K2, Z14
-	VSUBPS       sigmoidconsts<>+704(SB), Z7, Z9
+	VSUBPS       sigmoidconsts<>+640(SB), Z7, Z9
 	VSUBPS       Z9, Z8, Z9
 	VDIVPS       Z7, Z9, Z9
 	VADDPS       Z9, Z14, Z14
-	VMAXPS       sigmoidconsts<>+896(SB), Z3, Z7
+	VMAXPS       sigmoidconsts<>+832(SB), Z3, Z7
 	VFNMADD231PS Z4, Z3, Z7
 	VADDPS       Z14, Z7, Z7
 	VMOVAPS      Z12, Z3
@@ -8918,31 +8866,31 @@ noflag_382:
 	JEQ          pow2_386
 	CMPQ         DI, $0x03
 	JEQ          powg_385
-	VMOVUPS      sigmoidconsts<>+704(SB), Z9
+	VMOVUPS      sigmoidconsts<>+640(SB), Z9
 	JMP          powd_387
 
 pow1_384:
 	VMOVAPS Z3, Z9
-	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Z3, K2
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z3, K2
 	VXORPS  Z9, Z9, K2, Z9
 	JMP     powd_387
 
 pow2_386:
 	VMULPS Z3, Z3, Z9
-	VCMPPS $0x02, sigmoidconsts<>+896(SB), Z3, K2
+	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z3, K2
 	VXORPS Z9, Z9, K2, Z9
 	JMP    powd_387
 
 powg_385:
 	VGETEXPPS    Z3, Z10
-	VADDPS       sigmoidconsts<>+704(SB), Z10, Z10
+	VADDPS       sigmoidconsts<>+640(SB), Z10, Z10
 	VGETMANTPS   $0x02, Z3, Z9
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z9, K2
-	VSUBPS       sigmoidconsts<>+704(SB), Z9, Z13
+	VSUBPS       sigmoidconsts<>+640(SB), Z9, Z13
 	VADDPS       Z9, Z9, Z14
-	VSUBPS       sigmoidconsts<>+704(SB), Z14, Z14
+	VSUBPS       sigmoidconsts<>+640(SB), Z14, Z14
 	VBLENDMPS    Z14, Z13, K2, Z9
-	VSUBPS       sigmoidconsts<>+704(SB), Z10, K2, Z10
+	VSUBPS       sigmoidconsts<>+640(SB), Z10, K2, Z10
 	VMULPS       Z9, Z9, Z13
 	VMOVUPS      sigmoidconsts<>+1216(SB), Z14
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z9, Z14
@@ -8956,14 +8904,14 @@ powg_385:
 	VMULPS       Z9, Z14, Z14
 	VMULPS       Z13, Z14, Z14
 	VFMADD231PS  sigmoidconsts<>+256(SB), Z10, Z14
-	VFNMADD231PS sigmoidconsts<>+640(SB), Z13, Z14
+	VFNMADD231PS sigmoidconsts<>+1088(SB), Z13, Z14
 	VADDPS       Z14, Z9, Z14
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Z10, Z14
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z3, K2
 	VMOVUPS      Z3, K2, Z14
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z3, K2
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z3, K2
 	VMOVUPS      sigmoidconsts<>+2112(SB), K2, Z14
-	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Z3, K2
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z3, K2
 	VMOVUPS      sigmoidconsts<>+2176(SB), K2, Z14
 	VMULPS       Z8, Z14, Z14
 	VMOVUPS      sigmoidconsts<>+64(SB), Z9
@@ -8978,14 +8926,13 @@ powg_385:
 	VFMADD213PS  sigmoidconsts<>+512(SB), Z10, Z13
 	VFMADD213PS  sigmoidconsts<>+576(SB), Z10, Z13
 	VFMADD213PS  sigmoidconsts<>+640(SB), Z10, Z13
-	VFMADD213PS  sigmoidconsts<>+704(SB), Z10, Z13
-	VFMADD213PS  sigmoidconsts<>+704(SB), Z10, Z13
-	VCMPPS       $0x05, sigmoidconsts<>+832(SB), Z14, K2
+	VFMADD213PS  sigmoidconsts<>+640(SB), Z10, Z13
+	VCMPPS       $0x05, sigmoidconsts<>+768(SB), Z14, K2
 	VSCALEFPS.Z  Z9, Z13, K2, Z13
 	VCMPPS       $0x0e, sigmoidconsts<>+2688(SB), Z14, K2
 	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z13
 	VMOVAPS      Z13, Z9
-	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Z3, K2
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z3, K2
 	VXORPS       Z9, Z9, K2, Z9
 
 powd_387:
@@ -8996,38 +8943,38 @@ powd_387:
 	CMPQ         DI, $0x00
 	JEQ          gamma0_388
 	VMOVAPS      Z8, Z9
-	VSUBPS       sigmoidconsts<>+704(SB), Z9, Z9
+	VSUBPS       sigmoidconsts<>+640(SB), Z9, Z9
 	CMPQ         R8, $0x01
 	JEQ          pow1_389
 	CMPQ         R8, $0x02
 	JEQ          pow2_391
 	CMPQ         R8, $0x03
 	JEQ          powg_390
-	VMOVUPS      sigmoidconsts<>+704(SB), Z9
+	VMOVUPS      sigmoidconsts<>+640(SB), Z9
 	JMP          powd_392
 
 pow1_389:
 	VMOVAPS Z3, Z9
-	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Z3, K2
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z3, K2
 	VXORPS  Z9, Z9, K2, Z9
 	JMP     powd_392
 
 pow2_391:
 	VMULPS Z3, Z3, Z9
-	VCMPPS $0x02, sigmoidconsts<>+896(SB), Z3, K2
+	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z3, K2
 	VXORPS Z9, Z9, K2, Z9
 	JMP    powd_392
 
 powg_390:
 	VGETEXPPS    Z3, Z14
-	VADDPS       sigmoidconsts<>+704(SB), Z14, Z14
+	VADDPS       sigmoidconsts<>+640(SB), Z14, Z14
 	VGETMANTPS   $0x02, Z3, Z13
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z13, K2
-	VSUBPS       sigmoidconsts<>+704(SB), Z13, Z15
+	VSUBPS       sigmoidconsts<>+640(SB), Z13, Z15
 	VADDPS       Z13, Z13, Z16
-	VSUBPS       sigmoidconsts<>+704(SB), Z16, Z16
+	VSUBPS       sigmoidconsts<>+640(SB), Z16, Z16
 	VBLENDMPS    Z16, Z15, K2, Z13
-	VSUBPS       sigmoidconsts<>+704(SB), Z14, K2, Z14
+	VSUBPS       sigmoidconsts<>+640(SB), Z14, K2, Z14
 	VMULPS       Z13, Z13, Z15
 	VMOVUPS      sigmoidconsts<>+1216(SB), Z16
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z13, Z16
@@ -9041,14 +8988,14 @@ powg_390:
 	VMULPS       Z13, Z16, Z16
 	VMULPS       Z15, Z16, Z16
 	VFMADD231PS  sigmoidconsts<>+256(SB), Z14, Z16
-	VFNMADD231PS sigmoidconsts<>+640(SB), Z15, Z16
+	VFNMADD231PS sigmoidconsts<>+1088(SB), Z15, Z16
 	VADDPS       Z16, Z13, Z16
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Z14, Z16
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z3, K2
 	VMOVUPS      Z3, K2, Z16
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z3, K2
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z3, K2
 	VMOVUPS      sigmoidconsts<>+2112(SB), K2, Z16
-	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Z3, K2
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z3, K2
 	VMOVUPS      sigmoidconsts<>+2176(SB), K2, Z16
 	VMULPS       Z9, Z16, Z16
 	VMOVUPS      sigmoidconsts<>+64(SB), Z9
@@ -9063,34 +9010,33 @@ powg_390:
 	VFMADD213PS  sigmoidconsts<>+512(SB), Z13, Z14
 	VFMADD213PS  sigmoidconsts<>+576(SB), Z13, Z14
 	VFMADD213PS  sigmoidconsts<>+640(SB), Z13, Z14
-	VFMADD213PS  sigmoidconsts<>+704(SB), Z13, Z14
-	VFMADD213PS  sigmoidconsts<>+704(SB), Z13, Z14
-	VCMPPS       $0x05, sigmoidconsts<>+832(SB), Z16, K2
+	VFMADD213PS  sigmoidconsts<>+640(SB), Z13, Z14
+	VCMPPS       $0x05, sigmoidconsts<>+768(SB), Z16, K2
 	VSCALEFPS.Z  Z9, Z14, K2, Z14
 	VCMPPS       $0x0e, sigmoidconsts<>+2688(SB), Z16, K2
 	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z14
 	VMOVAPS      Z14, Z9
-	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Z3, K2
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z3, K2
 	VXORPS       Z9, Z9, K2, Z9
 
 powd_392:
 	VMOVAPS      Z7, Z7
 	VMULPS       Z9, Z7, Z7
-	VMOVUPS      sigmoidconsts<>+704(SB), Z9
+	VMOVUPS      sigmoidconsts<>+640(SB), Z9
 	VMOVUPS      sigmoidconsts<>+2496(SB), Z13
 	VFNMADD231PS Z4, Z13, Z9
 	VMULPS       Z9, Z7, Z7
 	VMULPS       Z11, Z7, Z7
 	VMULPS       Z12, Z7, Z7
 	VMULPS       Z8, Z7, Z7
-	VCMPPS       $0x0e, sigmoidconsts<>+896(SB), Z3, K2
+	VCMPPS       $0x0e, sigmoidconsts<>+832(SB), Z3, K2
 	VADDPS       Z7, Z10, K2, Z10
 
 gamma0_388:
 	TESTQ        $0x00000100, SI
 	JZ           noflag_393
 	VBROADCASTSS alpha+108(FP), Z3
-	VMOVUPS      sigmoidconsts<>+704(SB), Z7
+	VMOVUPS      sigmoidconsts<>+640(SB), Z7
 	VSUBPS       Z3, Z7, Z7
 	VMULPS       Z5, Z7, Z7
 	VFMADD231PS  Z4, Z3, Z7
@@ -9178,15 +9124,14 @@ loop_394:
 	VFMADD213PS  sigmoidconsts<>+512(SB), Z18, Z19
 	VFMADD213PS  sigmoidconsts<>+576(SB), Z18, Z19
 	VFMADD213PS  sigmoidconsts<>+640(SB), Z18, Z19
-	VFMADD213PS  sigmoidconsts<>+704(SB), Z18, Z19
-	VFMADD213PS  sigmoidconsts<>+704(SB), Z18, Z19
-	VCMPPS       $0x05, sigmoidconsts<>+832(SB), Z12, K1
+	VFMADD213PS  sigmoidconsts<>+640(SB), Z18, Z19
+	VCMPPS       $0x05, sigmoidconsts<>+768(SB), Z12, K1
 	VSCALEFPS.Z  Z13, Z19, K1, Z19
 	TESTQ        $0x0000001c, SI
 	JZ           noflag_397
-	VADDPS       sigmoidconsts<>+704(SB), Z19, Z13
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z9, K1
-	VMOVUPS      sigmoidconsts<>+704(SB), Z12
+	VADDPS       sigmoidconsts<>+640(SB), Z19, Z13
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z9, K1
+	VMOVUPS      sigmoidconsts<>+640(SB), Z12
 	VMOVUPS      Z19, K1, Z12
 	VDIVPS       Z13, Z12, Z12
 	VMULPS       Z11, Z12, Z13
@@ -9207,7 +9152,7 @@ noflag_399:
 	TESTQ  $0x00000010, SI
 	JZ     noflag_400
 	VSUBPS Z10, Z12, Z12
-	VANDPS sigmoidconsts<>+960(SB), Z12, Z12
+	VANDPS sigmoidconsts<>+896(SB), Z12, Z12
 	VMULPS Z11, Z12, Z12
 	VADDPS Z12, Z8, Z8
 
@@ -9215,16 +9160,16 @@ noflag_400:
 noflag_397:
 	TESTQ        $0x00000003, SI
 	JZ           noflag_401
-	VADDPS       sigmoidconsts<>+704(SB), Z19, Z12
+	VADDPS       sigmoidconsts<>+640(SB), Z19, Z12
 	VGETEXPPS    Z12, Z18
-	VADDPS       sigmoidconsts<>+704(SB), Z18, Z18
+	VADDPS       sigmoidconsts<>+640(SB), Z18, Z18
 	VGETMANTPS   $0x02, Z12, Z13
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z13, K1
-	VSUBPS       sigmoidconsts<>+704(SB), Z13, Z20
+	VSUBPS       sigmoidconsts<>+640(SB), Z13, Z20
 	VADDPS       Z13, Z13, Z21
-	VSUBPS       sigmoidconsts<>+704(SB), Z21, Z21
+	VSUBPS       sigmoidconsts<>+640(SB), Z21, Z21
 	VBLENDMPS    Z21, Z20, K1, Z13
-	VSUBPS       sigmoidconsts<>+704(SB), Z18, K1, Z18
+	VSUBPS       sigmoidconsts<>+640(SB), Z18, K1, Z18
 	VMULPS       Z13, Z13, Z20
 	VMOVUPS      sigmoidconsts<>+1216(SB), Z21
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z13, Z21
@@ -9238,26 +9183,26 @@ noflag_397:
 	VMULPS       Z13, Z21, Z21
 	VMULPS       Z20, Z21, Z21
 	VFMADD231PS  sigmoidconsts<>+256(SB), Z18, Z21
-	VFNMADD231PS sigmoidconsts<>+640(SB), Z20, Z21
+	VFNMADD231PS sigmoidconsts<>+1088(SB), Z20, Z21
 	VADDPS       Z21, Z13, Z21
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Z18, Z21
 	VCMPPS       $0x03, Z12, Z12, K1
 	VMOVUPS      Z12, K1, Z21
-	VSUBPS       sigmoidconsts<>+704(SB), Z12, Z13
+	VSUBPS       sigmoidconsts<>+640(SB), Z12, Z13
 	VSUBPS       Z13, Z19, Z13
 	VDIVPS       Z12, Z13, Z13
 	VADDPS       Z13, Z21, Z21
-	VMOVUPS      sigmoidconsts<>+704(SB), Z12
+	VMOVUPS      sigmoidconsts<>+640(SB), Z12
 	VSUBPS       Z10, Z12, Z12
 	TESTQ        $0x00000001, SI
 	JZ           noflag_402
 	VBROADCASTSS pw+80(FP), Z13
 	VMULPS       Z10, Z13, Z13
 	VXORPS       sigmoidconsts<>+0(SB), Z9, Z18
-	VMAXPS       sigmoidconsts<>+896(SB), Z18, Z18
+	VMAXPS       sigmoidconsts<>+832(SB), Z18, Z18
 	VADDPS       Z21, Z18, Z18
 	VMULPS       Z18, Z13, Z13
-	VMAXPS       sigmoidconsts<>+896(SB), Z9, Z18
+	VMAXPS       sigmoidconsts<>+832(SB), Z9, Z18
 	VADDPS       Z21, Z18, Z18
 	VFMADD231PS  Z18, Z12, Z13
 	VMULPS       Z11, Z13, Z13
@@ -9266,14 +9211,14 @@ noflag_397:
 noflag_402:
 	TESTQ        $0x00000002, SI
 	JZ           noflag_403
-	VADDPS       sigmoidconsts<>+704(SB), Z19, Z13
-	VMOVUPS      sigmoidconsts<>+704(SB), Z18
+	VADDPS       sigmoidconsts<>+640(SB), Z19, Z13
+	VMOVUPS      sigmoidconsts<>+640(SB), Z18
 	VDIVPS       Z13, Z18, Z18
 	VMULPS       Z18, Z19, Z13
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z9, K1
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z9, K1
 	VBLENDMPS    Z13, Z18, K1, Z14
 	VBLENDMPS    Z18, Z13, K1, Z15
-	VMAXPS       sigmoidconsts<>+896(SB), Z9, Z13
+	VMAXPS       sigmoidconsts<>+832(SB), Z9, Z13
 	VFNMADD231PS Z10, Z9, Z13
 	VADDPS       Z21, Z13, Z13
 	VMULPS       Z10, Z15, Z9
@@ -9285,31 +9230,31 @@ noflag_402:
 	JEQ          pow2_406
 	CMPQ         DI, $0x03
 	JEQ          powg_405
-	VMOVUPS      sigmoidconsts<>+704(SB), Z18
+	VMOVUPS      sigmoidconsts<>+640(SB), Z18
 	JMP          powd_407
 
 pow1_404:
 	VMOVAPS Z9, Z18
-	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Z9, K1
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z9, K1
 	VXORPS  Z18, Z18, K1, Z18
 	JMP     powd_407
 
 pow2_406:
 	VMULPS Z9, Z9, Z18
-	VCMPPS $0x02, sigmoidconsts<>+896(SB), Z9, K1
+	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z9, K1
 	VXORPS Z18, Z18, K1, Z18
 	JMP    powd_407
 
 powg_405:
 	VGETEXPPS    Z9, Z20
-	VADDPS       sigmoidconsts<>+704(SB), Z20, Z20
+	VADDPS       sigmoidconsts<>+640(SB), Z20, Z20
 	VGETMANTPS   $0x02, Z9, Z19
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z19, K1
-	VSUBPS       sigmoidconsts<>+704(SB), Z19, Z21
+	VSUBPS       sigmoidconsts<>+640(SB), Z19, Z21
 	VADDPS       Z19, Z19, Z22
-	VSUBPS       sigmoidconsts<>+704(SB), Z22, Z22
+	VSUBPS       sigmoidconsts<>+640(SB), Z22, Z22
 	VBLENDMPS    Z22, Z21, K1, Z19
-	VSUBPS       sigmoidconsts<>+704(SB), Z20, K1, Z20
+	VSUBPS       sigmoidconsts<>+640(SB), Z20, K1, Z20
 	VMULPS       Z19, Z19, Z21
 	VMOVUPS      sigmoidconsts<>+1216(SB), Z22
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z19, Z22
@@ -9323,14 +9268,14 @@ powg_405:
 	VMULPS       Z19, Z22, Z22
 	VMULPS       Z21, Z22, Z22
 	VFMADD231PS  sigmoidconsts<>+256(SB), Z20, Z22
-	VFNMADD231PS sigmoidconsts<>+640(SB), Z21, Z22
+	VFNMADD231PS sigmoidconsts<>+1088(SB), Z21, Z22
 	VADDPS       Z22, Z19, Z22
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Z20, Z22
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z9, K1
 	VMOVUPS      Z9, K1, Z22
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z9, K1
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z9, K1
 	VMOVUPS      sigmoidconsts<>+2112(SB), K1, Z22
-	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Z9, K1
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z9, K1
 	VMOVUPS      sigmoidconsts<>+2176(SB), K1, Z22
 	VMULPS       Z18, Z22, Z22
 	VMOVUPS      sigmoidconsts<>+64(SB), Z18
@@ -9345,14 +9290,13 @@ powg_405:
 	VFMADD213PS  sigmoidconsts<>+512(SB), Z19, Z20
 	VFMADD213PS  sigmoidconsts<>+576(SB), Z19, Z20
 	VFMADD213PS  sigmoidconsts<>+640(SB), Z19, Z20
-	VFMADD213PS  sigmoidconsts<>+704(SB), Z19, Z20
-	VFMADD213PS  sigmoidconsts<>+704(SB), Z19, Z20
-	VCMPPS       $0x05, sigmoidconsts<>+832(SB), Z22, K1
+	VFMADD213PS  sigmoidconsts<>+640(SB), Z19, Z20
+	VCMPPS       $0x05, sigmoidconsts<>+768(SB), Z22, K1
 	VSCALEFPS.Z  Z18, Z20, K1, Z20
 	VCMPPS       $0x0e, sigmoidconsts<>+2688(SB), Z22, K1
 	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z20
 	VMOVAPS      Z20, Z18
-	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Z9, K1
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z9, K1
 	VXORPS       Z18, Z18, K1, Z18
 
 powd_407:
@@ -9360,7 +9304,7 @@ powd_407:
 	TESTQ        $0x00000100, SI
 	JZ           noflag_408
 	VBROADCASTSS alpha+84(FP), Z9
-	VMOVUPS      sigmoidconsts<>+704(SB), Z18
+	VMOVUPS      sigmoidconsts<>+640(SB), Z18
 	VSUBPS       Z9, Z18, Z18
 	VMULPS       Z12, Z18, Z18
 	VFMADD231PS  Z10, Z9, Z18
@@ -9401,15 +9345,14 @@ tail_395:
 	VFMADD213PS  sigmoidconsts<>+512(SB), Z14, Z15
 	VFMADD213PS  sigmoidconsts<>+576(SB), Z14, Z15
 	VFMADD213PS  sigmoidconsts<>+640(SB), Z14, Z15
-	VFMADD213PS  sigmoidconsts<>+704(SB), Z14, Z15
-	VFMADD213PS  sigmoidconsts<>+704(SB), Z14, Z15
-	VCMPPS       $0x05, sigmoidconsts<>+832(SB), Z12, K2
+	VFMADD213PS  sigmoidconsts<>+640(SB), Z14, Z15
+	VCMPPS       $0x05, sigmoidconsts<>+768(SB), Z12, K2
 	VSCALEFPS.Z  Z13, Z15, K2, Z15
 	TESTQ        $0x0000001c, SI
 	JZ           noflag_409
-	VADDPS       sigmoidconsts<>+704(SB), Z15, Z13
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z9, K2
-	VMOVUPS      sigmoidconsts<>+704(SB), Z12
+	VADDPS       sigmoidconsts<>+640(SB), Z15, Z13
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z9, K2
+	VMOVUPS      sigmoidconsts<>+640(SB), Z12
 	VMOVUPS      Z15, K2, Z12
 	VDIVPS       Z13, Z12, Z12
 	VMOVAPS.Z    Z12, K1, Z12
@@ -9431,7 +9374,7 @@ noflag_411:
 	TESTQ     $0x00000010, SI
 	JZ        noflag_412
 	VSUBPS    Z10, Z12, Z12
-	VANDPS    sigmoidconsts<>+960(SB), Z12, Z12
+	VANDPS    sigmoidconsts<>+896(SB), Z12, Z12
 	VMULPS    Z11, Z12, Z12
 	VMOVAPS.Z Z12, K1, Z12
 	VADDPS    Z12, Z8, Z8
@@ -9440,16 +9383,16 @@ noflag_412:
 noflag_409:
 	TESTQ        $0x00000003, SI
 	JZ           noflag_413
-	VADDPS       sigmoidconsts<>+704(SB), Z15, Z12
+	VADDPS       sigmoidconsts<>+640(SB), Z15, Z12
 	VGETEXPPS    Z12, Z14
-	VADDPS       sigmoidconsts<>+704(SB), Z14, Z14
+	VADDPS       sigmoidconsts<>+640(SB), Z14, Z14
 	VGETMANTPS   $0x02, Z12, Z13
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z13, K2
-	VSUBPS       sigmoidconsts<>+704(SB), Z13, Z18
+	VSUBPS       sigmoidconsts<>+640(SB), Z13, Z18
 	VADDPS       Z13, Z13, Z19
-	VSUBPS       sigmoidconsts<>+704(SB), Z19, Z19
+	VSUBPS       sigmoidconsts<>+640(SB), Z19, Z19
 	VBLENDMPS    Z19, Z18, K2, Z13
-	VSUBPS       sigmoidconsts<>+704(SB), Z14, K2, Z14
+	VSUBPS       sigmoidconsts<>+640(SB), Z14, K2, Z14
 	VMULPS       Z13, Z13, Z18
 	VMOVUPS      sigmoidconsts<>+1216(SB), Z19
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z13, Z19
@@ -9463,26 +9406,26 @@ noflag_409:
 	VMULPS       Z13, Z19, Z19
 	VMULPS       Z18, Z19, Z19
 	VFMADD231PS  sigmoidconsts<>+256(SB), Z14, Z19
-	VFNMADD231PS sigmoidconsts<>+640(SB), Z18, Z19
+	VFNMADD231PS sigmoidconsts<>+1088(SB), Z18, Z19
 	VADDPS       Z19, Z13, Z19
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Z14, Z19
 	VCMPPS       $0x03, Z12, Z12, K2
 	VMOVUPS      Z12, K2, Z19
-	VSUBPS       sigmoidconsts<>+704(SB), Z12, Z13
+	VSUBPS       sigmoidconsts<>+640(SB), Z12, Z13
 	VSUBPS       Z13, Z15, Z13
 	VDIVPS       Z12, Z13, Z13
 	VADDPS       Z13, Z19, Z19
-	VMOVUPS      sigmoidconsts<>+704(SB), Z12
+	VMOVUPS      sigmoidconsts<>+640(SB), Z12
 	VSUBPS       Z10, Z12, Z12
 	TESTQ        $0x00000001, SI
 	JZ           noflag_414
 	VBROADCASTSS pw+80(FP), Z13
 	VMULPS       Z10, Z13, Z13
 	VXORPS       sigmoidconsts<>+0(SB), Z9, Z14
-	VMAXPS       sigmoidconsts<>+896(SB), Z14, Z14
+	VMAXPS       sigmoidconsts<>+832(SB), Z14, Z14
 	VADDPS       Z19, Z14, Z14
 	VMULPS       Z14, Z13, Z13
-	VMAXPS       sigmoidconsts<>+896(SB), Z9, Z14
+	VMAXPS       sigmoidconsts<>+832(SB), Z9, Z14
 	VADDPS       Z19, Z14, Z14
 	VFMADD231PS  Z14, Z12, Z13
 	VMULPS       Z11, Z13, Z13
@@ -9492,14 +9435,14 @@ noflag_409:
 noflag_414:
 	TESTQ        $0x00000002, SI
 	JZ           noflag_415
-	VADDPS       sigmoidconsts<>+704(SB), Z15, Z13
-	VMOVUPS      sigmoidconsts<>+704(SB), Z14
+	VADDPS       sigmoidconsts<>+640(SB), Z15, Z13
+	VMOVUPS      sigmoidconsts<>+640(SB), Z14
 	VDIVPS       Z13, Z14, Z14
 	VMULPS       Z14, Z15, Z13
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z9, K2
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z9, K2
 	VBLENDMPS    Z13, Z14, K2, Z16
 	VBLENDMPS    Z14, Z13, K2, Z17
-	VMAXPS       sigmoidconsts<>+896(SB), Z9, Z13
+	VMAXPS       sigmoidconsts<>+832(SB), Z9, Z13
 	VFNMADD231PS Z10, Z9, Z13
 	VADDPS       Z19, Z13, Z13
 	VMULPS       Z10, Z17, Z9
@@ -9511,31 +9454,31 @@ noflag_414:
 	JEQ          pow2_418
 	CMPQ         DI, $0x03
 	JEQ          powg_417
-	VMOVUPS      sigmoidconsts<>+704(SB), Z14
+	VMOVUPS      sigmoidconsts<>+640(SB), Z14
 	JMP          powd_419
 
 pow1_416:
 	VMOVAPS Z9, Z14
-	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Z9, K2
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z9, K2
 	VXORPS  Z14, Z14, K2, Z14
 	JMP     powd_419
 
 pow2_418:
 	VMULPS Z9, Z9, Z14
-	VCMPPS $0x02, sigmoidconsts<>+896(SB), Z9, K2
+	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z9, K2
 	VXORPS Z14, Z14, K2, Z14
 	JMP    powd_419
 
 powg_417:
 	VGETEXPPS    Z9, Z16
-	VADDPS       sigmoidconsts<>+704(SB), Z16, Z16
+	VADDPS       sigmoidconsts<>+640(SB), Z16, Z16
 	VGETMANTPS   $0x02, Z9, Z15
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z15, K2
-	VSUBPS       sigmoidconsts<>+704(SB), Z15, Z17
+	VSUBPS       sigmoidconsts<>+640(SB), Z15, Z17
 	VADDPS       Z15, Z15, Z18
-	VSUBPS       sigmoidconsts<>+704(SB), Z18, Z18
+	VSUBPS       sigmoidconsts<>+640(SB), Z18, Z18
 	VBLENDMPS    Z18, Z17, K2, Z15
-	VSUBPS       sigmoidconsts<>+704(SB), Z16, K2, Z16
+	VSUBPS       sigmoidconsts<>+640(SB), Z16, K2, Z16
 	VMULPS       Z15, Z15, Z17
 	VMOVUPS      sigmoidconsts<>+1216(SB), Z18
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z15, Z18
@@ -9549,14 +9492,14 @@ powg_417:
 	VMULPS       Z15, Z18, Z18
 	VMULPS       Z17, Z18, Z18
 	VFMADD231PS  sigmoidconsts<>+256(SB), Z16, Z18
-	VFNMADD231PS sigmoidconsts<>+640(SB), Z17, Z18
+	VFNMADD231PS sigmoidconsts<>+1088(SB), Z17, Z18
 	VADDPS       Z18, Z15, Z18
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Z16, Z18
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z9, K2
 	VMOVUPS      Z9, K2, Z18
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z9, K2
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z9, K2
 	VMOVUPS      sigmoidconsts<>+2112(SB), K2, Z18
-	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Z9, K2
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z9, K2
 	VMOVUPS      sigmoidconsts<>+2176(SB), K2, Z18
 	VMULPS       Z14, Z18, Z18
 	VMOVUPS      sigmoidconsts<>+64(SB), Z14
@@ -9571,14 +9514,13 @@ powg_417:
 	VFMADD213PS  sigmoidconsts<>+512(SB), Z15, Z16
 	VFMADD213PS  sigmoidconsts<>+576(SB), Z15, Z16
 	VFMADD213PS  sigmoidconsts<>+640(SB), Z15, Z16
-	VFMADD213PS  sigmoidconsts<>+704(SB), Z15, Z16
-	VFMADD213PS  sigmoidconsts<>+704(SB), Z15, Z16
-	VCMPPS       $0x05, sigmoidconsts<>+832(SB), Z18, K2
+	VFMADD213PS  sigmoidconsts<>+640(SB), Z15, Z16
+	VCMPPS       $0x05, sigmoidconsts<>+768(SB), Z18, K2
 	VSCALEFPS.Z  Z14, Z16, K2, Z16
 	VCMPPS       $0x0e, sigmoidconsts<>+2688(SB), Z18, K2
 	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z16
 	VMOVAPS      Z16, Z14
-	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Z9, K2
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z9, K2
 	VXORPS       Z14, Z14, K2, Z14
 
 powd_419:
@@ -9586,7 +9528,7 @@ powd_419:
 	TESTQ        $0x00000100, SI
 	JZ           noflag_420
 	VBROADCASTSS alpha+84(FP), Z9
-	VMOVUPS      sigmoidconsts<>+704(SB), Z14
+	VMOVUPS      sigmoidconsts<>+640(SB), Z14
 	VSUBPS       Z9, Z14, Z14
 	VMULPS       Z12, Z14, Z14
 	VFMADD231PS  Z10, Z9, Z14
@@ -9728,18 +9670,17 @@ loop_421:
 	VFMADD213PS  sigmoidconsts<>+512(SB), Z10, Z11
 	VFMADD213PS  sigmoidconsts<>+576(SB), Z10, Z11
 	VFMADD213PS  sigmoidconsts<>+640(SB), Z10, Z11
-	VFMADD213PS  sigmoidconsts<>+704(SB), Z10, Z11
-	VFMADD213PS  sigmoidconsts<>+704(SB), Z10, Z11
-	VCMPPS       $0x05, sigmoidconsts<>+832(SB), Z4, K1
+	VFMADD213PS  sigmoidconsts<>+640(SB), Z10, Z11
+	VCMPPS       $0x05, sigmoidconsts<>+768(SB), Z4, K1
 	VSCALEFPS.Z  Z5, Z11, K1, Z11
-	VADDPS       sigmoidconsts<>+704(SB), Z11, Z4
-	VMOVUPS      sigmoidconsts<>+704(SB), Z5
+	VADDPS       sigmoidconsts<>+640(SB), Z11, Z4
+	VMOVUPS      sigmoidconsts<>+640(SB), Z5
 	VDIVPS       Z4, Z5, Z5
 	VMULPS       Z5, Z11, Z4
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z1, K1
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z1, K1
 	VBLENDMPS    Z4, Z5, K1, Z6
 	VBLENDMPS    Z5, Z4, K1, Z7
-	VMOVUPS      sigmoidconsts<>+704(SB), Z4
+	VMOVUPS      sigmoidconsts<>+640(SB), Z4
 	VSUBPS       Z2, Z4, Z4
 	VXORPS       Z5, Z5, Z5
 	TESTQ        $0x00000004, DI
@@ -9754,7 +9695,7 @@ loop_421:
 	JZ           noflag_425
 	VXORPS       Z12, Z12, Z12
 	VCMPPS       $0x0e, Z2, Z6, K1
-	VMOVUPS      sigmoidconsts<>+704(SB), K1, Z12
+	VMOVUPS      sigmoidconsts<>+640(SB), K1, Z12
 	VCMPPS       $0x01, Z2, Z6, K1
 	VMOVUPS      sigmoidconsts<>+2432(SB), K1, Z12
 	VBROADCASTSS d+116(FP), Z13
@@ -9780,16 +9721,16 @@ noflag_424:
 noflag_426:
 	TESTQ        $0x00000002, DI
 	JZ           noflag_427
-	VADDPS       sigmoidconsts<>+704(SB), Z11, Z10
+	VADDPS       sigmoidconsts<>+640(SB), Z11, Z10
 	VGETEXPPS    Z10, Z13
-	VADDPS       sigmoidconsts<>+704(SB), Z13, Z13
+	VADDPS       sigmoidconsts<>+640(SB), Z13, Z13
 	VGETMANTPS   $0x02, Z10, Z12
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z12, K1
-	VSUBPS       sigmoidconsts<>+704(SB), Z12, Z14
+	VSUBPS       sigmoidconsts<>+640(SB), Z12, Z14
 	VADDPS       Z12, Z12, Z15
-	VSUBPS       sigmoidconsts<>+704(SB), Z15, Z15
+	VSUBPS       sigmoidconsts<>+640(SB), Z15, Z15
 	VBLENDMPS    Z15, Z14, K1, Z12
-	VSUBPS       sigmoidconsts<>+704(SB), Z13, K1, Z13
+	VSUBPS       sigmoidconsts<>+640(SB), Z13, K1, Z13
 	VMULPS       Z12, Z12, Z14
 	VMOVUPS      sigmoidconsts<>+1216(SB), Z15
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z12, Z15
@@ -9803,16 +9744,16 @@ noflag_426:
 	VMULPS       Z12, Z15, Z15
 	VMULPS       Z14, Z15, Z15
 	VFMADD231PS  sigmoidconsts<>+256(SB), Z13, Z15
-	VFNMADD231PS sigmoidconsts<>+640(SB), Z14, Z15
+	VFNMADD231PS sigmoidconsts<>+1088(SB), Z14, Z15
 	VADDPS       Z15, Z12, Z15
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Z13, Z15
 	VCMPPS       $0x03, Z10, Z10, K1
 	VMOVUPS      Z10, K1, Z15
-	VSUBPS       sigmoidconsts<>+704(SB), Z10, Z12
+	VSUBPS       sigmoidconsts<>+640(SB), Z10, Z12
 	VSUBPS       Z12, Z11, Z12
 	VDIVPS       Z10, Z12, Z12
 	VADDPS       Z12, Z15, Z15
-	VMAXPS       sigmoidconsts<>+896(SB), Z1, Z10
+	VMAXPS       sigmoidconsts<>+832(SB), Z1, Z10
 	VFNMADD231PS Z2, Z1, Z10
 	VADDPS       Z15, Z10, Z10
 	VMOVAPS      Z7, Z1
@@ -9825,31 +9766,31 @@ noflag_426:
 	JEQ          pow2_430
 	CMPQ         R8, $0x03
 	JEQ          powg_429
-	VMOVUPS      sigmoidconsts<>+704(SB), Z12
+	VMOVUPS      sigmoidconsts<>+640(SB), Z12
 	JMP          powd_431
 
 pow1_428:
 	VMOVAPS Z1, Z12
-	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Z1, K1
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z1, K1
 	VXORPS  Z12, Z12, K1, Z12
 	JMP     powd_431
 
 pow2_430:
 	VMULPS Z1, Z1, Z12
-	VCMPPS $0x02, sigmoidconsts<>+896(SB), Z1, K1
+	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z1, K1
 	VXORPS Z12, Z12, K1, Z12
 	JMP    powd_431
 
 powg_429:
 	VGETEXPPS    Z1, Z13
-	VADDPS       sigmoidconsts<>+704(SB), Z13, Z13
+	VADDPS       sigmoidconsts<>+640(SB), Z13, Z13
 	VGETMANTPS   $0x02, Z1, Z12
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z12, K1
-	VSUBPS       sigmoidconsts<>+704(SB), Z12, Z14
+	VSUBPS       sigmoidconsts<>+640(SB), Z12, Z14
 	VADDPS       Z12, Z12, Z15
-	VSUBPS       sigmoidconsts<>+704(SB), Z15, Z15
+	VSUBPS       sigmoidconsts<>+640(SB), Z15, Z15
 	VBLENDMPS    Z15, Z14, K1, Z12
-	VSUBPS       sigmoidconsts<>+704(SB), Z13, K1, Z13
+	VSUBPS       sigmoidconsts<>+640(SB), Z13, K1, Z13
 	VMULPS       Z12, Z12, Z14
 	VMOVUPS      sigmoidconsts<>+1216(SB), Z15
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z12, Z15
@@ -9863,14 +9804,14 @@ powg_429:
 	VMULPS       Z12, Z15, Z15
 	VMULPS       Z14, Z15, Z15
 	VFMADD231PS  sigmoidconsts<>+256(SB), Z13, Z15
-	VFNMADD231PS sigmoidconsts<>+640(SB), Z14, Z15
+	VFNMADD231PS sigmoidconsts<>+1088(SB), Z14, Z15
 	VADDPS       Z15, Z12, Z15
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Z13, Z15
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z1, K1
 	VMOVUPS      Z1, K1, Z15
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z1, K1
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z1, K1
 	VMOVUPS      sigmoidconsts<>+2112(SB), K1, Z15
-	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Z1, K1
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z1, K1
 	VMOVUPS      sigmoidconsts<>+2176(SB), K1, Z15
 	VMULPS       Z11, Z15, Z15
 	VMOVUPS      sigmoidconsts<>+64(SB), Z12
@@ -9885,14 +9826,13 @@ powg_429:
 	VFMADD213PS  sigmoidconsts<>+512(SB), Z13, Z14
 	VFMADD213PS  sigmoidconsts<>+576(SB), Z13, Z14
 	VFMADD213PS  sigmoidconsts<>+640(SB), Z13, Z14
-	VFMADD213PS  sigmoidconsts<>+704(SB), Z13, Z14
-	VFMADD213PS  sigmoidconsts<>+704(SB), Z13, Z14
-	VCMPPS       $0x05, sigmoidconsts<>+832(SB), Z15, K1
+	VFMADD213PS  sigmoidconsts<>+640(SB), Z13, Z14
+	VCMPPS       $0x05, sigmoidconsts<>+768(SB), Z15, K1
 	VSCALEFPS.Z  Z12, Z14, K1, Z14
 	VCMPPS       $0x0e, sigmoidconsts<>+2688(SB), Z15, K1
 	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z14
 	VMOVAPS      Z14, Z12
-	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Z1, K1
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z1, K1
 	VXORPS       Z12, Z12, K1, Z12
 
 powd_431:
@@ -9903,38 +9843,38 @@ powd_431:
 	CMPQ         R8, $0x00
 	JEQ          gamma0_432
 	VMOVAPS      Z11, Z12
-	VSUBPS       sigmoidconsts<>+704(SB), Z12, Z12
+	VSUBPS       sigmoidconsts<>+640(SB), Z12, Z12
 	CMPQ         R9, $0x01
 	JEQ          pow1_433
 	CMPQ         R9, $0x02
 	JEQ          pow2_435
 	CMPQ         R9, $0x03
 	JEQ          powg_434
-	VMOVUPS      sigmoidconsts<>+704(SB), Z12
+	VMOVUPS      sigmoidconsts<>+640(SB), Z12
 	JMP          powd_436
 
 pow1_433:
 	VMOVAPS Z1, Z12
-	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Z1, K1
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z1, K1
 	VXORPS  Z12, Z12, K1, Z12
 	JMP     powd_436
 
 pow2_435:
 	VMULPS Z1, Z1, Z12
-	VCMPPS $0x02, sigmoidconsts<>+896(SB), Z1, K1
+	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z1, K1
 	VXORPS Z12, Z12, K1, Z12
 	JMP    powd_436
 
 powg_434:
 	VGETEXPPS    Z1, Z15
-	VADDPS       sigmoidconsts<>+704(SB), Z15, Z15
+	VADDPS       sigmoidconsts<>+640(SB), Z15, Z15
 	VGETMANTPS   $0x02, Z1, Z14
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z14, K1
-	VSUBPS       sigmoidconsts<>+704(SB), Z14, Z16
+	VSUBPS       sigmoidconsts<>+640(SB), Z14, Z16
 	VADDPS       Z14, Z14, Z17
-	VSUBPS       sigmoidconsts<>+704(SB), Z17, Z17
+	VSUBPS       sigmoidconsts<>+640(SB), Z17, Z17
 	VBLENDMPS    Z17, Z16, K1, Z14
-	VSUBPS       sigmoidconsts<>+704(SB), Z15, K1, Z15
+	VSUBPS       sigmoidconsts<>+640(SB), Z15, K1, Z15
 	VMULPS       Z14, Z14, Z16
 	VMOVUPS      sigmoidconsts<>+1216(SB), Z17
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z14, Z17
@@ -9948,14 +9888,14 @@ powg_434:
 	VMULPS       Z14, Z17, Z17
 	VMULPS       Z16, Z17, Z17
 	VFMADD231PS  sigmoidconsts<>+256(SB), Z15, Z17
-	VFNMADD231PS sigmoidconsts<>+640(SB), Z16, Z17
+	VFNMADD231PS sigmoidconsts<>+1088(SB), Z16, Z17
 	VADDPS       Z17, Z14, Z17
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Z15, Z17
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z1, K1
 	VMOVUPS      Z1, K1, Z17
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z1, K1
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z1, K1
 	VMOVUPS      sigmoidconsts<>+2112(SB), K1, Z17
-	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Z1, K1
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z1, K1
 	VMOVUPS      sigmoidconsts<>+2176(SB), K1, Z17
 	VMULPS       Z12, Z17, Z17
 	VMOVUPS      sigmoidconsts<>+64(SB), Z12
@@ -9970,34 +9910,33 @@ powg_434:
 	VFMADD213PS  sigmoidconsts<>+512(SB), Z14, Z15
 	VFMADD213PS  sigmoidconsts<>+576(SB), Z14, Z15
 	VFMADD213PS  sigmoidconsts<>+640(SB), Z14, Z15
-	VFMADD213PS  sigmoidconsts<>+704(SB), Z14, Z15
-	VFMADD213PS  sigmoidconsts<>+704(SB), Z14, Z15
-	VCMPPS       $0x05, sigmoidconsts<>+832(SB), Z17, K1
+	VFMADD213PS  sigmoidconsts<>+640(SB), Z14, Z15
+	VCMPPS       $0x05, sigmoidconsts<>+768(SB), Z17, K1
 	VSCALEFPS.Z  Z12, Z15, K1, Z15
 	VCMPPS       $0x0e, sigmoidconsts<>+2688(SB), Z17, K1
 	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z15
 	VMOVAPS      Z15, Z12
-	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Z1, K1
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z1, K1
 	VXORPS       Z12, Z12, K1, Z12
 
 powd_436:
 	VMOVAPS      Z10, Z10
 	VMULPS       Z12, Z10, Z10
-	VMOVUPS      sigmoidconsts<>+704(SB), Z12
+	VMOVUPS      sigmoidconsts<>+640(SB), Z12
 	VMOVUPS      sigmoidconsts<>+2496(SB), Z14
 	VFNMADD231PS Z2, Z14, Z12
 	VMULPS       Z12, Z10, Z10
 	VMULPS       Z6, Z10, Z10
 	VMULPS       Z7, Z10, Z10
 	VMULPS       Z11, Z10, Z10
-	VCMPPS       $0x0e, sigmoidconsts<>+896(SB), Z1, K1
+	VCMPPS       $0x0e, sigmoidconsts<>+832(SB), Z1, K1
 	VADDPS       Z10, Z13, K1, Z13
 
 gamma0_432:
 	TESTQ        $0x00000100, DI
 	JZ           noflag_437
 	VBROADCASTSS alpha+132(FP), Z1
-	VMOVUPS      sigmoidconsts<>+704(SB), Z10
+	VMOVUPS      sigmoidconsts<>+640(SB), Z10
 	VSUBPS       Z1, Z10, Z10
 	VMULPS       Z4, Z10, Z10
 	VFMADD231PS  Z2, Z1, Z10
@@ -10040,18 +9979,17 @@ tail_422:
 	VFMADD213PS  sigmoidconsts<>+512(SB), Z6, Z7
 	VFMADD213PS  sigmoidconsts<>+576(SB), Z6, Z7
 	VFMADD213PS  sigmoidconsts<>+640(SB), Z6, Z7
-	VFMADD213PS  sigmoidconsts<>+704(SB), Z6, Z7
-	VFMADD213PS  sigmoidconsts<>+704(SB), Z6, Z7
-	VCMPPS       $0x05, sigmoidconsts<>+832(SB), Z4, K2
+	VFMADD213PS  sigmoidconsts<>+640(SB), Z6, Z7
+	VCMPPS       $0x05, sigmoidconsts<>+768(SB), Z4, K2
 	VSCALEFPS.Z  Z5, Z7, K2, Z7
-	VADDPS       sigmoidconsts<>+704(SB), Z7, Z4
-	VMOVUPS      sigmoidconsts<>+704(SB), Z5
+	VADDPS       sigmoidconsts<>+640(SB), Z7, Z4
+	VMOVUPS      sigmoidconsts<>+640(SB), Z5
 	VDIVPS       Z4, Z5, Z5
 	VMULPS       Z5, Z7, Z4
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z1, K2
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z1, K2
 	VBLENDMPS    Z4, Z5, K2, Z8
 	VBLENDMPS    Z5, Z4, K2, Z9
-	VMOVUPS      sigmoidconsts<>+704(SB), Z4
+	VMOVUPS      sigmoidconsts<>+640(SB), Z4
 	VSUBPS       Z2, Z4, Z4
 	VXORPS       Z5, Z5, Z5
 	TESTQ        $0x00000004, DI
@@ -10066,7 +10004,7 @@ tail_422:
 	JZ           noflag_439
 	VXORPS       Z10, Z10, Z10
 	VCMPPS       $0x0e, Z2, Z8, K2
-	VMOVUPS      sigmoidconsts<>+704(SB), K2, Z10
+	VMOVUPS      sigmoidconsts<>+640(SB), K2, Z10
 	VCMPPS       $0x01, Z2, Z8, K2
 	VMOVUPS      sigmoidconsts<>+2432(SB), K2, Z10
 	VBROADCASTSS d+116(FP), Z11
@@ -10092,16 +10030,16 @@ noflag_438:
 noflag_440:
 	TESTQ        $0x00000002, DI
 	JZ           noflag_441
-	VADDPS       sigmoidconsts<>+704(SB), Z7, Z6
+	VADDPS       sigmoidconsts<>+640(SB), Z7, Z6
 	VGETEXPPS    Z6, Z11
-	VADDPS       sigmoidconsts<>+704(SB), Z11, Z11
+	VADDPS       sigmoidconsts<>+640(SB), Z11, Z11
 	VGETMANTPS   $0x02, Z6, Z10
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z10, K2
-	VSUBPS       sigmoidconsts<>+704(SB), Z10, Z12
+	VSUBPS       sigmoidconsts<>+640(SB), Z10, Z12
 	VADDPS       Z10, Z10, Z13
-	VSUBPS       sigmoidconsts<>+704(SB), Z13, Z13
+	VSUBPS       sigmoidconsts<>+640(SB), Z13, Z13
 	VBLENDMPS    Z13, Z12, K2, Z10
-	VSUBPS       sigmoidconsts<>+704(SB), Z11, K2, Z11
+	VSUBPS       sigmoidconsts<>+640(SB), Z11, K2, Z11
 	VMULPS       Z10, Z10, Z12
 	VMOVUPS      sigmoidconsts<>+1216(SB), Z13
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z10, Z13
@@ -10115,16 +10053,16 @@ noflag_440:
 	VMULPS       Z10, Z13, Z13
 	VMULPS       Z12, Z13, Z13
 	VFMADD231PS  sigmoidconsts<>+256(SB), Z11, Z13
-	VFNMADD231PS sigmoidconsts<>+640(SB), Z12, Z13
+	VFNMADD231PS sigmoidconsts<>+1088(SB), Z12, Z13
 	VADDPS       Z13, Z10, Z13
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Z11, Z13
 	VCMPPS       $0x03, Z6, Z6, K2
 	VMOVUPS      Z6, K2, Z13
-	VSUBPS       sigmoidconsts<>+704(SB), Z6, Z10
+	VSUBPS       sigmoidconsts<>+640(SB), Z6, Z10
 	VSUBPS       Z10, Z7, Z10
 	VDIVPS       Z6, Z10, Z10
 	VADDPS       Z10, Z13, Z13
-	VMAXPS       sigmoidconsts<>+896(SB), Z1, Z6
+	VMAXPS       sigmoidconsts<>+832(SB), Z1, Z6
 	VFNMADD231PS Z2, Z1, Z6
 	VADDPS       Z13, Z6, Z6
 	VMOVAPS      Z9, Z1
@@ -10137,31 +10075,31 @@ noflag_440:
 	JEQ          pow2_444
 	CMPQ         R8, $0x03
 	JEQ          powg_443
-	VMOVUPS      sigmoidconsts<>+704(SB), Z10
+	VMOVUPS      sigmoidconsts<>+640(SB), Z10
 	JMP          powd_445
 
 pow1_442:
 	VMOVAPS Z1, Z10
-	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Z1, K2
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z1, K2
 	VXORPS  Z10, Z10, K2, Z10
 	JMP     powd_445
 
 pow2_444:
 	VMULPS Z1, Z1, Z10
-	VCMPPS $0x02, sigmoidconsts<>+896(SB), Z1, K2
+	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z1, K2
 	VXORPS Z10, Z10, K2, Z10
 	JMP    powd_445
 
 powg_443:
 	VGETEXPPS    Z1, Z11
-	VADDPS       sigmoidconsts<>+704(SB), Z11, Z11
+	VADDPS       sigmoidconsts<>+640(SB), Z11, Z11
 	VGETMANTPS   $0x02, Z1, Z10
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z10, K2
-	VSUBPS       sigmoidconsts<>+704(SB), Z10, Z12
+	VSUBPS       sigmoidconsts<>+640(SB), Z10, Z12
 	VADDPS       Z10, Z10, Z13
-	VSUBPS       sigmoidconsts<>+704(SB), Z13, Z13
+	VSUBPS       sigmoidconsts<>+640(SB), Z13, Z13
 	VBLENDMPS    Z13, Z12, K2, Z10
-	VSUBPS       sigmoidconsts<>+704(SB), Z11, K2, Z11
+	VSUBPS       sigmoidconsts<>+640(SB), Z11, K2, Z11
 	VMULPS       Z10, Z10, Z12
 	VMOVUPS      sigmoidconsts<>+1216(SB), Z13
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z10, Z13
@@ -10175,14 +10113,14 @@ powg_443:
 	VMULPS       Z10, Z13, Z13
 	VMULPS       Z12, Z13, Z13
 	VFMADD231PS  sigmoidconsts<>+256(SB), Z11, Z13
-	VFNMADD231PS sigmoidconsts<>+640(SB), Z12, Z13
+	VFNMADD231PS sigmoidconsts<>+1088(SB), Z12, Z13
 	VADDPS       Z13, Z10, Z13
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Z11, Z13
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z1, K2
 	VMOVUPS      Z1, K2, Z13
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z1, K2
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z1, K2
 	VMOVUPS      sigmoidconsts<>+2112(SB), K2, Z13
-	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Z1, K2
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z1, K2
 	VMOVUPS      sigmoidconsts<>+2176(SB), K2, Z13
 	VMULPS       Z7, Z13, Z13
 	VMOVUPS      sigmoidconsts<>+64(SB), Z10
@@ -10197,14 +10135,13 @@ powg_443:
 	VFMADD213PS  sigmoidconsts<>+512(SB), Z11, Z12
 	VFMADD213PS  sigmoidconsts<>+576(SB), Z11, Z12
 	VFMADD213PS  sigmoidconsts<>+640(SB), Z11, Z12
-	VFMADD213PS  sigmoidconsts<>+704(SB), Z11, Z12
-	VFMADD213PS  sigmoidconsts<>+704(SB), Z11, Z12
-	VCMPPS       $0x05, sigmoidconsts<>+832(SB), Z13, K2
+	VFMADD213PS  sigmoidconsts<>+640(SB), Z11, Z12
+	VCMPPS       $0x05, sigmoidconsts<>+768(SB), Z13, K2
 	VSCALEFPS.Z  Z10, Z12, K2, Z12
 	VCMPPS       $0x0e, sigmoidconsts<>+2688(SB), Z13, K2
 	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z12
 	VMOVAPS      Z12, Z10
-	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Z1, K2
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z1, K2
 	VXORPS       Z10, Z10, K2, Z10
 
 powd_445:
@@ -10215,38 +10152,38 @@ powd_445:
 	CMPQ         R8, $0x00
 	JEQ          gamma0_446
 	VMOVAPS      Z7, Z10
-	VSUBPS       sigmoidconsts<>+704(SB), Z10, Z10
+	VSUBPS       sigmoidconsts<>+640(SB), Z10, Z10
 	CMPQ         R9, $0x01
 	JEQ          pow1_447
 	CMPQ         R9, $0x02
 	JEQ          pow2_449
 	CMPQ         R9, $0x03
 	JEQ          powg_448
-	VMOVUPS      sigmoidconsts<>+704(SB), Z10
+	VMOVUPS      sigmoidconsts<>+640(SB), Z10
 	JMP          powd_450
 
 pow1_447:
 	VMOVAPS Z1, Z10
-	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Z1, K2
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z1, K2
 	VXORPS  Z10, Z10, K2, Z10
 	JMP     powd_450
 
 pow2_449:
 	VMULPS Z1, Z1, Z10
-	VCMPPS $0x02, sigmoidconsts<>+896(SB), Z1, K2
+	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z1, K2
 	VXORPS Z10, Z10, K2, Z10
 	JMP    powd_450
 
 powg_448:
 	VGETEXPPS    Z1, Z13
-	VADDPS       sigmoidconsts<>+704(SB), Z13, Z13
+	VADDPS       sigmoidconsts<>+640(SB), Z13, Z13
 	VGETMANTPS   $0x02, Z1, Z12
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z12, K2
-	VSUBPS       sigmoidconsts<>+704(SB), Z12, Z14
+	VSUBPS       sigmoidconsts<>+640(SB), Z12, Z14
 	VADDPS       Z12, Z12, Z15
-	VSUBPS       sigmoidconsts<>+704(SB), Z15, Z15
+	VSUBPS       sigmoidconsts<>+640(SB), Z15, Z15
 	VBLENDMPS    Z15, Z14, K2, Z12
-	VSUBPS       sigmoidconsts<>+704(SB), Z13, K2, Z13
+	VSUBPS       sigmoidconsts<>+640(SB), Z13, K2, Z13
 	VMULPS       Z12, Z12, Z14
 	VMOVUPS      sigmoidconsts<>+1216(SB), Z15
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z12, Z15
@@ -10260,14 +10197,14 @@ powg_448:
 	VMULPS       Z12, Z15, Z15
 	VMULPS       Z14, Z15, Z15
 	VFMADD231PS  sigmoidconsts<>+256(SB), Z13, Z15
-	VFNMADD231PS sigmoidconsts<>+640(SB), Z14, Z15
+	VFNMADD231PS sigmoidconsts<>+1088(SB), Z14, Z15
 	VADDPS       Z15, Z12, Z15
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Z13, Z15
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z1, K2
 	VMOVUPS      Z1, K2, Z15
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z1, K2
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z1, K2
 	VMOVUPS      sigmoidconsts<>+2112(SB), K2, Z15
-	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Z1, K2
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z1, K2
 	VMOVUPS      sigmoidconsts<>+2176(SB), K2, Z15
 	VMULPS       Z10, Z15, Z15
 	VMOVUPS      sigmoidconsts<>+64(SB), Z10
@@ -10282,34 +10219,33 @@ powg_448:
 	VFMADD213PS  sigmoidconsts<>+512(SB), Z12, Z13
 	VFMADD213PS  sigmoidconsts<>+576(SB), Z12, Z13
 	VFMADD213PS  sigmoidconsts<>+640(SB), Z12, Z13
-	VFMADD213PS  sigmoidconsts<>+704(SB), Z12, Z13
-	VFMADD213PS  sigmoidconsts<>+704(SB), Z12, Z13
-	VCMPPS       $0x05, sigmoidconsts<>+832(SB), Z15, K2
+	VFMADD213PS  sigmoidconsts<>+640(SB), Z12, Z13
+	VCMPPS       $0x05, sigmoidconsts<>+768(SB), Z15, K2
 	VSCALEFPS.Z  Z10, Z13, K2, Z13
 	VCMPPS       $0x0e, sigmoidconsts<>+2688(SB), Z15, K2
 	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z13
 	VMOVAPS      Z13, Z10
-	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Z1, K2
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z1, K2
 	VXORPS       Z10, Z10, K2, Z10
 
 powd_450:
 	VMOVAPS      Z6, Z6
 	VMULPS       Z10, Z6, Z6
-	VMOVUPS      sigmoidconsts<>+704(SB), Z10
+	VMOVUPS      sigmoidconsts<>+640(SB), Z10
 	VMOVUPS      sigmoidconsts<>+2496(SB), Z12
 	VFNMADD231PS Z2, Z12, Z10
 	VMULPS       Z10, Z6, Z6
 	VMULPS       Z8, Z6, Z6
 	VMULPS       Z9, Z6, Z6
 	VMULPS       Z7, Z6, Z6
-	VCMPPS       $0x0e, sigmoidconsts<>+896(SB), Z1, K2
+	VCMPPS       $0x0e, sigmoidconsts<>+832(SB), Z1, K2
 	VADDPS       Z6, Z11, K2, Z11
 
 gamma0_446:
 	TESTQ        $0x00000100, DI
 	JZ           noflag_451
 	VBROADCASTSS alpha+132(FP), Z1
-	VMOVUPS      sigmoidconsts<>+704(SB), Z6
+	VMOVUPS      sigmoidconsts<>+640(SB), Z6
 	VSUBPS       Z1, Z6, Z6
 	VMULPS       Z4, Z6, Z6
 	VFMADD231PS  Z2, Z1, Z6
@@ -10373,29 +10309,28 @@ loop_452:
 	VFMADD213PS  sigmoidconsts<>+512(SB), Z16, Z17
 	VFMADD213PS  sigmoidconsts<>+576(SB), Z16, Z17
 	VFMADD213PS  sigmoidconsts<>+640(SB), Z16, Z17
-	VFMADD213PS  sigmoidconsts<>+704(SB), Z16, Z17
-	VFMADD213PS  sigmoidconsts<>+704(SB), Z16, Z17
-	VCMPPS       $0x05, sigmoidconsts<>+832(SB), Z6, K1
+	VFMADD213PS  sigmoidconsts<>+640(SB), Z16, Z17
+	VCMPPS       $0x05, sigmoidconsts<>+768(SB), Z6, K1
 	VSCALEFPS.Z  Z7, Z17, K1, Z17
-	VADDPS       sigmoidconsts<>+704(SB), Z17, Z6
-	VMOVUPS      sigmoidconsts<>+704(SB), Z7
+	VADDPS       sigmoidconsts<>+640(SB), Z17, Z6
+	VMOVUPS      sigmoidconsts<>+640(SB), Z7
 	VDIVPS       Z6, Z7, Z7
 	VMULPS       Z7, Z17, Z6
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z3, K1
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z3, K1
 	VBLENDMPS    Z6, Z7, K1, Z8
 	VBLENDMPS    Z7, Z6, K1, Z9
 	TESTQ        $0x00000003, sflags+160(FP)
 	JZ           noflag_455
-	VADDPS       sigmoidconsts<>+704(SB), Z17, Z6
+	VADDPS       sigmoidconsts<>+640(SB), Z17, Z6
 	VGETEXPPS    Z6, Z16
-	VADDPS       sigmoidconsts<>+704(SB), Z16, Z16
+	VADDPS       sigmoidconsts<>+640(SB), Z16, Z16
 	VGETMANTPS   $0x02, Z6, Z7
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z7, K1
-	VSUBPS       sigmoidconsts<>+704(SB), Z7, Z18
+	VSUBPS       sigmoidconsts<>+640(SB), Z7, Z18
 	VADDPS       Z7, Z7, Z19
-	VSUBPS       sigmoidconsts<>+704(SB), Z19, Z19
+	VSUBPS       sigmoidconsts<>+640(SB), Z19, Z19
 	VBLENDMPS    Z19, Z18, K1, Z7
-	VSUBPS       sigmoidconsts<>+704(SB), Z16, K1, Z16
+	VSUBPS       sigmoidconsts<>+640(SB), Z16, K1, Z16
 	VMULPS       Z7, Z7, Z18
 	VMOVUPS      sigmoidconsts<>+1216(SB), Z19
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z7, Z19
@@ -10409,26 +10344,26 @@ loop_452:
 	VMULPS       Z7, Z19, Z19
 	VMULPS       Z18, Z19, Z19
 	VFMADD231PS  sigmoidconsts<>+256(SB), Z16, Z19
-	VFNMADD231PS sigmoidconsts<>+640(SB), Z18, Z19
+	VFNMADD231PS sigmoidconsts<>+1088(SB), Z18, Z19
 	VADDPS       Z19, Z7, Z19
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Z16, Z19
 	VCMPPS       $0x03, Z6, Z6, K1
 	VMOVUPS      Z6, K1, Z19
-	VSUBPS       sigmoidconsts<>+704(SB), Z6, Z7
+	VSUBPS       sigmoidconsts<>+640(SB), Z6, Z7
 	VSUBPS       Z7, Z17, Z7
 	VDIVPS       Z6, Z7, Z7
 	VADDPS       Z7, Z19, Z19
-	VMOVUPS      sigmoidconsts<>+704(SB), Z6
+	VMOVUPS      sigmoidconsts<>+640(SB), Z6
 	VSUBPS       Z4, Z6, Z6
 	TESTQ        $0x00000001, sflags+160(FP)
 	JZ           noflag_456
 	VBROADCASTSS pw+124(FP), Z7
 	VMULPS       Z4, Z7, Z7
 	VXORPS       sigmoidconsts<>+0(SB), Z3, Z16
-	VMAXPS       sigmoidconsts<>+896(SB), Z16, Z16
+	VMAXPS       sigmoidconsts<>+832(SB), Z16, Z16
 	VADDPS       Z19, Z16, Z16
 	VMULPS       Z16, Z7, Z7
-	VMAXPS       sigmoidconsts<>+896(SB), Z3, Z16
+	VMAXPS       sigmoidconsts<>+832(SB), Z3, Z16
 	VADDPS       Z19, Z16, Z16
 	VFMADD231PS  Z16, Z6, Z7
 	VMULPS       Z5, Z7, Z7
@@ -10437,14 +10372,14 @@ loop_452:
 noflag_456:
 	TESTQ        $0x00000002, sflags+160(FP)
 	JZ           noflag_457
-	VADDPS       sigmoidconsts<>+704(SB), Z17, Z7
-	VMOVUPS      sigmoidconsts<>+704(SB), Z16
+	VADDPS       sigmoidconsts<>+640(SB), Z17, Z7
+	VMOVUPS      sigmoidconsts<>+640(SB), Z16
 	VDIVPS       Z7, Z16, Z16
 	VMULPS       Z16, Z17, Z7
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z3, K1
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z3, K1
 	VBLENDMPS    Z7, Z16, K1, Z10
 	VBLENDMPS    Z16, Z7, K1, Z11
-	VMAXPS       sigmoidconsts<>+896(SB), Z3, Z7
+	VMAXPS       sigmoidconsts<>+832(SB), Z3, Z7
 	VFNMADD231PS Z4, Z3, Z7
 	VADDPS       Z19, Z7, Z7
 	VMULPS       Z4, Z11, Z16
@@ -10456,31 +10391,31 @@ noflag_456:
 	JEQ          pow2_460
 	CMPQ         R8, $0x03
 	JEQ          powg_459
-	VMOVUPS      sigmoidconsts<>+704(SB), Z18
+	VMOVUPS      sigmoidconsts<>+640(SB), Z18
 	JMP          powd_461
 
 pow1_458:
 	VMOVAPS Z16, Z18
-	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Z16, K1
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z16, K1
 	VXORPS  Z18, Z18, K1, Z18
 	JMP     powd_461
 
 pow2_460:
 	VMULPS Z16, Z16, Z18
-	VCMPPS $0x02, sigmoidconsts<>+896(SB), Z16, K1
+	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z16, K1
 	VXORPS Z18, Z18, K1, Z18
 	JMP    powd_461
 
 powg_459:
 	VGETEXPPS    Z16, Z20
-	VADDPS       sigmoidconsts<>+704(SB), Z20, Z20
+	VADDPS       sigmoidconsts<>+640(SB), Z20, Z20
 	VGETMANTPS   $0x02, Z16, Z19
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z19, K1
-	VSUBPS       sigmoidconsts<>+704(SB), Z19, Z21
+	VSUBPS       sigmoidconsts<>+640(SB), Z19, Z21
 	VADDPS       Z19, Z19, Z22
-	VSUBPS       sigmoidconsts<>+704(SB), Z22, Z22
+	VSUBPS       sigmoidconsts<>+640(SB), Z22, Z22
 	VBLENDMPS    Z22, Z21, K1, Z19
-	VSUBPS       sigmoidconsts<>+704(SB), Z20, K1, Z20
+	VSUBPS       sigmoidconsts<>+640(SB), Z20, K1, Z20
 	VMULPS       Z19, Z19, Z21
 	VMOVUPS      sigmoidconsts<>+1216(SB), Z22
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z19, Z22
@@ -10494,14 +10429,14 @@ powg_459:
 	VMULPS       Z19, Z22, Z22
 	VMULPS       Z21, Z22, Z22
 	VFMADD231PS  sigmoidconsts<>+256(SB), Z20, Z22
-	VFNMADD231PS sigmoidconsts<>+640(SB), Z21, Z22
+	VFNMADD231PS sigmoidconsts<>+1088(SB), Z21, Z22
 	VADDPS       Z22, Z19, Z22
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Z20, Z22
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z16, K1
 	VMOVUPS      Z16, K1, Z22
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z16, K1
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z16, K1
 	VMOVUPS      sigmoidconsts<>+2112(SB), K1, Z22
-	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Z16, K1
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z16, K1
 	VMOVUPS      sigmoidconsts<>+2176(SB), K1, Z22
 	VMULPS       Z18, Z22, Z22
 	VMOVUPS      sigmoidconsts<>+64(SB), Z18
@@ -10516,14 +10451,13 @@ powg_459:
 	VFMADD213PS  sigmoidconsts<>+512(SB), Z19, Z20
 	VFMADD213PS  sigmoidconsts<>+576(SB), Z19, Z20
 	VFMADD213PS  sigmoidconsts<>+640(SB), Z19, Z20
-	VFMADD213PS  sigmoidconsts<>+704(SB), Z19, Z20
-	VFMADD213PS  sigmoidconsts<>+704(SB), Z19, Z20
-	VCMPPS       $0x05, sigmoidconsts<>+832(SB), Z22, K1
+	VFMADD213PS  sigmoidconsts<>+640(SB), Z19, Z20
+	VCMPPS       $0x05, sigmoidconsts<>+768(SB), Z22, K1
 	VSCALEFPS.Z  Z18, Z20, K1, Z20
 	VCMPPS       $0x0e, sigmoidconsts<>+2688(SB), Z22, K1
 	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z20
 	VMOVAPS      Z20, Z18
-	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Z16, K1
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z16, K1
 	VXORPS       Z18, Z18, K1, Z18
 
 powd_461:
@@ -10531,7 +10465,7 @@ powd_461:
 	TESTQ        $0x00000100, sflags+160(FP)
 	JZ           noflag_462
 	VBROADCASTSS alpha+132(FP), Z16
-	VMOVUPS      sigmoidconsts<>+704(SB), Z18
+	VMOVUPS      sigmoidconsts<>+640(SB), Z18
 	VSUBPS       Z16, Z18, Z18
 	VMULPS       Z6, Z18, Z18
 	VFMADD231PS  Z4, Z16, Z18
@@ -10543,7 +10477,7 @@ noflag_462:
 
 noflag_457:
 noflag_455:
-	VMOVUPS      sigmoidconsts<>+704(SB), Z6
+	VMOVUPS      sigmoidconsts<>+640(SB), Z6
 	VSUBPS       Z4, Z6, Z6
 	VXORPS       Z7, Z7, Z7
 	TESTQ        $0x00000004, DI
@@ -10558,7 +10492,7 @@ noflag_455:
 	JZ           noflag_464
 	VXORPS       Z18, Z18, Z18
 	VCMPPS       $0x0e, Z4, Z8, K1
-	VMOVUPS      sigmoidconsts<>+704(SB), K1, Z18
+	VMOVUPS      sigmoidconsts<>+640(SB), K1, Z18
 	VCMPPS       $0x01, Z4, Z8, K1
 	VMOVUPS      sigmoidconsts<>+2432(SB), K1, Z18
 	VBROADCASTSS d+116(FP), Z19
@@ -10584,16 +10518,16 @@ noflag_463:
 noflag_465:
 	TESTQ        $0x00000002, DI
 	JZ           noflag_466
-	VADDPS       sigmoidconsts<>+704(SB), Z17, Z16
+	VADDPS       sigmoidconsts<>+640(SB), Z17, Z16
 	VGETEXPPS    Z16, Z19
-	VADDPS       sigmoidconsts<>+704(SB), Z19, Z19
+	VADDPS       sigmoidconsts<>+640(SB), Z19, Z19
 	VGETMANTPS   $0x02, Z16, Z18
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z18, K1
-	VSUBPS       sigmoidconsts<>+704(SB), Z18, Z20
+	VSUBPS       sigmoidconsts<>+640(SB), Z18, Z20
 	VADDPS       Z18, Z18, Z21
-	VSUBPS       sigmoidconsts<>+704(SB), Z21, Z21
+	VSUBPS       sigmoidconsts<>+640(SB), Z21, Z21
 	VBLENDMPS    Z21, Z20, K1, Z18
-	VSUBPS       sigmoidconsts<>+704(SB), Z19, K1, Z19
+	VSUBPS       sigmoidconsts<>+640(SB), Z19, K1, Z19
 	VMULPS       Z18, Z18, Z20
 	VMOVUPS      sigmoidconsts<>+1216(SB), Z21
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z18, Z21
@@ -10607,16 +10541,16 @@ noflag_465:
 	VMULPS       Z18, Z21, Z21
 	VMULPS       Z20, Z21, Z21
 	VFMADD231PS  sigmoidconsts<>+256(SB), Z19, Z21
-	VFNMADD231PS sigmoidconsts<>+640(SB), Z20, Z21
+	VFNMADD231PS sigmoidconsts<>+1088(SB), Z20, Z21
 	VADDPS       Z21, Z18, Z21
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Z19, Z21
 	VCMPPS       $0x03, Z16, Z16, K1
 	VMOVUPS      Z16, K1, Z21
-	VSUBPS       sigmoidconsts<>+704(SB), Z16, Z18
+	VSUBPS       sigmoidconsts<>+640(SB), Z16, Z18
 	VSUBPS       Z18, Z17, Z18
 	VDIVPS       Z16, Z18, Z18
 	VADDPS       Z18, Z21, Z21
-	VMAXPS       sigmoidconsts<>+896(SB), Z3, Z16
+	VMAXPS       sigmoidconsts<>+832(SB), Z3, Z16
 	VFNMADD231PS Z4, Z3, Z16
 	VADDPS       Z21, Z16, Z16
 	VMOVAPS      Z9, Z3
@@ -10629,31 +10563,31 @@ noflag_465:
 	JEQ          pow2_469
 	CMPQ         R8, $0x03
 	JEQ          powg_468
-	VMOVUPS      sigmoidconsts<>+704(SB), Z18
+	VMOVUPS      sigmoidconsts<>+640(SB), Z18
 	JMP          powd_470
 
 pow1_467:
 	VMOVAPS Z3, Z18
-	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Z3, K1
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z3, K1
 	VXORPS  Z18, Z18, K1, Z18
 	JMP     powd_470
 
 pow2_469:
 	VMULPS Z3, Z3, Z18
-	VCMPPS $0x02, sigmoidconsts<>+896(SB), Z3, K1
+	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z3, K1
 	VXORPS Z18, Z18, K1, Z18
 	JMP    powd_470
 
 powg_468:
 	VGETEXPPS    Z3, Z19
-	VADDPS       sigmoidconsts<>+704(SB), Z19, Z19
+	VADDPS       sigmoidconsts<>+640(SB), Z19, Z19
 	VGETMANTPS   $0x02, Z3, Z18
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z18, K1
-	VSUBPS       sigmoidconsts<>+704(SB), Z18, Z20
+	VSUBPS       sigmoidconsts<>+640(SB), Z18, Z20
 	VADDPS       Z18, Z18, Z21
-	VSUBPS       sigmoidconsts<>+704(SB), Z21, Z21
+	VSUBPS       sigmoidconsts<>+640(SB), Z21, Z21
 	VBLENDMPS    Z21, Z20, K1, Z18
-	VSUBPS       sigmoidconsts<>+704(SB), Z19, K1, Z19
+	VSUBPS       sigmoidconsts<>+640(SB), Z19, K1, Z19
 	VMULPS       Z18, Z18, Z20
 	VMOVUPS      sigmoidconsts<>+1216(SB), Z21
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z18, Z21
@@ -10667,14 +10601,14 @@ powg_468:
 	VMULPS       Z18, Z21, Z21
 	VMULPS       Z20, Z21, Z21
 	VFMADD231PS  sigmoidconsts<>+256(SB), Z19, Z21
-	VFNMADD231PS sigmoidconsts<>+640(SB), Z20, Z21
+	VFNMADD231PS sigmoidconsts<>+1088(SB), Z20, Z21
 	VADDPS       Z21, Z18, Z21
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Z19, Z21
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z3, K1
 	VMOVUPS      Z3, K1, Z21
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z3, K1
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z3, K1
 	VMOVUPS      sigmoidconsts<>+2112(SB), K1, Z21
-	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Z3, K1
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z3, K1
 	VMOVUPS      sigmoidconsts<>+2176(SB), K1, Z21
 	VMULPS       Z17, Z21, Z21
 	VMOVUPS      sigmoidconsts<>+64(SB), Z18
@@ -10689,14 +10623,13 @@ powg_468:
 	VFMADD213PS  sigmoidconsts<>+512(SB), Z19, Z20
 	VFMADD213PS  sigmoidconsts<>+576(SB), Z19, Z20
 	VFMADD213PS  sigmoidconsts<>+640(SB), Z19, Z20
-	VFMADD213PS  sigmoidconsts<>+704(SB), Z19, Z20
-	VFMADD213PS  sigmoidconsts<>+704(SB), Z19, Z20
-	VCMPPS       $0x05, sigmoidconsts<>+832(SB), Z21, K1
+	VFMADD213PS  sigmoidconsts<>+640(SB), Z19, Z20
+	VCMPPS       $0x05, sigmoidconsts<>+768(SB), Z21, K1
 	VSCALEFPS.Z  Z18, Z20, K1, Z20
 	VCMPPS       $0x0e, sigmoidconsts<>+2688(SB), Z21, K1
 	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z20
 	VMOVAPS      Z20, Z18
-	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Z3, K1
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z3, K1
 	VXORPS       Z18, Z18, K1, Z18
 
 powd_470:
@@ -10707,38 +10640,38 @@ powd_470:
 	CMPQ         R8, $0x00
 	JEQ          gamma0_471
 	VMOVAPS      Z17, Z18
-	VSUBPS       sigmoidconsts<>+704(SB), Z18, Z18
+	VSUBPS       sigmoidconsts<>+640(SB), Z18, Z18
 	CMPQ         R9, $0x01
 	JEQ          pow1_472
 	CMPQ         R9, $0x02
 	JEQ          pow2_474
 	CMPQ         R9, $0x03
 	JEQ          powg_473
-	VMOVUPS      sigmoidconsts<>+704(SB), Z18
+	VMOVUPS      sigmoidconsts<>+640(SB), Z18
 	JMP          powd_475
 
 pow1_472:
 	VMOVAPS Z3, Z18
-	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Z3, K1
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z3, K1
 	VXORPS  Z18, Z18, K1, Z18
 	JMP     powd_475
 
 pow2_474:
 	VMULPS Z3, Z3, Z18
-	VCMPPS $0x02, sigmoidconsts<>+896(SB), Z3, K1
+	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z3, K1
 	VXORPS Z18, Z18, K1, Z18
 	JMP    powd_475
 
 powg_473:
 	VGETEXPPS    Z3, Z21
-	VADDPS       sigmoidconsts<>+704(SB), Z21, Z21
+	VADDPS       sigmoidconsts<>+640(SB), Z21, Z21
 	VGETMANTPS   $0x02, Z3, Z20
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z20, K1
-	VSUBPS       sigmoidconsts<>+704(SB), Z20, Z22
+	VSUBPS       sigmoidconsts<>+640(SB), Z20, Z22
 	VADDPS       Z20, Z20, Z23
-	VSUBPS       sigmoidconsts<>+704(SB), Z23, Z23
+	VSUBPS       sigmoidconsts<>+640(SB), Z23, Z23
 	VBLENDMPS    Z23, Z22, K1, Z20
-	VSUBPS       sigmoidconsts<>+704(SB), Z21, K1, Z21
+	VSUBPS       sigmoidconsts<>+640(SB), Z21, K1, Z21
 	VMULPS       Z20, Z20, Z22
 	VMOVUPS      sigmoidconsts<>+1216(SB), Z23
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z20, Z23
@@ -10752,14 +10685,14 @@ powg_473:
 	VMULPS       Z20, Z23, Z23
 	VMULPS       Z22, Z23, Z23
 	VFMADD231PS  sigmoidconsts<>+256(SB), Z21, Z23
-	VFNMADD231PS sigmoidconsts<>+640(SB), Z22, Z23
+	VFNMADD231PS sigmoidconsts<>+1088(SB), Z22, Z23
 	VADDPS       Z23, Z20, Z23
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Z21, Z23
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z3, K1
 	VMOVUPS      Z3, K1, Z23
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z3, K1
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z3, K1
 	VMOVUPS      sigmoidconsts<>+2112(SB), K1, Z23
-	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Z3, K1
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z3, K1
 	VMOVUPS      sigmoidconsts<>+2176(SB), K1, Z23
 	VMULPS       Z18, Z23, Z23
 	VMOVUPS      sigmoidconsts<>+64(SB), Z18
@@ -10774,34 +10707,33 @@ powg_473:
 	VFMADD213PS  sigmoidconsts<>+512(SB), Z20, Z21
 	VFMADD213PS  sigmoidconsts<>+576(SB), Z20, Z21
 	VFMADD213PS  sigmoidconsts<>+640(SB), Z20, Z21
-	VFMADD213PS  sigmoidconsts<>+704(SB), Z20, Z21
-	VFMADD213PS  sigmoidconsts<>+704(SB), Z20, Z21
-	VCMPPS       $0x05, sigmoidconsts<>+832(SB), Z23, K1
+	VFMADD213PS  sigmoidconsts<>+640(SB), Z20, Z21
+	VCMPPS       $0x05, sigmoidconsts<>+768(SB), Z23, K1
 	VSCALEFPS.Z  Z18, Z21, K1, Z21
 	VCMPPS       $0x0e, sigmoidconsts<>+2688(SB), Z23, K1
 	VMOVUPS      sigmoidconsts<>+2048(SB), K1, Z21
 	VMOVAPS      Z21, Z18
-	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Z3, K1
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z3, K1
 	VXORPS       Z18, Z18, K1, Z18
 
 powd_475:
 	VMOVAPS      Z16, Z16
 	VMULPS       Z18, Z16, Z16
-	VMOVUPS      sigmoidconsts<>+704(SB), Z18
+	VMOVUPS      sigmoidconsts<>+640(SB), Z18
 	VMOVUPS      sigmoidconsts<>+2496(SB), Z20
 	VFNMADD231PS Z4, Z20, Z18
 	VMULPS       Z18, Z16, Z16
 	VMULPS       Z8, Z16, Z16
 	VMULPS       Z9, Z16, Z16
 	VMULPS       Z17, Z16, Z16
-	VCMPPS       $0x0e, sigmoidconsts<>+896(SB), Z3, K1
+	VCMPPS       $0x0e, sigmoidconsts<>+832(SB), Z3, K1
 	VADDPS       Z16, Z19, K1, Z19
 
 gamma0_471:
 	TESTQ        $0x00000100, DI
 	JZ           noflag_476
 	VBROADCASTSS alpha+132(FP), Z3
-	VMOVUPS      sigmoidconsts<>+704(SB), Z16
+	VMOVUPS      sigmoidconsts<>+640(SB), Z16
 	VSUBPS       Z3, Z16, Z16
 	VMULPS       Z6, Z16, Z16
 	VFMADD231PS  Z4, Z3, Z16
@@ -10844,29 +10776,28 @@ tail_453:
 	VFMADD213PS  sigmoidconsts<>+512(SB), Z8, Z9
 	VFMADD213PS  sigmoidconsts<>+576(SB), Z8, Z9
 	VFMADD213PS  sigmoidconsts<>+640(SB), Z8, Z9
-	VFMADD213PS  sigmoidconsts<>+704(SB), Z8, Z9
-	VFMADD213PS  sigmoidconsts<>+704(SB), Z8, Z9
-	VCMPPS       $0x05, sigmoidconsts<>+832(SB), Z6, K2
+	VFMADD213PS  sigmoidconsts<>+640(SB), Z8, Z9
+	VCMPPS       $0x05, sigmoidconsts<>+768(SB), Z6, K2
 	VSCALEFPS.Z  Z7, Z9, K2, Z9
-	VADDPS       sigmoidconsts<>+704(SB), Z9, Z6
-	VMOVUPS      sigmoidconsts<>+704(SB), Z7
+	VADDPS       sigmoidconsts<>+640(SB), Z9, Z6
+	VMOVUPS      sigmoidconsts<>+640(SB), Z7
 	VDIVPS       Z6, Z7, Z7
 	VMULPS       Z7, Z9, Z6
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z3, K2
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z3, K2
 	VBLENDMPS    Z6, Z7, K2, Z12
 	VBLENDMPS    Z7, Z6, K2, Z13
 	TESTQ        $0x00000003, sflags+160(FP)
 	JZ           noflag_477
-	VADDPS       sigmoidconsts<>+704(SB), Z9, Z6
+	VADDPS       sigmoidconsts<>+640(SB), Z9, Z6
 	VGETEXPPS    Z6, Z8
-	VADDPS       sigmoidconsts<>+704(SB), Z8, Z8
+	VADDPS       sigmoidconsts<>+640(SB), Z8, Z8
 	VGETMANTPS   $0x02, Z6, Z7
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z7, K2
-	VSUBPS       sigmoidconsts<>+704(SB), Z7, Z10
+	VSUBPS       sigmoidconsts<>+640(SB), Z7, Z10
 	VADDPS       Z7, Z7, Z11
-	VSUBPS       sigmoidconsts<>+704(SB), Z11, Z11
+	VSUBPS       sigmoidconsts<>+640(SB), Z11, Z11
 	VBLENDMPS    Z11, Z10, K2, Z7
-	VSUBPS       sigmoidconsts<>+704(SB), Z8, K2, Z8
+	VSUBPS       sigmoidconsts<>+640(SB), Z8, K2, Z8
 	VMULPS       Z7, Z7, Z10
 	VMOVUPS      sigmoidconsts<>+1216(SB), Z11
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z7, Z11
@@ -10880,26 +10811,26 @@ tail_453:
 	VMULPS       Z7, Z11, Z11
 	VMULPS       Z10, Z11, Z11
 	VFMADD231PS  sigmoidconsts<>+256(SB), Z8, Z11
-	VFNMADD231PS sigmoidconsts<>+640(SB), Z10, Z11
+	VFNMADD231PS sigmoidconsts<>+1088(SB), Z10, Z11
 	VADDPS       Z11, Z7, Z11
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Z8, Z11
 	VCMPPS       $0x03, Z6, Z6, K2
 	VMOVUPS      Z6, K2, Z11
-	VSUBPS       sigmoidconsts<>+704(SB), Z6, Z7
+	VSUBPS       sigmoidconsts<>+640(SB), Z6, Z7
 	VSUBPS       Z7, Z9, Z7
 	VDIVPS       Z6, Z7, Z7
 	VADDPS       Z7, Z11, Z11
-	VMOVUPS      sigmoidconsts<>+704(SB), Z6
+	VMOVUPS      sigmoidconsts<>+640(SB), Z6
 	VSUBPS       Z4, Z6, Z6
 	TESTQ        $0x00000001, sflags+160(FP)
 	JZ           noflag_478
 	VBROADCASTSS pw+124(FP), Z7
 	VMULPS       Z4, Z7, Z7
 	VXORPS       sigmoidconsts<>+0(SB), Z3, Z8
-	VMAXPS       sigmoidconsts<>+896(SB), Z8, Z8
+	VMAXPS       sigmoidconsts<>+832(SB), Z8, Z8
 	VADDPS       Z11, Z8, Z8
 	VMULPS       Z8, Z7, Z7
-	VMAXPS       sigmoidconsts<>+896(SB), Z3, Z8
+	VMAXPS       sigmoidconsts<>+832(SB), Z3, Z8
 	VADDPS       Z11, Z8, Z8
 	VFMADD231PS  Z8, Z6, Z7
 	VMULPS       Z5, Z7, Z7
@@ -10909,14 +10840,14 @@ tail_453:
 noflag_478:
 	TESTQ        $0x00000002, sflags+160(FP)
 	JZ           noflag_479
-	VADDPS       sigmoidconsts<>+704(SB), Z9, Z7
-	VMOVUPS      sigmoidconsts<>+704(SB), Z8
+	VADDPS       sigmoidconsts<>+640(SB), Z9, Z7
+	VMOVUPS      sigmoidconsts<>+640(SB), Z8
 	VDIVPS       Z7, Z8, Z8
 	VMULPS       Z8, Z9, Z7
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z3, K2
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z3, K2
 	VBLENDMPS    Z7, Z8, K2, Z14
 	VBLENDMPS    Z8, Z7, K2, Z15
-	VMAXPS       sigmoidconsts<>+896(SB), Z3, Z7
+	VMAXPS       sigmoidconsts<>+832(SB), Z3, Z7
 	VFNMADD231PS Z4, Z3, Z7
 	VADDPS       Z11, Z7, Z7
 	VMULPS       Z4, Z15, Z8
@@ -10928,31 +10859,31 @@ noflag_478:
 	JEQ          pow2_482
 	CMPQ         R8, $0x03
 	JEQ          powg_481
-	VMOVUPS      sigmoidconsts<>+704(SB), Z10
+	VMOVUPS      sigmoidconsts<>+640(SB), Z10
 	JMP          powd_483
 
 pow1_480:
 	VMOVAPS Z8, Z10
-	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Z8, K2
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z8, K2
 	VXORPS  Z10, Z10, K2, Z10
 	JMP     powd_483
 
 pow2_482:
 	VMULPS Z8, Z8, Z10
-	VCMPPS $0x02, sigmoidconsts<>+896(SB), Z8, K2
+	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z8, K2
 	VXORPS Z10, Z10, K2, Z10
 	JMP    powd_483
 
 powg_481:
 	VGETEXPPS    Z8, Z14
-	VADDPS       sigmoidconsts<>+704(SB), Z14, Z14
+	VADDPS       sigmoidconsts<>+640(SB), Z14, Z14
 	VGETMANTPS   $0x02, Z8, Z11
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z11, K2
-	VSUBPS       sigmoidconsts<>+704(SB), Z11, Z15
+	VSUBPS       sigmoidconsts<>+640(SB), Z11, Z15
 	VADDPS       Z11, Z11, Z16
-	VSUBPS       sigmoidconsts<>+704(SB), Z16, Z16
+	VSUBPS       sigmoidconsts<>+640(SB), Z16, Z16
 	VBLENDMPS    Z16, Z15, K2, Z11
-	VSUBPS       sigmoidconsts<>+704(SB), Z14, K2, Z14
+	VSUBPS       sigmoidconsts<>+640(SB), Z14, K2, Z14
 	VMULPS       Z11, Z11, Z15
 	VMOVUPS      sigmoidconsts<>+1216(SB), Z16
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z11, Z16
@@ -10966,14 +10897,14 @@ powg_481:
 	VMULPS       Z11, Z16, Z16
 	VMULPS       Z15, Z16, Z16
 	VFMADD231PS  sigmoidconsts<>+256(SB), Z14, Z16
-	VFNMADD231PS sigmoidconsts<>+640(SB), Z15, Z16
+	VFNMADD231PS sigmoidconsts<>+1088(SB), Z15, Z16
 	VADDPS       Z16, Z11, Z16
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Z14, Z16
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z8, K2
 	VMOVUPS      Z8, K2, Z16
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z8, K2
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z8, K2
 	VMOVUPS      sigmoidconsts<>+2112(SB), K2, Z16
-	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Z8, K2
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z8, K2
 	VMOVUPS      sigmoidconsts<>+2176(SB), K2, Z16
 	VMULPS       Z10, Z16, Z16
 	VMOVUPS      sigmoidconsts<>+64(SB), Z10
@@ -10988,14 +10919,13 @@ powg_481:
 	VFMADD213PS  sigmoidconsts<>+512(SB), Z11, Z14
 	VFMADD213PS  sigmoidconsts<>+576(SB), Z11, Z14
 	VFMADD213PS  sigmoidconsts<>+640(SB), Z11, Z14
-	VFMADD213PS  sigmoidconsts<>+704(SB), Z11, Z14
-	VFMADD213PS  sigmoidconsts<>+704(SB), Z11, Z14
-	VCMPPS       $0x05, sigmoidconsts<>+832(SB), Z16, K2
+	VFMADD213PS  sigmoidconsts<>+640(SB), Z11, Z14
+	VCMPPS       $0x05, sigmoidconsts<>+768(SB), Z16, K2
 	VSCALEFPS.Z  Z10, Z14, K2, Z14
 	VCMPPS       $0x0e, sigmoidconsts<>+2688(SB), Z16, K2
 	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z14
 	VMOVAPS      Z14, Z10
-	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Z8, K2
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z8, K2
 	VXORPS       Z10, Z10, K2, Z10
 
 powd_483:
@@ -11003,7 +10933,7 @@ powd_483:
 	TESTQ        $0x00000100, sflags+160(FP)
 	JZ           noflag_484
 	VBROADCASTSS alpha+132(FP), Z8
-	VMOVUPS      sigmoidconsts<>+704(SB), Z10
+	VMOVUPS      sigmoidconsts<>+640(SB), Z10
 	VSUBPS       Z8, Z10, Z10
 	VMULPS       Z6, Z10, Z10
 	VFMADD231PS  Z4, Z8, Z10
@@ -11016,7 +10946,7 @@ noflag_484:
 
 noflag_479:
 noflag_477:
-	VMOVUPS      sigmoidconsts<>+704(SB), Z6
+	VMOVUPS      sigmoidconsts<>+640(SB), Z6
 	VSUBPS       Z4, Z6, Z6
 	VXORPS       Z7, Z7, Z7
 	TESTQ        $0x00000004, DI
@@ -11031,7 +10961,7 @@ noflag_477:
 	JZ           noflag_486
 	VXORPS       Z10, Z10, Z10
 	VCMPPS       $0x0e, Z4, Z12, K2
-	VMOVUPS      sigmoidconsts<>+704(SB), K2, Z10
+	VMOVUPS      sigmoidconsts<>+640(SB), K2, Z10
 	VCMPPS       $0x01, Z4, Z12, K2
 	VMOVUPS      sigmoidconsts<>+2432(SB), K2, Z10
 	VBROADCASTSS d+116(FP), Z11
@@ -11057,16 +10987,16 @@ noflag_485:
 noflag_487:
 	TESTQ        $0x00000002, DI
 	JZ           noflag_488
-	VADDPS       sigmoidconsts<>+704(SB), Z9, Z8
+	VADDPS       sigmoidconsts<>+640(SB), Z9, Z8
 	VGETEXPPS    Z8, Z11
-	VADDPS       sigmoidconsts<>+704(SB), Z11, Z11
+	VADDPS       sigmoidconsts<>+640(SB), Z11, Z11
 	VGETMANTPS   $0x02, Z8, Z10
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z10, K2
-	VSUBPS       sigmoidconsts<>+704(SB), Z10, Z14
+	VSUBPS       sigmoidconsts<>+640(SB), Z10, Z14
 	VADDPS       Z10, Z10, Z15
-	VSUBPS       sigmoidconsts<>+704(SB), Z15, Z15
+	VSUBPS       sigmoidconsts<>+640(SB), Z15, Z15
 	VBLENDMPS    Z15, Z14, K2, Z10
-	VSUBPS       sigmoidconsts<>+704(SB), Z11, K2, Z11
+	VSUBPS       sigmoidconsts<>+640(SB), Z11, K2, Z11
 	VMULPS       Z10, Z10, Z14
 	VMOVUPS      sigmoidconsts<>+1216(SB), Z15
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z10, Z15
@@ -11080,16 +11010,16 @@ noflag_487:
 	VMULPS       Z10, Z15, Z15
 	VMULPS       Z14, Z15, Z15
 	VFMADD231PS  sigmoidconsts<>+256(SB), Z11, Z15
-	VFNMADD231PS sigmoidconsts<>+640(SB), Z14, Z15
+	VFNMADD231PS sigmoidconsts<>+1088(SB), Z14, Z15
 	VADDPS       Z15, Z10, Z15
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Z11, Z15
 	VCMPPS       $0x03, Z8, Z8, K2
 	VMOVUPS      Z8, K2, Z15
-	VSUBPS       sigmoidconsts<>+704(SB), Z8, Z10
+	VSUBPS       sigmoidconsts<>+640(SB), Z8, Z10
 	VSUBPS       Z10, Z9, Z10
 	VDIVPS       Z8, Z10, Z10
 	VADDPS       Z10, Z15, Z15
-	VMAXPS       sigmoidconsts<>+896(SB), Z3, Z8
+	VMAXPS       sigmoidconsts<>+832(SB), Z3, Z8
 	VFNMADD231PS Z4, Z3, Z8
 	VADDPS       Z15, Z8, Z8
 	VMOVAPS      Z13, Z3
@@ -11102,31 +11032,31 @@ noflag_487:
 	JEQ          pow2_491
 	CMPQ         R8, $0x03
 	JEQ          powg_490
-	VMOVUPS      sigmoidconsts<>+704(SB), Z10
+	VMOVUPS      sigmoidconsts<>+640(SB), Z10
 	JMP          powd_492
 
 pow1_489:
 	VMOVAPS Z3, Z10
-	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Z3, K2
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z3, K2
 	VXORPS  Z10, Z10, K2, Z10
 	JMP     powd_492
 
 pow2_491:
 	VMULPS Z3, Z3, Z10
-	VCMPPS $0x02, sigmoidconsts<>+896(SB), Z3, K2
+	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z3, K2
 	VXORPS Z10, Z10, K2, Z10
 	JMP    powd_492
 
 powg_490:
 	VGETEXPPS    Z3, Z11
-	VADDPS       sigmoidconsts<>+704(SB), Z11, Z11
+	VADDPS       sigmoidconsts<>+640(SB), Z11, Z11
 	VGETMANTPS   $0x02, Z3, Z10
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z10, K2
-	VSUBPS       sigmoidconsts<>+704(SB), Z10, Z14
+	VSUBPS       sigmoidconsts<>+640(SB), Z10, Z14
 	VADDPS       Z10, Z10, Z15
-	VSUBPS       sigmoidconsts<>+704(SB), Z15, Z15
+	VSUBPS       sigmoidconsts<>+640(SB), Z15, Z15
 	VBLENDMPS    Z15, Z14, K2, Z10
-	VSUBPS       sigmoidconsts<>+704(SB), Z11, K2, Z11
+	VSUBPS       sigmoidconsts<>+640(SB), Z11, K2, Z11
 	VMULPS       Z10, Z10, Z14
 	VMOVUPS      sigmoidconsts<>+1216(SB), Z15
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z10, Z15
@@ -11140,14 +11070,14 @@ powg_490:
 	VMULPS       Z10, Z15, Z15
 	VMULPS       Z14, Z15, Z15
 	VFMADD231PS  sigmoidconsts<>+256(SB), Z11, Z15
-	VFNMADD231PS sigmoidconsts<>+640(SB), Z14, Z15
+	VFNMADD231PS sigmoidconsts<>+1088(SB), Z14, Z15
 	VADDPS       Z15, Z10, Z15
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Z11, Z15
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z3, K2
 	VMOVUPS      Z3, K2, Z15
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z3, K2
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z3, K2
 	VMOVUPS      sigmoidconsts<>+2112(SB), K2, Z15
-	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Z3, K2
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z3, K2
 	VMOVUPS      sigmoidconsts<>+2176(SB), K2, Z15
 	VMULPS       Z9, Z15, Z15
 	VMOVUPS      sigmoidconsts<>+64(SB), Z10
@@ -11162,14 +11092,13 @@ powg_490:
 	VFMADD213PS  sigmoidconsts<>+512(SB), Z11, Z14
 	VFMADD213PS  sigmoidconsts<>+576(SB), Z11, Z14
 	VFMADD213PS  sigmoidconsts<>+640(SB), Z11, Z14
-	VFMADD213PS  sigmoidconsts<>+704(SB), Z11, Z14
-	VFMADD213PS  sigmoidconsts<>+704(SB), Z11, Z14
-	VCMPPS       $0x05, sigmoidconsts<>+832(SB), Z15, K2
+	VFMADD213PS  sigmoidconsts<>+640(SB), Z11, Z14
+	VCMPPS       $0x05, sigmoidconsts<>+768(SB), Z15, K2
 	VSCALEFPS.Z  Z10, Z14, K2, Z14
 	VCMPPS       $0x0e, sigmoidconsts<>+2688(SB), Z15, K2
 	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z14
 	VMOVAPS      Z14, Z10
-	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Z3, K2
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z3, K2
 	VXORPS       Z10, Z10, K2, Z10
 
 powd_492:
@@ -11180,38 +11109,38 @@ powd_492:
 	CMPQ         R8, $0x00
 	JEQ          gamma0_493
 	VMOVAPS      Z9, Z10
-	VSUBPS       sigmoidconsts<>+704(SB), Z10, Z10
+	VSUBPS       sigmoidconsts<>+640(SB), Z10, Z10
 	CMPQ         R9, $0x01
 	JEQ          pow1_494
 	CMPQ         R9, $0x02
 	JEQ          pow2_496
 	CMPQ         R9, $0x03
 	JEQ          powg_495
-	VMOVUPS      sigmoidconsts<>+704(SB), Z10
+	VMOVUPS      sigmoidconsts<>+640(SB), Z10
 	JMP          powd_497
 
 pow1_494:
 	VMOVAPS Z3, Z10
-	VCMPPS  $0x02, sigmoidconsts<>+896(SB), Z3, K2
+	VCMPPS  $0x02, sigmoidconsts<>+832(SB), Z3, K2
 	VXORPS  Z10, Z10, K2, Z10
 	JMP     powd_497
 
 pow2_496:
 	VMULPS Z3, Z3, Z10
-	VCMPPS $0x02, sigmoidconsts<>+896(SB), Z3, K2
+	VCMPPS $0x02, sigmoidconsts<>+832(SB), Z3, K2
 	VXORPS Z10, Z10, K2, Z10
 	JMP    powd_497
 
 powg_495:
 	VGETEXPPS    Z3, Z15
-	VADDPS       sigmoidconsts<>+704(SB), Z15, Z15
+	VADDPS       sigmoidconsts<>+640(SB), Z15, Z15
 	VGETMANTPS   $0x02, Z3, Z14
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z14, K2
-	VSUBPS       sigmoidconsts<>+704(SB), Z14, Z16
+	VSUBPS       sigmoidconsts<>+640(SB), Z14, Z16
 	VADDPS       Z14, Z14, Z17
-	VSUBPS       sigmoidconsts<>+704(SB), Z17, Z17
+	VSUBPS       sigmoidconsts<>+640(SB), Z17, Z17
 	VBLENDMPS    Z17, Z16, K2, Z14
-	VSUBPS       sigmoidconsts<>+704(SB), Z15, K2, Z15
+	VSUBPS       sigmoidconsts<>+640(SB), Z15, K2, Z15
 	VMULPS       Z14, Z14, Z16
 	VMOVUPS      sigmoidconsts<>+1216(SB), Z17
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z14, Z17
@@ -11225,14 +11154,14 @@ powg_495:
 	VMULPS       Z14, Z17, Z17
 	VMULPS       Z16, Z17, Z17
 	VFMADD231PS  sigmoidconsts<>+256(SB), Z15, Z17
-	VFNMADD231PS sigmoidconsts<>+640(SB), Z16, Z17
+	VFNMADD231PS sigmoidconsts<>+1088(SB), Z16, Z17
 	VADDPS       Z17, Z14, Z17
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Z15, Z17
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z3, K2
 	VMOVUPS      Z3, K2, Z17
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z3, K2
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z3, K2
 	VMOVUPS      sigmoidconsts<>+2112(SB), K2, Z17
-	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Z3, K2
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z3, K2
 	VMOVUPS      sigmoidconsts<>+2176(SB), K2, Z17
 	VMULPS       Z10, Z17, Z17
 	VMOVUPS      sigmoidconsts<>+64(SB), Z10
@@ -11247,34 +11176,33 @@ powg_495:
 	VFMADD213PS  sigmoidconsts<>+512(SB), Z14, Z15
 	VFMADD213PS  sigmoidconsts<>+576(SB), Z14, Z15
 	VFMADD213PS  sigmoidconsts<>+640(SB), Z14, Z15
-	VFMADD213PS  sigmoidconsts<>+704(SB), Z14, Z15
-	VFMADD213PS  sigmoidconsts<>+704(SB), Z14, Z15
-	VCMPPS       $0x05, sigmoidconsts<>+832(SB), Z17, K2
+	VFMADD213PS  sigmoidconsts<>+640(SB), Z14, Z15
+	VCMPPS       $0x05, sigmoidconsts<>+768(SB), Z17, K2
 	VSCALEFPS.Z  Z10, Z15, K2, Z15
 	VCMPPS       $0x0e, sigmoidconsts<>+2688(SB), Z17, K2
 	VMOVUPS      sigmoidconsts<>+2048(SB), K2, Z15
 	VMOVAPS      Z15, Z10
-	VCMPPS       $0x02, sigmoidconsts<>+896(SB), Z3, K2
+	VCMPPS       $0x02, sigmoidconsts<>+832(SB), Z3, K2
 	VXORPS       Z10, Z10, K2, Z10
 
 powd_497:
 	VMOVAPS      Z8, Z8
 	VMULPS       Z10, Z8, Z8
-	VMOVUPS      sigmoidconsts<>+704(SB), Z10
+	VMOVUPS      sigmoidconsts<>+640(SB), Z10
 	VMOVUPS      sigmoidconsts<>+2496(SB), Z14
 	VFNMADD231PS Z4, Z14, Z10
 	VMULPS       Z10, Z8, Z8
 	VMULPS       Z12, Z8, Z8
 	VMULPS       Z13, Z8, Z8
 	VMULPS       Z9, Z8, Z8
-	VCMPPS       $0x0e, sigmoidconsts<>+896(SB), Z3, K2
+	VCMPPS       $0x0e, sigmoidconsts<>+832(SB), Z3, K2
 	VADDPS       Z8, Z11, K2, Z11
 
 gamma0_493:
 	TESTQ        $0x00000100, DI
 	JZ           noflag_498
 	VBROADCASTSS alpha+132(FP), Z3
-	VMOVUPS      sigmoidconsts<>+704(SB), Z8
+	VMOVUPS      sigmoidconsts<>+640(SB), Z8
 	VSUBPS       Z3, Z8, Z8
 	VMULPS       Z6, Z8, Z8
 	VFMADD231PS  Z4, Z3, Z8
@@ -11368,7 +11296,7 @@ noflag_504:
 	TESTQ  $0x00000010, BX
 	JZ     noflag_505
 	VSUBPS Z10, Z11, Z11
-	VANDPS sigmoidconsts<>+960(SB), Z11, Z11
+	VANDPS sigmoidconsts<>+896(SB), Z11, Z11
 	VADDPS Z11, Z8, Z8
 
 noflag_505:
@@ -11377,14 +11305,14 @@ noflag_502:
 	JZ           noflag_506
 	VMOVUPS      sigmoidconsts<>+2560(SB), Z11
 	VGETEXPPS    Z9, Z13
-	VADDPS       sigmoidconsts<>+704(SB), Z13, Z13
+	VADDPS       sigmoidconsts<>+640(SB), Z13, Z13
 	VGETMANTPS   $0x02, Z9, Z12
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z12, K1
-	VSUBPS       sigmoidconsts<>+704(SB), Z12, Z14
+	VSUBPS       sigmoidconsts<>+640(SB), Z12, Z14
 	VADDPS       Z12, Z12, Z15
-	VSUBPS       sigmoidconsts<>+704(SB), Z15, Z15
+	VSUBPS       sigmoidconsts<>+640(SB), Z15, Z15
 	VBLENDMPS    Z15, Z14, K1, Z12
-	VSUBPS       sigmoidconsts<>+704(SB), Z13, K1, Z13
+	VSUBPS       sigmoidconsts<>+640(SB), Z13, K1, Z13
 	VMULPS       Z12, Z12, Z14
 	VMOVUPS      sigmoidconsts<>+1216(SB), Z15
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z12, Z15
@@ -11398,27 +11326,27 @@ noflag_502:
 	VMULPS       Z12, Z15, Z15
 	VMULPS       Z14, Z15, Z15
 	VFMADD231PS  sigmoidconsts<>+256(SB), Z13, Z15
-	VFNMADD231PS sigmoidconsts<>+640(SB), Z14, Z15
+	VFNMADD231PS sigmoidconsts<>+1088(SB), Z14, Z15
 	VADDPS       Z15, Z12, Z15
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Z13, Z15
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z9, K1
 	VMOVUPS      Z9, K1, Z15
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z9, K1
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z9, K1
 	VMOVUPS      sigmoidconsts<>+2112(SB), K1, Z15
-	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Z9, K1
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z9, K1
 	VMOVUPS      sigmoidconsts<>+2176(SB), K1, Z15
 	VMAXPS       Z15, Z11, Z15
-	VMOVUPS      sigmoidconsts<>+704(SB), Z12
+	VMOVUPS      sigmoidconsts<>+640(SB), Z12
 	VSUBPS       Z9, Z12, Z12
 	VGETEXPPS    Z12, Z13
-	VADDPS       sigmoidconsts<>+704(SB), Z13, Z13
+	VADDPS       sigmoidconsts<>+640(SB), Z13, Z13
 	VGETMANTPS   $0x02, Z12, Z9
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z9, K1
-	VSUBPS       sigmoidconsts<>+704(SB), Z9, Z14
+	VSUBPS       sigmoidconsts<>+640(SB), Z9, Z14
 	VADDPS       Z9, Z9, Z16
-	VSUBPS       sigmoidconsts<>+704(SB), Z16, Z16
+	VSUBPS       sigmoidconsts<>+640(SB), Z16, Z16
 	VBLENDMPS    Z16, Z14, K1, Z9
-	VSUBPS       sigmoidconsts<>+704(SB), Z13, K1, Z13
+	VSUBPS       sigmoidconsts<>+640(SB), Z13, K1, Z13
 	VMULPS       Z9, Z9, Z14
 	VMOVUPS      sigmoidconsts<>+1216(SB), Z16
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z9, Z16
@@ -11432,17 +11360,17 @@ noflag_502:
 	VMULPS       Z9, Z16, Z16
 	VMULPS       Z14, Z16, Z16
 	VFMADD231PS  sigmoidconsts<>+256(SB), Z13, Z16
-	VFNMADD231PS sigmoidconsts<>+640(SB), Z14, Z16
+	VFNMADD231PS sigmoidconsts<>+1088(SB), Z14, Z16
 	VADDPS       Z16, Z9, Z16
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Z13, Z16
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z12, K1
 	VMOVUPS      Z12, K1, Z16
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z12, K1
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z12, K1
 	VMOVUPS      sigmoidconsts<>+2112(SB), K1, Z16
-	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Z12, K1
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z12, K1
 	VMOVUPS      sigmoidconsts<>+2176(SB), K1, Z16
 	VMAXPS       Z16, Z11, Z16
-	VMOVUPS      sigmoidconsts<>+704(SB), Z9
+	VMOVUPS      sigmoidconsts<>+640(SB), Z9
 	VSUBPS       Z10, Z9, Z9
 	VMULPS       Z9, Z16, Z16
 	VBROADCASTSS pw+56(FP), Z9
@@ -11487,7 +11415,7 @@ noflag_509:
 	TESTQ     $0x00000010, BX
 	JZ        noflag_510
 	VSUBPS    Z10, Z11, Z11
-	VANDPS    sigmoidconsts<>+960(SB), Z11, Z11
+	VANDPS    sigmoidconsts<>+896(SB), Z11, Z11
 	VMOVAPS.Z Z11, K1, Z11
 	VADDPS    Z11, Z8, Z8
 
@@ -11497,14 +11425,14 @@ noflag_507:
 	JZ           noflag_511
 	VMOVUPS      sigmoidconsts<>+2560(SB), Z11
 	VGETEXPPS    Z9, Z13
-	VADDPS       sigmoidconsts<>+704(SB), Z13, Z13
+	VADDPS       sigmoidconsts<>+640(SB), Z13, Z13
 	VGETMANTPS   $0x02, Z9, Z12
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z12, K2
-	VSUBPS       sigmoidconsts<>+704(SB), Z12, Z14
+	VSUBPS       sigmoidconsts<>+640(SB), Z12, Z14
 	VADDPS       Z12, Z12, Z15
-	VSUBPS       sigmoidconsts<>+704(SB), Z15, Z15
+	VSUBPS       sigmoidconsts<>+640(SB), Z15, Z15
 	VBLENDMPS    Z15, Z14, K2, Z12
-	VSUBPS       sigmoidconsts<>+704(SB), Z13, K2, Z13
+	VSUBPS       sigmoidconsts<>+640(SB), Z13, K2, Z13
 	VMULPS       Z12, Z12, Z14
 	VMOVUPS      sigmoidconsts<>+1216(SB), Z15
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z12, Z15
@@ -11518,27 +11446,27 @@ noflag_507:
 	VMULPS       Z12, Z15, Z15
 	VMULPS       Z14, Z15, Z15
 	VFMADD231PS  sigmoidconsts<>+256(SB), Z13, Z15
-	VFNMADD231PS sigmoidconsts<>+640(SB), Z14, Z15
+	VFNMADD231PS sigmoidconsts<>+1088(SB), Z14, Z15
 	VADDPS       Z15, Z12, Z15
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Z13, Z15
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z9, K2
 	VMOVUPS      Z9, K2, Z15
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z9, K2
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z9, K2
 	VMOVUPS      sigmoidconsts<>+2112(SB), K2, Z15
-	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Z9, K2
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z9, K2
 	VMOVUPS      sigmoidconsts<>+2176(SB), K2, Z15
 	VMAXPS       Z15, Z11, Z15
-	VMOVUPS      sigmoidconsts<>+704(SB), Z12
+	VMOVUPS      sigmoidconsts<>+640(SB), Z12
 	VSUBPS       Z9, Z12, Z12
 	VGETEXPPS    Z12, Z13
-	VADDPS       sigmoidconsts<>+704(SB), Z13, Z13
+	VADDPS       sigmoidconsts<>+640(SB), Z13, Z13
 	VGETMANTPS   $0x02, Z12, Z9
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z9, K2
-	VSUBPS       sigmoidconsts<>+704(SB), Z9, Z14
+	VSUBPS       sigmoidconsts<>+640(SB), Z9, Z14
 	VADDPS       Z9, Z9, Z16
-	VSUBPS       sigmoidconsts<>+704(SB), Z16, Z16
+	VSUBPS       sigmoidconsts<>+640(SB), Z16, Z16
 	VBLENDMPS    Z16, Z14, K2, Z9
-	VSUBPS       sigmoidconsts<>+704(SB), Z13, K2, Z13
+	VSUBPS       sigmoidconsts<>+640(SB), Z13, K2, Z13
 	VMULPS       Z9, Z9, Z14
 	VMOVUPS      sigmoidconsts<>+1216(SB), Z16
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z9, Z16
@@ -11552,17 +11480,17 @@ noflag_507:
 	VMULPS       Z9, Z16, Z16
 	VMULPS       Z14, Z16, Z16
 	VFMADD231PS  sigmoidconsts<>+256(SB), Z13, Z16
-	VFNMADD231PS sigmoidconsts<>+640(SB), Z14, Z16
+	VFNMADD231PS sigmoidconsts<>+1088(SB), Z14, Z16
 	VADDPS       Z16, Z9, Z16
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Z13, Z16
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z12, K2
 	VMOVUPS      Z12, K2, Z16
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z12, K2
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z12, K2
 	VMOVUPS      sigmoidconsts<>+2112(SB), K2, Z16
-	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Z12, K2
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z12, K2
 	VMOVUPS      sigmoidconsts<>+2176(SB), K2, Z16
 	VMAXPS       Z16, Z11, Z16
-	VMOVUPS      sigmoidconsts<>+704(SB), Z9
+	VMOVUPS      sigmoidconsts<>+640(SB), Z9
 	VSUBPS       Z10, Z9, Z9
 	VMULPS       Z9, Z16, Z16
 	VBROADCASTSS pw+56(FP), Z9
@@ -11706,7 +11634,7 @@ flag_515:
 	JZ           noflag_518
 	VXORPS       Z5, Z5, Z5
 	VCMPPS       $0x0e, Z2, Z1, K1
-	VMOVUPS      sigmoidconsts<>+704(SB), K1, Z5
+	VMOVUPS      sigmoidconsts<>+640(SB), K1, Z5
 	VCMPPS       $0x01, Z2, Z1, K1
 	VMOVUPS      sigmoidconsts<>+2432(SB), K1, Z5
 	VBROADCASTSS d+92(FP), Z6
@@ -11719,9 +11647,9 @@ flag_517:
 noflag_516:
 	TESTQ        $0x00000001, SI
 	JZ           noflag_519
-	VMOVUPS      sigmoidconsts<>+704(SB), Z4
+	VMOVUPS      sigmoidconsts<>+640(SB), Z4
 	VSUBPS       Z1, Z4, Z4
-	VMOVUPS      sigmoidconsts<>+704(SB), Z5
+	VMOVUPS      sigmoidconsts<>+640(SB), Z5
 	VSUBPS       Z2, Z5, Z5
 	VMULPS       Z5, Z1, Z5
 	VBROADCASTSS pw+100(FP), Z6
@@ -11772,7 +11700,7 @@ flag_520:
 	JZ           noflag_523
 	VXORPS       Z5, Z5, Z5
 	VCMPPS       $0x0e, Z2, Z1, K2
-	VMOVUPS      sigmoidconsts<>+704(SB), K2, Z5
+	VMOVUPS      sigmoidconsts<>+640(SB), K2, Z5
 	VCMPPS       $0x01, Z2, Z1, K2
 	VMOVUPS      sigmoidconsts<>+2432(SB), K2, Z5
 	VBROADCASTSS d+92(FP), Z6
@@ -11785,9 +11713,9 @@ flag_522:
 noflag_521:
 	TESTQ        $0x00000001, SI
 	JZ           noflag_524
-	VMOVUPS      sigmoidconsts<>+704(SB), Z4
+	VMOVUPS      sigmoidconsts<>+640(SB), Z4
 	VSUBPS       Z1, Z4, Z4
-	VMOVUPS      sigmoidconsts<>+704(SB), Z5
+	VMOVUPS      sigmoidconsts<>+640(SB), Z5
 	VSUBPS       Z2, Z5, Z5
 	VMULPS       Z5, Z1, Z5
 	VBROADCASTSS pw+100(FP), Z6
@@ -11841,14 +11769,14 @@ loop_525:
 	JZ           noflag_528
 	VMOVUPS      sigmoidconsts<>+2560(SB), Z5
 	VGETEXPPS    Z3, Z7
-	VADDPS       sigmoidconsts<>+704(SB), Z7, Z7
+	VADDPS       sigmoidconsts<>+640(SB), Z7, Z7
 	VGETMANTPS   $0x02, Z3, Z6
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z6, K1
-	VSUBPS       sigmoidconsts<>+704(SB), Z6, Z8
+	VSUBPS       sigmoidconsts<>+640(SB), Z6, Z8
 	VADDPS       Z6, Z6, Z9
-	VSUBPS       sigmoidconsts<>+704(SB), Z9, Z9
+	VSUBPS       sigmoidconsts<>+640(SB), Z9, Z9
 	VBLENDMPS    Z9, Z8, K1, Z6
-	VSUBPS       sigmoidconsts<>+704(SB), Z7, K1, Z7
+	VSUBPS       sigmoidconsts<>+640(SB), Z7, K1, Z7
 	VMULPS       Z6, Z6, Z8
 	VMOVUPS      sigmoidconsts<>+1216(SB), Z9
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z6, Z9
@@ -11862,27 +11790,27 @@ loop_525:
 	VMULPS       Z6, Z9, Z9
 	VMULPS       Z8, Z9, Z9
 	VFMADD231PS  sigmoidconsts<>+256(SB), Z7, Z9
-	VFNMADD231PS sigmoidconsts<>+640(SB), Z8, Z9
+	VFNMADD231PS sigmoidconsts<>+1088(SB), Z8, Z9
 	VADDPS       Z9, Z6, Z9
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Z7, Z9
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z3, K1
 	VMOVUPS      Z3, K1, Z9
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z3, K1
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z3, K1
 	VMOVUPS      sigmoidconsts<>+2112(SB), K1, Z9
-	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Z3, K1
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z3, K1
 	VMOVUPS      sigmoidconsts<>+2176(SB), K1, Z9
 	VMAXPS       Z9, Z5, Z9
-	VMOVUPS      sigmoidconsts<>+704(SB), Z6
+	VMOVUPS      sigmoidconsts<>+640(SB), Z6
 	VSUBPS       Z3, Z6, Z6
 	VGETEXPPS    Z6, Z8
-	VADDPS       sigmoidconsts<>+704(SB), Z8, Z8
+	VADDPS       sigmoidconsts<>+640(SB), Z8, Z8
 	VGETMANTPS   $0x02, Z6, Z7
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z7, K1
-	VSUBPS       sigmoidconsts<>+704(SB), Z7, Z10
+	VSUBPS       sigmoidconsts<>+640(SB), Z7, Z10
 	VADDPS       Z7, Z7, Z11
-	VSUBPS       sigmoidconsts<>+704(SB), Z11, Z11
+	VSUBPS       sigmoidconsts<>+640(SB), Z11, Z11
 	VBLENDMPS    Z11, Z10, K1, Z7
-	VSUBPS       sigmoidconsts<>+704(SB), Z8, K1, Z8
+	VSUBPS       sigmoidconsts<>+640(SB), Z8, K1, Z8
 	VMULPS       Z7, Z7, Z10
 	VMOVUPS      sigmoidconsts<>+1216(SB), Z11
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z7, Z11
@@ -11896,17 +11824,17 @@ loop_525:
 	VMULPS       Z7, Z11, Z11
 	VMULPS       Z10, Z11, Z11
 	VFMADD231PS  sigmoidconsts<>+256(SB), Z8, Z11
-	VFNMADD231PS sigmoidconsts<>+640(SB), Z10, Z11
+	VFNMADD231PS sigmoidconsts<>+1088(SB), Z10, Z11
 	VADDPS       Z11, Z7, Z11
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Z8, Z11
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z6, K1
 	VMOVUPS      Z6, K1, Z11
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z6, K1
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z6, K1
 	VMOVUPS      sigmoidconsts<>+2112(SB), K1, Z11
-	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Z6, K1
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z6, K1
 	VMOVUPS      sigmoidconsts<>+2176(SB), K1, Z11
 	VMAXPS       Z11, Z5, Z11
-	VMOVUPS      sigmoidconsts<>+704(SB), Z5
+	VMOVUPS      sigmoidconsts<>+640(SB), Z5
 	VSUBPS       Z4, Z5, Z5
 	VMULPS       Z5, Z11, Z11
 	VBROADCASTSS pw+100(FP), Z5
@@ -11931,7 +11859,7 @@ noflag_528:
 	JZ           noflag_531
 	VXORPS       Z7, Z7, Z7
 	VCMPPS       $0x0e, Z4, Z3, K1
-	VMOVUPS      sigmoidconsts<>+704(SB), K1, Z7
+	VMOVUPS      sigmoidconsts<>+640(SB), K1, Z7
 	VCMPPS       $0x01, Z4, Z3, K1
 	VMOVUPS      sigmoidconsts<>+2432(SB), K1, Z7
 	VBROADCASTSS d+92(FP), Z8
@@ -11944,9 +11872,9 @@ flag_530:
 noflag_529:
 	TESTQ        $0x00000001, SI
 	JZ           noflag_532
-	VMOVUPS      sigmoidconsts<>+704(SB), Z6
+	VMOVUPS      sigmoidconsts<>+640(SB), Z6
 	VSUBPS       Z3, Z6, Z6
-	VMOVUPS      sigmoidconsts<>+704(SB), Z7
+	VMOVUPS      sigmoidconsts<>+640(SB), Z7
 	VSUBPS       Z4, Z7, Z7
 	VMULPS       Z7, Z3, Z7
 	VBROADCASTSS pw+100(FP), Z8
@@ -11981,14 +11909,14 @@ tail_526:
 	JZ           noflag_533
 	VMOVUPS      sigmoidconsts<>+2560(SB), Z5
 	VGETEXPPS    Z3, Z7
-	VADDPS       sigmoidconsts<>+704(SB), Z7, Z7
+	VADDPS       sigmoidconsts<>+640(SB), Z7, Z7
 	VGETMANTPS   $0x02, Z3, Z6
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z6, K2
-	VSUBPS       sigmoidconsts<>+704(SB), Z6, Z8
+	VSUBPS       sigmoidconsts<>+640(SB), Z6, Z8
 	VADDPS       Z6, Z6, Z9
-	VSUBPS       sigmoidconsts<>+704(SB), Z9, Z9
+	VSUBPS       sigmoidconsts<>+640(SB), Z9, Z9
 	VBLENDMPS    Z9, Z8, K2, Z6
-	VSUBPS       sigmoidconsts<>+704(SB), Z7, K2, Z7
+	VSUBPS       sigmoidconsts<>+640(SB), Z7, K2, Z7
 	VMULPS       Z6, Z6, Z8
 	VMOVUPS      sigmoidconsts<>+1216(SB), Z9
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z6, Z9
@@ -12002,27 +11930,27 @@ tail_526:
 	VMULPS       Z6, Z9, Z9
 	VMULPS       Z8, Z9, Z9
 	VFMADD231PS  sigmoidconsts<>+256(SB), Z7, Z9
-	VFNMADD231PS sigmoidconsts<>+640(SB), Z8, Z9
+	VFNMADD231PS sigmoidconsts<>+1088(SB), Z8, Z9
 	VADDPS       Z9, Z6, Z9
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Z7, Z9
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z3, K2
 	VMOVUPS      Z3, K2, Z9
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z3, K2
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z3, K2
 	VMOVUPS      sigmoidconsts<>+2112(SB), K2, Z9
-	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Z3, K2
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z3, K2
 	VMOVUPS      sigmoidconsts<>+2176(SB), K2, Z9
 	VMAXPS       Z9, Z5, Z9
-	VMOVUPS      sigmoidconsts<>+704(SB), Z6
+	VMOVUPS      sigmoidconsts<>+640(SB), Z6
 	VSUBPS       Z3, Z6, Z6
 	VGETEXPPS    Z6, Z8
-	VADDPS       sigmoidconsts<>+704(SB), Z8, Z8
+	VADDPS       sigmoidconsts<>+640(SB), Z8, Z8
 	VGETMANTPS   $0x02, Z6, Z7
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z7, K2
-	VSUBPS       sigmoidconsts<>+704(SB), Z7, Z10
+	VSUBPS       sigmoidconsts<>+640(SB), Z7, Z10
 	VADDPS       Z7, Z7, Z11
-	VSUBPS       sigmoidconsts<>+704(SB), Z11, Z11
+	VSUBPS       sigmoidconsts<>+640(SB), Z11, Z11
 	VBLENDMPS    Z11, Z10, K2, Z7
-	VSUBPS       sigmoidconsts<>+704(SB), Z8, K2, Z8
+	VSUBPS       sigmoidconsts<>+640(SB), Z8, K2, Z8
 	VMULPS       Z7, Z7, Z10
 	VMOVUPS      sigmoidconsts<>+1216(SB), Z11
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z7, Z11
@@ -12036,17 +11964,17 @@ tail_526:
 	VMULPS       Z7, Z11, Z11
 	VMULPS       Z10, Z11, Z11
 	VFMADD231PS  sigmoidconsts<>+256(SB), Z8, Z11
-	VFNMADD231PS sigmoidconsts<>+640(SB), Z10, Z11
+	VFNMADD231PS sigmoidconsts<>+1088(SB), Z10, Z11
 	VADDPS       Z11, Z7, Z11
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Z8, Z11
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z6, K2
 	VMOVUPS      Z6, K2, Z11
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z6, K2
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z6, K2
 	VMOVUPS      sigmoidconsts<>+2112(SB), K2, Z11
-	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Z6, K2
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z6, K2
 	VMOVUPS      sigmoidconsts<>+2176(SB), K2, Z11
 	VMAXPS       Z11, Z5, Z11
-	VMOVUPS      sigmoidconsts<>+704(SB), Z5
+	VMOVUPS      sigmoidconsts<>+640(SB), Z5
 	VSUBPS       Z4, Z5, Z5
 	VMULPS       Z5, Z11, Z11
 	VBROADCASTSS pw+100(FP), Z5
@@ -12072,7 +12000,7 @@ noflag_533:
 	JZ           noflag_536
 	VXORPS       Z7, Z7, Z7
 	VCMPPS       $0x0e, Z4, Z3, K2
-	VMOVUPS      sigmoidconsts<>+704(SB), K2, Z7
+	VMOVUPS      sigmoidconsts<>+640(SB), K2, Z7
 	VCMPPS       $0x01, Z4, Z3, K2
 	VMOVUPS      sigmoidconsts<>+2432(SB), K2, Z7
 	VBROADCASTSS d+92(FP), Z8
@@ -12085,9 +12013,9 @@ flag_535:
 noflag_534:
 	TESTQ        $0x00000001, SI
 	JZ           noflag_537
-	VMOVUPS      sigmoidconsts<>+704(SB), Z6
+	VMOVUPS      sigmoidconsts<>+640(SB), Z6
 	VSUBPS       Z3, Z6, Z6
-	VMOVUPS      sigmoidconsts<>+704(SB), Z7
+	VMOVUPS      sigmoidconsts<>+640(SB), Z7
 	VSUBPS       Z4, Z7, Z7
 	VMULPS       Z7, Z3, Z7
 	VBROADCASTSS pw+100(FP), Z8
@@ -12187,7 +12115,7 @@ noflag_543:
 	TESTQ  $0x00000010, SI
 	JZ     noflag_544
 	VSUBPS Z10, Z12, Z12
-	VANDPS sigmoidconsts<>+960(SB), Z12, Z12
+	VANDPS sigmoidconsts<>+896(SB), Z12, Z12
 	VMULPS Z11, Z12, Z12
 	VADDPS Z12, Z8, Z8
 
@@ -12197,14 +12125,14 @@ noflag_541:
 	JZ           noflag_545
 	VMOVUPS      sigmoidconsts<>+2560(SB), Z12
 	VGETEXPPS    Z9, Z14
-	VADDPS       sigmoidconsts<>+704(SB), Z14, Z14
+	VADDPS       sigmoidconsts<>+640(SB), Z14, Z14
 	VGETMANTPS   $0x02, Z9, Z13
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z13, K1
-	VSUBPS       sigmoidconsts<>+704(SB), Z13, Z15
+	VSUBPS       sigmoidconsts<>+640(SB), Z13, Z15
 	VADDPS       Z13, Z13, Z16
-	VSUBPS       sigmoidconsts<>+704(SB), Z16, Z16
+	VSUBPS       sigmoidconsts<>+640(SB), Z16, Z16
 	VBLENDMPS    Z16, Z15, K1, Z13
-	VSUBPS       sigmoidconsts<>+704(SB), Z14, K1, Z14
+	VSUBPS       sigmoidconsts<>+640(SB), Z14, K1, Z14
 	VMULPS       Z13, Z13, Z15
 	VMOVUPS      sigmoidconsts<>+1216(SB), Z16
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z13, Z16
@@ -12218,27 +12146,27 @@ noflag_541:
 	VMULPS       Z13, Z16, Z16
 	VMULPS       Z15, Z16, Z16
 	VFMADD231PS  sigmoidconsts<>+256(SB), Z14, Z16
-	VFNMADD231PS sigmoidconsts<>+640(SB), Z15, Z16
+	VFNMADD231PS sigmoidconsts<>+1088(SB), Z15, Z16
 	VADDPS       Z16, Z13, Z16
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Z14, Z16
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z9, K1
 	VMOVUPS      Z9, K1, Z16
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z9, K1
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z9, K1
 	VMOVUPS      sigmoidconsts<>+2112(SB), K1, Z16
-	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Z9, K1
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z9, K1
 	VMOVUPS      sigmoidconsts<>+2176(SB), K1, Z16
 	VMAXPS       Z16, Z12, Z16
-	VMOVUPS      sigmoidconsts<>+704(SB), Z13
+	VMOVUPS      sigmoidconsts<>+640(SB), Z13
 	VSUBPS       Z9, Z13, Z13
 	VGETEXPPS    Z13, Z14
-	VADDPS       sigmoidconsts<>+704(SB), Z14, Z14
+	VADDPS       sigmoidconsts<>+640(SB), Z14, Z14
 	VGETMANTPS   $0x02, Z13, Z9
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z9, K1
-	VSUBPS       sigmoidconsts<>+704(SB), Z9, Z15
+	VSUBPS       sigmoidconsts<>+640(SB), Z9, Z15
 	VADDPS       Z9, Z9, Z17
-	VSUBPS       sigmoidconsts<>+704(SB), Z17, Z17
+	VSUBPS       sigmoidconsts<>+640(SB), Z17, Z17
 	VBLENDMPS    Z17, Z15, K1, Z9
-	VSUBPS       sigmoidconsts<>+704(SB), Z14, K1, Z14
+	VSUBPS       sigmoidconsts<>+640(SB), Z14, K1, Z14
 	VMULPS       Z9, Z9, Z15
 	VMOVUPS      sigmoidconsts<>+1216(SB), Z17
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z9, Z17
@@ -12252,17 +12180,17 @@ noflag_541:
 	VMULPS       Z9, Z17, Z17
 	VMULPS       Z15, Z17, Z17
 	VFMADD231PS  sigmoidconsts<>+256(SB), Z14, Z17
-	VFNMADD231PS sigmoidconsts<>+640(SB), Z15, Z17
+	VFNMADD231PS sigmoidconsts<>+1088(SB), Z15, Z17
 	VADDPS       Z17, Z9, Z17
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Z14, Z17
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z13, K1
 	VMOVUPS      Z13, K1, Z17
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z13, K1
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z13, K1
 	VMOVUPS      sigmoidconsts<>+2112(SB), K1, Z17
-	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Z13, K1
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z13, K1
 	VMOVUPS      sigmoidconsts<>+2176(SB), K1, Z17
 	VMAXPS       Z17, Z12, Z17
-	VMOVUPS      sigmoidconsts<>+704(SB), Z9
+	VMOVUPS      sigmoidconsts<>+640(SB), Z9
 	VSUBPS       Z10, Z9, Z9
 	VMULPS       Z9, Z17, Z17
 	VBROADCASTSS pw+80(FP), Z9
@@ -12312,7 +12240,7 @@ noflag_548:
 	TESTQ     $0x00000010, SI
 	JZ        noflag_549
 	VSUBPS    Z10, Z12, Z12
-	VANDPS    sigmoidconsts<>+960(SB), Z12, Z12
+	VANDPS    sigmoidconsts<>+896(SB), Z12, Z12
 	VMULPS    Z11, Z12, Z12
 	VMOVAPS.Z Z12, K1, Z12
 	VADDPS    Z12, Z8, Z8
@@ -12323,14 +12251,14 @@ noflag_546:
 	JZ           noflag_550
 	VMOVUPS      sigmoidconsts<>+2560(SB), Z12
 	VGETEXPPS    Z9, Z14
-	VADDPS       sigmoidconsts<>+704(SB), Z14, Z14
+	VADDPS       sigmoidconsts<>+640(SB), Z14, Z14
 	VGETMANTPS   $0x02, Z9, Z13
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z13, K2
-	VSUBPS       sigmoidconsts<>+704(SB), Z13, Z15
+	VSUBPS       sigmoidconsts<>+640(SB), Z13, Z15
 	VADDPS       Z13, Z13, Z16
-	VSUBPS       sigmoidconsts<>+704(SB), Z16, Z16
+	VSUBPS       sigmoidconsts<>+640(SB), Z16, Z16
 	VBLENDMPS    Z16, Z15, K2, Z13
-	VSUBPS       sigmoidconsts<>+704(SB), Z14, K2, Z14
+	VSUBPS       sigmoidconsts<>+640(SB), Z14, K2, Z14
 	VMULPS       Z13, Z13, Z15
 	VMOVUPS      sigmoidconsts<>+1216(SB), Z16
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z13, Z16
@@ -12344,27 +12272,27 @@ noflag_546:
 	VMULPS       Z13, Z16, Z16
 	VMULPS       Z15, Z16, Z16
 	VFMADD231PS  sigmoidconsts<>+256(SB), Z14, Z16
-	VFNMADD231PS sigmoidconsts<>+640(SB), Z15, Z16
+	VFNMADD231PS sigmoidconsts<>+1088(SB), Z15, Z16
 	VADDPS       Z16, Z13, Z16
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Z14, Z16
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z9, K2
 	VMOVUPS      Z9, K2, Z16
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z9, K2
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z9, K2
 	VMOVUPS      sigmoidconsts<>+2112(SB), K2, Z16
-	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Z9, K2
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z9, K2
 	VMOVUPS      sigmoidconsts<>+2176(SB), K2, Z16
 	VMAXPS       Z16, Z12, Z16
-	VMOVUPS      sigmoidconsts<>+704(SB), Z13
+	VMOVUPS      sigmoidconsts<>+640(SB), Z13
 	VSUBPS       Z9, Z13, Z13
 	VGETEXPPS    Z13, Z14
-	VADDPS       sigmoidconsts<>+704(SB), Z14, Z14
+	VADDPS       sigmoidconsts<>+640(SB), Z14, Z14
 	VGETMANTPS   $0x02, Z13, Z9
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z9, K2
-	VSUBPS       sigmoidconsts<>+704(SB), Z9, Z15
+	VSUBPS       sigmoidconsts<>+640(SB), Z9, Z15
 	VADDPS       Z9, Z9, Z17
-	VSUBPS       sigmoidconsts<>+704(SB), Z17, Z17
+	VSUBPS       sigmoidconsts<>+640(SB), Z17, Z17
 	VBLENDMPS    Z17, Z15, K2, Z9
-	VSUBPS       sigmoidconsts<>+704(SB), Z14, K2, Z14
+	VSUBPS       sigmoidconsts<>+640(SB), Z14, K2, Z14
 	VMULPS       Z9, Z9, Z15
 	VMOVUPS      sigmoidconsts<>+1216(SB), Z17
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z9, Z17
@@ -12378,17 +12306,17 @@ noflag_546:
 	VMULPS       Z9, Z17, Z17
 	VMULPS       Z15, Z17, Z17
 	VFMADD231PS  sigmoidconsts<>+256(SB), Z14, Z17
-	VFNMADD231PS sigmoidconsts<>+640(SB), Z15, Z17
+	VFNMADD231PS sigmoidconsts<>+1088(SB), Z15, Z17
 	VADDPS       Z17, Z9, Z17
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Z14, Z17
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z13, K2
 	VMOVUPS      Z13, K2, Z17
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z13, K2
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z13, K2
 	VMOVUPS      sigmoidconsts<>+2112(SB), K2, Z17
-	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Z13, K2
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z13, K2
 	VMOVUPS      sigmoidconsts<>+2176(SB), K2, Z17
 	VMAXPS       Z17, Z12, Z17
-	VMOVUPS      sigmoidconsts<>+704(SB), Z9
+	VMOVUPS      sigmoidconsts<>+640(SB), Z9
 	VSUBPS       Z10, Z9, Z9
 	VMULPS       Z9, Z17, Z17
 	VBROADCASTSS pw+80(FP), Z9
@@ -12535,7 +12463,7 @@ flag_554:
 	JZ           noflag_557
 	VXORPS       Z6, Z6, Z6
 	VCMPPS       $0x0e, Z2, Z1, K1
-	VMOVUPS      sigmoidconsts<>+704(SB), K1, Z6
+	VMOVUPS      sigmoidconsts<>+640(SB), K1, Z6
 	VCMPPS       $0x01, Z2, Z1, K1
 	VMOVUPS      sigmoidconsts<>+2432(SB), K1, Z6
 	VBROADCASTSS d+116(FP), Z7
@@ -12548,9 +12476,9 @@ flag_556:
 noflag_555:
 	TESTQ        $0x00000001, DI
 	JZ           noflag_558
-	VMOVUPS      sigmoidconsts<>+704(SB), Z5
+	VMOVUPS      sigmoidconsts<>+640(SB), Z5
 	VSUBPS       Z1, Z5, Z5
-	VMOVUPS      sigmoidconsts<>+704(SB), Z6
+	VMOVUPS      sigmoidconsts<>+640(SB), Z6
 	VSUBPS       Z2, Z6, Z6
 	VMULPS       Z6, Z1, Z6
 	VBROADCASTSS pw+124(FP), Z7
@@ -12604,7 +12532,7 @@ flag_559:
 	JZ           noflag_562
 	VXORPS       Z6, Z6, Z6
 	VCMPPS       $0x0e, Z2, Z1, K2
-	VMOVUPS      sigmoidconsts<>+704(SB), K2, Z6
+	VMOVUPS      sigmoidconsts<>+640(SB), K2, Z6
 	VCMPPS       $0x01, Z2, Z1, K2
 	VMOVUPS      sigmoidconsts<>+2432(SB), K2, Z6
 	VBROADCASTSS d+116(FP), Z7
@@ -12617,9 +12545,9 @@ flag_561:
 noflag_560:
 	TESTQ        $0x00000001, DI
 	JZ           noflag_563
-	VMOVUPS      sigmoidconsts<>+704(SB), Z5
+	VMOVUPS      sigmoidconsts<>+640(SB), Z5
 	VSUBPS       Z1, Z5, Z5
-	VMOVUPS      sigmoidconsts<>+704(SB), Z6
+	VMOVUPS      sigmoidconsts<>+640(SB), Z6
 	VSUBPS       Z2, Z6, Z6
 	VMULPS       Z6, Z1, Z6
 	VBROADCASTSS pw+124(FP), Z7
@@ -12676,14 +12604,14 @@ loop_564:
 	JZ           noflag_567
 	VMOVUPS      sigmoidconsts<>+2560(SB), Z6
 	VGETEXPPS    Z3, Z8
-	VADDPS       sigmoidconsts<>+704(SB), Z8, Z8
+	VADDPS       sigmoidconsts<>+640(SB), Z8, Z8
 	VGETMANTPS   $0x02, Z3, Z7
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z7, K1
-	VSUBPS       sigmoidconsts<>+704(SB), Z7, Z9
+	VSUBPS       sigmoidconsts<>+640(SB), Z7, Z9
 	VADDPS       Z7, Z7, Z10
-	VSUBPS       sigmoidconsts<>+704(SB), Z10, Z10
+	VSUBPS       sigmoidconsts<>+640(SB), Z10, Z10
 	VBLENDMPS    Z10, Z9, K1, Z7
-	VSUBPS       sigmoidconsts<>+704(SB), Z8, K1, Z8
+	VSUBPS       sigmoidconsts<>+640(SB), Z8, K1, Z8
 	VMULPS       Z7, Z7, Z9
 	VMOVUPS      sigmoidconsts<>+1216(SB), Z10
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z7, Z10
@@ -12697,27 +12625,27 @@ loop_564:
 	VMULPS       Z7, Z10, Z10
 	VMULPS       Z9, Z10, Z10
 	VFMADD231PS  sigmoidconsts<>+256(SB), Z8, Z10
-	VFNMADD231PS sigmoidconsts<>+640(SB), Z9, Z10
+	VFNMADD231PS sigmoidconsts<>+1088(SB), Z9, Z10
 	VADDPS       Z10, Z7, Z10
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Z8, Z10
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z3, K1
 	VMOVUPS      Z3, K1, Z10
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z3, K1
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z3, K1
 	VMOVUPS      sigmoidconsts<>+2112(SB), K1, Z10
-	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Z3, K1
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z3, K1
 	VMOVUPS      sigmoidconsts<>+2176(SB), K1, Z10
 	VMAXPS       Z10, Z6, Z10
-	VMOVUPS      sigmoidconsts<>+704(SB), Z7
+	VMOVUPS      sigmoidconsts<>+640(SB), Z7
 	VSUBPS       Z3, Z7, Z7
 	VGETEXPPS    Z7, Z9
-	VADDPS       sigmoidconsts<>+704(SB), Z9, Z9
+	VADDPS       sigmoidconsts<>+640(SB), Z9, Z9
 	VGETMANTPS   $0x02, Z7, Z8
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z8, K1
-	VSUBPS       sigmoidconsts<>+704(SB), Z8, Z11
+	VSUBPS       sigmoidconsts<>+640(SB), Z8, Z11
 	VADDPS       Z8, Z8, Z12
-	VSUBPS       sigmoidconsts<>+704(SB), Z12, Z12
+	VSUBPS       sigmoidconsts<>+640(SB), Z12, Z12
 	VBLENDMPS    Z12, Z11, K1, Z8
-	VSUBPS       sigmoidconsts<>+704(SB), Z9, K1, Z9
+	VSUBPS       sigmoidconsts<>+640(SB), Z9, K1, Z9
 	VMULPS       Z8, Z8, Z11
 	VMOVUPS      sigmoidconsts<>+1216(SB), Z12
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z8, Z12
@@ -12731,17 +12659,17 @@ loop_564:
 	VMULPS       Z8, Z12, Z12
 	VMULPS       Z11, Z12, Z12
 	VFMADD231PS  sigmoidconsts<>+256(SB), Z9, Z12
-	VFNMADD231PS sigmoidconsts<>+640(SB), Z11, Z12
+	VFNMADD231PS sigmoidconsts<>+1088(SB), Z11, Z12
 	VADDPS       Z12, Z8, Z12
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Z9, Z12
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z7, K1
 	VMOVUPS      Z7, K1, Z12
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z7, K1
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z7, K1
 	VMOVUPS      sigmoidconsts<>+2112(SB), K1, Z12
-	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Z7, K1
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z7, K1
 	VMOVUPS      sigmoidconsts<>+2176(SB), K1, Z12
 	VMAXPS       Z12, Z6, Z12
-	VMOVUPS      sigmoidconsts<>+704(SB), Z6
+	VMOVUPS      sigmoidconsts<>+640(SB), Z6
 	VSUBPS       Z4, Z6, Z6
 	VMULPS       Z6, Z12, Z12
 	VBROADCASTSS pw+124(FP), Z6
@@ -12767,7 +12695,7 @@ noflag_567:
 	JZ           noflag_570
 	VXORPS       Z8, Z8, Z8
 	VCMPPS       $0x0e, Z4, Z3, K1
-	VMOVUPS      sigmoidconsts<>+704(SB), K1, Z8
+	VMOVUPS      sigmoidconsts<>+640(SB), K1, Z8
 	VCMPPS       $0x01, Z4, Z3, K1
 	VMOVUPS      sigmoidconsts<>+2432(SB), K1, Z8
 	VBROADCASTSS d+116(FP), Z9
@@ -12780,9 +12708,9 @@ flag_569:
 noflag_568:
 	TESTQ        $0x00000001, DI
 	JZ           noflag_571
-	VMOVUPS      sigmoidconsts<>+704(SB), Z7
+	VMOVUPS      sigmoidconsts<>+640(SB), Z7
 	VSUBPS       Z3, Z7, Z7
-	VMOVUPS      sigmoidconsts<>+704(SB), Z8
+	VMOVUPS      sigmoidconsts<>+640(SB), Z8
 	VSUBPS       Z4, Z8, Z8
 	VMULPS       Z8, Z3, Z8
 	VBROADCASTSS pw+124(FP), Z9
@@ -12820,14 +12748,14 @@ tail_565:
 	JZ           noflag_572
 	VMOVUPS      sigmoidconsts<>+2560(SB), Z6
 	VGETEXPPS    Z3, Z8
-	VADDPS       sigmoidconsts<>+704(SB), Z8, Z8
+	VADDPS       sigmoidconsts<>+640(SB), Z8, Z8
 	VGETMANTPS   $0x02, Z3, Z7
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z7, K2
-	VSUBPS       sigmoidconsts<>+704(SB), Z7, Z9
+	VSUBPS       sigmoidconsts<>+640(SB), Z7, Z9
 	VADDPS       Z7, Z7, Z10
-	VSUBPS       sigmoidconsts<>+704(SB), Z10, Z10
+	VSUBPS       sigmoidconsts<>+640(SB), Z10, Z10
 	VBLENDMPS    Z10, Z9, K2, Z7
-	VSUBPS       sigmoidconsts<>+704(SB), Z8, K2, Z8
+	VSUBPS       sigmoidconsts<>+640(SB), Z8, K2, Z8
 	VMULPS       Z7, Z7, Z9
 	VMOVUPS      sigmoidconsts<>+1216(SB), Z10
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z7, Z10
@@ -12841,27 +12769,27 @@ tail_565:
 	VMULPS       Z7, Z10, Z10
 	VMULPS       Z9, Z10, Z10
 	VFMADD231PS  sigmoidconsts<>+256(SB), Z8, Z10
-	VFNMADD231PS sigmoidconsts<>+640(SB), Z9, Z10
+	VFNMADD231PS sigmoidconsts<>+1088(SB), Z9, Z10
 	VADDPS       Z10, Z7, Z10
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Z8, Z10
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z3, K2
 	VMOVUPS      Z3, K2, Z10
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z3, K2
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z3, K2
 	VMOVUPS      sigmoidconsts<>+2112(SB), K2, Z10
-	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Z3, K2
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z3, K2
 	VMOVUPS      sigmoidconsts<>+2176(SB), K2, Z10
 	VMAXPS       Z10, Z6, Z10
-	VMOVUPS      sigmoidconsts<>+704(SB), Z7
+	VMOVUPS      sigmoidconsts<>+640(SB), Z7
 	VSUBPS       Z3, Z7, Z7
 	VGETEXPPS    Z7, Z9
-	VADDPS       sigmoidconsts<>+704(SB), Z9, Z9
+	VADDPS       sigmoidconsts<>+640(SB), Z9, Z9
 	VGETMANTPS   $0x02, Z7, Z8
 	VCMPPS       $0x01, sigmoidconsts<>+1152(SB), Z8, K2
-	VSUBPS       sigmoidconsts<>+704(SB), Z8, Z11
+	VSUBPS       sigmoidconsts<>+640(SB), Z8, Z11
 	VADDPS       Z8, Z8, Z12
-	VSUBPS       sigmoidconsts<>+704(SB), Z12, Z12
+	VSUBPS       sigmoidconsts<>+640(SB), Z12, Z12
 	VBLENDMPS    Z12, Z11, K2, Z8
-	VSUBPS       sigmoidconsts<>+704(SB), Z9, K2, Z9
+	VSUBPS       sigmoidconsts<>+640(SB), Z9, K2, Z9
 	VMULPS       Z8, Z8, Z11
 	VMOVUPS      sigmoidconsts<>+1216(SB), Z12
 	VFMADD213PS  sigmoidconsts<>+1280(SB), Z8, Z12
@@ -12875,17 +12803,17 @@ tail_565:
 	VMULPS       Z8, Z12, Z12
 	VMULPS       Z11, Z12, Z12
 	VFMADD231PS  sigmoidconsts<>+256(SB), Z9, Z12
-	VFNMADD231PS sigmoidconsts<>+640(SB), Z11, Z12
+	VFNMADD231PS sigmoidconsts<>+1088(SB), Z11, Z12
 	VADDPS       Z12, Z8, Z12
 	VFMADD231PS  sigmoidconsts<>+1792(SB), Z9, Z12
 	VCMPPS       $0x05, sigmoidconsts<>+2048(SB), Z7, K2
 	VMOVUPS      Z7, K2, Z12
-	VCMPPS       $0x01, sigmoidconsts<>+896(SB), Z7, K2
+	VCMPPS       $0x01, sigmoidconsts<>+832(SB), Z7, K2
 	VMOVUPS      sigmoidconsts<>+2112(SB), K2, Z12
-	VCMPPS       $0x00, sigmoidconsts<>+896(SB), Z7, K2
+	VCMPPS       $0x00, sigmoidconsts<>+832(SB), Z7, K2
 	VMOVUPS      sigmoidconsts<>+2176(SB), K2, Z12
 	VMAXPS       Z12, Z6, Z12
-	VMOVUPS      sigmoidconsts<>+704(SB), Z6
+	VMOVUPS      sigmoidconsts<>+640(SB), Z6
 	VSUBPS       Z4, Z6, Z6
 	VMULPS       Z6, Z12, Z12
 	VBROADCASTSS pw+124(FP), Z6
@@ -12912,7 +12840,7 @@ noflag_572:
 	JZ           noflag_575
 	VXORPS       Z8, Z8, Z8
 	VCMPPS       $0x0e, Z4, Z3, K2
-	VMOVUPS      sigmoidconsts<>+704(SB), K2, Z8
+	VMOVUPS      sigmoidconsts<>+640(SB), K2, Z8
 	VCMPPS       $0x01, Z4, Z3, K2
 	VMOVUPS      sigmoidconsts<>+2432(SB), K2, Z8
 	VBROADCASTSS d+116(FP), Z9
@@ -12925,9 +12853,9 @@ flag_574:
 noflag_573:
 	TESTQ        $0x00000001, DI
 	JZ           noflag_576
-	VMOVUPS      sigmoidconsts<>+704(SB), Z7
+	VMOVUPS      sigmoidconsts<>+640(SB), Z7
 	VSUBPS       Z3, Z7, Z7
-	VMOVUPS      sigmoidconsts<>+704(SB), Z8
+	VMOVUPS      sigmoidconsts<>+640(SB), Z8
 	VSUBPS       Z4, Z8, Z8
 	VMULPS       Z8, Z3, Z8
 	VBROADCASTSS pw+124(FP), Z9
@@ -13060,214 +12988,214 @@ DATA sigmoidconsts<>+304(SB)/4, $0xb95e8083
 DATA sigmoidconsts<>+308(SB)/4, $0xb95e8083
 DATA sigmoidconsts<>+312(SB)/4, $0xb95e8083
 DATA sigmoidconsts<>+316(SB)/4, $0xb95e8083
-DATA sigmoidconsts<>+320(SB)/4, $0x39506967
-DATA sigmoidconsts<>+324(SB)/4, $0x39506967
-DATA sigmoidconsts<>+328(SB)/4, $0x39506967
-DATA sigmoidconsts<>+332(SB)/4, $0x39506967
-DATA sigmoidconsts<>+336(SB)/4, $0x39506967
-DATA sigmoidconsts<>+340(SB)/4, $0x39506967
-DATA sigmoidconsts<>+344(SB)/4, $0x39506967
-DATA sigmoidconsts<>+348(SB)/4, $0x39506967
-DATA sigmoidconsts<>+352(SB)/4, $0x39506967
-DATA sigmoidconsts<>+356(SB)/4, $0x39506967
-DATA sigmoidconsts<>+360(SB)/4, $0x39506967
-DATA sigmoidconsts<>+364(SB)/4, $0x39506967
-DATA sigmoidconsts<>+368(SB)/4, $0x39506967
-DATA sigmoidconsts<>+372(SB)/4, $0x39506967
-DATA sigmoidconsts<>+376(SB)/4, $0x39506967
-DATA sigmoidconsts<>+380(SB)/4, $0x39506967
-DATA sigmoidconsts<>+384(SB)/4, $0x3ab743ce
-DATA sigmoidconsts<>+388(SB)/4, $0x3ab743ce
-DATA sigmoidconsts<>+392(SB)/4, $0x3ab743ce
-DATA sigmoidconsts<>+396(SB)/4, $0x3ab743ce
-DATA sigmoidconsts<>+400(SB)/4, $0x3ab743ce
-DATA sigmoidconsts<>+404(SB)/4, $0x3ab743ce
-DATA sigmoidconsts<>+408(SB)/4, $0x3ab743ce
-DATA sigmoidconsts<>+412(SB)/4, $0x3ab743ce
-DATA sigmoidconsts<>+416(SB)/4, $0x3ab743ce
-DATA sigmoidconsts<>+420(SB)/4, $0x3ab743ce
-DATA sigmoidconsts<>+424(SB)/4, $0x3ab743ce
-DATA sigmoidconsts<>+428(SB)/4, $0x3ab743ce
-DATA sigmoidconsts<>+432(SB)/4, $0x3ab743ce
-DATA sigmoidconsts<>+436(SB)/4, $0x3ab743ce
-DATA sigmoidconsts<>+440(SB)/4, $0x3ab743ce
-DATA sigmoidconsts<>+444(SB)/4, $0x3ab743ce
-DATA sigmoidconsts<>+448(SB)/4, $0x3c088908
-DATA sigmoidconsts<>+452(SB)/4, $0x3c088908
-DATA sigmoidconsts<>+456(SB)/4, $0x3c088908
-DATA sigmoidconsts<>+460(SB)/4, $0x3c088908
-DATA sigmoidconsts<>+464(SB)/4, $0x3c088908
-DATA sigmoidconsts<>+468(SB)/4, $0x3c088908
-DATA sigmoidconsts<>+472(SB)/4, $0x3c088908
-DATA sigmoidconsts<>+476(SB)/4, $0x3c088908
-DATA sigmoidconsts<>+480(SB)/4, $0x3c088908
-DATA sigmoidconsts<>+484(SB)/4, $0x3c088908
-DATA sigmoidconsts<>+488(SB)/4, $0x3c088908
-DATA sigmoidconsts<>+492(SB)/4, $0x3c088908
-DATA sigmoidconsts<>+496(SB)/4, $0x3c088908
-DATA sigmoidconsts<>+500(SB)/4, $0x3c088908
-DATA sigmoidconsts<>+504(SB)/4, $0x3c088908
-DATA sigmoidconsts<>+508(SB)/4, $0x3c088908
-DATA sigmoidconsts<>+512(SB)/4, $0x3d2aa9c1
-DATA sigmoidconsts<>+516(SB)/4, $0x3d2aa9c1
-DATA sigmoidconsts<>+520(SB)/4, $0x3d2aa9c1
-DATA sigmoidconsts<>+524(SB)/4, $0x3d2aa9c1
-DATA sigmoidconsts<>+528(SB)/4, $0x3d2aa9c1
-DATA sigmoidconsts<>+532(SB)/4, $0x3d2aa9c1
-DATA sigmoidconsts<>+536(SB)/4, $0x3d2aa9c1
-DATA sigmoidconsts<>+540(SB)/4, $0x3d2aa9c1
-DATA sigmoidconsts<>+544(SB)/4, $0x3d2aa9c1
-DATA sigmoidconsts<>+548(SB)/4, $0x3d2aa9c1
-DATA sigmoidconsts<>+552(SB)/4, $0x3d2aa9c1
-DATA sigmoidconsts<>+556(SB)/4, $0x3d2aa9c1
-DATA sigmoidconsts<>+560(SB)/4, $0x3d2aa9c1
-DATA sigmoidconsts<>+564(SB)/4, $0x3d2aa9c1
-DATA sigmoidconsts<>+568(SB)/4, $0x3d2aa9c1
-DATA sigmoidconsts<>+572(SB)/4, $0x3d2aa9c1
-DATA sigmoidconsts<>+576(SB)/4, $0x3e2aaaaa
-DATA sigmoidconsts<>+580(SB)/4, $0x3e2aaaaa
-DATA sigmoidconsts<>+584(SB)/4, $0x3e2aaaaa
-DATA sigmoidconsts<>+588(SB)/4, $0x3e2aaaaa
-DATA sigmoidconsts<>+592(SB)/4, $0x3e2aaaaa
-DATA sigmoidconsts<>+596(SB)/4, $0x3e2aaaaa
-DATA sigmoidconsts<>+600(SB)/4, $0x3e2aaaaa
-DATA sigmoidconsts<>+604(SB)/4, $0x3e2aaaaa
-DATA sigmoidconsts<>+608(SB)/4, $0x3e2aaaaa
-DATA sigmoidconsts<>+612(SB)/4, $0x3e2aaaaa
-DATA sigmoidconsts<>+616(SB)/4, $0x3e2aaaaa
-DATA sigmoidconsts<>+620(SB)/4, $0x3e2aaaaa
-DATA sigmoidconsts<>+624(SB)/4, $0x3e2aaaaa
-DATA sigmoidconsts<>+628(SB)/4, $0x3e2aaaaa
-DATA sigmoidconsts<>+632(SB)/4, $0x3e2aaaaa
-DATA sigmoidconsts<>+636(SB)/4, $0x3e2aaaaa
-DATA sigmoidconsts<>+640(SB)/4, $0x3f000000
-DATA sigmoidconsts<>+644(SB)/4, $0x3f000000
-DATA sigmoidconsts<>+648(SB)/4, $0x3f000000
-DATA sigmoidconsts<>+652(SB)/4, $0x3f000000
-DATA sigmoidconsts<>+656(SB)/4, $0x3f000000
-DATA sigmoidconsts<>+660(SB)/4, $0x3f000000
-DATA sigmoidconsts<>+664(SB)/4, $0x3f000000
-DATA sigmoidconsts<>+668(SB)/4, $0x3f000000
-DATA sigmoidconsts<>+672(SB)/4, $0x3f000000
-DATA sigmoidconsts<>+676(SB)/4, $0x3f000000
-DATA sigmoidconsts<>+680(SB)/4, $0x3f000000
-DATA sigmoidconsts<>+684(SB)/4, $0x3f000000
-DATA sigmoidconsts<>+688(SB)/4, $0x3f000000
-DATA sigmoidconsts<>+692(SB)/4, $0x3f000000
-DATA sigmoidconsts<>+696(SB)/4, $0x3f000000
-DATA sigmoidconsts<>+700(SB)/4, $0x3f000000
-DATA sigmoidconsts<>+704(SB)/4, $0x3f800000
-DATA sigmoidconsts<>+708(SB)/4, $0x3f800000
-DATA sigmoidconsts<>+712(SB)/4, $0x3f800000
-DATA sigmoidconsts<>+716(SB)/4, $0x3f800000
-DATA sigmoidconsts<>+720(SB)/4, $0x3f800000
-DATA sigmoidconsts<>+724(SB)/4, $0x3f800000
-DATA sigmoidconsts<>+728(SB)/4, $0x3f800000
-DATA sigmoidconsts<>+732(SB)/4, $0x3f800000
-DATA sigmoidconsts<>+736(SB)/4, $0x3f800000
-DATA sigmoidconsts<>+740(SB)/4, $0x3f800000
-DATA sigmoidconsts<>+744(SB)/4, $0x3f800000
-DATA sigmoidconsts<>+748(SB)/4, $0x3f800000
-DATA sigmoidconsts<>+752(SB)/4, $0x3f800000
-DATA sigmoidconsts<>+756(SB)/4, $0x3f800000
-DATA sigmoidconsts<>+760(SB)/4, $0x3f800000
-DATA sigmoidconsts<>+764(SB)/4, $0x3f800000
-DATA sigmoidconsts<>+768(SB)/4, $0x0000007f
-DATA sigmoidconsts<>+772(SB)/4, $0x0000007f
-DATA sigmoidconsts<>+776(SB)/4, $0x0000007f
-DATA sigmoidconsts<>+780(SB)/4, $0x0000007f
-DATA sigmoidconsts<>+784(SB)/4, $0x0000007f
-DATA sigmoidconsts<>+788(SB)/4, $0x0000007f
-DATA sigmoidconsts<>+792(SB)/4, $0x0000007f
-DATA sigmoidconsts<>+796(SB)/4, $0x0000007f
-DATA sigmoidconsts<>+800(SB)/4, $0x0000007f
-DATA sigmoidconsts<>+804(SB)/4, $0x0000007f
-DATA sigmoidconsts<>+808(SB)/4, $0x0000007f
-DATA sigmoidconsts<>+812(SB)/4, $0x0000007f
-DATA sigmoidconsts<>+816(SB)/4, $0x0000007f
-DATA sigmoidconsts<>+820(SB)/4, $0x0000007f
-DATA sigmoidconsts<>+824(SB)/4, $0x0000007f
-DATA sigmoidconsts<>+828(SB)/4, $0x0000007f
-DATA sigmoidconsts<>+832(SB)/4, $0xc2aeac50
-DATA sigmoidconsts<>+836(SB)/4, $0xc2aeac50
-DATA sigmoidconsts<>+840(SB)/4, $0xc2aeac50
-DATA sigmoidconsts<>+844(SB)/4, $0xc2aeac50
-DATA sigmoidconsts<>+848(SB)/4, $0xc2aeac50
-DATA sigmoidconsts<>+852(SB)/4, $0xc2aeac50
-DATA sigmoidconsts<>+856(SB)/4, $0xc2aeac50
-DATA sigmoidconsts<>+860(SB)/4, $0xc2aeac50
-DATA sigmoidconsts<>+864(SB)/4, $0xc2aeac50
-DATA sigmoidconsts<>+868(SB)/4, $0xc2aeac50
-DATA sigmoidconsts<>+872(SB)/4, $0xc2aeac50
-DATA sigmoidconsts<>+876(SB)/4, $0xc2aeac50
-DATA sigmoidconsts<>+880(SB)/4, $0xc2aeac50
-DATA sigmoidconsts<>+884(SB)/4, $0xc2aeac50
-DATA sigmoidconsts<>+888(SB)/4, $0xc2aeac50
-DATA sigmoidconsts<>+892(SB)/4, $0xc2aeac50
-DATA sigmoidconsts<>+896(SB)/4, $0x00000000
-DATA sigmoidconsts<>+900(SB)/4, $0x00000000
-DATA sigmoidconsts<>+904(SB)/4, $0x00000000
-DATA sigmoidconsts<>+908(SB)/4, $0x00000000
-DATA sigmoidconsts<>+912(SB)/4, $0x00000000
-DATA sigmoidconsts<>+916(SB)/4, $0x00000000
-DATA sigmoidconsts<>+920(SB)/4, $0x00000000
-DATA sigmoidconsts<>+924(SB)/4, $0x00000000
-DATA sigmoidconsts<>+928(SB)/4, $0x00000000
-DATA sigmoidconsts<>+932(SB)/4, $0x00000000
-DATA sigmoidconsts<>+936(SB)/4, $0x00000000
-DATA sigmoidconsts<>+940(SB)/4, $0x00000000
-DATA sigmoidconsts<>+944(SB)/4, $0x00000000
-DATA sigmoidconsts<>+948(SB)/4, $0x00000000
-DATA sigmoidconsts<>+952(SB)/4, $0x00000000
-DATA sigmoidconsts<>+956(SB)/4, $0x00000000
-DATA sigmoidconsts<>+960(SB)/4, $0x7fffffff
-DATA sigmoidconsts<>+964(SB)/4, $0x7fffffff
-DATA sigmoidconsts<>+968(SB)/4, $0x7fffffff
-DATA sigmoidconsts<>+972(SB)/4, $0x7fffffff
-DATA sigmoidconsts<>+976(SB)/4, $0x7fffffff
-DATA sigmoidconsts<>+980(SB)/4, $0x7fffffff
-DATA sigmoidconsts<>+984(SB)/4, $0x7fffffff
-DATA sigmoidconsts<>+988(SB)/4, $0x7fffffff
-DATA sigmoidconsts<>+992(SB)/4, $0x7fffffff
-DATA sigmoidconsts<>+996(SB)/4, $0x7fffffff
-DATA sigmoidconsts<>+1000(SB)/4, $0x7fffffff
-DATA sigmoidconsts<>+1004(SB)/4, $0x7fffffff
-DATA sigmoidconsts<>+1008(SB)/4, $0x7fffffff
-DATA sigmoidconsts<>+1012(SB)/4, $0x7fffffff
-DATA sigmoidconsts<>+1016(SB)/4, $0x7fffffff
-DATA sigmoidconsts<>+1020(SB)/4, $0x7fffffff
-DATA sigmoidconsts<>+1024(SB)/4, $0x0000007e
-DATA sigmoidconsts<>+1028(SB)/4, $0x0000007e
-DATA sigmoidconsts<>+1032(SB)/4, $0x0000007e
-DATA sigmoidconsts<>+1036(SB)/4, $0x0000007e
-DATA sigmoidconsts<>+1040(SB)/4, $0x0000007e
-DATA sigmoidconsts<>+1044(SB)/4, $0x0000007e
-DATA sigmoidconsts<>+1048(SB)/4, $0x0000007e
-DATA sigmoidconsts<>+1052(SB)/4, $0x0000007e
-DATA sigmoidconsts<>+1056(SB)/4, $0x0000007e
-DATA sigmoidconsts<>+1060(SB)/4, $0x0000007e
-DATA sigmoidconsts<>+1064(SB)/4, $0x0000007e
-DATA sigmoidconsts<>+1068(SB)/4, $0x0000007e
-DATA sigmoidconsts<>+1072(SB)/4, $0x0000007e
-DATA sigmoidconsts<>+1076(SB)/4, $0x0000007e
-DATA sigmoidconsts<>+1080(SB)/4, $0x0000007e
-DATA sigmoidconsts<>+1084(SB)/4, $0x0000007e
-DATA sigmoidconsts<>+1088(SB)/4, $0x807fffff
-DATA sigmoidconsts<>+1092(SB)/4, $0x807fffff
-DATA sigmoidconsts<>+1096(SB)/4, $0x807fffff
-DATA sigmoidconsts<>+1100(SB)/4, $0x807fffff
-DATA sigmoidconsts<>+1104(SB)/4, $0x807fffff
-DATA sigmoidconsts<>+1108(SB)/4, $0x807fffff
-DATA sigmoidconsts<>+1112(SB)/4, $0x807fffff
-DATA sigmoidconsts<>+1116(SB)/4, $0x807fffff
-DATA sigmoidconsts<>+1120(SB)/4, $0x807fffff
-DATA sigmoidconsts<>+1124(SB)/4, $0x807fffff
-DATA sigmoidconsts<>+1128(SB)/4, $0x807fffff
-DATA sigmoidconsts<>+1132(SB)/4, $0x807fffff
-DATA sigmoidconsts<>+1136(SB)/4, $0x807fffff
-DATA sigmoidconsts<>+1140(SB)/4, $0x807fffff
-DATA sigmoidconsts<>+1144(SB)/4, $0x807fffff
-DATA sigmoidconsts<>+1148(SB)/4, $0x807fffff
+DATA sigmoidconsts<>+320(SB)/4, $0x3ab57381
+DATA sigmoidconsts<>+324(SB)/4, $0x3ab57381
+DATA sigmoidconsts<>+328(SB)/4, $0x3ab57381
+DATA sigmoidconsts<>+332(SB)/4, $0x3ab57381
+DATA sigmoidconsts<>+336(SB)/4, $0x3ab57381
+DATA sigmoidconsts<>+340(SB)/4, $0x3ab57381
+DATA sigmoidconsts<>+344(SB)/4, $0x3ab57381
+DATA sigmoidconsts<>+348(SB)/4, $0x3ab57381
+DATA sigmoidconsts<>+352(SB)/4, $0x3ab57381
+DATA sigmoidconsts<>+356(SB)/4, $0x3ab57381
+DATA sigmoidconsts<>+360(SB)/4, $0x3ab57381
+DATA sigmoidconsts<>+364(SB)/4, $0x3ab57381
+DATA sigmoidconsts<>+368(SB)/4, $0x3ab57381
+DATA sigmoidconsts<>+372(SB)/4, $0x3ab57381
+DATA sigmoidconsts<>+376(SB)/4, $0x3ab57381
+DATA sigmoidconsts<>+380(SB)/4, $0x3ab57381
+DATA sigmoidconsts<>+384(SB)/4, $0x3c0933da
+DATA sigmoidconsts<>+388(SB)/4, $0x3c0933da
+DATA sigmoidconsts<>+392(SB)/4, $0x3c0933da
+DATA sigmoidconsts<>+396(SB)/4, $0x3c0933da
+DATA sigmoidconsts<>+400(SB)/4, $0x3c0933da
+DATA sigmoidconsts<>+404(SB)/4, $0x3c0933da
+DATA sigmoidconsts<>+408(SB)/4, $0x3c0933da
+DATA sigmoidconsts<>+412(SB)/4, $0x3c0933da
+DATA sigmoidconsts<>+416(SB)/4, $0x3c0933da
+DATA sigmoidconsts<>+420(SB)/4, $0x3c0933da
+DATA sigmoidconsts<>+424(SB)/4, $0x3c0933da
+DATA sigmoidconsts<>+428(SB)/4, $0x3c0933da
+DATA sigmoidconsts<>+432(SB)/4, $0x3c0933da
+DATA sigmoidconsts<>+436(SB)/4, $0x3c0933da
+DATA sigmoidconsts<>+440(SB)/4, $0x3c0933da
+DATA sigmoidconsts<>+444(SB)/4, $0x3c0933da
+DATA sigmoidconsts<>+448(SB)/4, $0x3d2aac12
+DATA sigmoidconsts<>+452(SB)/4, $0x3d2aac12
+DATA sigmoidconsts<>+456(SB)/4, $0x3d2aac12
+DATA sigmoidconsts<>+460(SB)/4, $0x3d2aac12
+DATA sigmoidconsts<>+464(SB)/4, $0x3d2aac12
+DATA sigmoidconsts<>+468(SB)/4, $0x3d2aac12
+DATA sigmoidconsts<>+472(SB)/4, $0x3d2aac12
+DATA sigmoidconsts<>+476(SB)/4, $0x3d2aac12
+DATA sigmoidconsts<>+480(SB)/4, $0x3d2aac12
+DATA sigmoidconsts<>+484(SB)/4, $0x3d2aac12
+DATA sigmoidconsts<>+488(SB)/4, $0x3d2aac12
+DATA sigmoidconsts<>+492(SB)/4, $0x3d2aac12
+DATA sigmoidconsts<>+496(SB)/4, $0x3d2aac12
+DATA sigmoidconsts<>+500(SB)/4, $0x3d2aac12
+DATA sigmoidconsts<>+504(SB)/4, $0x3d2aac12
+DATA sigmoidconsts<>+508(SB)/4, $0x3d2aac12
+DATA sigmoidconsts<>+512(SB)/4, $0x3e2aaa0d
+DATA sigmoidconsts<>+516(SB)/4, $0x3e2aaa0d
+DATA sigmoidconsts<>+520(SB)/4, $0x3e2aaa0d
+DATA sigmoidconsts<>+524(SB)/4, $0x3e2aaa0d
+DATA sigmoidconsts<>+528(SB)/4, $0x3e2aaa0d
+DATA sigmoidconsts<>+532(SB)/4, $0x3e2aaa0d
+DATA sigmoidconsts<>+536(SB)/4, $0x3e2aaa0d
+DATA sigmoidconsts<>+540(SB)/4, $0x3e2aaa0d
+DATA sigmoidconsts<>+544(SB)/4, $0x3e2aaa0d
+DATA sigmoidconsts<>+548(SB)/4, $0x3e2aaa0d
+DATA sigmoidconsts<>+552(SB)/4, $0x3e2aaa0d
+DATA sigmoidconsts<>+556(SB)/4, $0x3e2aaa0d
+DATA sigmoidconsts<>+560(SB)/4, $0x3e2aaa0d
+DATA sigmoidconsts<>+564(SB)/4, $0x3e2aaa0d
+DATA sigmoidconsts<>+568(SB)/4, $0x3e2aaa0d
+DATA sigmoidconsts<>+572(SB)/4, $0x3e2aaa0d
+DATA sigmoidconsts<>+576(SB)/4, $0x3efffffe
+DATA sigmoidconsts<>+580(SB)/4, $0x3efffffe
+DATA sigmoidconsts<>+584(SB)/4, $0x3efffffe
+DATA sigmoidconsts<>+588(SB)/4, $0x3efffffe
+DATA sigmoidconsts<>+592(SB)/4, $0x3efffffe
+DATA sigmoidconsts<>+596(SB)/4, $0x3efffffe
+DATA sigmoidconsts<>+600(SB)/4, $0x3efffffe
+DATA sigmoidconsts<>+604(SB)/4, $0x3efffffe
+DATA sigmoidconsts<>+608(SB)/4, $0x3efffffe
+DATA sigmoidconsts<>+612(SB)/4, $0x3efffffe
+DATA sigmoidconsts<>+616(SB)/4, $0x3efffffe
+DATA sigmoidconsts<>+620(SB)/4, $0x3efffffe
+DATA sigmoidconsts<>+624(SB)/4, $0x3efffffe
+DATA sigmoidconsts<>+628(SB)/4, $0x3efffffe
+DATA sigmoidconsts<>+632(SB)/4, $0x3efffffe
+DATA sigmoidconsts<>+636(SB)/4, $0x3efffffe
+DATA sigmoidconsts<>+640(SB)/4, $0x3f800000
+DATA sigmoidconsts<>+644(SB)/4, $0x3f800000
+DATA sigmoidconsts<>+648(SB)/4, $0x3f800000
+DATA sigmoidconsts<>+652(SB)/4, $0x3f800000
+DATA sigmoidconsts<>+656(SB)/4, $0x3f800000
+DATA sigmoidconsts<>+660(SB)/4, $0x3f800000
+DATA sigmoidconsts<>+664(SB)/4, $0x3f800000
+DATA sigmoidconsts<>+668(SB)/4, $0x3f800000
+DATA sigmoidconsts<>+672(SB)/4, $0x3f800000
+DATA sigmoidconsts<>+676(SB)/4, $0x3f800000
+DATA sigmoidconsts<>+680(SB)/4, $0x3f800000
+DATA sigmoidconsts<>+684(SB)/4, $0x3f800000
+DATA sigmoidconsts<>+688(SB)/4, $0x3f800000
+DATA sigmoidconsts<>+692(SB)/4, $0x3f800000
+DATA sigmoidconsts<>+696(SB)/4, $0x3f800000
+DATA sigmoidconsts<>+700(SB)/4, $0x3f800000
+DATA sigmoidconsts<>+704(SB)/4, $0x0000007f
+DATA sigmoidconsts<>+708(SB)/4, $0x0000007f
+DATA sigmoidconsts<>+712(SB)/4, $0x0000007f
+DATA sigmoidconsts<>+716(SB)/4, $0x0000007f
+DATA sigmoidconsts<>+720(SB)/4, $0x0000007f
+DATA sigmoidconsts<>+724(SB)/4, $0x0000007f
+DATA sigmoidconsts<>+728(SB)/4, $0x0000007f
+DATA sigmoidconsts<>+732(SB)/4, $0x0000007f
+DATA sigmoidconsts<>+736(SB)/4, $0x0000007f
+DATA sigmoidconsts<>+740(SB)/4, $0x0000007f
+DATA sigmoidconsts<>+744(SB)/4, $0x0000007f
+DATA sigmoidconsts<>+748(SB)/4, $0x0000007f
+DATA sigmoidconsts<>+752(SB)/4, $0x0000007f
+DATA sigmoidconsts<>+756(SB)/4, $0x0000007f
+DATA sigmoidconsts<>+760(SB)/4, $0x0000007f
+DATA sigmoidconsts<>+764(SB)/4, $0x0000007f
+DATA sigmoidconsts<>+768(SB)/4, $0xc2aeac50
+DATA sigmoidconsts<>+772(SB)/4, $0xc2aeac50
+DATA sigmoidconsts<>+776(SB)/4, $0xc2aeac50
+DATA sigmoidconsts<>+780(SB)/4, $0xc2aeac50
+DATA sigmoidconsts<>+784(SB)/4, $0xc2aeac50
+DATA sigmoidconsts<>+788(SB)/4, $0xc2aeac50
+DATA sigmoidconsts<>+792(SB)/4, $0xc2aeac50
+DATA sigmoidconsts<>+796(SB)/4, $0xc2aeac50
+DATA sigmoidconsts<>+800(SB)/4, $0xc2aeac50
+DATA sigmoidconsts<>+804(SB)/4, $0xc2aeac50
+DATA sigmoidconsts<>+808(SB)/4, $0xc2aeac50
+DATA sigmoidconsts<>+812(SB)/4, $0xc2aeac50
+DATA sigmoidconsts<>+816(SB)/4, $0xc2aeac50
+DATA sigmoidconsts<>+820(SB)/4, $0xc2aeac50
+DATA sigmoidconsts<>+824(SB)/4, $0xc2aeac50
+DATA sigmoidconsts<>+828(SB)/4, $0xc2aeac50
+DATA sigmoidconsts<>+832(SB)/4, $0x00000000
+DATA sigmoidconsts<>+836(SB)/4, $0x00000000
+DATA sigmoidconsts<>+840(SB)/4, $0x00000000
+DATA sigmoidconsts<>+844(SB)/4, $0x00000000
+DATA sigmoidconsts<>+848(SB)/4, $0x00000000
+DATA sigmoidconsts<>+852(SB)/4, $0x00000000
+DATA sigmoidconsts<>+856(SB)/4, $0x00000000
+DATA sigmoidconsts<>+860(SB)/4, $0x00000000
+DATA sigmoidconsts<>+864(SB)/4, $0x00000000
+DATA sigmoidconsts<>+868(SB)/4, $0x00000000
+DATA sigmoidconsts<>+872(SB)/4, $0x00000000
+DATA sigmoidconsts<>+876(SB)/4, $0x00000000
+DATA sigmoidconsts<>+880(SB)/4, $0x00000000
+DATA sigmoidconsts<>+884(SB)/4, $0x00000000
+DATA sigmoidconsts<>+888(SB)/4, $0x00000000
+DATA sigmoidconsts<>+892(SB)/4, $0x00000000
+DATA sigmoidconsts<>+896(SB)/4, $0x7fffffff
+DATA sigmoidconsts<>+900(SB)/4, $0x7fffffff
+DATA sigmoidconsts<>+904(SB)/4, $0x7fffffff
+DATA sigmoidconsts<>+908(SB)/4, $0x7fffffff
+DATA sigmoidconsts<>+912(SB)/4, $0x7fffffff
+DATA sigmoidconsts<>+916(SB)/4, $0x7fffffff
+DATA sigmoidconsts<>+920(SB)/4, $0x7fffffff
+DATA sigmoidconsts<>+924(SB)/4, $0x7fffffff
+DATA sigmoidconsts<>+928(SB)/4, $0x7fffffff
+DATA sigmoidconsts<>+932(SB)/4, $0x7fffffff
+DATA sigmoidconsts<>+936(SB)/4, $0x7fffffff
+DATA sigmoidconsts<>+940(SB)/4, $0x7fffffff
+DATA sigmoidconsts<>+944(SB)/4, $0x7fffffff
+DATA sigmoidconsts<>+948(SB)/4, $0x7fffffff
+DATA sigmoidconsts<>+952(SB)/4, $0x7fffffff
+DATA sigmoidconsts<>+956(SB)/4, $0x7fffffff
+DATA sigmoidconsts<>+960(SB)/4, $0x0000007e
+DATA sigmoidconsts<>+964(SB)/4, $0x0000007e
+DATA sigmoidconsts<>+968(SB)/4, $0x0000007e
+DATA sigmoidconsts<>+972(SB)/4, $0x0000007e
+DATA sigmoidconsts<>+976(SB)/4, $0x0000007e
+DATA sigmoidconsts<>+980(SB)/4, $0x0000007e
+DATA sigmoidconsts<>+984(SB)/4, $0x0000007e
+DATA sigmoidconsts<>+988(SB)/4, $0x0000007e
+DATA sigmoidconsts<>+992(SB)/4, $0x0000007e
+DATA sigmoidconsts<>+996(SB)/4, $0x0000007e
+DATA sigmoidconsts<>+1000(SB)/4, $0x0000007e
+DATA sigmoidconsts<>+1004(SB)/4, $0x0000007e
+DATA sigmoidconsts<>+1008(SB)/4, $0x0000007e
+DATA sigmoidconsts<>+1012(SB)/4, $0x0000007e
+DATA sigmoidconsts<>+1016(SB)/4, $0x0000007e
+DATA sigmoidconsts<>+1020(SB)/4, $0x0000007e
+DATA sigmoidconsts<>+1024(SB)/4, $0x807fffff
+DATA sigmoidconsts<>+1028(SB)/4, $0x807fffff
+DATA sigmoidconsts<>+1032(SB)/4, $0x807fffff
+DATA sigmoidconsts<>+1036(SB)/4, $0x807fffff
+DATA sigmoidconsts<>+1040(SB)/4, $0x807fffff
+DATA sigmoidconsts<>+1044(SB)/4, $0x807fffff
+DATA sigmoidconsts<>+1048(SB)/4, $0x807fffff
+DATA sigmoidconsts<>+1052(SB)/4, $0x807fffff
+DATA sigmoidconsts<>+1056(SB)/4, $0x807fffff
+DATA sigmoidconsts<>+1060(SB)/4, $0x807fffff
+DATA sigmoidconsts<>+1064(SB)/4, $0x807fffff
+DATA sigmoidconsts<>+1068(SB)/4, $0x807fffff
+DATA sigmoidconsts<>+1072(SB)/4, $0x807fffff
+DATA sigmoidconsts<>+1076(SB)/4, $0x807fffff
+DATA sigmoidconsts<>+1080(SB)/4, $0x807fffff
+DATA sigmoidconsts<>+1084(SB)/4, $0x807fffff
+DATA sigmoidconsts<>+1088(SB)/4, $0x3f000000
+DATA sigmoidconsts<>+1092(SB)/4, $0x3f000000
+DATA sigmoidconsts<>+1096(SB)/4, $0x3f000000
+DATA sigmoidconsts<>+1100(SB)/4, $0x3f000000
+DATA sigmoidconsts<>+1104(SB)/4, $0x3f000000
+DATA sigmoidconsts<>+1108(SB)/4, $0x3f000000
+DATA sigmoidconsts<>+1112(SB)/4, $0x3f000000
+DATA sigmoidconsts<>+1116(SB)/4, $0x3f000000
+DATA sigmoidconsts<>+1120(SB)/4, $0x3f000000
+DATA sigmoidconsts<>+1124(SB)/4, $0x3f000000
+DATA sigmoidconsts<>+1128(SB)/4, $0x3f000000
+DATA sigmoidconsts<>+1132(SB)/4, $0x3f000000
+DATA sigmoidconsts<>+1136(SB)/4, $0x3f000000
+DATA sigmoidconsts<>+1140(SB)/4, $0x3f000000
+DATA sigmoidconsts<>+1144(SB)/4, $0x3f000000
+DATA sigmoidconsts<>+1148(SB)/4, $0x3f000000
 DATA sigmoidconsts<>+1152(SB)/4, $0x3f3504f3
 DATA sigmoidconsts<>+1156(SB)/4, $0x3f3504f3
 DATA sigmoidconsts<>+1160(SB)/4, $0x3f3504f3

@@ -81,13 +81,12 @@ class_7:
 	VFMADD213PS  softconsts<>+448(SB), Y3, Y4
 	VFMADD213PS  softconsts<>+512(SB), Y3, Y4
 	VFMADD213PS  softconsts<>+576(SB), Y3, Y4
-	VFMADD213PS  softconsts<>+640(SB), Y3, Y4
-	VFMADD213PS  softconsts<>+640(SB), Y3, Y4
+	VFMADD213PS  softconsts<>+576(SB), Y3, Y4
 	VCVTPS2DQ    Y2, Y2
-	VPADDD       softconsts<>+704(SB), Y2, Y2
+	VPADDD       softconsts<>+640(SB), Y2, Y2
 	VPSLLD       $0x17, Y2, Y2
 	VMULPS       Y2, Y4, Y2
-	VCMPPS       $0x01, softconsts<>+768(SB), Y1, Y1
+	VCMPPS       $0x01, softconsts<>+704(SB), Y1, Y1
 	VANDNPS      Y2, Y1, Y2
 	VADDPS       Y2, Y0, Y0
 	VMOVUPS      Y2, (R10)
@@ -96,7 +95,7 @@ class_7:
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
 	JB           class_7
-	VMOVUPS      softconsts<>+640(SB), Y1
+	VMOVUPS      softconsts<>+576(SB), Y1
 	VDIVPS       Y0, Y1, Y1
 	VMOVUPS      Y1, 96(SP)
 	VMOVUPS      Y0, 128(SP)
@@ -160,7 +159,7 @@ noflag_12:
 	TESTQ   $0x00000010, flags+80(FP)
 	JZ      noflag_13
 	VSUBPS  Y0, Y1, Y0
-	VANDPS  softconsts<>+832(SB), Y0, Y0
+	VANDPS  softconsts<>+768(SB), Y0, Y0
 	VADDPS  160(R12), Y0, Y0
 	VMOVUPS Y0, 160(R12)
 
@@ -178,16 +177,16 @@ noflag_11:
 	JZ           noflag_14
 	VMOVUPS      128(SP), Y0
 	VPSRLD       $0x17, Y0, Y1
-	VPSUBD       softconsts<>+896(SB), Y1, Y1
+	VPSUBD       softconsts<>+832(SB), Y1, Y1
 	VCVTDQ2PS    Y1, Y2
-	VANDPS       softconsts<>+960(SB), Y0, Y1
-	VORPS        softconsts<>+576(SB), Y1, Y1
+	VANDPS       softconsts<>+896(SB), Y0, Y1
+	VORPS        softconsts<>+960(SB), Y1, Y1
 	VCMPPS       $0x01, softconsts<>+1024(SB), Y1, Y3
-	VSUBPS       softconsts<>+640(SB), Y1, Y4
+	VSUBPS       softconsts<>+576(SB), Y1, Y4
 	VADDPS       Y1, Y1, Y1
-	VSUBPS       softconsts<>+640(SB), Y1, Y1
+	VSUBPS       softconsts<>+576(SB), Y1, Y1
 	VBLENDVPS    Y3, Y1, Y4, Y1
-	VANDPS       softconsts<>+640(SB), Y3, Y3
+	VANDPS       softconsts<>+576(SB), Y3, Y3
 	VSUBPS       Y3, Y2, Y2
 	VMULPS       Y1, Y1, Y3
 	VMOVUPS      softconsts<>+1088(SB), Y4
@@ -202,7 +201,7 @@ noflag_11:
 	VMULPS       Y1, Y4, Y4
 	VMULPS       Y3, Y4, Y4
 	VFMADD231PS  softconsts<>+192(SB), Y2, Y4
-	VFNMADD231PS softconsts<>+576(SB), Y3, Y4
+	VFNMADD231PS softconsts<>+960(SB), Y3, Y4
 	VADDPS       Y4, Y1, Y4
 	VFMADD231PS  softconsts<>+1664(SB), Y2, Y4
 	VCMPPS       $0x03, Y0, Y0, Y1
@@ -262,13 +261,12 @@ class_17:
 	VFMADD213PS  softconsts<>+448(SB), Y4, Y5
 	VFMADD213PS  softconsts<>+512(SB), Y4, Y5
 	VFMADD213PS  softconsts<>+576(SB), Y4, Y5
-	VFMADD213PS  softconsts<>+640(SB), Y4, Y5
-	VFMADD213PS  softconsts<>+640(SB), Y4, Y5
+	VFMADD213PS  softconsts<>+576(SB), Y4, Y5
 	VCVTPS2DQ    Y3, Y3
-	VPADDD       softconsts<>+704(SB), Y3, Y3
+	VPADDD       softconsts<>+640(SB), Y3, Y3
 	VPSLLD       $0x17, Y3, Y3
 	VMULPS       Y3, Y5, Y3
-	VCMPPS       $0x01, softconsts<>+768(SB), Y2, Y2
+	VCMPPS       $0x01, softconsts<>+704(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 	VADDPS       Y3, Y1, Y1
 	VMOVUPS      Y3, (R9)
@@ -277,7 +275,7 @@ class_17:
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
 	JB           class_17
-	VMOVUPS      softconsts<>+640(SB), Y2
+	VMOVUPS      softconsts<>+576(SB), Y2
 	VDIVPS       Y1, Y2, Y2
 	VMOVUPS      Y2, 96(SP)
 	VMOVUPS      Y1, 128(SP)
@@ -340,7 +338,7 @@ noflag_22:
 	TESTQ   $0x00000010, flags+80(FP)
 	JZ      noflag_23
 	VSUBPS  Y1, Y2, Y1
-	VANDPS  softconsts<>+832(SB), Y1, Y1
+	VANDPS  softconsts<>+768(SB), Y1, Y1
 	VADDPS  160(SI), Y1, Y1
 	VMOVUPS Y1, 160(SI)
 
@@ -358,16 +356,16 @@ noflag_21:
 	JZ           noflag_24
 	VMOVUPS      128(SP), Y1
 	VPSRLD       $0x17, Y1, Y2
-	VPSUBD       softconsts<>+896(SB), Y2, Y2
+	VPSUBD       softconsts<>+832(SB), Y2, Y2
 	VCVTDQ2PS    Y2, Y3
-	VANDPS       softconsts<>+960(SB), Y1, Y2
-	VORPS        softconsts<>+576(SB), Y2, Y2
+	VANDPS       softconsts<>+896(SB), Y1, Y2
+	VORPS        softconsts<>+960(SB), Y2, Y2
 	VCMPPS       $0x01, softconsts<>+1024(SB), Y2, Y4
-	VSUBPS       softconsts<>+640(SB), Y2, Y5
+	VSUBPS       softconsts<>+576(SB), Y2, Y5
 	VADDPS       Y2, Y2, Y2
-	VSUBPS       softconsts<>+640(SB), Y2, Y2
+	VSUBPS       softconsts<>+576(SB), Y2, Y2
 	VBLENDVPS    Y4, Y2, Y5, Y2
-	VANDPS       softconsts<>+640(SB), Y4, Y4
+	VANDPS       softconsts<>+576(SB), Y4, Y4
 	VSUBPS       Y4, Y3, Y3
 	VMULPS       Y2, Y2, Y4
 	VMOVUPS      softconsts<>+1088(SB), Y5
@@ -382,7 +380,7 @@ noflag_21:
 	VMULPS       Y2, Y5, Y5
 	VMULPS       Y4, Y5, Y5
 	VFMADD231PS  softconsts<>+192(SB), Y3, Y5
-	VFNMADD231PS softconsts<>+576(SB), Y4, Y5
+	VFNMADD231PS softconsts<>+960(SB), Y4, Y5
 	VADDPS       Y5, Y2, Y5
 	VFMADD231PS  softconsts<>+1664(SB), Y3, Y5
 	VCMPPS       $0x03, Y1, Y1, Y2
@@ -554,13 +552,12 @@ class_31:
 	VFMADD213PS  softconsts<>+448(SB), Y3, Y4
 	VFMADD213PS  softconsts<>+512(SB), Y3, Y4
 	VFMADD213PS  softconsts<>+576(SB), Y3, Y4
-	VFMADD213PS  softconsts<>+640(SB), Y3, Y4
-	VFMADD213PS  softconsts<>+640(SB), Y3, Y4
+	VFMADD213PS  softconsts<>+576(SB), Y3, Y4
 	VCVTPS2DQ    Y2, Y2
-	VPADDD       softconsts<>+704(SB), Y2, Y2
+	VPADDD       softconsts<>+640(SB), Y2, Y2
 	VPSLLD       $0x17, Y2, Y2
 	VMULPS       Y2, Y4, Y2
-	VCMPPS       $0x01, softconsts<>+768(SB), Y1, Y1
+	VCMPPS       $0x01, softconsts<>+704(SB), Y1, Y1
 	VANDNPS      Y2, Y1, Y2
 	VADDPS       Y2, Y0, Y0
 	VMOVUPS      Y2, (R11)
@@ -569,7 +566,7 @@ class_31:
 	INCQ         R12
 	CMPQ         R12, C+72(FP)
 	JB           class_31
-	VMOVUPS      softconsts<>+640(SB), Y1
+	VMOVUPS      softconsts<>+576(SB), Y1
 	VDIVPS       Y0, Y1, Y1
 	VMOVUPS      Y1, 32(SP)
 	VXORPS       Y0, Y0, Y0
@@ -724,13 +721,12 @@ class_42:
 	VFMADD213PS  softconsts<>+448(SB), Y4, Y5
 	VFMADD213PS  softconsts<>+512(SB), Y4, Y5
 	VFMADD213PS  softconsts<>+576(SB), Y4, Y5
-	VFMADD213PS  softconsts<>+640(SB), Y4, Y5
-	VFMADD213PS  softconsts<>+640(SB), Y4, Y5
+	VFMADD213PS  softconsts<>+576(SB), Y4, Y5
 	VCVTPS2DQ    Y3, Y3
-	VPADDD       softconsts<>+704(SB), Y3, Y3
+	VPADDD       softconsts<>+640(SB), Y3, Y3
 	VPSLLD       $0x17, Y3, Y3
 	VMULPS       Y3, Y5, Y3
-	VCMPPS       $0x01, softconsts<>+768(SB), Y2, Y2
+	VCMPPS       $0x01, softconsts<>+704(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 	VADDPS       Y3, Y1, Y1
 	VMOVUPS      Y3, (BX)
@@ -739,7 +735,7 @@ class_42:
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
 	JB           class_42
-	VMOVUPS      softconsts<>+640(SB), Y2
+	VMOVUPS      softconsts<>+576(SB), Y2
 	VDIVPS       Y1, Y2, Y2
 	VMOVUPS      Y2, 32(SP)
 	VXORPS       Y1, Y1, Y1
@@ -925,9 +921,8 @@ class_57:
 	VFMADD213PS  softconsts<>+448(SB), Z6, Z7
 	VFMADD213PS  softconsts<>+512(SB), Z6, Z7
 	VFMADD213PS  softconsts<>+576(SB), Z6, Z7
-	VFMADD213PS  softconsts<>+640(SB), Z6, Z7
-	VFMADD213PS  softconsts<>+640(SB), Z6, Z7
-	VCMPPS       $0x05, softconsts<>+768(SB), Z4, K1
+	VFMADD213PS  softconsts<>+576(SB), Z6, Z7
+	VCMPPS       $0x05, softconsts<>+704(SB), Z4, K1
 	VSCALEFPS.Z  Z5, Z7, K1, Z7
 	VADDPS       Z7, Z3, Z3
 	VMOVUPS      Z7, (R10)
@@ -936,7 +931,7 @@ class_57:
 	INCQ         R11
 	CMPQ         R11, C+72(FP)
 	JB           class_57
-	VMOVUPS      softconsts<>+640(SB), Z4
+	VMOVUPS      softconsts<>+576(SB), Z4
 	VDIVPS       Z3, Z4, Z4
 	VXORPS       Z5, Z5, Z5
 	VXORPS       Z6, Z6, Z6
@@ -991,7 +986,7 @@ noflag_62:
 	TESTQ   $0x00000010, flags+80(FP)
 	JZ      noflag_63
 	VSUBPS  Z7, Z8, Z7
-	VANDPS  softconsts<>+832(SB), Z7, Z7
+	VANDPS  softconsts<>+768(SB), Z7, Z7
 	VADDPS  320(R12), Z7, Z7
 	VMOVUPS Z7, 320(R12)
 
@@ -1008,14 +1003,14 @@ noflag_61:
 	TESTQ        $0x00000001, flags+80(FP)
 	JZ           noflag_64
 	VGETEXPPS    Z3, Z4
-	VADDPS       softconsts<>+640(SB), Z4, Z4
+	VADDPS       softconsts<>+576(SB), Z4, Z4
 	VGETMANTPS   $0x02, Z3, Z2
 	VCMPPS       $0x01, softconsts<>+1024(SB), Z2, K1
-	VSUBPS       softconsts<>+640(SB), Z2, Z7
+	VSUBPS       softconsts<>+576(SB), Z2, Z7
 	VADDPS       Z2, Z2, Z8
-	VSUBPS       softconsts<>+640(SB), Z8, Z8
+	VSUBPS       softconsts<>+576(SB), Z8, Z8
 	VBLENDMPS    Z8, Z7, K1, Z2
-	VSUBPS       softconsts<>+640(SB), Z4, K1, Z4
+	VSUBPS       softconsts<>+576(SB), Z4, K1, Z4
 	VMULPS       Z2, Z2, Z7
 	VMOVUPS      softconsts<>+1088(SB), Z8
 	VFMADD213PS  softconsts<>+1152(SB), Z2, Z8
@@ -1029,7 +1024,7 @@ noflag_61:
 	VMULPS       Z2, Z8, Z8
 	VMULPS       Z7, Z8, Z8
 	VFMADD231PS  softconsts<>+192(SB), Z4, Z8
-	VFNMADD231PS softconsts<>+576(SB), Z7, Z8
+	VFNMADD231PS softconsts<>+960(SB), Z7, Z8
 	VADDPS       Z8, Z2, Z8
 	VFMADD231PS  softconsts<>+1664(SB), Z4, Z8
 	VCMPPS       $0x03, Z3, Z3, K1
@@ -1086,9 +1081,8 @@ class_67:
 	VFMADD213PS  softconsts<>+448(SB), Z6, Z7
 	VFMADD213PS  softconsts<>+512(SB), Z6, Z7
 	VFMADD213PS  softconsts<>+576(SB), Z6, Z7
-	VFMADD213PS  softconsts<>+640(SB), Z6, Z7
-	VFMADD213PS  softconsts<>+640(SB), Z6, Z7
-	VCMPPS       $0x05, softconsts<>+768(SB), Z4, K2
+	VFMADD213PS  softconsts<>+576(SB), Z6, Z7
+	VCMPPS       $0x05, softconsts<>+704(SB), Z4, K2
 	VSCALEFPS.Z  Z5, Z7, K2, Z7
 	VADDPS       Z7, Z3, Z3
 	VMOVUPS      Z7, (R9)
@@ -1097,7 +1091,7 @@ class_67:
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
 	JB           class_67
-	VMOVUPS      softconsts<>+640(SB), Z4
+	VMOVUPS      softconsts<>+576(SB), Z4
 	VDIVPS       Z3, Z4, Z4
 	VXORPS       Z5, Z5, Z5
 	VXORPS       Z6, Z6, Z6
@@ -1151,7 +1145,7 @@ noflag_72:
 	TESTQ   $0x00000010, flags+80(FP)
 	JZ      noflag_73
 	VSUBPS  Z7, Z8, Z7
-	VANDPS  softconsts<>+832(SB), Z7, Z7
+	VANDPS  softconsts<>+768(SB), Z7, Z7
 	VADDPS  320(SI), Z7, Z7
 	VMOVUPS Z7, 320(SI)
 
@@ -1168,14 +1162,14 @@ noflag_71:
 	TESTQ        $0x00000001, flags+80(FP)
 	JZ           noflag_74
 	VGETEXPPS    Z3, Z4
-	VADDPS       softconsts<>+640(SB), Z4, Z4
+	VADDPS       softconsts<>+576(SB), Z4, Z4
 	VGETMANTPS   $0x02, Z3, Z2
 	VCMPPS       $0x01, softconsts<>+1024(SB), Z2, K2
-	VSUBPS       softconsts<>+640(SB), Z2, Z7
+	VSUBPS       softconsts<>+576(SB), Z2, Z7
 	VADDPS       Z2, Z2, Z8
-	VSUBPS       softconsts<>+640(SB), Z8, Z8
+	VSUBPS       softconsts<>+576(SB), Z8, Z8
 	VBLENDMPS    Z8, Z7, K2, Z2
-	VSUBPS       softconsts<>+640(SB), Z4, K2, Z4
+	VSUBPS       softconsts<>+576(SB), Z4, K2, Z4
 	VMULPS       Z2, Z2, Z7
 	VMOVUPS      softconsts<>+1088(SB), Z8
 	VFMADD213PS  softconsts<>+1152(SB), Z2, Z8
@@ -1189,7 +1183,7 @@ noflag_71:
 	VMULPS       Z2, Z8, Z8
 	VMULPS       Z7, Z8, Z8
 	VFMADD231PS  softconsts<>+192(SB), Z4, Z8
-	VFNMADD231PS softconsts<>+576(SB), Z7, Z8
+	VFNMADD231PS softconsts<>+960(SB), Z7, Z8
 	VADDPS       Z8, Z2, Z8
 	VFMADD231PS  softconsts<>+1664(SB), Z4, Z8
 	VCMPPS       $0x03, Z3, Z3, K2
@@ -1366,9 +1360,8 @@ class_81:
 	VFMADD213PS  softconsts<>+448(SB), Z4, Z5
 	VFMADD213PS  softconsts<>+512(SB), Z4, Z5
 	VFMADD213PS  softconsts<>+576(SB), Z4, Z5
-	VFMADD213PS  softconsts<>+640(SB), Z4, Z5
-	VFMADD213PS  softconsts<>+640(SB), Z4, Z5
-	VCMPPS       $0x05, softconsts<>+768(SB), Z2, K1
+	VFMADD213PS  softconsts<>+576(SB), Z4, Z5
+	VCMPPS       $0x05, softconsts<>+704(SB), Z2, K1
 	VSCALEFPS.Z  Z3, Z5, K1, Z5
 	VADDPS       Z5, Z1, Z1
 	VMOVUPS      Z5, (R11)
@@ -1377,7 +1370,7 @@ class_81:
 	INCQ         R12
 	CMPQ         R12, C+72(FP)
 	JB           class_81
-	VMOVUPS      softconsts<>+640(SB), Z0
+	VMOVUPS      softconsts<>+576(SB), Z0
 	VDIVPS       Z1, Z0, Z0
 	VXORPS       Z1, Z1, Z1
 	VXORPS       Z2, Z2, Z2
@@ -1526,9 +1519,8 @@ class_92:
 	VFMADD213PS  softconsts<>+448(SB), Z4, Z5
 	VFMADD213PS  softconsts<>+512(SB), Z4, Z5
 	VFMADD213PS  softconsts<>+576(SB), Z4, Z5
-	VFMADD213PS  softconsts<>+640(SB), Z4, Z5
-	VFMADD213PS  softconsts<>+640(SB), Z4, Z5
-	VCMPPS       $0x05, softconsts<>+768(SB), Z2, K2
+	VFMADD213PS  softconsts<>+576(SB), Z4, Z5
+	VCMPPS       $0x05, softconsts<>+704(SB), Z2, K2
 	VSCALEFPS.Z  Z3, Z5, K2, Z5
 	VADDPS       Z5, Z1, Z1
 	VMOVUPS      Z5, (BX)
@@ -1537,7 +1529,7 @@ class_92:
 	INCQ         R10
 	CMPQ         R10, C+72(FP)
 	JB           class_92
-	VMOVUPS      softconsts<>+640(SB), Z0
+	VMOVUPS      softconsts<>+576(SB), Z0
 	VDIVPS       Z1, Z0, Z0
 	VXORPS       Z1, Z1, Z1
 	VXORPS       Z2, Z2, Z2
@@ -1708,198 +1700,198 @@ DATA softconsts<>+240(SB)/4, $0xb95e8083
 DATA softconsts<>+244(SB)/4, $0xb95e8083
 DATA softconsts<>+248(SB)/4, $0xb95e8083
 DATA softconsts<>+252(SB)/4, $0xb95e8083
-DATA softconsts<>+256(SB)/4, $0x39506967
-DATA softconsts<>+260(SB)/4, $0x39506967
-DATA softconsts<>+264(SB)/4, $0x39506967
-DATA softconsts<>+268(SB)/4, $0x39506967
-DATA softconsts<>+272(SB)/4, $0x39506967
-DATA softconsts<>+276(SB)/4, $0x39506967
-DATA softconsts<>+280(SB)/4, $0x39506967
-DATA softconsts<>+284(SB)/4, $0x39506967
-DATA softconsts<>+288(SB)/4, $0x39506967
-DATA softconsts<>+292(SB)/4, $0x39506967
-DATA softconsts<>+296(SB)/4, $0x39506967
-DATA softconsts<>+300(SB)/4, $0x39506967
-DATA softconsts<>+304(SB)/4, $0x39506967
-DATA softconsts<>+308(SB)/4, $0x39506967
-DATA softconsts<>+312(SB)/4, $0x39506967
-DATA softconsts<>+316(SB)/4, $0x39506967
-DATA softconsts<>+320(SB)/4, $0x3ab743ce
-DATA softconsts<>+324(SB)/4, $0x3ab743ce
-DATA softconsts<>+328(SB)/4, $0x3ab743ce
-DATA softconsts<>+332(SB)/4, $0x3ab743ce
-DATA softconsts<>+336(SB)/4, $0x3ab743ce
-DATA softconsts<>+340(SB)/4, $0x3ab743ce
-DATA softconsts<>+344(SB)/4, $0x3ab743ce
-DATA softconsts<>+348(SB)/4, $0x3ab743ce
-DATA softconsts<>+352(SB)/4, $0x3ab743ce
-DATA softconsts<>+356(SB)/4, $0x3ab743ce
-DATA softconsts<>+360(SB)/4, $0x3ab743ce
-DATA softconsts<>+364(SB)/4, $0x3ab743ce
-DATA softconsts<>+368(SB)/4, $0x3ab743ce
-DATA softconsts<>+372(SB)/4, $0x3ab743ce
-DATA softconsts<>+376(SB)/4, $0x3ab743ce
-DATA softconsts<>+380(SB)/4, $0x3ab743ce
-DATA softconsts<>+384(SB)/4, $0x3c088908
-DATA softconsts<>+388(SB)/4, $0x3c088908
-DATA softconsts<>+392(SB)/4, $0x3c088908
-DATA softconsts<>+396(SB)/4, $0x3c088908
-DATA softconsts<>+400(SB)/4, $0x3c088908
-DATA softconsts<>+404(SB)/4, $0x3c088908
-DATA softconsts<>+408(SB)/4, $0x3c088908
-DATA softconsts<>+412(SB)/4, $0x3c088908
-DATA softconsts<>+416(SB)/4, $0x3c088908
-DATA softconsts<>+420(SB)/4, $0x3c088908
-DATA softconsts<>+424(SB)/4, $0x3c088908
-DATA softconsts<>+428(SB)/4, $0x3c088908
-DATA softconsts<>+432(SB)/4, $0x3c088908
-DATA softconsts<>+436(SB)/4, $0x3c088908
-DATA softconsts<>+440(SB)/4, $0x3c088908
-DATA softconsts<>+444(SB)/4, $0x3c088908
-DATA softconsts<>+448(SB)/4, $0x3d2aa9c1
-DATA softconsts<>+452(SB)/4, $0x3d2aa9c1
-DATA softconsts<>+456(SB)/4, $0x3d2aa9c1
-DATA softconsts<>+460(SB)/4, $0x3d2aa9c1
-DATA softconsts<>+464(SB)/4, $0x3d2aa9c1
-DATA softconsts<>+468(SB)/4, $0x3d2aa9c1
-DATA softconsts<>+472(SB)/4, $0x3d2aa9c1
-DATA softconsts<>+476(SB)/4, $0x3d2aa9c1
-DATA softconsts<>+480(SB)/4, $0x3d2aa9c1
-DATA softconsts<>+484(SB)/4, $0x3d2aa9c1
-DATA softconsts<>+488(SB)/4, $0x3d2aa9c1
-DATA softconsts<>+492(SB)/4, $0x3d2aa9c1
-DATA softconsts<>+496(SB)/4, $0x3d2aa9c1
-DATA softconsts<>+500(SB)/4, $0x3d2aa9c1
-DATA softconsts<>+504(SB)/4, $0x3d2aa9c1
-DATA softconsts<>+508(SB)/4, $0x3d2aa9c1
-DATA softconsts<>+512(SB)/4, $0x3e2aaaaa
-DATA softconsts<>+516(SB)/4, $0x3e2aaaaa
-DATA softconsts<>+520(SB)/4, $0x3e2aaaaa
-DATA softconsts<>+524(SB)/4, $0x3e2aaaaa
-DATA softconsts<>+528(SB)/4, $0x3e2aaaaa
-DATA softconsts<>+532(SB)/4, $0x3e2aaaaa
-DATA softconsts<>+536(SB)/4, $0x3e2aaaaa
-DATA softconsts<>+540(SB)/4, $0x3e2aaaaa
-DATA softconsts<>+544(SB)/4, $0x3e2aaaaa
-DATA softconsts<>+548(SB)/4, $0x3e2aaaaa
-DATA softconsts<>+552(SB)/4, $0x3e2aaaaa
-DATA softconsts<>+556(SB)/4, $0x3e2aaaaa
-DATA softconsts<>+560(SB)/4, $0x3e2aaaaa
-DATA softconsts<>+564(SB)/4, $0x3e2aaaaa
-DATA softconsts<>+568(SB)/4, $0x3e2aaaaa
-DATA softconsts<>+572(SB)/4, $0x3e2aaaaa
-DATA softconsts<>+576(SB)/4, $0x3f000000
-DATA softconsts<>+580(SB)/4, $0x3f000000
-DATA softconsts<>+584(SB)/4, $0x3f000000
-DATA softconsts<>+588(SB)/4, $0x3f000000
-DATA softconsts<>+592(SB)/4, $0x3f000000
-DATA softconsts<>+596(SB)/4, $0x3f000000
-DATA softconsts<>+600(SB)/4, $0x3f000000
-DATA softconsts<>+604(SB)/4, $0x3f000000
-DATA softconsts<>+608(SB)/4, $0x3f000000
-DATA softconsts<>+612(SB)/4, $0x3f000000
-DATA softconsts<>+616(SB)/4, $0x3f000000
-DATA softconsts<>+620(SB)/4, $0x3f000000
-DATA softconsts<>+624(SB)/4, $0x3f000000
-DATA softconsts<>+628(SB)/4, $0x3f000000
-DATA softconsts<>+632(SB)/4, $0x3f000000
-DATA softconsts<>+636(SB)/4, $0x3f000000
-DATA softconsts<>+640(SB)/4, $0x3f800000
-DATA softconsts<>+644(SB)/4, $0x3f800000
-DATA softconsts<>+648(SB)/4, $0x3f800000
-DATA softconsts<>+652(SB)/4, $0x3f800000
-DATA softconsts<>+656(SB)/4, $0x3f800000
-DATA softconsts<>+660(SB)/4, $0x3f800000
-DATA softconsts<>+664(SB)/4, $0x3f800000
-DATA softconsts<>+668(SB)/4, $0x3f800000
-DATA softconsts<>+672(SB)/4, $0x3f800000
-DATA softconsts<>+676(SB)/4, $0x3f800000
-DATA softconsts<>+680(SB)/4, $0x3f800000
-DATA softconsts<>+684(SB)/4, $0x3f800000
-DATA softconsts<>+688(SB)/4, $0x3f800000
-DATA softconsts<>+692(SB)/4, $0x3f800000
-DATA softconsts<>+696(SB)/4, $0x3f800000
-DATA softconsts<>+700(SB)/4, $0x3f800000
-DATA softconsts<>+704(SB)/4, $0x0000007f
-DATA softconsts<>+708(SB)/4, $0x0000007f
-DATA softconsts<>+712(SB)/4, $0x0000007f
-DATA softconsts<>+716(SB)/4, $0x0000007f
-DATA softconsts<>+720(SB)/4, $0x0000007f
-DATA softconsts<>+724(SB)/4, $0x0000007f
-DATA softconsts<>+728(SB)/4, $0x0000007f
-DATA softconsts<>+732(SB)/4, $0x0000007f
-DATA softconsts<>+736(SB)/4, $0x0000007f
-DATA softconsts<>+740(SB)/4, $0x0000007f
-DATA softconsts<>+744(SB)/4, $0x0000007f
-DATA softconsts<>+748(SB)/4, $0x0000007f
-DATA softconsts<>+752(SB)/4, $0x0000007f
-DATA softconsts<>+756(SB)/4, $0x0000007f
-DATA softconsts<>+760(SB)/4, $0x0000007f
-DATA softconsts<>+764(SB)/4, $0x0000007f
-DATA softconsts<>+768(SB)/4, $0xc2aeac50
-DATA softconsts<>+772(SB)/4, $0xc2aeac50
-DATA softconsts<>+776(SB)/4, $0xc2aeac50
-DATA softconsts<>+780(SB)/4, $0xc2aeac50
-DATA softconsts<>+784(SB)/4, $0xc2aeac50
-DATA softconsts<>+788(SB)/4, $0xc2aeac50
-DATA softconsts<>+792(SB)/4, $0xc2aeac50
-DATA softconsts<>+796(SB)/4, $0xc2aeac50
-DATA softconsts<>+800(SB)/4, $0xc2aeac50
-DATA softconsts<>+804(SB)/4, $0xc2aeac50
-DATA softconsts<>+808(SB)/4, $0xc2aeac50
-DATA softconsts<>+812(SB)/4, $0xc2aeac50
-DATA softconsts<>+816(SB)/4, $0xc2aeac50
-DATA softconsts<>+820(SB)/4, $0xc2aeac50
-DATA softconsts<>+824(SB)/4, $0xc2aeac50
-DATA softconsts<>+828(SB)/4, $0xc2aeac50
-DATA softconsts<>+832(SB)/4, $0x7fffffff
-DATA softconsts<>+836(SB)/4, $0x7fffffff
-DATA softconsts<>+840(SB)/4, $0x7fffffff
-DATA softconsts<>+844(SB)/4, $0x7fffffff
-DATA softconsts<>+848(SB)/4, $0x7fffffff
-DATA softconsts<>+852(SB)/4, $0x7fffffff
-DATA softconsts<>+856(SB)/4, $0x7fffffff
-DATA softconsts<>+860(SB)/4, $0x7fffffff
-DATA softconsts<>+864(SB)/4, $0x7fffffff
-DATA softconsts<>+868(SB)/4, $0x7fffffff
-DATA softconsts<>+872(SB)/4, $0x7fffffff
-DATA softconsts<>+876(SB)/4, $0x7fffffff
-DATA softconsts<>+880(SB)/4, $0x7fffffff
-DATA softconsts<>+884(SB)/4, $0x7fffffff
-DATA softconsts<>+888(SB)/4, $0x7fffffff
-DATA softconsts<>+892(SB)/4, $0x7fffffff
-DATA softconsts<>+896(SB)/4, $0x0000007e
-DATA softconsts<>+900(SB)/4, $0x0000007e
-DATA softconsts<>+904(SB)/4, $0x0000007e
-DATA softconsts<>+908(SB)/4, $0x0000007e
-DATA softconsts<>+912(SB)/4, $0x0000007e
-DATA softconsts<>+916(SB)/4, $0x0000007e
-DATA softconsts<>+920(SB)/4, $0x0000007e
-DATA softconsts<>+924(SB)/4, $0x0000007e
-DATA softconsts<>+928(SB)/4, $0x0000007e
-DATA softconsts<>+932(SB)/4, $0x0000007e
-DATA softconsts<>+936(SB)/4, $0x0000007e
-DATA softconsts<>+940(SB)/4, $0x0000007e
-DATA softconsts<>+944(SB)/4, $0x0000007e
-DATA softconsts<>+948(SB)/4, $0x0000007e
-DATA softconsts<>+952(SB)/4, $0x0000007e
-DATA softconsts<>+956(SB)/4, $0x0000007e
-DATA softconsts<>+960(SB)/4, $0x807fffff
-DATA softconsts<>+964(SB)/4, $0x807fffff
-DATA softconsts<>+968(SB)/4, $0x807fffff
-DATA softconsts<>+972(SB)/4, $0x807fffff
-DATA softconsts<>+976(SB)/4, $0x807fffff
-DATA softconsts<>+980(SB)/4, $0x807fffff
-DATA softconsts<>+984(SB)/4, $0x807fffff
-DATA softconsts<>+988(SB)/4, $0x807fffff
-DATA softconsts<>+992(SB)/4, $0x807fffff
-DATA softconsts<>+996(SB)/4, $0x807fffff
-DATA softconsts<>+1000(SB)/4, $0x807fffff
-DATA softconsts<>+1004(SB)/4, $0x807fffff
-DATA softconsts<>+1008(SB)/4, $0x807fffff
-DATA softconsts<>+1012(SB)/4, $0x807fffff
-DATA softconsts<>+1016(SB)/4, $0x807fffff
-DATA softconsts<>+1020(SB)/4, $0x807fffff
+DATA softconsts<>+256(SB)/4, $0x3ab57381
+DATA softconsts<>+260(SB)/4, $0x3ab57381
+DATA softconsts<>+264(SB)/4, $0x3ab57381
+DATA softconsts<>+268(SB)/4, $0x3ab57381
+DATA softconsts<>+272(SB)/4, $0x3ab57381
+DATA softconsts<>+276(SB)/4, $0x3ab57381
+DATA softconsts<>+280(SB)/4, $0x3ab57381
+DATA softconsts<>+284(SB)/4, $0x3ab57381
+DATA softconsts<>+288(SB)/4, $0x3ab57381
+DATA softconsts<>+292(SB)/4, $0x3ab57381
+DATA softconsts<>+296(SB)/4, $0x3ab57381
+DATA softconsts<>+300(SB)/4, $0x3ab57381
+DATA softconsts<>+304(SB)/4, $0x3ab57381
+DATA softconsts<>+308(SB)/4, $0x3ab57381
+DATA softconsts<>+312(SB)/4, $0x3ab57381
+DATA softconsts<>+316(SB)/4, $0x3ab57381
+DATA softconsts<>+320(SB)/4, $0x3c0933da
+DATA softconsts<>+324(SB)/4, $0x3c0933da
+DATA softconsts<>+328(SB)/4, $0x3c0933da
+DATA softconsts<>+332(SB)/4, $0x3c0933da
+DATA softconsts<>+336(SB)/4, $0x3c0933da
+DATA softconsts<>+340(SB)/4, $0x3c0933da
+DATA softconsts<>+344(SB)/4, $0x3c0933da
+DATA softconsts<>+348(SB)/4, $0x3c0933da
+DATA softconsts<>+352(SB)/4, $0x3c0933da
+DATA softconsts<>+356(SB)/4, $0x3c0933da
+DATA softconsts<>+360(SB)/4, $0x3c0933da
+DATA softconsts<>+364(SB)/4, $0x3c0933da
+DATA softconsts<>+368(SB)/4, $0x3c0933da
+DATA softconsts<>+372(SB)/4, $0x3c0933da
+DATA softconsts<>+376(SB)/4, $0x3c0933da
+DATA softconsts<>+380(SB)/4, $0x3c0933da
+DATA softconsts<>+384(SB)/4, $0x3d2aac12
+DATA softconsts<>+388(SB)/4, $0x3d2aac12
+DATA softconsts<>+392(SB)/4, $0x3d2aac12
+DATA softconsts<>+396(SB)/4, $0x3d2aac12
+DATA softconsts<>+400(SB)/4, $0x3d2aac12
+DATA softconsts<>+404(SB)/4, $0x3d2aac12
+DATA softconsts<>+408(SB)/4, $0x3d2aac12
+DATA softconsts<>+412(SB)/4, $0x3d2aac12
+DATA softconsts<>+416(SB)/4, $0x3d2aac12
+DATA softconsts<>+420(SB)/4, $0x3d2aac12
+DATA softconsts<>+424(SB)/4, $0x3d2aac12
+DATA softconsts<>+428(SB)/4, $0x3d2aac12
+DATA softconsts<>+432(SB)/4, $0x3d2aac12
+DATA softconsts<>+436(SB)/4, $0x3d2aac12
+DATA softconsts<>+440(SB)/4, $0x3d2aac12
+DATA softconsts<>+444(SB)/4, $0x3d2aac12
+DATA softconsts<>+448(SB)/4, $0x3e2aaa0d
+DATA softconsts<>+452(SB)/4, $0x3e2aaa0d
+DATA softconsts<>+456(SB)/4, $0x3e2aaa0d
+DATA softconsts<>+460(SB)/4, $0x3e2aaa0d
+DATA softconsts<>+464(SB)/4, $0x3e2aaa0d
+DATA softconsts<>+468(SB)/4, $0x3e2aaa0d
+DATA softconsts<>+472(SB)/4, $0x3e2aaa0d
+DATA softconsts<>+476(SB)/4, $0x3e2aaa0d
+DATA softconsts<>+480(SB)/4, $0x3e2aaa0d
+DATA softconsts<>+484(SB)/4, $0x3e2aaa0d
+DATA softconsts<>+488(SB)/4, $0x3e2aaa0d
+DATA softconsts<>+492(SB)/4, $0x3e2aaa0d
+DATA softconsts<>+496(SB)/4, $0x3e2aaa0d
+DATA softconsts<>+500(SB)/4, $0x3e2aaa0d
+DATA softconsts<>+504(SB)/4, $0x3e2aaa0d
+DATA softconsts<>+508(SB)/4, $0x3e2aaa0d
+DATA softconsts<>+512(SB)/4, $0x3efffffe
+DATA softconsts<>+516(SB)/4, $0x3efffffe
+DATA softconsts<>+520(SB)/4, $0x3efffffe
+DATA softconsts<>+524(SB)/4, $0x3efffffe
+DATA softconsts<>+528(SB)/4, $0x3efffffe
+DATA softconsts<>+532(SB)/4, $0x3efffffe
+DATA softconsts<>+536(SB)/4, $0x3efffffe
+DATA softconsts<>+540(SB)/4, $0x3efffffe
+DATA softconsts<>+544(SB)/4, $0x3efffffe
+DATA softconsts<>+548(SB)/4, $0x3efffffe
+DATA softconsts<>+552(SB)/4, $0x3efffffe
+DATA softconsts<>+556(SB)/4, $0x3efffffe
+DATA softconsts<>+560(SB)/4, $0x3efffffe
+DATA softconsts<>+564(SB)/4, $0x3efffffe
+DATA softconsts<>+568(SB)/4, $0x3efffffe
+DATA softconsts<>+572(SB)/4, $0x3efffffe
+DATA softconsts<>+576(SB)/4, $0x3f800000
+DATA softconsts<>+580(SB)/4, $0x3f800000
+DATA softconsts<>+584(SB)/4, $0x3f800000
+DATA softconsts<>+588(SB)/4, $0x3f800000
+DATA softconsts<>+592(SB)/4, $0x3f800000
+DATA softconsts<>+596(SB)/4, $0x3f800000
+DATA softconsts<>+600(SB)/4, $0x3f800000
+DATA softconsts<>+604(SB)/4, $0x3f800000
+DATA softconsts<>+608(SB)/4, $0x3f800000
+DATA softconsts<>+612(SB)/4, $0x3f800000
+DATA softconsts<>+616(SB)/4, $0x3f800000
+DATA softconsts<>+620(SB)/4, $0x3f800000
+DATA softconsts<>+624(SB)/4, $0x3f800000
+DATA softconsts<>+628(SB)/4, $0x3f800000
+DATA softconsts<>+632(SB)/4, $0x3f800000
+DATA softconsts<>+636(SB)/4, $0x3f800000
+DATA softconsts<>+640(SB)/4, $0x0000007f
+DATA softconsts<>+644(SB)/4, $0x0000007f
+DATA softconsts<>+648(SB)/4, $0x0000007f
+DATA softconsts<>+652(SB)/4, $0x0000007f
+DATA softconsts<>+656(SB)/4, $0x0000007f
+DATA softconsts<>+660(SB)/4, $0x0000007f
+DATA softconsts<>+664(SB)/4, $0x0000007f
+DATA softconsts<>+668(SB)/4, $0x0000007f
+DATA softconsts<>+672(SB)/4, $0x0000007f
+DATA softconsts<>+676(SB)/4, $0x0000007f
+DATA softconsts<>+680(SB)/4, $0x0000007f
+DATA softconsts<>+684(SB)/4, $0x0000007f
+DATA softconsts<>+688(SB)/4, $0x0000007f
+DATA softconsts<>+692(SB)/4, $0x0000007f
+DATA softconsts<>+696(SB)/4, $0x0000007f
+DATA softconsts<>+700(SB)/4, $0x0000007f
+DATA softconsts<>+704(SB)/4, $0xc2aeac50
+DATA softconsts<>+708(SB)/4, $0xc2aeac50
+DATA softconsts<>+712(SB)/4, $0xc2aeac50
+DATA softconsts<>+716(SB)/4, $0xc2aeac50
+DATA softconsts<>+720(SB)/4, $0xc2aeac50
+DATA softconsts<>+724(SB)/4, $0xc2aeac50
+DATA softconsts<>+728(SB)/4, $0xc2aeac50
+DATA softconsts<>+732(SB)/4, $0xc2aeac50
+DATA softconsts<>+736(SB)/4, $0xc2aeac50
+DATA softconsts<>+740(SB)/4, $0xc2aeac50
+DATA softconsts<>+744(SB)/4, $0xc2aeac50
+DATA softconsts<>+748(SB)/4, $0xc2aeac50
+DATA softconsts<>+752(SB)/4, $0xc2aeac50
+DATA softconsts<>+756(SB)/4, $0xc2aeac50
+DATA softconsts<>+760(SB)/4, $0xc2aeac50
+DATA softconsts<>+764(SB)/4, $0xc2aeac50
+DATA softconsts<>+768(SB)/4, $0x7fffffff
+DATA softconsts<>+772(SB)/4, $0x7fffffff
+DATA softconsts<>+776(SB)/4, $0x7fffffff
+DATA softconsts<>+780(SB)/4, $0x7fffffff
+DATA softconsts<>+784(SB)/4, $0x7fffffff
+DATA softconsts<>+788(SB)/4, $0x7fffffff
+DATA softconsts<>+792(SB)/4, $0x7fffffff
+DATA softconsts<>+796(SB)/4, $0x7fffffff
+DATA softconsts<>+800(SB)/4, $0x7fffffff
+DATA softconsts<>+804(SB)/4, $0x7fffffff
+DATA softconsts<>+808(SB)/4, $0x7fffffff
+DATA softconsts<>+812(SB)/4, $0x7fffffff
+DATA softconsts<>+816(SB)/4, $0x7fffffff
+DATA softconsts<>+820(SB)/4, $0x7fffffff
+DATA softconsts<>+824(SB)/4, $0x7fffffff
+DATA softconsts<>+828(SB)/4, $0x7fffffff
+DATA softconsts<>+832(SB)/4, $0x0000007e
+DATA softconsts<>+836(SB)/4, $0x0000007e
+DATA softconsts<>+840(SB)/4, $0x0000007e
+DATA softconsts<>+844(SB)/4, $0x0000007e
+DATA softconsts<>+848(SB)/4, $0x0000007e
+DATA softconsts<>+852(SB)/4, $0x0000007e
+DATA softconsts<>+856(SB)/4, $0x0000007e
+DATA softconsts<>+860(SB)/4, $0x0000007e
+DATA softconsts<>+864(SB)/4, $0x0000007e
+DATA softconsts<>+868(SB)/4, $0x0000007e
+DATA softconsts<>+872(SB)/4, $0x0000007e
+DATA softconsts<>+876(SB)/4, $0x0000007e
+DATA softconsts<>+880(SB)/4, $0x0000007e
+DATA softconsts<>+884(SB)/4, $0x0000007e
+DATA softconsts<>+888(SB)/4, $0x0000007e
+DATA softconsts<>+892(SB)/4, $0x0000007e
+DATA softconsts<>+896(SB)/4, $0x807fffff
+DATA softconsts<>+900(SB)/4, $0x807fffff
+DATA softconsts<>+904(SB)/4, $0x807fffff
+DATA softconsts<>+908(SB)/4, $0x807fffff
+DATA softconsts<>+912(SB)/4, $0x807fffff
+DATA softconsts<>+916(SB)/4, $0x807fffff
+DATA softconsts<>+920(SB)/4, $0x807fffff
+DATA softconsts<>+924(SB)/4, $0x807fffff
+DATA softconsts<>+928(SB)/4, $0x807fffff
+DATA softconsts<>+932(SB)/4, $0x807fffff
+DATA softconsts<>+936(SB)/4, $0x807fffff
+DATA softconsts<>+940(SB)/4, $0x807fffff
+DATA softconsts<>+944(SB)/4, $0x807fffff
+DATA softconsts<>+948(SB)/4, $0x807fffff
+DATA softconsts<>+952(SB)/4, $0x807fffff
+DATA softconsts<>+956(SB)/4, $0x807fffff
+DATA softconsts<>+960(SB)/4, $0x3f000000
+DATA softconsts<>+964(SB)/4, $0x3f000000
+DATA softconsts<>+968(SB)/4, $0x3f000000
+DATA softconsts<>+972(SB)/4, $0x3f000000
+DATA softconsts<>+976(SB)/4, $0x3f000000
+DATA softconsts<>+980(SB)/4, $0x3f000000
+DATA softconsts<>+984(SB)/4, $0x3f000000
+DATA softconsts<>+988(SB)/4, $0x3f000000
+DATA softconsts<>+992(SB)/4, $0x3f000000
+DATA softconsts<>+996(SB)/4, $0x3f000000
+DATA softconsts<>+1000(SB)/4, $0x3f000000
+DATA softconsts<>+1004(SB)/4, $0x3f000000
+DATA softconsts<>+1008(SB)/4, $0x3f000000
+DATA softconsts<>+1012(SB)/4, $0x3f000000
+DATA softconsts<>+1016(SB)/4, $0x3f000000
+DATA softconsts<>+1020(SB)/4, $0x3f000000
 DATA softconsts<>+1024(SB)/4, $0x3f3504f3
 DATA softconsts<>+1028(SB)/4, $0x3f3504f3
 DATA softconsts<>+1032(SB)/4, $0x3f3504f3

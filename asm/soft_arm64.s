@@ -92,21 +92,19 @@ cls_8:
 	VFMLA   V15.S4, V16.S4, V17.S4
 	VMOV    V11.B16, V16.B16
 	VFMLA   V15.S4, V17.S4, V16.S4
-	FMOVQ   160(R0), F17
+	VMOV    V12.B16, V17.B16
 	VFMLA   V15.S4, V16.S4, V17.S4
 	VMOV    V12.B16, V16.B16
 	VFMLA   V15.S4, V17.S4, V16.S4
-	VMOV    V12.B16, V17.B16
-	VFMLA   V15.S4, V16.S4, V17.S4
 	WORD    $0x4ea1b9ce // FCVTZS V14.4S, V14.4S
 	VSHL    $23, V14.S4, V14.S4
 	VADD    V12.S4, V14.S4, V14.S4
-	WORD    $0x6e2ede31 // FMUL V17.4S, V17.4S, V14.4S
-	FMOVQ   176(R0), F19
+	WORD    $0x6e2ede10 // FMUL V16.4S, V16.4S, V14.4S
+	FMOVQ   160(R0), F19
 	WORD    $0x6eade66f // FCMGT V15.4S, V19.4S, V13.4S
-	WORD    $0x4e6f1e31 // BIC V17.16B, V17.16B, V15.16B
-	WORD    $0x4e31d4a5 // FADD V5.4S, V5.4S, V17.4S
-	VST1    [V17.S4], (R14)
+	WORD    $0x4e6f1e10 // BIC V16.16B, V16.16B, V15.16B
+	WORD    $0x4e30d4a5 // FADD V5.4S, V5.4S, V16.4S
+	VST1    [V16.S4], (R14)
 	ADD     R3, R12, R12
 	ADD     $16, R14, R14
 	SUBS    $1, R13, R13
@@ -175,11 +173,11 @@ nobit_14:
 clsdone_11:
 	TBZ     $0, R7, nobit_17
 	VUSHR   $23, V5.S4, V9.S4
-	FMOVQ   192(R0), F10
+	FMOVQ   176(R0), F10
 	VSUB    V10.S4, V9.S4, V9.S4
-	FMOVQ   208(R0), F11
+	FMOVQ   192(R0), F11
 	VAND    V11.B16, V5.B16, V10.B16
-	FMOVQ   160(R0), F11
+	FMOVQ   208(R0), F11
 	VORR    V11.B16, V10.B16, V10.B16
 	FMOVQ   224(R0), F12
 	WORD    $0x6eaae58b // FCMGT V11.4S, V12.4S, V10.4S
@@ -218,7 +216,7 @@ clsdone_11:
 	WORD    $0x6e2bddad // FMUL V13.4S, V13.4S, V11.4S
 	FMOVQ   32(R0), F14
 	VFMLA   V14.S4, V9.S4, V13.S4
-	FMOVQ   160(R0), F14
+	FMOVQ   208(R0), F14
 	VFMLS   V14.S4, V11.S4, V13.S4
 	WORD    $0x4e2dd54c // FADD V12.4S, V10.4S, V13.4S
 	FMOVQ   16(R0), F14
@@ -309,21 +307,19 @@ ld_24:
 	VFMLA   V15.S4, V16.S4, V17.S4
 	VMOV    V11.B16, V16.B16
 	VFMLA   V15.S4, V17.S4, V16.S4
-	FMOVQ   160(R0), F17
+	VMOV    V12.B16, V17.B16
 	VFMLA   V15.S4, V16.S4, V17.S4
 	VMOV    V12.B16, V16.B16
 	VFMLA   V15.S4, V17.S4, V16.S4
-	VMOV    V12.B16, V17.B16
-	VFMLA   V15.S4, V16.S4, V17.S4
 	WORD    $0x4ea1b9ce // FCVTZS V14.4S, V14.4S
 	VSHL    $23, V14.S4, V14.S4
 	VADD    V12.S4, V14.S4, V14.S4
-	WORD    $0x6e2ede31 // FMUL V17.4S, V17.4S, V14.4S
-	FMOVQ   176(R0), F19
+	WORD    $0x6e2ede10 // FMUL V16.4S, V16.4S, V14.4S
+	FMOVQ   160(R0), F19
 	WORD    $0x6eade66f // FCMGT V15.4S, V19.4S, V13.4S
-	WORD    $0x4e6f1e31 // BIC V17.16B, V17.16B, V15.16B
-	WORD    $0x4e31d4a5 // FADD V5.4S, V5.4S, V17.4S
-	VST1    [V17.S4], (R14)
+	WORD    $0x4e6f1e10 // BIC V16.16B, V16.16B, V15.16B
+	WORD    $0x4e30d4a5 // FADD V5.4S, V5.4S, V16.4S
+	VST1    [V16.S4], (R14)
 	ADD     R3, R12, R12
 	ADD     $16, R14, R14
 	SUBS    $1, R13, R13
@@ -416,11 +412,11 @@ nobit_31:
 clsdone_26:
 	TBZ     $0, R7, nobit_34
 	VUSHR   $23, V5.S4, V10.S4
-	FMOVQ   192(R0), F11
+	FMOVQ   176(R0), F11
 	VSUB    V11.S4, V10.S4, V10.S4
-	FMOVQ   208(R0), F12
+	FMOVQ   192(R0), F12
 	VAND    V12.B16, V5.B16, V11.B16
-	FMOVQ   160(R0), F12
+	FMOVQ   208(R0), F12
 	VORR    V12.B16, V11.B16, V11.B16
 	FMOVQ   224(R0), F13
 	WORD    $0x6eabe5ac // FCMGT V12.4S, V13.4S, V11.4S
@@ -459,7 +455,7 @@ clsdone_26:
 	WORD    $0x6e2cddce // FMUL V14.4S, V14.4S, V12.4S
 	FMOVQ   32(R0), F15
 	VFMLA   V15.S4, V10.S4, V14.S4
-	FMOVQ   160(R0), F15
+	FMOVQ   208(R0), F15
 	VFMLS   V15.S4, V12.S4, V14.S4
 	WORD    $0x4e2ed56d // FADD V13.4S, V11.4S, V14.4S
 	FMOVQ   16(R0), F15
@@ -600,22 +596,20 @@ cls_42:
 	VFMLA   V14.S4, V15.S4, V16.S4
 	VMOV    V10.B16, V15.B16
 	VFMLA   V14.S4, V16.S4, V15.S4
-	FMOVQ   160(R0), F16
+	VMOV    V11.B16, V16.B16
 	VFMLA   V14.S4, V15.S4, V16.S4
 	VMOV    V11.B16, V15.B16
 	VFMLA   V14.S4, V16.S4, V15.S4
-	VMOV    V11.B16, V16.B16
-	VFMLA   V14.S4, V15.S4, V16.S4
 	WORD    $0x4ea1b9ad // FCVTZS V13.4S, V13.4S
 	VSHL    $23, V13.S4, V13.S4
 	VADD    V11.S4, V13.S4, V13.S4
-	WORD    $0x6e2dde10 // FMUL V16.4S, V16.4S, V13.4S
-	FMOVQ   176(R0), F18
+	WORD    $0x6e2dddef // FMUL V15.4S, V15.4S, V13.4S
+	FMOVQ   160(R0), F18
 	WORD    $0x6eace64e // FCMGT V14.4S, V18.4S, V12.4S
-	WORD    $0x4e6e1e10 // BIC V16.16B, V16.16B, V14.16B
-	WORD    $0x4e30d484 // FADD V4.4S, V4.4S, V16.4S
+	WORD    $0x4e6e1def // BIC V15.16B, V15.16B, V14.16B
+	WORD    $0x4e2fd484 // FADD V4.4S, V4.4S, V15.4S
 	ADD     R10, R14, R11
-	VST1    [V16.S4], (R11)
+	VST1    [V15.S4], (R11)
 	ADD     R3, R14, R14
 	SUBS    $1, R15, R15
 	BNE     cls_42
@@ -797,30 +791,28 @@ ld_60:
 	VFMLA   V14.S4, V15.S4, V16.S4
 	VMOV    V10.B16, V15.B16
 	VFMLA   V14.S4, V16.S4, V15.S4
-	FMOVQ   160(R0), F16
+	VMOV    V11.B16, V16.B16
 	VFMLA   V14.S4, V15.S4, V16.S4
 	VMOV    V11.B16, V15.B16
 	VFMLA   V14.S4, V16.S4, V15.S4
-	VMOV    V11.B16, V16.B16
-	VFMLA   V14.S4, V15.S4, V16.S4
 	WORD    $0x4ea1b9ad // FCVTZS V13.4S, V13.4S
 	VSHL    $23, V13.S4, V13.S4
 	VADD    V11.S4, V13.S4, V13.S4
-	WORD    $0x6e2dde10 // FMUL V16.4S, V16.4S, V13.4S
-	FMOVQ   176(R0), F18
+	WORD    $0x6e2dddef // FMUL V15.4S, V15.4S, V13.4S
+	FMOVQ   160(R0), F18
 	WORD    $0x6eace64e // FCMGT V14.4S, V18.4S, V12.4S
-	WORD    $0x4e6e1e10 // BIC V16.16B, V16.16B, V14.16B
-	WORD    $0x4e30d484 // FADD V4.4S, V4.4S, V16.4S
+	WORD    $0x4e6e1def // BIC V15.16B, V15.16B, V14.16B
+	WORD    $0x4e2fd484 // FADD V4.4S, V4.4S, V15.4S
 	ADD     R10, R14, R11
-	VST1    V16.S[0], (R11)
+	VST1    V15.S[0], (R11)
 	CMP     $2, R4
 	BLT     st_61
 	ADD     $4, R11, R16
-	VST1    V16.S[1], (R16)
+	VST1    V15.S[1], (R16)
 	CMP     $3, R4
 	BLT     st_61
 	ADD     $8, R11, R16
-	VST1    V16.S[2], (R16)
+	VST1    V15.S[2], (R16)
 st_61:
 	ADD     R3, R14, R14
 	SUBS    $1, R15, R15
@@ -997,18 +989,18 @@ DATA softneon<>+32(SB)/4, $0xb95e8083
 DATA softneon<>+36(SB)/4, $0xb95e8083
 DATA softneon<>+40(SB)/4, $0xb95e8083
 DATA softneon<>+44(SB)/4, $0xb95e8083
-DATA softneon<>+48(SB)/4, $0x39506967
-DATA softneon<>+52(SB)/4, $0x39506967
-DATA softneon<>+56(SB)/4, $0x39506967
-DATA softneon<>+60(SB)/4, $0x39506967
-DATA softneon<>+64(SB)/4, $0x3c088908
-DATA softneon<>+68(SB)/4, $0x3c088908
-DATA softneon<>+72(SB)/4, $0x3c088908
-DATA softneon<>+76(SB)/4, $0x3c088908
-DATA softneon<>+80(SB)/4, $0x3e2aaaaa
-DATA softneon<>+84(SB)/4, $0x3e2aaaaa
-DATA softneon<>+88(SB)/4, $0x3e2aaaaa
-DATA softneon<>+92(SB)/4, $0x3e2aaaaa
+DATA softneon<>+48(SB)/4, $0x3ab57381
+DATA softneon<>+52(SB)/4, $0x3ab57381
+DATA softneon<>+56(SB)/4, $0x3ab57381
+DATA softneon<>+60(SB)/4, $0x3ab57381
+DATA softneon<>+64(SB)/4, $0x3d2aac12
+DATA softneon<>+68(SB)/4, $0x3d2aac12
+DATA softneon<>+72(SB)/4, $0x3d2aac12
+DATA softneon<>+76(SB)/4, $0x3d2aac12
+DATA softneon<>+80(SB)/4, $0x3efffffe
+DATA softneon<>+84(SB)/4, $0x3efffffe
+DATA softneon<>+88(SB)/4, $0x3efffffe
+DATA softneon<>+92(SB)/4, $0x3efffffe
 DATA softneon<>+96(SB)/4, $0x3f800000
 DATA softneon<>+100(SB)/4, $0x3f800000
 DATA softneon<>+104(SB)/4, $0x3f800000
@@ -1017,30 +1009,30 @@ DATA softneon<>+112(SB)/4, $0x4b400000
 DATA softneon<>+116(SB)/4, $0x4b400000
 DATA softneon<>+120(SB)/4, $0x4b400000
 DATA softneon<>+124(SB)/4, $0x4b400000
-DATA softneon<>+128(SB)/4, $0x3ab743ce
-DATA softneon<>+132(SB)/4, $0x3ab743ce
-DATA softneon<>+136(SB)/4, $0x3ab743ce
-DATA softneon<>+140(SB)/4, $0x3ab743ce
-DATA softneon<>+144(SB)/4, $0x3d2aa9c1
-DATA softneon<>+148(SB)/4, $0x3d2aa9c1
-DATA softneon<>+152(SB)/4, $0x3d2aa9c1
-DATA softneon<>+156(SB)/4, $0x3d2aa9c1
-DATA softneon<>+160(SB)/4, $0x3f000000
-DATA softneon<>+164(SB)/4, $0x3f000000
-DATA softneon<>+168(SB)/4, $0x3f000000
-DATA softneon<>+172(SB)/4, $0x3f000000
-DATA softneon<>+176(SB)/4, $0xc2aeac50
-DATA softneon<>+180(SB)/4, $0xc2aeac50
-DATA softneon<>+184(SB)/4, $0xc2aeac50
-DATA softneon<>+188(SB)/4, $0xc2aeac50
-DATA softneon<>+192(SB)/4, $0x0000007e
-DATA softneon<>+196(SB)/4, $0x0000007e
-DATA softneon<>+200(SB)/4, $0x0000007e
-DATA softneon<>+204(SB)/4, $0x0000007e
-DATA softneon<>+208(SB)/4, $0x807fffff
-DATA softneon<>+212(SB)/4, $0x807fffff
-DATA softneon<>+216(SB)/4, $0x807fffff
-DATA softneon<>+220(SB)/4, $0x807fffff
+DATA softneon<>+128(SB)/4, $0x3c0933da
+DATA softneon<>+132(SB)/4, $0x3c0933da
+DATA softneon<>+136(SB)/4, $0x3c0933da
+DATA softneon<>+140(SB)/4, $0x3c0933da
+DATA softneon<>+144(SB)/4, $0x3e2aaa0d
+DATA softneon<>+148(SB)/4, $0x3e2aaa0d
+DATA softneon<>+152(SB)/4, $0x3e2aaa0d
+DATA softneon<>+156(SB)/4, $0x3e2aaa0d
+DATA softneon<>+160(SB)/4, $0xc2aeac50
+DATA softneon<>+164(SB)/4, $0xc2aeac50
+DATA softneon<>+168(SB)/4, $0xc2aeac50
+DATA softneon<>+172(SB)/4, $0xc2aeac50
+DATA softneon<>+176(SB)/4, $0x0000007e
+DATA softneon<>+180(SB)/4, $0x0000007e
+DATA softneon<>+184(SB)/4, $0x0000007e
+DATA softneon<>+188(SB)/4, $0x0000007e
+DATA softneon<>+192(SB)/4, $0x807fffff
+DATA softneon<>+196(SB)/4, $0x807fffff
+DATA softneon<>+200(SB)/4, $0x807fffff
+DATA softneon<>+204(SB)/4, $0x807fffff
+DATA softneon<>+208(SB)/4, $0x3f000000
+DATA softneon<>+212(SB)/4, $0x3f000000
+DATA softneon<>+216(SB)/4, $0x3f000000
+DATA softneon<>+220(SB)/4, $0x3f000000
 DATA softneon<>+224(SB)/4, $0x3f3504f3
 DATA softneon<>+228(SB)/4, $0x3f3504f3
 DATA softneon<>+232(SB)/4, $0x3f3504f3

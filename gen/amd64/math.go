@@ -35,16 +35,16 @@ const expMagic = 0x1.8p23
 
 // expConsts are the constants of exp that its instructions read as
 // operands (nonPositive, AVX-512): hoistExp's registers. The ones that
-// start a destination register (expMagic, -Ln2Hi, P0) are loaded
+// start a destination register (expMagic, -Ln2Hi, C6) are loaded
 // from memory into it instead (a load port, where a register copy takes a
 // vector ALU slot on Intel, which does not eliminate 512-bit moves).
-var expConsts = []float64{vmath.Log2e, expMagic, vmath.Ln2Lo, vmath.ExpP1, vmath.ExpP2, vmath.ExpP3, vmath.ExpP4, vmath.ExpP5, 1, vmath.ExpLo}
+var expConsts = []float64{vmath.Log2e, expMagic, vmath.Ln2Lo, vmath.ExpC5, vmath.ExpC4, vmath.ExpC3, vmath.ExpC2, 1, vmath.ExpLo}
 
 // hoistExp loads expConsts into registers for the rest of the kernel
 // (until end): an exp then reads memory only for the 3 values that start
 // its destination registers (four exps per vector of pixels took 44 loads,
 // which bounded the small-C kernels on AMD Zen 4, one 512-bit load per
-// cycle). It takes 10 of the 32 vector registers.
+// cycle). It takes 9 of the 32 vector registers.
 func (t *Tier) hoistExp() {
 	if !t.avx512 {
 		return
@@ -80,11 +80,11 @@ func (t *Tier) exp(x Register, o expOpts) VecVirtual {
 	VMOVUPS(t.F(-f32(vmath.Ln2Hi)), r)
 	VFMADD213PS(x, n, r)                       // r = x - n*vmath.Ln2Hi
 	VFNMADD231PS(t.Fk(f32(vmath.Ln2Lo)), n, r) // r -= n*vmath.Ln2Lo
-	// exp(r) = 1 + r + P5 r^2 + ... + P0 r^7 by Horner: seven FMAs, the
+	// exp(r) = 1 + r + C2 r^2 + ... + C6 r^6 by Horner: six FMAs, the
 	// addends operands (hoisted registers or memory)
 	y := t.V()
-	VMOVUPS(t.F(f32(vmath.ExpP0)), y)
-	for _, k := range []float64{vmath.ExpP1, vmath.ExpP2, vmath.ExpP3, vmath.ExpP4, vmath.ExpP5, 1, 1} {
+	VMOVUPS(t.F(f32(vmath.ExpC6)), y)
+	for _, k := range []float64{vmath.ExpC5, vmath.ExpC4, vmath.ExpC3, vmath.ExpC2, 1, 1} {
 		VFMADD213PS(t.Fk(f32(k)), r, y) // y = y*r + k
 	}
 	if t.avx512 {

@@ -23,7 +23,7 @@ const expMagic = 0x1.8p23
 // table loads.
 func expConsts(nonPositive bool) []uint32 {
 	var bs []uint32
-	for _, f := range []float32{vmath.Log2e, expMagic, vmath.Ln2Hi, vmath.Ln2Lo, vmath.ExpP0, vmath.ExpP1, vmath.ExpP2, vmath.ExpP3, vmath.ExpP4, vmath.ExpP5, 1, vmath.ExpLo} {
+	for _, f := range []float32{vmath.Log2e, expMagic, vmath.Ln2Hi, vmath.Ln2Lo, vmath.ExpC2, vmath.ExpC3, vmath.ExpC4, vmath.ExpC5, vmath.ExpC6, 1, vmath.ExpLo} {
 		bs = append(bs, math.Float32bits(f))
 	}
 	bs = append(bs, 127<<23)
@@ -35,11 +35,11 @@ func expConsts(nonPositive bool) []uint32 {
 
 // expLoopConsts are the constants worth pinning for an exp inside a loop
 // with many live registers: the multiplicands of the reduction's FMAs,
-// and P0, P2, P4 and 1 of the Horner steps (a register move starts those
+// and C6, C4, C2 and 1 of the Horner steps (a register move starts those
 // steps; the others load straight into the registers they initialise).
 func expLoopConsts() []uint32 {
 	var bs []uint32
-	for _, f := range []float32{vmath.Log2e, vmath.Ln2Hi, vmath.Ln2Lo, vmath.ExpP0, vmath.ExpP2, vmath.ExpP4, 1} {
+	for _, f := range []float32{vmath.Log2e, vmath.Ln2Hi, vmath.Ln2Lo, vmath.ExpC6, vmath.ExpC4, vmath.ExpC2, 1} {
 		bs = append(bs, math.Float32bits(f))
 	}
 	return bs
@@ -67,11 +67,11 @@ func exp(x V, nonPositive bool) V {
 	k = Kf(vmath.Ln2Lo)
 	FMLS(r, n, k) // r -= n*vmath.Ln2Lo
 	vput(k)
-	// exp(r) = 1 + r + P5 r^2 + ... + P0 r^7 by Horner, as expf: each step
+	// exp(r) = 1 + r + C2 r^2 + ... + C6 r^6 by Horner, as expf: each step
 	// y = k + y*r (k into a fresh register, then FMLA)
 	y := vget()
-	KfInto(y, vmath.ExpP0)
-	for _, f := range []float32{vmath.ExpP1, vmath.ExpP2, vmath.ExpP3, vmath.ExpP4, vmath.ExpP5, 1, 1} {
+	KfInto(y, vmath.ExpC6)
+	for _, f := range []float32{vmath.ExpC5, vmath.ExpC4, vmath.ExpC3, vmath.ExpC2, 1, 1} {
 		t := vget()
 		KfInto(t, f)
 		FMLA(t, y, r) // t = k + y*r

@@ -21,9 +21,9 @@ func fma32(a, b, c float32) float32 {
 }
 
 // expf returns e**x for float32 x: Cody-Waite reduction x = n*ln2 + r with a
-// two-constant ln2, exp(r) = 1 + r + r**2*P(r) (P of degree 5, Cephes)
-// evaluated as one polynomial by Horner's rule with FMAs, and the result
-// scaled by 2**n. Inputs below vmath.ExpLo (ln 2**-126)
+// two-constant ln2, exp(r) by a degree-6 minimax polynomial (vmath.ExpC2..
+// ExpC6) evaluated by Horner's rule with FMAs, and the result scaled by
+// 2**n. Inputs below vmath.ExpLo (ln 2**-126)
 // give 0; NaN propagates; x above 88.7228 gives +Inf.
 func expf(x float32) float32 {
 	switch {
@@ -39,12 +39,11 @@ func expf(x float32) float32 {
 	n := float32(math.RoundToEven(float64(x) * float64(float32(vmath.Log2e))))
 	r := fma32(n, -vmath.Ln2Hi, x)
 	r = fma32(n, -vmath.Ln2Lo, r)
-	// exp(r) = 1 + r + P5 r^2 + P4 r^3 + ... + P0 r^7, Horner (seven FMAs)
-	p := fma32(vmath.ExpP0, r, vmath.ExpP1)
-	p = fma32(p, r, vmath.ExpP2)
-	p = fma32(p, r, vmath.ExpP3)
-	p = fma32(p, r, vmath.ExpP4)
-	p = fma32(p, r, vmath.ExpP5)
+	// exp(r) = 1 + r + C2 r^2 + ... + C6 r^6, Horner (six FMAs)
+	p := fma32(vmath.ExpC6, r, vmath.ExpC5)
+	p = fma32(p, r, vmath.ExpC4)
+	p = fma32(p, r, vmath.ExpC3)
+	p = fma32(p, r, vmath.ExpC2)
 	p = fma32(p, r, 1)
 	y := fma32(p, r, 1)
 	e := int32(n)

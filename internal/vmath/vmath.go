@@ -21,15 +21,19 @@ const (
 	ExpHi = 88.72283935546875
 	ExpLo = -87.33654475055310898657
 
-	// ExpP0..ExpP5 are the exp polynomial (Cephes expf):
-	// exp(r) ~ 1 + r + r^2*(P5 + P4 r + P3 r^2 + P2 r^3 + P1 r^4 + P0 r^5),
-	// evaluated by Horner's rule from P0 down to the two 1s.
-	ExpP0 = 1.9875691500e-4
-	ExpP1 = 1.3981999507e-3
-	ExpP2 = 8.3334519073e-3
-	ExpP3 = 4.1665795894e-2
-	ExpP4 = 1.6666665459e-1
-	ExpP5 = 5.0000001201e-1
+	// ExpC2..ExpC6 are the exp polynomial on the reduced argument r,
+	// |r| <= ln2/2: exp(r) ~ 1 + r + C2 r^2 + C3 r^3 + C4 r^4 + C5 r^5 +
+	// C6 r^6, evaluated by Horner's rule from C6 down to the two 1s (six
+	// FMAs). The coefficients minimise the largest relative error on
+	// [-ln2/2, ln2/2] (3.4e-2 ULP before float32 rounding; Lawson's
+	// iteration on a weighted least-squares fit with the constant fixed at
+	// 1), each the float32 nearest the fit (C1 rounds to 1 exactly):
+	// TestExpFit reruns the fit and checks them.
+	ExpC2 = 0.49999994
+	ExpC3 = 0.16666432
+	ExpC4 = 0.041668005
+	ExpC5 = 0.008374179
+	ExpC6 = 0.0013843627
 
 	// LogQ0..LogQ8 are the Cephes logf polynomial on m-1, m in
 	// [SqrtHalf, 2*SqrtHalf).
