@@ -961,6 +961,12 @@ func SumAVX2(x []float32) float32 {
 	return sumAVX2(x)
 }
 
+// FenceAVX512 runs fenceAVX512, an SFENCE (any amd64 CPU runs it): the
+// softmax gradient and fused kernels store non-temporally with flags&2048
+// and leave this fence to their caller, to run once after the last block
+// it writes and before another goroutine reads them.
+func FenceAVX512() { fenceAVX512() }
+
 // CopyAVX512 runs copyAVX512 after its checks: it returns an error wrapping
 // ErrArg, having done nothing, when src is shorter than dst. Otherwise it
 // returns ErrCPU on a CPU without AVX-512.

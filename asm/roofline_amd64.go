@@ -14,6 +14,12 @@ func copyAVX2(dst []float32, src []float32)
 //go:noescape
 func sumAVX2(x []float32) float32
 
+// fenceAVX512 orders the non-temporal stores before it (SFENCE): the softmax kernels' flag 2048 stores
+// leave it to the caller, once after the last block of a range rather than once per block.
+//
+//go:noescape
+func fenceAVX512()
+
 // copyAVX512 copies src into dst[:len(dst)] (src at least as long) with 16-lane vector moves.
 //
 //go:noescape

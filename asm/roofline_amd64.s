@@ -106,6 +106,12 @@ done_10:
 	VZEROUPPER
 	RET
 
+// func fenceAVX512()
+// Requires: MMX+
+TEXT ·fenceAVX512(SB), NOSPLIT, $0
+	SFENCE
+	RET
+
 // func copyAVX512(dst []float32, src []float32)
 // Requires: AVX, AVX512F, BMI2
 TEXT ·copyAVX512(SB), NOSPLIT, $0-48

@@ -12,7 +12,7 @@ package asm
 // eps1 = 1-eps, epsC = eps/C, wsum = the sum of the CE weights. flags&4096: pw holds the pixels'
 // weights (from lo; indexed like lab), which need flags&512 (the CE weights, 1 for none) with a CE term.
 // flags&16384 with flags&4: every pixel's p_c is also stored into dst (C planes S apart, like x; 0 for
-// skipped pixels), non-temporally with flags&2048 (dst+lo and S*4 64-byte aligned).
+// skipped pixels), non-temporally with flags&2048 (dst+lo and S*4 64-byte aligned; the caller fences).
 //
 //go:noescape
 func softmaxStatsU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32, dst []float32)
@@ -22,7 +22,7 @@ func softmaxStatsU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, pw []fl
 // w (CE weight, flags&512), alpha (flags&256), kappa (CEScale*eps/C*w, flags&1024), A, B, E (flags&4);
 // k1 = CEScale*(1-eps), k2 = CEScale*eps*wsum/C, fs = FocalScale; scr is 64-byte aligned, at
 // least 16*C floats (32*C for AVX2). flags&2048: dst+lo and S*4 are 64-byte aligned, full vectors are
-// stored non-temporally. The Focal variant adds the focal term. Pixels labelled ign (-1: none) or
+// stored non-temporally, and the caller runs FenceAVX512 before the stores are read elsewhere. The Focal variant adds the focal term. Pixels labelled ign (-1: none) or
 // outside [0, C) get 0. flags&4096: pw holds the pixels' weights (from lo; indexed like lab), each
 // pixel's gradient times its weight.
 // flags&16384: x holds the probabilities p_c a statistics kernel stored (dst may be x):
@@ -36,7 +36,7 @@ func softmaxGradU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, pw []flo
 // w (CE weight, flags&512), alpha (flags&256), kappa (CEScale*eps/C*w, flags&1024), A, B, E (flags&4);
 // k1 = CEScale*(1-eps), k2 = CEScale*eps*wsum/C, fs = FocalScale; scr is 64-byte aligned, at
 // least 16*C floats (32*C for AVX2). flags&2048: dst+lo and S*4 are 64-byte aligned, full vectors are
-// stored non-temporally. The Focal variant adds the focal term. Pixels labelled ign (-1: none) or
+// stored non-temporally, and the caller runs FenceAVX512 before the stores are read elsewhere. The Focal variant adds the focal term. Pixels labelled ign (-1: none) or
 // outside [0, C) get 0. flags&4096: pw holds the pixels' weights (from lo; indexed like lab), each
 // pixel's gradient times its weight.
 //
@@ -48,7 +48,7 @@ func softmaxGradFocalU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, pw 
 // w (CE weight, flags&512), alpha (flags&256), kappa (CEScale*eps/C*w, flags&1024), A, B, E (flags&4);
 // k1 = CEScale*(1-eps), k2 = CEScale*eps*wsum/C, fs = FocalScale; scr is 64-byte aligned, at
 // least 16*C floats (32*C for AVX2). flags&2048: dst+lo and S*4 are 64-byte aligned, full vectors are
-// stored non-temporally. The Focal variant adds the focal term. Pixels labelled ign (-1: none) or
+// stored non-temporally, and the caller runs FenceAVX512 before the stores are read elsewhere. The Focal variant adds the focal term. Pixels labelled ign (-1: none) or
 // outside [0, C) get 0. flags&4096: pw holds the pixels' weights (from lo; indexed like lab), each
 // pixel's gradient times its weight.
 // It also stores the CE, W, Focal and Valid sums of SoftmaxStats (sflags, eps1, epsC and wsum as
@@ -62,7 +62,7 @@ func softmaxFusedU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, pw []fl
 // w (CE weight, flags&512), alpha (flags&256), kappa (CEScale*eps/C*w, flags&1024), A, B, E (flags&4);
 // k1 = CEScale*(1-eps), k2 = CEScale*eps*wsum/C, fs = FocalScale; scr is 64-byte aligned, at
 // least 16*C floats (32*C for AVX2). flags&2048: dst+lo and S*4 are 64-byte aligned, full vectors are
-// stored non-temporally. The Focal variant adds the focal term. Pixels labelled ign (-1: none) or
+// stored non-temporally, and the caller runs FenceAVX512 before the stores are read elsewhere. The Focal variant adds the focal term. Pixels labelled ign (-1: none) or
 // outside [0, C) get 0. flags&4096: pw holds the pixels' weights (from lo; indexed like lab), each
 // pixel's gradient times its weight.
 // It also stores the CE, W, Focal and Valid sums of SoftmaxStats (sflags, eps1, epsC and wsum as
@@ -79,7 +79,7 @@ func softmaxFusedFocalU8AVX2(x []float32, S int, lo int, hi int, lab []uint8, pw
 // eps1 = 1-eps, epsC = eps/C, wsum = the sum of the CE weights. flags&4096: pw holds the pixels'
 // weights (from lo; indexed like lab), which need flags&512 (the CE weights, 1 for none) with a CE term.
 // flags&16384 with flags&4: every pixel's p_c is also stored into dst (C planes S apart, like x; 0 for
-// skipped pixels), non-temporally with flags&2048 (dst+lo and S*4 64-byte aligned).
+// skipped pixels), non-temporally with flags&2048 (dst+lo and S*4 64-byte aligned; the caller fences).
 //
 //go:noescape
 func softmaxStatsI32AVX2(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32, dst []float32)
@@ -89,7 +89,7 @@ func softmaxStatsI32AVX2(x []float32, S int, lo int, hi int, lab []int32, pw []f
 // w (CE weight, flags&512), alpha (flags&256), kappa (CEScale*eps/C*w, flags&1024), A, B, E (flags&4);
 // k1 = CEScale*(1-eps), k2 = CEScale*eps*wsum/C, fs = FocalScale; scr is 64-byte aligned, at
 // least 16*C floats (32*C for AVX2). flags&2048: dst+lo and S*4 are 64-byte aligned, full vectors are
-// stored non-temporally. The Focal variant adds the focal term. Pixels labelled ign (-1: none) or
+// stored non-temporally, and the caller runs FenceAVX512 before the stores are read elsewhere. The Focal variant adds the focal term. Pixels labelled ign (-1: none) or
 // outside [0, C) get 0. flags&4096: pw holds the pixels' weights (from lo; indexed like lab), each
 // pixel's gradient times its weight.
 // flags&16384: x holds the probabilities p_c a statistics kernel stored (dst may be x):
@@ -103,7 +103,7 @@ func softmaxGradI32AVX2(x []float32, S int, lo int, hi int, lab []int32, pw []fl
 // w (CE weight, flags&512), alpha (flags&256), kappa (CEScale*eps/C*w, flags&1024), A, B, E (flags&4);
 // k1 = CEScale*(1-eps), k2 = CEScale*eps*wsum/C, fs = FocalScale; scr is 64-byte aligned, at
 // least 16*C floats (32*C for AVX2). flags&2048: dst+lo and S*4 are 64-byte aligned, full vectors are
-// stored non-temporally. The Focal variant adds the focal term. Pixels labelled ign (-1: none) or
+// stored non-temporally, and the caller runs FenceAVX512 before the stores are read elsewhere. The Focal variant adds the focal term. Pixels labelled ign (-1: none) or
 // outside [0, C) get 0. flags&4096: pw holds the pixels' weights (from lo; indexed like lab), each
 // pixel's gradient times its weight.
 //
@@ -115,7 +115,7 @@ func softmaxGradFocalI32AVX2(x []float32, S int, lo int, hi int, lab []int32, pw
 // w (CE weight, flags&512), alpha (flags&256), kappa (CEScale*eps/C*w, flags&1024), A, B, E (flags&4);
 // k1 = CEScale*(1-eps), k2 = CEScale*eps*wsum/C, fs = FocalScale; scr is 64-byte aligned, at
 // least 16*C floats (32*C for AVX2). flags&2048: dst+lo and S*4 are 64-byte aligned, full vectors are
-// stored non-temporally. The Focal variant adds the focal term. Pixels labelled ign (-1: none) or
+// stored non-temporally, and the caller runs FenceAVX512 before the stores are read elsewhere. The Focal variant adds the focal term. Pixels labelled ign (-1: none) or
 // outside [0, C) get 0. flags&4096: pw holds the pixels' weights (from lo; indexed like lab), each
 // pixel's gradient times its weight.
 // It also stores the CE, W, Focal and Valid sums of SoftmaxStats (sflags, eps1, epsC and wsum as
@@ -129,7 +129,7 @@ func softmaxFusedI32AVX2(x []float32, S int, lo int, hi int, lab []int32, pw []f
 // w (CE weight, flags&512), alpha (flags&256), kappa (CEScale*eps/C*w, flags&1024), A, B, E (flags&4);
 // k1 = CEScale*(1-eps), k2 = CEScale*eps*wsum/C, fs = FocalScale; scr is 64-byte aligned, at
 // least 16*C floats (32*C for AVX2). flags&2048: dst+lo and S*4 are 64-byte aligned, full vectors are
-// stored non-temporally. The Focal variant adds the focal term. Pixels labelled ign (-1: none) or
+// stored non-temporally, and the caller runs FenceAVX512 before the stores are read elsewhere. The Focal variant adds the focal term. Pixels labelled ign (-1: none) or
 // outside [0, C) get 0. flags&4096: pw holds the pixels' weights (from lo; indexed like lab), each
 // pixel's gradient times its weight.
 // It also stores the CE, W, Focal and Valid sums of SoftmaxStats (sflags, eps1, epsC and wsum as
@@ -426,7 +426,7 @@ func softmaxFusedC8I32AVX2(x []float32, S int, lo int, hi int, lab []int32, pw [
 // eps1 = 1-eps, epsC = eps/C, wsum = the sum of the CE weights. flags&4096: pw holds the pixels'
 // weights (from lo; indexed like lab), which need flags&512 (the CE weights, 1 for none) with a CE term.
 // flags&16384 with flags&4: every pixel's p_c is also stored into dst (C planes S apart, like x; 0 for
-// skipped pixels), non-temporally with flags&2048 (dst+lo and S*4 64-byte aligned).
+// skipped pixels), non-temporally with flags&2048 (dst+lo and S*4 64-byte aligned; the caller fences).
 //
 //go:noescape
 func softmaxStatsU8AVX512(x []float32, S int, lo int, hi int, lab []uint8, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32, dst []float32)
@@ -436,7 +436,7 @@ func softmaxStatsU8AVX512(x []float32, S int, lo int, hi int, lab []uint8, pw []
 // w (CE weight, flags&512), alpha (flags&256), kappa (CEScale*eps/C*w, flags&1024), A, B, E (flags&4);
 // k1 = CEScale*(1-eps), k2 = CEScale*eps*wsum/C, fs = FocalScale; scr is 64-byte aligned, at
 // least 16*C floats (32*C for AVX2). flags&2048: dst+lo and S*4 are 64-byte aligned, full vectors are
-// stored non-temporally. The Focal variant adds the focal term. Pixels labelled ign (-1: none) or
+// stored non-temporally, and the caller runs FenceAVX512 before the stores are read elsewhere. The Focal variant adds the focal term. Pixels labelled ign (-1: none) or
 // outside [0, C) get 0. flags&4096: pw holds the pixels' weights (from lo; indexed like lab), each
 // pixel's gradient times its weight.
 // flags&16384: x holds the probabilities p_c a statistics kernel stored (dst may be x):
@@ -450,7 +450,7 @@ func softmaxGradU8AVX512(x []float32, S int, lo int, hi int, lab []uint8, pw []f
 // w (CE weight, flags&512), alpha (flags&256), kappa (CEScale*eps/C*w, flags&1024), A, B, E (flags&4);
 // k1 = CEScale*(1-eps), k2 = CEScale*eps*wsum/C, fs = FocalScale; scr is 64-byte aligned, at
 // least 16*C floats (32*C for AVX2). flags&2048: dst+lo and S*4 are 64-byte aligned, full vectors are
-// stored non-temporally. The Focal variant adds the focal term. Pixels labelled ign (-1: none) or
+// stored non-temporally, and the caller runs FenceAVX512 before the stores are read elsewhere. The Focal variant adds the focal term. Pixels labelled ign (-1: none) or
 // outside [0, C) get 0. flags&4096: pw holds the pixels' weights (from lo; indexed like lab), each
 // pixel's gradient times its weight.
 //
@@ -462,7 +462,7 @@ func softmaxGradFocalU8AVX512(x []float32, S int, lo int, hi int, lab []uint8, p
 // w (CE weight, flags&512), alpha (flags&256), kappa (CEScale*eps/C*w, flags&1024), A, B, E (flags&4);
 // k1 = CEScale*(1-eps), k2 = CEScale*eps*wsum/C, fs = FocalScale; scr is 64-byte aligned, at
 // least 16*C floats (32*C for AVX2). flags&2048: dst+lo and S*4 are 64-byte aligned, full vectors are
-// stored non-temporally. The Focal variant adds the focal term. Pixels labelled ign (-1: none) or
+// stored non-temporally, and the caller runs FenceAVX512 before the stores are read elsewhere. The Focal variant adds the focal term. Pixels labelled ign (-1: none) or
 // outside [0, C) get 0. flags&4096: pw holds the pixels' weights (from lo; indexed like lab), each
 // pixel's gradient times its weight.
 // It also stores the CE, W, Focal and Valid sums of SoftmaxStats (sflags, eps1, epsC and wsum as
@@ -476,7 +476,7 @@ func softmaxFusedU8AVX512(x []float32, S int, lo int, hi int, lab []uint8, pw []
 // w (CE weight, flags&512), alpha (flags&256), kappa (CEScale*eps/C*w, flags&1024), A, B, E (flags&4);
 // k1 = CEScale*(1-eps), k2 = CEScale*eps*wsum/C, fs = FocalScale; scr is 64-byte aligned, at
 // least 16*C floats (32*C for AVX2). flags&2048: dst+lo and S*4 are 64-byte aligned, full vectors are
-// stored non-temporally. The Focal variant adds the focal term. Pixels labelled ign (-1: none) or
+// stored non-temporally, and the caller runs FenceAVX512 before the stores are read elsewhere. The Focal variant adds the focal term. Pixels labelled ign (-1: none) or
 // outside [0, C) get 0. flags&4096: pw holds the pixels' weights (from lo; indexed like lab), each
 // pixel's gradient times its weight.
 // It also stores the CE, W, Focal and Valid sums of SoftmaxStats (sflags, eps1, epsC and wsum as
@@ -493,7 +493,7 @@ func softmaxFusedFocalU8AVX512(x []float32, S int, lo int, hi int, lab []uint8, 
 // eps1 = 1-eps, epsC = eps/C, wsum = the sum of the CE weights. flags&4096: pw holds the pixels'
 // weights (from lo; indexed like lab), which need flags&512 (the CE weights, 1 for none) with a CE term.
 // flags&16384 with flags&4: every pixel's p_c is also stored into dst (C planes S apart, like x; 0 for
-// skipped pixels), non-temporally with flags&2048 (dst+lo and S*4 64-byte aligned).
+// skipped pixels), non-temporally with flags&2048 (dst+lo and S*4 64-byte aligned; the caller fences).
 //
 //go:noescape
 func softmaxStatsI32AVX512(x []float32, S int, lo int, hi int, lab []int32, pw []float32, C int, ign int32, flags uint64, tab []float32, scr []float32, eps1 float32, epsC float32, wsum float32, gamma float32, gmode int, out []float32, dst []float32)
@@ -503,7 +503,7 @@ func softmaxStatsI32AVX512(x []float32, S int, lo int, hi int, lab []int32, pw [
 // w (CE weight, flags&512), alpha (flags&256), kappa (CEScale*eps/C*w, flags&1024), A, B, E (flags&4);
 // k1 = CEScale*(1-eps), k2 = CEScale*eps*wsum/C, fs = FocalScale; scr is 64-byte aligned, at
 // least 16*C floats (32*C for AVX2). flags&2048: dst+lo and S*4 are 64-byte aligned, full vectors are
-// stored non-temporally. The Focal variant adds the focal term. Pixels labelled ign (-1: none) or
+// stored non-temporally, and the caller runs FenceAVX512 before the stores are read elsewhere. The Focal variant adds the focal term. Pixels labelled ign (-1: none) or
 // outside [0, C) get 0. flags&4096: pw holds the pixels' weights (from lo; indexed like lab), each
 // pixel's gradient times its weight.
 // flags&16384: x holds the probabilities p_c a statistics kernel stored (dst may be x):
@@ -517,7 +517,7 @@ func softmaxGradI32AVX512(x []float32, S int, lo int, hi int, lab []int32, pw []
 // w (CE weight, flags&512), alpha (flags&256), kappa (CEScale*eps/C*w, flags&1024), A, B, E (flags&4);
 // k1 = CEScale*(1-eps), k2 = CEScale*eps*wsum/C, fs = FocalScale; scr is 64-byte aligned, at
 // least 16*C floats (32*C for AVX2). flags&2048: dst+lo and S*4 are 64-byte aligned, full vectors are
-// stored non-temporally. The Focal variant adds the focal term. Pixels labelled ign (-1: none) or
+// stored non-temporally, and the caller runs FenceAVX512 before the stores are read elsewhere. The Focal variant adds the focal term. Pixels labelled ign (-1: none) or
 // outside [0, C) get 0. flags&4096: pw holds the pixels' weights (from lo; indexed like lab), each
 // pixel's gradient times its weight.
 //
@@ -529,7 +529,7 @@ func softmaxGradFocalI32AVX512(x []float32, S int, lo int, hi int, lab []int32, 
 // w (CE weight, flags&512), alpha (flags&256), kappa (CEScale*eps/C*w, flags&1024), A, B, E (flags&4);
 // k1 = CEScale*(1-eps), k2 = CEScale*eps*wsum/C, fs = FocalScale; scr is 64-byte aligned, at
 // least 16*C floats (32*C for AVX2). flags&2048: dst+lo and S*4 are 64-byte aligned, full vectors are
-// stored non-temporally. The Focal variant adds the focal term. Pixels labelled ign (-1: none) or
+// stored non-temporally, and the caller runs FenceAVX512 before the stores are read elsewhere. The Focal variant adds the focal term. Pixels labelled ign (-1: none) or
 // outside [0, C) get 0. flags&4096: pw holds the pixels' weights (from lo; indexed like lab), each
 // pixel's gradient times its weight.
 // It also stores the CE, W, Focal and Valid sums of SoftmaxStats (sflags, eps1, epsC and wsum as
@@ -543,7 +543,7 @@ func softmaxFusedI32AVX512(x []float32, S int, lo int, hi int, lab []int32, pw [
 // w (CE weight, flags&512), alpha (flags&256), kappa (CEScale*eps/C*w, flags&1024), A, B, E (flags&4);
 // k1 = CEScale*(1-eps), k2 = CEScale*eps*wsum/C, fs = FocalScale; scr is 64-byte aligned, at
 // least 16*C floats (32*C for AVX2). flags&2048: dst+lo and S*4 are 64-byte aligned, full vectors are
-// stored non-temporally. The Focal variant adds the focal term. Pixels labelled ign (-1: none) or
+// stored non-temporally, and the caller runs FenceAVX512 before the stores are read elsewhere. The Focal variant adds the focal term. Pixels labelled ign (-1: none) or
 // outside [0, C) get 0. flags&4096: pw holds the pixels' weights (from lo; indexed like lab), each
 // pixel's gradient times its weight.
 // It also stores the CE, W, Focal and Valid sums of SoftmaxStats (sflags, eps1, epsC and wsum as

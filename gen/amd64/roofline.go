@@ -11,6 +11,13 @@ import (
 // roofline: the plainest streaming kernels over the bytes a loss touches,
 // to measure how close the losses come to the memory bandwidth.
 func roofline(t *Tier) {
+	if t.avx512 {
+		t.text("Fence"+t.Name, "func()")
+		t.doc(fmt.Sprintf("Fence%s orders the non-temporal stores before it (SFENCE): the softmax kernels' flag 2048 stores", t.Name),
+			"leave it to the caller, once after the last block of a range rather than once per block.")
+		SFENCE()
+		RET()
+	}
 	const unroll = 4
 	t.text("Copy"+t.Name, "func(dst, src []float32)")
 	t.doc(fmt.Sprintf("Copy%s copies src into dst[:len(dst)] (src at least as long) with %d-lane vector moves.", t.Name, t.L))

@@ -357,7 +357,7 @@ func softmaxStats(t *Tier, u8 bool) {
 		"eps1 = 1-eps, epsC = eps/C, wsum = the sum of the CE weights. flags&4096: pw holds the pixels'",
 		"weights (from lo; indexed like lab), which need flags&512 (the CE weights, 1 for none) with a CE term.",
 		"flags&16384 with flags&4: every pixel's p_c is also stored into dst (C planes S apart, like x; 0 for",
-		"skipped pixels), non-temporally with flags&2048 (dst+lo and S*4 64-byte aligned).")
+		"skipped pixels), non-temporally with flags&2048 (dst+lo and S*4 64-byte aligned; the caller fences).")
 	a := t.softmaxSetup(elem)
 	ppw := t.pixWSetup()
 	pd := t.dstSetup()
@@ -433,9 +433,6 @@ func softmaxStats(t *Tier, u8 bool) {
 			t.pixelwiseSums(a, a.flags, st, SUM, nil, mx, zy, W, sCE, sW, sFoc, pr)
 		}
 	})
-	if t.avx512 {
-		ifFlag(a.flags, flagNT, func() { SFENCE() })
-	}
 	// Reduce: per class, then the per-image sums.
 	out := Load(Param("out").Base(), GP64()).(GPVirtual)
 	t.reduceClassAccs(a.C, accs, out, 4)
@@ -841,7 +838,7 @@ func softmaxGradKernel(t *Tier, u8, focal, fused bool) {
 			"w (CE weight, flags&512), alpha (flags&256), kappa (CEScale*eps/C*w, flags&1024), A, B, E (flags&4);",
 			"k1 = CEScale*(1-eps), k2 = CEScale*eps*wsum/C, fs = FocalScale; scr is 64-byte aligned, at",
 			"least 16*C floats (32*C for AVX2). flags&2048: dst+lo and S*4 are 64-byte aligned, full vectors are",
-			"stored non-temporally. The Focal variant adds the focal term. Pixels labelled ign (-1: none) or",
+			"stored non-temporally, and the caller runs FenceAVX512 before the stores are read elsewhere. The Focal variant adds the focal term. Pixels labelled ign (-1: none) or",
 			"outside [0, C) get 0. flags&4096: pw holds the pixels' weights (from lo; indexed like lab), each",
 			"pixel's gradient times its weight.")
 		if fused {
@@ -1007,9 +1004,6 @@ func softmaxGradKernel(t *Tier, u8, focal, fused bool) {
 			kernel(false)
 		} else {
 			streamProbs(a.flags, kernel)
-		}
-		if t.avx512 {
-			ifFlag(a.flags, flagNT, func() { SFENCE() })
 		}
 		if fused {
 			if !focal {

@@ -134,9 +134,6 @@ func softmaxStatsSmall(t *Tier, u8 bool, nc int) {
 		})
 		t.pixelwiseSums(a, a.flags, st, SUM, nil, MX, zy, nil, sCE, sW, nil, pr)
 	})
-	if t.avx512 {
-		ifFlag(a.flags, flagNT, func() { SFENCE() })
-	}
 	// Reduce: per class, then the per-image sums (softmaxStats's layout).
 	out := Load(Param("out").Base(), GP64()).(GPVirtual)
 	for c := 0; c < nc; c++ {
@@ -269,9 +266,6 @@ func softmaxFusedSmall(t *Tier, u8 bool, nc int) {
 		out(true)
 		Label(done)
 	})
-	if t.avx512 {
-		ifFlag(a.flags, flagNT, func() { SFENCE() })
-	}
 	t.ceProductEnd(arg("sflags"), sc[0], pr)
 	outp := Load(Param("out").Base(), GP64()).(GPVirtual)
 	for i, s := range sc {
@@ -482,8 +476,5 @@ func softmaxGradSmall(t *Tier, u8 bool, nc int) {
 			Label(done)
 		})
 	})
-	if t.avx512 {
-		ifFlag(a.flags, flagNT, func() { SFENCE() })
-	}
 	end()
 }

@@ -51,6 +51,12 @@ type tier struct {
 	nearScan1 func(o1 []float32, h1 []int32, f1 []float32, g1 []int32, dsq []float32, pad, n int, lim1 float32)
 	nearScan2 func(o2, f1 []float32, g1 []int32, f2 []float32, h1 []int32, lim2, dsq []float32, pad, n int)
 
+	// fence orders the non-temporal stores of the softmax gradient and
+	// fused kernels (asm flag 2048), which leave it to their caller: one
+	// SFENCE after the last block of a range instead of one per block (5%
+	// of a non-temporal gradient pass on Intel). nil: the tier makes none.
+	fence func()
+
 	// slowProbs: the tier's softmax kernels leave SoftmaxParams.Probs and
 	// SoftmaxCoef.FromProbs to the generic code (NEON), so a loss does
 	// better recomputing the softmax (SoftmaxProbsPay).

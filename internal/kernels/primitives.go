@@ -387,6 +387,9 @@ func softmaxGradRange[L Label](fn string, x []float32, S, lo, hi int, labels []L
 			softmaxGradGeneric(x, S, lo, hi, labels, c, dst)
 		}
 	}
+	if t.fence != nil {
+		t.fence()
+	}
 	return nil
 }
 
@@ -436,6 +439,9 @@ func SoftmaxFusedRange[L Label](x []float32, S, lo, hi int, labels []L, p *Softm
 			softmaxFusedGeneric(x, S, lo, hi, labels, p, c, blk, dst)
 		}
 		addSoftmaxWide(x, S, lo, hi, labels, p, blk, out)
+	}
+	if t.fence != nil {
+		t.fence()
 	}
 	return nil
 }

@@ -78,6 +78,7 @@ func asmTier(name string, f asmFuncs) *tier {
 	t.softStats, t.softGrad = softStatsAVX2, softGradAVX2
 	if avx512 {
 		t.softStats, t.softGrad = softStatsAVX512, softGradAVX512
+		t.fence = asm.FenceAVX512
 	}
 	return &t
 }
