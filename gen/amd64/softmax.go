@@ -437,9 +437,7 @@ func softmaxStats(t *Tier, u8 bool) {
 	out := Load(Param("out").Base(), GP64()).(GPVirtual)
 	t.reduceClassAccs(a.C, accs, out, 4)
 	t.ceProductEnd(a.flags, sCE, pr)
-	for i, s := range sc {
-		VMOVSS(s.sum(), Mem{Base: out, Disp: 4 * i})
-	}
+	t.storeSums(a.flags, sc, out, 0, true)
 	end()
 }
 
@@ -527,10 +525,8 @@ func (t *Tier) ceProduct(a softmaxArgs, flags Mem, st pixelState, SUM, mx, zy Op
 	lf := t.ld(L)
 	t.keepWhere(st.valid, lf)
 	sCE.add(lf, nil)
-	one := t.V()
-	VMOVUPS(t.F(1), one)
-	t.keepWhere(st.valid, one)
-	sW.add(one, nil)
+	// sW would get 1 per valid pixel, the Valid count's own additions:
+	// storeSums stores that count as W (the same bits)
 	// (m + lo) *= s, s = sum on valid pixels, 1 elsewhere: hi = m*s,
 	// lo = lo*s + (m*s - hi) exactly rounded, then hi split into its
 	// mantissa (the new m) and exponent k, lo scaled by 2^-k.
@@ -577,6 +573,26 @@ func (t *Tier) ceProduct(a softmaxArgs, flags Mem, st pixelState, SUM, mx, zy Op
 	VPSLLD(U8(23), sc, sc) // 2^-k
 	VMULPS(sc, err, err)
 	VMOVUPS(err, pr.lo.m)
+}
+
+// storeSums stores the CE, W, Focal and Valid sums of sc into out at disp
+// (4 floats). With prod (the kernel has the product mode), W is Valid's
+// sum in that mode, where ceProduct leaves sW alone.
+func (t *Tier) storeSums(flags Mem, sc []*acc, out GPVirtual, disp int, prod bool) {
+	for i, s := range sc {
+		if i == 1 && prod {
+			np, done := newLabel("wsum"), newLabel("wsumd")
+			cmpProdMode(flags)
+			JNE(LabelRef(np))
+			VMOVSS(sc[3].sum(), Mem{Base: out, Disp: disp + 4*i})
+			JMP(LabelRef(done))
+			Label(np)
+			VMOVSS(s.sum(), Mem{Base: out, Disp: disp + 4*i})
+			Label(done)
+			continue
+		}
+		VMOVSS(s.sum(), Mem{Base: out, Disp: disp + 4*i})
+	}
 }
 
 // ceProductEnd adds log(m) + lo/m + e*ln2, the sum of the block's
@@ -1010,9 +1026,7 @@ func softmaxGradKernel(t *Tier, u8, focal, fused bool) {
 				t.ceProductEnd(arg("sflags"), sc[0], pr)
 			}
 			out := Load(Param("out").Base(), GP64()).(GPVirtual)
-			for i, s := range sc {
-				VMOVSS(s.sum(), Mem{Base: out, Disp: 4 * i})
-			}
+			t.storeSums(arg("sflags"), sc, out, 0, !focal)
 		}
 		end()
 	}

@@ -134,19 +134,24 @@ func softmaxStatsSmall(t *Tier, u8 bool, nc int) {
 		})
 		t.pixelwiseSums(a, a.flags, st, SUM, nil, MX, zy, nil, sCE, sW, nil, pr)
 	})
-	// Reduce: per class, then the per-image sums (softmaxStats's layout).
+	// Reduce: per class (with region terms; else they are 0), then the
+	// per-image sums (softmaxStats's layout).
 	out := Load(Param("out").Base(), GP64()).(GPVirtual)
-	for c := 0; c < nc; c++ {
-		for i := 0; i < 4; i++ {
-			v := t.V()
-			VMOVUPS(accs(c, i), v)
-			VMOVSS(t.hsum(v), Mem{Base: out, Disp: 4 * (i*nc + c)})
+	flagBranches(a.flags, flagRegion, "cred", "credd", func(region bool) {
+		for c := 0; c < nc; c++ {
+			for i := 0; i < 4; i++ {
+				if !region {
+					MOVL(U32(0), Mem{Base: out, Disp: 4 * (i*nc + c)})
+					continue
+				}
+				v := t.V()
+				VMOVUPS(accs(c, i), v)
+				VMOVSS(t.hsum(v), Mem{Base: out, Disp: 4 * (i*nc + c)})
+			}
 		}
-	}
+	})
 	t.ceProductEnd(a.flags, sCE, pr)
-	for i, s := range sc {
-		VMOVSS(s.sum(), Mem{Base: out, Disp: 4 * (4*nc + i)})
-	}
+	t.storeSums(a.flags, sc, out, 4*4*nc, true)
 	end()
 }
 
@@ -225,53 +230,77 @@ func softmaxFusedSmall(t *Tier, u8 bool, nc int) {
 	if nc <= hoistMaxC {
 		t.hoistExp()
 	}
-	t.stream(a.n, []ptr{{a.x, 4}, {a.lab, elem}, {pd, 4}}, func(tail *Mask, rem GPVirtual) {
-		st := t.loadPixelsWith(a.lab, u8, IG, CB, tail, rem)
-		es, MX, zy, SUM := t.smallExp(a, pl, st, nc, inRegs)
-		INV := t.keep(t.invSum(SUM))
-		one := t.V()
-		VMOVUPS(t.F(1), one)
-		t.keepWhere(st.valid, one)
-		sc[3].add(one, nil)
-		mark := t.nslot
-		t.pixelwiseSums(a, arg("sflags"), st, SUM, INV, MX, zy, nil, sc[0], sc[1], nil, pr)
-		t.nslot = mark
-		tau, sv := t.tauSV(a, st)
-		TAU := t.keep(tau)
-		is := t.V()
-		VMULPS(INV, sv, is)
-		invS := t.keep(is)
-		// dx_k = e_k*(s/sum) [- kappa_k] - tau*[k == y], 0 where ignored.
-		out := func(smooth bool) {
-			for c := 0; c < nc; c++ {
-				eq := t.eqD(st.y, t.I(uint32(c)))
-				v := t.V()
-				VMULPS(es[c], t.ld(invS), v)
-				if smooth {
-					kk := t.V()
-					VBROADCASTSS(Mem{Base: a.tab, Disp: c*tabStride + 4*tabKappa}, kk)
-					VSUBPS(kk, v, v)
+	t.tauBranches(a, func(tauSV func(st pixelState) (tau, sv Register)) {
+		t.stream(a.n, []ptr{{a.x, 4}, {a.lab, elem}, {pd, 4}}, func(tail *Mask, rem GPVirtual) {
+			st := t.loadPixelsWith(a.lab, u8, IG, CB, tail, rem)
+			es, MX, zy, SUM := t.smallExp(a, pl, st, nc, inRegs)
+			INV := t.keep(t.invSum(SUM))
+			one := t.V()
+			VMOVUPS(t.F(1), one)
+			t.keepWhere(st.valid, one)
+			sc[3].add(one, nil)
+			mark := t.nslot
+			t.pixelwiseSums(a, arg("sflags"), st, SUM, INV, MX, zy, nil, sc[0], sc[1], nil, pr)
+			t.nslot = mark
+			tau, sv := tauSV(st)
+			TAU := t.keep(tau)
+			is := t.V()
+			VMULPS(INV, sv, is)
+			invS := t.keep(is)
+			// dx_k = e_k*(s/sum) [- kappa_k] - tau*[k == y], 0 where ignored.
+			out := func(smooth bool) {
+				for c := 0; c < nc; c++ {
+					eq := t.eqD(st.y, t.I(uint32(c)))
+					v := t.V()
+					VMULPS(es[c], t.ld(invS), v)
+					if smooth {
+						kk := t.V()
+						VBROADCASTSS(Mem{Base: a.tab, Disp: c*tabStride + 4*tabKappa}, kk)
+						VSUBPS(kk, v, v)
+					}
+					t.subWhere(eq, t.ld(TAU), v)
+					t.keepWhere(st.valid, v)
+					t.storeGrad(v, pl.at(pd, c), a.flags, tail)
 				}
-				t.subWhere(eq, t.ld(TAU), v)
-				t.keepWhere(st.valid, v)
-				t.storeGrad(v, pl.at(pd, c), a.flags, tail)
 			}
-		}
-		sm, done := newLabel("smooth"), newLabel("outd")
-		TESTQ(U32(flagSmooth), a.flags)
-		JNZ(LabelRef(sm))
-		out(false)
-		JMP(LabelRef(done))
-		Label(sm)
-		out(true)
-		Label(done)
+			sm, done := newLabel("smooth"), newLabel("outd")
+			TESTQ(U32(flagSmooth), a.flags)
+			JNZ(LabelRef(sm))
+			out(false)
+			JMP(LabelRef(done))
+			Label(sm)
+			out(true)
+			Label(done)
+		})
 	})
 	t.ceProductEnd(arg("sflags"), sc[0], pr)
 	outp := Load(Param("out").Base(), GP64()).(GPVirtual)
-	for i, s := range sc {
-		VMOVSS(s.sum(), Mem{Base: outp, Disp: 4 * i})
-	}
+	t.storeSums(arg("sflags"), sc, outp, 0, true)
 	end()
+}
+
+// tauBranches emits body with the tauSV it passes: on AVX-512, twice,
+// selected once per call by the CE weights' flag, whose branch without
+// them takes tau = k1*1 and sv = tau + k2 from two registers set before
+// the loop (the same operations, the same bits, none per vector); on AVX2
+// once, with t.tauSV per vector.
+func (t *Tier) tauBranches(a softmaxArgs, body func(tauSV func(st pixelState) (tau, sv Register))) {
+	perPixel := func(st pixelState) (Register, Register) { return t.tauSV(a, st) }
+	if !t.avx512 {
+		body(perPixel)
+		return
+	}
+	flagBranches(a.flags, flagWeights, "cw", "cwd", func(weighted bool) {
+		if weighted {
+			body(perPixel)
+			return
+		}
+		tau := t.bcast(arg("k1"))
+		VMULPS(t.F(1), tau, tau) // k1*w_y, w_y = 1
+		sv := t.bcast(arg("k2"))
+		VADDPS(tau, sv, sv)
+		body(func(pixelState) (Register, Register) { return tau, sv })
+	})
 }
 
 // storeGrad stores one vector of a gradient plane: a tail with its mask,
@@ -390,90 +419,92 @@ func softmaxGradSmall(t *Tier, u8 bool, nc int) {
 		t.hoistExp()
 	}
 	streamProbs(a.flags, func(probs bool) {
-		t.stream(a.n, []ptr{{a.x, 4}, {a.lab, elem}, {pd, 4}}, func(tail *Mask, rem GPVirtual) {
-			st := t.loadPixelsWith(a.lab, u8, IG, CB, tail, rem)
-			var es []Op
-			var INV Op
-			if probs {
-				es, INV = t.smallProbs(a, pl, st, nc, inRegs)
-			} else {
-				var SUM Op
-				es, _, _, SUM = t.smallExp(a, pl, st, nc, inRegs)
-				INV = t.keep(t.invSum(SUM))
-			}
-			tau, sv := t.tauSV(a, st)
-			TAU, SV := t.keep(tau), t.keep(sv)
-			// dx_k = p_k*(g_k - dot + s) [- kappa_k] - tau*[k == y], 0 where
-			// ignored, dot = sum_k p_k*g_k (region terms); without them p_k*s is
-			// e_k*(s/sum).
-			out := func(region, smooth bool, DOT, invS Op) {
-				for c := 0; c < nc; c++ {
-					eq := t.eqD(st.y, t.I(uint32(c)))
-					v := t.V()
-					switch {
-					case region && !reuse:
+		t.tauBranches(a, func(tauSV func(st pixelState) (tau, sv Register)) {
+			t.stream(a.n, []ptr{{a.x, 4}, {a.lab, elem}, {pd, 4}}, func(tail *Mask, rem GPVirtual) {
+				st := t.loadPixelsWith(a.lab, u8, IG, CB, tail, rem)
+				var es []Op
+				var INV Op
+				if probs {
+					es, INV = t.smallProbs(a, pl, st, nc, inRegs)
+				} else {
+					var SUM Op
+					es, _, _, SUM = t.smallExp(a, pl, st, nc, inRegs)
+					INV = t.keep(t.invSum(SUM))
+				}
+				tau, sv := tauSV(st)
+				TAU, SV := t.keep(tau), t.keep(sv)
+				// dx_k = p_k*(g_k - dot + s) [- kappa_k] - tau*[k == y], 0 where
+				// ignored, dot = sum_k p_k*g_k (region terms); without them p_k*s is
+				// e_k*(s/sum).
+				out := func(region, smooth bool, DOT, invS Op) {
+					for c := 0; c < nc; c++ {
+						eq := t.eqD(st.y, t.I(uint32(c)))
+						v := t.V()
+						switch {
+						case region && !reuse:
+							p := t.V()
+							VMULPS(es[c], t.ld(INV), p)
+							g := t.regionG(p, ent(c), eq)
+							VSUBPS(DOT, g, g)
+							VADDPS(SV, g, g)
+							VMULPS(g, p, v)
+						case region:
+							VMOVUPS(gSlot(c), v)
+							VSUBPS(DOT, v, v)
+							VADDPS(SV, v, v)
+							VMULPS(pSlot(c), v, v) // p_k*(g_k - dot + s)
+						default:
+							VMULPS(es[c], t.ld(invS), v)
+						}
+						if smooth {
+							kk := t.V()
+							VBROADCASTSS(ent(c).Offset(4*tabKappa), kk)
+							VSUBPS(kk, v, v)
+						}
+						t.subWhere(eq, t.ld(TAU), v)
+						t.keepWhere(st.valid, v)
+						t.storeGrad(v, pl.at(pd, c), a.flags, tail)
+					}
+				}
+				// one flag test per vector for each of the region and smoothing bits
+				both := func(region bool, DOT, invS Op) {
+					sm, done := newLabel("smooth"), newLabel("outd")
+					TESTQ(U32(flagSmooth), a.flags)
+					JNZ(LabelRef(sm))
+					out(region, false, DOT, invS)
+					JMP(LabelRef(done))
+					Label(sm)
+					out(region, true, DOT, invS)
+					Label(done)
+				}
+				noRegion, done := newLabel("outnr"), newLabel("outrd")
+				TESTQ(U32(flagRegion), a.flags)
+				JZ(LabelRef(noRegion))
+				{
+					dot := t.V()
+					VXORPS(dot, dot, dot)
+					for c := 0; c < nc; c++ {
 						p := t.V()
 						VMULPS(es[c], t.ld(INV), p)
+						if reuse {
+							VMOVUPS(p, pSlot(c))
+						}
+						eq := t.eqD(st.y, t.I(uint32(c)))
 						g := t.regionG(p, ent(c), eq)
-						VSUBPS(DOT, g, g)
-						VADDPS(SV, g, g)
-						VMULPS(g, p, v)
-					case region:
-						VMOVUPS(gSlot(c), v)
-						VSUBPS(DOT, v, v)
-						VADDPS(SV, v, v)
-						VMULPS(pSlot(c), v, v) // p_k*(g_k - dot + s)
-					default:
-						VMULPS(es[c], t.ld(invS), v)
+						if reuse {
+							VMOVUPS(g, gSlot(c))
+						}
+						VFMADD231PS(g, p, dot)
 					}
-					if smooth {
-						kk := t.V()
-						VBROADCASTSS(ent(c).Offset(4*tabKappa), kk)
-						VSUBPS(kk, v, v)
-					}
-					t.subWhere(eq, t.ld(TAU), v)
-					t.keepWhere(st.valid, v)
-					t.storeGrad(v, pl.at(pd, c), a.flags, tail)
+					both(true, t.keep(dot), nil)
 				}
-			}
-			// one flag test per vector for each of the region and smoothing bits
-			both := func(region bool, DOT, invS Op) {
-				sm, done := newLabel("smooth"), newLabel("outd")
-				TESTQ(U32(flagSmooth), a.flags)
-				JNZ(LabelRef(sm))
-				out(region, false, DOT, invS)
 				JMP(LabelRef(done))
-				Label(sm)
-				out(region, true, DOT, invS)
+				Label(noRegion)
+				is := t.cp(SV)
+				VMULPS(INV, is, is)
+				both(false, nil, t.keep(is))
 				Label(done)
-			}
-			noRegion, done := newLabel("outnr"), newLabel("outrd")
-			TESTQ(U32(flagRegion), a.flags)
-			JZ(LabelRef(noRegion))
-			{
-				dot := t.V()
-				VXORPS(dot, dot, dot)
-				for c := 0; c < nc; c++ {
-					p := t.V()
-					VMULPS(es[c], t.ld(INV), p)
-					if reuse {
-						VMOVUPS(p, pSlot(c))
-					}
-					eq := t.eqD(st.y, t.I(uint32(c)))
-					g := t.regionG(p, ent(c), eq)
-					if reuse {
-						VMOVUPS(g, gSlot(c))
-					}
-					VFMADD231PS(g, p, dot)
-				}
-				both(true, t.keep(dot), nil)
-			}
-			JMP(LabelRef(done))
-			Label(noRegion)
-			is := t.cp(SV)
-			VMULPS(INV, is, is)
-			both(false, nil, t.keep(is))
-			Label(done)
+			})
 		})
 	})
 	end()
