@@ -797,6 +797,29 @@ func (t *Tier) tauSV(a softmaxArgs, st pixelState) (tau, sv VecVirtual) {
 	return tau, sv
 }
 
+// gradOut sets v = a*b [- kappa] - tau*[eq], one class's gradient before
+// the valid mask. With smoothing (kappa not nil: its table entry) a
+// product and two subtractions; without, one FMA of a*b and the label's
+// -tau (the label class rounds once, where a product then a subtraction
+// took two p0 operations; the other classes' a*b - 0 is their product,
+// the same bits).
+func (t *Tier) gradOut(v VecVirtual, a Op, b Register, kappa *Mem, eq *Mask, TAU Op) {
+	if kappa != nil {
+		VMULPS(a, b, v)
+		kk := t.V()
+		VBROADCASTSS(*kappa, kk)
+		VSUBPS(kk, v, v)
+		t.subWhere(eq, t.ld(TAU), v)
+		return
+	}
+	if t.avx512 {
+		VMOVAPS_Z(t.ld(TAU), eq.k, v)
+	} else {
+		VANDPS(TAU, eq.v, v)
+	}
+	VFMSUB231PS(a, b, v) // a*b - tau*[eq], one rounding
+}
+
 // regionG returns g_k = B_k + E_k*p_k + A_k*[k == y] for one class: p its
 // probabilities, ent its entry of the table, eq the pixels labelled k.
 func (t *Tier) regionG(p Register, ent Mem, eq *Mask) VecVirtual {
@@ -960,27 +983,33 @@ func softmaxGradKernel(t *Tier, u8, focal, fused bool) {
 						t.classLoop(a.C, ps, true, func(cv VecVirtual) {
 							eq := t.eqD(st.y, cv)
 							v := t.V()
+							// the factors of p_k*(g_k - dot + s) (or e_k*(s/sum))
+							var fa Op
+							var fb Register
 							if region && !reuse {
 								p := t.V()
 								VMULPS(Mem{Base: pe}, t.ld(INV), p)
 								g := t.regionG(p, Mem{Base: pt}, eq)
 								VSUBPS(DOT, g, g)
 								VADDPS(SV, g, g)
-								VMULPS(g, p, v)
+								fa, fb = g, p
 							} else if region {
-								VMOVUPS(Mem{Base: pe, Index: gOff, Scale: 1}, v)
-								VSUBPS(DOT, v, v)
-								VADDPS(SV, v, v)
-								VMULPS(Mem{Base: pe}, v, v) // p_k*(g_k - dot + s)
+								g := t.V()
+								VMOVUPS(Mem{Base: pe, Index: gOff, Scale: 1}, g)
+								VSUBPS(DOT, g, g)
+								VADDPS(SV, g, g)
+								fa, fb = Mem{Base: pe}, g
 							} else {
-								VMULPS(Mem{Base: pe}, t.ld(invS), v)
+								fa, fb = Mem{Base: pe}, t.ld(invS)
 							}
-							ifFlag(a.flags, flagSmooth, func() {
-								kk := t.V()
-								VBROADCASTSS(Mem{Base: pt, Disp: 4 * tabKappa}, kk)
-								VSUBPS(kk, v, v)
+							kappa := Mem{Base: pt, Disp: 4 * tabKappa}
+							flagBranches(a.flags, flagSmooth, "gsm", "gsmd", func(smooth bool) {
+								if smooth {
+									t.gradOut(v, fa, fb, &kappa, eq, TAU)
+								} else {
+									t.gradOut(v, fa, fb, nil, eq, TAU)
+								}
 							})
-							t.subWhere(eq, t.ld(TAU), v)
 							t.keepWhere(st.valid, v)
 							if weighted {
 								VMULPS(W, v, v)

@@ -252,13 +252,11 @@ func softmaxFusedSmall(t *Tier, u8 bool, nc int) {
 				for c := 0; c < nc; c++ {
 					eq := t.eqD(st.y, t.I(uint32(c)))
 					v := t.V()
-					VMULPS(es[c], t.ld(invS), v)
+					var kappa *Mem
 					if smooth {
-						kk := t.V()
-						VBROADCASTSS(Mem{Base: a.tab, Disp: c*tabStride + 4*tabKappa}, kk)
-						VSUBPS(kk, v, v)
+						kappa = &Mem{Base: a.tab, Disp: c*tabStride + 4*tabKappa}
 					}
-					t.subWhere(eq, t.ld(TAU), v)
+					t.gradOut(v, es[c], t.ld(invS), kappa, eq, TAU)
 					t.keepWhere(st.valid, v)
 					t.storeGrad(v, pl.at(pd, c), a.flags, tail)
 				}
@@ -440,6 +438,9 @@ func softmaxGradSmall(t *Tier, u8 bool, nc int) {
 					for c := 0; c < nc; c++ {
 						eq := t.eqD(st.y, t.I(uint32(c)))
 						v := t.V()
+						// the factors of p_k*(g_k - dot + s) (or e_k*(s/sum))
+						var fa Op
+						var fb Register
 						switch {
 						case region && !reuse:
 							p := t.V()
@@ -447,21 +448,22 @@ func softmaxGradSmall(t *Tier, u8 bool, nc int) {
 							g := t.regionG(p, ent(c), eq)
 							VSUBPS(DOT, g, g)
 							VADDPS(SV, g, g)
-							VMULPS(g, p, v)
+							fa, fb = g, p
 						case region:
-							VMOVUPS(gSlot(c), v)
-							VSUBPS(DOT, v, v)
-							VADDPS(SV, v, v)
-							VMULPS(pSlot(c), v, v) // p_k*(g_k - dot + s)
+							g := t.V()
+							VMOVUPS(gSlot(c), g)
+							VSUBPS(DOT, g, g)
+							VADDPS(SV, g, g)
+							fa, fb = pSlot(c), g
 						default:
-							VMULPS(es[c], t.ld(invS), v)
+							fa, fb = es[c], t.ld(invS)
 						}
+						var kappa *Mem
 						if smooth {
-							kk := t.V()
-							VBROADCASTSS(ent(c).Offset(4*tabKappa), kk)
-							VSUBPS(kk, v, v)
+							k := ent(c).Offset(4 * tabKappa)
+							kappa = &k
 						}
-						t.subWhere(eq, t.ld(TAU), v)
+						t.gradOut(v, fa, fb, kappa, eq, TAU)
 						t.keepWhere(st.valid, v)
 						t.storeGrad(v, pl.at(pd, c), a.flags, tail)
 					}
