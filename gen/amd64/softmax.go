@@ -433,9 +433,23 @@ func softmaxStats(t *Tier, u8 bool) {
 			t.pixelwiseSums(a, a.flags, st, SUM, nil, mx, zy, W, sCE, sW, sFoc, pr)
 		}
 	})
-	// Reduce: per class, then the per-image sums.
+	// Reduce: per class (with region terms; else the class sums are 0),
+	// then the per-image sums.
 	out := Load(Param("out").Base(), GP64()).(GPVirtual)
-	t.reduceClassAccs(a.C, accs, out, 4)
+	flagBranches(a.flags, flagRegion, "cred", "credd", func(region bool) {
+		if region {
+			t.reduceClassAccs(a.C, accs, out, 4)
+			return
+		}
+		n, loop := GP64(), newLabel("czero")
+		MOVQ(a.C, n)
+		SHLQ(U8(2), n) // 4 arrays of C
+		Label(loop)
+		MOVL(U32(0), Mem{Base: out})
+		ADDQ(U8(4), out)
+		DECQ(n)
+		JNZ(LabelRef(loop))
+	})
 	t.ceProductEnd(a.flags, sCE, pr)
 	t.storeSums(a.flags, sc, out, 0, true)
 	end()
