@@ -46,25 +46,28 @@ loop_2:
 	JB         tail_3
 	VMOVUPS    (AX), Y0
 	PREFETCHT0 1024(AX)
+	VMOVUPS    Y0, (SI)
 	MOVQ       AX, R9
-	MOVQ       C+72(FP), R10
-	DECQ       R10
+	MOVQ       SI, R10
+	MOVQ       C+72(FP), R11
+	DECQ       R11
 	JZ         c1_5
 
 max_6:
 	ADDQ       DX, R9
+	ADDQ       $0x00000020, R10
 	VMOVUPS    (R9), Y1
 	PREFETCHT0 1024(R9)
+	VMOVUPS    Y1, (R10)
 	VMAXPS     Y1, Y0, Y0
-	DECQ       R10
+	DECQ       R11
 	JNZ        max_6
 
 c1_5:
 	VMOVUPS Y0, 64(SP)
 	VXORPS  Y0, Y0, Y0
-	MOVQ    AX, R9
-	MOVQ    SI, R10
-	XORQ    R11, R11
+	MOVQ    SI, R9
+	XORQ    R10, R10
 
 class_7:
 	VMOVUPS      (R9), Y1
@@ -89,11 +92,10 @@ class_7:
 	VCMPPS       $0x01, softconsts<>+704(SB), Y1, Y1
 	VANDNPS      Y2, Y1, Y2
 	VADDPS       Y2, Y0, Y0
-	VMOVUPS      Y2, (R10)
-	ADDQ         DX, R9
-	ADDQ         $0x00000020, R10
-	INCQ         R11
-	CMPQ         R11, C+72(FP)
+	VMOVUPS      Y2, (R9)
+	ADDQ         $0x00000020, R9
+	INCQ         R10
+	CMPQ         R10, C+72(FP)
 	JB           class_7
 	VMOVUPS      softconsts<>+576(SB), Y1
 	VDIVPS       Y0, Y1, Y1
@@ -226,28 +228,31 @@ tail_3:
 	VMOVDQU    64(R9)(BX*4), Y0
 	VMASKMOVPS (AX), Y0, Y1
 	PREFETCHT0 1024(AX)
+	VMOVUPS    Y1, (SI)
 	MOVQ       AX, BX
-	MOVQ       C+72(FP), R9
-	DECQ       R9
+	MOVQ       SI, R9
+	MOVQ       C+72(FP), R10
+	DECQ       R10
 	JZ         c1_15
 
 max_16:
 	ADDQ       DX, BX
+	ADDQ       $0x00000020, R9
 	VMASKMOVPS (BX), Y0, Y2
 	PREFETCHT0 1024(BX)
+	VMOVUPS    Y2, (R9)
 	VMAXPS     Y2, Y1, Y1
-	DECQ       R9
+	DECQ       R10
 	JNZ        max_16
 
 c1_15:
 	VMOVUPS Y1, 64(SP)
 	VXORPS  Y1, Y1, Y1
-	MOVQ    AX, BX
-	MOVQ    SI, R9
-	XORQ    R10, R10
+	MOVQ    SI, BX
+	XORQ    R9, R9
 
 class_17:
-	VMASKMOVPS   (BX), Y0, Y2
+	VMOVUPS      (BX), Y2
 	VSUBPS       64(SP), Y2, Y2
 	VMOVUPS      softconsts<>+0(SB), Y3
 	VFMADD231PS  softconsts<>+64(SB), Y2, Y3
@@ -269,11 +274,10 @@ class_17:
 	VCMPPS       $0x01, softconsts<>+704(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 	VADDPS       Y3, Y1, Y1
-	VMOVUPS      Y3, (R9)
-	ADDQ         DX, BX
-	ADDQ         $0x00000020, R9
-	INCQ         R10
-	CMPQ         R10, C+72(FP)
+	VMOVUPS      Y3, (BX)
+	ADDQ         $0x00000020, BX
+	INCQ         R9
+	CMPQ         R9, C+72(FP)
 	JB           class_17
 	VMOVUPS      softconsts<>+576(SB), Y2
 	VDIVPS       Y1, Y2, Y2
@@ -517,25 +521,28 @@ loop_26:
 	JB         tail_27
 	VMOVUPS    (AX), Y0
 	PREFETCHT0 1024(AX)
+	VMOVUPS    Y0, (SI)
 	MOVQ       AX, R10
-	MOVQ       C+72(FP), R11
-	DECQ       R11
+	MOVQ       SI, R11
+	MOVQ       C+72(FP), R12
+	DECQ       R12
 	JZ         c1_29
 
 max_30:
 	ADDQ       DX, R10
+	ADDQ       $0x00000020, R11
 	VMOVUPS    (R10), Y1
 	PREFETCHT0 1024(R10)
+	VMOVUPS    Y1, (R11)
 	VMAXPS     Y1, Y0, Y0
-	DECQ       R11
+	DECQ       R12
 	JNZ        max_30
 
 c1_29:
 	VMOVUPS Y0, (SP)
 	VXORPS  Y0, Y0, Y0
-	MOVQ    AX, R10
-	MOVQ    SI, R11
-	XORQ    R12, R12
+	MOVQ    SI, R10
+	XORQ    R11, R11
 
 class_31:
 	VMOVUPS      (R10), Y1
@@ -560,11 +567,10 @@ class_31:
 	VCMPPS       $0x01, softconsts<>+704(SB), Y1, Y1
 	VANDNPS      Y2, Y1, Y2
 	VADDPS       Y2, Y0, Y0
-	VMOVUPS      Y2, (R11)
-	ADDQ         DX, R10
-	ADDQ         $0x00000020, R11
-	INCQ         R12
-	CMPQ         R12, C+72(FP)
+	VMOVUPS      Y2, (R10)
+	ADDQ         $0x00000020, R10
+	INCQ         R11
+	CMPQ         R11, C+72(FP)
 	JB           class_31
 	VMOVUPS      softconsts<>+576(SB), Y1
 	VDIVPS       Y0, Y1, Y1
@@ -687,15 +693,18 @@ tail_27:
 	VMOVDQU    64(R10)(BX*4), Y0
 	VMASKMOVPS (AX), Y0, Y1
 	PREFETCHT0 1024(AX)
-	MOVQ       AX, BX
+	VMOVUPS    Y1, (SI)
+	MOVQ       SI, BX
 	MOVQ       C+72(FP), R10
 	DECQ       R10
 	JZ         c1_40
 
 max_41:
-	ADDQ       DX, BX
-	VMASKMOVPS (BX), Y0, Y2
-	PREFETCHT0 1024(BX)
+	ADDQ       DX, AX
+	ADDQ       $0x00000020, BX
+	VMASKMOVPS (AX), Y0, Y2
+	PREFETCHT0 1024(AX)
+	VMOVUPS    Y2, (BX)
 	VMAXPS     Y2, Y1, Y1
 	DECQ       R10
 	JNZ        max_41
@@ -703,11 +712,11 @@ max_41:
 c1_40:
 	VMOVUPS Y1, (SP)
 	VXORPS  Y1, Y1, Y1
-	MOVQ    SI, BX
-	XORQ    R10, R10
+	MOVQ    SI, AX
+	XORQ    BX, BX
 
 class_42:
-	VMASKMOVPS   (AX), Y0, Y2
+	VMOVUPS      (AX), Y2
 	VSUBPS       (SP), Y2, Y2
 	VMOVUPS      softconsts<>+0(SB), Y3
 	VFMADD231PS  softconsts<>+64(SB), Y2, Y3
@@ -729,11 +738,10 @@ class_42:
 	VCMPPS       $0x01, softconsts<>+704(SB), Y2, Y2
 	VANDNPS      Y3, Y2, Y3
 	VADDPS       Y3, Y1, Y1
-	VMOVUPS      Y3, (BX)
-	ADDQ         DX, AX
-	ADDQ         $0x00000020, BX
-	INCQ         R10
-	CMPQ         R10, C+72(FP)
+	VMOVUPS      Y3, (AX)
+	ADDQ         $0x00000020, AX
+	INCQ         BX
+	CMPQ         BX, C+72(FP)
 	JB           class_42
 	VMOVUPS      softconsts<>+576(SB), Y2
 	VDIVPS       Y1, Y2, Y2
@@ -887,24 +895,27 @@ loop_52:
 	JB         tail_53
 	VMOVUPS    (AX), Z2
 	PREFETCHT0 1024(AX)
+	VMOVUPS    Z2, (SI)
 	MOVQ       AX, R9
-	MOVQ       C+72(FP), R10
-	DECQ       R10
+	MOVQ       SI, R10
+	MOVQ       C+72(FP), R11
+	DECQ       R11
 	JZ         c1_55
 
 max_56:
 	ADDQ       DX, R9
+	ADDQ       $0x00000040, R10
 	VMOVUPS    (R9), Z3
 	PREFETCHT0 1024(R9)
+	VMOVUPS    Z3, (R10)
 	VMAXPS     Z3, Z2, Z2
-	DECQ       R10
+	DECQ       R11
 	JNZ        max_56
 
 c1_55:
 	VXORPS Z3, Z3, Z3
-	MOVQ   AX, R9
-	MOVQ   SI, R10
-	XORQ   R11, R11
+	MOVQ   SI, R9
+	XORQ   R10, R10
 
 class_57:
 	VMOVUPS      (R9), Z4
@@ -925,11 +936,10 @@ class_57:
 	VCMPPS       $0x05, softconsts<>+704(SB), Z4, K1
 	VSCALEFPS.Z  Z5, Z7, K1, Z7
 	VADDPS       Z7, Z3, Z3
-	VMOVUPS      Z7, (R10)
-	ADDQ         DX, R9
-	ADDQ         $0x00000040, R10
-	INCQ         R11
-	CMPQ         R11, C+72(FP)
+	VMOVUPS      Z7, (R9)
+	ADDQ         $0x00000040, R9
+	INCQ         R10
+	CMPQ         R10, C+72(FP)
 	JB           class_57
 	VMOVUPS      softconsts<>+576(SB), Z4
 	VDIVPS       Z3, Z4, Z4
@@ -1047,27 +1057,30 @@ tail_53:
 	KMOVW      R9, K1
 	VMOVUPS.Z  (AX), K1, Z2
 	PREFETCHT0 1024(AX)
+	VMOVUPS    Z2, (SI)
 	MOVQ       AX, BX
-	MOVQ       C+72(FP), R9
-	DECQ       R9
+	MOVQ       SI, R9
+	MOVQ       C+72(FP), R10
+	DECQ       R10
 	JZ         c1_65
 
 max_66:
 	ADDQ       DX, BX
+	ADDQ       $0x00000040, R9
 	VMOVUPS.Z  (BX), K1, Z3
 	PREFETCHT0 1024(BX)
+	VMOVUPS    Z3, (R9)
 	VMAXPS     Z3, Z2, Z2
-	DECQ       R9
+	DECQ       R10
 	JNZ        max_66
 
 c1_65:
 	VXORPS Z3, Z3, Z3
-	MOVQ   AX, BX
-	MOVQ   SI, R9
-	XORQ   R10, R10
+	MOVQ   SI, BX
+	XORQ   R9, R9
 
 class_67:
-	VMOVUPS.Z    (BX), K1, Z4
+	VMOVUPS      (BX), Z4
 	VSUBPS       Z2, Z4, Z4
 	VMOVUPS      softconsts<>+0(SB), Z5
 	VFMADD231PS  softconsts<>+64(SB), Z4, Z5
@@ -1085,11 +1098,10 @@ class_67:
 	VCMPPS       $0x05, softconsts<>+704(SB), Z4, K2
 	VSCALEFPS.Z  Z5, Z7, K2, Z7
 	VADDPS       Z7, Z3, Z3
-	VMOVUPS      Z7, (R9)
-	ADDQ         DX, BX
-	ADDQ         $0x00000040, R9
-	INCQ         R10
-	CMPQ         R10, C+72(FP)
+	VMOVUPS      Z7, (BX)
+	ADDQ         $0x00000040, BX
+	INCQ         R9
+	CMPQ         R9, C+72(FP)
 	JB           class_67
 	VMOVUPS      softconsts<>+576(SB), Z4
 	VDIVPS       Z3, Z4, Z4
@@ -1326,24 +1338,27 @@ loop_76:
 	JB         tail_77
 	VMOVUPS    (AX), Z0
 	PREFETCHT0 1024(AX)
+	VMOVUPS    Z0, (SI)
 	MOVQ       AX, R10
-	MOVQ       C+72(FP), R11
-	DECQ       R11
+	MOVQ       SI, R11
+	MOVQ       C+72(FP), R12
+	DECQ       R12
 	JZ         c1_79
 
 max_80:
 	ADDQ       DX, R10
+	ADDQ       $0x00000040, R11
 	VMOVUPS    (R10), Z1
 	PREFETCHT0 1024(R10)
+	VMOVUPS    Z1, (R11)
 	VMAXPS     Z1, Z0, Z0
-	DECQ       R11
+	DECQ       R12
 	JNZ        max_80
 
 c1_79:
 	VXORPS Z1, Z1, Z1
-	MOVQ   AX, R10
-	MOVQ   SI, R11
-	XORQ   R12, R12
+	MOVQ   SI, R10
+	XORQ   R11, R11
 
 class_81:
 	VMOVUPS      (R10), Z2
@@ -1364,11 +1379,10 @@ class_81:
 	VCMPPS       $0x05, softconsts<>+704(SB), Z2, K1
 	VSCALEFPS.Z  Z3, Z5, K1, Z5
 	VADDPS       Z5, Z1, Z1
-	VMOVUPS      Z5, (R11)
-	ADDQ         DX, R10
-	ADDQ         $0x00000040, R11
-	INCQ         R12
-	CMPQ         R12, C+72(FP)
+	VMOVUPS      Z5, (R10)
+	ADDQ         $0x00000040, R10
+	INCQ         R11
+	CMPQ         R11, C+72(FP)
 	JB           class_81
 	VMOVUPS      softconsts<>+576(SB), Z0
 	VDIVPS       Z1, Z0, Z0
@@ -1486,26 +1500,29 @@ tail_77:
 	KMOVW      R10, K1
 	VMOVUPS.Z  (AX), K1, Z0
 	PREFETCHT0 1024(AX)
-	MOVQ       AX, BX
+	VMOVUPS    Z0, (SI)
+	MOVQ       SI, BX
 	MOVQ       C+72(FP), R10
 	DECQ       R10
 	JZ         c1_90
 
 max_91:
-	ADDQ       DX, BX
-	VMOVUPS.Z  (BX), K1, Z1
-	PREFETCHT0 1024(BX)
+	ADDQ       DX, AX
+	ADDQ       $0x00000040, BX
+	VMOVUPS.Z  (AX), K1, Z1
+	PREFETCHT0 1024(AX)
+	VMOVUPS    Z1, (BX)
 	VMAXPS     Z1, Z0, Z0
 	DECQ       R10
 	JNZ        max_91
 
 c1_90:
 	VXORPS Z1, Z1, Z1
-	MOVQ   SI, BX
-	XORQ   R10, R10
+	MOVQ   SI, AX
+	XORQ   BX, BX
 
 class_92:
-	VMOVUPS.Z    (AX), K1, Z2
+	VMOVUPS      (AX), Z2
 	VSUBPS       Z0, Z2, Z2
 	VMOVUPS      softconsts<>+0(SB), Z3
 	VFMADD231PS  softconsts<>+64(SB), Z2, Z3
@@ -1523,11 +1540,10 @@ class_92:
 	VCMPPS       $0x05, softconsts<>+704(SB), Z2, K2
 	VSCALEFPS.Z  Z3, Z5, K2, Z5
 	VADDPS       Z5, Z1, Z1
-	VMOVUPS      Z5, (BX)
-	ADDQ         DX, AX
-	ADDQ         $0x00000040, BX
-	INCQ         R10
-	CMPQ         R10, C+72(FP)
+	VMOVUPS      Z5, (AX)
+	ADDQ         $0x00000040, AX
+	INCQ         BX
+	CMPQ         BX, C+72(FP)
 	JB           class_92
 	VMOVUPS      softconsts<>+576(SB), Z0
 	VDIVPS       Z1, Z0, Z0

@@ -273,12 +273,19 @@ func (t *Tier) softmaxSetup(elem int) softmaxArgs {
 //
 // storeIf, when not 0, stores the e_c only when flags has one of its bits.
 func (t *Tier) maxAndExp(a softmaxArgs, st pixelState, store bool, storeIf uint32, wantZy bool) (sum VecVirtual, MX Op, zy Op) {
+	// The max loop leaves each x_c in the scratch's e slot c, where the exp
+	// loop reads it back: the C planes' lines of one vector of pixels are
+	// S*4 bytes apart, the same L1 set (4 KiB apart), and past the set's
+	// ways (C = 14 and up, with the gradient's planes) the second read of
+	// a plane missed L1.
 	mx := t.V()
 	t.loadX(Mem{Base: a.x}, mx, st)
 	PREFETCHT0(Mem{Base: a.x, Disp: prefetchDist})
+	VMOVUPS(mx, Mem{Base: a.scr})
 	if true {
-		px := GP64()
+		px, ps := GP64(), GP64()
 		MOVQ(a.x, px)
+		MOVQ(a.scr, ps)
 		C1 := GP64()
 		MOVQ(a.C, C1)
 		DECQ(C1)
@@ -287,9 +294,11 @@ func (t *Tier) maxAndExp(a softmaxArgs, st pixelState, store bool, storeIf uint3
 		loop := newLabel("max")
 		Label(loop)
 		ADDQ(a.stride, px)
+		ADDQ(U32(t.W()), ps)
 		v := t.V()
 		t.loadX(Mem{Base: px}, v, st)
 		PREFETCHT0(Mem{Base: px, Disp: prefetchDist})
+		VMOVUPS(v, Mem{Base: ps})
 		VMAXPS(v, mx, mx)
 		DECQ(C1)
 		JNZ(LabelRef(loop))
@@ -303,12 +312,11 @@ func (t *Tier) maxAndExp(a softmaxArgs, st pixelState, store bool, storeIf uint3
 		zyr = t.V()
 		VXORPS(zyr, zyr, zyr)
 	}
-	px, pe := GP64(), GP64()
-	MOVQ(a.x, px)
+	pe := GP64()
 	MOVQ(a.scr, pe)
-	t.classLoop(a.C, []classPtr{{px, a.stride}, {pe, U32(t.W())}}, wantZy, func(cv VecVirtual) {
+	t.classLoop(a.C, []classPtr{{pe, U32(t.W())}}, wantZy, func(cv VecVirtual) {
 		z := t.V()
-		t.loadX(Mem{Base: px}, z, st)
+		VMOVUPS(Mem{Base: pe}, z) // x_c, as the max loop loaded it
 		VSUBPS(MX, z, z)
 		e := t.exp(z, expOpts{nonPositive: true})
 		VADDPS(e, sum, sum)
