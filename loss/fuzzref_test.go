@@ -1259,7 +1259,7 @@ func fzRefMulticlassSoft(m *Multiclass, x, yt []float64, sh Shape, wantGrad bool
 	}
 	yp := func(nn, c, i int) float64 { return (1-eps)*yt[(nn*C+c)*S+i] + eps/float64(C) }
 	const h = 1e-4 // fzCentral's step
-	var ceSum, ceKnown, kCE, kCEmax, adErr float64
+	var ceSum, ceKnown, ceTiny, kCE, kCEmax, adErr float64
 	for nn := 0; nn < N; nn++ {
 		for i := 0; i < S; i++ {
 			pixel(nn, i)
@@ -1294,6 +1294,13 @@ func fzRefMulticlassSoft(m *Multiclass, x, yt []float64, sh Shape, wantGrad bool
 				kCE += k
 				kCEmax = math.Max(kCEmax, k)
 				ceKnown += fzConfidentAbs * k
+				if k != 0 {
+					// The kernels' float32 terms of a pixel (sum w y', its
+					// product with the log-sum) round to a few of float32's
+					// smallest denormals absolute where the target mass
+					// underflows (y = 1e-45: testdata/fuzz/FuzzLoss/550de35e64633e57)
+					ceTiny += 4 * 0x1p-149
+				}
 				if wmax > 0 {
 					out.kmax = math.Max(out.kmax, li/wmax)
 				}
@@ -1312,6 +1319,7 @@ func fzRefMulticlassSoft(m *Multiclass, x, yt []float64, sh Shape, wantGrad bool
 		sCE = t.wCE / d
 		out.scaleMax = math.Max(out.scaleMax, sCE*wmax)
 		out.knownCond += t.wCE * (ceKnown / d)
+		out.cond += t.wCE * (ceTiny / d)
 		out.scale += t.wCE * (kCE / d)
 		out.gscale += sCE * kCEmax
 	}

@@ -392,7 +392,7 @@ func softmaxStats(t *Tier, u8 bool) {
 			SUM := t.keep(sum)
 			ifFlag(a.flags, flagRegion, func() {
 				// 1/sum only where it is used (the CE sums take the log of
-				// the sums' product; a 512-bit VDIVPS is costly on Intel)
+				// the sums' product and need no VDIVPS)
 				INV := t.keep(t.invSum(SUM))
 				pe, pa, po := GP64(), GP64(), GP64()
 				MOVQ(a.scr, pe)

@@ -98,7 +98,7 @@ func softmaxStatsSmall(t *Tier, u8 bool, nc int) {
 		es, MX, zy, SUM := t.smallExp(a, pl, st, nc, inRegs)
 		ifFlag(a.flags, flagRegion, func() {
 			// 1/sum only here: the CE sums take the log of the sums'
-			// product (a 512-bit VDIVPS is a tenth of the pass on Intel)
+			// product and need no 512-bit VDIVPS per vector
 			INV := t.keep(t.invSum(SUM))
 			for c := 0; c < nc; c++ {
 				p := t.V()
