@@ -87,8 +87,15 @@ func expFit() (c [7]float64, maxErr float64) {
 	return c, maxErr
 }
 
-// TestExpFit: ExpC2..ExpC6 are the float32 nearest the fit, which rounds C1
-// to 1 and errs by at most 0.05 ULP (2^-24 relative) before rounding.
+// TestExpFit: ExpC2..ExpC6 are the float32 values of the fit, which errs
+// by at most 0.05 ULP (2^-24 relative) before rounding and rounds C1 to 1,
+// and the polynomial of the float32 constants, evaluated in float64, errs
+// by at most 0.3 ULP on the same interval (0.287: the coefficients'
+// rounding; the exhaustive sweep of expf, its float32 evaluation, finds
+// 1.059 ULP). The fit solves ill-conditioned normal equations:
+// arm64, where Go fuses multiply-adds, moves C6 by 2 float32 ulps (0.05
+// of the ULP budget), so each constant must be within 4 ulps of the fit
+// (on amd64 it is the float32 nearest the fit).
 func TestExpFit(t *testing.T) {
 	c, e := expFit()
 	if ulp := e / 0x1p-24; ulp > 0.05 {
@@ -97,9 +104,25 @@ func TestExpFit(t *testing.T) {
 	if float32(c[1]) != 1 {
 		t.Errorf("c1 = %v rounds to %v, want 1", c[1], float32(c[1]))
 	}
-	for k, want := range []float32{ExpC2, ExpC3, ExpC4, ExpC5, ExpC6} {
-		if got := float32(c[k+2]); got != want {
-			t.Errorf("c%d = %v rounds to %v (%#x), ExpC%d = %v (%#x)", k+2, c[k+2], got, math.Float32bits(got), k+2, want, math.Float32bits(want))
+	consts := []float32{ExpC2, ExpC3, ExpC4, ExpC5, ExpC6}
+	for k, want := range consts {
+		got := float32(c[k+2])
+		if d := int64(math.Float32bits(got)) - int64(math.Float32bits(want)); d < -4 || d > 4 {
+			t.Errorf("c%d = %v rounds to %v (%#x), ExpC%d = %v (%#x): %d ulps apart", k+2, c[k+2], got, math.Float32bits(got), k+2, want, math.Float32bits(want), d)
 		}
+	}
+	h := math.Ln2/2 + 1e-4
+	var worst float64
+	for i := 0; i <= 100000; i++ {
+		r := -h + 2*h*float64(i)/100000
+		p := 0.0
+		for k := len(consts) - 1; k >= 0; k-- {
+			p = p*r + float64(consts[k])
+		}
+		p = (p*r+1)*r + 1
+		worst = max(worst, math.Abs(p/math.Exp(r)-1))
+	}
+	if ulp := worst / 0x1p-24; ulp > 0.3 {
+		t.Errorf("the constants' polynomial errs by %.3g relative (%.3f ULP) on [-h, h], want <= 0.3 ULP", worst, ulp)
 	}
 }
