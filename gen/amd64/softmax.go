@@ -271,13 +271,15 @@ func (t *Tier) softmaxSetup(elem int) softmaxArgs {
 // sum_c e_c; with zy, the x_y - mx of each pixel's label. Lanes outside
 // valid hold garbage on AVX2 full vectors (x reads as 0 there otherwise).
 //
-// storeIf, when not 0, stores the e_c only when flags has one of its bits.
+// storeIf, when not 0, stores the e_c only when flags has one of its bits
+// (without them the slots are left holding the x_c, see below).
 func (t *Tier) maxAndExp(a softmaxArgs, st pixelState, store bool, storeIf uint32, wantZy bool) (sum VecVirtual, MX Op, zy Op) {
 	// The max loop leaves each x_c in the scratch's e slot c, where the exp
-	// loop reads it back: the C planes' lines of one vector of pixels are
-	// S*4 bytes apart, the same L1 set (4 KiB apart), and past the set's
-	// ways (C = 14 and up, with the gradient's planes) the second read of
-	// a plane missed L1.
+	// loop reads it back instead of the plane: the C planes' lines of one
+	// vector of pixels are S*4 bytes apart, all in one L1 set when S*4 is a
+	// multiple of 4 KiB, more lines than the set's ways at C = 14 with the
+	// gradient's. Measured: 3% at C = 14 (Intel, family 6 model 207), so
+	// the conflict is a small part of what bounds those kernels.
 	mx := t.V()
 	t.loadX(Mem{Base: a.x}, mx, st)
 	PREFETCHT0(Mem{Base: a.x, Disp: prefetchDist})
